@@ -1,0 +1,147 @@
+/* Configuration: the libconfig file as plain data. Loaded once, read by every stage. */
+#ifndef PAPERBOY_CONFIG_H
+#define PAPERBOY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A tri-state for per-topic settings that inherit from the subscriber. */
+enum pb_tri { PB_INHERIT = -1, PB_NO = 0, PB_YES = 1 };
+
+struct pb_topic {
+	char *name;
+	char *query;                 /* arXiv search syntax, see rules.h */
+	int include_cross;           /* enum pb_tri */
+	int include_replace;         /* enum pb_tri */
+	char **exclude;              /* terms (same syntax as a query term) that veto a hit */
+	size_t n_exclude;
+	char **follow_authors;       /* author names that always hit, scored highest */
+	size_t n_follow_authors;
+	int line;                    /* line of the topic in its file */
+};
+
+struct pb_subscriber {
+	char *name;                  /* unique */
+	char **emails;
+	size_t n_emails;
+	char *slack_webhook;         /* resolved secret (from env or file), or NULL */
+	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
+	long telegram_thread;        /* message_thread_id, 0 = none */
+	char *language;              /* "en" default; "zh", ... for model output */
+	int max_papers;              /* default 10 */
+	bool include_cross;          /* default true */
+	bool include_replace;        /* default false */
+	bool send_updates;           /* resend a paper the ledger knows when it returns; default false */
+	bool notify_empty;           /* send a short note on days without announcement; default false */
+	char **follow_authors;
+	size_t n_follow_authors;
+	char **formats;              /* reserved; NULL = every channel's default */
+	struct pb_topic *topics;
+	size_t n_topics;
+	char *file;                  /* file the subscriber was defined in */
+	int line;
+};
+
+struct pb_config {
+	char *path;                  /* the file loaded */
+	char *state_dir;             /* default "/var/lib/paperboy" */
+	char *timezone;              /* IANA name, default "UTC" */
+	char **schedule;             /* "HH:MM" local times */
+	size_t n_schedule;
+	char *user_agent;
+	char *ca_file;               /* NULL = libcurl's default trust */
+	char *log_level;             /* "info" */
+	int retention_days;          /* prune state older than this; default 90 */
+	int catchup_days;            /* how far back the daemon catches up; default 7 */
+	char **holidays;             /* "YYYY-MM-DD" days without announcement */
+	size_t n_holidays;
+
+	struct {
+		char **categories;
+		size_t n_categories;
+		char *rss_url;           /* default "https://rss.arxiv.org/rss" */
+		char *api_url;           /* default "https://export.arxiv.org/api/query" */
+		int request_interval_ms; /* >= 3000 unless tests lower it; default 3000 */
+		int timeout_s;           /* default 60 */
+		int max_retries;         /* default 5 */
+		int idlist_batch;        /* ids per id_list request; default 100 */
+		int page_size;           /* max_results per search_query page, <= 2000; default 1000 */
+		bool fill_metadata;      /* id_list lookup to fill what RSS lacks; default true */
+		int stale_deadline_min;  /* how long to poll a stale feed; default 120 */
+	} arxiv;
+
+	struct {
+		bool enabled;            /* true when base_url is set */
+		char *base_url;
+		char *model;
+		char *api_key;           /* resolved secret or NULL */
+		char *prompt_dir;        /* default "conf/prompts" next to the config, or /etc/paperboy/prompts */
+		double temperature;      /* default 0.2 */
+		int timeout_s;           /* per request; default 60 */
+		int max_tokens;          /* default 1024 */
+		long daily_token_budget; /* 0 = unlimited */
+		int deadline_s;          /* total time the model may take per run; default 600 */
+		bool analysis;           /* per-paper analysis; default true */
+	} summary;
+
+	struct {
+		bool enabled;            /* true when smtp_url is set */
+		char *smtp_url;
+		char *username;
+		char *password;          /* resolved secret or NULL */
+		char *from;
+		char *tls;               /* "starttls", "implicit", "none" */
+		char *unsubscribe_mailto;
+		char *unsubscribe_url;
+		char *helo;              /* optional */
+	} email;
+
+	struct {
+		char *api_url;           /* default "https://api.telegram.org" */
+		char *token;             /* resolved secret or NULL */
+	} telegram;
+
+	struct {
+		bool enabled;            /* default true */
+		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
+	} file;
+
+	struct {
+		int max_total;           /* concurrent transfers in all; default 16 */
+		int max_per_host;        /* default 4 */
+		int lifetime_h;          /* a digest older than this is expired; default 24 */
+		int max_attempts;        /* default 8 */
+		int slack_interval_ms;   /* per webhook; default 1000 */
+		int telegram_chat_interval_ms;   /* default 1000 */
+		int telegram_group_per_min;      /* default 20 */
+		int telegram_global_per_s;       /* default 30 */
+		int retry_base_s;        /* first backoff; default 30 */
+	} delivery;
+
+	struct pb_subscriber *subscribers;
+	size_t n_subscribers;
+};
+
+struct pb_config_error {
+	char file[256];
+	int line;                    /* 0 when unknown */
+	char key[128];               /* dotted path, e.g. "subscribers.[2].topics.[0].query" */
+	char message[512];
+};
+
+/* Loads and validates path. On failure returns NULL and fills *err (never a secret's value).
+ * The result is owned by the caller; release with pb_config_free. */
+struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
+void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
+
+/* Chooses the config path: explicit, else $PAPERBOY_CONFIG, else ./paperboy.conf, else
+ * /etc/paperboy.conf. Returns a borrowed/static string. */
+const char *pb_config_default_path(const char *explicit_path);
+
+/* Returns the subscriber named name, or NULL. */
+const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
+
+/* Formats "file:line: key: message" into buf. */
+void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,34 @@
+/* The digest: one subscriber's selection with everything the renderers show. Built by the
+ * summarize stage, read by the render stage. */
+#ifndef PAPERBOY_DIGEST_H
+#define PAPERBOY_DIGEST_H
+
+#include <stddef.h>
+
+#include "paperboy/paper.h"
+
+struct pb_digest_item {
+	const struct pb_paper *paper;     /* borrowed from the paperset */
+	const char *topic;                /* borrowed topic name */
+	double score;
+	char **findings;                  /* key findings: sentences of the abstract, as written */
+	size_t n_findings;
+	char *analysis;                   /* model-written analysis (light Markdown) or NULL */
+};
+
+struct pb_digest {
+	const char *subscriber;           /* borrowed name */
+	const char *language;             /* borrowed, "en" default */
+	char *date;                       /* announcement date "YYYY-MM-DD" */
+	char *title;                      /* "Arxiv Computer Vision Papers - 2025-12-04" */
+	char *exec_summary;               /* light Markdown: paragraphs, "- " bullets, **bold** */
+	int exec_from_model;              /* 1 when the model wrote exec_summary */
+	struct pb_digest_item *items;     /* ranked */
+	size_t n_items;
+	size_t n_matched;                 /* before the max_papers cap */
+	const char *unsubscribe;          /* borrowed "settings/unsubscribe" text or URL, or NULL */
+};
+
+void pb_digest_free(struct pb_digest *d);   /* frees members; accepts NULL */
+
+#endif

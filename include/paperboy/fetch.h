@@ -1,0 +1,54 @@
+/* Fetching one announcement from arXiv's sources (RSS for the day, API id_list to fill in,
+ * API search_query for past dates), built on http.h and parse.h. */
+#ifndef PAPERBOY_FETCH_H
+#define PAPERBOY_FETCH_H
+
+#include <stddef.h>
+
+#include "paperboy/config.h"
+#include "paperboy/http.h"
+#include "paperboy/paper.h"
+#include "paperboy/parse.h"
+
+enum pb_fetch_status {
+	PB_FETCH_OK = 0,             /* papers in the set */
+	PB_FETCH_NO_ANNOUNCEMENT,    /* empty feed: a normal outcome */
+	PB_FETCH_ARXIV_ERROR,        /* arXiv answered with an error feed; message has its words */
+	PB_FETCH_BAD_DATA,           /* unparseable answer */
+	PB_FETCH_UNAVAILABLE,        /* network/HTTP failure after retries */
+};
+
+struct pb_fetch_result {
+	enum pb_fetch_status status;
+	char message[512];
+	size_t n_requests;
+};
+
+/* Fills an http options struct from the config (user agent, CA file, spacing, retries,
+ * cache dir under state_dir/http-cache). Strings are borrowed from cfg. */
+void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);
+
+/* The day's announcement for categories (NULL/0 = cfg's categories) from the RSS source in one
+ * request, then (when cfg->arxiv.fill_metadata) id_list lookups in batches to fill in
+ * published date, comment, primary category and affiliations. */
+enum pb_fetch_status pb_fetch_today(struct pb_http *h, const struct pb_config *cfg,
+				    const char *const *categories, size_t n_categories,
+				    struct pb_paperset *out, struct pb_fetch_result *res);
+
+/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch; merges into out. */
+enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg,
+				     const char *const *ids, size_t n_ids,
+				     struct pb_paperset *out, struct pb_fetch_result *res);
+
+/* The papers of a past announcement date (YYYY-MM-DD) through API search_query with a
+ * submittedDate window between arXiv's 14:00 ET cutoffs, paginated. */
+enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cfg,
+				   const char *date, const char *const *categories,
+				   size_t n_categories, struct pb_paperset *out,
+				   struct pb_fetch_result *res);
+
+/* Reads a saved response from a file and parses it ("-" = stdin). */
+enum pb_fetch_status pb_fetch_file(const char *path, struct pb_paperset *out,
+				   struct pb_fetch_result *res);
+
+#endif

@@ -1,0 +1,68 @@
+/* The HTTP client every network stage uses (libcurl easy interface), with arXiv's rules of use:
+ * one request at a time, a minimum spacing per host, retries with backoff and jitter that honour
+ * Retry-After, conditional GET through a small on-disk validator cache. */
+#ifndef PAPERBOY_HTTP_H
+#define PAPERBOY_HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "paperboy/buf.h"
+
+struct pb_http_opts {
+	const char *user_agent;      /* required */
+	const char *ca_file;         /* NULL = libcurl default */
+	long timeout_s;              /* whole transfer; default 60 */
+	long connect_timeout_s;      /* default 15 */
+	long max_redirects;          /* default 5 */
+	long min_interval_ms;        /* spacing between requests to the same host; 0 = none */
+	int max_retries;             /* retries after the first attempt; default 5 */
+	long backoff_base_ms;        /* first backoff; default 2000, doubled each retry, jittered */
+	long backoff_max_ms;         /* cap; default 120000 */
+	const char *cache_dir;       /* ETag/Last-Modified + body cache for conditional GET; NULL = off */
+};
+
+struct pb_http_response {
+	long status;                 /* final HTTP status, 0 when no response */
+	struct pb_buf body;          /* decoded body (gzip handled) */
+	int from_cache;              /* 1 when the server said 304 and body came from the cache */
+	int attempts;                /* how many requests were made */
+	char content_type[128];
+	long retry_after_s;          /* last Retry-After seen, -1 if none */
+};
+
+struct pb_http;  /* opaque client */
+
+/* Creates a client; the options are copied. Returns NULL only on libcurl init failure. */
+struct pb_http *pb_http_new(const struct pb_http_opts *opts);
+void pb_http_free(struct pb_http *h);        /* accepts NULL */
+
+/* GET url. Retries network errors, 5xx and 429 (honouring Retry-After), waits the host's
+ * spacing before each request. Returns 0 when a response with status < 400 arrived (resp
+ * filled; a 304 is turned into the cached 200 body), -1 otherwise with err filled (resp->status
+ * and body still hold the last answer, e.g. arXiv's 400 error feed). Caller frees resp with
+ * pb_http_response_free. */
+int pb_http_get(struct pb_http *h, const char *url, struct pb_http_response *resp,
+		char *err, size_t errlen);
+
+/* POST a body (JSON when content_type is NULL) with extra headers (NULL-terminated list, may be
+ * NULL). Retries like pb_http_get except that non-idempotent callers may pass max_retries = 0
+ * to override (-1 = client default). timeout_s > 0 overrides the client timeout. */
+int pb_http_post(struct pb_http *h, const char *url, const char *content_type,
+		 const char *body, size_t len, const char *const *headers, int max_retries,
+		 long timeout_s, struct pb_http_response *resp, char *err, size_t errlen);
+
+void pb_http_response_free(struct pb_http_response *resp);  /* accepts NULL */
+
+/* Applies the shared settings (User-Agent, CA file, TLS verification on, timeouts, redirects,
+ * gzip, no signals) to an easy handle; used by the delivery module's multi interface too. */
+void pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts);
+
+/* Parses a Retry-After value (delta-seconds or an HTTP date). Returns seconds >= 0 or -1. */
+long pb_http_parse_retry_after(const char *value, long now);
+
+/* Percent-encodes s for a query string into b. */
+void pb_http_urlencode(struct pb_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,44 @@
+/* Matching: every subscriber's compiled topics against the day's papers. No network. */
+#ifndef PAPERBOY_MATCH_H
+#define PAPERBOY_MATCH_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/paper.h"
+
+struct pb_hit {
+	size_t paper;                /* index into the paperset */
+	double score;                /* higher is better */
+	size_t topic;                /* index into the subscriber's topics (the best one) */
+};
+
+/* One subscriber's ranked selection: hits sorted by score desc, ties by id asc, capped at
+ * max_papers; a paper appears once. */
+struct pb_selection {
+	const struct pb_subscriber *sub;   /* borrowed from the config */
+	struct pb_hit *hits;
+	size_t n_hits;
+	size_t n_matched;            /* before the cap */
+};
+
+struct pb_matcher;
+
+/* Compiles every subscriber's topics once. Returns NULL on a rule error with err filled as
+ * "subscriber S, topic T, column C: message\n<query>\n<caret line>". cfg must outlive it. */
+struct pb_matcher *pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen);
+void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
+
+/* Matches all subscribers against papers. *out receives an array of cfg->n_subscribers
+ * selections (same order), owned by the caller: free with pb_selections_free.
+ * Returns 0, or -1 with err filled. */
+int pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers,
+		 struct pb_selection **out, char *err, size_t errlen);
+void pb_selections_free(struct pb_selection *sel, size_t n);   /* accepts NULL */
+
+/* Appends to b why paper p hits (or not) for subscriber index s: the topic and the terms
+ * that matched, e.g. "topic=3D ti:\"gaussian splatting\" abs:nerf score=7". */
+void pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struct pb_buf *b);
+
+#endif

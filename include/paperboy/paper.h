@@ -1,0 +1,70 @@
+/* The paper record every stage reads: what parse produces, plain data. */
+#ifndef PAPERBOY_PAPER_H
+#define PAPERBOY_PAPER_H
+
+#include <stddef.h>
+
+enum pb_announce {
+	PB_ANN_UNKNOWN = 0,     /* API results: no announcement context */
+	PB_ANN_NEW,
+	PB_ANN_CROSS,
+	PB_ANN_REPLACE,
+	PB_ANN_REPLACE_CROSS,
+};
+
+struct pb_author {
+	char *name;             /* as arXiv wrote it, TeX accents kept, whitespace normalised */
+	char **affils;          /* may be NULL when n_affils == 0 */
+	size_t n_affils;
+};
+
+/* All strings are UTF-8, owned by the record, whitespace-normalised (runs of space collapsed,
+ * trimmed). Missing optional fields are NULL, never "". */
+struct pb_paper {
+	char *id;               /* without version: "2411.12345", "astro-ph/0601001" */
+	int version;            /* 1.., or 0 when unknown */
+	char *title;
+	struct pb_author *authors;
+	size_t n_authors;
+	char *abstract;
+	char **categories;      /* primary first */
+	size_t n_categories;
+	enum pb_announce announce;
+	char *published;        /* "YYYY-MM-DDTHH:MM:SSZ" (RSS: the announcement day) or NULL */
+	char *updated;
+	char *comment;
+	char *journal_ref;
+	char *doi;
+};
+
+/* A growable list of papers with one record per id. */
+struct pb_paperset {
+	struct pb_paper *v;
+	size_t n, cap;
+	char *announce_date;    /* "YYYY-MM-DD" from the feed (RSS pubDate), or NULL */
+	char *feed_title;       /* channel/feed title, or NULL */
+	long total_results;     /* API opensearch:totalResults, -1 when absent */
+	long start_index;       /* API opensearch:startIndex, -1 when absent */
+};
+
+void pb_paper_free(struct pb_paper *p);               /* frees members; accepts NULL */
+void pb_paperset_init(struct pb_paperset *s);
+void pb_paperset_free(struct pb_paperset *s);         /* accepts NULL */
+/* Returns the index of the paper with this id (no version), or -1. Linear unless indexed. */
+long pb_paperset_find(const struct pb_paperset *s, const char *id);
+/* Moves *p into the set (p is zeroed). If the id is already present the records are merged:
+ * fields missing in the existing record are taken from p, categories are united keeping the
+ * existing primary first, and the higher version wins. Returns the index. */
+size_t pb_paperset_add(struct pb_paperset *s, struct pb_paper *p);
+
+/* "new", "cross", "replace", "replace-cross", "unknown". */
+const char *pb_announce_name(enum pb_announce a);
+/* The inverse; returns PB_ANN_UNKNOWN for anything else. */
+enum pb_announce pb_announce_parse(const char *s);
+
+/* Splits "2411.12345v3" / "astro-ph/0601001v1" / "arXiv:2411.12345" /
+ * "http://arxiv.org/abs/2411.12345v2" / "oai:arXiv.org:2411.12345v1" into an id (caller frees)
+ * and a version (0 if none). Returns NULL when s is not an arXiv id. */
+char *pb_arxiv_id_split(const char *s, int *version);
+
+#endif

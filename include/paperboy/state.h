@@ -1,0 +1,103 @@
+/* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
+ * Tables: meta(schema version), papers, runs, outbox, ledger, summary_cache, token_usage. */
+#ifndef PAPERBOY_STATE_H
+#define PAPERBOY_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/paper.h"
+
+struct pb_state;   /* opaque; wraps one sqlite3 connection */
+
+/* Opens (creating, migrating) path, e.g. state_dir + "/paperboy.db"; WAL, busy timeout, foreign
+ * keys. Returns NULL with err filled. */
+struct pb_state *pb_state_open(const char *path, char *err, size_t errlen);
+void pb_state_close(struct pb_state *st);    /* accepts NULL */
+/* The underlying connection, for modules that keep their own statements. Borrowed. */
+void *pb_state_db(struct pb_state *st);
+int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
+int pb_state_commit(struct pb_state *st);
+int pb_state_rollback(struct pb_state *st);
+/* "ok" or the first problem reported by PRAGMA integrity_check, into buf. Returns 0 when ok. */
+int pb_state_integrity(struct pb_state *st, char *buf, size_t n);
+/* Deletes rows older than days (sent/expired/failed outbox rows, runs, ledger, cache). */
+int pb_state_prune(struct pb_state *st, int days);
+
+/* ---- outbox ---- */
+enum pb_outbox_status {
+	PB_OUT_PENDING = 0,
+	PB_OUT_SENT,
+	PB_OUT_FAILED,      /* permanent failure, server's words in last_error */
+	PB_OUT_EXPIRED,     /* older than the delivery lifetime */
+	PB_OUT_PAUSED,      /* destination paused (e.g. Telegram bot blocked) */
+};
+
+struct pb_outbox_msg {
+	int64_t rowid;
+	char *msg_id;       /* deterministic: "<date>/<subscriber>/<channel>/<dest>/<part>" */
+	char *subscriber;
+	char *channel;      /* "email", "slack", "telegram", "file" */
+	char *dest;         /* address, chat id, "webhook" (never the secret URL), file dir */
+	char *digest_date;  /* YYYY-MM-DD */
+	int part;           /* 1.. */
+	int n_parts;
+	char *payload;      /* rendered message: full RFC 5322 message, or the JSON body */
+	size_t payload_len;
+	enum pb_outbox_status status;
+	int attempts;
+	int64_t next_attempt;   /* unix seconds */
+	int64_t created;
+	char *last_error;
+};
+
+/* Inserts unless msg_id already exists (then nothing changes). Returns 1 inserted, 0 existed,
+ * -1 error. */
+int pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m);
+/* Loads up to max pending messages whose next_attempt <= now, ordered by subscriber, channel,
+ * dest, part (so parts of one destination go in order). *out owned by caller. */
+int pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
+		  size_t *n);
+/* Earliest next_attempt among pending messages, or -1 when none. */
+int64_t pb_outbox_next_due(struct pb_state *st);
+int pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now);
+/* Transient failure: attempts+1, next_attempt = when, last_error = why. */
+int pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why);
+int pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status s,
+			  const char *why);
+/* Moves pending messages of (channel, dest) to new_dest (Telegram group migration). */
+int pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
+		       const char *new_dest);
+/* Failed (and paused) messages back to pending, optionally for one subscriber (NULL = all).
+ * Returns the number requeued or -1. */
+int pb_outbox_requeue(struct pb_state *st, const char *subscriber);
+void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
+const char *pb_outbox_status_name(enum pb_outbox_status s);
+
+/* ---- ledger: which papers each subscriber has received ---- */
+/* Returns 1 if subscriber already received paper id (any version), 0 if not, -1 error. */
+int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id);
+int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
+		  int version, const char *digest_date);
+
+/* ---- runs ---- */
+/* Starts a run for an announcement date; returns its id or -1. */
+int64_t pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind);
+int pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
+	       long n_digests, long n_messages, const char *error);
+/* Returns 1 if a run for this date completed (status "done"), 0 if not, -1 error. */
+int pb_run_done(struct pb_state *st, const char *digest_date);
+
+/* ---- summary cache (shared by all subscribers) ---- */
+/* key = (paper id, version, model, language, prompt hash, kind). Returns a malloc'd answer or
+ * NULL when absent. */
+char *pb_cache_get(struct pb_state *st, const char *paper_key, const char *model,
+		   const char *language, const char *prompt_hash, const char *kind);
+int pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
+		 const char *language, const char *prompt_hash, const char *kind,
+		 const char *answer, long tokens);
+/* Tokens used on the UTC day (YYYY-MM-DD) / add to it. */
+long pb_tokens_used(struct pb_state *st, const char *day);
+int pb_tokens_add(struct pb_state *st, const char *day, long tokens);
+
+#endif

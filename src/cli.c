@@ -1,0 +1,60 @@
+/* Helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/log.h"
+
+struct pb_config *
+pb_cli_load_config(const char *path)
+{
+	struct pb_config_error err;
+	struct pb_config *cfg;
+	char msg[1024];
+	int lvl;
+
+	memset(&err, 0, sizeof err);
+	cfg = pb_config_load(path, &err);
+	if (!cfg) {
+		pb_config_error_format(&err, msg, sizeof msg);
+		fprintf(stderr, "paperboy: %s\n", msg);
+		return NULL;
+	}
+	lvl = pb_log_level_parse(cfg->log_level);
+	if (lvl >= 0 && !pb_log_enabled(PB_LOG_DEBUG))
+		pb_log_setup((enum pb_log_level)lvl, 0);
+	return cfg;
+}
+
+int
+pb_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
+{
+	struct pb_buf b = { 0 };
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+	int rc = -1;
+
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		pb_buf_append(&b, chunk, n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		pb_buf_free(&b);
+		goto out;
+	}
+	*len = b.len;
+	*data = pb_buf_detach(&b);
+	rc = 0;
+out:
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}

@@ -1,0 +1,15 @@
+/* paperboy match: placeholder until the stage it drives is in place. */
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "paperboy/cli.h"
+
+int
+pb_cmd_match(int argc, char **argv, const char *config_path)
+{
+	(void)argc;
+	(void)argv;
+	(void)config_path;
+	fprintf(stderr, "paperboy: match is not available in this build\n");
+	return EX_UNAVAILABLE;
+}

@@ -1,0 +1,15 @@
+/* paperboy retry: placeholder until the stage it drives is in place. */
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "paperboy/cli.h"
+
+int
+pb_cmd_retry(int argc, char **argv, const char *config_path)
+{
+	(void)argc;
+	(void)argv;
+	(void)config_path;
+	fprintf(stderr, "paperboy: retry is not available in this build\n");
+	return EX_UNAVAILABLE;
+}

@@ -1,0 +1,15 @@
+/* paperboy run: placeholder until the stage it drives is in place. */
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "paperboy/cli.h"
+
+int
+pb_cmd_run(int argc, char **argv, const char *config_path)
+{
+	(void)argc;
+	(void)argv;
+	(void)config_path;
+	fprintf(stderr, "paperboy: run is not available in this build\n");
+	return EX_UNAVAILABLE;
+}
