@@ -18,8 +18,11 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+# Helper programs the integration tests and benchmarks drive (each a main of its own).
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c bench/*.c))
+TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all deps test unit integration asan fuzz bench install clean run check
+.PHONY: tools all deps test unit integration asan fuzz bench install clean run check
 all: paperboy
 
 $(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h) | $(BUILD)
@@ -43,6 +46,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
+$(BUILD)/tests/tools/% $(BUILD)/bench/%: $(BUILD)/libpaperboy.a
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst $(BUILD)/%,%,$@).c $(BUILD)/libpaperboy.a $(LIBS)
+
+tools: $(TOOL_BIN)
+
 # Installs what is missing (Debian packages only); safe to run again.
 deps:
 	@sh contrib/install-deps.sh
@@ -50,7 +59,7 @@ deps:
 unit: $(UNIT_BIN) $(BUILD)/paperboy
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-integration: $(BUILD)/paperboy $(UNIT_BIN)
+integration: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh tests/run-integration.sh
 
 test: deps
@@ -78,7 +87,7 @@ fuzz: deps
 	  build-fuzz/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 3; \
 	done
 
-bench: deps $(BUILD)/paperboy
+bench: deps $(BUILD)/paperboy $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
 run: deps $(BUILD)/paperboy

@@ -57,6 +57,13 @@ long pb_paperset_find(const struct pb_paperset *s, const char *id);
  * existing primary first, and the higher version wins. Returns the index. */
 size_t pb_paperset_add(struct pb_paperset *s, struct pb_paper *p);
 
+/* Returns 1 when p lists category cat (exact, e.g. "cs.CV"), else 0. */
+int pb_paper_has_category(const struct pb_paper *p, const char *cat);
+/* One line of JSON (no newline) with id, version, title, authors (names), affiliations,
+ * abstract, categories (primary first), announce_type, published, updated, comment,
+ * journal_ref, doi, abs_url, pdf_url. Caller frees. */
+char *pb_paper_to_json(const struct pb_paper *p);
+
 /* "new", "cross", "replace", "replace-cross", "unknown". */
 const char *pb_announce_name(enum pb_announce a);
 /* The inverse; returns PB_ANN_UNKNOWN for anything else. */

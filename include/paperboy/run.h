@@ -1,0 +1,42 @@
+/* One full cycle for an announcement date: fetch, match, summarize, render, enqueue, deliver.
+ * Used by `paperboy run` and by the daemon. */
+#ifndef PAPERBOY_RUN_H
+#define PAPERBOY_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "paperboy/config.h"
+#include "paperboy/state.h"
+
+struct pb_run_opts {
+	const char *date;               /* announcement date YYYY-MM-DD, NULL = the latest (RSS) */
+	const char *feed;               /* read this saved response instead of the network */
+	int dry_run;                    /* fetch, match, render; enqueue and send nothing */
+	const char *only;               /* one subscriber's name, or NULL */
+	int deliver_wait_s;             /* how long delivery waits for retries before returning */
+	int progress;                   /* progress on stderr (a terminal) */
+	volatile sig_atomic_t *stop;    /* set by SIGTERM: take no new work */
+};
+
+enum pb_run_status {
+	PB_RUN_OK = 0,                  /* digests enqueued (and delivered as far as possible) */
+	PB_RUN_NO_ANNOUNCEMENT,         /* empty feed or arXiv holiday: no digests (or notes) */
+	PB_RUN_STALE,                   /* the feed is still the previous announcement */
+	PB_RUN_ALREADY_DONE,            /* this date was completed before; only the outbox resumed */
+	PB_RUN_FAILED,                  /* err says why */
+};
+
+struct pb_run_report {
+	enum pb_run_status status;
+	char date[16];                  /* the announcement date processed */
+	long papers, digests, messages; /* fetched, built, enqueued */
+	long sent, failed, pending;     /* delivery results */
+};
+
+/* Runs one cycle. st may be NULL only with dry_run. Returns the status (also in rep). */
+enum pb_run_status pb_run_cycle(const struct pb_config *cfg, struct pb_state *st,
+				const struct pb_run_opts *o, struct pb_run_report *rep,
+				char *err, size_t errlen);
+
+#endif
