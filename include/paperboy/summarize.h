@@ -31,6 +31,12 @@ int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *pap
 int pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		    const struct pb_selection *sel, const char *date, struct pb_digest *out);
 
+/* The built-in executive summary of a digest whose items (with findings) are filled: how many
+ * papers matched which topics, the themes that recur across titles and findings, and the three
+ * papers to read first with a one-line reason each. Light Markdown; caller frees. Used when no
+ * model is configured and whenever the model fails. */
+char *pb_exec_summary_builtin(const struct pb_digest *d);
+
 /* Key findings of an abstract: at most max sentences (see DESIGN), each malloc'd in *out
  * (array malloc'd too). Returns the count. */
 size_t pb_key_findings(const char *abstract, size_t max, char ***out);
