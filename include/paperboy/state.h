@@ -75,8 +75,11 @@ void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 
 /* ---- ledger: which papers each subscriber has received ---- */
-/* Returns 1 if subscriber already received paper id (any version), 0 if not, -1 error. */
-int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id);
+/* Returns 1 if subscriber already received paper id (any version) in a digest dated other
+ * than except_date (NULL = any date), 0 if not, -1 error. A repeated cycle for one date passes
+ * that date so it rebuilds the same digest. */
+int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
+		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
 
