@@ -354,7 +354,7 @@ pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char 
 void
 pb_prompt_hash(const char *text, char *out, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 14695981039346656037ULL;
 
 	for (const char *p = text ? text : ""; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
