@@ -531,9 +531,25 @@ end_field(struct pb_parser *c)
 	case F_COMMENT: set_str(&it->p.comment, v); break;
 	case F_JREF: set_str(&it->p.journal_ref, v); break;
 	case F_DOI: set_str(&it->p.doi, v); break;
-	case F_FEED_TITLE: set_str(&c->feed_title, v); break;
-	case F_FEED_DESC: set_str(&c->feed_desc, v); break;
-	case F_FEED_DATE: set_str(&c->feed_date_raw, v); break;
+	/* The channel's own come first; RSS 1.0 <image> has a <title> too. */
+	case F_FEED_TITLE:
+		if (!c->feed_title)
+			c->feed_title = v;
+		else
+			free(v);
+		break;
+	case F_FEED_DESC:
+		if (!c->feed_desc)
+			c->feed_desc = v;
+		else
+			free(v);
+		break;
+	case F_FEED_DATE:
+		if (!c->feed_date_raw)
+			c->feed_date_raw = v;
+		else
+			free(v);
+		break;
 	case F_FEED_ID:
 		if (v && strstr(v, "rss.arxiv.org"))
 			c->kind = PB_FEED_ATOM;
