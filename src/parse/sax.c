@@ -658,6 +658,22 @@ on_error(void *ud, xmlErrorPtr e)
 	}
 }
 
+/* arXiv never sends a DTD; one in a response is a different document or an attack
+ * (entity expansion), so it ends the parse before any declaration is read. */
+static void
+on_doctype(void *ud, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+	struct pb_parser *c = ud;
+
+	(void)ext_id;
+	(void)sys_id;
+	if (name && strcasecmp((const char *)name, "html") == 0)
+		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
+	else
+		pb_parse_set_bad(c, "a DOCTYPE declaration, which no arXiv feed has", NULL, 0);
+	xmlStopParser(c->xp);
+}
+
 void
 pb_parse_sax_init(xmlSAXHandler *sax)
 {
@@ -668,6 +684,7 @@ pb_parse_sax_init(xmlSAXHandler *sax)
 	sax->characters = on_text;
 	sax->cdataBlock = on_text;
 	sax->serror = on_error;
-	/* No entity, DTD or external-subset callbacks: nothing outside the body is loaded and
-	 * references to entities the body declares are errors. */
+	sax->internalSubset = on_doctype;
+	/* No entity or external-subset callbacks: nothing outside the body is loaded and
+	 * entity references other than the predefined ones are errors. */
 }
