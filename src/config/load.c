@@ -403,15 +403,11 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		v = config_setting_get_string(s);
 		if (!*v && (k->flags & (KF_NONEMPTY | KF_REQUIRED)))
 			return pb_cfg_fail(L, s, keypath, "may not be empty");
-		if (*v && run_check(L, k, s, keypath, v) < 0)
-			return -1;
-		/* An empty optional string means "not set". */
-		*(char **)AT(base, k->off) = !*v ? NULL
-			: (k->flags & KF_CONFDIR) ? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
-		if ((k->flags & KF_CONFDIR) && k->check == pb_check_readable &&
-		    run_check(L, k, s, keypath, *(char **)AT(base, k->off)) < 0)
-			return -1;
-		return 0;
+		if (!*v)   /* an empty optional string means "not set" */
+			return 0;
+		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
+			? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+		return run_check(L, k, s, keypath, v);
 	}
 	case KT_INT:
 		if (get_integer(L, k, s, keypath, &iv) < 0)
