@@ -55,6 +55,10 @@ static const struct tcase cases[] = {
 	  "main.conf", 2, "file.enabled", "expected true or false" },
 	{ "out of range", "arxiv = { categories = [\"cs.CV\"];\n page_size = 2001; };\n", { { 0 } },
 	  "main.conf", 2, "arxiv.page_size", "2001 is out of range (1 to 2000)" },
+	{ "integer truncated by libconfig", HEAD "retention_days =\t4294967386;\n", { { 0 } },
+	  "main.conf", 2, "retention_days", "4294967386 is out of range (1 to 36500)" },
+	{ "same key name in two groups on one line", "arxiv = { categories = \"cs.CV\"; timeout = 7; };"
+	  " summary = { timeout = 60; };\n", { { 0 } }, NULL, 0, NULL, NULL },
 	{ "out of range double", HEAD "summary = { temperature = 3.5; };\n", { { 0 } },
 	  "main.conf", 2, "summary.temperature", "out of range" },
 	{ "missing required key", "state_dir = \"x\";\n", { { 0 } },
