@@ -2,7 +2,6 @@
 #include "parse_int.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,8 +177,8 @@ parse_zone(const char *p)
 	return sign * (h * 60 + m);
 }
 
-char *
-pb_date_iso_utc(const char *s, char local_day[11])
+static char *
+date_iso(const char *s, char local_day[11])
 {
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0, off;
@@ -212,8 +211,8 @@ pb_date_iso_utc(const char *s, char local_day[11])
 	return format_utc(y, mo, d, h, mi, sec, off);
 }
 
-char *
-pb_date_rfc822_utc(const char *s, char local_day[11])
+static char *
+date_rfc822(const char *s, char local_day[11])
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *p = s, *m;
@@ -231,7 +230,8 @@ pb_date_rfc822_utc(const char *s, char local_day[11])
 	}
 	while (*p == ' ')
 		p++;
-	d = (int)strtol(p, (char **)&p, 10);
+	if ((d = num(&p, isdigit((unsigned char)p[1]) ? 2 : 1)) < 0)
+		return NULL;
 	while (*p == ' ')
 		p++;
 	if (strlen(p) < 3)
@@ -259,6 +259,17 @@ pb_date_rfc822_utc(const char *s, char local_day[11])
 	if (local_day)
 		put_day(local_day, y, mo, d);
 	return format_utc(y, mo, d, h, mi, sec, off);
+}
+
+char *
+pb_date_utc(const char *s, char local_day[11])
+{
+	if (!s)
+		return NULL;
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) && s[4] == '-')
+		return date_iso(s, local_day);
+	return date_rfc822(s, local_day);
 }
 
 static void
@@ -319,19 +330,24 @@ one_author(struct pb_author *a, const char *s, size_t n)
 }
 
 int
-pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors)
+pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep)
 {
-	size_t i, start = 0;
+	size_t i, start = 0, skip;
 	int depth = 0;
 
 	if (!s)
 		return 0;
 	for (i = 0;; i++) {
 		char c = s[i];
+		skip = 1;
 		if (c == '(')
 			depth++;
 		else if (c == ')' && depth > 0)
 			depth--;
+		if (and_sep && depth == 0 && c == ' ' && strncmp(s + i, " and ", 5) == 0) {
+			c = ',';
+			skip = 5;
+		}
 		if ((c == ',' && depth == 0) || c == '\0') {
 			struct pb_author a;
 			if (one_author(&a, s + start, i - start)) {
@@ -343,7 +359,8 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors)
 							      sizeof *p->authors);
 				p->authors[p->n_authors++] = a;
 			}
-			start = i + 1;
+			start = i + skip;
+			i += skip - 1;
 		}
 		if (c == '\0')
 			break;
