@@ -21,6 +21,17 @@ cleanup(void)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 (Debian) leaks the text of a string token that a syntax error discards
+ * (hyperrealm/libconfig#142, fixed in 1.7 by a bison %destructor). That block is allocated by
+ * its scanner (strbuf_append, or calloc in yylex for ""); nothing of ours is allocated there,
+ * so only those two are ignored. */
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:strbuf_append\nleak:libconfig_yylex\n";
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -30,8 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[1024];
 	FILE *f;
 
-	if (memmem(data, size, "include", 7))
-		return 0;
+	for (size_t i = 0; i + 7 <= size; i++)
+		if (memcmp(data + i, "include", 7) == 0)
+			return 0;
 	if (!dir[0]) {
 		snprintf(dir, sizeof dir, "/tmp/pb-fuzz-config-XXXXXX");
 		if (!mkdtemp(dir))

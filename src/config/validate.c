@@ -320,7 +320,8 @@ pb_check_envname(const char *v, char *msg, size_t n)
 			goto fail;
 	return 0;
 fail:
-	return bad(msg, n, "\"%.60s\" is not an environment variable name", v);
+	/* Not quoted: a secret written here by mistake must not be echoed. */
+	return bad(msg, n, "not an environment variable name (letters, digits and _)%s", "");
 }
 
 /* ---- checks across keys ---- */
@@ -406,6 +407,13 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 	if (c->summary.enabled && !c->summary.model)
 		return pb_cfg_fail(L, member(root, "summary"), "summary.model",
 				   "missing (required when summary is enabled)");
+	if (c->summary.enabled && c->summary.prompt_dir) {
+		struct stat st;
+
+		if (stat(c->summary.prompt_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return pb_cfg_fail(L, member(root, "summary.prompt_dir"), "summary.prompt_dir",
+					   "\"%s\" is not a directory", c->summary.prompt_dir);
+	}
 	if (!c->summary.prompt_dir) {
 		char *p = pb_cfg_path_join(L->confdir, "prompts");
 		struct stat st;
@@ -487,6 +495,12 @@ pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 				   "arxiv.request_interval_ms",
 				   "below 3000 is allowed only when rss_url and api_url are local "
 				   "(127.0.0.1, localhost, [::1]); arXiv asks for 3 s between requests");
+	for (size_t i = 0; i < c->arxiv.n_categories; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->arxiv.categories[i], c->arxiv.categories[j]) == 0)
+				return pb_cfg_fail(L, member(root, "arxiv.categories"),
+						   "arxiv.categories", "\"%s\" is listed twice",
+						   c->arxiv.categories[i]);
 	for (size_t i = 0; i < c->n_subscribers; i++)
 		if (check_subscriber(L, root, i) < 0)
 			return -1;
