@@ -538,6 +538,7 @@ static const struct pair bb_map[] = {
 
 struct lx {
 	int flags;
+	const char *nc_from[2], *nc_end[2];     /* failed searches for \) and \] */
 	struct pb_buf tmp[MAX_DEPTH + 2];
 };
 
@@ -996,6 +997,30 @@ backslash(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i, i
 	case '|':
 		pb_buf_puts(out, math ? "‖" : "|");
 		return j + 1;
+	case '(':
+	case '[': {
+		/* \( .. \) and \[ .. \] are math too */
+		char close = s[j] == '(' ? ')' : ']';
+		int w = close == ']';
+
+		/* a search that found no closer up to the same end fails again from later on */
+		if (x->nc_end[w] == s + n && x->nc_from[w] <= s + j)
+			goto literal;
+		for (size_t k = j + 1; k + 1 < n; k++) {
+			if (s[k] != '\\')
+				continue;
+			if (s[k + 1] == close) {
+				conv(x, out, s + j + 1, k - j - 1, 1, depth + 1);
+				return k + 2;
+			}
+			k++;
+		}
+		x->nc_end[w] = s + n;
+		x->nc_from[w] = s + j;
+literal:
+		pb_buf_putc(out, s[j]);
+		return j + 1;
+	}
 	default:
 		pb_buf_append(out, s + j, next_cp(s + j, n - j, &cp));
 		return j + next_cp(s + j, n - j, &cp);
