@@ -14,6 +14,7 @@
 
 #include "channel.h"
 #include "paperboy/deliver.h"
+#include "paperboy/http.h"
 #include "paperboy/log.h"
 
 #define BATCH 512
@@ -31,27 +32,14 @@ channel_find(const char *name)
 	return NULL;
 }
 
-/* Releases one message's strings and zeroes it (the entry then reads as taken). */
-static void
-msg_clear(struct pb_outbox_msg *m)
-{
-	free(m->msg_id);
-	free(m->subscriber);
-	free(m->channel);
-	free(m->dest);
-	free(m->digest_date);
-	free(m->payload);
-	free(m->last_error);
-	memset(m, 0, sizeof *m);
-}
-
 /* ---- a small string-keyed table: pacing times and per-destination state ---- */
 
 struct slot {
 	char *key;
 	int64_t next_ms;     /* pacing: earliest time the next message may start */
 	int busy;            /* destination: a message is in flight */
-	int held;            /* destination: this part failed transiently; later parts wait */
+	int held;            /* destination: this part (of held_date) failed transiently; */
+	char held_date[16];  /* the parts and digests after it wait */
 	int paused;          /* destination: paused for this run */
 };
 
@@ -146,8 +134,28 @@ stopping(const struct run *r)
 static void
 dest_key(char *buf, size_t n, const struct pb_outbox_msg *m)
 {
-	snprintf(buf, n, "D|%s|%s|%s|%s", m->channel ? m->channel : "", m->dest ? m->dest : "",
-		 m->subscriber ? m->subscriber : "", m->digest_date ? m->digest_date : "");
+	snprintf(buf, n, "D|%s|%s|%s", m->channel ? m->channel : "", m->dest ? m->dest : "",
+		 m->subscriber ? m->subscriber : "");
+}
+
+/* Whether m comes after the held message of its destination (a later part of the same
+ * digest, or a later digest). */
+static int
+after_held(const struct slot *d, const struct pb_outbox_msg *m)
+{
+	int c;
+
+	if (!d->held)
+		return 0;
+	c = strcmp(m->digest_date ? m->digest_date : "", d->held_date);
+	return c > 0 || (c == 0 && m->part > d->held);
+}
+
+static int
+is_held(const struct slot *d, const struct pb_outbox_msg *m)
+{
+	return d->held && d->held == m->part &&
+	       strcmp(m->digest_date ? m->digest_date : "", d->held_date) == 0;
 }
 
 static void
@@ -169,7 +177,7 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 	if (sqlite3_prepare_v2(db,
 			       "UPDATE outbox SET next_attempt = max(next_attempt, ?1) "
 			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4 "
-			       "AND digest_date = ?5 AND part > ?6",
+			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
 			       -1, &s, NULL) != SQLITE_OK) {
 		/* Without it the later parts would come back at once and be dropped again. */
 		pb_err("deliver_defer", "error=%s", pb_q(sqlite3_errmsg(db)));
@@ -196,7 +204,7 @@ pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 	long n = 0;
 
 	if (sqlite3_prepare_v2(db,
-			       "UPDATE outbox SET status = ?1, last_error = ?2 "
+			       "UPDATE outbox SET status = ?1, last_error = ?2, updated = ?5 "
 			       "WHERE status = 0 AND channel = ?3 AND dest = ?4",
 			       -1, &s, NULL) != SQLITE_OK) {
 		pb_warn("deliver_pause", "error=%s", pb_q(sqlite3_errmsg(db)));
@@ -206,6 +214,7 @@ pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 	sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, m->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, m->dest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (int64_t)time(NULL));
 	if (sqlite3_step(s) == SQLITE_DONE)
 		n = sqlite3_changes(db);
 	else
@@ -267,7 +276,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	dest_key(key, sizeof key, m);
 	d = table_get(&r->tab, key);
 	/* A held part that is settled for good releases the parts after it. */
-	if (d->held == m->part && res->verdict != PB_V_TRANSIENT)
+	if (is_held(d, m) && res->verdict != PB_V_TRANSIENT)
 		d->held = 0;
 	switch (res->verdict) {
 	case PB_V_SENT:
@@ -306,7 +315,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			struct pb_outbox_msg *b = &r->batch[i];
 			if (b->rowid && strcmp(b->channel, m->channel) == 0 &&
 			    strcmp(b->dest, m->dest) == 0) {
-				msg_clear(b);
+				pb_outbox_msg_clear(b);
 			}
 		}
 		break;
@@ -330,8 +339,11 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			rc = pb_outbox_mark_retry(r->st, m->rowid, when, res->reason);
 			defer_later_parts(r, m, when);
 			d = table_get(&r->tab, key);
-			if (!d->held || m->part < d->held)
+			if (!d->held || after_held(d, m) == 0) {
 				d->held = m->part;
+				snprintf(d->held_date, sizeof d->held_date, "%s",
+					 m->digest_date ? m->digest_date : "");
+			}
 			r->stats->retried++;
 			snprintf(why, sizeof why, "%s; retry in %llds", res->reason, (long long)(when - now));
 			log_delivery(m, "retry", ms, why);
@@ -374,22 +386,20 @@ header_cb(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* Settings every delivery transfer shares. Until the shared HTTP setup (pb_http_setup_easy)
- * is in this tree, they are set here. */
+/* Settings every delivery transfer shares: the project's HTTP settings (User-Agent, trust,
+ * verification, timeouts), then what differs for delivery. */
 static void
 setup_common(struct run *r, struct pb_xfer *x)
 {
+	struct pb_http_opts ho;
 	CURL *e = x->easy;
 
-	curl_easy_setopt(e, CURLOPT_USERAGENT, r->cfg->user_agent ? r->cfg->user_agent
-								 : "paperboy/1.0");
-	if (r->cfg->ca_file && *r->cfg->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, r->cfg->ca_file);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	memset(&ho, 0, sizeof ho);
+	ho.user_agent = r->cfg->user_agent ? r->cfg->user_agent : "paperboy/1.0";
+	ho.ca_file = r->cfg->ca_file;
+	ho.timeout_s = 120;
+	ho.connect_timeout_s = 15;
+	pb_http_setup_easy(e, &ho);
 	/* A webhook or Bot API POST is never followed elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
@@ -413,8 +423,7 @@ xfer_free(struct pb_xfer *x)
 	pb_buf_free(&x->url);
 	pb_buf_free(&x->body);
 	pb_buf_free(&x->resp);
-	if (x->msg)
-		msg_clear(x->msg);
+	pb_outbox_msg_clear(x->msg);
 	free(x->msg);
 	free(x);
 }
@@ -553,10 +562,10 @@ dispatch(struct run *r, int64_t *wake)
 		ch = channel_find(m->channel);
 		dest_key(key, sizeof key, m);
 		d = table_get(&r->tab, key);
-		if (d->held && m->part > d->held) {
+		if (after_held(d, m)) {
 			/* An earlier part is waiting for its retry; this one waits with it (the
 			 * state already holds it back to the same time). */
-			msg_clear(m);
+			pb_outbox_msg_clear(m);
 			continue;
 		}
 		if (d->busy) {
@@ -576,7 +585,7 @@ dispatch(struct run *r, int64_t *wake)
 						  "older than the delivery lifetime") != 0)
 				fatal(r, "recording an expiry");
 			log_delivery(m, "expired", 0, "older than the delivery lifetime");
-			msg_clear(m);
+			pb_outbox_msg_clear(m);
 			continue;
 		} else if (m->attempts >= r->max_attempts) {
 			res.verdict = PB_V_PERMANENT;
@@ -589,7 +598,7 @@ dispatch(struct run *r, int64_t *wake)
 			int64_t t0 = now_ms();
 			ch->write(m, r->cfg, &res);
 			record(r, m, &res, now_ms() - t0);
-			msg_clear(m);
+			pb_outbox_msg_clear(m);
 			continue;
 		} else {
 			pace_ok(r, ch, m, t, wake, 1);
@@ -604,7 +613,7 @@ dispatch(struct run *r, int64_t *wake)
 		} else {
 			record(r, m, &res, 0);
 		}
-		msg_clear(m);
+		pb_outbox_msg_clear(m);
 	}
 	return waiting;
 }
@@ -658,7 +667,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	r.max_host = def(cfg->delivery.max_per_host, 4);
 	r.lifetime_s = def(cfg->delivery.lifetime_h, 24) * 3600;
 	r.max_attempts = def(cfg->delivery.max_attempts, 8);
-	r.retry_base_s = def(cfg->delivery.retry_base_s, 30);
+	r.retry_base_s = cfg->delivery.retry_base_s >= 0 ? cfg->delivery.retry_base_s : 30;
 	/* A few more transfers than connections keep every connection busy. */
 	r.max_xf = (size_t)r.max_total + (size_t)r.max_total / 2 + 1;
 	r.xf = pb_xcalloc(r.max_xf, sizeof *r.xf);
@@ -693,7 +702,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			}
 			for (size_t i = 0; i < r.n_batch; i++)
 				if (in_flight(&r, r.batch[i].rowid)) {
-					msg_clear(&r.batch[i]);
+					pb_outbox_msg_clear(&r.batch[i]);
 				}
 		}
 		wake = INT64_MAX;

@@ -30,6 +30,29 @@ put_component(struct pb_buf *b, const char *s)
 		b->data[start] = '_';
 }
 
+/* The file name: the destination (an address, a chat id, or a name with its own extension
+ * such as "digest.md"), "-NN" for the parts of a longer message, then the extension. */
+static void
+name_file(struct pb_buf *b, const struct pb_outbox_msg *m, const char *ext)
+{
+	static const char *const own[] = { ".md", ".txt", ".html", ".json", ".eml" };
+	const char *d = m->dest && *m->dest ? m->dest : m->channel;
+	size_t start = b->len, dl = d ? strlen(d) : 0;
+
+	put_component(b, d);
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		size_t el = strlen(own[i]);
+		if (dl > el && b->len - start > el && strcmp(d + dl - el, own[i]) == 0) {
+			pb_buf_truncate(b, b->len - el);
+			ext = own[i] + 1;
+			break;
+		}
+	}
+	if (m->n_parts > 1)
+		pb_buf_printf(b, "-%02d", m->part);
+	pb_buf_printf(b, ".%s", ext);
+}
+
 /* mkdir -p for the directory b holds; returns 0 or -1 with errno. */
 static int
 mkdirs(struct pb_buf *b)
@@ -83,8 +106,7 @@ file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 		goto out;
 	}
 	pb_buf_printf(&path, "%s/", pb_buf_str(&dir));
-	put_component(&path, m->dest && *m->dest ? m->dest : m->channel);
-	pb_buf_printf(&path, "-%02d.%s", m->part, (*p == '{' || *p == '[') ? "json" : "eml");
+	name_file(&path, m, (*p == '{' || *p == '[') ? "json" : "eml");
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
 
 	fd = open(pb_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

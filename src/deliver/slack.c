@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "channel.h"
+#include "paperboy/http.h"
 
 /* The webhook URL is a secret: pacing keys and logs only ever see a hash of it. */
 static uint64_t
@@ -42,22 +44,14 @@ slack_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* Delta-seconds Retry-After; -1 when absent or not a number (an HTTP date falls back to our
- * own backoff, which is at least as patient). */
+/* Retry-After as seconds from now (delta-seconds or an HTTP date), capped at a day; -1 when
+ * absent or unreadable (our own backoff applies then). */
 static long
 retry_after_value(const char *v)
 {
-	char *end;
-	long n;
+	long n = pb_http_parse_retry_after(v, (long)time(NULL));
 
-	if (!v || !*v)
-		return -1;
-	while (*v == ' ')
-		v++;
-	n = strtol(v, &end, 10);
-	if (end == v || n < 0)
-		return -1;
-	return n > 86400 ? 86400 : n;
+	return n < 0 ? -1 : n > 86400 ? 86400 : n;
 }
 
 void
@@ -108,8 +102,7 @@ slack_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	snprintf(p[0].key, sizeof p[0].key, "slack:%016llx",
 		 (unsigned long long)fnv1a(sub && sub->slack_webhook ? sub->slack_webhook
 								      : m->subscriber));
-	p[0].interval_ms = cfg->delivery.slack_interval_ms > 0 ? cfg->delivery.slack_interval_ms
-							       : 1000;
+	p[0].interval_ms = cfg->delivery.slack_interval_ms;
 	return 1;
 }
 

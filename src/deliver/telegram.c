@@ -177,8 +177,7 @@ tg_classify(struct pb_xfer *x, CURLcode rc, struct pb_result *r)
 static int
 tg_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_pace *p, int max)
 {
-	long chat = cfg->delivery.telegram_chat_interval_ms > 0
-			    ? cfg->delivery.telegram_chat_interval_ms : 1000;
+	long chat = cfg->delivery.telegram_chat_interval_ms;
 	long per_min = cfg->delivery.telegram_group_per_min > 0
 			       ? cfg->delivery.telegram_group_per_min : 20;
 	long per_s = cfg->delivery.telegram_global_per_s > 0
