@@ -513,6 +513,19 @@ pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_hol
 	return 0;
 }
 
+/* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
+static int
+in_categories(const char *cat, const char *const *cats, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(cats[i]);
+
+		if (strcmp(cat, cats[i]) == 0 || (strncmp(cat, cats[i], l) == 0 && cat[l] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
 enum pb_fetch_status
 pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	      const char *const *categories, size_t n_categories, struct pb_paperset *out,
@@ -611,6 +624,17 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		}
 		if (!out->announce_date)
 			out->announce_date = pb_xstrdup(date);
+		/* The window holds first versions submitted for this announcement: each is new
+		 * where its primary category was asked for, a cross-list elsewhere, as arXiv's
+		 * own listing would call it. */
+		for (size_t i = 0; i < out->n; i++) {
+			struct pb_paper *p = &out->v[i];
+
+			if (p->announce != PB_ANN_UNKNOWN || !p->n_categories)
+				continue;
+			p->announce = in_categories(p->categories[0], categories, n_categories)
+				? PB_ANN_NEW : PB_ANN_CROSS;
+		}
 	}
 	pb_buf_free(&url);
 	pb_buf_free(&q);

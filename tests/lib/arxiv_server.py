@@ -7,7 +7,7 @@ Binds 127.0.0.1 on an ephemeral port and writes the port to --port-file. Serves:
                             RSS fixture, authors with affiliations, a comment, a primary
                             category); unknown ids are dropped as arXiv does; a malformed id
                             gets arXiv's real error feed with HTTP 400
-  /api/query?search_query=  entries from --pool (an API fixture), paginated by start and
+  /api/query?search_query=  entries from --pool (an API fixture, from --pool-offset on), paginated by start and
                             max_results, totalResults = --search-total
 Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA]'
 makes the first K requests whose path and query start with PREFIX answer STATUS (with
@@ -193,6 +193,7 @@ def main():
     ap.add_argument('--fixtures', required=True)
     ap.add_argument('--rss', default='rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml')
     ap.add_argument('--pool', default='api2026-query-all-testing-100.xml')
+    ap.add_argument('--pool-offset', type=int, default=0, help='skip this many pool entries')
     ap.add_argument('--search-total', type=int, default=5)
     ap.add_argument('--search-claim', type=int, default=-1,
                     help='totalResults to announce (default: --search-total)')
@@ -204,7 +205,7 @@ def main():
     S.rss = os.path.join(a.fixtures, a.rss)
     S.items = load_rss_items(S.rss)
     with open(os.path.join(a.fixtures, a.pool), encoding='utf-8') as f:
-        S.pool = re.findall(r'  <entry>.*?</entry>\n', f.read(), re.S)
+        S.pool = re.findall(r'  <entry>.*?</entry>\n', f.read(), re.S)[a.pool_offset:]
     S.search_total = a.search_total
     S.search_claim = a.search_claim if a.search_claim >= 0 else min(a.search_total, len(S.pool))
     S.primary = dict(p.split('=', 1) for p in a.primary)
