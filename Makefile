@@ -27,14 +27,15 @@ all: paperboy
 
 $(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD):
 	@mkdir -p $(BUILD)
 
 $(BUILD)/libpaperboy.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@ar rcs $@ $^
 
 $(BUILD)/paperboy: $(BUILD)/src/main.o $(BUILD)/libpaperboy.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

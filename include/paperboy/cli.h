@@ -4,6 +4,7 @@
 #define PAPERBOY_CLI_H
 
 #include "paperboy/config.h"
+#include "paperboy/state.h"
 
 int pb_cmd_run(int argc, char **argv, const char *config_path);
 int pb_cmd_daemon(int argc, char **argv, const char *config_path);
@@ -17,6 +18,10 @@ int pb_cmd_retry(int argc, char **argv, const char *config_path);
 /* Loads the config for a command; on failure prints "paperboy: FILE:LINE: KEY: MESSAGE" to
  * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */
 struct pb_config *pb_cli_load_config(const char *path);
+
+/* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
+ * and returns NULL. */
+struct pb_state *pb_cli_open_state(const struct pb_config *cfg);
 
 /* Reads a whole file ("-" = stdin) into *data and *len (NUL-terminated, caller frees).
  * Returns 0, or -1 with err filled. */

@@ -144,4 +144,9 @@ const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, co
 /* Formats "file:line: key: message" into buf. */
 void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n);
 
+/* Writes the i-th key the loader knows into buf as a dotted path ("arxiv.page_size",
+ * "subscribers.topics.query"; a secret by its base name, "email.password", written in the file
+ * as password_env or password_file). Returns 0, or -1 when i is past the last key. */
+int pb_config_key(size_t i, char *buf, size_t n);
+
 #endif

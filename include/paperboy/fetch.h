@@ -20,8 +20,11 @@ enum pb_fetch_status {
 
 struct pb_fetch_result {
 	enum pb_fetch_status status;
-	char message[512];
-	size_t n_requests;
+	char message[512];           /* the error; for PB_FETCH_OK a warning (e.g. metadata
+				      * incomplete) or "" */
+	size_t n_requests;           /* HTTP requests made, retries included */
+	long http_status;            /* last HTTP status seen, 0 = none (network error, file) */
+	size_t n_skipped;            /* records the parser rejected with a warning */
 };
 
 /* Fills an http options struct from the config (user agent, CA file, spacing, retries,
@@ -47,7 +50,18 @@ enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cf
 				   size_t n_categories, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 
-/* Reads a saved response from a file and parses it ("-" = stdin). */
+/* The submittedDate window (UTC "YYYYMMDDHHMM", both ends inclusive) of the announcement listed
+ * under date (YYYY-MM-DD, the date of the RSS feed: arXiv mails it at 20:00 ET the evening
+ * before). Submissions are cut off at 14:00 America/New_York (DST included) on weekdays that
+ * are not holidays; holidays are the ET days without announcement, as arXiv lists them. The
+ * window runs from the cutoff before the one that closes this announcement up to that one.
+ * Returns 0, 1 when nothing is listed under date (the evening before is a Friday, a Saturday
+ * or a holiday), -1 when date is malformed. */
+int pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_holidays,
+			 char start[16], char end[16]);
+
+/* Reads a saved response from a file and parses it ("-" = stdin). A file that cannot be read
+ * is PB_FETCH_UNAVAILABLE with http_status 0. */
 enum pb_fetch_status pb_fetch_file(const char *path, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 

@@ -21,6 +21,8 @@ struct pb_http_opts {
 	long backoff_base_ms;        /* first backoff; default 2000, doubled each retry, jittered */
 	long backoff_max_ms;         /* cap; default 120000 */
 	const char *cache_dir;       /* ETag/Last-Modified + body cache for conditional GET; NULL = off */
+	char cache_dir_buf[1024];    /* storage a helper (pb_fetch_http_opts) may point cache_dir at;
+				      * pb_http_new copies, so it need only live until then */
 };
 
 struct pb_http_response {
@@ -64,5 +66,16 @@ long pb_http_parse_retry_after(const char *value, long now);
 
 /* Percent-encodes s for a query string into b. */
 void pb_http_urlencode(struct pb_buf *b, const char *s);
+
+/* The cache file name for url (16 hex digits of a 64-bit FNV-1a hash, then ".cache") into out
+ * (n >= 24). The entry itself records its URL, so a collision is only a miss. */
+void pb_http_cache_name(const char *url, char *out, size_t n);
+
+/* When line (one response header line, as libcurl's header callback hands it, CRLF or not) is
+ * header name (case-insensitive), copies its value without surrounding blanks into out and
+ * returns 1. Returns 0 when it is another header, or when the value does not fit in outlen
+ * or holds control characters (such a value is ignored, never cut). */
+int pb_http_header_value(const char *line, size_t len, const char *name, char *out,
+			 size_t outlen);
 
 #endif

@@ -45,12 +45,14 @@ struct pb_paperset {
 	char *feed_title;       /* channel/feed title, or NULL */
 	long total_results;     /* API opensearch:totalResults, -1 when absent */
 	long start_index;       /* API opensearch:startIndex, -1 when absent */
+	void *index;            /* private: id -> position hash, rebuilt when stale */
 };
 
 void pb_paper_free(struct pb_paper *p);               /* frees members; accepts NULL */
 void pb_paperset_init(struct pb_paperset *s);
 void pb_paperset_free(struct pb_paperset *s);         /* accepts NULL */
-/* Returns the index of the paper with this id (no version), or -1. Linear unless indexed. */
+/* Returns the index of the paper with this id (no version), or -1. O(1) through a private
+ * hash that is rebuilt when v/n were changed behind the set's back. */
 long pb_paperset_find(const struct pb_paperset *s, const char *id);
 /* Moves *p into the set (p is zeroed). If the id is already present the records are merged:
  * fields missing in the existing record are taken from p, categories are united keeping the

@@ -14,6 +14,8 @@ struct pb_run_opts {
 	const char *feed;               /* read this saved response instead of the network */
 	int dry_run;                    /* fetch, match, render; enqueue and send nothing */
 	const char *only;               /* one subscriber's name, or NULL */
+	const char *expect_date;        /* latest run only: the date the calendar expects; an older
+					 * feed is PB_RUN_STALE. NULL = take what the feed says */
 	int deliver_wait_s;             /* how long delivery waits for retries before returning */
 	int progress;                   /* progress on stderr (a terminal) */
 	volatile sig_atomic_t *stop;    /* set by SIGTERM: take no new work */
@@ -32,6 +34,7 @@ struct pb_run_report {
 	char date[16];                  /* the announcement date processed */
 	long papers, digests, messages; /* fetched, built, enqueued */
 	long sent, failed, pending;     /* delivery results */
+	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
 };
 
 /* Runs one cycle. st may be NULL only with dry_run. Returns the status (also in rep). */

@@ -21,7 +21,8 @@ int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* "ok" or the first problem reported by PRAGMA integrity_check, into buf. Returns 0 when ok. */
 int pb_state_integrity(struct pb_state *st, char *buf, size_t n);
-/* Deletes rows older than days (sent/expired/failed outbox rows, runs, ledger, cache). */
+/* Deletes rows older than days (sent/expired/failed outbox rows, runs, ledger, papers seen,
+ * cache, token counts; pending and paused messages stay). Returns the rows deleted or -1. */
 int pb_state_prune(struct pb_state *st, int days);
 
 /* ---- outbox ---- */
@@ -55,28 +56,36 @@ struct pb_outbox_msg {
  * -1 error. */
 int pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m);
 /* Loads up to max pending messages whose next_attempt <= now, ordered by subscriber, channel,
- * dest, part (so parts of one destination go in order). *out owned by caller. */
+ * dest, part (so parts of one destination go in order; within a destination, older digest
+ * dates first). *out owned by caller. */
 int pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
 		  size_t *n);
 /* Earliest next_attempt among pending messages, or -1 when none. */
 int64_t pb_outbox_next_due(struct pb_state *st);
 int pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now);
+/* Sent: status sent, attempts+1, sent time now. */
 /* Transient failure: attempts+1, next_attempt = when, last_error = why. */
 int pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why);
 int pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status s,
 			  const char *why);
-/* Moves pending messages of (channel, dest) to new_dest (Telegram group migration). */
+/* mark_status sets the status and, when why is not NULL, last_error; attempts unchanged. */
+/* Moves pending messages of (channel, dest) to new_dest (Telegram group migration); msg_id is
+ * kept, so a repeated cycle still finds them. Returns the number moved or -1. */
 int pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
 		       const char *new_dest);
-/* Failed (and paused) messages back to pending, optionally for one subscriber (NULL = all).
+/* Failed (and paused) messages back to pending, optionally for one subscriber (NULL = all):
+ * attempts 0, due at once, and created = now so the delivery lifetime starts again.
  * Returns the number requeued or -1. */
 int pb_outbox_requeue(struct pb_state *st, const char *subscriber);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 
 /* ---- ledger: which papers each subscriber has received ---- */
-/* Returns 1 if subscriber already received paper id (any version), 0 if not, -1 error. */
-int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id);
+/* Returns 1 if subscriber already received paper id (any version) in a digest dated other
+ * than except_date (NULL = any date), 0 if not, -1 error. A repeated cycle for one date passes
+ * that date so it rebuilds the same digest. */
+int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
+		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
 
@@ -99,5 +108,56 @@ int pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 /* Tokens used on the UTC day (YYYY-MM-DD) / add to it. */
 long pb_tokens_used(struct pb_state *st, const char *day);
 int pb_tokens_add(struct pb_state *st, const char *day, long tokens);
+
+/* ---- additions: papers seen, listings for `paperboy status`, housekeeping ---- */
+
+/* Durability: WAL with synchronous=NORMAL. A commit is in the WAL file before the call returns,
+ * so a killed process (SIGKILL, crash) loses nothing committed; a power loss may roll the
+ * database back to an earlier commit, never to an inconsistent one, and because messages are
+ * enqueued before they are sent and marked sent after, such a rollback can repeat a message but
+ * not lose one. Transactions do not nest: pb_state_begin inside a transaction returns -1. */
+
+/* The text of the last SQLite error on this handle (never NULL). Borrowed. */
+const char *pb_state_errmsg(struct pb_state *st);
+/* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
+#define PB_STATE_SCHEMA 2
+int pb_state_schema_version(struct pb_state *st);
+
+/* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
+ * 0 when already known, -1 on error. */
+int pb_paper_seen(struct pb_state *st, const char *id, int version, const char *announce_date);
+
+/* The latest digest date with a completed run (status "done", kind other than "only") into
+ * out (16 bytes). Returns 1 found, 0 none, -1 error. */
+int pb_run_last_done(struct pb_state *st, char out[16]);
+
+struct pb_run_row {
+	int64_t id;
+	char digest_date[16];
+	char kind[16];
+	char status[16];         /* "running", "done", "failed", ... */
+	int64_t started, finished;   /* unix seconds; finished 0 while running */
+	long papers, digests, messages;
+	char *error;             /* NULL when none */
+};
+/* The max most recent runs, newest first. *out owned by the caller (pb_run_rows_free). */
+int pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t *n);
+void pb_run_rows_free(struct pb_run_row *v, size_t n);
+
+struct pb_outbox_count {
+	char channel[16];
+	enum pb_outbox_status status;
+	long n;
+};
+/* Message counts grouped by channel and status, ordered by channel then status. */
+int pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n);
+/* The max messages with a last_error, most recently changed first; payload is not loaded
+ * (NULL). *out owned by the caller (pb_outbox_msgs_free). */
+int pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out, size_t *n);
+/* One message by msg_id into *out (payload included; release with pb_outbox_msg_clear).
+ * Returns 1 found, 0 absent, -1 error. */
+int pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out);
+/* Frees the strings of one message and zeroes it; accepts NULL. */
+void pb_outbox_msg_clear(struct pb_outbox_msg *m);
 
 #endif

@@ -1,15 +1,65 @@
-/* paperboy check: placeholder until the stage it drives is in place. */
+/* paperboy check: loads and validates the config (no network) and prints a short summary. */
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "paperboy/cli.h"
+#include "paperboy/config.h"
+
+static void
+summarize(FILE *f, const struct pb_config *cfg)
+{
+	size_t topics = 0, email = 0, slack = 0, telegram = 0;
+
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		const struct pb_subscriber *s = &cfg->subscribers[i];
+
+		topics += s->n_topics;
+		email += s->n_emails;
+		slack += s->slack_webhook != NULL;
+		telegram += s->telegram_chat != NULL;
+	}
+	fprintf(f, "config: %s ok\n", cfg->path);
+	fprintf(f, "subscribers: %zu\n", cfg->n_subscribers);
+	fprintf(f, "topics: %zu\n", topics);
+	fprintf(f, "channels: email %zu, slack %zu, telegram %zu, file %s\n", email, slack,
+		telegram, cfg->file.enabled ? cfg->file.dir : "off");
+	fprintf(f, "categories:");
+	for (size_t i = 0; i < cfg->arxiv.n_categories; i++)
+		fprintf(f, " %s", cfg->arxiv.categories[i]);
+	fprintf(f, "\n");
+	fprintf(f, "schedule:");
+	for (size_t i = 0; i < cfg->n_schedule; i++)
+		fprintf(f, " %s", cfg->schedule[i]);
+	fprintf(f, " (%s)\n", cfg->timezone);
+	if (cfg->summary.enabled)
+		fprintf(f, "model: on (%s)\n", cfg->summary.model);
+	else
+		fprintf(f, "model: off\n");
+	fprintf(f, "email: %s\n", cfg->email.enabled ? "on" : "off");
+}
 
 int
 pb_cmd_check(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: check is not available in this build\n");
-	return EX_UNAVAILABLE;
+	struct pb_config *cfg;
+	int rc = EX_CONFIG;
+
+	if (argc > 1) {
+		fprintf(stderr, "paperboy: check takes no arguments (got %s)\n", argv[1]);
+		return EX_USAGE;
+	}
+	cfg = pb_cli_load_config(config_path);
+	if (!cfg)
+		return EX_CONFIG;
+	summarize(stdout, cfg);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("paperboy: stdout");
+		rc = EX_IOERR;
+		goto out;
+	}
+	rc = 0;
+out:
+	pb_config_free(cfg);
+	return rc;
 }

@@ -1,15 +1,168 @@
-/* paperboy run: placeholder until the stage it drives is in place. */
+/* paperboy run: one full cycle for an announcement date. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/log.h"
+#include "paperboy/run.h"
+#include "paperboy/state.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: paperboy [-c FILE] run [--date YYYY-MM-DD] [--feed FILE] "
+			"[--dry-run] [--only NAME] [--wait SECONDS]\n");
+	return EX_USAGE;
+}
+
+static int
+valid_date(const char *s)
+{
+	int y, m, d;
+	char extra;
+
+	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* Creates dir and its parents (mode 0750); 0 or -1 with errno. */
+static int
+mkdirs(const char *dir)
+{
+	struct pb_buf b = { 0 };
+	int rc = 0;
+
+	pb_buf_puts(&b, dir);
+	for (size_t i = 1; i <= b.len && rc == 0; i++) {
+		if (b.data[i] != '/' && b.data[i] != '\0')
+			continue;
+		b.data[i] = '\0';
+		if (mkdir(b.data, 0750) < 0 && errno != EEXIST)
+			rc = -1;
+		if (i < b.len)
+			b.data[i] = '/';
+	}
+	pb_buf_free(&b);
+	return rc;
+}
+
+/* Opens the state database under the config's state_dir. */
+struct pb_state *
+pb_cli_open_state(const struct pb_config *cfg)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+	char err[512];
+
+	if (mkdirs(cfg->state_dir) < 0) {
+		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n", cfg->state_dir,
+			strerror(errno));
+		return NULL;
+	}
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	st = pb_state_open(path.data, err, sizeof err);
+	if (!st)
+		fprintf(stderr, "paperboy: %s\n", err);
+	pb_buf_free(&path);
+	return st;
+}
 
 int
 pb_cmd_run(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: run is not available in this build\n");
-	return EX_UNAVAILABLE;
+	struct pb_run_opts o;
+	struct pb_run_report rep;
+	struct pb_config *cfg = NULL;
+	struct pb_state *st = NULL;
+	struct sigaction sa;
+	char err[1024] = "";
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.deliver_wait_s = 60;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--date") == 0 && i + 1 < argc) {
+			o.date = argv[++i];
+			if (!valid_date(o.date)) {
+				fprintf(stderr, "paperboy: --date wants YYYY-MM-DD, not %s\n", o.date);
+				return EX_USAGE;
+			}
+		} else if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
+			o.feed = argv[++i];
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			o.only = argv[++i];
+		} else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
+			o.deliver_wait_s = atoi(argv[++i]);
+		} else if (strcmp(argv[i], "--dry-run") == 0) {
+			o.dry_run = 1;
+		} else {
+			return usage();
+		}
+	}
+	cfg = pb_cli_load_config(config_path);
+	if (!cfg)
+		return EX_CONFIG;
+	if (o.only && !pb_config_subscriber(cfg, o.only)) {
+		fprintf(stderr, "paperboy: no subscriber named %s in %s\n", o.only, cfg->path);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (!o.dry_run) {
+		st = pb_cli_open_state(cfg);
+		if (!st) {
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	o.stop = &stop_flag;
+	o.progress = isatty(STDERR_FILENO);
+
+	switch (pb_run_cycle(cfg, st, &o, &rep, err, sizeof err)) {
+	case PB_RUN_OK:
+	case PB_RUN_ALREADY_DONE:
+		rc = 0;
+		if (!o.dry_run)
+			printf("%s: %ld papers, %ld digests, %ld messages enqueued; sent %ld, failed %ld, "
+			       "pending %ld\n", rep.date, rep.papers, rep.digests, rep.messages, rep.sent,
+			       rep.failed, rep.pending);
+		break;
+	case PB_RUN_NO_ANNOUNCEMENT:
+		printf("%s: no announcement\n", rep.date);
+		rc = 0;
+		break;
+	case PB_RUN_STALE:
+		fprintf(stderr, "paperboy: %s\n", err);
+		rc = EX_TEMPFAIL;
+		break;
+	default:
+		fprintf(stderr, "paperboy: %s\n", err[0] ? err : "run failed");
+		rc = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
+		break;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		rc = EX_IOERR;
+out:
+	pb_state_close(st);
+	pb_config_free(cfg);
+	return rc;
 }

@@ -1,0 +1,230 @@
+/* The config module's entry points: load, free, lookup, path choice, error text. */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "paperboy/buf.h"
+
+static void
+free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n && l; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void
+free_topic(struct pb_topic *t)
+{
+	free(t->name);
+	free(t->query);
+	free_list(t->exclude, t->n_exclude);
+	free_list(t->follow_authors, t->n_follow_authors);
+}
+
+static void
+free_subscriber(struct pb_subscriber *s)
+{
+	free(s->name);
+	free_list(s->emails, s->n_emails);
+	free(s->slack_webhook);
+	free(s->telegram_chat);
+	free(s->language);
+	free_list(s->follow_authors, s->n_follow_authors);
+	for (char **f = s->formats; f && *f; f++)
+		free(*f);
+	free(s->formats);
+	for (size_t i = 0; i < s->n_topics && s->topics; i++)
+		free_topic(&s->topics[i]);
+	free(s->topics);
+	free(s->file);
+}
+
+void
+pb_config_free(struct pb_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->state_dir);
+	free(cfg->timezone);
+	free_list(cfg->schedule, cfg->n_schedule);
+	free(cfg->user_agent);
+	free(cfg->ca_file);
+	free(cfg->log_level);
+	free_list(cfg->holidays, cfg->n_holidays);
+	free_list(cfg->arxiv.categories, cfg->arxiv.n_categories);
+	free(cfg->arxiv.rss_url);
+	free(cfg->arxiv.api_url);
+	free(cfg->summary.base_url);
+	free(cfg->summary.model);
+	free(cfg->summary.api_key);
+	free(cfg->summary.prompt_dir);
+	free(cfg->email.smtp_url);
+	free(cfg->email.username);
+	free(cfg->email.password);
+	free(cfg->email.from);
+	free(cfg->email.tls);
+	free(cfg->email.unsubscribe_mailto);
+	free(cfg->email.unsubscribe_url);
+	free(cfg->email.helo);
+	free(cfg->telegram.api_url);
+	free(cfg->telegram.token);
+	free(cfg->file.dir);
+	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
+		free_subscriber(&cfg->subscribers[i]);
+	free(cfg->subscribers);
+	free(cfg);
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return pb_xstrdup(".");
+	if (slash == path)
+		return pb_xstrdup("/");
+	return pb_xstrndup(path, (size_t)(slash - path));
+}
+
+/* libconfig says only "cannot open include file"; name the file from the @include line. */
+static void
+describe_include(const char *file, int line, char *out, size_t n)
+{
+	char text[1024], *q, *e;
+	FILE *f = fopen(file, "r");
+	int cur = 1;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(text, sizeof text, f)) {
+		if (cur == line && (q = strstr(text, "@include")) && (q = strchr(q, '"')) &&
+		    (e = strchr(q + 1, '"'))) {
+			snprintf(out, n, " \"%.*s\"", (int)(e - q - 1), q + 1);
+			break;
+		}
+		if (strchr(text, '\n'))
+			cur++;
+	}
+	fclose(f);
+}
+
+static int
+parse_error(struct pb_load *L, config_t *lc)
+{
+	const char *f = config_error_file(lc), *text = config_error_text(lc);
+	char *file = f ? pb_cfg_path_join(strcmp(f, L->path) == 0 ? NULL : L->confdir, f)
+		       : pb_xstrdup(L->path);
+	char inc[300] = "";
+
+	L->err->line = config_error_line(lc);
+	snprintf(L->err->file, sizeof L->err->file, "%s", file);
+	L->err->key[0] = '\0';
+	if (text && strstr(text, "include file"))
+		describe_include(file, L->err->line, inc, sizeof inc);
+	snprintf(L->err->message, sizeof L->err->message, "%s%s%s",
+		 text ? text : "cannot be parsed", inc, inc[0] ? " (paths are relative to the "
+		 "directory of the main config file)" : "");
+	free(file);
+	return -1;
+}
+
+struct pb_config *
+pb_config_load(const char *path, struct pb_config_error *err)
+{
+	struct pb_load L = { 0 };
+	struct pb_config *cfg = NULL;
+	config_t lc;
+	struct stat st;
+	bool ok = false;
+
+	memset(err, 0, sizeof *err);
+	snprintf(err->file, sizeof err->file, "%s", path);
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		snprintf(err->message, sizeof err->message, "cannot read the config file: %s",
+			 strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err->message, sizeof err->message, "not a regular file");
+		return NULL;
+	}
+	L.path = path;
+	L.err = err;
+	L.confdir = dir_of(path);
+	L.root_seen = pb_xcalloc(pb_n_ckeys, sizeof *L.root_seen);
+	config_init(&lc);
+	config_set_include_dir(&lc, L.confdir);
+	if (!config_read_file(&lc, path)) {
+		parse_error(&L, &lc);
+		goto out;
+	}
+	cfg = pb_xcalloc(1, sizeof *cfg);
+	cfg->path = pb_xstrdup(path);
+	L.cfg = cfg;
+	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0)
+		goto out;
+	if (pb_cfg_cross_check(&L, config_root_setting(&lc)) < 0)
+		goto out;
+	if (pb_cfg_resolve_secrets(&L) < 0)
+		goto out;
+	ok = true;
+out:
+	pb_cfg_load_cleanup(&L);
+	config_destroy(&lc);
+	if (!ok) {
+		pb_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+const char *
+pb_config_default_path(const char *explicit_path)
+{
+	const char *e = getenv("PAPERBOY_CONFIG");
+
+	if (explicit_path && *explicit_path)
+		return explicit_path;
+	if (e && *e)
+		return e;
+	if (access("paperboy.conf", F_OK) == 0)
+		return "paperboy.conf";
+	return "/etc/paperboy.conf";
+}
+
+const struct pb_subscriber *
+pb_config_subscriber(const struct pb_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (cfg->subscribers[i].name && strcmp(cfg->subscribers[i].name, name) == 0)
+			return &cfg->subscribers[i];
+	return NULL;
+}
+
+void
+pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n)
+{
+	struct pb_buf b = { 0 };
+
+	if (!n)
+		return;
+	pb_buf_puts(&b, err->file[0] ? err->file : "(config)");
+	if (err->line > 0)
+		pb_buf_printf(&b, ":%d", err->line);
+	if (err->key[0])
+		pb_buf_printf(&b, ": %s", err->key);
+	pb_buf_printf(&b, ": %s", err->message);
+	snprintf(buf, n, "%s", pb_buf_str(&b));
+	pb_buf_free(&b);
+}

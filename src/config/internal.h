@@ -1,0 +1,130 @@
+/* Private to the config module: the key table and the loader's working state. */
+#ifndef PAPERBOY_CONFIG_INTERNAL_H
+#define PAPERBOY_CONFIG_INTERNAL_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "paperboy/config.h"
+
+/* Where a key lives: the top level, one subscriber group, or one topic group. */
+enum pb_kscope { KS_ROOT, KS_SUB, KS_TOPIC };
+
+enum pb_ktype {
+	KT_GROUP,       /* a group of further keys ("arxiv") */
+	KT_STR,         /* char * */
+	KT_INT,         /* int */
+	KT_LONG,        /* long */
+	KT_BOOL,        /* bool */
+	KT_TRI,         /* int holding enum pb_tri */
+	KT_DOUBLE,      /* double; an integer is accepted */
+	KT_LIST,        /* char ** + size_t count at off_n; a single string is accepted */
+	KT_SECRET,      /* char *; written as NAME_env or NAME_file, never inline */
+	KT_CHAT,        /* char *; a Telegram chat id as string or integer */
+	KT_SUBSCRIBERS, /* the list of subscriber groups */
+	KT_TOPICS,      /* a subscriber's list of topic groups */
+};
+
+/* Key flags. */
+#define KF_REQUIRED  0x01  /* an error when absent */
+#define KF_CONFDIR   0x02  /* a relative path is taken relative to the config's directory */
+#define KF_NONEMPTY  0x04  /* a string or list that may not be empty */
+
+struct pb_load;
+
+/* Checks one string value (each element, for a list). Returns 0, or -1 with msg filled.
+ * The message may quote the value: the check of a secret is never given one. */
+typedef int (*pb_kcheck)(const char *value, char *msg, size_t n);
+/* Says whether a secret has to be resolved, given everything else already loaded. */
+typedef bool (*pb_kneeded)(const struct pb_config *cfg, const void *base);
+
+struct pb_ckey {
+	enum pb_kscope scope;
+	const char *path;        /* relative to the scope: "arxiv.page_size", "email" */
+	enum pb_ktype type;
+	size_t off;              /* into struct pb_config / pb_subscriber / pb_topic */
+	size_t off_n;            /* KT_LIST: the count */
+	const char *def_s;       /* default string (KT_STR, KT_LIST: one element) */
+	double def_n;            /* default number, bool or tri */
+	double min, max;         /* inclusive bounds for numbers; min > max = unbounded */
+	pb_kcheck check;
+	pb_kneeded needed;       /* KT_SECRET: NULL = always resolved when given */
+	unsigned flags;
+};
+
+extern const struct pb_ckey pb_ckeys[];
+extern const size_t pb_n_ckeys;
+
+/* A secret written in the file, resolved once everything else is known. */
+struct pb_pending_secret {
+	const struct pb_ckey *key;
+	void *base;
+	char *source;            /* variable name or file path (not secret) */
+	bool from_file;
+	char file[256];
+	int line;
+	char keypath[128];
+};
+
+struct pb_load {
+	struct pb_config *cfg;
+	struct pb_config_error *err;
+	const char *path;        /* as given */
+	char *confdir;           /* directory of path, "." when none */
+	bool *root_seen;         /* indexed like pb_ckeys; kept for the cross checks */
+	struct pb_pending_secret *secrets;
+	size_t n_secrets;
+	/* The last source file re-read for an integer literal, split into lines. */
+	char *src_name;
+	char *src_text;
+	size_t *src_lines;       /* offset of each line's start */
+	size_t n_src_lines;
+};
+
+/* Releases the loader's working state (not the config). */
+void pb_cfg_load_cleanup(struct pb_load *L);
+
+/* Fills L->err with the setting's file and line (s may be NULL: the config file, line 0). */
+int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Returns the file a setting came from, joined to the config's directory when relative. */
+void pb_cfg_source(struct pb_load *L, const config_setting_t *s, char *file, size_t n, int *line);
+/* Joins a path to the config's directory unless absolute; caller frees. */
+char *pb_cfg_path_join(const char *dir, const char *p);
+
+/* Walks one group of the given scope into base, applying defaults for what is absent. */
+int pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, void *base,
+		const char *keyprefix);
+/* Returns the index of a root key by path, or -1. */
+int pb_cfg_key_index(enum pb_kscope scope, const char *path);
+
+/* Format checks shared by the table. */
+int pb_check_schedule(const char *v, char *msg, size_t n);
+int pb_check_date(const char *v, char *msg, size_t n);
+int pb_check_timezone(const char *v, char *msg, size_t n);
+int pb_check_url(const char *v, char *msg, size_t n);
+int pb_check_http_url(const char *v, char *msg, size_t n);
+int pb_check_smtp_url(const char *v, char *msg, size_t n);
+int pb_check_email(const char *v, char *msg, size_t n);
+int pb_check_mailbox(const char *v, char *msg, size_t n);
+int pb_check_mailto(const char *v, char *msg, size_t n);
+int pb_check_log_level(const char *v, char *msg, size_t n);
+int pb_check_tls(const char *v, char *msg, size_t n);
+int pb_check_name(const char *v, char *msg, size_t n);
+int pb_check_line(const char *v, char *msg, size_t n);
+int pb_check_language(const char *v, char *msg, size_t n);
+int pb_check_category(const char *v, char *msg, size_t n);
+int pb_check_chat(const char *v, char *msg, size_t n);
+int pb_check_readable(const char *v, char *msg, size_t n);
+int pb_check_envname(const char *v, char *msg, size_t n);
+
+/* Checks that involve several keys, after everything is loaded. */
+int pb_cfg_cross_check(struct pb_load *L, config_setting_t *root);
+/* Resolves the pending secrets that are needed; registers each with the log masker. */
+int pb_cfg_resolve_secrets(struct pb_load *L);
+
+/* Levenshtein distance, capped: returns cap+1 when larger. */
+size_t pb_cfg_distance(const char *a, const char *b, size_t cap);
+
+#endif

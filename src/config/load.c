@@ -1,0 +1,646 @@
+/* Loading: libconfig parses, the key table drives type checks, bounds, defaults and storage. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "paperboy/buf.h"
+
+#define AT(base, off) ((char *)(base) + (off))
+
+static const char *
+type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	default: return "nothing";
+	}
+}
+
+char *
+pb_cfg_path_join(const char *dir, const char *p)
+{
+	struct pb_buf b = { 0 };
+
+	if (p[0] == '/' || !dir || strcmp(dir, ".") == 0)
+		return pb_xstrdup(p);
+	pb_buf_printf(&b, "%s/%s", dir, p);
+	return pb_buf_detach(&b);
+}
+
+void
+pb_cfg_source(struct pb_load *L, const config_setting_t *s, char *file, size_t n, int *line)
+{
+	const char *f = s ? config_setting_source_file(s) : NULL;
+	char *j;
+
+	*line = s ? (int)config_setting_source_line(s) : 0;
+	if (!f || strcmp(f, L->path) == 0) {
+		snprintf(file, n, "%s", L->path);
+		return;
+	}
+	/* libconfig names included files as written in @include, relative to the include dir. */
+	j = pb_cfg_path_join(L->confdir, f);
+	snprintf(file, n, "%s", j);
+	free(j);
+}
+
+int
+pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	pb_cfg_source(L, s, L->err->file, sizeof L->err->file, &L->err->line);
+	snprintf(L->err->key, sizeof L->err->key, "%s", key ? key : "");
+	va_start(ap, fmt);
+	vsnprintf(L->err->message, sizeof L->err->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+size_t
+pb_cfg_distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), row[129], i, j;
+
+	if (la > 128 || lb > 128)
+		return cap + 1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0], best;
+
+		row[0] = i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			diag = up;
+			row[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > cap)
+			return cap + 1;
+	}
+	return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+/* The names a key may be written as: secrets only as NAME_env and NAME_file. */
+static int
+key_spellings(const struct pb_ckey *k, char out[2][96])
+{
+	if (k->type == KT_SECRET) {
+		snprintf(out[0], 96, "%s_env", k->path);
+		snprintf(out[1], 96, "%s_file", k->path);
+		return 2;
+	}
+	snprintf(out[0], 96, "%s", k->path);
+	return 1;
+}
+
+static const char *
+leaf(const char *p)
+{
+	const char *d = strrchr(p, '.');
+
+	return d ? d + 1 : p;
+}
+
+/* Finds the closest known spelling to an unknown key in the same scope, or NULL. */
+static const char *
+suggest(enum pb_kscope scope, const char *rel, char *buf, size_t n)
+{
+	size_t best = (size_t)-1, cap = strlen(leaf(rel)) / 3;
+	char sp[2][96];
+
+	if (cap < 2)
+		cap = 2;
+	for (size_t i = 0; i < pb_n_ckeys; i++) {
+		const struct pb_ckey *k = &pb_ckeys[i];
+		int ns;
+
+		if (k->scope != scope)
+			continue;
+		ns = key_spellings(k, sp);
+		for (int v = 0; v < ns; v++) {
+			size_t d = pb_cfg_distance(rel, sp[v], cap);
+
+			/* the right name in the wrong group: "timeout" at the top for "arxiv.timeout" */
+			if (d > cap && strcmp(leaf(rel), leaf(sp[v])) == 0)
+				d = cap;
+			if (d <= cap && d < best) {
+				best = d;
+				snprintf(buf, n, "%.90s", sp[v]);
+			}
+		}
+	}
+	return best == (size_t)-1 ? NULL : buf;
+}
+
+/* Finds the key for a path as written; *variant is 0 (plain), 1 (_env) or 2 (_file). */
+static int
+find_key(enum pb_kscope scope, const char *rel, int *variant)
+{
+	for (size_t i = 0; i < pb_n_ckeys; i++) {
+		const struct pb_ckey *k = &pb_ckeys[i];
+		size_t l = strlen(k->path);
+
+		if (k->scope != scope || strncmp(rel, k->path, l) != 0)
+			continue;
+		if (k->type != KT_SECRET && rel[l] == '\0') {
+			*variant = 0;
+			return (int)i;
+		}
+		if (k->type == KT_SECRET && (strcmp(rel + l, "_env") == 0 ||
+					     strcmp(rel + l, "_file") == 0)) {
+			*variant = rel[l + 1] == 'e' ? 1 : 2;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+int
+pb_cfg_key_index(enum pb_kscope scope, const char *path)
+{
+	for (size_t i = 0; i < pb_n_ckeys; i++)
+		if (pb_ckeys[i].scope == scope && strcmp(pb_ckeys[i].path, path) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+pb_cfg_load_cleanup(struct pb_load *L)
+{
+	for (size_t i = 0; i < L->n_secrets; i++)
+		free(L->secrets[i].source);
+	free(L->secrets);
+	free(L->root_seen);
+	free(L->confdir);
+	free(L->src_name);
+	free(L->src_text);
+	free(L->src_lines);
+}
+
+/* Returns line `line` (1-based) of file, up to its newline, from a one-file cache; NULL when
+ * the file cannot be read. Borrowed until the next call. */
+static const char *
+source_line(struct pb_load *L, const char *file, int line, size_t *len)
+{
+	if (!L->src_name || strcmp(L->src_name, file) != 0) {
+		struct pb_buf b = { 0 };
+		char chunk[8192];
+		size_t n;
+		FILE *f;
+
+		free(L->src_name);
+		free(L->src_text);
+		free(L->src_lines);
+		L->src_name = L->src_text = NULL;
+		L->src_lines = NULL;
+		L->n_src_lines = 0;
+		if (!(f = fopen(file, "r")))
+			return NULL;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			pb_buf_append(&b, chunk, n);
+		fclose(f);
+		L->src_name = pb_xstrdup(file);
+		L->src_text = pb_buf_detach(&b);
+		for (size_t i = 0, start = 0;; i++) {
+			if (L->src_text[i] != '\n' && L->src_text[i] != '\0')
+				continue;
+			L->src_lines = pb_xreallocarray(L->src_lines, L->n_src_lines + 1,
+							sizeof *L->src_lines);
+			L->src_lines[L->n_src_lines++] = start;
+			if (L->src_text[i] == '\0')
+				break;
+			start = i + 1;
+		}
+	}
+	if (line < 1 || (size_t)line > L->n_src_lines)
+		return NULL;
+	{
+		const char *p = L->src_text + L->src_lines[line - 1];
+
+		*len = strcspn(p, "\n");
+		return p;
+	}
+}
+
+/* libconfig 1.5 truncates an integer literal beyond 32 bits that lacks the L suffix without
+ * a word. Re-read the setting's line: when no "name = literal" on it has the value libconfig
+ * gave, the literal was truncated. */
+static int
+check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s,
+		 const char *keypath, long long v)
+{
+	char file[256], text[1024], *p, *end;
+	const char *name = config_setting_name(s), *src, *lit_at = NULL;
+	size_t len, nl;
+	int line;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT || !name)
+		return 0;
+	pb_cfg_source(L, s, file, sizeof file, &line);
+	if (!(src = source_line(L, file, line, &len)))
+		return 0;
+	snprintf(text, sizeof text, "%.*s", (int)len, src);
+	nl = strlen(name);
+	for (p = text; (p = strstr(p, name)) != NULL; p += nl) {
+		char *q = p + nl;
+		long long lit;
+
+		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		q += strspn(q, " \t");
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		q += strspn(q, " \t");
+		errno = 0;
+		lit = strtoll(q, &end, 0);
+		if (end == q)
+			continue;
+		if (errno == 0 && lit == v)
+			return 0;
+		lit_at = q;
+	}
+	if (!lit_at)
+		return 0;
+	if (k->type == KT_INT)
+		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%.0f to %.0f)",
+				   (int)strspn(lit_at, "-+0123456789abcdefxABCDEFX"), lit_at, k->min,
+				   k->max);
+	return pb_cfg_fail(L, s, keypath, "integer too large without the L suffix: add L%s",
+			   k->type == KT_CHAT ? " (e.g. -1001234567890L) or write it as a string" : "");
+}
+
+static int
+run_check(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, const char *keypath,
+	  const char *v)
+{
+	char msg[400];
+
+	if (!k->check || k->check(v, msg, sizeof msg) == 0)
+		return 0;
+	return pb_cfg_fail(L, s, keypath, "%s", msg);
+}
+
+static int
+get_integer(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, const char *keypath,
+	    long long *out)
+{
+	int t = config_setting_type(s);
+
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return pb_cfg_fail(L, s, keypath, "expected an integer, got %s", type_name(s));
+	*out = config_setting_get_int64(s);
+	if (k->min <= k->max && ((double)*out < k->min || (double)*out > k->max))
+		return pb_cfg_fail(L, s, keypath, "%lld is out of range (%.0f to %.0f)", *out,
+				   k->min, k->max);
+	return 0;
+}
+
+static int
+store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
+	   const char *keypath)
+{
+	char ***list = (char ***)AT(base, k->off);
+	size_t *count = (size_t *)AT(base, k->off_n);
+	int t = config_setting_type(s), n;
+
+	if (t == CONFIG_TYPE_STRING) {
+		const char *v = config_setting_get_string(s);
+
+		if (!*v)
+			return pb_cfg_fail(L, s, keypath, "empty string");
+		if (run_check(L, k, s, keypath, v) < 0)
+			return -1;
+		*list = pb_xcalloc(1, sizeof **list);
+		(*list)[0] = pb_xstrdup(v);
+		*count = 1;
+		return 0;
+	}
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return pb_cfg_fail(L, s, keypath, "expected a string or a list of strings, got %s",
+				   type_name(s));
+	n = config_setting_length(s);
+	if (n == 0 && (k->flags & KF_NONEMPTY))
+		return pb_cfg_fail(L, s, keypath, "may not be empty");
+	*list = pb_xcalloc(n ? (size_t)n : 1, sizeof **list);
+	*count = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return pb_cfg_fail(L, e, keypath, "element %d: expected a string, got %s",
+					   i + 1, type_name(e));
+		v = config_setting_get_string(e);
+		if (!*v)
+			return pb_cfg_fail(L, e, keypath, "element %d: empty string", i + 1);
+		if (run_check(L, k, e, keypath, v) < 0)
+			return -1;
+		(*list)[i] = pb_xstrdup(v);
+	}
+	return 0;
+}
+
+/* Walks a list of groups (subscribers, topics) into a freshly allocated array. */
+static int
+store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
+	     const char *keypath)
+{
+	enum pb_kscope inner = k->type == KT_SUBSCRIBERS ? KS_SUB : KS_TOPIC;
+	size_t size = inner == KS_SUB ? sizeof(struct pb_subscriber) : sizeof(struct pb_topic);
+	void **arr = (void **)AT(base, k->off);
+	size_t *count = (size_t *)AT(base, k->off_n);
+	int t = config_setting_type(s), n;
+
+	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0))
+		return pb_cfg_fail(L, s, keypath, "expected a list ( { ... }, ... ), got %s",
+				   type_name(s));
+	n = config_setting_length(s);
+	if (n == 0 && (k->flags & KF_REQUIRED))
+		return pb_cfg_fail(L, s, keypath, "at least one is required");
+	*arr = pb_xcalloc(n ? (size_t)n : 1, size);
+	*count = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		char *elem = (char *)*arr + (size_t)i * size;
+		struct pb_buf kp = { 0 };
+		int rc;
+
+		pb_buf_printf(&kp, "%s.[%d]", keypath, i);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			rc = pb_cfg_fail(L, e, kp.data, "expected a group { ... }, got %s",
+					 type_name(e));
+			pb_buf_free(&kp);
+			return rc;
+		}
+		if (inner == KS_SUB) {
+			struct pb_subscriber *sub = (struct pb_subscriber *)elem;
+			char file[256];
+
+			pb_cfg_source(L, e, file, sizeof file, &sub->line);
+			sub->file = pb_xstrdup(file);
+		} else {
+			((struct pb_topic *)elem)->line = (int)config_setting_source_line(e);
+		}
+		pb_buf_putc(&kp, '.');
+		rc = pb_cfg_walk(L, e, inner, elem, kp.data);
+		pb_buf_free(&kp);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+store_secret(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
+	     const char *keypath, int variant)
+{
+	struct pb_pending_secret *p;
+	const char *v;
+	char msg[400];
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return pb_cfg_fail(L, s, keypath, "expected a string, got %s", type_name(s));
+	v = config_setting_get_string(s);
+	if (!*v)
+		return pb_cfg_fail(L, s, keypath, "empty string");
+	if (variant == 1 && pb_check_envname(v, msg, sizeof msg) < 0)
+		return pb_cfg_fail(L, s, keypath, "%s", msg);
+	L->secrets = pb_xreallocarray(L->secrets, L->n_secrets + 1, sizeof *L->secrets);
+	p = &L->secrets[L->n_secrets++];
+	memset(p, 0, sizeof *p);
+	p->key = k;
+	p->base = base;
+	p->from_file = variant == 2;
+	p->source = p->from_file ? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+	pb_cfg_source(L, s, p->file, sizeof p->file, &p->line);
+	snprintf(p->keypath, sizeof p->keypath, "%.120s", keypath);
+	return 0;
+}
+
+static int
+store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
+      const char *keypath, int variant)
+{
+	int t = config_setting_type(s);
+	long long iv;
+
+	switch (k->type) {
+	case KT_GROUP:
+		return pb_cfg_fail(L, s, keypath, "expected a group { ... }, got %s", type_name(s));
+	case KT_STR: {
+		const char *v;
+
+		if (t != CONFIG_TYPE_STRING)
+			return pb_cfg_fail(L, s, keypath, "expected a string, got %s", type_name(s));
+		v = config_setting_get_string(s);
+		if (!*v && (k->flags & (KF_NONEMPTY | KF_REQUIRED)))
+			return pb_cfg_fail(L, s, keypath, "may not be empty");
+		if (!*v)   /* an empty optional string means "not set" */
+			return 0;
+		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
+			? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+		return run_check(L, k, s, keypath, v);
+	}
+	case KT_INT:
+		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
+			return -1;
+		*(int *)AT(base, k->off) = (int)iv;
+		return 0;
+	case KT_LONG:
+		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
+			return -1;
+		*(long *)AT(base, k->off) = (long)iv;
+		return 0;
+	case KT_BOOL:
+	case KT_TRI:
+		if (t != CONFIG_TYPE_BOOL)
+			return pb_cfg_fail(L, s, keypath, "expected true or false, got %s",
+					   type_name(s));
+		if (k->type == KT_BOOL)
+			*(bool *)AT(base, k->off) = config_setting_get_bool(s);
+		else
+			*(int *)AT(base, k->off) = config_setting_get_bool(s) ? PB_YES : PB_NO;
+		return 0;
+	case KT_DOUBLE: {
+		double d;
+
+		if (t == CONFIG_TYPE_FLOAT)
+			d = config_setting_get_float(s);
+		else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+			d = (double)config_setting_get_int64(s);
+		else
+			return pb_cfg_fail(L, s, keypath, "expected a number, got %s", type_name(s));
+		if (!(d >= k->min && d <= k->max))   /* also refuses NaN */
+			return pb_cfg_fail(L, s, keypath, "%g is out of range (%g to %g)", d, k->min,
+					   k->max);
+		*(double *)AT(base, k->off) = d;
+		return 0;
+	}
+	case KT_LIST:
+		return store_list(L, k, s, base, keypath);
+	case KT_SECRET:
+		return store_secret(L, k, s, base, keypath, variant);
+	case KT_CHAT: {
+		char num[32];
+		const char *v = num;
+
+		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+			iv = config_setting_get_int64(s);
+			if (check_truncation(L, k, s, keypath, iv) < 0)
+				return -1;
+			snprintf(num, sizeof num, "%lld", iv);
+		} else if (t == CONFIG_TYPE_STRING) {
+			v = config_setting_get_string(s);
+		} else {
+			return pb_cfg_fail(L, s, keypath, "expected a string or an integer, got %s",
+					   type_name(s));
+		}
+		if (run_check(L, k, s, keypath, v) < 0)
+			return -1;
+		*(char **)AT(base, k->off) = pb_xstrdup(v);
+		return 0;
+	}
+	case KT_SUBSCRIBERS:
+	case KT_TOPICS:
+		return store_groups(L, k, s, base, keypath);
+	}
+	return pb_cfg_fail(L, s, keypath, "internal: unhandled key type");
+}
+
+static void
+apply_default(struct pb_load *L, const struct pb_ckey *k, void *base)
+{
+	(void)L;
+	switch (k->type) {
+	case KT_STR:
+		*(char **)AT(base, k->off) = pb_xstrdup(k->def_s);
+		break;
+	case KT_INT:
+		*(int *)AT(base, k->off) = (int)k->def_n;
+		break;
+	case KT_LONG:
+		*(long *)AT(base, k->off) = (long)k->def_n;
+		break;
+	case KT_BOOL:
+		*(bool *)AT(base, k->off) = k->def_n != 0;
+		break;
+	case KT_TRI:
+		*(int *)AT(base, k->off) = (int)k->def_n;
+		break;
+	case KT_DOUBLE:
+		*(double *)AT(base, k->off) = k->def_n;
+		break;
+	case KT_LIST:
+		if (k->def_s) {
+			char ***list = (char ***)AT(base, k->off);
+
+			*list = pb_xcalloc(1, sizeof **list);
+			(*list)[0] = pb_xstrdup(k->def_s);
+			*(size_t *)AT(base, k->off_n) = 1;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+walk_group(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, const char *relprefix,
+	   void *base, const char *keyprefix, bool *seen)
+{
+	int n = config_setting_length(grp);
+
+	for (int i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		const char *name = config_setting_name(s);
+		char rel[160], keypath[256], sug[96];
+		const struct pb_ckey *k;
+		int idx, variant;
+
+		if (!name)
+			continue;
+		snprintf(rel, sizeof rel, "%s%s", relprefix, name);
+		snprintf(keypath, sizeof keypath, "%s%s", keyprefix, rel);
+		idx = find_key(scope, rel, &variant);
+		if (idx < 0) {
+			int si = pb_cfg_key_index(scope, rel);
+
+			if (si >= 0 && pb_ckeys[si].type == KT_SECRET)
+				return pb_cfg_fail(L, s, keypath, "secrets are not written in the "
+						   "config: use %s_env or %s_file", name, name);
+			if (suggest(scope, rel, sug, sizeof sug))
+				return pb_cfg_fail(L, s, keypath, "unknown key; did you mean \"%s\"?",
+						   sug);
+			return pb_cfg_fail(L, s, keypath, "unknown key");
+		}
+		k = &pb_ckeys[idx];
+		if (seen[idx])
+			return pb_cfg_fail(L, s, keypath, "give %s_env or %s_file, not both",
+					   leaf(k->path), leaf(k->path));
+		seen[idx] = true;
+		if (k->type == KT_GROUP) {
+			char sub[200];
+
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+				return pb_cfg_fail(L, s, keypath, "expected a group { ... }, got %s",
+						   type_name(s));
+			snprintf(sub, sizeof sub, "%s.", rel);
+			if (walk_group(L, s, scope, sub, base, keyprefix, seen) < 0)
+				return -1;
+			continue;
+		}
+		if (store(L, k, s, base, keypath, variant) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, void *base,
+	    const char *keyprefix)
+{
+	bool *seen = scope == KS_ROOT ? L->root_seen : pb_xcalloc(pb_n_ckeys, sizeof *seen);
+	int rc = -1;
+
+	if (walk_group(L, grp, scope, "", base, keyprefix, seen) < 0)
+		goto out;
+	for (size_t i = 0; i < pb_n_ckeys; i++) {
+		const struct pb_ckey *k = &pb_ckeys[i];
+		char keypath[256];
+
+		if (k->scope != scope || seen[i])
+			continue;
+		if (k->flags & KF_REQUIRED) {
+			snprintf(keypath, sizeof keypath, "%s%s", keyprefix, k->path);
+			pb_cfg_fail(L, grp, keypath, "missing (required)");
+			goto out;
+		}
+		apply_default(L, k, base);
+	}
+	rc = 0;
+out:
+	if (scope != KS_ROOT)
+		free(seen);
+	return rc;
+}

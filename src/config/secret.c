@@ -1,0 +1,123 @@
+/* Secrets: from an environment variable or from a file only its owner can read. The value is
+ * never put in a message; each one is registered with the log masker. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "paperboy/buf.h"
+#include "paperboy/log.h"
+
+#define SECRET_MAX 65536
+
+static int
+fail_at(struct pb_load *L, const struct pb_pending_secret *p, const char *fmt, const char *a,
+	const char *b)
+{
+	snprintf(L->err->file, sizeof L->err->file, "%s", p->file);
+	L->err->line = p->line;
+	snprintf(L->err->key, sizeof L->err->key, "%s", p->keypath);
+	snprintf(L->err->message, sizeof L->err->message, fmt, a, b);
+	return -1;
+}
+
+static int
+read_secret_file(struct pb_load *L, const struct pb_pending_secret *p, char **out)
+{
+	struct pb_buf b = { 0 };
+	struct stat st;
+	char chunk[4096], mode[8];
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(p->source, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	/* The path is not echoed when it names nothing: it may be a secret written by mistake. */
+	if (fd < 0)
+		return fail_at(L, p, "cannot open the secret file named here: %s%s", strerror(errno),
+			       "");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail_at(L, p, "secret file %s is not a regular file%s", p->source, "");
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
+		fail_at(L, p, "secret file %s has mode %s: it must not be readable or writable "
+			"by group or others (chmod 600)", p->source, mode);
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+		if (b.len + (size_t)n > SECRET_MAX) {
+			fail_at(L, p, "secret file %s is too large%s", p->source, "");
+			goto out;
+		}
+		pb_buf_append(&b, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		fail_at(L, p, "cannot read secret file %s: %s", p->source, strerror(errno));
+		goto out;
+	}
+	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+		b.len--;
+	if (b.len == 0) {
+		fail_at(L, p, "secret file %s is empty%s", p->source, "");
+		goto out;
+	}
+	b.data[b.len] = '\0';
+	if (memchr(b.data, '\0', b.len) || strchr(b.data, '\n') || strchr(b.data, '\r')) {
+		fail_at(L, p, "secret file %s must hold one line%s", p->source, "");
+		goto out;
+	}
+	*out = pb_buf_detach(&b);
+	rc = 0;
+out:
+	if (b.data)
+		memset(b.data, 0, b.cap);
+	pb_buf_free(&b);
+	close(fd);
+	return rc;
+}
+
+static int
+resolve(struct pb_load *L, const struct pb_pending_secret *p, char **out)
+{
+	const char *v;
+
+	if (p->from_file)
+		return read_secret_file(L, p, out);
+	v = getenv(p->source);
+	if (!v)
+		return fail_at(L, p, "environment variable %s is not set%s", p->source, "");
+	if (!*v)
+		return fail_at(L, p, "environment variable %s is empty%s", p->source, "");
+	if (strchr(v, '\n') || strchr(v, '\r'))
+		return fail_at(L, p, "environment variable %s must hold one line%s", p->source, "");
+	*out = pb_xstrdup(v);
+	return 0;
+}
+
+int
+pb_cfg_resolve_secrets(struct pb_load *L)
+{
+	for (size_t i = 0; i < L->n_secrets; i++) {
+		const struct pb_pending_secret *p = &L->secrets[i];
+		char **dst = (char **)((char *)p->base + p->key->off);
+		char *v = NULL;
+
+		if (p->key->needed && !p->key->needed(L->cfg, p->base))
+			continue;
+		if (resolve(L, p, &v) < 0)
+			return -1;
+		pb_log_add_secret(v);
+		free(*dst);
+		*dst = v;
+		if (strcmp(p->key->path, "slack_webhook") == 0 &&
+		    strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+			return fail_at(L, p, "the webhook from %s is not an http(s) URL%s",
+				       p->source, "");
+	}
+	return 0;
+}

@@ -1,0 +1,140 @@
+/* The one table of configuration keys: type, default, bounds, check and where each is stored.
+ * Loading, defaulting, validation, suggestions for misspelt keys and the documentation test all
+ * read it; adding a key means adding one line here (and its field in config.h). */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+#define R(f) offsetof(struct pb_config, f)
+#define S(f) offsetof(struct pb_subscriber, f)
+#define T(f) offsetof(struct pb_topic, f)
+#define NB 1, 0   /* no bounds */
+
+static bool
+need_api_key(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	return cfg->summary.enabled;
+}
+
+static bool
+need_password(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	return cfg->email.enabled;
+}
+
+static bool
+need_token(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (cfg->subscribers[i].telegram_chat)
+			return true;
+	return false;
+}
+
+const struct pb_ckey pb_ckeys[] = {
+	/* scope, path, type, off, off_n, def_s, def_n, min, max, check, needed, flags */
+	{ KS_ROOT, "state_dir", KT_STR, R(state_dir), 0, "/var/lib/paperboy", 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+	{ KS_ROOT, "timezone", KT_STR, R(timezone), 0, "UTC", 0, NB, pb_check_timezone, NULL, 0 },
+	{ KS_ROOT, "schedule", KT_LIST, R(schedule), R(n_schedule), "02:00", 0, NB, pb_check_schedule, NULL, KF_NONEMPTY },
+	{ KS_ROOT, "user_agent", KT_STR, R(user_agent), 0, "paperboy/0.1 (arXiv digest bot)", 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+	{ KS_ROOT, "ca_file", KT_STR, R(ca_file), 0, NULL, 0, NB, pb_check_readable, NULL, KF_CONFDIR | KF_NONEMPTY },
+	{ KS_ROOT, "log_level", KT_STR, R(log_level), 0, "info", 0, NB, pb_check_log_level, NULL, 0 },
+	{ KS_ROOT, "retention_days", KT_INT, R(retention_days), 0, NULL, 90, 1, 36500, NULL, NULL, 0 },
+	{ KS_ROOT, "catchup_days", KT_INT, R(catchup_days), 0, NULL, 7, 0, 365, NULL, NULL, 0 },
+	{ KS_ROOT, "holidays", KT_LIST, R(holidays), R(n_holidays), NULL, 0, NB, pb_check_date, NULL, 0 },
+
+	{ KS_ROOT, "arxiv", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.categories", KT_LIST, R(arxiv.categories), R(arxiv.n_categories), NULL, 0, NB, pb_check_category, NULL, KF_REQUIRED | KF_NONEMPTY },
+	{ KS_ROOT, "arxiv.rss_url", KT_STR, R(arxiv.rss_url), 0, "https://rss.arxiv.org/rss", 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "arxiv.api_url", KT_STR, R(arxiv.api_url), 0, "https://export.arxiv.org/api/query", 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "arxiv.request_interval_ms", KT_INT, R(arxiv.request_interval_ms), 0, NULL, 3000, 0, 600000, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.timeout", KT_INT, R(arxiv.timeout_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.max_retries", KT_INT, R(arxiv.max_retries), 0, NULL, 5, 0, 50, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.idlist_batch", KT_INT, R(arxiv.idlist_batch), 0, NULL, 100, 1, 2000, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.page_size", KT_INT, R(arxiv.page_size), 0, NULL, 1000, 1, 2000, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.fill_metadata", KT_BOOL, R(arxiv.fill_metadata), 0, NULL, 1, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "arxiv.stale_deadline_min", KT_INT, R(arxiv.stale_deadline_min), 0, NULL, 120, 0, 1440, NULL, NULL, 0 },
+
+	{ KS_ROOT, "summary", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.enabled", KT_BOOL, R(summary.enabled), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.base_url", KT_STR, R(summary.base_url), 0, NULL, 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "summary.model", KT_STR, R(summary.model), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+	{ KS_ROOT, "summary.api_key", KT_SECRET, R(summary.api_key), 0, NULL, 0, NB, NULL, need_api_key, 0 },
+	{ KS_ROOT, "summary.prompt_dir", KT_STR, R(summary.prompt_dir), 0, NULL, 0, NB, pb_check_line, NULL, KF_CONFDIR | KF_NONEMPTY },
+	{ KS_ROOT, "summary.temperature", KT_DOUBLE, R(summary.temperature), 0, NULL, 0.2, 0, 2, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.timeout", KT_INT, R(summary.timeout_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.max_tokens", KT_INT, R(summary.max_tokens), 0, NULL, 1024, 16, 1000000, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.daily_token_budget", KT_LONG, R(summary.daily_token_budget), 0, NULL, 0, 0, 1e15, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.deadline", KT_INT, R(summary.deadline_s), 0, NULL, 600, 1, 86400, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.analysis", KT_BOOL, R(summary.analysis), 0, NULL, 1, NB, NULL, NULL, 0 },
+
+	{ KS_ROOT, "email", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "email.enabled", KT_BOOL, R(email.enabled), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "email.smtp_url", KT_STR, R(email.smtp_url), 0, NULL, 0, NB, pb_check_smtp_url, NULL, 0 },
+	{ KS_ROOT, "email.username", KT_STR, R(email.username), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+	{ KS_ROOT, "email.password", KT_SECRET, R(email.password), 0, NULL, 0, NB, NULL, need_password, 0 },
+	{ KS_ROOT, "email.from", KT_STR, R(email.from), 0, NULL, 0, NB, pb_check_mailbox, NULL, 0 },
+	{ KS_ROOT, "email.tls", KT_STR, R(email.tls), 0, NULL, 0, NB, pb_check_tls, NULL, 0 },
+	{ KS_ROOT, "email.unsubscribe_mailto", KT_STR, R(email.unsubscribe_mailto), 0, NULL, 0, NB, pb_check_mailto, NULL, 0 },
+	{ KS_ROOT, "email.unsubscribe_url", KT_STR, R(email.unsubscribe_url), 0, NULL, 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "email.helo", KT_STR, R(email.helo), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+
+	{ KS_ROOT, "telegram", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "telegram.api_url", KT_STR, R(telegram.api_url), 0, "https://api.telegram.org", 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "telegram.token", KT_SECRET, R(telegram.token), 0, NULL, 0, NB, NULL, need_token, 0 },
+
+	{ KS_ROOT, "file", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "file.enabled", KT_BOOL, R(file.enabled), 0, NULL, 1, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "file.dir", KT_STR, R(file.dir), 0, "out", 0, NB, pb_check_line, NULL, KF_NONEMPTY },
+
+	{ KS_ROOT, "delivery", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.max_total", KT_INT, R(delivery.max_total), 0, NULL, 16, 1, 1024, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.max_per_host", KT_INT, R(delivery.max_per_host), 0, NULL, 4, 1, 256, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.lifetime_hours", KT_INT, R(delivery.lifetime_h), 0, NULL, 24, 1, 720, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.max_attempts", KT_INT, R(delivery.max_attempts), 0, NULL, 8, 1, 100, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.slack_interval_ms", KT_INT, R(delivery.slack_interval_ms), 0, NULL, 1000, 0, 600000, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.telegram_chat_interval_ms", KT_INT, R(delivery.telegram_chat_interval_ms), 0, NULL, 1000, 0, 600000, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.telegram_group_per_min", KT_INT, R(delivery.telegram_group_per_min), 0, NULL, 20, 1, 1000, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.telegram_global_per_s", KT_INT, R(delivery.telegram_global_per_s), 0, NULL, 30, 1, 1000, NULL, NULL, 0 },
+	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0 },
+
+	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0 },
+
+	{ KS_SUB, "name", KT_STR, S(name), 0, NULL, 0, NB, pb_check_name, NULL, KF_REQUIRED },
+	{ KS_SUB, "email", KT_LIST, S(emails), S(n_emails), NULL, 0, NB, pb_check_email, NULL, KF_NONEMPTY },
+	{ KS_SUB, "slack_webhook", KT_SECRET, S(slack_webhook), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, 0 },
+	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0 },
+	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0 },
+	{ KS_SUB, "max_papers", KT_INT, S(max_papers), 0, NULL, 10, 1, 1000, NULL, NULL, 0 },
+	{ KS_SUB, "include_cross", KT_BOOL, S(include_cross), 0, NULL, 1, NB, NULL, NULL, 0 },
+	{ KS_SUB, "include_replace", KT_BOOL, S(include_replace), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_SUB, "send_updates", KT_BOOL, S(send_updates), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_SUB, "notify_empty", KT_BOOL, S(notify_empty), 0, NULL, 0, NB, NULL, NULL, 0 },
+	{ KS_SUB, "follow_authors", KT_LIST, S(follow_authors), S(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0 },
+	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, KF_REQUIRED },
+
+	{ KS_TOPIC, "name", KT_STR, T(name), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY },
+	{ KS_TOPIC, "query", KT_STR, T(query), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY },
+	{ KS_TOPIC, "include_cross", KT_TRI, T(include_cross), 0, NULL, PB_INHERIT, NB, NULL, NULL, 0 },
+	{ KS_TOPIC, "include_replace", KT_TRI, T(include_replace), 0, NULL, PB_INHERIT, NB, NULL, NULL, 0 },
+	{ KS_TOPIC, "exclude", KT_LIST, T(exclude), T(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0 },
+	{ KS_TOPIC, "follow_authors", KT_LIST, T(follow_authors), T(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0 },
+};
+
+const size_t pb_n_ckeys = sizeof pb_ckeys / sizeof pb_ckeys[0];
+
+int
+pb_config_key(size_t i, char *buf, size_t n)
+{
+	static const char *const prefix[] = { "", "subscribers.", "subscribers.topics." };
+
+	if (i >= pb_n_ckeys)
+		return -1;
+	snprintf(buf, n, "%s%s", prefix[pb_ckeys[i].scope], pb_ckeys[i].path);
+	return 0;
+}

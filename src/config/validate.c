@@ -1,0 +1,558 @@
+/* Value formats and the checks that involve several keys. Messages may quote a value; they are
+ * never given a secret. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "paperboy/buf.h"
+#include "paperboy/log.h"
+
+#define ZONEINFO "/usr/share/zoneinfo"
+
+static int
+bad(char *msg, size_t n, const char *fmt, const char *v)
+{
+	snprintf(msg, n, fmt, v);
+	return -1;
+}
+
+static bool
+has_ctl(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
+int
+pb_check_line(const char *v, char *msg, size_t n)
+{
+	if (has_ctl(v))
+		return bad(msg, n, "control characters (newline, tab, ...) are not allowed%s", "");
+	return 0;
+}
+
+int
+pb_check_schedule(const char *v, char *msg, size_t n)
+{
+	if (strlen(v) != 5 || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+	    v[2] != ':' || !isdigit((unsigned char)v[3]) || !isdigit((unsigned char)v[4]) ||
+	    (v[0] - '0') * 10 + (v[1] - '0') > 23 || v[3] > '5')
+		return bad(msg, n, "\"%.40s\" is not a time of day \"HH:MM\" (00:00 to 23:59)", v);
+	return 0;
+}
+
+int
+pb_check_date(const char *v, char *msg, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+		goto fail;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)v[i]))
+			goto fail;
+	y = atoi(v);
+	m = atoi(v + 5);
+	d = atoi(v + 8);
+	if (y < 1991 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		goto fail;
+	return 0;
+fail:
+	return bad(msg, n, "\"%.40s\" is not a date \"YYYY-MM-DD\"", v);
+}
+
+int
+pb_check_timezone(const char *v, char *msg, size_t n)
+{
+	struct pb_buf p = { 0 };
+	struct stat st;
+	int rc = 0;
+
+	for (const char *c = v; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_+-/", *c))
+			return bad(msg, n, "\"%.60s\" is not a time zone name (e.g. \"Europe/Berlin\")", v);
+	if (!*v || v[0] == '/' || strstr(v, ".."))
+		return bad(msg, n, "\"%.60s\" is not a time zone name (e.g. \"Europe/Berlin\")", v);
+	pb_buf_printf(&p, "%s/%s", ZONEINFO, v);
+	if (stat(p.data, &st) < 0 || !S_ISREG(st.st_mode))
+		rc = bad(msg, n, "unknown time zone \"%.60s\" (not under " ZONEINFO ")", v);
+	pb_buf_free(&p);
+	return rc;
+}
+
+/* scheme://host...; returns the scheme length or 0. */
+static size_t
+url_scheme(const char *v)
+{
+	size_t i = 0;
+
+	if (!isalpha((unsigned char)v[0]))
+		return 0;
+	while (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.')
+		i++;
+	if (strncmp(v + i, "://", 3) != 0 || !v[i + 3] || v[i + 3] == '/')
+		return 0;
+	for (const char *c = v; *c; c++)
+		if (isspace((unsigned char)*c) || (unsigned char)*c < 0x20)
+			return 0;
+	return i;
+}
+
+int
+pb_check_url(const char *v, char *msg, size_t n)
+{
+	if (!url_scheme(v))
+		return bad(msg, n, "\"%.200s\" is not a URL (scheme://host/...)", v);
+	return 0;
+}
+
+static bool
+scheme_is(const char *v, const char *a, const char *b)
+{
+	size_t l = url_scheme(v);
+
+	return l && ((strlen(a) == l && strncasecmp(v, a, l) == 0) ||
+		     (b && strlen(b) == l && strncasecmp(v, b, l) == 0));
+}
+
+int
+pb_check_http_url(const char *v, char *msg, size_t n)
+{
+	if (!scheme_is(v, "http", "https"))
+		return bad(msg, n, "\"%.200s\" is not an http:// or https:// URL", v);
+	return 0;
+}
+
+int
+pb_check_smtp_url(const char *v, char *msg, size_t n)
+{
+	if (!scheme_is(v, "smtp", "smtps"))
+		return bad(msg, n, "\"%.200s\" is not an smtp:// or smtps:// URL", v);
+	return 0;
+}
+
+static bool
+is_address(const char *v, size_t len)
+{
+	const char *at = memchr(v, '@', len), *d, *end = v + len;
+	size_t label = 0;
+
+	if (!at || at == v || at - v > 64 || len > 254 || memchr(at + 1, '@', (size_t)(end - at - 1)))
+		return false;
+	if (v[0] == '.' || at[-1] == '.')
+		return false;
+	for (const char *c = v; c < at; c++)
+		if (!(isalnum((unsigned char)*c) || strchr("!#$%&'*+/=?^_`{|}~.-", *c)) ||
+		    (*c == '.' && c[1] == '.'))
+			return false;
+	if (at + 1 == end)
+		return false;
+	for (d = at + 1; d < end; d++) {
+		if (*d == '.') {
+			if (label == 0 || d[-1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*d) || (*d == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && d[-1] != '-';
+}
+
+int
+pb_check_email(const char *v, char *msg, size_t n)
+{
+	if (!is_address(v, strlen(v)))
+		return bad(msg, n, "\"%.200s\" is not an email address (user@example.org)", v);
+	return 0;
+}
+
+int
+pb_check_mailbox(const char *v, char *msg, size_t n)
+{
+	const char *lt = strchr(v, '<'), *gt = strrchr(v, '>');
+
+	if (has_ctl(v))
+		return bad(msg, n, "control characters are not allowed%s", "");
+	if (!lt && is_address(v, strlen(v)))
+		return 0;
+	if (lt && gt && gt > lt && gt[1] == '\0' && !strchr(lt + 1, '<') &&
+	    is_address(lt + 1, (size_t)(gt - lt - 1)))
+		return 0;
+	return bad(msg, n, "\"%.200s\" is not a mailbox (\"Name <user@example.org>\" or "
+		   "\"user@example.org\")", v);
+}
+
+int
+pb_check_mailto(const char *v, char *msg, size_t n)
+{
+	const char *a = strncasecmp(v, "mailto:", 7) == 0 ? v + 7 : v;
+	size_t len = strcspn(a, "?");
+
+	if (!is_address(a, len) || has_ctl(a))
+		return bad(msg, n, "\"%.200s\" is not an address or mailto: URL", v);
+	return 0;
+}
+
+int
+pb_check_log_level(const char *v, char *msg, size_t n)
+{
+	if (pb_log_level_parse(v) < 0)
+		return bad(msg, n, "\"%.40s\" is not a log level (error, warn, info, debug)", v);
+	return 0;
+}
+
+int
+pb_check_tls(const char *v, char *msg, size_t n)
+{
+	if (strcmp(v, "starttls") && strcmp(v, "implicit") && strcmp(v, "none"))
+		return bad(msg, n, "\"%.40s\" is not one of starttls, implicit, none", v);
+	return 0;
+}
+
+int
+pb_check_name(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > 64 || v[0] == '.' || v[0] == '-')
+		goto fail;
+	for (const char *c = v; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			goto fail;
+	return 0;
+fail:
+	return bad(msg, n, "\"%.80s\" is not a subscriber name (1 to 64 of A-Z a-z 0-9 . _ -, "
+		   "not starting with . or -)", v);
+}
+
+int
+pb_check_language(const char *v, char *msg, size_t n)
+{
+	size_t i = 0, part;
+
+	while (islower((unsigned char)v[i]))
+		i++;
+	if (i < 2 || i > 3)
+		goto fail;
+	while (v[i] == '-') {
+		for (part = 0, i++; isalnum((unsigned char)v[i]); i++)
+			part++;
+		if (part < 2 || part > 8)
+			goto fail;
+	}
+	if (v[i] == '\0' && i <= 35)
+		return 0;
+fail:
+	return bad(msg, n, "\"%.40s\" is not a language tag (\"en\", \"zh\", \"pt-BR\")", v);
+}
+
+int
+pb_check_category(const char *v, char *msg, size_t n)
+{
+	const char *c = v;
+
+	if (!islower((unsigned char)*c))
+		goto fail;
+	while (islower((unsigned char)*c) || *c == '-')
+		c++;
+	if (*c == '.') {
+		c++;
+		if (!isalpha((unsigned char)*c))
+			goto fail;
+		while (isalpha((unsigned char)*c) || *c == '-')
+			c++;
+	}
+	if (*c == '\0' && c - v <= 40)
+		return 0;
+fail:
+	return bad(msg, n, "\"%.60s\" is not an arXiv category (\"cs.CV\", \"hep-th\")", v);
+}
+
+int
+pb_check_chat(const char *v, char *msg, size_t n)
+{
+	const char *c = v + (v[0] == '-');
+	size_t len = strlen(c);
+
+	if (v[0] == '@') {
+		if (len < 6 || len > 33 || !isalpha((unsigned char)v[1]))
+			goto fail;
+		for (c = v + 1; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_')
+				goto fail;
+		return 0;
+	}
+	if (len == 0 || len > 20 || strspn(c, "0123456789") != len)
+		goto fail;
+	return 0;
+fail:
+	return bad(msg, n, "\"%.40s\" is not a Telegram chat id (123456789, -100..., @channel)", v);
+}
+
+int
+pb_check_readable(const char *v, char *msg, size_t n)
+{
+	struct stat st;
+
+	if (stat(v, &st) < 0 || !S_ISREG(st.st_mode) || access(v, R_OK) < 0)
+		return bad(msg, n, "\"%.200s\" is not a readable file", v);
+	return 0;
+}
+
+int
+pb_check_envname(const char *v, char *msg, size_t n)
+{
+	if (!isalpha((unsigned char)v[0]) && v[0] != '_')
+		goto fail;
+	for (const char *c = v; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_')
+			goto fail;
+	return 0;
+fail:
+	/* Not quoted: a secret written here by mistake must not be echoed. */
+	return bad(msg, n, "not an environment variable name (letters, digits and _)%s", "");
+}
+
+/* ---- checks across keys ---- */
+
+static config_setting_t *
+member(config_setting_t *g, const char *path)
+{
+	config_setting_t *s = g ? config_setting_lookup(g, path) : NULL;
+
+	return s ? s : g;
+}
+
+static config_setting_t *
+sub_setting(config_setting_t *root, size_t i, const char *path)
+{
+	config_setting_t *subs = config_setting_get_member(root, "subscribers");
+	config_setting_t *e = subs ? config_setting_get_elem(subs, (unsigned)i) : NULL;
+
+	return path ? member(e, path) : e;
+}
+
+static bool
+root_set(struct pb_load *L, const char *path)
+{
+	int i = pb_cfg_key_index(KS_ROOT, path);
+
+	return i >= 0 && L->root_seen[i];
+}
+
+/* Whether NAME_env or NAME_file is written in group g. */
+static bool
+secret_given(config_setting_t *g, const char *name)
+{
+	char k[96];
+
+	if (!g)
+		return false;
+	snprintf(k, sizeof k, "%s_env", name);
+	if (config_setting_lookup(g, k))
+		return true;
+	snprintf(k, sizeof k, "%s_file", name);
+	return config_setting_lookup(g, k) != NULL;
+}
+
+static bool
+loopback_url(const char *u)
+{
+	const char *h = strstr(u, "://");
+
+	if (!h)
+		return false;
+	h += 3;
+	h += strcspn(h, "@/") < strcspn(h, "/") ? strcspn(h, "@") + 1 : 0;
+	return strncmp(h, "127.", 4) == 0 || strncasecmp(h, "localhost", 9) == 0 ||
+	       strncmp(h, "[::1]", 5) == 0;
+}
+
+static int
+check_email_summary(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+
+	if (!root_set(L, "email.enabled"))
+		c->email.enabled = c->email.smtp_url != NULL;
+	if (c->email.enabled && !c->email.smtp_url)
+		return pb_cfg_fail(L, member(root, "email"), "email.smtp_url",
+				   "missing (required when email is enabled)");
+	if (c->email.enabled && !c->email.from)
+		return pb_cfg_fail(L, member(root, "email"), "email.from",
+				   "missing (required when email is enabled)");
+	if (!c->email.tls)
+		c->email.tls = pb_xstrdup(c->email.smtp_url &&
+					  strncasecmp(c->email.smtp_url, "smtps:", 6) == 0
+					  ? "implicit" : "starttls");
+	else if (c->email.smtp_url) {
+		bool smtps = strncasecmp(c->email.smtp_url, "smtps:", 6) == 0;
+
+		if (smtps != (strcmp(c->email.tls, "implicit") == 0))
+			return pb_cfg_fail(L, member(root, "email.tls"), "email.tls",
+					   smtps ? "an smtps:// URL means implicit TLS"
+						 : "implicit TLS needs an smtps:// URL");
+	}
+
+	if (!root_set(L, "summary.enabled"))
+		c->summary.enabled = c->summary.base_url != NULL;
+	if (c->summary.enabled && !c->summary.base_url)
+		return pb_cfg_fail(L, member(root, "summary"), "summary.base_url",
+				   "missing (required when summary is enabled)");
+	if (c->summary.enabled && !c->summary.model)
+		return pb_cfg_fail(L, member(root, "summary"), "summary.model",
+				   "missing (required when summary is enabled)");
+	if (c->summary.enabled && c->summary.prompt_dir) {
+		struct stat st;
+
+		if (stat(c->summary.prompt_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return pb_cfg_fail(L, member(root, "summary.prompt_dir"), "summary.prompt_dir",
+					   "\"%s\" is not a directory", c->summary.prompt_dir);
+	}
+	if (!c->summary.prompt_dir) {
+		char *p = pb_cfg_path_join(L->confdir, "prompts");
+		struct stat st;
+
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			c->summary.prompt_dir = p;
+		} else {
+			free(p);
+			c->summary.prompt_dir = pb_xstrdup("/etc/paperboy/prompts");
+		}
+	}
+	return 0;
+}
+
+static int
+check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
+{
+	struct pb_config *c = L->cfg;
+	struct pb_subscriber *s = &c->subscribers[i];
+	char kp[128];
+
+	for (size_t t = 0; t < s->n_topics; t++)
+		for (size_t u = 0; u < t; u++)
+			if (strcmp(s->topics[t].name, s->topics[u].name) == 0) {
+				config_setting_t *ts = sub_setting(root, i, "topics");
+
+				snprintf(kp, sizeof kp, "subscribers.[%zu].topics.[%zu].name", i, t);
+				ts = config_setting_get_elem(ts, (unsigned)t);
+				return pb_cfg_fail(L, member(ts, "name"), kp,
+						   "duplicate topic name \"%s\" in subscriber \"%s\" "
+						   "(first at line %d)", s->topics[t].name, s->name,
+						   s->topics[u].line);
+			}
+	if (!s->n_emails && !secret_given(sub_setting(root, i, NULL), "slack_webhook") &&
+	    !s->telegram_chat &&
+	    !c->file.enabled) {
+		snprintf(kp, sizeof kp, "subscribers.[%zu]", i);
+		return pb_cfg_fail(L, sub_setting(root, i, NULL), kp,
+				   "subscriber \"%s\" has no channel: give email, slack_webhook_env "
+				   "(or _file) or telegram_chat, or enable the file sink", s->name);
+	}
+	if (s->n_emails && !c->email.enabled) {
+		snprintf(kp, sizeof kp, "subscribers.[%zu].email", i);
+		return pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
+				   "email addresses given but email is not enabled "
+				   "(set email.smtp_url)");
+	}
+	if (s->telegram_chat && !secret_given(config_setting_get_member(root, "telegram"), "token")) {
+		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_chat", i);
+		return pb_cfg_fail(L, sub_setting(root, i, "telegram_chat"), kp,
+				   "a Telegram chat needs the bot token: set telegram.token_env "
+				   "or telegram.token_file");
+	}
+	if (s->telegram_thread && !s->telegram_chat) {
+		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);
+		return pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,
+				   "telegram_thread without telegram_chat");
+	}
+	return 0;
+}
+
+struct named {
+	const char *name;
+	size_t i;
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Duplicate subscriber names, in O(n log n): thousands of subscribers are expected. The
+ * earliest repeat is reported, naming where the first of its name is. */
+static int
+check_duplicate_names(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+	size_t n = c->n_subscribers, bad = (size_t)-1, first = 0, g = 0;
+	struct named *v;
+	char kp[128];
+
+	if (n < 2)
+		return 0;
+	v = pb_xcalloc(n, sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct named){ c->subscribers[i].name, i };
+	qsort(v, n, sizeof *v, by_name);
+	for (size_t k = 1; k < n; k++) {
+		if (strcmp(v[k].name, v[g].name) != 0)
+			g = k;
+		else if (v[k].i < bad) {
+			bad = v[k].i;
+			first = v[g].i;
+		}
+	}
+	free(v);
+	if (bad == (size_t)-1)
+		return 0;
+	snprintf(kp, sizeof kp, "subscribers.[%zu].name", bad);
+	return pb_cfg_fail(L, sub_setting(root, bad, "name"), kp,
+			   "duplicate subscriber name \"%s\" (first at %s:%d)",
+			   c->subscribers[bad].name, c->subscribers[first].file,
+			   c->subscribers[first].line);
+}
+
+int
+pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+
+	if (check_email_summary(L, root) < 0)
+		return -1;
+	/* arXiv asks for 3 s between requests; only local stand-ins may be polled faster. */
+	if (c->arxiv.request_interval_ms < 3000 &&
+	    (!loopback_url(c->arxiv.rss_url) || !loopback_url(c->arxiv.api_url)))
+		return pb_cfg_fail(L, member(root, "arxiv.request_interval_ms"),
+				   "arxiv.request_interval_ms",
+				   "below 3000 is allowed only when rss_url and api_url are local "
+				   "(127.0.0.1, localhost, [::1]); arXiv asks for 3 s between requests");
+	for (size_t i = 0; i < c->arxiv.n_categories; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->arxiv.categories[i], c->arxiv.categories[j]) == 0)
+				return pb_cfg_fail(L, member(root, "arxiv.categories"),
+						   "arxiv.categories", "\"%s\" is listed twice",
+						   c->arxiv.categories[i]);
+	if (check_duplicate_names(L, root) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_subscribers; i++)
+		if (check_subscriber(L, root, i) < 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,475 @@
+/* The paper record: freeing, the per-id set with its hash index, arXiv ids, JSON. */
+#include "paperboy/paper.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "paperboy/buf.h"
+
+void
+pb_paper_free(struct pb_paper *p)
+{
+	size_t i, j;
+
+	if (!p)
+		return;
+	free(p->id);
+	free(p->title);
+	for (i = 0; i < p->n_authors; i++) {
+		free(p->authors[i].name);
+		for (j = 0; j < p->authors[i].n_affils; j++)
+			free(p->authors[i].affils[j]);
+		free(p->authors[i].affils);
+	}
+	free(p->authors);
+	free(p->abstract);
+	for (i = 0; i < p->n_categories; i++)
+		free(p->categories[i]);
+	free(p->categories);
+	free(p->published);
+	free(p->updated);
+	free(p->comment);
+	free(p->journal_ref);
+	free(p->doi);
+	memset(p, 0, sizeof *p);
+}
+
+/* Open addressing, linear probing; a slot holds position + 1 (0 = empty). The index remembers
+ * which array and length it describes so a set edited directly is re-indexed, not misread. */
+struct pb_index {
+	size_t *slot;
+	size_t mask;            /* capacity - 1, capacity a power of two */
+	size_t n;               /* records indexed */
+	const struct pb_paper *v;
+};
+
+static uint64_t
+hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+index_put(struct pb_index *ix, const struct pb_paper *v, size_t pos)
+{
+	size_t i;
+
+	if (!v[pos].id)
+		return;
+	i = (size_t)hash_id(v[pos].id) & ix->mask;
+	while (ix->slot[i])
+		i = (i + 1) & ix->mask;
+	ix->slot[i] = pos + 1;
+}
+
+static void
+index_rebuild(struct pb_index *ix, const struct pb_paperset *s)
+{
+	size_t cap = 64, i;
+
+	while (cap < s->n * 2 + 2)
+		cap *= 2;
+	free(ix->slot);
+	ix->slot = pb_xcalloc(cap, sizeof *ix->slot);
+	ix->mask = cap - 1;
+	for (i = 0; i < s->n; i++)
+		index_put(ix, s->v, i);
+	ix->n = s->n;
+	ix->v = s->v;
+}
+
+static struct pb_index *
+index_get(const struct pb_paperset *s)
+{
+	struct pb_index *ix = s->index;
+
+	if (!ix)
+		return NULL;
+	if (ix->v != s->v || ix->n != s->n || !ix->slot)
+		index_rebuild(ix, s);
+	return ix;
+}
+
+void
+pb_paperset_init(struct pb_paperset *s)
+{
+	memset(s, 0, sizeof *s);
+	s->total_results = -1;
+	s->start_index = -1;
+	s->index = pb_xcalloc(1, sizeof(struct pb_index));
+}
+
+void
+pb_paperset_free(struct pb_paperset *s)
+{
+	size_t i;
+	struct pb_index *ix;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		pb_paper_free(&s->v[i]);
+	free(s->v);
+	free(s->announce_date);
+	free(s->feed_title);
+	ix = s->index;
+	if (ix)
+		free(ix->slot);
+	free(ix);
+	memset(s, 0, sizeof *s);
+	s->total_results = -1;
+	s->start_index = -1;
+}
+
+long
+pb_paperset_find(const struct pb_paperset *s, const char *id)
+{
+	struct pb_index *ix;
+	size_t i;
+
+	if (!s || !id)
+		return -1;
+	ix = index_get(s);
+	if (!ix) {
+		/* A set that skipped pb_paperset_init: stay correct, just slower. */
+		for (i = 0; i < s->n; i++)
+			if (s->v[i].id && strcmp(s->v[i].id, id) == 0)
+				return (long)i;
+		return -1;
+	}
+	i = (size_t)hash_id(id) & ix->mask;
+	while (ix->slot[i]) {
+		size_t pos = ix->slot[i] - 1;
+		if (pos < s->n && s->v[pos].id && strcmp(s->v[pos].id, id) == 0)
+			return (long)pos;
+		i = (i + 1) & ix->mask;
+	}
+	return -1;
+}
+
+static void
+take_str(char **dst, char **src)
+{
+	if (!*dst && *src) {
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+static void
+replace_str(char **dst, char **src)
+{
+	if (*src) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+static void
+merge(struct pb_paper *e, struct pb_paper *p)
+{
+	size_t i, j;
+
+	if (p->version > e->version) {
+		/* A newer version: its text is the current one. */
+		e->version = p->version;
+		replace_str(&e->title, &p->title);
+		replace_str(&e->abstract, &p->abstract);
+		replace_str(&e->updated, &p->updated);
+		replace_str(&e->comment, &p->comment);
+		replace_str(&e->journal_ref, &p->journal_ref);
+		replace_str(&e->doi, &p->doi);
+	}
+	take_str(&e->title, &p->title);
+	take_str(&e->abstract, &p->abstract);
+	take_str(&e->published, &p->published);
+	take_str(&e->updated, &p->updated);
+	take_str(&e->comment, &p->comment);
+	take_str(&e->journal_ref, &p->journal_ref);
+	take_str(&e->doi, &p->doi);
+	if (e->announce == PB_ANN_UNKNOWN)
+		e->announce = p->announce;
+
+	if (e->n_authors == 0 && p->n_authors) {
+		e->authors = p->authors;
+		e->n_authors = p->n_authors;
+		p->authors = NULL;
+		p->n_authors = 0;
+	} else if (e->n_authors == p->n_authors) {
+		/* Same author list from another source (RSS vs API): fill missing affiliations. */
+		for (i = 0; i < e->n_authors; i++) {
+			struct pb_author *a = &e->authors[i], *b = &p->authors[i];
+			if (a->n_affils == 0 && b->n_affils) {
+				free(a->affils);
+				a->affils = b->affils;
+				a->n_affils = b->n_affils;
+				b->affils = NULL;
+				b->n_affils = 0;
+			}
+		}
+	}
+
+	for (i = 0; i < p->n_categories; i++) {
+		int dup = 0;
+		for (j = 0; j < e->n_categories; j++)
+			if (strcmp(e->categories[j], p->categories[i]) == 0) {
+				dup = 1;
+				break;
+			}
+		if (dup)
+			continue;
+		e->categories = pb_xreallocarray(e->categories, e->n_categories + 1,
+						 sizeof *e->categories);
+		e->categories[e->n_categories++] = p->categories[i];
+		p->categories[i] = NULL;
+	}
+	pb_paper_free(p);
+}
+
+size_t
+pb_paperset_add(struct pb_paperset *s, struct pb_paper *p)
+{
+	long at = pb_paperset_find(s, p->id);
+	struct pb_index *ix;
+
+	if (at >= 0) {
+		merge(&s->v[at], p);
+		return (size_t)at;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = pb_xreallocarray(s->v, s->cap, sizeof *s->v);
+	}
+	s->v[s->n] = *p;
+	memset(p, 0, sizeof *p);
+	s->n++;
+	ix = s->index;
+	if (ix && ix->slot && ix->n == s->n - 1 &&
+	    (ix->mask + 1) >= (s->n * 2 + 2)) {
+		/* Common case: extend the index in place instead of rebuilding. */
+		index_put(ix, s->v, s->n - 1);
+		ix->n = s->n;
+		ix->v = s->v;
+	}
+	return s->n - 1;
+}
+
+int
+pb_paper_has_category(const struct pb_paper *p, const char *cat)
+{
+	size_t i;
+
+	if (!p || !cat)
+		return 0;
+	for (i = 0; i < p->n_categories; i++)
+		if (strcmp(p->categories[i], cat) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+pb_announce_name(enum pb_announce a)
+{
+	switch (a) {
+	case PB_ANN_NEW: return "new";
+	case PB_ANN_CROSS: return "cross";
+	case PB_ANN_REPLACE: return "replace";
+	case PB_ANN_REPLACE_CROSS: return "replace-cross";
+	case PB_ANN_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+enum pb_announce
+pb_announce_parse(const char *s)
+{
+	if (!s)
+		return PB_ANN_UNKNOWN;
+	if (strcmp(s, "new") == 0)
+		return PB_ANN_NEW;
+	if (strcmp(s, "cross") == 0)
+		return PB_ANN_CROSS;
+	if (strcmp(s, "replace") == 0)
+		return PB_ANN_REPLACE;
+	if (strcmp(s, "replace-cross") == 0)
+		return PB_ANN_REPLACE_CROSS;
+	return PB_ANN_UNKNOWN;
+}
+
+static int
+has_prefix_ci(const char *s, const char *pre)
+{
+	return strncasecmp(s, pre, strlen(pre)) == 0;
+}
+
+/* Length of an id at s ("2411.12345", "0704.0001", "astro-ph/0601001", "math.GT/0309136"),
+ * or 0. */
+static size_t
+id_len(const char *s)
+{
+	size_t i = 0, d;
+
+	for (d = 0; isdigit((unsigned char)s[i]); i++)
+		d++;
+	if (d == 4 && s[i] == '.') {
+		i++;
+		for (d = 0; isdigit((unsigned char)s[i]); i++)
+			d++;
+		return (d == 4 || d == 5) ? i : 0;
+	}
+	/* Old style: archive[.SC]/YYMMNNN */
+	i = 0;
+	if (!islower((unsigned char)s[0]))
+		return 0;
+	while (islower((unsigned char)s[i]) || s[i] == '-')
+		i++;
+	if (s[i] == '.') {
+		i++;
+		for (d = 0; isalpha((unsigned char)s[i]); i++)
+			d++;
+		if (d < 1 || d > 3)
+			return 0;
+	}
+	if (s[i] != '/')
+		return 0;
+	i++;
+	for (d = 0; isdigit((unsigned char)s[i]); i++)
+		d++;
+	return d == 7 ? i : 0;
+}
+
+char *
+pb_arxiv_id_split(const char *s, int *version)
+{
+	static const char *const prefixes[] = {
+		"oai:arXiv.org:", "arXiv:", "https://", "http://",
+	};
+	static const char *const hosts[] = {
+		"www.arxiv.org/", "export.arxiv.org/", "arxiv.org/",
+	};
+	size_t i, n;
+	long v = 0;
+	const char *t;
+
+	if (version)
+		*version = 0;
+	if (!s)
+		return NULL;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		if (!has_prefix_ci(s, prefixes[i]))
+			continue;
+		s += strlen(prefixes[i]);
+		if (i >= 2) {
+			size_t h;
+			for (h = 0; h < sizeof hosts / sizeof hosts[0]; h++)
+				if (has_prefix_ci(s, hosts[h])) {
+					s += strlen(hosts[h]);
+					break;
+				}
+			if (h == sizeof hosts / sizeof hosts[0])
+				return NULL;
+			if (strncmp(s, "abs/", 4) == 0 || strncmp(s, "pdf/", 4) == 0)
+				s += 4;
+			else
+				return NULL;
+		}
+		break;
+	}
+	n = id_len(s);
+	if (!n)
+		return NULL;
+	t = s + n;
+	if (*t == 'v' && isdigit((unsigned char)t[1])) {
+		t++;
+		while (isdigit((unsigned char)*t)) {
+			v = v * 10 + (*t - '0');
+			if (v > 100000)
+				return NULL;
+			t++;
+		}
+	}
+	while (isspace((unsigned char)*t))
+		t++;
+	if (*t && !(t[0] == '.' && strcmp(t, ".pdf") == 0))
+		return NULL;
+	if (version)
+		*version = (int)v;
+	return pb_xstrndup(s, n);
+}
+
+static cJSON *
+str_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+char *
+pb_paper_to_json(const struct pb_paper *p)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *af;
+	struct pb_buf url;
+	char *out;
+	size_t i, j;
+
+	pb_buf_init(&url);
+	cJSON_AddItemToObject(o, "id", str_or_null(p->id));
+	if (p->version > 0)
+		cJSON_AddNumberToObject(o, "version", p->version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	cJSON_AddItemToObject(o, "title", str_or_null(p->title));
+	a = cJSON_AddArrayToObject(o, "authors");
+	af = cJSON_AddArrayToObject(o, "affiliations");
+	for (i = 0; i < p->n_authors; i++) {
+		cJSON *one = cJSON_CreateArray();
+		cJSON_AddItemToArray(a, str_or_null(p->authors[i].name));
+		for (j = 0; j < p->authors[i].n_affils; j++)
+			cJSON_AddItemToArray(one, str_or_null(p->authors[i].affils[j]));
+		cJSON_AddItemToArray(af, one);
+	}
+	cJSON_AddItemToObject(o, "abstract", str_or_null(p->abstract));
+	a = cJSON_AddArrayToObject(o, "categories");
+	for (i = 0; i < p->n_categories; i++)
+		cJSON_AddItemToArray(a, str_or_null(p->categories[i]));
+	cJSON_AddStringToObject(o, "announce_type", pb_announce_name(p->announce));
+	cJSON_AddItemToObject(o, "published", str_or_null(p->published));
+	cJSON_AddItemToObject(o, "updated", str_or_null(p->updated));
+	cJSON_AddItemToObject(o, "comment", str_or_null(p->comment));
+	cJSON_AddItemToObject(o, "journal_ref", str_or_null(p->journal_ref));
+	cJSON_AddItemToObject(o, "doi", str_or_null(p->doi));
+	if (p->id) {
+		pb_buf_printf(&url, "https://arxiv.org/abs/%s", p->id);
+		if (p->version > 0)
+			pb_buf_printf(&url, "v%d", p->version);
+		cJSON_AddStringToObject(o, "abs_url", pb_buf_str(&url));
+		pb_buf_reset(&url);
+		pb_buf_printf(&url, "https://arxiv.org/pdf/%s", p->id);
+		if (p->version > 0)
+			pb_buf_printf(&url, "v%d", p->version);
+		cJSON_AddStringToObject(o, "pdf_url", pb_buf_str(&url));
+	} else {
+		cJSON_AddNullToObject(o, "abs_url");
+		cJSON_AddNullToObject(o, "pdf_url");
+	}
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	pb_buf_free(&url);
+	if (!out)
+		abort(); /* cJSON fails only on allocation failure, like pb_xmalloc */
+	/* cJSON's allocator is malloc unless hooks are set, so free() releases it. */
+	return out;
+}

@@ -1,0 +1,444 @@
+/* One cycle: fetch → match → summarize → render → enqueue → deliver.
+ *
+ * Crash safety comes from the order of effects: every message of a subscriber's digest and the
+ * ledger rows for its papers are written in one transaction before anything is sent, message ids
+ * are deterministic, and the outbox ignores an id it already holds. A cycle killed at any point
+ * and run again therefore re-enqueues nothing that was enqueued and resumes what is pending. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/deliver.h"
+#include "paperboy/digest.h"
+#include "paperboy/fetch.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
+#include "paperboy/match.h"
+#include "paperboy/render.h"
+#include "paperboy/run.h"
+#include "paperboy/summarize.h"
+
+struct cycle {
+	const struct pb_config *cfg;
+	struct pb_state *st;
+	const struct pb_run_opts *o;
+	struct pb_run_report *rep;
+	struct pb_paperset papers;
+	time_t now;
+};
+
+static enum pb_run_status
+fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *fmt,
+     const char *what)
+{
+	snprintf(err, errlen, fmt, what);
+	rep->status = PB_RUN_FAILED;
+	rep->sysexit = code;
+	return PB_RUN_FAILED;
+}
+
+static int
+fetch_exit(enum pb_fetch_status s)
+{
+	switch (s) {
+	case PB_FETCH_ARXIV_ERROR:
+	case PB_FETCH_BAD_DATA:
+		return EX_DATAERR;
+	case PB_FETCH_UNAVAILABLE:
+		return EX_TEMPFAIL;
+	default:
+		return 0;
+	}
+}
+
+static void
+today_utc(char out[16])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* Gets the papers for the cycle's date. Returns the fetch status; rep->date is set. */
+static enum pb_fetch_status
+get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
+{
+	const struct pb_config *cfg = c->cfg;
+	const char *const *cats = (const char *const *)cfg->arxiv.categories;
+	enum pb_fetch_status fs;
+
+	memset(fr, 0, sizeof *fr);
+	if (c->o->feed)
+		fs = pb_fetch_file(c->o->feed, &c->papers, fr);
+	else if (c->o->date)
+		fs = pb_fetch_date(h, cfg, c->o->date, cats, cfg->arxiv.n_categories, &c->papers, fr);
+	else
+		fs = pb_fetch_today(h, cfg, cats, cfg->arxiv.n_categories, &c->papers, fr);
+	if (c->o->date)
+		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->o->date);
+	else if (c->papers.announce_date)
+		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->papers.announce_date);
+	else
+		today_utc(c->rep->date);
+	return fs;
+}
+
+/* Drops papers the subscriber received on an earlier digest (unless they asked for updates).
+ * Papers recorded for this very date stay, so a repeated cycle rebuilds the same digest. */
+static int
+filter_ledger(struct cycle *c, struct pb_selection *sel)
+{
+	size_t k = 0;
+
+	if (!c->st || sel->sub->send_updates)
+		return 0;
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		const struct pb_paper *p = &c->papers.v[sel->hits[i].paper];
+		int r = pb_ledger_has(c->st, sel->sub->name, p->id, c->rep->date);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			sel->hits[k++] = sel->hits[i];
+	}
+	sel->n_hits = k;
+	return 0;
+}
+
+static void
+msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
+       const char *dest, int part)
+{
+	pb_buf_reset(b);
+	pb_buf_printf(b, "%s/%s/%s/%s/%d", date, sub, channel, dest, part);
+}
+
+static int
+put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
+    int n_parts, const char *payload, size_t len)
+{
+	struct pb_outbox_msg m;
+	struct pb_buf id = { 0 };
+	int r;
+
+	msg_id(&id, c->rep->date, sub, channel, dest, part);
+	memset(&m, 0, sizeof m);
+	m.msg_id = id.data;
+	m.subscriber = (char *)sub;
+	m.channel = (char *)channel;
+	m.dest = (char *)dest;
+	m.digest_date = c->rep->date;
+	m.part = part;
+	m.n_parts = n_parts;
+	m.payload = (char *)payload;
+	m.payload_len = len;
+	m.status = PB_OUT_PENDING;
+	m.next_attempt = (int64_t)c->now;
+	m.created = (int64_t)c->now;
+	r = pb_outbox_put(c->st, &m);
+	pb_buf_free(&id);
+	if (r > 0)
+		c->rep->messages++;
+	return r < 0 ? -1 : 0;
+}
+
+static int
+put_parts(struct cycle *c, const char *sub, const char *channel, const char *dest,
+	  const struct pb_parts *parts)
+{
+	for (size_t i = 0; i < parts->n; i++)
+		if (put(c, sub, channel, dest, (int)i + 1, (int)parts->n, parts->v[i],
+			strlen(parts->v[i])) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *ro,
+       struct pb_parts *out)
+{
+	memset(out, 0, sizeof *out);
+	if (pb_render(d, f, ro, out) < 0 || out->n == 0) {
+		pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
+		       pb_format_name(f));
+		return -1;
+	}
+	return 0;
+}
+
+/* Renders every channel of one subscriber and writes the messages to the outbox. */
+static int
+enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+{
+	const struct pb_config *cfg = c->cfg;
+	struct pb_render_opts ro;
+	struct pb_parts text = { 0 }, html = { 0 }, chat = { 0 }, md = { 0 };
+	int rc = -1;
+
+	memset(&ro, 0, sizeof ro);
+	ro.unsubscribe_url = cfg->email.unsubscribe_url;
+	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
+	if (sub->n_emails && (cfg->email.enabled || cfg->file.enabled)) {
+		if (render(d, PB_FMT_TEXT, &ro, &text) < 0 || render(d, PB_FMT_HTML, &ro, &html) < 0)
+			goto out;
+		for (size_t i = 0; i < sub->n_emails; i++) {
+			struct pb_buf id = { 0 };
+			size_t len = 0;
+			char *mail;
+
+			msg_id(&id, c->rep->date, sub->name, "email", sub->emails[i], 1);
+			mail = pb_mail_build(cfg, sub->emails[i], d->title, text.v[0], html.v[0],
+					     id.data, c->now, &len);
+			pb_buf_free(&id);
+			if (!mail)
+				goto out;
+			if (cfg->email.enabled &&
+			    put(c, sub->name, "email", sub->emails[i], 1, 1, mail, len) < 0) {
+				free(mail);
+				goto out;
+			}
+			if (!cfg->email.enabled &&
+			    put(c, sub->name, "file", sub->emails[i], 1, 1, mail, len) < 0) {
+				free(mail);
+				goto out;
+			}
+			free(mail);
+		}
+	}
+	if (sub->slack_webhook) {
+		if (render(d, PB_FMT_SLACK, &ro, &chat) < 0 ||
+		    put_parts(c, sub->name, "slack", "webhook", &chat) < 0)
+			goto out;
+		pb_parts_free(&chat);
+	}
+	if (sub->telegram_chat && (cfg->telegram.token || cfg->file.enabled)) {
+		ro.telegram_chat = sub->telegram_chat;
+		ro.telegram_thread = sub->telegram_thread;
+		if (render(d, PB_FMT_TELEGRAM, &ro, &chat) < 0 ||
+		    put_parts(c, sub->name, cfg->telegram.token ? "telegram" : "file",
+			      sub->telegram_chat, &chat) < 0)
+			goto out;
+		pb_parts_free(&chat);
+	}
+	/* The file sink always keeps the Markdown digest: a new user's first results. */
+	if (cfg->file.enabled) {
+		if (render(d, PB_FMT_MD, &ro, &md) < 0 ||
+		    put(c, sub->name, "file", "digest.md", 1, 1, md.v[0], strlen(md.v[0])) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	pb_parts_free(&text);
+	pb_parts_free(&html);
+	pb_parts_free(&chat);
+	pb_parts_free(&md);
+	return rc;
+}
+
+static int
+record_ledger(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+{
+	for (size_t i = 0; i < d->n_items; i++) {
+		const struct pb_paper *p = d->items[i].paper;
+
+		if (pb_ledger_add(c->st, sub->name, p->id, p->version, c->rep->date) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+print_dry(const struct pb_digest *d, const struct pb_selection *sel)
+{
+	printf("%s: %zu papers (%zu matched) — %s\n", d->subscriber, d->n_items, sel->n_matched,
+	       d->title);
+	for (size_t i = 0; i < d->n_items; i++)
+		printf("  %6.1f  %-12s v%d  [%s] %s\n", d->items[i].score, d->items[i].paper->id,
+		       d->items[i].paper->version, d->items[i].topic ? d->items[i].topic : "",
+		       d->items[i].paper->title ? d->items[i].paper->title : "");
+}
+
+/* Builds, renders and enqueues every subscriber's digest. */
+static int
+build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
+{
+	const struct pb_config *cfg = c->cfg;
+	struct pb_matcher *m = NULL;
+	struct pb_selection *sel = NULL;
+	struct pb_summarizer *sum = NULL;
+	int rc = -1;
+
+	m = pb_matcher_new(cfg, err, errlen);
+	if (!m) {
+		c->rep->sysexit = EX_CONFIG;
+		goto out;
+	}
+	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
+		c->rep->sysexit = EX_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (filter_ledger(c, &sel[i]) < 0) {
+			snprintf(err, errlen, "state: ledger lookup failed");
+			c->rep->sysexit = EX_IOERR;
+			goto out;
+		}
+	sum = pb_summarizer_new(cfg, c->st, cfg->summary.enabled ? h : NULL, err, errlen);
+	if (!sum) {
+		c->rep->sysexit = EX_CONFIG;
+		goto out;
+	}
+	pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		const struct pb_subscriber *sub = &cfg->subscribers[i];
+		struct pb_digest d;
+
+		if (c->o->stop && *c->o->stop)
+			break;
+		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
+			continue;
+		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
+			continue;
+		memset(&d, 0, sizeof d);
+		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
+			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
+			continue;
+		}
+		c->rep->digests++;
+		if (c->o->dry_run) {
+			print_dry(&d, &sel[i]);
+			pb_digest_free(&d);
+			continue;
+		}
+		if (pb_state_begin(c->st) < 0) {
+			pb_digest_free(&d);
+			snprintf(err, errlen, "state: cannot begin a transaction");
+			c->rep->sysexit = EX_IOERR;
+			goto out;
+		}
+		if (enqueue_digest(c, sub, &d) < 0 || record_ledger(c, sub, &d) < 0) {
+			pb_state_rollback(c->st);
+			pb_err("enqueue.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
+			pb_digest_free(&d);
+			continue;
+		}
+		if (pb_state_commit(c->st) < 0) {
+			pb_digest_free(&d);
+			snprintf(err, errlen, "state: commit failed");
+			c->rep->sysexit = EX_IOERR;
+			goto out;
+		}
+		pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
+			pb_q(sub->name), c->rep->date, d.n_items, sel[i].n_matched);
+		pb_digest_free(&d);
+	}
+	rc = 0;
+out:
+	pb_summarizer_free(sum);
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_matcher_free(m);
+	return rc;
+}
+
+static void
+deliver(struct cycle *c)
+{
+	struct pb_deliver_opts dopts;
+	struct pb_deliver_stats ds;
+	char err[512] = "";
+
+	memset(&dopts, 0, sizeof dopts);
+	memset(&ds, 0, sizeof ds);
+	dopts.max_wait_s = c->o->deliver_wait_s;
+	dopts.stop = c->o->stop;
+	dopts.progress = c->o->progress;
+	if (pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, sizeof err) < 0)
+		pb_err("deliver.failed", "error=%s", pb_q(err));
+	c->rep->sent = ds.sent;
+	c->rep->failed = ds.failed + ds.expired;
+	c->rep->pending = ds.pending;
+}
+
+enum pb_run_status
+pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_run_opts *o,
+	     struct pb_run_report *rep, char *err, size_t errlen)
+{
+	struct cycle c;
+	struct pb_http_opts hopts;
+	struct pb_http *h = NULL;
+	struct pb_fetch_result fr;
+	enum pb_fetch_status fs;
+	int64_t run_id = -1;
+	int done;
+
+	memset(rep, 0, sizeof *rep);
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	c.st = st;
+	c.o = o;
+	c.rep = rep;
+	c.now = time(NULL);
+	pb_paperset_init(&c.papers);
+	if (!st && !o->dry_run)
+		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
+
+	pb_fetch_http_opts(cfg, &hopts);
+	if (!o->feed || cfg->summary.enabled) {
+		h = pb_http_new(&hopts);
+		if (!h)
+			return fail(rep, EX_SOFTWARE, err, errlen, "%s", "cannot initialise libcurl");
+	}
+	fs = get_papers(&c, h, &fr);
+	rep->papers = (long)c.papers.n;
+	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
+		fail(rep, fetch_exit(fs), err, errlen, "%s", fr.message[0] ? fr.message : "fetch failed");
+		goto out;
+	}
+	if (o->expect_date && !o->date && !o->feed && strcmp(rep->date, o->expect_date) < 0) {
+		snprintf(err, errlen, "the feed is still the announcement of %s, expected %s",
+			 rep->date, o->expect_date);
+		rep->status = PB_RUN_STALE;
+		rep->sysexit = EX_TEMPFAIL;
+		goto out;
+	}
+	pb_info("fetch.done", "date=%s papers=%zu status=%s", rep->date, c.papers.n,
+		fs == PB_FETCH_OK ? "ok" : "no-announcement");
+
+	done = st && !o->only ? pb_run_done(st, rep->date) : 0;
+	if (done > 0) {
+		rep->status = PB_RUN_ALREADY_DONE;
+		pb_info("run.already_done", "date=%s", rep->date);
+	} else {
+		if (st && !o->dry_run)
+			run_id = pb_run_begin(st, rep->date, o->only ? "only" : "run");
+		if (fs == PB_FETCH_NO_ANNOUNCEMENT) {
+			rep->status = PB_RUN_NO_ANNOUNCEMENT;
+			pb_info("run.no_announcement", "date=%s", rep->date);
+		}
+		if (build_all(&c, h, err, errlen) < 0) {
+			rep->status = PB_RUN_FAILED;
+			if (!rep->sysexit)
+				rep->sysexit = EX_SOFTWARE;
+			if (run_id >= 0)
+				pb_run_end(st, run_id, "failed", rep->papers, rep->digests, rep->messages, err);
+			goto out;
+		}
+		if (run_id >= 0 && !(o->stop && *o->stop))
+			pb_run_end(st, run_id, "done", rep->papers, rep->digests, rep->messages, NULL);
+	}
+	if (!o->dry_run)
+		deliver(&c);
+	pb_info("run.done", "date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld",
+		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
+		rep->pending);
+out:
+	pb_http_free(h);
+	pb_paperset_free(&c.papers);
+	return rep->status;
+}

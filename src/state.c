@@ -1,0 +1,1063 @@
+/* State: one SQLite database in WAL mode.
+ *
+ * Every statement is prepared once per handle (lazily, on first use) and kept. The schema is
+ * versioned in meta('schema_version') and brought up to date by ordered migrations, each in
+ * the same transaction as the version bump, so a database is always at exactly one version.
+ * Functions that change rows run in autocommit unless the caller opened a transaction with
+ * pb_state_begin; the outbox relies on that for "enqueue everything, then send". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/log.h"
+#include "paperboy/state.h"
+
+/* Ordered migrations: migrations[i] takes the schema from version i to i + 1. Never edit one
+ * that has shipped; append a new one and bump PB_STATE_SCHEMA. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the core tables. */
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE papers("
+	"  id TEXT NOT NULL, version INTEGER NOT NULL, announce_date TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL, PRIMARY KEY(id, version)) WITHOUT ROWID;"
+	"CREATE TABLE runs("
+	"  id INTEGER PRIMARY KEY, digest_date TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  status TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0,"
+	"  n_papers INTEGER NOT NULL DEFAULT 0, n_digests INTEGER NOT NULL DEFAULT 0,"
+	"  n_messages INTEGER NOT NULL DEFAULT 0, error TEXT);"
+	"CREATE INDEX runs_date ON runs(digest_date, status);"
+	"CREATE TABLE outbox("
+	"  rowid INTEGER PRIMARY KEY, msg_id TEXT NOT NULL UNIQUE, subscriber TEXT NOT NULL,"
+	"  channel TEXT NOT NULL, dest TEXT NOT NULL, digest_date TEXT NOT NULL,"
+	"  part INTEGER NOT NULL, n_parts INTEGER NOT NULL, payload BLOB NOT NULL,"
+	"  status INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+	"  sent_at INTEGER, last_error TEXT);"
+	/* The due scan walks pending rows in delivery order; next_due takes the minimum. */
+	"CREATE INDEX outbox_order ON outbox(subscriber, channel, dest, digest_date, part)"
+	"  WHERE status = 0;"
+	"CREATE INDEX outbox_next ON outbox(next_attempt) WHERE status = 0;"
+	"CREATE TABLE ledger("
+	"  subscriber TEXT NOT NULL, paper_id TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  digest_date TEXT NOT NULL, added INTEGER NOT NULL,"
+	"  PRIMARY KEY(subscriber, paper_id, version)) WITHOUT ROWID;",
+
+	/* 1 -> 2: the model's summary cache and token accounting; when an outbox row last
+	 * changed (for `paperboy status`). */
+	"CREATE TABLE summary_cache("
+	"  paper_key TEXT NOT NULL, model TEXT NOT NULL, language TEXT NOT NULL,"
+	"  prompt_hash TEXT NOT NULL, kind TEXT NOT NULL, answer TEXT NOT NULL,"
+	"  tokens INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+	"  PRIMARY KEY(paper_key, model, language, prompt_hash, kind)) WITHOUT ROWID;"
+	"CREATE TABLE token_usage(day TEXT PRIMARY KEY, tokens INTEGER NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE outbox ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE outbox SET updated = COALESCE(sent_at, created);"
+	"CREATE INDEX outbox_errors ON outbox(updated) WHERE last_error IS NOT NULL;",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
+	       "one migration per schema version");
+
+enum stmt_id {
+	S_OUT_PUT,
+	S_OUT_DUE,
+	S_OUT_NEXT,
+	S_OUT_SENT,
+	S_OUT_RETRY,
+	S_OUT_STATUS,
+	S_OUT_REDIRECT,
+	S_OUT_REQUEUE_ALL,
+	S_OUT_REQUEUE_ONE,
+	S_OUT_COUNTS,
+	S_OUT_ERRORS,
+	S_OUT_GET,
+	S_LEDGER_HAS,
+	S_LEDGER_HAS_EXCEPT,
+	S_LEDGER_ADD,
+	S_RUN_BEGIN,
+	S_RUN_END,
+	S_RUN_DONE,
+	S_RUN_LAST_DONE,
+	S_RUN_RECENT,
+	S_CACHE_GET,
+	S_CACHE_PUT,
+	S_TOK_GET,
+	S_TOK_ADD,
+	S_PAPER_SEEN,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNT
+};
+
+#define OUT_COLS \
+	"rowid, msg_id, subscriber, channel, dest, digest_date, part, n_parts, status, " \
+	"attempts, next_attempt, created, last_error"
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
+		      " n_parts, payload, status, attempts, next_attempt, created, last_error,"
+		      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12)"
+		      " ON CONFLICT(msg_id) DO NOTHING",
+	[S_OUT_DUE] = "SELECT " OUT_COLS ", payload FROM outbox"
+		      " WHERE status = 0 AND next_attempt <= ?1"
+		      " ORDER BY subscriber, channel, dest, digest_date, part, rowid LIMIT ?2",
+	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",
+	[S_OUT_SENT] = "UPDATE outbox SET status = 1, sent_at = ?2, updated = ?2,"
+		       " attempts = attempts + 1 WHERE rowid = ?1",
+	[S_OUT_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
+			" last_error = ?3, updated = ?4 WHERE rowid = ?1",
+	[S_OUT_STATUS] = "UPDATE outbox SET status = ?2, last_error = COALESCE(?3, last_error),"
+			 " updated = ?4 WHERE rowid = ?1",
+	[S_OUT_REDIRECT] = "UPDATE outbox SET dest = ?3, updated = ?4"
+			   " WHERE status = 0 AND channel = ?1 AND dest = ?2",
+	[S_OUT_REQUEUE_ALL] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
+			      " created = ?1, updated = ?1 WHERE status IN (2, 4)",
+	[S_OUT_REQUEUE_ONE] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
+			      " created = ?1, updated = ?1 WHERE status IN (2, 4)"
+			      " AND subscriber = ?2",
+	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
+			 " ORDER BY channel, status",
+	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox WHERE last_error IS NOT NULL"
+			 " ORDER BY updated DESC, rowid DESC LIMIT ?1",
+	[S_OUT_GET] = "SELECT " OUT_COLS ", payload FROM outbox WHERE msg_id = ?1",
+	[S_LEDGER_HAS] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2 LIMIT 1",
+	[S_LEDGER_HAS_EXCEPT] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2"
+				" AND digest_date <> ?3 LIMIT 1",
+	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	[S_RUN_BEGIN] = "INSERT INTO runs(digest_date, kind, status, started)"
+			" VALUES(?1, ?2, 'running', ?3)",
+	[S_RUN_END] = "UPDATE runs SET status = ?2, n_papers = ?3, n_digests = ?4, n_messages = ?5,"
+		      " error = ?6, finished = ?7 WHERE id = ?1",
+	[S_RUN_DONE] = "SELECT 1 FROM runs WHERE digest_date = ?1 AND status = 'done'"
+		       " AND kind <> 'only' LIMIT 1",
+	[S_RUN_LAST_DONE] = "SELECT MAX(digest_date) FROM runs WHERE status = 'done'"
+			    " AND kind <> 'only'",
+	[S_RUN_RECENT] = "SELECT id, digest_date, kind, status, started, finished, n_papers,"
+			 " n_digests, n_messages, error FROM runs ORDER BY id DESC LIMIT ?1",
+	[S_CACHE_GET] = "SELECT answer FROM summary_cache WHERE paper_key = ?1 AND model = ?2"
+			" AND language = ?3 AND prompt_hash = ?4 AND kind = ?5",
+	[S_CACHE_PUT] = "INSERT OR REPLACE INTO summary_cache(paper_key, model, language,"
+			" prompt_hash, kind, answer, tokens, created)"
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_TOK_GET] = "SELECT tokens FROM token_usage WHERE day = ?1",
+	[S_TOK_ADD] = "INSERT INTO token_usage(day, tokens) VALUES(?1, ?2)"
+		      " ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
+	[S_PAPER_SEEN] = "INSERT INTO papers(id, version, announce_date, first_seen)"
+			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+};
+
+struct pb_state {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	int version;
+};
+
+static const char *const status_names[] = { "pending", "sent", "failed", "expired", "paused" };
+
+const char *
+pb_outbox_status_name(enum pb_outbox_status s)
+{
+	if ((unsigned)s < sizeof status_names / sizeof status_names[0])
+		return status_names[s];
+	return "unknown";
+}
+
+const char *
+pb_state_errmsg(struct pb_state *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+int
+pb_state_schema_version(struct pb_state *st)
+{
+	return st ? st->version : -1;
+}
+
+void *
+pb_state_db(struct pb_state *st)
+{
+	return st ? st->db : NULL;
+}
+
+static void
+db_error(struct pb_state *st, const char *op)
+{
+	pb_err("state.error", "op=%s error=%s", op, pb_q(sqlite3_errmsg(st->db)));
+}
+
+/* Returns the prepared statement id, reset and unbound, or NULL (logged). */
+static sqlite3_stmt *
+stmt(struct pb_state *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	if (!s) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
+			db_error(st, "prepare");
+			return NULL;
+		}
+		st->stmt[id] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Steps a statement that returns no rows; resets it. 0 or -1 (logged). */
+static int
+run(struct pb_state *st, sqlite3_stmt *s, const char *op)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_error(st, op);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static char *
+col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? pb_xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+}
+
+static void
+col_copy(sqlite3_stmt *s, int i, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+/* Runs a script outside the statement cache. 0 or -1 with err filled. */
+static int
+exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the schema version: 0 for a new database. -1 with err on failure. */
+static int
+read_version(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int v = 0, rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+				    " AND name = 'meta'", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		goto fail;
+	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
+				NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = atoi((const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	return v;
+fail:
+	snprintf(err, errlen, "reading the schema version: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return -1;
+}
+
+/* Brings the schema to PB_STATE_SCHEMA inside one IMMEDIATE transaction, so two processes
+ * opening a new database at once do not both migrate. */
+static int
+migrate(struct pb_state *st, char *err, size_t errlen)
+{
+	char msg[256], sql[128];
+	int v;
+
+	if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	v = read_version(st->db, err, errlen);
+	if (v < 0)
+		goto fail;
+	if (v > PB_STATE_SCHEMA) {
+		snprintf(err, errlen, "the database has schema version %d, newer than this "
+			 "paperboy knows (%d); use a newer paperboy", v, PB_STATE_SCHEMA);
+		goto fail;
+	}
+	for (int i = v; i < PB_STATE_SCHEMA; i++) {
+		if (exec(st->db, migrations[i], msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
+			goto fail;
+		}
+		snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) "
+			 "VALUES('schema_version', '%d')", i + 1);
+		if (exec(st->db, sql, msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "recording schema version %d: %s", i + 1, msg);
+			goto fail;
+		}
+		if (v > 0)
+			pb_info("state.migrated", "from=%d to=%d", i, i + 1);
+	}
+	if (exec(st->db, "COMMIT", err, errlen) < 0)
+		goto fail;
+	st->version = PB_STATE_SCHEMA;
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct pb_state *
+pb_state_open(const char *path, char *err, size_t errlen)
+{
+	struct pb_state *st = pb_xcalloc(1, sizeof *st);
+	sqlite3_stmt *s = NULL;
+	char msg[384];
+	int rc;
+
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	/* Another process (status, retry, a second run) may hold the write lock briefly. */
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
+			 sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	if (exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+			 "PRAGMA temp_store = MEMORY;", msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		goto fail;
+	}
+	if (migrate(st, msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		goto fail;
+	}
+	return st;
+fail:
+	pb_state_close(st);
+	return NULL;
+}
+
+void
+pb_state_close(struct pb_state *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db) {
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(st->db);
+	}
+	free(st);
+}
+
+int
+pb_state_begin(struct pb_state *st)
+{
+	sqlite3_stmt *s;
+
+	if (!sqlite3_get_autocommit(st->db)) {
+		pb_err("state.error", "op=begin error=%s", pb_q("a transaction is already open"));
+		return -1;
+	}
+	s = stmt(st, S_BEGIN);
+	return s ? run(st, s, "begin") : -1;
+}
+
+int
+pb_state_commit(struct pb_state *st)
+{
+	sqlite3_stmt *s = stmt(st, S_COMMIT);
+
+	if (!s || run(st, s, "commit") < 0) {
+		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pb_state_rollback(struct pb_state *st)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_get_autocommit(st->db))
+		return 0;   /* SQLite already rolled back (e.g. after an I/O error) */
+	s = stmt(st, S_ROLLBACK);
+	return s ? run(st, s, "rollback") : -1;
+}
+
+int
+pb_state_integrity(struct pb_state *st, char *buf, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check(1)", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(buf, n, "integrity_check failed: %s", sqlite3_errmsg(st->db));
+		goto out;
+	}
+	col_copy(s, 0, buf, n);
+	rc = strcmp(buf, "ok") == 0 ? 0 : -1;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+pb_state_prune(struct pb_state *st, int days)
+{
+	static const char *const sql[] = {
+		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
+		"DELETE FROM runs WHERE started < ?1 AND status <> 'running'",
+		"DELETE FROM ledger WHERE added < ?1",
+		"DELETE FROM papers WHERE first_seen < ?1",
+		"DELETE FROM summary_cache WHERE created < ?1",
+		"DELETE FROM token_usage WHERE day < ?2",
+	};
+	int64_t cutoff = pb_now() - (int64_t)days * 86400;
+	char day[32];
+	int total = 0, own_tx;
+
+	if (days < 0)
+		return -1;
+	pb_format_instant(cutoff, day, sizeof day);
+	day[10] = '\0';
+	own_tx = sqlite3_get_autocommit(st->db);
+	if (own_tx && pb_state_begin(st) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *s = NULL;
+
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+			db_error(st, "prune");
+			goto fail;
+		}
+		if (strstr(sql[i], "?1"))
+			sqlite3_bind_int64(s, 1, cutoff);
+		if (strstr(sql[i], "?2"))
+			sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			db_error(st, "prune");
+			sqlite3_finalize(s);
+			goto fail;
+		}
+		sqlite3_finalize(s);
+		total += sqlite3_changes(st->db);
+	}
+	if (own_tx && pb_state_commit(st) < 0)
+		return -1;
+	pb_info("state.pruned", "days=%d rows=%d", days, total);
+	return total;
+fail:
+	if (own_tx)
+		pb_state_rollback(st);
+	return -1;
+}
+
+/* ---- outbox ---- */
+
+int
+pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_PUT);
+	size_t len;
+	int64_t now = pb_now();
+
+	if (!s)
+		return -1;
+	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
+	    !m->payload) {
+		pb_err("state.error", "op=outbox_put error=%s", pb_q("missing field"));
+		return -1;
+	}
+	len = m->payload_len ? m->payload_len : strlen(m->payload);
+	bind_text(s, 1, m->msg_id);
+	bind_text(s, 2, m->subscriber);
+	bind_text(s, 3, m->channel);
+	bind_text(s, 4, m->dest);
+	bind_text(s, 5, m->digest_date);
+	sqlite3_bind_int(s, 6, m->part);
+	sqlite3_bind_int(s, 7, m->n_parts);
+	sqlite3_bind_blob64(s, 8, m->payload, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 9, (int)m->status);
+	sqlite3_bind_int(s, 10, m->attempts);
+	sqlite3_bind_int64(s, 11, m->next_attempt);
+	sqlite3_bind_int64(s, 12, m->created ? m->created : now);
+	bind_text(s, 13, m->last_error);
+	if (run(st, s, "outbox_put") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+/* Fills m from a row of OUT_COLS followed by payload (column 13, may be NULL). */
+static void
+read_msg(sqlite3_stmt *s, struct pb_outbox_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->rowid = sqlite3_column_int64(s, 0);
+	m->msg_id = col_dup(s, 1);
+	m->subscriber = col_dup(s, 2);
+	m->channel = col_dup(s, 3);
+	m->dest = col_dup(s, 4);
+	m->digest_date = col_dup(s, 5);
+	m->part = sqlite3_column_int(s, 6);
+	m->n_parts = sqlite3_column_int(s, 7);
+	m->status = (enum pb_outbox_status)sqlite3_column_int(s, 8);
+	m->attempts = sqlite3_column_int(s, 9);
+	m->next_attempt = sqlite3_column_int64(s, 10);
+	m->created = sqlite3_column_int64(s, 11);
+	m->last_error = col_dup(s, 12);
+	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
+		const void *p = sqlite3_column_blob(s, 13);
+		size_t n = (size_t)sqlite3_column_bytes(s, 13);
+
+		m->payload = pb_xmalloc(n + 1);
+		if (n)
+			memcpy(m->payload, p, n);
+		m->payload[n] = '\0';
+		m->payload_len = n;
+	}
+}
+
+/* Collects every row of s into a message array. */
+static int
+read_msgs(struct pb_state *st, sqlite3_stmt *s, struct pb_outbox_msg **out, size_t *n,
+	  const char *op)
+{
+	struct pb_outbox_msg *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		read_msg(s, &v[k++]);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, op);
+		pb_outbox_msgs_free(v, k);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int
+pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
+	      size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_DUE);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	return read_msgs(st, s, out, n, "outbox_due");
+}
+
+int64_t
+pb_outbox_next_due(struct pb_state *st)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_NEXT);
+	int64_t v = -1;
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(st, "outbox_next_due");
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_SENT);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_int64(s, 2, now);
+	return run(st, s, "outbox_mark_sent");
+}
+
+int
+pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_RETRY);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_int64(s, 2, when);
+	bind_text(s, 3, why);
+	sqlite3_bind_int64(s, 4, pb_now());
+	return run(st, s, "outbox_mark_retry");
+}
+
+int
+pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
+		      const char *why)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_STATUS);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_int(s, 2, (int)status);
+	bind_text(s, 3, why);
+	sqlite3_bind_int64(s, 4, pb_now());
+	return run(st, s, "outbox_mark_status");
+}
+
+int
+pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
+		   const char *new_dest)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_REDIRECT);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, channel);
+	bind_text(s, 2, dest);
+	bind_text(s, 3, new_dest);
+	sqlite3_bind_int64(s, 4, pb_now());
+	if (run(st, s, "outbox_redirect") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+pb_outbox_requeue(struct pb_state *st, const char *subscriber)
+{
+	sqlite3_stmt *s = stmt(st, subscriber ? S_OUT_REQUEUE_ONE : S_OUT_REQUEUE_ALL);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pb_now());
+	if (subscriber)
+		bind_text(s, 2, subscriber);
+	if (run(st, s, "outbox_requeue") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+void
+pb_outbox_msg_clear(struct pb_outbox_msg *m)
+{
+	if (!m)
+		return;
+	free(m->msg_id);
+	free(m->subscriber);
+	free(m->channel);
+	free(m->dest);
+	free(m->digest_date);
+	free(m->payload);
+	free(m->last_error);
+	memset(m, 0, sizeof *m);
+}
+
+void
+pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pb_outbox_msg_clear(&v[i]);
+	free(v);
+}
+
+int
+pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_COUNTS);
+	struct pb_outbox_count *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		col_copy(s, 0, v[k].channel, sizeof v[k].channel);
+		v[k].status = (enum pb_outbox_status)sqlite3_column_int(s, 1);
+		v[k].n = (long)sqlite3_column_int64(s, 2);
+		k++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "outbox_counts");
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int
+pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_ERRORS);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	return read_msgs(st, s, out, n, "outbox_errors");
+}
+
+int
+pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out)
+{
+	sqlite3_stmt *s = stmt(st, S_OUT_GET);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return -1;
+	bind_text(s, 1, msg_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_msg(s, out);
+	else if (rc != SQLITE_DONE)
+		db_error(st, "outbox_get");
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- ledger, papers ---- */
+
+/* Steps a statement whose answer is "a row exists". 1, 0 or -1. */
+static int
+exists(struct pb_state *st, sqlite3_stmt *s, const char *op)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_error(st, op);
+	return -1;
+}
+
+int
+pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
+	      const char *except_date)
+{
+	sqlite3_stmt *s = stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, subscriber);
+	bind_text(s, 2, paper_id);
+	if (except_date)
+		bind_text(s, 3, except_date);
+	return exists(st, s, "ledger_has");
+}
+
+int
+pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id, int version,
+	      const char *digest_date)
+{
+	sqlite3_stmt *s = stmt(st, S_LEDGER_ADD);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, subscriber);
+	bind_text(s, 2, paper_id);
+	sqlite3_bind_int(s, 3, version);
+	bind_text(s, 4, digest_date);
+	sqlite3_bind_int64(s, 5, pb_now());
+	return run(st, s, "ledger_add");
+}
+
+int
+pb_paper_seen(struct pb_state *st, const char *id, int version, const char *announce_date)
+{
+	sqlite3_stmt *s = stmt(st, S_PAPER_SEEN);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, id);
+	sqlite3_bind_int(s, 2, version);
+	bind_text(s, 3, announce_date ? announce_date : "");
+	sqlite3_bind_int64(s, 4, pb_now());
+	if (run(st, s, "paper_seen") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+/* ---- runs ---- */
+
+int64_t
+pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
+{
+	sqlite3_stmt *s = stmt(st, S_RUN_BEGIN);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, digest_date);
+	bind_text(s, 2, kind ? kind : "run");
+	sqlite3_bind_int64(s, 3, pb_now());
+	if (run(st, s, "run_begin") < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int
+pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
+	   long n_digests, long n_messages, const char *error)
+{
+	sqlite3_stmt *s = stmt(st, S_RUN_END);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	bind_text(s, 2, status);
+	sqlite3_bind_int64(s, 3, n_papers);
+	sqlite3_bind_int64(s, 4, n_digests);
+	sqlite3_bind_int64(s, 5, n_messages);
+	bind_text(s, 6, error);
+	sqlite3_bind_int64(s, 7, pb_now());
+	return run(st, s, "run_end");
+}
+
+int
+pb_run_done(struct pb_state *st, const char *digest_date)
+{
+	sqlite3_stmt *s = stmt(st, S_RUN_DONE);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, digest_date);
+	return exists(st, s, "run_done");
+}
+
+int
+pb_run_last_done(struct pb_state *st, char out[16])
+{
+	sqlite3_stmt *s = stmt(st, S_RUN_LAST_DONE);
+	int rc, found = 0;
+
+	out[0] = '\0';
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		col_copy(s, 0, out, 16);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, "run_last_done");
+		return -1;
+	}
+	return found;
+}
+
+int
+pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t *n)
+{
+	sqlite3_stmt *s = stmt(st, S_RUN_RECENT);
+	struct pb_run_row *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pb_run_row *r;
+
+		if (k == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		r = &v[k++];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(s, 0);
+		col_copy(s, 1, r->digest_date, sizeof r->digest_date);
+		col_copy(s, 2, r->kind, sizeof r->kind);
+		col_copy(s, 3, r->status, sizeof r->status);
+		r->started = sqlite3_column_int64(s, 4);
+		r->finished = sqlite3_column_int64(s, 5);
+		r->papers = (long)sqlite3_column_int64(s, 6);
+		r->digests = (long)sqlite3_column_int64(s, 7);
+		r->messages = (long)sqlite3_column_int64(s, 8);
+		r->error = col_dup(s, 9);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "runs_recent");
+		pb_run_rows_free(v, k);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void
+pb_run_rows_free(struct pb_run_row *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].error);
+	free(v);
+}
+
+/* ---- summary cache, tokens ---- */
+
+char *
+pb_cache_get(struct pb_state *st, const char *paper_key, const char *model,
+	     const char *language, const char *prompt_hash, const char *kind)
+{
+	sqlite3_stmt *s = stmt(st, S_CACHE_GET);
+	char *answer = NULL;
+	int rc;
+
+	if (!s)
+		return NULL;
+	bind_text(s, 1, paper_key);
+	bind_text(s, 2, model);
+	bind_text(s, 3, language);
+	bind_text(s, 4, prompt_hash);
+	bind_text(s, 5, kind);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		answer = col_dup(s, 0);
+	else if (rc != SQLITE_DONE)
+		db_error(st, "cache_get");
+	sqlite3_reset(s);
+	return answer;
+}
+
+int
+pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
+	     const char *language, const char *prompt_hash, const char *kind,
+	     const char *answer, long tokens)
+{
+	sqlite3_stmt *s = stmt(st, S_CACHE_PUT);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, paper_key);
+	bind_text(s, 2, model);
+	bind_text(s, 3, language);
+	bind_text(s, 4, prompt_hash);
+	bind_text(s, 5, kind);
+	bind_text(s, 6, answer ? answer : "");
+	sqlite3_bind_int64(s, 7, tokens);
+	sqlite3_bind_int64(s, 8, pb_now());
+	return run(st, s, "cache_put");
+}
+
+long
+pb_tokens_used(struct pb_state *st, const char *day)
+{
+	sqlite3_stmt *s = stmt(st, S_TOK_GET);
+	long v = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, day);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE) {
+		db_error(st, "tokens_used");
+		v = -1;
+	}
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+pb_tokens_add(struct pb_state *st, const char *day, long tokens)
+{
+	sqlite3_stmt *s = stmt(st, S_TOK_ADD);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, day);
+	sqlite3_bind_int64(s, 2, tokens);
+	return run(st, s, "tokens_add");
+}

@@ -1,0 +1,700 @@
+/* State: schema and migrations, outbox semantics, ledger, runs, cache, tokens, prune,
+ * integrity. Each test works on a fresh database in a temporary directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/state.h"
+#include "t.h"
+
+static char dir[256];
+
+static const char *
+db_path(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return p;
+}
+
+static struct pb_state *
+open_db(const char *name)
+{
+	char err[512] = "";
+	struct pb_state *st = pb_state_open(db_path(name), err, sizeof err);
+
+	if (!st)
+		fprintf(stderr, "open %s: %s\n", name, err);
+	return st;
+}
+
+static int
+put(struct pb_state *st, const char *date, const char *sub, const char *ch, const char *dest,
+    int part, int n_parts, int64_t next)
+{
+	struct pb_outbox_msg m;
+	char id[256], payload[300];
+
+	snprintf(id, sizeof id, "%s/%s/%s/%s/%d", date, sub, ch, dest, part);
+	snprintf(payload, sizeof payload, "body of %s", id);
+	memset(&m, 0, sizeof m);
+	m.msg_id = id;
+	m.subscriber = (char *)sub;
+	m.channel = (char *)ch;
+	m.dest = (char *)dest;
+	m.digest_date = (char *)date;
+	m.part = part;
+	m.n_parts = n_parts;
+	m.payload = payload;
+	m.next_attempt = next;
+	m.created = 1000;
+	return pb_outbox_put(st, &m);
+}
+
+static void
+test_schema(void)
+{
+	struct pb_state *st = open_db("schema.db");
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char buf[128];
+	const char *tables[] = { "meta", "papers", "runs", "outbox", "ledger", "summary_cache",
+				 "token_usage" };
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
+	db = pb_state_db(st);
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		int found;
+
+		sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+				   -1, &s, NULL);
+		sqlite3_bind_text(s, 1, tables[i], -1, SQLITE_STATIC);
+		found = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_finalize(s);
+		if (!found)
+			fprintf(stderr, "missing table %s\n", tables[i]);
+		T_CHECK(found);
+	}
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	T_EQ_STR((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, NULL);
+	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+	T_EQ_INT(sqlite3_column_int(s, 0), 1);   /* NORMAL */
+	sqlite3_finalize(s);
+	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
+	T_EQ_STR(buf, "ok");
+	pb_state_close(st);
+
+	/* Opening again is a no-op migration. */
+	st = open_db("schema.db");
+	T_CHECK(st != NULL);
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
+	pb_state_close(st);
+	pb_state_close(NULL);
+}
+
+/* A database as version 1 of the schema wrote it, with rows, must migrate and keep them. */
+static void
+test_migrate_v1(void)
+{
+	static const char v1[] =
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"CREATE TABLE papers(id TEXT NOT NULL, version INTEGER NOT NULL,"
+		" announce_date TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+		" PRIMARY KEY(id, version)) WITHOUT ROWID;"
+		"CREATE TABLE runs(id INTEGER PRIMARY KEY, digest_date TEXT NOT NULL,"
+		" kind TEXT NOT NULL, status TEXT NOT NULL, started INTEGER NOT NULL,"
+		" finished INTEGER NOT NULL DEFAULT 0, n_papers INTEGER NOT NULL DEFAULT 0,"
+		" n_digests INTEGER NOT NULL DEFAULT 0, n_messages INTEGER NOT NULL DEFAULT 0,"
+		" error TEXT);"
+		"CREATE INDEX runs_date ON runs(digest_date, status);"
+		"CREATE TABLE outbox(rowid INTEGER PRIMARY KEY, msg_id TEXT NOT NULL UNIQUE,"
+		" subscriber TEXT NOT NULL, channel TEXT NOT NULL, dest TEXT NOT NULL,"
+		" digest_date TEXT NOT NULL, part INTEGER NOT NULL, n_parts INTEGER NOT NULL,"
+		" payload BLOB NOT NULL, status INTEGER NOT NULL DEFAULT 0,"
+		" attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0,"
+		" created INTEGER NOT NULL, sent_at INTEGER, last_error TEXT);"
+		"CREATE INDEX outbox_order ON outbox(subscriber, channel, dest, digest_date, part)"
+		" WHERE status = 0;"
+		"CREATE INDEX outbox_next ON outbox(next_attempt) WHERE status = 0;"
+		"CREATE TABLE ledger(subscriber TEXT NOT NULL, paper_id TEXT NOT NULL,"
+		" version INTEGER NOT NULL, digest_date TEXT NOT NULL, added INTEGER NOT NULL,"
+		" PRIMARY KEY(subscriber, paper_id, version)) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('schema_version', '1');"
+		"INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part, n_parts,"
+		" payload, status, last_error, created)"
+		" VALUES('d/a/email/x/1', 'a', 'email', 'x', '2025-12-04', 1, 1, 'hello', 2,"
+		" '550 no such user', 500);"
+		"INSERT INTO ledger VALUES('a', '2512.00001', 1, '2025-12-04', 500);"
+		"INSERT INTO runs(digest_date, kind, status, started) VALUES('2025-12-04', 'run',"
+		" 'done', 500);";
+	struct pb_outbox_msg *v = NULL;
+	struct pb_outbox_msg m;
+	struct pb_state *st;
+	sqlite3 *db = NULL;
+	size_t n = 0;
+	char buf[64];
+
+	T_EQ_INT(sqlite3_open(db_path("v1.db"), &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	st = open_db("v1.db");
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
+	T_EQ_INT(pb_outbox_get(st, "d/a/email/x/1", &m), 1);
+	T_EQ_STR(m.payload, "hello");
+	T_EQ_INT(m.status, PB_OUT_FAILED);
+	pb_outbox_msg_clear(&m);
+	/* The column added in version 2 is filled from the old rows. */
+	T_EQ_INT(pb_outbox_errors(st, 10, &v, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_STR(v[0].last_error, "550 no such user");
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(pb_ledger_has(st, "a", "2512.00001", NULL), 1);
+	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
+	/* The tables version 2 added work. */
+	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 10), 0);
+	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 10);
+	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
+	pb_state_close(st);
+
+	/* A database newer than this code is refused, not damaged. */
+	T_EQ_INT(sqlite3_open(db_path("v1.db"), &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+			      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	{
+		char err[512] = "";
+
+		st = pb_state_open(db_path("v1.db"), err, sizeof err);
+		T_CHECK(st == NULL);
+		T_CHECK(strstr(err, "newer") != NULL);
+		pb_state_close(st);
+	}
+	/* Not a database at all. */
+	{
+		FILE *f = fopen(db_path("junk.db"), "w");
+		char err[512] = "";
+
+		fputs("this is not an SQLite database, just some text long enough to matter....\n"
+		      "...............................................................\n", f);
+		fclose(f);
+		st = pb_state_open(db_path("junk.db"), err, sizeof err);
+		T_CHECK(st == NULL);
+		T_CHECK(err[0] != '\0');
+		pb_state_close(st);
+	}
+}
+
+static void
+test_outbox(void)
+{
+	struct pb_state *st = open_db("outbox.db");
+	struct pb_outbox_msg *v = NULL, m;
+	struct pb_outbox_count *c = NULL;
+	size_t n = 0;
+	char buf[64];
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_outbox_next_due(st), -1);
+	/* Inserted in scrambled order. */
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "42", 2, 2, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "alice", "slack", "webhook", 1, 1, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "42", 1, 2, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "alice", "email", "a@x.org", 1, 1, 100), 1);
+	T_EQ_INT(put(st, "2025-12-03", "bob", "telegram", "42", 1, 1, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "carol", "email", "c@x.org", 1, 1, 500), 1);
+	/* Idempotent on msg_id: the second put changes nothing, even with other fields. */
+	T_EQ_INT(put(st, "2025-12-04", "alice", "email", "a@x.org", 1, 1, 0), 0);
+
+	T_EQ_INT(pb_outbox_next_due(st), 100);
+	T_EQ_INT(pb_outbox_due(st, 100, 100, &v, &n), 0);
+	T_EQ_INT(n, 5);   /* carol is due later */
+	if (n == 5) {
+		T_EQ_STR(v[0].msg_id, "2025-12-04/alice/email/a@x.org/1");
+		T_EQ_STR(v[1].msg_id, "2025-12-04/alice/slack/webhook/1");
+		T_EQ_STR(v[2].msg_id, "2025-12-03/bob/telegram/42/1");
+		T_EQ_STR(v[3].msg_id, "2025-12-04/bob/telegram/42/1");
+		T_EQ_STR(v[4].msg_id, "2025-12-04/bob/telegram/42/2");
+		T_EQ_INT(v[4].part, 2);
+		T_EQ_INT(v[4].n_parts, 2);
+		T_EQ_STR(v[4].payload, "body of 2025-12-04/bob/telegram/42/2");
+		T_EQ_INT(v[4].payload_len, strlen("body of 2025-12-04/bob/telegram/42/2"));
+		T_EQ_INT(v[0].next_attempt, 100);
+		T_EQ_INT(v[0].created, 1000);
+		T_EQ_INT(v[0].status, PB_OUT_PENDING);
+		/* The idempotent put kept the original next_attempt. */
+	}
+	/* max bounds the batch. */
+	{
+		struct pb_outbox_msg *w = NULL;
+		size_t k = 0;
+
+		T_EQ_INT(pb_outbox_due(st, 100, 2, &w, &k), 0);
+		T_EQ_INT(k, 2);
+		pb_outbox_msgs_free(w, k);
+		T_EQ_INT(pb_outbox_due(st, 99, 10, &w, &k), 0);
+		T_EQ_INT(k, 0);
+		pb_outbox_msgs_free(w, k);
+	}
+
+	/* Transitions. */
+	if (n == 5) {
+		T_EQ_INT(pb_outbox_mark_sent(st, v[0].rowid, 150), 0);
+		T_EQ_INT(pb_outbox_mark_retry(st, v[1].rowid, 400, "HTTP 503"), 0);
+		T_EQ_INT(pb_outbox_mark_retry(st, v[1].rowid, 450, "HTTP 429"), 0);
+		T_EQ_INT(pb_outbox_mark_status(st, v[2].rowid, PB_OUT_FAILED, "400 chat not found"),
+			 0);
+		T_EQ_INT(pb_outbox_mark_status(st, v[3].rowid, PB_OUT_PAUSED,
+					       "403 bot was blocked by the user"), 0);
+		T_EQ_INT(pb_outbox_mark_status(st, v[4].rowid, PB_OUT_EXPIRED, NULL), 0);
+	}
+	pb_outbox_msgs_free(v, n);
+
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/alice/slack/webhook/1", &m), 1);
+	T_EQ_INT(m.attempts, 2);
+	T_EQ_INT(m.next_attempt, 450);
+	T_EQ_STR(m.last_error, "HTTP 429");
+	T_EQ_INT(m.status, PB_OUT_PENDING);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/alice/email/a@x.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_SENT);
+	T_EQ_INT(m.attempts, 1);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "no/such/id", &m), 0);
+
+	/* A sent message is never due again, and an idempotent put does not revive it. */
+	T_EQ_INT(put(st, "2025-12-04", "alice", "email", "a@x.org", 1, 1, 0), 0);
+	T_EQ_INT(pb_outbox_due(st, 10000, 100, &v, &n), 0);
+	T_EQ_INT(n, 2);   /* slack (retry at 450) and carol */
+	if (n == 2) {
+		T_EQ_STR(v[0].subscriber, "alice");
+		T_EQ_STR(v[1].subscriber, "carol");
+	}
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(pb_outbox_next_due(st), 450);
+
+	/* Counts by channel and status. */
+	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
+	{
+		long sent = 0, failed = 0, paused = 0, expired = 0, pending = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (c[i].status == PB_OUT_SENT && strcmp(c[i].channel, "email") == 0)
+				sent += c[i].n;
+			if (c[i].status == PB_OUT_FAILED && strcmp(c[i].channel, "telegram") == 0)
+				failed += c[i].n;
+			if (c[i].status == PB_OUT_PAUSED)
+				paused += c[i].n;
+			if (c[i].status == PB_OUT_EXPIRED)
+				expired += c[i].n;
+			if (c[i].status == PB_OUT_PENDING)
+				pending += c[i].n;
+		}
+		T_EQ_INT(sent, 1);
+		T_EQ_INT(failed, 1);
+		T_EQ_INT(paused, 1);
+		T_EQ_INT(expired, 1);
+		T_EQ_INT(pending, 2);
+	}
+	free(c);
+
+	/* The errors list, most recent first, without payloads. */
+	T_EQ_INT(pb_outbox_errors(st, 10, &v, &n), 0);
+	T_EQ_INT(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		T_CHECK(v[i].payload == NULL);
+		T_CHECK(v[i].last_error != NULL);
+	}
+	pb_outbox_msgs_free(v, n);
+
+	/* Redirect (Telegram group migration) moves pending messages only, keeping msg_id. */
+	T_EQ_INT(put(st, "2025-12-05", "dave", "telegram", "-100", 1, 2, 0), 1);
+	T_EQ_INT(put(st, "2025-12-05", "dave", "telegram", "-100", 2, 2, 0), 1);
+	T_EQ_INT(put(st, "2025-12-05", "erin", "telegram", "-100", 1, 1, 0), 1);
+	T_EQ_INT(pb_outbox_due(st, 0, 10, &v, &n), 0);
+	T_EQ_INT(n, 3);
+	if (n == 3)
+		T_EQ_INT(pb_outbox_mark_sent(st, v[2].rowid, 1), 0);   /* erin's is sent */
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(pb_outbox_redirect(st, "telegram", "-100", "-1009999"), 2);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-05/dave/telegram/-100/2", &m), 1);
+	T_EQ_STR(m.dest, "-1009999");
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-05/erin/telegram/-100/1", &m), 1);
+	T_EQ_STR(m.dest, "-100");
+	pb_outbox_msg_clear(&m);
+	/* The same day enqueued again after the redirect adds nothing. */
+	T_EQ_INT(put(st, "2025-12-05", "dave", "telegram", "-100", 1, 2, 0), 0);
+
+	/* Requeue: failed and paused back to pending; per subscriber, then all. */
+	T_EQ_INT(put(st, "2025-12-05", "frank", "email", "f@x.org", 1, 1, 0), 1);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-05/frank/email/f@x.org/1", &m), 1);
+	T_EQ_INT(pb_outbox_mark_retry(st, m.rowid, 0, "421 try later"), 0);
+	T_EQ_INT(pb_outbox_mark_status(st, m.rowid, PB_OUT_FAILED, "550 mailbox unavailable"), 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_requeue(st, "frank"), 1);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-05/frank/email/f@x.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_PENDING);
+	T_EQ_INT(m.attempts, 0);
+	T_EQ_INT(m.next_attempt, 0);
+	T_CHECK(m.created > 1000);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_requeue(st, "nobody"), 0);
+	T_EQ_INT(pb_outbox_requeue(st, NULL), 2);   /* bob's failed and paused; expired stays */
+	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/bob/telegram/42/2", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);
+	pb_outbox_msg_clear(&m);
+
+	/* Binary payloads with NUL bytes keep their length. */
+	{
+		struct pb_outbox_msg b;
+		char bin[] = { 'a', '\0', 'b', '\n', 'c' };
+
+		memset(&b, 0, sizeof b);
+		b.msg_id = "bin/1";
+		b.subscriber = b.channel = b.dest = "x";
+		b.digest_date = "2025-12-05";
+		b.part = b.n_parts = 1;
+		b.payload = bin;
+		b.payload_len = sizeof bin;
+		T_EQ_INT(pb_outbox_put(st, &b), 1);
+		T_EQ_INT(pb_outbox_get(st, "bin/1", &m), 1);
+		T_EQ_INT(m.payload_len, sizeof bin);
+		T_CHECK(m.payload && memcmp(m.payload, bin, sizeof bin) == 0);
+		pb_outbox_msg_clear(&m);
+		/* A message missing a field is refused. */
+		b.msg_id = NULL;
+		T_EQ_INT(pb_outbox_put(st, &b), -1);
+	}
+	T_EQ_STR(pb_outbox_status_name(PB_OUT_PAUSED), "paused");
+	T_EQ_STR(pb_outbox_status_name((enum pb_outbox_status)42), "unknown");
+	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
+	pb_state_close(st);
+}
+
+static void
+test_transactions(void)
+{
+	struct pb_state *st = open_db("tx.db");
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_begin(st), -1);   /* no nesting */
+	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_ledger_add(st, "a", "2512.1", 1, "2025-12-04"), 0);
+	T_EQ_INT(pb_state_rollback(st), 0);
+	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
+	T_EQ_INT(n, 0);
+	T_EQ_INT(pb_ledger_has(st, "a", "2512.1", NULL), 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(pb_state_rollback(st), 0);   /* nothing open: harmless */
+
+	/* A second connection sees the commit (what `paperboy status` does). */
+	{
+		struct pb_state *other = open_db("tx.db");
+
+		T_CHECK(other != NULL);
+		if (other) {
+			T_EQ_INT(pb_outbox_due(other, 10, 10, &v, &n), 0);
+			T_EQ_INT(n, 1);
+			pb_outbox_msgs_free(v, n);
+			pb_state_close(other);
+		}
+	}
+	pb_state_close(st);
+}
+
+static void
+test_ledger_runs(void)
+{
+	struct pb_state *st = open_db("ledger.db");
+	struct pb_run_row *r = NULL;
+	size_t n = 0;
+	char last[16];
+	int64_t id1, id2, id3;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_ledger_has(st, "alice", "2512.00001", NULL), 0);
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 1, "2025-12-04"), 0);
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 1, "2025-12-04"), 0);   /* unique */
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 2, "2025-12-08"), 0);
+	T_EQ_INT(pb_ledger_has(st, "alice", "2512.00001", NULL), 1);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00001", NULL), 0);
+	T_EQ_INT(pb_ledger_has(st, "alice", "2512.00002", NULL), 0);
+	/* except_date: a repeated cycle for a date does not count that date's own rows. */
+	T_EQ_INT(pb_ledger_add(st, "bob", "2512.00003", 1, "2025-12-04"), 0);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00003", "2025-12-04"), 0);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00003", "2025-12-05"), 1);
+	T_EQ_INT(pb_ledger_has(st, "alice", "2512.00001", "2025-12-04"), 1);   /* v2 on 12-08 */
+
+	T_EQ_INT(pb_paper_seen(st, "2512.00001", 1, "2025-12-04"), 1);
+	T_EQ_INT(pb_paper_seen(st, "2512.00001", 1, "2025-12-04"), 0);
+	T_EQ_INT(pb_paper_seen(st, "2512.00001", 2, "2025-12-08"), 1);
+
+	T_EQ_INT(pb_run_last_done(st, last), 0);
+	id1 = pb_run_begin(st, "2025-12-04", "run");
+	T_CHECK(id1 > 0);
+	T_EQ_INT(pb_run_done(st, "2025-12-04"), 0);
+	T_EQ_INT(pb_run_end(st, id1, "done", 100, 3, 7, NULL), 0);
+	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
+	T_EQ_INT(pb_run_done(st, "2025-12-05"), 0);
+	id2 = pb_run_begin(st, "2025-12-05", "run");
+	T_EQ_INT(pb_run_end(st, id2, "failed", 0, 0, 0, "fetch failed: HTTP 503"), 0);
+	T_EQ_INT(pb_run_done(st, "2025-12-05"), 0);
+	/* A run for one subscriber does not complete the date for everyone. */
+	id3 = pb_run_begin(st, "2025-12-08", "only");
+	T_EQ_INT(pb_run_end(st, id3, "done", 5, 1, 1, NULL), 0);
+	T_EQ_INT(pb_run_done(st, "2025-12-08"), 0);
+	T_EQ_INT(pb_run_last_done(st, last), 1);
+	T_EQ_STR(last, "2025-12-04");
+
+	T_EQ_INT(pb_runs_recent(st, 2, &r, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_INT(r[0].id, id3);
+		T_EQ_STR(r[1].digest_date, "2025-12-05");
+		T_EQ_STR(r[1].status, "failed");
+		T_EQ_STR(r[1].error, "fetch failed: HTTP 503");
+		T_CHECK(r[0].error == NULL);
+	}
+	pb_run_rows_free(r, n);
+	T_EQ_INT(pb_runs_recent(st, 10, &r, &n), 0);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_INT(r[2].papers, 100);
+		T_EQ_INT(r[2].digests, 3);
+		T_EQ_INT(r[2].messages, 7);
+		T_CHECK(r[2].finished >= r[2].started);
+	}
+	pb_run_rows_free(r, n);
+	pb_state_close(st);
+}
+
+static void
+test_cache_tokens(void)
+{
+	struct pb_state *st = open_db("cache.db");
+	char *a;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_CHECK(pb_cache_get(st, "2512.00001v1", "m", "en", "h1", "analysis") == NULL);
+	T_EQ_INT(pb_cache_put(st, "2512.00001v1", "m", "en", "h1", "analysis", "first", 10), 0);
+	a = pb_cache_get(st, "2512.00001v1", "m", "en", "h1", "analysis");
+	T_EQ_STR(a, "first");
+	free(a);
+	/* Every part of the key matters. */
+	T_CHECK(pb_cache_get(st, "2512.00001v2", "m", "en", "h1", "analysis") == NULL);
+	T_CHECK(pb_cache_get(st, "2512.00001v1", "m2", "en", "h1", "analysis") == NULL);
+	T_CHECK(pb_cache_get(st, "2512.00001v1", "m", "zh", "h1", "analysis") == NULL);
+	T_CHECK(pb_cache_get(st, "2512.00001v1", "m", "en", "h2", "analysis") == NULL);
+	T_CHECK(pb_cache_get(st, "2512.00001v1", "m", "en", "h1", "findings") == NULL);
+	/* A put for the same key replaces. */
+	T_EQ_INT(pb_cache_put(st, "2512.00001v1", "m", "en", "h1", "analysis",
+			      "second — UTF-8 ✓", 12), 0);
+	a = pb_cache_get(st, "2512.00001v1", "m", "en", "h1", "analysis");
+	T_EQ_STR(a, "second — UTF-8 ✓");
+	free(a);
+
+	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 0);
+	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 100), 0);
+	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 50), 0);
+	T_EQ_INT(pb_tokens_add(st, "2025-12-05", 7), 0);
+	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 150);
+	T_EQ_INT(pb_tokens_used(st, "2025-12-05"), 7);
+	pb_state_close(st);
+}
+
+static void
+test_prune(void)
+{
+	struct pb_state *st = open_db("prune.db");
+	struct pb_outbox_msg *v = NULL;
+	struct pb_outbox_count *c = NULL;
+	size_t n = 0;
+	char buf[64], *a;
+	long total = 0;
+	int64_t now = pb_now();
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	/* created = 1000 (1970): old. Pending and paused old rows must survive. */
+	T_EQ_INT(put(st, "1970-01-01", "a", "email", "x", 1, 1, 0), 1);   /* stays pending */
+	T_EQ_INT(put(st, "1970-01-01", "b", "email", "x", 1, 1, 0), 1);   /* -> sent */
+	T_EQ_INT(put(st, "1970-01-01", "c", "email", "x", 1, 1, 0), 1);   /* -> failed */
+	T_EQ_INT(put(st, "1970-01-01", "d", "email", "x", 1, 1, 0), 1);   /* -> paused */
+	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
+	T_EQ_INT(n, 4);
+	if (n == 4) {
+		pb_outbox_mark_sent(st, v[1].rowid, 2000);
+		pb_outbox_mark_status(st, v[2].rowid, PB_OUT_FAILED, "550");
+		pb_outbox_mark_status(st, v[3].rowid, PB_OUT_PAUSED, "403");
+	}
+	pb_outbox_msgs_free(v, n);
+	/* A recent sent row stays. */
+	{
+		struct pb_outbox_msg m;
+
+		memset(&m, 0, sizeof m);
+		m.msg_id = "recent";
+		m.subscriber = m.channel = m.dest = "e";
+		m.digest_date = "2026-01-01";
+		m.part = m.n_parts = 1;
+		m.payload = "p";
+		m.created = now;
+		T_EQ_INT(pb_outbox_put(st, &m), 1);
+	}
+	/* Rows stamped now by the state itself, made "old" through the database. */
+	T_EQ_INT(pb_ledger_add(st, "a", "old", 1, "1970-01-01"), 0);
+	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
+	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
+	T_EQ_INT(pb_cache_put(st, "new", "m", "en", "h", "k", "y", 1), 0);
+	T_EQ_INT(pb_tokens_add(st, "1970-01-02", 5), 0);
+	T_EQ_INT(pb_tokens_add(st, "2999-01-01", 5), 0);
+	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);
+	{
+		int64_t r = pb_run_begin(st, "1970-01-01", "run");
+
+		pb_run_end(st, r, "done", 0, 0, 0, NULL);
+		pb_run_begin(st, "1970-01-02", "run");   /* still running: kept */
+	}
+	T_EQ_INT(sqlite3_exec(pb_state_db(st),
+			      "UPDATE ledger SET added = 5 WHERE paper_id = 'old';"
+			      "UPDATE summary_cache SET created = 5 WHERE paper_key = 'old';"
+			      "UPDATE papers SET first_seen = 5;"
+			      "UPDATE runs SET started = 5;", NULL, NULL, NULL), SQLITE_OK);
+
+	total = pb_state_prune(st, 90);
+	/* outbox sent+failed (2), ledger 1, papers 1, cache 1, tokens 1, runs 1 */
+	T_EQ_INT(total, 7);
+	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
+	{
+		long pending = 0, paused = 0, sent = 0, failed = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			pending += c[i].status == PB_OUT_PENDING ? c[i].n : 0;
+			paused += c[i].status == PB_OUT_PAUSED ? c[i].n : 0;
+			sent += c[i].status == PB_OUT_SENT ? c[i].n : 0;
+			failed += c[i].status == PB_OUT_FAILED ? c[i].n : 0;
+		}
+		T_EQ_INT(pending, 2);   /* a, and "recent" */
+		T_EQ_INT(paused, 1);
+		T_EQ_INT(sent, 0);
+		T_EQ_INT(failed, 0);
+	}
+	free(c);
+	T_EQ_INT(pb_ledger_has(st, "a", "old", NULL), 0);
+	T_EQ_INT(pb_ledger_has(st, "a", "new", NULL), 1);
+	a = pb_cache_get(st, "new", "m", "en", "h", "k");
+	T_EQ_STR(a, "y");
+	free(a);
+	T_CHECK(pb_cache_get(st, "old", "m", "en", "h", "k") == NULL);
+	T_EQ_INT(pb_tokens_used(st, "1970-01-02"), 0);
+	T_EQ_INT(pb_tokens_used(st, "2999-01-01"), 5);
+	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);   /* forgotten, so new again */
+	{
+		struct pb_run_row *r = NULL;
+
+		T_EQ_INT(pb_runs_recent(st, 10, &r, &n), 0);
+		T_EQ_INT(n, 1);
+		if (n == 1)
+			T_EQ_STR(r[0].status, "running");
+		pb_run_rows_free(r, n);
+	}
+	T_EQ_INT(pb_state_prune(st, -1), -1);
+	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
+	pb_state_close(st);
+}
+
+/* Many messages: the due scan stays ordered and the database stays consistent. */
+static void
+test_volume(void)
+{
+	struct pb_state *st = open_db("volume.db");
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0, total = 0;
+	char sub[32], prev[512] = "";
+	int ordered = 1;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(sub, sizeof sub, "s%04d", (i * 7919) % 3000);
+		put(st, "2025-12-04", sub, "email", "x@y", 1, 1, 0);
+	}
+	T_EQ_INT(pb_state_commit(st), 0);
+	for (;;) {
+		T_EQ_INT(pb_outbox_due(st, 10, 500, &v, &n), 0);
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(prev, v[i].subscriber) >= 0)
+				ordered = 0;
+			snprintf(prev, sizeof prev, "%s", v[i].subscriber);
+			pb_outbox_mark_sent(st, v[i].rowid, 20);
+		}
+		total += n;
+		pb_outbox_msgs_free(v, n);
+	}
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(total, 3000);
+	T_CHECK(ordered);
+	pb_state_close(st);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct pb_buf cmd = { 0 };
+
+	snprintf(dir, sizeof dir, "%s/pb-test-state-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_schema();
+	test_migrate_v1();
+	test_outbox();
+	test_transactions();
+	test_ledger_runs();
+	test_cache_tokens();
+	test_prune();
+	test_volume();
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	return t_done("test_state");
+}
