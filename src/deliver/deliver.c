@@ -369,8 +369,8 @@ write_cb(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* HTTP headers and SMTP replies both arrive here: keep the last line (the server's words for
- * SMTP) and the Retry-After value (HTTP). */
+/* HTTP headers and SMTP replies both arrive here: keep the last SMTP refusal (the server's
+ * words) and the Retry-After value (HTTP). */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *userp)
 {
@@ -381,7 +381,9 @@ header_cb(char *p, size_t size, size_t n, void *userp)
 		x->retry_after[0] = '\0';
 	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
 		pb_reason_copy(x->retry_after, sizeof x->retry_after, p + 12, len - 12);
-	if (len > 2)
+	/* The words that go with a refusal: a later "221 Bye" must not replace them. */
+	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9')
 		pb_reason_copy(x->reply, sizeof x->reply, p, len);
 	return len;
 }
