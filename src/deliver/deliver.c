@@ -110,6 +110,7 @@ struct run {
 	struct table tab;
 	uint64_t rng;
 	int fatal;
+	int reload;                    /* the state changed under the batch (a redirect) */
 	char *err;
 	size_t errlen;
 	/* limits, with defaults for a zeroed config */
@@ -122,6 +123,15 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -302,7 +312,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		 * it, this one included, and send there; counted as an attempt so a peer that
 		 * keeps redirecting cannot keep us busy. */
 		snprintf(why, sizeof why, "moved to %s: %s", res->new_dest, res->reason);
-		if (pb_outbox_redirect(r->st, m->channel, m->dest, res->new_dest) != 0 ||
+		if (pb_outbox_redirect(r->st, m->channel, m->dest, res->new_dest) < 0 ||
 		    pb_outbox_mark_retry(r->st, m->rowid, now, why) != 0)
 			rc = -1;
 		r->stats->retried++;
@@ -310,7 +320,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(res->new_dest));
 		log_delivery(m, "redirected", ms, why);
 		/* Parts still waiting in this batch carry the old destination: drop them, the
-		 * next batch brings them back with the new one. */
+		 * next batch (at once) brings them back with the new one. */
+		r->reload = 1;
 		for (size_t i = 0; i < r->n_batch; i++) {
 			struct pb_outbox_msg *b = &r->batch[i];
 			if (b->rowid && strcmp(b->channel, m->channel) == 0 &&
@@ -322,7 +333,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	case PB_V_TRANSIENT: {
 		int attempt = m->attempts + 1;
 		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s : backoff_s(r, attempt);
-		int64_t when = now + (delay < 1 ? 1 : delay);
+		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
+		int64_t when = (wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {
 			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
 				 res->reason);
@@ -345,7 +357,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 					 m->digest_date ? m->digest_date : "");
 			}
 			r->stats->retried++;
-			snprintf(why, sizeof why, "%s; retry in %llds", res->reason, (long long)(when - now));
+			snprintf(why, sizeof why, "%s; retry in %llds", res->reason,
+				 (long long)(delay < 1 ? 1 : delay));
 			log_delivery(m, "retry", ms, why);
 		}
 		break;
@@ -576,9 +589,11 @@ dispatch(struct run *r, int64_t *wake)
 		}
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
 		if (table_get(&r->tab, key)->paused) {
-			res.verdict = PB_V_PAUSED;
-			snprintf(res.reason, sizeof res.reason, "destination paused");
-		} else if (!ch) {
+			/* Paused with its destination already (pause_dest), and counted there. */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (!ch) {
 			res.verdict = PB_V_PERMANENT;
 			snprintf(res.reason, sizeof res.reason, "unknown channel");
 		} else if (m->created + r->lifetime_s <= now) {
@@ -607,14 +622,7 @@ dispatch(struct run *r, int64_t *wake)
 			xfer_start(r, ch, m);
 			continue;
 		}
-		if (res.verdict == PB_V_PAUSED) {
-			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED, res.reason) != 0)
-				fatal(r, "recording a pause");
-			r->stats->paused++;
-			log_delivery(m, "paused", 0, res.reason);
-		} else {
-			record(r, m, &res, 0);
-		}
+		record(r, m, &res, 0);
 		pb_outbox_msg_clear(m);
 	}
 	return waiting;
@@ -651,7 +659,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 {
 	struct pb_deliver_stats dummy;
 	struct run r;
-	int64_t wake;
+	int64_t wake, last_load = 0;
 	size_t waiting = 0;
 	int rc = -1, running;
 
@@ -694,8 +702,12 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		time_t now = time(NULL);
 		int64_t t = now_ms();
 
-		if (!stopping(&r) && waiting == 0) {
-			/* The batch is spent: the next one, without what is still in flight. */
+		/* A new batch when this one is spent, or every second while it still holds paced
+		 * messages (retries come due meanwhile). Entries not taken are still pending in
+		 * the state, so reloading loses nothing; what is in flight is skipped. */
+		if (!stopping(&r) && (waiting == 0 || r.reload || t - last_load >= 1000)) {
+			r.reload = 0;
+			last_load = t;
 			batch_free(&r);
 			if (pb_outbox_due(st, now, BATCH, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
@@ -725,7 +737,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				break;
 			if (next > (int64_t)now) {
 				/* Sleep until then, waking to notice a stop. */
-				int64_t until = t + (next - (int64_t)now) * 1000;
+				int64_t until = t + (next * 1000 - wall_ms());
 				while (!stopping(&r) && now_ms() < until) {
 					long ms = (long)(until - now_ms());
 					curl_multi_poll(r.multi, NULL, 0, ms > 200 ? 200 : (int)ms, NULL);
