@@ -484,7 +484,9 @@ cutoff_utc(long day, int minus_min, char out[16])
 	long minutes = (14 + (et_dst(day) ? 4 : 5)) * 60L - minus_min;
 
 	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 16, "%04d%02d%02d%02ld%02ld", y, m, d, minutes / 60, minutes % 60);
+	/* The moduli only tell the compiler the ranges it cannot see (a year of 4 digits). */
+	snprintf(out, 16, "%04u%02u%02u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u, (unsigned)(minutes / 60) % 100u, (unsigned)(minutes % 60) % 100u);
 }
 
 int
@@ -508,6 +510,19 @@ pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_hol
 		return 1;
 	cutoff_utc(s, 0, start);
 	cutoff_utc(e, 1, end);
+	return 0;
+}
+
+/* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
+static int
+in_categories(const char *cat, const char *const *cats, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(cats[i]);
+
+		if (strcmp(cat, cats[i]) == 0 || (strncmp(cat, cats[i], l) == 0 && cat[l] == '.'))
+			return 1;
+	}
 	return 0;
 }
 
@@ -609,6 +624,17 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		}
 		if (!out->announce_date)
 			out->announce_date = pb_xstrdup(date);
+		/* The window holds first versions submitted for this announcement: each is new
+		 * where its primary category was asked for, a cross-list elsewhere, as arXiv's
+		 * own listing would call it. */
+		for (size_t i = 0; i < out->n; i++) {
+			struct pb_paper *p = &out->v[i];
+
+			if (p->announce != PB_ANN_UNKNOWN || !p->n_categories)
+				continue;
+			p->announce = in_categories(p->categories[0], categories, n_categories)
+				? PB_ANN_NEW : PB_ANN_CROSS;
+		}
 	}
 	pb_buf_free(&url);
 	pb_buf_free(&q);

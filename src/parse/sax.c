@@ -531,9 +531,25 @@ end_field(struct pb_parser *c)
 	case F_COMMENT: set_str(&it->p.comment, v); break;
 	case F_JREF: set_str(&it->p.journal_ref, v); break;
 	case F_DOI: set_str(&it->p.doi, v); break;
-	case F_FEED_TITLE: set_str(&c->feed_title, v); break;
-	case F_FEED_DESC: set_str(&c->feed_desc, v); break;
-	case F_FEED_DATE: set_str(&c->feed_date_raw, v); break;
+	/* The channel's own come first; RSS 1.0 <image> has a <title> too. */
+	case F_FEED_TITLE:
+		if (!c->feed_title)
+			c->feed_title = v;
+		else
+			free(v);
+		break;
+	case F_FEED_DESC:
+		if (!c->feed_desc)
+			c->feed_desc = v;
+		else
+			free(v);
+		break;
+	case F_FEED_DATE:
+		if (!c->feed_date_raw)
+			c->feed_date_raw = v;
+		else
+			free(v);
+		break;
 	case F_FEED_ID:
 		if (v && strstr(v, "rss.arxiv.org"))
 			c->kind = PB_FEED_ATOM;
@@ -642,6 +658,22 @@ on_error(void *ud, xmlErrorPtr e)
 	}
 }
 
+/* arXiv never sends a DTD; one in a response is a different document or an attack
+ * (entity expansion), so it ends the parse before any declaration is read. */
+static void
+on_doctype(void *ud, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+	struct pb_parser *c = ud;
+
+	(void)ext_id;
+	(void)sys_id;
+	if (name && strcasecmp((const char *)name, "html") == 0)
+		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
+	else
+		pb_parse_set_bad(c, "a DOCTYPE declaration, which no arXiv feed has", NULL, 0);
+	xmlStopParser(c->xp);
+}
+
 void
 pb_parse_sax_init(xmlSAXHandler *sax)
 {
@@ -652,6 +684,7 @@ pb_parse_sax_init(xmlSAXHandler *sax)
 	sax->characters = on_text;
 	sax->cdataBlock = on_text;
 	sax->serror = on_error;
-	/* No entity, DTD or external-subset callbacks: nothing outside the body is loaded and
-	 * references to entities the body declares are errors. */
+	sax->internalSubset = on_doctype;
+	/* No entity or external-subset callbacks: nothing outside the body is loaded and
+	 * entity references other than the predefined ones are errors. */
 }

@@ -1,0 +1,110 @@
+#!/bin/sh
+# paperboy check: the shipped example passes with a summary and no environment; broken files
+# fail with exit 78 and FILE:LINE: KEY: MESSAGE; subscribers in @include files are found; a
+# secret never reaches the output.
+set -u
+: "${PAPERBOY:?}"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d /tmp/pb-config-check.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 1. The example, as shipped, with an empty environment.
+env -i PATH="$PATH" "$PAPERBOY" -c "$root/conf/paperboy.conf.example" check >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$tmp/err" >&2; fail "example: exit $rc, want 0"; }
+grep -q '^subscribers: 3$' "$tmp/out" || fail "example: no subscriber count in: $(cat "$tmp/out")"
+grep -q '^topics: 5$' "$tmp/out" || fail "example: no topic count"
+grep -q '^channels: email 0, slack 0, telegram 0, file out$' "$tmp/out" || fail "example: channels"
+grep -q '^categories: cs.CV$' "$tmp/out" || fail "example: categories"
+grep -q '^model: off$' "$tmp/out" || fail "example: model"
+
+# 2. The same from another working directory and through PAPERBOY_CONFIG.
+(cd "$tmp" && PAPERBOY_CONFIG="$root/conf/paperboy.conf.example" "$PAPERBOY" check >/dev/null) ||
+	fail "example via PAPERBOY_CONFIG from another directory"
+
+# expect_error NAME WANT: runs check on $tmp/NAME.conf, wants exit 78 and WANT (a grep -F string).
+expect_error() {
+	"$PAPERBOY" -c "$tmp/$1.conf" check >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 78 ] || fail "$1: exit $rc, want 78 ($(cat "$tmp/err"))"
+	grep -qF -- "$2" "$tmp/err" || fail "$1: want \"$2\" in: $(cat "$tmp/err")"
+	[ -s "$tmp/out" ] && fail "$1: summary printed on error"
+	return 0
+}
+
+printf 'arxiv = { categories = ["cs.CV"];\n  page_sze = 10; };\n' >"$tmp/typo.conf"
+expect_error typo "$tmp/typo.conf:2: arxiv.page_sze: unknown key; did you mean \"arxiv.page_size\"?"
+
+printf 'arxiv = { categories = ["cs.CV"]; };\nschedule = "8:30";\n' >"$tmp/sched.conf"
+expect_error sched "$tmp/sched.conf:2: schedule: \"8:30\" is not a time of day"
+
+printf 'arxiv = { categories = ["cs.CV"]; }\nstate_dir = ;\n' >"$tmp/syntax.conf"
+expect_error syntax "$tmp/syntax.conf:2: syntax error"
+
+mkdir -p "$tmp/conf.d"
+cat >"$tmp/conf.d/alice.conf" <<'EOC'
+{ name = "alice";
+  topics = ( { name = "3D"; query = "ti:nerf"; } ); }
+EOC
+cat >"$tmp/conf.d/bob.conf" <<'EOC'
+{ name = "bob";
+  max_papers = 0;
+  topics = ( { name = "VLM"; query = "ti:VLM"; } ); }
+EOC
+cat >"$tmp/inc.conf" <<'EOC'
+arxiv = { categories = ["cs.CV"]; };
+subscribers = (
+  @include "conf.d/alice.conf"
+  ,
+  @include "conf.d/bob.conf"
+);
+EOC
+expect_error inc "$tmp/conf.d/bob.conf:2: subscribers.[1].max_papers: 0 is out of range (1 to 1000)"
+sed -i 's/max_papers = 0/max_papers = 3/' "$tmp/conf.d/bob.conf"
+"$PAPERBOY" -c "$tmp/inc.conf" check >"$tmp/out" 2>"$tmp/err" || fail "inc: $(cat "$tmp/err")"
+grep -q '^subscribers: 2$' "$tmp/out" || fail "inc: want 2 subscribers"
+
+printf 'arxiv = { categories = ["cs.CV"]; };\nsubscribers = (\n@include "conf.d/none.conf"\n);\n' \
+	>"$tmp/noinc.conf"
+expect_error noinc "$tmp/noinc.conf:3: cannot open include file \"conf.d/none.conf\""
+
+# 3. Topic rules are compiled: a bad query names its line, key, column and shows a caret.
+cat >"$tmp/rule.conf" <<'EOC'
+arxiv = { categories = ["cs.CV"]; };
+subscribers = ( { name = "a";
+  topics = ( { name = "ok"; query = "ti:nerf"; },
+             { name = "broken";
+               query = "ti:(nerf OR"; } ); } );
+EOC
+expect_error rule "$tmp/rule.conf:4: subscribers.[0].topics.[1].query: subscriber a, topic broken, column"
+grep -q '^ *^$' "$tmp/err" || fail "rule: no caret line in: $(cat "$tmp/err")"
+grep -qx 'ti:(nerf OR' "$tmp/err" || fail "rule: the query is not shown"
+
+# 4. Secrets: a group-readable file is refused; the value appears nowhere.
+secret="hunter2-very-secret-token"
+printf '%s\n' "$secret" >"$tmp/token"
+chmod 644 "$tmp/token"
+cat >"$tmp/tg.conf" <<'EOC'
+arxiv = { categories = ["cs.CV"]; };
+telegram = { token_file = "token"; };
+subscribers = ( { name = "a"; telegram_chat = "@some_channel";
+                  topics = ( { name = "t"; query = "ti:x"; } ); } );
+EOC
+expect_error tg "$tmp/tg.conf:2: telegram.token_file: secret file $tmp/token has mode 0644"
+chmod 600 "$tmp/token"
+"$PAPERBOY" -c "$tmp/tg.conf" check >"$tmp/out" 2>"$tmp/err" || fail "tg: $(cat "$tmp/err")"
+grep -q '^channels: email 0, slack 0, telegram 1' "$tmp/out" || fail "tg: telegram channel"
+grep -qF "$secret" "$tmp/out" "$tmp/err" && fail "tg: the secret was printed"
+
+sed 's/token_file = "token"/token_env = "PB_IT_TOKEN"/' "$tmp/tg.conf" >"$tmp/tgenv.conf"
+expect_error tgenv "$tmp/tgenv.conf:2: telegram.token_env: environment variable PB_IT_TOKEN is not set"
+PB_IT_TOKEN="$secret" "$PAPERBOY" -c "$tmp/tgenv.conf" check >"$tmp/out" 2>"$tmp/err" ||
+	fail "tgenv: $(cat "$tmp/err")"
+grep -qF "$secret" "$tmp/out" "$tmp/err" && fail "tgenv: the secret was printed"
+
+# 5. No file at all.
+"$PAPERBOY" -c "$tmp/absent.conf" check >/dev/null 2>"$tmp/err"
+[ $? -eq 78 ] || fail "absent: want exit 78"
+grep -qF "$tmp/absent.conf" "$tmp/err" || fail "absent: file not named"
+exit 0
