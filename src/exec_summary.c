@@ -302,7 +302,7 @@ pair_has(const char *pair, const char *w)
 /* Appends the recurring themes: phrases found in at least two papers, pairs before the words
  * they contain. Returns how many were written. */
 static size_t
-themes(struct pb_buf *b, const struct pb_digest *d)
+themes(struct pb_buf *b, const struct pb_digest *d, int zh)
 {
 	struct counter c = { 0 };
 	struct phrase **cand = NULL, *chosen[MAX_THEMES];
@@ -341,7 +341,12 @@ themes(struct pb_buf *b, const struct pb_digest *d)
 	}
 	qsort(chosen, nch, sizeof *chosen, by_df);
 	for (size_t i = 0; i < nch; i++)
-		pb_buf_printf(b, i ? ", %s (%zu)" : "%s (%zu papers)", chosen[i]->show, chosen[i]->df);
+		if (zh)
+			pb_buf_printf(b, "%s%s（%zu 篇）", i ? "、" : "", chosen[i]->show,
+				      chosen[i]->df);
+		else
+			pb_buf_printf(b, i ? ", %s (%zu)" : "%s (%zu papers)", chosen[i]->show,
+				      chosen[i]->df);
 out:
 	free(cand);
 	counter_free(&c);
@@ -373,21 +378,67 @@ struct topic_count {
 	size_t n;
 };
 
+/* Chinese (Simplified) readers get the built-in text in Chinese; everyone else in English.
+ * Titles, topics and findings stay as written. */
+static int
+is_zh(const char *lang)
+{
+	return lang && (strcmp(lang, "zh") == 0 || strcmp(lang, "zh-CN") == 0 ||
+			strcmp(lang, "zh-Hans") == 0 || strcmp(lang, "zh-SG") == 0);
+}
+
+static void
+head_en(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
+{
+	pb_buf_printf(b, "**%zu %s** matched your %s", d->n_items,
+		      d->n_items == 1 ? "paper" : "papers", ntc == 1 ? "topic" : "topics");
+	if (ntc == 1) {
+		pb_buf_printf(b, " **%s**", tc[0].name);
+	} else {
+		pb_buf_puts(b, ": ");
+		for (size_t k = 0; k < ntc; k++)
+			pb_buf_printf(b, "%s**%s** (%zu)", k ? ", " : "", tc[k].name, tc[k].n);
+	}
+	if (d->n_matched > d->n_items)
+		pb_buf_printf(b, "; %zu matched in all, the best %zu are shown", d->n_matched,
+			      d->n_items);
+	pb_buf_puts(b, ".\n\n");
+}
+
+static void
+head_zh(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
+{
+	if (ntc == 1) {
+		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题 **%s** 匹配", d->n_items,
+			      tc[0].name);
+	} else {
+		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题匹配：", d->n_items);
+		for (size_t k = 0; k < ntc; k++)
+			pb_buf_printf(b, "%s**%s**（%zu 篇）", k ? "、" : "", tc[k].name, tc[k].n);
+	}
+	if (d->n_matched > d->n_items)
+		pb_buf_printf(b, "；共匹配 %zu 篇，下面列出最相关的 %zu 篇", d->n_matched,
+			      d->n_items);
+	pb_buf_puts(b, "。\n\n");
+}
+
 char *
 pb_exec_summary_builtin(const struct pb_digest *d)
 {
 	struct pb_buf b = { 0 };
 	struct topic_count *tc = NULL;
 	size_t ntc = 0, read_first;
+	int zh = d && is_zh(d->language);
 
 	if (!d || d->n_items == 0) {
-		pb_buf_puts(&b, "No new papers matched your topics in this announcement.");
+		pb_buf_puts(&b, zh ? "本期公告中没有与您的主题匹配的新论文。"
+				   : "No new papers matched your topics in this announcement.");
 		return pb_buf_detach(&b);
 	}
 	/* Papers per topic, most first; ties in the order topics first appear in the ranking. */
 	tc = pb_xcalloc(d->n_items, sizeof *tc);
 	for (size_t i = 0; i < d->n_items; i++) {
-		const char *t = d->items[i].topic ? d->items[i].topic : "other";
+		const char *t = d->items[i].topic ? d->items[i].topic : (zh ? "其他" : "other");
 		size_t k;
 
 		for (k = 0; k < ntc; k++)
@@ -405,30 +456,25 @@ pb_exec_summary_builtin(const struct pb_digest *d)
 			tc[j] = tc[j - 1];
 		tc[j] = t;
 	}
-	pb_buf_printf(&b, "**%zu %s** matched your %s", d->n_items,
-		      d->n_items == 1 ? "paper" : "papers", ntc == 1 ? "topic" : "topics");
-	if (ntc == 1) {
-		pb_buf_printf(&b, " **%s**", tc[0].name);
-	} else {
-		pb_buf_puts(&b, ": ");
-		for (size_t k = 0; k < ntc; k++)
-			pb_buf_printf(&b, "%s**%s** (%zu)", k ? ", " : "", tc[k].name, tc[k].n);
-	}
-	if (d->n_matched > d->n_items)
-		pb_buf_printf(&b, "; %zu matched in all, the best %zu are shown", d->n_matched,
-			      d->n_items);
-	pb_buf_puts(&b, ".\n\n");
+	if (zh)
+		head_zh(&b, d, tc, ntc);
+	else
+		head_en(&b, d, tc, ntc);
 
 	{
 		struct pb_buf th = { 0 };
 
-		if (themes(&th, d) > 0)
-			pb_buf_printf(&b, "**Recurring themes:** %s.\n\n", th.data);
+		if (themes(&th, d, zh) > 0)
+			pb_buf_printf(&b, zh ? "**反复出现的主题：**%s。\n\n"
+					     : "**Recurring themes:** %s.\n\n", th.data);
 		pb_buf_free(&th);
 	}
 
 	read_first = d->n_items < READ_FIRST ? d->n_items : READ_FIRST;
-	pb_buf_puts(&b, read_first == 1 ? "**Read first:**\n\n" : "**Read these first:**\n\n");
+	if (zh)
+		pb_buf_puts(&b, "**建议优先阅读：**\n\n");
+	else
+		pb_buf_puts(&b, read_first == 1 ? "**Read first:**\n\n" : "**Read these first:**\n\n");
 	for (size_t i = 0; i < read_first; i++) {
 		const struct pb_digest_item *it = &d->items[i];
 		const char *why = it->n_findings ? it->findings[0] : NULL;
@@ -444,9 +490,10 @@ pb_exec_summary_builtin(const struct pb_digest *d)
 		pb_buf_printf(&b, "- **%s**", it->paper && it->paper->title ? it->paper->title
 									  : "(untitled)");
 		if (it->topic)
-			pb_buf_printf(&b, " (%s, score %g)", it->topic, it->score);
+			pb_buf_printf(&b, zh ? "（%s，得分 %g）" : " (%s, score %g)", it->topic,
+				      it->score);
 		if (why) {
-			pb_buf_puts(&b, ": ");
+			pb_buf_puts(&b, zh ? "：" : ": ");
 			put_reason(&b, why);
 		}
 		pb_buf_putc(&b, '\n');

@@ -170,7 +170,7 @@ test_digest(void)
 {
 	struct pb_paperset set;
 	struct pb_topic topics[3] = { { .name = "3D" }, { .name = "Video" }, { .name = "VLM" } };
-	struct pb_subscriber sub = { .name = "alice", .language = "zh", .max_papers = 10,
+	struct pb_subscriber sub = { .name = "alice", .language = "en", .max_papers = 10,
 				     .topics = topics, .n_topics = 3 };
 	char *cats[] = { "cs.CV" };
 	struct pb_config cfg = { 0 };
@@ -203,7 +203,7 @@ test_digest(void)
 	T_EQ_STR(d.title, "Arxiv Computer Vision Papers - 2025-12-04");
 	T_EQ_STR(d.date, "2025-12-04");
 	T_EQ_STR(d.subscriber, "alice");
-	T_EQ_STR(d.language, "zh");
+	T_EQ_STR(d.language, "en");
 	T_EQ_INT(d.n_items, 10);
 	T_EQ_INT(d.n_matched, 14);
 	T_EQ_INT(d.exec_from_model, 0);
@@ -246,6 +246,23 @@ test_digest(void)
 done:
 	pb_digest_free(&d);
 	pb_digest_free(&d);      /* a freed digest is empty: freeing again is harmless */
+
+	/* A Chinese reader gets the built-in text in Chinese; titles and findings as written. */
+	sub.language = "zh";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.language, "zh");
+	printf("---- built-in executive summary (zh) ----\n%s\n----\n", d.exec_summary);
+	T_CHECK(strstr(d.exec_summary, "本期共有 **10 篇论文**与您的主题匹配：**3D**（4 篇）、"
+				       "**VLM**（3 篇）、**Video**（3 篇）；共匹配 14 篇") == d.exec_summary);
+	T_CHECK(strstr(d.exec_summary, "**反复出现的主题：**") != NULL);
+	T_CHECK(strstr(d.exec_summary, "**建议优先阅读：**\n\n- **Active Visual Perception: "
+				       "Opportunities and Challenges**（VLM，得分 10）：This paper") != NULL);
+	pb_digest_free(&d);
+	sub.language = NULL;     /* unset: English */
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.language, "en");
+	T_CHECK(strncmp(d.exec_summary, "**10 papers**", 13) == 0);
+	pb_digest_free(&d);
 
 	/* One topic, fewer papers than three, no cap. */
 	sel.n_hits = 2;
