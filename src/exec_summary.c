@@ -14,68 +14,72 @@
 
 /* Never part of a theme. */
 static const char *const stop_words[] = {
-	"a", "about", "above", "across", "after", "against", "all", "almost", "along", "also",
-	"although", "among", "an", "and", "another", "any", "are", "as", "at", "be", "because",
-	"been", "before", "being", "below", "between", "beyond", "both", "but", "by", "can",
-	"cannot", "could", "despite", "do", "does", "doing", "done", "due", "during", "each",
-	"either", "enable", "enables", "enabling", "especially", "etc", "even", "ever", "every",
-	"few", "for", "from", "further", "furthermore", "given", "had", "has", "have", "having",
-	"he", "her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "in",
-	"into", "is", "it", "its", "itself", "just", "less", "like", "made", "make", "makes",
-	"many", "may", "might", "more", "moreover", "most", "much", "must", "namely", "near",
-	"neither", "new", "no", "nor", "not", "novel", "of", "off", "often", "on", "once", "one",
-	"only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "over", "own",
-	"per", "rather", "same", "several", "she", "should", "show", "shows", "shown", "showing",
-	"since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then",
-	"there", "therefore", "these", "they", "this", "those", "though", "three", "through",
-	"thus", "to", "toward", "towards", "two", "under", "unlike", "until", "up", "upon",
-	"us", "use", "used", "uses", "using", "very", "via", "was", "we", "well", "were",
-	"what", "when", "where", "whereas", "whether", "which", "while", "who", "whose", "why",
-	"will", "with", "within", "without", "would", "yet", "you", "your",
-	/* the vocabulary of every abstract */
-	"abstract", "achieve", "achieves", "achieved", "achieving", "address", "addresses",
-	"based", "demonstrate", "demonstrates", "demonstrated", "demonstrating", "existing",
-	"extensive", "first", "introduce", "introduces", "introduced", "introducing", "paper",
-	"present", "presents", "presented", "propose", "proposes", "proposed", "proposing",
-	"prior", "previous", "recent", "recently", "result", "results", "state-of-the-art",
-	"significant", "significantly", "study", "superior", "work", "works", "second", "third",
-	"finally", "effective", "effectively", "experiments", "experiment", "outperform",
-	"outperforms", "outperforming", "approach", "approaches", "method", "methods", "task",
-	"tasks", "performance", "provide", "provides", "key", "different", "various", "better",
-	"able", "large-scale", "compared", "improve", "improves", "improved", "improving",
-	"improvement", "improvements", "comparable", "across", "benchmark", "benchmarks",
-	"framework", "frameworks", "diverse", "explore", "exploring", "explored", "remain",
-	"remaining", "require", "requires", "requiring", "allow", "allows", "leverage",
-	"leverages", "leveraging", "rely", "relies", "lead", "leads", "leading", "complex",
-	"current", "future", "comprehensive", "critical", "crucial", "important", "inherent",
-	"unified", "standard", "specific", "particular", "multiple", "additional", "overall",
-	"including", "include", "includes", "various", "wide", "widely", "often", "typically",
-	"usually", "generally", "common", "commonly", "strong", "stronger", "new", "without",
-	"enhance", "enhances", "enhanced", "aim", "aims", "offer", "offers", "provide",
-	"providing", "make", "making", "allowing", "consistent", "consistently", "yield",
-	"yields", "thereby",
+	/* sorted (strcmp order) for bsearch */
+	"a", "able", "about", "above", "abstract", "achieve", "achieved", "achieves", "achieving",
+	"across", "additional", "address", "addresses", "after", "against", "aim", "aims", "all",
+	"allow", "allowing", "allows", "almost", "along", "also", "although", "among", "an",
+	"and", "another", "any", "approach", "approaches", "are", "as", "at", "based", "be",
+	"because", "been", "before", "being", "below", "benchmark", "benchmarks", "better",
+	"between", "beyond", "both", "but", "by", "can", "cannot", "common", "commonly",
+	"comparable", "compared", "complex", "comprehensive", "consistent", "consistently",
+	"could", "critical", "crucial", "current", "demonstrate", "demonstrated", "demonstrates",
+	"demonstrating", "despite", "different", "diverse", "do", "does", "doing", "done", "due",
+	"during", "each", "effective", "effectively", "either", "enable", "enables", "enabling",
+	"enhance", "enhanced", "enhances", "especially", "etc", "even", "ever", "every",
+	"existing", "experiment", "experiments", "explore", "explored", "exploring", "extensive",
+	"few", "finally", "first", "for", "framework", "frameworks", "from", "further",
+	"furthermore", "future", "generally", "given", "had", "has", "have", "having", "he",
+	"her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "important",
+	"improve", "improved", "improvement", "improvements", "improves", "improving", "in",
+	"include", "includes", "including", "inherent", "into", "introduce", "introduced",
+	"introduces", "introducing", "is", "it", "its", "itself", "just", "key", "large-scale",
+	"lead", "leading", "leads", "less", "leverage", "leverages", "leveraging", "like", "made",
+	"make", "makes", "making", "many", "may", "method", "methods", "might", "more",
+	"moreover", "most", "much", "multiple", "must", "namely", "near", "neither", "new", "no",
+	"nor", "not", "novel", "of", "off", "offer", "offers", "often", "on", "once", "one",
+	"only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "outperform",
+	"outperforming", "outperforms", "over", "overall", "own", "paper", "particular", "per",
+	"performance", "present", "presented", "presents", "previous", "prior", "propose",
+	"proposed", "proposes", "proposing", "provide", "provides", "providing", "rather",
+	"recent", "recently", "relies", "rely", "remain", "remaining", "require", "requires",
+	"requiring", "result", "results", "same", "second", "several", "she", "should", "show",
+	"showing", "shown", "shows", "significant", "significantly", "since", "so", "some",
+	"specific", "standard", "state-of-the-art", "strong", "stronger", "study", "such",
+	"superior", "task", "tasks", "than", "that", "the", "their", "theirs", "them", "then",
+	"there", "thereby", "therefore", "these", "they", "third", "this", "those", "though",
+	"three", "through", "thus", "to", "toward", "towards", "two", "typically", "under",
+	"unified", "unlike", "until", "up", "upon", "us", "use", "used", "uses", "using",
+	"usually", "various", "very", "via", "was", "we", "well", "were", "what", "when", "where",
+	"whereas", "whether", "which", "while", "who", "whose", "why", "wide", "widely", "will",
+	"with", "within", "without", "work", "works", "would", "yet", "yield", "yields", "you",
+	"your",
 };
 
 /* May be part of a two-word theme ("language model") but is too common alone. */
 static const char *const weak_words[] = {
-	"model", "learning", "network", "data", "system", "image", "images", "training",
-	"problem", "analysis", "information", "feature", "features", "representation",
-	"representations", "algorithm", "algorithms", "level", "scale", "time", "space",
-	"quality", "accuracy", "efficiency", "efficient", "robust", "general", "deep", "neural",
-	"based", "set", "sets", "end", "real", "world", "multi", "single", "large", "small",
-	"low", "fast", "simple", "generation", "understanding", "dataset", "datasets", "module",
-	"visual", "baseline", "challenge", "challenging", "opportunity", "capability",
-	"ability", "setting", "approach", "way", "potential", "range", "variety", "number",
-	"impact", "application", "process", "design", "strategy", "solution", "step",
+	/* sorted (strcmp order) for bsearch */
+	"ability", "accuracy", "algorithm", "algorithms", "analysis", "application", "approach",
+	"based", "baseline", "capability", "challenge", "challenging", "data", "dataset",
+	"datasets", "deep", "design", "efficiency", "efficient", "end", "fast", "feature",
+	"features", "general", "generation", "image", "images", "impact", "information", "large",
+	"learning", "level", "low", "model", "module", "multi", "network", "neural", "number",
+	"opportunity", "potential", "problem", "process", "quality", "range", "real",
+	"representation", "representations", "robust", "scale", "set", "sets", "setting",
+	"simple", "single", "small", "solution", "space", "step", "strategy", "system", "time",
+	"training", "understanding", "variety", "visual", "way", "world",
 };
 
 static int
+cmp_word(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+/* The lists are sorted: a digest looks up every word of its titles and findings. */
+static int
 in_list(const char *w, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(w, list[i]) == 0)
-			return 1;
-	return 0;
+	return bsearch(w, list, n, sizeof *list, cmp_word) != NULL;
 }
 
 #define IN(w, l) in_list((w), (l), sizeof(l) / sizeof((l)[0]))
@@ -242,26 +246,31 @@ count_text(struct counter *c, const char *s, size_t paper)
 		if (word_byte(ch)) {
 			const char *b = s;
 			char key[64], show[64];
+			int mixed;
 
 			/* words keep inner hyphens: "vision-language", "feed-forward" */
 			while (*s && (word_byte((unsigned char)*s) ||
 				      (*s == '-' && word_byte((unsigned char)s[1]) && s > b)))
 				s++;
 			fold_word(b, (size_t)(s - b), key, show, sizeof key);
-			if (!countable(key) || IN(key, stop_words) || IN(show, stop_words)) {
+			mixed = strcmp(key, show) != 0;
+			if (!countable(key) || IN(key, stop_words) || (mixed && IN(show, stop_words))) {
 				have_prev = 0;
 				continue;
 			}
-			if (!IN(key, weak_words) && !IN(show, weak_words))
+			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)))
 				counter_add(c, key, show, paper, 0);
 			if (have_prev) {
-				struct pb_buf k2 = { 0 }, s2 = { 0 };
+				char k2[130], s2[130];
+				size_t a = strlen(pk), kb = strlen(key), sa = strlen(ps), sb = strlen(show);
 
-				pb_buf_printf(&k2, "%s %s", pk, key);
-				pb_buf_printf(&s2, "%s %s", ps, show);
-				counter_add(c, k2.data, s2.data, paper, 1);
-				pb_buf_free(&k2);
-				pb_buf_free(&s2);
+				memcpy(k2, pk, a);
+				k2[a] = ' ';
+				memcpy(k2 + a + 1, key, kb + 1);
+				memcpy(s2, ps, sa);
+				s2[sa] = ' ';
+				memcpy(s2 + sa + 1, show, sb + 1);
+				counter_add(c, k2, s2, paper, 1);
 			}
 			memcpy(pk, key, sizeof pk);
 			memcpy(ps, show, sizeof ps);
