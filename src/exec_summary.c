@@ -32,41 +32,49 @@ static const char *const stop_words[] = {
 	"her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "important",
 	"improve", "improved", "improvement", "improvements", "improves", "improving", "in",
 	"include", "includes", "including", "inherent", "into", "introduce", "introduced",
-	"introduces", "introducing", "is", "it", "its", "itself", "just", "key", "large-scale",
-	"lead", "leading", "leads", "less", "leverage", "leverages", "leveraging", "like", "made",
-	"make", "makes", "making", "many", "may", "method", "methods", "might", "more",
-	"moreover", "most", "much", "multiple", "must", "namely", "near", "neither", "new", "no",
-	"nor", "not", "novel", "of", "off", "offer", "offers", "often", "on", "once", "one",
-	"only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "outperform",
-	"outperforming", "outperforms", "over", "overall", "own", "paper", "particular", "per",
-	"performance", "present", "presented", "presents", "previous", "prior", "propose",
-	"proposed", "proposes", "proposing", "provide", "provides", "providing", "rather",
-	"recent", "recently", "relies", "rely", "remain", "remaining", "require", "requires",
-	"requiring", "result", "results", "same", "second", "several", "she", "should", "show",
-	"showing", "shown", "shows", "significant", "significantly", "since", "so", "some",
-	"specific", "standard", "state-of-the-art", "strong", "stronger", "study", "such",
-	"superior", "task", "tasks", "than", "that", "the", "their", "theirs", "them", "then",
-	"there", "thereby", "therefore", "these", "they", "third", "this", "those", "though",
-	"three", "through", "thus", "to", "toward", "towards", "two", "typically", "under",
-	"unified", "unlike", "until", "up", "upon", "us", "use", "used", "uses", "using",
-	"usually", "various", "very", "via", "was", "we", "well", "were", "what", "when", "where",
-	"whereas", "whether", "which", "while", "who", "whose", "why", "wide", "widely", "will",
-	"with", "within", "without", "work", "works", "would", "yet", "yield", "yields", "you",
-	"your",
+	"introduces", "introducing", "is", "it", "its", "itself", "just", "key", "large",
+	"large-scale", "lead", "leading", "leads", "less", "leverage", "leverages", "leveraging",
+	"like", "made", "make", "makes", "making", "many", "may", "method", "methods", "might",
+	"more", "moreover", "most", "much", "multiple", "must", "namely", "near", "neither",
+	"new", "no", "nor", "not", "novel", "of", "off", "offer", "offers", "often", "on", "once",
+	"one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out",
+	"outperform", "outperforming", "outperforms", "over", "overall", "own", "paper",
+	"particular", "per", "performance", "present", "presented", "presents", "previous",
+	"prior", "propose", "proposed", "proposes", "proposing", "provide", "provides",
+	"providing", "rather", "recent", "recently", "relies", "rely", "remain", "remaining",
+	"require", "requires", "requiring", "result", "results", "same", "second", "several",
+	"she", "should", "show", "showing", "shown", "shows", "significant", "significantly",
+	"since", "so", "some", "specific", "standard", "state-of-the-art", "strong", "stronger",
+	"study", "such", "superior", "task", "tasks", "than", "that", "the", "their", "theirs",
+	"them", "then", "there", "thereby", "therefore", "these", "they", "third", "this",
+	"those", "though", "three", "through", "thus", "to", "toward", "towards", "two",
+	"typically", "under", "unified", "unlike", "until", "up", "upon", "us", "use", "used",
+	"uses", "using", "usually", "various", "very", "via", "was", "we", "well", "were", "what",
+	"when", "where", "whereas", "whether", "which", "while", "who", "whose", "why", "wide",
+	"widely", "will", "with", "within", "without", "work", "works", "would", "yet", "yield",
+	"yields", "you", "your",
 };
 
 /* May be part of a two-word theme ("language model") but is too common alone. */
 static const char *const weak_words[] = {
 	/* sorted (strcmp order) for bsearch */
 	"ability", "accuracy", "algorithm", "algorithms", "analysis", "application", "approach",
-	"based", "baseline", "capability", "challenge", "challenging", "data", "dataset",
-	"datasets", "deep", "design", "efficiency", "efficient", "end", "fast", "feature",
-	"features", "general", "generation", "image", "images", "impact", "information", "large",
-	"learning", "level", "low", "model", "module", "multi", "network", "neural", "number",
-	"opportunity", "potential", "problem", "process", "quality", "range", "real",
-	"representation", "representations", "robust", "scale", "set", "sets", "setting",
-	"simple", "single", "small", "solution", "space", "step", "strategy", "system", "time",
-	"training", "understanding", "variety", "visual", "way", "world",
+	"architecture", "area", "aspect", "based", "baseline", "behavior", "behaviour",
+	"capability", "case", "certain", "challenge", "challenging", "class", "component",
+	"computational", "condition", "data", "dataset", "datasets", "deep", "degree", "design",
+	"effect", "efficiency", "efficient", "element", "empirical", "end", "evaluation",
+	"evidence", "experiment", "experimental", "factor", "fast", "feature", "features",
+	"field", "finding", "form", "framework", "function", "future", "general", "generation",
+	"image", "images", "impact", "information", "input", "insight", "learning", "level",
+	"limit", "line", "low", "main", "measure", "mechanism", "metric", "model", "module",
+	"multi", "network", "neural", "new", "number", "numerical", "observation", "open",
+	"opportunity", "order", "output", "paper", "parameter", "part", "point", "potential",
+	"practical", "problem", "process", "property", "protection", "quality", "range", "rate",
+	"real", "recent", "related", "representation", "representations", "result", "robust",
+	"scale", "set", "sets", "setting", "significant", "simple", "single", "small", "solution",
+	"space", "specific", "state", "step", "strategy", "structure", "study", "support",
+	"system", "technique", "term", "theoretical", "time", "training", "type", "understanding",
+	"value", "variety", "visual", "way", "well", "work", "world",
 };
 
 static int
@@ -200,9 +208,18 @@ fold_word(const char *w, size_t n, char *key, char *show, size_t cap)
 		show[k] = c;
 	}
 	key[n] = show[n] = 0;
-	if (n > 4 && key[n - 1] == 's' && key[n - 2] != 's' && key[n - 2] != 'u' &&
-	    key[n - 2] != 'i')
+	/* plurals: "properties" -> "property", "approaches" -> "approach", "models" -> "model";
+	 * "process", "corpus", "analysis" stay */
+	if (n > 4 && strcmp(key + n - 3, "ies") == 0) {
+		key[n - 3] = 'y';
+		key[n - 2] = 0;
+	} else if (n > 5 && (strcmp(key + n - 4, "sses") == 0 || strcmp(key + n - 4, "ches") == 0 ||
+			     strcmp(key + n - 4, "shes") == 0 || strcmp(key + n - 3, "xes") == 0)) {
+		key[n - 2] = 0;
+	} else if (n > 4 && key[n - 1] == 's' && key[n - 2] != 's' && key[n - 2] != 'u' &&
+		   key[n - 2] != 'i') {
 		key[n - 1] = 0;
+	}
 	if (!mixed)
 		memcpy(show, key, strlen(key) + 1);
 }
