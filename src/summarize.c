@@ -397,8 +397,11 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 		if (resp.status == 0 && (strstr(err, "timed out") || strstr(err, "Timeout") ||
 					 mono_ms() - t0 >= timeout_s * 1000 - 50))
 			snprintf(why, whylen, "timeout after %ld s", timeout_s);
-		else if (resp.status == 0)
-			snprintf(why, whylen, "no answer: %.200s", err);
+		else if (resp.status == 0)   /* the client says "<url>: <problem>" */
+			snprintf(why, whylen, "no answer: %.200s",
+				 strncmp(err, s->url, strlen(s->url)) == 0 &&
+				 strncmp(err + strlen(s->url), ": ", 2) == 0
+				 ? err + strlen(s->url) + 2 : err);
 		else
 			snprintf(why, whylen, "HTTP %ld", resp.status);
 		if (resp.status == 429) {
