@@ -46,8 +46,12 @@ pb_parser_free(struct pb_parser *c)
 
 	if (!c)
 		return;
-	if (c->xp)
+	if (c->xp) {
+		/* libxml2 may have started a document for DTD bookkeeping; it is ours to free. */
+		if (c->xp->myDoc)
+			xmlFreeDoc(c->xp->myDoc);
 		xmlFreeParserCtxt(c->xp);
+	}
 	pb_item_reset(&c->it);
 	pb_buf_free(&c->text);
 	pb_buf_free(&c->head);

@@ -89,6 +89,10 @@ static const struct tcase cases[] = {
 	{ "duplicate subscriber", HEAD "subscribers = (\n { name = \"a\"; " TOPIC " },\n"
 	  " { name = \"a\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[1].name", "duplicate subscriber name \"a\"" },
+	{ "earliest of several duplicates", HEAD "subscribers = (\n { name = \"b\"; " TOPIC " },\n"
+	  " { name = \"a\"; " TOPIC " },\n { name = \"b\"; " TOPIC " },\n { name = \"a\"; " TOPIC
+	  " },\n { name = \"b\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 5, "subscribers.[2].name", "duplicate subscriber name \"b\" (first at " },
 	{ "duplicate topic", HEAD "subscribers = ( { name = \"a\"; topics = (\n"
 	  " { name = \"t\"; query = \"x\"; },\n { name = \"t\"; query = \"y\"; } ); } );\n",
 	  { { 0 } }, "main.conf", 4, "subscribers.[0].topics.[1].name", "duplicate topic name" },
