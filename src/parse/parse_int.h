@@ -69,6 +69,7 @@ struct pb_parser {
 	size_t n_pend, cap_pend;
 	size_t n_items, n_skipped;
 	int xml_error;
+	int finishing;          /* the end of input was signalled to libxml2 */
 	char bad[400];
 };
 

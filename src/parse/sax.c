@@ -688,14 +688,11 @@ on_error(void *ud, xmlErrorPtr e)
 	case XML_ERR_DOCUMENT_EMPTY:
 		pb_parse_set_bad(c, "not XML", msg, e->line);
 		break;
-	case XML_ERR_DOCUMENT_END:
-	case XML_ERR_TAG_NOT_FINISHED:
-	case XML_ERR_LTSLASH_REQUIRED:
-	case XML_ERR_GT_REQUIRED:
-		pb_parse_set_bad(c, "document ends early, truncated?", msg, e->line);
-		break;
 	default:
-		pb_parse_set_bad(c, "not well-formed XML", msg, e->line);
+		if (c->finishing)
+			pb_parse_set_bad(c, "document ends early, truncated?", msg, e->line);
+		else
+			pb_parse_set_bad(c, "not well-formed XML", msg, e->line);
 		break;
 	}
 }

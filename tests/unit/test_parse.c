@@ -642,6 +642,12 @@ test_synthetic_formats(void)
 		"<dc:creator>A. B (X (Y), Z), C. D</dc:creator></item>"
 		"<item><title>no id here</title><description>nothing</description></item>"
 		RSS_TAIL;
+	static const char dup[] = RSS_HEAD
+		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
+		"<category>cs.CV</category><category>cs.LG</category></item>"
+		"<item><title>Other</title><guid>oai:arXiv.org:2512.00004v1</guid></item>"
+		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
+		"<category>cs.RO</category><category>cs.CV</category></item>" RSS_TAIL;
 	static const char oai_none[] =
 		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>x"
 		"</responseDate><error code=\"noRecordsMatch\">The combination of the values of "
@@ -684,6 +690,23 @@ test_synthetic_formats(void)
 		T_EQ_STR(p->authors[1].name, "C. D");
 		T_CHECK(p->published == NULL); /* no pubDate in the item */
 	}
+	pb_paperset_free(&s);
+
+	/* The same paper twice in one feed (seen under two categories): one record. */
+	pb_paperset_init(&s);
+	T_EQ_INT(parse_str(dup, sizeof dup - 1, &s, &res), PB_PARSE_OK);
+	T_EQ_INT(res.n_items, 3);
+	T_EQ_INT(s.n, 2);
+	if ((p = find(&s, "2512.00003"))) {
+		T_EQ_INT(p->n_categories, 3);
+		T_EQ_STR(p->categories[0], "cs.CV");
+		T_EQ_STR(p->categories[2], "cs.RO");
+		T_EQ_STR(p->title, "First");
+	}
+	T_EQ_INT(pb_paperset_find(&s, "2512.00004"), 1);
+	/* And again into the now non-empty set: merged, not appended. */
+	T_EQ_INT(parse_str(dup, sizeof dup - 1, &s, &res), PB_PARSE_OK);
+	T_EQ_INT(s.n, 2);
 	pb_paperset_free(&s);
 
 	pb_paperset_init(&s);
