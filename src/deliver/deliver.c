@@ -111,6 +111,8 @@ struct run {
 	uint64_t rng;
 	int fatal;
 	int reload;                    /* the state changed under the batch (a redirect) */
+	int held_back;                 /* entries wait for pacing or a busy destination, not
+					* only for a free transfer slot */
 	char *err;
 	size_t errlen;
 	/* limits, with defaults for a zeroed config */
@@ -561,6 +563,7 @@ dispatch(struct run *r, int64_t *wake)
 	int64_t t = now_ms();
 	char key[512];
 
+	r->held_back = 0;
 	for (size_t i = 0; i < r->n_batch; i++) {
 		struct pb_outbox_msg *m = &r->batch[i];
 		const struct pb_channel *ch;
@@ -585,6 +588,7 @@ dispatch(struct run *r, int64_t *wake)
 		}
 		if (d->busy) {
 			waiting++;
+			r->held_back = 1;
 			continue;
 		}
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
@@ -609,6 +613,7 @@ dispatch(struct run *r, int64_t *wake)
 			snprintf(res.reason, sizeof res.reason, "no attempts left");
 		} else if (!pace_ok(r, ch, m, t, wake, 0)) {
 			waiting++;
+			r->held_back = 1;
 			continue;
 		} else if (ch->write) {
 			pace_ok(r, ch, m, t, wake, 1);
@@ -705,7 +710,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		/* A new batch when this one is spent, or every second while it still holds paced
 		 * messages (retries come due meanwhile). Entries not taken are still pending in
 		 * the state, so reloading loses nothing; what is in flight is skipped. */
-		if (!stopping(&r) && (waiting == 0 || r.reload || t - last_load >= 1000)) {
+		if (!stopping(&r) &&
+		    (waiting == 0 || r.reload || (r.held_back && t - last_load >= 1000))) {
 			r.reload = 0;
 			last_load = t;
 			batch_free(&r);

@@ -642,6 +642,12 @@ test_synthetic_formats(void)
 		"<dc:creator>A. B (X (Y), Z), C. D</dc:creator></item>"
 		"<item><title>no id here</title><description>nothing</description></item>"
 		RSS_TAIL;
+	static const char dup[] = RSS_HEAD
+		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
+		"<category>cs.CV</category><category>cs.LG</category></item>"
+		"<item><title>Other</title><guid>oai:arXiv.org:2512.00004v1</guid></item>"
+		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
+		"<category>cs.RO</category><category>cs.CV</category></item>" RSS_TAIL;
 	static const char oai_none[] =
 		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>x"
 		"</responseDate><error code=\"noRecordsMatch\">The combination of the values of "
@@ -684,6 +690,23 @@ test_synthetic_formats(void)
 		T_EQ_STR(p->authors[1].name, "C. D");
 		T_CHECK(p->published == NULL); /* no pubDate in the item */
 	}
+	pb_paperset_free(&s);
+
+	/* The same paper twice in one feed (seen under two categories): one record. */
+	pb_paperset_init(&s);
+	T_EQ_INT(parse_str(dup, sizeof dup - 1, &s, &res), PB_PARSE_OK);
+	T_EQ_INT(res.n_items, 3);
+	T_EQ_INT(s.n, 2);
+	if ((p = find(&s, "2512.00003"))) {
+		T_EQ_INT(p->n_categories, 3);
+		T_EQ_STR(p->categories[0], "cs.CV");
+		T_EQ_STR(p->categories[2], "cs.RO");
+		T_EQ_STR(p->title, "First");
+	}
+	T_EQ_INT(pb_paperset_find(&s, "2512.00004"), 1);
+	/* And again into the now non-empty set: merged, not appended. */
+	T_EQ_INT(parse_str(dup, sizeof dup - 1, &s, &res), PB_PARSE_OK);
+	T_EQ_INT(s.n, 2);
 	pb_paperset_free(&s);
 
 	pb_paperset_init(&s);
@@ -959,6 +982,91 @@ test_pieces_and_cuts(void)
 	}
 }
 
+/* The reference: what "whitespace normalised" means, one byte at a time. */
+static void
+norm_ref(const char *s, struct pb_buf *out)
+{
+	int pending = 0;
+
+	pb_buf_reset(out);
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			pending = out->len > 0;
+			continue;
+		}
+		if (pending)
+			pb_buf_putc(out, ' ');
+		pending = 0;
+		pb_buf_putc(out, *s);
+	}
+}
+
+/* Titles of random words and whitespace runs, at every alignment the 8-byte scan meets. */
+static void
+test_whitespace(void)
+{
+	static const char *const bits[] = {
+		" ", "  ", "\n", " \n  ", "\t", "\r\n", "a", "bc", "word", "$\\alpha$",
+		"caf\xc3\xa9", "&amp;", "x y", "12345678", "&#10;",
+	};
+	struct pb_buf xml, title, want;
+	unsigned seed = 12345;
+	int round, bad = 0;
+
+	pb_buf_init(&xml);
+	pb_buf_init(&title);
+	pb_buf_init(&want);
+	for (round = 0; round < 3000; round++) {
+		struct pb_paperset s;
+		struct pb_parse_result res;
+		int k, n = 1 + round % 40;
+		char *dec;
+
+		pb_buf_reset(&title);
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			pb_buf_puts(&title, bits[(seed >> 16) % (sizeof bits / sizeof bits[0])]);
+		}
+		pb_buf_reset(&xml);
+		pb_buf_printf(&xml, RSS_HEAD "<item><guid>oai:arXiv.org:2512.00001v1</guid>"
+				    "<title>%s</title></item>" RSS_TAIL, title.data);
+		/* The expected text: entities decoded as libxml2 does, then normalised. */
+		dec = pb_xstrdup(title.data);
+		{
+			char *r = dec, *w = dec;
+			while (*r) {
+				if (strncmp(r, "&amp;", 5) == 0) {
+					*w++ = '&';
+					r += 5;
+				} else if (strncmp(r, "&#10;", 5) == 0) {
+					*w++ = '\n';
+					r += 5;
+				} else {
+					*w++ = *r++;
+				}
+			}
+			*w = '\0';
+		}
+		norm_ref(dec, &want);
+		free(dec);
+		pb_paperset_init(&s);
+		parse_str(xml.data, xml.len, &s, &res);
+		if (s.n != 1 || !(want.len ? s.v[0].title && strcmp(s.v[0].title, want.data) == 0
+					   : s.v[0].title == NULL)) {
+			if (!bad)
+				fprintf(stderr, "normalised \"%s\" to \"%s\", want \"%s\"\n",
+					title.data, s.n ? s.v[0].title : "(none)",
+					want.data ? want.data : "");
+			bad++;
+		}
+		pb_paperset_free(&s);
+	}
+	T_EQ_INT(bad, 0);
+	pb_buf_free(&xml);
+	pb_buf_free(&title);
+	pb_buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -977,6 +1085,7 @@ main(void)
 	test_bad_inputs();
 	test_truncated_and_corrupt();
 	test_limits();
+	test_whitespace();
 	test_pieces_and_cuts();
 	return t_done("test_parse");
 }
