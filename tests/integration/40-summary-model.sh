@@ -60,7 +60,7 @@ EOF
 run() {
   CUR=$1
   s=$(date +%s)
-  PB_TEST_KEY="$KEY" "$DRIVE" "$T/$1.conf" "$FEED" > "$T/$1.out" 2> "$T/$1.log" \
+  PB_TEST_KEY="${USE_KEY:-$KEY}" "$DRIVE" "$T/$1.conf" "$FEED" > "$T/$1.out" 2> "$T/$1.log" \
     || fail "$1: driver exited non-zero"
   echo $(( $(date +%s) - s ))
 }
@@ -112,6 +112,16 @@ check_fallback malformed malformed '"not JSON"' 3
 check_fallback empty empty '"empty content"' 3
 check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
 check_fallback filter filter '"refusal: finish_reason content_filter"' 3
+# a wrong key: one request, then no more (every request would be refused alike)
+conf badkey badkey 3 60 0
+USE_KEY=sk-wrong-key-000 run badkey > /dev/null
+grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=alice lang=en reason="HTTP 401: bad key"' "$T/badkey.log" \
+  || fail "badkey: no 401 fallback line"
+grep -q 'event=summary.stop reason="the model refuses the API key"' "$T/badkey.log" || fail "badkey: no stop"
+n=$(count badkey); [ "$n" -eq 1 ] || fail "badkey: $n requests, want 1"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/badkey.out" || fail "badkey: carol not built in"
+! grep -qF "sk-wrong-key-000" "$T/badkey.log" || fail "badkey: the key reached the log"
+echo "   wrong API key: one request, then built-in: ok"
 conf slow slow 2 60 0
 secs=$(run slow)
 grep -q 'reason="timeout after 2 s"' "$T/slow.log" || fail "slow: no timeout reason"
