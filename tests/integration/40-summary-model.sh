@@ -114,7 +114,9 @@ check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
 check_fallback filter filter '"refusal: finish_reason content_filter"' 3
 # a wrong key: one request, then no more (every request would be refused alike)
 conf badkey badkey 3 60 0
-USE_KEY=sk-wrong-key-000 run badkey > /dev/null
+USE_KEY=sk-wrong-key-000
+run badkey > /dev/null
+USE_KEY=
 grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=alice lang=en reason="HTTP 401: bad key"' "$T/badkey.log" \
   || fail "badkey: no 401 fallback line"
 grep -q 'event=summary.stop reason="the model refuses the API key"' "$T/badkey.log" || fail "badkey: no stop"
