@@ -82,7 +82,6 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	char err[4096];
 	int rc = EX_SOFTWARE, found = 0;
 
-	pb_paperset_init(&ps);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
 			feed = argv[++i];
@@ -100,6 +99,7 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	}
 	if (!(cfg = pb_cli_load_config(config_path)))
 		return EX_CONFIG;
+	pb_paperset_init(&ps);
 	if (only && !pb_config_subscriber(cfg, only)) {
 		fprintf(stderr, "paperboy: match: no subscriber named %s\n", only);
 		rc = EX_USAGE;
