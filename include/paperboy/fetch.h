@@ -20,8 +20,11 @@ enum pb_fetch_status {
 
 struct pb_fetch_result {
 	enum pb_fetch_status status;
-	char message[512];
-	size_t n_requests;
+	char message[512];           /* the error; for PB_FETCH_OK a warning (e.g. metadata
+				      * incomplete) or "" */
+	size_t n_requests;           /* HTTP requests made, retries included */
+	long http_status;            /* last HTTP status seen, 0 = none (network error, file) */
+	size_t n_skipped;            /* records the parser rejected with a warning */
 };
 
 /* Fills an http options struct from the config (user agent, CA file, spacing, retries,
@@ -29,25 +32,45 @@ struct pb_fetch_result {
 void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);
 
 /* The day's announcement for categories (NULL/0 = cfg's categories) from the RSS source in one
- * request, then (when cfg->arxiv.fill_metadata) id_list lookups in batches to fill in
- * published date, comment, primary category and affiliations. */
+ * request (<rss_url>/<cat>+<cat>), then (when cfg->arxiv.fill_metadata) id_list lookups in
+ * batches to fill in what RSS lacks: the API's published (submission) and updated dates, the
+ * primary category (moved first), comment, journal ref, DOI and affiliations. The announcement
+ * itself (type, version, title, abstract) stays as the RSS said. A failed lookup leaves the
+ * records as RSS gave them: PB_FETCH_OK with a warning in res->message. */
 enum pb_fetch_status pb_fetch_today(struct pb_http *h, const struct pb_config *cfg,
 				    const char *const *categories, size_t n_categories,
 				    struct pb_paperset *out, struct pb_fetch_result *res);
 
-/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch; merges into out. */
+/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch (max_results = batch
+ * size); records already in out are filled in as pb_fetch_today does, others are added. Ids
+ * arXiv does not know are dropped with a warning, as arXiv drops them. */
 enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg,
 				     const char *const *ids, size_t n_ids,
 				     struct pb_paperset *out, struct pb_fetch_result *res);
 
 /* The papers of a past announcement date (YYYY-MM-DD) through API search_query with a
- * submittedDate window between arXiv's 14:00 ET cutoffs, paginated. */
+ * submittedDate window between arXiv's 14:00 ET cutoffs (see pb_fetch_date_window),
+ * paginated by cfg->arxiv.page_size (<= 2000) until totalResults. The window holds new
+ * submissions only (replacements are not dated by it): a paper is marked new when its primary
+ * category is among the categories asked for, cross otherwise. A short page before
+ * totalResults is asked once more, then the fetch stops with a warning in res->message. */
 enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cfg,
 				   const char *date, const char *const *categories,
 				   size_t n_categories, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 
-/* Reads a saved response from a file and parses it ("-" = stdin). */
+/* The submittedDate window (UTC "YYYYMMDDHHMM", both ends inclusive) of the announcement listed
+ * under date (YYYY-MM-DD, the date of the RSS feed: arXiv mails it at 20:00 ET the evening
+ * before). Submissions are cut off at 14:00 America/New_York (DST included) on weekdays that
+ * are not holidays; holidays are the ET days without announcement, as arXiv lists them. The
+ * window runs from the cutoff before the one that closes this announcement up to that one.
+ * Returns 0, 1 when nothing is listed under date (the evening before is a Friday, a Saturday
+ * or a holiday), -1 when date is malformed. */
+int pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_holidays,
+			 char start[16], char end[16]);
+
+/* Reads a saved response from a file and parses it ("-" = stdin). A file that cannot be read
+ * is PB_FETCH_UNAVAILABLE with http_status 0. */
 enum pb_fetch_status pb_fetch_file(const char *path, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 

@@ -1,15 +1,257 @@
-/* paperboy fetch: placeholder until the stage it drives is in place. */
+/* paperboy fetch: prints one announcement's papers (a table, or JSON lines with --json) and a
+ * summary line with counts by announce type on stderr (stdout stays machine-readable). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/fetch.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
+
+#define TITLE_COLS 70
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: paperboy [-c FILE] fetch [--category C ...] [--date YYYY-MM-DD] "
+		   "[--feed FILE] [--json]\n");
+}
+
+/* A paper is kept when it lists one of cats, or a category of one of the archives named
+ * (--category cs keeps cs.CV). */
+static int
+wanted(const struct pb_paper *p, char **cats, size_t n)
+{
+	if (!n)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(cats[i]);
+
+		for (size_t j = 0; j < p->n_categories; j++) {
+			const char *c = p->categories[j];
+
+			if (strcmp(c, cats[i]) == 0 || (strncmp(c, cats[i], l) == 0 && c[l] == '.'))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Appends s cut to at most cols code points (UTF-8 aware), "..." when cut. */
+static void
+put_cut(struct pb_buf *b, const char *s, size_t cols)
+{
+	size_t n = 0, i = 0;
+
+	if (!s)
+		return;
+	while (s[i]) {
+		size_t k = 1;
+
+		if (n == cols - 3) {
+			size_t rest = 0;
+
+			for (size_t j = i; s[j]; j++)
+				rest += ((unsigned char)s[j] & 0xC0) != 0x80;
+			if (rest > 3) {
+				pb_buf_puts(b, "...");
+				return;
+			}
+		}
+		while (s[i + k] && ((unsigned char)s[i + k] & 0xC0) == 0x80)
+			k++;
+		pb_buf_append(b, s + i, k);
+		i += k;
+		n++;
+	}
+}
+
+static int
+print_paper(FILE *out, const struct pb_paper *p, int json)
+{
+	struct pb_buf line = { 0 };
+	int rc;
+
+	if (json) {
+		char *j = pb_paper_to_json(p);
+
+		rc = fprintf(out, "%s\n", j ? j : "{}");
+		free(j);
+		return rc < 0 ? -1 : 0;
+	}
+	pb_buf_printf(&line, "%-18s v%-2d %-13s %-17s ", p->id ? p->id : "?", p->version,
+		      pb_announce_name(p->announce),
+		      p->n_categories ? p->categories[0] : "-");
+	put_cut(&line, p->title ? p->title : "", TITLE_COLS);
+	rc = fprintf(out, "%s\n", line.data);
+	pb_buf_free(&line);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+exit_for(const struct pb_fetch_result *res, int from_file)
+{
+	switch (res->status) {
+	case PB_FETCH_OK:
+	case PB_FETCH_NO_ANNOUNCEMENT:
+		return EX_OK;
+	case PB_FETCH_ARXIV_ERROR:
+	case PB_FETCH_BAD_DATA:
+		return EX_DATAERR;
+	case PB_FETCH_UNAVAILABLE:
+	default:
+		if (from_file)
+			return EX_NOINPUT;
+		/* Network trouble and server errors pass; a 4xx will not by itself. */
+		if (res->http_status >= 400 && res->http_status < 500 && res->http_status != 429)
+			return EX_UNAVAILABLE;
+		return EX_TEMPFAIL;
+	}
+}
 
 int
 pb_cmd_fetch(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: fetch is not available in this build\n");
-	return EX_UNAVAILABLE;
+	char **cats = NULL;
+	size_t n_cats = 0;
+	const char *date = NULL, *feed = NULL;
+	int json = 0, rc = EX_OK;
+	struct pb_config *cfg = NULL;
+	struct pb_http *http = NULL;
+	struct pb_paperset set;
+	struct pb_fetch_result res;
+	size_t counts[5] = { 0 }, shown = 0;
+
+	pb_paperset_init(&set);
+	memset(&res, 0, sizeof res);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0) {
+			json = 1;
+		} else if ((strcmp(a, "--category") == 0 || strcmp(a, "--date") == 0 ||
+			    strcmp(a, "--feed") == 0) && i + 1 < argc) {
+			const char *v = argv[++i];
+
+			if (a[2] == 'c') {
+				cats = pb_xreallocarray(cats, n_cats + 1, sizeof *cats);
+				cats[n_cats++] = (char *)v;
+			} else if (a[2] == 'd') {
+				date = v;
+			} else {
+				feed = v;
+			}
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			goto out;
+		} else {
+			fprintf(stderr, "paperboy: fetch: %s %s\n",
+				a[0] == '-' ? "unknown option or missing value:" : "unexpected argument:", a);
+			usage(stderr);
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
+	if (date) {
+		char ws[16], we[16];
+
+		if (pb_fetch_date_window(date, NULL, 0, ws, we) < 0) {
+			fprintf(stderr, "paperboy: fetch: --date wants YYYY-MM-DD, not %s\n", date);
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
+	if (feed && date) {
+		fprintf(stderr, "paperboy: fetch: --feed and --date exclude each other\n");
+		rc = EX_USAGE;
+		goto out;
+	}
+
+	if (feed) {
+		/* A saved response needs no config; one that is there still sets the log level. */
+		if (config_path && access(config_path, F_OK) == 0) {
+			cfg = pb_cli_load_config(config_path);
+			if (!cfg) {
+				rc = EX_CONFIG;
+				goto out;
+			}
+		}
+		pb_fetch_file(feed, &set, &res);
+	} else {
+		struct pb_http_opts ho;
+
+		cfg = pb_cli_load_config(config_path);
+		if (!cfg) {
+			rc = EX_CONFIG;
+			goto out;
+		}
+		pb_fetch_http_opts(cfg, &ho);
+		http = pb_http_new(&ho);
+		if (!http) {
+			fprintf(stderr, "paperboy: fetch: cannot start the HTTP client\n");
+			rc = EX_SOFTWARE;
+			goto out;
+		}
+		if (date)
+			pb_fetch_date(http, cfg, date, (const char *const *)cats, n_cats, &set, &res);
+		else
+			pb_fetch_today(http, cfg, (const char *const *)cats, n_cats, &set, &res);
+	}
+
+	switch (res.status) {
+	case PB_FETCH_OK:
+		break;
+	case PB_FETCH_NO_ANNOUNCEMENT:
+		fprintf(stderr, "paperboy: no announcement%s%s\n", res.message[0] &&
+			strcmp(res.message, "no announcement") ? ": " : "",
+			strcmp(res.message, "no announcement") ? res.message : "");
+		rc = EX_OK;
+		goto out;
+	case PB_FETCH_ARXIV_ERROR:
+		fprintf(stderr, "paperboy: arXiv error: %s\n", res.message);
+		rc = exit_for(&res, feed != NULL);
+		goto out;
+	default:
+		fprintf(stderr, "paperboy: fetch failed: %s\n", res.message);
+		rc = exit_for(&res, feed != NULL);
+		goto out;
+	}
+	if (res.message[0])
+		fprintf(stderr, "paperboy: warning: %s\n", res.message);
+
+	for (size_t i = 0; i < set.n; i++) {
+		const struct pb_paper *p = &set.v[i];
+
+		if (!wanted(p, cats, n_cats))
+			continue;
+		if (print_paper(stdout, p, json) != 0)
+			break;
+		shown++;
+		counts[(unsigned)p->announce < 5 ? p->announce : 0]++;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "paperboy: fetch: writing the output failed\n");
+		rc = EX_IOERR;
+		goto out;
+	}
+	fprintf(stderr, "papers=%zu new=%zu cross=%zu replace=%zu replace-cross=%zu", shown,
+		counts[PB_ANN_NEW], counts[PB_ANN_CROSS], counts[PB_ANN_REPLACE],
+		counts[PB_ANN_REPLACE_CROSS]);
+	if (counts[PB_ANN_UNKNOWN])
+		fprintf(stderr, " unknown=%zu", counts[PB_ANN_UNKNOWN]);
+	if (res.n_skipped)
+		fprintf(stderr, " skipped=%zu", res.n_skipped);
+	if (set.announce_date)
+		fprintf(stderr, " date=%s", set.announce_date);
+	fprintf(stderr, "\n");
+out:
+	pb_paperset_free(&set);
+	pb_http_free(http);
+	pb_config_free(cfg);
+	free(cats);
+	return rc;
 }

@@ -1,0 +1,678 @@
+/* Fetching one announcement: the day's RSS in one request, API id_list lookups to fill in what
+ * RSS lacks, API search_query for a past announcement date. */
+#include "paperboy/fetch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/log.h"
+
+#ifndef PAPERBOY_VERSION
+#define PAPERBOY_VERSION "0.1.0"
+#endif
+
+#define MAX_PAGES 200           /* a date query never needs more; a loop guard */
+#define MAX_PAGE_SIZE 2000      /* arXiv's limit per search_query page */
+#define RSS_ITEM_CAP 2000       /* rss.arxiv.org serves at most this many items per feed */
+
+void
+pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->user_agent = cfg && cfg->user_agent && *cfg->user_agent
+		? cfg->user_agent : "paperboy/" PAPERBOY_VERSION;
+	opts->ca_file = cfg ? cfg->ca_file : NULL;
+	opts->timeout_s = cfg && cfg->arxiv.timeout_s > 0 ? cfg->arxiv.timeout_s : 60;
+	opts->connect_timeout_s = 15;
+	opts->max_redirects = 5;
+	opts->min_interval_ms = cfg ? cfg->arxiv.request_interval_ms : 3000;
+	opts->max_retries = cfg ? cfg->arxiv.max_retries : 5;
+	opts->backoff_base_ms = 2000;
+	opts->backoff_max_ms = 120000;
+	if (cfg && cfg->state_dir && *cfg->state_dir) {
+		snprintf(opts->cache_dir_buf, sizeof opts->cache_dir_buf, "%s/http-cache",
+			 cfg->state_dir);
+		opts->cache_dir = opts->cache_dir_buf;
+	}
+}
+
+static void
+set_result(struct pb_fetch_result *res, enum pb_fetch_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+set_result(struct pb_fetch_result *res, enum pb_fetch_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = st;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof res->message, fmt, ap);
+	va_end(ap);
+}
+
+static enum pb_fetch_status
+from_parse(const struct pb_parse_result *pr, struct pb_fetch_result *res)
+{
+	res->n_skipped += pr->n_skipped;
+	switch (pr->status) {
+	case PB_PARSE_OK:
+		return PB_FETCH_OK;
+	case PB_PARSE_EMPTY:
+		set_result(res, PB_FETCH_NO_ANNOUNCEMENT, "no announcement");
+		return res->status;
+	case PB_PARSE_ARXIV_ERROR:
+		set_result(res, PB_FETCH_ARXIV_ERROR, "%s", pr->message);
+		return res->status;
+	case PB_PARSE_BAD:
+	default:
+		set_result(res, PB_FETCH_BAD_DATA, "%s", pr->message[0] ? pr->message : "bad data");
+		return res->status;
+	}
+}
+
+/* One GET, parsed into *into. An arXiv error feed counts even when it came with an error
+ * status (the API answers 400 with its error feed). */
+static enum pb_fetch_status
+get_parse(struct pb_http *h, const char *url, struct pb_paperset *into,
+	  struct pb_parse_result *pr, struct pb_fetch_result *res)
+{
+	struct pb_http_response resp;
+	char err[512];
+	enum pb_fetch_status st;
+	int rc;
+
+	memset(pr, 0, sizeof *pr);
+	rc = pb_http_get(h, url, &resp, err, sizeof err);
+	res->n_requests += (size_t)resp.attempts;
+	res->http_status = resp.status;
+	if (rc != 0) {
+		struct pb_paperset junk;
+
+		/* Only arXiv's error feed is read from an error answer; whatever else it holds
+		 * never reaches the caller's set. */
+		pb_paperset_init(&junk);
+		if (resp.status >= 400 && resp.status < 500 && resp.body.len &&
+		    pb_parse_feed(resp.body.data, resp.body.len, url, &junk, pr) ==
+			    PB_PARSE_ARXIV_ERROR) {
+			set_result(res, PB_FETCH_ARXIV_ERROR, "%s", pr->message);
+		} else {
+			set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
+		}
+		pb_paperset_free(&junk);
+		pb_http_response_free(&resp);
+		return res->status;
+	}
+	pb_parse_feed(resp.body.data ? resp.body.data : "", resp.body.len, url, into, pr);
+	st = from_parse(pr, res);
+	pb_http_response_free(&resp);
+	return st;
+}
+
+static int
+category_ok(const char *c)
+{
+	if (!c || !*c)
+		return 0;
+	for (; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))
+			return 0;
+	return 1;
+}
+
+/* The categories to use: the caller's, else the config's. Returns 0 or -1 (result set). */
+static int
+pick_categories(const struct pb_config *cfg, const char *const **cats, size_t *n,
+		struct pb_fetch_result *res)
+{
+	if (!*cats || !*n) {
+		*cats = (const char *const *)cfg->arxiv.categories;
+		*n = cfg->arxiv.n_categories;
+	}
+	if (!*n) {
+		set_result(res, PB_FETCH_BAD_DATA, "no categories to fetch");
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (!category_ok((*cats)[i])) {
+			set_result(res, PB_FETCH_BAD_DATA, "not an arXiv category: %s", (*cats)[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+base_url(struct pb_buf *b, const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	pb_buf_append(b, base, n);
+}
+
+static void
+free_authors(struct pb_author *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].name);
+		for (size_t j = 0; j < a[i].n_affils; j++)
+			free(a[i].affils[j]);
+		free(a[i].affils);
+	}
+	free(a);
+}
+
+static void
+take_str(char **dst, char **src, int replace)
+{
+	if (*src && (replace || !*dst)) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+static void
+add_category(struct pb_paper *p, const char *cat)
+{
+	if (pb_paper_has_category(p, cat))
+		return;
+	p->categories = pb_xreallocarray(p->categories, p->n_categories + 1, sizeof *p->categories);
+	p->categories[p->n_categories++] = pb_xstrdup(cat);
+}
+
+/* Puts cat first in p's categories (adding it when absent). */
+static void
+make_primary(struct pb_paper *p, const char *cat)
+{
+	size_t i;
+	char *c;
+
+	add_category(p, cat);
+	for (i = 0; i < p->n_categories; i++)
+		if (strcmp(p->categories[i], cat) == 0)
+			break;
+	c = p->categories[i];
+	memmove(p->categories + 1, p->categories, i * sizeof *p->categories);
+	p->categories[0] = c;
+}
+
+static int
+any_affils(const struct pb_paper *p)
+{
+	for (size_t i = 0; i < p->n_authors; i++)
+		if (p->authors[i].n_affils)
+			return 1;
+	return 0;
+}
+
+/* Fills the announced record dst with what the API record src knows better: the submission
+ * date, comment, journal ref, DOI, the primary category and affiliations. The announcement
+ * (type, version, title, abstract) stays as announced. src is left to be freed. */
+static void
+merge_meta(struct pb_paper *dst, struct pb_paper *src)
+{
+	take_str(&dst->published, &src->published, 1);
+	take_str(&dst->updated, &src->updated, 1);
+	take_str(&dst->comment, &src->comment, 0);
+	take_str(&dst->journal_ref, &src->journal_ref, 0);
+	take_str(&dst->doi, &src->doi, 0);
+	take_str(&dst->title, &src->title, 0);
+	take_str(&dst->abstract, &src->abstract, 0);
+	if (!dst->version)
+		dst->version = src->version;
+	if (src->n_categories) {
+		for (size_t i = 1; i < src->n_categories; i++)
+			add_category(dst, src->categories[i]);
+		make_primary(dst, src->categories[0]);
+	}
+	if (src->n_authors && any_affils(src)) {
+		if (dst->n_authors == src->n_authors) {
+			for (size_t i = 0; i < dst->n_authors; i++) {
+				struct pb_author *d = &dst->authors[i], *s = &src->authors[i];
+
+				if (d->n_affils || !s->n_affils)
+					continue;
+				d->affils = s->affils;
+				d->n_affils = s->n_affils;
+				s->affils = NULL;
+				s->n_affils = 0;
+			}
+		} else if (!any_affils(dst)) {
+			free_authors(dst->authors, dst->n_authors);
+			dst->authors = src->authors;
+			dst->n_authors = src->n_authors;
+			src->authors = NULL;
+			src->n_authors = 0;
+		}
+	} else if (!dst->n_authors && src->n_authors) {
+		dst->authors = src->authors;
+		dst->n_authors = src->n_authors;
+		src->authors = NULL;
+		src->n_authors = 0;
+	}
+}
+
+/* id_list lookups in batches. With add_new, records not yet in out are added; otherwise only
+ * existing ones are filled in. */
+static enum pb_fetch_status
+idlist(struct pb_http *h, const struct pb_config *cfg, const char *const *ids, size_t n_ids,
+       struct pb_paperset *out, int add_new, struct pb_fetch_result *res)
+{
+	size_t batch = cfg->arxiv.idlist_batch > 0 ? (size_t)cfg->arxiv.idlist_batch : 100;
+	struct pb_buf url = { 0 };
+	size_t found = 0;
+	enum pb_fetch_status st = PB_FETCH_OK;
+
+	if (batch > MAX_PAGE_SIZE)
+		batch = MAX_PAGE_SIZE;
+	for (size_t at = 0; at < n_ids; at += batch) {
+		size_t n = n_ids - at < batch ? n_ids - at : batch;
+		struct pb_paperset got;
+		struct pb_parse_result pr;
+		enum pb_fetch_status s;
+
+		pb_buf_reset(&url);
+		base_url(&url, cfg->arxiv.api_url);
+		pb_buf_puts(&url, "?id_list=");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				pb_buf_putc(&url, ',');
+			pb_http_urlencode(&url, ids[at + i]);
+		}
+		pb_buf_printf(&url, "&max_results=%zu", n);
+		pb_paperset_init(&got);
+		s = get_parse(h, url.data, &got, &pr, res);
+		if (s == PB_FETCH_NO_ANNOUNCEMENT) {
+			/* None of these ids exists (arXiv drops unknown ids silently). */
+			s = PB_FETCH_OK;
+			res->status = PB_FETCH_OK;
+			res->message[0] = '\0';
+		}
+		if (s != PB_FETCH_OK) {
+			pb_paperset_free(&got);
+			st = s;
+			break;
+		}
+		for (size_t i = 0; i < got.n; i++) {
+			long at_out = pb_paperset_find(out, got.v[i].id);
+
+			if (at_out >= 0) {
+				merge_meta(&out->v[at_out], &got.v[i]);
+				found++;
+			} else if (add_new) {
+				pb_paperset_add(out, &got.v[i]);
+				found++;
+			}
+		}
+		pb_paperset_free(&got);
+	}
+	if (st == PB_FETCH_OK && found < n_ids)
+		pb_warn("fetch.idlist", "asked=%zu found=%zu note=%s", n_ids, found,
+			pb_q("arXiv returned no record for some ids"));
+	pb_buf_free(&url);
+	return st;
+}
+
+enum pb_fetch_status
+pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg, const char *const *ids,
+		size_t n_ids, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	memset(res, 0, sizeof *res);
+	return res->status = idlist(h, cfg, ids, n_ids, out, 1, res);
+}
+
+enum pb_fetch_status
+pb_fetch_today(struct pb_http *h, const struct pb_config *cfg, const char *const *categories,
+	       size_t n_categories, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	struct pb_buf url = { 0 };
+	struct pb_parse_result pr;
+	enum pb_fetch_status st;
+
+	memset(res, 0, sizeof *res);
+	if (pick_categories(cfg, &categories, &n_categories, res))
+		return res->status;
+	base_url(&url, cfg->arxiv.rss_url);
+	pb_buf_putc(&url, '/');
+	for (size_t i = 0; i < n_categories; i++) {
+		if (i)
+			pb_buf_putc(&url, '+');
+		pb_buf_puts(&url, categories[i]);
+	}
+	st = get_parse(h, url.data, out, &pr, res);
+	if (st == PB_FETCH_OK && pr.n_items >= RSS_ITEM_CAP) {
+		/* rss.arxiv.org stops at 2000 items: a larger announcement is cut short. */
+		pb_warn("fetch.rss", "url=%s items=%zu note=%s", pb_q(url.data), pr.n_items,
+			pb_q("the feed is at arXiv's item cap and may be incomplete; fetch fewer "
+			     "categories per request"));
+		snprintf(res->message, sizeof res->message,
+			 "the feed has %zu items, arXiv's cap: it may be incomplete", pr.n_items);
+	}
+	pb_buf_free(&url);
+	if (st != PB_FETCH_OK || !cfg->arxiv.fill_metadata || !out->n)
+		return st;
+
+	{
+		const char **ids = pb_xreallocarray(NULL, out->n, sizeof *ids);
+		struct pb_fetch_result sub;
+		size_t n = out->n;
+
+		/* The ids are borrowed from the records; merging never replaces a record's id. */
+		for (size_t i = 0; i < n; i++)
+			ids[i] = out->v[i].id;
+		memset(&sub, 0, sizeof sub);
+		if (idlist(h, cfg, ids, n, out, 0, &sub) != PB_FETCH_OK) {
+			/* The announcement itself is complete: a failed lookup costs only the
+			 * extra fields, so it is a warning, not a failed fetch. */
+			pb_warn("fetch.metadata", "error=%s", pb_q(sub.message));
+			snprintf(res->message, sizeof res->message, "metadata incomplete: %.480s",
+				 sub.message);
+		}
+		res->n_requests += sub.n_requests;
+		free(ids);
+	}
+	return PB_FETCH_OK;
+}
+
+/* Civil calendar arithmetic on day numbers (days since 1970-01-01), proleptic Gregorian. */
+static long
+days_from_civil(int y, int m, int d)
+{
+	long yy = y - (m <= 2), era = (yy >= 0 ? yy : yy - 399) / 400;
+	long yoe = yy - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int
+weekday(long days)               /* 0 = Sunday */
+{
+	long w = (days + 4) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+/* The day number of the n-th (1-based) Sunday of month, or of the last one when n == 0. */
+static long
+sunday_of(int y, int m, int n)
+{
+	long first = days_from_civil(y, m, 1), d;
+
+	if (n == 0) {
+		long last = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+
+		return last - weekday(last);
+	}
+	d = first + (7 - weekday(first)) % 7;
+	return d + 7L * (n - 1);
+}
+
+/* Whether 14:00 local time on day is daylight time in America/New_York. The switches happen
+ * at 02:00, so on both switch days 14:00 already has the new offset. */
+static int
+et_dst(long day)
+{
+	int y, m, d;
+	long start, end;
+
+	civil_from_days(day, &y, &m, &d);
+	if (y >= 2007) {
+		start = sunday_of(y, 3, 2);
+		end = sunday_of(y, 11, 1);
+	} else {
+		start = sunday_of(y, 4, 1);
+		end = sunday_of(y, 10, 0);
+	}
+	return day >= start && day < end;
+}
+
+static int
+parse_date(const char *s, long *day)
+{
+	int y, m, d, n = 0;
+
+	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    s[4] != '-' || s[7] != '-' || y < 1991 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*day = days_from_civil(y, m, d);
+	{
+		int y2, m2, d2;
+
+		civil_from_days(*day, &y2, &m2, &d2);
+		if (y2 != y || m2 != m || d2 != d)
+			return -1;      /* 2025-02-30 */
+	}
+	return 0;
+}
+
+static int
+is_holiday(long day, const char *const *holidays, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		long h;
+
+		if (parse_date(holidays[i], &h) == 0 && h == day)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_cutoff_day(long day, const char *const *holidays, size_t n)
+{
+	int w = weekday(day);
+
+	return w >= 1 && w <= 5 && !is_holiday(day, holidays, n);
+}
+
+/* "YYYYMMDDHHMM" in UTC for 14:00 ET on day, minus minus_min minutes. */
+static void
+cutoff_utc(long day, int minus_min, char out[16])
+{
+	int y, m, d;
+	long minutes = (14 + (et_dst(day) ? 4 : 5)) * 60L - minus_min;
+
+	civil_from_days(day, &y, &m, &d);
+	/* The moduli only tell the compiler the ranges it cannot see (a year of 4 digits). */
+	snprintf(out, 16, "%04u%02u%02u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u, (unsigned)(minutes / 60) % 100u, (unsigned)(minutes % 60) % 100u);
+}
+
+int
+pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_holidays,
+		     char start[16], char end[16])
+{
+	long listed, ann, e, s;
+	int w;
+
+	if (parse_date(date, &listed))
+		return -1;
+	ann = listed - 1;      /* the evening it was mailed */
+	w = weekday(ann);
+	if (w == 5 || w == 6 || is_holiday(ann, holidays, n_holidays))
+		return 1;
+	for (e = ann; e > ann - 14 && !is_cutoff_day(e, holidays, n_holidays); e--)
+		;
+	for (s = e - 1; s > e - 14 && !is_cutoff_day(s, holidays, n_holidays); s--)
+		;
+	if (!is_cutoff_day(e, holidays, n_holidays) || !is_cutoff_day(s, holidays, n_holidays))
+		return 1;
+	cutoff_utc(s, 0, start);
+	cutoff_utc(e, 1, end);
+	return 0;
+}
+
+/* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
+static int
+in_categories(const char *cat, const char *const *cats, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(cats[i]);
+
+		if (strcmp(cat, cats[i]) == 0 || (strncmp(cat, cats[i], l) == 0 && cat[l] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+enum pb_fetch_status
+pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
+	      const char *const *categories, size_t n_categories, struct pb_paperset *out,
+	      struct pb_fetch_result *res)
+{
+	char ws[16], we[16];
+	struct pb_buf q = { 0 }, url = { 0 };
+	size_t page = cfg->arxiv.page_size > 0 ? (size_t)cfg->arxiv.page_size : 1000;
+	long start = 0, total = -1;
+	int w, short_retry = 0;
+	enum pb_fetch_status st = PB_FETCH_OK;
+
+	memset(res, 0, sizeof *res);
+	if (page > MAX_PAGE_SIZE)
+		page = MAX_PAGE_SIZE;
+	if (pick_categories(cfg, &categories, &n_categories, res))
+		return res->status;
+	w = pb_fetch_date_window(date, (const char *const *)cfg->holidays, cfg->n_holidays, ws, we);
+	if (w < 0) {
+		set_result(res, PB_FETCH_BAD_DATA, "not a date (YYYY-MM-DD): %s", date);
+		return res->status;
+	}
+	if (w > 0) {
+		set_result(res, PB_FETCH_NO_ANNOUNCEMENT,
+			   "no announcement is listed on %s (weekend or holiday)", date);
+		return res->status;
+	}
+	if (n_categories > 1)
+		pb_buf_putc(&q, '(');
+	for (size_t i = 0; i < n_categories; i++)
+		pb_buf_printf(&q, "%scat:%s", i ? " OR " : "", categories[i]);
+	if (n_categories > 1)
+		pb_buf_putc(&q, ')');
+	pb_buf_printf(&q, " AND submittedDate:[%s TO %s]", ws, we);
+	pb_info("fetch.date", "date=%s window=%s-%s query=%s", date, ws, we, pb_q(q.data));
+
+	for (int pages = 0; pages < MAX_PAGES; pages++) {
+		struct pb_paperset got;
+		struct pb_parse_result pr;
+		enum pb_fetch_status s;
+		size_t n;
+
+		pb_buf_reset(&url);
+		base_url(&url, cfg->arxiv.api_url);
+		pb_buf_puts(&url, "?search_query=");
+		pb_http_urlencode(&url, q.data);
+		/* Ascending submission order keeps pages stable while arXiv adds papers. */
+		pb_buf_printf(&url, "&start=%ld&max_results=%zu&sortBy=submittedDate"
+			      "&sortOrder=ascending", start, page);
+		pb_paperset_init(&got);
+		s = get_parse(h, url.data, &got, &pr, res);
+		if (s == PB_FETCH_NO_ANNOUNCEMENT && start > 0) {
+			res->status = s = PB_FETCH_OK;
+			res->message[0] = '\0';
+		}
+		if (s != PB_FETCH_OK) {
+			pb_paperset_free(&got);
+			st = s;
+			break;
+		}
+		if (got.total_results >= 0)
+			total = got.total_results;
+		n = pr.n_items;
+		for (size_t i = 0; i < got.n; i++)
+			pb_paperset_add(out, &got.v[i]);
+		pb_paperset_free(&got);
+		if (total >= 0 && start + (long)n >= total) {
+			start += (long)n;
+			break;
+		}
+		if (n < page) {
+			/* arXiv sometimes answers a short or empty page before totalResults is
+			 * reached; ask once more, then stop rather than loop. */
+			if (short_retry++ < 1) {
+				pb_warn("fetch.page", "start=%ld got=%zu total=%ld action=retry", start,
+					n, total);
+				continue;
+			}
+			start += (long)n;
+			break;
+		}
+		short_retry = 0;
+		start += (long)n;
+	}
+	out->total_results = total;
+	if (st == PB_FETCH_OK) {
+		if (!out->n) {
+			set_result(res, PB_FETCH_NO_ANNOUNCEMENT, "no papers in the window %s-%s",
+				   ws, we);
+			st = res->status;
+		} else if (total >= 0 && start < total) {
+			pb_warn("fetch.date", "date=%s got=%ld total=%ld note=%s", date, start, total,
+				pb_q("arXiv returned fewer results than it announced"));
+			snprintf(res->message, sizeof res->message,
+				 "incomplete: arXiv returned %ld of %ld results", start, total);
+		}
+		if (!out->announce_date)
+			out->announce_date = pb_xstrdup(date);
+		/* The window holds first versions submitted for this announcement: each is new
+		 * where its primary category was asked for, a cross-list elsewhere, as arXiv's
+		 * own listing would call it. */
+		for (size_t i = 0; i < out->n; i++) {
+			struct pb_paper *p = &out->v[i];
+
+			if (p->announce != PB_ANN_UNKNOWN || !p->n_categories)
+				continue;
+			p->announce = in_categories(p->categories[0], categories, n_categories)
+				? PB_ANN_NEW : PB_ANN_CROSS;
+		}
+	}
+	pb_buf_free(&url);
+	pb_buf_free(&q);
+	res->status = st;
+	return st;
+}
+
+enum pb_fetch_status
+pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	char *data = NULL, err[512];
+	size_t len = 0;
+	struct pb_parse_result pr;
+	enum pb_fetch_status st;
+
+	memset(res, 0, sizeof *res);
+	if (pb_read_file(path, &data, &len, err, sizeof err) != 0) {
+		set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
+		return res->status;
+	}
+	memset(&pr, 0, sizeof pr);
+	pb_parse_feed(data, len, path, out, &pr);
+	st = from_parse(&pr, res);
+	free(data);
+	return st;
+}

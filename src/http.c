@@ -1,0 +1,923 @@
+/* The one HTTP client: libcurl easy interface, one request at a time, arXiv's rules of use
+ * (spacing per host, retries with backoff + jitter that honour Retry-After, conditional GET). */
+#include "paperboy/http.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paperboy/log.h"
+
+/* A body larger than this is refused: no arXiv answer comes near it, a runaway server might. */
+#define MAX_BODY (256u * 1024u * 1024u)
+/* Retry-After beyond this many seconds is not waited for inside one fetch, whatever the
+ * client's backoff cap: the caller (the daemon's schedule) retries later instead. */
+#define RETRY_AFTER_HARD_CAP_S 3600L
+#define CACHE_MAGIC "paperboy-http-cache 1"
+#define CACHE_MAX_AGE_S (7L * 86400L)   /* default age at which cached answers are dropped */
+
+struct host_slot {
+	char *host;                 /* "host:port" */
+	int64_t last_ms;            /* monotonic time the last request to it ended; 0 = never */
+};
+
+struct pb_http {
+	CURL *easy;
+	struct pb_http_opts o;      /* strings below are owned copies */
+	struct host_slot *hosts;
+	size_t n_hosts;
+	uint64_t rng;
+	int cache_ok;               /* -1 unusable (warned once), 0 not yet created, 1 ready */
+};
+
+/* What the header callback collects for the response in progress. */
+struct hdrs {
+	char etag[256];
+	char last_modified[64];
+	char retry_after[64];
+	char content_type[128];
+};
+
+struct sink {
+	struct pb_buf *body;
+	int too_big;
+};
+
+struct cache_entry {
+	char etag[256];
+	char last_modified[64];
+	char content_type[128];
+	struct pb_buf body;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+stopped(const struct pb_http *h)
+{
+	return h->o.stop && *h->o.stop;
+}
+
+/* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a
+ * second. Returns -1 when stopped. */
+static int
+sleep_ms(const struct pb_http *h, int64_t ms)
+{
+	int64_t end = mono_ms() + ms, left;
+
+	while ((left = end - mono_ms()) > 0) {
+		struct timespec ts;
+
+		if (stopped(h))
+			return -1;
+		if (left > 200)
+			left = 200;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	return stopped(h) ? -1 : 0;
+}
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	/* xorshift64*: jitter only needs to differ between clients, not be unpredictable. */
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? pb_xstrdup(s) : NULL;
+}
+
+struct pb_http *
+pb_http_new(const struct pb_http_opts *opts)
+{
+	struct pb_http *h;
+	static int global_done;
+
+	/* curl_global_init is process-wide by contract; called once before the first handle. */
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return NULL;
+		global_done = 1;
+	}
+	h = pb_xcalloc(1, sizeof *h);
+	h->easy = curl_easy_init();
+	if (!h->easy) {
+		free(h);
+		return NULL;
+	}
+	h->o = *opts;
+	h->o.user_agent = dup_or_null(opts->user_agent ? opts->user_agent : "paperboy");
+	h->o.ca_file = dup_or_null(opts->ca_file);
+	h->o.cache_dir = opts->cache_dir && *opts->cache_dir ? pb_xstrdup(opts->cache_dir) : NULL;
+	if (h->o.timeout_s <= 0)
+		h->o.timeout_s = 60;
+	if (h->o.connect_timeout_s <= 0)
+		h->o.connect_timeout_s = 15;
+	if (h->o.max_redirects <= 0)
+		h->o.max_redirects = 5;
+	if (h->o.min_interval_ms < 0)
+		h->o.min_interval_ms = 0;
+	if (h->o.max_retries < 0)
+		h->o.max_retries = 5;
+	if (h->o.backoff_base_ms <= 0)
+		h->o.backoff_base_ms = 2000;
+	if (h->o.backoff_max_ms <= 0)
+		h->o.backoff_max_ms = 120000;
+	h->rng = (uint64_t)real_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)h;
+	if (!h->rng)
+		h->rng = 0x9E3779B97F4A7C15ULL;
+	return h;
+}
+
+void
+pb_http_free(struct pb_http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->easy);
+	for (size_t i = 0; i < h->n_hosts; i++)
+		free(h->hosts[i].host);
+	free(h->hosts);
+	free((char *)h->o.user_agent);
+	free((char *)h->o.ca_file);
+	free((char *)h->o.cache_dir);
+	free(h);
+}
+
+void
+pb_http_response_free(struct pb_http_response *resp)
+{
+	if (!resp)
+		return;
+	pb_buf_free(&resp->body);
+}
+
+void
+pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts)
+{
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, opts->user_agent ? opts->user_agent : "paperboy");
+	if (opts->ca_file && *opts->ca_file)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, opts->ca_file);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 60L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
+			 opts->connect_timeout_s > 0 ? opts->connect_timeout_s : 15L);
+	/* A stalled peer is noticed long before the whole-transfer timeout. */
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, opts->max_redirects > 0 ? opts->max_redirects : 5L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
+
+long
+pb_http_parse_retry_after(const char *value, long now)
+{
+	const char *p = value, *e;
+	long v = 0;
+	time_t t;
+
+	if (!value)
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	if (e == p)
+		return -1;
+	if (isdigit((unsigned char)*p)) {
+		const char *q;
+
+		for (q = p; q < e; q++) {
+			if (!isdigit((unsigned char)*q))
+				break;
+			/* Saturate: a huge delay means "not now", its exact size does not matter. */
+			if (v < 1000000000L)
+				v = v * 10 + (*q - '0');
+		}
+		if (q == e)
+			return v > 1000000000L ? 1000000000L : v;
+		/* Digits followed by something else: maybe a date such as "06 Nov 1994 ...". */
+	}
+	{
+		char tmp[128];
+		size_t n = (size_t)(e - p);
+
+		if (n >= sizeof tmp)
+			return -1;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		t = curl_getdate(tmp, NULL);
+	}
+	if (t == (time_t)-1)
+		return -1;
+	if ((long)t <= now)
+		return 0;
+	if ((long)t - now > 1000000000L)
+		return 1000000000L;
+	return (long)t - now;
+}
+
+void
+pb_http_urlencode(struct pb_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			pb_buf_putc(b, (char)*p);
+		} else {
+			pb_buf_putc(b, '%');
+			pb_buf_putc(b, hex[*p >> 4]);
+			pb_buf_putc(b, hex[*p & 15]);
+		}
+	}
+}
+
+void
+pb_http_cache_name(const char *url, char *out, size_t n)
+{
+	/* FNV-1a 64; the entry also stores its URL, so a collision is only a cache miss. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, n, "%016llx.cache", (unsigned long long)h);
+}
+
+int
+pb_http_header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name), i, j;
+
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return 0;
+	i = nl + 1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	j = len;
+	while (j > i && (line[j - 1] == '\r' || line[j - 1] == '\n' || line[j - 1] == ' ' ||
+			 line[j - 1] == '\t'))
+		j--;
+	if (j - i >= outlen)
+		return 0;
+	for (size_t k = i; k < j; k++)
+		if ((unsigned char)line[k] < 0x20 || line[k] == 0x7f)
+			return 0;   /* control characters never go into the cache file or logs */
+	memcpy(out, line + i, j - i);
+	out[j - i] = '\0';
+	return 1;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct hdrs *hd = arg;
+	size_t len = size * nmemb;
+
+	/* A new status line starts a new response (after a redirect or 100 Continue). */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		memset(hd, 0, sizeof *hd);
+		return len;
+	}
+	if (!pb_http_header_value(data, len, "ETag", hd->etag, sizeof hd->etag) &&
+	    !pb_http_header_value(data, len, "Last-Modified", hd->last_modified,
+				  sizeof hd->last_modified) &&
+	    !pb_http_header_value(data, len, "Retry-After", hd->retry_after,
+				  sizeof hd->retry_after))
+		pb_http_header_value(data, len, "Content-Type", hd->content_type,
+				     sizeof hd->content_type);
+	return len;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * nmemb;
+
+	if (s->body->len + len > MAX_BODY) {
+		s->too_big = 1;
+		return 0;
+	}
+	pb_buf_append(s->body, data, len);
+	return len;
+}
+
+/* "host:port" of url, or "" when it cannot be parsed (then no spacing applies, and curl
+ * reports the bad URL itself). */
+static void
+url_host(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+
+	out[0] = '\0';
+	if (!u)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(out, n, "%s:%s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* The URL as it may be logged: no user name or password (secrets in paths, such as a bot
+ * token, are masked by the log module once registered). */
+static void
+url_for_log(const char *url, struct pb_buf *b)
+{
+	CURLU *u = curl_url();
+	char *s = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+		curl_url_set(u, CURLUPART_USER, NULL, 0);
+		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+		if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+			pb_buf_puts(b, s);
+	}
+	if (!b->len)
+		pb_buf_puts(b, "(unparseable url)");
+	curl_free(s);
+	curl_url_cleanup(u);
+}
+
+/* Each day's id_list and query URLs differ, so without pruning the cache would only grow:
+ * entries (and stale leftovers of interrupted writes) older than the limit are removed. */
+static void
+prune_cache(struct pb_http *h)
+{
+	long max_age = h->o.cache_max_age_s > 0 ? h->o.cache_max_age_s : CACHE_MAX_AGE_S;
+	time_t now = time(NULL);
+	struct pb_buf p = { 0 };
+	struct dirent *de;
+	DIR *d = opendir(h->o.cache_dir);
+	size_t removed = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!strstr(de->d_name, ".cache") && !strstr(de->d_name, ".last"))
+			continue;
+		pb_buf_reset(&p);
+		pb_buf_printf(&p, "%s/%s", h->o.cache_dir, de->d_name);
+		if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > max_age &&
+		    unlink(p.data) == 0)
+			removed++;
+	}
+	closedir(d);
+	pb_buf_free(&p);
+	if (removed)
+		pb_info("http.cache", "dir=%s pruned=%zu", pb_q(h->o.cache_dir), removed);
+}
+
+static int
+ensure_cache_dir(struct pb_http *h)
+{
+	const char *d = h->o.cache_dir;
+	struct pb_buf p = { 0 };
+
+	if (!d || h->cache_ok < 0)
+		return -1;
+	if (h->cache_ok > 0)
+		return 0;
+	/* mkdir -p, private: cached answers may be the only copy of a day's feed. */
+	for (const char *s = d + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			pb_buf_reset(&p);
+			pb_buf_append(&p, d, (size_t)(s - d));
+			if (mkdir(p.data, 0700) == -1 && errno != EEXIST) {
+				pb_warn("http.cache", "dir=%s error=%s action=disabled", pb_q(d),
+					pb_q(strerror(errno)));
+				h->cache_ok = -1;
+				pb_buf_free(&p);
+				return -1;
+			}
+			if (!*s)
+				break;
+		}
+	}
+	pb_buf_free(&p);
+	h->cache_ok = 1;
+	prune_cache(h);
+	return 0;
+}
+
+static void
+cache_path(const struct pb_http *h, const char *name, struct pb_buf *out)
+{
+	pb_buf_reset(out);
+	pb_buf_printf(out, "%s/%s", h->o.cache_dir, name);
+}
+
+/* Reads the entry for url; returns 0 when a valid one for exactly this URL exists. */
+static int
+cache_load(struct pb_http *h, const char *url, struct cache_entry *ce)
+{
+	char name[32];
+	struct pb_buf path = { 0 }, raw = { 0 };
+	char chunk[65536];
+	FILE *f = NULL;
+	size_t n;
+	int rc = -1;
+	const char *p, *end, *body;
+	int url_ok = 0;
+
+	memset(ce, 0, sizeof *ce);
+	if (!h->o.cache_dir)
+		return -1;
+	pb_http_cache_name(url, name, sizeof name);
+	cache_path(h, name, &path);
+	f = fopen(path.data, "rb");
+	if (!f)
+		goto out;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		pb_buf_append(&raw, chunk, n);
+	if (ferror(f) || !raw.len)
+		goto out;
+	p = raw.data;
+	end = raw.data + raw.len;
+	body = NULL;
+	/* Header lines "key value" up to an empty line, then the body verbatim. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll;
+
+		if (!nl)
+			goto out;
+		ll = (size_t)(nl - p);
+		if (ll == 0) {
+			body = nl + 1;
+			break;
+		}
+		if (p == raw.data) {
+			if (ll != strlen(CACHE_MAGIC) || memcmp(p, CACHE_MAGIC, ll) != 0)
+				goto out;
+		} else if (ll > 4 && memcmp(p, "url ", 4) == 0) {
+			url_ok = ll - 4 == strlen(url) && memcmp(p + 4, url, ll - 4) == 0;
+		} else if (ll > 5 && memcmp(p, "etag ", 5) == 0 && ll - 5 < sizeof ce->etag) {
+			memcpy(ce->etag, p + 5, ll - 5);
+		} else if (ll > 14 && memcmp(p, "last-modified ", 14) == 0 &&
+			   ll - 14 < sizeof ce->last_modified) {
+			memcpy(ce->last_modified, p + 14, ll - 14);
+		} else if (ll > 13 && memcmp(p, "content-type ", 13) == 0 &&
+			   ll - 13 < sizeof ce->content_type) {
+			memcpy(ce->content_type, p + 13, ll - 13);
+		}
+		p = nl + 1;
+	}
+	if (!body || !url_ok || (!ce->etag[0] && !ce->last_modified[0]))
+		goto out;
+	pb_buf_append(&ce->body, body, (size_t)(end - body));
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (rc != 0)
+		pb_buf_free(&ce->body);
+	pb_buf_free(&raw);
+	pb_buf_free(&path);
+	return rc;
+}
+
+/* Writes the entry through a temporary file and rename, so a reader never sees half of one. */
+static void
+cache_store(struct pb_http *h, const char *url, const struct hdrs *hd, const struct pb_buf *body)
+{
+	char name[32];
+	struct pb_buf path = { 0 }, tmp = { 0 }, head = { 0 };
+	FILE *f = NULL;
+	int fd = -1, ok = 0;
+
+	if (!h->o.cache_dir || (!hd->etag[0] && !hd->last_modified[0]) || ensure_cache_dir(h))
+		return;
+	if (strchr(url, '\n'))
+		return;
+	pb_http_cache_name(url, name, sizeof name);
+	cache_path(h, name, &path);
+	pb_buf_printf(&tmp, "%s.tmp.%ld", path.data, (long)getpid());
+	pb_buf_printf(&head, "%s\nurl %s\n", CACHE_MAGIC, url);
+	if (hd->etag[0])
+		pb_buf_printf(&head, "etag %s\n", hd->etag);
+	if (hd->last_modified[0])
+		pb_buf_printf(&head, "last-modified %s\n", hd->last_modified);
+	if (hd->content_type[0])
+		pb_buf_printf(&head, "content-type %s\n", hd->content_type);
+	pb_buf_putc(&head, '\n');
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "wb")))
+		goto out;
+	fd = -1;
+	if (fwrite(head.data, 1, head.len, f) != head.len ||
+	    (body->len && fwrite(body->data, 1, body->len, f) != body->len))
+		goto out;
+	if (fflush(f) != 0 || ferror(f))
+		goto out;
+	ok = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (ok && rename(tmp.data, path.data) != 0)
+		ok = 0;
+	if (!ok) {
+		pb_warn("http.cache", "file=%s error=%s", pb_q(path.data), pb_q(strerror(errno)));
+		unlink(tmp.data);
+	}
+	pb_buf_free(&head);
+	pb_buf_free(&tmp);
+	pb_buf_free(&path);
+}
+
+static struct host_slot *
+host_slot(struct pb_http *h, const char *host)
+{
+	for (size_t i = 0; i < h->n_hosts; i++)
+		if (strcmp(h->hosts[i].host, host) == 0)
+			return &h->hosts[i];
+	h->hosts = pb_xreallocarray(h->hosts, h->n_hosts + 1, sizeof *h->hosts);
+	h->hosts[h->n_hosts].host = pb_xstrdup(host);
+	h->hosts[h->n_hosts].last_ms = 0;
+	return &h->hosts[h->n_hosts++];
+}
+
+/* The spacing also holds across processes (a run right after another): the end of the last
+ * request to each host is kept in the cache directory as wall-clock milliseconds. */
+static void
+stamp_name(const char *host, char *out, size_t n)
+{
+	char tmp[32];
+
+	pb_http_cache_name(host, tmp, sizeof tmp);
+	snprintf(out, n, "%.16s.last", tmp);
+}
+
+static int64_t
+stamp_read(struct pb_http *h, const char *host)
+{
+	char name[32], buf[32];
+	struct pb_buf path = { 0 };
+	FILE *f;
+	long long v = 0;
+
+	if (!h->o.cache_dir || !h->o.min_interval_ms)
+		return 0;
+	stamp_name(host, name, sizeof name);
+	cache_path(h, name, &path);
+	f = fopen(path.data, "r");
+	if (f) {
+		if (fgets(buf, sizeof buf, f))
+			v = strtoll(buf, NULL, 10);
+		fclose(f);
+	}
+	pb_buf_free(&path);
+	return v > 0 ? (int64_t)v : 0;
+}
+
+static void
+stamp_write(struct pb_http *h, const char *host)
+{
+	char name[32];
+	struct pb_buf path = { 0 }, tmp = { 0 };
+	FILE *f;
+	int ok;
+
+	if (!h->o.cache_dir || !h->o.min_interval_ms || ensure_cache_dir(h))
+		return;
+	stamp_name(host, name, sizeof name);
+	cache_path(h, name, &path);
+	pb_buf_printf(&tmp, "%s.tmp.%ld", path.data, (long)getpid());
+	f = fopen(tmp.data, "w");
+	if (f) {
+		ok = fprintf(f, "%lld\n", (long long)real_ms()) > 0;
+		ok = (fclose(f) == 0) && ok;
+		if (!ok || rename(tmp.data, path.data) != 0)
+			unlink(tmp.data);
+	}
+	pb_buf_free(&tmp);
+	pb_buf_free(&path);
+}
+
+/* Waits until the host's spacing has passed and at least extra_ms from now. Returns -1 when
+ * stopped meanwhile. */
+static int
+wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
+{
+	int64_t now = mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
+
+	if (h->o.min_interval_ms > 0) {
+		if (hs->last_ms == 0) {
+			int64_t last_real = stamp_read(h, hs->host), since;
+
+			since = last_real ? real_ms() - last_real : h->o.min_interval_ms;
+			if (since >= 0 && since < h->o.min_interval_ms)
+				hs->last_ms = now - since;
+		}
+		if (hs->last_ms && hs->last_ms + h->o.min_interval_ms > until)
+			until = hs->last_ms + h->o.min_interval_ms;
+	}
+	if (until > now) {
+		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
+		return sleep_ms(h, until - now);
+	}
+	return stopped(h) ? -1 : 0;
+}
+
+static int
+curl_retryable(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+status_retryable(long st)
+{
+	return st == 429 || (st >= 500 && st <= 599 && st != 501 && st != 505);
+}
+
+static int64_t
+backoff_ms(struct pb_http *h, int retry)
+{
+	int64_t d = h->o.backoff_base_ms;
+
+	for (int i = 1; i < retry && d < h->o.backoff_max_ms; i++)
+		d *= 2;
+	if (d > h->o.backoff_max_ms)
+		d = h->o.backoff_max_ms;
+	/* Jitter in [d/2, d] so that clients that failed together do not retry together. */
+	return d / 2 + (int64_t)(rng_next(&h->rng) % (uint64_t)(d / 2 + 1));
+}
+
+struct req {
+	const char *method;          /* "GET" or "POST" */
+	const char *content_type;
+	const char *body;
+	size_t len;
+	const char *const *headers;
+	int max_retries;
+	long timeout_s;
+};
+
+static int
+request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http_response *resp,
+	char *err_out, size_t err_outlen)
+{
+	char err[768];
+	const size_t errlen = sizeof err;
+	struct cache_entry ce;
+	int have_cache = 0, rc = -1, retries;
+	char host[300], errbuf[CURL_ERROR_SIZE];
+	struct host_slot *hs;
+	struct pb_buf logurl = { 0 };
+	int64_t t0 = mono_ms(), extra = 0;
+	int is_get = strcmp(rq->method, "GET") == 0;
+
+	memset(resp, 0, sizeof *resp);
+	resp->retry_after_s = -1;
+	err[0] = '\0';
+	memset(&ce, 0, sizeof ce);
+	if (is_get && cache_load(h, url, &ce) == 0)
+		have_cache = 1;
+	url_host(url, host, sizeof host);
+	hs = host_slot(h, host);
+	url_for_log(url, &logurl);
+	retries = rq->max_retries >= 0 ? rq->max_retries : h->o.max_retries;
+
+	for (int attempt = 1;; attempt++) {
+		struct curl_slist *hl = NULL;
+		struct hdrs hd;
+		struct sink sink;
+		CURLcode cc;
+		long st = 0, wait_s;
+		int retry = 0;
+
+		if (wait_turn(h, hs, extra) != 0) {
+			snprintf(err, errlen, "%s: stopped before %s", url,
+				 attempt == 1 ? "the request" : "retrying");
+			break;
+		}
+		extra = 0;
+		pb_buf_reset(&resp->body);
+		memset(&hd, 0, sizeof hd);
+		sink.body = &resp->body;
+		sink.too_big = 0;
+		errbuf[0] = '\0';
+
+		curl_easy_reset(h->easy);
+		pb_http_setup_easy(h->easy, &h->o);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+		curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+		curl_easy_setopt(h->easy, CURLOPT_URL, url);
+		curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, errbuf);
+		curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, &hd);
+		curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
+		if (rq->timeout_s > 0)
+			curl_easy_setopt(h->easy, CURLOPT_TIMEOUT, rq->timeout_s);
+		if (have_cache) {
+			struct pb_buf line = { 0 };
+
+			if (ce.etag[0]) {
+				pb_buf_printf(&line, "If-None-Match: %s", ce.etag);
+				hl = curl_slist_append(hl, line.data);
+			}
+			if (ce.last_modified[0]) {
+				pb_buf_reset(&line);
+				pb_buf_printf(&line, "If-Modified-Since: %s", ce.last_modified);
+				hl = curl_slist_append(hl, line.data);
+			}
+			pb_buf_free(&line);
+		}
+		if (!is_get) {
+			struct pb_buf line = { 0 };
+
+			pb_buf_printf(&line, "Content-Type: %s",
+				      rq->content_type ? rq->content_type : "application/json");
+			hl = curl_slist_append(hl, line.data);
+			/* No "Expect: 100-continue" round trip for small API bodies. */
+			hl = curl_slist_append(hl, "Expect:");
+			pb_buf_free(&line);
+			for (const char *const *x = rq->headers; x && *x; x++)
+				hl = curl_slist_append(hl, *x);
+			curl_easy_setopt(h->easy, CURLOPT_POST, 1L);
+			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
+		} else {
+			for (const char *const *x = rq->headers; x && *x; x++)
+				hl = curl_slist_append(hl, *x);
+		}
+		if (hl)
+			curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, hl);
+
+		cc = curl_easy_perform(h->easy);
+		hs->last_ms = mono_ms();
+		stamp_write(h, host);
+		curl_slist_free_all(hl);
+		resp->attempts = attempt;
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &st);
+		resp->status = st;
+		snprintf(resp->content_type, sizeof resp->content_type, "%s", hd.content_type);
+		wait_s = hd.retry_after[0] ? pb_http_parse_retry_after(hd.retry_after,
+								       (long)time(NULL)) : -1;
+		resp->retry_after_s = wait_s;
+
+		if (cc != CURLE_OK) {
+			if (sink.too_big)
+				snprintf(err, errlen, "%s: answer larger than %u bytes", url, MAX_BODY);
+			else
+				snprintf(err, errlen, "%s: %s", url,
+					 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			retry = !sink.too_big && curl_retryable(cc);
+		} else if (st == 304 && have_cache) {
+			pb_buf_free(&resp->body);
+			resp->body = ce.body;
+			memset(&ce.body, 0, sizeof ce.body);
+			resp->status = 200;
+			resp->from_cache = 1;
+			if (!resp->content_type[0])
+				snprintf(resp->content_type, sizeof resp->content_type, "%s",
+					 ce.content_type);
+			rc = 0;
+		} else if (st == 304) {
+			snprintf(err, errlen, "%s: HTTP 304 without a cached copy", url);
+		} else if (status_retryable(st)) {
+			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+			retry = 1;
+		} else if (st >= 400) {
+			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+		} else {
+			if (is_get && st == 200)
+				cache_store(h, url, &hd, &resp->body);
+			rc = 0;
+		}
+
+		if (rc == 0 || !retry || attempt > retries) {
+			if (rc != 0 && retry)
+				pb_warn("http.giveup", "url=%s attempts=%d error=%s", pb_q(logurl.data),
+					attempt, pb_q(err));
+			break;
+		}
+		extra = backoff_ms(h, attempt);
+		if (wait_s >= 0) {
+			int64_t cap = h->o.backoff_max_ms / 1000;
+
+			if (cap < 1)
+				cap = 1;
+			if (wait_s > cap || wait_s > RETRY_AFTER_HARD_CAP_S) {
+				/* Waiting that long inside one fetch would stall the whole run: give
+				 * up now and let the caller's schedule come back later. */
+				snprintf(err, errlen, "%s: HTTP %ld, server asks to retry after %ld s",
+					 url, st, wait_s);
+				pb_warn("http.giveup", "url=%s status=%ld retry_after=%ld cap=%lld",
+					pb_q(logurl.data), st, wait_s, (long long)cap);
+				break;
+			}
+			if (wait_s * 1000 > extra)
+				extra = wait_s * 1000;
+		}
+		pb_warn("http.retry", "url=%s status=%ld error=%s attempt=%d wait_ms=%lld",
+			pb_q(logurl.data), st, pb_q(cc != CURLE_OK ? err : ""), attempt,
+			(long long)extra);
+	}
+
+	pb_info(is_get ? "http.get" : "http.post",
+		"url=%s status=%ld bytes=%zu ms=%lld attempts=%d cached=%d", pb_q(logurl.data),
+		resp->status, resp->body.len, (long long)(mono_ms() - t0), resp->attempts,
+		resp->from_cache);
+	if (err_out && err_outlen)
+		snprintf(err_out, err_outlen, "%s", rc == 0 ? "" : err);
+	pb_buf_free(&ce.body);
+	pb_buf_free(&logurl);
+	return rc;
+}
+
+int
+pb_http_get(struct pb_http *h, const char *url, struct pb_http_response *resp, char *err,
+	    size_t errlen)
+{
+	struct req rq = { "GET", NULL, NULL, 0, NULL, -1, 0 };
+
+	return request(h, url, &rq, resp, err, errlen);
+}
+
+int
+pb_http_post(struct pb_http *h, const char *url, const char *content_type, const char *body,
+	     size_t len, const char *const *headers, int max_retries, long timeout_s,
+	     struct pb_http_response *resp, char *err, size_t errlen)
+{
+	struct req rq = { "POST", content_type, body, len, headers, max_retries, timeout_s };
+
+	return request(h, url, &rq, resp, err, errlen);
+}
