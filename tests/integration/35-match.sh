@@ -1,11 +1,17 @@
 #!/bin/sh
 # paperboy match: who gets what from a saved feed, and why; --subscriber; rule errors name the
-# subscriber, topic and column with a caret (exit 78); a bad feed exits 65; usage errors 64.
+# subscriber, topic and column with a caret (exit 78); a bad feed exits 65; usage errors 64;
+# without --feed, today's feed from a local stand-in for rss.arxiv.org (tests/lib/arxiv_server.py).
 set -u
-: "${PAPERBOY:?}"
-: "${PB_FIXTURES:?}"
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 tmp=$(mktemp -d /tmp/pb-match.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+SRV=
+cleanup() {
+  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 feed="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
 
@@ -84,4 +90,32 @@ printf 'arxiv = { categories = ["cs.CV"]; };\nbogus = 1;\n' >"$tmp/cfg.conf"
 "$PAPERBOY" -c "$tmp/cfg.conf" match --feed "$feed" >/dev/null 2>&1
 rc=$?
 [ $rc -eq 78 ] || fail "config error: exit $rc, want 78"
+
+# 6. No --feed: today's announcement from the local server (the 1504-item feed as the RSS).
+/usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/port" --log "$tmp/requests.log" \
+  --fixtures "$PB_FIXTURES" --rss rss2-all-archives-2024-11-28-1504items.xml \
+  --fail '/rss/cs.RO|404|100' 2>"$tmp/server.err" &
+SRV=$!
+i=0
+while [ ! -s "$tmp/port" ]; do
+  i=$((i + 1))
+  [ $i -gt 300 ] && { cat "$tmp/server.err" >&2; fail "server did not start within 30 s"; }
+  kill -0 "$SRV" 2>/dev/null || { cat "$tmp/server.err" >&2; fail "server exited"; }
+  sleep 0.1
+done
+port=$(cat "$tmp/port")
+sed "s|^arxiv = .*|arxiv = { categories = [\"cs.CV\"]; rss_url = \"http://127.0.0.1:$port/rss\"; api_url = \"http://127.0.0.1:$port/api/query\"; fill_metadata = false; request_interval_ms = 0; max_retries = 0; };\nstate_dir = \"$tmp/state\";\nuser_agent = \"paperboy-test/1.0 (+mailto:test@example.org)\";|" \
+  "$tmp/ok.conf" >"$tmp/net.conf"
+"$PAPERBOY" -c "$tmp/net.conf" match --subscriber bob >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$tmp/err" >&2; fail "match from the server: exit $rc, want 0"; }
+grep -q '^bob: 17 of 17 matching papers (max 1000)$' "$tmp/out" ||
+	fail "match from the server: $(head -3 "$tmp/out")"
+grep -q '"path": *"/rss/cs.CV"' "$tmp/requests.log" || fail "no request for /rss/cs.CV: $(cat "$tmp/requests.log")"
+# A category whose feed answers 404: unavailable (69), nothing printed.
+sed 's|categories = \["cs.CV"\]|categories = ["cs.RO"]|' "$tmp/net.conf" >"$tmp/net404.conf"
+"$PAPERBOY" -c "$tmp/net404.conf" match >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 69 ] || fail "404 feed: exit $rc, want 69 ($(cat "$tmp/err"))"
+[ -s "$tmp/out" ] && fail "404 feed: output printed"
 exit 0
