@@ -12,6 +12,7 @@ enum pb_feed_kind {
 	PB_FEED_RSS2,           /* rss.arxiv.org/rss/... */
 	PB_FEED_ATOM,           /* rss.arxiv.org/atom/... */
 	PB_FEED_RSS1,           /* legacy export.arxiv.org/rss RDF */
+	PB_FEED_OAI,            /* export.arxiv.org/oai2 ListRecords/GetRecord, arXiv or arXivRaw */
 };
 
 enum pb_parse_status {
@@ -32,10 +33,27 @@ struct pb_parse_result {
 
 /* Parses one response body and appends its papers to *out (merging duplicates by id).
  * source names the input in messages (a file name or a URL). Never aborts on bad input.
+ * Nothing is added to *out unless the whole document was read (status OK).
+ * OAI-PMH: the resumptionToken's completeListSize and cursor go to total_results and
+ * start_index; error noRecordsMatch is EMPTY, other OAI errors ARXIV_ERROR.
  * Returns the status (also stored in res->status). */
 enum pb_parse_status pb_parse_feed(const char *data, size_t len, const char *source,
 				   struct pb_paperset *out, struct pb_parse_result *res);
 
+/* Incremental parsing, for a body that arrives in pieces (an HTTP transfer, a large file):
+ * memory holds the records and a small window of the document, not the whole body.
+ * pb_parser_new copies source; it never returns NULL. */
+struct pb_parser;
+struct pb_parser *pb_parser_new(const char *source);
+/* Hands over the next piece. Returns 0, or -1 once the body is known to be bad (later
+ * pieces are ignored; pb_parser_finish gives the reason). */
+int pb_parser_feed(struct pb_parser *p, const char *data, size_t len);
+/* Ends the document and, as pb_parse_feed does, fills *res and appends to *out. */
+enum pb_parse_status pb_parser_finish(struct pb_parser *p, struct pb_paperset *out,
+				      struct pb_parse_result *res);
+void pb_parser_free(struct pb_parser *p);               /* accepts NULL */
+
+/* "api-atom", "rss2", "atom", "rss1", "oai-pmh", "unknown". */
 const char *pb_feed_kind_name(enum pb_feed_kind k);
 
 #endif

@@ -1,25 +1,106 @@
-/* Internal to the feed parser (src/parse/): text helpers shared by its files. */
+/* Internal to the feed parser (src/parse/): the parser state shared by its files. */
 #ifndef PAPERBOY_PARSE_INT_H
 #define PAPERBOY_PARSE_INT_H
 
 #include <stddef.h>
 
-#include "paperboy/paper.h"
+#include <libxml/parser.h>
 
+#include "paperboy/buf.h"
+#include "paperboy/paper.h"
+#include "paperboy/parse.h"
+
+/* Per-record limits: beyond them a record is not a paper but garbage or an attack. */
+#define PB_MAX_TITLE 4096
+#define PB_MAX_ABSTRACT 65536
+#define PB_MAX_AUTHORS 5000
+#define PB_MAX_SMALL 16384      /* comment, journal ref, author name, affiliation */
+#define PB_MAX_TINY 1024        /* ids, dates, DOIs, categories */
+#define PB_MAX_CREATOR (PB_MAX_AUTHORS * 256)
+#define PB_MAX_CATEGORIES 500
+
+enum pb_field {
+	F_NONE = 0,
+	/* item */
+	F_ID, F_GUID, F_LINK, F_TITLE, F_ABSTRACT, F_PUBLISHED, F_UPDATED, F_CATEGORY, F_CATS,
+	F_ANNOUNCE, F_CREATOR, F_AUTHOR_NAME, F_AFFIL, F_KEYNAME, F_FORENAMES, F_SUFFIX,
+	F_VDATE, F_COMMENT, F_JREF, F_DOI,
+	/* feed */
+	F_FEED_TITLE, F_FEED_DESC, F_FEED_DATE, F_FEED_ID, F_TOTAL, F_START, F_OAI_ERROR,
+	F_COUNT
+};
+
+struct pb_item {
+	struct pb_paper p;      /* filled as fields end */
+	char *desc;             /* description/summary/abstract as written (normalised) */
+	char *primary;          /* arxiv:primary_category, or the legacy title's [cat] */
+	char *keyname, *forenames, *suffix;     /* OAI arXiv format, the open <author> */
+	int id_rank;            /* where p.id came from: 3 guid/OAI id, 2 Atom id, 1 link */
+	int error_entry;        /* the API's error entry (id .../api/errors#...) */
+	int oai_version;        /* highest <version version='vN'> seen (arXivRaw) */
+	int deleted;            /* OAI header status="deleted" */
+	const char *too_long;   /* the first field over its limit, or NULL */
+};
+
+struct pb_parser {
+	xmlParserCtxtPtr xp;
+	char *source;
+	enum pb_feed_kind kind;
+	int depth;
+	int root_seen;
+	int item_depth;         /* depth of the open item/entry/record, 0 outside */
+	int author_depth;       /* depth of the open <author>, 0 outside */
+	enum pb_field field;
+	int field_depth;
+	int overflow;           /* current field exceeded its raw cap */
+	struct pb_buf text;
+	struct pb_item it;
+
+	struct pb_buf head;     /* first bytes, held back until the body can be sniffed */
+	int started;            /* head handed to libxml2 */
+
+	char *feed_title, *feed_desc, *feed_id, *feed_date_raw;
+	char announce_day[11];
+	long total, start;
+	char *arxiv_error;      /* arXiv's own error message (API entry, OAI error) */
+	int oai_no_records;     /* OAI error noRecordsMatch: an empty answer, not an error */
+
+	struct pb_paper *pend;  /* parsed records, handed to the set only if the feed is sound */
+	size_t n_pend, cap_pend;
+	size_t n_items, n_skipped;
+	int xml_error;
+	int finishing;          /* the end of input was signalled to libxml2 */
+	char bad[400];
+};
+
+/* sax.c */
+void pb_parse_sax_init(xmlSAXHandler *sax);
+void pb_parse_set_bad(struct pb_parser *c, const char *what, const char *detail, long line);
+
+/* record.c */
+void pb_item_reset(struct pb_item *it);
+void pb_item_add_category(struct pb_item *it, char *cat);   /* takes cat */
+void pb_item_finish(struct pb_parser *c);                   /* at the item's end tag */
+/* Legacy RSS 1.0 text is escaped HTML: tags dropped, basic entities decoded, whitespace
+ * normalised. Caller frees; NULL when nothing is left. */
+char *pb_strip_html(const char *s);
+
+/* text.c */
 /* Copy of s[0..n) with whitespace runs collapsed to one space and trimmed; NULL when nothing
  * but whitespace is left. Caller frees. */
 char *pb_norm_ws(const char *s, size_t n);
-
-/* "2024-11-28T00:00:00-05:00" / "...T04:00:11.6005+00:00" / "...Z" into
- * "YYYY-MM-DDTHH:MM:SSZ" (UTC). local_day (optional) receives the date as written.
- * NULL when s is not such a date. Caller frees. */
-char *pb_date_iso_utc(const char *s, char local_day[11]);
-/* The same for RFC 822 dates: "Thu, 28 Nov 2024 00:00:00 -0500". */
-char *pb_date_rfc822_utc(const char *s, char local_day[11]);
-
+/* Normalises s[0..n) in place, NUL-terminates it and returns the new length. */
+size_t pb_norm_ws_inplace(char *s, size_t n);
+/* The same, also giving the result's length (0 for NULL). */
+char *pb_norm_ws_len(const char *s, size_t n, size_t *out_len);
+/* ISO 8601 ("2024-11-28", "2024-11-28T00:00:00-05:00", "...T04:00:11.6005+00:00", "...Z")
+ * or RFC 822 ("Thu, 28 Nov 2024 00:00:00 -0500", "... GMT") into "YYYY-MM-DDTHH:MM:SSZ" (UTC).
+ * local_day (optional) receives the date as written. NULL when s is neither. Caller frees. */
+char *pb_date_utc(const char *s, char local_day[11]);
 /* Splits "First Last (Affil, Affil), Second Author" into p->authors (appended). "et al."
- * segments are dropped. Returns -1 when more than max_authors would result. */
-int pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors);
+ * segments are dropped; with and_sep, " and " also separates. Returns -1 when more than
+ * max_authors would result. */
+int pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep);
 void pb_author_free(struct pb_author *a);
 
 #endif
