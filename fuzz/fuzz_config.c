@@ -1,4 +1,4 @@
-/* Fuzzes the config loader and its validation: bytes are written to a file in a private
+/* Fuzzes the config loader and its validation, as paperboy check runs them: bytes are written to a file in a private
  * temporary directory and loaded as a config. Inputs that @include other files are skipped, as
  * an include may name any file on the system (a device that never ends, for instance). */
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paperboy/config.h"
+#include "paperboy/match.h"
 
 static char dir[64], path[128];
 
@@ -21,6 +22,17 @@ cleanup(void)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 (Debian) leaks the text of a string token that a syntax error discards
+ * (hyperrealm/libconfig#142, fixed in 1.7 by a bison %destructor). That block is allocated by
+ * its scanner (strbuf_append, or calloc in yylex for ""); nothing of ours is allocated there,
+ * so only those two are ignored. */
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:strbuf_append\nleak:libconfig_yylex\n";
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -30,8 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[1024];
 	FILE *f;
 
-	if (memmem(data, size, "include", 7))
-		return 0;
+	for (size_t i = 0; i + 7 <= size; i++)
+		if (memcmp(data + i, "include", 7) == 0)
+			return 0;
 	if (!dir[0]) {
 		snprintf(dir, sizeof dir, "/tmp/pb-fuzz-config-XXXXXX");
 		if (!mkdtemp(dir))
@@ -48,6 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	cfg = pb_config_load(path, &err);
 	if (cfg) {
+		/* What check does next: compile every topic. */
+		pb_matcher_free(pb_matcher_new(cfg, msg, sizeof msg));
 		(void)pb_config_subscriber(cfg, "alice");
 		pb_config_free(cfg);
 	} else {

@@ -12,7 +12,22 @@ struct pb_hit {
 	size_t paper;                /* index into the paperset */
 	double score;                /* higher is better */
 	size_t topic;                /* index into the subscriber's topics (the best one) */
+	unsigned flags;              /* PB_HIT_* bits: how the paper was selected */
 };
+
+/* Scores: each positive term of the topic (one not under NOT or right of ANDNOT) that hits
+ * adds its field's weight: ti 3, au 2, abs 1, co 0.5, cat 0.5 (an all: term counts its best
+ * field); a followed author adds 10. The best topic is the one with the highest score (the
+ * first on ties). A paper hit only by a subscriber-level followed author has topic 0 and
+ * flags without PB_HIT_TOPIC. */
+#define PB_HIT_TOPIC   1u            /* the topic's query matched */
+#define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
+#define PB_SCORE_TI     3.0
+#define PB_SCORE_AU     2.0
+#define PB_SCORE_ABS    1.0
+#define PB_SCORE_CO     0.5
+#define PB_SCORE_CAT    0.5
+#define PB_SCORE_FOLLOW 10.0
 
 /* One subscriber's ranked selection: hits sorted by score desc, ties by id asc, capped at
  * max_papers; a paper appears once. */
@@ -36,6 +51,11 @@ void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
 int pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers,
 		 struct pb_selection **out, char *err, size_t errlen);
 void pb_selections_free(struct pb_selection *sel, size_t n);   /* accepts NULL */
+
+/* The same selections computed the straightforward way: every topic evaluated on every paper
+ * by scanning its folded words (rules.h). Much slower; for tests and the benchmark. */
+int pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
+			   struct pb_selection **out, char *err, size_t errlen);
 
 /* Appends to b why paper p hits (or not) for subscriber index s: the topic and the terms
  * that matched, e.g. "topic=3D ti:\"gaussian splatting\" abs:nerf score=7". */

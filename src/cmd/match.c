@@ -1,15 +1,142 @@
-/* paperboy match: placeholder until the stage it drives is in place. */
+/* paperboy match: who gets what from a feed, and why. Reads no state and sends nothing. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/match.h"
+#include "paperboy/paper.h"
+#include "paperboy/parse.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: paperboy [-c FILE] match [--feed FILE] [--subscriber NAME]\n");
+}
+
+/* Reads and parses a saved feed. Returns 0, or a sysexits code after printing why. */
+static int
+load_feed(const char *path, struct pb_paperset *ps)
+{
+	struct pb_parse_result res;
+	char err[512];
+	char *data = NULL;
+	size_t len = 0;
+
+	if (pb_read_file(path, &data, &len, err, sizeof err) < 0) {
+		fprintf(stderr, "paperboy: %s\n", err);
+		return EX_NOINPUT;
+	}
+	memset(&res, 0, sizeof res);
+	switch (pb_parse_feed(data, len, path, ps, &res)) {
+	case PB_PARSE_OK:
+	case PB_PARSE_EMPTY:
+		free(data);
+		return 0;
+	case PB_PARSE_ARXIV_ERROR:
+		fprintf(stderr, "paperboy: %s: arXiv error: %s\n", path, res.message);
+		break;
+	default:
+		fprintf(stderr, "paperboy: %s: %s\n", path, res.message[0] ? res.message : "not a feed");
+	}
+	free(data);
+	return EX_DATAERR;
+}
+
+static void
+print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
+		const struct pb_paperset *ps, struct pb_buf *out)
+{
+	const struct pb_subscriber *sub = sel->sub;
+
+	pb_buf_printf(out, "%s: %zu of %zu matching papers", sub->name, sel->n_hits,
+		      sel->n_matched);
+	if (sub->max_papers > 0)
+		pb_buf_printf(out, " (max %d)", sub->max_papers);
+	pb_buf_putc(out, '\n');
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		const struct pb_paper *p = &ps->v[sel->hits[i].paper];
+
+		pb_buf_printf(out, "  %2zu. %s score=%g topic=%s\n", i + 1, p->id ? p->id : "?",
+			      sel->hits[i].score,
+			      sub->n_topics ? sub->topics[sel->hits[i].topic].name : "-");
+		pb_buf_printf(out, "      %s\n", p->title ? p->title : "(no title)");
+		pb_buf_puts(out, "      why: ");
+		pb_match_explain(m, s, p, out);
+		pb_buf_putc(out, '\n');
+	}
+}
 
 int
 pb_cmd_match(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: match is not available in this build\n");
-	return EX_UNAVAILABLE;
+	const char *feed = NULL, *only = NULL;
+	struct pb_config *cfg = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_selection *sel = NULL;
+	struct pb_paperset ps;
+	struct pb_buf out = { 0 };
+	char err[4096];
+	int rc = EX_SOFTWARE, found = 0;
+
+	pb_paperset_init(&ps);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
+			feed = argv[++i];
+		} else if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
+			only = argv[++i];
+		} else {
+			usage();
+			return EX_USAGE;
+		}
+	}
+	if (!feed) {
+		fprintf(stderr, "paperboy: match: --feed FILE is required (this build does not "
+			"fetch)\n");
+		return EX_USAGE;
+	}
+	if (!(cfg = pb_cli_load_config(config_path)))
+		return EX_CONFIG;
+	if (only && !pb_config_subscriber(cfg, only)) {
+		fprintf(stderr, "paperboy: match: no subscriber named %s\n", only);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
+		fprintf(stderr, "paperboy: %s\n", err);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if ((rc = load_feed(feed, &ps)) != 0)
+		goto out;
+	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
+		fprintf(stderr, "paperboy: match: %s\n", err);
+		rc = EX_SOFTWARE;
+		goto out;
+	}
+	if (ps.n == 0)
+		pb_buf_puts(&out, "no announcement in this feed\n");
+	for (size_t s = 0; s < cfg->n_subscribers; s++) {
+		if (only && strcmp(cfg->subscribers[s].name, only) != 0)
+			continue;
+		if (found++)
+			pb_buf_putc(&out, '\n');
+		print_selection(m, s, &sel[s], &ps, &out);
+	}
+	rc = 0;
+	if (fwrite(out.data ? out.data : "", 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		fprintf(stderr, "paperboy: match: write error: %s\n", strerror(errno));
+		rc = EX_IOERR;
+	}
+out:
+	pb_buf_free(&out);
+	if (cfg)
+		pb_selections_free(sel, cfg->n_subscribers);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+	return rc;
 }

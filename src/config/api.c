@@ -178,11 +178,7 @@ pb_config_load(const char *path, struct pb_config_error *err)
 		goto out;
 	ok = true;
 out:
-	for (size_t i = 0; i < L.n_secrets; i++)
-		free(L.secrets[i].source);
-	free(L.secrets);
-	free(L.root_seen);
-	free(L.confdir);
+	pb_cfg_load_cleanup(&L);
 	config_destroy(&lc);
 	if (!ok) {
 		pb_config_free(cfg);

@@ -75,7 +75,15 @@ struct pb_load {
 	bool *root_seen;         /* indexed like pb_ckeys; kept for the cross checks */
 	struct pb_pending_secret *secrets;
 	size_t n_secrets;
+	/* The last source file re-read for an integer literal, split into lines. */
+	char *src_name;
+	char *src_text;
+	size_t *src_lines;       /* offset of each line's start */
+	size_t n_src_lines;
 };
+
+/* Releases the loader's working state (not the config). */
+void pb_cfg_load_cleanup(struct pb_load *L);
 
 /* Fills L->err with the setting's file and line (s may be NULL: the config file, line 0). */
 int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,

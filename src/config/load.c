@@ -1,4 +1,5 @@
 /* Loading: libconfig parses, the key table drives type checks, bounds, defaults and storage. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ pb_cfg_path_join(const char *dir, const char *p)
 
 	if (p[0] == '/' || !dir || strcmp(dir, ".") == 0)
 		return pb_xstrdup(p);
-	pb_buf_printf(&b, "%s/%s", dir, p);
+	pb_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
 	return pb_buf_detach(&b);
 }
 
@@ -155,20 +156,21 @@ suggest(enum pb_kscope scope, const char *rel, char *buf, size_t n)
 static int
 find_key(enum pb_kscope scope, const char *rel, int *variant)
 {
-	char sp[2][96];
-
 	for (size_t i = 0; i < pb_n_ckeys; i++) {
 		const struct pb_ckey *k = &pb_ckeys[i];
-		int ns;
+		size_t l = strlen(k->path);
 
-		if (k->scope != scope)
+		if (k->scope != scope || strncmp(rel, k->path, l) != 0)
 			continue;
-		ns = key_spellings(k, sp);
-		for (int v = 0; v < ns; v++)
-			if (strcmp(rel, sp[v]) == 0) {
-				*variant = k->type == KT_SECRET ? v + 1 : 0;
-				return (int)i;
-			}
+		if (k->type != KT_SECRET && rel[l] == '\0') {
+			*variant = 0;
+			return (int)i;
+		}
+		if (k->type == KT_SECRET && (strcmp(rel + l, "_env") == 0 ||
+					     strcmp(rel + l, "_file") == 0)) {
+			*variant = rel[l + 1] == 'e' ? 1 : 2;
+			return (int)i;
+		}
 	}
 	return -1;
 }
@@ -182,59 +184,110 @@ pb_cfg_key_index(enum pb_kscope scope, const char *path)
 	return -1;
 }
 
-/* Reads line `line` (1-based) of file into buf; returns 0 or -1. */
-static int
-read_line(const char *file, int line, char *buf, size_t n)
+void
+pb_cfg_load_cleanup(struct pb_load *L)
 {
-	FILE *f = fopen(file, "r");
-	int cur = 1, rc = -1;
+	for (size_t i = 0; i < L->n_secrets; i++)
+		free(L->secrets[i].source);
+	free(L->secrets);
+	free(L->root_seen);
+	free(L->confdir);
+	free(L->src_name);
+	free(L->src_text);
+	free(L->src_lines);
+}
 
-	if (!f)
-		return -1;
-	while (fgets(buf, (int)n, f)) {
-		size_t l = strlen(buf);
-		bool whole = l > 0 && buf[l - 1] == '\n';
+/* Returns line `line` (1-based) of file, up to its newline, from a one-file cache; NULL when
+ * the file cannot be read. Borrowed until the next call. */
+static const char *
+source_line(struct pb_load *L, const char *file, int line, size_t *len)
+{
+	if (!L->src_name || strcmp(L->src_name, file) != 0) {
+		struct pb_buf b = { 0 };
+		char chunk[8192];
+		size_t n;
+		FILE *f;
 
-		if (cur == line) {
-			rc = 0;
-			break;
+		free(L->src_name);
+		free(L->src_text);
+		free(L->src_lines);
+		L->src_name = L->src_text = NULL;
+		L->src_lines = NULL;
+		L->n_src_lines = 0;
+		if (!(f = fopen(file, "r")))
+			return NULL;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			pb_buf_append(&b, chunk, n);
+		fclose(f);
+		L->src_name = pb_xstrdup(file);
+		L->src_text = pb_buf_detach(&b);
+		for (size_t i = 0, start = 0;; i++) {
+			if (L->src_text[i] != '\n' && L->src_text[i] != '\0')
+				continue;
+			L->src_lines = pb_xreallocarray(L->src_lines, L->n_src_lines + 1,
+							sizeof *L->src_lines);
+			L->src_lines[L->n_src_lines++] = start;
+			if (L->src_text[i] == '\0')
+				break;
+			start = i + 1;
 		}
-		if (whole)
-			cur++;
 	}
-	fclose(f);
-	return rc;
+	if (line < 1 || (size_t)line > L->n_src_lines)
+		return NULL;
+	{
+		const char *p = L->src_text + L->src_lines[line - 1];
+
+		*len = strcspn(p, "\n");
+		return p;
+	}
 }
 
 /* libconfig 1.5 truncates an integer literal beyond 32 bits that lacks the L suffix without
- * a word; for keys where such values are plausible, re-read the literal from the source. */
+ * a word. Re-read the setting's line: when no "name = literal" on it has the value libconfig
+ * gave, the literal was truncated. */
 static int
-check_truncation(struct pb_load *L, config_setting_t *s, const char *keypath, long long v)
+check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s,
+		 const char *keypath, long long v)
 {
 	char file[256], text[1024], *p, *end;
-	const char *name = config_setting_name(s);
+	const char *name = config_setting_name(s), *src, *lit_at = NULL;
+	size_t len, nl;
 	int line;
-	long long lit;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT || !name)
 		return 0;
 	pb_cfg_source(L, s, file, sizeof file, &line);
-	if (read_line(file, line, text, sizeof text) < 0 || !(p = strstr(text, name)))
+	if (!(src = source_line(L, file, line, &len)))
 		return 0;
-	p += strlen(name);
-	p += strspn(p, " \t");
-	if (*p != '=' && *p != ':')
+	snprintf(text, sizeof text, "%.*s", (int)len, src);
+	nl = strlen(name);
+	for (p = text; (p = strstr(p, name)) != NULL; p += nl) {
+		char *q = p + nl;
+		long long lit;
+
+		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		q += strspn(q, " \t");
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		q += strspn(q, " \t");
+		errno = 0;
+		lit = strtoll(q, &end, 0);
+		if (end == q)
+			continue;
+		if (errno == 0 && lit == v)
+			return 0;
+		lit_at = q;
+	}
+	if (!lit_at)
 		return 0;
-	p++;
-	p += strspn(p, " \t");
-	errno = 0;
-	lit = strtoll(p, &end, 0);
-	if (end == p)
-		return 0;
-	if (errno == ERANGE || lit != v)
-		return pb_cfg_fail(L, s, keypath, "integer too large without the L suffix: "
-				   "add L (e.g. -1001234567890L) or write it as a string");
-	return 0;
+	if (k->type == KT_INT)
+		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%.0f to %.0f)",
+				   (int)strspn(lit_at, "-+0123456789abcdefxABCDEFX"), lit_at, k->min,
+				   k->max);
+	return pb_cfg_fail(L, s, keypath, "integer too large without the L suffix: add L%s",
+			   k->type == KT_CHAT ? " (e.g. -1001234567890L) or write it as a string" : "");
 }
 
 static int
@@ -403,23 +456,19 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		v = config_setting_get_string(s);
 		if (!*v && (k->flags & (KF_NONEMPTY | KF_REQUIRED)))
 			return pb_cfg_fail(L, s, keypath, "may not be empty");
-		if (*v && run_check(L, k, s, keypath, v) < 0)
-			return -1;
-		/* An empty optional string means "not set". */
-		*(char **)AT(base, k->off) = !*v ? NULL
-			: (k->flags & KF_CONFDIR) ? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
-		if ((k->flags & KF_CONFDIR) && k->check == pb_check_readable &&
-		    run_check(L, k, s, keypath, *(char **)AT(base, k->off)) < 0)
-			return -1;
-		return 0;
+		if (!*v)   /* an empty optional string means "not set" */
+			return 0;
+		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
+			? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+		return run_check(L, k, s, keypath, v);
 	}
 	case KT_INT:
-		if (get_integer(L, k, s, keypath, &iv) < 0)
+		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
 			return -1;
 		*(int *)AT(base, k->off) = (int)iv;
 		return 0;
 	case KT_LONG:
-		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, s, keypath, iv) < 0)
+		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
 			return -1;
 		*(long *)AT(base, k->off) = (long)iv;
 		return 0;
@@ -458,7 +507,7 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 
 		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
 			iv = config_setting_get_int64(s);
-			if (check_truncation(L, s, keypath, iv) < 0)
+			if (check_truncation(L, k, s, keypath, iv) < 0)
 				return -1;
 			snprintf(num, sizeof num, "%lld", iv);
 		} else if (t == CONFIG_TYPE_STRING) {

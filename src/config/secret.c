@@ -35,8 +35,10 @@ read_secret_file(struct pb_load *L, const struct pb_pending_secret *p, char **ou
 	int fd, rc = -1;
 
 	fd = open(p->source, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	/* The path is not echoed when it names nothing: it may be a secret written by mistake. */
 	if (fd < 0)
-		return fail_at(L, p, "cannot open secret file %s: %s", p->source, strerror(errno));
+		return fail_at(L, p, "cannot open the secret file named here: %s%s", strerror(errno),
+			       "");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		fail_at(L, p, "secret file %s is not a regular file%s", p->source, "");
 		goto out;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paperboy/config.h"
+#include "paperboy/log.h"
 #include "t.h"
 
 #define SECRET "s3cr3t-Value-7f9c2a"
@@ -55,6 +56,10 @@ static const struct tcase cases[] = {
 	  "main.conf", 2, "file.enabled", "expected true or false" },
 	{ "out of range", "arxiv = { categories = [\"cs.CV\"];\n page_size = 2001; };\n", { { 0 } },
 	  "main.conf", 2, "arxiv.page_size", "2001 is out of range (1 to 2000)" },
+	{ "integer truncated by libconfig", HEAD "retention_days =\t4294967386;\n", { { 0 } },
+	  "main.conf", 2, "retention_days", "4294967386 is out of range (1 to 36500)" },
+	{ "same key name in two groups on one line", "arxiv = { categories = \"cs.CV\"; timeout = 7; };"
+	  " summary = { timeout = 60; };\n", { { 0 } }, NULL, 0, NULL, NULL },
 	{ "out of range double", HEAD "summary = { temperature = 3.5; };\n", { { 0 } },
 	  "main.conf", 2, "summary.temperature", "out of range" },
 	{ "missing required key", "state_dir = \"x\";\n", { { 0 } },
@@ -63,6 +68,11 @@ static const struct tcase cases[] = {
 	  "main.conf", 1, "arxiv.categories", "may not be empty" },
 	{ "bad category", "arxiv = { categories = [\"cs.CV\", \"CS CV\"]; };\n", { { 0 } },
 	  "main.conf", 1, "arxiv.categories", "not an arXiv category" },
+	{ "duplicate category", "arxiv = {\n categories = [\"cs.CV\", \"cs.RO\", \"cs.CV\"]; };\n",
+	  { { 0 } }, "main.conf", 2, "arxiv.categories", "\"cs.CV\" is listed twice" },
+	{ "prompt_dir missing", HEAD "summary = { base_url = \"http://127.0.0.1:1/v1\";\n"
+	  " model = \"m\"; prompt_dir = \"nope\"; };\n", { { 0 } },
+	  "main.conf", 3, "summary.prompt_dir", "is not a directory" },
 	{ "bad schedule", HEAD "schedule = [\"08:30\",\n  \"8:3\"];\n", { { 0 } },
 	  "main.conf", 3, "schedule", "\"8:3\" is not a time of day" },
 	{ "bad schedule hour", HEAD "schedule = \"24:00\";\n", { { 0 } },
@@ -80,6 +90,10 @@ static const struct tcase cases[] = {
 	{ "duplicate subscriber", HEAD "subscribers = (\n { name = \"a\"; " TOPIC " },\n"
 	  " { name = \"a\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[1].name", "duplicate subscriber name \"a\"" },
+	{ "earliest of several duplicates", HEAD "subscribers = (\n { name = \"b\"; " TOPIC " },\n"
+	  " { name = \"a\"; " TOPIC " },\n { name = \"b\"; " TOPIC " },\n { name = \"a\"; " TOPIC
+	  " },\n { name = \"b\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 5, "subscribers.[2].name", "duplicate subscriber name \"b\" (first at " },
 	{ "duplicate topic", HEAD "subscribers = ( { name = \"a\"; topics = (\n"
 	  " { name = \"t\"; query = \"x\"; },\n { name = \"t\"; query = \"y\"; } ); } );\n",
 	  { { 0 } }, "main.conf", 4, "subscribers.[0].topics.[1].name", "duplicate topic name" },
@@ -135,7 +149,18 @@ static const struct tcase cases[] = {
 	  "main.conf", 3, "subscribers.[0].slack_webhook_file", "mode 0644" },
 	{ "secret file missing", HEAD "subscribers = ( { name = \"a\";\n"
 	  " slack_webhook_file = \"nohook\"; " TOPIC " } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].slack_webhook_file", "cannot open secret file" },
+	  "main.conf", 3, "subscribers.[0].slack_webhook_file", "cannot open the secret file" },
+	{ "secret written as a variable name", HEAD "subscribers = ( { name = \"a\";\n"
+	  " slack_webhook_env = \"https://hooks.example.org/" SECRET "\"; " TOPIC " } );\n",
+	  { { 0 } }, "main.conf", 3, "subscribers.[0].slack_webhook_env",
+	  "not an environment variable name" },
+	{ "secret written as a file name", HEAD "subscribers = ( { name = \"a\";\n"
+	  " slack_webhook_file = \"" SECRET "\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 3, "subscribers.[0].slack_webhook_file", "cannot open the secret file" },
+	{ "ca_file relative to the config", HEAD "ca_file = \"ca.pem\";\n",
+	  { { "ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644 } }, NULL, 0, NULL, NULL },
+	{ "ca_file missing", HEAD "ca_file = \"none.pem\";\n", { { 0 } },
+	  "main.conf", 2, "ca_file", "is not a readable file" },
 	{ "secret that is not a webhook", HEAD "subscribers = ( { name = \"a\";\n"
 	  " slack_webhook_file = \"hook\"; " TOPIC " } );\n", { { "hook", SECRET "\n", 0600 } },
 	  "main.conf", 3, "subscribers.[0].slack_webhook_file", "not an http(s) URL" },
@@ -372,6 +397,32 @@ test_secrets(void)
 	}
 	pb_config_free(cfg);
 	rm_tree(dir);
+
+	/* Every loaded secret is masked in the log. */
+	{
+		char logpath[] = "/tmp/pb-test-config-log-XXXXXX", line[512] = "";
+		int fd = mkstemp(logpath), saved = dup(2);
+		FILE *f;
+
+		T_CHECK(fd >= 0 && saved >= 0);
+		pb_log_setup(PB_LOG_INFO, 0);
+		fflush(stderr);
+		dup2(fd, 2);
+		pb_info("test_secret", "hook=%s", "https://hooks.example.org/" SECRET);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		close(fd);
+		f = fopen(logpath, "r");
+		if (f) {
+			if (!fgets(line, sizeof line, f))
+				line[0] = '\0';
+			fclose(f);
+		}
+		unlink(logpath);
+		T_CHECK(strstr(line, "event=test_secret") != NULL);
+		T_CHECK(strstr(line, SECRET) == NULL);
+	}
 
 	/* An empty variable is refused, by name. */
 	setenv("PB_T_EMPTY", "", 1);

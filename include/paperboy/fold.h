@@ -1,0 +1,54 @@
+/* Text folding for matching: TeX accents decoded, Unicode NFKD, case folded, combining marks
+ * stripped, then split into word tokens. `R\'emy`, `R{\'e}my`, `Rémy` and `REMY` all give the
+ * token "remy"; `3D-aware` and `3D aware` both give "3d" "aware".
+ *
+ * A token is a maximal run of letters and digits (Unicode categories L* and N*) after folding;
+ * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens.
+ * The TeX accent table here is paperboy's only hand-made table; everything else comes from
+ * utf8proc. Nothing here fails: invalid UTF-8 bytes act as separators. */
+#ifndef PAPERBOY_FOLD_H
+#define PAPERBOY_FOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/buf.h"
+
+/* Appends s (len bytes) to out with TeX accents and special letters decoded to Unicode (NFC):
+ * \'e \`e \^e \"o \~n \=a \.z \u{g} \v{s} \H{o} \c{c} \k{a} \r{a} \d{a} \b{a} \t{oo}, in the
+ * forms \'e, \'{e}, {\'e}, \c c, plus \ss \o \O \aa \AA \ae \AE \oe \OE \l \L \i \j and the
+ * escapes \& \% \$ \# \_ \{ \}. Braces that only wrap an accent or its argument are dropped;
+ * any other TeX (math, \emph{...}, unknown commands) is copied unchanged. */
+void pb_tex_decode(const char *s, size_t len, struct pb_buf *out);
+
+/* Appends the folded tokens of s to out, separated by single spaces (no leading/trailing
+ * space). For messages and tests: "R\'emy's 3D-Aware" -> "remy s 3d aware". */
+void pb_fold(const char *s, size_t len, struct pb_buf *out);
+
+/* A token sequence with positions. Tokens added in one pb_tokens_add call get consecutive
+ * positions; pb_tokens_break makes the next token non-adjacent (so a phrase never spans two
+ * authors). A zeroed struct is empty. */
+struct pb_tokens {
+	struct pb_buf text;     /* the tokens, each NUL-terminated */
+	uint32_t *off;          /* token i starts at text.data + off[i] */
+	uint32_t *len;          /* its length in bytes */
+	uint32_t *pos;          /* its position; adjacent tokens differ by 1 */
+	size_t n, cap;
+	uint32_t next_pos;
+};
+
+void pb_tokens_init(struct pb_tokens *t);
+void pb_tokens_free(struct pb_tokens *t);      /* accepts NULL; leaves t empty */
+void pb_tokens_reset(struct pb_tokens *t);     /* keeps storage */
+/* Folds s and appends its tokens. */
+void pb_tokens_add(struct pb_tokens *t, const char *s, size_t len);
+/* The next token added is not adjacent to the last one. */
+void pb_tokens_break(struct pb_tokens *t);
+
+static inline const char *
+pb_token(const struct pb_tokens *t, size_t i)
+{
+	return t->text.data + t->off[i];
+}
+
+#endif

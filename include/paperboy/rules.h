@@ -1,0 +1,104 @@
+/* Topic rules: arXiv's search syntax, parsed once and evaluated locally.
+ *
+ * Syntax
+ *   term      word | "a phrase" | word* | "a phr*"     (a bare term searches all:)
+ *   field     ti: abs: au: co: cat: all:  before a term or a parenthesised group:
+ *             ti:nerf  au:"Seungryong Kim"  cat:cs.CV  cat:cs.*  ti:(video OR motion)
+ *   operators AND, OR, ANDNOT, NOT (upper case, as arXiv writes them; "and" is a word),
+ *             parentheses. Two terms side by side mean AND.
+ *
+ * Precedence, tightest first:  NOT (prefix)  >  AND = ANDNOT (left to right)  >  OR.
+ * So `a OR b AND c` is `a OR (b AND c)`, `a ANDNOT b OR c` is `(a ANDNOT b) OR c`, and
+ * `a AND b ANDNOT c` is `(a AND b) ANDNOT c`. Use parentheses to say otherwise.
+ *
+ * Matching is on folded words (see fold.h): case-insensitive, accents and TeX accents folded,
+ * whole words only ("new" does not hit "renew"; "new*" does). A phrase hits consecutive words
+ * of one field (hyphens and spaces alike: "3D-aware" = "3D aware"); au: phrases stay inside
+ * one author's name. all: searches ti, abs, au and co. cat: compares the whole category,
+ * ignoring case: cat:cs.CV is exact, cat:cs.* is a prefix, and an archive without a dot
+ * (cat:astro-ph, cat:cs) also takes its subject classes (astro-ph.GA, cs.CV). */
+#ifndef PAPERBOY_RULES_H
+#define PAPERBOY_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/fold.h"
+#include "paperboy/paper.h"
+
+enum pb_field {
+	PB_FIELD_TI = 0,
+	PB_FIELD_ABS,
+	PB_FIELD_AU,
+	PB_FIELD_CO,
+	PB_FIELD_CAT,
+	PB_FIELD_ALL,
+};
+#define PB_N_TEXT_FIELDS 4          /* ti, abs, au, co: the fields made of words */
+
+enum pb_rule_kind {
+	PB_RULE_TERM = 0,
+	PB_RULE_AND,
+	PB_RULE_OR,
+	PB_RULE_ANDNOT,
+	PB_RULE_NOT,
+};
+
+struct pb_term {
+	enum pb_field field;
+	struct pb_tokens words;     /* folded words; empty for cat: */
+	char *cat;                  /* cat: the category in lower case, without '*'; else NULL */
+	int prefix;                 /* trailing '*': the last word (or the category) is a prefix */
+	char *src;                  /* as written with its field, e.g. ti:"gaussian splatting" */
+	int col;                    /* 1-based column of the term in the query */
+	uint32_t id;                /* free for the matcher (interned term number) */
+};
+
+struct pb_rule {
+	enum pb_rule_kind kind;
+	struct pb_rule *a, *b;      /* operands; b is NULL for NOT; both NULL for a term */
+	struct pb_term *term;       /* PB_RULE_TERM only */
+	int col;                    /* column of the operator or term */
+};
+
+struct pb_rule_error {
+	int col;                    /* 1-based, in characters */
+	char msg[256];
+};
+
+/* Parses query. Returns the tree (caller frees with pb_rule_free), or NULL with *err filled
+ * (column and message, e.g. col 5 "unclosed '('"). Never crashes on any input; nesting deeper
+ * than 64 is an error. */
+struct pb_rule *pb_rule_parse(const char *query, struct pb_rule_error *err);
+void pb_rule_free(struct pb_rule *r);      /* accepts NULL */
+
+/* Appends the fully parenthesised canonical form with folded words, e.g.
+ * ((ti:"gaussian splatting" AND abs:nerf*) OR NOT cat:cs.cv). */
+void pb_rule_format(const struct pb_rule *r, struct pb_buf *b);
+
+/* Appends "column C: message\n<query>\n<spaces>^" (query newlines shown as spaces). */
+void pb_rule_error_format(const char *query, const struct pb_rule_error *err, struct pb_buf *b);
+
+/* A paper folded for matching: the words of each text field with positions, and its
+ * categories in lower case. */
+struct pb_doc {
+	struct pb_tokens f[PB_N_TEXT_FIELDS];
+	char **cats;
+	size_t n_cats;
+};
+
+void pb_doc_init(struct pb_doc *d, const struct pb_paper *p);
+void pb_doc_free(struct pb_doc *d);        /* accepts NULL */
+
+/* The straightforward evaluator (scans the doc's words): 1 when term hits field f of d
+ * (f may be PB_FIELD_ALL or the term's own field), else 0. */
+int pb_term_hits_field(const struct pb_term *t, const struct pb_doc *d, enum pb_field f);
+int pb_term_hits(const struct pb_term *t, const struct pb_doc *d);
+/* 1 when the rule holds for d. */
+int pb_rule_eval(const struct pb_rule *r, const struct pb_doc *d);
+
+/* Returns "ti", "abs", "au", "co", "cat" or "all". */
+const char *pb_field_name(enum pb_field f);
+
+#endif

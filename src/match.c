@@ -1,0 +1,926 @@
+/* Matching every subscriber against the day's papers.
+ *
+ * pb_matcher_new parses every topic once and interns its terms: the same term written by many
+ * subscribers (ti:"gaussian splatting", cat:cs.CV, ...) is one entry. Each topic becomes a small
+ * postfix program over term numbers. pb_match_all folds each paper once into an inverted index,
+ * computes each distinct term's hit set as a bitset over all papers, then runs every topic's
+ * program as bitset algebra (one pass over a few dozen 64-bit words, whatever the number of
+ * papers hit), and scores only the papers a topic selected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/log.h"
+#include "paperboy/match.h"
+#include "paperboy/rules.h"
+
+#include "match_int.h"
+
+#define OP_BASE 0xFFFFFFF0u     /* program words at or above this are operators */
+
+struct ctopic {
+	struct pb_rule *query;
+	struct pb_rule **excl;           /* exclusion rules, any of which vetoes a query hit */
+	size_t n_excl;
+	struct pb_rule **follow;         /* followed authors as au:"..." terms */
+	size_t n_follow;
+	uint32_t *prog, *xprog;          /* postfix programs: query, exclusions OR'd */
+	size_t n_prog, n_xprog;
+	uint32_t *pos;                   /* term ids that score (not under NOT / ANDNOT's right) */
+	size_t n_pos;
+	int cross, replace;
+};
+
+struct csub {
+	struct ctopic *t;
+	size_t n_t;
+	struct pb_rule **follow;
+	size_t n_follow;
+	int cross, replace;
+};
+
+struct iterm {
+	const struct pb_term *t;         /* the first occurrence; borrowed from its rule tree */
+	char *key;
+};
+
+struct pb_matcher {
+	const struct pb_config *cfg;
+	struct csub *subs;
+	size_t n_subs;
+	struct iterm *terms;
+	size_t n_terms, cap_terms;
+	uint32_t *slots;                 /* intern table: term id + 1 */
+	size_t n_slots;
+	size_t stack;                    /* deepest program stack */
+};
+
+/* ---- compiling ---- */
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+intern_grow(struct pb_matcher *m)
+{
+	size_t n = m->n_slots ? 2 * m->n_slots : 1024, mask = n - 1;
+
+	free(m->slots);
+	m->slots = pb_xcalloc(n, sizeof *m->slots);
+	m->n_slots = n;
+	for (size_t id = 0; id < m->n_terms; id++) {
+		size_t i = (size_t)hash_str(m->terms[id].key) & mask;
+
+		while (m->slots[i])
+			i = (i + 1) & mask;
+		m->slots[i] = (uint32_t)id + 1;
+	}
+}
+
+static uint32_t
+intern(struct pb_matcher *m, struct pb_term *t)
+{
+	struct pb_buf key = { 0 };
+	size_t mask, i;
+
+	pb_buf_printf(&key, "%d%d", (int)t->field, t->prefix);
+	if (t->cat)
+		pb_buf_puts(&key, t->cat);
+	for (size_t j = 0; j < t->words.n; j++) {
+		pb_buf_putc(&key, '\x1f');
+		pb_buf_append(&key, pb_token(&t->words, j), t->words.len[j]);
+	}
+	if (2 * (m->n_terms + 1) > m->n_slots)
+		intern_grow(m);
+	mask = m->n_slots - 1;
+	for (i = (size_t)hash_str(key.data) & mask; m->slots[i]; i = (i + 1) & mask) {
+		uint32_t id = m->slots[i] - 1;
+
+		if (strcmp(m->terms[id].key, key.data) == 0) {
+			pb_buf_free(&key);
+			return t->id = id;
+		}
+	}
+	if (m->n_terms == m->cap_terms) {
+		m->cap_terms = m->cap_terms ? 2 * m->cap_terms : 1024;
+		m->terms = pb_xreallocarray(m->terms, m->cap_terms, sizeof *m->terms);
+	}
+	m->terms[m->n_terms].t = t;
+	m->terms[m->n_terms].key = pb_buf_detach(&key);
+	m->slots[i] = (uint32_t)m->n_terms + 1;
+	return t->id = (uint32_t)m->n_terms++;
+}
+
+struct prog {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void
+emit(struct prog *p, uint32_t w)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->v = pb_xreallocarray(p->v, p->cap, sizeof *p->v);
+	}
+	p->v[p->n++] = w;
+}
+
+/* Emits r in postfix; returns the stack depth it needs. */
+static size_t
+compile(struct pb_matcher *m, struct pb_rule *r, struct prog *p)
+{
+	size_t da, db;
+
+	if (r->kind == PB_RULE_TERM) {
+		emit(p, intern(m, r->term));
+		return 1;
+	}
+	da = compile(m, r->a, p);
+	if (r->kind == PB_RULE_NOT) {
+		emit(p, OP_BASE + PB_RULE_NOT);
+		return da;
+	}
+	db = compile(m, r->b, p) + 1;
+	emit(p, OP_BASE + r->kind);
+	return da > db ? da : db;
+}
+
+static void
+collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
+{
+	switch (r->kind) {
+	case PB_RULE_TERM:
+		if (!positive)
+			return;
+		for (size_t i = 0; i < ct->n_pos; i++)
+			if (ct->pos[i] == r->term->id)
+				return;
+		ct->pos = pb_xreallocarray(ct->pos, ct->n_pos + 1, sizeof *ct->pos);
+		ct->pos[ct->n_pos++] = r->term->id;
+		return;
+	case PB_RULE_NOT:
+		collect_pos(r->a, !positive, ct);
+		return;
+	case PB_RULE_ANDNOT:
+		collect_pos(r->a, positive, ct);
+		collect_pos(r->b, !positive, ct);
+		return;
+	default:
+		collect_pos(r->a, positive, ct);
+		collect_pos(r->b, positive, ct);
+	}
+}
+
+/* A followed author as the rule au:"name"; NULL when the name has no words. */
+static struct pb_rule *
+follow_rule(struct pb_matcher *m, const char *name)
+{
+	struct pb_rule *r = pb_xcalloc(1, sizeof *r);
+	struct pb_term *t = pb_xcalloc(1, sizeof *t);
+	struct pb_buf src = { 0 };
+
+	r->kind = PB_RULE_TERM;
+	r->term = t;
+	t->field = PB_FIELD_AU;
+	pb_tokens_add(&t->words, name, strlen(name));
+	pb_buf_printf(&src, "au:\"%s\"", name);
+	t->src = pb_buf_detach(&src);
+	if (t->words.n == 0) {
+		pb_rule_free(r);
+		return NULL;
+	}
+	intern(m, t);
+	return r;
+}
+
+static void
+rule_error(const struct pb_subscriber *s, const char *topic, const char *what, const char *q,
+	   const struct pb_rule_error *e, char *err, size_t errlen)
+{
+	struct pb_buf b = { 0 };
+
+	pb_buf_printf(&b, "subscriber %s, topic %s, %s", s->name ? s->name : "?",
+		      topic ? topic : "?", what);
+	pb_rule_error_format(q, e, &b);
+	snprintf(err, errlen, "%s", pb_buf_str(&b));
+	pb_buf_free(&b);
+}
+
+static int
+compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct pb_topic *tp,
+	      struct ctopic *ct, char *err, size_t errlen)
+{
+	struct pb_rule_error e;
+	struct prog p = { 0 };
+	size_t d;
+
+	ct->cross = tp->include_cross == PB_INHERIT ? s->include_cross : tp->include_cross != 0;
+	ct->replace = tp->include_replace == PB_INHERIT ? s->include_replace
+							 : tp->include_replace != 0;
+	if (!(ct->query = pb_rule_parse(tp->query, &e))) {
+		rule_error(s, tp->name, "", tp->query, &e, err, errlen);
+		return -1;
+	}
+	d = compile(m, ct->query, &p);
+	if (d > m->stack)
+		m->stack = d;
+	ct->prog = p.v;
+	ct->n_prog = p.n;
+	collect_pos(ct->query, 1, ct);
+
+	ct->excl = pb_xcalloc(tp->n_exclude + 1, sizeof *ct->excl);
+	memset(&p, 0, sizeof p);
+	for (size_t i = 0; i < tp->n_exclude; i++) {
+		char what[64];
+
+		if (!(ct->excl[i] = pb_rule_parse(tp->exclude[i], &e))) {
+			snprintf(what, sizeof what, "exclude %zu, ", i + 1);
+			rule_error(s, tp->name, what, tp->exclude[i], &e, err, errlen);
+			free(p.v);
+			return -1;
+		}
+		ct->n_excl++;
+		d = compile(m, ct->excl[i], &p) + (i > 0);
+		if (i)
+			emit(&p, OP_BASE + PB_RULE_OR);
+		if (d > m->stack)
+			m->stack = d;
+	}
+	ct->xprog = p.v;
+	ct->n_xprog = p.n;
+
+	ct->follow = pb_xcalloc(tp->n_follow_authors + 1, sizeof *ct->follow);
+	for (size_t i = 0; i < tp->n_follow_authors; i++) {
+		if (!(ct->follow[ct->n_follow] = follow_rule(m, tp->follow_authors[i]))) {
+			snprintf(err, errlen, "subscriber %s, topic %s: followed author '%s' has no "
+				 "letters or digits", s->name, tp->name, tp->follow_authors[i]);
+			return -1;
+		}
+		ct->n_follow++;
+	}
+	return 0;
+}
+
+struct pb_matcher *
+pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
+{
+	struct pb_matcher *m = pb_xcalloc(1, sizeof *m);
+
+	m->cfg = cfg;
+	m->stack = 1;
+	m->n_subs = cfg->n_subscribers;
+	m->subs = pb_xcalloc(m->n_subs + 1, sizeof *m->subs);
+	for (size_t s = 0; s < m->n_subs; s++) {
+		const struct pb_subscriber *sub = &cfg->subscribers[s];
+		struct csub *cs = &m->subs[s];
+
+		cs->cross = sub->include_cross;
+		cs->replace = sub->include_replace;
+		cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
+		for (size_t t = 0; t < sub->n_topics; t++) {
+			cs->n_t++;
+			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
+				goto bad;
+		}
+		cs->follow = pb_xcalloc(sub->n_follow_authors + 1, sizeof *cs->follow);
+		for (size_t i = 0; i < sub->n_follow_authors; i++) {
+			if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
+				snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
+					 "letters or digits", sub->name, sub->follow_authors[i]);
+				goto bad;
+			}
+			cs->n_follow++;
+		}
+	}
+	pb_debug("matcher_compiled", "subscribers=%zu terms=%zu", m->n_subs, m->n_terms);
+	return m;
+bad:
+	pb_matcher_free(m);
+	return NULL;
+}
+
+void
+pb_matcher_free(struct pb_matcher *m)
+{
+	if (!m)
+		return;
+	for (size_t s = 0; s < m->n_subs; s++) {
+		struct csub *cs = &m->subs[s];
+
+		for (size_t t = 0; t < cs->n_t; t++) {
+			struct ctopic *ct = &cs->t[t];
+
+			pb_rule_free(ct->query);
+			for (size_t i = 0; i < ct->n_excl; i++)
+				pb_rule_free(ct->excl[i]);
+			free(ct->excl);
+			for (size_t i = 0; i < ct->n_follow; i++)
+				pb_rule_free(ct->follow[i]);
+			free(ct->follow);
+			free(ct->prog);
+			free(ct->xprog);
+			free(ct->pos);
+		}
+		free(cs->t);
+		for (size_t i = 0; i < cs->n_follow; i++)
+			pb_rule_free(cs->follow[i]);
+		free(cs->follow);
+	}
+	free(m->subs);
+	for (size_t i = 0; i < m->n_terms; i++)
+		free(m->terms[i].key);
+	free(m->terms);
+	free(m->slots);
+	free(m);
+}
+
+/* ---- selecting: shared by the indexed and the reference evaluation ---- */
+
+static int
+allowed(enum pb_announce a, int cross, int replace)
+{
+	switch (a) {
+	case PB_ANN_CROSS:
+		return cross;
+	case PB_ANN_REPLACE:
+		return replace;
+	case PB_ANN_REPLACE_CROSS:
+		return cross && replace;
+	default:
+		return 1;
+	}
+}
+
+struct scratch {
+	double *score;
+	uint32_t *topic, *list, *rank;   /* rank: the paper's place in id order */
+	unsigned *flags;
+	unsigned char *seen;
+	size_t n;
+};
+
+static void
+scratch_init(struct scratch *sc, const struct pb_paperset *ps)
+{
+	size_t n = ps->n + 1;
+	uint32_t *order;
+
+	sc->score = pb_xcalloc(n, sizeof *sc->score);
+	sc->topic = pb_xcalloc(n, sizeof *sc->topic);
+	sc->list = pb_xcalloc(n, sizeof *sc->list);
+	sc->rank = pb_xcalloc(n, sizeof *sc->rank);
+	sc->flags = pb_xcalloc(n, sizeof *sc->flags);
+	sc->seen = pb_xcalloc(n, 1);
+	sc->n = 0;
+	/* Rank papers by id (insertion into a sorted array would be quadratic: merge sort). */
+	order = pb_xcalloc(n, sizeof *order);
+	for (uint32_t i = 0; i < ps->n; i++)
+		order[i] = i;
+	{
+		uint32_t *tmp = pb_xcalloc(n, sizeof *tmp);
+
+		for (size_t w = 1; w < ps->n; w *= 2)
+			for (size_t lo = 0; lo < ps->n; lo += 2 * w) {
+				size_t mid = lo + w < ps->n ? lo + w : ps->n;
+				size_t hi = lo + 2 * w < ps->n ? lo + 2 * w : ps->n;
+				size_t a = lo, b = mid, k = lo;
+
+				while (a < mid || b < hi) {
+					const char *ia, *ib;
+
+					if (b >= hi) {
+						tmp[k++] = order[a++];
+						continue;
+					}
+					if (a >= mid) {
+						tmp[k++] = order[b++];
+						continue;
+					}
+					ia = ps->v[order[a]].id ? ps->v[order[a]].id : "";
+					ib = ps->v[order[b]].id ? ps->v[order[b]].id : "";
+					tmp[k++] = strcmp(ia, ib) <= 0 ? order[a++] : order[b++];
+				}
+				memcpy(order + lo, tmp + lo, (hi - lo) * sizeof *order);
+			}
+		free(tmp);
+	}
+	for (uint32_t i = 0; i < ps->n; i++)
+		sc->rank[order[i]] = i;
+	free(order);
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+	free(sc->score);
+	free(sc->topic);
+	free(sc->list);
+	free(sc->rank);
+	free(sc->flags);
+	free(sc->seen);
+}
+
+/* A topic hit paper p with this score; the best topic wins, the first on ties. */
+static void
+consider(struct scratch *sc, uint32_t p, uint32_t t, double score, unsigned flags)
+{
+	if (!sc->seen[p]) {
+		sc->seen[p] = 1;
+		sc->list[sc->n++] = p;
+		sc->score[p] = score;
+		sc->topic[p] = t;
+		sc->flags[p] = flags;
+		return;
+	}
+	if (score > sc->score[p]) {
+		sc->score[p] = score;
+		sc->topic[p] = t;
+	}
+	sc->flags[p] |= flags;
+}
+
+/* A subscriber-level followed author wrote paper p. */
+static void
+consider_follow(struct scratch *sc, uint32_t p)
+{
+	if (sc->seen[p]) {
+		sc->score[p] += PB_SCORE_FOLLOW;
+		sc->flags[p] |= PB_HIT_FOLLOW;
+		return;
+	}
+	consider(sc, p, 0, PB_SCORE_FOLLOW, PB_HIT_FOLLOW);
+}
+
+static int
+better(const struct scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	return sc->rank[a->paper] < sc->rank[b->paper];
+}
+
+/* Turns the papers gathered in sc into a ranked, capped selection and resets sc. */
+static void
+finish(struct scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel)
+{
+	size_t cap = sub->max_papers > 0 ? (size_t)sub->max_papers : sc->n;
+	size_t k = 0;
+
+	sel->sub = sub;
+	sel->n_matched = sc->n;
+	sel->hits = pb_xcalloc((cap < sc->n ? cap : sc->n) + 1, sizeof *sel->hits);
+	/* Keeps the best cap so far in order: a handful of insertions per subscriber. */
+	for (size_t i = 0; i < sc->n; i++) {
+		uint32_t p = sc->list[i];
+		struct pb_hit h = { p, sc->score[p], sc->topic[p], sc->flags[p] };
+		size_t j;
+
+		sc->seen[p] = 0;
+		if (k == cap && (cap == 0 || !better(sc, &h, &sel->hits[k - 1])))
+			continue;
+		j = k < cap ? k++ : k - 1;
+		while (j > 0 && better(sc, &h, &sel->hits[j - 1])) {
+			sel->hits[j] = sel->hits[j - 1];
+			j--;
+		}
+		sel->hits[j] = h;
+	}
+	sel->n_hits = k;
+	sc->n = 0;
+}
+
+void
+pb_selections_free(struct pb_selection *sel, size_t n)
+{
+	if (!sel)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(sel[i].hits);
+	free(sel);
+}
+
+/* ---- the indexed evaluation ---- */
+
+struct tres {
+	uint64_t *u;                     /* papers the term hits */
+	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score) */
+};
+
+static double
+weight(const struct pb_term *t, const struct tres *r, size_t p)
+{
+	if (!mx_bit(r->u, p))
+		return 0;
+	switch (t->field) {
+	case PB_FIELD_TI: return PB_SCORE_TI;
+	case PB_FIELD_ABS: return PB_SCORE_ABS;
+	case PB_FIELD_AU: return PB_SCORE_AU;
+	case PB_FIELD_CO: return PB_SCORE_CO;
+	case PB_FIELD_CAT: return PB_SCORE_CAT;
+	case PB_FIELD_ALL: break;
+	}
+	if (mx_bit(r->ti, p))
+		return PB_SCORE_TI;
+	if (mx_bit(r->au, p))
+		return PB_SCORE_AU;
+	if (mx_bit(r->abs, p))
+		return PB_SCORE_ABS;
+	return PB_SCORE_CO;
+}
+
+static void
+term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres *res,
+	     uint64_t **pool)
+{
+	size_t W = ix->W, nb = 0;
+	uint64_t *b, *tmp;
+
+	for (size_t i = 0; i < m->n_terms; i++)
+		nb += m->terms[i].t->field == PB_FIELD_ALL ? 4 : 1;
+	b = *pool = pb_xcalloc(nb * W + 1, sizeof *b);
+	tmp = pb_xcalloc(W + 1, sizeof *tmp);
+	for (size_t i = 0; i < m->n_terms; i++) {
+		const struct pb_term *t = m->terms[i].t;
+
+		res[i].u = b;
+		b += W;
+		if (t->field != PB_FIELD_ALL) {
+			mx_term_field_bits(ix, t, t->field, res[i].u);
+			continue;
+		}
+		res[i].ti = b;
+		res[i].au = b + W;
+		res[i].abs = b + 2 * W;
+		b += 3 * W;
+		mx_term_field_bits(ix, t, PB_FIELD_TI, res[i].ti);
+		mx_term_field_bits(ix, t, PB_FIELD_AU, res[i].au);
+		mx_term_field_bits(ix, t, PB_FIELD_ABS, res[i].abs);
+		mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
+		for (size_t w = 0; w < W; w++)
+			res[i].u[w] = res[i].ti[w] | res[i].au[w] | res[i].abs[w] | tmp[w];
+	}
+	free(tmp);
+}
+
+/* Runs a postfix program; the result is left at stack[0..W). */
+static void
+run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, size_t W,
+    const uint64_t *all)
+{
+	size_t sp = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t op = prog[i];
+		uint64_t *a, *b;
+
+		if (op < OP_BASE) {
+			memcpy(stack + sp * W, res[op].u, W * sizeof *stack);
+			sp++;
+			continue;
+		}
+		a = stack + (sp - 1) * W;
+		if (op == OP_BASE + PB_RULE_NOT) {
+			for (size_t w = 0; w < W; w++)
+				a[w] = ~a[w] & all[w];
+			continue;
+		}
+		b = a;
+		a -= W;
+		sp--;
+		switch (op - OP_BASE) {
+		case PB_RULE_AND:
+			for (size_t w = 0; w < W; w++)
+				a[w] &= b[w];
+			break;
+		case PB_RULE_OR:
+			for (size_t w = 0; w < W; w++)
+				a[w] |= b[w];
+			break;
+		default:
+			for (size_t w = 0; w < W; w++)
+				a[w] &= ~b[w];
+		}
+	}
+}
+
+int
+pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection **out,
+	     char *err, size_t errlen)
+{
+	struct mx_index ix;
+	struct scratch sc;
+	struct tres *res;
+	uint64_t *pool, *stack, *R, *F, *masks, *all;
+	size_t W;
+
+	(void)err;
+	(void)errlen;
+	mx_index_build(&ix, papers);
+	W = ix.W;
+	res = pb_xcalloc(m->n_terms + 1, sizeof *res);
+	term_results(m, &ix, res, &pool);
+	stack = pb_xcalloc((m->stack + 1) * W + 1, sizeof *stack);
+	R = pb_xcalloc(W + 1, sizeof *R);
+	F = pb_xcalloc(W + 1, sizeof *F);
+	masks = pb_xcalloc(5 * W + 1, sizeof *masks);   /* [cross * 2 + replace], then all */
+	all = masks + 4 * W;
+	for (size_t p = 0; p < papers->n; p++) {
+		for (int c = 0; c < 4; c++)
+			if (allowed(papers->v[p].announce, c >> 1, c & 1))
+				masks[c * W + p / 64] |= 1ULL << (p % 64);
+		all[p / 64] |= 1ULL << (p % 64);
+	}
+	scratch_init(&sc, papers);
+	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
+	for (size_t s = 0; s < m->n_subs; s++) {
+		const struct csub *cs = &m->subs[s];
+
+		for (size_t t = 0; t < cs->n_t; t++) {
+			const struct ctopic *ct = &cs->t[t];
+			const uint64_t *mask = masks + (size_t)(ct->cross * 2 + ct->replace) * W;
+
+			run(ct->prog, ct->n_prog, res, stack, W, all);
+			memcpy(R, stack, W * sizeof *R);
+			if (ct->n_xprog) {
+				run(ct->xprog, ct->n_xprog, res, stack, W, all);
+				for (size_t w = 0; w < W; w++)
+					R[w] &= ~stack[w];
+			}
+			memset(F, 0, W * sizeof *F);
+			for (size_t i = 0; i < ct->n_follow; i++)
+				for (size_t w = 0; w < W; w++)
+					F[w] |= res[ct->follow[i]->term->id].u[w];
+			for (size_t w = 0; w < W; w++) {
+				uint64_t bits;
+
+				R[w] &= mask[w];
+				F[w] &= mask[w];
+				for (bits = R[w] | F[w]; bits; bits &= bits - 1) {
+					uint32_t p = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+					double score = 0;
+					unsigned flags = 0;
+
+					if (mx_bit(R, p)) {
+						flags |= PB_HIT_TOPIC;
+						for (size_t i = 0; i < ct->n_pos; i++)
+							score += weight(m->terms[ct->pos[i]].t,
+									&res[ct->pos[i]], p);
+					}
+					if (mx_bit(F, p)) {
+						flags |= PB_HIT_FOLLOW;
+						score += PB_SCORE_FOLLOW;
+					}
+					consider(&sc, p, (uint32_t)t, score, flags);
+				}
+			}
+		}
+		if (cs->n_follow) {
+			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;
+
+			memset(F, 0, W * sizeof *F);
+			for (size_t i = 0; i < cs->n_follow; i++)
+				for (size_t w = 0; w < W; w++)
+					F[w] |= res[cs->follow[i]->term->id].u[w];
+			for (size_t w = 0; w < W; w++)
+				for (uint64_t bits = F[w] & mask[w]; bits; bits &= bits - 1)
+					consider_follow(&sc, (uint32_t)(w * 64 +
+						(size_t)__builtin_ctzll(bits)));
+		}
+		finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
+	}
+	scratch_free(&sc);
+	free(masks);
+	free(F);
+	free(R);
+	free(stack);
+	free(pool);
+	free(res);
+	mx_index_free(&ix);
+	return 0;
+}
+
+/* ---- the straightforward evaluation (reference, explain) ---- */
+
+static double
+weight_doc(const struct pb_term *t, const struct pb_doc *d)
+{
+	static const struct {
+		enum pb_field f;
+		double w;
+	} order[] = {
+		{ PB_FIELD_TI, PB_SCORE_TI }, { PB_FIELD_AU, PB_SCORE_AU },
+		{ PB_FIELD_ABS, PB_SCORE_ABS }, { PB_FIELD_CO, PB_SCORE_CO },
+		{ PB_FIELD_CAT, PB_SCORE_CAT },
+	};
+
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if ((t->field == PB_FIELD_ALL || t->field == order[i].f) &&
+		    pb_term_hits_field(t, d, order[i].f))
+			return order[i].w;
+	return 0;
+}
+
+/* Evaluates topic ct on one folded paper: *hit_query, *hit_follow and the score. */
+static double
+topic_on_doc(const struct pb_matcher *m, const struct ctopic *ct, const struct pb_doc *d,
+	     int *hit_query, int *hit_follow, const struct pb_rule **vetoed_by)
+{
+	double score = 0;
+
+	*hit_query = pb_rule_eval(ct->query, d);
+	*hit_follow = 0;
+	if (vetoed_by)
+		*vetoed_by = NULL;
+	for (size_t i = 0; *hit_query && i < ct->n_excl; i++)
+		if (pb_rule_eval(ct->excl[i], d)) {
+			*hit_query = 0;
+			if (vetoed_by)
+				*vetoed_by = ct->excl[i];
+		}
+	for (size_t i = 0; !*hit_follow && i < ct->n_follow; i++)
+		*hit_follow = pb_term_hits(ct->follow[i]->term, d);
+	if (*hit_query)
+		for (size_t i = 0; i < ct->n_pos; i++)
+			score += weight_doc(m->terms[ct->pos[i]].t, d);
+	if (*hit_follow)
+		score += PB_SCORE_FOLLOW;
+	return score;
+}
+
+static int
+sub_follow_on_doc(const struct csub *cs, const struct pb_doc *d)
+{
+	for (size_t i = 0; i < cs->n_follow; i++)
+		if (pb_term_hits(cs->follow[i]->term, d))
+			return 1;
+	return 0;
+}
+
+int
+pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
+		       struct pb_selection **out, char *err, size_t errlen)
+{
+	struct pb_doc *docs = pb_xcalloc(papers->n + 1, sizeof *docs);
+	struct scratch sc;
+
+	(void)err;
+	(void)errlen;
+	for (size_t p = 0; p < papers->n; p++)
+		pb_doc_init(&docs[p], &papers->v[p]);
+	scratch_init(&sc, papers);
+	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
+	for (size_t s = 0; s < m->n_subs; s++) {
+		const struct csub *cs = &m->subs[s];
+
+		for (size_t t = 0; t < cs->n_t; t++)
+			for (uint32_t p = 0; p < papers->n; p++) {
+				const struct ctopic *ct = &cs->t[t];
+				int hq, hf;
+				double score;
+
+				if (!allowed(papers->v[p].announce, ct->cross, ct->replace))
+					continue;
+				score = topic_on_doc(m, ct, &docs[p], &hq, &hf, NULL);
+				if (hq || hf)
+					consider(&sc, p, (uint32_t)t, score,
+						 (hq ? PB_HIT_TOPIC : 0) | (hf ? PB_HIT_FOLLOW : 0));
+			}
+		for (uint32_t p = 0; cs->n_follow && p < papers->n; p++)
+			if (allowed(papers->v[p].announce, cs->cross, cs->replace) &&
+			    sub_follow_on_doc(cs, &docs[p]))
+				consider_follow(&sc, p);
+		finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
+	}
+	scratch_free(&sc);
+	for (size_t p = 0; p < papers->n; p++)
+		pb_doc_free(&docs[p]);
+	free(docs);
+	return 0;
+}
+
+/* Appends the positive terms of r that hit d, each once. */
+static void
+explain_terms(const struct pb_rule *r, int positive, const struct pb_doc *d, struct pb_buf *b,
+	      uint32_t *seen, size_t *n_seen)
+{
+	const struct pb_term *t;
+
+	switch (r->kind) {
+	case PB_RULE_TERM:
+		t = r->term;
+		if (!positive || !pb_term_hits(t, d))
+			return;
+		for (size_t i = 0; i < *n_seen; i++)
+			if (seen[i] == t->id)
+				return;
+		if (*n_seen < 256)
+			seen[(*n_seen)++] = t->id;
+		pb_buf_printf(b, " %s", t->src);
+		if (t->field == PB_FIELD_ALL) {
+			const char *sep = "[";
+
+			for (int f = 0; f < PB_N_TEXT_FIELDS; f++)
+				if (pb_term_hits_field(t, d, (enum pb_field)f)) {
+					pb_buf_printf(b, "%s%s", sep, pb_field_name((enum pb_field)f));
+					sep = ",";
+				}
+			pb_buf_putc(b, ']');
+		}
+		return;
+	case PB_RULE_NOT:
+		explain_terms(r->a, !positive, d, b, seen, n_seen);
+		return;
+	case PB_RULE_ANDNOT:
+		explain_terms(r->a, positive, d, b, seen, n_seen);
+		explain_terms(r->b, !positive, d, b, seen, n_seen);
+		return;
+	default:
+		explain_terms(r->a, positive, d, b, seen, n_seen);
+		explain_terms(r->b, positive, d, b, seen, n_seen);
+	}
+}
+
+void
+pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struct pb_buf *b)
+{
+	const struct pb_subscriber *sub;
+	const struct pb_rule *veto = NULL;
+	const struct csub *cs;
+	struct pb_doc d;
+	double best = 0;
+	size_t best_t = 0;
+	int found = 0, sub_follow, filtered = 0, best_hq = 0;
+	uint32_t seen[256];
+	size_t n_seen = 0;
+
+	if (!m || s >= m->n_subs || !p) {
+		pb_buf_puts(b, "no match");
+		return;
+	}
+	sub = &m->cfg->subscribers[s];
+	cs = &m->subs[s];
+	pb_doc_init(&d, p);
+	for (size_t t = 0; t < cs->n_t; t++) {
+		const struct ctopic *ct = &cs->t[t];
+		const struct pb_rule *v;
+		int hq, hf;
+		double score = topic_on_doc(m, ct, &d, &hq, &hf, &v);
+
+		if (!allowed(p->announce, ct->cross, ct->replace)) {
+			filtered |= hq || hf;
+			continue;
+		}
+		if (v && !veto)
+			veto = v;
+		if ((hq || hf) && (!found || score > best)) {
+			found = 1;
+			best = score;
+			best_t = t;
+			best_hq = hq;
+		}
+	}
+	sub_follow = cs->n_follow && allowed(p->announce, cs->cross, cs->replace) &&
+		     sub_follow_on_doc(cs, &d);
+	if (!found && !sub_follow) {
+		if (filtered)
+			pb_buf_printf(b, "no match (%s not included)",
+				      p->announce == PB_ANN_CROSS ? "cross-list" : "replacement");
+		else if (veto)
+			pb_buf_printf(b, "no match (excluded by %s)",
+				      veto->kind == PB_RULE_TERM ? veto->term->src : "an exclusion");
+		else
+			pb_buf_puts(b, "no match");
+		goto out;
+	}
+	if (found) {
+		const struct ctopic *ct = &cs->t[best_t];
+
+		pb_buf_printf(b, "topic=%s", sub->topics[best_t].name);
+		if (best_hq)
+			explain_terms(ct->query, 1, &d, b, seen, &n_seen);
+		for (size_t i = 0; i < ct->n_follow; i++)
+			if (pb_term_hits(ct->follow[i]->term, &d))
+				pb_buf_printf(b, " follow:%s", ct->follow[i]->term->src + 3);
+	} else {
+		pb_buf_printf(b, "topic=%s", sub->n_topics ? sub->topics[0].name : "-");
+	}
+	if (sub_follow) {
+		best += PB_SCORE_FOLLOW;
+		for (size_t i = 0; i < cs->n_follow; i++)
+			if (pb_term_hits(cs->follow[i]->term, &d))
+				pb_buf_printf(b, " follow:%s", cs->follow[i]->term->src + 3);
+	}
+	pb_buf_printf(b, " score=%g", best);
+out:
+	pb_doc_free(&d);
+}

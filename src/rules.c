@@ -1,0 +1,656 @@
+/* Topic rules: a small recursive-descent parser for arXiv's search syntax, and the
+ * straightforward evaluator that scans a folded paper (used to explain hits, by the fuzz target
+ * and as the benchmark's reference; the matcher evaluates the same trees on an index). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "paperboy/rules.h"
+
+#define MAX_DEPTH 64
+#define MAX_TERMS 256
+#define MAX_PHRASE 32
+
+static const char *const field_names[] = { "ti", "abs", "au", "co", "cat", "all" };
+
+const char *
+pb_field_name(enum pb_field f)
+{
+	return (unsigned)f <= PB_FIELD_ALL ? field_names[f] : "?";
+}
+
+enum tok_kind { T_END, T_LP, T_RP, T_AND, T_OR, T_ANDNOT, T_NOT, T_TERM, T_FIELDGROUP };
+
+static const char *const tok_names[] = { "end", "(", ")", "AND", "OR", "ANDNOT", "NOT",
+					 "term", "field" };
+
+struct tok {
+	enum tok_kind kind;
+	size_t off;             /* byte offset of the token */
+	int field;              /* T_TERM / T_FIELDGROUP: the field, or -1 (bare term) */
+	const char *val;        /* T_TERM: the value as written, without quotes or '*' */
+	size_t vlen;
+	int quoted, prefix;
+	size_t end;             /* byte offset just past the token */
+};
+
+struct parser {
+	const char *q;
+	size_t len, pos;
+	struct tok tok, prev;
+	int depth, n_terms;
+	struct pb_rule_error *err;
+};
+
+static int
+col_of(const struct parser *ps, size_t off)
+{
+	int col = 1;
+
+	for (size_t i = 0; i < off && i < ps->len; i++)
+		if (((unsigned char)ps->q[i] & 0xC0) != 0x80)
+			col++;
+	return col;
+}
+
+static int
+fail(struct parser *ps, size_t off, const char *fmt, const char *a, const char *b)
+{
+	ps->err->col = col_of(ps, off);
+	snprintf(ps->err->msg, sizeof ps->err->msg, fmt, a ? a : "", b ? b : "");
+	return -1;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int
+word_end_char(char c)
+{
+	return is_space(c) || c == '(' || c == ')' || c == '"';
+}
+
+static int
+field_lookup(const char *s, size_t n)
+{
+	for (int f = 0; f <= PB_FIELD_ALL; f++)
+		if (strlen(field_names[f]) == n && strncasecmp(s, field_names[f], n) == 0)
+			return f;
+	return -1;
+}
+
+/* Splits off a trailing '*'; any other '*' is an error. */
+static int
+star_check(struct parser *ps, struct tok *t)
+{
+	for (size_t i = 0; i < t->vlen; i++) {
+		if (t->val[i] != '*')
+			continue;
+		if (i + 1 == t->vlen && !t->prefix && i > 0) {
+			t->prefix = 1;
+			t->vlen--;
+			break;
+		}
+		return fail(ps, (size_t)(t->val + i - ps->q),
+			    i == 0 ? "'*' needs a word before it%s%s"
+				   : "'*' is only allowed at the end of a term%s%s", NULL, NULL);
+	}
+	return 0;
+}
+
+/* Reads the phrase starting at the '"' at ps->pos into t. */
+static int
+lex_phrase(struct parser *ps, struct tok *t, size_t quote)
+{
+	const char *close = memchr(ps->q + quote + 1, '"', ps->len - quote - 1);
+	size_t i;
+
+	if (!close)
+		return fail(ps, quote, "unterminated phrase (no closing '\"')%s%s", NULL, NULL);
+	t->val = ps->q + quote + 1;
+	t->vlen = (size_t)(close - t->val);
+	t->quoted = 1;
+	ps->pos = (size_t)(close - ps->q) + 1;
+	for (i = 0; i < t->vlen && is_space(t->val[i]); i++)
+		;
+	if (i == t->vlen)
+		return fail(ps, quote, "empty phrase%s%s", NULL, NULL);
+	if (ps->pos < ps->len && ps->q[ps->pos] == '*') {
+		/* "neural radian"* means the same as "neural radian*". */
+		if (t->val[t->vlen - 1] == '*' || is_space(t->val[t->vlen - 1]))
+			return fail(ps, ps->pos, "'*' needs a word before it%s%s", NULL, NULL);
+		t->prefix = 1;
+		ps->pos++;
+	}
+	if (star_check(ps, t) < 0)
+		return -1;
+	t->end = ps->pos;
+	return 0;
+}
+
+/* Reads the next token into ps->tok. */
+static int
+lex(struct parser *ps)
+{
+	struct tok *t = &ps->tok;
+	size_t s, e, colon;
+	int f;
+
+	ps->prev = *t;
+	memset(t, 0, sizeof *t);
+	t->field = -1;
+	while (ps->pos < ps->len && is_space(ps->q[ps->pos]))
+		ps->pos++;
+	s = t->off = ps->pos;
+	if (s >= ps->len) {
+		t->kind = T_END;
+		t->end = s;
+		return 0;
+	}
+	if (ps->q[s] == '(' || ps->q[s] == ')') {
+		t->kind = ps->q[s] == '(' ? T_LP : T_RP;
+		ps->pos = t->end = s + 1;
+		return 0;
+	}
+	t->kind = T_TERM;
+	if (ps->q[s] == '"')
+		return lex_phrase(ps, t, s);
+	/* A word runs to a space, parenthesis or quote; \" (TeX umlaut) stays in the word. */
+	for (e = s; e < ps->len && !word_end_char(ps->q[e]); e++)
+		if (ps->q[e] == '\\' && e + 1 < ps->len && ps->q[e + 1] == '"')
+			e++;
+	ps->pos = t->end = e;
+	if (e - s == 3 && memcmp(ps->q + s, "AND", 3) == 0)
+		t->kind = T_AND;
+	else if (e - s == 2 && memcmp(ps->q + s, "OR", 2) == 0)
+		t->kind = T_OR;
+	else if (e - s == 6 && memcmp(ps->q + s, "ANDNOT", 6) == 0)
+		t->kind = T_ANDNOT;
+	else if (e - s == 3 && memcmp(ps->q + s, "NOT", 3) == 0)
+		t->kind = T_NOT;
+	if (t->kind != T_TERM)
+		return 0;
+
+	for (colon = s; colon < e && isalpha((unsigned char)ps->q[colon]); colon++)
+		;
+	if (colon < e && colon > s && ps->q[colon] == ':') {
+		f = field_lookup(ps->q + s, colon - s);
+		if (f < 0) {
+			char name[32];
+
+			snprintf(name, sizeof name, "%.*s", (int)(colon - s < 24 ? colon - s : 24),
+				 ps->q + s);
+			return fail(ps, s, "unknown field '%s' (fields: ti, abs, au, co, cat, all)%s",
+				    name, NULL);
+		}
+		t->field = f;
+		if (colon + 1 == e) {
+			if (e < ps->len && ps->q[e] == '"')
+				return lex_phrase(ps, t, e);
+			if (e < ps->len && ps->q[e] == '(') {
+				t->kind = T_FIELDGROUP;
+				return 0;
+			}
+			return fail(ps, s, "'%s:' needs a term after it%s", field_names[f], NULL);
+		}
+		s = colon + 1;
+	}
+	t->val = ps->q + s;
+	t->vlen = e - s;
+	return star_check(ps, t);
+}
+
+static struct pb_rule *
+rule_new(enum pb_rule_kind kind, struct pb_rule *a, struct pb_rule *b, int col)
+{
+	struct pb_rule *r = pb_xcalloc(1, sizeof *r);
+
+	r->kind = kind;
+	r->a = a;
+	r->b = b;
+	r->col = col;
+	return r;
+}
+
+static void
+term_free(struct pb_term *t)
+{
+	if (!t)
+		return;
+	pb_tokens_free(&t->words);
+	free(t->cat);
+	free(t->src);
+	free(t);
+}
+
+void
+pb_rule_free(struct pb_rule *r)
+{
+	if (!r)
+		return;
+	pb_rule_free(r->a);
+	pb_rule_free(r->b);
+	term_free(r->term);
+	free(r);
+}
+
+static struct pb_rule *
+make_term(struct parser *ps, int field_default)
+{
+	const struct tok *t = &ps->tok;
+	struct pb_term *term;
+	struct pb_buf src = { 0 };
+	int field = t->field >= 0 ? t->field : field_default;
+
+	if (++ps->n_terms > MAX_TERMS) {
+		fail(ps, t->off, "too many terms (at most 256 in one rule)%s%s", NULL, NULL);
+		return NULL;
+	}
+	term = pb_xcalloc(1, sizeof *term);
+	term->field = (enum pb_field)field;
+	term->prefix = t->prefix;
+	term->col = col_of(ps, t->off);
+	if (field != PB_FIELD_ALL || t->field >= 0)
+		pb_buf_printf(&src, "%s:", field_names[field]);
+	pb_buf_printf(&src, t->quoted ? "\"%.*s%s\"" : "%.*s%s", (int)t->vlen, t->val,
+		      t->prefix ? "*" : "");
+	term->src = pb_buf_detach(&src);
+	if (field == PB_FIELD_CAT) {
+		term->cat = pb_xstrndup(t->val, t->vlen);
+		for (char *c = term->cat; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (!*term->cat) {
+			fail(ps, t->off, "empty category%s%s", NULL, NULL);
+			goto bad;
+		}
+	} else {
+		pb_tokens_add(&term->words, t->val, t->vlen);
+		if (term->words.n == 0) {
+			fail(ps, t->off, "'%s' has no letters or digits to match%s", term->src, NULL);
+			goto bad;
+		}
+		if (term->words.n > MAX_PHRASE) {
+			fail(ps, t->off, "phrase longer than 32 words%s%s", NULL, NULL);
+			goto bad;
+		}
+	}
+	{
+		struct pb_rule *r = rule_new(PB_RULE_TERM, NULL, NULL, term->col);
+
+		r->term = term;
+		return r;
+	}
+bad:
+	term_free(term);
+	return NULL;
+}
+
+static struct pb_rule *parse_or(struct parser *ps, int fd);
+
+/* Explains why a term was expected at the current token and was not found. */
+static struct pb_rule *
+expected_term(struct parser *ps)
+{
+	const struct tok *t = &ps->tok, *p = &ps->prev;
+	int prev_op = p->kind >= T_AND && p->kind <= T_NOT;
+
+	if (t->kind == T_END) {
+		if (prev_op)
+			fail(ps, p->off, "'%s' needs a term after it%s", tok_names[p->kind], NULL);
+		else if (p->kind == T_LP)
+			fail(ps, p->off, "unclosed '('%s%s", NULL, NULL);
+		else
+			fail(ps, 0, "empty query%s%s", NULL, NULL);
+	} else if (t->kind == T_RP) {
+		if (prev_op)
+			fail(ps, p->off, "'%s' needs a term after it%s", tok_names[p->kind], NULL);
+		else if (p->kind == T_LP)
+			fail(ps, p->off, "empty parentheses%s%s", NULL, NULL);
+		else
+			fail(ps, t->off, "unexpected ')' (no '(' to close)%s%s", NULL, NULL);
+	} else if (prev_op) {
+		fail(ps, t->off, "expected a term after '%s', found '%s'", tok_names[p->kind],
+		     tok_names[t->kind]);
+	} else {
+		fail(ps, t->off, "'%s' needs a term before it%s", tok_names[t->kind], NULL);
+	}
+	return NULL;
+}
+
+static struct pb_rule *
+parse_primary(struct parser *ps, int fd)
+{
+	struct pb_rule *r;
+	size_t open;
+
+	switch (ps->tok.kind) {
+	case T_TERM:
+		r = make_term(ps, fd);
+		if (r && lex(ps) < 0) {
+			pb_rule_free(r);
+			return NULL;
+		}
+		return r;
+	case T_FIELDGROUP:
+		fd = ps->tok.field;
+		if (lex(ps) < 0)        /* now at the '(' */
+			return NULL;
+		/* FALLTHROUGH */
+	case T_LP:
+		open = ps->tok.off;
+		if (++ps->depth > MAX_DEPTH) {
+			fail(ps, open, "parentheses nested deeper than 64%s%s", NULL, NULL);
+			return NULL;
+		}
+		if (lex(ps) < 0)
+			return NULL;
+		if (!(r = parse_or(ps, fd)))
+			return NULL;
+		if (ps->tok.kind != T_RP) {
+			pb_rule_free(r);
+			fail(ps, open, "unclosed '('%s%s", NULL, NULL);
+			return NULL;
+		}
+		ps->depth--;
+		if (lex(ps) < 0) {
+			pb_rule_free(r);
+			return NULL;
+		}
+		return r;
+	default:
+		return expected_term(ps);
+	}
+}
+
+static struct pb_rule *
+parse_unary(struct parser *ps, int fd)
+{
+	struct pb_rule *a;
+	size_t off = ps->tok.off;
+
+	if (ps->tok.kind != T_NOT)
+		return parse_primary(ps, fd);
+	if (++ps->depth > MAX_DEPTH) {
+		fail(ps, off, "NOT nested deeper than 64%s%s", NULL, NULL);
+		return NULL;
+	}
+	if (lex(ps) < 0 || !(a = parse_unary(ps, fd)))
+		return NULL;
+	ps->depth--;
+	return rule_new(PB_RULE_NOT, a, NULL, col_of(ps, off));
+}
+
+static struct pb_rule *
+parse_and(struct parser *ps, int fd)
+{
+	struct pb_rule *a, *b;
+
+	if (!(a = parse_unary(ps, fd)))
+		return NULL;
+	for (;;) {
+		enum tok_kind k = ps->tok.kind;
+		enum pb_rule_kind rk = PB_RULE_AND;
+		size_t off = ps->tok.off;
+
+		if (k == T_AND || k == T_ANDNOT) {
+			rk = k == T_AND ? PB_RULE_AND : PB_RULE_ANDNOT;
+			if (lex(ps) < 0)
+				goto bad;
+		} else if (k != T_TERM && k != T_LP && k != T_FIELDGROUP && k != T_NOT) {
+			return a;
+		}
+		if (!(b = parse_unary(ps, fd)))
+			goto bad;
+		a = rule_new(rk, a, b, col_of(ps, off));
+	}
+bad:
+	pb_rule_free(a);
+	return NULL;
+}
+
+static struct pb_rule *
+parse_or(struct parser *ps, int fd)
+{
+	struct pb_rule *a, *b;
+
+	if (!(a = parse_and(ps, fd)))
+		return NULL;
+	while (ps->tok.kind == T_OR) {
+		size_t off = ps->tok.off;
+
+		if (lex(ps) < 0 || !(b = parse_and(ps, fd))) {
+			pb_rule_free(a);
+			return NULL;
+		}
+		a = rule_new(PB_RULE_OR, a, b, col_of(ps, off));
+	}
+	return a;
+}
+
+struct pb_rule *
+pb_rule_parse(const char *query, struct pb_rule_error *err)
+{
+	struct parser ps;
+	struct pb_rule *r;
+
+	memset(&ps, 0, sizeof ps);
+	memset(err, 0, sizeof *err);
+	ps.q = query ? query : "";
+	ps.len = strlen(ps.q);
+	ps.err = err;
+	ps.tok.kind = T_END;
+	if (lex(&ps) < 0)
+		return NULL;
+	if (!(r = parse_or(&ps, PB_FIELD_ALL)))
+		return NULL;
+	if (ps.tok.kind != T_END) {
+		/* parse_or stops only at ')' or the end. */
+		fail(&ps, ps.tok.off, "unexpected ')' (no '(' to close)%s%s", NULL, NULL);
+		pb_rule_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+term_format(const struct pb_term *t, struct pb_buf *b)
+{
+	pb_buf_printf(b, "%s:", field_names[t->field]);
+	if (t->field == PB_FIELD_CAT) {
+		pb_buf_printf(b, "%s%s", t->cat, t->prefix ? "*" : "");
+		return;
+	}
+	if (t->words.n > 1)
+		pb_buf_putc(b, '"');
+	for (size_t i = 0; i < t->words.n; i++)
+		pb_buf_printf(b, "%s%s", i ? " " : "", pb_token(&t->words, i));
+	if (t->prefix)
+		pb_buf_putc(b, '*');
+	if (t->words.n > 1)
+		pb_buf_putc(b, '"');
+}
+
+void
+pb_rule_format(const struct pb_rule *r, struct pb_buf *b)
+{
+	static const char *const ops[] = { "", "AND", "OR", "ANDNOT", "NOT" };
+
+	if (!r)
+		return;
+	switch (r->kind) {
+	case PB_RULE_TERM:
+		term_format(r->term, b);
+		break;
+	case PB_RULE_NOT:
+		pb_buf_puts(b, "NOT ");
+		pb_rule_format(r->a, b);
+		break;
+	default:
+		pb_buf_putc(b, '(');
+		pb_rule_format(r->a, b);
+		pb_buf_printf(b, " %s ", ops[r->kind]);
+		pb_rule_format(r->b, b);
+		pb_buf_putc(b, ')');
+	}
+}
+
+void
+pb_rule_error_format(const char *query, const struct pb_rule_error *err, struct pb_buf *b)
+{
+	int col = 1;
+
+	pb_buf_printf(b, "column %d: %s\n", err->col, err->msg);
+	for (const char *p = query ? query : ""; *p; p++)
+		pb_buf_putc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+	pb_buf_putc(b, '\n');
+	/* Tabs stay tabs so the caret lines up in a terminal. */
+	for (const char *p = query ? query : ""; *p && col < err->col; p++) {
+		if (((unsigned char)*p & 0xC0) == 0x80)
+			continue;
+		pb_buf_putc(b, *p == '\t' ? '\t' : ' ');
+		col++;
+	}
+	for (; col < err->col; col++)
+		pb_buf_putc(b, ' ');
+	pb_buf_putc(b, '^');
+}
+
+/* ---- documents and the straightforward evaluator ---- */
+
+void
+pb_doc_init(struct pb_doc *d, const struct pb_paper *p)
+{
+	memset(d, 0, sizeof *d);
+	if (p->title)
+		pb_tokens_add(&d->f[PB_FIELD_TI], p->title, strlen(p->title));
+	if (p->abstract)
+		pb_tokens_add(&d->f[PB_FIELD_ABS], p->abstract, strlen(p->abstract));
+	for (size_t i = 0; i < p->n_authors; i++) {
+		if (!p->authors[i].name)
+			continue;
+		pb_tokens_break(&d->f[PB_FIELD_AU]);
+		pb_tokens_add(&d->f[PB_FIELD_AU], p->authors[i].name, strlen(p->authors[i].name));
+	}
+	if (p->comment)
+		pb_tokens_add(&d->f[PB_FIELD_CO], p->comment, strlen(p->comment));
+	d->cats = pb_xcalloc(p->n_categories + 1, sizeof *d->cats);
+	for (size_t i = 0; i < p->n_categories; i++) {
+		if (!p->categories[i])
+			continue;
+		char *c = pb_xstrdup(p->categories[i]);
+
+		for (char *q = c; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		d->cats[d->n_cats++] = c;
+	}
+}
+
+void
+pb_doc_free(struct pb_doc *d)
+{
+	if (!d)
+		return;
+	for (int f = 0; f < PB_N_TEXT_FIELDS; f++)
+		pb_tokens_free(&d->f[f]);
+	for (size_t i = 0; i < d->n_cats; i++)
+		free(d->cats[i]);
+	free(d->cats);
+	memset(d, 0, sizeof *d);
+}
+
+static int
+word_eq(const struct pb_tokens *t, size_t i, const struct pb_tokens *w, size_t j, int prefix)
+{
+	if (prefix)
+		return t->len[i] >= w->len[j] &&
+		       memcmp(pb_token(t, i), pb_token(w, j), w->len[j]) == 0;
+	return t->len[i] == w->len[j] && memcmp(pb_token(t, i), pb_token(w, j), w->len[j]) == 0;
+}
+
+static int
+words_hit(const struct pb_term *term, const struct pb_tokens *t)
+{
+	const struct pb_tokens *w = &term->words;
+	size_t k = w->n;
+
+	if (k == 0 || t->n < k)
+		return 0;
+	for (size_t i = 0; i + k <= t->n; i++) {
+		size_t j;
+
+		if (!word_eq(t, i, w, 0, term->prefix && k == 1))
+			continue;
+		for (j = 1; j < k; j++)
+			if (t->pos[i + j] != t->pos[i] + j ||
+			    !word_eq(t, i + j, w, j, term->prefix && j == k - 1))
+				break;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cat_hit(const struct pb_term *t, const char *cat)
+{
+	size_t n = strlen(t->cat);
+
+	if (t->prefix)
+		return strncmp(cat, t->cat, n) == 0;
+	if (strcmp(cat, t->cat) == 0)
+		return 1;
+	/* An archive (no dot) takes its subject classes: cat:cs hits cs.CV. */
+	return !strchr(t->cat, '.') && strncmp(cat, t->cat, n) == 0 && cat[n] == '.';
+}
+
+int
+pb_term_hits_field(const struct pb_term *t, const struct pb_doc *d, enum pb_field f)
+{
+	if (t->field == PB_FIELD_CAT) {
+		if (f != PB_FIELD_CAT && f != PB_FIELD_ALL)
+			return 0;
+		for (size_t i = 0; i < d->n_cats; i++)
+			if (cat_hit(t, d->cats[i]))
+				return 1;
+		return 0;
+	}
+	if (f == PB_FIELD_ALL) {
+		for (int g = 0; g < PB_N_TEXT_FIELDS; g++)
+			if ((t->field == PB_FIELD_ALL || t->field == (enum pb_field)g) &&
+			    words_hit(t, &d->f[g]))
+				return 1;
+		return 0;
+	}
+	if (f == PB_FIELD_CAT || (t->field != PB_FIELD_ALL && t->field != f))
+		return 0;
+	return words_hit(t, &d->f[f]);
+}
+
+int
+pb_term_hits(const struct pb_term *t, const struct pb_doc *d)
+{
+	return pb_term_hits_field(t, d, PB_FIELD_ALL);
+}
+
+int
+pb_rule_eval(const struct pb_rule *r, const struct pb_doc *d)
+{
+	switch (r->kind) {
+	case PB_RULE_TERM:
+		return pb_term_hits(r->term, d);
+	case PB_RULE_AND:
+		return pb_rule_eval(r->a, d) && pb_rule_eval(r->b, d);
+	case PB_RULE_OR:
+		return pb_rule_eval(r->a, d) || pb_rule_eval(r->b, d);
+	case PB_RULE_ANDNOT:
+		return pb_rule_eval(r->a, d) && !pb_rule_eval(r->b, d);
+	case PB_RULE_NOT:
+		return !pb_rule_eval(r->a, d);
+	}
+	return 0;
+}

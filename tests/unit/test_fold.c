@@ -1,0 +1,145 @@
+/* Folding: TeX accents, Unicode accents, case, hyphens and spaces, tokens and positions. */
+#include <stdint.h>
+
+#include "paperboy/fold.h"
+#include "t.h"
+
+static const char *
+fold(const char *s)
+{
+	static struct pb_buf b;
+
+	pb_buf_reset(&b);
+	pb_fold(s, strlen(s), &b);
+	return pb_buf_str(&b);
+}
+
+static const char *
+tex(const char *s)
+{
+	static struct pb_buf b;
+
+	pb_buf_reset(&b);
+	pb_tex_decode(s, strlen(s), &b);
+	return pb_buf_str(&b);
+}
+
+static const struct {
+	const char *in, *want;
+} fold_cases[] = {
+	/* TeX accents, every form */
+	{ "R\\'emy", "remy" },
+	{ "R\\'{e}my", "remy" },
+	{ "R{\\'e}my", "remy" },
+	{ "R{\\'{e}}my", "remy" },
+	{ "Rémy", "remy" },
+	{ "Re\xcc\x81my", "remy" },               /* e + combining acute (NFD) */
+	{ "REMY", "remy" },
+	{ "Schr\\\"odinger", "schrodinger" },
+	{ "Schr\\\"{o}dinger", "schrodinger" },
+	{ "Schr{\\\"o}dinger", "schrodinger" },
+	{ "Fran\\c{c}ois", "francois" },
+	{ "Fran\\c cois", "francois" },
+	{ "Fran{\\c c}ois", "francois" },
+	{ "Fran\xc3\xa7ois", "francois" },
+	{ "Ho\\v{s}ek", "hosek" },
+	{ "Dvo\\v{r}\\'ak", "dvorak" },
+	{ "Stra\\ss e", "strasse" },
+	{ "Stra\\ss{}e", "strasse" },
+	{ "Straße", "strasse" },
+	{ "STRASSE", "strasse" },
+	{ "{\\O}rsted", "\xc3\xb8rsted" },        /* \O = Ø, folds to ø */
+	{ "\\O rsted", "\xc3\xb8rsted" },
+	{ "\xc3\x98rsted", "\xc3\xb8rsted" },
+	{ "\\AA ngstr\\\"om", "angstrom" },
+	{ "\\aa", "a" },
+	{ "Erd\\H{o}s", "erdos" },
+	{ "\\L{}ukasz", "\xc5\x82ukasz" },        /* \L = Ł, folds to ł */
+	{ "Pe\\~na", "pena" },
+	{ "Pe\\~{n}a", "pena" },
+	{ "\\^{\\i}le", "ile" },
+	{ "na\\\"{\\i}ve", "naive" },
+	{ "M\\=ori", "mori" },
+	{ "\\k{a}", "a" },
+	{ "\\r{u}", "u" },
+	{ "\\.{Z}ycie", "zycie" },
+	{ "\\u{g}", "g" },
+	{ "\\d{s}", "s" },
+	{ "K\\\"ahler", "kahler" },
+	/* Unicode: compatibility forms and case */
+	{ "\xef\xac\x81nd", "find" },             /* U+FB01 fi ligature */
+	{ "ＧＰＵ", "gpu" },                      /* fullwidth */
+	{ "ΑΒΓ", "αβγ" },
+	{ "İstanbul", "istanbul" },
+	/* separators */
+	{ "3D-aware", "3d aware" },
+	{ "3D aware", "3d aware" },
+	{ "3D\xe2\x80\x93" "aware", "3d aware" },  /* en dash */
+	{ "vision-language models", "vision language models" },
+	{ "Gaussian   Splatting!", "gaussian splatting" },
+	{ "$\\mathcal{O}(n)$ time", "mathcal o n time" },
+	{ "\\emph{not} new", "emph not new" },
+	{ "R\\&D", "r d" },
+	{ "don't", "don t" },
+	{ "soft\xc2\xadhyphen", "softhyphen" },   /* U+00AD is ignorable */
+	{ "", "" },
+	{ "---", "" },
+	{ "a\xffz", "a z" },                      /* invalid UTF-8 separates */
+	{ "trailing \\", "trailing" },
+	{ "\\'", "" },
+	{ "\\c", "c" },
+	{ "{\\'", "" },
+};
+
+static const struct {
+	const char *in, *want;
+} tex_cases[] = {
+	{ "R\\'emy", "Rémy" },
+	{ "R{\\'e}my", "Rémy" },
+	{ "Schr\\\"{o}dinger", "Schrödinger" },
+	{ "Fran\\c{c}ois", "François" },
+	{ "Stra\\ss e", "Straße" },
+	{ "{\\O}rsted", "Ørsted" },
+	{ "Ho\\v{s}ek", "Hošek" },
+	{ "na\\\"{\\i}ve", "naïve" },
+	{ "R\\&D 50\\%", "R&D 50%" },
+	{ "$\\alpha$-stable", "$\\alpha$-stable" },
+	{ "no tex", "no tex" },
+	{ "\\emph{x}", "\\emph{x}" },
+};
+
+int
+main(void)
+{
+	struct pb_tokens t;
+
+	for (size_t i = 0; i < sizeof fold_cases / sizeof fold_cases[0]; i++) {
+		const char *got = fold(fold_cases[i].in);
+
+		if (strcmp(got, fold_cases[i].want) != 0)
+			fprintf(stderr, "case %zu: fold(\"%s\")\n", i, fold_cases[i].in);
+		T_EQ_STR(got, fold_cases[i].want);
+	}
+	for (size_t i = 0; i < sizeof tex_cases / sizeof tex_cases[0]; i++)
+		T_EQ_STR(tex(tex_cases[i].in), tex_cases[i].want);
+
+	/* Positions: consecutive within one add, a gap after pb_tokens_break. */
+	pb_tokens_init(&t);
+	pb_tokens_add(&t, "Seungryong Kim", 14);
+	pb_tokens_break(&t);
+	pb_tokens_add(&t, "Andrew Zisserman", 16);
+	T_EQ_INT(t.n, 4);
+	T_EQ_STR(pb_token(&t, 0), "seungryong");
+	T_EQ_STR(pb_token(&t, 3), "zisserman");
+	T_EQ_INT(t.len[3], 9);
+	T_EQ_INT(t.pos[1], t.pos[0] + 1);
+	T_CHECK(t.pos[2] > t.pos[1] + 1);
+	T_EQ_INT(t.pos[3], t.pos[2] + 1);
+	pb_tokens_reset(&t);
+	T_EQ_INT(t.n, 0);
+	pb_tokens_add(&t, "a b", 3);
+	T_EQ_INT(t.pos[0], 0);
+	pb_tokens_free(&t);
+	pb_tokens_free(NULL);
+	return t_done("test_fold");
+}

@@ -1,0 +1,315 @@
+/* The rule parser (every operator, precedence, fields, phrases, prefixes, errors with their
+ * exact column) and the straightforward evaluator on hand-built papers. */
+#include "paperboy/rules.h"
+#include "t.h"
+
+static const char *
+canon(const char *q)
+{
+	static struct pb_buf b;
+	struct pb_rule_error e;
+	struct pb_rule *r = pb_rule_parse(q, &e);
+
+	pb_buf_reset(&b);
+	if (!r) {
+		pb_buf_printf(&b, "ERROR %d: %s", e.col, e.msg);
+		return pb_buf_str(&b);
+	}
+	pb_rule_format(r, &b);
+	pb_rule_free(r);
+	return pb_buf_str(&b);
+}
+
+static const struct {
+	const char *q, *want;
+} parse_cases[] = {
+	/* terms and fields */
+	{ "nerf", "all:nerf" },
+	{ "ti:nerf", "ti:nerf" },
+	{ "TI:NeRF", "ti:nerf" },
+	{ "abs:nerf", "abs:nerf" },
+	{ "au:Zisserman", "au:zisserman" },
+	{ "co:CVPR", "co:cvpr" },
+	{ "all:nerf", "all:nerf" },
+	{ "cat:cs.CV", "cat:cs.cv" },
+	{ "cat:cs.*", "cat:cs.*" },
+	{ "cat:astro-ph", "cat:astro-ph" },
+	{ "ti:\"gaussian splatting\"", "ti:\"gaussian splatting\"" },
+	{ "ti:\"Gaussian  Splatting\"", "ti:\"gaussian splatting\"" },
+	{ "ti:3D-aware", "ti:\"3d aware\"" },
+	{ "ti:\"3D aware\"", "ti:\"3d aware\"" },
+	{ "au:R\\'emy", "au:remy" },
+	{ "au:del_maestro", "au:\"del maestro\"" },
+	{ "ti:gauss*", "ti:gauss*" },
+	{ "ti:\"neural radian*\"", "ti:\"neural radian*\"" },
+	{ "ti:\"neural radian\"*", "ti:\"neural radian*\"" },
+	{ "\"gaussian splatting\"", "all:\"gaussian splatting\"" },
+	/* operators */
+	{ "a AND b", "(all:a AND all:b)" },
+	{ "a OR b", "(all:a OR all:b)" },
+	{ "a ANDNOT b", "(all:a ANDNOT all:b)" },
+	{ "NOT a", "NOT all:a" },
+	{ "a NOT b", "(all:a AND NOT all:b)" },
+	{ "a b", "(all:a AND all:b)" },
+	{ "a and b", "((all:a AND all:and) AND all:b)" },   /* lower case is a word */
+	/* precedence: NOT > AND = ANDNOT > OR, left to right */
+	{ "a OR b AND c", "(all:a OR (all:b AND all:c))" },
+	{ "a AND b OR c", "((all:a AND all:b) OR all:c)" },
+	{ "a ANDNOT b OR c", "((all:a ANDNOT all:b) OR all:c)" },
+	{ "a OR b ANDNOT c", "(all:a OR (all:b ANDNOT all:c))" },
+	{ "a AND b ANDNOT c", "((all:a AND all:b) ANDNOT all:c)" },
+	{ "a ANDNOT b AND c", "((all:a ANDNOT all:b) AND all:c)" },
+	{ "a OR b OR c", "((all:a OR all:b) OR all:c)" },
+	{ "NOT a AND b", "(NOT all:a AND all:b)" },
+	{ "NOT NOT a", "NOT NOT all:a" },
+	{ "NOT (a OR b)", "NOT (all:a OR all:b)" },
+	/* parentheses */
+	{ "(a OR b) AND c", "((all:a OR all:b) AND all:c)" },
+	{ "a AND (b OR c)", "(all:a AND (all:b OR all:c))" },
+	{ "((a))", "all:a" },
+	{ "((a OR (b AND (c ANDNOT d))) OR e)",
+	  "((all:a OR (all:b AND (all:c ANDNOT all:d))) OR all:e)" },
+	{ "ti:(video OR motion)", "(ti:video OR ti:motion)" },
+	{ "ti:(video OR au:smith)", "(ti:video OR au:smith)" },
+	{ "ti:\"gaussian splatting\" OR (abs:nerf AND cat:cs.CV) ANDNOT ti:survey",
+	  "(ti:\"gaussian splatting\" OR ((abs:nerf AND cat:cs.cv) ANDNOT ti:survey))" },
+	{ "  ti:a\tOR\nti:b  ", "(ti:a OR ti:b)" },
+	{ "(a)b", "(all:a AND all:b)" },
+};
+
+static const struct {
+	const char *q;
+	int col;
+	const char *msg;
+} error_cases[] = {
+	{ "", 1, "empty query" },
+	{ "   ", 1, "empty query" },
+	{ "(a OR b", 1, "unclosed '('" },
+	{ "a AND (b OR (c)", 7, "unclosed '('" },
+	{ "a OR b)", 7, "unexpected ')' (no '(' to close)" },
+	{ ")", 1, "unexpected ')' (no '(' to close)" },
+	{ "a ()", 3, "empty parentheses" },
+	{ "ti:\"\"", 4, "empty phrase" },
+	{ "ti:\"  \" OR a", 4, "empty phrase" },
+	{ "\"open", 1, "unterminated phrase (no closing '\"')" },
+	{ "xx:foo", 1, "unknown field 'xx' (fields: ti, abs, au, co, cat, all)" },
+	{ "a OR title:foo", 6, "unknown field 'title' (fields: ti, abs, au, co, cat, all)" },
+	{ "a AND", 3, "'AND' needs a term after it" },
+	{ "a OR", 3, "'OR' needs a term after it" },
+	{ "a ANDNOT", 3, "'ANDNOT' needs a term after it" },
+	{ "NOT", 1, "'NOT' needs a term after it" },
+	{ "(a AND)", 4, "'AND' needs a term after it" },
+	{ "AND a", 1, "'AND' needs a term before it" },
+	{ "(OR a)", 2, "'OR' needs a term before it" },
+	{ "a AND OR b", 7, "expected a term after 'AND', found 'OR'" },
+	{ "ti:", 1, "'ti:' needs a term after it" },
+	{ "a ti: b", 3, "'ti:' needs a term after it" },
+	{ "ti:*", 4, "'*' needs a word before it" },
+	{ "ga*ss", 3, "'*' is only allowed at the end of a term" },
+	{ "ti:---", 1, "'ti:---' has no letters or digits to match" },
+	{ "cat:", 1, "'cat:' needs a term after it" },
+	{ "é AND", 3, "'AND' needs a term after it" },        /* columns count characters */
+	{ "ti:\"ab\"* x*y", 11, "'*' is only allowed at the end of a term" },
+};
+
+struct fpaper {
+	const char *title, *abstract, *comment;
+	const char *authors[4];
+	const char *cats[3];
+};
+
+static void
+mkpaper(struct pb_paper *p, struct pb_author *au, char **cats, const struct fpaper *f)
+{
+	memset(p, 0, sizeof *p);
+	p->id = (char *)"2411.00001";
+	p->title = (char *)f->title;
+	p->abstract = (char *)f->abstract;
+	p->comment = (char *)f->comment;
+	for (size_t i = 0; i < 4 && f->authors[i]; i++) {
+		memset(&au[i], 0, sizeof au[i]);
+		au[i].name = (char *)f->authors[i];
+		p->n_authors++;
+	}
+	p->authors = au;
+	for (size_t i = 0; i < 3 && f->cats[i]; i++)
+		cats[p->n_categories++] = (char *)f->cats[i];
+	p->categories = cats;
+}
+
+static const struct fpaper doc_paper = {
+	"3D-Aware Gaussian Splatting for Renewable Scenes",
+	"We present a new method for neural radiance fields (NeRF) in Schr\\\"odinger-type "
+	"settings. Vision-language models help.",
+	"Accepted at CVPR 2025; 12 pages",
+	{ "R\\'emy Dupont", "Seungryong Kim", "Andrew Zisserman", NULL },
+	{ "cs.CV", "astro-ph.GA", NULL },
+};
+
+static const struct {
+	const char *q;
+	int want;
+} eval_cases[] = {
+	{ "ti:gaussian", 1 },
+	{ "ti:GAUSSIAN", 1 },
+	{ "ti:\"gaussian splatting\"", 1 },
+	{ "ti:\"splatting gaussian\"", 0 },
+	{ "ti:\"3D aware\"", 1 },
+	{ "ti:3D-aware", 1 },
+	{ "ti:\"3d-aware gaussian\"", 1 },
+	{ "ti:renew", 0 },                 /* word boundaries */
+	{ "ti:renew*", 1 },
+	{ "ti:new", 0 },
+	{ "abs:new", 1 },
+	{ "ti:scene", 0 },
+	{ "ti:scene*", 1 },
+	{ "ti:\"gaussian splat*\"", 1 },
+	{ "ti:\"gaussian splot*\"", 0 },
+	{ "abs:nerf", 1 },
+	{ "abs:\"radiance fields\"", 1 },
+	{ "abs:\"radiance fields nerf\"", 1 },  /* punctuation is not a word */
+	{ "abs:schrodinger", 1 },
+	{ "abs:Schrödinger", 1 },
+	{ "abs:Schr\\\"{o}dinger", 1 },
+	{ "abs:\"vision language\"", 1 },
+	{ "ti:nerf", 0 },
+	{ "au:remy", 1 },
+	{ "au:Rémy", 1 },
+	{ "au:R\\'emy", 1 },
+	{ "au:\"Seungryong Kim\"", 1 },
+	{ "au:\"Kim Andrew\"", 0 },        /* a phrase stays inside one author */
+	{ "au:zisserman", 1 },
+	{ "au:zisser*", 1 },
+	{ "au:gaussian", 0 },
+	{ "co:cvpr", 1 },
+	{ "co:\"12 pages\"", 1 },
+	{ "co:2025", 1 },
+	{ "ti:cvpr", 0 },
+	{ "cat:cs.CV", 1 },
+	{ "cat:cs.cv", 1 },
+	{ "cat:cs.LG", 0 },
+	{ "cat:cs.*", 1 },
+	{ "cat:cs", 1 },                   /* an archive takes its subject classes */
+	{ "cat:astro-ph", 1 },
+	{ "cat:astro", 0 },
+	{ "cat:astro*", 1 },
+	{ "cat:cs.C", 0 },
+	{ "all:zisserman", 1 },
+	{ "zisserman", 1 },
+	{ "cvpr", 1 },
+	{ "cs", 0 },                       /* all: does not search categories */
+	{ "gaussian AND nerf", 1 },
+	{ "gaussian AND transformer", 0 },
+	{ "gaussian OR transformer", 1 },
+	{ "transformer OR diffusion", 0 },
+	{ "gaussian ANDNOT nerf", 0 },
+	{ "gaussian ANDNOT transformer", 1 },
+	{ "NOT transformer", 1 },
+	{ "NOT gaussian", 0 },
+	{ "transformer OR gaussian AND nerf", 1 },
+	{ "(transformer OR gaussian) AND diffusion", 0 },
+	{ "transformer OR (gaussian AND diffusion)", 0 },
+	{ "gaussian ANDNOT transformer OR diffusion", 1 },
+	{ "gaussian ANDNOT (transformer OR nerf)", 0 },
+	{ "ti:\"gaussian splatting\" OR (abs:nerf AND cat:cs.CV) ANDNOT ti:survey", 1 },
+	{ "ti:survey OR (abs:transformer AND cat:cs.CV) ANDNOT ti:survey", 0 },
+	{ "ti:(survey OR splatting)", 1 },
+	{ "ti:(survey OR nerf)", 0 },
+};
+
+int
+main(void)
+{
+	struct pb_paper p;
+	struct pb_author au[4];
+	char *cats[3];
+	struct pb_doc d;
+	struct pb_rule_error e;
+	struct pb_buf b = { 0 };
+
+	for (size_t i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++) {
+		const char *got = canon(parse_cases[i].q);
+
+		if (strcmp(got, parse_cases[i].want) != 0)
+			fprintf(stderr, "parse case %zu: %s\n", i, parse_cases[i].q);
+		T_EQ_STR(got, parse_cases[i].want);
+	}
+	for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+		struct pb_rule *r = pb_rule_parse(error_cases[i].q, &e);
+
+		T_CHECK(r == NULL);
+		pb_rule_free(r);
+		if (e.col != error_cases[i].col || strcmp(e.msg, error_cases[i].msg) != 0)
+			fprintf(stderr, "error case %zu: %s\n", i, error_cases[i].q);
+		T_EQ_INT(e.col, error_cases[i].col);
+		T_EQ_STR(e.msg, error_cases[i].msg);
+	}
+
+	/* The caret sits under the column. */
+	T_CHECK(pb_rule_parse("ti:a AND (b OR", &e) == NULL);
+	pb_rule_error_format("ti:a AND (b OR", &e, &b);
+	T_EQ_STR(pb_buf_str(&b), "column 13: 'OR' needs a term after it\n"
+				 "ti:a AND (b OR\n"
+				 "            ^");
+	pb_buf_reset(&b);
+	T_CHECK(pb_rule_parse("é\tx:1", &e) == NULL);
+	pb_rule_error_format("é\tx:1", &e, &b);
+	T_EQ_STR(pb_buf_str(&b), "column 3: unknown field 'x' (fields: ti, abs, au, co, cat, all)\n"
+				 "é\tx:1\n \t^");
+	pb_buf_free(&b);
+
+	/* Limits: deep nesting and huge rules are errors, not crashes. */
+	{
+		struct pb_buf q = { 0 };
+
+		for (int i = 0; i < 100; i++)
+			pb_buf_putc(&q, '(');
+		pb_buf_putc(&q, 'a');
+		for (int i = 0; i < 100; i++)
+			pb_buf_putc(&q, ')');
+		T_CHECK(pb_rule_parse(pb_buf_str(&q), &e) == NULL);
+		T_EQ_STR(e.msg, "parentheses nested deeper than 64");
+		T_EQ_INT(e.col, 65);
+		pb_buf_reset(&q);
+		for (int i = 0; i < 300; i++)
+			pb_buf_puts(&q, "a ");
+		T_CHECK(pb_rule_parse(pb_buf_str(&q), &e) == NULL);
+		T_EQ_INT(e.col, 513);
+		pb_buf_free(&q);
+	}
+
+	/* Terms remember where they were written. */
+	{
+		struct pb_rule *r = pb_rule_parse("ti:a OR  \"b c\"", &e);
+
+		T_CHECK(r && r->kind == PB_RULE_OR);
+		if (r) {
+			T_EQ_INT(r->a->term->col, 1);
+			T_EQ_INT(r->b->term->col, 10);
+			T_EQ_STR(r->a->term->src, "ti:a");
+			T_EQ_STR(r->b->term->src, "\"b c\"");
+		}
+		pb_rule_free(r);
+	}
+
+	mkpaper(&p, au, cats, &doc_paper);
+	pb_doc_init(&d, &p);
+	for (size_t i = 0; i < sizeof eval_cases / sizeof eval_cases[0]; i++) {
+		struct pb_rule *r = pb_rule_parse(eval_cases[i].q, &e);
+
+		T_CHECK(r != NULL);
+		if (!r) {
+			fprintf(stderr, "eval case %zu does not parse: %s (%s)\n", i,
+				eval_cases[i].q, e.msg);
+			continue;
+		}
+		if (pb_rule_eval(r, &d) != eval_cases[i].want)
+			fprintf(stderr, "eval case %zu: %s\n", i, eval_cases[i].q);
+		T_EQ_INT(pb_rule_eval(r, &d), eval_cases[i].want);
+		pb_rule_free(r);
+	}
+	pb_doc_free(&d);
+	pb_doc_free(NULL);
+	pb_rule_free(NULL);
+	return t_done("test_rules");
+}
