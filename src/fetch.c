@@ -484,7 +484,9 @@ cutoff_utc(long day, int minus_min, char out[16])
 	long minutes = (14 + (et_dst(day) ? 4 : 5)) * 60L - minus_min;
 
 	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 16, "%04d%02d%02d%02ld%02ld", y, m, d, minutes / 60, minutes % 60);
+	/* The moduli only tell the compiler the ranges it cannot see (a year of 4 digits). */
+	snprintf(out, 16, "%04u%02u%02u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u, (unsigned)(minutes / 60) % 100u, (unsigned)(minutes % 60) % 100u);
 }
 
 int

@@ -3,6 +3,7 @@
 #include "paperboy/http.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
  * client's backoff cap: the caller (the daemon's schedule) retries later instead. */
 #define RETRY_AFTER_HARD_CAP_S 3600L
 #define CACHE_MAGIC "paperboy-http-cache 1"
+#define CACHE_MAX_AGE_S (7L * 86400L)   /* default age at which cached answers are dropped */
 
 struct host_slot {
 	char *host;                 /* "host:port" */
@@ -374,6 +376,37 @@ url_for_log(const char *url, struct pb_buf *b)
 	curl_url_cleanup(u);
 }
 
+/* Each day's id_list and query URLs differ, so without pruning the cache would only grow:
+ * entries (and stale leftovers of interrupted writes) older than the limit are removed. */
+static void
+prune_cache(struct pb_http *h)
+{
+	long max_age = h->o.cache_max_age_s > 0 ? h->o.cache_max_age_s : CACHE_MAX_AGE_S;
+	time_t now = time(NULL);
+	struct pb_buf p = { 0 };
+	struct dirent *de;
+	DIR *d = opendir(h->o.cache_dir);
+	size_t removed = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!strstr(de->d_name, ".cache") && !strstr(de->d_name, ".last"))
+			continue;
+		pb_buf_reset(&p);
+		pb_buf_printf(&p, "%s/%s", h->o.cache_dir, de->d_name);
+		if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > max_age &&
+		    unlink(p.data) == 0)
+			removed++;
+	}
+	closedir(d);
+	pb_buf_free(&p);
+	if (removed)
+		pb_info("http.cache", "dir=%s pruned=%zu", pb_q(h->o.cache_dir), removed);
+}
+
 static int
 ensure_cache_dir(struct pb_http *h)
 {
@@ -402,6 +435,7 @@ ensure_cache_dir(struct pb_http *h)
 	}
 	pb_buf_free(&p);
 	h->cache_ok = 1;
+	prune_cache(h);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct pb_http_opts {
 	long backoff_base_ms;        /* first backoff; default 2000, doubled each retry, jittered */
 	long backoff_max_ms;         /* cap; default 120000 */
 	const char *cache_dir;       /* ETag/Last-Modified + body cache for conditional GET; NULL = off */
+	long cache_max_age_s;        /* cache entries older than this are pruned; 0 = 7 days */
 	char cache_dir_buf[1024];    /* storage a helper (pb_fetch_http_opts) may point cache_dir at;
 				      * pb_http_new copies, so it need only live until then */
 };

@@ -1,5 +1,9 @@
 /* Rendering: a digest into each channel's format, within each channel's limits. Escaping for
- * every format lives in escape.h; LaTeX-to-Unicode for display in latex.h. */
+ * every format lives in escape.h; LaTeX-to-Unicode for display in latex.h.
+ *
+ * Every format, Markdown included, shows LaTeX converted to Unicode ($\alpha$ as α, R\'emy as
+ * Rémy): a digest is read, not compiled, and most Markdown viewers (mail clients, chat, git
+ * hosts) do not typeset math. The paper records keep the TeX as arXiv wrote it. */
 #ifndef PAPERBOY_RENDER_H
 #define PAPERBOY_RENDER_H
 
@@ -30,6 +34,12 @@ struct pb_parts {
 	size_t n;
 };
 
+/* Channel limits the renderers keep. */
+#define PB_TELEGRAM_MAX_TEXT 4096   /* visible UTF-16 units per message */
+#define PB_SLACK_MAX_BLOCKS 50      /* blocks per message */
+#define PB_SLACK_MAX_SECTION 3000   /* characters of a section's text */
+#define PB_TEXT_WIDTH 76            /* columns of the plain-text alternative (< 78) */
+
 /* Renders d in format f. Returns 0 with out filled (caller frees with pb_parts_free), -1 on
  * an internal error. */
 int pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
@@ -38,5 +48,24 @@ void pb_parts_free(struct pb_parts *p);     /* accepts NULL */
 /* "md", "html", "text", "slack", "telegram"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);
 const char *pb_format_name(enum pb_format f);
+
+/* Telegram HTML: the visible length in UTF-16 units (tags count 0, an entity 1, a character
+ * outside the BMP 2). Returns -1 when s is not well-formed for Telegram: a tag it does not
+ * accept, an <a> without href, unbalanced or crossed tags, a broken entity, a bare < > or &. */
+long pb_telegram_check(const char *s, size_t n);
+
+/* Splits well-formed Telegram HTML into pieces of at most limit (>= 512) visible units,
+ * preferring paragraph, line, sentence and word boundaries, never inside a tag or an entity;
+ * tags open at a cut are closed there and reopened in the next piece. Pieces (malloc'd) are
+ * appended to out. Returns the number added. */
+size_t pb_telegram_split(const char *s, size_t n, size_t limit, struct pb_parts *out);
+
+/* Splits Slack mrkdwn into pieces of at most limit (>= 512) characters, counted in UTF-16
+ * units, at the same boundaries, never inside an entity or a <url|text> link. Returns the
+ * number added. */
+size_t pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *out);
+
+/* Columns s[0..n) takes in a terminal (East Asian wide characters and emoji count 2). */
+size_t pb_text_width(const char *s, size_t n);
 
 #endif

@@ -31,9 +31,23 @@ int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *pap
 int pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		    const struct pb_selection *sel, const char *date, struct pb_digest *out);
 
+/* The built-in executive summary of a digest whose items (with findings) are filled: how many
+ * papers matched which topics, the themes that recur across titles and findings, and the three
+ * papers to read first with a one-line reason each. Light Markdown; caller frees. Used when no
+ * model is configured and whenever the model fails. */
+char *pb_exec_summary_builtin(const struct pb_digest *d);
+
 /* Key findings of an abstract: at most max sentences (see DESIGN), each malloc'd in *out
  * (array malloc'd too). Returns the count. */
 size_t pb_key_findings(const char *abstract, size_t max, char ***out);
+
+/* Splits text into sentences, each trimmed and malloc'd in *out (array malloc'd too; free with
+ * pb_sentences_free). A period ends a sentence only when followed by space and not a lowercase
+ * word, and not after an abbreviation ("e.g.", "i.e.", "et al.", "Fig.", "Eq.", "vs."), an
+ * initial ("J. Smith"), inside a number, a URL or `$...$` / `\(...\)` math; a blank line
+ * ends one too. Returns the count (0 for NULL or blank text). */
+size_t pb_split_sentences(const char *text, char ***out);
+void pb_sentences_free(char **v, size_t n);   /* accepts NULL */
 
 /* "Computer Vision" for "cs.CV"; NULL when unknown. */
 const char *pb_category_name(const char *cat);

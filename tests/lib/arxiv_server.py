@@ -9,8 +9,10 @@ Binds 127.0.0.1 on an ephemeral port and writes the port to --port-file. Serves:
                             gets arXiv's real error feed with HTTP 400
   /api/query?search_query=  entries from --pool (an API fixture), paginated by start and
                             max_results, totalResults = --search-total
-Every answer carries an ETag; a matching If-None-Match gets 304. --fail PREFIX:STATUS:K[:RA]
-makes the first K requests whose path starts with PREFIX answer STATUS (with Retry-After RA).
+Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA]'
+makes the first K requests whose path and query start with PREFIX answer STATUS (with
+Retry-After RA); a 400 on /api/query carries arXiv's real error feed, other statuses an HTML
+page.
 Each request is appended to --log as one JSON line: monotonic time, path, query, headers,
 status, bytes.
 """
@@ -138,11 +140,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
         for rule in S.fail:
-            if u.path.startswith(rule['prefix']) and rule['left'] > 0:
+            if self.path.startswith(rule['prefix']) and rule['left'] > 0:
                 rule['left'] -= 1
                 extra = {}
                 if rule['retry_after'] is not None:
                     extra['Retry-After'] = rule['retry_after']
+                if rule['status'] == 400 and u.path == '/api/query':
+                    with open(os.path.join(S.fixtures, 'api2026-error-bad-id.xml'), 'rb') as f:
+                        return self.send(400, f.read())
                 return self.send(rule['status'], b'<html><body>busy</body></html>\n',
                                  'text/html', extra)
         if u.path.startswith('/rss/'):
@@ -192,7 +197,7 @@ def main():
     ap.add_argument('--search-claim', type=int, default=-1,
                     help='totalResults to announce (default: --search-total)')
     ap.add_argument('--primary', action='append', default=[], help='ID=CAT for id_list answers')
-    ap.add_argument('--fail', action='append', default=[], help='PREFIX:STATUS:K[:RETRY_AFTER]')
+    ap.add_argument('--fail', action='append', default=[], help='PREFIX|STATUS|K[|RETRY_AFTER]')
     a = ap.parse_args()
 
     S.log, S.fixtures = a.log, a.fixtures
@@ -205,7 +210,7 @@ def main():
     S.primary = dict(p.split('=', 1) for p in a.primary)
     S.fail = []
     for r in a.fail:
-        parts = r.split(':')
+        parts = r.split('|')
         S.fail.append({'prefix': parts[0], 'status': int(parts[1]), 'left': int(parts[2]),
                        'retry_after': parts[3] if len(parts) > 3 else None})
     open(S.log, 'w').close()

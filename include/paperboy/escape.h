@@ -1,0 +1,41 @@
+/* Escaping for every output format, in one place. Each function appends the escaped form of
+ * the NUL-terminated UTF-8 string s (NULL is treated as "") to b; none of them fails (allocation
+ * failure aborts in the buffer). The *_n variants take an explicit length. */
+#ifndef PAPERBOY_ESCAPE_H
+#define PAPERBOY_ESCAPE_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+
+/* HTML text content: & < > become entities; quotes too, so the same text is also safe in an
+ * attribute. Control characters other than tab and newline are dropped. */
+void pb_esc_html(struct pb_buf *b, const char *s);
+void pb_esc_html_n(struct pb_buf *b, const char *s, size_t n);
+/* An attribute value in double quotes: as pb_esc_html, and tab/newline become spaces. */
+void pb_esc_html_attr(struct pb_buf *b, const char *s);
+
+/* Markdown inline text (titles in links, names, abstracts): a backslash before each of
+ * \ ` * _ [ ] < > # | so nothing becomes markup, a link or raw HTML; newlines become spaces. */
+void pb_esc_md(struct pb_buf *b, const char *s);
+void pb_esc_md_n(struct pb_buf *b, const char *s, size_t n);
+/* A URL inside a Markdown link's parentheses: space ( ) < > and controls percent-encoded. */
+void pb_esc_md_url(struct pb_buf *b, const char *s);
+
+/* Slack mrkdwn text: & < > as &amp; &lt; &gt; (Slack's own three). */
+void pb_esc_slack(struct pb_buf *b, const char *s);
+void pb_esc_slack_n(struct pb_buf *b, const char *s, size_t n);
+/* The URL part of a Slack link <url|text>: | < > space and controls percent-encoded. */
+void pb_esc_slack_url(struct pb_buf *b, const char *s);
+
+/* Telegram HTML parse mode text: & < > as &amp; &lt; &gt;. */
+void pb_esc_telegram(struct pb_buf *b, const char *s);
+void pb_esc_telegram_n(struct pb_buf *b, const char *s, size_t n);
+/* A Telegram href value in double quotes: & < > " escaped. */
+void pb_esc_telegram_attr(struct pb_buf *b, const char *s);
+
+/* A mail header value: CR and LF (and other controls) become single spaces, so a value can
+ * never start a new header. Folding and encoding are the mail writer's job. */
+void pb_esc_header(struct pb_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,32 @@
+/* LaTeX for display: the TeX that arXiv metadata carries ($\alpha$-blending, R\'emy, $^{2}$,
+ * \mathbf{x}, \&) turned into readable Unicode. Display only: the paper records keep the TeX
+ * as arXiv wrote it. Never fails on malformed input (unbalanced braces or dollars, a trailing
+ * backslash, deep nesting): what cannot be read as TeX is shown as written or dropped. */
+#ifndef PAPERBOY_LATEX_H
+#define PAPERBOY_LATEX_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+
+enum pb_latex_flags {
+	/* TeX typography of arXiv metadata: -- and --- become dashes, ~ a no-break space,
+	 * `` and '' curly quotes. */
+	PB_LATEX_TEXT = 0,
+	/* Prose that is not TeX (model or extractive Markdown): only math, macros and accents
+	 * are converted; dashes, ~ and quotes stay. A $ opens math only when followed by a
+	 * non-space and closes only after a non-space, so "$5 and $10" stays as written. */
+	PB_LATEX_PROSE = 1,
+};
+
+/* Appends the display form of s[0..n) to out. Unknown macros degrade to their argument, or
+ * vanish when they have none. Output is valid UTF-8 when the input is. */
+void pb_latex_append(struct pb_buf *out, const char *s, size_t n, int flags);
+
+/* The display form of s (NULL gives NULL) with PB_LATEX_TEXT; caller frees. */
+char *pb_latex_to_unicode(const char *s);
+
+/* Returns 1 when s[0..n) contains nothing the converter would change (a fast path), else 0. */
+int pb_latex_is_plain(const char *s, size_t n, int flags);
+
+#endif

@@ -1,0 +1,238 @@
+/* Escaping for every output format. Kept byte-oriented: every special character is ASCII, so
+ * UTF-8 sequences pass through untouched. */
+#include <string.h>
+
+#include "paperboy/escape.h"
+
+/* Appends the run s[from..i) when a special byte is met, then its replacement. */
+#define FLUSH() \
+	do { \
+		if (i > from) \
+			pb_buf_append(b, s + from, i - from); \
+		from = i + 1; \
+	} while (0)
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+static void
+pct(struct pb_buf *b, unsigned char c)
+{
+	char e[3] = { '%', hexdig[c >> 4], hexdig[c & 15] };
+
+	pb_buf_append(b, e, 3);
+}
+
+static void
+html_n(struct pb_buf *b, const char *s, size_t n, int attr)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *r;
+
+		switch (c) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&#39;"; break;
+		case '\t':
+		case '\n':
+			if (!attr)
+				continue;
+			r = " ";
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				r = "";
+			else
+				continue;
+		}
+		FLUSH();
+		pb_buf_puts(b, r);
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}
+
+void
+pb_esc_html_n(struct pb_buf *b, const char *s, size_t n)
+{
+	html_n(b, s ? s : "", s ? n : 0, 0);
+}
+
+void
+pb_esc_html(struct pb_buf *b, const char *s)
+{
+	pb_esc_html_n(b, s, s ? strlen(s) : 0);
+}
+
+void
+pb_esc_html_attr(struct pb_buf *b, const char *s)
+{
+	html_n(b, s ? s : "", s ? strlen(s) : 0, 1);
+}
+
+void
+pb_esc_md_n(struct pb_buf *b, const char *s, size_t n)
+{
+	size_t i, from = 0;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (strchr("\\`*_[]<>#|", c) && c) {
+			FLUSH();
+			pb_buf_putc(b, '\\');
+			pb_buf_putc(b, (char)c);
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			FLUSH();
+			pb_buf_putc(b, ' ');
+		} else if (c < 0x20 || c == 0x7f) {
+			FLUSH();
+		}
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}
+
+void
+pb_esc_md(struct pb_buf *b, const char *s)
+{
+	pb_esc_md_n(b, s, s ? strlen(s) : 0);
+}
+
+/* Percent-encodes the bytes in set plus controls, space and non-ASCII-safe bytes stay. */
+static void
+url_enc(struct pb_buf *b, const char *s, const char *set)
+{
+	size_t i, from = 0, n;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c == 0x7f || (strchr(set, c) && c)) {
+			FLUSH();
+			pct(b, c);
+		}
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}
+
+void
+pb_esc_md_url(struct pb_buf *b, const char *s)
+{
+	url_enc(b, s, "()<>\"'`");
+}
+
+static void
+amp_lt_gt(struct pb_buf *b, const char *s, size_t n)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *r;
+
+		switch (s[i]) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		default: continue;
+		}
+		FLUSH();
+		pb_buf_puts(b, r);
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}
+
+void
+pb_esc_slack_n(struct pb_buf *b, const char *s, size_t n)
+{
+	if (s)
+		amp_lt_gt(b, s, n);
+}
+
+void
+pb_esc_slack(struct pb_buf *b, const char *s)
+{
+	if (s)
+		amp_lt_gt(b, s, strlen(s));
+}
+
+void
+pb_esc_slack_url(struct pb_buf *b, const char *s)
+{
+	url_enc(b, s, "|<>");
+}
+
+void
+pb_esc_telegram_n(struct pb_buf *b, const char *s, size_t n)
+{
+	if (s)
+		amp_lt_gt(b, s, n);
+}
+
+void
+pb_esc_telegram(struct pb_buf *b, const char *s)
+{
+	if (s)
+		amp_lt_gt(b, s, strlen(s));
+}
+
+void
+pb_esc_telegram_attr(struct pb_buf *b, const char *s)
+{
+	size_t i, from = 0, n;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	for (i = 0; i < n; i++) {
+		const char *r;
+
+		switch (s[i]) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		default: continue;
+		}
+		FLUSH();
+		pb_buf_puts(b, r);
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}
+
+void
+pb_esc_header(struct pb_buf *b, const char *s)
+{
+	size_t i, from = 0, n;
+	int space = 0;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			FLUSH();
+			if (!space)
+				pb_buf_putc(b, ' ');
+			space = 1;
+		} else {
+			space = 0;
+		}
+	}
+	if (n > from)
+		pb_buf_append(b, s + from, n - from);
+}

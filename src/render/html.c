@@ -1,0 +1,401 @@
+/* HTML email: one table-based layout with inline styles (what Gmail and Outlook keep), every
+ * text escaped, a visible settings/unsubscribe line, and a size cap so Gmail does not clip the
+ * message: past html_max_bytes the top papers stay in full and the rest become a compact list
+ * of links. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/escape.h"
+#include "render_int.h"
+
+#define DEFAULT_MAX (100 * 1024)
+#define FONT "font-family:Arial,Helvetica,sans-serif;"
+
+struct html {
+	struct pb_buf *full;     /* per paper, in full */
+	struct pb_buf *compact;  /* per paper, one list item */
+};
+
+static void
+esc_n(struct pb_buf *b, const char *s, size_t n)
+{
+	pb_esc_html_n(b, s, n);
+}
+
+static void
+link_html(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
+{
+	char *url = pb_xstrndup(u, un);
+
+	pb_buf_puts(b, "<a href=\"");
+	pb_esc_html_attr(b, url);
+	pb_buf_puts(b, "\" style=\"color:#1a0dab;\">");
+	pb_esc_html_n(b, t, tn);
+	pb_buf_puts(b, "</a>");
+	free(url);
+}
+
+static const struct pb_lm_style html_style = {
+	esc_n, "<strong>", "</strong>", "<code>", "</code>", link_html,
+};
+
+/* Light Markdown as HTML blocks. */
+static void
+lm_html(struct pb_buf *b, const char *s)
+{
+	struct pb_lm_block *v;
+	size_t n = pb_lm_parse(s, &v), i, k;
+	int list = 0;            /* 0 none, 1 ul, 2 ol */
+
+	for (i = 0; i < n; i++) {
+		const struct pb_lm_block *x = &v[i];
+		int want = x->kind == PB_LM_BULLET ? 1 : x->kind == PB_LM_NUMBERED ? 2 : 0;
+
+		if (list && want != list) {
+			pb_buf_puts(b, list == 1 ? "</ul>\n" : "</ol>\n");
+			list = 0;
+		}
+		switch (x->kind) {
+		case PB_LM_HEADING:
+			pb_buf_puts(b, "<p style=\"margin:14px 0 6px 0;font-size:15px;"
+				       "font-weight:bold;color:#1a1a1a;\">");
+			pb_lm_inline(b, x->text, x->len, &html_style);
+			pb_buf_puts(b, "</p>\n");
+			break;
+		case PB_LM_HR:
+			pb_buf_puts(b, "<hr style=\"border:0;border-top:1px solid #e5e5e5;"
+				       "margin:12px 0;\">\n");
+			break;
+		case PB_LM_BULLET:
+		case PB_LM_NUMBERED:
+			if (!list) {
+				pb_buf_puts(b, want == 1 ?
+					    "<ul style=\"margin:6px 0 10px 0;padding-left:22px;\">\n" :
+					    "<ol style=\"margin:6px 0 10px 0;padding-left:22px;\">\n");
+				list = want;
+			}
+			pb_buf_printf(b, "<li style=\"margin:0 0 4px %dpx;\">", x->level * 18);
+			goto lines;
+		case PB_LM_PARA:
+			pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
+lines:
+			/* keep the writer's line breaks */
+			for (k = 0; k < x->len;) {
+				const char *e = memchr(x->text + k, '\n', x->len - k);
+				size_t l = e ? (size_t)(e - x->text) - k : x->len - k;
+
+				if (k)
+					pb_buf_puts(b, "<br>");
+				while (l && (x->text[k] == ' ' || x->text[k] == '\t'))
+					k++, l--;
+				pb_lm_inline(b, x->text + k, l, &html_style);
+				k += l + (e ? 1 : 0);
+			}
+			pb_buf_puts(b, x->kind == PB_LM_PARA ? "</p>\n" : "</li>\n");
+			break;
+		}
+	}
+	if (list)
+		pb_buf_puts(b, list == 1 ? "</ul>\n" : "</ol>\n");
+	free(v);
+}
+
+static int
+html_begin(struct pb_rctx *c)
+{
+	struct html *h = pb_xcalloc(1, sizeof *h);
+	size_t n = c->d->n_items ? c->d->n_items : 1;
+
+	h->full = pb_xcalloc(n, sizeof *h->full);
+	h->compact = pb_xcalloc(n, sizeof *h->compact);
+	c->priv = h;
+	return 0;
+}
+
+static void
+a_href(struct pb_buf *b, const char *url, const char *style)
+{
+	pb_buf_puts(b, "<a href=\"");
+	pb_esc_html_attr(b, url);
+	pb_buf_printf(b, "\" style=\"%s\">", style);
+}
+
+static int
+html_paper(struct pb_rctx *c, size_t i)
+{
+	struct html *h = c->priv;
+	const struct pb_disp *x = &c->disp[i];
+	const char *topic = c->d->items[i].topic;
+	struct pb_buf *b = &h->full[i];
+
+	pb_buf_puts(b, "<tr><td style=\"padding:18px 28px;border-top:1px solid #eeeeee;" FONT
+		       "font-size:14px;line-height:21px;color:#222222;\">\n<a name=\"");
+	pb_esc_html_attr(b, x->vid);
+	pb_buf_puts(b, "\"></a>\n<p style=\"margin:0 0 6px 0;font-size:17px;line-height:23px;"
+		       "font-weight:bold;\">");
+	pb_buf_printf(b, "%zu. ", i + 1);
+	a_href(b, x->abs_url, "color:#1a0dab;text-decoration:none;");
+	pb_esc_html(b, x->title);
+	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
+	pb_esc_html(b, x->authors);
+	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">"
+		       "Published ");
+	pb_esc_html(b, x->published);
+	pb_buf_puts(b, " &middot; ");
+	pb_esc_html(b, x->categories);
+	if (topic && *topic) {
+		pb_buf_puts(b, " &middot; topic: ");
+		pb_esc_html(b, topic);
+	}
+	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;\">");
+	pb_esc_html(b, x->abstract);
+	pb_buf_puts(b, "</p>\n");
+	if (x->analysis) {
+		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">Analysis</p>\n"
+			       "<div style=\"margin:0 0 10px 0;padding:8px 12px;"
+			       "background-color:#f7f7f9;border-left:3px solid #d0d7de;\">\n");
+		lm_html(b, x->analysis);
+		pb_buf_puts(b, "</div>\n");
+	}
+	if (x->n_findings) {
+		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">Key findings</p>\n"
+			       "<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
+		for (size_t k = 0; k < x->n_findings; k++) {
+			pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\">");
+			pb_esc_html(b, x->findings[k]);
+			pb_buf_puts(b, "</li>\n");
+		}
+		pb_buf_puts(b, "</ul>\n");
+	}
+	pb_buf_puts(b, "<p style=\"margin:0;font-size:13px;\">");
+	a_href(b, x->pdf_url, "color:#1a0dab;");
+	pb_buf_puts(b, "PDF</a> &middot; ");
+	a_href(b, x->abs_url, "color:#1a0dab;");
+	pb_buf_puts(b, "arXiv</a></p>\n</td></tr>\n");
+
+	b = &h->compact[i];
+	pb_buf_printf(b, "<li style=\"margin:0 0 6px 0;\">");
+	a_href(b, x->abs_url, "color:#1a0dab;");
+	pb_esc_html(b, x->title);
+	pb_buf_puts(b, "</a> <span style=\"color:#777777;font-size:12px;\">");
+	pb_esc_html(b, x->authors_short);
+	pb_buf_puts(b, "</span></li>\n");
+	return 0;
+}
+
+static void
+head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
+{
+	const struct pb_digest *d = c->d;
+
+	pb_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"");
+	pb_esc_html_attr(b, d->language ? d->language : "en");
+	pb_buf_puts(b, "\">\n<head>\n<meta http-equiv=\"Content-Type\" "
+		       "content=\"text/html; charset=utf-8\">\n<meta name=\"viewport\" "
+		       "content=\"width=device-width, initial-scale=1\">\n<title>");
+	pb_esc_html(b, c->title);
+	pb_buf_puts(b, "</title>\n</head>\n<body style=\"margin:0;padding:0;"
+		       "background-color:#f3f4f6;\">\n<table role=\"presentation\" width=\"100%\" "
+		       "cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+		       "style=\"background-color:#f3f4f6;\">\n<tr><td align=\"center\" "
+		       "style=\"padding:16px 8px;\">\n<table role=\"presentation\" width=\"640\" "
+		       "cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:640px;"
+		       "max-width:640px;background-color:#ffffff;border:1px solid #e5e7eb;\">\n"
+		       "<tr><td style=\"padding:24px 28px 12px 28px;" FONT "\">\n"
+		       "<h1 style=\"margin:0;font-size:22px;line-height:28px;color:#111111;\">");
+	pb_esc_html(b, c->title);
+	pb_buf_puts(b, "</h1>\n<p style=\"margin:6px 0 0 0;font-size:13px;color:#666666;\">");
+	if (d->n_matched > d->n_items)
+		pb_buf_printf(b, "%zu of %zu matching papers", d->n_items, d->n_matched);
+	else
+		pb_buf_printf(b, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
+	if (d->subscriber && *d->subscriber) {
+		pb_buf_puts(b, " for ");
+		pb_esc_html(b, d->subscriber);
+	}
+	pb_buf_puts(b, "</p>\n</td></tr>\n");
+	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 12px 28px;" FONT "font-size:14px;"
+		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
+		       "font-size:18px;color:#111111;\">Executive Summary</h2>\n");
+	if (!c->summary) {
+		pb_buf_puts(b, d->n_items ? "" :
+			    "<p style=\"margin:0 0 10px 0;\">No new papers matched your topics in "
+			    "this announcement.</p>\n");
+	} else if (summary_budget < 0 || strlen(c->summary) <= (size_t)summary_budget) {
+		lm_html(b, c->summary);
+	} else {
+		/* too long for the cap: the start of it, as plain text */
+		struct pb_buf t = { 0 };
+		size_t n = (size_t)summary_budget;
+
+		pb_lm_plain(&t, c->summary, strlen(c->summary));
+		if (t.len < n)
+			n = t.len;
+		while (n > 0 && ((unsigned char)t.data[n] & 0xc0) == 0x80)
+			n--;
+		pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
+		pb_esc_html_n(b, t.data, n);
+		pb_buf_puts(b, " &hellip;</p>\n");
+		pb_buf_free(&t);
+	}
+	pb_buf_puts(b, "</td></tr>\n");
+}
+
+static void
+toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
+{
+	if (c->d->n_items == 0)
+		return;
+	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 16px 28px;" FONT "font-size:14px;"
+		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
+		       "font-size:18px;color:#111111;\">Contents</h2>\n<ol style=\"margin:0;"
+		       "padding-left:22px;\">\n");
+	for (size_t i = 0; i < c->d->n_items; i++) {
+		pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"");
+		if (i < full) {
+			pb_buf_putc(b, '#');
+			pb_esc_html_attr(b, c->disp[i].vid);
+		} else {
+			pb_esc_html_attr(b, c->disp[i].abs_url);
+		}
+		pb_buf_puts(b, "\" style=\"color:#1a0dab;text-decoration:none;\">");
+		pb_esc_html(b, c->disp[i].title);
+		pb_buf_puts(b, "</a></li>\n");
+	}
+	pb_buf_puts(b, "</ol>\n</td></tr>\n");
+}
+
+static void
+foot(struct pb_rctx *c, struct pb_buf *b)
+{
+	int is_url, is_mailto;
+	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
+
+	pb_buf_puts(b, "<tr><td style=\"padding:16px 28px 24px 28px;border-top:1px solid #eeeeee;"
+		       FONT "font-size:12px;line-height:18px;color:#777777;\">\n"
+		       "You receive this digest of new arXiv papers");
+	if (c->d->subscriber && *c->d->subscriber) {
+		pb_buf_puts(b, " as ");
+		pb_esc_html(b, c->d->subscriber);
+	}
+	pb_buf_puts(b, ". ");
+	if (u && (is_url || is_mailto)) {
+		pb_buf_puts(b, "<a href=\"");
+		if (is_mailto && strncmp(u, "mailto:", 7) != 0)
+			pb_buf_puts(b, "mailto:");
+		pb_esc_html_attr(b, u);
+		pb_buf_puts(b, "\" style=\"color:#555555;\">Change settings or unsubscribe</a>.");
+	} else if (u) {
+		pb_buf_puts(b, "Settings and unsubscribe: ");
+		pb_esc_html(b, u);
+	} else {
+		pb_buf_puts(b, "To change settings or unsubscribe, reply to this message.");
+	}
+	pb_buf_puts(b, "\n</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n");
+}
+
+static void
+compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t more)
+{
+	struct html *h = c->priv;
+
+	if (from >= c->d->n_items)
+		return;
+	pb_buf_puts(b, "<tr><td style=\"padding:16px 28px;border-top:1px solid #eeeeee;" FONT
+		       "font-size:14px;line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 "
+		       "0 10px 0;font-size:18px;color:#111111;\">More papers</h2>\n"
+		       "<ul style=\"margin:0;padding-left:22px;\">\n");
+	for (size_t i = from; i < to; i++)
+		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
+	pb_buf_puts(b, "</ul>\n");
+	if (more)
+		pb_buf_printf(b, "<p style=\"margin:8px 0 0 0;color:#777777;\">and %zu more "
+			      "papers on arXiv.</p>\n", more);
+	pb_buf_puts(b, "</td></tr>\n");
+}
+
+static int
+html_end(struct pb_rctx *c)
+{
+	struct html *h = c->priv;
+	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
+	size_t n = c->d->n_items, i, k, fixed, sum_full = 0, sum_compact = 0, to = n;
+	struct pb_buf tail = { 0 }, probe = { 0 };
+	struct pb_buf *b = &c->doc;
+	int budget = -1;
+
+	for (i = 0; i < n; i++) {
+		sum_full += h->full[i].len;
+		sum_compact += h->compact[i].len;
+	}
+	foot(c, &tail);
+	/* the fixed part, with the contents list at its longest (compact links) */
+	head(c, &probe, -1);
+	toc(c, &probe, 0);
+	fixed = probe.len + tail.len + 600;
+	if (fixed > max / 2) {
+		/* an executive summary too long for the cap is cut */
+		budget = (int)(max / 4);
+		pb_buf_reset(&probe);
+		head(c, &probe, budget);
+		toc(c, &probe, 0);
+		fixed = probe.len + tail.len + 600;
+	}
+	pb_buf_free(&probe);
+	/* as many papers in full as fit, the rest compact */
+	k = n;
+	while (k > 0 && fixed + sum_full + sum_compact > max) {
+		k--;
+		sum_full -= h->full[k].len;
+		sum_compact += 0;
+	}
+	if (k < n) {
+		size_t rest = 0;
+
+		for (i = k; i < n; i++)
+			rest += h->compact[i].len;
+		/* even the compact list can be too long: cut it */
+		while (to > k && fixed + sum_full + rest > max) {
+			to--;
+			rest -= h->compact[to].len;
+		}
+	}
+	head(c, b, budget);
+	toc(c, b, k);
+	for (i = 0; i < k; i++)
+		pb_buf_append(b, h->full[i].data, h->full[i].len);
+	compact_list(c, b, k, to, n - to);
+	pb_buf_append(b, tail.data, tail.len);
+	pb_buf_free(&tail);
+	pb_parts_push(c->out, pb_buf_detach(b));
+	for (i = 0; i < n; i++) {
+		pb_buf_free(&h->full[i]);
+		pb_buf_free(&h->compact[i]);
+	}
+	free(h->full);
+	free(h->compact);
+	free(h);
+	c->priv = NULL;
+	return 0;
+}
+
+static void
+html_cleanup(struct pb_rctx *c)
+{
+	struct html *h = c->priv;
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < c->d->n_items; i++) {
+		pb_buf_free(&h->full[i]);
+		pb_buf_free(&h->compact[i]);
+	}
+	free(h->full);
+	free(h->compact);
+	free(h);
+	c->priv = NULL;
+}
+
+const struct pb_renderer pb_renderer_html = {
+	"html", html_begin, html_paper, html_end, html_cleanup,
+};

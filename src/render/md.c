@@ -1,0 +1,127 @@
+/* Markdown: the layout of the reference digest (front line, title, Executive Summary, Table
+ * of Contents anchored by versioned id, Papers). Text from arXiv is escaped so that it never
+ * turns into markup; the executive summary and analyses are Markdown already and pass as they
+ * are. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/escape.h"
+#include "render_int.h"
+
+static int
+md_begin(struct pb_rctx *c)
+{
+	struct pb_buf *b = &c->doc;
+	const char *date = c->d->date ? c->d->date : "";
+
+	pb_buf_puts(b, "time: ");
+	for (const char *p = date; *p; p++)
+		if (*p != '-')
+			pb_buf_putc(b, *p);
+	pb_buf_puts(b, "\n\n# ");
+	pb_esc_md(b, c->title);
+	pb_buf_puts(b, "\n\n## Executive Summary\n\n");
+	if (c->summary) {
+		size_t n = strlen(c->summary);
+
+		while (n && (c->summary[n - 1] == '\n' || c->summary[n - 1] == ' '))
+			n--;
+		pb_buf_append(b, c->summary, n);
+		pb_buf_puts(b, "\n\n");
+	} else if (c->d->n_items == 0) {
+		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
+	}
+	pb_buf_puts(b, "---\n\n## Table of Contents\n\n");
+	for (size_t i = 0; i < c->d->n_items; i++) {
+		pb_buf_printf(b, "%zu. [", i + 1);
+		pb_esc_md(b, c->disp[i].title);
+		pb_buf_puts(b, "](#");
+		pb_esc_md_url(b, c->disp[i].vid);
+		pb_buf_puts(b, ")\n");
+	}
+	if (c->d->n_matched > c->d->n_items)
+		pb_buf_printf(b, "\n%zu more papers matched; the first %zu are shown.\n",
+			      c->d->n_matched - c->d->n_items, c->d->n_items);
+	pb_buf_puts(b, "\n---\n\n## Papers\n\n");
+	return 0;
+}
+
+static void
+md_block(struct pb_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	pb_buf_append(b, s, n);
+	pb_buf_puts(b, "\n\n");
+}
+
+static int
+md_paper(struct pb_rctx *c, size_t i)
+{
+	const struct pb_disp *x = &c->disp[i];
+	struct pb_buf *b = &c->doc;
+
+	pb_buf_puts(b, "<a id='");
+	pb_esc_html_attr(b, x->vid);
+	pb_buf_puts(b, "'></a>\n## [");
+	pb_esc_md(b, x->title);
+	pb_buf_puts(b, "](");
+	pb_esc_md_url(b, x->abs_url);
+	pb_buf_puts(b, ")\n\n**Authors:** ");
+	pb_esc_md(b, x->authors);
+	pb_buf_puts(b, "\n\n**Published:** ");
+	pb_esc_md(b, x->published);
+	pb_buf_puts(b, "\n\n**Categories:** ");
+	pb_esc_md(b, x->categories);
+	pb_buf_puts(b, "\n\n**Abstract:**\n\n");
+	pb_esc_md(b, x->abstract);
+	pb_buf_puts(b, "\n\n");
+	if (x->analysis) {
+		pb_buf_puts(b, "**Analysis:**\n\n");
+		md_block(b, x->analysis);
+	}
+	if (x->n_findings) {
+		pb_buf_puts(b, "**Key Findings:**\n\n");
+		for (size_t k = 0; k < x->n_findings; k++) {
+			pb_buf_puts(b, "- ");
+			pb_esc_md(b, x->findings[k]);
+			pb_buf_putc(b, '\n');
+		}
+		pb_buf_putc(b, '\n');
+	}
+	pb_buf_puts(b, "**Links:**\n\n- [PDF](");
+	pb_esc_md_url(b, x->pdf_url);
+	pb_buf_puts(b, ")\n- [arXiv](");
+	pb_esc_md_url(b, x->abs_url);
+	pb_buf_puts(b, ")\n\n---\n\n");
+	return 0;
+}
+
+static int
+md_end(struct pb_rctx *c)
+{
+	int is_url, is_mailto;
+	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
+
+	if (u) {
+		pb_buf_puts(&c->doc, "To change your settings or unsubscribe: ");
+		if (is_url || is_mailto) {
+			pb_buf_puts(&c->doc, "<");
+			if (is_mailto && strncmp(u, "mailto:", 7) != 0)
+				pb_buf_puts(&c->doc, "mailto:");
+			pb_esc_md_url(&c->doc, u);
+			pb_buf_puts(&c->doc, ">");
+		} else {
+			pb_esc_md(&c->doc, u);
+		}
+		pb_buf_puts(&c->doc, "\n");
+	}
+	pb_parts_push(c->out, pb_buf_detach(&c->doc));
+	return 0;
+}
+
+const struct pb_renderer pb_renderer_md = {
+	"md", md_begin, md_paper, md_end, NULL,
+};

@@ -1,0 +1,453 @@
+/* Rendering dispatch: one table of formats, the display forms every format shares, and the
+ * light-Markdown reader for executive summaries and analyses. */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "paperboy/escape.h"
+#include "paperboy/latex.h"
+#include "paperboy/render.h"
+#include "render_int.h"
+
+/* Adding a format (Discord, ...) means one new file and one line here. */
+static const struct pb_renderer *const renderers[PB_FMT_COUNT] = {
+	[PB_FMT_MD] = &pb_renderer_md,
+	[PB_FMT_HTML] = &pb_renderer_html,
+	[PB_FMT_TEXT] = &pb_renderer_text,
+	[PB_FMT_SLACK] = &pb_renderer_slack,
+	[PB_FMT_TELEGRAM] = &pb_renderer_telegram,
+};
+
+#define SHORT_AUTHORS 8
+
+int
+pb_format_parse(const char *s)
+{
+	for (int f = 0; s && f < PB_FMT_COUNT; f++)
+		if (strcmp(s, renderers[f]->name) == 0)
+			return f;
+	return -1;
+}
+
+const char *
+pb_format_name(enum pb_format f)
+{
+	return (unsigned)f < PB_FMT_COUNT ? renderers[f]->name : "unknown";
+}
+
+void
+pb_parts_push(struct pb_parts *p, char *s)
+{
+	p->v = pb_xreallocarray(p->v, p->n + 1, sizeof *p->v);
+	p->v[p->n++] = s;
+}
+
+void
+pb_parts_free(struct pb_parts *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+size_t
+pb_utf16_len(const char *s, size_t n)
+{
+	size_t u = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c & 0xc0) == 0x80)
+			continue;               /* continuation bytes add nothing */
+		u += c >= 0xf0 ? 2 : 1;
+	}
+	return u;
+}
+
+size_t
+pb_text_width(const char *s, size_t n)
+{
+	size_t i = 0, w = 0;
+	utf8proc_int32_t cp;
+
+	while (i < n) {
+		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+						      (utf8proc_ssize_t)(n - i), &cp);
+		int cw;
+
+		if (r <= 0) {
+			i++;
+			w++;
+			continue;
+		}
+		i += (size_t)r;
+		cw = utf8proc_charwidth(cp);
+		/* emoji presentation characters are wide in terminals even where older
+		 * tables say 1 */
+		if (cw == 1 && cp >= 0x1f000)
+			cw = 2;
+		w += cw > 0 ? (size_t)cw : 0;
+	}
+	return w;
+}
+
+static char *
+display(const char *s, int flags)
+{
+	struct pb_buf b = { 0 };
+
+	if (!s)
+		return NULL;
+	pb_latex_append(&b, s, strlen(s), flags);
+	return pb_buf_detach(&b);
+}
+
+static void
+disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
+{
+	const struct pb_paper *p = it->paper;
+	struct pb_buf b = { 0 };
+	size_t i;
+
+	x->title = display(p->title ? p->title : "(untitled)", PB_LATEX_TEXT);
+	for (i = 0; i < p->n_authors; i++) {
+		if (i)
+			pb_buf_puts(&b, ", ");
+		pb_latex_append(&b, p->authors[i].name, strlen(p->authors[i].name), PB_LATEX_TEXT);
+		if (i + 1 == SHORT_AUTHORS && p->n_authors > SHORT_AUTHORS + 1) {
+			x->authors_short = pb_xstrdup(pb_buf_str(&b));
+		}
+	}
+	x->authors = pb_buf_detach(&b);
+	if (!x->authors_short) {
+		x->authors_short = pb_xstrdup(x->authors);
+	} else {
+		pb_buf_puts(&b, x->authors_short);
+		free(x->authors_short);
+		pb_buf_printf(&b, " et al. (%zu authors)", p->n_authors);
+		x->authors_short = pb_buf_detach(&b);
+	}
+	x->abstract = display(p->abstract ? p->abstract : "", PB_LATEX_TEXT);
+	x->analysis = it->analysis && *it->analysis ? display(it->analysis, PB_LATEX_PROSE) : NULL;
+	x->n_findings = it->n_findings;
+	x->findings = pb_xcalloc(it->n_findings ? it->n_findings : 1, sizeof *x->findings);
+	for (i = 0; i < it->n_findings; i++)
+		x->findings[i] = display(it->findings[i] ? it->findings[i] : "", PB_LATEX_TEXT);
+	for (i = 0; i < p->n_categories; i++)
+		pb_buf_printf(&b, "%s%s", i ? ", " : "", p->categories[i]);
+	x->categories = pb_buf_detach(&b);
+	if (p->published && strlen(p->published) >= 10)
+		x->published = pb_xstrndup(p->published, 10);
+	else
+		x->published = pb_xstrdup(date ? date : "");
+	if (p->version > 0)
+		pb_buf_printf(&b, "%s%sv%d", "", p->id ? p->id : "", p->version);
+	else
+		pb_buf_puts(&b, p->id ? p->id : "");
+	x->vid = pb_buf_detach(&b);
+	pb_buf_printf(&b, "https://arxiv.org/abs/%s", x->vid);
+	x->abs_url = pb_buf_detach(&b);
+	pb_buf_printf(&b, "https://arxiv.org/pdf/%s", x->vid);
+	x->pdf_url = pb_buf_detach(&b);
+}
+
+static void
+disp_free(struct pb_disp *x)
+{
+	free(x->title);
+	free(x->authors);
+	free(x->authors_short);
+	free(x->abstract);
+	free(x->analysis);
+	for (size_t i = 0; i < x->n_findings; i++)
+		free(x->findings[i]);
+	free(x->findings);
+	free(x->categories);
+	free(x->published);
+	free(x->vid);
+	free(x->abs_url);
+	free(x->pdf_url);
+}
+
+const char *
+pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
+{
+	*is_url = *is_mailto = 0;
+	if (c->o && c->o->unsubscribe_url && *c->o->unsubscribe_url) {
+		*is_url = 1;
+		return c->o->unsubscribe_url;
+	}
+	if (c->o && c->o->unsubscribe_mailto && *c->o->unsubscribe_mailto) {
+		*is_mailto = 1;
+		return c->o->unsubscribe_mailto;
+	}
+	if (c->d->unsubscribe && *c->d->unsubscribe) {
+		*is_url = strncmp(c->d->unsubscribe, "https://", 8) == 0 ||
+			  strncmp(c->d->unsubscribe, "http://", 7) == 0;
+		*is_mailto = strncmp(c->d->unsubscribe, "mailto:", 7) == 0;
+		return c->d->unsubscribe;
+	}
+	return NULL;
+}
+
+int
+pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
+	  struct pb_parts *out)
+{
+	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0 };
+	const struct pb_renderer *r;
+	struct pb_rctx c;
+	size_t i;
+	int rc = -1;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!d || (unsigned)f >= PB_FMT_COUNT)
+		return -1;
+	r = renderers[f];
+	memset(&c, 0, sizeof c);
+	c.d = d;
+	c.o = o ? o : &none;
+	c.out = out;
+	c.disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c.disp);
+	for (i = 0; i < d->n_items; i++)
+		disp_fill(&c.disp[i], &d->items[i], d->date);
+	c.title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	c.summary = d->exec_summary && *d->exec_summary ?
+		    display(d->exec_summary, PB_LATEX_PROSE) : NULL;
+	if (r->begin(&c) < 0)
+		goto out;
+	for (i = 0; i < d->n_items; i++)
+		if (r->paper(&c, i) < 0)
+			goto out;
+	if (r->end(&c) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		if (r->cleanup)
+			r->cleanup(&c);
+		pb_parts_free(out);
+	}
+	pb_buf_free(&c.doc);
+	free(c.summary);
+	free(c.title);
+	for (i = 0; i < d->n_items; i++)
+		disp_free(&c.disp[i]);
+	free(c.disp);
+	return rc;
+}
+
+/* ---- light Markdown ---- */
+
+static int
+is_hr(const char *s, size_t n)
+{
+	size_t k = 0;
+	char m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t')
+			continue;
+		if (s[i] != '-' && s[i] != '*' && s[i] != '_')
+			return 0;
+		if (m && s[i] != m)
+			return 0;
+		m = s[i];
+		k++;
+	}
+	return k >= 3;
+}
+
+size_t
+pb_lm_parse(const char *s, struct pb_lm_block **out)
+{
+	struct pb_lm_block *v = NULL, *last = NULL;
+	size_t n = 0, cap = 0;
+	const char *p = s ? s : "";
+	int open = 0;            /* last block may take continuation lines */
+
+	while (*p) {
+		const char *e = strchr(p, '\n'), *t;
+		size_t len = e ? (size_t)(e - p) : strlen(p), ind = 0, tl;
+		struct pb_lm_block b = { PB_LM_PARA, 0, 0, NULL, 0 };
+
+		while (ind < len && (p[ind] == ' ' || p[ind] == '\t'))
+			ind++;
+		t = p + ind;
+		tl = len - ind;
+		while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t' || t[tl - 1] == '\r'))
+			tl--;
+		if (tl == 0) {
+			open = 0;
+			goto next;
+		}
+		if (t[0] == '#') {
+			size_t h = 0;
+
+			while (h < tl && t[h] == '#')
+				h++;
+			if (h <= 6 && h < tl && t[h] == ' ') {
+				b.kind = PB_LM_HEADING;
+				b.level = (int)h;
+				t += h;
+				tl -= h;
+				goto add;
+			}
+		}
+		if (is_hr(t, tl)) {
+			b.kind = PB_LM_HR;
+			tl = 0;
+			goto add;
+		}
+		if ((t[0] == '-' || t[0] == '*' || t[0] == '+') && tl > 1 &&
+		    (t[1] == ' ' || t[1] == '\t')) {
+			b.kind = PB_LM_BULLET;
+			b.level = ind >= 8 ? 2 : ind >= 2 ? 1 : 0;
+			t++;
+			tl--;
+			goto add;
+		}
+		if (t[0] >= '0' && t[0] <= '9') {
+			size_t k = 0;
+			long num = 0;
+
+			while (k < tl && k < 9 && t[k] >= '0' && t[k] <= '9')
+				num = num * 10 + (t[k++] - '0');
+			if (k < tl - 1 && (t[k] == '.' || t[k] == ')') &&
+			    (t[k + 1] == ' ' || t[k + 1] == '\t')) {
+				b.kind = PB_LM_NUMBERED;
+				b.num = num;
+				b.level = ind >= 2 ? 1 : 0;
+				t += k + 1;
+				tl -= k + 1;
+				goto add;
+			}
+		}
+		if (open && last) {
+			/* a continuation line: extend the last block over it */
+			last->len = (size_t)(t + tl - last->text);
+			goto next;
+		}
+add:
+		while (tl && (*t == ' ' || *t == '\t'))
+			t++, tl--;
+		b.text = t;
+		b.len = tl;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		v[n++] = b;
+		last = &v[n - 1];
+		open = b.kind != PB_LM_HR && b.kind != PB_LM_HEADING;
+next:
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	*out = v;
+	return n;
+}
+
+/* Finds "](" url ")" after the '[' at s[i]; sets the spans and returns the end, or 0. */
+static size_t
+md_link(const char *s, size_t n, size_t i, size_t *ts, size_t *tn, size_t *us, size_t *un)
+{
+	size_t j, k;
+
+	for (j = i + 1; j < n && s[j] != ']' && s[j] != '\n'; j++)
+		;
+	if (j + 1 >= n || s[j] != ']' || s[j + 1] != '(' || j == i + 1)
+		return 0;
+	for (k = j + 2; k < n && s[k] != ')' && s[k] != ' ' && s[k] != '\n'; k++)
+		;
+	if (k >= n || s[k] != ')')
+		return 0;
+	if (strncmp(s + j + 2, "https://", 8) != 0 && strncmp(s + j + 2, "http://", 7) != 0 &&
+	    strncmp(s + j + 2, "mailto:", 7) != 0)
+		return 0;
+	*ts = i + 1;
+	*tn = j - i - 1;
+	*us = j + 2;
+	*un = k - j - 2;
+	return k + 1;
+}
+
+/* Index of the closing marker m (length ml) after i, on non-empty content; n when none. */
+static size_t
+closer(const char *s, size_t n, size_t i, const char *m, size_t ml)
+{
+	for (size_t j = i + 1; j + ml <= n; j++)
+		if (memcmp(s + j, m, ml) == 0)
+			return j;
+	return n;
+}
+
+static void
+inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st, int plain)
+{
+	size_t i = 0, from = 0, k, ts, tn, us, un;
+
+	while (i < n) {
+		if (s[i] == '*' && i + 1 < n && s[i + 1] == '*' &&
+		    (k = closer(s, n, i + 1, "**", 2)) < n && k > i + 2) {
+			if (plain)
+				pb_buf_append(b, s + from, i - from);
+			else
+				st->esc(b, s + from, i - from);
+			if (!plain)
+				pb_buf_puts(b, st->bold_on);
+			inline_(b, s + i + 2, k - i - 2, st, plain);
+			if (!plain)
+				pb_buf_puts(b, st->bold_off);
+			i = from = k + 2;
+		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1) {
+			if (plain) {
+				pb_buf_append(b, s + from, i - from);
+				pb_buf_append(b, s + i + 1, k - i - 1);
+			} else {
+				st->esc(b, s + from, i - from);
+				pb_buf_puts(b, st->code_on);
+				st->esc(b, s + i + 1, k - i - 1);
+				pb_buf_puts(b, st->code_off);
+			}
+			i = from = k + 1;
+		} else if (s[i] == '[' && (k = md_link(s, n, i, &ts, &tn, &us, &un)) > 0) {
+			if (plain) {
+				pb_buf_append(b, s + from, i - from);
+				pb_buf_append(b, s + ts, tn);
+				pb_buf_puts(b, " (");
+				pb_buf_append(b, s + us, un);
+				pb_buf_putc(b, ')');
+			} else {
+				st->esc(b, s + from, i - from);
+				st->link(b, s + ts, tn, s + us, un);
+			}
+			i = from = k;
+		} else {
+			i++;
+		}
+	}
+	if (plain)
+		pb_buf_append(b, s + from, n - from);
+	else
+		st->esc(b, s + from, n - from);
+}
+
+void
+pb_lm_inline(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st)
+{
+	inline_(b, s, n, st, 0);
+}
+
+void
+pb_lm_plain(struct pb_buf *b, const char *s, size_t n)
+{
+	inline_(b, s, n, NULL, 1);
+}

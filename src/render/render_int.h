@@ -1,0 +1,101 @@
+/* Private to the renderers: the interface every format implements, the display forms of a
+ * digest's fields that all formats share, the light-Markdown reader for the executive summary
+ * and analyses, and the message splitters. */
+#ifndef PAPERBOY_RENDER_INT_H
+#define PAPERBOY_RENDER_INT_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/render.h"
+
+/* Display forms of one digest item: LaTeX converted, URLs built. Owned by the context. */
+struct pb_disp {
+	char *title;
+	char *authors;          /* every name, ", "-joined */
+	char *authors_short;    /* at most 8 names, then "et al. (N authors)" */
+	char *abstract;
+	char *analysis;         /* NULL when absent */
+	char **findings;
+	size_t n_findings;
+	char *categories;       /* "cs.CV, cs.RO" */
+	char *published;        /* "YYYY-MM-DD" */
+	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
+	char *abs_url;
+	char *pdf_url;
+};
+
+struct pb_rctx {
+	const struct pb_digest *d;
+	const struct pb_render_opts *o;
+	struct pb_disp *disp;           /* d->n_items entries */
+	char *title;                    /* display title */
+	char *summary;                  /* display executive summary (light Markdown) or NULL */
+	struct pb_parts *out;
+	struct pb_buf doc;              /* the document, for single-part formats */
+	void *priv;                     /* the renderer's own state */
+};
+
+/* One format: begin once, paper for each item in rank order, end once. end moves the result
+ * into c->out (a single-part format pushes c->doc). Each returns 0 or -1. Every function must
+ * release priv itself when it fails or at end; cleanup() is called on any failure. */
+struct pb_renderer {
+	const char *name;
+	int (*begin)(struct pb_rctx *c);
+	int (*paper)(struct pb_rctx *c, size_t i);
+	int (*end)(struct pb_rctx *c);
+	void (*cleanup)(struct pb_rctx *c);
+};
+
+extern const struct pb_renderer pb_renderer_md;
+extern const struct pb_renderer pb_renderer_html;
+extern const struct pb_renderer pb_renderer_text;
+extern const struct pb_renderer pb_renderer_slack;
+extern const struct pb_renderer pb_renderer_telegram;
+
+/* Appends s (taken over) as the next part. */
+void pb_parts_push(struct pb_parts *p, char *s);
+
+/* The unsubscribe/settings target for the footer: URL, then mailto, then the digest's own
+ * text; NULL when none is known. *is_url says whether it is a link. */
+const char *pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto);
+
+/* Light Markdown, as the summarizer and the model write it. */
+enum pb_lm_kind {
+	PB_LM_PARA,             /* lines of a paragraph, '\n'-separated */
+	PB_LM_HEADING,          /* level 1..6 */
+	PB_LM_BULLET,           /* "- ", "* ", "+ "; level = nesting from indentation */
+	PB_LM_NUMBERED,         /* "1. "; num holds the number */
+	PB_LM_HR,               /* ---, ***, ___ */
+};
+
+struct pb_lm_block {
+	enum pb_lm_kind kind;
+	int level;
+	long num;
+	const char *text;       /* borrowed from the parsed string, trimmed */
+	size_t len;
+};
+
+/* Splits s into blocks; *out is malloc'd (caller frees, the texts borrow from s). Returns
+ * the count. */
+size_t pb_lm_parse(const char *s, struct pb_lm_block **out);
+
+/* How one format shows inline Markdown: bold, code and [text](url). */
+struct pb_lm_style {
+	void (*esc)(struct pb_buf *b, const char *s, size_t n);
+	const char *bold_on, *bold_off;
+	const char *code_on, *code_off;
+	/* appends a link; text is raw (to escape), url raw */
+	void (*link)(struct pb_buf *b, const char *text, size_t tn, const char *url, size_t un);
+};
+
+/* Appends s[0..n) with **bold**, `code` and [text](url) rendered by st, all else escaped. */
+void pb_lm_inline(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st);
+/* Appends s[0..n) as plain text: markers dropped, links as "text (url)". No escaping. */
+void pb_lm_plain(struct pb_buf *b, const char *s, size_t n);
+
+/* UTF-16 units of s[0..n) (4-byte UTF-8 sequences count 2; an invalid byte counts 1). */
+size_t pb_utf16_len(const char *s, size_t n);
+
+#endif

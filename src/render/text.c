@@ -1,0 +1,297 @@
+/* Plain text: the alternative part of the email, wrapped to PB_TEXT_WIDTH columns counted in
+ * terminal cells (CJK and emoji take two), breaking at spaces and between wide characters;
+ * a word longer than a line is cut. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "render_int.h"
+
+#define W PB_TEXT_WIDTH
+
+static size_t
+cp_at(const char *s, size_t n, int32_t *cp, size_t *width)
+{
+	utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s,
+					      (utf8proc_ssize_t)n, cp);
+	int cw;
+
+	if (r <= 0) {
+		*cp = -1;
+		*width = 1;
+		return 1;
+	}
+	cw = utf8proc_charwidth(*cp);
+	if (cw == 1 && *cp >= 0x1f000)
+		cw = 2;
+	*width = cw > 0 ? (size_t)cw : 0;
+	return (size_t)r;
+}
+
+static void
+indent(struct pb_buf *b, size_t n)
+{
+	while (n--)
+		pb_buf_putc(b, ' ');
+}
+
+/* Wraps one paragraph s[0..n) (newlines read as spaces) into b: the first line starts after
+ * first columns already used (prefix written by the caller), the next ones with rest spaces. */
+static void
+wrap(struct pb_buf *b, const char *s, size_t n, size_t first, size_t rest)
+{
+	size_t col = first, i = 0, line_start = 1;
+
+	while (i < n) {
+		size_t j, ww = 0, wb, cwid;
+		int32_t cp;
+
+		/* spaces */
+		if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+			i++;
+			continue;
+		}
+		/* a word: up to a space, or one wide character */
+		j = i + cp_at(s + i, n - i, &cp, &cwid);
+		ww = cwid;
+		if (cwid < 2) {
+			while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' &&
+			       s[j] != '\r') {
+				size_t l = cp_at(s + j, n - j, &cp, &wb);
+
+				if (wb >= 2)
+					break;
+				ww += wb;
+				j += l;
+			}
+		}
+		/* the separator: a space between words, none before or after wide ones */
+		{
+			int sep = !line_start && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\n' ||
+							   s[i - 1] == '\t');
+
+			if (!line_start && col + sep + ww > W) {
+				pb_buf_putc(b, '\n');
+				indent(b, rest);
+				col = rest;
+				line_start = 1;
+				sep = 0;
+			}
+			if (sep) {
+				pb_buf_putc(b, ' ');
+				col++;
+			}
+		}
+		if (col + ww <= W) {
+			pb_buf_append(b, s + i, j - i);
+			col += ww;
+		} else {
+			/* longer than a line: cut at character boundaries */
+			for (size_t k = i; k < j;) {
+				size_t l = cp_at(s + k, j - k, &cp, &wb);
+
+				if (col + wb > W && col > rest) {
+					pb_buf_putc(b, '\n');
+					indent(b, rest);
+					col = rest;
+				}
+				pb_buf_append(b, s + k, l);
+				col += wb;
+				k += l;
+			}
+		}
+		line_start = 0;
+		i = j;
+	}
+	pb_buf_putc(b, '\n');
+}
+
+static void
+wrap_str(struct pb_buf *b, const char *s, size_t first, size_t rest)
+{
+	wrap(b, s, strlen(s), first, rest);
+}
+
+/* "Label: value" with the value wrapped under itself. */
+static void
+field(struct pb_buf *b, size_t ind, const char *label, const char *value)
+{
+	indent(b, ind);
+	pb_buf_puts(b, label);
+	wrap_str(b, value, ind + strlen(label), ind + strlen(label));
+}
+
+static void
+lm_text(struct pb_buf *b, const char *s, size_t ind)
+{
+	struct pb_lm_block *v;
+	size_t n = pb_lm_parse(s, &v);
+	struct pb_buf t = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_lm_block *x = &v[i];
+		size_t k, lead = ind;
+
+		pb_buf_reset(&t);
+		switch (x->kind) {
+		case PB_LM_HR:
+			indent(b, ind);
+			for (k = ind; k < 40; k++)
+				pb_buf_putc(b, '-');
+			pb_buf_puts(b, "\n\n");
+			continue;
+		case PB_LM_HEADING:
+			pb_lm_plain(&t, x->text, x->len);
+			indent(b, ind);
+			wrap(b, t.data, t.len, ind, ind);
+			pb_buf_putc(b, '\n');
+			continue;
+		case PB_LM_BULLET:
+			lead = ind + 2 * (size_t)x->level;
+			indent(b, lead);
+			pb_buf_puts(b, "- ");
+			lead += 2;
+			break;
+		case PB_LM_NUMBERED: {
+			char num[32];
+			int l = snprintf(num, sizeof num, "%ld. ", x->num);
+
+			lead = ind + 2 * (size_t)x->level;
+			indent(b, lead);
+			pb_buf_puts(b, num);
+			lead += (size_t)l;
+			break;
+		}
+		case PB_LM_PARA:
+			indent(b, ind);
+			break;
+		}
+		/* each written line on its own, continuation lines under the first */
+		for (k = 0; k < x->len;) {
+			const char *e = memchr(x->text + k, '\n', x->len - k);
+			size_t l = e ? (size_t)(e - x->text) - k : x->len - k;
+
+			pb_buf_reset(&t);
+			pb_lm_plain(&t, x->text + k, l);
+			if (k)
+				indent(b, lead);
+			wrap(b, t.data ? t.data : "", t.len, lead, lead);
+			k += l + (e ? 1 : 0);
+		}
+		if (x->kind == PB_LM_PARA || i + 1 == n ||
+		    (v[i + 1].kind != PB_LM_BULLET && v[i + 1].kind != PB_LM_NUMBERED))
+			pb_buf_putc(b, '\n');
+	}
+	pb_buf_free(&t);
+	free(v);
+}
+
+static void
+rule(struct pb_buf *b, char ch, size_t n)
+{
+	for (size_t i = 0; i < n && i < W; i++)
+		pb_buf_putc(b, ch);
+	pb_buf_putc(b, '\n');
+}
+
+static int
+text_begin(struct pb_rctx *c)
+{
+	struct pb_buf *b = &c->doc;
+	const struct pb_digest *d = c->d;
+	size_t tw;
+
+	wrap_str(b, c->title, 0, 0);
+	tw = pb_text_width(c->title, strlen(c->title));
+	rule(b, '=', tw);
+	{
+		struct pb_buf t = { 0 };
+
+		if (d->n_matched > d->n_items)
+			pb_buf_printf(&t, "%zu of %zu matching papers", d->n_items, d->n_matched);
+		else
+			pb_buf_printf(&t, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
+		if (d->subscriber && *d->subscriber)
+			pb_buf_printf(&t, " for %s", d->subscriber);
+		if (d->date && *d->date)
+			pb_buf_printf(&t, ", announced %s", d->date);
+		wrap(b, t.data, t.len, 0, 0);
+		pb_buf_free(&t);
+	}
+	pb_buf_puts(b, "\nEXECUTIVE SUMMARY\n\n");
+	if (c->summary)
+		lm_text(b, c->summary, 0);
+	else if (d->n_items == 0)
+		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
+	if (d->n_items) {
+		pb_buf_puts(b, "CONTENTS\n\n");
+		for (size_t i = 0; i < d->n_items; i++) {
+			char num[32];
+			int l = snprintf(num, sizeof num, "%2zu. ", i + 1);
+
+			pb_buf_puts(b, num);
+			wrap_str(b, c->disp[i].title, (size_t)l, (size_t)l);
+		}
+		pb_buf_puts(b, "\nPAPERS\n\n");
+	}
+	return 0;
+}
+
+static int
+text_paper(struct pb_rctx *c, size_t i)
+{
+	const struct pb_disp *x = &c->disp[i];
+	struct pb_buf *b = &c->doc;
+	char num[32];
+	int l = snprintf(num, sizeof num, "[%zu] ", i + 1);
+
+	rule(b, '-', W);
+	pb_buf_puts(b, num);
+	wrap_str(b, x->title, (size_t)l, (size_t)l);
+	pb_buf_putc(b, '\n');
+	field(b, 4, "Authors: ", x->authors);
+	field(b, 4, "Published: ", x->published);
+	field(b, 4, "Categories: ", x->categories);
+	if (c->d->items[i].topic && *c->d->items[i].topic)
+		field(b, 4, "Topic: ", c->d->items[i].topic);
+	pb_buf_puts(b, "\n    Abstract:\n    ");
+	wrap_str(b, x->abstract, 4, 4);
+	pb_buf_putc(b, '\n');
+	if (x->analysis) {
+		pb_buf_puts(b, "    Analysis:\n\n");
+		lm_text(b, x->analysis, 4);
+	}
+	if (x->n_findings) {
+		pb_buf_puts(b, "    Key findings:\n");
+		for (size_t k = 0; k < x->n_findings; k++) {
+			pb_buf_puts(b, "    - ");
+			wrap_str(b, x->findings[k], 6, 6);
+		}
+		pb_buf_putc(b, '\n');
+	}
+	field(b, 4, "PDF:   ", x->pdf_url);
+	field(b, 4, "arXiv: ", x->abs_url);
+	pb_buf_putc(b, '\n');
+	return 0;
+}
+
+static int
+text_end(struct pb_rctx *c)
+{
+	struct pb_buf *b = &c->doc;
+	int is_url, is_mailto;
+	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
+
+	rule(b, '-', W);
+	if (u)
+		field(b, 0, "Settings and unsubscribe: ", u);
+	else
+		wrap_str(b, "To change settings or unsubscribe, reply to this message.", 0, 0);
+	pb_parts_push(c->out, pb_buf_detach(b));
+	return 0;
+}
+
+const struct pb_renderer pb_renderer_text = {
+	"text", text_begin, text_paper, text_end, NULL,
+};

@@ -1,0 +1,93 @@
+/* LaTeX for display: each case is TeX as arXiv writes it and the Unicode a reader sees. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/latex.h"
+#include "t.h"
+
+static void
+check(const char *in, const char *want, int flags, int line)
+{
+	struct pb_buf b = { 0 };
+
+	pb_latex_append(&b, in, strlen(in), flags);
+	t_checked++;
+	if (strcmp(pb_buf_str(&b), want) != 0) {
+		t_failed++;
+		fprintf(stderr, "test_latex.c:%d: \"%s\"\n  got  \"%s\"\n  want \"%s\"\n", line, in,
+			pb_buf_str(&b), want);
+	}
+	pb_buf_free(&b);
+}
+
+#define TEXT(in, want) check(in, want, PB_LATEX_TEXT, __LINE__)
+#define PROSE(in, want) check(in, want, PB_LATEX_PROSE, __LINE__)
+
+int
+main(void)
+{
+	char *s;
+
+	/* the brief's examples */
+	TEXT("$\\alpha$-blending", "α-blending");
+	TEXT("\\'e", "é");
+	TEXT("area in m$^{2}$", "area in m²");
+	TEXT("$x_{ij}$ and $x_1$", "xᵢⱼ and x₁");
+	TEXT("$\\mathbf{x}$ and \\mathbf{y}", "x and y");
+	TEXT("R\\&D at 100\\% \\$5 \\#1 a\\_b", "R&D at 100% $5 #1 a_b");
+	TEXT("5--10 and a---b", "5–10 and a—b");
+	TEXT("Fig.~3", "Fig.\u00a03");
+	TEXT("\\textit{very} \\emph{much} \\textbf{so}", "very much so");
+	/* every TeX accent, braced or not */
+	TEXT("\\'a \\`a \\^a \\\"a \\~n \\=a \\.z \\u{a} \\v{s} \\H{o} \\c{c} \\k{a} \\r{a} \\d{s} \\b{b}",
+	     "á à â ä ñ ā ż ă š ő ç ą å ṣ ḇ");
+	TEXT("\\'{e} {\\'e} \\v s \\\"{\\i} \\'\\i", "é é š ï í");
+	TEXT("R\\'emy Erd\\H{o}s G\\\"odel \\AA ngstr\\\"om \\o rsted \\ss{} x", "Rémy Erdős Gödel Ångström ørsted ß x");
+	/* math symbols */
+	TEXT("$\\alpha\\beta\\gamma\\Delta\\Omega$", "αβγΔΩ");
+	TEXT("$a \\times b \\leq c \\rightarrow \\infty$", "a × b ≤ c → ∞");
+	TEXT("$\\sim 3$ $\\approx 2$ $\\pm 1$ $a \\cdot b$ $\\ell_1$ $\\ell_2$", "∼ 3 ≈ 2 ± 1 a · b ℓ₁ ℓ₂");
+	TEXT("$\\geq$ $\\neq$ $\\in$ $\\forall$ $\\partial$ $\\nabla$ $\\sum$", "≥ ≠ ∈ ∀ ∂ ∇ ∑");
+	TEXT("$10^{-3}$ $90^\\circ$ $x^{n+1}$ $W^T$ $A^\\top$", "10⁻³ 90° xⁿ⁺¹ Wᵀ Aᵀ");
+	TEXT("$\\mathbb{R}^{d}$ $\\mathbb{E}[x]$", "ℝᵈ 𝔼[x]");
+	TEXT("$L_{\\text{total}}$ $W_\\theta$ $x_{\\mathrm{max}}$", "Lₜₒₜₐₗ W_θ xₘₐₓ");
+	TEXT("$\\frac{1}{2}$ $\\frac{n+1}{2}$ $\\sqrt{x}$ $\\sqrt{x+1}$", "½ (n+1)/2 √x √(x+1)");
+	TEXT("$\\hat{x}$ $\\bar{y}$ $\\tilde{z}$", "x̂ ȳ z̃");
+	TEXT("$O(n \\log n)$ $f'(x)$", "O(n log n) f′(x)");
+	TEXT("$\\mathcal{O}(N^2)$ $\\textbf{AP}_{50}$ $\\mathrm{mIoU}$", "O(N²) AP₅₀ mIoU");
+	TEXT("$\\left( x \\right)$", "( x )");
+	TEXT("$$E=mc^2$$", "E=mc²");
+	TEXT("\\(a^2\\) and \\[b_1\\]", "a² and b₁");
+	/* unknown macros degrade to their argument, or vanish */
+	TEXT("see \\unknown{this} now", "see this now");
+	TEXT("a \\foo b", "a b");
+	TEXT("\\cite[p.~3]{key}", "key");
+	TEXT("\\href{http://x.org}{the site} \\url{http://a_b.org/~c}", "the site http://a_b.org/~c");
+	TEXT("{\\bf bold} and {\\em it}", "bold and it");
+	TEXT("\\LaTeX{} system", "LaTeX system");
+	TEXT("``quoted''", "“quoted”");
+	/* malformed input never breaks */
+	TEXT("unbalanced {brace", "unbalanced brace");
+	TEXT("extra } brace", "extra  brace");
+	TEXT("a lone $ dollar", "a lone $ dollar");
+	TEXT("trailing \\", "trailing ");
+	TEXT("$x^$", "x");
+	TEXT("\\frac{1}", "1/");
+	TEXT("{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{deep}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}", "deep");
+	TEXT("\\'", "");
+	TEXT("plain text stays plain", "plain text stays plain");
+	TEXT("中文标题 with $\\alpha$ 😀", "中文标题 with α 😀");
+	/* prose (model Markdown): only math and macros */
+	PROSE("costs $5 and $10 -- or ~3", "costs $5 and $10 -- or ~3");
+	PROSE("**bold** --- $x^2$ and \\alpha", "**bold** --- x² and α");
+	PROSE("- a bullet\n---\n", "- a bullet\n---\n");
+
+	s = pb_latex_to_unicode("$\\beta$-VAE");
+	T_EQ_STR(s, "β-VAE");
+	free(s);
+	T_CHECK(pb_latex_to_unicode(NULL) == NULL);
+	T_CHECK(pb_latex_is_plain("nothing here", 12, PB_LATEX_TEXT));
+	T_CHECK(!pb_latex_is_plain("a -- b", 6, PB_LATEX_TEXT));
+	T_CHECK(pb_latex_is_plain("a -- b", 6, PB_LATEX_PROSE));
+	return t_done("test_latex");
+}

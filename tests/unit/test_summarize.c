@@ -1,0 +1,295 @@
+/* Category names, digest titles, and the digest with its built-in executive summary, built from
+ * the ten papers of the reference digest. */
+#include "paperboy/buf.h"
+#include "paperboy/summarize.h"
+#include "t.h"
+
+static void
+test_category_names(void)
+{
+	static const char *const want[][2] = {
+		{ "cs.CV", "Computer Vision" },
+		{ "cs.RO", "Robotics" },
+		{ "cs.LG", "Machine Learning" },
+		{ "cs.CL", "Computation and Language" },
+		{ "cs.AI", "Artificial Intelligence" },
+		{ "stat.ML", "Machine Learning" },
+		{ "math.CV", "Complex Variables" },
+		{ "math.ST", "Statistics Theory" },
+		{ "astro-ph.CO", "Cosmology and Nongalactic Astrophysics" },
+		{ "astro-ph", "Astrophysics" },
+		{ "cond-mat.mes-hall", "Mesoscale and Nanoscale Physics" },
+		{ "cond-mat.str-el", "Strongly Correlated Electrons" },
+		{ "physics.optics", "Optics" },
+		{ "physics.flu-dyn", "Fluid Dynamics" },
+		{ "hep-th", "High Energy Physics - Theory" },
+		{ "hep-ex", "High Energy Physics - Experiment" },
+		{ "gr-qc", "General Relativity and Quantum Cosmology" },
+		{ "nucl-th", "Nuclear Theory" },
+		{ "quant-ph", "Quantum Physics" },
+		{ "nlin.CD", "Chaotic Dynamics" },
+		{ "q-bio.NC", "Neurons and Cognition" },
+		{ "q-fin.ST", "Statistical Finance" },
+		{ "eess.IV", "Image and Video Processing" },
+		{ "eess.SY", "Systems and Control" },
+		{ "econ.EM", "Econometrics" },
+		{ "math-ph", "Mathematical Physics" },
+		{ "solv-int", "Exactly Solvable and Integrable Systems" },
+	};
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		T_EQ_STR(pb_category_name(want[i][0]), want[i][1]);
+	T_CHECK(pb_category_name("cs.XX") == NULL);
+	T_CHECK(pb_category_name("CS.CV") == NULL);   /* codes are case-sensitive */
+	T_CHECK(pb_category_name("") == NULL);
+	T_CHECK(pb_category_name(NULL) == NULL);
+}
+
+static void
+check_title(const char *const *cats, size_t n, const char *date, const char *want)
+{
+	char *t = pb_digest_title(cats, n, date);
+
+	T_EQ_STR(t, want);
+	free(t);
+}
+
+static void
+test_titles(void)
+{
+	const char *one[] = { "cs.CV" };
+	const char *two[] = { "cs.CV", "cs.RO" };
+	const char *three[] = { "cs.CV", "cs.RO", "cs.LG" };
+	const char *unknown[] = { "cs.CV", "xx.YY" };
+	const char *dup[] = { "cs.SY", "eess.SY", "cs.RO" };
+
+	check_title(one, 1, "2025-12-04", "Arxiv Computer Vision Papers - 2025-12-04");
+	check_title(two, 2, "2025-12-04", "Arxiv Computer Vision and Robotics Papers - 2025-12-04");
+	check_title(three, 3, "2025-12-04",
+		    "Arxiv Computer Vision, Robotics and Machine Learning Papers - 2025-12-04");
+	check_title(unknown, 2, "2025-12-04", "Arxiv Computer Vision and xx.YY Papers - 2025-12-04");
+	check_title(dup, 3, "2025-12-04", "Arxiv Systems and Control and Robotics Papers - 2025-12-04");
+	check_title(NULL, 0, "2025-12-04", "Arxiv Papers - 2025-12-04");
+	check_title(one, 1, NULL, "Arxiv Computer Vision Papers");
+}
+
+/* ---- the reference digest's papers as records ---- */
+
+static char *
+between(const char *s, const char *a, const char *b)
+{
+	const char *p = strstr(s, a), *q;
+
+	if (!p)
+		return NULL;
+	p += strlen(a);
+	q = strstr(p, b);
+	return q ? pb_xstrndup(p, (size_t)(q - p)) : NULL;
+}
+
+static void
+split_cats(struct pb_paper *p, const char *list)
+{
+	char *copy = pb_xstrdup(list), *save = NULL;
+
+	p->categories = pb_xcalloc(8, sizeof *p->categories);
+	for (char *tok = strtok_r(copy, ", ", &save); tok && p->n_categories < 8;
+	     tok = strtok_r(NULL, ", ", &save))
+		p->categories[p->n_categories++] = pb_xstrdup(tok);
+	free(copy);
+}
+
+static size_t
+load_papers(struct pb_paperset *set)
+{
+	FILE *f = fopen(t_fixture("../../reference/digest-cs.CV-2025-12-04.md"), "r");
+	char line[16384];
+	int state = 0;
+	struct pb_paper *cur = NULL;
+
+	memset(set, 0, sizeof *set);
+	if (!f)
+		return 0;
+	set->v = pb_xcalloc(16, sizeof *set->v);
+	set->cap = 16;
+	while (fgets(line, sizeof line, f)) {
+		size_t len = strlen(line);
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (strncmp(line, "## [", 4) == 0 && set->n < set->cap) {
+			char *url;
+
+			cur = &set->v[set->n++];
+			cur->title = between(line, "## [", "](");
+			url = between(line, "/abs/", ")");
+			if (url) {
+				char *v = strrchr(url, 'v');
+
+				if (v) {
+					cur->version = atoi(v + 1);
+					*v = 0;
+				}
+				cur->id = url;
+			}
+			state = 0;
+		} else if (cur && strncmp(line, "**Categories:** ", 16) == 0 && !cur->categories) {
+			split_cats(cur, line + 16);
+			state = 3;
+		} else if (state == 3 && strcmp(line, "**Abstract:**") == 0) {
+			state = 1;
+		} else if (state == 1 && len > 0) {
+			cur->abstract = pb_xstrdup(line);
+			state = 0;
+		}
+	}
+	fclose(f);
+	set->announce_date = pb_xstrdup("2025-12-04");
+	return set->n;
+}
+
+static void
+free_papers(struct pb_paperset *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct pb_paper *p = &set->v[i];
+
+		free(p->id);
+		free(p->title);
+		free(p->abstract);
+		for (size_t k = 0; k < p->n_categories; k++)
+			free(p->categories[k]);
+		free(p->categories);
+	}
+	free(set->v);
+	free(set->announce_date);
+}
+
+static void
+test_digest(void)
+{
+	struct pb_paperset set;
+	struct pb_topic topics[3] = { { .name = "3D" }, { .name = "Video" }, { .name = "VLM" } };
+	struct pb_subscriber sub = { .name = "alice", .language = "zh", .max_papers = 10,
+				     .topics = topics, .n_topics = 3 };
+	char *cats[] = { "cs.CV" };
+	struct pb_config cfg = { 0 };
+	struct pb_hit hits[10];
+	struct pb_selection sel = { .sub = &sub, .hits = hits };
+	struct pb_digest d;
+	struct pb_summarizer *s;
+	char err[256] = "";
+	size_t n = load_papers(&set);
+	/* topic per paper (reference order): 3D for the 3D papers, Video, VLM for the rest */
+	static const size_t topic_of[10] = { 2, 0, 1, 0, 2, 1, 2, 1, 0, 0 };
+
+	T_EQ_INT(n, 10);
+	if (n != 10)
+		return;
+	cfg.arxiv.categories = cats;
+	cfg.arxiv.n_categories = 1;
+	for (size_t i = 0; i < 10; i++) {
+		hits[i].paper = i;
+		hits[i].score = 10.0 - (double)i;
+		hits[i].topic = topic_of[i];
+	}
+	sel.n_hits = 10;
+	sel.n_matched = 14;
+
+	s = pb_summarizer_new(&cfg, NULL, NULL, err, sizeof err);
+	T_CHECK(s != NULL);
+	T_EQ_INT(pb_summarizer_prepare(s, &set, &sel, 1), 0);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.title, "Arxiv Computer Vision Papers - 2025-12-04");
+	T_EQ_STR(d.date, "2025-12-04");
+	T_EQ_STR(d.subscriber, "alice");
+	T_EQ_STR(d.language, "zh");
+	T_EQ_INT(d.n_items, 10);
+	T_EQ_INT(d.n_matched, 14);
+	T_EQ_INT(d.exec_from_model, 0);
+	T_CHECK(d.items[0].paper == &set.v[0]);
+	T_EQ_STR(d.items[1].topic, "3D");
+	T_CHECK(d.items[0].analysis == NULL);
+	for (size_t i = 0; i < d.n_items; i++)
+		T_CHECK(d.items[i].n_findings >= 1 && d.items[i].n_findings <= 4);
+	/* the second paper falls back to its last two sentences, as in the reference */
+	T_EQ_INT(d.items[1].n_findings, 2);
+	T_CHECK(strncmp(d.items[1].findings[1], "We have published", 17) == 0);
+
+	/* The executive summary a reader can use: counts per topic, themes, what to read first. */
+	{
+		const char *e = d.exec_summary;
+
+		T_CHECK(e != NULL);
+		if (!e)
+			goto done;
+		printf("---- built-in executive summary ----\n%s\n----\n", e);
+		T_CHECK(strstr(e, "**10 papers** matched your topics") == e);
+		T_CHECK(strstr(e, "**3D** (4)") != NULL);
+		T_CHECK(strstr(e, "**Video** (3)") != NULL);
+		T_CHECK(strstr(e, "**VLM** (3)") != NULL);
+		T_CHECK(strstr(e, "14 matched in all, the best 10 are shown") != NULL);
+		T_CHECK(strstr(e, "**Recurring themes:** ") != NULL);
+		/* "video" recurs in RELIC, PSA, Unique Lives; "3D" in four titles */
+		T_CHECK(strstr(e, "video") != NULL);
+		T_CHECK(strstr(e, "3D") != NULL);
+		T_CHECK(strstr(e, "**Read these first:**") != NULL);
+		T_CHECK(strstr(e, "- **Active Visual Perception: Opportunities and Challenges** (VLM, "
+				  "score 10): This paper explores both") != NULL);
+		T_CHECK(strstr(e, "topics: **3D** (4), **VLM** (3), **Video** (3);") != NULL);
+		T_CHECK(strstr(e, "- **What Is The Best 3D Scene Representation for Robotics? From "
+				  "Geometric to Foundation Models** (3D, score 9)") != NULL);
+		T_CHECK(strstr(e, "- **Unique Lives, Shared World") != NULL);
+		T_CHECK(strstr(e, "Radiance Meshes") == NULL);   /* only three to read first */
+		T_CHECK(e[strlen(e) - 1] != '\n');
+	}
+done:
+	pb_digest_free(&d);
+	pb_digest_free(&d);      /* a freed digest is empty: freeing again is harmless */
+
+	/* One topic, fewer papers than three, no cap. */
+	sel.n_hits = 2;
+	sel.n_matched = 2;
+	hits[1].topic = 2;
+	T_EQ_INT(pb_digest_build(s, &set, &sel, NULL, &d), 0);
+	T_EQ_STR(d.date, "2025-12-04");     /* from the paperset */
+	T_CHECK(strstr(d.exec_summary, "**2 papers** matched your topic **VLM**.") != NULL);
+	T_CHECK(strstr(d.exec_summary, "in all") == NULL);
+	pb_digest_free(&d);
+
+	/* Nothing matched. */
+	sel.n_hits = 0;
+	sel.n_matched = 0;
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_INT(d.n_items, 0);
+	T_CHECK(d.exec_summary && strstr(d.exec_summary, "No new papers") != NULL);
+	pb_digest_free(&d);
+
+	/* A hit pointing outside the paperset is skipped, not followed. */
+	hits[0].paper = 99;
+	sel.n_hits = 2;
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_INT(d.n_items, 1);
+	pb_digest_free(&d);
+
+	/* Without a summarizer or configured categories the title comes from the papers. */
+	hits[0].paper = 1;      /* cs.RO primary */
+	hits[1].paper = 0;      /* cs.CV */
+	T_EQ_INT(pb_digest_build(NULL, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.title, "Arxiv Robotics and Computer Vision Papers - 2025-12-04");
+	pb_digest_free(&d);
+
+	pb_summarizer_free(s);
+	pb_summarizer_free(NULL);
+	pb_digest_free(NULL);
+	free_papers(&set);
+}
+
+int
+main(void)
+{
+	test_category_names();
+	test_titles();
+	test_digest();
+	return t_done("test_summarize");
+}
