@@ -44,7 +44,11 @@ enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *
 				     struct pb_paperset *out, struct pb_fetch_result *res);
 
 /* The papers of a past announcement date (YYYY-MM-DD) through API search_query with a
- * submittedDate window between arXiv's 14:00 ET cutoffs, paginated. */
+ * submittedDate window between arXiv's 14:00 ET cutoffs (see pb_fetch_date_window),
+ * paginated by cfg->arxiv.page_size (<= 2000) until totalResults. The window holds new
+ * submissions only (replacements are not dated by it): a paper is marked new when its primary
+ * category is among the categories asked for, cross otherwise. A short page before
+ * totalResults is asked once more, then the fetch stops with a warning in res->message. */
 enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cfg,
 				   const char *date, const char *const *categories,
 				   size_t n_categories, struct pb_paperset *out,
