@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/log.h"
 #include "paperboy/match.h"
@@ -16,7 +17,7 @@
 
 #include "match_int.h"
 
-#define OP_BASE 0xFFFFFFF0u     /* program words at or above this are operators */
+#define OP_BASE 0xFFFFFFE0u     /* program words at or above this are operators */
 
 struct ctopic {
 	struct pb_rule *query;
@@ -41,7 +42,13 @@ struct csub {
 
 struct iterm {
 	const struct pb_term *t;         /* the first occurrence; borrowed from its rule tree */
-	char *key;
+	uint64_t hash;
+	size_t koff, klen;               /* its key in the keys arena */
+};
+
+struct islot {
+	uint32_t hash;                   /* low bits of the term's hash */
+	uint32_t id;                     /* term number + 1; 0 = empty */
 };
 
 struct pb_matcher {
@@ -50,23 +57,57 @@ struct pb_matcher {
 	size_t n_subs;
 	struct iterm *terms;
 	size_t n_terms, cap_terms;
-	uint32_t *slots;                 /* intern table: term id + 1 */
+	struct islot *slots;             /* intern table, open addressing */
 	size_t n_slots;
+	struct pb_buf keys, key;         /* the interned keys; scratch for one key */
 	size_t stack;                    /* deepest program stack */
+	struct pb_match_stats st;
 };
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+pb_matcher_stats(const struct pb_matcher *m, struct pb_match_stats *st)
+{
+	*st = m->st;
+	st->n_terms = m->n_terms;
+}
 
 /* ---- compiling ---- */
 
+/* Terms are interned by what they match: field, prefix flag, category, folded words. The
+ * keys live in one arena so that a lookup touches a few cache lines, not the scattered terms. */
+static void
+term_key(const struct pb_term *t, struct pb_buf *k)
+{
+	pb_buf_reset(k);
+	pb_buf_putc(k, (char)('0' + t->field));
+	pb_buf_putc(k, t->prefix ? '*' : '=');
+	if (t->cat)
+		pb_buf_puts(k, t->cat);
+	for (size_t j = 0; j < t->n_words; j++) {
+		pb_buf_putc(k, '\x1f');
+		pb_buf_append(k, pb_term_word(t, j), pb_term_wlen(t, j));
+	}
+}
+
 static uint64_t
-hash_str(const char *s)
+hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
-	return h;
+	return h ^ (h >> 29);
 }
 
 static void
@@ -78,45 +119,47 @@ intern_grow(struct pb_matcher *m)
 	m->slots = pb_xcalloc(n, sizeof *m->slots);
 	m->n_slots = n;
 	for (size_t id = 0; id < m->n_terms; id++) {
-		size_t i = (size_t)hash_str(m->terms[id].key) & mask;
+		size_t i = (size_t)m->terms[id].hash & mask;
 
-		while (m->slots[i])
+		while (m->slots[i].id)
 			i = (i + 1) & mask;
-		m->slots[i] = (uint32_t)id + 1;
+		m->slots[i].id = (uint32_t)id + 1;
+		m->slots[i].hash = (uint32_t)m->terms[id].hash;
 	}
 }
 
+/* Gives t the number of the first term equal to it (a new number when it is the first). */
 static uint32_t
 intern(struct pb_matcher *m, struct pb_term *t)
 {
-	struct pb_buf key = { 0 };
+	struct pb_buf *k = &m->key;
+	uint64_t h;
 	size_t mask, i;
 
-	pb_buf_printf(&key, "%d%d", (int)t->field, t->prefix);
-	if (t->cat)
-		pb_buf_puts(&key, t->cat);
-	for (size_t j = 0; j < t->words.n; j++) {
-		pb_buf_putc(&key, '\x1f');
-		pb_buf_append(&key, pb_token(&t->words, j), t->words.len[j]);
-	}
+	m->st.n_term_uses++;
+	term_key(t, k);
+	h = hash_bytes(k->data, k->len);
 	if (2 * (m->n_terms + 1) > m->n_slots)
 		intern_grow(m);
 	mask = m->n_slots - 1;
-	for (i = (size_t)hash_str(key.data) & mask; m->slots[i]; i = (i + 1) & mask) {
-		uint32_t id = m->slots[i] - 1;
+	for (i = (size_t)h & mask; m->slots[i].id; i = (i + 1) & mask) {
+		const struct iterm *it = &m->terms[m->slots[i].id - 1];
 
-		if (strcmp(m->terms[id].key, key.data) == 0) {
-			pb_buf_free(&key);
-			return t->id = id;
-		}
+		if (m->slots[i].hash == (uint32_t)h && it->klen == k->len &&
+		    memcmp(m->keys.data + it->koff, k->data, k->len) == 0)
+			return t->id = m->slots[i].id - 1;
 	}
 	if (m->n_terms == m->cap_terms) {
 		m->cap_terms = m->cap_terms ? 2 * m->cap_terms : 1024;
 		m->terms = pb_xreallocarray(m->terms, m->cap_terms, sizeof *m->terms);
 	}
 	m->terms[m->n_terms].t = t;
-	m->terms[m->n_terms].key = pb_buf_detach(&key);
-	m->slots[i] = (uint32_t)m->n_terms + 1;
+	m->terms[m->n_terms].hash = h;
+	m->terms[m->n_terms].koff = m->keys.len;
+	m->terms[m->n_terms].klen = k->len;
+	pb_buf_append(&m->keys, k->data, k->len);
+	m->slots[i].id = (uint32_t)m->n_terms + 1;
+	m->slots[i].hash = (uint32_t)h;
 	return t->id = (uint32_t)m->n_terms++;
 }
 
@@ -135,7 +178,11 @@ emit(struct prog *p, uint32_t w)
 	p->v[p->n++] = w;
 }
 
-/* Emits r in postfix; returns the stack depth it needs. */
+/* Emits r in postfix; returns the stack depth it needs. A binary operator whose right
+ * operand is a term takes the term directly (OP_TERM_ARG + kind, then the term number),
+ * which saves copying its bitset onto the stack. */
+#define OP_TERM_ARG 8u
+
 static size_t
 compile(struct pb_matcher *m, struct pb_rule *r, struct prog *p)
 {
@@ -148,6 +195,11 @@ compile(struct pb_matcher *m, struct pb_rule *r, struct prog *p)
 	da = compile(m, r->a, p);
 	if (r->kind == PB_RULE_NOT) {
 		emit(p, OP_BASE + PB_RULE_NOT);
+		return da;
+	}
+	if (r->b->kind == PB_RULE_TERM) {
+		emit(p, OP_BASE + OP_TERM_ARG + r->kind);
+		emit(p, intern(m, r->b->term));
 		return da;
 	}
 	db = compile(m, r->b, p) + 1;
@@ -165,7 +217,6 @@ collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
 		for (size_t i = 0; i < ct->n_pos; i++)
 			if (ct->pos[i] == r->term->id)
 				return;
-		ct->pos = pb_xreallocarray(ct->pos, ct->n_pos + 1, sizeof *ct->pos);
 		ct->pos[ct->n_pos++] = r->term->id;
 		return;
 	case PB_RULE_NOT:
@@ -185,21 +236,14 @@ collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
 static struct pb_rule *
 follow_rule(struct pb_matcher *m, const char *name)
 {
-	struct pb_rule *r = pb_xcalloc(1, sizeof *r);
-	struct pb_term *t = pb_xcalloc(1, sizeof *t);
 	struct pb_buf src = { 0 };
+	struct pb_rule *r;
 
-	r->kind = PB_RULE_TERM;
-	r->term = t;
-	t->field = PB_FIELD_AU;
-	pb_tokens_add(&t->words, name, strlen(name));
 	pb_buf_printf(&src, "au:\"%s\"", name);
-	t->src = pb_buf_detach(&src);
-	if (t->words.n == 0) {
-		pb_rule_free(r);
-		return NULL;
-	}
-	intern(m, t);
+	r = pb_rule_phrase(PB_FIELD_AU, name, src.data);
+	pb_buf_free(&src);
+	if (r)
+		intern(m, r->term);
 	return r;
 }
 
@@ -236,6 +280,7 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 		m->stack = d;
 	ct->prog = p.v;
 	ct->n_prog = p.n;
+	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
 	collect_pos(ct->query, 1, ct);
 
 	ct->excl = pb_xcalloc(tp->n_exclude + 1, sizeof *ct->excl);
@@ -289,6 +334,7 @@ pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
 		cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
 		for (size_t t = 0; t < sub->n_topics; t++) {
 			cs->n_t++;
+			m->st.n_topics++;
 			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
 				goto bad;
 		}
@@ -337,10 +383,10 @@ pb_matcher_free(struct pb_matcher *m)
 		free(cs->follow);
 	}
 	free(m->subs);
-	for (size_t i = 0; i < m->n_terms; i++)
-		free(m->terms[i].key);
 	free(m->terms);
 	free(m->slots);
+	pb_buf_free(&m->keys);
+	pb_buf_free(&m->key);
 	free(m);
 }
 
@@ -513,30 +559,9 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 
 struct tres {
 	uint64_t *u;                     /* papers the term hits */
-	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score) */
+	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score); else NULL */
+	double w;                        /* the weight of a hit in the term's own field */
 };
-
-static double
-weight(const struct pb_term *t, const struct tres *r, size_t p)
-{
-	if (!mx_bit(r->u, p))
-		return 0;
-	switch (t->field) {
-	case PB_FIELD_TI: return PB_SCORE_TI;
-	case PB_FIELD_ABS: return PB_SCORE_ABS;
-	case PB_FIELD_AU: return PB_SCORE_AU;
-	case PB_FIELD_CO: return PB_SCORE_CO;
-	case PB_FIELD_CAT: return PB_SCORE_CAT;
-	case PB_FIELD_ALL: break;
-	}
-	if (mx_bit(r->ti, p))
-		return PB_SCORE_TI;
-	if (mx_bit(r->au, p))
-		return PB_SCORE_AU;
-	if (mx_bit(r->abs, p))
-		return PB_SCORE_ABS;
-	return PB_SCORE_CO;
-}
 
 static void
 term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres *res,
@@ -552,7 +577,11 @@ term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres 
 	for (size_t i = 0; i < m->n_terms; i++) {
 		const struct pb_term *t = m->terms[i].t;
 
+		static const double w[] = { PB_SCORE_TI, PB_SCORE_ABS, PB_SCORE_AU, PB_SCORE_CO,
+					    PB_SCORE_CAT, 0 };
+
 		res[i].u = b;
+		res[i].w = w[t->field];
 		b += W;
 		if (t->field != PB_FIELD_ALL) {
 			mx_term_field_bits(ix, t, t->field, res[i].u);
@@ -581,23 +610,30 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t op = prog[i];
-		uint64_t *a, *b;
+		uint64_t *a;
+		const uint64_t *b;
 
 		if (op < OP_BASE) {
 			memcpy(stack + sp * W, res[op].u, W * sizeof *stack);
 			sp++;
 			continue;
 		}
+		op -= OP_BASE;
 		a = stack + (sp - 1) * W;
-		if (op == OP_BASE + PB_RULE_NOT) {
+		if (op == PB_RULE_NOT) {
 			for (size_t w = 0; w < W; w++)
 				a[w] = ~a[w] & all[w];
 			continue;
 		}
-		b = a;
-		a -= W;
-		sp--;
-		switch (op - OP_BASE) {
+		if (op >= OP_TERM_ARG) {
+			b = res[prog[++i]].u;
+			op -= OP_TERM_ARG;
+		} else {
+			b = a;
+			a -= W;
+			sp--;
+		}
+		switch (op) {
 		case PB_RULE_AND:
 			for (size_t w = 0; w < W; w++)
 				a[w] &= b[w];
@@ -613,6 +649,51 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 	}
 }
 
+/* Scores the papers of one 64-paper block that topic ct selected (rb: its query, fb: its
+ * followed authors) and hands them to consider(). Terms outside, papers inside, so each
+ * term's bitset word is read once; each paper's sum is still taken in term order, as the
+ * reference does, so the scores are bit-identical. */
+static void
+score_block(const struct ctopic *ct, const struct tres *res, size_t w, uint64_t rb, uint64_t fb,
+	    uint32_t t, struct scratch *sc)
+{
+	double s[64];
+
+	for (uint64_t b = rb | fb; b; b &= b - 1)
+		s[__builtin_ctzll(b)] = 0;
+	for (size_t i = 0; i < ct->n_pos; i++) {
+		const struct tres *r = &res[ct->pos[i]];
+		uint64_t hb = rb & r->u[w];
+
+		for (; hb; hb &= hb - 1) {
+			int bit = __builtin_ctzll(hb);
+
+			if (!r->ti)
+				s[bit] += r->w;
+			else if ((r->ti[w] >> bit) & 1)
+				s[bit] += PB_SCORE_TI;
+			else if ((r->au[w] >> bit) & 1)
+				s[bit] += PB_SCORE_AU;
+			else if ((r->abs[w] >> bit) & 1)
+				s[bit] += PB_SCORE_ABS;
+			else
+				s[bit] += PB_SCORE_CO;
+		}
+	}
+	for (uint64_t b = rb | fb; b; b &= b - 1) {
+		int bit = __builtin_ctzll(b);
+		unsigned flags = 0;
+
+		if ((rb >> bit) & 1)
+			flags |= PB_HIT_TOPIC;
+		if ((fb >> bit) & 1) {
+			flags |= PB_HIT_FOLLOW;
+			s[bit] += PB_SCORE_FOLLOW;
+		}
+		consider(sc, (uint32_t)(w * 64 + (size_t)bit), t, s[bit], flags);
+	}
+}
+
 int
 pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection **out,
 	     char *err, size_t errlen)
@@ -622,13 +703,17 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	struct tres *res;
 	uint64_t *pool, *stack, *R, *F, *masks, *all;
 	size_t W;
+	double t0 = now_s(), t1, t2;
 
 	(void)err;
 	(void)errlen;
 	mx_index_build(&ix, papers);
 	W = ix.W;
+	m->st.n_words = ix.n_words;
+	t1 = now_s();
 	res = pb_xcalloc(m->n_terms + 1, sizeof *res);
 	term_results(m, &ix, res, &pool);
+	t2 = now_s();
 	stack = pb_xcalloc((m->stack + 1) * W + 1, sizeof *stack);
 	R = pb_xcalloc(W + 1, sizeof *R);
 	F = pb_xcalloc(W + 1, sizeof *F);
@@ -660,29 +745,10 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			for (size_t i = 0; i < ct->n_follow; i++)
 				for (size_t w = 0; w < W; w++)
 					F[w] |= res[ct->follow[i]->term->id].u[w];
-			for (size_t w = 0; w < W; w++) {
-				uint64_t bits;
-
-				R[w] &= mask[w];
-				F[w] &= mask[w];
-				for (bits = R[w] | F[w]; bits; bits &= bits - 1) {
-					uint32_t p = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-					double score = 0;
-					unsigned flags = 0;
-
-					if (mx_bit(R, p)) {
-						flags |= PB_HIT_TOPIC;
-						for (size_t i = 0; i < ct->n_pos; i++)
-							score += weight(m->terms[ct->pos[i]].t,
-									&res[ct->pos[i]], p);
-					}
-					if (mx_bit(F, p)) {
-						flags |= PB_HIT_FOLLOW;
-						score += PB_SCORE_FOLLOW;
-					}
-					consider(&sc, p, (uint32_t)t, score, flags);
-				}
-			}
+			for (size_t w = 0; w < W; w++)
+				if ((R[w] | F[w]) & mask[w])
+					score_block(ct, res, w, R[w] & mask[w], F[w] & mask[w],
+						    (uint32_t)t, &sc);
 		}
 		if (cs->n_follow) {
 			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;
@@ -706,10 +772,41 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	free(pool);
 	free(res);
 	mx_index_free(&ix);
+	m->st.index_s = t1 - t0;
+	m->st.terms_s = t2 - t1;
+	m->st.topics_s = now_s() - t2;
+	pb_debug("match_done", "papers=%zu subscribers=%zu terms=%zu index_s=%.3f terms_s=%.3f "
+		 "topics_s=%.3f", papers->n, m->n_subs, m->n_terms, m->st.index_s, m->st.terms_s,
+		 m->st.topics_s);
 	return 0;
 }
 
 /* ---- the straightforward evaluation (reference, explain) ---- */
+
+/* The interned term: the same words, and already known to the index. */
+static const struct pb_term *
+canon(const struct pb_matcher *m, const struct pb_term *t)
+{
+	return m->terms[t->id].t;
+}
+
+static int
+eval_tree(const struct pb_matcher *m, const struct pb_rule *r, const struct pb_doc *d)
+{
+	switch (r->kind) {
+	case PB_RULE_TERM:
+		return pb_term_hits(canon(m, r->term), d);
+	case PB_RULE_AND:
+		return eval_tree(m, r->a, d) && eval_tree(m, r->b, d);
+	case PB_RULE_OR:
+		return eval_tree(m, r->a, d) || eval_tree(m, r->b, d);
+	case PB_RULE_ANDNOT:
+		return eval_tree(m, r->a, d) && !eval_tree(m, r->b, d);
+	case PB_RULE_NOT:
+		return !eval_tree(m, r->a, d);
+	}
+	return 0;
+}
 
 static double
 weight_doc(const struct pb_term *t, const struct pb_doc *d)
@@ -737,18 +834,18 @@ topic_on_doc(const struct pb_matcher *m, const struct ctopic *ct, const struct p
 {
 	double score = 0;
 
-	*hit_query = pb_rule_eval(ct->query, d);
+	*hit_query = eval_tree(m, ct->query, d);
 	*hit_follow = 0;
 	if (vetoed_by)
 		*vetoed_by = NULL;
 	for (size_t i = 0; *hit_query && i < ct->n_excl; i++)
-		if (pb_rule_eval(ct->excl[i], d)) {
+		if (eval_tree(m, ct->excl[i], d)) {
 			*hit_query = 0;
 			if (vetoed_by)
 				*vetoed_by = ct->excl[i];
 		}
 	for (size_t i = 0; !*hit_follow && i < ct->n_follow; i++)
-		*hit_follow = pb_term_hits(ct->follow[i]->term, d);
+		*hit_follow = pb_term_hits(canon(m, ct->follow[i]->term), d);
 	if (*hit_query)
 		for (size_t i = 0; i < ct->n_pos; i++)
 			score += weight_doc(m->terms[ct->pos[i]].t, d);
@@ -758,10 +855,10 @@ topic_on_doc(const struct pb_matcher *m, const struct ctopic *ct, const struct p
 }
 
 static int
-sub_follow_on_doc(const struct csub *cs, const struct pb_doc *d)
+sub_follow_on_doc(const struct pb_matcher *m, const struct csub *cs, const struct pb_doc *d)
 {
 	for (size_t i = 0; i < cs->n_follow; i++)
-		if (pb_term_hits(cs->follow[i]->term, d))
+		if (pb_term_hits(canon(m, cs->follow[i]->term), d))
 			return 1;
 	return 0;
 }
@@ -797,7 +894,7 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 			}
 		for (uint32_t p = 0; cs->n_follow && p < papers->n; p++)
 			if (allowed(papers->v[p].announce, cs->cross, cs->replace) &&
-			    sub_follow_on_doc(cs, &docs[p]))
+			    sub_follow_on_doc(m, cs, &docs[p]))
 				consider_follow(&sc, p);
 		finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
 	}
@@ -810,14 +907,14 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 
 /* Appends the positive terms of r that hit d, each once. */
 static void
-explain_terms(const struct pb_rule *r, int positive, const struct pb_doc *d, struct pb_buf *b,
-	      uint32_t *seen, size_t *n_seen)
+explain_terms(const struct pb_matcher *m, const struct pb_rule *r, int positive,
+	      const struct pb_doc *d, struct pb_buf *b, uint32_t *seen, size_t *n_seen)
 {
 	const struct pb_term *t;
 
 	switch (r->kind) {
 	case PB_RULE_TERM:
-		t = r->term;
+		t = canon(m, r->term);
 		if (!positive || !pb_term_hits(t, d))
 			return;
 		for (size_t i = 0; i < *n_seen; i++)
@@ -825,7 +922,7 @@ explain_terms(const struct pb_rule *r, int positive, const struct pb_doc *d, str
 				return;
 		if (*n_seen < 256)
 			seen[(*n_seen)++] = t->id;
-		pb_buf_printf(b, " %s", t->src);
+		pb_buf_printf(b, " %s", r->term->src);
 		if (t->field == PB_FIELD_ALL) {
 			const char *sep = "[";
 
@@ -838,15 +935,15 @@ explain_terms(const struct pb_rule *r, int positive, const struct pb_doc *d, str
 		}
 		return;
 	case PB_RULE_NOT:
-		explain_terms(r->a, !positive, d, b, seen, n_seen);
+		explain_terms(m, r->a, !positive, d, b, seen, n_seen);
 		return;
 	case PB_RULE_ANDNOT:
-		explain_terms(r->a, positive, d, b, seen, n_seen);
-		explain_terms(r->b, !positive, d, b, seen, n_seen);
+		explain_terms(m, r->a, positive, d, b, seen, n_seen);
+		explain_terms(m, r->b, !positive, d, b, seen, n_seen);
 		return;
 	default:
-		explain_terms(r->a, positive, d, b, seen, n_seen);
-		explain_terms(r->b, positive, d, b, seen, n_seen);
+		explain_terms(m, r->a, positive, d, b, seen, n_seen);
+		explain_terms(m, r->b, positive, d, b, seen, n_seen);
 	}
 }
 
@@ -890,7 +987,7 @@ pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struc
 		}
 	}
 	sub_follow = cs->n_follow && allowed(p->announce, cs->cross, cs->replace) &&
-		     sub_follow_on_doc(cs, &d);
+		     sub_follow_on_doc(m, cs, &d);
 	if (!found && !sub_follow) {
 		if (filtered)
 			pb_buf_printf(b, "no match (%s not included)",
@@ -907,9 +1004,9 @@ pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struc
 
 		pb_buf_printf(b, "topic=%s", sub->topics[best_t].name);
 		if (best_hq)
-			explain_terms(ct->query, 1, &d, b, seen, &n_seen);
+			explain_terms(m, ct->query, 1, &d, b, seen, &n_seen);
 		for (size_t i = 0; i < ct->n_follow; i++)
-			if (pb_term_hits(ct->follow[i]->term, &d))
+			if (pb_term_hits(canon(m, ct->follow[i]->term), &d))
 				pb_buf_printf(b, " follow:%s", ct->follow[i]->term->src + 3);
 	} else {
 		pb_buf_printf(b, "topic=%s", sub->n_topics ? sub->topics[0].name : "-");
@@ -917,7 +1014,7 @@ pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struc
 	if (sub_follow) {
 		best += PB_SCORE_FOLLOW;
 		for (size_t i = 0; i < cs->n_follow; i++)
-			if (pb_term_hits(cs->follow[i]->term, &d))
+			if (pb_term_hits(canon(m, cs->follow[i]->term), &d))
 				pb_buf_printf(b, " follow:%s", cs->follow[i]->term->src + 3);
 	}
 	pb_buf_printf(b, " score=%g", best);

@@ -18,6 +18,8 @@ struct mx_field {
 	uint32_t *ids, *pos;
 	uint32_t *pstart;        /* n_words + 1: word w's papers are post[pstart[w]..pstart[w+1]) */
 	uint32_t *post;
+	uint32_t *ostart;        /* n_words + 1: word w's occurrences (indexes into ids, */
+	uint32_t *occ;           /* ascending) are occ[ostart[w]..ostart[w+1]) */
 };
 
 struct mx_index {
