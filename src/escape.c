@@ -170,7 +170,12 @@ pb_esc_slack(struct pb_buf *b, const char *s)
 void
 pb_esc_slack_url(struct pb_buf *b, const char *s)
 {
-	url_enc(b, s, "|<>");
+	struct pb_buf t = { 0 };
+
+	/* Slack reads &amp; inside a link back as & */
+	url_enc(&t, s, "|<>");
+	amp_lt_gt(b, t.data ? t.data : "", t.len);
+	pb_buf_free(&t);
 }
 
 void

@@ -1048,10 +1048,14 @@ closing_dollar(const char *s, size_t n, size_t i, int prose)
 			continue;
 		if (!prose)
 			return j;
-		/* prose: only the next dollar may close, so "$5 and $10" stays text */
-		if (!is_space(s[j - 1]) && (j + 1 >= n || !isdigit((unsigned char)s[j + 1])))
-			return j;
-		return n;
+		/* prose: only the next dollar may close, so "$5 and $10" stays text, and what
+		 * it encloses must look like TeX: a macro, a script, a group or a letter */
+		if (is_space(s[j - 1]))
+			return n;
+		for (size_t k = i + 1; k < j; k++)
+			if (s[k] == '\\' || s[k] == '^' || s[k] == '_' || s[k] == '{')
+				return j;
+		return j == i + 2 && is_alpha(s[i + 1]) ? j : n;
 	}
 	return n;
 }

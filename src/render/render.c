@@ -389,6 +389,33 @@ closer(const char *s, size_t n, size_t i, const char *m, size_t ml)
 	return n;
 }
 
+static int
+word_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* *italic* or _italic_ opening at s[i]: the index of its closer, or n. The opener follows a
+ * non-word character and precedes a non-space; the closer follows a non-space and precedes a
+ * non-word character, so snake_case and 2*3*4 stay as written. */
+static size_t
+emph_end(const char *s, size_t n, size_t i)
+{
+	char m = s[i];
+
+	if ((i > 0 && word_char(s[i - 1])) || i + 2 >= n || s[i + 1] == ' ' || s[i + 1] == m)
+		return n;
+	for (size_t j = i + 2; j < n; j++) {
+		if (s[j] == '\n')
+			return n;
+		if (s[j] == m && s[j - 1] != ' ' && s[j - 1] != m &&
+		    (j + 1 == n || (!word_char(s[j + 1]) && s[j + 1] != m)))
+			return j;
+	}
+	return n;
+}
+
 static void
 inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st, int plain)
 {
@@ -407,6 +434,17 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 			if (!plain)
 				pb_buf_puts(b, st->bold_off);
 			i = from = k + 2;
+		} else if ((s[i] == '*' || s[i] == '_') && (k = emph_end(s, n, i)) < n) {
+			if (plain) {
+				pb_buf_append(b, s + from, i - from);
+			} else {
+				st->esc(b, s + from, i - from);
+				pb_buf_puts(b, st->it_on);
+			}
+			inline_(b, s + i + 1, k - i - 1, st, plain);
+			if (!plain)
+				pb_buf_puts(b, st->it_off);
+			i = from = k + 1;
 		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1) {
 			if (plain) {
 				pb_buf_append(b, s + from, i - from);

@@ -91,7 +91,8 @@ next_tok(const char *s, size_t n, size_t i, int mode, struct tok *t)
 	}
 	l = cp_len(s + i, n - i);
 	t->end = i + l;
-	t->units = l == 4 ? 2 : 1;
+	/* by the lead byte, so a broken sequence is never counted short */
+	t->units = (unsigned char)s[i] >= 0xf0 ? 2 : 1;
 }
 
 struct splitter {
@@ -391,7 +392,7 @@ pb_telegram_check(const char *s, size_t n)
 			return -1;
 		} else {
 			l = cp_len(s + i, n - i);
-			units += l == 4 ? 2 : 1;
+			units += (unsigned char)s[i] >= 0xf0 ? 2 : 1;
 			i += l;
 		}
 	}
