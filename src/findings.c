@@ -259,7 +259,14 @@ tokenize(const char *s, struct toks *tk)
 	}
 }
 
-/* Is w one of the words in list? An entry ending in '*' matches as a prefix. */
+/* Endings a stem ("propos*") may take: the forms of a verb or adverb, not new words
+ * ("outperformer", "provide" from "prov"). */
+static const char *const endings[] = {
+	"", "e", "s", "es", "ed", "d", "ing", "ly", "y", "ies", "ied", "ze", "zes", "zed",
+	"se", "ses", "sed", "sis", "al", "ion", "ions", NULL,
+};
+
+/* Is w one of the words in list? An entry ending in '*' is a stem taking the endings above. */
 static int
 word_in(const char *w, const char *const *list)
 {
@@ -267,8 +274,11 @@ word_in(const char *w, const char *const *list)
 		size_t n = strlen(*list);
 
 		if ((*list)[n - 1] == '*') {
-			if (strncmp(w, *list, n - 1) == 0)
-				return 1;
+			if (strncmp(w, *list, n - 1) == 0) {
+				for (const char *const *e = endings; *e; e++)
+					if (strcmp(w + n - 1, *e) == 0)
+						return 1;
+			}
 		} else if (strcmp(w, *list) == 0) {
 			return 1;
 		}
@@ -395,7 +405,7 @@ score_sentence(const char *s, struct toks *tk)
 		sc += 2;
 	if (tk->n > 0 && word_in(tk->t[0], ordinals))   /* "Second, we show ..." lists results */
 		sc += 1;
-	if (tk->n < 8)              /* "Our experiments show three findings." announces, not says */
+	if (tk->n < 7)              /* "Our experiments show three findings." announces, not says */
 		sc -= 2;
 	if (exper && evid)          /* "Extensive experiments on X demonstrate ..." */
 		result = 1;
