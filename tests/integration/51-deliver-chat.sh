@@ -120,7 +120,7 @@ grep -q "sent=0 retried=0 failed=0 expired=1" old.out || { cat old.out old.err >
 grep -q '"chat": "991"' arrivals.jsonl && fail "an expired message was sent"
 # A transient failure whose retry would come after the lifetime: expired at once.
 "$DRIVE" --db old2.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --lifetime-h 24 \
-	--created-ago 86395 --telegram late2=500991 --max-wait 30 > old2.out 2> old2.err || fail "drive (old2)"
+	--created-ago 86398 --retry-base 5 --telegram late2=500991 --max-wait 30 > old2.out 2> old2.err || fail "drive (old2)"
 grep -q "sent=0 retried=0 failed=0 expired=1" old2.out || { cat old2.out old2.err >&2; fail "lifetime on retry"; }
 grep -q "expired before the next try: 500 Internal Server Error" old2.err || fail "lifetime on retry: words"
 
