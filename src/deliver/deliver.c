@@ -664,7 +664,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 {
 	struct pb_deliver_stats dummy;
 	struct run r;
-	int64_t wake, last_load = 0;
+	int64_t wake, last_load = 0, last_progress = 0;
 	size_t waiting = 0;
 	int rc = -1, running;
 
@@ -753,6 +753,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		curl_multi_perform(r.multi, &running);
 		collect(&r);
+		if (o && o->progress && t - last_progress >= 1000) {
+			last_progress = t;
+			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, %zu in flight ",
+				stats->sent, stats->retried, stats->failed + stats->expired, r.n_xf);
+		}
 		if (r.n_xf > 0 || waiting > 0) {
 			long ms = 200;
 			if (wake != INT64_MAX) {
@@ -769,6 +774,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 	}
 	rc = r.fatal ? -1 : 0;
+	if (o && o->progress && last_progress)
+		fprintf(stderr, "\n");
 out:
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay

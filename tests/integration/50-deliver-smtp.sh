@@ -78,6 +78,8 @@ EOF
 cd "$T"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
 	-subj "/CN=paperboy test CA" >/dev/null 2>&1 || fail "openssl: CA"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 \
+	-subj "/CN=some other CA" >/dev/null 2>&1 || fail "openssl: other CA"
 openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=localhost" \
 	>/dev/null 2>&1 || fail "openssl: CSR"
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > ext.cnf
@@ -150,6 +152,26 @@ good = [r for r in ok if r["rcpt"] == ["retry@example.org"]]
 assert good[0]["message_id"] == bad[0]["message_id"], (good, bad)
 EOF
 echo "   1 ok: STARTTLS+AUTH, headers and structure parsed back, Message-ID stable, idempotent"
+
+# ---- 1b. smtps:// (TLS from the first byte); tls = "none" against a peer that wants TLS;
+#          a certificate from an unknown CA ----
+$PY "$LIB/smtpd.py" --port-file p3 --save-dir m3 --cert srv.pem --key srv.key --implicit \
+	--auth digest:s3cret --timeout 900 &
+pids="$pids $!"
+wait_file p3
+P3=$(cat p3)
+"$DRIVE" --db g.db --smtp "smtps://127.0.0.1:$P3" --ca ca.pem --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > g.out 2> g.err || { cat g.err >&2; fail "drive (smtps)"; }
+grep -q "sent=1 retried=0 failed=0" g.out || { cat g.out g.err >&2; fail "1b: smtps not sent"; }
+grep -q '"tls": true, "login": "digest", "status": 250' m3/index.jsonl || fail "1b: smtps not over TLS"
+"$DRIVE" --db h.db --smtp "smtp://127.0.0.1:$P1" --tls none --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > h.out 2> h.err || fail "drive (tls none)"
+grep -q "sent=0 retried=0 failed=1" h.out || { cat h.out h.err >&2; fail "1b: cleartext accepted"; }
+outbox h.db | grep -q "alice failed 0 530 " || { outbox h.db >&2; fail "1b: want the server's 530"; }
+"$DRIVE" --db i.db --smtp "smtps://127.0.0.1:$P3" --ca other.pem --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > i.out 2> i.err || fail "drive (bad CA)"
+grep -q "sent=0 retried=0 failed=1" i.out || { cat i.out i.err >&2; fail "1b: unverified peer accepted"; }
+echo "   1b ok: smtps sent; tls=none refused by a TLS-only peer; unknown CA refused"
 
 # ---- 2. STARTTLS required by default: smtp-sink offers none ----
 PS=$(free_port)

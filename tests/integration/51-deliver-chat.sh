@@ -113,6 +113,17 @@ n1=$(wc -l < arrivals.jsonl)
 grep -q "enqueued=0 .*sent=0 retried=0 failed=0" run2.out || { cat run2.out >&2; fail "second run"; }
 [ "$(wc -l < arrivals.jsonl)" = "$n1" ] || fail "a second run sent again"
 
+# Lifetime: a digest older than the delivery lifetime is expired, never sent late.
+"$DRIVE" --db old.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --lifetime-h 24 \
+	--created-ago 90000 --telegram late=991 --max-wait 5 > old.out 2> old.err || fail "drive (old)"
+grep -q "sent=0 retried=0 failed=0 expired=1" old.out || { cat old.out old.err >&2; fail "lifetime"; }
+grep -q '"chat": "991"' arrivals.jsonl && fail "an expired message was sent"
+# A transient failure whose retry would come after the lifetime: expired at once.
+"$DRIVE" --db old2.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --lifetime-h 24 \
+	--created-ago 86398 --retry-base 5 --telegram late2=500991 --max-wait 30 > old2.out 2> old2.err || fail "drive (old2)"
+grep -q "sent=0 retried=0 failed=0 expired=1" old2.out || { cat old2.out old2.err >&2; fail "lifetime on retry"; }
+grep -q "expired before the next try: 500 Internal Server Error" old2.err || fail "lifetime on retry: words"
+
 # Stopped mid-way (SIGTERM): in-flight work finishes, nothing more is taken; the next run
 # delivers the rest, each part exactly once and in order.
 set -- --db stop.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --max-wait 60 \

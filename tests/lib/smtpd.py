@@ -22,6 +22,7 @@ import random
 import signal
 import ssl
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -40,7 +41,7 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
 
-    def record(self, session, envelope, status, path):
+    def record(self, server, session, envelope, status, path):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
         login = None
         auth = getattr(session, "auth_data", None)
@@ -48,7 +49,8 @@ class Handler:
             login = auth.login.decode("utf-8", "replace")
         self.index.write(json.dumps({
             "rcpt": envelope.rcpt_tos, "from": envelope.mail_from,
-            "tls": session.ssl is not None, "login": login if login else None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
+            "login": login if login else None,
             "status": status, "message_id": msg.get("Message-ID"), "file": path,
         }) + "\n")
 
@@ -61,7 +63,7 @@ class Handler:
         elif self.args.fail_rate > 0 and self.rng.random() < self.args.fail_rate:
             fail = True
         if fail:
-            self.record(session, envelope, 451, None)
+            self.record(server, session, envelope, 451, None)
             return "451 4.3.0 Temporary local problem, try again later"
         self.seq += 1
         path = os.path.join(self.args.save_dir, "%06d.eml" % self.seq)
@@ -69,7 +71,7 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(envelope.content)
         os.rename(tmp, path)
-        self.record(session, envelope, 250, os.path.basename(path))
+        self.record(server, session, envelope, 250, os.path.basename(path))
         return "250 2.0.0 Ok: queued as %06d" % self.seq
 
 
@@ -79,6 +81,7 @@ def main():
     ap.add_argument("--save-dir", required=True)
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--implicit", action="store_true", help="TLS from the first byte (smtps)")
     ap.add_argument("--auth", help="USER:PASS required before MAIL")
     ap.add_argument("--fail-rate", type=float, default=0.0)
     ap.add_argument("--fail-first", action="append", default=[])
@@ -88,6 +91,8 @@ def main():
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
+    # With implicit TLS the whole session is encrypted; aiosmtpd cannot tell and warns.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
     os.makedirs(args.save_dir, exist_ok=True)
 
     handler = Handler(args)
@@ -106,16 +111,17 @@ def main():
 
     def factory():
         kw = dict(hostname="localhost", decode_data=False, data_size_limit=64 << 20)
-        if tls:
+        if tls and not args.implicit:
             kw.update(tls_context=tls, require_starttls=True)
         if user is not None:
             kw.update(authenticator=authenticator, auth_required=True,
-                      auth_require_tls=tls is not None)
+                      auth_require_tls=tls is not None and not args.implicit)
         return SMTP(handler, **kw)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
+    server = loop.run_until_complete(loop.create_server(
+        factory, "127.0.0.1", 0, ssl=tls if args.implicit else None))
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
