@@ -12,6 +12,7 @@
 #include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/summarize.h"
+#include "summarize_int.h"
 
 #define MAX_FINDINGS 4
 /* After this many failed requests in a row the model is left alone for the rest of the run:
@@ -26,6 +27,7 @@ struct findings_memo {
 	char **v;
 	size_t n;
 	int done;
+	struct pb_terms *terms; /* theme words of title and findings, made when first needed */
 };
 
 struct pb_summarizer {
@@ -183,8 +185,10 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 static void
 memo_clear(struct pb_summarizer *s)
 {
-	for (size_t i = 0; i < s->memo_n; i++)
+	for (size_t i = 0; i < s->memo_n; i++) {
 		pb_sentences_free(s->memo[i].v, s->memo[i].n);
+		pb_terms_free(s->memo[i].terms);
+	}
 	free(s->memo);
 	s->memo = NULL;
 	s->memo_n = 0;
@@ -208,7 +212,7 @@ pb_summarizer_free(struct pb_summarizer *s)
 	free(s);
 }
 
-static const struct findings_memo *
+static struct findings_memo *
 findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t idx)
 {
 	struct findings_memo *m;
@@ -222,8 +226,10 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 	m = &s->memo[idx];
 	if (m->done && m->abstract != papers->v[idx].abstract) {
 		pb_sentences_free(m->v, m->n);
+		pb_terms_free(m->terms);
 		m->v = NULL;
 		m->n = 0;
+		m->terms = NULL;
 		m->done = 0;
 	}
 	if (!m->done) {
@@ -663,6 +669,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 	const struct pb_subscriber *sub = sel ? sel->sub : NULL;
 	struct pb_summarizer tmp = { 0 };
 	struct pb_summarizer *use = s ? s : &tmp;
+	size_t *pidx;
 
 	memset(out, 0, sizeof *out);
 	if (!papers || !sel)
@@ -678,6 +685,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 								 : s->cfg->email.unsubscribe_mailto;
 
 	out->items = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *out->items);
+	pidx = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *pidx);
 	for (size_t i = 0; i < sel->n_hits; i++) {
 		const struct pb_hit *hit = &sel->hits[i];
 		struct pb_digest_item *it;
@@ -688,6 +696,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 				pb_q(out->subscriber), hit->paper, papers->n);
 			continue;
 		}
+		pidx[out->n_items] = hit->paper;
 		it = &out->items[out->n_items++];
 		it->paper = &papers->v[hit->paper];
 		it->topic = sub && hit->topic < sub->n_topics ? sub->topics[hit->topic].name : NULL;
@@ -720,10 +729,25 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		out->exec_from_model = out->exec_summary != NULL;
 		pb_buf_free(&key);
 	}
+	if (!out->exec_summary && use != &tmp) {
+		/* the theme words of each paper are worked out once for all digests */
+		const struct pb_terms **tv = pb_xcalloc(out->n_items ? out->n_items : 1, sizeof *tv);
+
+		for (size_t i = 0; i < out->n_items; i++) {
+			struct findings_memo *m = findings_of(use, papers, pidx[i]);
+
+			if (!m->terms)
+				m->terms = pb_terms_new(out->items[i].paper->title, m->v, m->n);
+			tv[i] = m->terms;
+		}
+		out->exec_summary = pb_exec_summary_terms(out, tv);
+		free(tv);
+	}
 	if (!out->exec_summary)
 		out->exec_summary = pb_exec_summary_builtin(out);
 	if (use == &tmp)
 		memo_clear(&tmp);
+	free(pidx);
 	return 0;
 }
 
