@@ -339,6 +339,11 @@ static const char *const claim_verbs[] = {
 	"show*", "demonstrat*", "find", "finds", "found", "reveal*", "indicat*", "suggest*",
 	"prove", "proves", "proved", "proven", "confirm*", "establish*", NULL,
 };
+/* Somebody else's claim: "recent studies indicate that ...". */
+static const char *const others_marks[] = {
+	"recent", "recently", "previous", "previously", "prior", "existing", "earlier", "past",
+	"conventional", "traditional", "literature", "researchers", "many", "numerous", NULL,
+};
 static const char *const passive_marks[] = {
 	"been", "is", "was", "were", "are", "be", "has", "have", "had", "previously", "widely",
 	"well", "commonly", "often", "recently", NULL,
@@ -400,6 +405,16 @@ has_figures(const char *s)
 	return pct ? 2 : factor ? 1 : 0;
 }
 
+/* Does one of the four words before the verb at v say the claim is someone else's? */
+static int
+others_claim(const struct toks *tk, size_t v)
+{
+	for (size_t k = 1; k <= 4 && k <= v; k++)
+		if (word_in(tk->t[v - k], others_marks))
+			return 1;
+	return 0;
+}
+
 /* The score of a sentence: 0 for background, >= 2 for a finding. */
 static int
 score_sentence(const char *s, struct toks *tk)
@@ -423,7 +438,8 @@ score_sentence(const char *s, struct toks *tk)
 			else if (word_in(v, study_verbs))
 				study = 1;
 		} else if (strcmp(w, "that") == 0 && i > 0 && word_in(tk->t[i - 1], claim_verbs) &&
-			   !(i > 1 && word_in(tk->t[i - 2], passive_marks))) {
+			   !(i > 1 && word_in(tk->t[i - 2], passive_marks)) &&
+			   !others_claim(tk, i - 1)) {
 			result++;
 		} else if (strcmp(w, "it") == 0 && i == 0 && word_in(n1, contrib_verbs) &&
 			   n1[strlen(n1) - 1] == 's') {

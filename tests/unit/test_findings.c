@@ -140,7 +140,8 @@ test_key_findings_rules(void)
 	pb_sentences_free(v, n);
 
 	/* Claims count, background does not: "it has been shown that" is somebody else's. */
-	n = findings("It has been shown that dark energy dominates the universe today. The model "
+	n = findings("Recent studies indicate that perturbations protect images from edits. It has "
+		     "been shown that dark energy dominates the universe today. The model "
 		     "has many parameters to fit in total. Here, I simulate two similar worlds "
 		     "with agents. Experiments on the data reveal that the agents cooperate "
 		     "more often. Some closing words are written down here at the end.", &v);
