@@ -19,6 +19,9 @@
  * a server that is down should not cost the whole deadline. */
 #define MAX_FAILS_IN_ROW 3
 #define MAX_PROMPT_FILE (256 * 1024)
+/* Papers listed in the summary prompt, in bytes (~6k tokens): a long digest lists its best
+ * papers in full and counts the rest. */
+#define MAX_SUMMARY_LIST (24 * 1024)
 
 /* Key findings per paper of the current paperset, computed once and copied into each digest:
  * the same paper reaches many subscribers. */
@@ -543,7 +546,7 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 	struct pb_buf key = { 0 }, list = { 0 }, pk = { 0 };
 	char *cached, *answer, why[256], count[24];
 	long tokens;
-	size_t n = 0;
+	size_t n = 0, more = 0;
 
 	if (sel->n_hits == 0)
 		return;
@@ -568,10 +571,17 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 		p = &papers->v[sel->hits[i].paper];
 		m = findings_of(s, papers, sel->hits[i].paper);
 		paper_key(p, &pk);
-		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", ++n, p->title ? p->title : "", pk.data);
+		n++;
+		if (list.len > MAX_SUMMARY_LIST) {  /* the best ones in full fit any model */
+			more++;
+			continue;
+		}
+		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", n, p->title ? p->title : "", pk.data);
 		for (size_t k = 0; k < m->n; k++)
 			pb_buf_printf(&list, "   - %s\n", m->v[k]);
 	}
+	if (more)
+		pb_buf_printf(&list, "(and %zu more papers)\n", more);
 	snprintf(count, sizeof count, "%zu", n);
 	{
 		const char *vars[] = {
