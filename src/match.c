@@ -238,7 +238,8 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
 	collect_pos(ct->query, 1, ct);
 
-	ct->excl = pb_xcalloc(tp->n_exclude + 1, sizeof *ct->excl);
+	if (tp->n_exclude)
+		ct->excl = pb_xcalloc(tp->n_exclude, sizeof *ct->excl);
 	memset(&p, 0, sizeof p);
 	for (size_t i = 0; i < tp->n_exclude; i++) {
 		char what[64];
@@ -259,7 +260,8 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->xprog = p.v;
 	ct->n_xprog = p.n;
 
-	ct->follow = pb_xcalloc(tp->n_follow_authors + 1, sizeof *ct->follow);
+	if (tp->n_follow_authors)
+		ct->follow = pb_xcalloc(tp->n_follow_authors, sizeof *ct->follow);
 	for (size_t i = 0; i < tp->n_follow_authors; i++) {
 		if (!(ct->follow[ct->n_follow] = follow_rule(m, tp->follow_authors[i]))) {
 			snprintf(err, errlen, "subscriber %s, topic %s: followed author '%s' has no "
@@ -293,7 +295,8 @@ pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
 			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
 				goto bad;
 		}
-		cs->follow = pb_xcalloc(sub->n_follow_authors + 1, sizeof *cs->follow);
+		if (sub->n_follow_authors)
+			cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
 		for (size_t i = 0; i < sub->n_follow_authors; i++) {
 			if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
 				snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
