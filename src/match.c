@@ -76,18 +76,21 @@ intern_grow(struct pb_matcher *m)
 	for (size_t id = 0; id < m->n_terms; id++) {
 		size_t i = (size_t)m->terms[id].hash & mask;
 
-		while (m->slots[i].id)
+		while (m->slots[i].ref)
 			i = (i + 1) & mask;
-		m->slots[i].id = (uint32_t)id + 1;
+		m->slots[i].ref = (uint32_t)m->terms[id].koff + 1;
 		m->slots[i].hash = (uint32_t)m->terms[id].hash;
 	}
 }
 
-/* Gives t the number of the first term equal to it (a new number when it is the first). */
+/* Gives t the number of the first term equal to it (a new number when it is the first).
+ * An arena entry is the term number, the key length and the key, 4-byte aligned, so a lookup
+ * reads the slot and one entry. */
 static uint32_t
 intern(struct pb_matcher *m, struct pb_term *t)
 {
 	struct pb_buf *k = &m->key;
+	uint32_t hdr[2];
 	uint64_t h;
 	size_t mask, i;
 
@@ -97,12 +100,13 @@ intern(struct pb_matcher *m, struct pb_term *t)
 	if (2 * (m->n_terms + 1) > m->n_slots)
 		intern_grow(m);
 	mask = m->n_slots - 1;
-	for (i = (size_t)h & mask; m->slots[i].id; i = (i + 1) & mask) {
-		const struct iterm *it = &m->terms[m->slots[i].id - 1];
+	for (i = (size_t)h & mask; m->slots[i].ref; i = (i + 1) & mask) {
+		const char *e = m->keys.data + m->slots[i].ref - 1;
 
-		if (m->slots[i].hash == (uint32_t)h && it->klen == k->len &&
-		    memcmp(m->keys.data + it->koff, k->data, k->len) == 0)
-			return t->id = m->slots[i].id - 1;
+		memcpy(hdr, e, sizeof hdr);
+		if (m->slots[i].hash == (uint32_t)h && hdr[1] == k->len &&
+		    memcmp(e + sizeof hdr, k->data, k->len) == 0)
+			return t->id = hdr[0];
 	}
 	if (m->n_terms == m->cap_terms) {
 		m->cap_terms = m->cap_terms ? 2 * m->cap_terms : 1024;
@@ -111,9 +115,13 @@ intern(struct pb_matcher *m, struct pb_term *t)
 	m->terms[m->n_terms].t = t;
 	m->terms[m->n_terms].hash = h;
 	m->terms[m->n_terms].koff = m->keys.len;
-	m->terms[m->n_terms].klen = k->len;
+	hdr[0] = (uint32_t)m->n_terms;
+	hdr[1] = (uint32_t)k->len;
+	pb_buf_append(&m->keys, hdr, sizeof hdr);
 	pb_buf_append(&m->keys, k->data, k->len);
-	m->slots[i].id = (uint32_t)m->n_terms + 1;
+	while (m->keys.len % 4)
+		pb_buf_putc(&m->keys, '\0');
+	m->slots[i].ref = (uint32_t)m->terms[m->n_terms].koff + 1;
 	m->slots[i].hash = (uint32_t)h;
 	return t->id = (uint32_t)m->n_terms++;
 }
