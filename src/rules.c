@@ -120,8 +120,20 @@ star_check(struct parser *ps, struct tok *t)
 static int
 lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 {
-	const char *close = memchr(ps->q + quote + 1, '"', ps->len - quote - 1);
+	const char *close = NULL;
 	size_t i;
+
+	/* The closing quote; \" inside is a TeX umlaut (Schr\"odinger), not the end. */
+	for (i = quote + 1; i < ps->len; i++) {
+		if (ps->q[i] == '\\' && i + 1 < ps->len && ps->q[i + 1] == '"') {
+			i++;
+			continue;
+		}
+		if (ps->q[i] == '"') {
+			close = ps->q + i;
+			break;
+		}
+	}
 
 	if (!close)
 		return fail(ps, quote, "unterminated phrase (no closing '\"')%s%s", NULL, NULL);
