@@ -44,16 +44,27 @@ struct parser {
 	struct pb_rule_error *err;
 	struct pb_tokens words;  /* scratch: the current term's folded words */
 	struct pb_buf src;       /* scratch: the current term as written */
+	size_t col_off;          /* col_of's memo: byte offset col_off is column col */
+	int col;
 };
 
+/* The 1-based column (in characters) of byte offset off. Offsets mostly grow as the parser
+ * moves on, so counting resumes from the last answer. */
 static int
-col_of(const struct parser *ps, size_t off)
+col_of(struct parser *ps, size_t off)
 {
+	size_t i = 0;
 	int col = 1;
 
-	for (size_t i = 0; i < off && i < ps->len; i++)
+	if (off >= ps->col_off) {
+		i = ps->col_off;
+		col = ps->col;
+	}
+	for (; i < off && i < ps->len; i++)
 		if (((unsigned char)ps->q[i] & 0xC0) != 0x80)
 			col++;
+	ps->col_off = i;
+	ps->col = col;
 	return col;
 }
 
@@ -109,8 +120,20 @@ star_check(struct parser *ps, struct tok *t)
 static int
 lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 {
-	const char *close = memchr(ps->q + quote + 1, '"', ps->len - quote - 1);
+	const char *close = NULL;
 	size_t i;
+
+	/* The closing quote; \" inside is a TeX umlaut (Schr\"odinger), not the end. */
+	for (i = quote + 1; i < ps->len; i++) {
+		if (ps->q[i] == '\\' && i + 1 < ps->len && ps->q[i + 1] == '"') {
+			i++;
+			continue;
+		}
+		if (ps->q[i] == '"') {
+			close = ps->q + i;
+			break;
+		}
+	}
 
 	if (!close)
 		return fail(ps, quote, "unterminated phrase (no closing '\"')%s%s", NULL, NULL);
@@ -495,6 +518,7 @@ pb_rule_parse(const char *query, struct pb_rule_error *err)
 	ps.q = query ? query : "";
 	ps.len = strlen(ps.q);
 	ps.err = err;
+	ps.col = 1;
 	ps.tok.kind = T_END;
 	r = lex(&ps) < 0 ? NULL : parse_or(&ps, PB_FIELD_ALL);
 	if (r && ps.tok.kind != T_END) {
