@@ -154,7 +154,7 @@ grep -q "event=daemon.stop" "$T/d1.log" || die "no daemon.stop line"
 conf Asia/Shanghai 0 >"$T/paperboy.conf"
 PAPERBOY_NOW=2026-09-29T12:00:00Z $PB daemon --foreground --once 2>"$T/catchup.log"
 rc=$?
-[ "$rc" -eq 0 ] || die "catch-up --once: exit $rc"
+[ "$rc" -eq 75 ] || die "catch-up --once with a stale feed: exit $rc, want 75"
 a=$(grep -n "event=daemon.catchup date=2026-09-25" "$T/catchup.log" | cut -d: -f1)
 b=$(grep -n "event=daemon.catchup date=2026-09-28" "$T/catchup.log" | cut -d: -f1)
 [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || die "catch-up: not 2026-09-25 then 2026-09-28"
@@ -165,8 +165,8 @@ grep -q 'event=daemon.stale_feed expected=2026-09-29 feed=2026-09-24 .*error="st
   "$T/catchup.log" || die "no stale feed error"
 grep -q "search_query" "$T/requests.json" || die "catch-up did not use the API date query"
 # Again: nothing is caught up twice.
-PAPERBOY_NOW=2026-09-29T13:00:00Z $PB daemon --foreground --once 2>"$T/catchup2.log" ||
-  die "second catch-up: exit $?"
+PAPERBOY_NOW=2026-09-29T13:00:00Z $PB daemon --foreground --once 2>"$T/catchup2.log"
+[ $? -eq 75 ] || die "second catch-up: want 75 (still stale)"
 grep -q "event=daemon.catchup" "$T/catchup2.log" && die "dates caught up twice"
 
 # 6. status and retry. One delivered message turned into a failure whose text holds a secret.
