@@ -374,6 +374,14 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		goto out;
 	}
 	apply_log_level(&d);
+	{
+		char ic[256];
+
+		/* Say so early when the database is damaged; the daemon still tries to work. */
+		if (pb_state_integrity(d.st, ic, sizeof ic) < 0)
+			pb_err("state.integrity", "db=%s/paperboy.db error=%s", pb_q(d.cfg->state_dir),
+			       pb_q(ic));
+	}
 	pb_info("daemon.start", "pid=%ld config=%s state_dir=%s timezone=%s schedule_times=%zu",
 		(long)getpid(), pb_q(o->config_path), pb_q(d.cfg->state_dir),
 		pb_q(d.cfg->timezone), d.cfg->n_schedule);

@@ -8,7 +8,8 @@
 #  5. catch-up after a pause runs the missed dates oldest first, and a feed that stays stale
 #     is reported as "stale feed", not as a quiet day;
 #  6. status shows runs, the outbox by channel and status and the last errors (a secret masked);
-#     retry requeues failed messages and says how many.
+#     retry requeues failed messages and says how many;
+#  7. an empty feed is a day without announcement: no digest, no error.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-daemon.XXXXXX) || exit 1
@@ -192,4 +193,15 @@ grep -q "^requeued 0 messages" "$T/retry2.out" || die "retry 2: $(cat "$T/retry2
 $PB status >"$T/status3.out" 2>&1 || die "status 3"
 grep -Eq "^  file +1 " "$T/status3.out" || die "status: requeued message not pending"
 [ "$(sqlite3 "$T/state/paperboy.db" 'PRAGMA integrity_check')" = ok ] || die "integrity_check"
+
+# 7. An empty feed on an announcement day (arXiv's real empty feed, dated 2024-11-28) is a day
+#    without announcement: no digest, not stale, not an error.
+cp "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" "$T/fx/feed.xml"
+sed -e "s|$T/state\"|$T/state2\"|" -e "s|$T/out\"|$T/out2\"|" "$T/paperboy.conf" >"$T/empty.conf"
+grep -q "state2" "$T/empty.conf" || die "could not make the second config"
+PAPERBOY_NOW=2024-11-28T12:00:00Z $PAPERBOY -c "$T/empty.conf" daemon --foreground --once \
+  2>"$T/empty.log" || die "empty feed: exit $?"
+grep -q "event=daemon.cycle date=2024-11-28 status=no-announcement" "$T/empty.log" ||
+  die "empty feed: not a day without announcement"
+[ -z "$(find "$T/out2" -type f 2>/dev/null | head -n 1)" ] || die "empty feed: a digest was written"
 exit 0
