@@ -20,21 +20,35 @@ pb_outbox_status_name(enum pb_outbox_status s)
 	return "unknown";
 }
 
+/* Runs a savepoint statement (no rows). */
+static int
+sp(struct pb_state *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, id);
+
+	return s ? pb_st_run(st, s, "outbox_put") : -1;
+}
+
 int
 pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_PUT);
+	sqlite3_stmt *s, *b;
 	size_t len;
-	int64_t now = pb_now();
+	int64_t now = pb_now(), id;
+	int inserted;
 
-	if (!s)
-		return -1;
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
 		pb_err("state.error", "op=outbox_put error=%s", pb_q("missing field"));
 		return -1;
 	}
 	len = m->payload_len ? m->payload_len : strlen(m->payload);
+	/* The row and its payload go together, inside the caller's transaction or alone. */
+	if (sp(st, S_SAVEPOINT) < 0)
+		return -1;
+	s = pb_st_stmt(st, S_OUT_PUT);
+	if (!s)
+		goto fail;
 	pb_st_bind_text(s, 1, m->msg_id);
 	pb_st_bind_text(s, 2, m->subscriber);
 	pb_st_bind_text(s, 3, m->channel);
@@ -42,15 +56,31 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_st_bind_text(s, 5, m->digest_date);
 	sqlite3_bind_int(s, 6, m->part);
 	sqlite3_bind_int(s, 7, m->n_parts);
-	sqlite3_bind_blob64(s, 8, m->payload, (sqlite3_uint64)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 9, (int)m->status);
-	sqlite3_bind_int(s, 10, m->attempts);
-	sqlite3_bind_int64(s, 11, m->next_attempt);
-	sqlite3_bind_int64(s, 12, m->created ? m->created : now);
-	pb_st_bind_text(s, 13, m->last_error);
+	sqlite3_bind_int(s, 8, (int)m->status);
+	sqlite3_bind_int(s, 9, m->attempts);
+	sqlite3_bind_int64(s, 10, m->next_attempt);
+	sqlite3_bind_int64(s, 11, m->created ? m->created : now);
+	pb_st_bind_text(s, 12, m->last_error);
 	if (pb_st_run(st, s, "outbox_put") < 0)
-		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+		goto fail;
+	inserted = sqlite3_changes(st->db) > 0;
+	if (inserted) {
+		id = sqlite3_last_insert_rowid(st->db);
+		b = pb_st_stmt(st, S_OUT_PUT_BODY);
+		if (!b)
+			goto fail;
+		sqlite3_bind_int64(b, 1, id);
+		sqlite3_bind_blob64(b, 2, m->payload, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+		if (pb_st_run(st, b, "outbox_put") < 0)
+			goto fail;
+	}
+	if (sp(st, S_RELEASE) < 0)
+		goto fail;
+	return inserted;
+fail:
+	sp(st, S_ROLLBACK_TO);
+	sp(st, S_RELEASE);
+	return -1;
 }
 
 /* Fills m from a row of OUT_COLS followed by payload (column 13, may be NULL). */

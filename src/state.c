@@ -58,6 +58,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE outbox SET updated = COALESCE(sent_at, created);"
 	"CREATE INDEX outbox_errors ON outbox(updated) WHERE last_error IS NOT NULL;",
+
+	/* 2 -> 3: payloads in a table of their own. SQLite rewrites a whole row on UPDATE, so
+	 * with the payload inline every status change rewrote the message (tens of KB). */
+	"CREATE TABLE outbox_payload(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
+	"INSERT INTO outbox_payload(id, payload) SELECT rowid, payload FROM outbox;"
+	"ALTER TABLE outbox DROP COLUMN payload;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
@@ -65,17 +71,20 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
 
 
 #define OUT_COLS \
-	"rowid, msg_id, subscriber, channel, dest, digest_date, part, n_parts, status, " \
-	"attempts, next_attempt, created, last_error"
+	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
+	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
-		      " n_parts, payload, status, attempts, next_attempt, created, last_error,"
-		      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12)"
+		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
 		      " ON CONFLICT(msg_id) DO NOTHING",
-	[S_OUT_DUE] = "SELECT " OUT_COLS ", payload FROM outbox"
-		      " WHERE status = 0 AND next_attempt <= ?1"
-		      " ORDER BY subscriber, channel, dest, digest_date, part, rowid LIMIT ?2",
+	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload) VALUES(?1, ?2)",
+	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
+		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
+		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
+		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
+		      " LIMIT ?2",
 	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 1, sent_at = ?2, updated = ?2,"
 		       " attempts = attempts + 1 WHERE rowid = ?1",
@@ -92,9 +101,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " AND subscriber = ?2",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
 			 " ORDER BY channel, status",
-	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox WHERE last_error IS NOT NULL"
-			 " ORDER BY updated DESC, rowid DESC LIMIT ?1",
-	[S_OUT_GET] = "SELECT " OUT_COLS ", payload FROM outbox WHERE msg_id = ?1",
+	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox o WHERE o.last_error IS NOT NULL"
+			 " ORDER BY o.updated DESC, o.rowid DESC LIMIT ?1",
+	[S_OUT_GET] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
+		      " LEFT JOIN outbox_payload p ON p.id = o.rowid WHERE o.msg_id = ?1",
 	[S_LEDGER_HAS] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2 LIMIT 1",
 	[S_LEDGER_HAS_EXCEPT] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2"
 				" AND digest_date <> ?3 LIMIT 1",
@@ -120,6 +130,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
 	[S_PAPER_SEEN] = "INSERT INTO papers(id, version, announce_date, first_seen)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_SAVEPOINT] = "SAVEPOINT pb_put",
+	[S_RELEASE] = "RELEASE pb_put",
+	[S_ROLLBACK_TO] = "ROLLBACK TO pb_put",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -415,6 +428,8 @@ int
 pb_state_prune(struct pb_state *st, int days)
 {
 	static const char *const sql[] = {
+		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
+		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
 		"DELETE FROM runs WHERE started < ?1 AND status <> 'running'",
 		"DELETE FROM ledger WHERE added < ?1",

@@ -9,6 +9,7 @@
 
 enum stmt_id {
 	S_OUT_PUT,
+	S_OUT_PUT_BODY,
 	S_OUT_DUE,
 	S_OUT_NEXT,
 	S_OUT_SENT,
@@ -33,6 +34,9 @@ enum stmt_id {
 	S_TOK_GET,
 	S_TOK_ADD,
 	S_PAPER_SEEN,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
