@@ -64,8 +64,8 @@ test_schema(void)
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	char buf[128];
-	const char *tables[] = { "meta", "papers", "runs", "outbox", "ledger", "summary_cache",
-				 "token_usage" };
+	const char *tables[] = { "meta", "papers", "runs", "outbox", "outbox_payload", "ledger",
+				 "summary_cache", "token_usage" };
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -409,6 +409,15 @@ test_transactions(void)
 	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
 	T_EQ_INT(n, 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.1", NULL), 0);
+	{
+		sqlite3_stmt *q;
+
+		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload", -1, &q,
+				   NULL);
+		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* the payload went with the rollback */
+		sqlite3_finalize(q);
+	}
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
 	T_EQ_INT(pb_state_commit(st), 0);
@@ -594,8 +603,9 @@ test_prune(void)
 			      "UPDATE runs SET started = 5;", NULL, NULL, NULL), SQLITE_OK);
 
 	total = pb_state_prune(st, 90);
-	/* outbox sent+failed (2), ledger 1, papers 1, cache 1, tokens 1, runs 1 */
-	T_EQ_INT(total, 7);
+	/* outbox sent+failed (2, and their 2 payloads), ledger 1, papers 1, cache 1, tokens 1,
+	 * runs 1 */
+	T_EQ_INT(total, 9);
 	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
 	{
 		long pending = 0, paused = 0, sent = 0, failed = 0;
@@ -629,6 +639,15 @@ test_prune(void)
 		if (n == 1)
 			T_EQ_STR(r[0].status, "running");
 		pb_run_rows_free(r, n);
+	}
+	{
+		sqlite3_stmt *q;
+
+		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload WHERE id NOT"
+				   " IN (SELECT rowid FROM outbox)", -1, &q, NULL);
+		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* no payload left without its message */
+		sqlite3_finalize(q);
 	}
 	T_EQ_INT(pb_state_prune(st, -1), -1);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
