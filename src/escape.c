@@ -22,6 +22,12 @@ pct(struct pb_buf *b, unsigned char c)
 	pb_buf_append(b, e, 3);
 }
 
+/* Bytes Markdown would read as markup. */
+static const unsigned char md_special[256] = {
+	['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1, ['>'] = 1,
+	['#'] = 1, ['|'] = 1,
+};
+
 static void
 html_n(struct pb_buf *b, const char *s, size_t n, int attr)
 {
@@ -84,7 +90,7 @@ pb_esc_md_n(struct pb_buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (strchr("\\`*_[]<>#|", c) && c) {
+		if (md_special[c]) {
 			FLUSH();
 			pb_buf_putc(b, '\\');
 			pb_buf_putc(b, (char)c);
