@@ -3,6 +3,7 @@
 #include "paperboy/http.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
  * client's backoff cap: the caller (the daemon's schedule) retries later instead. */
 #define RETRY_AFTER_HARD_CAP_S 3600L
 #define CACHE_MAGIC "paperboy-http-cache 1"
+#define CACHE_MAX_AGE_S (7L * 86400L)   /* default age at which cached answers are dropped */
 
 struct host_slot {
 	char *host;                 /* "host:port" */
@@ -75,17 +77,31 @@ real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-sleep_ms(int64_t ms)
+static int
+stopped(const struct pb_http *h)
 {
-	struct timespec ts;
+	return h->o.stop && *h->o.stop;
+}
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+/* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a
+ * second. Returns -1 when stopped. */
+static int
+sleep_ms(const struct pb_http *h, int64_t ms)
+{
+	int64_t end = mono_ms() + ms, left;
+
+	while ((left = end - mono_ms()) > 0) {
+		struct timespec ts;
+
+		if (stopped(h))
+			return -1;
+		if (left > 200)
+			left = 200;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	return stopped(h) ? -1 : 0;
 }
 
 static uint64_t
@@ -374,6 +390,37 @@ url_for_log(const char *url, struct pb_buf *b)
 	curl_url_cleanup(u);
 }
 
+/* Each day's id_list and query URLs differ, so without pruning the cache would only grow:
+ * entries (and stale leftovers of interrupted writes) older than the limit are removed. */
+static void
+prune_cache(struct pb_http *h)
+{
+	long max_age = h->o.cache_max_age_s > 0 ? h->o.cache_max_age_s : CACHE_MAX_AGE_S;
+	time_t now = time(NULL);
+	struct pb_buf p = { 0 };
+	struct dirent *de;
+	DIR *d = opendir(h->o.cache_dir);
+	size_t removed = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!strstr(de->d_name, ".cache") && !strstr(de->d_name, ".last"))
+			continue;
+		pb_buf_reset(&p);
+		pb_buf_printf(&p, "%s/%s", h->o.cache_dir, de->d_name);
+		if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > max_age &&
+		    unlink(p.data) == 0)
+			removed++;
+	}
+	closedir(d);
+	pb_buf_free(&p);
+	if (removed)
+		pb_info("http.cache", "dir=%s pruned=%zu", pb_q(h->o.cache_dir), removed);
+}
+
 static int
 ensure_cache_dir(struct pb_http *h)
 {
@@ -402,6 +449,7 @@ ensure_cache_dir(struct pb_http *h)
 	}
 	pb_buf_free(&p);
 	h->cache_ok = 1;
+	prune_cache(h);
 	return 0;
 }
 
@@ -601,8 +649,9 @@ stamp_write(struct pb_http *h, const char *host)
 	pb_buf_free(&path);
 }
 
-/* Waits until the host's spacing has passed and at least extra_ms from now. */
-static void
+/* Waits until the host's spacing has passed and at least extra_ms from now. Returns -1 when
+ * stopped meanwhile. */
+static int
 wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 {
 	int64_t now = mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
@@ -620,8 +669,9 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 	}
 	if (until > now) {
 		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
-		sleep_ms(until - now);
+		return sleep_ms(h, until - now);
 	}
+	return stopped(h) ? -1 : 0;
 }
 
 static int
@@ -708,7 +758,11 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		long st = 0, wait_s;
 		int retry = 0;
 
-		wait_turn(h, hs, extra);
+		if (wait_turn(h, hs, extra) != 0) {
+			snprintf(err, errlen, "%s: stopped before %s", url,
+				 attempt == 1 ? "the request" : "retrying");
+			break;
+		}
 		extra = 0;
 		pb_buf_reset(&resp->body);
 		memset(&hd, 0, sizeof hd);

@@ -2,19 +2,26 @@
 #include "paperboy/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
-#define MAX_SECRETS 64
 
 /* Process-wide by nature: there is one stderr and one syslog connection. */
 static int log_level = PB_LOG_INFO;
 static int log_syslog;
-static char *secrets[MAX_SECRETS];
-static size_t n_secrets;
+/* Secrets to mask, sorted by their first four bytes so a line is scanned once, whatever their
+ * number (a deployment may hold a webhook per subscriber). */
+struct secret {
+	uint32_t prefix;
+	char *s;
+	size_t len;
+};
+static struct secret *secrets;
+static size_t n_secrets, cap_secrets;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -42,32 +49,83 @@ pb_log_enabled(enum pb_log_level level)
 	return (int)level <= log_level;
 }
 
+static uint32_t
+prefix4(const char *p)
+{
+	return (uint32_t)(unsigned char)p[0] << 24 | (uint32_t)(unsigned char)p[1] << 16 |
+	       (uint32_t)(unsigned char)p[2] << 8 | (uint32_t)(unsigned char)p[3];
+}
+
+/* Index of the first secret with this prefix, or n_secrets. */
+static size_t
+first_with(uint32_t pre)
+{
+	size_t lo = 0, hi = n_secrets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (secrets[mid].prefix < pre)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void
 pb_log_add_secret(const char *secret)
 {
-	if (!secret || strlen(secret) < 4 || n_secrets == MAX_SECRETS)
+	size_t len = secret ? strlen(secret) : 0, at;
+	uint32_t pre;
+
+	if (len < 4)
 		return;
-	for (size_t i = 0; i < n_secrets; i++)
-		if (strcmp(secrets[i], secret) == 0)
+	pre = prefix4(secret);
+	at = first_with(pre);
+	for (size_t i = at; i < n_secrets && secrets[i].prefix == pre; i++)
+		if (strcmp(secrets[i].s, secret) == 0)
 			return;
-	secrets[n_secrets++] = pb_xstrdup(secret);
+	if (n_secrets == cap_secrets) {
+		cap_secrets = cap_secrets ? cap_secrets * 2 : 16;
+		secrets = pb_xreallocarray(secrets, cap_secrets, sizeof *secrets);
+	}
+	memmove(&secrets[at + 1], &secrets[at], (n_secrets - at) * sizeof *secrets);
+	secrets[at].prefix = pre;
+	secrets[at].s = pb_xstrdup(secret);
+	secrets[at].len = len;
+	n_secrets++;
 }
 
+/* Replaces every registered secret in b by "***" (longest match at each position). */
 static void
 redact(struct pb_buf *b)
 {
-	for (size_t i = 0; i < n_secrets; i++) {
-		size_t sl = strlen(secrets[i]);
-		char *p;
+	struct pb_buf out = { 0 };
+	size_t i = 0;
 
-		while ((p = strstr(b->data, secrets[i])) != NULL) {
-			size_t off = (size_t)(p - b->data);
+	if (!n_secrets || b->len < 4)
+		return;
+	while (i < b->len) {
+		size_t best = 0;
 
-			memmove(p + 3, p + sl, b->len - off - sl + 1);
-			memcpy(p, "***", 3);
-			b->len = b->len - sl + 3;
+		if (b->len - i >= 4) {
+			uint32_t pre = prefix4(b->data + i);
+
+			for (size_t k = first_with(pre); k < n_secrets && secrets[k].prefix == pre; k++)
+				if (secrets[k].len > best && secrets[k].len <= b->len - i &&
+				    memcmp(b->data + i, secrets[k].s, secrets[k].len) == 0)
+					best = secrets[k].len;
+		}
+		if (best) {
+			pb_buf_puts(&out, "***");
+			i += best;
+		} else {
+			pb_buf_putc(&out, b->data[i++]);
 		}
 	}
+	pb_buf_free(b);
+	*b = out;
 }
 
 void

@@ -57,6 +57,18 @@ void pb_selections_free(struct pb_selection *sel, size_t n);   /* accepts NULL *
 int pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 			   struct pb_selection **out, char *err, size_t errlen);
 
+/* Figures about the compiled rules and the last pb_match_all, for logs and the benchmark. */
+struct pb_match_stats {
+	size_t n_topics;             /* topics compiled */
+	size_t n_term_uses;          /* terms written in all topics, exclusions and follows */
+	size_t n_terms;              /* distinct terms after interning */
+	size_t n_words;              /* distinct words in the last paper set */
+	double index_s;              /* last pb_match_all: folding papers, building the index */
+	double terms_s;              /* hit sets of the distinct terms */
+	double topics_s;             /* running every topic, scoring, ranking */
+};
+void pb_matcher_stats(const struct pb_matcher *m, struct pb_match_stats *st);
+
 /* Appends to b why paper p hits (or not) for subscriber index s: the topic and the terms
  * that matched, e.g. "topic=3D ti:\"gaussian splatting\" abs:nerf score=7". */
 void pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struct pb_buf *b);

@@ -1,15 +1,27 @@
-/* paperboy daemon: placeholder until the stage it drives is in place. */
+/* paperboy daemon [--foreground] [--once] */
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "paperboy/cli.h"
+#include "paperboy/daemon.h"
 
 int
 pb_cmd_daemon(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: daemon is not available in this build\n");
-	return EX_UNAVAILABLE;
+	struct pb_daemon_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.config_path = config_path;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--foreground") == 0 || strcmp(argv[i], "-f") == 0) {
+			o.foreground = 1;
+		} else if (strcmp(argv[i], "--once") == 0) {
+			o.once = 1;
+		} else {
+			fprintf(stderr, "usage: paperboy [-c FILE] daemon [--foreground] [--once]\n");
+			return EX_USAGE;
+		}
+	}
+	return pb_daemon_run(&o);
 }

@@ -156,6 +156,15 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 			goto out;
 		}
 	}
+	if (date) {
+		char ws[16], we[16];
+
+		if (pb_fetch_date_window(date, NULL, 0, ws, we) < 0) {
+			fprintf(stderr, "paperboy: fetch: --date wants YYYY-MM-DD, not %s\n", date);
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
 	if (feed && date) {
 		fprintf(stderr, "paperboy: fetch: --feed and --date exclude each other\n");
 		rc = EX_USAGE;

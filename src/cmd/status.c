@@ -1,15 +1,221 @@
-/* paperboy status: placeholder until the stage it drives is in place. */
+/* paperboy status [--runs N] [--errors N]: the daemon, the last runs, the outbox by channel and
+ * status, and the last delivery errors. Reads the state only; never prints a secret. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
+#include "paperboy/lock.h"
+#include "paperboy/state.h"
+
+#define N_STATUS 5
+
+/* Copies s into b with every configured secret replaced by *** and control characters by
+ * spaces: server messages sometimes echo a URL or a token. */
+static const char *
+clean(struct pb_buf *b, const struct pb_config *cfg, const char *s)
+{
+	const char *secrets[64];
+	size_t n = 0;
+
+	pb_buf_reset(b);
+	if (!s)
+		return "";
+	secrets[n++] = cfg->email.password;
+	secrets[n++] = cfg->telegram.token;
+	secrets[n++] = cfg->summary.api_key;
+	for (size_t i = 0; i < cfg->n_subscribers && n < 64; i++)
+		secrets[n++] = cfg->subscribers[i].slack_webhook;
+	while (*s) {
+		size_t skip = 0;
+
+		for (size_t i = 0; i < n && !skip; i++)
+			if (secrets[i] && strlen(secrets[i]) >= 4 &&
+			    strncmp(s, secrets[i], strlen(secrets[i])) == 0)
+				skip = strlen(secrets[i]);
+		if (skip) {
+			pb_buf_puts(b, "***");
+			s += skip;
+			continue;
+		}
+		pb_buf_putc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+		s++;
+	}
+	if (b->len > 300) {
+		pb_buf_truncate(b, 297);
+		pb_buf_puts(b, "...");
+	}
+	return pb_buf_str(b);
+}
+
+static void
+print_daemon(const struct pb_config *cfg)
+{
+	long pid = pb_lock_holder(cfg->state_dir);
+
+	if (pid > 0)
+		printf("daemon: running (pid %ld)\n", pid);
+	else if (pid == 0)
+		printf("daemon: not running\n");
+	else
+		printf("daemon: unknown (cannot read %s/paperboy.lock)\n", cfg->state_dir);
+}
+
+static int
+print_runs(struct pb_state *st, const struct pb_config *cfg, size_t max)
+{
+	struct pb_run_row *r = NULL;
+	struct pb_buf b = { 0 };
+	size_t n = 0;
+
+	if (pb_runs_recent(st, max, &r, &n) < 0)
+		return -1;
+	printf("\nruns (newest first):\n");
+	if (n == 0)
+		printf("  none yet\n");
+	else
+		printf("  %-10s  %-7s  %-8s  %6s  %7s  %8s  %-20s  %s\n", "DATE", "KIND", "STATUS",
+		       "PAPERS", "DIGESTS", "MESSAGES", "STARTED (UTC)", "ERROR");
+	for (size_t i = 0; i < n; i++) {
+		char started[32];
+
+		pb_format_instant(r[i].started, started, sizeof started);
+		printf("  %-10s  %-7s  %-8s  %6ld  %7ld  %8ld  %-20s  %s\n", r[i].digest_date,
+		       r[i].kind, r[i].status, r[i].papers, r[i].digests, r[i].messages, started,
+		       clean(&b, cfg, r[i].error));
+	}
+	pb_buf_free(&b);
+	pb_run_rows_free(r, n);
+	return 0;
+}
+
+static int
+print_outbox(struct pb_state *st)
+{
+	struct pb_outbox_count *c = NULL;
+	long tot[N_STATUS] = { 0 };
+	size_t n = 0;
+
+	if (pb_outbox_counts(st, &c, &n) < 0)
+		return -1;
+	printf("\noutbox:\n");
+	printf("  %-10s", "CHANNEL");
+	for (int s = 0; s < N_STATUS; s++)
+		printf("  %8s", pb_outbox_status_name((enum pb_outbox_status)s));
+	printf("\n");
+	for (size_t i = 0; i < n;) {
+		long row[N_STATUS] = { 0 };
+		size_t j = i;
+
+		for (; j < n && strcmp(c[j].channel, c[i].channel) == 0; j++)
+			if ((unsigned)c[j].status < N_STATUS) {
+				row[c[j].status] += c[j].n;
+				tot[c[j].status] += c[j].n;
+			}
+		printf("  %-10s", c[i].channel);
+		for (int s = 0; s < N_STATUS; s++)
+			printf("  %8ld", row[s]);
+		printf("\n");
+		i = j;
+	}
+	printf("  %-10s", "total");
+	for (int s = 0; s < N_STATUS; s++)
+		printf("  %8ld", tot[s]);
+	printf("\n");
+	free(c);
+	return 0;
+}
+
+static int
+print_errors(struct pb_state *st, const struct pb_config *cfg, size_t max)
+{
+	struct pb_outbox_msg *v = NULL;
+	struct pb_buf b = { 0 };
+	size_t n = 0;
+
+	if (pb_outbox_errors(st, max, &v, &n) < 0)
+		return -1;
+	printf("\nlast errors:\n");
+	if (n == 0)
+		printf("  none\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("  %s  %s  %s", v[i].digest_date, v[i].subscriber, v[i].channel);
+		printf(" %s", clean(&b, cfg, v[i].dest));
+		printf("  part %d/%d  %s after %d attempt%s: ", v[i].part, v[i].n_parts,
+		       pb_outbox_status_name(v[i].status), v[i].attempts,
+		       v[i].attempts == 1 ? "" : "s");
+		printf("%s\n", clean(&b, cfg, v[i].last_error));
+	}
+	pb_buf_free(&b);
+	pb_outbox_msgs_free(v, n);
+	return 0;
+}
+
+static int
+count_arg(const char *s, size_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 10000)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
 
 int
 pb_cmd_status(int argc, char **argv, const char *config_path)
 {
-	(void)argc;
-	(void)argv;
-	(void)config_path;
-	fprintf(stderr, "paperboy: status is not available in this build\n");
-	return EX_UNAVAILABLE;
+	struct pb_config *cfg = NULL;
+	struct pb_state *st = NULL;
+	struct pb_buf path = { 0 };
+	struct stat sb;
+	size_t n_runs = 10, n_errors = 10;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc && count_arg(argv[i + 1], &n_runs) == 0) {
+			i++;
+		} else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc &&
+			   count_arg(argv[i + 1], &n_errors) == 0) {
+			i++;
+		} else {
+			fprintf(stderr, "usage: paperboy [-c FILE] status [--runs N] [--errors N]\n");
+			return EX_USAGE;
+		}
+	}
+	cfg = pb_cli_load_config(config_path);
+	if (!cfg)
+		return EX_CONFIG;
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	printf("state: %s\n", path.data);
+	print_daemon(cfg);
+	if (stat(path.data, &sb) < 0) {
+		/* Status only looks: it does not create a state that is not there. */
+		printf("\nno state yet (%s)\n", errno == ENOENT ? "nothing has run" : strerror(errno));
+		goto out;
+	}
+	st = pb_cli_open_state(cfg);
+	if (!st) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
+	    print_errors(st, cfg, n_errors) < 0) {
+		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));
+		rc = EX_IOERR;
+	}
+out:
+	if (fflush(stdout) != 0 || ferror(stdout))
+		rc = EX_IOERR;
+	pb_state_close(st);
+	pb_buf_free(&path);
+	pb_config_free(cfg);
+	return rc;
 }

@@ -34,7 +34,7 @@ pb_cfg_path_join(const char *dir, const char *p)
 
 	if (p[0] == '/' || !dir || strcmp(dir, ".") == 0)
 		return pb_xstrdup(p);
-	pb_buf_printf(&b, "%s/%s", dir, p);
+	pb_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
 	return pb_buf_detach(&b);
 }
 

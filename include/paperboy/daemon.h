@@ -1,0 +1,19 @@
+/* The daemon: sleeps until the next scheduled time, then runs the day's cycle (after catching
+ * up on announcements it missed), keeps delivering what the outbox still holds, and answers
+ * SIGTERM/SIGINT (finish, commit, exit 0) and SIGHUP (reload the config, keep the old one if
+ * the new one is invalid). */
+#ifndef PAPERBOY_DAEMON_H
+#define PAPERBOY_DAEMON_H
+
+struct pb_daemon_opts {
+	const char *config_path;
+	int foreground;      /* log to stderr even when it is not a terminal */
+	int once;            /* do one wake-up's work now (catch-up, latest) and return */
+};
+
+/* Runs until stopped. Returns a sysexits.h code: 0 after SIGTERM/SIGINT (or --once done),
+ * EX_CONFIG for an invalid config at start, EX_TEMPFAIL when another instance holds the state
+ * directory, EX_CANTCREAT when the state cannot be opened. */
+int pb_daemon_run(const struct pb_daemon_opts *o);
+
+#endif

@@ -1,0 +1,418 @@
+/* arXiv's calendar, and wall-clock arithmetic in IANA zones.
+ *
+ * Zone conversion goes through the C library: the zone is selected by setting TZ and calling
+ * tzset() in tz_push(), and the caller's TZ is restored by tz_pop(). Converting a wall time
+ * to an instant does not trust mktime() with gaps and folds (its choice there is
+ * unspecified); it tries the UTC offsets in force two days before and after and checks which
+ * one reproduces the wall time, then handles the gap and the fold explicitly. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/calendar.h"
+
+/* Sources: arXiv's "Availability of submissions" page (info.arxiv.org/help/availability),
+ * which lists the 2025 holidays through 27 November. The others follow the pattern of that
+ * list and of earlier years (US federal holidays; a holiday on a Friday skips the following
+ * Sunday's release) and are marked "expected": arXiv publishes them later, so check its page
+ * and override `holidays` in the config when they differ. */
+const char *const pb_arxiv_holidays[] = {
+	"2025-01-01",   /* Wed, New Year's Day */
+	"2025-01-20",   /* Mon, Martin Luther King Jr. Day */
+	"2025-06-19",   /* Thu, Juneteenth */
+	"2025-07-06",   /* Sun, after Independence Day (Fri) */
+	"2025-09-01",   /* Mon, Labor Day */
+	"2025-11-27",   /* Thu, Thanksgiving */
+	"2025-12-25",   /* Thu, Christmas (expected) */
+	"2026-01-01",   /* Thu, New Year's Day (expected) */
+	"2026-01-19",   /* Mon, Martin Luther King Jr. Day (expected) */
+	"2026-06-21",   /* Sun, after Juneteenth (Fri) (expected) */
+	"2026-07-05",   /* Sun, after Independence Day observed (Fri) (expected) */
+	"2026-09-07",   /* Mon, Labor Day (expected) */
+	"2026-11-26",   /* Thu, Thanksgiving (expected) */
+	"2026-12-27",   /* Sun, after Christmas (Fri) (expected) */
+};
+const size_t pb_arxiv_n_holidays = sizeof pb_arxiv_holidays / sizeof pb_arxiv_holidays[0];
+
+/* ---- dates as days since the epoch ---- */
+
+int
+pb_date_parse(const char *s, long *days)
+{
+	struct tm tm, chk;
+	time_t t;
+	int y, m, d;
+	char extra;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || y < 1970 || y > 9999 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	t = timegm(&tm);
+	/* 2025-02-30 normalises to March: not a date. */
+	if (!gmtime_r(&t, &chk) || chk.tm_mday != d || chk.tm_mon != m - 1)
+		return -1;
+	*days = (long)(t / 86400);
+	return 0;
+}
+
+void
+pb_date_format(long days, char out[PB_DATE_LEN])
+{
+	time_t t = (time_t)days * 86400 + 43200;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, PB_DATE_LEN, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
+}
+
+/* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
+static int
+weekday(long days)
+{
+	return (int)(((days % 7) + 7 + 4) % 7);
+}
+
+/* ---- zones ---- */
+
+struct tz_saved {
+	char *old;
+	int had;
+};
+
+static void
+tz_push(const char *tz, struct tz_saved *s)
+{
+	const char *o = getenv("TZ");
+
+	s->had = o != NULL;
+	s->old = pb_xstrdup(o);
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+static void
+tz_pop(struct tz_saved *s)
+{
+	if (s->had)
+		setenv("TZ", s->old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(s->old);
+}
+
+int
+pb_tz_valid(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	struct pb_buf p = { 0 };
+	struct stat sb;
+	int ok;
+
+	if (!tz || !*tz || tz[0] == '/' || tz[0] == ':' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	pb_buf_printf(&p, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
+	ok = stat(p.data, &sb) == 0 && S_ISREG(sb.st_mode);
+	pb_buf_free(&p);
+	return ok;
+}
+
+int
+pb_parse_hhmm(const char *s, int *hour, int *minute)
+{
+	if (!s || strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' || s[1] < '0' ||
+	    s[1] > '9' || s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
+		return -1;
+	*hour = (s[0] - '0') * 10 + (s[1] - '0');
+	*minute = (s[3] - '0') * 10 + (s[4] - '0');
+	return *hour < 24 && *minute < 60 ? 0 : -1;
+}
+
+/* The wall clock of t in the current TZ, as seconds since the epoch "as if UTC". */
+static int64_t
+wall(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	return (int64_t)timegm(&tm);
+}
+
+/* The instant of wall time w in the current TZ (see pb_tz_to_instant). */
+static int64_t
+wall_to_instant(int64_t w)
+{
+	int64_t oa = wall(w - 2 * 86400) - (w - 2 * 86400);
+	int64_t ob = wall(w + 2 * 86400) - (w + 2 * 86400);
+	int64_t ta = w - oa, tb = w - ob, lo, hi;
+	int va = wall(ta) == w, vb = wall(tb) == w;
+
+	if (va && vb)
+		return ta < tb ? ta : tb;   /* a repeated hour: the first occurrence */
+	if (va)
+		return ta;
+	if (vb)
+		return tb;
+	/* A gap: find the change of offset, the first instant whose wall time is past w. */
+	lo = ta < tb ? ta : tb;
+	hi = ta < tb ? tb : ta;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (wall(mid) > w)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo % 60)
+		lo += 60 - lo % 60;
+	return lo;
+}
+
+static int64_t
+civil(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	return (int64_t)timegm(&tm);
+}
+
+int
+pb_tz_to_instant(const char *tz, int y, int mo, int d, int h, int mi, int64_t *out)
+{
+	struct tz_saved s;
+
+	if (!pb_tz_valid(tz) || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59)
+		return -1;
+	tz_push(tz, &s);
+	*out = wall_to_instant(civil(y, mo, d, h, mi));
+	tz_pop(&s);
+	return 0;
+}
+
+int
+pb_tz_breakdown(const char *tz, int64_t t, struct tm *tm)
+{
+	struct tz_saved s;
+	time_t tt = (time_t)t;
+	int ok;
+
+	if (!pb_tz_valid(tz))
+		return -1;
+	tz_push(tz, &s);
+	ok = localtime_r(&tt, tm) != NULL;
+	tz_pop(&s);
+	return ok ? 0 : -1;
+}
+
+int64_t
+pb_next_wakeup(const char *tz, char *const *schedule, size_t n, int64_t after, char *err,
+	       size_t errlen)
+{
+	struct tz_saved s;
+	int64_t best = -1, today;
+	int hm[64][2];
+	time_t tt = (time_t)after;
+	struct tm tm;
+
+	if (!pb_tz_valid(tz)) {
+		snprintf(err, errlen, "unknown time zone \"%s\"", tz ? tz : "");
+		return -1;
+	}
+	if (n == 0 || n > 64) {
+		snprintf(err, errlen, "the schedule needs 1 to 64 times, not %zu", n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pb_parse_hhmm(schedule[i], &hm[i][0], &hm[i][1]) < 0) {
+			snprintf(err, errlen, "schedule time \"%s\" is not HH:MM", schedule[i]);
+			return -1;
+		}
+	tz_push(tz, &s);
+	localtime_r(&tt, &tm);
+	today = civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0, 0);
+	/* Yesterday's times can still lie ahead near a fold; two days ahead covers any gap. */
+	for (int k = -1; k <= 2; k++)
+		for (size_t i = 0; i < n; i++) {
+			int64_t w = today + (int64_t)k * 86400 + hm[i][0] * 3600 + hm[i][1] * 60;
+			int64_t t = wall_to_instant(w);
+
+			if (t > after && (best < 0 || t < best))
+				best = t;
+		}
+	tz_pop(&s);
+	return best;
+}
+
+/* ---- arXiv ---- */
+
+void
+pb_calendar_init(struct pb_calendar *cal, const struct pb_config *cfg)
+{
+	if (cfg && cfg->holidays) {
+		cal->holidays = (const char *const *)cfg->holidays;
+		cal->n_holidays = cfg->n_holidays;
+	} else {
+		cal->holidays = pb_arxiv_holidays;
+		cal->n_holidays = pb_arxiv_n_holidays;
+	}
+}
+
+static int
+is_holiday(const struct pb_calendar *cal, long day)
+{
+	char s[PB_DATE_LEN];
+
+	pb_date_format(day, s);
+	for (size_t i = 0; i < cal->n_holidays; i++)
+		if (cal->holidays[i] && strcmp(cal->holidays[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+releases(const struct pb_calendar *cal, long day)
+{
+	int w = weekday(day);
+
+	return w != 5 && w != 6 && !is_holiday(cal, day);
+}
+
+int
+pb_cal_releases_on(const struct pb_calendar *cal, const char *et_day)
+{
+	long d;
+
+	if (pb_date_parse(et_day, &d) < 0)
+		return -1;
+	return releases(cal, d);
+}
+
+int
+pb_cal_is_announcement(const struct pb_calendar *cal, const char *date)
+{
+	long d;
+
+	if (pb_date_parse(date, &d) < 0)
+		return -1;
+	return releases(cal, d - 1);
+}
+
+static int64_t
+release_of(long date_days)
+{
+	char day[PB_DATE_LEN];
+	int64_t t;
+	int y, m, d;
+
+	pb_date_format(date_days - 1, day);
+	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
+	    pb_tz_to_instant(PB_ARXIV_TZ, y, m, d, 20, 0, &t) < 0)
+		return -1;
+	return t;
+}
+
+int64_t
+pb_cal_release_time(const char *date)
+{
+	long d;
+
+	if (pb_date_parse(date, &d) < 0)
+		return -1;
+	return release_of(d);
+}
+
+int
+pb_cal_latest(const struct pb_calendar *cal, int64_t t, char out[PB_DATE_LEN])
+{
+	/* The UTC day after t bounds every ET date at t; walk back from there. */
+	long d = (long)(t / 86400) + 2;
+
+	for (int i = 0; i < 400; i++, d--)
+		if (releases(cal, d - 1) && release_of(d) <= t) {
+			pb_date_format(d, out);
+			return 0;
+		}
+	return -1;
+}
+
+int
+pb_cal_prev(const struct pb_calendar *cal, const char *date, char out[PB_DATE_LEN])
+{
+	long d;
+
+	if (pb_date_parse(date, &d) < 0)
+		return -1;
+	for (int i = 0; i < 400; i++)
+		if (releases(cal, --d - 1)) {
+			pb_date_format(d, out);
+			return 0;
+		}
+	return -1;
+}
+
+int
+pb_cal_next(const struct pb_calendar *cal, const char *date, char out[PB_DATE_LEN])
+{
+	long d;
+
+	if (pb_date_parse(date, &d) < 0)
+		return -1;
+	for (int i = 0; i < 400; i++)
+		if (releases(cal, ++d - 1)) {
+			pb_date_format(d, out);
+			return 0;
+		}
+	return -1;
+}
+
+int
+pb_cal_missed(const struct pb_calendar *cal, int64_t from, int64_t to, int catchup_days,
+	      char (*out)[PB_DATE_LEN], size_t max)
+{
+	int64_t lower = to - (int64_t)catchup_days * 86400;
+	char cur[PB_DATE_LEN];
+	size_t n = 0;
+
+	if (catchup_days < 0 || to < from)
+		return -1;
+	if (from > lower)
+		lower = from;
+	if (max == 0 || pb_cal_latest(cal, to, cur) < 0)
+		return 0;
+	/* Newest first into out, then reversed. */
+	while (n < max && pb_cal_release_time(cur) > lower) {
+		memcpy(out[n++], cur, PB_DATE_LEN);
+		if (pb_cal_prev(cal, cur, cur) < 0)
+			break;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		char tmp[PB_DATE_LEN];
+
+		memcpy(tmp, out[i], PB_DATE_LEN);
+		memcpy(out[i], out[n - 1 - i], PB_DATE_LEN);
+		memcpy(out[n - 1 - i], tmp, PB_DATE_LEN);
+	}
+	return (int)n;
+}

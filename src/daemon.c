@@ -1,0 +1,440 @@
+/* The daemon loop.
+ *
+ * Signals: SIGTERM, SIGINT and SIGHUP only set flags. They stay blocked while the loop decides
+ * what to do and are unblocked atomically by pselect() while it sleeps, so a signal that
+ * arrives between the check and the sleep still ends the sleep. During a cycle they are
+ * unblocked, so the stop flag reaches pb_run_cycle (and delivery) at once.
+ *
+ * At each scheduled time: first the announcements missed since the last completed run (within
+ * catchup_days), oldest first, through the API's date query; then the latest one through RSS,
+ * with the date the calendar expects, so a feed that still shows the previous announcement is
+ * PB_RUN_STALE and is polled again with backoff until arxiv.stale_deadline_min, then reported
+ * as an error. Between scheduled times the loop wakes for outbox retries. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/calendar.h"
+#include "paperboy/cli.h"
+#include "paperboy/clock.h"
+#include "paperboy/config.h"
+#include "paperboy/daemon.h"
+#include "paperboy/deliver.h"
+#include "paperboy/lock.h"
+#include "paperboy/log.h"
+#include "paperboy/run.h"
+#include "paperboy/state.h"
+
+/* Process-wide by nature: signal handlers can reach nothing else. */
+static volatile sig_atomic_t stop_flag, hup_flag;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		hup_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+struct daemon {
+	const struct pb_daemon_opts *o;
+	struct pb_config *cfg;
+	struct pb_state *st;
+	struct pb_lock *lock;
+	struct pb_calendar cal;
+	sigset_t run_mask;       /* the mask to sleep and run cycles with (signals unblocked) */
+	int use_syslog;
+	int verbose;             /* -v given: keep debug whatever the config says */
+	int64_t last_prune;
+};
+
+static void
+apply_log_level(struct daemon *d)
+{
+	int lvl = pb_log_level_parse(d->cfg->log_level);
+
+	if (d->verbose)
+		lvl = PB_LOG_DEBUG;
+	pb_log_setup(lvl >= 0 ? (enum pb_log_level)lvl : PB_LOG_INFO, d->use_syslog);
+}
+
+/* Checks what the daemon needs beyond what the loader checks: a schedule it can compute. */
+static int
+check_schedule(const struct pb_config *cfg, char *err, size_t errlen)
+{
+	return pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), err,
+			      errlen) < 0 ? -1 : 0;
+}
+
+/* SIGHUP: load the config again; keep the old one when the new one is invalid. */
+static void
+reload(struct daemon *d)
+{
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	char msg[1024];
+
+	hup_flag = 0;
+	memset(&ce, 0, sizeof ce);
+	cfg = pb_config_load(d->o->config_path, &ce);
+	if (!cfg) {
+		pb_config_error_format(&ce, msg, sizeof msg);
+		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
+		       pb_q(d->o->config_path), pb_q(msg));
+		return;
+	}
+	if (check_schedule(cfg, msg, sizeof msg) < 0) {
+		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
+		       pb_q(d->o->config_path), pb_q(msg));
+		pb_config_free(cfg);
+		return;
+	}
+	if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0)
+		pb_warn("daemon.reload", "state_dir=%s note=%s", pb_q(cfg->state_dir),
+			pb_q("a new state_dir takes effect at the next start"));
+	pb_config_free(d->cfg);
+	d->cfg = cfg;
+	pb_calendar_init(&d->cal, d->cfg);
+	apply_log_level(d);
+	pb_info("daemon.reloaded", "config=%s subscribers=%zu timezone=%s",
+		pb_q(d->o->config_path), d->cfg->n_subscribers, pb_q(d->cfg->timezone));
+}
+
+/* Sleeps until pb_now() reaches until, handling SIGHUP on the way. Returns 0 at the time,
+ * 1 when asked to stop, 2 after a reload when back_on_reload (the schedule may have
+ * changed). Sleeps at most a minute at a time so a clock jump (suspend, NTP) is noticed. */
+static int
+sleep_until(struct daemon *d, int64_t until, int back_on_reload)
+{
+	for (;;) {
+		struct timespec ts;
+		int64_t now;
+
+		if (stop_flag)
+			return 1;
+		if (hup_flag) {
+			reload(d);
+			if (back_on_reload)
+				return 2;
+		}
+		now = pb_now();
+		if (now >= until)
+			return 0;
+		ts.tv_sec = (time_t)(until - now > 60 ? 60 : until - now);
+		ts.tv_nsec = 0;
+		if (pselect(0, NULL, NULL, NULL, &ts, &d->run_mask) < 0 && errno != EINTR) {
+			pb_err("daemon.sleep_failed", "error=%s", pb_q(strerror(errno)));
+			return 1;
+		}
+	}
+}
+
+static const char *
+status_name(enum pb_run_status s)
+{
+	static const char *const names[] = { "ok", "no-announcement", "stale", "already-done",
+					     "failed" };
+
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+/* One pb_run_cycle with signals unblocked. */
+static enum pb_run_status
+cycle(struct daemon *d, const char *date, const char *expect, struct pb_run_report *rep,
+      char *err, size_t errlen)
+{
+	struct pb_run_opts ro;
+	sigset_t old;
+	enum pb_run_status s;
+
+	memset(&ro, 0, sizeof ro);
+	ro.date = date;
+	ro.expect_date = expect;
+	ro.deliver_wait_s = 120;
+	ro.stop = &stop_flag;
+	err[0] = '\0';
+	sigprocmask(SIG_SETMASK, &d->run_mask, &old);
+	s = pb_run_cycle(d->cfg, d->st, &ro, rep, err, errlen);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (s == PB_RUN_FAILED)
+		pb_err("daemon.cycle", "date=%s status=failed error=%s",
+		       date ? date : expect ? expect : rep->date,
+		       pb_q(err[0] ? err : "run failed"));
+	else
+		pb_info("daemon.cycle", "date=%s status=%s papers=%ld digests=%ld messages=%ld "
+			"sent=%ld failed=%ld pending=%ld", rep->date[0] ? rep->date : "-",
+			status_name(s), rep->papers, rep->digests, rep->messages, rep->sent,
+			rep->failed, rep->pending);
+	return s;
+}
+
+/* The latest announcement through RSS, polling a stale (or temporarily failing) source with
+ * backoff until the deadline. */
+static void
+run_latest(struct daemon *d, const char *expect, int64_t woke)
+{
+	int64_t deadline = woke + (int64_t)d->cfg->arxiv.stale_deadline_min * 60;
+	int64_t backoff = (int64_t)d->cfg->arxiv.stale_deadline_min * 60 / 8;
+	struct pb_run_report rep;
+	char err[1024];
+
+	if (backoff > 60)
+		backoff = 60;
+	if (backoff < 5)
+		backoff = 5;
+	for (;;) {
+		enum pb_run_status s = cycle(d, NULL, expect, &rep, err, sizeof err);
+		int transient = s == PB_RUN_STALE ||
+				(s == PB_RUN_FAILED &&
+				 (rep.sysexit == EX_TEMPFAIL || rep.sysexit == EX_UNAVAILABLE));
+		int64_t now = pb_now(), next;
+
+		if (!transient || stop_flag)
+			return;
+		if (now >= deadline) {
+			if (s == PB_RUN_STALE)
+				pb_err("daemon.stale_feed", "expected=%s feed=%s waited_min=%d "
+				       "error=%s", expect, rep.date[0] ? rep.date : "-",
+				       d->cfg->arxiv.stale_deadline_min, pb_q("stale feed"));
+			else
+				pb_err("daemon.gave_up", "expected=%s waited_min=%d error=%s", expect,
+				       d->cfg->arxiv.stale_deadline_min, pb_q(err));
+			return;
+		}
+		next = now + backoff;
+		if (next > deadline)
+			next = deadline;
+		pb_info("daemon.poll_again", "expected=%s reason=%s in_s=%lld", expect,
+			s == PB_RUN_STALE ? "stale" : "unavailable", (long long)(next - now));
+		if (sleep_until(d, next, 0))
+			return;
+		backoff = backoff * 2 > 900 ? 900 : backoff * 2;
+	}
+}
+
+/* The work of one wake-up at instant woke. */
+static void
+wake(struct daemon *d, int64_t woke)
+{
+	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
+	int64_t now = pb_now(), from;
+	int n, have;
+
+	if (pb_cal_latest(&d->cal, now, latest) < 0) {
+		pb_err("daemon.calendar", "error=%s", pb_q("no announcement within a year"));
+		return;
+	}
+	have = pb_run_last_done(d->st, last);
+	/* Without any history there is nothing to catch up on: start with today's. */
+	from = have > 0 ? pb_cal_release_time(last) : now;
+	n = pb_cal_missed(&d->cal, from, now, d->cfg->catchup_days, dates, 64);
+	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
+		n > 0 ? n : 0);
+	for (int i = 0; i < n && !stop_flag; i++) {
+		struct pb_run_report rep;
+
+		if (strcmp(dates[i], latest) == 0)
+			continue;
+		if (pb_run_done(d->st, dates[i]) > 0)
+			continue;
+		pb_info("daemon.catchup", "date=%s", dates[i]);
+		cycle(d, dates[i], NULL, &rep, err, sizeof err);
+	}
+	if (!stop_flag)
+		run_latest(d, latest, woke);
+	if (!stop_flag && now - d->last_prune >= 86400 && d->cfg->retention_days > 0) {
+		if (pb_state_prune(d->st, d->cfg->retention_days) >= 0)
+			d->last_prune = now;
+	}
+}
+
+/* Delivers outbox messages that came due between scheduled times (retries). */
+static void
+deliver_due(struct daemon *d)
+{
+	struct pb_deliver_opts o;
+	struct pb_deliver_stats ds;
+	char err[512] = "";
+	sigset_t old;
+
+	memset(&o, 0, sizeof o);
+	memset(&ds, 0, sizeof ds);
+	o.stop = &stop_flag;
+	sigprocmask(SIG_SETMASK, &d->run_mask, &old);
+	if (pb_deliver_run(d->st, d->cfg, &o, &ds, err, sizeof err) < 0)
+		pb_err("daemon.deliver", "error=%s", pb_q(err));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ds.sent || ds.failed || ds.expired || ds.paused || ds.retried)
+		pb_info("daemon.deliver", "sent=%ld retried=%ld failed=%ld expired=%ld paused=%ld "
+			"pending=%ld", ds.sent, ds.retried, ds.failed, ds.expired, ds.paused,
+			ds.pending);
+}
+
+/* Creates dir and its parents (0750). 0 or -1 with errno. */
+static int
+mkdirs(const char *dir)
+{
+	struct pb_buf b = { 0 };
+	int rc = 0;
+
+	pb_buf_puts(&b, dir);
+	for (size_t i = 1; i <= b.len && rc == 0; i++) {
+		if (b.data[i] != '/' && b.data[i] != '\0')
+			continue;
+		b.data[i] = '\0';
+		if (mkdir(b.data, 0750) < 0 && errno != EEXIST)
+			rc = -1;
+		if (i < b.len)
+			b.data[i] = '/';
+	}
+	pb_buf_free(&b);
+	return rc;
+}
+
+static int
+setup_signals(struct daemon *d)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;   /* no SA_RESTART: a signal interrupts a sleep or a poll */
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &block, &d->run_mask) < 0)
+		return -1;
+	sigdelset(&d->run_mask, SIGTERM);
+	sigdelset(&d->run_mask, SIGINT);
+	sigdelset(&d->run_mask, SIGHUP);
+	return 0;
+}
+
+int
+pb_daemon_run(const struct pb_daemon_opts *o)
+{
+	struct daemon d;
+	char err[1024], when[32];
+	int rc = EX_SOFTWARE;
+	int64_t after, logged = -1;
+
+	memset(&d, 0, sizeof d);
+	d.o = o;
+	d.verbose = pb_log_enabled(PB_LOG_DEBUG);
+	d.use_syslog = !o->foreground && !isatty(STDERR_FILENO);
+	if (setup_signals(&d) < 0) {
+		fprintf(stderr, "paperboy: cannot set up signals: %s\n", strerror(errno));
+		return EX_OSERR;
+	}
+	d.cfg = pb_cli_load_config(o->config_path);
+	if (!d.cfg)
+		return EX_CONFIG;
+	if (check_schedule(d.cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "paperboy: %s: %s\n", d.cfg->path ? d.cfg->path : o->config_path,
+			err);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	pb_calendar_init(&d.cal, d.cfg);
+	if (mkdirs(d.cfg->state_dir) < 0) {
+		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n",
+			d.cfg->state_dir, strerror(errno));
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	d.lock = pb_lock_acquire(d.cfg->state_dir, err, sizeof err);
+	if (!d.lock) {
+		fprintf(stderr, "paperboy: %s\n", err);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	d.st = pb_cli_open_state(d.cfg);
+	if (!d.st) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	apply_log_level(&d);
+	pb_info("daemon.start", "pid=%ld config=%s state_dir=%s timezone=%s schedule_times=%zu",
+		(long)getpid(), pb_q(o->config_path), pb_q(d.cfg->state_dir),
+		pb_q(d.cfg->timezone), d.cfg->n_schedule);
+
+	after = pb_now();
+	if (o->once) {
+		wake(&d, after);
+		rc = 0;
+		goto out;
+	}
+	/* Back from a pause with history: catch up at once rather than at the next slot. */
+	{
+		char latest[PB_DATE_LEN], last[16];
+
+		if (pb_run_last_done(d.st, last) > 0 && pb_cal_latest(&d.cal, after, latest) == 0 &&
+		    strcmp(last, latest) < 0)
+			wake(&d, after);
+	}
+	while (!stop_flag) {
+		int64_t next, due, now, target;
+
+		if (hup_flag)
+			reload(&d);
+		next = pb_next_wakeup(d.cfg->timezone, d.cfg->schedule, d.cfg->n_schedule, after,
+				      err, sizeof err);
+		if (next < 0) {
+			pb_err("daemon.schedule", "error=%s", pb_q(err));
+			rc = EX_CONFIG;
+			goto out;
+		}
+		now = pb_now();
+		if (now >= next) {
+			wake(&d, next);
+			/* A wake-up that ran past later slots (or a long suspend) does not replay
+			 * them: the next one is computed from now. */
+			now = pb_now();
+			after = next > now ? next : now;
+			continue;
+		}
+		due = pb_outbox_next_due(d.st);
+		if (due >= 0 && due <= now) {
+			deliver_due(&d);
+			/* A message that stays due (e.g. its channel is gone) must not spin. */
+			due = pb_outbox_next_due(d.st);
+			if (due >= 0 && due <= pb_now() && sleep_until(&d, pb_now() + 30, 0) == 1)
+				break;
+			continue;
+		}
+		if (next != logged) {
+			pb_format_instant(next, when, sizeof when);
+			pb_info("daemon.sleep", "until=%s", when);
+			logged = next;
+		}
+		/* Wake at least once a minute: `paperboy retry` may have made messages due. */
+		target = due >= 0 && due < next ? due : next;
+		if (target > now + 60)
+			target = now + 60;
+		if (sleep_until(&d, target, 1) == 1)
+			break;
+	}
+	rc = 0;
+out:
+	if (stop_flag)
+		pb_info("daemon.stop", "pid=%ld", (long)getpid());
+	pb_state_close(d.st);
+	pb_lock_release(d.lock);
+	pb_config_free(d.cfg);
+	return rc;
+}

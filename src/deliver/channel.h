@@ -1,0 +1,100 @@
+/* Private interface between the delivery loop (deliver.c) and its channels (email, slack,
+ * telegram, file): each channel prepares a libcurl easy handle for one outbox message (or writes
+ * it itself), classifies the result, and names the pacing keys the message is subject to.
+ * Adding a channel means one new file and one line in the table in deliver.c. */
+#ifndef PAPERBOY_DELIVER_CHANNEL_H
+#define PAPERBOY_DELIVER_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/state.h"
+
+enum pb_verdict {
+	PB_V_SENT = 0,     /* the server accepted the message */
+	PB_V_TRANSIENT,    /* try again later (retry_after_s when the server said when) */
+	PB_V_PERMANENT,    /* never retried; reason holds the server's words */
+	PB_V_PAUSED,       /* the destination refuses us until a person acts (bot blocked) */
+	PB_V_REDIRECT,     /* the destination moved to new_dest (Telegram supergroup) */
+};
+
+struct pb_result {
+	enum pb_verdict verdict;
+	long retry_after_s;        /* TRANSIENT: the delay the server asked for, -1 = none */
+	char reason[512];          /* server's words, or curl's; never a secret */
+	char new_dest[64];         /* REDIRECT */
+};
+
+/* Caps what is kept of a server's answer: answers are short JSON or "ok". */
+#define PB_XFER_MAX_BODY 65536
+
+/* One transfer in flight. The loop owns it; a channel's prepare fills the request parts. */
+struct pb_xfer {
+	struct pb_outbox_msg *msg;       /* borrowed from the loop's batch */
+	const struct pb_config *cfg;
+	CURL *easy;
+	struct curl_slist *list;         /* HTTP headers or SMTP recipients; freed by the loop */
+	struct pb_buf url;               /* may hold a secret (webhook, bot token): never log */
+	struct pb_buf body;              /* a rewritten payload (Telegram chat_id), else empty */
+	const char *send;                /* what is uploaded (email) or posted (chat): the
+					  * outbox payload or body; borrowed */
+	size_t send_len, send_off;
+	struct pb_buf resp;              /* HTTP answer body, at most PB_XFER_MAX_BODY */
+	char reply[512];                 /* SMTP: the last 4xx/5xx reply line */
+	char retry_after[64];            /* HTTP: the Retry-After header value */
+	char errbuf[CURL_ERROR_SIZE];    /* curl's own words */
+	int64_t started_ms;
+	size_t slot;                     /* the loop's bookkeeping */
+};
+
+/* A pacing rule: at most one message per interval_ms under key. */
+struct pb_pace {
+	char key[96];
+	long interval_ms;
+};
+
+struct pb_channel {
+	const char *name;   /* the outbox channel name */
+	/* Sets up x->easy (after the loop's common settings) for x->msg. Returns 0, or -1 with
+	 * a reason in err when the message can never be sent this way (channel not configured,
+	 * bad destination): the loop records a permanent failure. NULL for local channels. */
+	int (*prepare)(struct pb_xfer *x, char *err, size_t errlen);
+	/* Classifies a finished transfer from curl's code and what the server said. */
+	void (*classify)(struct pb_xfer *x, CURLcode rc, struct pb_result *r);
+	/* Local channels deliver synchronously instead (file sink). */
+	void (*write)(const struct pb_outbox_msg *m, const struct pb_config *cfg,
+		      struct pb_result *r);
+	/* Fills up to max pacing rules for m; returns how many. NULL = no pacing. */
+	int (*pace)(const struct pb_outbox_msg *m, const struct pb_config *cfg,
+		    struct pb_pace *p, int max);
+};
+
+extern const struct pb_channel pb_channel_email;
+extern const struct pb_channel pb_channel_slack;
+extern const struct pb_channel pb_channel_telegram;
+extern const struct pb_channel pb_channel_file;
+
+/* Pure classifiers, shared with the fuzz targets and unit tests. body need not be
+ * NUL-terminated; retry_after may be NULL. */
+void pb_slack_classify_answer(long status, const char *body, size_t len,
+			      const char *retry_after, struct pb_result *r);
+void pb_telegram_classify_answer(long status, const char *body, size_t len,
+				 struct pb_result *r);
+/* SMTP: curl's code, the last reply code and line. */
+void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
+		      struct pb_result *r);
+/* Classifies a transport failure (no usable answer) as transient or permanent. */
+void pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r);
+
+/* Rewrites the "chat_id" of a Telegram JSON body to chat (numeric ids as numbers). Returns
+ * a malloc'd body, or NULL when body is not a JSON object. */
+char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
+
+/* Copies at most n-1 bytes of s into dst as printable single-line text. */
+void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);
+
+#endif

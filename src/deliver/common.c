@@ -1,0 +1,56 @@
+/* Helpers every channel shares: turning server and curl words into a recorded reason, and the
+ * classification of transport failures. */
+#include <string.h>
+
+#include "channel.h"
+
+void
+pb_reason_copy(char *dst, size_t n, const char *s, size_t len)
+{
+	size_t j = 0;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; s && i < len && s[i] && j + 1 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* One line, printable: server text goes into logs and the state as it is. */
+		if (c < 0x20 || c == 0x7F) {
+			if (j > 0 && dst[j - 1] != ' ')
+				dst[j++] = ' ';
+			continue;
+		}
+		dst[j++] = (char)c;
+	}
+	while (j > 0 && dst[j - 1] == ' ')
+		j--;
+	dst[j] = '\0';
+}
+
+void
+pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r)
+{
+	const char *words = curl_err && *curl_err ? curl_err : curl_easy_strerror(rc);
+
+	r->retry_after_s = -1;
+	pb_reason_copy(r->reason, sizeof r->reason, words, strlen(words));
+	switch (rc) {
+	case CURLE_OK:
+		r->verdict = PB_V_SENT;
+		break;
+	/* Failures that stay until someone changes the configuration: retrying cannot help. */
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_LOGIN_DENIED:
+		r->verdict = PB_V_PERMANENT;
+		break;
+	default:
+		/* Connection refused, timeouts, resets, DNS: the peer may be back later. */
+		r->verdict = PB_V_TRANSIENT;
+		break;
+	}
+}

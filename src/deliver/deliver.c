@@ -1,0 +1,794 @@
+/* The delivery loop: takes due outbox messages in batches, sends them through the curl multi
+ * interface (many at once, connections reused, bounded per host and in total), paces each
+ * destination, keeps the parts of one destination in order, and records every result in the
+ * state as soon as it is known. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "channel.h"
+#include "paperboy/deliver.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
+
+#define BATCH 512
+
+static const struct pb_channel *const channels[] = {
+	&pb_channel_email, &pb_channel_slack, &pb_channel_telegram, &pb_channel_file,
+};
+
+static const struct pb_channel *
+channel_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++)
+		if (name && strcmp(channels[i]->name, name) == 0)
+			return channels[i];
+	return NULL;
+}
+
+/* ---- a small string-keyed table: pacing times and per-destination state ---- */
+
+struct slot {
+	char *key;
+	int64_t next_ms;     /* pacing: earliest time the next message may start */
+	int busy;            /* destination: a message is in flight */
+	int held;            /* destination: this part (of held_date) failed transiently; */
+	char held_date[16];  /* the parts and digests after it wait */
+	int paused;          /* destination: paused for this run */
+};
+
+struct table {
+	struct slot *v;
+	size_t cap, n;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct slot *
+table_get(struct table *t, const char *key)
+{
+	size_t i;
+
+	if (t->n * 2 >= t->cap) {
+		struct table nt = { 0 };
+		nt.cap = t->cap ? t->cap * 2 : 256;
+		nt.v = pb_xcalloc(nt.cap, sizeof *nt.v);
+		for (size_t j = 0; j < t->cap; j++) {
+			if (!t->v[j].key)
+				continue;
+			for (i = hash_str(t->v[j].key) & (nt.cap - 1); nt.v[i].key; i = (i + 1) & (nt.cap - 1))
+				;
+			nt.v[i] = t->v[j];
+		}
+		nt.n = t->n;
+		free(t->v);
+		*t = nt;
+	}
+	for (i = hash_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
+		if (strcmp(t->v[i].key, key) == 0)
+			return &t->v[i];
+	t->v[i].key = pb_xstrdup(key);
+	t->n++;
+	return &t->v[i];
+}
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->v[i].key);
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- the run ---- */
+
+struct run {
+	struct pb_state *st;
+	const struct pb_config *cfg;
+	const struct pb_deliver_opts *o;
+	struct pb_deliver_stats *stats;
+	CURLM *multi;
+	struct pb_outbox_msg *batch;   /* taken entries are zeroed (rowid 0) */
+	size_t n_batch;
+	struct pb_xfer **xf;           /* in flight */
+	size_t n_xf, max_xf;
+	struct table tab;
+	uint64_t rng;
+	int fatal;
+	int reload;                    /* the state changed under the batch (a redirect) */
+	int held_back;                 /* entries wait for pacing or a busy destination, not
+					* only for a free transfer slot */
+	char *err;
+	size_t errlen;
+	/* limits, with defaults for a zeroed config */
+	long max_total, max_host, lifetime_s, max_attempts, retry_base_s;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+stopping(const struct run *r)
+{
+	return r->fatal || (r->o && r->o->stop && *r->o->stop);
+}
+
+static void
+dest_key(char *buf, size_t n, const struct pb_outbox_msg *m)
+{
+	snprintf(buf, n, "D|%s|%s|%s", m->channel ? m->channel : "", m->dest ? m->dest : "",
+		 m->subscriber ? m->subscriber : "");
+}
+
+/* Whether m comes after the held message of its destination (a later part of the same
+ * digest, or a later digest). */
+static int
+after_held(const struct slot *d, const struct pb_outbox_msg *m)
+{
+	int c;
+
+	if (!d->held)
+		return 0;
+	c = strcmp(m->digest_date ? m->digest_date : "", d->held_date);
+	return c > 0 || (c == 0 && m->part > d->held);
+}
+
+static int
+is_held(const struct slot *d, const struct pb_outbox_msg *m)
+{
+	return d->held && d->held == m->part &&
+	       strcmp(m->digest_date ? m->digest_date : "", d->held_date) == 0;
+}
+
+static void
+fatal(struct run *r, const char *what)
+{
+	if (!r->fatal)
+		snprintf(r->err, r->errlen, "state: %s failed", what);
+	r->fatal = 1;
+}
+
+/* The later parts of m's destination wait for m: they are moved to m's retry time, so a
+ * restart never sends part 2 before part 1. Not counted as attempts. */
+static void
+defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
+{
+	sqlite3 *db = pb_state_db(r->st);
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db,
+			       "UPDATE outbox SET next_attempt = max(next_attempt, ?1) "
+			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4 "
+			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
+			       -1, &s, NULL) != SQLITE_OK) {
+		/* Without it the later parts would come back at once and be dropped again. */
+		pb_err("deliver_defer", "error=%s", pb_q(sqlite3_errmsg(db)));
+		fatal(r, "deferring later parts");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, when);
+	sqlite3_bind_text(s, 2, m->subscriber, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, m->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->dest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, m->digest_date, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, m->part);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		fatal(r, "defer");
+	sqlite3_finalize(s);
+}
+
+/* Every other pending message to a paused destination is paused with it. Returns how many. */
+static long
+pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
+{
+	sqlite3 *db = pb_state_db(r->st);
+	sqlite3_stmt *s = NULL;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "UPDATE outbox SET status = ?1, last_error = ?2, updated = ?5 "
+			       "WHERE status = 0 AND channel = ?3 AND dest = ?4",
+			       -1, &s, NULL) != SQLITE_OK) {
+		pb_warn("deliver_pause", "error=%s", pb_q(sqlite3_errmsg(db)));
+		return 0;
+	}
+	sqlite3_bind_int(s, 1, PB_OUT_PAUSED);
+	sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, m->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->dest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (int64_t)time(NULL));
+	if (sqlite3_step(s) == SQLITE_DONE)
+		n = sqlite3_changes(db);
+	else
+		fatal(r, "pause");
+	sqlite3_finalize(s);
+	return n;
+}
+
+static long
+count_pending(struct run *r)
+{
+	sqlite3 *db = pb_state_db(r->st);
+	sqlite3_stmt *s = NULL;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE status = 0", -1, &s,
+			       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Exponential backoff with jitter: base * 2^(attempt-1), capped at six hours, scaled by a
+ * random factor in [0.75, 1.25) so many failures at once do not return at once. */
+static int64_t
+backoff_s(struct run *r, int attempt)
+{
+	double d = (double)r->retry_base_s;
+
+	for (int i = 1; i < attempt && d < 21600; i++)
+		d *= 2;
+	if (d > 21600)
+		d = 21600;
+	r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	d *= 0.75 + (double)(r->rng >> 11) / (double)(1ULL << 53) * 0.5;
+	return d < 1 ? 1 : (int64_t)d;
+}
+
+static void
+log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, const char *error)
+{
+	pb_info("delivery", "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d "
+			    "ms=%lld error=%s",
+		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
+		m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
+}
+
+/* Records what happened to m. Called as soon as the result is known. */
+static void
+record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms)
+{
+	time_t now = time(NULL);
+	char why[700], key[512];
+	struct slot *d;
+	int rc = 0;
+
+	dest_key(key, sizeof key, m);
+	d = table_get(&r->tab, key);
+	/* A held part that is settled for good releases the parts after it. */
+	if (is_held(d, m) && res->verdict != PB_V_TRANSIENT)
+		d->held = 0;
+	switch (res->verdict) {
+	case PB_V_SENT:
+		rc = pb_outbox_mark_sent(r->st, m->rowid, now);
+		r->stats->sent++;
+		log_delivery(m, "sent", ms, NULL);
+		break;
+	case PB_V_PERMANENT:
+		rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, res->reason);
+		r->stats->failed++;
+		log_delivery(m, "failed", ms, res->reason);
+		break;
+	case PB_V_PAUSED:
+		rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED, res->reason);
+		r->stats->paused++;
+		r->stats->paused += pause_dest(r, m, res->reason);
+		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
+		table_get(&r->tab, key)->paused = 1;
+		log_delivery(m, "paused", ms, res->reason);
+		break;
+	case PB_V_REDIRECT:
+		/* The chat moved (a group became a supergroup): move every pending message of
+		 * it, this one included, and send there; counted as an attempt so a peer that
+		 * keeps redirecting cannot keep us busy. */
+		snprintf(why, sizeof why, "moved to %s: %s", res->new_dest, res->reason);
+		if (pb_outbox_redirect(r->st, m->channel, m->dest, res->new_dest) < 0 ||
+		    pb_outbox_mark_retry(r->st, m->rowid, now, why) != 0)
+			rc = -1;
+		r->stats->retried++;
+		pb_info("redirect", "subscriber=%s channel=%s dest=%s new_dest=%s",
+			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(res->new_dest));
+		log_delivery(m, "redirected", ms, why);
+		/* Parts still waiting in this batch carry the old destination: drop them, the
+		 * next batch (at once) brings them back with the new one. */
+		r->reload = 1;
+		for (size_t i = 0; i < r->n_batch; i++) {
+			struct pb_outbox_msg *b = &r->batch[i];
+			if (b->rowid && strcmp(b->channel, m->channel) == 0 &&
+			    strcmp(b->dest, m->dest) == 0) {
+				pb_outbox_msg_clear(b);
+			}
+		}
+		break;
+	case PB_V_TRANSIENT: {
+		int attempt = m->attempts + 1;
+		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s : backoff_s(r, attempt);
+		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
+		int64_t when = (wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
+		if (attempt >= r->max_attempts) {
+			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
+				 res->reason);
+			rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, why);
+			r->stats->failed++;
+			log_delivery(m, "failed", ms, why);
+		} else if (when >= m->created + r->lifetime_s) {
+			/* Not sent late: a retry past the lifetime would be. */
+			snprintf(why, sizeof why, "expired before the next try: %s", res->reason);
+			rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED, why);
+			r->stats->expired++;
+			log_delivery(m, "expired", ms, why);
+		} else {
+			rc = pb_outbox_mark_retry(r->st, m->rowid, when, res->reason);
+			defer_later_parts(r, m, when);
+			d = table_get(&r->tab, key);
+			if (!d->held || after_held(d, m) == 0) {
+				d->held = m->part;
+				snprintf(d->held_date, sizeof d->held_date, "%s",
+					 m->digest_date ? m->digest_date : "");
+			}
+			r->stats->retried++;
+			snprintf(why, sizeof why, "%s; retry in %llds", res->reason,
+				 (long long)(delay < 1 ? 1 : delay));
+			log_delivery(m, "retry", ms, why);
+		}
+		break;
+	}
+	}
+	if (rc != 0)
+		fatal(r, "recording a delivery");
+}
+
+/* ---- transfers ---- */
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *userp)
+{
+	struct pb_xfer *x = userp;
+	size_t len = size * n;
+
+	if (x->resp.len < PB_XFER_MAX_BODY)
+		pb_buf_append(&x->resp, p, len < PB_XFER_MAX_BODY - x->resp.len
+						   ? len : PB_XFER_MAX_BODY - x->resp.len);
+	return len;
+}
+
+/* HTTP headers and SMTP replies both arrive here: keep the last SMTP refusal (the server's
+ * words) and the Retry-After value (HTTP). */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *userp)
+{
+	struct pb_xfer *x = userp;
+	size_t len = size * n;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->retry_after[0] = '\0';
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		pb_reason_copy(x->retry_after, sizeof x->retry_after, p + 12, len - 12);
+	/* The words that go with a refusal: a later "221 Bye" must not replace them. */
+	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9')
+		pb_reason_copy(x->reply, sizeof x->reply, p, len);
+	return len;
+}
+
+/* Settings every delivery transfer shares: the project's HTTP settings (User-Agent, trust,
+ * verification, timeouts), then what differs for delivery. */
+static void
+setup_common(struct run *r, struct pb_xfer *x)
+{
+	struct pb_http_opts ho;
+	CURL *e = x->easy;
+
+	memset(&ho, 0, sizeof ho);
+	ho.user_agent = r->cfg->user_agent ? r->cfg->user_agent : "paperboy/1.0";
+	ho.ca_file = r->cfg->ca_file;
+	ho.timeout_s = 120;
+	ho.connect_timeout_s = 15;
+	pb_http_setup_easy(e, &ho);
+	/* A webhook or Bot API POST is never followed elsewhere. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+}
+
+static void
+xfer_free(struct pb_xfer *x)
+{
+	if (!x)
+		return;
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->list);
+	pb_buf_free(&x->url);
+	pb_buf_free(&x->body);
+	pb_buf_free(&x->resp);
+	pb_outbox_msg_clear(x->msg);
+	free(x->msg);
+	free(x);
+}
+
+/* Takes batch entry m (moving it) into a new transfer. Returns 0, or -1 when the channel
+ * could not prepare it (recorded as a permanent failure). */
+static int
+xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
+{
+	struct pb_xfer *x = pb_xcalloc(1, sizeof *x);
+	struct pb_result res;
+	char key[512];
+
+	x->msg = pb_xmalloc(sizeof *x->msg);
+	*x->msg = *m;
+	memset(m, 0, sizeof *m);
+	x->cfg = r->cfg;
+	x->started_ms = now_ms();
+	x->easy = curl_easy_init();
+	if (!x->easy) {
+		snprintf(r->err, r->errlen, "curl_easy_init failed");
+		r->fatal = 1;
+		xfer_free(x);
+		return -1;
+	}
+	setup_common(r, x);
+	memset(&res, 0, sizeof res);
+	if (ch->prepare(x, res.reason, sizeof res.reason) != 0) {
+		res.verdict = PB_V_PERMANENT;
+		record(r, x->msg, &res, 0);
+		xfer_free(x);
+		return -1;
+	}
+	if (curl_multi_add_handle(r->multi, x->easy) != CURLM_OK) {
+		snprintf(r->err, r->errlen, "curl_multi_add_handle failed");
+		r->fatal = 1;
+		xfer_free(x);
+		return -1;
+	}
+	dest_key(key, sizeof key, x->msg);
+	table_get(&r->tab, key)->busy = 1;
+	r->xf[r->n_xf] = x;
+	x->slot = r->n_xf++;
+	return 0;
+}
+
+static void
+xfer_done(struct run *r, struct pb_xfer *x, CURLcode rc)
+{
+	const struct pb_channel *ch = channel_find(x->msg->channel);
+	struct pb_result res;
+	char key[512];
+
+	memset(&res, 0, sizeof res);
+	ch->classify(x, rc, &res);
+	record(r, x->msg, &res, now_ms() - x->started_ms);
+	dest_key(key, sizeof key, x->msg);
+	table_get(&r->tab, key)->busy = 0;
+	curl_multi_remove_handle(r->multi, x->easy);
+	r->n_xf--;
+	r->xf[x->slot] = r->xf[r->n_xf];
+	r->xf[x->slot]->slot = x->slot;
+	xfer_free(x);
+}
+
+/* Handles every finished transfer; their results go to the state in one transaction. */
+static void
+collect(struct run *r)
+{
+	CURLMsg *cm;
+	int left, in_txn = 0;
+
+	while ((cm = curl_multi_info_read(r->multi, &left))) {
+		struct pb_xfer *x = NULL;
+		if (cm->msg != CURLMSG_DONE)
+			continue;
+		if (!in_txn)
+			in_txn = pb_state_begin(r->st) == 0;
+		curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		xfer_done(r, x, cm->data.result);
+	}
+	if (in_txn && pb_state_commit(r->st) != 0)
+		fatal(r, "commit");
+}
+
+/* ---- dispatch ---- */
+
+/* Whether the pacing rules let m start now; if not, *wake is lowered to when they will. */
+static int
+pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *m,
+	int64_t now, int64_t *wake, int commit)
+{
+	struct pb_pace p[4];
+	int n;
+
+	if (!ch->pace || (r->o && r->o->no_pacing))
+		return 1;
+	n = ch->pace(m, r->cfg, p, 4);
+	for (int i = 0; i < n; i++) {
+		struct slot *s = table_get(&r->tab, p[i].key);
+		if (s->next_ms > now) {
+			if (s->next_ms < *wake)
+				*wake = s->next_ms;
+			return 0;
+		}
+	}
+	if (commit)
+		for (int i = 0; i < n; i++)
+			table_get(&r->tab, p[i].key)->next_ms = now + p[i].interval_ms;
+	return 1;
+}
+
+/* Starts what may start from the batch. Returns the number of entries still waiting; *wake
+ * is the earliest time a paced one may go. */
+static size_t
+dispatch(struct run *r, int64_t *wake)
+{
+	size_t waiting = 0;
+	time_t now = time(NULL);
+	int64_t t = now_ms();
+	char key[512];
+
+	r->held_back = 0;
+	for (size_t i = 0; i < r->n_batch; i++) {
+		struct pb_outbox_msg *m = &r->batch[i];
+		const struct pb_channel *ch;
+		struct pb_result res;
+		struct slot *d;
+
+		if (!m->rowid)
+			continue;
+		if (stopping(r) || r->n_xf >= r->max_xf) {
+			waiting++;
+			continue;
+		}
+		memset(&res, 0, sizeof res);
+		ch = channel_find(m->channel);
+		dest_key(key, sizeof key, m);
+		d = table_get(&r->tab, key);
+		if (after_held(d, m)) {
+			/* An earlier part is waiting for its retry; this one waits with it (the
+			 * state already holds it back to the same time). */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (d->busy) {
+			waiting++;
+			r->held_back = 1;
+			continue;
+		}
+		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
+		if (table_get(&r->tab, key)->paused) {
+			/* Paused with its destination already (pause_dest), and counted there. */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (!ch) {
+			res.verdict = PB_V_PERMANENT;
+			snprintf(res.reason, sizeof res.reason, "unknown channel");
+		} else if (m->created + r->lifetime_s <= now) {
+			r->stats->expired++;
+			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED,
+						  "older than the delivery lifetime") != 0)
+				fatal(r, "recording an expiry");
+			log_delivery(m, "expired", 0, "older than the delivery lifetime");
+			pb_outbox_msg_clear(m);
+			continue;
+		} else if (m->attempts >= r->max_attempts) {
+			res.verdict = PB_V_PERMANENT;
+			snprintf(res.reason, sizeof res.reason, "no attempts left");
+		} else if (!pace_ok(r, ch, m, t, wake, 0)) {
+			waiting++;
+			r->held_back = 1;
+			continue;
+		} else if (ch->write) {
+			pace_ok(r, ch, m, t, wake, 1);
+			int64_t t0 = now_ms();
+			ch->write(m, r->cfg, &res);
+			record(r, m, &res, now_ms() - t0);
+			pb_outbox_msg_clear(m);
+			continue;
+		} else {
+			pace_ok(r, ch, m, t, wake, 1);
+			xfer_start(r, ch, m);
+			continue;
+		}
+		record(r, m, &res, 0);
+		pb_outbox_msg_clear(m);
+	}
+	return waiting;
+}
+
+static int
+in_flight(const struct run *r, int64_t rowid)
+{
+	for (size_t i = 0; i < r->n_xf; i++)
+		if (r->xf[i]->msg->rowid == rowid)
+			return 1;
+	return 0;
+}
+
+static void
+batch_free(struct run *r)
+{
+	if (r->batch)
+		pb_outbox_msgs_free(r->batch, r->n_batch);
+	r->batch = NULL;
+	r->n_batch = 0;
+}
+
+static long
+def(long v, long d)
+{
+	return v > 0 ? v : d;
+}
+
+int
+pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
+	       const struct pb_deliver_opts *o, struct pb_deliver_stats *stats, char *err,
+	       size_t errlen)
+{
+	struct pb_deliver_stats dummy;
+	struct run r;
+	int64_t wake, last_load = 0, last_progress = 0;
+	size_t waiting = 0;
+	int rc = -1, running;
+
+	memset(&r, 0, sizeof r);
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof *stats);
+	r.st = st;
+	r.cfg = cfg;
+	r.o = o;
+	r.stats = stats;
+	r.err = err;
+	r.errlen = errlen;
+	r.max_total = def(cfg->delivery.max_total, 16);
+	r.max_host = def(cfg->delivery.max_per_host, 4);
+	r.lifetime_s = def(cfg->delivery.lifetime_h, 24) * 3600;
+	r.max_attempts = def(cfg->delivery.max_attempts, 8);
+	r.retry_base_s = cfg->delivery.retry_base_s >= 0 ? cfg->delivery.retry_base_s : 30;
+	/* A few more transfers than connections keep every connection busy. */
+	r.max_xf = (size_t)r.max_total + (size_t)r.max_total / 2 + 1;
+	r.xf = pb_xcalloc(r.max_xf, sizeof *r.xf);
+	r.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+	/* Secrets never reach a log line, even inside a curl message. */
+	pb_log_add_secret(cfg->telegram.token);
+	pb_log_add_secret(cfg->email.password);
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		pb_log_add_secret(cfg->subscribers[i].slack_webhook);
+
+	r.multi = curl_multi_init();
+	if (!r.multi) {
+		snprintf(err, errlen, "curl_multi_init failed");
+		goto out;
+	}
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, r.max_total);
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, r.max_host);
+	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS, r.max_total);
+
+	for (;;) {
+		time_t now = time(NULL);
+		int64_t t = now_ms();
+
+		/* A new batch when this one is spent, or every second while it still holds paced
+		 * messages (retries come due meanwhile). Entries not taken are still pending in
+		 * the state, so reloading loses nothing; what is in flight is skipped. */
+		if (!stopping(&r) &&
+		    (waiting == 0 || r.reload || (r.held_back && t - last_load >= 1000))) {
+			r.reload = 0;
+			last_load = t;
+			batch_free(&r);
+			if (pb_outbox_due(st, now, BATCH, &r.batch, &r.n_batch) != 0) {
+				fatal(&r, "loading due messages");
+				r.batch = NULL;
+				r.n_batch = 0;
+			}
+			for (size_t i = 0; i < r.n_batch; i++)
+				if (in_flight(&r, r.batch[i].rowid)) {
+					pb_outbox_msg_clear(&r.batch[i]);
+				}
+		}
+		wake = INT64_MAX;
+		waiting = dispatch(&r, &wake);
+		if (stopping(&r))
+			waiting = 0;
+		if (r.n_xf == 0 && waiting == 0) {
+			int64_t next;
+			if (stopping(&r))
+				break;
+			if (r.n_batch > 0) {
+				/* Something was done or dropped: look again at once. */
+				batch_free(&r);
+				continue;
+			}
+			next = pb_outbox_next_due(st);
+			if (next < 0 || next - (int64_t)now > (o ? o->max_wait_s : 0))
+				break;
+			if (next > (int64_t)now) {
+				/* Sleep until then, waking to notice a stop. */
+				int64_t until = t + (next * 1000 - wall_ms());
+				while (!stopping(&r) && now_ms() < until) {
+					long ms = (long)(until - now_ms());
+					curl_multi_poll(r.multi, NULL, 0, ms > 200 ? 200 : (int)ms, NULL);
+				}
+			}
+			continue;
+		}
+		curl_multi_perform(r.multi, &running);
+		collect(&r);
+		if (o && o->progress && t - last_progress >= 1000) {
+			last_progress = t;
+			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, %zu in flight ",
+				stats->sent, stats->retried, stats->failed + stats->expired, r.n_xf);
+		}
+		if (r.n_xf > 0 || waiting > 0) {
+			long ms = 200;
+			if (wake != INT64_MAX) {
+				int64_t d = wake - now_ms();
+				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
+			}
+			if (r.n_xf > 0) {
+				curl_multi_poll(r.multi, NULL, 0, (int)ms, NULL);
+				curl_multi_perform(r.multi, &running);
+				collect(&r);
+			} else if (ms > 0) {
+				curl_multi_poll(r.multi, NULL, 0, (int)ms, NULL);
+			}
+		}
+	}
+	rc = r.fatal ? -1 : 0;
+	if (o && o->progress && last_progress)
+		fprintf(stderr, "\n");
+out:
+	while (r.n_xf > 0) {
+		/* Only after a fatal error: the results cannot be recorded, so the messages stay
+		 * pending and go again next time. */
+		struct pb_xfer *x = r.xf[--r.n_xf];
+		curl_multi_remove_handle(r.multi, x->easy);
+		xfer_free(x);
+	}
+	batch_free(&r);
+	stats->pending = count_pending(&r);
+	if (r.multi)
+		curl_multi_cleanup(r.multi);
+	free(r.xf);
+	table_free(&r.tab);
+	return rc;
+}

@@ -1,0 +1,505 @@
+/* The email message builder: RFC 5322 headers (RFC 2047 encoded words for non-ASCII text),
+ * multipart/alternative with text/plain first and text/html last, quoted-printable bodies.
+ * Every header value passes through one sanitizer so no CR, LF or other control character from
+ * a title, a name or a config value ever reaches the header block. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/deliver.h"
+
+#define LINE_SOFT 78     /* RFC 5322 recommended header line length */
+#define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid
+ * (overlongs, surrogates and code points past U+10FFFF are invalid). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) {
+		len = 2;
+		cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		len = 3;
+		cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	/* C1 controls (U+0080..U+009F) are controls too. */
+	if (cp >= 0x80 && cp <= 0x9F)
+		return 0;
+	return len;
+}
+
+/* Sanitizes a header value into b: valid UTF-8 only (invalid bytes become U+FFFD), every
+ * control character (CR and LF included) becomes a space, runs of spaces collapse and the ends
+ * are trimmed. Returns 1 when the result is not pure ASCII. */
+static int
+clean_value(struct pb_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), i = 0, l;
+	int non_ascii = 0;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7F || p[i] == ' ') {
+			if (b->len && b->data[b->len - 1] != ' ')
+				pb_buf_putc(b, ' ');
+			i++;
+			continue;
+		}
+		l = utf8_len(p + i, n - i);
+		if (l == 0) {
+			pb_buf_puts(b, "\xEF\xBF\xBD");
+			non_ascii = 1;
+			i++;
+			continue;
+		}
+		if (l > 1)
+			non_ascii = 1;
+		pb_buf_append(b, p + i, l);
+		i += l;
+	}
+	while (b->len && b->data[b->len - 1] == ' ')
+		pb_buf_truncate(b, b->len - 1);
+	return non_ascii;
+}
+
+/* Keeps only the characters an addr-spec may hold in a header: printable ASCII without
+ * spaces, quotes, angle brackets, commas, semicolons or parentheses. */
+static void
+clean_addr(struct pb_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7F || strchr("<>\",;()[]\\", c))
+			continue;
+		pb_buf_putc(b, (char)c);
+	}
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+base64_put(struct pb_buf *b, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		pb_buf_putc(b, b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
+		pb_buf_putc(b, b64[p[i + 2] & 63]);
+	}
+	if (n - i == 1) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[(p[i] & 3) << 4]);
+		pb_buf_puts(b, "==");
+	} else if (n - i == 2) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		pb_buf_putc(b, b64[(p[i + 1] & 15) << 2]);
+		pb_buf_putc(b, '=');
+	}
+}
+
+/* Appends value (clean UTF-8) as RFC 2047 B encoded words, each at most 75 characters and each
+ * line at most 76, split only between UTF-8 sequences. col is the current line's length. */
+static void
+put_encoded_words(struct pb_buf *b, const char *value, size_t col)
+{
+	const unsigned char *p = (const unsigned char *)value;
+	size_t n = strlen(value), i = 0;
+
+	while (i < n) {
+		/* Room on this line for the word; "=?UTF-8?B?" + "?=" is 12 characters. */
+		size_t room = (col + 75 <= QP_LINE ? 75 : QP_LINE - col);
+		size_t max_raw = room > 12 ? (room - 12) / 4 * 3 : 0;
+		size_t take = 0, l;
+
+		if (max_raw < 3) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+			continue;
+		}
+		while (i + take < n) {
+			l = utf8_len(p + i + take, n - i - take);
+			if (l == 0)
+				l = 1;   /* cannot happen after clean_value; never loop forever */
+			if (take + l > max_raw)
+				break;
+			take += l;
+		}
+		if (take == 0) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+			continue;
+		}
+		pb_buf_puts(b, "=?UTF-8?B?");
+		base64_put(b, p + i, take);
+		pb_buf_puts(b, "?=");
+		col += 12 + (take + 2) / 3 * 4;
+		i += take;
+		if (i < n) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+		}
+	}
+}
+
+/* Appends ASCII text folded before spaces so lines stay near 78 characters. */
+static void
+put_folded_ascii(struct pb_buf *b, const char *value, size_t col)
+{
+	const char *p = value;
+
+	while (*p) {
+		const char *sp = strchr(p + 1, ' ');
+		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
+		if (*p == ' ' && col + wl > LINE_SOFT && col > 1) {
+			pb_buf_puts(b, "\r\n");
+			col = 0;
+		}
+		pb_buf_append(b, p, wl);
+		col += wl;
+		p += wl;
+	}
+}
+
+/* Whether ASCII text can go as-is: no word so long that a line could pass 998 octets, and
+ * nothing a reader would take for an encoded word. */
+static int
+ascii_plain_ok(const char *v)
+{
+	size_t run = 0;
+
+	if (strstr(v, "=?"))
+		return 0;
+	for (; *v; v++) {
+		run = *v == ' ' ? 0 : run + 1;
+		if (run > 900)
+			return 0;
+	}
+	return 1;
+}
+
+/* "Name: value" with the value cleaned, encoded when not ASCII, folded; ends with CRLF. */
+static void
+put_text_header(struct pb_buf *b, const char *name, const char *value)
+{
+	struct pb_buf v = { 0 };
+	int non_ascii = clean_value(&v, value);
+
+	pb_buf_printf(b, "%s: ", name);
+	if (non_ascii || !ascii_plain_ok(pb_buf_str(&v)))
+		put_encoded_words(b, pb_buf_str(&v), strlen(name) + 2);
+	else
+		put_folded_ascii(b, pb_buf_str(&v), strlen(name) + 2);
+	pb_buf_puts(b, "\r\n");
+	pb_buf_free(&v);
+}
+
+/* Splits "Display Name <addr@host>" (or a bare address) into name and addr. */
+static void
+split_mailbox(const char *s, struct pb_buf *name, struct pb_buf *addr)
+{
+	const char *lt = s ? strrchr(s, '<') : NULL;
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+	char *raw;
+
+	if (!s)
+		return;
+	if (lt && gt) {
+		raw = pb_xstrndup(s, (size_t)(lt - s));
+		clean_value(name, raw);
+		free(raw);
+		/* Drop surrounding quotes of a quoted display name. */
+		if (name->len >= 2 && name->data[0] == '"' && name->data[name->len - 1] == '"') {
+			memmove(name->data, name->data + 1, name->len - 2);
+			pb_buf_truncate(name, name->len - 2);
+		}
+		raw = pb_xstrndup(lt + 1, (size_t)(gt - lt - 1));
+		clean_addr(addr, raw);
+		free(raw);
+	} else {
+		clean_addr(addr, s);
+	}
+}
+
+/* From: with the display name as a quoted-string (ASCII) or encoded words. */
+static void
+put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
+{
+	struct pb_buf name = { 0 }, addr = { 0 };
+	const char *n;
+	int non_ascii;
+
+	split_mailbox(from, &name, &addr);
+	if (addr.len == 0)
+		pb_buf_puts(&addr, addr_fallback);
+	n = pb_buf_str(&name);
+	non_ascii = 0;
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			non_ascii = 1;
+	pb_buf_puts(b, "From: ");
+	if (name.len == 0) {
+		pb_buf_puts(b, pb_buf_str(&addr));
+	} else if (non_ascii || !ascii_plain_ok(n) || name.len > 200) {
+		put_encoded_words(b, n, 6);
+		pb_buf_printf(b, "\r\n <%s>", pb_buf_str(&addr));
+	} else {
+		pb_buf_putc(b, '"');
+		for (const char *p = n; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				pb_buf_putc(b, '\\');
+			pb_buf_putc(b, *p);
+		}
+		pb_buf_printf(b, "\" <%s>", pb_buf_str(&addr));
+	}
+	pb_buf_puts(b, "\r\n");
+	pb_buf_free(&name);
+	pb_buf_free(&addr);
+}
+
+/* The domain of the From address, for Message-ID; "paperboy.invalid" when there is none. */
+static void
+from_domain(struct pb_buf *d, const char *from)
+{
+	struct pb_buf name = { 0 }, addr = { 0 };
+	const char *at;
+
+	split_mailbox(from, &name, &addr);
+	at = strrchr(pb_buf_str(&addr), '@');
+	if (at)
+		for (at++; *at; at++)
+			if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') ||
+			    (*at >= '0' && *at <= '9') || *at == '.' || *at == '-')
+				pb_buf_putc(d, *at);
+	if (d->len == 0 || d->data[0] == '.' || d->data[d->len - 1] == '.')
+		pb_buf_reset(d), pb_buf_puts(d, "paperboy.invalid");
+	pb_buf_free(&name);
+	pb_buf_free(&addr);
+}
+
+/* The left part of Message-ID: msg_id with every byte outside atext (and '.', so the result
+ * is always a valid dot-atom) written as =XX. Deterministic, so retries keep the same id. */
+static void
+msgid_left(struct pb_buf *b, const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *p = (const unsigned char *)(id ? id : ""); *p; p++) {
+		h = (h ^ *p) * 1099511628211ULL;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/?^_`{|}~", *p)) {
+			pb_buf_putc(b, (char)*p);
+		} else {
+			pb_buf_putc(b, '=');
+			pb_buf_putc(b, hex[*p >> 4]);
+			pb_buf_putc(b, hex[*p & 15]);
+		}
+	}
+	if (b->len > 400) {
+		/* Keep the header line well under 998 octets; the hash keeps it unique. */
+		pb_buf_truncate(b, 300);
+		pb_buf_printf(b, "=%016llx", (unsigned long long)h);
+	}
+	if (b->len == 0)
+		pb_buf_puts(b, "paperboy");
+}
+
+static void
+put_date(struct pb_buf *b, time_t t)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof tm), tm.tm_mday = 1, tm.tm_year = 70;
+	pb_buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday % 7],
+		      tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+		      tm.tm_min, tm.tm_sec);
+}
+
+/* A config URL for List-Unsubscribe: printable ASCII without spaces or angle brackets. */
+static void
+clean_url(struct pb_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c > 0x20 && c < 0x7F && c != '<' && c != '>' && c != '"')
+			pb_buf_putc(b, (char)c);
+	}
+}
+
+static void
+put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
+{
+	struct pb_buf mailto = { 0 }, url = { 0 };
+	const char *m;
+	int https;
+
+	if (!cfg)
+		return;
+	clean_url(&url, cfg->email.unsubscribe_url);
+	m = cfg->email.unsubscribe_mailto;
+	if (m && strncmp(m, "mailto:", 7) == 0)
+		m += 7;
+	clean_url(&mailto, m);
+	https = strncmp(pb_buf_str(&url), "https://", 8) == 0;
+	if (mailto.len || url.len) {
+		pb_buf_puts(b, "List-Unsubscribe: ");
+		if (mailto.len)
+			pb_buf_printf(b, "<mailto:%s>", pb_buf_str(&mailto));
+		if (url.len)
+			pb_buf_printf(b, "%s<%s>", mailto.len ? ",\r\n " : "", pb_buf_str(&url));
+		pb_buf_puts(b, "\r\n");
+	}
+	if (https)
+		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	pb_buf_free(&mailto);
+	pb_buf_free(&url);
+}
+
+/* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
+ * becomes CRLF, lines are at most 76 characters, trailing white space is encoded. Each output
+ * line is assembled in a small buffer and appended whole. */
+static void
+put_qp(struct pb_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char line[QP_LINE + 8];
+	size_t col = 0, tl;
+	char tok[4];
+
+	pb_buf_reserve(b, strlen((const char *)p) + strlen((const char *)p) / 8 + 16);
+	while (*p) {
+		if (*p == '\r' || *p == '\n') {
+			if (p[0] == '\r' && p[1] == '\n')
+				p++;
+			p++;
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
+			col = 0;
+			continue;
+		}
+		int eol = p[1] == '\0' || p[1] == '\r' || p[1] == '\n';
+		if ((*p >= 33 && *p <= 126 && *p != '=') ||
+		    ((*p == ' ' || *p == '\t') && !eol)) {
+			tok[0] = (char)*p;
+			tl = 1;
+		} else {
+			tok[0] = '=';
+			tok[1] = hex[*p >> 4];
+			tok[2] = hex[*p & 15];
+			tl = 3;
+		}
+		/* A line's last token may reach column 76 only when the line ends there. */
+		if (col + tl > (eol ? QP_LINE : QP_LINE - 1)) {
+			line[col++] = '=';
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
+			col = 0;
+		}
+		/* A '.' opening a line is encoded so no SMTP layer ever needs to stuff it. */
+		if (col == 0 && tl == 1 && tok[0] == '.') {
+			memcpy(line, "=2E", 3);
+			col = 3;
+		} else {
+			memcpy(line + col, tok, tl);
+			col += tl;
+		}
+		p++;
+	}
+	if (col > 0) {
+		line[col++] = '\r';
+		line[col++] = '\n';
+		pb_buf_append(b, line, col);
+	}
+}
+
+static void
+put_part(struct pb_buf *b, const char *type, const char *body)
+{
+	pb_buf_printf(b, "Content-Type: %s; charset=UTF-8\r\n"
+			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
+	put_qp(b, body);
+}
+
+char *
+pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
+	      const char *text, const char *html, const char *msg_id, time_t date,
+	      size_t *len)
+{
+	struct pb_buf b = { 0 }, tmp = { 0 };
+	const char *from = cfg ? cfg->email.from : NULL;
+	char boundary[64];
+	uint64_t h = 14695981039346656037ULL;
+
+	put_from(&b, from, "paperboy@localhost");
+	clean_addr(&tmp, to);
+	pb_buf_printf(&b, "To: %s\r\n", pb_buf_str(&tmp));
+	pb_buf_reset(&tmp);
+	put_text_header(&b, "Subject", subject);
+	put_date(&b, date);
+	msgid_left(&tmp, msg_id);
+	pb_buf_printf(&b, "Message-ID: <%s@", pb_buf_str(&tmp));
+	pb_buf_reset(&tmp);
+	from_domain(&tmp, from);
+	pb_buf_printf(&b, "%s>\r\n", pb_buf_str(&tmp));
+	pb_buf_free(&tmp);
+	pb_buf_puts(&b, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+	put_unsubscribe(&b, cfg);
+
+	if (!html) {
+		put_part(&b, "text/plain", text);
+	} else {
+		/* "=_" never occurs in quoted-printable output, so the boundary cannot collide
+		 * with the body; the hash only makes it look distinct per message. */
+		for (const char *p = msg_id ? msg_id : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		snprintf(boundary, sizeof boundary, "=_pb_%016llx", (unsigned long long)h);
+		pb_buf_printf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
+				  "This is a MIME message; your reader shows either part.\r\n",
+			      boundary);
+		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
+		put_part(&b, "text/plain", text);
+		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
+		put_part(&b, "text/html", html);
+		pb_buf_printf(&b, "\r\n--%s--\r\n", boundary);
+	}
+	if (len)
+		*len = b.len;
+	return pb_buf_detach(&b);
+}

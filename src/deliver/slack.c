@@ -1,0 +1,114 @@
+/* The Slack channel: an incoming webhook POST of the Block Kit payload from the outbox.
+ * Slack answers 200 "ok"; 400 invalid_payload, 403, 404 no_service and 410 channel_is_archived
+ * are final; 429 carries Retry-After; 5xx is worth another try. At most one message per second
+ * per webhook. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+#include "paperboy/http.h"
+
+/* The webhook URL is a secret: pacing keys and logs only ever see a hash of it. */
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int
+slack_prepare(struct pb_xfer *x, char *err, size_t errlen)
+{
+	const struct pb_subscriber *sub = pb_config_subscriber(x->cfg, x->msg->subscriber);
+
+	if (!sub || !sub->slack_webhook || !*sub->slack_webhook) {
+		snprintf(err, errlen, "no Slack webhook configured for this subscriber");
+		return -1;
+	}
+	pb_buf_puts(&x->url, sub->slack_webhook);
+	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
+	x->list = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	/* No "Expect: 100-continue" round trip before the body. */
+	x->list = curl_slist_append(x->list, "Expect:");
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
+	x->send = x->msg->payload;
+	x->send_len = x->msg->payload_len;
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	return 0;
+}
+
+/* Retry-After as seconds from now (delta-seconds or an HTTP date), capped at a day; -1 when
+ * absent or unreadable (our own backoff applies then). */
+static long
+retry_after_value(const char *v)
+{
+	long n = pb_http_parse_retry_after(v, (long)time(NULL));
+
+	return n < 0 ? -1 : n > 86400 ? 86400 : n;
+}
+
+void
+pb_slack_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			 struct pb_result *r)
+{
+	char words[256];
+
+	memset(r, 0, sizeof *r);
+	r->retry_after_s = -1;
+	pb_reason_copy(words, sizeof words, body, len);
+	if (status >= 200 && status < 300) {
+		r->verdict = PB_V_SENT;
+		return;
+	}
+	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "", words);
+	if (status == 429 || status >= 500 || status == 0) {
+		r->verdict = PB_V_TRANSIENT;
+		r->retry_after_s = retry_after_value(retry_after);
+	} else {
+		/* 400 invalid_payload, 403, 404 no_service, 410 channel_is_archived, and any other
+		 * answer (a redirect to a login page, say) will not change on its own. */
+		r->verdict = PB_V_PERMANENT;
+	}
+}
+
+static void
+slack_classify(struct pb_xfer *x, CURLcode rc, struct pb_result *r)
+{
+	long status = 0;
+
+	if (rc != CURLE_OK) {
+		pb_classify_curl(rc, x->errbuf, r);
+		return;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	pb_slack_classify_answer(status, x->resp.data, x->resp.len, x->retry_after, r);
+}
+
+static int
+slack_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_pace *p,
+	   int max)
+{
+	const struct pb_subscriber *sub = pb_config_subscriber(cfg, m->subscriber);
+
+	if (max < 1)
+		return 0;
+	snprintf(p[0].key, sizeof p[0].key, "slack:%016llx",
+		 (unsigned long long)fnv1a(sub && sub->slack_webhook ? sub->slack_webhook
+								      : m->subscriber));
+	p[0].interval_ms = cfg->delivery.slack_interval_ms;
+	return 1;
+}
+
+const struct pb_channel pb_channel_slack = {
+	.name = "slack",
+	.prepare = slack_prepare,
+	.classify = slack_classify,
+	.pace = slack_pace,
+};

@@ -1,0 +1,347 @@
+/* arXiv's calendar and schedule arithmetic: release days vs Friday/Saturday and holidays, the
+ * latest announcement at instants around 20:00 ET on both sides of DST, catch-up lists, and
+ * the next wake-up across DST changes in New York and Berlin, and in Shanghai (no DST). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/calendar.h"
+#include "paperboy/clock.h"
+#include "t.h"
+
+static int64_t
+at(const char *iso)
+{
+	int64_t t = -1;
+
+	if (pb_parse_instant(iso, &t) < 0)
+		fprintf(stderr, "bad instant in test: %s\n", iso);
+	return t;
+}
+
+static const char *
+iso(int64_t t)
+{
+	static char b[4][32];
+	static int k;
+	char *p = b[k++ % 4];
+
+	pb_format_instant(t, p, 32);
+	return p;
+}
+
+static struct pb_calendar cal;
+
+static const char *
+latest(const char *instant)
+{
+	static char out[PB_DATE_LEN];
+
+	if (pb_cal_latest(&cal, at(instant), out) < 0)
+		return "(none)";
+	return out;
+}
+
+static void
+test_dates(void)
+{
+	long d;
+	char s[PB_DATE_LEN];
+
+	T_EQ_INT(pb_date_parse("1970-01-01", &d), 0);
+	T_EQ_INT(d, 0);
+	T_EQ_INT(pb_date_parse("2024-02-29", &d), 0);
+	pb_date_format(d, s);
+	T_EQ_STR(s, "2024-02-29");
+	T_EQ_INT(pb_date_parse("2025-02-29", &d), -1);
+	T_EQ_INT(pb_date_parse("2025-02-30", &d), -1);
+	T_EQ_INT(pb_date_parse("2025-2-3", &d), -1);
+	T_EQ_INT(pb_date_parse("2025-12-04x", &d), -1);
+	T_EQ_INT(pb_date_parse("", &d), -1);
+	T_EQ_INT(pb_date_parse(NULL, &d), -1);
+}
+
+static void
+test_release_days(void)
+{
+	/* Sunday to Thursday release; Friday and Saturday do not. */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-07"), 1);   /* Sun */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-08"), 1);   /* Mon */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-10"), 1);   /* Wed */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-11"), 1);   /* Thu */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-12"), 0);   /* Fri */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-13"), 0);   /* Sat */
+	/* Holidays from the built-in list. */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-11-27"), 0);   /* Thanksgiving, Thu */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-07-06"), 0);   /* Sun after July 4th */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-01-20"), 0);   /* MLK day */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-13-01"), -1);
+
+	/* Announcement dates are the day after: Monday to Friday. */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-12-04"), 1);   /* the reference digest */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-12-05"), 1);   /* Fri */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-12-06"), 0);   /* Sat */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-12-07"), 0);   /* Sun */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-12-08"), 1);   /* Mon */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-11-28"), 0);   /* after Thanksgiving */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-11-27"), 1);   /* released Wed 26 */
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-07-07"), 0);
+	T_EQ_INT(pb_cal_is_announcement(&cal, "2025-07-04"), 1);   /* released Thu 3 */
+
+	/* A config's list replaces the built-in one; an empty list means no holidays. */
+	{
+		struct pb_config cfg;
+		struct pb_calendar c2;
+		char *hol[] = { "2025-12-10" };
+
+		memset(&cfg, 0, sizeof cfg);
+		cfg.holidays = hol;
+		cfg.n_holidays = 1;
+		pb_calendar_init(&c2, &cfg);
+		T_EQ_INT(pb_cal_releases_on(&c2, "2025-12-10"), 0);
+		T_EQ_INT(pb_cal_releases_on(&c2, "2025-11-27"), 1);
+		T_EQ_INT(pb_cal_is_announcement(&c2, "2025-12-11"), 0);
+		cfg.n_holidays = 0;
+		pb_calendar_init(&c2, &cfg);
+		T_EQ_INT(pb_cal_releases_on(&c2, "2025-12-10"), 1);
+		cfg.holidays = NULL;
+		pb_calendar_init(&c2, &cfg);
+		T_EQ_INT(pb_cal_releases_on(&c2, "2025-11-27"), 0);
+		T_EQ_INT(c2.n_holidays, pb_arxiv_n_holidays);
+	}
+	/* The built-in list is sorted, well-formed and never on Friday or Saturday. */
+	for (size_t i = 0; i < pb_arxiv_n_holidays; i++) {
+		long d;
+
+		T_EQ_INT(pb_date_parse(pb_arxiv_holidays[i], &d), 0);
+		T_CHECK(((d % 7) + 11) % 7 != 5 && ((d % 7) + 11) % 7 != 6);
+		if (i)
+			T_CHECK(strcmp(pb_arxiv_holidays[i - 1], pb_arxiv_holidays[i]) < 0);
+	}
+}
+
+static void
+test_release_time(void)
+{
+	/* Wednesday 20:00 EST = Thursday 01:00 UTC. */
+	T_EQ_STR(iso(pb_cal_release_time("2025-12-04")), "2025-12-04T01:00:00Z");
+	/* Monday 20:00 EDT = Tuesday 00:00 UTC. */
+	T_EQ_STR(iso(pb_cal_release_time("2025-07-01")), "2025-07-01T00:00:00Z");
+	/* The Sunday the clocks spring forward: already EDT at 20:00. */
+	T_EQ_STR(iso(pb_cal_release_time("2025-03-10")), "2025-03-10T00:00:00Z");
+	/* The Sunday they fall back: EST at 20:00. */
+	T_EQ_STR(iso(pb_cal_release_time("2025-11-03")), "2025-11-03T01:00:00Z");
+	T_EQ_INT(pb_cal_release_time("nope"), -1);
+}
+
+static void
+test_latest(void)
+{
+	/* Winter, either side of 20:00 EST. */
+	T_EQ_STR(latest("2025-12-04T00:59:59Z"), "2025-12-03");
+	T_EQ_STR(latest("2025-12-04T01:00:00Z"), "2025-12-04");
+	/* Summer, either side of 20:00 EDT. */
+	T_EQ_STR(latest("2025-07-01T23:59:59Z"), "2025-07-01");
+	T_EQ_STR(latest("2025-07-02T00:00:00Z"), "2025-07-02");
+	/* The spring-forward Sunday: 20:00 EDT is 00:00 UTC, an hour earlier than the week before. */
+	T_EQ_STR(latest("2025-03-09T23:59:59Z"), "2025-03-07");
+	T_EQ_STR(latest("2025-03-10T00:00:00Z"), "2025-03-10");
+	/* The fall-back Sunday: 20:00 EST is 01:00 UTC. */
+	T_EQ_STR(latest("2025-11-03T00:30:00Z"), "2025-10-31");
+	T_EQ_STR(latest("2025-11-03T01:00:00Z"), "2025-11-03");
+	/* Weekend: Friday's announcement holds until Sunday 20:00. */
+	T_EQ_STR(latest("2025-12-06T12:00:00Z"), "2025-12-05");
+	T_EQ_STR(latest("2025-12-07T23:00:00Z"), "2025-12-05");
+	T_EQ_STR(latest("2025-12-08T01:00:00Z"), "2025-12-08");
+	/* Thanksgiving: no release Thursday evening, so Thursday's announcement holds to Monday. */
+	T_EQ_STR(latest("2025-11-28T12:00:00Z"), "2025-11-27");
+	T_EQ_STR(latest("2025-11-30T12:00:00Z"), "2025-11-27");
+	T_EQ_STR(latest("2025-12-01T01:00:00Z"), "2025-12-01");
+}
+
+static void
+test_prev_next(void)
+{
+	char out[PB_DATE_LEN];
+
+	T_EQ_INT(pb_cal_next(&cal, "2025-12-05", out), 0);
+	T_EQ_STR(out, "2025-12-08");
+	T_EQ_INT(pb_cal_prev(&cal, "2025-12-08", out), 0);
+	T_EQ_STR(out, "2025-12-05");
+	T_EQ_INT(pb_cal_prev(&cal, "2025-12-06", out), 0);   /* not itself an announcement */
+	T_EQ_STR(out, "2025-12-05");
+	T_EQ_INT(pb_cal_prev(&cal, "2025-12-01", out), 0);
+	T_EQ_STR(out, "2025-11-27");
+	T_EQ_INT(pb_cal_next(&cal, "2025-11-27", out), 0);
+	T_EQ_STR(out, "2025-12-01");
+	T_EQ_INT(pb_cal_next(&cal, "2025-07-03", out), 0);
+	T_EQ_STR(out, "2025-07-04");
+	T_EQ_INT(pb_cal_next(&cal, "2025-07-04", out), 0);
+	T_EQ_STR(out, "2025-07-08");
+	T_EQ_INT(pb_cal_next(&cal, "bad", out), -1);
+}
+
+static void
+test_missed(void)
+{
+	char out[16][PB_DATE_LEN];
+	int n;
+
+	n = pb_cal_missed(&cal, pb_cal_release_time("2025-12-01"), at("2025-12-05T12:00:00Z"), 7,
+			  out, 16);
+	T_EQ_INT(n, 4);
+	if (n == 4) {
+		T_EQ_STR(out[0], "2025-12-02");
+		T_EQ_STR(out[3], "2025-12-05");
+	}
+	/* Bounded by the catch-up window... */
+	n = pb_cal_missed(&cal, pb_cal_release_time("2025-12-01"), at("2025-12-05T12:00:00Z"), 2,
+			  out, 16);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(out[0], "2025-12-04");
+		T_EQ_STR(out[1], "2025-12-05");
+	}
+	/* ...and by max, keeping the newest. */
+	n = pb_cal_missed(&cal, 0, at("2025-12-05T12:00:00Z"), 30, out, 3);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_STR(out[0], "2025-12-03");
+		T_EQ_STR(out[2], "2025-12-05");
+	}
+	/* Across Thanksgiving and a weekend. */
+	n = pb_cal_missed(&cal, pb_cal_release_time("2025-11-26"), at("2025-12-02T12:00:00Z"), 10,
+			  out, 16);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_STR(out[0], "2025-11-27");
+		T_EQ_STR(out[1], "2025-12-01");
+		T_EQ_STR(out[2], "2025-12-02");
+	}
+	/* Nothing missed: the last one done is the latest. */
+	n = pb_cal_missed(&cal, pb_cal_release_time("2025-12-05"), at("2025-12-06T12:00:00Z"), 7,
+			  out, 16);
+	T_EQ_INT(n, 0);
+	T_EQ_INT(pb_cal_missed(&cal, 10, 5, 7, out, 16), -1);
+	T_EQ_INT(pb_cal_missed(&cal, 0, 5, -1, out, 16), -1);
+}
+
+static const char *
+wake(const char *tz, const char *when, const char *after)
+{
+	char *sched[4], buf[64], err[256] = "";
+	size_t n = 0;
+	int64_t t;
+
+	snprintf(buf, sizeof buf, "%s", when);
+	for (char *p = strtok(buf, ","); p && n < 4; p = strtok(NULL, ","))
+		sched[n++] = p;
+	t = pb_next_wakeup(tz, sched, n, at(after), err, sizeof err);
+	if (t < 0) {
+		fprintf(stderr, "next_wakeup(%s, %s): %s\n", tz, when, err);
+		return "(error)";
+	}
+	return iso(t);
+}
+
+static void
+test_wakeup(void)
+{
+	const char *ny = "America/New_York", *be = "Europe/Berlin", *sh = "Asia/Shanghai";
+	char err[256];
+	char *bad[] = { "25:00" }, *bad2[] = { "8:30" }, *ok[] = { "08:30" };
+
+	/* New York, an ordinary evening time across the spring change. */
+	T_EQ_STR(wake(ny, "20:30", "2025-03-08T12:00:00Z"), "2025-03-09T01:30:00Z");
+	T_EQ_STR(wake(ny, "20:30", "2025-03-09T01:30:00Z"), "2025-03-10T00:30:00Z");
+	/* 02:30 does not exist on 2025-03-09: run at 03:00 EDT, the first valid minute. */
+	T_EQ_STR(wake(ny, "02:30", "2025-03-08T12:00:00Z"), "2025-03-09T07:00:00Z");
+	T_EQ_STR(wake(ny, "02:30", "2025-03-09T07:00:00Z"), "2025-03-10T06:30:00Z");
+	/* Two times that fall on the same instant run once. */
+	T_EQ_STR(wake(ny, "02:30,03:00", "2025-03-09T05:00:00Z"), "2025-03-09T07:00:00Z");
+	T_EQ_STR(wake(ny, "02:30,03:00", "2025-03-09T07:00:00Z"), "2025-03-10T06:30:00Z");
+	/* 01:30 happens twice on 2025-11-02: run at the first only. */
+	T_EQ_STR(wake(ny, "01:30", "2025-11-01T12:00:00Z"), "2025-11-02T05:30:00Z");
+	T_EQ_STR(wake(ny, "01:30", "2025-11-02T05:30:00Z"), "2025-11-03T06:30:00Z");
+	/* Berlin: the spring change on 2025-03-30 (02:00 CET -> 03:00 CEST). */
+	T_EQ_STR(wake(be, "08:30", "2025-03-29T12:00:00Z"), "2025-03-30T06:30:00Z");
+	T_EQ_STR(wake(be, "08:30", "2025-03-29T06:00:00Z"), "2025-03-29T07:30:00Z");
+	T_EQ_STR(wake(be, "02:30", "2025-03-29T12:00:00Z"), "2025-03-30T01:00:00Z");
+	/* Berlin: the autumn change on 2025-10-26 (03:00 CEST -> 02:00 CET). */
+	T_EQ_STR(wake(be, "02:30", "2025-10-25T12:00:00Z"), "2025-10-26T00:30:00Z");
+	T_EQ_STR(wake(be, "02:30", "2025-10-26T00:30:00Z"), "2025-10-27T01:30:00Z");
+	T_EQ_STR(wake(be, "08:30", "2025-10-26T00:30:00Z"), "2025-10-26T07:30:00Z");
+	/* Shanghai has no DST: 08:30 is always 00:30 UTC. */
+	T_EQ_STR(wake(sh, "08:30", "2025-03-09T00:00:00Z"), "2025-03-09T00:30:00Z");
+	T_EQ_STR(wake(sh, "08:30", "2025-03-09T00:30:00Z"), "2025-03-10T00:30:00Z");
+	T_EQ_STR(wake(sh, "08:30", "2025-11-02T06:00:00Z"), "2025-11-03T00:30:00Z");
+	T_EQ_STR(wake(sh, "20:00,08:30", "2025-03-09T01:00:00Z"), "2025-03-09T12:00:00Z");
+	/* Across a year end. */
+	T_EQ_STR(wake(sh, "08:30", "2025-12-31T23:59:00Z"), "2026-01-01T00:30:00Z");
+	T_EQ_STR(wake("UTC", "00:00", "2025-12-31T23:59:00Z"), "2026-01-01T00:00:00Z");
+
+	/* Errors. */
+	T_EQ_INT(pb_next_wakeup("Mars/Olympus_Mons", ok, 1, 0, err, sizeof err), -1);
+	T_CHECK(strstr(err, "Mars/Olympus_Mons") != NULL);
+	T_EQ_INT(pb_next_wakeup(ny, bad, 1, 0, err, sizeof err), -1);
+	T_CHECK(strstr(err, "25:00") != NULL);
+	T_EQ_INT(pb_next_wakeup(ny, bad2, 1, 0, err, sizeof err), -1);
+	T_EQ_INT(pb_next_wakeup(ny, ok, 0, 0, err, sizeof err), -1);
+	T_EQ_INT(pb_tz_valid("../../etc/passwd"), 0);
+	T_EQ_INT(pb_tz_valid("/etc/localtime"), 0);
+	T_EQ_INT(pb_tz_valid(""), 0);
+	T_EQ_INT(pb_tz_valid("UTC"), 1);
+	T_EQ_INT(pb_tz_valid(be), 1);
+}
+
+static void
+test_conversions(void)
+{
+	int64_t t;
+	struct tm tm;
+
+	/* A gap time is the instant of the change; a repeated one is the first occurrence. */
+	T_EQ_INT(pb_tz_to_instant("Europe/Berlin", 2025, 3, 30, 2, 0, &t), 0);
+	T_EQ_STR(iso(t), "2025-03-30T01:00:00Z");
+	T_EQ_INT(pb_tz_to_instant("Europe/Berlin", 2025, 3, 30, 3, 0, &t), 0);
+	T_EQ_STR(iso(t), "2025-03-30T01:00:00Z");
+	T_EQ_INT(pb_tz_to_instant("America/New_York", 2025, 11, 2, 1, 0, &t), 0);
+	T_EQ_STR(iso(t), "2025-11-02T05:00:00Z");
+	T_EQ_INT(pb_tz_to_instant("America/New_York", 2025, 11, 2, 2, 0, &t), 0);
+	T_EQ_STR(iso(t), "2025-11-02T07:00:00Z");
+	T_EQ_INT(pb_tz_to_instant("Nowhere/City", 2025, 1, 1, 0, 0, &t), -1);
+	T_EQ_INT(pb_tz_breakdown("Asia/Shanghai", at("2025-07-01T00:30:00Z"), &tm), 0);
+	T_EQ_INT(tm.tm_hour, 8);
+	T_EQ_INT(tm.tm_gmtoff, 8 * 3600);
+	T_EQ_INT(pb_tz_breakdown("Europe/Berlin", at("2025-07-01T00:30:00Z"), &tm), 0);
+	T_EQ_INT(tm.tm_isdst, 1);
+
+	/* The caller's TZ survives, set or unset. */
+	setenv("TZ", "Asia/Tokyo", 1);
+	pb_tz_to_instant("Europe/Berlin", 2025, 1, 1, 0, 0, &t);
+	T_EQ_STR(getenv("TZ"), "Asia/Tokyo");
+	unsetenv("TZ");
+	pb_tz_to_instant("Europe/Berlin", 2025, 1, 1, 0, 0, &t);
+	T_CHECK(getenv("TZ") == NULL);
+
+	T_EQ_INT(pb_parse_instant("2025-12-04T01:00:00Z", &t), 0);
+	T_EQ_INT(t, 1764810000);
+	T_EQ_INT(pb_parse_instant("1764810000", &t), 0);
+	T_EQ_INT(t, 1764810000);
+	T_EQ_INT(pb_parse_instant("yesterday", &t), -1);
+}
+
+int
+main(void)
+{
+	pb_calendar_init(&cal, NULL);
+	test_dates();
+	test_release_days();
+	test_release_time();
+	test_latest();
+	test_prev_next();
+	test_missed();
+	test_wakeup();
+	test_conversions();
+	return t_done("test_calendar");
+}
