@@ -63,7 +63,14 @@ wrap(struct pb_buf *b, const char *s, size_t n, size_t first, size_t rest)
 		if (cwid < 2) {
 			while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' &&
 			       s[j] != '\r') {
-				size_t l = cp_at(s + j, n - j, &cp, &wb);
+				size_t l;
+
+				if ((unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7f) {
+					ww++;
+					j++;
+					continue;
+				}
+				l = cp_at(s + j, n - j, &cp, &wb);
 
 				if (wb >= 2)
 					break;
