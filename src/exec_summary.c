@@ -7,6 +7,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/summarize.h"
+#include "summarize_int.h"
 
 #define MAX_THEMES 6
 #define READ_FIRST 3
@@ -100,6 +101,7 @@ struct phrase {
 	size_t df;          /* papers it appears in */
 	size_t last;        /* last paper counted, so each paper counts once */
 	int bigram;
+	int owned;          /* key and show are ours to free (else borrowed from pb_terms) */
 };
 
 struct counter {
@@ -117,8 +119,6 @@ fnv(const char *s)
 	return h;
 }
 
-static void counter_add(struct counter *c, const char *key, const char *show, size_t paper,
-			int bigram);
 
 static void
 counter_grow(struct counter *c)
@@ -143,7 +143,8 @@ counter_grow(struct counter *c)
 }
 
 static void
-counter_add(struct counter *c, const char *key, const char *show, size_t paper, int bigram)
+counter_add(struct counter *c, const char *key, const char *show, size_t paper, int bigram,
+	    int copy)
 {
 	size_t j;
 
@@ -160,11 +161,12 @@ counter_add(struct counter *c, const char *key, const char *show, size_t paper, 
 		}
 		j = (j + 1) & (c->cap - 1);
 	}
-	c->v[j].key = pb_xstrdup(key);
-	c->v[j].show = pb_xstrdup(show);
+	c->v[j].key = copy ? pb_xstrdup(key) : (char *)key;
+	c->v[j].show = copy ? pb_xstrdup(show) : (char *)show;
 	c->v[j].df = 1;
 	c->v[j].last = paper;
 	c->v[j].bigram = bigram;
+	c->v[j].owned = copy;
 	c->n++;
 }
 
@@ -172,8 +174,10 @@ static void
 counter_free(struct counter *c)
 {
 	for (size_t i = 0; i < c->cap; i++) {
-		free(c->v[i].key);
-		free(c->v[i].show);
+		if (c->v[i].owned) {
+			free(c->v[i].key);
+			free(c->v[i].show);
+		}
 	}
 	free(c->v);
 }
@@ -276,7 +280,7 @@ count_text(struct counter *c, const char *s, size_t paper)
 				continue;
 			}
 			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)))
-				counter_add(c, key, show, paper, 0);
+				counter_add(c, key, show, paper, 0, 1);
 			if (have_prev) {
 				char k2[130], s2[130];
 				size_t a = strlen(pk), kb = strlen(key), sa = strlen(ps), sb = strlen(show);
@@ -287,7 +291,7 @@ count_text(struct counter *c, const char *s, size_t paper)
 				memcpy(s2, ps, sa);
 				s2[sa] = ' ';
 				memcpy(s2 + sa + 1, show, sb + 1);
-				counter_add(c, k2, s2, paper, 1);
+				counter_add(c, k2, s2, paper, 1, 1);
 			}
 			memcpy(pk, key, sizeof pk);
 			memcpy(ps, show, sizeof ps);
@@ -327,8 +331,53 @@ pair_has(const char *pair, const char *w)
 
 /* Appends the recurring themes: phrases found in at least two papers, pairs before the words
  * they contain. Returns how many were written. */
+struct pb_terms {
+	struct phrase *v;   /* distinct, owned */
+	size_t n;
+};
+
+static void
+count_item(struct counter *c, const char *title, char *const *findings, size_t nf, size_t paper)
+{
+	if (title)
+		count_text(c, title, paper);
+	for (size_t k = 0; k < nf; k++)
+		count_text(c, findings[k], paper);
+}
+
+struct pb_terms *
+pb_terms_new(const char *title, char *const *findings, size_t n_findings)
+{
+	struct pb_terms *t = pb_xcalloc(1, sizeof *t);
+	struct counter c = { 0 };
+
+	count_item(&c, title, findings, n_findings, 1);
+	t->v = pb_xcalloc(c.n ? c.n : 1, sizeof *t->v);
+	for (size_t i = 0; i < c.cap; i++) {
+		if (c.v[i].key) {
+			t->v[t->n++] = c.v[i];
+			c.v[i].owned = 0;       /* moved */
+		}
+	}
+	counter_free(&c);
+	return t;
+}
+
+void
+pb_terms_free(struct pb_terms *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].key);
+		free(t->v[i].show);
+	}
+	free(t->v);
+	free(t);
+}
+
 static size_t
-themes(struct pb_buf *b, const struct pb_digest *d, int zh)
+themes(struct pb_buf *b, const struct pb_digest *d, int zh, const struct pb_terms *const *terms)
 {
 	struct counter c = { 0 };
 	struct phrase **cand = NULL, *chosen[MAX_THEMES];
@@ -336,11 +385,15 @@ themes(struct pb_buf *b, const struct pb_digest *d, int zh)
 
 	for (size_t i = 0; i < d->n_items; i++) {
 		const struct pb_digest_item *it = &d->items[i];
+		const struct pb_terms *t = terms ? terms[i] : NULL;
 
-		if (it->paper && it->paper->title)
-			count_text(&c, it->paper->title, i + 1);
-		for (size_t k = 0; k < it->n_findings; k++)
-			count_text(&c, it->findings[k], i + 1);
+		if (t) {
+			for (size_t k = 0; k < t->n; k++)
+				counter_add(&c, t->v[k].key, t->v[k].show, i + 1, t->v[k].bigram, 0);
+		} else {
+			count_item(&c, it->paper ? it->paper->title : NULL, it->findings,
+				   it->n_findings, i + 1);
+		}
 	}
 	if (c.n == 0)
 		goto out;
@@ -451,6 +504,12 @@ head_zh(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *t
 char *
 pb_exec_summary_builtin(const struct pb_digest *d)
 {
+	return pb_exec_summary_terms(d, NULL);
+}
+
+char *
+pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *terms)
+{
 	struct pb_buf b = { 0 };
 	struct topic_count *tc = NULL;
 	size_t ntc = 0, read_first;
@@ -490,7 +549,7 @@ pb_exec_summary_builtin(const struct pb_digest *d)
 	{
 		struct pb_buf th = { 0 };
 
-		if (themes(&th, d, zh) > 0)
+		if (themes(&th, d, zh, terms) > 0)
 			pb_buf_printf(&b, zh ? "**反复出现的主题：**%s。\n\n"
 					     : "**Recurring themes:** %s.\n\n", th.data);
 		pb_buf_free(&th);

@@ -109,6 +109,28 @@ is_abbrev(const char *s, size_t from, size_t dot)
 	return 0;
 }
 
+/* "intensity.Consequently, ...": a period with the space forgotten. Only between a whole
+ * lowercase word of three letters or more and a capitalised word, so "e.g.", "arxiv.org",
+ * "github.com/x.Y" and "3.5" stay whole. */
+static int
+glued_end(const char *s, size_t len, size_t from, size_t dot)
+{
+	size_t b = dot, e = dot + 1;
+
+	while (b > from && s[b - 1] >= 'a' && s[b - 1] <= 'z')
+		b--;
+	if (dot - b < 3 || (b > from && !is_space((unsigned char)s[b - 1]) && s[b - 1] != '('))
+		return 0;
+	if (e >= len || s[e] < 'A' || s[e] > 'Z')
+		return 0;
+	e++;
+	if (e >= len || s[e] < 'a' || s[e] > 'z')
+		return 0;
+	while (e < len && s[e] >= 'a' && s[e] <= 'z')
+		e++;
+	return e == len || s[e] == ' ' || s[e] == ',';
+}
+
 static void
 emit(char ***v, size_t *n, size_t *cap, const char *s, size_t a, size_t b)
 {
@@ -186,6 +208,11 @@ pb_split_sentences(const char *text, char ***out)
 			while (j < len && (s[j] == '.' || s[j] == '!' || s[j] == '?'))
 				j++;
 			j = skip_closers(s, len, j);
+			if (c == '.' && j == i + 1 && glued_end(s, len, start, i)) {
+				emit(&v, &n, &cap, s, start, j);
+				start = i = j;
+				continue;
+			}
 			/* Decimals, URLs, "e.g." inside: the mark must be followed by space or end. */
 			if (j < len && !is_space((unsigned char)s[j])) {
 				i = j;
@@ -312,6 +339,11 @@ static const char *const claim_verbs[] = {
 	"show*", "demonstrat*", "find", "finds", "found", "reveal*", "indicat*", "suggest*",
 	"prove", "proves", "proved", "proven", "confirm*", "establish*", NULL,
 };
+/* Somebody else's claim: "recent studies indicate that ...". */
+static const char *const others_marks[] = {
+	"recent", "recently", "previous", "previously", "prior", "existing", "earlier", "past",
+	"conventional", "traditional", "literature", "researchers", "many", "numerous", NULL,
+};
 static const char *const passive_marks[] = {
 	"been", "is", "was", "were", "are", "be", "has", "have", "had", "previously", "widely",
 	"well", "commonly", "often", "recently", NULL,
@@ -373,6 +405,16 @@ has_figures(const char *s)
 	return pct ? 2 : factor ? 1 : 0;
 }
 
+/* Does one of the four words before the verb at v say the claim is someone else's? */
+static int
+others_claim(const struct toks *tk, size_t v)
+{
+	for (size_t k = 1; k <= 4 && k <= v; k++)
+		if (word_in(tk->t[v - k], others_marks))
+			return 1;
+	return 0;
+}
+
 /* The score of a sentence: 0 for background, >= 2 for a finding. */
 static int
 score_sentence(const char *s, struct toks *tk)
@@ -396,7 +438,8 @@ score_sentence(const char *s, struct toks *tk)
 			else if (word_in(v, study_verbs))
 				study = 1;
 		} else if (strcmp(w, "that") == 0 && i > 0 && word_in(tk->t[i - 1], claim_verbs) &&
-			   !(i > 1 && word_in(tk->t[i - 2], passive_marks))) {
+			   !(i > 1 && word_in(tk->t[i - 2], passive_marks)) &&
+			   !others_claim(tk, i - 1)) {
 			result++;
 		} else if (strcmp(w, "it") == 0 && i == 0 && word_in(n1, contrib_verbs) &&
 			   n1[strlen(n1) - 1] == 's') {

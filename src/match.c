@@ -76,18 +76,21 @@ intern_grow(struct pb_matcher *m)
 	for (size_t id = 0; id < m->n_terms; id++) {
 		size_t i = (size_t)m->terms[id].hash & mask;
 
-		while (m->slots[i].id)
+		while (m->slots[i].ref)
 			i = (i + 1) & mask;
-		m->slots[i].id = (uint32_t)id + 1;
+		m->slots[i].ref = (uint32_t)m->terms[id].koff + 1;
 		m->slots[i].hash = (uint32_t)m->terms[id].hash;
 	}
 }
 
-/* Gives t the number of the first term equal to it (a new number when it is the first). */
+/* Gives t the number of the first term equal to it (a new number when it is the first).
+ * An arena entry is the term number, the key length and the key, 4-byte aligned, so a lookup
+ * reads the slot and one entry. */
 static uint32_t
 intern(struct pb_matcher *m, struct pb_term *t)
 {
 	struct pb_buf *k = &m->key;
+	uint32_t hdr[2];
 	uint64_t h;
 	size_t mask, i;
 
@@ -97,12 +100,13 @@ intern(struct pb_matcher *m, struct pb_term *t)
 	if (2 * (m->n_terms + 1) > m->n_slots)
 		intern_grow(m);
 	mask = m->n_slots - 1;
-	for (i = (size_t)h & mask; m->slots[i].id; i = (i + 1) & mask) {
-		const struct iterm *it = &m->terms[m->slots[i].id - 1];
+	for (i = (size_t)h & mask; m->slots[i].ref; i = (i + 1) & mask) {
+		const char *e = m->keys.data + m->slots[i].ref - 1;
 
-		if (m->slots[i].hash == (uint32_t)h && it->klen == k->len &&
-		    memcmp(m->keys.data + it->koff, k->data, k->len) == 0)
-			return t->id = m->slots[i].id - 1;
+		memcpy(hdr, e, sizeof hdr);
+		if (m->slots[i].hash == (uint32_t)h && hdr[1] == k->len &&
+		    memcmp(e + sizeof hdr, k->data, k->len) == 0)
+			return t->id = hdr[0];
 	}
 	if (m->n_terms == m->cap_terms) {
 		m->cap_terms = m->cap_terms ? 2 * m->cap_terms : 1024;
@@ -111,9 +115,13 @@ intern(struct pb_matcher *m, struct pb_term *t)
 	m->terms[m->n_terms].t = t;
 	m->terms[m->n_terms].hash = h;
 	m->terms[m->n_terms].koff = m->keys.len;
-	m->terms[m->n_terms].klen = k->len;
+	hdr[0] = (uint32_t)m->n_terms;
+	hdr[1] = (uint32_t)k->len;
+	pb_buf_append(&m->keys, hdr, sizeof hdr);
 	pb_buf_append(&m->keys, k->data, k->len);
-	m->slots[i].id = (uint32_t)m->n_terms + 1;
+	while (m->keys.len % 4)
+		pb_buf_putc(&m->keys, '\0');
+	m->slots[i].ref = (uint32_t)m->terms[m->n_terms].koff + 1;
 	m->slots[i].hash = (uint32_t)h;
 	return t->id = (uint32_t)m->n_terms++;
 }
@@ -238,7 +246,8 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
 	collect_pos(ct->query, 1, ct);
 
-	ct->excl = pb_xcalloc(tp->n_exclude + 1, sizeof *ct->excl);
+	if (tp->n_exclude)
+		ct->excl = pb_xcalloc(tp->n_exclude, sizeof *ct->excl);
 	memset(&p, 0, sizeof p);
 	for (size_t i = 0; i < tp->n_exclude; i++) {
 		char what[64];
@@ -259,7 +268,8 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->xprog = p.v;
 	ct->n_xprog = p.n;
 
-	ct->follow = pb_xcalloc(tp->n_follow_authors + 1, sizeof *ct->follow);
+	if (tp->n_follow_authors)
+		ct->follow = pb_xcalloc(tp->n_follow_authors, sizeof *ct->follow);
 	for (size_t i = 0; i < tp->n_follow_authors; i++) {
 		if (!(ct->follow[ct->n_follow] = follow_rule(m, tp->follow_authors[i]))) {
 			snprintf(err, errlen, "subscriber %s, topic %s: followed author '%s' has no "
@@ -293,7 +303,8 @@ pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
 			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
 				goto bad;
 		}
-		cs->follow = pb_xcalloc(sub->n_follow_authors + 1, sizeof *cs->follow);
+		if (sub->n_follow_authors)
+			cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
 		for (size_t i = 0; i < sub->n_follow_authors; i++) {
 			if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
 				snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
@@ -504,48 +515,124 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 
 /* ---- the indexed evaluation ---- */
 
+/* A distinct term's hits. Most terms hit a handful of papers: those also keep the list, so
+ * the topic programs touch a few bytes instead of a whole cold bitset. */
+#define SPARSE_MAX 16
+
 struct tres {
 	uint64_t *u;                     /* papers the term hits */
 	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score); else NULL */
 	double w;                        /* the weight of a hit in the term's own field */
+	const uint32_t *list;            /* the papers, ascending, when at most SPARSE_MAX */
+	uint32_t n_list;
+	int sparse;
 };
 
 static void
 term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres *res,
-	     uint64_t **pool)
+	     uint64_t **pool, uint32_t **lists)
 {
-	size_t W = ix->W, nb = 0;
-	uint64_t *b, *tmp;
+	static const double weight[] = { PB_SCORE_TI, PB_SCORE_ABS, PB_SCORE_AU, PB_SCORE_CO,
+					 PB_SCORE_CAT, 0 };
+	size_t W = ix->W, n_all = 0;
+	uint64_t *b, *extra, *tmp;
+	uint32_t *l;
 
 	for (size_t i = 0; i < m->n_terms; i++)
-		nb += m->terms[i].t->field == PB_FIELD_ALL ? 4 : 1;
-	b = *pool = pb_xcalloc(nb * W + 1, sizeof *b);
+		n_all += m->terms[i].t->field == PB_FIELD_ALL;
+	/* The unions side by side (the programs read them), the per-field sets of all: terms
+	 * after them (only scoring reads those). */
+	b = *pool = pb_xcalloc((m->n_terms + 3 * n_all) * W + 1, sizeof *b);
+	extra = b + m->n_terms * W;
+	l = *lists = pb_xcalloc(m->n_terms * SPARSE_MAX + 1, sizeof *l);
 	tmp = pb_xcalloc(W + 1, sizeof *tmp);
 	for (size_t i = 0; i < m->n_terms; i++) {
 		const struct pb_term *t = m->terms[i].t;
+		struct tres *r = &res[i];
+		size_t n = 0;
 
-		static const double w[] = { PB_SCORE_TI, PB_SCORE_ABS, PB_SCORE_AU, PB_SCORE_CO,
-					    PB_SCORE_CAT, 0 };
-
-		res[i].u = b;
-		res[i].w = w[t->field];
-		b += W;
+		r->u = b + i * W;
+		r->w = weight[t->field];
 		if (t->field != PB_FIELD_ALL) {
-			mx_term_field_bits(ix, t, t->field, res[i].u);
-			continue;
+			mx_term_field_bits(ix, t, t->field, r->u);
+		} else {
+			r->ti = extra;
+			r->au = extra + W;
+			r->abs = extra + 2 * W;
+			extra += 3 * W;
+			mx_term_field_bits(ix, t, PB_FIELD_TI, r->ti);
+			mx_term_field_bits(ix, t, PB_FIELD_AU, r->au);
+			mx_term_field_bits(ix, t, PB_FIELD_ABS, r->abs);
+			mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
+			for (size_t w = 0; w < W; w++)
+				r->u[w] = r->ti[w] | r->au[w] | r->abs[w] | tmp[w];
 		}
-		res[i].ti = b;
-		res[i].au = b + W;
-		res[i].abs = b + 2 * W;
-		b += 3 * W;
-		mx_term_field_bits(ix, t, PB_FIELD_TI, res[i].ti);
-		mx_term_field_bits(ix, t, PB_FIELD_AU, res[i].au);
-		mx_term_field_bits(ix, t, PB_FIELD_ABS, res[i].abs);
-		mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
+		for (size_t w = 0; w < W && n <= SPARSE_MAX; w++)
+			n += (size_t)__builtin_popcountll(r->u[w]);
+		if (n > SPARSE_MAX)
+			continue;
+		r->sparse = 1;
+		r->list = l;
 		for (size_t w = 0; w < W; w++)
-			res[i].u[w] = res[i].ti[w] | res[i].au[w] | res[i].abs[w] | tmp[w];
+			for (uint64_t x = r->u[w]; x; x &= x - 1)
+				l[r->n_list++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+		l += SPARSE_MAX;
 	}
 	free(tmp);
+}
+
+/* a <op> term r, where op is 0 for a push onto a cleared slot. */
+static void
+apply_term(uint64_t *a, unsigned op, const struct tres *r, size_t W)
+{
+	const uint64_t *b = r->u;
+
+	if (r->sparse) {
+		const uint32_t *l = r->list;
+		uint32_t n = r->n_list;
+
+		switch (op) {
+		case 0:
+			memset(a, 0, W * sizeof *a);
+			/* FALLTHROUGH */
+		case PB_RULE_OR:
+			for (uint32_t i = 0; i < n; i++)
+				a[l[i] >> 6] |= 1ULL << (l[i] & 63);
+			return;
+		case PB_RULE_ANDNOT:
+			for (uint32_t i = 0; i < n; i++)
+				a[l[i] >> 6] &= ~(1ULL << (l[i] & 63));
+			return;
+		default: {
+			uint32_t keep[SPARSE_MAX];
+			uint32_t k = 0;
+
+			for (uint32_t i = 0; i < n; i++)
+				if ((a[l[i] >> 6] >> (l[i] & 63)) & 1)
+					keep[k++] = l[i];
+			memset(a, 0, W * sizeof *a);
+			for (uint32_t i = 0; i < k; i++)
+				a[keep[i] >> 6] |= 1ULL << (keep[i] & 63);
+			return;
+		}
+		}
+	}
+	switch (op) {
+	case 0:
+		memcpy(a, b, W * sizeof *a);
+		break;
+	case PB_RULE_AND:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= b[w];
+		break;
+	case PB_RULE_OR:
+		for (size_t w = 0; w < W; w++)
+			a[w] |= b[w];
+		break;
+	default:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= ~b[w];
+	}
 }
 
 /* Runs a postfix program; the result is left at stack[0..W). */
@@ -557,11 +644,10 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t op = prog[i];
-		uint64_t *a;
-		const uint64_t *b;
+		uint64_t *a, *b;
 
 		if (op < OP_BASE) {
-			memcpy(stack + sp * W, res[op].u, W * sizeof *stack);
+			apply_term(stack + sp * W, 0, &res[op], W);
 			sp++;
 			continue;
 		}
@@ -573,13 +659,12 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 			continue;
 		}
 		if (op >= OP_TERM_ARG) {
-			b = res[prog[++i]].u;
-			op -= OP_TERM_ARG;
-		} else {
-			b = a;
-			a -= W;
-			sp--;
+			apply_term(a, op - OP_TERM_ARG, &res[prog[++i]], W);
+			continue;
 		}
+		b = a;
+		a -= W;
+		sp--;
 		switch (op) {
 		case PB_RULE_AND:
 			for (size_t w = 0; w < W; w++)
@@ -649,6 +734,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	struct mx_scratch sc;
 	struct tres *res;
 	uint64_t *pool, *stack, *R, *F, *masks, *all;
+	uint32_t *lists;
 	size_t W;
 	double t0 = now_s(), t1, t2;
 
@@ -659,7 +745,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	m->st.n_words = ix.n_words;
 	t1 = now_s();
 	res = pb_xcalloc(m->n_terms + 1, sizeof *res);
-	term_results(m, &ix, res, &pool);
+	term_results(m, &ix, res, &pool, &lists);
 	t2 = now_s();
 	stack = pb_xcalloc((m->stack + 1) * W + 1, sizeof *stack);
 	R = pb_xcalloc(W + 1, sizeof *R);
@@ -690,8 +776,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			}
 			memset(F, 0, W * sizeof *F);
 			for (size_t i = 0; i < ct->n_follow; i++)
-				for (size_t w = 0; w < W; w++)
-					F[w] |= res[ct->follow[i]->term->id].u[w];
+				apply_term(F, PB_RULE_OR, &res[ct->follow[i]->term->id], W);
 			for (size_t w = 0; w < W; w++)
 				if ((R[w] | F[w]) & mask[w])
 					score_block(ct, res, w, R[w] & mask[w], F[w] & mask[w],
@@ -702,8 +787,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 
 			memset(F, 0, W * sizeof *F);
 			for (size_t i = 0; i < cs->n_follow; i++)
-				for (size_t w = 0; w < W; w++)
-					F[w] |= res[cs->follow[i]->term->id].u[w];
+				apply_term(F, PB_RULE_OR, &res[cs->follow[i]->term->id], W);
 			for (size_t w = 0; w < W; w++)
 				for (uint64_t bits = F[w] & mask[w]; bits; bits &= bits - 1)
 					mx_consider_follow(&sc, (uint32_t)(w * 64 +
@@ -717,6 +801,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	free(R);
 	free(stack);
 	free(pool);
+	free(lists);
 	free(res);
 	mx_index_free(&ix);
 	m->st.index_s = t1 - t0;

@@ -67,12 +67,12 @@ struct csub {
 struct iterm {
 	const struct pb_term *t;         /* the first occurrence; borrowed from its rule tree */
 	uint64_t hash;
-	size_t koff, klen;               /* its key in the keys arena */
+	size_t koff;                     /* its entry in the keys arena */
 };
 
 struct islot {
 	uint32_t hash;                   /* low bits of the term's hash */
-	uint32_t id;                     /* term number + 1; 0 = empty */
+	uint32_t ref;                    /* its arena entry's offset + 1; 0 = empty */
 };
 
 struct pb_matcher {
@@ -83,7 +83,7 @@ struct pb_matcher {
 	size_t n_terms, cap_terms;
 	struct islot *slots;             /* intern table, open addressing */
 	size_t n_slots;
-	struct pb_buf keys, key;         /* the interned keys; scratch for one key */
+	struct pb_buf keys, key;         /* the interned terms' keys; scratch for one key */
 	size_t stack;                    /* deepest program stack */
 	struct pb_match_stats st;
 };

@@ -83,11 +83,11 @@ index_put(struct pb_index *ix, const struct pb_paper *v, size_t pos)
 }
 
 static void
-index_rebuild(struct pb_index *ix, const struct pb_paperset *s)
+index_rebuild(struct pb_index *ix, const struct pb_paperset *s, size_t room)
 {
 	size_t cap = 64, i;
 
-	while (cap < s->n * 2 + 2)
+	while (cap < (s->n > room ? s->n : room) * 2 + 2)
 		cap *= 2;
 	free(ix->slot);
 	ix->slot = pb_xcalloc(cap, sizeof *ix->slot);
@@ -106,7 +106,7 @@ index_get(const struct pb_paperset *s)
 	if (!ix)
 		return NULL;
 	if (ix->v != s->v || ix->n != s->n || !ix->slot)
-		index_rebuild(ix, s);
+		index_rebuild(ix, s, 0);
 	return ix;
 }
 
@@ -139,6 +139,22 @@ pb_paperset_free(struct pb_paperset *s)
 	memset(s, 0, sizeof *s);
 	s->total_results = -1;
 	s->start_index = -1;
+}
+
+void
+pb_paperset_reserve(struct pb_paperset *s, size_t n)
+{
+	struct pb_index *ix;
+
+	if (n > s->cap) {
+		s->v = pb_xreallocarray(s->v, n, sizeof *s->v);
+		s->cap = n;
+	}
+	if (!s->index)
+		s->index = pb_xcalloc(1, sizeof(struct pb_index));
+	ix = s->index;
+	if (!ix->slot || ix->mask + 1 < n * 2 + 2 || ix->v != s->v || ix->n != s->n)
+		index_rebuild(ix, s, n);
 }
 
 long
@@ -253,8 +269,12 @@ merge(struct pb_paper *e, struct pb_paper *p)
 size_t
 pb_paperset_add(struct pb_paperset *s, struct pb_paper *p)
 {
-	long at = pb_paperset_find(s, p->id);
+	long at;
 	struct pb_index *ix;
+
+	if (!s->index) /* a zeroed set that skipped pb_paperset_init */
+		s->index = pb_xcalloc(1, sizeof(struct pb_index));
+	at = pb_paperset_find(s, p->id);
 
 	if (at >= 0) {
 		merge(&s->v[at], p);

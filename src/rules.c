@@ -44,16 +44,27 @@ struct parser {
 	struct pb_rule_error *err;
 	struct pb_tokens words;  /* scratch: the current term's folded words */
 	struct pb_buf src;       /* scratch: the current term as written */
+	size_t col_off;          /* col_of's memo: byte offset col_off is column col */
+	int col;
 };
 
+/* The 1-based column (in characters) of byte offset off. Offsets mostly grow as the parser
+ * moves on, so counting resumes from the last answer. */
 static int
-col_of(const struct parser *ps, size_t off)
+col_of(struct parser *ps, size_t off)
 {
+	size_t i = 0;
 	int col = 1;
 
-	for (size_t i = 0; i < off && i < ps->len; i++)
+	if (off >= ps->col_off) {
+		i = ps->col_off;
+		col = ps->col;
+	}
+	for (; i < off && i < ps->len; i++)
 		if (((unsigned char)ps->q[i] & 0xC0) != 0x80)
 			col++;
+	ps->col_off = i;
+	ps->col = col;
 	return col;
 }
 
@@ -495,6 +506,7 @@ pb_rule_parse(const char *query, struct pb_rule_error *err)
 	ps.q = query ? query : "";
 	ps.len = strlen(ps.q);
 	ps.err = err;
+	ps.col = 1;
 	ps.tok.kind = T_END;
 	r = lex(&ps) < 0 ? NULL : parse_or(&ps, PB_FIELD_ALL);
 	if (r && ps.tok.kind != T_END) {

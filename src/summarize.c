@@ -12,12 +12,16 @@
 #include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/summarize.h"
+#include "summarize_int.h"
 
 #define MAX_FINDINGS 4
 /* After this many failed requests in a row the model is left alone for the rest of the run:
  * a server that is down should not cost the whole deadline. */
 #define MAX_FAILS_IN_ROW 3
 #define MAX_PROMPT_FILE (256 * 1024)
+/* Papers listed in the summary prompt, in bytes (~6k tokens): a long digest lists its best
+ * papers in full and counts the rest. */
+#define MAX_SUMMARY_LIST (24 * 1024)
 
 /* Key findings per paper of the current paperset, computed once and copied into each digest:
  * the same paper reaches many subscribers. */
@@ -26,6 +30,7 @@ struct findings_memo {
 	char **v;
 	size_t n;
 	int done;
+	struct pb_terms *terms; /* theme words of title and findings, made when first needed */
 };
 
 struct pb_summarizer {
@@ -183,8 +188,10 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 static void
 memo_clear(struct pb_summarizer *s)
 {
-	for (size_t i = 0; i < s->memo_n; i++)
+	for (size_t i = 0; i < s->memo_n; i++) {
 		pb_sentences_free(s->memo[i].v, s->memo[i].n);
+		pb_terms_free(s->memo[i].terms);
+	}
 	free(s->memo);
 	s->memo = NULL;
 	s->memo_n = 0;
@@ -208,7 +215,7 @@ pb_summarizer_free(struct pb_summarizer *s)
 	free(s);
 }
 
-static const struct findings_memo *
+static struct findings_memo *
 findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t idx)
 {
 	struct findings_memo *m;
@@ -222,8 +229,10 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 	m = &s->memo[idx];
 	if (m->done && m->abstract != papers->v[idx].abstract) {
 		pb_sentences_free(m->v, m->n);
+		pb_terms_free(m->terms);
 		m->v = NULL;
 		m->n = 0;
+		m->terms = NULL;
 		m->done = 0;
 	}
 	if (!m->done) {
@@ -343,6 +352,21 @@ fallback(struct pb_summarizer *s, const char *kind, const char *key, const char 
 			pb_q(lang), pb_q(why));
 }
 
+/* "HTTP 400: <the API's own message>", or "HTTP 502" when the body says nothing readable. */
+static void
+http_reason(const struct pb_http_response *resp, char *why, size_t whylen)
+{
+	struct pb_llm_answer ea;
+	char detail[200] = "";
+
+	if (pb_llm_parse(resp->body.data, resp->body.len, &ea, detail, sizeof detail) ==
+	    PB_LLM_API_ERROR && strncmp(detail, "API error: ", 11) == 0)
+		snprintf(why, whylen, "HTTP %ld: %s", resp->status, detail + 11);
+	else
+		snprintf(why, whylen, "HTTP %ld", resp->status);
+	pb_llm_answer_free(&ea);
+}
+
 /* Asks the model once. Returns the answer (malloc'd) or NULL with why filled. */
 static char *
 ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *tokens, char *why,
@@ -403,7 +427,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 				 strncmp(err + strlen(s->url), ": ", 2) == 0
 				 ? err + strlen(s->url) + 2 : err);
 		else
-			snprintf(why, whylen, "HTTP %ld", resp.status);
+			http_reason(&resp, why, whylen);
 		if (resp.status == 429) {
 			long ra = resp.retry_after_s > 0 ? resp.retry_after_s : 0;
 
@@ -414,18 +438,10 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 		}
 		s->fails_in_row++;
 		/* the key, the model name or the URL is wrong: every request would fail alike */
-		if (resp.status == 401 || resp.status == 403 || resp.status == 404) {
-			struct pb_llm_answer ea;
-			char detail[160] = "";
-
-			pb_llm_parse(resp.body.data, resp.body.len, &ea, detail, sizeof detail);
-			pb_llm_answer_free(&ea);
-			snprintf(why, whylen, "HTTP %ld%s%.160s", resp.status,
-				 strncmp(detail, "API error: ", 11) == 0 ? ": " : "",
-				 strncmp(detail, "API error: ", 11) == 0 ? detail + 11 : "");
-			stop_asking(s, resp.status == 401 || resp.status == 403
-				    ? "the model refuses the API key" : "no such model or endpoint");
-		}
+		if (resp.status == 401 || resp.status == 403)
+			stop_asking(s, "the model refuses the API key");
+		else if (resp.status == 404)
+			stop_asking(s, "no such model or endpoint");
 		goto out;
 	}
 	st = pb_llm_parse(resp.body.data, resp.body.len, &ans, why, whylen);
@@ -530,7 +546,7 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 	struct pb_buf key = { 0 }, list = { 0 }, pk = { 0 };
 	char *cached, *answer, why[256], count[24];
 	long tokens;
-	size_t n = 0;
+	size_t n = 0, more = 0;
 
 	if (sel->n_hits == 0)
 		return;
@@ -555,10 +571,17 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 		p = &papers->v[sel->hits[i].paper];
 		m = findings_of(s, papers, sel->hits[i].paper);
 		paper_key(p, &pk);
-		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", ++n, p->title ? p->title : "", pk.data);
+		n++;
+		if (list.len > MAX_SUMMARY_LIST) {  /* the best ones in full fit any model */
+			more++;
+			continue;
+		}
+		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", n, p->title ? p->title : "", pk.data);
 		for (size_t k = 0; k < m->n; k++)
 			pb_buf_printf(&list, "   - %s\n", m->v[k]);
 	}
+	if (more)
+		pb_buf_printf(&list, "(and %zu more papers)\n", more);
 	snprintf(count, sizeof count, "%zu", n);
 	{
 		const char *vars[] = {
@@ -656,6 +679,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 	const struct pb_subscriber *sub = sel ? sel->sub : NULL;
 	struct pb_summarizer tmp = { 0 };
 	struct pb_summarizer *use = s ? s : &tmp;
+	size_t *pidx;
 
 	memset(out, 0, sizeof *out);
 	if (!papers || !sel)
@@ -671,6 +695,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 								 : s->cfg->email.unsubscribe_mailto;
 
 	out->items = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *out->items);
+	pidx = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *pidx);
 	for (size_t i = 0; i < sel->n_hits; i++) {
 		const struct pb_hit *hit = &sel->hits[i];
 		struct pb_digest_item *it;
@@ -681,6 +706,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 				pb_q(out->subscriber), hit->paper, papers->n);
 			continue;
 		}
+		pidx[out->n_items] = hit->paper;
 		it = &out->items[out->n_items++];
 		it->paper = &papers->v[hit->paper];
 		it->topic = sub && hit->topic < sub->n_topics ? sub->topics[hit->topic].name : NULL;
@@ -713,10 +739,25 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		out->exec_from_model = out->exec_summary != NULL;
 		pb_buf_free(&key);
 	}
+	if (!out->exec_summary && use != &tmp) {
+		/* the theme words of each paper are worked out once for all digests */
+		const struct pb_terms **tv = pb_xcalloc(out->n_items ? out->n_items : 1, sizeof *tv);
+
+		for (size_t i = 0; i < out->n_items; i++) {
+			struct findings_memo *m = findings_of(use, papers, pidx[i]);
+
+			if (!m->terms)
+				m->terms = pb_terms_new(out->items[i].paper->title, m->v, m->n);
+			tv[i] = m->terms;
+		}
+		out->exec_summary = pb_exec_summary_terms(out, tv);
+		free(tv);
+	}
 	if (!out->exec_summary)
 		out->exec_summary = pb_exec_summary_builtin(out);
 	if (use == &tmp)
 		memo_clear(&tmp);
+	free(pidx);
 	return 0;
 }
 

@@ -37,7 +37,8 @@ struct pb_paper {
 	char *doi;
 };
 
-/* A growable list of papers with one record per id. */
+/* A growable list of papers with one record per id. A zeroed struct works like an
+ * initialised one; a set owns its index, so never copy one by value. */
 struct pb_paperset {
 	struct pb_paper *v;
 	size_t n, cap;
@@ -51,6 +52,9 @@ struct pb_paperset {
 void pb_paper_free(struct pb_paper *p);               /* frees members; accepts NULL */
 void pb_paperset_init(struct pb_paperset *s);
 void pb_paperset_free(struct pb_paperset *s);         /* accepts NULL */
+/* Makes room for n records in all (array and index), so that many adds neither move the
+ * array nor rebuild the index. */
+void pb_paperset_reserve(struct pb_paperset *s, size_t n);
 /* Returns the index of the paper with this id (no version), or -1. O(1) through a private
  * hash that is rebuilt when v/n were changed behind the set's back. */
 long pb_paperset_find(const struct pb_paperset *s, const char *id);

@@ -14,9 +14,9 @@
 #include "paperboy/paper.h"
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: paperboy [-c FILE] match [--feed FILE] [--subscriber NAME]\n");
+	fprintf(f, "usage: paperboy [-c FILE] match [--feed FILE] [--subscriber NAME]\n");
 }
 
 /* The papers: a saved response (--feed), else today's announcement for the configured
@@ -107,8 +107,13 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 			feed = argv[++i];
 		} else if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
 			only = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EX_OK;
 		} else {
-			usage();
+			fprintf(stderr, "paperboy: match: %s %s\n", argv[i][0] == '-' ?
+				"unknown option or missing value:" : "unexpected argument:", argv[i]);
+			usage(stderr);
 			return EX_USAGE;
 		}
 	}

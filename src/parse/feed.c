@@ -240,6 +240,7 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 		out->cap = c->cap_pend;
 		c->pend = NULL;
 		c->n_pend = c->cap_pend = 0;
+		pb_paperset_reserve(out, n);
 		for (i = 0; i < n; i++) {
 			struct pb_paper p = out->v[i];
 			memset(&out->v[i], 0, sizeof p);
@@ -251,6 +252,8 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 			out->v = pb_xreallocarray(out->v, out->cap, sizeof *out->v);
 		}
 	}
+	if (c->n_pend)
+		pb_paperset_reserve(out, out->n + c->n_pend);
 	for (i = 0; i < c->n_pend; i++) {
 		pb_paperset_add(out, &c->pend[i]);
 		res->n_added++;

@@ -14,32 +14,34 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
+/* 16 bytes at a time through the compiler's vector extension (SSE2 / NEON / generic). */
+typedef unsigned char pb_v16 __attribute__((vector_size(16)));
+typedef signed char pb_m16 __attribute__((vector_size(16)));
 
 /* First index in [i, end) where normalising changes something: a tab, newline or CR, or a
- * space followed by whitespace. s[end - 1] must not be whitespace (the callers trim). Eight
- * bytes at a time over clean text, since abstracts are long and mostly clean. */
+ * space followed by whitespace. s[end - 1] must not be whitespace (the callers trim). Abstracts
+ * are long and mostly clean, so clean stretches are skipped sixteen bytes at a time; a block
+ * that may hold something is looked at byte by byte. */
 static size_t
 scan_clean(const char *s, size_t i, size_t end)
 {
 	for (;;) {
 		size_t lim;
 
-		while (i + 8 < end) {
-			uint64_t w, x, sp;
-			memcpy(&w, s + i, 8);
-			if ((w - ONES * 0x20) & ~w & HIGHS)
-				break;  /* some byte below 0x20 */
-			x = w ^ (ONES * 0x20);
-			sp = ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS; /* exactly the spaces */
-			if (sp & (sp >> 8))
-				break;  /* two spaces side by side */
-			if (s[i + 7] == ' ' && is_ws((unsigned char)s[i + 8]))
+		while (i + 16 < end) {
+			pb_v16 v, w;
+			pb_m16 m;
+			uint64_t half[2];
+
+			memcpy(&v, s + i, 16);
+			memcpy(&w, s + i + 1, 16); /* i + 16 < end: in bounds */
+			m = (pb_m16)(v < 0x20) | ((pb_m16)(v == 0x20) & (pb_m16)(w <= 0x20));
+			memcpy(half, &m, 16);
+			if (half[0] | half[1])
 				break;
-			i += 8;
+			i += 16;
 		}
-		lim = i + 8 < end ? i + 8 : end;
+		lim = i + 16 < end ? i + 16 : end;
 		for (; i < lim; i++) {
 			unsigned char c = (unsigned char)s[i];
 			if (c <= ' ' && is_ws(c) && (c != ' ' || is_ws((unsigned char)s[i + 1])))
@@ -80,15 +82,32 @@ trim(const char *s, size_t *i, size_t *end)
 		(*end)--;
 }
 
-size_t
-pb_norm_ws_inplace(char *s, size_t n)
+void
+pb_norm_append(struct pb_buf *b, const char *s, size_t n, int *pending)
 {
-	size_t i = 0, end = n, len;
+	size_t i = 0, j = n;
 
-	trim(s, &i, &end);
-	len = collapse(s, s, i, end);
-	s[len] = '\0';
-	return len;
+	/* Trailing whitespace only opens a run; inside [i, j) every run ends before j. */
+	while (j > 0 && is_ws((unsigned char)s[j - 1]))
+		j--;
+	while (i < j) {
+		size_t seg;
+		if (is_ws((unsigned char)s[i])) {
+			while (is_ws((unsigned char)s[i]))
+				i++;
+			*pending = 1;
+		}
+		seg = i;
+		i = scan_clean(s, i, j);
+		if (i > seg) {
+			if (*pending && b->len)
+				pb_buf_putc(b, ' ');
+			pb_buf_append(b, s + seg, i - seg);
+			*pending = 0;
+		}
+	}
+	if (n > j)
+		*pending = 1;
 }
 
 char *
@@ -408,19 +427,25 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 	struct pb_buf name;
 	size_t i, start = 0, skip, most = 1, cap;
 	int depth = 0, rc = 0;
+	const char *t;
 
 	if (!s)
 		return 0;
 	/* Room for every comma-separated segment at once instead of growing per author. */
-	for (i = 0; s[i]; i++)
-		most += s[i] == ',' || (and_sep && s[i] == ' ' && strncmp(s + i, " and ", 5) == 0);
+	for (t = s; (t = strchr(t, ',')); t++)
+		most++;
+	for (t = s; and_sep && (t = strstr(t, " and ")); t++)
+		most++;
 	if (most > max_authors + 1)
 		most = max_authors + 1;
 	cap = p->n_authors + most;
 	p->authors = pb_xreallocarray(p->authors, cap, sizeof *p->authors);
 	pb_buf_init(&name);
 	for (i = 0;; i++) {
-		char c = s[i];
+		char c;
+		if (!and_sep)
+			i += strcspn(s + i, ",()"); /* only these matter then */
+		c = s[i];
 		skip = 1;
 		if (c == '(')
 			depth++;

@@ -54,6 +54,11 @@ static const struct split_case split_cases[] = {
 	{ "We get 2.4B params. 3D works too.", { "We get 2.4B params.", "3D works too." } },
 	{ "A tool, etc., helps. Yes.", { "A tool, etc., helps.", "Yes." } },
 	{ "The value is 5 vs. 7 in total. Then.", { "The value is 5 vs. 7 in total.", "Then." } },
+	{ "It boosts intensity.Consequently, the Q factor grows. End.",
+	  { "It boosts intensity.", "Consequently, the Q factor grows.", "End." } },
+	{ "Limited information.In markets, traders act.", { "Limited information.", "In markets, traders act." } },
+	{ "See github.com/abc.Def and arxiv.org now. Use e.g.Torch here.",
+	  { "See github.com/abc.Def and arxiv.org now.", "Use e.g.Torch here." } },
 	{ "", { NULL } },
 	{ "   ", { NULL } },
 };
@@ -135,7 +140,8 @@ test_key_findings_rules(void)
 	pb_sentences_free(v, n);
 
 	/* Claims count, background does not: "it has been shown that" is somebody else's. */
-	n = findings("It has been shown that dark energy dominates the universe today. The model "
+	n = findings("Recent studies indicate that perturbations protect images from edits. It has "
+		     "been shown that dark energy dominates the universe today. The model "
 		     "has many parameters to fit in total. Here, I simulate two similar worlds "
 		     "with agents. Experiments on the data reveal that the agents cooperate "
 		     "more often. Some closing words are written down here at the end.", &v);

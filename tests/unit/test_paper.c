@@ -195,6 +195,8 @@ test_set_index(void)
 	int i, ok = 1;
 
 	pb_paperset_init(&s);
+	pb_paperset_reserve(&s, 5000); /* then grows past it */
+	T_CHECK(s.cap >= 5000 && s.n == 0);
 	for (i = 0; i < 20000; i++) {
 		snprintf(id, sizeof id, "%04d.%05d", 1000 + i % 9000, i);
 		make(&p, id, 1);

@@ -245,6 +245,13 @@ test_digest(void)
 		T_CHECK(strstr(e, "- **Unique Lives, Shared World") != NULL);
 		T_CHECK(strstr(e, "Radiance Meshes") == NULL);   /* only three to read first */
 		T_CHECK(e[strlen(e) - 1] != '\n');
+		/* the summarizer's memoised theme words give the same text as the plain function */
+		{
+			char *plain = pb_exec_summary_builtin(&d);
+
+			T_EQ_STR(e, plain);
+			free(plain);
+		}
 	}
 done:
 	pb_digest_free(&d);

@@ -1,0 +1,21 @@
+/* Inside the summarize stage (not a public interface): the theme terms of one paper, computed
+ * once per run and shared by every digest that shows the paper. */
+#ifndef PAPERBOY_SUMMARIZE_INT_H
+#define PAPERBOY_SUMMARIZE_INT_H
+
+#include <stddef.h>
+
+#include "paperboy/digest.h"
+
+struct pb_terms;
+
+/* The distinct words and word pairs of a title and findings that may make a theme. Never
+ * NULL; free with pb_terms_free (accepts NULL). */
+struct pb_terms *pb_terms_new(const char *title, char *const *findings, size_t n_findings);
+void pb_terms_free(struct pb_terms *t);
+
+/* pb_exec_summary_builtin with the terms of each item precomputed: terms[i] for d->items[i]
+ * (terms or terms[i] may be NULL: then computed on the spot). Caller frees. */
+char *pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *terms);
+
+#endif
