@@ -105,7 +105,6 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	size_t s;
 	char err[4096];
 
-	pb_paperset_init(&ps);
 	memset(&d, 0, sizeof d);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
@@ -136,6 +135,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	}
 	if (!(cfg = pb_cli_load_config(config_path)))
 		return EX_CONFIG;
+	pb_paperset_init(&ps);
 	if (!(sub = pb_config_subscriber(cfg, name))) {
 		fprintf(stderr, "paperboy: preview: no subscriber named %s\n", name);
 		rc = EX_USAGE;

@@ -33,6 +33,7 @@ struct pb_rctx {
 	char *summary;                  /* display executive summary (light Markdown) or NULL */
 	struct pb_parts *out;
 	struct pb_buf doc;              /* the document, for single-part formats */
+	size_t size_hint;               /* bytes to reserve for doc */
 	void *priv;                     /* the renderer's own state */
 };
 

@@ -13,10 +13,15 @@
 static size_t
 cp_at(const char *s, size_t n, int32_t *cp, size_t *width)
 {
-	utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s,
-					      (utf8proc_ssize_t)n, cp);
+	utf8proc_ssize_t r;
 	int cw;
 
+	if ((unsigned char)s[0] < 0x80) {
+		*cp = s[0];
+		*width = s[0] >= 0x20 && s[0] != 0x7f;
+		return 1;
+	}
+	r = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, cp);
 	if (r <= 0) {
 		*cp = -1;
 		*width = 1;
@@ -58,7 +63,14 @@ wrap(struct pb_buf *b, const char *s, size_t n, size_t first, size_t rest)
 		if (cwid < 2) {
 			while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' &&
 			       s[j] != '\r') {
-				size_t l = cp_at(s + j, n - j, &cp, &wb);
+				size_t l;
+
+				if ((unsigned char)s[j] >= 0x20 && (unsigned char)s[j] < 0x7f) {
+					ww++;
+					j++;
+					continue;
+				}
+				l = cp_at(s + j, n - j, &cp, &wb);
 
 				if (wb >= 2)
 					break;

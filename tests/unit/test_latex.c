@@ -4,6 +4,7 @@
 
 #include "paperboy/latex.h"
 #include "t.h"
+#include "../../src/latex_int.h"
 
 static void
 check(const char *in, const char *want, int flags, int line)
@@ -83,6 +84,24 @@ main(void)
 	PROSE("- a bullet\n---\n", "- a bullet\n---\n");
 	PROSE("$5-$10, $x$ and $\\sim$2$\\times$ faster", "$5-$10, x and ∼2× faster");
 
+	/* the macro table is in bsearch order, and every entry converts */
+	for (size_t i = 0; i + 1 < pb_latex_n_macros; i++) {
+		t_checked++;
+		if (strcmp(pb_latex_macros[i].name, pb_latex_macros[i + 1].name) >= 0) {
+			t_failed++;
+			fprintf(stderr, "macro table out of order at %s\n", pb_latex_macros[i].name);
+		}
+	}
+	for (size_t i = 0; i < pb_latex_n_macros; i++) {
+		struct pb_buf b = { 0 };
+		char in[64];
+
+		snprintf(in, sizeof in, "$\\%s{x}{y}$ \\%s{x}", pb_latex_macros[i].name,
+			 pb_latex_macros[i].name);
+		pb_latex_append(&b, in, strlen(in), PB_LATEX_TEXT);
+		T_CHECK(strchr(pb_buf_str(&b), '\\') == NULL || strcmp(pb_latex_macros[i].out, "\\") == 0);
+		pb_buf_free(&b);
+	}
 	s = pb_latex_to_unicode("$\\beta$-VAE");
 	T_EQ_STR(s, "β-VAE");
 	free(s);
