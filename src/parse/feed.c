@@ -34,6 +34,7 @@ pb_parser_new(const char *source)
 {
 	struct pb_parser *c = pb_xcalloc(1, sizeof *c);
 
+	xmlInitParser(); /* idempotent; libxml2 wants it before use from several threads */
 	c->source = pb_xstrdup(source ? source : "feed");
 	c->total = c->start = -1;
 	return c;

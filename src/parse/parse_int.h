@@ -32,10 +32,12 @@ enum pb_field {
 
 struct pb_item {
 	struct pb_paper p;      /* filled as fields end */
-	char *desc;             /* description/summary/abstract as written (normalised) */
+	char *desc;             /* description/summary/abstract, normalised, "arXiv:... Abstract: "
+				 * prefix removed */
 	char *primary;          /* arxiv:primary_category, or the legacy title's [cat] */
 	char *keyname, *forenames, *suffix;     /* OAI arXiv format, the open <author> */
-	int id_rank;            /* where p.id came from: 3 guid/OAI id, 2 Atom id, 1 link */
+	int id_rank;            /* where p.id came from: 6 guid/OAI id, 4 Atom id, 3 the
+				 * description's "arXiv:ID", 2 link; a better source replaces it */
 	int error_entry;        /* the API's error entry (id .../api/errors#...) */
 	int oai_version;        /* highest <version version='vN'> seen (arXivRaw) */
 	int deleted;            /* OAI header status="deleted" */

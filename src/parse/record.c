@@ -166,64 +166,11 @@ skip_item(struct pb_parser *c, const char *id, const char *why)
 	c->n_skipped++;
 }
 
-/* "arXiv:2411.17700v1 Announce Type: new Abstract: ..." (RSS 2.0, rss Atom): takes the id,
- * version and type from the prefix and returns where the abstract starts. */
-static const char *
-desc_prefix(struct pb_item *it, const char *d)
-{
-	char **id = &it->p.id;
-	int *ver = &it->p.version;
-	const char *sp, *t;
-	size_t n;
-
-	if (strncmp(d, "arXiv:", 6) != 0)
-		return d;
-	sp = strchr(d, ' ');
-	n = sp ? (size_t)(sp - d) : strlen(d);
-	if (!*id || !*ver) {
-		char *tok = pb_xstrndup(d, n), *id2;
-		int v2 = 0;
-		id2 = pb_arxiv_id_split(tok, &v2);
-		free(tok);
-		if (!*id) {
-			*id = id2;
-			*ver = v2;
-		} else {
-			if (id2 && strcmp(*id, id2) == 0)
-				*ver = v2;
-			free(id2);
-		}
-	}
-	d += n;
-	while (*d == ' ')
-		d++;
-	if (strncmp(d, "Announce Type: ", 15) == 0) {
-		t = d + 15;
-		sp = strchr(t, ' ');
-		n = sp ? (size_t)(sp - t) : strlen(t);
-		if (it->p.announce == PB_ANN_UNKNOWN) {
-			char *tok = pb_xstrndup(t, n);
-			it->p.announce = pb_announce_parse(tok);
-			free(tok);
-		}
-		d = t + n;
-		while (*d == ' ')
-			d++;
-	}
-	if (strncmp(d, "Abstract:", 9) == 0) {
-		d += 9;
-		while (*d == ' ')
-			d++;
-	}
-	return d;
-}
-
 void
 pb_item_finish(struct pb_parser *c)
 {
 	struct pb_item *it = &c->it;
 	struct pb_paper *p = &it->p;
-	const char *d;
 	size_t i, k;
 
 	c->n_items++;
@@ -244,16 +191,11 @@ pb_item_finish(struct pb_parser *c)
 	if (it->oai_version && !p->version)
 		p->version = it->oai_version;
 
-	d = it->desc ? desc_prefix(it, it->desc) : NULL;
-	if (d) {
-		if (c->kind == PB_FEED_RSS1) {
-			p->abstract = pb_strip_html(d);
-		} else if (*d) {
-			/* Reuse the description's storage: the abstract is its tail. */
-			memmove(it->desc, d, strlen(d) + 1);
-			p->abstract = it->desc;
-			it->desc = NULL;
-		}
+	if (c->kind == PB_FEED_RSS1 && it->desc) {
+		p->abstract = pb_strip_html(it->desc);
+	} else {
+		p->abstract = it->desc; /* the prefix went when the field ended */
+		it->desc = NULL;
 	}
 	if (!it->too_long && p->abstract && strlen(p->abstract) > PB_MAX_ABSTRACT)
 		it->too_long = "abstract";

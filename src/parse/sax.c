@@ -471,6 +471,44 @@ set_id(struct pb_parser *c, const char *v, int rank)
 	it->id_rank = rank;
 }
 
+/* "arXiv:2411.17700v1 Announce Type: new Abstract: ..." (RSS 2.0, rss Atom): takes the id,
+ * version and type from the prefix and returns where the abstract starts. v is the field's
+ * own buffer, cut briefly to read the id. */
+static char *
+desc_prefix(struct pb_parser *c, char *v)
+{
+	char *sp, *t;
+
+	if (strncmp(v, "arXiv:", 6) != 0)
+		return v;
+	sp = strchr(v, ' ');
+	if (sp)
+		*sp = '\0';
+	set_id(c, v, 3);
+	if (!sp)
+		return v + strlen(v);
+	*sp = ' ';
+	v = sp + 1;
+	if (strncmp(v, "Announce Type: ", 15) == 0) {
+		t = v + 15;
+		sp = strchr(t, ' ');
+		if (sp)
+			*sp = '\0';
+		if (c->it.p.announce == PB_ANN_UNKNOWN)
+			c->it.p.announce = pb_announce_parse(t);
+		if (!sp)
+			return t + strlen(t);
+		*sp = ' ';
+		v = sp + 1;
+	}
+	if (strncmp(v, "Abstract:", 9) == 0) {
+		v += 9;
+		if (*v == ' ')
+			v++;
+	}
+	return v;
+}
+
 static void
 set_date(struct pb_parser *c, char **dst, const char *v)
 {
@@ -539,14 +577,21 @@ end_field(struct pb_parser *c)
 			it->error_entry = 1;
 			break;
 		}
-		set_id(c, v, c->kind == PB_FEED_OAI ? 3 : 2);
-		if (it->id_rank == 2 && strncmp(v, "oai:", 4) == 0 && c->kind == PB_FEED_API_ATOM)
+		set_id(c, v, c->kind == PB_FEED_OAI ? 6 : 4);
+		if (it->id_rank == 4 && strncmp(v, "oai:", 4) == 0 && c->kind == PB_FEED_API_ATOM)
 			c->kind = PB_FEED_ATOM;
 		break;
-	case F_GUID: set_id(c, v, 3); break;
-	case F_LINK: set_id(c, v, 1); break;
+	case F_GUID: set_id(c, v, 6); break;
+	case F_LINK: set_id(c, v, 2); break;
 	case F_TITLE: set_str(&it->p.title, v, len); break;
-	case F_ABSTRACT: set_str(&it->desc, v, len); break;
+	case F_ABSTRACT:
+		if (v && c->kind != PB_FEED_RSS1) {
+			char *d = desc_prefix(c, v);
+			len -= (size_t)(d - v);
+			v = len ? d : NULL;
+		}
+		set_str(&it->desc, v, len);
+		break;
 	case F_PUBLISHED: set_date(c, &it->p.published, v); break;
 	case F_UPDATED: set_date(c, &it->p.updated, v); break;
 	case F_VDATE:
