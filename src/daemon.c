@@ -109,10 +109,10 @@ reload(struct daemon *d)
 }
 
 /* Sleeps until pb_now() reaches until, handling SIGHUP on the way. Returns 0 at the time,
- * 1 when asked to stop. Sleeps at most a minute at a time so a clock jump (suspend, NTP)
- * is noticed. */
+ * 1 when asked to stop, 2 after a reload when back_on_reload (the schedule may have
+ * changed). Sleeps at most a minute at a time so a clock jump (suspend, NTP) is noticed. */
 static int
-sleep_until(struct daemon *d, int64_t until)
+sleep_until(struct daemon *d, int64_t until, int back_on_reload)
 {
 	for (;;) {
 		struct timespec ts;
@@ -120,8 +120,11 @@ sleep_until(struct daemon *d, int64_t until)
 
 		if (stop_flag)
 			return 1;
-		if (hup_flag)
+		if (hup_flag) {
 			reload(d);
+			if (back_on_reload)
+				return 2;
+		}
 		now = pb_now();
 		if (now >= until)
 			return 0;
@@ -162,7 +165,8 @@ cycle(struct daemon *d, const char *date, const char *expect, struct pb_run_repo
 	s = pb_run_cycle(d->cfg, d->st, &ro, rep, err, errlen);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (s == PB_RUN_FAILED)
-		pb_err("daemon.cycle", "date=%s status=failed error=%s", date ? date : rep->date,
+		pb_err("daemon.cycle", "date=%s status=failed error=%s",
+		       date ? date : expect ? expect : rep->date,
 		       pb_q(err[0] ? err : "run failed"));
 	else
 		pb_info("daemon.cycle", "date=%s status=%s papers=%ld digests=%ld messages=%ld "
@@ -210,7 +214,7 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 			next = deadline;
 		pb_info("daemon.poll_again", "expected=%s reason=%s in_s=%lld", expect,
 			s == PB_RUN_STALE ? "stale" : "unavailable", (long long)(next - now));
-		if (sleep_until(d, next))
+		if (sleep_until(d, next, 0))
 			return;
 		backoff = backoff * 2 > 900 ? 900 : backoff * 2;
 	}
@@ -409,7 +413,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 			deliver_due(&d);
 			/* A message that stays due (e.g. its channel is gone) must not spin. */
 			due = pb_outbox_next_due(d.st);
-			if (due >= 0 && due <= pb_now() && sleep_until(&d, pb_now() + 30))
+			if (due >= 0 && due <= pb_now() && sleep_until(&d, pb_now() + 30, 0) == 1)
 				break;
 			continue;
 		}
@@ -422,7 +426,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		target = due >= 0 && due < next ? due : next;
 		if (target > now + 60)
 			target = now + 60;
-		if (sleep_until(&d, target))
+		if (sleep_until(&d, target, 1) == 1)
 			break;
 	}
 	rc = 0;
