@@ -32,13 +32,18 @@ struct pb_fetch_result {
 void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);
 
 /* The day's announcement for categories (NULL/0 = cfg's categories) from the RSS source in one
- * request, then (when cfg->arxiv.fill_metadata) id_list lookups in batches to fill in
- * published date, comment, primary category and affiliations. */
+ * request (<rss_url>/<cat>+<cat>), then (when cfg->arxiv.fill_metadata) id_list lookups in
+ * batches to fill in what RSS lacks: the API's published (submission) and updated dates, the
+ * primary category (moved first), comment, journal ref, DOI and affiliations. The announcement
+ * itself (type, version, title, abstract) stays as the RSS said. A failed lookup leaves the
+ * records as RSS gave them: PB_FETCH_OK with a warning in res->message. */
 enum pb_fetch_status pb_fetch_today(struct pb_http *h, const struct pb_config *cfg,
 				    const char *const *categories, size_t n_categories,
 				    struct pb_paperset *out, struct pb_fetch_result *res);
 
-/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch; merges into out. */
+/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch (max_results = batch
+ * size); records already in out are filled in as pb_fetch_today does, others are added. Ids
+ * arXiv does not know are dropped with a warning, as arXiv drops them. */
 enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg,
 				     const char *const *ids, size_t n_ids,
 				     struct pb_paperset *out, struct pb_fetch_result *res);

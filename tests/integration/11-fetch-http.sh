@@ -139,5 +139,13 @@ grep -q "retry after 7200 s" "$T/down.err" || fail "down: no Retry-After in the 
 check "down: one request, not retried" "[r['status'] for r in R[$n0:]] == [503]"
 check "all: >= 3 s between every two consecutive requests" "min(gaps) >= 3.0"
 
+# The measured spacing, for the record.
+/usr/bin/python3 -c '
+import json, sys
+R = [json.loads(l) for l in open(sys.argv[1])]
+g = [b["t"] - a["t"] for a, b in zip(R, R[1:])]
+print("   requests=%d min_gap=%.3fs max_gap=%.3fs after_429=%.3fs" % (len(R), min(g), max(g), g[2]))
+' "$T/requests.log"
+
 [ "$fails" -eq 0 ] || { echo "11-fetch-http: $fails failure(s)" >&2; exit 1; }
 echo "11-fetch-http: all checks passed ($(nreq) requests)"

@@ -2,7 +2,8 @@
 # The HTTP client itself, through tests/tools/http_probe against tests/lib/arxiv_server.py:
 # POST bodies and headers (the model API's path), retries of POST and their opt-out, the
 # exponential backoff, Retry-After as an HTTP date, bounded redirects, no retry on 404, gzip,
-# and the conditional GET by Last-Modified alone. The spacing between requests is not this
+# the conditional GET by Last-Modified alone, and TLS: verified against a throw-away CA made
+# here with openssl, refused (and not retried) without it. The spacing between requests is not this
 # test's subject (11-fetch-http checks it with arXiv's 3 s), so the probe runs without it.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${BUILD:?}"
@@ -10,8 +11,9 @@ PROBE=$BUILD/tests/tools/http_probe
 [ -x "$PROBE" ] || { echo "FAIL: $PROBE not built" >&2; exit 1; }
 T=$(mktemp -d)
 SRV=
+TLS=
 cleanup() {
-  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+  for p in $SRV $TLS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -119,6 +121,37 @@ grep -q 'from_cache=1' "$T/lm.err" || fail "lm: the second answer did not come f
 check "lm: If-Modified-Since sent, 304 answered" "[(r['status'], r['headers'].get('if-modified-since')) for r in R[$n0:]] == [(200, None), (304, 'Thu, 24 Sep 2026 04:00:00 GMT')]"
 ls "$T/cache/"*.cache >/dev/null 2>&1 || fail "lm: no cache file"
 ls "$T/cache/"*.tmp.* >/dev/null 2>&1 && fail "lm: a temporary file was left behind"
+
+# TLS: a CA and a certificate for 127.0.0.1, made for this run.
+if command -v openssl >/dev/null 2>&1; then
+  (
+    cd "$T" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
+      -subj "/CN=paperboy test CA" &&
+    openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=127.0.0.1" &&
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >srv.ext &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+      -days 1 -extfile srv.ext
+  ) >"$T/openssl.log" 2>&1 || { cat "$T/openssl.log" >&2; die "openssl could not make the test CA"; }
+  /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/tls.port" --log "$T/tls.log" \
+    --fixtures "$PB_FIXTURES" --tls-cert "$T/srv.pem" --tls-key "$T/srv.key" 2>"$T/tls.err" &
+  TLS=$!
+  i=0
+  while [ ! -s "$T/tls.port" ]; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && { cat "$T/tls.err" >&2; die "TLS server did not start within 10 s"; }
+    sleep 0.1
+  done
+  S="https://127.0.0.1:$(cat "$T/tls.port")"
+  probe tlsok --ca "$T/ca.pem" "$S/lm"
+  has tlsok 'rc=0 status=200 attempts=1'
+  grep -q 'dated by Last-Modified only' "$T/tlsok.out" || fail "tlsok: body"
+  probe tlsbad --retries 3 "$S/lm"
+  has tlsbad 'rc=-1 status=0 attempts=1 .*err=.*[Cc]ertificate'
+  [ -s "$T/tlsbad.out" ] && fail "tlsbad: a body was accepted from an unverified peer"
+else
+  echo "   (openssl missing: TLS checks skipped)"
+fi
 
 [ "$fails" -eq 0 ] || { echo "12-http-client: $fails failure(s)" >&2; exit 1; }
 echo "12-http-client: all checks passed"

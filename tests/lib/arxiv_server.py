@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A local stand-in for rss.arxiv.org and export.arxiv.org/api/query, for the fetch tests.
 
-Binds 127.0.0.1 on an ephemeral port and writes the port to --port-file. Serves:
+Binds 127.0.0.1 on an ephemeral port (HTTPS with --tls-cert/--tls-key) and writes the port to
+--port-file. Serves:
   /rss/<cats>               the RSS fixture named by --rss
   /api/query?id_list=...    an API Atom feed with one entry per known id (ids taken from the
                             RSS fixture, authors with affiliations, a comment, a primary
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import sys
 import time
 import email.utils
@@ -249,6 +251,8 @@ def main():
                     help='totalResults to announce (default: --search-total)')
     ap.add_argument('--primary', action='append', default=[], help='ID=CAT for id_list answers')
     ap.add_argument('--fail', action='append', default=[], help='PREFIX|STATUS|K[|RETRY_AFTER]')
+    ap.add_argument('--tls-cert', help='serve HTTPS with this certificate chain (PEM)')
+    ap.add_argument('--tls-key', help='the private key of --tls-cert')
     a = ap.parse_args()
 
     S.log, S.fixtures = a.log, a.fixtures
@@ -267,6 +271,10 @@ def main():
     open(S.log, 'w').close()
 
     srv = HTTPServer(('127.0.0.1', 0), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     tmp = a.port_file + '.tmp'
     with open(tmp, 'w') as f:

@@ -4,7 +4,7 @@
  *
  * usage: http_probe [--post BODY] [--type CONTENT_TYPE] [--header H]... [--retries N]
  *                   [--post-retries N] [--interval MS] [--backoff MS] [--cache DIR]
- *                   [--redirects N] [--timeout S] URL [URL...]
+ *                   [--redirects N] [--timeout S] [--ca FILE] URL [URL...]
  * Several URLs are fetched one after another with the same client. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +50,8 @@ main(int argc, char **argv)
 			o.cache_dir = v;
 		else if (!strcmp(k, "--redirects"))
 			o.max_redirects = atol(v);
+		else if (!strcmp(k, "--ca"))
+			o.ca_file = v;
 		else if (!strcmp(k, "--timeout"))
 			o.timeout_s = atol(v);
 		else {
