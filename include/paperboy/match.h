@@ -15,11 +15,16 @@ struct pb_hit {
 	unsigned flags;              /* PB_HIT_* bits: how the paper was selected */
 };
 
-/* Scores: each positive term of the topic (one not under NOT or right of ANDNOT) that hits
- * adds its field's weight: ti 3, au 2, abs 1, co 0.5, cat 0.5 (an all: term counts its best
- * field); a followed author adds 10. The best topic is the one with the highest score (the
+/* Scores: when a topic's query matches, each of its positive terms (not under NOT nor right
+ * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co 0.5, cat 0.5
+ * (an all: term counts its best field), whether or not its own branch of an OR decided the
+ * match; a followed author adds 10. The best topic is the one with the highest score (the
  * first on ties). A paper hit only by a subscriber-level followed author has topic 0 and
- * flags without PB_HIT_TOPIC. */
+ * flags without PB_HIT_TOPIC.
+ * Selection: a topic takes cross-lists when its include_cross (or, inherited, the
+ * subscriber's) says so, replacements likewise, replace-cross only when both do. An exclusion
+ * (any rule) vetoes the topic's query hit; a followed author hits regardless. max_papers <= 0
+ * (not from the config loader, which wants 1..1000) means no cap. */
 #define PB_HIT_TOPIC   1u            /* the topic's query matched */
 #define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
 #define PB_SCORE_TI     3.0
