@@ -413,6 +413,19 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 			}
 		}
 		s->fails_in_row++;
+		/* the key, the model name or the URL is wrong: every request would fail alike */
+		if (resp.status == 401 || resp.status == 403 || resp.status == 404) {
+			struct pb_llm_answer ea;
+			char detail[160] = "";
+
+			pb_llm_parse(resp.body.data, resp.body.len, &ea, detail, sizeof detail);
+			pb_llm_answer_free(&ea);
+			snprintf(why, whylen, "HTTP %ld%s%.160s", resp.status,
+				 strncmp(detail, "API error: ", 11) == 0 ? ": " : "",
+				 strncmp(detail, "API error: ", 11) == 0 ? detail + 11 : "");
+			stop_asking(s, resp.status == 401 || resp.status == 403
+				    ? "the model refuses the API key" : "no such model or endpoint");
+		}
 		goto out;
 	}
 	st = pb_llm_parse(resp.body.data, resp.body.len, &ans, why, whylen);

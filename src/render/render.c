@@ -76,9 +76,15 @@ pb_text_width(const char *s, size_t n)
 	utf8proc_int32_t cp;
 
 	while (i < n) {
-		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-						      (utf8proc_ssize_t)(n - i), &cp);
+		utf8proc_ssize_t r;
 		int cw;
+
+		if ((unsigned char)s[i] < 0x80) {
+			w += s[i] >= 0x20 && s[i] != 0x7f;
+			i++;
+			continue;
+		}
+		r = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
 
 		if (r <= 0) {
 			i++;
@@ -195,51 +201,100 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 	return NULL;
 }
 
-int
-pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
-	  struct pb_parts *out)
+/* Display forms are computed once per digest and shared by every format rendered from it. */
+static void
+prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
 	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0 };
-	const struct pb_renderer *r;
-	struct pb_rctx c;
-	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->d = d;
+	c->o = o ? o : &none;
+	c->disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c->disp);
+	for (size_t i = 0; i < d->n_items; i++)
+		disp_fill(&c->disp[i], &d->items[i], d->date);
+	c->title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	c->summary = d->exec_summary && *d->exec_summary ?
+		     display(d->exec_summary, PB_LATEX_PROSE) : NULL;
+}
+
+static void
+release(struct pb_rctx *c)
+{
+	free(c->summary);
+	free(c->title);
+	for (size_t i = 0; i < c->d->n_items; i++)
+		disp_free(&c->disp[i]);
+	free(c->disp);
+}
+
+static int
+run(struct pb_rctx *c, enum pb_format f, struct pb_parts *out)
+{
+	const struct pb_renderer *r = renderers[f];
 	int rc = -1;
 
 	out->v = NULL;
 	out->n = 0;
-	if (!d || (unsigned)f >= PB_FMT_COUNT)
-		return -1;
-	r = renderers[f];
-	memset(&c, 0, sizeof c);
-	c.d = d;
-	c.o = o ? o : &none;
-	c.out = out;
-	c.disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c.disp);
-	for (i = 0; i < d->n_items; i++)
-		disp_fill(&c.disp[i], &d->items[i], d->date);
-	c.title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
-	c.summary = d->exec_summary && *d->exec_summary ?
-		    display(d->exec_summary, PB_LATEX_PROSE) : NULL;
-	if (r->begin(&c) < 0)
+	c->out = out;
+	c->priv = NULL;
+	pb_buf_init(&c->doc);
+	if (r->begin(c) < 0)
 		goto out;
-	for (i = 0; i < d->n_items; i++)
-		if (r->paper(&c, i) < 0)
+	for (size_t i = 0; i < c->d->n_items; i++)
+		if (r->paper(c, i) < 0)
 			goto out;
-	if (r->end(&c) < 0)
+	if (r->end(c) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
 		if (r->cleanup)
-			r->cleanup(&c);
+			r->cleanup(c);
 		pb_parts_free(out);
 	}
-	pb_buf_free(&c.doc);
-	free(c.summary);
-	free(c.title);
-	for (i = 0; i < d->n_items; i++)
-		disp_free(&c.disp[i]);
-	free(c.disp);
+	pb_buf_free(&c->doc);
+	return rc;
+}
+
+int
+pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
+	  struct pb_parts *out)
+{
+	struct pb_rctx c;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!d || (unsigned)f >= PB_FMT_COUNT)
+		return -1;
+	prepare(&c, d, o);
+	rc = run(&c, f, out);
+	release(&c);
+	return rc;
+}
+
+int
+pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_render_opts *o,
+		  struct pb_parts out[PB_FMT_COUNT])
+{
+	struct pb_rctx c;
+	int rc = 0;
+
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		out[f].v = NULL;
+		out[f].n = 0;
+	}
+	if (!d)
+		return -1;
+	prepare(&c, d, o);
+	for (int f = 0; f < PB_FMT_COUNT && rc == 0; f++)
+		if (formats & (1u << f))
+			rc = run(&c, (enum pb_format)f, &out[f]);
+	release(&c);
+	if (rc < 0)
+		for (int f = 0; f < PB_FMT_COUNT; f++)
+			pb_parts_free(&out[f]);
 	return rc;
 }
 

@@ -314,6 +314,17 @@ size_t
 pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *out)
 {
 	struct splitter sp;
+	size_t a = 0, b = n;
+
+	/* the common case: short enough already */
+	while (a < n && is_ws(s[a]))
+		a++;
+	while (b > a && is_ws(s[b - 1]))
+		b--;
+	if (b > a && pb_utf16_len(s + a, b - a) <= (limit < 512 ? 512 : limit)) {
+		pb_parts_push(out, pb_xstrndup(s + a, b - a));
+		return 1;
+	}
 
 	memset(&sp, 0, sizeof sp);
 	sp.s = s;

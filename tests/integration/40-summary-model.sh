@@ -4,7 +4,7 @@
 # and the executive summary; 429, 500, a slow model, malformed JSON, empty content and refusals
 # fall back to the built-in text with a summary.fallback log line; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget and the deadline stop
-# the requests; the API key never reaches the log.
+# the requests; the API key never reaches the log; `paperboy run` puts the answers in the digests.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 DRIVE="$BUILD/tests/tools/summarize_drive"
@@ -60,7 +60,7 @@ EOF
 run() {
   CUR=$1
   s=$(date +%s)
-  PB_TEST_KEY="$KEY" "$DRIVE" "$T/$1.conf" "$FEED" > "$T/$1.out" 2> "$T/$1.log" \
+  PB_TEST_KEY="${USE_KEY:-$KEY}" "$DRIVE" "$T/$1.conf" "$FEED" > "$T/$1.out" 2> "$T/$1.log" \
     || fail "$1: driver exited non-zero"
   echo $(( $(date +%s) - s ))
 }
@@ -112,6 +112,18 @@ check_fallback malformed malformed '"not JSON"' 3
 check_fallback empty empty '"empty content"' 3
 check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
 check_fallback filter filter '"refusal: finish_reason content_filter"' 3
+# a wrong key: one request, then no more (every request would be refused alike)
+conf badkey badkey 3 60 0
+USE_KEY=sk-wrong-key-000
+run badkey > /dev/null
+USE_KEY=
+grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=alice lang=en reason="HTTP 401: bad key"' "$T/badkey.log" \
+  || fail "badkey: no 401 fallback line"
+grep -q 'event=summary.stop reason="the model refuses the API key"' "$T/badkey.log" || fail "badkey: no stop"
+n=$(count badkey); [ "$n" -eq 1 ] || fail "badkey: $n requests, want 1"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/badkey.out" || fail "badkey: carol not built in"
+! grep -qF "sk-wrong-key-000" "$T/badkey.log" || fail "badkey: the key reached the log"
+echo "   wrong API key: one request, then built-in: ok"
 conf slow slow 2 60 0
 secs=$(run slow)
 grep -q 'reason="timeout after 2 s"' "$T/slow.log" || fail "slow: no timeout reason"
@@ -141,4 +153,34 @@ n=$(count slow)
 [ "$secs" -le 12 ] || fail "deadline: took $secs s with a 4 s deadline"
 grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/deadline.out" || fail "deadline: carol not built in"
 echo "   deadline: stopped after $secs s: ok"
+
+# ---- the whole cycle: paperboy run writes the model's text into the digests ----
+if [ -n "${PAPERBOY:-}" ]; then
+  CUR=e2e
+  mkdir -p "$T/e2e.state"
+  cat > "$T/e2e.conf" <<EOF
+state_dir = "$T/e2e.state";
+arxiv = { categories = ["cs.CV"]; };
+file = { dir = "$T/e2e.files"; };
+summary = { base_url = "$BASE/v1"; model = "e2e"; api_key_env = "PB_TEST_KEY";
+  prompt_dir = "$PROMPTS"; timeout = 10; deadline = 120; };
+subscribers = (
+ { name = "alice"; language = "en"; max_papers = 3; topics = ( { name = "Video"; query = "cat:cs.CV AND ti:video"; } ); },
+ { name = "carl";  language = "en"; max_papers = 3; topics = ( { name = "Clips"; query = "ti:video AND cat:cs.CV"; } ); },
+ { name = "bob";   language = "zh"; max_papers = 3; topics = ( { name = "Video"; query = "cat:cs.CV AND ti:video"; } ); }
+);
+EOF
+  PB_TEST_KEY="$KEY" "$PAPERBOY" -c "$T/e2e.conf" run --feed "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" \
+    > "$T/e2e.out" 2> "$T/e2e.log" || fail "e2e: paperboy run failed"
+  A="$T/e2e.files/2024-11-28/alice/digest.md"; B="$T/e2e.files/2024-11-28/bob/digest.md"
+  [ -f "$A" ] && [ -f "$B" ] || fail "e2e: digests not written"
+  grep -q '^MODEL SUMMARY in English of 3 papers' "$A" || fail "e2e: alice has no model summary"
+  grep -q '^MODEL SUMMARY in Chinese of 3 papers' "$B" || fail "e2e: bob has no model summary"
+  [ "$(grep -c '^MODEL ANALYSIS in English of' "$A")" -eq 3 ] || fail "e2e: alice lacks analyses"
+  [ "$(grep -c '^MODEL ANALYSIS in Chinese of' "$B")" -eq 3 ] || fail "e2e: bob lacks analyses"
+  # en: 1 summary + 3 analyses (carl has the same papers: free), zh: the same again
+  n=$(count e2e); [ "$n" -eq 8 ] || fail "e2e: $n requests, want 8"
+  nolog_key e2e
+  echo "   paperboy run: model summary and analyses in the digests, 8 requests for 3 subscribers: ok"
+fi
 exit 0
