@@ -253,8 +253,12 @@ merge(struct pb_paper *e, struct pb_paper *p)
 size_t
 pb_paperset_add(struct pb_paperset *s, struct pb_paper *p)
 {
-	long at = pb_paperset_find(s, p->id);
+	long at;
 	struct pb_index *ix;
+
+	if (!s->index) /* a zeroed set that skipped pb_paperset_init */
+		s->index = pb_xcalloc(1, sizeof(struct pb_index));
+	at = pb_paperset_find(s, p->id);
 
 	if (at >= 0) {
 		merge(&s->v[at], p);

@@ -54,7 +54,8 @@ struct pb_parser {
 	int author_depth;       /* depth of the open <author>, 0 outside */
 	enum pb_field field;
 	int field_depth;
-	int overflow;           /* current field exceeded its raw cap */
+	int overflow;           /* current field exceeded its cap */
+	int pending_ws;         /* the field's text so far ends in a whitespace run */
 	struct pb_buf text;
 	struct pb_item it;
 
@@ -91,8 +92,10 @@ char *pb_strip_html(const char *s);
 /* Copy of s[0..n) with whitespace runs collapsed to one space and trimmed; NULL when nothing
  * but whitespace is left. Caller frees. */
 char *pb_norm_ws(const char *s, size_t n);
-/* Normalises s[0..n) in place, NUL-terminates it and returns the new length. */
-size_t pb_norm_ws_inplace(char *s, size_t n);
+/* Appends s[0..n), one piece of a longer text, to b normalised: leading whitespace dropped,
+ * runs collapsed to one space, which is written only once more text follows (*pending
+ * carries an open run between pieces; start it at 0). */
+void pb_norm_append(struct pb_buf *b, const char *s, size_t n, int *pending);
 /* The same, also giving the result's length (0 for NULL). */
 char *pb_norm_ws_len(const char *s, size_t n, size_t *out_len);
 /* ISO 8601 ("2024-11-28", "2024-11-28T00:00:00-05:00", "...T04:00:11.6005+00:00", "...Z")

@@ -123,6 +123,7 @@ start_field(struct pb_parser *c, enum pb_field f)
 	c->field = f;
 	c->field_depth = c->depth;
 	c->overflow = 0;
+	c->pending_ws = 0;
 	pb_buf_reset(&c->text);
 }
 
@@ -439,14 +440,13 @@ on_text(void *ud, const xmlChar *s, int len)
 
 	if (c->field == F_NONE || c->overflow || len <= 0)
 		return;
-	/* Raw text may carry wrapping whitespace, so the raw cap is looser than the final one;
-	 * past it the value is dropped, which bounds memory whatever the input. */
-	if (c->text.len + (size_t)len > fields[c->field].cap * 2 + 4096) {
+	/* Normalised as it arrives; past the cap the value is dropped, which bounds memory
+	 * whatever the input. */
+	pb_norm_append(&c->text, (const char *)s, (size_t)len, &c->pending_ws);
+	if (c->text.len > fields[c->field].cap) {
 		c->overflow = 1;
 		pb_buf_free(&c->text);
-		return;
 	}
-	pb_buf_append(&c->text, s, (size_t)len);
 }
 
 static void
@@ -562,8 +562,8 @@ end_field(struct pb_parser *c)
 	long n;
 
 	c->field = F_NONE;
-	if (!c->overflow && c->text.len)
-		len = pb_norm_ws_inplace(c->text.data, c->text.len);
+	if (!c->overflow)
+		len = c->text.len; /* normalised by on_text */
 	if (c->overflow || len > fields[f].cap) {
 		if (f < F_FEED_TITLE && !it->too_long)
 			it->too_long = fields[f].name;

@@ -80,15 +80,32 @@ trim(const char *s, size_t *i, size_t *end)
 		(*end)--;
 }
 
-size_t
-pb_norm_ws_inplace(char *s, size_t n)
+void
+pb_norm_append(struct pb_buf *b, const char *s, size_t n, int *pending)
 {
-	size_t i = 0, end = n, len;
+	size_t i = 0, j = n;
 
-	trim(s, &i, &end);
-	len = collapse(s, s, i, end);
-	s[len] = '\0';
-	return len;
+	/* Trailing whitespace only opens a run; inside [i, j) every run ends before j. */
+	while (j > 0 && is_ws((unsigned char)s[j - 1]))
+		j--;
+	while (i < j) {
+		size_t seg;
+		if (is_ws((unsigned char)s[i])) {
+			while (is_ws((unsigned char)s[i]))
+				i++;
+			*pending = 1;
+		}
+		seg = i;
+		i = scan_clean(s, i, j);
+		if (i > seg) {
+			if (*pending && b->len)
+				pb_buf_putc(b, ' ');
+			pb_buf_append(b, s + seg, i - seg);
+			*pending = 0;
+		}
+	}
+	if (n > j)
+		*pending = 1;
 }
 
 char *
