@@ -109,6 +109,28 @@ is_abbrev(const char *s, size_t from, size_t dot)
 	return 0;
 }
 
+/* "intensity.Consequently, ...": a period with the space forgotten. Only between a whole
+ * lowercase word of three letters or more and a capitalised word, so "e.g.", "arxiv.org",
+ * "github.com/x.Y" and "3.5" stay whole. */
+static int
+glued_end(const char *s, size_t len, size_t from, size_t dot)
+{
+	size_t b = dot, e = dot + 1;
+
+	while (b > from && s[b - 1] >= 'a' && s[b - 1] <= 'z')
+		b--;
+	if (dot - b < 3 || (b > from && !is_space((unsigned char)s[b - 1]) && s[b - 1] != '('))
+		return 0;
+	if (e >= len || s[e] < 'A' || s[e] > 'Z')
+		return 0;
+	e++;
+	if (e >= len || s[e] < 'a' || s[e] > 'z')
+		return 0;
+	while (e < len && s[e] >= 'a' && s[e] <= 'z')
+		e++;
+	return e == len || s[e] == ' ' || s[e] == ',';
+}
+
 static void
 emit(char ***v, size_t *n, size_t *cap, const char *s, size_t a, size_t b)
 {
@@ -186,6 +208,11 @@ pb_split_sentences(const char *text, char ***out)
 			while (j < len && (s[j] == '.' || s[j] == '!' || s[j] == '?'))
 				j++;
 			j = skip_closers(s, len, j);
+			if (c == '.' && j == i + 1 && glued_end(s, len, start, i)) {
+				emit(&v, &n, &cap, s, start, j);
+				start = i = j;
+				continue;
+			}
 			/* Decimals, URLs, "e.g." inside: the mark must be followed by space or end. */
 			if (j < len && !is_space((unsigned char)s[j])) {
 				i = j;

@@ -343,6 +343,21 @@ fallback(struct pb_summarizer *s, const char *kind, const char *key, const char 
 			pb_q(lang), pb_q(why));
 }
 
+/* "HTTP 400: <the API's own message>", or "HTTP 502" when the body says nothing readable. */
+static void
+http_reason(const struct pb_http_response *resp, char *why, size_t whylen)
+{
+	struct pb_llm_answer ea;
+	char detail[200] = "";
+
+	if (pb_llm_parse(resp->body.data, resp->body.len, &ea, detail, sizeof detail) ==
+	    PB_LLM_API_ERROR && strncmp(detail, "API error: ", 11) == 0)
+		snprintf(why, whylen, "HTTP %ld: %s", resp->status, detail + 11);
+	else
+		snprintf(why, whylen, "HTTP %ld", resp->status);
+	pb_llm_answer_free(&ea);
+}
+
 /* Asks the model once. Returns the answer (malloc'd) or NULL with why filled. */
 static char *
 ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *tokens, char *why,
@@ -403,7 +418,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 				 strncmp(err + strlen(s->url), ": ", 2) == 0
 				 ? err + strlen(s->url) + 2 : err);
 		else
-			snprintf(why, whylen, "HTTP %ld", resp.status);
+			http_reason(&resp, why, whylen);
 		if (resp.status == 429) {
 			long ra = resp.retry_after_s > 0 ? resp.retry_after_s : 0;
 
@@ -414,18 +429,10 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 		}
 		s->fails_in_row++;
 		/* the key, the model name or the URL is wrong: every request would fail alike */
-		if (resp.status == 401 || resp.status == 403 || resp.status == 404) {
-			struct pb_llm_answer ea;
-			char detail[160] = "";
-
-			pb_llm_parse(resp.body.data, resp.body.len, &ea, detail, sizeof detail);
-			pb_llm_answer_free(&ea);
-			snprintf(why, whylen, "HTTP %ld%s%.160s", resp.status,
-				 strncmp(detail, "API error: ", 11) == 0 ? ": " : "",
-				 strncmp(detail, "API error: ", 11) == 0 ? detail + 11 : "");
-			stop_asking(s, resp.status == 401 || resp.status == 403
-				    ? "the model refuses the API key" : "no such model or endpoint");
-		}
+		if (resp.status == 401 || resp.status == 403)
+			stop_asking(s, "the model refuses the API key");
+		else if (resp.status == 404)
+			stop_asking(s, "no such model or endpoint");
 		goto out;
 	}
 	st = pb_llm_parse(resp.body.data, resp.body.len, &ans, why, whylen);

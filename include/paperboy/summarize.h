@@ -40,10 +40,11 @@ void pb_summarizer_free(struct pb_summarizer *s);   /* accepts NULL */
  * after a 429. Each fallback is one line:
  *   level=warn event=summary.fallback kind=analysis paper=2512.04040v1 lang=zh reason="HTTP 500"
  *   level=warn event=summary.fallback kind=summary paper=digest:...:10 subscriber=alice ...
- * with reasons "timeout after N s", "HTTP 429, retry after N s", "HTTP 500", "not JSON",
- * "no choices", "empty content", "refusal: ...", "API error: ...", "no answer: ...",
- * "deadline reached", "daily token budget spent", "model failed repeatedly", "rate limited by
- * the model (429), waiting N s". */
+ * with reasons such as "timeout after N s", "HTTP 429, retry after N s", "HTTP 500: <the API's
+ * message>", "no answer: <network error>", "not JSON", "no choices", "empty content",
+ * "refusal: ...", "API error: ...", and once the model is left alone: "deadline reached",
+ * "daily token budget spent", "model failed repeatedly", "the model refuses the API key",
+ * "no such model or endpoint", "rate limited by the model (429), waiting N s". */
 int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 			  const struct pb_selection *sel, size_t n_sel);
 

@@ -106,7 +106,7 @@ check_fallback() { # NAME MODEL REASON_REGEX MAX_REQUESTS
 }
 check_fallback ratelimit ratelimit '"HTTP 429, retry after 30 s"' 1
 grep -q 'reason="rate limited by the model (429), waiting' "$T/ratelimit.log" || fail "ratelimit: later papers not held back"
-check_fallback error500 error500 '"HTTP 500"' 3
+check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
 grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
 check_fallback malformed malformed '"not JSON"' 3
 check_fallback empty empty '"empty content"' 3

@@ -54,6 +54,11 @@ static const struct split_case split_cases[] = {
 	{ "We get 2.4B params. 3D works too.", { "We get 2.4B params.", "3D works too." } },
 	{ "A tool, etc., helps. Yes.", { "A tool, etc., helps.", "Yes." } },
 	{ "The value is 5 vs. 7 in total. Then.", { "The value is 5 vs. 7 in total.", "Then." } },
+	{ "It boosts intensity.Consequently, the Q factor grows. End.",
+	  { "It boosts intensity.", "Consequently, the Q factor grows.", "End." } },
+	{ "Limited information.In markets, traders act.", { "Limited information.", "In markets, traders act." } },
+	{ "See github.com/abc.Def and arxiv.org now. Use e.g.Torch here.",
+	  { "See github.com/abc.Def and arxiv.org now.", "Use e.g.Torch here." } },
 	{ "", { NULL } },
 	{ "   ", { NULL } },
 };
