@@ -1,4 +1,4 @@
-/* Fuzzes the config loader and its validation: bytes are written to a file in a private
+/* Fuzzes the config loader and its validation, as paperboy check runs them: bytes are written to a file in a private
  * temporary directory and loaded as a config. Inputs that @include other files are skipped, as
  * an include may name any file on the system (a device that never ends, for instance). */
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paperboy/config.h"
+#include "paperboy/match.h"
 
 static char dir[64], path[128];
 
@@ -60,6 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	cfg = pb_config_load(path, &err);
 	if (cfg) {
+		/* What check does next: compile every topic. */
+		pb_matcher_free(pb_matcher_new(cfg, msg, sizeof msg));
 		(void)pb_config_subscriber(cfg, "alice");
 		pb_config_free(cfg);
 	} else {

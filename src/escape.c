@@ -22,6 +22,22 @@ pct(struct pb_buf *b, unsigned char c)
 	pb_buf_append(b, e, 3);
 }
 
+/* Bytes Markdown would read as markup. */
+static const unsigned char md_special[256] = {
+	['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1, ['>'] = 1,
+	['#'] = 1, ['|'] = 1,
+};
+
+/* Bytes HTML escaping looks at: markup characters and controls. */
+static const unsigned char html_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+	[0x08] = 1, ['\t'] = 1, ['\n'] = 1, [0x0b] = 1, [0x0c] = 1, ['\r'] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1,
+	[0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1,
+	[0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [0x7f] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1,
+	['"'] = 1, ['\''] = 1,
+};
+
 static void
 html_n(struct pb_buf *b, const char *s, size_t n, int attr)
 {
@@ -31,6 +47,8 @@ html_n(struct pb_buf *b, const char *s, size_t n, int attr)
 		unsigned char c = (unsigned char)s[i];
 		const char *r;
 
+		if (!html_special[c])
+			continue;
 		switch (c) {
 		case '&': r = "&amp;"; break;
 		case '<': r = "&lt;"; break;
@@ -84,7 +102,7 @@ pb_esc_md_n(struct pb_buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (strchr("\\`*_[]<>#|", c) && c) {
+		if (md_special[c]) {
 			FLUSH();
 			pb_buf_putc(b, '\\');
 			pb_buf_putc(b, (char)c);
@@ -170,7 +188,12 @@ pb_esc_slack(struct pb_buf *b, const char *s)
 void
 pb_esc_slack_url(struct pb_buf *b, const char *s)
 {
-	url_enc(b, s, "|<>");
+	struct pb_buf t = { 0 };
+
+	/* Slack reads &amp; inside a link back as & */
+	url_enc(&t, s, "|<>");
+	amp_lt_gt(b, t.data ? t.data : "", t.len);
+	pb_buf_free(&t);
 }
 
 void

@@ -14,68 +14,80 @@
 
 /* Never part of a theme. */
 static const char *const stop_words[] = {
-	"a", "about", "above", "across", "after", "against", "all", "almost", "along", "also",
-	"although", "among", "an", "and", "another", "any", "are", "as", "at", "be", "because",
-	"been", "before", "being", "below", "between", "beyond", "both", "but", "by", "can",
-	"cannot", "could", "despite", "do", "does", "doing", "done", "due", "during", "each",
-	"either", "enable", "enables", "enabling", "especially", "etc", "even", "ever", "every",
-	"few", "for", "from", "further", "furthermore", "given", "had", "has", "have", "having",
-	"he", "her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "in",
-	"into", "is", "it", "its", "itself", "just", "less", "like", "made", "make", "makes",
-	"many", "may", "might", "more", "moreover", "most", "much", "must", "namely", "near",
-	"neither", "new", "no", "nor", "not", "novel", "of", "off", "often", "on", "once", "one",
-	"only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "over", "own",
-	"per", "rather", "same", "several", "she", "should", "show", "shows", "shown", "showing",
-	"since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then",
-	"there", "therefore", "these", "they", "this", "those", "though", "three", "through",
-	"thus", "to", "toward", "towards", "two", "under", "unlike", "until", "up", "upon",
-	"us", "use", "used", "uses", "using", "very", "via", "was", "we", "well", "were",
-	"what", "when", "where", "whereas", "whether", "which", "while", "who", "whose", "why",
-	"will", "with", "within", "without", "would", "yet", "you", "your",
-	/* the vocabulary of every abstract */
-	"abstract", "achieve", "achieves", "achieved", "achieving", "address", "addresses",
-	"based", "demonstrate", "demonstrates", "demonstrated", "demonstrating", "existing",
-	"extensive", "first", "introduce", "introduces", "introduced", "introducing", "paper",
-	"present", "presents", "presented", "propose", "proposes", "proposed", "proposing",
-	"prior", "previous", "recent", "recently", "result", "results", "state-of-the-art",
-	"significant", "significantly", "study", "superior", "work", "works", "second", "third",
-	"finally", "effective", "effectively", "experiments", "experiment", "outperform",
-	"outperforms", "outperforming", "approach", "approaches", "method", "methods", "task",
-	"tasks", "performance", "provide", "provides", "key", "different", "various", "better",
-	"able", "large-scale", "compared", "improve", "improves", "improved", "improving",
-	"improvement", "improvements", "comparable", "across", "benchmark", "benchmarks",
-	"framework", "frameworks", "diverse", "explore", "exploring", "explored", "remain",
-	"remaining", "require", "requires", "requiring", "allow", "allows", "leverage",
-	"leverages", "leveraging", "rely", "relies", "lead", "leads", "leading", "complex",
-	"current", "future", "comprehensive", "critical", "crucial", "important", "inherent",
-	"unified", "standard", "specific", "particular", "multiple", "additional", "overall",
-	"including", "include", "includes", "various", "wide", "widely", "often", "typically",
-	"usually", "generally", "common", "commonly", "strong", "stronger", "new", "without",
-	"enhance", "enhances", "enhanced", "aim", "aims", "offer", "offers", "provide",
-	"providing", "make", "making", "allowing", "consistent", "consistently", "yield",
-	"yields", "thereby",
+	/* sorted (strcmp order) for bsearch */
+	"a", "able", "about", "above", "abstract", "achieve", "achieved", "achieves", "achieving",
+	"across", "additional", "address", "addresses", "after", "against", "aim", "aims", "all",
+	"allow", "allowing", "allows", "almost", "along", "also", "although", "among", "an",
+	"and", "another", "any", "approach", "approaches", "are", "as", "at", "based", "be",
+	"because", "been", "before", "being", "below", "benchmark", "benchmarks", "better",
+	"between", "beyond", "both", "but", "by", "can", "cannot", "common", "commonly",
+	"comparable", "compared", "complex", "comprehensive", "consistent", "consistently",
+	"could", "critical", "crucial", "current", "demonstrate", "demonstrated", "demonstrates",
+	"demonstrating", "despite", "different", "diverse", "do", "does", "doing", "done", "due",
+	"during", "each", "effective", "effectively", "either", "enable", "enables", "enabling",
+	"enhance", "enhanced", "enhances", "especially", "etc", "even", "ever", "every",
+	"existing", "experiment", "experiments", "explore", "explored", "exploring", "extensive",
+	"few", "finally", "first", "for", "framework", "frameworks", "from", "further",
+	"furthermore", "future", "generally", "given", "had", "has", "have", "having", "he",
+	"her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "important",
+	"improve", "improved", "improvement", "improvements", "improves", "improving", "in",
+	"include", "includes", "including", "inherent", "into", "introduce", "introduced",
+	"introduces", "introducing", "is", "it", "its", "itself", "just", "key", "large",
+	"large-scale", "lead", "leading", "leads", "less", "leverage", "leverages", "leveraging",
+	"like", "made", "make", "makes", "making", "many", "may", "method", "methods", "might",
+	"more", "moreover", "most", "much", "multiple", "must", "namely", "near", "neither",
+	"new", "no", "nor", "not", "novel", "of", "off", "offer", "offers", "often", "on", "once",
+	"one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out",
+	"outperform", "outperforming", "outperforms", "over", "overall", "own", "paper",
+	"particular", "per", "performance", "present", "presented", "presents", "previous",
+	"prior", "propose", "proposed", "proposes", "proposing", "provide", "provides",
+	"providing", "rather", "recent", "recently", "relies", "rely", "remain", "remaining",
+	"require", "requires", "requiring", "result", "results", "same", "second", "several",
+	"she", "should", "show", "showing", "shown", "shows", "significant", "significantly",
+	"since", "so", "some", "specific", "standard", "state-of-the-art", "strong", "stronger",
+	"study", "such", "superior", "task", "tasks", "than", "that", "the", "their", "theirs",
+	"them", "then", "there", "thereby", "therefore", "these", "they", "third", "this",
+	"those", "though", "three", "through", "thus", "to", "toward", "towards", "two",
+	"typically", "under", "unified", "unlike", "until", "up", "upon", "us", "use", "used",
+	"uses", "using", "usually", "various", "very", "via", "was", "we", "well", "were", "what",
+	"when", "where", "whereas", "whether", "which", "while", "who", "whose", "why", "wide",
+	"widely", "will", "with", "within", "without", "work", "works", "would", "yet", "yield",
+	"yields", "you", "your",
 };
 
 /* May be part of a two-word theme ("language model") but is too common alone. */
 static const char *const weak_words[] = {
-	"model", "learning", "network", "data", "system", "image", "images", "training",
-	"problem", "analysis", "information", "feature", "features", "representation",
-	"representations", "algorithm", "algorithms", "level", "scale", "time", "space",
-	"quality", "accuracy", "efficiency", "efficient", "robust", "general", "deep", "neural",
-	"based", "set", "sets", "end", "real", "world", "multi", "single", "large", "small",
-	"low", "fast", "simple", "generation", "understanding", "dataset", "datasets", "module",
-	"visual", "baseline", "challenge", "challenging", "opportunity", "capability",
-	"ability", "setting", "approach", "way", "potential", "range", "variety", "number",
-	"impact", "application", "process", "design", "strategy", "solution", "step",
+	/* sorted (strcmp order) for bsearch */
+	"ability", "accuracy", "algorithm", "algorithms", "analysis", "application", "approach",
+	"architecture", "area", "aspect", "based", "baseline", "behavior", "behaviour",
+	"capability", "case", "certain", "challenge", "challenging", "class", "component",
+	"computational", "condition", "data", "dataset", "datasets", "deep", "degree", "design",
+	"effect", "efficiency", "efficient", "element", "empirical", "end", "evaluation",
+	"evidence", "experiment", "experimental", "factor", "fast", "feature", "features",
+	"field", "finding", "form", "framework", "function", "future", "general", "generation",
+	"image", "images", "impact", "information", "input", "insight", "learning", "level",
+	"limit", "line", "low", "main", "measure", "mechanism", "metric", "model", "module",
+	"multi", "network", "neural", "new", "number", "numerical", "observation", "open",
+	"opportunity", "order", "output", "paper", "parameter", "part", "point", "potential",
+	"practical", "problem", "process", "property", "protection", "quality", "range", "rate",
+	"real", "recent", "related", "representation", "representations", "result", "robust",
+	"scale", "set", "sets", "setting", "significant", "simple", "single", "small", "solution",
+	"space", "specific", "state", "step", "strategy", "structure", "study", "support",
+	"system", "technique", "term", "theoretical", "time", "training", "type", "understanding",
+	"value", "variety", "visual", "way", "well", "work", "world",
 };
 
 static int
+cmp_word(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+/* The lists are sorted: a digest looks up every word of its titles and findings. */
+static int
 in_list(const char *w, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(w, list[i]) == 0)
-			return 1;
-	return 0;
+	return bsearch(w, list, n, sizeof *list, cmp_word) != NULL;
 }
 
 #define IN(w, l) in_list((w), (l), sizeof(l) / sizeof((l)[0]))
@@ -98,7 +110,7 @@ struct counter {
 static uint64_t
 fnv(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 14695981039346656037ULL;
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -196,9 +208,18 @@ fold_word(const char *w, size_t n, char *key, char *show, size_t cap)
 		show[k] = c;
 	}
 	key[n] = show[n] = 0;
-	if (n > 4 && key[n - 1] == 's' && key[n - 2] != 's' && key[n - 2] != 'u' &&
-	    key[n - 2] != 'i')
+	/* plurals: "properties" -> "property", "approaches" -> "approach", "models" -> "model";
+	 * "process", "corpus", "analysis" stay */
+	if (n > 4 && strcmp(key + n - 3, "ies") == 0) {
+		key[n - 3] = 'y';
+		key[n - 2] = 0;
+	} else if (n > 5 && (strcmp(key + n - 4, "sses") == 0 || strcmp(key + n - 4, "ches") == 0 ||
+			     strcmp(key + n - 4, "shes") == 0 || strcmp(key + n - 3, "xes") == 0)) {
+		key[n - 2] = 0;
+	} else if (n > 4 && key[n - 1] == 's' && key[n - 2] != 's' && key[n - 2] != 'u' &&
+		   key[n - 2] != 'i') {
 		key[n - 1] = 0;
+	}
 	if (!mixed)
 		memcpy(show, key, strlen(key) + 1);
 }
@@ -242,26 +263,31 @@ count_text(struct counter *c, const char *s, size_t paper)
 		if (word_byte(ch)) {
 			const char *b = s;
 			char key[64], show[64];
+			int mixed;
 
 			/* words keep inner hyphens: "vision-language", "feed-forward" */
 			while (*s && (word_byte((unsigned char)*s) ||
 				      (*s == '-' && word_byte((unsigned char)s[1]) && s > b)))
 				s++;
 			fold_word(b, (size_t)(s - b), key, show, sizeof key);
-			if (!countable(key) || IN(key, stop_words) || IN(show, stop_words)) {
+			mixed = strcmp(key, show) != 0;
+			if (!countable(key) || IN(key, stop_words) || (mixed && IN(show, stop_words))) {
 				have_prev = 0;
 				continue;
 			}
-			if (!IN(key, weak_words) && !IN(show, weak_words))
+			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)))
 				counter_add(c, key, show, paper, 0);
 			if (have_prev) {
-				struct pb_buf k2 = { 0 }, s2 = { 0 };
+				char k2[130], s2[130];
+				size_t a = strlen(pk), kb = strlen(key), sa = strlen(ps), sb = strlen(show);
 
-				pb_buf_printf(&k2, "%s %s", pk, key);
-				pb_buf_printf(&s2, "%s %s", ps, show);
-				counter_add(c, k2.data, s2.data, paper, 1);
-				pb_buf_free(&k2);
-				pb_buf_free(&s2);
+				memcpy(k2, pk, a);
+				k2[a] = ' ';
+				memcpy(k2 + a + 1, key, kb + 1);
+				memcpy(s2, ps, sa);
+				s2[sa] = ' ';
+				memcpy(s2 + sa + 1, show, sb + 1);
+				counter_add(c, k2, s2, paper, 1);
 			}
 			memcpy(pk, key, sizeof pk);
 			memcpy(ps, show, sizeof ps);
@@ -302,7 +328,7 @@ pair_has(const char *pair, const char *w)
 /* Appends the recurring themes: phrases found in at least two papers, pairs before the words
  * they contain. Returns how many were written. */
 static size_t
-themes(struct pb_buf *b, const struct pb_digest *d)
+themes(struct pb_buf *b, const struct pb_digest *d, int zh)
 {
 	struct counter c = { 0 };
 	struct phrase **cand = NULL, *chosen[MAX_THEMES];
@@ -341,7 +367,12 @@ themes(struct pb_buf *b, const struct pb_digest *d)
 	}
 	qsort(chosen, nch, sizeof *chosen, by_df);
 	for (size_t i = 0; i < nch; i++)
-		pb_buf_printf(b, i ? ", %s (%zu)" : "%s (%zu papers)", chosen[i]->show, chosen[i]->df);
+		if (zh)
+			pb_buf_printf(b, "%s%s（%zu 篇）", i ? "、" : "", chosen[i]->show,
+				      chosen[i]->df);
+		else
+			pb_buf_printf(b, i ? ", %s (%zu)" : "%s (%zu papers)", chosen[i]->show,
+				      chosen[i]->df);
 out:
 	free(cand);
 	counter_free(&c);
@@ -373,21 +404,67 @@ struct topic_count {
 	size_t n;
 };
 
+/* Chinese (Simplified) readers get the built-in text in Chinese; everyone else in English.
+ * Titles, topics and findings stay as written. */
+static int
+is_zh(const char *lang)
+{
+	return lang && (strcmp(lang, "zh") == 0 || strcmp(lang, "zh-CN") == 0 ||
+			strcmp(lang, "zh-Hans") == 0 || strcmp(lang, "zh-SG") == 0);
+}
+
+static void
+head_en(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
+{
+	pb_buf_printf(b, "**%zu %s** matched your %s", d->n_items,
+		      d->n_items == 1 ? "paper" : "papers", ntc == 1 ? "topic" : "topics");
+	if (ntc == 1) {
+		pb_buf_printf(b, " **%s**", tc[0].name);
+	} else {
+		pb_buf_puts(b, ": ");
+		for (size_t k = 0; k < ntc; k++)
+			pb_buf_printf(b, "%s**%s** (%zu)", k ? ", " : "", tc[k].name, tc[k].n);
+	}
+	if (d->n_matched > d->n_items)
+		pb_buf_printf(b, "; %zu matched in all, the best %zu are shown", d->n_matched,
+			      d->n_items);
+	pb_buf_puts(b, ".\n\n");
+}
+
+static void
+head_zh(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
+{
+	if (ntc == 1) {
+		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题 **%s** 匹配", d->n_items,
+			      tc[0].name);
+	} else {
+		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题匹配：", d->n_items);
+		for (size_t k = 0; k < ntc; k++)
+			pb_buf_printf(b, "%s**%s**（%zu 篇）", k ? "、" : "", tc[k].name, tc[k].n);
+	}
+	if (d->n_matched > d->n_items)
+		pb_buf_printf(b, "；共匹配 %zu 篇，下面列出最相关的 %zu 篇", d->n_matched,
+			      d->n_items);
+	pb_buf_puts(b, "。\n\n");
+}
+
 char *
 pb_exec_summary_builtin(const struct pb_digest *d)
 {
 	struct pb_buf b = { 0 };
 	struct topic_count *tc = NULL;
 	size_t ntc = 0, read_first;
+	int zh = d && is_zh(d->language);
 
 	if (!d || d->n_items == 0) {
-		pb_buf_puts(&b, "No new papers matched your topics in this announcement.");
+		pb_buf_puts(&b, zh ? "本期公告中没有与您的主题匹配的新论文。"
+				   : "No new papers matched your topics in this announcement.");
 		return pb_buf_detach(&b);
 	}
 	/* Papers per topic, most first; ties in the order topics first appear in the ranking. */
 	tc = pb_xcalloc(d->n_items, sizeof *tc);
 	for (size_t i = 0; i < d->n_items; i++) {
-		const char *t = d->items[i].topic ? d->items[i].topic : "other";
+		const char *t = d->items[i].topic ? d->items[i].topic : (zh ? "其他" : "other");
 		size_t k;
 
 		for (k = 0; k < ntc; k++)
@@ -405,30 +482,25 @@ pb_exec_summary_builtin(const struct pb_digest *d)
 			tc[j] = tc[j - 1];
 		tc[j] = t;
 	}
-	pb_buf_printf(&b, "**%zu %s** matched your %s", d->n_items,
-		      d->n_items == 1 ? "paper" : "papers", ntc == 1 ? "topic" : "topics");
-	if (ntc == 1) {
-		pb_buf_printf(&b, " **%s**", tc[0].name);
-	} else {
-		pb_buf_puts(&b, ": ");
-		for (size_t k = 0; k < ntc; k++)
-			pb_buf_printf(&b, "%s**%s** (%zu)", k ? ", " : "", tc[k].name, tc[k].n);
-	}
-	if (d->n_matched > d->n_items)
-		pb_buf_printf(&b, "; %zu matched in all, the best %zu are shown", d->n_matched,
-			      d->n_items);
-	pb_buf_puts(&b, ".\n\n");
+	if (zh)
+		head_zh(&b, d, tc, ntc);
+	else
+		head_en(&b, d, tc, ntc);
 
 	{
 		struct pb_buf th = { 0 };
 
-		if (themes(&th, d) > 0)
-			pb_buf_printf(&b, "**Recurring themes:** %s.\n\n", th.data);
+		if (themes(&th, d, zh) > 0)
+			pb_buf_printf(&b, zh ? "**反复出现的主题：**%s。\n\n"
+					     : "**Recurring themes:** %s.\n\n", th.data);
 		pb_buf_free(&th);
 	}
 
 	read_first = d->n_items < READ_FIRST ? d->n_items : READ_FIRST;
-	pb_buf_puts(&b, read_first == 1 ? "**Read first:**\n\n" : "**Read these first:**\n\n");
+	if (zh)
+		pb_buf_puts(&b, "**建议优先阅读：**\n\n");
+	else
+		pb_buf_puts(&b, read_first == 1 ? "**Read first:**\n\n" : "**Read these first:**\n\n");
 	for (size_t i = 0; i < read_first; i++) {
 		const struct pb_digest_item *it = &d->items[i];
 		const char *why = it->n_findings ? it->findings[0] : NULL;
@@ -444,9 +516,10 @@ pb_exec_summary_builtin(const struct pb_digest *d)
 		pb_buf_printf(&b, "- **%s**", it->paper && it->paper->title ? it->paper->title
 									  : "(untitled)");
 		if (it->topic)
-			pb_buf_printf(&b, " (%s, score %g)", it->topic, it->score);
+			pb_buf_printf(&b, zh ? "（%s，得分 %g）" : " (%s, score %g)", it->topic,
+				      it->score);
 		if (why) {
-			pb_buf_puts(&b, ": ");
+			pb_buf_puts(&b, zh ? "：" : ": ");
 			put_reason(&b, why);
 		}
 		pb_buf_putc(&b, '\n');

@@ -17,6 +17,7 @@
 
 #define MAX_PAGES 200           /* a date query never needs more; a loop guard */
 #define MAX_PAGE_SIZE 2000      /* arXiv's limit per search_query page */
+#define RSS_ITEM_CAP 2000       /* rss.arxiv.org serves at most this many items per feed */
 
 void
 pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts)
@@ -90,13 +91,19 @@ get_parse(struct pb_http *h, const char *url, struct pb_paperset *into,
 	res->n_requests += (size_t)resp.attempts;
 	res->http_status = resp.status;
 	if (rc != 0) {
+		struct pb_paperset junk;
+
+		/* Only arXiv's error feed is read from an error answer; whatever else it holds
+		 * never reaches the caller's set. */
+		pb_paperset_init(&junk);
 		if (resp.status >= 400 && resp.status < 500 && resp.body.len &&
-		    pb_parse_feed(resp.body.data, resp.body.len, url, into, pr) ==
+		    pb_parse_feed(resp.body.data, resp.body.len, url, &junk, pr) ==
 			    PB_PARSE_ARXIV_ERROR) {
 			set_result(res, PB_FETCH_ARXIV_ERROR, "%s", pr->message);
 		} else {
 			set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
 		}
+		pb_paperset_free(&junk);
 		pb_http_response_free(&resp);
 		return res->status;
 	}
@@ -341,6 +348,14 @@ pb_fetch_today(struct pb_http *h, const struct pb_config *cfg, const char *const
 		pb_buf_puts(&url, categories[i]);
 	}
 	st = get_parse(h, url.data, out, &pr, res);
+	if (st == PB_FETCH_OK && pr.n_items >= RSS_ITEM_CAP) {
+		/* rss.arxiv.org stops at 2000 items: a larger announcement is cut short. */
+		pb_warn("fetch.rss", "url=%s items=%zu note=%s", pb_q(url.data), pr.n_items,
+			pb_q("the feed is at arXiv's item cap and may be incomplete; fetch fewer "
+			     "categories per request"));
+		snprintf(res->message, sizeof res->message,
+			 "the feed has %zu items, arXiv's cap: it may be incomplete", pr.n_items);
+	}
 	pb_buf_free(&url);
 	if (st != PB_FETCH_OK || !cfg->arxiv.fill_metadata || !out->n)
 		return st;
@@ -513,6 +528,19 @@ pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_hol
 	return 0;
 }
 
+/* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
+static int
+in_categories(const char *cat, const char *const *cats, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(cats[i]);
+
+		if (strcmp(cat, cats[i]) == 0 || (strncmp(cat, cats[i], l) == 0 && cat[l] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
 enum pb_fetch_status
 pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	      const char *const *categories, size_t n_categories, struct pb_paperset *out,
@@ -611,6 +639,17 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		}
 		if (!out->announce_date)
 			out->announce_date = pb_xstrdup(date);
+		/* The window holds first versions submitted for this announcement: each is new
+		 * where its primary category was asked for, a cross-list elsewhere, as arXiv's
+		 * own listing would call it. */
+		for (size_t i = 0; i < out->n; i++) {
+			struct pb_paper *p = &out->v[i];
+
+			if (p->announce != PB_ANN_UNKNOWN || !p->n_categories)
+				continue;
+			p->announce = in_categories(p->categories[0], categories, n_categories)
+				? PB_ANN_NEW : PB_ANN_CROSS;
+		}
 	}
 	pb_buf_free(&url);
 	pb_buf_free(&q);

@@ -109,6 +109,28 @@ is_abbrev(const char *s, size_t from, size_t dot)
 	return 0;
 }
 
+/* "intensity.Consequently, ...": a period with the space forgotten. Only between a whole
+ * lowercase word of three letters or more and a capitalised word, so "e.g.", "arxiv.org",
+ * "github.com/x.Y" and "3.5" stay whole. */
+static int
+glued_end(const char *s, size_t len, size_t from, size_t dot)
+{
+	size_t b = dot, e = dot + 1;
+
+	while (b > from && s[b - 1] >= 'a' && s[b - 1] <= 'z')
+		b--;
+	if (dot - b < 3 || (b > from && !is_space((unsigned char)s[b - 1]) && s[b - 1] != '('))
+		return 0;
+	if (e >= len || s[e] < 'A' || s[e] > 'Z')
+		return 0;
+	e++;
+	if (e >= len || s[e] < 'a' || s[e] > 'z')
+		return 0;
+	while (e < len && s[e] >= 'a' && s[e] <= 'z')
+		e++;
+	return e == len || s[e] == ' ' || s[e] == ',';
+}
+
 static void
 emit(char ***v, size_t *n, size_t *cap, const char *s, size_t a, size_t b)
 {
@@ -186,6 +208,11 @@ pb_split_sentences(const char *text, char ***out)
 			while (j < len && (s[j] == '.' || s[j] == '!' || s[j] == '?'))
 				j++;
 			j = skip_closers(s, len, j);
+			if (c == '.' && j == i + 1 && glued_end(s, len, start, i)) {
+				emit(&v, &n, &cap, s, start, j);
+				start = i = j;
+				continue;
+			}
 			/* Decimals, URLs, "e.g." inside: the mark must be followed by space or end. */
 			if (j < len && !is_space((unsigned char)s[j])) {
 				i = j;
@@ -259,7 +286,14 @@ tokenize(const char *s, struct toks *tk)
 	}
 }
 
-/* Is w one of the words in list? An entry ending in '*' matches as a prefix. */
+/* Endings a stem ("propos*") may take: the forms of a verb or adverb, not new words
+ * ("outperformer", "provide" from "prov"). */
+static const char *const endings[] = {
+	"", "e", "s", "es", "ed", "d", "ing", "ly", "y", "ies", "ied", "ze", "zes", "zed",
+	"se", "ses", "sed", "sis", "al", "ion", "ions", NULL,
+};
+
+/* Is w one of the words in list? An entry ending in '*' is a stem taking the endings above. */
 static int
 word_in(const char *w, const char *const *list)
 {
@@ -267,8 +301,11 @@ word_in(const char *w, const char *const *list)
 		size_t n = strlen(*list);
 
 		if ((*list)[n - 1] == '*') {
-			if (strncmp(w, *list, n - 1) == 0)
-				return 1;
+			if (strncmp(w, *list, n - 1) == 0) {
+				for (const char *const *e = endings; *e; e++)
+					if (strcmp(w + n - 1, *e) == 0)
+						return 1;
+			}
 		} else if (strcmp(w, *list) == 0) {
 			return 1;
 		}
@@ -289,7 +326,22 @@ static const char *const result_verbs[] = {
 /* What "this paper ..." may do beyond the contribution verbs. */
 static const char *const paper_verbs[] = {
 	"explor*", "investigat*", "studies", "examin*", "address*", "describ*", "review*",
-	"survey*", "analy*", "tackl*", "offers", "provides", "aims", NULL,
+	"survey*", "analy*", "tackl*", "offers", "provides", "aims", "focus*", NULL,
+};
+/* What "we" do in a study that is method rather than contribution: a finding, weaker. */
+static const char *const study_verbs[] = {
+	"investigat*", "explor*", "examin*", "study", "studied", "analy*", "evaluat*",
+	"consider*", "compar*", "simulat*", "assess*", "quantif*", "measur*", "characteriz*",
+	"characteris*", "identif*", "suggest*", NULL,
+};
+/* "... show that ...": a claim, unless passive background ("it has been shown that"). */
+static const char *const claim_verbs[] = {
+	"show*", "demonstrat*", "find", "finds", "found", "reveal*", "indicat*", "suggest*",
+	"prove", "proves", "proved", "proven", "confirm*", "establish*", NULL,
+};
+static const char *const passive_marks[] = {
+	"been", "is", "was", "were", "are", "be", "has", "have", "had", "previously", "widely",
+	"well", "commonly", "often", "recently", NULL,
 };
 static const char *const paper_nouns[] = {
 	"paper", "work", "study", "article", "letter", "survey", "thesis", "report", NULL,
@@ -352,7 +404,7 @@ has_figures(const char *s)
 static int
 score_sentence(const char *s, struct toks *tk)
 {
-	int sc = 0, contrib = 0, result = 0, exper = 0, evid = 0;
+	int sc = 0, contrib = 0, result = 0, study = 0, exper = 0, evid = 0;
 
 	tokenize(s, tk);
 	for (size_t i = 0; i < tk->n; i++) {
@@ -360,14 +412,22 @@ score_sentence(const char *s, struct toks *tk)
 		const char *n1 = i + 1 < tk->n ? tk->t[i + 1] : "";
 		const char *n2 = i + 2 < tk->n ? tk->t[i + 2] : "";
 
-		if (strcmp(w, "we") == 0) {
-			/* "we propose", and "we further/also/then propose" */
+		if (strcmp(w, "we") == 0 || strcmp(w, "i") == 0) {
+			/* "we propose", and "we further/also/then propose"; single authors too */
 			const char *v = word_in(n1, we_adverbs) ? n2 : n1;
 
 			if (word_in(v, contrib_verbs) || word_in(n1, contrib_verbs))
 				contrib = 1;
 			else if (word_in(v, result_verbs) || word_in(n1, result_verbs))
-				result = 1;
+				result++;
+			else if (word_in(v, study_verbs))
+				study = 1;
+		} else if (strcmp(w, "that") == 0 && i > 0 && word_in(tk->t[i - 1], claim_verbs) &&
+			   !(i > 1 && word_in(tk->t[i - 2], passive_marks))) {
+			result++;
+		} else if (strcmp(w, "it") == 0 && i == 0 && word_in(n1, contrib_verbs) &&
+			   n1[strlen(n1) - 1] == 's') {
+			contrib = 1;    /* "It proposes ...", after "This article ..." */
 		} else if (strcmp(w, "this") == 0 && word_in(n1, paper_nouns) &&
 			   (word_in(n2, contrib_verbs) || word_in(n2, paper_verbs))) {
 			contrib = 1;
@@ -376,13 +436,13 @@ score_sentence(const char *s, struct toks *tk)
 		} else if ((strcmp(w, "results") == 0 || strcmp(w, "experiments") == 0 ||
 			    strcmp(w, "evaluations") == 0 || strcmp(w, "experiment") == 0) &&
 			   word_in(n1, evidence_verbs)) {
-			result = 1;
+			result++;
 		} else if (strcmp(w, "state") == 0 && strcmp(n1, "of") == 0 &&
 			   strcmp(n2, "the") == 0 && i + 3 < tk->n &&
 			   strcmp(tk->t[i + 3], "art") == 0) {
-			result = 1;
+			result++;
 		} else if (word_in(w, strong_words)) {
-			result = 1;
+			result++;
 		} else if (word_in(w, mild_words)) {
 			sc += 1;
 		}
@@ -395,11 +455,13 @@ score_sentence(const char *s, struct toks *tk)
 		sc += 2;
 	if (tk->n > 0 && word_in(tk->t[0], ordinals))   /* "Second, we show ..." lists results */
 		sc += 1;
-	if (tk->n < 8)              /* "Our experiments show three findings." announces, not says */
+	if (tk->n < 7)              /* "Our experiments show three findings." announces, not says */
 		sc -= 2;
-	if (exper && evid)          /* "Extensive experiments on X demonstrate ..." */
-		result = 1;
-	sc += 3 * contrib + 3 * result + has_figures(s);
+	if (exper && evid && !result)   /* "Extensive experiments on X demonstrate ..." */
+		result++;
+	/* a contribution outweighs one result; two kinds of result evidence outweigh it */
+	sc += 4 * contrib + 3 * (result > 2 ? 2 : result) + 2 * (study && !contrib && !result) +
+	      has_figures(s);
 	return sc;
 }
 

@@ -271,7 +271,7 @@ token_end(struct pb_tokens *t, size_t start)
 	if (t->text.len == start)
 		return;
 	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
+		t->cap = t->cap ? t->cap * 2 : 8;
 		t->off = pb_xreallocarray(t->off, t->cap, sizeof *t->off);
 		t->len = pb_xreallocarray(t->len, t->cap, sizeof *t->len);
 		t->pos = pb_xreallocarray(t->pos, t->cap, sizeof *t->pos);
@@ -294,6 +294,9 @@ is_word_cp(int32_t cp)
 
 /* Tokenises already TeX-decoded text. ASCII takes a fast path; other characters go through
  * utf8proc one at a time (so no allocation and invalid bytes just separate words). */
+/* Tokenises already TeX-decoded text. ASCII takes a fast path writing straight into the
+ * reserved buffer (an ASCII byte folds to at most one byte); other characters go through
+ * utf8proc one at a time (so no allocation, and invalid bytes just separate words). */
 static void
 tokenise(struct pb_tokens *t, const char *s, size_t len)
 {
@@ -304,20 +307,33 @@ tokenise(struct pb_tokens *t, const char *s, size_t len)
 
 	pb_buf_reserve(&t->text, len + 1);
 	while (p < end) {
-		uint8_t c = *p;
 		int32_t cp, dec[32];
 		utf8proc_ssize_t n, m;
 
-		if (c < 0x80) {
-			if (c >= 'A' && c <= 'Z') {
-				pb_buf_putc(&t->text, (char)(c + 32));
-			} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-				pb_buf_putc(&t->text, (char)c);
-			} else {
-				token_end(t, start);
-				start = t->text.len;
+		if (*p < 0x80) {
+			/* Room for the rest of the input when it is all ASCII. */
+			char *out;
+			size_t at;
+
+			pb_buf_reserve(&t->text, (size_t)(end - p) + 1);
+			out = t->text.data;
+			at = t->text.len;
+			for (; p < end && *p < 0x80; p++) {
+				uint8_t c = *p;
+
+				if (c >= 'A' && c <= 'Z') {
+					out[at++] = (char)(c + 32);
+				} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+					out[at++] = (char)c;
+				} else if (at > start) {
+					t->text.len = at;
+					token_end(t, start);
+					out = t->text.data;     /* token_end may have grown it */
+					at = start = t->text.len;
+				}
 			}
-			p++;
+			t->text.len = at;
+			out[at] = '\0';
 			continue;
 		}
 		n = utf8proc_iterate(p, end - p, &cp);

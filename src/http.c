@@ -77,17 +77,31 @@ real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-sleep_ms(int64_t ms)
+static int
+stopped(const struct pb_http *h)
 {
-	struct timespec ts;
+	return h->o.stop && *h->o.stop;
+}
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+/* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a
+ * second. Returns -1 when stopped. */
+static int
+sleep_ms(const struct pb_http *h, int64_t ms)
+{
+	int64_t end = mono_ms() + ms, left;
+
+	while ((left = end - mono_ms()) > 0) {
+		struct timespec ts;
+
+		if (stopped(h))
+			return -1;
+		if (left > 200)
+			left = 200;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	return stopped(h) ? -1 : 0;
 }
 
 static uint64_t
@@ -635,8 +649,9 @@ stamp_write(struct pb_http *h, const char *host)
 	pb_buf_free(&path);
 }
 
-/* Waits until the host's spacing has passed and at least extra_ms from now. */
-static void
+/* Waits until the host's spacing has passed and at least extra_ms from now. Returns -1 when
+ * stopped meanwhile. */
+static int
 wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 {
 	int64_t now = mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
@@ -654,8 +669,9 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 	}
 	if (until > now) {
 		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
-		sleep_ms(until - now);
+		return sleep_ms(h, until - now);
 	}
+	return stopped(h) ? -1 : 0;
 }
 
 static int
@@ -742,7 +758,11 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		long st = 0, wait_s;
 		int retry = 0;
 
-		wait_turn(h, hs, extra);
+		if (wait_turn(h, hs, extra) != 0) {
+			snprintf(err, errlen, "%s: stopped before %s", url,
+				 attempt == 1 ? "the request" : "retrying");
+			break;
+		}
 		extra = 0;
 		pb_buf_reset(&resp->body);
 		memset(&hd, 0, sizeof hd);

@@ -1048,10 +1048,14 @@ closing_dollar(const char *s, size_t n, size_t i, int prose)
 			continue;
 		if (!prose)
 			return j;
-		/* prose: only the next dollar may close, so "$5 and $10" stays text */
-		if (!is_space(s[j - 1]) && (j + 1 >= n || !isdigit((unsigned char)s[j + 1])))
-			return j;
-		return n;
+		/* prose: only the next dollar may close, so "$5 and $10" stays text, and what
+		 * it encloses must look like TeX: a macro, a script, a group or a letter */
+		if (is_space(s[j - 1]))
+			return n;
+		for (size_t k = i + 1; k < j; k++)
+			if (s[k] == '\\' || s[k] == '^' || s[k] == '_' || s[k] == '{')
+				return j;
+		return j == i + 2 && is_alpha(s[i + 1]) ? j : n;
 	}
 	return n;
 }
@@ -1199,21 +1203,21 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 int
 pb_latex_is_plain(const char *s, size_t n, int flags)
 {
+	/* 1: always converted; 2: converted in TeX text (~); 3: when doubled in TeX text */
+	static const unsigned char cls[256] = {
+		['\\'] = 1, ['{'] = 1, ['}'] = 1, ['$'] = 1, ['~'] = 2, ['-'] = 3, ['`'] = 3,
+		['\''] = 3,
+	};
 	int text = !(flags & PB_LATEX_PROSE);
 
 	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '\\': case '{': case '}': case '$':
+		unsigned char c = cls[(unsigned char)s[i]];
+
+		if (!c)
+			continue;
+		if (c == 1 || (text && c == 2) ||
+		    (text && c == 3 && i + 1 < n && s[i + 1] == s[i]))
 			return 0;
-		case '~':
-			if (text)
-				return 0;
-			break;
-		case '-': case '`': case '\'':
-			if (text && i + 1 < n && s[i + 1] == s[i])
-				return 0;
-			break;
-		}
 	}
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/log.h"
 #include "paperboy/match.h"
@@ -16,57 +17,52 @@
 
 #include "match_int.h"
 
-#define OP_BASE 0xFFFFFFF0u     /* program words at or above this are operators */
+#define OP_BASE 0xFFFFFFE0u     /* program words at or above this are operators */
 
-struct ctopic {
-	struct pb_rule *query;
-	struct pb_rule **excl;           /* exclusion rules, any of which vetoes a query hit */
-	size_t n_excl;
-	struct pb_rule **follow;         /* followed authors as au:"..." terms */
-	size_t n_follow;
-	uint32_t *prog, *xprog;          /* postfix programs: query, exclusions OR'd */
-	size_t n_prog, n_xprog;
-	uint32_t *pos;                   /* term ids that score (not under NOT / ANDNOT's right) */
-	size_t n_pos;
-	int cross, replace;
-};
+static double
+now_s(void)
+{
+	struct timespec ts;
 
-struct csub {
-	struct ctopic *t;
-	size_t n_t;
-	struct pb_rule **follow;
-	size_t n_follow;
-	int cross, replace;
-};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
-struct iterm {
-	const struct pb_term *t;         /* the first occurrence; borrowed from its rule tree */
-	char *key;
-};
-
-struct pb_matcher {
-	const struct pb_config *cfg;
-	struct csub *subs;
-	size_t n_subs;
-	struct iterm *terms;
-	size_t n_terms, cap_terms;
-	uint32_t *slots;                 /* intern table: term id + 1 */
-	size_t n_slots;
-	size_t stack;                    /* deepest program stack */
-};
+void
+pb_matcher_stats(const struct pb_matcher *m, struct pb_match_stats *st)
+{
+	*st = m->st;
+	st->n_terms = m->n_terms;
+}
 
 /* ---- compiling ---- */
 
+/* Terms are interned by what they match: field, prefix flag, category, folded words. The
+ * keys live in one arena so that a lookup touches a few cache lines, not the scattered terms. */
+static void
+term_key(const struct pb_term *t, struct pb_buf *k)
+{
+	pb_buf_reset(k);
+	pb_buf_putc(k, (char)('0' + t->field));
+	pb_buf_putc(k, t->prefix ? '*' : '=');
+	if (t->cat)
+		pb_buf_puts(k, t->cat);
+	for (size_t j = 0; j < t->n_words; j++) {
+		pb_buf_putc(k, '\x1f');
+		pb_buf_append(k, pb_term_word(t, j), pb_term_wlen(t, j));
+	}
+}
+
 static uint64_t
-hash_str(const char *s)
+hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
-	return h;
+	return h ^ (h >> 29);
 }
 
 static void
@@ -78,45 +74,47 @@ intern_grow(struct pb_matcher *m)
 	m->slots = pb_xcalloc(n, sizeof *m->slots);
 	m->n_slots = n;
 	for (size_t id = 0; id < m->n_terms; id++) {
-		size_t i = (size_t)hash_str(m->terms[id].key) & mask;
+		size_t i = (size_t)m->terms[id].hash & mask;
 
-		while (m->slots[i])
+		while (m->slots[i].id)
 			i = (i + 1) & mask;
-		m->slots[i] = (uint32_t)id + 1;
+		m->slots[i].id = (uint32_t)id + 1;
+		m->slots[i].hash = (uint32_t)m->terms[id].hash;
 	}
 }
 
+/* Gives t the number of the first term equal to it (a new number when it is the first). */
 static uint32_t
 intern(struct pb_matcher *m, struct pb_term *t)
 {
-	struct pb_buf key = { 0 };
+	struct pb_buf *k = &m->key;
+	uint64_t h;
 	size_t mask, i;
 
-	pb_buf_printf(&key, "%d%d", (int)t->field, t->prefix);
-	if (t->cat)
-		pb_buf_puts(&key, t->cat);
-	for (size_t j = 0; j < t->words.n; j++) {
-		pb_buf_putc(&key, '\x1f');
-		pb_buf_append(&key, pb_token(&t->words, j), t->words.len[j]);
-	}
+	m->st.n_term_uses++;
+	term_key(t, k);
+	h = hash_bytes(k->data, k->len);
 	if (2 * (m->n_terms + 1) > m->n_slots)
 		intern_grow(m);
 	mask = m->n_slots - 1;
-	for (i = (size_t)hash_str(key.data) & mask; m->slots[i]; i = (i + 1) & mask) {
-		uint32_t id = m->slots[i] - 1;
+	for (i = (size_t)h & mask; m->slots[i].id; i = (i + 1) & mask) {
+		const struct iterm *it = &m->terms[m->slots[i].id - 1];
 
-		if (strcmp(m->terms[id].key, key.data) == 0) {
-			pb_buf_free(&key);
-			return t->id = id;
-		}
+		if (m->slots[i].hash == (uint32_t)h && it->klen == k->len &&
+		    memcmp(m->keys.data + it->koff, k->data, k->len) == 0)
+			return t->id = m->slots[i].id - 1;
 	}
 	if (m->n_terms == m->cap_terms) {
 		m->cap_terms = m->cap_terms ? 2 * m->cap_terms : 1024;
 		m->terms = pb_xreallocarray(m->terms, m->cap_terms, sizeof *m->terms);
 	}
 	m->terms[m->n_terms].t = t;
-	m->terms[m->n_terms].key = pb_buf_detach(&key);
-	m->slots[i] = (uint32_t)m->n_terms + 1;
+	m->terms[m->n_terms].hash = h;
+	m->terms[m->n_terms].koff = m->keys.len;
+	m->terms[m->n_terms].klen = k->len;
+	pb_buf_append(&m->keys, k->data, k->len);
+	m->slots[i].id = (uint32_t)m->n_terms + 1;
+	m->slots[i].hash = (uint32_t)h;
 	return t->id = (uint32_t)m->n_terms++;
 }
 
@@ -135,7 +133,11 @@ emit(struct prog *p, uint32_t w)
 	p->v[p->n++] = w;
 }
 
-/* Emits r in postfix; returns the stack depth it needs. */
+/* Emits r in postfix; returns the stack depth it needs. A binary operator whose right
+ * operand is a term takes the term directly (OP_TERM_ARG + kind, then the term number),
+ * which saves copying its bitset onto the stack. */
+#define OP_TERM_ARG 8u
+
 static size_t
 compile(struct pb_matcher *m, struct pb_rule *r, struct prog *p)
 {
@@ -148,6 +150,11 @@ compile(struct pb_matcher *m, struct pb_rule *r, struct prog *p)
 	da = compile(m, r->a, p);
 	if (r->kind == PB_RULE_NOT) {
 		emit(p, OP_BASE + PB_RULE_NOT);
+		return da;
+	}
+	if (r->b->kind == PB_RULE_TERM) {
+		emit(p, OP_BASE + OP_TERM_ARG + r->kind);
+		emit(p, intern(m, r->b->term));
 		return da;
 	}
 	db = compile(m, r->b, p) + 1;
@@ -165,7 +172,6 @@ collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
 		for (size_t i = 0; i < ct->n_pos; i++)
 			if (ct->pos[i] == r->term->id)
 				return;
-		ct->pos = pb_xreallocarray(ct->pos, ct->n_pos + 1, sizeof *ct->pos);
 		ct->pos[ct->n_pos++] = r->term->id;
 		return;
 	case PB_RULE_NOT:
@@ -185,21 +191,14 @@ collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
 static struct pb_rule *
 follow_rule(struct pb_matcher *m, const char *name)
 {
-	struct pb_rule *r = pb_xcalloc(1, sizeof *r);
-	struct pb_term *t = pb_xcalloc(1, sizeof *t);
 	struct pb_buf src = { 0 };
+	struct pb_rule *r;
 
-	r->kind = PB_RULE_TERM;
-	r->term = t;
-	t->field = PB_FIELD_AU;
-	pb_tokens_add(&t->words, name, strlen(name));
 	pb_buf_printf(&src, "au:\"%s\"", name);
-	t->src = pb_buf_detach(&src);
-	if (t->words.n == 0) {
-		pb_rule_free(r);
-		return NULL;
-	}
-	intern(m, t);
+	r = pb_rule_phrase(PB_FIELD_AU, name, src.data);
+	pb_buf_free(&src);
+	if (r)
+		intern(m, r->term);
 	return r;
 }
 
@@ -236,6 +235,7 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 		m->stack = d;
 	ct->prog = p.v;
 	ct->n_prog = p.n;
+	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
 	collect_pos(ct->query, 1, ct);
 
 	ct->excl = pb_xcalloc(tp->n_exclude + 1, sizeof *ct->excl);
@@ -289,6 +289,7 @@ pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
 		cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
 		for (size_t t = 0; t < sub->n_topics; t++) {
 			cs->n_t++;
+			m->st.n_topics++;
 			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
 				goto bad;
 		}
@@ -337,17 +338,17 @@ pb_matcher_free(struct pb_matcher *m)
 		free(cs->follow);
 	}
 	free(m->subs);
-	for (size_t i = 0; i < m->n_terms; i++)
-		free(m->terms[i].key);
 	free(m->terms);
 	free(m->slots);
+	pb_buf_free(&m->keys);
+	pb_buf_free(&m->key);
 	free(m);
 }
 
 /* ---- selecting: shared by the indexed and the reference evaluation ---- */
 
-static int
-allowed(enum pb_announce a, int cross, int replace)
+int
+mx_allowed(enum pb_announce a, int cross, int replace)
 {
 	switch (a) {
 	case PB_ANN_CROSS:
@@ -361,16 +362,8 @@ allowed(enum pb_announce a, int cross, int replace)
 	}
 }
 
-struct scratch {
-	double *score;
-	uint32_t *topic, *list, *rank;   /* rank: the paper's place in id order */
-	unsigned *flags;
-	unsigned char *seen;
-	size_t n;
-};
-
-static void
-scratch_init(struct scratch *sc, const struct pb_paperset *ps)
+void
+mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 {
 	size_t n = ps->n + 1;
 	uint32_t *order;
@@ -419,8 +412,8 @@ scratch_init(struct scratch *sc, const struct pb_paperset *ps)
 	free(order);
 }
 
-static void
-scratch_free(struct scratch *sc)
+void
+mx_scratch_free(struct mx_scratch *sc)
 {
 	free(sc->score);
 	free(sc->topic);
@@ -431,8 +424,8 @@ scratch_free(struct scratch *sc)
 }
 
 /* A topic hit paper p with this score; the best topic wins, the first on ties. */
-static void
-consider(struct scratch *sc, uint32_t p, uint32_t t, double score, unsigned flags)
+void
+mx_consider(struct mx_scratch *sc, uint32_t p, uint32_t t, double score, unsigned flags)
 {
 	if (!sc->seen[p]) {
 		sc->seen[p] = 1;
@@ -450,19 +443,19 @@ consider(struct scratch *sc, uint32_t p, uint32_t t, double score, unsigned flag
 }
 
 /* A subscriber-level followed author wrote paper p. */
-static void
-consider_follow(struct scratch *sc, uint32_t p)
+void
+mx_consider_follow(struct mx_scratch *sc, uint32_t p)
 {
 	if (sc->seen[p]) {
 		sc->score[p] += PB_SCORE_FOLLOW;
 		sc->flags[p] |= PB_HIT_FOLLOW;
 		return;
 	}
-	consider(sc, p, 0, PB_SCORE_FOLLOW, PB_HIT_FOLLOW);
+	mx_consider(sc, p, 0, PB_SCORE_FOLLOW, PB_HIT_FOLLOW);
 }
 
 static int
-better(const struct scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
+better(const struct mx_scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
 {
 	if (a->score != b->score)
 		return a->score > b->score;
@@ -470,8 +463,8 @@ better(const struct scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
 }
 
 /* Turns the papers gathered in sc into a ranked, capped selection and resets sc. */
-static void
-finish(struct scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel)
+void
+mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel)
 {
 	size_t cap = sub->max_papers > 0 ? (size_t)sub->max_papers : sc->n;
 	size_t k = 0;
@@ -511,65 +504,124 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 
 /* ---- the indexed evaluation ---- */
 
+/* A distinct term's hits. Most terms hit a handful of papers: those also keep the list, so
+ * the topic programs touch a few bytes instead of a whole cold bitset. */
+#define SPARSE_MAX 16
+
 struct tres {
 	uint64_t *u;                     /* papers the term hits */
-	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score) */
+	uint64_t *ti, *au, *abs;         /* all: terms, per field (for the score); else NULL */
+	double w;                        /* the weight of a hit in the term's own field */
+	const uint32_t *list;            /* the papers, ascending, when at most SPARSE_MAX */
+	uint32_t n_list;
+	int sparse;
 };
-
-static double
-weight(const struct pb_term *t, const struct tres *r, size_t p)
-{
-	if (!mx_bit(r->u, p))
-		return 0;
-	switch (t->field) {
-	case PB_FIELD_TI: return PB_SCORE_TI;
-	case PB_FIELD_ABS: return PB_SCORE_ABS;
-	case PB_FIELD_AU: return PB_SCORE_AU;
-	case PB_FIELD_CO: return PB_SCORE_CO;
-	case PB_FIELD_CAT: return PB_SCORE_CAT;
-	case PB_FIELD_ALL: break;
-	}
-	if (mx_bit(r->ti, p))
-		return PB_SCORE_TI;
-	if (mx_bit(r->au, p))
-		return PB_SCORE_AU;
-	if (mx_bit(r->abs, p))
-		return PB_SCORE_ABS;
-	return PB_SCORE_CO;
-}
 
 static void
 term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres *res,
-	     uint64_t **pool)
+	     uint64_t **pool, uint32_t **lists)
 {
-	size_t W = ix->W, nb = 0;
-	uint64_t *b, *tmp;
+	static const double weight[] = { PB_SCORE_TI, PB_SCORE_ABS, PB_SCORE_AU, PB_SCORE_CO,
+					 PB_SCORE_CAT, 0 };
+	size_t W = ix->W, n_all = 0;
+	uint64_t *b, *extra, *tmp;
+	uint32_t *l;
 
 	for (size_t i = 0; i < m->n_terms; i++)
-		nb += m->terms[i].t->field == PB_FIELD_ALL ? 4 : 1;
-	b = *pool = pb_xcalloc(nb * W + 1, sizeof *b);
+		n_all += m->terms[i].t->field == PB_FIELD_ALL;
+	/* The unions side by side (the programs read them), the per-field sets of all: terms
+	 * after them (only scoring reads those). */
+	b = *pool = pb_xcalloc((m->n_terms + 3 * n_all) * W + 1, sizeof *b);
+	extra = b + m->n_terms * W;
+	l = *lists = pb_xcalloc(m->n_terms * SPARSE_MAX + 1, sizeof *l);
 	tmp = pb_xcalloc(W + 1, sizeof *tmp);
 	for (size_t i = 0; i < m->n_terms; i++) {
 		const struct pb_term *t = m->terms[i].t;
+		struct tres *r = &res[i];
+		size_t n = 0;
 
-		res[i].u = b;
-		b += W;
+		r->u = b + i * W;
+		r->w = weight[t->field];
 		if (t->field != PB_FIELD_ALL) {
-			mx_term_field_bits(ix, t, t->field, res[i].u);
-			continue;
+			mx_term_field_bits(ix, t, t->field, r->u);
+		} else {
+			r->ti = extra;
+			r->au = extra + W;
+			r->abs = extra + 2 * W;
+			extra += 3 * W;
+			mx_term_field_bits(ix, t, PB_FIELD_TI, r->ti);
+			mx_term_field_bits(ix, t, PB_FIELD_AU, r->au);
+			mx_term_field_bits(ix, t, PB_FIELD_ABS, r->abs);
+			mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
+			for (size_t w = 0; w < W; w++)
+				r->u[w] = r->ti[w] | r->au[w] | r->abs[w] | tmp[w];
 		}
-		res[i].ti = b;
-		res[i].au = b + W;
-		res[i].abs = b + 2 * W;
-		b += 3 * W;
-		mx_term_field_bits(ix, t, PB_FIELD_TI, res[i].ti);
-		mx_term_field_bits(ix, t, PB_FIELD_AU, res[i].au);
-		mx_term_field_bits(ix, t, PB_FIELD_ABS, res[i].abs);
-		mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
+		for (size_t w = 0; w < W && n <= SPARSE_MAX; w++)
+			n += (size_t)__builtin_popcountll(r->u[w]);
+		if (n > SPARSE_MAX)
+			continue;
+		r->sparse = 1;
+		r->list = l;
 		for (size_t w = 0; w < W; w++)
-			res[i].u[w] = res[i].ti[w] | res[i].au[w] | res[i].abs[w] | tmp[w];
+			for (uint64_t x = r->u[w]; x; x &= x - 1)
+				l[r->n_list++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+		l += SPARSE_MAX;
 	}
 	free(tmp);
+}
+
+/* a <op> term r, where op is 0 for a push onto a cleared slot. */
+static void
+apply_term(uint64_t *a, unsigned op, const struct tres *r, size_t W)
+{
+	const uint64_t *b = r->u;
+
+	if (r->sparse) {
+		const uint32_t *l = r->list;
+		uint32_t n = r->n_list;
+
+		switch (op) {
+		case 0:
+			memset(a, 0, W * sizeof *a);
+			/* FALLTHROUGH */
+		case PB_RULE_OR:
+			for (uint32_t i = 0; i < n; i++)
+				a[l[i] >> 6] |= 1ULL << (l[i] & 63);
+			return;
+		case PB_RULE_ANDNOT:
+			for (uint32_t i = 0; i < n; i++)
+				a[l[i] >> 6] &= ~(1ULL << (l[i] & 63));
+			return;
+		default: {
+			uint32_t keep[SPARSE_MAX];
+			uint32_t k = 0;
+
+			for (uint32_t i = 0; i < n; i++)
+				if ((a[l[i] >> 6] >> (l[i] & 63)) & 1)
+					keep[k++] = l[i];
+			memset(a, 0, W * sizeof *a);
+			for (uint32_t i = 0; i < k; i++)
+				a[keep[i] >> 6] |= 1ULL << (keep[i] & 63);
+			return;
+		}
+		}
+	}
+	switch (op) {
+	case 0:
+		memcpy(a, b, W * sizeof *a);
+		break;
+	case PB_RULE_AND:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= b[w];
+		break;
+	case PB_RULE_OR:
+		for (size_t w = 0; w < W; w++)
+			a[w] |= b[w];
+		break;
+	default:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= ~b[w];
+	}
 }
 
 /* Runs a postfix program; the result is left at stack[0..W). */
@@ -584,20 +636,25 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 		uint64_t *a, *b;
 
 		if (op < OP_BASE) {
-			memcpy(stack + sp * W, res[op].u, W * sizeof *stack);
+			apply_term(stack + sp * W, 0, &res[op], W);
 			sp++;
 			continue;
 		}
+		op -= OP_BASE;
 		a = stack + (sp - 1) * W;
-		if (op == OP_BASE + PB_RULE_NOT) {
+		if (op == PB_RULE_NOT) {
 			for (size_t w = 0; w < W; w++)
 				a[w] = ~a[w] & all[w];
+			continue;
+		}
+		if (op >= OP_TERM_ARG) {
+			apply_term(a, op - OP_TERM_ARG, &res[prog[++i]], W);
 			continue;
 		}
 		b = a;
 		a -= W;
 		sp--;
-		switch (op - OP_BASE) {
+		switch (op) {
 		case PB_RULE_AND:
 			for (size_t w = 0; w < W; w++)
 				a[w] &= b[w];
@@ -613,22 +670,72 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 	}
 }
 
+/* Scores the papers of one 64-paper block that topic ct selected (rb: its query, fb: its
+ * followed authors) and hands them to mx_consider(). Terms outside, papers inside, so each
+ * term's bitset word is read once; each paper's sum is still taken in term order, as the
+ * reference does, so the scores are bit-identical. */
+static void
+score_block(const struct ctopic *ct, const struct tres *res, size_t w, uint64_t rb, uint64_t fb,
+	    uint32_t t, struct mx_scratch *sc)
+{
+	double s[64];
+
+	for (uint64_t b = rb | fb; b; b &= b - 1)
+		s[__builtin_ctzll(b)] = 0;
+	for (size_t i = 0; i < ct->n_pos; i++) {
+		const struct tres *r = &res[ct->pos[i]];
+		uint64_t hb = rb & r->u[w];
+
+		for (; hb; hb &= hb - 1) {
+			int bit = __builtin_ctzll(hb);
+
+			if (!r->ti)
+				s[bit] += r->w;
+			else if ((r->ti[w] >> bit) & 1)
+				s[bit] += PB_SCORE_TI;
+			else if ((r->au[w] >> bit) & 1)
+				s[bit] += PB_SCORE_AU;
+			else if ((r->abs[w] >> bit) & 1)
+				s[bit] += PB_SCORE_ABS;
+			else
+				s[bit] += PB_SCORE_CO;
+		}
+	}
+	for (uint64_t b = rb | fb; b; b &= b - 1) {
+		int bit = __builtin_ctzll(b);
+		unsigned flags = 0;
+
+		if ((rb >> bit) & 1)
+			flags |= PB_HIT_TOPIC;
+		if ((fb >> bit) & 1) {
+			flags |= PB_HIT_FOLLOW;
+			s[bit] += PB_SCORE_FOLLOW;
+		}
+		mx_consider(sc, (uint32_t)(w * 64 + (size_t)bit), t, s[bit], flags);
+	}
+}
+
 int
 pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection **out,
 	     char *err, size_t errlen)
 {
 	struct mx_index ix;
-	struct scratch sc;
+	struct mx_scratch sc;
 	struct tres *res;
 	uint64_t *pool, *stack, *R, *F, *masks, *all;
+	uint32_t *lists;
 	size_t W;
+	double t0 = now_s(), t1, t2;
 
 	(void)err;
 	(void)errlen;
 	mx_index_build(&ix, papers);
 	W = ix.W;
+	m->st.n_words = ix.n_words;
+	t1 = now_s();
 	res = pb_xcalloc(m->n_terms + 1, sizeof *res);
-	term_results(m, &ix, res, &pool);
+	term_results(m, &ix, res, &pool, &lists);
+	t2 = now_s();
 	stack = pb_xcalloc((m->stack + 1) * W + 1, sizeof *stack);
 	R = pb_xcalloc(W + 1, sizeof *R);
 	F = pb_xcalloc(W + 1, sizeof *F);
@@ -636,11 +743,11 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	all = masks + 4 * W;
 	for (size_t p = 0; p < papers->n; p++) {
 		for (int c = 0; c < 4; c++)
-			if (allowed(papers->v[p].announce, c >> 1, c & 1))
+			if (mx_allowed(papers->v[p].announce, c >> 1, c & 1))
 				masks[c * W + p / 64] |= 1ULL << (p % 64);
 		all[p / 64] |= 1ULL << (p % 64);
 	}
-	scratch_init(&sc, papers);
+	mx_scratch_init(&sc, papers);
 	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];
@@ -658,269 +765,39 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			}
 			memset(F, 0, W * sizeof *F);
 			for (size_t i = 0; i < ct->n_follow; i++)
-				for (size_t w = 0; w < W; w++)
-					F[w] |= res[ct->follow[i]->term->id].u[w];
-			for (size_t w = 0; w < W; w++) {
-				uint64_t bits;
-
-				R[w] &= mask[w];
-				F[w] &= mask[w];
-				for (bits = R[w] | F[w]; bits; bits &= bits - 1) {
-					uint32_t p = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-					double score = 0;
-					unsigned flags = 0;
-
-					if (mx_bit(R, p)) {
-						flags |= PB_HIT_TOPIC;
-						for (size_t i = 0; i < ct->n_pos; i++)
-							score += weight(m->terms[ct->pos[i]].t,
-									&res[ct->pos[i]], p);
-					}
-					if (mx_bit(F, p)) {
-						flags |= PB_HIT_FOLLOW;
-						score += PB_SCORE_FOLLOW;
-					}
-					consider(&sc, p, (uint32_t)t, score, flags);
-				}
-			}
+				apply_term(F, PB_RULE_OR, &res[ct->follow[i]->term->id], W);
+			for (size_t w = 0; w < W; w++)
+				if ((R[w] | F[w]) & mask[w])
+					score_block(ct, res, w, R[w] & mask[w], F[w] & mask[w],
+						    (uint32_t)t, &sc);
 		}
 		if (cs->n_follow) {
 			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;
 
 			memset(F, 0, W * sizeof *F);
 			for (size_t i = 0; i < cs->n_follow; i++)
-				for (size_t w = 0; w < W; w++)
-					F[w] |= res[cs->follow[i]->term->id].u[w];
+				apply_term(F, PB_RULE_OR, &res[cs->follow[i]->term->id], W);
 			for (size_t w = 0; w < W; w++)
 				for (uint64_t bits = F[w] & mask[w]; bits; bits &= bits - 1)
-					consider_follow(&sc, (uint32_t)(w * 64 +
+					mx_consider_follow(&sc, (uint32_t)(w * 64 +
 						(size_t)__builtin_ctzll(bits)));
 		}
-		finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
+		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
 	}
-	scratch_free(&sc);
+	mx_scratch_free(&sc);
 	free(masks);
 	free(F);
 	free(R);
 	free(stack);
 	free(pool);
+	free(lists);
 	free(res);
 	mx_index_free(&ix);
+	m->st.index_s = t1 - t0;
+	m->st.terms_s = t2 - t1;
+	m->st.topics_s = now_s() - t2;
+	pb_debug("match_done", "papers=%zu subscribers=%zu terms=%zu index_s=%.3f terms_s=%.3f "
+		 "topics_s=%.3f", papers->n, m->n_subs, m->n_terms, m->st.index_s, m->st.terms_s,
+		 m->st.topics_s);
 	return 0;
-}
-
-/* ---- the straightforward evaluation (reference, explain) ---- */
-
-static double
-weight_doc(const struct pb_term *t, const struct pb_doc *d)
-{
-	static const struct {
-		enum pb_field f;
-		double w;
-	} order[] = {
-		{ PB_FIELD_TI, PB_SCORE_TI }, { PB_FIELD_AU, PB_SCORE_AU },
-		{ PB_FIELD_ABS, PB_SCORE_ABS }, { PB_FIELD_CO, PB_SCORE_CO },
-		{ PB_FIELD_CAT, PB_SCORE_CAT },
-	};
-
-	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-		if ((t->field == PB_FIELD_ALL || t->field == order[i].f) &&
-		    pb_term_hits_field(t, d, order[i].f))
-			return order[i].w;
-	return 0;
-}
-
-/* Evaluates topic ct on one folded paper: *hit_query, *hit_follow and the score. */
-static double
-topic_on_doc(const struct pb_matcher *m, const struct ctopic *ct, const struct pb_doc *d,
-	     int *hit_query, int *hit_follow, const struct pb_rule **vetoed_by)
-{
-	double score = 0;
-
-	*hit_query = pb_rule_eval(ct->query, d);
-	*hit_follow = 0;
-	if (vetoed_by)
-		*vetoed_by = NULL;
-	for (size_t i = 0; *hit_query && i < ct->n_excl; i++)
-		if (pb_rule_eval(ct->excl[i], d)) {
-			*hit_query = 0;
-			if (vetoed_by)
-				*vetoed_by = ct->excl[i];
-		}
-	for (size_t i = 0; !*hit_follow && i < ct->n_follow; i++)
-		*hit_follow = pb_term_hits(ct->follow[i]->term, d);
-	if (*hit_query)
-		for (size_t i = 0; i < ct->n_pos; i++)
-			score += weight_doc(m->terms[ct->pos[i]].t, d);
-	if (*hit_follow)
-		score += PB_SCORE_FOLLOW;
-	return score;
-}
-
-static int
-sub_follow_on_doc(const struct csub *cs, const struct pb_doc *d)
-{
-	for (size_t i = 0; i < cs->n_follow; i++)
-		if (pb_term_hits(cs->follow[i]->term, d))
-			return 1;
-	return 0;
-}
-
-int
-pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
-		       struct pb_selection **out, char *err, size_t errlen)
-{
-	struct pb_doc *docs = pb_xcalloc(papers->n + 1, sizeof *docs);
-	struct scratch sc;
-
-	(void)err;
-	(void)errlen;
-	for (size_t p = 0; p < papers->n; p++)
-		pb_doc_init(&docs[p], &papers->v[p]);
-	scratch_init(&sc, papers);
-	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
-	for (size_t s = 0; s < m->n_subs; s++) {
-		const struct csub *cs = &m->subs[s];
-
-		for (size_t t = 0; t < cs->n_t; t++)
-			for (uint32_t p = 0; p < papers->n; p++) {
-				const struct ctopic *ct = &cs->t[t];
-				int hq, hf;
-				double score;
-
-				if (!allowed(papers->v[p].announce, ct->cross, ct->replace))
-					continue;
-				score = topic_on_doc(m, ct, &docs[p], &hq, &hf, NULL);
-				if (hq || hf)
-					consider(&sc, p, (uint32_t)t, score,
-						 (hq ? PB_HIT_TOPIC : 0) | (hf ? PB_HIT_FOLLOW : 0));
-			}
-		for (uint32_t p = 0; cs->n_follow && p < papers->n; p++)
-			if (allowed(papers->v[p].announce, cs->cross, cs->replace) &&
-			    sub_follow_on_doc(cs, &docs[p]))
-				consider_follow(&sc, p);
-		finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
-	}
-	scratch_free(&sc);
-	for (size_t p = 0; p < papers->n; p++)
-		pb_doc_free(&docs[p]);
-	free(docs);
-	return 0;
-}
-
-/* Appends the positive terms of r that hit d, each once. */
-static void
-explain_terms(const struct pb_rule *r, int positive, const struct pb_doc *d, struct pb_buf *b,
-	      uint32_t *seen, size_t *n_seen)
-{
-	const struct pb_term *t;
-
-	switch (r->kind) {
-	case PB_RULE_TERM:
-		t = r->term;
-		if (!positive || !pb_term_hits(t, d))
-			return;
-		for (size_t i = 0; i < *n_seen; i++)
-			if (seen[i] == t->id)
-				return;
-		if (*n_seen < 256)
-			seen[(*n_seen)++] = t->id;
-		pb_buf_printf(b, " %s", t->src);
-		if (t->field == PB_FIELD_ALL) {
-			const char *sep = "[";
-
-			for (int f = 0; f < PB_N_TEXT_FIELDS; f++)
-				if (pb_term_hits_field(t, d, (enum pb_field)f)) {
-					pb_buf_printf(b, "%s%s", sep, pb_field_name((enum pb_field)f));
-					sep = ",";
-				}
-			pb_buf_putc(b, ']');
-		}
-		return;
-	case PB_RULE_NOT:
-		explain_terms(r->a, !positive, d, b, seen, n_seen);
-		return;
-	case PB_RULE_ANDNOT:
-		explain_terms(r->a, positive, d, b, seen, n_seen);
-		explain_terms(r->b, !positive, d, b, seen, n_seen);
-		return;
-	default:
-		explain_terms(r->a, positive, d, b, seen, n_seen);
-		explain_terms(r->b, positive, d, b, seen, n_seen);
-	}
-}
-
-void
-pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struct pb_buf *b)
-{
-	const struct pb_subscriber *sub;
-	const struct pb_rule *veto = NULL;
-	const struct csub *cs;
-	struct pb_doc d;
-	double best = 0;
-	size_t best_t = 0;
-	int found = 0, sub_follow, filtered = 0, best_hq = 0;
-	uint32_t seen[256];
-	size_t n_seen = 0;
-
-	if (!m || s >= m->n_subs || !p) {
-		pb_buf_puts(b, "no match");
-		return;
-	}
-	sub = &m->cfg->subscribers[s];
-	cs = &m->subs[s];
-	pb_doc_init(&d, p);
-	for (size_t t = 0; t < cs->n_t; t++) {
-		const struct ctopic *ct = &cs->t[t];
-		const struct pb_rule *v;
-		int hq, hf;
-		double score = topic_on_doc(m, ct, &d, &hq, &hf, &v);
-
-		if (!allowed(p->announce, ct->cross, ct->replace)) {
-			filtered |= hq || hf;
-			continue;
-		}
-		if (v && !veto)
-			veto = v;
-		if ((hq || hf) && (!found || score > best)) {
-			found = 1;
-			best = score;
-			best_t = t;
-			best_hq = hq;
-		}
-	}
-	sub_follow = cs->n_follow && allowed(p->announce, cs->cross, cs->replace) &&
-		     sub_follow_on_doc(cs, &d);
-	if (!found && !sub_follow) {
-		if (filtered)
-			pb_buf_printf(b, "no match (%s not included)",
-				      p->announce == PB_ANN_CROSS ? "cross-list" : "replacement");
-		else if (veto)
-			pb_buf_printf(b, "no match (excluded by %s)",
-				      veto->kind == PB_RULE_TERM ? veto->term->src : "an exclusion");
-		else
-			pb_buf_puts(b, "no match");
-		goto out;
-	}
-	if (found) {
-		const struct ctopic *ct = &cs->t[best_t];
-
-		pb_buf_printf(b, "topic=%s", sub->topics[best_t].name);
-		if (best_hq)
-			explain_terms(ct->query, 1, &d, b, seen, &n_seen);
-		for (size_t i = 0; i < ct->n_follow; i++)
-			if (pb_term_hits(ct->follow[i]->term, &d))
-				pb_buf_printf(b, " follow:%s", ct->follow[i]->term->src + 3);
-	} else {
-		pb_buf_printf(b, "topic=%s", sub->n_topics ? sub->topics[0].name : "-");
-	}
-	if (sub_follow) {
-		best += PB_SCORE_FOLLOW;
-		for (size_t i = 0; i < cs->n_follow; i++)
-			if (pb_term_hits(cs->follow[i]->term, &d))
-				pb_buf_printf(b, " follow:%s", cs->follow[i]->term->src + 3);
-	}
-	pb_buf_printf(b, " score=%g", best);
-out:
-	pb_doc_free(&d);
 }

@@ -217,6 +217,18 @@ mx_index_build(struct mx_index *ix, const struct pb_paperset *ps)
 					mf->post[fill[mf->ids[i]]++] = p;
 				}
 		free(fill);
+		/* Occurrences, for phrases: every position of every word. */
+		mf->ostart = pb_xcalloc(ix->n_words + 2, sizeof *mf->ostart);
+		for (uint32_t i = 0; i < mf->dstart[ps->n]; i++)
+			mf->ostart[mf->ids[i] + 1]++;
+		for (size_t w = 0; w < ix->n_words; w++)
+			mf->ostart[w + 1] += mf->ostart[w];
+		mf->occ = pb_xmalloc((mf->dstart[ps->n] + 1) * sizeof *mf->occ);
+		fill = pb_xmalloc((ix->n_words + 1) * sizeof *fill);
+		memcpy(fill, mf->ostart, ix->n_words * sizeof *fill);
+		for (uint32_t i = 0; i < mf->dstart[ps->n]; i++)
+			mf->occ[fill[mf->ids[i]]++] = i;
+		free(fill);
 	}
 	free(last);
 	/* Sorted vocabulary for prefixes. */
@@ -256,6 +268,8 @@ mx_index_free(struct mx_index *ix)
 		free(ix->f[f].pos);
 		free(ix->f[f].pstart);
 		free(ix->f[f].post);
+		free(ix->f[f].ostart);
+		free(ix->f[f].occ);
 	}
 	for (size_t i = 0; i < ix->n_cats; i++)
 		free(ix->cats[i]);
@@ -292,18 +306,23 @@ or_postings(const struct mx_field *mf, uint32_t w, uint64_t *out)
 }
 
 /* Does paper p hold, in field mf, the phrase ids[0..k) (the last word any rank in
- * [lo, hi) when prefix)? */
+ * [lo, hi) when prefix)? *cur walks the first word's occurrences; papers come in ascending
+ * order, so the walk is linear over the whole candidate set. */
 static int
 phrase_in(const struct mx_index *ix, const struct mx_field *mf, uint32_t p, const uint32_t *ids,
-	  size_t k, int prefix, uint32_t lo, uint32_t hi)
+	  size_t k, int prefix, uint32_t lo, uint32_t hi, uint32_t *cur)
 {
-	uint32_t s = mf->dstart[p], e = mf->dstart[p + 1];
+	uint32_t s = mf->dstart[p], e = mf->dstart[p + 1], end = mf->ostart[ids[0] + 1];
+	uint32_t c = *cur;
 
-	for (uint32_t i = s; i + k <= e; i++) {
+	while (c < end && mf->occ[c] < s)
+		c++;
+	for (; c < end && mf->occ[c] < e; c++) {
+		uint32_t i = mf->occ[c];
 		size_t j;
 
-		if (mf->ids[i] != ids[0])
-			continue;
+		if (i + k > e)
+			break;
 		for (j = 1; j < k; j++) {
 			uint32_t w = mf->ids[i + j];
 
@@ -316,9 +335,12 @@ phrase_in(const struct mx_index *ix, const struct mx_field *mf, uint32_t p, cons
 				break;
 			}
 		}
-		if (j == k)
+		if (j == k) {
+			*cur = c;
 			return 1;
+		}
 	}
+	*cur = c;
 	return 0;
 }
 
@@ -338,10 +360,9 @@ void
 mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_field f,
 		   uint64_t *out)
 {
-	const struct pb_tokens *w = &t->words;
 	const struct mx_field *mf;
 	uint32_t ids[64], lo = 0, hi = 0;
-	size_t k = w->n, W = ix->W;
+	size_t k = t->n_words, W = ix->W;
 	uint64_t *tmp;
 
 	memset(out, 0, W * sizeof *out);
@@ -357,12 +378,12 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 	mf = &ix->f[f];
 	for (size_t j = 0; j < k; j++) {
 		if (j == k - 1 && t->prefix) {
-			prefix_range(ix, pb_token(w, j), w->len[j], &lo, &hi);
+			prefix_range(ix, pb_term_word(t, j), pb_term_wlen(t, j), &lo, &hi);
 			if (lo == hi)
 				return;
 			continue;
 		}
-		ids[j] = vocab_find(ix, pb_token(w, j), w->len[j]);
+		ids[j] = vocab_find(ix, pb_term_word(t, j), pb_term_wlen(t, j));
 		if (ids[j] == UINT32_MAX)
 			return;
 	}
@@ -389,15 +410,15 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 				out[i] &= tmp[i];
 	}
 	free(tmp);
-	for (size_t i = 0; i < W; i++) {
-		uint64_t b = out[i];
+	{
+		uint32_t cur = mf->ostart[ids[0]];
 
-		while (b) {
-			uint32_t p = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(b));
+		for (size_t i = 0; i < W; i++)
+			for (uint64_t b = out[i]; b; b &= b - 1) {
+				uint32_t p = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(b));
 
-			if (!phrase_in(ix, mf, p, ids, k, t->prefix, lo, hi))
-				out[i] &= ~(1ULL << (p & 63));
-			b &= b - 1;
-		}
+				if (!phrase_in(ix, mf, p, ids, k, t->prefix, lo, hi, &cur))
+					out[i] &= ~(1ULL << (p & 63));
+			}
 	}
 }

@@ -1,5 +1,5 @@
-/* Private to the matcher (match.c, match_index.c): the inverted index over one paper set and
- * the per-term hit sets computed from it. */
+/* Private to the matcher (match.c, match_index.c, match_explain.c): the compiled rules, the
+ * selection helpers both evaluations share, and the inverted index over one paper set. */
 #ifndef PAPERBOY_MATCH_INT_H
 #define PAPERBOY_MATCH_INT_H
 
@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/rules.h"
 
@@ -18,6 +20,8 @@ struct mx_field {
 	uint32_t *ids, *pos;
 	uint32_t *pstart;        /* n_words + 1: word w's papers are post[pstart[w]..pstart[w+1]) */
 	uint32_t *post;
+	uint32_t *ostart;        /* n_words + 1: word w's occurrences (indexes into ids, */
+	uint32_t *occ;           /* ascending) are occ[ostart[w]..ostart[w+1]) */
 };
 
 struct mx_index {
@@ -36,6 +40,78 @@ struct mx_index {
 	size_t n_cats;
 	uint64_t *catbits;       /* n_cats * W */
 };
+
+/* ---- compiled rules (match.c) ---- */
+
+struct ctopic {
+	struct pb_rule *query;
+	struct pb_rule **excl;           /* exclusion rules, any of which vetoes a query hit */
+	size_t n_excl;
+	struct pb_rule **follow;         /* followed authors as au:"..." terms */
+	size_t n_follow;
+	uint32_t *prog, *xprog;          /* postfix programs: query, exclusions OR'd */
+	size_t n_prog, n_xprog;
+	uint32_t *pos;                   /* term ids that score (not under NOT / ANDNOT's right) */
+	size_t n_pos;
+	int cross, replace;
+};
+
+struct csub {
+	struct ctopic *t;
+	size_t n_t;
+	struct pb_rule **follow;
+	size_t n_follow;
+	int cross, replace;
+};
+
+struct iterm {
+	const struct pb_term *t;         /* the first occurrence; borrowed from its rule tree */
+	uint64_t hash;
+	size_t koff, klen;               /* its key in the keys arena */
+};
+
+struct islot {
+	uint32_t hash;                   /* low bits of the term's hash */
+	uint32_t id;                     /* term number + 1; 0 = empty */
+};
+
+struct pb_matcher {
+	const struct pb_config *cfg;
+	struct csub *subs;
+	size_t n_subs;
+	struct iterm *terms;
+	size_t n_terms, cap_terms;
+	struct islot *slots;             /* intern table, open addressing */
+	size_t n_slots;
+	struct pb_buf keys, key;         /* the interned keys; scratch for one key */
+	size_t stack;                    /* deepest program stack */
+	struct pb_match_stats st;
+};
+
+/* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
+
+/* 1 when a paper announced as a is taken under these settings. */
+int mx_allowed(enum pb_announce a, int cross, int replace);
+
+/* One subscriber's candidates while its topics are evaluated. */
+struct mx_scratch {
+	double *score;
+	uint32_t *topic, *list, *rank;   /* rank: the paper's place in id order */
+	unsigned *flags;
+	unsigned char *seen;
+	size_t n;
+};
+
+void mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps);
+void mx_scratch_free(struct mx_scratch *sc);
+/* Topic t hit paper p with this score; the best topic wins, the first on ties. */
+void mx_consider(struct mx_scratch *sc, uint32_t p, uint32_t t, double score, unsigned flags);
+/* A subscriber-level followed author wrote paper p. */
+void mx_consider_follow(struct mx_scratch *sc, uint32_t p);
+/* Turns the candidates into sub's ranked, capped selection and empties sc. */
+void mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel);
+
+/* ---- the index (match_index.c) ---- */
 
 /* Builds the index over papers. Never fails (allocation aborts). */
 void mx_index_build(struct mx_index *ix, const struct pb_paperset *papers);

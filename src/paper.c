@@ -39,10 +39,16 @@ pb_paper_free(struct pb_paper *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Open addressing, linear probing; a slot holds position + 1 (0 = empty). The index remembers
- * which array and length it describes so a set edited directly is re-indexed, not misread. */
+/* Open addressing, linear probing; a slot holds position + 1 (0 = empty) and the id's hash, so
+ * most probes settle without touching the record. The index remembers which array and length
+ * it describes so a set edited directly is re-indexed, not misread. */
+struct pb_slot {
+	uint32_t pos1;
+	uint32_t hash;
+};
+
 struct pb_index {
-	size_t *slot;
+	struct pb_slot *slot;
 	size_t mask;            /* capacity - 1, capacity a power of two */
 	size_t n;               /* records indexed */
 	const struct pb_paper *v;
@@ -63,14 +69,17 @@ hash_id(const char *s)
 static void
 index_put(struct pb_index *ix, const struct pb_paper *v, size_t pos)
 {
+	uint64_t h;
 	size_t i;
 
-	if (!v[pos].id)
+	if (!v[pos].id || pos >= UINT32_MAX)
 		return;
-	i = (size_t)hash_id(v[pos].id) & ix->mask;
-	while (ix->slot[i])
+	h = hash_id(v[pos].id);
+	i = (size_t)h & ix->mask;
+	while (ix->slot[i].pos1)
 		i = (i + 1) & ix->mask;
-	ix->slot[i] = pos + 1;
+	ix->slot[i].pos1 = (uint32_t)(pos + 1);
+	ix->slot[i].hash = (uint32_t)(h >> 32);
 }
 
 static void
@@ -136,22 +145,25 @@ long
 pb_paperset_find(const struct pb_paperset *s, const char *id)
 {
 	struct pb_index *ix;
+	uint64_t h;
 	size_t i;
 
 	if (!s || !id)
 		return -1;
 	ix = index_get(s);
-	if (!ix) {
+	if (!ix || s->n >= UINT32_MAX) {
 		/* A set that skipped pb_paperset_init: stay correct, just slower. */
 		for (i = 0; i < s->n; i++)
 			if (s->v[i].id && strcmp(s->v[i].id, id) == 0)
 				return (long)i;
 		return -1;
 	}
-	i = (size_t)hash_id(id) & ix->mask;
-	while (ix->slot[i]) {
-		size_t pos = ix->slot[i] - 1;
-		if (pos < s->n && s->v[pos].id && strcmp(s->v[pos].id, id) == 0)
+	h = hash_id(id);
+	i = (size_t)h & ix->mask;
+	while (ix->slot[i].pos1) {
+		size_t pos = ix->slot[i].pos1 - 1;
+		if (ix->slot[i].hash == (uint32_t)(h >> 32) && pos < s->n && s->v[pos].id &&
+		    strcmp(s->v[pos].id, id) == 0)
 			return (long)pos;
 		i = (i + 1) & ix->mask;
 	}
@@ -241,8 +253,12 @@ merge(struct pb_paper *e, struct pb_paper *p)
 size_t
 pb_paperset_add(struct pb_paperset *s, struct pb_paper *p)
 {
-	long at = pb_paperset_find(s, p->id);
+	long at;
 	struct pb_index *ix;
+
+	if (!s->index) /* a zeroed set that skipped pb_paperset_init */
+		s->index = pb_xcalloc(1, sizeof(struct pb_index));
+	at = pb_paperset_find(s, p->id);
 
 	if (at >= 0) {
 		merge(&s->v[at], p);

@@ -42,6 +42,8 @@ struct parser {
 	struct tok tok, prev;
 	int depth, n_terms;
 	struct pb_rule_error *err;
+	struct pb_tokens words;  /* scratch: the current term's folded words */
+	struct pb_buf src;       /* scratch: the current term as written */
 };
 
 static int
@@ -217,15 +219,53 @@ rule_new(enum pb_rule_kind kind, struct pb_rule *a, struct pb_rule *b, int col)
 	return r;
 }
 
-static void
-term_free(struct pb_term *t)
+/* A term node and its term in one allocation, its words, category and source text in a
+ * second: rules are compiled by the ten thousand, so they are kept small. */
+struct term_node {
+	struct pb_rule r;
+	struct pb_term t;
+};
+
+static struct pb_rule *
+term_new(enum pb_field field, int prefix, int col, const struct pb_tokens *w, const char *cat,
+	 size_t catlen, const char *src, size_t srclen)
 {
-	if (!t)
-		return;
-	pb_tokens_free(&t->words);
-	free(t->cat);
-	free(t->src);
-	free(t);
+	struct term_node *n = pb_xcalloc(1, sizeof *n);
+	size_t nw = w ? w->n : 0, size = 2 * nw * sizeof(uint32_t), at;
+	uint32_t *hdr;
+
+	for (size_t j = 0; j < nw; j++)
+		size += w->len[j] + 1;
+	size += (cat ? catlen + 1 : 0) + srclen + 1;
+	n->t.data = pb_xmalloc(size);
+	hdr = (uint32_t *)(void *)n->t.data;
+	at = 2 * nw * sizeof(uint32_t);
+	for (size_t j = 0; j < nw; j++) {
+		hdr[j] = (uint32_t)at;
+		hdr[nw + j] = w->len[j];
+		memcpy(n->t.data + at, pb_token(w, j), w->len[j] + 1);
+		at += w->len[j] + 1;
+	}
+	if (cat) {
+		char *c = n->t.data + at;
+
+		for (size_t i = 0; i < catlen; i++)
+			c[i] = (char)tolower((unsigned char)cat[i]);
+		c[catlen] = '\0';
+		n->t.cat = c;
+		at += catlen + 1;
+	}
+	memcpy(n->t.data + at, src, srclen);
+	n->t.data[at + srclen] = '\0';
+	n->t.src = n->t.data + at;
+	n->t.n_words = nw;
+	n->t.field = field;
+	n->t.prefix = prefix;
+	n->t.col = col;
+	n->r.kind = PB_RULE_TERM;
+	n->r.term = &n->t;
+	n->r.col = col;
+	return &n->r;
 }
 
 void
@@ -235,59 +275,71 @@ pb_rule_free(struct pb_rule *r)
 		return;
 	pb_rule_free(r->a);
 	pb_rule_free(r->b);
-	term_free(r->term);
+	if (r->kind == PB_RULE_TERM && r->term)
+		free(r->term->data);    /* the term itself lives in r's allocation */
 	free(r);
+}
+
+struct pb_rule *
+pb_rule_phrase(enum pb_field f, const char *text, const char *src)
+{
+	struct pb_tokens w;
+	struct pb_rule *r = NULL;
+
+	if ((unsigned)f >= PB_N_TEXT_FIELDS || !text || !src)
+		return NULL;
+	pb_tokens_init(&w);
+	pb_tokens_add(&w, text, strlen(text));
+	if (w.n > 0 && w.n <= MAX_PHRASE)
+		r = term_new(f, 0, 1, &w, NULL, 0, src, strlen(src));
+	pb_tokens_free(&w);
+	return r;
 }
 
 static struct pb_rule *
 make_term(struct parser *ps, int field_default)
 {
 	const struct tok *t = &ps->tok;
-	struct pb_term *term;
-	struct pb_buf src = { 0 };
+	struct pb_buf *src = &ps->src;
 	int field = t->field >= 0 ? t->field : field_default;
+	int col = col_of(ps, t->off);
 
 	if (++ps->n_terms > MAX_TERMS) {
 		fail(ps, t->off, "too many terms (at most 256 in one rule)%s%s", NULL, NULL);
 		return NULL;
 	}
-	term = pb_xcalloc(1, sizeof *term);
-	term->field = (enum pb_field)field;
-	term->prefix = t->prefix;
-	term->col = col_of(ps, t->off);
-	if (field != PB_FIELD_ALL || t->field >= 0)
-		pb_buf_printf(&src, "%s:", field_names[field]);
-	pb_buf_printf(&src, t->quoted ? "\"%.*s%s\"" : "%.*s%s", (int)t->vlen, t->val,
-		      t->prefix ? "*" : "");
-	term->src = pb_buf_detach(&src);
+	pb_buf_reset(src);
+	if (field != PB_FIELD_ALL || t->field >= 0) {
+		pb_buf_puts(src, field_names[field]);
+		pb_buf_putc(src, ':');
+	}
+	if (t->quoted)
+		pb_buf_putc(src, '"');
+	pb_buf_append(src, t->val, t->vlen);
+	if (t->prefix)
+		pb_buf_putc(src, '*');
+	if (t->quoted)
+		pb_buf_putc(src, '"');
 	if (field == PB_FIELD_CAT) {
-		term->cat = pb_xstrndup(t->val, t->vlen);
-		for (char *c = term->cat; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		if (!*term->cat) {
+		if (t->vlen == 0) {
 			fail(ps, t->off, "empty category%s%s", NULL, NULL);
-			goto bad;
+			return NULL;
 		}
-	} else {
-		pb_tokens_add(&term->words, t->val, t->vlen);
-		if (term->words.n == 0) {
-			fail(ps, t->off, "'%s' has no letters or digits to match%s", term->src, NULL);
-			goto bad;
-		}
-		if (term->words.n > MAX_PHRASE) {
-			fail(ps, t->off, "phrase longer than 32 words%s%s", NULL, NULL);
-			goto bad;
-		}
+		return term_new(PB_FIELD_CAT, t->prefix, col, NULL, t->val, t->vlen, src->data,
+				src->len);
 	}
-	{
-		struct pb_rule *r = rule_new(PB_RULE_TERM, NULL, NULL, term->col);
-
-		r->term = term;
-		return r;
+	pb_tokens_reset(&ps->words);
+	pb_tokens_add(&ps->words, t->val, t->vlen);
+	if (ps->words.n == 0) {
+		fail(ps, t->off, "'%s' has no letters or digits to match%s", src->data, NULL);
+		return NULL;
 	}
-bad:
-	term_free(term);
-	return NULL;
+	if (ps->words.n > MAX_PHRASE) {
+		fail(ps, t->off, "phrase longer than 32 words%s%s", NULL, NULL);
+		return NULL;
+	}
+	return term_new((enum pb_field)field, t->prefix, col, &ps->words, NULL, 0, src->data,
+			src->len);
 }
 
 static struct pb_rule *parse_or(struct parser *ps, int fd);
@@ -444,16 +496,15 @@ pb_rule_parse(const char *query, struct pb_rule_error *err)
 	ps.len = strlen(ps.q);
 	ps.err = err;
 	ps.tok.kind = T_END;
-	if (lex(&ps) < 0)
-		return NULL;
-	if (!(r = parse_or(&ps, PB_FIELD_ALL)))
-		return NULL;
-	if (ps.tok.kind != T_END) {
+	r = lex(&ps) < 0 ? NULL : parse_or(&ps, PB_FIELD_ALL);
+	if (r && ps.tok.kind != T_END) {
 		/* parse_or stops only at ')' or the end. */
 		fail(&ps, ps.tok.off, "unexpected ')' (no '(' to close)%s%s", NULL, NULL);
 		pb_rule_free(r);
-		return NULL;
+		r = NULL;
 	}
+	pb_tokens_free(&ps.words);
+	pb_buf_free(&ps.src);
 	return r;
 }
 
@@ -465,13 +516,13 @@ term_format(const struct pb_term *t, struct pb_buf *b)
 		pb_buf_printf(b, "%s%s", t->cat, t->prefix ? "*" : "");
 		return;
 	}
-	if (t->words.n > 1)
+	if (t->n_words > 1)
 		pb_buf_putc(b, '"');
-	for (size_t i = 0; i < t->words.n; i++)
-		pb_buf_printf(b, "%s%s", i ? " " : "", pb_token(&t->words, i));
+	for (size_t i = 0; i < t->n_words; i++)
+		pb_buf_printf(b, "%s%s", i ? " " : "", pb_term_word(t, i));
 	if (t->prefix)
 		pb_buf_putc(b, '*');
-	if (t->words.n > 1)
+	if (t->n_words > 1)
 		pb_buf_putc(b, '"');
 }
 
@@ -564,30 +615,30 @@ pb_doc_free(struct pb_doc *d)
 }
 
 static int
-word_eq(const struct pb_tokens *t, size_t i, const struct pb_tokens *w, size_t j, int prefix)
+word_eq(const struct pb_tokens *t, size_t i, const struct pb_term *w, size_t j, int prefix)
 {
+	size_t n = pb_term_wlen(w, j);
+
 	if (prefix)
-		return t->len[i] >= w->len[j] &&
-		       memcmp(pb_token(t, i), pb_token(w, j), w->len[j]) == 0;
-	return t->len[i] == w->len[j] && memcmp(pb_token(t, i), pb_token(w, j), w->len[j]) == 0;
+		return t->len[i] >= n && memcmp(pb_token(t, i), pb_term_word(w, j), n) == 0;
+	return t->len[i] == n && memcmp(pb_token(t, i), pb_term_word(w, j), n) == 0;
 }
 
 static int
 words_hit(const struct pb_term *term, const struct pb_tokens *t)
 {
-	const struct pb_tokens *w = &term->words;
-	size_t k = w->n;
+	size_t k = term->n_words;
 
 	if (k == 0 || t->n < k)
 		return 0;
 	for (size_t i = 0; i + k <= t->n; i++) {
 		size_t j;
 
-		if (!word_eq(t, i, w, 0, term->prefix && k == 1))
+		if (!word_eq(t, i, term, 0, term->prefix && k == 1))
 			continue;
 		for (j = 1; j < k; j++)
 			if (t->pos[i + j] != t->pos[i] + j ||
-			    !word_eq(t, i + j, w, j, term->prefix && j == k - 1))
+			    !word_eq(t, i + j, term, j, term->prefix && j == k - 1))
 				break;
 		if (j == k)
 			return 1;

@@ -1,13 +1,23 @@
 /* The summarize stage: one subscriber's selection becomes a digest with a title, key findings
  * per paper, an executive summary and (when a model is configured) a per-paper analysis. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/summarize.h"
 
 #define MAX_FINDINGS 4
+/* After this many failed requests in a row the model is left alone for the rest of the run:
+ * a server that is down should not cost the whole deadline. */
+#define MAX_FAILS_IN_ROW 3
+#define MAX_PROMPT_FILE (256 * 1024)
 
 /* Key findings per paper of the current paperset, computed once and copied into each digest:
  * the same paper reaches many subscribers. */
@@ -26,19 +36,147 @@ struct pb_summarizer {
 	const struct pb_paperset *memo_set;
 	struct findings_memo *memo;
 	size_t memo_n;
+
+	/* the model, when configured (see model_setup) */
+	int model_on;
+	struct pb_http *client;         /* our own: no arXiv spacing, no retries */
+	char *url;                      /* {base_url}/chat/completions */
+	char *auth;                     /* "Authorization: Bearer ..." or NULL; never logged */
+	char *tmpl_analysis, *tmpl_summary;
+	char hash_analysis[17], hash_summary[17];
+	int64_t started_ms;             /* first request of the run; 0 before */
+	int64_t quiet_until_ms;         /* after a 429 with Retry-After */
+	int stopped;                    /* deadline, budget or repeated failures: no more requests */
+	char stop_reason[96];
+	int fails_in_row;
+	char **asked;                   /* "kind|key|lang" asked in this run (answer or not) */
+	size_t n_asked, cap_asked;
+	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads a prompt file whole. Returns 0, or -1 with err filled. */
+static int
+read_prompt(const char *dir, const char *name, char **out, char *err, size_t errlen)
+{
+	struct pb_buf path = { 0 }, b = { 0 };
+	char chunk[8192];
+	FILE *f;
+	size_t n;
+	int rc = -1;
+
+	pb_buf_printf(&path, "%s/%s", dir, name);
+	f = fopen(path.data, "rb");
+	if (!f) {
+		snprintf(err, errlen, "summary prompt %s: %s", path.data, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= MAX_PROMPT_FILE)
+		pb_buf_append(&b, chunk, n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "summary prompt %s: read error", path.data);
+	} else if (b.len > MAX_PROMPT_FILE) {
+		snprintf(err, errlen, "summary prompt %s: larger than %d bytes", path.data,
+			 MAX_PROMPT_FILE);
+	} else if (b.len == 0 || memchr(b.data, 0, b.len)) {
+		snprintf(err, errlen, "summary prompt %s: empty or not text", path.data);
+	} else {
+		*out = pb_buf_detach(&b);
+		rc = 0;
+	}
+	fclose(f);
+out:
+	pb_buf_free(&b);
+	pb_buf_free(&path);
+	return rc;
+}
+
+/* Prepares the model side: prompts, their hashes, the endpoint, a client of our own. The
+ * client given to pb_summarizer_new keeps arXiv's spacing between requests, which a model
+ * endpoint does not need; ours has the model's timeout and no retries (a failed answer falls
+ * back at once, and the deadline bounds the rest). */
+static int
+model_setup(struct pb_summarizer *s, char *err, size_t errlen)
+{
+	const struct pb_config *cfg = s->cfg;
+	const char *dir = cfg->summary.prompt_dir ? cfg->summary.prompt_dir : "conf/prompts";
+	struct pb_http_opts o;
+	struct pb_buf b = { 0 };
+	size_t n;
+
+	if (read_prompt(dir, "analysis.txt", &s->tmpl_analysis, err, errlen) < 0 ||
+	    read_prompt(dir, "summary.txt", &s->tmpl_summary, err, errlen) < 0)
+		return -1;
+	pb_prompt_hash(s->tmpl_analysis, s->hash_analysis, sizeof s->hash_analysis);
+	pb_prompt_hash(s->tmpl_summary, s->hash_summary, sizeof s->hash_summary);
+
+	n = strlen(cfg->summary.base_url);
+	while (n > 0 && cfg->summary.base_url[n - 1] == '/')
+		n--;
+	pb_buf_append(&b, cfg->summary.base_url, n);
+	pb_buf_puts(&b, "/chat/completions");
+	s->url = pb_buf_detach(&b);
+	if (cfg->summary.api_key && *cfg->summary.api_key) {
+		pb_log_add_secret(cfg->summary.api_key);
+		pb_buf_printf(&b, "Authorization: Bearer %s", cfg->summary.api_key);
+		s->auth = pb_buf_detach(&b);
+	}
+
+	memset(&o, 0, sizeof o);
+	o.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent : "paperboy";
+	o.ca_file = cfg->ca_file;
+	o.timeout_s = cfg->summary.timeout_s > 0 ? cfg->summary.timeout_s : 60;
+	o.connect_timeout_s = o.timeout_s < 15 ? o.timeout_s : 15;
+	o.max_redirects = 2;
+	o.min_interval_ms = 0;
+	o.max_retries = 0;
+	o.backoff_base_ms = 1000;
+	o.backoff_max_ms = 1000;
+	s->client = pb_http_new(&o);
+	if (!s->client) {
+		snprintf(err, errlen, "summary: cannot create an HTTP client");
+		return -1;
+	}
+	s->model_on = 1;
+	pb_info("summary.model", "model=%s url=%s analysis=%d prompt_analysis=%s prompt_summary=%s "
+		"deadline_s=%d budget=%ld", pb_q(cfg->summary.model), pb_q(s->url),
+		cfg->summary.analysis ? 1 : 0, s->hash_analysis, s->hash_summary,
+		cfg->summary.deadline_s, cfg->summary.daily_token_budget);
+	return 0;
+}
 
 struct pb_summarizer *
 pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 		  char *err, size_t errlen)
 {
 	struct pb_summarizer *s = pb_xcalloc(1, sizeof *s);
+	char dummy[8];
 
-	(void)err;
-	(void)errlen;
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = 0;
 	s->cfg = cfg;
 	s->st = st;
 	s->h = h;
+	if (cfg && cfg->summary.enabled && h && cfg->summary.base_url && cfg->summary.model) {
+		if (!st) {
+			/* answers live in the cache; without one there is nowhere to keep them */
+			pb_info("summary.model_off", "reason=%s", pb_q("no state database"));
+		} else if (model_setup(s, err, errlen) < 0) {
+			pb_summarizer_free(s);
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -59,6 +197,14 @@ pb_summarizer_free(struct pb_summarizer *s)
 	if (!s)
 		return;
 	memo_clear(s);
+	pb_http_free(s->client);
+	free(s->url);
+	free(s->auth);
+	free(s->tmpl_analysis);
+	free(s->tmpl_summary);
+	for (size_t i = 0; i < s->n_asked; i++)
+		free(s->asked[i]);
+	free(s->asked);
 	free(s);
 }
 
@@ -88,14 +234,399 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 	return m;
 }
 
+/* ---- the model ---- */
+
+/* "2512.04040v1": the cache's paper key (id and version). */
+static void
+paper_key(const struct pb_paper *p, struct pb_buf *b)
+{
+	pb_buf_reset(b);
+	if (p->version > 0)
+		pb_buf_printf(b, "%sv%d", p->id ? p->id : "", p->version);
+	else
+		pb_buf_puts(b, p->id ? p->id : "");
+}
+
+static const char *
+sub_language(const struct pb_subscriber *sub)
+{
+	return sub && sub->language && *sub->language ? sub->language : "en";
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The executive summary's cache key: the sorted set of the digest's paper keys, hashed. Two
+ * subscribers with the same papers share it whatever their order or topics. */
+static void
+digest_key(const struct pb_paperset *papers, const struct pb_selection *sel, struct pb_buf *out)
+{
+	char **keys = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *keys);
+	struct pb_buf all = { 0 }, k = { 0 };
+	size_t n = 0;
+	char h[17];
+
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		if (sel->hits[i].paper >= papers->n)
+			continue;
+		paper_key(&papers->v[sel->hits[i].paper], &k);
+		keys[n++] = pb_xstrdup(k.data);
+	}
+	qsort(keys, n, sizeof *keys, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		pb_buf_printf(&all, "%s\n", keys[i]);
+		free(keys[i]);
+	}
+	free(keys);
+	pb_prompt_hash(pb_buf_str(&all), h, sizeof h);
+	pb_buf_reset(out);
+	pb_buf_printf(out, "digest:%s:%zu", h, n);
+	pb_buf_free(&all);
+	pb_buf_free(&k);
+}
+
+/* Was (kind, key, lang) asked already in this run? Marks it asked. */
+static int
+asked_before(struct pb_summarizer *s, const char *kind, const char *key, const char *lang)
+{
+	struct pb_buf b = { 0 };
+
+	pb_buf_printf(&b, "%s|%s|%s", kind, key, lang);
+	for (size_t i = 0; i < s->n_asked; i++) {
+		if (strcmp(s->asked[i], b.data) == 0) {
+			pb_buf_free(&b);
+			return 1;
+		}
+	}
+	if (s->n_asked == s->cap_asked) {
+		s->cap_asked = s->cap_asked ? s->cap_asked * 2 : 64;
+		s->asked = pb_xreallocarray(s->asked, s->cap_asked, sizeof *s->asked);
+	}
+	s->asked[s->n_asked++] = pb_buf_detach(&b);
+	return 0;
+}
+
+static void
+utc_day(char out[16])
+{
+	time_t t = (time_t)pb_now();
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static void
+stop_asking(struct pb_summarizer *s, const char *why)
+{
+	if (s->stopped)
+		return;
+	s->stopped = 1;
+	snprintf(s->stop_reason, sizeof s->stop_reason, "%s", why);
+	pb_warn("summary.stop", "reason=%s requests=%ld elapsed_ms=%lld", pb_q(why),
+		s->n_requests, (long long)(s->started_ms ? mono_ms() - s->started_ms : 0));
+}
+
+static void
+fallback(struct pb_summarizer *s, const char *kind, const char *key, const char *lang,
+	 const char *subscriber, const char *why)
+{
+	s->n_fallbacks++;
+	if (subscriber)
+		pb_warn("summary.fallback", "kind=%s paper=%s subscriber=%s lang=%s reason=%s", kind,
+			pb_q(key), pb_q(subscriber), pb_q(lang), pb_q(why));
+	else
+		pb_warn("summary.fallback", "kind=%s paper=%s lang=%s reason=%s", kind, pb_q(key),
+			pb_q(lang), pb_q(why));
+}
+
+/* "HTTP 400: <the API's own message>", or "HTTP 502" when the body says nothing readable. */
+static void
+http_reason(const struct pb_http_response *resp, char *why, size_t whylen)
+{
+	struct pb_llm_answer ea;
+	char detail[200] = "";
+
+	if (pb_llm_parse(resp->body.data, resp->body.len, &ea, detail, sizeof detail) ==
+	    PB_LLM_API_ERROR && strncmp(detail, "API error: ", 11) == 0)
+		snprintf(why, whylen, "HTTP %ld: %s", resp->status, detail + 11);
+	else
+		snprintf(why, whylen, "HTTP %ld", resp->status);
+	pb_llm_answer_free(&ea);
+}
+
+/* Asks the model once. Returns the answer (malloc'd) or NULL with why filled. */
+static char *
+ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *tokens, char *why,
+    size_t whylen)
+{
+	const struct pb_config *cfg = s->cfg;
+	struct pb_http_response resp;
+	struct pb_llm_answer ans;
+	const char *headers[2] = { s->auth, NULL };
+	char *sys = NULL, *user = NULL, *body = NULL, *out = NULL, err[512], day[16];
+	int64_t now = mono_ms(), left_ms, t0;
+	long timeout_s, budget = cfg->summary.daily_token_budget;
+	enum pb_llm_status st;
+
+	*tokens = 0;
+	memset(&resp, 0, sizeof resp);
+	if (s->stopped) {
+		snprintf(why, whylen, "%s", s->stop_reason);
+		return NULL;
+	}
+	if (!s->started_ms)
+		s->started_ms = now;
+	left_ms = (int64_t)cfg->summary.deadline_s * 1000 - (now - s->started_ms);
+	if (left_ms < 1000) {
+		stop_asking(s, "deadline reached");
+		snprintf(why, whylen, "%s", s->stop_reason);
+		return NULL;
+	}
+	if (now < s->quiet_until_ms) {
+		snprintf(why, whylen, "rate limited by the model (429), waiting %lld s",
+			 (long long)((s->quiet_until_ms - now + 999) / 1000));
+		return NULL;
+	}
+	utc_day(day);
+	if (budget > 0 && pb_tokens_used(s->st, day) >= budget) {
+		stop_asking(s, "daily token budget spent");
+		snprintf(why, whylen, "%s", s->stop_reason);
+		return NULL;
+	}
+	/* a request never outlives the deadline */
+	timeout_s = cfg->summary.timeout_s > 0 ? cfg->summary.timeout_s : 60;
+	if (timeout_s > left_ms / 1000)
+		timeout_s = left_ms / 1000;
+
+	pb_prompt_render(tmpl, vars, &sys, &user);
+	body = pb_llm_request(cfg->summary.model, cfg->summary.temperature,
+			      cfg->summary.max_tokens, sys, user);
+	s->n_requests++;
+	t0 = mono_ms();
+	if (pb_http_post(s->client, s->url, "application/json", body, strlen(body),
+			 s->auth ? headers : NULL, 0, timeout_s, &resp, err, sizeof err) < 0) {
+		if (resp.status == 0 && (strstr(err, "timed out") || strstr(err, "Timeout") ||
+					 mono_ms() - t0 >= timeout_s * 1000 - 50))
+			snprintf(why, whylen, "timeout after %ld s", timeout_s);
+		else if (resp.status == 0)   /* the client says "<url>: <problem>" */
+			snprintf(why, whylen, "no answer: %.200s",
+				 strncmp(err, s->url, strlen(s->url)) == 0 &&
+				 strncmp(err + strlen(s->url), ": ", 2) == 0
+				 ? err + strlen(s->url) + 2 : err);
+		else
+			http_reason(&resp, why, whylen);
+		if (resp.status == 429) {
+			long ra = resp.retry_after_s > 0 ? resp.retry_after_s : 0;
+
+			if (ra > 0) {
+				s->quiet_until_ms = mono_ms() + (int64_t)ra * 1000;
+				snprintf(why, whylen, "HTTP 429, retry after %ld s", ra);
+			}
+		}
+		s->fails_in_row++;
+		/* the key, the model name or the URL is wrong: every request would fail alike */
+		if (resp.status == 401 || resp.status == 403)
+			stop_asking(s, "the model refuses the API key");
+		else if (resp.status == 404)
+			stop_asking(s, "no such model or endpoint");
+		goto out;
+	}
+	st = pb_llm_parse(resp.body.data, resp.body.len, &ans, why, whylen);
+	*tokens = ans.total_tokens;
+	if (ans.total_tokens > 0) {
+		s->tokens += ans.total_tokens;
+		if (pb_tokens_add(s->st, day, ans.total_tokens) < 0)
+			pb_warn("summary.tokens", "error=%s", pb_q("cannot record token use"));
+	}
+	if (st == PB_LLM_OK) {
+		out = ans.content;
+		ans.content = NULL;
+		s->fails_in_row = 0;
+		s->n_answers++;
+	} else {
+		s->fails_in_row++;
+	}
+	pb_llm_answer_free(&ans);
+out:
+	if (!out && s->fails_in_row >= MAX_FAILS_IN_ROW)
+		stop_asking(s, "model failed repeatedly");
+	pb_http_response_free(&resp);
+	free(sys);
+	free(user);
+	free(body);
+	return out;
+}
+
+static void
+authors_line(const struct pb_paper *p, struct pb_buf *b)
+{
+	pb_buf_reset(b);
+	for (size_t i = 0; i < p->n_authors && i < 30; i++)
+		pb_buf_printf(b, "%s%s", i ? ", " : "", p->authors[i].name ? p->authors[i].name : "");
+	if (p->n_authors > 30)
+		pb_buf_printf(b, " and %zu more", p->n_authors - 30);
+}
+
+static void
+categories_line(const struct pb_paper *p, struct pb_buf *b)
+{
+	pb_buf_reset(b);
+	for (size_t i = 0; i < p->n_categories; i++)
+		pb_buf_printf(b, "%s%s", i ? ", " : "", p->categories[i] ? p->categories[i] : "");
+}
+
+/* One paper's analysis in one language, unless cached or asked already. */
+static void
+prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *lang)
+{
+	struct pb_buf key = { 0 }, au = { 0 }, cats = { 0 };
+	char *cached, *answer, why[256];
+	long tokens;
+
+	paper_key(p, &key);
+	if (asked_before(s, "analysis", key.data, lang))
+		goto out;
+	cached = pb_cache_get(s->st, key.data, s->cfg->summary.model, lang, s->hash_analysis,
+			      "analysis");
+	if (cached) {
+		s->n_cached++;
+		free(cached);
+		goto out;
+	}
+	authors_line(p, &au);
+	categories_line(p, &cats);
+	{
+		const char *vars[] = {
+			"language", pb_language_name(lang), "title", p->title ? p->title : "",
+			"authors", au.data ? au.data : "", "categories", cats.data ? cats.data : "",
+			"abstract", p->abstract ? p->abstract : "", "id", key.data,
+			"published", p->published ? p->published : "",
+			"comment", p->comment ? p->comment : "", NULL,
+		};
+
+		answer = ask(s, s->tmpl_analysis, vars, &tokens, why, sizeof why);
+	}
+	if (!answer) {
+		fallback(s, "analysis", key.data, lang, NULL, why);
+		goto out;
+	}
+	if (pb_cache_put(s->st, key.data, s->cfg->summary.model, lang, s->hash_analysis,
+			 "analysis", answer, tokens) < 0)
+		pb_warn("summary.cache", "kind=analysis paper=%s error=%s", pb_q(key.data),
+			pb_q("cannot store the answer"));
+	else
+		pb_info("summary.answer", "kind=analysis paper=%s lang=%s tokens=%ld",
+			pb_q(key.data), pb_q(lang), tokens);
+	free(answer);
+out:
+	pb_buf_free(&key);
+	pb_buf_free(&au);
+	pb_buf_free(&cats);
+}
+
+/* One digest's executive summary, unless cached or asked already. */
+static void
+prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
+		const struct pb_selection *sel, const char *date)
+{
+	const char *lang = sub_language(sel->sub);
+	struct pb_buf key = { 0 }, list = { 0 }, pk = { 0 };
+	char *cached, *answer, why[256], count[24];
+	long tokens;
+	size_t n = 0;
+
+	if (sel->n_hits == 0)
+		return;
+	digest_key(papers, sel, &key);
+	if (asked_before(s, "summary", key.data, lang))
+		goto out;
+	cached = pb_cache_get(s->st, key.data, s->cfg->summary.model, lang, s->hash_summary,
+			      "summary");
+	if (cached) {
+		s->n_cached++;
+		free(cached);
+		goto out;
+	}
+	/* The papers in the prompt: title, id and key findings. No topic names: the answer is
+	 * shared by every subscriber with the same papers. */
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		const struct findings_memo *m;
+		const struct pb_paper *p;
+
+		if (sel->hits[i].paper >= papers->n)
+			continue;
+		p = &papers->v[sel->hits[i].paper];
+		m = findings_of(s, papers, sel->hits[i].paper);
+		paper_key(p, &pk);
+		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", ++n, p->title ? p->title : "", pk.data);
+		for (size_t k = 0; k < m->n; k++)
+			pb_buf_printf(&list, "   - %s\n", m->v[k]);
+	}
+	snprintf(count, sizeof count, "%zu", n);
+	{
+		const char *vars[] = {
+			"language", pb_language_name(lang), "date", date ? date : "",
+			"count", count, "papers", pb_buf_str(&list), NULL,
+		};
+
+		answer = ask(s, s->tmpl_summary, vars, &tokens, why, sizeof why);
+	}
+	if (!answer) {
+		fallback(s, "summary", key.data, lang, sel->sub ? sel->sub->name : NULL, why);
+		goto out;
+	}
+	if (pb_cache_put(s->st, key.data, s->cfg->summary.model, lang, s->hash_summary,
+			 "summary", answer, tokens) < 0)
+		pb_warn("summary.cache", "kind=summary paper=%s error=%s", pb_q(key.data),
+			pb_q("cannot store the answer"));
+	else
+		pb_info("summary.answer", "kind=summary paper=%s lang=%s tokens=%ld",
+			pb_q(key.data), pb_q(lang), tokens);
+	free(answer);
+out:
+	pb_buf_free(&key);
+	pb_buf_free(&list);
+	pb_buf_free(&pk);
+}
+
 int
 pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 		      const struct pb_selection *sel, size_t n_sel)
 {
-	(void)s;
-	(void)papers;
-	(void)sel;
-	(void)n_sel;
+	size_t depth = 0;
+	long req0, ans0, cached0, fb0, tok0;
+	int64_t t0 = mono_ms();
+
+	if (!s || !s->model_on || !papers || !sel)
+		return 0;
+	req0 = s->n_requests;
+	ans0 = s->n_answers;
+	cached0 = s->n_cached;
+	fb0 = s->n_fallbacks;
+	tok0 = s->tokens;
+	/* Executive summaries first (one per distinct digest, at the top of every message),
+	 * then analyses by rank across subscribers: everyone's first paper, then everyone's
+	 * second, so a deadline cuts the least read ones. */
+	for (size_t i = 0; i < n_sel; i++)
+		prepare_summary(s, papers, &sel[i], papers->announce_date);
+	for (size_t i = 0; i < n_sel; i++)
+		if (sel[i].n_hits > depth)
+			depth = sel[i].n_hits;
+	for (size_t r = 0; r < depth && s->cfg->summary.analysis; r++) {
+		for (size_t i = 0; i < n_sel; i++) {
+			if (r >= sel[i].n_hits || sel[i].hits[r].paper >= papers->n)
+				continue;
+			prepare_analysis(s, &papers->v[sel[i].hits[r].paper],
+					 sub_language(sel[i].sub));
+		}
+	}
+	pb_info("summary.prepare", "requests=%ld answers=%ld cached=%ld fallbacks=%ld tokens=%ld "
+		"ms=%lld", s->n_requests - req0, s->n_answers - ans0, s->n_cached - cached0,
+		s->n_fallbacks - fb0, s->tokens - tok0, (long long)(mono_ms() - t0));
 	return 0;
 }
 
@@ -162,6 +693,14 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		it->topic = sub && hit->topic < sub->n_topics ? sub->topics[hit->topic].name : NULL;
 		it->score = hit->score;
 		m = findings_of(use, papers, hit->paper);
+		if (use->model_on && use->cfg->summary.analysis) {
+			struct pb_buf key = { 0 };
+
+			paper_key(it->paper, &key);
+			it->analysis = pb_cache_get(use->st, key.data, use->cfg->summary.model,
+						    out->language, use->hash_analysis, "analysis");
+			pb_buf_free(&key);
+		}
 		if (m->n) {
 			it->findings = pb_xcalloc(m->n, sizeof *it->findings);
 			for (size_t k = 0; k < m->n; k++)
@@ -172,8 +711,17 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 	if (out->n_matched < out->n_items)
 		out->n_matched = out->n_items;
 	out->title = make_title(s, out, out->date);
-	out->exec_summary = pb_exec_summary_builtin(out);
-	out->exec_from_model = 0;
+	if (use->model_on && out->n_items > 0) {
+		struct pb_buf key = { 0 };
+
+		digest_key(papers, sel, &key);
+		out->exec_summary = pb_cache_get(use->st, key.data, use->cfg->summary.model,
+						 out->language, use->hash_summary, "summary");
+		out->exec_from_model = out->exec_summary != NULL;
+		pb_buf_free(&key);
+	}
+	if (!out->exec_summary)
+		out->exec_summary = pb_exec_summary_builtin(out);
 	if (use == &tmp)
 		memo_clear(&tmp);
 	return 0;

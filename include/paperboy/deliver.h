@@ -24,6 +24,21 @@ struct pb_deliver_stats {
 /* Delivers due outbox messages until none is due within o->max_wait_s (or *stop). Each message
  * is marked in the state as soon as its result is known. Returns 0, or -1 with err filled when
  * delivery could not run at all (e.g. the state failed). */
+/* How it behaves (src/deliver/):
+ * - channels: "email" (SMTP, one transfer per recipient, STARTTLS required unless
+ *   email.tls = "none"), "slack" (the subscriber's webhook; dest is "webhook"), "telegram"
+ *   (sendMessage, chat_id set from dest), "file" (<file.dir>/<digest_date>/<subscriber>/<dest>
+ *   [-NN].eml|.json, or dest itself when it has an extension such as "digest.md").
+ * - results: sent; transient (SMTP 4xx, HTTP 429/5xx, connection errors) retried with
+ *   exponential backoff and jitter from delivery.retry_base_s, or the server's Retry-After /
+ *   retry_after; failed (SMTP 5xx, Slack 4xx, Telegram 400) with the server's words; paused
+ *   (Telegram 403 "bot was blocked by the user", "user is deactivated": every pending message
+ *   of that chat); a migrated group is followed (pb_outbox_redirect). A message past
+ *   created + lifetime, or whose next try would be, is expired; after max_attempts, failed.
+ * - order: one message in flight per destination, parts in order; a part waiting for a retry
+ *   holds the later parts (and later digests) of its destination back in the state too.
+ * - one log line per delivery: event=delivery subscriber channel dest part=N/M status attempt
+ *   ms error; never a webhook URL, bot token or password. */
 int pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		   const struct pb_deliver_opts *o, struct pb_deliver_stats *stats,
 		   char *err, size_t errlen);

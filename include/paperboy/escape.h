@@ -25,7 +25,8 @@ void pb_esc_md_url(struct pb_buf *b, const char *s);
 /* Slack mrkdwn text: & < > as &amp; &lt; &gt; (Slack's own three). */
 void pb_esc_slack(struct pb_buf *b, const char *s);
 void pb_esc_slack_n(struct pb_buf *b, const char *s, size_t n);
-/* The URL part of a Slack link <url|text>: | < > space and controls percent-encoded. */
+/* The URL part of a Slack link <url|text>: | < > space and controls percent-encoded, & as
+ * &amp; (Slack decodes it). */
 void pb_esc_slack_url(struct pb_buf *b, const char *s);
 
 /* Telegram HTML parse mode text: & < > as &amp; &lt; &gt;. */

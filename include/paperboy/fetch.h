@@ -32,19 +32,28 @@ struct pb_fetch_result {
 void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);
 
 /* The day's announcement for categories (NULL/0 = cfg's categories) from the RSS source in one
- * request, then (when cfg->arxiv.fill_metadata) id_list lookups in batches to fill in
- * published date, comment, primary category and affiliations. */
+ * request (<rss_url>/<cat>+<cat>), then (when cfg->arxiv.fill_metadata) id_list lookups in
+ * batches to fill in what RSS lacks: the API's published (submission) and updated dates, the
+ * primary category (moved first), comment, journal ref, DOI and affiliations. The announcement
+ * itself (type, version, title, abstract) stays as the RSS said. A failed lookup leaves the
+ * records as RSS gave them: PB_FETCH_OK with a warning in res->message. */
 enum pb_fetch_status pb_fetch_today(struct pb_http *h, const struct pb_config *cfg,
 				    const char *const *categories, size_t n_categories,
 				    struct pb_paperset *out, struct pb_fetch_result *res);
 
-/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch; merges into out. */
+/* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch (max_results = batch
+ * size); records already in out are filled in as pb_fetch_today does, others are added. Ids
+ * arXiv does not know are dropped with a warning, as arXiv drops them. */
 enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg,
 				     const char *const *ids, size_t n_ids,
 				     struct pb_paperset *out, struct pb_fetch_result *res);
 
 /* The papers of a past announcement date (YYYY-MM-DD) through API search_query with a
- * submittedDate window between arXiv's 14:00 ET cutoffs, paginated. */
+ * submittedDate window between arXiv's 14:00 ET cutoffs (see pb_fetch_date_window),
+ * paginated by cfg->arxiv.page_size (<= 2000) until totalResults. The window holds new
+ * submissions only (replacements are not dated by it): a paper is marked new when its primary
+ * category is among the categories asked for, cross otherwise. A short page before
+ * totalResults is asked once more, then the fetch stops with a warning in res->message. */
 enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cfg,
 				   const char *date, const char *const *categories,
 				   size_t n_categories, struct pb_paperset *out,

@@ -4,6 +4,7 @@
 #ifndef PAPERBOY_HTTP_H
 #define PAPERBOY_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <curl/curl.h>
@@ -17,11 +18,14 @@ struct pb_http_opts {
 	long connect_timeout_s;      /* default 15 */
 	long max_redirects;          /* default 5 */
 	long min_interval_ms;        /* spacing between requests to the same host; 0 = none */
-	int max_retries;             /* retries after the first attempt; default 5 */
+	int max_retries;             /* retries after the first attempt; 0 = none, < 0 = 5 */
 	long backoff_base_ms;        /* first backoff; default 2000, doubled each retry, jittered */
 	long backoff_max_ms;         /* cap; default 120000 */
 	const char *cache_dir;       /* ETag/Last-Modified + body cache for conditional GET; NULL = off */
 	long cache_max_age_s;        /* cache entries older than this are pruned; 0 = 7 days */
+	const volatile sig_atomic_t *stop;  /* when it points at non-zero (a signal handler set it),
+				      * waits for spacing or backoff end at once and the request
+				      * fails with "stopped"; a transfer in flight is finished */
 	char cache_dir_buf[1024];    /* storage a helper (pb_fetch_http_opts) may point cache_dir at;
 				      * pb_http_new copies, so it need only live until then */
 };
@@ -41,8 +45,11 @@ struct pb_http;  /* opaque client */
 struct pb_http *pb_http_new(const struct pb_http_opts *opts);
 void pb_http_free(struct pb_http *h);        /* accepts NULL */
 
-/* GET url. Retries network errors, 5xx and 429 (honouring Retry-After), waits the host's
- * spacing before each request. Returns 0 when a response with status < 400 arrived (resp
+/* GET url. Retries network errors, 5xx (but 501, 505) and 429, waiting the larger of the
+ * jittered exponential backoff and Retry-After; a Retry-After beyond backoff_max_ms (or an
+ * hour) is not waited for: the request fails at once saying so. Waits the host's spacing
+ * before each request (measured from the end of the previous one, also across processes when
+ * cache_dir is set). 4xx other than 429 are final. Returns 0 when a response with status < 400 arrived (resp
  * filled; a 304 is turned into the cached 200 body), -1 otherwise with err filled (resp->status
  * and body still hold the last answer, e.g. arXiv's 400 error feed). Caller frees resp with
  * pb_http_response_free. */

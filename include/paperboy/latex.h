@@ -14,8 +14,9 @@ enum pb_latex_flags {
 	 * `` and '' curly quotes. */
 	PB_LATEX_TEXT = 0,
 	/* Prose that is not TeX (model or extractive Markdown): only math, macros and accents
-	 * are converted; dashes, ~ and quotes stay. A $ opens math only when followed by a
-	 * non-space and closes only after a non-space, so "$5 and $10" stays as written. */
+	 * are converted; dashes, ~ and quotes stay. Dollars enclose math only around TeX
+	 * (a macro, ^, _, a group, or one letter) with no space inside either dollar, so
+	 * "$5 and $10" and "$5-$10" stay as written. */
 	PB_LATEX_PROSE = 1,
 };
 

@@ -15,11 +15,16 @@ struct pb_hit {
 	unsigned flags;              /* PB_HIT_* bits: how the paper was selected */
 };
 
-/* Scores: each positive term of the topic (one not under NOT or right of ANDNOT) that hits
- * adds its field's weight: ti 3, au 2, abs 1, co 0.5, cat 0.5 (an all: term counts its best
- * field); a followed author adds 10. The best topic is the one with the highest score (the
+/* Scores: when a topic's query matches, each of its positive terms (not under NOT nor right
+ * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co 0.5, cat 0.5
+ * (an all: term counts its best field), whether or not its own branch of an OR decided the
+ * match; a followed author adds 10. The best topic is the one with the highest score (the
  * first on ties). A paper hit only by a subscriber-level followed author has topic 0 and
- * flags without PB_HIT_TOPIC. */
+ * flags without PB_HIT_TOPIC.
+ * Selection: a topic takes cross-lists when its include_cross (or, inherited, the
+ * subscriber's) says so, replacements likewise, replace-cross only when both do. An exclusion
+ * (any rule) vetoes the topic's query hit; a followed author hits regardless. max_papers <= 0
+ * (not from the config loader, which wants 1..1000) means no cap. */
 #define PB_HIT_TOPIC   1u            /* the topic's query matched */
 #define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
 #define PB_SCORE_TI     3.0
@@ -56,6 +61,18 @@ void pb_selections_free(struct pb_selection *sel, size_t n);   /* accepts NULL *
  * by scanning its folded words (rules.h). Much slower; for tests and the benchmark. */
 int pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 			   struct pb_selection **out, char *err, size_t errlen);
+
+/* Figures about the compiled rules and the last pb_match_all, for logs and the benchmark. */
+struct pb_match_stats {
+	size_t n_topics;             /* topics compiled */
+	size_t n_term_uses;          /* terms written in all topics, exclusions and follows */
+	size_t n_terms;              /* distinct terms after interning */
+	size_t n_words;              /* distinct words in the last paper set */
+	double index_s;              /* last pb_match_all: folding papers, building the index */
+	double terms_s;              /* hit sets of the distinct terms */
+	double topics_s;             /* running every topic, scoring, ranking */
+};
+void pb_matcher_stats(const struct pb_matcher *m, struct pb_match_stats *st);
 
 /* Appends to b why paper p hits (or not) for subscriber index s: the topic and the terms
  * that matched, e.g. "topic=3D ti:\"gaussian splatting\" abs:nerf score=7". */

@@ -37,7 +37,8 @@ struct pb_paper {
 	char *doi;
 };
 
-/* A growable list of papers with one record per id. */
+/* A growable list of papers with one record per id. A zeroed struct works like an
+ * initialised one; a set owns its index, so never copy one by value. */
 struct pb_paperset {
 	struct pb_paper *v;
 	size_t n, cap;

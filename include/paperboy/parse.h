@@ -25,7 +25,8 @@ enum pb_parse_status {
 struct pb_parse_result {
 	enum pb_parse_status status;
 	enum pb_feed_kind kind;
-	size_t n_items;         /* items seen in the document */
+	size_t n_items;         /* items/entries/records seen, an API error entry and deleted
+				 * OAI records included */
 	size_t n_added;         /* records appended or merged into the set */
 	size_t n_skipped;       /* items rejected with a warning each */
 	char message[512];      /* error text, or "" */
@@ -33,7 +34,9 @@ struct pb_parse_result {
 
 /* Parses one response body and appends its papers to *out (merging duplicates by id).
  * source names the input in messages (a file name or a URL). Never aborts on bad input.
- * Nothing is added to *out unless the whole document was read (status OK).
+ * Nothing is added to *out unless the whole document was read (status OK); on OK and EMPTY
+ * the set's feed_title, announce_date (when unset), total_results and start_index are
+ * filled from the feed.
  * OAI-PMH: the resumptionToken's completeListSize and cursor go to total_results and
  * start_index; error noRecordsMatch is EMPTY, other OAI errors ARXIV_ERROR.
  * Returns the status (also stored in res->status). */

@@ -45,6 +45,12 @@ struct pb_parts {
 int pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
 	      struct pb_parts *out);
 void pb_parts_free(struct pb_parts *p);     /* accepts NULL */
+/* Renders d in every format whose bit (1u << f) is set in formats into out[f] (the others are
+ * left empty), converting the digest's text for display once for all of them. Returns 0, or
+ * -1 with every out[f] empty. */
+int pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_render_opts *o,
+		      struct pb_parts out[PB_FMT_COUNT]);
+#define PB_FMT_ALL ((1u << PB_FMT_COUNT) - 1)
 /* "md", "html", "text", "slack", "telegram"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);
 const char *pb_format_name(enum pb_format f);

@@ -47,13 +47,27 @@ enum pb_rule_kind {
 
 struct pb_term {
 	enum pb_field field;
-	struct pb_tokens words;     /* folded words; empty for cat: */
-	char *cat;                  /* cat: the category in lower case, without '*'; else NULL */
 	int prefix;                 /* trailing '*': the last word (or the category) is a prefix */
-	char *src;                  /* as written with its field, e.g. ti:"gaussian splatting" */
 	int col;                    /* 1-based column of the term in the query */
 	uint32_t id;                /* free for the matcher (interned term number) */
+	size_t n_words;             /* folded words (see pb_term_word); 0 for cat: */
+	const char *cat;            /* cat: the category in lower case, without '*'; else NULL */
+	const char *src;            /* as written with its field, e.g. ti:"gaussian splatting" */
+	char *data;                 /* one block holding the words, cat and src */
 };
+
+/* Word j (0 <= j < n_words) of a term, NUL-terminated, and its length. */
+static inline const char *
+pb_term_word(const struct pb_term *t, size_t j)
+{
+	return t->data + ((const uint32_t *)(const void *)t->data)[j];
+}
+
+static inline size_t
+pb_term_wlen(const struct pb_term *t, size_t j)
+{
+	return ((const uint32_t *)(const void *)t->data)[t->n_words + j];
+}
 
 struct pb_rule {
 	enum pb_rule_kind kind;
@@ -72,6 +86,11 @@ struct pb_rule_error {
  * than 64 is an error. */
 struct pb_rule *pb_rule_parse(const char *query, struct pb_rule_error *err);
 void pb_rule_free(struct pb_rule *r);      /* accepts NULL */
+
+/* A rule of one term: the words of text as a phrase in field f (a text field), shown as
+ * src. Returns NULL when text has no letters or digits or more than 32 words. For followed
+ * authors (au:"name") and tests. Caller frees with pb_rule_free. */
+struct pb_rule *pb_rule_phrase(enum pb_field f, const char *text, const char *src);
 
 /* Appends the fully parenthesised canonical form with folded words, e.g.
  * ((ti:"gaussian splatting" AND abs:nerf*) OR NOT cat:cs.cv). */

@@ -15,19 +15,44 @@
 struct pb_summarizer;
 
 /* cfg is borrowed. st and h may be NULL (then no cache / no model: extractive only).
- * Returns NULL with err filled only on a configuration problem (e.g. unreadable prompt). */
+ * Returns NULL with err filled only on a configuration problem (e.g. unreadable prompt).
+ * The model is used when cfg->summary.enabled, h and st are all given. h only says the
+ * network may be used: the model is asked through a client of the summarizer's own, with
+ * summary.timeout per request, no retries and no arXiv spacing. The prompts are
+ * {prompt_dir}/analysis.txt and summary.txt (see llm.h for their form); the API key goes in an
+ * "Authorization: Bearer" header and is registered with the log as a secret.
+ * s may be NULL in pb_digest_build (extractive, nothing memoised). */
 struct pb_summarizer *pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st,
 					struct pb_http *h, char *err, size_t errlen);
 void pb_summarizer_free(struct pb_summarizer *s);   /* accepts NULL */
 
 /* Asks the model (when configured) for every unique paper in the selections once, per
  * language, within the configured deadline and token budget; answers go to the cache.
- * Failures are logged and fall back to the built-in text later. Returns 0. */
+ * Failures are logged and fall back to the built-in text later. Returns 0.
+ * Order: the executive summaries first (one per distinct set of papers and language), then
+ * analyses by rank across subscribers, so a deadline cuts the least read ones.
+ * Cache keys (state summary_cache): kind "analysis" per (paper id+version, model, language,
+ * hash of analysis.txt); kind "summary" per ("digest:<hash of the sorted paper keys>:<n>",
+ * model, language, hash of summary.txt). Shared by every subscriber and every later run.
+ * Stops asking (the rest falls back) when summary.deadline seconds have passed since the first
+ * request, when the day's tokens (UTC, usage.total_tokens of the answers) reach
+ * summary.daily_token_budget, after three failures in a row, and for Retry-After seconds
+ * after a 429. Each fallback is one line:
+ *   level=warn event=summary.fallback kind=analysis paper=2512.04040v1 lang=zh reason="HTTP 500"
+ *   level=warn event=summary.fallback kind=summary paper=digest:...:10 subscriber=alice ...
+ * with reasons such as "timeout after N s", "HTTP 429, retry after N s", "HTTP 500: <the API's
+ * message>", "no answer: <network error>", "not JSON", "no choices", "empty content",
+ * "refusal: ...", "API error: ...", and once the model is left alone: "deadline reached",
+ * "daily token budget spent", "model failed repeatedly", "the model refuses the API key",
+ * "no such model or endpoint", "rate limited by the model (429), waiting N s". */
 int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 			  const struct pb_selection *sel, size_t n_sel);
 
-/* Builds one subscriber's digest for announcement date (YYYY-MM-DD). out is owned by the
- * caller (pb_digest_free); items borrow from papers and sel->sub. Returns 0 or -1. */
+/* Builds one subscriber's digest for announcement date (YYYY-MM-DD; NULL = the paperset's).
+ * out is owned by the caller (pb_digest_free); items borrow from papers and sel->sub.
+ * The title names cfg->arxiv.categories (else the papers' primary categories); findings are
+ * memoised per paper in s; analysis and a model-written executive summary come only from the
+ * cache (no request is made here), else the built-in summary. Returns 0 or -1 (NULL input). */
 int pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		    const struct pb_selection *sel, const char *date, struct pb_digest *out);
 

@@ -1,10 +1,13 @@
-/* paperboy check: loads and validates the config (no network) and prints a short summary. */
+/* paperboy check: loads and validates the config and compiles every topic rule (no network),
+ * then prints a short summary. */
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/config.h"
+#include "paperboy/match.h"
 
 static void
 summarize(FILE *f, const struct pb_config *cfg)
@@ -39,10 +42,53 @@ summarize(FILE *f, const struct pb_config *cfg)
 	fprintf(f, "email: %s\n", cfg->email.enabled ? "on" : "off");
 }
 
+/* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
+ * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
+static void
+report_rule_error(FILE *f, const struct pb_config *cfg, const char *msg)
+{
+	struct pb_buf pre = { 0 };
+
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		const struct pb_subscriber *s = &cfg->subscribers[i];
+
+		for (size_t j = 0; j < s->n_topics; j++) {
+			const char *key = "query", *after;
+
+			pb_buf_reset(&pre);
+			pb_buf_printf(&pre, "subscriber %s, topic %s", s->name, s->topics[j].name);
+			if (strncmp(msg, pre.data, pre.len) != 0 ||
+			    (msg[pre.len] != ',' && msg[pre.len] != ':'))
+				continue;
+			after = msg + pre.len;
+			if (strncmp(after, ", exclude", 9) == 0)
+				key = "exclude";
+			else if (strstr(after, "followed author"))
+				key = "follow_authors";
+			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].topics.[%zu].%s: %s\n", s->file,
+				s->topics[j].line, i, j, key, msg);
+			pb_buf_free(&pre);
+			return;
+		}
+		pb_buf_reset(&pre);
+		pb_buf_printf(&pre, "subscriber %s:", s->name);
+		if (strncmp(msg, pre.data, pre.len) == 0) {
+			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].follow_authors: %s\n", s->file,
+				s->line, i, msg);
+			pb_buf_free(&pre);
+			return;
+		}
+	}
+	pb_buf_free(&pre);
+	fprintf(f, "paperboy: %s: %s\n", cfg->path, msg);
+}
+
 int
 pb_cmd_check(int argc, char **argv, const char *config_path)
 {
 	struct pb_config *cfg;
+	struct pb_matcher *m;
+	char err[2048];
 	int rc = EX_CONFIG;
 
 	if (argc > 1) {
@@ -52,6 +98,13 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	cfg = pb_cli_load_config(config_path);
 	if (!cfg)
 		return EX_CONFIG;
+	/* Every topic compiles, as it will at run time. */
+	m = pb_matcher_new(cfg, err, sizeof err);
+	if (!m) {
+		report_rule_error(stderr, cfg, err);
+		goto out;
+	}
+	pb_matcher_free(m);
 	summarize(stdout, cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: stdout");

@@ -1,4 +1,5 @@
-/* paperboy match: who gets what from a feed, and why. Reads no state and sends nothing. */
+/* paperboy match: who gets what from a saved feed or today's announcement, and why. Reads no
+ * state and sends nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,9 +8,10 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/fetch.h"
+#include "paperboy/http.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
-#include "paperboy/parse.h"
 
 static void
 usage(void)
@@ -17,33 +19,51 @@ usage(void)
 	fprintf(stderr, "usage: paperboy [-c FILE] match [--feed FILE] [--subscriber NAME]\n");
 }
 
-/* Reads and parses a saved feed. Returns 0, or a sysexits code after printing why. */
+/* The papers: a saved response (--feed), else today's announcement for the configured
+ * categories from arXiv. Returns 0 (an empty announcement included), or a sysexits code after
+ * printing why. */
 static int
-load_feed(const char *path, struct pb_paperset *ps)
+load_papers(const struct pb_config *cfg, const char *feed, struct pb_paperset *ps)
 {
-	struct pb_parse_result res;
-	char err[512];
-	char *data = NULL;
-	size_t len = 0;
+	struct pb_fetch_result res;
+	struct pb_http *http = NULL;
 
-	if (pb_read_file(path, &data, &len, err, sizeof err) < 0) {
-		fprintf(stderr, "paperboy: %s\n", err);
-		return EX_NOINPUT;
-	}
 	memset(&res, 0, sizeof res);
-	switch (pb_parse_feed(data, len, path, ps, &res)) {
-	case PB_PARSE_OK:
-	case PB_PARSE_EMPTY:
-		free(data);
-		return 0;
-	case PB_PARSE_ARXIV_ERROR:
-		fprintf(stderr, "paperboy: %s: arXiv error: %s\n", path, res.message);
-		break;
-	default:
-		fprintf(stderr, "paperboy: %s: %s\n", path, res.message[0] ? res.message : "not a feed");
+	if (feed) {
+		pb_fetch_file(feed, ps, &res);
+	} else {
+		struct pb_http_opts ho;
+
+		pb_fetch_http_opts(cfg, &ho);
+		if (!(http = pb_http_new(&ho))) {
+			fprintf(stderr, "paperboy: match: cannot start the HTTP client\n");
+			return EX_SOFTWARE;
+		}
+		pb_fetch_today(http, cfg, NULL, 0, ps, &res);
+		pb_http_free(http);
 	}
-	free(data);
-	return EX_DATAERR;
+	switch (res.status) {
+	case PB_FETCH_OK:
+		if (res.message[0])
+			fprintf(stderr, "paperboy: warning: %s\n", res.message);
+		return 0;
+	case PB_FETCH_NO_ANNOUNCEMENT:
+		return 0;
+	case PB_FETCH_ARXIV_ERROR:
+		fprintf(stderr, "paperboy: arXiv error: %s\n", res.message);
+		return EX_DATAERR;
+	case PB_FETCH_BAD_DATA:
+		fprintf(stderr, "paperboy: %s: %s\n", feed ? feed : "arXiv", res.message);
+		return EX_DATAERR;
+	default:
+		fprintf(stderr, "paperboy: %s\n", res.message);
+		if (feed)
+			return EX_NOINPUT;
+		/* A 4xx will not pass by itself; network trouble and server errors may. */
+		if (res.http_status >= 400 && res.http_status < 500 && res.http_status != 429)
+			return EX_UNAVAILABLE;
+		return EX_TEMPFAIL;
+	}
 }
 
 static void
@@ -82,7 +102,6 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	char err[4096];
 	int rc = EX_SOFTWARE, found = 0;
 
-	pb_paperset_init(&ps);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
 			feed = argv[++i];
@@ -93,13 +112,9 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 			return EX_USAGE;
 		}
 	}
-	if (!feed) {
-		fprintf(stderr, "paperboy: match: --feed FILE is required (this build does not "
-			"fetch)\n");
-		return EX_USAGE;
-	}
 	if (!(cfg = pb_cli_load_config(config_path)))
 		return EX_CONFIG;
+	pb_paperset_init(&ps);
 	if (only && !pb_config_subscriber(cfg, only)) {
 		fprintf(stderr, "paperboy: match: no subscriber named %s\n", only);
 		rc = EX_USAGE;
@@ -110,7 +125,7 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 		rc = EX_CONFIG;
 		goto out;
 	}
-	if ((rc = load_feed(feed, &ps)) != 0)
+	if ((rc = load_papers(cfg, feed, &ps)) != 0)
 		goto out;
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		fprintf(stderr, "paperboy: match: %s\n", err);

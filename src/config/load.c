@@ -34,7 +34,7 @@ pb_cfg_path_join(const char *dir, const char *p)
 
 	if (p[0] == '/' || !dir || strcmp(dir, ".") == 0)
 		return pb_xstrdup(p);
-	pb_buf_printf(&b, "%s/%s", dir, p);
+	pb_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
 	return pb_buf_detach(&b);
 }
 
@@ -156,20 +156,21 @@ suggest(enum pb_kscope scope, const char *rel, char *buf, size_t n)
 static int
 find_key(enum pb_kscope scope, const char *rel, int *variant)
 {
-	char sp[2][96];
-
 	for (size_t i = 0; i < pb_n_ckeys; i++) {
 		const struct pb_ckey *k = &pb_ckeys[i];
-		int ns;
+		size_t l = strlen(k->path);
 
-		if (k->scope != scope)
+		if (k->scope != scope || strncmp(rel, k->path, l) != 0)
 			continue;
-		ns = key_spellings(k, sp);
-		for (int v = 0; v < ns; v++)
-			if (strcmp(rel, sp[v]) == 0) {
-				*variant = k->type == KT_SECRET ? v + 1 : 0;
-				return (int)i;
-			}
+		if (k->type != KT_SECRET && rel[l] == '\0') {
+			*variant = 0;
+			return (int)i;
+		}
+		if (k->type == KT_SECRET && (strcmp(rel + l, "_env") == 0 ||
+					     strcmp(rel + l, "_file") == 0)) {
+			*variant = rel[l + 1] == 'e' ? 1 : 2;
+			return (int)i;
+		}
 	}
 	return -1;
 }

@@ -351,13 +351,19 @@ root_set(struct pb_load *L, const char *path)
 	return i >= 0 && L->root_seen[i];
 }
 
+/* Whether NAME_env or NAME_file is written in group g. */
 static bool
-secret_given(struct pb_load *L, const void *base, const char *path)
+secret_given(config_setting_t *g, const char *name)
 {
-	for (size_t i = 0; i < L->n_secrets; i++)
-		if (L->secrets[i].base == base && strcmp(L->secrets[i].key->path, path) == 0)
-			return true;
-	return false;
+	char k[96];
+
+	if (!g)
+		return false;
+	snprintf(k, sizeof k, "%s_env", name);
+	if (config_setting_lookup(g, k))
+		return true;
+	snprintf(k, sizeof k, "%s_file", name);
+	return config_setting_lookup(g, k) != NULL;
 }
 
 static bool
@@ -435,13 +441,6 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 	struct pb_subscriber *s = &c->subscribers[i];
 	char kp[128];
 
-	for (size_t j = 0; j < i; j++)
-		if (strcmp(c->subscribers[j].name, s->name) == 0) {
-			snprintf(kp, sizeof kp, "subscribers.[%zu].name", i);
-			return pb_cfg_fail(L, sub_setting(root, i, "name"), kp,
-					   "duplicate subscriber name \"%s\" (first at %s:%d)",
-					   s->name, c->subscribers[j].file, c->subscribers[j].line);
-		}
 	for (size_t t = 0; t < s->n_topics; t++)
 		for (size_t u = 0; u < t; u++)
 			if (strcmp(s->topics[t].name, s->topics[u].name) == 0) {
@@ -454,7 +453,8 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 						   "(first at line %d)", s->topics[t].name, s->name,
 						   s->topics[u].line);
 			}
-	if (!s->n_emails && !secret_given(L, s, "slack_webhook") && !s->telegram_chat &&
+	if (!s->n_emails && !secret_given(sub_setting(root, i, NULL), "slack_webhook") &&
+	    !s->telegram_chat &&
 	    !c->file.enabled) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu]", i);
 		return pb_cfg_fail(L, sub_setting(root, i, NULL), kp,
@@ -467,7 +467,7 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 				   "email addresses given but email is not enabled "
 				   "(set email.smtp_url)");
 	}
-	if (s->telegram_chat && !secret_given(L, c, "telegram.token")) {
+	if (s->telegram_chat && !secret_given(config_setting_get_member(root, "telegram"), "token")) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_chat", i);
 		return pb_cfg_fail(L, sub_setting(root, i, "telegram_chat"), kp,
 				   "a Telegram chat needs the bot token: set telegram.token_env "
@@ -479,6 +479,54 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 				   "telegram_thread without telegram_chat");
 	}
 	return 0;
+}
+
+struct named {
+	const char *name;
+	size_t i;
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Duplicate subscriber names, in O(n log n): thousands of subscribers are expected. The
+ * earliest repeat is reported, naming where the first of its name is. */
+static int
+check_duplicate_names(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+	size_t n = c->n_subscribers, bad = (size_t)-1, first = 0, g = 0;
+	struct named *v;
+	char kp[128];
+
+	if (n < 2)
+		return 0;
+	v = pb_xcalloc(n, sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct named){ c->subscribers[i].name, i };
+	qsort(v, n, sizeof *v, by_name);
+	for (size_t k = 1; k < n; k++) {
+		if (strcmp(v[k].name, v[g].name) != 0)
+			g = k;
+		else if (v[k].i < bad) {
+			bad = v[k].i;
+			first = v[g].i;
+		}
+	}
+	free(v);
+	if (bad == (size_t)-1)
+		return 0;
+	snprintf(kp, sizeof kp, "subscribers.[%zu].name", bad);
+	return pb_cfg_fail(L, sub_setting(root, bad, "name"), kp,
+			   "duplicate subscriber name \"%s\" (first at %s:%d)",
+			   c->subscribers[bad].name, c->subscribers[first].file,
+			   c->subscribers[first].line);
 }
 
 int
@@ -501,6 +549,8 @@ pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 				return pb_cfg_fail(L, member(root, "arxiv.categories"),
 						   "arxiv.categories", "\"%s\" is listed twice",
 						   c->arxiv.categories[i]);
+	if (check_duplicate_names(L, root) < 0)
+		return -1;
 	for (size_t i = 0; i < c->n_subscribers; i++)
 		if (check_subscriber(L, root, i) < 0)
 			return -1;

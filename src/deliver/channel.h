@@ -44,7 +44,7 @@ struct pb_xfer {
 					  * outbox payload or body; borrowed */
 	size_t send_len, send_off;
 	struct pb_buf resp;              /* HTTP answer body, at most PB_XFER_MAX_BODY */
-	char reply[512];                 /* SMTP: the last server reply line */
+	char reply[512];                 /* SMTP: the last 4xx/5xx reply line */
 	char retry_after[64];            /* HTTP: the Retry-After header value */
 	char errbuf[CURL_ERROR_SIZE];    /* curl's own words */
 	int64_t started_ms;

@@ -70,8 +70,9 @@ table_get(struct table *t, const char *key)
 		for (size_t j = 0; j < t->cap; j++) {
 			if (!t->v[j].key)
 				continue;
-			for (i = hash_str(t->v[j].key) & (nt.cap - 1); nt.v[i].key; i = (i + 1) & (nt.cap - 1))
-				;
+			i = hash_str(t->v[j].key) & (nt.cap - 1);
+			while (nt.v[i].key)
+				i = (i + 1) & (nt.cap - 1);
 			nt.v[i] = t->v[j];
 		}
 		nt.n = t->n;
@@ -110,6 +111,9 @@ struct run {
 	struct table tab;
 	uint64_t rng;
 	int fatal;
+	int reload;                    /* the state changed under the batch (a redirect) */
+	int held_back;                 /* entries wait for pacing or a busy destination, not
+					* only for a free transfer slot */
 	char *err;
 	size_t errlen;
 	/* limits, with defaults for a zeroed config */
@@ -122,6 +126,15 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -176,7 +189,8 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 
 	if (sqlite3_prepare_v2(db,
 			       "UPDATE outbox SET next_attempt = max(next_attempt, ?1) "
-			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4 "
+			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 "
+			       "AND dest = ?4 "
 			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
 			       -1, &s, NULL) != SQLITE_OK) {
 		/* Without it the later parts would come back at once and be dropped again. */
@@ -302,7 +316,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		 * it, this one included, and send there; counted as an attempt so a peer that
 		 * keeps redirecting cannot keep us busy. */
 		snprintf(why, sizeof why, "moved to %s: %s", res->new_dest, res->reason);
-		if (pb_outbox_redirect(r->st, m->channel, m->dest, res->new_dest) != 0 ||
+		if (pb_outbox_redirect(r->st, m->channel, m->dest, res->new_dest) < 0 ||
 		    pb_outbox_mark_retry(r->st, m->rowid, now, why) != 0)
 			rc = -1;
 		r->stats->retried++;
@@ -310,7 +324,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(res->new_dest));
 		log_delivery(m, "redirected", ms, why);
 		/* Parts still waiting in this batch carry the old destination: drop them, the
-		 * next batch brings them back with the new one. */
+		 * next batch (at once) brings them back with the new one. */
+		r->reload = 1;
 		for (size_t i = 0; i < r->n_batch; i++) {
 			struct pb_outbox_msg *b = &r->batch[i];
 			if (b->rowid && strcmp(b->channel, m->channel) == 0 &&
@@ -321,8 +336,10 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		break;
 	case PB_V_TRANSIENT: {
 		int attempt = m->attempts + 1;
-		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s : backoff_s(r, attempt);
-		int64_t when = now + (delay < 1 ? 1 : delay);
+		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s
+							: backoff_s(r, attempt);
+		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
+		int64_t when = (wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {
 			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
 				 res->reason);
@@ -345,7 +362,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 					 m->digest_date ? m->digest_date : "");
 			}
 			r->stats->retried++;
-			snprintf(why, sizeof why, "%s; retry in %llds", res->reason, (long long)(when - now));
+			snprintf(why, sizeof why, "%s; retry in %llds", res->reason,
+				 (long long)(delay < 1 ? 1 : delay));
 			log_delivery(m, "retry", ms, why);
 		}
 		break;
@@ -369,8 +387,8 @@ write_cb(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* HTTP headers and SMTP replies both arrive here: keep the last line (the server's words for
- * SMTP) and the Retry-After value (HTTP). */
+/* HTTP headers and SMTP replies both arrive here: keep the last SMTP refusal (the server's
+ * words) and the Retry-After value (HTTP). */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *userp)
 {
@@ -381,7 +399,9 @@ header_cb(char *p, size_t size, size_t n, void *userp)
 		x->retry_after[0] = '\0';
 	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
 		pb_reason_copy(x->retry_after, sizeof x->retry_after, p + 12, len - 12);
-	if (len > 2)
+	/* The words that go with a refusal: a later "221 Bye" must not replace them. */
+	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9')
 		pb_reason_copy(x->reply, sizeof x->reply, p, len);
 	return len;
 }
@@ -402,7 +422,12 @@ setup_common(struct run *r, struct pb_xfer *x)
 	pb_http_setup_easy(e, &ho);
 	/* A webhook or Bot API POST is never followed elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS |
+						      CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -546,6 +571,7 @@ dispatch(struct run *r, int64_t *wake)
 	int64_t t = now_ms();
 	char key[512];
 
+	r->held_back = 0;
 	for (size_t i = 0; i < r->n_batch; i++) {
 		struct pb_outbox_msg *m = &r->batch[i];
 		const struct pb_channel *ch;
@@ -570,13 +596,16 @@ dispatch(struct run *r, int64_t *wake)
 		}
 		if (d->busy) {
 			waiting++;
+			r->held_back = 1;
 			continue;
 		}
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
 		if (table_get(&r->tab, key)->paused) {
-			res.verdict = PB_V_PAUSED;
-			snprintf(res.reason, sizeof res.reason, "destination paused");
-		} else if (!ch) {
+			/* Paused with its destination already (pause_dest), and counted there. */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (!ch) {
 			res.verdict = PB_V_PERMANENT;
 			snprintf(res.reason, sizeof res.reason, "unknown channel");
 		} else if (m->created + r->lifetime_s <= now) {
@@ -592,6 +621,7 @@ dispatch(struct run *r, int64_t *wake)
 			snprintf(res.reason, sizeof res.reason, "no attempts left");
 		} else if (!pace_ok(r, ch, m, t, wake, 0)) {
 			waiting++;
+			r->held_back = 1;
 			continue;
 		} else if (ch->write) {
 			pace_ok(r, ch, m, t, wake, 1);
@@ -605,14 +635,7 @@ dispatch(struct run *r, int64_t *wake)
 			xfer_start(r, ch, m);
 			continue;
 		}
-		if (res.verdict == PB_V_PAUSED) {
-			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED, res.reason) != 0)
-				fatal(r, "recording a pause");
-			r->stats->paused++;
-			log_delivery(m, "paused", 0, res.reason);
-		} else {
-			record(r, m, &res, 0);
-		}
+		record(r, m, &res, 0);
 		pb_outbox_msg_clear(m);
 	}
 	return waiting;
@@ -649,7 +672,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 {
 	struct pb_deliver_stats dummy;
 	struct run r;
-	int64_t wake;
+	int64_t wake, last_load = 0, last_progress = 0;
 	size_t waiting = 0;
 	int rc = -1, running;
 
@@ -692,8 +715,13 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		time_t now = time(NULL);
 		int64_t t = now_ms();
 
-		if (!stopping(&r) && waiting == 0) {
-			/* The batch is spent: the next one, without what is still in flight. */
+		/* A new batch when this one is spent, or every second while it still holds paced
+		 * messages (retries come due meanwhile). Entries not taken are still pending in
+		 * the state, so reloading loses nothing; what is in flight is skipped. */
+		if (!stopping(&r) &&
+		    (waiting == 0 || r.reload || (r.held_back && t - last_load >= 1000))) {
+			r.reload = 0;
+			last_load = t;
 			batch_free(&r);
 			if (pb_outbox_due(st, now, BATCH, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
@@ -723,16 +751,23 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				break;
 			if (next > (int64_t)now) {
 				/* Sleep until then, waking to notice a stop. */
-				int64_t until = t + (next - (int64_t)now) * 1000;
+				int64_t until = t + (next * 1000 - wall_ms());
 				while (!stopping(&r) && now_ms() < until) {
 					long ms = (long)(until - now_ms());
-					curl_multi_poll(r.multi, NULL, 0, ms > 200 ? 200 : (int)ms, NULL);
+					curl_multi_poll(r.multi, NULL, 0,
+							ms > 200 ? 200 : (int)ms, NULL);
 				}
 			}
 			continue;
 		}
 		curl_multi_perform(r.multi, &running);
 		collect(&r);
+		if (o && o->progress && t - last_progress >= 1000) {
+			last_progress = t;
+			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, "
+				"%zu in flight ", stats->sent, stats->retried,
+				stats->failed + stats->expired, r.n_xf);
+		}
 		if (r.n_xf > 0 || waiting > 0) {
 			long ms = 200;
 			if (wake != INT64_MAX) {
@@ -749,6 +784,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 	}
 	rc = r.fatal ? -1 : 0;
+	if (o && o->progress && last_progress)
+		fprintf(stderr, "\n");
 out:
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay

@@ -390,22 +390,26 @@ put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 }
 
 /* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
- * becomes CRLF, lines are at most 76 characters, trailing white space is encoded. */
+ * becomes CRLF, lines are at most 76 characters, trailing white space is encoded. Each output
+ * line is assembled in a small buffer and appended whole. */
 static void
 put_qp(struct pb_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t col = 0;
+	char line[QP_LINE + 8];
+	size_t col = 0, tl;
 	char tok[4];
-	size_t tl;
 
+	pb_buf_reserve(b, strlen((const char *)p) + strlen((const char *)p) / 8 + 16);
 	while (*p) {
 		if (*p == '\r' || *p == '\n') {
 			if (p[0] == '\r' && p[1] == '\n')
 				p++;
 			p++;
-			pb_buf_puts(b, "\r\n");
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
 			col = 0;
 			continue;
 		}
@@ -422,21 +426,27 @@ put_qp(struct pb_buf *b, const char *s)
 		}
 		/* A line's last token may reach column 76 only when the line ends there. */
 		if (col + tl > (eol ? QP_LINE : QP_LINE - 1)) {
-			pb_buf_puts(b, "=\r\n");
+			line[col++] = '=';
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
 			col = 0;
 		}
 		/* A '.' opening a line is encoded so no SMTP layer ever needs to stuff it. */
 		if (col == 0 && tl == 1 && tok[0] == '.') {
-			pb_buf_puts(b, "=2E");
+			memcpy(line, "=2E", 3);
 			col = 3;
 		} else {
-			pb_buf_append(b, tok, tl);
+			memcpy(line + col, tok, tl);
 			col += tl;
 		}
 		p++;
 	}
-	if (col > 0 || b->len == 0 || b->data[b->len - 1] != '\n')
-		pb_buf_puts(b, "\r\n");
+	if (col > 0) {
+		line[col++] = '\r';
+		line[col++] = '\n';
+		pb_buf_append(b, line, col);
+	}
 }
 
 static void

@@ -34,6 +34,7 @@ pb_parser_new(const char *source)
 {
 	struct pb_parser *c = pb_xcalloc(1, sizeof *c);
 
+	xmlInitParser(); /* idempotent; libxml2 wants it before use from several threads */
 	c->source = pb_xstrdup(source ? source : "feed");
 	c->total = c->start = -1;
 	return c;
@@ -46,8 +47,12 @@ pb_parser_free(struct pb_parser *c)
 
 	if (!c)
 		return;
-	if (c->xp)
+	if (c->xp) {
+		/* libxml2 may have started a document for DTD bookkeeping; it is ours to free. */
+		if (c->xp->myDoc)
+			xmlFreeDoc(c->xp->myDoc);
 		xmlFreeParserCtxt(c->xp);
+	}
 	pb_item_reset(&c->it);
 	pb_buf_free(&c->text);
 	pb_buf_free(&c->head);
@@ -80,18 +85,40 @@ looks_html(const char *data, size_t len)
 	return 0;
 }
 
+/* libxml2 reports some encoding failures through its global generic handler, which prints
+ * to stderr; the parser's own error callback already says what went wrong. */
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static void
 push(struct pb_parser *c, const char *data, size_t len, int last)
 {
-	do {
-		size_t n = len < CHUNK ? len : CHUNK;
-		int end = last && n == len;
+	xmlGenericErrorFunc old = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
 
-		if (xmlParseChunk(c->xp, data, (int)n, end) != 0 && !c->bad[0])
+	xmlSetGenericErrorFunc(NULL, quiet);
+	while (len > 0 && !c->bad[0]) {
+		size_t n = len < CHUNK ? len : CHUNK;
+
+		if (xmlParseChunk(c->xp, data, (int)n, 0) != 0 && !c->bad[0])
 			pb_parse_set_bad(c, "not well-formed XML", NULL, 0);
 		data += n;
 		len -= n;
-	} while (len > 0 && !c->bad[0]);
+	}
+	if (last && !c->bad[0]) {
+		/* The push parser waits for more input; an error now means the body stopped
+		 * before the document did. */
+		c->finishing = 1;
+		if (xmlParseChunk(c->xp, NULL, 0, 1) != 0 && !c->bad[0])
+			/* libxml2 said nothing itself: its encoding layer gave up. */
+			pb_parse_set_bad(c, "not a complete XML document (bad encoding?)", NULL,
+					 0);
+	}
+	xmlSetGenericErrorFunc(old_ctx, old);
 }
 
 static int
@@ -205,6 +232,25 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 	if (c->start >= 0)
 		out->start_index = c->start;
 
+	if (out->n == 0 && !out->v && c->n_pend) {
+		/* An empty set takes over the record array instead of copying it, which keeps
+		 * peak memory at one array; duplicates within the feed still merge. */
+		size_t n = c->n_pend;
+		out->v = c->pend;
+		out->cap = c->cap_pend;
+		c->pend = NULL;
+		c->n_pend = c->cap_pend = 0;
+		for (i = 0; i < n; i++) {
+			struct pb_paper p = out->v[i];
+			memset(&out->v[i], 0, sizeof p);
+			pb_paperset_add(out, &p); /* out->n <= i < cap: stays in place */
+			res->n_added++;
+		}
+		if (out->cap > out->n + out->n / 4 + 16) {
+			out->cap = out->n + out->n / 4 + 16;
+			out->v = pb_xreallocarray(out->v, out->cap, sizeof *out->v);
+		}
+	}
 	for (i = 0; i < c->n_pend; i++) {
 		pb_paperset_add(out, &c->pend[i]);
 		res->n_added++;

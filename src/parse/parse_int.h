@@ -31,9 +31,14 @@ enum pb_field {
 };
 
 struct pb_item {
-	struct pb_paper p;
-	char *guid, *link, *atom_id, *desc, *creator, *primary, *pub_raw, *upd_raw;
+	struct pb_paper p;      /* filled as fields end */
+	char *desc;             /* description/summary/abstract, normalised, "arXiv:... Abstract: "
+				 * prefix removed */
+	char *primary;          /* arxiv:primary_category, or the legacy title's [cat] */
 	char *keyname, *forenames, *suffix;     /* OAI arXiv format, the open <author> */
+	int id_rank;            /* where p.id came from: 6 guid/OAI id, 4 Atom id, 3 the
+				 * description's "arXiv:ID", 2 link; a better source replaces it */
+	int error_entry;        /* the API's error entry (id .../api/errors#...) */
 	int oai_version;        /* highest <version version='vN'> seen (arXivRaw) */
 	int deleted;            /* OAI header status="deleted" */
 	const char *too_long;   /* the first field over its limit, or NULL */
@@ -49,7 +54,8 @@ struct pb_parser {
 	int author_depth;       /* depth of the open <author>, 0 outside */
 	enum pb_field field;
 	int field_depth;
-	int overflow;           /* current field exceeded its raw cap */
+	int overflow;           /* current field exceeded its cap */
+	int pending_ws;         /* the field's text so far ends in a whitespace run */
 	struct pb_buf text;
 	struct pb_item it;
 
@@ -66,6 +72,7 @@ struct pb_parser {
 	size_t n_pend, cap_pend;
 	size_t n_items, n_skipped;
 	int xml_error;
+	int finishing;          /* the end of input was signalled to libxml2 */
 	char bad[400];
 };
 
@@ -77,11 +84,20 @@ void pb_parse_set_bad(struct pb_parser *c, const char *what, const char *detail,
 void pb_item_reset(struct pb_item *it);
 void pb_item_add_category(struct pb_item *it, char *cat);   /* takes cat */
 void pb_item_finish(struct pb_parser *c);                   /* at the item's end tag */
+/* Legacy RSS 1.0 text is escaped HTML: tags dropped, basic entities decoded, whitespace
+ * normalised. Caller frees; NULL when nothing is left. */
+char *pb_strip_html(const char *s);
 
 /* text.c */
 /* Copy of s[0..n) with whitespace runs collapsed to one space and trimmed; NULL when nothing
  * but whitespace is left. Caller frees. */
 char *pb_norm_ws(const char *s, size_t n);
+/* Appends s[0..n), one piece of a longer text, to b normalised: leading whitespace dropped,
+ * runs collapsed to one space, which is written only once more text follows (*pending
+ * carries an open run between pieces; start it at 0). */
+void pb_norm_append(struct pb_buf *b, const char *s, size_t n, int *pending);
+/* The same, also giving the result's length (0 for NULL). */
+char *pb_norm_ws_len(const char *s, size_t n, size_t *out_len);
 /* ISO 8601 ("2024-11-28", "2024-11-28T00:00:00-05:00", "...T04:00:11.6005+00:00", "...Z")
  * or RFC 822 ("Thu, 28 Nov 2024 00:00:00 -0500", "... GMT") into "YYYY-MM-DDTHH:MM:SSZ" (UTC).
  * local_day (optional) receives the date as written. NULL when s is neither. Caller frees. */

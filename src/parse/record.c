@@ -9,14 +9,8 @@ void
 pb_item_reset(struct pb_item *it)
 {
 	pb_paper_free(&it->p);
-	free(it->guid);
-	free(it->link);
-	free(it->atom_id);
 	free(it->desc);
-	free(it->creator);
 	free(it->primary);
-	free(it->pub_raw);
-	free(it->upd_raw);
 	free(it->keyname);
 	free(it->forenames);
 	free(it->suffix);
@@ -49,8 +43,11 @@ pb_item_add_category(struct pb_item *it, char *cat)
 /* "Title. (arXiv:1805.08875v1 [hep-ex] CROSS LISTED)": the legacy RSS 1.0 title carries the
  * id, the primary category and the announce type; use them and strip the suffix. */
 static void
-rss1_title(struct pb_item *it, char **id, int *ver)
+rss1_title(struct pb_item *it)
 {
+	char **id = &it->p.id;
+	int *ver = &it->p.version;
+
 	char *t = it->p.title, *s, *e, *sp, *br, *rb;
 
 	if (!t || !(s = strstr(t, " (arXiv:")))
@@ -59,10 +56,19 @@ rss1_title(struct pb_item *it, char **id, int *ver)
 	if (!e || e[1] != '\0')
 		return;
 	sp = strchr(s + 2, ' ');
-	if (sp && sp < e && !*id) {
-		char *tok = pb_xstrndup(s + 2, (size_t)(sp - (s + 2)));
-		*id = pb_arxiv_id_split(tok, ver);
+	if (sp && sp < e && (!*id || !*ver)) {
+		/* The link has the id without version; the title has both. */
+		char *tok = pb_xstrndup(s + 2, (size_t)(sp - (s + 2))), *id2;
+		int v2 = 0;
+		id2 = pb_arxiv_id_split(tok, &v2);
 		free(tok);
+		if (id2 && (!*id || strcmp(*id, id2) == 0)) {
+			free(*id);
+			*id = id2;
+			*ver = v2;
+		} else {
+			free(id2);
+		}
 	}
 	br = strchr(s, '[');
 	rb = br ? strchr(br, ']') : NULL;
@@ -88,8 +94,8 @@ rss1_title(struct pb_item *it, char **id, int *ver)
 
 /* Legacy RSS 1.0 descriptions and creators are escaped HTML: drop tags, decode the basic
  * entities once more. Links vanish without a trace, block tags become a space. */
-static char *
-strip_html(const char *s)
+char *
+pb_strip_html(const char *s)
 {
 	static const struct {
 		const char *e, *r;
@@ -160,144 +166,51 @@ skip_item(struct pb_parser *c, const char *id, const char *why)
 	c->n_skipped++;
 }
 
-/* "arXiv:2411.17700v1 Announce Type: new Abstract: ..." (RSS 2.0, rss Atom): takes the id,
- * version and type from the prefix and returns where the abstract starts. */
-static const char *
-desc_prefix(struct pb_item *it, const char *d, char **id, int *ver)
-{
-	const char *sp, *t;
-	size_t n;
-
-	if (strncmp(d, "arXiv:", 6) != 0)
-		return d;
-	sp = strchr(d, ' ');
-	n = sp ? (size_t)(sp - d) : strlen(d);
-	if (!*id || !*ver) {
-		char *tok = pb_xstrndup(d, n), *id2;
-		int v2 = 0;
-		id2 = pb_arxiv_id_split(tok, &v2);
-		free(tok);
-		if (!*id) {
-			*id = id2;
-			*ver = v2;
-		} else {
-			if (id2 && strcmp(*id, id2) == 0)
-				*ver = v2;
-			free(id2);
-		}
-	}
-	d += n;
-	while (*d == ' ')
-		d++;
-	if (strncmp(d, "Announce Type: ", 15) == 0) {
-		t = d + 15;
-		sp = strchr(t, ' ');
-		n = sp ? (size_t)(sp - t) : strlen(t);
-		if (it->p.announce == PB_ANN_UNKNOWN) {
-			char *tok = pb_xstrndup(t, n);
-			it->p.announce = pb_announce_parse(tok);
-			free(tok);
-		}
-		d = t + n;
-		while (*d == ' ')
-			d++;
-	}
-	if (strncmp(d, "Abstract:", 9) == 0) {
-		d += 9;
-		while (*d == ' ')
-			d++;
-	}
-	return d;
-}
-
-static int
-authors_from_creator(struct pb_parser *c, struct pb_item *it)
-{
-	struct pb_paper *p = &it->p;
-	char *cr = NULL;
-	int rc;
-
-	if (!it->creator || p->n_authors)
-		return 0;
-	if (c->kind == PB_FEED_RSS1) {
-		/* "Collaboration: A. Author, ..." in the legacy feed: the colon separates too. */
-		char *s;
-		cr = strip_html(it->creator);
-		for (s = cr; s && (s = strstr(s, ": ")); s++)
-			*s = ',';
-	}
-	rc = pb_split_creators(cr ? cr : it->creator, p, PB_MAX_AUTHORS,
-			       c->kind == PB_FEED_OAI);
-	free(cr);
-	return rc;
-}
-
 void
 pb_item_finish(struct pb_parser *c)
 {
 	struct pb_item *it = &c->it;
 	struct pb_paper *p = &it->p;
-	char *id = NULL, day[11] = "";
-	int ver = 0;
-	const char *d;
 	size_t i, k;
 
 	c->n_items++;
 	if (it->deleted) {
 		pb_debug("parse_deleted", "source=%s id=%s", pb_q(c->source),
-			 pb_q(it->guid ? it->guid : "-"));
+			 pb_q(p->id ? p->id : "-"));
 		goto out;
 	}
-	if (it->atom_id && strstr(it->atom_id, "/api/errors")) {
+	if (it->error_entry) {
 		/* The API's error entry: its summary is arXiv's message. */
 		if (!c->arxiv_error)
 			c->arxiv_error = pb_xstrdup(it->desc ? it->desc :
-						    p->title ? p->title : it->atom_id);
+						    p->title ? p->title : "arXiv API error");
 		goto out;
 	}
-	if (c->kind == PB_FEED_OAI && it->atom_id)
-		id = pb_arxiv_id_split(it->atom_id, &ver);
-	if (!id && it->guid)
-		id = pb_arxiv_id_split(it->guid, &ver);
-	if (!id && it->atom_id) {
-		id = pb_arxiv_id_split(it->atom_id, &ver);
-		if (id && strncmp(it->atom_id, "oai:", 4) == 0)
-			c->kind = PB_FEED_ATOM;
-	}
 	if (c->kind == PB_FEED_RSS1)
-		rss1_title(it, &id, &ver);
-	if (it->oai_version && !ver)
-		ver = it->oai_version;
+		rss1_title(it);
+	if (it->oai_version && !p->version)
+		p->version = it->oai_version;
 
-	d = it->desc ? desc_prefix(it, it->desc, &id, &ver) : NULL;
-	if (d) {
-		if (c->kind == PB_FEED_RSS1)
-			p->abstract = strip_html(d);
-		else if (*d)
-			p->abstract = pb_xstrdup(d);
+	if (c->kind == PB_FEED_RSS1 && it->desc) {
+		p->abstract = pb_strip_html(it->desc);
+	} else {
+		p->abstract = it->desc; /* the prefix went when the field ended */
+		it->desc = NULL;
 	}
 	if (!it->too_long && p->abstract && strlen(p->abstract) > PB_MAX_ABSTRACT)
 		it->too_long = "abstract";
-	if (!id && it->link)
-		id = pb_arxiv_id_split(it->link, &ver);
-	if (!id) {
-		skip_item(c, it->guid ? it->guid : it->atom_id ? it->atom_id : it->link,
-			  "no arXiv id");
+	if (!p->id) {
+		skip_item(c, p->title, "no arXiv id");
 		goto out;
 	}
-	if (!it->too_long && authors_from_creator(c, it) < 0)
-		it->too_long = "authors";
 	if (it->too_long) {
 		struct pb_buf why;
 		pb_buf_init(&why);
 		pb_buf_printf(&why, "%s too long", it->too_long);
-		skip_item(c, id, pb_buf_str(&why));
+		skip_item(c, p->id, pb_buf_str(&why));
 		pb_buf_free(&why);
-		free(id);
 		goto out;
 	}
-	p->id = id;
-	p->version = ver;
 
 	/* Authors without a name (an empty <name/>) are noise. */
 	for (i = 0, k = 0; i < p->n_authors; i++) {
@@ -308,12 +221,6 @@ pb_item_finish(struct pb_parser *c)
 	}
 	p->n_authors = k;
 	primary_first(p, it->primary);
-
-	p->published = pb_date_utc(it->pub_raw, day);
-	p->updated = pb_date_utc(it->upd_raw, NULL);
-	/* rss.arxiv.org items are published at midnight ET of the announcement day. */
-	if (!c->announce_day[0] && day[0] && c->kind == PB_FEED_ATOM)
-		memcpy(c->announce_day, day, sizeof day);
 
 	if (c->n_pend == c->cap_pend) {
 		c->cap_pend = c->cap_pend ? c->cap_pend * 2 : 256;

@@ -123,6 +123,7 @@ start_field(struct pb_parser *c, enum pb_field f)
 	c->field = f;
 	c->field_depth = c->depth;
 	c->overflow = 0;
+	c->pending_ws = 0;
 	pb_buf_reset(&c->text);
 }
 
@@ -439,21 +440,85 @@ on_text(void *ud, const xmlChar *s, int len)
 
 	if (c->field == F_NONE || c->overflow || len <= 0)
 		return;
-	/* Raw text may carry wrapping whitespace, so the raw cap is looser than the final one;
-	 * past it the value is dropped, which bounds memory whatever the input. */
-	if (c->text.len + (size_t)len > fields[c->field].cap * 2 + 4096) {
+	/* Normalised as it arrives; past the cap the value is dropped, which bounds memory
+	 * whatever the input. */
+	pb_norm_append(&c->text, (const char *)s, (size_t)len, &c->pending_ws);
+	if (c->text.len > fields[c->field].cap) {
 		c->overflow = 1;
 		pb_buf_free(&c->text);
-		return;
 	}
-	pb_buf_append(&c->text, s, (size_t)len);
 }
 
 static void
-set_str(char **dst, char *v)
+set_str(char **dst, const char *v, size_t len)
 {
 	free(*dst);
-	*dst = v;
+	*dst = v ? pb_xstrndup(v, len) : NULL;
+}
+
+static void
+set_id(struct pb_parser *c, const char *v, int rank)
+{
+	struct pb_item *it = &c->it;
+	char *id;
+	int ver = 0;
+
+	if (!v || rank <= it->id_rank || !(id = pb_arxiv_id_split(v, &ver)))
+		return;
+	free(it->p.id);
+	it->p.id = id;
+	it->p.version = ver;
+	it->id_rank = rank;
+}
+
+/* "arXiv:2411.17700v1 Announce Type: new Abstract: ..." (RSS 2.0, rss Atom): takes the id,
+ * version and type from the prefix and returns where the abstract starts. v is the field's
+ * own buffer, cut briefly to read the id. */
+static char *
+desc_prefix(struct pb_parser *c, char *v)
+{
+	char *sp, *t;
+
+	if (strncmp(v, "arXiv:", 6) != 0)
+		return v;
+	sp = strchr(v, ' ');
+	if (sp)
+		*sp = '\0';
+	set_id(c, v, 3);
+	if (!sp)
+		return v + strlen(v);
+	*sp = ' ';
+	v = sp + 1;
+	if (strncmp(v, "Announce Type: ", 15) == 0) {
+		t = v + 15;
+		sp = strchr(t, ' ');
+		if (sp)
+			*sp = '\0';
+		if (c->it.p.announce == PB_ANN_UNKNOWN)
+			c->it.p.announce = pb_announce_parse(t);
+		if (!sp)
+			return t + strlen(t);
+		*sp = ' ';
+		v = sp + 1;
+	}
+	if (strncmp(v, "Abstract:", 9) == 0) {
+		v += 9;
+		if (*v == ' ')
+			v++;
+	}
+	return v;
+}
+
+static void
+set_date(struct pb_parser *c, char **dst, const char *v)
+{
+	char day[11] = "";
+
+	free(*dst);
+	*dst = v ? pb_date_utc(v, day) : NULL;
+	/* rss.arxiv.org Atom items are published at midnight ET of the announcement day. */
+	if (*dst && dst == &c->it.p.published && c->kind == PB_FEED_ATOM && !c->announce_day[0])
+		memcpy(c->announce_day, day, sizeof day);
 }
 
 static struct pb_author *
@@ -467,113 +532,135 @@ open_author(struct pb_parser *c)
 }
 
 static void
+creators(struct pb_parser *c, char *v)
+{
+	struct pb_item *it = &c->it;
+	char *cr = NULL, *t;
+
+	if (!v || it->p.n_authors || it->too_long)
+		return;
+	if (c->kind == PB_FEED_RSS1) {
+		/* Escaped HTML links; "Collaboration: A. Author, ..." -- the colon separates too. */
+		cr = pb_strip_html(v);
+		for (t = cr; t && (t = strstr(t, ": ")); t++)
+			*t = ',';
+	}
+	if (pb_split_creators(cr ? cr : v, &it->p, PB_MAX_AUTHORS, c->kind == PB_FEED_OAI) < 0)
+		it->too_long = "authors";
+	free(cr);
+}
+
+/* A text field ended: normalise it in place in c->text and keep what the record needs. */
+static void
 end_field(struct pb_parser *c)
 {
 	struct pb_item *it = &c->it;
 	enum pb_field f = c->field;
 	struct pb_author *a;
-	char *v = NULL;
+	char *v = NULL, *e;
+	size_t len = 0;
+	long n;
 
 	c->field = F_NONE;
 	if (!c->overflow)
-		v = pb_norm_ws(c->text.data ? c->text.data : "", c->text.len);
-	if (c->overflow || (v && strlen(v) > fields[f].cap)) {
-		free(v);
+		len = c->text.len; /* normalised by on_text */
+	if (c->overflow || len > fields[f].cap) {
 		if (f < F_FEED_TITLE && !it->too_long)
 			it->too_long = fields[f].name;
 		return;
 	}
+	if (len)
+		v = c->text.data;
 	switch (f) {
-	case F_ID: set_str(&it->atom_id, v); break;
-	case F_GUID: set_str(&it->guid, v); break;
-	case F_LINK: set_str(&it->link, v); break;
-	case F_TITLE: set_str(&it->p.title, v); break;
-	case F_ABSTRACT: set_str(&it->desc, v); break;
-	case F_PUBLISHED: set_str(&it->pub_raw, v); break;
-	case F_UPDATED: set_str(&it->upd_raw, v); break;
-	case F_CATEGORY: pb_item_add_category(it, v); break;
+	case F_ID:
+		if (v && strstr(v, "/api/errors")) {
+			it->error_entry = 1;
+			break;
+		}
+		set_id(c, v, c->kind == PB_FEED_OAI ? 6 : 4);
+		if (it->id_rank == 4 && strncmp(v, "oai:", 4) == 0 && c->kind == PB_FEED_API_ATOM)
+			c->kind = PB_FEED_ATOM;
+		break;
+	case F_GUID: set_id(c, v, 6); break;
+	case F_LINK: set_id(c, v, 2); break;
+	case F_TITLE: set_str(&it->p.title, v, len); break;
+	case F_ABSTRACT:
+		if (v && c->kind != PB_FEED_RSS1) {
+			char *d = desc_prefix(c, v);
+			len -= (size_t)(d - v);
+			v = len ? d : NULL;
+		}
+		set_str(&it->desc, v, len);
+		break;
+	case F_PUBLISHED: set_date(c, &it->p.published, v); break;
+	case F_UPDATED: set_date(c, &it->p.updated, v); break;
+	case F_VDATE:
+		/* arXivRaw lists versions oldest first: the first is the submission. */
+		if (!it->p.published)
+			set_date(c, &it->p.published, v);
+		set_date(c, &it->p.updated, v);
+		break;
+	case F_CATEGORY:
+		if (v)
+			pb_item_add_category(it, pb_xstrndup(v, len));
+		break;
 	case F_CATS:
 		if (v) {
 			char *save = NULL, *tok;
 			for (tok = strtok_r(v, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 				pb_item_add_category(it, pb_xstrdup(tok));
 		}
-		free(v);
 		break;
-	case F_ANNOUNCE:
-		it->p.announce = pb_announce_parse(v);
-		free(v);
-		break;
-	case F_CREATOR: set_str(&it->creator, v); break;
+	case F_ANNOUNCE: it->p.announce = pb_announce_parse(v); break;
+	case F_CREATOR: creators(c, v); break;
 	case F_AUTHOR_NAME:
 		if ((a = open_author(c)))
-			set_str(&a->name, v);
-		else
-			free(v);
+			set_str(&a->name, v, len);
 		break;
 	case F_AFFIL:
 		if (v && (a = open_author(c))) {
 			a->affils = pb_xreallocarray(a->affils, a->n_affils + 1, sizeof *a->affils);
-			a->affils[a->n_affils++] = v;
-		} else {
-			free(v);
+			a->affils[a->n_affils++] = pb_xstrndup(v, len);
 		}
 		break;
-	case F_KEYNAME: set_str(&it->keyname, v); break;
-	case F_FORENAMES: set_str(&it->forenames, v); break;
-	case F_SUFFIX: set_str(&it->suffix, v); break;
-	case F_VDATE:
-		/* arXivRaw lists versions oldest first: the first is the submission. */
-		if (v && !it->pub_raw)
-			it->pub_raw = pb_xstrdup(v);
-		set_str(&it->upd_raw, v);
-		break;
-	case F_COMMENT: set_str(&it->p.comment, v); break;
-	case F_JREF: set_str(&it->p.journal_ref, v); break;
-	case F_DOI: set_str(&it->p.doi, v); break;
+	case F_KEYNAME: set_str(&it->keyname, v, len); break;
+	case F_FORENAMES: set_str(&it->forenames, v, len); break;
+	case F_SUFFIX: set_str(&it->suffix, v, len); break;
+	case F_COMMENT: set_str(&it->p.comment, v, len); break;
+	case F_JREF: set_str(&it->p.journal_ref, v, len); break;
+	case F_DOI: set_str(&it->p.doi, v, len); break;
 	/* The channel's own come first; RSS 1.0 <image> has a <title> too. */
 	case F_FEED_TITLE:
 		if (!c->feed_title)
-			c->feed_title = v;
-		else
-			free(v);
+			set_str(&c->feed_title, v, len);
 		break;
 	case F_FEED_DESC:
 		if (!c->feed_desc)
-			c->feed_desc = v;
-		else
-			free(v);
+			set_str(&c->feed_desc, v, len);
 		break;
 	case F_FEED_DATE:
 		if (!c->feed_date_raw)
-			c->feed_date_raw = v;
-		else
-			free(v);
+			set_str(&c->feed_date_raw, v, len);
 		break;
 	case F_FEED_ID:
 		if (v && strstr(v, "rss.arxiv.org"))
 			c->kind = PB_FEED_ATOM;
-		set_str(&c->feed_id, v);
+		set_str(&c->feed_id, v, len);
 		break;
 	case F_TOTAL:
 	case F_START:
-		if (v) {
-			char *e;
-			long n = strtol(v, &e, 10);
-			if (*e == '\0' && n >= 0)
-				*(f == F_TOTAL ? &c->total : &c->start) = n;
-		}
-		free(v);
+		if (!v)
+			break;
+		n = strtol(v, &e, 10);
+		if (*e == '\0' && n >= 0)
+			*(f == F_TOTAL ? &c->total : &c->start) = n;
 		break;
 	case F_OAI_ERROR:
 		if (!c->arxiv_error)
-			c->arxiv_error = v ? v : pb_xstrdup("OAI-PMH error");
-		else
-			free(v);
+			c->arxiv_error = pb_xstrdup(v ? v : "OAI-PMH error");
 		break;
 	case F_NONE:
 	case F_COUNT:
-		free(v);
 		break;
 	}
 }
@@ -646,16 +733,29 @@ on_error(void *ud, xmlErrorPtr e)
 	case XML_ERR_DOCUMENT_EMPTY:
 		pb_parse_set_bad(c, "not XML", msg, e->line);
 		break;
-	case XML_ERR_DOCUMENT_END:
-	case XML_ERR_TAG_NOT_FINISHED:
-	case XML_ERR_LTSLASH_REQUIRED:
-	case XML_ERR_GT_REQUIRED:
-		pb_parse_set_bad(c, "document ends early, truncated?", msg, e->line);
-		break;
 	default:
-		pb_parse_set_bad(c, "not well-formed XML", msg, e->line);
+		if (c->finishing)
+			pb_parse_set_bad(c, "document ends early, truncated?", msg, e->line);
+		else
+			pb_parse_set_bad(c, "not well-formed XML", msg, e->line);
 		break;
 	}
+}
+
+/* arXiv never sends a DTD; one in a response is a different document or an attack
+ * (entity expansion), so it ends the parse before any declaration is read. */
+static void
+on_doctype(void *ud, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+	struct pb_parser *c = ud;
+
+	(void)ext_id;
+	(void)sys_id;
+	if (name && strcasecmp((const char *)name, "html") == 0)
+		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
+	else
+		pb_parse_set_bad(c, "a DOCTYPE declaration, which no arXiv feed has", NULL, 0);
+	xmlStopParser(c->xp);
 }
 
 void
@@ -668,6 +768,7 @@ pb_parse_sax_init(xmlSAXHandler *sax)
 	sax->characters = on_text;
 	sax->cdataBlock = on_text;
 	sax->serror = on_error;
-	/* No entity, DTD or external-subset callbacks: nothing outside the body is loaded and
-	 * references to entities the body declares are errors. */
+	sax->internalSubset = on_doctype;
+	/* No entity or external-subset callbacks: nothing outside the body is loaded and
+	 * entity references other than the predefined ones are errors. */
 }

@@ -2,6 +2,7 @@
 #include "parse_int.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,33 +14,123 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-char *
-pb_norm_ws(const char *s, size_t n)
-{
-	char *out, *o;
-	size_t i = 0, end = n;
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
-	while (i < end && is_ws((unsigned char)s[i]))
-		i++;
-	while (end > i && is_ws((unsigned char)s[end - 1]))
-		end--;
+/* First index in [i, end) where normalising changes something: a tab, newline or CR, or a
+ * space followed by whitespace. s[end - 1] must not be whitespace (the callers trim). Eight
+ * bytes at a time over clean text, since abstracts are long and mostly clean. */
+static size_t
+scan_clean(const char *s, size_t i, size_t end)
+{
+	for (;;) {
+		size_t lim;
+
+		while (i + 8 < end) {
+			uint64_t w, x, sp;
+			memcpy(&w, s + i, 8);
+			if ((w - ONES * 0x20) & ~w & HIGHS)
+				break;  /* some byte below 0x20 */
+			x = w ^ (ONES * 0x20);
+			sp = ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS; /* exactly the spaces */
+			if (sp & (sp >> 8))
+				break;  /* two spaces side by side */
+			if (s[i + 7] == ' ' && is_ws((unsigned char)s[i + 8]))
+				break;
+			i += 8;
+		}
+		lim = i + 8 < end ? i + 8 : end;
+		for (; i < lim; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c <= ' ' && is_ws(c) && (c != ' ' || is_ws((unsigned char)s[i + 1])))
+				return i;
+		}
+		if (i >= end)
+			return end;
+	}
+}
+
+/* Normalises s[i..end) (already trimmed) into o, which may be s itself; returns the length. */
+static size_t
+collapse(char *o, const char *s, size_t i, size_t end)
+{
+	char *o0 = o;
+
+	while (i < end) {
+		size_t seg = i;
+		i = scan_clean(s, i, end);
+		if (o != s + seg)
+			memmove(o, s + seg, i - seg);
+		o += i - seg;
+		if (i < end) {
+			while (is_ws((unsigned char)s[i])) /* the trim bounds this run */
+				i++;
+			*o++ = ' ';
+		}
+	}
+	return (size_t)(o - o0);
+}
+
+static void
+trim(const char *s, size_t *i, size_t *end)
+{
+	while (*i < *end && is_ws((unsigned char)s[*i]))
+		(*i)++;
+	while (*end > *i && is_ws((unsigned char)s[*end - 1]))
+		(*end)--;
+}
+
+void
+pb_norm_append(struct pb_buf *b, const char *s, size_t n, int *pending)
+{
+	size_t i = 0, j = n;
+
+	/* Trailing whitespace only opens a run; inside [i, j) every run ends before j. */
+	while (j > 0 && is_ws((unsigned char)s[j - 1]))
+		j--;
+	while (i < j) {
+		size_t seg;
+		if (is_ws((unsigned char)s[i])) {
+			while (is_ws((unsigned char)s[i]))
+				i++;
+			*pending = 1;
+		}
+		seg = i;
+		i = scan_clean(s, i, j);
+		if (i > seg) {
+			if (*pending && b->len)
+				pb_buf_putc(b, ' ');
+			pb_buf_append(b, s + seg, i - seg);
+			*pending = 0;
+		}
+	}
+	if (n > j)
+		*pending = 1;
+}
+
+char *
+pb_norm_ws_len(const char *s, size_t n, size_t *out_len)
+{
+	char *out;
+	size_t i = 0, end = n, len;
+
+	trim(s, &i, &end);
+	if (out_len)
+		*out_len = 0;
 	if (i == end)
 		return NULL;
 	out = pb_xmalloc(end - i + 1);
-	o = out;
-	for (; i < end; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_ws(c)) {
-			/* Runs become one space; the trim above guarantees a non-space follows. */
-			while (i + 1 < end && is_ws((unsigned char)s[i + 1]))
-				i++;
-			*o++ = ' ';
-		} else {
-			*o++ = (char)c;
-		}
-	}
-	*o = '\0';
+	len = collapse(out, s, i, end);
+	out[len] = '\0';
+	if (out_len)
+		*out_len = len;
 	return out;
+}
+
+char *
+pb_norm_ws(const char *s, size_t n)
+{
+	return pb_norm_ws_len(s, n, NULL);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
@@ -285,45 +376,44 @@ add_affil(struct pb_author *a, const char *s, size_t n)
 
 /* One "Name (Affil, Affil)" segment. Returns 0 when it holds no name. */
 static int
-one_author(struct pb_author *a, const char *s, size_t n)
+one_author(struct pb_author *a, const char *s, size_t n, struct pb_buf *name)
 {
-	struct pb_buf name;
 	size_t i = 0;
 
 	memset(a, 0, sizeof *a);
-	pb_buf_init(&name);
-	while (i < n) {
-		if (s[i] == '(') {
-			size_t start = ++i, part = start;
-			int depth = 1;
-			for (; i < n && depth > 0; i++) {
-				if (s[i] == '(')
-					depth++;
-				else if (s[i] == ')' && --depth == 0)
-					break;
-				else if (s[i] == ',' && depth == 1) {
-					add_affil(a, s + part, i - part);
-					part = i + 1;
+	if (!memchr(s, '(', n)) {
+		a->name = pb_norm_ws(s, n);
+	} else {
+		pb_buf_reset(name);
+		while (i < n) {
+			if (s[i] == '(') {
+				size_t part = ++i;
+				int depth = 1;
+				for (; i < n; i++) {
+					if (s[i] == '(')
+						depth++;
+					else if (s[i] == ')' && --depth == 0)
+						break;
+					else if (s[i] == ',' && depth == 1) {
+						add_affil(a, s + part, i - part);
+						part = i + 1;
+					}
 				}
+				add_affil(a, s + part, (i < n ? i : n) - part);
+				if (i < n)
+					i++;
+			} else {
+				size_t j = i;
+				while (j < n && s[j] != '(')
+					j++;
+				pb_buf_append(name, s + i, j - i);
+				i = j;
 			}
-			add_affil(a, s + part, (i < n ? i : n) - part);
-			if (i < n)
-				i++;
-			(void)start;
-		} else {
-			pb_buf_putc(&name, s[i]);
-			i++;
 		}
+		a->name = pb_norm_ws(name->data ? name->data : "", name->len);
 	}
-	a->name = pb_norm_ws(name.data ? name.data : "", name.len);
-	pb_buf_free(&name);
 	if (!a->name || strncmp(a->name, "et al", 5) == 0) {
-		size_t j;
-		free(a->name);
-		for (j = 0; j < a->n_affils; j++)
-			free(a->affils[j]);
-		free(a->affils);
-		memset(a, 0, sizeof *a);
+		pb_author_free(a);
 		return 0;
 	}
 	return 1;
@@ -332,11 +422,20 @@ one_author(struct pb_author *a, const char *s, size_t n)
 int
 pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep)
 {
-	size_t i, start = 0, skip;
-	int depth = 0;
+	struct pb_buf name;
+	size_t i, start = 0, skip, most = 1, cap;
+	int depth = 0, rc = 0;
 
 	if (!s)
 		return 0;
+	/* Room for every comma-separated segment at once instead of growing per author. */
+	for (i = 0; s[i]; i++)
+		most += s[i] == ',' || (and_sep && s[i] == ' ' && strncmp(s + i, " and ", 5) == 0);
+	if (most > max_authors + 1)
+		most = max_authors + 1;
+	cap = p->n_authors + most;
+	p->authors = pb_xreallocarray(p->authors, cap, sizeof *p->authors);
+	pb_buf_init(&name);
 	for (i = 0;; i++) {
 		char c = s[i];
 		skip = 1;
@@ -350,13 +449,17 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 		}
 		if ((c == ',' && depth == 0) || c == '\0') {
 			struct pb_author a;
-			if (one_author(&a, s + start, i - start)) {
+			if (one_author(&a, s + start, i - start, &name)) {
 				if (p->n_authors >= max_authors) {
 					pb_author_free(&a);
-					return -1;
+					rc = -1;
+					break;
 				}
-				p->authors = pb_xreallocarray(p->authors, p->n_authors + 1,
-							      sizeof *p->authors);
+				if (p->n_authors >= cap) {
+					cap = p->n_authors + 1;
+					p->authors = pb_xreallocarray(p->authors, cap,
+								      sizeof *p->authors);
+				}
 				p->authors[p->n_authors++] = a;
 			}
 			start = i + skip;
@@ -365,7 +468,8 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 		if (c == '\0')
 			break;
 	}
-	return 0;
+	pb_buf_free(&name);
+	return rc;
 }
 
 void

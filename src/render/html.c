@@ -14,7 +14,12 @@
 struct html {
 	struct pb_buf *full;     /* per paper, in full */
 	struct pb_buf *compact;  /* per paper, one list item */
+	struct pb_buf *toc;      /* per paper, its line in the contents */
 };
+
+/* What the contents section adds around its lines, and the compact list around its items. */
+#define TOC_FRAME 400
+#define COMPACT_FRAME 600
 
 static void
 esc_n(struct pb_buf *b, const char *s, size_t n)
@@ -36,7 +41,7 @@ link_html(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 }
 
 static const struct pb_lm_style html_style = {
-	esc_n, "<strong>", "</strong>", "<code>", "</code>", link_html,
+	esc_n, "<strong>", "</strong>", "<em>", "</em>", "<code>", "</code>", link_html,
 };
 
 /* Light Markdown as HTML blocks. */
@@ -108,6 +113,7 @@ html_begin(struct pb_rctx *c)
 
 	h->full = pb_xcalloc(n, sizeof *h->full);
 	h->compact = pb_xcalloc(n, sizeof *h->compact);
+	h->toc = pb_xcalloc(n, sizeof *h->toc);
 	c->priv = h;
 	return 0;
 }
@@ -172,6 +178,13 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(b, "PDF</a> &middot; ");
 	a_href(b, x->abs_url, "color:#1a0dab;");
 	pb_buf_puts(b, "arXiv</a></p>\n</td></tr>\n");
+
+	b = &h->toc[i];
+	pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"#");
+	pb_esc_html_attr(b, x->vid);
+	pb_buf_puts(b, "\" style=\"color:#1a0dab;text-decoration:none;\">");
+	pb_esc_html(b, x->title);
+	pb_buf_puts(b, "</a></li>\n");
 
 	b = &h->compact[i];
 	pb_buf_printf(b, "<li style=\"margin:0 0 6px 0;\">");
@@ -241,27 +254,20 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 	pb_buf_puts(b, "</td></tr>\n");
 }
 
+/* The contents: the papers shown in full (the compact list links the rest itself). */
 static void
 toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 {
-	if (c->d->n_items == 0)
+	struct html *h = c->priv;
+
+	if (full == 0)
 		return;
 	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 16px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
 		       "font-size:18px;color:#111111;\">Contents</h2>\n<ol style=\"margin:0;"
 		       "padding-left:22px;\">\n");
-	for (size_t i = 0; i < c->d->n_items; i++) {
-		pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"");
-		if (i < full) {
-			pb_buf_putc(b, '#');
-			pb_esc_html_attr(b, c->disp[i].vid);
-		} else {
-			pb_esc_html_attr(b, c->disp[i].abs_url);
-		}
-		pb_buf_puts(b, "\" style=\"color:#1a0dab;text-decoration:none;\">");
-		pb_esc_html(b, c->disp[i].title);
-		pb_buf_puts(b, "</a></li>\n");
-	}
+	for (size_t i = 0; i < full; i++)
+		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
 	pb_buf_puts(b, "</ol>\n</td></tr>\n");
 }
 
@@ -314,73 +320,8 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 	pb_buf_puts(b, "</td></tr>\n");
 }
 
-static int
-html_end(struct pb_rctx *c)
-{
-	struct html *h = c->priv;
-	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, sum_full = 0, sum_compact = 0, to = n;
-	struct pb_buf tail = { 0 }, probe = { 0 };
-	struct pb_buf *b = &c->doc;
-	int budget = -1;
-
-	for (i = 0; i < n; i++) {
-		sum_full += h->full[i].len;
-		sum_compact += h->compact[i].len;
-	}
-	foot(c, &tail);
-	/* the fixed part, with the contents list at its longest (compact links) */
-	head(c, &probe, -1);
-	toc(c, &probe, 0);
-	fixed = probe.len + tail.len + 600;
-	if (fixed > max / 2) {
-		/* an executive summary too long for the cap is cut */
-		budget = (int)(max / 4);
-		pb_buf_reset(&probe);
-		head(c, &probe, budget);
-		toc(c, &probe, 0);
-		fixed = probe.len + tail.len + 600;
-	}
-	pb_buf_free(&probe);
-	/* as many papers in full as fit, the rest compact */
-	k = n;
-	while (k > 0 && fixed + sum_full + sum_compact > max) {
-		k--;
-		sum_full -= h->full[k].len;
-		sum_compact += 0;
-	}
-	if (k < n) {
-		size_t rest = 0;
-
-		for (i = k; i < n; i++)
-			rest += h->compact[i].len;
-		/* even the compact list can be too long: cut it */
-		while (to > k && fixed + sum_full + rest > max) {
-			to--;
-			rest -= h->compact[to].len;
-		}
-	}
-	head(c, b, budget);
-	toc(c, b, k);
-	for (i = 0; i < k; i++)
-		pb_buf_append(b, h->full[i].data, h->full[i].len);
-	compact_list(c, b, k, to, n - to);
-	pb_buf_append(b, tail.data, tail.len);
-	pb_buf_free(&tail);
-	pb_parts_push(c->out, pb_buf_detach(b));
-	for (i = 0; i < n; i++) {
-		pb_buf_free(&h->full[i]);
-		pb_buf_free(&h->compact[i]);
-	}
-	free(h->full);
-	free(h->compact);
-	free(h);
-	c->priv = NULL;
-	return 0;
-}
-
 static void
-html_cleanup(struct pb_rctx *c)
+html_free(struct pb_rctx *c)
 {
 	struct html *h = c->priv;
 
@@ -389,11 +330,66 @@ html_cleanup(struct pb_rctx *c)
 	for (size_t i = 0; i < c->d->n_items; i++) {
 		pb_buf_free(&h->full[i]);
 		pb_buf_free(&h->compact[i]);
+		pb_buf_free(&h->toc[i]);
 	}
 	free(h->full);
 	free(h->compact);
+	free(h->toc);
 	free(h);
 	c->priv = NULL;
+}
+
+/* Chooses how many papers fit in full: the first k in full (each with its contents line),
+ * the rest as compact links, the compact list itself cut when even that is too long. */
+static int
+html_end(struct pb_rctx *c)
+{
+	struct html *h = c->priv;
+	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
+	size_t n = c->d->n_items, i, k, fixed, used, to;
+	struct pb_buf tail = { 0 }, probe = { 0 };
+	struct pb_buf *b = &c->doc;
+	int budget = -1;
+
+	foot(c, &tail);
+	head(c, &probe, -1);
+	fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
+	if (fixed > max / 2) {
+		/* an executive summary too long for the cap is cut */
+		budget = (int)(max / 4);
+		pb_buf_reset(&probe);
+		head(c, &probe, budget);
+		fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
+	}
+	pb_buf_free(&probe);
+	used = fixed;
+	for (i = 0; i < n; i++)
+		used += h->compact[i].len;
+	for (k = 0; k < n; k++) {
+		size_t more = h->full[k].len + h->toc[k].len;
+
+		if (used - h->compact[k].len + more > max)
+			break;
+		used = used - h->compact[k].len + more;
+	}
+	for (to = n; to > k && used > max; to--)
+		used -= h->compact[to - 1].len;
+	head(c, b, budget);
+	toc(c, b, k);
+	for (i = 0; i < k; i++)
+		pb_buf_append(b, h->full[i].data, h->full[i].len);
+	compact_list(c, b, k, to, n - to);
+	pb_buf_append(b, tail.data, tail.len);
+	pb_buf_free(&tail);
+	pb_parts_push(c->out, pb_buf_detach(b));
+	html_free(c);
+	return 0;
+}
+
+static void
+html_cleanup(struct pb_rctx *c)
+{
+	html_free(c);
 }
 
 const struct pb_renderer pb_renderer_html = {

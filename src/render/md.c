@@ -8,6 +8,25 @@
 #include "paperboy/escape.h"
 #include "render_int.h"
 
+/* Markdown written by the summarizer or a model, as it is, but never raw HTML. */
+static void
+md_block(struct pb_buf *b, const char *s)
+{
+	size_t n = strlen(s), i, from = 0;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	for (i = 0; i < n; i++) {
+		if (s[i] != '<')
+			continue;
+		pb_buf_append(b, s + from, i - from);
+		pb_buf_puts(b, "&lt;");
+		from = i + 1;
+	}
+	pb_buf_append(b, s + from, n - from);
+	pb_buf_puts(b, "\n\n");
+}
+
 static int
 md_begin(struct pb_rctx *c)
 {
@@ -22,12 +41,7 @@ md_begin(struct pb_rctx *c)
 	pb_esc_md(b, c->title);
 	pb_buf_puts(b, "\n\n## Executive Summary\n\n");
 	if (c->summary) {
-		size_t n = strlen(c->summary);
-
-		while (n && (c->summary[n - 1] == '\n' || c->summary[n - 1] == ' '))
-			n--;
-		pb_buf_append(b, c->summary, n);
-		pb_buf_puts(b, "\n\n");
+		md_block(b, c->summary);
 	} else if (c->d->n_items == 0) {
 		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
 	}
@@ -44,17 +58,6 @@ md_begin(struct pb_rctx *c)
 			      c->d->n_matched - c->d->n_items, c->d->n_items);
 	pb_buf_puts(b, "\n---\n\n## Papers\n\n");
 	return 0;
-}
-
-static void
-md_block(struct pb_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		n--;
-	pb_buf_append(b, s, n);
-	pb_buf_puts(b, "\n\n");
 }
 
 static int

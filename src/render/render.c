@@ -76,9 +76,15 @@ pb_text_width(const char *s, size_t n)
 	utf8proc_int32_t cp;
 
 	while (i < n) {
-		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-						      (utf8proc_ssize_t)(n - i), &cp);
+		utf8proc_ssize_t r;
 		int cw;
+
+		if ((unsigned char)s[i] < 0x80) {
+			w += s[i] >= 0x20 && s[i] != 0x7f;
+			i++;
+			continue;
+		}
+		r = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
 
 		if (r <= 0) {
 			i++;
@@ -195,51 +201,100 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 	return NULL;
 }
 
-int
-pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
-	  struct pb_parts *out)
+/* Display forms are computed once per digest and shared by every format rendered from it. */
+static void
+prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
 	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0 };
-	const struct pb_renderer *r;
-	struct pb_rctx c;
-	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->d = d;
+	c->o = o ? o : &none;
+	c->disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c->disp);
+	for (size_t i = 0; i < d->n_items; i++)
+		disp_fill(&c->disp[i], &d->items[i], d->date);
+	c->title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	c->summary = d->exec_summary && *d->exec_summary ?
+		     display(d->exec_summary, PB_LATEX_PROSE) : NULL;
+}
+
+static void
+release(struct pb_rctx *c)
+{
+	free(c->summary);
+	free(c->title);
+	for (size_t i = 0; i < c->d->n_items; i++)
+		disp_free(&c->disp[i]);
+	free(c->disp);
+}
+
+static int
+run(struct pb_rctx *c, enum pb_format f, struct pb_parts *out)
+{
+	const struct pb_renderer *r = renderers[f];
 	int rc = -1;
 
 	out->v = NULL;
 	out->n = 0;
-	if (!d || (unsigned)f >= PB_FMT_COUNT)
-		return -1;
-	r = renderers[f];
-	memset(&c, 0, sizeof c);
-	c.d = d;
-	c.o = o ? o : &none;
-	c.out = out;
-	c.disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c.disp);
-	for (i = 0; i < d->n_items; i++)
-		disp_fill(&c.disp[i], &d->items[i], d->date);
-	c.title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
-	c.summary = d->exec_summary && *d->exec_summary ?
-		    display(d->exec_summary, PB_LATEX_PROSE) : NULL;
-	if (r->begin(&c) < 0)
+	c->out = out;
+	c->priv = NULL;
+	pb_buf_init(&c->doc);
+	if (r->begin(c) < 0)
 		goto out;
-	for (i = 0; i < d->n_items; i++)
-		if (r->paper(&c, i) < 0)
+	for (size_t i = 0; i < c->d->n_items; i++)
+		if (r->paper(c, i) < 0)
 			goto out;
-	if (r->end(&c) < 0)
+	if (r->end(c) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
 		if (r->cleanup)
-			r->cleanup(&c);
+			r->cleanup(c);
 		pb_parts_free(out);
 	}
-	pb_buf_free(&c.doc);
-	free(c.summary);
-	free(c.title);
-	for (i = 0; i < d->n_items; i++)
-		disp_free(&c.disp[i]);
-	free(c.disp);
+	pb_buf_free(&c->doc);
+	return rc;
+}
+
+int
+pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
+	  struct pb_parts *out)
+{
+	struct pb_rctx c;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!d || (unsigned)f >= PB_FMT_COUNT)
+		return -1;
+	prepare(&c, d, o);
+	rc = run(&c, f, out);
+	release(&c);
+	return rc;
+}
+
+int
+pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_render_opts *o,
+		  struct pb_parts out[PB_FMT_COUNT])
+{
+	struct pb_rctx c;
+	int rc = 0;
+
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		out[f].v = NULL;
+		out[f].n = 0;
+	}
+	if (!d)
+		return -1;
+	prepare(&c, d, o);
+	for (int f = 0; f < PB_FMT_COUNT && rc == 0; f++)
+		if (formats & (1u << f))
+			rc = run(&c, (enum pb_format)f, &out[f]);
+	release(&c);
+	if (rc < 0)
+		for (int f = 0; f < PB_FMT_COUNT; f++)
+			pb_parts_free(&out[f]);
 	return rc;
 }
 
@@ -389,6 +444,33 @@ closer(const char *s, size_t n, size_t i, const char *m, size_t ml)
 	return n;
 }
 
+static int
+word_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* *italic* or _italic_ opening at s[i]: the index of its closer, or n. The opener follows a
+ * non-word character and precedes a non-space; the closer follows a non-space and precedes a
+ * non-word character, so snake_case and 2*3*4 stay as written. */
+static size_t
+emph_end(const char *s, size_t n, size_t i)
+{
+	char m = s[i];
+
+	if ((i > 0 && word_char(s[i - 1])) || i + 2 >= n || s[i + 1] == ' ' || s[i + 1] == m)
+		return n;
+	for (size_t j = i + 2; j < n; j++) {
+		if (s[j] == '\n')
+			return n;
+		if (s[j] == m && s[j - 1] != ' ' && s[j - 1] != m &&
+		    (j + 1 == n || (!word_char(s[j + 1]) && s[j + 1] != m)))
+			return j;
+	}
+	return n;
+}
+
 static void
 inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st, int plain)
 {
@@ -407,6 +489,17 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 			if (!plain)
 				pb_buf_puts(b, st->bold_off);
 			i = from = k + 2;
+		} else if ((s[i] == '*' || s[i] == '_') && (k = emph_end(s, n, i)) < n) {
+			if (plain) {
+				pb_buf_append(b, s + from, i - from);
+			} else {
+				st->esc(b, s + from, i - from);
+				pb_buf_puts(b, st->it_on);
+			}
+			inline_(b, s + i + 1, k - i - 1, st, plain);
+			if (!plain)
+				pb_buf_puts(b, st->it_off);
+			i = from = k + 1;
 		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1) {
 			if (plain) {
 				pb_buf_append(b, s + from, i - from);

@@ -85,12 +85,14 @@ size_t pb_lm_parse(const char *s, struct pb_lm_block **out);
 struct pb_lm_style {
 	void (*esc)(struct pb_buf *b, const char *s, size_t n);
 	const char *bold_on, *bold_off;
+	const char *it_on, *it_off;
 	const char *code_on, *code_off;
 	/* appends a link; text is raw (to escape), url raw */
 	void (*link)(struct pb_buf *b, const char *text, size_t tn, const char *url, size_t un);
 };
 
-/* Appends s[0..n) with **bold**, `code` and [text](url) rendered by st, all else escaped. */
+/* Appends s[0..n) with **bold**, *italic* (or _italic_), `code` and [text](url) rendered by
+ * st, all else escaped. */
 void pb_lm_inline(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st);
 /* Appends s[0..n) as plain text: markers dropped, links as "text (url)". No escaping. */
 void pb_lm_plain(struct pb_buf *b, const char *s, size_t n);

@@ -38,7 +38,7 @@ link_slack(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 }
 
 static const struct pb_lm_style slack_style = {
-	esc_n, "*", "*", "`", "`", link_slack,
+	esc_n, "*", "*", "_", "_", "`", "`", link_slack,
 };
 
 /* Light Markdown as mrkdwn. */
@@ -51,9 +51,11 @@ lm_slack(struct pb_buf *b, const char *s)
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_lm_block *x = &v[i];
 
+		/* list items follow each other on single lines */
 		if (i)
-			pb_buf_puts(b, x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED ?
-				    "\n" : "\n\n");
+			pb_buf_puts(b, (x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED) &&
+				       (v[i - 1].kind == PB_LM_BULLET ||
+					v[i - 1].kind == PB_LM_NUMBERED) ? "\n" : "\n\n");
 		switch (x->kind) {
 		case PB_LM_HR:
 			pb_buf_puts(b, "———");

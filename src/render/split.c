@@ -91,7 +91,8 @@ next_tok(const char *s, size_t n, size_t i, int mode, struct tok *t)
 	}
 	l = cp_len(s + i, n - i);
 	t->end = i + l;
-	t->units = l == 4 ? 2 : 1;
+	/* by the lead byte, so a broken sequence is never counted short */
+	t->units = (unsigned char)s[i] >= 0xf0 ? 2 : 1;
 }
 
 struct splitter {
@@ -313,6 +314,17 @@ size_t
 pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *out)
 {
 	struct splitter sp;
+	size_t a = 0, b = n;
+
+	/* the common case: short enough already */
+	while (a < n && is_ws(s[a]))
+		a++;
+	while (b > a && is_ws(s[b - 1]))
+		b--;
+	if (b > a && pb_utf16_len(s + a, b - a) <= (limit < 512 ? 512 : limit)) {
+		pb_parts_push(out, pb_xstrndup(s + a, b - a));
+		return 1;
+	}
 
 	memset(&sp, 0, sizeof sp);
 	sp.s = s;
@@ -391,7 +403,7 @@ pb_telegram_check(const char *s, size_t n)
 			return -1;
 		} else {
 			l = cp_len(s + i, n - i);
-			units += l == 4 ? 2 : 1;
+			units += (unsigned char)s[i] >= 0xf0 ? 2 : 1;
 			i += l;
 		}
 	}

@@ -43,7 +43,7 @@ link_tg(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 }
 
 static const struct pb_lm_style tg_style = {
-	esc_n, "<b>", "</b>", "<code>", "</code>", link_tg,
+	esc_n, "<b>", "</b>", "<i>", "</i>", "<code>", "</code>", link_tg,
 };
 
 static void
@@ -55,9 +55,11 @@ lm_tg(struct pb_buf *b, const char *s)
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_lm_block *x = &v[i];
 
+		/* list items follow each other on single lines */
 		if (i)
-			pb_buf_puts(b, x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED ?
-				    "\n" : "\n\n");
+			pb_buf_puts(b, (x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED) &&
+				       (v[i - 1].kind == PB_LM_BULLET ||
+					v[i - 1].kind == PB_LM_NUMBERED) ? "\n" : "\n\n");
 		switch (x->kind) {
 		case PB_LM_HR:
 			pb_buf_puts(b, "———");

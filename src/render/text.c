@@ -13,10 +13,15 @@
 static size_t
 cp_at(const char *s, size_t n, int32_t *cp, size_t *width)
 {
-	utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)s,
-					      (utf8proc_ssize_t)n, cp);
+	utf8proc_ssize_t r;
 	int cw;
 
+	if ((unsigned char)s[0] < 0x80) {
+		*cp = s[0];
+		*width = s[0] >= 0x20 && s[0] != 0x7f;
+		return 1;
+	}
+	r = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, cp);
 	if (r <= 0) {
 		*cp = -1;
 		*width = 1;

@@ -22,7 +22,7 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 # The first RSS request gets 503; the first id_list request 429 with Retry-After: 5; a date
 # query for cs.CV gets arXiv's 400 error feed; cs.RO's feed is down for two hours.
 /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/port" --log "$T/requests.log" \
-  --fixtures "$PB_FIXTURES" --search-total 5 --primary 2009.13987=math.MG \
+  --fixtures "$PB_FIXTURES" --pool-offset 14 --search-total 5 --primary 2009.13987=math.MG \
   --fail '/rss/cs.LG|503|1' --fail '/api/query?id_list|429|1|5' \
   --fail '/api/query?search_query=cat%3Acs.CV|400|1' --fail '/rss/cs.RO|503|100|7200' \
   2>"$T/server.err" &
@@ -112,12 +112,14 @@ grep -q 'event=http.get .*cached=1' "$T/again.err" || fail "again: no cached=1 i
 n0=$(nreq)
 
 # 3. A past date: search_query over the window of Thursday 2025-12-04's listing (Tue 14:00 to
-#    Wed 14:00 EST = 19:00 UTC), 5 results in pages of 2.
-run date --date 2025-12-04 --json
+#    Wed 14:00 EST = 19:00 UTC), 5 results in pages of 2: four with primary cs.SE (new), one
+#    cs.LG paper cross-listed to cs.SE (cross).
+run date --date 2025-12-04 --category cs.SE --category cs.AI --json
 expect_rc date 0
-grep -q "^papers=5 new=0 cross=0 replace=0 replace-cross=0 unknown=5" "$T/date.err" ||
+grep -q "^papers=5 new=[0-9]* cross=[0-9]* replace=0 replace-cross=0 date=2025-12-04$" "$T/date.err" ||
   fail "date: summary: $(grep '^papers=' "$T/date.err")"
-check "date: the window and the categories" "all(r['args']['search_query'] == ['(cat:cs.LG OR cat:cs.AI) AND submittedDate:[202512021900 TO 202512031859]'] for r in R[$n0:])"
+check "date: new where the primary category was asked for, cross elsewhere" "all(p['announce_type'] == ('new' if p['categories'][0] in ('cs.SE', 'cs.AI') else 'cross') for p in P) and sorted(p['announce_type'] for p in P) == ['cross'] + ['new'] * 4" "$T/date.out"
+check "date: the window and the categories" "all(r['args']['search_query'] == ['(cat:cs.SE OR cat:cs.AI) AND submittedDate:[202512021900 TO 202512031859]'] for r in R[$n0:])"
 check "date: pages start=0,2,4 of max_results=2" "[(r['args']['start'][0], r['args']['max_results'][0]) for r in R[$n0:]] == [('0', '2'), ('2', '2'), ('4', '2')]"
 check "date: five distinct papers" "len(P) == 5 and len(by) == 5" "$T/date.out"
 check "date: >= 3 s between consecutive requests" "min(gaps) >= 3.0"
@@ -136,6 +138,14 @@ expect_rc down 75
 grep -q "retry after 7200 s" "$T/down.err" || fail "down: no Retry-After in the message: $(tail -n 2 "$T/down.err")"
 check "down: one request, not retried" "[r['status'] for r in R[$n0:]] == [503]"
 check "all: >= 3 s between every two consecutive requests" "min(gaps) >= 3.0"
+
+# The measured spacing, for the record.
+/usr/bin/python3 -c '
+import json, sys
+R = [json.loads(l) for l in open(sys.argv[1])]
+g = [b["t"] - a["t"] for a, b in zip(R, R[1:])]
+print("   requests=%d min_gap=%.3fs max_gap=%.3fs after_429=%.3fs" % (len(R), min(g), max(g), g[2]))
+' "$T/requests.log"
 
 [ "$fails" -eq 0 ] || { echo "11-fetch-http: $fails failure(s)" >&2; exit 1; }
 echo "11-fetch-http: all checks passed ($(nreq) requests)"

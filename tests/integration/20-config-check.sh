@@ -69,7 +69,19 @@ printf 'arxiv = { categories = ["cs.CV"]; };\nsubscribers = (\n@include "conf.d/
 	>"$tmp/noinc.conf"
 expect_error noinc "$tmp/noinc.conf:3: cannot open include file \"conf.d/none.conf\""
 
-# 3. Secrets: a group-readable file is refused; the value appears nowhere.
+# 3. Topic rules are compiled: a bad query names its line, key, column and shows a caret.
+cat >"$tmp/rule.conf" <<'EOC'
+arxiv = { categories = ["cs.CV"]; };
+subscribers = ( { name = "a";
+  topics = ( { name = "ok"; query = "ti:nerf"; },
+             { name = "broken";
+               query = "ti:(nerf OR"; } ); } );
+EOC
+expect_error rule "$tmp/rule.conf:4: subscribers.[0].topics.[1].query: subscriber a, topic broken, column"
+grep -q '^ *^$' "$tmp/err" || fail "rule: no caret line in: $(cat "$tmp/err")"
+grep -qx 'ti:(nerf OR' "$tmp/err" || fail "rule: the query is not shown"
+
+# 4. Secrets: a group-readable file is refused; the value appears nowhere.
 secret="hunter2-very-secret-token"
 printf '%s\n' "$secret" >"$tmp/token"
 chmod 644 "$tmp/token"
@@ -91,7 +103,7 @@ PB_IT_TOKEN="$secret" "$PAPERBOY" -c "$tmp/tgenv.conf" check >"$tmp/out" 2>"$tmp
 	fail "tgenv: $(cat "$tmp/err")"
 grep -qF "$secret" "$tmp/out" "$tmp/err" && fail "tgenv: the secret was printed"
 
-# 4. No file at all.
+# 5. No file at all.
 "$PAPERBOY" -c "$tmp/absent.conf" check >/dev/null 2>"$tmp/err"
 [ $? -eq 78 ] || fail "absent: want exit 78"
 grep -qF "$tmp/absent.conf" "$tmp/err" || fail "absent: file not named"

@@ -1,18 +1,23 @@
 #!/usr/bin/python3
 """A local stand-in for rss.arxiv.org and export.arxiv.org/api/query, for the fetch tests.
 
-Binds 127.0.0.1 on an ephemeral port and writes the port to --port-file. Serves:
+Binds 127.0.0.1 on an ephemeral port (HTTPS with --tls-cert/--tls-key) and writes the port to
+--port-file. Serves:
   /rss/<cats>               the RSS fixture named by --rss
   /api/query?id_list=...    an API Atom feed with one entry per known id (ids taken from the
                             RSS fixture, authors with affiliations, a comment, a primary
                             category); unknown ids are dropped as arXiv does; a malformed id
                             gets arXiv's real error feed with HTTP 400
-  /api/query?search_query=  entries from --pool (an API fixture), paginated by start and
+  /api/query?search_query=  entries from --pool (an API fixture, from --pool-offset on), paginated by start and
                             max_results, totalResults = --search-total
 Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA]'
 makes the first K requests whose path and query start with PREFIX answer STATUS (with
 Retry-After RA); a 400 on /api/query carries arXiv's real error feed, other statuses an HTML
 page.
+For the HTTP client's own tests: POST /echo answers a JSON object with the request's body,
+Content-Type and headers; /redirect/N redirects N times before answering; /lm carries only
+Last-Modified (If-Modified-Since -> 304); /fixture/NAME serves a fixture file. A Retry-After
+of "date+N" is sent as the HTTP date N seconds ahead.
 Each request is appended to --log as one JSON line: monotonic time, path, query, headers,
 status, bytes.
 """
@@ -23,8 +28,10 @@ import json
 import os
 import re
 import signal
+import ssl
 import sys
 import time
+import email.utils
 import urllib.parse
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -104,20 +111,27 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet: the JSON log is the record
         pass
 
-    def record(self, status, nbytes):
+    def record(self, status, nbytes, body=None):
         u = urllib.parse.urlsplit(self.path)
         line = {'t': time.monotonic(), 'wall': time.time(), 'method': self.command,
                 'path': u.path, 'query': u.query,
                 'args': urllib.parse.parse_qs(u.query, keep_blank_values=True),
                 'headers': {k.lower(): v for k, v in self.headers.items()},
                 'status': status, 'bytes': nbytes}
+        if body is not None:
+            line['body'] = body.decode('utf-8', 'replace')
         with open(S.log, 'a') as f:
             f.write(json.dumps(line) + '\n')
 
-    def send(self, status, body, ctype='application/atom+xml; charset=utf-8', extra=None):
+    def send(self, status, body, ctype='application/atom+xml; charset=utf-8', extra=None,
+             validators='etag', reqbody=None):
         etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
         hdrs = dict(extra or {})
-        if status == 200:
+        if status == 200 and validators == 'lm':
+            hdrs['Last-Modified'] = 'Thu, 24 Sep 2026 04:00:00 GMT'
+            if self.headers.get('If-Modified-Since') == hdrs['Last-Modified']:
+                status, body = 304, b''
+        elif status == 200 and validators == 'etag':
             hdrs['ETag'] = etag
             hdrs['Last-Modified'] = 'Thu, 24 Sep 2026 04:00:00 GMT'
             if self.headers.get('If-None-Match') == etag:
@@ -126,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         if body and 'gzip' in (self.headers.get('Accept-Encoding') or ''):
             wire = gzip.compress(body)
             hdrs['Content-Encoding'] = 'gzip'
-        self.record(status, len(body))
+        self.record(status, len(body), reqbody)
         self.send_response(status)
         if status != 304:
             self.send_header('Content-Type', ctype)
@@ -137,19 +151,57 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != 'HEAD':
             self.wfile.write(wire)
 
-    def do_GET(self):
+    def failing(self, reqbody=None):
         u = urllib.parse.urlsplit(self.path)
         for rule in S.fail:
             if self.path.startswith(rule['prefix']) and rule['left'] > 0:
                 rule['left'] -= 1
                 extra = {}
-                if rule['retry_after'] is not None:
-                    extra['Retry-After'] = rule['retry_after']
+                ra = rule['retry_after']
+                if ra is not None and ra.startswith('date+'):
+                    ra = email.utils.formatdate(time.time() + int(ra[5:]), usegmt=True)
+                if ra is not None:
+                    extra['Retry-After'] = ra
                 if rule['status'] == 400 and u.path == '/api/query':
                     with open(os.path.join(S.fixtures, 'api2026-error-bad-id.xml'), 'rb') as f:
-                        return self.send(400, f.read())
-                return self.send(rule['status'], b'<html><body>busy</body></html>\n',
-                                 'text/html', extra)
+                        self.send(400, f.read(), validators=None)
+                    return True
+                self.send(rule['status'], b'<html><body>busy</body></html>\n',
+                          'text/html', extra, reqbody=reqbody)
+                return True
+        return False
+
+    def do_POST(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(n) if n else b''
+        if self.failing(body):
+            return
+        if self.path == '/echo':
+            out = {'body': body.decode('utf-8', 'replace'),
+                   'content_type': self.headers.get('Content-Type'),
+                   'headers': {k.lower(): v for k, v in self.headers.items()}}
+            return self.send(200, json.dumps(out).encode(), 'application/json',
+                             validators=None, reqbody=body)
+        return self.send(404, b'not found\n', 'text/plain', validators=None, reqbody=body)
+
+    def do_GET(self):
+        u = urllib.parse.urlsplit(self.path)
+        if self.failing():
+            return
+        m = re.match(r'^/redirect/(\d+)$', u.path)
+        if m:
+            left = int(m.group(1))
+            if left > 0:
+                return self.send(302, b'', 'text/plain',
+                                 {'Location': '/redirect/%d' % (left - 1)}, validators=None)
+            return self.send(200, b'arrived\n', 'text/plain', validators=None)
+        if u.path == '/lm':
+            return self.send(200, b'dated by Last-Modified only\n', 'text/plain',
+                             validators='lm')
+        if u.path.startswith('/fixture/'):
+            name = os.path.basename(u.path)
+            with open(os.path.join(S.fixtures, name), 'rb') as f:
+                return self.send(200, f.read(), 'application/xml', validators=None)
         if u.path.startswith('/rss/'):
             with open(S.rss, 'rb') as f:
                 return self.send(200, f.read(), 'application/rss+xml; charset=utf-8')
@@ -193,18 +245,21 @@ def main():
     ap.add_argument('--fixtures', required=True)
     ap.add_argument('--rss', default='rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml')
     ap.add_argument('--pool', default='api2026-query-all-testing-100.xml')
+    ap.add_argument('--pool-offset', type=int, default=0, help='skip this many pool entries')
     ap.add_argument('--search-total', type=int, default=5)
     ap.add_argument('--search-claim', type=int, default=-1,
                     help='totalResults to announce (default: --search-total)')
     ap.add_argument('--primary', action='append', default=[], help='ID=CAT for id_list answers')
     ap.add_argument('--fail', action='append', default=[], help='PREFIX|STATUS|K[|RETRY_AFTER]')
+    ap.add_argument('--tls-cert', help='serve HTTPS with this certificate chain (PEM)')
+    ap.add_argument('--tls-key', help='the private key of --tls-cert')
     a = ap.parse_args()
 
     S.log, S.fixtures = a.log, a.fixtures
     S.rss = os.path.join(a.fixtures, a.rss)
     S.items = load_rss_items(S.rss)
     with open(os.path.join(a.fixtures, a.pool), encoding='utf-8') as f:
-        S.pool = re.findall(r'  <entry>.*?</entry>\n', f.read(), re.S)
+        S.pool = re.findall(r'  <entry>.*?</entry>\n', f.read(), re.S)[a.pool_offset:]
     S.search_total = a.search_total
     S.search_claim = a.search_claim if a.search_claim >= 0 else min(a.search_total, len(S.pool))
     S.primary = dict(p.split('=', 1) for p in a.primary)
@@ -216,6 +271,10 @@ def main():
     open(S.log, 'w').close()
 
     srv = HTTPServer(('127.0.0.1', 0), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     tmp = a.port_file + '.tmp'
     with open(tmp, 'w') as f:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paperboy/config.h"
+#include "paperboy/log.h"
 #include "t.h"
 
 #define SECRET "s3cr3t-Value-7f9c2a"
@@ -89,6 +90,10 @@ static const struct tcase cases[] = {
 	{ "duplicate subscriber", HEAD "subscribers = (\n { name = \"a\"; " TOPIC " },\n"
 	  " { name = \"a\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[1].name", "duplicate subscriber name \"a\"" },
+	{ "earliest of several duplicates", HEAD "subscribers = (\n { name = \"b\"; " TOPIC " },\n"
+	  " { name = \"a\"; " TOPIC " },\n { name = \"b\"; " TOPIC " },\n { name = \"a\"; " TOPIC
+	  " },\n { name = \"b\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 5, "subscribers.[2].name", "duplicate subscriber name \"b\" (first at " },
 	{ "duplicate topic", HEAD "subscribers = ( { name = \"a\"; topics = (\n"
 	  " { name = \"t\"; query = \"x\"; },\n { name = \"t\"; query = \"y\"; } ); } );\n",
 	  { { 0 } }, "main.conf", 4, "subscribers.[0].topics.[1].name", "duplicate topic name" },
@@ -392,6 +397,32 @@ test_secrets(void)
 	}
 	pb_config_free(cfg);
 	rm_tree(dir);
+
+	/* Every loaded secret is masked in the log. */
+	{
+		char logpath[] = "/tmp/pb-test-config-log-XXXXXX", line[512] = "";
+		int fd = mkstemp(logpath), saved = dup(2);
+		FILE *f;
+
+		T_CHECK(fd >= 0 && saved >= 0);
+		pb_log_setup(PB_LOG_INFO, 0);
+		fflush(stderr);
+		dup2(fd, 2);
+		pb_info("test_secret", "hook=%s", "https://hooks.example.org/" SECRET);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		close(fd);
+		f = fopen(logpath, "r");
+		if (f) {
+			if (!fgets(line, sizeof line, f))
+				line[0] = '\0';
+			fclose(f);
+		}
+		unlink(logpath);
+		T_CHECK(strstr(line, "event=test_secret") != NULL);
+		T_CHECK(strstr(line, SECRET) == NULL);
+	}
 
 	/* An empty variable is refused, by name. */
 	setenv("PB_T_EMPTY", "", 1);

@@ -46,8 +46,11 @@ test_slack(void)
 	r = slack(429, "rate_limited", "7");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, 7);
+	/* An HTTP date already past: try again at once. */
 	r = slack(429, "rate_limited", "Wed, 21 Oct 2015 07:28:00 GMT");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
+	T_EQ_INT(r.retry_after_s, 0);
+	r = slack(429, "rate_limited", "soon");
 	T_EQ_INT(r.retry_after_s, -1);
 	r = slack(503, "<html>\r\nbusy</html>", NULL);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);

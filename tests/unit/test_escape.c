@@ -39,7 +39,7 @@ main(void)
 	CHECK(pb_esc_md_url, "https://arxiv.org/abs/2512.03687v1", "https://arxiv.org/abs/2512.03687v1");
 	CHECK(pb_esc_md_url, "https://x.org/a b(c)", "https://x.org/a%20b%28c%29");
 	CHECK(pb_esc_slack, "R&D <b> a>b *bold*", "R&amp;D &lt;b&gt; a&gt;b *bold*");
-	CHECK(pb_esc_slack_url, "https://x.org/a|b<c>", "https://x.org/a%7Cb%3Cc%3E");
+	CHECK(pb_esc_slack_url, "https://x.org/a|b<c>?d=1&e=2", "https://x.org/a%7Cb%3Cc%3E?d=1&amp;e=2");
 	CHECK(pb_esc_telegram, "a<b & c>d \"q\"", "a&lt;b &amp; c&gt;d \"q\"");
 	CHECK(pb_esc_telegram_attr, "https://x.org/?a=1&b=\"2\"", "https://x.org/?a=1&amp;b=&quot;2&quot;");
 	CHECK(pb_esc_header, "Subject\r\nBcc: evil@x.org", "Subject Bcc: evil@x.org");

@@ -1,7 +1,9 @@
 /* The HTTP client's pure parts: Retry-After values, query encoding, cache file names, header
  * lines; and the retry loop against a port nobody listens on. */
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "paperboy/http.h"
@@ -106,6 +108,73 @@ test_header_value(void)
 	hv("Content-Type: application/atom+xml\r\n", "Content-Type", 1, "application/atom+xml");
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	int fd, port = 0;
+
+	/* A port that was free a moment ago: bind, read the number, close. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* A stop request (from a signal handler) ends a long backoff wait at once. */
+static void
+test_stop(void)
+{
+	struct pb_http_opts o;
+	struct pb_http *h;
+	struct pb_http_response r;
+	char url[64], err[256];
+	struct timespec t0, t1;
+	double secs;
+
+	memset(&o, 0, sizeof o);
+	o.user_agent = "paperboy-test";
+	o.max_retries = 5;
+	o.backoff_base_ms = 20000;      /* the first retry would wait 10 to 20 s */
+	o.stop = &stop_flag;
+	h = pb_http_new(&o);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", free_port());
+
+	stop_flag = 0;
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	T_EQ_INT(pb_http_get(h, url, &r, err, sizeof err), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	T_EQ_INT(r.attempts, 1);
+	T_CHECK(strstr(err, "stopped before retrying") != NULL);
+	T_CHECK(secs < 3.0);
+	pb_http_response_free(&r);
+
+	/* Already stopped: no request at all. */
+	T_EQ_INT(pb_http_get(h, url, &r, err, sizeof err), -1);
+	T_EQ_INT(r.attempts, 0);
+	T_CHECK(strstr(err, "stopped before the request") != NULL);
+	pb_http_response_free(&r);
+	pb_http_free(h);
+}
+
 /* Connection refused is retried max_retries times, then reported; no spacing configured. */
 static void
 test_refused(void)
@@ -113,21 +182,10 @@ test_refused(void)
 	struct pb_http_opts o;
 	struct pb_http *h;
 	struct pb_http_response r;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
 	char url[64], err[256];
-	int fd, port;
+	int port = free_port();
 
-	/* A port that was free a moment ago: bind, read the number, close. */
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	T_CHECK(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
-	T_CHECK(getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-
+	T_CHECK(port > 0);
 	memset(&o, 0, sizeof o);
 	o.user_agent = "paperboy-test";
 	o.max_retries = 2;
@@ -162,5 +220,6 @@ main(void)
 	test_cache_name();
 	test_header_value();
 	test_refused();
+	test_stop();
 	return t_done("test_http");
 }

@@ -81,6 +81,7 @@ main(void)
 	PROSE("costs $5 and $10 -- or ~3", "costs $5 and $10 -- or ~3");
 	PROSE("**bold** --- $x^2$ and \\alpha", "**bold** --- x² and α");
 	PROSE("- a bullet\n---\n", "- a bullet\n---\n");
+	PROSE("$5-$10, $x$ and $\\sim$2$\\times$ faster", "$5-$10, x and ∼2× faster");
 
 	s = pb_latex_to_unicode("$\\beta$-VAE");
 	T_EQ_STR(s, "β-VAE");

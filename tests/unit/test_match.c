@@ -475,6 +475,14 @@ test_fixture(void)
 	T_CHECK(sel[1].n_matched > 227);
 	T_CHECK(sel[2].n_matched > 0);
 	T_CHECK(sel[5].n_matched > 0);          /* R\'emy is in the feed */
+	/* "Benjamin R\'emy (LEMTA)" in the dc:creator of 2411.17748, found by the folded name */
+	{
+		int found = 0;
+
+		for (size_t h = 0; h < sel[5].n_hits; h++)
+			found |= strcmp(ps.v[sel[5].hits[h].paper].id, "2411.17748") == 0;
+		T_CHECK(found);
+	}
 	for (size_t i = 0; i < n; i++) {
 		T_EQ_INT(sel[i].n_matched, ref[i].n_matched);
 		if (sel[i].n_matched != ref[i].n_matched)

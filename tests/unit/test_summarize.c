@@ -1,6 +1,9 @@
 /* Category names, digest titles, and the digest with its built-in executive summary, built from
  * the ten papers of the reference digest. */
+#include <unistd.h>
+
 #include "paperboy/buf.h"
+#include "paperboy/llm.h"
 #include "paperboy/summarize.h"
 #include "t.h"
 
@@ -170,7 +173,7 @@ test_digest(void)
 {
 	struct pb_paperset set;
 	struct pb_topic topics[3] = { { .name = "3D" }, { .name = "Video" }, { .name = "VLM" } };
-	struct pb_subscriber sub = { .name = "alice", .language = "zh", .max_papers = 10,
+	struct pb_subscriber sub = { .name = "alice", .language = "en", .max_papers = 10,
 				     .topics = topics, .n_topics = 3 };
 	char *cats[] = { "cs.CV" };
 	struct pb_config cfg = { 0 };
@@ -203,7 +206,7 @@ test_digest(void)
 	T_EQ_STR(d.title, "Arxiv Computer Vision Papers - 2025-12-04");
 	T_EQ_STR(d.date, "2025-12-04");
 	T_EQ_STR(d.subscriber, "alice");
-	T_EQ_STR(d.language, "zh");
+	T_EQ_STR(d.language, "en");
 	T_EQ_INT(d.n_items, 10);
 	T_EQ_INT(d.n_matched, 14);
 	T_EQ_INT(d.exec_from_model, 0);
@@ -247,6 +250,23 @@ done:
 	pb_digest_free(&d);
 	pb_digest_free(&d);      /* a freed digest is empty: freeing again is harmless */
 
+	/* A Chinese reader gets the built-in text in Chinese; titles and findings as written. */
+	sub.language = "zh";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.language, "zh");
+	printf("---- built-in executive summary (zh) ----\n%s\n----\n", d.exec_summary);
+	T_CHECK(strstr(d.exec_summary, "本期共有 **10 篇论文**与您的主题匹配：**3D**（4 篇）、"
+				       "**VLM**（3 篇）、**Video**（3 篇）；共匹配 14 篇") == d.exec_summary);
+	T_CHECK(strstr(d.exec_summary, "**反复出现的主题：**") != NULL);
+	T_CHECK(strstr(d.exec_summary, "**建议优先阅读：**\n\n- **Active Visual Perception: "
+				       "Opportunities and Challenges**（VLM，得分 10）：This paper") != NULL);
+	pb_digest_free(&d);
+	sub.language = NULL;     /* unset: English */
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.language, "en");
+	T_CHECK(strncmp(d.exec_summary, "**10 papers**", 13) == 0);
+	pb_digest_free(&d);
+
 	/* One topic, fewer papers than three, no cap. */
 	sel.n_hits = 2;
 	sel.n_matched = 2;
@@ -285,11 +305,115 @@ done:
 	free_papers(&set);
 }
 
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct pb_buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		pb_buf_append(&b, chunk, n);
+	fclose(f);
+	return pb_buf_detach(&b);
+}
+
+/* With a model configured: a missing prompt is a configuration error; answers come from the
+ * cache shared by all subscribers; an unreachable model falls back to the built-in text. */
+static void
+test_model_cache(void)
+{
+	struct pb_paperset set;
+	struct pb_topic topics[1] = { { .name = "3D" } };
+	struct pb_subscriber sub = { .name = "zoe", .language = "zh", .topics = topics,
+				     .n_topics = 1 };
+	struct pb_config cfg;
+	struct pb_hit hits[3];
+	struct pb_selection sel = { .sub = &sub, .hits = hits, .n_hits = 3, .n_matched = 3 };
+	struct pb_http_opts ho = { .user_agent = "paperboy-test" };
+	struct pb_http *h = pb_http_new(&ho);
+	struct pb_state *st;
+	struct pb_summarizer *s;
+	struct pb_digest d;
+	char dir[] = "/tmp/pb-test-summarize-XXXXXX", err[512] = "", path[600], hash[17];
+	char *tmpl;
+
+	if (!mkdtemp(dir)) {
+		T_CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/paperboy.db", dir);
+	st = pb_state_open(path, err, sizeof err);
+	T_CHECK(st != NULL);
+	T_EQ_INT(load_papers(&set), 10);
+	if (!st || set.n != 10)
+		goto out;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.summary.enabled = true;
+	cfg.summary.base_url = "http://127.0.0.1:1/v1/";   /* nothing listens on port 1 */
+	cfg.summary.model = "test-model";
+	cfg.summary.prompt_dir = "no/such/dir";
+	cfg.summary.timeout_s = 5;
+	cfg.summary.max_tokens = 100;
+	cfg.summary.deadline_s = 30;
+	cfg.summary.analysis = true;
+
+	s = pb_summarizer_new(&cfg, st, h, err, sizeof err);
+	T_CHECK(s == NULL);
+	T_CHECK(strstr(err, "no/such/dir/analysis.txt") != NULL);
+
+	cfg.summary.prompt_dir = "conf/prompts";
+	tmpl = slurp("conf/prompts/analysis.txt");
+	T_CHECK(tmpl != NULL);
+	pb_prompt_hash(tmpl, hash, sizeof hash);
+	free(tmpl);
+	/* an earlier run (or another subscriber) asked about the second paper in Chinese */
+	T_EQ_INT(pb_cache_put(st, "2512.03422v1", "test-model", "zh", hash, "analysis",
+			      "**问题**：机器人的三维场景表示。", 42), 0);
+	/* the same answer for another model, language or prompt does not count */
+	T_EQ_INT(pb_cache_put(st, "2512.03687v1", "other-model", "zh", hash, "analysis", "x", 1), 0);
+	T_EQ_INT(pb_cache_put(st, "2512.03687v1", "test-model", "en", hash, "analysis", "x", 1), 0);
+	T_EQ_INT(pb_cache_put(st, "2512.03687v1", "test-model", "zh", "0000000000000000",
+			      "analysis", "x", 1), 0);
+
+	s = pb_summarizer_new(&cfg, st, h, err, sizeof err);
+	T_CHECK(s != NULL);
+	if (!s)
+		goto out;
+	for (size_t i = 0; i < 3; i++) {
+		hits[i].paper = i;
+		hits[i].score = 3.0 - (double)i;
+		hits[i].topic = 0;
+	}
+	/* the model is unreachable: everything not cached falls back, quickly */
+	T_EQ_INT(pb_summarizer_prepare(s, &set, &sel, 1), 0);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_INT(d.n_items, 3);
+	T_CHECK(d.items[0].analysis == NULL);
+	T_EQ_STR(d.items[1].analysis, "**问题**：机器人的三维场景表示。");
+	T_CHECK(d.items[2].analysis == NULL);
+	T_EQ_INT(d.exec_from_model, 0);
+	T_CHECK(strncmp(d.exec_summary, "本期共有 **3 篇论文**", 25) == 0);
+	pb_digest_free(&d);
+	pb_summarizer_free(s);
+out:
+	pb_state_close(st);
+	pb_http_free(h);
+	free_papers(&set);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int
 main(void)
 {
 	test_category_names();
 	test_titles();
 	test_digest();
+	test_model_cache();
 	return t_done("test_summarize");
 }

@@ -1,0 +1,99 @@
+#!/bin/sh
+# Delivery throughput, measured in one run against the same local peers:
+#  - 10,000 personalised digest-sized emails through pb_deliver_run (tests/tools/deliver_drive)
+#    to Postfix's smtp-sink on 127.0.0.1, and Postfix's smtp-source sending the same number of
+#    messages of the same size (one of paperboy's messages, via -F) with the same number of
+#    sessions to the same sink; both rates, their ratio, paperboy's peak memory.
+#  - 10,000 Telegram messages to the local Bot API stand-in with pacing switched off.
+# TLS is off for the SMTP part (tls = "none"): smtp-source speaks no TLS.
+# Targets: paperboy >= 0.6x smtp-source, peak memory < 150 MB.
+set -eu
+: "${BUILD:?BUILD must name the build directory}"
+N=${BENCH_N:-10000}
+S=${BENCH_SESSIONS:-8}
+SIZE=${BENCH_TEXT_SIZE:-12000}
+DRIVE="$BUILD/tests/tools/deliver_drive"
+PY=/usr/bin/python3
+LIB="$(cd "$(dirname "$0")/../tests/lib" && pwd)"
+T=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "bench_deliver: $*" >&2; exit 1; }
+[ -x "$DRIVE" ] || fail "missing $DRIVE (make tools)"
+[ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ] || fail "needs postfix's smtp-sink and smtp-source"
+cd "$T"
+
+now() { $PY -c 'import time; print("%.3f" % time.time())'; }
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SINK_USER=""
+[ "$(id -u)" = 0 ] && SINK_USER="-u nobody"
+# shellcheck disable=SC2086
+/usr/sbin/smtp-sink $SINK_USER 127.0.0.1:"$PORT" 1024 &
+pids="$pids $!"
+i=0
+until $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "smtp-sink did not start"; sleep 0.1
+done
+
+# ---- paperboy: enqueue (pb_mail_build + pb_outbox_put) and deliver in one process ----
+PB_CMD="$DRIVE --db $T/mail.db --smtp smtp://127.0.0.1:$PORT --tls none --email $N --size $SIZE --max-total $S --max-host $S --max-wait 5 --quiet"
+# shellcheck disable=SC2086
+/usr/bin/time -f %M -o mem.txt $PB_CMD > pb.out 2> pb.err || { cat pb.err >&2; fail "paperboy run failed"; }
+grep -q "sent=$N " pb.out || { cat pb.out >&2; fail "paperboy did not send all $N"; }
+PB_RATE=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' pb.out)
+PB_MS=$(sed -n 's/.* deliver_ms=\([0-9]*\).*/\1/p' pb.out)
+MEM_KB=$(tail -n 1 mem.txt)
+
+# One of paperboy's messages, as smtp-source -F wants it (LF line ends; it adds the CRs).
+MSG_BYTES=$($PY - "$T/mail.db" sample.eml <<'EOF'
+import sqlite3, sys
+p = sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM outbox LIMIT 1").fetchone()[0]
+p = bytes(p)
+open(sys.argv[2], "wb").write(p.replace(b"\r\n", b"\n"))
+print(len(p))
+EOF
+)
+
+# ---- smtp-source: same count, same message, same sessions, same sink ----
+SRC_CMD="/usr/sbin/smtp-source -s $S -m $N -d -F $T/sample.eml -f digest@lab.test.example -t s00000@test.example -M localhost 127.0.0.1:$PORT"
+t0=$(now)
+# shellcheck disable=SC2086
+$SRC_CMD > src.out 2>&1 || { cat src.out >&2; fail "smtp-source failed"; }
+t1=$(now)
+SRC_RATE=$($PY -c "print('%.1f' % ($N / ($t1 - $t0)))")
+RATIO=$($PY -c "print('%.2f' % ($PB_RATE / $SRC_RATE))")
+
+# ---- Telegram: 10,000 messages to the local stand-in, pacing off ----
+TOKEN="123456:BENCH-token"
+$PY "$LIB/chat_server.py" --port-file tg.port --log tg.jsonl --token "$TOKEN" --timeout 900 &
+pids="$pids $!"
+i=0
+while [ ! -s tg.port ]; do i=$((i + 1)); [ $i -gt 100 ] && fail "chat server did not start"; sleep 0.1; done
+TP=$(cat tg.port)
+TG_CMD="$DRIVE --db $T/tg.db --telegram-api http://127.0.0.1:$TP --token *** --telegram $N --no-pacing --max-total $S --max-host $S --max-wait 5 --quiet"
+# shellcheck disable=SC2086
+/usr/bin/time -f %M -o tgmem.txt $(echo "$TG_CMD" | sed "s/\*\*\*/$TOKEN/") > tg.out 2> tg.err \
+	|| { cat tg.err >&2; fail "telegram run failed"; }
+grep -q "sent=$N " tg.out || { cat tg.out >&2; fail "telegram: not all sent"; }
+TG_RATE=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' tg.out)
+TG_MEM=$(tail -n 1 tgmem.txt)
+
+echo "email: $N messages of $MSG_BYTES bytes, $S sessions, smtp-sink on 127.0.0.1"
+echo "  paperboy (pb_deliver_run)  $PB_RATE msgs/s  (${PB_MS} ms delivering; enqueue line: $(cat pb.out))"
+echo "  smtp-source                $SRC_RATE msgs/s"
+echo "  ratio paperboy/smtp-source $RATIO  (target >= 0.6)"
+echo "  paperboy peak memory       $((MEM_KB / 1024)) MB ($MEM_KB KB, target < 150 MB)"
+echo "telegram: $N messages to the local Bot API stand-in, pacing off, $S connections"
+echo "  paperboy                   $TG_RATE msgs/s, peak memory $((TG_MEM / 1024)) MB"
+echo "commands:"
+echo "  /usr/sbin/smtp-sink $SINK_USER 127.0.0.1:PORT 1024"
+echo "  /usr/bin/time -f %M $PB_CMD"
+echo "  $SRC_CMD"
+echo "  /usr/bin/python3 tests/lib/chat_server.py --port-file tg.port --log tg.jsonl --token ***"
+echo "  /usr/bin/time -f %M $TG_CMD"

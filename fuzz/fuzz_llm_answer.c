@@ -1,0 +1,39 @@
+/* The model answer parser on arbitrary bytes: no crash, no leak; an accepted answer is
+ * non-empty, trimmed, valid text, and a rejected one says why. Also renders a prompt
+ * template from the same bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/llm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pb_llm_answer a;
+	char why[256], *tmpl, *sys, *user;
+	const char *vars[] = { "language", "English", "title", "{title}", "abstract", "x", NULL };
+	enum pb_llm_status st = pb_llm_parse((const char *)data, size, &a, why, sizeof why);
+
+	if (st == PB_LLM_OK) {
+		size_t n = a.content ? strlen(a.content) : 0;
+
+		if (n == 0 || a.content[0] == ' ' || a.content[n - 1] == ' ')
+			abort();
+	} else if (a.content || why[0] == '\0') {
+		abort();
+	}
+	if (a.total_tokens < 0)
+		abort();
+	pb_llm_answer_free(&a);
+
+	tmpl = pb_xstrndup((const char *)data, size);
+	pb_prompt_render(tmpl, vars, &sys, &user);
+	free(sys);
+	free(user);
+	free(tmpl);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* The OpenAI-compatible chat completions protocol as data: request bodies, answer parsing and
+ * prompt templates. No I/O: the summarizer sends the bodies through pb_http_post. */
+#ifndef PAPERBOY_LLM_H
+#define PAPERBOY_LLM_H
+
+#include <stddef.h>
+
+enum pb_llm_status {
+	PB_LLM_OK = 0,
+	PB_LLM_MALFORMED,       /* not JSON, or not the shape of a chat completion */
+	PB_LLM_EMPTY,           /* no content, or only blanks */
+	PB_LLM_REFUSED,         /* a "refusal" field, or finish_reason "content_filter" */
+	PB_LLM_API_ERROR,       /* an {"error": {...}} object */
+};
+
+struct pb_llm_answer {
+	char *content;          /* the message text, trimmed, valid UTF-8; NULL unless PB_LLM_OK */
+	long total_tokens;      /* usage.total_tokens (or prompt + completion); 0 when absent.
+				 * Filled whatever the status: a refused answer still costs. */
+	char finish_reason[32]; /* "stop", "length", ... or "" */
+};
+
+/* The JSON body of POST {base}/chat/completions: model, messages (a system message when
+ * system is not NULL or empty, then the user message), temperature, max_tokens. Caller frees. */
+char *pb_llm_request(const char *model, double temperature, int max_tokens, const char *system,
+		     const char *user);
+
+/* Parses an answer body of len bytes (need not be NUL-terminated). Fills *a (release with
+ * pb_llm_answer_free, also after a failure) and, unless PB_LLM_OK, why with a short reason
+ * for the log ("refusal: I can't help with that", "not JSON", "no choices"). A leading
+ * "<think>...</think>" block some models emit is dropped. */
+enum pb_llm_status pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why,
+				size_t whylen);
+void pb_llm_answer_free(struct pb_llm_answer *a);   /* accepts NULL */
+const char *pb_llm_status_name(enum pb_llm_status s);
+
+/* A prompt file: everything before a line that is exactly "---" is the system message, the rest
+ * the user message (no such line: all of it is the user message). {name} placeholders are
+ * replaced from vars, a NULL-terminated list of name, value pairs ({language}, {title}, ...);
+ * a placeholder with no value is left as written. *system and *user are malloc'd (*system may
+ * be NULL). */
+void pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char **user);
+
+/* 16 lowercase hex digits (64-bit FNV-1a) of text into out (at least 17 bytes): the prompt's
+ * part of a cache key, so editing a prompt file asks the model again. */
+void pb_prompt_hash(const char *text, char *out, size_t n);
+
+/* "Chinese (Simplified)" for "zh", "English" for "en", ...; the code itself when unknown. */
+const char *pb_language_name(const char *code);
+
+#endif

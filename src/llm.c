@@ -1,0 +1,388 @@
+/* Chat completions as data: building requests and reading answers with cJSON, prompt
+ * templates. Answers come from outside: every field is checked for type before use. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/llm.h"
+
+/* A longer answer is no summary of one paper or one digest. */
+#define MAX_CONTENT (256 * 1024)
+
+char *
+pb_llm_request(const char *model, double temperature, int max_tokens, const char *system,
+	       const char *user)
+{
+	cJSON *root = cJSON_CreateObject(), *msgs, *m;
+	char *out, *copy;
+
+	cJSON_AddStringToObject(root, "model", model ? model : "");
+	msgs = cJSON_AddArrayToObject(root, "messages");
+	if (system && *system) {
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "role", "system");
+		cJSON_AddStringToObject(m, "content", system);
+		cJSON_AddItemToArray(msgs, m);
+	}
+	m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "role", "user");
+	cJSON_AddStringToObject(m, "content", user ? user : "");
+	cJSON_AddItemToArray(msgs, m);
+	cJSON_AddNumberToObject(root, "temperature", temperature);
+	if (max_tokens > 0)
+		cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
+	out = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!out)       /* cJSON's allocation failed: the same policy as pb_xmalloc */
+		abort();
+	copy = pb_xstrdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+/* Returns 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+static int
+utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			k = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			k = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The text of a message's content: a string, or an array of {"type":"text","text":...} parts
+ * as some compatible servers send. Appends to b; returns 0, or -1 for another shape. */
+static int
+content_text(const cJSON *c, struct pb_buf *b)
+{
+	const cJSON *part;
+
+	if (cJSON_IsString(c)) {
+		pb_buf_puts(b, c->valuestring);
+		return 0;
+	}
+	if (cJSON_IsNull(c))
+		return 0;
+	if (!cJSON_IsArray(c))
+		return -1;
+	cJSON_ArrayForEach(part, c) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+
+		if (cJSON_IsString(t))
+			pb_buf_puts(b, t->valuestring);
+	}
+	return 0;
+}
+
+static long
+usage_tokens(const cJSON *root)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage"), *t, *p, *c;
+	double v = 0;
+
+	if (!cJSON_IsObject(u))
+		return 0;
+	t = cJSON_GetObjectItemCaseSensitive(u, "total_tokens");
+	p = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens");
+	c = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens");
+	if (cJSON_IsNumber(t))
+		v = t->valuedouble;
+	else
+		v = (cJSON_IsNumber(p) ? p->valuedouble : 0) + (cJSON_IsNumber(c) ? c->valuedouble : 0);
+	/* nonsense (negative, NaN, huge) counts as nothing rather than poisoning the budget */
+	if (!(v >= 0) || v > 1e12)
+		return 0;
+	return (long)v;
+}
+
+static void
+set_why(char *why, size_t n, const char *prefix, const char *detail)
+{
+	struct pb_buf b = { 0 };
+	size_t cut;
+
+	if (!why || !n)
+		return;
+	pb_buf_puts(&b, prefix);
+	if (detail && *detail) {
+		pb_buf_puts(&b, ": ");
+		for (const char *p = detail; *p; p++)   /* one line */
+			pb_buf_putc(&b, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
+	}
+	/* at most 200 bytes, never inside a UTF-8 sequence */
+	cut = b.len < n - 1 ? b.len : n - 1;
+	if (cut > 200)
+		cut = 200;
+	while (cut > 0 && cut < b.len && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
+		cut--;
+	pb_buf_truncate(&b, cut);
+	snprintf(why, n, "%s", pb_buf_str(&b));
+	pb_buf_free(&b);
+}
+
+enum pb_llm_status
+pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, size_t whylen)
+{
+	cJSON *root = NULL;
+	const cJSON *err, *choices, *ch, *msg, *fr, *refusal;
+	struct pb_buf text = { 0 };
+	enum pb_llm_status st = PB_LLM_MALFORMED;
+	size_t b, e;
+
+	memset(a, 0, sizeof *a);
+	if (why && whylen)
+		why[0] = 0;
+	if (!body || len == 0) {
+		set_why(why, whylen, "empty body", NULL);
+		goto out;
+	}
+	root = cJSON_ParseWithLength(body, len);
+	if (!root || !cJSON_IsObject(root)) {
+		set_why(why, whylen, "not JSON", NULL);
+		goto out;
+	}
+	a->total_tokens = usage_tokens(root);
+	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (err && !cJSON_IsNull(err)) {
+		const cJSON *m = cJSON_IsObject(err) ? cJSON_GetObjectItemCaseSensitive(err, "message")
+						     : err;
+
+		set_why(why, whylen, "API error", cJSON_IsString(m) ? m->valuestring : NULL);
+		st = PB_LLM_API_ERROR;
+		goto out;
+	}
+	choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	ch = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
+	if (!cJSON_IsObject(ch)) {
+		set_why(why, whylen, "no choices", NULL);
+		goto out;
+	}
+	fr = cJSON_GetObjectItemCaseSensitive(ch, "finish_reason");
+	if (cJSON_IsString(fr))
+		snprintf(a->finish_reason, sizeof a->finish_reason, "%s", fr->valuestring);
+	msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
+	if (!cJSON_IsObject(msg)) {
+		set_why(why, whylen, "no message", NULL);
+		goto out;
+	}
+	refusal = cJSON_GetObjectItemCaseSensitive(msg, "refusal");
+	if (cJSON_IsString(refusal) && refusal->valuestring[0]) {
+		set_why(why, whylen, "refusal", refusal->valuestring);
+		st = PB_LLM_REFUSED;
+		goto out;
+	}
+	if (strcmp(a->finish_reason, "content_filter") == 0) {
+		set_why(why, whylen, "refusal", "finish_reason content_filter");
+		st = PB_LLM_REFUSED;
+		goto out;
+	}
+	if (content_text(cJSON_GetObjectItemCaseSensitive(msg, "content"), &text) < 0) {
+		set_why(why, whylen, "content is not text", NULL);
+		goto out;
+	}
+	if (text.len > MAX_CONTENT) {
+		set_why(why, whylen, "answer too long", NULL);
+		goto out;
+	}
+	if (!utf8_ok((const unsigned char *)pb_buf_str(&text), text.len) ||
+	    memchr(pb_buf_str(&text), 0, text.len)) {
+		set_why(why, whylen, "content is not valid UTF-8 text", NULL);
+		goto out;
+	}
+	b = 0;
+	e = text.len;
+	/* reasoning models may think aloud first; the reader wants the answer */
+	if (e >= 7 && strncmp(text.data, "<think>", 7) == 0) {
+		const char *close = strstr(text.data, "</think>");
+
+		b = close ? (size_t)(close - text.data) + 8 : e;
+	}
+	while (b < e && blank(text.data[b]))
+		b++;
+	while (e > b && blank(text.data[e - 1]))
+		e--;
+	if (b == e) {
+		set_why(why, whylen, "empty content", NULL);
+		st = PB_LLM_EMPTY;
+		goto out;
+	}
+	a->content = pb_xstrndup(text.data + b, e - b);
+	st = PB_LLM_OK;
+out:
+	pb_buf_free(&text);
+	cJSON_Delete(root);
+	return st;
+}
+
+void
+pb_llm_answer_free(struct pb_llm_answer *a)
+{
+	if (!a)
+		return;
+	free(a->content);
+	a->content = NULL;
+}
+
+const char *
+pb_llm_status_name(enum pb_llm_status s)
+{
+	switch (s) {
+	case PB_LLM_OK: return "ok";
+	case PB_LLM_MALFORMED: return "malformed";
+	case PB_LLM_EMPTY: return "empty";
+	case PB_LLM_REFUSED: return "refused";
+	case PB_LLM_API_ERROR: return "api_error";
+	}
+	return "unknown";
+}
+
+static void
+expand(struct pb_buf *b, const char *s, size_t n, const char *const *vars)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *close;
+
+		if (s[i] == '{' && (close = memchr(s + i + 1, '}', n - i - 1)) != NULL) {
+			size_t nl = (size_t)(close - (s + i + 1));
+			const char *const *v;
+
+			for (v = vars; v && v[0]; v += 2) {
+				if (strlen(v[0]) == nl && strncmp(v[0], s + i + 1, nl) == 0) {
+					pb_buf_puts(b, v[1] ? v[1] : "");
+					break;
+				}
+			}
+			if (v && v[0]) {
+				i += nl + 2;
+				continue;
+			}
+		}
+		pb_buf_putc(b, s[i]);
+		i++;
+	}
+}
+
+void
+pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char **user)
+{
+	struct pb_buf sb = { 0 }, ub = { 0 };
+	const char *sep = NULL, *p = tmpl ? tmpl : "";
+
+	/* the separator: a line that is exactly "---" */
+	for (const char *l = p; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+
+		if (ll && l[ll - 1] == '\r')
+			ll--;
+		if (ll == 3 && strncmp(l, "---", 3) == 0) {
+			sep = l;
+			break;
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	if (sep) {
+		const char *after = strchr(sep, '\n');
+
+		expand(&sb, p, (size_t)(sep - p), vars);
+		p = after ? after + 1 : sep + strlen(sep);
+	}
+	expand(&ub, p, strlen(p), vars);
+	/* trim the blank lines around each part */
+	while (sb.len && blank(sb.data[sb.len - 1]))
+		pb_buf_truncate(&sb, sb.len - 1);
+	while (ub.len && blank(ub.data[ub.len - 1]))
+		pb_buf_truncate(&ub, ub.len - 1);
+	*system = sb.len ? pb_buf_detach(&sb) : NULL;
+	pb_buf_free(&sb);
+	{
+		const char *u = pb_buf_str(&ub);
+
+		while (*u == '\n' || *u == '\r')
+			u++;
+		*user = pb_xstrdup(u);
+	}
+	pb_buf_free(&ub);
+}
+
+void
+pb_prompt_hash(const char *text, char *out, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const char *p = text ? text : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(out, n, "%016llx", (unsigned long long)h);
+}
+
+const char *
+pb_language_name(const char *code)
+{
+	static const char *const names[][2] = {
+		{ "en", "English" }, { "zh", "Chinese (Simplified)" },
+		{ "zh-CN", "Chinese (Simplified)" }, { "zh-Hans", "Chinese (Simplified)" },
+		{ "zh-TW", "Chinese (Traditional)" }, { "zh-Hant", "Chinese (Traditional)" },
+		{ "ja", "Japanese" }, { "ko", "Korean" }, { "de", "German" }, { "fr", "French" },
+		{ "es", "Spanish" }, { "it", "Italian" }, { "pt", "Portuguese" },
+		{ "pt-BR", "Brazilian Portuguese" }, { "ru", "Russian" }, { "uk", "Ukrainian" },
+		{ "pl", "Polish" }, { "nl", "Dutch" }, { "sv", "Swedish" }, { "da", "Danish" },
+		{ "no", "Norwegian" }, { "fi", "Finnish" }, { "cs", "Czech" }, { "tr", "Turkish" },
+		{ "ar", "Arabic" }, { "he", "Hebrew" }, { "fa", "Persian" }, { "hi", "Hindi" },
+		{ "bn", "Bengali" }, { "vi", "Vietnamese" }, { "th", "Thai" },
+		{ "id", "Indonesian" }, { "ms", "Malay" }, { "el", "Greek" }, { "hu", "Hungarian" },
+		{ "ro", "Romanian" },
+	};
+
+	if (!code || !*code)
+		return "English";
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i][0], code) == 0)
+			return names[i][1];
+	return code;
+}

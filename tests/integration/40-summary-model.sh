@@ -1,0 +1,186 @@
+#!/bin/sh
+# The optional model behind the summary, against a local OpenAI-compatible server
+# (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
+# and the executive summary; 429, 500, a slow model, malformed JSON, empty content and refusals
+# fall back to the built-in text with a summary.fallback log line; a second subscriber with the
+# same papers costs no request, nor does a second run; the token budget and the deadline stop
+# the requests; the API key never reaches the log; `paperboy run` puts the answers in the digests.
+set -u
+: "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+DRIVE="$BUILD/tests/tools/summarize_drive"
+FEED="$PB_FIXTURES/api2026-query-all-testing-start5-max10.xml"
+PROMPTS="$(cd "$PB_TESTS/../conf/prompts" && pwd)"
+KEY="sk-test-secret-7f3a9c"
+T=$(mktemp -d)
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+CUR=none
+fail() { echo "FAIL: $*" >&2; for f in "$T/$CUR.out" "$T/$CUR.log"; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done; exit 1; }
+
+[ -x "$DRIVE" ] || fail "missing $DRIVE"
+/usr/bin/python3 "$PB_TESTS/lib/openai_server.py" "$T/port" "$KEY" &
+SRV=$!
+i=0
+while [ ! -s "$T/port" ]; do
+  i=$((i + 1)); [ $i -gt 100 ] && fail "server did not start"
+  sleep 0.1
+done
+PORT=$(cat "$T/port")
+BASE="http://127.0.0.1:$PORT"
+
+count() { # requests the server has seen for model $1
+  /usr/bin/python3 -c 'import json,sys,urllib.request
+d=json.load(urllib.request.urlopen(sys.argv[1]+"/_count"))
+print(d["by_model"].get(sys.argv[2],0) if len(sys.argv)>2 else d["requests"])' "$BASE" "$@"
+}
+auth_ok() {
+  /usr/bin/python3 -c 'import json,sys,urllib.request
+d=json.load(urllib.request.urlopen(sys.argv[1]+"/_count")); print(d["auth_ok"]==d["requests"])' "$BASE"
+}
+
+# conf NAME MODEL TIMEOUT DEADLINE BUDGET: a config with three subscribers, alice and bob with the
+# same papers and language, carol in Chinese; its own state dir unless KEEP_STATE is set.
+conf() {
+  mkdir -p "$T/$1.state"
+  cat > "$T/$1.conf" <<EOF
+state_dir = "$T/$1.state";
+arxiv = { categories = ["cs.CV"]; };
+summary = { base_url = "$BASE/v1"; model = "$2"; api_key_env = "PB_TEST_KEY";
+  prompt_dir = "$PROMPTS"; timeout = $3; deadline = $4; daily_token_budget = $5; };
+subscribers = (
+ { name = "alice"; language = "en"; max_papers = 4; topics = ( { name = "Testing"; query = "all:testing"; } ); },
+ { name = "bob";   language = "en"; max_papers = 4; topics = ( { name = "Testing"; query = "all:testing"; } ); },
+ { name = "carol"; language = "zh"; max_papers = 4; topics = ( { name = "Testing"; query = "all:testing"; } ); }
+);
+EOF
+}
+
+# run NAME: runs the driver on NAME.conf, output in NAME.out, log in NAME.log; prints seconds
+run() {
+  CUR=$1
+  s=$(date +%s)
+  PB_TEST_KEY="${USE_KEY:-$KEY}" "$DRIVE" "$T/$1.conf" "$FEED" > "$T/$1.out" 2> "$T/$1.log" \
+    || fail "$1: driver exited non-zero"
+  echo $(( $(date +%s) - s ))
+}
+
+nolog_key() { ! grep -qF "$KEY" "$T/$1.out" "$T/$1.log" || fail "$1: the API key reached the output or log"; }
+
+# ---- normal answers: Analysis and summary from the model, shared by alice and bob ----
+conf normal normal 10 60 0
+run normal > /dev/null
+grep -q '^subscriber=alice lang=en items=4 exec_from_model=1 analyses=4' "$T/normal.out" || fail "normal: alice"
+grep -q '^subscriber=bob lang=en items=4 exec_from_model=1 analyses=4' "$T/normal.out" || fail "normal: bob"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=1 analyses=4' "$T/normal.out" || fail "normal: carol"
+grep -q '^exec: MODEL SUMMARY in English of 4 papers' "$T/normal.out" || fail "normal: summary text"
+grep -q '^exec: MODEL SUMMARY in Chinese of 4 papers' "$T/normal.out" || fail "normal: Chinese summary"
+grep -q '^item=2503.05378v2 analysis=MODEL ANALYSIS in English of 2503.05378v2' "$T/normal.out" || fail "normal: analysis"
+# en: 1 summary + 4 analyses (bob costs nothing), zh: the same again
+n=$(count normal); [ "$n" -eq 10 ] || fail "normal: $n requests, want 10 (second subscriber must be free)"
+[ "$(auth_ok)" = True ] || fail "normal: a request without the Bearer key"
+grep -q 'event=summary.prepare requests=10 answers=10 cached=0 fallbacks=0 tokens=1500' "$T/normal.log" \
+  || fail "normal: prepare line"
+nolog_key normal
+# a second run over the same state asks nothing
+run normal > /dev/null
+n=$(count normal); [ "$n" -eq 10 ] || fail "normal rerun: $n requests, want still 10 (cache)"
+grep -q 'event=summary.prepare requests=0 answers=0 cached=10' "$T/normal.log" || fail "normal rerun: cached"
+grep -c 'exec_from_model=1 analyses=4' "$T/normal.out" | grep -qx 3 || fail "normal rerun: answers from cache"
+echo "   normal answers, cache shared and persistent: ok"
+
+# ---- failures fall back to the built-in text with the documented log line ----
+check_fallback() { # NAME MODEL REASON_REGEX MAX_REQUESTS
+  conf "$1" "$2" 3 60 0
+  run "$1" > /dev/null
+  grep -q '^subscriber=alice lang=en items=4 exec_from_model=0 analyses=0' "$T/$1.out" || fail "$1: alice not built in"
+  grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/$1.out" || fail "$1: carol not built in"
+  grep -q '^exec: \*\*4 papers\*\* matched your topic \*\*Testing\*\*' "$T/$1.out" || fail "$1: built-in summary missing"
+  grep -Eq "level=warn event=summary.fallback kind=summary paper=digest:[0-9a-f]{16}:4 subscriber=alice lang=en reason=$3" "$T/$1.log" \
+    || fail "$1: no fallback line for the summary with reason $3"
+  grep -Eq "level=warn event=summary.fallback kind=analysis paper=[0-9.]+v[0-9]+ lang=(en|zh) reason=" "$T/$1.log" \
+    || fail "$1: no fallback line for an analysis"
+  n=$(count "$2"); [ "$n" -le "$4" ] || fail "$1: $n requests, want at most $4"
+  nolog_key "$1"
+  echo "   $2: falls back ($n requests): ok"
+}
+check_fallback ratelimit ratelimit '"HTTP 429, retry after 30 s"' 1
+grep -q 'reason="rate limited by the model (429), waiting' "$T/ratelimit.log" || fail "ratelimit: later papers not held back"
+check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
+grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
+check_fallback malformed malformed '"not JSON"' 3
+check_fallback empty empty '"empty content"' 3
+check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
+check_fallback filter filter '"refusal: finish_reason content_filter"' 3
+# a wrong key: one request, then no more (every request would be refused alike)
+conf badkey badkey 3 60 0
+USE_KEY=sk-wrong-key-000
+run badkey > /dev/null
+USE_KEY=
+grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=alice lang=en reason="HTTP 401: bad key"' "$T/badkey.log" \
+  || fail "badkey: no 401 fallback line"
+grep -q 'event=summary.stop reason="the model refuses the API key"' "$T/badkey.log" || fail "badkey: no stop"
+n=$(count badkey); [ "$n" -eq 1 ] || fail "badkey: $n requests, want 1"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/badkey.out" || fail "badkey: carol not built in"
+! grep -qF "sk-wrong-key-000" "$T/badkey.log" || fail "badkey: the key reached the log"
+echo "   wrong API key: one request, then built-in: ok"
+conf slow slow 2 60 0
+secs=$(run slow)
+grep -q 'reason="timeout after 2 s"' "$T/slow.log" || fail "slow: no timeout reason"
+grep -q '^subscriber=bob lang=en items=4 exec_from_model=0 analyses=0' "$T/slow.out" || fail "slow: bob not built in"
+[ "$secs" -le 30 ] || fail "slow: took $secs s"
+echo "   slow: times out and falls back in $secs s: ok"
+
+# ---- the daily token budget stops the requests (150 tokens per answer) ----
+conf budget normal 10 60 300
+run budget > /dev/null
+n=$(count normal); [ "$n" -eq 12 ] || fail "budget: $((n - 10)) requests, want 2"
+grep -q 'event=summary.stop reason="daily token budget spent"' "$T/budget.log" || fail "budget: no stop line"
+grep -q 'reason="daily token budget spent"' "$T/budget.log" || fail "budget: no fallback reason"
+# the two executive summaries (en, zh) come first and spend it
+grep -q '^subscriber=alice lang=en items=4 exec_from_model=1 analyses=0' "$T/budget.out" || fail "budget: alice should have the model's summary only"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=1 analyses=0' "$T/budget.out" || fail "budget: carol should have the model's summary only"
+# the budget is per day and kept in the state: the next run asks nothing
+run budget > /dev/null
+n=$(count normal); [ "$n" -eq 12 ] || fail "budget rerun: asked again although the day's budget is spent"
+echo "   token budget: 2 requests then built-in, also in the next run: ok"
+
+# ---- the deadline bounds the time the model may take ----
+conf deadline slow 3 4 0
+secs=$(run deadline)
+grep -q 'event=summary.stop reason="deadline reached"' "$T/deadline.log" || fail "deadline: no stop line"
+n=$(count slow)
+[ "$secs" -le 12 ] || fail "deadline: took $secs s with a 4 s deadline"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/deadline.out" || fail "deadline: carol not built in"
+echo "   deadline: stopped after $secs s: ok"
+
+# ---- the whole cycle: paperboy run writes the model's text into the digests ----
+if [ -n "${PAPERBOY:-}" ]; then
+  CUR=e2e
+  mkdir -p "$T/e2e.state"
+  cat > "$T/e2e.conf" <<EOF
+state_dir = "$T/e2e.state";
+arxiv = { categories = ["cs.CV"]; };
+file = { dir = "$T/e2e.files"; };
+summary = { base_url = "$BASE/v1"; model = "e2e"; api_key_env = "PB_TEST_KEY";
+  prompt_dir = "$PROMPTS"; timeout = 10; deadline = 120; };
+subscribers = (
+ { name = "alice"; language = "en"; max_papers = 3; topics = ( { name = "Video"; query = "cat:cs.CV AND ti:video"; } ); },
+ { name = "carl";  language = "en"; max_papers = 3; topics = ( { name = "Clips"; query = "ti:video AND cat:cs.CV"; } ); },
+ { name = "bob";   language = "zh"; max_papers = 3; topics = ( { name = "Video"; query = "cat:cs.CV AND ti:video"; } ); }
+);
+EOF
+  PB_TEST_KEY="$KEY" "$PAPERBOY" -c "$T/e2e.conf" run --feed "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" \
+    > "$T/e2e.out" 2> "$T/e2e.log" || fail "e2e: paperboy run failed"
+  A="$T/e2e.files/2024-11-28/alice/digest.md"; B="$T/e2e.files/2024-11-28/bob/digest.md"
+  [ -f "$A" ] && [ -f "$B" ] || fail "e2e: digests not written"
+  grep -q '^MODEL SUMMARY in English of 3 papers' "$A" || fail "e2e: alice has no model summary"
+  grep -q '^MODEL SUMMARY in Chinese of 3 papers' "$B" || fail "e2e: bob has no model summary"
+  [ "$(grep -c '^MODEL ANALYSIS in English of' "$A")" -eq 3 ] || fail "e2e: alice lacks analyses"
+  [ "$(grep -c '^MODEL ANALYSIS in Chinese of' "$B")" -eq 3 ] || fail "e2e: bob lacks analyses"
+  # en: 1 summary + 3 analyses (carl has the same papers: free), zh: the same again
+  n=$(count e2e); [ "$n" -eq 8 ] || fail "e2e: $n requests, want 8"
+  nolog_key e2e
+  echo "   paperboy run: model summary and analyses in the digests, 8 requests for 3 subscribers: ok"
+fi
+exit 0

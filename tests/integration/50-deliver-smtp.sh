@@ -1,0 +1,234 @@
+#!/bin/sh
+# Email delivery against real local SMTP peers on 127.0.0.1:
+#  1. aiosmtpd with STARTTLS required and AUTH, a CA and server certificate made here with
+#     openssl: the received messages are parsed with Python's email package (headers, decoded
+#     non-ASCII Subject, multipart/alternative text then html, UTF-8, Message-ID, the
+#     List-Unsubscribe pair, no line over 998 octets); a refused first try keeps its Message-ID;
+#     a second run sends nothing again.
+#  2. STARTTLS is required by default: a peer without it gets nothing (permanent failure).
+#  3. A wrong password is a permanent failure with the server's words.
+#  4. Postfix smtp-sink: 5xx → failed with the server's words, 4xx → retried, then given up.
+#  5. 1,000 subscribers while the peer refuses 10% of transactions with 451 after DATA: every
+#     subscriber ends with exactly one message.
+set -eu
+: "${BUILD:?BUILD must name the build directory}"
+DRIVE="$BUILD/tests/tools/deliver_drive"
+PY=/usr/bin/python3
+LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
+T=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ -x "$DRIVE" ] || fail "missing $DRIVE"
+
+wait_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && fail "peer did not start ($1)"
+		sleep 0.1
+	done
+}
+
+# A free port for smtp-sink, which cannot report the one it chose itself.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_listen() {
+	i=0
+	until $PY -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1).close()" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && fail "smtp-sink did not listen on $1"
+		sleep 0.1
+	done
+}
+
+SINK_USER=""
+[ "$(id -u)" = 0 ] && SINK_USER="-u nobody"
+
+start_sink() {   # start_sink PORT ARGS...
+	port=$1
+	shift
+	# shellcheck disable=SC2086
+	/usr/sbin/smtp-sink $SINK_USER "$@" 127.0.0.1:"$port" 128 &
+	pids="$pids $!"
+	wait_listen "$port"
+}
+
+# Outbox rows as "subscriber status attempts last_error" lines.
+outbox() {
+	$PY - "$1" <<'EOF'
+import sqlite3, sys
+names = {0: "pending", 1: "sent", 2: "failed", 3: "expired", 4: "paused"}
+db = sqlite3.connect(sys.argv[1])
+for sub, st, att, err in db.execute(
+        "SELECT subscriber, status, attempts, last_error FROM outbox ORDER BY subscriber"):
+    print(sub, names[st], att, err or "-")
+EOF
+}
+
+# ---- the throw-away CA and server certificate ----
+cd "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+	-subj "/CN=paperboy test CA" >/dev/null 2>&1 || fail "openssl: CA"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 \
+	-subj "/CN=some other CA" >/dev/null 2>&1 || fail "openssl: other CA"
+openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=localhost" \
+	>/dev/null 2>&1 || fail "openssl: CSR"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > ext.cnf
+openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 \
+	-extfile ext.cnf >/dev/null 2>&1 || fail "openssl: sign"
+
+# ---- 1. STARTTLS + AUTH, parsed back ----
+$PY "$LIB/smtpd.py" --port-file p1 --save-dir m1 --cert srv.pem --key srv.key \
+	--auth digest:s3cret --fail-first retry@example.org --timeout 900 &
+pids="$pids $!"
+wait_file p1
+P1=$(cat p1)
+SUBJECT='arXiv digest — 4 Dec 2025: Gaussian Splatting, 视觉语言模型 & Zürich, and a subject long enough to be folded'
+set -- --db a.db --smtp "smtp://127.0.0.1:$P1" --ca ca.pem --user digest --pass s3cret \
+	--subject "$SUBJECT" --unsub-mailto unsubscribe@lab.test.example \
+	--unsub-url https://lab.test.example/unsubscribe --size 20000 --max-wait 60 \
+	--email alice=alice@example.org --email bob=bob@example.org \
+	--email zoe=zoe@example.org --email retry=retry@example.org
+"$DRIVE" "$@" > a.out 2> a.err || { cat a.err >&2; fail "drive (STARTTLS+AUTH)"; }
+grep -q "enqueued=4 .*sent=4 retried=1 failed=0" a.out || { cat a.out a.err >&2; fail "1: want 4 sent, 1 retried"; }
+grep -q 's3cret' a.err && fail "the SMTP password reached the log"
+"$DRIVE" "$@" > a2.out 2> a2.err || fail "drive again"
+grep -q "enqueued=0 .*sent=0 retried=0 failed=0" a2.out || { cat a2.out >&2; fail "1: a second run sent again"; }
+SUBJECT="$SUBJECT" $PY - m1 <<'EOF' || fail "1: received messages"
+import email, email.policy, json, os, sys, re
+d = sys.argv[1]
+idx = [json.loads(l) for l in open(os.path.join(d, "index.jsonl"))]
+ok = [r for r in idx if r["status"] == 250]
+assert len(ok) == 4, idx
+subject = os.environ["SUBJECT"]
+def encid(a):
+    return "".join(c if re.match(r"[A-Za-z0-9!#$%&'*+\-/?^_`{|}~]", c) else
+                   "".join("=%02X" % b for b in c.encode()) for c in a)
+for r in ok:
+    assert r["tls"] and r["login"] == "digest", r
+    assert r["from"] == "digest@lab.test.example", r
+    raw = open(os.path.join(d, r["file"]), "rb").read()
+    for line in raw.split(b"\r\n"):
+        assert len(line) <= 998, len(line)
+        assert b"\n" not in line and b"\r" not in line, "bare CR or LF"
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    rcpt = r["rcpt"][0]
+    assert str(m["Subject"]) == subject, (str(m["Subject"]), subject)
+    assert "=?UTF-8?" in raw.split(b"\r\n\r\n")[0].decode("ascii"), "Subject not encoded"
+    frm = m["From"].addresses[0]
+    assert frm.display_name == "arXiv Digest — Lab" and frm.addr_spec == "digest@lab.test.example", frm
+    assert m["To"] == rcpt, (m["To"], rcpt)
+    assert m["Date"].datetime is not None
+    name = {"alice@example.org": "alice", "bob@example.org": "bob",
+            "zoe@example.org": "zoe", "retry@example.org": "retry"}[rcpt]
+    want = "<2025-12-04/%s/email/%s/1@lab.test.example>" % (name, encid(rcpt))
+    assert m["Message-ID"] == want, (m["Message-ID"], want)
+    assert m["MIME-Version"] == "1.0"
+    assert m["Auto-Submitted"] == "auto-generated"
+    assert m["List-Unsubscribe"] == "<mailto:unsubscribe@lab.test.example>, <https://lab.test.example/unsubscribe>", m["List-Unsubscribe"]
+    assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert m.get_content_type() == "multipart/alternative"
+    parts = list(m.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"], parts
+    for p in parts:
+        assert p.get_content_charset() == "utf-8"
+        assert p["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
+        body = p.get_content()
+        assert "Zürich edition" in body and len(body) > 20000, len(body)
+        assert ("Hello %s," % name) in body
+# The refused first try carried the same Message-ID as the accepted one.
+bad = [r for r in idx if r["status"] == 451]
+assert len(bad) == 1 and bad[0]["rcpt"] == ["retry@example.org"], bad
+good = [r for r in ok if r["rcpt"] == ["retry@example.org"]]
+assert good[0]["message_id"] == bad[0]["message_id"], (good, bad)
+EOF
+echo "   1 ok: STARTTLS+AUTH, headers and structure parsed back, Message-ID stable, idempotent"
+
+# ---- 1b. smtps:// (TLS from the first byte); tls = "none" against a peer that wants TLS;
+#          a certificate from an unknown CA ----
+$PY "$LIB/smtpd.py" --port-file p3 --save-dir m3 --cert srv.pem --key srv.key --implicit \
+	--auth digest:s3cret --timeout 900 &
+pids="$pids $!"
+wait_file p3
+P3=$(cat p3)
+"$DRIVE" --db g.db --smtp "smtps://127.0.0.1:$P3" --ca ca.pem --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > g.out 2> g.err || { cat g.err >&2; fail "drive (smtps)"; }
+grep -q "sent=1 retried=0 failed=0" g.out || { cat g.out g.err >&2; fail "1b: smtps not sent"; }
+grep -q '"tls": true, "login": "digest", "status": 250' m3/index.jsonl || fail "1b: smtps not over TLS"
+"$DRIVE" --db h.db --smtp "smtp://127.0.0.1:$P1" --tls none --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > h.out 2> h.err || fail "drive (tls none)"
+grep -q "sent=0 retried=0 failed=1" h.out || { cat h.out h.err >&2; fail "1b: cleartext accepted"; }
+outbox h.db | grep -q "alice failed 0 530 " || { outbox h.db >&2; fail "1b: want the server's 530"; }
+"$DRIVE" --db i.db --smtp "smtps://127.0.0.1:$P3" --ca other.pem --user digest --pass s3cret \
+	--email alice=alice@example.org --max-wait 5 > i.out 2> i.err || fail "drive (bad CA)"
+grep -q "sent=0 retried=0 failed=1" i.out || { cat i.out i.err >&2; fail "1b: unverified peer accepted"; }
+echo "   1b ok: smtps sent; tls=none refused by a TLS-only peer; unknown CA refused"
+
+# ---- 2. STARTTLS required by default: smtp-sink offers none ----
+PS=$(free_port)
+start_sink "$PS"
+"$DRIVE" --db b.db --smtp "smtp://127.0.0.1:$PS" --email alice=alice@example.org \
+	--max-wait 5 > b.out 2> b.err || { cat b.err >&2; fail "drive (no STARTTLS)"; }
+grep -q "sent=0 retried=0 failed=1" b.out || { cat b.out b.err >&2; fail "2: sent without STARTTLS"; }
+outbox b.db | grep -qi "alice failed 0 .*STARTTLS\|alice failed 0 .*SSL" || { outbox b.db >&2; fail "2: reason"; }
+echo "   2 ok: no STARTTLS, nothing sent"
+
+# ---- 3. wrong password ----
+"$DRIVE" --db c.db --smtp "smtp://127.0.0.1:$P1" --ca ca.pem --user digest --pass wrong \
+	--email alice=alice@example.org --max-wait 5 > c.out 2> c.err || fail "drive (bad password)"
+grep -q "sent=0 retried=0 failed=1" c.out || { cat c.out c.err >&2; fail "3: want failed"; }
+outbox c.db | grep -q "alice failed 0 535 " || { outbox c.db >&2; fail "3: want the server's 535"; }
+echo "   3 ok: wrong password is a permanent failure with the server's words"
+
+# ---- 4. smtp-sink: 5xx fails with the server's words; 4xx is retried ----
+PH=$(free_port)
+start_sink "$PH" -f RCPT -B "550 5.1.1 Recipient address rejected: User unknown"
+"$DRIVE" --db d.db --smtp "smtp://127.0.0.1:$PH" --tls none --email alice=alice@example.org \
+	--max-wait 5 > d.out 2> d.err || fail "drive (5xx)"
+grep -q "sent=0 retried=0 failed=1" d.out || { cat d.out d.err >&2; fail "4: 5xx not failed"; }
+outbox d.db | grep -q "alice failed 0 550 5.1.1 Recipient address rejected: User unknown" \
+	|| { outbox d.db >&2; fail "4: 5xx words"; }
+PT=$(free_port)
+start_sink "$PT" -r RCPT
+"$DRIVE" --db e.db --smtp "smtp://127.0.0.1:$PT" --tls none --email alice=alice@example.org \
+	--max-attempts 3 --retry-base 1 --max-wait 20 > e.out 2> e.err || fail "drive (4xx)"
+grep -q "sent=0 retried=2 failed=1" e.out || { cat e.out e.err >&2; fail "4: 4xx not retried"; }
+outbox e.db | grep -q "alice failed 2 gave up after 3 attempts: 450 4.3.0" || { outbox e.db >&2; fail "4: 4xx words"; }
+echo "   4 ok: smtp-sink 5xx failed with its words, 4xx retried then given up"
+
+# ---- 5. 1,000 subscribers, 10% of transactions refused with 451 ----
+$PY "$LIB/smtpd.py" --port-file p2 --save-dir m2 --cert srv.pem --key srv.key \
+	--auth digest:s3cret --fail-rate 0.1 --seed 7 --timeout 900 &
+pids="$pids $!"
+wait_file p2
+P2=$(cat p2)
+"$DRIVE" --db f.db --smtp "smtp://127.0.0.1:$P2" --ca ca.pem --user digest --pass s3cret \
+	--email 1000 --size 3000 --max-total 16 --max-host 8 --retry-base 1 --max-wait 60 \
+	--quiet > f.out 2> f.err || { tail f.err >&2; fail "drive (1000)"; }
+grep -q "enqueued=1000 .*sent=1000 .*failed=0 expired=0 paused=0 pending=0" f.out \
+	|| { cat f.out >&2; tail f.err >&2; fail "5: not all sent"; }
+$PY - m2 <<'EOF' || fail "5: received counts"
+import json, os, sys, collections
+idx = [json.loads(l) for l in open(os.path.join(sys.argv[1], "index.jsonl"))]
+ok = collections.Counter(r["rcpt"][0] for r in idx if r["status"] == 250)
+refused = sum(1 for r in idx if r["status"] == 451)
+want = {"s%05d@test.example" % i for i in range(1000)}
+assert set(ok) == want, len(set(ok) ^ want)
+assert all(n == 1 for n in ok.values()), [k for k, n in ok.items() if n != 1][:5]
+ids = [r["message_id"] for r in idx if r["status"] == 250]
+assert len(set(ids)) == 1000
+files = [f for f in os.listdir(sys.argv[1]) if f.endswith(".eml")]
+assert len(files) == 1000, len(files)
+assert refused >= 50, refused
+print("   5 ok: 1000 subscribers, one message each, %d refusals retried" % refused)
+EOF
+exit 0

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""A local OpenAI-compatible /v1/chat/completions for tests (stdlib only, 127.0.0.1).
+
+The behaviour is chosen by the request's model name:
+  normal     an answer with usage (prompt 100, completion 50, total 150 tokens)
+  ratelimit  429 with Retry-After: 30 and an OpenAI-style error body
+  error500   500 with an error body
+  slow       waits 30 s before answering (longer than any test's timeout)
+  malformed  200 with a body that is not JSON
+  empty      200 with an empty content string
+  refusal    200 with message.refusal set and content null
+  filter     200 with finish_reason "content_filter"
+
+Control: GET /_count gives {"requests": N, "auth_ok": N, "by_model": {...}} (chat requests
+only); POST /_reset zeroes the counters. Usage: openai_server.py PORT_FILE [KEY]. It binds
+port 0 and writes the chosen port to PORT_FILE; requests must carry "Authorization: Bearer KEY"
+when KEY is given (else 401).
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+COUNT = {"requests": 0, "auth_ok": 0, "by_model": {}}
+KEY = sys.argv[2] if len(sys.argv) > 2 else None
+
+
+def answer(model, content, finish="stop", refusal=None):
+    msg = {"role": "assistant", "content": content}
+    if refusal is not None:
+        msg["refusal"] = refusal
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": msg, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+    }
+
+
+def field(text, name):
+    """The value of a 'Name: value' line of the prompt, or ''."""
+    for line in text.splitlines():
+        if line.startswith(name + ": "):
+            return line[len(name) + 2:].strip()
+    return ""
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):  # quiet: the test reads the program's log
+        pass
+
+    def send(self, status, body, ctype="application/json", headers=None):
+        data = body if isinstance(body, bytes) else body.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_GET(self):
+        if self.path == "/_count":
+            with LOCK:
+                self.send(200, json.dumps(COUNT))
+        else:
+            self.send(404, json.dumps({"error": {"message": "not found"}}))
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n > 0 else b""
+        if self.path == "/_reset":
+            with LOCK:
+                COUNT.update({"requests": 0, "auth_ok": 0, "by_model": {}})
+            self.send(200, "{}")
+            return
+        if not self.path.endswith("/chat/completions"):
+            self.send(404, json.dumps({"error": {"message": "not found"}}))
+            return
+        try:
+            req = json.loads(raw)
+            model = req["model"]
+            user = [m for m in req["messages"] if m["role"] == "user"][0]["content"]
+            lang = "Chinese" if "Chinese" in user else "English"
+        except (ValueError, KeyError, IndexError, TypeError):
+            self.send(400, json.dumps({"error": {"message": "bad request"}}))
+            return
+        auth = self.headers.get("Authorization", "")
+        with LOCK:
+            COUNT["requests"] += 1
+            COUNT["by_model"][model] = COUNT["by_model"].get(model, 0) + 1
+            if KEY is None or auth == "Bearer " + KEY:
+                COUNT["auth_ok"] += 1
+        if KEY is not None and auth != "Bearer " + KEY:
+            self.send(401, json.dumps({"error": {"message": "bad key"}}))
+            return
+        is_summary = "executive summary" in user
+        if model == "ratelimit":
+            self.send(429, json.dumps({"error": {"message": "Rate limit reached",
+                                                 "type": "requests"}}),
+                      headers={"Retry-After": "30"})
+        elif model == "error500":
+            self.send(500, json.dumps({"error": {"message": "The server had an error"}}))
+        elif model == "slow":
+            time.sleep(30)
+            self.send(200, json.dumps(answer(model, "too late")))
+        elif model == "malformed":
+            self.send(200, '{"choices": [{"message": {"content": "unterminated')
+        elif model == "empty":
+            self.send(200, json.dumps(answer(model, "")))
+        elif model == "refusal":
+            self.send(200, json.dumps(answer(model, None, refusal="I can't help with that.")))
+        elif model == "filter":
+            self.send(200, json.dumps(answer(model, None, finish="content_filter")))
+        elif is_summary:
+            self.send(200, json.dumps(answer(
+                model, "MODEL SUMMARY in %s of %s papers.\n\n- **Theme**: testing." %
+                (lang, field(user, "Papers") or user.count("(arXiv:")))))
+        else:
+            self.send(200, json.dumps(answer(
+                model, "MODEL ANALYSIS in %s of %s.\n\n- **Problem**: testing." %
+                (lang, field(user, "arXiv")))))
+
+
+def main():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

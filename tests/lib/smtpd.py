@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""A local SMTP peer for the delivery tests, built on aiosmtpd.
+
+Listens on 127.0.0.1 (port 0: the chosen port is written to --port-file), optionally requires
+STARTTLS (--cert/--key) and AUTH PLAIN/LOGIN (--auth USER:PASS), and saves every accepted
+message to --save-dir as NNNNNN.eml. Every transaction (accepted or refused) is appended to
+--save-dir/index.jsonl: recipient, sender, TLS, login, SMTP status, Message-ID.
+
+Failure injection: --fail-rate P refuses that share of transactions at the end of DATA with
+451 (after the whole message was sent, the hardest case for a client); --fail-first ADDR
+refuses the first transaction for ADDR; --reject ADDR refuses ADDR for good with 550.
+Stops after --timeout seconds at the latest.
+"""
+import argparse
+import asyncio
+import email
+import email.policy
+import json
+import logging
+import os
+import random
+import signal
+import ssl
+import sys
+import warnings
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.seq = 0
+        self.failed_first = set()
+        self.rng = random.Random(args.seed)
+        self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.args.reject:
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    def record(self, server, session, envelope, status, path):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
+        login = None
+        auth = getattr(session, "auth_data", None)
+        if session.authenticated and isinstance(auth, LoginPassword):
+            login = auth.login.decode("utf-8", "replace")
+        self.index.write(json.dumps({
+            "rcpt": envelope.rcpt_tos, "from": envelope.mail_from,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
+            "login": login if login else None,
+            "status": status, "message_id": msg.get("Message-ID"), "file": path,
+        }) + "\n")
+
+    async def handle_DATA(self, server, session, envelope):
+        rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+        fail = False
+        if rcpt in self.args.fail_first and rcpt not in self.failed_first:
+            self.failed_first.add(rcpt)
+            fail = True
+        elif self.args.fail_rate > 0 and self.rng.random() < self.args.fail_rate:
+            fail = True
+        if fail:
+            self.record(server, session, envelope, 451, None)
+            return "451 4.3.0 Temporary local problem, try again later"
+        self.seq += 1
+        path = os.path.join(self.args.save_dir, "%06d.eml" % self.seq)
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(envelope.content)
+        os.rename(tmp, path)
+        self.record(server, session, envelope, 250, os.path.basename(path))
+        return "250 2.0.0 Ok: queued as %06d" % self.seq
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--save-dir", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--implicit", action="store_true", help="TLS from the first byte (smtps)")
+    ap.add_argument("--auth", help="USER:PASS required before MAIL")
+    ap.add_argument("--fail-rate", type=float, default=0.0)
+    ap.add_argument("--fail-first", action="append", default=[])
+    ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+    # aiosmtpd warns about its own deprecated login_data on every AUTH.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    # With implicit TLS the whole session is encrypted; aiosmtpd cannot tell and warns.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+    os.makedirs(args.save_dir, exist_ok=True)
+
+    handler = Handler(args)
+    tls = None
+    if args.cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.cert, args.key)
+    user = pw = None
+    if args.auth:
+        user, pw = args.auth.split(":", 1)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and
+              auth_data.login.decode() == user and auth_data.password.decode() == pw)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+    def factory():
+        kw = dict(hostname="localhost", decode_data=False, data_size_limit=64 << 20)
+        if tls and not args.implicit:
+            kw.update(tls_context=tls, require_starttls=True)
+        if user is not None:
+            kw.update(authenticator=authenticator, auth_required=True,
+                      auth_require_tls=tls is not None and not args.implicit)
+        return SMTP(handler, **kw)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(loop.create_server(
+        factory, "127.0.0.1", 0, ssl=tls if args.implicit else None))
+    port = server.sockets[0].getsockname()[1]
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, args.port_file)
+    loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    loop.call_later(args.timeout, loop.stop)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+/* The chat completions protocol as data: request bodies, every answer shape the model path
+ * must survive, prompt templates and their hashes. */
+#include <cJSON.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/llm.h"
+#include "t.h"
+
+static void
+test_request(void)
+{
+	char *body = pb_llm_request("gpt-4o-mini", 0.2, 512, "Be brief.", "Say \"hi\"\n\xE4\xBD\xA0\xE5\xA5\xBD");
+	cJSON *j = cJSON_Parse(body), *m;
+
+	T_CHECK(j != NULL);
+	if (!j)
+		goto out;
+	T_EQ_STR(cJSON_GetObjectItem(j, "model")->valuestring, "gpt-4o-mini");
+	T_CHECK(cJSON_GetObjectItem(j, "temperature")->valuedouble > 0.19 &&
+		cJSON_GetObjectItem(j, "temperature")->valuedouble < 0.21);
+	T_EQ_INT(cJSON_GetObjectItem(j, "max_tokens")->valueint, 512);
+	m = cJSON_GetObjectItem(j, "messages");
+	T_EQ_INT(cJSON_GetArraySize(m), 2);
+	T_EQ_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "role")->valuestring, "system");
+	T_EQ_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 1), "role")->valuestring, "user");
+	T_EQ_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 1), "content")->valuestring,
+		 "Say \"hi\"\n\xE4\xBD\xA0\xE5\xA5\xBD");
+	cJSON_Delete(j);
+	free(body);
+
+	/* no system message when there is none */
+	body = pb_llm_request("m", 0, 0, NULL, "u");
+	j = cJSON_Parse(body);
+	T_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")), 1);
+	T_CHECK(cJSON_GetObjectItem(j, "max_tokens") == NULL);
+out:
+	cJSON_Delete(j);
+	free(body);
+}
+
+struct answer_case {
+	const char *body;
+	enum pb_llm_status want;
+	const char *content;        /* when OK */
+	const char *why;            /* prefix of the reason otherwise */
+	long tokens;
+};
+
+static const struct answer_case answers[] = {
+	{ "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"  Hello.\\n\"},"
+	  "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,"
+	  "\"total_tokens\":15}}", PB_LLM_OK, "Hello.", NULL, 15 },
+	/* usage without total_tokens */
+	{ "{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":7,"
+	  "\"completion_tokens\":3}}", PB_LLM_OK, "x", NULL, 10 },
+	/* content as parts */
+	{ "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"a\"},"
+	  "{\"type\":\"text\",\"text\":\"b\"}]}}]}", PB_LLM_OK, "ab", NULL, 0 },
+	/* a reasoning block is dropped */
+	{ "{\"choices\":[{\"message\":{\"content\":\"<think>hmm</think>\\n\\nAnswer\"}}]}",
+	  PB_LLM_OK, "Answer", NULL, 0 },
+	/* unicode escapes become UTF-8 */
+	{ "{\"choices\":[{\"message\":{\"content\":\"\\u4f60\\u597d\"}}]}", PB_LLM_OK,
+	  "\xE4\xBD\xA0\xE5\xA5\xBD", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"\"},\"finish_reason\":\"stop\"}],"
+	  "\"usage\":{\"total_tokens\":9}}", PB_LLM_EMPTY, NULL, "empty content", 9 },
+	{ "{\"choices\":[{\"message\":{\"content\":\" \\n\\t \"}}]}", PB_LLM_EMPTY, NULL,
+	  "empty content", 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":null}}]}", PB_LLM_EMPTY, NULL, "empty", 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"<think>only thinking\"}}]}", PB_LLM_EMPTY,
+	  NULL, "empty", 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"No.\"}}],"
+	  "\"usage\":{\"total_tokens\":4}}", PB_LLM_REFUSED, NULL, "refusal: No.", 4 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"partial\"},\"finish_reason\":"
+	  "\"content_filter\"}]}", PB_LLM_REFUSED, NULL, "refusal: finish_reason content_filter", 0 },
+	{ "{\"error\":{\"message\":\"Invalid API key\",\"type\":\"auth\"}}", PB_LLM_API_ERROR, NULL,
+	  "API error: Invalid API key", 0 },
+	{ "{\"error\":\"overloaded\"}", PB_LLM_API_ERROR, NULL, "API error: overloaded", 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"unterminated", PB_LLM_MALFORMED, NULL,
+	  "not JSON", 0 },
+	{ "<html>502 Bad Gateway</html>", PB_LLM_MALFORMED, NULL, "not JSON", 0 },
+	{ "[]", PB_LLM_MALFORMED, NULL, "not JSON", 0 },
+	{ "{}", PB_LLM_MALFORMED, NULL, "no choices", 0 },
+	{ "{\"choices\":[]}", PB_LLM_MALFORMED, NULL, "no choices", 0 },
+	{ "{\"choices\":[{\"text\":\"legacy\"}]}", PB_LLM_MALFORMED, NULL, "no message", 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":42}}]}", PB_LLM_MALFORMED, NULL,
+	  "content is not text", 0 },
+	/* cJSON ends a string at an escaped NUL: the text before it is kept */
+	{ "{\"choices\":[{\"message\":{\"content\":\"a\\u0000b\"}}]}", PB_LLM_OK, "a", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"\\ud800\"}}]}", PB_LLM_MALFORMED, NULL,
+	  "", 0 },
+	/* nonsense usage counts as nothing */
+	{ "{\"choices\":[{\"message\":{\"content\":\"ok\"}}],\"usage\":{\"total_tokens\":-5}}",
+	  PB_LLM_OK, "ok", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"ok\"}}],\"usage\":{\"total_tokens\":\"5\"}}",
+	  PB_LLM_OK, "ok", NULL, 0 },
+	{ "", PB_LLM_MALFORMED, NULL, "empty body", 0 },
+};
+
+static void
+test_answers(void)
+{
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+		const struct answer_case *c = &answers[i];
+		struct pb_llm_answer a;
+		char why[256];
+		enum pb_llm_status st = pb_llm_parse(c->body, strlen(c->body), &a, why, sizeof why);
+
+		if (st != c->want)
+			fprintf(stderr, "case %zu: status %s (%s)\n", i, pb_llm_status_name(st), why);
+		T_EQ_INT(st, c->want);
+		T_EQ_INT(a.total_tokens, c->tokens);
+		if (c->want == PB_LLM_OK) {
+			T_EQ_STR(a.content, c->content);
+		} else {
+			T_CHECK(a.content == NULL);
+			T_CHECK(strncmp(why, c->why, strlen(c->why)) == 0);
+			if (strncmp(why, c->why, strlen(c->why)) != 0)
+				fprintf(stderr, "case %zu: why \"%s\", want \"%s...\"\n", i, why, c->why);
+		}
+		pb_llm_answer_free(&a);
+	}
+	/* the body need not be NUL-terminated */
+	{
+		const char *b = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}GARBAGE";
+		struct pb_llm_answer a;
+		char why[64];
+
+		T_EQ_INT(pb_llm_parse(b, strlen(b) - 7, &a, why, sizeof why), PB_LLM_OK);
+		T_EQ_STR(a.content, "hi");
+		pb_llm_answer_free(&a);
+		pb_llm_answer_free(NULL);
+	}
+	/* a long refusal is cut for the log, on a UTF-8 boundary */
+	{
+		struct pb_buf b = { 0 };
+		struct pb_llm_answer a;
+		char why[512];
+
+		pb_buf_puts(&b, "{\"choices\":[{\"message\":{\"refusal\":\"");
+		for (int i = 0; i < 200; i++)
+			pb_buf_puts(&b, "\xE4\xBD\xA0");
+		pb_buf_puts(&b, "\"}}]}");
+		T_EQ_INT(pb_llm_parse(b.data, b.len, &a, why, sizeof why), PB_LLM_REFUSED);
+		T_CHECK(strlen(why) <= 200);
+		T_CHECK((strlen(why) - strlen("refusal: ")) % 3 == 0);
+		pb_llm_answer_free(&a);
+		pb_buf_free(&b);
+	}
+}
+
+static void
+test_prompts(void)
+{
+	const char *vars[] = { "language", "Chinese (Simplified)", "title", "A {b} c", NULL };
+	char *sys, *user, h1[17], h2[17];
+
+	pb_prompt_render("You write in {language}.\n---\nTitle: {title}\nKeep {unknown} and {.\n",
+			 vars, &sys, &user);
+	T_EQ_STR(sys, "You write in Chinese (Simplified).");
+	/* values are not expanded again; unknown placeholders stay */
+	T_EQ_STR(user, "Title: A {b} c\nKeep {unknown} and {.");
+	free(sys);
+	free(user);
+
+	pb_prompt_render("No separator, {language}.", vars, &sys, &user);
+	T_CHECK(sys == NULL);
+	T_EQ_STR(user, "No separator, Chinese (Simplified).");
+	free(user);
+
+	pb_prompt_render("a --- b\n----\nc", NULL, &sys, &user);   /* only a line "---" separates */
+	T_CHECK(sys == NULL);
+	T_EQ_STR(user, "a --- b\n----\nc");
+	free(user);
+
+	pb_prompt_render("sys\r\n---\r\nuser\r\n", NULL, &sys, &user);
+	T_EQ_STR(sys, "sys");
+	T_EQ_STR(user, "user");
+	free(sys);
+	free(user);
+
+	pb_prompt_hash("prompt one", h1, sizeof h1);
+	pb_prompt_hash("prompt one!", h2, sizeof h2);
+	T_EQ_INT(strlen(h1), 16);
+	T_CHECK(strcmp(h1, h2) != 0);
+	pb_prompt_hash("", h1, sizeof h1);
+	T_EQ_STR(h1, "cbf29ce484222325");   /* the FNV-1a offset basis: hash of nothing */
+
+	T_EQ_STR(pb_language_name("zh"), "Chinese (Simplified)");
+	T_EQ_STR(pb_language_name("en"), "English");
+	T_EQ_STR(pb_language_name("de"), "German");
+	T_EQ_STR(pb_language_name("tlh"), "tlh");
+	T_EQ_STR(pb_language_name(NULL), "English");
+}
+
+int
+main(void)
+{
+	test_request();
+	test_answers();
+	test_prompts();
+	return t_done("test_llm");
+}
