@@ -26,7 +26,7 @@ wait_file() {  # wait_file PATH SECONDS
   done
 }
 
-mkdir -p "$T/mail" "$T/hooks"
+mkdir -p "$T/mail"
 /usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
   --timeout 1500 2>"$T/smtpd.err" &
 pids="$pids $!"
@@ -39,39 +39,9 @@ SMTP_PORT=$(cat "$T/smtp.port")
 CHAT_PORT=$(cat "$T/chat.port")
 
 # 1,000 subscribers, each with its own address, webhook (a secret file) and chat.
-{
-  cat <<EOF
-state_dir = "$T/state";
-user_agent = "paperboy-test/1.0 (+mailto:test@example.org)";
-arxiv = { categories = ["cs.CV"]; fill_metadata = false; };
-email = { smtp_url = "smtp://127.0.0.1:$SMTP_PORT"; tls = "none";
-          from = "arXiv digest <digest@example.org>"; };
-telegram = { api_url = "http://127.0.0.1:$CHAT_PORT"; token_env = "PB_CRASH_TOKEN"; };
-file = { enabled = false; };
-delivery = { max_total = 32; max_per_host = 8; retry_base_s = 1; slack_interval_ms = 0;
-             telegram_chat_interval_ms = 0; telegram_global_per_s = 1000; };
-subscribers = (
-EOF
-  i=0
-  while [ $i -lt "$N" ]; do
-    printf 'http://127.0.0.1:%s/hooks/ok/u%04d\n' "$CHAT_PORT" $i > "$T/hooks/u$i"
-    chmod 600 "$T/hooks/u$i"
-    case $((i % 5)) in
-      0) q='cat:cs.CV' ;;
-      1) q='ti:learning' ;;
-      2) q='abs:robot*' ;;
-      3) q='ti:\"language model\" OR abs:llm' ;;
-      *) q='au:Wang AND cat:cs.LG' ;;
-    esac
-    sep=","; [ $i -eq $((N - 1)) ] && sep=""
-    printf '  { name = "u%04d"; email = ["u%04d@example.org"]; slack_webhook_file = "%s";\n' \
-      $i $i "$T/hooks/u$i"
-    printf '    telegram_chat = "%d"; max_papers = %d;\n' $((1000000 + i)) $((i % 4 + 2))
-    printf '    topics = ( { name = "t"; query = "%s"; } ); }%s\n' "$q" "$sep"
-    i=$((i + 1))
-  done
-  echo ");"
-} > "$T/crash.conf"
+/usr/bin/python3 "$PB_TESTS/lib/gen_config.py" --dir "$T" --subscribers "$N" \
+  --smtp-port "$SMTP_PORT" --chat-port "$CHAT_PORT" --token-env PB_CRASH_TOKEN
+mv "$T/paperboy.conf" "$T/crash.conf"
 export PB_CRASH_TOKEN="123456:CRASH-token"
 "$PAPERBOY" -c "$T/crash.conf" check >/dev/null || fail "the generated config does not load"
 
