@@ -45,11 +45,18 @@ paperboy: $(BUILD)/paperboy
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
-$(BUILD)/tests/tools/% $(BUILD)/bench/%: $(BUILD)/libpaperboy.a
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst $(BUILD)/%,%,$@).c $(BUILD)/libpaperboy.a $(LIBS)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpaperboy.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
 tools: $(TOOL_BIN)
 
