@@ -173,6 +173,8 @@ grep -q "event=daemon.catchup" "$T/catchup2.log" && die "dates caught up twice"
 # 6. status and retry. One delivered message turned into a failure whose text holds a secret.
 $PB status >"$T/status1.out" 2>&1 || die "status: exit $?"
 grep -q "^daemon: not running" "$T/status1.out" || die "status: daemon state"
+grep -q "^next scheduled run: .* (08:30, 20:30 Asia/Shanghai)" "$T/status1.out" ||
+  die "status: no next scheduled run"
 grep -Eq "^  2026-09-24 +run +done" "$T/status1.out" || die "status: no done run for 2026-09-24"
 grep -Eq "^  2026-09-28 +run +done" "$T/status1.out" || die "status: no catch-up run"
 grep -Eq "^  file +0 +[1-9]" "$T/status1.out" || die "status: no sent file messages"
