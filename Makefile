@@ -25,7 +25,7 @@ TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 .PHONY: tools all deps test unit integration asan fuzz bench install clean run check
 all: paperboy
 
-$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h) | $(BUILD)
+$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
