@@ -431,7 +431,8 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
 		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
-		"DELETE FROM runs WHERE started < ?1 AND status <> 'running'",
+		/* A run older than the retention that still says "running" was killed. */
+		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
 		"DELETE FROM summary_cache WHERE created < ?1",
