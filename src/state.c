@@ -711,7 +711,7 @@ pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 }
 
 long
-pb_tokens_used(struct pb_state *st, const char *day)
+pb_model_tokens_used(struct pb_state *st, const char *day)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_GET);
 	long v = 0;
@@ -732,7 +732,7 @@ pb_tokens_used(struct pb_state *st, const char *day)
 }
 
 int
-pb_tokens_add(struct pb_state *st, const char *day, long tokens)
+pb_model_tokens_add(struct pb_state *st, const char *day, long tokens)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_ADD);
 

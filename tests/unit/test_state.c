@@ -168,8 +168,8 @@ test_migrate_v1(void)
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.00001", NULL), 1);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
 	/* The tables version 2 added work. */
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 10), 0);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 10);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 10), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 10);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	pb_state_close(st);
 
@@ -533,12 +533,12 @@ test_cache_tokens(void)
 	T_EQ_STR(a, "second — UTF-8 ✓");
 	free(a);
 
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 100), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 50), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-05", 7), 0);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 150);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-05"), 7);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 100), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 50), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-05", 7), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 150);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-05"), 7);
 	pb_state_close(st);
 }
 
@@ -587,8 +587,8 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
 	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
 	T_EQ_INT(pb_cache_put(st, "new", "m", "en", "h", "k", "y", 1), 0);
-	T_EQ_INT(pb_tokens_add(st, "1970-01-02", 5), 0);
-	T_EQ_INT(pb_tokens_add(st, "2999-01-01", 5), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "1970-01-02", 5), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2999-01-01", 5), 0);
 	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);
 	{
 		int64_t r = pb_run_begin(st, "1970-01-01", "run");
@@ -628,8 +628,8 @@ test_prune(void)
 	T_EQ_STR(a, "y");
 	free(a);
 	T_CHECK(pb_cache_get(st, "old", "m", "en", "h", "k") == NULL);
-	T_EQ_INT(pb_tokens_used(st, "1970-01-02"), 0);
-	T_EQ_INT(pb_tokens_used(st, "2999-01-01"), 5);
+	T_EQ_INT(pb_model_tokens_used(st, "1970-01-02"), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2999-01-01"), 5);
 	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);   /* forgotten, so new again */
 	{
 		struct pb_run_row *r = NULL;
