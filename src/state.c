@@ -431,7 +431,8 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
 		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
-		"DELETE FROM runs WHERE started < ?1 AND status <> 'running'",
+		/* A run older than the retention that still says "running" was killed. */
+		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
 		"DELETE FROM summary_cache WHERE created < ?1",
@@ -710,7 +711,7 @@ pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 }
 
 long
-pb_tokens_used(struct pb_state *st, const char *day)
+pb_model_tokens_used(struct pb_state *st, const char *day)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_GET);
 	long v = 0;
@@ -731,7 +732,7 @@ pb_tokens_used(struct pb_state *st, const char *day)
 }
 
 int
-pb_tokens_add(struct pb_state *st, const char *day, long tokens)
+pb_model_tokens_add(struct pb_state *st, const char *day, long tokens)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_ADD);
 

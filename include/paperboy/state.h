@@ -107,8 +107,8 @@ int pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 		 const char *language, const char *prompt_hash, const char *kind,
 		 const char *answer, long tokens);
 /* Tokens used on the UTC day (YYYY-MM-DD) / add to it. */
-long pb_tokens_used(struct pb_state *st, const char *day);
-int pb_tokens_add(struct pb_state *st, const char *day, long tokens);
+long pb_model_tokens_used(struct pb_state *st, const char *day);
+int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
 
 /* ---- additions: papers seen, listings for `paperboy status`, housekeeping ---- */
 

@@ -9,7 +9,8 @@
 #     is reported as "stale feed", not as a quiet day;
 #  6. status shows runs, the outbox by channel and status and the last errors (a secret masked);
 #     retry requeues failed messages and says how many;
-#  7. an empty feed is a day without announcement: no digest, no error.
+#  7. an empty feed is a day without announcement: no digest, no error;
+#  8. SIGTERM while waiting to poll a stale feed again exits 0 at once.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-daemon.XXXXXX) || exit 1
@@ -173,6 +174,8 @@ grep -q "event=daemon.catchup" "$T/catchup2.log" && die "dates caught up twice"
 # 6. status and retry. One delivered message turned into a failure whose text holds a secret.
 $PB status >"$T/status1.out" 2>&1 || die "status: exit $?"
 grep -q "^daemon: not running" "$T/status1.out" || die "status: daemon state"
+grep -q "^next scheduled run: .* (08:30, 20:30 Asia/Shanghai)" "$T/status1.out" ||
+  die "status: no next scheduled run"
 grep -Eq "^  2026-09-24 +run +done" "$T/status1.out" || die "status: no done run for 2026-09-24"
 grep -Eq "^  2026-09-28 +run +done" "$T/status1.out" || die "status: no catch-up run"
 grep -Eq "^  file +0 +[1-9]" "$T/status1.out" || die "status: no sent file messages"
@@ -204,4 +207,17 @@ PAPERBOY_NOW=2024-11-28T12:00:00Z $PAPERBOY -c "$T/empty.conf" daemon --foregrou
 grep -q "event=daemon.cycle date=2024-11-28 status=no-announcement" "$T/empty.log" ||
   die "empty feed: not a day without announcement"
 [ -z "$(find "$T/out2" -type f 2>/dev/null | head -n 1)" ] || die "empty feed: a digest was written"
+
+# 8. SIGTERM while waiting to poll a stale feed again: exit 0 at once, nothing recorded.
+sed 's/stale_deadline_min = 0;/stale_deadline_min = 30;/' "$T/empty.conf" >"$T/wait.conf"
+PAPERBOY_NOW=2024-11-29T12:00:00Z $PAPERBOY -c "$T/wait.conf" daemon --foreground --once \
+  2>"$T/wait.log" &
+D1=$!
+wait_for "$T/wait.log" "event=daemon.poll_again expected=2024-11-29 reason=stale" 60 ||
+  die "no re-poll of the stale feed"
+kill -TERM "$D1"
+wait_exit "$D1" 20 || die "SIGTERM during a stale wait: not stopped within 20 s"
+D1=
+[ "$rc" -eq 0 ] || die "SIGTERM during a stale wait: exit $rc"
+grep -q "event=daemon.stale_feed" "$T/wait.log" && die "a stopped wait was reported as a stale feed"
 exit 0
