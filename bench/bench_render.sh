@@ -12,8 +12,11 @@ trap 'rm -f "$out"' EXIT INT TERM
 [ -x "$bin" ] || { echo "bench_render.sh: $bin is not built" >&2; exit 1; }
 pin=""
 command -v taskset > /dev/null 2>&1 && pin="taskset -c 0"
-cmd="$pin /usr/bin/time -f %M $bin $feed $n"
+cmd="$pin /usr/bin/time -f '%M %e' $bin $feed $n"
 echo "command: $cmd"
 # shellcheck disable=SC2086
-$pin /usr/bin/time -f %M -o "$out" "$bin" "$feed" "$n" || { echo "bench_render.sh: failed" >&2; exit 1; }
-echo "peak memory:         $(cat "$out") KB (/usr/bin/time -f %M)"
+$pin /usr/bin/time -f '%M %e' -o "$out" "$bin" "$feed" "$n" ||
+  { echo "bench_render.sh: failed" >&2; exit 1; }
+read -r kb secs < "$out"
+echo "peak memory:         $kb KB (/usr/bin/time -f %M)"
+echo "elapsed:             $secs s for the whole process (/usr/bin/time -f %e)"

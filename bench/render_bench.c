@@ -3,7 +3,8 @@
  * papers, 5 to 15 of them), subscriber name and language; one in four carries model-style
  * analyses. Key findings are extracted once per paper (as the summarize stage caches them) and
  * the built-in executive summary is written per digest; only rendering is timed: all five
- * formats of a digest through pb_render_formats, as a run renders them.
+ * formats of a digest through pb_render_formats, as a run renders them. Times are the
+ * process's CPU time, so other load on the machine skews them less than wall time would.
  *
  * usage: render_bench FEED [DIGESTS] */
 #include <stdio.h>
@@ -135,7 +136,7 @@ main(int argc, char **argv)
 	printf("papers in feed:      %zu\n", n);
 	printf("digests:             %zu (all five formats, %zu messages/documents)\n", digests,
 	       parts);
-	printf("render time:         %.3f s  (%.0f digests/s in all five formats)\n", t_all,
+	printf("render time:         %.3f s CPU  (%.0f digests/s in all five formats)\n", t_all,
 	       t_all > 0 ? (double)digests / t_all : 0.0);
 	printf("per format (one at a time, every tenth digest; display conversion repeated):\n");
 	for (int f = 0; f < PB_FMT_COUNT; f++)
@@ -144,7 +145,7 @@ main(int argc, char **argv)
 		       t_render[f] * 1e6 / (double)((digests + 9) / 10), (double)bytes[f] / 1024.0);
 	printf("digest building:     %.3f s (selection and built-in executive summary; not "
 	       "rendering)\n", t_build);
-	printf("wall time in all:    %.3f s\n", total);
+	printf("building+rendering:  %.3f s CPU\n", total);
 	for (size_t i = 0; i < n; i++)
 		pb_sentences_free(findings[i], n_findings[i]);
 	free(findings);

@@ -124,7 +124,9 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 	for (i = 0; i < p->n_authors; i++) {
 		if (i)
 			pb_buf_puts(&b, ", ");
-		pb_latex_append(&b, p->authors[i].name, strlen(p->authors[i].name), PB_LATEX_TEXT);
+		if (p->authors[i].name)
+			pb_latex_append(&b, p->authors[i].name, strlen(p->authors[i].name),
+					PB_LATEX_TEXT);
 		if (i + 1 == SHORT_AUTHORS && p->n_authors > SHORT_AUTHORS + 1) {
 			x->authors_short = pb_xstrdup(pb_buf_str(&b));
 		}
@@ -145,14 +147,15 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 	for (i = 0; i < it->n_findings; i++)
 		x->findings[i] = display(it->findings[i] ? it->findings[i] : "", PB_LATEX_TEXT);
 	for (i = 0; i < p->n_categories; i++)
-		pb_buf_printf(&b, "%s%s", i ? ", " : "", p->categories[i]);
+		if (p->categories[i])
+			pb_buf_printf(&b, "%s%s", b.len ? ", " : "", p->categories[i]);
 	x->categories = pb_buf_detach(&b);
 	if (p->published && strlen(p->published) >= 10)
 		x->published = pb_xstrndup(p->published, 10);
 	else
 		x->published = pb_xstrdup(date ? date : "");
 	if (p->version > 0)
-		pb_buf_printf(&b, "%s%sv%d", "", p->id ? p->id : "", p->version);
+		pb_buf_printf(&b, "%sv%d", p->id ? p->id : "", p->version);
 	else
 		pb_buf_puts(&b, p->id ? p->id : "");
 	x->vid = pb_buf_detach(&b);

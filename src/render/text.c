@@ -129,9 +129,21 @@ wrap_str(struct pb_buf *b, const char *s, size_t first, size_t rest)
 static void
 field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 {
+	size_t ll = strlen(label), vw = pb_text_width(value, strlen(value));
+
 	indent(b, ind);
+	/* a link that does not fit after its label goes whole on the next line */
+	if (!strchr(value, ' ') && ind + ll + vw > W && ind + 2 + vw <= W) {
+		while (ll && label[ll - 1] == ' ')
+			ll--;
+		pb_buf_append(b, label, ll);
+		pb_buf_putc(b, '\n');
+		indent(b, ind + 2);
+		wrap_str(b, value, ind + 2, ind + 2);
+		return;
+	}
 	pb_buf_puts(b, label);
-	wrap_str(b, value, ind + strlen(label), ind + strlen(label));
+	wrap_str(b, value, ind + ll, ind + ll);
 }
 
 static void
