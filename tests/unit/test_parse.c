@@ -535,6 +535,10 @@ test_synthetic_formats(void)
 		"<item><title>Other</title><guid>oai:arXiv.org:2512.00004v1</guid></item>"
 		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
 		"<category>cs.RO</category><category>cs.CV</category></item>" RSS_TAIL;
+	static const char api_err2[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>https://arxiv.org/api/"
+		"oops</id><title>Error</title><summary>start must be an integer</summary>"
+		"</entry></feed>";
 	static const char oai_none[] =
 		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>x"
 		"</responseDate><error code=\"noRecordsMatch\">The combination of the values of "
@@ -607,6 +611,13 @@ test_synthetic_formats(void)
 	/* And again into the now non-empty set: merged, not appended. */
 	T_EQ_INT(parse_str(dup, sizeof dup - 1, &s, &res), PB_PARSE_OK);
 	T_EQ_INT(s.n, 2);
+	pb_paperset_free(&s);
+
+	/* An error entry with an unexpected id: the title still says Error. */
+	pb_paperset_init(&s);
+	T_EQ_INT(parse_str(api_err2, sizeof api_err2 - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
+	T_EQ_STR(res.message, "start must be an integer");
+	T_EQ_INT(s.n, 0);
 	pb_paperset_free(&s);
 
 	pb_paperset_init(&s);
