@@ -53,7 +53,7 @@ MEM_KB=$(tail -n 1 mem.txt)
 # One of paperboy's messages, as smtp-source -F wants it (LF line ends; it adds the CRs).
 MSG_BYTES=$($PY - "$T/mail.db" sample.eml <<'EOF'
 import sqlite3, sys
-p = sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM outbox LIMIT 1").fetchone()[0]
+p = sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM outbox_payload LIMIT 1").fetchone()[0]
 p = bytes(p)
 open(sys.argv[2], "wb").write(p.replace(b"\r\n", b"\n"))
 print(len(p))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
 #include "paperboy/log.h"
 
@@ -558,7 +559,12 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		page = MAX_PAGE_SIZE;
 	if (pick_categories(cfg, &categories, &n_categories, res))
 		return res->status;
-	w = pb_fetch_date_window(date, (const char *const *)cfg->holidays, cfg->n_holidays, ws, we);
+	/* The same holidays as the calendar: the config's list, or arXiv's known ones. */
+	if (cfg->holidays)
+		w = pb_fetch_date_window(date, (const char *const *)cfg->holidays, cfg->n_holidays,
+					 ws, we);
+	else
+		w = pb_fetch_date_window(date, pb_arxiv_holidays, pb_arxiv_n_holidays, ws, we);
 	if (w < 0) {
 		set_result(res, PB_FETCH_BAD_DATA, "not a date (YYYY-MM-DD): %s", date);
 		return res->status;

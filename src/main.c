@@ -16,14 +16,14 @@ static const struct {
 	int (*fn)(int, char **, const char *);
 	const char *usage;
 } commands[] = {
-	{ "run", pb_cmd_run, "run [--date D] [--feed FILE] [--dry-run] [--only NAME]" },
-	{ "daemon", pb_cmd_daemon, "daemon [--foreground]" },
+	{ "run", pb_cmd_run, "run [--date D] [--feed FILE] [--dry-run] [--only NAME] [--wait SECONDS]" },
+	{ "daemon", pb_cmd_daemon, "daemon [--foreground] [--once]" },
 	{ "fetch", pb_cmd_fetch, "fetch [--category C ...] [--date D] [--feed FILE] [--json]" },
 	{ "match", pb_cmd_match, "match [--feed FILE] [--subscriber NAME]" },
 	{ "preview", pb_cmd_preview,
 	  "preview --subscriber NAME [--format md|html|text|slack|telegram] [--feed FILE]" },
 	{ "check", pb_cmd_check, "check" },
-	{ "status", pb_cmd_status, "status" },
+	{ "status", pb_cmd_status, "status [--runs N] [--errors N]" },
 	{ "retry", pb_cmd_retry, "retry [--subscriber NAME]" },
 };
 

@@ -10,6 +10,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/lock.h"
 #include "paperboy/log.h"
 #include "paperboy/run.h"
 #include "paperboy/state.h"
@@ -90,6 +91,7 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	struct pb_run_report rep;
 	struct pb_config *cfg = NULL;
 	struct pb_state *st = NULL;
+	struct pb_lock *lock = NULL;
 	struct sigaction sa;
 	char err[1024] = "";
 	int rc;
@@ -124,6 +126,15 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 	if (!o.dry_run) {
+		/* One paperboy per state directory: a run beside a running daemon could send a
+		 * pending message twice. */
+		if (mkdirs(cfg->state_dir) == 0)
+			lock = pb_lock_acquire(cfg->state_dir, err, sizeof err);
+		if (!lock) {
+			fprintf(stderr, "paperboy: %s\n", err[0] ? err : strerror(errno));
+			rc = EX_TEMPFAIL;
+			goto out;
+		}
 		st = pb_cli_open_state(cfg);
 		if (!st) {
 			rc = EX_CANTCREAT;
@@ -163,6 +174,7 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		rc = EX_IOERR;
 out:
 	pb_state_close(st);
+	pb_lock_release(lock);
 	pb_config_free(cfg);
 	return rc;
 }
