@@ -28,6 +28,9 @@ def main():
     ap.add_argument("--rss-url", default="")
     ap.add_argument("--api-url", default="")
     ap.add_argument("--token-env", default="PB_TEST_TOKEN")
+    ap.add_argument("--max-total", type=int, default=32, help="delivery.max_total")
+    ap.add_argument("--telegram-rate", type=int, default=1000,
+                    help="delivery.telegram_global_per_s")
     a = ap.parse_args()
     hooks = os.path.join(a.dir, "hooks")
     os.makedirs(hooks, exist_ok=True)
@@ -44,9 +47,9 @@ def main():
     out.append('telegram = { api_url = "http://127.0.0.1:%d"; token_env = "%s"; };'
                % (a.chat_port, a.token_env))
     out.append("file = { enabled = false; };")
-    out.append("delivery = { max_total = 32; max_per_host = 8; retry_base_s = 1; "
+    out.append("delivery = { max_total = %d; max_per_host = 8; retry_base_s = 1; "
                "slack_interval_ms = 0; telegram_chat_interval_ms = 0; "
-               "telegram_global_per_s = 1000; };")
+               "telegram_global_per_s = %d; };" % (a.max_total, a.telegram_rate))
     out.append("subscribers = (")
     for i in range(a.subscribers):
         path = os.path.join(hooks, "u%04d" % i)
