@@ -2,6 +2,7 @@
  * RSS lacks, API search_query for a past announcement date. */
 #include "paperboy/fetch.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -666,19 +667,33 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 enum pb_fetch_status
 pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result *res)
 {
-	char *data = NULL, err[512];
-	size_t len = 0;
+	char chunk[65536];
 	struct pb_parse_result pr;
-	enum pb_fetch_status st;
+	struct pb_parser *p;
+	FILE *f;
+	size_t n;
+	int rerr;
 
 	memset(res, 0, sizeof *res);
-	if (pb_read_file(path, &data, &len, err, sizeof err) != 0) {
-		set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f) {
+		set_result(res, PB_FETCH_UNAVAILABLE, "%s: %s", path, strerror(errno));
+		return res->status;
+	}
+	/* Fed in pieces, so a large saved feed never sits in memory beside its records. */
+	p = pb_parser_new(path);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		pb_parser_feed(p, chunk, n);
+	rerr = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (rerr) {
+		pb_parser_free(p);
+		set_result(res, PB_FETCH_UNAVAILABLE, "%s: read error", path);
 		return res->status;
 	}
 	memset(&pr, 0, sizeof pr);
-	pb_parse_feed(data, len, path, out, &pr);
-	st = from_parse(&pr, res);
-	free(data);
-	return st;
+	pb_parser_finish(p, out, &pr);
+	pb_parser_free(p);
+	return from_parse(&pr, res);
 }
