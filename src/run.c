@@ -306,7 +306,14 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		c->rep->sysexit = EX_CONFIG;
 		goto out;
 	}
-	pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
+	/* The model is asked only about what this cycle will deliver. */
+	if (c->o->only) {
+		for (size_t i = 0; i < cfg->n_subscribers; i++)
+			if (strcmp(c->o->only, cfg->subscribers[i].name) == 0)
+				pb_summarizer_prepare(sum, &c->papers, &sel[i], 1);
+	} else {
+		pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
+	}
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
 		const struct pb_subscriber *sub = &cfg->subscribers[i];
 		struct pb_digest d;
