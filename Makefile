@@ -92,7 +92,10 @@ fuzz: deps
 	  clang $(PB_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz/$$n $$f build-fuzz/libpaperboy.a $(LIBS); \
 	  mkdir -p fuzz/corpus/$$n build-fuzz/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  build-fuzz/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 3; \
+	  if ! build-fuzz/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	       build-fuzz/corpus/$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1; then \
+	    tail -n 40 build-fuzz/$$n.log; echo "fuzz: $$n FAILED (build-fuzz/$$n.log)"; exit 1; fi; \
+	  grep -E '^Done' build-fuzz/$$n.log || true; \
 	done
 
 bench: deps $(BUILD)/paperboy $(TOOL_BIN)
