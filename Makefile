@@ -25,7 +25,7 @@ TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 .PHONY: tools all deps test unit integration asan fuzz bench install clean run check
 all: paperboy
 
-$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h) | $(BUILD)
+$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -45,11 +45,18 @@ paperboy: $(BUILD)/paperboy
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
-$(BUILD)/tests/tools/% $(BUILD)/bench/%: $(BUILD)/libpaperboy.a
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst $(BUILD)/%,%,$@).c $(BUILD)/libpaperboy.a $(LIBS)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpaperboy.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
 tools: $(TOOL_BIN)
 

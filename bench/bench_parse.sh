@@ -1,14 +1,16 @@
 #!/bin/sh
 # Parse benchmark: paperboy's feed parser (parse + normalise into paper records) against
 # `xmllint --stream --noout` on the same ~20,000-item RSS 2.0 feed, in the same run.
-# Each contender runs 3 times, the rounds interleaved so a busy machine slows all alike;
-# the figures are the best wall time and the best CPU time (user + sys) of the 3, and the
+# Each contender runs ROUNDS times (3), the rounds interleaved so a busy machine slows all
+# alike; the figures are the best wall time and the best CPU time (user + sys), and the
 # peak RSS (/usr/bin/time %M, KB).
-# Env: BUILD (build dir with bench/parse_bench), PB_FIXTURES, PB_BENCH; N_ITEMS (20000).
+# Env: BUILD (build dir with bench/parse_bench), PB_FIXTURES, PB_BENCH; N_ITEMS (20000);
+# ROUNDS (3; more steadies the figures on a busy machine).
 set -eu
 : "${BUILD:?}" "${PB_FIXTURES:?}"
 PB_BENCH="${PB_BENCH:-$(cd "$(dirname "$0")" && pwd)}"
 N_ITEMS="${N_ITEMS:-20000}"
+ROUNDS="${ROUNDS:-3}"
 TOOL="$BUILD/bench/parse_bench"
 SRC="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
 
@@ -32,9 +34,11 @@ for name in stream whole xmllint; do : >"$TMP/$name.runs"; done
 
 # Warm the page cache so every contender reads from memory.
 cat "$FEED" >/dev/null
-echo "\$ /usr/bin/time -f '%e %U %S %M' CMD   (3 interleaved rounds) for CMD in:"
+echo "\$ /usr/bin/time -f '%e %U %S %M' CMD   ($ROUNDS interleaved rounds) for CMD in:"
 printf '    %s\n' "$2" "$4" "$6"
-for round in 1 2 3; do
+round=0
+while [ "$round" -lt "$ROUNDS" ]; do
+	round=$((round + 1))
 	for name in stream whole xmllint; do
 		case $name in stream) cmd=$2 ;; whole) cmd=$4 ;; xmllint) cmd=$6 ;; esac
 		# shellcheck disable=SC2086 # the command line is split on purpose

@@ -150,26 +150,26 @@ struct pools {
 static void
 build_pools(const struct pb_paperset *ps, struct pools *pl)
 {
-	struct pb_tokens t;
+	struct pb_words t;
 
 	memset(pl, 0, sizeof *pl);
-	pb_tokens_init(&t);
+	pb_words_init(&t);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct pb_paper *p = &ps->v[i];
 
-		pb_tokens_reset(&t);
+		pb_words_reset(&t);
 		if (p->title)
-			pb_tokens_add(&t, p->title, strlen(p->title));
+			pb_words_add(&t, p->title, strlen(p->title));
 		for (size_t j = 0; j < t.n; j++) {
 			if (t.len[j] < 4)
 				continue;
-			pool_add(&pl->words, pb_token(&t, j), t.len[j]);
+			pool_add(&pl->words, pb_word(&t, j), t.len[j]);
 			if (t.len[j] >= 7)
-				pool_add(&pl->stems, pb_token(&t, j), 5);
+				pool_add(&pl->stems, pb_word(&t, j), 5);
 			if (j + 1 < t.n && t.len[j + 1] >= 3) {
 				char pair[256];
-				int n = snprintf(pair, sizeof pair, "%s %s", pb_token(&t, j),
-						 pb_token(&t, j + 1));
+				int n = snprintf(pair, sizeof pair, "%s %s", pb_word(&t, j),
+						 pb_word(&t, j + 1));
 
 				if (n > 0 && (size_t)n < sizeof pair)
 					pool_add(&pl->phrases, pair, (size_t)n);
@@ -195,14 +195,14 @@ build_pools(const struct pb_paperset *ps, struct pools *pl)
 				pool_add(&pl->archives, cat, (size_t)(dot - cat));
 		}
 		if (p->comment) {
-			pb_tokens_reset(&t);
-			pb_tokens_add(&t, p->comment, strlen(p->comment));
+			pb_words_reset(&t);
+			pb_words_add(&t, p->comment, strlen(p->comment));
 			for (size_t j = 0; j < t.n; j++)
 				if (t.len[j] >= 4)
-					pool_add(&pl->co_words, pb_token(&t, j), t.len[j]);
+					pool_add(&pl->co_words, pb_word(&t, j), t.len[j]);
 		}
 	}
-	pb_tokens_free(&t);
+	pb_words_free(&t);
 	/* People do not subscribe to "with" or "learning": words in more than 1% of the
 	 * titles are dropped, the rest drawn uniformly. */
 	drop_common(&pl->words, ps->n / 100);

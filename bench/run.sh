@@ -8,7 +8,7 @@ export PB_BENCH="$(cd "$(dirname "$0")" && pwd)"
 rc=0
 for b in "$PB_BENCH"/bench_*.sh; do
   [ -f "$b" ] || continue
-  [ -n "${ONLY:-}" ] && case "$b" in *"$ONLY"*) ;; *) continue ;; esac
+  [ -n "${ONLY:-}" ] && case "$(basename "$b")" in *"$ONLY"*) ;; *) continue ;; esac
   echo "== $(basename "$b")"
   sh "$b" || rc=1
 done

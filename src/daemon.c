@@ -54,6 +54,7 @@ struct daemon {
 	int use_syslog;
 	int verbose;             /* -v given: keep debug whatever the config says */
 	int64_t last_prune;
+	int outcome;             /* for --once: 0, or the sysexits code of what went wrong */
 };
 
 static void
@@ -197,9 +198,12 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 				 (rep.sysexit == EX_TEMPFAIL || rep.sysexit == EX_UNAVAILABLE));
 		int64_t now = pb_now(), next;
 
+		if (s == PB_RUN_FAILED && !transient && !d->outcome)
+			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 		if (!transient || stop_flag)
 			return;
 		if (now >= deadline) {
+			d->outcome = EX_TEMPFAIL;
 			if (s == PB_RUN_STALE)
 				pb_err("daemon.stale_feed", "expected=%s feed=%s waited_min=%d "
 				       "error=%s", expect, rep.date[0] ? rep.date : "-",
@@ -246,7 +250,8 @@ wake(struct daemon *d, int64_t woke)
 		if (pb_run_done(d->st, dates[i]) > 0)
 			continue;
 		pb_info("daemon.catchup", "date=%s", dates[i]);
-		cycle(d, dates[i], NULL, &rep, err, sizeof err);
+		if (cycle(d, dates[i], NULL, &rep, err, sizeof err) == PB_RUN_FAILED && !d->outcome)
+			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 	}
 	if (!stop_flag)
 		run_latest(d, latest, woke);
@@ -369,6 +374,14 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		goto out;
 	}
 	apply_log_level(&d);
+	{
+		char ic[256];
+
+		/* Say so early when the database is damaged; the daemon still tries to work. */
+		if (pb_state_integrity(d.st, ic, sizeof ic) < 0)
+			pb_err("state.integrity", "db=%s/paperboy.db error=%s", pb_q(d.cfg->state_dir),
+			       pb_q(ic));
+	}
 	pb_info("daemon.start", "pid=%ld config=%s state_dir=%s timezone=%s schedule_times=%zu",
 		(long)getpid(), pb_q(o->config_path), pb_q(d.cfg->state_dir),
 		pb_q(d.cfg->timezone), d.cfg->n_schedule);
@@ -376,7 +389,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	after = pb_now();
 	if (o->once) {
 		wake(&d, after);
-		rc = 0;
+		rc = stop_flag ? 0 : d.outcome;
 		goto out;
 	}
 	/* Back from a pause with history: catch up at once rather than at the next slot. */

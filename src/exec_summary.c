@@ -12,6 +12,7 @@
 #define MAX_THEMES 6
 #define READ_FIRST 3
 #define REASON_MAX 220      /* bytes of a finding quoted as a reason */
+#define MAX_WORD 40         /* longer "words" are no theme (and always fit the buffers) */
 
 /* Never part of a theme. */
 static const char *const stop_words[] = {
@@ -273,6 +274,10 @@ count_text(struct counter *c, const char *s, size_t paper)
 			while (*s && (word_byte((unsigned char)*s) ||
 				      (*s == '-' && word_byte((unsigned char)s[1]) && s > b)))
 				s++;
+			if (s - b > MAX_WORD) {  /* a formula, a URL, a run of CJK: no theme */
+				have_prev = 0;
+				continue;
+			}
 			fold_word(b, (size_t)(s - b), key, show, sizeof key);
 			mixed = strcmp(key, show) != 0;
 			if (!countable(key) || IN(key, stop_words) || (mixed && IN(show, stop_words))) {

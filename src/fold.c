@@ -233,13 +233,13 @@ pb_tex_decode(const char *s, size_t len, struct pb_buf *out)
 /* ---- tokens ---- */
 
 void
-pb_tokens_init(struct pb_tokens *t)
+pb_words_init(struct pb_words *t)
 {
 	memset(t, 0, sizeof *t);
 }
 
 void
-pb_tokens_free(struct pb_tokens *t)
+pb_words_free(struct pb_words *t)
 {
 	if (!t)
 		return;
@@ -251,7 +251,7 @@ pb_tokens_free(struct pb_tokens *t)
 }
 
 void
-pb_tokens_reset(struct pb_tokens *t)
+pb_words_reset(struct pb_words *t)
 {
 	pb_buf_reset(&t->text);
 	t->n = 0;
@@ -259,14 +259,14 @@ pb_tokens_reset(struct pb_tokens *t)
 }
 
 void
-pb_tokens_break(struct pb_tokens *t)
+pb_words_break(struct pb_words *t)
 {
 	if (t->n && t->next_pos == t->pos[t->n - 1] + 1)
 		t->next_pos++;
 }
 
 static void
-token_end(struct pb_tokens *t, size_t start)
+token_end(struct pb_words *t, size_t start)
 {
 	if (t->text.len == start)
 		return;
@@ -298,7 +298,7 @@ is_word_cp(int32_t cp)
  * reserved buffer (an ASCII byte folds to at most one byte); other characters go through
  * utf8proc one at a time (so no allocation, and invalid bytes just separate words). */
 static void
-tokenise(struct pb_tokens *t, const char *s, size_t len)
+tokenise(struct pb_words *t, const char *s, size_t len)
 {
 	const utf8proc_option_t opts = UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
 				       UTF8PROC_IGNORE | UTF8PROC_DECOMPOSE;
@@ -360,7 +360,7 @@ tokenise(struct pb_tokens *t, const char *s, size_t len)
 }
 
 void
-pb_tokens_add(struct pb_tokens *t, const char *s, size_t len)
+pb_words_add(struct pb_words *t, const char *s, size_t len)
 {
 	struct pb_buf dec = { 0 };
 
@@ -377,14 +377,14 @@ pb_tokens_add(struct pb_tokens *t, const char *s, size_t len)
 void
 pb_fold(const char *s, size_t len, struct pb_buf *out)
 {
-	struct pb_tokens t;
+	struct pb_words t;
 
-	pb_tokens_init(&t);
-	pb_tokens_add(&t, s, len);
+	pb_words_init(&t);
+	pb_words_add(&t, s, len);
 	for (size_t i = 0; i < t.n; i++) {
 		if (i)
 			pb_buf_putc(out, ' ');
-		pb_buf_append(out, pb_token(&t, i), t.len[i]);
+		pb_buf_append(out, pb_word(&t, i), t.len[i]);
 	}
-	pb_tokens_free(&t);
+	pb_words_free(&t);
 }

@@ -174,7 +174,7 @@ mx_index_build(struct mx_index *ix, const struct pb_paperset *ps)
 			pb_doc_init(&doc, &ps->v[p]);
 			for (int f = 0; f < PB_N_TEXT_FIELDS; f++) {
 				struct mx_field *mf = &ix->f[f];
-				const struct pb_tokens *t = &doc.f[f];
+				const struct pb_words *t = &doc.f[f];
 
 				if (len[f] + t->n > cap[f]) {
 					cap[f] = 2 * (len[f] + t->n) + 1024;
@@ -182,7 +182,7 @@ mx_index_build(struct mx_index *ix, const struct pb_paperset *ps)
 					mf->pos = pb_xreallocarray(mf->pos, cap[f], sizeof *mf->pos);
 				}
 				for (size_t i = 0; i < t->n; i++) {
-					mf->ids[len[f]] = vocab_add(ix, pb_token(t, i), t->len[i]);
+					mf->ids[len[f]] = vocab_add(ix, pb_word(t, i), t->len[i]);
 					mf->pos[len[f]++] = t->pos[i];
 				}
 				mf->dstart[p + 1] = (uint32_t)len[f];

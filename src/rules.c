@@ -42,7 +42,7 @@ struct parser {
 	struct tok tok, prev;
 	int depth, n_terms;
 	struct pb_rule_error *err;
-	struct pb_tokens words;  /* scratch: the current term's folded words */
+	struct pb_words words;  /* scratch: the current term's folded words */
 	struct pb_buf src;       /* scratch: the current term as written */
 	size_t col_off;          /* col_of's memo: byte offset col_off is column col */
 	int col;
@@ -120,8 +120,20 @@ star_check(struct parser *ps, struct tok *t)
 static int
 lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 {
-	const char *close = memchr(ps->q + quote + 1, '"', ps->len - quote - 1);
+	const char *close = NULL;
 	size_t i;
+
+	/* The closing quote; \" inside is a TeX umlaut (Schr\"odinger), not the end. */
+	for (i = quote + 1; i < ps->len; i++) {
+		if (ps->q[i] == '\\' && i + 1 < ps->len && ps->q[i + 1] == '"') {
+			i++;
+			continue;
+		}
+		if (ps->q[i] == '"') {
+			close = ps->q + i;
+			break;
+		}
+	}
 
 	if (!close)
 		return fail(ps, quote, "unterminated phrase (no closing '\"')%s%s", NULL, NULL);
@@ -238,7 +250,7 @@ struct term_node {
 };
 
 static struct pb_rule *
-term_new(enum pb_field field, int prefix, int col, const struct pb_tokens *w, const char *cat,
+term_new(enum pb_field field, int prefix, int col, const struct pb_words *w, const char *cat,
 	 size_t catlen, const char *src, size_t srclen)
 {
 	struct term_node *n = pb_xcalloc(1, sizeof *n);
@@ -254,7 +266,7 @@ term_new(enum pb_field field, int prefix, int col, const struct pb_tokens *w, co
 	for (size_t j = 0; j < nw; j++) {
 		hdr[j] = (uint32_t)at;
 		hdr[nw + j] = w->len[j];
-		memcpy(n->t.data + at, pb_token(w, j), w->len[j] + 1);
+		memcpy(n->t.data + at, pb_word(w, j), w->len[j] + 1);
 		at += w->len[j] + 1;
 	}
 	if (cat) {
@@ -294,16 +306,16 @@ pb_rule_free(struct pb_rule *r)
 struct pb_rule *
 pb_rule_phrase(enum pb_field f, const char *text, const char *src)
 {
-	struct pb_tokens w;
+	struct pb_words w;
 	struct pb_rule *r = NULL;
 
 	if ((unsigned)f >= PB_N_TEXT_FIELDS || !text || !src)
 		return NULL;
-	pb_tokens_init(&w);
-	pb_tokens_add(&w, text, strlen(text));
+	pb_words_init(&w);
+	pb_words_add(&w, text, strlen(text));
 	if (w.n > 0 && w.n <= MAX_PHRASE)
 		r = term_new(f, 0, 1, &w, NULL, 0, src, strlen(src));
-	pb_tokens_free(&w);
+	pb_words_free(&w);
 	return r;
 }
 
@@ -339,8 +351,8 @@ make_term(struct parser *ps, int field_default)
 		return term_new(PB_FIELD_CAT, t->prefix, col, NULL, t->val, t->vlen, src->data,
 				src->len);
 	}
-	pb_tokens_reset(&ps->words);
-	pb_tokens_add(&ps->words, t->val, t->vlen);
+	pb_words_reset(&ps->words);
+	pb_words_add(&ps->words, t->val, t->vlen);
 	if (ps->words.n == 0) {
 		fail(ps, t->off, "'%s' has no letters or digits to match%s", src->data, NULL);
 		return NULL;
@@ -515,7 +527,7 @@ pb_rule_parse(const char *query, struct pb_rule_error *err)
 		pb_rule_free(r);
 		r = NULL;
 	}
-	pb_tokens_free(&ps.words);
+	pb_words_free(&ps.words);
 	pb_buf_free(&ps.src);
 	return r;
 }
@@ -590,17 +602,17 @@ pb_doc_init(struct pb_doc *d, const struct pb_paper *p)
 {
 	memset(d, 0, sizeof *d);
 	if (p->title)
-		pb_tokens_add(&d->f[PB_FIELD_TI], p->title, strlen(p->title));
+		pb_words_add(&d->f[PB_FIELD_TI], p->title, strlen(p->title));
 	if (p->abstract)
-		pb_tokens_add(&d->f[PB_FIELD_ABS], p->abstract, strlen(p->abstract));
+		pb_words_add(&d->f[PB_FIELD_ABS], p->abstract, strlen(p->abstract));
 	for (size_t i = 0; i < p->n_authors; i++) {
 		if (!p->authors[i].name)
 			continue;
-		pb_tokens_break(&d->f[PB_FIELD_AU]);
-		pb_tokens_add(&d->f[PB_FIELD_AU], p->authors[i].name, strlen(p->authors[i].name));
+		pb_words_break(&d->f[PB_FIELD_AU]);
+		pb_words_add(&d->f[PB_FIELD_AU], p->authors[i].name, strlen(p->authors[i].name));
 	}
 	if (p->comment)
-		pb_tokens_add(&d->f[PB_FIELD_CO], p->comment, strlen(p->comment));
+		pb_words_add(&d->f[PB_FIELD_CO], p->comment, strlen(p->comment));
 	d->cats = pb_xcalloc(p->n_categories + 1, sizeof *d->cats);
 	for (size_t i = 0; i < p->n_categories; i++) {
 		if (!p->categories[i])
@@ -619,7 +631,7 @@ pb_doc_free(struct pb_doc *d)
 	if (!d)
 		return;
 	for (int f = 0; f < PB_N_TEXT_FIELDS; f++)
-		pb_tokens_free(&d->f[f]);
+		pb_words_free(&d->f[f]);
 	for (size_t i = 0; i < d->n_cats; i++)
 		free(d->cats[i]);
 	free(d->cats);
@@ -627,17 +639,17 @@ pb_doc_free(struct pb_doc *d)
 }
 
 static int
-word_eq(const struct pb_tokens *t, size_t i, const struct pb_term *w, size_t j, int prefix)
+word_eq(const struct pb_words *t, size_t i, const struct pb_term *w, size_t j, int prefix)
 {
 	size_t n = pb_term_wlen(w, j);
 
 	if (prefix)
-		return t->len[i] >= n && memcmp(pb_token(t, i), pb_term_word(w, j), n) == 0;
-	return t->len[i] == n && memcmp(pb_token(t, i), pb_term_word(w, j), n) == 0;
+		return t->len[i] >= n && memcmp(pb_word(t, i), pb_term_word(w, j), n) == 0;
+	return t->len[i] == n && memcmp(pb_word(t, i), pb_term_word(w, j), n) == 0;
 }
 
 static int
-words_hit(const struct pb_term *term, const struct pb_tokens *t)
+words_hit(const struct pb_term *term, const struct pb_words *t)
 {
 	size_t k = term->n_words;
 

@@ -31,6 +31,15 @@ struct cycle {
 	time_t now;
 };
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 static enum pb_run_status
 fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *fmt,
      const char *what)
@@ -273,6 +282,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
 	int rc = -1;
+	double t0 = now_ms();
 
 	m = pb_matcher_new(cfg, err, errlen);
 	if (!m) {
@@ -289,6 +299,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			c->rep->sysexit = EX_IOERR;
 			goto out;
 		}
+	c->rep->ms_match = now_ms() - t0;
+	t0 = now_ms();
 	sum = pb_summarizer_new(cfg, c->st, cfg->summary.enabled ? h : NULL, err, errlen);
 	if (!sum) {
 		c->rep->sysexit = EX_CONFIG;
@@ -340,6 +352,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
+	c->rep->ms_build = now_ms() - t0;
 	pb_summarizer_free(sum);
 	pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);
@@ -352,6 +365,7 @@ deliver(struct cycle *c)
 	struct pb_deliver_opts dopts;
 	struct pb_deliver_stats ds;
 	char err[512] = "";
+	double t0 = now_ms();
 
 	memset(&dopts, 0, sizeof dopts);
 	memset(&ds, 0, sizeof ds);
@@ -363,6 +377,7 @@ deliver(struct cycle *c)
 	c->rep->sent = ds.sent;
 	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
+	c->rep->ms_deliver = now_ms() - t0;
 }
 
 enum pb_run_status
@@ -376,6 +391,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	enum pb_fetch_status fs;
 	int64_t run_id = -1;
 	int done;
+	double t0;
 
 	memset(rep, 0, sizeof *rep);
 	memset(&c, 0, sizeof c);
@@ -394,7 +410,9 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		if (!h)
 			return fail(rep, EX_SOFTWARE, err, errlen, "%s", "cannot initialise libcurl");
 	}
+	t0 = now_ms();
 	fs = get_papers(&c, h, &fr);
+	rep->ms_fetch = now_ms() - t0;
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
 		fail(rep, fetch_exit(fs), err, errlen, "%s", fr.message[0] ? fr.message : "fetch failed");
@@ -434,9 +452,11 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	}
 	if (!o->dry_run)
 		deliver(&c);
-	pb_info("run.done", "date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld",
+	pb_info("run.done",
+		"date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld "
+		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
-		rep->pending);
+		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
 out:
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);

@@ -15,6 +15,7 @@
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
+#include "state_internal.h"
 
 /* Ordered migrations: migrations[i] takes the schema from version i to i + 1. Never edit one
  * that has shipped; append a new one and bump PB_STATE_SCHEMA. */
@@ -57,55 +58,33 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE outbox SET updated = COALESCE(sent_at, created);"
 	"CREATE INDEX outbox_errors ON outbox(updated) WHERE last_error IS NOT NULL;",
+
+	/* 2 -> 3: payloads in a table of their own. SQLite rewrites a whole row on UPDATE, so
+	 * with the payload inline every status change rewrote the message (tens of KB). */
+	"CREATE TABLE outbox_payload(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
+	"INSERT INTO outbox_payload(id, payload) SELECT rowid, payload FROM outbox;"
+	"ALTER TABLE outbox DROP COLUMN payload;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
 	       "one migration per schema version");
 
-enum stmt_id {
-	S_OUT_PUT,
-	S_OUT_DUE,
-	S_OUT_NEXT,
-	S_OUT_SENT,
-	S_OUT_RETRY,
-	S_OUT_STATUS,
-	S_OUT_REDIRECT,
-	S_OUT_REQUEUE_ALL,
-	S_OUT_REQUEUE_ONE,
-	S_OUT_COUNTS,
-	S_OUT_ERRORS,
-	S_OUT_GET,
-	S_LEDGER_HAS,
-	S_LEDGER_HAS_EXCEPT,
-	S_LEDGER_ADD,
-	S_RUN_BEGIN,
-	S_RUN_END,
-	S_RUN_DONE,
-	S_RUN_LAST_DONE,
-	S_RUN_RECENT,
-	S_CACHE_GET,
-	S_CACHE_PUT,
-	S_TOK_GET,
-	S_TOK_ADD,
-	S_PAPER_SEEN,
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_COUNT
-};
 
 #define OUT_COLS \
-	"rowid, msg_id, subscriber, channel, dest, digest_date, part, n_parts, status, " \
-	"attempts, next_attempt, created, last_error"
+	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
+	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
-		      " n_parts, payload, status, attempts, next_attempt, created, last_error,"
-		      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12)"
+		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
 		      " ON CONFLICT(msg_id) DO NOTHING",
-	[S_OUT_DUE] = "SELECT " OUT_COLS ", payload FROM outbox"
-		      " WHERE status = 0 AND next_attempt <= ?1"
-		      " ORDER BY subscriber, channel, dest, digest_date, part, rowid LIMIT ?2",
+	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload) VALUES(?1, ?2)",
+	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
+		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
+		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
+		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
+		      " LIMIT ?2",
 	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 1, sent_at = ?2, updated = ?2,"
 		       " attempts = attempts + 1 WHERE rowid = ?1",
@@ -122,9 +101,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " AND subscriber = ?2",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
 			 " ORDER BY channel, status",
-	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox WHERE last_error IS NOT NULL"
-			 " ORDER BY updated DESC, rowid DESC LIMIT ?1",
-	[S_OUT_GET] = "SELECT " OUT_COLS ", payload FROM outbox WHERE msg_id = ?1",
+	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox o WHERE o.last_error IS NOT NULL"
+			 " ORDER BY o.updated DESC, o.rowid DESC LIMIT ?1",
+	[S_OUT_GET] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
+		      " LEFT JOIN outbox_payload p ON p.id = o.rowid WHERE o.msg_id = ?1",
 	[S_LEDGER_HAS] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2 LIMIT 1",
 	[S_LEDGER_HAS_EXCEPT] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2"
 				" AND digest_date <> ?3 LIMIT 1",
@@ -150,26 +130,14 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
 	[S_PAPER_SEEN] = "INSERT INTO papers(id, version, announce_date, first_seen)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_SAVEPOINT] = "SAVEPOINT pb_put",
+	[S_RELEASE] = "RELEASE pb_put",
+	[S_ROLLBACK_TO] = "ROLLBACK TO pb_put",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 };
 
-struct pb_state {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[S_COUNT];
-	int version;
-};
-
-static const char *const status_names[] = { "pending", "sent", "failed", "expired", "paused" };
-
-const char *
-pb_outbox_status_name(enum pb_outbox_status s)
-{
-	if ((unsigned)s < sizeof status_names / sizeof status_names[0])
-		return status_names[s];
-	return "unknown";
-}
 
 const char *
 pb_state_errmsg(struct pb_state *st)
@@ -189,22 +157,22 @@ pb_state_db(struct pb_state *st)
 	return st ? st->db : NULL;
 }
 
-static void
-db_error(struct pb_state *st, const char *op)
+void
+pb_st_error(struct pb_state *st, const char *op)
 {
 	pb_err("state.error", "op=%s error=%s", op, pb_q(sqlite3_errmsg(st->db)));
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */
-static sqlite3_stmt *
-stmt(struct pb_state *st, enum stmt_id id)
+sqlite3_stmt *
+pb_st_stmt(struct pb_state *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = st->stmt[id];
 
 	if (!s) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
 				       NULL) != SQLITE_OK) {
-			db_error(st, "prepare");
+			pb_st_error(st, "prepare");
 			return NULL;
 		}
 		st->stmt[id] = s;
@@ -215,21 +183,21 @@ stmt(struct pb_state *st, enum stmt_id id)
 }
 
 /* Steps a statement that returns no rows; resets it. 0 or -1 (logged). */
-static int
-run(struct pb_state *st, sqlite3_stmt *s, const char *op)
+int
+pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_error(st, op);
+		pb_st_error(st, op);
 		return -1;
 	}
 	return 0;
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+pb_st_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -237,16 +205,16 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-static char *
-col_dup(sqlite3_stmt *s, int i)
+char *
+pb_st_col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return t ? pb_xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
 }
 
-static void
-col_copy(sqlite3_stmt *s, int i, char *out, size_t n)
+void
+pb_st_col_copy(sqlite3_stmt *s, int i, char *out, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -409,16 +377,16 @@ pb_state_begin(struct pb_state *st)
 		pb_err("state.error", "op=begin error=%s", pb_q("a transaction is already open"));
 		return -1;
 	}
-	s = stmt(st, S_BEGIN);
-	return s ? run(st, s, "begin") : -1;
+	s = pb_st_stmt(st, S_BEGIN);
+	return s ? pb_st_run(st, s, "begin") : -1;
 }
 
 int
 pb_state_commit(struct pb_state *st)
 {
-	sqlite3_stmt *s = stmt(st, S_COMMIT);
+	sqlite3_stmt *s = pb_st_stmt(st, S_COMMIT);
 
-	if (!s || run(st, s, "commit") < 0) {
+	if (!s || pb_st_run(st, s, "commit") < 0) {
 		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -434,8 +402,8 @@ pb_state_rollback(struct pb_state *st)
 
 	if (sqlite3_get_autocommit(st->db))
 		return 0;   /* SQLite already rolled back (e.g. after an I/O error) */
-	s = stmt(st, S_ROLLBACK);
-	return s ? run(st, s, "rollback") : -1;
+	s = pb_st_stmt(st, S_ROLLBACK);
+	return s ? pb_st_run(st, s, "rollback") : -1;
 }
 
 int
@@ -449,7 +417,7 @@ pb_state_integrity(struct pb_state *st, char *buf, size_t n)
 		snprintf(buf, n, "integrity_check failed: %s", sqlite3_errmsg(st->db));
 		goto out;
 	}
-	col_copy(s, 0, buf, n);
+	pb_st_col_copy(s, 0, buf, n);
 	rc = strcmp(buf, "ok") == 0 ? 0 : -1;
 out:
 	sqlite3_finalize(s);
@@ -460,8 +428,11 @@ int
 pb_state_prune(struct pb_state *st, int days)
 {
 	static const char *const sql[] = {
+		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
+		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
-		"DELETE FROM runs WHERE started < ?1 AND status <> 'running'",
+		/* A run older than the retention that still says "running" was killed. */
+		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
 		"DELETE FROM summary_cache WHERE created < ?1",
@@ -482,7 +453,7 @@ pb_state_prune(struct pb_state *st, int days)
 		sqlite3_stmt *s = NULL;
 
 		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
-			db_error(st, "prune");
+			pb_st_error(st, "prune");
 			goto fail;
 		}
 		if (strstr(sql[i], "?1"))
@@ -490,7 +461,7 @@ pb_state_prune(struct pb_state *st, int days)
 		if (strstr(sql[i], "?2"))
 			sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) != SQLITE_DONE) {
-			db_error(st, "prune");
+			pb_st_error(st, "prune");
 			sqlite3_finalize(s);
 			goto fail;
 		}
@@ -507,301 +478,11 @@ fail:
 	return -1;
 }
 
-/* ---- outbox ---- */
-
-int
-pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_PUT);
-	size_t len;
-	int64_t now = pb_now();
-
-	if (!s)
-		return -1;
-	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
-	    !m->payload) {
-		pb_err("state.error", "op=outbox_put error=%s", pb_q("missing field"));
-		return -1;
-	}
-	len = m->payload_len ? m->payload_len : strlen(m->payload);
-	bind_text(s, 1, m->msg_id);
-	bind_text(s, 2, m->subscriber);
-	bind_text(s, 3, m->channel);
-	bind_text(s, 4, m->dest);
-	bind_text(s, 5, m->digest_date);
-	sqlite3_bind_int(s, 6, m->part);
-	sqlite3_bind_int(s, 7, m->n_parts);
-	sqlite3_bind_blob64(s, 8, m->payload, (sqlite3_uint64)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 9, (int)m->status);
-	sqlite3_bind_int(s, 10, m->attempts);
-	sqlite3_bind_int64(s, 11, m->next_attempt);
-	sqlite3_bind_int64(s, 12, m->created ? m->created : now);
-	bind_text(s, 13, m->last_error);
-	if (run(st, s, "outbox_put") < 0)
-		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
-}
-
-/* Fills m from a row of OUT_COLS followed by payload (column 13, may be NULL). */
-static void
-read_msg(sqlite3_stmt *s, struct pb_outbox_msg *m)
-{
-	memset(m, 0, sizeof *m);
-	m->rowid = sqlite3_column_int64(s, 0);
-	m->msg_id = col_dup(s, 1);
-	m->subscriber = col_dup(s, 2);
-	m->channel = col_dup(s, 3);
-	m->dest = col_dup(s, 4);
-	m->digest_date = col_dup(s, 5);
-	m->part = sqlite3_column_int(s, 6);
-	m->n_parts = sqlite3_column_int(s, 7);
-	m->status = (enum pb_outbox_status)sqlite3_column_int(s, 8);
-	m->attempts = sqlite3_column_int(s, 9);
-	m->next_attempt = sqlite3_column_int64(s, 10);
-	m->created = sqlite3_column_int64(s, 11);
-	m->last_error = col_dup(s, 12);
-	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
-		const void *p = sqlite3_column_blob(s, 13);
-		size_t n = (size_t)sqlite3_column_bytes(s, 13);
-
-		m->payload = pb_xmalloc(n + 1);
-		if (n)
-			memcpy(m->payload, p, n);
-		m->payload[n] = '\0';
-		m->payload_len = n;
-	}
-}
-
-/* Collects every row of s into a message array. */
-static int
-read_msgs(struct pb_state *st, sqlite3_stmt *s, struct pb_outbox_msg **out, size_t *n,
-	  const char *op)
-{
-	struct pb_outbox_msg *v = NULL;
-	size_t k = 0, cap = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = pb_xreallocarray(v, cap, sizeof *v);
-		}
-		read_msg(s, &v[k++]);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, op);
-		pb_outbox_msgs_free(v, k);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-int
-pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
-	      size_t *n)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_DUE);
-
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	return read_msgs(st, s, out, n, "outbox_due");
-}
-
-int64_t
-pb_outbox_next_due(struct pb_state *st)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_NEXT);
-	int64_t v = -1;
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		db_error(st, "outbox_next_due");
-	sqlite3_reset(s);
-	return v;
-}
-
-int
-pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_SENT);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int64(s, 2, now);
-	return run(st, s, "outbox_mark_sent");
-}
-
-int
-pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_RETRY);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int64(s, 2, when);
-	bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, pb_now());
-	return run(st, s, "outbox_mark_retry");
-}
-
-int
-pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
-		      const char *why)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_STATUS);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int(s, 2, (int)status);
-	bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, pb_now());
-	return run(st, s, "outbox_mark_status");
-}
-
-int
-pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
-		   const char *new_dest)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_REDIRECT);
-
-	if (!s)
-		return -1;
-	bind_text(s, 1, channel);
-	bind_text(s, 2, dest);
-	bind_text(s, 3, new_dest);
-	sqlite3_bind_int64(s, 4, pb_now());
-	if (run(st, s, "outbox_redirect") < 0)
-		return -1;
-	return sqlite3_changes(st->db);
-}
-
-int
-pb_outbox_requeue(struct pb_state *st, const char *subscriber)
-{
-	sqlite3_stmt *s = stmt(st, subscriber ? S_OUT_REQUEUE_ONE : S_OUT_REQUEUE_ALL);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, pb_now());
-	if (subscriber)
-		bind_text(s, 2, subscriber);
-	if (run(st, s, "outbox_requeue") < 0)
-		return -1;
-	return sqlite3_changes(st->db);
-}
-
-void
-pb_outbox_msg_clear(struct pb_outbox_msg *m)
-{
-	if (!m)
-		return;
-	free(m->msg_id);
-	free(m->subscriber);
-	free(m->channel);
-	free(m->dest);
-	free(m->digest_date);
-	free(m->payload);
-	free(m->last_error);
-	memset(m, 0, sizeof *m);
-}
-
-void
-pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		pb_outbox_msg_clear(&v[i]);
-	free(v);
-}
-
-int
-pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_COUNTS);
-	struct pb_outbox_count *v = NULL;
-	size_t k = 0, cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = pb_xreallocarray(v, cap, sizeof *v);
-		}
-		col_copy(s, 0, v[k].channel, sizeof v[k].channel);
-		v[k].status = (enum pb_outbox_status)sqlite3_column_int(s, 1);
-		v[k].n = (long)sqlite3_column_int64(s, 2);
-		k++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "outbox_counts");
-		free(v);
-		return -1;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-int
-pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out, size_t *n)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_ERRORS);
-
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	return read_msgs(st, s, out, n, "outbox_errors");
-}
-
-int
-pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out)
-{
-	sqlite3_stmt *s = stmt(st, S_OUT_GET);
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return -1;
-	bind_text(s, 1, msg_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_msg(s, out);
-	else if (rc != SQLITE_DONE)
-		db_error(st, "outbox_get");
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* ---- ledger, papers ---- */
 
 /* Steps a statement whose answer is "a row exists". 1, 0 or -1. */
-static int
-exists(struct pb_state *st, sqlite3_stmt *s, const char *op)
+int
+pb_st_exists(struct pb_state *st, sqlite3_stmt *s, const char *op)
 {
 	int rc = sqlite3_step(s);
 
@@ -810,7 +491,7 @@ exists(struct pb_state *st, sqlite3_stmt *s, const char *op)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	db_error(st, op);
+	pb_st_error(st, op);
 	return -1;
 }
 
@@ -818,45 +499,45 @@ int
 pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
 	      const char *except_date)
 {
-	sqlite3_stmt *s = stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
+	sqlite3_stmt *s = pb_st_stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, subscriber);
-	bind_text(s, 2, paper_id);
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, paper_id);
 	if (except_date)
-		bind_text(s, 3, except_date);
-	return exists(st, s, "ledger_has");
+		pb_st_bind_text(s, 3, except_date);
+	return pb_st_exists(st, s, "ledger_has");
 }
 
 int
 pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id, int version,
 	      const char *digest_date)
 {
-	sqlite3_stmt *s = stmt(st, S_LEDGER_ADD);
+	sqlite3_stmt *s = pb_st_stmt(st, S_LEDGER_ADD);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, subscriber);
-	bind_text(s, 2, paper_id);
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, paper_id);
 	sqlite3_bind_int(s, 3, version);
-	bind_text(s, 4, digest_date);
+	pb_st_bind_text(s, 4, digest_date);
 	sqlite3_bind_int64(s, 5, pb_now());
-	return run(st, s, "ledger_add");
+	return pb_st_run(st, s, "ledger_add");
 }
 
 int
 pb_paper_seen(struct pb_state *st, const char *id, int version, const char *announce_date)
 {
-	sqlite3_stmt *s = stmt(st, S_PAPER_SEEN);
+	sqlite3_stmt *s = pb_st_stmt(st, S_PAPER_SEEN);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	pb_st_bind_text(s, 1, id);
 	sqlite3_bind_int(s, 2, version);
-	bind_text(s, 3, announce_date ? announce_date : "");
+	pb_st_bind_text(s, 3, announce_date ? announce_date : "");
 	sqlite3_bind_int64(s, 4, pb_now());
-	if (run(st, s, "paper_seen") < 0)
+	if (pb_st_run(st, s, "paper_seen") < 0)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
@@ -866,14 +547,14 @@ pb_paper_seen(struct pb_state *st, const char *id, int version, const char *anno
 int64_t
 pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 {
-	sqlite3_stmt *s = stmt(st, S_RUN_BEGIN);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_BEGIN);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, digest_date);
-	bind_text(s, 2, kind ? kind : "run");
+	pb_st_bind_text(s, 1, digest_date);
+	pb_st_bind_text(s, 2, kind ? kind : "run");
 	sqlite3_bind_int64(s, 3, pb_now());
-	if (run(st, s, "run_begin") < 0)
+	if (pb_st_run(st, s, "run_begin") < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(st->db);
 }
@@ -882,35 +563,35 @@ int
 pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
 	   long n_digests, long n_messages, const char *error)
 {
-	sqlite3_stmt *s = stmt(st, S_RUN_END);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_END);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, run_id);
-	bind_text(s, 2, status);
+	pb_st_bind_text(s, 2, status);
 	sqlite3_bind_int64(s, 3, n_papers);
 	sqlite3_bind_int64(s, 4, n_digests);
 	sqlite3_bind_int64(s, 5, n_messages);
-	bind_text(s, 6, error);
+	pb_st_bind_text(s, 6, error);
 	sqlite3_bind_int64(s, 7, pb_now());
-	return run(st, s, "run_end");
+	return pb_st_run(st, s, "run_end");
 }
 
 int
 pb_run_done(struct pb_state *st, const char *digest_date)
 {
-	sqlite3_stmt *s = stmt(st, S_RUN_DONE);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_DONE);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, digest_date);
-	return exists(st, s, "run_done");
+	pb_st_bind_text(s, 1, digest_date);
+	return pb_st_exists(st, s, "run_done");
 }
 
 int
 pb_run_last_done(struct pb_state *st, char out[16])
 {
-	sqlite3_stmt *s = stmt(st, S_RUN_LAST_DONE);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_LAST_DONE);
 	int rc, found = 0;
 
 	out[0] = '\0';
@@ -918,12 +599,12 @@ pb_run_last_done(struct pb_state *st, char out[16])
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		col_copy(s, 0, out, 16);
+		pb_st_col_copy(s, 0, out, 16);
 		found = 1;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_error(st, "run_last_done");
+		pb_st_error(st, "run_last_done");
 		return -1;
 	}
 	return found;
@@ -932,7 +613,7 @@ pb_run_last_done(struct pb_state *st, char out[16])
 int
 pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t *n)
 {
-	sqlite3_stmt *s = stmt(st, S_RUN_RECENT);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_RECENT);
 	struct pb_run_row *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc;
@@ -952,19 +633,19 @@ pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t 
 		r = &v[k++];
 		memset(r, 0, sizeof *r);
 		r->id = sqlite3_column_int64(s, 0);
-		col_copy(s, 1, r->digest_date, sizeof r->digest_date);
-		col_copy(s, 2, r->kind, sizeof r->kind);
-		col_copy(s, 3, r->status, sizeof r->status);
+		pb_st_col_copy(s, 1, r->digest_date, sizeof r->digest_date);
+		pb_st_col_copy(s, 2, r->kind, sizeof r->kind);
+		pb_st_col_copy(s, 3, r->status, sizeof r->status);
 		r->started = sqlite3_column_int64(s, 4);
 		r->finished = sqlite3_column_int64(s, 5);
 		r->papers = (long)sqlite3_column_int64(s, 6);
 		r->digests = (long)sqlite3_column_int64(s, 7);
 		r->messages = (long)sqlite3_column_int64(s, 8);
-		r->error = col_dup(s, 9);
+		r->error = pb_st_col_dup(s, 9);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		db_error(st, "runs_recent");
+		pb_st_error(st, "runs_recent");
 		pb_run_rows_free(v, k);
 		return -1;
 	}
@@ -989,22 +670,22 @@ char *
 pb_cache_get(struct pb_state *st, const char *paper_key, const char *model,
 	     const char *language, const char *prompt_hash, const char *kind)
 {
-	sqlite3_stmt *s = stmt(st, S_CACHE_GET);
+	sqlite3_stmt *s = pb_st_stmt(st, S_CACHE_GET);
 	char *answer = NULL;
 	int rc;
 
 	if (!s)
 		return NULL;
-	bind_text(s, 1, paper_key);
-	bind_text(s, 2, model);
-	bind_text(s, 3, language);
-	bind_text(s, 4, prompt_hash);
-	bind_text(s, 5, kind);
+	pb_st_bind_text(s, 1, paper_key);
+	pb_st_bind_text(s, 2, model);
+	pb_st_bind_text(s, 3, language);
+	pb_st_bind_text(s, 4, prompt_hash);
+	pb_st_bind_text(s, 5, kind);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		answer = col_dup(s, 0);
+		answer = pb_st_col_dup(s, 0);
 	else if (rc != SQLITE_DONE)
-		db_error(st, "cache_get");
+		pb_st_error(st, "cache_get");
 	sqlite3_reset(s);
 	return answer;
 }
@@ -1014,36 +695,36 @@ pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 	     const char *language, const char *prompt_hash, const char *kind,
 	     const char *answer, long tokens)
 {
-	sqlite3_stmt *s = stmt(st, S_CACHE_PUT);
+	sqlite3_stmt *s = pb_st_stmt(st, S_CACHE_PUT);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, paper_key);
-	bind_text(s, 2, model);
-	bind_text(s, 3, language);
-	bind_text(s, 4, prompt_hash);
-	bind_text(s, 5, kind);
-	bind_text(s, 6, answer ? answer : "");
+	pb_st_bind_text(s, 1, paper_key);
+	pb_st_bind_text(s, 2, model);
+	pb_st_bind_text(s, 3, language);
+	pb_st_bind_text(s, 4, prompt_hash);
+	pb_st_bind_text(s, 5, kind);
+	pb_st_bind_text(s, 6, answer ? answer : "");
 	sqlite3_bind_int64(s, 7, tokens);
 	sqlite3_bind_int64(s, 8, pb_now());
-	return run(st, s, "cache_put");
+	return pb_st_run(st, s, "cache_put");
 }
 
 long
-pb_tokens_used(struct pb_state *st, const char *day)
+pb_model_tokens_used(struct pb_state *st, const char *day)
 {
-	sqlite3_stmt *s = stmt(st, S_TOK_GET);
+	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_GET);
 	long v = 0;
 	int rc;
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, day);
+	pb_st_bind_text(s, 1, day);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		v = (long)sqlite3_column_int64(s, 0);
 	else if (rc != SQLITE_DONE) {
-		db_error(st, "tokens_used");
+		pb_st_error(st, "tokens_used");
 		v = -1;
 	}
 	sqlite3_reset(s);
@@ -1051,13 +732,13 @@ pb_tokens_used(struct pb_state *st, const char *day)
 }
 
 int
-pb_tokens_add(struct pb_state *st, const char *day, long tokens)
+pb_model_tokens_add(struct pb_state *st, const char *day, long tokens)
 {
-	sqlite3_stmt *s = stmt(st, S_TOK_ADD);
+	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_ADD);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, day);
+	pb_st_bind_text(s, 1, day);
 	sqlite3_bind_int64(s, 2, tokens);
-	return run(st, s, "tokens_add");
+	return pb_st_run(st, s, "tokens_add");
 }

@@ -10,7 +10,7 @@ export PB_TESTS="$(cd "$(dirname "$0")" && pwd)"
 fail=0
 for t in "$PB_TESTS"/integration/*.sh; do
   [ -f "$t" ] || continue
-  [ -n "${ONLY:-}" ] && case "$t" in *"$ONLY"*) ;; *) continue ;; esac
+  [ -n "${ONLY:-}" ] && case "$(basename "$t")" in *"$ONLY"*) ;; *) continue ;; esac
   echo "== $(basename "$t")"
   start=$(date +%s)
   if sh "$t"; then

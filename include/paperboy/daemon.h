@@ -11,7 +11,9 @@ struct pb_daemon_opts {
 	int once;            /* do one wake-up's work now (catch-up, latest) and return */
 };
 
-/* Runs until stopped. Returns a sysexits.h code: 0 after SIGTERM/SIGINT (or --once done),
+/* Runs until stopped. Returns a sysexits.h code: 0 after SIGTERM/SIGINT; with once, 0 when
+ * every cycle succeeded, EX_TEMPFAIL when the feed stayed stale or the source unreachable
+ * until the deadline, else the failed cycle's code;
  * EX_CONFIG for an invalid config at start, EX_TEMPFAIL when another instance holds the state
  * directory, EX_CANTCREAT when the state cannot be opened. */
 int pb_daemon_run(const struct pb_daemon_opts *o);

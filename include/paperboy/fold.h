@@ -25,10 +25,10 @@ void pb_tex_decode(const char *s, size_t len, struct pb_buf *out);
  * space). For messages and tests: "R\'emy's 3D-Aware" -> "remy s 3d aware". */
 void pb_fold(const char *s, size_t len, struct pb_buf *out);
 
-/* A token sequence with positions. Tokens added in one pb_tokens_add call get consecutive
- * positions; pb_tokens_break makes the next token non-adjacent (so a phrase never spans two
+/* A token sequence with positions. Tokens added in one pb_words_add call get consecutive
+ * positions; pb_words_break makes the next token non-adjacent (so a phrase never spans two
  * authors). A zeroed struct is empty. */
-struct pb_tokens {
+struct pb_words {
 	struct pb_buf text;     /* the tokens, each NUL-terminated */
 	uint32_t *off;          /* token i starts at text.data + off[i] */
 	uint32_t *len;          /* its length in bytes */
@@ -37,16 +37,16 @@ struct pb_tokens {
 	uint32_t next_pos;
 };
 
-void pb_tokens_init(struct pb_tokens *t);
-void pb_tokens_free(struct pb_tokens *t);      /* accepts NULL; leaves t empty */
-void pb_tokens_reset(struct pb_tokens *t);     /* keeps storage */
+void pb_words_init(struct pb_words *t);
+void pb_words_free(struct pb_words *t);      /* accepts NULL; leaves t empty */
+void pb_words_reset(struct pb_words *t);     /* keeps storage */
 /* Folds s and appends its tokens. */
-void pb_tokens_add(struct pb_tokens *t, const char *s, size_t len);
+void pb_words_add(struct pb_words *t, const char *s, size_t len);
 /* The next token added is not adjacent to the last one. */
-void pb_tokens_break(struct pb_tokens *t);
+void pb_words_break(struct pb_words *t);
 
 static inline const char *
-pb_token(const struct pb_tokens *t, size_t i)
+pb_word(const struct pb_words *t, size_t i)
 {
 	return t->text.data + t->off[i];
 }

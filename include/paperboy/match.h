@@ -45,8 +45,11 @@ struct pb_selection {
 
 struct pb_matcher;
 
-/* Compiles every subscriber's topics once. Returns NULL on a rule error with err filled as
- * "subscriber S, topic T, column C: message\n<query>\n<caret line>". cfg must outlive it. */
+/* Compiles every subscriber's topics once (and their exclusions and followed authors; equal
+ * terms are shared across subscribers). Returns NULL on a rule error with err filled as
+ * "subscriber S, topic T, column C: message\n<query>\n<caret line>" ("..., topic T, exclude N,
+ * column C: ..." for the N-th exclusion, counted from 1; "subscriber S[, topic T]: followed
+ * author 'X' has no letters or digits"). cfg must outlive it. */
 struct pb_matcher *pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen);
 void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
 

@@ -102,7 +102,7 @@ void pb_rule_error_format(const char *query, const struct pb_rule_error *err, st
 /* A paper folded for matching: the words of each text field with positions, and its
  * categories in lower case. */
 struct pb_doc {
-	struct pb_tokens f[PB_N_TEXT_FIELDS];
+	struct pb_words f[PB_N_TEXT_FIELDS];
 	char **cats;
 	size_t n_cats;
 };

@@ -35,6 +35,9 @@ struct pb_run_report {
 	long papers, digests, messages; /* fetched, built, enqueued */
 	long sent, failed, pending;     /* delivery results */
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
+	double ms_fetch, ms_match;      /* wall time per stage */
+	double ms_build;                /* summarize + render + enqueue */
+	double ms_deliver;
 };
 
 /* Runs one cycle. st may be NULL only with dry_run. Returns the status (also in rep). */

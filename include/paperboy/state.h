@@ -1,5 +1,6 @@
 /* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
- * Tables: meta(schema version), papers, runs, outbox, ledger, summary_cache, token_usage. */
+ * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
+ * token_usage. */
 #ifndef PAPERBOY_STATE_H
 #define PAPERBOY_STATE_H
 
@@ -106,8 +107,8 @@ int pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 		 const char *language, const char *prompt_hash, const char *kind,
 		 const char *answer, long tokens);
 /* Tokens used on the UTC day (YYYY-MM-DD) / add to it. */
-long pb_tokens_used(struct pb_state *st, const char *day);
-int pb_tokens_add(struct pb_state *st, const char *day, long tokens);
+long pb_model_tokens_used(struct pb_state *st, const char *day);
+int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
 
 /* ---- additions: papers seen, listings for `paperboy status`, housekeeping ---- */
 
@@ -120,7 +121,7 @@ int pb_tokens_add(struct pb_state *st, const char *day, long tokens);
 /* The text of the last SQLite error on this handle (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 2
+#define PB_STATE_SCHEMA 3
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

@@ -19,8 +19,10 @@ struct pb_summarizer;
  * The model is used when cfg->summary.enabled, h and st are all given. h only says the
  * network may be used: the model is asked through a client of the summarizer's own, with
  * summary.timeout per request, no retries and no arXiv spacing. The prompts are
- * {prompt_dir}/analysis.txt and summary.txt (see llm.h for their form); the API key goes in an
- * "Authorization: Bearer" header and is registered with the log as a secret.
+ * {prompt_dir}/analysis.txt and summary.txt (see llm.h for their form; analysis.txt may use
+ * {language} {title} {authors} {categories} {abstract} {id} {published} {comment}, summary.txt
+ * {language} {date} {count} {papers}, the list of titles with their key findings); the API
+ * key goes in an "Authorization: Bearer" header and is registered with the log as a secret.
  * s may be NULL in pb_digest_build (extractive, nothing memoised). */
 struct pb_summarizer *pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st,
 					struct pb_http *h, char *err, size_t errlen);

@@ -172,8 +172,9 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 	}
 
 	if (feed) {
-		/* A saved response needs no config; one that is there still sets the log level. */
-		if (config_path && access(config_path, F_OK) == 0) {
+		/* A saved response needs no config; a readable one is still loaded (it sets the log
+		 * level, and a broken one is reported rather than ignored). */
+		if (config_path && access(config_path, R_OK) == 0) {
 			cfg = pb_cli_load_config(config_path);
 			if (!cfg) {
 				rc = EX_CONFIG;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
 #include "paperboy/lock.h"
@@ -65,6 +66,30 @@ print_daemon(const struct pb_config *cfg)
 		printf("daemon: not running\n");
 	else
 		printf("daemon: unknown (cannot read %s/paperboy.lock)\n", cfg->state_dir);
+}
+
+/* The schedule and the calendar: when the daemon wakes next, which announcement is latest. */
+static void
+print_schedule(const struct pb_config *cfg, struct pb_state *st)
+{
+	struct pb_calendar cal;
+	char latest[PB_DATE_LEN], when[32], err[256];
+	int64_t now = pb_now(), next;
+
+	next = pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, now, err, sizeof err);
+	if (next >= 0) {
+		pb_format_instant(next, when, sizeof when);
+		printf("next scheduled run: %s (", when);
+		for (size_t i = 0; i < cfg->n_schedule; i++)
+			printf("%s%s", i ? ", " : "", cfg->schedule[i]);
+		printf(" %s)\n", cfg->timezone);
+	} else {
+		printf("next scheduled run: unknown (%s)\n", err);
+	}
+	pb_calendar_init(&cal, cfg);
+	if (pb_cal_latest(&cal, now, latest) == 0)
+		printf("latest announcement: %s (%s)\n", latest,
+		       !st ? "not run" : pb_run_done(st, latest) > 0 ? "done" : "not done yet");
 }
 
 static int
@@ -198,6 +223,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	print_daemon(cfg);
 	if (stat(path.data, &sb) < 0) {
 		/* Status only looks: it does not create a state that is not there. */
+		print_schedule(cfg, NULL);
 		printf("\nno state yet (%s)\n", errno == ENOENT ? "nothing has run" : strerror(errno));
 		goto out;
 	}
@@ -206,6 +232,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 		rc = EX_CANTCREAT;
 		goto out;
 	}
+	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
 	    print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));

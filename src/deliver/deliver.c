@@ -70,8 +70,9 @@ table_get(struct table *t, const char *key)
 		for (size_t j = 0; j < t->cap; j++) {
 			if (!t->v[j].key)
 				continue;
-			for (i = hash_str(t->v[j].key) & (nt.cap - 1); nt.v[i].key; i = (i + 1) & (nt.cap - 1))
-				;
+			i = hash_str(t->v[j].key) & (nt.cap - 1);
+			while (nt.v[i].key)
+				i = (i + 1) & (nt.cap - 1);
 			nt.v[i] = t->v[j];
 		}
 		nt.n = t->n;
@@ -188,7 +189,8 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 
 	if (sqlite3_prepare_v2(db,
 			       "UPDATE outbox SET next_attempt = max(next_attempt, ?1) "
-			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4 "
+			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 "
+			       "AND dest = ?4 "
 			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
 			       -1, &s, NULL) != SQLITE_OK) {
 		/* Without it the later parts would come back at once and be dropped again. */
@@ -334,7 +336,8 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		break;
 	case PB_V_TRANSIENT: {
 		int attempt = m->attempts + 1;
-		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s : backoff_s(r, attempt);
+		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s
+							: backoff_s(r, attempt);
 		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
 		int64_t when = (wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {
@@ -419,7 +422,12 @@ setup_common(struct run *r, struct pb_xfer *x)
 	pb_http_setup_easy(e, &ho);
 	/* A webhook or Bot API POST is never followed elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS |
+						      CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -746,7 +754,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				int64_t until = t + (next * 1000 - wall_ms());
 				while (!stopping(&r) && now_ms() < until) {
 					long ms = (long)(until - now_ms());
-					curl_multi_poll(r.multi, NULL, 0, ms > 200 ? 200 : (int)ms, NULL);
+					curl_multi_poll(r.multi, NULL, 0,
+							ms > 200 ? 200 : (int)ms, NULL);
 				}
 			}
 			continue;
@@ -755,8 +764,9 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		collect(&r);
 		if (o && o->progress && t - last_progress >= 1000) {
 			last_progress = t;
-			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, %zu in flight ",
-				stats->sent, stats->retried, stats->failed + stats->expired, r.n_xf);
+			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, "
+				"%zu in flight ", stats->sent, stats->retried,
+				stats->failed + stats->expired, r.n_xf);
 		}
 		if (r.n_xf > 0 || waiting > 0) {
 			long ms = 200;

@@ -47,7 +47,6 @@ rss1_title(struct pb_item *it)
 {
 	char **id = &it->p.id;
 	int *ver = &it->p.version;
-
 	char *t = it->p.title, *s, *e, *sp, *br, *rb;
 
 	if (!t || !(s = strstr(t, " (arXiv:")))
@@ -158,11 +157,15 @@ primary_first(struct pb_paper *p, const char *primary)
 	}
 }
 
+/* Warns naming the item by its place in the document, its id and its title. */
 static void
-skip_item(struct pb_parser *c, const char *id, const char *why)
+skip_item(struct pb_parser *c, const char *why)
 {
-	pb_warn("parse_skip", "source=%s item=%zu id=%s reason=%s", pb_q(c->source), c->n_items,
-		pb_q(id ? id : "-"), pb_q(why));
+	const struct pb_paper *p = &c->it.p;
+
+	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s", pb_q(c->source),
+		c->n_items, pb_q(p->id ? p->id : "-"), pb_q(p->title ? p->title : "-"),
+		pb_q(why));
 	c->n_skipped++;
 }
 
@@ -179,8 +182,12 @@ pb_item_finish(struct pb_parser *c)
 			 pb_q(p->id ? p->id : "-"));
 		goto out;
 	}
+	/* The API's error entry: id https://arxiv.org/api/errors#..., title "Error". */
+	if (!it->error_entry && c->kind == PB_FEED_API_ATOM && !p->id && p->title &&
+	    strcmp(p->title, "Error") == 0)
+		it->error_entry = 1;
 	if (it->error_entry) {
-		/* The API's error entry: its summary is arXiv's message. */
+		/* Its summary is arXiv's message. */
 		if (!c->arxiv_error)
 			c->arxiv_error = pb_xstrdup(it->desc ? it->desc :
 						    p->title ? p->title : "arXiv API error");
@@ -200,14 +207,14 @@ pb_item_finish(struct pb_parser *c)
 	if (!it->too_long && p->abstract && strlen(p->abstract) > PB_MAX_ABSTRACT)
 		it->too_long = "abstract";
 	if (!p->id) {
-		skip_item(c, p->title, "no arXiv id");
+		skip_item(c, "no arXiv id");
 		goto out;
 	}
 	if (it->too_long) {
 		struct pb_buf why;
 		pb_buf_init(&why);
 		pb_buf_printf(&why, "%s too long", it->too_long);
-		skip_item(c, p->id, pb_buf_str(&why));
+		skip_item(c, pb_buf_str(&why));
 		pb_buf_free(&why);
 		goto out;
 	}

@@ -113,6 +113,21 @@ n1=$(wc -l < arrivals.jsonl)
 grep -q "enqueued=0 .*sent=0 retried=0 failed=0" run2.out || { cat run2.out >&2; fail "second run"; }
 [ "$(wc -l < arrivals.jsonl)" = "$n1" ] || fail "a second run sent again"
 
+# The file sink: one file per message under <dir>/<date>/<subscriber>/, written whole.
+"$DRIVE" --db file.db --file-dir out --file ann=ann@example.org --file ann=digest.md \
+	--file bo=4242:2 --max-wait 5 > file.out 2> file.err || fail "drive (file)"
+grep -q "enqueued=4 .*sent=4 retried=0 failed=0" file.out || { cat file.out file.err >&2; fail "file sink"; }
+for f in out/2025-12-04/ann/ann@example.org.eml out/2025-12-04/ann/digest.md \
+	out/2025-12-04/bo/4242-01.json out/2025-12-04/bo/4242-02.json; do
+	[ -s "$f" ] || fail "file sink: missing $f"
+done
+$PY -c 'import json,sys; json.load(open(sys.argv[1]))' out/2025-12-04/bo/4242-02.json || fail "file sink: JSON"
+grep -q "^Message-ID: <2025-12-04/ann/file/" out/2025-12-04/ann/ann@example.org.eml || fail "file sink: eml"
+[ "$(find out -type f | wc -l)" = 4 ] || { find out -type f >&2; fail "file sink: stray files"; }
+"$DRIVE" --db file.db --file-dir out --file ann=ann@example.org --file ann=digest.md \
+	--file bo=4242:2 --max-wait 5 > file2.out 2> file2.err || fail "drive (file again)"
+grep -q "enqueued=0 .*sent=0" file2.out || fail "file sink: second run"
+
 # Lifetime: a digest older than the delivery lifetime is expired, never sent late.
 "$DRIVE" --db old.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --lifetime-h 24 \
 	--created-ago 90000 --telegram late=991 --max-wait 5 > old.out 2> old.err || fail "drive (old)"

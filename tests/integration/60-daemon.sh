@@ -8,7 +8,9 @@
 #  5. catch-up after a pause runs the missed dates oldest first, and a feed that stays stale
 #     is reported as "stale feed", not as a quiet day;
 #  6. status shows runs, the outbox by channel and status and the last errors (a secret masked);
-#     retry requeues failed messages and says how many.
+#     retry requeues failed messages and says how many;
+#  7. an empty feed is a day without announcement: no digest, no error;
+#  8. SIGTERM while waiting to poll a stale feed again exits 0 at once.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-daemon.XXXXXX) || exit 1
@@ -154,7 +156,7 @@ grep -q "event=daemon.stop" "$T/d1.log" || die "no daemon.stop line"
 conf Asia/Shanghai 0 >"$T/paperboy.conf"
 PAPERBOY_NOW=2026-09-29T12:00:00Z $PB daemon --foreground --once 2>"$T/catchup.log"
 rc=$?
-[ "$rc" -eq 0 ] || die "catch-up --once: exit $rc"
+[ "$rc" -eq 75 ] || die "catch-up --once with a stale feed: exit $rc, want 75"
 a=$(grep -n "event=daemon.catchup date=2026-09-25" "$T/catchup.log" | cut -d: -f1)
 b=$(grep -n "event=daemon.catchup date=2026-09-28" "$T/catchup.log" | cut -d: -f1)
 [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || die "catch-up: not 2026-09-25 then 2026-09-28"
@@ -165,13 +167,15 @@ grep -q 'event=daemon.stale_feed expected=2026-09-29 feed=2026-09-24 .*error="st
   "$T/catchup.log" || die "no stale feed error"
 grep -q "search_query" "$T/requests.json" || die "catch-up did not use the API date query"
 # Again: nothing is caught up twice.
-PAPERBOY_NOW=2026-09-29T13:00:00Z $PB daemon --foreground --once 2>"$T/catchup2.log" ||
-  die "second catch-up: exit $?"
+PAPERBOY_NOW=2026-09-29T13:00:00Z $PB daemon --foreground --once 2>"$T/catchup2.log"
+[ $? -eq 75 ] || die "second catch-up: want 75 (still stale)"
 grep -q "event=daemon.catchup" "$T/catchup2.log" && die "dates caught up twice"
 
 # 6. status and retry. One delivered message turned into a failure whose text holds a secret.
 $PB status >"$T/status1.out" 2>&1 || die "status: exit $?"
 grep -q "^daemon: not running" "$T/status1.out" || die "status: daemon state"
+grep -q "^next scheduled run: .* (08:30, 20:30 Asia/Shanghai)" "$T/status1.out" ||
+  die "status: no next scheduled run"
 grep -Eq "^  2026-09-24 +run +done" "$T/status1.out" || die "status: no done run for 2026-09-24"
 grep -Eq "^  2026-09-28 +run +done" "$T/status1.out" || die "status: no catch-up run"
 grep -Eq "^  file +0 +[1-9]" "$T/status1.out" || die "status: no sent file messages"
@@ -192,4 +196,28 @@ grep -q "^requeued 0 messages" "$T/retry2.out" || die "retry 2: $(cat "$T/retry2
 $PB status >"$T/status3.out" 2>&1 || die "status 3"
 grep -Eq "^  file +1 " "$T/status3.out" || die "status: requeued message not pending"
 [ "$(sqlite3 "$T/state/paperboy.db" 'PRAGMA integrity_check')" = ok ] || die "integrity_check"
+
+# 7. An empty feed on an announcement day (arXiv's real empty feed, dated 2024-11-28) is a day
+#    without announcement: no digest, not stale, not an error.
+cp "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" "$T/fx/feed.xml"
+sed -e "s|$T/state\"|$T/state2\"|" -e "s|$T/out\"|$T/out2\"|" "$T/paperboy.conf" >"$T/empty.conf"
+grep -q "state2" "$T/empty.conf" || die "could not make the second config"
+PAPERBOY_NOW=2024-11-28T12:00:00Z $PAPERBOY -c "$T/empty.conf" daemon --foreground --once \
+  2>"$T/empty.log" || die "empty feed: exit $?"
+grep -q "event=daemon.cycle date=2024-11-28 status=no-announcement" "$T/empty.log" ||
+  die "empty feed: not a day without announcement"
+[ -z "$(find "$T/out2" -type f 2>/dev/null | head -n 1)" ] || die "empty feed: a digest was written"
+
+# 8. SIGTERM while waiting to poll a stale feed again: exit 0 at once, nothing recorded.
+sed 's/stale_deadline_min = 0;/stale_deadline_min = 30;/' "$T/empty.conf" >"$T/wait.conf"
+PAPERBOY_NOW=2024-11-29T12:00:00Z $PAPERBOY -c "$T/wait.conf" daemon --foreground --once \
+  2>"$T/wait.log" &
+D1=$!
+wait_for "$T/wait.log" "event=daemon.poll_again expected=2024-11-29 reason=stale" 60 ||
+  die "no re-poll of the stale feed"
+kill -TERM "$D1"
+wait_exit "$D1" 20 || die "SIGTERM during a stale wait: not stopped within 20 s"
+D1=
+[ "$rc" -eq 0 ] || die "SIGTERM during a stale wait: exit $rc"
+grep -q "event=daemon.stale_feed" "$T/wait.log" && die "a stopped wait was reported as a stale feed"
 exit 0

@@ -111,7 +111,7 @@ static const struct {
 int
 main(void)
 {
-	struct pb_tokens t;
+	struct pb_words t;
 
 	for (size_t i = 0; i < sizeof fold_cases / sizeof fold_cases[0]; i++) {
 		const char *got = fold(fold_cases[i].in);
@@ -123,23 +123,23 @@ main(void)
 	for (size_t i = 0; i < sizeof tex_cases / sizeof tex_cases[0]; i++)
 		T_EQ_STR(tex(tex_cases[i].in), tex_cases[i].want);
 
-	/* Positions: consecutive within one add, a gap after pb_tokens_break. */
-	pb_tokens_init(&t);
-	pb_tokens_add(&t, "Seungryong Kim", 14);
-	pb_tokens_break(&t);
-	pb_tokens_add(&t, "Andrew Zisserman", 16);
+	/* Positions: consecutive within one add, a gap after pb_words_break. */
+	pb_words_init(&t);
+	pb_words_add(&t, "Seungryong Kim", 14);
+	pb_words_break(&t);
+	pb_words_add(&t, "Andrew Zisserman", 16);
 	T_EQ_INT(t.n, 4);
-	T_EQ_STR(pb_token(&t, 0), "seungryong");
-	T_EQ_STR(pb_token(&t, 3), "zisserman");
+	T_EQ_STR(pb_word(&t, 0), "seungryong");
+	T_EQ_STR(pb_word(&t, 3), "zisserman");
 	T_EQ_INT(t.len[3], 9);
 	T_EQ_INT(t.pos[1], t.pos[0] + 1);
 	T_CHECK(t.pos[2] > t.pos[1] + 1);
 	T_EQ_INT(t.pos[3], t.pos[2] + 1);
-	pb_tokens_reset(&t);
+	pb_words_reset(&t);
 	T_EQ_INT(t.n, 0);
-	pb_tokens_add(&t, "a b", 3);
+	pb_words_add(&t, "a b", 3);
 	T_EQ_INT(t.pos[0], 0);
-	pb_tokens_free(&t);
-	pb_tokens_free(NULL);
+	pb_words_free(&t);
+	pb_words_free(NULL);
 	return t_done("test_fold");
 }

@@ -535,11 +535,28 @@ test_synthetic_formats(void)
 		"<item><title>Other</title><guid>oai:arXiv.org:2512.00004v1</guid></item>"
 		"<item><title>First</title><guid>oai:arXiv.org:2512.00003v1</guid>"
 		"<category>cs.RO</category><category>cs.CV</category></item>" RSS_TAIL;
+	static const char api_err2[] =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>https://arxiv.org/api/"
+		"oops</id><title>Error</title><summary>start must be an integer</summary>"
+		"</entry></feed>";
 	static const char oai_none[] =
 		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>x"
 		"</responseDate><error code=\"noRecordsMatch\">The combination of the values of "
 		"the from, until, set and metadataPrefix arguments results in an empty list."
 		"</error></OAI-PMH>";
+	static const char oai_deleted[] =
+		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><ListRecords>"
+		"<record><header status=\"deleted\"><identifier>oai:arXiv.org:0704.0001"
+		"</identifier></header></record>"
+		"<record><header><identifier>oai:arXiv.org:0704.0002</identifier></header>"
+		"<metadata><arXivRaw xmlns=\"http://arxiv.org/OAI/arXivRaw/\"><id>0704.0002</id>"
+		"<version version=\"v1\"><date>Mon, 2 Apr 2007 19:18:42 GMT</date></version>"
+		"<version version=\"v3\"><date>Sat, 13 Dec 2008 17:26:00 GMT</date></version>"
+		"<title>Sparsity-certifying Graph Decompositions</title>"
+		"<authors>Ileana Streinu and Louis Theran</authors>"
+		"<categories>math.CO cs.CG</categories></arXivRaw></metadata></record>"
+		"<resumptionToken cursor=\"0\" completeListSize=\"2\"></resumptionToken>"
+		"</ListRecords></OAI-PMH>";
 	static const char oai_err[] =
 		"<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><error code=\"badArgument\">"
 		"Illegal argument</error></OAI-PMH>";
@@ -596,11 +613,35 @@ test_synthetic_formats(void)
 	T_EQ_INT(s.n, 2);
 	pb_paperset_free(&s);
 
+	/* An error entry with an unexpected id: the title still says Error. */
+	pb_paperset_init(&s);
+	T_EQ_INT(parse_str(api_err2, sizeof api_err2 - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
+	T_EQ_STR(res.message, "start must be an integer");
+	T_EQ_INT(s.n, 0);
+	pb_paperset_free(&s);
+
 	pb_paperset_init(&s);
 	T_EQ_INT(parse_str(oai_none, sizeof oai_none - 1, &s, &res), PB_PARSE_EMPTY);
 	T_EQ_INT(parse_str(oai_err, sizeof oai_err - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
 	T_EQ_STR(res.message, "Illegal argument");
 	T_EQ_INT(s.n, 0);
+	/* A deleted record is seen but not a paper; flat author lists split on "and". */
+	T_EQ_INT(parse_str(oai_deleted, sizeof oai_deleted - 1, &s, &res), PB_PARSE_OK);
+	T_EQ_INT(res.n_items, 2);
+	T_EQ_INT(res.n_skipped, 0);
+	T_EQ_INT(s.n, 1);
+	T_EQ_INT(s.total_results, 2);
+	T_EQ_INT(s.start_index, 0);
+	T_EQ_INT(pb_paperset_find(&s, "0704.0001"), -1);
+	if ((p = find(&s, "0704.0002"))) {
+		T_EQ_INT(p->version, 3);
+		T_EQ_INT(p->n_authors, 2);
+		T_EQ_STR(p->authors[0].name, "Ileana Streinu");
+		T_EQ_STR(p->authors[1].name, "Louis Theran");
+		T_EQ_STR(p->published, "2007-04-02T19:18:42Z");
+		T_EQ_STR(p->updated, "2008-12-13T17:26:00Z");
+		T_EQ_STR(p->categories[1], "cs.CG");
+	}
 	pb_paperset_free(&s);
 }
 

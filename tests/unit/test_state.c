@@ -64,8 +64,8 @@ test_schema(void)
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	char buf[128];
-	const char *tables[] = { "meta", "papers", "runs", "outbox", "ledger", "summary_cache",
-				 "token_usage" };
+	const char *tables[] = { "meta", "papers", "runs", "outbox", "outbox_payload", "ledger",
+				 "summary_cache", "token_usage" };
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -168,8 +168,8 @@ test_migrate_v1(void)
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.00001", NULL), 1);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
 	/* The tables version 2 added work. */
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 10), 0);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 10);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 10), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 10);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	pb_state_close(st);
 
@@ -409,6 +409,15 @@ test_transactions(void)
 	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
 	T_EQ_INT(n, 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.1", NULL), 0);
+	{
+		sqlite3_stmt *q;
+
+		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload", -1, &q,
+				   NULL);
+		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* the payload went with the rollback */
+		sqlite3_finalize(q);
+	}
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
 	T_EQ_INT(pb_state_commit(st), 0);
@@ -524,12 +533,12 @@ test_cache_tokens(void)
 	T_EQ_STR(a, "second — UTF-8 ✓");
 	free(a);
 
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 100), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-04", 50), 0);
-	T_EQ_INT(pb_tokens_add(st, "2025-12-05", 7), 0);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-04"), 150);
-	T_EQ_INT(pb_tokens_used(st, "2025-12-05"), 7);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 100), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 50), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2025-12-05", 7), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 150);
+	T_EQ_INT(pb_model_tokens_used(st, "2025-12-05"), 7);
 	pb_state_close(st);
 }
 
@@ -578,14 +587,14 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
 	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
 	T_EQ_INT(pb_cache_put(st, "new", "m", "en", "h", "k", "y", 1), 0);
-	T_EQ_INT(pb_tokens_add(st, "1970-01-02", 5), 0);
-	T_EQ_INT(pb_tokens_add(st, "2999-01-01", 5), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "1970-01-02", 5), 0);
+	T_EQ_INT(pb_model_tokens_add(st, "2999-01-01", 5), 0);
 	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);
 	{
 		int64_t r = pb_run_begin(st, "1970-01-01", "run");
 
 		pb_run_end(st, r, "done", 0, 0, 0, NULL);
-		pb_run_begin(st, "1970-01-02", "run");   /* still running: kept */
+		pb_run_begin(st, "1970-01-02", "run");   /* killed long ago: still "running" */
 	}
 	T_EQ_INT(sqlite3_exec(pb_state_db(st),
 			      "UPDATE ledger SET added = 5 WHERE paper_id = 'old';"
@@ -594,8 +603,9 @@ test_prune(void)
 			      "UPDATE runs SET started = 5;", NULL, NULL, NULL), SQLITE_OK);
 
 	total = pb_state_prune(st, 90);
-	/* outbox sent+failed (2), ledger 1, papers 1, cache 1, tokens 1, runs 1 */
-	T_EQ_INT(total, 7);
+	/* outbox sent+failed (2, and their 2 payloads), ledger 1, papers 1, cache 1, tokens 1,
+	 * runs 2 */
+	T_EQ_INT(total, 10);
 	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
 	{
 		long pending = 0, paused = 0, sent = 0, failed = 0;
@@ -618,17 +628,24 @@ test_prune(void)
 	T_EQ_STR(a, "y");
 	free(a);
 	T_CHECK(pb_cache_get(st, "old", "m", "en", "h", "k") == NULL);
-	T_EQ_INT(pb_tokens_used(st, "1970-01-02"), 0);
-	T_EQ_INT(pb_tokens_used(st, "2999-01-01"), 5);
+	T_EQ_INT(pb_model_tokens_used(st, "1970-01-02"), 0);
+	T_EQ_INT(pb_model_tokens_used(st, "2999-01-01"), 5);
 	T_EQ_INT(pb_paper_seen(st, "old", 1, "1970-01-01"), 1);   /* forgotten, so new again */
 	{
 		struct pb_run_row *r = NULL;
 
 		T_EQ_INT(pb_runs_recent(st, 10, &r, &n), 0);
-		T_EQ_INT(n, 1);
-		if (n == 1)
-			T_EQ_STR(r[0].status, "running");
+		T_EQ_INT(n, 0);
 		pb_run_rows_free(r, n);
+	}
+	{
+		sqlite3_stmt *q;
+
+		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload WHERE id NOT"
+				   " IN (SELECT rowid FROM outbox)", -1, &q, NULL);
+		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* no payload left without its message */
+		sqlite3_finalize(q);
 	}
 	T_EQ_INT(pb_state_prune(st, -1), -1);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);

@@ -1,0 +1,55 @@
+#!/bin/sh
+# End-to-end: 1,000 subscribers (email + Slack + Telegram each), one day's feed (the 1,504-item
+# RSS) from a local arXiv stand-in, the full cycle to local peers: Postfix's smtp-sink for mail,
+# the Slack/Telegram stand-in for chat. Prints the time per stage, in total, and peak memory.
+set -eu
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}"
+TESTS="$(cd "$(dirname "$0")/../tests" && pwd)"
+N=${PB_BENCH_SUBSCRIBERS:-1000}
+T=$(mktemp -d /tmp/pb-bench-e2e.XXXXXX)
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+fail() { echo "bench_e2e: $*" >&2; exit 1; }
+PY=/usr/bin/python3
+wait_file() { i=0; while [ ! -s "$1" ]; do i=$((i+1)); [ $i -le 300 ] || fail "no $1"; sleep 0.1; done; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+$PY "$TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" --log "$T/arxiv.log" \
+  --fixtures "$PB_FIXTURES" --rss rss2-all-archives-2024-11-28-1504items.xml 2>/dev/null &
+pids="$pids $!"
+$PY "$TESTS/lib/chat_server.py" --port-file "$T/chat.port" --log "$T/chat.log" --quiet-log \
+  --token "123456:BENCH-token" --timeout 900 2>/dev/null &
+pids="$pids $!"
+SMTP_PORT=$(free_port)
+SINK_USER=""; [ "$(id -u)" = 0 ] && SINK_USER="-u nobody"
+# shellcheck disable=SC2086
+/usr/sbin/smtp-sink $SINK_USER 127.0.0.1:"$SMTP_PORT" 256 &
+pids="$pids $!"
+wait_file "$T/arxiv.port"; wait_file "$T/chat.port"
+i=0; until $PY -c "import socket; socket.create_connection(('127.0.0.1',$SMTP_PORT),1).close()" 2>/dev/null; do
+  i=$((i+1)); [ $i -le 300 ] || fail "smtp-sink did not listen"; sleep 0.1; done
+AP=$(cat "$T/arxiv.port")
+$PY "$TESTS/lib/gen_config.py" --dir "$T" --subscribers "$N" --smtp-port "$SMTP_PORT" \
+  --chat-port "$(cat "$T/chat.port")" --token-env PB_BENCH_TOKEN \
+  --rss-url "http://127.0.0.1:$AP/rss" --api-url "http://127.0.0.1:$AP/api/query"
+export PB_BENCH_TOKEN="123456:BENCH-token"
+
+cmd="$PAPERBOY -c $T/paperboy.conf run --wait 60"
+/usr/bin/time -f "%e %M" -o "$T/time" $cmd >"$T/out" 2>"$T/log" || { tail -5 "$T/log"; fail "run failed"; }
+line=$(grep 'event=run.done' "$T/log" | tail -1)
+get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+read -r wall rss <"$T/time"
+echo "command: /usr/bin/time -f '%e %M' $cmd"
+echo "  (peers: arxiv_server.py on 127.0.0.1:$AP, smtp-sink 127.0.0.1:$SMTP_PORT, chat_server.py)"
+printf '  subscribers   %8d\n' "$N"
+printf '  papers        %8s\n' "$(get papers)"
+printf '  digests       %8s\n' "$(get digests)"
+printf '  messages      %8s   sent %s, failed %s, pending %s\n' "$(get messages)" "$(get sent)" \
+  "$(get failed)" "$(get pending)"
+printf '  fetch         %8s ms   (RSS over HTTP + parse)\n' "$(get fetch_ms)"
+printf '  match         %8s ms\n' "$(get match_ms)"
+printf '  build         %8s ms   (summarize + render + enqueue)\n' "$(get build_ms)"
+printf '  deliver       %8s ms\n' "$(get deliver_ms)"
+printf '  total wall    %8s s\n' "$wall"
+printf '  peak memory   %8s KB\n' "$rss"

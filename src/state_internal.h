@@ -1,0 +1,67 @@
+/* Inside the state module: the handle and the helpers its files share. Not a contract: only
+ * src/state.c and src/outbox.c include it. */
+#ifndef PAPERBOY_STATE_INTERNAL_H
+#define PAPERBOY_STATE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "paperboy/state.h"
+
+enum stmt_id {
+	S_OUT_PUT,
+	S_OUT_PUT_BODY,
+	S_OUT_DUE,
+	S_OUT_NEXT,
+	S_OUT_SENT,
+	S_OUT_RETRY,
+	S_OUT_STATUS,
+	S_OUT_REDIRECT,
+	S_OUT_REQUEUE_ALL,
+	S_OUT_REQUEUE_ONE,
+	S_OUT_COUNTS,
+	S_OUT_ERRORS,
+	S_OUT_GET,
+	S_LEDGER_HAS,
+	S_LEDGER_HAS_EXCEPT,
+	S_LEDGER_ADD,
+	S_RUN_BEGIN,
+	S_RUN_END,
+	S_RUN_DONE,
+	S_RUN_LAST_DONE,
+	S_RUN_RECENT,
+	S_CACHE_GET,
+	S_CACHE_PUT,
+	S_TOK_GET,
+	S_TOK_ADD,
+	S_PAPER_SEEN,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNT
+};
+
+struct pb_state {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	int version;
+};
+
+/* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */
+sqlite3_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
+/* Steps a statement that returns no rows and resets it. 0 or -1 (logged with op). */
+int pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op);
+/* Steps a statement whose answer is "a row exists". 1, 0 or -1 (logged). */
+int pb_st_exists(struct pb_state *st, sqlite3_stmt *s, const char *op);
+/* Logs the connection's last error for op. */
+void pb_st_error(struct pb_state *st, const char *op);
+/* Binds v, or NULL when v is NULL. */
+void pb_st_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Column i as a malloc'd string, NULL for NULL. */
+char *pb_st_col_dup(sqlite3_stmt *s, int i);
+/* Column i copied into out ("" for NULL), truncated to n. */
+void pb_st_col_copy(sqlite3_stmt *s, int i, char *out, size_t n);
+
+#endif
