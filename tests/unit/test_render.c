@@ -437,6 +437,13 @@ check_text(const char *s)
 			fprintf(stderr, "text line %zu is %zu columns: %.*s\n", lines + 1, w,
 				(int)n, s);
 		}
+		/* CJK closing punctuation never starts a line */
+		{
+			size_t sp = strspn(s, " ");
+
+			T_CHECK(sp >= n || (strncmp(s + sp, "，", 3) != 0 &&
+					    strncmp(s + sp, "。", 3) != 0));
+		}
 		/* no trailing spaces either */
 		T_CHECK(n == 0 || s[n - 1] != ' ' || strspn(s, " ") == n);
 		lines++;
