@@ -401,7 +401,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 		return NULL;
 	}
 	utc_day(day);
-	if (budget > 0 && pb_tokens_used(s->st, day) >= budget) {
+	if (budget > 0 && pb_model_tokens_used(s->st, day) >= budget) {
 		stop_asking(s, "daily token budget spent");
 		snprintf(why, whylen, "%s", s->stop_reason);
 		return NULL;
@@ -448,7 +448,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 	*tokens = ans.total_tokens;
 	if (ans.total_tokens > 0) {
 		s->tokens += ans.total_tokens;
-		if (pb_tokens_add(s->st, day, ans.total_tokens) < 0)
+		if (pb_model_tokens_add(s->st, day, ans.total_tokens) < 0)
 			pb_warn("summary.tokens", "error=%s", pb_q("cannot record token use"));
 	}
 	if (st == PB_LLM_OK) {
