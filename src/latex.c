@@ -590,20 +590,18 @@ closing_ddollar(const char *s, size_t n, size_t i)
 	return n;
 }
 
-/* Bytes that can start something to convert, per mode. */
-static int
-special(char c, int math, int text)
+/* Bytes that can start something to convert: bit 0 always, bit 1 in math, bit 2 in TeX
+ * text outside math, bit 3 in TeX text anywhere. */
+static const unsigned char special_cls[256] = {
+	['\\'] = 1, ['{'] = 1, ['}'] = 1, ['$'] = 1, ['^'] = 2, ['_'] = 2, ['\''] = 2 | 8,
+	['~'] = 4, ['-'] = 4, ['`'] = 4,
+};
+
+/* The mask of special_cls bits that apply in a mode. */
+static unsigned
+special_mask(int math, int text)
 {
-	switch (c) {
-	case '\\': case '{': case '}': case '$':
-		return 1;
-	case '^': case '_': case '\'':
-		return math || (text && c == '\'');
-	case '~': case '-': case '`':
-		return text && !math;
-	default:
-		return 0;
-	}
+	return 1u | (math ? 2u : 0u) | (text && !math ? 4u : 0u) | (text ? 8u : 0u);
 }
 
 static void
@@ -611,6 +609,7 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 {
 	int text = !(x->flags & PB_LATEX_PROSE);
 	int no_close = 0;       /* a search for a closing $ failed: later ones would too */
+	unsigned mask = special_mask(math, text);
 	size_t i = 0, k, as, an;
 
 	if (depth >= MAX_DEPTH) {
@@ -627,9 +626,9 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 	while (i < n) {
 		char c = s[i];
 
-		if (!special(c, math, text)) {
+		if (!(special_cls[(unsigned char)c] & mask)) {
 			k = i + 1;
-			while (k < n && !special(s[k], math, text))
+			while (k < n && !(special_cls[(unsigned char)s[k]] & mask))
 				k++;
 			pb_buf_append(out, s + i, k - i);
 			i = k;

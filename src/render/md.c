@@ -1,7 +1,8 @@
 /* Markdown: the layout of the reference digest (front line, title, Executive Summary, Table
  * of Contents anchored by versioned id, Papers). Text from arXiv is escaped so that it never
  * turns into markup; the executive summary and analyses are Markdown already and pass as they
- * are. */
+ * are, with any raw "<" defused. LaTeX is shown converted to Unicode here too (see render.h):
+ * a digest is read in mail clients, chat and git hosts that do not typeset math. */
 #include <stdlib.h>
 #include <string.h>
 

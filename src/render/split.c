@@ -271,26 +271,22 @@ run(struct splitter *sp)
 			cand_units[B_SENT] = units;
 		}
 	}
-	if (visible > 0 || sp->depth > 0 || reopen.len) {
-		/* the rest; its own tags are closed in the source */
+	if (visible > 0) {
+		/* the rest, up to the end; tags the source left open are closed */
+		struct pb_buf b = { 0 };
 		size_t end = sp->n;
 
-		if (visible > 0) {
-			struct pb_buf b = { 0 };
-
-			while (end > start && is_ws(sp->s[end - 1]))
-				end--;
-			pb_buf_append(&b, reopen.data ? reopen.data : "", reopen.len);
-			pb_buf_append(&b, sp->s + start, end - start);
-			/* close what the source left open (only for text not well-formed) */
-			for (int d = sp->depth - 1; d >= 0; d--) {
-				pb_buf_puts(&b, "</");
-				pb_buf_append(&b, sp->s + sp->st_name[d], sp->st_nl[d]);
-				pb_buf_putc(&b, '>');
-			}
-			pb_parts_push(sp->out, pb_buf_detach(&b));
-			sp->added++;
+		while (end > start && is_ws(sp->s[end - 1]))
+			end--;
+		pb_buf_append(&b, reopen.data ? reopen.data : "", reopen.len);
+		pb_buf_append(&b, sp->s + start, end - start);
+		for (int d = sp->depth - 1; d >= 0; d--) {
+			pb_buf_puts(&b, "</");
+			pb_buf_append(&b, sp->s + sp->st_name[d], sp->st_nl[d]);
+			pb_buf_putc(&b, '>');
 		}
+		pb_parts_push(sp->out, pb_buf_detach(&b));
+		sp->added++;
 	}
 	pb_buf_free(&reopen);
 	return sp->added;

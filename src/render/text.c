@@ -34,6 +34,20 @@ cp_at(const char *s, size_t n, int32_t *cp, size_t *width)
 	return (size_t)r;
 }
 
+/* Punctuation that must not start a line in CJK text. */
+static int
+closing_punct(int32_t cp)
+{
+	switch (cp) {
+	case 0x3001: case 0x3002: case 0xff0c: case 0xff0e: case 0xff1a: case 0xff1b:
+	case 0xff01: case 0xff1f: case 0xff09: case 0x300d: case 0x300f: case 0x3011:
+	case 0x300b: case 0x3009: case 0x201d: case 0x2019: case 0x30fc:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void
 indent(struct pb_buf *b, size_t n)
 {
@@ -57,10 +71,20 @@ wrap(struct pb_buf *b, const char *s, size_t n, size_t first, size_t rest)
 			i++;
 			continue;
 		}
-		/* a word: up to a space, or one wide character */
+		/* a word: up to a space, or one wide character with the closing punctuation
+		 * after it (a line never starts with "，" or "。") */
 		j = i + cp_at(s + i, n - i, &cp, &cwid);
 		ww = cwid;
-		if (cwid < 2) {
+		if (cwid >= 2) {
+			while (j < n) {
+				size_t l = cp_at(s + j, n - j, &cp, &wb);
+
+				if (!closing_punct(cp))
+					break;
+				ww += wb;
+				j += l;
+			}
+		} else {
 			while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' &&
 			       s[j] != '\r') {
 				size_t l;
@@ -71,8 +95,7 @@ wrap(struct pb_buf *b, const char *s, size_t n, size_t first, size_t rest)
 					continue;
 				}
 				l = cp_at(s + j, n - j, &cp, &wb);
-
-				if (wb >= 2)
+				if (wb >= 2 && !closing_punct(cp))
 					break;
 				ww += wb;
 				j += l;

@@ -437,6 +437,13 @@ check_text(const char *s)
 			fprintf(stderr, "text line %zu is %zu columns: %.*s\n", lines + 1, w,
 				(int)n, s);
 		}
+		/* CJK closing punctuation never starts a line */
+		{
+			size_t sp = strspn(s, " ");
+
+			T_CHECK(sp >= n || (strncmp(s + sp, "，", 3) != 0 &&
+					    strncmp(s + sp, "。", 3) != 0));
+		}
 		/* no trailing spaces either */
 		T_CHECK(n == 0 || s[n - 1] != ' ' || strspn(s, " ") == n);
 		lines++;
@@ -638,6 +645,30 @@ test_empty(void)
 	fixture_free(&f);
 }
 
+/* A comma that falls exactly where a line is full moves down with the character before it. */
+static void
+test_kinsoku(void)
+{
+	struct fixture f;
+	struct pb_buf b = { 0 };
+	struct pb_parts p;
+
+	memset(&f, 0, sizeof f);
+	for (int i = 0; i < 36; i++)     /* the abstract's lines hold 36 wide characters */
+		pb_buf_puts(&b, "汉");
+	pb_buf_puts(&b, "，后面还有一些文字。");
+	add_paper(&f, "2512.00001", 1, "标题", "作者", b.data, "cs.CV", NULL);
+	make_items(&f, NULL);
+	f.d.date = xs("2025-12-04");
+	f.d.title = xs("Arxiv Computer Vision Papers - 2025-12-04");
+	T_EQ_INT(pb_render(&f.d, PB_FMT_TEXT, NULL, &p), 0);
+	check_text(p.v[0]);
+	T_CHECK(strstr(p.v[0], "\n    汉，后面") != NULL);
+	pb_parts_free(&p);
+	pb_buf_free(&b);
+	fixture_free(&f);
+}
+
 static void
 test_split(void)
 {
@@ -826,6 +857,7 @@ main(void)
 	test_fixture();
 	test_big();
 	test_empty();
+	test_kinsoku();
 	test_split();
 	return t_done("test_render");
 }
