@@ -168,85 +168,76 @@ put_parts(struct cycle *c, const char *sub, const char *channel, const char *des
 	return 0;
 }
 
-static int
-render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *ro,
-       struct pb_parts *out)
-{
-	memset(out, 0, sizeof *out);
-	if (pb_render(d, f, ro, out) < 0 || out->n == 0) {
-		pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
-		       pb_format_name(f));
-		return -1;
-	}
-	return 0;
-}
-
-/* Renders every channel of one subscriber and writes the messages to the outbox. */
+/* Renders every channel of one subscriber (the display conversion done once for all formats)
+ * and writes the messages to the outbox. */
 static int
 enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
 {
 	const struct pb_config *cfg = c->cfg;
 	struct pb_render_opts ro;
-	struct pb_parts text = { 0 }, html = { 0 }, chat = { 0 }, md = { 0 };
+	struct pb_parts out[PB_FMT_COUNT];
+	int want_email = sub->n_emails && (cfg->email.enabled || cfg->file.enabled);
+	int want_tg = sub->telegram_chat && (cfg->telegram.token || cfg->file.enabled);
+	unsigned formats = 0;
 	int rc = -1;
 
 	memset(&ro, 0, sizeof ro);
+	memset(out, 0, sizeof out);
 	ro.unsubscribe_url = cfg->email.unsubscribe_url;
 	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
-	if (sub->n_emails && (cfg->email.enabled || cfg->file.enabled)) {
-		if (render(d, PB_FMT_TEXT, &ro, &text) < 0 || render(d, PB_FMT_HTML, &ro, &html) < 0)
-			goto out;
-		for (size_t i = 0; i < sub->n_emails; i++) {
-			struct pb_buf id = { 0 };
-			size_t len = 0;
-			char *mail;
-
-			msg_id(&id, c->rep->date, sub->name, "email", sub->emails[i], 1);
-			mail = pb_mail_build(cfg, sub->emails[i], d->title, text.v[0], html.v[0],
-					     id.data, c->now, &len);
-			pb_buf_free(&id);
-			if (!mail)
-				goto out;
-			if (cfg->email.enabled &&
-			    put(c, sub->name, "email", sub->emails[i], 1, 1, mail, len) < 0) {
-				free(mail);
-				goto out;
-			}
-			if (!cfg->email.enabled &&
-			    put(c, sub->name, "file", sub->emails[i], 1, 1, mail, len) < 0) {
-				free(mail);
-				goto out;
-			}
-			free(mail);
-		}
-	}
-	if (sub->slack_webhook) {
-		if (render(d, PB_FMT_SLACK, &ro, &chat) < 0 ||
-		    put_parts(c, sub->name, "slack", "webhook", &chat) < 0)
-			goto out;
-		pb_parts_free(&chat);
-	}
-	if (sub->telegram_chat && (cfg->telegram.token || cfg->file.enabled)) {
-		ro.telegram_chat = sub->telegram_chat;
-		ro.telegram_thread = sub->telegram_thread;
-		if (render(d, PB_FMT_TELEGRAM, &ro, &chat) < 0 ||
-		    put_parts(c, sub->name, cfg->telegram.token ? "telegram" : "file",
-			      sub->telegram_chat, &chat) < 0)
-			goto out;
-		pb_parts_free(&chat);
-	}
+	ro.telegram_chat = sub->telegram_chat ? sub->telegram_chat : "";
+	ro.telegram_thread = sub->telegram_thread;
+	if (want_email)
+		formats |= 1u << PB_FMT_TEXT | 1u << PB_FMT_HTML;
+	if (sub->slack_webhook)
+		formats |= 1u << PB_FMT_SLACK;
+	if (want_tg)
+		formats |= 1u << PB_FMT_TELEGRAM;
 	/* The file sink always keeps the Markdown digest: a new user's first results. */
-	if (cfg->file.enabled) {
-		if (render(d, PB_FMT_MD, &ro, &md) < 0 ||
-		    put(c, sub->name, "file", "digest.md", 1, 1, md.v[0], strlen(md.v[0])) < 0)
+	if (cfg->file.enabled)
+		formats |= 1u << PB_FMT_MD;
+	if (!formats)
+		return 0;
+	if (pb_render_formats(d, formats, &ro, out) < 0) {
+		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
+		return -1;
+	}
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		if ((formats & 1u << f) && out[f].n == 0) {
+			pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
+			       pb_format_name((enum pb_format)f));
+			goto out;
+		}
+	for (size_t i = 0; want_email && i < sub->n_emails; i++) {
+		const char *channel = cfg->email.enabled ? "email" : "file";
+		struct pb_buf id = { 0 };
+		size_t len = 0;
+		char *mail;
+		int r;
+
+		msg_id(&id, c->rep->date, sub->name, "email", sub->emails[i], 1);
+		mail = pb_mail_build(cfg, sub->emails[i], d->title, out[PB_FMT_TEXT].v[0],
+				     out[PB_FMT_HTML].v[0], id.data, c->now, &len);
+		pb_buf_free(&id);
+		if (!mail)
+			goto out;
+		r = put(c, sub->name, channel, sub->emails[i], 1, 1, mail, len);
+		free(mail);
+		if (r < 0)
 			goto out;
 	}
+	if (sub->slack_webhook && put_parts(c, sub->name, "slack", "webhook", &out[PB_FMT_SLACK]) < 0)
+		goto out;
+	if (want_tg && put_parts(c, sub->name, cfg->telegram.token ? "telegram" : "file",
+				 sub->telegram_chat, &out[PB_FMT_TELEGRAM]) < 0)
+		goto out;
+	if (cfg->file.enabled && put(c, sub->name, "file", "digest.md", 1, 1, out[PB_FMT_MD].v[0],
+				     strlen(out[PB_FMT_MD].v[0])) < 0)
+		goto out;
 	rc = 0;
 out:
-	pb_parts_free(&text);
-	pb_parts_free(&html);
-	pb_parts_free(&chat);
-	pb_parts_free(&md);
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_parts_free(&out[f]);
 	return rc;
 }
 
