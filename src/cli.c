@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
@@ -58,3 +59,24 @@ out:
 		fclose(f);
 	return rc;
 }
+
+int
+pb_mkdirs(const char *dir)
+{
+	struct pb_buf b = { 0 };
+	int rc = 0;
+
+	pb_buf_puts(&b, dir);
+	for (size_t i = 1; i <= b.len && rc == 0; i++) {
+		if (b.data[i] != '/' && b.data[i] != '\0')
+			continue;
+		b.data[i] = '\0';
+		if (mkdir(b.data, 0750) < 0 && errno != EEXIST)
+			rc = -1;
+		if (i < b.len)
+			b.data[i] = '/';
+	}
+	pb_buf_free(&b);
+	return rc;
+}
+

@@ -283,27 +283,6 @@ deliver_due(struct daemon *d)
 			ds.pending);
 }
 
-/* Creates dir and its parents (0750). 0 or -1 with errno. */
-static int
-mkdirs(const char *dir)
-{
-	struct pb_buf b = { 0 };
-	int rc = 0;
-
-	pb_buf_puts(&b, dir);
-	for (size_t i = 1; i <= b.len && rc == 0; i++) {
-		if (b.data[i] != '/' && b.data[i] != '\0')
-			continue;
-		b.data[i] = '\0';
-		if (mkdir(b.data, 0750) < 0 && errno != EEXIST)
-			rc = -1;
-		if (i < b.len)
-			b.data[i] = '/';
-	}
-	pb_buf_free(&b);
-	return rc;
-}
-
 static int
 setup_signals(struct daemon *d)
 {
@@ -356,7 +335,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		goto out;
 	}
 	pb_calendar_init(&d.cal, d.cfg);
-	if (mkdirs(d.cfg->state_dir) < 0) {
+	if (pb_mkdirs(d.cfg->state_dir) < 0) {
 		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n",
 			d.cfg->state_dir, strerror(errno));
 		rc = EX_CANTCREAT;

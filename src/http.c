@@ -1,5 +1,6 @@
 /* The one HTTP client: libcurl easy interface, one request at a time, arXiv's rules of use
  * (spacing per host, retries with backoff + jitter that honour Retry-After, conditional GET). */
+#include "paperboy/clock.h"
 #include "paperboy/http.h"
 
 #include <ctype.h>
@@ -59,24 +60,6 @@ struct cache_entry {
 	struct pb_buf body;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 stopped(const struct pb_http *h)
 {
@@ -88,9 +71,9 @@ stopped(const struct pb_http *h)
 static int
 sleep_ms(const struct pb_http *h, int64_t ms)
 {
-	int64_t end = mono_ms() + ms, left;
+	int64_t end = pb_mono_ms() + ms, left;
 
-	while ((left = end - mono_ms()) > 0) {
+	while ((left = end - pb_mono_ms()) > 0) {
 		struct timespec ts;
 
 		if (stopped(h))
@@ -159,7 +142,7 @@ pb_http_new(const struct pb_http_opts *opts)
 		h->o.backoff_base_ms = 2000;
 	if (h->o.backoff_max_ms <= 0)
 		h->o.backoff_max_ms = 120000;
-	h->rng = (uint64_t)real_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)h;
+	h->rng = (uint64_t)pb_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)h;
 	if (!h->rng)
 		h->rng = 0x9E3779B97F4A7C15ULL;
 	return h;
@@ -640,7 +623,7 @@ stamp_write(struct pb_http *h, const char *host)
 	pb_buf_printf(&tmp, "%s.tmp.%ld", path.data, (long)getpid());
 	f = fopen(tmp.data, "w");
 	if (f) {
-		ok = fprintf(f, "%lld\n", (long long)real_ms()) > 0;
+		ok = fprintf(f, "%lld\n", (long long)pb_wall_ms()) > 0;
 		ok = (fclose(f) == 0) && ok;
 		if (!ok || rename(tmp.data, path.data) != 0)
 			unlink(tmp.data);
@@ -654,13 +637,13 @@ stamp_write(struct pb_http *h, const char *host)
 static int
 wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 {
-	int64_t now = mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
+	int64_t now = pb_mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
 
 	if (h->o.min_interval_ms > 0) {
 		if (hs->last_ms == 0) {
 			int64_t last_real = stamp_read(h, hs->host), since;
 
-			since = last_real ? real_ms() - last_real : h->o.min_interval_ms;
+			since = last_real ? pb_wall_ms() - last_real : h->o.min_interval_ms;
 			if (since >= 0 && since < h->o.min_interval_ms)
 				hs->last_ms = now - since;
 		}
@@ -736,7 +719,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 	char host[300], errbuf[CURL_ERROR_SIZE];
 	struct host_slot *hs;
 	struct pb_buf logurl = { 0 };
-	int64_t t0 = mono_ms(), extra = 0;
+	int64_t t0 = pb_mono_ms(), extra = 0;
 	int is_get = strcmp(rq->method, "GET") == 0;
 
 	memset(resp, 0, sizeof *resp);
@@ -821,7 +804,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 			curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, hl);
 
 		cc = curl_easy_perform(h->easy);
-		hs->last_ms = mono_ms();
+		hs->last_ms = pb_mono_ms();
 		stamp_write(h, host);
 		curl_slist_free_all(hl);
 		resp->attempts = attempt;
@@ -894,7 +877,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 
 	pb_info(is_get ? "http.get" : "http.post",
 		"url=%s status=%ld bytes=%zu ms=%lld attempts=%d cached=%d", pb_q(logurl.data),
-		resp->status, resp->body.len, (long long)(mono_ms() - t0), resp->attempts,
+		resp->status, resp->body.len, (long long)(pb_mono_ms() - t0), resp->attempts,
 		resp->from_cache);
 	if (err_out && err_outlen)
 		snprintf(err_out, err_outlen, "%s", rc == 0 ? "" : err);

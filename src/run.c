@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/deliver.h"
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
@@ -30,15 +31,6 @@ struct cycle {
 	struct pb_paperset papers;
 	time_t now;
 };
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static enum pb_run_status
 fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *fmt,
@@ -273,7 +265,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
 	int rc = -1;
-	double t0 = now_ms();
+	double t0 = (double)pb_mono_ms();
 
 	m = pb_matcher_new(cfg, err, errlen);
 	if (!m) {
@@ -290,8 +282,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			c->rep->sysexit = EX_IOERR;
 			goto out;
 		}
-	c->rep->ms_match = now_ms() - t0;
-	t0 = now_ms();
+	c->rep->ms_match = (double)pb_mono_ms() - t0;
+	t0 = (double)pb_mono_ms();
 	sum = pb_summarizer_new(cfg, c->st, cfg->summary.enabled ? h : NULL, err, errlen);
 	if (!sum) {
 		c->rep->sysexit = EX_CONFIG;
@@ -350,7 +342,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
-	c->rep->ms_build = now_ms() - t0;
+	c->rep->ms_build = (double)pb_mono_ms() - t0;
 	pb_summarizer_free(sum);
 	pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);
@@ -363,7 +355,7 @@ deliver(struct cycle *c)
 	struct pb_deliver_opts dopts;
 	struct pb_deliver_stats ds;
 	char err[512] = "";
-	double t0 = now_ms();
+	double t0 = (double)pb_mono_ms();
 
 	memset(&dopts, 0, sizeof dopts);
 	memset(&ds, 0, sizeof ds);
@@ -375,7 +367,7 @@ deliver(struct cycle *c)
 	c->rep->sent = ds.sent;
 	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
-	c->rep->ms_deliver = now_ms() - t0;
+	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
 }
 
 enum pb_run_status
@@ -408,9 +400,9 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		if (!h)
 			return fail(rep, EX_SOFTWARE, err, errlen, "%s", "cannot initialise libcurl");
 	}
-	t0 = now_ms();
+	t0 = (double)pb_mono_ms();
 	fs = get_papers(&c, h, &fr);
-	rep->ms_fetch = now_ms() - t0;
+	rep->ms_fetch = (double)pb_mono_ms() - t0;
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
 		fail(rep, fetch_exit(fs), err, errlen, "%s", fr.message[0] ? fr.message : "fetch failed");

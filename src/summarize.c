@@ -59,15 +59,6 @@ struct pb_summarizer {
 	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads a prompt file whole. Returns 0, or -1 with err filled. */
 static int
 read_prompt(const char *dir, const char *name, char **out, char *err, size_t errlen)
@@ -336,7 +327,7 @@ stop_asking(struct pb_summarizer *s, const char *why)
 	s->stopped = 1;
 	snprintf(s->stop_reason, sizeof s->stop_reason, "%s", why);
 	pb_warn("summary.stop", "reason=%s requests=%ld elapsed_ms=%lld", pb_q(why),
-		s->n_requests, (long long)(s->started_ms ? mono_ms() - s->started_ms : 0));
+		s->n_requests, (long long)(s->started_ms ? pb_mono_ms() - s->started_ms : 0));
 }
 
 static void
@@ -377,7 +368,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 	struct pb_llm_answer ans;
 	const char *headers[2] = { s->auth, NULL };
 	char *sys = NULL, *user = NULL, *body = NULL, *out = NULL, err[512], day[16];
-	int64_t now = mono_ms(), left_ms, t0;
+	int64_t now = pb_mono_ms(), left_ms, t0;
 	long timeout_s, budget = cfg->summary.daily_token_budget;
 	enum pb_llm_status st;
 
@@ -415,11 +406,11 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 	body = pb_llm_request(cfg->summary.model, cfg->summary.temperature,
 			      cfg->summary.max_tokens, sys, user);
 	s->n_requests++;
-	t0 = mono_ms();
+	t0 = pb_mono_ms();
 	if (pb_http_post(s->client, s->url, "application/json", body, strlen(body),
 			 s->auth ? headers : NULL, 0, timeout_s, &resp, err, sizeof err) < 0) {
 		if (resp.status == 0 && (strstr(err, "timed out") || strstr(err, "Timeout") ||
-					 mono_ms() - t0 >= timeout_s * 1000 - 50))
+					 pb_mono_ms() - t0 >= timeout_s * 1000 - 50))
 			snprintf(why, whylen, "timeout after %ld s", timeout_s);
 		else if (resp.status == 0)   /* the client says "<url>: <problem>" */
 			snprintf(why, whylen, "no answer: %.200s",
@@ -432,7 +423,7 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 			long ra = resp.retry_after_s > 0 ? resp.retry_after_s : 0;
 
 			if (ra > 0) {
-				s->quiet_until_ms = mono_ms() + (int64_t)ra * 1000;
+				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
 				snprintf(why, whylen, "HTTP 429, retry after %ld s", ra);
 			}
 		}
@@ -615,7 +606,7 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 {
 	size_t depth = 0;
 	long req0, ans0, cached0, fb0, tok0;
-	int64_t t0 = mono_ms();
+	int64_t t0 = pb_mono_ms();
 
 	if (!s || !s->model_on || !papers || !sel)
 		return 0;
@@ -642,7 +633,7 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 	}
 	pb_info("summary.prepare", "requests=%ld answers=%ld cached=%ld fallbacks=%ld tokens=%ld "
 		"ms=%lld", s->n_requests - req0, s->n_answers - ans0, s->n_cached - cached0,
-		s->n_fallbacks - fb0, s->tokens - tok0, (long long)(mono_ms() - t0));
+		s->n_fallbacks - fb0, s->tokens - tok0, (long long)(pb_mono_ms() - t0));
 	return 0;
 }
 

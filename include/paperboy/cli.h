@@ -23,6 +23,9 @@ struct pb_config *pb_cli_load_config(const char *path);
  * and returns NULL. */
 struct pb_state *pb_cli_open_state(const struct pb_config *cfg);
 
+/* Creates dir and its parents (mode 0750). Returns 0, or -1 with errno set. */
+int pb_mkdirs(const char *dir);
+
 /* Reads a whole file ("-" = stdin) into *data and *len (NUL-terminated, caller frees).
  * Returns 0, or -1 with err filled. */
 int pb_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen);

@@ -11,6 +11,11 @@
  * (the real clock is used) and reported once with a warning. */
 int64_t pb_now(void);
 
+/* Milliseconds of the monotonic clock (for durations and spacing; not shifted by
+ * PAPERBOY_NOW) and of the real clock. */
+int64_t pb_mono_ms(void);
+int64_t pb_wall_ms(void);
+
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (or unix seconds) into *t. Returns 0 or -1. */
 int pb_parse_instant(const char *s, int64_t *t);
 

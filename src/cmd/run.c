@@ -42,27 +42,6 @@ valid_date(const char *s)
 	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-/* Creates dir and its parents (mode 0750); 0 or -1 with errno. */
-static int
-mkdirs(const char *dir)
-{
-	struct pb_buf b = { 0 };
-	int rc = 0;
-
-	pb_buf_puts(&b, dir);
-	for (size_t i = 1; i <= b.len && rc == 0; i++) {
-		if (b.data[i] != '/' && b.data[i] != '\0')
-			continue;
-		b.data[i] = '\0';
-		if (mkdir(b.data, 0750) < 0 && errno != EEXIST)
-			rc = -1;
-		if (i < b.len)
-			b.data[i] = '/';
-	}
-	pb_buf_free(&b);
-	return rc;
-}
-
 /* Opens the state database under the config's state_dir. */
 struct pb_state *
 pb_cli_open_state(const struct pb_config *cfg)
@@ -71,7 +50,7 @@ pb_cli_open_state(const struct pb_config *cfg)
 	struct pb_state *st;
 	char err[512];
 
-	if (mkdirs(cfg->state_dir) < 0) {
+	if (pb_mkdirs(cfg->state_dir) < 0) {
 		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n", cfg->state_dir,
 			strerror(errno));
 		return NULL;
@@ -128,7 +107,7 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	if (!o.dry_run) {
 		/* One paperboy per state directory: a run beside a running daemon could send a
 		 * pending message twice. */
-		if (mkdirs(cfg->state_dir) == 0)
+		if (pb_mkdirs(cfg->state_dir) == 0)
 			lock = pb_lock_acquire(cfg->state_dir, err, sizeof err);
 		if (!lock) {
 			fprintf(stderr, "paperboy: %s\n", err[0] ? err : strerror(errno));

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "channel.h"
+#include "paperboy/clock.h"
 #include "paperboy/deliver.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
@@ -119,24 +120,6 @@ struct run {
 	/* limits, with defaults for a zeroed config */
 	long max_total, max_host, lifetime_s, max_attempts, retry_base_s;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 stopping(const struct run *r)
@@ -339,7 +322,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s
 							: backoff_s(r, attempt);
 		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
-		int64_t when = (wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
+		int64_t when = (pb_wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {
 			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
 				 res->reason);
@@ -466,7 +449,7 @@ xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	*x->msg = *m;
 	memset(m, 0, sizeof *m);
 	x->cfg = r->cfg;
-	x->started_ms = now_ms();
+	x->started_ms = pb_mono_ms();
 	x->easy = curl_easy_init();
 	if (!x->easy) {
 		snprintf(r->err, r->errlen, "curl_easy_init failed");
@@ -504,7 +487,7 @@ xfer_done(struct run *r, struct pb_xfer *x, CURLcode rc)
 
 	memset(&res, 0, sizeof res);
 	ch->classify(x, rc, &res);
-	record(r, x->msg, &res, now_ms() - x->started_ms);
+	record(r, x->msg, &res, pb_mono_ms() - x->started_ms);
 	dest_key(key, sizeof key, x->msg);
 	table_get(&r->tab, key)->busy = 0;
 	curl_multi_remove_handle(r->multi, x->easy);
@@ -568,7 +551,7 @@ dispatch(struct run *r, int64_t *wake)
 {
 	size_t waiting = 0;
 	time_t now = time(NULL);
-	int64_t t = now_ms();
+	int64_t t = pb_mono_ms();
 	char key[512];
 
 	r->held_back = 0;
@@ -625,9 +608,9 @@ dispatch(struct run *r, int64_t *wake)
 			continue;
 		} else if (ch->write) {
 			pace_ok(r, ch, m, t, wake, 1);
-			int64_t t0 = now_ms();
+			int64_t t0 = pb_mono_ms();
 			ch->write(m, r->cfg, &res);
-			record(r, m, &res, now_ms() - t0);
+			record(r, m, &res, pb_mono_ms() - t0);
 			pb_outbox_msg_clear(m);
 			continue;
 		} else {
@@ -713,7 +696,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 
 	for (;;) {
 		time_t now = time(NULL);
-		int64_t t = now_ms();
+		int64_t t = pb_mono_ms();
 
 		/* A new batch when this one is spent, or every second while it still holds paced
 		 * messages (retries come due meanwhile). Entries not taken are still pending in
@@ -751,9 +734,9 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				break;
 			if (next > (int64_t)now) {
 				/* Sleep until then, waking to notice a stop. */
-				int64_t until = t + (next * 1000 - wall_ms());
-				while (!stopping(&r) && now_ms() < until) {
-					long ms = (long)(until - now_ms());
+				int64_t until = t + (next * 1000 - pb_wall_ms());
+				while (!stopping(&r) && pb_mono_ms() < until) {
+					long ms = (long)(until - pb_mono_ms());
 					curl_multi_poll(r.multi, NULL, 0,
 							ms > 200 ? 200 : (int)ms, NULL);
 				}
@@ -771,7 +754,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		if (r.n_xf > 0 || waiting > 0) {
 			long ms = 200;
 			if (wake != INT64_MAX) {
-				int64_t d = wake - now_ms();
+				int64_t d = wake - pb_mono_ms();
 				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
 			}
 			if (r.n_xf > 0) {

@@ -553,3 +553,43 @@ pb_lm_plain(struct pb_buf *b, const char *s, size_t n)
 {
 	inline_(b, s, n, NULL, 1);
 }
+
+void
+pb_lm_chat(struct pb_buf *b, const char *s, const struct pb_lm_style *st)
+{
+	struct pb_lm_block *v;
+	size_t n = pb_lm_parse(s, &v);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_lm_block *x = &v[i];
+
+		/* list items follow each other on single lines */
+		if (i)
+			pb_buf_puts(b, (x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED) &&
+				       (v[i - 1].kind == PB_LM_BULLET ||
+					v[i - 1].kind == PB_LM_NUMBERED) ? "\n" : "\n\n");
+		switch (x->kind) {
+		case PB_LM_HR:
+			pb_buf_puts(b, "———");
+			break;
+		case PB_LM_HEADING:
+			pb_buf_puts(b, st->bold_on);
+			pb_lm_inline(b, x->text, x->len, st);
+			pb_buf_puts(b, st->bold_off);
+			break;
+		case PB_LM_BULLET:
+			for (int l = 0; l < x->level; l++)
+				pb_buf_puts(b, "    ");
+			pb_buf_puts(b, x->level ? "◦ " : "• ");
+			pb_lm_inline(b, x->text, x->len, st);
+			break;
+		case PB_LM_NUMBERED:
+			pb_buf_printf(b, "%ld. ", x->num);
+			/* fall through */
+		case PB_LM_PARA:
+			pb_lm_inline(b, x->text, x->len, st);
+			break;
+		}
+	}
+	free(v);
+}

@@ -95,6 +95,9 @@ struct pb_lm_style {
 /* Appends s[0..n) with **bold**, *italic* (or _italic_), `code` and [text](url) rendered by
  * st, all else escaped. */
 void pb_lm_inline(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st);
+/* Appends light Markdown s as chat text (Slack mrkdwn, Telegram HTML): paragraphs apart,
+ * list items on single lines with bullets, headings in st's bold, "———" for a rule. */
+void pb_lm_chat(struct pb_buf *b, const char *s, const struct pb_lm_style *st);
 /* Appends s[0..n) as plain text: markers dropped, links as "text (url)". No escaping. */
 void pb_lm_plain(struct pb_buf *b, const char *s, size_t n);
 

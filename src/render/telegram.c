@@ -49,41 +49,7 @@ static const struct pb_lm_style tg_style = {
 static void
 lm_tg(struct pb_buf *b, const char *s)
 {
-	struct pb_lm_block *v;
-	size_t n = pb_lm_parse(s, &v);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_lm_block *x = &v[i];
-
-		/* list items follow each other on single lines */
-		if (i)
-			pb_buf_puts(b, (x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED) &&
-				       (v[i - 1].kind == PB_LM_BULLET ||
-					v[i - 1].kind == PB_LM_NUMBERED) ? "\n" : "\n\n");
-		switch (x->kind) {
-		case PB_LM_HR:
-			pb_buf_puts(b, "———");
-			break;
-		case PB_LM_HEADING:
-			pb_buf_puts(b, "<b>");
-			pb_lm_inline(b, x->text, x->len, &tg_style);
-			pb_buf_puts(b, "</b>");
-			break;
-		case PB_LM_BULLET:
-			for (int l = 0; l < x->level; l++)
-				pb_buf_puts(b, "    ");
-			pb_buf_puts(b, x->level ? "◦ " : "• ");
-			pb_lm_inline(b, x->text, x->len, &tg_style);
-			break;
-		case PB_LM_NUMBERED:
-			pb_buf_printf(b, "%ld. ", x->num);
-			/* fall through */
-		case PB_LM_PARA:
-			pb_lm_inline(b, x->text, x->len, &tg_style);
-			break;
-		}
-	}
-	free(v);
+	pb_lm_chat(b, s, &tg_style);
 }
 
 static void
