@@ -593,3 +593,16 @@ pb_lm_chat(struct pb_buf *b, const char *s, const struct pb_lm_style *st)
 	}
 	free(v);
 }
+
+int
+pb_parts_push_json(struct pb_parts *p, cJSON *m)
+{
+	char *s = cJSON_PrintUnformatted(m);
+
+	cJSON_Delete(m);
+	if (!s)
+		return -1;
+	pb_parts_push(p, pb_xstrdup(s));
+	cJSON_free(s);
+	return 0;
+}

@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
+#include <cJSON.h>
+
 #include "paperboy/buf.h"
+
 #include "paperboy/render.h"
 
 /* Display forms of one digest item: LaTeX converted, URLs built. Owned by the context. */
@@ -56,6 +59,9 @@ extern const struct pb_renderer pb_renderer_telegram;
 
 /* Appends s (taken over) as the next part. */
 void pb_parts_push(struct pb_parts *p, char *s);
+/* Prints m (unformatted JSON), frees it and appends the text as the next part. 0, or -1 when
+ * cJSON cannot print. */
+int pb_parts_push_json(struct pb_parts *p, cJSON *m);
 
 /* The unsubscribe/settings target for the footer: URL, then mailto, then the digest's own
  * text; NULL when none is known. *is_url says whether it is a link. */

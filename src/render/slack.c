@@ -266,7 +266,6 @@ slack_end(struct pb_rctx *c)
 	flush(k);
 	for (size_t i = 0; i < k->n; i++) {
 		cJSON *m = cJSON_CreateObject();
-		char *s;
 
 		pb_buf_reset(&b);
 		pb_esc_slack(&b, c->title);
@@ -275,14 +274,10 @@ slack_end(struct pb_rctx *c)
 		cJSON_AddStringToObject(m, "text", pb_buf_str(&b));
 		cJSON_AddItemToObject(m, "blocks", k->msgs[i]);
 		k->msgs[i] = NULL;
-		s = cJSON_PrintUnformatted(m);
-		cJSON_Delete(m);
-		if (!s) {
+		if (pb_parts_push_json(c->out, m) < 0) {
 			rc = -1;
 			break;
 		}
-		pb_parts_push(c->out, pb_xstrdup(s));
-		cJSON_free(s);
 	}
 	pb_buf_free(&b);
 	slack_free(k);

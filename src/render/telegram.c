@@ -206,7 +206,6 @@ tg_end(struct pb_rctx *c)
 	for (size_t i = 0; i < t->texts.n; i++) {
 		cJSON *m = cJSON_CreateObject(), *lp = cJSON_CreateObject();
 		const char *chat = c->o->telegram_chat ? c->o->telegram_chat : "";
-		char *s;
 
 		cJSON_AddStringToObject(m, "chat_id", chat);
 		if (c->o->telegram_thread)
@@ -217,14 +216,10 @@ tg_end(struct pb_rctx *c)
 		cJSON_AddTrueToObject(lp, "is_disabled");
 		cJSON_AddItemToObject(m, "link_preview_options", lp);
 		cJSON_AddTrueToObject(m, "disable_web_page_preview");
-		s = cJSON_PrintUnformatted(m);
-		cJSON_Delete(m);
-		if (!s) {
+		if (pb_parts_push_json(c->out, m) < 0) {
 			rc = -1;
 			break;
 		}
-		pb_parts_push(c->out, pb_xstrdup(s));
-		cJSON_free(s);
 	}
 	pb_buf_free(&b);
 	tg_free(t);
