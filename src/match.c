@@ -385,6 +385,9 @@ mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 	sc->rank = pb_xcalloc(n, sizeof *sc->rank);
 	sc->flags = pb_xcalloc(n, sizeof *sc->flags);
 	sc->seen = pb_xcalloc(n, 1);
+	sc->skip = NULL;
+	sc->skip_ctx = NULL;
+	sc->sub_index = 0;
 	sc->n = 0;
 	/* Rank papers by id (insertion into a sorted array would be quadratic: merge sort). */
 	order = pb_xcalloc(n, sizeof *order);
@@ -473,14 +476,66 @@ better(const struct mx_scratch *sc, const struct pb_hit *a, const struct pb_hit 
 	return sc->rank[a->paper] < sc->rank[b->paper];
 }
 
+/* Sorting context for the filtered path (rank order is fixed per paper). */
+struct ranked {
+	struct pb_hit h;
+	uint32_t rank;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->h.score != y->h.score)
+		return x->h.score > y->h.score ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* With a skip filter: every candidate in rank order, asking the filter only until the cap is
+ * filled, so a paper received earlier gives its place to the next one. */
+static void
+finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps,
+		size_t cap)
+{
+	struct ranked *v = pb_xcalloc(sc->n + 1, sizeof *v);
+	size_t k = 0, kept = 0;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		uint32_t p = sc->list[i];
+
+		v[i].h = (struct pb_hit){ p, sc->score[p], sc->topic[p], sc->flags[p] };
+		v[i].rank = sc->rank[p];
+		sc->seen[p] = 0;
+	}
+	qsort(v, sc->n, sizeof *v, cmp_ranked);
+	sel->hits = pb_xcalloc((cap < sc->n ? cap : sc->n) + 1, sizeof *sel->hits);
+	for (size_t i = 0; i < sc->n; i++) {
+		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
+			continue;
+		kept++;
+		if (k < cap)
+			sel->hits[k++] = v[i].h;
+	}
+	sel->n_hits = k;
+	sel->n_matched = kept;
+	free(v);
+}
+
 /* Turns the papers gathered in sc into a ranked, capped selection and resets sc. */
 void
-mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel)
+mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
+	  const struct pb_paperset *ps)
 {
 	size_t cap = sub->max_papers > 0 ? (size_t)sub->max_papers : sc->n;
 	size_t k = 0;
 
 	sel->sub = sub;
+	if (sc->skip && ps) {
+		finish_filtered(sc, sel, ps, cap);
+		sc->n = 0;
+		return;
+	}
 	sel->n_matched = sc->n;
 	sel->hits = pb_xcalloc((cap < sc->n ? cap : sc->n) + 1, sizeof *sel->hits);
 	/* Keeps the best cap so far in order: a handful of insertions per subscriber. */
@@ -501,6 +556,13 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 	}
 	sel->n_hits = k;
 	sc->n = 0;
+}
+
+void
+pb_matcher_set_skip(struct pb_matcher *m, pb_match_skip_fn skip, void *ctx)
+{
+	m->skip = skip;
+	m->skip_ctx = ctx;
 }
 
 void
@@ -759,6 +821,8 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 		all[p / 64] |= 1ULL << (p % 64);
 	}
 	mx_scratch_init(&sc, papers);
+	sc.skip = m->skip;
+	sc.skip_ctx = m->skip_ctx;
 	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];
@@ -793,7 +857,8 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 					mx_consider_follow(&sc, (uint32_t)(w * 64 +
 						(size_t)__builtin_ctzll(bits)));
 		}
-		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
+		sc.sub_index = s;
+		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s], papers);
 	}
 	mx_scratch_free(&sc);
 	free(masks);

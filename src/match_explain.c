@@ -102,6 +102,8 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 	for (size_t p = 0; p < papers->n; p++)
 		pb_doc_init(&docs[p], &papers->v[p]);
 	mx_scratch_init(&sc, papers);
+	sc.skip = m->skip;
+	sc.skip_ctx = m->skip_ctx;
 	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];
@@ -123,7 +125,8 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 			if (mx_allowed(papers->v[p].announce, cs->cross, cs->replace) &&
 			    sub_follow_on_doc(m, cs, &docs[p]))
 				mx_consider_follow(&sc, p);
-		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s]);
+		sc.sub_index = s;
+		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s], papers);
 	}
 	mx_scratch_free(&sc);
 	for (size_t p = 0; p < papers->n; p++)

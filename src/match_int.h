@@ -86,6 +86,8 @@ struct pb_matcher {
 	struct pb_buf keys, key;         /* the interned terms' keys; scratch for one key */
 	size_t stack;                    /* deepest program stack */
 	struct pb_match_stats st;
+	pb_match_skip_fn skip;           /* papers a subscriber must not get again, or NULL */
+	void *skip_ctx;
 };
 
 /* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
@@ -100,6 +102,9 @@ struct mx_scratch {
 	unsigned *flags;
 	unsigned char *seen;
 	size_t n;
+	pb_match_skip_fn skip;           /* copied from the matcher by the caller */
+	void *skip_ctx;
+	size_t sub_index;                /* the subscriber being finished, for skip */
 };
 
 void mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps);
@@ -109,7 +114,8 @@ void mx_consider(struct mx_scratch *sc, uint32_t p, uint32_t t, double score, un
 /* A subscriber-level followed author wrote paper p. */
 void mx_consider_follow(struct mx_scratch *sc, uint32_t p);
 /* Turns the candidates into sub's ranked, capped selection and empties sc. */
-void mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel);
+void mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
+	       const struct pb_paperset *ps);
 
 /* ---- the index (match_index.c) ---- */
 

@@ -30,6 +30,7 @@ struct cycle {
 	struct pb_run_report *rep;
 	struct pb_paperset papers;
 	time_t now;
+	long ledger_errors;
 };
 
 static enum pb_run_status
@@ -90,26 +91,23 @@ get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 	return fs;
 }
 
-/* Drops papers the subscriber received on an earlier digest (unless they asked for updates).
- * Papers recorded for this very date stay, so a repeated cycle rebuilds the same digest. */
+/* The matcher's filter: a paper the subscriber received in an earlier digest is not sent again
+ * unless they asked for updates. Papers recorded for this very date stay, so a repeated cycle
+ * rebuilds the same digest. A failed lookup keeps the paper (better twice than never) and is
+ * counted. */
 static int
-filter_ledger(struct cycle *c, struct pb_selection *sel)
+skip_received(void *ctx, size_t s, const struct pb_paper *p)
 {
-	size_t k = 0;
+	struct cycle *c = ctx;
+	const struct pb_subscriber *sub = &c->cfg->subscribers[s];
+	int r;
 
-	if (!c->st || sel->sub->send_updates)
+	if (sub->send_updates || (c->o->only && strcmp(c->o->only, sub->name) != 0))
 		return 0;
-	for (size_t i = 0; i < sel->n_hits; i++) {
-		const struct pb_paper *p = &c->papers.v[sel->hits[i].paper];
-		int r = pb_ledger_has(c->st, sel->sub->name, p->id, c->rep->date);
-
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			sel->hits[k++] = sel->hits[i];
-	}
-	sel->n_hits = k;
-	return 0;
+	r = pb_ledger_has(c->st, sub->name, p->id, c->rep->date);
+	if (r < 0)
+		c->ledger_errors++;
+	return r > 0;
 }
 
 static void
@@ -245,6 +243,23 @@ record_ledger(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 	return 0;
 }
 
+/* The short note for subscribers who asked to hear about days without an announcement. */
+static void
+no_announcement_note(struct pb_digest *d, const char *date)
+{
+	struct pb_buf b = { 0 };
+
+	if (d->language && strncmp(d->language, "zh", 2) == 0)
+		pb_buf_printf(&b, "arXiv 在 %s 没有发布新论文（周末、假日或暂停发布）。今天没有新的摘要。",
+			      date);
+	else
+		pb_buf_printf(&b, "arXiv made no announcement for %s (a weekend, a holiday or a pause "
+				  "in announcements), so there is nothing new today.", date);
+	free(d->exec_summary);
+	d->exec_summary = pb_buf_detach(&b);
+	d->exec_from_model = 0;
+}
+
 static void
 print_dry(const struct pb_digest *d, const struct pb_selection *sel)
 {
@@ -272,16 +287,14 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		c->rep->sysexit = EX_CONFIG;
 		goto out;
 	}
+	if (c->st)
+		pb_matcher_set_skip(m, skip_received, c);
 	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		if (filter_ledger(c, &sel[i]) < 0) {
-			snprintf(err, errlen, "state: ledger lookup failed");
-			c->rep->sysexit = EX_IOERR;
-			goto out;
-		}
+	if (c->ledger_errors)
+		pb_warn("ledger.lookup_failed", "count=%ld (those papers were kept)", c->ledger_errors);
 	c->rep->ms_match = (double)pb_mono_ms() - t0;
 	t0 = (double)pb_mono_ms();
 	sum = pb_summarizer_new(cfg, c->st, cfg->summary.enabled ? h : NULL, err, errlen);
@@ -312,6 +325,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
 			continue;
 		}
+		if (c->papers.n == 0)
+			no_announcement_note(&d, c->rep->date);
 		c->rep->digests++;
 		if (c->o->dry_run) {
 			print_dry(&d, &sel[i]);

@@ -53,6 +53,15 @@ struct pb_matcher;
 struct pb_matcher *pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen);
 void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
 
+/* Says whether subscriber sub (an index into cfg->subscribers) must not get paper p again
+ * (e.g. it was in an earlier digest). Returns 1 to skip, 0 to keep. */
+typedef int (*pb_match_skip_fn)(void *ctx, size_t sub, const struct pb_paper *p);
+
+/* Sets (or clears, with NULL) the filter pb_match_all applies before the cap, so a skipped
+ * paper leaves its place to the next best one. It is asked only about papers that would make
+ * the cut, in rank order. */
+void pb_matcher_set_skip(struct pb_matcher *m, pb_match_skip_fn skip, void *ctx);
+
 /* Matches all subscribers against papers. *out receives an array of cfg->n_subscribers
  * selections (same order), owned by the caller: free with pb_selections_free.
  * Returns 0, or -1 with err filled. */

@@ -507,9 +507,69 @@ out:
 	pb_paperset_free(&ps);
 }
 
+/* The skip filter: a skipped paper gives its place under the cap to the next best one, and
+ * n_matched counts only what is left. */
+static int
+skip_first_two(void *ctx, size_t sub, const struct pb_paper *p)
+{
+	const char *const *ids = ctx;
+
+	(void)sub;
+	return strcmp(p->id, ids[0]) == 0 || strcmp(p->id, ids[1]) == 0;
+}
+
+static void
+test_skip(void)
+{
+	static const struct fs subs[] = {
+		{ "s", 2, true, true, { NULL }, { { "all", "cat:cs.CV OR cat:cs.RO OR cat:cs.LG", I, I,
+						  { NULL }, { NULL } } } },
+	};
+	struct pb_config *cfg = mkconfig(subs, 1);
+	struct pb_paperset ps;
+	struct pb_selection *a = NULL, *b = NULL;
+	struct pb_matcher *m;
+	const char *ids[2];
+	char err[512];
+
+	pb_paperset_init(&ps);
+	for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++)
+		add_paper(&ps, &hand[i]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &a, err, sizeof err), 0);
+	T_CHECK(a[0].n_hits == 2 && a[0].n_matched >= 4);
+	ids[0] = ps.v[a[0].hits[0].paper].id;
+	ids[1] = ps.v[a[0].hits[1].paper].id;
+	pb_matcher_set_skip(m, skip_first_two, ids);
+	T_EQ_INT(pb_match_all(m, &ps, &b, err, sizeof err), 0);
+	T_EQ_INT(b[0].n_hits, 2);
+	T_EQ_INT(b[0].n_matched, a[0].n_matched - 2);
+	for (size_t i = 0; i < b[0].n_hits; i++) {
+		T_CHECK(strcmp(ps.v[b[0].hits[i].paper].id, ids[0]) != 0);
+		T_CHECK(strcmp(ps.v[b[0].hits[i].paper].id, ids[1]) != 0);
+	}
+	if (b[0].n_hits == 2)
+		T_CHECK(b[0].hits[0].score >= b[0].hits[1].score);
+	pb_matcher_set_skip(m, NULL, NULL);
+	pb_selections_free(b, 1);
+	b = NULL;
+	T_EQ_INT(pb_match_all(m, &ps, &b, err, sizeof err), 0);
+	T_EQ_INT(b[0].n_matched, a[0].n_matched);
+out:
+	pb_selections_free(a, 1);
+	pb_selections_free(b, 1);
+	pb_matcher_free(m);
+	freeconfig(cfg);
+	pb_paperset_free(&ps);
+}
+
 int
 main(void)
 {
+	test_skip();
 	test_cases();
 	test_errors();
 	test_fixture();
