@@ -279,8 +279,9 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_matcher *m = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
-	int rc = -1;
+	int rc = -1, shown = 0;
 	double t0 = (double)pb_mono_ms();
+	int64_t last_progress = 0;
 
 	m = pb_matcher_new(cfg, err, errlen);
 	if (!m) {
@@ -316,6 +317,11 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 		if (c->o->stop && *c->o->stop)
 			break;
+		if (c->o->progress && pb_mono_ms() - last_progress >= 500) {
+			last_progress = pb_mono_ms();
+			fprintf(stderr, "\rbuilding digests: %zu/%zu", i, cfg->n_subscribers);
+			shown = 1;
+		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
 			continue;
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
@@ -357,6 +363,9 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
+	if (shown)
+		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
+			c->rep->digests, cfg->n_subscribers);
 	c->rep->ms_build = (double)pb_mono_ms() - t0;
 	pb_summarizer_free(sum);
 	pb_selections_free(sel, cfg->n_subscribers);
