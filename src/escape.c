@@ -150,8 +150,9 @@ pb_esc_md_url(struct pb_buf *b, const char *s)
 	url_enc(b, s, "()<>\"'`");
 }
 
+/* &, < and > as entities (and " too when quot), for Slack mrkdwn and Telegram HTML. */
 static void
-amp_lt_gt(struct pb_buf *b, const char *s, size_t n)
+amp_lt_gt(struct pb_buf *b, const char *s, size_t n, int quot)
 {
 	size_t i, from = 0;
 
@@ -162,6 +163,11 @@ amp_lt_gt(struct pb_buf *b, const char *s, size_t n)
 		case '&': r = "&amp;"; break;
 		case '<': r = "&lt;"; break;
 		case '>': r = "&gt;"; break;
+		case '"':
+			if (!quot)
+				continue;
+			r = "&quot;";
+			break;
 		default: continue;
 		}
 		FLUSH();
@@ -175,14 +181,14 @@ void
 pb_esc_slack_n(struct pb_buf *b, const char *s, size_t n)
 {
 	if (s)
-		amp_lt_gt(b, s, n);
+		amp_lt_gt(b, s, n, 0);
 }
 
 void
 pb_esc_slack(struct pb_buf *b, const char *s)
 {
 	if (s)
-		amp_lt_gt(b, s, strlen(s));
+		amp_lt_gt(b, s, strlen(s), 0);
 }
 
 void
@@ -192,7 +198,7 @@ pb_esc_slack_url(struct pb_buf *b, const char *s)
 
 	/* Slack reads &amp; inside a link back as & */
 	url_enc(&t, s, "|<>");
-	amp_lt_gt(b, t.data ? t.data : "", t.len);
+	amp_lt_gt(b, t.data ? t.data : "", t.len, 0);
 	pb_buf_free(&t);
 }
 
@@ -200,39 +206,21 @@ void
 pb_esc_telegram_n(struct pb_buf *b, const char *s, size_t n)
 {
 	if (s)
-		amp_lt_gt(b, s, n);
+		amp_lt_gt(b, s, n, 0);
 }
 
 void
 pb_esc_telegram(struct pb_buf *b, const char *s)
 {
 	if (s)
-		amp_lt_gt(b, s, strlen(s));
+		amp_lt_gt(b, s, strlen(s), 0);
 }
 
 void
 pb_esc_telegram_attr(struct pb_buf *b, const char *s)
 {
-	size_t i, from = 0, n;
-
-	if (!s)
-		return;
-	n = strlen(s);
-	for (i = 0; i < n; i++) {
-		const char *r;
-
-		switch (s[i]) {
-		case '&': r = "&amp;"; break;
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '"': r = "&quot;"; break;
-		default: continue;
-		}
-		FLUSH();
-		pb_buf_puts(b, r);
-	}
-	if (n > from)
-		pb_buf_append(b, s + from, n - from);
+	if (s)
+		amp_lt_gt(b, s, strlen(s), 1);
 }
 
 void
