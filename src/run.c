@@ -394,6 +394,21 @@ deliver(struct cycle *c)
 	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
 }
 
+/* Notes the announcement's papers in the state (one transaction), for status and audits. */
+static void
+record_seen(struct cycle *c)
+{
+	long failed = 0;
+
+	if (c->papers.n == 0 || pb_state_begin(c->st) < 0)
+		return;
+	for (size_t i = 0; i < c->papers.n; i++)
+		if (pb_paper_seen(c->st, c->papers.v[i].id, c->papers.v[i].version, c->rep->date) < 0)
+			failed++;
+	if (pb_state_commit(c->st) < 0 || failed)
+		pb_warn("state.papers_seen", "date=%s failed=%ld", c->rep->date, failed);
+}
+
 enum pb_run_status
 pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_run_opts *o,
 	     struct pb_run_report *rep, char *err, size_t errlen)
@@ -447,8 +462,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		rep->status = PB_RUN_ALREADY_DONE;
 		pb_info("run.already_done", "date=%s", rep->date);
 	} else {
-		if (st && !o->dry_run)
+		if (st && !o->dry_run) {
 			run_id = pb_run_begin(st, rep->date, o->only ? "only" : "run");
+			record_seen(&c);
+		}
 		if (fs == PB_FETCH_NO_ANNOUNCEMENT) {
 			rep->status = PB_RUN_NO_ANNOUNCEMENT;
 			pb_info("run.no_announcement", "date=%s", rep->date);

@@ -43,6 +43,8 @@ pb run --feed "$BIG" >"$T/run2" 2>/dev/null || fail "second run failed"
 grep -q '0 messages enqueued; sent 0' "$T/run2" || fail "second run did work: $(cat "$T/run2")"
 sent=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where status = 1;")
 [ "$sent" = 2 ] || fail "outbox holds $sent sent messages, want 2"
+seen=$(sqlite3 "$T/state/paperboy.db" "select count(*) from papers;")
+[ "$seen" = 1504 ] || fail "the state saw $seen papers of the announcement, want 1504"
 
 # a later day with the same papers: the ledger keeps them from coming back
 sed 's/28 Nov 2024/29 Nov 2024/' "$BIG" >"$T/next.xml"
