@@ -53,18 +53,6 @@ term_key(const struct pb_term *t, struct pb_buf *k)
 	}
 }
 
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
-}
-
 static void
 intern_grow(struct pb_matcher *m)
 {
@@ -96,7 +84,7 @@ intern(struct pb_matcher *m, struct pb_term *t)
 
 	m->st.n_term_uses++;
 	term_key(t, k);
-	h = hash_bytes(k->data, k->len);
+	h = mx_hash(k->data, k->len);
 	if (2 * (m->n_terms + 1) > m->n_slots)
 		intern_grow(m);
 	mask = m->n_slots - 1;
@@ -643,6 +631,25 @@ term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres 
 	free(tmp);
 }
 
+/* a = a AND / OR / ANDNOT b, over W words. */
+static void
+combine(uint64_t *a, const uint64_t *b, unsigned op, size_t W)
+{
+	switch (op) {
+	case PB_RULE_AND:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= b[w];
+		break;
+	case PB_RULE_OR:
+		for (size_t w = 0; w < W; w++)
+			a[w] |= b[w];
+		break;
+	default:
+		for (size_t w = 0; w < W; w++)
+			a[w] &= ~b[w];
+	}
+}
+
 /* a <op> term r, where op is 0 for a push onto a cleared slot. */
 static void
 apply_term(uint64_t *a, unsigned op, const struct tres *r, size_t W)
@@ -679,22 +686,10 @@ apply_term(uint64_t *a, unsigned op, const struct tres *r, size_t W)
 		}
 		}
 	}
-	switch (op) {
-	case 0:
+	if (op == 0)
 		memcpy(a, b, W * sizeof *a);
-		break;
-	case PB_RULE_AND:
-		for (size_t w = 0; w < W; w++)
-			a[w] &= b[w];
-		break;
-	case PB_RULE_OR:
-		for (size_t w = 0; w < W; w++)
-			a[w] |= b[w];
-		break;
-	default:
-		for (size_t w = 0; w < W; w++)
-			a[w] &= ~b[w];
-	}
+	else
+		combine(a, b, op, W);
 }
 
 /* Runs a postfix program; the result is left at stack[0..W). */
@@ -727,19 +722,7 @@ run(const uint32_t *prog, size_t n, const struct tres *res, uint64_t *stack, siz
 		b = a;
 		a -= W;
 		sp--;
-		switch (op) {
-		case PB_RULE_AND:
-			for (size_t w = 0; w < W; w++)
-				a[w] &= b[w];
-			break;
-		case PB_RULE_OR:
-			for (size_t w = 0; w < W; w++)
-				a[w] |= b[w];
-			break;
-		default:
-			for (size_t w = 0; w < W; w++)
-				a[w] &= ~b[w];
-		}
+		combine(a, b, op, W);
 	}
 }
 

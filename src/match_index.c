@@ -6,18 +6,6 @@
 
 #include "match_int.h"
 
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static const char *
 word_at(const struct mx_index *ix, uint32_t id)
 {
@@ -32,7 +20,7 @@ vocab_find(const struct mx_index *ix, const char *w, size_t n)
 
 	if (!ix->n_slots)
 		return UINT32_MAX;
-	for (i = (size_t)hash_bytes(w, n) & mask; ix->slots[i]; i = (i + 1) & mask) {
+	for (i = (size_t)mx_hash(w, n) & mask; ix->slots[i]; i = (i + 1) & mask) {
 		uint32_t id = ix->slots[i] - 1;
 
 		if (ix->wlen[id] == n && memcmp(word_at(ix, id), w, n) == 0)
@@ -50,7 +38,7 @@ vocab_grow(struct mx_index *ix)
 	ix->slots = pb_xcalloc(n, sizeof *ix->slots);
 	ix->n_slots = n;
 	for (uint32_t id = 0; id < ix->n_words; id++) {
-		size_t i = (size_t)hash_bytes(word_at(ix, id), ix->wlen[id]) & mask;
+		size_t i = (size_t)mx_hash(word_at(ix, id), ix->wlen[id]) & mask;
 
 		while (ix->slots[i])
 			i = (i + 1) & mask;
@@ -79,7 +67,7 @@ vocab_add(struct mx_index *ix, const char *w, size_t n)
 	pb_buf_append(&ix->arena, w, n);
 	pb_buf_putc(&ix->arena, '\0');
 	mask = ix->n_slots - 1;
-	for (i = (size_t)hash_bytes(w, n) & mask; ix->slots[i]; i = (i + 1) & mask)
+	for (i = (size_t)mx_hash(w, n) & mask; ix->slots[i]; i = (i + 1) & mask)
 		;
 	ix->slots[i] = id + 1;
 	return id;
@@ -344,18 +332,6 @@ phrase_in(const struct mx_index *ix, const struct mx_field *mf, uint32_t p, cons
 	return 0;
 }
 
-static int
-cat_matches(const struct pb_term *t, const char *cat)
-{
-	size_t n = strlen(t->cat);
-
-	if (t->prefix)
-		return strncmp(cat, t->cat, n) == 0;
-	if (strcmp(cat, t->cat) == 0)
-		return 1;
-	return !strchr(t->cat, '.') && strncmp(cat, t->cat, n) == 0 && cat[n] == '.';
-}
-
 void
 mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_field f,
 		   uint64_t *out)
@@ -368,7 +344,7 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 	memset(out, 0, W * sizeof *out);
 	if (f == PB_FIELD_CAT) {
 		for (size_t c = 0; c < ix->n_cats; c++)
-			if (cat_matches(t, ix->cats[c]))
+			if (pb_term_cat_hits(t, ix->cats[c]))
 				for (size_t i = 0; i < W; i++)
 					out[i] |= ix->catbits[c * W + i];
 		return;
@@ -421,4 +397,16 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 					out[i] &= ~(1ULL << (p & 63));
 			}
 	}
+}
+
+uint64_t
+mx_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
 }

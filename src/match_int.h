@@ -90,6 +90,9 @@ struct pb_matcher {
 	void *skip_ctx;
 };
 
+/* FNV-1a with a final mix, for the intern table and the word index. */
+uint64_t mx_hash(const char *s, size_t n);
+
 /* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
 
 /* 1 when a paper announced as a is taken under these settings. */

@@ -670,8 +670,8 @@ words_hit(const struct pb_term *term, const struct pb_words *t)
 	return 0;
 }
 
-static int
-cat_hit(const struct pb_term *t, const char *cat)
+int
+pb_term_cat_hits(const struct pb_term *t, const char *cat)
 {
 	size_t n = strlen(t->cat);
 
@@ -690,7 +690,7 @@ pb_term_hits_field(const struct pb_term *t, const struct pb_doc *d, enum pb_fiel
 		if (f != PB_FIELD_CAT && f != PB_FIELD_ALL)
 			return 0;
 		for (size_t i = 0; i < d->n_cats; i++)
-			if (cat_hit(t, d->cats[i]))
+			if (pb_term_cat_hits(t, d->cats[i]))
 				return 1;
 		return 0;
 	}

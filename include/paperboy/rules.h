@@ -112,6 +112,9 @@ void pb_doc_free(struct pb_doc *d);        /* accepts NULL */
 
 /* The straightforward evaluator (scans the doc's words): 1 when term hits field f of d
  * (f may be PB_FIELD_ALL or the term's own field), else 0. */
+/* 1 when category term t (cat:) takes category cat: exact, a prefix with *, or an archive
+ * without a dot taking its subject classes (cat:cs hits cs.CV). */
+int pb_term_cat_hits(const struct pb_term *t, const char *cat);
 int pb_term_hits_field(const struct pb_term *t, const struct pb_doc *d, enum pb_field f);
 int pb_term_hits(const struct pb_term *t, const struct pb_doc *d);
 /* 1 when the rule holds for d. */
