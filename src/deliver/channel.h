@@ -1,6 +1,7 @@
 /* Private interface between the delivery loop (deliver.c) and its channels (email, slack,
  * telegram, file): each channel prepares a libcurl easy handle for one outbox message (or writes
- * it itself), classifies the result, and names the pacing keys the message is subject to.
+ * it itself, or hands it to its sessions), classifies the result, and names the pacing keys
+ * the message is subject to.
  * Adding a channel means one new file and one line in the table in deliver.c. */
 #ifndef PAPERBOY_DELIVER_CHANNEL_H
 #define PAPERBOY_DELIVER_CHANNEL_H
@@ -39,7 +40,8 @@ struct pb_xfer {
 	CURL *easy;
 	struct curl_slist *list;         /* HTTP headers or SMTP recipients; freed by the loop */
 	struct pb_buf url;               /* may hold a secret (webhook, bot token): never log */
-	struct pb_buf body;              /* a rewritten payload (Telegram chat_id), else empty */
+	struct pb_buf body;              /* a rewritten payload (Telegram chat_id), or the SMTP
+					  * recipient <addr> */
 	const char *send;                /* what is uploaded (email) or posted (chat): the
 					  * outbox payload or body; borrowed */
 	size_t send_len, send_off;
@@ -65,6 +67,10 @@ struct pb_channel {
 	int (*prepare)(struct pb_xfer *x, char *err, size_t errlen);
 	/* Classifies a finished transfer from curl's code and what the server said. */
 	void (*classify)(struct pb_xfer *x, CURLcode rc, struct pb_result *r);
+	/* Channels with sessions of their own (email): checks m can go this way (0, or -1 with
+	 * a reason: a permanent failure); the loop then hands it to the SMTP session pool. */
+	int (*check)(const struct pb_outbox_msg *m, const struct pb_config *cfg, char *err,
+		     size_t errlen);
 	/* Local channels deliver synchronously instead (file sink). */
 	void (*write)(const struct pb_outbox_msg *m, const struct pb_config *cfg,
 		      struct pb_result *r);
@@ -89,6 +95,51 @@ void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *cur
 		      struct pb_result *r);
 /* Classifies a transport failure (no usable answer) as transient or permanent. */
 void pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r);
+
+/* ---- SMTP sessions (smtp_session.c) ----
+ * The email channel's transfers: sessions opened by libcurl (CONNECT_ONLY: TLS, STARTTLS,
+ * AUTH), mail transactions written over them, pipelined when the server offers PIPELINING. */
+
+/* Reads SMTP replies: complete replies (multi-line ones joined) go to the callback with their
+ * code and first line. */
+struct pb_smtp_reader {
+	char line[1024];
+	size_t len;
+	int in_reply, code;
+	char text[512];
+};
+typedef int (*pb_smtp_reply_fn)(void *ctx, int code, const char *text);
+void pb_smtp_reader_init(struct pb_smtp_reader *rd);
+/* Feeds n bytes. Returns 0, or -1 on a malformed reply or when the callback returned
+ * non-zero. */
+int pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_fn cb,
+		 void *ctx);
+/* Appends the message s with lines opening with '.' stuffed, then CRLF . CRLF. */
+void pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len);
+
+struct pb_smtp_pool;
+/* A message's result is known; x belongs to the caller again. */
+typedef void (*pb_smtp_done_fn)(void *ctx, struct pb_xfer *x, const struct pb_result *res);
+struct pb_smtp_pool *pb_smtp_pool_new(const struct pb_config *cfg, int max_sessions,
+				      pb_smtp_done_fn done, void *ctx);
+/* Frees the pool; messages still carried are dropped unrecorded (they stay pending). */
+void pb_smtp_pool_free(struct pb_smtp_pool *p);
+int pb_smtp_check(const struct pb_outbox_msg *m, const struct pb_config *cfg, char *err,
+		  size_t errlen);
+/* Whether a message submitted now is taken. */
+int pb_smtp_pool_room(const struct pb_smtp_pool *p);
+/* Takes x (x->msg set). Returns 0, or 1 when no session could take it. The result may come
+ * at once, through the callback. */
+int pb_smtp_pool_submit(struct pb_smtp_pool *p, struct pb_xfer *x);
+/* The sockets to wait for; then pb_smtp_pool_step with the same array after the wait. */
+int pb_smtp_pool_fds(struct pb_smtp_pool *p, struct curl_waitfd *fds, int max);
+/* Milliseconds until the pool needs a step without socket activity, -1 = none. */
+long pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p);
+void pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfds);
+/* Messages the pool carries. */
+int pb_smtp_pool_busy(const struct pb_smtp_pool *p);
+/* The most sockets pb_smtp_pool_fds fills for max_sessions sessions. */
+#define PB_SMTP_FDS_PER_SESSION 4
 
 /* Rewrites the "chat_id" of a Telegram JSON body to chat (numeric ids as numbers). Returns
  * a malloc'd body, or NULL when body is not a JSON object. */

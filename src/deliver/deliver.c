@@ -105,6 +105,10 @@ struct run {
 	const struct pb_deliver_opts *o;
 	struct pb_deliver_stats *stats;
 	CURLM *multi;
+	struct pb_smtp_pool *smtp;     /* email sessions, opened with the first email */
+	struct curl_waitfd *wfd;       /* their sockets, waited for with the multi's */
+	int n_wfd, max_wfd;
+	int in_txn;                    /* results are being recorded in one transaction */
 	struct pb_outbox_msg *batch;   /* taken entries are zeroed (rowid 0) */
 	size_t n_batch;
 	struct pb_xfer **xf;           /* in flight */
@@ -478,43 +482,113 @@ xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	return 0;
 }
 
+/* Results that arrive together go to the state in one transaction. */
 static void
-xfer_done(struct run *r, struct pb_xfer *x, CURLcode rc)
+txn_need(struct run *r)
 {
-	const struct pb_channel *ch = channel_find(x->msg->channel);
-	struct pb_result res;
+	if (!r->in_txn)
+		r->in_txn = pb_state_begin(r->st) == 0;
+}
+
+static void
+txn_end(struct run *r)
+{
+	if (r->in_txn && pb_state_commit(r->st) != 0)
+		fatal(r, "commit");
+	r->in_txn = 0;
+}
+
+/* Records x's result and lets it go. */
+static void
+xfer_finish(struct run *r, struct pb_xfer *x, const struct pb_result *res)
+{
 	char key[512];
 
-	memset(&res, 0, sizeof res);
-	ch->classify(x, rc, &res);
-	record(r, x->msg, &res, pb_mono_ms() - x->started_ms);
+	txn_need(r);
+	record(r, x->msg, res, pb_mono_ms() - x->started_ms);
 	dest_key(key, sizeof key, x->msg);
 	table_get(&r->tab, key)->busy = 0;
-	curl_multi_remove_handle(r->multi, x->easy);
+	if (x->easy)
+		curl_multi_remove_handle(r->multi, x->easy);
 	r->n_xf--;
 	r->xf[x->slot] = r->xf[r->n_xf];
 	r->xf[x->slot]->slot = x->slot;
 	xfer_free(x);
 }
 
-/* Handles every finished transfer; their results go to the state in one transaction. */
+static void
+smtp_done(void *ctx, struct pb_xfer *x, const struct pb_result *res)
+{
+	xfer_finish(ctx, x, res);
+}
+
+/* Hands batch entry m (moving it) to the email sessions. */
+static void
+xfer_start_smtp(struct run *r, struct pb_outbox_msg *m)
+{
+	struct pb_xfer *x = pb_xcalloc(1, sizeof *x);
+	char key[512];
+
+	x->msg = pb_xmalloc(sizeof *x->msg);
+	*x->msg = *m;
+	memset(m, 0, sizeof *m);
+	x->cfg = r->cfg;
+	x->started_ms = pb_mono_ms();
+	dest_key(key, sizeof key, x->msg);
+	table_get(&r->tab, key)->busy = 1;
+	r->xf[r->n_xf] = x;
+	x->slot = r->n_xf++;
+	if (pb_smtp_pool_submit(r->smtp, x) != 0) {
+		struct pb_result res;
+		memset(&res, 0, sizeof res);
+		res.verdict = PB_V_TRANSIENT;
+		res.retry_after_s = -1;
+		snprintf(res.reason, sizeof res.reason, "no SMTP session could be opened");
+		xfer_finish(r, x, &res);
+	}
+}
+
+/* Handles every finished transfer. */
 static void
 collect(struct run *r)
 {
 	CURLMsg *cm;
-	int left, in_txn = 0;
+	int left;
 
 	while ((cm = curl_multi_info_read(r->multi, &left))) {
+		const struct pb_channel *ch;
 		struct pb_xfer *x = NULL;
+		struct pb_result res;
 		if (cm->msg != CURLMSG_DONE)
 			continue;
-		if (!in_txn)
-			in_txn = pb_state_begin(r->st) == 0;
 		curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		xfer_done(r, x, cm->data.result);
+		ch = channel_find(x->msg->channel);
+		memset(&res, 0, sizeof res);
+		ch->classify(x, cm->data.result, &res);
+		xfer_finish(r, x, &res);
 	}
-	if (in_txn && pb_state_commit(r->st) != 0)
-		fatal(r, "commit");
+	txn_end(r);
+}
+
+/* Waits up to ms for the transfers and the email sessions, then moves both on. */
+static void
+wait_and_run(struct run *r, long ms)
+{
+	int running, n = 0;
+
+	if (r->smtp) {
+		long t = pb_smtp_pool_timeout_ms(r->smtp);
+		if (t >= 0 && t < ms)
+			ms = t;
+		n = pb_smtp_pool_fds(r->smtp, r->wfd, r->max_wfd);
+	}
+	curl_multi_poll(r->multi, r->wfd, (unsigned)n, (int)ms, NULL);
+	curl_multi_perform(r->multi, &running);
+	collect(r);
+	if (r->smtp) {
+		pb_smtp_pool_step(r->smtp, r->wfd, n);
+		txn_end(r);
+	}
 }
 
 /* ---- dispatch ---- */
@@ -554,6 +628,8 @@ dispatch(struct run *r, int64_t *wake)
 	int64_t t = pb_mono_ms();
 	char key[512];
 
+	int smtp_full = r->smtp && !pb_smtp_pool_room(r->smtp);
+
 	r->held_back = 0;
 	for (size_t i = 0; i < r->n_batch; i++) {
 		struct pb_outbox_msg *m = &r->batch[i];
@@ -567,8 +643,13 @@ dispatch(struct run *r, int64_t *wake)
 			waiting++;
 			continue;
 		}
-		memset(&res, 0, sizeof res);
 		ch = channel_find(m->channel);
+		if (ch && ch->check && smtp_full) {
+			/* Every email session is busy: the cheapest answer for a long batch. */
+			waiting++;
+			continue;
+		}
+		memset(&res, 0, sizeof res);
 		dest_key(key, sizeof key, m);
 		d = table_get(&r->tab, key);
 		if (after_held(d, m)) {
@@ -605,6 +686,23 @@ dispatch(struct run *r, int64_t *wake)
 		} else if (!pace_ok(r, ch, m, t, wake, 0)) {
 			waiting++;
 			r->held_back = 1;
+			continue;
+		} else if (ch->check && ch->check(m, r->cfg, res.reason, sizeof res.reason) != 0) {
+			res.verdict = PB_V_PERMANENT;
+		} else if (ch->check) {
+			if (!r->smtp)
+				r->smtp = pb_smtp_pool_new(r->cfg, (int)(r->max_host < r->max_total
+									 ? r->max_host
+									 : r->max_total),
+							   smtp_done, r);
+			if (!pb_smtp_pool_room(r->smtp)) {
+				smtp_full = 1;
+				waiting++;
+				continue;
+			}
+			pace_ok(r, ch, m, t, wake, 1);
+			xfer_start_smtp(r, m);
+			smtp_full = !pb_smtp_pool_room(r->smtp);
 			continue;
 		} else if (ch->write) {
 			pace_ok(r, ch, m, t, wake, 1);
@@ -674,9 +772,12 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	r.lifetime_s = def(cfg->delivery.lifetime_h, 24) * 3600;
 	r.max_attempts = def(cfg->delivery.max_attempts, 8);
 	r.retry_base_s = cfg->delivery.retry_base_s >= 0 ? cfg->delivery.retry_base_s : 30;
-	/* A few more transfers than connections keep every connection busy. */
-	r.max_xf = (size_t)r.max_total + (size_t)r.max_total / 2 + 1;
+	/* A few more transfers than connections keep every connection busy; an email session
+	 * that pipelines carries two messages. */
+	r.max_xf = 2 * (size_t)r.max_total + 1;
 	r.xf = pb_xcalloc(r.max_xf, sizeof *r.xf);
+	r.max_wfd = (int)r.max_total * PB_SMTP_FDS_PER_SESSION;
+	r.wfd = pb_xcalloc((size_t)r.max_wfd, sizeof *r.wfd);
 	r.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
 	/* Secrets never reach a log line, even inside a curl message. */
@@ -718,6 +819,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
+		txn_end(&r);
 		if (stopping(&r))
 			waiting = 0;
 		if (r.n_xf == 0 && waiting == 0) {
@@ -733,7 +835,10 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			if (next < 0 || next - (int64_t)now > (o ? o->max_wait_s : 0))
 				break;
 			if (next > (int64_t)now) {
-				/* Sleep until then, waking to notice a stop. */
+				/* Sleep until then, waking to notice a stop; the email sessions,
+				 * idle now, are closed rather than kept waiting. */
+				pb_smtp_pool_free(r.smtp);
+				r.smtp = NULL;
 				int64_t until = t + (next * 1000 - pb_wall_ms());
 				while (!stopping(&r) && pb_mono_ms() < until) {
 					long ms = (long)(until - pb_mono_ms());
@@ -757,24 +862,22 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				int64_t d = wake - pb_mono_ms();
 				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
 			}
-			if (r.n_xf > 0) {
-				curl_multi_poll(r.multi, NULL, 0, (int)ms, NULL);
-				curl_multi_perform(r.multi, &running);
-				collect(&r);
-			} else if (ms > 0) {
-				curl_multi_poll(r.multi, NULL, 0, (int)ms, NULL);
-			}
+			wait_and_run(&r, ms);
 		}
 	}
 	rc = r.fatal ? -1 : 0;
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
 out:
+	if (r.in_txn && pb_state_commit(r.st) != 0)
+		rc = -1;
+	pb_smtp_pool_free(r.smtp);
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay
 		 * pending and go again next time. */
 		struct pb_xfer *x = r.xf[--r.n_xf];
-		curl_multi_remove_handle(r.multi, x->easy);
+		if (x->easy)
+			curl_multi_remove_handle(r.multi, x->easy);
 		xfer_free(x);
 	}
 	batch_free(&r);
@@ -782,6 +885,7 @@ out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.xf);
+	free(r.wfd);
 	table_free(&r.tab);
 	return rc;
 }

@@ -10,6 +10,10 @@
 #  4. Postfix smtp-sink: 5xx → failed with the server's words, 4xx → retried, then given up.
 #  5. 1,000 subscribers while the peer refuses 10% of transactions with 451 after DATA: every
 #     subscriber ends with exactly one message.
+#  6. The same with PIPELINING offered: 300 subscribers, 10% refused with 451 after DATA, three
+#     recipients refused for good at RCPT, and the peer closing each connection (421) after 7
+#     messages: every other subscriber ends with exactly one message, the three fail with the
+#     server's words, the messages cut off by a 421 go on another session.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -230,5 +234,42 @@ files = [f for f in os.listdir(sys.argv[1]) if f.endswith(".eml")]
 assert len(files) == 1000, len(files)
 assert refused >= 50, refused
 print("   5 ok: 1000 subscribers, one message each, %d refusals retried" % refused)
+EOF
+
+# ---- 6. pipelining, refusals at RCPT, a per-connection limit ----
+$PY "$LIB/smtpd.py" --port-file p6 --save-dir m6 --cert srv.pem --key srv.key \
+	--auth digest:s3cret --fail-rate 0.1 --seed 11 --pipelining --max-per-conn 7 \
+	--reject s00013@test.example --reject s00100@test.example --reject s00299@test.example \
+	--timeout 900 &
+pids="$pids $!"
+wait_file p6
+P6=$(cat p6)
+"$DRIVE" --db g.db --smtp "smtp://127.0.0.1:$P6" --ca ca.pem --user digest --pass s3cret \
+	--email 300 --size 3000 --max-total 8 --max-host 4 --retry-base 1 --max-wait 60 \
+	> g.out 2> g.err || { tail g.err >&2; fail "drive (pipelining)"; }
+grep -q "enqueued=300 .*sent=297 .*failed=3 expired=0 paused=0 pending=0" g.out \
+	|| { cat g.out >&2; tail g.err >&2; fail "6: want 297 sent, 3 failed"; }
+grep -q "event=smtp_session state=ready pipelining=1" g.err \
+	|| { grep smtp_session g.err >&2; fail "6: not pipelined"; }
+outbox g.db > g.rows
+for a in s00013 s00100 s00299; do
+	grep -q "^$a failed 0 550 5.1.1 <$a@test.example>: Recipient address rejected" g.rows \
+		|| { grep "$a" g.rows >&2; fail "6: $a refusal words"; }
+done
+$PY - m6 <<'EOF' || fail "6: received counts"
+import json, os, sys, collections
+idx = [json.loads(l) for l in open(os.path.join(sys.argv[1], "index.jsonl"))]
+ok = collections.Counter(r["rcpt"][0] for r in idx if r["status"] == 250)
+refused = sum(1 for r in idx if r["status"] == 451)
+want = {"s%05d@test.example" % i for i in range(300)} - {
+    "s00013@test.example", "s00100@test.example", "s00299@test.example"}
+assert set(ok) == want, sorted(set(ok) ^ want)[:5]
+assert all(n == 1 for n in ok.values()), [k for k, n in ok.items() if n != 1][:5]
+per_conn = collections.Counter(r["peer"] for r in idx if r["status"] == 250)
+assert max(per_conn.values()) <= 7, max(per_conn.values())
+assert len(per_conn) >= 297 // 7, len(per_conn)
+assert refused >= 10, refused
+print("   6 ok: pipelined, %d sessions, %d refusals retried, RCPT refusals failed with their words"
+      % (len(per_conn), refused))
 EOF
 exit 0

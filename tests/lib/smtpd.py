@@ -9,6 +9,10 @@ message to --save-dir as NNNNNN.eml. Every transaction (accepted or refused) is 
 Failure injection: --fail-rate P refuses that share of transactions at the end of DATA with
 451 (after the whole message was sent, the hardest case for a client); --fail-first ADDR
 refuses the first transaction for ADDR; --reject ADDR refuses ADDR for good with 550.
+--pipelining offers PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd reads commands in order,
+so pipelined commands are answered in order); --max-per-conn N answers the MAIL after N
+accepted messages on one connection with 421 and closes it, as servers with a per-connection
+limit do.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -35,6 +39,21 @@ class Handler:
         self.rng = random.Random(args.seed)
         self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.args.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        done = getattr(session, "pb_accepted", 0)
+        if self.args.max_per_conn and done >= self.args.max_per_conn:
+            asyncio.get_event_loop().call_later(0.05, server.transport.close)
+            return "421 4.7.0 Too many messages on one connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.args.reject:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -52,6 +71,7 @@ class Handler:
             "tls": server.transport.get_extra_info("ssl_object") is not None,
             "login": login if login else None,
             "status": status, "message_id": msg.get("Message-ID"), "file": path,
+            "peer": "%s:%s" % tuple(session.peer[:2]) if session.peer else None,
         }) + "\n")
 
     async def handle_DATA(self, server, session, envelope):
@@ -71,6 +91,7 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(envelope.content)
         os.rename(tmp, path)
+        session.pb_accepted = getattr(session, "pb_accepted", 0) + 1
         self.record(server, session, envelope, 250, os.path.basename(path))
         return "250 2.0.0 Ok: queued as %06d" % self.seq
 
@@ -87,6 +108,8 @@ def main():
     ap.add_argument("--fail-first", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pipelining", action="store_true")
+    ap.add_argument("--max-per-conn", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.

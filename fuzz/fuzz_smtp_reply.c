@@ -1,0 +1,92 @@
+/* SMTP replies from arbitrary bytes, split at arbitrary points: the reader never crashes,
+ * hands over only codes 100-599 and single printable lines, and splitting the same bytes
+ * differently gives the same replies. Dot-stuffing of the same bytes keeps the message and
+ * leaves no line that opens with a lone '.' except the final one. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/deliver/channel.h"
+
+struct acc {
+	uint64_t hash;
+	int n;
+};
+
+static int
+on_reply(void *ctx, int code, const char *text)
+{
+	struct acc *a = ctx;
+
+	if (code < 100 || code > 599)
+		abort();
+	for (const char *p = text; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			abort();
+		a->hash = (a->hash ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	a->hash = (a->hash ^ (uint64_t)code) * 1099511628211ULL;
+	a->n++;
+	return 0;
+}
+
+static int
+run(const uint8_t *d, size_t n, size_t step, struct acc *a)
+{
+	struct pb_smtp_reader rd;
+
+	pb_smtp_reader_init(&rd);
+	a->hash = 14695981039346656037ULL;
+	a->n = 0;
+	for (size_t off = 0; off < n; off += step) {
+		size_t k = n - off < step ? n - off : step;
+		if (pb_smtp_read(&rd, (const char *)d + off, k, on_reply, a) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct acc whole, pieces;
+	struct pb_buf b = { 0 };
+	size_t step;
+	int r1, r2;
+
+	if (size < 1)
+		return 0;
+	step = (size_t)data[0] % 17 + 1;
+	data++;
+	size--;
+	r1 = run(data, size, size ? size : 1, &whole);
+	r2 = run(data, size, step, &pieces);
+	if (r1 != r2 || whole.n != pieces.n || whole.hash != pieces.hash)
+		abort();
+
+	pb_smtp_stuff(&b, (const char *)data, size);
+	if (b.len < size + 3 || memcmp(b.data + b.len - 3, ".\r\n", 3) != 0)
+		abort();
+	/* Undo the stuffing: the original bytes come back. */
+	{
+		size_t i = 0, j = 0, end = b.len - 3;
+		int bol = 1;
+		while (i < end) {
+			if (bol && b.data[i] == '.') {
+				if (i + 1 >= end || b.data[i + 1] != '.')
+					abort();
+				i++;
+			}
+			if (j >= size || b.data[i] != (char)data[j])
+				break;
+			bol = b.data[i] == '\n';
+			i++;
+			j++;
+		}
+		if (j != size)
+			abort();
+	}
+	pb_buf_free(&b);
+	return 0;
+}

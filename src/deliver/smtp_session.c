@@ -1,0 +1,964 @@
+/* SMTP sessions for the email channel. libcurl opens each session (TCP, the greeting, EHLO,
+ * STARTTLS with certificate checks, AUTH) as a CONNECT_ONLY transfer; the mail transactions
+ * then run over that connection with curl_easy_send/curl_easy_recv:
+ *
+ *   MAIL FROM:<from> [SIZE=n]   RCPT TO:<rcpt>   DATA   <message, dot-stuffed>   .
+ *
+ * When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write, and the
+ * end of one message travels with the commands of the next, so a session spends one round
+ * trip per message instead of four. Without it, each command waits for its reply.
+ *
+ * Every message's result comes from its own replies: 2xx after the final dot is sent, a 4xx
+ * anywhere is transient, a 5xx permanent, each with the server's words. A session that dies
+ * (connection lost, 421, a reply out of step, a timeout) fails the messages it was carrying
+ * as transient; messages it had not begun go back to the pool and take another session.
+ *
+ * Each session has its own curl multi handle while it connects, so libcurl never closes or
+ * reuses a session connection on behalf of another transfer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "channel.h"
+#include "paperboy/clock.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
+
+#define SESS_MSGS 2          /* messages a pipelining session carries at once */
+#define EXPECT_MAX 8         /* replies a session may be waiting for */
+#define CONN_FDS PB_SMTP_FDS_PER_SESSION  /* sockets curl may use while connecting */
+#define IO_TIMEOUT_MS 120000 /* no progress while waiting for the server: the session dies */
+#define IDLE_CLOSE_MS 30000  /* a session with nothing to carry is closed after this */
+#define WRITE_CHUNK (256 * 1024)
+
+enum kind { K_MAIL, K_RCPT, K_DATA, K_DOT, K_DOTX, K_RSET };
+enum sstate { S_CONNECTING, S_READY, S_DEAD };
+
+struct smsg {
+	struct pb_xfer *x;
+	int started;        /* its MAIL command was written */
+	int data_ok;        /* 354 arrived: the message itself was written */
+	int pending;        /* replies still due for MAIL/RCPT/DATA */
+	int failed;         /* the first refusal is in res */
+	struct pb_result res;
+};
+
+struct expect {
+	enum kind kind;
+	struct smsg *m;
+};
+
+struct sess {
+	struct pb_smtp_pool *pool;
+	CURLM *multi;
+	CURL *easy;
+	enum sstate state;
+	curl_socket_t fd;                    /* S_READY */
+	struct { curl_socket_t fd; int what; } cfd[CONN_FDS];  /* S_CONNECTING */
+	int64_t timer_ms;                    /* S_CONNECTING: curl's timer, -1 = none */
+	int pipelining, size_ext;            /* from the last EHLO reply */
+	char refusal[512];                   /* S_CONNECTING: the last 4xx/5xx line */
+	char errbuf[CURL_ERROR_SIZE];
+	struct smsg *m[SESS_MSGS];           /* in order: the oldest first */
+	int nm;
+	struct expect exp[EXPECT_MAX];       /* replies due, in the order the commands went */
+	int nexp;
+	int need_rset;                       /* a refused transaction may still be open */
+	long delivered;                      /* messages this session got accepted */
+	struct pb_buf out;                   /* bytes to write, from out_off */
+	size_t out_off;
+	struct pb_buf later;                 /* written after out: out may not move while a
+					      * write of it is incomplete (TLS) */
+	int stuck;                           /* the last write of out returned CURLE_AGAIN */
+	struct pb_smtp_reader rd;
+	int64_t last_io_ms, idle_since_ms;
+};
+
+struct pb_smtp_pool {
+	const struct pb_config *cfg;
+	pb_smtp_done_fn done;
+	void *ctx;
+	struct sess **s;
+	int ns, max;
+	struct pb_buf url, from;
+	struct pb_xfer **requeue;            /* messages of a dead session not yet begun */
+	size_t nrq, caprq;
+	struct sess **fdmap;                 /* which session each waitfd of pb_smtp_pool_fds
+					      * belongs to */
+	int nfdmap;
+};
+
+/* ---- replies ---- */
+
+void
+pb_smtp_reader_init(struct pb_smtp_reader *rd)
+{
+	memset(rd, 0, sizeof *rd);
+}
+
+/* One complete line (without its line end) of a reply. */
+static int
+reader_line(struct pb_smtp_reader *rd, const char *l, size_t len, pb_smtp_reply_fn cb,
+	    void *ctx)
+{
+	int code, last;
+
+	if (len < 3 || l[0] < '1' || l[0] > '5' || l[1] < '0' || l[1] > '9' || l[2] < '0' ||
+	    l[2] > '9' || (len > 3 && l[3] != ' ' && l[3] != '-'))
+		return -1;
+	code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+	last = len == 3 || l[3] == ' ';
+	if (rd->in_reply && code != rd->code)
+		return -1;
+	if (!rd->in_reply) {
+		rd->in_reply = 1;
+		rd->code = code;
+		pb_reason_copy(rd->text, sizeof rd->text, l, len);
+	}
+	if (!last)
+		return 0;
+	rd->in_reply = 0;
+	return cb(ctx, rd->code, rd->text);
+}
+
+int
+pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_fn cb,
+	     void *ctx)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+		/* Lines longer than the buffer keep their beginning: the code and the first
+		 * words are what matter. */
+		size_t room = sizeof rd->line - 1 - rd->len;
+		size_t keep = take < room ? take : room;
+
+		memcpy(rd->line + rd->len, p, keep);
+		rd->len += keep;
+		if (!nl)
+			return 0;
+		p += take + 1;
+		n -= take + 1;
+		if (rd->len > 0 && rd->line[rd->len - 1] == '\r')
+			rd->len--;
+		rd->line[rd->len] = '\0';
+		{
+			size_t len = rd->len;
+			rd->len = 0;
+			if (reader_line(rd, rd->line, len, cb, ctx) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the message ---- */
+
+/* Appends the message with every line that opens with '.' stuffed, ending in CRLF . CRLF. */
+void
+pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len)
+{
+	const char *end = s + len, *start = s, *q = s;
+
+	pb_buf_reserve(out, len + 8);
+	while (q < end && (q = memchr(q, '.', (size_t)(end - q)))) {
+		if (q == s || q[-1] == '\n') {
+			pb_buf_append(out, start, (size_t)(q - start));
+			pb_buf_putc(out, '.');
+			start = q;
+		}
+		q++;
+	}
+	pb_buf_append(out, start, (size_t)(end - start));
+	if (len < 2 || end[-2] != '\r' || end[-1] != '\n')
+		pb_buf_append(out, "\r\n", 2);
+	pb_buf_append(out, ".\r\n", 3);
+}
+
+/* The bare address inside "Name <addr>" (or addr itself), with nothing SMTP-unsafe. */
+static void
+envelope_addr(struct pb_buf *b, const char *s)
+{
+	const char *lt = s ? strrchr(s, '<') : NULL;
+	const char *p = lt ? lt + 1 : s;
+
+	pb_buf_putc(b, '<');
+	for (; p && *p && *p != '>'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c > 0x20 && c < 0x7F && c != '<' && c != '>')
+			pb_buf_putc(b, (char)c);
+	}
+	pb_buf_putc(b, '>');
+}
+
+/* ---- sessions ---- */
+
+static void sess_kick(struct sess *ss);
+static void sess_kill(struct sess *ss, const char *why);
+
+static void
+finish(struct sess *ss, struct smsg *m)
+{
+	int i;
+
+	for (i = 0; i < ss->nm && ss->m[i] != m; i++)
+		;
+	if (i < ss->nm) {
+		memmove(&ss->m[i], &ss->m[i + 1], (size_t)(ss->nm - i - 1) * sizeof ss->m[0]);
+		ss->nm--;
+	}
+	if (m->res.verdict == PB_V_SENT)
+		ss->delivered++;
+	if (ss->nm == 0)
+		ss->idle_since_ms = pb_mono_ms();
+	ss->pool->done(ss->pool->ctx, m->x, &m->res);
+	free(m);
+}
+
+static void
+refuse(struct smsg *m, int code, const char *text)
+{
+	if (m->failed)
+		return;
+	m->failed = 1;
+	m->res.verdict = code >= 400 && code < 500 ? PB_V_TRANSIENT : PB_V_PERMANENT;
+	m->res.retry_after_s = -1;
+	snprintf(m->res.reason, sizeof m->res.reason, "%s", text);
+}
+
+/* Queues bytes for the server. */
+static void
+emit(struct sess *ss, const char *p, size_t n)
+{
+	pb_buf_append(ss->stuck ? &ss->later : &ss->out, p, n);
+}
+
+static void
+expect(struct sess *ss, enum kind k, struct smsg *m)
+{
+	/* At most RSET + MAIL + RCPT + DATA per message and a dot: never more than 8. */
+	if (ss->nexp < EXPECT_MAX)
+		ss->exp[ss->nexp++] = (struct expect){ k, m };
+}
+
+static void
+write_out(struct sess *ss)
+{
+	while (ss->state == S_READY && ss->out_off < ss->out.len) {
+		size_t n = ss->out.len - ss->out_off, sent = 0;
+		CURLcode rc;
+
+		if (n > WRITE_CHUNK)
+			n = WRITE_CHUNK;
+		rc = curl_easy_send(ss->easy, ss->out.data + ss->out_off, n, &sent);
+		if (rc == CURLE_AGAIN) {
+			ss->stuck = 1;
+			return;
+		}
+		if (rc != CURLE_OK) {
+			char why[300];
+			snprintf(why, sizeof why, "sending to the SMTP server failed: %s",
+				 curl_easy_strerror(rc));
+			sess_kill(ss, why);
+			return;
+		}
+		ss->stuck = 0;
+		ss->out_off += sent;
+		ss->last_io_ms = pb_mono_ms();
+	}
+	if (ss->state != S_READY)
+		return;
+	pb_buf_reset(&ss->out);
+	ss->out_off = 0;
+	if (ss->later.len > 0) {
+		struct pb_buf t = ss->out;
+		ss->out = ss->later;
+		ss->later = t;
+		write_out(ss);
+	}
+}
+
+static void
+send_mail(struct sess *ss, struct smsg *m)
+{
+	struct pb_smtp_pool *p = ss->pool;
+	char head[64];
+
+	if (ss->need_rset) {
+		emit(ss, "RSET\r\n", 6);
+		expect(ss, K_RSET, NULL);
+		ss->need_rset = 0;
+	}
+	emit(ss, "MAIL FROM:", 10);
+	emit(ss, p->from.data, p->from.len);
+	if (ss->size_ext) {
+		snprintf(head, sizeof head, " SIZE=%zu", m->x->send_len);
+		emit(ss, head, strlen(head));
+	}
+	emit(ss, "\r\n", 2);
+	expect(ss, K_MAIL, m);
+	m->started = 1;
+	m->pending = 3;
+}
+
+static void
+send_rcpt(struct sess *ss, struct smsg *m)
+{
+	emit(ss, "RCPT TO:", 8);
+	emit(ss, m->x->body.data, m->x->body.len);
+	emit(ss, "\r\n", 2);
+	expect(ss, K_RCPT, m);
+}
+
+static void
+send_data(struct sess *ss, struct smsg *m)
+{
+	emit(ss, "DATA\r\n", 6);
+	expect(ss, K_DATA, m);
+}
+
+/* Begins the next message when the session may: with pipelining once every message it
+ * carries is past DATA, without it when it carries nothing else. */
+static void
+sess_kick(struct sess *ss)
+{
+	struct smsg *m = NULL;
+
+	if (ss->state != S_READY)
+		return;
+	for (int i = 0; i < ss->nm; i++) {
+		if (!ss->m[i]->started) {
+			m = ss->m[i];
+			break;
+		}
+		if (!ss->pipelining || !ss->m[i]->data_ok)
+			return;
+	}
+	if (!m)
+		return;
+	send_mail(ss, m);
+	if (ss->pipelining) {
+		send_rcpt(ss, m);
+		send_data(ss, m);
+	}
+}
+
+/* One reply, matched with the oldest command still waiting for one. */
+static int
+on_reply(void *ctx, int code, const char *text)
+{
+	struct sess *ss = ctx;
+	struct expect e;
+	struct smsg *m;
+	int ok = code >= 200 && code < 300;
+
+	if (ss->state != S_READY)
+		return -1;
+	if (code == 421) {
+		/* The server is closing the session: nothing more comes on it. */
+		sess_kill(ss, text);
+		return -1;
+	}
+	if (ss->nexp == 0) {
+		char why[700];
+		snprintf(why, sizeof why, "unexpected reply from the SMTP server: %s", text);
+		sess_kill(ss, why);
+		return -1;
+	}
+	e = ss->exp[0];
+	memmove(&ss->exp[0], &ss->exp[1], (size_t)(ss->nexp - 1) * sizeof ss->exp[0]);
+	ss->nexp--;
+	m = e.m;
+	switch (e.kind) {
+	case K_RSET:
+		break;
+	case K_MAIL:
+	case K_RCPT:
+		m->pending--;
+		if (!ok) {
+			refuse(m, code, text);
+			ss->need_rset = 1;
+		}
+		if (!ss->pipelining) {
+			if (m->failed) {
+				finish(ss, m);
+			} else if (e.kind == K_MAIL) {
+				m->pending = 2;
+				send_rcpt(ss, m);
+			} else {
+				m->pending = 1;
+				send_data(ss, m);
+			}
+		}
+		break;
+	case K_DATA:
+		m->pending = 0;
+		if (code == 354 && m->failed) {
+			/* Go-ahead for a transaction that already failed: end it empty. */
+			emit(ss, ".\r\n", 3);
+			expect(ss, K_DOTX, m);
+		} else if (code == 354) {
+			m->data_ok = 1;
+			if (ss->stuck) {
+				pb_smtp_stuff(&ss->later, m->x->send, m->x->send_len);
+			} else {
+				pb_smtp_stuff(&ss->out, m->x->send, m->x->send_len);
+			}
+			expect(ss, K_DOT, m);
+		} else {
+			refuse(m, ok ? 554 : code, text);
+			ss->need_rset = 1;
+			finish(ss, m);
+		}
+		break;
+	case K_DOT:
+		if (ok) {
+			m->res.verdict = PB_V_SENT;
+			m->res.retry_after_s = -1;
+		} else {
+			refuse(m, code, text);
+		}
+		finish(ss, m);
+		break;
+	case K_DOTX:
+		finish(ss, m);
+		break;
+	}
+	sess_kick(ss);
+	return ss->state == S_READY ? 0 : -1;
+}
+
+static void
+read_in(struct sess *ss)
+{
+	char buf[16384];
+
+	while (ss->state == S_READY) {
+		size_t got = 0;
+		CURLcode rc = curl_easy_recv(ss->easy, buf, sizeof buf, &got);
+
+		if (rc == CURLE_AGAIN)
+			return;
+		if (rc != CURLE_OK || got == 0) {
+			char why[300];
+			if (rc != CURLE_OK)
+				snprintf(why, sizeof why, "reading from the SMTP server failed: %s",
+					 curl_easy_strerror(rc));
+			else
+				snprintf(why, sizeof why, "the SMTP server closed the connection");
+			sess_kill(ss, why);
+			return;
+		}
+		ss->last_io_ms = pb_mono_ms();
+		if (pb_smtp_read(&ss->rd, buf, got, on_reply, ss) != 0 && ss->state == S_READY)
+			sess_kill(ss, "malformed reply from the SMTP server");
+	}
+}
+
+static void
+requeue(struct pb_smtp_pool *p, struct pb_xfer *x)
+{
+	if (p->nrq == p->caprq) {
+		p->caprq = p->caprq ? p->caprq * 2 : 16;
+		p->requeue = pb_xreallocarray(p->requeue, p->caprq, sizeof *p->requeue);
+	}
+	p->requeue[p->nrq++] = x;
+}
+
+/* The session is over: the messages it carried fail as transient with why (a message whose
+ * end was written may have arrived; it is sent again, as any SMTP client would). Messages
+ * whose content was not written yet, on a session that had delivered, go to another session
+ * without a failed attempt (a server's per-connection limit, an idle timeout); on a session
+ * that never delivered they fail too, so a server that refuses everything cannot keep us
+ * busy. */
+static void
+sess_kill(struct sess *ss, const char *why)
+{
+	if (ss->state == S_DEAD)
+		return;
+	ss->state = S_DEAD;
+	while (ss->nm > 0) {
+		struct smsg *m = ss->m[0];
+		if (!m->data_ok && !m->failed && ss->delivered > 0) {
+			memmove(&ss->m[0], &ss->m[1], (size_t)(ss->nm - 1) * sizeof ss->m[0]);
+			ss->nm--;
+			requeue(ss->pool, m->x);
+			free(m);
+			continue;
+		}
+		if (!m->failed) {
+			m->failed = 1;
+			m->res.verdict = PB_V_TRANSIENT;
+			m->res.retry_after_s = -1;
+			pb_reason_copy(m->res.reason, sizeof m->res.reason, why, strlen(why));
+		}
+		finish(ss, m);
+	}
+	ss->nexp = 0;
+}
+
+/* Header callback while connecting: the replies libcurl reads. Keeps the capabilities of the
+ * last EHLO reply (a 220 starts over: the greeting, and STARTTLS's go-ahead, after which the
+ * server is asked again) and the words of the last refusal. */
+static size_t
+conn_header(char *p, size_t size, size_t n, void *userp)
+{
+	struct sess *ss = userp;
+	size_t len = size * n;
+
+	if (len >= 3 && strncmp(p, "220", 3) == 0) {
+		ss->pipelining = 0;
+		ss->size_ext = 0;
+	}
+	if (len > 4 && strncmp(p, "250", 3) == 0 && (p[3] == '-' || p[3] == ' ')) {
+		const char *kw = p + 4;
+		size_t kl = len - 4;
+		while (kl > 0 && (kw[kl - 1] == '\r' || kw[kl - 1] == '\n' || kw[kl - 1] == ' '))
+			kl--;
+		if (kl == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
+			ss->pipelining = 1;
+		if (kl >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (kl == 4 || kw[4] == ' '))
+			ss->size_ext = 1;
+	}
+	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9')
+		pb_reason_copy(ss->refusal, sizeof ss->refusal, p, len);
+	return len;
+}
+
+static int
+conn_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct sess *ss = userp;
+	int free_i = -1;
+
+	(void)e;
+	(void)socketp;
+	for (int i = 0; i < CONN_FDS; i++) {
+		if (ss->cfd[i].fd == s) {
+			if (what == CURL_POLL_REMOVE)
+				ss->cfd[i].fd = CURL_SOCKET_BAD;
+			else
+				ss->cfd[i].what = what;
+			return 0;
+		}
+		if (free_i < 0 && ss->cfd[i].fd == CURL_SOCKET_BAD)
+			free_i = i;
+	}
+	if (what != CURL_POLL_REMOVE && free_i >= 0) {
+		ss->cfd[free_i].fd = s;
+		ss->cfd[free_i].what = what;
+	}
+	return 0;
+}
+
+static int
+conn_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct sess *ss = userp;
+
+	(void)multi;
+	ss->timer_ms = timeout_ms < 0 ? -1 : pb_mono_ms() + timeout_ms;
+	return 0;
+}
+
+static struct sess *
+sess_open(struct pb_smtp_pool *p)
+{
+	struct sess *ss = pb_xcalloc(1, sizeof *ss);
+	const struct pb_config *cfg = p->cfg;
+	const char *url = cfg->email.smtp_url, *tls = cfg->email.tls;
+	struct pb_http_opts ho;
+
+	ss->pool = p;
+	ss->state = S_CONNECTING;
+	ss->fd = CURL_SOCKET_BAD;
+	for (int i = 0; i < CONN_FDS; i++)
+		ss->cfd[i].fd = CURL_SOCKET_BAD;
+	ss->timer_ms = -1;
+	ss->last_io_ms = ss->idle_since_ms = pb_mono_ms();
+	pb_smtp_reader_init(&ss->rd);
+	ss->multi = curl_multi_init();
+	ss->easy = curl_easy_init();
+	if (!ss->multi || !ss->easy) {
+		pb_err("smtp_session", "error=%s", pb_q("curl could not make a handle"));
+		goto fail;
+	}
+	memset(&ho, 0, sizeof ho);
+	ho.user_agent = cfg->user_agent ? cfg->user_agent : "paperboy/1.0";
+	ho.ca_file = cfg->ca_file;
+	ho.timeout_s = 120;
+	ho.connect_timeout_s = 15;
+	pb_http_setup_easy(ss->easy, &ho);
+	curl_easy_setopt(ss->easy, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(ss->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(ss->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	curl_easy_setopt(ss->easy, CURLOPT_URL, p->url.data);
+	if (tls && strcmp(tls, "none") == 0 && strncmp(url, "smtps://", 8) != 0)
+		curl_easy_setopt(ss->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+	else
+		curl_easy_setopt(ss->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (cfg->email.username && *cfg->email.username) {
+		curl_easy_setopt(ss->easy, CURLOPT_USERNAME, cfg->email.username);
+		curl_easy_setopt(ss->easy, CURLOPT_PASSWORD,
+				 cfg->email.password ? cfg->email.password : "");
+	}
+	curl_easy_setopt(ss->easy, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(ss->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(ss->easy, CURLOPT_HEADERFUNCTION, conn_header);
+	curl_easy_setopt(ss->easy, CURLOPT_HEADERDATA, ss);
+	curl_easy_setopt(ss->easy, CURLOPT_ERRORBUFFER, ss->errbuf);
+	curl_multi_setopt(ss->multi, CURLMOPT_SOCKETFUNCTION, conn_socket);
+	curl_multi_setopt(ss->multi, CURLMOPT_SOCKETDATA, ss);
+	curl_multi_setopt(ss->multi, CURLMOPT_TIMERFUNCTION, conn_timer);
+	curl_multi_setopt(ss->multi, CURLMOPT_TIMERDATA, ss);
+	if (curl_multi_add_handle(ss->multi, ss->easy) != CURLM_OK) {
+		pb_err("smtp_session", "error=%s", pb_q("curl_multi_add_handle failed"));
+		goto fail;
+	}
+	return ss;
+fail:
+	if (ss->easy)
+		curl_easy_cleanup(ss->easy);
+	if (ss->multi)
+		curl_multi_cleanup(ss->multi);
+	free(ss);
+	return NULL;
+}
+
+static void
+sess_free(struct sess *ss)
+{
+	/* A session that ends in good order says goodbye; the reply is not waited for. */
+	if (ss->state == S_READY && ss->nexp == 0 && ss->out_off >= ss->out.len &&
+	    ss->later.len == 0) {
+		size_t sent = 0;
+		curl_easy_send(ss->easy, "QUIT\r\n", 6, &sent);
+	}
+	if (ss->multi && ss->easy)
+		curl_multi_remove_handle(ss->multi, ss->easy);
+	if (ss->easy)
+		curl_easy_cleanup(ss->easy);
+	if (ss->multi)
+		curl_multi_cleanup(ss->multi);
+	pb_buf_free(&ss->out);
+	pb_buf_free(&ss->later);
+	free(ss);
+}
+
+/* The connect transfer ended: the session is ready, or every message queued on it fails the
+ * way the connection did. */
+static void
+conn_check(struct sess *ss)
+{
+	CURLMsg *cm;
+	int left;
+
+	while ((cm = curl_multi_info_read(ss->multi, &left))) {
+		CURLcode rc = cm->data.result;
+		long code = 0;
+		curl_socket_t fd = CURL_SOCKET_BAD;
+
+		if (cm->msg != CURLMSG_DONE)
+			continue;
+		if (rc == CURLE_OK &&
+		    curl_easy_getinfo(ss->easy, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+		    fd != CURL_SOCKET_BAD) {
+			ss->state = S_READY;
+			ss->fd = fd;
+			ss->last_io_ms = pb_mono_ms();
+			pb_info("smtp_session", "state=ready pipelining=%d size=%d", ss->pipelining,
+				 ss->size_ext);
+			sess_kick(ss);
+			write_out(ss);
+			return;
+		}
+		ss->state = S_DEAD;
+		curl_easy_getinfo(ss->easy, CURLINFO_RESPONSE_CODE, &code);
+		while (ss->nm > 0) {
+			struct smsg *m = ss->m[0];
+			pb_smtp_classify(rc == CURLE_OK ? CURLE_COULDNT_CONNECT : rc, code,
+					 ss->refusal, ss->errbuf, &m->res);
+			m->failed = 1;
+			finish(ss, m);
+		}
+		return;
+	}
+}
+
+/* ---- the pool ---- */
+
+struct pb_smtp_pool *
+pb_smtp_pool_new(const struct pb_config *cfg, int max_sessions, pb_smtp_done_fn done,
+		 void *ctx)
+{
+	struct pb_smtp_pool *p = pb_xcalloc(1, sizeof *p);
+	const char *url = cfg->email.smtp_url ? cfg->email.smtp_url : "", *tls = cfg->email.tls;
+
+	p->cfg = cfg;
+	p->done = done;
+	p->ctx = ctx;
+	p->max = max_sessions < 1 ? 1 : max_sessions;
+	p->s = pb_xcalloc((size_t)p->max, sizeof *p->s);
+	p->fdmap = pb_xcalloc((size_t)p->max * CONN_FDS, sizeof *p->fdmap);
+	if (tls && strcmp(tls, "implicit") == 0 && strncmp(url, "smtp://", 7) == 0)
+		pb_buf_printf(&p->url, "smtps://%s", url + 7);
+	else
+		pb_buf_puts(&p->url, url);
+	/* libcurl takes the EHLO name from the URL's path. */
+	if (cfg->email.helo && *cfg->email.helo) {
+		const char *after = strstr(pb_buf_str(&p->url), "://");
+		if (after && !strchr(after + 3, '/'))
+			pb_buf_printf(&p->url, "/%s", cfg->email.helo);
+	}
+	envelope_addr(&p->from, cfg->email.from);
+	return p;
+}
+
+int
+pb_smtp_check(const struct pb_outbox_msg *m, const struct pb_config *cfg, char *err,
+	      size_t errlen)
+{
+	if (!cfg->email.smtp_url || !*cfg->email.smtp_url) {
+		snprintf(err, errlen, "email is not configured (no email.smtp_url)");
+		return -1;
+	}
+	if (!m->dest || !strchr(m->dest, '@')) {
+		snprintf(err, errlen, "not an email address");
+		return -1;
+	}
+	for (const char *p = m->dest; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7F || *p == '<' || *p == '>') {
+			snprintf(err, errlen, "not an email address");
+			return -1;
+		}
+	return 0;
+}
+
+static int
+capacity(const struct sess *ss)
+{
+	if (ss->state == S_DEAD)
+		return 0;
+	return (ss->state == S_READY && ss->pipelining ? SESS_MSGS : 1) - ss->nm;
+}
+
+int
+pb_smtp_pool_room(const struct pb_smtp_pool *p)
+{
+	if (p->nrq > 0)
+		return 0;
+	if (p->ns < p->max)
+		return 1;
+	for (int i = 0; i < p->ns; i++)
+		if (capacity(p->s[i]) > 0)
+			return 1;
+	return 0;
+}
+
+/* The session that takes the next message: an idle ready one, a pipelining one with room, a
+ * new one while under the limit, a connecting one with room. */
+static struct sess *
+pick(struct pb_smtp_pool *p)
+{
+	struct sess *best = NULL;
+	int best_rank = 99;
+
+	for (int i = 0; i < p->ns; i++) {
+		struct sess *ss = p->s[i];
+		int rank;
+		if (capacity(ss) <= 0)
+			continue;
+		rank = ss->state == S_READY ? (ss->nm == 0 ? 0 : 1) : 3;
+		if (rank < best_rank) {
+			best = ss;
+			best_rank = rank;
+		}
+	}
+	if (best_rank > 1 && p->ns < p->max) {
+		struct sess *ss = sess_open(p);
+		if (ss) {
+			p->s[p->ns++] = ss;
+			return ss;
+		}
+	}
+	return best;
+}
+
+static int
+take(struct pb_smtp_pool *p, struct pb_xfer *x)
+{
+	struct sess *ss = pick(p);
+	struct smsg *m;
+
+	if (!ss)
+		return 1;
+	m = pb_xcalloc(1, sizeof *m);
+	m->x = x;
+	m->res.retry_after_s = -1;
+	ss->m[ss->nm++] = m;
+	if (ss->state == S_READY) {
+		sess_kick(ss);
+		write_out(ss);
+	}
+	return 0;
+}
+
+int
+pb_smtp_pool_submit(struct pb_smtp_pool *p, struct pb_xfer *x)
+{
+	pb_buf_reset(&x->body);
+	envelope_addr(&x->body, x->msg->dest);
+	x->send = x->msg->payload;
+	x->send_len = x->msg->payload_len;
+	return take(p, x);
+}
+
+int
+pb_smtp_pool_fds(struct pb_smtp_pool *p, struct curl_waitfd *fds, int max)
+{
+	int n = 0;
+
+	p->nfdmap = 0;
+	for (int i = 0; i < p->ns; i++) {
+		struct sess *ss = p->s[i];
+		if (ss->state == S_READY && n < max) {
+			fds[n].fd = ss->fd;
+			fds[n].events = CURL_WAIT_POLLIN;
+			if (ss->out_off < ss->out.len)
+				fds[n].events |= CURL_WAIT_POLLOUT;
+			fds[n].revents = 0;
+			p->fdmap[n++] = ss;
+		} else if (ss->state == S_CONNECTING) {
+			for (int j = 0; j < CONN_FDS && n < max; j++) {
+				if (ss->cfd[j].fd == CURL_SOCKET_BAD)
+					continue;
+				fds[n].fd = ss->cfd[j].fd;
+				fds[n].events = 0;
+				if (ss->cfd[j].what & CURL_POLL_IN)
+					fds[n].events |= CURL_WAIT_POLLIN;
+				if (ss->cfd[j].what & CURL_POLL_OUT)
+					fds[n].events |= CURL_WAIT_POLLOUT;
+				fds[n].revents = 0;
+				p->fdmap[n++] = ss;
+			}
+		}
+	}
+	p->nfdmap = n;
+	return n;
+}
+
+long
+pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p)
+{
+	int64_t now = pb_mono_ms(), best = -1;
+
+	for (int i = 0; i < p->ns; i++) {
+		const struct sess *ss = p->s[i];
+		if (ss->state == S_CONNECTING && ss->timer_ms >= 0) {
+			int64_t d = ss->timer_ms - now;
+			if (d < 0)
+				d = 0;
+			if (best < 0 || d < best)
+				best = d;
+		}
+	}
+	if (p->nrq > 0)
+		best = 0;
+	return (long)best;
+}
+
+void
+pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfds)
+{
+	int64_t now;
+	int running;
+
+	/* Sockets first: what the poll saw. */
+	for (int i = 0; i < nfds && i < p->nfdmap; i++) {
+		struct sess *ss = p->fdmap[i];
+		if (!fds[i].revents)
+			continue;
+		if (ss->state == S_CONNECTING) {
+			int ev = 0;
+			if (fds[i].revents & CURL_WAIT_POLLIN)
+				ev |= CURL_CSELECT_IN;
+			if (fds[i].revents & CURL_WAIT_POLLOUT)
+				ev |= CURL_CSELECT_OUT;
+			if (fds[i].revents & ~(CURL_WAIT_POLLIN | CURL_WAIT_POLLOUT))
+				ev |= CURL_CSELECT_ERR;
+			curl_multi_socket_action(ss->multi, fds[i].fd, ev, &running);
+			conn_check(ss);
+		} else if (ss->state == S_READY) {
+			read_in(ss);
+			write_out(ss);
+		}
+	}
+	p->nfdmap = 0;
+	now = pb_mono_ms();
+	for (int i = 0; i < p->ns; i++) {
+		struct sess *ss = p->s[i];
+		if (ss->state == S_CONNECTING && ss->timer_ms >= 0 && ss->timer_ms <= now) {
+			ss->timer_ms = -1;
+			curl_multi_socket_action(ss->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+			conn_check(ss);
+		}
+		if (ss->state == S_READY && (ss->nexp > 0 || ss->out_off < ss->out.len) &&
+		    now - ss->last_io_ms > IO_TIMEOUT_MS)
+			sess_kill(ss, "timed out waiting for the SMTP server");
+	}
+	/* Sessions that are over, or idle too long, go. */
+	for (int i = 0; i < p->ns;) {
+		struct sess *ss = p->s[i];
+		if (ss->state == S_DEAD ||
+		    (ss->state == S_READY && ss->nm == 0 && now - ss->idle_since_ms > IDLE_CLOSE_MS)) {
+			sess_free(ss);
+			p->s[i] = p->s[--p->ns];
+			continue;
+		}
+		i++;
+	}
+	/* Messages a dead session had not begun take another one. */
+	while (p->nrq > 0) {
+		struct pb_xfer *x = p->requeue[0];
+		if (take(p, x) != 0)
+			break;
+		memmove(&p->requeue[0], &p->requeue[1], (p->nrq - 1) * sizeof p->requeue[0]);
+		p->nrq--;
+	}
+}
+
+int
+pb_smtp_pool_busy(const struct pb_smtp_pool *p)
+{
+	int n = (int)p->nrq;
+
+	for (int i = 0; i < p->ns; i++)
+		n += p->s[i]->nm;
+	return n;
+}
+
+void
+pb_smtp_pool_free(struct pb_smtp_pool *p)
+{
+	if (!p)
+		return;
+	/* Whatever is still carried stays pending in the state: nothing is recorded. */
+	for (int i = 0; i < p->ns; i++) {
+		struct sess *ss = p->s[i];
+		for (int j = 0; j < ss->nm; j++)
+			free(ss->m[j]);
+		ss->nm = 0;
+		sess_free(ss);
+	}
+	free(p->s);
+	free(p->fdmap);
+	free(p->requeue);
+	pb_buf_free(&p->url);
+	pb_buf_free(&p->from);
+	free(p);
+}
