@@ -25,7 +25,7 @@ struct pb_deliver_stats {
  * is marked in the state as soon as its result is known. Returns 0, or -1 with err filled when
  * delivery could not run at all (e.g. the state failed). */
 /* How it behaves (src/deliver/):
- * - channels: "email" (SMTP, one transfer per recipient, STARTTLS required unless
+ * - channels: "email" (SMTP sessions, one transaction per recipient, STARTTLS required unless
  *   email.tls = "none"), "slack" (the subscriber's webhook; dest is "webhook"), "telegram"
  *   (sendMessage, chat_id set from dest), "file" (<file.dir>/<digest_date>/<subscriber>/<dest>
  *   [-NN].eml|.json, or dest itself when it has an extension such as "digest.md").
