@@ -747,17 +747,22 @@ capacity(const struct sess *ss)
 	return (ss->state == S_READY && ss->pipelining ? SESS_MSGS : 1) - ss->nm;
 }
 
-int
-pb_smtp_pool_room(const struct pb_smtp_pool *p)
+static int
+has_capacity(const struct pb_smtp_pool *p)
 {
-	if (p->nrq > 0)
-		return 0;
 	if (p->ns < p->max)
 		return 1;
 	for (int i = 0; i < p->ns; i++)
 		if (capacity(p->s[i]) > 0)
 			return 1;
 	return 0;
+}
+
+int
+pb_smtp_pool_room(const struct pb_smtp_pool *p)
+{
+	/* Messages handed back by a dead session go first. */
+	return p->nrq == 0 && has_capacity(p);
 }
 
 /* The session that takes the next message: an idle ready one, a pipelining one with room, a
@@ -867,7 +872,9 @@ pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p)
 				best = d;
 		}
 	}
-	if (p->nrq > 0)
+	/* Handed-back messages want a step as soon as a session can take them; a session
+	 * finishing a message wakes the wait anyway. */
+	if (p->nrq > 0 && has_capacity(p))
 		best = 0;
 	return (long)best;
 }

@@ -14,6 +14,8 @@
 #     recipients refused for good at RCPT, and the peer closing each connection (421) after 7
 #     messages: every other subscriber ends with exactly one message, the three fail with the
 #     server's words, the messages cut off by a 421 go on another session.
+#  7. Pipelining over STARTTLS while the peer drops 5% of connections right after a message's
+#     end, unanswered and unkept: every subscriber ends with exactly one message.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -271,5 +273,26 @@ assert len(per_conn) >= 297 // 7, len(per_conn)
 assert refused >= 10, refused
 print("   6 ok: pipelined, %d sessions, %d refusals retried, RCPT refusals failed with their words"
       % (len(per_conn), refused))
+EOF
+# ---- 7. connections dropped after the message's end ----
+$PY "$LIB/smtpd.py" --port-file p7 --save-dir m7 --cert srv.pem --key srv.key \
+	--auth digest:s3cret --pipelining --drop-rate 0.05 --seed 5 --timeout 900 &
+pids="$pids $!"
+wait_file p7
+P7=$(cat p7)
+"$DRIVE" --db h7.db --smtp "smtp://127.0.0.1:$P7" --ca ca.pem --user digest --pass s3cret \
+	--email 200 --size 3000 --max-total 8 --max-host 4 --retry-base 1 --max-wait 60 \
+	--quiet > h7.out 2> h7.err || { tail h7.err >&2; fail "drive (drops)"; }
+grep -q "enqueued=200 .*sent=200 .*failed=0 expired=0 paused=0 pending=0" h7.out \
+	|| { cat h7.out >&2; tail h7.err >&2; fail "7: not all sent"; }
+$PY - m7 <<'EOF' || fail "7: received counts"
+import json, os, sys, collections
+idx = [json.loads(l) for l in open(os.path.join(sys.argv[1], "index.jsonl"))]
+ok = collections.Counter(r["rcpt"][0] for r in idx if r["status"] == 250)
+dropped = sum(1 for r in idx if r["status"] == 0)
+assert set(ok) == {"s%05d@test.example" % i for i in range(200)}, len(ok)
+assert all(n == 1 for n in ok.values()), [k for k, n in ok.items() if n != 1][:5]
+assert dropped >= 3, dropped
+print("   7 ok: %d connections dropped after DATA, every subscriber once" % dropped)
 EOF
 exit 0

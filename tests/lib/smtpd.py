@@ -12,7 +12,8 @@ refuses the first transaction for ADDR; --reject ADDR refuses ADDR for good with
 --pipelining offers PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd reads commands in order,
 so pipelined commands are answered in order); --max-per-conn N answers the MAIL after N
 accepted messages on one connection with 421 and closes it, as servers with a per-connection
-limit do.
+limit do. --drop-rate P aborts the connection at the end of that share of transactions without
+an answer (the message is not kept).
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -82,6 +83,11 @@ class Handler:
             fail = True
         elif self.args.fail_rate > 0 and self.rng.random() < self.args.fail_rate:
             fail = True
+        if self.args.drop_rate > 0 and self.rng.random() < self.args.drop_rate:
+            # The connection dies with the message unanswered (and not kept).
+            self.record(server, session, envelope, 0, None)
+            server.transport.abort()
+            return "451 4.3.0 connection dropped"
         if fail:
             self.record(server, session, envelope, 451, None)
             return "451 4.3.0 Temporary local problem, try again later"
@@ -110,6 +116,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--max-per-conn", type=int, default=0)
+    ap.add_argument("--drop-rate", type=float, default=0.0)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
