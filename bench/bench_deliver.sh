@@ -6,6 +6,9 @@
 #    sessions to the same sink; both rates, their ratio, paperboy's peak memory.
 #  - 10,000 Telegram messages to the local Bot API stand-in with pacing switched off.
 # TLS is off for the SMTP part (tls = "none"): smtp-source speaks no TLS.
+# smtp-sink offers PIPELINING, which paperboy uses and smtp-source cannot ("No SMTP command
+# pipelining support", smtp-source(1)); so paperboy is also measured against a second sink
+# started with -p (no PIPELINING), where it takes the same four round trips per message.
 # Targets: paperboy >= 0.6x smtp-source, peak memory < 150 MB.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
@@ -41,6 +44,16 @@ until $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).clo
 	i=$((i + 1)); [ $i -gt 100 ] && fail "smtp-sink did not start"; sleep 0.1
 done
 
+# The same sink without PIPELINING.
+PORT2=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# shellcheck disable=SC2086
+/usr/sbin/smtp-sink -p $SINK_USER 127.0.0.1:"$PORT2" 1024 &
+pids="$pids $!"
+i=0
+until $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT2),1).close()" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "smtp-sink -p did not start"; sleep 0.1
+done
+
 # ---- paperboy: enqueue (pb_mail_build + pb_outbox_put) and deliver in one process ----
 PB_CMD="$DRIVE --db $T/mail.db --smtp smtp://127.0.0.1:$PORT --tls none --email $N --size $SIZE --max-total $S --max-host $S --max-wait 5 --quiet"
 # shellcheck disable=SC2086
@@ -49,6 +62,11 @@ grep -q "sent=$N " pb.out || { cat pb.out >&2; fail "paperboy did not send all $
 PB_RATE=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' pb.out)
 PB_MS=$(sed -n 's/.* deliver_ms=\([0-9]*\).*/\1/p' pb.out)
 MEM_KB=$(tail -n 1 mem.txt)
+PLAIN_CMD="$DRIVE --db $T/plain.db --smtp smtp://127.0.0.1:$PORT2 --tls none --email $N --size $SIZE --max-total $S --max-host $S --max-wait 5 --quiet"
+# shellcheck disable=SC2086
+$PLAIN_CMD > plain.out 2> plain.err || { cat plain.err >&2; fail "paperboy run (no pipelining) failed"; }
+grep -q "sent=$N " plain.out || { cat plain.out >&2; fail "paperboy (no pipelining) did not send all $N"; }
+PLAIN_RATE=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' plain.out)
 
 # One of paperboy's messages, as smtp-source -F wants it (LF line ends; it adds the CRs).
 MSG_BYTES=$($PY - "$T/mail.db" sample.eml <<'EOF'
@@ -68,6 +86,7 @@ $SRC_CMD > src.out 2>&1 || { cat src.out >&2; fail "smtp-source failed"; }
 t1=$(now)
 SRC_RATE=$($PY -c "print('%.1f' % ($N / ($t1 - $t0)))")
 RATIO=$($PY -c "print('%.2f' % ($PB_RATE / $SRC_RATE))")
+PLAIN_RATIO=$($PY -c "print('%.2f' % ($PLAIN_RATE / $SRC_RATE))")
 
 # ---- Telegram: 10,000 messages to the local stand-in, pacing off ----
 TOKEN="123456:BENCH-token"
@@ -86,14 +105,17 @@ TG_MEM=$(tail -n 1 tgmem.txt)
 
 echo "email: $N messages of $MSG_BYTES bytes, $S sessions, smtp-sink on 127.0.0.1"
 echo "  paperboy (pb_deliver_run)  $PB_RATE msgs/s  (${PB_MS} ms delivering; enqueue line: $(cat pb.out))"
-echo "  smtp-source                $SRC_RATE msgs/s"
-echo "  ratio paperboy/smtp-source $RATIO  (target >= 0.6)"
+echo "  paperboy, sink without PIPELINING (-p)  $PLAIN_RATE msgs/s"
+echo "  smtp-source (never pipelines)           $SRC_RATE msgs/s"
+echo "  ratio paperboy/smtp-source $RATIO  (target >= 0.6); without PIPELINING $PLAIN_RATIO"
 echo "  paperboy peak memory       $((MEM_KB / 1024)) MB ($MEM_KB KB, target < 150 MB)"
 echo "telegram: $N messages to the local Bot API stand-in, pacing off, $S connections"
 echo "  paperboy                   $TG_RATE msgs/s, peak memory $((TG_MEM / 1024)) MB"
 echo "commands:"
 echo "  /usr/sbin/smtp-sink $SINK_USER 127.0.0.1:PORT 1024"
 echo "  /usr/bin/time -f %M $PB_CMD"
+echo "  /usr/sbin/smtp-sink -p $SINK_USER 127.0.0.1:PORT2 1024"
+echo "  $PLAIN_CMD"
 echo "  $SRC_CMD"
 echo "  /usr/bin/python3 tests/lib/chat_server.py --port-file tg.port --log tg.jsonl --token ***"
 echo "  /usr/bin/time -f %M $TG_CMD"
