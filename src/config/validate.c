@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "internal.h"
 #include "paperboy/buf.h"
 #include "paperboy/log.h"
@@ -139,8 +141,27 @@ pb_check_smtp_url(const char *v, char *msg, size_t n)
 	return 0;
 }
 
+/* Whether v[0..len) is well-formed UTF-8 with no control characters. */
 static bool
-is_address(const char *v, size_t len)
+utf8_ok(const char *v, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)v;
+
+	while (len > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
+		if (k <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+			return false;
+		p += k;
+		len -= (size_t)k;
+	}
+	return true;
+}
+
+/* user@domain in the dot-atom form. With utf8, non-ASCII letters may appear on both sides
+ * (an internationalised address, RFC 6531: sent only to servers offering SMTPUTF8). */
+static bool
+is_address_ex(const char *v, size_t len, bool utf8)
 {
 	const char *at = memchr(v, '@', len), *d, *end = v + len;
 	size_t label = 0;
@@ -149,8 +170,11 @@ is_address(const char *v, size_t len)
 		return false;
 	if (v[0] == '.' || at[-1] == '.')
 		return false;
+	if (utf8 && !utf8_ok(v, len))
+		return false;
 	for (const char *c = v; c < at; c++)
-		if (!(isalnum((unsigned char)*c) || strchr("!#$%&'*+/=?^_`{|}~.-", *c)) ||
+		if (!(isalnum((unsigned char)*c) || strchr("!#$%&'*+/=?^_`{|}~.-", *c) ||
+		      (utf8 && (unsigned char)*c >= 0x80)) ||
 		    (*c == '.' && c[1] == '.'))
 			return false;
 	if (at + 1 == end)
@@ -160,7 +184,8 @@ is_address(const char *v, size_t len)
 			if (label == 0 || d[-1] == '-')
 				return false;
 			label = 0;
-		} else if (isalnum((unsigned char)*d) || (*d == '-' && label > 0)) {
+		} else if (isalnum((unsigned char)*d) || (*d == '-' && label > 0) ||
+			   (utf8 && (unsigned char)*d >= 0x80)) {
 			label++;
 		} else {
 			return false;
@@ -169,10 +194,16 @@ is_address(const char *v, size_t len)
 	return label > 0 && d[-1] != '-';
 }
 
+static bool
+is_address(const char *v, size_t len)
+{
+	return is_address_ex(v, len, false);
+}
+
 int
 pb_check_email(const char *v, char *msg, size_t n)
 {
-	if (!is_address(v, strlen(v)))
+	if (!is_address_ex(v, strlen(v), true))
 		return bad(msg, n, "\"%.200s\" is not an email address (user@example.org)", v);
 	return 0;
 }

@@ -93,9 +93,11 @@ clean_value(struct pb_buf *b, const char *s)
 static void
 clean_addr(struct pb_buf *b, const char *s)
 {
+	/* UTF-8 stays: an internationalised address goes out only with SMTPUTF8, whose
+	 * messages carry UTF-8 headers (RFC 6532). */
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c >= 0x7F || strchr("<>\",;()[]\\", c))
+		if (c <= 0x20 || c == 0x7F || strchr("<>\",;()[]\\", c))
 			continue;
 		pb_buf_putc(b, (char)c);
 	}

@@ -57,7 +57,7 @@ struct sess {
 	curl_socket_t fd;                    /* S_READY */
 	struct { curl_socket_t fd; int what; } cfd[CONN_FDS];  /* S_CONNECTING */
 	int64_t timer_ms;                    /* S_CONNECTING: curl's timer, -1 = none */
-	int pipelining, size_ext;            /* from the last EHLO reply */
+	int pipelining, size_ext, smtputf8;  /* from the last EHLO reply */
 	char refusal[512];                   /* S_CONNECTING: the last 4xx/5xx line */
 	char errbuf[CURL_ERROR_SIZE];
 	struct smsg *m[SESS_MSGS];           /* in order: the oldest first */
@@ -186,10 +186,19 @@ envelope_addr(struct pb_buf *b, const char *s)
 	pb_buf_putc(b, '<');
 	for (; p && *p && *p != '>'; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c > 0x20 && c < 0x7F && c != '<' && c != '>')
+		if (c > 0x20 && c != 0x7F && c != '<' && c != '>')
 			pb_buf_putc(b, (char)c);
 	}
 	pb_buf_putc(b, '>');
+}
+
+static int
+non_ascii(const struct pb_buf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->data[i] >= 0x80)
+			return 1;
+	return 0;
 }
 
 /* ---- sessions ---- */
@@ -296,6 +305,8 @@ send_mail(struct sess *ss, struct smsg *m)
 		snprintf(head, sizeof head, " SIZE=%zu", m->x->send_len);
 		emit(ss, head, strlen(head));
 	}
+	if (non_ascii(&p->from) || non_ascii(&m->x->body))
+		emit(ss, " SMTPUTF8", 9);
 	emit(ss, "\r\n", 2);
 	expect(ss, K_MAIL, m);
 	m->started = 1;
@@ -323,8 +334,10 @@ send_data(struct sess *ss, struct smsg *m)
 static void
 sess_kick(struct sess *ss)
 {
-	struct smsg *m = NULL;
+	struct smsg *m;
 
+again:
+	m = NULL;
 	if (ss->state != S_READY)
 		return;
 	for (int i = 0; i < ss->nm; i++) {
@@ -337,6 +350,16 @@ sess_kick(struct sess *ss)
 	}
 	if (!m)
 		return;
+	if (!ss->smtputf8 && (non_ascii(&ss->pool->from) || non_ascii(&m->x->body))) {
+		/* An internationalised address needs SMTPUTF8 (RFC 6531); without it the
+		 * address cannot be written, and this server will not change its mind. */
+		char why[300];
+		snprintf(why, sizeof why, "the SMTP server does not offer SMTPUTF8, which %s needs",
+			 m->x->body.data);
+		refuse(m, 550, why);
+		finish(ss, m);
+		goto again;
+	}
 	send_mail(ss, m);
 	if (ss->pipelining) {
 		send_rcpt(ss, m);
@@ -510,6 +533,7 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 	if (len >= 3 && strncmp(p, "220", 3) == 0) {
 		ss->pipelining = 0;
 		ss->size_ext = 0;
+		ss->smtputf8 = 0;
 	}
 	if (len > 4 && strncmp(p, "250", 3) == 0 && (p[3] == '-' || p[3] == ' ')) {
 		const char *kw = p + 4;
@@ -520,6 +544,8 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 			ss->pipelining = 1;
 		if (kl >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (kl == 4 || kw[4] == ' '))
 			ss->size_ext = 1;
+		if (kl == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
+			ss->smtputf8 = 1;
 	}
 	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
 	    p[2] >= '0' && p[2] <= '9')
@@ -671,8 +697,8 @@ conn_check(struct sess *ss)
 			ss->state = S_READY;
 			ss->fd = fd;
 			ss->last_io_ms = pb_mono_ms();
-			pb_info("smtp_session", "state=ready pipelining=%d size=%d", ss->pipelining,
-				 ss->size_ext);
+			pb_info("smtp_session", "state=ready pipelining=%d size=%d smtputf8=%d",
+				ss->pipelining, ss->size_ext, ss->smtputf8);
 			sess_kick(ss);
 			write_out(ss);
 			return;

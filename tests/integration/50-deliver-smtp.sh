@@ -16,6 +16,9 @@
 #     server's words, the messages cut off by a 421 go on another session.
 #  7. Pipelining over STARTTLS while the peer drops 5% of connections right after a message's
 #     end, unanswered and unkept: every subscriber ends with exactly one message.
+#  8. An internationalised address (RFC 6531): sent with SMTPUTF8 to a peer offering it, the
+#     UTF-8 address in the envelope and in To:; a peer without SMTPUTF8 (smtp-sink) fails it for
+#     good with that reason and still takes the ASCII one.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -295,4 +298,36 @@ assert all(n == 1 for n in ok.values()), [k for k, n in ok.items() if n != 1][:5
 assert dropped >= 3, dropped
 print("   7 ok: %d connections dropped after DATA, every subscriber once" % dropped)
 EOF
+# ---- 8. internationalised addresses ----
+U="j\303\266rg@m\303\274ller.example"
+UA=$(printf "$U")
+$PY "$LIB/smtpd.py" --port-file p8 --save-dir m8 --cert srv.pem --key srv.key \
+	--auth digest:s3cret --pipelining --smtputf8 --timeout 900 &
+pids="$pids $!"
+wait_file p8
+P8=$(cat p8)
+"$DRIVE" --db u.db --smtp "smtp://127.0.0.1:$P8" --ca ca.pem --user digest --pass s3cret \
+	--email "jorg=$UA" --email plain=plain@example.org --max-wait 5 \
+	> u.out 2> u.err || { tail u.err >&2; fail "drive (SMTPUTF8)"; }
+grep -q "sent=2 retried=0 failed=0" u.out || { cat u.out u.err >&2; fail "8: not sent"; }
+$PY - m8 "$UA" <<'EOF' || fail "8: what the peer received"
+import json, os, sys
+d, addr = sys.argv[1], sys.argv[2]
+idx = [json.loads(l) for l in open(os.path.join(d, "index.jsonl"))]
+got = {r["rcpt"][0]: r for r in idx if r["status"] == 250}
+assert set(got) == {addr, "plain@example.org"}, got.keys()
+assert "SMTPUTF8" in got[addr]["mail_options"], got[addr]["mail_options"]
+assert "SMTPUTF8" not in got["plain@example.org"]["mail_options"]
+raw = open(os.path.join(d, got[addr]["file"]), "rb").read()
+assert b"\r\nTo: " + addr.encode() + b"\r\n" in raw
+print("   8 ok: SMTPUTF8 used for the internationalised address only")
+EOF
+PU=$(free_port)
+start_sink "$PU"
+"$DRIVE" --db v.db --smtp "smtp://127.0.0.1:$PU" --tls none --email "jorg=$UA" \
+	--email plain=plain@example.org --max-wait 5 > v.out 2> v.err || fail "drive (no SMTPUTF8)"
+grep -q "sent=1 retried=0 failed=1" v.out || { cat v.out v.err >&2; fail "8b: want 1 sent, 1 failed"; }
+outbox v.db > v.rows
+grep -q "^jorg failed 0 the SMTP server does not offer SMTPUTF8" v.rows || { cat v.rows >&2; fail "8b: reason"; }
+echo "   8b ok: no SMTPUTF8 at the peer: the internationalised address fails for good, saying why"
 exit 0

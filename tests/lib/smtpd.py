@@ -13,7 +13,7 @@ refuses the first transaction for ADDR; --reject ADDR refuses ADDR for good with
 so pipelined commands are answered in order); --max-per-conn N answers the MAIL after N
 accepted messages on one connection with 421 and closes it, as servers with a per-connection
 limit do. --drop-rate P aborts the connection at the end of that share of transactions without
-an answer (the message is not kept).
+an answer (the message is not kept). --smtputf8 offers SMTPUTF8 (RFC 6531).
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -73,6 +73,7 @@ class Handler:
             "login": login if login else None,
             "status": status, "message_id": msg.get("Message-ID"), "file": path,
             "peer": "%s:%s" % tuple(session.peer[:2]) if session.peer else None,
+            "mail_options": envelope.mail_options,
         }) + "\n")
 
     async def handle_DATA(self, server, session, envelope):
@@ -117,6 +118,7 @@ def main():
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--max-per-conn", type=int, default=0)
     ap.add_argument("--drop-rate", type=float, default=0.0)
+    ap.add_argument("--smtputf8", action="store_true")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
@@ -140,7 +142,8 @@ def main():
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def factory():
-        kw = dict(hostname="localhost", decode_data=False, data_size_limit=64 << 20)
+        kw = dict(hostname="localhost", decode_data=False, data_size_limit=64 << 20,
+                  enable_SMTPUTF8=args.smtputf8)
         if tls and not args.implicit:
             kw.update(tls_context=tls, require_starttls=True)
         if user is not None:

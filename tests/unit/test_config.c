@@ -110,6 +110,14 @@ static const struct tcase cases[] = {
 	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
 	  " email = [\"a@example.org\", \"bob at example\"]; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[0].email", "\"bob at example\" is not an email address" },
+	{ "internationalised address", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
+	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
+	  " email = [\"j\xc3\xb6rg@m\xc3\xbcller.example\", \"\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example\"]; "
+	  TOPIC " } );\n", { { 0 } }, NULL, 0, NULL, NULL },
+	{ "address not UTF-8", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
+	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
+	  " email = [\"j\xf6rg@example.org\"]; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 4, "subscribers.[0].email", "is not an email address" },
 	{ "email without smtp", HEAD "subscribers = ( { name = \"a\";\n email = \"a@example.org\"; "
 	  TOPIC " } );\n", { { 0 } },
 	  "main.conf", 3, "subscribers.[0].email", "email is not enabled" },
