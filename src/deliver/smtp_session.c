@@ -246,9 +246,11 @@ emit(struct sess *ss, const char *p, size_t n)
 static void
 expect(struct sess *ss, enum kind k, struct smsg *m)
 {
-	/* At most RSET + MAIL + RCPT + DATA per message and a dot: never more than 8. */
+	/* A dot, then RSET, MAIL, RCPT and DATA of the next message: five at most. */
 	if (ss->nexp < EXPECT_MAX)
 		ss->exp[ss->nexp++] = (struct expect){ k, m };
+	else
+		sess_kill(ss, "too many SMTP commands waiting for a reply");
 }
 
 static void
