@@ -107,7 +107,7 @@ struct run {
 	CURLM *multi;
 	struct pb_smtp_pool *smtp;     /* email sessions, opened with the first email */
 	struct curl_waitfd *wfd;       /* their sockets, waited for with the multi's */
-	int n_wfd, max_wfd;
+	int max_wfd;
 	int in_txn;                    /* results are being recorded in one transaction */
 	struct pb_outbox_msg *batch;   /* taken entries are zeroed (rowid 0) */
 	size_t n_batch;
@@ -627,7 +627,6 @@ dispatch(struct run *r, int64_t *wake)
 	time_t now = time(NULL);
 	int64_t t = pb_mono_ms();
 	char key[512];
-
 	int smtp_full = r->smtp && !pb_smtp_pool_room(r->smtp);
 
 	r->held_back = 0;
