@@ -110,6 +110,9 @@ static const char *const stmt_sql[S_COUNT] = {
 				" AND digest_date <> ?3 LIMIT 1",
 	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
+			      " error = 'the process ended before the run finished'"
+			      " WHERE status = 'running'",
 	[S_RUN_BEGIN] = "INSERT INTO runs(digest_date, kind, status, started)"
 			" VALUES(?1, ?2, 'running', ?3)",
 	[S_RUN_END] = "UPDATE runs SET status = ?2, n_papers = ?3, n_digests = ?4, n_messages = ?5,"
@@ -431,7 +434,6 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
 		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
-		/* A run older than the retention that still says "running" was killed. */
 		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
@@ -547,8 +549,16 @@ pb_paper_seen(struct pb_state *st, const char *id, int version, const char *anno
 int64_t
 pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_BEGIN);
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_INTERRUPTED);
 
+	/* Runs begin under the state directory's lock: a run still marked running belongs to a
+	 * process that died (SIGKILL, power loss) and is shown as interrupted from now on. */
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pb_now());
+	if (pb_st_run(st, s, "run_interrupted") < 0)
+		return -1;
+	s = pb_st_stmt(st, S_RUN_BEGIN);
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, digest_date);

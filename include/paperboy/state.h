@@ -91,7 +91,9 @@ int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper
 		  int version, const char *digest_date);
 
 /* ---- runs ---- */
-/* Starts a run for an announcement date; returns its id or -1. */
+/* Starts a run for an announcement date; returns its id or -1. Call it only under the state
+ * directory's lock: a run still marked "running" then belongs to a process that died, and is
+ * marked "interrupted". */
 int64_t pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind);
 int pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
 	       long n_digests, long n_messages, const char *error);

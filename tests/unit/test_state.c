@@ -503,6 +503,25 @@ test_ledger_runs(void)
 		T_CHECK(r[2].finished >= r[2].started);
 	}
 	pb_run_rows_free(r, n);
+	/* A run that never ended (its process was killed) shows as interrupted once the next
+	 * run begins under the lock. */
+	{
+		int64_t dead = pb_run_begin(st, "2025-12-09", "run");
+		int64_t next = pb_run_begin(st, "2025-12-09", "run");
+
+		T_EQ_INT(pb_runs_recent(st, 2, &r, &n), 0);
+		T_EQ_INT(n, 2);
+		if (n == 2) {
+			T_EQ_INT(r[0].id, next);
+			T_EQ_STR(r[0].status, "running");
+			T_EQ_INT(r[1].id, dead);
+			T_EQ_STR(r[1].status, "interrupted");
+			T_EQ_STR(r[1].error, "the process ended before the run finished");
+			T_CHECK(r[1].finished > 0);
+		}
+		pb_run_rows_free(r, n);
+		T_EQ_INT(pb_run_end(st, next, "done", 1, 1, 1, NULL), 0);
+	}
 	pb_state_close(st);
 }
 
