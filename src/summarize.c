@@ -33,6 +33,15 @@ struct findings_memo {
 	struct pb_terms *terms; /* theme words of title and findings, made when first needed */
 };
 
+/* One request for the model: what it is for and the request body. */
+struct job {
+	const char *kind;               /* "summary" or "analysis" */
+	char *key;                      /* the cache key: paper id+version, or the digest's */
+	const char *lang, *hash;        /* borrowed from the config and the summarizer */
+	const char *subscriber;         /* for the fallback line of a summary; borrowed */
+	char *body;                     /* the chat completion request */
+};
+
 struct pb_summarizer {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -44,7 +53,6 @@ struct pb_summarizer {
 
 	/* the model, when configured (see model_setup) */
 	int model_on;
-	struct pb_http *client;         /* our own: no arXiv spacing, no retries */
 	char *url;                      /* {base_url}/chat/completions */
 	char *auth;                     /* "Authorization: Bearer ..." or NULL; never logged */
 	char *tmpl_analysis, *tmpl_summary;
@@ -56,6 +64,9 @@ struct pb_summarizer {
 	int fails_in_row;
 	char **asked;                   /* "kind|key|lang" asked in this run (answer or not) */
 	size_t n_asked, cap_asked;
+	struct job *jobs;               /* requests waiting for pb_summarizer_prepare to send */
+	size_t n_jobs, cap_jobs;
+	char *user_agent, *ca_file;     /* for the request handles */
 	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
 };
 
@@ -95,16 +106,16 @@ out:
 	return rc;
 }
 
-/* Prepares the model side: prompts, their hashes, the endpoint, a client of our own. The
- * client given to pb_summarizer_new keeps arXiv's spacing between requests, which a model
- * endpoint does not need; ours has the model's timeout and no retries (a failed answer falls
- * back at once, and the deadline bounds the rest). */
+/* Prepares the model side: prompts, their hashes, the endpoint and the request settings. The
+ * requests do not go through the client given to pb_summarizer_new (it keeps arXiv's spacing,
+ * which a model endpoint does not need): run_jobs sends them, several at once, each with the
+ * model's timeout and no retry (a failed answer falls back at once, and the deadline bounds
+ * the rest). */
 static int
 model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 {
 	const struct pb_config *cfg = s->cfg;
 	const char *dir = cfg->summary.prompt_dir ? cfg->summary.prompt_dir : "conf/prompts";
-	struct pb_http_opts o;
 	struct pb_buf b = { 0 };
 	size_t n;
 
@@ -126,26 +137,14 @@ model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 		s->auth = pb_buf_detach(&b);
 	}
 
-	memset(&o, 0, sizeof o);
-	o.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent : "paperboy";
-	o.ca_file = cfg->ca_file;
-	o.timeout_s = cfg->summary.timeout_s > 0 ? cfg->summary.timeout_s : 60;
-	o.connect_timeout_s = o.timeout_s < 15 ? o.timeout_s : 15;
-	o.max_redirects = 2;
-	o.min_interval_ms = 0;
-	o.max_retries = 0;
-	o.backoff_base_ms = 1000;
-	o.backoff_max_ms = 1000;
-	s->client = pb_http_new(&o);
-	if (!s->client) {
-		snprintf(err, errlen, "summary: cannot create an HTTP client");
-		return -1;
-	}
+	s->user_agent = pb_xstrdup(cfg->user_agent && *cfg->user_agent ? cfg->user_agent
+								     : "paperboy");
+	s->ca_file = cfg->ca_file ? pb_xstrdup(cfg->ca_file) : NULL;
 	s->model_on = 1;
 	pb_info("summary.model", "model=%s url=%s analysis=%d prompt_analysis=%s prompt_summary=%s "
-		"deadline_s=%d budget=%ld", pb_q(cfg->summary.model), pb_q(s->url),
+		"deadline_s=%d budget=%ld concurrency=%d", pb_q(cfg->summary.model), pb_q(s->url),
 		cfg->summary.analysis ? 1 : 0, s->hash_analysis, s->hash_summary,
-		cfg->summary.deadline_s, cfg->summary.daily_token_budget);
+		cfg->summary.deadline_s, cfg->summary.daily_token_budget, cfg->summary.concurrency);
 	return 0;
 }
 
@@ -195,9 +194,15 @@ pb_summarizer_free(struct pb_summarizer *s)
 	if (!s)
 		return;
 	memo_clear(s);
-	pb_http_free(s->client);
 	free(s->url);
 	free(s->auth);
+	free(s->user_agent);
+	free(s->ca_file);
+	for (size_t i = 0; i < s->n_jobs; i++) {
+		free(s->jobs[i].key);
+		free(s->jobs[i].body);
+	}
+	free(s->jobs);
 	free(s->tmpl_analysis);
 	free(s->tmpl_summary);
 	for (size_t i = 0; i < s->n_asked; i++)
@@ -345,38 +350,95 @@ fallback(struct pb_summarizer *s, const char *kind, const char *key, const char 
 
 /* "HTTP 400: <the API's own message>", or "HTTP 502" when the body says nothing readable. */
 static void
-http_reason(const struct pb_http_response *resp, char *why, size_t whylen)
+http_reason(long status, const char *body, size_t len, char *why, size_t whylen)
 {
 	struct pb_llm_answer ea;
 	char detail[200] = "";
 
-	if (pb_llm_parse(resp->body.data, resp->body.len, &ea, detail, sizeof detail) ==
-	    PB_LLM_API_ERROR && strncmp(detail, "API error: ", 11) == 0)
-		snprintf(why, whylen, "HTTP %ld: %s", resp->status, detail + 11);
+	if (pb_llm_parse(body, len, &ea, detail, sizeof detail) == PB_LLM_API_ERROR &&
+	    strncmp(detail, "API error: ", 11) == 0)
+		snprintf(why, whylen, "HTTP %ld: %s", status, detail + 11);
 	else
-		snprintf(why, whylen, "HTTP %ld", resp->status);
+		snprintf(why, whylen, "HTTP %ld", status);
 	pb_llm_answer_free(&ea);
 }
 
-/* Asks the model once. Returns the answer (malloc'd) or NULL with why filled. */
-static char *
-ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *tokens, char *why,
-    size_t whylen)
+/* Queues a request for the model; pb_summarizer_prepare sends the queue. */
+static void
+queue_job(struct pb_summarizer *s, const char *kind, const char *key, const char *lang,
+	  const char *hash, const char *subscriber, const char *tmpl, const char *const *vars)
+{
+	char *sys = NULL, *user = NULL;
+	struct job *j;
+
+	if (s->n_jobs == s->cap_jobs) {
+		s->cap_jobs = s->cap_jobs ? s->cap_jobs * 2 : 64;
+		s->jobs = pb_xreallocarray(s->jobs, s->cap_jobs, sizeof *s->jobs);
+	}
+	j = &s->jobs[s->n_jobs++];
+	j->kind = kind;
+	j->key = pb_xstrdup(key);
+	j->lang = lang;
+	j->hash = hash;
+	j->subscriber = subscriber;
+	pb_prompt_render(tmpl, vars, &sys, &user);
+	j->body = pb_llm_request(s->cfg->summary.model, s->cfg->summary.temperature,
+				 s->cfg->summary.max_tokens, sys, user);
+	free(sys);
+	free(user);
+}
+
+/* A request in flight. */
+struct flight {
+	struct job *job;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct pb_buf resp;
+	char retry_after[64];
+	char errbuf[CURL_ERROR_SIZE];
+	long timeout_s;
+};
+
+#define MAX_ANSWER (8 * 1024 * 1024)
+
+static size_t
+flight_body(char *p, size_t size, size_t n, void *userp)
+{
+	struct flight *f = userp;
+	size_t len = size * n;
+
+	if (f->resp.len + len > MAX_ANSWER)
+		return 0;   /* a runaway answer: the transfer fails */
+	pb_buf_append(&f->resp, p, len);
+	return len;
+}
+
+static size_t
+flight_header(char *p, size_t size, size_t n, void *userp)
+{
+	struct flight *f = userp;
+	size_t len = size * n;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		f->retry_after[0] = '\0';
+	pb_http_header_value(p, len, "Retry-After", f->retry_after, sizeof f->retry_after);
+	return len;
+}
+
+/* Whether the next request may go now. 0: yes. 1: not now, but requests in flight may
+ * change that (the budget they spend): wait for them. -1: no, why says why; the job falls
+ * back. */
+static int
+may_ask(struct pb_summarizer *s, size_t in_flight, long *timeout_s, char *why, size_t whylen)
 {
 	const struct pb_config *cfg = s->cfg;
-	struct pb_http_response resp;
-	struct pb_llm_answer ans;
-	const char *headers[2] = { s->auth, NULL };
-	char *sys = NULL, *user = NULL, *body = NULL, *out = NULL, err[512], day[16];
-	int64_t now = pb_mono_ms(), left_ms, t0;
-	long timeout_s, budget = cfg->summary.daily_token_budget;
-	enum pb_llm_status st;
+	int64_t now = pb_mono_ms(), left_ms;
+	long budget = cfg->summary.daily_token_budget;
+	char day[16];
 
-	*tokens = 0;
-	memset(&resp, 0, sizeof resp);
 	if (s->stopped) {
 		snprintf(why, whylen, "%s", s->stop_reason);
-		return NULL;
+		return -1;
 	}
 	if (!s->started_ms)
 		s->started_ms = now;
@@ -384,81 +446,236 @@ ask(struct pb_summarizer *s, const char *tmpl, const char *const *vars, long *to
 	if (left_ms < 1000) {
 		stop_asking(s, "deadline reached");
 		snprintf(why, whylen, "%s", s->stop_reason);
-		return NULL;
+		return -1;
 	}
 	if (now < s->quiet_until_ms) {
 		snprintf(why, whylen, "rate limited by the model (429), waiting %lld s",
 			 (long long)((s->quiet_until_ms - now + 999) / 1000));
-		return NULL;
+		return -1;
 	}
-	utc_day(day);
-	if (budget > 0 && pb_model_tokens_used(s->st, day) >= budget) {
-		stop_asking(s, "daily token budget spent");
-		snprintf(why, whylen, "%s", s->stop_reason);
-		return NULL;
+	if (budget > 0) {
+		long used, avg = s->n_answers > 0 ? s->tokens / s->n_answers : 0;
+
+		utc_day(day);
+		used = pb_model_tokens_used(s->st, day);
+		if (used >= budget) {
+			if (in_flight > 0)
+				return 1;
+			stop_asking(s, "daily token budget spent");
+			snprintf(why, whylen, "%s", s->stop_reason);
+			return -1;
+		}
+		/* what the requests in flight will likely spend counts already */
+		if (in_flight > 0 && used + (long)in_flight * avg >= budget)
+			return 1;
 	}
 	/* a request never outlives the deadline */
-	timeout_s = cfg->summary.timeout_s > 0 ? cfg->summary.timeout_s : 60;
-	if (timeout_s > left_ms / 1000)
-		timeout_s = left_ms / 1000;
+	*timeout_s = cfg->summary.timeout_s > 0 ? cfg->summary.timeout_s : 60;
+	if (*timeout_s > left_ms / 1000)
+		*timeout_s = left_ms / 1000;
+	return 0;
+}
 
-	pb_prompt_render(tmpl, vars, &sys, &user);
-	body = pb_llm_request(cfg->summary.model, cfg->summary.temperature,
-			      cfg->summary.max_tokens, sys, user);
+static struct flight *
+flight_start(struct pb_summarizer *s, CURLM *multi, struct job *j, long timeout_s)
+{
+	struct flight *f = pb_xcalloc(1, sizeof *f);
+	struct pb_http_opts o;
+
+	f->job = j;
+	f->timeout_s = timeout_s;
+	f->easy = curl_easy_init();
+	if (!f->easy) {
+		free(f);
+		return NULL;
+	}
+	memset(&o, 0, sizeof o);
+	o.user_agent = s->user_agent;
+	o.ca_file = s->ca_file;
+	o.timeout_s = timeout_s;
+	o.connect_timeout_s = timeout_s < 15 ? timeout_s : 15;
+	o.max_redirects = 2;
+	pb_http_setup_easy(f->easy, &o);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* A POST is not re-sent elsewhere. */
+	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(f->easy, CURLOPT_URL, s->url);
+	f->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	f->headers = curl_slist_append(f->headers, "Expect:");
+	if (s->auth)
+		f->headers = curl_slist_append(f->headers, s->auth);
+	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->headers);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(j->body));
+	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, flight_body);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERFUNCTION, flight_header);
+	curl_easy_setopt(f->easy, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->errbuf);
+	curl_easy_setopt(f->easy, CURLOPT_PRIVATE, f);
+	if (curl_multi_add_handle(multi, f->easy) != CURLM_OK) {
+		curl_easy_cleanup(f->easy);
+		curl_slist_free_all(f->headers);
+		free(f);
+		return NULL;
+	}
 	s->n_requests++;
-	t0 = pb_mono_ms();
-	if (pb_http_post(s->client, s->url, "application/json", body, strlen(body),
-			 s->auth ? headers : NULL, 0, timeout_s, &resp, err, sizeof err) < 0) {
-		if (resp.status == 0 && (strstr(err, "timed out") || strstr(err, "Timeout") ||
-					 pb_mono_ms() - t0 >= timeout_s * 1000 - 50))
-			snprintf(why, whylen, "timeout after %ld s", timeout_s);
-		else if (resp.status == 0)   /* the client says "<url>: <problem>" */
-			snprintf(why, whylen, "no answer: %.200s",
-				 strncmp(err, s->url, strlen(s->url)) == 0 &&
-				 strncmp(err + strlen(s->url), ": ", 2) == 0
-				 ? err + strlen(s->url) + 2 : err);
-		else
-			http_reason(&resp, why, whylen);
-		if (resp.status == 429) {
-			long ra = resp.retry_after_s > 0 ? resp.retry_after_s : 0;
+	return f;
+}
 
+static void
+flight_free(CURLM *multi, struct flight *f)
+{
+	curl_multi_remove_handle(multi, f->easy);
+	curl_easy_cleanup(f->easy);
+	curl_slist_free_all(f->headers);
+	pb_buf_free(&f->resp);
+	free(f);
+}
+
+/* The answer to a finished request goes to the cache, or the job falls back. Returns 1 when
+ * the model answered. */
+static int
+flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
+{
+	struct job *j = f->job;
+	struct pb_llm_answer ans;
+	char why[256] = "", day[16];
+	char *answer = NULL;
+	long status = 0, tokens = 0;
+
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		if (rc == CURLE_OPERATION_TIMEDOUT)
+			snprintf(why, sizeof why, "timeout after %ld s", f->timeout_s);
+		else
+			snprintf(why, sizeof why, "no answer: %.200s",
+				 f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+		s->fails_in_row++;
+	} else if (status < 200 || status >= 300) {
+		http_reason(status, f->resp.data ? f->resp.data : "", f->resp.len, why, sizeof why);
+		if (status == 429) {
+			long ra = pb_http_parse_retry_after(f->retry_after[0] ? f->retry_after : NULL,
+							    (long)time(NULL));
 			if (ra > 0) {
 				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
-				snprintf(why, whylen, "HTTP 429, retry after %ld s", ra);
+				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
 			}
 		}
 		s->fails_in_row++;
 		/* the key, the model name or the URL is wrong: every request would fail alike */
-		if (resp.status == 401 || resp.status == 403)
+		if (status == 401 || status == 403)
 			stop_asking(s, "the model refuses the API key");
-		else if (resp.status == 404)
+		else if (status == 404)
 			stop_asking(s, "no such model or endpoint");
-		goto out;
-	}
-	st = pb_llm_parse(resp.body.data, resp.body.len, &ans, why, whylen);
-	*tokens = ans.total_tokens;
-	if (ans.total_tokens > 0) {
-		s->tokens += ans.total_tokens;
-		if (pb_model_tokens_add(s->st, day, ans.total_tokens) < 0)
-			pb_warn("summary.tokens", "error=%s", pb_q("cannot record token use"));
-	}
-	if (st == PB_LLM_OK) {
-		out = ans.content;
-		ans.content = NULL;
-		s->fails_in_row = 0;
-		s->n_answers++;
 	} else {
-		s->fails_in_row++;
+		enum pb_llm_status st = pb_llm_parse(f->resp.data ? f->resp.data : "", f->resp.len,
+						     &ans, why, sizeof why);
+		tokens = ans.total_tokens;
+		if (ans.total_tokens > 0) {
+			s->tokens += ans.total_tokens;
+			utc_day(day);
+			if (pb_model_tokens_add(s->st, day, ans.total_tokens) < 0)
+				pb_warn("summary.tokens", "error=%s", pb_q("cannot record token use"));
+		}
+		if (st == PB_LLM_OK) {
+			answer = ans.content;
+			ans.content = NULL;
+			s->fails_in_row = 0;
+			s->n_answers++;
+		} else {
+			s->fails_in_row++;
+		}
+		pb_llm_answer_free(&ans);
 	}
-	pb_llm_answer_free(&ans);
-out:
-	if (!out && s->fails_in_row >= MAX_FAILS_IN_ROW)
-		stop_asking(s, "model failed repeatedly");
-	pb_http_response_free(&resp);
-	free(sys);
-	free(user);
-	free(body);
-	return out;
+	if (!answer) {
+		if (s->fails_in_row >= MAX_FAILS_IN_ROW)
+			stop_asking(s, "model failed repeatedly");
+		fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
+		return 0;
+	}
+	if (pb_cache_put(s->st, j->key, s->cfg->summary.model, j->lang, j->hash, j->kind, answer,
+			 tokens) < 0)
+		pb_warn("summary.cache", "kind=%s paper=%s error=%s", j->kind, pb_q(j->key),
+			pb_q("cannot store the answer"));
+	else
+		pb_info("summary.answer", "kind=%s paper=%s lang=%s tokens=%ld", j->kind,
+			pb_q(j->key), pb_q(j->lang), tokens);
+	free(answer);
+	return 1;
+}
+
+/* Sends the queued requests in order, several at once once the model has answered: the first
+ * request goes alone, and after any failure the next one goes alone again, so a wrong key, a
+ * 429 or a server that is down costs one request, not a volley. The budget counts what the
+ * requests in flight will likely spend. */
+static void
+run_jobs(struct pb_summarizer *s)
+{
+	size_t next = 0, n_fl = 0, window = 1;
+	size_t max = s->cfg->summary.concurrency > 0 ? (size_t)s->cfg->summary.concurrency : 4;
+	CURLM *multi;
+
+	if (s->n_jobs == 0)
+		return;
+	multi = curl_multi_init();
+	while (multi && (next < s->n_jobs || n_fl > 0)) {
+		CURLMsg *cm;
+		int running, left;
+
+		while (next < s->n_jobs && n_fl < window) {
+			struct job *j = &s->jobs[next];
+			char why[256];
+			long timeout_s = 0;
+			int may = may_ask(s, n_fl, &timeout_s, why, sizeof why);
+
+			if (may > 0)
+				break;
+			next++;
+			if (may < 0) {
+				fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
+				continue;
+			}
+			if (!flight_start(s, multi, j, timeout_s)) {
+				fallback(s, j->kind, j->key, j->lang, j->subscriber,
+					 "cannot start a request");
+				continue;
+			}
+			n_fl++;
+		}
+		if (n_fl == 0)
+			continue;
+		curl_multi_perform(multi, &running);
+		while ((cm = curl_multi_info_read(multi, &left))) {
+			struct flight *f = NULL;
+
+			if (cm->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+			if (flight_done(s, f, cm->data.result))
+				window = window * 2 < max ? window * 2 : max;
+			else
+				window = 1;
+			flight_free(multi, f);
+			n_fl--;
+		}
+		if (n_fl > 0)
+			curl_multi_poll(multi, NULL, 0, 200, NULL);
+	}
+	for (; next < s->n_jobs; next++)   /* only when curl could not start at all */
+		fallback(s, s->jobs[next].kind, s->jobs[next].key, s->jobs[next].lang,
+			 s->jobs[next].subscriber, "cannot start a request");
+	if (multi)
+		curl_multi_cleanup(multi);
+	for (size_t i = 0; i < s->n_jobs; i++) {
+		free(s->jobs[i].key);
+		free(s->jobs[i].body);
+	}
+	s->n_jobs = 0;
 }
 
 static void
@@ -484,8 +701,7 @@ static void
 prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *lang)
 {
 	struct pb_buf key = { 0 }, au = { 0 }, cats = { 0 };
-	char *cached, *answer, why[256];
-	long tokens;
+	char *cached;
 
 	paper_key(p, &key);
 	if (asked_before(s, "analysis", key.data, lang))
@@ -508,20 +724,9 @@ prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *
 			"comment", p->comment ? p->comment : "", NULL,
 		};
 
-		answer = ask(s, s->tmpl_analysis, vars, &tokens, why, sizeof why);
+		queue_job(s, "analysis", key.data, lang, s->hash_analysis, NULL, s->tmpl_analysis,
+			  vars);
 	}
-	if (!answer) {
-		fallback(s, "analysis", key.data, lang, NULL, why);
-		goto out;
-	}
-	if (pb_cache_put(s->st, key.data, s->cfg->summary.model, lang, s->hash_analysis,
-			 "analysis", answer, tokens) < 0)
-		pb_warn("summary.cache", "kind=analysis paper=%s error=%s", pb_q(key.data),
-			pb_q("cannot store the answer"));
-	else
-		pb_info("summary.answer", "kind=analysis paper=%s lang=%s tokens=%ld",
-			pb_q(key.data), pb_q(lang), tokens);
-	free(answer);
 out:
 	pb_buf_free(&key);
 	pb_buf_free(&au);
@@ -535,8 +740,7 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 {
 	const char *lang = sub_language(sel->sub);
 	struct pb_buf key = { 0 }, list = { 0 }, pk = { 0 };
-	char *cached, *answer, why[256], count[24];
-	long tokens;
+	char *cached, count[24];
 	size_t n = 0, more = 0;
 
 	if (sel->n_hits == 0)
@@ -580,20 +784,9 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 			"count", count, "papers", pb_buf_str(&list), NULL,
 		};
 
-		answer = ask(s, s->tmpl_summary, vars, &tokens, why, sizeof why);
+		queue_job(s, "summary", key.data, lang, s->hash_summary,
+			  sel->sub ? sel->sub->name : NULL, s->tmpl_summary, vars);
 	}
-	if (!answer) {
-		fallback(s, "summary", key.data, lang, sel->sub ? sel->sub->name : NULL, why);
-		goto out;
-	}
-	if (pb_cache_put(s->st, key.data, s->cfg->summary.model, lang, s->hash_summary,
-			 "summary", answer, tokens) < 0)
-		pb_warn("summary.cache", "kind=summary paper=%s error=%s", pb_q(key.data),
-			pb_q("cannot store the answer"));
-	else
-		pb_info("summary.answer", "kind=summary paper=%s lang=%s tokens=%ld",
-			pb_q(key.data), pb_q(lang), tokens);
-	free(answer);
 out:
 	pb_buf_free(&key);
 	pb_buf_free(&list);
@@ -631,6 +824,7 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 					 sub_language(sel[i].sub));
 		}
 	}
+	run_jobs(s);
 	pb_info("summary.prepare", "requests=%ld answers=%ld cached=%ld fallbacks=%ld tokens=%ld "
 		"ms=%lld", s->n_requests - req0, s->n_answers - ans0, s->n_cached - cached0,
 		s->n_fallbacks - fb0, s->tokens - tok0, (long long)(pb_mono_ms() - t0));

@@ -81,6 +81,7 @@ struct pb_config {
 		int max_tokens;          /* default 1024 */
 		long daily_token_budget; /* 0 = unlimited */
 		int deadline_s;          /* total time the model may take per run; default 600 */
+		int concurrency;         /* requests in flight at once once answers come; 4 */
 		bool analysis;           /* per-paper analysis; default true */
 	} summary;
 

@@ -70,6 +70,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "summary.max_tokens", KT_INT, R(summary.max_tokens), 0, NULL, 1024, 16, 1000000, NULL, NULL, 0 },
 	{ KS_ROOT, "summary.daily_token_budget", KT_LONG, R(summary.daily_token_budget), 0, NULL, 0, 0, 1e15, NULL, NULL, 0 },
 	{ KS_ROOT, "summary.deadline", KT_INT, R(summary.deadline_s), 0, NULL, 600, 1, 86400, NULL, NULL, 0 },
+	{ KS_ROOT, "summary.concurrency", KT_INT, R(summary.concurrency), 0, NULL, 4, 1, 64, NULL, NULL, 0 },
 	{ KS_ROOT, "summary.analysis", KT_BOOL, R(summary.analysis), 0, NULL, 1, NB, NULL, NULL, 0 },
 
 	{ KS_ROOT, "email", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The optional model behind the summary, against a local OpenAI-compatible server
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
-# and the executive summary; 429, 500, a slow model, malformed JSON, empty content and refusals
+# and the executive summary, sent several at once once the model answers; 429, 500, a slow
+# model, malformed JSON, empty content and refusals
 # fall back to the built-in text with a summary.fallback log line; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget and the deadline stop
 # the requests; the API key never reaches the log; `paperboy run` puts the answers in the digests.
@@ -153,6 +154,18 @@ n=$(count slow)
 [ "$secs" -le 12 ] || fail "deadline: took $secs s with a 4 s deadline"
 grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/deadline.out" || fail "deadline: carol not built in"
 echo "   deadline: stopped after $secs s: ok"
+
+# ---- several requests at once once the model answers (1 s per answer, 10 requests) ----
+conf parallel delay 10 60 0
+secs=$(run parallel)
+grep -q 'event=summary.prepare requests=10 answers=10 cached=0 fallbacks=0' "$T/parallel.log" \
+  || fail "parallel: want 10 answers"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=1 analyses=4' "$T/parallel.out" || fail "parallel: carol"
+most=$(/usr/bin/python3 -c 'import json,sys,urllib.request
+print(json.load(urllib.request.urlopen(sys.argv[1]+"/_count"))["max_inflight"])' "$BASE")
+[ "$most" -ge 2 ] && [ "$most" -le 4 ] || fail "parallel: $most requests at once, want 2 to 4 (concurrency 4)"
+[ "$secs" -le 7 ] || fail "parallel: took $secs s for 10 answers of 1 s"
+echo "   parallel: 10 answers in $secs s, at most $most at once: ok"
 
 # ---- the whole cycle: paperboy run writes the model's text into the digests ----
 if [ -n "${PAPERBOY:-}" ]; then

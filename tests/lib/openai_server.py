@@ -6,13 +6,15 @@ The behaviour is chosen by the request's model name:
   ratelimit  429 with Retry-After: 30 and an OpenAI-style error body
   error500   500 with an error body
   slow       waits 30 s before answering (longer than any test's timeout)
+  delay      waits 1 s, then answers as normal (for requests sent several at once)
   malformed  200 with a body that is not JSON
   empty      200 with an empty content string
   refusal    200 with message.refusal set and content null
   filter     200 with finish_reason "content_filter"
 
-Control: GET /_count gives {"requests": N, "auth_ok": N, "by_model": {...}} (chat requests
-only); POST /_reset zeroes the counters. Usage: openai_server.py PORT_FILE [KEY]. It binds
+Control: GET /_count gives {"requests": N, "auth_ok": N, "by_model": {...}, "max_inflight": N}
+(chat requests only; max_inflight is the most requests handled at once); POST /_reset zeroes
+the counters. Usage: openai_server.py PORT_FILE [KEY]. It binds
 port 0 and writes the chosen port to PORT_FILE; requests must carry "Authorization: Bearer KEY"
 when KEY is given (else 401).
 """
@@ -23,7 +25,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-COUNT = {"requests": 0, "auth_ok": 0, "by_model": {}}
+COUNT = {"requests": 0, "auth_ok": 0, "by_model": {}, "max_inflight": 0}
+INFLIGHT = [0]
 KEY = sys.argv[2] if len(sys.argv) > 2 else None
 
 
@@ -80,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(n) if n > 0 else b""
         if self.path == "/_reset":
             with LOCK:
-                COUNT.update({"requests": 0, "auth_ok": 0, "by_model": {}})
+                COUNT.update({"requests": 0, "auth_ok": 0, "by_model": {}, "max_inflight": 0})
             self.send(200, "{}")
             return
         if not self.path.endswith("/chat/completions"):
@@ -104,6 +107,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(401, json.dumps({"error": {"message": "bad key"}}))
             return
         is_summary = "executive summary" in user
+        if model == "delay":
+            with LOCK:
+                INFLIGHT[0] += 1
+                COUNT["max_inflight"] = max(COUNT["max_inflight"], INFLIGHT[0])
+            time.sleep(1)
+            with LOCK:
+                INFLIGHT[0] -= 1
         if model == "ratelimit":
             self.send(429, json.dumps({"error": {"message": "Rate limit reached",
                                                  "type": "requests"}}),
