@@ -503,6 +503,9 @@ flight_start(struct pb_summarizer *s, CURLM *multi, struct job *j, long timeout_
 #endif
 	/* A POST is not re-sent elsewhere. */
 	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	/* A model sends nothing until its answer is ready: only the timeout bounds the wait. */
+	curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_LIMIT, 0L);
+	curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_TIME, 0L);
 	curl_easy_setopt(f->easy, CURLOPT_URL, s->url);
 	f->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	f->headers = curl_slist_append(f->headers, "Expect:");

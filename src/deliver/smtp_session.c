@@ -27,6 +27,9 @@
 
 #define SESS_MSGS 2          /* messages a pipelining session carries at once */
 #define EXPECT_MAX 8         /* replies a session may be waiting for */
+/* The most a session waits for: the older message's dot, then RSET, MAIL, RCPT and DATA of the
+ * newer one. */
+_Static_assert(SESS_MSGS == 2 && EXPECT_MAX >= 5, "expected replies must fit");
 #define CONN_FDS PB_SMTP_FDS_PER_SESSION  /* sockets curl may use while connecting */
 #define IO_TIMEOUT_MS 120000 /* no progress while waiting for the server: the session dies */
 #define IDLE_CLOSE_MS 30000  /* a session with nothing to carry is closed after this */
@@ -71,6 +74,8 @@ struct sess {
 	struct pb_buf later;                 /* written after out: out may not move while a
 					      * write of it is incomplete (TLS) */
 	int stuck;                           /* the last write of out returned CURLE_AGAIN */
+	int out_waits_read;                  /* and the socket was writable: TLS must read first,
+					      * so the wait is for input, not for room */
 	struct pb_smtp_reader rd;
 	int64_t last_io_ms, idle_since_ms;
 };
@@ -246,11 +251,7 @@ emit(struct sess *ss, const char *p, size_t n)
 static void
 expect(struct sess *ss, enum kind k, struct smsg *m)
 {
-	/* A dot, then RSET, MAIL, RCPT and DATA of the next message: five at most. */
-	if (ss->nexp < EXPECT_MAX)
-		ss->exp[ss->nexp++] = (struct expect){ k, m };
-	else
-		sess_kill(ss, "too many SMTP commands waiting for a reply");
+	ss->exp[ss->nexp++] = (struct expect){ k, m };
 }
 
 static void
@@ -275,6 +276,7 @@ write_out(struct sess *ss)
 			return;
 		}
 		ss->stuck = 0;
+		ss->out_waits_read = 0;
 		ss->out_off += sent;
 		ss->last_io_ms = pb_mono_ms();
 	}
@@ -290,7 +292,9 @@ write_out(struct sess *ss)
 	}
 }
 
-static void
+/* Writes m's MAIL command (after RSET when a refused transaction may be open). Returns 0
+ * when only RSET went, because without pipelining MAIL must wait for its reply. */
+static int
 send_mail(struct sess *ss, struct smsg *m)
 {
 	struct pb_smtp_pool *p = ss->pool;
@@ -300,6 +304,8 @@ send_mail(struct sess *ss, struct smsg *m)
 		emit(ss, "RSET\r\n", 6);
 		expect(ss, K_RSET, NULL);
 		ss->need_rset = 0;
+		if (!ss->pipelining)
+			return 0;
 	}
 	emit(ss, "MAIL FROM:", 10);
 	emit(ss, p->from.data, p->from.len);
@@ -313,6 +319,7 @@ send_mail(struct sess *ss, struct smsg *m)
 	expect(ss, K_MAIL, m);
 	m->started = 1;
 	m->pending = 3;
+	return 1;
 }
 
 static void
@@ -340,7 +347,8 @@ sess_kick(struct sess *ss)
 
 again:
 	m = NULL;
-	if (ss->state != S_READY)
+	/* Without pipelining a command waits for every earlier reply. */
+	if (ss->state != S_READY || (!ss->pipelining && ss->nexp > 0))
 		return;
 	for (int i = 0; i < ss->nm; i++) {
 		if (!ss->m[i]->started) {
@@ -362,7 +370,8 @@ again:
 		finish(ss, m);
 		goto again;
 	}
-	send_mail(ss, m);
+	if (!send_mail(ss, m))
+		return;
 	if (ss->pipelining) {
 		send_rcpt(ss, m);
 		send_data(ss, m);
@@ -476,6 +485,7 @@ read_in(struct sess *ss)
 			return;
 		}
 		ss->last_io_ms = pb_mono_ms();
+		ss->out_waits_read = 0;
 		if (pb_smtp_read(&ss->rd, buf, got, on_reply, ss) != 0 && ss->state == S_READY)
 			sess_kill(ss, "malformed reply from the SMTP server");
 	}
@@ -862,7 +872,7 @@ pb_smtp_pool_fds(struct pb_smtp_pool *p, struct curl_waitfd *fds, int max)
 		if (ss->state == S_READY && n < max) {
 			fds[n].fd = ss->fd;
 			fds[n].events = CURL_WAIT_POLLIN;
-			if (ss->out_off < ss->out.len)
+			if (ss->out_off < ss->out.len && !ss->out_waits_read)
 				fds[n].events |= CURL_WAIT_POLLOUT;
 			fds[n].revents = 0;
 			p->fdmap[n++] = ss;
@@ -931,6 +941,11 @@ pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfd
 		} else if (ss->state == S_READY) {
 			read_in(ss);
 			write_out(ss);
+			/* Writable, yet nothing could be written: TLS wants to read first. Asking
+			 * for room again would wake at once, over and over. */
+			if (ss->state == S_READY && ss->stuck &&
+			    (fds[i].revents & CURL_WAIT_POLLOUT))
+				ss->out_waits_read = 1;
 		}
 	}
 	p->nfdmap = 0;

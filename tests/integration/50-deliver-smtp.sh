@@ -19,6 +19,9 @@
 #  8. An internationalised address (RFC 6531): sent with SMTPUTF8 to a peer offering it, the
 #     UTF-8 address in the envelope and in To:; a peer without SMTPUTF8 (smtp-sink) fails it for
 #     good with that reason and still takes the ASCII one.
+#  9. Without PIPELINING every command waits for the previous reply, RSET after a refusal
+#     included: a peer that enforces this (as Exim does) sees no violation, refusals at RCPT and
+#     451s after DATA on one session cost the next message nothing.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -330,4 +333,27 @@ grep -q "sent=1 retried=0 failed=1" v.out || { cat v.out v.err >&2; fail "8b: wa
 outbox v.db > v.rows
 grep -q "^jorg failed 0 the SMTP server does not offer SMTPUTF8" v.rows || { cat v.rows >&2; fail "8b: reason"; }
 echo "   8b ok: no SMTPUTF8 at the peer: the internationalised address fails for good, saying why"
+# ---- 9. no PIPELINING: lock-step, RSET on its own ----
+$PY "$LIB/smtpd.py" --port-file p9 --save-dir m9 --strict-sync --fail-rate 0.2 --seed 9 \
+	--reject s00003@test.example --reject s00011@test.example --timeout 900 &
+pids="$pids $!"
+wait_file p9
+P9=$(cat p9)
+"$DRIVE" --db w.db --smtp "smtp://127.0.0.1:$P9" --tls none --email 30 --size 2000 \
+	--max-total 1 --max-host 1 --retry-base 1 --max-wait 60 > w.out 2> w.err \
+	|| { tail w.err >&2; fail "drive (lock-step)"; }
+grep -q "enqueued=30 .*sent=28 .*failed=2 expired=0 paused=0 pending=0" w.out \
+	|| { cat w.out >&2; tail w.err >&2; fail "9: want 28 sent, 2 failed"; }
+grep -q "event=smtp_session state=ready pipelining=0" w.err || fail "9: the peer offered PIPELINING"
+! grep -q "closed the connection" w.err || { grep "closed the connection" w.err >&2; fail "9: a session was dropped"; }
+$PY - m9 <<'EOF' || fail "9: what the peer saw"
+import json, os, sys, collections
+idx = [json.loads(l) for l in open(os.path.join(sys.argv[1], "index.jsonl"))]
+sync = [r for r in idx if "sync" in r]
+assert not sync, sync[:3]
+ok = collections.Counter(r["rcpt"][0] for r in idx if r["status"] == 250)
+assert len(ok) == 28 and all(n == 1 for n in ok.values()), ok
+assert sum(1 for r in idx if r["status"] == 451) >= 3
+print("   9 ok: lock-step without PIPELINING, RSET alone, no synchronization error")
+EOF
 exit 0

@@ -14,6 +14,8 @@ so pipelined commands are answered in order); --max-per-conn N answers the MAIL 
 accepted messages on one connection with 421 and closes it, as servers with a per-connection
 limit do. --drop-rate P aborts the connection at the end of that share of transactions without
 an answer (the message is not kept). --smtputf8 offers SMTPUTF8 (RFC 6531).
+--strict-sync (without --pipelining) refuses a client that sends a command before the reply to
+the previous one, as Exim does: 554, the connection closed, and a "sync" entry in the index.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -40,6 +42,22 @@ class Handler:
         self.rng = random.Random(args.seed)
         self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
 
+    def out_of_sync(self, server, session, command):
+        """Whether the client sent more before this command's reply (no PIPELINING)."""
+        if not self.args.strict_sync or self.args.pipelining:
+            return False
+        if not len(getattr(server._reader, "_buffer", b"")):
+            return False
+        self.index.write(json.dumps({"sync": command, "status": 554, "rcpt": [],
+                                     "peer": "%s:%s" % tuple(session.peer[:2])}) + "\n")
+        asyncio.get_event_loop().call_later(0.05, server.transport.close)
+        return True
+
+    async def handle_RSET(self, server, session, envelope):
+        if self.out_of_sync(server, session, "RSET"):
+            return "554 5.5.0 SMTP synchronization error"
+        return "250 OK"
+
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         if self.args.pipelining:
@@ -47,6 +65,8 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.out_of_sync(server, session, "MAIL"):
+            return "554 5.5.0 SMTP synchronization error"
         done = getattr(session, "pb_accepted", 0)
         if self.args.max_per_conn and done >= self.args.max_per_conn:
             asyncio.get_event_loop().call_later(0.05, server.transport.close)
@@ -56,6 +76,8 @@ class Handler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.out_of_sync(server, session, "RCPT"):
+            return "554 5.5.0 SMTP synchronization error"
         if address in self.args.reject:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         envelope.rcpt_tos.append(address)
@@ -119,6 +141,7 @@ def main():
     ap.add_argument("--max-per-conn", type=int, default=0)
     ap.add_argument("--drop-rate", type=float, default=0.0)
     ap.add_argument("--smtputf8", action="store_true")
+    ap.add_argument("--strict-sync", action="store_true")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
