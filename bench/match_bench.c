@@ -327,34 +327,6 @@ gen_config(const struct pools *pl, size_t n_subs)
 	return cfg;
 }
 
-static void
-free_config(struct pb_config *cfg)
-{
-	for (size_t s = 0; s < cfg->n_subscribers; s++) {
-		struct pb_subscriber *sub = &cfg->subscribers[s];
-
-		for (size_t t = 0; t < sub->n_topics; t++) {
-			struct pb_topic *tp = &sub->topics[t];
-
-			free(tp->name);
-			free(tp->query);
-			for (size_t i = 0; i < tp->n_exclude; i++)
-				free(tp->exclude[i]);
-			free(tp->exclude);
-			for (size_t i = 0; i < tp->n_follow_authors; i++)
-				free(tp->follow_authors[i]);
-			free(tp->follow_authors);
-		}
-		free(sub->topics);
-		for (size_t i = 0; i < sub->n_follow_authors; i++)
-			free(sub->follow_authors[i]);
-		free(sub->follow_authors);
-		free(sub->name);
-	}
-	free(cfg->subscribers);
-	free(cfg);
-}
-
 /* A copy of p under a new id. */
 static void
 copy_paper(const struct pb_paper *p, const char *id, struct pb_paper *c)
@@ -501,7 +473,7 @@ main(int argc, char **argv)
 	}
 	pb_selections_free(sel, n_subs);
 	pb_matcher_free(m);
-	free_config(cfg);
+	pb_config_free(cfg);
 	pool_free(&pl.words);
 	pool_free(&pl.phrases);
 	pool_free(&pl.stems);

@@ -388,3 +388,26 @@ pb_fold(const char *s, size_t len, struct pb_buf *out)
 	}
 	pb_words_free(&t);
 }
+
+int
+pb_utf8_valid(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+
+	while (len > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+
+		if (*p < 0x80) {   /* the common case, without a call */
+			p++;
+			len--;
+			continue;
+		}
+		k = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
+		if (k <= 0)
+			return 0;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 1;
+}

@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/fold.h"
 #include "paperboy/llm.h"
 
 /* A longer answer is no summary of one paper or one digest. */
@@ -42,48 +43,6 @@ pb_llm_request(const char *model, double temperature, int max_tokens, const char
 	copy = pb_xstrdup(out);
 	cJSON_free(out);
 	return copy;
-}
-
-/* Returns 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-static int
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			k = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			k = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 static int
@@ -226,7 +185,7 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 		set_why(why, whylen, "answer too long", NULL);
 		goto out;
 	}
-	if (!utf8_ok((const unsigned char *)pb_buf_str(&text), text.len) ||
+	if (!pb_utf8_valid(pb_buf_str(&text), text.len) ||
 	    memchr(pb_buf_str(&text), 0, text.len)) {
 		set_why(why, whylen, "content is not valid UTF-8 text", NULL);
 		goto out;

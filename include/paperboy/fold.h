@@ -25,6 +25,10 @@ void pb_tex_decode(const char *s, size_t len, struct pb_buf *out);
  * space). For messages and tests: "R\'emy's 3D-Aware" -> "remy s 3d aware". */
 void pb_fold(const char *s, size_t len, struct pb_buf *out);
 
+/* Returns 1 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, nothing past
+ * U+10FFFF), else 0. */
+int pb_utf8_valid(const char *s, size_t len);
+
 /* A token sequence with positions. Tokens added in one pb_words_add call get consecutive
  * positions; pb_words_break makes the next token non-adjacent (so a phrase never spans two
  * authors). A zeroed struct is empty. */

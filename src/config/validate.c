@@ -7,10 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <utf8proc.h>
-
 #include "internal.h"
 #include "paperboy/buf.h"
+#include "paperboy/fold.h"
 #include "paperboy/log.h"
 
 #define ZONEINFO "/usr/share/zoneinfo"
@@ -141,23 +140,6 @@ pb_check_smtp_url(const char *v, char *msg, size_t n)
 	return 0;
 }
 
-/* Whether v[0..len) is well-formed UTF-8 with no control characters. */
-static bool
-utf8_ok(const char *v, size_t len)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)v;
-
-	while (len > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
-		if (k <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
-			return false;
-		p += k;
-		len -= (size_t)k;
-	}
-	return true;
-}
-
 /* user@domain in the dot-atom form. With utf8, non-ASCII letters may appear on both sides
  * (an internationalised address, RFC 6531: sent only to servers offering SMTPUTF8). */
 static bool
@@ -170,7 +152,8 @@ is_address_ex(const char *v, size_t len, bool utf8)
 		return false;
 	if (v[0] == '.' || at[-1] == '.')
 		return false;
-	if (utf8 && !utf8_ok(v, len))
+	/* ASCII controls are refused by the character checks below */
+	if (utf8 && !pb_utf8_valid(v, len))
 		return false;
 	for (const char *c = v; c < at; c++)
 		if (!(isalnum((unsigned char)*c) || strchr("!#$%&'*+/=?^_`{|}~.-", *c) ||

@@ -38,7 +38,7 @@ struct pb_xfer {
 	struct pb_outbox_msg *msg;       /* borrowed from the loop's batch */
 	const struct pb_config *cfg;
 	CURL *easy;
-	struct curl_slist *list;         /* HTTP headers or SMTP recipients; freed by the loop */
+	struct curl_slist *list;         /* HTTP headers; freed by the loop */
 	struct pb_buf url;               /* may hold a secret (webhook, bot token): never log */
 	struct pb_buf body;              /* a rewritten payload (Telegram chat_id), or the SMTP
 					  * recipient <addr> */
@@ -46,7 +46,6 @@ struct pb_xfer {
 					  * outbox payload or body; borrowed */
 	size_t send_len, send_off;
 	struct pb_buf resp;              /* HTTP answer body, at most PB_XFER_MAX_BODY */
-	char reply[512];                 /* SMTP: the last 4xx/5xx reply line */
 	char retry_after[64];            /* HTTP: the Retry-After header value */
 	char errbuf[CURL_ERROR_SIZE];    /* curl's own words */
 	int64_t started_ms;
@@ -136,8 +135,6 @@ int pb_smtp_pool_fds(struct pb_smtp_pool *p, struct curl_waitfd *fds, int max);
 /* Milliseconds until the pool needs a step without socket activity, -1 = none. */
 long pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p);
 void pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfds);
-/* Messages the pool carries. */
-int pb_smtp_pool_busy(const struct pb_smtp_pool *p);
 /* The most sockets pb_smtp_pool_fds fills for max_sessions sessions. */
 #define PB_SMTP_FDS_PER_SESSION 4
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -374,8 +373,7 @@ write_cb(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* HTTP headers and SMTP replies both arrive here: keep the last SMTP refusal (the server's
- * words) and the Retry-After value (HTTP). */
+/* Keeps the Retry-After value of the last response (a redirect or 100 starts over). */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *userp)
 {
@@ -384,12 +382,7 @@ header_cb(char *p, size_t size, size_t n, void *userp)
 
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
 		x->retry_after[0] = '\0';
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
-		pb_reason_copy(x->retry_after, sizeof x->retry_after, p + 12, len - 12);
-	/* The words that go with a refusal: a later "221 Bye" must not replace them. */
-	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
-	    p[2] >= '0' && p[2] <= '9')
-		pb_reason_copy(x->reply, sizeof x->reply, p, len);
+	pb_http_header_value(p, len, "Retry-After", x->retry_after, sizeof x->retry_after);
 	return len;
 }
 
@@ -410,10 +403,9 @@ setup_common(struct run *r, struct pb_xfer *x)
 	/* A webhook or Bot API POST is never followed elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS |
-						      CURLPROTO_SMTP | CURLPROTO_SMTPS));
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);

@@ -42,7 +42,6 @@ struct smsg {
 	struct pb_xfer *x;
 	int started;        /* its MAIL command was written */
 	int data_ok;        /* 354 arrived: the message itself was written */
-	int pending;        /* replies still due for MAIL/RCPT/DATA */
 	int failed;         /* the first refusal is in res */
 	struct pb_result res;
 };
@@ -318,7 +317,6 @@ send_mail(struct sess *ss, struct smsg *m)
 	emit(ss, "\r\n", 2);
 	expect(ss, K_MAIL, m);
 	m->started = 1;
-	m->pending = 3;
 	return 1;
 }
 
@@ -409,7 +407,6 @@ on_reply(void *ctx, int code, const char *text)
 		break;
 	case K_MAIL:
 	case K_RCPT:
-		m->pending--;
 		if (!ok) {
 			refuse(m, code, text);
 			ss->need_rset = 1;
@@ -418,16 +415,13 @@ on_reply(void *ctx, int code, const char *text)
 			if (m->failed) {
 				finish(ss, m);
 			} else if (e.kind == K_MAIL) {
-				m->pending = 2;
 				send_rcpt(ss, m);
 			} else {
-				m->pending = 1;
 				send_data(ss, m);
 			}
 		}
 		break;
 	case K_DATA:
-		m->pending = 0;
 		if (code == 354 && m->failed) {
 			/* Go-ahead for a transaction that already failed: end it empty. */
 			emit(ss, ".\r\n", 3);
@@ -980,16 +974,6 @@ pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfd
 		memmove(&p->requeue[0], &p->requeue[1], (p->nrq - 1) * sizeof p->requeue[0]);
 		p->nrq--;
 	}
-}
-
-int
-pb_smtp_pool_busy(const struct pb_smtp_pool *p)
-{
-	int n = (int)p->nrq;
-
-	for (int i = 0; i < p->ns; i++)
-		n += p->s[i]->nm;
-	return n;
 }
 
 void

@@ -113,34 +113,6 @@ mkconfig(const struct fs *subs, size_t n)
 	return cfg;
 }
 
-static void
-freeconfig(struct pb_config *cfg)
-{
-	for (size_t s = 0; s < cfg->n_subscribers; s++) {
-		struct pb_subscriber *sub = &cfg->subscribers[s];
-
-		for (size_t t = 0; t < sub->n_topics; t++) {
-			struct pb_topic *tp = &sub->topics[t];
-
-			free(tp->name);
-			free(tp->query);
-			for (size_t i = 0; i < tp->n_exclude; i++)
-				free(tp->exclude[i]);
-			free(tp->exclude);
-			for (size_t i = 0; i < tp->n_follow_authors; i++)
-				free(tp->follow_authors[i]);
-			free(tp->follow_authors);
-		}
-		free(sub->topics);
-		for (size_t i = 0; i < sub->n_follow_authors; i++)
-			free(sub->follow_authors[i]);
-		free(sub->follow_authors);
-		free(sub->name);
-	}
-	free(cfg->subscribers);
-	free(cfg);
-}
-
 #define I PB_INHERIT
 #define Y PB_YES
 #define N PB_NO
@@ -355,7 +327,7 @@ test_cases(void)
 		pb_matcher_free(m);
 		pb_paperset_free(&empty);
 	}
-	freeconfig(cfg);
+	pb_config_free(cfg);
 	pb_paperset_free(&ps);
 	pb_buf_free(&b);
 }
@@ -393,7 +365,7 @@ test_errors(void)
 		T_CHECK(m == NULL);
 		T_EQ_STR(err, bad[i].want);
 		pb_matcher_free(m);
-		freeconfig(cfg);
+		pb_config_free(cfg);
 	}
 	pb_matcher_free(NULL);
 	pb_selections_free(NULL, 3);
@@ -503,7 +475,7 @@ test_fixture(void)
 	pb_selections_free(ref, n);
 	pb_matcher_free(m);
 out:
-	freeconfig(cfg);
+	pb_config_free(cfg);
 	pb_paperset_free(&ps);
 }
 
@@ -562,7 +534,7 @@ out:
 	pb_selections_free(a, 1);
 	pb_selections_free(b, 1);
 	pb_matcher_free(m);
-	freeconfig(cfg);
+	pb_config_free(cfg);
 	pb_paperset_free(&ps);
 }
 
