@@ -122,6 +122,15 @@ main(void)
 	}
 	for (size_t i = 0; i < sizeof tex_cases / sizeof tex_cases[0]; i++)
 		T_EQ_STR(tex(tex_cases[i].in), tex_cases[i].want);
+	/* UTF-8 validity: well-formed text, then overlong, surrogate, truncated, stray bytes. */
+	T_EQ_INT(pb_utf8_valid("", 0), 1);
+	T_EQ_INT(pb_utf8_valid("J\xc3\xb6rg \xe7\x94\xa8 \xf0\x9f\x93\xb0", 14), 1);
+	T_EQ_INT(pb_utf8_valid("\xc0\xaf", 2), 0);
+	T_EQ_INT(pb_utf8_valid("\xed\xa0\x80", 3), 0);
+	T_EQ_INT(pb_utf8_valid("\xe7\x94", 2), 0);
+	T_EQ_INT(pb_utf8_valid("a\x80" "b", 3), 0);
+	T_EQ_INT(pb_utf8_valid("\xf4\x90\x80\x80", 4), 0);
+	T_EQ_INT(pb_utf8_valid("j\xf6rg", 4), 0);
 
 	/* Positions: consecutive within one add, a gap after pb_words_break. */
 	pb_words_init(&t);
