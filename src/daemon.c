@@ -32,6 +32,25 @@
 #include "paperboy/run.h"
 #include "paperboy/state.h"
 
+#ifndef PB_SYSLOG_SOCKET
+#define PB_SYSLOG_SOCKET "/dev/log"
+#endif
+
+/* 1 when JOURNAL_STREAM ("DEVICE:INODE", set by systemd) is the file stderr is. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char extra;
+
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &extra) != 2 ||
+	    fstat(STDERR_FILENO, &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
+
 /* Process-wide by nature: signal handlers can reach nothing else. */
 static volatile sig_atomic_t stop_flag, hup_flag;
 
@@ -67,21 +86,14 @@ apply_log_level(struct daemon *d)
 	pb_log_setup(lvl >= 0 ? (enum pb_log_level)lvl : PB_LOG_INFO, d->use_syslog);
 }
 
-/* Checks what the daemon needs beyond what the loader checks: a schedule it can compute. */
-static int
-check_schedule(const struct pb_config *cfg, char *err, size_t errlen)
-{
-	return pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), err,
-			      errlen) < 0 ? -1 : 0;
-}
-
-/* SIGHUP: load the config again; keep the old one when the new one is invalid. */
+/* SIGHUP: load the config again and check it as `paperboy check` does (rules, schedule);
+ * keep the old one when the new one fails any check. */
 static void
 reload(struct daemon *d)
 {
 	struct pb_config_error ce;
 	struct pb_config *cfg;
-	char msg[1024];
+	char msg[4096];
 
 	hup_flag = 0;
 	memset(&ce, 0, sizeof ce);
@@ -92,7 +104,7 @@ reload(struct daemon *d)
 		       pb_q(d->o->config_path), pb_q(msg));
 		return;
 	}
-	if (check_schedule(cfg, msg, sizeof msg) < 0) {
+	if (pb_cli_verify_config(cfg, msg, sizeof msg) < 0) {
 		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
 		       pb_q(d->o->config_path), pb_q(msg));
 		pb_config_free(cfg);
@@ -166,15 +178,31 @@ cycle(struct daemon *d, const char *date, const char *expect, struct pb_run_repo
 	s = pb_run_cycle(d->cfg, d->st, &ro, rep, err, errlen);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (s == PB_RUN_FAILED)
-		pb_err("daemon.cycle", "date=%s status=failed error=%s",
-		       date ? date : expect ? expect : rep->date,
-		       pb_q(err[0] ? err : "run failed"));
+		pb_err("daemon.cycle", "date=%s status=failed papers=%ld digests=%ld messages=%ld "
+		       "sent=%ld error=%s", date ? date : expect ? expect : rep->date, rep->papers,
+		       rep->digests, rep->messages, rep->sent, pb_q(err[0] ? err : "run failed"));
 	else
 		pb_info("daemon.cycle", "date=%s status=%s papers=%ld digests=%ld messages=%ld "
 			"sent=%ld failed=%ld pending=%ld", rep->date[0] ? rep->date : "-",
 			status_name(s), rep->papers, rep->digests, rep->messages, rep->sent,
 			rep->failed, rep->pending);
 	return s;
+}
+
+/* A day given up on is a failed run in the state, so that status shows it. (A failed fetch
+ * is recorded by the cycle itself.) */
+static void
+record_failed(struct daemon *d, const char *date, const char *why)
+{
+	struct pb_buf msg = { 0 };
+	int64_t id;
+
+	pb_buf_printf(&msg, "stale feed: %s", why);
+	id = pb_run_begin(d->st, date, "run");
+	if (id < 0 || pb_run_end(d->st, id, "failed", 0, 0, 0, pb_buf_str(&msg)) < 0)
+		pb_warn("state.run_record", "date=%s error=%s", date,
+			pb_q("the failed run could not be recorded"));
+	pb_buf_free(&msg);
 }
 
 /* The latest announcement through RSS, polling a stale (or temporarily failing) source with
@@ -204,11 +232,12 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 			return;
 		if (now >= deadline) {
 			d->outcome = EX_TEMPFAIL;
-			if (s == PB_RUN_STALE)
+			if (s == PB_RUN_STALE) {
 				pb_err("daemon.stale_feed", "expected=%s feed=%s waited_min=%d "
 				       "error=%s", expect, rep.date[0] ? rep.date : "-",
 				       d->cfg->arxiv.stale_deadline_min, pb_q("stale feed"));
-			else
+				record_failed(d, expect, err);
+			} else
 				pb_err("daemon.gave_up", "expected=%s waited_min=%d error=%s", expect,
 				       d->cfg->arxiv.stale_deadline_min, pb_q(err));
 			return;
@@ -310,6 +339,19 @@ setup_signals(struct daemon *d)
 }
 
 int
+pb_daemon_use_syslog(const struct pb_daemon_opts *o)
+{
+	struct stat sb;
+
+	if (o->foreground || o->once || isatty(STDERR_FILENO))
+		return 0;
+	/* Under systemd stderr already goes to the journal (JOURNAL_STREAM names it). */
+	if (stderr_is_journal())
+		return 0;
+	return stat(PB_SYSLOG_SOCKET, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+int
 pb_daemon_run(const struct pb_daemon_opts *o)
 {
 	struct daemon d;
@@ -320,7 +362,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	memset(&d, 0, sizeof d);
 	d.o = o;
 	d.verbose = pb_log_enabled(PB_LOG_DEBUG);
-	d.use_syslog = !o->foreground && !isatty(STDERR_FILENO);
+	d.use_syslog = pb_daemon_use_syslog(o);
 	if (setup_signals(&d) < 0) {
 		fprintf(stderr, "paperboy: cannot set up signals: %s\n", strerror(errno));
 		return EX_OSERR;
@@ -328,11 +370,14 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	d.cfg = pb_cli_load_config(o->config_path);
 	if (!d.cfg)
 		return EX_CONFIG;
-	if (check_schedule(d.cfg, err, sizeof err) < 0) {
-		fprintf(stderr, "paperboy: %s: %s\n", d.cfg->path ? d.cfg->path : o->config_path,
-			err);
-		rc = EX_CONFIG;
-		goto out;
+	{
+		char msg[4096];
+
+		if (pb_cli_verify_config(d.cfg, msg, sizeof msg) < 0) {
+			fprintf(stderr, "paperboy: %s\n", msg);
+			rc = EX_CONFIG;
+			goto out;
+		}
 	}
 	pb_calendar_init(&d.cal, d.cfg);
 	if (pb_mkdirs(d.cfg->state_dir) < 0) {

@@ -269,44 +269,116 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	return 0;
 }
 
-struct pb_matcher *
-pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
+/* Compiles one subscriber's topics and followed authors into cs. Returns 0, or -1 with err
+ * filled (cs then holds what was compiled so far, for pb_matcher_free). */
+static int
+compile_sub(struct pb_matcher *m, const struct pb_subscriber *sub, struct csub *cs, char *err,
+	    size_t errlen)
+{
+	cs->cross = sub->include_cross;
+	cs->replace = sub->include_replace;
+	cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
+	for (size_t t = 0; t < sub->n_topics; t++) {
+		cs->n_t++;
+		m->st.n_topics++;
+		if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
+			return -1;
+	}
+	if (sub->n_follow_authors)
+		cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
+	for (size_t i = 0; i < sub->n_follow_authors; i++) {
+		if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
+			snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
+				 "letters or digits", sub->name, sub->follow_authors[i]);
+			return -1;
+		}
+		cs->n_follow++;
+	}
+	return 0;
+}
+
+/* each: a subscriber whose rules do not compile is set aside (see struct csub) and the
+ * others are compiled; otherwise the first error fails the whole matcher. */
+static struct pb_matcher *
+matcher_new(const struct pb_config *cfg, int each, char *err, size_t errlen)
 {
 	struct pb_matcher *m = pb_xcalloc(1, sizeof *m);
+	char one[2048];
 
 	m->cfg = cfg;
 	m->stack = 1;
 	m->n_subs = cfg->n_subscribers;
 	m->subs = pb_xcalloc(m->n_subs + 1, sizeof *m->subs);
 	for (size_t s = 0; s < m->n_subs; s++) {
-		const struct pb_subscriber *sub = &cfg->subscribers[s];
 		struct csub *cs = &m->subs[s];
 
-		cs->cross = sub->include_cross;
-		cs->replace = sub->include_replace;
-		cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
-		for (size_t t = 0; t < sub->n_topics; t++) {
-			cs->n_t++;
-			m->st.n_topics++;
-			if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
-				goto bad;
+		if (compile_sub(m, &cfg->subscribers[s], cs, one, sizeof one) == 0)
+			continue;
+		if (!each) {
+			snprintf(err, errlen, "%s", one);
+			goto bad;
 		}
-		if (sub->n_follow_authors)
-			cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
-		for (size_t i = 0; i < sub->n_follow_authors; i++) {
-			if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
-				snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
-					 "letters or digits", sub->name, sub->follow_authors[i]);
-				goto bad;
-			}
-			cs->n_follow++;
-		}
+		cs->error = pb_xstrdup(one);
+		cs->broken_t = cs->t;
+		cs->n_broken_t = cs->n_t;
+		cs->broken_follow = cs->follow;
+		cs->n_broken_follow = cs->n_follow;
+		cs->t = NULL;
+		cs->n_t = 0;
+		cs->follow = NULL;
+		cs->n_follow = 0;
 	}
 	pb_debug("matcher_compiled", "subscribers=%zu terms=%zu", m->n_subs, m->n_terms);
 	return m;
 bad:
 	pb_matcher_free(m);
 	return NULL;
+}
+
+struct pb_matcher *
+pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen)
+{
+	return matcher_new(cfg, 0, err, errlen);
+}
+
+struct pb_matcher *
+pb_matcher_new_each(const struct pb_config *cfg)
+{
+	return matcher_new(cfg, 1, NULL, 0);
+}
+
+const char *
+pb_matcher_broken(const struct pb_matcher *m, size_t s)
+{
+	return m && s < m->n_subs ? m->subs[s].error : NULL;
+}
+
+static void
+free_topics(struct ctopic *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ctopic *ct = &t[i];
+
+		pb_rule_free(ct->query);
+		for (size_t k = 0; k < ct->n_excl; k++)
+			pb_rule_free(ct->excl[k]);
+		free(ct->excl);
+		for (size_t k = 0; k < ct->n_follow; k++)
+			pb_rule_free(ct->follow[k]);
+		free(ct->follow);
+		free(ct->prog);
+		free(ct->xprog);
+		free(ct->pos);
+	}
+	free(t);
+}
+
+static void
+free_follow(struct pb_rule **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pb_rule_free(v[i]);
+	free(v);
 }
 
 void
@@ -317,24 +389,11 @@ pb_matcher_free(struct pb_matcher *m)
 	for (size_t s = 0; s < m->n_subs; s++) {
 		struct csub *cs = &m->subs[s];
 
-		for (size_t t = 0; t < cs->n_t; t++) {
-			struct ctopic *ct = &cs->t[t];
-
-			pb_rule_free(ct->query);
-			for (size_t i = 0; i < ct->n_excl; i++)
-				pb_rule_free(ct->excl[i]);
-			free(ct->excl);
-			for (size_t i = 0; i < ct->n_follow; i++)
-				pb_rule_free(ct->follow[i]);
-			free(ct->follow);
-			free(ct->prog);
-			free(ct->xprog);
-			free(ct->pos);
-		}
-		free(cs->t);
-		for (size_t i = 0; i < cs->n_follow; i++)
-			pb_rule_free(cs->follow[i]);
-		free(cs->follow);
+		free_topics(cs->t, cs->n_t);
+		free_follow(cs->follow, cs->n_follow);
+		free_topics(cs->broken_t, cs->n_broken_t);
+		free_follow(cs->broken_follow, cs->n_broken_follow);
+		free(cs->error);
 	}
 	free(m->subs);
 	free(m->terms);

@@ -62,6 +62,14 @@ struct csub {
 	struct pb_rule **follow;
 	size_t n_follow;
 	int cross, replace;
+	/* A subscriber whose rules did not compile (pb_matcher_new_each): why, and what had been
+	 * compiled, moved out of t and follow so that nothing is evaluated for it, and kept until
+	 * pb_matcher_free because interned terms point into those rules. */
+	char *error;
+	struct ctopic *broken_t;
+	size_t n_broken_t;
+	struct pb_rule **broken_follow;
+	size_t n_broken_follow;
 };
 
 struct iterm {

@@ -31,6 +31,8 @@ struct cycle {
 	struct pb_paperset papers;
 	time_t now;
 	long ledger_errors;
+	long n_broken;                  /* subscribers left out: their rules did not compile */
+	struct pb_buf broken;           /* the first one's error */
 };
 
 static enum pb_run_status
@@ -271,6 +273,14 @@ print_dry(const struct pb_digest *d, const struct pb_selection *sel)
 		       d->items[i].paper->title ? d->items[i].paper->title : "");
 }
 
+/* The run's error when subscribers were left out for their rules. */
+static void
+broken_error(struct cycle *c, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%ld subscriber%s left out, no digest built: %s", c->n_broken,
+		 c->n_broken == 1 ? "" : "s", pb_buf_str(&c->broken));
+}
+
 /* Builds, renders and enqueues every subscriber's digest. */
 static int
 build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
@@ -283,11 +293,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	double t0 = (double)pb_mono_ms();
 	int64_t last_progress = 0;
 
-	m = pb_matcher_new(cfg, err, errlen);
-	if (!m) {
-		c->rep->sysexit = EX_CONFIG;
-		goto out;
-	}
+	/* One subscriber's broken rule costs that subscriber its digest, not the others. */
+	m = pb_matcher_new_each(cfg);
 	if (c->st)
 		pb_matcher_set_skip(m, skip_received, c);
 	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
@@ -324,6 +331,13 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
 			continue;
+		if (pb_matcher_broken(m, i)) {
+			pb_err("digest.skipped", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+			       c->rep->date, pb_q(pb_matcher_broken(m, i)));
+			if (c->n_broken++ == 0)
+				pb_buf_puts(&c->broken, pb_matcher_broken(m, i));
+			continue;
+		}
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
 			continue;
 		memset(&d, 0, sizeof d);
@@ -409,6 +423,23 @@ record_seen(struct cycle *c)
 		pb_warn("state.papers_seen", "date=%s failed=%ld", c->rep->date, failed);
 }
 
+/* A fetch that failed is a failed run in the state, so that status shows it, though no paper
+ * (and for the latest, no date from the feed) is known. A stop is not a failure. */
+static void
+record_fetch_failed(struct cycle *c, const char *err)
+{
+	const struct pb_run_opts *o = c->o;
+	const char *date = o->date ? o->date : o->expect_date ? o->expect_date : c->rep->date;
+	int64_t id;
+
+	if (!c->st || o->dry_run || (o->stop && *o->stop))
+		return;
+	id = pb_run_begin(c->st, date, o->only ? "only" : "run");
+	if (id < 0 || pb_run_end(c->st, id, "failed", c->rep->papers, 0, 0, err) < 0)
+		pb_warn("state.run_record", "date=%s error=%s", date,
+			pb_q("the failed run could not be recorded"));
+}
+
 enum pb_run_status
 pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_run_opts *o,
 	     struct pb_run_report *rep, char *err, size_t errlen)
@@ -434,6 +465,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
 
 	pb_fetch_http_opts(cfg, &hopts);
+	hopts.stop = o->stop;   /* SIGTERM ends a wait for spacing or a retry backoff at once */
 	if (!o->feed || cfg->summary.enabled) {
 		h = pb_http_new(&hopts);
 		if (!h)
@@ -445,6 +477,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
 		fail(rep, fetch_exit(fs), err, errlen, "%s", fr.message[0] ? fr.message : "fetch failed");
+		record_fetch_failed(&c, err);
 		goto out;
 	}
 	if (o->expect_date && !o->date && !o->feed && strcmp(rep->date, o->expect_date) < 0) {
@@ -478,8 +511,11 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 				pb_run_end(st, run_id, "failed", rep->papers, rep->digests, rep->messages, err);
 			goto out;
 		}
+		if (c.n_broken)
+			broken_error(&c, err, errlen);
 		if (run_id >= 0 && !(o->stop && *o->stop))
-			pb_run_end(st, run_id, "done", rep->papers, rep->digests, rep->messages, NULL);
+			pb_run_end(st, run_id, c.n_broken ? "failed" : "done", rep->papers,
+				   rep->digests, rep->messages, c.n_broken ? err : NULL);
 	}
 	if (!o->dry_run)
 		deliver(&c);
@@ -488,7 +524,14 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
 		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
+	if (c.n_broken) {
+		/* The others' digests went out; the run still failed, and is built again (for the
+		 * subscribers left out) once the configuration is fixed. */
+		rep->status = PB_RUN_FAILED;
+		rep->sysexit = EX_CONFIG;
+	}
 out:
+	pb_buf_free(&c.broken);
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);
 	return rep->status;

@@ -19,6 +19,12 @@ int pb_cmd_retry(int argc, char **argv, const char *config_path);
  * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */
 struct pb_config *pb_cli_load_config(const char *path);
 
+/* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
+ * compile as they will at run time, and the schedule can be computed in the timezone.
+ * Returns 0, or -1 with err filled as "FILE:LINE: KEY: MESSAGE" (a rule error is followed by
+ * its query and a caret line). check, the daemon's start and its reload (SIGHUP) use it. */
+int pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen);
+
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
  * and returns NULL. */
 struct pb_state *pb_cli_open_state(const struct pb_config *cfg);

@@ -8,8 +8,14 @@
 struct pb_daemon_opts {
 	const char *config_path;
 	int foreground;      /* log to stderr even when it is not a terminal */
-	int once;            /* do one wake-up's work now (catch-up, latest) and return */
+	int once;            /* do one wake-up's work now (catch-up, latest) and return; logs to
+			      * stderr like foreground */
 };
+
+/* Where the daemon logs: 1 for syslog, 0 for stderr. stderr with foreground or once, when
+ * stderr is a terminal or the systemd journal (JOURNAL_STREAM), and when there is no syslog
+ * socket (/dev/log) to take the lines; syslog otherwise. */
+int pb_daemon_use_syslog(const struct pb_daemon_opts *o);
 
 /* Runs until stopped. Returns a sysexits.h code: 0 after SIGTERM/SIGINT; with once, 0 when
  * every cycle succeeded, EX_TEMPFAIL when the feed stayed stale or the source unreachable

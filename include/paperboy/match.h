@@ -53,6 +53,14 @@ struct pb_matcher;
 struct pb_matcher *pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen);
 void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
 
+/* Like pb_matcher_new, but one subscriber's rule error does not cost the others: a subscriber
+ * whose rules do not compile gets an empty selection from pb_match_all, and
+ * pb_matcher_broken tells why. Never returns NULL. */
+struct pb_matcher *pb_matcher_new_each(const struct pb_config *cfg);
+/* The rule error (in pb_matcher_new's format) that set subscriber index s aside, or NULL when
+ * its rules compiled. Owned by the matcher. */
+const char *pb_matcher_broken(const struct pb_matcher *m, size_t s);
+
 /* Says whether subscriber sub (an index into cfg->subscribers) must not get paper p again
  * (e.g. it was in an earlier digest). Returns 1 to skip, 0 to keep. */
 typedef int (*pb_match_skip_fn)(void *ctx, size_t sub, const struct pb_paper *p);

@@ -5,7 +5,9 @@
 #include <sysexits.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/config.h"
 #include "paperboy/match.h"
 
@@ -45,7 +47,7 @@ summarize(FILE *f, const struct pb_config *cfg)
 /* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
  * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
 static void
-report_rule_error(FILE *f, const struct pb_config *cfg, const char *msg)
+rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *msg)
 {
 	struct pb_buf pre = { 0 };
 
@@ -65,30 +67,56 @@ report_rule_error(FILE *f, const struct pb_config *cfg, const char *msg)
 				key = "exclude";
 			else if (strstr(after, "followed author"))
 				key = "follow_authors";
-			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].topics.[%zu].%s: %s\n", s->file,
-				s->topics[j].line, i, j, key, msg);
+			pb_buf_printf(out, "%s:%d: subscribers.[%zu].topics.[%zu].%s: %s", s->file,
+				      s->topics[j].line, i, j, key, msg);
 			pb_buf_free(&pre);
 			return;
 		}
 		pb_buf_reset(&pre);
 		pb_buf_printf(&pre, "subscriber %s:", s->name);
 		if (strncmp(msg, pre.data, pre.len) == 0) {
-			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].follow_authors: %s\n", s->file,
-				s->line, i, msg);
+			pb_buf_printf(out, "%s:%d: subscribers.[%zu].follow_authors: %s", s->file,
+				      s->line, i, msg);
 			pb_buf_free(&pre);
 			return;
 		}
 	}
 	pb_buf_free(&pre);
-	fprintf(f, "paperboy: %s: %s\n", cfg->path, msg);
+	pb_buf_printf(out, "%s: %s", cfg->path, msg);
+}
+
+int
+pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen)
+{
+	struct pb_matcher *m;
+	struct pb_buf out = { 0 };
+	char msg[2048];
+
+	/* Every topic compiles, as it will at run time. */
+	m = pb_matcher_new(cfg, msg, sizeof msg);
+	if (!m) {
+		rule_error(&out, cfg, msg);
+		goto bad;
+	}
+	pb_matcher_free(m);
+	/* The schedule can be computed in the timezone, as the daemon will. */
+	if (pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), msg,
+			   sizeof msg) < 0) {
+		pb_buf_printf(&out, "%s: schedule: %s", cfg->path, msg);
+		goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s", pb_buf_str(&out));
+	pb_buf_free(&out);
+	return -1;
 }
 
 int
 pb_cmd_check(int argc, char **argv, const char *config_path)
 {
 	struct pb_config *cfg;
-	struct pb_matcher *m;
-	char err[2048];
+	char err[4096];
 	int rc = EX_CONFIG;
 
 	if (argc > 1) {
@@ -98,13 +126,10 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	cfg = pb_cli_load_config(config_path);
 	if (!cfg)
 		return EX_CONFIG;
-	/* Every topic compiles, as it will at run time. */
-	m = pb_matcher_new(cfg, err, sizeof err);
-	if (!m) {
-		report_rule_error(stderr, cfg, err);
+	if (pb_cli_verify_config(cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "paperboy: %s\n", err);
 		goto out;
 	}
-	pb_matcher_free(m);
 	summarize(stdout, cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: stdout");
