@@ -3,13 +3,16 @@ PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
-SYSCONFDIR ?= /etc
+# /usr's configuration lives in /etc (Debian's convention), any other prefix's in PREFIX/etc.
+SYSCONFDIR ?= $(if $(filter /usr,$(patsubst %/,%,$(PREFIX))),/etc,$(PREFIX)/etc)
+# systemd looks for units in /usr/lib/systemd/system and /usr/local/lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WERROR  ?=
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
-            -Iinclude $(shell pkg-config --cflags $(PKGS))
+            -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
@@ -22,10 +25,17 @@ FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c bench/*.c))
 TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 
-.PHONY: tools all deps test unit integration asan fuzz bench install clean run check
+.PHONY: tools all deps test-deps test unit integration asan fuzz bench install clean run check FORCE
 all: paperboy
 
-$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) | $(BUILD)
+# The paths compiled in (the default config file, the prompts), rewritten only when they change:
+# `make` then `make install PREFIX=/usr` rebuilds what uses them.
+$(BUILD)/pb_paths.h: FORCE
+	@mkdir -p $(BUILD)
+	@printf '#define PB_SYSCONFDIR "%s"\n' '$(SYSCONFDIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) $(BUILD)/pb_paths.h | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -60,30 +70,38 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpaperboy.a
 
 tools: $(TOOL_BIN)
 
-# Installs what is missing (Debian packages only); safe to run again.
+# Installs what is missing (Debian packages only); safe to run again. deps: what paperboy
+# builds and runs with; test-deps: that and what the tests, fuzzers and benchmarks use.
 deps:
 	@sh contrib/install-deps.sh
 
+test-deps:
+	@sh contrib/install-deps.sh --test
+
+# Where the unit and integration tests find the saved arXiv responses.
+PB_FIXTURES ?= $(abspath ../shared/fixtures/arxiv)
+export PB_FIXTURES
+
 unit: $(UNIT_BIN) $(BUILD)/paperboy
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; echo "fixtures: $$PB_FIXTURES"; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 integration: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh tests/run-integration.sh
 
-test: deps
-	@$(MAKE) --no-print-directory WERROR=-Werror unit integration
+test: test-deps
+	@$(MAKE) --no-print-directory WERROR=-Werror unit integration paperboy
 
 check: test
 
 # The whole test suite under AddressSanitizer and UBSan, in its own build tree.
-asan: deps
+asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" PB_SANITIZED=1 unit integration
 
 # libFuzzer targets (clang). FUZZ_SECONDS per target; corpora under fuzz/corpus/<name>.
 FUZZ_SECONDS ?= 30
-fuzz: deps
+fuzz: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  build-fuzz/libpaperboy.a
@@ -98,20 +116,32 @@ fuzz: deps
 	  grep -E '^Done' build-fuzz/$$n.log || true; \
 	done
 
-bench: deps $(BUILD)/paperboy $(TOOL_BIN)
+bench: test-deps $(BUILD)/paperboy $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
-run: deps $(BUILD)/paperboy
+# The example configuration's main job; PAPERBOY_ARXIV_RSS_URL and PAPERBOY_ARXIV_API_URL,
+# when set, point it at another arXiv (paperboy(1)).
+run: deps paperboy
 	./$(BUILD)/paperboy -c conf/paperboy.conf.example run
 
+# The binary, the man pages, the example configuration with its conf.d/ and prompts (and it as
+# paperboy.conf when there is none), and the systemd units with this install's paths.
 install: $(BUILD)/paperboy
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/paperboy $(DESTDIR)$(BINDIR)/paperboy
-	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
-	for m in man/*.5; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/ || true; done
-	install -d $(DESTDIR)$(SYSCONFDIR)/paperboy/prompts
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(SYSCONFDIR)/paperboy/prompts $(DESTDIR)$(SYSCONFDIR)/paperboy/conf.d
 	install -m 644 conf/paperboy.conf.example $(DESTDIR)$(SYSCONFDIR)/paperboy/paperboy.conf.example
-	for p in conf/prompts/*; do [ -f "$$p" ] && install -m 644 $$p $(DESTDIR)$(SYSCONFDIR)/paperboy/prompts/ || true; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/paperboy/paperboy.conf ] || \
+	  install -m 644 conf/paperboy.conf.example $(DESTDIR)$(SYSCONFDIR)/paperboy/paperboy.conf
+	install -m 644 conf/conf.d/*.example $(DESTDIR)$(SYSCONFDIR)/paperboy/conf.d/
+	install -m 644 conf/prompts/* $(DESTDIR)$(SYSCONFDIR)/paperboy/prompts/
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in contrib/systemd/*.service contrib/systemd/*.timer; do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
+	    >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz paperboy

@@ -9,6 +9,70 @@
 #include "paperboy/cli.h"
 #include "paperboy/log.h"
 
+/* Each args string is what paperboy(1)'s SYNOPSIS and README's Commands show for the command;
+ * tests/integration/06-cli.sh checks that the three agree. */
+static const struct pb_command commands[] = {
+	{ "run", pb_cmd_run,
+	  "[--date YYYY-MM-DD] [--feed FILE] [--dry-run] [--only NAME] [--wait SECONDS]",
+	  "one digest cycle: fetch, match, summarize, render, enqueue, deliver" },
+	{ "daemon", pb_cmd_daemon, "[--foreground] [--once]",
+	  "run the cycle at the schedule's times, catch up missed days, retry deliveries" },
+	{ "fetch", pb_cmd_fetch, "[--category C ...] [--date YYYY-MM-DD] [--feed FILE] [--json]",
+	  "print the papers of an announcement (a table, or JSON lines)" },
+	{ "match", pb_cmd_match, "[--feed FILE] [--subscriber NAME]",
+	  "show who gets which paper, with the score and the topic that matched" },
+	{ "preview", pb_cmd_preview,
+	  "--subscriber NAME [--format md|html|text|slack|telegram] [--date YYYY-MM-DD] "
+	  "[--feed FILE]",
+	  "print what one subscriber would receive, in one format; send nothing" },
+	{ "check", pb_cmd_check, "",
+	  "validate the configuration and print a summary, without the network" },
+	{ "status", pb_cmd_status, "[--runs N] [--errors N]",
+	  "show the last runs, the outbox by channel and status, the last errors" },
+	{ "retry", pb_cmd_retry, "[--subscriber NAME]",
+	  "put failed and paused messages back to pending" },
+};
+
+const struct pb_command *
+pb_cli_commands(size_t *n)
+{
+	*n = sizeof commands / sizeof commands[0];
+	return commands;
+}
+
+const struct pb_command *
+pb_cli_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void
+pb_cli_usage(FILE *f, const char *name)
+{
+	const struct pb_command *c = pb_cli_command(name);
+
+	if (c)
+		fprintf(f, "usage: paperboy [-c FILE] [-v] %s%s%s\n", c->name, *c->args ? " " : "",
+			c->args);
+}
+
+int
+pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt)
+{
+	size_t l = strlen(opt);
+
+	for (const char *p = cmd->args; (p = strstr(p, opt)) != NULL; p += l) {
+		if ((p != cmd->args && p[-1] != '[' && p[-1] != ' ') ||
+		    (p[l] != ' ' && p[l] != ']' && p[l] != '\0'))
+			continue;       /* a longer option that contains this one */
+		return p[l] == ' ' && p[l + 1] != '[' && p[l + 1] != '-';
+	}
+	return 0;
+}
+
 struct pb_config *
 pb_cli_load_config(const char *path)
 {

@@ -6,40 +6,69 @@
 
 #include "paperboy/cli.h"
 #include "paperboy/log.h"
+#include "pb_paths.h"
 
 #ifndef PAPERBOY_VERSION
 #define PAPERBOY_VERSION "0.1.0"
 #endif
 
-static const struct {
-	const char *name;
-	int (*fn)(int, char **, const char *);
-	const char *usage;
-} commands[] = {
-	{ "run", pb_cmd_run, "run [--date D] [--feed FILE] [--dry-run] [--only NAME] [--wait SECONDS]" },
-	{ "daemon", pb_cmd_daemon, "daemon [--foreground] [--once]" },
-	{ "fetch", pb_cmd_fetch, "fetch [--category C ...] [--date D] [--feed FILE] [--json]" },
-	{ "match", pb_cmd_match, "match [--feed FILE] [--subscriber NAME]" },
-	{ "preview", pb_cmd_preview,
-	  "preview --subscriber NAME [--format md|html|text|slack|telegram] [--feed FILE]" },
-	{ "check", pb_cmd_check, "check" },
-	{ "status", pb_cmd_status, "status [--runs N] [--errors N]" },
-	{ "retry", pb_cmd_retry, "retry [--subscriber NAME]" },
-};
-
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: paperboy [-c FILE] [-v] COMMAND [ARGS]\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "       paperboy [-c FILE] %s\n", commands[i].usage);
+	const struct pb_command *c;
+	size_t n;
+
+	c = pb_cli_commands(&n);
+	fprintf(f, "usage: paperboy [-c FILE] [-v] COMMAND [OPTIONS]\n"
+		   "       paperboy COMMAND --help\n"
+		   "       paperboy --version\n\ncommands:\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-8s %s%s%s\n", c[i].name, c[i].summary, *c[i].args ? "\n           " : "",
+			c[i].args);
+	fprintf(f, "\noptions, before or after COMMAND:\n"
+		   "  -c FILE     the configuration (else $PAPERBOY_CONFIG, ./paperboy.conf,\n"
+		   "              " PB_SYSCONFDIR "/paperboy/paperboy.conf)\n"
+		   "  -v          log at the debug level\n"
+		   "  -h, --help  this help, or after COMMAND that command's\n"
+		   "\nSee paperboy(1) and paperboy.conf(5).\n");
+}
+
+/* Moves the global options (-c FILE, -v, -h/--help) out of a command's arguments, so that
+ * `paperboy check -c FILE` means `paperboy -c FILE check`; a command option's value is left
+ * alone. Returns the new argc, or -1 after printing why. */
+static int
+take_global_options(const struct pb_command *cmd, int argc, char **argv, const char **config,
+		    int *help)
+{
+	int n = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "paperboy: -c needs a FILE\n");
+				return -1;
+			}
+			*config = argv[++i];
+		} else if (strcmp(argv[i], "-v") == 0) {
+			pb_log_setup(PB_LOG_DEBUG, 0);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			*help = 1;
+		} else {
+			argv[n++] = argv[i];
+			if (argv[i][0] == '-' && i + 1 < argc && pb_cli_option_takes_value(cmd, argv[i]))
+				argv[n++] = argv[++i];
+		}
+	}
+	argv[n] = NULL;
+	return n;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct pb_command *cmd;
 	const char *config = NULL;
-	int i;
+	int i, help = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
@@ -50,22 +79,34 @@ main(int argc, char **argv)
 			printf("paperboy %s\n", PAPERBOY_VERSION);
 			return 0;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
+			help = 1;
 		} else {
-			fprintf(stderr, "paperboy: unknown option %s\n", argv[i]);
+			if (strcmp(argv[i], "-c") == 0)
+				fprintf(stderr, "paperboy: -c needs a FILE\n");
+			else
+				fprintf(stderr, "paperboy: unknown option %s\n", argv[i]);
 			usage(stderr);
 			return EX_USAGE;
 		}
 	}
 	if (i >= argc) {
+		usage(help ? stdout : stderr);
+		return help ? 0 : EX_USAGE;
+	}
+	if (!(cmd = pb_cli_command(argv[i]))) {
+		fprintf(stderr, "paperboy: unknown command %s\n", argv[i]);
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
-		if (strcmp(argv[i], commands[c].name) == 0)
-			return commands[c].fn(argc - i, argv + i, pb_config_default_path(config));
-	fprintf(stderr, "paperboy: unknown command %s\n", argv[i]);
-	usage(stderr);
-	return EX_USAGE;
+	argc = take_global_options(cmd, argc - i, argv + i, &config, &help);
+	if (argc < 0) {
+		pb_cli_usage(stderr, cmd->name);
+		return EX_USAGE;
+	}
+	if (help) {
+		pb_cli_usage(stdout, cmd->name);
+		printf("%c%s.\nSee paperboy(1).\n", cmd->summary[0] - 'a' + 'A', cmd->summary + 1);
+		return 0;
+	}
+	return cmd->fn(argc, argv + i, pb_config_default_path(config));
 }

@@ -3,6 +3,8 @@
 #ifndef PAPERBOY_CLI_H
 #define PAPERBOY_CLI_H
 
+#include <stdio.h>
+
 #include "paperboy/config.h"
 #include "paperboy/state.h"
 
@@ -14,6 +16,29 @@ int pb_cmd_preview(int argc, char **argv, const char *config_path);
 int pb_cmd_check(int argc, char **argv, const char *config_path);
 int pb_cmd_status(int argc, char **argv, const char *config_path);
 int pb_cmd_retry(int argc, char **argv, const char *config_path);
+
+/* One row per command: its name, its entry point, its options as the usage line shows them
+ * (the same text as paperboy(1)'s SYNOPSIS and README's Commands) and one line saying what it
+ * does. An option written with a value ("--feed FILE") takes the next argument as its value. */
+struct pb_command {
+	const char *name;
+	int (*fn)(int argc, char **argv, const char *config_path);
+	const char *args;
+	const char *summary;
+};
+
+/* The commands, in the order --help lists them; *n is set to their number. */
+const struct pb_command *pb_cli_commands(size_t *n);
+
+/* The command named name, or NULL. */
+const struct pb_command *pb_cli_command(const char *name);
+
+/* Prints "usage: paperboy [-c FILE] [-v] NAME ARGS" for the command named name to f. */
+void pb_cli_usage(FILE *f, const char *name);
+
+/* Whether option opt of command cmd takes a value, as cmd's usage line says ("--feed FILE"
+ * does, "--json" does not). */
+int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);
 
 /* Loads the config for a command; on failure prints "paperboy: FILE:LINE: KEY: MESSAGE" to
  * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */

@@ -75,7 +75,7 @@ struct pb_config {
 		char *base_url;
 		char *model;
 		char *api_key;           /* resolved secret or NULL */
-		char *prompt_dir;        /* default "conf/prompts" next to the config, or /etc/paperboy/prompts */
+		char *prompt_dir;        /* default "prompts" next to the config, or SYSCONFDIR/paperboy/prompts */
 		double temperature;      /* default 0.2 */
 		int timeout_s;           /* per request; default 60 */
 		int max_tokens;          /* default 1024 */
@@ -136,7 +136,8 @@ struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
 void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
 
 /* Chooses the config path: explicit, else $PAPERBOY_CONFIG, else ./paperboy.conf, else
- * /etc/paperboy.conf. Returns a borrowed/static string. */
+ * SYSCONFDIR/paperboy/paperboy.conf (SYSCONFDIR as built: /etc for PREFIX=/usr, else
+ * PREFIX/etc). Returns a borrowed/static string. */
 const char *pb_config_default_path(const char *explicit_path);
 
 /* Returns the subscriber named name, or NULL. */

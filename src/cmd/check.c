@@ -121,6 +121,7 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 
 	if (argc > 1) {
 		fprintf(stderr, "paperboy: check takes no arguments (got %s)\n", argv[1]);
+		pb_cli_usage(stderr, "check");
 		return EX_USAGE;
 	}
 	cfg = pb_cli_load_config(config_path);

@@ -19,7 +19,7 @@ pb_cmd_daemon(int argc, char **argv, const char *config_path)
 		} else if (strcmp(argv[i], "--once") == 0) {
 			o.once = 1;
 		} else {
-			fprintf(stderr, "usage: paperboy [-c FILE] daemon [--foreground] [--once]\n");
+			pb_cli_usage(stderr, "daemon");
 			return EX_USAGE;
 		}
 	}

@@ -17,8 +17,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: paperboy [-c FILE] fetch [--category C ...] [--date YYYY-MM-DD] "
-		   "[--feed FILE] [--json]\n");
+	pb_cli_usage(f, "fetch");
 }
 
 /* A paper is kept when it lists one of cats, or a category of one of the archives named

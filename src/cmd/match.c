@@ -16,7 +16,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: paperboy [-c FILE] match [--feed FILE] [--subscriber NAME]\n");
+	pb_cli_usage(f, "match");
 }
 
 /* The papers: a saved response (--feed), else today's announcement for the configured

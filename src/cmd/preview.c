@@ -19,8 +19,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: paperboy [-c FILE] preview --subscriber NAME "
-		"[--format md|html|text|slack|telegram] [--feed FILE] [--date YYYY-MM-DD]\n");
+	pb_cli_usage(stderr, "preview");
 }
 
 static int

@@ -19,7 +19,7 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
 			sub = argv[++i];
 		} else {
-			fprintf(stderr, "usage: paperboy [-c FILE] retry [--subscriber NAME]\n");
+			pb_cli_usage(stderr, "retry");
 			return EX_USAGE;
 		}
 	}

@@ -27,8 +27,7 @@ on_stop(int sig)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: paperboy [-c FILE] run [--date YYYY-MM-DD] [--feed FILE] "
-			"[--dry-run] [--only NAME] [--wait SECONDS]\n");
+	pb_cli_usage(stderr, "run");
 	return EX_USAGE;
 }
 

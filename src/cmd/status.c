@@ -211,7 +211,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 			   count_arg(argv[i + 1], &n_errors) == 0) {
 			i++;
 		} else {
-			fprintf(stderr, "usage: paperboy [-c FILE] status [--runs N] [--errors N]\n");
+			pb_cli_usage(stderr, "status");
 			return EX_USAGE;
 		}
 	}

@@ -1,6 +1,7 @@
 /* The config module's entry points: load, free, lookup, path choice, error text. */
 #include <errno.h>
 #include <libconfig.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pb_paths.h"
 #include "paperboy/buf.h"
 
 static void
@@ -137,6 +139,36 @@ parse_error(struct pb_load *L, config_t *lc)
 	return -1;
 }
 
+/* PAPERBOY_ARXIV_RSS_URL and PAPERBOY_ARXIV_API_URL, when set, replace arxiv.rss_url and
+ * arxiv.api_url: a mirror, or a local stand-in, without editing the file (paperboy(1)). */
+static int
+arxiv_url_from_env(struct pb_load *L, struct pb_config *cfg)
+{
+	static const struct { const char *var, *key; size_t off; } over[] = {
+		{ "PAPERBOY_ARXIV_RSS_URL", "arxiv.rss_url", offsetof(struct pb_config, arxiv.rss_url) },
+		{ "PAPERBOY_ARXIV_API_URL", "arxiv.api_url", offsetof(struct pb_config, arxiv.api_url) },
+	};
+
+	for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+		const char *v = getenv(over[i].var);
+		char **slot = (char **)((char *)cfg + over[i].off);
+		char msg[300];
+
+		if (!v || !*v)
+			continue;
+		if (pb_check_http_url(v, msg, sizeof msg) < 0) {
+			L->err->line = 0;
+			snprintf(L->err->key, sizeof L->err->key, "%s", over[i].key);
+			snprintf(L->err->message, sizeof L->err->message, "from the environment "
+				 "(%s): %s", over[i].var, msg);
+			return -1;
+		}
+		free(*slot);
+		*slot = pb_xstrdup(v);
+	}
+	return 0;
+}
+
 struct pb_config *
 pb_config_load(const char *path, struct pb_config_error *err)
 {
@@ -172,6 +204,8 @@ pb_config_load(const char *path, struct pb_config_error *err)
 	L.cfg = cfg;
 	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0)
 		goto out;
+	if (arxiv_url_from_env(&L, cfg) < 0)
+		goto out;
 	if (pb_cfg_cross_check(&L, config_root_setting(&lc)) < 0)
 		goto out;
 	if (pb_cfg_resolve_secrets(&L) < 0)
@@ -198,7 +232,7 @@ pb_config_default_path(const char *explicit_path)
 		return e;
 	if (access("paperboy.conf", F_OK) == 0)
 		return "paperboy.conf";
-	return "/etc/paperboy.conf";
+	return PB_SYSCONFDIR "/paperboy/paperboy.conf";
 }
 
 const struct pb_subscriber *

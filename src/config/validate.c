@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pb_paths.h"
 #include "paperboy/buf.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
@@ -442,7 +443,7 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 			c->summary.prompt_dir = p;
 		} else {
 			free(p);
-			c->summary.prompt_dir = pb_xstrdup("/etc/paperboy/prompts");
+			c->summary.prompt_dir = pb_xstrdup(PB_SYSCONFDIR "/paperboy/prompts");
 		}
 	}
 	return 0;

@@ -1,0 +1,98 @@
+#!/bin/sh
+# The command line: `paperboy --help` lists every command with a line saying what it does,
+# `paperboy COMMAND --help` prints that command's usage and exits 0, the global options (-c, -v,
+# --help) work after the command too without eating a command option's value, every usage line
+# is the same in --help, paperboy(1)'s SYNOPSIS and README's Commands, every option of a usage
+# line is described in paperboy(1) and accepted by its command.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+ROOT=$(cd "$PB_TESTS/.." && pwd)
+T=$(mktemp -d /tmp/pb-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+fails=0
+fail() { echo "06-cli: FAIL: $*" >&2; fails=$((fails + 1)); }
+FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
+cat >"$T/pb.conf" <<EOF
+state_dir = "$T/state";
+arxiv = { categories = ["cs.CV"]; rss_url = "http://127.0.0.1:9/rss";
+          api_url = "http://127.0.0.1:9/api/query"; max_retries = 0; timeout = 5; };
+file = { dir = "$T/out"; };
+subscribers = ( { name = "lab"; topics = ( { name = "3D"; query = "abs:nerf"; } ); } );
+EOF
+COMMANDS="run daemon fetch match preview check status retry"
+
+# paperboy --help: exit 0, every command with a description
+"$PAPERBOY" --help >"$T/help" 2>&1 || fail "paperboy --help exits $?"
+for c in $COMMANDS; do
+  grep -Eq "^  $c +[a-z].{20,}" "$T/help" || fail "--help has no description line for $c"
+done
+"$PAPERBOY" >/dev/null 2>&1; rc=$?
+[ $rc = 64 ] || fail "paperboy without a command exits $rc, want 64"
+
+# COMMAND --help and COMMAND -h: that command's usage on stdout, exit 0, nothing run
+: >"$T/help-lines"
+for c in $COMMANDS; do
+  for h in --help -h; do
+    "$PAPERBOY" -c "$T/pb.conf" "$c" "$h" >"$T/$c.help" 2>"$T/$c.err"; rc=$?
+    [ $rc = 0 ] || fail "paperboy $c $h exits $rc, want 0: $(cat "$T/$c.err")"
+    head -n 1 "$T/$c.help" | grep -q "^usage: paperboy \[-c FILE\] \[-v\] $c\b" ||
+      fail "paperboy $c $h does not print $c's usage: $(head -n 1 "$T/$c.help")"
+  done
+  head -n 1 "$T/$c.help" | sed 's/^usage: paperboy \[-c FILE\] \[-v\] //' >>"$T/help-lines"
+done
+[ ! -e "$T/state" ] && [ ! -e "$T/out" ] || fail "a --help ran its command"
+
+# the same usage lines in --help, paperboy(1) and README
+/usr/bin/python3 "$PB_TESTS/lib/synopsis.py" man "$ROOT/man/paperboy.1" >"$T/man-lines"
+/usr/bin/python3 "$PB_TESTS/lib/synopsis.py" readme "$ROOT/README.md" >"$T/readme-lines"
+diff -u "$T/help-lines" "$T/man-lines" >"$T/d1" || fail "paperboy(1) SYNOPSIS and --help differ:
+$(cat "$T/d1")"
+diff -u "$T/help-lines" "$T/readme-lines" >"$T/d2" || fail "README's Commands and --help differ:
+$(cat "$T/d2")"
+# every option of a usage line is described in the command's section of paperboy(1)
+/usr/bin/python3 "$PB_TESTS/lib/synopsis.py" options "$ROOT/man/paperboy.1" >"$T/man-opts"
+while read -r c args; do
+  for o in $(echo "$args" | grep -o -- '--[a-z][a-z-]*'); do
+    grep "^$c " "$T/man-opts" | grep -q -- " $o\b" ||
+      fail "paperboy(1) does not describe $c's $o"
+  done
+done <"$T/help-lines"
+
+# global options after the command: `check -c FILE`, `-v` anywhere
+"$PAPERBOY" check -c "$T/pb.conf" >"$T/c1" 2>&1 || fail "check -c FILE exits $?: $(cat "$T/c1")"
+grep -q "^config: $T/pb.conf ok" "$T/c1" || fail "check -c FILE did not read FILE: $(cat "$T/c1")"
+(cd "$T" && PAPERBOY_CONFIG=/nonexistent "$PAPERBOY" check -v -c pb.conf >c2 2>&1) ||
+  fail "check -v -c FILE exits non-zero: $(cat "$T/c2")"
+"$PAPERBOY" check -c >/dev/null 2>"$T/c3"; rc=$?
+[ $rc = 64 ] && grep -q -- '-c needs a FILE' "$T/c3" || fail "check -c without FILE: exit $rc, $(cat "$T/c3")"
+"$PAPERBOY" -c "$T/pb.conf" check extra >/dev/null 2>"$T/c4"; rc=$?
+[ $rc = 64 ] || fail "check with an argument exits $rc, want 64"
+grep -q "usage: paperboy \[-c FILE\] \[-v\] check" "$T/c4" || fail "check's error shows no usage"
+"$PAPERBOY" -c "$T/pb.conf" run --bogus >/dev/null 2>"$T/c5"; rc=$?
+[ $rc = 64 ] && grep -q "usage: paperboy \[-c FILE\] \[-v\] run " "$T/c5" ||
+  fail "run --bogus: exit $rc, $(cat "$T/c5")"
+# a command option's value that looks like a global option stays that option's value
+"$PAPERBOY" -c "$T/pb.conf" match --subscriber -v --feed "$FEED" >/dev/null 2>"$T/c6"; rc=$?
+[ $rc != 0 ] && grep -q -- "-v" "$T/c6" ||
+  fail "match --subscriber -v: -v was not taken as the subscriber (exit $rc): $(cat "$T/c6")"
+
+# every option of every usage line is accepted (exit not 64); daemon's would start a daemon
+# and are covered by 60-daemon.sh
+pbx() {
+  "$PAPERBOY" "$@" >"$T/x.out" 2>"$T/x.err"; rc=$?
+  [ $rc != 64 ] || fail "paperboy $* is a usage error: $(cat "$T/x.err")"
+}
+pbx check -c "$T/pb.conf"
+pbx -c "$T/pb.conf" run --dry-run --feed "$FEED" --only lab --wait 1
+pbx -c "$T/pb.conf" run --date 2024-11-28 --feed "$FEED" --dry-run
+pbx -c "$T/pb.conf" fetch --feed "$FEED" --category cs.CV --json
+pbx -c "$T/pb.conf" fetch --date 2024-11-28
+pbx -c "$T/pb.conf" match --feed "$FEED" --subscriber lab
+pbx -c "$T/pb.conf" preview --subscriber lab --format html --feed "$FEED"
+pbx -c "$T/pb.conf" preview --subscriber lab --date 2024-11-28
+pbx -c "$T/pb.conf" status --runs 1 --errors 1
+pbx -c "$T/pb.conf" retry --subscriber lab
+
+[ $fails = 0 ] || exit 1
+echo "06-cli: ok"
