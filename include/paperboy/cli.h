@@ -4,6 +4,7 @@
 #define PAPERBOY_CLI_H
 
 #include "paperboy/config.h"
+#include "paperboy/papers.h"
 #include "paperboy/state.h"
 
 int pb_cmd_run(int argc, char **argv, const char *config_path);
@@ -18,6 +19,13 @@ int pb_cmd_retry(int argc, char **argv, const char *config_path);
 /* Loads the config for a command; on failure prints "paperboy: FILE:LINE: KEY: MESSAGE" to
  * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */
 struct pb_config *pb_cli_load_config(const char *path);
+
+/* Loads the papers rq asks for (pb_papers_load: a saved feed or arXiv, selected for the
+ * categories) and says on stderr what went wrong, or a warning that came with the papers. res
+ * may be NULL. Returns 0 (papers or no announcement: res->status tells) or the sysexits code
+ * of pb_papers_exit_code. */
+int pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+		       struct pb_paperset *ps, struct pb_fetch_result *res);
 
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
  * and returns NULL. */
