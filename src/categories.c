@@ -4,8 +4,10 @@
  * old archives that still appear in old-style ids (solv-int, alg-geom, ...) are listed too. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/categories.h"
 #include "paperboy/summarize.h"
 
 struct cat_name {
@@ -212,6 +214,21 @@ static const struct cat_name cats[] = {
 	{ "solv-int", "Exactly Solvable and Integrable Systems" },
 	{ "supr-con", "Superconductivity" },
 };
+
+const char *
+pb_category_at(size_t i)
+{
+	return i < sizeof cats / sizeof cats[0] ? cats[i].code : NULL;
+}
+
+int
+pb_category_known(const char *code, int nocase)
+{
+	for (size_t i = 0; code && i < sizeof cats / sizeof cats[0]; i++)
+		if ((nocase ? strcasecmp(cats[i].code, code) : strcmp(cats[i].code, code)) == 0)
+			return 1;
+	return 0;
+}
 
 const char *
 pb_category_name(const char *cat)

@@ -95,6 +95,35 @@ pb_cli_load_config(const char *path)
 }
 
 int
+pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+		   struct pb_paperset *ps, struct pb_fetch_result *res)
+{
+	struct pb_fetch_result own;
+
+	if (!res)
+		res = &own;
+	switch (pb_papers_load(NULL, cfg, rq, ps, res)) {
+	case PB_FETCH_OK:
+		if (res->message[0])
+			fprintf(stderr, "paperboy: warning: %s\n", res->message);
+		break;
+	case PB_FETCH_NO_ANNOUNCEMENT:
+		break;
+	case PB_FETCH_ARXIV_ERROR:
+		fprintf(stderr, "paperboy: arXiv error: %s\n", res->message);
+		break;
+	case PB_FETCH_BAD_DATA:
+		fprintf(stderr, "paperboy: %s: %s\n", rq->feed ? rq->feed : "arXiv", res->message);
+		break;
+	default:
+		fprintf(stderr, "paperboy: fetch failed: %s\n", res->message[0] ? res->message :
+			"arXiv is unavailable");
+		break;
+	}
+	return pb_papers_exit_code(res, rq->feed != NULL);
+}
+
+int
 pb_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
 	struct pb_buf b = { 0 };

@@ -16,6 +16,7 @@
 #include "paperboy/deliver.h"
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
+#include "paperboy/papers.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
@@ -73,17 +74,11 @@ today_utc(char out[16])
 static enum pb_fetch_status
 get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 {
-	const struct pb_config *cfg = c->cfg;
-	const char *const *cats = (const char *const *)cfg->arxiv.categories;
+	struct pb_papers_req rq = { .feed = c->o->feed, .date = c->o->date };
 	enum pb_fetch_status fs;
 
-	memset(fr, 0, sizeof *fr);
-	if (c->o->feed)
-		fs = pb_fetch_file(c->o->feed, &c->papers, fr);
-	else if (c->o->date)
-		fs = pb_fetch_date(h, cfg, c->o->date, cats, cfg->arxiv.n_categories, &c->papers, fr);
-	else
-		fs = pb_fetch_today(h, cfg, cats, cfg->arxiv.n_categories, &c->papers, fr);
+	/* The same selection as fetch, match and preview: a saved feed is cut to the categories */
+	fs = pb_papers_load(h, c->cfg, &rq, &c->papers, fr);
 	if (c->o->date)
 		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->o->date);
 	else if (c->papers.announce_date)

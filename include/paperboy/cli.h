@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "paperboy/config.h"
+#include "paperboy/papers.h"
 #include "paperboy/state.h"
 
 int pb_cmd_run(int argc, char **argv, const char *config_path);
@@ -49,6 +50,13 @@ struct pb_config *pb_cli_load_config(const char *path);
  * Returns 0, or -1 with err filled as "FILE:LINE: KEY: MESSAGE" (a rule error is followed by
  * its query and a caret line). check, the daemon's start and its reload (SIGHUP) use it. */
 int pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen);
+
+/* Loads the papers rq asks for (pb_papers_load: a saved feed or arXiv, selected for the
+ * categories) and says on stderr what went wrong, or a warning that came with the papers. res
+ * may be NULL. Returns 0 (papers or no announcement: res->status tells) or the sysexits code
+ * of pb_papers_exit_code. */
+int pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+		       struct pb_paperset *ps, struct pb_fetch_result *res);
 
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
  * and returns NULL. */

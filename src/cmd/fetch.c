@@ -9,7 +9,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/fetch.h"
-#include "paperboy/http.h"
+#include "paperboy/papers.h"
 #include "paperboy/log.h"
 
 #define TITLE_COLS 70
@@ -18,26 +18,6 @@ static void
 usage(FILE *f)
 {
 	pb_cli_usage(f, "fetch");
-}
-
-/* A paper is kept when it lists one of cats, or a category of one of the archives named
- * (--category cs keeps cs.CV). */
-static int
-wanted(const struct pb_paper *p, char **cats, size_t n)
-{
-	if (!n)
-		return 1;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(cats[i]);
-
-		for (size_t j = 0; j < p->n_categories; j++) {
-			const char *c = p->categories[j];
-
-			if (strcmp(c, cats[i]) == 0 || (strncmp(c, cats[i], l) == 0 && c[l] == '.'))
-				return 1;
-		}
-	}
-	return 0;
 }
 
 /* Appends s cut to at most cols code points (UTF-8 aware), "..." when cut. */
@@ -91,27 +71,6 @@ print_paper(FILE *out, const struct pb_paper *p, int json)
 	return rc < 0 ? -1 : 0;
 }
 
-static int
-exit_for(const struct pb_fetch_result *res, int from_file)
-{
-	switch (res->status) {
-	case PB_FETCH_OK:
-	case PB_FETCH_NO_ANNOUNCEMENT:
-		return EX_OK;
-	case PB_FETCH_ARXIV_ERROR:
-	case PB_FETCH_BAD_DATA:
-		return EX_DATAERR;
-	case PB_FETCH_UNAVAILABLE:
-	default:
-		if (from_file)
-			return EX_NOINPUT;
-		/* Network trouble and server errors pass; a 4xx will not by itself. */
-		if (res->http_status >= 400 && res->http_status < 500 && res->http_status != 429)
-			return EX_UNAVAILABLE;
-		return EX_TEMPFAIL;
-	}
-}
-
 int
 pb_cmd_fetch(int argc, char **argv, const char *config_path)
 {
@@ -120,7 +79,7 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 	const char *date = NULL, *feed = NULL;
 	int json = 0, rc = EX_OK;
 	struct pb_config *cfg = NULL;
-	struct pb_http *http = NULL;
+	struct pb_papers_req rq = { 0 };
 	struct pb_paperset set;
 	struct pb_fetch_result res;
 	size_t counts[5] = { 0 }, shown = 0;
@@ -170,64 +129,32 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 
-	if (feed) {
-		/* A saved response needs no config; a readable one is still loaded (it sets the log
-		 * level, and a broken one is reported rather than ignored). */
-		if (config_path && access(config_path, R_OK) == 0) {
-			cfg = pb_cli_load_config(config_path);
-			if (!cfg) {
-				rc = EX_CONFIG;
-				goto out;
-			}
-		}
-		pb_fetch_file(feed, &set, &res);
-	} else {
-		struct pb_http_opts ho;
-
+	/* A saved response needs no config; a readable one is still loaded (it sets the log level
+	 * and the categories, and a broken one is reported rather than ignored). */
+	if (!feed || (config_path && access(config_path, R_OK) == 0)) {
 		cfg = pb_cli_load_config(config_path);
 		if (!cfg) {
 			rc = EX_CONFIG;
 			goto out;
 		}
-		pb_fetch_http_opts(cfg, &ho);
-		http = pb_http_new(&ho);
-		if (!http) {
-			fprintf(stderr, "paperboy: fetch: cannot start the HTTP client\n");
-			rc = EX_SOFTWARE;
-			goto out;
-		}
-		if (date)
-			pb_fetch_date(http, cfg, date, (const char *const *)cats, n_cats, &set, &res);
-		else
-			pb_fetch_today(http, cfg, (const char *const *)cats, n_cats, &set, &res);
 	}
-
-	switch (res.status) {
-	case PB_FETCH_OK:
-		break;
-	case PB_FETCH_NO_ANNOUNCEMENT:
+	rq.feed = feed;
+	rq.date = date;
+	rq.categories = (const char *const *)cats;
+	rq.n_categories = n_cats;
+	rc = pb_cli_load_papers(cfg, &rq, &set, &res);
+	if (rc != 0)
+		goto out;
+	if (res.status == PB_FETCH_NO_ANNOUNCEMENT) {
 		fprintf(stderr, "paperboy: no announcement%s%s\n", res.message[0] &&
 			strcmp(res.message, "no announcement") ? ": " : "",
 			strcmp(res.message, "no announcement") ? res.message : "");
-		rc = EX_OK;
-		goto out;
-	case PB_FETCH_ARXIV_ERROR:
-		fprintf(stderr, "paperboy: arXiv error: %s\n", res.message);
-		rc = exit_for(&res, feed != NULL);
-		goto out;
-	default:
-		fprintf(stderr, "paperboy: fetch failed: %s\n", res.message);
-		rc = exit_for(&res, feed != NULL);
 		goto out;
 	}
-	if (res.message[0])
-		fprintf(stderr, "paperboy: warning: %s\n", res.message);
 
 	for (size_t i = 0; i < set.n; i++) {
 		const struct pb_paper *p = &set.v[i];
 
-		if (!wanted(p, cats, n_cats))
-			continue;
 		if (print_paper(stdout, p, json) != 0)
 			break;
 		shown++;
@@ -250,7 +177,6 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 	fprintf(stderr, "\n");
 out:
 	pb_paperset_free(&set);
-	pb_http_free(http);
 	pb_config_free(cfg);
 	free(cats);
 	return rc;

@@ -8,8 +8,6 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
-#include "paperboy/fetch.h"
-#include "paperboy/http.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 
@@ -17,53 +15,6 @@ static void
 usage(FILE *f)
 {
 	pb_cli_usage(f, "match");
-}
-
-/* The papers: a saved response (--feed), else today's announcement for the configured
- * categories from arXiv. Returns 0 (an empty announcement included), or a sysexits code after
- * printing why. */
-static int
-load_papers(const struct pb_config *cfg, const char *feed, struct pb_paperset *ps)
-{
-	struct pb_fetch_result res;
-	struct pb_http *http = NULL;
-
-	memset(&res, 0, sizeof res);
-	if (feed) {
-		pb_fetch_file(feed, ps, &res);
-	} else {
-		struct pb_http_opts ho;
-
-		pb_fetch_http_opts(cfg, &ho);
-		if (!(http = pb_http_new(&ho))) {
-			fprintf(stderr, "paperboy: match: cannot start the HTTP client\n");
-			return EX_SOFTWARE;
-		}
-		pb_fetch_today(http, cfg, NULL, 0, ps, &res);
-		pb_http_free(http);
-	}
-	switch (res.status) {
-	case PB_FETCH_OK:
-		if (res.message[0])
-			fprintf(stderr, "paperboy: warning: %s\n", res.message);
-		return 0;
-	case PB_FETCH_NO_ANNOUNCEMENT:
-		return 0;
-	case PB_FETCH_ARXIV_ERROR:
-		fprintf(stderr, "paperboy: arXiv error: %s\n", res.message);
-		return EX_DATAERR;
-	case PB_FETCH_BAD_DATA:
-		fprintf(stderr, "paperboy: %s: %s\n", feed ? feed : "arXiv", res.message);
-		return EX_DATAERR;
-	default:
-		fprintf(stderr, "paperboy: %s\n", res.message);
-		if (feed)
-			return EX_NOINPUT;
-		/* A 4xx will not pass by itself; network trouble and server errors may. */
-		if (res.http_status >= 400 && res.http_status < 500 && res.http_status != 429)
-			return EX_UNAVAILABLE;
-		return EX_TEMPFAIL;
-	}
 }
 
 static void
@@ -97,6 +48,7 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	struct pb_config *cfg = NULL;
 	struct pb_matcher *m = NULL;
 	struct pb_selection *sel = NULL;
+	struct pb_papers_req rq = { 0 };
 	struct pb_paperset ps;
 	struct pb_buf out = { 0 };
 	char err[4096];
@@ -130,7 +82,8 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 		rc = EX_CONFIG;
 		goto out;
 	}
-	if ((rc = load_papers(cfg, feed, &ps)) != 0)
+	rq.feed = feed;
+	if ((rc = pb_cli_load_papers(cfg, &rq, &ps, NULL)) != 0)
 		goto out;
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		fprintf(stderr, "paperboy: match: %s\n", err);

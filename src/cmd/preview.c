@@ -9,8 +9,6 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
-#include "paperboy/fetch.h"
-#include "paperboy/http.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/render.h"
@@ -30,47 +28,6 @@ valid_date(const char *s)
 
 	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
 	       s[4] == '-' && s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-/* The day's papers: from a saved feed, else from arXiv. Returns 0 or a sysexits code. */
-static int
-load_papers(const struct pb_config *cfg, const char *feed, const char *date,
-	    struct pb_paperset *ps)
-{
-	struct pb_fetch_result res;
-	struct pb_http_opts hopts;
-	struct pb_http *h = NULL;
-	enum pb_fetch_status st;
-
-	memset(&res, 0, sizeof res);
-	if (feed) {
-		st = pb_fetch_file(feed, ps, &res);
-	} else {
-		pb_fetch_http_opts(cfg, &hopts);
-		if (!(h = pb_http_new(&hopts))) {
-			fprintf(stderr, "paperboy: preview: cannot set up HTTP\n");
-			return EX_SOFTWARE;
-		}
-		st = date ? pb_fetch_date(h, cfg, date, NULL, 0, ps, &res)
-			  : pb_fetch_today(h, cfg, NULL, 0, ps, &res);
-		pb_http_free(h);
-	}
-	switch (st) {
-	case PB_FETCH_OK:
-	case PB_FETCH_NO_ANNOUNCEMENT:
-		return 0;
-	case PB_FETCH_ARXIV_ERROR:
-		fprintf(stderr, "paperboy: preview: arXiv error: %s\n", res.message);
-		return EX_DATAERR;
-	case PB_FETCH_BAD_DATA:
-		fprintf(stderr, "paperboy: preview: %s\n", res.message);
-		return EX_DATAERR;
-	case PB_FETCH_UNAVAILABLE:
-	default:
-		fprintf(stderr, "paperboy: preview: %s\n", res.message[0] ? res.message :
-			"arXiv is unavailable");
-		return feed ? EX_NOINPUT : EX_TEMPFAIL;
-	}
 }
 
 static int
@@ -97,6 +54,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
 	const struct pb_subscriber *sub;
+	struct pb_papers_req rq = { 0 };
 	struct pb_paperset ps;
 	struct pb_digest d;
 	struct pb_parts parts = { 0 };
@@ -146,7 +104,9 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		rc = EX_CONFIG;
 		goto out;
 	}
-	if ((rc = load_papers(cfg, feed, date, &ps)) != 0)
+	rq.feed = feed;
+	rq.date = date;
+	if ((rc = pb_cli_load_papers(cfg, &rq, &ps, NULL)) != 0)
 		goto out;
 	rc = EX_SOFTWARE;
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {

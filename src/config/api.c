@@ -259,6 +259,6 @@ pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n)
 	if (err->key[0])
 		pb_buf_printf(&b, ": %s", err->key);
 	pb_buf_printf(&b, ": %s", err->message);
-	snprintf(buf, n, "%s", pb_buf_str(&b));
+	pb_cfg_escape(buf, n, pb_buf_str(&b));
 	pb_buf_free(&b);
 }

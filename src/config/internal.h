@@ -85,6 +85,10 @@ struct pb_load {
 /* Releases the loader's working state (not the config). */
 void pb_cfg_load_cleanup(struct pb_load *L);
 
+/* Copies src into dst (n bytes, NUL-terminated, cut when full) with control characters
+ * written as \n \r \t or \xHH, so a quoted value cannot break a message's line. */
+void pb_cfg_escape(char *dst, size_t n, const char *src);
+
 /* Fills L->err with the setting's file and line (s may be NULL: the config file, line 0). */
 int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -123,6 +127,10 @@ int pb_check_envname(const char *v, char *msg, size_t n);
 int pb_cfg_cross_check(struct pb_load *L, config_setting_t *root);
 /* Resolves the pending secrets that are needed; registers each with the log masker. */
 int pb_cfg_resolve_secrets(struct pb_load *L);
+
+/* The known arXiv category nearest to v (ignoring case, a few edits at most) written into
+ * buf, or NULL when none is near. */
+const char *pb_cfg_closest_category(const char *v, char *buf, size_t n);
 
 /* Levenshtein distance, capped: returns cap+1 when larger. */
 size_t pb_cfg_distance(const char *a, const char *b, size_t cap);

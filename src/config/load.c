@@ -55,16 +55,47 @@ pb_cfg_source(struct pb_load *L, const config_setting_t *s, char *file, size_t n
 	free(j);
 }
 
+void
+pb_cfg_escape(char *dst, size_t n, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!n)
+		return;
+	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < n; p++) {
+		char e[5] = { '\\', 0, 0, 0, 0 };
+
+		if (*p >= 0x20 && *p != 0x7f) {
+			dst[o++] = (char)*p;
+			continue;
+		}
+		e[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 'x';
+		if (e[1] == 'x') {
+			e[2] = hex[*p >> 4];
+			e[3] = hex[*p & 15];
+		}
+		if (o + strlen(e) + 1 > n)
+			break;
+		memcpy(dst + o, e, strlen(e));
+		o += strlen(e);
+	}
+	dst[o] = '\0';
+}
+
 int
 pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
+	char raw[sizeof L->err->message];
 	va_list ap;
 
 	pb_cfg_source(L, s, L->err->file, sizeof L->err->file, &L->err->line);
 	snprintf(L->err->key, sizeof L->err->key, "%s", key ? key : "");
 	va_start(ap, fmt);
-	vsnprintf(L->err->message, sizeof L->err->message, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* Values are quoted in messages: a CR or LF in one must not forge a line of output. */
+	pb_cfg_escape(L->err->message, sizeof L->err->message, raw);
 	return -1;
 }
 
@@ -125,7 +156,8 @@ leaf(const char *p)
 static const char *
 suggest(enum pb_kscope scope, const char *rel, char *buf, size_t n)
 {
-	size_t best = (size_t)-1, cap = strlen(leaf(rel)) / 3;
+	/* a third of the name, rounded up: "category" (8) is 3 edits from "categories" */
+	size_t best = (size_t)-1, cap = (strlen(leaf(rel)) + 2) / 3;
 	char sp[2][96];
 
 	if (cap < 2)

@@ -18,10 +18,13 @@ static int
 fail_at(struct pb_load *L, const struct pb_pending_secret *p, const char *fmt, const char *a,
 	const char *b)
 {
+	char raw[sizeof L->err->message];
+
+	snprintf(L->err->key, sizeof L->err->key, "%s", p->keypath);
+	snprintf(raw, sizeof raw, fmt, a, b);
 	snprintf(L->err->file, sizeof L->err->file, "%s", p->file);
 	L->err->line = p->line;
-	snprintf(L->err->key, sizeof L->err->key, "%s", p->keypath);
-	snprintf(L->err->message, sizeof L->err->message, fmt, a, b);
+	pb_cfg_escape(L->err->message, sizeof L->err->message, raw);
 	return -1;
 }
 

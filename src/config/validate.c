@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "pb_paths.h"
 #include "paperboy/buf.h"
+#include "paperboy/categories.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
 
@@ -272,10 +273,37 @@ fail:
 	return bad(msg, n, "\"%.40s\" is not a language tag (\"en\", \"zh\", \"pt-BR\")", v);
 }
 
+const char *
+pb_cfg_closest_category(const char *v, char *buf, size_t n)
+{
+	char low[64], code[64];
+	size_t best = (size_t)-1, cap = strlen(v) / 3 < 2 ? 2 : strlen(v) / 3;
+	const char *c;
+
+	snprintf(low, sizeof low, "%s", v);
+	for (char *q = low; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (size_t i = 0; (c = pb_category_at(i)) != NULL; i++) {
+		size_t d;
+
+		snprintf(code, sizeof code, "%s", c);
+		for (char *q = code; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		/* a case slip ("cs.cv") is nearer than any other spelling */
+		d = strcmp(low, code) == 0 ? 0 : pb_cfg_distance(low, code, cap) + 1;
+		if (d <= cap + 1 && d < best) {
+			best = d;
+			snprintf(buf, n, "%s", c);
+		}
+	}
+	return best == (size_t)-1 ? NULL : buf;
+}
+
 int
 pb_check_category(const char *v, char *msg, size_t n)
 {
 	const char *c = v;
+	char sug[64];
 
 	if (!islower((unsigned char)*c))
 		goto fail;
@@ -288,10 +316,15 @@ pb_check_category(const char *v, char *msg, size_t n)
 		while (isalpha((unsigned char)*c) || *c == '-')
 			c++;
 	}
-	if (*c == '\0' && c - v <= 40)
+	if (*c == '\0' && c - v <= 40 && pb_category_known(v, 0))
 		return 0;
 fail:
-	return bad(msg, n, "\"%.60s\" is not an arXiv category (\"cs.CV\", \"hep-th\")", v);
+	if (pb_cfg_closest_category(v, sug, sizeof sug)) {
+		snprintf(msg, n, "\"%.60s\" is not an arXiv category; did you mean \"%s\"?", v, sug);
+		return -1;
+	}
+	return bad(msg, n, "\"%.60s\" is not an arXiv category (\"cs.CV\", \"hep-th\"; see "
+		   "https://arxiv.org/category_taxonomy)", v);
 }
 
 int

@@ -1,0 +1,16 @@
+/* arXiv's category taxonomy (src/categories.c): archives ("cs", "hep-th", "astro-ph"), their
+ * subject classes ("cs.CV", "astro-ph.GA") and the old archives still seen in old-style ids.
+ * Display names are in summarize.h (pb_category_name). */
+#ifndef PAPERBOY_CATEGORIES_H
+#define PAPERBOY_CATEGORIES_H
+
+#include <stddef.h>
+
+/* The i-th code of the table, or NULL past the end. */
+const char *pb_category_at(size_t i);
+
+/* 1 when code is in the table: exactly (codes are case-sensitive: math.CV is not cs.CV), or,
+ * with nocase, ignoring ASCII case (cat: rules compare categories so). */
+int pb_category_known(const char *code, int nocase);
+
+#endif

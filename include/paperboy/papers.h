@@ -1,0 +1,45 @@
+/* The day's papers for run, fetch, match and preview, loaded in one place: from a saved
+ * response (--feed) or from arXiv, then selected as arXiv's own feed for the categories would
+ * select them, so that offline and online give the same papers with the same announce types. */
+#ifndef PAPERBOY_PAPERS_H
+#define PAPERBOY_PAPERS_H
+
+#include <stddef.h>
+
+#include "paperboy/config.h"
+#include "paperboy/fetch.h"
+#include "paperboy/http.h"
+#include "paperboy/paper.h"
+
+/* 1 when category cat is carried by a feed for cats: equal to one of them, or a subject class
+ * of an archive among them ("cs" carries "cs.CV", "astro-ph" carries "astro-ph.GA"). */
+int pb_category_in(const char *cat, const char *const *cats, size_t n);
+
+/* Keeps the papers of ps that arXiv's feed for cats (n > 0) lists: those with at least one
+ * category carried by it (cross-lists included). A paper whose primary category (the first)
+ * is not carried is announced there as a cross-list: new becomes cross and replace becomes
+ * replace-cross. n == 0 keeps everything. Returns the number of papers dropped. */
+size_t pb_papers_select(struct pb_paperset *ps, const char *const *cats, size_t n);
+
+/* What to load. */
+struct pb_papers_req {
+	const char *feed;                /* a saved response ("-" = stdin), or NULL for arXiv */
+	const char *date;                /* YYYY-MM-DD of a past announcement, or NULL = today */
+	const char *const *categories;   /* NULL/0 = cfg's arxiv.categories */
+	size_t n_categories;
+};
+
+/* Loads the papers rq asks for into out and selects them for the categories (rq's, else
+ * cfg's; cfg may be NULL only with a feed, and then without categories nothing is dropped).
+ * h is the HTTP client for arXiv; NULL makes one from cfg for this call. Returns res->status
+ * (PB_FETCH_UNAVAILABLE with a message when no HTTP client could be made). */
+enum pb_fetch_status pb_papers_load(struct pb_http *h, const struct pb_config *cfg,
+				    const struct pb_papers_req *rq, struct pb_paperset *out,
+				    struct pb_fetch_result *res);
+
+/* The sysexits code for a load outcome: 0 for papers or no announcement, EX_DATAERR for an
+ * arXiv error or unreadable data, EX_NOINPUT for a feed file that cannot be read, EX_UNAVAILABLE
+ * for an HTTP 4xx other than 429, else EX_TEMPFAIL. */
+int pb_papers_exit_code(const struct pb_fetch_result *res, int from_file);
+
+#endif
