@@ -1,6 +1,7 @@
 /* Escaping for every output format. Kept byte-oriented: every special character is ASCII, so
  * UTF-8 sequences pass through untouched. */
 #include <string.h>
+#include <utf8proc.h>
 
 #include "paperboy/escape.h"
 
@@ -102,7 +103,9 @@ pb_esc_md_n(struct pb_buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (md_special[c]) {
+		if (md_special[c] || (c == '&' && i + 1 < n && (s[i + 1] == '#' ||
+		    (s[i + 1] >= 'a' && s[i + 1] <= 'z') || (s[i + 1] >= 'A' && s[i + 1] <= 'Z')))) {
+			/* "&#x202E;" or "&lt;" would be read as a character reference */
 			FLUSH();
 			pb_buf_putc(b, '\\');
 			pb_buf_putc(b, (char)c);
@@ -168,7 +171,11 @@ amp_lt_gt(struct pb_buf *b, const char *s, size_t n, int quot)
 				continue;
 			r = "&quot;";
 			break;
-		default: continue;
+		default:
+			/* controls other than tab and newline never reach a chat */
+			if ((unsigned char)s[i] >= 0x20 || s[i] == '\t' || s[i] == '\n')
+				continue;
+			r = "";
 		}
 		FLUSH();
 		pb_buf_puts(b, r);
@@ -246,4 +253,56 @@ pb_esc_header(struct pb_buf *b, const char *s)
 	}
 	if (n > from)
 		pb_buf_append(b, s + from, n - from);
+}
+
+/* Bidirectional formatting characters: marks, embeddings, overrides and isolates. */
+static int
+is_bidi(utf8proc_int32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void
+pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags)
+{
+	size_t i = 0, from = 0;
+
+	if (!s)
+		return;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t r;
+		const char *rep;
+
+		if (c < 0x80) {
+			if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' ||
+			    ((flags & PB_CLEAN_KEEP_DATA) && (c == 0x02 || c == 0x03))) {
+				i++;
+				continue;
+			}
+			r = 1;
+			rep = c == '\r' ? " " : "";
+		} else {
+			r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+					     (utf8proc_ssize_t)(n - i), &cp);
+			if (r > 0 && !(cp >= 0x80 && cp <= 0x9f) && !is_bidi(cp) &&
+			    cp != 0x2028 && cp != 0x2029) {
+				i += (size_t)r;
+				continue;
+			}
+			if (r <= 0) {
+				r = 1;
+				rep = "\xEF\xBF\xBD";
+			} else {
+				rep = cp == 0x85 || cp == 0x2028 || cp == 0x2029 ? " " : "";
+			}
+		}
+		pb_buf_append(b, s + from, i - from);
+		pb_buf_puts(b, rep);
+		i += (size_t)r;
+		from = i;
+	}
+	pb_buf_append(b, s + from, n - from);
 }

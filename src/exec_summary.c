@@ -1,11 +1,13 @@
 /* The built-in executive summary: what a reader can use without a model. How many papers
  * matched which topics, the themes that recur across titles and findings, and the papers to
- * read first with a one-line reason each. Light Markdown (paragraphs, "- " bullets, **bold**). */
+ * read first with a one-line reason each. Light Markdown (paragraphs, "- " bullets, **bold**);
+ * titles and findings are data spans (digest.h), never markup. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/digest.h"
 #include "paperboy/summarize.h"
 #include "summarize_int.h"
 
@@ -437,6 +439,22 @@ out:
 	return nch;
 }
 
+/* Appends s[0..n) as a data span (digest.h): outside text the renderers show and never read as
+ * markup. The markers themselves and line breaks cannot occur inside. */
+static void
+put_data(struct pb_buf *b, const char *s, size_t n)
+{
+	pb_buf_putc(b, PB_DATA_OPEN);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == PB_DATA_OPEN || c == PB_DATA_CLOSE)
+			continue;
+		pb_buf_putc(b, c == '\n' || c == '\r' ? ' ' : c);
+	}
+	pb_buf_putc(b, PB_DATA_CLOSE);
+}
+
 /* A finding shortened at a word boundary for a one-line reason. */
 static void
 put_reason(struct pb_buf *b, const char *s)
@@ -444,7 +462,7 @@ put_reason(struct pb_buf *b, const char *s)
 	size_t n = strlen(s);
 
 	if (n <= REASON_MAX) {
-		pb_buf_puts(b, s);
+		put_data(b, s, n);
 		return;
 	}
 	n = REASON_MAX;
@@ -453,7 +471,7 @@ put_reason(struct pb_buf *b, const char *s)
 	/* never cut inside a UTF-8 sequence */
 	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 		n--;
-	pb_buf_append(b, s, n);
+	put_data(b, s, n);
 	pb_buf_puts(b, "\xE2\x80\xA6");   /* … */
 }
 
@@ -577,8 +595,11 @@ pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *t
 			}
 		}
 
-		pb_buf_printf(&b, "- **%s**", it->paper && it->paper->title ? it->paper->title
-									  : "(untitled)");
+		const char *title = it->paper && it->paper->title ? it->paper->title : "(untitled)";
+
+		pb_buf_puts(&b, "- **");
+		put_data(&b, title, strlen(title));
+		pb_buf_puts(&b, "**");
 		if (it->topic)
 			pb_buf_printf(&b, zh ? "（%s，得分 %g）" : " (%s, score %g)", it->topic,
 				      it->score);

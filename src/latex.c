@@ -49,10 +49,74 @@ static const struct pair sub_map[] = {
 	{ 0x03c7, "ᵪ" }, { 0x2212, "₋" },
 };
 
-static const struct pair bb_map[] = {
-	{ '1', "𝟙" }, { 'C', "ℂ" }, { 'E', "𝔼" }, { 'H', "ℍ" }, { 'N', "ℕ" },
-	{ 'P', "ℙ" }, { 'Q', "ℚ" }, { 'R', "ℝ" }, { 'Z', "ℤ" },
-};
+/* A letter or digit in a Unicode mathematical alphabet ("bb", "cal", "frak"), or -1 when the
+ * alphabet has none. The Letterlike Symbols block holds the letters the Mathematical
+ * Alphanumeric block leaves out (ℝ, ℬ, ℭ...). */
+static int32_t
+math_letter(const char *alpha, int32_t c)
+{
+	static const struct { char a; char c; int32_t cp; } holes[] = {
+		{ 'b', 'C', 0x2102 }, { 'b', 'H', 0x210D }, { 'b', 'N', 0x2115 },
+		{ 'b', 'P', 0x2119 }, { 'b', 'Q', 0x211A }, { 'b', 'R', 0x211D },
+		{ 'b', 'Z', 0x2124 },
+		{ 'c', 'B', 0x212C }, { 'c', 'E', 0x2130 }, { 'c', 'F', 0x2131 },
+		{ 'c', 'H', 0x210B }, { 'c', 'I', 0x2110 }, { 'c', 'L', 0x2112 },
+		{ 'c', 'M', 0x2133 }, { 'c', 'R', 0x211B }, { 'c', 'e', 0x212F },
+		{ 'c', 'g', 0x210A }, { 'c', 'o', 0x2134 },
+		{ 'f', 'C', 0x212D }, { 'f', 'H', 0x210C }, { 'f', 'I', 0x2111 },
+		{ 'f', 'R', 0x211C }, { 'f', 'Z', 0x2128 },
+	};
+	char a = alpha[0];
+	int32_t upper, lower;
+
+	for (size_t k = 0; k < sizeof holes / sizeof holes[0]; k++)
+		if (holes[k].a == a && holes[k].c == c)
+			return holes[k].cp;
+	switch (a) {
+	case 'b': upper = 0x1D538; lower = 0x1D552; break;
+	case 'c': upper = 0x1D49C; lower = 0x1D4B6; break;
+	case 'f': upper = 0x1D504; lower = 0x1D51E; break;
+	default: return -1;
+	}
+	if (c >= 'A' && c <= 'Z')
+		return upper + (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return lower + (c - 'a');
+	if (a == 'b' && c >= '0' && c <= '9')
+		return 0x1D7D8 + (c - '0');
+	return -1;
+}
+
+/* Environments whose body is math even outside dollars. */
+static int
+math_env(const char *s, size_t n)
+{
+	static const char *const envs[] = {
+		"align", "align*", "alignat", "alignat*", "displaymath", "eqnarray", "eqnarray*",
+		"equation", "equation*", "flalign", "flalign*", "gather", "gather*", "math",
+		"multline", "multline*",
+	};
+
+	for (size_t k = 0; k < sizeof envs / sizeof envs[0]; k++)
+		if (strlen(envs[k]) == n && memcmp(envs[k], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The delimiters a matrix environment shows around its body, or NULL. */
+static const char *
+env_delims(const char *s, size_t n, int close)
+{
+	static const char *const d[][3] = {
+		{ "pmatrix", "(", ")" }, { "bmatrix", "[", "]" }, { "Bmatrix", "{", "}" },
+		{ "vmatrix", "|", "|" }, { "Vmatrix", "‖", "‖" }, { "cases", "{ ", "" },
+	};
+
+	for (size_t k = 0; k < sizeof d / sizeof d[0]; k++)
+		if (strlen(d[k][0]) == n && memcmp(d[k][0], s, n) == 0)
+			return d[k][close ? 2 : 1];
+	return NULL;
+}
 
 struct lx {
 	int flags;
@@ -343,6 +407,13 @@ ends_space(const struct pb_buf *b)
 	return b->len == 0 || b->data[b->len - 1] == ' ';
 }
 
+static void
+trim_spaces(struct pb_buf *b)
+{
+	while (b->len && b->data[b->len - 1] == ' ')
+		pb_buf_truncate(b, b->len - 1);
+}
+
 /* "{}" right after a macro is TeX's way to keep the following space: drop it. */
 static size_t
 skip_empty_group(const char *s, size_t n, size_t i)
@@ -408,23 +479,91 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 		break;
 	case K_BB: {
 		struct pb_buf *a;
-		int32_t cp;
-		const char *t;
+		int32_t cp, m_cp;
 
 		get_arg(s, n, &j, &as, &an);
 		a = arg_to_tmp(x, s + as, an, math, depth);
 		for (size_t k = 0; k < a->len;) {
 			size_t l = next_cp(a->data + k, a->len - k, &cp);
+			utf8proc_uint8_t enc[4];
+			utf8proc_ssize_t el;
 
-			t = map_cp(bb_map, sizeof bb_map / sizeof bb_map[0], cp);
-			if (t)
-				pb_buf_puts(out, t);
+			m_cp = cp >= 0 && cp < 128 ? math_letter(m->out, cp) : -1;
+			if (m_cp >= 0 && (el = utf8proc_encode_char(m_cp, enc)) > 0)
+				pb_buf_append(out, enc, (size_t)el);
 			else
 				pb_buf_append(out, a->data + k, l);
 			k += l;
 		}
 		break;
 	}
+	case K_BEGIN: {
+		const char *d;
+
+		get_arg(s, n, &j, &as, &an);
+		if (an == 0)
+			break;
+		if (!math && math_env(s + as, an)) {
+			/* the body is math up to \end{env} */
+			size_t k, e = n;
+
+			for (k = j; k + 5 + an < n; k++) {
+				if (s[k] == '\\' && strncmp(s + k + 1, "end{", 4) == 0 &&
+				    memcmp(s + k + 5, s + as, an) == 0 && s[k + 5 + an] == '}') {
+					e = k;
+					break;
+				}
+			}
+			if (!ends_space(out))
+				pb_buf_putc(out, ' ');
+			j = skip_ws(s, n, j);
+			if (j < e)
+				conv(x, out, s + j, e - j, 1, depth + 1);
+			trim_spaces(out);
+			if (e < n) {
+				j = e + 6 + an;
+				if (j < n && !is_space(s[j]) && !ends_space(out))
+					pb_buf_putc(out, ' ');
+			} else {
+				j = n;
+			}
+			break;
+		}
+		if ((an == 5 && memcmp(s + as, "array", 5) == 0) ||
+		    (an == 7 && memcmp(s + as, "tabular", 7) == 0) ||
+		    (an >= 7 && memcmp(s + as, "alignat", 7) == 0) ||
+		    (an >= 8 && memcmp(s + as, "alignedat", 9 < an ? 9 : an) == 0)) {
+			/* the column spec (or column count) is no content */
+			j = skip_opt(s, n, skip_ws(s, n, j), &os, &on);
+			get_arg(s, n, &j, &bs, &bn);
+		}
+		d = env_delims(s + as, an, 0);
+		if (d)
+			pb_buf_puts(out, d);
+		if (d || ends_space(out))
+			j = skip_ws(s, n, j);
+		break;
+	}
+	case K_END: {
+		const char *d;
+
+		get_arg(s, n, &j, &as, &an);
+		d = env_delims(s + as, an, 1);
+		if (math || d)
+			trim_spaces(out);
+		if (d)
+			pb_buf_puts(out, d);
+		break;
+	}
+	case K_DELIM:
+		/* \left. and \right. are no delimiter at all */
+		if (skip_ws(s, n, j) < n && s[skip_ws(s, n, j)] == '.') {
+			j = skip_ws(s, n, j) + 1;
+			if (ends_space(out))
+				j = skip_ws(s, n, j);
+		} else if (!math)
+			j = skip_ws(s, n, j);
+		break;
 	case K_FRAC:
 		get_arg(s, n, &j, &as, &an);
 		get_arg(s, n, &j, &bs, &bn);
@@ -509,6 +648,13 @@ backslash(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i, i
 	case '!': case '-': case '/': case '@':
 		return j + 1;
 	case '\\':
+		/* a line break: in math (the rows of an array, cases, a matrix) rows apart */
+		if (math) {
+			trim_spaces(out);
+			if (out->len)
+				pb_buf_puts(out, "; ");
+			return skip_ws(s, n, j + 1);
+		}
 		if (!ends_space(out))
 			pb_buf_putc(out, ' ');
 		return j + 1;
@@ -594,7 +740,7 @@ closing_ddollar(const char *s, size_t n, size_t i)
  * text outside math, bit 3 in TeX text anywhere. */
 static const unsigned char special_cls[256] = {
 	['\\'] = 1, ['{'] = 1, ['}'] = 1, ['$'] = 1, ['^'] = 2, ['_'] = 2, ['\''] = 2 | 8,
-	['~'] = 4, ['-'] = 4, ['`'] = 4,
+	['&'] = 2, ['~'] = 4, ['-'] = 4, ['`'] = 4,
 };
 
 /* The mask of special_cls bits that apply in a mode. */
@@ -602,6 +748,27 @@ static unsigned
 special_mask(int math, int text)
 {
 	return 1u | (math ? 2u : 0u) | (text && !math ? 4u : 0u) | (text ? 8u : 0u);
+}
+
+/* A "~" at s[i] in TeX text is a no-break space ("Fig.~3", "Section~2"), except where
+ * abstracts (astronomy above all) write it for "approximately": before a number, after a
+ * space, "=", "<", ">", "(" or a one-letter symbol ("z~1.5", "T ~ 10 K", "M=~2"). */
+static int
+tilde_approx(const char *s, size_t n, size_t i)
+{
+	size_t k = i + 1;
+
+	while (k < n && s[k] == ' ')
+		k++;
+	if (k >= n || !((s[k] >= '0' && s[k] <= '9') || (s[k] == '.' && k + 1 < n &&
+		s[k + 1] >= '0' && s[k + 1] <= '9') || s[k] == '$'))
+		return 0;
+	if (i == 0 || s[i - 1] == ' ' || s[i - 1] == '=' || s[i - 1] == '<' || s[i - 1] == '>' ||
+	    s[i - 1] == '(')
+		return 1;
+	/* one letter, not part of a longer word */
+	return is_alpha(s[i - 1]) && (i < 2 || !(is_alpha(s[i - 2]) || s[i - 2] == '.' ||
+						(s[i - 2] >= '0' && s[i - 2] <= '9')));
 }
 
 static void
@@ -704,8 +871,15 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 			}
 			break;
 		case '~':
-			pb_buf_puts(out, "\u00a0");
+			pb_buf_puts(out, tilde_approx(s, n, i) ? "∼" : "\u00a0");
 			i++;
+			break;
+		case '&':
+			/* an alignment tab in math: columns one space apart */
+			trim_spaces(out);
+			if (out->len)
+				pb_buf_putc(out, ' ');
+			i = skip_ws(s, n, i + 1);
 			break;
 		case '-':
 			for (k = i; k < n && k < i + 3 && s[k] == '-'; k++)

@@ -10,7 +10,12 @@ enum pb_latex_kind {
 	K_IGNORE,       /* no output, no argument (\left, \displaystyle, \bf) */
 	K_WRAP,         /* one argument, shown as it is (\textit, \mathbf, \emph) */
 	K_DROP,         /* one argument, not shown (\label, \vspace) */
-	K_BB,           /* \mathbb: double-struck letters where Unicode has them */
+	K_BB,           /* \mathbb, \mathcal, \mathfrak: Unicode math letters where there are
+			 * any; out names the alphabet ("bb", "cal", "frak") */
+	K_BEGIN,        /* \begin{env}: dropped with its column spec; math environments are
+			 * math up to their \end */
+	K_END,          /* \end{env}: dropped */
+	K_DELIM,        /* \left, \right, \bigl...: no output; the null delimiter "." goes too */
 	K_FRAC,         /* two arguments: a/b */
 	K_BINOM,        /* two arguments: (n choose k) */
 	K_SQRT,         /* optional index, one argument: √x */

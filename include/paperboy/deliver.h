@@ -43,9 +43,18 @@ int pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		   const struct pb_deliver_opts *o, struct pb_deliver_stats *stats,
 		   char *err, size_t errlen);
 
+/* The longest URL or address a mail header can carry: it cannot be folded inside, so it must
+ * fit on one continuation line (" <" token ">," within 998 octets). config check rejects a
+ * longer email.unsubscribe_url or unsubscribe_mailto. */
+#define PB_MAIL_TOKEN_MAX 990
+
 /* Builds a complete RFC 5322 message (multipart/alternative, text then html, UTF-8, encoded
- * so no line exceeds 998 octets, headers free of CR/LF injection). html may be NULL.
- * msg_id is the stable id without angle brackets. Returns a malloc'd message and *len. */
+ * so no line exceeds 998 octets, headers free of CR/LF injection). Every header is folded at
+ * white space to about 78 characters (non-ASCII text as RFC 2047 encoded words, split between
+ * characters); a URL or address longer than PB_MAIL_TOKEN_MAX is left out of
+ * List-Unsubscribe (and cut in To, From and Message-ID, which no server would accept
+ * anyway), so no line ever passes 998 octets. html may be NULL. msg_id is the stable id
+ * without angle brackets. Returns a malloc'd message and *len. */
 char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 		    const char *text, const char *html, const char *msg_id, time_t date,
 		    size_t *len);

@@ -7,6 +7,9 @@
 
 #include "paperboy/paper.h"
 
+#define PB_DATA_OPEN '\x02'
+#define PB_DATA_CLOSE '\x03'
+
 struct pb_digest_item {
 	const struct pb_paper *paper;     /* borrowed from the paperset */
 	const char *topic;                /* borrowed topic name */
@@ -21,7 +24,11 @@ struct pb_digest {
 	const char *language;             /* borrowed, "en" default */
 	char *date;                       /* announcement date "YYYY-MM-DD" */
 	char *title;                      /* "Arxiv Computer Vision Papers - 2025-12-04" */
-	char *exec_summary;               /* light Markdown: paragraphs, "- " bullets, **bold** */
+	/* light Markdown: paragraphs, "- " bullets, **bold**. When the built-in summarizer wrote
+	 * it, every piece of outside text in it (a title, a finding) is a data span between
+	 * PB_DATA_OPEN and PB_DATA_CLOSE: the renderers show a span's text (LaTeX converted) and
+	 * never read markup in it. A model's summary has no spans (they are removed). */
+	char *exec_summary;
 	int exec_from_model;              /* 1 when the model wrote exec_summary */
 	struct pb_digest_item *items;     /* ranked */
 	size_t n_items;

@@ -16,24 +16,37 @@ void pb_esc_html_n(struct pb_buf *b, const char *s, size_t n);
 void pb_esc_html_attr(struct pb_buf *b, const char *s);
 
 /* Markdown inline text (titles in links, names, abstracts): a backslash before each of
- * \ ` * _ [ ] < > # | so nothing becomes markup, a link or raw HTML; newlines become spaces. */
+ * \ ` * _ [ ] < > # | (and & before a letter or #, which would start a character reference) so
+ * nothing becomes markup, a link, raw HTML or a hidden character; newlines become spaces. */
 void pb_esc_md(struct pb_buf *b, const char *s);
 void pb_esc_md_n(struct pb_buf *b, const char *s, size_t n);
 /* A URL inside a Markdown link's parentheses: space ( ) < > and controls percent-encoded. */
 void pb_esc_md_url(struct pb_buf *b, const char *s);
 
-/* Slack mrkdwn text: & < > as &amp; &lt; &gt; (Slack's own three). */
+/* Slack mrkdwn text: & < > as &amp; &lt; &gt; (Slack's own three); controls other than tab and
+ * newline dropped. */
 void pb_esc_slack(struct pb_buf *b, const char *s);
 void pb_esc_slack_n(struct pb_buf *b, const char *s, size_t n);
 /* The URL part of a Slack link <url|text>: | < > space and controls percent-encoded, & as
  * &amp; (Slack decodes it). */
 void pb_esc_slack_url(struct pb_buf *b, const char *s);
 
-/* Telegram HTML parse mode text: & < > as &amp; &lt; &gt;. */
+/* Telegram HTML parse mode text: & < > as &amp; &lt; &gt;; controls other than tab and newline
+ * dropped. */
 void pb_esc_telegram(struct pb_buf *b, const char *s);
 void pb_esc_telegram_n(struct pb_buf *b, const char *s, size_t n);
 /* A Telegram href value in double quotes: & < > " escaped. */
 void pb_esc_telegram_attr(struct pb_buf *b, const char *s);
+
+/* Outside text made safe to show, before any format's escaping: C0 controls other than tab
+ * and newline, DEL, C1 controls (U+0080-U+009F) and the bidirectional formatting characters
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are removed, so no title can reverse
+ * the text around it or smuggle terminal and parser controls; CR, U+0085 (NEL) and U+2028/
+ * U+2029 become spaces; an invalid UTF-8 byte becomes U+FFFD. The one filter every renderer
+ * applies to text it did not write. With PB_CLEAN_KEEP_DATA the data-span markers of
+ * digest.h (0x02, 0x03) are kept. */
+#define PB_CLEAN_KEEP_DATA 1
+void pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags);
 
 /* A mail header value: CR and LF (and other controls) become single spaces, so a value can
  * never start a new header. Folding and encoding are the mail writer's job. */

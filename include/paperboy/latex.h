@@ -10,8 +10,13 @@
 #include "paperboy/buf.h"
 
 enum pb_latex_flags {
-	/* TeX typography of arXiv metadata: -- and --- become dashes, ~ a no-break space,
-	 * `` and '' curly quotes. */
+	/* TeX typography of arXiv metadata: -- and --- become dashes, `` and '' curly quotes,
+	 * ~ a no-break space ("Fig.~3") except where abstracts write it for "approximately":
+	 * before a number after a one-letter symbol, a space, "=", "<", ">" or "(" ("z~1.5"
+	 * gives "z∼1.5"). Environments: \begin/\end{env} and column specs are dropped, the
+	 * body of a math environment (equation, align, ...) is math, & separates columns by a
+	 * space and \\ rows by "; ", \left. and \right. vanish; \mathbb, \mathcal, \mathscr and
+	 * \mathfrak give Unicode's mathematical letters. */
 	PB_LATEX_TEXT = 0,
 	/* Prose that is not TeX (model or extractive Markdown): only math, macros and accents
 	 * are converted; dashes, ~ and quotes stay. Dollars enclose math only around TeX

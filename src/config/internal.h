@@ -109,6 +109,7 @@ int pb_check_date(const char *v, char *msg, size_t n);
 int pb_check_timezone(const char *v, char *msg, size_t n);
 int pb_check_url(const char *v, char *msg, size_t n);
 int pb_check_http_url(const char *v, char *msg, size_t n);
+int pb_check_unsubscribe_url(const char *v, char *msg, size_t n);
 int pb_check_smtp_url(const char *v, char *msg, size_t n);
 int pb_check_email(const char *v, char *msg, size_t n);
 int pb_check_mailbox(const char *v, char *msg, size_t n);

@@ -81,7 +81,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "email.from", KT_STR, R(email.from), 0, NULL, 0, NB, pb_check_mailbox, NULL, 0 },
 	{ KS_ROOT, "email.tls", KT_STR, R(email.tls), 0, NULL, 0, NB, pb_check_tls, NULL, 0 },
 	{ KS_ROOT, "email.unsubscribe_mailto", KT_STR, R(email.unsubscribe_mailto), 0, NULL, 0, NB, pb_check_mailto, NULL, 0 },
-	{ KS_ROOT, "email.unsubscribe_url", KT_STR, R(email.unsubscribe_url), 0, NULL, 0, NB, pb_check_http_url, NULL, 0 },
+	{ KS_ROOT, "email.unsubscribe_url", KT_STR, R(email.unsubscribe_url), 0, NULL, 0, NB, pb_check_unsubscribe_url, NULL, 0 },
 	{ KS_ROOT, "email.helo", KT_STR, R(email.helo), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY },
 
 	{ KS_ROOT, "telegram", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0 },

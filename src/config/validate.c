@@ -11,6 +11,7 @@
 #include "pb_paths.h"
 #include "paperboy/buf.h"
 #include "paperboy/categories.h"
+#include "paperboy/deliver.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
 
@@ -134,6 +135,23 @@ pb_check_http_url(const char *v, char *msg, size_t n)
 	return 0;
 }
 
+/* A List-Unsubscribe URL cannot be folded inside: it must fit on one header line. */
+int
+pb_check_unsubscribe_url(const char *v, char *msg, size_t n)
+{
+	if (pb_check_http_url(v, msg, n) < 0)
+		return -1;
+	if (strlen(v) > PB_MAIL_TOKEN_MAX)
+		return snprintf(msg, n, "\"%.60s...\" is %zu bytes long: a mail header line "
+				"(998 octets at most) holds a URL of at most %d", v, strlen(v),
+				PB_MAIL_TOKEN_MAX), -1;
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '<' || *c == '>' || *c == '"')
+			return bad(msg, n, "\"%.200s\" has a space, a control character or one of "
+				   "< > \" (percent-encode it)", v);
+	return 0;
+}
+
 int
 pb_check_smtp_url(const char *v, char *msg, size_t n)
 {
@@ -217,6 +235,9 @@ pb_check_mailto(const char *v, char *msg, size_t n)
 
 	if (!is_address(a, len) || has_ctl(a))
 		return bad(msg, n, "\"%.200s\" is not an address or mailto: URL", v);
+	if (strlen(a) + 7 > PB_MAIL_TOKEN_MAX)
+		return snprintf(msg, n, "\"%.60s...\" is too long for a mail header line (at most "
+				"%d bytes)", v, PB_MAIL_TOKEN_MAX - 7), -1;
 	return 0;
 }
 

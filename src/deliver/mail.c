@@ -173,6 +173,25 @@ put_encoded_words(struct pb_buf *b, const char *value, size_t col)
 	}
 }
 
+/* Appends an unbreakable token (an address, a URL in angle brackets) to a header whose current
+ * line is *col long: after a space when it fits within 78 characters, else on a continuation
+ * line. A token that could not fit on any line is cut (callers keep tokens short). */
+static void
+put_token(struct pb_buf *b, size_t *col, const char *t, size_t n, int space)
+{
+	if (n > PB_MAIL_TOKEN_MAX + 2)
+		n = PB_MAIL_TOKEN_MAX + 2;
+	if (*col > 1 && *col + (size_t)space + n > LINE_SOFT) {
+		pb_buf_puts(b, "\r\n ");
+		*col = 1;
+	} else if (space) {
+		pb_buf_putc(b, ' ');
+		(*col)++;
+	}
+	pb_buf_append(b, t, n);
+	*col += n;
+}
+
 /* Appends ASCII text folded before spaces so lines stay near 78 characters. */
 static void
 put_folded_ascii(struct pb_buf *b, const char *value, size_t col)
@@ -252,6 +271,20 @@ split_mailbox(const char *s, struct pb_buf *name, struct pb_buf *addr)
 	}
 }
 
+/* " <addr>" after a display name that left the line col long. */
+static void
+put_bracketed(struct pb_buf *b, const struct pb_buf *addr, size_t col)
+{
+	struct pb_buf t = { 0 };
+
+	pb_buf_putc(&t, '<');
+	pb_buf_append(&t, addr->data ? addr->data : "", addr->len > PB_MAIL_TOKEN_MAX ?
+		      PB_MAIL_TOKEN_MAX : addr->len);
+	pb_buf_putc(&t, '>');
+	put_token(b, &col, t.data, t.len, 1);
+	pb_buf_free(&t);
+}
+
 /* From: with the display name as a quoted-string (ASCII) or encoded words. */
 static void
 put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
@@ -259,6 +292,7 @@ put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
 	struct pb_buf name = { 0 }, addr = { 0 };
 	const char *n;
 	int non_ascii;
+	size_t start;
 
 	split_mailbox(from, &name, &addr);
 	if (addr.len == 0)
@@ -268,12 +302,15 @@ put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
 	for (const char *p = n; *p; p++)
 		if ((unsigned char)*p >= 0x80)
 			non_ascii = 1;
+	start = b->len;
 	pb_buf_puts(b, "From: ");
 	if (name.len == 0) {
-		pb_buf_puts(b, pb_buf_str(&addr));
+		size_t col = 6;
+
+		put_token(b, &col, addr.data, addr.len, 0);
 	} else if (non_ascii || !ascii_plain_ok(n) || name.len > 200) {
 		put_encoded_words(b, n, 6);
-		pb_buf_printf(b, "\r\n <%s>", pb_buf_str(&addr));
+		put_bracketed(b, &addr, LINE_SOFT);     /* a line of its own, as always */
 	} else {
 		pb_buf_putc(b, '"');
 		for (const char *p = n; *p; p++) {
@@ -281,7 +318,8 @@ put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
 				pb_buf_putc(b, '\\');
 			pb_buf_putc(b, *p);
 		}
-		pb_buf_printf(b, "\" <%s>", pb_buf_str(&addr));
+		pb_buf_putc(b, '"');
+		put_bracketed(b, &addr, b->len - start);
 	}
 	pb_buf_puts(b, "\r\n");
 	pb_buf_free(&name);
@@ -302,7 +340,8 @@ from_domain(struct pb_buf *d, const char *from)
 			if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') ||
 			    (*at >= '0' && *at <= '9') || *at == '.' || *at == '-')
 				pb_buf_putc(d, *at);
-	if (d->len == 0 || d->data[0] == '.' || d->data[d->len - 1] == '.')
+	/* no DNS name is longer than 253 octets */
+	if (d->len == 0 || d->len > 253 || d->data[0] == '.' || d->data[d->len - 1] == '.')
 		pb_buf_reset(d), pb_buf_puts(d, "paperboy.invalid");
 	pb_buf_free(&name);
 	pb_buf_free(&addr);
@@ -362,11 +401,14 @@ clean_url(struct pb_buf *b, const char *s)
 	}
 }
 
+/* List-Unsubscribe (RFC 2369) with each URL in angle brackets, folded between them; a URL
+ * too long for any line is left out (config check refuses one). */
 static void
 put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 {
-	struct pb_buf mailto = { 0 }, url = { 0 };
+	struct pb_buf mailto = { 0 }, url = { 0 }, t = { 0 };
 	const char *m;
+	size_t col;
 	int https;
 
 	if (!cfg)
@@ -376,17 +418,28 @@ put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 	if (m && strncmp(m, "mailto:", 7) == 0)
 		m += 7;
 	clean_url(&mailto, m);
+	if (url.len > PB_MAIL_TOKEN_MAX)
+		pb_buf_reset(&url);
+	if (mailto.len + 7 > PB_MAIL_TOKEN_MAX)
+		pb_buf_reset(&mailto);
 	https = strncmp(pb_buf_str(&url), "https://", 8) == 0;
 	if (mailto.len || url.len) {
-		pb_buf_puts(b, "List-Unsubscribe: ");
-		if (mailto.len)
-			pb_buf_printf(b, "<mailto:%s>", pb_buf_str(&mailto));
-		if (url.len)
-			pb_buf_printf(b, "%s<%s>", mailto.len ? ",\r\n " : "", pb_buf_str(&url));
+		pb_buf_puts(b, "List-Unsubscribe:");
+		col = 17;
+		if (mailto.len) {
+			pb_buf_printf(&t, "<mailto:%s>%s", pb_buf_str(&mailto), url.len ? "," : "");
+			put_token(b, &col, t.data, t.len, 1);
+		}
+		if (url.len) {
+			pb_buf_reset(&t);
+			pb_buf_printf(&t, "<%s>", pb_buf_str(&url));
+			put_token(b, &col, t.data, t.len, 1);
+		}
 		pb_buf_puts(b, "\r\n");
 	}
 	if (https)
 		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	pb_buf_free(&t);
 	pb_buf_free(&mailto);
 	pb_buf_free(&url);
 }
@@ -471,7 +524,13 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 
 	put_from(&b, from, "paperboy@localhost");
 	clean_addr(&tmp, to);
-	pb_buf_printf(&b, "To: %s\r\n", pb_buf_str(&tmp));
+	{
+		size_t col = 4;
+
+		pb_buf_puts(&b, "To: ");
+		put_token(&b, &col, tmp.data ? tmp.data : "", tmp.len, 0);
+		pb_buf_puts(&b, "\r\n");
+	}
 	pb_buf_reset(&tmp);
 	put_text_header(&b, "Subject", subject);
 	put_date(&b, date);

@@ -42,6 +42,7 @@ link_html(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 
 static const struct pb_lm_style html_style = {
 	esc_n, "<strong>", "</strong>", "<em>", "</em>", "<code>", "</code>", link_html,
+	NULL,
 };
 
 /* Light Markdown as HTML blocks. */

@@ -1,7 +1,7 @@
 /* Markdown: the layout of the reference digest (front line, title, Executive Summary, Table
  * of Contents anchored by versioned id, Papers). Text from arXiv is escaped so that it never
- * turns into markup; the executive summary and analyses are Markdown already and pass as they
- * are, with any raw "<" defused. LaTeX is shown converted to Unicode here too (see render.h):
+ * turns into markup; the executive summary and analyses are light Markdown, written out again
+ * with the same escaping for their text. LaTeX is shown converted to Unicode here too (see render.h):
  * a digest is read in mail clients, chat and git hosts that do not typeset math. */
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +9,88 @@
 #include "paperboy/escape.h"
 #include "render_int.h"
 
-/* Markdown written by the summarizer or a model, as it is, but never raw HTML. */
+static void
+esc_n(struct pb_buf *b, const char *s, size_t n)
+{
+	pb_esc_md_n(b, s, n);
+}
+
+/* Inside `code` Markdown reads no escapes, and the text cannot hold a backtick. */
+static void
+code_n(struct pb_buf *b, const char *s, size_t n)
+{
+	pb_buf_append(b, s, n);
+}
+
+static void
+link_md(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
+{
+	char *url = pb_xstrndup(u, un);
+
+	pb_buf_putc(b, '[');
+	pb_esc_md_n(b, t, tn);
+	pb_buf_puts(b, "](");
+	pb_esc_md_url(b, url);
+	pb_buf_putc(b, ')');
+	free(url);
+}
+
+static const struct pb_lm_style md_style = {
+	esc_n, "**", "**", "*", "*", "`", "`", link_md, code_n,
+};
+
+/* Light Markdown (the executive summary, an analysis) written out again: the markup the
+ * light-Markdown reader knows, everything else escaped as the papers' own text is, so a
+ * model's answer or a title in the summary cannot add raw HTML or a link off arXiv. */
 static void
 md_block(struct pb_buf *b, const char *s)
 {
-	size_t n = strlen(s), i, from = 0;
+	struct pb_lm_block *v;
+	size_t n = pb_lm_parse(s, &v), k;
 
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		n--;
-	for (i = 0; i < n; i++) {
-		if (s[i] != '<')
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_lm_block *x = &v[i];
+		int item = x->kind == PB_LM_BULLET || x->kind == PB_LM_NUMBERED;
+
+		if (i)
+			pb_buf_puts(b, item && (v[i - 1].kind == PB_LM_BULLET ||
+						v[i - 1].kind == PB_LM_NUMBERED) ? "\n" : "\n\n");
+		switch (x->kind) {
+		case PB_LM_HR:
+			pb_buf_puts(b, "---");
 			continue;
-		pb_buf_append(b, s + from, i - from);
-		pb_buf_puts(b, "&lt;");
-		from = i + 1;
+		case PB_LM_HEADING:
+			for (int l = 0; l < x->level; l++)
+				pb_buf_putc(b, '#');
+			pb_buf_putc(b, ' ');
+			break;
+		case PB_LM_BULLET:
+			for (int l = 0; l < x->level; l++)
+				pb_buf_puts(b, "  ");
+			pb_buf_puts(b, "- ");
+			break;
+		case PB_LM_NUMBERED:
+			for (int l = 0; l < x->level; l++)
+				pb_buf_puts(b, "   ");
+			pb_buf_printf(b, "%ld. ", x->num);
+			break;
+		case PB_LM_PARA:
+			break;
+		}
+		/* the writer's lines stay lines */
+		for (k = 0; k < x->len;) {
+			const char *e = memchr(x->text + k, '\n', x->len - k);
+			size_t l = e ? (size_t)(e - x->text) - k : x->len - k;
+
+			if (k)
+				pb_buf_puts(b, item ? "\n  " : "\n");
+			while (l && (x->text[k] == ' ' || x->text[k] == '\t'))
+				k++, l--;
+			pb_lm_inline(b, x->text + k, l, &md_style);
+			k += l + (e ? 1 : 0);
+		}
 	}
-	pb_buf_append(b, s + from, n - from);
+	free(v);
 	pb_buf_puts(b, "\n\n");
 }
 

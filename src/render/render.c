@@ -4,6 +4,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "paperboy/digest.h"
 #include "paperboy/escape.h"
 #include "paperboy/latex.h"
 #include "paperboy/render.h"
@@ -102,14 +103,51 @@ pb_text_width(const char *s, size_t n)
 	return w;
 }
 
+/* Outside text for display: cleaned of controls and bidi overrides, LaTeX converted. */
 static char *
 display(const char *s, int flags)
 {
-	struct pb_buf b = { 0 };
+	struct pb_buf b = { 0 }, t = { 0 };
 
 	if (!s)
 		return NULL;
-	pb_latex_append(&b, s, strlen(s), flags);
+	pb_text_clean(&t, s, strlen(s), 0);
+	pb_latex_append(&b, pb_buf_str(&t), t.len, flags);
+	pb_buf_free(&t);
+	return pb_buf_detach(&b);
+}
+
+/* The executive summary for display. A model's is outside text like any other. The built-in
+ * one is our Markdown around data spans: only the spans are converted, as titles are. */
+static char *
+display_summary(const struct pb_digest *d)
+{
+	struct pb_buf b = { 0 }, t = { 0 };
+	const char *p, *e;
+
+	if (!d->exec_summary || !*d->exec_summary)
+		return NULL;
+	if (d->exec_from_model)
+		return display(d->exec_summary, PB_LATEX_PROSE);
+	pb_text_clean(&t, d->exec_summary, strlen(d->exec_summary), PB_CLEAN_KEEP_DATA);
+	for (p = pb_buf_str(&t); *p; p = e) {
+		const char *o = strchr(p, PB_DATA_OPEN);
+
+		if (!o) {
+			pb_buf_puts(&b, p);
+			break;
+		}
+		pb_buf_append(&b, p, (size_t)(o - p));
+		e = strchr(o + 1, PB_DATA_CLOSE);
+		if (!e)
+			e = o + strlen(o);
+		pb_buf_putc(&b, PB_DATA_OPEN);
+		pb_latex_append(&b, o + 1, (size_t)(e - o - 1), PB_LATEX_TEXT);
+		pb_buf_putc(&b, PB_DATA_CLOSE);
+		if (*e)
+			e++;
+	}
+	pb_buf_free(&t);
 	return pb_buf_detach(&b);
 }
 
@@ -124,9 +162,12 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 	for (i = 0; i < p->n_authors; i++) {
 		if (i)
 			pb_buf_puts(&b, ", ");
-		if (p->authors[i].name)
-			pb_latex_append(&b, p->authors[i].name, strlen(p->authors[i].name),
-					PB_LATEX_TEXT);
+		if (p->authors[i].name) {
+			char *name = display(p->authors[i].name, PB_LATEX_TEXT);
+
+			pb_buf_puts(&b, name);
+			free(name);
+		}
 		if (i + 1 == SHORT_AUTHORS && p->n_authors > SHORT_AUTHORS + 1) {
 			x->authors_short = pb_xstrdup(pb_buf_str(&b));
 		}
@@ -222,8 +263,7 @@ prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opt
 	for (size_t i = 0; i < d->n_items; i++)
 		c->size_hint += 1024 + strlen(c->disp[i].abstract) * 2 +
 				(c->disp[i].analysis ? strlen(c->disp[i].analysis) * 2 : 0);
-	c->summary = d->exec_summary && *d->exec_summary ?
-		     display(d->exec_summary, PB_LATEX_PROSE) : NULL;
+	c->summary = display_summary(d);
 }
 
 static void
@@ -419,22 +459,48 @@ next:
 	return n;
 }
 
+/* The end of the data span opening at s[i] (past its closer), or n when it is not closed. */
+static size_t
+span_end(const char *s, size_t n, size_t i)
+{
+	const char *e = memchr(s + i + 1, PB_DATA_CLOSE, n - i - 1);
+
+	return e ? (size_t)(e - s) + 1 : n;
+}
+
+/* Links the light Markdown may make: to arXiv only. A summary or an analysis names papers;
+ * a link anywhere else would be a model (or a prompt injected through an abstract) choosing
+ * where a reader's click goes. Other [text](url) stays as written, escaped. */
+static int
+link_allowed(const char *u, size_t n)
+{
+	static const char *const ok[] = {
+		"https://arxiv.org/", "http://arxiv.org/", "https://www.arxiv.org/",
+		"https://export.arxiv.org/",
+	};
+
+	for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
+		if (n > strlen(ok[k]) && strncmp(u, ok[k], strlen(ok[k])) == 0)
+			return 1;
+	return 0;
+}
+
 /* Finds "](" url ")" after the '[' at s[i]; sets the spans and returns the end, or 0. */
 static size_t
 md_link(const char *s, size_t n, size_t i, size_t *ts, size_t *tn, size_t *us, size_t *un)
 {
 	size_t j, k;
 
-	for (j = i + 1; j < n && s[j] != ']' && s[j] != '\n'; j++)
+	for (j = i + 1; j < n && s[j] != ']' && s[j] != '\n' && s[j] != PB_DATA_OPEN; j++)
 		;
 	if (j + 1 >= n || s[j] != ']' || s[j + 1] != '(' || j == i + 1)
 		return 0;
-	for (k = j + 2; k < n && s[k] != ')' && s[k] != ' ' && s[k] != '\n'; k++)
+	for (k = j + 2; k < n && s[k] != ')' && s[k] != ' ' && s[k] != '\n' &&
+	     s[k] != PB_DATA_OPEN; k++)
 		;
 	if (k >= n || s[k] != ')')
 		return 0;
-	if (strncmp(s + j + 2, "https://", 8) != 0 && strncmp(s + j + 2, "http://", 7) != 0 &&
-	    strncmp(s + j + 2, "mailto:", 7) != 0)
+	if (!link_allowed(s + j + 2, k - j - 2))
 		return 0;
 	*ts = i + 1;
 	*tn = j - i - 1;
@@ -443,13 +509,19 @@ md_link(const char *s, size_t n, size_t i, size_t *ts, size_t *tn, size_t *us, s
 	return k + 1;
 }
 
-/* Index of the closing marker m (length ml) after i, on non-empty content; n when none. */
+/* Index of the closing marker m (length ml) after i, on non-empty content, outside data
+ * spans; n when none. */
 static size_t
 closer(const char *s, size_t n, size_t i, const char *m, size_t ml)
 {
-	for (size_t j = i + 1; j + ml <= n; j++)
+	for (size_t j = i + 1; j + ml <= n; j++) {
+		if (s[j] == PB_DATA_OPEN) {
+			j = span_end(s, n, j) - 1;
+			continue;
+		}
 		if (memcmp(s + j, m, ml) == 0)
 			return j;
+	}
 	return n;
 }
 
@@ -473,6 +545,10 @@ emph_end(const char *s, size_t n, size_t i)
 	for (size_t j = i + 2; j < n; j++) {
 		if (s[j] == '\n')
 			return n;
+		if (s[j] == PB_DATA_OPEN) {
+			j = span_end(s, n, j) - 1;
+			continue;
+		}
 		if (s[j] == m && s[j - 1] != ' ' && s[j - 1] != m &&
 		    (j + 1 == n || (!word_char(s[j + 1]) && s[j + 1] != m)))
 			return j;
@@ -486,7 +562,21 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 	size_t i = 0, from = 0, k, ts, tn, us, un;
 
 	while (i < n) {
-		if (s[i] == '*' && i + 1 < n && s[i + 1] == '*' &&
+		if (s[i] == PB_DATA_OPEN) {
+			/* a data span: its text as text, whatever it contains */
+			size_t e;
+
+			k = span_end(s, n, i);
+			e = k > i + 1 && s[k - 1] == PB_DATA_CLOSE ? k - 1 : k;
+			if (plain) {
+				pb_buf_append(b, s + from, i - from);
+				pb_buf_append(b, s + i + 1, e - i - 1);
+			} else {
+				st->esc(b, s + from, i - from);
+				st->esc(b, s + i + 1, e - i - 1);
+			}
+			i = from = k;
+		} else if (s[i] == '*' && i + 1 < n && s[i + 1] == '*' &&
 		    (k = closer(s, n, i + 1, "**", 2)) < n && k > i + 2) {
 			if (plain)
 				pb_buf_append(b, s + from, i - from);
@@ -516,7 +606,7 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 			} else {
 				st->esc(b, s + from, i - from);
 				pb_buf_puts(b, st->code_on);
-				st->esc(b, s + i + 1, k - i - 1);
+				(st->code_esc ? st->code_esc : st->esc)(b, s + i + 1, k - i - 1);
 				pb_buf_puts(b, st->code_off);
 			}
 			i = from = k + 1;

@@ -96,15 +96,18 @@ struct pb_lm_style {
 	const char *code_on, *code_off;
 	/* appends a link; text is raw (to escape), url raw */
 	void (*link)(struct pb_buf *b, const char *text, size_t tn, const char *url, size_t un);
+	/* escapes the text of `code`; NULL means esc */
+	void (*code_esc)(struct pb_buf *b, const char *s, size_t n);
 };
 
 /* Appends s[0..n) with **bold**, *italic* (or _italic_), `code` and [text](url) rendered by
- * st, all else escaped. */
+ * st, all else escaped. Only links to arXiv are links: any other [text](url) is shown as
+ * written. Data spans (digest.h) are shown as text and never read as markup. */
 void pb_lm_inline(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st);
 /* Appends light Markdown s as chat text (Slack mrkdwn, Telegram HTML): paragraphs apart,
  * list items on single lines with bullets, headings in st's bold, "———" for a rule. */
 void pb_lm_chat(struct pb_buf *b, const char *s, const struct pb_lm_style *st);
-/* Appends s[0..n) as plain text: markers dropped, links as "text (url)". No escaping. */
+/* Appends s[0..n) as plain text: markers dropped, arXiv links as "text (url)". No escaping. */
 void pb_lm_plain(struct pb_buf *b, const char *s, size_t n);
 
 /* UTF-16 units of s[0..n) (4-byte UTF-8 sequences count 2; an invalid byte counts 1). */

@@ -36,6 +36,9 @@ main(void)
 	CHECK(pb_esc_md, "A [bracketed] *title* with_under `code` <b> #1 a|b \\",
 	      "A \\[bracketed\\] \\*title\\* with\\_under \\`code\\` \\<b\\> \\#1 a\\|b \\\\");
 	CHECK(pb_esc_md, "two\nlines", "two lines");
+	/* a character reference would bring back what the cleaner removed */
+	CHECK(pb_esc_md, "&#x202E; &lt; R&D & x", "\\&\\#x202E; \\&lt; R\\&D & x");
+	CHECK(pb_esc_telegram, "a\x02" "b\x1b[0m\tc", "ab[0m\tc");
 	CHECK(pb_esc_md_url, "https://arxiv.org/abs/2512.03687v1", "https://arxiv.org/abs/2512.03687v1");
 	CHECK(pb_esc_md_url, "https://x.org/a b(c)", "https://x.org/a%20b%28c%29");
 	CHECK(pb_esc_slack, "R&D <b> a>b *bold*", "R&amp;D &lt;b&gt; a&gt;b *bold*");

@@ -55,7 +55,7 @@ main(void)
 	TEXT("$\\frac{1}{2}$ $\\frac{n+1}{2}$ $\\sqrt{x}$ $\\sqrt{x+1}$", "½ (n+1)/2 √x √(x+1)");
 	TEXT("$\\hat{x}$ $\\bar{y}$ $\\tilde{z}$", "x̂ ȳ z̃");
 	TEXT("$O(n \\log n)$ $f'(x)$", "O(n log n) f′(x)");
-	TEXT("$\\mathcal{O}(N^2)$ $\\textbf{AP}_{50}$ $\\mathrm{mIoU}$", "O(N²) AP₅₀ mIoU");
+	TEXT("$\\mathcal{O}(N^2)$ $\\textbf{AP}_{50}$ $\\mathrm{mIoU}$", "𝒪(N²) AP₅₀ mIoU");
 	TEXT("$\\left( x \\right)$", "( x )");
 	TEXT("$$E=mc^2$$", "E=mc²");
 	TEXT("\\(a^2\\) and \\[b_1\\]", "a² and b₁");
@@ -83,6 +83,30 @@ main(void)
 	PROSE("**bold** --- $x^2$ and \\alpha", "**bold** --- x² and α");
 	PROSE("- a bullet\n---\n", "- a bullet\n---\n");
 	PROSE("$5-$10, $x$ and $\\sim$2$\\times$ faster", "$5-$10, x and ∼2× faster");
+
+	/* environments: \begin/\end and column specs go, rows and columns stay apart */
+	TEXT("$\\begin{equation*}\\left\\{\\begin{array}{l} u_t = \\Delta u \\\\ u(0)=u_0 "
+	     "\\end{array}\\right.\\end{equation*}$ holds",
+	     "{ uₜ = Δ u; u(0)=u₀ holds");
+	TEXT("We solve \\begin{equation*} \\left\\{\\begin{array}{lcr} x & = & 1 \\\\ y & = & 2 "
+	     "\\end{array}\\right. \\end{equation*} exactly",
+	     "We solve { x = 1; y = 2 exactly");
+	TEXT("$\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}$", "(a b; c d)");
+	TEXT("$f=\\begin{cases} 1 & x>0 \\\\ 0 & \\text{else} \\end{cases}$", "f={ 1 x>0; 0 else");
+	TEXT("\\begin{tabular}[t]{|c|c|} a & b \\end{tabular}", "a & b ");
+	TEXT("$\\left\\langle x \\right\\rangle$ and $\\bigl. y \\bigr|$", "⟨ x ⟩ and y |");
+	TEXT("\\begin{equation} never closed", "never closed");
+	/* every letter of the double-struck, script and Fraktur alphabets Unicode has */
+	TEXT("$\\mathbb{T}^{d}$, $\\mathbb{R}^n$, $\\mathbb{E}$, $\\mathbb{k}$, $\\mathbb{1}$",
+	     "𝕋ᵈ, ℝⁿ, 𝔼, 𝕜, 𝟙");
+	TEXT("$\\mathbb{CHNPQRZ}$ $\\mathbb{ABDz09}$", "ℂℍℕℙℚℝℤ 𝔸𝔹𝔻𝕫𝟘𝟡");
+	TEXT("$\\mathcal{L} \\mathcal{A} \\mathscr{B} \\mathcal{e}$", "ℒ 𝒜 ℬ ℯ");
+	TEXT("$\\mathfrak{g} \\mathfrak{R} \\mathfrak{A}$ $\\mathbb{\\alpha}$", "𝔤 ℜ 𝔄 α");
+	/* ~ is a no-break space, or "approximately" before a number after a symbol */
+	TEXT("at z~1.5 and z=~2, T ~ 100 K, at ~10 pc, M~$10^{9}$",
+	     "at z∼1.5 and z=∼2, T ∼ 100 K, at ∼10 pc, M∼10⁹");
+	TEXT("Fig.~3, Section~2, Ref.~[4], Table~1, Eq.~(3), Dr.~Smith",
+	     "Fig.\u00a03, Section\u00a02, Ref.\u00a0[4], Table\u00a01, Eq.\u00a0(3), Dr.\u00a0Smith");
 
 	/* the macro table is in bsearch order, and every entry converts */
 	for (size_t i = 0; i + 1 < pb_latex_n_macros; i++) {

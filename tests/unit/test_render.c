@@ -158,6 +158,7 @@ small_digest(struct fixture *f)
 	f->d.date = xs("2025-12-04");
 	f->d.title = xs("Arxiv Computer Vision Papers - 2025-12-04");
 	f->d.exec_summary = xs(summary_en);
+	f->d.exec_from_model = 1;       /* written as a model writes: Markdown with TeX */
 	f->d.n_matched = 5;
 	add_finding(&f->d.items[0], "We introduce radiance meshes, a technique for representing "
 		    "radiance fields with constant density tetrahedral cells.");
@@ -745,8 +746,10 @@ static const char summary_fixture[] =
 	"**9 papers** matched your topics: **3D** (5), **Vision** (4).\n\n"
 	"**Recurring themes:** 3D scene memory, video protection, spectral ζ-functions.\n\n"
 	"**Read these first:**\n\n"
-	"- **SnapMem** (3D): a snapshot-based scene representation for embodied agents.\n"
-	"- **UVCG** (Vision): universal video protection with $\\epsilon$-bounded perturbations.\n";
+	"- **\002SnapMem\003** (3D): \002a snapshot-based scene representation for embodied "
+	"agents.\003\n"
+	"- **\002UVCG\003** (Vision): \002universal video protection with $\\epsilon$-bounded "
+	"perturbations.\003\n";
 
 /* Real papers from the 2024-11-28 all-archives feed: papers whose titles carry LaTeX macros
  * (none of them in cs.CV that day), the one paper with \\& in its title, one with a TeX accent
