@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -36,19 +38,28 @@
 #define PB_SYSLOG_SOCKET "/dev/log"
 #endif
 
-/* 1 when JOURNAL_STREAM ("DEVICE:INODE", set by systemd) is the file stderr is. */
+/* 1 when a syslog daemon listens on its socket. Without one, syslog(3) drops every line
+ * silently, so the daemon keeps them on stderr. */
 static int
-stderr_is_journal(void)
+syslog_listens(void)
 {
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat sb;
-	char extra;
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un sa;
 
-	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &extra) != 2 ||
-	    fstat(STDERR_FILENO, &sb) < 0)
-		return 0;
-	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", PB_SYSLOG_SOCKET);
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0), ok;
+
+		if (fd < 0)
+			continue;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+		close(fd);
+		if (ok)
+			return 1;
+	}
+	return 0;
 }
 
 /* Process-wide by nature: signal handlers can reach nothing else. */
@@ -341,14 +352,9 @@ setup_signals(struct daemon *d)
 int
 pb_daemon_use_syslog(const struct pb_daemon_opts *o)
 {
-	struct stat sb;
-
 	if (o->foreground || o->once || isatty(STDERR_FILENO))
 		return 0;
-	/* Under systemd stderr already goes to the journal (JOURNAL_STREAM names it). */
-	if (stderr_is_journal())
-		return 0;
-	return stat(PB_SYSLOG_SOCKET, &sb) == 0 && S_ISSOCK(sb.st_mode);
+	return syslog_listens();
 }
 
 int

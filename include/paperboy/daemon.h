@@ -13,8 +13,8 @@ struct pb_daemon_opts {
 };
 
 /* Where the daemon logs: 1 for syslog, 0 for stderr. stderr with foreground or once, when
- * stderr is a terminal or the systemd journal (JOURNAL_STREAM), and when there is no syslog
- * socket (/dev/log) to take the lines; syslog otherwise. */
+ * stderr is a terminal, and when no syslog daemon listens on /dev/log to take the lines;
+ * syslog otherwise. */
 int pb_daemon_use_syslog(const struct pb_daemon_opts *o);
 
 /* Runs until stopped. Returns a sysexits.h code: 0 after SIGTERM/SIGINT; with once, 0 when

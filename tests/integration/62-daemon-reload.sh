@@ -12,7 +12,8 @@
 #     shows the failure in `status`, and once the rule is fixed the next run builds the missing
 #     digest without sending the others twice;
 #  4. a fetch that fails (HTTP 500, a host that does not resolve) is a failed run in `status`,
-#     from `run` and from a daemon cycle;
+#     from `run` and from a daemon cycle (the same failure again is not a second row), and so
+#     is a day whose feed stayed stale past the deadline;
 #  5. SIGTERM while the fetch waits out a retry backoff ends the daemon at once (exit 0).
 set -u
 [ -n "${PB_TRACE:-}" ] && set -x
@@ -199,6 +200,10 @@ $PAPERBOY -c "$T/f500.conf" status >"$T/f500-status.out" 2>&1 || die "status: ex
 grep -q "none yet" "$T/f500-status.out" && die "status after a failed fetch: runs: none yet"
 grep -Eq "^  [0-9-]{10} +run +failed .*500" "$T/f500-status.out" ||
   die "status does not show the failed fetch"
+# The same failure again (as when the daemon polls an unreachable source) is not a new row.
+$PAPERBOY -c "$T/f500.conf" run >"$T/f500b.out" 2>"$T/f500b.log" && die "second run against a 500: exit 0"
+[ "$(sqlite3 "$T/state-f500/paperboy.db" "SELECT COUNT(*) FROM runs WHERE status = 'failed'")" = 1 ] ||
+  die "a repeated failure was recorded twice"
 conf d500 "$GOOD" "http://127.0.0.1:$PORT2/rss" >"$T/d500.conf"
 PAPERBOY_NOW=2026-09-24T12:00:00Z $PAPERBOY -c "$T/d500.conf" daemon --once 2>"$T/d500.log"
 rc=$?
