@@ -162,7 +162,7 @@ $(tail -n 25 "$T/out.$i")"; continue ;;
   "make install"*"DESTDIR=stage"*)
     [ -x "$W/stage/usr/bin/paperboy" ] && [ -f "$W/stage/etc/paperboy/paperboy.conf" ] ||
       fail "$cmd laid out no stage/usr/bin/paperboy and stage/etc/paperboy/paperboy.conf" ;;
-  "make"|"make "*"# builds"*)
+  "make"|"make PREFIX="*|"make "*"# builds"*)
     [ -x "$W/paperboy" ] || fail "$cmd did not build ./paperboy" ;;
   esac
 done <"$T/commands"
