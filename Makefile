@@ -35,7 +35,9 @@ $(BUILD)/pb_paths.h: FORCE
 	@printf '#define PB_SYSCONFDIR "%s"\n' '$(SYSCONFDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
-$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) $(BUILD)/pb_paths.h | $(BUILD)
+$(BUILD)/src/main.o $(BUILD)/src/config/api.o $(BUILD)/src/config/validate.o: $(BUILD)/pb_paths.h
+
+$(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -1,10 +1,29 @@
 #!/bin/sh
-# Installs the Debian packages paperboy builds, tests and benchmarks with, when any is missing.
-# Debian packages only; runs apt-get only if something is absent.
+# Installs the Debian packages paperboy needs, when any is missing; apt-get runs only if
+# something is absent (through sudo when not root).
+#   install-deps.sh          what paperboy builds and runs with (make, make run)
+#   install-deps.sh --test   that, and what the tests, fuzzers and benchmarks use (make test,
+#                            make asan, make fuzz, make bench)
+#   --list                   print the packages instead of installing them
 set -eu
-PKGS="build-essential pkg-config clang libcurl4-openssl-dev libxml2-dev libxml2-utils libcjson-dev
-libconfig-dev libsqlite3-dev sqlite3 libutf8proc-dev python3 python3-aiosmtpd postfix openssl
-ca-certificates time"
+RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
+libsqlite3-dev libutf8proc-dev ca-certificates"
+# clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
+# tests and benchmarks; systemd and man-db: systemd-analyze verify of the installed units.
+TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd postfix openssl time systemd man-db"
+PKGS=$RUN
+list=0
+for a in "$@"; do
+  case "$a" in
+  --test) PKGS="$RUN $TEST" ;;
+  --list) list=1 ;;
+  *) echo "usage: install-deps.sh [--test] [--list]" >&2; exit 64 ;;
+  esac
+done
+if [ $list = 1 ]; then
+  printf '%s\n' $PKGS
+  exit 0
+fi
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -57,6 +57,10 @@ extern const struct pb_ckey pb_ckeys[];
 extern const size_t pb_n_ckeys;
 
 /* A secret written in the file, resolved once everything else is known. */
+/* A *_file value that starts with this names a systemd credential (LoadCredential=): the file
+ * of that name in $CREDENTIALS_DIRECTORY. */
+#define PB_CREDENTIALS_PREFIX "$CREDENTIALS_DIRECTORY/"
+
 struct pb_pending_secret {
 	const struct pb_ckey *key;
 	void *base;

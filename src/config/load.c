@@ -464,7 +464,9 @@ store_secret(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 	p->key = k;
 	p->base = base;
 	p->from_file = variant == 2;
-	p->source = p->from_file ? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+	/* "$CREDENTIALS_DIRECTORY/NAME" is expanded when the secret is read (secret.c). */
+	p->source = p->from_file && strncmp(v, PB_CREDENTIALS_PREFIX, strlen(PB_CREDENTIALS_PREFIX))
+		    ? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
 	pb_cfg_source(L, s, p->file, sizeof p->file, &p->line);
 	snprintf(p->keypath, sizeof p->keypath, "%.120s", keypath);
 	return 0;

@@ -31,47 +31,65 @@ fail_at(struct pb_load *L, const struct pb_pending_secret *p, const char *fmt, c
 static int
 read_secret_file(struct pb_load *L, const struct pb_pending_secret *p, char **out)
 {
-	struct pb_buf b = { 0 };
+	struct pb_buf b = { 0 }, path = { 0 };
 	struct stat st;
 	char chunk[4096], mode[8];
+	const char *creds = NULL;
 	ssize_t n;
-	int fd, rc = -1;
+	int fd = -1, rc = -1;
+	mode_t forbidden = 077;
 
-	fd = open(p->source, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (strncmp(p->source, PB_CREDENTIALS_PREFIX, strlen(PB_CREDENTIALS_PREFIX)) == 0) {
+		creds = getenv("CREDENTIALS_DIRECTORY");
+		if (!creds || !*creds) {
+			fail_at(L, p, "%s names a systemd credential, but CREDENTIALS_DIRECTORY is "
+				"not set (LoadCredential= in the unit)%s", p->source, "");
+			goto out;
+		}
+		/* systemd gives the service's user read access with an ACL, whose mask stat
+		 * shows as the group's read bit (0440): the credential is still readable by
+		 * that user only. */
+		forbidden = 037;
+		pb_buf_printf(&path, "%s/%s", creds, p->source + strlen(PB_CREDENTIALS_PREFIX));
+	} else {
+		pb_buf_puts(&path, p->source);
+	}
+	fd = open(path.data, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	/* The path is not echoed when it names nothing: it may be a secret written by mistake. */
-	if (fd < 0)
-		return fail_at(L, p, "cannot open the secret file named here: %s%s", strerror(errno),
-			       "");
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail_at(L, p, "secret file %s is not a regular file%s", p->source, "");
+	if (fd < 0) {
+		fail_at(L, p, "cannot open the secret file named here: %s%s", strerror(errno), "");
 		goto out;
 	}
-	if (st.st_mode & 077) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail_at(L, p, "secret file %s is not a regular file%s", path.data, "");
+		goto out;
+	}
+	if (st.st_mode & forbidden) {
 		snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode & 07777));
 		fail_at(L, p, "secret file %s has mode %s: it must not be readable or writable "
-			"by group or others (chmod 600)", p->source, mode);
+			"by group or others (chmod 600)", path.data, mode);
 		goto out;
 	}
 	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
 		if (b.len + (size_t)n > SECRET_MAX) {
-			fail_at(L, p, "secret file %s is too large%s", p->source, "");
+			fail_at(L, p, "secret file %s is too large%s", path.data, "");
 			goto out;
 		}
 		pb_buf_append(&b, chunk, (size_t)n);
 	}
 	if (n < 0) {
-		fail_at(L, p, "cannot read secret file %s: %s", p->source, strerror(errno));
+		fail_at(L, p, "cannot read secret file %s: %s", path.data, strerror(errno));
 		goto out;
 	}
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		b.len--;
 	if (b.len == 0) {
-		fail_at(L, p, "secret file %s is empty%s", p->source, "");
+		fail_at(L, p, "secret file %s is empty%s", path.data, "");
 		goto out;
 	}
 	b.data[b.len] = '\0';
 	if (memchr(b.data, '\0', b.len) || strchr(b.data, '\n') || strchr(b.data, '\r')) {
-		fail_at(L, p, "secret file %s must hold one line%s", p->source, "");
+		fail_at(L, p, "secret file %s must hold one line%s", path.data, "");
 		goto out;
 	}
 	*out = pb_buf_detach(&b);
@@ -80,7 +98,9 @@ out:
 	if (b.data)
 		memset(b.data, 0, b.cap);
 	pb_buf_free(&b);
-	close(fd);
+	pb_buf_free(&path);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

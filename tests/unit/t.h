@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int t_failed, t_checked;
 
@@ -41,16 +43,33 @@ static int t_failed, t_checked;
 		} \
 	} while (0)
 
-/* Fixtures live in ../shared/fixtures/arxiv beside the checkout; PB_FIXTURES overrides. */
+/* Fixtures live in ../shared/fixtures/arxiv beside the checkout; PB_FIXTURES overrides (the
+ * Makefile sets it). A folder that is not there stops the test at once, saying where it looked,
+ * rather than failing each check on an empty parse. */
 static inline const char *
 t_fixture(const char *name)
 {
 	static char path[4][1024];
-	static int slot;
-	const char *dir = getenv("PB_FIXTURES");
+	static int slot, checked;
+	const char *env = getenv("PB_FIXTURES");
+	const char *dir = env && *env ? env : "../shared/fixtures/arxiv";
 	char *p = path[slot++ % 4];
+	struct stat st;
 
-	snprintf(p, sizeof path[0], "%s/%s", dir ? dir : "../shared/fixtures/arxiv", name);
+	if (!checked) {
+		char cwd[1024];
+
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "fixtures not found: %s is not a folder (%s; working "
+				"directory %s): set PB_FIXTURES to the folder of the saved arXiv "
+				"responses (shared/fixtures/arxiv)\n", dir,
+				env && *env ? "from PB_FIXTURES" : "the default, PB_FIXTURES unset",
+				getcwd(cwd, sizeof cwd) ? cwd : "unknown");
+			exit(1);
+		}
+		checked = 1;
+	}
+	snprintf(p, sizeof path[0], "%s/%s", dir, name);
 	return p;
 }
 

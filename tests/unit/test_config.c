@@ -9,6 +9,7 @@
 
 #include "paperboy/config.h"
 #include "paperboy/log.h"
+#include "pb_paths.h"
 #include "t.h"
 
 #define SECRET "s3cr3t-Value-7f9c2a"
@@ -346,7 +347,7 @@ test_defaults(void)
 		T_EQ_INT(cfg->summary.max_tokens, 1024);
 		T_EQ_INT(cfg->summary.deadline_s, 600);
 		T_CHECK(cfg->summary.analysis);
-		T_EQ_STR(cfg->summary.prompt_dir, "/etc/paperboy/prompts");
+		T_EQ_STR(cfg->summary.prompt_dir, PB_SYSCONFDIR "/paperboy/prompts");
 		T_EQ_STR(cfg->email.tls, "starttls");
 		T_EQ_STR(cfg->telegram.api_url, "https://api.telegram.org");
 		T_EQ_INT(cfg->delivery.max_total, 16);
@@ -458,7 +459,7 @@ test_api(void)
 	setenv("PAPERBOY_CONFIG", "/tmp/env.conf", 1);
 	T_EQ_STR(pb_config_default_path(NULL), "/tmp/env.conf");
 	unsetenv("PAPERBOY_CONFIG");
-	T_CHECK(strcmp(pb_config_default_path(NULL), "/etc/paperboy.conf") == 0 ||
+	T_CHECK(strcmp(pb_config_default_path(NULL), PB_SYSCONFDIR "/paperboy/paperboy.conf") == 0 ||
 		access("paperboy.conf", F_OK) == 0);
 	T_CHECK(pb_config_load("/nonexistent/paperboy.conf", &err) == NULL);
 	T_CHECK(strstr(err.message, "cannot read") != NULL);
