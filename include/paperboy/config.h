@@ -35,6 +35,9 @@ struct pb_subscriber {
 	bool notify_empty;           /* send a short note on days without announcement; default false */
 	char **follow_authors;
 	size_t n_follow_authors;
+	char **exclude;              /* queries (rules.h) vetoing a paper for this subscriber,
+				      * whatever selected it (topic or followed author) */
+	size_t n_exclude;
 	char **formats;              /* reserved; NULL = every channel's default */
 	struct pb_topic *topics;
 	size_t n_topics;
@@ -127,10 +130,13 @@ struct pb_config_error {
 	char file[256];
 	int line;                    /* 0 when unknown */
 	char key[128];               /* dotted path, e.g. "subscribers.[2].topics.[0].query" */
-	char message[512];
+	char message[512];           /* the first error; control characters escaped */
+	size_t n_errors;             /* all errors found (the loader goes on past a bad value) */
+	char more[4096];             /* the others, one "file:line: key: message" per line */
 };
 
-/* Loads and validates path. On failure returns NULL and fills *err (never a secret's value).
+/* Loads and validates path. On failure returns NULL and fills *err (never a secret's value):
+ * the first error, and every further one found in other keys and subscribers in err->more.
  * The result is owned by the caller; release with pb_config_free. */
 struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
 void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
@@ -142,7 +148,7 @@ const char *pb_config_default_path(const char *explicit_path);
 /* Returns the subscriber named name, or NULL. */
 const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
 
-/* Formats "file:line: key: message" into buf. */
+/* Formats "file:line: key: message" (the first error) into buf. */
 void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n);
 
 /* Writes the i-th key the loader knows into buf as a dotted path ("arxiv.page_size",
