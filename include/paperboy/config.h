@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "paperboy/buf.h"
+
 /* A tri-state for per-topic settings that inherit from the subscriber. */
 enum pb_tri { PB_INHERIT = -1, PB_NO = 0, PB_YES = 1 };
 
@@ -140,6 +142,18 @@ struct pb_config_error {
  * The result is owned by the caller; release with pb_config_free. */
 struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
 void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
+
+/* The checks of the rules `check` runs on a loaded config (a reload must pass them too): every
+ * topic query, exclusion and followed author of every subscriber is parsed and each error is
+ * reported, not just the first. Warnings: a cat: term naming no arXiv category (with the
+ * nearest one), a lowercase and/or/not/andnot (searched as a word), and a topic query whose
+ * every alternative needs a category outside arxiv.categories (it sees only cross-lists) or
+ * that no paper of those categories can satisfy. Appends to out one finding per line,
+ * "<prefix>[warning: ]FILE:LINE: KEY: subscriber S[, topic T][, exclude N][, column C]: MSG";
+ * a parse error adds the query and a caret line under it. Returns the number of errors;
+ * *n_warnings (may be NULL) gets the number of warnings. */
+size_t pb_config_check_rules(const struct pb_config *cfg, const char *prefix, struct pb_buf *out,
+			     size_t *n_warnings);
 
 /* Chooses the config path: explicit, else $PAPERBOY_CONFIG, else ./paperboy.conf, else
  * /etc/paperboy.conf. Returns a borrowed/static string. */

@@ -42,52 +42,13 @@ summarize(FILE *f, const struct pb_config *cfg)
 	fprintf(f, "email: %s\n", cfg->email.enabled ? "on" : "off");
 }
 
-/* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
- * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
-static void
-report_rule_error(FILE *f, const struct pb_config *cfg, const char *msg)
-{
-	struct pb_buf pre = { 0 };
-
-	for (size_t i = 0; i < cfg->n_subscribers; i++) {
-		const struct pb_subscriber *s = &cfg->subscribers[i];
-
-		for (size_t j = 0; j < s->n_topics; j++) {
-			const char *key = "query", *after;
-
-			pb_buf_reset(&pre);
-			pb_buf_printf(&pre, "subscriber %s, topic %s", s->name, s->topics[j].name);
-			if (strncmp(msg, pre.data, pre.len) != 0 ||
-			    (msg[pre.len] != ',' && msg[pre.len] != ':'))
-				continue;
-			after = msg + pre.len;
-			if (strncmp(after, ", exclude", 9) == 0)
-				key = "exclude";
-			else if (strstr(after, "followed author"))
-				key = "follow_authors";
-			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].topics.[%zu].%s: %s\n", s->file,
-				s->topics[j].line, i, j, key, msg);
-			pb_buf_free(&pre);
-			return;
-		}
-		pb_buf_reset(&pre);
-		pb_buf_printf(&pre, "subscriber %s:", s->name);
-		if (strncmp(msg, pre.data, pre.len) == 0) {
-			fprintf(f, "paperboy: %s:%d: subscribers.[%zu].follow_authors: %s\n", s->file,
-				s->line, i, msg);
-			pb_buf_free(&pre);
-			return;
-		}
-	}
-	pb_buf_free(&pre);
-	fprintf(f, "paperboy: %s: %s\n", cfg->path, msg);
-}
-
 int
 pb_cmd_check(int argc, char **argv, const char *config_path)
 {
 	struct pb_config *cfg;
 	struct pb_matcher *m;
+	struct pb_buf report = { 0 };
+	size_t n_err, n_warn = 0;
 	char err[2048];
 	int rc = EX_CONFIG;
 
@@ -98,14 +59,24 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	cfg = pb_cli_load_config(config_path);
 	if (!cfg)
 		return EX_CONFIG;
-	/* Every topic compiles, as it will at run time. */
+	/* Every rule of every subscriber, all errors and the warnings. */
+	n_err = pb_config_check_rules(cfg, "paperboy: ", &report, &n_warn);
+	if (report.len)
+		fputs(report.data, stderr);
+	if (n_err) {
+		fprintf(stderr, "paperboy: %zu error%s in the rules\n", n_err, n_err == 1 ? "" : "s");
+		goto out;
+	}
+	/* ... and they compile, as they will at run time. */
 	m = pb_matcher_new(cfg, err, sizeof err);
 	if (!m) {
-		report_rule_error(stderr, cfg, err);
+		fprintf(stderr, "paperboy: %s: %s\n", cfg->path, err);
 		goto out;
 	}
 	pb_matcher_free(m);
 	summarize(stdout, cfg);
+	if (n_warn)
+		printf("warnings: %zu (on stderr)\n", n_warn);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: stdout");
 		rc = EX_IOERR;
@@ -113,6 +84,7 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	}
 	rc = 0;
 out:
+	pb_buf_free(&report);
 	pb_config_free(cfg);
 	return rc;
 }
