@@ -88,7 +88,7 @@ pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const
 {
 	struct pb_config_error e, *err = L->err;
 	char raw[sizeof e.message], line[sizeof e.more];
-	size_t used;
+	size_t used, len;
 	va_list ap;
 
 	memset(&e, 0, sizeof e);
@@ -109,8 +109,11 @@ pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const
 	}
 	pb_config_error_format(&e, line, sizeof line);
 	used = strlen(err->more);
-	if (used + strlen(line) + 2 < sizeof err->more)
-		snprintf(err->more + used, sizeof err->more - used, "%s\n", line);
+	len = strlen(line);
+	if (used + len + 2 <= sizeof err->more) {   /* whole lines only */
+		memcpy(err->more + used, line, len);
+		memcpy(err->more + used + len, "\n", 2);
+	}
 	return -1;
 }
 

@@ -96,7 +96,10 @@ subscribers = (
     topics = ( { name = "t"; query = "ti:x"; } ); }
 );
 EOC
-check quote
+# (libconfig 1.5 leaks the string a syntax error discards, hyperrealm/libconfig#142: under
+# LeakSanitizer that one leak is not ours.)
+printf 'leak:strbuf_append\nleak:libconfig_yylex\n' >"$tmp/lsan.supp"
+LSAN_OPTIONS="suppressions=$tmp/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" check quote
 [ $rc -eq 78 ] || fail "quote: exit $rc, want 78"
 has quote "$tmp/quote.conf:5: syntax error; a string opened on line 3 runs on to line 5: a missing '\"'? line 3: \`{ name = \"a;\`"
 
