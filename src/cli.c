@@ -39,7 +39,7 @@ pb_cli_load_config(const char *path)
 }
 
 int
-pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		   struct pb_paperset *ps, struct pb_fetch_result *res)
 {
 	struct pb_fetch_result own;

@@ -24,7 +24,7 @@ struct pb_config *pb_cli_load_config(const char *path);
  * categories) and says on stderr what went wrong, or a warning that came with the papers. res
  * may be NULL. Returns 0 (papers or no announcement: res->status tells) or the sysexits code
  * of pb_papers_exit_code. */
-int pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		       struct pb_paperset *ps, struct pb_fetch_result *res);
 
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure

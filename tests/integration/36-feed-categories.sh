@@ -43,6 +43,8 @@ PY
   fail "fetch with the example: $(cat "$tmp/err")"
 grep -q '^papers=227 new=116 cross=34 replace=59 replace-cross=18' "$tmp/err" ||
   fail "fetch with the example: $(cat "$tmp/err")"
+grep -q '^paperboy: 1277 papers of the feed list none of cs.CV (arxiv.categories): left out' "$tmp/err" ||
+  fail "fetch does not say what it left out: $(cat "$tmp/err")"
 /usr/bin/python3 -c "import json,sys; [print(json.loads(l)['id']) for l in open('$tmp/cv.json')]" >"$tmp/cv.ids"
 [ -z "$(not_cv "$tmp/cv.ids")" ] || fail "fetch kept papers without cs.CV"
 # --category still wins over the config

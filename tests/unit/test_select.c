@@ -146,6 +146,7 @@ test_load_feed(void)
 			pb_paper_has_category(&ps.v[i], "cs.RO");
 	T_CHECK(ps.n > 227);
 	T_EQ_INT(both, ps.n);
+	T_EQ_INT(rq.n_outside, 1504 - ps.n);
 	pb_paperset_free(&ps);
 	/* the request's categories win over the config's */
 	rq.categories = ro;
