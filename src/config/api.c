@@ -217,9 +217,13 @@ syntax_hint(const char *file, int errline, struct pb_buf *out)
 		pb_buf_printf(out, "; a string opened on line %d runs on to line %d: a missing '\"'? ",
 			      open_from, errline);
 		quote_line(out, text, open_from);
+		pb_buf_puts(out, "; libconfig gave up at ");
+		quote_line(out, text, errline);
 	} else if (prev_line && strchr("})]\"", prev) && first && strchr("{([\"", first)) {
 		pb_buf_printf(out, "; two values without ',' between them? after ");
 		quote_line(out, text, prev_line);
+		pb_buf_puts(out, ", before ");
+		quote_line(out, text, errline);
 	} else {
 		pb_buf_puts(out, "; ");
 		quote_line(out, text, errline);
