@@ -61,7 +61,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	cfg = pb_config_load(path, &err);
 	if (cfg) {
-		/* What check does next: compile every topic. */
+		struct pb_buf report = { 0 };
+
+		/* What check does next: every rule's checks, then compile every topic. */
+		(void)pb_config_check_rules(cfg, "", &report, NULL);
+		pb_buf_free(&report);
 		pb_matcher_free(pb_matcher_new(cfg, msg, sizeof msg));
 		(void)pb_config_subscriber(cfg, "alice");
 		pb_config_free(cfg);

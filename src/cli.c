@@ -86,6 +86,14 @@ pb_cli_load_config(const char *path)
 	if (!cfg) {
 		pb_config_error_format(&err, msg, sizeof msg);
 		fprintf(stderr, "paperboy: %s\n", msg);
+		for (const char *l = err.more; *l;) {
+			size_t n = strcspn(l, "\n");
+
+			fprintf(stderr, "paperboy: %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+		if (err.n_errors > 1)
+			fprintf(stderr, "paperboy: %zu errors in the config\n", err.n_errors);
 		return NULL;
 	}
 	lvl = pb_log_level_parse(cfg->log_level);
@@ -95,7 +103,7 @@ pb_cli_load_config(const char *path)
 }
 
 int
-pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		   struct pb_paperset *ps, struct pb_fetch_result *res)
 {
 	struct pb_fetch_result own;

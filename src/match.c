@@ -45,6 +45,8 @@ term_key(const struct pb_term *t, struct pb_buf *k)
 	pb_buf_reset(k);
 	pb_buf_putc(k, (char)('0' + t->field));
 	pb_buf_putc(k, t->prefix ? '*' : '=');
+	pb_buf_putc(k, (char)('0' + t->name));
+	pb_buf_putc(k, (char)('0' + (t->n_surname & 63)));
 	if (t->cat)
 		pb_buf_puts(k, t->cat);
 	for (size_t j = 0; j < t->n_words; j++) {
@@ -211,6 +213,49 @@ rule_error(const struct pb_subscriber *s, const char *topic, const char *what, c
 	pb_buf_free(&b);
 }
 
+/* Parses and compiles a list of exclusions into one program that ORs them. topic is NULL for
+ * the subscriber's own. */
+static int
+compile_excl(struct pb_matcher *m, const struct pb_subscriber *s, const char *topic,
+	     const char *const *q, size_t n, struct pb_rule ***rules, size_t *n_rules,
+	     uint32_t **prog, size_t *n_prog, char *err, size_t errlen)
+{
+	struct pb_rule_error e;
+	struct prog p = { 0 };
+	size_t d;
+
+	if (n)
+		*rules = pb_xcalloc(n, sizeof **rules);
+	for (size_t i = 0; i < n; i++) {
+		char what[64];
+
+		if (!((*rules)[i] = pb_rule_parse(q[i], &e))) {
+			snprintf(what, sizeof what, "exclude %zu, ", i + 1);
+			if (topic) {
+				rule_error(s, topic, what, q[i], &e, err, errlen);
+			} else {
+				struct pb_buf b = { 0 };
+
+				pb_buf_printf(&b, "subscriber %s, %s", s->name ? s->name : "?", what);
+				pb_rule_error_format(q[i], &e, &b);
+				snprintf(err, errlen, "%s", pb_buf_str(&b));
+				pb_buf_free(&b);
+			}
+			free(p.v);
+			return -1;
+		}
+		(*n_rules)++;
+		d = compile(m, (*rules)[i], &p) + (i > 0);
+		if (i)
+			emit(&p, OP_BASE + PB_RULE_OR);
+		if (d > m->stack)
+			m->stack = d;
+	}
+	*prog = p.v;
+	*n_prog = p.n;
+	return 0;
+}
+
 static int
 compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct pb_topic *tp,
 	      struct ctopic *ct, char *err, size_t errlen)
@@ -234,27 +279,9 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
 	collect_pos(ct->query, 1, ct);
 
-	if (tp->n_exclude)
-		ct->excl = pb_xcalloc(tp->n_exclude, sizeof *ct->excl);
-	memset(&p, 0, sizeof p);
-	for (size_t i = 0; i < tp->n_exclude; i++) {
-		char what[64];
-
-		if (!(ct->excl[i] = pb_rule_parse(tp->exclude[i], &e))) {
-			snprintf(what, sizeof what, "exclude %zu, ", i + 1);
-			rule_error(s, tp->name, what, tp->exclude[i], &e, err, errlen);
-			free(p.v);
-			return -1;
-		}
-		ct->n_excl++;
-		d = compile(m, ct->excl[i], &p) + (i > 0);
-		if (i)
-			emit(&p, OP_BASE + PB_RULE_OR);
-		if (d > m->stack)
-			m->stack = d;
-	}
-	ct->xprog = p.v;
-	ct->n_xprog = p.n;
+	if (compile_excl(m, s, tp->name, (const char *const *)tp->exclude, tp->n_exclude,
+			 &ct->excl, &ct->n_excl, &ct->xprog, &ct->n_xprog, err, errlen) < 0)
+		return -1;
 
 	if (tp->n_follow_authors)
 		ct->follow = pb_xcalloc(tp->n_follow_authors, sizeof *ct->follow);
@@ -284,6 +311,9 @@ compile_sub(struct pb_matcher *m, const struct pb_subscriber *sub, struct csub *
 		if (compile_topic(m, sub, &sub->topics[t], &cs->t[t], err, errlen) < 0)
 			return -1;
 	}
+	if (compile_excl(m, sub, NULL, (const char *const *)sub->exclude, sub->n_exclude,
+			 &cs->excl, &cs->n_excl, &cs->xprog, &cs->n_xprog, err, errlen) < 0)
+		return -1;
 	if (sub->n_follow_authors)
 		cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
 	for (size_t i = 0; i < sub->n_follow_authors; i++) {
@@ -394,6 +424,10 @@ pb_matcher_free(struct pb_matcher *m)
 		free_topics(cs->broken_t, cs->n_broken_t);
 		free_follow(cs->broken_follow, cs->n_broken_follow);
 		free(cs->error);
+		for (size_t i = 0; i < cs->n_excl; i++)
+			pb_rule_free(cs->excl[i]);
+		free(cs->excl);
+		free(cs->xprog);
 	}
 	free(m->subs);
 	free(m->terms);
@@ -837,7 +871,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	struct mx_index ix;
 	struct mx_scratch sc;
 	struct tres *res;
-	uint64_t *pool, *stack, *R, *F, *masks, *all;
+	uint64_t *pool, *stack, *R, *F, *V, *masks, *all;
 	uint32_t *lists;
 	size_t W;
 	double t0 = now_s(), t1, t2;
@@ -854,6 +888,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	stack = pb_xcalloc((m->stack + 1) * W + 1, sizeof *stack);
 	R = pb_xcalloc(W + 1, sizeof *R);
 	F = pb_xcalloc(W + 1, sizeof *F);
+	V = pb_xcalloc(W + 1, sizeof *V);
 	masks = pb_xcalloc(5 * W + 1, sizeof *masks);   /* [cross * 2 + replace], then all */
 	all = masks + 4 * W;
 	for (size_t p = 0; p < papers->n; p++) {
@@ -869,6 +904,14 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];
 
+		/* V: the papers the subscriber's exclusions leave (all when it has none). */
+		if (cs->n_xprog) {
+			run(cs->xprog, cs->n_xprog, res, stack, W, all);
+			for (size_t w = 0; w < W; w++)
+				V[w] = all[w] & ~stack[w];
+		} else {
+			memcpy(V, all, W * sizeof *V);
+		}
 		for (size_t t = 0; t < cs->n_t; t++) {
 			const struct ctopic *ct = &cs->t[t];
 			const uint64_t *mask = masks + (size_t)(ct->cross * 2 + ct->replace) * W;
@@ -884,9 +927,9 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			for (size_t i = 0; i < ct->n_follow; i++)
 				apply_term(F, PB_RULE_OR, &res[ct->follow[i]->term->id], W);
 			for (size_t w = 0; w < W; w++)
-				if ((R[w] | F[w]) & mask[w])
-					score_block(ct, res, w, R[w] & mask[w], F[w] & mask[w],
-						    (uint32_t)t, &sc);
+				if ((R[w] | F[w]) & mask[w] & V[w])
+					score_block(ct, res, w, R[w] & mask[w] & V[w],
+						    F[w] & mask[w] & V[w], (uint32_t)t, &sc);
 		}
 		if (cs->n_follow) {
 			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;
@@ -895,7 +938,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			for (size_t i = 0; i < cs->n_follow; i++)
 				apply_term(F, PB_RULE_OR, &res[cs->follow[i]->term->id], W);
 			for (size_t w = 0; w < W; w++)
-				for (uint64_t bits = F[w] & mask[w]; bits; bits &= bits - 1)
+				for (uint64_t bits = F[w] & mask[w] & V[w]; bits; bits &= bits - 1)
 					mx_consider_follow(&sc, (uint32_t)(w * 64 +
 						(size_t)__builtin_ctzll(bits)));
 		}
@@ -904,6 +947,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	}
 	mx_scratch_free(&sc);
 	free(masks);
+	free(V);
 	free(F);
 	free(R);
 	free(stack);

@@ -91,6 +91,19 @@ sub_follow_on_doc(const struct pb_matcher *m, const struct csub *cs, const struc
 }
 
 int
+mx_sub_excluded(const struct pb_matcher *m, const struct csub *cs, const struct pb_doc *d,
+		const struct pb_rule **by)
+{
+	for (size_t i = 0; i < cs->n_excl; i++)
+		if (eval_tree(m, cs->excl[i], d)) {
+			if (by)
+				*by = cs->excl[i];
+			return 1;
+		}
+	return 0;
+}
+
+int
 pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 		       struct pb_selection **out, char *err, size_t errlen)
 {
@@ -114,7 +127,8 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 				int hq, hf;
 				double score;
 
-				if (!mx_allowed(papers->v[p].announce, ct->cross, ct->replace))
+				if (!mx_allowed(papers->v[p].announce, ct->cross, ct->replace) ||
+				    mx_sub_excluded(m, cs, &docs[p], NULL))
 					continue;
 				score = topic_on_doc(m, ct, &docs[p], &hq, &hf, NULL);
 				if (hq || hf)
@@ -123,6 +137,7 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 			}
 		for (uint32_t p = 0; cs->n_follow && p < papers->n; p++)
 			if (mx_allowed(papers->v[p].announce, cs->cross, cs->replace) &&
+			    !mx_sub_excluded(m, cs, &docs[p], NULL) &&
 			    sub_follow_on_doc(m, cs, &docs[p]))
 				mx_consider_follow(&sc, p);
 		sc.sub_index = s;
@@ -197,6 +212,11 @@ pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struc
 	sub = &m->cfg->subscribers[s];
 	cs = &m->subs[s];
 	pb_doc_init(&d, p);
+	if (mx_sub_excluded(m, cs, &d, &veto)) {
+		pb_buf_printf(b, "no match (excluded for the subscriber by %s)",
+			      veto->kind == PB_RULE_TERM ? veto->term->src : "an exclusion");
+		goto out;
+	}
 	for (size_t t = 0; t < cs->n_t; t++) {
 		const struct ctopic *ct = &cs->t[t];
 		const struct pb_rule *v;

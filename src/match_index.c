@@ -332,9 +332,43 @@ phrase_in(const struct mx_index *ix, const struct mx_field *mf, uint32_t p, cons
 	return 0;
 }
 
-void
-mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_field f,
-		   uint64_t *out)
+/* Adds to out the papers where name term t hits an author: the candidates hold word need,
+ * each is checked author by author (authors are runs of consecutive positions). */
+static void
+name_bits(const struct mx_index *ix, const struct pb_term *t, uint64_t *out)
+{
+	const struct mx_field *mf = &ix->f[PB_FIELD_AU];
+	size_t need = t->name == PB_NAME_FULL ? t->n_words - 1 : 0;
+	uint32_t id = vocab_find(ix, pb_term_word(t, need), pb_term_wlen(t, need));
+	const char *w[64];
+	uint32_t len[64];
+
+	if (id == UINT32_MAX)
+		return;
+	for (uint32_t i = mf->pstart[id]; i < mf->pstart[id + 1]; i++) {
+		uint32_t p = mf->post[i], j = mf->dstart[p], e = mf->dstart[p + 1];
+
+		while (j < e) {
+			size_t n = 0;
+
+			do {
+				if (n < 64) {
+					w[n] = word_at(ix, mf->ids[j]);
+					len[n++] = ix->wlen[mf->ids[j]];
+				}
+				j++;
+			} while (j < e && mf->pos[j] == mf->pos[j - 1] + 1);
+			if (pb_term_author_hits(t, w, len, n)) {
+				out[p >> 6] |= 1ULL << (p & 63);
+				break;
+			}
+		}
+	}
+}
+
+/* The papers where the words of t (one word, a prefix or a phrase) occur in field f. */
+static void
+words_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_field f, uint64_t *out)
 {
 	const struct mx_field *mf;
 	uint32_t ids[64], lo = 0, hi = 0;
@@ -397,6 +431,28 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 					out[i] &= ~(1ULL << (p & 63));
 			}
 	}
+}
+
+void
+mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_field f,
+		   uint64_t *out)
+{
+	uint64_t *tmp;
+
+	if (f != PB_FIELD_AU || t->name == PB_NAME_NONE || t->n_words == 0) {
+		words_bits(ix, t, f, out);
+		return;
+	}
+	memset(out, 0, ix->W * sizeof *out);
+	name_bits(ix, t, out);
+	if (t->name == PB_NAME_SURNAME_INITIALS)
+		return;
+	/* A full name is also a plain phrase ("Del Maestro" inside "Adrian Del Maestro"). */
+	tmp = pb_xmalloc((ix->W + 1) * sizeof *tmp);
+	words_bits(ix, t, f, tmp);
+	for (size_t i = 0; i < ix->W; i++)
+		out[i] |= tmp[i];
+	free(tmp);
 }
 
 uint64_t

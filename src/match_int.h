@@ -61,6 +61,10 @@ struct csub {
 	size_t n_t;
 	struct pb_rule **follow;
 	size_t n_follow;
+	struct pb_rule **excl;           /* the subscriber's exclusions: any vetoes the paper */
+	size_t n_excl;
+	uint32_t *xprog;                 /* postfix program: the exclusions OR'd */
+	size_t n_xprog;
 	int cross, replace;
 	/* A subscriber whose rules did not compile (pb_matcher_new_each): why, and what had been
 	 * compiled, moved out of t and follow so that nothing is evaluated for it, and kept until
@@ -100,6 +104,10 @@ struct pb_matcher {
 
 /* FNV-1a with a final mix, for the intern table and the word index. */
 uint64_t mx_hash(const char *s, size_t n);
+
+/* 1 when one of the subscriber's exclusions holds for d (the reference evaluation). */
+int mx_sub_excluded(const struct pb_matcher *m, const struct csub *cs, const struct pb_doc *d,
+		    const struct pb_rule **by);
 
 /* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
 

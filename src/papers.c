@@ -56,7 +56,7 @@ pb_papers_select(struct pb_paperset *ps, const char *const *cats, size_t n)
 }
 
 enum pb_fetch_status
-pb_papers_load(struct pb_http *h, const struct pb_config *cfg, const struct pb_papers_req *rq,
+pb_papers_load(struct pb_http *h, const struct pb_config *cfg, struct pb_papers_req *rq,
 	       struct pb_paperset *out, struct pb_fetch_result *res)
 {
 	const char *const *cats = rq->categories;
@@ -64,6 +64,7 @@ pb_papers_load(struct pb_http *h, const struct pb_config *cfg, const struct pb_p
 	struct pb_http *own = NULL;
 
 	memset(res, 0, sizeof *res);
+	rq->n_outside = 0;
 	if (!n && cfg) {
 		cats = (const char *const *)cfg->arxiv.categories;
 		n = cfg->arxiv.n_categories;
@@ -89,7 +90,7 @@ pb_papers_load(struct pb_http *h, const struct pb_config *cfg, const struct pb_p
 		pb_http_free(own);
 	}
 	if (res->status == PB_FETCH_OK)
-		pb_papers_select(out, cats, n);
+		rq->n_outside = pb_papers_select(out, cats, n);
 	return res->status;
 }
 

@@ -315,8 +315,49 @@ pb_rule_phrase(enum pb_field f, const char *text, const char *src)
 	pb_words_add(&w, text, strlen(text));
 	if (w.n > 0 && w.n <= MAX_PHRASE)
 		r = term_new(f, 0, 1, &w, NULL, 0, src, strlen(src));
+	if (r && f == PB_FIELD_AU && w.n >= 2)
+		r->term->name = PB_NAME_FULL;
 	pb_words_free(&w);
 	return r;
+}
+
+/* arXiv's Surname_Initials (Plenio_M, Del_Maestro_A, del_maestro, Plenio_MB): the parts
+ * after the first that have one or two letters, at the end, are initials (each letter one);
+ * the rest is the surname. Fills w with the surname's words, then one word per initial.
+ * Returns the number of surname words (0 when there are none). */
+static size_t
+surname_initials(const char *v, size_t n, struct pb_words *w)
+{
+	size_t end = n, k;
+
+	/* Peel initials off the end while more than the first part remains. */
+	for (;;) {
+		const char *us = NULL;
+		size_t len;
+
+		for (size_t i = end; i > 0; i--)
+			if (v[i - 1] == '_') {
+				us = v + i - 1;
+				break;
+			}
+		if (!us)
+			break;
+		len = end - (size_t)(us - v) - 1;
+		if (len == 0 || len > 2)
+			break;
+		for (size_t i = 0; i < len; i++)
+			if (!isalpha((unsigned char)us[1 + i]))
+				return 0;
+		end = (size_t)(us - v);
+		if (end == 0)
+			return 0;
+	}
+	pb_words_add(w, v, end);
+	k = w->n;
+	for (size_t i = end; k && i < n; i++)
+		if (isalpha((unsigned char)v[i]))
+			pb_words_add(w, v + i, 1);
+	return k;
 }
 
 static struct pb_rule *
@@ -352,6 +393,20 @@ make_term(struct parser *ps, int field_default)
 				src->len);
 	}
 	pb_words_reset(&ps->words);
+	if (field == PB_FIELD_AU && !t->quoted && !t->prefix && memchr(t->val, '_', t->vlen)) {
+		struct pb_rule *r;
+		size_t k = surname_initials(t->val, t->vlen, &ps->words);
+
+		if (k == 0 || ps->words.n > MAX_PHRASE) {
+			fail(ps, t->off, "'%s' is not a name in arXiv's Surname_Initials form%s",
+			     src->data, NULL);
+			return NULL;
+		}
+		r = term_new(PB_FIELD_AU, 0, col, &ps->words, NULL, 0, src->data, src->len);
+		r->term->name = PB_NAME_SURNAME_INITIALS;
+		r->term->n_surname = k;
+		return r;
+	}
 	pb_words_add(&ps->words, t->val, t->vlen);
 	if (ps->words.n == 0) {
 		fail(ps, t->off, "'%s' has no letters or digits to match%s", src->data, NULL);
@@ -361,8 +416,14 @@ make_term(struct parser *ps, int field_default)
 		fail(ps, t->off, "phrase longer than 32 words%s%s", NULL, NULL);
 		return NULL;
 	}
-	return term_new((enum pb_field)field, t->prefix, col, &ps->words, NULL, 0, src->data,
-			src->len);
+	{
+		struct pb_rule *r = term_new((enum pb_field)field, t->prefix, col, &ps->words, NULL,
+					     0, src->data, src->len);
+
+		if (field == PB_FIELD_AU && t->quoted && !t->prefix && ps->words.n >= 2)
+			r->term->name = PB_NAME_FULL;
+		return r;
+	}
 }
 
 static struct pb_rule *parse_or(struct parser *ps, int fd);
@@ -540,6 +601,11 @@ term_format(const struct pb_term *t, struct pb_buf *b)
 		pb_buf_printf(b, "%s%s", t->cat, t->prefix ? "*" : "");
 		return;
 	}
+	if (t->name == PB_NAME_SURNAME_INITIALS) {
+		for (size_t i = 0; i < t->n_words; i++)
+			pb_buf_printf(b, "%s%s", i ? "_" : "", pb_term_word(t, i));
+		return;
+	}
 	if (t->n_words > 1)
 		pb_buf_putc(b, '"');
 	for (size_t i = 0; i < t->n_words; i++)
@@ -670,6 +736,101 @@ words_hit(const struct pb_term *term, const struct pb_words *t)
 	return 0;
 }
 
+/* A pattern's given name and an author's agree: equal, or one is an initial of the other. */
+static int
+given_agrees(const char *x, size_t xl, const char *y, size_t yl)
+{
+	if (xl == yl)
+		return memcmp(x, y, xl) == 0;
+	if (xl == 1)
+		return x[0] == y[0];
+	return yl == 1 && y[0] == x[0];
+}
+
+/* Surname t's words [s0, s1) at author words [a0, a0 + s1 - s0), and t's given names
+ * [g0, g1) agreeing with the author's given names [b0, b1) word by word as far as both go. */
+static int
+name_split_hits(const struct pb_term *t, size_t s0, size_t s1, size_t g0, size_t g1,
+		const char *const *w, const uint32_t *len, size_t n, int surname_first)
+{
+	size_t k = s1 - s0, a0, b0, b1;
+
+	if (n < k)
+		return 0;
+	a0 = surname_first ? 0 : n - k;
+	for (size_t j = 0; j < k; j++)
+		if (len[a0 + j] != pb_term_wlen(t, s0 + j) ||
+		    memcmp(w[a0 + j], pb_term_word(t, s0 + j), len[a0 + j]) != 0)
+			return 0;
+	b0 = surname_first ? k : 0;
+	b1 = surname_first ? n : n - k;
+	if (g1 == g0)
+		return 1;
+	if (b1 == b0)
+		return 0;
+	for (size_t i = 0; g0 + i < g1 && b0 + i < b1; i++)
+		if (!given_agrees(pb_term_word(t, g0 + i), pb_term_wlen(t, g0 + i), w[b0 + i],
+				  len[b0 + i]))
+			return 0;
+	return 1;
+}
+
+int
+pb_term_author_hits(const struct pb_term *t, const char *const *w, const uint32_t *len, size_t n)
+{
+	size_t m = t->n_words;
+
+	if (t->name == PB_NAME_SURNAME_INITIALS)
+		return name_split_hits(t, 0, t->n_surname, t->n_surname, m, w, len, n, 0) ||
+		       name_split_hits(t, 0, t->n_surname, t->n_surname, m, w, len, n, 1);
+	if (t->name != PB_NAME_FULL)
+		return 0;
+	/* Which tail is the surname is not known: "Adrian Del Maestro" may be Maestro or
+	 * Del Maestro. Any tail will do, with at least one given name before it. */
+	for (size_t j = 1; j < m; j++)
+		if (name_split_hits(t, j, m, 0, j, w, len, n, 0) ||
+		    name_split_hits(t, j, m, 0, j, w, len, n, 1))
+			return 1;
+	return 0;
+}
+
+/* The name term t against each author of au (authors are runs of consecutive positions). */
+static int
+authors_hit(const struct pb_term *t, const struct pb_words *au)
+{
+	const char *w[64];
+	uint32_t len[64];
+	size_t i = 0;
+
+	while (i < au->n) {
+		size_t n = 0, j = i;
+
+		do {
+			if (n < 64) {
+				w[n] = pb_word(au, j);
+				len[n++] = au->len[j];
+			}
+			j++;
+		} while (j < au->n && au->pos[j] == au->pos[j - 1] + 1);
+		if (pb_term_author_hits(t, w, len, n))
+			return 1;
+		i = j;
+	}
+	return 0;
+}
+
+/* A text term in one text field g of d. */
+static int
+text_hit(const struct pb_term *t, const struct pb_doc *d, int g)
+{
+	if (g == PB_FIELD_AU && t->name != PB_NAME_NONE) {
+		if (t->name == PB_NAME_FULL && words_hit(t, &d->f[g]))
+			return 1;
+		return authors_hit(t, &d->f[g]);
+	}
+	return words_hit(t, &d->f[g]);
+}
+
 int
 pb_term_cat_hits(const struct pb_term *t, const char *cat)
 {
@@ -697,13 +858,13 @@ pb_term_hits_field(const struct pb_term *t, const struct pb_doc *d, enum pb_fiel
 	if (f == PB_FIELD_ALL) {
 		for (int g = 0; g < PB_N_TEXT_FIELDS; g++)
 			if ((t->field == PB_FIELD_ALL || t->field == (enum pb_field)g) &&
-			    words_hit(t, &d->f[g]))
+			    text_hit(t, d, g))
 				return 1;
 		return 0;
 	}
 	if (f == PB_FIELD_CAT || (t->field != PB_FIELD_ALL && t->field != f))
 		return 0;
-	return words_hit(t, &d->f[f]);
+	return text_hit(t, d, f);
 }
 
 int

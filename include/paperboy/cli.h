@@ -55,7 +55,7 @@ int pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen);
  * categories) and says on stderr what went wrong, or a warning that came with the papers. res
  * may be NULL. Returns 0 (papers or no announcement: res->status tells) or the sysexits code
  * of pb_papers_exit_code. */
-int pb_cli_load_papers(const struct pb_config *cfg, const struct pb_papers_req *rq,
+int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		       struct pb_paperset *ps, struct pb_fetch_result *res);
 
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure

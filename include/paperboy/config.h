@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "paperboy/buf.h"
+
 /* A tri-state for per-topic settings that inherit from the subscriber. */
 enum pb_tri { PB_INHERIT = -1, PB_NO = 0, PB_YES = 1 };
 
@@ -35,6 +37,9 @@ struct pb_subscriber {
 	bool notify_empty;           /* send a short note on days without announcement; default false */
 	char **follow_authors;
 	size_t n_follow_authors;
+	char **exclude;              /* queries (rules.h) vetoing a paper for this subscriber,
+				      * whatever selected it (topic or followed author) */
+	size_t n_exclude;
 	char **formats;              /* reserved; NULL = every channel's default */
 	struct pb_topic *topics;
 	size_t n_topics;
@@ -127,13 +132,28 @@ struct pb_config_error {
 	char file[256];
 	int line;                    /* 0 when unknown */
 	char key[128];               /* dotted path, e.g. "subscribers.[2].topics.[0].query" */
-	char message[512];
+	char message[512];           /* the first error; control characters escaped */
+	size_t n_errors;             /* all errors found (the loader goes on past a bad value) */
+	char more[4096];             /* the others, one "file:line: key: message" per line */
 };
 
-/* Loads and validates path. On failure returns NULL and fills *err (never a secret's value).
+/* Loads and validates path. On failure returns NULL and fills *err (never a secret's value):
+ * the first error, and every further one found in other keys and subscribers in err->more.
  * The result is owned by the caller; release with pb_config_free. */
 struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
 void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
+
+/* The checks of the rules `check` runs on a loaded config (a reload must pass them too): every
+ * topic query, exclusion and followed author of every subscriber is parsed and each error is
+ * reported, not just the first. Warnings: a cat: term naming no arXiv category (with the
+ * nearest one), a lowercase and/or/not/andnot (searched as a word), and a topic query whose
+ * every alternative needs a category outside arxiv.categories (it sees only cross-lists) or
+ * that no paper of those categories can satisfy. Appends to out one finding per line,
+ * "<prefix>[warning: ]FILE:LINE: KEY: subscriber S[, topic T][, exclude N][, column C]: MSG";
+ * a parse error adds the query and a caret line under it. Returns the number of errors;
+ * *n_warnings (may be NULL) gets the number of warnings. */
+size_t pb_config_check_rules(const struct pb_config *cfg, const char *prefix, struct pb_buf *out,
+			     size_t *n_warnings);
 
 /* Chooses the config path: explicit, else $PAPERBOY_CONFIG, else ./paperboy.conf, else
  * SYSCONFDIR/paperboy/paperboy.conf (SYSCONFDIR as built: /etc for PREFIX=/usr, else
@@ -143,7 +163,7 @@ const char *pb_config_default_path(const char *explicit_path);
 /* Returns the subscriber named name, or NULL. */
 const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
 
-/* Formats "file:line: key: message" into buf. */
+/* Formats "file:line: key: message" (the first error) into buf. */
 void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n);
 
 /* Writes the i-th key the loader knows into buf as a dotted path ("arxiv.page_size",

@@ -23,7 +23,9 @@ struct pb_hit {
  * flags without PB_HIT_TOPIC.
  * Selection: a topic takes cross-lists when its include_cross (or, inherited, the
  * subscriber's) says so, replacements likewise, replace-cross only when both do. An exclusion
- * (any rule) vetoes the topic's query hit; a followed author hits regardless. max_papers <= 0
+ * (any rule) vetoes the topic's query hit; a followed author hits regardless. A subscriber's
+ * own exclusion (pb_subscriber.exclude) vetoes the paper for that subscriber whatever
+ * selected it, followed authors included. max_papers <= 0
  * (not from the config loader, which wants 1..1000) means no cap. */
 #define PB_HIT_TOPIC   1u            /* the topic's query matched */
 #define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
@@ -48,8 +50,10 @@ struct pb_matcher;
 /* Compiles every subscriber's topics once (and their exclusions and followed authors; equal
  * terms are shared across subscribers). Returns NULL on a rule error with err filled as
  * "subscriber S, topic T, column C: message\n<query>\n<caret line>" ("..., topic T, exclude N,
- * column C: ..." for the N-th exclusion, counted from 1; "subscriber S[, topic T]: followed
- * author 'X' has no letters or digits"). cfg must outlive it. */
+ * column C: ..." for the N-th exclusion, counted from 1; "subscriber S, exclude N, column C:
+ * ..." for the subscriber's own; "subscriber S[, topic T]: followed author 'X' has no letters
+ * or digits"). Only the first error is given: pb_config_check_rules reports them all. cfg
+ * must outlive it. */
 struct pb_matcher *pb_matcher_new(const struct pb_config *cfg, char *err, size_t errlen);
 void pb_matcher_free(struct pb_matcher *m);   /* accepts NULL */
 

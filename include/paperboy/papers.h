@@ -27,6 +27,7 @@ struct pb_papers_req {
 	const char *date;                /* YYYY-MM-DD of a past announcement, or NULL = today */
 	const char *const *categories;   /* NULL/0 = cfg's arxiv.categories */
 	size_t n_categories;
+	size_t n_outside;                /* out: papers dropped as outside the categories */
 };
 
 /* Loads the papers rq asks for into out and selects them for the categories (rq's, else
@@ -34,7 +35,7 @@ struct pb_papers_req {
  * h is the HTTP client for arXiv; NULL makes one from cfg for this call. Returns res->status
  * (PB_FETCH_UNAVAILABLE with a message when no HTTP client could be made). */
 enum pb_fetch_status pb_papers_load(struct pb_http *h, const struct pb_config *cfg,
-				    const struct pb_papers_req *rq, struct pb_paperset *out,
+				    struct pb_papers_req *rq, struct pb_paperset *out,
 				    struct pb_fetch_result *res);
 
 /* The sysexits code for a load outcome: 0 for papers or no announcement, EX_DATAERR for an

@@ -16,7 +16,17 @@
  * of one field (hyphens and spaces alike: "3D-aware" = "3D aware"); au: phrases stay inside
  * one author's name. all: searches ti, abs, au and co. cat: compares the whole category,
  * ignoring case: cat:cs.CV is exact, cat:cs.* is a prefix, and an archive without a dot
- * (cat:astro-ph, cat:cs) also takes its subject classes (astro-ph.GA, cs.CV). */
+ * (cat:astro-ph, cat:cs) also takes its subject classes (astro-ph.GA, cs.CV).
+ *
+ * Author names, as arXiv's own search reads them. au:Plenio_M and au:Del_Maestro_A are
+ * surname_initials: the surname's words, then one-or-two-letter parts that are initials of the
+ * given names (au:del_maestro is a surname alone). A quoted au: phrase of two words or more
+ * ("Adrian Del Maestro") and a followed author are a full name: it hits an author whose name
+ * holds it as a phrase, or whose name ends (or starts) with a tail of it as surname while the
+ * words before that tail agree with the author's given names word by word, where an initial
+ * agrees with any word it starts. So "Adrian Del Maestro" takes "A. Del Maestro" and
+ * "Del Maestro, Adrian"; au:Plenio_M takes "Martin B. Plenio" and
+ * "M.B. Plenio", not "Susana F. Huelga". */
 #ifndef PAPERBOY_RULES_H
 #define PAPERBOY_RULES_H
 
@@ -45,9 +55,17 @@ enum pb_rule_kind {
 	PB_RULE_NOT,
 };
 
+enum pb_name_form {
+	PB_NAME_NONE = 0,           /* words or a phrase */
+	PB_NAME_FULL,               /* au:"Given Names Surname": any tail may be the surname */
+	PB_NAME_SURNAME_INITIALS,   /* au:Surname_I: words[0..n_surname) surname, then initials */
+};
+
 struct pb_term {
 	enum pb_field field;
 	int prefix;                 /* trailing '*': the last word (or the category) is a prefix */
+	enum pb_name_form name;     /* au: only: how an author's name is compared (see above) */
+	size_t n_surname;           /* PB_NAME_SURNAME_INITIALS: the surname's words */
 	int col;                    /* 1-based column of the term in the query */
 	uint32_t id;                /* free for the matcher (interned term number) */
 	size_t n_words;             /* folded words (see pb_term_word); 0 for cat: */
@@ -88,8 +106,9 @@ struct pb_rule *pb_rule_parse(const char *query, struct pb_rule_error *err);
 void pb_rule_free(struct pb_rule *r);      /* accepts NULL */
 
 /* A rule of one term: the words of text as a phrase in field f (a text field), shown as
- * src. Returns NULL when text has no letters or digits or more than 32 words. For followed
- * authors (au:"name") and tests. Caller frees with pb_rule_free. */
+ * src; in au: a name of two words or more is a full name (PB_NAME_FULL). Returns NULL when
+ * text has no letters or digits or more than 32 words. For followed authors (au:"name") and
+ * tests. Caller frees with pb_rule_free. */
 struct pb_rule *pb_rule_phrase(enum pb_field f, const char *text, const char *src);
 
 /* Appends the fully parenthesised canonical form with folded words, e.g.
@@ -109,6 +128,11 @@ struct pb_doc {
 
 void pb_doc_init(struct pb_doc *d, const struct pb_paper *p);
 void pb_doc_free(struct pb_doc *d);        /* accepts NULL */
+
+/* 1 when one author's folded name words w[0..n) (lengths len) satisfy name term t
+ * (t->name != PB_NAME_NONE): the name rules above, without the plain phrase. */
+int pb_term_author_hits(const struct pb_term *t, const char *const *w, const uint32_t *len,
+			size_t n);
 
 /* The straightforward evaluator (scans the doc's words): 1 when term hits field f of d
  * (f may be PB_FIELD_ALL or the term's own field), else 0. */

@@ -92,7 +92,11 @@ pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen)
 	struct pb_buf out = { 0 };
 	char msg[2048];
 
-	/* Every topic compiles, as it will at run time. */
+	/* Every rule of every subscriber parses (all errors are listed), ... */
+	if (pb_config_check_rules(cfg, "", &out, NULL) > 0)
+		goto bad;
+	pb_buf_reset(&out);
+	/* ... and compiles, as it will at run time. */
 	m = pb_matcher_new(cfg, msg, sizeof msg);
 	if (!m) {
 		rule_error(&out, cfg, msg);
@@ -116,6 +120,8 @@ int
 pb_cmd_check(int argc, char **argv, const char *config_path)
 {
 	struct pb_config *cfg;
+	struct pb_buf report = { 0 };
+	size_t n_err, n_warn = 0;
 	char err[4096];
 	int rc = EX_CONFIG;
 
@@ -127,11 +133,22 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	cfg = pb_cli_load_config(config_path);
 	if (!cfg)
 		return EX_CONFIG;
+	/* Every rule of every subscriber, all errors and the warnings. */
+	n_err = pb_config_check_rules(cfg, "paperboy: ", &report, &n_warn);
+	if (report.len)
+		fputs(report.data, stderr);
+	if (n_err) {
+		fprintf(stderr, "paperboy: %zu error%s in the rules\n", n_err, n_err == 1 ? "" : "s");
+		goto out;
+	}
+	/* ... they compile, and the schedule can be computed (what a reload checks too). */
 	if (pb_cli_verify_config(cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "paperboy: %s\n", err);
 		goto out;
 	}
 	summarize(stdout, cfg);
+	if (n_warn)
+		printf("warnings: %zu (on stderr)\n", n_warn);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: stdout");
 		rc = EX_IOERR;
@@ -139,6 +156,7 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	}
 	rc = 0;
 out:
+	pb_buf_free(&report);
 	pb_config_free(cfg);
 	return rc;
 }

@@ -175,6 +175,17 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 	if (set.announce_date)
 		fprintf(stderr, " date=%s", set.announce_date);
 	fprintf(stderr, "\n");
+	if (feed && rq.n_outside) {
+		const char *const *c = rq.n_categories ? rq.categories
+				       : (const char *const *)cfg->arxiv.categories;
+		size_t n = rq.n_categories ? rq.n_categories : cfg->arxiv.n_categories;
+
+		fprintf(stderr, "paperboy: %zu papers of the feed list none of", rq.n_outside);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", c[i]);
+		fprintf(stderr, " (%s): left out, as arXiv's own feed for them would leave them\n",
+			rq.n_categories ? "--category" : "arxiv.categories");
+	}
 out:
 	pb_paperset_free(&set);
 	pb_config_free(cfg);

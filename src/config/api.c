@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "pb_paths.h"
 #include "paperboy/buf.h"
+#include "paperboy/cli.h"
 
 static void
 free_list(char **l, size_t n)
@@ -38,6 +39,7 @@ free_subscriber(struct pb_subscriber *s)
 	free(s->telegram_chat);
 	free(s->language);
 	free_list(s->follow_authors, s->n_follow_authors);
+	free_list(s->exclude, s->n_exclude);
 	for (char **f = s->formats; f && *f; f++)
 		free(*f);
 	free(s->formats);
@@ -119,6 +121,118 @@ describe_include(const char *file, int line, char *out, size_t n)
 	fclose(f);
 }
 
+/* Appends line `no` of text (1-based), trimmed and cut, in backquotes. */
+static void
+quote_line(struct pb_buf *b, const char *text, int no)
+{
+	const char *p = text;
+	size_t n;
+
+	for (int l = 1; l < no && p; l++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (!p)
+		return;
+	p += strspn(p, " \t");
+	n = strcspn(p, "\n");
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	pb_buf_printf(b, "line %d: `%.*s%s`", no, (int)(n > 100 ? 100 : n), p, n > 100 ? "..." : "");
+}
+
+/* libconfig says only "syntax error" at the line where it gave up, often lines after the
+ * mistake. Reads the file up to that line as libconfig would (strings, comments) and says
+ * where the mistake likely started: a string left open (it runs on over the lines below),
+ * or two values without the ',' between them. */
+static void
+syntax_hint(const char *file, int errline, struct pb_buf *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	char err[256], prev = 0, first = 0;
+	int line = 1, prev_line = 0, str_line = 0, open_from = 0;
+	enum { NORMAL, STRING, LINE_COMMENT, BLOCK_COMMENT } st = NORMAL;
+
+	if (pb_read_file(file, &text, &len, err, sizeof err) < 0)
+		return;
+	for (size_t i = 0; i < len && line <= errline; i++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			line++;
+			if (st == LINE_COMMENT)
+				st = NORMAL;
+			continue;
+		}
+		switch (st) {
+		case STRING:
+			if (c == '\\' && i + 1 < len && text[i + 1] != '\n')
+				i++;
+			else if (c == '"') {
+				st = NORMAL;
+				/* a string over several lines: legal, and the usual sign of a lost quote */
+				if (line > str_line && line >= errline - 1 && !open_from)
+					open_from = str_line;
+				prev = '"';
+				prev_line = line;
+			}
+			continue;
+		case LINE_COMMENT:
+			continue;
+		case BLOCK_COMMENT:
+			if (c == '*' && i + 1 < len && text[i + 1] == '/') {
+				st = NORMAL;
+				i++;
+			}
+			continue;
+		case NORMAL:
+			break;
+		}
+		if (c == '#' || (c == '/' && i + 1 < len && text[i + 1] == '/')) {
+			st = LINE_COMMENT;
+			continue;
+		}
+		if (c == '/' && i + 1 < len && text[i + 1] == '*') {
+			st = BLOCK_COMMENT;
+			i++;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r')
+			continue;
+		if (line == errline && !first)
+			first = c;
+		if (c == '"') {
+			st = STRING;
+			str_line = line;
+			if (line == errline)
+				break;
+			continue;
+		}
+		if (line < errline) {
+			prev = c;
+			prev_line = line;
+		}
+	}
+	if (st == STRING && str_line < errline)
+		open_from = str_line;
+	if (open_from) {
+		pb_buf_printf(out, "; a string opened on line %d runs on to line %d: a missing '\"'? ",
+			      open_from, errline);
+		quote_line(out, text, open_from);
+		pb_buf_puts(out, "; libconfig gave up at ");
+		quote_line(out, text, errline);
+	} else if (prev_line && strchr("})]\"", prev) && first && strchr("{([\"", first)) {
+		pb_buf_printf(out, "; two values without ',' between them? after ");
+		quote_line(out, text, prev_line);
+		pb_buf_puts(out, ", before ");
+		quote_line(out, text, errline);
+	} else {
+		pb_buf_puts(out, "; ");
+		quote_line(out, text, errline);
+	}
+	free(text);
+}
+
 static int
 parse_error(struct pb_load *L, config_t *lc)
 {
@@ -126,15 +240,20 @@ parse_error(struct pb_load *L, config_t *lc)
 	char *file = f ? pb_cfg_path_join(strcmp(f, L->path) == 0 ? NULL : L->confdir, f)
 		       : pb_xstrdup(L->path);
 	char inc[300] = "";
+	struct pb_buf msg = { 0 };
 
 	L->err->line = config_error_line(lc);
 	snprintf(L->err->file, sizeof L->err->file, "%s", file);
 	L->err->key[0] = '\0';
 	if (text && strstr(text, "include file"))
 		describe_include(file, L->err->line, inc, sizeof inc);
-	snprintf(L->err->message, sizeof L->err->message, "%s%s%s",
-		 text ? text : "cannot be parsed", inc, inc[0] ? " (paths are relative to the "
-		 "directory of the main config file)" : "");
+	pb_buf_printf(&msg, "%s%s%s", text ? text : "cannot be parsed", inc, inc[0] ?
+		      " (paths are relative to the directory of the main config file)" : "");
+	if (text && strcmp(text, "syntax error") == 0 && L->err->line > 0)
+		syntax_hint(file, L->err->line, &msg);
+	pb_cfg_escape(L->err->message, sizeof L->err->message, pb_buf_str(&msg));
+	L->err->n_errors = 1;
+	pb_buf_free(&msg);
 	free(file);
 	return -1;
 }
@@ -202,6 +321,7 @@ pb_config_load(const char *path, struct pb_config_error *err)
 	cfg = pb_xcalloc(1, sizeof *cfg);
 	cfg->path = pb_xstrdup(path);
 	L.cfg = cfg;
+	/* The walk reports every bad key; the cross checks need the values, so they wait. */
 	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0)
 		goto out;
 	if (arxiv_url_from_env(&L, cfg) < 0)

@@ -74,6 +74,7 @@ struct pb_pending_secret {
 struct pb_load {
 	struct pb_config *cfg;
 	struct pb_config_error *err;
+	size_t n_err;            /* errors so far: the first fills err, the others err->more */
 	const char *path;        /* as given */
 	char *confdir;           /* directory of path, "." when none */
 	bool *root_seen;         /* indexed like pb_ckeys; kept for the cross checks */
@@ -93,7 +94,8 @@ void pb_cfg_load_cleanup(struct pb_load *L);
  * written as \n \r \t or \xHH, so a quoted value cannot break a message's line. */
 void pb_cfg_escape(char *dst, size_t n, const char *src);
 
-/* Fills L->err with the setting's file and line (s may be NULL: the config file, line 0). */
+/* Records an error at the setting's file and line (s may be NULL: the config file, line 0):
+ * the first fills L->err, later ones are added to L->err->more. Returns -1. */
 int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Returns the file a setting came from, joined to the config's directory when relative. */

@@ -86,16 +86,34 @@ pb_cfg_escape(char *dst, size_t n, const char *src)
 int
 pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
-	char raw[sizeof L->err->message];
+	struct pb_config_error e, *err = L->err;
+	char raw[sizeof e.message], line[sizeof e.more];
+	size_t used, len;
 	va_list ap;
 
-	pb_cfg_source(L, s, L->err->file, sizeof L->err->file, &L->err->line);
-	snprintf(L->err->key, sizeof L->err->key, "%s", key ? key : "");
+	memset(&e, 0, sizeof e);
+	pb_cfg_source(L, s, e.file, sizeof e.file, &e.line);
+	snprintf(e.key, sizeof e.key, "%s", key ? key : "");
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
 	/* Values are quoted in messages: a CR or LF in one must not forge a line of output. */
-	pb_cfg_escape(L->err->message, sizeof L->err->message, raw);
+	pb_cfg_escape(e.message, sizeof e.message, raw);
+	err->n_errors = ++L->n_err;
+	if (L->n_err == 1) {
+		memcpy(err->file, e.file, sizeof e.file);
+		err->line = e.line;
+		memcpy(err->key, e.key, sizeof e.key);
+		memcpy(err->message, e.message, sizeof e.message);
+		return -1;
+	}
+	pb_config_error_format(&e, line, sizeof line);
+	used = strlen(err->more);
+	len = strlen(line);
+	if (used + len + 2 <= sizeof err->more) {   /* whole lines only */
+		memcpy(err->more + used, line, len);
+		memcpy(err->more + used + len, "\n", 2);
+	}
 	return -1;
 }
 
@@ -402,7 +420,7 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 	size_t size = inner == KS_SUB ? sizeof(struct pb_subscriber) : sizeof(struct pb_topic);
 	void **arr = (void **)AT(base, k->off);
 	size_t *count = (size_t *)AT(base, k->off_n);
-	int t = config_setting_type(s), n;
+	int t = config_setting_type(s), n, bad = 0;
 
 	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0))
 		return pb_cfg_fail(L, s, keypath, "expected a list ( { ... }, ... ), got %s",
@@ -416,14 +434,13 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		char *elem = (char *)*arr + (size_t)i * size;
 		struct pb_buf kp = { 0 };
-		int rc;
 
 		pb_buf_printf(&kp, "%s.[%d]", keypath, i);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			rc = pb_cfg_fail(L, e, kp.data, "expected a group { ... }, got %s",
-					 type_name(e));
+			pb_cfg_fail(L, e, kp.data, "expected a group { ... }, got %s", type_name(e));
 			pb_buf_free(&kp);
-			return rc;
+			bad = -1;
+			continue;
 		}
 		if (inner == KS_SUB) {
 			struct pb_subscriber *sub = (struct pb_subscriber *)elem;
@@ -435,12 +452,12 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 			((struct pb_topic *)elem)->line = (int)config_setting_source_line(e);
 		}
 		pb_buf_putc(&kp, '.');
-		rc = pb_cfg_walk(L, e, inner, elem, kp.data);
+		/* A bad subscriber or topic is recorded; the next one is still checked. */
+		if (pb_cfg_walk(L, e, inner, elem, kp.data) < 0)
+			bad = -1;
 		pb_buf_free(&kp);
-		if (rc < 0)
-			return -1;
 	}
-	return 0;
+	return bad;
 }
 
 static int
@@ -621,31 +638,35 @@ walk_group(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, const
 			int si = pb_cfg_key_index(scope, rel);
 
 			if (si >= 0 && pb_ckeys[si].type == KT_SECRET)
-				return pb_cfg_fail(L, s, keypath, "secrets are not written in the "
-						   "config: use %s_env or %s_file", name, name);
-			if (suggest(scope, rel, sug, sizeof sug))
-				return pb_cfg_fail(L, s, keypath, "unknown key; did you mean \"%s\"?",
-						   sug);
-			return pb_cfg_fail(L, s, keypath, "unknown key");
+				pb_cfg_fail(L, s, keypath, "secrets are not written in the config: "
+					    "use %s_env or %s_file", name, name);
+			else if (suggest(scope, rel, sug, sizeof sug))
+				pb_cfg_fail(L, s, keypath, "unknown key; did you mean \"%s\"?", sug);
+			else
+				pb_cfg_fail(L, s, keypath, "unknown key");
+			continue;
 		}
 		k = &pb_ckeys[idx];
-		if (seen[idx])
-			return pb_cfg_fail(L, s, keypath, "give %s_env or %s_file, not both",
-					   leaf(k->path), leaf(k->path));
+		if (seen[idx]) {
+			pb_cfg_fail(L, s, keypath, "give %s_env or %s_file, not both",
+				    leaf(k->path), leaf(k->path));
+			continue;
+		}
 		seen[idx] = true;
 		if (k->type == KT_GROUP) {
 			char sub[200];
 
-			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-				return pb_cfg_fail(L, s, keypath, "expected a group { ... }, got %s",
-						   type_name(s));
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+				pb_cfg_fail(L, s, keypath, "expected a group { ... }, got %s",
+					    type_name(s));
+				continue;
+			}
 			snprintf(sub, sizeof sub, "%s.", rel);
-			if (walk_group(L, s, scope, sub, base, keyprefix, seen) < 0)
-				return -1;
+			walk_group(L, s, scope, sub, base, keyprefix, seen);
 			continue;
 		}
-		if (store(L, k, s, base, keypath, variant) < 0)
-			return -1;
+		/* A bad value is recorded and the walk goes on, so every error is reported. */
+		store(L, k, s, base, keypath, variant);
 	}
 	return 0;
 }
@@ -655,10 +676,9 @@ pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, void
 	    const char *keyprefix)
 {
 	bool *seen = scope == KS_ROOT ? L->root_seen : pb_xcalloc(pb_n_ckeys, sizeof *seen);
-	int rc = -1;
+	size_t before = L->n_err;
 
-	if (walk_group(L, grp, scope, "", base, keyprefix, seen) < 0)
-		goto out;
+	walk_group(L, grp, scope, "", base, keyprefix, seen);
 	for (size_t i = 0; i < pb_n_ckeys; i++) {
 		const struct pb_ckey *k = &pb_ckeys[i];
 		char keypath[256];
@@ -668,13 +688,11 @@ pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, void
 		if (k->flags & KF_REQUIRED) {
 			snprintf(keypath, sizeof keypath, "%s%s", keyprefix, k->path);
 			pb_cfg_fail(L, grp, keypath, "missing (required)");
-			goto out;
+			continue;
 		}
 		apply_default(L, k, base);
 	}
-	rc = 0;
-out:
 	if (scope != KS_ROOT)
 		free(seen);
-	return rc;
+	return L->n_err > before ? -1 : 0;
 }

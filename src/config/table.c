@@ -117,6 +117,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "send_updates", KT_BOOL, S(send_updates), 0, NULL, 0, NB, NULL, NULL, 0 },
 	{ KS_SUB, "notify_empty", KT_BOOL, S(notify_empty), 0, NULL, 0, NB, NULL, NULL, 0 },
 	{ KS_SUB, "follow_authors", KT_LIST, S(follow_authors), S(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0 },
+	{ KS_SUB, "exclude", KT_LIST, S(exclude), S(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0 },
 	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, KF_REQUIRED },
 
 	{ KS_TOPIC, "name", KT_STR, T(name), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY },

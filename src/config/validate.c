@@ -340,6 +340,17 @@ pb_check_category(const char *v, char *msg, size_t n)
 	if (*c == '\0' && c - v <= 40 && pb_category_known(v, 0))
 		return 0;
 fail:
+	/* libconfig joins "cs.CV" "cs.RO" (no comma) into one string */
+	for (size_t i = 2; i + 2 < strlen(v) && i < 60; i++) {
+		char head[64];
+
+		snprintf(head, sizeof head, "%.*s", (int)i, v);
+		if (pb_category_known(head, 0) && pb_category_known(v + i, 0)) {
+			snprintf(msg, n, "\"%.60s\" is not an arXiv category: a missing ',' between "
+				 "\"%s\" and \"%s\"?", v, head, v + i);
+			return -1;
+		}
+	}
 	if (pb_cfg_closest_category(v, sug, sizeof sug)) {
 		snprintf(msg, n, "\"%.60s\" is not an arXiv category; did you mean \"%s\"?", v, sug);
 		return -1;
@@ -509,7 +520,9 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 	struct pb_config *c = L->cfg;
 	struct pb_subscriber *s = &c->subscribers[i];
 	char kp[128];
+	int rc = 0;
 
+	/* Each check is reported on its own: one subscriber may have several mistakes. */
 	for (size_t t = 0; t < s->n_topics; t++)
 		for (size_t u = 0; u < t; u++)
 			if (strcmp(s->topics[t].name, s->topics[u].name) == 0) {
@@ -517,37 +530,38 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 
 				snprintf(kp, sizeof kp, "subscribers.[%zu].topics.[%zu].name", i, t);
 				ts = config_setting_get_elem(ts, (unsigned)t);
-				return pb_cfg_fail(L, member(ts, "name"), kp,
-						   "duplicate topic name \"%s\" in subscriber \"%s\" "
-						   "(first at line %d)", s->topics[t].name, s->name,
-						   s->topics[u].line);
+				rc = pb_cfg_fail(L, member(ts, "name"), kp,
+						 "duplicate topic name \"%s\" in subscriber \"%s\" "
+						 "(first at line %d)", s->topics[t].name, s->name,
+						 s->topics[u].line);
+				break;
 			}
 	if (!s->n_emails && !secret_given(sub_setting(root, i, NULL), "slack_webhook") &&
 	    !s->telegram_chat &&
 	    !c->file.enabled) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu]", i);
-		return pb_cfg_fail(L, sub_setting(root, i, NULL), kp,
+		rc = pb_cfg_fail(L, sub_setting(root, i, NULL), kp,
 				   "subscriber \"%s\" has no channel: give email, slack_webhook_env "
 				   "(or _file) or telegram_chat, or enable the file sink", s->name);
 	}
 	if (s->n_emails && !c->email.enabled) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].email", i);
-		return pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
+		rc = pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
 				   "email addresses given but email is not enabled "
 				   "(set email.smtp_url)");
 	}
 	if (s->telegram_chat && !secret_given(config_setting_get_member(root, "telegram"), "token")) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_chat", i);
-		return pb_cfg_fail(L, sub_setting(root, i, "telegram_chat"), kp,
+		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_chat"), kp,
 				   "a Telegram chat needs the bot token: set telegram.token_env "
 				   "or telegram.token_file");
 	}
 	if (s->telegram_thread && !s->telegram_chat) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);
-		return pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,
+		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,
 				   "telegram_thread without telegram_chat");
 	}
-	return 0;
+	return rc;
 }
 
 struct named {
@@ -602,6 +616,7 @@ int
 pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 {
 	struct pb_config *c = L->cfg;
+	int rc = 0;
 
 	if (check_email_summary(L, root) < 0)
 		return -1;
@@ -619,9 +634,9 @@ pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 						   "arxiv.categories", "\"%s\" is listed twice",
 						   c->arxiv.categories[i]);
 	if (check_duplicate_names(L, root) < 0)
-		return -1;
+		rc = -1;
 	for (size_t i = 0; i < c->n_subscribers; i++)
 		if (check_subscriber(L, root, i) < 0)
-			return -1;
-	return 0;
+			rc = -1;
+	return rc;
 }

@@ -40,7 +40,7 @@ static const struct {
 	{ "ti:\"3D aware\"", "ti:\"3d aware\"" },
 	{ "au:R\\'emy", "au:remy" },
 	{ "ti:\"Schr\\\"odinger equation\"", "ti:\"schrodinger equation\"" },
-	{ "au:del_maestro", "au:\"del maestro\"" },
+	{ "au:del_maestro", "au:del_maestro" },   /* arXiv's surname form: see test_authors */
 	{ "ti:gauss*", "ti:gauss*" },
 	{ "ti:\"neural radian*\"", "ti:\"neural radian*\"" },
 	{ "ti:\"neural radian\"*", "ti:\"neural radian*\"" },
