@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "paperboy/log.h"
 
 /* A body larger than this is refused: no arXiv answer comes near it, a runaway server might. */
@@ -87,6 +89,19 @@ sleep_ms(const struct pb_http *h, int64_t ms)
 	return stopped(h) ? -1 : 0;
 }
 
+/* libcurl's progress callback: a stop request aborts the transfer in flight (libcurl calls it
+ * at least once a second, also while resolving and connecting). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return stopped(arg) ? 1 : 0;
+}
+
 static uint64_t
 rng_next(uint64_t *s)
 {
@@ -127,6 +142,7 @@ pb_http_new(const struct pb_http_opts *opts)
 	h->o = *opts;
 	h->o.user_agent = dup_or_null(opts->user_agent ? opts->user_agent : "paperboy");
 	h->o.ca_file = dup_or_null(opts->ca_file);
+	h->o.accept = opts->accept && *opts->accept ? pb_xstrdup(opts->accept) : NULL;
 	h->o.cache_dir = opts->cache_dir && *opts->cache_dir ? pb_xstrdup(opts->cache_dir) : NULL;
 	if (h->o.timeout_s <= 0)
 		h->o.timeout_s = 60;
@@ -159,6 +175,7 @@ pb_http_free(struct pb_http *h)
 	free(h->hosts);
 	free((char *)h->o.user_agent);
 	free((char *)h->o.ca_file);
+	free((char *)h->o.accept);
 	free((char *)h->o.cache_dir);
 	free(h);
 }
@@ -243,6 +260,54 @@ pb_http_parse_retry_after(const char *value, long now)
 	if ((long)t - now > 1000000000L)
 		return 1000000000L;
 	return (long)t - now;
+}
+
+void
+pb_http_quote_reply(struct pb_buf *b, const char *s, size_t len, size_t max)
+{
+	size_t i = 0, end, start;
+
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	for (end = i; end < len && s[end] != '\n' && s[end] != '\r'; end++)
+		;
+	while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+		end--;
+	start = i;
+	pb_buf_putc(b, '"');
+	while (i < end && i - start < max) {
+		unsigned char ch = (unsigned char)s[i];
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n;
+
+		if (ch == '"' || ch == '\\') {
+			pb_buf_putc(b, '\\');
+			pb_buf_putc(b, (char)ch);
+		} else if (ch == '\t') {
+			pb_buf_puts(b, "\\t");
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			pb_buf_putc(b, (char)ch);
+		} else if (ch >= 0x80 &&
+			   (n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+						 (utf8proc_ssize_t)(end - i), &cp)) > 1 &&
+			   cp >= 0xa0) {
+			/* Printable text beyond ASCII stays as it is (never cut in the middle);
+			 * C1 controls do not. */
+			if ((size_t)n > max - (i - start))
+				break;
+			pb_buf_append(b, s + i, (size_t)n);
+			i += (size_t)n;
+			continue;
+		} else {
+			pb_buf_printf(b, "\\x%02X", ch);
+		}
+		i++;
+	}
+	pb_buf_putc(b, '"');
+	if (i < end)
+		pb_buf_puts(b, "...");
 }
 
 void
@@ -660,9 +725,10 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 static int
 curl_retryable(CURLcode c)
 {
+	/* A name that does not resolve is not retried: it is a typo, no network or a
+	 * misconfigured proxy far more often than a resolver's hiccup, and retrying it only
+	 * hides the cause for minutes. */
 	switch (c) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
@@ -696,6 +762,25 @@ backoff_ms(struct pb_http *h, int retry)
 		d = h->o.backoff_max_ms;
 	/* Jitter in [d/2, d] so that clients that failed together do not retry together. */
 	return d / 2 + (int64_t)(rng_next(&h->rng) % (uint64_t)(d / 2 + 1));
+}
+
+/* "URL: HTTP 503", and what the server said when its answer is plain text (a rate limiter's
+ * "Rate exceeded."), not markup. */
+static void
+status_error(char *err, size_t errlen, const char *url, long st, const struct pb_buf *body)
+{
+	struct pb_buf q = { 0 };
+	size_t i = 0;
+
+	while (i < body->len && (body->data[i] == ' ' || body->data[i] == '\t' ||
+				 body->data[i] == '\r' || body->data[i] == '\n'))
+		i++;
+	if (i < body->len && body->data[i] != '<') {
+		pb_buf_puts(&q, ", the server said ");
+		pb_http_quote_reply(&q, body->data, body->len, 160);
+	}
+	snprintf(err, errlen, "%s: HTTP %ld%s", url, st, q.len ? q.data : "");
+	pb_buf_free(&q);
 }
 
 struct req {
@@ -766,6 +851,11 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, &hd);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
+		if (h->o.stop) {
+			curl_easy_setopt(h->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(h->easy, CURLOPT_XFERINFODATA, h);
+			curl_easy_setopt(h->easy, CURLOPT_NOPROGRESS, 0L);
+		}
 		if (rq->timeout_s > 0)
 			curl_easy_setopt(h->easy, CURLOPT_TIMEOUT, rq->timeout_s);
 		if (have_cache) {
@@ -797,6 +887,13 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
 		} else {
+			if (h->o.accept) {
+				struct pb_buf line = { 0 };
+
+				pb_buf_printf(&line, "Accept: %s", h->o.accept);
+				hl = curl_slist_append(hl, line.data);
+				pb_buf_free(&line);
+			}
 			for (const char *const *x = rq->headers; x && *x; x++)
 				hl = curl_slist_append(hl, *x);
 		}
@@ -819,10 +916,19 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		if (cc != CURLE_OK) {
 			if (sink.too_big)
 				snprintf(err, errlen, "%s: answer larger than %u bytes", url, MAX_BODY);
+			else if (cc == CURLE_ABORTED_BY_CALLBACK && stopped(h))
+				snprintf(err, errlen, "%s: stopped during the transfer", url);
+			else if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY)
+				snprintf(err, errlen, "%s: %s (the %s name does not resolve: check the "
+					 "network and the proxy settings)", url,
+					 errbuf[0] ? errbuf : curl_easy_strerror(cc),
+					 cc == CURLE_COULDNT_RESOLVE_PROXY ? "proxy" : "host");
 			else
 				snprintf(err, errlen, "%s: %s", url,
 					 errbuf[0] ? errbuf : curl_easy_strerror(cc));
 			retry = !sink.too_big && curl_retryable(cc);
+			resp->not_resolved = cc == CURLE_COULDNT_RESOLVE_HOST ||
+					     cc == CURLE_COULDNT_RESOLVE_PROXY;
 		} else if (st == 304 && have_cache) {
 			pb_buf_free(&resp->body);
 			resp->body = ce.body;
@@ -836,10 +942,10 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		} else if (st == 304) {
 			snprintf(err, errlen, "%s: HTTP 304 without a cached copy", url);
 		} else if (status_retryable(st)) {
-			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+			status_error(err, errlen, url, st, &resp->body);
 			retry = 1;
 		} else if (st >= 400) {
-			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+			status_error(err, errlen, url, st, &resp->body);
 		} else {
 			if (is_get && st == 200)
 				cache_store(h, url, &hd, &resp->body);

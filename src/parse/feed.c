@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "paperboy/http.h"
 #include "paperboy/log.h"
 #include "parse_int.h"
 
@@ -85,6 +86,21 @@ looks_html(const char *data, size_t len)
 	return 0;
 }
 
+/* Text that cannot start an XML document (UTF-16 byte order marks aside). */
+static int
+not_markup(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	else if (len >= 2 && ((unsigned char)data[0] == 0xFE || (unsigned char)data[0] == 0xFF))
+		return 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+		i++;
+	return i < len && data[i] != '<';
+}
+
 /* libxml2 reports some encoding failures through its global generic handler, which prints
  * to stderr; the parser's own error callback already says what went wrong. */
 static void
@@ -134,6 +150,17 @@ start(struct pb_parser *c, int last)
 	}
 	if (looks_html(c->head.data, c->head.len)) {
 		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
+		return -1;
+	}
+	if (not_markup(c->head.data, c->head.len)) {
+		/* A rate limiter's "Rate exceeded.": say what the server said, not libxml2's
+		 * "Document is empty". */
+		struct pb_buf m = { 0 };
+
+		pb_buf_puts(&m, "not XML; the server said ");
+		pb_http_quote_reply(&m, c->head.data, c->head.len, 160);
+		pb_parse_set_bad(c, m.data, NULL, 0);
+		pb_buf_free(&m);
 		return -1;
 	}
 	pb_parse_sax_init(&sax);
