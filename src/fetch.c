@@ -63,6 +63,7 @@ static enum pb_fetch_status
 from_parse(const struct pb_parse_result *pr, struct pb_fetch_result *res)
 {
 	res->n_skipped += pr->n_skipped;
+	res->n_repaired += pr->n_repaired;
 	switch (pr->status) {
 	case PB_PARSE_OK:
 		return PB_FETCH_OK;

@@ -25,6 +25,7 @@ struct pb_fetch_result {
 	size_t n_requests;           /* HTTP requests made, retries included */
 	long http_status;            /* last HTTP status seen, 0 = none (network error, file) */
 	size_t n_skipped;            /* records the parser rejected with a warning */
+	size_t n_repaired;           /* records kept with bad bytes replaced (each warned) */
 };
 
 /* The Accept header of every request to arXiv: the feed types first. */

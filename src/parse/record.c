@@ -238,9 +238,9 @@ skip_item(struct pb_parser *c, const char *why)
 {
 	const struct pb_paper *p = &c->it.p;
 
-	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s", pb_q(c->source),
-		c->n_items, pb_q(p->id ? p->id : "-"), pb_q(p->title ? p->title : "-"),
-		pb_q(why));
+	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s replaced=%zu",
+		pb_q(c->source), c->n_items, pb_q(p->id ? p->id : "-"),
+		pb_q(p->title ? p->title : "-"), pb_q(why), c->it.repaired);
 	c->n_skipped++;
 }
 
@@ -292,6 +292,15 @@ pb_item_finish(struct pb_parser *c)
 		skip_item(c, pb_buf_str(&why));
 		pb_buf_free(&why);
 		goto out;
+	}
+
+	if (it->repaired) {
+		/* Kept: one bad byte costs a character, not the record or the feed. */
+		pb_warn("parse_repair", "source=%s item=%zu id=%s title=%s replaced=%zu note=%s",
+			pb_q(c->source), c->n_items, pb_q(p->id), pb_q(p->title ? p->title : "-"),
+			it->repaired, pb_q("bytes that are not UTF-8 or not allowed in XML became "
+					   "U+FFFD"));
+		c->n_repaired++;
 	}
 
 	/* Authors without a name (an empty <name/>) are noise. */
