@@ -134,6 +134,7 @@ has arxerr "arXiv error: Bad archive 'astroph'"
 # second), sends SIGTERM, wants it gone within 3 s.
 sigterm() {
   n=$1 pat=$2; shift 2
+  : >"$T/$n.err"
   "$@" >"$T/$n.out" 2>"$T/$n.err" &
   P=$!
   i=0
@@ -157,17 +158,25 @@ sigterm() {
   P=
   ms=$(( $(now_ms) - t0 ))
   [ "$ms" -lt 3000 ] || fail "$n: exited $ms ms after SIGTERM, want < 3 s"
+  echo "   $n: exit $rc, $ms ms after SIGTERM"
 }
 conf "$T/wait.conf" "127.0.0.1:$PORT" cs.RO 3
+# A run stopped before it has the announcement did nothing: 75, try again later; a stopped
+# daemon exits 0.
 sigterm runwait 'event=http.retry' "$PAPERBOY" -c "$T/wait.conf" run
+[ "$rc" -eq 75 ] || fail "runwait: exit $rc, want 75"
+grep -q 'stopped' "$T/runwait.err" || fail "runwait: no 'stopped' in the error"
 grep -q 'wait_ms=100000' "$T/runwait.err" || fail "runwait: the Retry-After wait was not 100 s"
 sigterm oncewait 'event=http.retry' env PAPERBOY_NOW=2026-09-24T12:00:00Z \
   "$PAPERBOY" -c "$T/wait.conf" daemon --foreground --once
+[ "$rc" -eq 0 ] || fail "oncewait: exit $rc, want 0"
 # A transfer in flight: the second stand-in holds every answer for 60 s.
 conf "$T/slow.conf" "127.0.0.1:$(cat "$T/slow.port")" cs.LG 0
 sigterm runslow - "$PAPERBOY" -c "$T/slow.conf" run
+[ "$rc" -eq 75 ] || fail "runslow: exit $rc, want 75"
 sigterm onceslow - env PAPERBOY_NOW=2026-09-24T12:00:00Z \
   "$PAPERBOY" -c "$T/slow.conf" daemon --foreground --once
+[ "$rc" -eq 0 ] || fail "onceslow: exit $rc, want 0"
 
 [ "$fails" -eq 0 ] || { echo "14-fetch-faults: $fails failure(s)" >&2; exit 1; }
 echo "14-fetch-faults: all checks passed"
