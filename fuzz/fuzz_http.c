@@ -1,11 +1,13 @@
 /* Fuzzes what the HTTP client parses from a server's answer: Retry-After values (seconds and
- * HTTP dates) and the header lines the header callback picks apart. */
+ * HTTP dates), the header lines the header callback picks apart, and a body quoted into an
+ * error message. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/fold.h"
 #include "paperboy/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +39,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strspn(pb_buf_str(&b), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			       "0123456789-._~%") != b.len)
 		__builtin_trap();
+	/* The input as a body quoted in a message: one line of valid UTF-8 without control
+	 * characters, bounded. */
+	pb_buf_reset(&b);
+	pb_http_quote_reply(&b, (const char *)data, size, 100);
+	if (b.len > 2 + 4 * 100 + 3 || !pb_utf8_valid(b.data, b.len))
+		__builtin_trap();
+	for (size_t i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			__builtin_trap();
 	pb_buf_free(&b);
 	free(s);
 	return 0;

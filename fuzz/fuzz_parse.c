@@ -1,10 +1,12 @@
 /* libFuzzer target for the feed parser: any bytes, whole or in two pieces, must give the same
- * answer, never crash or leak, and every record must serialise. */
+ * answer, never crash or leak, and every record must serialise; whatever bytes came in, the
+ * text of a record is valid UTF-8 (bad bytes were repaired, entities decoded to characters). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/fold.h"
 #include "paperboy/log.h"
 #include "paperboy/parse.h"
 
@@ -34,10 +36,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* only a sound feed adds records */
 	if (ra.n_added > ra.n_items || ra.n_skipped > ra.n_items)
 		abort();
+	if (ra.n_repaired + ra.n_skipped > ra.n_items)
+		abort();
 	for (i = 0; i < a.n; i++) {
-		char *js = pb_paper_to_json(&a.v[i]);
-		if (!a.v[i].id || pb_paperset_find(&a, a.v[i].id) != (long)i)
+		const struct pb_paper *q = &a.v[i];
+		char *js = pb_paper_to_json(q);
+		if (!q->id || pb_paperset_find(&a, q->id) != (long)i)
 			abort();
+		if ((q->title && !pb_utf8_valid(q->title, strlen(q->title))) ||
+		    (q->abstract && !pb_utf8_valid(q->abstract, strlen(q->abstract))))
+			abort();
+		for (size_t k = 0; k < q->n_authors; k++)
+			if (!pb_utf8_valid(q->authors[k].name, strlen(q->authors[k].name)))
+				abort();
 		free(js);
 	}
 
@@ -49,7 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pb_paperset_init(&b);
 	pb_parser_finish(p, &b, &rb);
 	pb_parser_free(p);
-	if (rb.status != ra.status || b.n != a.n || rb.n_items != ra.n_items)
+	if (rb.status != ra.status || b.n != a.n || rb.n_items != ra.n_items ||
+	    rb.n_repaired != ra.n_repaired)
 		abort();
 	for (i = 0; i < a.n; i++)
 		if (strcmp(a.v[i].id, b.v[i].id) != 0 || a.v[i].version != b.v[i].version)

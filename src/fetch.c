@@ -28,6 +28,8 @@ pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts)
 	opts->user_agent = cfg && cfg->user_agent && *cfg->user_agent
 		? cfg->user_agent : "paperboy/" PAPERBOY_VERSION;
 	opts->ca_file = cfg ? cfg->ca_file : NULL;
+	/* arXiv's query endpoint has refused (406) clients that name no feed type. */
+	opts->accept = PB_FETCH_ACCEPT;
 	opts->timeout_s = cfg && cfg->arxiv.timeout_s > 0 ? cfg->arxiv.timeout_s : 60;
 	opts->connect_timeout_s = 15;
 	opts->max_redirects = 5;
@@ -61,6 +63,7 @@ static enum pb_fetch_status
 from_parse(const struct pb_parse_result *pr, struct pb_fetch_result *res)
 {
 	res->n_skipped += pr->n_skipped;
+	res->n_repaired += pr->n_repaired;
 	switch (pr->status) {
 	case PB_PARSE_OK:
 		return PB_FETCH_OK;
@@ -102,6 +105,9 @@ get_parse(struct pb_http *h, const char *url, struct pb_paperset *into,
 		    pb_parse_feed(resp.body.data, resp.body.len, url, &junk, pr) ==
 			    PB_PARSE_ARXIV_ERROR) {
 			set_result(res, PB_FETCH_ARXIV_ERROR, "%s", pr->message);
+		} else if (resp.not_resolved) {
+			set_result(res, PB_FETCH_UNAVAILABLE, "%s; to read a saved feed instead, "
+				   "use --feed FILE", err);
 		} else {
 			set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
 		}

@@ -87,6 +87,19 @@ sleep_ms(const struct pb_http *h, int64_t ms)
 	return stopped(h) ? -1 : 0;
 }
 
+/* libcurl's progress callback: a stop request aborts the transfer in flight (libcurl calls it
+ * at least once a second, also while resolving and connecting). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return stopped(arg) ? 1 : 0;
+}
+
 static uint64_t
 rng_next(uint64_t *s)
 {
@@ -127,6 +140,7 @@ pb_http_new(const struct pb_http_opts *opts)
 	h->o = *opts;
 	h->o.user_agent = dup_or_null(opts->user_agent ? opts->user_agent : "paperboy");
 	h->o.ca_file = dup_or_null(opts->ca_file);
+	h->o.accept = opts->accept && *opts->accept ? pb_xstrdup(opts->accept) : NULL;
 	h->o.cache_dir = opts->cache_dir && *opts->cache_dir ? pb_xstrdup(opts->cache_dir) : NULL;
 	if (h->o.timeout_s <= 0)
 		h->o.timeout_s = 60;
@@ -159,6 +173,7 @@ pb_http_free(struct pb_http *h)
 	free(h->hosts);
 	free((char *)h->o.user_agent);
 	free((char *)h->o.ca_file);
+	free((char *)h->o.accept);
 	free((char *)h->o.cache_dir);
 	free(h);
 }
@@ -194,108 +209,6 @@ pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts)
 #else
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-}
-
-long
-pb_http_parse_retry_after(const char *value, long now)
-{
-	const char *p = value, *e;
-	long v = 0;
-	time_t t;
-
-	if (!value)
-		return -1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		e--;
-	if (e == p)
-		return -1;
-	if (isdigit((unsigned char)*p)) {
-		const char *q;
-
-		for (q = p; q < e; q++) {
-			if (!isdigit((unsigned char)*q))
-				break;
-			/* Saturate: a huge delay means "not now", its exact size does not matter. */
-			if (v < 1000000000L)
-				v = v * 10 + (*q - '0');
-		}
-		if (q == e)
-			return v > 1000000000L ? 1000000000L : v;
-		/* Digits followed by something else: maybe a date such as "06 Nov 1994 ...". */
-	}
-	{
-		char tmp[128];
-		size_t n = (size_t)(e - p);
-
-		if (n >= sizeof tmp)
-			return -1;
-		memcpy(tmp, p, n);
-		tmp[n] = '\0';
-		t = curl_getdate(tmp, NULL);
-	}
-	if (t == (time_t)-1)
-		return -1;
-	if ((long)t <= now)
-		return 0;
-	if ((long)t - now > 1000000000L)
-		return 1000000000L;
-	return (long)t - now;
-}
-
-void
-pb_http_urlencode(struct pb_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-			pb_buf_putc(b, (char)*p);
-		} else {
-			pb_buf_putc(b, '%');
-			pb_buf_putc(b, hex[*p >> 4]);
-			pb_buf_putc(b, hex[*p & 15]);
-		}
-	}
-}
-
-void
-pb_http_cache_name(const char *url, char *out, size_t n)
-{
-	/* FNV-1a 64; the entry also stores its URL, so a collision is only a cache miss. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(out, n, "%016llx.cache", (unsigned long long)h);
-}
-
-int
-pb_http_header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
-{
-	size_t nl = strlen(name), i, j;
-
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return 0;
-	i = nl + 1;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	j = len;
-	while (j > i && (line[j - 1] == '\r' || line[j - 1] == '\n' || line[j - 1] == ' ' ||
-			 line[j - 1] == '\t'))
-		j--;
-	if (j - i >= outlen)
-		return 0;
-	for (size_t k = i; k < j; k++)
-		if ((unsigned char)line[k] < 0x20 || line[k] == 0x7f)
-			return 0;   /* control characters never go into the cache file or logs */
-	memcpy(out, line + i, j - i);
-	out[j - i] = '\0';
-	return 1;
 }
 
 static size_t
@@ -660,9 +573,10 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 static int
 curl_retryable(CURLcode c)
 {
+	/* A name that does not resolve is not retried: it is a typo, no network or a
+	 * misconfigured proxy far more often than a resolver's hiccup, and retrying it only
+	 * hides the cause for minutes. */
 	switch (c) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
@@ -696,6 +610,25 @@ backoff_ms(struct pb_http *h, int retry)
 		d = h->o.backoff_max_ms;
 	/* Jitter in [d/2, d] so that clients that failed together do not retry together. */
 	return d / 2 + (int64_t)(rng_next(&h->rng) % (uint64_t)(d / 2 + 1));
+}
+
+/* "URL: HTTP 503", and what the server said when its answer is plain text (a rate limiter's
+ * "Rate exceeded."), not markup. */
+static void
+status_error(char *err, size_t errlen, const char *url, long st, const struct pb_buf *body)
+{
+	struct pb_buf q = { 0 };
+	size_t i = 0;
+
+	while (i < body->len && (body->data[i] == ' ' || body->data[i] == '\t' ||
+				 body->data[i] == '\r' || body->data[i] == '\n'))
+		i++;
+	if (i < body->len && body->data[i] != '<') {
+		pb_buf_puts(&q, ", the server said ");
+		pb_http_quote_reply(&q, body->data, body->len, 160);
+	}
+	snprintf(err, errlen, "%s: HTTP %ld%s", url, st, q.len ? q.data : "");
+	pb_buf_free(&q);
 }
 
 struct req {
@@ -766,6 +699,11 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, &hd);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
+		if (h->o.stop) {
+			curl_easy_setopt(h->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(h->easy, CURLOPT_XFERINFODATA, h);
+			curl_easy_setopt(h->easy, CURLOPT_NOPROGRESS, 0L);
+		}
 		if (rq->timeout_s > 0)
 			curl_easy_setopt(h->easy, CURLOPT_TIMEOUT, rq->timeout_s);
 		if (have_cache) {
@@ -797,6 +735,13 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
 			curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
 		} else {
+			if (h->o.accept) {
+				struct pb_buf line = { 0 };
+
+				pb_buf_printf(&line, "Accept: %s", h->o.accept);
+				hl = curl_slist_append(hl, line.data);
+				pb_buf_free(&line);
+			}
 			for (const char *const *x = rq->headers; x && *x; x++)
 				hl = curl_slist_append(hl, *x);
 		}
@@ -819,10 +764,19 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		if (cc != CURLE_OK) {
 			if (sink.too_big)
 				snprintf(err, errlen, "%s: answer larger than %u bytes", url, MAX_BODY);
+			else if (cc == CURLE_ABORTED_BY_CALLBACK && stopped(h))
+				snprintf(err, errlen, "%s: stopped during the transfer", url);
+			else if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY)
+				snprintf(err, errlen, "%s: %s (the %s name does not resolve: check the "
+					 "network and the proxy settings)", url,
+					 errbuf[0] ? errbuf : curl_easy_strerror(cc),
+					 cc == CURLE_COULDNT_RESOLVE_PROXY ? "proxy" : "host");
 			else
 				snprintf(err, errlen, "%s: %s", url,
 					 errbuf[0] ? errbuf : curl_easy_strerror(cc));
 			retry = !sink.too_big && curl_retryable(cc);
+			resp->not_resolved = cc == CURLE_COULDNT_RESOLVE_HOST ||
+					     cc == CURLE_COULDNT_RESOLVE_PROXY;
 		} else if (st == 304 && have_cache) {
 			pb_buf_free(&resp->body);
 			resp->body = ce.body;
@@ -836,10 +790,10 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		} else if (st == 304) {
 			snprintf(err, errlen, "%s: HTTP 304 without a cached copy", url);
 		} else if (status_retryable(st)) {
-			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+			status_error(err, errlen, url, st, &resp->body);
 			retry = 1;
 		} else if (st >= 400) {
-			snprintf(err, errlen, "%s: HTTP %ld", url, st);
+			status_error(err, errlen, url, st, &resp->body);
 		} else {
 			if (is_get && st == 200)
 				cache_store(h, url, &hd, &resp->body);

@@ -472,7 +472,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
 
 	pb_fetch_http_opts(cfg, &hopts);
-	hopts.stop = o->stop;   /* SIGTERM ends a wait for spacing or a retry backoff at once */
+	hopts.stop = o->stop;   /* SIGTERM ends a backoff or a transfer at once */
 	if (!o->feed || cfg->summary.enabled) {
 		h = pb_http_new(&hopts);
 		if (!h)
@@ -483,7 +483,9 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	rep->ms_fetch = (double)pb_mono_ms() - t0;
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
-		fail(rep, fetch_exit(fs), err, errlen, "%s", fr.message[0] ? fr.message : "fetch failed");
+		fail(rep, fetch_exit(fs), err, errlen,
+		     fs == PB_FETCH_ARXIV_ERROR ? "arXiv error: %s" : "%s",
+		     fr.message[0] ? fr.message : "fetch failed");
 		record_fetch_failed(&c, err);
 		goto out;
 	}

@@ -25,10 +25,16 @@ struct pb_fetch_result {
 	size_t n_requests;           /* HTTP requests made, retries included */
 	long http_status;            /* last HTTP status seen, 0 = none (network error, file) */
 	size_t n_skipped;            /* records the parser rejected with a warning */
+	size_t n_repaired;           /* records kept with bad bytes replaced (each warned) */
 };
 
-/* Fills an http options struct from the config (user agent, CA file, spacing, retries,
- * cache dir under state_dir/http-cache). Strings are borrowed from cfg. */
+/* The Accept header of every request to arXiv: the feed types first. */
+#define PB_FETCH_ACCEPT \
+	"application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, " \
+	"application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
+
+/* Fills an http options struct from the config (user agent, CA file, the Accept header,
+ * spacing, retries, cache dir under state_dir/http-cache). Strings are borrowed from cfg. */
 void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);
 
 /* The day's announcement for categories (NULL/0 = cfg's categories) from the RSS source in one

@@ -14,6 +14,7 @@
 struct pb_http_opts {
 	const char *user_agent;      /* required */
 	const char *ca_file;         /* NULL = libcurl default */
+	const char *accept;          /* Accept header of every GET; NULL = libcurl's */
 	long timeout_s;              /* whole transfer; default 60 */
 	long connect_timeout_s;      /* default 15 */
 	long max_redirects;          /* default 5 */
@@ -24,8 +25,9 @@ struct pb_http_opts {
 	const char *cache_dir;       /* ETag/Last-Modified + body cache for conditional GET; NULL = off */
 	long cache_max_age_s;        /* cache entries older than this are pruned; 0 = 7 days */
 	const volatile sig_atomic_t *stop;  /* when it points at non-zero (a signal handler set it),
-				      * waits for spacing or backoff end at once and the request
-				      * fails with "stopped"; a transfer in flight is finished */
+				      * waits for spacing or backoff end at once, a transfer in
+				      * flight is aborted (within a second), and the request fails
+				      * with "stopped" */
 	char cache_dir_buf[1024];    /* storage a helper (pb_fetch_http_opts) may point cache_dir at;
 				      * pb_http_new copies, so it need only live until then */
 };
@@ -37,6 +39,8 @@ struct pb_http_response {
 	int attempts;                /* how many requests were made */
 	char content_type[128];
 	long retry_after_s;          /* last Retry-After seen, -1 if none */
+	int not_resolved;            /* 1 when the host or proxy name did not resolve (not
+				      * retried: reported at once) */
 };
 
 struct pb_http;  /* opaque client */
@@ -45,7 +49,8 @@ struct pb_http;  /* opaque client */
 struct pb_http *pb_http_new(const struct pb_http_opts *opts);
 void pb_http_free(struct pb_http *h);        /* accepts NULL */
 
-/* GET url. Retries network errors, 5xx (but 501, 505) and 429, waiting the larger of the
+/* GET url. Retries network errors (but a host or proxy name that does not resolve), 5xx (but
+ * 501, 505) and 429, waiting the larger of the
  * jittered exponential backoff and Retry-After; a Retry-After beyond backoff_max_ms (or an
  * hour) is not waited for: the request fails at once saying so. Waits the host's spacing
  * before each request (measured from the end of the previous one, also across processes when
@@ -71,6 +76,11 @@ void pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts);
 
 /* Parses a Retry-After value (delta-seconds or an HTTP date). Returns seconds >= 0 or -1. */
 long pb_http_parse_retry_after(const char *value, long now);
+
+/* What a server said, for an error message: the first non-blank line of s[0..len), in double
+ * quotes, cut at max bytes (then "..." follows), with control characters, quotes,
+ * backslashes and bytes that are not UTF-8 escaped (\n, \", \xNN), appended to b. */
+void pb_http_quote_reply(struct pb_buf *b, const char *s, size_t len, size_t max);
 
 /* Percent-encodes s for a query string into b. */
 void pb_http_urlencode(struct pb_buf *b, const char *s);

@@ -19,7 +19,10 @@ enum pb_parse_status {
 	PB_PARSE_OK = 0,        /* papers appended (some records may have been skipped: see n_skipped) */
 	PB_PARSE_EMPTY,         /* a valid feed with no items: "no announcement", not an error */
 	PB_PARSE_ARXIV_ERROR,   /* arXiv said error; message holds arXiv's own words */
-	PB_PARSE_BAD,           /* not a feed: HTML page, truncated, not XML, bad UTF-8; message says why */
+	PB_PARSE_BAD,           /* not a feed: HTML page, truncated, not XML; message says why.
+				 * In a UTF-8 document (arXiv's) an invalid byte, a NUL or another
+				 * character XML forbids is not fatal: it becomes U+FFFD and the
+				 * record that holds it is warned about */
 };
 
 struct pb_parse_result {
@@ -29,6 +32,8 @@ struct pb_parse_result {
 				 * OAI records included */
 	size_t n_added;         /* records appended or merged into the set */
 	size_t n_skipped;       /* items rejected with a warning each */
+	size_t n_repaired;      /* items kept with bytes that are not UTF-8, NUL or other
+				 * characters XML forbids replaced by U+FFFD (a warning each) */
 	char message[512];      /* error text, or "" */
 };
 

@@ -172,6 +172,8 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 		fprintf(stderr, " unknown=%zu", counts[PB_ANN_UNKNOWN]);
 	if (res.n_skipped)
 		fprintf(stderr, " skipped=%zu", res.n_skipped);
+	if (res.n_repaired)
+		fprintf(stderr, " repaired=%zu", res.n_repaired);
 	if (set.announce_date)
 		fprintf(stderr, " date=%s", set.announce_date);
 	fprintf(stderr, "\n");

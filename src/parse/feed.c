@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <utf8proc.h>
+
+#include "paperboy/http.h"
 #include "paperboy/log.h"
 #include "parse_int.h"
 
@@ -85,6 +88,21 @@ looks_html(const char *data, size_t len)
 	return 0;
 }
 
+/* Text that cannot start an XML document (UTF-16 byte order marks aside). */
+static int
+not_markup(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	else if (len >= 2 && ((unsigned char)data[0] == 0xFE || (unsigned char)data[0] == 0xFF))
+		return 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+		i++;
+	return i < len && data[i] != '<';
+}
+
 /* libxml2 reports some encoding failures through its global generic handler, which prints
  * to stderr; the parser's own error callback already says what went wrong. */
 static void
@@ -94,12 +112,15 @@ quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* Bytes as they are, to libxml2. */
 static void
-push(struct pb_parser *c, const char *data, size_t len, int last)
+push_raw(struct pb_parser *c, const char *data, size_t len)
 {
 	xmlGenericErrorFunc old = xmlGenericError;
 	void *old_ctx = xmlGenericErrorContext;
 
+	if (!len)
+		return;
 	xmlSetGenericErrorFunc(NULL, quiet);
 	while (len > 0 && !c->bad[0]) {
 		size_t n = len < CHUNK ? len : CHUNK;
@@ -109,23 +130,253 @@ push(struct pb_parser *c, const char *data, size_t len, int last)
 		data += n;
 		len -= n;
 	}
-	if (last && !c->bad[0]) {
-		/* The push parser waits for more input; an error now means the body stopped
-		 * before the document did. */
-		c->finishing = 1;
-		if (xmlParseChunk(c->xp, NULL, 0, 1) != 0 && !c->bad[0])
-			/* libxml2 said nothing itself: its encoding layer gave up. */
-			pb_parse_set_bad(c, "not a complete XML document (bad encoding?)", NULL,
-					 0);
-	}
 	xmlSetGenericErrorFunc(old_ctx, old);
+}
+
+/* Characters XML 1.0 allows in a document. */
+static int
+xml_char(long cp)
+{
+	return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+	       (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* The UTF-8 sequence at s[0..n): its length when valid (*cp its code point), 0 when s holds
+ * only the valid beginning of one, -1 when invalid (overlong forms and surrogates included). */
+static int
+utf8_seq(const unsigned char *s, size_t n, long *cp)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	utf8proc_int32_t v;
+	size_t len, i;
+
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4;
+	else
+		return -1;
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	for (i = 1; i < len && i < n; i++)
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xBF))
+			return -1;
+	if (n < len)
+		return 0;
+	if (utf8proc_iterate(s, (utf8proc_ssize_t)len, &v) != (utf8proc_ssize_t)len)
+		return -1;
+	*cp = v;
+	return (int)len;
+}
+
+/* A numeric character reference at s ('&'): the length of one that names no XML character
+ * (&#0;, &#xD800;, &#x1B;), 0 for anything else (libxml2 judges it), -1 when s[0..n) may be
+ * the beginning of one. */
+static int
+bad_char_ref(const unsigned char *s, size_t n)
+{
+	size_t i = 2, d0;
+	int hex;
+	long v = 0;
+
+	if (n < 2)
+		return -1;
+	if (s[1] != '#')
+		return 0;
+	if (n < 3)
+		return -1;
+	hex = s[2] == 'x';
+	i += (size_t)hex;
+	for (d0 = i; i < n && i - d0 <= 8; i++) {
+		int dv = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+			 hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
+			 hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+		if (dv < 0)
+			break;
+		v = v * (hex ? 16 : 10) + dv;
+	}
+	if (i == n && i - d0 <= 8)
+		return -1;
+	if (i == d0 || i - d0 > 8 || s[i] != ';')
+		return 0;
+	return xml_char(v) ? 0 : (int)(i + 1);
+}
+
+/* A repair happened at the current point of the document: it belongs to the open record,
+ * whose start tag libxml2 has seen, since everything before it was pushed first. */
+static void
+note_repair(struct pb_parser *c)
+{
+	c->n_repairs++;
+	if (c->item_depth)
+		c->it.repaired++;
+	else
+		c->repaired_outside++;
+}
+
+/* Pushes s[0..n) with what XML forbids replaced by U+FFFD: bytes that are not UTF-8, control
+ * characters, NUL, references to such characters. Returns how much was taken: the rest, at
+ * most a few bytes, may be the beginning of a character that the next piece completes. */
+static size_t
+push_repairing(struct pb_parser *c, const unsigned char *s, size_t n, int last)
+{
+	static const char fffd[] = "\xEF\xBF\xBD";
+	size_t i = 0, run = 0, bad;
+	long cp;
+	int r;
+
+	while (i < n && !c->bad[0]) {
+		unsigned char b = s[i];
+
+		if ((b >= 0x20 && b < 0x80 && b != '&') || b == '\t' || b == '\n' || b == '\r') {
+			i++;
+			continue;
+		}
+		if (b == '&') {
+			r = bad_char_ref(s + i, n - i);
+			if (r < 0 && !last)
+				break;
+			if (r <= 0) {
+				i++;
+				continue;
+			}
+			bad = (size_t)r;
+		} else if (b < 0x80) {
+			bad = 1;
+		} else {
+			r = utf8_seq(s + i, n - i, &cp);
+			if (r == 0 && !last)
+				break;
+			if (r > 0 && xml_char(cp)) {
+				i += (size_t)r;
+				continue;
+			}
+			bad = r > 0 ? (size_t)r : r == 0 ? n - i : 1;
+		}
+		push_raw(c, (const char *)s + run, i - run);
+		note_repair(c);
+		push_raw(c, fffd, 3);
+		i += bad;
+		run = i;
+	}
+	push_raw(c, (const char *)s + run, i - run);
+	/* Once the document is bad, the rest is not looked at. */
+	return c->bad[0] ? n : i;
+}
+
+/* The next piece of the document. In a UTF-8 document, what would stop libxml2 for good (one
+ * bad byte anywhere) is repaired, so that it costs a warning about that record, not the feed;
+ * a piece may end inside a character: its first bytes wait in c->carry. */
+static void
+push(struct pb_parser *c, const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+
+	if (!c->repair) {
+		push_raw(c, data, len);
+		return;
+	}
+	if (c->n_carry) {
+		unsigned char j[sizeof c->carry + 32];
+		size_t k = len < 32 ? len : 32, m;
+
+		memcpy(j, c->carry, c->n_carry);
+		memcpy(j + c->n_carry, d, k);
+		m = push_repairing(c, j, c->n_carry + k, 0);
+		if (m < c->n_carry) {
+			/* Still the beginning of one character: all of data is in j. */
+			c->n_carry = c->n_carry + k - m;
+			memmove(c->carry, j + m, c->n_carry);
+			return;
+		}
+		d += m - c->n_carry;
+		len -= m - c->n_carry;
+		c->n_carry = 0;
+	}
+	{
+		size_t m = push_repairing(c, d, len, 0);
+
+		/* What is left is shorter than the longest reference bad_char_ref waits for
+		 * ("&#x" and 8 digits). */
+		c->n_carry = len - m;
+		if (c->n_carry > sizeof c->carry) {
+			pb_parse_set_bad(c, "internal error: repair carry overflow", NULL, 0);
+			c->n_carry = 0;
+		}
+		memcpy(c->carry, d + m, c->n_carry);
+	}
+}
+
+/* The end of the document. */
+static void
+push_end(struct pb_parser *c)
+{
+	xmlGenericErrorFunc old = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
+
+	if (c->n_carry) {
+		push_repairing(c, c->carry, c->n_carry, 1);
+		c->n_carry = 0;
+	}
+	if (c->bad[0])
+		return;
+	/* The push parser waits for more input; an error now means the body stopped before
+	 * the document did. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	c->finishing = 1;
+	if (xmlParseChunk(c->xp, NULL, 0, 1) != 0 && !c->bad[0])
+		/* libxml2 said nothing itself: its encoding layer gave up. */
+		pb_parse_set_bad(c, "not a complete XML document (bad encoding?)", NULL, 0);
+	xmlSetGenericErrorFunc(old_ctx, old);
+}
+
+/* Whether the document is UTF-8, XML's default: no UTF-16/32 byte order or zero bytes at
+ * its start, no other encoding declared. Only such a document is repaired byte by byte. */
+static int
+is_utf8_doc(const char *h, size_t n)
+{
+	const char *e, *q;
+	char enc[32], decl[256];
+	size_t k;
+
+	if (n >= 3 && memcmp(h, "\xEF\xBB\xBF", 3) == 0) {
+		h += 3;
+		n -= 3;
+	} else if (n >= 2 && ((unsigned char)h[0] >= 0xFE || h[0] == '\0' || h[1] == '\0')) {
+		return 0;
+	}
+	if (n < 5 || memcmp(h, "<?xml", 5) != 0)
+		return 1;
+	e = memchr(h, '>', n);
+	if (!e || (size_t)(e - h) >= sizeof decl)
+		return 1;
+	memcpy(decl, h, (size_t)(e - h));
+	decl[e - h] = '\0';
+	q = strstr(decl, "encoding");
+	if (!q)
+		return 1;
+	e = decl + (e - h);
+	q += 8;
+	while (q < e && (*q == ' ' || *q == '=' || *q == '\'' || *q == '"'))
+		q++;
+	for (k = 0; q + k < e && k < sizeof enc - 1 && q[k] != '\'' && q[k] != '"'; k++)
+		enc[k] = q[k];
+	enc[k] = '\0';
+	return strcasecmp(enc, "UTF-8") == 0 || strcasecmp(enc, "UTF8") == 0;
 }
 
 static int
 start(struct pb_parser *c, int last)
 {
 	xmlSAXHandler sax;
-	size_t n0;
 
 	c->started = 1;
 	if (c->head.len == 0) {
@@ -136,17 +387,31 @@ start(struct pb_parser *c, int last)
 		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
 		return -1;
 	}
+	if (not_markup(c->head.data, c->head.len)) {
+		/* A rate limiter's "Rate exceeded.": say what the server said, not libxml2's
+		 * "Document is empty". */
+		struct pb_buf m = { 0 };
+
+		pb_buf_puts(&m, "not XML; the server said ");
+		pb_http_quote_reply(&m, c->head.data, c->head.len, 160);
+		pb_parse_set_bad(c, m.data, NULL, 0);
+		pb_buf_free(&m);
+		return -1;
+	}
 	pb_parse_sax_init(&sax);
-	/* The first bytes go to the constructor so libxml2 can detect the encoding. */
-	n0 = c->head.len < 4 ? c->head.len : 4;
-	c->xp = xmlCreatePushParserCtxt(&sax, c, c->head.data, (int)n0, c->source);
+	c->repair = is_utf8_doc(c->head.data, c->head.len);
+	/* No bytes to the constructor: libxml2 detects the encoding from the first four it
+	 * is pushed, which the repair may have changed. */
+	c->xp = xmlCreatePushParserCtxt(&sax, c, NULL, 0, c->source);
 	if (!c->xp) {
 		pb_parse_set_bad(c, "cannot create an XML parser", NULL, 0);
 		return -1;
 	}
 	/* No network, no entity substitution, no DTD loading (none of those options set). */
 	xmlCtxtUseOptions(c->xp, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-	push(c, c->head.data + n0, c->head.len - n0, last);
+	push(c, c->head.data, c->head.len);
+	if (last)
+		push_end(c);
 	pb_buf_free(&c->head);
 	return c->bad[0] ? -1 : 0;
 }
@@ -169,7 +434,7 @@ pb_parser_feed(struct pb_parser *c, const char *data, size_t len)
 			return -1;
 	}
 	if (len)
-		push(c, data, len, 0);
+		push(c, data, len);
 	return c->bad[0] ? -1 : 0;
 }
 
@@ -191,7 +456,7 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 		if (!c->started)
 			start(c, 1);
 		else
-			push(c, "", 0, 1);
+			push_end(c);
 	}
 	if (!c->bad[0] && c->xp && (!c->xp->wellFormed || c->depth != 0))
 		pb_parse_set_bad(c, "document ends early, truncated?", NULL, 0);
@@ -200,6 +465,11 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 	res->kind = c->kind;
 	res->n_items = c->n_items;
 	res->n_skipped = c->n_skipped;
+	res->n_repaired = c->n_repaired;
+	if (c->repaired_outside)
+		pb_warn("parse_repair", "source=%s where=%s replaced=%zu note=%s", pb_q(c->source),
+			pb_q("outside any record"), c->repaired_outside,
+			pb_q("bytes that are not UTF-8 or not allowed in XML became U+FFFD"));
 	if (c->bad[0]) {
 		put_message(res, c->source, ": ", c->bad);
 		goto out;

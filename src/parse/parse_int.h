@@ -42,6 +42,7 @@ struct pb_item {
 	int oai_version;        /* highest <version version='vN'> seen (arXivRaw) */
 	int deleted;            /* OAI header status="deleted" */
 	const char *too_long;   /* the first field over its limit, or NULL */
+	size_t repaired;        /* characters replaced by U+FFFD inside the record */
 };
 
 struct pb_parser {
@@ -61,6 +62,12 @@ struct pb_parser {
 
 	struct pb_buf head;     /* first bytes, held back until the body can be sniffed */
 	int started;            /* head handed to libxml2 */
+	int repair;             /* a UTF-8 document: bad bytes are replaced, not fatal */
+	unsigned char carry[16];/* the start of a character or reference cut by a piece's end */
+	size_t n_carry;
+	size_t n_repairs;       /* replacements in all */
+	size_t repaired_outside;/* of them, outside any record */
+	size_t n_repaired;      /* records kept with replacements (warned) */
 
 	char *feed_title, *feed_desc, *feed_id, *feed_date_raw;
 	char announce_day[11];

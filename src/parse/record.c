@@ -1,6 +1,10 @@
 /* Turning the fields collected for one item into a paper record. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <utf8proc.h>
 
 #include "paperboy/log.h"
 #include "parse_int.h"
@@ -40,10 +44,37 @@ pb_item_add_category(struct pb_item *it, char *cat)
 	it->p.categories[it->p.n_categories++] = cat;
 }
 
+/* Whether cat belongs to what the legacy feed was asked for, as its channel title names it
+ * ("cs updates on arXiv.org", "hep-ex, nucl-ex updates on arXiv.org"): an archive covers its
+ * subject classes (cs holds cs.CV). Without a title that says, every category belongs. */
+static int
+rss1_in_feed(const char *feed_title, const char *cat)
+{
+	const char *end = feed_title ? strstr(feed_title, " updates on ") : NULL;
+	const char *p = feed_title;
+
+	if (!end || end == feed_title)
+		return 1;
+	while (p < end) {
+		size_t n = strcspn(p, ",+ ");
+
+		if (p + n > end)
+			n = (size_t)(end - p);
+		if (n && strncmp(cat, p, n) == 0 && (cat[n] == '\0' || cat[n] == '.'))
+			return 1;
+		p += n;
+		while (p < end && (*p == ',' || *p == '+' || *p == ' '))
+			p++;
+	}
+	return 0;
+}
+
 /* "Title. (arXiv:1805.08875v1 [hep-ex] CROSS LISTED)": the legacy RSS 1.0 title carries the
- * id, the primary category and the announce type; use them and strip the suffix. */
+ * id, the primary category and the announce type; use them and strip the suffix. A primary
+ * category outside the feed's archives makes the item a cross-list (replace-cross when
+ * UPDATED), as the RSS 2.0 feeds say in words. */
 static void
-rss1_title(struct pb_item *it)
+rss1_title(struct pb_item *it, const char *feed_title)
 {
 	char **id = &it->p.id;
 	int *ver = &it->p.version;
@@ -78,12 +109,14 @@ rss1_title(struct pb_item *it)
 			free(cat);
 		else
 			it->primary = cat;
+		int outside = !rss1_in_feed(feed_title, it->primary);
+
 		if (strstr(rb, "CROSS LISTED"))
 			it->p.announce = PB_ANN_CROSS;
 		else if (strstr(rb, "UPDATED"))
-			it->p.announce = PB_ANN_REPLACE;
+			it->p.announce = outside ? PB_ANN_REPLACE_CROSS : PB_ANN_REPLACE;
 		else
-			it->p.announce = PB_ANN_NEW;
+			it->p.announce = outside ? PB_ANN_CROSS : PB_ANN_NEW;
 	}
 	/* Drop the suffix and the period arXiv put before it. */
 	*s = '\0';
@@ -91,17 +124,65 @@ rss1_title(struct pb_item *it)
 		s[-1] = '\0';
 }
 
-/* Legacy RSS 1.0 descriptions and creators are escaped HTML: drop tags, decode the basic
- * entities once more. Links vanish without a trace, block tags become a space. */
+/* The character reference at s (which starts with '&'): numeric (&#233; &#xe9;) or one of
+ * HTML 4's named entities, as libxml2's HTML parser knows them. Appends its character to b
+ * and returns the reference's length, or 0 when s starts none (the '&' is then text). A
+ * number that is no character (NUL, a surrogate, beyond U+10FFFF) or a control character
+ * becomes U+FFFD, as HTML's own rules have it. */
+static size_t
+html_char_ref(struct pb_buf *b, const char *s)
+{
+	utf8proc_uint8_t enc[4];
+	utf8proc_ssize_t n;
+	const char *p = s + 1;
+	long cp;
+
+	if (*p == '#') {
+		int hex = p[1] == 'x' || p[1] == 'X';
+		const char *d;
+		unsigned long v = 0;
+
+		p += hex ? 2 : 1;
+		for (d = p; hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p); p++)
+			if (v <= 0x10FFFF)
+				v = v * (hex ? 16 : 10) +
+				    (unsigned long)(isdigit((unsigned char)*p) ? *p - '0' :
+						    tolower((unsigned char)*p) - 'a' + 10);
+		if (p == d || *p != ';')
+			return 0;
+		cp = (long)v;
+		if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ||
+		    (v < 0x20 && v != '\t' && v != '\n' && v != '\r') || (v >= 0x7F && v < 0xA0))
+			cp = 0xFFFD;
+	} else {
+		char name[32];
+		const htmlEntityDesc *e;
+		size_t len;
+
+		while (isalnum((unsigned char)*p) && p - s < (long)sizeof name)
+			p++;
+		len = (size_t)(p - (s + 1));
+		if (*p != ';' || len == 0 || len >= sizeof name)
+			return 0;
+		memcpy(name, s + 1, len);
+		name[len] = '\0';
+		if ((e = htmlEntityLookup((const xmlChar *)name)))
+			cp = (long)e->value;
+		else if (strcmp(name, "apos") == 0)     /* XML's, not HTML 4's */
+			cp = '\'';
+		else
+			return 0;
+	}
+	n = utf8proc_encode_char((utf8proc_int32_t)cp, enc);
+	pb_buf_append(b, enc, (size_t)n);
+	return (size_t)(p + 1 - s);
+}
+
+/* Legacy RSS 1.0 descriptions and creators are escaped HTML: drop tags, decode the character
+ * references once more. Links vanish without a trace, block tags become a space. */
 char *
 pb_strip_html(const char *s)
 {
-	static const struct {
-		const char *e, *r;
-	} ents[] = {
-		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" },
-		{ "&quot;", "\"" }, { "&#39;", "'" }, { "&apos;", "'" },
-	};
 	struct pb_buf b;
 	char *out;
 	size_t k;
@@ -117,15 +198,9 @@ pb_strip_html(const char *s)
 			s = e + 1;
 			continue;
 		}
-		if (*s == '&') {
-			for (k = 0; k < sizeof ents / sizeof ents[0]; k++)
-				if (strncmp(s, ents[k].e, strlen(ents[k].e)) == 0)
-					break;
-			if (k < sizeof ents / sizeof ents[0]) {
-				pb_buf_puts(&b, ents[k].r);
-				s += strlen(ents[k].e);
-				continue;
-			}
+		if (*s == '&' && (k = html_char_ref(&b, s)) > 0) {
+			s += k;
+			continue;
 		}
 		pb_buf_putc(&b, *s++);
 	}
@@ -163,9 +238,9 @@ skip_item(struct pb_parser *c, const char *why)
 {
 	const struct pb_paper *p = &c->it.p;
 
-	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s", pb_q(c->source),
-		c->n_items, pb_q(p->id ? p->id : "-"), pb_q(p->title ? p->title : "-"),
-		pb_q(why));
+	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s replaced=%zu",
+		pb_q(c->source), c->n_items, pb_q(p->id ? p->id : "-"),
+		pb_q(p->title ? p->title : "-"), pb_q(why), c->it.repaired);
 	c->n_skipped++;
 }
 
@@ -194,7 +269,7 @@ pb_item_finish(struct pb_parser *c)
 		goto out;
 	}
 	if (c->kind == PB_FEED_RSS1)
-		rss1_title(it);
+		rss1_title(it, c->feed_title);
 	if (it->oai_version && !p->version)
 		p->version = it->oai_version;
 
@@ -217,6 +292,15 @@ pb_item_finish(struct pb_parser *c)
 		skip_item(c, pb_buf_str(&why));
 		pb_buf_free(&why);
 		goto out;
+	}
+
+	if (it->repaired) {
+		/* Kept: one bad byte costs a character, not the record or the feed. */
+		pb_warn("parse_repair", "source=%s item=%zu id=%s title=%s replaced=%zu note=%s",
+			pb_q(c->source), c->n_items, pb_q(p->id), pb_q(p->title ? p->title : "-"),
+			it->repaired, pb_q("bytes that are not UTF-8 or not allowed in XML became "
+					   "U+FFFD"));
+		c->n_repaired++;
 	}
 
 	/* Authors without a name (an empty <name/>) are noise. */

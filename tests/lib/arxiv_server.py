@@ -10,10 +10,13 @@ Binds 127.0.0.1 on an ephemeral port (HTTPS with --tls-cert/--tls-key) and write
                             gets arXiv's real error feed with HTTP 400
   /api/query?search_query=  entries from --pool (an API fixture, from --pool-offset on), paginated by start and
                             max_results, totalResults = --search-total
-Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA]'
+Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA[|BODY]]'
 makes the first K requests whose path and query start with PREFIX answer STATUS (with
-Retry-After RA); a 400 on /api/query carries arXiv's real error feed, other statuses an HTML
-page.
+Retry-After RA unless empty); a 400 on /api/query carries arXiv's real error feed, other
+statuses an HTML page, or BODY as text/plain when given ("Rate exceeded."). --stall
+'PREFIX|SECONDS' holds every answer to such a request for SECONDS before sending it.
+/rss/ and /api/query answer 406 to a request whose Accept header is missing or only "*/*", as
+arXiv's query endpoint has done; --accept-any turns that off.
 For the HTTP client's own tests: POST /echo answers a JSON object with the request's body,
 Content-Type and headers; /redirect/N redirects N times before answering; /lm carries only
 Last-Modified (If-Modified-Since -> 304); /fixture/NAME serves a fixture file. A Retry-After
@@ -48,7 +51,11 @@ def esc(s):
 def load_rss_items(path):
     """id -> (version, [authors], [categories]) from an RSS 2.0 fixture."""
     items = {}
-    root = ET.parse(path).getroot()
+    with open(path, 'rb') as f:
+        text = f.read().decode('utf-8', 'replace')
+    # A feed the fetch tests corrupted on purpose still yields its ids here.
+    text = re.sub(r'[\x00-\x08\x0b\x0c\x0e-\x1f]', '', text)
+    root = ET.fromstring(text.encode('utf-8'))
     for it in root.iter('item'):
         guid = (it.findtext('guid') or '').rsplit(':', 1)[-1]
         m = re.match(r'^(.*?)v(\d+)$', guid)
@@ -160,8 +167,12 @@ class Handler(BaseHTTPRequestHandler):
                 ra = rule['retry_after']
                 if ra is not None and ra.startswith('date+'):
                     ra = email.utils.formatdate(time.time() + int(ra[5:]), usegmt=True)
-                if ra is not None:
+                if ra:
                     extra['Retry-After'] = ra
+                if rule['body'] is not None:
+                    self.send(rule['status'], rule['body'].encode('utf-8'), 'text/plain',
+                              extra, validators=None, reqbody=reqbody)
+                    return True
                 if rule['status'] == 400 and u.path == '/api/query':
                     with open(os.path.join(S.fixtures, 'api2026-error-bad-id.xml'), 'rb') as f:
                         self.send(400, f.read(), validators=None)
@@ -184,8 +195,26 @@ class Handler(BaseHTTPRequestHandler):
                              validators=None, reqbody=body)
         return self.send(404, b'not found\n', 'text/plain', validators=None, reqbody=body)
 
+    def stall(self):
+        for prefix, secs in S.stall:
+            if self.path.startswith(prefix):
+                time.sleep(secs)
+
+    def refuses_accept(self, path):
+        """arXiv's query endpoint answered 406 to clients naming no feed type."""
+        if S.accept_any or not (path.startswith('/rss/') or path == '/api/query'):
+            return False
+        acc = (self.headers.get('Accept') or '').strip()
+        if acc and acc != '*/*':
+            return False
+        self.send(406, b'Not Acceptable\n', 'text/plain', validators=None)
+        return True
+
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
+        self.stall()
+        if self.refuses_accept(u.path):
+            return
         if self.failing():
             return
         m = re.match(r'^/redirect/(\d+)$', u.path)
@@ -250,7 +279,11 @@ def main():
     ap.add_argument('--search-claim', type=int, default=-1,
                     help='totalResults to announce (default: --search-total)')
     ap.add_argument('--primary', action='append', default=[], help='ID=CAT for id_list answers')
-    ap.add_argument('--fail', action='append', default=[], help='PREFIX|STATUS|K[|RETRY_AFTER]')
+    ap.add_argument('--fail', action='append', default=[],
+                    help='PREFIX|STATUS|K[|RETRY_AFTER[|BODY]]')
+    ap.add_argument('--stall', action='append', default=[], help='PREFIX|SECONDS')
+    ap.add_argument('--accept-any', action='store_true',
+                    help='serve feeds whatever the Accept header says')
     ap.add_argument('--tls-cert', help='serve HTTPS with this certificate chain (PEM)')
     ap.add_argument('--tls-key', help='the private key of --tls-cert')
     a = ap.parse_args()
@@ -267,7 +300,10 @@ def main():
     for r in a.fail:
         parts = r.split('|')
         S.fail.append({'prefix': parts[0], 'status': int(parts[1]), 'left': int(parts[2]),
-                       'retry_after': parts[3] if len(parts) > 3 else None})
+                       'retry_after': parts[3] if len(parts) > 3 else None,
+                       'body': '|'.join(parts[4:]) if len(parts) > 4 else None})
+    S.stall = [(p.split('|')[0], float(p.split('|')[1])) for p in a.stall]
+    S.accept_any = a.accept_any
     open(S.log, 'w').close()
 
     srv = HTTPServer(('127.0.0.1', 0), Handler)

@@ -449,7 +449,8 @@ test_legacy(void)
 	}
 	if ((p = find(&s, "1805.06430"))) {
 		T_EQ_INT(p->version, 2);
-		T_EQ_INT(p->announce, PB_ANN_REPLACE);
+		/* [nucl-th] UPDATED in the hep-ex feed: a replacement cross-listed here. */
+		T_EQ_INT(p->announce, PB_ANN_REPLACE_CROSS);
 		T_EQ_STR(p->categories[0], "nucl-th");
 	}
 	pb_paperset_free(&s);
