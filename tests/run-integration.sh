@@ -5,7 +5,11 @@ set -u
 : "${PAPERBOY:?PAPERBOY must name the binary}"
 export PAPERBOY
 export PB_FIXTURES="${PB_FIXTURES:-$(cd "$(dirname "$0")/../.." && pwd)/shared/fixtures/arxiv}"
-[ -d "$PB_FIXTURES" ] || PB_FIXTURES="$(cd "$(dirname "$0")/.." && pwd)/../shared/fixtures/arxiv"
+if [ ! -d "$PB_FIXTURES" ]; then
+  echo "run-integration: fixtures not found: $PB_FIXTURES is not a folder; set PB_FIXTURES to" \
+    "the folder of the saved arXiv responses (shared/fixtures/arxiv)" >&2
+  exit 1
+fi
 export PB_TESTS="$(cd "$(dirname "$0")" && pwd)"
 fail=0
 for t in "$PB_TESTS"/integration/*.sh; do

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every command in README.md's ```sh blocks, run exactly as written, in order, in a fresh copy
-# of the tree with the saved arXiv responses at ../shared as the README says, in a clean
+# of the tree with the saved arXiv responses (PB_FIXTURES) at ../shared/fixtures/arxiv as the
+# README says, in a clean
 # environment (no BUILD, MAKEFLAGS, CFLAGS... of the make that runs this test):
 #   - `make test` and `make asan` are what CI runs (.ci/run, checked here); this test is part
 #     of `make test` and does not run it again.
@@ -24,7 +25,6 @@ if [ "${PB_SANITIZED:-}" = 1 ]; then
   exit 0
 fi
 ROOT=$(cd "$PB_TESTS/.." && pwd)
-SHARED=$(cd "$PB_FIXTURES/../.." && pwd)
 T=$(mktemp -d /tmp/pb-readme.XXXXXX)
 SRV=
 cleanup() {
@@ -60,8 +60,8 @@ for t in test asan fuzz bench; do
 done
 
 # A fresh copy of the tree, ../shared beside it
-mkdir -p "$T/x/paperboy"
-ln -s "$SHARED" "$T/x/shared"
+mkdir -p "$T/x/paperboy" "$T/x/shared/fixtures"
+ln -s "$PB_FIXTURES" "$T/x/shared/fixtures/arxiv"
 W="$T/x/paperboy"
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
   (cd "$ROOT" && git ls-files --cached --others --exclude-standard -z |

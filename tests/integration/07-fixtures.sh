@@ -1,7 +1,7 @@
 #!/bin/sh
 # Unit tests without their fixtures stop at once and say where they looked (PB_FIXTURES, or the
 # default ../shared/fixtures/arxiv from the working directory), instead of failing checks on
-# empty parses ("got 4, want 0").
+# empty parses ("got 4, want 0"); so does the integration runner.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-fix.XXXXXX)
@@ -25,5 +25,9 @@ for t in test_parse test_match test_render; do
   # and with them it passes (from the top of the tree, where the golden files are)
   (cd "$PB_TESTS/.." && "$bin" >"$T/out" 2>"$T/err") || fail "$t fails with PB_FIXTURES=$PB_FIXTURES"
 done
+# the integration runner says so too, before running anything
+PB_FIXTURES="$T/nowhere" ONLY=no-such-test sh "$PB_TESTS/run-integration.sh" >"$T/out" 2>"$T/err"; rc=$?
+[ $rc != 0 ] && grep -q "fixtures not found: $T/nowhere is not a folder" "$T/err" ||
+  fail "run-integration.sh with PB_FIXTURES=$T/nowhere: exit $rc, $(head -c 300 "$T/err")"
 [ $fails = 0 ] || exit 1
 echo "07-fixtures: ok"
