@@ -145,4 +145,178 @@ run_pb "$D2/pb.conf" run --feed "$BIG"
 # Part 1 went once per run while its mark failed (3 runs), the other parts once each.
 [ "$(tg_parts)" = $((parts + 2)) ] || fail "2: bo got $(tg_parts) Telegram messages, want $((parts + 2))"
 
+
+# ---- 3. every email refused for good -------------------------------------------------------
+D3="$T/three"
+mkdir -p "$D3"
+$PY "$PB_TESTS/lib/smtpd.py" --port-file "$D3/smtp.port" --save-dir "$D3/mail" \
+  --auth digest:s3cret --timeout 600 2>"$D3/smtpd.err" &
+pids="$pids $!"
+wait_file "$D3/smtp.port"
+export PB_TEST_SMTP_PASSWORD="wrong-password"
+cat >"$D3/pb.conf" <<EOF
+state_dir = "$D3/state";
+arxiv = { categories = ["cs.CV"]; };
+file = { enabled = false; };
+email = { smtp_url = "smtp://127.0.0.1:$(cat "$D3/smtp.port")"; tls = "none";
+          username = "digest"; password_env = "PB_TEST_SMTP_PASSWORD";
+          from = "arXiv digest <digest@example.org>"; };
+subscribers = (
+  { name = "amy"; email = ["amy@example.org"]; max_papers = 5;
+    topics = ( { name = "Depth"; query = "ti:depth"; } ); },
+  { name = "bo"; email = ["bo@example.org"]; max_papers = 3;
+    topics = ( { name = "Robots"; query = "cat:cs.RO"; } ); }
+);
+EOF
+run_pb "$D3/pb.conf" run --feed "$BIG" --wait 10
+[ $rc = 69 ] || fail "3: a run whose every email was refused for good exited $rc, want 69: $(cat "$T/out.txt" "$T/err.txt")"
+grep -q "sent 0, failed 2" "$T/out.txt" || fail "3: the summary: $(cat "$T/out.txt")"
+n=$(grep -c "level=warn.*event=delivery.*status=failed.*535" "$T/err.txt" || true)
+[ "$n" = 2 ] || fail "3: $n permanent failures logged at warning, want 2: $(cat "$T/err.txt")"
+grep -q "could not be delivered" "$T/err.txt" || fail "3: no word about the undelivered digests"
+run_pb "$D3/pb.conf" status
+n=$(grep -c "failed after 1 attempt: 535" "$T/out.txt" || true)
+[ "$n" = 2 ] || fail "3: status does not say 'failed after 1 attempt' twice: $(cat "$T/out.txt")"
+
+# ---- 4. --wait bounds a transfer in flight -------------------------------------------------
+D4="$T/four"
+mkdir -p "$D4"
+$PY "$PB_TESTS/lib/smtpd.py" --port-file "$D4/smtp.port" --save-dir "$D4/mail" \
+  --silent-after-data --timeout 600 2>"$D4/smtpd.err" &
+pids="$pids $!"
+wait_file "$D4/smtp.port"
+cat >"$D4/pb.conf" <<EOF
+state_dir = "$D4/state";
+arxiv = { categories = ["cs.CV"]; };
+file = { enabled = false; };
+email = { smtp_url = "smtp://127.0.0.1:$(cat "$D4/smtp.port")"; tls = "none";
+          from = "arXiv digest <digest@example.org>"; };
+subscribers = (
+  { name = "amy"; email = ["amy@example.org"]; max_papers = 5;
+    topics = ( { name = "Depth"; query = "ti:depth"; } ); }
+);
+EOF
+start=$(date +%s)
+set +e
+timeout 100 "$PAPERBOY" -c "$D4/pb.conf" run --feed "$BIG" --wait 5 >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+set -e
+took=$(( $(date +%s) - start ))
+[ $rc != 124 ] || fail "4: run --wait 5 was still delivering after 100 s"
+[ $took -le 20 ] || fail "4: run --wait 5 took $took s"
+[ $rc = 0 ] || fail "4: run --wait 5 exited $rc: $(cat "$T/err.txt")"
+grep -q '"status": 0' "$D4/mail/index.jsonl" || fail "4: the message never reached the silent server"
+row=$(q "$D4/state/paperboy.db" "SELECT status, attempts FROM outbox")
+[ "$row" = "0|1" ] || fail "4: the cut-off message is '$row' (status|attempts), want pending after 1 attempt"
+q "$D4/state/paperboy.db" "SELECT last_error FROM outbox" | grep -q "time limit" ||
+  fail "4: the cut-off message does not say why"
+grep -q "pending 1" "$T/out.txt" || fail "4: the summary: $(cat "$T/out.txt")"
+
+# ---- 5. retry and status in a fresh directory create nothing ----------------------------------
+D5="$T/five"
+mkdir -p "$D5"
+printf 'state_dir = "%s/state";\narxiv = { categories = ["cs.CV"]; };\nsubscribers = ( { name = "amy"; topics = ( { name = "t"; query = "ti:depth"; } ); } );\n' "$D5" >"$D5/pb.conf"
+run_pb "$D5/pb.conf" retry
+[ $rc = 0 ] || fail "5: retry without a state exited $rc: $(cat "$T/err.txt")"
+grep -q "no state yet" "$T/out.txt" || fail "5: retry does not say there is no state: $(cat "$T/out.txt")"
+run_pb "$D5/pb.conf" retry --subscriber nobody
+[ $rc = 64 ] || fail "5: retry for an unknown subscriber exited $rc, want 64"
+run_pb "$D5/pb.conf" status
+[ $rc = 0 ] || fail "5: status without a state exited $rc"
+[ ! -e "$D5/state" ] || fail "5: retry or status created $D5/state"
+
+# ---- 6. read-only and full file systems (tmpfs in a mount namespace of our own) -------------
+ns_run() {
+  if [ "$(id -u)" = 0 ]; then unshare -m "$@"; else unshare -r -m "$@"; fi
+}
+mkdir -p "$T/probe"
+if ! ns_run sh -c 'mount -t tmpfs -o size=1m tmpfs "$1" && umount "$1"' sh "$T/probe" 2>/dev/null; then
+  echo "72-run-integrity: section 6 skipped: no mount namespace here (unshare -m)"
+  echo "72-run-integrity: all checks passed"
+  exit 0
+fi
+cat >"$T/ns.sh" <<'NS'
+set -eu
+fail() { echo "72-run-integrity: $*" >&2; exit 1; }
+q() { sqlite3 "$1" "$2"; }
+run_pb() {
+  conf=$1; shift
+  set +e
+  "$PAPERBOY" -c "$conf" "$@" >"$T/out.txt" 2>"$T/err.txt"
+  rc=$?
+  set -e
+}
+M="$T/mnt"
+mkdir -p "$M"
+mount -t tmpfs -o size=4m tmpfs "$M"
+
+# 6a. status reads a state on a read-only mount (a copy of section 1's, without -wal).
+mkdir -p "$M/ro/state"
+cp "$T/one/state/paperboy.db" "$M/ro/state/"
+conf_for() {  # conf_for STATE_DIR OUT_DIR FILE
+  cat >"$3" <<EOF
+state_dir = "$1";
+arxiv = { categories = ["cs.CV"]; };
+file = { dir = "$2"; };
+subscribers = (
+  { name = "s1"; max_papers = 20; topics = ( { name = "a"; query = "cat:cs.CV"; } ); },
+  { name = "s2"; max_papers = 20; topics = ( { name = "a"; query = "cat:cs.RO"; } ); },
+  { name = "s3"; max_papers = 20; topics = ( { name = "a"; query = "cat:cs.LG"; } ); },
+  { name = "s4"; max_papers = 20; topics = ( { name = "a"; query = "cat:cs.CL"; } ); },
+  { name = "s5"; max_papers = 20; topics = ( { name = "a"; query = "cat:cs.AI"; } ); },
+  { name = "s6"; max_papers = 20; topics = ( { name = "a"; query = "abs:learning"; } ); }
+);
+EOF
+}
+conf_for "$M/ro/state" "$T/six-out" "$T/ro.conf"
+conf_for "$M/fresh/state" "$T/six-out" "$T/fresh.conf"
+mount -o remount,ro "$M"
+run_pb "$T/ro.conf" status
+[ $rc = 0 ] || fail "6a: status on a read-only mount exited $rc: $(cat "$T/err.txt")"
+grep -q "2024-11-28  run .*done" "$T/out.txt" || fail "6a: status does not show the runs: $(cat "$T/out.txt")"
+[ ! -e "$M/ro/state/paperboy.db-wal" ] || fail "6a: status wrote a -wal file"
+
+# 6b. run on a read-only file system: 73, with the path.
+run_pb "$T/fresh.conf" run --feed "$BIG"
+[ $rc = 73 ] || fail "6b: run with a state directory that cannot be created exited $rc, want 73"
+grep -q "$M/fresh/state" "$T/err.txt" || fail "6b: the error does not name the directory: $(cat "$T/err.txt")"
+run_pb "$T/ro.conf" run --feed "$BIG"
+[ $rc = 73 ] || fail "6b: run with a read-only state directory exited $rc, want 73"
+grep -q "$M/ro/state" "$T/err.txt" || fail "6b: the error does not name the directory: $(cat "$T/err.txt")"
+run_pb "$T/ro.conf" retry
+[ $rc = 73 ] || fail "6b: retry on a read-only state exited $rc, want 73"
+grep -q "$M/ro/state/paperboy.db" "$T/err.txt" || fail "6b: the error does not name the database: $(cat "$T/err.txt")"
+mount -o remount,rw "$M"
+umount "$M"
+
+# 6c. the disk fills up in the middle of a run: the run fails, its counts agree with the
+# outbox, and once there is room the next run finishes the day.
+mount -t tmpfs -o size=1m tmpfs "$M"
+conf_for "$M/state" "$T/six-out" "$T/full.conf"
+run_pb "$T/full.conf" run --feed "$EMPTY" --date 2024-12-02
+[ $rc = 0 ] || fail "6c: the first run exited $rc: $(cat "$T/err.txt")"
+DB="$M/state/paperboy.db"
+# Leave about 300 KB: the run's start and a few 50 KB digests fit, six do not.
+free_kb=$(df -k "$M" | awk 'NR == 2 { print $4 }')
+dd if=/dev/zero of="$M/filler" bs=1k count=$((free_kb - 300)) 2>/dev/null || true
+run_pb "$T/full.conf" run --feed "$BIG"
+[ $rc = 74 ] || fail "6c: a run on a full disk exited $rc, want 74: $(cat "$T/out.txt" "$T/err.txt")"
+got=$(q "$DB" "SELECT count(DISTINCT subscriber) || ' ' || count(*) FROM outbox WHERE digest_date = '2024-11-28'")
+counted=$(q "$DB" "SELECT n_digests || ' ' || n_messages FROM runs WHERE digest_date = '2024-11-28'")
+[ "$got" = "$counted" ] || fail "6c: the run counted '$counted' (digests messages), the outbox holds '$got'"
+[ "${got%% *}" -lt 6 ] || fail "6c: the disk did not fill up (all 6 digests enqueued)"
+rm -f "$M/filler"
+run_pb "$T/full.conf" run --feed "$BIG"
+[ $rc = 0 ] || fail "6c: the run after the disk was freed exited $rc: $(cat "$T/err.txt")"
+[ "$(q "$DB" "SELECT count(DISTINCT subscriber) FROM outbox WHERE digest_date = '2024-11-28'")" = 6 ] ||
+  fail "6c: not every digest is in the outbox after the second run"
+[ "$(q "$DB" "SELECT count(*) FROM outbox WHERE status <> 1")" = 0 ] || fail "6c: messages left unsent"
+got=$(q "$DB" "SELECT count(*) FROM outbox WHERE digest_date = '2024-11-28'")
+counted=$(q "$DB" "SELECT sum(n_messages) FROM runs WHERE digest_date = '2024-11-28'")
+[ "$got" = "$counted" ] || fail "6c: the runs counted $counted messages, the outbox holds $got"
+[ "$(q "$DB" "PRAGMA integrity_check")" = ok ] || fail "6c: integrity_check"
+umount "$M"
+NS
+PAPERBOY="$PAPERBOY" T="$T" BIG="$BIG" EMPTY="$EMPTY" ns_run sh "$T/ns.sh"
+
 echo "72-run-integrity: all checks passed"
