@@ -150,7 +150,16 @@ static const char *const stmt_sql[S_COUNT] = {
 const char *
 pb_state_errmsg(struct pb_state *st)
 {
-	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+	int ec;
+
+	if (!st || !st->db)
+		return "no database";
+	/* After a failed write inside pb_outbox_put, the savepoint's rollback succeeds and
+	 * SQLite's own message becomes "not an error": the logged one is what failed. */
+	ec = sqlite3_errcode(st->db);
+	if ((ec == SQLITE_OK || ec == SQLITE_ROW || ec == SQLITE_DONE) && st->last_error[0])
+		return st->last_error;
+	return sqlite3_errmsg(st->db);
 }
 
 int
@@ -168,7 +177,8 @@ pb_state_db(struct pb_state *st)
 void
 pb_st_error(struct pb_state *st, const char *op)
 {
-	pb_err("state.error", "op=%s error=%s", op, pb_q(sqlite3_errmsg(st->db)));
+	snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_errmsg(st->db));
+	pb_err("state.error", "op=%s error=%s", op, pb_q(st->last_error));
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */

@@ -50,6 +50,7 @@ struct pb_state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	int version;
+	char last_error[256];   /* the last error logged: a savepoint's rollback resets SQLite's */
 };
 
 /* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */

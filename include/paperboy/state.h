@@ -143,7 +143,8 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * enqueued before they are sent and marked sent after, such a rollback can repeat a message but
  * not lose one. Transactions do not nest: pb_state_begin inside a transaction returns -1. */
 
-/* The text of the last SQLite error on this handle (never NULL). Borrowed. */
+/* The text of the last SQLite error on this handle: the current one, else the last one logged
+ * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
 #define PB_STATE_SCHEMA 3

@@ -3,7 +3,8 @@
 # SQLite (triggers that RAISE), real local peers and (where mounts can be made) a small or
 # read-only tmpfs:
 #  1. A digest that cannot be enqueued fails the run (exit 74, the error in `status`), the other
-#     subscribers still get theirs, and the next run builds it (not "already done").
+#     subscribers still get theirs, and the next run builds it (not "already done"); the same
+#     with flipped bytes in the database.
 #  2. A "sent" mark that cannot be written fails the run (74) and stops delivery to that
 #     destination only: its later parts stay pending, the others are delivered.
 #  3. Every email refused for good (wrong SMTP password: 535): exit 69, each failure logged at
@@ -91,6 +92,28 @@ n=$(q "$DB1" "SELECT count(*) FROM outbox WHERE digest_date = '2024-11-28' AND s
 run_pb "$D1/pb.conf" run --feed "$BIG"
 grep -q "already" "$T/err.txt" "$T/out.txt" || grep -q "0 messages enqueued" "$T/out.txt" ||
   fail "1: the day was not complete after the third run: $(cat "$T/out.txt")"
+
+# 1b. Flipped bytes in the page that holds the payloads: the same, the error says so.
+D1B="$T/oneb"
+mkdir -p "$D1B"
+sed "s|$D1/|$D1B/|g" "$D1/pb.conf" >"$D1B/pb.conf"
+run_pb "$D1B/pb.conf" run --feed "$EMPTY" --date 2024-12-02
+[ $rc = 0 ] || fail "1b: the first run exited $rc: $(cat "$T/err.txt")"
+$PY - "$D1B/state/paperboy.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'outbox_payload'").fetchone()[0]
+size = db.execute("PRAGMA page_size").fetchone()[0]
+db.close()
+with open(sys.argv[1], "r+b") as f:
+    f.seek((page - 1) * size)
+    f.write(b"\x99\xff\xff\xff")   # no such b-tree page type
+EOF
+run_pb "$D1B/pb.conf" run --feed "$BIG"
+[ $rc = 74 ] || fail "1b: a run on a damaged database exited $rc, want 74: $(cat "$T/out.txt")"
+grep -q "malformed" "$T/err.txt" || fail "1b: the error does not say the database is damaged: $(grep -v level=info "$T/err.txt")"
+run_pb "$D1B/pb.conf" status
+grep -q "2024-11-28.*failed.*malformed" "$T/out.txt" || fail "1b: status does not show the failed run: $(cat "$T/out.txt")"
 
 # ---- 2. a failed "sent" mark ----------------------------------------------------------------
 D2="$T/two"
