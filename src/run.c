@@ -304,8 +304,8 @@ digest_lost(struct cycle *c, const char *sub, const char *why, int code)
 static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
 {
-	char why[256] = "";
-	int r;
+	char why[256] = "rendering the digest failed";
+	int r, code = EX_IOERR;
 
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
@@ -321,9 +321,11 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		r = -1;
 	}
 	if (r < 0) {
-		/* The reason is read before the rollback resets it; a render failure has none. */
+		/* The reason is read before the rollback; a render failure has none. */
 		if (c->txn_state_failed)
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+		else
+			code = EX_SOFTWARE;
 		pb_state_rollback(c->st);
 		goto fail;
 	}
@@ -335,11 +337,9 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 	c->rep->messages += c->txn_messages;
 	return 0;
 fail:
-	if (!why[0])
-		snprintf(why, sizeof why, "rendering the digest failed");
 	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
 	       pb_q(why));
-	digest_lost(c, sub->name, why, strncmp(why, "state:", 6) == 0 ? EX_IOERR : EX_SOFTWARE);
+	digest_lost(c, sub->name, why, code);
 	return -1;
 }
 

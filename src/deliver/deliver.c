@@ -760,7 +760,7 @@ dispatch(struct run *r, int64_t *wake)
 			r->stats->expired++;
 			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED,
 						  "older than the delivery lifetime") != 0)
-				fatal(r, "recording an expiry");
+				state_failed(r, m, "recording an expiry");
 			log_delivery(m, "expired", 0, "older than the delivery lifetime");
 			pb_outbox_msg_clear(m);
 			continue;
