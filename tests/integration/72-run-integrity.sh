@@ -9,8 +9,9 @@
 #     destination only: its later parts stay pending, the others are delivered.
 #  3. Every email refused for good (wrong SMTP password: 535): exit 69, each failure logged at
 #     warning, `status` says "failed after 1 attempt".
-#  4. `--wait 5` bounds delivery even while a server sits silent after DATA: the run returns in
-#     seconds, the message stays pending (attempt counted, never marked sent) and is not lost.
+#  4. `--wait 5` bounds delivery even while an SMTP server sits silent after DATA and a Slack
+#     webhook never answers: the run returns in seconds, both messages stay pending (attempt
+#     counted, never marked sent), nothing is lost.
 #  5. `retry` and `status` in a fresh directory create nothing.
 #  6. (in a mount namespace) `status` reads a state on a read-only mount; `run` on a read-only
 #     state directory exits 73 and names the path; after a disk-full failure the run's counts
@@ -207,7 +208,13 @@ mkdir -p "$D4"
 $PY "$PB_TESTS/lib/smtpd.py" --port-file "$D4/smtp.port" --save-dir "$D4/mail" \
   --silent-after-data --timeout 600 2>"$D4/smtpd.err" &
 pids="$pids $!"
+# A Slack webhook that reads the request and never answers: an HTTP transfer in flight.
+$PY "$PB_TESTS/lib/chat_server.py" --port-file "$D4/chat.port" --log "$D4/chat.log" \
+  --timeout 600 2>"$D4/chat.err" &
+pids="$pids $!"
 wait_file "$D4/smtp.port"
+wait_file "$D4/chat.port"
+export PB_TEST_HANG_HOOK="http://127.0.0.1:$(cat "$D4/chat.port")/hooks/hang/amy"
 cat >"$D4/pb.conf" <<EOF
 state_dir = "$D4/state";
 arxiv = { categories = ["cs.CV"]; };
@@ -216,6 +223,7 @@ email = { smtp_url = "smtp://127.0.0.1:$(cat "$D4/smtp.port")"; tls = "none";
           from = "arXiv digest <digest@example.org>"; };
 subscribers = (
   { name = "amy"; email = ["amy@example.org"]; max_papers = 5;
+    slack_webhook_env = "PB_TEST_HANG_HOOK";
     topics = ( { name = "Depth"; query = "ti:depth"; } ); }
 );
 EOF
@@ -229,11 +237,16 @@ took=$(( $(date +%s) - start ))
 [ $took -le 20 ] || fail "4: run --wait 5 took $took s"
 [ $rc = 0 ] || fail "4: run --wait 5 exited $rc: $(cat "$T/err.txt")"
 grep -q '"status": 0' "$D4/mail/index.jsonl" || fail "4: the message never reached the silent server"
-row=$(q "$D4/state/paperboy.db" "SELECT status, attempts FROM outbox")
-[ "$row" = "0|1" ] || fail "4: the cut-off message is '$row' (status|attempts), want pending after 1 attempt"
-q "$D4/state/paperboy.db" "SELECT last_error FROM outbox" | grep -q "time limit" ||
-  fail "4: the cut-off message does not say why"
-grep -q "pending 1" "$T/out.txt" || fail "4: the summary: $(cat "$T/out.txt")"
+grep -q '"status": 0' "$D4/chat.log" || fail "4: the Slack message never reached the silent webhook"
+row=$(q "$D4/state/paperboy.db" "SELECT status, attempts FROM outbox WHERE channel = 'email'")
+[ "$row" = "0|1" ] || fail "4: the cut-off email is '$row' (status|attempts), want pending after 1 attempt"
+# The Slack digest may have several parts: the first was cut off, the others wait behind it.
+row=$(q "$D4/state/paperboy.db" "SELECT status, attempts FROM outbox WHERE channel = 'slack' AND part = 1")
+[ "$row" = "0|1" ] || fail "4: the cut-off Slack message is '$row' (status|attempts), want pending after 1 attempt"
+[ "$(q "$D4/state/paperboy.db" "SELECT count(*) FROM outbox WHERE status <> 0")" = 0 ] ||
+  fail "4: a cut-off message was settled: $(q "$D4/state/paperboy.db" "SELECT msg_id, status FROM outbox")"
+[ "$(q "$D4/state/paperboy.db" "SELECT count(*) FROM outbox WHERE part = 1 AND last_error LIKE '%time limit%'")" = 2 ] ||
+  fail "4: the cut-off messages do not say why"
 
 # ---- 5. retry and status in a fresh directory create nothing ----------------------------------
 D5="$T/five"
