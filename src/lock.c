@@ -34,16 +34,18 @@ pb_lock_acquire(const char *state_dir, char *err, size_t errlen)
 {
 	struct pb_buf path = { 0 }, pid = { 0 };
 	struct pb_lock *l = NULL;
-	int fd;
+	int fd, e = 0;
 
 	pb_buf_printf(&path, "%s/paperboy.lock", state_dir);
 	fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path.data, strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "cannot open %s: %s", path.data, strerror(e));
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK) {
+		e = errno;
+		if (e == EWOULDBLOCK) {
 			long p = 0;
 
 			/* The holder writes its pid right after locking; give it a moment. */
@@ -55,14 +57,15 @@ pb_lock_acquire(const char *state_dir, char *err, size_t errlen)
 			else
 				snprintf(err, errlen, "another paperboy holds %s", path.data);
 		} else {
-			snprintf(err, errlen, "cannot lock %s: %s", path.data, strerror(errno));
+			snprintf(err, errlen, "cannot lock %s: %s", path.data, strerror(e));
 		}
 		close(fd);
 		goto out;
 	}
 	pb_buf_printf(&pid, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid.data, pid.len, 0) != (ssize_t)pid.len) {
-		snprintf(err, errlen, "cannot write %s: %s", path.data, strerror(errno));
+		e = errno ? errno : EIO;
+		snprintf(err, errlen, "cannot write %s: %s", path.data, strerror(e));
 		close(fd);
 		goto out;
 	}
@@ -71,6 +74,8 @@ pb_lock_acquire(const char *state_dir, char *err, size_t errlen)
 out:
 	pb_buf_free(&path);
 	pb_buf_free(&pid);
+	if (!l)
+		errno = e;
 	return l;
 }
 

@@ -217,6 +217,21 @@ pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status 
 }
 
 int
+pb_outbox_mark_tried(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
+		     const char *why)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_TRIED);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_int(s, 2, (int)status);
+	pb_st_bind_text(s, 3, why);
+	sqlite3_bind_int64(s, 4, pb_now());
+	return pb_st_run(st, s, "outbox_mark_tried");
+}
+
+int
 pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
 		   const char *new_dest)
 {

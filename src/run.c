@@ -34,6 +34,14 @@ struct cycle {
 	long ledger_errors;
 	long n_broken;                  /* subscribers left out: their rules did not compile */
 	struct pb_buf broken;           /* the first one's error */
+	int64_t run_id;             /* the run's row, -1 without one (dry run) */
+	long txn_messages;          /* messages inserted by the open enqueue transaction */
+	int txn_state_failed;       /* a state write of that transaction failed */
+	long lost;                  /* digests built or wanted but not in the outbox */
+	struct pb_buf lost_names;   /* their subscribers, for the run's error */
+	int lost_more;              /* lost_names was cut short */
+	char lost_why[256];         /* the first reason */
+	int lost_code;              /* the sysexits code for the first reason */
 };
 
 static enum pb_run_status
@@ -140,7 +148,9 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	r = pb_outbox_put(c->st, &m);
 	pb_buf_free(&id);
 	if (r > 0)
-		c->rep->messages++;
+		c->txn_messages++;
+	else if (r < 0)
+		c->txn_state_failed = 1;
 	return r < 0 ? -1 : 0;
 }
 
@@ -234,8 +244,10 @@ record_ledger(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 	for (size_t i = 0; i < d->n_items; i++) {
 		const struct pb_paper *p = d->items[i].paper;
 
-		if (pb_ledger_add(c->st, sub->name, p->id, p->version, c->rep->date) < 0)
+		if (pb_ledger_add(c->st, sub->name, p->id, p->version, c->rep->date) < 0) {
+			c->txn_state_failed = 1;
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -276,7 +288,69 @@ broken_error(struct cycle *c, char *err, size_t errlen)
 		 c->n_broken == 1 ? "" : "s", pb_buf_str(&c->broken));
 }
 
-/* Builds, renders and enqueues every subscriber's digest. */
+
+/* Notes a digest that is not in the outbox: the run fails, and the next one builds it again. */
+static void
+digest_lost(struct cycle *c, const char *sub, const char *why, int code)
+{
+	if (c->lost++ == 0) {
+		snprintf(c->lost_why, sizeof c->lost_why, "%s", why);
+		c->lost_code = code;
+	}
+	if (c->lost_names.len < 200) {
+		pb_buf_printf(&c->lost_names, "%s%s", c->lost_names.len ? ", " : "", sub);
+	} else if (!c->lost_more) {
+		pb_buf_puts(&c->lost_names, ", ...");
+		c->lost_more = 1;
+	}
+}
+
+/* Puts one subscriber's messages, the ledger rows for its papers and the run's counts in the
+ * outbox in one transaction: all of them or none. Returns 0, or -1 (noted with digest_lost). */
+static int
+enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+{
+	char why[256] = "rendering the digest failed";
+	int r, code = EX_IOERR;
+
+	c->txn_messages = 0;
+	c->txn_state_failed = 0;
+	if (pb_state_begin(c->st) < 0) {
+		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+		goto fail;
+	}
+	r = enqueue_digest(c, sub, d);
+	if (r == 0)
+		r = record_ledger(c, sub, d);
+	if (r == 0 && c->run_id >= 0 && pb_run_add(c->st, c->run_id, 1, c->txn_messages) < 0) {
+		c->txn_state_failed = 1;
+		r = -1;
+	}
+	if (r < 0) {
+		/* The reason is read before the rollback; a render failure has none. */
+		if (c->txn_state_failed)
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+		else
+			code = EX_SOFTWARE;
+		pb_state_rollback(c->st);
+		goto fail;
+	}
+	if (pb_state_commit(c->st) < 0) {
+		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
+		goto fail;
+	}
+	c->rep->digests++;
+	c->rep->messages += c->txn_messages;
+	return 0;
+fail:
+	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
+	       pb_q(why));
+	digest_lost(c, sub->name, why, code);
+	return -1;
+}
+
+/* Builds, renders and enqueues every subscriber's digest. A digest that cannot be enqueued
+ * costs that subscriber only: it is noted (c->lost) and the others go on. */
 static int
 build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 {
@@ -338,36 +412,18 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		memset(&d, 0, sizeof d);
 		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
+			digest_lost(c, sub->name, "the digest could not be built", EX_SOFTWARE);
 			continue;
 		}
 		if (c->papers.n == 0)
 			no_announcement_note(&d, c->rep->date);
-		c->rep->digests++;
 		if (c->o->dry_run) {
+			c->rep->digests++;
 			print_dry(&d, &sel[i]);
-			pb_digest_free(&d);
-			continue;
+		} else if (enqueue_one(c, sub, &d) == 0) {
+			pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
+				pb_q(sub->name), c->rep->date, d.n_items, sel[i].n_matched);
 		}
-		if (pb_state_begin(c->st) < 0) {
-			pb_digest_free(&d);
-			snprintf(err, errlen, "state: cannot begin a transaction");
-			c->rep->sysexit = EX_IOERR;
-			goto out;
-		}
-		if (enqueue_digest(c, sub, &d) < 0 || record_ledger(c, sub, &d) < 0) {
-			pb_state_rollback(c->st);
-			pb_err("enqueue.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
-			pb_digest_free(&d);
-			continue;
-		}
-		if (pb_state_commit(c->st) < 0) {
-			pb_digest_free(&d);
-			snprintf(err, errlen, "state: commit failed");
-			c->rep->sysexit = EX_IOERR;
-			goto out;
-		}
-		pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
-			pb_q(sub->name), c->rep->date, d.n_items, sel[i].n_matched);
 		pb_digest_free(&d);
 	}
 	rc = 0;
@@ -382,25 +438,51 @@ out:
 	return rc;
 }
 
-static void
-deliver(struct cycle *c)
+/* Delivers what the outbox holds. Returns 0, or -1 with err filled when a result could not
+ * be recorded in the state (the destination concerned was left alone for this run). */
+static int
+deliver(struct cycle *c, char *err, size_t errlen)
 {
 	struct pb_deliver_opts dopts;
 	struct pb_deliver_stats ds;
-	char err[512] = "";
 	double t0 = (double)pb_mono_ms();
+	int rc;
 
 	memset(&dopts, 0, sizeof dopts);
 	memset(&ds, 0, sizeof ds);
 	dopts.max_wait_s = c->o->deliver_wait_s;
+	dopts.limit_s = c->o->deliver_limit_s;
 	dopts.stop = c->o->stop;
 	dopts.progress = c->o->progress;
-	if (pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, sizeof err) < 0)
+	rc = pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, errlen);
+	if (rc < 0)
 		pb_err("deliver.failed", "error=%s", pb_q(err));
 	c->rep->sent = ds.sent;
 	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
 	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
+	return rc;
+}
+
+/* The run failed after its digests were dealt with (delivery could not record a result): the
+ * run's row says so, or a row of kind "deliver" when this cycle only resumed the outbox. */
+static void
+deliver_failed(struct cycle *c, const char *derr, char *err, size_t errlen)
+{
+	struct pb_run_report *rep = c->rep;
+
+	if (rep->status == PB_RUN_FAILED) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, "; %s", derr);
+	} else {
+		snprintf(err, errlen, "%s", derr);
+		rep->status = PB_RUN_FAILED;
+		rep->sysexit = EX_IOERR;
+	}
+	if (c->run_id < 0)
+		c->run_id = pb_run_begin(c->st, rep->date, "deliver");
+	if (c->run_id >= 0)
+		pb_run_end(c->st, c->run_id, "failed", rep->papers, rep->digests, rep->messages, err);
 }
 
 /* Notes the announcement's papers in the state (one transaction), for status and audits. */
@@ -456,7 +538,6 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	struct pb_http *h = NULL;
 	struct pb_fetch_result fr;
 	enum pb_fetch_status fs;
-	int64_t run_id = -1;
 	int done;
 	double t0;
 
@@ -467,6 +548,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	c.o = o;
 	c.rep = rep;
 	c.now = time(NULL);
+	c.run_id = -1;
 	pb_paperset_init(&c.papers);
 	if (!st && !o->dry_run)
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
@@ -505,7 +587,12 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		pb_info("run.already_done", "date=%s", rep->date);
 	} else {
 		if (st && !o->dry_run) {
-			run_id = pb_run_begin(st, rep->date, o->only ? "only" : "run");
+			c.run_id = pb_run_begin(st, rep->date, o->only ? "only" : "run");
+			if (c.run_id < 0) {
+				fail(rep, EX_IOERR, err, errlen, "state: cannot record the run: %s",
+				     pb_state_errmsg(st));
+				goto out;
+			}
 			record_seen(&c);
 		}
 		if (fs == PB_FETCH_NO_ANNOUNCEMENT) {
@@ -516,32 +603,57 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 			rep->status = PB_RUN_FAILED;
 			if (!rep->sysexit)
 				rep->sysexit = EX_SOFTWARE;
-			if (run_id >= 0)
-				pb_run_end(st, run_id, "failed", rep->papers, rep->digests, rep->messages, err);
+			if (c.run_id >= 0)
+				pb_run_end(st, c.run_id, "failed", rep->papers, rep->digests,
+					   rep->messages, err);
 			goto out;
 		}
-		if (c.n_broken)
-			broken_error(&c, err, errlen);
-		if (run_id >= 0 && !(o->stop && *o->stop))
-			pb_run_end(st, run_id, c.n_broken ? "failed" : "done", rep->papers,
-				   rep->digests, rep->messages, c.n_broken ? err : NULL);
+		/* Done only when every digest is in the outbox; otherwise the run fails and the
+		 * next one for this date builds them again (what is enqueued stays as it is). A
+		 * subscriber left out for its rules is built once the configuration is fixed. */
+		if (c.lost || c.n_broken) {
+			struct pb_buf e = { 0 };
+
+			if (c.n_broken) {
+				broken_error(&c, err, errlen);
+				pb_buf_puts(&e, err);
+			}
+			if (c.lost) {
+				snprintf(err, errlen, "%ld digest%s not enqueued (%s): %s; the next run "
+					 "for %s builds %s again", c.lost, c.lost == 1 ? "" : "s",
+					 pb_buf_str(&c.lost_names), c.lost_why, rep->date,
+					 c.lost == 1 ? "it" : "them");
+				pb_buf_printf(&e, "%s%s", e.len ? "; " : "", err);
+			}
+			snprintf(err, errlen, "%s", pb_buf_str(&e));
+			pb_buf_free(&e);
+			rep->status = PB_RUN_FAILED;
+			rep->sysexit = c.lost ? c.lost_code : EX_CONFIG;
+			if (c.run_id >= 0)
+				pb_run_end(st, c.run_id, "failed", rep->papers, rep->digests,
+					   rep->messages, err);
+		} else if (c.run_id >= 0 && !(o->stop && *o->stop) &&
+			   pb_run_end(st, c.run_id, "done", rep->papers, rep->digests,
+				      rep->messages, NULL) < 0) {
+			fail(rep, EX_IOERR, err, errlen, "state: cannot mark the run done: %s",
+			     pb_state_errmsg(st));
+		}
 	}
-	if (!o->dry_run)
-		deliver(&c);
+	if (!o->dry_run) {
+		char derr[512] = "";
+
+		if (deliver(&c, derr, sizeof derr) < 0)
+			deliver_failed(&c, derr, err, errlen);
+	}
 	pb_info("run.done",
 		"date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld "
 		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
 		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
-	if (c.n_broken) {
-		/* The others' digests went out; the run still failed, and is built again (for the
-		 * subscribers left out) once the configuration is fixed. */
-		rep->status = PB_RUN_FAILED;
-		rep->sysexit = EX_CONFIG;
-	}
 out:
 	pb_buf_free(&c.broken);
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);
+	pb_buf_free(&c.lost_names);
 	return rep->status;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -92,6 +93,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			" last_error = ?3, updated = ?4 WHERE rowid = ?1",
 	[S_OUT_STATUS] = "UPDATE outbox SET status = ?2, last_error = COALESCE(?3, last_error),"
 			 " updated = ?4 WHERE rowid = ?1",
+	[S_OUT_TRIED] = "UPDATE outbox SET status = ?2, attempts = attempts + 1,"
+			" last_error = COALESCE(?3, last_error), updated = ?4 WHERE rowid = ?1",
 	[S_OUT_REDIRECT] = "UPDATE outbox SET dest = ?3, updated = ?4"
 			   " WHERE status = 0 AND channel = ?1 AND dest = ?2",
 	[S_OUT_REQUEUE_ALL] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
@@ -117,6 +120,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			" VALUES(?1, ?2, 'running', ?3)",
 	[S_RUN_END] = "UPDATE runs SET status = ?2, n_papers = ?3, n_digests = ?4, n_messages = ?5,"
 		      " error = ?6, finished = ?7 WHERE id = ?1",
+	[S_RUN_ADD] = "UPDATE runs SET n_digests = n_digests + ?2, n_messages = n_messages + ?3"
+		      " WHERE id = ?1",
 	[S_RUN_DONE] = "SELECT 1 FROM runs WHERE digest_date = ?1 AND status = 'done'"
 		       " AND kind <> 'only' LIMIT 1",
 	[S_RUN_LAST_DONE] = "SELECT MAX(digest_date) FROM runs WHERE status = 'done'"
@@ -145,7 +150,16 @@ static const char *const stmt_sql[S_COUNT] = {
 const char *
 pb_state_errmsg(struct pb_state *st)
 {
-	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+	int ec;
+
+	if (!st || !st->db)
+		return "no database";
+	/* After a failed write inside pb_outbox_put, the savepoint's rollback succeeds and
+	 * SQLite's own message becomes "not an error": the logged one is what failed. */
+	ec = sqlite3_errcode(st->db);
+	if ((ec == SQLITE_OK || ec == SQLITE_ROW || ec == SQLITE_DONE) && st->last_error[0])
+		return st->last_error;
+	return sqlite3_errmsg(st->db);
 }
 
 int
@@ -163,7 +177,8 @@ pb_state_db(struct pb_state *st)
 void
 pb_st_error(struct pb_state *st, const char *op)
 {
-	pb_err("state.error", "op=%s error=%s", op, pb_q(sqlite3_errmsg(st->db)));
+	snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_errmsg(st->db));
+	pb_err("state.error", "op=%s error=%s", op, pb_q(st->last_error));
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */
@@ -314,16 +329,112 @@ fail:
 	return -1;
 }
 
+/* "file:" URI of path with immutable=1: for a database on a read-only file system that has no
+ * -wal file, where SQLite cannot create the -shm it would otherwise need. */
+static void
+immutable_uri(struct pb_buf *b, const char *path)
+{
+	pb_buf_puts(b, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%')
+			pb_buf_printf(b, "%%%02X", (unsigned char)*p);
+		else
+			pb_buf_putc(b, *p);
+	}
+	pb_buf_puts(b, "?immutable=1");
+}
+
+/* Whether path-wal exists and holds something (changes not yet in the database file). */
+static int
+wal_has_frames(const char *path)
+{
+	struct pb_buf w = { 0 };
+	struct stat sb;
+	int r;
+
+	pb_buf_printf(&w, "%s-wal", path);
+	r = stat(w.data, &sb) == 0 && sb.st_size > 0;
+	pb_buf_free(&w);
+	return r;
+}
+
+/* Read-only: never writes, never creates, never migrates. The version is read as a first
+ * query; on a read-only file system without a -wal file SQLite cannot make its -shm, and the
+ * database is then read as immutable (nothing else can be changing it there). */
+static int
+open_read(struct pb_state *st, const char *path, char *err, size_t errlen)
+{
+	struct pb_buf uri = { 0 };
+	char msg[384];
+	int rc, v;
+
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(st->db, 10000);
+		sqlite3_extended_result_codes(st->db, 1);
+		v = read_version(st->db, msg, sizeof msg);
+		if (v >= 0)
+			goto got;
+		rc = sqlite3_errcode(st->db);
+	}
+	if ((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY) {
+		snprintf(err, errlen, "%s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	if (wal_has_frames(path)) {
+		snprintf(err, errlen, "%s: cannot be read here: its -wal file holds changes and "
+			 "the directory cannot be written (%s)", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	sqlite3_close(st->db);
+	st->db = NULL;
+	immutable_uri(&uri, path);
+	rc = sqlite3_open_v2(uri.data, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	pb_buf_free(&uri);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	v = read_version(st->db, msg, sizeof msg);
+	if (v < 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+got:
+	if (v != PB_STATE_SCHEMA) {
+		if (v > PB_STATE_SCHEMA)
+			snprintf(err, errlen, "%s: the database has schema version %d, newer than "
+				 "this paperboy knows (%d); use a newer paperboy", path, v,
+				 PB_STATE_SCHEMA);
+		else
+			snprintf(err, errlen, "%s: the database has schema version %d; `paperboy run` "
+				 "brings it to version %d", path, v, PB_STATE_SCHEMA);
+		return -1;
+	}
+	st->version = v;
+	return 0;
+}
+
 struct pb_state *
-pb_state_open(const char *path, char *err, size_t errlen)
+pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t errlen)
 {
 	struct pb_state *st = pb_xcalloc(1, sizeof *st);
 	sqlite3_stmt *s = NULL;
 	char msg[384];
 	int rc;
 
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (mode == PB_STATE_READ) {
+		if (open_read(st, path, err, errlen) < 0)
+			goto fail;
+		return st;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+			     (mode == PB_STATE_CREATE ? SQLITE_OPEN_CREATE : 0), NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -332,6 +443,11 @@ pb_state_open(const char *path, char *err, size_t errlen)
 	/* Another process (status, retry, a second run) may hold the write lock briefly. */
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* SQLite opens a file it cannot write read-only without a word; say so by name. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errstr(SQLITE_READONLY));
+		goto fail;
+	}
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
@@ -354,6 +470,18 @@ pb_state_open(const char *path, char *err, size_t errlen)
 fail:
 	pb_state_close(st);
 	return NULL;
+}
+
+struct pb_state *
+pb_state_open(const char *path, char *err, size_t errlen)
+{
+	return pb_state_open_mode(path, PB_STATE_CREATE, err, errlen);
+}
+
+int
+pb_state_in_transaction(struct pb_state *st)
+{
+	return st && st->db && !sqlite3_get_autocommit(st->db);
 }
 
 void
@@ -585,6 +713,19 @@ pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_paper
 	pb_st_bind_text(s, 6, error);
 	sqlite3_bind_int64(s, 7, pb_now());
 	return pb_st_run(st, s, "run_end");
+}
+
+int
+pb_run_add(struct pb_state *st, int64_t run_id, long n_digests, long n_messages)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_ADD);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, n_digests);
+	sqlite3_bind_int64(s, 3, n_messages);
+	return pb_st_run(st, s, "run_add");
 }
 
 int

@@ -15,6 +15,7 @@ enum stmt_id {
 	S_OUT_SENT,
 	S_OUT_RETRY,
 	S_OUT_STATUS,
+	S_OUT_TRIED,
 	S_OUT_REDIRECT,
 	S_OUT_REQUEUE_ALL,
 	S_OUT_REQUEUE_ONE,
@@ -27,6 +28,7 @@ enum stmt_id {
 	S_RUN_INTERRUPTED,
 	S_RUN_BEGIN,
 	S_RUN_END,
+	S_RUN_ADD,
 	S_RUN_DONE,
 	S_RUN_LAST_DONE,
 	S_RUN_RECENT,
@@ -48,6 +50,7 @@ struct pb_state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	int version;
+	char last_error[256];   /* the last error logged: a savepoint's rollback resets SQLite's */
 };
 
 /* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */

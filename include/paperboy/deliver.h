@@ -12,6 +12,10 @@
 
 struct pb_deliver_opts {
 	int max_wait_s;                 /* how long to wait for retries due later before returning */
+	int limit_s;                    /* > 0: the whole delivery ends this many seconds after it
+					 * began; transfers still in flight are cut off and recorded
+					 * as transient failures (retried later, never marked sent),
+					 * what has not begun stays pending. 0: no limit */
 	int no_pacing;                  /* benchmarks only: switch off per-destination pacing */
 	volatile sig_atomic_t *stop;    /* set by a signal handler: finish in-flight, take no more */
 	int progress;                   /* print progress to stderr (a terminal) */
@@ -19,11 +23,14 @@ struct pb_deliver_opts {
 
 struct pb_deliver_stats {
 	long sent, retried, failed, expired, paused, pending;
+	long state_errors;              /* results that could not be recorded in the state */
 };
 
-/* Delivers due outbox messages until none is due within o->max_wait_s (or *stop). Each message
- * is marked in the state as soon as its result is known. Returns 0, or -1 with err filled when
- * delivery could not run at all (e.g. the state failed). */
+/* Delivers due outbox messages until none is due within o->max_wait_s (or *stop, or the end of
+ * o->limit_s). Each message is marked in the state as soon as its result is known. A result
+ * that cannot be recorded stops delivery to that destination for this run (everything, when
+ * SQLite rolled back the open transaction). Returns 0, or -1 with err filled when delivery
+ * could not run at all or a result could not be recorded (stats->state_errors). */
 /* How it behaves (src/deliver/):
  * - channels: "email" (SMTP sessions, one transaction per recipient, STARTTLS required unless
  *   email.tls = "none"), "slack" (the subscriber's webhook; dest is "webhook"), "telegram"

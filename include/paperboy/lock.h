@@ -8,7 +8,8 @@ struct pb_lock;   /* opaque */
 
 /* Takes STATE_DIR/paperboy.lock (created 0644) without waiting and writes the pid into it.
  * When another process holds it, returns NULL with err = "another paperboy (pid N) holds
- * STATE_DIR/paperboy.lock"; on other failures NULL with the reason. The lock is released by
+ * STATE_DIR/paperboy.lock" and errno EWOULDBLOCK; on other failures NULL with the reason (naming
+ * the file) and errno set (EROFS, EACCES, ...: the directory cannot be written). The lock is released by
  * pb_lock_release or when the process exits (even by SIGKILL); the file is left in place. */
 struct pb_lock *pb_lock_acquire(const char *state_dir, char *err, size_t errlen);
 void pb_lock_release(struct pb_lock *l);   /* accepts NULL */

@@ -17,6 +17,9 @@ struct pb_run_opts {
 	const char *expect_date;        /* latest run only: the date the calendar expects; an older
 					 * feed is PB_RUN_STALE. NULL = take what the feed says */
 	int deliver_wait_s;             /* how long delivery waits for retries before returning */
+	int deliver_limit_s;            /* > 0: the whole delivery phase ends after this many
+					 * seconds, transfers in flight included (cut off, retried
+					 * later); 0: no limit */
 	int progress;                   /* progress on stderr (a terminal) */
 	volatile sig_atomic_t *stop;    /* set by SIGTERM: take no new work */
 };

@@ -12,8 +12,22 @@
 struct pb_state;   /* opaque; wraps one sqlite3 connection */
 
 /* Opens (creating, migrating) path, e.g. state_dir + "/paperboy.db"; WAL, busy timeout, foreign
- * keys. Returns NULL with err filled. */
+ * keys. Returns NULL with err filled (err names path). Same as PB_STATE_CREATE below. */
 struct pb_state *pb_state_open(const char *path, char *err, size_t errlen);
+
+enum pb_state_mode {
+	PB_STATE_CREATE,   /* read-write, created and migrated when needed (run, daemon) */
+	PB_STATE_WRITE,    /* read-write, migrated; a missing database is an error (retry) */
+	PB_STATE_READ,     /* read-only: never writes, creates or migrates (status); works on a
+			    * read-only file system. A schema other than PB_STATE_SCHEMA is an
+			    * error, since the statements expect it */
+};
+/* Opens path in mode. Returns NULL with err filled (err names path). */
+struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err,
+				    size_t errlen);
+/* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
+ * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
+int pb_state_in_transaction(struct pb_state *st);
 void pb_state_close(struct pb_state *st);    /* accepts NULL */
 /* The underlying connection, for modules that keep their own statements. Borrowed. */
 void *pb_state_db(struct pb_state *st);
@@ -69,7 +83,12 @@ int pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now);
 int pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why);
 int pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status s,
 			  const char *why);
-/* mark_status sets the status and, when why is not NULL, last_error; attempts unchanged. */
+/* mark_status sets the status and, when why is not NULL, last_error; attempts unchanged (a
+ * message settled without being tried: expired, refused before sending). */
+/* After an attempt that settled the message (failed, paused, expired by its retry): the status,
+ * attempts+1 and, when why is not NULL, last_error. */
+int pb_outbox_mark_tried(struct pb_state *st, int64_t rowid, enum pb_outbox_status s,
+			 const char *why);
 /* Moves pending messages of (channel, dest) to new_dest (Telegram group migration); msg_id is
  * kept, so a repeated cycle still finds them. Returns the number moved or -1. */
 int pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
@@ -97,7 +116,11 @@ int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper
 int64_t pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind);
 int pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
 	       long n_digests, long n_messages, const char *error);
-/* Returns 1 if a run for this date completed (status "done"), 0 if not, -1 error. */
+/* Adds to a run's digest and message counts. Called in the transaction that enqueues them, so
+ * the counts never disagree with the outbox, whatever happens after. */
+int pb_run_add(struct pb_state *st, int64_t run_id, long n_digests, long n_messages);
+/* Returns 1 if a run for this date completed (status "done": every digest it built is in the
+ * outbox), 0 if not, -1 error. */
 int pb_run_done(struct pb_state *st, const char *digest_date);
 
 /* ---- summary cache (shared by all subscribers) ---- */
@@ -120,7 +143,8 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * enqueued before they are sent and marked sent after, such a rollback can repeat a message but
  * not lose one. Transactions do not nest: pb_state_begin inside a transaction returns -1. */
 
-/* The text of the last SQLite error on this handle (never NULL). Borrowed. */
+/* The text of the last SQLite error on this handle: the current one, else the last one logged
+ * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
 #define PB_STATE_SCHEMA 3

@@ -1,17 +1,29 @@
 /* paperboy retry [--subscriber NAME]: failed and paused messages back to pending. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/lock.h"
 #include "paperboy/state.h"
+
+static int
+unknown(const struct pb_config *cfg, const char *sub)
+{
+	fprintf(stderr, "paperboy: no subscriber named %s in %s\n", sub, cfg->path);
+	return EX_USAGE;
+}
 
 int
 pb_cmd_retry(int argc, char **argv, const char *config_path)
 {
 	struct pb_config *cfg = NULL;
 	struct pb_state *st = NULL;
+	struct pb_buf path = { 0 };
+	struct stat sb;
 	const char *sub = NULL;
 	int rc = 0, n;
 
@@ -26,7 +38,17 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 	cfg = pb_cli_load_config(config_path);
 	if (!cfg)
 		return EX_CONFIG;
-	st = pb_cli_open_state(cfg);
+	/* Retry creates nothing: without a state there is nothing to send again. */
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	if (stat(path.data, &sb) < 0 && errno == ENOENT) {
+		if (sub && !pb_config_subscriber(cfg, sub)) {
+			rc = unknown(cfg, sub);
+			goto out;
+		}
+		printf("no state yet (%s does not exist): nothing to retry\n", path.data);
+		goto out;
+	}
+	st = pb_cli_open_state_mode(cfg, PB_STATE_WRITE);
 	if (!st) {
 		rc = EX_CANTCREAT;
 		goto out;
@@ -37,9 +59,9 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		rc = EX_IOERR;
 		goto out;
 	}
+	/* A subscriber no longer configured may still have messages to send again. */
 	if (sub && n == 0 && !pb_config_subscriber(cfg, sub)) {
-		fprintf(stderr, "paperboy: no subscriber named %s in %s\n", sub, cfg->path);
-		rc = EX_USAGE;
+		rc = unknown(cfg, sub);
 		goto out;
 	}
 	printf("requeued %d message%s%s%s\n", n, n == 1 ? "" : "s", sub ? " for " : "",
@@ -48,10 +70,11 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		printf(pb_lock_holder(cfg->state_dir) > 0
 		       ? "the running daemon sends them within a minute\n"
 		       : "`paperboy run` or the daemon sends them\n");
+out:
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = EX_IOERR;
-out:
 	pb_state_close(st);
+	pb_buf_free(&path);
 	pb_config_free(cfg);
 	return rc;
 }

@@ -45,21 +45,42 @@ valid_date(const char *s)
 struct pb_state *
 pb_cli_open_state(const struct pb_config *cfg)
 {
+	return pb_cli_open_state_mode(cfg, PB_STATE_CREATE);
+}
+
+struct pb_state *
+pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
+{
 	struct pb_buf path = { 0 };
 	struct pb_state *st;
-	char err[512];
+	char err[768];
 
-	if (pb_mkdirs(cfg->state_dir) < 0) {
+	if (mode == PB_STATE_CREATE && pb_mkdirs(cfg->state_dir) < 0) {
 		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n", cfg->state_dir,
 			strerror(errno));
 		return NULL;
 	}
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	st = pb_state_open(path.data, err, sizeof err);
+	st = pb_state_open_mode(path.data, mode, err, sizeof err);
 	if (!st)
 		fprintf(stderr, "paperboy: %s\n", err);
 	pb_buf_free(&path);
 	return st;
+}
+
+/* --wait: whole seconds, 0 to a day. */
+static int
+wait_arg(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
 }
 
 int
@@ -88,7 +109,13 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
 			o.only = argv[++i];
 		} else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
-			o.deliver_wait_s = atoi(argv[++i]);
+			if (wait_arg(argv[++i], &o.deliver_wait_s) < 0) {
+				fprintf(stderr, "paperboy: --wait wants seconds (0 to 86400), not %s\n",
+					argv[i]);
+				return EX_USAGE;
+			}
+			/* Given, it bounds the whole delivery phase, transfers in flight too. */
+			o.deliver_limit_s = o.deliver_wait_s > 0 ? o.deliver_wait_s : 1;
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			o.dry_run = 1;
 		} else {
@@ -105,12 +132,18 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	}
 	if (!o.dry_run) {
 		/* One paperboy per state directory: a run beside a running daemon could send a
-		 * pending message twice. */
-		if (pb_mkdirs(cfg->state_dir) == 0)
-			lock = pb_lock_acquire(cfg->state_dir, err, sizeof err);
+		 * pending message twice. A directory that cannot be made or written is 73, one
+		 * that another paperboy holds is 75 (try again later). */
+		if (pb_mkdirs(cfg->state_dir) < 0) {
+			fprintf(stderr, "paperboy: cannot create state directory %s: %s\n",
+				cfg->state_dir, strerror(errno));
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+		lock = pb_lock_acquire(cfg->state_dir, err, sizeof err);
 		if (!lock) {
-			fprintf(stderr, "paperboy: %s\n", err[0] ? err : strerror(errno));
-			rc = EX_TEMPFAIL;
+			rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
+			fprintf(stderr, "paperboy: %s\n", err);
 			goto out;
 		}
 		st = pb_cli_open_state(cfg);
@@ -147,6 +180,15 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		fprintf(stderr, "paperboy: %s\n", err[0] ? err : "run failed");
 		rc = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 		break;
+	}
+	/* Messages that failed or expired for good (a day's digest that will not arrive unless
+	 * someone acts) make an otherwise good run exit 69, as sendmail does for a permanent
+	 * failure. */
+	if (rc == 0 && rep.failed > 0) {
+		fprintf(stderr, "paperboy: %ld message%s could not be delivered (failed or expired "
+			"for good); `paperboy status` shows why, `paperboy retry` sends %s again\n",
+			rep.failed, rep.failed == 1 ? "" : "s", rep.failed == 1 ? "it" : "them");
+		rc = EX_UNAVAILABLE;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = EX_IOERR;

@@ -227,9 +227,10 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 		printf("\nno state yet (%s)\n", errno == ENOENT ? "nothing has run" : strerror(errno));
 		goto out;
 	}
-	st = pb_cli_open_state(cfg);
+	/* Read-only: status works on a read-only mount and beside a running daemon. */
+	st = pb_cli_open_state_mode(cfg, PB_STATE_READ);
 	if (!st) {
-		rc = EX_CANTCREAT;
+		rc = EX_NOINPUT;
 		goto out;
 	}
 	print_schedule(cfg, st);

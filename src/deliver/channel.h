@@ -121,6 +121,10 @@ struct pb_smtp_pool;
 typedef void (*pb_smtp_done_fn)(void *ctx, struct pb_xfer *x, const struct pb_result *res);
 struct pb_smtp_pool *pb_smtp_pool_new(const struct pb_config *cfg, int max_sessions,
 				      pb_smtp_done_fn done, void *ctx);
+/* Ends every session at once (a time limit): each message begun on a session finishes through
+ * the callback, as transient with why (or with the refusal already heard); messages not begun
+ * are dropped unrecorded and stay with the caller (pending in the state). Free the pool after. */
+void pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why);
 /* Frees the pool; messages still carried are dropped unrecorded (they stay pending). */
 void pb_smtp_pool_free(struct pb_smtp_pool *p);
 int pb_smtp_check(const struct pb_outbox_msg *m, const struct pb_config *cfg, char *err,

@@ -41,6 +41,9 @@ struct slot {
 	int held;            /* destination: this part (of held_date) failed transiently; */
 	char held_date[16];  /* the parts and digests after it wait */
 	int paused;          /* destination: paused for this run */
+	int broken;          /* destination: a result could not be recorded; left alone for
+			      * the rest of this run, so nothing goes twice on the strength
+			      * of a record that is not there */
 };
 
 struct table {
@@ -115,6 +118,11 @@ struct run {
 	struct table tab;
 	uint64_t rng;
 	int fatal;
+	long state_errors;             /* results that could not be recorded */
+	int cut;                       /* the time limit passed: in-flight work was cut off */
+	int only_broken;               /* the batch held nothing but messages to destinations
+					* left alone (broken): they are due, yet must wait */
+	int64_t deadline_ms;           /* monotonic end of the time limit, 0 = none */
 	int reload;                    /* the state changed under the batch (a redirect) */
 	int held_back;                 /* entries wait for pacing or a busy destination, not
 					* only for a free transfer slot */
@@ -127,7 +135,7 @@ struct run {
 static int
 stopping(const struct run *r)
 {
-	return r->fatal || (r->o && r->o->stop && *r->o->stop);
+	return r->fatal || r->cut || (r->o && r->o->stop && *r->o->stop);
 }
 
 static void
@@ -161,8 +169,34 @@ static void
 fatal(struct run *r, const char *what)
 {
 	if (!r->fatal)
-		snprintf(r->err, r->errlen, "state: %s failed", what);
+		snprintf(r->err, r->errlen, "state: %s failed: %s", what,
+			 pb_state_errmsg(r->st));
 	r->fatal = 1;
+}
+
+/* A result of m could not be recorded. Its destination gets nothing more in this run (the
+ * message stays as the state last knew it, so it may go again later, and nothing after it may
+ * overtake it); the others go on, unless SQLite rolled back the whole open transaction, which
+ * took other results with it: then everything stops. */
+static void
+state_failed(struct run *r, const struct pb_outbox_msg *m, const char *what)
+{
+	char key[512];
+
+	if (r->in_txn && !pb_state_in_transaction(r->st)) {
+		r->in_txn = 0;
+		fatal(r, what);
+		return;
+	}
+	pb_err("deliver.state_failed", "subscriber=%s channel=%s dest=%s part=%d/%d error=%s",
+	       pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts,
+	       pb_q(pb_state_errmsg(r->st)));
+	if (r->state_errors++ == 0 && !r->fatal)
+		snprintf(r->err, r->errlen, "state: %s for %s (%s %s) failed: %s; nothing more "
+			 "went to that destination", what, m->subscriber, m->channel, m->dest,
+			 pb_state_errmsg(r->st));
+	dest_key(key, sizeof key, m);
+	table_get(&r->tab, key)->broken = 1;
 }
 
 /* The later parts of m's destination wait for m: they are moved to m's retry time, so a
@@ -255,18 +289,24 @@ backoff_s(struct run *r, int attempt)
 	return d < 1 ? 1 : (int64_t)d;
 }
 
+/* One line per delivery; a message that will not arrive (failed, expired, paused) is a
+ * warning: someone has to act. */
 static void
 log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, const char *error)
 {
-	pb_info("delivery", "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d "
-			    "ms=%lld error=%s",
-		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
-		m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
+	int lost = strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
+		   strcmp(status, "paused") == 0;
+
+	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "delivery",
+	       "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d ms=%lld error=%s",
+	       pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
+	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
 }
 
 /* Records what happened to m. Called as soon as the result is known. */
 static void
-record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms)
+record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms,
+       int tried)
 {
 	time_t now = time(NULL);
 	char why[700], key[512];
@@ -285,12 +325,14 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		log_delivery(m, "sent", ms, NULL);
 		break;
 	case PB_V_PERMANENT:
-		rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, res->reason);
+		/* Refused before it went anywhere (no such channel, not an address): no attempt. */
+		rc = tried ? pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_FAILED, res->reason)
+			   : pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, res->reason);
 		r->stats->failed++;
 		log_delivery(m, "failed", ms, res->reason);
 		break;
 	case PB_V_PAUSED:
-		rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED, res->reason);
+		rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_PAUSED, res->reason);
 		r->stats->paused++;
 		r->stats->paused += pause_dest(r, m, res->reason);
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
@@ -329,13 +371,13 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		if (attempt >= r->max_attempts) {
 			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
 				 res->reason);
-			rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, why);
+			rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_FAILED, why);
 			r->stats->failed++;
 			log_delivery(m, "failed", ms, why);
 		} else if (when >= m->created + r->lifetime_s) {
 			/* Not sent late: a retry past the lifetime would be. */
 			snprintf(why, sizeof why, "expired before the next try: %s", res->reason);
-			rc = pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED, why);
+			rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_EXPIRED, why);
 			r->stats->expired++;
 			log_delivery(m, "expired", ms, why);
 		} else {
@@ -356,7 +398,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	}
 	}
 	if (rc != 0)
-		fatal(r, "recording a delivery");
+		state_failed(r, m, "recording a delivery");
 }
 
 /* ---- transfers ---- */
@@ -457,7 +499,7 @@ xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	memset(&res, 0, sizeof res);
 	if (ch->prepare(x, res.reason, sizeof res.reason) != 0) {
 		res.verdict = PB_V_PERMANENT;
-		record(r, x->msg, &res, 0);
+		record(r, x->msg, &res, 0, 0);
 		xfer_free(x);
 		return -1;
 	}
@@ -497,7 +539,7 @@ xfer_finish(struct run *r, struct pb_xfer *x, const struct pb_result *res)
 	char key[512];
 
 	txn_need(r);
-	record(r, x->msg, res, pb_mono_ms() - x->started_ms);
+	record(r, x->msg, res, pb_mono_ms() - x->started_ms, 1);
 	dest_key(key, sizeof key, x->msg);
 	table_get(&r->tab, key)->busy = 0;
 	if (x->easy)
@@ -562,6 +604,48 @@ collect(struct run *r)
 	txn_end(r);
 }
 
+/* The time limit passed: what is in flight is cut off and recorded as a transient failure
+ * (retried by the next run or the daemon, as any retry: it may have arrived, so it may arrive
+ * twice, never not at all); what has not begun stays pending as it is. */
+static void
+cut_off(struct run *r)
+{
+	char why[160];
+	struct pb_result res;
+	int running;
+
+	/* Transfers that have just finished keep their real results. */
+	curl_multi_perform(r->multi, &running);
+	collect(r);
+	r->cut = 1;
+	snprintf(why, sizeof why, "no answer within the delivery time limit (%d s); cut off",
+		 r->o->limit_s);
+	pb_warn("deliver.time_limit", "limit_s=%d in_flight=%zu", r->o->limit_s, r->n_xf);
+	memset(&res, 0, sizeof res);
+	res.verdict = PB_V_TRANSIENT;
+	res.retry_after_s = 0;
+	snprintf(res.reason, sizeof res.reason, "%s", why);
+	txn_need(r);
+	/* Backwards: xfer_finish moves the last transfer into the finished one's slot. */
+	for (size_t i = r->n_xf; i-- > 0;)
+		if (r->xf[i]->easy)
+			xfer_finish(r, r->xf[i], &res);
+	pb_smtp_pool_cut(r->smtp, why);
+	txn_end(r);
+}
+
+/* Milliseconds to wait at most: ms, or less when the time limit comes first. */
+static long
+until_limit(const struct run *r, long ms)
+{
+	int64_t left;
+
+	if (!r->deadline_ms)
+		return ms;
+	left = r->deadline_ms - pb_mono_ms();
+	return left < 0 ? 0 : left < ms ? (long)left : ms;
+}
+
 /* Waits up to ms for the transfers and the email sessions, then moves both on. */
 static void
 wait_and_run(struct run *r, long ms)
@@ -574,6 +658,7 @@ wait_and_run(struct run *r, long ms)
 			ms = t;
 		n = pb_smtp_pool_fds(r->smtp, r->wfd, r->max_wfd);
 	}
+	ms = until_limit(r, ms);
 	curl_multi_poll(r->multi, r->wfd, (unsigned)n, (int)ms, NULL);
 	curl_multi_perform(r->multi, &running);
 	collect(r);
@@ -620,6 +705,7 @@ dispatch(struct run *r, int64_t *wake)
 	int64_t t = pb_mono_ms();
 	char key[512];
 	int smtp_full = r->smtp && !pb_smtp_pool_room(r->smtp);
+	size_t live = 0, broken = 0;
 
 	r->held_back = 0;
 	for (size_t i = 0; i < r->n_batch; i++) {
@@ -643,6 +729,13 @@ dispatch(struct run *r, int64_t *wake)
 		memset(&res, 0, sizeof res);
 		dest_key(key, sizeof key, m);
 		d = table_get(&r->tab, key);
+		if (d->broken) {
+			/* Its last result is not in the state: nothing more goes there now. */
+			broken++;
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		live++;
 		if (after_held(d, m)) {
 			/* An earlier part is waiting for its retry; this one waits with it (the
 			 * state already holds it back to the same time). */
@@ -667,7 +760,7 @@ dispatch(struct run *r, int64_t *wake)
 			r->stats->expired++;
 			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED,
 						  "older than the delivery lifetime") != 0)
-				fatal(r, "recording an expiry");
+				state_failed(r, m, "recording an expiry");
 			log_delivery(m, "expired", 0, "older than the delivery lifetime");
 			pb_outbox_msg_clear(m);
 			continue;
@@ -699,7 +792,7 @@ dispatch(struct run *r, int64_t *wake)
 			pace_ok(r, ch, m, t, wake, 1);
 			int64_t t0 = pb_mono_ms();
 			ch->write(m, r->cfg, &res);
-			record(r, m, &res, pb_mono_ms() - t0);
+			record(r, m, &res, pb_mono_ms() - t0, 1);
 			pb_outbox_msg_clear(m);
 			continue;
 		} else {
@@ -707,9 +800,10 @@ dispatch(struct run *r, int64_t *wake)
 			xfer_start(r, ch, m);
 			continue;
 		}
-		record(r, m, &res, 0);
+		record(r, m, &res, 0, 0);
 		pb_outbox_msg_clear(m);
 	}
+	r->only_broken = broken > 0 && live == 0;
 	return waiting;
 }
 
@@ -770,6 +864,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	r.max_wfd = (int)r.max_total * PB_SMTP_FDS_PER_SESSION;
 	r.wfd = pb_xcalloc((size_t)r.max_wfd, sizeof *r.wfd);
 	r.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (o && o->limit_s > 0)
+		r.deadline_ms = pb_mono_ms() + (int64_t)o->limit_s * 1000;
 
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_log_add_secret(cfg->telegram.token);
@@ -789,6 +885,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	for (;;) {
 		time_t now = time(NULL);
 		int64_t t = pb_mono_ms();
+
+		if (r.deadline_ms && t >= r.deadline_ms) {
+			cut_off(&r);
+			break;
+		}
 
 		/* A new batch when this one is spent, or every second while it still holds paced
 		 * messages (retries come due meanwhile). Entries not taken are still pending in
@@ -817,6 +918,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			int64_t next;
 			if (stopping(&r))
 				break;
+			if (r.n_batch > 0 && r.only_broken) {
+				/* What is due goes to destinations whose results cannot be
+				 * recorded: it waits for the next run. */
+				break;
+			}
 			if (r.n_batch > 0) {
 				/* Something was done or dropped: look again at once. */
 				batch_free(&r);
@@ -828,9 +934,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			if (next > (int64_t)now) {
 				/* Sleep until then, waking to notice a stop; the email sessions,
 				 * idle now, are closed rather than kept waiting. */
+				int64_t until = t + (next * 1000 - pb_wall_ms());
+				if (r.deadline_ms && until > r.deadline_ms)
+					break;
 				pb_smtp_pool_free(r.smtp);
 				r.smtp = NULL;
-				int64_t until = t + (next * 1000 - pb_wall_ms());
 				while (!stopping(&r) && pb_mono_ms() < until) {
 					long ms = (long)(until - pb_mono_ms());
 					curl_multi_poll(r.multi, NULL, 0,
@@ -856,7 +964,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			wait_and_run(&r, ms);
 		}
 	}
-	rc = r.fatal ? -1 : 0;
+	rc = r.fatal || r.state_errors ? -1 : 0;
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
 out:
@@ -873,6 +981,7 @@ out:
 	}
 	batch_free(&r);
 	stats->pending = count_pending(&r);
+	stats->state_errors = r.state_errors;
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.xf);

@@ -977,6 +977,33 @@ pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfd
 }
 
 void
+pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
+{
+	if (!p)
+		return;
+	/* Handed-back messages were never begun on any session: left as they are. */
+	p->nrq = 0;
+	for (int i = 0; i < p->ns; i++) {
+		struct sess *ss = p->s[i];
+
+		for (int j = 0; j < ss->nm;) {
+			struct smsg *m = ss->m[j];
+			if (!m->started && !m->failed) {
+				memmove(&ss->m[j], &ss->m[j + 1],
+					(size_t)(ss->nm - j - 1) * sizeof ss->m[0]);
+				ss->nm--;
+				free(m);
+				continue;
+			}
+			j++;
+		}
+		/* What was begun is cut off as a session that died would be: transient (a
+		 * refusal already heard keeps its verdict). The connection is closed unfinished. */
+		sess_kill(ss, why);
+	}
+}
+
+void
 pb_smtp_pool_free(struct pb_smtp_pool *p)
 {
 	if (!p)

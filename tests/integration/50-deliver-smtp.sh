@@ -179,7 +179,7 @@ grep -q '"tls": true, "login": "digest", "status": 250' m3/index.jsonl || fail "
 "$DRIVE" --db h.db --smtp "smtp://127.0.0.1:$P1" --tls none --user digest --pass s3cret \
 	--email alice=alice@example.org --max-wait 5 > h.out 2> h.err || fail "drive (tls none)"
 grep -q "sent=0 retried=0 failed=1" h.out || { cat h.out h.err >&2; fail "1b: cleartext accepted"; }
-outbox h.db | grep -q "alice failed 0 530 " || { outbox h.db >&2; fail "1b: want the server's 530"; }
+outbox h.db | grep -q "alice failed 1 530 " || { outbox h.db >&2; fail "1b: want the server's 530"; }
 "$DRIVE" --db i.db --smtp "smtps://127.0.0.1:$P3" --ca other.pem --user digest --pass s3cret \
 	--email alice=alice@example.org --max-wait 5 > i.out 2> i.err || fail "drive (bad CA)"
 grep -q "sent=0 retried=0 failed=1" i.out || { cat i.out i.err >&2; fail "1b: unverified peer accepted"; }
@@ -191,14 +191,14 @@ start_sink "$PS"
 "$DRIVE" --db b.db --smtp "smtp://127.0.0.1:$PS" --email alice=alice@example.org \
 	--max-wait 5 > b.out 2> b.err || { cat b.err >&2; fail "drive (no STARTTLS)"; }
 grep -q "sent=0 retried=0 failed=1" b.out || { cat b.out b.err >&2; fail "2: sent without STARTTLS"; }
-outbox b.db | grep -qi "alice failed 0 .*STARTTLS\|alice failed 0 .*SSL" || { outbox b.db >&2; fail "2: reason"; }
+outbox b.db | grep -qi "alice failed 1 .*STARTTLS\|alice failed 1 .*SSL" || { outbox b.db >&2; fail "2: reason"; }
 echo "   2 ok: no STARTTLS, nothing sent"
 
 # ---- 3. wrong password ----
 "$DRIVE" --db c.db --smtp "smtp://127.0.0.1:$P1" --ca ca.pem --user digest --pass wrong \
 	--email alice=alice@example.org --max-wait 5 > c.out 2> c.err || fail "drive (bad password)"
 grep -q "sent=0 retried=0 failed=1" c.out || { cat c.out c.err >&2; fail "3: want failed"; }
-outbox c.db | grep -q "alice failed 0 535 " || { outbox c.db >&2; fail "3: want the server's 535"; }
+outbox c.db | grep -q "alice failed 1 535 " || { outbox c.db >&2; fail "3: want the server's 535"; }
 echo "   3 ok: wrong password is a permanent failure with the server's words"
 
 # ---- 4. smtp-sink: 5xx fails with the server's words; 4xx is retried ----
@@ -207,14 +207,14 @@ start_sink "$PH" -f RCPT -B "550 5.1.1 Recipient address rejected: User unknown"
 "$DRIVE" --db d.db --smtp "smtp://127.0.0.1:$PH" --tls none --email alice=alice@example.org \
 	--max-wait 5 > d.out 2> d.err || fail "drive (5xx)"
 grep -q "sent=0 retried=0 failed=1" d.out || { cat d.out d.err >&2; fail "4: 5xx not failed"; }
-outbox d.db | grep -q "alice failed 0 550 5.1.1 Recipient address rejected: User unknown" \
+outbox d.db | grep -q "alice failed 1 550 5.1.1 Recipient address rejected: User unknown" \
 	|| { outbox d.db >&2; fail "4: 5xx words"; }
 PT=$(free_port)
 start_sink "$PT" -r RCPT
 "$DRIVE" --db e.db --smtp "smtp://127.0.0.1:$PT" --tls none --email alice=alice@example.org \
 	--max-attempts 3 --retry-base 1 --max-wait 20 > e.out 2> e.err || fail "drive (4xx)"
 grep -q "sent=0 retried=2 failed=1" e.out || { cat e.out e.err >&2; fail "4: 4xx not retried"; }
-outbox e.db | grep -q "alice failed 2 gave up after 3 attempts: 450 4.3.0" || { outbox e.db >&2; fail "4: 4xx words"; }
+outbox e.db | grep -q "alice failed 3 gave up after 3 attempts: 450 4.3.0" || { outbox e.db >&2; fail "4: 4xx words"; }
 echo "   4 ok: smtp-sink 5xx failed with its words, 4xx retried then given up"
 
 # ---- 5. 1,000 subscribers, 10% of transactions refused with 451 ----
@@ -261,7 +261,7 @@ grep -q "event=smtp_session state=ready pipelining=1" g.err \
 	|| { grep smtp_session g.err >&2; fail "6: not pipelined"; }
 outbox g.db > g.rows
 for a in s00013 s00100 s00299; do
-	grep -q "^$a failed 0 550 5.1.1 <$a@test.example>: Recipient address rejected" g.rows \
+	grep -q "^$a failed 1 550 5.1.1 <$a@test.example>: Recipient address rejected" g.rows \
 		|| { grep "$a" g.rows >&2; fail "6: $a refusal words"; }
 done
 $PY - m6 <<'EOF' || fail "6: received counts"
@@ -331,7 +331,7 @@ start_sink "$PU"
 	--email plain=plain@example.org --max-wait 5 > v.out 2> v.err || fail "drive (no SMTPUTF8)"
 grep -q "sent=1 retried=0 failed=1" v.out || { cat v.out v.err >&2; fail "8b: want 1 sent, 1 failed"; }
 outbox v.db > v.rows
-grep -q "^jorg failed 0 the SMTP server does not offer SMTPUTF8" v.rows || { cat v.rows >&2; fail "8b: reason"; }
+grep -q "^jorg failed 1 the SMTP server does not offer SMTPUTF8" v.rows || { cat v.rows >&2; fail "8b: reason"; }
 echo "   8b ok: no SMTPUTF8 at the peer: the internationalised address fails for good, saying why"
 # ---- 9. no PIPELINING: lock-step, RSET on its own ----
 $PY "$LIB/smtpd.py" --port-file p9 --save-dir m9 --strict-sync --fail-rate 0.2 --seed 9 \

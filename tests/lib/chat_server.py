@@ -11,6 +11,7 @@ Slack: POST /hooks/<behaviour>/<anything>
   archived   410 "channel_is_archived"
   ratelimit  first request per path 429 with Retry-After: 2, then 200 "ok"
   flaky      first request per path 500, then 200 "ok"
+  hang       the request is read (and logged with status 0), then never answered
 
 Telegram: POST /bot<TOKEN>/sendMessage (the token must equal --token, else 401), chosen by
 chat_id:
@@ -81,6 +82,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def slack(self, how, raw):
         status, text, hdrs = 200, "ok", []
+        if how == "hang":
+            self.record(kind="slack", hook=self.path, body=None, status=0)
+            time.sleep(args.timeout + 60)
+            return
         if how == "invalid":
             status, text = 400, "invalid_payload"
         elif how == "forbidden":

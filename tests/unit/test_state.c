@@ -709,6 +709,112 @@ test_volume(void)
 	pb_state_close(st);
 }
 
+/* What a run relies on when things fail: attempts counted for a settled try, run counts that
+ * roll back with the enqueue, a rolled-back transaction that can be told apart, and the open
+ * modes that create nothing (retry) or write nothing (status). */
+static void
+test_integrity(void)
+{
+	struct pb_state *st = open_db("integrity.db"), *ro;
+	struct pb_outbox_msg *v = NULL, m;
+	struct pb_run_row *r = NULL;
+	size_t n = 0;
+	char err[512] = "";
+	int64_t run;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(put(st, "2025-12-04", "b", "email", "b@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_INT(pb_outbox_mark_tried(st, v[0].rowid, PB_OUT_FAILED, "535 no"), 0);
+		T_EQ_INT(pb_outbox_mark_status(st, v[1].rowid, PB_OUT_EXPIRED, "too old"), 0);
+	}
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/a/email/a@x/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_FAILED);
+	T_EQ_INT(m.attempts, 1);   /* tried once: "failed after 1 attempt" */
+	T_EQ_STR(m.last_error, "535 no");
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/b/email/b@x/1", &m), 1);
+	T_EQ_INT(m.attempts, 0);   /* settled without a try */
+	pb_outbox_msg_clear(&m);
+
+	/* Run counts go with the enqueue's transaction. */
+	run = pb_run_begin(st, "2025-12-05", "run");
+	T_CHECK(run > 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "2025-12-05", "a", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_run_add(st, run, 1, 1), 0);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "2025-12-05", "b", "email", "b@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_run_add(st, run, 1, 1), 0);
+	T_EQ_INT(pb_state_rollback(st), 0);
+	T_EQ_INT(pb_runs_recent(st, 1, &r, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1) {
+		T_EQ_INT(r[0].digests, 1);
+		T_EQ_INT(r[0].messages, 1);
+		T_EQ_STR(r[0].status, "running");
+	}
+	pb_run_rows_free(r, n);
+	T_EQ_INT(pb_run_done(st, "2025-12-05"), 0);
+
+	/* A statement refused inside a transaction leaves it open (only the statement is undone);
+	 * RAISE(ROLLBACK) takes the whole transaction, and that can be told. */
+	T_EQ_INT(sqlite3_exec(pb_state_db(st),
+			      "CREATE TRIGGER no_c BEFORE INSERT ON outbox WHEN NEW.subscriber = 'c'"
+			      " BEGIN SELECT RAISE(ABORT, 'no c'); END;"
+			      "CREATE TRIGGER no_d BEFORE INSERT ON outbox WHEN NEW.subscriber = 'd'"
+			      " BEGIN SELECT RAISE(ROLLBACK, 'no d'); END;", NULL, NULL, NULL),
+		 SQLITE_OK);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "2025-12-06", "c", "email", "c@x", 1, 1, 0), -1);
+	T_EQ_INT(pb_state_in_transaction(st), 1);
+	T_EQ_INT(put(st, "2025-12-06", "d", "email", "d@x", 1, 1, 0), -1);
+	T_EQ_INT(pb_state_in_transaction(st), 0);
+	T_EQ_INT(pb_state_rollback(st), 0);   /* already rolled back: harmless */
+	pb_state_close(st);
+
+	/* Read-only: reads what is there, writes nothing. */
+	ro = pb_state_open_mode(db_path("integrity.db"), PB_STATE_READ, err, sizeof err);
+	T_CHECK(ro != NULL);
+	if (ro) {
+		T_EQ_INT(pb_outbox_get(ro, "2025-12-05/a/email/a@x/1", &m), 1);
+		pb_outbox_msg_clear(&m);
+		T_EQ_INT(put(ro, "2025-12-07", "a", "email", "a@x", 1, 1, 0), -1);
+		pb_state_close(ro);
+	}
+	/* Neither READ nor WRITE creates a database that is not there, and both say where. */
+	ro = pb_state_open_mode(db_path("absent.db"), PB_STATE_READ, err, sizeof err);
+	T_CHECK(ro == NULL);
+	T_CHECK(strstr(err, "absent.db") != NULL);
+	pb_state_close(ro);
+	ro = pb_state_open_mode(db_path("absent.db"), PB_STATE_WRITE, err, sizeof err);
+	T_CHECK(ro == NULL);
+	T_CHECK(strstr(err, "absent.db") != NULL);
+	pb_state_close(ro);
+	T_CHECK(access(db_path("absent.db"), F_OK) != 0);
+
+	/* A database of an older schema is not migrated by a reader: it says so. */
+	{
+		sqlite3 *db = NULL;
+
+		sqlite3_open(db_path("old.db"), &db);
+		sqlite3_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+				 "INSERT INTO meta VALUES('schema_version', '2');", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	ro = pb_state_open_mode(db_path("old.db"), PB_STATE_READ, err, sizeof err);
+	T_CHECK(ro == NULL);
+	T_CHECK(strstr(err, "schema version 2") != NULL);
+	pb_state_close(ro);
+}
+
 int
 main(void)
 {
@@ -728,6 +834,7 @@ main(void)
 	test_cache_tokens();
 	test_prune();
 	test_volume();
+	test_integrity();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
