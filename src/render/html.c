@@ -145,8 +145,13 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
 	pb_esc_html(b, x->authors);
-	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">"
-		       "Published ");
+	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">");
+	if (x->revised)
+		pb_buf_puts(b, "<strong>");
+	pb_esc_html(b, x->date_label);
+	if (x->revised)
+		pb_buf_puts(b, "</strong>");
+	pb_buf_putc(b, ' ');
 	pb_esc_html(b, x->published);
 	pb_buf_puts(b, " &middot; ");
 	pb_esc_html(b, x->categories);

@@ -141,7 +141,9 @@ md_paper(struct pb_rctx *c, size_t i)
 	pb_esc_md_url(b, x->abs_url);
 	pb_buf_puts(b, ")\n\n**Authors:** ");
 	pb_esc_md(b, x->authors);
-	pb_buf_puts(b, "\n\n**Published:** ");
+	pb_buf_puts(b, "\n\n**");
+	pb_esc_md(b, x->date_label);
+	pb_buf_puts(b, ":** ");
 	pb_esc_md(b, x->published);
 	pb_buf_puts(b, "\n\n**Categories:** ");
 	pb_esc_md(b, x->categories);

@@ -1,5 +1,6 @@
 /* Rendering dispatch: one table of formats, the display forms every format shares, and the
  * light-Markdown reader for executive summaries and analyses. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -151,6 +152,72 @@ display_summary(const struct pb_digest *d)
 	return pb_buf_detach(&b);
 }
 
+/* The month an arXiv id was first submitted in, from the id itself: "2204.01234" was
+ * submitted in April 2022, "astro-ph/0601001" in January 2006. 0 when the id says nothing. */
+static int
+id_month(const char *id, char out[8])
+{
+	const char *d = id ? strchr(id, '/') : NULL;
+	int yy, mm;
+
+	d = d ? d + 1 : id;
+	if (!d || strlen(d) < 4)
+		return 0;
+	for (int k = 0; k < 4; k++)
+		if (d[k] < '0' || d[k] > '9')
+			return 0;
+	if (d == id && d[4] != '.')
+		return 0;
+	yy = (d[0] - '0') * 10 + (d[1] - '0');
+	mm = (d[2] - '0') * 10 + (d[3] - '0');
+	if (mm < 1 || mm > 12)
+		return 0;
+	/* old-style ids run from 1991; new-style ids began in 2007 */
+	snprintf(out, 8, "%04d-%02d", yy >= 91 ? 1900 + yy : 2000 + yy, mm);
+	return 1;
+}
+
+/* The date line: when a paper is new, the day it was published; when this is a new version
+ * of an older paper, "Revised (vN)" with the day of the revision and when it was first
+ * submitted. arXiv's API gives both dates (published is v1, updated this version); the
+ * RSS feed gives the announcement type, the version and the day, and the id the month. */
+static void
+dates(struct pb_disp *x, const struct pb_paper *p, const char *date)
+{
+	struct pb_buf b = { 0 };
+	char month[8];
+	int api = p->announce == PB_ANN_UNKNOWN;
+
+	x->revised = p->announce == PB_ANN_REPLACE || p->announce == PB_ANN_REPLACE_CROSS ||
+		     (api && p->version > 1);
+	if (!x->revised) {
+		x->date_label = "Published";
+		if (p->published && strlen(p->published) >= 10)
+			x->published = pb_xstrndup(p->published, 10);
+		else
+			x->published = pb_xstrdup(date ? date : "");
+		return;
+	}
+	if (p->version > 1)
+		pb_buf_printf(&b, "Revised (v%d)", p->version);
+	else
+		pb_buf_puts(&b, "Revised");
+	/* the label is one of a few fixed strings: keep it in the record's storage */
+	x->label_buf = pb_buf_detach(&b);
+	x->date_label = x->label_buf;
+	if (api && p->updated && strlen(p->updated) >= 10)
+		pb_buf_append(&b, p->updated, 10);
+	else if (!api && p->published && strlen(p->published) >= 10)
+		pb_buf_append(&b, p->published, 10);
+	else
+		pb_buf_puts(&b, date ? date : "");
+	if (api && p->published && strlen(p->published) >= 10)
+		pb_buf_printf(&b, "%sfirst submitted %.10s", b.len ? ", " : "", p->published);
+	else if (id_month(p->id, month))
+		pb_buf_printf(&b, "%sfirst submitted %s", b.len ? ", " : "", month);
+	x->published = pb_buf_detach(&b);
+}
+
 static void
 disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 {
@@ -191,10 +258,7 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 		if (p->categories[i])
 			pb_buf_printf(&b, "%s%s", b.len ? ", " : "", p->categories[i]);
 	x->categories = pb_buf_detach(&b);
-	if (p->published && strlen(p->published) >= 10)
-		x->published = pb_xstrndup(p->published, 10);
-	else
-		x->published = pb_xstrdup(date ? date : "");
+	dates(x, p, date);
 	if (p->version > 0)
 		pb_buf_printf(&b, "%sv%d", p->id ? p->id : "", p->version);
 	else
@@ -219,6 +283,7 @@ disp_free(struct pb_disp *x)
 	free(x->findings);
 	free(x->categories);
 	free(x->published);
+	free(x->label_buf);
 	free(x->vid);
 	free(x->abs_url);
 	free(x->pdf_url);

@@ -22,7 +22,10 @@ struct pb_disp {
 	char **findings;
 	size_t n_findings;
 	char *categories;       /* "cs.CV, cs.RO" */
-	char *published;        /* "YYYY-MM-DD" */
+	const char *date_label; /* "Published", or "Revised (v2)" for a new version */
+	char *published;        /* "YYYY-MM-DD"; a revision's adds ", first submitted ..." */
+	int revised;            /* a new version of an older paper */
+	char *label_buf;        /* storage of a revision's date_label */
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
 	char *abs_url;
 	char *pdf_url;

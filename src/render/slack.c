@@ -198,6 +198,10 @@ slack_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "\n_");
 	pb_esc_slack(&b, x->categories);
 	pb_buf_puts(&b, " · ");
+	if (x->revised) {
+		pb_esc_slack(&b, x->date_label);
+		pb_buf_putc(&b, ' ');
+	}
 	pb_esc_slack(&b, x->published);
 	if (topic && *topic) {
 		pb_buf_puts(&b, " · ");

@@ -145,6 +145,10 @@ tg_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "</i>\n");
 	pb_esc_telegram(&b, x->categories);
 	pb_buf_puts(&b, " · ");
+	if (x->revised) {
+		pb_esc_telegram(&b, x->date_label);
+		pb_buf_putc(&b, ' ');
+	}
 	pb_esc_telegram(&b, x->published);
 	if (topic && *topic) {
 		pb_buf_puts(&b, " · ");

@@ -298,7 +298,12 @@ text_paper(struct pb_rctx *c, size_t i)
 	wrap_str(b, x->title, (size_t)l, (size_t)l);
 	pb_buf_putc(b, '\n');
 	field(b, 4, "Authors: ", x->authors);
-	field(b, 4, "Published: ", x->published);
+	{
+		char label[40];
+
+		snprintf(label, sizeof label, "%s: ", x->date_label);
+		field(b, 4, label, x->published);
+	}
 	field(b, 4, "Categories: ", x->categories);
 	if (c->d->items[i].topic && *c->d->items[i].topic)
 		field(b, 4, "Topic: ", c->d->items[i].topic);
