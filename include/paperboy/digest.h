@@ -19,6 +19,13 @@ struct pb_digest_item {
 	char *analysis;                   /* model-written analysis (light Markdown) or NULL */
 };
 
+/* Papers per topic: how many matched before the cap and how many the digest shows. */
+struct pb_digest_topic {
+	const char *name;                 /* borrowed topic name */
+	size_t matched;
+	size_t shown;
+};
+
 struct pb_digest {
 	const char *subscriber;           /* borrowed name */
 	const char *language;             /* borrowed, "en" default */
@@ -33,6 +40,8 @@ struct pb_digest {
 	struct pb_digest_item *items;     /* ranked */
 	size_t n_items;
 	size_t n_matched;                 /* before the max_papers cap */
+	struct pb_digest_topic *topics;   /* the subscriber's topics in config order, or NULL */
+	size_t n_topics;
 	const char *unsubscribe;          /* borrowed "settings/unsubscribe" text or URL, or NULL */
 };
 

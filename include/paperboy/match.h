@@ -41,6 +41,8 @@ struct pb_selection {
 	struct pb_hit *hits;
 	size_t n_hits;
 	size_t n_matched;            /* before the cap */
+	size_t *topic_matched;       /* per topic of sub: papers matched before the cap, each
+				      * counted under its best topic; NULL when not counted */
 };
 
 struct pb_matcher;

@@ -289,6 +289,40 @@ disp_free(struct pb_disp *x)
 	free(x->pdf_url);
 }
 
+void
+pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
+{
+	const struct pb_digest *d = c->d;
+	size_t more = d->n_matched > d->n_items ? d->n_matched - d->n_items : 0, listed = 0;
+	size_t *done;
+
+	if (!more)
+		return;
+	pb_buf_printf(b, "%zu more paper%s matched and %s not shown", more, more == 1 ? "" : "s",
+		      more == 1 ? "is" : "are");
+	done = pb_xcalloc(d->n_topics + 1, sizeof *done);
+	/* topics with the most left out first; ties in config order */
+	for (;;) {
+		size_t best = d->n_topics, bn = 0;
+
+		for (size_t t = 0; t < d->n_topics; t++) {
+			size_t n = d->topics[t].matched - d->topics[t].shown;
+
+			if (!done[t] && n > bn) {
+				best = t;
+				bn = n;
+			}
+		}
+		if (best == d->n_topics)
+			break;
+		done[best] = 1;
+		pb_buf_printf(b, "%s%s %zu", listed++ ? ", " : ": ",
+			      d->topics[best].name ? d->topics[best].name : "", bn);
+	}
+	free(done);
+	pb_buf_putc(b, '.');
+}
+
 const char *
 pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 {

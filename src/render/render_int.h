@@ -66,6 +66,16 @@ void pb_parts_push(struct pb_parts *p, char *s);
  * cJSON cannot print. */
 int pb_parts_push_json(struct pb_parts *p, cJSON *m);
 
+/* Section headings, the same words in every format, in this order. */
+#define PB_SEC_SUMMARY "Executive Summary"
+#define PB_SEC_CONTENTS "Table of Contents"
+#define PB_SEC_PAPERS "Papers"
+
+/* Appends, as plain text to escape, what a capped digest leaves out: "48 more papers matched
+ * and are not shown: 3D 30, Video 18." (per topic when the digest knows), or nothing when the
+ * digest shows every match. */
+void pb_render_more(const struct pb_rctx *c, struct pb_buf *b);
+
 /* The unsubscribe/settings target for the footer: URL, then mailto, then the digest's own
  * text; NULL when none is known. *is_url says whether it is a link. */
 const char *pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto);

@@ -39,10 +39,16 @@ n=$(grep -c "^<a id='" "$T/out/2024-11-28/amy/digest.md")
 [ "$n" = 5 ] || fail "amy's digest holds $n papers, want 5"
 grep -q '^# Arxiv Computer Vision Papers - 2024-11-28$' "$T/out/2024-11-28/amy/digest.md" ||
   fail "title line"
+# the file sink keeps HTML too, and a capped digest says per topic what it leaves out
+[ -s "$T/out/2024-11-28/amy/digest.html" ] || fail "no digest.html for amy"
+grep -q '^<!DOCTYPE html>' "$T/out/2024-11-28/amy/digest.html" || fail "digest.html is not HTML"
+grep -Eq '^[0-9]+ more papers? matched and (is|are) not shown: Depth [0-9]+\.$' \
+  "$T/out/2024-11-28/amy/digest.md" || fail "no per-topic count of the papers left out"
+ls "$T/out/2024-11-28/amy/" | grep -q 'tmp' && fail "temporary file left in the sink"
 pb run --feed "$BIG" >"$T/run2" 2>/dev/null || fail "second run failed"
 grep -q '0 messages enqueued; sent 0' "$T/run2" || fail "second run did work: $(cat "$T/run2")"
 sent=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where status = 1;")
-[ "$sent" = 2 ] || fail "outbox holds $sent sent messages, want 2"
+[ "$sent" = 4 ] || fail "outbox holds $sent sent messages, want 4 (digest.md, digest.html each)"
 seen=$(sqlite3 "$T/state/paperboy.db" "select count(*) from papers;")
 [ "$seen" = 1504 ] || fail "the state saw $seen papers of the announcement, want 1504"
 

@@ -473,8 +473,10 @@ test_small(void)
 		switch (fmt) {
 		case PB_FMT_MD:
 			T_EQ_INT(p.n, 1);
-			T_CHECK(strncmp(p.v[0], "time: 20251204\n\n# Arxiv Computer Vision Papers - "
-					"2025-12-04\n\n## Executive Summary\n\n", 79) == 0);
+			T_CHECK(strncmp(p.v[0], "---\ntitle: \"Arxiv Computer Vision Papers - "
+					"2025-12-04\"\ndate: 2025-12-04\n---\n\n# Arxiv Computer "
+					"Vision Papers - 2025-12-04\n\n## Executive Summary\n\n", 119)
+				== 0);
 			T_CHECK(strstr(p.v[0], "\n## Table of Contents\n\n1. [Radiance Meshes for "
 					"Volumetric Reconstruction](#2512.04076v1)\n"));
 			T_CHECK(strstr(p.v[0], "<a id='2512.04076v1'></a>\n## [Radiance Meshes for "
