@@ -3,7 +3,14 @@
  *
  * Every format, Markdown included, shows LaTeX converted to Unicode ($\alpha$ as α, R\'emy as
  * Rémy): a digest is read, not compiled, and most Markdown viewers (mail clients, chat, git
- * hosts) do not typeset math. The paper records keep the TeX as arXiv wrote it. */
+ * hosts) do not typeset math. The paper records keep the TeX as arXiv wrote it.
+ *
+ * Text the renderers did not write (titles, authors, abstracts, findings, and the model's
+ * summary and analyses) is data: pb_text_clean removes control and bidi formatting characters
+ * from all of it, then each format escapes it. A model's light Markdown keeps its bold,
+ * italics, code, headings and lists, but links only to arXiv; any other [text](url) and any
+ * HTML are shown as written. Sections are headed Executive Summary, Table of Contents (not in
+ * chats) and Papers in every format. */
 #ifndef PAPERBOY_RENDER_H
 #define PAPERBOY_RENDER_H
 
