@@ -504,8 +504,13 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 		kept++;
 		if (v[i].h.topic < sel->sub->n_topics)
 			sel->topic_matched[v[i].h.topic]++;
-		if (k < cap)
+		if (k < cap) {
 			sel->hits[k++] = v[i].h;
+		} else {
+			if (!sel->rest)
+				sel->rest = pb_xcalloc(sc->n - i, sizeof *sel->rest);
+			sel->rest[sel->n_rest++] = v[i].h;
+		}
 	}
 	sel->n_hits = k;
 	sel->n_matched = kept;
@@ -566,6 +571,7 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(sel[i].hits);
 		free(sel[i].topic_matched);
+		free(sel[i].rest);
 	}
 	free(sel);
 }

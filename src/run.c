@@ -177,6 +177,8 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
 	ro.telegram_chat = sub->telegram_chat ? sub->telegram_chat : "";
 	ro.telegram_thread = sub->telegram_thread;
+	/* the file sink keeps the full list when the cap left papers out */
+	ro.full_list = cfg->file.enabled && d->n_more ? "all.md" : NULL;
 	if (want_email)
 		formats |= 1u << PB_FMT_TEXT | 1u << PB_FMT_HTML;
 	if (sub->slack_webhook)
@@ -233,6 +235,14 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 		if (!(formats & 1u << f) || (f == PB_FMT_TELEGRAM && !cfg->telegram.token))
 			continue;
 		if (put_parts(c, sub->name, "file", name[f], &out[f]) < 0)
+			goto out;
+	}
+	if (ro.full_list) {
+		char *all = pb_render_all_md(d);
+		int r = put(c, sub->name, "file", ro.full_list, 1, 1, all, strlen(all));
+
+		free(all);
+		if (r < 0)
 			goto out;
 	}
 	rc = 0;

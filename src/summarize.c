@@ -932,6 +932,19 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 			if (out->topics[t].matched < out->topics[t].shown)
 				out->topics[t].matched = out->topics[t].shown;
 	}
+	if (sel->n_rest) {
+		out->more = pb_xcalloc(sel->n_rest, sizeof *out->more);
+		for (size_t i = 0; i < sel->n_rest; i++) {
+			const struct pb_hit *h = &sel->rest[i];
+
+			if (h->paper >= papers->n)
+				continue;
+			out->more[out->n_more].paper = &papers->v[h->paper];
+			out->more[out->n_more].topic = sub && h->topic < sub->n_topics ?
+						       sub->topics[h->topic].name : NULL;
+			out->more[out->n_more++].score = h->score;
+		}
+	}
 	out->title = make_title(s, out, out->date);
 	if (use->model_on && out->n_items > 0) {
 		struct pb_buf key = { 0 };
@@ -975,6 +988,7 @@ pb_digest_free(struct pb_digest *d)
 	}
 	free(d->items);
 	free(d->topics);
+	free(d->more);
 	free(d->date);
 	free(d->title);
 	free(d->exec_summary);

@@ -133,6 +133,13 @@ md_begin(struct pb_rctx *c)
 		pb_render_more(c, &t);
 		pb_buf_putc(b, '\n');
 		pb_esc_md(b, pb_buf_str(&t));
+		if (c->o->full_list && *c->o->full_list) {
+			pb_buf_puts(b, " All of them: [");
+			pb_esc_md(b, c->o->full_list);
+			pb_buf_puts(b, "](");
+			pb_esc_md_url(b, c->o->full_list);
+			pb_buf_puts(b, ").");
+		}
 		pb_buf_putc(b, '\n');
 		pb_buf_free(&t);
 	}

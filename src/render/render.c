@@ -348,7 +348,7 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 static void
 prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
-	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0 };
+	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0, NULL };
 
 	memset(c, 0, sizeof *c);
 	c->d = d;
@@ -444,6 +444,84 @@ pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_r
 		for (int f = 0; f < PB_FMT_COUNT; f++)
 			pb_parts_free(&out[f]);
 	return rc;
+}
+
+/* One line of the full list. */
+static void
+all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const char *date)
+{
+	struct pb_disp x;
+	const char *sep;
+
+	memset(&x, 0, sizeof x);
+	disp_fill(&x, it, date);
+	pb_buf_printf(b, "%zu. [", rank);
+	pb_esc_md(b, x.title);
+	pb_buf_puts(b, "](");
+	pb_esc_md_url(b, x.abs_url);
+	pb_buf_putc(b, ')');
+	sep = " — ";
+	if (*x.authors_short) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, x.authors_short);
+		sep = " · ";
+	}
+	if (it->topic && *it->topic) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, it->topic);
+		sep = " · ";
+	}
+	if (x.revised) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, x.date_label);
+	}
+	pb_buf_putc(b, '\n');
+	disp_free(&x);
+}
+
+char *
+pb_render_all_md(const struct pb_digest *d)
+{
+	struct pb_buf b = { 0 };
+	const char *date = d && d->date ? d->date : "";
+	size_t n;
+	char *t;
+
+	if (!d)
+		return pb_buf_detach(&b);
+	t = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	n = d->n_items + d->n_more;
+	pb_buf_puts(&b, "---\ntitle: \"");
+	for (const char *p = t; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			pb_buf_putc(&b, '\\');
+		pb_buf_putc(&b, *p == '\n' || *p == '\t' ? ' ' : *p);
+	}
+	pb_buf_puts(&b, "\"\n");
+	if (*date && strspn(date, "0123456789-") == strlen(date))
+		pb_buf_printf(&b, "date: %s\n", date);
+	pb_buf_puts(&b, "---\n\n# ");
+	pb_esc_md(&b, t);
+	pb_buf_puts(&b, ": all matching papers\n\n");
+	pb_buf_printf(&b, "%zu paper%s matched", n, n == 1 ? "" : "s");
+	if (d->subscriber && *d->subscriber) {
+		pb_buf_puts(&b, " for ");
+		pb_esc_md(&b, d->subscriber);
+	}
+	pb_buf_printf(&b, "; the digest shows the first %zu.\n\n", d->n_items);
+	for (size_t i = 0; i < d->n_items; i++)
+		all_line(&b, i + 1, &d->items[i], date);
+	for (size_t i = 0; i < d->n_more; i++) {
+		struct pb_digest_item it;
+
+		memset(&it, 0, sizeof it);
+		it.paper = d->more[i].paper;
+		it.topic = d->more[i].topic;
+		it.score = d->more[i].score;
+		all_line(&b, d->n_items + i + 1, &it, date);
+	}
+	free(t);
+	return pb_buf_detach(&b);
 }
 
 /* ---- light Markdown ---- */

@@ -1,6 +1,7 @@
 /* Every format has the same sections under the same words in the same order (summary,
  * contents, papers; the chats have no contents), says per topic how many matches a capped
  * digest leaves out, and the Markdown opens with front matter rather than a bare line. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/buf.h"
@@ -78,6 +79,35 @@ main(void)
 		pb_buf_free(&all);
 		pb_parts_free(&parts);
 	}
+	/* the file sink's full list: the shown papers, then the rest, ranked; the Markdown
+	 * digest links to it */
+	{
+		struct pb_paper rp = { .id = "2204.00003", .version = 2, .title = "Third [x](y)",
+				       .categories = cats, .n_categories = 1,
+				       .announce = PB_ANN_REPLACE };
+		struct pb_digest_more more[1] = { { &rp, "3D", 0.5 } };
+		struct pb_render_opts o = { "", 0, NULL, NULL, 0, "all.md" };
+		struct pb_parts parts;
+		char *all;
+
+		d.more = more;
+		d.n_more = 1;
+		all = pb_render_all_md(&d);
+		T_CHECK(strncmp(all, "---\ntitle: \"Digest\"\n", 20) == 0);
+		T_CHECK(strstr(all, "3 papers matched for alice; the digest shows the first 2.\n") != NULL);
+		T_CHECK(strstr(all, "\n1. [First](https://arxiv.org/abs/2512.00001v1)") != NULL);
+		T_CHECK(strstr(all, "\n2. [Second](https://arxiv.org/abs/2512.00002v1)") != NULL);
+		T_CHECK(strstr(all, "\n3. [Third \\[x\\](y)](https://arxiv.org/abs/2204.00003v2)"
+				    " — 3D · Revised (v2)\n") != NULL);
+		free(all);
+		T_EQ_INT(pb_render(&d, PB_FMT_MD, &o, &parts), 0);
+		T_CHECK(parts.n == 1 && strstr(parts.v[0], "shown: 3D 30, Video 18. All of them: "
+					       "[all.md](all.md).\n") != NULL);
+		pb_parts_free(&parts);
+		d.more = NULL;
+		d.n_more = 0;
+	}
+
 	/* a digest that does not know its topics still says how many are left out */
 	d.topics = NULL;
 	d.n_topics = 0;
