@@ -202,7 +202,6 @@ dates(struct pb_disp *x, const struct pb_paper *p, const char *date)
 		pb_buf_printf(&b, "Revised (v%d)", p->version);
 	else
 		pb_buf_puts(&b, "Revised");
-	/* the label is one of a few fixed strings: keep it in the record's storage */
 	x->label_buf = pb_buf_detach(&b);
 	x->date_label = x->label_buf;
 	if (api && p->updated && strlen(p->updated) >= 10)
@@ -306,7 +305,8 @@ pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
 		size_t best = d->n_topics, bn = 0;
 
 		for (size_t t = 0; t < d->n_topics; t++) {
-			size_t n = d->topics[t].matched - d->topics[t].shown;
+			size_t n = d->topics[t].matched > d->topics[t].shown ?
+				   d->topics[t].matched - d->topics[t].shown : 0;
 
 			if (!done[t] && n > bn) {
 				best = t;
