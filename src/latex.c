@@ -503,6 +503,14 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 		get_arg(s, n, &j, &as, &an);
 		if (an == 0)
 			break;
+		if ((an == 5 && memcmp(s + as, "array", 5) == 0) ||
+		    (an == 7 && memcmp(s + as, "tabular", 7) == 0) ||
+		    ((an == 7 || an == 8) && memcmp(s + as, "alignat", 7) == 0) ||
+		    ((an == 9 || an == 10) && memcmp(s + as, "alignedat", 9) == 0)) {
+			/* the column spec (or column count) is no content */
+			j = skip_opt(s, n, skip_ws(s, n, j), &os, &on);
+			get_arg(s, n, &j, &bs, &bn);
+		}
 		if (!math && math_env(s + as, an)) {
 			/* the body is math up to \end{env} */
 			size_t k, e = n;
@@ -528,14 +536,6 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 				j = n;
 			}
 			break;
-		}
-		if ((an == 5 && memcmp(s + as, "array", 5) == 0) ||
-		    (an == 7 && memcmp(s + as, "tabular", 7) == 0) ||
-		    (an >= 7 && memcmp(s + as, "alignat", 7) == 0) ||
-		    (an >= 8 && memcmp(s + as, "alignedat", 9 < an ? 9 : an) == 0)) {
-			/* the column spec (or column count) is no content */
-			j = skip_opt(s, n, skip_ws(s, n, j), &os, &on);
-			get_arg(s, n, &j, &bs, &bn);
 		}
 		d = env_delims(s + as, an, 0);
 		if (d)

@@ -595,8 +595,15 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
 			continue;
 		kept++;
-		if (k < cap)
+		if (v[i].h.topic < sel->sub->n_topics)
+			sel->topic_matched[v[i].h.topic]++;
+		if (k < cap) {
 			sel->hits[k++] = v[i].h;
+		} else {
+			if (!sel->rest)
+				sel->rest = pb_xcalloc(sc->n - i, sizeof *sel->rest);
+			sel->rest[sel->n_rest++] = v[i].h;
+		}
 	}
 	sel->n_hits = k;
 	sel->n_matched = kept;
@@ -612,6 +619,7 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 	size_t k = 0;
 
 	sel->sub = sub;
+	sel->topic_matched = pb_xcalloc(sub->n_topics + 1, sizeof *sel->topic_matched);
 	if (sc->skip && ps) {
 		finish_filtered(sc, sel, ps, cap);
 		sc->n = 0;
@@ -626,6 +634,8 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 		size_t j;
 
 		sc->seen[p] = 0;
+		if (h.topic < sub->n_topics)
+			sel->topic_matched[h.topic]++;
 		if (k == cap && (cap == 0 || !better(sc, &h, &sel->hits[k - 1])))
 			continue;
 		j = k < cap ? k++ : k - 1;
@@ -651,8 +661,11 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 {
 	if (!sel)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(sel[i].hits);
+		free(sel[i].topic_matched);
+		free(sel[i].rest);
+	}
 	free(sel);
 }
 

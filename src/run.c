@@ -184,15 +184,18 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
 	ro.telegram_chat = sub->telegram_chat ? sub->telegram_chat : "";
 	ro.telegram_thread = sub->telegram_thread;
+	/* the file sink keeps the full list when the cap left papers out */
+	ro.full_list = cfg->file.enabled && d->n_more ? "all.md" : NULL;
 	if (want_email)
 		formats |= 1u << PB_FMT_TEXT | 1u << PB_FMT_HTML;
 	if (sub->slack_webhook)
 		formats |= 1u << PB_FMT_SLACK;
 	if (want_tg)
 		formats |= 1u << PB_FMT_TELEGRAM;
-	/* The file sink always keeps the Markdown digest: a new user's first results. */
+	/* The file sink keeps the digest in every format the subscriber's channels use, and
+	 * always in Markdown and HTML: a new user's first results, readable in a browser. */
 	if (cfg->file.enabled)
-		formats |= 1u << PB_FMT_MD;
+		formats |= 1u << PB_FMT_MD | 1u << PB_FMT_HTML;
 	if (!formats)
 		return 0;
 	if (pb_render_formats(d, formats, &ro, out) < 0) {
@@ -228,9 +231,27 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	if (want_tg && put_parts(c, sub->name, cfg->telegram.token ? "telegram" : "file",
 				 sub->telegram_chat, &out[PB_FMT_TELEGRAM]) < 0)
 		goto out;
-	if (cfg->file.enabled && put(c, sub->name, "file", "digest.md", 1, 1, out[PB_FMT_MD].v[0],
-				     strlen(out[PB_FMT_MD].v[0])) < 0)
-		goto out;
+	for (int f = 0; cfg->file.enabled && f < PB_FMT_COUNT; f++) {
+		static const char *const name[PB_FMT_COUNT] = {
+			[PB_FMT_MD] = "digest.md", [PB_FMT_HTML] = "digest.html",
+			[PB_FMT_TEXT] = "digest.txt", [PB_FMT_SLACK] = "digest-slack.json",
+			[PB_FMT_TELEGRAM] = "digest-telegram.json",
+		};
+
+		/* Telegram messages without a bot token are already files of their own */
+		if (!(formats & 1u << f) || (f == PB_FMT_TELEGRAM && !cfg->telegram.token))
+			continue;
+		if (put_parts(c, sub->name, "file", name[f], &out[f]) < 0)
+			goto out;
+	}
+	if (ro.full_list) {
+		char *all = pb_render_all_md(d);
+		int r = put(c, sub->name, "file", ro.full_list, 1, 1, all, strlen(all));
+
+		free(all);
+		if (r < 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	for (int f = 0; f < PB_FMT_COUNT; f++)

@@ -917,6 +917,34 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 	}
 	if (out->n_matched < out->n_items)
 		out->n_matched = out->n_items;
+	/* per topic, so a capped digest can say what it leaves out */
+	if (sub && sub->n_topics) {
+		out->topics = pb_xcalloc(sub->n_topics, sizeof *out->topics);
+		out->n_topics = sub->n_topics;
+		for (size_t t = 0; t < sub->n_topics; t++) {
+			out->topics[t].name = sub->topics[t].name;
+			out->topics[t].matched = sel->topic_matched ? sel->topic_matched[t] : 0;
+		}
+		for (size_t i = 0; i < sel->n_hits; i++)
+			if (sel->hits[i].topic < sub->n_topics && sel->hits[i].paper < papers->n)
+				out->topics[sel->hits[i].topic].shown++;
+		for (size_t t = 0; t < sub->n_topics; t++)
+			if (out->topics[t].matched < out->topics[t].shown)
+				out->topics[t].matched = out->topics[t].shown;
+	}
+	if (sel->n_rest) {
+		out->more = pb_xcalloc(sel->n_rest, sizeof *out->more);
+		for (size_t i = 0; i < sel->n_rest; i++) {
+			const struct pb_hit *h = &sel->rest[i];
+
+			if (h->paper >= papers->n)
+				continue;
+			out->more[out->n_more].paper = &papers->v[h->paper];
+			out->more[out->n_more].topic = sub && h->topic < sub->n_topics ?
+						       sub->topics[h->topic].name : NULL;
+			out->more[out->n_more++].score = h->score;
+		}
+	}
 	out->title = make_title(s, out, out->date);
 	if (use->model_on && out->n_items > 0) {
 		struct pb_buf key = { 0 };
@@ -959,6 +987,8 @@ pb_digest_free(struct pb_digest *d)
 		free(d->items[i].analysis);
 	}
 	free(d->items);
+	free(d->topics);
+	free(d->more);
 	free(d->date);
 	free(d->title);
 	free(d->exec_summary);

@@ -19,6 +19,20 @@ struct pb_digest_item {
 	char *analysis;                   /* model-written analysis (light Markdown) or NULL */
 };
 
+/* Papers per topic: how many matched before the cap and how many the digest shows. */
+struct pb_digest_topic {
+	const char *name;                 /* borrowed topic name */
+	size_t matched;
+	size_t shown;
+};
+
+/* A match the cap left out. */
+struct pb_digest_more {
+	const struct pb_paper *paper;     /* borrowed from the paperset */
+	const char *topic;                /* borrowed topic name */
+	double score;
+};
+
 struct pb_digest {
 	const char *subscriber;           /* borrowed name */
 	const char *language;             /* borrowed, "en" default */
@@ -33,6 +47,10 @@ struct pb_digest {
 	struct pb_digest_item *items;     /* ranked */
 	size_t n_items;
 	size_t n_matched;                 /* before the max_papers cap */
+	struct pb_digest_topic *topics;   /* the subscriber's topics in config order, or NULL */
+	size_t n_topics;
+	struct pb_digest_more *more;      /* the matches past the cap, ranked, when known */
+	size_t n_more;
 	const char *unsubscribe;          /* borrowed "settings/unsubscribe" text or URL, or NULL */
 };
 

@@ -43,6 +43,10 @@ struct pb_selection {
 	struct pb_hit *hits;
 	size_t n_hits;
 	size_t n_matched;            /* before the cap */
+	size_t *topic_matched;       /* per topic of sub: papers matched before the cap, each
+				      * counted under its best topic; NULL when not counted */
+	struct pb_hit *rest;         /* with a skip filter: the matches past the cap, ranked */
+	size_t n_rest;
 };
 
 struct pb_matcher;

@@ -3,7 +3,14 @@
  *
  * Every format, Markdown included, shows LaTeX converted to Unicode ($\alpha$ as α, R\'emy as
  * Rémy): a digest is read, not compiled, and most Markdown viewers (mail clients, chat, git
- * hosts) do not typeset math. The paper records keep the TeX as arXiv wrote it. */
+ * hosts) do not typeset math. The paper records keep the TeX as arXiv wrote it.
+ *
+ * Text the renderers did not write (titles, authors, abstracts, findings, and the model's
+ * summary and analyses) is data: pb_text_clean removes control and bidi formatting characters
+ * from all of it, then each format escapes it. A model's light Markdown keeps its bold,
+ * italics, code, headings and lists, but links only to arXiv; any other [text](url) and any
+ * HTML are shown as written. Sections are headed Executive Summary, Table of Contents (not in
+ * chats) and Papers in every format. */
 #ifndef PAPERBOY_RENDER_H
 #define PAPERBOY_RENDER_H
 
@@ -26,6 +33,9 @@ struct pb_render_opts {
 	const char *unsubscribe_url;    /* https URL for the settings/unsubscribe line, or NULL */
 	const char *unsubscribe_mailto; /* mailto address, or NULL */
 	size_t html_max_bytes;          /* 0 = 100 KB default (Gmail clips beyond 102 KB) */
+	const char *full_list;          /* Markdown: the file beside it with every match
+					 * ("all.md"), named where the digest says how many more
+					 * matched; NULL when there is none */
 };
 
 /* A rendered digest: one document (md, html, text) or several messages (slack, telegram). */
@@ -51,6 +61,12 @@ void pb_parts_free(struct pb_parts *p);     /* accepts NULL */
 int pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_render_opts *o,
 		      struct pb_parts out[PB_FMT_COUNT]);
 #define PB_FMT_ALL ((1u << PB_FMT_COUNT) - 1)
+/* The full list of the digest's matches in Markdown (the file sink's all.md): the papers
+ * the digest shows, then those the cap left out (d->more), ranked, one line each with the
+ * title linked to arXiv, the first authors, the topic and whether it is a revision. Returns a
+ * malloc'd document (never NULL). */
+char *pb_render_all_md(const struct pb_digest *d);
+
 /* "md", "html", "text", "slack", "telegram"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);
 const char *pb_format_name(enum pb_format f);

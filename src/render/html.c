@@ -145,8 +145,13 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
 	pb_esc_html(b, x->authors);
-	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">"
-		       "Published ");
+	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">");
+	if (x->revised)
+		pb_buf_puts(b, "<strong>");
+	pb_esc_html(b, x->date_label);
+	if (x->revised)
+		pb_buf_puts(b, "</strong>");
+	pb_buf_putc(b, ' ');
 	pb_esc_html(b, x->published);
 	pb_buf_puts(b, " &middot; ");
 	pb_esc_html(b, x->categories);
@@ -227,10 +232,20 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 		pb_buf_puts(b, " for ");
 		pb_esc_html(b, d->subscriber);
 	}
-	pb_buf_puts(b, "</p>\n</td></tr>\n");
+	pb_buf_puts(b, "</p>\n");
+	if (d->n_matched > d->n_items) {
+		struct pb_buf t = { 0 };
+
+		pb_render_more(c, &t);
+		pb_buf_puts(b, "<p style=\"margin:4px 0 0 0;font-size:13px;color:#666666;\">");
+		pb_esc_html(b, pb_buf_str(&t));
+		pb_buf_puts(b, "</p>\n");
+		pb_buf_free(&t);
+	}
+	pb_buf_puts(b, "</td></tr>\n");
 	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 12px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">Executive Summary</h2>\n");
+		       "font-size:18px;color:#111111;\">" PB_SEC_SUMMARY "</h2>\n");
 	if (!c->summary) {
 		pb_buf_puts(b, d->n_items ? "" :
 			    "<p style=\"margin:0 0 10px 0;\">No new papers matched your topics in "
@@ -265,11 +280,13 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 		return;
 	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 16px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">Contents</h2>\n<ol style=\"margin:0;"
+		       "font-size:18px;color:#111111;\">" PB_SEC_CONTENTS "</h2>\n<ol style=\"margin:0;"
 		       "padding-left:22px;\">\n");
 	for (size_t i = 0; i < full; i++)
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
-	pb_buf_puts(b, "</ol>\n</td></tr>\n");
+	pb_buf_puts(b, "</ol>\n</td></tr>\n<tr><td style=\"padding:8px 28px 0 28px;" FONT "\">\n"
+		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">" PB_SEC_PAPERS
+		       "</h2>\n</td></tr>\n");
 }
 
 static void

@@ -1,4 +1,4 @@
-/* Markdown: the layout of the reference digest (front line, title, Executive Summary, Table
+/* Markdown: the layout of the reference digest (front matter, title, Executive Summary, Table
  * of Contents anchored by versioned id, Papers). Text from arXiv is escaped so that it never
  * turns into markup; the executive summary and analyses are light Markdown, written out again
  * with the same escaping for their text. LaTeX is shown converted to Unicode here too (see render.h):
@@ -100,19 +100,26 @@ md_begin(struct pb_rctx *c)
 	struct pb_buf *b = &c->doc;
 	const char *date = c->d->date ? c->d->date : "";
 
-	pb_buf_puts(b, "time: ");
-	for (const char *p = date; *p; p++)
-		if (*p != '-')
-			pb_buf_putc(b, *p);
-	pb_buf_puts(b, "\n\n# ");
+	/* YAML front matter: what the reference digest's bare "time:" line meant, in a form
+	 * Markdown tools read as metadata instead of showing */
+	pb_buf_puts(b, "---\ntitle: \"");
+	for (const char *p = c->title; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			pb_buf_putc(b, '\\');
+		pb_buf_putc(b, *p == '\n' || *p == '\t' ? ' ' : *p);
+	}
+	pb_buf_puts(b, "\"\n");
+	if (strspn(date, "0123456789-") == strlen(date) && *date)
+		pb_buf_printf(b, "date: %s\n", date);
+	pb_buf_puts(b, "---\n\n# ");
 	pb_esc_md(b, c->title);
-	pb_buf_puts(b, "\n\n## Executive Summary\n\n");
+	pb_buf_puts(b, "\n\n## " PB_SEC_SUMMARY "\n\n");
 	if (c->summary) {
 		md_block(b, c->summary);
 	} else if (c->d->n_items == 0) {
 		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
 	}
-	pb_buf_puts(b, "---\n\n## Table of Contents\n\n");
+	pb_buf_puts(b, "---\n\n## " PB_SEC_CONTENTS "\n\n");
 	for (size_t i = 0; i < c->d->n_items; i++) {
 		pb_buf_printf(b, "%zu. [", i + 1);
 		pb_esc_md(b, c->disp[i].title);
@@ -120,10 +127,23 @@ md_begin(struct pb_rctx *c)
 		pb_esc_md_url(b, c->disp[i].vid);
 		pb_buf_puts(b, ")\n");
 	}
-	if (c->d->n_matched > c->d->n_items)
-		pb_buf_printf(b, "\n%zu more papers matched; the first %zu are shown.\n",
-			      c->d->n_matched - c->d->n_items, c->d->n_items);
-	pb_buf_puts(b, "\n---\n\n## Papers\n\n");
+	if (c->d->n_matched > c->d->n_items) {
+		struct pb_buf t = { 0 };
+
+		pb_render_more(c, &t);
+		pb_buf_putc(b, '\n');
+		pb_esc_md(b, pb_buf_str(&t));
+		if (c->o->full_list && *c->o->full_list) {
+			pb_buf_puts(b, " All of them: [");
+			pb_esc_md(b, c->o->full_list);
+			pb_buf_puts(b, "](");
+			pb_esc_md_url(b, c->o->full_list);
+			pb_buf_puts(b, ").");
+		}
+		pb_buf_putc(b, '\n');
+		pb_buf_free(&t);
+	}
+	pb_buf_puts(b, "\n---\n\n## " PB_SEC_PAPERS "\n\n");
 	return 0;
 }
 
@@ -141,7 +161,9 @@ md_paper(struct pb_rctx *c, size_t i)
 	pb_esc_md_url(b, x->abs_url);
 	pb_buf_puts(b, ")\n\n**Authors:** ");
 	pb_esc_md(b, x->authors);
-	pb_buf_puts(b, "\n\n**Published:** ");
+	pb_buf_puts(b, "\n\n**");
+	pb_esc_md(b, x->date_label);
+	pb_buf_puts(b, ":** ");
 	pb_esc_md(b, x->published);
 	pb_buf_puts(b, "\n\n**Categories:** ");
 	pb_esc_md(b, x->categories);

@@ -1,5 +1,6 @@
 /* Rendering dispatch: one table of formats, the display forms every format shares, and the
  * light-Markdown reader for executive summaries and analyses. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -151,6 +152,71 @@ display_summary(const struct pb_digest *d)
 	return pb_buf_detach(&b);
 }
 
+/* The month an arXiv id was first submitted in, from the id itself: "2204.01234" was
+ * submitted in April 2022, "astro-ph/0601001" in January 2006. 0 when the id says nothing. */
+static int
+id_month(const char *id, char out[8])
+{
+	const char *d = id ? strchr(id, '/') : NULL;
+	int yy, mm;
+
+	d = d ? d + 1 : id;
+	if (!d || strlen(d) < 4)
+		return 0;
+	for (int k = 0; k < 4; k++)
+		if (d[k] < '0' || d[k] > '9')
+			return 0;
+	if (d == id && d[4] != '.')
+		return 0;
+	yy = (d[0] - '0') * 10 + (d[1] - '0');
+	mm = (d[2] - '0') * 10 + (d[3] - '0');
+	if (mm < 1 || mm > 12)
+		return 0;
+	/* old-style ids run from 1991; new-style ids began in 2007 */
+	snprintf(out, 8, "%04d-%02d", yy >= 91 ? 1900 + yy : 2000 + yy, mm);
+	return 1;
+}
+
+/* The date line: when a paper is new, the day it was published; when this is a new version
+ * of an older paper, "Revised (vN)" with the day of the revision and when it was first
+ * submitted. arXiv's API gives both dates (published is v1, updated this version); the
+ * RSS feed gives the announcement type, the version and the day, and the id the month. */
+static void
+dates(struct pb_disp *x, const struct pb_paper *p, const char *date)
+{
+	struct pb_buf b = { 0 };
+	char month[8];
+	int api = p->announce == PB_ANN_UNKNOWN;
+
+	x->revised = p->announce == PB_ANN_REPLACE || p->announce == PB_ANN_REPLACE_CROSS ||
+		     (api && p->version > 1);
+	if (!x->revised) {
+		x->date_label = "Published";
+		if (p->published && strlen(p->published) >= 10)
+			x->published = pb_xstrndup(p->published, 10);
+		else
+			x->published = pb_xstrdup(date ? date : "");
+		return;
+	}
+	if (p->version > 1)
+		pb_buf_printf(&b, "Revised (v%d)", p->version);
+	else
+		pb_buf_puts(&b, "Revised");
+	x->label_buf = pb_buf_detach(&b);
+	x->date_label = x->label_buf;
+	if (api && p->updated && strlen(p->updated) >= 10)
+		pb_buf_append(&b, p->updated, 10);
+	else if (!api && p->published && strlen(p->published) >= 10)
+		pb_buf_append(&b, p->published, 10);
+	else
+		pb_buf_puts(&b, date ? date : "");
+	if (api && p->published && strlen(p->published) >= 10)
+		pb_buf_printf(&b, "%sfirst submitted %.10s", b.len ? ", " : "", p->published);
+	else if (id_month(p->id, month))
+		pb_buf_printf(&b, "%sfirst submitted %s", b.len ? ", " : "", month);
+	x->published = pb_buf_detach(&b);
+}
+
 static void
 disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 {
@@ -191,10 +257,7 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 		if (p->categories[i])
 			pb_buf_printf(&b, "%s%s", b.len ? ", " : "", p->categories[i]);
 	x->categories = pb_buf_detach(&b);
-	if (p->published && strlen(p->published) >= 10)
-		x->published = pb_xstrndup(p->published, 10);
-	else
-		x->published = pb_xstrdup(date ? date : "");
+	dates(x, p, date);
 	if (p->version > 0)
 		pb_buf_printf(&b, "%sv%d", p->id ? p->id : "", p->version);
 	else
@@ -219,9 +282,45 @@ disp_free(struct pb_disp *x)
 	free(x->findings);
 	free(x->categories);
 	free(x->published);
+	free(x->label_buf);
 	free(x->vid);
 	free(x->abs_url);
 	free(x->pdf_url);
+}
+
+void
+pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
+{
+	const struct pb_digest *d = c->d;
+	size_t more = d->n_matched > d->n_items ? d->n_matched - d->n_items : 0, listed = 0;
+	size_t *done;
+
+	if (!more)
+		return;
+	pb_buf_printf(b, "%zu more paper%s matched and %s not shown", more, more == 1 ? "" : "s",
+		      more == 1 ? "is" : "are");
+	done = pb_xcalloc(d->n_topics + 1, sizeof *done);
+	/* topics with the most left out first; ties in config order */
+	for (;;) {
+		size_t best = d->n_topics, bn = 0;
+
+		for (size_t t = 0; t < d->n_topics; t++) {
+			size_t n = d->topics[t].matched > d->topics[t].shown ?
+				   d->topics[t].matched - d->topics[t].shown : 0;
+
+			if (!done[t] && n > bn) {
+				best = t;
+				bn = n;
+			}
+		}
+		if (best == d->n_topics)
+			break;
+		done[best] = 1;
+		pb_buf_printf(b, "%s%s %zu", listed++ ? ", " : ": ",
+			      d->topics[best].name ? d->topics[best].name : "", bn);
+	}
+	free(done);
+	pb_buf_putc(b, '.');
 }
 
 const char *
@@ -249,7 +348,7 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 static void
 prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
-	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0 };
+	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0, NULL };
 
 	memset(c, 0, sizeof *c);
 	c->d = d;
@@ -345,6 +444,84 @@ pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_r
 		for (int f = 0; f < PB_FMT_COUNT; f++)
 			pb_parts_free(&out[f]);
 	return rc;
+}
+
+/* One line of the full list. */
+static void
+all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const char *date)
+{
+	struct pb_disp x;
+	const char *sep;
+
+	memset(&x, 0, sizeof x);
+	disp_fill(&x, it, date);
+	pb_buf_printf(b, "%zu. [", rank);
+	pb_esc_md(b, x.title);
+	pb_buf_puts(b, "](");
+	pb_esc_md_url(b, x.abs_url);
+	pb_buf_putc(b, ')');
+	sep = " — ";
+	if (*x.authors_short) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, x.authors_short);
+		sep = " · ";
+	}
+	if (it->topic && *it->topic) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, it->topic);
+		sep = " · ";
+	}
+	if (x.revised) {
+		pb_buf_puts(b, sep);
+		pb_esc_md(b, x.date_label);
+	}
+	pb_buf_putc(b, '\n');
+	disp_free(&x);
+}
+
+char *
+pb_render_all_md(const struct pb_digest *d)
+{
+	struct pb_buf b = { 0 };
+	const char *date = d && d->date ? d->date : "";
+	size_t n;
+	char *t;
+
+	if (!d)
+		return pb_buf_detach(&b);
+	t = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	n = d->n_items + d->n_more;
+	pb_buf_puts(&b, "---\ntitle: \"");
+	for (const char *p = t; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			pb_buf_putc(&b, '\\');
+		pb_buf_putc(&b, *p == '\n' || *p == '\t' ? ' ' : *p);
+	}
+	pb_buf_puts(&b, "\"\n");
+	if (*date && strspn(date, "0123456789-") == strlen(date))
+		pb_buf_printf(&b, "date: %s\n", date);
+	pb_buf_puts(&b, "---\n\n# ");
+	pb_esc_md(&b, t);
+	pb_buf_puts(&b, ": all matching papers\n\n");
+	pb_buf_printf(&b, "%zu paper%s matched", n, n == 1 ? "" : "s");
+	if (d->subscriber && *d->subscriber) {
+		pb_buf_puts(&b, " for ");
+		pb_esc_md(&b, d->subscriber);
+	}
+	pb_buf_printf(&b, "; the digest shows the first %zu.\n\n", d->n_items);
+	for (size_t i = 0; i < d->n_items; i++)
+		all_line(&b, i + 1, &d->items[i], date);
+	for (size_t i = 0; i < d->n_more; i++) {
+		struct pb_digest_item it;
+
+		memset(&it, 0, sizeof it);
+		it.paper = d->more[i].paper;
+		it.topic = d->more[i].topic;
+		it.score = d->more[i].score;
+		all_line(&b, d->n_items + i + 1, &it, date);
+	}
+	free(t);
+	return pb_buf_detach(&b);
 }
 
 /* ---- light Markdown ---- */

@@ -22,7 +22,10 @@ struct pb_disp {
 	char **findings;
 	size_t n_findings;
 	char *categories;       /* "cs.CV, cs.RO" */
-	char *published;        /* "YYYY-MM-DD" */
+	const char *date_label; /* "Published", or "Revised (v2)" for a new version */
+	char *published;        /* "YYYY-MM-DD"; a revision's adds ", first submitted ..." */
+	int revised;            /* a new version of an older paper */
+	char *label_buf;        /* storage of a revision's date_label */
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
 	char *abs_url;
 	char *pdf_url;
@@ -62,6 +65,16 @@ void pb_parts_push(struct pb_parts *p, char *s);
 /* Prints m (unformatted JSON), frees it and appends the text as the next part. 0, or -1 when
  * cJSON cannot print. */
 int pb_parts_push_json(struct pb_parts *p, cJSON *m);
+
+/* Section headings, the same words in every format, in this order. */
+#define PB_SEC_SUMMARY "Executive Summary"
+#define PB_SEC_CONTENTS "Table of Contents"
+#define PB_SEC_PAPERS "Papers"
+
+/* Appends, as plain text to escape, what a capped digest leaves out: "48 more papers matched
+ * and are not shown: 3D 30, Video 18." (per topic when the digest knows), or nothing when the
+ * digest shows every match. */
+void pb_render_more(const struct pb_rctx *c, struct pb_buf *b);
 
 /* The unsubscribe/settings target for the footer: URL, then mailto, then the digest's own
  * text; NULL when none is known. *is_url says whether it is a link. */

@@ -167,8 +167,18 @@ slack_begin(struct pb_rctx *c)
 		pb_buf_puts(&b, " · ");
 		pb_esc_slack(&b, d->date);
 	}
+	if (d->n_matched > d->n_items) {
+		struct pb_buf t = { 0 };
+
+		pb_render_more(c, &t);
+		pb_buf_puts(&b, "\n");
+		pb_esc_slack(&b, pb_buf_str(&t));
+		pb_buf_free(&t);
+	}
 	add_context(g, pb_buf_str(&b));
 	pb_buf_reset(&b);
+	if (c->summary || d->n_items == 0)
+		pb_buf_puts(&b, "*" PB_SEC_SUMMARY "*\n\n");
 	if (c->summary)
 		lm_slack(&b, c->summary);
 	else if (d->n_items == 0)
@@ -189,6 +199,8 @@ slack_paper(struct pb_rctx *c, size_t i)
 	cJSON *g = cJSON_CreateArray();
 	struct pb_buf b = { 0 };
 
+	if (i == 0)
+		pb_buf_puts(&b, "*" PB_SEC_PAPERS "*\n\n");
 	pb_buf_puts(&b, "*<");
 	pb_esc_slack_url(&b, x->abs_url);
 	pb_buf_printf(&b, "|%zu. ", i + 1);
@@ -198,6 +210,10 @@ slack_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "\n_");
 	pb_esc_slack(&b, x->categories);
 	pb_buf_puts(&b, " · ");
+	if (x->revised) {
+		pb_esc_slack(&b, x->date_label);
+		pb_buf_putc(&b, ' ');
+	}
 	pb_esc_slack(&b, x->published);
 	if (topic && *topic) {
 		pb_buf_puts(&b, " · ");

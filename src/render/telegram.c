@@ -118,6 +118,17 @@ tg_begin(struct pb_rctx *c)
 		pb_esc_telegram(&b, d->subscriber);
 	}
 	pb_buf_puts(&b, "</i>");
+	if (d->n_matched > d->n_items) {
+		struct pb_buf m = { 0 };
+
+		pb_render_more(c, &m);
+		pb_buf_puts(&b, "\n<i>");
+		pb_esc_telegram(&b, pb_buf_str(&m));
+		pb_buf_puts(&b, "</i>");
+		pb_buf_free(&m);
+	}
+	if (c->summary || d->n_items == 0)
+		pb_buf_puts(&b, "\n\n<b>" PB_SEC_SUMMARY "</b>");
 	if (c->summary) {
 		pb_buf_puts(&b, "\n\n");
 		lm_tg(&b, c->summary);
@@ -137,6 +148,8 @@ tg_paper(struct pb_rctx *c, size_t i)
 	const char *topic = c->d->items[i].topic;
 	struct pb_buf b = { 0 };
 
+	if (i == 0)
+		pb_buf_puts(&b, "<b>" PB_SEC_PAPERS "</b>\n\n");
 	pb_buf_printf(&b, "<b>%zu. ", i + 1);
 	href(&b, x->abs_url);
 	pb_esc_telegram(&b, x->title);
@@ -145,6 +158,10 @@ tg_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "</i>\n");
 	pb_esc_telegram(&b, x->categories);
 	pb_buf_puts(&b, " · ");
+	if (x->revised) {
+		pb_esc_telegram(&b, x->date_label);
+		pb_buf_putc(&b, ' ');
+	}
 	pb_esc_telegram(&b, x->published);
 	if (topic && *topic) {
 		pb_buf_puts(&b, " · ");

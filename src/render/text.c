@@ -242,6 +242,17 @@ rule(struct pb_buf *b, char ch, size_t n)
 	pb_buf_putc(b, '\n');
 }
 
+/* A section heading, underlined, after a blank line. */
+static void
+heading(struct pb_buf *b, const char *s)
+{
+	if (!(b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n'))
+		pb_buf_putc(b, '\n');
+	pb_buf_printf(b, "%s\n", s);
+	rule(b, '-', strlen(s));
+	pb_buf_putc(b, '\n');
+}
+
 static int
 text_begin(struct pb_rctx *c)
 {
@@ -264,15 +275,20 @@ text_begin(struct pb_rctx *c)
 		if (d->date && *d->date)
 			pb_buf_printf(&t, ", announced %s", d->date);
 		wrap(b, t.data, t.len, 0, 0);
+		if (d->n_matched > d->n_items) {
+			pb_buf_reset(&t);
+			pb_render_more(c, &t);
+			wrap(b, t.data, t.len, 0, 0);
+		}
 		pb_buf_free(&t);
 	}
-	pb_buf_puts(b, "\nEXECUTIVE SUMMARY\n\n");
+	heading(b, PB_SEC_SUMMARY);
 	if (c->summary)
 		lm_text(b, c->summary, 0);
 	else if (d->n_items == 0)
 		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
 	if (d->n_items) {
-		pb_buf_puts(b, "CONTENTS\n\n");
+		heading(b, PB_SEC_CONTENTS);
 		for (size_t i = 0; i < d->n_items; i++) {
 			char num[32];
 			int l = snprintf(num, sizeof num, "%2zu. ", i + 1);
@@ -280,7 +296,7 @@ text_begin(struct pb_rctx *c)
 			pb_buf_puts(b, num);
 			wrap_str(b, c->disp[i].title, (size_t)l, (size_t)l);
 		}
-		pb_buf_puts(b, "\nPAPERS\n\n");
+		heading(b, PB_SEC_PAPERS);
 	}
 	return 0;
 }
@@ -298,7 +314,12 @@ text_paper(struct pb_rctx *c, size_t i)
 	wrap_str(b, x->title, (size_t)l, (size_t)l);
 	pb_buf_putc(b, '\n');
 	field(b, 4, "Authors: ", x->authors);
-	field(b, 4, "Published: ", x->published);
+	{
+		char label[40];
+
+		snprintf(label, sizeof label, "%s: ", x->date_label);
+		field(b, 4, label, x->published);
+	}
 	field(b, 4, "Categories: ", x->categories);
 	if (c->d->items[i].topic && *c->d->items[i].topic)
 		field(b, 4, "Topic: ", c->d->items[i].topic);

@@ -31,7 +31,12 @@ for f in md html text slack telegram; do
   [ -s "$tmp/out.$f" ] || fail "format $f wrote nothing"
 done
 
-head -n 1 "$tmp/out.md" | grep -qx 'time: 20241128' || fail "md front line"
+# YAML front matter, not a stray first line
+[ "$(head -n 4 "$tmp/out.md")" = '---
+title: "Arxiv Computer Vision Papers - 2024-11-28"
+date: 2024-11-28
+---' ] || fail "md front matter: $(head -n 4 "$tmp/out.md")"
+grep -q '^time:' "$tmp/out.md" && fail "md keeps a time: line"
 grep -qx '# Arxiv Computer Vision Papers - 2024-11-28' "$tmp/out.md" || fail "md title"
 grep -q "^<a id='2411\.[0-9]*v[0-9]*'></a>$" "$tmp/out.md" || fail "md anchors"
 grep -qx '## Table of Contents' "$tmp/out.md" || fail "md contents"

@@ -39,10 +39,27 @@ n=$(grep -c "^<a id='" "$T/out/2024-11-28/amy/digest.md")
 [ "$n" = 5 ] || fail "amy's digest holds $n papers, want 5"
 grep -q '^# Arxiv Computer Vision Papers - 2024-11-28$' "$T/out/2024-11-28/amy/digest.md" ||
   fail "title line"
+# the file sink keeps HTML too, and a capped digest says per topic what it leaves out
+[ -s "$T/out/2024-11-28/amy/digest.html" ] || fail "no digest.html for amy"
+grep -q '^<!DOCTYPE html>' "$T/out/2024-11-28/amy/digest.html" || fail "digest.html is not HTML"
+grep -Eq '^[0-9]+ more papers? matched and (is|are) not shown: Depth [0-9]+\.( All of them.*)?$' \
+  "$T/out/2024-11-28/amy/digest.md" || fail "no per-topic count of the papers left out"
+ls "$T/out/2024-11-28/amy/" | grep -q 'tmp' && fail "temporary file left in the sink"
+# and the full list of what matched, which the Markdown digest links to
+[ -s "$T/out/2024-11-28/amy/all.md" ] || fail "no all.md for amy"
+more=$(sed -n 's/^\([0-9]*\) more papers\{0,1\} matched.*/\1/p' "$T/out/2024-11-28/amy/digest.md")
+n=$(grep -c '^[0-9]*\. \[' "$T/out/2024-11-28/amy/all.md")
+[ "$n" -eq $((more + 5)) ] || fail "all.md lists $n papers, want $((more + 5))"
+grep -q 'All of them: \[all.md\](all.md)\.$' "$T/out/2024-11-28/amy/digest.md" ||
+  fail "digest.md does not point to all.md"
+[ ! -e "$T/out/2024-11-28/bo/all.md" ] || [ "$(grep -c '^[0-9]*\. \[' "$T/out/2024-11-28/bo/all.md")" -gt 3 ] ||
+  fail "all.md for bo although nothing was left out"
 pb run --feed "$BIG" >"$T/run2" 2>/dev/null || fail "second run failed"
 grep -q '0 messages enqueued; sent 0' "$T/run2" || fail "second run did work: $(cat "$T/run2")"
 sent=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where status = 1;")
-[ "$sent" = 2 ] || fail "outbox holds $sent sent messages, want 2"
+want=$(find "$T/out" -type f | wc -l)
+[ "$sent" = "$want" ] && [ "$want" -ge 4 ] ||
+  fail "outbox holds $sent sent messages, want one per file ($want: digest.md, digest.html each, all.md)"
 seen=$(sqlite3 "$T/state/paperboy.db" "select count(*) from papers;")
 # the announcement for cs.CV: the 227 of the 1504 (all archives) that list cs.CV
 [ "$seen" = 227 ] || fail "the state saw $seen papers of the announcement, want 227"

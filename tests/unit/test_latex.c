@@ -96,6 +96,7 @@ main(void)
 	TEXT("\\begin{tabular}[t]{|c|c|} a & b \\end{tabular}", "a & b ");
 	TEXT("$\\left\\langle x \\right\\rangle$ and $\\bigl. y \\bigr|$", "⟨ x ⟩ and y |");
 	TEXT("\\begin{equation} never closed", "never closed");
+	TEXT("so \\begin{alignat}{2} x &= y \\end{alignat} holds", "so x = y holds");
 	/* every letter of the double-struck, script and Fraktur alphabets Unicode has */
 	TEXT("$\\mathbb{T}^{d}$, $\\mathbb{R}^n$, $\\mathbb{E}$, $\\mathbb{k}$, $\\mathbb{1}$",
 	     "𝕋ᵈ, ℝⁿ, 𝔼, 𝕜, 𝟙");

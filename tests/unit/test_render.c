@@ -460,7 +460,7 @@ test_small(void)
 {
 	struct fixture f;
 	struct pb_render_opts o = { "12345", 0, "https://example.org/settings?u=alice&x=1",
-				    NULL, 0 };
+				    NULL, 0, NULL };
 	struct pb_parts p;
 	static const char *const gold[PB_FMT_COUNT] = {
 		"small.md", "small.html", "small.txt", "small.slack.jsonl", "small.telegram.jsonl",
@@ -473,8 +473,10 @@ test_small(void)
 		switch (fmt) {
 		case PB_FMT_MD:
 			T_EQ_INT(p.n, 1);
-			T_CHECK(strncmp(p.v[0], "time: 20251204\n\n# Arxiv Computer Vision Papers - "
-					"2025-12-04\n\n## Executive Summary\n\n", 79) == 0);
+			T_CHECK(strncmp(p.v[0], "---\ntitle: \"Arxiv Computer Vision Papers - "
+					"2025-12-04\"\ndate: 2025-12-04\n---\n\n# Arxiv Computer "
+					"Vision Papers - 2025-12-04\n\n## Executive Summary\n\n", 119)
+				== 0);
 			T_CHECK(strstr(p.v[0], "\n## Table of Contents\n\n1. [Radiance Meshes for "
 					"Volumetric Reconstruction](#2512.04076v1)\n"));
 			T_CHECK(strstr(p.v[0], "<a id='2512.04076v1'></a>\n## [Radiance Meshes for "
@@ -568,7 +570,8 @@ static void
 test_big(void)
 {
 	struct fixture f;
-	struct pb_render_opts o = { "-100123", 42, NULL, "digest-settings@example.org", 0 };
+	struct pb_render_opts o = { "-100123", 42, NULL, "digest-settings@example.org", 0,
+				    NULL };
 	struct pb_parts p;
 
 	/* analyses of ~ 55 units per rep: 30 reps for most papers, 120 for every fifth */
@@ -760,7 +763,8 @@ test_fixture(void)
 	struct pb_paperset ps;
 	struct pb_parse_result res;
 	struct pb_digest d;
-	struct pb_render_opts o = { "@arxiv_cv", 7, NULL, "unsubscribe@example.org", 0 };
+	struct pb_render_opts o = { "@arxiv_cv", 7, NULL, "unsubscribe@example.org", 0,
+				    NULL };
 	struct pb_parts p;
 	const char *cats[] = { "cs.CV" };
 	char *data = NULL;
