@@ -89,7 +89,10 @@ pb_papers_load(struct pb_http *h, const struct pb_config *cfg, struct pb_papers_
 			pb_fetch_today(h, cfg, cats, n, out, res);
 		pb_http_free(own);
 	}
-	if (res->status == PB_FETCH_OK)
+	/* arXiv's own feed for the categories is already this selection (and arXiv knows its
+	 * aliases and new categories better than a table here): only a saved feed, which may
+	 * hold every archive, is cut. */
+	if (res->status == PB_FETCH_OK && rq->feed)
 		rq->n_outside = pb_papers_select(out, cats, n);
 	return res->status;
 }

@@ -1,6 +1,6 @@
 /* The day's papers for run, fetch, match and preview, loaded in one place: from a saved
- * response (--feed) or from arXiv, then selected as arXiv's own feed for the categories would
- * select them, so that offline and online give the same papers with the same announce types. */
+ * response (--feed), selected as arXiv's own feed for the categories would select them, or from
+ * arXiv, so that offline and online give the same papers with the same announce types. */
 #ifndef PAPERBOY_PAPERS_H
 #define PAPERBOY_PAPERS_H
 
@@ -30,8 +30,9 @@ struct pb_papers_req {
 	size_t n_outside;                /* out: papers dropped as outside the categories */
 };
 
-/* Loads the papers rq asks for into out and selects them for the categories (rq's, else
- * cfg's; cfg may be NULL only with a feed, and then without categories nothing is dropped).
+/* Loads the papers rq asks for into out. A saved feed is selected for the categories (rq's,
+ * else cfg's; cfg may be NULL only with a feed, and then without categories nothing is
+ * dropped) as arXiv's feed for them would be; what arXiv sends is that selection already.
  * h is the HTTP client for arXiv; NULL makes one from cfg for this call. Returns res->status
  * (PB_FETCH_UNAVAILABLE with a message when no HTTP client could be made). */
 enum pb_fetch_status pb_papers_load(struct pb_http *h, const struct pb_config *cfg,

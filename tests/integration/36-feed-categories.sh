@@ -82,9 +82,10 @@ sed -n "s/^<a id='\([^']*\)v[0-9]*'><.a>$/\1/p" "$tmp/prev.md" >"$tmp/prev.ids"
 [ -s "$tmp/prev.ids" ] || fail "preview: no papers in $(head -5 "$tmp/prev.md")"
 [ -z "$(not_cv "$tmp/prev.ids")" ] || fail "preview shows a paper outside cs.CV"
 
-# 4. Online, from a stand-in that answers /rss/cs.CV with every archive: the same selection.
+# 4. Online, from a stand-in that answers /rss/cs.CV as arXiv does (the items listing cs.CV,
+# labelled for that feed): the same selection as the saved every-archive feed cut offline.
 /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/port" --log "$tmp/requests.log" \
-  --fixtures "$PB_FIXTURES" --rss rss2-all-archives-2024-11-28-1504items.xml 2>"$tmp/server.err" &
+  --fixtures "$PB_FIXTURES" --rss rss2-all-archives-2024-11-28-1504items.xml --rss-by-path 2>"$tmp/server.err" &
 SRV=$!
 i=0
 while [ ! -s "$tmp/port" ]; do

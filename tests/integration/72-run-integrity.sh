@@ -75,6 +75,8 @@ grep -q "bo" "$T/err.txt" && grep -q "injected: no room for bo" "$T/err.txt" ||
   fail "1: the error does not name bo and the reason: $(cat "$T/err.txt")"
 [ -f "$D1/out/2024-11-28/amy/digest.md" ] || fail "1: amy lost her digest because of bo"
 [ ! -e "$D1/out/2024-11-28/bo" ] || fail "1: bo's digest was written though not enqueued"
+amy_msgs=$(q "$DB1" "SELECT count(*) FROM outbox WHERE digest_date = '2024-11-28' AND subscriber = 'amy'")
+[ "$amy_msgs" -ge 1 ] || fail "1: amy has no messages for the day"
 [ "$(q "$DB1" "SELECT status FROM runs WHERE digest_date = '2024-11-28' ORDER BY id DESC LIMIT 1")" = failed ] ||
   fail "1: the run is not marked failed: $(q "$DB1" "SELECT * FROM runs")"
 run_pb "$D1/pb.conf" status
@@ -87,7 +89,7 @@ run_pb "$D1/pb.conf" run --feed "$BIG"
 [ $rc = 0 ] || fail "1: the run after the fault exited $rc: $(cat "$T/err.txt")"
 [ -f "$D1/out/2024-11-28/bo/digest.md" ] || fail "1: bo never got the digest"
 n=$(q "$DB1" "SELECT count(*) FROM outbox WHERE digest_date = '2024-11-28' AND subscriber = 'amy'")
-[ "$n" = 1 ] || fail "1: amy has $n messages for the day, want 1"
+[ "$n" = "$amy_msgs" ] || fail "1: amy has $n messages for the day, want $amy_msgs (none enqueued twice)"
 [ "$(q "$DB1" "SELECT count(*) FROM outbox WHERE status <> 1")" = 0 ] || fail "1: messages left unsent"
 [ "$(q "$DB1" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = done ] || fail "1: the last run is not done"
 run_pb "$D1/pb.conf" run --feed "$BIG"
@@ -154,7 +156,8 @@ parts=$(q "$DB2" "SELECT n_parts FROM outbox WHERE msg_id = '2024-11-28/bo/teleg
 [ "$(tg_parts)" = 1 ] || fail "2: $(tg_parts) Telegram messages went to bo, want 1 (part 1, then stop)"
 [ "$(q "$DB2" "SELECT count(*) FROM outbox WHERE subscriber = 'bo' AND channel = 'telegram' AND status = 0")" = "$parts" ] ||
   fail "2: bo's parts are not all pending: $(q "$DB2" "SELECT msg_id, status FROM outbox")"
-[ "$(q "$DB2" "SELECT status FROM outbox WHERE subscriber = 'amy' AND digest_date = '2024-11-28'")" = 1 ] ||
+[ "$(q "$DB2" "SELECT count(*) FROM outbox WHERE subscriber = 'amy' AND digest_date = '2024-11-28' AND status = 1")" -ge 1 ] &&
+  [ "$(q "$DB2" "SELECT count(*) FROM outbox WHERE subscriber = 'amy' AND digest_date = '2024-11-28' AND status <> 1")" = 0 ] ||
   fail "2: amy's digest was not delivered"
 [ "$(q "$DB2" "SELECT status FROM outbox WHERE subscriber = 'bo' AND dest = 'digest.md' AND digest_date = '2024-11-28'")" = 1 ] ||
   fail "2: bo's other destination was stopped too"
@@ -327,12 +330,12 @@ umount "$M"
 
 # 6c. the disk fills up in the middle of a run: the run fails, its counts agree with the
 # outbox, and once there is room the next run finishes the day.
-mount -t tmpfs -o size=1m tmpfs "$M"
+mount -t tmpfs -o size=4m tmpfs "$M"
 conf_for "$M/state" "$T/six-out" "$T/full.conf"
 run_pb "$T/full.conf" run --feed "$EMPTY" --date 2024-12-02
 [ $rc = 0 ] || fail "6c: the first run exited $rc: $(cat "$T/err.txt")"
 DB="$M/state/paperboy.db"
-# Leave about 300 KB: the run's start and a few 50 KB digests fit, six do not.
+# Leave about 300 KB: the run's start and a digest or two (md, html, all.md) fit, six do not.
 free_kb=$(df -k "$M" | awk 'NR == 2 { print $4 }')
 dd if=/dev/zero of="$M/filler" bs=1k count=$((free_kb - 300)) 2>/dev/null || true
 run_pb "$T/full.conf" run --feed "$BIG"

@@ -68,6 +68,27 @@ def load_rss_items(path):
     return items
 
 
+def rss_for(body, cats):
+    """The items of an every-archive RSS fixture that arXiv's feed for cats would carry: those
+    listing one of cats (an archive name covers its categories), a primary category elsewhere
+    making new a cross-list and replace a replace-cross, as arXiv labels them."""
+    def inside(c):
+        return any(c == k or ('.' not in k and c.startswith(k + '.')) for k in cats)
+
+    def item(m):
+        it = m.group(0)
+        found = re.findall(r'<category>([^<]*)</category>', it)
+        if not any(inside(c) for c in found):
+            return ''
+        if found and not inside(found[0]):
+            it = it.replace('<arxiv:announce_type>new<', '<arxiv:announce_type>cross<')
+            it = it.replace('<arxiv:announce_type>replace<', '<arxiv:announce_type>replace-cross<')
+        return it
+    text = body.decode('utf-8', 'surrogateescape')
+    text = re.sub(r'[ \t]*<item>.*?</item>\n?', item, text, flags=re.S)
+    return text.encode('utf-8', 'surrogateescape')
+
+
 def api_feed(title, entries, total, start, per_page):
     head = ('<?xml version=\'1.0\' encoding=\'UTF-8\'?>\n'
             '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
@@ -233,7 +254,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, f.read(), 'application/xml', validators=None)
         if u.path.startswith('/rss/'):
             with open(S.rss, 'rb') as f:
-                return self.send(200, f.read(), 'application/rss+xml; charset=utf-8')
+                body = f.read()
+            if S.rss_by_path:
+                body = rss_for(body, urllib.parse.unquote(u.path[5:]).split('+'))
+            return self.send(200, body, 'application/rss+xml; charset=utf-8')
         if u.path == '/api/query':
             q = urllib.parse.parse_qs(u.query)
             if 'id_list' in q:
@@ -282,6 +306,8 @@ def main():
     ap.add_argument('--fail', action='append', default=[],
                     help='PREFIX|STATUS|K[|RETRY_AFTER[|BODY]]')
     ap.add_argument('--stall', action='append', default=[], help='PREFIX|SECONDS')
+    ap.add_argument('--rss-by-path', action='store_true',
+                    help='cut the --rss fixture to the categories of the path, as arXiv does')
     ap.add_argument('--accept-any', action='store_true',
                     help='serve feeds whatever the Accept header says')
     ap.add_argument('--tls-cert', help='serve HTTPS with this certificate chain (PEM)')
@@ -289,6 +315,7 @@ def main():
     a = ap.parse_args()
 
     S.log, S.fixtures = a.log, a.fixtures
+    S.rss_by_path = a.rss_by_path
     S.rss = os.path.join(a.fixtures, a.rss)
     S.items = load_rss_items(S.rss)
     with open(os.path.join(a.fixtures, a.pool), encoding='utf-8') as f:
