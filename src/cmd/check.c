@@ -91,29 +91,31 @@ pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen)
 	struct pb_matcher *m;
 	struct pb_buf out = { 0 };
 	char msg[2048];
+	int rc = -1;
 
 	/* Every rule of every subscriber parses (all errors are listed), ... */
 	if (pb_config_check_rules(cfg, "", &out, NULL) > 0)
-		goto bad;
+		goto out;
 	pb_buf_reset(&out);
 	/* ... and compiles, as it will at run time. */
 	m = pb_matcher_new(cfg, msg, sizeof msg);
 	if (!m) {
 		rule_error(&out, cfg, msg);
-		goto bad;
+		goto out;
 	}
 	pb_matcher_free(m);
 	/* The schedule can be computed in the timezone, as the daemon will. */
 	if (pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), msg,
 			   sizeof msg) < 0) {
 		pb_buf_printf(&out, "%s: schedule: %s", cfg->path, msg);
-		goto bad;
+		goto out;
 	}
-	return 0;
-bad:
-	snprintf(err, errlen, "%s", pb_buf_str(&out));
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "%s", pb_buf_str(&out));
 	pb_buf_free(&out);
-	return -1;
+	return rc;
 }
 
 int
