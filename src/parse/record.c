@@ -69,6 +69,30 @@ rss1_in_feed(const char *feed_title, const char *cat)
 	return 0;
 }
 
+/* A cross-list of a legacy feed names only its primary category; the feed it came in is the
+ * other. Lists the feed's own codes (from the channel title) among the item's categories, so
+ * that the item is kept where the feed's categories are selected and cat: rules see it. */
+static void
+rss1_add_feed_cats(struct pb_item *it, const char *feed_title)
+{
+	const char *end = feed_title ? strstr(feed_title, " updates on ") : NULL;
+	const char *p = feed_title;
+
+	if (!end || end == feed_title)
+		return;
+	while (p < end) {
+		size_t n = strcspn(p, ",+ ");
+
+		if (p + n > end)
+			n = (size_t)(end - p);
+		if (n)
+			pb_item_add_category(it, pb_xstrndup(p, n));
+		p += n;
+		while (p < end && (*p == ',' || *p == '+' || *p == ' '))
+			p++;
+	}
+}
+
 /* "Title. (arXiv:1805.08875v1 [hep-ex] CROSS LISTED)": the legacy RSS 1.0 title carries the
  * id, the primary category and the announce type; use them and strip the suffix. A primary
  * category outside the feed's archives makes the item a cross-list (replace-cross when
@@ -111,6 +135,8 @@ rss1_title(struct pb_item *it, const char *feed_title)
 			it->primary = cat;
 		int outside = !rss1_in_feed(feed_title, it->primary);
 
+		if (outside || strstr(rb, "CROSS LISTED"))
+			rss1_add_feed_cats(it, feed_title);
 		if (strstr(rb, "CROSS LISTED"))
 			it->p.announce = PB_ANN_CROSS;
 		else if (strstr(rb, "UPDATED"))

@@ -99,4 +99,21 @@ sed "s|^arxiv = .*|arxiv = { categories = [\"cs.CV\"]; rss_url = \"http://127.0.
   "$tmp/ro.conf" >"$tmp/net.conf"
 "$PAPERBOY" -c "$tmp/net.conf" match >"$tmp/net" 2>"$tmp/err" || fail "match online: $(cat "$tmp/err")"
 cmp -s "$tmp/ro" "$tmp/net" || fail "online and offline differ: $(diff "$tmp/ro" "$tmp/net" | head)"
+
+# 5. A saved legacy RSS 1.0 feed: its cross-lists name only their primary category (math.GR,
+# hep-ph) and still belong to the feed's own archive, so a config for hep-ex keeps all three.
+cat >"$tmp/legacy.conf" <<EOF
+state_dir = "$tmp/legacy-state";
+arxiv = { categories = ["hep-ex"]; };
+subscribers = ( { name = "lab"; include_cross = true; include_replace = true;
+  topics = ( { name = "All"; query = "all:modular OR all:fireball OR all:baryons"; } ); } );
+EOF
+legacy="$PB_FIXTURES/rss1-legacy-hep-ex-2021-07-08-3items-desc-replaced.xml"
+"$PAPERBOY" -c "$tmp/legacy.conf" fetch --feed "$legacy" >"$tmp/legacy" 2>"$tmp/err" ||
+  fail "legacy fetch: $(cat "$tmp/err")"
+grep -q '^papers=3 new=1 cross=1 replace=0 replace-cross=1 ' "$tmp/legacy" "$tmp/err" ||
+  fail "legacy feed lost its cross-lists: $(cat "$tmp/legacy" "$tmp/err")"
+"$PAPERBOY" -c "$tmp/legacy.conf" match --feed "$legacy" >"$tmp/lmatch" 2>"$tmp/err" ||
+  fail "legacy match: $(cat "$tmp/err")"
+grep -q '^lab: 3 of 3 matching papers' "$tmp/lmatch" || fail "legacy match: $(head -3 "$tmp/lmatch")"
 exit 0
