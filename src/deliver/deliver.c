@@ -369,7 +369,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
 		int64_t when = (pb_wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {
-			snprintf(why, sizeof why, "gave up after %d attempts: %s", attempt,
+			snprintf(why, sizeof why, "gave up after %d attempt%s: %s", attempt, attempt == 1 ? "" : "s",
 				 res->reason);
 			rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_FAILED, why);
 			r->stats->failed++;
