@@ -232,9 +232,11 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 		backoff = 5;
 	for (;;) {
 		enum pb_run_status s = cycle(d, NULL, expect, &rep, err, sizeof err);
+		/* Only what may pass by itself is polled again. A 4xx from arXiv (69) will not
+		 * change within the deadline: the cycle is recorded as failed and the next
+		 * scheduled time tries again. */
 		int transient = s == PB_RUN_STALE ||
-				(s == PB_RUN_FAILED &&
-				 (rep.sysexit == EX_TEMPFAIL || rep.sysexit == EX_UNAVAILABLE));
+				(s == PB_RUN_FAILED && rep.sysexit == EX_TEMPFAIL);
 		int64_t now = pb_now(), next;
 
 		if (s == PB_RUN_FAILED && !transient && !d->outcome)

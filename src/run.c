@@ -54,20 +54,6 @@ fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *
 	return PB_RUN_FAILED;
 }
 
-static int
-fetch_exit(enum pb_fetch_status s)
-{
-	switch (s) {
-	case PB_FETCH_ARXIV_ERROR:
-	case PB_FETCH_BAD_DATA:
-		return EX_DATAERR;
-	case PB_FETCH_UNAVAILABLE:
-		return EX_TEMPFAIL;
-	default:
-		return 0;
-	}
-}
-
 static void
 today_utc(char out[16])
 {
@@ -586,7 +572,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	rep->ms_fetch = (double)pb_mono_ms() - t0;
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
-		fail(rep, fetch_exit(fs), err, errlen,
+		fail(rep, pb_papers_exit_code(&fr, o->feed != NULL), err, errlen,
 		     fs == PB_FETCH_ARXIV_ERROR ? "arXiv error: %s" : "%s",
 		     fr.message[0] ? fr.message : "fetch failed");
 		record_fetch_failed(&c, err);
