@@ -5,13 +5,15 @@
 #  2. arXiv answering 404 (a 4xx waiting will not change): 69, as fetch, and the run is in
 #     status;
 #  3. daemon --once on the same: 69 at once, not polled again until arxiv.stale_deadline_min
-#     as a stale feed or an unreachable source is.
+#     as a stale feed or an unreachable source is;
+#  4. `run --wait 0` lets a transfer in flight finish (a mail server taking 3 s to accept the
+#     message): sent once, not cut after a second and left to go again.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d)
-SRV=
+SRV= SMTP=
 cleanup() {
-  [ -n "$SRV" ] && { kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null; }
+  for p in $SRV $SMTP; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -72,6 +74,33 @@ s=$(( $(date +%s) - t0 ))
 [ "$s" -lt 30 ] || fail "daemon --once on a 404 took ${s} s"
 grep -q 'event=daemon.poll_again' "$T/once.err" && fail "daemon --once polled a 404 again"
 grep -q 'event=daemon.cycle .*status=failed' "$T/once.err" || fail "daemon --once: no failed cycle logged"
+
+# 4. --wait 0 and a server that answers 3 s after the message: the transfer finishes.
+/usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
+  --slow-after-data 3 --timeout 120 2>"$T/smtpd.err" &
+SMTP=$!
+i=0
+while [ ! -s "$T/smtp.port" ]; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && { cat "$T/smtpd.err" >&2; die "smtpd did not start within 10 s"; }
+  sleep 0.1
+done
+cat >"$T/mail.conf" <<CONF
+state_dir = "$T/mstate";
+arxiv = { categories = ["cs.CV"]; };
+file = { enabled = false; };
+email = { smtp_url = "smtp://127.0.0.1:$(cat "$T/smtp.port")"; tls = "none";
+          from = "arXiv digest <digest@example.org>"; };
+subscribers = ( { name = "amy"; email = ["amy@example.org"]; max_papers = 5;
+                  topics = ( { name = "Depth"; query = "ti:depth"; } ); } );
+CONF
+"$PAPERBOY" -c "$T/mail.conf" run --feed "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" \
+  --wait 0 >"$T/wait0.out" 2>"$T/wait0.err"; rc=$?
+[ "$rc" -eq 0 ] || { fail "run --wait 0: exit $rc"; tail -n 5 "$T/wait0.err" >&2; }
+row=$(sqlite3 "$T/mstate/paperboy.db" "SELECT status, attempts FROM outbox WHERE channel = 'email'")
+[ "$row" = "1|1" ] || fail "run --wait 0: the email is '$row' (status|attempts), want sent at the first attempt"
+n=$(grep -c '"status": 250' "$T/mail/index.jsonl" 2>/dev/null)
+[ "$n" = 1 ] || fail "run --wait 0: the server accepted $n copies, want 1"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "73-run-exit: ok"
