@@ -778,6 +778,13 @@ test_integrity(void)
 	T_EQ_INT(put(st, "2025-12-06", "d", "email", "d@x", 1, 1, 0), -1);
 	T_EQ_INT(pb_state_in_transaction(st), 0);
 	T_EQ_INT(pb_state_rollback(st), 0);   /* already rolled back: harmless */
+	T_CHECK(strcmp(pb_state_errmsg(st), "not an error") != 0);
+	/* A failure that is not SQLite's says what it is, not the older error above (nor
+	 * SQLite's "not an error"). */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_begin(st), -1);
+	T_EQ_STR(pb_state_errmsg(st), "a transaction is already open");
+	T_EQ_INT(pb_state_rollback(st), 0);
 	pb_state_close(st);
 
 	/* Read-only: reads what is there, writes nothing. */
