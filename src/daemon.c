@@ -206,13 +206,9 @@ static void
 record_failed(struct daemon *d, const char *date, const char *why)
 {
 	struct pb_buf msg = { 0 };
-	int64_t id;
 
 	pb_buf_printf(&msg, "stale feed: %s", why);
-	id = pb_run_begin(d->st, date, "run");
-	if (id < 0 || pb_run_end(d->st, id, "failed", 0, 0, 0, pb_buf_str(&msg)) < 0)
-		pb_warn("state.run_record", "date=%s error=%s", date,
-			pb_q("the failed run could not be recorded"));
+	pb_run_record_failed(d->st, date, "run", 0, pb_buf_str(&msg));
 	pb_buf_free(&msg);
 }
 
