@@ -115,7 +115,7 @@ reload(struct daemon *d)
 		       pb_q(d->o->config_path), pb_q(msg));
 		return;
 	}
-	if (pb_cli_verify_config(cfg, msg, sizeof msg) < 0) {
+	if (pb_cli_verify_config(cfg, NULL, NULL, msg, sizeof msg) < 0) {
 		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
 		       pb_q(d->o->config_path), pb_q(msg));
 		pb_config_free(cfg);
@@ -377,7 +377,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	{
 		char msg[4096];
 
-		if (pb_cli_verify_config(d.cfg, msg, sizeof msg) < 0) {
+		if (pb_cli_verify_config(d.cfg, NULL, NULL, msg, sizeof msg) < 0) {
 			fprintf(stderr, "paperboy: %s\n", msg);
 			rc = EX_CONFIG;
 			goto out;
