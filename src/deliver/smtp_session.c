@@ -88,6 +88,8 @@ struct pb_smtp_pool {
 	struct pb_buf url, from;
 	struct pb_xfer **requeue;            /* messages of a dead session not yet begun */
 	size_t nrq, caprq;
+	int cut;                             /* pb_smtp_pool_cut: a dead session hands nothing
+					      * back, what it began ends through the callback */
 	struct sess **fdmap;                 /* which session each waitfd of pb_smtp_pool_fds
 					      * belongs to */
 	int nfdmap;
@@ -509,7 +511,7 @@ sess_kill(struct sess *ss, const char *why)
 	ss->state = S_DEAD;
 	while (ss->nm > 0) {
 		struct smsg *m = ss->m[0];
-		if (!m->data_ok && !m->failed && ss->delivered > 0) {
+		if (!m->data_ok && !m->failed && ss->delivered > 0 && !ss->pool->cut) {
 			memmove(&ss->m[0], &ss->m[1], (size_t)(ss->nm - 1) * sizeof ss->m[0]);
 			ss->nm--;
 			requeue(ss->pool, m->x);
@@ -981,8 +983,7 @@ pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
 {
 	if (!p)
 		return;
-	/* Handed-back messages were never begun on any session: left as they are. */
-	p->nrq = 0;
+	p->cut = 1;
 	for (int i = 0; i < p->ns; i++) {
 		struct sess *ss = p->s[i];
 
@@ -1001,6 +1002,9 @@ pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
 		 * refusal already heard keeps its verdict). The connection is closed unfinished. */
 		sess_kill(ss, why);
 	}
+	/* Messages handed back by a session that died earlier wait for another one: not begun
+	 * on any live session, they stay with the caller as they are. */
+	p->nrq = 0;
 }
 
 void
