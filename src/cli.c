@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/log.h"
+#include "paperboy/match.h"
 
 /* Each args string is what paperboy(1)'s SYNOPSIS and README's Commands show for the command;
  * tests/integration/06-cli.sh checks that the three agree. */
@@ -181,3 +184,85 @@ pb_mkdirs(const char *dir)
 	return rc;
 }
 
+/* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
+ * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
+static void
+rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *msg)
+{
+	struct pb_buf pre = { 0 };
+
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		const struct pb_subscriber *s = &cfg->subscribers[i];
+
+		for (size_t j = 0; j < s->n_topics; j++) {
+			const char *key = "query", *after;
+
+			pb_buf_reset(&pre);
+			pb_buf_printf(&pre, "subscriber %s, topic %s", s->name, s->topics[j].name);
+			if (strncmp(msg, pre.data, pre.len) != 0 ||
+			    (msg[pre.len] != ',' && msg[pre.len] != ':'))
+				continue;
+			after = msg + pre.len;
+			if (strncmp(after, ", exclude", 9) == 0)
+				key = "exclude";
+			else if (strstr(after, "followed author"))
+				key = "follow_authors";
+			pb_buf_printf(out, "%s:%d: subscribers.[%zu].topics.[%zu].%s: %s", s->file,
+				      s->topics[j].line, i, j, key, msg);
+			pb_buf_free(&pre);
+			return;
+		}
+		pb_buf_reset(&pre);
+		pb_buf_printf(&pre, "subscriber %s:", s->name);
+		if (strncmp(msg, pre.data, pre.len) == 0) {
+			pb_buf_printf(out, "%s:%d: subscribers.[%zu].follow_authors: %s", s->file,
+				      s->line, i, msg);
+			pb_buf_free(&pre);
+			return;
+		}
+	}
+	pb_buf_free(&pre);
+	pb_buf_printf(out, "%s: %s", cfg->path, msg);
+}
+
+int
+pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, size_t *n_warn,
+		     char *err, size_t errlen)
+{
+	struct pb_matcher *m;
+	struct pb_buf out = { 0 };
+	char msg[2048];
+	size_t n_err;
+	int rc = -1;
+
+	/* Every rule of every subscriber parses (all errors are listed), ... */
+	if (report) {
+		n_err = pb_config_check_rules(cfg, "paperboy: ", report, n_warn);
+		if (n_err) {
+			pb_buf_printf(&out, "%zu error%s in the rules", n_err, n_err == 1 ? "" : "s");
+			goto out;
+		}
+	} else if (pb_config_check_rules(cfg, "", &out, n_warn) > 0) {
+		goto out;
+	}
+	pb_buf_reset(&out);
+	/* ... and compiles, as it will at run time. */
+	m = pb_matcher_new(cfg, msg, sizeof msg);
+	if (!m) {
+		rule_error(&out, cfg, msg);
+		goto out;
+	}
+	pb_matcher_free(m);
+	/* The schedule can be computed in the timezone, as the daemon will. */
+	if (pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), msg,
+			   sizeof msg) < 0) {
+		pb_buf_printf(&out, "%s: schedule: %s", cfg->path, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "%s", pb_buf_str(&out));
+	pb_buf_free(&out);
+	return rc;
+}

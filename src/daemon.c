@@ -115,7 +115,7 @@ reload(struct daemon *d)
 		       pb_q(d->o->config_path), pb_q(msg));
 		return;
 	}
-	if (pb_cli_verify_config(cfg, msg, sizeof msg) < 0) {
+	if (pb_cli_verify_config(cfg, NULL, NULL, msg, sizeof msg) < 0) {
 		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
 		       pb_q(d->o->config_path), pb_q(msg));
 		pb_config_free(cfg);
@@ -206,13 +206,9 @@ static void
 record_failed(struct daemon *d, const char *date, const char *why)
 {
 	struct pb_buf msg = { 0 };
-	int64_t id;
 
 	pb_buf_printf(&msg, "stale feed: %s", why);
-	id = pb_run_begin(d->st, date, "run");
-	if (id < 0 || pb_run_end(d->st, id, "failed", 0, 0, 0, pb_buf_str(&msg)) < 0)
-		pb_warn("state.run_record", "date=%s error=%s", date,
-			pb_q("the failed run could not be recorded"));
+	pb_run_record_failed(d->st, date, "run", 0, pb_buf_str(&msg));
 	pb_buf_free(&msg);
 }
 
@@ -232,9 +228,11 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 		backoff = 5;
 	for (;;) {
 		enum pb_run_status s = cycle(d, NULL, expect, &rep, err, sizeof err);
+		/* Only what may pass by itself is polled again. A 4xx from arXiv (69) will not
+		 * change within the deadline: the cycle is recorded as failed and the next
+		 * scheduled time tries again. */
 		int transient = s == PB_RUN_STALE ||
-				(s == PB_RUN_FAILED &&
-				 (rep.sysexit == EX_TEMPFAIL || rep.sysexit == EX_UNAVAILABLE));
+				(s == PB_RUN_FAILED && rep.sysexit == EX_TEMPFAIL);
 		int64_t now = pb_now(), next;
 
 		if (s == PB_RUN_FAILED && !transient && !d->outcome)
@@ -379,7 +377,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	{
 		char msg[4096];
 
-		if (pb_cli_verify_config(d.cfg, msg, sizeof msg) < 0) {
+		if (pb_cli_verify_config(d.cfg, NULL, NULL, msg, sizeof msg) < 0) {
 			fprintf(stderr, "paperboy: %s\n", msg);
 			rc = EX_CONFIG;
 			goto out;

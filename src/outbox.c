@@ -39,7 +39,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
-		pb_err("state.error", "op=outbox_put error=%s", pb_q("missing field"));
+		pb_st_fail(st, "outbox_put", "missing field");
 		return -1;
 	}
 	len = m->payload_len ? m->payload_len : strlen(m->payload);

@@ -54,20 +54,6 @@ fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *
 	return PB_RUN_FAILED;
 }
 
-static int
-fetch_exit(enum pb_fetch_status s)
-{
-	switch (s) {
-	case PB_FETCH_ARXIV_ERROR:
-	case PB_FETCH_BAD_DATA:
-		return EX_DATAERR;
-	case PB_FETCH_UNAVAILABLE:
-		return EX_TEMPFAIL;
-	default:
-		return 0;
-	}
-}
-
 static void
 today_utc(char out[16])
 {
@@ -521,33 +507,41 @@ record_seen(struct cycle *c)
 		pb_warn("state.papers_seen", "date=%s failed=%ld", c->rep->date, failed);
 }
 
-/* A fetch that failed is a failed run in the state, so that status shows it, though no paper
- * (and for the latest, no date from the feed) is known. A stop is not a failure, and the same
- * failure as the newest run's (the daemon polling an unreachable source again) is not a new
- * row: status would show nothing else. */
-static void
-record_fetch_failed(struct cycle *c, const char *err)
+int
+pb_run_record_failed(struct pb_state *st, const char *date, const char *kind, long papers,
+		     const char *err)
 {
-	const struct pb_run_opts *o = c->o;
-	const char *date = o->date ? o->date : o->expect_date ? o->expect_date : c->rep->date;
-	const char *kind = o->only ? "only" : "run";
 	struct pb_run_row *last = NULL;
 	size_t n = 0;
 	int64_t id;
 	int again;
 
-	if (!c->st || o->dry_run || (o->stop && *o->stop))
-		return;
-	again = pb_runs_recent(c->st, 1, &last, &n) == 0 && n == 1 &&
+	again = pb_runs_recent(st, 1, &last, &n) == 0 && n == 1 &&
 		strcmp(last->digest_date, date) == 0 && strcmp(last->kind, kind) == 0 &&
 		strcmp(last->status, "failed") == 0 && last->error && strcmp(last->error, err) == 0;
 	pb_run_rows_free(last, n);
 	if (again)
-		return;
-	id = pb_run_begin(c->st, date, kind);
-	if (id < 0 || pb_run_end(c->st, id, "failed", c->rep->papers, 0, 0, err) < 0)
+		return 0;
+	id = pb_run_begin(st, date, kind);
+	if (id < 0 || pb_run_end(st, id, "failed", papers, 0, 0, err) < 0) {
 		pb_warn("state.run_record", "date=%s error=%s", date,
 			pb_q("the failed run could not be recorded"));
+		return -1;
+	}
+	return 0;
+}
+
+/* A fetch that failed is a failed run in the state, so that status shows it, though no paper
+ * (and for the latest, no date from the feed) is known. A stop is not a failure. */
+static void
+record_fetch_failed(struct cycle *c, const char *err)
+{
+	const struct pb_run_opts *o = c->o;
+
+	if (!c->st || o->dry_run || (o->stop && *o->stop))
+		return;
+	pb_run_record_failed(c->st, o->date ? o->date : o->expect_date ? o->expect_date :
+			     c->rep->date, o->only ? "only" : "run", c->rep->papers, err);
 }
 
 enum pb_run_status
@@ -586,7 +580,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	rep->ms_fetch = (double)pb_mono_ms() - t0;
 	rep->papers = (long)c.papers.n;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
-		fail(rep, fetch_exit(fs), err, errlen,
+		fail(rep, pb_papers_exit_code(&fr, o->feed != NULL), err, errlen,
 		     fs == PB_FETCH_ARXIV_ERROR ? "arXiv error: %s" : "%s",
 		     fr.message[0] ? fr.message : "fetch failed");
 		record_fetch_failed(&c, err);

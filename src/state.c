@@ -156,6 +156,8 @@ pb_state_errmsg(struct pb_state *st)
 		return "no database";
 	/* After a failed write inside pb_outbox_put, the savepoint's rollback succeeds and
 	 * SQLite's own message becomes "not an error": the logged one is what failed. */
+	if (st->own_error)
+		return st->last_error;
 	ec = sqlite3_errcode(st->db);
 	if ((ec == SQLITE_OK || ec == SQLITE_ROW || ec == SQLITE_DONE) && st->last_error[0])
 		return st->last_error;
@@ -178,7 +180,16 @@ void
 pb_st_error(struct pb_state *st, const char *op)
 {
 	snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_errmsg(st->db));
+	st->own_error = 0;
 	pb_err("state.error", "op=%s error=%s", op, pb_q(st->last_error));
+}
+
+void
+pb_st_fail(struct pb_state *st, const char *op, const char *why)
+{
+	snprintf(st->last_error, sizeof st->last_error, "%s", why);
+	st->own_error = 1;
+	pb_err("state.error", "op=%s error=%s", op, pb_q(why));
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */
@@ -505,11 +516,16 @@ pb_state_begin(struct pb_state *st)
 	sqlite3_stmt *s;
 
 	if (!sqlite3_get_autocommit(st->db)) {
-		pb_err("state.error", "op=begin error=%s", pb_q("a transaction is already open"));
+		pb_st_fail(st, "begin", "a transaction is already open");
 		return -1;
 	}
 	s = pb_st_stmt(st, S_BEGIN);
-	return s ? pb_st_run(st, s, "begin") : -1;
+	if (!s || pb_st_run(st, s, "begin") < 0)
+		return -1;
+	/* A new transaction: an error from before it is not what a failure in it is about. */
+	st->last_error[0] = '\0';
+	st->own_error = 0;
+	return 0;
 }
 
 int

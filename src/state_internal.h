@@ -51,8 +51,12 @@ struct pb_state {
 	sqlite3_stmt *stmt[S_COUNT];
 	int version;
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets SQLite's */
+	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
+				 * about it) */
 };
 
+/* Logs a failure that is not SQLite's (op and why) and makes it what pb_state_errmsg says. */
+void pb_st_fail(struct pb_state *st, const char *op, const char *why);
 /* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */
 sqlite3_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
 /* Steps a statement that returns no rows and resets it. 0 or -1 (logged with op). */

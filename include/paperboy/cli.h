@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/config.h"
 #include "paperboy/papers.h"
 #include "paperboy/state.h"
@@ -46,10 +47,16 @@ int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);
 struct pb_config *pb_cli_load_config(const char *path);
 
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
- * compile as they will at run time, and the schedule can be computed in the timezone.
- * Returns 0, or -1 with err filled as "FILE:LINE: KEY: MESSAGE" (a rule error is followed by
- * its query and a caret line). check, the daemon's start and its reload (SIGHUP) use it. */
-int pb_cli_verify_config(const struct pb_config *cfg, char *err, size_t errlen);
+ * parse (pb_config_check_rules: every error and the warnings) and compile as they will at run
+ * time, and the schedule can be computed in the timezone. check, the daemon's start and its
+ * reload (SIGHUP) use it.
+ * report NULL: returns 0, or -1 with err filled as "FILE:LINE: KEY: MESSAGE" (the rules'
+ * findings, a parse error followed by its query and a caret line).
+ * report given: the rules' findings, errors and warnings, are appended to it, each line as
+ * `check` prints it ("paperboy: [warning: ]FILE:LINE: ..."), and when there are errors err
+ * says only "N error(s) in the rules". n_warn (may be NULL) gets the number of warnings. */
+int pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, size_t *n_warn,
+			 char *err, size_t errlen);
 
 /* Loads the papers rq asks for (pb_papers_load: a saved feed or arXiv, selected for the
  * categories) and says on stderr what went wrong, or a warning that came with the papers. res

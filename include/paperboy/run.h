@@ -48,4 +48,11 @@ enum pb_run_status pb_run_cycle(const struct pb_config *cfg, struct pb_state *st
 				const struct pb_run_opts *o, struct pb_run_report *rep,
 				char *err, size_t errlen);
 
+/* Records a run of date (kind "run" or "only") that failed with err, with papers fetched, so
+ * that status shows it, unless the newest run is that same failure (a daemon polling an
+ * unreachable source or a stale feed again): status would show nothing else. Returns 0 (also
+ * when not recorded again), or -1 when the state refused (logged as state.run_record). */
+int pb_run_record_failed(struct pb_state *st, const char *date, const char *kind, long papers,
+			 const char *err);
+
 #endif

@@ -114,8 +114,10 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 					argv[i]);
 				return EX_USAGE;
 			}
-			/* Given, it bounds the whole delivery phase, transfers in flight too. */
-			o.deliver_limit_s = o.deliver_wait_s > 0 ? o.deliver_wait_s : 1;
+			/* S > 0 bounds the whole delivery phase, transfers in flight too. 0 waits
+			 * for no retry but lets what is in flight finish within its own timeouts:
+			 * a cut transfer may have been delivered and would go again. */
+			o.deliver_limit_s = o.deliver_wait_s;
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			o.dry_run = 1;
 		} else {

@@ -95,10 +95,7 @@ void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *cur
 /* Classifies a transport failure (no usable answer) as transient or permanent. */
 void pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r);
 
-/* ---- SMTP sessions (smtp_session.c) ----
- * The email channel's transfers: sessions opened by libcurl (CONNECT_ONLY: TLS, STARTTLS,
- * AUTH), mail transactions written over them, pipelined when the server offers PIPELINING. */
-
+/* ---- the SMTP wire format (smtp_reply.c) ---- */
 /* Reads SMTP replies: complete replies (multi-line ones joined) go to the callback with their
  * code and first line. */
 struct pb_smtp_reader {
@@ -115,6 +112,10 @@ int pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_rep
 		 void *ctx);
 /* Appends the message s with lines opening with '.' stuffed, then CRLF . CRLF. */
 void pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len);
+
+/* ---- SMTP sessions (smtp_session.c) ----
+ * The email channel's transfers: sessions opened by libcurl (CONNECT_ONLY: TLS, STARTTLS,
+ * AUTH), mail transactions written over them, pipelined when the server offers PIPELINING. */
 
 struct pb_smtp_pool;
 /* A message's result is known; x belongs to the caller again. */

@@ -14,7 +14,8 @@
  * as transient; messages it had not begun go back to the pool and take another session.
  *
  * Each session has its own curl multi handle while it connects, so libcurl never closes or
- * reuses a session connection on behalf of another transfer. */
+ * reuses a session connection on behalf of another transfer. Reading replies and dot-stuffing
+ * a message are in smtp_reply.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,97 +89,12 @@ struct pb_smtp_pool {
 	struct pb_buf url, from;
 	struct pb_xfer **requeue;            /* messages of a dead session not yet begun */
 	size_t nrq, caprq;
+	int cut;                             /* pb_smtp_pool_cut: a dead session hands nothing
+					      * back, what it began ends through the callback */
 	struct sess **fdmap;                 /* which session each waitfd of pb_smtp_pool_fds
 					      * belongs to */
 	int nfdmap;
 };
-
-/* ---- replies ---- */
-
-void
-pb_smtp_reader_init(struct pb_smtp_reader *rd)
-{
-	memset(rd, 0, sizeof *rd);
-}
-
-/* One complete line (without its line end) of a reply. */
-static int
-reader_line(struct pb_smtp_reader *rd, const char *l, size_t len, pb_smtp_reply_fn cb,
-	    void *ctx)
-{
-	int code, last;
-
-	if (len < 3 || l[0] < '1' || l[0] > '5' || l[1] < '0' || l[1] > '9' || l[2] < '0' ||
-	    l[2] > '9' || (len > 3 && l[3] != ' ' && l[3] != '-'))
-		return -1;
-	code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-	last = len == 3 || l[3] == ' ';
-	if (rd->in_reply && code != rd->code)
-		return -1;
-	if (!rd->in_reply) {
-		rd->in_reply = 1;
-		rd->code = code;
-		pb_reason_copy(rd->text, sizeof rd->text, l, len);
-	}
-	if (!last)
-		return 0;
-	rd->in_reply = 0;
-	return cb(ctx, rd->code, rd->text);
-}
-
-int
-pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_fn cb,
-	     void *ctx)
-{
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t take = nl ? (size_t)(nl - p) : n;
-		/* Lines longer than the buffer keep their beginning: the code and the first
-		 * words are what matter. */
-		size_t room = sizeof rd->line - 1 - rd->len;
-		size_t keep = take < room ? take : room;
-
-		memcpy(rd->line + rd->len, p, keep);
-		rd->len += keep;
-		if (!nl)
-			return 0;
-		p += take + 1;
-		n -= take + 1;
-		if (rd->len > 0 && rd->line[rd->len - 1] == '\r')
-			rd->len--;
-		rd->line[rd->len] = '\0';
-		{
-			size_t len = rd->len;
-			rd->len = 0;
-			if (reader_line(rd, rd->line, len, cb, ctx) != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- the message ---- */
-
-/* Appends the message with every line that opens with '.' stuffed, ending in CRLF . CRLF. */
-void
-pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len)
-{
-	const char *end = s + len, *start = s, *q = s;
-
-	pb_buf_reserve(out, len + 8);
-	while (q < end && (q = memchr(q, '.', (size_t)(end - q)))) {
-		if (q == s || q[-1] == '\n') {
-			pb_buf_append(out, start, (size_t)(q - start));
-			pb_buf_putc(out, '.');
-			start = q;
-		}
-		q++;
-	}
-	pb_buf_append(out, start, (size_t)(end - start));
-	if (len < 2 || end[-2] != '\r' || end[-1] != '\n')
-		pb_buf_append(out, "\r\n", 2);
-	pb_buf_append(out, ".\r\n", 3);
-}
 
 /* The bare address inside "Name <addr>" (or addr itself), with nothing SMTP-unsafe. */
 static void
@@ -509,7 +425,7 @@ sess_kill(struct sess *ss, const char *why)
 	ss->state = S_DEAD;
 	while (ss->nm > 0) {
 		struct smsg *m = ss->m[0];
-		if (!m->data_ok && !m->failed && ss->delivered > 0) {
+		if (!m->data_ok && !m->failed && ss->delivered > 0 && !ss->pool->cut) {
 			memmove(&ss->m[0], &ss->m[1], (size_t)(ss->nm - 1) * sizeof ss->m[0]);
 			ss->nm--;
 			requeue(ss->pool, m->x);
@@ -981,8 +897,7 @@ pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
 {
 	if (!p)
 		return;
-	/* Handed-back messages were never begun on any session: left as they are. */
-	p->nrq = 0;
+	p->cut = 1;
 	for (int i = 0; i < p->ns; i++) {
 		struct sess *ss = p->s[i];
 
@@ -1001,6 +916,9 @@ pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
 		 * refusal already heard keeps its verdict). The connection is closed unfinished. */
 		sess_kill(ss, why);
 	}
+	/* Messages handed back by a session that died earlier wait for another one: not begun
+	 * on any live session, they stay with the caller as they are. */
+	p->nrq = 0;
 }
 
 void

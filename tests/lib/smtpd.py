@@ -17,7 +17,9 @@ an answer (the message is not kept). --smtputf8 offers SMTPUTF8 (RFC 6531).
 --strict-sync (without --pipelining) refuses a client that sends a command before the reply to
 the previous one, as Exim does: 554, the connection closed, and a "sync" entry in the index.
 --silent-after-data takes the whole message and then never answers (an entry with status 0 in
-the index), as a hung server would: for the client's time limits.
+the index), as a hung server would: for the client's time limits. --slow-after-data S takes the
+whole message and answers only S seconds later, as a busy server does (a content filter).
+--silent-mail-after N accepts N messages on a connection, then never answers its next MAIL.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -73,6 +75,9 @@ class Handler:
         if self.args.max_per_conn and done >= self.args.max_per_conn:
             asyncio.get_event_loop().call_later(0.05, server.transport.close)
             return "421 4.7.0 Too many messages on one connection, closing"
+        if self.args.silent_mail_after and done >= self.args.silent_mail_after:
+            await asyncio.sleep(self.args.timeout + 60)
+            return "451 4.3.0 too late"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -106,6 +111,8 @@ class Handler:
             self.record(server, session, envelope, 0, None)
             await asyncio.sleep(self.args.timeout + 60)
             return "451 4.3.0 too late"
+        if self.args.slow_after_data > 0:
+            await asyncio.sleep(self.args.slow_after_data)
         fail = False
         if rcpt in self.args.fail_first and rcpt not in self.failed_first:
             self.failed_first.add(rcpt)
@@ -149,6 +156,8 @@ def main():
     ap.add_argument("--smtputf8", action="store_true")
     ap.add_argument("--strict-sync", action="store_true")
     ap.add_argument("--silent-after-data", action="store_true")
+    ap.add_argument("--slow-after-data", type=float, default=0.0)
+    ap.add_argument("--silent-mail-after", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.

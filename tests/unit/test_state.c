@@ -9,6 +9,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
+#include "paperboy/run.h"
 #include "paperboy/state.h"
 #include "t.h"
 
@@ -778,6 +779,13 @@ test_integrity(void)
 	T_EQ_INT(put(st, "2025-12-06", "d", "email", "d@x", 1, 1, 0), -1);
 	T_EQ_INT(pb_state_in_transaction(st), 0);
 	T_EQ_INT(pb_state_rollback(st), 0);   /* already rolled back: harmless */
+	T_CHECK(strcmp(pb_state_errmsg(st), "not an error") != 0);
+	/* A failure that is not SQLite's says what it is, not the older error above (nor
+	 * SQLite's "not an error"). */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_begin(st), -1);
+	T_EQ_STR(pb_state_errmsg(st), "a transaction is already open");
+	T_EQ_INT(pb_state_rollback(st), 0);
 	pb_state_close(st);
 
 	/* Read-only: reads what is there, writes nothing. */
@@ -815,6 +823,39 @@ test_integrity(void)
 	pb_state_close(ro);
 }
 
+/* A failed run is recorded once, by the cycle and by the daemon alike: the same failure again
+ * (a source polled again) is no new row, another one is. */
+static void
+test_record_failed(void)
+{
+	char err[256];
+	struct pb_state *st = pb_state_open(db_path("failed.db"), err, sizeof err);
+	struct pb_run_row *r = NULL;
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_run_record_failed(st, "2025-12-04", "run", 0, "stale feed: x"), 0);
+	T_EQ_INT(pb_run_record_failed(st, "2025-12-04", "run", 0, "stale feed: x"), 0);
+	T_EQ_INT(pb_runs_recent(st, 10, &r, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1) {
+		T_EQ_STR(r[0].status, "failed");
+		T_EQ_STR(r[0].error, "stale feed: x");
+	}
+	pb_run_rows_free(r, n);
+	T_EQ_INT(pb_run_record_failed(st, "2025-12-04", "run", 3, "HTTP 404"), 0);
+	T_EQ_INT(pb_run_record_failed(st, "2025-12-04", "only", 3, "HTTP 404"), 0);
+	T_EQ_INT(pb_run_record_failed(st, "2025-12-05", "only", 3, "HTTP 404"), 0);
+	T_EQ_INT(pb_runs_recent(st, 10, &r, &n), 0);
+	T_EQ_INT(n, 4);
+	if (n == 4)
+		T_EQ_INT(r[0].papers, 3);
+	pb_run_rows_free(r, n);
+	pb_state_close(st);
+}
+
 int
 main(void)
 {
@@ -835,6 +876,7 @@ main(void)
 	test_prune();
 	test_volume();
 	test_integrity();
+	test_record_failed();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
