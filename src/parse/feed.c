@@ -178,34 +178,42 @@ utf8_seq(const unsigned char *s, size_t n, long *cp)
 }
 
 /* A numeric character reference at s ('&'): the length of one that names no XML character
- * (&#0;, &#xD800;, &#x1B;), 0 for anything else (libxml2 judges it), -1 when s[0..n) may be
- * the beginning of one. */
+ * (&#0;, &#xD800;, &#x1B;, &#123456789012;), 0 for anything else (libxml2 judges it), -1 when
+ * s[0..n) may be the beginning of one and is short enough to wait in the carry (wait bytes).
+ * Digits are read however many there are, the value capped. A run of digits that reaches
+ * wait bytes without its end cannot wait: no feed writes a reference that long, so it is
+ * taken as bad and what was seen is replaced (the rest stays text). */
 static int
-bad_char_ref(const unsigned char *s, size_t n)
+bad_char_ref(const unsigned char *s, size_t n, size_t wait)
 {
 	size_t i = 2, d0;
 	int hex;
 	long v = 0;
 
 	if (n < 2)
-		return -1;
+		return n < wait ? -1 : 0;
 	if (s[1] != '#')
 		return 0;
 	if (n < 3)
-		return -1;
+		return n < wait ? -1 : 0;
 	hex = s[2] == 'x';
 	i += (size_t)hex;
-	for (d0 = i; i < n && i - d0 <= 8; i++) {
+	for (d0 = i; i < n; i++) {
 		int dv = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
 			 hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
 			 hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
 		if (dv < 0)
 			break;
 		v = v * (hex ? 16 : 10) + dv;
+		if (v > 0x110000)
+			v = 0x110000;
 	}
-	if (i == n && i - d0 <= 8)
-		return -1;
-	if (i == d0 || i - d0 > 8 || s[i] != ';')
+	if (i == n) {
+		if (n < wait)
+			return -1;
+		return i > d0 ? (int)i : 0;
+	}
+	if (i == d0 || s[i] != ';')
 		return 0;
 	return xml_char(v) ? 0 : (int)(i + 1);
 }
@@ -241,7 +249,7 @@ push_repairing(struct pb_parser *c, const unsigned char *s, size_t n, int last)
 			continue;
 		}
 		if (b == '&') {
-			r = bad_char_ref(s + i, n - i);
+			r = bad_char_ref(s + i, n - i, sizeof c->carry);
 			if (r < 0 && !last)
 				break;
 			if (r <= 0) {
@@ -304,8 +312,8 @@ push(struct pb_parser *c, const char *data, size_t len)
 	{
 		size_t m = push_repairing(c, d, len, 0);
 
-		/* What is left is shorter than the longest reference bad_char_ref waits for
-		 * ("&#x" and 8 digits). */
+		/* What is left is shorter than the carry: bad_char_ref and utf8_seq wait for
+		 * no more than that. */
 		c->n_carry = len - m;
 		if (c->n_carry > sizeof c->carry) {
 			pb_parse_set_bad(c, "internal error: repair carry overflow", NULL, 0);

@@ -73,6 +73,10 @@ static const struct {
 	{ "reference to NUL", "&#0;", 4, FFFD },
 	{ "reference to ESC", "&#x1B;", 6, FFFD },
 	{ "two at once", "\xff\0\xfe", 3, FFFD FFFD FFFD },
+	/* More digits than a code point has: once left to libxml2, which gave up the feed. */
+	{ "reference of 12 digits", "&#123456789012;", 15, FFFD },
+	{ "reference beyond U+10FFFF", "&#x110000;", 10, FFFD },
+	{ "hex reference of 9 digits", "&#x00000FFFE;", 13, FFFD },
 };
 
 static const struct {
@@ -226,6 +230,33 @@ test_edges(void)
 			pb_paperset_free(&s);
 		}
 		pb_buf_free(&b2);
+	}
+
+	/* A reference with more digits than the carry holds: whole, it is one U+FFFD; in pieces
+	 * it cannot wait for its end, so what was seen is replaced and the rest is text. Either
+	 * way the record is kept and the feed is not lost. */
+	{
+		static const char rss[] = RSS_HEAD
+			"<item><title>&#99999999999999999999999999999;One</title>"
+			"<guid>oai:arXiv.org:2512.00001v1</guid></item>"
+			"<item><title>Two &#65;&#x00042;</title>"
+			"<guid>oai:arXiv.org:2512.00002v1</guid></item>"
+			RSS_TAIL;
+
+		for (size_t step = 0; step <= 7; step++) {
+			T_EQ_INT(parse_pieces(rss, sizeof rss - 1, step, &s, &res), PB_PARSE_OK);
+			T_EQ_INT(res.n_repaired, 1);
+			T_EQ_INT(s.n, 2);
+			if (s.n == 2) {
+				T_CHECK(strncmp(s.v[0].title, FFFD, 3) == 0);
+				T_CHECK(strlen(s.v[0].title) >= 6 &&
+					strcmp(s.v[0].title + strlen(s.v[0].title) - 3, "One") == 0);
+				if (step == 0)
+					T_EQ_STR(s.v[0].title, FFFD "One");
+				T_EQ_STR(s.v[1].title, "Two AB");
+			}
+			pb_paperset_free(&s);
+		}
 	}
 
 	/* Declared ISO-8859-1: \xe9 is é, not a bad byte. */
