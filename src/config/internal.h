@@ -98,6 +98,10 @@ void pb_cfg_escape(char *dst, size_t n, const char *src);
  * the first fills L->err, later ones are added to L->err->more. Returns -1. */
 int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same at a place that is not a setting: a file and line of its own (a secret file),
+ * or a description in place of the file ("from the environment (VAR)", line 0). */
+int pb_cfg_fail_at(struct pb_load *L, const char *file, int line, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Returns the file a setting came from, joined to the config's directory when relative. */
 void pb_cfg_source(struct pb_load *L, const config_setting_t *s, char *file, size_t n, int *line);
 /* Joins a path to the config's directory unless absolute; caller frees. */

@@ -83,20 +83,19 @@ pb_cfg_escape(char *dst, size_t n, const char *src)
 	dst[o] = '\0';
 }
 
-int
-pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
+static int
+vfail(struct pb_load *L, const char *file, int lineno, const char *key, const char *fmt,
+      va_list ap)
 {
 	struct pb_config_error e, *err = L->err;
 	char raw[sizeof e.message], line[sizeof e.more];
 	size_t used, len;
-	va_list ap;
 
 	memset(&e, 0, sizeof e);
-	pb_cfg_source(L, s, e.file, sizeof e.file, &e.line);
+	snprintf(e.file, sizeof e.file, "%s", file);
+	e.line = lineno;
 	snprintf(e.key, sizeof e.key, "%s", key ? key : "");
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
 	/* Values are quoted in messages: a CR or LF in one must not forge a line of output. */
 	pb_cfg_escape(e.message, sizeof e.message, raw);
 	err->n_errors = ++L->n_err;
@@ -115,6 +114,33 @@ pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const
 		memcpy(err->more + used + len, "\n", 2);
 	}
 	return -1;
+}
+
+int
+pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	char file[sizeof L->err->file];
+	int line, rc;
+	va_list ap;
+
+	pb_cfg_source(L, s, file, sizeof file, &line);
+	va_start(ap, fmt);
+	rc = vfail(L, file, line, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+pb_cfg_fail_at(struct pb_load *L, const char *file, int line, const char *key, const char *fmt,
+	       ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(L, file ? file : "", line, key, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 size_t
