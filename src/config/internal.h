@@ -91,7 +91,9 @@ struct pb_load {
 void pb_cfg_load_cleanup(struct pb_load *L);
 
 /* Copies src into dst (n bytes, NUL-terminated, cut when full) with control characters
- * written as \n \r \t or \xHH, so a quoted value cannot break a message's line. */
+ * written as \n \r \t or \xHH and the other code points pb_char_unsafe names (bidi
+ * overrides, U+2028, ...) as \uXXXX, so a quoted value cannot break or reorder a message's
+ * line. */
 void pb_cfg_escape(char *dst, size_t n, const char *src);
 
 /* Records an error at the setting's file and line (s may be NULL: the config file, line 0):

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "internal.h"
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 
 #define AT(base, off) ((char *)(base) + (off))
 
@@ -59,26 +62,46 @@ void
 pb_cfg_escape(char *dst, size_t n, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0, len = strlen(src);
 
 	if (!n)
 		return;
-	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < n; p++) {
-		char e[5] = { '\\', 0, 0, 0, 0 };
+	while (*p && o + 1 < n) {
+		utf8proc_int32_t cp = *p;
+		utf8proc_ssize_t r = 1;
+		char e[12] = { '\\', 0 };
 
-		if (*p >= 0x20 && *p != 0x7f) {
-			dst[o++] = (char)*p;
+		if (*p >= 0x80)
+			r = utf8proc_iterate(p, (utf8proc_ssize_t)(len - (size_t)(p -
+					     (const unsigned char *)src)), &cp);
+		/* What pb_char_unsafe names (controls, bidi overrides, line separators), tab and
+		 * newline are written as escapes (a message is one line); other text, and bytes
+		 * that are not UTF-8, as they are. */
+		if (r <= 0 || (cp != '\n' && cp != '\t' && !pb_char_unsafe(cp))) {
+			size_t k = r <= 0 ? 1 : (size_t)r;
+
+			if (o + k + 1 > n)
+				break;
+			memcpy(dst + o, p, k);
+			o += k;
+			p += k;
 			continue;
 		}
-		e[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 'x';
-		if (e[1] == 'x') {
-			e[2] = hex[*p >> 4];
-			e[3] = hex[*p & 15];
+		if (cp < 0x80) {
+			e[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' : 'x';
+			if (e[1] == 'x') {
+				e[2] = hex[cp >> 4];
+				e[3] = hex[cp & 15];
+			}
+		} else {
+			snprintf(e, sizeof e, "\\u%04x", (unsigned)cp);
 		}
 		if (o + strlen(e) + 1 > n)
 			break;
 		memcpy(dst + o, e, strlen(e));
 		o += strlen(e);
+		p += r;
 	}
 	dst[o] = '\0';
 }

@@ -137,14 +137,15 @@ main(void)
 		{ "Eve " RLO "rekcah" "\x1b[2J", NULL, 0 },
 		{ "<b>Mallory</b> [x](" PHISH ")", NULL, 0 },
 	};
-	char *cats[] = { "cs.CV" };
+	/* categories and ids come from the feed too (they once skipped the cleaner) */
+	char *cats[] = { "cs.CV", "cs." RLO "LG" NEL "x", "cs." LRI "AI" CSI };
 	struct pb_paper p = { 0 };
 	struct pb_digest_item it = { 0 };
 	struct pb_digest d = { 0 };
 	char *findings[2];
 
 	test_clean();
-	p.id = "2512.04076";
+	p.id = "2512.04076" RLM;
 	p.version = 1;
 	p.title = TITLE " " RLO "txt.exe" NEL CSI "31m";
 	p.authors = au;
@@ -152,7 +153,7 @@ main(void)
 	p.abstract = "Fast (<28 Mpc) &#x202E; splats. [Click here](" PHISH ") <script>x</script> "
 		     "\x02 closes \x03 early" RLO ".";
 	p.categories = cats;
-	p.n_categories = 1;
+	p.n_categories = 3;
 	p.published = "2025-12-03T00:00:00Z";
 	findings[0] = "We show [Verify your account](" PHISH ") **now** <img src=x> (<28 Mpc).";
 	findings[1] = "Second `finding` " LRI "x";
