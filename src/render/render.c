@@ -779,7 +779,10 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 			if (!plain)
 				pb_buf_puts(b, st->it_off);
 			i = from = k + 1;
-		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1) {
+		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1 &&
+			   /* Code shows its text raw: outside text (a data span, which may hold
+			    * a backtick) is never inside it, it stays escaped text. */
+			   !memchr(s + i + 1, PB_DATA_OPEN, k - i - 1)) {
 			if (plain) {
 				pb_buf_append(b, s + from, i - from);
 				pb_buf_append(b, s + i + 1, k - i - 1);

@@ -184,5 +184,30 @@ main(void)
 	it.analysis = "See [login](https://evil.example/b) <script>alert(1)</script> " NEL;
 	render_all(&d, 1);
 	d.exec_summary = NULL;
+	d.exec_from_model = 0;
+	it.analysis = NULL;
+
+	/* Our own summary Markdown with a code span around a data span whose text holds a
+	 * backtick: the span is never shown raw as code (its backtick would close the code
+	 * early and the rest of the title would be read as Markdown). */
+	d.exec_summary = "See `x \x02" "a` [Verify](" PHISH ") <b>b\x03" " y` end.";
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		struct pb_parts pp;
+
+		T_EQ_INT(pb_render(&d, (enum pb_format)f, NULL, &pp), 0);
+		for (size_t i = 0; i < pp.n; i++) {
+			no_hidden(pp.v[i], pb_format_name((enum pb_format)f));
+			T_CHECK(!has(pp.v[i], "href=\"" PHISH) && !has(pp.v[i], "<" PHISH "|"));
+			if (f == PB_FMT_MD) {
+				T_CHECK(has(pp.v[i], "a\\` \\[Verify\\]"));
+				T_CHECK(all_escaped(pp.v[i], "<b>"));
+			} else if (f == PB_FMT_HTML || f == PB_FMT_TELEGRAM) {
+				T_CHECK(!has(pp.v[i], "<b>b"));
+				T_CHECK(!has(pp.v[i], "<code>x a"));
+			}
+		}
+		pb_parts_free(&pp);
+	}
+	d.exec_summary = NULL;
 	return t_done("test_render_hostile");
 }
