@@ -352,7 +352,7 @@ test_warning_names_the_record(void)
 			close(saved);
 			pb_log_setup(PB_LOG_ERROR, 0);
 			close(fd);
-			pb_buf_reset(&log);
+			pb_buf_free(&log);   /* slurp starts a new buffer */
 			slurp(path, &log);
 			unlink(path);
 			T_EQ_INT(s.n, 3);
