@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 #include "paperboy/fold.h"
 #include "paperboy/http.h"
 
@@ -48,6 +51,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < b.len; i++)
 		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
 			__builtin_trap();
+	/* nor any character pb_char_unsafe names (bidi overrides, U+2028, ...) */
+	for (size_t i = 0; i < b.len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)b.data + i,
+						      (utf8proc_ssize_t)(b.len - i), &cp);
+
+		if (r <= 0 || pb_char_unsafe(cp))
+			__builtin_trap();
+		i += (size_t)r;
+	}
 	pb_buf_free(&b);
 	free(s);
 	return 0;

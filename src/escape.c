@@ -257,10 +257,24 @@ pb_esc_header(struct pb_buf *b, const char *s)
 
 /* Bidirectional formatting characters: marks, embeddings, overrides and isolates. */
 static int
-is_bidi(utf8proc_int32_t cp)
+is_bidi(long cp)
 {
 	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
 	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int
+pb_char_unsafe(long cp)
+{
+	if (cp == '\t' || cp == '\n')
+		return 0;
+	if (cp < 0x20 || cp == 0x7f)
+		return cp == '\r' ? PB_UNSAFE_BREAK : PB_UNSAFE_DROP;
+	if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+		return PB_UNSAFE_BREAK;
+	if ((cp >= 0x80 && cp <= 0x9f) || is_bidi(cp))
+		return PB_UNSAFE_DROP;
+	return 0;
 }
 
 void
@@ -272,32 +286,27 @@ pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags)
 		return;
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t r;
+		utf8proc_int32_t cp = c;
+		utf8proc_ssize_t r = 1;
 		const char *rep;
+		int u;
 
-		if (c < 0x80) {
-			if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' ||
-			    ((flags & PB_CLEAN_KEEP_DATA) && (c == 0x02 || c == 0x03))) {
-				i++;
-				continue;
-			}
-			r = 1;
-			rep = c == '\r' ? " " : "";
-		} else {
+		if (c >= 0x80)
 			r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 					     (utf8proc_ssize_t)(n - i), &cp);
-			if (r > 0 && !(cp >= 0x80 && cp <= 0x9f) && !is_bidi(cp) &&
-			    cp != 0x2028 && cp != 0x2029) {
-				i += (size_t)r;
-				continue;
-			}
-			if (r <= 0) {
-				r = 1;
-				rep = "\xEF\xBF\xBD";
-			} else {
-				rep = cp == 0x85 || cp == 0x2028 || cp == 0x2029 ? " " : "";
-			}
+		u = r <= 0 ? 0 : pb_char_unsafe(cp);
+		if ((flags & PB_CLEAN_ONE_LINE) && (cp == '\t' || cp == '\n'))
+			u = PB_UNSAFE_BREAK;
+		if ((flags & PB_CLEAN_KEEP_DATA) && (c == 0x02 || c == 0x03))
+			u = 0;
+		if (r <= 0) {
+			r = 1;
+			rep = "\xEF\xBF\xBD";
+		} else if (!u) {
+			i += (size_t)r;
+			continue;
+		} else {
+			rep = u == PB_UNSAFE_BREAK ? " " : "";
 		}
 		pb_buf_append(b, s + from, i - from);
 		pb_buf_puts(b, rep);
@@ -305,4 +314,13 @@ pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags)
 		from = i;
 	}
 	pb_buf_append(b, s + from, n - from);
+}
+
+char *
+pb_text_clean_dup(const char *s, int flags)
+{
+	struct pb_buf b = { 0 };
+
+	pb_text_clean(&b, s ? s : "", s ? strlen(s) : 0, flags);
+	return pb_buf_detach(&b);
 }

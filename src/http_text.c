@@ -12,6 +12,8 @@
 
 #include <utf8proc.h>
 
+#include "paperboy/escape.h"
+
 long
 pb_http_parse_retry_after(const char *value, long now)
 {
@@ -93,9 +95,15 @@ pb_http_quote_reply(struct pb_buf *b, const char *s, size_t len, size_t max)
 						 (utf8proc_ssize_t)(end - i), &cp)) > 1 &&
 			   cp >= 0xa0) {
 			/* Printable text beyond ASCII stays as it is (never cut in the middle);
-			 * C1 controls do not. */
+			 * C1 controls, bidi overrides and line separators are written as
+			 * \u escapes, so a reply cannot reorder or split the line it is in. */
 			if ((size_t)n > max - (i - start))
 				break;
+			if (pb_char_unsafe(cp)) {
+				pb_buf_printf(b, "\\u%04X", (unsigned)cp);
+				i += (size_t)n;
+				continue;
+			}
 			pb_buf_append(b, s + i, (size_t)n);
 			i += (size_t)n;
 			continue;

@@ -14,6 +14,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
+#include "paperboy/escape.h"
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
 #include "paperboy/papers.h"
@@ -281,10 +282,17 @@ print_dry(const struct pb_digest *d, const struct pb_selection *sel)
 {
 	printf("%s: %zu papers (%zu matched) — %s\n", d->subscriber, d->n_items, sel->n_matched,
 	       d->title);
-	for (size_t i = 0; i < d->n_items; i++)
-		printf("  %6.1f  %-12s v%d  [%s] %s\n", d->items[i].score, d->items[i].paper->id,
-		       d->items[i].paper->version, d->items[i].topic ? d->items[i].topic : "",
-		       d->items[i].paper->title ? d->items[i].paper->title : "");
+	for (size_t i = 0; i < d->n_items; i++) {
+		const struct pb_paper *p = d->items[i].paper;
+		/* Feed text on a terminal: no controls, no bidi overrides, one line. */
+		char *id = pb_text_clean_dup(p->id, PB_CLEAN_ONE_LINE);
+		char *title = pb_text_clean_dup(p->title, PB_CLEAN_ONE_LINE);
+
+		printf("  %6.1f  %-12s v%d  [%s] %s\n", d->items[i].score, id, p->version,
+		       d->items[i].topic ? d->items[i].topic : "", title);
+		free(title);
+		free(id);
+	}
 }
 
 /* The run's error when subscribers were left out for their rules. */

@@ -54,6 +54,9 @@ int pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
  * fit on one continuation line (" <" token ">," within 998 octets). config check rejects a
  * longer email.unsubscribe_url or unsubscribe_mailto. */
 #define PB_MAIL_TOKEN_MAX 990
+/* The longest address of email.unsubscribe_mailto (after "mailto:"): "<mailto:" address ">,"
+ * is a token of at most PB_MAIL_TOKEN_MAX + 2 octets, comma included. */
+#define PB_MAIL_MAILTO_MAX (PB_MAIL_TOKEN_MAX - 8)
 
 /* Builds a complete RFC 5322 message (multipart/alternative, text then html, UTF-8, encoded
  * so no line exceeds 998 octets, headers free of CR/LF injection). Every header is folded at

@@ -38,15 +38,27 @@ void pb_esc_telegram_n(struct pb_buf *b, const char *s, size_t n);
 /* A Telegram href value in double quotes: & < > " escaped. */
 void pb_esc_telegram_attr(struct pb_buf *b, const char *s);
 
-/* Outside text made safe to show, before any format's escaping: C0 controls other than tab
- * and newline, DEL, C1 controls (U+0080-U+009F) and the bidirectional formatting characters
- * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are removed, so no title can reverse
- * the text around it or smuggle terminal and parser controls; CR, U+0085 (NEL) and U+2028/
- * U+2029 become spaces; an invalid UTF-8 byte becomes U+FFFD. The one filter every renderer
- * applies to text it did not write. With PB_CLEAN_KEEP_DATA the data-span markers of
- * digest.h (0x02, 0x03) are kept. */
+/* Whether code point cp must not be shown as it is in outside text (titles, ids, categories,
+ * a server's reply, a config value): C0 controls other than tab and newline, DEL, C1 controls
+ * (U+0080-U+009F) and the bidirectional formatting characters (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069), which could reverse the text around them or smuggle
+ * terminal and parser controls (PB_UNSAFE_DROP); CR, U+0085 (NEL), U+2028 and U+2029, which
+ * break a line (PB_UNSAFE_BREAK). 0 for any other code point. The one definition every
+ * writer of outside text uses (pb_text_clean, quoted server replies, config messages). */
+#define PB_UNSAFE_DROP 1
+#define PB_UNSAFE_BREAK 2
+int pb_char_unsafe(long cp);
+
+/* Outside text made safe to show, before any format's escaping: what pb_char_unsafe calls
+ * unsafe is removed, or becomes a space when it breaks a line; an invalid UTF-8 byte becomes
+ * U+FFFD. The one filter every renderer and terminal listing applies to text it did not
+ * write. With PB_CLEAN_KEEP_DATA the data-span markers of digest.h (0x02, 0x03) are kept;
+ * with PB_CLEAN_ONE_LINE tab and newline become spaces too (a listing's one line). */
 #define PB_CLEAN_KEEP_DATA 1
+#define PB_CLEAN_ONE_LINE 2
 void pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags);
+/* pb_text_clean of the string s (NULL as ""), malloc'd; caller frees. */
+char *pb_text_clean_dup(const char *s, int flags);
 
 /* A mail header value: CR and LF (and other controls) become single spaces, so a value can
  * never start a new header. Folding and encoding are the mail writer's job. */

@@ -79,7 +79,8 @@ long pb_http_parse_retry_after(const char *value, long now);
 
 /* What a server said, for an error message: the first non-blank line of s[0..len), in double
  * quotes, cut at max bytes (then "..." follows), with control characters, quotes,
- * backslashes and bytes that are not UTF-8 escaped (\n, \", \xNN), appended to b. */
+ * backslashes and bytes that are not UTF-8 escaped (\n, \", \xNN), and the code points
+ * pb_char_unsafe names (U+202E, U+2028, ...) as \uXXXX, appended to b. */
 void pb_http_quote_reply(struct pb_buf *b, const char *s, size_t len, size_t max);
 
 /* Percent-encodes s for a query string into b. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 #include "paperboy/cli.h"
 #include "paperboy/fetch.h"
 #include "paperboy/papers.h"
@@ -53,6 +54,7 @@ static int
 print_paper(FILE *out, const struct pb_paper *p, int json)
 {
 	struct pb_buf line = { 0 };
+	char *id, *cat, *title;
 	int rc;
 
 	if (json) {
@@ -62,10 +64,16 @@ print_paper(FILE *out, const struct pb_paper *p, int json)
 		free(j);
 		return rc < 0 ? -1 : 0;
 	}
-	pb_buf_printf(&line, "%-18s v%-2d %-13s %-17s ", p->id ? p->id : "?", p->version,
-		      pb_announce_name(p->announce),
-		      p->n_categories ? p->categories[0] : "-");
-	put_cut(&line, p->title ? p->title : "", TITLE_COLS);
+	/* Feed text on a terminal: no controls, no bidi overrides, one line. */
+	id = pb_text_clean_dup(p->id ? p->id : "?", PB_CLEAN_ONE_LINE);
+	cat = pb_text_clean_dup(p->n_categories ? p->categories[0] : "-", PB_CLEAN_ONE_LINE);
+	title = pb_text_clean_dup(p->title, PB_CLEAN_ONE_LINE);
+	pb_buf_printf(&line, "%-18s v%-2d %-13s %-17s ", id, p->version,
+		      pb_announce_name(p->announce), cat);
+	put_cut(&line, title, TITLE_COLS);
+	free(id);
+	free(cat);
+	free(title);
 	rc = fprintf(out, "%s\n", line.data);
 	pb_buf_free(&line);
 	return rc < 0 ? -1 : 0;

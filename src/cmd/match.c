@@ -8,6 +8,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/escape.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 
@@ -31,10 +32,15 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 	for (size_t i = 0; i < sel->n_hits; i++) {
 		const struct pb_paper *p = &ps->v[sel->hits[i].paper];
 
-		pb_buf_printf(out, "  %2zu. %s score=%g topic=%s\n", i + 1, p->id ? p->id : "?",
-			      sel->hits[i].score,
+		pb_buf_printf(out, "  %2zu. ", i + 1);
+		/* Feed text on a terminal: no controls, no bidi overrides, one line. */
+		pb_text_clean(out, p->id ? p->id : "?", strlen(p->id ? p->id : "?"),
+			      PB_CLEAN_ONE_LINE);
+		pb_buf_printf(out, " score=%g topic=%s\n      ", sel->hits[i].score,
 			      sub->n_topics ? sub->topics[sel->hits[i].topic].name : "-");
-		pb_buf_printf(out, "      %s\n", p->title ? p->title : "(no title)");
+		pb_text_clean(out, p->title ? p->title : "(no title)",
+			      strlen(p->title ? p->title : "(no title)"), PB_CLEAN_ONE_LINE);
+		pb_buf_putc(out, '\n');
 		pb_buf_puts(out, "      why: ");
 		pb_match_explain(m, s, p, out);
 		pb_buf_putc(out, '\n');

@@ -276,11 +276,10 @@ arxiv_url_from_env(struct pb_load *L, struct pb_config *cfg)
 		if (!v || !*v)
 			continue;
 		if (pb_check_http_url(v, msg, sizeof msg) < 0) {
-			L->err->line = 0;
-			snprintf(L->err->key, sizeof L->err->key, "%s", over[i].key);
-			snprintf(L->err->message, sizeof L->err->message, "from the environment "
-				 "(%s): %s", over[i].var, msg);
-			return -1;
+			char where[64];
+
+			snprintf(where, sizeof where, "from the environment (%s)", over[i].var);
+			return pb_cfg_fail_at(L, where, 0, over[i].key, "%s", msg);
 		}
 		free(*slot);
 		*slot = pb_xstrdup(v);

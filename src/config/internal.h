@@ -91,13 +91,19 @@ struct pb_load {
 void pb_cfg_load_cleanup(struct pb_load *L);
 
 /* Copies src into dst (n bytes, NUL-terminated, cut when full) with control characters
- * written as \n \r \t or \xHH, so a quoted value cannot break a message's line. */
+ * written as \n \r \t or \xHH and the other code points pb_char_unsafe names (bidi
+ * overrides, U+2028, ...) as \uXXXX, so a quoted value cannot break or reorder a message's
+ * line. */
 void pb_cfg_escape(char *dst, size_t n, const char *src);
 
 /* Records an error at the setting's file and line (s may be NULL: the config file, line 0):
  * the first fills L->err, later ones are added to L->err->more. Returns -1. */
 int pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same at a place that is not a setting: a file and line of its own (a secret file),
+ * or a description in place of the file ("from the environment (VAR)", line 0). */
+int pb_cfg_fail_at(struct pb_load *L, const char *file, int line, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Returns the file a setting came from, joined to the config's directory when relative. */
 void pb_cfg_source(struct pb_load *L, const config_setting_t *s, char *file, size_t n, int *line);
 /* Joins a path to the config's directory unless absolute; caller frees. */

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "internal.h"
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 
 #define AT(base, off) ((char *)(base) + (off))
 
@@ -59,44 +62,63 @@ void
 pb_cfg_escape(char *dst, size_t n, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0, len = strlen(src);
 
 	if (!n)
 		return;
-	for (const unsigned char *p = (const unsigned char *)src; *p && o + 1 < n; p++) {
-		char e[5] = { '\\', 0, 0, 0, 0 };
+	while (*p && o + 1 < n) {
+		utf8proc_int32_t cp = *p;
+		utf8proc_ssize_t r = 1;
+		char e[12] = { '\\', 0 };
 
-		if (*p >= 0x20 && *p != 0x7f) {
-			dst[o++] = (char)*p;
+		if (*p >= 0x80)
+			r = utf8proc_iterate(p, (utf8proc_ssize_t)(len - (size_t)(p -
+					     (const unsigned char *)src)), &cp);
+		/* What pb_char_unsafe names (controls, bidi overrides, line separators), tab and
+		 * newline are written as escapes (a message is one line); other text, and bytes
+		 * that are not UTF-8, as they are. */
+		if (r <= 0 || (cp != '\n' && cp != '\t' && !pb_char_unsafe(cp))) {
+			size_t k = r <= 0 ? 1 : (size_t)r;
+
+			if (o + k + 1 > n)
+				break;
+			memcpy(dst + o, p, k);
+			o += k;
+			p += k;
 			continue;
 		}
-		e[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 'x';
-		if (e[1] == 'x') {
-			e[2] = hex[*p >> 4];
-			e[3] = hex[*p & 15];
+		if (cp < 0x80) {
+			e[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' : 'x';
+			if (e[1] == 'x') {
+				e[2] = hex[cp >> 4];
+				e[3] = hex[cp & 15];
+			}
+		} else {
+			snprintf(e, sizeof e, "\\u%04x", (unsigned)cp);
 		}
 		if (o + strlen(e) + 1 > n)
 			break;
 		memcpy(dst + o, e, strlen(e));
 		o += strlen(e);
+		p += r;
 	}
 	dst[o] = '\0';
 }
 
-int
-pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
+static int
+vfail(struct pb_load *L, const char *file, int lineno, const char *key, const char *fmt,
+      va_list ap)
 {
 	struct pb_config_error e, *err = L->err;
 	char raw[sizeof e.message], line[sizeof e.more];
 	size_t used, len;
-	va_list ap;
 
 	memset(&e, 0, sizeof e);
-	pb_cfg_source(L, s, e.file, sizeof e.file, &e.line);
+	snprintf(e.file, sizeof e.file, "%s", file);
+	e.line = lineno;
 	snprintf(e.key, sizeof e.key, "%s", key ? key : "");
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
 	/* Values are quoted in messages: a CR or LF in one must not forge a line of output. */
 	pb_cfg_escape(e.message, sizeof e.message, raw);
 	err->n_errors = ++L->n_err;
@@ -115,6 +137,33 @@ pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const
 		memcpy(err->more + used + len, "\n", 2);
 	}
 	return -1;
+}
+
+int
+pb_cfg_fail(struct pb_load *L, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	char file[sizeof L->err->file];
+	int line, rc;
+	va_list ap;
+
+	pb_cfg_source(L, s, file, sizeof file, &line);
+	va_start(ap, fmt);
+	rc = vfail(L, file, line, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+pb_cfg_fail_at(struct pb_load *L, const char *file, int line, const char *key, const char *fmt,
+	       ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(L, file ? file : "", line, key, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 size_t

@@ -20,12 +20,8 @@ fail_at(struct pb_load *L, const struct pb_pending_secret *p, const char *fmt, c
 {
 	char raw[sizeof L->err->message];
 
-	snprintf(L->err->key, sizeof L->err->key, "%s", p->keypath);
 	snprintf(raw, sizeof raw, fmt, a, b);
-	snprintf(L->err->file, sizeof L->err->file, "%s", p->file);
-	L->err->line = p->line;
-	pb_cfg_escape(L->err->message, sizeof L->err->message, raw);
-	return -1;
+	return pb_cfg_fail_at(L, p->file, p->line, p->keypath, "%s", raw);
 }
 
 static int

@@ -235,9 +235,9 @@ pb_check_mailto(const char *v, char *msg, size_t n)
 
 	if (!is_address(a, len) || has_ctl(a))
 		return bad(msg, n, "\"%.200s\" is not an address or mailto: URL", v);
-	if (strlen(a) + 7 > PB_MAIL_TOKEN_MAX)
+	if (strlen(a) > PB_MAIL_MAILTO_MAX)
 		return snprintf(msg, n, "\"%.60s...\" is too long for a mail header line (at most "
-				"%d bytes)", v, PB_MAIL_TOKEN_MAX - 7), -1;
+				"%d bytes after \"mailto:\")", v, PB_MAIL_MAILTO_MAX), -1;
 	return 0;
 }
 

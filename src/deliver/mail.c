@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "paperboy/buf.h"
@@ -415,12 +416,13 @@ put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 		return;
 	clean_url(&url, cfg->email.unsubscribe_url);
 	m = cfg->email.unsubscribe_mailto;
-	if (m && strncmp(m, "mailto:", 7) == 0)
+	if (m && strncasecmp(m, "mailto:", 7) == 0)
 		m += 7;
 	clean_url(&mailto, m);
 	if (url.len > PB_MAIL_TOKEN_MAX)
 		pb_buf_reset(&url);
-	if (mailto.len + 7 > PB_MAIL_TOKEN_MAX)
+	/* "<mailto:" m ">," must fit put_token's PB_MAIL_TOKEN_MAX + 2: PB_MAIL_MAILTO_MAX. */
+	if (mailto.len > PB_MAIL_MAILTO_MAX)
 		pb_buf_reset(&mailto);
 	https = strncmp(pb_buf_str(&url), "https://", 8) == 0;
 	if (mailto.len || url.len) {

@@ -177,35 +177,50 @@ utf8_seq(const unsigned char *s, size_t n, long *cp)
 	return (int)len;
 }
 
-/* A numeric character reference at s ('&'): the length of one that names no XML character
- * (&#0;, &#xD800;, &#x1B;), 0 for anything else (libxml2 judges it), -1 when s[0..n) may be
- * the beginning of one. */
 static int
-bad_char_ref(const unsigned char *s, size_t n)
+ref_digit(unsigned char ch, int hex)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' :
+	       hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+	       hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* A numeric character reference at s ('&'): the length of one that names no XML character
+ * (&#0;, &#xD800;, &#x1B;, &#123456789012;), 0 for anything else (libxml2 judges it), -1 when
+ * s[0..n) may be the beginning of one (it waits in the carry: fewer than wait bytes). The
+ * value is capped while digits are read. A reference whose digits run to wait bytes names no
+ * character any feed writes: its first wait bytes are bad and *more is set, so that the
+ * digits after them and the ';' are dropped too (push_repairing), whatever the pieces. */
+static int
+bad_char_ref(const unsigned char *s, size_t n, size_t wait, int *more)
 {
 	size_t i = 2, d0;
 	int hex;
 	long v = 0;
 
-	if (n < 2)
-		return -1;
+	*more = 0;
+	if (n < 3)
+		return n >= 2 && s[1] != '#' ? 0 : -1;
 	if (s[1] != '#')
 		return 0;
-	if (n < 3)
-		return -1;
 	hex = s[2] == 'x';
 	i += (size_t)hex;
-	for (d0 = i; i < n && i - d0 <= 8; i++) {
-		int dv = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
-			 hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-			 hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+	for (d0 = i; i < n && i < wait; i++) {
+		int dv = ref_digit(s[i], hex);
+
 		if (dv < 0)
 			break;
 		v = v * (hex ? 16 : 10) + dv;
+		if (v > 0x110000)
+			v = 0x110000;
 	}
-	if (i == n && i - d0 <= 8)
+	if (i == wait && i > d0) {
+		*more = hex ? 2 : 1;
+		return (int)i;
+	}
+	if (i == n)
 		return -1;
-	if (i == d0 || i - d0 > 8 || s[i] != ';')
+	if (i == d0 || s[i] != ';')
 		return 0;
 	return xml_char(v) ? 0 : (int)(i + 1);
 }
@@ -231,17 +246,31 @@ push_repairing(struct pb_parser *c, const unsigned char *s, size_t n, int last)
 	static const char fffd[] = "\xEF\xBF\xBD";
 	size_t i = 0, run = 0, bad;
 	long cp;
-	int r;
+	int r, more = 0;
 
 	while (i < n && !c->bad[0]) {
 		unsigned char b = s[i];
 
+		if (c->ref_rest) {
+			/* the rest of a reference too long to be one: dropped */
+			int end = b == ';';
+
+			if (ref_digit(b, c->ref_rest == 2) < 0)
+				c->ref_rest = 0;
+			else
+				end = 0;
+			if (end || c->ref_rest) {
+				push_raw(c, (const char *)s + run, i - run);
+				run = ++i;
+				continue;
+			}
+		}
 		if ((b >= 0x20 && b < 0x80 && b != '&') || b == '\t' || b == '\n' || b == '\r') {
 			i++;
 			continue;
 		}
 		if (b == '&') {
-			r = bad_char_ref(s + i, n - i);
+			r = bad_char_ref(s + i, n - i, sizeof c->carry, &more);
 			if (r < 0 && !last)
 				break;
 			if (r <= 0) {
@@ -266,6 +295,8 @@ push_repairing(struct pb_parser *c, const unsigned char *s, size_t n, int last)
 		push_raw(c, fffd, 3);
 		i += bad;
 		run = i;
+		c->ref_rest = more;
+		more = 0;
 	}
 	push_raw(c, (const char *)s + run, i - run);
 	/* Once the document is bad, the rest is not looked at. */
@@ -304,8 +335,8 @@ push(struct pb_parser *c, const char *data, size_t len)
 	{
 		size_t m = push_repairing(c, d, len, 0);
 
-		/* What is left is shorter than the longest reference bad_char_ref waits for
-		 * ("&#x" and 8 digits). */
+		/* What is left is shorter than the carry: bad_char_ref and utf8_seq wait for
+		 * no more than that. */
 		c->n_carry = len - m;
 		if (c->n_carry > sizeof c->carry) {
 			pb_parse_set_bad(c, "internal error: repair carry overflow", NULL, 0);

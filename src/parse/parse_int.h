@@ -65,6 +65,7 @@ struct pb_parser {
 	int repair;             /* a UTF-8 document: bad bytes are replaced, not fatal */
 	unsigned char carry[16];/* the start of a character or reference cut by a piece's end */
 	size_t n_carry;
+	int ref_rest;           /* dropping the rest of a too long reference: 1 decimal, 2 hex */
 	size_t n_repairs;       /* replacements in all */
 	size_t repaired_outside;/* of them, outside any record */
 	size_t n_repaired;      /* records kept with replacements (warned) */

@@ -253,15 +253,18 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 	x->findings = pb_xcalloc(it->n_findings ? it->n_findings : 1, sizeof *x->findings);
 	for (i = 0; i < it->n_findings; i++)
 		x->findings[i] = display(it->findings[i] ? it->findings[i] : "", PB_LATEX_TEXT);
+	/* Categories and ids come from the feed too: the same filter as every other field. */
 	for (i = 0; i < p->n_categories; i++)
-		if (p->categories[i])
-			pb_buf_printf(&b, "%s%s", b.len ? ", " : "", p->categories[i]);
+		if (p->categories[i]) {
+			pb_buf_puts(&b, b.len ? ", " : "");
+			pb_text_clean(&b, p->categories[i], strlen(p->categories[i]),
+				      PB_CLEAN_ONE_LINE);
+		}
 	x->categories = pb_buf_detach(&b);
 	dates(x, p, date);
+	pb_text_clean(&b, p->id ? p->id : "", p->id ? strlen(p->id) : 0, PB_CLEAN_ONE_LINE);
 	if (p->version > 0)
-		pb_buf_printf(&b, "%sv%d", p->id ? p->id : "", p->version);
-	else
-		pb_buf_puts(&b, p->id ? p->id : "");
+		pb_buf_printf(&b, "v%d", p->version);
 	x->vid = pb_buf_detach(&b);
 	pb_buf_printf(&b, "https://arxiv.org/abs/%s", x->vid);
 	x->abs_url = pb_buf_detach(&b);
@@ -776,7 +779,10 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 			if (!plain)
 				pb_buf_puts(b, st->it_off);
 			i = from = k + 1;
-		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1) {
+		} else if (s[i] == '`' && (k = closer(s, n, i, "`", 1)) < n && k > i + 1 &&
+			   /* Code shows its text raw: outside text (a data span, which may hold
+			    * a backtick) is never inside it, it stays escaped text. */
+			   !memchr(s + i + 1, PB_DATA_OPEN, k - i - 1)) {
 			if (plain) {
 				pb_buf_append(b, s + from, i - from);
 				pb_buf_append(b, s + i + 1, k - i - 1);

@@ -1,7 +1,11 @@
 /* Escaping for every format, checked on its own. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "paperboy/config.h"
 #include "paperboy/escape.h"
+#include "paperboy/http.h"
 #include "t.h"
 
 typedef void (*esc_fn)(struct pb_buf *, const char *);
@@ -23,10 +27,74 @@ check(esc_fn f, const char *in, const char *want, int line)
 
 #define CHECK(f, in, want) check(f, in, want, __LINE__)
 
+/* One definition of what outside text may not carry as it is, used by every writer of it:
+ * the cleaner, a quoted server reply, a config message. */
+static void
+test_unsafe(void)
+{
+	static const long drop[] = { 0x00, 0x1b, 0x7f, 0x80, 0x9b, 0x9f, 0x061c, 0x200e, 0x200f,
+				     0x202a, 0x202e, 0x2066, 0x2069 };
+	static const long brk[] = { '\r', 0x85, 0x2028, 0x2029 };
+	static const long keep[] = { '\t', '\n', ' ', 'a', 0xa0, 0xe9, 0x05d0, 0x200d, 0x2030,
+				     0x4e2d, 0xfffd, 0x1f600 };
+	struct pb_buf b = { 0 };
+	char dir[] = "/tmp/pb-test-escape-XXXXXX", path[300];
+	struct pb_config_error err;
+	struct pb_config *cfg;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		T_EQ_INT(pb_char_unsafe(drop[i]), PB_UNSAFE_DROP);
+	for (size_t i = 0; i < sizeof brk / sizeof brk[0]; i++)
+		T_EQ_INT(pb_char_unsafe(brk[i]), PB_UNSAFE_BREAK);
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		T_EQ_INT(pb_char_unsafe(keep[i]), 0);
+
+	/* one line for a terminal listing */
+	{
+		const char *in = "cs.\xE2\x80\xAELG\tA\nB\xE2\x80\xA8" "C";
+
+		pb_text_clean(&b, in, strlen(in), PB_CLEAN_ONE_LINE);
+	}
+	T_EQ_STR(pb_buf_str(&b), "cs.LG A B C");
+	pb_buf_reset(&b);
+
+	/* a server's reply: U+202E and U+2028 were let through (all of U+00A0 and up was) */
+	{
+		const char *in = "Rate \xE2\x80\xAE" "dedeecxe\xE2\x80\xA8" "fake: ok \xC3\xA9";
+
+		pb_http_quote_reply(&b, in, strlen(in), 160);
+	}
+	T_EQ_STR(pb_buf_str(&b), "\"Rate \\u202Ededeecxe\\u2028fake: ok \xC3\xA9\"");
+	pb_buf_free(&b);
+
+	/* a config message quoting a value: the override is written as an escape */
+	T_CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/main.conf", dir);
+	f = fopen(path, "w");
+	T_CHECK(f != NULL);
+	if (f) {
+		fputs("arxiv = { categories = [\"cs.\xE2\x80\xAE" "VC\"]; };\n", f);
+		fclose(f);
+		memset(&err, 0, sizeof err);
+		cfg = pb_config_load(path, &err);
+		T_CHECK(cfg == NULL);
+		T_CHECK(strstr(err.message, "\xE2\x80\xAE") == NULL);
+		T_CHECK(strstr(err.message, "cs.\\u202eVC") != NULL);
+		if (!strstr(err.message, "cs.\\u202eVC"))
+			fprintf(stderr, "  message: %s\n", err.message);
+		pb_config_free(cfg);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	struct pb_buf b = { 0 };
+
+	test_unsafe();
 
 	CHECK(pb_esc_html, "a < b & c > d \"q\" 'x'", "a &lt; b &amp; c &gt; d &quot;q&quot; &#39;x&#39;");
 	CHECK(pb_esc_html, "line\nbreak\ttab\x01", "line\nbreak\ttab");

@@ -3,6 +3,8 @@
  * record that holds them, which is kept (and counted in n_repaired); the other records are
  * exactly as in the clean feed, whole or fed in pieces of any size. A feed that is truncated
  * or not XML still fails. */
+#include <unistd.h>
+
 #include "parse_common.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -73,6 +75,10 @@ static const struct {
 	{ "reference to NUL", "&#0;", 4, FFFD },
 	{ "reference to ESC", "&#x1B;", 6, FFFD },
 	{ "two at once", "\xff\0\xfe", 3, FFFD FFFD FFFD },
+	/* More digits than a code point has: once left to libxml2, which gave up the feed. */
+	{ "reference of 12 digits", "&#123456789012;", 15, FFFD },
+	{ "reference beyond U+10FFFF", "&#x110000;", 10, FFFD },
+	{ "hex reference of 9 digits", "&#x00000FFFE;", 13, FFFD },
 };
 
 static const struct {
@@ -228,6 +234,32 @@ test_edges(void)
 		pb_buf_free(&b2);
 	}
 
+	/* References with more digits than the carry holds: one U+FFFD whole or in pieces of
+	 * any size (the digits past the carry and the ';' are dropped too); the record is kept
+	 * and the feed is not lost. One without its ';' is as bad, the text after it stays. */
+	{
+		static const char rss[] = RSS_HEAD
+			"<item><title>&#99999999999999999999999999999;One</title>"
+			"<guid>oai:arXiv.org:2512.00001v1</guid></item>"
+			"<item><title>Two &#65;&#x00042;</title>"
+			"<guid>oai:arXiv.org:2512.00002v1</guid></item>"
+			"<item><title>&#x000000000000000000041x Three</title>"
+			"<guid>oai:arXiv.org:2512.00003v1</guid></item>"
+			RSS_TAIL;
+
+		for (size_t step = 0; step <= 40; step++) {
+			T_EQ_INT(parse_pieces(rss, sizeof rss - 1, step, &s, &res), PB_PARSE_OK);
+			T_EQ_INT(res.n_repaired, 2);
+			T_EQ_INT(s.n, 3);
+			if (s.n == 3) {
+				T_EQ_STR(s.v[0].title, FFFD "One");
+				T_EQ_STR(s.v[1].title, "Two AB");
+				T_EQ_STR(s.v[2].title, FFFD "x Three");
+			}
+			pb_paperset_free(&s);
+		}
+	}
+
 	/* Declared ISO-8859-1: \xe9 is é, not a bad byte. */
 	T_EQ_INT(parse_pieces(latin1, sizeof latin1 - 1, 0, &s, &res), PB_PARSE_OK);
 	T_EQ_INT(res.n_repaired, 0);
@@ -236,11 +268,120 @@ test_edges(void)
 	pb_paperset_free(&s);
 }
 
+/* The record a repair warning names: the one the bad byte is in, whatever the pieces, even
+ * when libxml2 has not yet parsed the bytes before it (a start tag cut by a piece's end, a
+ * piece that ends right at the bad byte). Warnings are read from stderr. */
+static void
+test_warning_names_the_record(void)
+{
+	static const struct {
+		const char *where;
+		const char *before, *after;     /* the bad byte goes between */
+		const char *id;                 /* the record named, NULL: outside any record */
+	} cases[] = {
+		{ "start of the title of record 2", "<item><title>", "Two", "2512.00002" },
+		{ "right after <item> of record 2", "<item>", "<title>Two", "2512.00002" },
+		{ "end of record 1", "2512.00001v1</guid>", "</item>", "2512.00001" },
+		{ "between records 1 and 2", "</item>", "<item><title>Two", NULL },
+	};
+	char pad[3001];
+
+	memset(pad, 'p', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct pb_buf doc = { 0 }, log = { 0 };
+		size_t bad_at, steps[16], n_steps = 0;
+		const char *one;
+
+		pb_buf_puts(&doc, RSS_HEAD "<item><title>One</title><description>");
+		pb_buf_puts(&doc, pad);
+		pb_buf_puts(&doc, "</description><guid>oai:arXiv.org:2512.00001v1</guid></item>"
+			    "<item><title>Two</title><description>");
+		pb_buf_puts(&doc, pad);
+		pb_buf_puts(&doc, "</description><guid>oai:arXiv.org:2512.00002v1</guid></item>"
+			    "<item><title>Three</title><guid>oai:arXiv.org:2512.00003v1</guid></item>"
+			    RSS_TAIL);
+		/* the bad byte, after the last "before" that precedes "after" */
+		one = strstr(doc.data, cases[k].before);
+		while (one && strncmp(one + strlen(cases[k].before), cases[k].after,
+				      strlen(cases[k].after)) != 0)
+			one = strstr(one + 1, cases[k].before);
+		T_CHECK(one != NULL);
+		if (!one) {
+			pb_buf_free(&doc);
+			continue;
+		}
+		bad_at = (size_t)(one - doc.data) + strlen(cases[k].before);
+		{
+			struct pb_buf d2 = { 0 };
+
+			pb_buf_append(&d2, doc.data, bad_at);
+			pb_buf_putc(&d2, '\xff');
+			pb_buf_append(&d2, doc.data + bad_at, doc.len - bad_at);
+			pb_buf_free(&doc);
+			doc = d2;
+		}
+		/* whole, small pieces, and pieces that end at, just before and just after the
+		 * bad byte and inside the start tag before it */
+		steps[n_steps++] = 0;
+		steps[n_steps++] = 1;
+		steps[n_steps++] = 3;
+		steps[n_steps++] = 64;
+		steps[n_steps++] = 1000;
+		steps[n_steps++] = bad_at;
+		steps[n_steps++] = bad_at - 1;
+		steps[n_steps++] = bad_at - 3;
+		steps[n_steps++] = bad_at + 1;
+		steps[n_steps++] = 4096;
+		for (size_t j = 0; j < n_steps; j++) {
+			struct pb_paperset s;
+			struct pb_parse_result res;
+			char path[] = "/tmp/pb-test-repair-log-XXXXXX";
+			int fd = mkstemp(path), saved = dup(2);
+
+			T_CHECK(fd >= 0 && saved >= 0);
+			if (fd < 0 || saved < 0)
+				break;
+			fflush(stderr);
+			dup2(fd, 2);
+			pb_log_setup(PB_LOG_WARN, 0);
+			T_EQ_INT(parse_pieces(doc.data, doc.len, steps[j], &s, &res), PB_PARSE_OK);
+			fflush(stderr);
+			dup2(saved, 2);
+			close(saved);
+			pb_log_setup(PB_LOG_ERROR, 0);
+			close(fd);
+			pb_buf_free(&log);   /* slurp starts a new buffer */
+			slurp(path, &log);
+			unlink(path);
+			T_EQ_INT(s.n, 3);
+			T_EQ_INT(res.n_repaired, cases[k].id ? 1 : 0);
+			if (cases[k].id) {
+				char want[64];
+
+				snprintf(want, sizeof want, "id=%s ", cases[k].id);
+				T_CHECK(strstr(pb_buf_str(&log), want) != NULL);
+			} else {
+				T_CHECK(strstr(pb_buf_str(&log), "outside any record") != NULL);
+			}
+			if (strstr(pb_buf_str(&log), "event=parse_repair") &&
+			    !(cases[k].id ? strstr(pb_buf_str(&log), cases[k].id) :
+					    strstr(pb_buf_str(&log), "outside any record")))
+				fprintf(stderr, "  %s, pieces of %zu: %s", cases[k].where, steps[j],
+					pb_buf_str(&log));
+			pb_paperset_free(&s);
+		}
+		pb_buf_free(&log);
+		pb_buf_free(&doc);
+	}
+}
+
 int
 main(void)
 {
 	pb_log_setup(PB_LOG_ERROR, 0);
 	test_each_kind();
 	test_edges();
+	test_warning_names_the_record();
 	return t_done("test_parse_repair");
 }

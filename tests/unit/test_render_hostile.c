@@ -137,14 +137,15 @@ main(void)
 		{ "Eve " RLO "rekcah" "\x1b[2J", NULL, 0 },
 		{ "<b>Mallory</b> [x](" PHISH ")", NULL, 0 },
 	};
-	char *cats[] = { "cs.CV" };
+	/* categories and ids come from the feed too (they once skipped the cleaner) */
+	char *cats[] = { "cs.CV", "cs." RLO "LG" NEL "x", "cs." LRI "AI" CSI };
 	struct pb_paper p = { 0 };
 	struct pb_digest_item it = { 0 };
 	struct pb_digest d = { 0 };
 	char *findings[2];
 
 	test_clean();
-	p.id = "2512.04076";
+	p.id = "2512.04076" RLM;
 	p.version = 1;
 	p.title = TITLE " " RLO "txt.exe" NEL CSI "31m";
 	p.authors = au;
@@ -152,7 +153,7 @@ main(void)
 	p.abstract = "Fast (<28 Mpc) &#x202E; splats. [Click here](" PHISH ") <script>x</script> "
 		     "\x02 closes \x03 early" RLO ".";
 	p.categories = cats;
-	p.n_categories = 1;
+	p.n_categories = 3;
 	p.published = "2025-12-03T00:00:00Z";
 	findings[0] = "We show [Verify your account](" PHISH ") **now** <img src=x> (<28 Mpc).";
 	findings[1] = "Second `finding` " LRI "x";
@@ -182,6 +183,31 @@ main(void)
 	d.exec_from_model = 1;
 	it.analysis = "See [login](https://evil.example/b) <script>alert(1)</script> " NEL;
 	render_all(&d, 1);
+	d.exec_summary = NULL;
+	d.exec_from_model = 0;
+	it.analysis = NULL;
+
+	/* Our own summary Markdown with a code span around a data span whose text holds a
+	 * backtick: the span is never shown raw as code (its backtick would close the code
+	 * early and the rest of the title would be read as Markdown). */
+	d.exec_summary = "See `x \x02" "a` [Verify](" PHISH ") <b>b\x03" " y` end.";
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		struct pb_parts pp;
+
+		T_EQ_INT(pb_render(&d, (enum pb_format)f, NULL, &pp), 0);
+		for (size_t i = 0; i < pp.n; i++) {
+			no_hidden(pp.v[i], pb_format_name((enum pb_format)f));
+			T_CHECK(!has(pp.v[i], "href=\"" PHISH) && !has(pp.v[i], "<" PHISH "|"));
+			if (f == PB_FMT_MD) {
+				T_CHECK(has(pp.v[i], "a\\` \\[Verify\\]"));
+				T_CHECK(all_escaped(pp.v[i], "<b>"));
+			} else if (f == PB_FMT_HTML || f == PB_FMT_TELEGRAM) {
+				T_CHECK(!has(pp.v[i], "<b>b"));
+				T_CHECK(!has(pp.v[i], "<code>x a"));
+			}
+		}
+		pb_parts_free(&pp);
+	}
 	d.exec_summary = NULL;
 	return t_done("test_render_hostile");
 }

@@ -100,8 +100,19 @@ test_arxiv_url_env(void)
 	cfg = pb_config_load(path, &err);
 	T_CHECK(cfg == NULL);
 	T_EQ_STR(err.key, "arxiv.rss_url");
-	T_CHECK(strstr(err.message, "PAPERBOY_ARXIV_RSS_URL") != NULL);
+	T_CHECK(strstr(err.file, "PAPERBOY_ARXIV_RSS_URL") != NULL);
 	T_CHECK(strstr(err.message, "ftp://mirror.example/rss") != NULL);
+	/* counted like any config error, and placed in the environment, not in the file */
+	T_EQ_INT(err.n_errors, 1);
+	T_EQ_STR(err.file, "from the environment (PAPERBOY_ARXIV_RSS_URL)");
+	T_EQ_INT(err.line, 0);
+	{
+		char line[1200];
+
+		pb_config_error_format(&err, line, sizeof line);
+		T_CHECK(strncmp(line, "from the environment (PAPERBOY_ARXIV_RSS_URL): "
+				"arxiv.rss_url: ", 62) == 0);
+	}
 	pb_config_free(cfg);
 
 	/* an empty variable is no override */
@@ -158,6 +169,9 @@ test_credentials(void)
 	T_CHECK(cfg == NULL);
 	T_CHECK(strstr(err.message, "CREDENTIALS_DIRECTORY is not set") != NULL);
 	T_EQ_STR(err.key, "email.password_file");
+	T_EQ_INT(err.n_errors, 1);   /* counted, at the key's own line */
+	T_EQ_INT(err.line, 3);
+	T_CHECK(strstr(err.file, "creds.conf") != NULL);
 	pb_config_free(cfg);
 
 	/* the same 0440 file named by its path is refused: group-readable */
@@ -165,6 +179,7 @@ test_credentials(void)
 	cfg = pb_config_load(path, &err);
 	T_CHECK(cfg == NULL);
 	T_CHECK(strstr(err.message, "mode 0440") != NULL);
+	T_EQ_INT(err.n_errors, 1);
 	pb_config_free(cfg);
 }
 
