@@ -123,9 +123,17 @@ pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 	case PB_FETCH_ARXIV_ERROR:
 		fprintf(stderr, "paperboy: arXiv error: %s\n", res->message);
 		break;
-	case PB_FETCH_BAD_DATA:
-		fprintf(stderr, "paperboy: %s: %s\n", rq->feed ? rq->feed : "arXiv", res->message);
+	case PB_FETCH_BAD_DATA: {
+		const char *src = rq->feed ? rq->feed : "arXiv";
+		size_t n = strlen(src);
+
+		/* The message of a saved feed already names it. */
+		if (strncmp(res->message, src, n) == 0 && res->message[n] == ':')
+			fprintf(stderr, "paperboy: %s\n", res->message);
+		else
+			fprintf(stderr, "paperboy: %s: %s\n", src, res->message);
 		break;
+	}
 	default:
 		fprintf(stderr, "paperboy: fetch failed: %s\n", res->message[0] ? res->message :
 			"arXiv is unavailable");

@@ -423,7 +423,9 @@ start(struct pb_parser *c, int last)
 		 * "Document is empty". */
 		struct pb_buf m = { 0 };
 
-		pb_buf_puts(&m, "not XML; the server said ");
+		pb_buf_puts(&m, c->source && (strncmp(c->source, "http://", 7) == 0 ||
+					      strncmp(c->source, "https://", 8) == 0) ?
+				"not XML; the server said " : "not XML; it begins ");
 		pb_http_quote_reply(&m, c->head.data, c->head.len, 160);
 		pb_parse_set_bad(c, m.data, NULL, 0);
 		pb_buf_free(&m);

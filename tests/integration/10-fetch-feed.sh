@@ -173,7 +173,11 @@ for b in truncated.xml page.html text.txt zero.xml; do
   grep -q "^paperboy: " "$T/bad.err" || fail "$b: no error message"
   grep -q "^papers=" "$T/bad.err" && fail "$b: reported a summary for a broken body"
   [ -s "$T/bad.out" ] && fail "$b: printed papers from a broken body"
+  [ "$(grep -o "$T/$b" "$T/bad.err" | wc -l)" = 1 ] || fail "$b: the file is not named once: $(cat "$T/bad.err")"
 done
+grep -q 'not XML; it begins "not xml at all"' "$T/bad.err" 2>/dev/null ||
+  { run bad --feed "$T/text.txt"; grep -q 'not XML; it begins "not xml at all"' "$T/bad.err" ||
+    fail "text.txt: a saved file is quoted as a server's answer: $(cat "$T/bad.err")"; }
 
 # --- Usage and input errors. ---
 run nofile --feed "$T/does-not-exist.xml"
