@@ -351,6 +351,10 @@ pb_config_default_path(const char *explicit_path)
 		return e;
 	if (access("paperboy.conf", F_OK) == 0)
 		return "paperboy.conf";
+	/* Where earlier releases looked, for a machine set up before the file moved. */
+	if (access(PB_SYSCONFDIR "/paperboy/paperboy.conf", F_OK) != 0 &&
+	    access("/etc/paperboy.conf", F_OK) == 0)
+		return "/etc/paperboy.conf";
 	return PB_SYSCONFDIR "/paperboy/paperboy.conf";
 }
 
