@@ -249,6 +249,59 @@ pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
 }
 
 int
+pb_outbox_defer_after(struct pb_state *st, const struct pb_outbox_msg *m, int64_t when)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_DEFER);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, when);
+	pb_st_bind_text(s, 2, m->subscriber);
+	pb_st_bind_text(s, 3, m->channel);
+	pb_st_bind_text(s, 4, m->dest);
+	pb_st_bind_text(s, 5, m->digest_date);
+	sqlite3_bind_int(s, 6, m->part);
+	if (pb_st_run(st, s, "outbox_defer_after") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+pb_outbox_pause_dest(struct pb_state *st, const char *channel, const char *dest,
+		     const char *why, int64_t now)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_PAUSE_DEST);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, channel);
+	pb_st_bind_text(s, 2, dest);
+	pb_st_bind_text(s, 3, why);
+	sqlite3_bind_int64(s, 4, now);
+	if (pb_st_run(st, s, "outbox_pause_dest") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+long
+pb_outbox_pending(struct pb_state *st)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_PENDING);
+	long n = -1;
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		pb_st_error(st, "outbox_pending");
+	sqlite3_reset(s);
+	return n;
+}
+
+int
 pb_outbox_requeue(struct pb_state *st, const char *subscriber)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, subscriber ? S_OUT_REQUEUE_ONE : S_OUT_REQUEUE_ALL);

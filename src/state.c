@@ -97,6 +97,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			" last_error = COALESCE(?3, last_error), updated = ?4 WHERE rowid = ?1",
 	[S_OUT_REDIRECT] = "UPDATE outbox SET dest = ?3, updated = ?4"
 			   " WHERE status = 0 AND channel = ?1 AND dest = ?2",
+	[S_OUT_DEFER] = "UPDATE outbox SET next_attempt = max(next_attempt, ?1)"
+			" WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4"
+			" AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
+	[S_OUT_PAUSE_DEST] = "UPDATE outbox SET status = 4, last_error = ?3, updated = ?4"
+			     " WHERE status = 0 AND channel = ?1 AND dest = ?2",
+	[S_OUT_PENDING] = "SELECT count(*) FROM outbox WHERE status = 0",
 	[S_OUT_REQUEUE_ALL] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
 			      " created = ?1, updated = ?1 WHERE status IN (2, 4)",
 	[S_OUT_REQUEUE_ONE] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
@@ -168,12 +174,6 @@ int
 pb_state_schema_version(struct pb_state *st)
 {
 	return st ? st->version : -1;
-}
-
-void *
-pb_state_db(struct pb_state *st)
-{
-	return st ? st->db : NULL;
 }
 
 void

@@ -1,6 +1,7 @@
 /* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
  * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
- * token_usage. */
+ * token_usage. Every statement on it is this module's: other modules call the functions below
+ * and never see the connection. */
 #ifndef PAPERBOY_STATE_H
 #define PAPERBOY_STATE_H
 
@@ -29,8 +30,6 @@ struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, c
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);
 void pb_state_close(struct pb_state *st);    /* accepts NULL */
-/* The underlying connection, for modules that keep their own statements. Borrowed. */
-void *pb_state_db(struct pb_state *st);
 int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
@@ -93,6 +92,17 @@ int pb_outbox_mark_tried(struct pb_state *st, int64_t rowid, enum pb_outbox_stat
  * kept, so a repeated cycle still finds them. Returns the number moved or -1. */
 int pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
 		       const char *new_dest);
+/* The pending messages of m's destination (subscriber, channel, dest) that come after m (a
+ * later part of its digest, or a later digest) become due no earlier than when, so a restart
+ * never sends part 2 before part 1. Attempts unchanged. Returns the number deferred or -1. */
+int pb_outbox_defer_after(struct pb_state *st, const struct pb_outbox_msg *m, int64_t when);
+/* Every pending message of (channel, dest) becomes paused with last_error why, changed at now
+ * (the destination refuses everything, e.g. a Telegram bot blocked). Attempts unchanged.
+ * Returns the number paused or -1. */
+int pb_outbox_pause_dest(struct pb_state *st, const char *channel, const char *dest,
+			 const char *why, int64_t now);
+/* The number of pending messages (due or not), or -1 on error. */
+long pb_outbox_pending(struct pb_state *st);
 /* Failed (and paused) messages back to pending, optionally for one subscriber (NULL = all):
  * attempts 0, due at once, and created = now so the delivery lifetime starts again.
  * Returns the number requeued or -1. */

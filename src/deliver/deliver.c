@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "channel.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
@@ -204,73 +202,30 @@ state_failed(struct run *r, const struct pb_outbox_msg *m, const char *what)
 static void
 defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 {
-	sqlite3 *db = pb_state_db(r->st);
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(db,
-			       "UPDATE outbox SET next_attempt = max(next_attempt, ?1) "
-			       "WHERE status = 0 AND subscriber = ?2 AND channel = ?3 "
-			       "AND dest = ?4 "
-			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
-			       -1, &s, NULL) != SQLITE_OK) {
-		/* Without it the later parts would come back at once and be dropped again. */
-		pb_err("deliver_defer", "error=%s", pb_q(sqlite3_errmsg(db)));
-		fatal(r, "deferring later parts");
-		return;
-	}
-	sqlite3_bind_int64(s, 1, when);
-	sqlite3_bind_text(s, 2, m->subscriber, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, m->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m->dest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, m->digest_date, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, m->part);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	/* Without it the later parts would come back at once and be dropped again. */
+	if (pb_outbox_defer_after(r->st, m, when) < 0)
 		fatal(r, "defer");
-	sqlite3_finalize(s);
 }
 
 /* Every other pending message to a paused destination is paused with it. Returns how many. */
 static long
 pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 {
-	sqlite3 *db = pb_state_db(r->st);
-	sqlite3_stmt *s = NULL;
-	long n = 0;
+	int n = pb_outbox_pause_dest(r->st, m->channel, m->dest, why, (int64_t)time(NULL));
 
-	if (sqlite3_prepare_v2(db,
-			       "UPDATE outbox SET status = ?1, last_error = ?2, updated = ?5 "
-			       "WHERE status = 0 AND channel = ?3 AND dest = ?4",
-			       -1, &s, NULL) != SQLITE_OK) {
-		pb_warn("deliver_pause", "error=%s", pb_q(sqlite3_errmsg(db)));
+	if (n < 0) {
+		fatal(r, "pause");
 		return 0;
 	}
-	sqlite3_bind_int(s, 1, PB_OUT_PAUSED);
-	sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, m->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m->dest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (int64_t)time(NULL));
-	if (sqlite3_step(s) == SQLITE_DONE)
-		n = sqlite3_changes(db);
-	else
-		fatal(r, "pause");
-	sqlite3_finalize(s);
 	return n;
 }
 
 static long
 count_pending(struct run *r)
 {
-	sqlite3 *db = pb_state_db(r->st);
-	sqlite3_stmt *s = NULL;
-	long n = 0;
+	long n = pb_outbox_pending(r->st);
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE status = 0", -1, &s,
-			       NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return n < 0 ? 0 : n;
 }
 
 /* Exponential backoff with jitter: base * 2^(attempt-1), capped at six hours, scaled by a

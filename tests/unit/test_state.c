@@ -12,6 +12,9 @@
 #include "paperboy/run.h"
 #include "paperboy/state.h"
 #include "t.h"
+/* White box for the schema test alone: the connection's own settings (synchronous is per
+ * connection) can be read only through it. */
+#include "../../src/state_internal.h"
 
 static char dir[256];
 
@@ -33,6 +36,41 @@ open_db(const char *name)
 	if (!st)
 		fprintf(stderr, "open %s: %s\n", name, err);
 	return st;
+}
+
+/* The test's own connection to a database, for what the state module keeps to itself:
+ * payload rows, timestamps made old, triggers that refuse writes. */
+static int
+raw_exec(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(db_path(name), &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return rc;
+}
+
+/* The first column of the first row of sql, or -1. */
+static long
+raw_count(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+
+	if (sqlite3_open_v2(db_path(name), &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	else
+		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
 }
 
 static int
@@ -72,7 +110,7 @@ test_schema(void)
 	if (!st)
 		return;
 	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
-	db = pb_state_db(st);
+	db = st->db;
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		int found;
 
@@ -392,6 +430,69 @@ test_outbox(void)
 	pb_state_close(st);
 }
 
+/* What delivery asks of one destination: later parts wait for a retried one, a paused
+ * destination takes its pending messages with it, and the pending count. */
+static void
+test_outbox_dest(void)
+{
+	struct pb_state *st = open_db("dest.db");
+	struct pb_outbox_msg m;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_outbox_pending(st), 0);
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "42", 1, 3, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "42", 2, 3, 100), 1);
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "42", 3, 3, 900), 1);
+	T_EQ_INT(put(st, "2025-12-05", "bob", "telegram", "42", 1, 1, 100), 1);
+	T_EQ_INT(put(st, "2025-12-03", "bob", "telegram", "42", 1, 1, 100), 1);   /* earlier */
+	T_EQ_INT(put(st, "2025-12-04", "carol", "telegram", "42", 2, 2, 100), 1);  /* other sub */
+	T_EQ_INT(put(st, "2025-12-04", "bob", "telegram", "43", 2, 2, 100), 1);    /* other dest */
+	T_EQ_INT(pb_outbox_pending(st), 7);
+
+	/* Part 1 of 2025-12-04 is retried at 500: parts 2 and 3 and the later digest wait for
+	 * it, part 3 keeps its later time, and nothing else moves. */
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/bob/telegram/42/1", &m), 1);
+	T_EQ_INT(pb_outbox_defer_after(st, &m, 500), 3);
+	{
+		static const struct { const char *id; int64_t next; } want[] = {
+			{ "2025-12-04/bob/telegram/42/1", 100 },
+			{ "2025-12-04/bob/telegram/42/2", 500 },
+			{ "2025-12-04/bob/telegram/42/3", 900 },
+			{ "2025-12-05/bob/telegram/42/1", 500 },
+			{ "2025-12-03/bob/telegram/42/1", 100 },
+			{ "2025-12-04/carol/telegram/42/2", 100 },
+			{ "2025-12-04/bob/telegram/43/2", 100 },
+		};
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+			struct pb_outbox_msg o;
+
+			T_EQ_INT(pb_outbox_get(st, want[i].id, &o), 1);
+			T_EQ_INT(o.next_attempt, want[i].next);
+			T_EQ_INT(o.attempts, 0);
+			pb_outbox_msg_clear(&o);
+		}
+	}
+
+	/* Pausing telegram/42 takes every pending message to it, whoever the subscriber; a sent
+	 * one stays sent. */
+	T_EQ_INT(pb_outbox_mark_sent(st, m.rowid, 150), 0);
+	T_EQ_INT(pb_outbox_pause_dest(st, "telegram", "42", "403 bot was blocked", 160), 5);
+	T_EQ_INT(pb_outbox_pending(st), 1);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/carol/telegram/42/2", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_PAUSED);
+	T_EQ_STR(m.last_error, "403 bot was blocked");
+	T_EQ_INT(m.attempts, 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2025-12-04/bob/telegram/42/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_SENT);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_pause_dest(st, "telegram", "42", "again", 170), 0);
+	pb_state_close(st);
+}
+
 static void
 test_transactions(void)
 {
@@ -410,15 +511,8 @@ test_transactions(void)
 	T_EQ_INT(pb_outbox_due(st, 10, 10, &v, &n), 0);
 	T_EQ_INT(n, 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.1", NULL), 0);
-	{
-		sqlite3_stmt *q;
-
-		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload", -1, &q,
-				   NULL);
-		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* the payload went with the rollback */
-		sqlite3_finalize(q);
-	}
+	/* The payload went with the rollback. */
+	T_EQ_INT(raw_count("tx.db", "SELECT COUNT(*) FROM outbox_payload"), 0);
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
 	T_EQ_INT(pb_state_commit(st), 0);
@@ -616,11 +710,11 @@ test_prune(void)
 		pb_run_end(st, r, "done", 0, 0, 0, NULL);
 		pb_run_begin(st, "1970-01-02", "run");   /* killed long ago: still "running" */
 	}
-	T_EQ_INT(sqlite3_exec(pb_state_db(st),
-			      "UPDATE ledger SET added = 5 WHERE paper_id = 'old';"
-			      "UPDATE summary_cache SET created = 5 WHERE paper_key = 'old';"
-			      "UPDATE papers SET first_seen = 5;"
-			      "UPDATE runs SET started = 5;", NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(raw_exec("prune.db",
+			  "UPDATE ledger SET added = 5 WHERE paper_id = 'old';"
+			  "UPDATE summary_cache SET created = 5 WHERE paper_key = 'old';"
+			  "UPDATE papers SET first_seen = 5;"
+			  "UPDATE runs SET started = 5;"), SQLITE_OK);
 
 	total = pb_state_prune(st, 90);
 	/* outbox sent+failed (2, and their 2 payloads), ledger 1, papers 1, cache 1, tokens 1,
@@ -658,15 +752,9 @@ test_prune(void)
 		T_EQ_INT(n, 0);
 		pb_run_rows_free(r, n);
 	}
-	{
-		sqlite3_stmt *q;
-
-		sqlite3_prepare_v2(pb_state_db(st), "SELECT COUNT(*) FROM outbox_payload WHERE id NOT"
-				   " IN (SELECT rowid FROM outbox)", -1, &q, NULL);
-		T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-		T_EQ_INT(sqlite3_column_int(q, 0), 0);   /* no payload left without its message */
-		sqlite3_finalize(q);
-	}
+	/* No payload left without its message. */
+	T_EQ_INT(raw_count("prune.db", "SELECT COUNT(*) FROM outbox_payload WHERE id NOT"
+				       " IN (SELECT rowid FROM outbox)"), 0);
 	T_EQ_INT(pb_state_prune(st, -1), -1);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	pb_state_close(st);
@@ -767,12 +855,11 @@ test_integrity(void)
 
 	/* A statement refused inside a transaction leaves it open (only the statement is undone);
 	 * RAISE(ROLLBACK) takes the whole transaction, and that can be told. */
-	T_EQ_INT(sqlite3_exec(pb_state_db(st),
-			      "CREATE TRIGGER no_c BEFORE INSERT ON outbox WHEN NEW.subscriber = 'c'"
-			      " BEGIN SELECT RAISE(ABORT, 'no c'); END;"
-			      "CREATE TRIGGER no_d BEFORE INSERT ON outbox WHEN NEW.subscriber = 'd'"
-			      " BEGIN SELECT RAISE(ROLLBACK, 'no d'); END;", NULL, NULL, NULL),
-		 SQLITE_OK);
+	T_EQ_INT(raw_exec("integrity.db",
+			  "CREATE TRIGGER no_c BEFORE INSERT ON outbox WHEN NEW.subscriber = 'c'"
+			  " BEGIN SELECT RAISE(ABORT, 'no c'); END;"
+			  "CREATE TRIGGER no_d BEFORE INSERT ON outbox WHEN NEW.subscriber = 'd'"
+			  " BEGIN SELECT RAISE(ROLLBACK, 'no d'); END;"), SQLITE_OK);
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-06", "c", "email", "c@x", 1, 1, 0), -1);
 	T_EQ_INT(pb_state_in_transaction(st), 1);
@@ -870,6 +957,7 @@ main(void)
 	test_schema();
 	test_migrate_v1();
 	test_outbox();
+	test_outbox_dest();
 	test_transactions();
 	test_ledger_runs();
 	test_cache_tokens();
