@@ -14,7 +14,7 @@
 #include "t.h"
 /* White box for the schema test alone: the connection's own settings (synchronous is per
  * connection) can be read only through it. */
-#include "../../src/state_internal.h"
+#include "../../src/state/state_internal.h"
 
 static char dir[256];
 

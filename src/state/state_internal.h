@@ -1,5 +1,5 @@
 /* Inside the state module: the handle and the helpers its files share. Not a contract: only
- * src/state.c and src/outbox.c include it. */
+ * src/state/state.c and src/state/outbox.c include it. */
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
