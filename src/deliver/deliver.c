@@ -214,7 +214,7 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 			       "AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
 			       -1, &s, NULL) != SQLITE_OK) {
 		/* Without it the later parts would come back at once and be dropped again. */
-		pb_err("deliver_defer", "error=%s", pb_q(sqlite3_errmsg(db)));
+		pb_err("deliver.defer", "error=%s", pb_q(sqlite3_errmsg(db)));
 		fatal(r, "deferring later parts");
 		return;
 	}
@@ -241,7 +241,7 @@ pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 			       "UPDATE outbox SET status = ?1, last_error = ?2, updated = ?5 "
 			       "WHERE status = 0 AND channel = ?3 AND dest = ?4",
 			       -1, &s, NULL) != SQLITE_OK) {
-		pb_warn("deliver_pause", "error=%s", pb_q(sqlite3_errmsg(db)));
+		pb_warn("deliver.pause", "error=%s", pb_q(sqlite3_errmsg(db)));
 		return 0;
 	}
 	sqlite3_bind_int(s, 1, PB_OUT_PAUSED);
@@ -297,7 +297,7 @@ log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, cons
 	int lost = strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
 		   strcmp(status, "paused") == 0;
 
-	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "delivery",
+	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "deliver.attempt",
 	       "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d ms=%lld error=%s",
 	       pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
 	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
@@ -348,7 +348,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		    pb_outbox_mark_retry(r->st, m->rowid, now, why) != 0)
 			rc = -1;
 		r->stats->retried++;
-		pb_info("redirect", "subscriber=%s channel=%s dest=%s new_dest=%s",
+		pb_info("deliver.redirect", "subscriber=%s channel=%s dest=%s new_dest=%s",
 			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(res->new_dest));
 		log_delivery(m, "redirected", ms, why);
 		/* Parts still waiting in this batch carry the old destination: drop them, the
