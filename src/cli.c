@@ -192,6 +192,33 @@ pb_mkdirs(const char *dir)
 	return rc;
 }
 
+/* Opens the state database under the config's state_dir. */
+struct pb_state *
+pb_cli_open_state(const struct pb_config *cfg)
+{
+	return pb_cli_open_state_mode(cfg, PB_STATE_CREATE);
+}
+
+struct pb_state *
+pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+	char err[768];
+
+	if (mode == PB_STATE_CREATE && pb_mkdirs(cfg->state_dir) < 0) {
+		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n", cfg->state_dir,
+			strerror(errno));
+		return NULL;
+	}
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	st = pb_state_open_mode(path.data, mode, err, sizeof err);
+	if (!st)
+		fprintf(stderr, "paperboy: %s\n", err);
+	pb_buf_free(&path);
+	return st;
+}
+
 /* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
  * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
 static void

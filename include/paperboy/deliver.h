@@ -44,8 +44,8 @@ struct pb_deliver_stats {
  *   created + lifetime, or whose next try would be, is expired; after max_attempts, failed.
  * - order: one message in flight per destination, parts in order; a part waiting for a retry
  *   holds the later parts (and later digests) of its destination back in the state too.
- * - one log line per delivery: event=delivery subscriber channel dest part=N/M status attempt
- *   ms error; never a webhook URL, bot token or password. */
+ * - one log line per delivery: event=deliver.attempt subscriber channel dest part=N/M status
+ *   attempt ms error; never a webhook URL, bot token or password. */
 int pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		   const struct pb_deliver_opts *o, struct pb_deliver_stats *stats,
 		   char *err, size_t errlen);

@@ -252,7 +252,7 @@ log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, cons
 	int lost = strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
 		   strcmp(status, "paused") == 0;
 
-	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "delivery",
+	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "deliver.attempt",
 	       "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d ms=%lld error=%s",
 	       pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
 	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
@@ -303,7 +303,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		    pb_outbox_mark_retry(r->st, m->rowid, now, why) != 0)
 			rc = -1;
 		r->stats->retried++;
-		pb_info("redirect", "subscriber=%s channel=%s dest=%s new_dest=%s",
+		pb_info("deliver.redirect", "subscriber=%s channel=%s dest=%s new_dest=%s",
 			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(res->new_dest));
 		log_delivery(m, "redirected", ms, why);
 		/* Parts still waiting in this batch carry the old destination: drop them, the

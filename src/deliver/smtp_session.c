@@ -530,7 +530,7 @@ sess_open(struct pb_smtp_pool *p)
 	ss->multi = curl_multi_init();
 	ss->easy = curl_easy_init();
 	if (!ss->multi || !ss->easy) {
-		pb_err("smtp_session", "error=%s", pb_q("curl could not make a handle"));
+		pb_err("smtp.session", "error=%s", pb_q("curl could not make a handle"));
 		goto fail;
 	}
 	memset(&ho, 0, sizeof ho);
@@ -565,7 +565,7 @@ sess_open(struct pb_smtp_pool *p)
 	curl_multi_setopt(ss->multi, CURLMOPT_TIMERFUNCTION, conn_timer);
 	curl_multi_setopt(ss->multi, CURLMOPT_TIMERDATA, ss);
 	if (curl_multi_add_handle(ss->multi, ss->easy) != CURLM_OK) {
-		pb_err("smtp_session", "error=%s", pb_q("curl_multi_add_handle failed"));
+		pb_err("smtp.session", "error=%s", pb_q("curl_multi_add_handle failed"));
 		goto fail;
 	}
 	return ss;
@@ -619,7 +619,7 @@ conn_check(struct sess *ss)
 			ss->state = S_READY;
 			ss->fd = fd;
 			ss->last_io_ms = pb_mono_ms();
-			pb_info("smtp_session", "state=ready pipelining=%d size=%d smtputf8=%d",
+			pb_info("smtp.session", "state=ready pipelining=%d size=%d smtputf8=%d",
 				ss->pipelining, ss->size_ext, ss->smtputf8);
 			sess_kick(ss);
 			write_out(ss);

@@ -500,7 +500,7 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 	res->n_skipped = c->n_skipped;
 	res->n_repaired = c->n_repaired;
 	if (c->repaired_outside)
-		pb_warn("parse_repair", "source=%s where=%s replaced=%zu note=%s", pb_q(c->source),
+		pb_warn("parse.repair", "source=%s where=%s replaced=%zu note=%s", pb_q(c->source),
 			pb_q("outside any record"), c->repaired_outside,
 			pb_q("bytes that are not UTF-8 or not allowed in XML became U+FFFD"));
 	if (c->bad[0]) {

@@ -264,7 +264,7 @@ skip_item(struct pb_parser *c, const char *why)
 {
 	const struct pb_paper *p = &c->it.p;
 
-	pb_warn("parse_skip", "source=%s item=%zu id=%s title=%s reason=%s replaced=%zu",
+	pb_warn("parse.skip", "source=%s item=%zu id=%s title=%s reason=%s replaced=%zu",
 		pb_q(c->source), c->n_items, pb_q(p->id ? p->id : "-"),
 		pb_q(p->title ? p->title : "-"), pb_q(why), c->it.repaired);
 	c->n_skipped++;
@@ -279,7 +279,7 @@ pb_item_finish(struct pb_parser *c)
 
 	c->n_items++;
 	if (it->deleted) {
-		pb_debug("parse_deleted", "source=%s id=%s", pb_q(c->source),
+		pb_debug("parse.deleted", "source=%s id=%s", pb_q(c->source),
 			 pb_q(p->id ? p->id : "-"));
 		goto out;
 	}
@@ -322,7 +322,7 @@ pb_item_finish(struct pb_parser *c)
 
 	if (it->repaired) {
 		/* Kept: one bad byte costs a character, not the record or the feed. */
-		pb_warn("parse_repair", "source=%s item=%zu id=%s title=%s replaced=%zu note=%s",
+		pb_warn("parse.repair", "source=%s item=%zu id=%s title=%s replaced=%zu note=%s",
 			pb_q(c->source), c->n_items, pb_q(p->id), pb_q(p->title ? p->title : "-"),
 			it->repaired, pb_q("bytes that are not UTF-8 or not allowed in XML became "
 					   "U+FFFD"));

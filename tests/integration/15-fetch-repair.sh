@@ -41,9 +41,9 @@ expect() {
   [ "$rc" -eq 0 ] || { fail "$1: exit $rc, want 0"; tail -n 4 "$T/$1.err" >&2; return; }
   grep -q "^papers=$2 .*repaired=1" "$T/$1.err" ||
     fail "$1: want papers=$2 repaired=1 in: $(tail -n 1 "$T/$1.err")"
-  [ "$(grep -c 'event=parse_repair' "$T/$1.err")" -eq 1 ] || fail "$1: want one parse_repair warning"
-  grep 'event=parse_repair' "$T/$1.err" | grep -q "id=$3 title=\"$4" ||
-    fail "$1: the warning does not name $3: $(grep 'event=parse_repair' "$T/$1.err")"
+  [ "$(grep -c 'event=parse.repair' "$T/$1.err")" -eq 1 ] || fail "$1: want one parse.repair warning"
+  grep 'event=parse.repair' "$T/$1.err" | grep -q "id=$3 title=\"$4" ||
+    fail "$1: the warning does not name $3: $(grep 'event=parse.repair' "$T/$1.err")"
   grep -F "$3" "$T/$1.out" | grep -q "$(printf '\357\277\275')" ||
     fail "$1: no U+FFFD in the kept record $3"
 }
@@ -103,9 +103,9 @@ CONF
 fetch http -c "$T/paperboy.conf" fetch --json
 [ "$rc" -eq 0 ] || { fail "http: exit $rc"; tail -n 4 "$T/http.err" >&2; }
 grep -q '^papers=4 .*repaired=1' "$T/http.err" || fail "http: $(tail -n 1 "$T/http.err")"
-grep -q 'event=parse_repair .*where="outside any record" replaced=1' "$T/http.err" ||
+grep -q 'event=parse.repair .*where="outside any record" replaced=1' "$T/http.err" ||
   fail "http: the channel's NUL was not reported"
-grep 'event=parse_repair .*item=' "$T/http.err" | grep -q 'id=2609.26811' ||
+grep 'event=parse.repair .*item=' "$T/http.err" | grep -q 'id=2609.26811' ||
   fail "http: the record with the cut sequence is not named"
 
 [ "$fails" -eq 0 ] || { echo "15-fetch-repair: $fails failure(s)" >&2; exit 1; }

@@ -257,8 +257,8 @@ P6=$(cat p6)
 	> g.out 2> g.err || { tail g.err >&2; fail "drive (pipelining)"; }
 grep -q "enqueued=300 .*sent=297 .*failed=3 expired=0 paused=0 pending=0" g.out \
 	|| { cat g.out >&2; tail g.err >&2; fail "6: want 297 sent, 3 failed"; }
-grep -q "event=smtp_session state=ready pipelining=1" g.err \
-	|| { grep smtp_session g.err >&2; fail "6: not pipelined"; }
+grep -q "event=smtp.session state=ready pipelining=1" g.err \
+	|| { grep smtp.session g.err >&2; fail "6: not pipelined"; }
 outbox g.db > g.rows
 for a in s00013 s00100 s00299; do
 	grep -q "^$a failed 1 550 5.1.1 <$a@test.example>: Recipient address rejected" g.rows \
@@ -344,7 +344,7 @@ P9=$(cat p9)
 	|| { tail w.err >&2; fail "drive (lock-step)"; }
 grep -q "enqueued=30 .*sent=28 .*failed=2 expired=0 paused=0 pending=0" w.out \
 	|| { cat w.out >&2; tail w.err >&2; fail "9: want 28 sent, 2 failed"; }
-grep -q "event=smtp_session state=ready pipelining=0" w.err || fail "9: the peer offered PIPELINING"
+grep -q "event=smtp.session state=ready pipelining=0" w.err || fail "9: the peer offered PIPELINING"
 ! grep -q "closed the connection" w.err || { grep "closed the connection" w.err >&2; fail "9: a session was dropped"; }
 $PY - m9 <<'EOF' || fail "9: what the peer saw"
 import json, os, sys, collections

@@ -45,7 +45,7 @@ grep -q "enqueued=20 .*sent=13 retried=5 failed=5 expired=0 paused=2 pending=0" 
 	|| { cat run1.out run1.err >&2; fail "stats"; }
 grep -q "$TOKEN" run1.err && fail "the bot token reached the log"
 grep -q "/hooks/" run1.err && fail "a webhook URL reached the log"
-[ "$(grep -c 'event=delivery' run1.err)" -ge 20 ] || fail "one log line per delivery"
+[ "$(grep -c 'event=deliver.attempt' run1.err)" -ge 20 ] || fail "one log line per delivery"
 
 $PY - arrivals.jsonl chat.db <<'EOF' || { cat run1.err >&2; fail "arrivals"; }
 import json, sqlite3, sys

@@ -198,7 +198,7 @@ EOF
 run_pb "$D3/pb.conf" run --feed "$BIG" --wait 10
 [ $rc = 69 ] || fail "3: a run whose every email was refused for good exited $rc, want 69: $(cat "$T/out.txt" "$T/err.txt")"
 grep -q "sent 0, failed 2" "$T/out.txt" || fail "3: the summary: $(cat "$T/out.txt")"
-n=$(grep -c "level=warn.*event=delivery.*status=failed.*535" "$T/err.txt" || true)
+n=$(grep -c "level=warn.*event=deliver.attempt.*status=failed.*535" "$T/err.txt" || true)
 [ "$n" = 2 ] || fail "3: $n permanent failures logged at warning, want 2: $(cat "$T/err.txt")"
 grep -q "could not be delivered" "$T/err.txt" || fail "3: no word about the undelivered digests"
 run_pb "$D3/pb.conf" status

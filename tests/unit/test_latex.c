@@ -4,7 +4,7 @@
 
 #include "paperboy/latex.h"
 #include "t.h"
-#include "../../src/latex_int.h"
+#include "../../src/latex/latex_int.h"
 
 static void
 check(const char *in, const char *want, int flags, int line)

@@ -364,7 +364,7 @@ test_warning_names_the_record(void)
 			} else {
 				T_CHECK(strstr(pb_buf_str(&log), "outside any record") != NULL);
 			}
-			if (strstr(pb_buf_str(&log), "event=parse_repair") &&
+			if (strstr(pb_buf_str(&log), "event=parse.repair") &&
 			    !(cases[k].id ? strstr(pb_buf_str(&log), cases[k].id) :
 					    strstr(pb_buf_str(&log), "outside any record")))
 				fprintf(stderr, "  %s, pieces of %zu: %s", cases[k].where, steps[j],

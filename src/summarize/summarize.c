@@ -890,7 +890,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		const struct findings_memo *m;
 
 		if (hit->paper >= papers->n) {
-			pb_warn("digest_bad_hit", "subscriber=%s paper_index=%zu n_papers=%zu",
+			pb_warn("digest.bad_hit", "subscriber=%s paper_index=%zu n_papers=%zu",
 				pb_q(out->subscriber), hit->paper, papers->n);
 			continue;
 		}

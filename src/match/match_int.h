@@ -1,4 +1,4 @@
-/* Private to the matcher (match.c, match_index.c, match_explain.c): the compiled rules, the
+/* Private to the matcher (match.c, index.c, explain.c): the compiled rules, the
  * selection helpers both evaluations share, and the inverted index over one paper set. */
 #ifndef PAPERBOY_MATCH_INT_H
 #define PAPERBOY_MATCH_INT_H
@@ -136,7 +136,7 @@ void mx_consider_follow(struct mx_scratch *sc, uint32_t p);
 void mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
 	       const struct pb_paperset *ps);
 
-/* ---- the index (match_index.c) ---- */
+/* ---- the index (index.c) ---- */
 
 /* Builds the index over papers. Never fails (allocation aborts). */
 void mx_index_build(struct mx_index *ix, const struct pb_paperset *papers);

@@ -358,7 +358,7 @@ matcher_new(const struct pb_config *cfg, int each, char *err, size_t errlen)
 		cs->follow = NULL;
 		cs->n_follow = 0;
 	}
-	pb_debug("matcher_compiled", "subscribers=%zu terms=%zu", m->n_subs, m->n_terms);
+	pb_debug("match.compiled", "subscribers=%zu terms=%zu", m->n_subs, m->n_terms);
 	return m;
 bad:
 	pb_matcher_free(m);
@@ -971,7 +971,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	m->st.index_s = t1 - t0;
 	m->st.terms_s = t2 - t1;
 	m->st.topics_s = now_s() - t2;
-	pb_debug("match_done", "papers=%zu subscribers=%zu terms=%zu index_s=%.3f terms_s=%.3f "
+	pb_debug("match.done", "papers=%zu subscribers=%zu terms=%zu index_s=%.3f terms_s=%.3f "
 		 "topics_s=%.3f", papers->n, m->n_subs, m->n_terms, m->st.index_s, m->st.terms_s,
 		 m->st.topics_s);
 	return 0;
