@@ -48,13 +48,14 @@ int pb_cal_is_announcement(const struct pb_calendar *cal, const char *date);
 /* The instant of the release of the announcement named date (the day before, 20:00 ET),
  * whether or not arXiv announces that day; -1 for a malformed date. */
 int64_t pb_cal_release_time(const char *date);
-/* The submissions listed in the announcement named date: arXiv closes them at 14:00 ET
- * (EST or EDT, from the tz database) on Monday to Friday when not a holiday; the announcement
- * takes those after the cutoff before its own closing cutoff (the last one at or before the
- * evening it is released) up to that closing one. Sets *start and *end to the instants of the
- * two cutoffs. Returns 0; 1 when date names no announcement (released on a Friday, a Saturday
- * or a holiday) or no cutoff lies within two weeks before it; -1 when date is not a date
- * (pb_date_valid) or PB_ARXIV_TZ is missing from the tz database. */
+/* The submissions listed in the announcement named date. arXiv cuts submissions off at 14:00
+ * ET (EST or EDT, as the tz database has it) on Monday to Friday, holidays excepted; an
+ * announcement closes at the last cutoff on or before the day it is released and opens at
+ * the cutoff before that. Sets *start (opening) and *end (closing) to those two instants; a
+ * submission at *end belongs to the next announcement. Returns 0; 1 when date names no
+ * announcement (released on a Friday, a Saturday or a holiday) or no cutoff lies within two
+ * weeks before it; -1 when date is not a date (pb_date_valid) or PB_ARXIV_TZ is missing from
+ * the tz database. */
 int pb_cal_submission_window(const struct pb_calendar *cal, const char *date, int64_t *start,
 			     int64_t *end);
 /* The latest announcement released at or before t, into out. 0, or -1 (none within a year). */
