@@ -40,40 +40,85 @@ const size_t pb_arxiv_n_holidays = sizeof pb_arxiv_holidays / sizeof pb_arxiv_ho
 
 /* ---- dates as days since the epoch ---- */
 
+/* Proleptic Gregorian day numbers (days since 1970-01-01) from and to y-m-d, in integers, so
+ * no date goes through time_t or the C library's zone. */
+static long
+days_from_ymd(int y, int m, int d)
+{
+	long yy = y - (m <= 2), era = (yy >= 0 ? yy : yy - 399) / 400;
+	long yoe = yy - era * 400;
+	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static void
+ymd_from_days(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Splits a date pb_date_valid accepts into its numbers; 0 or -1. */
+static int
+date_split(const char *s, int *y, int *m, int *d)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	leap = *y % 4 == 0 && (*y % 100 != 0 || *y % 400 == 0);
+	if (*y < PB_DATE_FIRST_YEAR || *m < 1 || *m > 12 || *d < 1 ||
+	    *d > mdays[*m - 1] + (*m == 2 && leap))
+		return -1;
+	return 0;
+}
+
+int
+pb_date_valid(const char *s)
+{
+	int y, m, d;
+
+	return date_split(s, &y, &m, &d) == 0;
+}
+
 int
 pb_date_parse(const char *s, long *days)
 {
-	struct tm tm, chk;
-	time_t t;
 	int y, m, d;
-	char extra;
 
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || y < 1970 || y > 9999 ||
-	    m < 1 || m > 12 || d < 1 || d > 31)
+	if (date_split(s, &y, &m, &d) < 0)
 		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	t = timegm(&tm);
-	/* 2025-02-30 normalises to March: not a date. */
-	if (!gmtime_r(&t, &chk) || chk.tm_mday != d || chk.tm_mon != m - 1)
-		return -1;
-	*days = (long)(t / 86400);
+	*days = days_from_ymd(y, m, d);
 	return 0;
 }
 
 void
 pb_date_format(long days, char out[PB_DATE_LEN])
 {
-	time_t t = (time_t)days * 86400 + 43200;
-	struct tm tm;
+	int y, m, d;
 
-	gmtime_r(&t, &tm);
-	snprintf(out, PB_DATE_LEN, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
-		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
+	ymd_from_days(days, &y, &m, &d);
+	/* The moduli only tell the compiler the ranges it cannot see (a year of 4 digits). */
+	snprintf(out, PB_DATE_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
 }
 
 /* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
@@ -319,18 +364,23 @@ pb_cal_is_announcement(const struct pb_calendar *cal, const char *date)
 	return releases(cal, d - 1);
 }
 
+/* The instant of hour:00 America/New_York on the Eastern day day; -1 without the zone. */
 static int64_t
-release_of(long date_days)
+et_instant(long day, int hour)
 {
-	char day[PB_DATE_LEN];
 	int64_t t;
 	int y, m, d;
 
-	pb_date_format(date_days - 1, day);
-	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
-	    pb_tz_to_instant(PB_ARXIV_TZ, y, m, d, 20, 0, &t) < 0)
+	ymd_from_days(day, &y, &m, &d);
+	if (pb_tz_to_instant(PB_ARXIV_TZ, y, m, d, hour, 0, &t) < 0)
 		return -1;
 	return t;
+}
+
+static int64_t
+release_of(long date_days)
+{
+	return et_instant(date_days - 1, 20);
 }
 
 int64_t
@@ -385,6 +435,38 @@ pb_cal_next(const struct pb_calendar *cal, const char *date, char out[PB_DATE_LE
 			return 0;
 		}
 	return -1;
+}
+
+/* A day whose 14:00 ET closes the submissions of an announcement: Monday to Friday, not a
+ * holiday. */
+static int
+is_cutoff_day(const struct pb_calendar *cal, long day)
+{
+	int w = weekday(day);
+
+	return w >= 1 && w <= 5 && !is_holiday(cal, day);
+}
+
+int
+pb_cal_submission_window(const struct pb_calendar *cal, const char *date, int64_t *start,
+			 int64_t *end)
+{
+	long ann, e, s;
+
+	if (pb_date_parse(date, &ann) < 0)
+		return -1;
+	ann--;      /* the evening it was mailed */
+	if (!releases(cal, ann))
+		return 1;
+	for (e = ann; e > ann - 14 && !is_cutoff_day(cal, e); e--)
+		;
+	for (s = e - 1; s > e - 14 && !is_cutoff_day(cal, s); s--)
+		;
+	if (!is_cutoff_day(cal, e) || !is_cutoff_day(cal, s))
+		return 1;
+	*start = et_instant(s, 14);
+	*end = et_instant(e, 14);
+	return *start < 0 || *end < 0 ? -1 : 0;
 }
 
 int

@@ -76,6 +76,16 @@ pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt)
 	return 0;
 }
 
+int
+pb_cli_date_arg(const char *cmd, const char *value)
+{
+	if (pb_date_valid(value))
+		return 0;
+	fprintf(stderr, "paperboy: %s: --date %s is not a date (YYYY-MM-DD, a day that exists, "
+		"%d or later)\n", cmd, value ? value : "", PB_DATE_FIRST_YEAR);
+	return -1;
+}
+
 struct pb_config *
 pb_cli_load_config(const char *path)
 {

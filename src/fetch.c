@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/calendar.h"
@@ -390,150 +391,39 @@ pb_fetch_today(struct pb_http *h, const struct pb_config *cfg, const char *const
 	return PB_FETCH_OK;
 }
 
-/* Civil calendar arithmetic on day numbers (days since 1970-01-01), proleptic Gregorian. */
-static long
-days_from_civil(int y, int m, int d)
-{
-	long yy = y - (m <= 2), era = (yy >= 0 ? yy : yy - 399) / 400;
-	long yoe = yy - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
+/* t as UTC "YYYYMMDDHHMM", the form of the API's submittedDate. */
 static void
-civil_from_days(long z, int *y, int *m, int *d)
+utc_minute(int64_t t, char out[16])
 {
-	long era, doe, yoe, doy, mp;
+	time_t tt = (time_t)t;
+	struct tm tm;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	if (!gmtime_r(&tt, &tm) || strftime(out, 16, "%Y%m%d%H%M", &tm) != 12)
+		snprintf(out, 16, "000000000000");
 }
 
+/* The window of pb_fetch_date_window, from cal's holidays. */
 static int
-weekday(long days)               /* 0 = Sunday */
+date_window(const struct pb_calendar *cal, const char *date, char start[16], char end[16])
 {
-	long w = (days + 4) % 7;
+	int64_t s, e;
+	int rc = pb_cal_submission_window(cal, date, &s, &e);
 
-	return (int)(w < 0 ? w + 7 : w);
-}
-
-/* The day number of the n-th (1-based) Sunday of month, or of the last one when n == 0. */
-static long
-sunday_of(int y, int m, int n)
-{
-	long first = days_from_civil(y, m, 1), d;
-
-	if (n == 0) {
-		long last = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
-
-		return last - weekday(last);
-	}
-	d = first + (7 - weekday(first)) % 7;
-	return d + 7L * (n - 1);
-}
-
-/* Whether 14:00 local time on day is daylight time in America/New_York. The switches happen
- * at 02:00, so on both switch days 14:00 already has the new offset. */
-static int
-et_dst(long day)
-{
-	int y, m, d;
-	long start, end;
-
-	civil_from_days(day, &y, &m, &d);
-	if (y >= 2007) {
-		start = sunday_of(y, 3, 2);
-		end = sunday_of(y, 11, 1);
-	} else {
-		start = sunday_of(y, 4, 1);
-		end = sunday_of(y, 10, 0);
-	}
-	return day >= start && day < end;
-}
-
-static int
-parse_date(const char *s, long *day)
-{
-	int y, m, d, n = 0;
-
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    s[4] != '-' || s[7] != '-' || y < 1991 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	*day = days_from_civil(y, m, d);
-	{
-		int y2, m2, d2;
-
-		civil_from_days(*day, &y2, &m2, &d2);
-		if (y2 != y || m2 != m || d2 != d)
-			return -1;      /* 2025-02-30 */
-	}
+	if (rc != 0)
+		return rc;
+	/* Both ends are inclusive: the closing cutoff's minute belongs to the next window. */
+	utc_minute(s, start);
+	utc_minute(e - 60, end);
 	return 0;
-}
-
-static int
-is_holiday(long day, const char *const *holidays, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		long h;
-
-		if (parse_date(holidays[i], &h) == 0 && h == day)
-			return 1;
-	}
-	return 0;
-}
-
-static int
-is_cutoff_day(long day, const char *const *holidays, size_t n)
-{
-	int w = weekday(day);
-
-	return w >= 1 && w <= 5 && !is_holiday(day, holidays, n);
-}
-
-/* "YYYYMMDDHHMM" in UTC for 14:00 ET on day, minus minus_min minutes. */
-static void
-cutoff_utc(long day, int minus_min, char out[16])
-{
-	int y, m, d;
-	long minutes = (14 + (et_dst(day) ? 4 : 5)) * 60L - minus_min;
-
-	civil_from_days(day, &y, &m, &d);
-	/* The moduli only tell the compiler the ranges it cannot see (a year of 4 digits). */
-	snprintf(out, 16, "%04u%02u%02u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-		 (unsigned)d % 100u, (unsigned)(minutes / 60) % 100u, (unsigned)(minutes % 60) % 100u);
 }
 
 int
 pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_holidays,
 		     char start[16], char end[16])
 {
-	long listed, ann, e, s;
-	int w;
+	struct pb_calendar cal = { holidays, n_holidays };
 
-	if (parse_date(date, &listed))
-		return -1;
-	ann = listed - 1;      /* the evening it was mailed */
-	w = weekday(ann);
-	if (w == 5 || w == 6 || is_holiday(ann, holidays, n_holidays))
-		return 1;
-	for (e = ann; e > ann - 14 && !is_cutoff_day(e, holidays, n_holidays); e--)
-		;
-	for (s = e - 1; s > e - 14 && !is_cutoff_day(s, holidays, n_holidays); s--)
-		;
-	if (!is_cutoff_day(e, holidays, n_holidays) || !is_cutoff_day(s, holidays, n_holidays))
-		return 1;
-	cutoff_utc(s, 0, start);
-	cutoff_utc(e, 1, end);
-	return 0;
+	return date_window(&cal, date, start, end);
 }
 
 /* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
@@ -554,6 +444,7 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	      const char *const *categories, size_t n_categories, struct pb_paperset *out,
 	      struct pb_fetch_result *res)
 {
+	struct pb_calendar cal;
 	char ws[16], we[16];
 	struct pb_buf q = { 0 }, url = { 0 };
 	size_t page = cfg->arxiv.page_size > 0 ? (size_t)cfg->arxiv.page_size : 1000;
@@ -566,14 +457,15 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		page = MAX_PAGE_SIZE;
 	if (pick_categories(cfg, &categories, &n_categories, res))
 		return res->status;
-	/* The same holidays as the calendar: the config's list, or arXiv's known ones. */
-	if (cfg->holidays)
-		w = pb_fetch_date_window(date, (const char *const *)cfg->holidays, cfg->n_holidays,
-					 ws, we);
-	else
-		w = pb_fetch_date_window(date, pb_arxiv_holidays, pb_arxiv_n_holidays, ws, we);
-	if (w < 0) {
+	if (!pb_date_valid(date)) {
 		set_result(res, PB_FETCH_BAD_DATA, "not a date (YYYY-MM-DD): %s", date);
+		return res->status;
+	}
+	/* The same holidays as the calendar: the config's list, or arXiv's known ones. */
+	pb_calendar_init(&cal, cfg);
+	if ((w = date_window(&cal, date, ws, we)) < 0) {
+		set_result(res, PB_FETCH_BAD_DATA, "no time zone %s in the system's tz database "
+			   "(TZDIR or /usr/share/zoneinfo)", PB_ARXIV_TZ);
 		return res->status;
 	}
 	if (w > 0) {

@@ -24,6 +24,7 @@
 
 #define PB_ARXIV_TZ "America/New_York"
 #define PB_DATE_LEN 11   /* "YYYY-MM-DD" and its NUL */
+#define PB_DATE_FIRST_YEAR 1991   /* arXiv's first: no date before it is one (pb_date_valid) */
 
 /* arXiv's holidays known for 2025 and 2026 (release days, as above), sorted. The config uses
  * this list when its `holidays` key is unset. */
@@ -47,6 +48,16 @@ int pb_cal_is_announcement(const struct pb_calendar *cal, const char *date);
 /* The instant of the release of the announcement named date (the day before, 20:00 ET),
  * whether or not arXiv announces that day; -1 for a malformed date. */
 int64_t pb_cal_release_time(const char *date);
+/* The submissions listed in the announcement named date. arXiv cuts submissions off at 14:00
+ * ET (EST or EDT, as the tz database has it) on Monday to Friday, holidays excepted; an
+ * announcement closes at the last cutoff on or before the day it is released and opens at
+ * the cutoff before that. Sets *start (opening) and *end (closing) to those two instants; a
+ * submission at *end belongs to the next announcement. Returns 0; 1 when date names no
+ * announcement (released on a Friday, a Saturday or a holiday) or no cutoff lies within two
+ * weeks before it; -1 when date is not a date (pb_date_valid) or PB_ARXIV_TZ is missing from
+ * the tz database. */
+int pb_cal_submission_window(const struct pb_calendar *cal, const char *date, int64_t *start,
+			     int64_t *end);
 /* The latest announcement released at or before t, into out. 0, or -1 (none within a year). */
 int pb_cal_latest(const struct pb_calendar *cal, int64_t t, char out[PB_DATE_LEN]);
 /* The announcement before / after date (strictly; date itself need not be one). 0 or -1. */
@@ -79,7 +90,12 @@ int64_t pb_next_wakeup(const char *tz, char *const *schedule, size_t n, int64_t 
 
 /* ---- dates ---- */
 
-/* Parses "YYYY-MM-DD" into days since 1970-01-01. 0 or -1 (also for impossible dates). */
+/* 1 when s is a date: "YYYY-MM-DD", four, two and two digits, naming a day that exists in the
+ * Gregorian calendar (2024-02-29 does; 2025-02-29, 2025-02-30 and 2025-13-01 do not) from
+ * 1991-01-01, the year arXiv began, to 9999-12-31. 0 otherwise, NULL included. The one test
+ * of a date: --date, the config's holidays and every function here that takes a date use it. */
+int pb_date_valid(const char *s);
+/* Parses a date (pb_date_valid) into days since 1970-01-01. 0 or -1. */
 int pb_date_parse(const char *s, long *days);
 /* Formats days since 1970-01-01 as "YYYY-MM-DD". */
 void pb_date_format(long days, char out[PB_DATE_LEN]);

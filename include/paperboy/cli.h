@@ -42,6 +42,11 @@ void pb_cli_usage(FILE *f, const char *name);
  * does, "--json" does not). */
 int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);
 
+/* Checks value, given to command cmd's --date, with pb_date_valid: 0 when it is a date;
+ * otherwise says on stderr that it is not one and returns -1 (the command then returns
+ * EX_USAGE). */
+int pb_cli_date_arg(const char *cmd, const char *value);
+
 /* Loads the config for a command; on failure prints "paperboy: FILE:LINE: KEY: MESSAGE" to
  * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */
 struct pb_config *pb_cli_load_config(const char *path);

@@ -67,11 +67,11 @@ enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cf
 
 /* The submittedDate window (UTC "YYYYMMDDHHMM", both ends inclusive) of the announcement listed
  * under date (YYYY-MM-DD, the date of the RSS feed: arXiv mails it at 20:00 ET the evening
- * before). Submissions are cut off at 14:00 America/New_York (DST included) on weekdays that
- * are not holidays; holidays are the ET days without announcement, as arXiv lists them. The
- * window runs from the cutoff before the one that closes this announcement up to that one.
- * Returns 0, 1 when nothing is listed under date (the evening before is a Friday, a Saturday
- * or a holiday), -1 when date is malformed. */
+ * before), with holidays as the calendar's (NULL and 0 = none): from the cutoff that opens it
+ * to the minute before the one that closes it, as pb_cal_submission_window finds them (14:00
+ * America/New_York, DST from the tz database, on weekdays that are not holidays). Returns 0,
+ * 1 when nothing is listed under date (the evening before is a Friday, a Saturday or a
+ * holiday), -1 when date is not a date (pb_date_valid) or the zone is missing. */
 int pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_holidays,
 			 char start[16], char end[16]);
 

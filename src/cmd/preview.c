@@ -21,16 +21,6 @@ usage(void)
 }
 
 static int
-valid_date(const char *s)
-{
-	int y, m, d;
-	char tail;
-
-	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
-	       s[4] == '-' && s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-static int
 write_parts(const struct pb_parts *parts, int json_lines)
 {
 	for (size_t i = 0; i < parts->n; i++) {
@@ -76,11 +66,8 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 			feed = argv[++i];
 		} else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc) {
 			date = argv[++i];
-			if (!valid_date(date)) {
-				fprintf(stderr, "paperboy: preview: --date wants YYYY-MM-DD, not %s\n",
-					date);
+			if (pb_cli_date_arg("preview", date) < 0)
 				return EX_USAGE;
-			}
 		} else {
 			usage();
 			return EX_USAGE;

@@ -31,16 +31,6 @@ usage(void)
 	return EX_USAGE;
 }
 
-static int
-valid_date(const char *s)
-{
-	int y, m, d;
-	char extra;
-
-	return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
-	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
 /* --wait: whole seconds, 0 to a day. */
 static int
 wait_arg(const char *s, int *out)
@@ -73,10 +63,8 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--date") == 0 && i + 1 < argc) {
 			o.date = argv[++i];
-			if (!valid_date(o.date)) {
-				fprintf(stderr, "paperboy: --date wants YYYY-MM-DD, not %s\n", o.date);
+			if (pb_cli_date_arg("run", o.date) < 0)
 				return EX_USAGE;
-			}
 		} else if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
 			o.feed = argv[++i];
 		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {

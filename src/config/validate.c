@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "pb_paths.h"
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/categories.h"
 #include "paperboy/deliver.h"
 #include "paperboy/fold.h"
@@ -54,23 +55,9 @@ pb_check_schedule(const char *v, char *msg, size_t n)
 int
 pb_check_date(const char *v, char *msg, size_t n)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-
-	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
-		goto fail;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)v[i]))
-			goto fail;
-	y = atoi(v);
-	m = atoi(v + 5);
-	d = atoi(v + 8);
-	if (y < 1991 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
-	    (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
-		goto fail;
+	if (!pb_date_valid(v))
+		return bad(msg, n, "\"%.40s\" is not a date \"YYYY-MM-DD\"", v);
 	return 0;
-fail:
-	return bad(msg, n, "\"%.40s\" is not a date \"YYYY-MM-DD\"", v);
 }
 
 int

@@ -3,7 +3,8 @@
 # `paperboy COMMAND --help` prints that command's usage and exits 0, the global options (-c, -v,
 # --help) work after the command too without eating a command option's value, every usage line
 # is the same in --help, paperboy(1)'s SYNOPSIS and README's Commands, every option of a usage
-# line is described in paperboy(1) and accepted by its command.
+# line is described in paperboy(1) and accepted by its command, and --date refuses a day that
+# does not exist.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 ROOT=$(cd "$PB_TESTS/.." && pwd)
@@ -76,6 +77,22 @@ grep -q "usage: paperboy \[-c FILE\] \[-v\] check" "$T/c4" || fail "check's erro
 "$PAPERBOY" -c "$T/pb.conf" match --subscriber -v --feed "$FEED" >/dev/null 2>"$T/c6"; rc=$?
 [ $rc != 0 ] && grep -q -- "-v" "$T/c6" ||
   fail "match --subscriber -v: -v was not taken as the subscriber (exit $rc): $(cat "$T/c6")"
+
+# --date takes a day that exists: run, fetch and preview say that anything else is not a date
+# and exit 64 before any work (no state, no request: the config's arXiv is unreachable)
+for d in 2025-02-30 2024-02-30 2025-13-01 2025-2-3 1990-12-31; do
+  for c in "run --dry-run" "fetch" "preview --subscriber lab"; do
+    # shellcheck disable=SC2086
+    "$PAPERBOY" -c "$T/pb.conf" $c --date "$d" >/dev/null 2>"$T/d.err"; rc=$?
+    [ $rc = 64 ] && grep -q -- "--date $d is not a date" "$T/d.err" ||
+      fail "$c --date $d: exit $rc, want 64 and 'is not a date': $(cat "$T/d.err")"
+  done
+done
+[ ! -e "$T/state" ] || fail "a --date that is not a date ran its command"
+# a leap day is a date (a saved feed: no network)
+"$PAPERBOY" -c "$T/pb.conf" run --dry-run --date 2024-02-29 --feed "$FEED" >/dev/null \
+  2>"$T/leap.err"; rc=$?
+[ $rc != 64 ] || fail "run --date 2024-02-29 is a usage error: $(cat "$T/leap.err")"
 
 # every option of every usage line is accepted (exit not 64); daemon's would start a daemon
 # and are covered by 60-daemon.sh

@@ -1,6 +1,7 @@
-/* arXiv's calendar and schedule arithmetic: release days vs Friday/Saturday and holidays, the
- * latest announcement at instants around 20:00 ET on both sides of DST, catch-up lists, and
- * the next wake-up across DST changes in New York and Berlin, and in Shanghai (no DST). */
+/* arXiv's calendar and schedule arithmetic: what a date is, release days vs Friday/Saturday and
+ * holidays, the 14:00 ET submission cutoffs and the latest announcement at instants around
+ * 20:00 ET on both sides of DST, catch-up lists, and the next wake-up across DST changes in
+ * New York and Berlin, and in Shanghai (no DST). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,23 +43,128 @@ latest(const char *instant)
 	return out;
 }
 
+/* pb_date_valid: the one test of a date. */
+static const struct {
+	const char *s;
+	int valid;
+} dates[] = {
+	{ "2024-02-29", 1 },    /* a leap day */
+	{ "2000-02-29", 1 },    /* divisible by 400: leap */
+	{ "2100-02-29", 0 },    /* by 100, not 400: not leap */
+	{ "2025-02-29", 0 },
+	{ "2025-02-30", 0 },
+	{ "2024-02-30", 0 },
+	{ "2025-02-28", 1 },
+	{ "2025-04-31", 0 },
+	{ "2025-04-30", 1 },
+	{ "2025-12-31", 1 },
+	{ "2025-12-32", 0 },
+	{ "2025-13-01", 0 },
+	{ "2025-00-10", 0 },
+	{ "2025-01-00", 0 },
+	{ "1991-01-01", 1 },    /* arXiv's first year */
+	{ "1990-12-31", 0 },
+	{ "1970-01-01", 0 },
+	{ "0000-01-01", 0 },
+	{ "9999-12-31", 1 },
+	{ "2025-2-3", 0 },
+	{ "2025-12-4", 0 },
+	{ "20251204", 0 },
+	{ "2025/12/04", 0 },
+	{ "2025-12-04x", 0 },
+	{ "2025-12-04 ", 0 },
+	{ " 2025-12-04", 0 },
+	{ "+025-12-04", 0 },
+	{ "2025-+1-04", 0 },
+	{ "2025-12-0x", 0 },
+	{ "", 0 },
+	{ NULL, 0 },
+};
+
 static void
 test_dates(void)
 {
 	long d;
 	char s[PB_DATE_LEN];
 
-	T_EQ_INT(pb_date_parse("1970-01-01", &d), 0);
-	T_EQ_INT(d, 0);
-	T_EQ_INT(pb_date_parse("2024-02-29", &d), 0);
-	pb_date_format(d, s);
-	T_EQ_STR(s, "2024-02-29");
-	T_EQ_INT(pb_date_parse("2025-02-29", &d), -1);
-	T_EQ_INT(pb_date_parse("2025-02-30", &d), -1);
-	T_EQ_INT(pb_date_parse("2025-2-3", &d), -1);
-	T_EQ_INT(pb_date_parse("2025-12-04x", &d), -1);
-	T_EQ_INT(pb_date_parse("", &d), -1);
-	T_EQ_INT(pb_date_parse(NULL, &d), -1);
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+		T_EQ_INT(pb_date_valid(dates[i].s), dates[i].valid);
+		T_EQ_INT(pb_date_parse(dates[i].s, &d), dates[i].valid ? 0 : -1);
+		if (pb_date_valid(dates[i].s) != dates[i].valid)
+			fprintf(stderr, "  (date \"%s\")\n", dates[i].s ? dates[i].s : "(null)");
+		if (dates[i].valid) {
+			pb_date_format(d, s);
+			T_EQ_STR(s, dates[i].s);
+		}
+	}
+	T_EQ_INT(pb_date_parse("1991-01-01", &d), 0);
+	T_EQ_INT(d, 7670);
+	T_EQ_INT(pb_date_parse("2025-12-04", &d), 0);
+	T_EQ_INT(d, 20426);
+	pb_date_format(0, s);
+	T_EQ_STR(s, "1970-01-01");
+	/* Every day from 1991 to 2099 goes round through its day number. */
+	{
+		long first, last, back, wrong = 0;
+
+		pb_date_parse("1991-01-01", &first);
+		pb_date_parse("2099-12-31", &last);
+		for (d = first; d <= last; d++) {
+			pb_date_format(d, s);
+			if (!pb_date_valid(s) || pb_date_parse(s, &back) < 0 || back != d)
+				wrong++;
+		}
+		T_EQ_INT(wrong, 0);
+	}
+}
+
+/* The cutoffs of a listing: 14:00 ET, EST (19:00 UTC) or EDT (18:00 UTC) as New York's clocks
+ * are on that day, on both sides of each change. The announcement dated d is mailed the
+ * evening before; its window closes at that day's cutoff (Friday's for Monday's mailing). */
+static const struct {
+	const char *date;
+	int rc;
+	const char *start, *end;
+} cutoffs[] = {
+	/* Spring 2025 (Sunday 2025-03-09): Monday's listing lies in EST, Tuesday's opens in EST
+	 * and closes in EDT, Wednesday's lies in EDT. */
+	{ "2025-03-10", 0, "2025-03-06T19:00:00Z", "2025-03-07T19:00:00Z" },
+	{ "2025-03-11", 0, "2025-03-07T19:00:00Z", "2025-03-10T18:00:00Z" },
+	{ "2025-03-12", 0, "2025-03-10T18:00:00Z", "2025-03-11T18:00:00Z" },
+	/* Autumn 2025 (Sunday 2025-11-02): the other way round. */
+	{ "2025-11-03", 0, "2025-10-30T18:00:00Z", "2025-10-31T18:00:00Z" },
+	{ "2025-11-04", 0, "2025-10-31T18:00:00Z", "2025-11-03T19:00:00Z" },
+	{ "2025-11-05", 0, "2025-11-03T19:00:00Z", "2025-11-04T19:00:00Z" },
+	/* Before 2007 the clocks changed on April's first and October's last Sunday. */
+	{ "2006-04-04", 0, "2006-03-31T19:00:00Z", "2006-04-03T18:00:00Z" },
+	{ "2006-10-31", 0, "2006-10-27T18:00:00Z", "2006-10-30T19:00:00Z" },
+	{ "2006-03-14", 0, "2006-03-10T19:00:00Z", "2006-03-13T19:00:00Z" },
+	/* Thanksgiving 2025 (Thursday): no release, no cutoff; Monday's listing opens on
+	 * Wednesday. Nothing is listed on the Friday after, nor on a Saturday or a Sunday. */
+	{ "2025-11-28", 1, NULL, NULL },
+	{ "2025-12-01", 0, "2025-11-26T19:00:00Z", "2025-11-28T19:00:00Z" },
+	{ "2025-12-06", 1, NULL, NULL },
+	{ "2025-12-07", 1, NULL, NULL },
+	/* Not dates. */
+	{ "2025-02-30", -1, NULL, NULL },
+	{ "2025-13-01", -1, NULL, NULL },
+};
+
+static void
+test_cutoffs(void)
+{
+	for (size_t i = 0; i < sizeof cutoffs / sizeof cutoffs[0]; i++) {
+		int64_t s = -1, e = -1;
+		int rc = pb_cal_submission_window(&cal, cutoffs[i].date, &s, &e);
+
+		T_EQ_INT(rc, cutoffs[i].rc);
+		if (rc != cutoffs[i].rc)
+			fprintf(stderr, "  (date %s)\n", cutoffs[i].date);
+		if (rc == 0 && cutoffs[i].rc == 0) {
+			T_EQ_STR(iso(s), cutoffs[i].start);
+			T_EQ_STR(iso(e), cutoffs[i].end);
+		}
+	}
 }
 
 static void
@@ -336,6 +442,7 @@ main(void)
 {
 	pb_calendar_init(&cal, NULL);
 	test_dates();
+	test_cutoffs();
 	test_release_days();
 	test_release_time();
 	test_latest();
