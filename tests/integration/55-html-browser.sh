@@ -1,11 +1,12 @@
 #!/bin/sh
-# The HTML email in a real browser: `preview --format html` of the 2024-11-28 fixture feed and of
-# a hostile feed (a 300-character word in a title, a long URL, an unbroken LaTeX run and a long
-# Greek word in an abstract) is loaded in Debian's chromium, headless, at 375 and 1000 px, in the
-# light and the dark scheme: no horizontal overflow, the card at most 640 px, dark in the dark
-# scheme, readable contrast (tests/browser/check-html.js). The screenshots are kept in
-# $BUILD/browser-artefacts/. Skipped, with the reason, only when chromium cannot start.
-# puppeteer-core comes from tests/browser/package-lock.json (npm ci, no browser download).
+# The HTML email in a real browser: `preview --format html` of the 2024-11-28 fixture feed (past
+# the size cap, so with its compact list of links) and of a hostile feed (a 300-character word in
+# a title, a long URL, an unbroken LaTeX run and a long Greek word in an abstract) is loaded in
+# Debian's chromium, headless, at 375 and 1000 px, in the light and the dark scheme: no
+# horizontal overflow, the card at most 640 px, dark in the dark scheme, readable contrast
+# (tests/browser/check-html.js). The screenshots are kept in $BUILD/browser-artefacts/. Skipped,
+# with the reason, only when chromium cannot start. puppeteer-core comes from
+# tests/browser/package-lock.json (npm ci, no browser download).
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 name=55-html-browser
@@ -57,9 +58,9 @@ state_dir = "$tmp/state";
 arxiv = { categories = ["cs.CV", "cs.LG"]; };
 email = { unsubscribe_url = "https://example.org/settings?u=alice&long=$(printf 'z%.0s' $(seq 1 120))"; };
 subscribers = (
-  { name = "alice"; max_papers = 60;
+  { name = "alice"; max_papers = 300;
     topics = ( { name = "3D"; query = "ti:\"gaussian splatting\" OR abs:nerf OR ti:3D"; },
-               { name = "Video"; query = "ti:video ANDNOT ti:survey"; } ); },
+               { name = "Learning"; query = "ti:learning OR ti:model OR ti:video"; } ); },
   { name = "bob";
     topics = ( { name = "drift"; query = "ti:drift OR ti:signal2symbol OR abs:learning"; } ); }
 );
@@ -72,6 +73,7 @@ preview() { # SUBSCRIBER FEED OUT
 }
 preview alice "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" "$tmp/digest-1504.html"
 preview bob "$tmp/hostile.xml" "$tmp/digest-hostile.html"
+grep -q 'More papers' "$tmp/digest-1504.html" || fail "the 1504-item digest has no compact list"
 grep -q 'Pneumonoultramicroscopic' "$tmp/digest-hostile.html" || fail "the long title is missing"
 grep -q '<script>' "$tmp/digest-hostile.html" && fail "feed text became markup"
 
