@@ -9,17 +9,25 @@ set -eu
 RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
 libsqlite3-dev libutf8proc-dev ca-certificates"
 # clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
-# tests and benchmarks; systemd and man-db: systemd-analyze verify of the installed units.
-TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd postfix openssl time systemd man-db"
+# tests and benchmarks; systemd and man-db: systemd-analyze verify of the installed units;
+# chromium and nodejs: the browser test of the HTML email (tests/integration/55-html-browser.sh,
+# which installs its pinned npm packages itself, no browser among them).
+TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd postfix openssl time systemd man-db
+chromium nodejs"
 PKGS=$RUN
 list=0
+test=0
 for a in "$@"; do
   case "$a" in
-  --test) PKGS="$RUN $TEST" ;;
+  --test) PKGS="$RUN $TEST"; test=1 ;;
   --list) list=1 ;;
   *) echo "usage: install-deps.sh [--test] [--list]" >&2; exit 64 ;;
   esac
 done
+# npm: Debian's package, unless the installed nodejs carries its own npm.
+if [ $test = 1 ] && ! command -v npm >/dev/null 2>&1; then
+  PKGS="$PKGS npm"
+fi
 if [ $list = 1 ]; then
   printf '%s\n' $PKGS
   exit 0

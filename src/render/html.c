@@ -1,7 +1,9 @@
-/* HTML email: one table-based layout with inline styles (what Gmail and Outlook keep), every
- * text escaped, a visible settings/unsubscribe line, and a size cap so Gmail does not clip the
- * message: past html_max_bytes the top papers stay in full and the rest become a compact list
- * of links. */
+/* HTML email: one fluid layout of blocks with inline styles (what Gmail and Outlook keep), at
+ * most 640 px wide and as narrow as the screen, where long words and URLs break instead of
+ * widening the page; a <style> block adds a dark scheme and phone margins for the clients that
+ * keep it. Every text is escaped, a visible settings/unsubscribe line, and a size cap so Gmail
+ * does not clip the message: past html_max_bytes the top papers stay in full and the rest
+ * become a compact list of links. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,33 @@
 
 #define DEFAULT_MAX (100 * 1024)
 #define FONT "font-family:Arial,Helvetica,sans-serif;"
+/* Opens one block of the card; closed by "</div>". */
+#define SEC "<div class=\"pb-sec\" style=\""
+#define MUTED "#666666"
+
+/* For the clients that keep it: images, tables and code held inside their box, narrower
+ * margins on a phone, and a dark scheme (inline colours lose only to !important). */
+static const char style_sheet[] =
+	"<style>\n"
+	":root{color-scheme:light dark;supported-color-schemes:light dark;}\n"
+	".pb-card img{max-width:100%;height:auto;}\n"
+	".pb-card table{max-width:100%;}\n"
+	".pb-card pre{white-space:pre-wrap;overflow-x:auto;max-width:100%;}\n"
+	".pb-card code,.pb-card a{overflow-wrap:anywhere;word-break:break-word;}\n"
+	"@media (max-width:480px){.pb-outer{padding:8px 4px!important;}"
+	".pb-sec{padding-left:14px!important;padding-right:14px!important;}}\n"
+	"@media (prefers-color-scheme:dark){\n"
+	".pb-bg,.pb-outer{background-color:#0f1114!important;}\n"
+	".pb-card{background-color:#1b1e23!important;border-color:#33383f!important;"
+	"color:#e4e6ea!important;}\n"
+	".pb-card p,.pb-card li,.pb-card h1,.pb-card h2,.pb-card div,.pb-card span,"
+	".pb-card strong,.pb-card em,.pb-card code{color:#e4e6ea!important;}\n"
+	".pb-card .pb-muted,.pb-card .pb-muted strong{color:#aab1ba!important;}\n"
+	".pb-card a{color:#8ab4f8!important;}\n"
+	".pb-card .pb-box{background-color:#262a31!important;border-left-color:#4a515b!important;}\n"
+	".pb-card .pb-sec,.pb-card hr{border-color:#33383f!important;}\n"
+	"}\n"
+	"</style>\n";
 
 struct html {
 	struct pb_buf *full;     /* per paper, in full */
@@ -135,7 +164,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	const char *topic = c->d->items[i].topic;
 	struct pb_buf *b = &h->full[i];
 
-	pb_buf_puts(b, "<tr><td style=\"padding:18px 28px;border-top:1px solid #eeeeee;" FONT
+	pb_buf_puts(b, SEC "padding:18px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<a name=\"");
 	pb_esc_html_attr(b, x->vid);
 	pb_buf_puts(b, "\"></a>\n<p style=\"margin:0 0 6px 0;font-size:17px;line-height:23px;"
@@ -145,7 +174,8 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
 	pb_esc_html(b, x->authors);
-	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;font-size:12px;color:#777777;\">");
+	pb_buf_puts(b, "</p>\n<p class=\"pb-muted\" style=\"margin:0 0 10px 0;font-size:12px;"
+		       "color:" MUTED ";\">");
 	if (x->revised)
 		pb_buf_puts(b, "<strong>");
 	pb_esc_html(b, x->date_label);
@@ -164,7 +194,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(b, "</p>\n");
 	if (x->analysis) {
 		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">Analysis</p>\n"
-			       "<div style=\"margin:0 0 10px 0;padding:8px 12px;"
+			       "<div class=\"pb-box\" style=\"margin:0 0 10px 0;padding:8px 12px;"
 			       "background-color:#f7f7f9;border-left:3px solid #d0d7de;\">\n");
 		lm_html(b, x->analysis);
 		pb_buf_puts(b, "</div>\n");
@@ -183,7 +213,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	a_href(b, x->pdf_url, "color:#1a0dab;");
 	pb_buf_puts(b, "PDF</a> &middot; ");
 	a_href(b, x->abs_url, "color:#1a0dab;");
-	pb_buf_puts(b, "arXiv</a></p>\n</td></tr>\n");
+	pb_buf_puts(b, "arXiv</a></p>\n</div>\n");
 
 	b = &h->toc[i];
 	pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"#");
@@ -196,7 +226,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_buf_printf(b, "<li style=\"margin:0 0 6px 0;\">");
 	a_href(b, x->abs_url, "color:#1a0dab;");
 	pb_esc_html(b, x->title);
-	pb_buf_puts(b, "</a> <span style=\"color:#777777;font-size:12px;\">");
+	pb_buf_puts(b, "</a> <span class=\"pb-muted\" style=\"color:" MUTED ";font-size:12px;\">");
 	pb_esc_html(b, x->authors_short);
 	pb_buf_puts(b, "</span></li>\n");
 	return 0;
@@ -211,19 +241,26 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 	pb_esc_html_attr(b, d->language ? d->language : "en");
 	pb_buf_puts(b, "\">\n<head>\n<meta http-equiv=\"Content-Type\" "
 		       "content=\"text/html; charset=utf-8\">\n<meta name=\"viewport\" "
-		       "content=\"width=device-width, initial-scale=1\">\n<title>");
+		       "content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" "
+		       "content=\"light dark\">\n<meta name=\"supported-color-schemes\" "
+		       "content=\"light dark\">\n<title>");
 	pb_esc_html(b, c->title);
-	pb_buf_puts(b, "</title>\n</head>\n<body style=\"margin:0;padding:0;"
-		       "background-color:#f3f4f6;\">\n<table role=\"presentation\" width=\"100%\" "
-		       "cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-		       "style=\"background-color:#f3f4f6;\">\n<tr><td align=\"center\" "
-		       "style=\"padding:16px 8px;\">\n<table role=\"presentation\" width=\"640\" "
-		       "cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:640px;"
-		       "max-width:640px;background-color:#ffffff;border:1px solid #e5e7eb;\">\n"
-		       "<tr><td style=\"padding:24px 28px 12px 28px;" FONT "\">\n"
+	pb_buf_puts(b, "</title>\n");
+	pb_buf_puts(b, style_sheet);
+	pb_buf_puts(b, "</head>\n<body class=\"pb-bg\" style=\"margin:0;padding:0;"
+		       "background-color:#f3f4f6;\">\n<div class=\"pb-outer\" style=\"padding:16px 8px;"
+		       "background-color:#f3f4f6;\">\n"
+		       /* Outlook on Windows ignores max-width: a fixed table there only */
+		       "<!--[if mso]><table role=\"presentation\" width=\"640\" align=\"center\" "
+		       "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td><![endif]-->\n"
+		       "<div class=\"pb-card\" style=\"max-width:640px;width:100%;margin:0 auto;"
+		       "box-sizing:border-box;background-color:#ffffff;border:1px solid #e5e7eb;"
+		       "overflow-wrap:anywhere;word-wrap:break-word;word-break:break-word;\">\n"
+		       SEC "padding:24px 28px 12px 28px;" FONT "\">\n"
 		       "<h1 style=\"margin:0;font-size:22px;line-height:28px;color:#111111;\">");
 	pb_esc_html(b, c->title);
-	pb_buf_puts(b, "</h1>\n<p style=\"margin:6px 0 0 0;font-size:13px;color:#666666;\">");
+	pb_buf_puts(b, "</h1>\n<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:13px;"
+		       "color:" MUTED ";\">");
 	if (d->n_matched > d->n_items)
 		pb_buf_printf(b, "%zu of %zu matching papers", d->n_items, d->n_matched);
 	else
@@ -237,13 +274,14 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 		struct pb_buf t = { 0 };
 
 		pb_render_more(c, &t);
-		pb_buf_puts(b, "<p style=\"margin:4px 0 0 0;font-size:13px;color:#666666;\">");
+		pb_buf_puts(b, "<p class=\"pb-muted\" style=\"margin:4px 0 0 0;font-size:13px;"
+			       "color:" MUTED ";\">");
 		pb_esc_html(b, pb_buf_str(&t));
 		pb_buf_puts(b, "</p>\n");
 		pb_buf_free(&t);
 	}
-	pb_buf_puts(b, "</td></tr>\n");
-	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 12px 28px;" FONT "font-size:14px;"
+	pb_buf_puts(b, "</div>\n");
+	pb_buf_puts(b, SEC "padding:8px 28px 12px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
 		       "font-size:18px;color:#111111;\">" PB_SEC_SUMMARY "</h2>\n");
 	if (!c->summary) {
@@ -267,7 +305,7 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 		pb_buf_puts(b, " &hellip;</p>\n");
 		pb_buf_free(&t);
 	}
-	pb_buf_puts(b, "</td></tr>\n");
+	pb_buf_puts(b, "</div>\n");
 }
 
 /* The contents: the papers shown in full (the compact list links the rest itself). */
@@ -278,15 +316,15 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 
 	if (full == 0)
 		return;
-	pb_buf_puts(b, "<tr><td style=\"padding:8px 28px 16px 28px;" FONT "font-size:14px;"
+	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
 		       "font-size:18px;color:#111111;\">" PB_SEC_CONTENTS "</h2>\n<ol style=\"margin:0;"
 		       "padding-left:22px;\">\n");
 	for (size_t i = 0; i < full; i++)
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
-	pb_buf_puts(b, "</ol>\n</td></tr>\n<tr><td style=\"padding:8px 28px 0 28px;" FONT "\">\n"
+	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
 		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">" PB_SEC_PAPERS
-		       "</h2>\n</td></tr>\n");
+		       "</h2>\n</div>\n");
 }
 
 static void
@@ -295,8 +333,8 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 	int is_url, is_mailto;
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
-	pb_buf_puts(b, "<tr><td style=\"padding:16px 28px 24px 28px;border-top:1px solid #eeeeee;"
-		       FONT "font-size:12px;line-height:18px;color:#777777;\">\n"
+	pb_buf_puts(b, SEC "padding:16px 28px 24px 28px;border-top:1px solid #eeeeee;"
+		       FONT "font-size:12px;line-height:18px;color:" MUTED ";\">\n"
 		       "You receive this digest of new arXiv papers");
 	if (c->d->subscriber && *c->d->subscriber) {
 		pb_buf_puts(b, " as ");
@@ -315,7 +353,8 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 	} else {
 		pb_buf_puts(b, "To change settings or unsubscribe, reply to this message.");
 	}
-	pb_buf_puts(b, "\n</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n");
+	pb_buf_puts(b, "\n</div>\n</div>\n<!--[if mso]></td></tr></table><![endif]-->\n</div>\n"
+		       "</body>\n</html>\n");
 }
 
 static void
@@ -325,7 +364,7 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 
 	if (from >= c->d->n_items)
 		return;
-	pb_buf_puts(b, "<tr><td style=\"padding:16px 28px;border-top:1px solid #eeeeee;" FONT
+	pb_buf_puts(b, SEC "padding:16px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 "
 		       "0 10px 0;font-size:18px;color:#111111;\">More papers</h2>\n"
 		       "<ul style=\"margin:0;padding-left:22px;\">\n");
@@ -333,9 +372,10 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
 	pb_buf_puts(b, "</ul>\n");
 	if (more)
-		pb_buf_printf(b, "<p style=\"margin:8px 0 0 0;color:#777777;\">and %zu more "
+		pb_buf_printf(b, "<p class=\"pb-muted\" style=\"margin:8px 0 0 0;color:" MUTED ";\">"
+			      "and %zu more "
 			      "papers on arXiv.</p>\n", more);
-	pb_buf_puts(b, "</td></tr>\n");
+	pb_buf_puts(b, "</div>\n");
 }
 
 static void

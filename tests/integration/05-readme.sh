@@ -46,7 +46,7 @@ grep -qx 'make test' "$ROOT/.ci/run" && grep -qx 'make asan' "$ROOT/.ci/run" ||
 # What make run and make test install
 sh "$ROOT/contrib/install-deps.sh" --list >"$T/deps-run" || fail "install-deps.sh --list failed"
 sh "$ROOT/contrib/install-deps.sh" --test --list >"$T/deps-test" || fail "install-deps.sh --test --list failed"
-for p in clang postfix python3-aiosmtpd; do
+for p in clang postfix python3-aiosmtpd chromium nodejs; do
   grep -qx "$p" "$T/deps-run" && fail "make run would install $p, which only the tests need"
   grep -qx "$p" "$T/deps-test" || fail "install-deps.sh --test does not install $p"
 done
