@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
+#include "paperboy/hash.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
 
@@ -51,16 +52,6 @@ struct table {
 	size_t cap, n;
 };
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct slot *
 table_get(struct table *t, const char *key)
 {
@@ -73,7 +64,7 @@ table_get(struct table *t, const char *key)
 		for (size_t j = 0; j < t->cap; j++) {
 			if (!t->v[j].key)
 				continue;
-			i = hash_str(t->v[j].key) & (nt.cap - 1);
+			i = pb_fnv1a64_str(t->v[j].key) & (nt.cap - 1);
 			while (nt.v[i].key)
 				i = (i + 1) & (nt.cap - 1);
 			nt.v[i] = t->v[j];
@@ -82,7 +73,7 @@ table_get(struct table *t, const char *key)
 		free(t->v);
 		*t = nt;
 	}
-	for (i = hash_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
+	for (i = pb_fnv1a64_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
 		if (strcmp(t->v[i].key, key) == 0)
 			return &t->v[i];
 	t->v[i].key = pb_xstrdup(key);

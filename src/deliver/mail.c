@@ -11,6 +11,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/deliver.h"
+#include "paperboy/hash.h"
 
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */
 #define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
@@ -354,10 +355,11 @@ static void
 msgid_left(struct pb_buf *b, const char *id)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	uint64_t h = 1469598103934665603ULL;
+	/* This seed (the FNV basis short of its last digit) is what earlier versions used: a
+	 * message retried after an upgrade keeps its Message-ID. */
+	uint64_t h = pb_fnv1a64_more(1469598103934665603ULL, id ? id : "", id ? strlen(id) : 0);
 
 	for (const unsigned char *p = (const unsigned char *)(id ? id : ""); *p; p++) {
-		h = (h ^ *p) * 1099511628211ULL;
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/?^_`{|}~", *p)) {
 			pb_buf_putc(b, (char)*p);
@@ -522,8 +524,6 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	struct pb_buf b = { 0 }, tmp = { 0 };
 	const char *from = cfg ? cfg->email.from : NULL;
 	char boundary[64];
-	uint64_t h = 14695981039346656037ULL;
-
 	put_from(&b, from, "paperboy@localhost");
 	clean_addr(&tmp, to);
 	{
@@ -550,9 +550,8 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	} else {
 		/* "=_" never occurs in quoted-printable output, so the boundary cannot collide
 		 * with the body; the hash only makes it look distinct per message. */
-		for (const char *p = msg_id ? msg_id : ""; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		snprintf(boundary, sizeof boundary, "=_pb_%016llx", (unsigned long long)h);
+		snprintf(boundary, sizeof boundary, "=_pb_%016llx",
+			 (unsigned long long)pb_fnv1a64_str(msg_id));
 		pb_buf_printf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
 				  "This is a MIME message; your reader shows either part.\r\n",
 			      boundary);
