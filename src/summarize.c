@@ -132,7 +132,7 @@ model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 	pb_buf_puts(&b, "/chat/completions");
 	s->url = pb_buf_detach(&b);
 	if (cfg->summary.api_key && *cfg->summary.api_key) {
-		pb_log_add_secret(cfg->summary.api_key);
+		pb_config_log_secrets(cfg);
 		pb_buf_printf(&b, "Authorization: Bearer %s", cfg->summary.api_key);
 		s->auth = pb_buf_detach(&b);
 	}

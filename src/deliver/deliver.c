@@ -854,10 +854,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		r.deadline_ms = pb_mono_ms() + (int64_t)o->limit_s * 1000;
 
 	/* Secrets never reach a log line, even inside a curl message. */
-	pb_log_add_secret(cfg->telegram.token);
-	pb_log_add_secret(cfg->email.password);
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		pb_log_add_secret(cfg->subscribers[i].slack_webhook);
+	pb_config_log_secrets(cfg);
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
