@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../src/deliver/channel.h"
+#include "paperboy/hash.h"
 
 struct acc {
 	uint64_t hash;
@@ -18,15 +19,18 @@ static int
 on_reply(void *ctx, int code, const char *text)
 {
 	struct acc *a = ctx;
+	unsigned char c2[2];
 
 	if (code < 100 || code > 599)
 		abort();
-	for (const char *p = text; *p; p++) {
+
+	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			abort();
-		a->hash = (a->hash ^ (unsigned char)*p) * 1099511628211ULL;
-	}
-	a->hash = (a->hash ^ (uint64_t)code) * 1099511628211ULL;
+	a->hash = pb_fnv1a64_more(a->hash, text, strlen(text));
+	c2[0] = (unsigned char)(code >> 8);
+	c2[1] = (unsigned char)code;
+	a->hash = pb_fnv1a64_more(a->hash, c2, sizeof c2);
 	a->n++;
 	return 0;
 }
@@ -37,7 +41,7 @@ run(const uint8_t *d, size_t n, size_t step, struct acc *a)
 	struct pb_smtp_reader rd;
 
 	pb_smtp_reader_init(&rd);
-	a->hash = 14695981039346656037ULL;
+	a->hash = PB_FNV1A64_BASIS;
 	a->n = 0;
 	for (size_t off = 0; off < n; off += step) {
 		size_t k = n - off < step ? n - off : step;

@@ -1,5 +1,7 @@
 /* Escaping for every output format. Kept byte-oriented: every special character is ASCII, so
- * UTF-8 sequences pass through untouched. */
+ * UTF-8 sequences pass through untouched. Mail headers, last, are cleaned, encoded (RFC 2047)
+ * and folded. */
+#include <stdint.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -230,31 +232,6 @@ pb_esc_telegram_attr(struct pb_buf *b, const char *s)
 		amp_lt_gt(b, s, strlen(s), 1);
 }
 
-void
-pb_esc_header(struct pb_buf *b, const char *s)
-{
-	size_t i, from = 0, n;
-	int space = 0;
-
-	if (!s)
-		return;
-	n = strlen(s);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			FLUSH();
-			if (!space)
-				pb_buf_putc(b, ' ');
-			space = 1;
-		} else {
-			space = 0;
-		}
-	}
-	if (n > from)
-		pb_buf_append(b, s + from, n - from);
-}
-
 /* Bidirectional formatting characters: marks, embeddings, overrides and isolates. */
 static int
 is_bidi(long cp)
@@ -323,4 +300,197 @@ pb_text_clean_dup(const char *s, int flags)
 
 	pb_text_clean(&b, s ? s : "", s ? strlen(s) : 0, flags);
 	return pb_buf_detach(&b);
+}
+
+/* ---- mail headers (RFC 5322, RFC 2047) ---- */
+
+#define LINE_SOFT 78     /* RFC 5322 recommended header line length */
+#define ENC_LINE 76      /* a line holding encoded words (RFC 2047 section 2) */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid
+ * (overlongs, surrogates and code points past U+10FFFF are invalid). */
+static size_t
+mail_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) {
+		len = 2;
+		cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		len = 3;
+		cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	/* C1 controls (U+0080..U+009F) are controls too. */
+	if (cp >= 0x80 && cp <= 0x9F)
+		return 0;
+	return len;
+}
+
+int
+pb_esc_header_clean(struct pb_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), i = 0, l;
+	int non_ascii = 0;
+
+	while (i < n) {
+		if (p[i] < 0x20 || p[i] == 0x7F || p[i] == ' ') {
+			if (b->len && b->data[b->len - 1] != ' ')
+				pb_buf_putc(b, ' ');
+			i++;
+			continue;
+		}
+		l = mail_utf8_len(p + i, n - i);
+		if (l == 0) {
+			pb_buf_puts(b, "\xEF\xBF\xBD");
+			non_ascii = 1;
+			i++;
+			continue;
+		}
+		if (l > 1)
+			non_ascii = 1;
+		pb_buf_append(b, p + i, l);
+		i += l;
+	}
+	while (b->len && b->data[b->len - 1] == ' ')
+		pb_buf_truncate(b, b->len - 1);
+	return non_ascii;
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+base64_put(struct pb_buf *b, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		pb_buf_putc(b, b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
+		pb_buf_putc(b, b64[p[i + 2] & 63]);
+	}
+	if (n - i == 1) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[(p[i] & 3) << 4]);
+		pb_buf_puts(b, "==");
+	} else if (n - i == 2) {
+		pb_buf_putc(b, b64[p[i] >> 2]);
+		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		pb_buf_putc(b, b64[(p[i + 1] & 15) << 2]);
+		pb_buf_putc(b, '=');
+	}
+}
+
+void
+pb_esc_header_words(struct pb_buf *b, const char *value, size_t col)
+{
+	const unsigned char *p = (const unsigned char *)value;
+	size_t n = strlen(value), i = 0;
+
+	while (i < n) {
+		/* Room on this line for the word; "=?UTF-8?B?" + "?=" is 12 characters. */
+		size_t room = (col + 75 <= ENC_LINE ? 75 : ENC_LINE - col);
+		size_t max_raw = room > 12 ? (room - 12) / 4 * 3 : 0;
+		size_t take = 0, l;
+
+		if (max_raw < 3) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+			continue;
+		}
+		while (i + take < n) {
+			l = mail_utf8_len(p + i + take, n - i - take);
+			if (l == 0)
+				l = 1;   /* cannot happen after pb_esc_header_clean; never loop forever */
+			if (take + l > max_raw)
+				break;
+			take += l;
+		}
+		if (take == 0) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+			continue;
+		}
+		pb_buf_puts(b, "=?UTF-8?B?");
+		base64_put(b, p + i, take);
+		pb_buf_puts(b, "?=");
+		col += 12 + (take + 2) / 3 * 4;
+		i += take;
+		if (i < n) {
+			pb_buf_puts(b, "\r\n ");
+			col = 1;
+		}
+	}
+}
+
+/* Appends ASCII text folded before spaces so lines stay near 78 characters. */
+static void
+put_folded_ascii(struct pb_buf *b, const char *value, size_t col)
+{
+	const char *p = value;
+
+	while (*p) {
+		const char *sp = strchr(p + 1, ' ');
+		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
+		if (*p == ' ' && col + wl > LINE_SOFT && col > 1) {
+			pb_buf_puts(b, "\r\n");
+			col = 0;
+		}
+		pb_buf_append(b, p, wl);
+		col += wl;
+		p += wl;
+	}
+}
+
+int
+pb_esc_header_plain_ok(const char *v)
+{
+	size_t run = 0;
+
+	if (strstr(v, "=?"))
+		return 0;
+	for (; *v; v++) {
+		run = *v == ' ' ? 0 : run + 1;
+		if (run > 900)
+			return 0;
+	}
+	return 1;
+}
+
+void
+pb_esc_header(struct pb_buf *b, const char *name, const char *value)
+{
+	struct pb_buf v = { 0 };
+	int non_ascii = pb_esc_header_clean(&v, value);
+
+	pb_buf_printf(b, "%s: ", name);
+	if (non_ascii || !pb_esc_header_plain_ok(pb_buf_str(&v)))
+		pb_esc_header_words(b, pb_buf_str(&v), strlen(name) + 2);
+	else
+		put_folded_ascii(b, pb_buf_str(&v), strlen(name) + 2);
+	pb_buf_puts(b, "\r\n");
+	pb_buf_free(&v);
 }

@@ -204,9 +204,21 @@ pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts)
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, opts->max_redirects > 0 ? opts->max_redirects : 5L);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	pb_http_limit_protocols(easy, PB_PROTO_HTTP);
+}
+
+void
+pb_http_limit_protocols(CURL *easy, enum pb_proto which)
+{
+	/* A URL from a config file or a redirect never reaches file://, ftp:// or the like. */
 #if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
+			 which == PB_PROTO_SMTP ? "smtp,smtps" : "http,https");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
+			 which == PB_PROTO_SMTP ? (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)
+						: (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 }
@@ -688,11 +700,6 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 
 		curl_easy_reset(h->easy);
 		pb_http_setup_easy(h->easy, &h->o);
-#if LIBCURL_VERSION_NUM >= 0x075500
-		curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-		curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 		curl_easy_setopt(h->easy, CURLOPT_URL, url);
 		curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, errbuf);
 		curl_easy_setopt(h->easy, CURLOPT_HEADERFUNCTION, on_header);

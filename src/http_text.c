@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 
 #include "paperboy/escape.h"
+#include "paperboy/hash.h"
 
 long
 pb_http_parse_retry_after(const char *value, long now)
@@ -136,14 +137,8 @@ pb_http_urlencode(struct pb_buf *b, const char *s)
 void
 pb_http_cache_name(const char *url, char *out, size_t n)
 {
-	/* FNV-1a 64; the entry also stores its URL, so a collision is only a cache miss. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(out, n, "%016llx.cache", (unsigned long long)h);
+	/* The entry also stores its URL, so a collision is only a cache miss. */
+	snprintf(out, n, "%016llx.cache", (unsigned long long)pb_fnv1a64_str(url));
 }
 
 int

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/hash.h"
 
 void
 pb_paper_free(struct pb_paper *p)
@@ -54,18 +55,6 @@ struct pb_index {
 	const struct pb_paper *v;
 };
 
-static uint64_t
-hash_id(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 index_put(struct pb_index *ix, const struct pb_paper *v, size_t pos)
 {
@@ -74,7 +63,7 @@ index_put(struct pb_index *ix, const struct pb_paper *v, size_t pos)
 
 	if (!v[pos].id || pos >= UINT32_MAX)
 		return;
-	h = hash_id(v[pos].id);
+	h = pb_fnv1a64_str(v[pos].id);
 	i = (size_t)h & ix->mask;
 	while (ix->slot[i].pos1)
 		i = (i + 1) & ix->mask;
@@ -174,7 +163,7 @@ pb_paperset_find(const struct pb_paperset *s, const char *id)
 				return (long)i;
 		return -1;
 	}
-	h = hash_id(id);
+	h = pb_fnv1a64_str(id);
 	i = (size_t)h & ix->mask;
 	while (ix->slot[i].pos1) {
 		size_t pos = ix->slot[i].pos1 - 1;

@@ -171,4 +171,17 @@ void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t
  * as password_env or password_file). Returns 0, or -1 when i is past the last key. */
 int pb_config_key(size_t i, char *buf, size_t n);
 
+/* The config's secrets, as its key table declares them (every secret key, at the top level and
+ * in each subscriber, whatever their number): the one list status, the delivery module and the
+ * summarizer mask. */
+/* Calls fn once per secret that holds a value of at least 4 bytes (shorter ones are not
+ * masked: "***" would hide ordinary text). cfg may be NULL. */
+void pb_config_each_secret(const struct pb_config *cfg,
+			   void (*fn)(void *ctx, const char *secret), void *ctx);
+/* Registers each of cfg's secrets with the log masker (pb_log_add_secret). */
+void pb_config_log_secrets(const struct pb_config *cfg);
+/* Appends s (NULL = "") to out with every occurrence of one of cfg's secrets replaced by "***",
+ * the longest at each position. */
+void pb_config_mask_secrets(const struct pb_config *cfg, struct pb_buf *out, const char *s);
+
 #endif

@@ -60,8 +60,21 @@ void pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags);
 /* pb_text_clean of the string s (NULL as ""), malloc'd; caller frees. */
 char *pb_text_clean_dup(const char *s, int flags);
 
-/* A mail header value: CR and LF (and other controls) become single spaces, so a value can
- * never start a new header. Folding and encoding are the mail writer's job. */
-void pb_esc_header(struct pb_buf *b, const char *s);
+/* Mail headers (RFC 5322, RFC 2047), as the email channel writes them. */
+/* A whole unstructured header field "name: value\r\n": value cleaned by pb_esc_header_clean,
+ * then written as-is and folded before spaces near 78 characters when it is plain ASCII
+ * (pb_esc_header_plain_ok), else as encoded words. No CR, LF or other control character of
+ * value ever reaches b, so a value can never start a new header. */
+void pb_esc_header(struct pb_buf *b, const char *name, const char *value);
+/* Appends s (NULL as "") as a header value: valid UTF-8 only (an invalid byte, and each byte of
+ * a C1 control, becomes U+FFFD), every ASCII control character (CR and LF included) a space,
+ * runs of spaces collapsed, the end trimmed. Returns 1 when the result is not pure ASCII. */
+int pb_esc_header_clean(struct pb_buf *b, const char *s);
+/* 1 when cleaned ASCII text v can go into a header as-is: no word long enough for a line to
+ * pass 998 octets, and no "=?" a reader would take for an encoded word. */
+int pb_esc_header_plain_ok(const char *v);
+/* Appends value (cleaned UTF-8) as RFC 2047 B encoded words, each at most 75 characters and each
+ * line at most 76, split only between UTF-8 sequences; col is the length of the line so far. */
+void pb_esc_header_words(struct pb_buf *b, const char *value, size_t col);
 
 #endif

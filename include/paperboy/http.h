@@ -71,8 +71,18 @@ int pb_http_post(struct pb_http *h, const char *url, const char *content_type,
 void pb_http_response_free(struct pb_http_response *resp);  /* accepts NULL */
 
 /* Applies the shared settings (User-Agent, CA file, TLS verification on, timeouts, redirects,
- * gzip, no signals) to an easy handle; used by the delivery module's multi interface too. */
+ * gzip, no signals, http and https only) to an easy handle; every easy handle of the program
+ * starts here, the delivery module's multi interface and the SMTP sessions included. */
 void pb_http_setup_easy(CURL *easy, const struct pb_http_opts *opts);
+
+enum pb_proto {
+	PB_PROTO_HTTP,    /* http and https */
+	PB_PROTO_SMTP,    /* smtp and smtps */
+};
+/* Limits the schemes easy may use to those of which, and its redirects to http and https: the
+ * one place libcurl's CURLOPT_(REDIR_)PROTOCOLS(_STR) are set. pb_http_setup_easy applies
+ * PB_PROTO_HTTP; an SMTP session calls this again with PB_PROTO_SMTP. */
+void pb_http_limit_protocols(CURL *easy, enum pb_proto which);
 
 /* Parses a Retry-After value (delta-seconds or an HTTP date). Returns seconds >= 0 or -1. */
 long pb_http_parse_retry_after(const char *value, long now);

@@ -22,32 +22,13 @@
 static const char *
 clean(struct pb_buf *b, const struct pb_config *cfg, const char *s)
 {
-	const char *secrets[64];
-	size_t n = 0;
-
 	pb_buf_reset(b);
 	if (!s)
 		return "";
-	secrets[n++] = cfg->email.password;
-	secrets[n++] = cfg->telegram.token;
-	secrets[n++] = cfg->summary.api_key;
-	for (size_t i = 0; i < cfg->n_subscribers && n < 64; i++)
-		secrets[n++] = cfg->subscribers[i].slack_webhook;
-	while (*s) {
-		size_t skip = 0;
-
-		for (size_t i = 0; i < n && !skip; i++)
-			if (secrets[i] && strlen(secrets[i]) >= 4 &&
-			    strncmp(s, secrets[i], strlen(secrets[i])) == 0)
-				skip = strlen(secrets[i]);
-		if (skip) {
-			pb_buf_puts(b, "***");
-			s += skip;
-			continue;
-		}
-		pb_buf_putc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
-		s++;
-	}
+	pb_config_mask_secrets(cfg, b, s);
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
+			b->data[i] = ' ';
 	if (b->len > 300) {
 		pb_buf_truncate(b, 297);
 		pb_buf_puts(b, "...");

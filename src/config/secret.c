@@ -1,5 +1,6 @@
 /* Secrets: from an environment variable or from a file only its owner can read. The value is
- * never put in a message; each one is registered with the log masker. */
+ * never put in a message; each one is registered with the log masker. And the one list of a
+ * loaded config's secrets, for whatever masks them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,4 +140,87 @@ pb_cfg_resolve_secrets(struct pb_load *L)
 				       p->source, "");
 	}
 	return 0;
+}
+
+/* The secrets' places come from the key table, so a new secret key is masked everywhere. */
+void
+pb_config_each_secret(const struct pb_config *cfg, void (*fn)(void *ctx, const char *secret),
+		      void *ctx)
+{
+	if (!cfg)
+		return;
+	for (size_t k = 0; k < pb_n_ckeys; k++) {
+		const struct pb_ckey *key = &pb_ckeys[k];
+		const char *v;
+
+		if (key->type != KT_SECRET)
+			continue;
+		if (key->scope == KS_ROOT) {
+			v = *(char *const *)((const char *)cfg + key->off);
+			if (v && strlen(v) >= 4)
+				fn(ctx, v);
+			continue;
+		}
+		for (size_t i = 0; i < cfg->n_subscribers; i++) {
+			const struct pb_subscriber *sub = &cfg->subscribers[i];
+
+			if (key->scope == KS_SUB) {
+				v = *(char *const *)((const char *)sub + key->off);
+				if (v && strlen(v) >= 4)
+					fn(ctx, v);
+				continue;
+			}
+			for (size_t t = 0; t < sub->n_topics; t++) {
+				v = *(char *const *)((const char *)&sub->topics[t] + key->off);
+				if (v && strlen(v) >= 4)
+					fn(ctx, v);
+			}
+		}
+	}
+}
+
+static void
+log_one(void *ctx, const char *secret)
+{
+	(void)ctx;
+	pb_log_add_secret(secret);
+}
+
+void
+pb_config_log_secrets(const struct pb_config *cfg)
+{
+	pb_config_each_secret(cfg, log_one, NULL);
+}
+
+struct mask {
+	const char *at;          /* the text at the current position */
+	size_t best;             /* longest secret found there */
+};
+
+static void
+match_one(void *ctx, const char *secret)
+{
+	struct mask *m = ctx;
+	size_t len = strlen(secret);
+
+	if (len > m->best && strncmp(m->at, secret, len) == 0)
+		m->best = len;
+}
+
+void
+pb_config_mask_secrets(const struct pb_config *cfg, struct pb_buf *out, const char *s)
+{
+	struct mask m;
+
+	for (s = s ? s : ""; *s;) {
+		m.at = s;
+		m.best = 0;
+		pb_config_each_secret(cfg, match_one, &m);
+		if (m.best) {
+			pb_buf_puts(out, "***");
+			s += m.best;
+		} else {
+			pb_buf_putc(out, *s++);
+		}
+	}
 }

@@ -12,6 +12,7 @@
 #include "channel.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
+#include "paperboy/hash.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
 
@@ -49,16 +50,6 @@ struct table {
 	size_t cap, n;
 };
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct slot *
 table_get(struct table *t, const char *key)
 {
@@ -71,7 +62,7 @@ table_get(struct table *t, const char *key)
 		for (size_t j = 0; j < t->cap; j++) {
 			if (!t->v[j].key)
 				continue;
-			i = hash_str(t->v[j].key) & (nt.cap - 1);
+			i = pb_fnv1a64_str(t->v[j].key) & (nt.cap - 1);
 			while (nt.v[i].key)
 				i = (i + 1) & (nt.cap - 1);
 			nt.v[i] = t->v[j];
@@ -80,7 +71,7 @@ table_get(struct table *t, const char *key)
 		free(t->v);
 		*t = nt;
 	}
-	for (i = hash_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
+	for (i = pb_fnv1a64_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
 		if (strcmp(t->v[i].key, key) == 0)
 			return &t->v[i];
 	t->v[i].key = pb_xstrdup(key);
@@ -399,11 +390,6 @@ setup_common(struct run *r, struct pb_xfer *x)
 	pb_http_setup_easy(e, &ho);
 	/* A webhook or Bot API POST is never followed elsewhere. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -823,10 +809,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		r.deadline_ms = pb_mono_ms() + (int64_t)o->limit_s * 1000;
 
 	/* Secrets never reach a log line, even inside a curl message. */
-	pb_log_add_secret(cfg->telegram.token);
-	pb_log_add_secret(cfg->email.password);
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		pb_log_add_secret(cfg->subscribers[i].slack_webhook);
+	pb_config_log_secrets(cfg);
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {

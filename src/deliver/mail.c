@@ -1,7 +1,8 @@
 /* The email message builder: RFC 5322 headers (RFC 2047 encoded words for non-ASCII text),
  * multipart/alternative with text/plain first and text/html last, quoted-printable bodies.
- * Every header value passes through one sanitizer so no CR, LF or other control character from
- * a title, a name or a config value ever reaches the header block. */
+ * Every header value passes through the one sanitizer of escape.h (pb_esc_header_clean) so no
+ * CR, LF or other control character from a title, a name or a config value ever reaches the
+ * header block; escape.h also encodes and folds them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,83 +12,11 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/deliver.h"
+#include "paperboy/escape.h"
+#include "paperboy/hash.h"
 
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */
 #define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid
- * (overlongs, surrogates and code points past U+10FFFF are invalid). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	/* C1 controls (U+0080..U+009F) are controls too. */
-	if (cp >= 0x80 && cp <= 0x9F)
-		return 0;
-	return len;
-}
-
-/* Sanitizes a header value into b: valid UTF-8 only (invalid bytes become U+FFFD), every
- * control character (CR and LF included) becomes a space, runs of spaces collapse and the ends
- * are trimmed. Returns 1 when the result is not pure ASCII. */
-static int
-clean_value(struct pb_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i = 0, l;
-	int non_ascii = 0;
-
-	while (i < n) {
-		if (p[i] < 0x20 || p[i] == 0x7F || p[i] == ' ') {
-			if (b->len && b->data[b->len - 1] != ' ')
-				pb_buf_putc(b, ' ');
-			i++;
-			continue;
-		}
-		l = utf8_len(p + i, n - i);
-		if (l == 0) {
-			pb_buf_puts(b, "\xEF\xBF\xBD");
-			non_ascii = 1;
-			i++;
-			continue;
-		}
-		if (l > 1)
-			non_ascii = 1;
-		pb_buf_append(b, p + i, l);
-		i += l;
-	}
-	while (b->len && b->data[b->len - 1] == ' ')
-		pb_buf_truncate(b, b->len - 1);
-	return non_ascii;
-}
 
 /* Keeps only the characters an addr-spec may hold in a header: printable ASCII without
  * spaces, quotes, angle brackets, commas, semicolons or parentheses. */
@@ -101,76 +30,6 @@ clean_addr(struct pb_buf *b, const char *s)
 		if (c <= 0x20 || c == 0x7F || strchr("<>\",;()[]\\", c))
 			continue;
 		pb_buf_putc(b, (char)c);
-	}
-}
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-base64_put(struct pb_buf *b, const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		pb_buf_putc(b, b64[p[i] >> 2]);
-		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		pb_buf_putc(b, b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
-		pb_buf_putc(b, b64[p[i + 2] & 63]);
-	}
-	if (n - i == 1) {
-		pb_buf_putc(b, b64[p[i] >> 2]);
-		pb_buf_putc(b, b64[(p[i] & 3) << 4]);
-		pb_buf_puts(b, "==");
-	} else if (n - i == 2) {
-		pb_buf_putc(b, b64[p[i] >> 2]);
-		pb_buf_putc(b, b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		pb_buf_putc(b, b64[(p[i + 1] & 15) << 2]);
-		pb_buf_putc(b, '=');
-	}
-}
-
-/* Appends value (clean UTF-8) as RFC 2047 B encoded words, each at most 75 characters and each
- * line at most 76, split only between UTF-8 sequences. col is the current line's length. */
-static void
-put_encoded_words(struct pb_buf *b, const char *value, size_t col)
-{
-	const unsigned char *p = (const unsigned char *)value;
-	size_t n = strlen(value), i = 0;
-
-	while (i < n) {
-		/* Room on this line for the word; "=?UTF-8?B?" + "?=" is 12 characters. */
-		size_t room = (col + 75 <= QP_LINE ? 75 : QP_LINE - col);
-		size_t max_raw = room > 12 ? (room - 12) / 4 * 3 : 0;
-		size_t take = 0, l;
-
-		if (max_raw < 3) {
-			pb_buf_puts(b, "\r\n ");
-			col = 1;
-			continue;
-		}
-		while (i + take < n) {
-			l = utf8_len(p + i + take, n - i - take);
-			if (l == 0)
-				l = 1;   /* cannot happen after clean_value; never loop forever */
-			if (take + l > max_raw)
-				break;
-			take += l;
-		}
-		if (take == 0) {
-			pb_buf_puts(b, "\r\n ");
-			col = 1;
-			continue;
-		}
-		pb_buf_puts(b, "=?UTF-8?B?");
-		base64_put(b, p + i, take);
-		pb_buf_puts(b, "?=");
-		col += 12 + (take + 2) / 3 * 4;
-		i += take;
-		if (i < n) {
-			pb_buf_puts(b, "\r\n ");
-			col = 1;
-		}
 	}
 }
 
@@ -193,58 +52,6 @@ put_token(struct pb_buf *b, size_t *col, const char *t, size_t n, int space)
 	*col += n;
 }
 
-/* Appends ASCII text folded before spaces so lines stay near 78 characters. */
-static void
-put_folded_ascii(struct pb_buf *b, const char *value, size_t col)
-{
-	const char *p = value;
-
-	while (*p) {
-		const char *sp = strchr(p + 1, ' ');
-		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
-		if (*p == ' ' && col + wl > LINE_SOFT && col > 1) {
-			pb_buf_puts(b, "\r\n");
-			col = 0;
-		}
-		pb_buf_append(b, p, wl);
-		col += wl;
-		p += wl;
-	}
-}
-
-/* Whether ASCII text can go as-is: no word so long that a line could pass 998 octets, and
- * nothing a reader would take for an encoded word. */
-static int
-ascii_plain_ok(const char *v)
-{
-	size_t run = 0;
-
-	if (strstr(v, "=?"))
-		return 0;
-	for (; *v; v++) {
-		run = *v == ' ' ? 0 : run + 1;
-		if (run > 900)
-			return 0;
-	}
-	return 1;
-}
-
-/* "Name: value" with the value cleaned, encoded when not ASCII, folded; ends with CRLF. */
-static void
-put_text_header(struct pb_buf *b, const char *name, const char *value)
-{
-	struct pb_buf v = { 0 };
-	int non_ascii = clean_value(&v, value);
-
-	pb_buf_printf(b, "%s: ", name);
-	if (non_ascii || !ascii_plain_ok(pb_buf_str(&v)))
-		put_encoded_words(b, pb_buf_str(&v), strlen(name) + 2);
-	else
-		put_folded_ascii(b, pb_buf_str(&v), strlen(name) + 2);
-	pb_buf_puts(b, "\r\n");
-	pb_buf_free(&v);
-}
-
 /* Splits "Display Name <addr@host>" (or a bare address) into name and addr. */
 static void
 split_mailbox(const char *s, struct pb_buf *name, struct pb_buf *addr)
@@ -257,7 +64,7 @@ split_mailbox(const char *s, struct pb_buf *name, struct pb_buf *addr)
 		return;
 	if (lt && gt) {
 		raw = pb_xstrndup(s, (size_t)(lt - s));
-		clean_value(name, raw);
+		pb_esc_header_clean(name, raw);
 		free(raw);
 		/* Drop surrounding quotes of a quoted display name. */
 		if (name->len >= 2 && name->data[0] == '"' && name->data[name->len - 1] == '"') {
@@ -309,8 +116,8 @@ put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
 		size_t col = 6;
 
 		put_token(b, &col, addr.data, addr.len, 0);
-	} else if (non_ascii || !ascii_plain_ok(n) || name.len > 200) {
-		put_encoded_words(b, n, 6);
+	} else if (non_ascii || !pb_esc_header_plain_ok(n) || name.len > 200) {
+		pb_esc_header_words(b, n, 6);
 		put_bracketed(b, &addr, LINE_SOFT);     /* a line of its own, as always */
 	} else {
 		pb_buf_putc(b, '"');
@@ -354,10 +161,11 @@ static void
 msgid_left(struct pb_buf *b, const char *id)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	uint64_t h = 1469598103934665603ULL;
+	/* This seed (the FNV basis short of its last digit) is what earlier versions used: a
+	 * message retried after an upgrade keeps its Message-ID. */
+	uint64_t h = pb_fnv1a64_more(1469598103934665603ULL, id ? id : "", id ? strlen(id) : 0);
 
 	for (const unsigned char *p = (const unsigned char *)(id ? id : ""); *p; p++) {
-		h = (h ^ *p) * 1099511628211ULL;
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/?^_`{|}~", *p)) {
 			pb_buf_putc(b, (char)*p);
@@ -522,8 +330,6 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	struct pb_buf b = { 0 }, tmp = { 0 };
 	const char *from = cfg ? cfg->email.from : NULL;
 	char boundary[64];
-	uint64_t h = 14695981039346656037ULL;
-
 	put_from(&b, from, "paperboy@localhost");
 	clean_addr(&tmp, to);
 	{
@@ -534,7 +340,7 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 		pb_buf_puts(&b, "\r\n");
 	}
 	pb_buf_reset(&tmp);
-	put_text_header(&b, "Subject", subject);
+	pb_esc_header(&b, "Subject", subject);
 	put_date(&b, date);
 	msgid_left(&tmp, msg_id);
 	pb_buf_printf(&b, "Message-ID: <%s@", pb_buf_str(&tmp));
@@ -550,9 +356,8 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	} else {
 		/* "=_" never occurs in quoted-printable output, so the boundary cannot collide
 		 * with the body; the hash only makes it look distinct per message. */
-		for (const char *p = msg_id ? msg_id : ""; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		snprintf(boundary, sizeof boundary, "=_pb_%016llx", (unsigned long long)h);
+		snprintf(boundary, sizeof boundary, "=_pb_%016llx",
+			 (unsigned long long)pb_fnv1a64_str(msg_id));
 		pb_buf_printf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
 				  "This is a MIME message; your reader shows either part.\r\n",
 			      boundary);

@@ -10,17 +10,7 @@
 
 #include "channel.h"
 #include "paperboy/http.h"
-
-/* The webhook URL is a secret: pacing keys and logs only ever see a hash of it. */
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
+#include "paperboy/hash.h"
 
 static int
 slack_prepare(struct pb_xfer *x, char *err, size_t errlen)
@@ -100,7 +90,7 @@ slack_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	if (max < 1)
 		return 0;
 	snprintf(p[0].key, sizeof p[0].key, "slack:%016llx",
-		 (unsigned long long)fnv1a(sub && sub->slack_webhook ? sub->slack_webhook
+		 (unsigned long long)pb_fnv1a64_str(sub && sub->slack_webhook ? sub->slack_webhook
 								      : m->subscriber));
 	p[0].interval_ms = cfg->delivery.slack_interval_ms;
 	return 1;

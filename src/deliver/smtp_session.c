@@ -540,11 +540,7 @@ sess_open(struct pb_smtp_pool *p)
 	ho.connect_timeout_s = 15;
 	pb_http_setup_easy(ss->easy, &ho);
 	curl_easy_setopt(ss->easy, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(ss->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	curl_easy_setopt(ss->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
+	pb_http_limit_protocols(ss->easy, PB_PROTO_SMTP);
 	curl_easy_setopt(ss->easy, CURLOPT_URL, p->url.data);
 	if (tls && strcmp(tls, "none") == 0 && strncmp(url, "smtps://", 8) != 0)
 		curl_easy_setopt(ss->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "paperboy/hash.h"
+
 #include "match_int.h"
 
 static const char *
@@ -458,11 +460,7 @@ mx_term_field_bits(const struct mx_index *ix, const struct pb_term *t, enum pb_f
 uint64_t
 mx_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = pb_fnv1a64(s, n);
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
 	return h ^ (h >> 29);
 }

@@ -102,7 +102,7 @@ struct pb_matcher {
 	void *skip_ctx;
 };
 
-/* FNV-1a with a final mix, for the intern table and the word index. */
+/* pb_fnv1a64 with a final mix, for the intern table and the word index. */
 uint64_t mx_hash(const char *s, size_t n);
 
 /* 1 when one of the subscriber's exclusions holds for d (the reference evaluation). */

@@ -8,6 +8,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/digest.h"
+#include "paperboy/hash.h"
 #include "paperboy/summarize.h"
 #include "summarize_int.h"
 
@@ -112,16 +113,6 @@ struct counter {
 	size_t n, cap;      /* cap is a power of two; open addressing */
 };
 
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 
 static void
 counter_grow(struct counter *c)
@@ -135,7 +126,7 @@ counter_grow(struct counter *c)
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!old[i].key)
 			continue;
-		size_t j = fnv(old[i].key) & (c->cap - 1);
+		size_t j = pb_fnv1a64_str(old[i].key) & (c->cap - 1);
 
 		while (c->v[j].key)
 			j = (j + 1) & (c->cap - 1);
@@ -153,7 +144,7 @@ counter_add(struct counter *c, const char *key, const char *show, size_t paper, 
 
 	if ((c->n + 1) * 2 > c->cap)
 		counter_grow(c);
-	j = fnv(key) & (c->cap - 1);
+	j = pb_fnv1a64_str(key) & (c->cap - 1);
 	while (c->v[j].key) {
 		if (strcmp(c->v[j].key, key) == 0) {
 			if (c->v[j].last != paper) {

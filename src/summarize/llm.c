@@ -9,6 +9,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/fold.h"
+#include "paperboy/hash.h"
 #include "paperboy/llm.h"
 
 /* A longer answer is no summary of one paper or one digest. */
@@ -313,11 +314,7 @@ pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char 
 void
 pb_prompt_hash(const char *text, char *out, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (const char *p = text ? text : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(out, n, "%016llx", (unsigned long long)h);
+	snprintf(out, n, "%016llx", (unsigned long long)pb_fnv1a64_str(text));
 }
 
 const char *

@@ -132,7 +132,7 @@ model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 	pb_buf_puts(&b, "/chat/completions");
 	s->url = pb_buf_detach(&b);
 	if (cfg->summary.api_key && *cfg->summary.api_key) {
-		pb_log_add_secret(cfg->summary.api_key);
+		pb_config_log_secrets(cfg);
 		pb_buf_printf(&b, "Authorization: Bearer %s", cfg->summary.api_key);
 		s->auth = pb_buf_detach(&b);
 	}
@@ -496,11 +496,6 @@ flight_start(struct pb_summarizer *s, CURLM *multi, struct job *j, long timeout_
 	o.connect_timeout_s = timeout_s < 15 ? timeout_s : 15;
 	o.max_redirects = 2;
 	pb_http_setup_easy(f->easy, &o);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	/* A POST is not re-sent elsewhere. */
 	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	/* A model sends nothing until its answer is ready: only the timeout bounds the wait. */
