@@ -9,8 +9,10 @@ set -eu
 RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
 libsqlite3-dev libutf8proc-dev ca-certificates"
 # clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
-# tests and benchmarks; systemd and man-db: systemd-analyze verify of the installed units.
-TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd postfix openssl time systemd man-db"
+# tests and benchmarks; feedparser: reading back the archive's Atom feed; systemd and man-db:
+# systemd-analyze verify of the installed units.
+TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd python3-feedparser postfix openssl
+time systemd man-db"
 PKGS=$RUN
 list=0
 for a in "$@"; do
