@@ -25,6 +25,8 @@ subscribers = (
 );
 CONF
 pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
+pb check >"$T/check" 2>&1 || fail "check failed: $(cat "$T/check")"
+grep -q "^channels: .*, file $T/out (with archive)\$" "$T/check" || fail "check: $(cat "$T/check")"
 
 # three days, each run a process of its own: the archive is rebuilt from the disk each time
 pb run --feed "$BIG" >/dev/null 2>"$T/err1" || fail "run failed: $(tail -3 "$T/err1")"
