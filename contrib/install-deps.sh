@@ -9,11 +9,12 @@ set -eu
 RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
 libsqlite3-dev libutf8proc-dev ca-certificates"
 # clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
-# tests and benchmarks; systemd and man-db: systemd-analyze verify of the installed units;
-# chromium and nodejs: the browser test of the HTML email (tests/integration/55-html-browser.sh,
-# which installs its pinned npm packages itself, no browser among them).
-TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd postfix openssl time systemd man-db
-chromium nodejs"
+# tests and benchmarks; feedparser: reading back the archive's Atom feed; systemd and man-db:
+# systemd-analyze verify of the installed units; chromium and nodejs: the browser test of the
+# HTML email (tests/integration/55-html-browser.sh, which installs its pinned npm packages
+# itself, no browser among them).
+TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd python3-feedparser postfix openssl
+time systemd man-db chromium nodejs"
 PKGS=$RUN
 list=0
 test=0

@@ -110,6 +110,7 @@ struct pb_config {
 	struct {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
+		bool archive;            /* a web archive and Atom feed per subscriber; default false */
 	} file;
 
 	struct {

@@ -24,8 +24,9 @@ summarize(FILE *f, const struct pb_config *cfg)
 	fprintf(f, "config: %s ok\n", cfg->path);
 	fprintf(f, "subscribers: %zu\n", cfg->n_subscribers);
 	fprintf(f, "topics: %zu\n", topics);
-	fprintf(f, "channels: email %zu, slack %zu, telegram %zu, file %s\n", email, slack,
-		telegram, cfg->file.enabled ? cfg->file.dir : "off");
+	fprintf(f, "channels: email %zu, slack %zu, telegram %zu, file %s%s\n", email, slack,
+		telegram, cfg->file.enabled ? cfg->file.dir : "off",
+		cfg->file.enabled && cfg->file.archive ? " (with archive)" : "");
 	fprintf(f, "categories:");
 	for (size_t i = 0; i < cfg->arxiv.n_categories; i++)
 		fprintf(f, " %s", cfg->arxiv.categories[i]);

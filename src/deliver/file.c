@@ -1,7 +1,8 @@
 /* The file sink: writes each message to <file.dir>/<digest_date>/<subscriber>/ as an .eml file
  * (an email) or a .json file (a chat message), atomically (a temporary file, fsync, rename,
  * fsync of the directory), so a reader never sees half a message and a re-run rewrites the
- * same file instead of adding one. */
+ * same file instead of adding one. With file.archive, each digest.html written also rebuilds
+ * the subscriber's web archive and Atom feed (archive.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "channel.h"
+#include "archive.h"
 
 /* One path component from outside text: [A-Za-z0-9._@+-], never "", "." or "..". */
 static void
@@ -73,78 +74,62 @@ mkdirs(struct pb_buf *b)
 	return 0;
 }
 
-static void
-fail(struct pb_result *r, const char *what, const char *path_part, int e)
+void
+pb_file_fail(struct pb_result *r, const char *what, const char *path, int e)
 {
 	/* A full or failing disk may recover; a missing permission will not by itself, but a
 	 * person fixing it should not have to requeue, so both are retried until expiry. */
 	r->verdict = PB_V_TRANSIENT;
 	r->retry_after_s = -1;
-	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path_part, strerror(e));
+	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path, strerror(e));
 }
 
-static void
-file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_result *r)
+int
+pb_file_put(const char *dir, const char *path, const void *data, size_t len,
+	    struct pb_result *r)
 {
-	struct pb_buf dir = { 0 }, path = { 0 }, tmp = { 0 };
-	const char *base = cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
-	const char *p = m->payload ? m->payload : "";
+	struct pb_buf tmp = { 0 };
+	const char *p = data;
 	size_t off = 0;
-	int fd = -1, dfd = -1;
+	int fd = -1, dfd = -1, rc = -1;
 
-	memset(r, 0, sizeof *r);
-	r->retry_after_s = -1;
-	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		p++;
-	pb_buf_puts(&dir, base);
-	pb_buf_putc(&dir, '/');
-	put_component(&dir, m->digest_date);
-	pb_buf_putc(&dir, '/');
-	put_component(&dir, m->subscriber);
-	if (mkdirs(&dir) != 0) {
-		fail(r, "mkdir", pb_buf_str(&dir), errno);
-		goto out;
-	}
-	pb_buf_printf(&path, "%s/", pb_buf_str(&dir));
-	name_file(&path, m, (*p == '{' || *p == '[') ? "json" : "eml");
-	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-
+	pb_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
 	fd = open(pb_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		fail(r, "open", pb_buf_str(&tmp), errno);
+		pb_file_fail(r, "open", pb_buf_str(&tmp), errno);
 		goto out;
 	}
-	while (off < m->payload_len) {
-		ssize_t n = write(fd, m->payload + off, m->payload_len - off);
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fail(r, "write", pb_buf_str(&tmp), n < 0 ? errno : EIO);
+			pb_file_fail(r, "write", pb_buf_str(&tmp), n < 0 ? errno : EIO);
 			goto out;
 		}
 		off += (size_t)n;
 	}
 	if (fsync(fd) != 0) {
-		fail(r, "fsync", pb_buf_str(&tmp), errno);
+		pb_file_fail(r, "fsync", pb_buf_str(&tmp), errno);
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		fail(r, "close", pb_buf_str(&tmp), errno);
+		pb_file_fail(r, "close", pb_buf_str(&tmp), errno);
 		goto out;
 	}
 	fd = -1;
-	if (rename(pb_buf_str(&tmp), pb_buf_str(&path)) != 0) {
-		fail(r, "rename", pb_buf_str(&path), errno);
+	if (rename(pb_buf_str(&tmp), path) != 0) {
+		pb_file_fail(r, "rename", path, errno);
 		goto out;
 	}
 	/* The rename is durable only once the directory is. */
-	dfd = open(pb_buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) != 0) {
-		fail(r, "fsync", pb_buf_str(&dir), errno);
+		pb_file_fail(r, "fsync", dir, errno);
 		goto out;
 	}
-	r->verdict = PB_V_SENT;
+	rc = 0;
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -153,6 +138,41 @@ out:
 		unlink(pb_buf_str(&tmp));
 	}
 	pb_buf_free(&tmp);
+	return rc;
+}
+
+static void
+file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_result *r)
+{
+	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 };
+	const char *base = cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
+	const char *p = m->payload ? m->payload : "";
+
+	memset(r, 0, sizeof *r);
+	r->retry_after_s = -1;
+	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		p++;
+	put_component(&date, m->digest_date);
+	put_component(&sub, m->subscriber);
+	pb_buf_printf(&dir, "%s/%s/%s", base, pb_buf_str(&date), pb_buf_str(&sub));
+	if (mkdirs(&dir) != 0) {
+		pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
+		goto out;
+	}
+	pb_buf_printf(&path, "%s/", pb_buf_str(&dir));
+	name_file(&path, m, (*p == '{' || *p == '[') ? "json" : "eml");
+	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len, r) < 0)
+		goto out;
+	/* The archive is rebuilt from the disk after each HTML digest, so it survives restarts
+	 * and a retried message rebuilds it again. */
+	if (cfg->file.archive && m->n_parts <= 1 && m->dest &&
+	    strcmp(m->dest, "digest.html") == 0 &&
+	    pb_archive_update(base, pb_buf_str(&sub), pb_buf_str(&date), r) < 0)
+		goto out;
+	r->verdict = PB_V_SENT;
+out:
+	pb_buf_free(&date);
+	pb_buf_free(&sub);
 	pb_buf_free(&path);
 	pb_buf_free(&dir);
 }

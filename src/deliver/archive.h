@@ -1,0 +1,34 @@
+/* Private interface of the file sink (file.c) and its web archive (archive.c): the atomic
+ * write both use, and the archive rebuilt after each digest.html is written. */
+#ifndef PAPERBOY_DELIVER_ARCHIVE_H
+#define PAPERBOY_DELIVER_ARCHIVE_H
+
+#include <stddef.h>
+
+#include "channel.h"
+
+/* How many digests the archive's index lists and the feed holds, newest first. */
+#define PB_ARCHIVE_INDEX_MAX 365
+#define PB_ARCHIVE_FEED_MAX 30
+/* A digest whose HTML body is longer than this is summarised in the feed, not included. */
+#define PB_ARCHIVE_CONTENT_MAX (512 * 1024)
+
+/* Records a failed local write in r: transient, "what path: strerror(e)". */
+void pb_file_fail(struct pb_result *r, const char *what, const char *path, int e);
+
+/* Writes len bytes to path atomically (a temporary file beside it, fsync, rename, fsync of
+ * dir, the directory path is in, which must exist). Returns 0, or -1 with r filled by
+ * pb_file_fail; r is not touched on success. */
+int pb_file_put(const char *dir, const char *path, const void *data, size_t len,
+		struct pb_result *r);
+
+/* Rebuilds the web archive of one subscriber from the digests on disk: with base the sink's
+ * directory and sub the subscriber's directory name (already a safe path component), reads
+ * every base/DATE/sub/digest.html and writes base/sub/index.html (the newest
+ * PB_ARCHIVE_INDEX_MAX, newest first), base/sub/DATE.html (a copy of each digest.html: the
+ * one of date rewritten, the others written when missing) and base/sub/feed.atom (an Atom
+ * feed of the newest PB_ARCHIVE_FEED_MAX). date is the digest just written. Returns 0, or -1
+ * with r filled as a transient failure. */
+int pb_archive_update(const char *base, const char *sub, const char *date, struct pb_result *r);
+
+#endif
