@@ -291,7 +291,7 @@ pb_archive_update(const char *base, const char *sub, const char *date, struct pb
 	struct pb_buf *bodies = NULL;
 	struct entry *v = NULL;
 	xmlBufferPtr xb = NULL;
-	size_t n = 0, n_feed;
+	size_t n = 0, n_feed = 0;
 	int rc = -1;
 
 	if (scan(base, sub, &v, &n, r) < 0)
