@@ -1,5 +1,6 @@
 #include "paperboy/log.h"
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <utf8proc.h>
 
 
 /* Process-wide by nature: there is one stderr and one syslog connection. */
@@ -176,31 +178,47 @@ pb_q(const char *s)
 	static char slots[8][420];
 	static unsigned next;
 	char *o = slots[next++ % 8];
-	size_t n = 0;
+	size_t n = 0, len;
 	int plain = 1;
 
 	if (!s)
 		s = "";
 	if (!*s)
 		plain = 0;
+	len = strlen(s);
 	for (const char *p = s; *p; p++)
 		if (*p == ' ' || *p == '"' || *p == '=' || (unsigned char)*p < 0x20 || *p == '\\')
 			plain = 0;
 	if (!plain)
 		o[n++] = '"';
-	for (const char *p = s; *p && n < 404; p++) {
-		unsigned char c = (unsigned char)*p;
+	/* Outside text (a title, a server's words) reaches log lines: the characters that
+	 * pb_text_clean would not show, and bytes that are not UTF-8, become '?'. */
+	for (size_t i = 0; i < len && n < 404;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
 
-		if (!plain && (c == '"' || c == '\\')) {
-			o[n++] = '\\';
-			o[n++] = (char)c;
-		} else if (c == '\n' || c == '\r' || c == '\t') {
-			o[n++] = '\\';
-			o[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-		} else if (c < 0x20) {
+		if (k <= 0) {
 			o[n++] = '?';
+			i++;
+		} else if (cp == '"' || cp == '\\') {
+			if (!plain)
+				o[n++] = '\\';
+			o[n++] = (char)cp;
+			i++;
+		} else if (cp == '\n' || cp == '\r' || cp == '\t') {
+			o[n++] = '\\';
+			o[n++] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't';
+			i++;
+		} else if (cp < 0x20 || pb_char_unsafe(cp)) {
+			o[n++] = '?';
+			i += (size_t)k;
+		} else if (n + (size_t)k > 404) {
+			break;
 		} else {
-			o[n++] = (char)c;
+			memcpy(o + n, s + i, (size_t)k);
+			n += (size_t)k;
+			i += (size_t)k;
 		}
 	}
 	if (!plain)

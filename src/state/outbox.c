@@ -201,11 +201,12 @@ pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const cha
 	return pb_st_run(st, s, "outbox_mark_retry");
 }
 
-int
-pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
-		      const char *why)
+/* A settled status for one message, through the statement that counts an attempt or not. */
+static int
+mark_with(struct pb_state *st, enum stmt_id id, const char *op, int64_t rowid,
+	  enum pb_outbox_status status, const char *why)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_STATUS);
+	sqlite3_stmt *s = pb_st_stmt(st, id);
 
 	if (!s)
 		return -1;
@@ -213,22 +214,21 @@ pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status 
 	sqlite3_bind_int(s, 2, (int)status);
 	pb_st_bind_text(s, 3, why);
 	sqlite3_bind_int64(s, 4, pb_now());
-	return pb_st_run(st, s, "outbox_mark_status");
+	return pb_st_run(st, s, op);
+}
+
+int
+pb_outbox_mark_status(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
+		      const char *why)
+{
+	return mark_with(st, S_OUT_STATUS, "outbox_mark_status", rowid, status, why);
 }
 
 int
 pb_outbox_mark_tried(struct pb_state *st, int64_t rowid, enum pb_outbox_status status,
 		     const char *why)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_TRIED);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int(s, 2, (int)status);
-	pb_st_bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, pb_now());
-	return pb_st_run(st, s, "outbox_mark_tried");
+	return mark_with(st, S_OUT_TRIED, "outbox_mark_tried", rowid, status, why);
 }
 
 int

@@ -45,6 +45,23 @@ test_quote(void)
 	T_EQ_STR(pb_q("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
 	T_EQ_STR(pb_q(""), "\"\"");
 	T_EQ_STR(pb_q(NULL), "\"\"");
+	/* Outside text: bidi overrides, C1 controls, DEL and bytes that are not UTF-8 are not
+	 * written into a log line as they are; other UTF-8 is. */
+	T_EQ_STR(pb_q("R\xc3\xa9my"), "R\xc3\xa9my");
+	T_EQ_STR(pb_q("evil\xe2\x80\xaetxt.exe"), "evil?txt.exe");
+	T_EQ_STR(pb_q("a\xc2\x9b" "31mb"), "a?31mb");
+	T_EQ_STR(pb_q("x\x7fy\xffz"), "x?y?z");
+	{
+		char longer[600];
+
+		/* Cut at a character's boundary, never inside one. */
+		memset(longer, 'a', sizeof longer - 1);
+		longer[sizeof longer - 1] = '\0';
+		memcpy(longer + 402, "\xc3\xa9\xc3\xa9", 4);
+		T_CHECK(strlen(pb_q(longer)) <= 405);
+		T_EQ_INT((long)strlen(pb_q(longer)), 404);
+		T_CHECK(pb_q(longer)[strlen(pb_q(longer)) - 1] != '\xc3');
+	}
 }
 
 /* Runs one log call with stderr sent to a temporary file; returns what was written. */
