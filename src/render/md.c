@@ -94,24 +94,31 @@ md_block(struct pb_buf *b, const char *s)
 	pb_buf_puts(b, "\n\n");
 }
 
+void
+pb_md_front_matter(struct pb_buf *b, const char *title, const char *date)
+{
+	/* YAML front matter: what the reference digest's bare "time:" line meant, in a form
+	 * Markdown tools read as metadata instead of showing */
+	pb_buf_puts(b, "---\ntitle: \"");
+	for (const char *p = title ? title : ""; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			pb_buf_putc(b, '\\');
+		pb_buf_putc(b, *p == '\n' || *p == '\t' ? ' ' : *p);
+	}
+	pb_buf_puts(b, "\"\n");
+	if (date && *date && strspn(date, "0123456789-") == strlen(date))
+		pb_buf_printf(b, "date: %s\n", date);
+	pb_buf_puts(b, "---\n\n");
+}
+
 static int
 md_begin(struct pb_rctx *c)
 {
 	struct pb_buf *b = &c->doc;
 	const char *date = c->d->date ? c->d->date : "";
 
-	/* YAML front matter: what the reference digest's bare "time:" line meant, in a form
-	 * Markdown tools read as metadata instead of showing */
-	pb_buf_puts(b, "---\ntitle: \"");
-	for (const char *p = c->title; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			pb_buf_putc(b, '\\');
-		pb_buf_putc(b, *p == '\n' || *p == '\t' ? ' ' : *p);
-	}
-	pb_buf_puts(b, "\"\n");
-	if (strspn(date, "0123456789-") == strlen(date) && *date)
-		pb_buf_printf(b, "date: %s\n", date);
-	pb_buf_puts(b, "---\n\n# ");
+	pb_md_front_matter(b, c->title, date);
+	pb_buf_puts(b, "# ");
 	pb_esc_md(b, c->title);
 	pb_buf_puts(b, "\n\n## " PB_SEC_SUMMARY "\n\n");
 	if (c->summary) {

@@ -494,16 +494,8 @@ pb_render_all_md(const struct pb_digest *d)
 		return pb_buf_detach(&b);
 	t = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
 	n = d->n_items + d->n_more;
-	pb_buf_puts(&b, "---\ntitle: \"");
-	for (const char *p = t; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			pb_buf_putc(&b, '\\');
-		pb_buf_putc(&b, *p == '\n' || *p == '\t' ? ' ' : *p);
-	}
-	pb_buf_puts(&b, "\"\n");
-	if (*date && strspn(date, "0123456789-") == strlen(date))
-		pb_buf_printf(&b, "date: %s\n", date);
-	pb_buf_puts(&b, "---\n\n# ");
+	pb_md_front_matter(&b, t, date);
+	pb_buf_puts(&b, "# ");
 	pb_esc_md(&b, t);
 	pb_buf_puts(&b, ": all matching papers\n\n");
 	pb_buf_printf(&b, "%zu paper%s matched", n, n == 1 ? "" : "s");

@@ -75,6 +75,8 @@ int pb_parts_push_json(struct pb_parts *p, cJSON *m);
  * and are not shown: 3D 30, Video 18." (per topic when the digest knows), or nothing when the
  * digest shows every match. */
 void pb_render_more(const struct pb_rctx *c, struct pb_buf *b);
+/* Markdown's YAML front matter (title, and the date when it is one), then a blank line. */
+void pb_md_front_matter(struct pb_buf *b, const char *title, const char *date);
 
 /* The unsubscribe/settings target for the footer: URL, then mailto, then the digest's own
  * text; NULL when none is known. *is_url says whether it is a link. */
