@@ -25,7 +25,7 @@ static const struct pb_command commands[] = {
 	{ "match", pb_cmd_match, "[--feed FILE] [--subscriber NAME]",
 	  "show who gets which paper, with the score and the topic that matched" },
 	{ "preview", pb_cmd_preview,
-	  "--subscriber NAME [--format md|html|text|slack|telegram] [--date YYYY-MM-DD] "
+	  "--subscriber NAME [--format md|html|text|CHANNEL] [--date YYYY-MM-DD] "
 	  "[--feed FILE]",
 	  "print what one subscriber would receive, in one format; send nothing" },
 	{ "check", pb_cmd_check, "",

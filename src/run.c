@@ -102,14 +102,6 @@ skip_received(void *ctx, size_t s, const struct pb_paper *p)
 	return r > 0;
 }
 
-static void
-msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
-       const char *dest, int part)
-{
-	pb_buf_reset(b);
-	pb_buf_printf(b, "%s/%s/%s/%s/%d", date, sub, channel, dest, part);
-}
-
 static int
 put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
     int n_parts, const char *payload, size_t len)
@@ -118,7 +110,7 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	struct pb_buf id = { 0 };
 	int r;
 
-	msg_id(&id, c->rep->date, sub, channel, dest, part);
+	pb_channel_msg_id(&id, c->rep->date, sub, channel, dest, part);
 	memset(&m, 0, sizeof m);
 	m.msg_id = id.data;
 	m.subscriber = (char *)sub;
@@ -152,90 +144,59 @@ put_parts(struct cycle *c, const char *sub, const char *channel, const char *des
 	return 0;
 }
 
-/* Renders every channel of one subscriber (the display conversion done once for all formats)
- * and writes the messages to the outbox. */
+/* Renders the digest once in every format the subscriber's channels need (the display
+ * conversion done once for all), then writes each channel's payloads for each destination to
+ * the outbox, in the table's order. */
 static int
 enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
 {
-	const struct pb_config *cfg = c->cfg;
 	struct pb_render_opts ro;
 	struct pb_parts out[PB_FMT_COUNT];
-	int want_email = sub->n_emails && (cfg->email.enabled || cfg->file.enabled);
-	int want_tg = sub->telegram_chat && (cfg->telegram.token || cfg->file.enabled);
-	unsigned formats = 0;
+	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
 	int rc = -1;
 
 	memset(&ro, 0, sizeof ro);
 	memset(out, 0, sizeof out);
-	ro.unsubscribe_url = cfg->email.unsubscribe_url;
-	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
-	ro.telegram_chat = sub->telegram_chat ? sub->telegram_chat : "";
-	ro.telegram_thread = sub->telegram_thread;
-	/* the file sink keeps the full list when the cap left papers out */
-	ro.full_list = cfg->file.enabled && d->n_more ? "all.md" : NULL;
-	if (want_email)
-		formats |= 1u << PB_FMT_TEXT | 1u << PB_FMT_HTML;
-	if (sub->slack_webhook)
-		formats |= 1u << PB_FMT_SLACK;
-	if (want_tg)
-		formats |= 1u << PB_FMT_TELEGRAM;
-	/* The file sink keeps the digest in every format the subscriber's channels use, and
-	 * always in Markdown and HTML: a new user's first results, readable in a browser. */
-	if (cfg->file.enabled)
-		formats |= 1u << PB_FMT_MD | 1u << PB_FMT_HTML;
-	if (!formats)
+	cx.formats = pb_channels_formats(&cx);
+	if (!cx.formats)
 		return 0;
-	if (pb_render_formats(d, formats, &ro, out) < 0) {
+	pb_channels_render_opts(&cx, &ro);
+	if (pb_render_formats(d, cx.formats, &ro, out) < 0) {
 		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
 		return -1;
 	}
 	for (int f = 0; f < PB_FMT_COUNT; f++)
-		if ((formats & 1u << f) && out[f].n == 0) {
+		if ((cx.formats & 1u << f) && out[f].n == 0) {
 			pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
 			       pb_format_name((enum pb_format)f));
 			goto out;
 		}
-	for (size_t i = 0; want_email && i < sub->n_emails; i++) {
-		const char *channel = cfg->email.enabled ? "email" : "file";
-		struct pb_buf id = { 0 };
-		size_t len = 0;
-		char *mail;
-		int r;
+	cx.out = out;
+	for (size_t i = 0; i < pb_channel_count(); i++) {
+		const struct pb_channel *ch = pb_channel_at(i);
+		const char *name = pb_channel_name(ch);
+		struct pb_parts dests = { 0 };
+		int r = 0;
 
-		msg_id(&id, c->rep->date, sub->name, "email", sub->emails[i], 1);
-		mail = pb_mail_build(cfg, sub->emails[i], d->title, out[PB_FMT_TEXT].v[0],
-				     out[PB_FMT_HTML].v[0], id.data, c->now, &len);
-		pb_buf_free(&id);
-		if (!mail)
-			goto out;
-		r = put(c, sub->name, channel, sub->emails[i], 1, 1, mail, len);
-		free(mail);
-		if (r < 0)
-			goto out;
-	}
-	if (sub->slack_webhook && put_parts(c, sub->name, "slack", "webhook", &out[PB_FMT_SLACK]) < 0)
-		goto out;
-	if (want_tg && put_parts(c, sub->name, cfg->telegram.token ? "telegram" : "file",
-				 sub->telegram_chat, &out[PB_FMT_TELEGRAM]) < 0)
-		goto out;
-	for (int f = 0; cfg->file.enabled && f < PB_FMT_COUNT; f++) {
-		static const char *const name[PB_FMT_COUNT] = {
-			[PB_FMT_MD] = "digest.md", [PB_FMT_HTML] = "digest.html",
-			[PB_FMT_TEXT] = "digest.txt", [PB_FMT_SLACK] = "digest-slack.json",
-			[PB_FMT_TELEGRAM] = "digest-telegram.json",
-		};
+		pb_channel_dests(ch, &cx, &dests);
+		for (size_t k = 0; r == 0 && k < dests.n; k++) {
+			struct pb_parts payloads = { 0 };
+			struct pb_buf id = { 0 };
+			char err[256];
 
-		/* Telegram messages without a bot token are already files of their own */
-		if (!(formats & 1u << f) || (f == PB_FMT_TELEGRAM && !cfg->telegram.token))
-			continue;
-		if (put_parts(c, sub->name, "file", name[f], &out[f]) < 0)
-			goto out;
-	}
-	if (ro.full_list) {
-		char *all = pb_render_all_md(d);
-		int r = put(c, sub->name, "file", ro.full_list, 1, 1, all, strlen(all));
-
-		free(all);
+			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
+			if (pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
+					     sizeof err) < 0) {
+				pb_err("render.failed", "subscriber=%s channel=%s dest=%s error=%s",
+				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
+				r = -1;
+			} else {
+				r = put_parts(c, sub->name, name, dests.v[k], &payloads);
+			}
+			pb_parts_free(&payloads);
+			pb_buf_free(&id);
+		}
+		pb_parts_free(&dests);
 		if (r < 0)
 			goto out;
 	}

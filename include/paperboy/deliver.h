@@ -1,5 +1,6 @@
-/* Delivery: sends what the outbox holds through each channel (curl multi), records results.
- * Channels (email, slack, telegram, file) implement one interface inside src/deliver/. */
+/* Delivery: the table of channels, which turn a rendered digest into outbox messages, and the
+ * loop that sends what the outbox holds through each channel (curl multi) and records results.
+ * Channels implement one interface inside src/deliver/ (channel.h). */
 #ifndef PAPERBOY_DELIVER_H
 #define PAPERBOY_DELIVER_H
 
@@ -8,6 +9,8 @@
 #include <time.h>
 
 #include "paperboy/config.h"
+#include "paperboy/digest.h"
+#include "paperboy/render.h"
 #include "paperboy/state.h"
 
 struct pb_deliver_opts {
@@ -68,5 +71,44 @@ int pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 		    const char *text, const char *html, const char *msg_id, time_t date,
 		    size_t *len);
+
+/* ---- the channel table (src/deliver/channels.c) ---- */
+struct pb_channel;
+
+/* What a channel builds one subscriber's messages from. */
+struct pb_chan_ctx {
+	const struct pb_config *cfg;
+	const struct pb_subscriber *sub;
+	const struct pb_digest *d;          /* NULL while choosing formats and render options */
+	const struct pb_parts *out;         /* [PB_FMT_COUNT], the rendered formats; NULL until
+					     * rendered */
+	unsigned formats;                   /* every format rendered for the subscriber */
+	time_t now;
+};
+
+size_t pb_channel_count(void);
+const struct pb_channel *pb_channel_at(size_t i);      /* i < pb_channel_count() */
+const struct pb_channel *pb_channel_find(const char *name);   /* NULL when unknown */
+const char *pb_channel_name(const struct pb_channel *ch);
+const char *pb_channel_title(const struct pb_channel *ch);
+unsigned pb_channel_formats(const struct pb_channel *ch);
+/* Appends to out what a channel that counts no destinations says of itself for `check` (the
+ * file sink: its directory, or "off"). Returns 1, or 0 when it has nothing to say. */
+int pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg,
+			struct pb_buf *out);
+/* Appends the subscriber's destinations on ch to out (none: the channel is not used). */
+void pb_channel_dests(const struct pb_channel *ch, const struct pb_chan_ctx *c,
+		      struct pb_parts *out);
+/* Builds the payloads for one destination (one outbox message each, in order); msg_id is the
+ * outbox id of the first part. Returns 0, or -1 with err filled and out empty. */
+int pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,
+		     const char *msg_id, struct pb_parts *out, char *err, size_t errlen);
+/* The formats one subscriber's channels need (the file sink's included, which keeps all of
+ * them), and the render options they ask for. c->d may be NULL. */
+unsigned pb_channels_formats(const struct pb_chan_ctx *c);
+void pb_channels_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro);
+/* The outbox id of a message: "<date>/<subscriber>/<channel>/<dest>/<part>". */
+void pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
+		       const char *dest, int part);
 
 #endif

@@ -55,6 +55,7 @@ struct pb_parts {
 int pb_render(const struct pb_digest *d, enum pb_format f, const struct pb_render_opts *o,
 	      struct pb_parts *out);
 void pb_parts_free(struct pb_parts *p);     /* accepts NULL */
+void pb_parts_push(struct pb_parts *p, char *s);   /* takes s (malloc'd) */
 /* Renders d in every format whose bit (1u << f) is set in formats into out[f] (the others are
  * left empty), converting the digest's text for display once for all of them. Returns 0, or
  * -1 with every out[f] empty. */
@@ -70,6 +71,8 @@ char *pb_render_all_md(const struct pb_digest *d);
 /* "md", "html", "text", "slack", "telegram"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);
 const char *pb_format_name(enum pb_format f);
+/* The file sink's name for a digest in format f ("digest.md", "digest-slack.json"). */
+const char *pb_format_file(enum pb_format f);
 
 /* Telegram HTML: the visible length in UTF-16 units (tags count 0, an entity 1, a character
  * outside the BMP 2). Returns -1 when s is not well-formed for Telegram: a tag it does not

@@ -7,26 +7,43 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/config.h"
+#include "paperboy/deliver.h"
 
 static void
 summarize(FILE *f, const struct pb_config *cfg)
 {
-	size_t topics = 0, email = 0, slack = 0, telegram = 0;
+	size_t topics = 0;
 
-	for (size_t i = 0; i < cfg->n_subscribers; i++) {
-		const struct pb_subscriber *s = &cfg->subscribers[i];
-
-		topics += s->n_topics;
-		email += s->n_emails;
-		slack += s->slack_webhook != NULL;
-		telegram += s->telegram_chat != NULL;
-	}
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		topics += cfg->subscribers[i].n_topics;
 	fprintf(f, "config: %s ok\n", cfg->path);
 	fprintf(f, "subscribers: %zu\n", cfg->n_subscribers);
 	fprintf(f, "topics: %zu\n", topics);
-	fprintf(f, "channels: email %zu, slack %zu, telegram %zu, file %s%s\n", email, slack,
-		telegram, cfg->file.enabled ? cfg->file.dir : "off",
-		cfg->file.enabled && cfg->file.archive ? " (with archive)" : "");
+	/* Destinations per channel, as the run would write them to the outbox, or what the
+	 * channel says of itself (the file sink: its directory). */
+	fprintf(f, "channels:");
+	for (size_t k = 0, shown = 0; k < pb_channel_count(); k++) {
+		const struct pb_channel *ch = pb_channel_at(k);
+		const char *name = pb_channel_name(ch);
+		struct pb_buf about = { 0 };
+		size_t n = 0;
+
+		if (pb_channel_describe(ch, cfg, &about)) {
+			fprintf(f, "%s %s %s", shown++ ? "," : "", name, pb_buf_str(&about));
+			pb_buf_free(&about);
+			continue;
+		}
+		for (size_t i = 0; i < cfg->n_subscribers; i++) {
+			struct pb_chan_ctx cx = { .cfg = cfg, .sub = &cfg->subscribers[i] };
+			struct pb_parts d = { 0 };
+
+			pb_channel_dests(ch, &cx, &d);
+			n += d.n;
+			pb_parts_free(&d);
+		}
+		fprintf(f, "%s %s %zu", shown++ ? "," : "", name, n);
+	}
+	fprintf(f, "\n");
 	fprintf(f, "categories:");
 	for (size_t i = 0; i < cfg->arxiv.n_categories; i++)
 		fprintf(f, " %s", cfg->arxiv.categories[i]);

@@ -1,14 +1,17 @@
 /* paperboy preview: what one subscriber would get, in one format, written to stdout and sent
- * nowhere. md, html and text print the document; slack and telegram print the JSON bodies of
- * the requests, one per line. Uses no state: no cache, no model, no ledger. */
+ * nowhere. md, html and text print the document; a channel's name prints the bodies of the
+ * requests that channel would send (the MIME message for email), one per line. Uses no state:
+ * no cache, no model, no ledger. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/deliver.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/render.h"
@@ -34,11 +37,44 @@ write_parts(const struct pb_parts *parts, int json_lines)
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
 }
 
+/* The payloads ch would send to the subscriber's first destination on it (or to none in
+ * particular when the subscriber does not use it). */
+static int
+channel_requests(const struct pb_channel *ch, struct pb_chan_ctx *cx,
+		 const struct pb_render_opts *ro, struct pb_parts *parts, char *err, size_t errlen)
+{
+	struct pb_parts out[PB_FMT_COUNT], dests = { 0 };
+	struct pb_buf id = { 0 };
+	const char *dest;
+	int rc = -1;
+
+	memset(out, 0, sizeof out);
+	cx->formats = pb_channel_formats(ch);
+	pb_channel_dests(ch, cx, &dests);
+	dest = dests.n ? dests.v[0] : "preview";
+	if (pb_render_formats(cx->d, cx->formats, ro, out) < 0) {
+		snprintf(err, errlen, "cannot render for %s", pb_channel_name(ch));
+		goto out;
+	}
+	cx->out = out;
+	pb_channel_msg_id(&id, cx->d->date ? cx->d->date : "", cx->sub->name, pb_channel_name(ch),
+			  dest, 1);
+	rc = pb_channel_build(ch, cx, dest, id.data, parts, err, errlen);
+out:
+	cx->out = NULL;
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_parts_free(&out[f]);
+	pb_parts_free(&dests);
+	pb_buf_free(&id);
+	return rc;
+}
+
 int
 pb_cmd_preview(int argc, char **argv, const char *config_path)
 {
 	const char *name = NULL, *feed = NULL, *date = NULL;
 	int fmt = PB_FMT_MD, rc = EX_SOFTWARE;
+	const struct pb_channel *ch = NULL;
 	struct pb_config *cfg = NULL;
 	struct pb_matcher *m = NULL;
 	struct pb_selection *sel = NULL;
@@ -49,6 +85,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	struct pb_digest d;
 	struct pb_parts parts = { 0 };
 	struct pb_render_opts ro;
+	struct pb_chan_ctx cx = { 0 };
 	size_t s;
 	char err[4096];
 
@@ -57,7 +94,14 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
 			name = argv[++i];
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			if ((fmt = pb_format_parse(argv[++i])) < 0) {
+			/* a document format, else a channel's requests */
+			fmt = pb_format_parse(argv[++i]);
+			ch = pb_channel_find(argv[i]);
+			if (fmt != PB_FMT_MD && fmt != PB_FMT_HTML && fmt != PB_FMT_TEXT)
+				fmt = -1;
+			if (ch && fmt >= 0)
+				ch = NULL;
+			if (fmt < 0 && !ch) {
 				fprintf(stderr, "paperboy: preview: unknown format %s\n", argv[i]);
 				usage();
 				return EX_USAGE;
@@ -110,16 +154,22 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 	memset(&ro, 0, sizeof ro);
-	ro.telegram_chat = sub->telegram_chat ? sub->telegram_chat : "";
-	ro.telegram_thread = sub->telegram_thread;
-	ro.unsubscribe_url = cfg->email.unsubscribe_url;
-	ro.unsubscribe_mailto = cfg->email.unsubscribe_mailto;
-	if (pb_render(&d, (enum pb_format)fmt, &ro, &parts) < 0) {
+	cx.cfg = cfg;
+	cx.sub = sub;
+	cx.d = &d;
+	cx.now = time(NULL);
+	pb_channels_render_opts(&cx, &ro);
+	if (ch) {
+		if (channel_requests(ch, &cx, &ro, &parts, err, sizeof err) < 0) {
+			fprintf(stderr, "paperboy: preview: %s\n", err);
+			goto out;
+		}
+	} else if (pb_render(&d, (enum pb_format)fmt, &ro, &parts) < 0) {
 		fprintf(stderr, "paperboy: preview: cannot render %s\n",
 			pb_format_name((enum pb_format)fmt));
 		goto out;
 	}
-	if (write_parts(&parts, fmt == PB_FMT_SLACK || fmt == PB_FMT_TELEGRAM) < 0) {
+	if (write_parts(&parts, ch != NULL) < 0) {
 		fprintf(stderr, "paperboy: preview: write error: %s\n", strerror(errno));
 		rc = EX_IOERR;
 		goto out;

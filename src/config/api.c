@@ -21,30 +21,41 @@ free_list(char **l, size_t n)
 	free(l);
 }
 
+/* Frees the strings and lists the key table stores in one group of the given scope, so a new
+ * key is freed by its row alone. */
 static void
-free_topic(struct pb_topic *t)
+free_keys(enum pb_kscope scope, void *base)
 {
-	free(t->name);
-	free(t->query);
-	free_list(t->exclude, t->n_exclude);
-	free_list(t->follow_authors, t->n_follow_authors);
+	for (size_t k = 0; k < pb_n_ckeys; k++) {
+		const struct pb_ckey *key = &pb_ckeys[k];
+		char *p = (char *)base;
+
+		if (key->scope != scope)
+			continue;
+		switch (key->type) {
+		case KT_STR:
+		case KT_SECRET:
+		case KT_CHAT:
+			free(*(char **)(p + key->off));
+			break;
+		case KT_LIST:
+			free_list(*(char ***)(p + key->off), *(size_t *)(p + key->off_n));
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 static void
 free_subscriber(struct pb_subscriber *s)
 {
-	free(s->name);
-	free_list(s->emails, s->n_emails);
-	free(s->slack_webhook);
-	free(s->telegram_chat);
-	free(s->language);
-	free_list(s->follow_authors, s->n_follow_authors);
-	free_list(s->exclude, s->n_exclude);
+	free_keys(KS_SUB, s);
 	for (char **f = s->formats; f && *f; f++)
 		free(*f);
 	free(s->formats);
 	for (size_t i = 0; i < s->n_topics && s->topics; i++)
-		free_topic(&s->topics[i]);
+		free_keys(KS_TOPIC, &s->topics[i]);
 	free(s->topics);
 	free(s->file);
 }
@@ -55,31 +66,7 @@ pb_config_free(struct pb_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
-	free(cfg->state_dir);
-	free(cfg->timezone);
-	free_list(cfg->schedule, cfg->n_schedule);
-	free(cfg->user_agent);
-	free(cfg->ca_file);
-	free(cfg->log_level);
-	free_list(cfg->holidays, cfg->n_holidays);
-	free_list(cfg->arxiv.categories, cfg->arxiv.n_categories);
-	free(cfg->arxiv.rss_url);
-	free(cfg->arxiv.api_url);
-	free(cfg->summary.base_url);
-	free(cfg->summary.model);
-	free(cfg->summary.api_key);
-	free(cfg->summary.prompt_dir);
-	free(cfg->email.smtp_url);
-	free(cfg->email.username);
-	free(cfg->email.password);
-	free(cfg->email.from);
-	free(cfg->email.tls);
-	free(cfg->email.unsubscribe_mailto);
-	free(cfg->email.unsubscribe_url);
-	free(cfg->email.helo);
-	free(cfg->telegram.api_url);
-	free(cfg->telegram.token);
-	free(cfg->file.dir);
+	free_keys(KS_ROOT, cfg);
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
 		free_subscriber(&cfg->subscribers[i]);
 	free(cfg->subscribers);

@@ -30,6 +30,9 @@ enum pb_ktype {
 #define KF_REQUIRED  0x01  /* an error when absent */
 #define KF_CONFDIR   0x02  /* a relative path is taken relative to the config's directory */
 #define KF_NONEMPTY  0x04  /* a string or list that may not be empty */
+#define KF_DEST      0x08  /* a subscriber key naming a destination of a channel: a subscriber
+			    * needs one of them (or the file sink) */
+#define KF_URL       0x10  /* a secret whose value is an http(s) URL (a webhook) */
 
 struct pb_load;
 
@@ -51,6 +54,8 @@ struct pb_ckey {
 	pb_kcheck check;
 	pb_kneeded needed;       /* KT_SECRET: NULL = always resolved when given */
 	unsigned flags;
+	const char *requires;    /* a subscriber key: the root key it needs when given (a
+				  * channel's group setting, "telegram.token"); NULL = none */
 };
 
 extern const struct pb_ckey pb_ckeys[];

@@ -134,7 +134,7 @@ pb_cfg_resolve_secrets(struct pb_load *L)
 		pb_log_add_secret(v);
 		free(*dst);
 		*dst = v;
-		if (strcmp(p->key->path, "slack_webhook") == 0 &&
+		if ((p->key->flags & KF_URL) &&
 		    strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
 			return fail_at(L, p, "the webhook from %s is not an http(s) URL%s",
 				       p->source, "");

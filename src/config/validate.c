@@ -501,6 +501,64 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 	return 0;
 }
 
+/* Whether subscriber i gives the destination key (a secret: as _env or _file). */
+static bool
+dest_given(config_setting_t *root, size_t i, const struct pb_subscriber *s,
+	   const struct pb_ckey *key)
+{
+	const char *base = (const char *)s;
+
+	switch (key->type) {
+	case KT_SECRET:
+		return secret_given(sub_setting(root, i, NULL), key->path);
+	case KT_LIST:
+		return *(const size_t *)(base + key->off_n) > 0;
+	default:
+		return *(char *const *)(base + key->off) != NULL;
+	}
+}
+
+/* Whether subscriber i has a destination on some channel; keys (may be NULL) gets the names
+ * of the destination keys, for the message when there is none. */
+static bool
+has_dest(config_setting_t *root, size_t i, const struct pb_subscriber *s, struct pb_buf *keys)
+{
+	bool any = false;
+
+	for (size_t k = 0; k < pb_n_ckeys; k++) {
+		const struct pb_ckey *key = &pb_ckeys[k];
+
+		if (key->scope != KS_SUB || !(key->flags & KF_DEST))
+			continue;
+		any = any || dest_given(root, i, s, key);
+		if (keys)
+			pb_buf_printf(keys, "%s%s%s", keys->len ? ", " : "", key->path,
+				      key->type == KT_SECRET ? "_env (or _file)" : "");
+	}
+	return any;
+}
+
+static bool
+root_is_secret(const char *path)
+{
+	int k = pb_cfg_key_index(KS_ROOT, path);
+
+	return k >= 0 && pb_ckeys[k].type == KT_SECRET;
+}
+
+/* Whether a root key is written in the file (a secret as _env or _file). */
+static bool
+root_given(struct pb_load *L, config_setting_t *root, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	char grp[96];
+
+	if (!root_is_secret(path) || !dot)
+		return root_set(L, path);
+	snprintf(grp, sizeof grp, "%.*s", (int)(dot - path), path);
+	return secret_given(config_setting_lookup(root, grp), dot + 1);
+}
+
 static int
 check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 {
@@ -523,25 +581,28 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 						 s->topics[u].line);
 				break;
 			}
-	if (!s->n_emails && !secret_given(sub_setting(root, i, NULL), "slack_webhook") &&
-	    !s->telegram_chat &&
-	    !c->file.enabled) {
+	if (!has_dest(root, i, s, NULL) && !c->file.enabled) {
+		struct pb_buf keys = { 0 };
+
+		has_dest(root, i, s, &keys);
 		snprintf(kp, sizeof kp, "subscribers.[%zu]", i);
 		rc = pb_cfg_fail(L, sub_setting(root, i, NULL), kp,
-				   "subscriber \"%s\" has no channel: give email, slack_webhook_env "
-				   "(or _file) or telegram_chat, or enable the file sink", s->name);
+				   "subscriber \"%s\" has no channel: give one of %s, or enable the "
+				   "file sink", s->name, pb_buf_str(&keys));
+		pb_buf_free(&keys);
 	}
-	if (s->n_emails && !c->email.enabled) {
-		snprintf(kp, sizeof kp, "subscribers.[%zu].email", i);
-		rc = pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
-				   "email addresses given but email is not enabled "
-				   "(set email.smtp_url)");
-	}
-	if (s->telegram_chat && !secret_given(config_setting_get_member(root, "telegram"), "token")) {
-		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_chat", i);
-		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_chat"), kp,
-				   "a Telegram chat needs the bot token: set telegram.token_env "
-				   "or telegram.token_file");
+	/* A destination needs its channel's setting: an address the SMTP server, a chat the
+	 * bot token. */
+	for (size_t k = 0; k < pb_n_ckeys; k++) {
+		const struct pb_ckey *key = &pb_ckeys[k];
+
+		if (key->scope != KS_SUB || !key->requires || !dest_given(root, i, s, key) ||
+		    root_given(L, root, key->requires))
+			continue;
+		snprintf(kp, sizeof kp, "subscribers.[%zu].%s", i, key->path);
+		rc = pb_cfg_fail(L, sub_setting(root, i, key->path), kp,
+				 "%s given but %s is not set%s", key->path, key->requires,
+				 root_is_secret(key->requires) ? " (as _env or _file)" : "");
 	}
 	if (s->telegram_thread && !s->telegram_chat) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);

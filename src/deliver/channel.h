@@ -1,8 +1,13 @@
-/* Private interface between the delivery loop (deliver.c) and its channels (email, slack,
- * telegram, file): each channel prepares a libcurl easy handle for one outbox message (or writes
- * it itself, or hands it to its sessions), classifies the result, and names the pacing keys
- * the message is subject to.
- * Adding a channel means one new file and one line in the table in deliver.c. */
+/* The channel interface. A channel declares what it is (name, the formats it is built from, a
+ * subscriber's destinations on it), turns one rendered digest into the payloads it sends (one
+ * outbox message each), and carries them: it prepares a libcurl easy handle for one outbox
+ * message (or writes it itself, or hands it to its session pool), classifies the answer (sent,
+ * retry after N s, permanent, pause the destination) and names the pacing keys the message is
+ * subject to. Its configuration keys are rows in src/config/table.c (flagged KF_DEST when they
+ * name a destination), so loading, `check`, the man page and the example stay in step.
+ * The run cycle, preview, check, status and retry only loop over the table in channels.c.
+ * Adding a channel: one file here, a row in channels.c (and its extern below), rows in the
+ * config table. See "Adding a channel" in doc/channels.md. */
 #ifndef PAPERBOY_DELIVER_CHANNEL_H
 #define PAPERBOY_DELIVER_CHANNEL_H
 
@@ -13,6 +18,8 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/config.h"
+#include "paperboy/deliver.h"
+#include "paperboy/render.h"
 #include "paperboy/state.h"
 
 enum pb_verdict {
@@ -59,7 +66,23 @@ struct pb_pace {
 };
 
 struct pb_channel {
-	const char *name;   /* the outbox channel name */
+	const char *name;   /* the outbox channel name, `preview --format NAME` */
+	const char *title;  /* for people: "email", "Slack webhooks", ... */
+	unsigned formats;   /* the formats (1u << PB_FMT_x) its payloads are built from */
+	/* Appends to out (pb_parts_push, malloc'd strings) the subscriber's destinations on this
+	 * channel, as the outbox names them (an address, a chat id, "webhook" for a secret URL);
+	 * none when the subscriber does not use the channel. c->formats is set for the file
+	 * sink, which keeps every format the others use. */
+	void (*dests)(const struct pb_chan_ctx *c, struct pb_parts *out);
+	/* For `check`, a channel that counts no destinations describes itself. Optional. */
+	void (*describe)(const struct pb_config *cfg, struct pb_buf *out);
+	/* Sets what the renderers need from this channel (chat id, unsubscribe links). Optional. */
+	void (*render_opts)(const struct pb_chan_ctx *c, struct pb_render_opts *ro);
+	/* Builds the payloads for one destination, in order (one outbox message each). msg_id is
+	 * the outbox id of the first part (email: its Message-ID). NULL = the parts of the
+	 * channel's one format, as rendered. Returns 0, or -1 with err filled. */
+	int (*build)(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
+		     struct pb_parts *out, char *err, size_t errlen);
 	/* Sets up x->easy (after the loop's common settings) for x->msg. Returns 0, or -1 with
 	 * a reason in err when the message can never be sent this way (channel not configured,
 	 * bad destination): the loop records a permanent failure. NULL for local channels. */
@@ -78,10 +101,15 @@ struct pb_channel {
 		    struct pb_pace *p, int max);
 };
 
+/* The channels, one per file; their order in the table (channels.c) is the order a digest's
+ * messages are written to the outbox. */
 extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
+
+/* Appends a copy of s to out when s is set and not empty (a dests helper). */
+void pb_chan_dest(struct pb_parts *out, const char *s);
 
 /* Pure classifiers, shared with the fuzz targets and unit tests. body need not be
  * NUL-terminated; retry_after may be NULL. */

@@ -18,17 +18,10 @@
 
 #define BATCH 512
 
-static const struct pb_channel *const channels[] = {
-	&pb_channel_email, &pb_channel_slack, &pb_channel_telegram, &pb_channel_file,
-};
-
 static const struct pb_channel *
 channel_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++)
-		if (name && strcmp(channels[i]->name, name) == 0)
-			return channels[i];
-	return NULL;
+	return pb_channel_find(name);
 }
 
 /* ---- a small string-keyed table: pacing times and per-destination state ---- */

@@ -177,7 +177,67 @@ out:
 	pb_buf_free(&dir);
 }
 
+/* The file sink keeps the digest in every format the subscriber's channels use, and always in
+ * Markdown and HTML (a new user's first results, readable in a browser); all.md holds every
+ * match when the cap left some out. */
+#define FULL_LIST "all.md"
+
+static void
+file_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
+{
+	if (!c->cfg->file.enabled)
+		return;
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		if ((c->formats | pb_channel_file.formats) & 1u << f)
+			pb_chan_dest(out, pb_format_file((enum pb_format)f));
+	if (c->d && c->d->n_more)
+		pb_chan_dest(out, FULL_LIST);
+}
+
+static void
+file_describe(const struct pb_config *cfg, struct pb_buf *out)
+{
+	pb_buf_puts(out, cfg->file.enabled ? cfg->file.dir : "off");
+	if (cfg->file.enabled && cfg->file.archive)
+		pb_buf_puts(out, " (with archive)");
+}
+
+static void
+file_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
+{
+	/* the digest names the file beside it that has the full list */
+	ro->full_list = c->cfg->file.enabled && c->d && c->d->n_more ? FULL_LIST : NULL;
+}
+
+static int
+file_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
+	   struct pb_parts *out, char *err, size_t errlen)
+{
+	(void)msg_id;
+	if (strcmp(dest, FULL_LIST) == 0) {
+		pb_parts_push(out, pb_render_all_md(c->d));
+		return 0;
+	}
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		if (strcmp(dest, pb_format_file((enum pb_format)f)) != 0)
+			continue;
+		if (!c->out || !c->out[f].n)
+			break;
+		for (size_t i = 0; i < c->out[f].n; i++)
+			pb_parts_push(out, pb_xstrdup(c->out[f].v[i]));
+		return 0;
+	}
+	snprintf(err, errlen, "file: nothing rendered for %s", dest);
+	return -1;
+}
+
 const struct pb_channel pb_channel_file = {
 	.name = "file",
+	.title = "files",
+	.formats = 1u << PB_FMT_MD | 1u << PB_FMT_HTML,
+	.dests = file_dests,
+	.describe = file_describe,
+	.render_opts = file_render_opts,
+	.build = file_build,
 	.write = file_write,
 };

@@ -96,8 +96,19 @@ slack_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	return 1;
 }
 
+/* The webhook URL is a secret: the outbox names it "webhook". */
+static void
+slack_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
+{
+	if (c->sub->slack_webhook && *c->sub->slack_webhook)
+		pb_chan_dest(out, "webhook");
+}
+
 const struct pb_channel pb_channel_slack = {
 	.name = "slack",
+	.title = "Slack webhooks",
+	.formats = 1u << PB_FMT_SLACK,
+	.dests = slack_dests,
 	.prepare = slack_prepare,
 	.classify = slack_classify,
 	.pace = slack_pace,

@@ -196,8 +196,28 @@ tg_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_pa
 	return 2;
 }
 
+static void
+tg_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
+{
+	if (c->cfg->telegram.token)
+		pb_chan_dest(out, c->sub->telegram_chat);
+}
+
+/* The bodies carry chat_id and message_thread_id (the delivery sets chat_id again from the
+ * destination, which a migrated group changes). */
+static void
+tg_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
+{
+	ro->telegram_chat = c->sub->telegram_chat ? c->sub->telegram_chat : "";
+	ro->telegram_thread = c->sub->telegram_thread;
+}
+
 const struct pb_channel pb_channel_telegram = {
 	.name = "telegram",
+	.title = "Telegram chats",
+	.formats = 1u << PB_FMT_TELEGRAM,
+	.dests = tg_dests,
+	.render_opts = tg_render_opts,
 	.prepare = tg_prepare,
 	.classify = tg_classify,
 	.pace = tg_pace,

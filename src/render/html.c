@@ -451,5 +451,5 @@ html_cleanup(struct pb_rctx *c)
 }
 
 const struct pb_renderer pb_renderer_html = {
-	"html", html_begin, html_paper, html_end, html_cleanup,
+	"html", html_begin, html_paper, html_end, html_cleanup, "digest.html",
 };

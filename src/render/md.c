@@ -222,5 +222,5 @@ md_end(struct pb_rctx *c)
 }
 
 const struct pb_renderer pb_renderer_md = {
-	"md", md_begin, md_paper, md_end, NULL,
+	"md", md_begin, md_paper, md_end, NULL, "digest.md",
 };

@@ -11,7 +11,7 @@
 #include "paperboy/render.h"
 #include "render_int.h"
 
-/* Adding a format (Discord, ...) means one new file and one line here. */
+/* Adding a format means one new file, one line here and its name in enum pb_format. */
 static const struct pb_renderer *const renderers[PB_FMT_COUNT] = {
 	[PB_FMT_MD] = &pb_renderer_md,
 	[PB_FMT_HTML] = &pb_renderer_html,
@@ -35,6 +35,12 @@ const char *
 pb_format_name(enum pb_format f)
 {
 	return (unsigned)f < PB_FMT_COUNT ? renderers[f]->name : "unknown";
+}
+
+const char *
+pb_format_file(enum pb_format f)
+{
+	return (unsigned)f < PB_FMT_COUNT ? renderers[f]->file : NULL;
 }
 
 void

@@ -52,6 +52,7 @@ struct pb_renderer {
 	int (*paper)(struct pb_rctx *c, size_t i);
 	int (*end)(struct pb_rctx *c);
 	void (*cleanup)(struct pb_rctx *c);
+	const char *file;       /* the file sink's name for it: "digest.md", "digest-slack.json" */
 };
 
 extern const struct pb_renderer pb_renderer_md;
@@ -61,7 +62,6 @@ extern const struct pb_renderer pb_renderer_slack;
 extern const struct pb_renderer pb_renderer_telegram;
 
 /* Appends s (taken over) as the next part. */
-void pb_parts_push(struct pb_parts *p, char *s);
 /* Prints m (unformatted JSON), frees it and appends the text as the next part. 0, or -1 when
  * cJSON cannot print. */
 int pb_parts_push_json(struct pb_parts *p, cJSON *m);

@@ -311,5 +311,5 @@ slack_cleanup(struct pb_rctx *c)
 }
 
 const struct pb_renderer pb_renderer_slack = {
-	"slack", slack_begin, slack_paper, slack_end, slack_cleanup,
+	"slack", slack_begin, slack_paper, slack_end, slack_cleanup, "digest-slack.json",
 };

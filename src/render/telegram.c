@@ -254,5 +254,5 @@ tg_cleanup(struct pb_rctx *c)
 }
 
 const struct pb_renderer pb_renderer_telegram = {
-	"telegram", tg_begin, tg_paper, tg_end, tg_cleanup,
+	"telegram", tg_begin, tg_paper, tg_end, tg_cleanup, "digest-telegram.json",
 };

@@ -361,5 +361,5 @@ text_end(struct pb_rctx *c)
 }
 
 const struct pb_renderer pb_renderer_text = {
-	"text", text_begin, text_paper, text_end, NULL,
+	"text", text_begin, text_paper, text_end, NULL, "digest.txt",
 };

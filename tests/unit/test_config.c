@@ -125,7 +125,7 @@ static const struct tcase cases[] = {
 	  "main.conf", 4, "subscribers.[0].email", "is not an email address" },
 	{ "email without smtp", HEAD "subscribers = ( { name = \"a\";\n email = \"a@example.org\"; "
 	  TOPIC " } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].email", "email is not enabled" },
+	  "main.conf", 3, "subscribers.[0].email", "email.smtp_url is not set" },
 	{ "bad from", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\";\n from = \"digest\"; };\n",
 	  { { 0 } }, "main.conf", 3, "email.from", "not a mailbox" },
 	{ "smtps with starttls", HEAD "email = { smtp_url = \"smtps://127.0.0.1:465\";\n"
@@ -133,7 +133,7 @@ static const struct tcase cases[] = {
 	  "main.conf", 4, "email.tls", "implicit TLS" },
 	{ "telegram chat without token", HEAD "subscribers = ( { name = \"a\";\n"
 	  " telegram_chat = 12345; " TOPIC " } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].telegram_chat", "needs the bot token" },
+	  "main.conf", 3, "subscribers.[0].telegram_chat", "telegram.token is not set (as _env or _file)" },
 	{ "telegram chat truncated by libconfig", HEAD "telegram = { token_env = \"PB_T_SECRET\"; };\n"
 	  "subscribers = ( { name = \"a\";\n telegram_chat = -1001234567890; " TOPIC " } );\n",
 	  { { 0 } }, "main.conf", 4, "subscribers.[0].telegram_chat", "L suffix" },

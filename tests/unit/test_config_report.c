@@ -155,7 +155,7 @@ test_all_errors(void)
 	T_EQ_INT(err.n_errors, 3);
 	T_CHECK(strstr(err.message, "subscriber \"a\" has no channel") != NULL);
 	T_CHECK(strstr(err.more, "duplicate topic name \"t\" in subscriber \"b\"") != NULL);
-	T_CHECK(strstr(err.more, "email is not enabled") != NULL);
+	T_CHECK(strstr(err.more, "email.smtp_url is not set") != NULL);
 	done(cfg);
 }
 

@@ -1,0 +1,141 @@
+/* The table of channels, and what the run cycle, preview and check ask of it: which formats a
+ * subscriber's channels need, what the renderers must know, each channel's destinations and
+ * payloads. Adding a channel: its file, a row here, its extern in channel.h, and its keys in
+ * the config table (doc/channels.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+
+/* The order a digest's messages are written to the outbox; the file sink last, since it keeps
+ * every format the others use. */
+static const struct pb_channel *const channels[] = {
+	&pb_channel_email,
+	&pb_channel_slack,
+	&pb_channel_telegram,
+	&pb_channel_file,
+};
+
+#define N_CHANNELS (sizeof channels / sizeof channels[0])
+
+size_t
+pb_channel_count(void)
+{
+	return N_CHANNELS;
+}
+
+const struct pb_channel *
+pb_channel_at(size_t i)
+{
+	return i < N_CHANNELS ? channels[i] : NULL;
+}
+
+const struct pb_channel *
+pb_channel_find(const char *name)
+{
+	for (size_t i = 0; name && i < N_CHANNELS; i++)
+		if (strcmp(channels[i]->name, name) == 0)
+			return channels[i];
+	return NULL;
+}
+
+const char *
+pb_channel_name(const struct pb_channel *ch)
+{
+	return ch->name;
+}
+
+const char *
+pb_channel_title(const struct pb_channel *ch)
+{
+	return ch->title ? ch->title : ch->name;
+}
+
+unsigned
+pb_channel_formats(const struct pb_channel *ch)
+{
+	return ch->formats;
+}
+
+int
+pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg, struct pb_buf *out)
+{
+	if (!ch->describe)
+		return 0;
+	ch->describe(cfg, out);
+	return 1;
+}
+
+void
+pb_chan_dest(struct pb_parts *out, const char *s)
+{
+	if (s && *s)
+		pb_parts_push(out, pb_xstrdup(s));
+}
+
+void
+pb_channel_dests(const struct pb_channel *ch, const struct pb_chan_ctx *c, struct pb_parts *out)
+{
+	if (ch->dests)
+		ch->dests(c, out);
+}
+
+int
+pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,
+		 const char *msg_id, struct pb_parts *out, char *err, size_t errlen)
+{
+	int f = -1;
+
+	if (ch->build) {
+		if (ch->build(c, dest, msg_id, out, err, errlen) == 0)
+			return 0;
+		pb_parts_free(out);
+		return -1;
+	}
+	/* The parts of the channel's one format, as rendered. */
+	for (int i = 0; i < PB_FMT_COUNT; i++)
+		if (ch->formats & 1u << i)
+			f = i;
+	if (f < 0 || !c->out || c->out[f].n == 0) {
+		snprintf(err, errlen, "%s: nothing rendered", ch->name);
+		return -1;
+	}
+	for (size_t i = 0; i < c->out[f].n; i++)
+		pb_parts_push(out, pb_xstrdup(c->out[f].v[i]));
+	return 0;
+}
+
+unsigned
+pb_channels_formats(const struct pb_chan_ctx *c)
+{
+	unsigned formats = 0;
+
+	for (size_t i = 0; i < N_CHANNELS; i++) {
+		struct pb_parts d = { 0 };
+
+		/* The file sink's own formats count only when it is on (it has a destination:
+		 * the files it writes); every other channel's when the subscriber uses it. */
+		pb_channel_dests(channels[i], c, &d);
+		if (d.n)
+			formats |= channels[i]->formats;
+		pb_parts_free(&d);
+	}
+	return formats;
+}
+
+void
+pb_channels_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
+{
+	for (size_t i = 0; i < N_CHANNELS; i++)
+		if (channels[i]->render_opts)
+			channels[i]->render_opts(c, ro);
+}
+
+void
+pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
+		  const char *dest, int part)
+{
+	pb_buf_reset(b);
+	pb_buf_printf(b, "%s/%s/%s/%s/%d", date, sub, channel, dest, part);
+}
