@@ -90,6 +90,14 @@ size_t pb_telegram_split(const char *s, size_t n, size_t limit, struct pb_parts 
  * number added. */
 size_t pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *out);
 
+/* The Markdown digest past its YAML front matter: what a chat service shows. */
+const char *pb_md_body(const char *md);
+
+/* Splits Markdown for a chat service into pieces of at most limit (>= 512) UTF-16 units, or
+ * bytes when bytes is set, at the same boundaries, never inside a [text](url) link or a
+ * character. Returns the number added. */
+size_t pb_md_split(const char *s, size_t n, size_t limit, int bytes, struct pb_parts *out);
+
 /* Columns s[0..n) takes in a terminal (East Asian wide characters and emoji count 2). */
 size_t pb_text_width(const char *s, size_t n);
 

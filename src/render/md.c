@@ -111,6 +111,18 @@ pb_md_front_matter(struct pb_buf *b, const char *title, const char *date)
 	pb_buf_puts(b, "---\n\n");
 }
 
+const char *
+pb_md_body(const char *md)
+{
+	const char *e;
+
+	if (!md || strncmp(md, "---\n", 4) != 0 || !(e = strstr(md + 4, "\n---\n")))
+		return md;
+	for (e += 5; *e == '\n'; e++)
+		;
+	return e;
+}
+
 static int
 md_begin(struct pb_rctx *c)
 {

@@ -1,6 +1,7 @@
-/* Splitting long messages for Telegram (HTML, visible length) and Slack (mrkdwn sections):
- * the text is read as tokens (a character, an entity, a tag, a Slack link), cut at the best
- * boundary before the limit, and for Telegram the tags open at a cut are closed and reopened. */
+/* Splitting long messages for Telegram (HTML, visible length), Slack (mrkdwn sections) and
+ * the Markdown of other chat services (in UTF-16 units or in bytes): the text is read as
+ * tokens (a character, an entity, a tag, a Slack or Markdown link), cut at the best boundary
+ * before the limit, and for Telegram the tags open at a cut are closed and reopened. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ struct tok {
 	size_t name, name_len;  /* tags: the tag name */
 };
 
-enum { M_TELEGRAM, M_SLACK };
+enum { M_TELEGRAM, M_SLACK, M_MD };
 
 /* Boundaries, best first. */
 enum { B_PARA, B_LINE, B_SENT, B_WORD, B_CHAR, B_COUNT };
@@ -54,14 +55,45 @@ entity_len(const char *s, size_t n)
 	return j > 1 && j < n && s[j] == ';' ? j + 1 : 0;
 }
 
+/* Length of a Markdown link or image at s ("[text](url)", "![alt](url)"), 0 if none within
+ * 2,000 bytes. */
+static size_t
+md_link_len(const char *s, size_t n)
+{
+	size_t j = s[0] == '!' ? 1 : 0, lim = n < 2000 ? n : 2000;
+
+	if (j >= lim || s[j] != '[')
+		return 0;
+	for (j++; j < lim && s[j] != ']' && s[j] != '\n'; j++)
+		if (s[j] == '\\')
+			j++;
+	if (j + 1 >= lim || s[j] != ']' || s[j + 1] != '(')
+		return 0;
+	for (j += 2; j < lim && s[j] != ')' && s[j] != '\n' && s[j] != ' '; j++)
+		;
+	return j < lim && s[j] == ')' ? j + 1 : 0;
+}
+
 static void
-next_tok(const char *s, size_t n, size_t i, int mode, struct tok *t)
+next_tok(const char *s, size_t n, size_t i, int mode, int bytes, struct tok *t)
 {
 	size_t j, l;
 
 	t->start = i;
 	t->kind = TK_CHAR;
 	t->name = t->name_len = 0;
+	if (mode == M_MD) {
+		if ((s[i] == '[' || s[i] == '!') && (l = md_link_len(s + i, n - i)) > 0) {
+			t->kind = TK_LINK;
+			t->end = i + l;
+			t->units = bytes ? l : pb_utf16_len(s + i, l);
+			return;
+		}
+		l = cp_len(s + i, n - i);
+		t->end = i + l;
+		t->units = bytes ? l : (unsigned char)s[i] >= 0xf0 ? 2 : 1;
+		return;
+	}
 	if (s[i] == '&' && (l = entity_len(s + i, n - i)) > 0) {
 		t->kind = TK_ENT;
 		t->end = i + l;
@@ -99,6 +131,7 @@ struct splitter {
 	const char *s;
 	size_t n, limit;
 	int mode;
+	int bytes;              /* M_MD: the limit counts bytes, not UTF-16 units */
 	struct pb_parts *out;
 	size_t added;
 	/* open tags: their opening tag spans */
@@ -198,7 +231,7 @@ run(struct splitter *sp)
 	memset(cand_units, 0, sizeof cand_units);
 	i = start;
 	while (i < sp->n) {
-		next_tok(sp->s, sp->n, i, sp->mode, &t);
+		next_tok(sp->s, sp->n, i, sp->mode, sp->bytes, &t);
 		if (t.kind == TK_OPEN || t.kind == TK_CLOSE) {
 			stack_apply(sp, &t);
 			i = t.end;
@@ -223,13 +256,13 @@ run(struct splitter *sp)
 			memcpy(sp->st_name, sn, sizeof sn);
 			memcpy(sp->st_nl, snl, sizeof snl);
 			for (size_t k = start; k < cut;) {
-				next_tok(sp->s, sp->n, k, sp->mode, &t);
+				next_tok(sp->s, sp->n, k, sp->mode, sp->bytes, &t);
 				stack_apply(sp, &t);
 				k = t.end;
 			}
 			/* closing tags right after the cut belong to this piece */
 			while (cut < sp->n) {
-				next_tok(sp->s, sp->n, cut, sp->mode, &t);
+				next_tok(sp->s, sp->n, cut, sp->mode, sp->bytes, &t);
 				if (!closes_top(sp, &t))
 					break;
 				stack_apply(sp, &t);
@@ -327,6 +360,31 @@ pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *out)
 	sp.n = n;
 	sp.limit = limit < 512 ? 512 : limit;
 	sp.mode = M_SLACK;
+	sp.out = out;
+	return run(&sp);
+}
+
+size_t
+pb_md_split(const char *s, size_t n, size_t limit, int bytes, struct pb_parts *out)
+{
+	struct splitter sp;
+	size_t a = 0, b = n;
+
+	limit = limit < 512 ? 512 : limit;
+	while (a < n && is_ws(s[a]))
+		a++;
+	while (b > a && is_ws(s[b - 1]))
+		b--;
+	if (b > a && (bytes ? b - a : pb_utf16_len(s + a, b - a)) <= limit) {
+		pb_parts_push(out, pb_xstrndup(s + a, b - a));
+		return 1;
+	}
+	memset(&sp, 0, sizeof sp);
+	sp.s = s;
+	sp.n = n;
+	sp.limit = limit;
+	sp.mode = M_MD;
+	sp.bytes = bytes;
 	sp.out = out;
 	return run(&sp);
 }
