@@ -203,7 +203,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 		int r;
 
 		msg_id(&id, c->rep->date, sub->name, "email", sub->emails[i], 1);
-		mail = pb_mail_build(cfg, sub->emails[i], d->title, out[PB_FMT_TEXT].v[0],
+		mail = pb_mail_build(cfg, sub->emails[i], d->subject, out[PB_FMT_TEXT].v[0],
 				     out[PB_FMT_HTML].v[0], id.data, c->now, &len);
 		pb_buf_free(&id);
 		if (!mail)

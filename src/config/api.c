@@ -38,6 +38,7 @@ free_subscriber(struct pb_subscriber *s)
 	free(s->slack_webhook);
 	free(s->telegram_chat);
 	free(s->language);
+	free(s->subject);
 	free_list(s->follow_authors, s->n_follow_authors);
 	free_list(s->exclude, s->n_exclude);
 	for (char **f = s->formats; f && *f; f++)
@@ -62,6 +63,7 @@ pb_config_free(struct pb_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->log_level);
 	free_list(cfg->holidays, cfg->n_holidays);
+	free(cfg->subject);
 	free_list(cfg->arxiv.categories, cfg->arxiv.n_categories);
 	free(cfg->arxiv.rss_url);
 	free(cfg->arxiv.api_url);
