@@ -97,12 +97,14 @@ void pb_category_names(struct pb_buf *b, const char *const *cats, size_t n, cons
  *   {papers}      the same with its noun: "1 paper", "12 papers", zh "12 篇论文"
  *   {topics}      the topics that have papers in the digest, most papers first (ties in rank
  *                 order), joined ("3D, Video"; zh "3D、Video"), cut to PB_SUBJECT_TOPICS
- *                 characters at a character's boundary with "…"; empty when none
+ *                 columns (a wide character takes two, as on screen) at a character's
+ *                 boundary, a combining mark kept with its letter, ending in "…"; empty
+ *                 when none
  *   {categories}  the category names as in the title ("Computer Vision and Robotics")
  * and "{{" "}}" for braces. The result is one line of text (controls and bidi overrides
  * removed, runs of spaces made one, trimmed). A digest without papers gets its language's
  * "no new papers" subject unless a template is set (then {count} is 0, {topics} empty). */
-#define PB_SUBJECT_TOPICS 60
+#define PB_SUBJECT_TOPICS 60        /* columns of {topics} */
 #define PB_SUBJECT_MAX 200          /* characters of a template */
 /* The placeholder names, NULL-terminated. */
 extern const char *const pb_subject_placeholders[];

@@ -48,24 +48,39 @@ joins_previous(utf8proc_int32_t cp)
 	       (cp >= 0xe0100 && cp <= 0xe01ef) || (cp >= 0x1f3fb && cp <= 0x1f3ff);
 }
 
-/* Cuts b to at most max characters, at a character's boundary, ending in "…" when cut; the
+/* Columns c takes (a wide character two, a combining mark none), as in a subject line. */
+static size_t
+width(utf8proc_int32_t c)
+{
+	int w = utf8proc_charwidth(c);
+
+	return w > 0 ? (size_t)w : 0;
+}
+
+/* Cuts b to at most max columns, at a character's boundary, ending in "…" when cut; the
  * separator or space the cut leaves at the end goes. */
 static void
-cut_chars(struct pb_buf *b, size_t max, const char *sep)
+cut_width(struct pb_buf *b, size_t max, const char *sep)
 {
-	size_t i = 0, count = 0, cut, seplen = strlen(sep);
+	size_t i, cols = 0, cut = 0, seplen = strlen(sep);
+	int over = 0;
 
-	for (size_t k = 0; k < b->len; k++)
-		count += ((unsigned char)b->data[k] & 0xc0) != 0x80;
-	if (count <= max)
-		return;
-	/* max - 1 characters and the "…" */
-	for (count = 0; i < b->len && count + 1 < max; count++) {
-		i++;
-		while (i < b->len && ((unsigned char)b->data[i] & 0xc0) == 0x80)
-			i++;
+	for (i = 0; i < b->len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)b->data + i,
+						      (utf8proc_ssize_t)(b->len - i), &cp);
+		size_t w = r > 0 ? width(cp) : 1;
+
+		if (r <= 0)
+			r = 1;
+		if (!over && cols + w > max - 1)
+			over = 1, cut = i;   /* where the "…" goes if the rest is too long */
+		cols += w;
+		i += (size_t)r;
 	}
-	for (cut = i; cut < b->len;) {
+	if (cols <= max)
+		return;
+	while (cut < b->len) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)b->data + cut,
 						      (utf8proc_ssize_t)(b->len - cut), &cp);
@@ -128,7 +143,7 @@ topics_line(const struct pb_digest *d, struct pb_buf *out)
 	}
 	free(name);
 	free(count);
-	cut_chars(out, PB_SUBJECT_TOPICS, sep);
+	cut_width(out, PB_SUBJECT_TOPICS, sep);
 }
 
 char *
