@@ -100,7 +100,8 @@ void pb_category_names(struct pb_buf *b, const char *const *cats, size_t n, cons
  *                 columns (a wide character takes two, as on screen) at a character's
  *                 boundary, a combining mark kept with its letter, ending in "…"; empty
  *                 when none
- *   {categories}  the category names as in the title ("Computer Vision and Robotics")
+ *   {categories}  the category names as in the title ("Computer Vision and Robotics"),
+ *                 cut as {topics} is when longer
  * and "{{" "}}" for braces. The result is one line of text (controls and bidi overrides
  * removed, runs of spaces made one, trimmed). A digest without papers gets its language's
  * "no new papers" subject unless a template is set (then {count} is 0, {topics} empty). */

@@ -150,11 +150,15 @@ char *
 pb_digest_subject(const struct pb_digest *d, const char *tmpl, const char *categories)
 {
 	struct pb_buf topics = { 0 }, papers = { 0 }, raw = { 0 }, clean = { 0 }, out = { 0 };
+	struct pb_buf cats = { 0 };
 	const char *lang = d->language;
 	char count[24];
 	int space = 1;
 
 	topics_line(d, &topics);
+	/* twenty configured categories would push everything else out of sight */
+	pb_buf_puts(&cats, categories ? categories : "");
+	cut_width(&cats, PB_SUBJECT_TOPICS, pb_word(lang, PB_W_LIST_SEP));
 	snprintf(count, sizeof count, "%zu", d->n_items);
 	{
 		const char *v[] = { "n", count, NULL };
@@ -169,7 +173,7 @@ pb_digest_subject(const struct pb_digest *d, const char *tmpl, const char *categ
 		const char *v[] = {
 			"date", d->date ? d->date : "", "count", count,
 			"papers", pb_buf_str(&papers), "topics", pb_buf_str(&topics),
-			"categories", categories ? categories : "", NULL,
+			"categories", pb_buf_str(&cats), NULL,
 		};
 
 		pb_template_put(&raw, tmpl, v);
@@ -187,6 +191,7 @@ pb_digest_subject(const struct pb_digest *d, const char *tmpl, const char *categ
 		pb_buf_putc(&out, *p);
 	}
 	pb_buf_free(&topics);
+	pb_buf_free(&cats);
 	pb_buf_free(&papers);
 	pb_buf_free(&raw);
 	pb_buf_free(&clean);

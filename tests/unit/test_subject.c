@@ -360,6 +360,15 @@ test_cut(void)
 	free(s);
 	fix_free(&f);
 
+	/* a long list of categories is cut the same way */
+	fix_init(&f, 1, marked, "en");
+	s = pb_digest_subject(&f.d, "[{categories}]",
+			      "Computer Vision, Robotics, Machine Learning, Artificial Intelligence "
+			      "and Computation and Language");
+	T_EQ_STR(s, "[Computer Vision, Robotics, Machine Learning, Artificial Int…]");
+	free(s);
+	fix_free(&f);
+
 	/* exactly PB_SUBJECT_TOPICS characters: not cut */
 	{
 		char exact[PB_SUBJECT_TOPICS + 1];
