@@ -115,12 +115,6 @@ pb_word(const char *lang, enum pb_word w)
 	return s ? s : words[w][0] ? words[w][0] : "";
 }
 
-int
-pb_words_have(const char *lang)
-{
-	return !lang || !*lang || column(lang) != 0 || strcmp(lang, "en") == 0;
-}
-
 void
 pb_template_put(struct pb_buf *b, const char *tmpl, const char *const *vars)
 {

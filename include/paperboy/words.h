@@ -75,9 +75,6 @@ enum pb_word {
  * lang has no column. Never NULL; a static string. */
 const char *pb_word(const char *lang, enum pb_word w);
 
-/* 1 when lang has a column of its own (English included). */
-int pb_words_have(const char *lang);
-
 /* Appends tmpl with each {name} replaced by its value from vars, a NULL-terminated list of
  * name, value pairs (a NULL value is ""), "{{" and "}}" as single braces. A {name} not in vars
  * is written as it stands. */
