@@ -90,7 +90,7 @@ main(int argc, char **argv)
 		d.subscriber = name;
 		d.language = langs[k % 4];
 		d.date = ps.announce_date ? ps.announce_date : "2024-11-28";
-		d.title = "Arxiv Computer Vision and Robotics Papers - 2024-11-28";
+		d.title = "arXiv Computer Vision and Robotics Papers - 2024-11-28";
 		d.items = pb_xcalloc(m, sizeof *d.items);
 		d.n_items = m;
 		d.n_matched = m + rnd(&seed) % 20;

@@ -1,4 +1,5 @@
-/* arXiv's subject classes by code, and the digest title built from them.
+/* arXiv's subject classes by code, and the digest title built from them (in the words of the
+ * subscriber's language, words.h).
  * Names follow arXiv's category taxonomy; cs.CV is shortened to "Computer Vision" as digest
  * titles have always said. Archives without subject classes (gr-qc, quant-ph, ...) and the
  * old archives that still appear in old-style ids (solv-int, alg-geom, ...) are listed too. */
@@ -9,6 +10,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/categories.h"
 #include "paperboy/summarize.h"
+#include "paperboy/words.h"
 
 struct cat_name {
 	const char *code;
@@ -244,10 +246,9 @@ pb_category_name(const char *cat)
 	return NULL;
 }
 
-char *
-pb_digest_title(const char *const *in, size_t n, const char *date)
+void
+pb_category_names(struct pb_buf *b, const char *const *in, size_t n, const char *lang)
 {
-	struct pb_buf b = { 0 };
 	const char **names = NULL;
 	size_t k = 0;
 
@@ -270,15 +271,41 @@ pb_digest_title(const char *const *in, size_t n, const char *date)
 		if (j == k)
 			names[k++] = nm;
 	}
-	pb_buf_puts(&b, "Arxiv ");
 	for (size_t i = 0; i < k; i++) {
 		if (i > 0)
-			pb_buf_puts(&b, i + 1 == k ? " and " : ", ");
-		pb_buf_puts(&b, names[i]);
+			pb_buf_puts(b, pb_word(lang, i + 1 == k ? PB_W_LIST_AND : PB_W_LIST_SEP));
+		pb_buf_puts(b, names[i]);
 	}
-	pb_buf_puts(&b, k ? " Papers" : "Papers");
-	if (date && *date)
-		pb_buf_printf(&b, " - %s", date);
 	free(names);
+}
+
+char *
+pb_digest_title_lang(const char *const *in, size_t n, const char *date, const char *lang)
+{
+	struct pb_buf b = { 0 }, cats = { 0 }, t = { 0 };
+
+	pb_category_names(&cats, in, n, lang);
+	if (cats.len) {
+		const char *vars[] = { "categories", cats.data, NULL };
+
+		pb_template_put(&t, pb_word(lang, PB_W_TITLE), vars);
+	} else {
+		pb_buf_puts(&t, pb_word(lang, PB_W_TITLE_ANY));
+	}
+	if (date && *date) {
+		const char *vars[] = { "title", pb_buf_str(&t), "date", date, NULL };
+
+		pb_template_put(&b, pb_word(lang, PB_W_TITLE_DATE), vars);
+	} else {
+		pb_buf_puts(&b, pb_buf_str(&t));
+	}
+	pb_buf_free(&cats);
+	pb_buf_free(&t);
 	return pb_buf_detach(&b);
+}
+
+char *
+pb_digest_title(const char *const *in, size_t n, const char *date)
+{
+	return pb_digest_title_lang(in, n, date, "en");
 }

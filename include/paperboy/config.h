@@ -35,6 +35,7 @@ struct pb_subscriber {
 	bool include_replace;        /* default false */
 	bool send_updates;           /* resend a paper the ledger knows when it returns; default false */
 	bool notify_empty;           /* send a short note on days without announcement; default false */
+	char *subject;               /* email subject template (summarize.h), or NULL */
 	char **follow_authors;
 	size_t n_follow_authors;
 	char **exclude;              /* queries (rules.h) vetoing a paper for this subscriber,
@@ -60,6 +61,7 @@ struct pb_config {
 	int catchup_days;            /* how far back the daemon catches up; default 7 */
 	char **holidays;             /* "YYYY-MM-DD" days without announcement */
 	size_t n_holidays;
+	char *subject;               /* default email subject template, or NULL (per language) */
 
 	struct {
 		char **categories;

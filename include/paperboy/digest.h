@@ -35,9 +35,10 @@ struct pb_digest_more {
 
 struct pb_digest {
 	const char *subscriber;           /* borrowed name */
-	const char *language;             /* borrowed, "en" default */
+	const char *language;             /* borrowed, "en" default: the words (words.h) */
 	char *date;                       /* announcement date "YYYY-MM-DD" */
-	char *title;                      /* "Arxiv Computer Vision Papers - 2025-12-04" */
+	char *title;                      /* "arXiv Computer Vision Papers - 2025-12-04" */
+	char *subject;                    /* the email subject (pb_digest_subject) */
 	/* light Markdown: paragraphs, "- " bullets, **bold**. When the built-in summarizer wrote
 	 * it, every piece of outside text in it (a title, a finding) is a data span between
 	 * PB_DATA_OPEN and PB_DATA_CLOSE: the renderers show a span's text (LaTeX converted) and

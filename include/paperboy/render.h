@@ -10,7 +10,8 @@
  * from all of it, then each format escapes it. A model's light Markdown keeps its bold,
  * italics, code, headings and lists, but links only to arXiv; any other [text](url) and any
  * HTML are shown as written. Sections are headed Executive Summary, Table of Contents (not in
- * chats) and Papers in every format. */
+ * chats) and Papers in every format; these and every other word the renderers write come from
+ * words.h in the digest's language (d->language: English, Simplified Chinese for "zh"). */
 #ifndef PAPERBOY_RENDER_H
 #define PAPERBOY_RENDER_H
 

@@ -52,7 +52,9 @@ int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *pap
 
 /* Builds one subscriber's digest for announcement date (YYYY-MM-DD; NULL = the paperset's).
  * out is owned by the caller (pb_digest_free); items borrow from papers and sel->sub.
- * The title names cfg->arxiv.categories (else the papers' primary categories); findings are
+ * The title names cfg->arxiv.categories (else the papers' primary categories), in the words of
+ * the subscriber's language; the subject is pb_digest_subject's of the subscriber's (else the
+ * top-level) `subject` template; findings are
  * memoised per paper in s; analysis and a model-written executive summary come only from the
  * cache (no request is made here), else the built-in summary. Returns 0 or -1 (NULL input). */
 int pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
@@ -78,8 +80,40 @@ void pb_sentences_free(char **v, size_t n);   /* accepts NULL */
 
 /* "Computer Vision" for "cs.CV"; NULL when unknown. */
 const char *pb_category_name(const char *cat);
-/* "Arxiv Computer Vision Papers - 2025-12-04" (several categories joined sensibly). Caller
+/* "arXiv Computer Vision Papers - 2025-12-04" (several categories joined sensibly). Caller
  * frees. */
 char *pb_digest_title(const char *const *cats, size_t n, const char *date);
+/* The same in the words of lang (words.h): "arXiv Computer Vision 论文 - 2025-12-04". */
+char *pb_digest_title_lang(const char *const *cats, size_t n, const char *date,
+			   const char *lang);
+/* Appends the display names of cats, each once, joined as in the title ("Computer Vision and
+ * Robotics"; zh "Computer Vision 和 Robotics"); an unknown code is shown as the code. */
+void pb_category_names(struct pb_buf *b, const char *const *cats, size_t n, const char *lang);
+
+/* The email subject. A template (the subscriber's `subject`, else the top-level one, else
+ * the default of the digest's language in words.h) with the placeholders:
+ *   {date}        the announcement date, YYYY-MM-DD
+ *   {count}       the papers in the digest, a number
+ *   {papers}      the same with its noun: "1 paper", "12 papers", zh "12 篇论文"
+ *   {topics}      the topics that have papers in the digest, most papers first (ties in rank
+ *                 order), joined ("3D, Video"; zh "3D、Video"), cut to PB_SUBJECT_TOPICS
+ *                 columns (a wide character takes two, as on screen) at a character's
+ *                 boundary, a combining mark kept with its letter, ending in "…"; empty
+ *                 when none
+ *   {categories}  the category names as in the title ("Computer Vision and Robotics"),
+ *                 cut as {topics} is when longer
+ * and "{{" "}}" for braces. The result is one line of text (controls and bidi overrides
+ * removed, runs of spaces made one, trimmed). A digest without papers gets its language's
+ * "no new papers" subject unless a template is set (then {count} is 0, {topics} empty). */
+#define PB_SUBJECT_TOPICS 60        /* columns of {topics} */
+#define PB_SUBJECT_MAX 200          /* characters of a template */
+/* The placeholder names, NULL-terminated. */
+extern const char *const pb_subject_placeholders[];
+/* The config check of a template: one line, known placeholders, at most PB_SUBJECT_MAX
+ * characters. Returns 0, or -1 with msg naming the fault and its column. */
+int pb_subject_check(const char *tmpl, char *msg, size_t n);
+/* Expands tmpl (NULL: the language's default) for d; categories is the names as in the title
+ * (may be NULL). Returns a malloc'd string (never NULL). */
+char *pb_digest_subject(const struct pb_digest *d, const char *tmpl, const char *categories);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "paperboy/summarize.h"
 
 #define R(f) offsetof(struct pb_config, f)
 #define S(f) offsetof(struct pb_subscriber, f)
@@ -46,6 +47,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "retention_days", KT_INT, R(retention_days), 0, NULL, 90, 1, 36500, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "catchup_days", KT_INT, R(catchup_days), 0, NULL, 7, 0, 365, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "holidays", KT_LIST, R(holidays), R(n_holidays), NULL, 0, NB, pb_check_date, NULL, 0, NULL },
+	{ KS_ROOT, "subject", KT_STR, R(subject), 0, NULL, 0, NB, pb_subject_check, NULL, 0, NULL },
 
 	{ KS_ROOT, "arxiv", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "arxiv.categories", KT_LIST, R(arxiv.categories), R(arxiv.n_categories), NULL, 0, NB, pb_check_category, NULL, KF_REQUIRED | KF_NONEMPTY, NULL },
@@ -117,6 +119,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "include_replace", KT_BOOL, S(include_replace), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_SUB, "send_updates", KT_BOOL, S(send_updates), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_SUB, "notify_empty", KT_BOOL, S(notify_empty), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_SUB, "subject", KT_STR, S(subject), 0, NULL, 0, NB, pb_subject_check, NULL, 0, NULL },
 	{ KS_SUB, "follow_authors", KT_LIST, S(follow_authors), S(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_SUB, "exclude", KT_LIST, S(exclude), S(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, KF_REQUIRED, NULL },

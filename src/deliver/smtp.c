@@ -55,8 +55,10 @@ email_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		snprintf(err, errlen, "email: nothing rendered");
 		return -1;
 	}
-	mail = pb_mail_build(c->cfg, dest, c->d->title, c->out[PB_FMT_TEXT].v[0],
-			     c->out[PB_FMT_HTML].v[0], msg_id, c->now, &len);
+	/* the subscriber's subject (its template, or its language's default) */
+	mail = pb_mail_build(c->cfg, dest, c->d->subject ? c->d->subject : c->d->title,
+			     c->out[PB_FMT_TEXT].v[0], c->out[PB_FMT_HTML].v[0], msg_id, c->now,
+			     &len);
 	if (!mail) {
 		snprintf(err, errlen, "email: cannot build the message");
 		return -1;

@@ -4,6 +4,7 @@
  * keep it. Every text is escaped, a visible settings/unsubscribe line, and a size cap so Gmail
  * does not clip the message: past html_max_bytes the top papers stay in full and the rest
  * become a compact list of links. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,22 +187,26 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(b, " &middot; ");
 	pb_esc_html(b, x->categories);
 	if (topic && *topic) {
-		pb_buf_puts(b, " &middot; topic: ");
+		pb_buf_puts(b, " &middot; ");
+		pb_esc_html(b, PB_WORD(c, PB_W_TOPIC_LC));
+		pb_esc_html(b, PB_WORD(c, PB_W_LEAD));
 		pb_esc_html(b, topic);
 	}
 	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;\">");
 	pb_esc_html(b, x->abstract);
 	pb_buf_puts(b, "</p>\n");
 	if (x->analysis) {
-		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">Analysis</p>\n"
-			       "<div class=\"pb-box\" style=\"margin:0 0 10px 0;padding:8px 12px;"
+		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">");
+		pb_esc_html(b, PB_WORD(c, PB_W_ANALYSIS));
+		pb_buf_puts(b, "</p>\n<div class=\"pb-box\" style=\"margin:0 0 10px 0;padding:8px 12px;"
 			       "background-color:#f7f7f9;border-left:3px solid #d0d7de;\">\n");
 		lm_html(b, x->analysis);
 		pb_buf_puts(b, "</div>\n");
 	}
 	if (x->n_findings) {
-		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">Key findings</p>\n"
-			       "<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
+		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">");
+		pb_esc_html(b, PB_WORD(c, PB_W_FINDINGS));
+		pb_buf_puts(b, "</p>\n<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\">");
 			pb_esc_html(b, x->findings[k]);
@@ -261,13 +266,13 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 	pb_esc_html(b, c->title);
 	pb_buf_puts(b, "</h1>\n<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:13px;"
 		       "color:" MUTED ";\">");
-	if (d->n_matched > d->n_items)
-		pb_buf_printf(b, "%zu of %zu matching papers", d->n_items, d->n_matched);
-	else
-		pb_buf_printf(b, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
-	if (d->subscriber && *d->subscriber) {
-		pb_buf_puts(b, " for ");
-		pb_esc_html(b, d->subscriber);
+	{
+		struct pb_buf name = { 0 };
+
+		if (d->subscriber)
+			pb_esc_html(&name, d->subscriber);
+		pb_render_count(c, b, pb_buf_str(&name), NULL);
+		pb_buf_free(&name);
 	}
 	pb_buf_puts(b, "</p>\n");
 	if (d->n_matched > d->n_items) {
@@ -283,11 +288,15 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 	pb_buf_puts(b, "</div>\n");
 	pb_buf_puts(b, SEC "padding:8px 28px 12px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">" PB_SEC_SUMMARY "</h2>\n");
+		       "font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_SUMMARY));
+	pb_buf_puts(b, "</h2>\n");
 	if (!c->summary) {
-		pb_buf_puts(b, d->n_items ? "" :
-			    "<p style=\"margin:0 0 10px 0;\">No new papers matched your topics in "
-			    "this announcement.</p>\n");
+		if (!d->n_items) {
+			pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
+			pb_esc_html(b, PB_WORD(c, PB_W_NO_PAPERS));
+			pb_buf_puts(b, "</p>\n");
+		}
 	} else if (summary_budget < 0 || strlen(c->summary) <= (size_t)summary_budget) {
 		lm_html(b, c->summary);
 	} else {
@@ -318,13 +327,15 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 		return;
 	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
 		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">" PB_SEC_CONTENTS "</h2>\n<ol style=\"margin:0;"
-		       "padding-left:22px;\">\n");
+		       "font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
+	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
 	for (size_t i = 0; i < full; i++)
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
 	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
-		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">" PB_SEC_PAPERS
-		       "</h2>\n</div>\n");
+		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
+	pb_buf_puts(b, "</h2>\n</div>\n");
 }
 
 static void
@@ -334,24 +345,32 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	pb_buf_puts(b, SEC "padding:16px 28px 24px 28px;border-top:1px solid #eeeeee;"
-		       FONT "font-size:12px;line-height:18px;color:" MUTED ";\">\n"
-		       "You receive this digest of new arXiv papers");
-	if (c->d->subscriber && *c->d->subscriber) {
-		pb_buf_puts(b, " as ");
-		pb_esc_html(b, c->d->subscriber);
+		       FONT "font-size:12px;line-height:18px;color:" MUTED ";\">\n");
+	{
+		struct pb_buf name = { 0 };
+		const char *vars[] = { "name", NULL, NULL };
+		int as = c->d->subscriber && *c->d->subscriber;
+
+		if (as)
+			pb_esc_html(&name, c->d->subscriber);
+		vars[1] = pb_buf_str(&name);
+		pb_template_put(b, PB_WORD(c, as ? PB_W_RECEIVE_AS : PB_W_RECEIVE), vars);
+		pb_buf_free(&name);
 	}
-	pb_buf_puts(b, ". ");
 	if (u && (is_url || is_mailto)) {
 		pb_buf_puts(b, "<a href=\"");
 		if (is_mailto && strncmp(u, "mailto:", 7) != 0)
 			pb_buf_puts(b, "mailto:");
 		pb_esc_html_attr(b, u);
-		pb_buf_puts(b, "\" style=\"color:#555555;\">Change settings or unsubscribe</a>.");
+		pb_buf_puts(b, "\" style=\"color:#555555;\">");
+		pb_esc_html(b, PB_WORD(c, PB_W_CHANGE_SETTINGS));
+		pb_buf_puts(b, "</a>");
+		pb_esc_html(b, PB_WORD(c, PB_W_STOP));
 	} else if (u) {
-		pb_buf_puts(b, "Settings and unsubscribe: ");
+		pb_esc_html(b, PB_WORD(c, PB_W_SETTINGS));
 		pb_esc_html(b, u);
 	} else {
-		pb_buf_puts(b, "To change settings or unsubscribe, reply to this message.");
+		pb_esc_html(b, PB_WORD(c, PB_W_REPLY_TO_CHANGE));
 	}
 	pb_buf_puts(b, "\n</div>\n</div>\n<!--[if mso]></td></tr></table><![endif]-->\n</div>\n"
 		       "</body>\n</html>\n");
@@ -366,15 +385,21 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 		return;
 	pb_buf_puts(b, SEC "padding:16px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 "
-		       "0 10px 0;font-size:18px;color:#111111;\">More papers</h2>\n"
-		       "<ul style=\"margin:0;padding-left:22px;\">\n");
+		       "0 10px 0;font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_MORE_PAPERS));
+	pb_buf_puts(b, "</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n");
 	for (size_t i = from; i < to; i++)
 		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
 	pb_buf_puts(b, "</ul>\n");
-	if (more)
-		pb_buf_printf(b, "<p class=\"pb-muted\" style=\"margin:8px 0 0 0;color:" MUTED ";\">"
-			      "and %zu more "
-			      "papers on arXiv.</p>\n", more);
+	if (more) {
+		char n[24];
+		const char *vars[] = { "n", n, NULL };
+
+		snprintf(n, sizeof n, "%zu", more);
+		pb_buf_puts(b, "<p class=\"pb-muted\" style=\"margin:8px 0 0 0;color:" MUTED ";\">");
+		pb_template_put(b, PB_WORD(c, PB_W_MORE_ON_ARXIV), vars);
+		pb_buf_puts(b, "</p>\n");
+	}
 	pb_buf_puts(b, "</div>\n");
 }
 

@@ -132,13 +132,13 @@ md_begin(struct pb_rctx *c)
 	pb_md_front_matter(b, c->title, date);
 	pb_buf_puts(b, "# ");
 	pb_esc_md(b, c->title);
-	pb_buf_puts(b, "\n\n## " PB_SEC_SUMMARY "\n\n");
+	pb_buf_printf(b, "\n\n## %s\n\n", PB_WORD(c, PB_W_SUMMARY));
 	if (c->summary) {
 		md_block(b, c->summary);
 	} else if (c->d->n_items == 0) {
-		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
+		pb_buf_printf(b, "%s\n\n", PB_WORD(c, PB_W_NO_PAPERS));
 	}
-	pb_buf_puts(b, "---\n\n## " PB_SEC_CONTENTS "\n\n");
+	pb_buf_printf(b, "---\n\n## %s\n\n", PB_WORD(c, PB_W_CONTENTS));
 	for (size_t i = 0; i < c->d->n_items; i++) {
 		pb_buf_printf(b, "%zu. [", i + 1);
 		pb_esc_md(b, c->disp[i].title);
@@ -153,17 +153,24 @@ md_begin(struct pb_rctx *c)
 		pb_buf_putc(b, '\n');
 		pb_esc_md(b, pb_buf_str(&t));
 		if (c->o->full_list && *c->o->full_list) {
-			pb_buf_puts(b, " All of them: [");
+			pb_buf_printf(b, " %s [", PB_WORD(c, PB_W_ALL_OF_THEM));
 			pb_esc_md(b, c->o->full_list);
 			pb_buf_puts(b, "](");
 			pb_esc_md_url(b, c->o->full_list);
-			pb_buf_puts(b, ").");
+			pb_buf_printf(b, ")%s", PB_WORD(c, PB_W_STOP));
 		}
 		pb_buf_putc(b, '\n');
 		pb_buf_free(&t);
 	}
-	pb_buf_puts(b, "\n---\n\n## " PB_SEC_PAPERS "\n\n");
+	pb_buf_printf(b, "\n---\n\n## %s\n\n", PB_WORD(c, PB_W_PAPERS));
 	return 0;
+}
+
+/* "**Authors:**" and what follows it. */
+static void
+label(const struct pb_rctx *c, struct pb_buf *b, enum pb_word w, const char *after)
+{
+	pb_buf_printf(b, "**%s%s**%s", PB_WORD(c, w), PB_WORD(c, PB_W_COLON), after);
 }
 
 static int
@@ -178,23 +185,26 @@ md_paper(struct pb_rctx *c, size_t i)
 	pb_esc_md(b, x->title);
 	pb_buf_puts(b, "](");
 	pb_esc_md_url(b, x->abs_url);
-	pb_buf_puts(b, ")\n\n**Authors:** ");
+	pb_buf_puts(b, ")\n\n");
+	label(c, b, PB_W_AUTHORS, " ");
 	pb_esc_md(b, x->authors);
 	pb_buf_puts(b, "\n\n**");
 	pb_esc_md(b, x->date_label);
-	pb_buf_puts(b, ":** ");
+	pb_buf_printf(b, "%s** ", PB_WORD(c, PB_W_COLON));
 	pb_esc_md(b, x->published);
-	pb_buf_puts(b, "\n\n**Categories:** ");
+	pb_buf_puts(b, "\n\n");
+	label(c, b, PB_W_CATEGORIES, " ");
 	pb_esc_md(b, x->categories);
-	pb_buf_puts(b, "\n\n**Abstract:**\n\n");
+	pb_buf_puts(b, "\n\n");
+	label(c, b, PB_W_ABSTRACT, "\n\n");
 	pb_esc_md(b, x->abstract);
 	pb_buf_puts(b, "\n\n");
 	if (x->analysis) {
-		pb_buf_puts(b, "**Analysis:**\n\n");
+		label(c, b, PB_W_ANALYSIS, "\n\n");
 		md_block(b, x->analysis);
 	}
 	if (x->n_findings) {
-		pb_buf_puts(b, "**Key Findings:**\n\n");
+		label(c, b, PB_W_FINDINGS_TITLE, "\n\n");
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "- ");
 			pb_esc_md(b, x->findings[k]);
@@ -202,7 +212,7 @@ md_paper(struct pb_rctx *c, size_t i)
 		}
 		pb_buf_putc(b, '\n');
 	}
-	pb_buf_puts(b, "**Links:**\n\n- [PDF](");
+	label(c, b, PB_W_LINKS, "\n\n- [PDF](");
 	pb_esc_md_url(b, x->pdf_url);
 	pb_buf_puts(b, ")\n- [arXiv](");
 	pb_esc_md_url(b, x->abs_url);
@@ -217,7 +227,7 @@ md_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	if (u) {
-		pb_buf_puts(&c->doc, "To change your settings or unsubscribe: ");
+		pb_buf_puts(&c->doc, PB_WORD(c, PB_W_UNSUB_LEAD));
 		if (is_url || is_mailto) {
 			pb_buf_puts(&c->doc, "<");
 			if (is_mailto && strncmp(u, "mailto:", 7) != 0)

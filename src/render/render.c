@@ -9,6 +9,7 @@
 #include "paperboy/escape.h"
 #include "paperboy/latex.h"
 #include "paperboy/render.h"
+#include "paperboy/words.h"
 #include "render_int.h"
 
 /* Adding a format means one new file, one line here and its name in enum pb_format. */
@@ -161,7 +162,7 @@ display_summary(const struct pb_digest *d)
 /* The month an arXiv id was first submitted in, from the id itself: "2204.01234" was
  * submitted in April 2022, "astro-ph/0601001" in January 2006. 0 when the id says nothing. */
 static int
-id_month(const char *id, char out[8])
+id_month(const char *id, char out[16])
 {
 	const char *d = id ? strchr(id, '/') : NULL;
 	int yy, mm;
@@ -179,7 +180,7 @@ id_month(const char *id, char out[8])
 	if (mm < 1 || mm > 12)
 		return 0;
 	/* old-style ids run from 1991; new-style ids began in 2007 */
-	snprintf(out, 8, "%04d-%02d", yy >= 91 ? 1900 + yy : 2000 + yy, mm);
+	snprintf(out, 16, "%04d-%02d", yy >= 91 ? 1900 + yy : 2000 + yy, mm);
 	return 1;
 }
 
@@ -188,26 +189,25 @@ id_month(const char *id, char out[8])
  * submitted. arXiv's API gives both dates (published is v1, updated this version); the
  * RSS feed gives the announcement type, the version and the day, and the id the month. */
 static void
-dates(struct pb_disp *x, const struct pb_paper *p, const char *date)
+dates(struct pb_disp *x, const struct pb_paper *p, const char *date, const char *lang)
 {
 	struct pb_buf b = { 0 };
-	char month[8];
+	char first[16];
 	int api = p->announce == PB_ANN_UNKNOWN;
 
 	x->revised = p->announce == PB_ANN_REPLACE || p->announce == PB_ANN_REPLACE_CROSS ||
 		     (api && p->version > 1);
 	if (!x->revised) {
-		x->date_label = "Published";
+		x->date_label = pb_word(lang, PB_W_PUBLISHED);
 		if (p->published && strlen(p->published) >= 10)
 			x->published = pb_xstrndup(p->published, 10);
 		else
 			x->published = pb_xstrdup(date ? date : "");
 		return;
 	}
+	pb_buf_puts(&b, pb_word(lang, PB_W_REVISED));
 	if (p->version > 1)
-		pb_buf_printf(&b, "Revised (v%d)", p->version);
-	else
-		pb_buf_puts(&b, "Revised");
+		pb_buf_printf(&b, " (v%d)", p->version);
 	x->label_buf = pb_buf_detach(&b);
 	x->date_label = x->label_buf;
 	if (api && p->updated && strlen(p->updated) >= 10)
@@ -217,14 +217,21 @@ dates(struct pb_disp *x, const struct pb_paper *p, const char *date)
 	else
 		pb_buf_puts(&b, date ? date : "");
 	if (api && p->published && strlen(p->published) >= 10)
-		pb_buf_printf(&b, "%sfirst submitted %.10s", b.len ? ", " : "", p->published);
-	else if (id_month(p->id, month))
-		pb_buf_printf(&b, "%sfirst submitted %s", b.len ? ", " : "", month);
+		snprintf(first, sizeof first, "%.10s", p->published);
+	else if (!id_month(p->id, first))
+		first[0] = '\0';
+	if (first[0]) {
+		const char *vars[] = { "date", first, NULL };
+
+		if (b.len)
+			pb_buf_puts(&b, pb_word(lang, PB_W_CLAUSE_SEP));
+		pb_template_put(&b, pb_word(lang, PB_W_FIRST_SUBMITTED), vars);
+	}
 	x->published = pb_buf_detach(&b);
 }
 
 static void
-disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
+disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date, const char *lang)
 {
 	const struct pb_paper *p = it->paper;
 	struct pb_buf b = { 0 };
@@ -248,9 +255,13 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 	if (!x->authors_short) {
 		x->authors_short = pb_xstrdup(x->authors);
 	} else {
+		char n[24];
+		const char *vars[] = { "n", n, NULL };
+
+		snprintf(n, sizeof n, "%zu", p->n_authors);
 		pb_buf_puts(&b, x->authors_short);
 		free(x->authors_short);
-		pb_buf_printf(&b, " et al. (%zu authors)", p->n_authors);
+		pb_template_put(&b, pb_word(lang, PB_W_ET_AL), vars);
 		x->authors_short = pb_buf_detach(&b);
 	}
 	x->abstract = display(p->abstract ? p->abstract : "", PB_LATEX_TEXT);
@@ -267,7 +278,7 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date)
 				      PB_CLEAN_ONE_LINE);
 		}
 	x->categories = pb_buf_detach(&b);
-	dates(x, p, date);
+	dates(x, p, date, lang);
 	pb_text_clean(&b, p->id ? p->id : "", p->id ? strlen(p->id) : 0, PB_CLEAN_ONE_LINE);
 	if (p->version > 0)
 		pb_buf_printf(&b, "v%d", p->version);
@@ -303,11 +314,14 @@ pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
 	const struct pb_digest *d = c->d;
 	size_t more = d->n_matched > d->n_items ? d->n_matched - d->n_items : 0, listed = 0;
 	size_t *done;
+	char n[24];
+	const char *vars[] = { "n", n, "topic", NULL, NULL };
 
 	if (!more)
 		return;
-	pb_buf_printf(b, "%zu more paper%s matched and %s not shown", more, more == 1 ? "" : "s",
-		      more == 1 ? "is" : "are");
+	snprintf(n, sizeof n, "%zu", more);
+	pb_template_put(b, pb_word(d->language, more == 1 ? PB_W_NOT_SHOWN_1 : PB_W_NOT_SHOWN),
+			vars);
 	done = pb_xcalloc(d->n_topics + 1, sizeof *done);
 	/* topics with the most left out first; ties in config order */
 	for (;;) {
@@ -325,11 +339,46 @@ pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
 		if (best == d->n_topics)
 			break;
 		done[best] = 1;
-		pb_buf_printf(b, "%s%s %zu", listed++ ? ", " : ": ",
-			      d->topics[best].name ? d->topics[best].name : "", bn);
+		pb_buf_puts(b, pb_word(d->language, listed++ ? PB_W_LIST_SEP : PB_W_LEAD));
+		snprintf(n, sizeof n, "%zu", bn);
+		vars[3] = d->topics[best].name ? d->topics[best].name : "";
+		pb_template_put(b, pb_word(d->language, PB_W_TOPIC_COUNT), vars);
 	}
 	free(done);
-	pb_buf_putc(b, '.');
+	pb_buf_puts(b, pb_word(d->language, PB_W_STOP));
+}
+
+void
+pb_render_count(const struct pb_rctx *c, struct pb_buf *b, const char *name, const char *date)
+{
+	const struct pb_digest *d = c->d;
+	struct pb_buf what = { 0 }, t = { 0 };
+	char n[24], m[24];
+	const char *vars[] = { "n", n, "m", m, "what", NULL, "name", name, "date", date, NULL };
+
+	snprintf(n, sizeof n, "%zu", d->n_items);
+	snprintf(m, sizeof m, "%zu", d->n_matched);
+	if (d->n_matched > d->n_items)
+		pb_template_put(&what, PB_WORD(c, PB_W_N_OF_M), vars);
+	else
+		pb_template_put(&what, PB_WORD(c, d->n_items == 1 ? PB_W_N_PAPERS_1 : PB_W_N_PAPERS),
+				vars);
+	if (name && *name) {
+		vars[5] = pb_buf_str(&what);
+		pb_template_put(&t, PB_WORD(c, PB_W_FOR), vars);
+		pb_buf_reset(&what);
+		pb_buf_append(&what, t.data, t.len);
+	}
+	if (date && *date) {
+		pb_buf_reset(&t);
+		vars[5] = pb_buf_str(&what);
+		pb_template_put(&t, PB_WORD(c, PB_W_ANNOUNCED), vars);
+		pb_buf_reset(&what);
+		pb_buf_append(&what, t.data, t.len);
+	}
+	pb_buf_append(b, what.data, what.len);
+	pb_buf_free(&what);
+	pb_buf_free(&t);
 }
 
 const char *
@@ -364,7 +413,7 @@ prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opt
 	c->o = o ? o : &none;
 	c->disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c->disp);
 	for (size_t i = 0; i < d->n_items; i++)
-		disp_fill(&c->disp[i], &d->items[i], d->date);
+		disp_fill(&c->disp[i], &d->items[i], d->date, d->language);
 	c->title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
 	/* the documents are about this long: one allocation instead of a dozen reallocs */
 	c->size_hint = 8192;
@@ -457,13 +506,14 @@ pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_r
 
 /* One line of the full list. */
 static void
-all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const char *date)
+all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const char *date,
+	 const char *lang)
 {
 	struct pb_disp x;
 	const char *sep;
 
 	memset(&x, 0, sizeof x);
-	disp_fill(&x, it, date);
+	disp_fill(&x, it, date, lang);
 	pb_buf_printf(b, "%zu. [", rank);
 	pb_esc_md(b, x.title);
 	pb_buf_puts(b, "](");
@@ -493,6 +543,7 @@ pb_render_all_md(const struct pb_digest *d)
 {
 	struct pb_buf b = { 0 };
 	const char *date = d && d->date ? d->date : "";
+	const char *lang = d ? d->language : NULL;
 	size_t n;
 	char *t;
 
@@ -502,16 +553,33 @@ pb_render_all_md(const struct pb_digest *d)
 	n = d->n_items + d->n_more;
 	pb_md_front_matter(&b, t, date);
 	pb_buf_puts(&b, "# ");
-	pb_esc_md(&b, t);
-	pb_buf_puts(&b, ": all matching papers\n\n");
-	pb_buf_printf(&b, "%zu paper%s matched", n, n == 1 ? "" : "s");
-	if (d->subscriber && *d->subscriber) {
-		pb_buf_puts(&b, " for ");
-		pb_esc_md(&b, d->subscriber);
+	{
+		struct pb_buf et = { 0 }, papers = { 0 }, name = { 0 };
+		char num[24], shown[24];
+		const char *vn[] = { "n", num, NULL };
+		const char *vars[] = { "title", NULL, "papers", NULL, "name", NULL, "shown", shown,
+				       NULL };
+
+		pb_esc_md(&et, t);
+		vars[1] = pb_buf_str(&et);
+		pb_template_put(&b, pb_word(lang, PB_W_ALL_HEADING), vars);
+		pb_buf_puts(&b, "\n\n");
+		snprintf(num, sizeof num, "%zu", n);
+		snprintf(shown, sizeof shown, "%zu", d->n_items);
+		pb_template_put(&papers, pb_word(lang, n == 1 ? PB_W_N_PAPERS_1 : PB_W_N_PAPERS), vn);
+		vars[3] = pb_buf_str(&papers);
+		if (d->subscriber && *d->subscriber)
+			pb_esc_md(&name, d->subscriber);
+		vars[5] = pb_buf_str(&name);
+		pb_template_put(&b, pb_word(lang, name.len ? PB_W_ALL_COUNT_FOR : PB_W_ALL_COUNT),
+				vars);
+		pb_buf_puts(&b, "\n\n");
+		pb_buf_free(&et);
+		pb_buf_free(&papers);
+		pb_buf_free(&name);
 	}
-	pb_buf_printf(&b, "; the digest shows the first %zu.\n\n", d->n_items);
 	for (size_t i = 0; i < d->n_items; i++)
-		all_line(&b, i + 1, &d->items[i], date);
+		all_line(&b, i + 1, &d->items[i], date, lang);
 	for (size_t i = 0; i < d->n_more; i++) {
 		struct pb_digest_item it;
 
@@ -519,7 +587,7 @@ pb_render_all_md(const struct pb_digest *d)
 		it.paper = d->more[i].paper;
 		it.topic = d->more[i].topic;
 		it.score = d->more[i].score;
-		all_line(&b, d->n_items + i + 1, &it, date);
+		all_line(&b, d->n_items + i + 1, &it, date, lang);
 	}
 	free(t);
 	return pb_buf_detach(&b);

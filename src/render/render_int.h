@@ -11,6 +11,7 @@
 #include "paperboy/buf.h"
 
 #include "paperboy/render.h"
+#include "paperboy/words.h"
 
 /* Display forms of one digest item: LaTeX converted, URLs built. Owned by the context. */
 struct pb_disp {
@@ -66,10 +67,19 @@ extern const struct pb_renderer pb_renderer_telegram;
  * cJSON cannot print. */
 int pb_parts_push_json(struct pb_parts *p, cJSON *m);
 
-/* Section headings, the same words in every format, in this order. */
+/* Section headings, the same words in every format, in this order: the English forms of
+ * PB_W_SUMMARY, PB_W_CONTENTS and PB_W_PAPERS. A renderer writes PB_WORD(c, PB_W_...): the
+ * word in the digest's language (words.h). */
 #define PB_SEC_SUMMARY "Executive Summary"
 #define PB_SEC_CONTENTS "Table of Contents"
 #define PB_SEC_PAPERS "Papers"
+#define PB_WORD(c, w) pb_word((c)->d->language, (w))
+
+/* Appends the digest's count line: "3 of 5 matching papers" or "5 papers", "... for NAME"
+ * with name (already escaped for the format; NULL or "" leaves it out) and ", announced DATE"
+ * with date (NULL leaves it out), in the digest's language. The words hold no markup. */
+void pb_render_count(const struct pb_rctx *c, struct pb_buf *b, const char *name,
+		     const char *date);
 
 /* Appends, as plain text to escape, what a capped digest leaves out: "48 more papers matched
  * and are not shown: 3D 30, Video 18." (per topic when the digest knows), or nothing when the

@@ -155,13 +155,13 @@ slack_begin(struct pb_rctx *c)
 	cJSON_AddItemToObject(h, "text", text_obj("plain_text", pb_buf_str(&b)));
 	cJSON_AddItemToArray(g, h);
 	pb_buf_reset(&b);
-	if (d->n_matched > d->n_items)
-		pb_buf_printf(&b, "%zu of %zu matching papers", d->n_items, d->n_matched);
-	else
-		pb_buf_printf(&b, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
-	if (d->subscriber && *d->subscriber) {
-		pb_buf_puts(&b, " for ");
-		pb_esc_slack(&b, d->subscriber);
+	{
+		struct pb_buf name = { 0 };
+
+		if (d->subscriber)
+			pb_esc_slack(&name, d->subscriber);
+		pb_render_count(c, &b, pb_buf_str(&name), NULL);
+		pb_buf_free(&name);
 	}
 	if (d->date && *d->date) {
 		pb_buf_puts(&b, " · ");
@@ -178,11 +178,11 @@ slack_begin(struct pb_rctx *c)
 	add_context(g, pb_buf_str(&b));
 	pb_buf_reset(&b);
 	if (c->summary || d->n_items == 0)
-		pb_buf_puts(&b, "*" PB_SEC_SUMMARY "*\n\n");
+		pb_buf_printf(&b, "*%s*\n\n", PB_WORD(c, PB_W_SUMMARY));
 	if (c->summary)
 		lm_slack(&b, c->summary);
 	else if (d->n_items == 0)
-		pb_buf_puts(&b, "No new papers matched your topics in this announcement.");
+		pb_esc_slack(&b, PB_WORD(c, PB_W_NO_PAPERS));
 	add_sections(g, b.data, b.len);
 	add_divider(g);
 	place(k, g);
@@ -200,7 +200,7 @@ slack_paper(struct pb_rctx *c, size_t i)
 	struct pb_buf b = { 0 };
 
 	if (i == 0)
-		pb_buf_puts(&b, "*" PB_SEC_PAPERS "*\n\n");
+		pb_buf_printf(&b, "*%s*\n\n", PB_WORD(c, PB_W_PAPERS));
 	pb_buf_puts(&b, "*<");
 	pb_esc_slack_url(&b, x->abs_url);
 	pb_buf_printf(&b, "|%zu. ", i + 1);
@@ -269,7 +269,7 @@ slack_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	if (u) {
-		pb_buf_puts(&b, "Settings and unsubscribe: ");
+		pb_esc_slack(&b, PB_WORD(c, PB_W_SETTINGS));
 		if (is_url) {
 			pb_buf_putc(&b, '<');
 			pb_esc_slack_url(&b, u);

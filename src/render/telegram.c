@@ -109,13 +109,13 @@ tg_begin(struct pb_rctx *c)
 	pb_buf_puts(&b, "<b>");
 	pb_esc_telegram(&b, c->title);
 	pb_buf_puts(&b, "</b>\n<i>");
-	if (d->n_matched > d->n_items)
-		pb_buf_printf(&b, "%zu of %zu matching papers", d->n_items, d->n_matched);
-	else
-		pb_buf_printf(&b, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
-	if (d->subscriber && *d->subscriber) {
-		pb_buf_puts(&b, " for ");
-		pb_esc_telegram(&b, d->subscriber);
+	{
+		struct pb_buf name = { 0 };
+
+		if (d->subscriber)
+			pb_esc_telegram(&name, d->subscriber);
+		pb_render_count(c, &b, pb_buf_str(&name), NULL);
+		pb_buf_free(&name);
 	}
 	pb_buf_puts(&b, "</i>");
 	if (d->n_matched > d->n_items) {
@@ -128,12 +128,13 @@ tg_begin(struct pb_rctx *c)
 		pb_buf_free(&m);
 	}
 	if (c->summary || d->n_items == 0)
-		pb_buf_puts(&b, "\n\n<b>" PB_SEC_SUMMARY "</b>");
+		pb_buf_printf(&b, "\n\n<b>%s</b>", PB_WORD(c, PB_W_SUMMARY));
 	if (c->summary) {
 		pb_buf_puts(&b, "\n\n");
 		lm_tg(&b, c->summary);
 	} else if (d->n_items == 0) {
-		pb_buf_puts(&b, "\n\nNo new papers matched your topics in this announcement.");
+		pb_buf_puts(&b, "\n\n");
+		pb_esc_telegram(&b, PB_WORD(c, PB_W_NO_PAPERS));
 	}
 	place(t, b.data, b.len);
 	pb_buf_free(&b);
@@ -149,7 +150,7 @@ tg_paper(struct pb_rctx *c, size_t i)
 	struct pb_buf b = { 0 };
 
 	if (i == 0)
-		pb_buf_puts(&b, "<b>" PB_SEC_PAPERS "</b>\n\n");
+		pb_buf_printf(&b, "<b>%s</b>\n\n", PB_WORD(c, PB_W_PAPERS));
 	pb_buf_printf(&b, "<b>%zu. ", i + 1);
 	href(&b, x->abs_url);
 	pb_esc_telegram(&b, x->title);
@@ -209,7 +210,8 @@ tg_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	if (u) {
-		pb_buf_puts(&b, "<i>Settings and unsubscribe: ");
+		pb_buf_puts(&b, "<i>");
+		pb_esc_telegram(&b, PB_WORD(c, PB_W_SETTINGS));
 		if (is_url) {
 			href(&b, u);
 			pb_esc_telegram(&b, u);

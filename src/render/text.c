@@ -152,11 +152,11 @@ wrap_str(struct pb_buf *b, const char *s, size_t first, size_t rest)
 static void
 field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 {
-	size_t ll = strlen(label), vw = pb_text_width(value, strlen(value));
+	size_t ll = strlen(label), lw = pb_text_width(label, ll), vw = pb_text_width(value, strlen(value));
 
 	indent(b, ind);
 	/* a link that does not fit after its label goes whole on the next line */
-	if (!strchr(value, ' ') && ind + ll + vw > W && ind + 2 + vw <= W) {
+	if (!strchr(value, ' ') && ind + lw + vw > W && ind + 2 + vw <= W) {
 		while (ll && label[ll - 1] == ' ')
 			ll--;
 		pb_buf_append(b, label, ll);
@@ -166,7 +166,7 @@ field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 		return;
 	}
 	pb_buf_puts(b, label);
-	wrap_str(b, value, ind + ll, ind + ll);
+	wrap_str(b, value, ind + lw, ind + lw);
 }
 
 static void
@@ -249,7 +249,7 @@ heading(struct pb_buf *b, const char *s)
 	if (!(b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == '\n'))
 		pb_buf_putc(b, '\n');
 	pb_buf_printf(b, "%s\n", s);
-	rule(b, '-', strlen(s));
+	rule(b, '-', pb_text_width(s, strlen(s)));
 	pb_buf_putc(b, '\n');
 }
 
@@ -266,14 +266,7 @@ text_begin(struct pb_rctx *c)
 	{
 		struct pb_buf t = { 0 };
 
-		if (d->n_matched > d->n_items)
-			pb_buf_printf(&t, "%zu of %zu matching papers", d->n_items, d->n_matched);
-		else
-			pb_buf_printf(&t, "%zu paper%s", d->n_items, d->n_items == 1 ? "" : "s");
-		if (d->subscriber && *d->subscriber)
-			pb_buf_printf(&t, " for %s", d->subscriber);
-		if (d->date && *d->date)
-			pb_buf_printf(&t, ", announced %s", d->date);
+		pb_render_count(c, &t, d->subscriber, d->date);
 		wrap(b, t.data, t.len, 0, 0);
 		if (d->n_matched > d->n_items) {
 			pb_buf_reset(&t);
@@ -282,13 +275,13 @@ text_begin(struct pb_rctx *c)
 		}
 		pb_buf_free(&t);
 	}
-	heading(b, PB_SEC_SUMMARY);
+	heading(b, PB_WORD(c, PB_W_SUMMARY));
 	if (c->summary)
 		lm_text(b, c->summary, 0);
 	else if (d->n_items == 0)
-		pb_buf_puts(b, "No new papers matched your topics in this announcement.\n\n");
+		pb_buf_printf(b, "%s\n\n", PB_WORD(c, PB_W_NO_PAPERS));
 	if (d->n_items) {
-		heading(b, PB_SEC_CONTENTS);
+		heading(b, PB_WORD(c, PB_W_CONTENTS));
 		for (size_t i = 0; i < d->n_items; i++) {
 			char num[32];
 			int l = snprintf(num, sizeof num, "%2zu. ", i + 1);
@@ -296,9 +289,20 @@ text_begin(struct pb_rctx *c)
 			pb_buf_puts(b, num);
 			wrap_str(b, c->disp[i].title, (size_t)l, (size_t)l);
 		}
-		heading(b, PB_SEC_PAPERS);
+		heading(b, PB_WORD(c, PB_W_PAPERS));
 	}
 	return 0;
+}
+
+/* A paper's field: "    Label: value" in the digest's language. */
+static void
+wfield(const struct pb_rctx *c, struct pb_buf *b, const char *label, const char *value)
+{
+	struct pb_buf l = { 0 };
+
+	pb_buf_printf(&l, "%s%s", label, PB_WORD(c, PB_W_LEAD));
+	field(b, 4, l.data, value);
+	pb_buf_free(&l);
 }
 
 static int
@@ -313,25 +317,20 @@ text_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(b, num);
 	wrap_str(b, x->title, (size_t)l, (size_t)l);
 	pb_buf_putc(b, '\n');
-	field(b, 4, "Authors: ", x->authors);
-	{
-		char label[40];
-
-		snprintf(label, sizeof label, "%s: ", x->date_label);
-		field(b, 4, label, x->published);
-	}
-	field(b, 4, "Categories: ", x->categories);
+	wfield(c, b, PB_WORD(c, PB_W_AUTHORS), x->authors);
+	wfield(c, b, x->date_label, x->published);
+	wfield(c, b, PB_WORD(c, PB_W_CATEGORIES), x->categories);
 	if (c->d->items[i].topic && *c->d->items[i].topic)
-		field(b, 4, "Topic: ", c->d->items[i].topic);
-	pb_buf_puts(b, "\n    Abstract:\n    ");
+		wfield(c, b, PB_WORD(c, PB_W_TOPIC), c->d->items[i].topic);
+	pb_buf_printf(b, "\n    %s%s\n    ", PB_WORD(c, PB_W_ABSTRACT), PB_WORD(c, PB_W_COLON));
 	wrap_str(b, x->abstract, 4, 4);
 	pb_buf_putc(b, '\n');
 	if (x->analysis) {
-		pb_buf_puts(b, "    Analysis:\n\n");
+		pb_buf_printf(b, "    %s%s\n\n", PB_WORD(c, PB_W_ANALYSIS), PB_WORD(c, PB_W_COLON));
 		lm_text(b, x->analysis, 4);
 	}
 	if (x->n_findings) {
-		pb_buf_puts(b, "    Key findings:\n");
+		pb_buf_printf(b, "    %s%s\n", PB_WORD(c, PB_W_FINDINGS), PB_WORD(c, PB_W_COLON));
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "    - ");
 			wrap_str(b, x->findings[k], 6, 6);
@@ -353,9 +352,9 @@ text_end(struct pb_rctx *c)
 
 	rule(b, '-', W);
 	if (u)
-		field(b, 0, "Settings and unsubscribe: ", u);
+		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else
-		wrap_str(b, "To change settings or unsubscribe, reply to this message.", 0, 0);
+		wrap_str(b, PB_WORD(c, PB_W_REPLY_TO_CHANGE), 0, 0);
 	pb_parts_push(c->out, pb_buf_detach(b));
 	return 0;
 }

@@ -829,32 +829,6 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 	return 0;
 }
 
-/* The digest title's categories: the configured ones, else the papers' primary categories in
- * ranking order (at most three). */
-static char *
-make_title(const struct pb_summarizer *s, const struct pb_digest *d, const char *date)
-{
-	const char *prim[3];
-	size_t np = 0;
-
-	if (s && s->cfg && s->cfg->arxiv.n_categories > 0)
-		return pb_digest_title((const char *const *)s->cfg->arxiv.categories,
-				       s->cfg->arxiv.n_categories, date);
-	for (size_t i = 0; i < d->n_items && np < 3; i++) {
-		const struct pb_paper *p = d->items[i].paper;
-		size_t k;
-
-		if (!p->n_categories || !p->categories[0])
-			continue;
-		for (k = 0; k < np; k++)
-			if (strcmp(prim[k], p->categories[0]) == 0)
-				break;
-		if (k == np)
-			prim[np++] = p->categories[0];
-	}
-	return pb_digest_title(prim, np, date);
-}
-
 int
 pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		const struct pb_selection *sel, const char *date, struct pb_digest *out)
@@ -940,7 +914,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 			out->more[out->n_more++].score = h->score;
 		}
 	}
-	out->title = make_title(s, out, out->date);
+	pb_digest_names(s ? s->cfg : NULL, sub, out);
 	if (use->model_on && out->n_items > 0) {
 		struct pb_buf key = { 0 };
 
@@ -986,6 +960,7 @@ pb_digest_free(struct pb_digest *d)
 	free(d->more);
 	free(d->date);
 	free(d->title);
+	free(d->subject);
 	free(d->exec_summary);
 	memset(d, 0, sizeof *d);
 }

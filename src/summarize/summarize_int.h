@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "paperboy/config.h"
 #include "paperboy/digest.h"
 
 struct pb_terms;
@@ -17,5 +18,11 @@ void pb_terms_free(struct pb_terms *t);
 /* pb_exec_summary_builtin with the terms of each item precomputed: terms[i] for d->items[i]
  * (terms or terms[i] may be NULL: then computed on the spot). Caller frees. */
 char *pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *terms);
+
+/* Fills d->title and d->subject (subject.c) once d's language, date and items are set: the
+ * categories are cfg->arxiv.categories, else the items' primary ones; the template is sub's
+ * `subject`, else cfg's, else the language's default. cfg and sub may be NULL. */
+void pb_digest_names(const struct pb_config *cfg, const struct pb_subscriber *sub,
+		     struct pb_digest *d);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A saved feed is cut to arxiv.categories as arXiv's own feed would be, by every command that
 # reads one: fetch (with a config), match, preview and run --dry-run all see the 227 papers of
-# the 1504-item all-archives fixture that list cs.CV, never a cs.RO-only paper under "Arxiv
+# the 1504-item all-archives fixture that list cs.CV, never a cs.RO-only paper under "arXiv
 # Computer Vision Papers"; and the same config against a local stand-in for rss.arxiv.org gives
 # the same selection.
 set -u

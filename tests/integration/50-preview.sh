@@ -33,11 +33,11 @@ done
 
 # YAML front matter, not a stray first line
 [ "$(head -n 4 "$tmp/out.md")" = '---
-title: "Arxiv Computer Vision Papers - 2024-11-28"
+title: "arXiv Computer Vision Papers - 2024-11-28"
 date: 2024-11-28
 ---' ] || fail "md front matter: $(head -n 4 "$tmp/out.md")"
 grep -q '^time:' "$tmp/out.md" && fail "md keeps a time: line"
-grep -qx '# Arxiv Computer Vision Papers - 2024-11-28' "$tmp/out.md" || fail "md title"
+grep -qx '# arXiv Computer Vision Papers - 2024-11-28' "$tmp/out.md" || fail "md title"
 grep -q "^<a id='2411\.[0-9]*v[0-9]*'></a>$" "$tmp/out.md" || fail "md anchors"
 grep -qx '## Table of Contents' "$tmp/out.md" || fail "md contents"
 grep -q 'Settings and unsubscribe' "$tmp/out.text" || fail "text footer"

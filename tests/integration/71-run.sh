@@ -37,7 +37,7 @@ pb run --feed "$BIG" >"$T/run1" 2>/dev/null || fail "run failed"
 [ -f "$T/out/2024-11-28/amy/digest.md" ] || fail "no digest for amy"
 n=$(grep -c "^<a id='" "$T/out/2024-11-28/amy/digest.md")
 [ "$n" = 5 ] || fail "amy's digest holds $n papers, want 5"
-grep -q '^# Arxiv Computer Vision Papers - 2024-11-28$' "$T/out/2024-11-28/amy/digest.md" ||
+grep -q '^# arXiv Computer Vision Papers - 2024-11-28$' "$T/out/2024-11-28/amy/digest.md" ||
   fail "title line"
 # the file sink keeps HTML too, and a capped digest says per topic what it leaves out
 [ -s "$T/out/2024-11-28/amy/digest.html" ] || fail "no digest.html for amy"

@@ -66,14 +66,14 @@ test_titles(void)
 	const char *unknown[] = { "cs.CV", "xx.YY" };
 	const char *dup[] = { "cs.SY", "eess.SY", "cs.RO" };
 
-	check_title(one, 1, "2025-12-04", "Arxiv Computer Vision Papers - 2025-12-04");
-	check_title(two, 2, "2025-12-04", "Arxiv Computer Vision and Robotics Papers - 2025-12-04");
+	check_title(one, 1, "2025-12-04", "arXiv Computer Vision Papers - 2025-12-04");
+	check_title(two, 2, "2025-12-04", "arXiv Computer Vision and Robotics Papers - 2025-12-04");
 	check_title(three, 3, "2025-12-04",
-		    "Arxiv Computer Vision, Robotics and Machine Learning Papers - 2025-12-04");
-	check_title(unknown, 2, "2025-12-04", "Arxiv Computer Vision and xx.YY Papers - 2025-12-04");
-	check_title(dup, 3, "2025-12-04", "Arxiv Systems and Control and Robotics Papers - 2025-12-04");
-	check_title(NULL, 0, "2025-12-04", "Arxiv Papers - 2025-12-04");
-	check_title(one, 1, NULL, "Arxiv Computer Vision Papers");
+		    "arXiv Computer Vision, Robotics and Machine Learning Papers - 2025-12-04");
+	check_title(unknown, 2, "2025-12-04", "arXiv Computer Vision and xx.YY Papers - 2025-12-04");
+	check_title(dup, 3, "2025-12-04", "arXiv Systems and Control and Robotics Papers - 2025-12-04");
+	check_title(NULL, 0, "2025-12-04", "arXiv Papers - 2025-12-04");
+	check_title(one, 1, NULL, "arXiv Computer Vision Papers");
 }
 
 /* ---- the reference digest's papers as records ---- */
@@ -203,7 +203,7 @@ test_digest(void)
 	T_CHECK(s != NULL);
 	T_EQ_INT(pb_summarizer_prepare(s, &set, &sel, 1), 0);
 	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
-	T_EQ_STR(d.title, "Arxiv Computer Vision Papers - 2025-12-04");
+	T_EQ_STR(d.title, "arXiv Computer Vision Papers - 2025-12-04");
 	T_EQ_STR(d.date, "2025-12-04");
 	T_EQ_STR(d.subscriber, "alice");
 	T_EQ_STR(d.language, "en");
@@ -303,7 +303,7 @@ done:
 	hits[0].paper = 1;      /* cs.RO primary */
 	hits[1].paper = 0;      /* cs.CV */
 	T_EQ_INT(pb_digest_build(NULL, &set, &sel, "2025-12-04", &d), 0);
-	T_EQ_STR(d.title, "Arxiv Robotics and Computer Vision Papers - 2025-12-04");
+	T_EQ_STR(d.title, "arXiv Robotics and Computer Vision Papers - 2025-12-04");
 	pb_digest_free(&d);
 
 	pb_summarizer_free(s);

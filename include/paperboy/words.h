@@ -1,0 +1,88 @@
+/* The fixed words paperboy writes (headings, labels, counts, the footer, the digest's title and
+ * the default email subjects) in each language it knows, and the small {name} templates they
+ * and the subscriber's `subject` are written in. One table in src/words.c, one column per
+ * language: adding a language is adding a column. A language without a column gets English. */
+#ifndef PAPERBOY_WORDS_H
+#define PAPERBOY_WORDS_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+
+/* The words, by what they are for. Templates name their placeholders in braces; the comment
+ * says which. */
+enum pb_word {
+	/* section headings */
+	PB_W_SUMMARY,           /* "Executive Summary" */
+	PB_W_CONTENTS,          /* "Table of Contents" */
+	PB_W_PAPERS,            /* "Papers" */
+	PB_W_MORE_PAPERS,       /* "More papers" (the HTML email's compact list) */
+	/* per-paper labels (no colon: PB_W_COLON follows them) */
+	PB_W_AUTHORS,
+	PB_W_CATEGORIES,
+	PB_W_TOPIC,             /* "Topic" */
+	PB_W_TOPIC_LC,          /* "topic" inside a line */
+	PB_W_ABSTRACT,
+	PB_W_ANALYSIS,
+	PB_W_FINDINGS,          /* "Key findings" */
+	PB_W_FINDINGS_TITLE,    /* "Key Findings" (Markdown labels are title case) */
+	PB_W_LINKS,
+	PB_W_PUBLISHED,
+	PB_W_REVISED,           /* the label of a new version, "(vN)" is added */
+	PB_W_FIRST_SUBMITTED,   /* {date} */
+	PB_W_ET_AL,             /* after the first authors: {n} authors in all */
+	/* counts; _1 is the singular */
+	PB_W_N_PAPERS_1,        /* {n} */
+	PB_W_N_PAPERS,          /* {n} */
+	PB_W_N_OF_M,            /* {n} shown of {m} matching */
+	PB_W_FOR,               /* {what} for subscriber {name} */
+	PB_W_ANNOUNCED,         /* {what}, announced {date} */
+	PB_W_NOT_SHOWN_1,       /* {n} more paper matched, not shown */
+	PB_W_NOT_SHOWN,         /* {n} */
+	PB_W_TOPIC_COUNT,       /* {topic} {n}: one topic's count in the not-shown list */
+	PB_W_NO_PAPERS,         /* the empty digest's line */
+	PB_W_ALL_OF_THEM,       /* before the link to the full list (all.md) */
+	PB_W_MORE_ON_ARXIV,     /* {n}: the HTML email's compact list was cut */
+	PB_W_ALL_HEADING,       /* {title}: the heading of all.md */
+	PB_W_ALL_COUNT,         /* {papers} matched, {shown} shown */
+	PB_W_ALL_COUNT_FOR,     /* {papers} matched for {name}, {shown} shown */
+	/* footer */
+	PB_W_UNSUB_LEAD,        /* before the settings/unsubscribe target in Markdown */
+	PB_W_SETTINGS,          /* "Settings and unsubscribe" */
+	PB_W_CHANGE_SETTINGS,   /* the text of the settings link */
+	PB_W_REPLY_TO_CHANGE,   /* when there is no link */
+	PB_W_RECEIVE,           /* the HTML footer's first sentence */
+	PB_W_RECEIVE_AS,        /* the same naming the subscriber {name} */
+	/* punctuation of the language */
+	PB_W_COLON,             /* after a bold label: ":" */
+	PB_W_LEAD,              /* after a label, before its value or a list: ": " */
+	PB_W_CLAUSE_SEP,        /* between clauses: ", " */
+	PB_W_LIST_SEP,          /* between items of a list: ", " */
+	PB_W_LIST_AND,          /* before the last item: " and " */
+	PB_W_STOP,              /* the end of a sentence: "." */
+	/* the digest's title */
+	PB_W_TITLE,             /* {categories} */
+	PB_W_TITLE_ANY,         /* when no category is known */
+	PB_W_TITLE_DATE,        /* {title} {date} */
+	/* the email subject */
+	PB_W_SUBJECT,           /* the default template, see summarize.h */
+	PB_W_SUBJECT_NO_TOPICS, /* the default when no paper came with a topic */
+	PB_W_SUBJECT_EMPTY,     /* the default for a digest without papers */
+	PB_W_COUNT
+};
+
+/* The word w in lang ("en", "zh", "zh-CN", ...; NULL is English), or its English form when
+ * lang has no column. Never NULL; a static string. */
+const char *pb_word(const char *lang, enum pb_word w);
+
+/* Appends tmpl with each {name} replaced by its value from vars, a NULL-terminated list of
+ * name, value pairs (a NULL value is ""), "{{" and "}}" as single braces. A {name} not in vars
+ * is written as it stands. */
+void pb_template_put(struct pb_buf *b, const char *tmpl, const char *const *vars);
+
+/* Checks a template against the placeholder names it may use (NULL-terminated): no control
+ * character, every { closed by } with a known name, no stray }. Returns 0, or -1 with msg
+ * naming the fault and its column (in characters, from 1). */
+int pb_template_check(const char *tmpl, const char *const *names, char *msg, size_t n);
+
+#endif

@@ -1,0 +1,221 @@
+/* The fixed words in every language paperboy writes, one column per language, and the {name}
+ * templates they are written in. */
+#include <stdio.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "paperboy/words.h"
+
+/* A column: the language it is for, and the other tags that read it ("zh-CN" is "zh").
+ * Traditional Chinese (zh-TW, zh-Hant) has no column yet: it reads English rather than
+ * Simplified characters it did not ask for. */
+struct lang {
+	const char *tag;
+	const char *const *aliases;
+};
+
+static const char *const zh_aliases[] = { "zh-CN", "zh-Hans", "zh-SG", NULL };
+
+static const struct lang langs[] = {
+	{ "en", NULL },
+	{ "zh", zh_aliases },
+};
+
+#define N_LANGS (sizeof langs / sizeof langs[0])
+
+/* One row per word, one column per language, in the order of langs. A missing entry (NULL)
+ * reads English. Values of placeholders are escaped by the caller for its format; the words
+ * themselves hold no markup character of any format (no & < > * _ [ ] ` #). */
+static const char *const words[PB_W_COUNT][N_LANGS] = {
+	[PB_W_SUMMARY] = { "Executive Summary", "执行摘要" },
+	[PB_W_CONTENTS] = { "Table of Contents", "目录" },
+	[PB_W_PAPERS] = { "Papers", "论文" },
+	[PB_W_MORE_PAPERS] = { "More papers", "更多论文" },
+	[PB_W_AUTHORS] = { "Authors", "作者" },
+	[PB_W_CATEGORIES] = { "Categories", "分类" },
+	[PB_W_TOPIC] = { "Topic", "主题" },
+	[PB_W_TOPIC_LC] = { "topic", "主题" },
+	[PB_W_ABSTRACT] = { "Abstract", "摘要" },
+	[PB_W_ANALYSIS] = { "Analysis", "分析" },
+	[PB_W_FINDINGS] = { "Key findings", "要点" },
+	[PB_W_FINDINGS_TITLE] = { "Key Findings", "要点" },
+	[PB_W_LINKS] = { "Links", "链接" },
+	[PB_W_PUBLISHED] = { "Published", "发表" },
+	[PB_W_REVISED] = { "Revised", "修订" },
+	[PB_W_FIRST_SUBMITTED] = { "first submitted {date}", "首次提交于 {date}" },
+	[PB_W_ET_AL] = { " et al. ({n} authors)", " 等（共 {n} 位作者）" },
+	[PB_W_N_PAPERS_1] = { "{n} paper", "{n} 篇论文" },
+	[PB_W_N_PAPERS] = { "{n} papers", "{n} 篇论文" },
+	[PB_W_N_OF_M] = { "{n} of {m} matching papers", "{m} 篇匹配论文中的 {n} 篇" },
+	[PB_W_FOR] = { "{what} for {name}", "{what}，订阅者：{name}" },
+	[PB_W_ANNOUNCED] = { "{what}, announced {date}", "{what}，发布于 {date}" },
+	[PB_W_NOT_SHOWN_1] = { "{n} more paper matched and is not shown",
+			       "另有 {n} 篇匹配的论文未显示" },
+	[PB_W_NOT_SHOWN] = { "{n} more papers matched and are not shown",
+			     "另有 {n} 篇匹配的论文未显示" },
+	[PB_W_TOPIC_COUNT] = { "{topic} {n}", "{topic} {n} 篇" },
+	[PB_W_NO_PAPERS] = { "No new papers matched your topics in this announcement.",
+			     "本次发布中没有与您的主题匹配的新论文。" },
+	[PB_W_ALL_OF_THEM] = { "All of them:", "全部列表见" },
+	[PB_W_MORE_ON_ARXIV] = { "and {n} more papers on arXiv.", "以及 arXiv 上的另外 {n} 篇论文。" },
+	[PB_W_ALL_HEADING] = { "{title}: all matching papers", "{title}：全部匹配论文" },
+	[PB_W_ALL_COUNT] = { "{papers} matched; the digest shows the first {shown}.",
+			     "共匹配 {papers}，摘要显示前 {shown} 篇。" },
+	[PB_W_ALL_COUNT_FOR] = { "{papers} matched for {name}; the digest shows the first {shown}.",
+				 "为 {name} 匹配到 {papers}，摘要显示前 {shown} 篇。" },
+	[PB_W_UNSUB_LEAD] = { "To change your settings or unsubscribe: ", "更改设置或退订：" },
+	[PB_W_SETTINGS] = { "Settings and unsubscribe: ", "设置与退订：" },
+	[PB_W_CHANGE_SETTINGS] = { "Change settings or unsubscribe", "更改设置或退订" },
+	[PB_W_REPLY_TO_CHANGE] = { "To change settings or unsubscribe, reply to this message.",
+				   "如需更改设置或退订，请回复此邮件。" },
+	[PB_W_RECEIVE] = { "You receive this digest of new arXiv papers. ",
+			   "这是发给您的 arXiv 新论文摘要。" },
+	[PB_W_RECEIVE_AS] = { "You receive this digest of new arXiv papers as {name}. ",
+			      "这是发给 {name} 的 arXiv 新论文摘要。" },
+	[PB_W_COLON] = { ":", "：" },
+	[PB_W_LEAD] = { ": ", "：" },
+	[PB_W_CLAUSE_SEP] = { ", ", "，" },
+	[PB_W_LIST_SEP] = { ", ", "、" },
+	[PB_W_LIST_AND] = { " and ", " 和 " },
+	[PB_W_STOP] = { ".", "。" },
+	[PB_W_TITLE] = { "arXiv {categories} Papers", "arXiv {categories} 论文" },
+	[PB_W_TITLE_ANY] = { "arXiv Papers", "arXiv 论文" },
+	[PB_W_TITLE_DATE] = { "{title} - {date}", "{title} - {date}" },
+	[PB_W_SUBJECT] = { "arXiv {categories}: {papers} on {topics} ({date})",
+			   "arXiv {categories} 每日论文 {date}：{count} 篇（{topics}）" },
+	[PB_W_SUBJECT_NO_TOPICS] = { "arXiv {categories}: {papers} ({date})",
+				     "arXiv {categories} 每日论文 {date}：{count} 篇" },
+	[PB_W_SUBJECT_EMPTY] = { "arXiv {categories}: no new papers ({date})",
+				 "arXiv {categories} 每日论文 {date}：无新论文" },
+};
+
+static size_t
+column(const char *lang)
+{
+	if (!lang || !*lang)
+		return 0;
+	for (size_t c = 0; c < N_LANGS; c++) {
+		if (strcmp(langs[c].tag, lang) == 0)
+			return c;
+		for (size_t a = 0; langs[c].aliases && langs[c].aliases[a]; a++)
+			if (strcmp(langs[c].aliases[a], lang) == 0)
+				return c;
+	}
+	return 0;
+}
+
+const char *
+pb_word(const char *lang, enum pb_word w)
+{
+	const char *s;
+
+	if ((unsigned)w >= PB_W_COUNT)
+		return "";
+	s = words[w][column(lang)];
+	return s ? s : words[w][0] ? words[w][0] : "";
+}
+
+void
+pb_template_put(struct pb_buf *b, const char *tmpl, const char *const *vars)
+{
+	const char *p = tmpl ? tmpl : "";
+
+	while (*p) {
+		const char *e;
+		size_t k;
+
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			pb_buf_putc(b, p[0]);
+			p += 2;
+			continue;
+		}
+		if (*p != '{' || !(e = strchr(p + 1, '}'))) {
+			pb_buf_putc(b, *p++);
+			continue;
+		}
+		for (k = 0; vars && vars[k]; k += 2)
+			if (strlen(vars[k]) == (size_t)(e - p - 1) &&
+			    memcmp(vars[k], p + 1, (size_t)(e - p - 1)) == 0)
+				break;
+		if (vars && vars[k]) {
+			pb_buf_puts(b, vars[k + 1] ? vars[k + 1] : "");
+			p = e + 1;
+		} else {
+			pb_buf_putc(b, *p++);
+		}
+	}
+}
+
+/* Characters (code points) in s[0..n), an invalid byte counting one. */
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+int
+pb_template_check(const char *tmpl, const char *const *names, char *msg, size_t n)
+{
+	const char *p = tmpl ? tmpl : "";
+	struct pb_buf known = { 0 };
+	int rc = -1;
+
+	for (size_t k = 0; names && names[k]; k++)
+		pb_buf_printf(&known, "%s{%s}", k ? ", " : "", names[k]);
+	for (size_t i = 0; p[i];) {
+		size_t col = chars(p, i) + 1, len = strlen(p + i), k;
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
+						      (utf8proc_ssize_t)len, &cp);
+		const char *e;
+
+		if (r <= 0) {
+			snprintf(msg, n, "not UTF-8 at column %zu", col);
+			goto out;
+		}
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
+		    cp == 0x2029) {
+			snprintf(msg, n, "a control character (newline, tab, ...) at column %zu: "
+				 "a subject is one line of text", col);
+			goto out;
+		}
+		if ((p[i] == '{' && p[i + 1] == '{') || (p[i] == '}' && p[i + 1] == '}')) {
+			i += 2;
+			continue;
+		}
+		if (p[i] == '}') {
+			snprintf(msg, n, "a '}' without its '{' at column %zu (write }} for a brace)",
+				 col);
+			goto out;
+		}
+		if (p[i] != '{') {
+			i += (size_t)r;
+			continue;
+		}
+		e = strchr(p + i + 1, '}');
+		if (!e || memchr(p + i + 1, '{', (size_t)(e - p - i - 1))) {
+			snprintf(msg, n, "the '{' at column %zu is not closed (write {{ for a brace); "
+				 "placeholders: %s", col, pb_buf_str(&known));
+			goto out;
+		}
+		for (k = 0; names && names[k]; k++)
+			if (strlen(names[k]) == (size_t)(e - p - i - 1) &&
+			    memcmp(names[k], p + i + 1, (size_t)(e - p - i - 1)) == 0)
+				break;
+		if (!names || !names[k]) {
+			snprintf(msg, n, "unknown placeholder {%.*s} at column %zu; placeholders: %s",
+				 (int)(e - p - i - 1 > 40 ? 40 : e - p - i - 1), p + i + 1, col,
+				 pb_buf_str(&known));
+			goto out;
+		}
+		i = (size_t)(e - p) + 1;
+	}
+	rc = 0;
+out:
+	pb_buf_free(&known);
+	return rc;
+}
