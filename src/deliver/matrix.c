@@ -34,9 +34,8 @@
 /* HTML per event, as JSON: a quarter of the event limit, so the plain body and the
  * homeserver's own fields (sender, room, hashes, signatures, unsigned) always fit. */
 #define MX_HTML_MAX 16384
-#define MX_EVENT_MAX 65536
 /* What an event's content may take here: HTML and body (each at most MX_HTML_MAX as JSON),
- * with room to spare. */
+ * with room to spare below the 65,536 bytes of a whole event. */
 #define MX_CONTENT_MAX 40960
 
 /* ---- the transaction id ---- */
@@ -278,8 +277,8 @@ pb_matrix_payloads(const struct pb_parts *telegram, const char *msgtype, struct 
 		js = cJSON_PrintUnformatted(ev);
 		cJSON_Delete(ev);
 		if (!js || strlen(js) > MX_CONTENT_MAX) {
-			snprintf(err, errlen, "matrix: an event of %zu bytes (the limit is %d)",
-				 js ? strlen(js) : 0, MX_EVENT_MAX);
+			snprintf(err, errlen, "matrix: an event of %zu bytes (at most %d are sent)",
+				 js ? strlen(js) : 0, MX_CONTENT_MAX);
 			cJSON_free(js);
 			goto out;
 		}
