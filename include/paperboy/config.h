@@ -29,6 +29,7 @@ struct pb_subscriber {
 	char *slack_webhook;         /* resolved secret (from env or file), or NULL */
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
+	char *matrix_room;           /* Matrix room id ("!opaque:server"), or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -110,6 +111,12 @@ struct pb_config {
 	} telegram;
 
 	struct {
+		char *homeserver;        /* client-server API base URL, "https://matrix.example.org" */
+		char *token;             /* resolved secret (access token) or NULL */
+		char *msgtype;           /* "m.notice" (default) or "m.text" */
+	} matrix;
+
+	struct {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
 		bool archive;            /* a web archive and Atom feed per subscriber; default false */
@@ -124,6 +131,8 @@ struct pb_config {
 		int telegram_chat_interval_ms;   /* default 1000 */
 		int telegram_group_per_min;      /* default 20 */
 		int telegram_global_per_s;       /* default 30 */
+		int matrix_room_interval_ms;     /* per room; default 1000 */
+		int matrix_interval_ms;          /* per homeserver; default 200 */
 		int retry_base_s;        /* first backoff; default 30 */
 	} delivery;
 

@@ -54,8 +54,9 @@ struct pb_ckey {
 	pb_kcheck check;
 	pb_kneeded needed;       /* KT_SECRET: NULL = always resolved when given */
 	unsigned flags;
-	const char *requires;    /* a subscriber key: the root key it needs when given (a
-				  * channel's group setting, "telegram.token"); NULL = none */
+	const char *requires;    /* a subscriber key: the root keys it needs when given (a
+				  * channel's group settings, "telegram.token", space-separated
+				  * when several); NULL = none */
 };
 
 extern const struct pb_ckey pb_ckeys[];

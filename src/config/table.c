@@ -3,6 +3,7 @@
  * read it; adding a key means adding one line here (and its field in config.h). */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 #include "paperboy/summarize.h"
@@ -34,6 +35,66 @@ need_token(const struct pb_config *cfg, const void *base)
 		if (cfg->subscribers[i].telegram_chat)
 			return true;
 	return false;
+}
+
+static bool
+need_matrix_token(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (cfg->subscribers[i].matrix_room)
+			return true;
+	return false;
+}
+
+/* A server name: a DNS name or IPv4 address, or an [IPv6] literal, then an optional :port. */
+static bool
+matrix_server_name(const char *s)
+{
+	size_t n = *s == '[' ? strcspn(s, "]") + 1 : strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+
+	if (*s == '[' && (s[n - 1] != ']' || strspn(s + 1, "0123456789abcdefABCDEF:.") != n - 2))
+		return false;
+	if (n < (*s == '[' ? 4u : 1u) || n > 230)
+		return false;
+	if (s[n] == ':')
+		return strspn(s + n + 1, "0123456789") == strlen(s + n + 1) && s[n + 1] &&
+		       strlen(s + n + 1) <= 5;
+	return s[n] == '\0';
+}
+
+/* A room id: "!" and an opaque part of printable ASCII, with ":server" (room versions up to
+ * 11) or without (version 12: the hash of the create event). An alias "#name:server" is not
+ * resolved: the id is stable, an alias can be pointed at another room. */
+static int
+check_matrix_room(const char *v, char *msg, size_t n)
+{
+	const char *colon = strchr(v, ':');
+	size_t len = strlen(v);
+
+	if (v[0] == '#')
+		return snprintf(msg, n, "\"%.80s\" is a room alias: give the room id instead "
+				"(\"!...\", in the room's settings under Advanced)", v), -1;
+	if (v[0] != '!' || len < 2 || len > 255 || colon == v + 1)
+		goto fail;
+	for (const char *c = v + 1; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			goto fail;
+	if (colon && !matrix_server_name(colon + 1))
+		goto fail;
+	return 0;
+fail:
+	return snprintf(msg, n, "\"%.80s\" is not a Matrix room id (\"!opaque:example.org\", "
+			"or \"!\" and the 43 characters of a version 12 room id)", v), -1;
+}
+
+static int
+check_matrix_msgtype(const char *v, char *msg, size_t n)
+{
+	if (strcmp(v, "m.notice") == 0 || strcmp(v, "m.text") == 0)
+		return 0;
+	return snprintf(msg, n, "\"%.40s\" is not m.notice or m.text", v), -1;
 }
 
 const struct pb_ckey pb_ckeys[] = {
@@ -90,6 +151,11 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "telegram.api_url", KT_STR, R(telegram.api_url), 0, "https://api.telegram.org", 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "telegram.token", KT_SECRET, R(telegram.token), 0, NULL, 0, NB, NULL, need_token, 0, NULL },
 
+	{ KS_ROOT, "matrix", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "matrix.homeserver", KT_STR, R(matrix.homeserver), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "matrix.token", KT_SECRET, R(matrix.token), 0, NULL, 0, NB, NULL, need_matrix_token, 0, NULL },
+	{ KS_ROOT, "matrix.msgtype", KT_STR, R(matrix.msgtype), 0, "m.notice", 0, NB, check_matrix_msgtype, NULL, 0, NULL },
+
 	{ KS_ROOT, "file", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.enabled", KT_BOOL, R(file.enabled), 0, NULL, 1, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.dir", KT_STR, R(file.dir), 0, "out", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
@@ -104,6 +170,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "delivery.telegram_chat_interval_ms", KT_INT, R(delivery.telegram_chat_interval_ms), 0, NULL, 1000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.telegram_group_per_min", KT_INT, R(delivery.telegram_group_per_min), 0, NULL, 20, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.telegram_global_per_s", KT_INT, R(delivery.telegram_global_per_s), 0, NULL, 30, 1, 1000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.matrix_room_interval_ms", KT_INT, R(delivery.matrix_room_interval_ms), 0, NULL, 1000, 0, 600000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.matrix_interval_ms", KT_INT, R(delivery.matrix_interval_ms), 0, NULL, 200, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0, NULL },
@@ -113,6 +181,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "slack_webhook", KT_SECRET, S(slack_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, KF_DEST, "telegram.token" },
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
+	{ KS_SUB, "matrix_room", KT_STR, S(matrix_room), 0, NULL, 0, NB, check_matrix_room, NULL, KF_DEST, "matrix.homeserver matrix.token" },
 	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0, NULL },
 	{ KS_SUB, "max_papers", KT_INT, S(max_papers), 0, NULL, 10, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_SUB, "include_cross", KT_BOOL, S(include_cross), 0, NULL, 1, NB, NULL, NULL, 0, NULL },

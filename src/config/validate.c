@@ -591,18 +591,27 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 				   "file sink", s->name, pb_buf_str(&keys));
 		pb_buf_free(&keys);
 	}
-	/* A destination needs its channel's setting: an address the SMTP server, a chat the
-	 * bot token. */
+	/* A destination needs its channel's settings: an address the SMTP server, a chat the
+	 * bot token, a room the homeserver and its token (requires names them, space-separated). */
 	for (size_t k = 0; k < pb_n_ckeys; k++) {
 		const struct pb_ckey *key = &pb_ckeys[k];
+		const char *r = key->requires;
 
-		if (key->scope != KS_SUB || !key->requires || !dest_given(root, i, s, key) ||
-		    root_given(L, root, key->requires))
+		if (key->scope != KS_SUB || !r || !dest_given(root, i, s, key))
 			continue;
-		snprintf(kp, sizeof kp, "subscribers.[%zu].%s", i, key->path);
-		rc = pb_cfg_fail(L, sub_setting(root, i, key->path), kp,
-				 "%s given but %s is not set%s", key->path, key->requires,
-				 root_is_secret(key->requires) ? " (as _env or _file)" : "");
+		while (*r) {
+			size_t n = strcspn(r, " ");
+			char need[96];
+
+			snprintf(need, sizeof need, "%.*s", (int)n, r);
+			r += n + (r[n] == ' ');
+			if (!*need || root_given(L, root, need))
+				continue;
+			snprintf(kp, sizeof kp, "subscribers.[%zu].%s", i, key->path);
+			rc = pb_cfg_fail(L, sub_setting(root, i, key->path), kp,
+					 "%s given but %s is not set%s", key->path, need,
+					 root_is_secret(need) ? " (as _env or _file)" : "");
+		}
 	}
 	if (s->telegram_thread && !s->telegram_chat) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);

@@ -107,6 +107,7 @@ extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
+extern const struct pb_channel pb_channel_matrix;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -117,6 +118,23 @@ void pb_slack_classify_answer(long status, const char *body, size_t len,
 			      const char *retry_after, struct pb_result *r);
 void pb_telegram_classify_answer(long status, const char *body, size_t len,
 				 struct pb_result *r);
+/* Matrix: the client-server API's answer to a send (JSON errcode/error, retry_after_ms) and
+ * the Retry-After header (may be NULL). */
+void pb_matrix_classify_answer(long status, const char *body, size_t len,
+			       const char *retry_after, struct pb_result *r);
+/* The Matrix transaction id of an outbox message: "pb" and 32 hex digits of the SHA-256 of
+ * msg_id, URL-safe, the same for every attempt of the message. */
+#define PB_MATRIX_TXN_LEN 35
+void pb_matrix_txn_id(const char *msg_id, char out[PB_MATRIX_TXN_LEN]);
+/* Converts the Telegram renderer's HTML s[0..n) into an event's formatted_body (the same
+ * tags, newlines as <br> outside <pre>) and its plain body (tags dropped, entities decoded, a
+ * link's URL after its text), appending to html and plain. */
+void pb_matrix_from_telegram(const char *s, size_t n, struct pb_buf *html, struct pb_buf *plain);
+/* The m.room.message contents (JSON, malloc'd, appended to out) for a digest rendered as
+ * Telegram sendMessage bodies: their texts packed in order into as few events as hold at most
+ * 16 KB of HTML each. msgtype NULL = "m.notice". Returns 0, or -1 with err filled. */
+int pb_matrix_payloads(const struct pb_parts *telegram, const char *msgtype, struct pb_parts *out,
+		       char *err, size_t errlen);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
