@@ -175,6 +175,15 @@ void pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, in
  * a malloc'd body, or NULL when body is not a JSON object. */
 char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
 
+/* ---- chat robots' Markdown (robot_md.c) ---- */
+#define PB_RMD_ITALIC 1u   /* the dialect has *italic* (and so _ may emphasise) */
+#define PB_RMD_BREAKS 2u   /* a line break is written "  \n" (two spaces first) */
+/* Appends the Markdown digest body md (pb_md_body) rewritten for a chat robot's dialect:
+ * every character escaped with a backslash (outside text) as its full-width form, so that no
+ * parser reads it as markup; headings, bold, inline code and http(s) links kept; HTML
+ * anchors, rules and in-page or relative links (their text stays) dropped. */
+void pb_robot_md(struct pb_buf *out, const char *md, unsigned flags);
+
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);
 
