@@ -184,6 +184,13 @@ char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
  * anchors, rules and in-page or relative links (their text stays) dropped. */
 void pb_robot_md(struct pb_buf *out, const char *md, unsigned flags);
 
+/* ---- signed webhooks (sign.c) ---- */
+/* Appends base64(HMAC-SHA256(key, msg)) to out. Returns 0, or -1 when libcrypto fails. */
+int pb_sign_hmac_sha256_b64(const void *key, size_t klen, const void *msg, size_t mlen,
+			    struct pb_buf *out);
+/* Appends s percent-encoded, every byte but the RFC 3986 unreserved ones (A-Z a-z 0-9 - _ . ~). */
+void pb_sign_urlencode(struct pb_buf *out, const char *s);
+
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);
 
