@@ -27,6 +27,7 @@ struct pb_subscriber {
 	char **emails;
 	size_t n_emails;
 	char *slack_webhook;         /* resolved secret (from env or file), or NULL */
+	char *wecom_webhook;         /* resolved secret: a WeCom group robot's webhook, or NULL */
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
 	char *language;              /* "en" default; "zh", ... for model output */
@@ -123,6 +124,8 @@ struct pb_config {
 		int telegram_group_per_min;      /* default 20 */
 		int telegram_global_per_s;       /* default 30 */
 		int retry_base_s;        /* first backoff; default 30 */
+		int wecom_interval_ms;   /* per WeCom webhook; default 3000 (20 a minute) */
+		int wecom_limit_wait_s;  /* after errcode 45009; default 60 */
 	} delivery;
 
 	struct pb_subscriber *subscribers;

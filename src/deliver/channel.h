@@ -106,6 +106,7 @@ struct pb_channel {
 extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
+extern const struct pb_channel pb_channel_wecom;
 extern const struct pb_channel pb_channel_file;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
@@ -117,6 +118,10 @@ void pb_slack_classify_answer(long status, const char *body, size_t len,
 			      const char *retry_after, struct pb_result *r);
 void pb_telegram_classify_answer(long status, const char *body, size_t len,
 				 struct pb_result *r);
+/* WeCom: the errcode of a JSON answer; 45009 and 429 (without Retry-After) wait
+ * limit_wait_s. */
+void pb_wecom_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			      long limit_wait_s, struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
