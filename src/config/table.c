@@ -104,6 +104,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "delivery.telegram_global_per_s", KT_INT, R(delivery.telegram_global_per_s), 0, NULL, 30, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.wecom_interval_ms", KT_INT, R(delivery.wecom_interval_ms), 0, NULL, 3000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.wecom_limit_wait_s", KT_INT, R(delivery.wecom_limit_wait_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.dingtalk_interval_ms", KT_INT, R(delivery.dingtalk_interval_ms), 0, NULL, 3000, 0, 600000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.dingtalk_limit_wait_s", KT_INT, R(delivery.dingtalk_limit_wait_s), 0, NULL, 600, 1, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0, NULL },
@@ -112,6 +114,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "email", KT_LIST, S(emails), S(n_emails), NULL, 0, NB, pb_check_email, NULL, KF_NONEMPTY | KF_DEST, "email.smtp_url" },
 	{ KS_SUB, "slack_webhook", KT_SECRET, S(slack_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "wecom_webhook", KT_SECRET, S(wecom_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
+	{ KS_SUB, "dingtalk_webhook", KT_SECRET, S(dingtalk_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
+	{ KS_SUB, "dingtalk_secret", KT_SECRET, S(dingtalk_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, KF_DEST, "telegram.token" },
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
 	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0, NULL },

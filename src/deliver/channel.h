@@ -107,6 +107,7 @@ extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_wecom;
+extern const struct pb_channel pb_channel_dingtalk;
 extern const struct pb_channel pb_channel_file;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
@@ -122,6 +123,13 @@ void pb_telegram_classify_answer(long status, const char *body, size_t len,
  * limit_wait_s. */
 void pb_wecom_classify_answer(long status, const char *body, size_t len, const char *retry_after,
 			      long limit_wait_s, struct pb_result *r);
+/* DingTalk: the errcode of a JSON answer; 130101 / 410100 (too fast) wait limit_wait_s. */
+void pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limit_wait_s,
+				 struct pb_result *r);
+/* Appends webhook to url, signed when secret is set: &timestamp=ms&sign=urlencode(base64(
+ * HMAC-SHA256(secret, "<ms>\n<secret>"))). Returns 0, or -1 when libcrypto fails. */
+int pb_dingtalk_sign_url(struct pb_buf *url, const char *webhook, const char *secret,
+			 int64_t ms);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
