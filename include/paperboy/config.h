@@ -27,6 +27,9 @@ struct pb_subscriber {
 	char **emails;
 	size_t n_emails;
 	char *slack_webhook;         /* resolved secret (from env or file), or NULL */
+	char *wecom_webhook;         /* resolved secret: a WeCom group robot's webhook, or NULL */
+	char *dingtalk_webhook;      /* resolved secret: a DingTalk robot's webhook, or NULL */
+	char *dingtalk_secret;       /* resolved secret: the robot's signing secret, or NULL */
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
 	char *matrix_room;           /* Matrix room id ("!opaque:server"), or NULL */
@@ -134,6 +137,10 @@ struct pb_config {
 		int matrix_room_interval_ms;     /* per room; default 1000 */
 		int matrix_interval_ms;          /* per homeserver; default 200 */
 		int retry_base_s;        /* first backoff; default 30 */
+		int wecom_interval_ms;   /* per WeCom webhook; default 3000 (20 a minute) */
+		int wecom_limit_wait_s;  /* after errcode 45009; default 60 */
+		int dingtalk_interval_ms;   /* per DingTalk webhook; default 3000 (20 a minute) */
+		int dingtalk_limit_wait_s;  /* after errcode 130101; default 600 */
 	} delivery;
 
 	struct pb_subscriber *subscribers;

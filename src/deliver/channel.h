@@ -106,6 +106,8 @@ struct pb_channel {
 extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
+extern const struct pb_channel pb_channel_wecom;
+extern const struct pb_channel pb_channel_dingtalk;
 extern const struct pb_channel pb_channel_file;
 extern const struct pb_channel pb_channel_matrix;
 
@@ -135,6 +137,17 @@ void pb_matrix_from_telegram(const char *s, size_t n, struct pb_buf *html, struc
  * 16 KB of HTML each. msgtype NULL = "m.notice". Returns 0, or -1 with err filled. */
 int pb_matrix_payloads(const struct pb_parts *telegram, const char *msgtype, struct pb_parts *out,
 		       char *err, size_t errlen);
+/* WeCom: the errcode of a JSON answer; 45009 and 429 (without Retry-After) wait
+ * limit_wait_s. */
+void pb_wecom_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			      long limit_wait_s, struct pb_result *r);
+/* DingTalk: the errcode of a JSON answer; 130101 / 410100 (too fast) wait limit_wait_s. */
+void pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limit_wait_s,
+				 struct pb_result *r);
+/* Appends webhook to url, signed when secret is set: &timestamp=ms&sign=urlencode(base64(
+ * HMAC-SHA256(secret, "<ms>\n<secret>"))). Returns 0, or -1 when libcrypto fails. */
+int pb_dingtalk_sign_url(struct pb_buf *url, const char *webhook, const char *secret,
+			 int64_t ms);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
@@ -192,6 +205,22 @@ void pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, in
 /* Rewrites the "chat_id" of a Telegram JSON body to chat (numeric ids as numbers). Returns
  * a malloc'd body, or NULL when body is not a JSON object. */
 char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
+
+/* ---- chat robots' Markdown (robot_md.c) ---- */
+#define PB_RMD_ITALIC 1u   /* the dialect has *italic* (and so _ may emphasise) */
+#define PB_RMD_BREAKS 2u   /* a line break is written "  \n" (two spaces first) */
+/* Appends the Markdown digest body md (pb_md_body) rewritten for a chat robot's dialect:
+ * every character escaped with a backslash (outside text) as its full-width form, so that no
+ * parser reads it as markup; headings, bold, inline code and http(s) links kept; HTML
+ * anchors, rules and in-page or relative links (their text stays) dropped. */
+void pb_robot_md(struct pb_buf *out, const char *md, unsigned flags);
+
+/* ---- signed webhooks (sign.c) ---- */
+/* Appends base64(HMAC-SHA256(key, msg)) to out. Returns 0, or -1 when libcrypto fails. */
+int pb_sign_hmac_sha256_b64(const void *key, size_t klen, const void *msg, size_t mlen,
+			    struct pb_buf *out);
+/* Appends s percent-encoded, every byte but the RFC 3986 unreserved ones (A-Z a-z 0-9 - _ . ~). */
+void pb_sign_urlencode(struct pb_buf *out, const char *s);
 
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);

@@ -15,6 +15,8 @@ static const struct pb_channel *const channels[] = {
 	&pb_channel_slack,
 	&pb_channel_telegram,
 	&pb_channel_matrix,
+	&pb_channel_wecom,
+	&pb_channel_dingtalk,
 	&pb_channel_file,
 };
 
