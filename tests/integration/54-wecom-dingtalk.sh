@@ -152,11 +152,11 @@ for s, ch, r in (("wc", "wecom", "ok-wc"), ("dt", "dingtalk", "signed-dt"),
 # readable: titles and arXiv links
 allw = "\n".join(text(x) for x in robot("ok-wc") if x["errcode"] == 0)
 assert "](https://arxiv.org/abs/" in allw and "**Authors:**" in allw, allw[:300]
-assert "# Arxiv Computer Vision" in allw
+assert "# arXiv Computer Vision" in allw
 alld = "\n".join(text(x) for x in robot("signed-dt") if x["errcode"] == 0)
 assert "](https://arxiv.org/abs/" in alld
 dtitles = [x["body"]["markdown"]["title"] for x in robot("signed-dt") if x["errcode"] == 0]
-assert all(tt.startswith("Arxiv ") for tt in dtitles) and dtitles[-1].endswith("/%d)" % len(dtitles)), dtitles
+assert all(tt.startswith("arXiv ") for tt in dtitles) and dtitles[-1].endswith("/%d)" % len(dtitles)), dtitles
 assert all(x["signed"] for x in robot("signed-dt")), "unsigned request to a signed robot"
 # the frequency limits: waited out (delivery.*_limit_wait_s = 3, Retry-After 2), then sent
 w = robot("ok-wc")
