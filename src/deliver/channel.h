@@ -111,6 +111,11 @@ extern const struct pb_channel pb_channel_file;
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
 
+/* Appends to out the Markdown digest md (PB_FMT_MD) as a chat shows it (chat_md.c): past its
+ * front matter, without the table of contents, the in-page anchors and the "---" rules, blank
+ * lines collapsed, no trailing newline. */
+void pb_chat_md(const char *md, struct pb_buf *out);
+
 /* Pure classifiers, shared with the fuzz targets and unit tests. body need not be
  * NUL-terminated; retry_after may be NULL. */
 void pb_slack_classify_answer(long status, const char *body, size_t len,
