@@ -107,6 +107,7 @@ extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
+extern const struct pb_channel pb_channel_discord;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -122,6 +123,9 @@ void pb_slack_classify_answer(long status, const char *body, size_t len,
 			      const char *retry_after, struct pb_result *r);
 void pb_telegram_classify_answer(long status, const char *body, size_t len,
 				 struct pb_result *r);
+/* Discord: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
+void pb_discord_classify_answer(long status, const char *body, size_t len,
+				const char *retry_after, struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
