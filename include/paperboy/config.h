@@ -30,6 +30,7 @@ struct pb_subscriber {
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
 	char *discord_webhook;       /* resolved secret (from env or file), or NULL */
+	char *ntfy_topic;            /* [-_A-Za-z0-9]{1,64}, or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -109,6 +110,12 @@ struct pb_config {
 	} telegram;
 
 	struct {
+		char *base_url;          /* default "https://ntfy.sh" */
+		char *token;             /* resolved secret or NULL (Authorization: Bearer) */
+		int priority;            /* 1..5; default 3 */
+	} ntfy;
+
+	struct {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
 		bool archive;            /* a web archive and Atom feed per subscriber; default false */
@@ -124,6 +131,7 @@ struct pb_config {
 		int telegram_group_per_min;      /* default 20 */
 		int telegram_global_per_s;       /* default 30 */
 		int discord_interval_ms; /* per webhook; default 2000 */
+		int ntfy_interval_ms;    /* per server; default 5000 */
 		int retry_base_s;        /* first backoff; default 30 */
 	} delivery;
 

@@ -3,6 +3,7 @@
  * read it; adding a key means adding one line here (and its field in config.h). */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -33,6 +34,29 @@ need_token(const struct pb_config *cfg, const void *base)
 		if (cfg->subscribers[i].telegram_chat)
 			return true;
 	return false;
+}
+
+static bool
+need_ntfy_token(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (cfg->subscribers[i].ntfy_topic)
+			return true;
+	return false;
+}
+
+/* ntfy's rule for a topic name. */
+static int
+check_ntfy_topic(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len >= 1 && len <= 64 && strspn(v, "-_abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len)
+		return 0;
+	snprintf(msg, n, "not an ntfy topic name: 1 to 64 of A-Z a-z 0-9 _ -");
+	return -1;
 }
 
 const struct pb_ckey pb_ckeys[] = {
@@ -88,6 +112,11 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "telegram.api_url", KT_STR, R(telegram.api_url), 0, "https://api.telegram.org", 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "telegram.token", KT_SECRET, R(telegram.token), 0, NULL, 0, NB, NULL, need_token, 0, NULL },
 
+	{ KS_ROOT, "ntfy", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "ntfy.base_url", KT_STR, R(ntfy.base_url), 0, "https://ntfy.sh", 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "ntfy.token", KT_SECRET, R(ntfy.token), 0, NULL, 0, NB, NULL, need_ntfy_token, 0, NULL },
+	{ KS_ROOT, "ntfy.priority", KT_INT, R(ntfy.priority), 0, NULL, 3, 1, 5, NULL, NULL, 0, NULL },
+
 	{ KS_ROOT, "file", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.enabled", KT_BOOL, R(file.enabled), 0, NULL, 1, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.dir", KT_STR, R(file.dir), 0, "out", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
@@ -103,6 +132,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "delivery.telegram_group_per_min", KT_INT, R(delivery.telegram_group_per_min), 0, NULL, 20, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.telegram_global_per_s", KT_INT, R(delivery.telegram_global_per_s), 0, NULL, 30, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.discord_interval_ms", KT_INT, R(delivery.discord_interval_ms), 0, NULL, 2000, 0, 600000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.ntfy_interval_ms", KT_INT, R(delivery.ntfy_interval_ms), 0, NULL, 5000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0, NULL },
@@ -112,6 +142,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "slack_webhook", KT_SECRET, S(slack_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, KF_DEST, "telegram.token" },
 	{ KS_SUB, "discord_webhook", KT_SECRET, S(discord_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
+	{ KS_SUB, "ntfy_topic", KT_STR, S(ntfy_topic), 0, NULL, 0, NB, check_ntfy_topic, NULL, KF_DEST, NULL },
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
 	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0, NULL },
 	{ KS_SUB, "max_papers", KT_INT, S(max_papers), 0, NULL, 10, 1, 1000, NULL, NULL, 0, NULL },

@@ -108,6 +108,7 @@ extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
 extern const struct pb_channel pb_channel_discord;
+extern const struct pb_channel pb_channel_ntfy;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -126,6 +127,9 @@ void pb_telegram_classify_answer(long status, const char *body, size_t len,
 /* Discord: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
 void pb_discord_classify_answer(long status, const char *body, size_t len,
 				const char *retry_after, struct pb_result *r);
+/* ntfy: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
+void pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			     struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
