@@ -33,6 +33,8 @@ struct pb_subscriber {
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
 	char *matrix_room;           /* Matrix room id ("!opaque:server"), or NULL */
+	char *discord_webhook;       /* resolved secret (from env or file), or NULL */
+	char *ntfy_topic;            /* [-_A-Za-z0-9]{1,64}, or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -120,6 +122,12 @@ struct pb_config {
 	} matrix;
 
 	struct {
+		char *base_url;          /* default "https://ntfy.sh" */
+		char *token;             /* resolved secret or NULL (Authorization: Bearer) */
+		int priority;            /* 1..5; default 3 */
+	} ntfy;
+
+	struct {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
 		bool archive;            /* a web archive and Atom feed per subscriber; default false */
@@ -136,6 +144,8 @@ struct pb_config {
 		int telegram_global_per_s;       /* default 30 */
 		int matrix_room_interval_ms;     /* per room; default 1000 */
 		int matrix_interval_ms;          /* per homeserver; default 200 */
+		int discord_interval_ms; /* per webhook; default 2000 */
+		int ntfy_interval_ms;    /* per server; default 5000 */
 		int retry_base_s;        /* first backoff; default 30 */
 		int wecom_interval_ms;   /* per WeCom webhook; default 3000 (20 a minute) */
 		int wecom_limit_wait_s;  /* after errcode 45009; default 60 */

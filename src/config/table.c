@@ -47,6 +47,16 @@ need_matrix_token(const struct pb_config *cfg, const void *base)
 	return false;
 }
 
+static bool
+need_ntfy_token(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		if (cfg->subscribers[i].ntfy_topic)
+			return true;
+	return false;
+}
+
 /* A server name: a DNS name or IPv4 address, or an [IPv6] literal, then an optional :port. */
 static bool
 matrix_server_name(const char *s)
@@ -95,6 +105,19 @@ check_matrix_msgtype(const char *v, char *msg, size_t n)
 	if (strcmp(v, "m.notice") == 0 || strcmp(v, "m.text") == 0)
 		return 0;
 	return snprintf(msg, n, "\"%.40s\" is not m.notice or m.text", v), -1;
+}
+
+/* ntfy's rule for a topic name. */
+static int
+check_ntfy_topic(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len >= 1 && len <= 64 && strspn(v, "-_abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len)
+		return 0;
+	snprintf(msg, n, "not an ntfy topic name: 1 to 64 of A-Z a-z 0-9 _ -");
+	return -1;
 }
 
 const struct pb_ckey pb_ckeys[] = {
@@ -155,6 +178,10 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "matrix.homeserver", KT_STR, R(matrix.homeserver), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "matrix.token", KT_SECRET, R(matrix.token), 0, NULL, 0, NB, NULL, need_matrix_token, 0, NULL },
 	{ KS_ROOT, "matrix.msgtype", KT_STR, R(matrix.msgtype), 0, "m.notice", 0, NB, check_matrix_msgtype, NULL, 0, NULL },
+	{ KS_ROOT, "ntfy", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "ntfy.base_url", KT_STR, R(ntfy.base_url), 0, "https://ntfy.sh", 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "ntfy.token", KT_SECRET, R(ntfy.token), 0, NULL, 0, NB, NULL, need_ntfy_token, 0, NULL },
+	{ KS_ROOT, "ntfy.priority", KT_INT, R(ntfy.priority), 0, NULL, 3, 1, 5, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "file", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.enabled", KT_BOOL, R(file.enabled), 0, NULL, 1, NB, NULL, NULL, 0, NULL },
@@ -176,6 +203,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "delivery.wecom_limit_wait_s", KT_INT, R(delivery.wecom_limit_wait_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.dingtalk_interval_ms", KT_INT, R(delivery.dingtalk_interval_ms), 0, NULL, 3000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.dingtalk_limit_wait_s", KT_INT, R(delivery.dingtalk_limit_wait_s), 0, NULL, 600, 1, 3600, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.discord_interval_ms", KT_INT, R(delivery.discord_interval_ms), 0, NULL, 2000, 0, 600000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.ntfy_interval_ms", KT_INT, R(delivery.ntfy_interval_ms), 0, NULL, 5000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0, NULL },
@@ -187,6 +216,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "dingtalk_webhook", KT_SECRET, S(dingtalk_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "dingtalk_secret", KT_SECRET, S(dingtalk_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, KF_DEST, "telegram.token" },
+	{ KS_SUB, "discord_webhook", KT_SECRET, S(discord_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
+	{ KS_SUB, "ntfy_topic", KT_STR, S(ntfy_topic), 0, NULL, 0, NB, check_ntfy_topic, NULL, KF_DEST, NULL },
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
 	{ KS_SUB, "matrix_room", KT_STR, S(matrix_room), 0, NULL, 0, NB, check_matrix_room, NULL, KF_DEST, "matrix.homeserver matrix.token" },
 	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0, NULL },

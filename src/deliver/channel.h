@@ -110,9 +110,16 @@ extern const struct pb_channel pb_channel_wecom;
 extern const struct pb_channel pb_channel_dingtalk;
 extern const struct pb_channel pb_channel_file;
 extern const struct pb_channel pb_channel_matrix;
+extern const struct pb_channel pb_channel_discord;
+extern const struct pb_channel pb_channel_ntfy;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
+
+/* Appends to out the Markdown digest md (PB_FMT_MD) as a chat shows it (chat_md.c): past its
+ * front matter, without the table of contents, the in-page anchors and the "---" rules, blank
+ * lines collapsed, no trailing newline. */
+void pb_chat_md(const char *md, struct pb_buf *out);
 
 /* Pure classifiers, shared with the fuzz targets and unit tests. body need not be
  * NUL-terminated; retry_after may be NULL. */
@@ -148,6 +155,12 @@ void pb_dingtalk_classify_answer(long status, const char *body, size_t len, long
  * HMAC-SHA256(secret, "<ms>\n<secret>"))). Returns 0, or -1 when libcrypto fails. */
 int pb_dingtalk_sign_url(struct pb_buf *url, const char *webhook, const char *secret,
 			 int64_t ms);
+/* Discord: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
+void pb_discord_classify_answer(long status, const char *body, size_t len,
+				const char *retry_after, struct pb_result *r);
+/* ntfy: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
+void pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			     struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);

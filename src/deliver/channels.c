@@ -17,6 +17,8 @@ static const struct pb_channel *const channels[] = {
 	&pb_channel_matrix,
 	&pb_channel_wecom,
 	&pb_channel_dingtalk,
+	&pb_channel_discord,
+	&pb_channel_ntfy,
 	&pb_channel_file,
 };
 

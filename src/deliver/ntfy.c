@@ -1,0 +1,210 @@
+/* The ntfy channel: a push notification to a topic, published as JSON to the server's root URL
+ * (ntfy's "publish as JSON"): {"topic", "message": Markdown of at most 4,096 bytes (a longer one
+ * would become an attachment), "markdown": true, "title": the digest's title, "click": the
+ * first arXiv link of the message, "priority": ntfy.priority, "tags": ["newspaper"]}. The whole
+ * request is the outbox payload: a retry sends it as it was, `preview` prints it, and a title
+ * in any script needs no header encoding. With ntfy.token, "Authorization: Bearer".
+ * ntfy answers 200 with the message as JSON; errors are {"code": 42901, "http": 429,
+ * "error": "limit reached: too many requests", "link": ...}: 429 (and 5xx) are retried,
+ * Retry-After honoured when given; 400, 401, 403, 404 and 413 are final. ntfy.sh lets a visitor
+ * fire 60 requests, then one every 5 s: one message per delivery.ntfy_interval_ms (5 s) per
+ * server, which never runs the bucket dry (a server of one's own may allow more). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "channel.h"
+#include "paperboy/hash.h"
+#include "paperboy/http.h"
+
+#define NTFY_MAX_MESSAGE 4096      /* bytes */
+#define NTFY_DEFAULT_URL "https://ntfy.sh"
+
+static const char *
+base_url(const struct pb_config *cfg)
+{
+	return cfg->ntfy.base_url && *cfg->ntfy.base_url ? cfg->ntfy.base_url : NTFY_DEFAULT_URL;
+}
+
+/* The first arXiv link of s ("](https://arxiv.org/abs/2411.12345v1)"), malloc'd, or NULL. */
+static char *
+first_arxiv_link(const char *s)
+{
+	const char *p = s ? strstr(s, "](https://arxiv.org/abs/") : NULL;
+	const char *e;
+
+	if (!p)
+		return NULL;
+	p += 2;
+	e = strchr(p, ')');
+	return e ? pb_xstrndup(p, (size_t)(e - p)) : NULL;
+}
+
+static int
+ntfy_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
+	   struct pb_parts *out, char *err, size_t errlen)
+{
+	struct pb_buf md = { 0 }, title = { 0 };
+	struct pb_parts pieces = { 0 };
+	char *fallback = NULL;
+	int rc = -1;
+
+	(void)msg_id;
+	if (!c->out || c->out[PB_FMT_MD].n == 0) {
+		snprintf(err, errlen, "ntfy: nothing rendered");
+		goto out;
+	}
+	pb_chat_md(c->out[PB_FMT_MD].v[0], &md);
+	pb_md_split(pb_buf_str(&md), md.len, NTFY_MAX_MESSAGE, 1, &pieces);
+	fallback = first_arxiv_link(pb_buf_str(&md));
+	for (size_t i = 0; i < pieces.n; i++) {
+		cJSON *o = cJSON_CreateObject(), *tags;
+		char *click = first_arxiv_link(pieces.v[i]), *json;
+
+		pb_buf_reset(&title);
+		pb_buf_puts(&title, c->d && c->d->title ? c->d->title : "arXiv digest");
+		if (pieces.n > 1)
+			pb_buf_printf(&title, " (%zu/%zu)", i + 1, pieces.n);
+		cJSON_AddStringToObject(o, "topic", dest);
+		cJSON_AddStringToObject(o, "title", pb_buf_str(&title));
+		cJSON_AddStringToObject(o, "message", pieces.v[i]);
+		cJSON_AddTrueToObject(o, "markdown");
+		cJSON_AddNumberToObject(o, "priority", c->cfg->ntfy.priority);
+		tags = cJSON_AddArrayToObject(o, "tags");
+		cJSON_AddItemToArray(tags, cJSON_CreateString("newspaper"));
+		if (click || fallback)
+			cJSON_AddStringToObject(o, "click", click ? click : fallback);
+		free(click);
+		json = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (!json) {
+			snprintf(err, errlen, "ntfy: cannot write the request");
+			goto out;
+		}
+		pb_parts_push(out, pb_xstrdup(json));
+		cJSON_free(json);
+	}
+	rc = pieces.n ? 0 : -1;
+	if (rc)
+		snprintf(err, errlen, "ntfy: empty digest");
+out:
+	free(fallback);
+	pb_parts_free(&pieces);
+	pb_buf_free(&title);
+	pb_buf_free(&md);
+	return rc;
+}
+
+static int
+ntfy_prepare(struct pb_xfer *x, char *err, size_t errlen)
+{
+	const char *u = base_url(x->cfg);
+	size_t ul = strlen(u);
+
+	if (!x->msg->dest || !*x->msg->dest) {
+		snprintf(err, errlen, "no ntfy topic");
+		return -1;
+	}
+	/* Published as JSON to the root URL: the topic is in the body. */
+	pb_buf_append(&x->url, u, ul && u[ul - 1] == '/' ? ul - 1 : ul);
+	pb_buf_putc(&x->url, '/');
+	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
+	x->list = curl_slist_append(NULL, "Content-Type: application/json");
+	x->list = curl_slist_append(x->list, "Expect:");
+	if (x->cfg->ntfy.token && *x->cfg->ntfy.token) {
+		pb_buf_printf(&x->body, "Authorization: Bearer %s", x->cfg->ntfy.token);
+		x->list = curl_slist_append(x->list, pb_buf_str(&x->body));
+		pb_buf_reset(&x->body);
+	}
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
+	x->send = x->msg->payload;
+	x->send_len = x->msg->payload_len;
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	return 0;
+}
+
+void
+pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *retry_after,
+			struct pb_result *r)
+{
+	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
+	const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+	char words[256] = "";
+	long n;
+
+	memset(r, 0, sizeof *r);
+	r->retry_after_s = -1;
+	if (status >= 200 && status < 300) {
+		r->verdict = PB_V_SENT;
+		goto out;
+	}
+	if (cJSON_IsString(error))
+		snprintf(words, sizeof words, "%ld %s",
+			 cJSON_IsNumber(code) && code->valuedouble >= 0 && code->valuedouble < 1e9
+				 ? (long)code->valuedouble : status, error->valuestring);
+	else
+		pb_reason_copy(words, sizeof words, body, len);
+	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "", words);
+	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
+	if (status == 429 || status >= 500 || status == 0) {
+		r->verdict = PB_V_TRANSIENT;
+		n = retry_after && *retry_after
+			    ? pb_http_parse_retry_after(retry_after, (long)time(NULL)) : -1;
+		r->retry_after_s = n < 0 ? -1 : n > 86400 ? 86400 : n;
+	} else {
+		/* 400 invalid request, 401/403 (the topic is reserved, or the token is wrong),
+		 * 404, 413 too large: none of them changes by itself. */
+		r->verdict = PB_V_PERMANENT;
+	}
+out:
+	cJSON_Delete(root);
+}
+
+static void
+ntfy_classify(struct pb_xfer *x, CURLcode rc, struct pb_result *r)
+{
+	long status = 0;
+
+	if (rc != CURLE_OK) {
+		pb_classify_curl(rc, x->errbuf, r);
+		return;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	pb_ntfy_classify_answer(status, x->resp.data, x->resp.len, x->retry_after, r);
+}
+
+/* ntfy limits requests per visitor on each server, whatever the topic. */
+static int
+ntfy_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_pace *p,
+	  int max)
+{
+	(void)m;
+	if (max < 1)
+		return 0;
+	snprintf(p[0].key, sizeof p[0].key, "ntfy:%016llx",
+		 (unsigned long long)pb_fnv1a64_str(base_url(cfg)));
+	p[0].interval_ms = cfg->delivery.ntfy_interval_ms;
+	return 1;
+}
+
+static void
+ntfy_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
+{
+	pb_chan_dest(out, c->sub->ntfy_topic);
+}
+
+const struct pb_channel pb_channel_ntfy = {
+	.name = "ntfy",
+	.title = "ntfy topics",
+	.formats = 1u << PB_FMT_MD,
+	.dests = ntfy_dests,
+	.build = ntfy_build,
+	.prepare = ntfy_prepare,
+	.classify = ntfy_classify,
+	.pace = ntfy_pace,
+};

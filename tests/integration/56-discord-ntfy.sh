@@ -1,0 +1,232 @@
+#!/bin/sh
+# Discord webhooks and ntfy topics against a local stand-in (tests/lib/discord_ntfy_server.py)
+# answering as the services document: real digests from the 2024-11-28 fixture feed (one paper
+# made hostile: @everyone, user and role mentions, ~~strike~~, a spoiler, a foreign link, HTML)
+# delivered by `run --feed`, every part within 2,000 characters / 4,096 bytes, in order,
+# readable, pinging nobody; 429 waited out for at least Discord's retry_after / ntfy's
+# Retry-After; 400/401/403/404 final with the services' words, shown by `status`, put back by
+# `retry`; 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
+# `preview --format discord|ntfy` one JSON body per line; `check` on good and bad keys.
+set -eu
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/pb-dn.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "56-discord-ntfy: FAIL: $*" >&2; exit 1; }
+FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
+
+# The fixture feed with one paper's title and abstract carrying what Discord or ntfy would
+# read as mentions or markup.
+$PY - "$FEED" "$T/feed.xml" <<'EOF' || fail "cannot write the hostile feed"
+import sys
+from xml.sax.saxutils import escape
+d = open(sys.argv[1], encoding="utf-8").read()
+t = "<title>GLS: Geometry-aware 3D Language Gaussian Splatting</title>"
+assert t in d
+bad = "@everyone @here <@123456789012345678> <@&987654321> ~~struck~~ ||spoiler|| " \
+      "[click](https://evil.example/x) <b>bold</b>"
+d = d.replace(t, "<title>GLS: Geometry-aware 3D Gaussian Splatting %s</title>" % escape(bad), 1)
+i = d.index("Abstract: Recently, 3D Gaussian Splatting")
+d = d[:i] + "Abstract: " + escape(bad) + " Recently" + d[i + len("Abstract: Recently"):]
+open(sys.argv[2], "w", encoding="utf-8").write(d)
+EOF
+FEED="$T/feed.xml"
+
+$PY "$PB_TESTS/lib/discord_ntfy_server.py" --port-file "$T/port" --log "$T/log.jsonl" \
+	--ntfy-token tk_right --ntfy-burst 3 --ntfy-replenish 0.3 --timeout 120 &
+pids="$pids $!"
+i=0
+while [ ! -s "$T/port" ]; do
+	i=$((i + 1)); [ $i -le 300 ] || fail "the stand-in did not start"
+	sleep 0.1
+done
+P=$(cat "$T/port")
+H="http://127.0.0.1:$P/api/webhooks"
+export DW_OK="$H/101/ok" DW_RL="$H/102/ratelimit" DW_GL="$H/103/global" \
+	DW_UNK="$H/104/unknown" DW_401="$H/105/unauth" DW_403="$H/106/forbidden" \
+	DW_FLAKY="$H/107/flaky?thread_id=42" NTFY_TOKEN=tk_right
+
+Q='ti:\"gaussian splatting\" OR abs:nerf OR ti:3D'
+sub() {  # sub NAME KEY VALUE MAX_PAPERS
+	echo "  { name = \"$1\"; $2 = \"$3\"; max_papers = $4;"
+	echo "    topics = ( { name = \"3D\"; query = \"$Q\"; } ); },"
+}
+{
+	echo "state_dir = \"$T/state\";"
+	echo 'arxiv = { categories = ["cs.CV"]; };'
+	echo 'file = { enabled = false; };'
+	echo "ntfy = { base_url = \"http://127.0.0.1:$P\"; token_env = \"NTFY_TOKEN\"; priority = 4; };"
+	echo 'delivery = { retry_base_s = 1; ntfy_interval_ms = 300; };'
+	echo 'subscribers = ('
+	sub dok discord_webhook_env DW_OK 4
+	sub drl discord_webhook_env DW_RL 1
+	sub dgl discord_webhook_env DW_GL 1
+	sub dunk discord_webhook_env DW_UNK 1
+	sub d401 discord_webhook_env DW_401 1
+	sub d403 discord_webhook_env DW_403 1
+	sub dflaky discord_webhook_env DW_FLAKY 1
+	sub nok ntfy_topic ok_alice 4
+	sub nlim ntfy_topic limited_bo 1
+	sub nres ntfy_topic reserved_cy 1
+	sub nauth ntfy_topic auth_dee 1
+	sub nflaky ntfy_topic flaky_ed 1
+	echo '  { name = "both"; discord_webhook_env = "DW_OK"; ntfy_topic = "ok_both"; max_papers = 1;'
+	echo "    topics = ( { name = \"3D\"; query = \"$Q\"; } ); }"
+	echo ');'
+} > "$T/pb.conf"
+pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
+
+pb check > "$T/check.out" 2>&1 || { cat "$T/check.out" >&2; fail "check"; }
+grep -q "discord 8, ntfy 6" "$T/check.out" || { cat "$T/check.out" >&2; fail "check counts"; }
+
+# preview: one JSON request body per line
+for f in discord ntfy; do
+	pb preview --subscriber both --format $f --feed "$FEED" > "$T/preview.$f" 2>"$T/preview.err" ||
+		fail "preview --format $f: $(cat "$T/preview.err")"
+done
+$PY - "$T/preview.discord" "$T/preview.ntfy" <<'EOF' || fail "preview bodies"
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1])]
+n = [json.loads(l) for l in open(sys.argv[2])]
+assert d and all(x["allowed_mentions"] == {"parse": []} and x["content"] for x in d), d
+assert n and all(x["topic"] == "ok_both" and x["markdown"] is True for x in n), n
+assert "arxiv.org/abs/" in d[0]["content"] + "".join(x["content"] for x in d)
+print("   preview ok: %d discord, %d ntfy bodies" % (len(d), len(n)))
+EOF
+
+start=$(date +%s)
+rc=0
+pb run --feed "$FEED" --wait 60 > "$T/run1.out" 2> "$T/run1.err" || rc=$?
+# Some messages fail for good on purpose: the run says so in its exit code.
+[ "$rc" != 0 ] || fail "run exited 0 with messages failed"
+grep -q "event=run.done .*failed=[1-9]" "$T/run1.err" || { tail -n 20 "$T/run1.err" >&2; fail "run"; }
+echo "   run: $(( $(date +%s) - start )) s"
+grep -q "$H" "$T/run1.err" && fail "a webhook URL reached the log"
+grep -q "tk_right" "$T/run1.err" && fail "the ntfy token reached the log"
+sleep 0.3
+
+$PY - "$T/log.jsonl" "$T/state/paperboy.db" <<'EOF' || { tail -n 30 "$T/run1.err" >&2; fail "deliveries"; }
+import json, sqlite3, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+db = sqlite3.connect(sys.argv[2])
+rows = {}
+for sub, ch, part, n, st, err in db.execute(
+        "SELECT subscriber, channel, part, n_parts, status, last_error FROM outbox"):
+    rows.setdefault((sub, ch), []).append((part, n, st, err))
+def arr(kind, key, val):
+    return [r for r in log if r["kind"] == kind and r.get(key) == val]
+def gaps(rs):
+    return [b["t"] - a["t"] for a, b in zip(rs, rs[1:])]
+
+# every request was within the limits and asked to wait; nobody was pinged
+for r in log:
+    assert r.get("problem") in (None,), ("a request over a limit", r)
+    if r["kind"] == "discord":
+        assert r["wait"] is True, r
+        assert r["length"] <= 2000 and r["pinged"] == [], r
+        assert r["body"]["allowed_mentions"] == {"parse": []}, r
+    else:
+        assert r["length"] <= 4096, r
+
+# Discord, the good webhook: every part once, in order, readable, hostile text inert
+ok = [r for r in arr("discord", "hook", "101/ok") if r["status"] == 200]
+mine = sorted(p for p in rows[("dok", "discord")])
+assert all(st == 1 for _, _, st, _ in mine), mine
+n_dok = mine[0][1]
+both_n = rows[("both", "discord")][0][1]
+assert len(ok) == n_dok + both_n, (len(ok), n_dok, both_n)
+assert min(gaps(ok)) >= 1.95, ("one message per 2 s per webhook", gaps(ok))
+texts = [r["body"]["content"] for r in ok]
+whole = "\n".join(texts)
+assert "https://arxiv.org/abs/2411.18066" in whole, "a link to arXiv"
+assert "Geometry-aware 3D Gaussian Splatting" in whole, "a paper's title"
+assert "~~struck~~" not in whole, "strike-through (TeX's ~ is a space; the unit test covers \\~)"
+assert "<@123456789012345678>" not in whole and "<b>" not in whole, "mention / HTML escaped"
+assert "||spoiler||" not in whole and "[click](https://evil" not in whole, "spoiler / link escaped"
+assert "<a id=" not in whole and "](#" not in whole, "no anchors in a chat"
+
+# rate limits: waited at least retry_after (2.5 s; Retry-After 3) and 1.2 s global
+for hook, wait in (("102/ratelimit", 3.0), ("103/global", 2.0)):
+    rs = arr("discord", "hook", hook)
+    assert [r["status"] for r in rs][:2] == [429, 200], rs
+    assert gaps(rs)[0] >= wait - 0.05, (hook, gaps(rs))
+    assert len([r for r in rs if r["status"] == 200]) == len(rs) - 1, "nothing twice"
+fl = arr("discord", "hook", "107/flaky")
+assert [r["status"] for r in fl][:2] == [502, 200], fl
+
+# permanent: one request each, failed with Discord's words
+want = {"dunk": "HTTP 404: 10015 Unknown Webhook", "d401": "HTTP 401: 0 401: Unauthorized",
+        "d403": "HTTP 403: 50001 Missing Access"}
+for sub, words in want.items():
+    rs = rows[(sub, "discord")]
+    assert rs[0][2] == 2 and rs[0][3] == words, (sub, rs)
+for hook in ("104/unknown", "105/unauth", "106/forbidden"):
+    n = len(arr("discord", "hook", hook))
+    parts = {"104/unknown": "dunk", "105/unauth": "d401", "106/forbidden": "d403"}[hook]
+    assert n == len(rows[(parts, "discord")]), (hook, n, "one request per part, none retried")
+
+# ntfy
+nok = [r for r in arr("ntfy", "topic", "ok_alice") if r["status"] == 200]
+mine = rows[("nok", "ntfy")]
+assert all(st == 1 for _, _, st, _ in mine) and len(nok) == mine[0][1], (len(nok), mine)
+for i, r in enumerate(nok, 1):
+    b = r["body"]
+    assert b["markdown"] is True and b["priority"] == 4 and b["tags"] == ["newspaper"], b
+    assert b["title"].startswith("Arxiv Computer Vision Papers - 2024-11-28"), b["title"]
+    if len(nok) > 1:
+        assert b["title"].endswith("(%d/%d)" % (i, len(nok))), ("parts in order", b["title"])
+    assert b["click"].startswith("https://arxiv.org/abs/"), b
+    assert r["auth"] is True
+whole = "\n".join(r["body"]["message"] for r in nok)
+assert "https://arxiv.org/abs/2411.18066" in whole and "Geometry-aware" in whole
+assert "<b>" not in whole and "[click](https://evil" not in whole
+alln = [r for r in log if r["kind"] == "ntfy"]
+assert min(gaps(alln)) >= 0.28, ("ntfy paced per server", sorted(gaps(alln))[:3])
+lim = arr("ntfy", "topic", "limited_bo")
+assert [r["status"] for r in lim][:2] == [429, 200] and gaps(lim)[0] >= 1.95, lim
+fl = arr("ntfy", "topic", "flaky_ed")
+assert [r["status"] for r in fl][:2] == [500, 200], fl
+assert [r["status"] for r in arr("ntfy", "topic", "auth_dee")] == [200], "token sent"
+rs = rows[("nres", "ntfy")]
+assert rs[0][2] == 2 and rs[0][3] == "HTTP 403: 40301 forbidden", rs
+assert len(arr("ntfy", "topic", "reserved_cy")) == 1
+for key in (("drl", "discord"), ("dgl", "discord"), ("dflaky", "discord"), ("nlim", "ntfy"),
+            ("nflaky", "ntfy"), ("nauth", "ntfy"), ("both", "ntfy"), ("both", "discord")):
+    assert all(st == 1 for _, _, st, _ in rows[key]), (key, rows[key])
+print("   delivered: %d discord, %d ntfy requests checked" %
+      (len([r for r in log if r["kind"] == "discord"]), len(alln)))
+EOF
+
+# status shows the final failures with the services' words; retry puts them back
+pb status --errors 10 > "$T/status.out" 2>&1 || true
+grep -q "10015 Unknown Webhook" "$T/status.out" || { cat "$T/status.out" >&2; fail "status: Discord's words"; }
+grep -q "40301 forbidden" "$T/status.out" || { cat "$T/status.out" >&2; fail "status: ntfy's words"; }
+grep -q "$H" "$T/status.out" && fail "status shows a webhook URL"
+pb retry > "$T/retry.out" 2>&1 || { cat "$T/retry.out" >&2; fail "retry"; }
+n=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where status = 0")
+[ "$n" -ge 4 ] || fail "retry put back $n messages"
+
+# A wrong token: ntfy's 401 is final, tried once.
+sed "s|$T/state|$T/state2|" "$T/pb.conf" > "$T/tok.conf"
+NTFY_TOKEN=tk_wrong "$PAPERBOY" -c "$T/tok.conf" run --only nauth --feed "$FEED" --wait 10 \
+	> /dev/null 2>&1 && fail "a run with a wrong token exited 0"
+[ "$(sqlite3 "$T/state2/paperboy.db" "select status, last_error from outbox")" = \
+	"2|HTTP 401: 40101 unauthorized" ] || fail "wrong token: not failed with ntfy's words"
+[ "$(grep -c '"topic": "auth_dee".*"status": 401' "$T/log.jsonl")" = 1 ] || fail "wrong token: retried"
+
+# check: a bad topic, a webhook that is not a URL
+sed 's/ok_alice/no spaces allowed/' "$T/pb.conf" > "$T/bad1.conf"
+"$PAPERBOY" -c "$T/bad1.conf" check > "$T/bad1.out" 2>&1 && fail "check accepted a bad topic"
+grep -q "bad1.conf:[0-9]*: subscribers.\[7\].ntfy_topic: not an ntfy topic name" "$T/bad1.out" ||
+	{ cat "$T/bad1.out" >&2; fail "check: bad topic message"; }
+DW_OK="not a url" "$PAPERBOY" -c "$T/pb.conf" check > "$T/bad2.out" 2>&1 &&
+	fail "check accepted a webhook that is not a URL"
+grep -q "discord_webhook.*not an http(s) URL" "$T/bad2.out" || { cat "$T/bad2.out" >&2; fail "check: webhook message"; }
+exit 0
