@@ -179,7 +179,7 @@ assert all(st == 1 for _, _, st, _ in mine) and len(nok) == mine[0][1], (len(nok
 for i, r in enumerate(nok, 1):
     b = r["body"]
     assert b["markdown"] is True and b["priority"] == 4 and b["tags"] == ["newspaper"], b
-    assert b["title"].startswith("Arxiv Computer Vision Papers - 2024-11-28"), b["title"]
+    assert b["title"].startswith("arXiv Computer Vision Papers - 2024-11-28"), b["title"]
     if len(nok) > 1:
         assert b["title"].endswith("(%d/%d)" % (i, len(nok))), ("parts in order", b["title"])
     assert b["click"].startswith("https://arxiv.org/abs/"), b
