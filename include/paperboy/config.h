@@ -29,6 +29,8 @@ struct pb_subscriber {
 	char *slack_webhook;         /* resolved secret (from env or file), or NULL */
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
+	char *feishu_webhook;        /* resolved secret: a Feishu/Lark custom bot's URL, or NULL */
+	char *feishu_secret;         /* resolved secret: the bot's signing secret, or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -122,6 +124,7 @@ struct pb_config {
 		int telegram_chat_interval_ms;   /* default 1000 */
 		int telegram_group_per_min;      /* default 20 */
 		int telegram_global_per_s;       /* default 30 */
+		int feishu_interval_ms;  /* per Feishu webhook; default 650 */
 		int retry_base_s;        /* first backoff; default 30 */
 	} delivery;
 

@@ -107,6 +107,7 @@ extern const struct pb_channel pb_channel_email;
 extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
+extern const struct pb_channel pb_channel_feishu;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -117,6 +118,10 @@ void pb_slack_classify_answer(long status, const char *body, size_t len,
 			      const char *retry_after, struct pb_result *r);
 void pb_telegram_classify_answer(long status, const char *body, size_t len,
 				 struct pb_result *r);
+/* Feishu: the HTTP status, the JSON answer and the wait hint (x-ogw-ratelimit-reset or
+ * Retry-After, may be NULL). */
+void pb_feishu_classify_answer(long status, const char *body, size_t len, const char *hint,
+			       struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
@@ -174,6 +179,17 @@ void pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, in
 /* Rewrites the "chat_id" of a Telegram JSON body to chat (numeric ids as numbers). Returns
  * a malloc'd body, or NULL when body is not a JSON object. */
 char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
+
+/* ---- Feishu / Lark (feishu.c) ---- */
+/* A request body's limit: Feishu documents 20 KB for a custom bot. */
+#define PB_FEISHU_MAX_BODY 20000
+/* Feishu's signature of timestamp ts with secret: base64 of HMAC-SHA256 keyed with
+ * "<ts>\n<secret>" over an empty message, into out (n >= 45). Returns 0, or -1. */
+int pb_feishu_sign(const char *secret, long long ts, char *out, size_t n);
+/* The "post" bodies of a Markdown digest (with its front matter): its title, then its body
+ * split so that each body, signed, stays within PB_FEISHU_MAX_BODY; appended to out.
+ * Returns 0, or -1 with err filled. */
+int pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen);
 
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);

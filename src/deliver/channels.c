@@ -14,6 +14,7 @@ static const struct pb_channel *const channels[] = {
 	&pb_channel_email,
 	&pb_channel_slack,
 	&pb_channel_telegram,
+	&pb_channel_feishu,
 	&pb_channel_file,
 };
 
