@@ -31,6 +31,8 @@ struct pb_subscriber {
 	long telegram_thread;        /* message_thread_id, 0 = none */
 	char *feishu_webhook;        /* resolved secret: a Feishu/Lark custom bot's URL, or NULL */
 	char *feishu_secret;         /* resolved secret: the bot's signing secret, or NULL */
+	char *webhook_url;           /* resolved secret: a JSON webhook's URL, or NULL */
+	char *webhook_secret;        /* resolved secret: its HMAC key, or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -125,6 +127,7 @@ struct pb_config {
 		int telegram_group_per_min;      /* default 20 */
 		int telegram_global_per_s;       /* default 30 */
 		int feishu_interval_ms;  /* per Feishu webhook; default 650 */
+		int webhook_interval_ms; /* per JSON webhook URL; default 1000 */
 		int retry_base_s;        /* first backoff; default 30 */
 	} delivery;
 

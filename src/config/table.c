@@ -103,6 +103,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "delivery.telegram_group_per_min", KT_INT, R(delivery.telegram_group_per_min), 0, NULL, 20, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.telegram_global_per_s", KT_INT, R(delivery.telegram_global_per_s), 0, NULL, 30, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.feishu_interval_ms", KT_INT, R(delivery.feishu_interval_ms), 0, NULL, 650, 0, 600000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "delivery.webhook_interval_ms", KT_INT, R(delivery.webhook_interval_ms), 0, NULL, 1000, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.retry_base_s", KT_INT, R(delivery.retry_base_s), 0, NULL, 30, 0, 86400, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "subscribers", KT_SUBSCRIBERS, R(subscribers), R(n_subscribers), NULL, 0, NB, NULL, NULL, 0, NULL },
@@ -114,6 +115,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
 	{ KS_SUB, "feishu_webhook", KT_SECRET, S(feishu_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "feishu_secret", KT_SECRET, S(feishu_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_SUB, "webhook_url", KT_SECRET, S(webhook_url), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
+	{ KS_SUB, "webhook_secret", KT_SECRET, S(webhook_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_SUB, "language", KT_STR, S(language), 0, "en", 0, NB, pb_check_language, NULL, 0, NULL },
 	{ KS_SUB, "max_papers", KT_INT, S(max_papers), 0, NULL, 10, 1, 1000, NULL, NULL, 0, NULL },
 	{ KS_SUB, "include_cross", KT_BOOL, S(include_cross), 0, NULL, 1, NB, NULL, NULL, 0, NULL },

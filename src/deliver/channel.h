@@ -108,6 +108,7 @@ extern const struct pb_channel pb_channel_slack;
 extern const struct pb_channel pb_channel_telegram;
 extern const struct pb_channel pb_channel_file;
 extern const struct pb_channel pb_channel_feishu;
+extern const struct pb_channel pb_channel_webhook;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -122,6 +123,9 @@ void pb_telegram_classify_answer(long status, const char *body, size_t len,
  * Retry-After, may be NULL). */
 void pb_feishu_classify_answer(long status, const char *body, size_t len, const char *hint,
 			       struct pb_result *r);
+/* The JSON webhook: the HTTP status, the answer and its Retry-After (may be NULL). */
+void pb_webhook_classify_answer(long status, const char *body, size_t len,
+				const char *retry_after, struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
@@ -190,6 +194,13 @@ int pb_feishu_sign(const char *secret, long long ts, char *out, size_t n);
  * split so that each body, signed, stays within PB_FEISHU_MAX_BODY; appended to out.
  * Returns 0, or -1 with err filled. */
 int pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen);
+
+/* ---- the JSON webhook (webhook.c) ---- */
+/* The X-Paperboy-Signature value past "sha256=": lowercase hex of HMAC-SHA256 keyed with
+ * secret over "<ts>." followed by the len bytes of body, into out (n >= 65). Returns 0, or
+ * -1. */
+int pb_webhook_sign(const char *secret, long long ts, const char *body, size_t len, char *out,
+		    size_t n);
 
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);

@@ -15,6 +15,7 @@ static const struct pb_channel *const channels[] = {
 	&pb_channel_slack,
 	&pb_channel_telegram,
 	&pb_channel_feishu,
+	&pb_channel_webhook,
 	&pb_channel_file,
 };
 
