@@ -299,7 +299,10 @@ pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen)
 		struct pb_parts pieces = { 0 };
 		size_t big = 0;
 
-		pb_md_split(rest, strlen(rest), limit, 1, &pieces);
+		if (pb_md_split(rest, strlen(rest), limit, 1, &pieces) == 0) {
+			snprintf(err, errlen, "feishu: the Markdown digest is empty");
+			break;
+		}
 		for (size_t i = 0; i < pieces.n; i++) {
 			char *j;
 
