@@ -25,6 +25,8 @@ Webhook: POST /webhook/<behaviour>/<name>; a name given with --wh-secret NAME=SE
 X-Paperboy-Timestamp (within 5 minutes) and X-Paperboy-Signature: sha256=<hex HMAC-SHA256
 (SECRET, timestamp + "." + body)>, else 401. Behaviours: ok (204), ratelimit (first 429 with
 Retry-After: 2), flaky (first 503), timeout (first 408), gone (410), bad (400), moved (301).
+--secret-prefix P=SECRET and --wh-secret-prefix P=SECRET apply a secret to every token or
+name starting with P; --delay-ms holds each answer that long (a slower service).
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -43,6 +45,8 @@ args = None
 log = None
 secrets = {}
 wh_secrets = {}
+prefixes = []
+wh_prefixes = []
 MAX_BODY = 20 * 1024
 
 
@@ -51,6 +55,15 @@ def first_time(key):
         n = seen.get(key, 0)
         seen[key] = n + 1
         return n == 0
+
+
+def secret_of(name, exact, pre):
+    if name in exact:
+        return exact[name]
+    for p, v in pre:
+        if name.startswith(p):
+            return v
+    return None
 
 
 def feishu_sign(ts, secret):
@@ -113,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n)
+        if args.delay_ms:
+            time.sleep(args.delay_ms / 1000.0)
         if self.path.startswith("/open-apis/bot/v2/hook/"):
             self.feishu(self.path.rsplit("/", 1)[1], raw)
         elif self.path.startswith("/webhook/"):
@@ -130,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         signed = isinstance(body, dict) and "sign" in body
+        secret = secret_of(token, secrets, prefixes)
         with lock:
             ts = arrivals.setdefault(token, [])
             ts.append(now)
@@ -139,10 +155,10 @@ class Handler(BaseHTTPRequestHandler):
             status, code, msg = 400, 9499, "Bad Request"
         elif not isinstance(body, dict):
             status, code, msg = 400, 9499, "Bad Request"
-        elif token in secrets and (
+        elif secret is not None and (
                 not str(body.get("timestamp", "")).isdigit()
                 or abs(now - int(body["timestamp"])) > 3600
-                or body.get("sign") != feishu_sign(body["timestamp"], secrets[token])):
+                or body.get("sign") != feishu_sign(body["timestamp"], secret)):
             code, msg = 19021, ("sign match fail or timestamp is not within one hour "
                                 "from current time")
         elif per_s > 5 or per_min > 100:
@@ -176,10 +192,11 @@ class Handler(BaseHTTPRequestHandler):
         ts = self.headers.get("X-Paperboy-Timestamp")
         sig = self.headers.get("X-Paperboy-Signature")
         sig_ok = None
-        if name in wh_secrets:
+        secret = secret_of(name, wh_secrets, wh_prefixes)
+        if secret is not None:
             want = None
             if ts and ts.isdigit():
-                want = "sha256=" + hmac.new(wh_secrets[name].encode(), ts.encode() + b"." + raw,
+                want = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + raw,
                                             hashlib.sha256).hexdigest()
             sig_ok = (want is not None and sig is not None and hmac.compare_digest(want, sig)
                       and abs(now - int(ts)) <= 300)
@@ -216,8 +233,15 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--secret", action="append", default=[], help="TOKEN=SECRET (Feishu)")
     ap.add_argument("--wh-secret", action="append", default=[], help="NAME=SECRET (webhook)")
+    ap.add_argument("--secret-prefix", action="append", default=[], help="PREFIX=SECRET")
+    ap.add_argument("--wh-secret-prefix", action="append", default=[], help="PREFIX=SECRET")
+    ap.add_argument("--delay-ms", type=float, default=0)
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
+    for s in args.secret_prefix:
+        prefixes.append(tuple(s.split("=", 1)))
+    for s in args.wh_secret_prefix:
+        wh_prefixes.append(tuple(s.split("=", 1)))
     for s in args.secret:
         k, v = s.split("=", 1)
         secrets[k] = v
