@@ -8,6 +8,7 @@
 #include "../../src/deliver/channel.h"
 #include "paperboy/digest.h"
 #include "paperboy/render.h"
+#include "paperboy/summarize.h"
 #include "t.h"
 
 static struct pb_result
@@ -169,6 +170,18 @@ test_json(void)
 	T_EQ_STR(cJSON_GetObjectItem(x, "analysis")->valuestring,
 		 "Core: a new method.\n\n- fast\n- paper (https://arxiv.org/abs/2512.00001)");
 	cJSON_Delete(root);
+	pb_parts_free(&out);
+	/* the built-in summary quotes titles as data spans: their markers never reach the
+	 * document, and the quoted title is its text */
+	d.exec_summary = pb_exec_summary_builtin(&d);
+	d.exec_from_model = 0;
+	T_EQ_INT(pb_render(&d, PB_FMT_JSON, NULL, &out), 0);
+	T_CHECK(strstr(out.v[0], "\\u0002") == NULL && strstr(out.v[0], "\\u0003") == NULL);
+	root = cJSON_Parse(out.v[0]);
+	T_CHECK(root && strstr(cJSON_GetObjectItem(root, "summary")->valuestring,
+			       "Splats [Verify](" PHISH ") **now** <img src=x>") != NULL);
+	cJSON_Delete(root);
+	free(d.exec_summary);
 out:
 	pb_parts_free(&out);
 	/* an empty digest is a document too */
