@@ -209,7 +209,7 @@ test_split(void)
 	struct pb_digest d = { 0 };
 	struct pb_parts md = { 0 }, posts = { 0 };
 	struct pb_buf all = { 0 }, abs = { 0 }, title = { 0 };
-	char *cats[] = { "cs.CV" }, ids[N][16], titles[N][64], err[256] = "";
+	char *cats[] = { "cs.CV" }, ids[N][24], titles[N][64], err[256] = "";
 	const char *at;
 	size_t n;
 
