@@ -46,7 +46,7 @@ out = ['state_dir = "%s/state";' % t,
        'arxiv = { categories = ["cs.CV", "cs.LG", "cs.RO"]; fill_metadata = false; };',
        'file = { enabled = false; };',
        'delivery = { max_total = %d; max_per_host = 8; retry_base_s = 1; '
-       'feishu_interval_ms = 220; webhook_interval_ms = 0; };' % inflight,
+       'feishu_interval_ms = 400; webhook_interval_ms = 0; };' % inflight,
        'subscribers = (']
 for i in range(n):
     fs = "oks%04d" % i if i % 2 else "okp%04d" % i
@@ -96,8 +96,20 @@ for attempt in 1 2 3 4 5 6; do
 	"$PAPERBOY" -c "$T/crash.conf" run --feed "$FEED" --wait 20 >>"$T/run.out" 2>>"$T/run.err" || true
 	pending=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where status = 0;")
 	if [ "$pending" = 0 ]; then done_ok=1; break; fi
+	# a retry put off past the run's wait (a transient failure on a busy machine backs off):
+	# sleep until the first is due, at most 30 s
+	due=$(sqlite3 "$T/state/paperboy.db" "select max(0, min(next_attempt) -
+		cast(strftime('%s', 'now') as integer)) from outbox where status = 0;")
+	[ "${due:-0}" -le 30 ] || due=30
+	echo "   attempt $attempt: $pending pending, the first due in $due s"
+	sleep "$due"
 done
-[ "$done_ok" = 1 ] || fail "messages still pending after 6 complete runs"
+if [ "$done_ok" != 1 ]; then
+	sqlite3 "$T/state/paperboy.db" "select subscriber, channel, part, attempts, last_error,
+		next_attempt - cast(strftime('%s', 'now') as integer) from outbox where status = 0
+		limit 10;" >&2
+	fail "messages still pending after 6 complete runs"
+fi
 integrity=$(sqlite3 "$T/state/paperboy.db" "PRAGMA integrity_check;")
 [ "$integrity" = ok ] || fail "integrity_check: $integrity"
 sqlite3 -separator ' ' "$T/state/paperboy.db" \
@@ -126,7 +138,9 @@ wh = collections.Counter()
 for line in open(os.path.join(t, "arrivals.jsonl")):
     r = json.loads(line)
     if r["kind"] == "feishu":
-        if r["problems"] or r["code"] not in (0,):
+        if r["code"] == 11232:
+            continue    # a restart's burst met the bot's 5 a second: tried again later
+        if r["problems"] or r["code"] != 0:
             problems.append("feishu answered %s %s for %s" % (r["code"], r["problems"], r["hook"]))
             continue
         body = json.dumps(r["body"]["content"], sort_keys=True)

@@ -249,6 +249,8 @@ def main():
         k, v = s.split("=", 1)
         wh_secrets[k] = v
     log = open(args.log, "a", encoding="utf-8")
+    # a listen backlog for bursts (socketserver's default is 5: a busy machine refuses more)
+    ThreadingHTTPServer.request_queue_size = 128
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(args.port_file + ".tmp", "w") as f:
