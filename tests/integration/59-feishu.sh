@@ -2,10 +2,10 @@
 # Feishu/Lark custom bots against a local stand-in (tests/lib/feishu_server.py) answering as
 # Feishu documents them: real digests from the fixture feed via `run --feed`, every body within
 # 20 KB, parts in order with every paper, a hostile title kept as text (no mention, no markup,
-# no link off arXiv), signed bodies verified as Feishu verifies them (a wrong secret: 19021,
-# failed at once), the gateway's 429 with x-ogw-ratelimit-reset honoured, 11232 put off a
-# minute, keyword/IP/parameter errors failed at once with Feishu's words and not retried,
-# `status` and `retry`, pacing per bot, `preview --format feishu`, and `check`.
+# no link off arXiv), signed bodies verified as Feishu verifies them (a retry signed anew; a
+# wrong secret: 19021, failed at once), the gateway's 429 with x-ogw-ratelimit-reset honoured,
+# 11232 put off a minute, keyword/IP/parameter errors failed at once with Feishu's words and not
+# retried, `status` and `retry`, pacing per bot, `preview --format feishu`, and `check`.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -22,7 +22,7 @@ fail() { echo "59-feishu: FAIL: $*" >&2; exit 1; }
 cd "$T"
 
 $PY "$PB_TESTS/lib/feishu_server.py" --port-file port --log arrivals.jsonl \
-	--secret oksig=SEC-good --secret okwrong=SEC-other --timeout 120 2>server.err &
+	--secret oksig=SEC-good --secret okwrong=SEC-other --secret limitsig=SEC-good --timeout 120 2>server.err &
 pids="$pids $!"
 i=0
 while [ ! -s port ]; do
@@ -45,7 +45,7 @@ open(sys.argv[2], "w", encoding="utf-8").write(d)
 EOF
 
 mkdir -p hooks
-for h in okbig oksig okwrong limit1 kw1 ip1 bad1 flaky1 busy1; do
+for h in okbig oksig okwrong limit1 limitsig kw1 ip1 bad1 flaky1 busy1; do
 	umask 077
 	echo "http://127.0.0.1:$P/open-apis/bot/v2/hook/$h" > "hooks/$h"
 done
@@ -65,6 +65,7 @@ sub() {  # sub NAME HOOK MAX [extra]
 	sub sig oksig 3 "feishu_secret_env = \"FS_SECRET\";"
 	sub wrong okwrong 2 "feishu_secret_env = \"FS_SECRET\";"
 	sub lim limit1 12 ""
+	sub limsig limitsig 1 "feishu_secret_env = \"FS_SECRET\";"
 	sub kw kw1 2 ""
 	sub ip ip1 2 ""
 	sub bad bad1 2 ""
@@ -75,7 +76,7 @@ sub() {  # sub NAME HOOK MAX [extra]
 } > pb.conf
 
 "$PAPERBOY" -c pb.conf check > check.out 2> check.err || { cat check.err >&2; fail "check"; }
-grep -q "^channels: .*feishu 9" check.out || { cat check.out >&2; fail "check: feishu 9"; }
+grep -q "^channels: .*feishu 10" check.out || { cat check.out >&2; fail "check: feishu 10"; }
 
 "$PAPERBOY" -c pb.conf preview --subscriber big --format feishu --feed feed.xml > preview.jsonl \
 	2> preview.err || { cat preview.err >&2; fail "preview"; }
@@ -181,6 +182,13 @@ assert [title(r) for r in ok] == [base if nl == 1 else "%s (%d/%d)" % (base, i, 
                                   for i in range(1, nl + 1)], [title(r) for r in ok]
 assert l[1]["t"] - l[0]["t"] >= 2.0, ("x-ogw-ratelimit-reset honoured", l[1]["t"] - l[0]["t"])
 assert len(l) == nl + 1, ("nothing twice", len(l), nl)
+# a signed message retried is signed anew, when it is sent: a later timestamp, still valid
+ls_ = hook("limitsig")
+assert [(r["status"], r["code"]) for r in ls_] == [(429, 99991400), (200, 0)], ls_
+assert all(r["signed"] for r in ls_), ls_
+assert int(ls_[1]["body"]["timestamp"]) >= int(ls_[0]["body"]["timestamp"]) + 2, \
+    [r["body"]["timestamp"] for r in ls_]
+assert ls_[1]["body"]["sign"] != ls_[0]["body"]["sign"]
 # a 502 from a gateway: tried again
 f = hook("flaky1")
 assert f[0]["status"] == 502 and all(r["code"] == 0 for r in f[1:]), f
