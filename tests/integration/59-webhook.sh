@@ -2,10 +2,10 @@
 # The generic JSON webhook against a local receiver (tests/lib/feishu_server.py): real digests
 # from the fixture feed via `run --feed`, one request each holding the digest's JSON document
 # (every paper, a hostile title as its exact text, no raw < > &), X-Paperboy-Delivery set to the
-# outbox id, signatures verified as documented (a wrong secret: 401, failed at once), 429 with
-# Retry-After honoured, 408 and 503 tried again, 410/400/301 failed at once with the answer's
-# words (the redirect not followed), `status` and `retry`, pacing per URL, `preview --format
-# webhook`, and `check`.
+# outbox id, signatures verified as documented (a retry signed anew; a wrong secret: 401, failed
+# at once), 429 with Retry-After honoured, 408 and 503 tried again, 410/400/301 failed at once
+# with the answer's words (the redirect not followed), `status` and `retry`, pacing per URL,
+# `preview --format webhook`, and `check`.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -22,7 +22,7 @@ fail() { echo "59-webhook: FAIL: $*" >&2; exit 1; }
 cd "$T"
 
 $PY "$PB_TESTS/lib/feishu_server.py" --port-file port --log arrivals.jsonl \
-	--wh-secret wok=WSEC-good --wh-secret wrong=WSEC-other --timeout 120 2>server.err &
+	--wh-secret wok=WSEC-good --wh-secret wrong=WSEC-other --wh-secret rls=WSEC-good --timeout 120 2>server.err &
 pids="$pids $!"
 i=0
 while [ ! -s port ]; do
@@ -45,7 +45,7 @@ EOF
 
 mkdir -p hooks
 umask 077
-for h in ok/wok ok/wrong ok/shared ratelimit/rl flaky/fl timeout/tm gone/gn bad/bd moved/mv; do
+for h in ok/wok ok/wrong ok/shared ratelimit/rl ratelimit/rls flaky/fl timeout/tm gone/gn bad/bd moved/mv; do
 	echo "http://127.0.0.1:$P/webhook/$h" > "hooks/${h#*/}"
 done
 export WH_SECRET=WSEC-good
@@ -66,6 +66,7 @@ sub() {  # sub NAME HOOK MAX [extra]
 	sub sh2 shared 3 ""
 	sub sh3 shared 4 ""
 	sub rl rl 2 ""
+	sub rls rls 1 "webhook_secret_env = \"WH_SECRET\";"
 	sub fl fl 2 ""
 	sub tm tm 2 ""
 	sub gn gn 2 ""
@@ -76,7 +77,7 @@ sub() {  # sub NAME HOOK MAX [extra]
 } > pb.conf
 
 "$PAPERBOY" -c pb.conf check > check.out 2> check.err || { cat check.err >&2; fail "check"; }
-grep -q "^channels: .*webhook 11" check.out || { cat check.out >&2; fail "check: webhook 11"; }
+grep -q "^channels: .*webhook 12" check.out || { cat check.out >&2; fail "check: webhook 12"; }
 "$PAPERBOY" -c pb.conf preview --subscriber wok --format webhook --feed feed.xml > preview.jsonl \
 	2> preview.err || { cat preview.err >&2; fail "preview"; }
 [ "$(wc -l < preview.jsonl)" = 1 ] || fail "preview: one body, one line"
@@ -140,6 +141,10 @@ for n_, first in (("rl", 429), ("fl", 503), ("tm", 408)):
     assert rows[n_][1] == 1, rows[n_]
 rl = name("rl")
 assert rl[1]["t"] - rl[0]["t"] >= 2.0, ("Retry-After honoured", rl[1]["t"] - rl[0]["t"])
+# a signed request retried is signed anew, when it is sent
+r2 = name("rls")
+assert [(r["status"], r["sig_ok"]) for r in r2] == [(429, True), (204, True)], r2
+assert int(r2[1]["timestamp"]) >= int(r2[0]["timestamp"]) + 2, [r["timestamp"] for r in r2]
 # 410, 400, 301: failed at once with the answer's words; the redirect is not followed
 for n_, words in (("gn", "HTTP 410: gone: this hook was deleted on 2024-11-01 by its owner"),
                   ("bd", "HTTP 400: bad request: the field papers is not expected here"),

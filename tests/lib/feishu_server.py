@@ -222,6 +222,7 @@ class Handler(BaseHTTPRequestHandler):
             status, text, hdrs = 301, "moved", [("Location", "http://127.0.0.1:1/elsewhere")]
         self.record(kind="webhook", hook=self.path, name=name, size=len(raw), body=body,
                     status=status, delivery=delivery, signed=sig is not None, sig_ok=sig_ok,
+                    timestamp=ts,
                     ctype=self.headers.get("Content-Type"))
         self.answer(status, text, "text/plain", hdrs)
 
