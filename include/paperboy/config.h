@@ -35,6 +35,10 @@ struct pb_subscriber {
 	char *matrix_room;           /* Matrix room id ("!opaque:server"), or NULL */
 	char *discord_webhook;       /* resolved secret (from env or file), or NULL */
 	char *ntfy_topic;            /* [-_A-Za-z0-9]{1,64}, or NULL */
+	char *feishu_webhook;        /* resolved secret: a Feishu/Lark custom bot's URL, or NULL */
+	char *feishu_secret;         /* resolved secret: the bot's signing secret, or NULL */
+	char *webhook_url;           /* resolved secret: a JSON webhook's URL, or NULL */
+	char *webhook_secret;        /* resolved secret: its HMAC key, or NULL */
 	char *language;              /* "en" default; "zh", ... for model output */
 	int max_papers;              /* default 10 */
 	bool include_cross;          /* default true */
@@ -146,6 +150,8 @@ struct pb_config {
 		int matrix_interval_ms;          /* per homeserver; default 200 */
 		int discord_interval_ms; /* per webhook; default 2000 */
 		int ntfy_interval_ms;    /* per server; default 5000 */
+		int feishu_interval_ms;  /* per Feishu webhook; default 650 */
+		int webhook_interval_ms; /* per JSON webhook URL; default 1000 */
 		int retry_base_s;        /* first backoff; default 30 */
 		int wecom_interval_ms;   /* per WeCom webhook; default 3000 (20 a minute) */
 		int wecom_limit_wait_s;  /* after errcode 45009; default 60 */

@@ -25,6 +25,7 @@ enum pb_format {
 	PB_FMT_TEXT,
 	PB_FMT_SLACK,       /* JSON bodies for an incoming webhook: {"text":..., "blocks":[...]} */
 	PB_FMT_TELEGRAM,    /* JSON bodies for sendMessage: chat_id, text (HTML), parse_mode, ... */
+	PB_FMT_JSON,        /* the digest as one JSON document (version 1), for webhooks */
 	PB_FMT_COUNT
 };
 
@@ -69,7 +70,7 @@ int pb_render_formats(const struct pb_digest *d, unsigned formats, const struct 
  * malloc'd document (never NULL). */
 char *pb_render_all_md(const struct pb_digest *d);
 
-/* "md", "html", "text", "slack", "telegram"; returns -1 for unknown names. */
+/* "md", "html", "text", "slack", "telegram", "json"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);
 const char *pb_format_name(enum pb_format f);
 /* The file sink's name for a digest in format f ("digest.md", "digest-slack.json"). */

@@ -95,13 +95,11 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 			name = argv[++i];
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
 			/* a document format, else a channel's requests */
-			fmt = pb_format_parse(argv[++i]);
-			ch = pb_channel_find(argv[i]);
-			if (fmt != PB_FMT_MD && fmt != PB_FMT_HTML && fmt != PB_FMT_TEXT)
-				fmt = -1;
-			if (ch && fmt >= 0)
-				ch = NULL;
-			if (fmt < 0 && !ch) {
+			/* a channel's requests, else a format's document (md, html,
+			 * text, json) */
+			ch = pb_channel_find(argv[++i]);
+			fmt = ch ? PB_FMT_MD : pb_format_parse(argv[i]);
+			if (fmt < 0) {
 				fprintf(stderr, "paperboy: preview: unknown format %s\n", argv[i]);
 				usage();
 				return EX_USAGE;

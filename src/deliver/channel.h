@@ -112,6 +112,8 @@ extern const struct pb_channel pb_channel_file;
 extern const struct pb_channel pb_channel_matrix;
 extern const struct pb_channel pb_channel_discord;
 extern const struct pb_channel pb_channel_ntfy;
+extern const struct pb_channel pb_channel_feishu;
+extern const struct pb_channel pb_channel_webhook;
 
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
@@ -161,6 +163,13 @@ void pb_discord_classify_answer(long status, const char *body, size_t len,
 /* ntfy: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
 void pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *retry_after,
 			     struct pb_result *r);
+/* Feishu: the HTTP status, the JSON answer and the wait hint (x-ogw-ratelimit-reset or
+ * Retry-After, may be NULL). */
+void pb_feishu_classify_answer(long status, const char *body, size_t len, const char *hint,
+			       struct pb_result *r);
+/* The JSON webhook: the HTTP status, the answer and its Retry-After (may be NULL). */
+void pb_webhook_classify_answer(long status, const char *body, size_t len,
+				const char *retry_after, struct pb_result *r);
 /* SMTP: curl's code, the last reply code and line. */
 void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *curl_err,
 		      struct pb_result *r);
@@ -234,6 +243,23 @@ int pb_sign_hmac_sha256_b64(const void *key, size_t klen, const void *msg, size_
 			    struct pb_buf *out);
 /* Appends s percent-encoded, every byte but the RFC 3986 unreserved ones (A-Z a-z 0-9 - _ . ~). */
 void pb_sign_urlencode(struct pb_buf *out, const char *s);
+/* ---- Feishu / Lark (feishu.c) ---- */
+/* A request body's limit: Feishu documents 20 KB for a custom bot. */
+#define PB_FEISHU_MAX_BODY 20000
+/* Feishu's signature of timestamp ts with secret: base64 of HMAC-SHA256 keyed with
+ * "<ts>\n<secret>" over an empty message, into out (n >= 45). Returns 0, or -1. */
+int pb_feishu_sign(const char *secret, long long ts, char *out, size_t n);
+/* The "post" bodies of a Markdown digest (with its front matter): its title, then its body
+ * split so that each body, signed, stays within PB_FEISHU_MAX_BODY; appended to out.
+ * Returns 0, or -1 with err filled. */
+int pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen);
+
+/* ---- the JSON webhook (webhook.c) ---- */
+/* The X-Paperboy-Signature value past "sha256=": lowercase hex of HMAC-SHA256 keyed with
+ * secret over "<ts>." followed by the len bytes of body, into out (n >= 65). Returns 0, or
+ * -1. */
+int pb_webhook_sign(const char *secret, long long ts, const char *body, size_t len, char *out,
+		    size_t n);
 
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);

@@ -19,6 +19,8 @@ static const struct pb_channel *const channels[] = {
 	&pb_channel_dingtalk,
 	&pb_channel_discord,
 	&pb_channel_ntfy,
+	&pb_channel_feishu,
+	&pb_channel_webhook,
 	&pb_channel_file,
 };
 

@@ -19,6 +19,7 @@ static const struct pb_renderer *const renderers[PB_FMT_COUNT] = {
 	[PB_FMT_TEXT] = &pb_renderer_text,
 	[PB_FMT_SLACK] = &pb_renderer_slack,
 	[PB_FMT_TELEGRAM] = &pb_renderer_telegram,
+	[PB_FMT_JSON] = &pb_renderer_json,
 };
 
 #define SHORT_AUTHORS 8

@@ -61,6 +61,7 @@ extern const struct pb_renderer pb_renderer_html;
 extern const struct pb_renderer pb_renderer_text;
 extern const struct pb_renderer pb_renderer_slack;
 extern const struct pb_renderer pb_renderer_telegram;
+extern const struct pb_renderer pb_renderer_json;
 
 /* Appends s (taken over) as the next part. */
 /* Prints m (unformatted JSON), frees it and appends the text as the next part. 0, or -1 when

@@ -15,7 +15,7 @@ rc=$?
 [ $rc -eq 0 ] || { cat "$tmp/err" >&2; fail "example: exit $rc, want 0"; }
 grep -q '^subscribers: 3$' "$tmp/out" || fail "example: no subscriber count in: $(cat "$tmp/out")"
 grep -q '^topics: 5$' "$tmp/out" || fail "example: no topic count"
-grep -q '^channels: email 0, slack 0, telegram 0, .*file out$' "$tmp/out" || fail "example: channels"
+grep -q '^channels: email 0, slack 0, telegram 0, matrix 0, wecom 0, dingtalk 0, discord 0, ntfy 0, feishu 0, webhook 0, file out$' "$tmp/out" || fail "example: channels: $(grep channels "$tmp/out")"
 grep -q '^categories: cs.CV$' "$tmp/out" || fail "example: categories"
 grep -q '^model: off$' "$tmp/out" || fail "example: model"
 

@@ -464,6 +464,7 @@ test_small(void)
 	struct pb_parts p;
 	static const char *const gold[PB_FMT_COUNT] = {
 		"small.md", "small.html", "small.txt", "small.slack.jsonl", "small.telegram.jsonl",
+		"small.json",
 	};
 
 	small_digest(&f);
@@ -772,6 +773,7 @@ test_fixture(void)
 	static const char *const gold[PB_FMT_COUNT] = {
 		"rss-cs.CV-2024-11-28.md", "rss-cs.CV-2024-11-28.html", "rss-cs.CV-2024-11-28.txt",
 		"rss-cs.CV-2024-11-28.slack.jsonl", "rss-cs.CV-2024-11-28.telegram.jsonl",
+		"rss-cs.CV-2024-11-28.json",
 	};
 
 	pb_paperset_init(&ps);

@@ -36,6 +36,9 @@ render_check(struct pb_paper *p, const struct want *w, int line)
 		struct pb_parts parts;
 		struct pb_buf all = { 0 };
 
+		/* JSON says it as data ("revision", "version"): test_webhook.c */
+		if (f == PB_FMT_JSON)
+			continue;
 		T_EQ_INT(pb_render(&d, (enum pb_format)f, NULL, &parts), 0);
 		for (size_t i = 0; i < parts.n; i++)
 			pb_buf_puts(&all, parts.v[i]);

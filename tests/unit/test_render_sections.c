@@ -58,6 +58,9 @@ main(void)
 		const char *s, *q;
 		int chat = f == PB_FMT_SLACK || f == PB_FMT_TELEGRAM;
 
+		/* JSON is data, without headings: test_webhook.c checks its "more" */
+		if (f == PB_FMT_JSON)
+			continue;
 		T_EQ_INT(pb_render(&d, (enum pb_format)f, NULL, &parts), 0);
 		for (size_t i = 0; i < parts.n; i++)
 			pb_buf_puts(&all, parts.v[i]);
