@@ -261,6 +261,12 @@ int pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errl
 int pb_webhook_sign(const char *secret, long long ts, const char *body, size_t len, char *out,
 		    size_t n);
 
+/* Completes an HTTP channel's request for x: the URL in x->url, the headers already in x->list
+ * with a JSON Content-Type added (and no "Expect: 100-continue" round trip), and the body
+ * x->send (the outbox payload when x->send is NULL), posted, or sent with method ("PUT") when
+ * not NULL. */
+void pb_xfer_json(struct pb_xfer *x, const char *method);
+
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);
 

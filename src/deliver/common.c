@@ -27,6 +27,24 @@ pb_reason_copy(char *dst, size_t n, const char *s, size_t len)
 }
 
 void
+pb_xfer_json(struct pb_xfer *x, const char *method)
+{
+	if (!x->send) {
+		x->send = x->msg->payload;
+		x->send_len = x->msg->payload_len;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
+	x->list = curl_slist_append(x->list, "Content-Type: application/json; charset=utf-8");
+	/* No "Expect: 100-continue" round trip before the body. */
+	x->list = curl_slist_append(x->list, "Expect:");
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
+	if (method)
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+}
+
+void
 pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r)
 {
 	const char *words = curl_err && *curl_err ? curl_err : curl_easy_strerror(rc);

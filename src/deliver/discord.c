@@ -99,15 +99,7 @@ discord_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	}
 	/* wait=true: Discord answers once the message is saved, or says why not. */
 	pb_buf_printf(&x->url, "%s%swait=true", u, strchr(u, '?') ? "&" : "?");
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
-	x->list = curl_slist_append(NULL, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip before the body. */
-	x->list = curl_slist_append(x->list, "Expect:");
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
-	x->send = x->msg->payload;
-	x->send_len = x->msg->payload_len;
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, NULL);
 	return 0;
 }
 

@@ -347,20 +347,11 @@ mx_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	pb_buf_append(&x->url, hs, hl);
 	pb_buf_printf(&x->url, "/_matrix/client/v3/rooms/%s/send/m.room.message/%s", esc, txn);
 	curl_free(esc);
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
 	pb_buf_printf(&auth, "Authorization: Bearer %s", cfg->matrix.token);
 	x->list = curl_slist_append(NULL, pb_buf_str(&auth));
 	memset(auth.data, 0, auth.cap);
 	pb_buf_free(&auth);
-	x->list = curl_slist_append(x->list, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip before the body. */
-	x->list = curl_slist_append(x->list, "Expect:");
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
-	curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "PUT");
-	x->send = x->msg->payload;
-	x->send_len = x->msg->payload_len;
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, "PUT");
 	return 0;
 }
 

@@ -111,19 +111,12 @@ ntfy_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	/* Published as JSON to the root URL: the topic is in the body. */
 	pb_buf_append(&x->url, u, ul && u[ul - 1] == '/' ? ul - 1 : ul);
 	pb_buf_putc(&x->url, '/');
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
-	x->list = curl_slist_append(NULL, "Content-Type: application/json");
-	x->list = curl_slist_append(x->list, "Expect:");
 	if (x->cfg->ntfy.token && *x->cfg->ntfy.token) {
 		pb_buf_printf(&x->body, "Authorization: Bearer %s", x->cfg->ntfy.token);
 		x->list = curl_slist_append(x->list, pb_buf_str(&x->body));
 		pb_buf_reset(&x->body);
 	}
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
-	x->send = x->msg->payload;
-	x->send_len = x->msg->payload_len;
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, NULL);
 	return 0;
 }
 

@@ -57,15 +57,9 @@ tg_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	cJSON_free(body);
 	pb_buf_append(&x->url, api, al && api[al - 1] == '/' ? al - 1 : al);
 	pb_buf_printf(&x->url, "/bot%s/sendMessage", cfg->telegram.token);
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
-	x->list = curl_slist_append(NULL, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip before the body. */
-	x->list = curl_slist_append(x->list, "Expect:");
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
 	x->send = x->body.data;
 	x->send_len = x->body.len;
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, NULL);
 	return 0;
 }
 

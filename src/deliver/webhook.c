@@ -55,9 +55,6 @@ webhook_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	x->send = x->msg->payload;
 	x->send_len = x->msg->payload_len;
 	pb_buf_puts(&x->url, sub->webhook_url);
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
-	x->list = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-	x->list = curl_slist_append(x->list, "Expect:");
 	/* the id is ours: a date, a subscriber name, channel, "webhook" and a number */
 	pb_buf_printf(&h, "X-Paperboy-Delivery: %s", x->msg->msg_id ? x->msg->msg_id : "");
 	x->list = curl_slist_append(x->list, pb_buf_str(&h));
@@ -79,9 +76,7 @@ webhook_prepare(struct pb_xfer *x, char *err, size_t errlen)
 		x->list = curl_slist_append(x->list, pb_buf_str(&h));
 	}
 	pb_buf_free(&h);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, NULL);
 	return 0;
 }
 

@@ -79,14 +79,7 @@ wecom_prepare(struct pb_xfer *x, char *err, size_t errlen)
 		return -1;
 	}
 	pb_buf_puts(&x->url, sub->wecom_webhook);
-	curl_easy_setopt(x->easy, CURLOPT_URL, pb_buf_str(&x->url));
-	x->list = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-	x->list = curl_slist_append(x->list, "Expect:");
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->list);
-	x->send = x->msg->payload;
-	x->send_len = x->msg->payload_len;
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->send);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->send_len);
+	pb_xfer_json(x, NULL);
 	return 0;
 }
 
