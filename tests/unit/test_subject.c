@@ -505,6 +505,9 @@ test_formats(void)
 			struct pb_buf all = { 0 };
 			const char *name = pb_format_name((enum pb_format)fmt);
 
+			/* the JSON document carries data, not words to read */
+			if (fmt == PB_FMT_JSON)
+				continue;
 			T_EQ_INT(pb_render(&f.d, (enum pb_format)fmt, &o, &p), 0);
 			for (size_t i = 0; i < p.n; i++)
 				pb_buf_puts(&all, p.v[i]);
