@@ -557,6 +557,11 @@ stamp_write(struct pb_http *h, const char *host)
 	pb_buf_free(&path);
 }
 
+/* The spacing is kept with this much to spare: times are whole milliseconds (a truncated
+ * stamp can make an interval up to 1 ms short), and a server stamps a request when it has read
+ * it, not when it was sent. */
+#define GATE_SPARE_MS 10
+
 /* Waits until the host's spacing has passed and at least extra_ms from now. Returns -1 when
  * stopped meanwhile. */
 static int
@@ -572,8 +577,8 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 			if (since >= 0 && since < h->o.min_interval_ms)
 				hs->last_ms = now - since;
 		}
-		if (hs->last_ms && hs->last_ms + h->o.min_interval_ms > until)
-			until = hs->last_ms + h->o.min_interval_ms;
+		if (hs->last_ms && hs->last_ms + h->o.min_interval_ms + GATE_SPARE_MS > until)
+			until = hs->last_ms + h->o.min_interval_ms + GATE_SPARE_MS;
 	}
 	if (until > now) {
 		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
