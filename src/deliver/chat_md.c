@@ -124,3 +124,23 @@ pb_chat_md(const char *md, struct pb_buf *out)
 	while (out->len > start && out->data[out->len - 1] == '\n')
 		pb_buf_truncate(out, out->len - 1);
 }
+
+/* GFM (Discord, ntfy's web app) strikes text out between ~~ and opens a code fence at ~~~;
+ * CommonMark does neither, so the Markdown renderer leaves ~ as it is. Every ~ outside a link's
+ * target becomes \~. A link's target is what follows the renderer's own, unescaped "](": in
+ * outside text a ] is escaped. */
+void
+pb_chat_md_tildes(const char *s, struct pb_buf *out)
+{
+	int in_url = 0;
+
+	for (size_t i = 0; s[i]; i++) {
+		if (in_url && (s[i] == ')' || s[i] == '\n'))
+			in_url = 0;
+		else if (!in_url && s[i] == ']' && s[i + 1] == '(' && !escaped(s, i))
+			in_url = 1;
+		if (s[i] == '~' && !in_url)
+			pb_buf_putc(out, '\\');
+		pb_buf_putc(out, s[i]);
+	}
+}

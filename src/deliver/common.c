@@ -21,6 +21,20 @@ pb_reason_copy(char *dst, size_t n, const char *s, size_t len)
 		}
 		dst[j++] = (char)c;
 	}
+	/* a cut never leaves half a UTF-8 character */
+	if (j > 0 && j + 1 >= n && ((unsigned char)dst[j - 1] & 0x80)) {
+		size_t k = j;
+
+		while (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
+			k--;
+		if (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0xC0) {
+			unsigned char lead = (unsigned char)dst[k - 1];
+			size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+			if (j - (k - 1) < want)
+				j = k - 1;
+		}
+	}
 	while (j > 0 && dst[j - 1] == ' ')
 		j--;
 	dst[j] = '\0';

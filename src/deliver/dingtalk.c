@@ -203,7 +203,7 @@ pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limi
 		if (status == 429) {
 			r->verdict = PB_V_TRANSIENT;
 			r->retry_after_s = limit_wait_s;
-		} else if (status >= 500 || status == 0 || (status >= 200 && status < 300)) {
+		} else if (status == 408 || status >= 500 || status == 0 || (status >= 200 && status < 300)) {
 			/* a 2xx without errcode did not say the message was taken */
 			r->verdict = PB_V_TRANSIENT;
 		} else {

@@ -25,25 +25,6 @@
 #define DISCORD_SUPPRESS_EMBEDS (1 << 2)
 #define DISCORD_GLOBAL_MS 20            /* 50 requests a second */
 
-/* Discord's Markdown strikes text out between ~~ (CommonMark does not, so the Markdown
- * renderer leaves ~ as it is): every ~ outside a link's target becomes \~. A link's target is
- * what follows the renderer's own "](": outside text has its ] escaped. */
-static void
-escape_tildes(const char *s, struct pb_buf *out)
-{
-	int in_url = 0;
-
-	for (; *s; s++) {
-		if (in_url && (*s == ')' || *s == '\n'))
-			in_url = 0;
-		else if (!in_url && s[0] == ']' && s[1] == '(')
-			in_url = 1;
-		if (*s == '~' && !in_url)
-			pb_buf_putc(out, '\\');
-		pb_buf_putc(out, *s);
-	}
-}
-
 static int
 discord_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 	      struct pb_parts *out, char *err, size_t errlen)
@@ -59,7 +40,7 @@ discord_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		goto out;
 	}
 	pb_chat_md(c->out[PB_FMT_MD].v[0], &md);
-	escape_tildes(pb_buf_str(&md), &esc);
+	pb_chat_md_tildes(pb_buf_str(&md), &esc);
 	pb_md_split(pb_buf_str(&esc), esc.len, DISCORD_MAX_CONTENT, 0, &pieces);
 	for (size_t i = 0; i < pieces.n; i++) {
 		cJSON *o = cJSON_CreateObject(), *am = cJSON_AddObjectToObject(o, "allowed_mentions");
@@ -182,7 +163,7 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, words.len ? ": " : "",
 		 pb_buf_str(&words));
 	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
-	if (status == 429 || status >= 500 || status == 0)
+	if (status == 429 || status == 408 || status >= 500 || status == 0)
 		r->verdict = PB_V_TRANSIENT;
 	else
 		/* 400 Invalid Form Body, 401, 403 Missing Access, 404 Unknown Webhook (Discord asks

@@ -382,10 +382,14 @@ feishu_prepare(struct pb_xfer *x, char *err, size_t errlen)
 		char sign[64], tss[32];
 		char *b;
 
-		if (!cJSON_IsObject(root) || pb_feishu_sign(sub->feishu_secret, ts, sign,
-							    sizeof sign) < 0) {
+		if (!cJSON_IsObject(root)) {
 			cJSON_Delete(root);
 			snprintf(err, errlen, "feishu: payload is not a JSON object");
+			return -1;
+		}
+		if (pb_feishu_sign(sub->feishu_secret, ts, sign, sizeof sign) < 0) {
+			cJSON_Delete(root);
+			snprintf(err, errlen, "feishu: cannot compute the signature (libcrypto)");
 			return -1;
 		}
 		snprintf(tss, sizeof tss, "%lld", ts);

@@ -411,7 +411,7 @@ pb_matrix_classify_answer(long status, const char *body, size_t len, const char 
 									    (long)time(NULL)));
 		goto out;
 	}
-	if (status >= 500 || status == 0)
+	if (status == 408 || status >= 500 || status == 0)
 		r->verdict = PB_V_TRANSIENT;
 	else if (status == 403)
 		r->verdict = PB_V_PAUSED;   /* M_FORBIDDEN: a person must invite, unban, grant */

@@ -57,7 +57,10 @@ ntfy_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		snprintf(err, errlen, "ntfy: nothing rendered");
 		goto out;
 	}
-	pb_chat_md(c->out[PB_FMT_MD].v[0], &md);
+	pb_chat_md(c->out[PB_FMT_MD].v[0], &title);
+	/* ntfy's web app reads GFM: ~~ would strike paper text out */
+	pb_chat_md_tildes(pb_buf_str(&title), &md);
+	pb_buf_reset(&title);
 	pb_md_split(pb_buf_str(&md), md.len, NTFY_MAX_MESSAGE, 1, &pieces);
 	fallback = first_arxiv_link(pb_buf_str(&md));
 	for (size_t i = 0; i < pieces.n; i++) {
@@ -114,6 +117,8 @@ ntfy_prepare(struct pb_xfer *x, char *err, size_t errlen)
 	if (x->cfg->ntfy.token && *x->cfg->ntfy.token) {
 		pb_buf_printf(&x->body, "Authorization: Bearer %s", x->cfg->ntfy.token);
 		x->list = curl_slist_append(x->list, pb_buf_str(&x->body));
+		/* the token leaves no copy behind in the buffer */
+		memset(x->body.data, 0, x->body.cap);
 		pb_buf_reset(&x->body);
 	}
 	pb_xfer_json(x, NULL);
@@ -144,7 +149,7 @@ pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *r
 		pb_reason_copy(words, sizeof words, body, len);
 	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "", words);
 	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
-	if (status == 429 || status >= 500 || status == 0) {
+	if (status == 429 || status == 408 || status >= 500 || status == 0) {
 		r->verdict = PB_V_TRANSIENT;
 		n = retry_after && *retry_after
 			    ? pb_http_parse_retry_after(retry_after, (long)time(NULL)) : -1;

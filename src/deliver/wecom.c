@@ -112,7 +112,7 @@ pb_wecom_classify_answer(long status, const char *body, size_t len, const char *
 		pb_reason_copy(words, sizeof words, body, len);
 		snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "",
 			 words);
-		if (status >= 500 || status == 0 || (status >= 200 && status < 300)) {
+		if (status == 408 || status >= 500 || status == 0 || (status >= 200 && status < 300)) {
 			/* a 2xx without errcode did not say the message was taken */
 			r->verdict = PB_V_TRANSIENT;
 		} else {
