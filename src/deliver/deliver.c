@@ -604,6 +604,10 @@ wait_and_run(struct run *r, long ms)
 
 /* ---- dispatch ---- */
 
+/* Pacing keeps this much to spare: a message is paced when its transfer starts, but reaches the
+ * service after a connection or a queue, so arrivals jitter by a few milliseconds. */
+#define PACE_SPARE_MS 10
+
 /* Whether the pacing rules let m start now; if not, *wake is lowered to when they will. */
 static int
 pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *m,
@@ -625,7 +629,8 @@ pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *
 	}
 	if (commit)
 		for (int i = 0; i < n; i++)
-			table_get(&r->tab, p[i].key)->next_ms = now + p[i].interval_ms;
+			table_get(&r->tab, p[i].key)->next_ms =
+				now + p[i].interval_ms + (p[i].interval_ms > 0 ? PACE_SPARE_MS : 0);
 	return 1;
 }
 
