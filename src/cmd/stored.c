@@ -61,8 +61,17 @@ pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out)
 		/* the first finding, with its query and caret lines */
 		const char *p = rep.data;
 
+		struct pb_buf who = { 0 };
+		const char *at;
+
 		while (p && strncmp(p, "warning: ", 9) == 0 && (p = strchr(p, '\n')))
 			p++;
+		/* A stored subscriber has no file and line: start at "subscriber S, ..." */
+		pb_buf_printf(&who, "subscriber %s", cfg->subscribers[i].name);
+		if (p && cfg->subscribers[i].stored && (at = strstr(p, who.data)) &&
+		    at < p + strcspn(p, "\n"))
+			p = at;
+		pb_buf_free(&who);
 		pb_buf_puts(out, p ? p : "a rule does not parse");
 		while (out->len && out->data[out->len - 1] == '\n')
 			out->data[--out->len] = '\0';

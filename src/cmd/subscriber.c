@@ -216,6 +216,16 @@ do_show(struct ctx *c, const char *name)
 	return ferror(stdout) ? EX_IOERR : 0;
 }
 
+/* Puts name in obj's "name", in place when there is one (an export reads back the same). */
+static void
+set_name(cJSON *obj, const char *name)
+{
+	if (cJSON_GetObjectItemCaseSensitive(obj, "name"))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, "name", cJSON_CreateString(name));
+	else
+		cJSON_AddStringToObject(obj, "name", name);
+}
+
 /* Applies the options to obj (a subscriber's settings). */
 static int
 apply(cJSON *obj, const struct opts *o)
@@ -383,8 +393,7 @@ do_add_edit(struct ctx *c, const struct opts *o, int add)
 		rc = EX_DATAERR;
 		goto out;
 	}
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
-	cJSON_AddStringToObject(obj, "name", o->name);
+	set_name(obj, o->name);
 	if ((rc = apply(obj, o)) != 0)
 		goto out;
 	json = cJSON_PrintUnformatted(obj);
@@ -563,8 +572,7 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 			line, name->valuestring, s->file, s->line);
 		goto out;
 	}
-	cJSON_DeleteItemFromObjectCaseSensitive(set, "name");
-	cJSON_AddStringToObject(set, "name", name->valuestring);
+	set_name(set, name->valuestring);
 	im->row.settings = cJSON_PrintUnformatted(set);
 	im->row.source = pb_xstrdup(cJSON_IsString(source) && strcmp(source->valuestring,
 		"config") ? source->valuestring : "import");
@@ -615,8 +623,9 @@ do_import(struct ctx *c, const char *file)
 			}
 		snprintf(where, sizeof where, "import: line %d: ", line);
 		if (v[n - 1].row.settings &&
-		    validate(c, where, v[n - 1].row.name, v[n - 1].row.settings) != 0)
+		    (rc = validate(c, where, v[n - 1].row.name, v[n - 1].row.settings)) != 0)
 			goto out;
+		rc = EX_DATAERR;
 	}
 	/* all together: stored ones kept, then the imported ones */
 	for (size_t i = 0; i < c->cfg->n_subscribers; i++)
@@ -639,6 +648,7 @@ do_import(struct ctx *c, const char *file)
 		if (nv > first && !(cfg = pb_config_load_stored(c->path, all, nv, &ce))) {
 			fprintf(stderr, "paperboy: import: %s: %s (the lines together)\n", ce.key,
 				ce.message);
+			rc = EX_CONFIG;
 			goto out;
 		}
 	}
