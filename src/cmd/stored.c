@@ -97,7 +97,8 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 	struct pb_config *all = NULL;
 
 	if (read_rows(cfg, &rows, &n_rows) < 0)
-		pb_buf_printf(problems, "the stored subscribers cannot be read: the file's only\n");
+		pb_buf_printf(problems, "the stored subscribers cannot be read (see the log): "
+			      "the file's subscribers alone are used\n");
 	good = pb_xcalloc(n_rows + 1, sizeof *good);
 	for (size_t i = 0; i < n_rows; i++)
 		if (rows[i].settings)

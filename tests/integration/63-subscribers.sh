@@ -102,6 +102,9 @@ pb subscriber list >"$T/list" 2>&1
 grep -Eq '^lab +config +paused .*on leave$' "$T/list" && grep -Eq '^yan +stored +paused ' "$T/list" ||
   fail "list after pause: $(cat "$T/list")"
 pb subscriber pause amy >/dev/null 2>&1 || fail "pause amy"   # its address needs the SMTP port
+pb status >"$T/status" 2>&1 || fail "status: $(cat "$T/status")"
+grep -Eq '^  lab +paused +config +on leave$' "$T/status" && grep -Eq '^  yan +paused +stored ' "$T/status" ||
+  fail "status does not show the paused subscribers: $(cat "$T/status")"
 pb check >"$T/check" 2>&1 || fail "check with stored subscribers: $(cat "$T/check")"
 pb run --feed "$FEED" >/dev/null 2>"$T/run1"; rc=$?
 [ $rc = 0 ] || fail "run: exit $rc, $(tail -3 "$T/run1")"
