@@ -621,11 +621,6 @@ do_import(struct ctx *c, const char *file)
 					"%d too\n", line, v[n - 1].row.name, v[j].line);
 				goto out;
 			}
-		snprintf(where, sizeof where, "import: line %d: ", line);
-		if (v[n - 1].row.settings &&
-		    (rc = validate(c, where, v[n - 1].row.name, v[n - 1].row.settings)) != 0)
-			goto out;
-		rc = EX_DATAERR;
 	}
 	/* all together: stored ones kept, then the imported ones */
 	for (size_t i = 0; i < c->cfg->n_subscribers; i++)
@@ -645,11 +640,49 @@ do_import(struct ctx *c, const char *file)
 		for (size_t j = 0; j < n; j++)
 			if (v[j].row.settings)
 				all[nv++] = v[j].row.settings;
+		/* One load checks them all; only when it fails is each line checked alone, to
+		 * name the line (an import of thousands parses the file once). */
 		if (nv > first && !(cfg = pb_config_load_stored(c->path, all, nv, &ce))) {
+			for (size_t j = 0; j < n; j++) {
+				snprintf(where, sizeof where, "import: line %d: ", v[j].line);
+				if (v[j].row.settings &&
+				    (rc = validate(c, where, v[j].row.name, v[j].row.settings)) != 0)
+					goto out;
+			}
 			fprintf(stderr, "paperboy: import: %s: %s (the lines together)\n", ce.key,
 				ce.message);
 			rc = EX_CONFIG;
 			goto out;
+		}
+		/* each imported one's rules alone, and its addresses unique */
+		for (size_t j = 0, k = n_file + first; cfg && j < n; j++) {
+			struct pb_buf why = { 0 };
+			const struct pb_subscriber *me;
+
+			if (!v[j].row.settings)
+				continue;
+			me = &cfg->subscribers[k++];
+			if (pb_cli_stored_error(cfg, (size_t)(me - cfg->subscribers), &why) < 0) {
+				fprintf(stderr, "paperboy: import: line %d: subscriber %s: %s\n",
+					v[j].line, me->name, why.data);
+				pb_buf_free(&why);
+				rc = EX_CONFIG;
+				goto out;
+			}
+			pb_buf_free(&why);
+			for (size_t i = 0; i < cfg->n_subscribers; i++)
+				for (size_t a = 0; &cfg->subscribers[i] != me && a < me->n_emails; a++)
+					for (size_t b = 0; b < cfg->subscribers[i].n_emails; b++)
+						if (strcasecmp(me->emails[a],
+							       cfg->subscribers[i].emails[b]) == 0) {
+							fprintf(stderr, "paperboy: import: line %d: "
+								"subscriber %s: email %s is subscriber "
+								"%s's\n", v[j].line, me->name,
+								me->emails[a],
+								cfg->subscribers[i].name);
+							rc = EX_CONFIG;
+							goto out;
+						}
 		}
 	}
 	if (!(st = pb_cli_open_state(c->cfg))) {
