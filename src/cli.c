@@ -34,6 +34,11 @@ static const struct pb_command commands[] = {
 	  "show the last runs, the outbox by channel and status, the last errors" },
 	{ "retry", pb_cmd_retry, "[--subscriber NAME]",
 	  "put failed and paused messages back to pending" },
+	{ "subscriber", pb_cmd_subscriber,
+	  "list|show|add|edit|pause|resume|remove|export|import [NAME|FILE] [--email ADDR] "
+	  "[--topic TOPIC=QUERY] [--language L] [--max-papers N] [--set KEY=VALUE] "
+	  "[--reason TEXT] [--all]",
+	  "list, add, change, pause, remove, export and import subscribers kept in the state" },
 };
 
 const struct pb_command *
@@ -88,6 +93,25 @@ pb_cli_date_arg(const char *cmd, const char *value)
 
 struct pb_config *
 pb_cli_load_config(const char *path)
+{
+	struct pb_config *cfg = pb_cli_load_config_file(path);
+	struct pb_buf problems = { 0 };
+
+	if (!cfg)
+		return NULL;
+	cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
+	for (const char *l = pb_buf_str(&problems); *l;) {
+		size_t n = strcspn(l, "\n");
+
+		fprintf(stderr, "paperboy: warning: %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	pb_buf_free(&problems);
+	return cfg;
+}
+
+struct pb_config *
+pb_cli_load_config_file(const char *path)
 {
 	struct pb_config_error err;
 	struct pb_config *cfg;

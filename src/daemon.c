@@ -115,6 +115,14 @@ reload(struct daemon *d)
 		       pb_q(d->o->config_path), pb_q(msg));
 		return;
 	}
+	{
+		struct pb_buf problems = { 0 };
+
+		cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
+		if (problems.len)
+			pb_warn("daemon.reload", "stored=%s", pb_q(problems.data));
+		pb_buf_free(&problems);
+	}
 	if (pb_cli_verify_config(cfg, NULL, NULL, msg, sizeof msg) < 0) {
 		pb_err("daemon.reload_failed", "config=%s error=%s keeping=old",
 		       pb_q(d->o->config_path), pb_q(msg));

@@ -18,6 +18,7 @@ int pb_cmd_preview(int argc, char **argv, const char *config_path);
 int pb_cmd_check(int argc, char **argv, const char *config_path);
 int pb_cmd_status(int argc, char **argv, const char *config_path);
 int pb_cmd_retry(int argc, char **argv, const char *config_path);
+int pb_cmd_subscriber(int argc, char **argv, const char *config_path);
 
 /* One row per command: its name, its entry point, its options as the usage line shows them
  * (the same text as paperboy(1)'s SYNOPSIS and README's Commands) and one line saying what it
@@ -48,8 +49,27 @@ int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);
 int pb_cli_date_arg(const char *cmd, const char *value);
 
 /* Loads the config for a command; on failure prints "paperboy: FILE:LINE: KEY: MESSAGE" to
- * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level. */
+ * stderr and returns NULL (the command then returns EX_CONFIG). Also sets the log level.
+ * The subscribers kept in the state are added (pb_cli_with_stored, inactive ones left out);
+ * each one left out as invalid is said on stderr as a warning. */
 struct pb_config *pb_cli_load_config(const char *path);
+/* The same without the stored subscribers: the file's alone. */
+struct pb_config *pb_cli_load_config_file(const char *path);
+
+/* Adds to cfg (loaded from its file alone; consumed) the subscribers kept in the state under
+ * cfg->state_dir, each checked by pb_config_load_stored and its rules by
+ * pb_cli_stored_error; one that fails is left out and said in problems (one line each:
+ * "stored subscriber NAME is left out: KEY: MESSAGE"). Unless keep_inactive, a subscriber
+ * (stored or the file's) whose row says paused, unsubscribed or suppressed is left out
+ * too. No state, or one of an older schema, adds nothing. rows_out (may be NULL) gets every
+ * row (pb_sub_rows_free). Returns the config to use (never NULL). */
+struct pb_config *pb_cli_with_stored(struct pb_config *cfg, int keep_inactive,
+				     struct pb_sub_row **rows_out, size_t *n_rows_out,
+				     struct pb_buf *problems);
+/* Checks subscriber i of cfg's rules alone, as `check` does, and compiles them. Returns 0,
+ * or -1 with the first finding appended to out ("FILE:LINE: KEY: subscriber S, topic T,
+ * column C: MESSAGE" with the query and a caret line). */
+int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out);
 
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
  * parse (pb_config_check_rules: every error and the warnings) and compile as they will at run

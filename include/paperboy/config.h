@@ -54,8 +54,9 @@ struct pb_subscriber {
 	char **formats;              /* reserved; NULL = every channel's default */
 	struct pb_topic *topics;
 	size_t n_topics;
-	char *file;                  /* file the subscriber was defined in */
+	char *file;                  /* file the subscriber was defined in; "(stored)" */
 	int line;
+	bool stored;                 /* kept in the state (pb_config_load_stored), not the file */
 };
 
 struct pb_config {
@@ -177,6 +178,26 @@ struct pb_config_error {
  * The result is owned by the caller; release with pb_config_free. */
 struct pb_config *pb_config_load(const char *path, struct pb_config_error *err);
 void pb_config_free(struct pb_config *cfg);   /* accepts NULL */
+
+/* pb_config_load with n_stored more subscribers, each a JSON object of the subscriber keys as
+ * the file writes them ({"name": "ann", "email": ["a@x.org"], "topics": [{"name": "t",
+ * "query": "cat:cs.CL"}], "slack_webhook_env": "VAR", ...}). They are appended to the file's
+ * subscriber list before the walk, so every check of the file applies to them unchanged
+ * (types, bounds, destinations and the root keys their channels require, secrets, unique
+ * names); in cfg->subscribers they follow the file's, with stored = true, file "(stored)" and
+ * line 0. An error in one is reported like an error in the file, at line 0 with its key
+ * ("subscribers.[N].email"). */
+struct pb_config *pb_config_load_stored(const char *path, const char *const *stored,
+					size_t n_stored, struct pb_config_error *err);
+struct cJSON;
+/* Sets subscriber key `key` (as the file writes it: "language", "slack_webhook_env") in the
+ * JSON object obj from its text, typed as the key table says (a number, true/false, a string;
+ * a list key gets value appended). Returns 0, or -1 with msg filled for a key that is not a
+ * subscriber key, for name and topics, or for a value of the wrong type. */
+int pb_config_stored_set(struct cJSON *obj, const char *key, const char *value, char *msg,
+			 size_t n);
+/* Removes subscriber i from cfg (freeing it); the later ones move down. */
+void pb_config_drop_subscriber(struct pb_config *cfg, size_t i);
 
 /* The checks of the rules `check` runs on a loaded config (a reload must pass them too): every
  * topic query, exclusion and followed author of every subscriber is parsed and each error is

@@ -1,6 +1,6 @@
 /* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
  * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
- * token_usage. Every statement on it is this module's: other modules call the functions below
+ * token_usage, subscribers. Every statement on it is this module's: other modules call the functions below
  * and never see the connection. */
 #ifndef PAPERBOY_STATE_H
 #define PAPERBOY_STATE_H
@@ -157,7 +157,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 3
+#define PB_STATE_SCHEMA 4
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -196,5 +196,29 @@ int pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out
 int pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out);
 /* Frees the strings of one message and zeroes it; accepts NULL. */
 void pb_outbox_msg_clear(struct pb_outbox_msg *m);
+
+/* ---- subscribers kept in the state ----
+ * A row per subscriber added with `paperboy subscriber` (source "cli"; later "web",
+ * "telegram"), whose settings are a JSON object with the config's subscriber keys, and a row
+ * per config subscriber whose state was changed (source "config", settings NULL). */
+struct pb_sub_row {
+	char *name;
+	char *settings;          /* JSON object, or NULL for a config subscriber's row */
+	char *state;             /* "active", "paused", "unsubscribed", "suppressed" */
+	char *reason;            /* why the state changed, or NULL */
+	char *source;            /* "config", "cli", ... */
+	int64_t created, updated;   /* unix seconds */
+};
+/* Every row, by name. *out owned by the caller (pb_sub_rows_free). 0 / -1. */
+int pb_sub_list(struct pb_state *st, struct pb_sub_row **out, size_t *n);
+/* The row named name into *out (pb_sub_row_clear). Returns 1 found, 0 absent, -1 error. */
+int pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out);
+/* Inserts or replaces the row of r->name (created kept when it exists; updated = now). 0 / -1.
+ * A state other than the four above is refused by the table. */
+int pb_sub_put(struct pb_state *st, const struct pb_sub_row *r);
+/* Deletes the row named name. Returns 1 deleted, 0 absent, -1 error. */
+int pb_sub_delete(struct pb_state *st, const char *name);
+void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
+void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
 
 #endif

@@ -66,16 +66,30 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 	struct pb_buf report = { 0 };
 	size_t n_warn = 0;
 	char err[4096];
-	int rc = EX_CONFIG, bad;
+	int rc = EX_CONFIG, bad, left_out = 0;
 
 	if (argc > 1) {
 		fprintf(stderr, "paperboy: check takes no arguments (got %s)\n", argv[1]);
 		pb_cli_usage(stderr, "check");
 		return EX_USAGE;
 	}
-	cfg = pb_cli_load_config(config_path);
+	cfg = pb_cli_load_config_file(config_path);
 	if (!cfg)
 		return EX_CONFIG;
+	{
+		/* The stored subscribers, paused ones too: each that cannot be used is named. */
+		struct pb_buf problems = { 0 };
+
+		cfg = pb_cli_with_stored(cfg, 1, NULL, NULL, &problems);
+		for (const char *l = pb_buf_str(&problems); *l;) {
+			size_t n = strcspn(l, "\n");
+
+			fprintf(stderr, "paperboy: %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+		left_out = problems.len > 0;
+		pb_buf_free(&problems);
+	}
 	/* Every rule of every subscriber (all errors and the warnings), they compile, and the
 	 * schedule can be computed: what a reload checks too. */
 	bad = pb_cli_verify_config(cfg, &report, &n_warn, err, sizeof err) < 0;
@@ -93,7 +107,8 @@ pb_cmd_check(int argc, char **argv, const char *config_path)
 		rc = EX_IOERR;
 		goto out;
 	}
-	rc = 0;
+	/* the others are fine, but a stored subscriber would be left out of the run */
+	rc = left_out ? EX_CONFIG : 0;
 out:
 	pb_buf_free(&report);
 	pb_config_free(cfg);

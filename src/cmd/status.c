@@ -175,6 +175,28 @@ count_arg(const char *s, size_t *out)
 	return 0;
 }
 
+/* The subscribers (stored or of the file) who receive nothing: paused, unsubscribed,
+ * suppressed, with the reason. */
+static int
+print_inactive(struct pb_state *st)
+{
+	struct pb_sub_row *v;
+	size_t n, shown = 0;
+
+	if (pb_sub_list(st, &v, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].state, "active") == 0)
+			continue;
+		if (!shown++)
+			printf("\nsubscribers receiving nothing:\n");
+		printf("  %-20s %-12s %-7s %s\n", v[i].name, v[i].state,
+		       v[i].settings ? "stored" : "config", v[i].reason ? v[i].reason : "-");
+	}
+	pb_sub_rows_free(v, n);
+	return 0;
+}
+
 int
 pb_cmd_status(int argc, char **argv, const char *config_path)
 {
@@ -216,7 +238,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	}
 	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
-	    print_errors(st, cfg, n_errors) < 0) {
+	    print_inactive(st) < 0 || print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));
 		rc = EX_IOERR;
 	}

@@ -47,8 +47,8 @@ free_keys(enum pb_kscope scope, void *base)
 	}
 }
 
-static void
-free_subscriber(struct pb_subscriber *s)
+void
+pb_cfg_free_subscriber(struct pb_subscriber *s)
 {
 	free_keys(KS_SUB, s);
 	for (char **f = s->formats; f && *f; f++)
@@ -68,7 +68,7 @@ pb_config_free(struct pb_config *cfg)
 	free(cfg->path);
 	free_keys(KS_ROOT, cfg);
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
-		free_subscriber(&cfg->subscribers[i]);
+		pb_cfg_free_subscriber(&cfg->subscribers[i]);
 	free(cfg->subscribers);
 	free(cfg);
 }
@@ -277,6 +277,13 @@ arxiv_url_from_env(struct pb_load *L, struct pb_config *cfg)
 struct pb_config *
 pb_config_load(const char *path, struct pb_config_error *err)
 {
+	return pb_config_load_stored(path, NULL, 0, err);
+}
+
+struct pb_config *
+pb_config_load_stored(const char *path, const char *const *stored, size_t n_stored,
+		      struct pb_config_error *err)
+{
 	struct pb_load L = { 0 };
 	struct pb_config *cfg = NULL;
 	config_t lc;
@@ -304,12 +311,28 @@ pb_config_load(const char *path, struct pb_config_error *err)
 		parse_error(&L, &lc);
 		goto out;
 	}
+	{
+		char msg[400];
+
+		if (pb_cfg_add_stored(config_root_setting(&lc), stored, n_stored, msg,
+				      sizeof msg) < 0) {
+			pb_cfg_fail_at(&L, path, 0, "subscribers", "%s", msg);
+			goto out;
+		}
+	}
 	cfg = pb_xcalloc(1, sizeof *cfg);
 	cfg->path = pb_xstrdup(path);
 	L.cfg = cfg;
 	/* The walk reports every bad key; the cross checks need the values, so they wait. */
 	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0)
 		goto out;
+	for (size_t i = cfg->n_subscribers - (n_stored <= cfg->n_subscribers ? n_stored : 0);
+	     n_stored && i < cfg->n_subscribers; i++) {
+		free(cfg->subscribers[i].file);
+		cfg->subscribers[i].file = pb_xstrdup("(stored)");
+		cfg->subscribers[i].line = 0;
+		cfg->subscribers[i].stored = true;
+	}
 	if (arxiv_url_from_env(&L, cfg) < 0)
 		goto out;
 	if (pb_cfg_cross_check(&L, config_root_setting(&lc)) < 0)

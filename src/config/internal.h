@@ -142,6 +142,14 @@ int pb_check_chat(const char *v, char *msg, size_t n);
 int pb_check_readable(const char *v, char *msg, size_t n);
 int pb_check_envname(const char *v, char *msg, size_t n);
 
+/* Frees what one subscriber holds (not the struct). */
+void pb_cfg_free_subscriber(struct pb_subscriber *s);
+/* Appends each JSON object of settings to root's subscriber list as a group (stored.c).
+ * Returns 0, or -1 with msg naming the object (1-based) when one is not a JSON object of
+ * keys libconfig can hold. */
+int pb_cfg_add_stored(config_setting_t *root, const char *const *settings, size_t n_settings,
+		      char *msg, size_t n);
+
 /* Checks that involve several keys, after everything is loaded. */
 int pb_cfg_cross_check(struct pb_load *L, config_setting_t *root);
 /* Resolves the pending secrets that are needed; registers each with the log masker. */

@@ -65,6 +65,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE outbox_payload(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
 	"INSERT INTO outbox_payload(id, payload) SELECT rowid, payload FROM outbox;"
 	"ALTER TABLE outbox DROP COLUMN payload;",
+
+	/* 3 -> 4: subscribers kept in the state (added by `paperboy subscriber`), and the state
+	 * (paused, unsubscribed, ...) of the config's own: settings NULL for those. */
+	"CREATE TABLE subscribers("
+	"  name TEXT PRIMARY KEY, settings TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'active'"
+	"    CHECK(state IN ('active', 'paused', 'unsubscribed', 'suppressed')),"
+	"  reason TEXT, source TEXT NOT NULL, created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
@@ -74,6 +83,8 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
 #define OUT_COLS \
 	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
 	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
+
+#define SUB_COLS "name, settings, state, reason, source, created, updated"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
@@ -144,6 +155,14 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
 	[S_PAPER_SEEN] = "INSERT INTO papers(id, version, announce_date, first_seen)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_SUB_LIST] = "SELECT " SUB_COLS " FROM subscribers ORDER BY name",
+	[S_SUB_GET] = "SELECT " SUB_COLS " FROM subscribers WHERE name = ?1",
+	[S_SUB_PUT] = "INSERT INTO subscribers(name, settings, state, reason, source, created,"
+		      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(name) DO UPDATE"
+		      " SET settings = excluded.settings, state = excluded.state,"
+		      " reason = excluded.reason, source = excluded.source,"
+		      " updated = excluded.updated",
+	[S_SUB_DEL] = "DELETE FROM subscribers WHERE name = ?1",
 	[S_SAVEPOINT] = "SAVEPOINT pb_put",
 	[S_RELEASE] = "RELEASE pb_put",
 	[S_ROLLBACK_TO] = "ROLLBACK TO pb_put",

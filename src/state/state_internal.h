@@ -1,5 +1,5 @@
 /* Inside the state module: the handle and the helpers its files share. Not a contract: only
- * src/state/state.c and src/state/outbox.c include it. */
+ * the files of src/state/ include it. */
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
@@ -40,6 +40,10 @@ enum stmt_id {
 	S_TOK_GET,
 	S_TOK_ADD,
 	S_PAPER_SEEN,
+	S_SUB_LIST,
+	S_SUB_GET,
+	S_SUB_PUT,
+	S_SUB_DEL,
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_ROLLBACK_TO,

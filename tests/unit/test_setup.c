@@ -41,7 +41,7 @@ test_commands(void)
 	size_t n;
 
 	c = pb_cli_commands(&n);
-	T_EQ_INT(n, 8);
+	T_EQ_INT(n, 9);
 	for (size_t i = 0; i < n; i++) {
 		T_CHECK(pb_cli_command(c[i].name) == &c[i]);
 		T_CHECK(c[i].fn != NULL);
@@ -64,6 +64,15 @@ test_commands(void)
 	T_CHECK(pb_cli_option_takes_value(preview, "--format"));
 	T_CHECK(pb_cli_option_takes_value(preview, "--date"));
 	T_CHECK(!pb_cli_option_takes_value(pb_cli_command("daemon"), "--once"));
+	if ((c = pb_cli_command("subscriber")) != NULL) {
+		T_CHECK(pb_cli_option_takes_value(c, "--email"));
+		T_CHECK(pb_cli_option_takes_value(c, "--topic"));
+		T_CHECK(pb_cli_option_takes_value(c, "--set"));
+		T_CHECK(pb_cli_option_takes_value(c, "--max-papers"));
+		T_CHECK(pb_cli_option_takes_value(c, "--reason"));
+		T_CHECK(!pb_cli_option_takes_value(c, "--all"));
+	}
+	T_CHECK(c != NULL);
 }
 
 #define BASE "arxiv = { categories = [\"cs.CV\"]; rss_url = \"https://rss.arxiv.org/rss\"; };\n" \

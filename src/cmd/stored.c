@@ -1,0 +1,161 @@
+/* The config as the commands see it: the file's subscribers, then those kept in the state,
+ * each stored one checked alone so that one made invalid (a channel's settings removed from
+ * the file, a rule that no longer parses) is left out without costing the others; and, for a
+ * delivery, without the subscribers whose state is not active. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/log.h"
+#include "paperboy/match.h"
+
+/* "subscribers.[3].topics.[0].query" -> "topics.[0].query" */
+static const char *
+sub_key(const char *key)
+{
+	if (strncmp(key, "subscribers.[", 13) == 0 && strstr(key, "].") != NULL)
+		return strstr(key, "].") + 2;
+	return key;
+}
+
+static int
+read_rows(const struct pb_config *cfg, struct pb_sub_row **rows, size_t *n)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st = NULL;
+	char err[768];
+	int rc = 0;
+
+	*rows = NULL;
+	*n = 0;
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	if (access(path.data, F_OK) < 0)
+		goto out;   /* no state yet: nothing stored */
+	/* A database of an older schema has no stored subscribers either. */
+	st = pb_state_open_mode(path.data, PB_STATE_READ, err, sizeof err);
+	if (!st) {
+		pb_debug("subscriber.load", "skipped=%s", pb_q(err));
+		goto out;
+	}
+	rc = pb_sub_list(st, rows, n);
+out:
+	pb_state_close(st);
+	pb_buf_free(&path);
+	return rc;
+}
+
+int
+pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out)
+{
+	struct pb_config one = *cfg;
+	struct pb_matcher *m;
+	struct pb_buf rep = { 0 };
+	char msg[2048];
+	int rc = 0;
+
+	one.subscribers = (struct pb_subscriber *)&cfg->subscribers[i];
+	one.n_subscribers = 1;
+	if (pb_config_check_rules(&one, "", &rep, NULL) > 0) {
+		/* the first finding, with its query and caret lines */
+		const char *p = rep.data;
+
+		struct pb_buf who = { 0 };
+		const char *at;
+
+		while (p && strncmp(p, "warning: ", 9) == 0 && (p = strchr(p, '\n')))
+			p++;
+		/* A stored subscriber has no file and line: start at "subscriber S, ..." */
+		pb_buf_printf(&who, "subscriber %s", cfg->subscribers[i].name);
+		if (p && cfg->subscribers[i].stored && (at = strstr(p, who.data)) &&
+		    at < p + strcspn(p, "\n"))
+			p = at;
+		pb_buf_free(&who);
+		pb_buf_puts(out, p ? p : "a rule does not parse");
+		while (out->len && out->data[out->len - 1] == '\n')
+			out->data[--out->len] = '\0';
+		rc = -1;
+	} else if (!(m = pb_matcher_new(&one, msg, sizeof msg))) {
+		pb_buf_puts(out, msg);
+		rc = -1;
+	} else {
+		pb_matcher_free(m);
+	}
+	pb_buf_free(&rep);
+	return rc;
+}
+
+struct pb_config *
+pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row **rows_out,
+		   size_t *n_rows_out, struct pb_buf *problems)
+{
+	struct pb_sub_row *rows = NULL;
+	size_t n_rows = 0, n_good = 0;
+	const char **good = NULL;
+	struct pb_config_error ce;
+	struct pb_config *all = NULL;
+
+	if (read_rows(cfg, &rows, &n_rows) < 0)
+		pb_buf_printf(problems, "the stored subscribers cannot be read (see the log): "
+			      "the file's subscribers alone are used\n");
+	good = pb_xcalloc(n_rows + 1, sizeof *good);
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i].settings)
+			good[n_good++] = rows[i].settings;
+	if (n_good && !(all = pb_config_load_stored(cfg->path, good, n_good, &ce))) {
+		/* One at a time, to leave out only the bad ones. */
+		n_good = 0;
+		for (size_t i = 0; i < n_rows; i++) {
+			const char *one = rows[i].settings;
+			struct pb_config *c;
+
+			if (!one)
+				continue;
+			if ((c = pb_config_load_stored(cfg->path, &one, 1, &ce))) {
+				good[n_good++] = one;
+				pb_config_free(c);
+				continue;
+			}
+			pb_buf_printf(problems, "stored subscriber %s is left out: %s: %s\n",
+				      rows[i].name, sub_key(ce.key), ce.message);
+		}
+		all = n_good ? pb_config_load_stored(cfg->path, good, n_good, &ce) : NULL;
+	}
+	if (all) {
+		pb_config_free(cfg);
+		cfg = all;
+	}
+	/* Rules are checked one subscriber at a time: a broken one costs only its owner. */
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		struct pb_buf why = { 0 };
+
+		if (!cfg->subscribers[i].stored || pb_cli_stored_error(cfg, i, &why) == 0) {
+			pb_buf_free(&why);
+			continue;
+		}
+		pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
+			      cfg->subscribers[i].name, why.data);
+		pb_buf_free(&why);
+		pb_config_drop_subscriber(cfg, i--);
+	}
+	for (size_t r = 0; r < n_rows && !keep_inactive; r++) {
+		if (strcmp(rows[r].state, "active") == 0)
+			continue;
+		for (size_t i = 0; i < cfg->n_subscribers; i++)
+			if (strcmp(cfg->subscribers[i].name, rows[r].name) == 0) {
+				pb_debug("subscriber.inactive", "subscriber=%s state=%s",
+					 pb_q(rows[r].name), rows[r].state);
+				pb_config_drop_subscriber(cfg, i);
+				break;
+			}
+	}
+	free(good);
+	if (rows_out) {
+		*rows_out = rows;
+		*n_rows_out = n_rows;
+	} else {
+		pb_sub_rows_free(rows, n_rows);
+	}
+	return cfg;
+}

@@ -1,0 +1,770 @@
+/* paperboy subscriber: the subscribers kept in the state, and the state (paused, ...) of the
+ * config's own. Every setting goes through the config's checks (pb_config_load_stored) and
+ * the rules through check's (pb_cli_stored_error) before a row is written. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include <cjson/cJSON.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+
+struct opts {
+	const char *action, *name, *file, *reason;
+	const char **emails, **topics, **sets;
+	size_t n_emails, n_topics, n_sets;
+	const char *language, *max_papers;
+	int all;
+};
+
+struct ctx {
+	const char *path;
+	struct pb_config *cfg;       /* every subscriber, inactive ones too */
+	struct pb_sub_row *rows;
+	size_t n_rows;
+	struct pb_buf problems;
+};
+
+static int
+usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "paperboy: subscriber: %s\n", why);
+	pb_cli_usage(stderr, "subscriber");
+	return EX_USAGE;
+}
+
+static void
+push(const char ***v, size_t *n, const char *s)
+{
+	*v = pb_xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = s;
+}
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	int pos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int more = i + 1 < argc;
+
+		if (strcmp(a, "--all") == 0)
+			o->all = 1;
+		else if (strcmp(a, "--email") == 0 && more)
+			push(&o->emails, &o->n_emails, argv[++i]);
+		else if (strcmp(a, "--topic") == 0 && more)
+			push(&o->topics, &o->n_topics, argv[++i]);
+		else if (strcmp(a, "--set") == 0 && more)
+			push(&o->sets, &o->n_sets, argv[++i]);
+		else if (strcmp(a, "--language") == 0 && more)
+			o->language = argv[++i];
+		else if (strcmp(a, "--max-papers") == 0 && more)
+			o->max_papers = argv[++i];
+		else if (strcmp(a, "--reason") == 0 && more)
+			o->reason = argv[++i];
+		else if (a[0] == '-' && a[1])
+			return -1;
+		else if (pos == 0 && ++pos)
+			o->action = a;
+		else if (pos == 1 && ++pos)
+			o->name = a;
+		else
+			return -1;
+	}
+	return o->action ? 0 : -1;
+}
+
+static const struct pb_sub_row *
+row_of(const struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_rows; i++)
+		if (strcmp(c->rows[i].name, name) == 0)
+			return &c->rows[i];
+	return NULL;
+}
+
+static const char *
+state_of(const struct ctx *c, const char *name)
+{
+	const struct pb_sub_row *r = row_of(c, name);
+
+	return r ? r->state : "active";
+}
+
+static void
+channels(const struct pb_subscriber *s, struct pb_buf *b)
+{
+	const struct { const char *name; const void *set; } ch[] = {
+		{ "email", s->n_emails ? s : NULL }, { "slack", s->slack_webhook },
+		{ "wecom", s->wecom_webhook }, { "dingtalk", s->dingtalk_webhook },
+		{ "telegram", s->telegram_chat }, { "discord", s->discord_webhook },
+		{ "ntfy", s->ntfy_topic }, { "matrix", s->matrix_room },
+		{ "feishu", s->feishu_webhook }, { "webhook", s->webhook_url },
+	};
+
+	for (size_t i = 0; i < sizeof ch / sizeof ch[0]; i++)
+		if (ch[i].set)
+			pb_buf_printf(b, "%s%s", b->len ? "," : "", ch[i].name);
+	if (!b->len)
+		pb_buf_puts(b, "file");
+}
+
+static int
+load(struct ctx *c)
+{
+	if (!(c->cfg = pb_cli_load_config_file(c->path)))
+		return EX_CONFIG;
+	c->cfg = pb_cli_with_stored(c->cfg, 1, &c->rows, &c->n_rows, &c->problems);
+	return 0;
+}
+
+static int
+do_list(struct ctx *c)
+{
+	printf("%-20s %-7s %-12s %-24s %s\n", "NAME", "SOURCE", "STATE", "CHANNELS", "TOPICS");
+	for (size_t i = 0; i < c->cfg->n_subscribers; i++) {
+		const struct pb_subscriber *s = &c->cfg->subscribers[i];
+		const struct pb_sub_row *r = row_of(c, s->name);
+		struct pb_buf ch = { 0 };
+
+		channels(s, &ch);
+		printf("%-20s %-7s %-12s %-24s %zu%s%s\n", s->name, s->stored ? "stored" : "config",
+		       state_of(c, s->name), ch.data, s->n_topics, r && r->reason ? "  " : "",
+		       r && r->reason ? r->reason : "");
+		pb_buf_free(&ch);
+	}
+	/* stored rows that could not be loaded */
+	for (size_t i = 0; i < c->n_rows; i++)
+		if (c->rows[i].settings && !pb_config_subscriber(c->cfg, c->rows[i].name))
+			printf("%-20s %-7s %-12s %-24s %s\n", c->rows[i].name, "stored", "invalid",
+			       "-", "-");
+	if (c->problems.len)
+		fprintf(stderr, "%s", c->problems.data);
+	fflush(stdout);
+	return ferror(stdout) ? EX_IOERR : 0;
+}
+
+static void
+list_line(const char *key, char **v, size_t n)
+{
+	if (!n)
+		return;
+	printf("%-16s", key);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", v[i]);
+	printf("\n");
+}
+
+static int
+do_show(struct ctx *c, const char *name)
+{
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, name);
+	const struct pb_sub_row *r = row_of(c, name);
+	struct pb_buf ch = { 0 };
+	const struct { const char *key; const char *v; } secret[] = {
+		{ "slack_webhook", s ? s->slack_webhook : NULL },
+		{ "wecom_webhook", s ? s->wecom_webhook : NULL },
+		{ "dingtalk_webhook", s ? s->dingtalk_webhook : NULL },
+		{ "discord_webhook", s ? s->discord_webhook : NULL },
+		{ "feishu_webhook", s ? s->feishu_webhook : NULL },
+		{ "webhook_url", s ? s->webhook_url : NULL },
+	};
+
+	if (!s) {
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s\n", name,
+			r && r->settings ? " can be loaded (see `paperboy check`)" : "");
+		if (c->problems.len)
+			fprintf(stderr, "%s", c->problems.data);
+		return r ? EX_CONFIG : EX_USAGE;
+	}
+	channels(s, &ch);
+	printf("%-16s%s\n", "name", s->name);
+	printf("%-16s%s\n", "source", s->stored ? (r && r->source ? r->source : "stored")
+						 : "config");
+	if (!s->stored)
+		printf("%-16s%s:%d\n", "defined at", s->file, s->line);
+	printf("%-16s%s\n", "state", state_of(c, name));
+	if (r && r->reason)
+		printf("%-16s%s\n", "reason", r->reason);
+	printf("%-16s%s\n", "channels", ch.data);
+	list_line("email", s->emails, s->n_emails);
+	for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+		if (secret[i].v)
+			printf("%-16s***\n", secret[i].key);
+	if (s->telegram_chat)
+		printf("%-16s%s\n", "telegram_chat", s->telegram_chat);
+	if (s->matrix_room)
+		printf("%-16s%s\n", "matrix_room", s->matrix_room);
+	if (s->ntfy_topic)
+		printf("%-16s%s\n", "ntfy_topic", s->ntfy_topic);
+	printf("%-16s%s\n", "language", s->language);
+	printf("%-16s%d\n", "max_papers", s->max_papers);
+	printf("%-16s%s\n", "include_cross", s->include_cross ? "true" : "false");
+	printf("%-16s%s\n", "include_replace", s->include_replace ? "true" : "false");
+	list_line("follow_authors", s->follow_authors, s->n_follow_authors);
+	list_line("exclude", s->exclude, s->n_exclude);
+	for (size_t i = 0; i < s->n_topics; i++)
+		printf("%-16s%s = %s\n", "topic", s->topics[i].name, s->topics[i].query);
+	pb_buf_free(&ch);
+	fflush(stdout);
+	return ferror(stdout) ? EX_IOERR : 0;
+}
+
+/* Puts name in obj's "name", in place when there is one (an export reads back the same). */
+static void
+set_name(cJSON *obj, const char *name)
+{
+	if (cJSON_GetObjectItemCaseSensitive(obj, "name"))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, "name", cJSON_CreateString(name));
+	else
+		cJSON_AddStringToObject(obj, "name", name);
+}
+
+/* Applies the options to obj (a subscriber's settings). */
+static int
+apply(cJSON *obj, const struct opts *o)
+{
+	char msg[400];
+
+	if (o->n_emails) {
+		cJSON *a = cJSON_CreateArray();
+
+		for (size_t i = 0; i < o->n_emails; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(o->emails[i]));
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "email");
+		cJSON_AddItemToObject(obj, "email", a);
+	}
+	if (o->n_topics) {
+		cJSON *a = cJSON_CreateArray();
+
+		for (size_t i = 0; i < o->n_topics; i++) {
+			const char *eq = strchr(o->topics[i], '=');
+			cJSON *t;
+
+			if (!eq || eq == o->topics[i] || !eq[1]) {
+				cJSON_Delete(a);
+				fprintf(stderr, "paperboy: subscriber: --topic %s: give TOPIC=QUERY\n",
+					o->topics[i]);
+				return EX_USAGE;
+			}
+			char *tn = pb_xstrndup(o->topics[i], (size_t)(eq - o->topics[i]));
+
+			t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "name", tn);
+			cJSON_AddStringToObject(t, "query", eq + 1);
+			free(tn);
+			cJSON_AddItemToArray(a, t);
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "topics");
+		cJSON_AddItemToObject(obj, "topics", a);
+	}
+	if ((o->language && pb_config_stored_set(obj, "language", o->language, msg,
+						 sizeof msg) < 0) ||
+	    (o->max_papers && pb_config_stored_set(obj, "max_papers", o->max_papers, msg,
+						   sizeof msg) < 0)) {
+		fprintf(stderr, "paperboy: subscriber: %s\n", msg);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < o->n_sets; i++) {
+		const char *eq = strchr(o->sets[i], '=');
+		char key[96];
+
+		if (!eq || eq == o->sets[i] || (size_t)(eq - o->sets[i]) >= sizeof key) {
+			fprintf(stderr, "paperboy: subscriber: --set %s: give KEY=VALUE\n", o->sets[i]);
+			return EX_USAGE;
+		}
+		snprintf(key, sizeof key, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+		/* a list key given again starts over rather than adding to the stored list */
+		for (size_t j = 0; j < i; j++)
+			if (strncmp(o->sets[j], key, strlen(key)) == 0 && o->sets[j][strlen(key)] == '=')
+				goto set;
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+set:
+		if (pb_config_stored_set(obj, key, eq + 1, msg, sizeof msg) < 0) {
+			fprintf(stderr, "paperboy: subscriber: --set: %s\n", msg);
+			return EX_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* The config with the stored subscribers that load and obj in place of name's settings; 0
+ * or EX_CONFIG with the reason on stderr. Names and addresses unique across all. */
+static int
+validate(struct ctx *c, const char *where, const char *name, const char *json)
+{
+	const char **v = pb_xcalloc(c->n_rows + 1, sizeof *v);
+	struct pb_config_error ce;
+	struct pb_config *all = NULL;
+	struct pb_buf why = { 0 };
+	size_t n = 0;
+	int rc = EX_CONFIG;
+
+	for (size_t i = 0; i < c->n_rows; i++)
+		if (c->rows[i].settings && strcmp(c->rows[i].name, name) != 0 &&
+		    pb_config_subscriber(c->cfg, c->rows[i].name))
+			v[n++] = c->rows[i].settings;
+	v[n++] = json;
+	if (!(all = pb_config_load_stored(c->path, v, n, &ce))) {
+		const char *k = ce.key;
+
+		if (strncmp(k, "subscribers.[", 13) == 0 && strstr(k, "]."))
+			k = strstr(k, "].") + 2;
+		fprintf(stderr, "paperboy: %ssubscriber %s: %s: %s\n", where, name, k,
+			ce.message);
+		goto out;
+	}
+	/* the new one is the last */
+	if (pb_cli_stored_error(all, all->n_subscribers - 1, &why) < 0) {
+		fprintf(stderr, "paperboy: %ssubscriber %s: %s\n", where, name, why.data);
+		goto out;
+	}
+	for (size_t i = 0; i + 1 < all->n_subscribers; i++) {
+		const struct pb_subscriber *me = &all->subscribers[all->n_subscribers - 1];
+		const struct pb_subscriber *o = &all->subscribers[i];
+
+		for (size_t a = 0; a < me->n_emails; a++)
+			for (size_t b = 0; b < o->n_emails; b++)
+				if (strcasecmp(me->emails[a], o->emails[b]) == 0) {
+					fprintf(stderr, "paperboy: %ssubscriber %s: email %s is "
+						"subscriber %s's (%s)\n", where, name, me->emails[a],
+						o->name, o->stored ? "stored" : o->file);
+					goto out;
+				}
+	}
+	rc = 0;
+out:
+	pb_buf_free(&why);
+	pb_config_free(all);
+	free(v);
+	return rc;
+}
+
+static int
+write_row(struct ctx *c, const struct pb_sub_row *r)
+{
+	struct pb_state *st = pb_cli_open_state(c->cfg);
+	int rc = 0;
+
+	if (!st)
+		return EX_CANTCREAT;
+	if (pb_sub_put(st, r) < 0) {
+		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
+		rc = EX_IOERR;
+	}
+	pb_state_close(st);
+	return rc;
+}
+
+static int
+do_add_edit(struct ctx *c, const struct opts *o, int add)
+{
+	const struct pb_sub_row *r = row_of(c, o->name);
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
+	struct pb_sub_row nr = { 0 };
+	cJSON *obj = NULL;
+	char *json = NULL;
+	int rc;
+
+	if (add && (s || (r && r->settings))) {
+		fprintf(stderr, "paperboy: subscriber %s: the name is taken by %s\n", o->name,
+			s && !s->stored ? s->file : "a stored subscriber");
+		return EX_CONFIG;
+	}
+	if (!add && s && !s->stored) {
+		fprintf(stderr, "paperboy: subscriber %s: declared in %s:%d: edit the file\n",
+			o->name, s->file, s->line);
+		return EX_CONFIG;
+	}
+	if (!add && !(r && r->settings)) {
+		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s\n", o->name);
+		return EX_USAGE;
+	}
+	obj = add ? cJSON_CreateObject() : cJSON_Parse(r->settings);
+	if (!cJSON_IsObject(obj)) {
+		fprintf(stderr, "paperboy: subscriber %s: the stored settings are not JSON\n",
+			o->name);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	set_name(obj, o->name);
+	if ((rc = apply(obj, o)) != 0)
+		goto out;
+	json = cJSON_PrintUnformatted(obj);
+	if ((rc = validate(c, "", o->name, json)) != 0)
+		goto out;
+	nr.name = (char *)o->name;
+	nr.settings = json;
+	nr.state = r ? r->state : "active";
+	nr.reason = r ? r->reason : NULL;
+	nr.source = r ? r->source : "cli";
+	if ((rc = write_row(c, &nr)) == 0)
+		printf("subscriber %s %s\n", o->name, add ? "added" : "changed");
+out:
+	free(json);
+	cJSON_Delete(obj);
+	return rc;
+}
+
+static int
+do_state(struct ctx *c, const struct opts *o, const char *state)
+{
+	const struct pb_sub_row *r = row_of(c, o->name);
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
+	struct pb_sub_row nr = { 0 };
+	int rc;
+
+	if (!s && !(r && r->settings)) {
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
+		return EX_USAGE;
+	}
+	nr.name = (char *)o->name;
+	nr.settings = r ? r->settings : NULL;
+	nr.state = (char *)state;
+	nr.reason = (char *)(strcmp(state, "active") == 0 ? NULL : o->reason ? o->reason
+			     : "by the administrator");
+	nr.source = r ? r->source : "config";
+	if ((rc = write_row(c, &nr)) == 0)
+		printf("subscriber %s %s\n", o->name, state);
+	return rc;
+}
+
+static int
+do_remove(struct ctx *c, const struct opts *o)
+{
+	const struct pb_sub_row *r = row_of(c, o->name);
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
+	struct pb_state *st;
+	int rc = 0;
+
+	if (s && !s->stored) {
+		fprintf(stderr, "paperboy: subscriber %s: declared in %s:%d: remove it from the "
+			"file (or pause it: paperboy subscriber pause %s)\n", o->name, s->file,
+			s->line, o->name);
+		return EX_CONFIG;
+	}
+	if (!(r && r->settings)) {
+		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s\n", o->name);
+		return EX_USAGE;
+	}
+	if (!(st = pb_cli_open_state(c->cfg)))
+		return EX_CANTCREAT;
+	if (pb_sub_delete(st, o->name) < 0) {
+		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		rc = EX_IOERR;
+	} else {
+		printf("subscriber %s removed\n", o->name);
+	}
+	pb_state_close(st);
+	return rc;
+}
+
+/* One JSON line: {"name", "source", "state", "reason", "settings"}; settings null for a
+ * config subscriber (only its state is stored). */
+static int
+do_export(struct ctx *c, int all)
+{
+	for (size_t i = 0; i < c->cfg->n_subscribers; i++) {
+		const struct pb_subscriber *s = &c->cfg->subscribers[i];
+		const struct pb_sub_row *r = row_of(c, s->name);
+		cJSON *o;
+		char *line;
+
+		if (!s->stored && !all)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "source", s->stored && r ? r->source : "config");
+		cJSON_AddStringToObject(o, "state", state_of(c, s->name));
+		if (r && r->reason)
+			cJSON_AddStringToObject(o, "reason", r->reason);
+		else
+			cJSON_AddNullToObject(o, "reason");
+		if (s->stored && r && r->settings)
+			cJSON_AddItemToObject(o, "settings", cJSON_Parse(r->settings));
+		else
+			cJSON_AddNullToObject(o, "settings");
+		line = cJSON_PrintUnformatted(o);
+		printf("%s\n", line);
+		free(line);
+		cJSON_Delete(o);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("paperboy: subscriber export");
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static int
+known_state(const char *s)
+{
+	return s && (strcmp(s, "active") == 0 || strcmp(s, "paused") == 0 ||
+		     strcmp(s, "unsubscribed") == 0 || strcmp(s, "suppressed") == 0);
+}
+
+struct imp {
+	struct pb_sub_row row;   /* strings owned */
+	int line;
+};
+
+/* Reads one line into im; 0, or EX_DATAERR with the reason on stderr. */
+static int
+import_line(struct ctx *c, const char *text, int line, struct imp *im)
+{
+	cJSON *o = cJSON_Parse(text), *name, *state, *reason, *source, *set;
+	const struct pb_subscriber *s;
+	int rc = EX_DATAERR;
+
+	im->line = line;
+	if (!cJSON_IsObject(o)) {
+		fprintf(stderr, "paperboy: import: line %d: not a JSON object\n", line);
+		goto out;
+	}
+	name = cJSON_GetObjectItemCaseSensitive(o, "name");
+	state = cJSON_GetObjectItemCaseSensitive(o, "state");
+	reason = cJSON_GetObjectItemCaseSensitive(o, "reason");
+	source = cJSON_GetObjectItemCaseSensitive(o, "source");
+	set = cJSON_GetObjectItemCaseSensitive(o, "settings");
+	if (!cJSON_IsString(name) || !*name->valuestring) {
+		fprintf(stderr, "paperboy: import: line %d: no \"name\"\n", line);
+		goto out;
+	}
+	if (state && !cJSON_IsNull(state) && !(cJSON_IsString(state) &&
+					       known_state(state->valuestring))) {
+		fprintf(stderr, "paperboy: import: line %d: \"state\" is not active, paused, "
+			"unsubscribed or suppressed\n", line);
+		goto out;
+	}
+	if ((reason && !cJSON_IsNull(reason) && !cJSON_IsString(reason)) ||
+	    (source && !cJSON_IsNull(source) && !cJSON_IsString(source))) {
+		fprintf(stderr, "paperboy: import: line %d: \"reason\" and \"source\" are strings\n",
+			line);
+		goto out;
+	}
+	s = pb_config_subscriber(c->cfg, name->valuestring);
+	im->row.name = pb_xstrdup(name->valuestring);
+	im->row.state = pb_xstrdup(cJSON_IsString(state) ? state->valuestring : "active");
+	im->row.reason = cJSON_IsString(reason) ? pb_xstrdup(reason->valuestring) : NULL;
+	if (!set || cJSON_IsNull(set)) {
+		/* the state of a config subscriber */
+		if (!s || s->stored) {
+			fprintf(stderr, "paperboy: import: line %d: no settings, and the config "
+				"declares no subscriber %s\n", line, name->valuestring);
+			goto out;
+		}
+		im->row.source = pb_xstrdup("config");
+		rc = 0;
+		goto out;
+	}
+	if (!cJSON_IsObject(set)) {
+		fprintf(stderr, "paperboy: import: line %d: \"settings\" is not an object\n", line);
+		goto out;
+	}
+	if (s && !s->stored) {
+		fprintf(stderr, "paperboy: import: line %d: subscriber %s is declared in %s:%d\n",
+			line, name->valuestring, s->file, s->line);
+		goto out;
+	}
+	set_name(set, name->valuestring);
+	im->row.settings = cJSON_PrintUnformatted(set);
+	im->row.source = pb_xstrdup(cJSON_IsString(source) && strcmp(source->valuestring,
+		"config") ? source->valuestring : "import");
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* All or nothing: every line is read and checked (alone, then all together with the stored
+ * subscribers they do not replace) before one transaction writes them. */
+static int
+do_import(struct ctx *c, const char *file)
+{
+	struct imp *v = NULL;
+	size_t n = 0, n_file = 0, len = 0, nv = 0;
+	char *data = NULL, err[512], where[64];
+	const char **all = NULL;
+	struct pb_config *cfg = NULL;
+	struct pb_config_error ce;
+	struct pb_state *st = NULL;
+	int rc = EX_DATAERR, line = 0;
+
+	if (pb_read_file(file, &data, &len, err, sizeof err) < 0) {
+		fprintf(stderr, "paperboy: import: %s\n", err);
+		return EX_NOINPUT;
+	}
+	if (strlen(data) != len) {
+		fprintf(stderr, "paperboy: import: %s: holds a NUL byte\n", file);
+		goto out;
+	}
+	for (char *p = data, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		line++;
+		if (nl)
+			*nl = '\0';
+		if (!*(p + strspn(p, " \t\r")))
+			continue;
+		v = pb_xreallocarray(v, n + 1, sizeof *v);
+		memset(&v[n], 0, sizeof v[n]);
+		if (import_line(c, p, line, &v[n++]) != 0)
+			goto out;
+		for (size_t j = 0; j + 1 < n; j++)
+			if (strcmp(v[j].row.name, v[n - 1].row.name) == 0) {
+				fprintf(stderr, "paperboy: import: line %d: subscriber %s is on line "
+					"%d too\n", line, v[n - 1].row.name, v[j].line);
+				goto out;
+			}
+	}
+	/* all together: stored ones kept, then the imported ones */
+	for (size_t i = 0; i < c->cfg->n_subscribers; i++)
+		n_file += !c->cfg->subscribers[i].stored;
+	all = pb_xcalloc(c->n_rows + n + 1, sizeof *all);
+	for (size_t i = 0; i < c->n_rows; i++) {
+		int replaced = 0;
+
+		for (size_t j = 0; j < n; j++)
+			replaced |= strcmp(v[j].row.name, c->rows[i].name) == 0;
+		if (c->rows[i].settings && !replaced && pb_config_subscriber(c->cfg, c->rows[i].name))
+			all[nv++] = c->rows[i].settings;
+	}
+	{
+		size_t first = nv;
+
+		for (size_t j = 0; j < n; j++)
+			if (v[j].row.settings)
+				all[nv++] = v[j].row.settings;
+		/* One load checks them all; only when it fails is each line checked alone, to
+		 * name the line (an import of thousands parses the file once). */
+		if (nv > first && !(cfg = pb_config_load_stored(c->path, all, nv, &ce))) {
+			for (size_t j = 0; j < n; j++) {
+				snprintf(where, sizeof where, "import: line %d: ", v[j].line);
+				if (v[j].row.settings &&
+				    (rc = validate(c, where, v[j].row.name, v[j].row.settings)) != 0)
+					goto out;
+			}
+			fprintf(stderr, "paperboy: import: %s: %s (the lines together)\n", ce.key,
+				ce.message);
+			rc = EX_CONFIG;
+			goto out;
+		}
+		/* each imported one's rules alone, and its addresses unique */
+		for (size_t j = 0, k = n_file + first; cfg && j < n; j++) {
+			struct pb_buf why = { 0 };
+			const struct pb_subscriber *me;
+
+			if (!v[j].row.settings)
+				continue;
+			me = &cfg->subscribers[k++];
+			if (pb_cli_stored_error(cfg, (size_t)(me - cfg->subscribers), &why) < 0) {
+				fprintf(stderr, "paperboy: import: line %d: subscriber %s: %s\n",
+					v[j].line, me->name, why.data);
+				pb_buf_free(&why);
+				rc = EX_CONFIG;
+				goto out;
+			}
+			pb_buf_free(&why);
+			for (size_t i = 0; i < cfg->n_subscribers; i++)
+				for (size_t a = 0; &cfg->subscribers[i] != me && a < me->n_emails; a++)
+					for (size_t b = 0; b < cfg->subscribers[i].n_emails; b++)
+						if (strcasecmp(me->emails[a],
+							       cfg->subscribers[i].emails[b]) == 0) {
+							fprintf(stderr, "paperboy: import: line %d: "
+								"subscriber %s: email %s is subscriber "
+								"%s's\n", v[j].line, me->name,
+								me->emails[a],
+								cfg->subscribers[i].name);
+							rc = EX_CONFIG;
+							goto out;
+						}
+		}
+	}
+	if (!(st = pb_cli_open_state(c->cfg))) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	rc = EX_IOERR;
+	if (pb_state_begin(st) < 0)
+		goto fail;
+	for (size_t j = 0; j < n; j++)
+		if (pb_sub_put(st, &v[j].row) < 0) {
+			pb_state_rollback(st);
+			goto fail;
+		}
+	if (pb_state_commit(st) < 0)
+		goto fail;
+	printf("%zu subscriber%s imported\n", n, n == 1 ? "" : "s");
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "paperboy: import: nothing imported: %s\n", pb_state_errmsg(st));
+out:
+	pb_state_close(st);
+	pb_config_free(cfg);
+	free(all);
+	for (size_t j = 0; j < n; j++)
+		pb_sub_row_clear(&v[j].row);
+	free(v);
+	free(data);
+	return rc;
+}
+
+int
+pb_cmd_subscriber(int argc, char **argv, const char *config_path)
+{
+	struct opts o = { 0 };
+	struct ctx c = { .path = config_path };
+	int rc, needs_name, edits;
+
+	if (parse(argc, argv, &o) < 0) {
+		rc = usage(NULL);
+		goto done;
+	}
+	needs_name = strcmp(o.action, "list") && strcmp(o.action, "export") &&
+		     strcmp(o.action, "import");
+	edits = o.n_emails || o.n_topics || o.n_sets || o.language || o.max_papers;
+	if (needs_name && !o.name) {
+		rc = usage("give the subscriber's NAME");
+		goto done;
+	}
+	if (edits && strcmp(o.action, "add") && strcmp(o.action, "edit")) {
+		rc = usage("settings are given to add and edit only");
+		goto done;
+	}
+	if ((rc = load(&c)) != 0)
+		goto done;
+	if (strcmp(o.action, "list") == 0)
+		rc = o.name ? usage("list takes no NAME") : do_list(&c);
+	else if (strcmp(o.action, "show") == 0)
+		rc = do_show(&c, o.name);
+	else if (strcmp(o.action, "add") == 0)
+		rc = do_add_edit(&c, &o, 1);
+	else if (strcmp(o.action, "edit") == 0)
+		rc = do_add_edit(&c, &o, 0);
+	else if (strcmp(o.action, "pause") == 0)
+		rc = do_state(&c, &o, "paused");
+	else if (strcmp(o.action, "resume") == 0)
+		rc = do_state(&c, &o, "active");
+	else if (strcmp(o.action, "remove") == 0)
+		rc = do_remove(&c, &o);
+	else if (strcmp(o.action, "export") == 0)
+		rc = o.name ? usage("export takes no NAME") : do_export(&c, o.all);
+	else if (strcmp(o.action, "import") == 0)
+		rc = do_import(&c, o.name ? o.name : "-");
+	else
+		rc = usage("unknown action");
+done:
+	pb_config_free(c.cfg);
+	pb_sub_rows_free(c.rows, c.n_rows);
+	pb_buf_free(&c.problems);
+	free(o.emails);
+	free(o.topics);
+	free(o.sets);
+	return rc;
+}

@@ -1,0 +1,212 @@
+/* Subscribers kept outside the file (the state's subscribers table) as JSON objects with the
+ * config's subscriber keys. They are turned into libconfig settings and appended to the file's
+ * subscriber list before the walk, so the key table checks them exactly as it checks the file:
+ * types, bounds, formats, destinations, the root keys a channel requires, duplicate names. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "paperboy/buf.h"
+
+#define MAX_DEPTH 4   /* subscriber, topics list, topic, a topic's list */
+
+static int
+add_value(config_setting_t *parent, const char *name, const cJSON *v, int depth, char *msg,
+	  size_t n);
+
+static int
+add_members(config_setting_t *grp, const cJSON *obj, int depth, char *msg, size_t n)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, obj) {
+		if (!m->string || !*m->string)
+			return snprintf(msg, n, "a member without a name"), -1;
+		if (config_setting_get_member(grp, m->string))
+			return snprintf(msg, n, "\"%.60s\" given twice", m->string), -1;
+		if (add_value(grp, m->string, m, depth + 1, msg, n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_value(config_setting_t *parent, const char *name, const cJSON *v, int depth, char *msg,
+	  size_t n)
+{
+	config_setting_t *s = NULL;
+	const char *what = name ? name : "an element";
+
+	if (depth > MAX_DEPTH)
+		return snprintf(msg, n, "%.60s: nested too deeply", what), -1;
+	if (cJSON_IsString(v)) {
+		if ((s = config_setting_add(parent, name, CONFIG_TYPE_STRING)))
+			config_setting_set_string(s, v->valuestring);
+	} else if (cJSON_IsBool(v)) {
+		if ((s = config_setting_add(parent, name, CONFIG_TYPE_BOOL)))
+			config_setting_set_bool(s, cJSON_IsTrue(v));
+	} else if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+
+		if (d == floor(d) && fabs(d) < 9e15) {
+			int big = d > 2147483647.0 || d < -2147483648.0;
+
+			if ((s = config_setting_add(parent, name, big ? CONFIG_TYPE_INT64
+							       : CONFIG_TYPE_INT)))
+				big ? config_setting_set_int64(s, (long long)d)
+				    : config_setting_set_int(s, (int)d);
+		} else if ((s = config_setting_add(parent, name, CONFIG_TYPE_FLOAT))) {
+			config_setting_set_float(s, d);
+		}
+	} else if (cJSON_IsArray(v)) {
+		const cJSON *e;
+
+		if ((s = config_setting_add(parent, name, CONFIG_TYPE_LIST)))
+			cJSON_ArrayForEach(e, v)
+				if (add_value(s, NULL, e, depth + 1, msg, n) < 0)
+					return -1;
+	} else if (cJSON_IsObject(v)) {
+		if ((s = config_setting_add(parent, name, CONFIG_TYPE_GROUP)) &&
+		    add_members(s, v, depth, msg, n) < 0)
+			return -1;
+	} else {
+		return snprintf(msg, n, "%.60s: null is not a value", what), -1;
+	}
+	if (!s)   /* libconfig refuses names outside [A-Za-z*][-A-Za-z0-9_*]* */
+		return snprintf(msg, n, "\"%.60s\" is not a key", what), -1;
+	return 0;
+}
+
+static int
+parse_object(const char *json, cJSON **out, char *msg, size_t n)
+{
+	cJSON *j = cJSON_Parse(json ? json : "");
+
+	*out = NULL;
+	if (!j) {
+		snprintf(msg, n, "not JSON");
+		return -1;
+	}
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		snprintf(msg, n, "not a JSON object");
+		return -1;
+	}
+	*out = j;
+	return 0;
+}
+
+int
+pb_cfg_add_stored(config_setting_t *root, const char *const *settings, size_t n_settings,
+		  char *msg, size_t n)
+{
+	config_setting_t *list = config_setting_get_member(root, "subscribers");
+
+	if (!n_settings)
+		return 0;
+	if (!list && !(list = config_setting_add(root, "subscribers", CONFIG_TYPE_LIST)))
+		return snprintf(msg, n, "cannot add the subscriber list"), -1;
+	if (config_setting_type(list) != CONFIG_TYPE_LIST)
+		return 0;   /* the walk reports the file's mistake */
+	for (size_t i = 0; i < n_settings; i++) {
+		cJSON *j;
+		config_setting_t *g;
+		char m[300];
+
+		if (parse_object(settings[i], &j, m, sizeof m) < 0)
+			return snprintf(msg, n, "stored subscriber %zu: %s", i + 1, m), -1;
+		g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+		if (!g || add_members(g, j, 1, m, sizeof m) < 0) {
+			cJSON_Delete(j);
+			return snprintf(msg, n, "stored subscriber %zu: %s", i + 1,
+					g ? m : "cannot be added"), -1;
+		}
+		cJSON_Delete(j);
+	}
+	return 0;
+}
+
+/* A value written as text on a command line, typed as the key table says. */
+int
+pb_config_stored_set(struct cJSON *j, const char *key, const char *value, char *msg, size_t n)
+{
+	cJSON *item = NULL;
+	char base[96];
+	const struct pb_ckey *k = NULL;
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < pb_n_ckeys; i++) {
+		const struct pb_ckey *c = &pb_ckeys[i];
+		size_t l = strlen(c->path);
+
+		if (c->scope != KS_SUB)
+			continue;
+		if (c->type == KT_SECRET && kl > l && strncmp(key, c->path, l) == 0 &&
+		    (strcmp(key + l, "_env") == 0 || strcmp(key + l, "_file") == 0)) {
+			k = c;
+			break;
+		}
+		if (c->type != KT_SECRET && strcmp(key, c->path) == 0) {
+			k = c;
+			break;
+		}
+	}
+	snprintf(base, sizeof base, "%.90s", key);
+	if (!k)
+		return snprintf(msg, n, "\"%.60s\" is not a subscriber key%s", key,
+				pb_cfg_key_index(KS_SUB, key) >= 0 ?
+				" (a secret is given as KEY_env or KEY_file)" : ""), -1;
+	if (k->type == KT_TOPICS || strcmp(k->path, "name") == 0)
+		return snprintf(msg, n, "%s is not set with --set", key), -1;
+	switch (k->type) {
+	case KT_INT:
+	case KT_LONG:
+	case KT_DOUBLE: {
+		char *end;
+		double d = strtod(value, &end);
+
+		if (end == value || *end)
+			return snprintf(msg, n, "%s: \"%.40s\" is not a number", key, value), -1;
+		item = cJSON_CreateNumber(d);
+		break;
+	}
+	case KT_BOOL:
+	case KT_TRI:
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return snprintf(msg, n, "%s: give true or false", key), -1;
+		item = cJSON_CreateBool(strcmp(value, "true") == 0);
+		break;
+	case KT_LIST: {
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(j, base);
+
+		/* repeated --set KEY=V adds to the list */
+		if (!cJSON_IsArray(a)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(j, base);
+			a = cJSON_AddArrayToObject(j, base);
+		}
+		cJSON_AddItemToArray(a, cJSON_CreateString(value));
+		return 0;
+	}
+	default:
+		item = cJSON_CreateString(value);
+		break;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(j, base);
+	cJSON_AddItemToObject(j, base, item);
+	return 0;
+}
+
+void
+pb_config_drop_subscriber(struct pb_config *cfg, size_t i)
+{
+	if (i >= cfg->n_subscribers)
+		return;
+	pb_cfg_free_subscriber(&cfg->subscribers[i]);
+	memmove(&cfg->subscribers[i], &cfg->subscribers[i + 1],
+		(cfg->n_subscribers - i - 1) * sizeof cfg->subscribers[0]);
+	cfg->n_subscribers--;
+}

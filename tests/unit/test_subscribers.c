@@ -1,0 +1,249 @@
+/* Stored subscribers: the state's table (rows in and out, the allowed states, the migration
+ * from schema 3), and the config's loading of JSON settings through the same key table as the
+ * file (types, checks, required root keys, duplicate names), and --set's typing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/config.h"
+#include "paperboy/state.h"
+#include "t.h"
+
+static char dir[256];
+
+static const char *
+path_of(const char *name)
+{
+	static char p[4][512];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+	return p[k];
+}
+
+static void
+test_store(void)
+{
+	char err[512] = "";
+	struct pb_state *st = pb_state_open(path_of("a.db"), err, sizeof err);
+	struct pb_sub_row r = { 0 }, got, *v = NULL;
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_schema_version(st), 4);
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 0);
+	r.name = "ann";
+	r.settings = "{\"name\":\"ann\"}";
+	r.source = "cli";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	r.name = "bob";
+	r.settings = NULL;
+	r.state = "paused";
+	r.reason = "on leave";
+	r.source = "config";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 1);
+	T_EQ_STR(got.state, "active");
+	T_EQ_STR(got.source, "cli");
+	T_EQ_STR(got.settings, "{\"name\":\"ann\"}");
+	T_CHECK(got.reason == NULL);
+	T_CHECK(got.created > 0 && got.updated >= got.created);
+	pb_sub_row_clear(&got);
+	/* a state outside the four is refused by the table */
+	r.state = "deleted";
+	T_EQ_INT(pb_sub_put(st, &r), -1);
+	T_EQ_INT(pb_sub_get(st, "bob", &got), 1);
+	T_EQ_STR(got.state, "paused");
+	T_EQ_STR(got.reason, "on leave");
+	T_CHECK(got.settings == NULL);
+	pb_sub_row_clear(&got);
+	/* a put replaces, keeping created */
+	r.state = "active";
+	r.reason = NULL;
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_sub_list(st, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(v[0].name, "ann");
+		T_EQ_STR(v[1].name, "bob");
+		T_EQ_STR(v[1].state, "active");
+		T_CHECK(v[1].reason == NULL);
+	}
+	pb_sub_rows_free(v, n);
+	T_EQ_INT(pb_sub_delete(st, "ann"), 1);
+	T_EQ_INT(pb_sub_delete(st, "ann"), 0);
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 0);
+	pb_state_close(st);
+}
+
+/* A database of schema 3 gains the table, its rows kept. */
+static void
+test_migrate(void)
+{
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	struct pb_state *st;
+	struct pb_sub_row r = { .name = "x", .settings = "{}", .source = "cli" };
+
+	T_EQ_INT(sqlite3_open(path_of("old.db"), &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			      "INSERT INTO meta VALUES('schema_version', '3');"
+			      "CREATE TABLE keepme(a);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = pb_state_open(path_of("old.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	pb_state_close(st);
+}
+
+static void
+write_conf(const char *name, const char *extra)
+{
+	FILE *f = fopen(path_of(name), "w");
+
+	if (!f)
+		return;
+	fprintf(f, "state_dir = \"%s/state\";\n"
+		"arxiv = { categories = [\"cs.CL\"]; };\n"
+		"%s\n"
+		"subscribers = ( { name = \"lab\"; topics = ( { name = \"t\"; query = \"abs:x\"; } ); } );\n",
+		dir, extra);
+	fclose(f);
+}
+
+/* Loads the config with one stored subscriber; returns the first error's "KEY: MESSAGE", or
+ * "ok" when it loads. */
+static const char *
+load_one(const char *conf, const char *json)
+{
+	static char out[1024];
+	struct pb_config_error ce;
+	struct pb_config *cfg = pb_config_load_stored(path_of(conf), &json, 1, &ce);
+
+	if (!cfg) {
+		snprintf(out, sizeof out, "%s: %s", ce.key, ce.message);
+		return out;
+	}
+	snprintf(out, sizeof out, "ok");
+	pb_config_free(cfg);
+	return out;
+}
+
+static void
+test_load(void)
+{
+	struct pb_config_error ce;
+	const char *j = "{\"name\":\"ann\",\"email\":[\"ann@example.org\"],\"max_papers\":5,"
+			"\"include_cross\":false,\"topics\":[{\"name\":\"nlp\",\"query\":"
+			"\"cat:cs.CL\"}]}";
+	struct pb_config *cfg;
+
+	write_conf("mail.conf", "email = { smtp_url = \"smtp://127.0.0.1:2525\"; "
+		   "from = \"b@example.org\"; tls = \"none\"; };");
+	write_conf("plain.conf", "");
+	cfg = pb_config_load_stored(path_of("mail.conf"), &j, 1, &ce);
+	T_CHECK(cfg != NULL);
+	if (cfg) {
+		const struct pb_subscriber *s = pb_config_subscriber(cfg, "ann");
+
+		T_EQ_INT(cfg->n_subscribers, 2);
+		T_CHECK(!cfg->subscribers[0].stored);
+		T_CHECK(s && s->stored);
+		if (s) {
+			T_EQ_INT(s->max_papers, 5);
+			T_CHECK(!s->include_cross);
+			T_EQ_STR(s->language, "en");      /* the table's default */
+			T_EQ_INT(s->n_emails, 1);
+			T_EQ_INT(s->n_topics, 1);
+			T_EQ_STR(s->topics[0].query, "cat:cs.CL");
+			T_EQ_STR(s->file, "(stored)");
+		}
+		pb_config_free(cfg);
+	}
+	/* the same checks as the file */
+	T_CHECK(strstr(load_one("plain.conf", j), "email: email given but email.smtp_url is not set"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"email\":\"nope\",\"topics\":"
+				"[{\"name\":\"t\",\"query\":\"x\"}]}"), "is not an email address"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"max_papers\":0,\"topics\":"
+				"[{\"name\":\"t\",\"query\":\"x\"}]}"), "out of range"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"max_papers\":\"5\",\"topics\":"
+				"[{\"name\":\"t\",\"query\":\"x\"}]}"), "expected an integer"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"colour\":1,\"topics\":"
+				"[{\"name\":\"t\",\"query\":\"x\"}]}"), "unknown key"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\"}"), "topics: missing"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"lab\",\"topics\":"
+				"[{\"name\":\"t\",\"query\":\"x\"}]}"), "duplicate subscriber name"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"slack_webhook\":\"https://x\","
+				"\"topics\":[{\"name\":\"t\",\"query\":\"x\"}]}"),
+		       "secrets are not written in the config"));
+	/* what JSON can say and libconfig cannot hold */
+	T_CHECK(strstr(load_one("mail.conf", "[1,2]"), "not a JSON object"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":null}"), "null"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"bad key\":1}"), "is not a key"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"name\":\"a\",\"name\":\"b\"}"), "given twice"));
+	T_CHECK(strstr(load_one("mail.conf", "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":1}}}}}"),
+		       "nested too deeply"));
+	T_CHECK(strstr(load_one("mail.conf", "not json"), "not JSON"));
+}
+
+static void
+test_set(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	char msg[400];
+	char *s;
+
+	T_EQ_INT(pb_config_stored_set(o, "max_papers", "7", msg, sizeof msg), 0);
+	T_EQ_INT(pb_config_stored_set(o, "include_cross", "false", msg, sizeof msg), 0);
+	T_EQ_INT(pb_config_stored_set(o, "telegram_chat", "12345", msg, sizeof msg), 0);
+	T_EQ_INT(pb_config_stored_set(o, "slack_webhook_env", "HOOK", msg, sizeof msg), 0);
+	T_EQ_INT(pb_config_stored_set(o, "exclude", "abs:survey", msg, sizeof msg), 0);
+	T_EQ_INT(pb_config_stored_set(o, "exclude", "ti:review", msg, sizeof msg), 0);
+	s = cJSON_PrintUnformatted(o);
+	T_EQ_STR(s, "{\"max_papers\":7,\"include_cross\":false,\"telegram_chat\":\"12345\","
+		 "\"slack_webhook_env\":\"HOOK\",\"exclude\":[\"abs:survey\",\"ti:review\"]}");
+	free(s);
+	T_EQ_INT(pb_config_stored_set(o, "max_papers", "many", msg, sizeof msg), -1);
+	T_CHECK(strstr(msg, "not a number"));
+	T_EQ_INT(pb_config_stored_set(o, "include_cross", "yes", msg, sizeof msg), -1);
+	T_EQ_INT(pb_config_stored_set(o, "slack_webhook", "https://x", msg, sizeof msg), -1);
+	T_CHECK(strstr(msg, "KEY_env or KEY_file"));
+	T_EQ_INT(pb_config_stored_set(o, "topics", "x", msg, sizeof msg), -1);
+	T_EQ_INT(pb_config_stored_set(o, "state_dir", "/x", msg, sizeof msg), -1);
+	cJSON_Delete(o);
+}
+
+int
+main(void)
+{
+	struct pb_buf cmd = { 0 };
+
+	snprintf(dir, sizeof dir, "/tmp/pb-subs.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_store();
+	test_migrate();
+	test_load();
+	test_set();
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	return t_done("test_subscribers");
+}
