@@ -270,6 +270,13 @@ int pb_webhook_sign(const char *secret, long long ts, const char *body, size_t l
  * not NULL. */
 void pb_xfer_json(struct pb_xfer *x, const char *method);
 
+/* The answer of a robot that says {"errcode": N, "errmsg": "..."} (WeCom, DingTalk). Returns
+ * 1 with *ec set and r->reason "errcode N: errmsg" when the service refused the message, for
+ * the channel to classify; else 0 with r decided: sent (errcode 0 with a 2xx) or, when no
+ * errcode came (a proxy, a gateway), transient for 408, 5xx, no answer and a 2xx that did not
+ * say the message was taken, permanent otherwise. */
+int pb_errcode_answer(long status, const char *body, size_t len, long *ec, struct pb_result *r);
+
 /* Copies at most n-1 bytes of s into dst as printable single-line text. */
 void pb_reason_copy(char *dst, size_t n, const char *s, size_t len);
 

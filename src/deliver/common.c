@@ -1,6 +1,9 @@
 /* Helpers every channel shares: turning server and curl words into a recorded reason, and the
  * classification of transport failures. */
+#include <stdio.h>
 #include <string.h>
+
+#include <cJSON.h>
 
 #include "channel.h"
 
@@ -85,4 +88,42 @@ pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r)
 		r->verdict = PB_V_TRANSIENT;
 		break;
 	}
+}
+
+int
+pb_errcode_answer(long status, const char *body, size_t len, long *ec, struct pb_result *r)
+{
+	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *code = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "errcode")
+						: NULL;
+	const cJSON *msg = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "errmsg")
+					       : NULL;
+	char words[256];
+	int refused = 0;
+
+	memset(r, 0, sizeof *r);
+	r->retry_after_s = -1;
+	if (!cJSON_IsNumber(code) || code->valuedouble < -2147483648.0 ||
+	    code->valuedouble > 2147483647.0) {
+		/* No answer of the service's: a proxy, a gateway or a broken peer. */
+		pb_reason_copy(words, sizeof words, body, len);
+		snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "",
+			 words);
+		/* a 2xx without errcode did not say the message was taken */
+		r->verdict = status == 408 || status >= 500 || status == 0 ||
+			     (status >= 200 && status < 300) ? PB_V_TRANSIENT : PB_V_PERMANENT;
+		goto out;
+	}
+	*ec = (long)code->valuedouble;
+	if (*ec == 0 && status >= 200 && status < 300) {
+		r->verdict = PB_V_SENT;
+		goto out;
+	}
+	snprintf(r->reason, sizeof r->reason, "errcode %ld: %s", *ec,
+		 cJSON_IsString(msg) ? msg->valuestring : "(no errmsg)");
+	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
+	refused = 1;
+out:
+	cJSON_Delete(root);
+	return refused;
 }

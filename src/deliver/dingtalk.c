@@ -184,41 +184,16 @@ void
 pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limit_wait_s,
 			    struct pb_result *r)
 {
-	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
-	const cJSON *code = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "errcode")
-						: NULL;
-	const cJSON *msg = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "errmsg")
-					       : NULL;
-	char words[256];
-	long ec;
+	long ec = 0;
 
-	memset(r, 0, sizeof *r);
-	r->retry_after_s = -1;
-	if (!cJSON_IsNumber(code) || code->valuedouble < -2147483648.0 ||
-	    code->valuedouble > 2147483647.0) {
-		/* No DingTalk answer: a proxy, a gateway or a broken peer. */
-		pb_reason_copy(words, sizeof words, body, len);
-		snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, *words ? ": " : "",
-			 words);
+	if (!pb_errcode_answer(status, body, len, &ec, r)) {
+		/* a 429 from a gateway waits as DingTalk's own limit does */
 		if (status == 429) {
 			r->verdict = PB_V_TRANSIENT;
 			r->retry_after_s = limit_wait_s;
-		} else if (status == 408 || status >= 500 || status == 0 || (status >= 200 && status < 300)) {
-			/* a 2xx without errcode did not say the message was taken */
-			r->verdict = PB_V_TRANSIENT;
-		} else {
-			r->verdict = PB_V_PERMANENT;
 		}
-		goto out;
+		return;
 	}
-	ec = (long)code->valuedouble;
-	if (ec == 0 && status >= 200 && status < 300) {
-		r->verdict = PB_V_SENT;
-		goto out;
-	}
-	snprintf(r->reason, sizeof r->reason, "errcode %ld: %s", ec,
-		 cJSON_IsString(msg) ? msg->valuestring : "(no errmsg)");
-	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
 	if (ec == 130101 || ec == 410100 || status == 429) {
 		r->verdict = PB_V_TRANSIENT;
 		r->retry_after_s = limit_wait_s;
@@ -227,8 +202,6 @@ pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limi
 	} else {
 		r->verdict = PB_V_PERMANENT;
 	}
-out:
-	cJSON_Delete(root);
 }
 
 static void
