@@ -132,6 +132,15 @@ struct pb_config {
 		int priority;            /* 1..5; default 3 */
 	} ntfy;
 
+	/* The web endpoint (sign-up, manage, one-click unsubscribe, feedback, Slack's requests):
+	 * on when listen is set. */
+	struct {
+		bool enabled;            /* true when listen is set */
+		char *listen;            /* "HOST:PORT" ("127.0.0.1:8425"; "[::1]:8425") */
+		char *base_url;          /* the public URL the pages are reached at, no trailing '/' */
+		char *secret_file;       /* the token key; default state_dir/web.secret (0600) */
+	} web;
+
 	struct {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */

@@ -157,7 +157,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 4
+#define PB_STATE_SCHEMA 5
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -220,5 +220,66 @@ int pb_sub_put(struct pb_state *st, const struct pb_sub_row *r);
 int pb_sub_delete(struct pb_state *st, const char *name);
 void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
 void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
+
+/* ---- the readers' side ---- */
+
+/* A reader's verdict on a paper: +1 "more like this", -1 "not for me", 0 takes it back.
+ * source says where it came from ("web", "telegram", "slack", "cli"). The last verdict on a
+ * paper wins. 0 / -1. */
+int pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
+		    int verdict, const char *source);
+struct pb_feedback_row {
+	char *paper_id;
+	int verdict;             /* +1 or -1 */
+	char *source;
+	int64_t created;
+};
+/* A subscriber's verdicts, newest first. *out owned by the caller. 0 / -1. */
+int pb_feedback_list(struct pb_state *st, const char *subscriber,
+		     struct pb_feedback_row **out, size_t *n);
+void pb_feedback_rows_free(struct pb_feedback_row *v, size_t n);
+
+/* Suppressed destinations: (subscriber, channel, dest) receives nothing (and costs no request)
+ * until `subscriber resume` clears it. reason says why ("550 5.1.1 no such user", "the
+ * recipient unsubscribed", "403 bot was blocked"). Put again keeps the first since. 0 / -1. */
+int pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel,
+		    const char *dest, const char *reason);
+/* 1 suppressed, 0 not, -1 error. */
+int pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel,
+		    const char *dest);
+/* Lifts every suppression of subscriber. Returns the number lifted or -1. */
+int pb_suppress_clear(struct pb_state *st, const char *subscriber);
+struct pb_suppress_row {
+	char *subscriber, *channel, *dest, *reason;
+	int64_t since;
+};
+/* The suppressions of subscriber (NULL: all), by subscriber, channel, dest. 0 / -1. */
+int pb_suppress_list(struct pb_state *st, const char *subscriber,
+		     struct pb_suppress_row **out, size_t *n);
+void pb_suppress_rows_free(struct pb_suppress_row *v, size_t n);
+
+/* Sign-ups waiting for the address's confirmation: id (random, in the signed link), the
+ * address, the subscriber name it will get and its settings (JSON, as pb_sub_row). Pruned with
+ * the state after retention_days. */
+struct pb_signup_row {
+	char *id, *address, *name, *settings;
+	int64_t created;
+};
+int pb_signup_put(struct pb_state *st, const struct pb_signup_row *r);   /* 0 / -1 */
+/* Reads the sign-up id into *out and deletes it (one use). 1 found, 0 absent, -1 error. */
+int pb_signup_take(struct pb_state *st, const char *id, struct pb_signup_row *out);
+void pb_signup_row_clear(struct pb_signup_row *r);       /* accepts NULL */
+
+/* Stamps: named instants, for rate limits ("confirm-mail:ann@x.org") and one-time tokens
+ * ("used:<token digest>"). pb_stamp_claim sets key to now and returns 1 when key has no stamp
+ * at or after now - window (window < 0: no stamp at all, i.e. once ever), else 0 and leaves
+ * it; -1 on error. Pruned with the state after retention_days. */
+int pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window);
+
+/* Small named values kept in meta (e.g. "telegram.offset"). pb_meta_get returns 1 and a
+ * malloc'd *out, 0 when absent, -1 on error. Keys "schema_version" and those paperboy owns
+ * otherwise are not to be written. */
+int pb_meta_get(struct pb_state *st, const char *key, char **out);
+int pb_meta_put(struct pb_state *st, const char *key, const char *value);
 
 #endif

@@ -122,6 +122,42 @@ pb_check_http_url(const char *v, char *msg, size_t n)
 	return 0;
 }
 
+int
+pb_check_listen(const char *v, char *msg, size_t n)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == v)
+		return bad(msg, n, "\"%.200s\" is not HOST:PORT (e.g. \"127.0.0.1:8425\")", v);
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 1 || port > 65535)
+		return bad(msg, n, "\"%.200s\": the port is not a number from 1 to 65535", v);
+	if (*v == '[' ? colon[-1] != ']' || colon - v < 3 : memchr(v, ']', (size_t)(colon - v)) != NULL)
+		return bad(msg, n, "\"%.200s\": write an IPv6 address in brackets, \"[::1]:8425\"", v);
+	for (const char *c = v; c < colon; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '/')
+			return bad(msg, n, "\"%.200s\": the host has a space, '/' or a control character", v);
+	return 0;
+}
+
+int
+pb_check_base_url(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (pb_check_unsubscribe_url(v, msg, n) < 0)
+		return -1;
+	if (strpbrk(v, "?#"))
+		return bad(msg, n, "\"%.200s\" has a query or a fragment: give the pages' base URL alone", v);
+	if (len && v[len - 1] == '/')
+		return bad(msg, n, "\"%.200s\" ends in '/': write it without (\"https://digest.example.org\")", v);
+	if (len > 200)
+		return bad(msg, n, "\"%.60s...\" is longer than 200 bytes: the links built on it must fit a mail header", v);
+	return 0;
+}
+
 /* A List-Unsubscribe URL cannot be folded inside: it must fit on one header line. */
 int
 pb_check_unsubscribe_url(const char *v, char *msg, size_t n)
@@ -471,6 +507,18 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 					   smtps ? "an smtps:// URL means implicit TLS"
 						 : "implicit TLS needs an smtps:// URL");
 	}
+
+	if (!root_set(L, "web.enabled"))
+		c->web.enabled = c->web.listen != NULL;
+	if (c->web.enabled && !c->web.listen)
+		return pb_cfg_fail(L, member(root, "web"), "web.listen",
+				   "missing (required when web is enabled)");
+	if (c->web.enabled && !c->web.base_url)
+		return pb_cfg_fail(L, member(root, "web"), "web.base_url",
+				   "missing (required when web is enabled: the links in every mail "
+				   "and message are built on it)");
+	if (!c->web.secret_file)
+		c->web.secret_file = pb_cfg_path_join(c->state_dir, "web.secret");
 
 	if (!root_set(L, "summary.enabled"))
 		c->summary.enabled = c->summary.base_url != NULL;

@@ -74,6 +74,23 @@ static const char *const migrations[] = {
 	"    CHECK(state IN ('active', 'paused', 'unsubscribed', 'suppressed')),"
 	"  reason TEXT, source TEXT NOT NULL, created INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/* 4 -> 5: the readers' side. A reader's verdict on a paper; destinations that refuse
+	 * everything (an address bounced at RCPT, a bot blocked, a webhook gone) or whose
+	 * recipient unsubscribed; sign-ups waiting for their confirmation; time stamps for rate
+	 * limits and for one-time tokens already used. */
+	"CREATE TABLE feedback("
+	"  subscriber TEXT NOT NULL, paper_id TEXT NOT NULL,"
+	"  verdict INTEGER NOT NULL CHECK(verdict IN (-1, 1)), source TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, PRIMARY KEY(subscriber, paper_id)) WITHOUT ROWID;"
+	"CREATE TABLE suppressions("
+	"  subscriber TEXT NOT NULL, channel TEXT NOT NULL, dest TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, since INTEGER NOT NULL,"
+	"  PRIMARY KEY(subscriber, channel, dest)) WITHOUT ROWID;"
+	"CREATE TABLE signups("
+	"  id TEXT PRIMARY KEY, address TEXT NOT NULL, name TEXT NOT NULL,"
+	"  settings TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE stamps(key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
@@ -163,6 +180,29 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " reason = excluded.reason, source = excluded.source,"
 		      " updated = excluded.updated",
 	[S_SUB_DEL] = "DELETE FROM subscribers WHERE name = ?1",
+	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
+		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
+		     " SET verdict = excluded.verdict, source = excluded.source,"
+		     " created = excluded.created",
+	[S_FB_DEL] = "DELETE FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
+	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"
+		      " WHERE subscriber = ?1 ORDER BY created DESC, paper_id",
+	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE"
+		      " SET reason = excluded.reason",
+	[S_SUP_HAS] = "SELECT 1 FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
+		      " AND dest = ?3",
+	[S_SUP_CLEAR] = "DELETE FROM suppressions WHERE subscriber = ?1",
+	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since FROM suppressions"
+		       " WHERE ?1 IS NULL OR subscriber = ?1 ORDER BY subscriber, channel, dest",
+	[S_SIGNUP_PUT] = "INSERT OR REPLACE INTO signups(id, address, name, settings, created)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_SIGNUP_GET] = "SELECT id, address, name, settings, created FROM signups WHERE id = ?1",
+	[S_SIGNUP_DEL] = "DELETE FROM signups WHERE id = ?1",
+	[S_STAMP_GET] = "SELECT at FROM stamps WHERE key = ?1",
+	[S_STAMP_PUT] = "INSERT OR REPLACE INTO stamps(key, at) VALUES(?1, ?2)",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 	[S_SAVEPOINT] = "SAVEPOINT pb_put",
 	[S_RELEASE] = "RELEASE pb_put",
 	[S_ROLLBACK_TO] = "ROLLBACK TO pb_put",
@@ -602,6 +642,8 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM papers WHERE first_seen < ?1",
 		"DELETE FROM summary_cache WHERE created < ?1",
 		"DELETE FROM token_usage WHERE day < ?2",
+		"DELETE FROM stamps WHERE at < ?1",
+		"DELETE FROM signups WHERE created < ?1",
 	};
 	int64_t cutoff = pb_now() - (int64_t)days * 86400;
 	char day[32];

@@ -39,7 +39,7 @@ test_store(void)
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
-	T_EQ_INT(pb_state_schema_version(st), 4);
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
 	T_EQ_INT(pb_sub_get(st, "ann", &got), 0);
 	r.name = "ann";
 	r.settings = "{\"name\":\"ann\"}";

@@ -1,0 +1,112 @@
+/* The web endpoint's parts that other modules use: signed tokens, the key they are signed
+ * with, form bodies, and the request/response a page handler sees (the server adapts
+ * libmicrohttpd to them, so a handler is a plain function and its tests need no socket). */
+#ifndef PAPERBOY_WEB_H
+#define PAPERBOY_WEB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/buf.h"
+
+struct pb_config;
+struct pb_state;
+
+/* ---- the key ---- */
+#define PB_SECRET_LEN 32
+struct pb_secret {
+	unsigned char key[PB_SECRET_LEN];
+};
+/* Reads the key from path (PB_SECRET_LEN or more random bytes; the first PB_SECRET_LEN are
+ * used). When path does not exist it is created with mode 0600 from the system's random
+ * source (O_EXCL: two processes starting at once end with one key). A file readable by group
+ * or others, or shorter than PB_SECRET_LEN, is refused. 0, or -1 with err filled (never the
+ * key). */
+int pb_secret_load(const char *path, struct pb_secret *out, char *err, size_t errlen);
+
+/* ---- tokens ----
+ * A token says: for this purpose, this subject (a subscriber's name), this detail (an address,
+ * a paper id, a sign-up id; may be empty), until this instant. It is
+ *   base64url(purpose "\n" subject "\n" detail "\n" expires) "." base64url(HMAC-SHA256)
+ * with the HMAC over a version tag and the payload, keyed by the secret. URL-safe as it is.
+ * Checking compares the MAC in constant time, then the purpose, then the expiry; a token is
+ * never logged. */
+#define PB_TOKEN_MAX 700         /* the longest token pb_token_make writes, with its NUL */
+#define PB_TOKEN_FIELD_MAX 200   /* subject and detail, in bytes */
+struct pb_token {
+	char purpose[24];
+	char subject[PB_TOKEN_FIELD_MAX + 1];
+	char detail[PB_TOKEN_FIELD_MAX + 1];
+	int64_t expires;         /* unix seconds */
+};
+enum pb_token_status {
+	PB_TOKEN_OK,
+	PB_TOKEN_MALFORMED,      /* not a token at all (length, alphabet, fields) */
+	PB_TOKEN_FORGED,         /* the MAC does not match: another key, or altered */
+	PB_TOKEN_PURPOSE,        /* a genuine token, for something else */
+	PB_TOKEN_EXPIRED,
+};
+/* Writes the token into out (size n >= PB_TOKEN_MAX). purpose: [a-z0-9_-]{1,23}; subject and
+ * detail: at most PB_TOKEN_FIELD_MAX bytes, no '\n' (detail may be NULL). 0 / -1 (bad field). */
+int pb_token_make(const struct pb_secret *k, const char *purpose, const char *subject,
+		  const char *detail, int64_t expires, char *out, size_t n);
+/* Checks text against purpose at now. On PB_TOKEN_OK, *out holds the fields; otherwise *out
+ * is zeroed except that PB_TOKEN_PURPOSE and PB_TOKEN_EXPIRED fill it (the token was
+ * genuine). */
+enum pb_token_status pb_token_check(const struct pb_secret *k, const char *text,
+				    const char *purpose, int64_t now, struct pb_token *out);
+/* "malformed", "forged", ... for logs and plain pages. */
+const char *pb_token_status_name(enum pb_token_status s);
+/* A short digest of a token (hex, 32 chars + NUL) to record "used" without keeping the token. */
+void pb_token_digest(const char *text, char out[33]);
+
+/* ---- form bodies and query strings (application/x-www-form-urlencoded) ---- */
+#define PB_FORM_MAX_FIELDS 64
+struct pb_form_field {
+	char *name, *value;      /* percent- and '+'-decoded, NUL-terminated */
+	size_t value_len;        /* value's length (a decoded %00 is refused, so strlen works) */
+};
+struct pb_form {
+	struct pb_form_field f[PB_FORM_MAX_FIELDS];
+	size_t n;
+};
+/* Parses len bytes of s. Refuses (returns -1 with msg) a bad %-escape, a decoded NUL or
+ * control character other than \t \r \n, invalid UTF-8, more than PB_FORM_MAX_FIELDS fields,
+ * or a name longer than 64 bytes. On success 0 and *f is owned by the caller (pb_form_free). */
+int pb_form_parse(const char *s, size_t len, struct pb_form *f, char *msg, size_t msglen);
+/* The first value of name, or NULL. */
+const char *pb_form_get(const struct pb_form *f, const char *name);
+void pb_form_free(struct pb_form *f);
+
+/* ---- requests and responses as a handler sees them ---- */
+#define PB_WEB_BODY_MAX (64 * 1024)   /* a request body larger than this is refused (413) */
+struct pb_web_req {
+	const char *method;      /* "GET", "POST", "HEAD" */
+	const char *path;        /* as sent, without the query ("/u/TOKEN") */
+	const char *remote;      /* the client's address as text (behind a proxy: the proxy's) */
+	const char *body;        /* NUL-terminated; "" when there is none */
+	size_t body_len;
+	struct pb_form query;    /* the query string's arguments */
+	struct pb_form form;     /* the body's, when it is application/x-www-form-urlencoded */
+	/* A request header's value (case-insensitive name), or NULL. */
+	const char *(*header)(const struct pb_web_req *r, const char *name);
+	void *impl;              /* the server's */
+};
+struct pb_web_resp {
+	int status;              /* 200 unless set */
+	const char *type;        /* "text/html; charset=utf-8" unless set */
+	struct pb_buf body;
+	struct pb_buf headers;   /* extra headers, each "Name: value\r\n" */
+};
+/* What every handler is given: the loaded configuration (with the stored subscribers), the
+ * open state, and the key. One handler runs at a time per context. */
+struct pb_web_ctx {
+	struct pb_config *cfg;
+	struct pb_state *st;
+	struct pb_secret secret;
+	const char *config_path; /* to reload the subscribers after a change */
+};
+typedef void (*pb_web_handler)(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			       struct pb_web_resp *resp);
+
+#endif

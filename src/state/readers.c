@@ -1,0 +1,290 @@
+/* The readers' side of the state: feedback, suppressed destinations, pending sign-ups, stamps
+ * (rate limits, one-time tokens) and small named values. Rows in and out only; what they mean
+ * is the web, bot and delivery modules'. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/state.h"
+#include "state_internal.h"
+
+int
+pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
+		int verdict, const char *source)
+{
+	sqlite3_stmt *s;
+
+	if (verdict == 0) {
+		if (!(s = pb_st_stmt(st, S_FB_DEL)))
+			return -1;
+		pb_st_bind_text(s, 1, subscriber);
+		pb_st_bind_text(s, 2, paper_id);
+		return pb_st_run(st, s, "feedback delete");
+	}
+	if (!(s = pb_st_stmt(st, S_FB_PUT)))
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, paper_id);
+	sqlite3_bind_int(s, 3, verdict > 0 ? 1 : -1);
+	pb_st_bind_text(s, 4, source ? source : "web");
+	sqlite3_bind_int64(s, 5, pb_now());
+	return pb_st_run(st, s, "feedback put");
+}
+
+int
+pb_feedback_list(struct pb_state *st, const char *subscriber, struct pb_feedback_row **out,
+		 size_t *n)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_FB_LIST);
+	struct pb_feedback_row *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		v[k].paper_id = pb_st_col_dup(s, 0);
+		v[k].verdict = sqlite3_column_int(s, 1);
+		v[k].source = pb_st_col_dup(s, 2);
+		v[k].created = sqlite3_column_int64(s, 3);
+		k++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		pb_st_error(st, "feedback list");
+		pb_feedback_rows_free(v, k);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void
+pb_feedback_rows_free(struct pb_feedback_row *v, size_t n)
+{
+	for (size_t i = 0; i < n && v; i++) {
+		free(v[i].paper_id);
+		free(v[i].source);
+	}
+	free(v);
+}
+
+int
+pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel,
+		const char *dest, const char *reason)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_PUT);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, channel);
+	pb_st_bind_text(s, 3, dest);
+	pb_st_bind_text(s, 4, reason && *reason ? reason : "refused");
+	sqlite3_bind_int64(s, 5, pb_now());
+	return pb_st_run(st, s, "suppress put");
+}
+
+int
+pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel,
+		const char *dest)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_HAS);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, channel);
+	pb_st_bind_text(s, 3, dest);
+	return pb_st_exists(st, s, "suppress has");
+}
+
+int
+pb_suppress_clear(struct pb_state *st, const char *subscriber)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_CLEAR);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	if (pb_st_run(st, s, "suppress clear") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress_row **out,
+		 size_t *n)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_LIST);
+	struct pb_suppress_row *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		v[k].subscriber = pb_st_col_dup(s, 0);
+		v[k].channel = pb_st_col_dup(s, 1);
+		v[k].dest = pb_st_col_dup(s, 2);
+		v[k].reason = pb_st_col_dup(s, 3);
+		v[k].since = sqlite3_column_int64(s, 4);
+		k++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		pb_st_error(st, "suppress list");
+		pb_suppress_rows_free(v, k);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void
+pb_suppress_rows_free(struct pb_suppress_row *v, size_t n)
+{
+	for (size_t i = 0; i < n && v; i++) {
+		free(v[i].subscriber);
+		free(v[i].channel);
+		free(v[i].dest);
+		free(v[i].reason);
+	}
+	free(v);
+}
+
+int
+pb_signup_put(struct pb_state *st, const struct pb_signup_row *r)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SIGNUP_PUT);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, r->id);
+	pb_st_bind_text(s, 2, r->address);
+	pb_st_bind_text(s, 3, r->name);
+	pb_st_bind_text(s, 4, r->settings);
+	sqlite3_bind_int64(s, 5, r->created ? r->created : pb_now());
+	return pb_st_run(st, s, "signup put");
+}
+
+int
+pb_signup_take(struct pb_state *st, const char *id, struct pb_signup_row *out)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SIGNUP_GET);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = pb_st_col_dup(s, 0);
+		out->address = pb_st_col_dup(s, 1);
+		out->name = pb_st_col_dup(s, 2);
+		out->settings = pb_st_col_dup(s, 3);
+		out->created = sqlite3_column_int64(s, 4);
+	} else if (rc != SQLITE_DONE) {
+		pb_st_error(st, "signup get");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	if (!(s = pb_st_stmt(st, S_SIGNUP_DEL)) || (pb_st_bind_text(s, 1, id),
+						    pb_st_run(st, s, "signup delete")) < 0) {
+		pb_signup_row_clear(out);
+		return -1;
+	}
+	return 1;
+}
+
+void
+pb_signup_row_clear(struct pb_signup_row *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->address);
+	free(r->name);
+	free(r->settings);
+	memset(r, 0, sizeof *r);
+}
+
+int
+pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_STAMP_GET);
+	int rc;
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int64_t at = sqlite3_column_int64(s, 0);
+
+		sqlite3_reset(s);
+		if (window < 0 || at >= now - window)
+			return 0;
+	} else {
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			pb_st_error(st, "stamp get");
+			return -1;
+		}
+	}
+	if (!(s = pb_st_stmt(st, S_STAMP_PUT)))
+		return -1;
+	pb_st_bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now);
+	return pb_st_run(st, s, "stamp put") < 0 ? -1 : 1;
+}
+
+int
+pb_meta_get(struct pb_state *st, const char *key, char **out)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_META_GET);
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = pb_st_col_dup(s, 0);
+	else if (rc != SQLITE_DONE)
+		pb_st_error(st, "meta get");
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+pb_meta_put(struct pb_state *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+
+	if (!key || strcmp(key, "schema_version") == 0) {
+		pb_st_fail(st, "meta put", "schema_version is the state module's own");
+		return -1;
+	}
+	if (!(s = pb_st_stmt(st, S_META_PUT)))
+		return -1;
+	pb_st_bind_text(s, 1, key);
+	pb_st_bind_text(s, 2, value);
+	return pb_st_run(st, s, "meta put");
+}

@@ -1,0 +1,211 @@
+/* Signed tokens (round trip, forged, altered, expired, cross-purpose, malformed), the key
+ * file (created 0600, refused when readable by others or short), form decoding, and the
+ * readers' tables of the state (feedback, suppressions, sign-ups, stamps, meta). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+#include "t.h"
+
+static char dir[256];
+
+static void
+test_tokens(void)
+{
+	struct pb_secret k, k2;
+	struct pb_token t;
+	char tok[PB_TOKEN_MAX], bad[PB_TOKEN_MAX], long_s[PB_TOKEN_FIELD_MAX + 2];
+
+	memset(&k, 7, sizeof k);
+	memset(&k2, 8, sizeof k2);
+	T_EQ_INT(pb_token_make(&k, "unsub", "ann", "ann@example.org", 2000, tok, sizeof tok), 0);
+	T_CHECK(strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+		== strlen(tok));
+	T_EQ_INT(pb_token_check(&k, tok, "unsub", 1000, &t), PB_TOKEN_OK);
+	T_EQ_STR(t.subject, "ann");
+	T_EQ_STR(t.detail, "ann@example.org");
+	T_EQ_INT((int)t.expires, 2000);
+	T_EQ_INT(pb_token_check(&k, tok, "unsub", 2001, &t), PB_TOKEN_EXPIRED);
+	T_EQ_INT(pb_token_check(&k, tok, "manage", 1000, &t), PB_TOKEN_PURPOSE);
+	T_EQ_INT(pb_token_check(&k2, tok, "unsub", 1000, &t), PB_TOKEN_FORGED);
+	T_EQ_STR(t.subject, "");
+	/* One character changed anywhere: forged or malformed, never accepted. */
+	for (size_t i = 0; tok[i]; i++) {
+		enum pb_token_status s;
+
+		snprintf(bad, sizeof bad, "%s", tok);
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		if (tok[i] == '.')
+			bad[i] = '.' ;
+		if (strcmp(bad, tok) == 0)
+			continue;
+		s = pb_token_check(&k, bad, "unsub", 1000, &t);
+		T_CHECK(s == PB_TOKEN_FORGED || s == PB_TOKEN_MALFORMED);
+	}
+	T_EQ_INT(pb_token_check(&k, "", "unsub", 0, &t), PB_TOKEN_MALFORMED);
+	T_EQ_INT(pb_token_check(&k, "abc", "unsub", 0, &t), PB_TOKEN_MALFORMED);
+	T_EQ_INT(pb_token_check(&k, "a.b.c", "unsub", 0, &t), PB_TOKEN_MALFORMED);
+	T_EQ_INT(pb_token_check(&k, "<script>.x", "unsub", 0, &t), PB_TOKEN_MALFORMED);
+	T_EQ_INT(pb_token_check(&k, NULL, "unsub", 0, &t), PB_TOKEN_MALFORMED);
+	/* Fields that cannot be carried are refused. */
+	T_EQ_INT(pb_token_make(&k, "Unsub", "ann", NULL, 1, tok, sizeof tok), -1);
+	T_EQ_INT(pb_token_make(&k, "unsub", "a\nb", NULL, 1, tok, sizeof tok), -1);
+	T_EQ_INT(pb_token_make(&k, "unsub", "ann", NULL, 1, tok, 10), -1);
+	memset(long_s, 'x', sizeof long_s - 1);
+	long_s[sizeof long_s - 1] = '\0';
+	T_EQ_INT(pb_token_make(&k, "unsub", long_s, NULL, 1, tok, sizeof tok), -1);
+	long_s[PB_TOKEN_FIELD_MAX] = '\0';
+	T_EQ_INT(pb_token_make(&k, "feedback-less", long_s, long_s, INT64_MAX / 2, tok, sizeof tok),
+		 0);
+	T_CHECK(strlen(tok) < PB_TOKEN_MAX);
+	T_EQ_INT(pb_token_check(&k, tok, "feedback-less", 0, &t), PB_TOKEN_OK);
+	T_EQ_STR(t.detail, long_s);
+}
+
+static void
+test_secret(void)
+{
+	char path[512], err[512] = "";
+	struct pb_secret a, b;
+	struct stat sb;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/web.secret", dir);
+	T_EQ_INT(pb_secret_load(path, &a, err, sizeof err), 0);
+	T_CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600 && sb.st_size == PB_SECRET_LEN);
+	T_EQ_INT(pb_secret_load(path, &b, err, sizeof err), 0);
+	T_CHECK(memcmp(&a, &b, sizeof a) == 0);
+	chmod(path, 0644);
+	T_EQ_INT(pb_secret_load(path, &b, err, sizeof err), -1);
+	T_CHECK(strstr(err, "chmod 600") != NULL);
+	snprintf(path, sizeof path, "%s/short.secret", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	T_CHECK(fd >= 0 && write(fd, "abc", 3) == 3);
+	close(fd);
+	T_EQ_INT(pb_secret_load(path, &b, err, sizeof err), -1);
+	T_CHECK(strstr(err, "shorter") != NULL);
+}
+
+static void
+test_form(void)
+{
+	struct pb_form f;
+	char msg[256];
+	const char *s = "email=ann%40example.org&topics=cat%3Acs.CV+AND+ti%3Agaussian&&x&n=%E6%97%A5";
+
+	T_EQ_INT(pb_form_parse(s, strlen(s), &f, msg, sizeof msg), 0);
+	T_EQ_STR(pb_form_get(&f, "email"), "ann@example.org");
+	T_EQ_STR(pb_form_get(&f, "topics"), "cat:cs.CV AND ti:gaussian");
+	T_EQ_STR(pb_form_get(&f, "x"), "");
+	T_EQ_STR(pb_form_get(&f, "n"), "\xe6\x97\xa5");
+	T_CHECK(pb_form_get(&f, "nope") == NULL);
+	pb_form_free(&f);
+	T_EQ_INT(pb_form_parse("a=%4", 4, &f, msg, sizeof msg), -1);
+	T_EQ_INT(pb_form_parse("a=%00", 5, &f, msg, sizeof msg), -1);
+	T_EQ_INT(pb_form_parse("a=%ff", 5, &f, msg, sizeof msg), -1);
+	T_EQ_INT(pb_form_parse("=1", 2, &f, msg, sizeof msg), -1);
+	T_EQ_INT(pb_form_parse("", 0, &f, msg, sizeof msg), 0);
+	T_EQ_INT((int)f.n, 0);
+}
+
+static void
+test_state(void)
+{
+	char path[512], err[512] = "", *v = NULL;
+	struct pb_state *st;
+	struct pb_feedback_row *fb = NULL;
+	struct pb_suppress_row *sr = NULL;
+	struct pb_signup_row su = { 0 }, got;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	st = pb_state_open(path, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
+	T_EQ_INT(pb_feedback_put(st, "ann", "2411.17790", 1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "ann", "2411.00001", -1, "telegram"), 0);
+	T_EQ_INT(pb_feedback_put(st, "ann", "2411.00001", 1, "slack"), 0);
+	T_EQ_INT(pb_feedback_put(st, "bob", "2411.17790", -1, "web"), 0);
+	T_EQ_INT(pb_feedback_list(st, "ann", &fb, &n), 0);
+	T_EQ_INT((int)n, 2);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fb[i].paper_id, "2411.00001") == 0) {
+			T_EQ_INT(fb[i].verdict, 1);
+			T_EQ_STR(fb[i].source, "slack");
+		}
+	pb_feedback_rows_free(fb, n);
+	T_EQ_INT(pb_feedback_put(st, "ann", "2411.00001", 0, "web"), 0);
+	T_EQ_INT(pb_feedback_list(st, "ann", &fb, &n), 0);
+	T_EQ_INT((int)n, 1);
+	pb_feedback_rows_free(fb, n);
+
+	T_EQ_INT(pb_suppress_has(st, "ann", "email", "ann@x.org"), 0);
+	T_EQ_INT(pb_suppress_put(st, "ann", "email", "ann@x.org", "550 5.1.1 no such user"), 0);
+	T_EQ_INT(pb_suppress_put(st, "ann", "telegram", "42", "403 bot was blocked"), 0);
+	T_EQ_INT(pb_suppress_put(st, "bob", "email", "bob@x.org", "the recipient unsubscribed"), 0);
+	T_EQ_INT(pb_suppress_has(st, "ann", "email", "ann@x.org"), 1);
+	T_EQ_INT(pb_suppress_has(st, "bob", "email", "ann@x.org"), 0);
+	T_EQ_INT(pb_suppress_list(st, NULL, &sr, &n), 0);
+	T_EQ_INT((int)n, 3);
+	pb_suppress_rows_free(sr, n);
+	T_EQ_INT(pb_suppress_list(st, "ann", &sr, &n), 0);
+	T_EQ_INT((int)n, 2);
+	T_EQ_STR(n ? sr[0].channel : NULL, "email");
+	pb_suppress_rows_free(sr, n);
+	T_EQ_INT(pb_suppress_clear(st, "ann"), 2);
+	T_EQ_INT(pb_suppress_has(st, "ann", "telegram", "42"), 0);
+
+	su.id = "abc123";
+	su.address = "cy@example.org";
+	su.name = "cy";
+	su.settings = "{\"name\":\"cy\"}";
+	T_EQ_INT(pb_signup_put(st, &su), 0);
+	T_EQ_INT(pb_signup_take(st, "abc123", &got), 1);
+	T_EQ_STR(got.address, "cy@example.org");
+	T_EQ_STR(got.settings, "{\"name\":\"cy\"}");
+	pb_signup_row_clear(&got);
+	T_EQ_INT(pb_signup_take(st, "abc123", &got), 0);
+
+	T_EQ_INT(pb_stamp_claim(st, "confirm-mail:cy@example.org", 1000, 3600), 1);
+	T_EQ_INT(pb_stamp_claim(st, "confirm-mail:cy@example.org", 2000, 3600), 0);
+	T_EQ_INT(pb_stamp_claim(st, "confirm-mail:cy@example.org", 4601, 3600), 1);
+	T_EQ_INT(pb_stamp_claim(st, "used:x", 10, -1), 1);
+	T_EQ_INT(pb_stamp_claim(st, "used:x", 999999, -1), 0);
+
+	T_EQ_INT(pb_meta_get(st, "telegram.offset", &v), 0);
+	T_EQ_INT(pb_meta_put(st, "telegram.offset", "1234"), 0);
+	T_EQ_INT(pb_meta_get(st, "telegram.offset", &v), 1);
+	T_EQ_STR(v, "1234");
+	free(v);
+	T_EQ_INT(pb_meta_put(st, "schema_version", "1"), -1);
+	pb_state_close(st);
+}
+
+int
+main(void)
+{
+	struct pb_buf cmd = { 0 };
+
+	snprintf(dir, sizeof dir, "/tmp/pb-token.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_tokens();
+	test_secret();
+	test_form();
+	test_state();
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	return t_done("test_web_token");
+}
