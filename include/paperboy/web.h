@@ -60,6 +60,29 @@ const char *pb_token_status_name(enum pb_token_status s);
 /* A short digest of a token (hex, 32 chars + NUL) to record "used" without keeping the token. */
 void pb_token_digest(const char *text, char out[33]);
 
+/* ---- links ----
+ * Every link paperboy writes for a reader is base_url + a path + a token:
+ *   PB_LINK_UNSUB     /u/TOKEN  subject = subscriber, detail = the address (or "channel:dest")
+ *                               unsubscribed; valid PB_LINK_UNSUB_DAYS
+ *   PB_LINK_MANAGE    /m/TOKEN  subject = subscriber, detail = the address it was sent to;
+ *                               valid PB_LINK_MANAGE_DAYS
+ *   PB_LINK_FEEDBACK  /f/TOKEN  subject = subscriber, detail = "<paper id> +" or "<paper id> -"
+ *                               ("more like this" / "not for me"); valid PB_LINK_FEEDBACK_DAYS
+ *   PB_LINK_CONFIRM   /c/TOKEN  subject = the sign-up's id, detail = its address; valid
+ *                               PB_LINK_CONFIRM_DAYS
+ * The purposes are the path letters' names: "unsub", "manage", "feedback", "confirm". */
+enum pb_link { PB_LINK_UNSUB, PB_LINK_MANAGE, PB_LINK_FEEDBACK, PB_LINK_CONFIRM };
+#define PB_LINK_UNSUB_DAYS 400
+#define PB_LINK_MANAGE_DAYS 400
+#define PB_LINK_FEEDBACK_DAYS 120
+#define PB_LINK_CONFIRM_DAYS 2
+/* The token purpose of kind ("unsub", ...). */
+const char *pb_link_purpose(enum pb_link kind);
+/* Appends base_url "/u/" TOKEN (etc.) to out, the token expiring the kind's days after now.
+ * 0, or -1 when a field cannot be carried (too long, a newline). */
+int pb_link_make(struct pb_buf *out, const char *base_url, const struct pb_secret *k,
+		 enum pb_link kind, const char *subject, const char *detail, int64_t now);
+
 /* ---- form bodies and query strings (application/x-www-form-urlencoded) ---- */
 #define PB_FORM_MAX_FIELDS 64
 struct pb_form_field {

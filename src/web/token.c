@@ -268,3 +268,34 @@ pb_token_digest(const char *text, char out[33])
 	for (int i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
+
+static const struct {
+	const char *purpose, *path;
+	int days;
+} links[] = {
+	[PB_LINK_UNSUB] = { "unsub", "/u/", PB_LINK_UNSUB_DAYS },
+	[PB_LINK_MANAGE] = { "manage", "/m/", PB_LINK_MANAGE_DAYS },
+	[PB_LINK_FEEDBACK] = { "feedback", "/f/", PB_LINK_FEEDBACK_DAYS },
+	[PB_LINK_CONFIRM] = { "confirm", "/c/", PB_LINK_CONFIRM_DAYS },
+};
+
+const char *
+pb_link_purpose(enum pb_link kind)
+{
+	return links[kind].purpose;
+}
+
+int
+pb_link_make(struct pb_buf *out, const char *base_url, const struct pb_secret *k,
+	     enum pb_link kind, const char *subject, const char *detail, int64_t now)
+{
+	char tok[PB_TOKEN_MAX];
+
+	if (pb_token_make(k, links[kind].purpose, subject, detail,
+			  now + (int64_t)links[kind].days * 86400, tok, sizeof tok) < 0)
+		return -1;
+	pb_buf_puts(out, base_url);
+	pb_buf_puts(out, links[kind].path);
+	pb_buf_puts(out, tok);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* Inside the web module: the pages' common frame, plain answers, and form protection. Not a
+ * contract outside src/web/. */
+#ifndef PAPERBOY_WEB_PAGE_H
+#define PAPERBOY_WEB_PAGE_H
+
+#include "paperboy/web.h"
+
+/* Starts an HTML page in resp (status 200 unless set before): doctype, lang, charset,
+ * viewport, the one inline style sheet, and <h1> with the title (escaped). Sets the security
+ * headers every page carries (Content-Security-Policy without scripts from elsewhere,
+ * X-Frame-Options DENY, Referrer-Policy no-referrer, Cache-Control no-store). */
+void pb_page_begin(struct pb_web_resp *resp, const char *title);
+void pb_page_end(struct pb_web_resp *resp);
+/* Appends s escaped for HTML text and attribute values (NULL as ""). */
+void pb_page_esc(struct pb_web_resp *resp, const char *s);
+/* A whole short page: status, title and one paragraph of text, all escaped. For refusals
+ * (a forged or expired link, a bad form), said plainly and never echoing a token. */
+void pb_page_plain(struct pb_web_resp *resp, int status, const char *title, const char *text);
+
+/* CSRF: every form carries a hidden field "csrf" made for (form, subject) and valid two hours;
+ * a POST is refused (403, plain page) unless its field checks against the same pair.
+ * pb_csrf_field appends the whole <input type=hidden ...>. pb_csrf_ok returns 1 or 0. */
+void pb_csrf_field(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *form,
+		   const char *subject);
+int pb_csrf_ok(struct pb_web_ctx *ctx, const struct pb_web_req *req, const char *form,
+	       const char *subject);
+
+#endif
