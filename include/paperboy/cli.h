@@ -70,6 +70,15 @@ struct pb_config *pb_cli_with_stored(struct pb_config *cfg, int keep_inactive,
  * or -1 with the first finding appended to out ("FILE:LINE: KEY: subscriber S, topic T,
  * column C: MESSAGE" with the query and a caret line). */
 int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out);
+/* Checks json, the settings of the stored subscriber name, as `subscriber add` and `edit` do:
+ * loaded with the config file at path and the stored rows that cfg (the file's config with
+ * them) could load, in place of name's own row; its rules as `check` reads them
+ * (pb_cli_stored_error); its addresses used by no other subscriber. Returns 0, or -1 with the
+ * reason appended to why ("KEY: MESSAGE", the rules' finding with its column, query and caret
+ * line, or "email A is subscriber S's (WHERE)"). */
+int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
+			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
+			   const char *json, struct pb_buf *why);
 
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
  * parse (pb_config_check_rules: every error and the warnings) and compile as they will at run
