@@ -72,6 +72,14 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 		    const char *text, const char *html, const char *msg_id, time_t date,
 		    size_t *len);
 
+/* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
+ * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
+ * for the server's verdict. Not through the outbox and never retried: for a sign-up's
+ * confirmation, whose page says at once whether it went. Returns 0 when the server took it,
+ * -1 with err filled (the server's words, or why no session could be opened). */
+int pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, size_t len,
+		     int timeout_s, char *err, size_t errlen);
+
 /* ---- the channel table (src/deliver/channels.c) ---- */
 struct pb_channel;
 
