@@ -338,6 +338,55 @@ pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg, const char *cons
 	return res->status = idlist(h, cfg, ids, n_ids, out, 1, res);
 }
 
+/* <rss_url>/<cat>+<cat>: the day's announcement for the categories. */
+static void
+today_url(struct pb_buf *url, const struct pb_config *cfg, const char *const *categories,
+	  size_t n_categories)
+{
+	base_url(url, cfg->arxiv.rss_url);
+	pb_buf_putc(url, '/');
+	for (size_t i = 0; i < n_categories; i++) {
+		if (i)
+			pb_buf_putc(url, '+');
+		pb_buf_puts(url, categories[i]);
+	}
+}
+
+enum pb_fetch_status
+pb_fetch_today_cached(const struct pb_config *cfg, struct pb_paperset *out,
+		      struct pb_fetch_result *res)
+{
+	const char *const *cats = NULL;
+	size_t n_cats = 0;
+	struct pb_http_opts o;
+	struct pb_http *h = NULL;
+	struct pb_buf url = { 0 }, body = { 0 };
+	struct pb_parse_result pr;
+
+	memset(res, 0, sizeof *res);
+	if (pick_categories(cfg, &cats, &n_cats, res))
+		return res->status;
+	memset(&o, 0, sizeof o);
+	pb_fetch_http_opts(cfg, &o);
+	if (!(h = pb_http_new(&o))) {
+		set_result(res, PB_FETCH_UNAVAILABLE, "no HTTP client");
+		goto out;
+	}
+	today_url(&url, cfg, cats, n_cats);
+	if (!pb_http_cache_get(h, url.data, &body)) {
+		set_result(res, PB_FETCH_UNAVAILABLE, "no announcement is cached yet");
+		goto out;
+	}
+	memset(&pr, 0, sizeof pr);
+	pb_parse_feed(body.data, body.len, url.data, out, &pr);
+	from_parse(&pr, res);
+out:
+	pb_buf_free(&body);
+	pb_buf_free(&url);
+	pb_http_free(h);
+	return res->status;
+}
+
 enum pb_fetch_status
 pb_fetch_today(struct pb_http *h, const struct pb_config *cfg, const char *const *categories,
 	       size_t n_categories, struct pb_paperset *out, struct pb_fetch_result *res)
@@ -349,13 +398,7 @@ pb_fetch_today(struct pb_http *h, const struct pb_config *cfg, const char *const
 	memset(res, 0, sizeof *res);
 	if (pick_categories(cfg, &categories, &n_categories, res))
 		return res->status;
-	base_url(&url, cfg->arxiv.rss_url);
-	pb_buf_putc(&url, '/');
-	for (size_t i = 0; i < n_categories; i++) {
-		if (i)
-			pb_buf_putc(&url, '+');
-		pb_buf_puts(&url, categories[i]);
-	}
+	today_url(&url, cfg, categories, n_categories);
 	st = get_parse(h, url.data, out, &pr, res);
 	if (st == PB_FETCH_OK && pr.n_items >= RSS_ITEM_CAP) {
 		/* rss.arxiv.org stops at 2000 items: a larger announcement is cut short. */

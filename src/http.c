@@ -438,6 +438,18 @@ out:
 	return rc;
 }
 
+int
+pb_http_cache_get(struct pb_http *h, const char *url, struct pb_buf *body)
+{
+	struct cache_entry ce;
+
+	if (cache_load(h, url, &ce) != 0)
+		return 0;
+	pb_buf_append(body, ce.body.data ? ce.body.data : "", ce.body.len);
+	pb_buf_free(&ce.body);
+	return 1;
+}
+
 /* Writes the entry through a temporary file and rename, so a reader never sees half of one. */
 static void
 cache_store(struct pb_http *h, const char *url, const struct hdrs *hd, const struct pb_buf *body)

@@ -47,6 +47,12 @@ enum pb_fetch_status pb_fetch_today(struct pb_http *h, const struct pb_config *c
 				    const char *const *categories, size_t n_categories,
 				    struct pb_paperset *out, struct pb_fetch_result *res);
 
+/* The announcement pb_fetch_today last received for cfg's categories, as the HTTP cache
+ * under state_dir keeps it (the RSS listing; metadata not filled in), without a request.
+ * PB_FETCH_UNAVAILABLE with "no announcement is cached yet" when there is none. */
+enum pb_fetch_status pb_fetch_today_cached(const struct pb_config *cfg, struct pb_paperset *out,
+					   struct pb_fetch_result *res);
+
 /* API id_list lookups for ids, in batches of cfg->arxiv.idlist_batch (max_results = batch
  * size); records already in out are filled in as pb_fetch_today does, others are added. Ids
  * arXiv does not know are dropped with a warning, as arXiv drops them. */

@@ -70,6 +70,10 @@ int pb_http_post(struct pb_http *h, const char *url, const char *content_type,
 
 void pb_http_response_free(struct pb_http_response *resp);  /* accepts NULL */
 
+/* The body the cache keeps for url (from its last 200 with a validator), appended to body,
+ * without a request. Returns 1 found, 0 not cached (or no cache_dir). */
+int pb_http_cache_get(struct pb_http *h, const char *url, struct pb_buf *body);
+
 /* Applies the shared settings (User-Agent, CA file, TLS verification on, timeouts, redirects,
  * gzip, no signals, http and https only) to an easy handle; every easy handle of the program
  * starts here, the delivery module's multi interface and the SMTP sessions included. */
