@@ -1,0 +1,334 @@
+/* The manage page, reached by the signed /m/ link every digest carries: a stored subscriber
+ * edits its topics, language and cap (checked as `subscriber edit` checks them) and previews
+ * them on the latest announcement; every subscriber pauses, resumes and unsubscribes (a config
+ * subscriber's settings are the administrator's). Every change is committed before the page
+ * answers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/cli.h"
+#include "paperboy/log.h"
+
+#include "page.h"
+#include "pages.h"
+
+struct mg {
+	struct pb_web_ctx *ctx;
+	const struct pb_web_req *req;
+	struct pb_web_resp *resp;
+	struct pb_token tok;
+	struct pb_config *cfg;       /* every subscriber, inactive ones too */
+	struct pb_sub_row *rows;
+	size_t n_rows;
+	const struct pb_subscriber *sub;
+	const struct pb_sub_row *row; /* NULL: active, no row */
+};
+
+static const struct pb_sub_row *
+row_of(const struct mg *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_rows; i++)
+		if (strcmp(m->rows[i].name, name) == 0)
+			return &m->rows[i];
+	return NULL;
+}
+
+/* Reads the subscribers and rows again after a change, so the page shows what is stored. */
+static void
+refresh(struct mg *m)
+{
+	struct pb_config *cfg;
+	struct pb_sub_row *rows;
+	size_t n;
+	const struct pb_subscriber *s;
+
+	pb_pages_reload(m->ctx);
+	if (pb_pages_load(m->ctx, &cfg, &rows, &n) < 0)
+		return;
+	if (!(s = pb_config_subscriber(cfg, m->sub->name))) {
+		pb_sub_rows_free(rows, n);
+		pb_config_free(cfg);
+		return;
+	}
+	pb_sub_rows_free(m->rows, m->n_rows);
+	pb_config_free(m->cfg);
+	m->cfg = cfg;
+	m->rows = rows;
+	m->n_rows = n;
+	m->sub = s;
+	m->row = row_of(m, s->name);
+}
+
+static const char *
+state_of(const struct mg *m)
+{
+	return m->row ? m->row->state : "active";
+}
+
+static void
+button(struct mg *m, const char *action, const char *label)
+{
+	pb_buf_puts(&m->resp->body, "<form method=\"post\" class=\"inline\">");
+	pb_csrf_field(m->ctx, m->resp, "manage", m->sub->name);
+	pb_buf_printf(&m->resp->body, "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+		      "<button type=\"submit\" id=\"%s\">%s</button></form>\n", action, action,
+		      label);
+}
+
+/* The whole page; notice (a sentence) and error (pb_pages_error) may be NULL; topics,
+ * language and max papers as the form showed them (NULL: the subscriber's). The preview
+ * section of cfg's subscriber index preview_i follows when preview_cfg is given. */
+static void
+page(struct mg *m, const char *notice, const char *error, const struct pb_form *f,
+     const struct pb_config *preview_cfg, size_t preview_i)
+{
+	struct pb_web_resp *resp = m->resp;
+	const struct pb_subscriber *s = m->sub;
+	const char *state = state_of(m);
+	struct pb_buf topics = { 0 };
+	const char *ft = f ? pb_form_get(f, "topics") : NULL;
+	const char *fl = f ? pb_form_get(f, "language") : NULL;
+	const char *fm = f ? pb_form_get(f, "max_papers") : NULL;
+
+	pb_page_begin(resp, "Your arXiv digest");
+	if (notice) {
+		pb_buf_puts(&resp->body, "<p class=\"notice\" role=\"status\" id=\"notice\">");
+		pb_page_esc(resp, notice);
+		pb_buf_puts(&resp->body, "</p>\n");
+	}
+	pb_buf_puts(&resp->body, "<p>For <b>");
+	pb_page_esc(resp, m->tok.detail[0] ? m->tok.detail : s->name);
+	pb_buf_puts(&resp->body, "</b>: <span id=\"state\">");
+	pb_page_esc(resp, state);
+	pb_buf_puts(&resp->body, "</span>");
+	if (m->row && m->row->reason) {
+		pb_buf_puts(&resp->body, " (");
+		pb_page_esc(resp, m->row->reason);
+		pb_buf_puts(&resp->body, ")");
+	}
+	pb_buf_puts(&resp->body, ".</p>\n");
+	if (error)
+		pb_pages_error(resp, error, ft);
+	if (ft)
+		pb_buf_puts(&topics, ft);
+	else
+		pb_pages_topics_text(s, &topics);
+	if (s->stored) {
+		pb_buf_puts(&resp->body, "<form method=\"post\" id=\"settings\">\n");
+		pb_csrf_field(m->ctx, resp, "manage", s->name);
+		pb_pages_fields(resp, topics.data ? topics.data : "", fl ? fl : s->language,
+				fm ? atoi(fm) : s->max_papers);
+		pb_buf_puts(&resp->body, "<button type=\"submit\" name=\"action\" value=\"save\" "
+			    "id=\"save\">Save</button>\n<button type=\"submit\" name=\"action\" "
+			    "value=\"preview\" id=\"preview\">Preview</button>\n</form>\n");
+	} else {
+		pb_buf_puts(&resp->body, "<p>Your topics (the administrator sets them):</p>"
+			    "<pre class=\"query\">");
+		pb_page_esc(resp, topics.data ? topics.data : "");
+		pb_buf_puts(&resp->body, "</pre>\n");
+		button(m, "preview", "Preview");
+	}
+	if (strcmp(state, "active") == 0)
+		button(m, "pause", "Pause");
+	else if (strcmp(state, "paused") == 0)
+		button(m, "resume", "Resume");
+	if (strcmp(state, "unsubscribed") != 0)
+		button(m, "unsubscribe", "Unsubscribe");
+	if (preview_cfg)
+		pb_pages_preview(resp, preview_cfg, preview_i);
+	pb_page_end(resp);
+	pb_buf_free(&topics);
+}
+
+/* Writes the subscriber's row with state and reason (settings kept; NULL for a config
+ * subscriber). 0 / -1. */
+static int
+put_state(struct mg *m, const char *state, const char *reason)
+{
+	struct pb_sub_row r = { 0 };
+
+	r.name = m->sub->name;
+	r.settings = m->row ? m->row->settings : NULL;
+	r.state = (char *)state;
+	r.reason = (char *)reason;
+	r.source = m->row ? m->row->source : (char *)(m->sub->stored ? "web" : "config");
+	return pb_sub_put(m->ctx->st, &r);
+}
+
+/* Whether s has a destination other than its addresses. */
+static int
+other_channels(const struct pb_subscriber *s)
+{
+	return s->slack_webhook || s->wecom_webhook || s->dingtalk_webhook || s->telegram_chat ||
+	       s->discord_webhook || s->ntfy_topic || s->matrix_room || s->feishu_webhook ||
+	       s->webhook_url;
+}
+
+static int
+unsubscribe(struct mg *m)
+{
+	static const char reason[] = "unsubscribed by the recipient (manage page)";
+	struct pb_state *st = m->ctx->st;
+
+	if (pb_state_begin(st) < 0)
+		return -1;
+	for (size_t i = 0; i < m->sub->n_emails; i++)
+		if (pb_suppress_put(st, m->sub->name, "email", m->sub->emails[i], reason) < 0)
+			goto fail;
+	if (!other_channels(m->sub) && put_state(m, "unsubscribed", reason) < 0)
+		goto fail;
+	if (pb_state_commit(st) < 0)
+		goto fail;
+	return 0;
+fail:
+	pb_state_rollback(st);
+	return -1;
+}
+
+/* The settings of the form applied to the stored ones into *json (malloc'd); 0, or -1 with
+ * why. */
+static int
+edited(struct mg *m, char **json, struct pb_buf *why)
+{
+	cJSON *obj = cJSON_Parse(m->row && m->row->settings ? m->row->settings : "");
+	int rc = -1;
+
+	*json = NULL;
+	if (!cJSON_IsObject(obj)) {
+		pb_buf_puts(why, "the stored settings cannot be read");
+		goto out;
+	}
+	if (pb_pages_settings(obj, &m->req->form, why) < 0)
+		goto out;
+	*json = cJSON_PrintUnformatted(obj);
+	if (pb_cli_stored_validate(m->ctx->config_path, m->cfg, m->rows, m->n_rows,
+				   m->sub->name, *json, why) < 0) {
+		free(*json);
+		*json = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(obj);
+	return rc;
+}
+
+static void
+post(struct mg *m)
+{
+	const char *action = pb_form_get(&m->req->form, "action");
+	const char *state = state_of(m);
+	struct pb_buf why = { 0 };
+	struct pb_config *one = NULL;
+	struct pb_config_error ce;
+	char *json = NULL;
+
+	if (!pb_csrf_ok(m->ctx, m->req, "manage", m->sub->name)) {
+		pb_page_plain(m->resp, 403, "Form expired", "This form is too old or did not "
+			      "come from this site. Open your manage link again.");
+		return;
+	}
+	if (!action) {
+		page(m, NULL, NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "preview") == 0) {
+		if (!m->sub->stored) {
+			page(m, NULL, NULL, NULL, m->cfg, (size_t)(m->sub - m->cfg->subscribers));
+		} else if (edited(m, &json, &why) < 0) {
+			m->resp->status = 400;
+			page(m, NULL, why.data, &m->req->form, NULL, 0);
+		} else if (!(one = pb_config_load_stored(m->ctx->config_path,
+						       (const char *const *)&json, 1, &ce))) {
+			m->resp->status = 400;
+			page(m, NULL, ce.message, &m->req->form, NULL, 0);
+		} else {
+			page(m, "Not saved yet: this is what the latest announcement gives these "
+			     "topics.", NULL, &m->req->form, one, one->n_subscribers - 1);
+		}
+	} else if (strcmp(action, "save") == 0 && m->sub->stored) {
+		struct pb_sub_row r = *m->row;
+
+		if (edited(m, &json, &why) < 0) {
+			m->resp->status = 400;
+			page(m, NULL, why.data, &m->req->form, NULL, 0);
+			goto out;
+		}
+		r.settings = json;
+		if (pb_sub_put(m->ctx->st, &r) < 0)
+			goto fail;
+		pb_info("web.manage", "action=save subscriber=%s", pb_q(m->sub->name));
+		refresh(m);
+		page(m, "Saved. The next digest uses these settings.", NULL, &m->req->form, NULL,
+		     0);
+	} else if (strcmp(action, "pause") == 0 && strcmp(state, "active") == 0) {
+		if (put_state(m, "paused", "paused by the recipient (manage page)") < 0)
+			goto fail;
+		pb_info("web.manage", "action=pause subscriber=%s", pb_q(m->sub->name));
+		refresh(m);
+		page(m, "Paused: nothing is sent until you resume.", NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "resume") == 0 && strcmp(state, "paused") == 0) {
+		if (put_state(m, "active", NULL) < 0)
+			goto fail;
+		pb_info("web.manage", "action=resume subscriber=%s", pb_q(m->sub->name));
+		refresh(m);
+		page(m, "Resumed: the next digest comes as before.", NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "unsubscribe") == 0) {
+		if (unsubscribe(m) < 0)
+			goto fail;
+		pb_info("web.manage", "action=unsubscribe subscriber=%s", pb_q(m->sub->name));
+		refresh(m);
+		pb_page_plain(m->resp, 200, "Unsubscribed",
+			      "You are unsubscribed: nothing more is sent to your address.");
+	} else {
+		page(m, "Nothing to do.", NULL, NULL, NULL, 0);
+	}
+	goto out;
+fail:
+	pb_warn("web.manage", "status=error error=%s", pb_q(pb_state_errmsg(m->ctx->st)));
+	pb_buf_reset(&m->resp->body);
+	pb_page_plain(m->resp, 500, "Not saved", "The change could not be recorded; try again "
+		      "later.");
+out:
+	pb_config_free(one);
+	free(json);
+	pb_buf_free(&why);
+}
+
+void
+pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	const char *tok = strncmp(req->path, "/m/", 3) == 0 ? req->path + 3 : "";
+	struct mg m;
+
+	memset(&m, 0, sizeof m);
+	m.ctx = ctx;
+	m.req = req;
+	m.resp = resp;
+	if (pb_token_check(&ctx->secret, tok, pb_link_purpose(PB_LINK_MANAGE), pb_now(),
+			   &m.tok) != PB_TOKEN_OK) {
+		pb_page_plain(resp, 403, "Link not valid", "This link is not valid or has "
+			      "expired. The link in your latest digest works.");
+		return;
+	}
+	if (pb_pages_load(ctx, &m.cfg, &m.rows, &m.n_rows) < 0) {
+		pb_page_plain(resp, 500, "Not available", "The service cannot read its "
+			      "configuration; try again later.");
+		return;
+	}
+	if (!(m.sub = pb_config_subscriber(m.cfg, m.tok.subject))) {
+		pb_page_plain(resp, 404, "Not found", "This subscription does not exist any "
+			      "more.");
+		goto out;
+	}
+	m.row = row_of(&m, m.sub->name);
+	if (strcmp(req->method, "POST") == 0)
+		post(&m);
+	else
+		page(&m, NULL, NULL, NULL, NULL, 0);
+out:
+	pb_sub_rows_free(m.rows, m.n_rows);
+	pb_config_free(m.cfg);
+}

@@ -1,0 +1,64 @@
+/* The readers' own pages: sign-up with double opt-in (/ and /signup, the confirmation link
+ * /c/TOKEN) and the manage page (/m/TOKEN) with its live preview. Handlers in the shape of
+ * pb_web_handler; the server's route table points at them. Inside src/web/ only. */
+#ifndef PAPERBOY_WEB_PAGES_H
+#define PAPERBOY_WEB_PAGES_H
+
+#include <cjson/cJSON.h>
+
+#include "paperboy/config.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+
+/* GET: the sign-up form. POST: validates the form as `subscriber add` does, and unless an
+ * address limit, an address already subscribed or the per-IP limit stops it (the answer is
+ * the same in every case), records a pending sign-up and sends the one confirmation mail. */
+void pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		   struct pb_web_resp *resp);
+/* GET /c/TOKEN: turns the sign-up into an active stored subscriber (source "web"); a second
+ * click says it is done already. */
+void pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		    struct pb_web_resp *resp);
+/* GET /m/TOKEN: the subscriber's page. POST (csrf): action=save|preview|pause|resume|
+ * unsubscribe. */
+void pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		   struct pb_web_resp *resp);
+
+/* How the confirmation mail leaves: by default pb_mail_send_now through the configured SMTP
+ * server. Tests put a function of theirs here (NULL restores the default). 0 sent, -1 with
+ * err filled. */
+typedef int (*pb_pages_mailer)(void *arg, const struct pb_config *cfg, const char *to,
+			       const char *msg, size_t len, char *err, size_t errlen);
+void pb_pages_set_mailer(pb_pages_mailer fn, void *arg);
+
+/* ---- shared by the pages (signup.c) ---- */
+#define PB_PAGES_MAX_TOPICS 10
+#define PB_PAGES_MAX_QUERY 1000
+#define PB_PAGES_MAX_ADDRESS 254
+
+/* The config file with every stored subscriber that loads, inactive ones included, and every
+ * row of the state. 0, or -1 (the file does not load). */
+int pb_pages_load(struct pb_web_ctx *ctx, struct pb_config **cfg, struct pb_sub_row **rows,
+		  size_t *n_rows);
+/* Replaces ctx->cfg by a fresh load (inactive subscribers kept) after a change. */
+void pb_pages_reload(struct pb_web_ctx *ctx);
+/* Sets obj's "topics", "language" and "max_papers" from the form's topics ("NAME = QUERY" a
+ * line), language and max_papers fields. 0, or -1 with why (said for the reader). */
+int pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why);
+/* Appends the error box: the reason (escaped, in <pre>: the rules' findings carry their
+ * caret line) and, for each query of topics_text that does not parse, the query echoed
+ * escaped with the character at the error's column marked. */
+void pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_text);
+/* The topics, language and max papers fields, filled with the given values (escaped). */
+void pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
+		     int max_papers);
+/* "NAME = QUERY" lines of s's topics into out. */
+void pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out);
+
+/* ---- preview.c ---- */
+/* Appends the preview section: what the latest cached announcement gives subscriber i of cfg,
+ * matched by the real matcher and rendered by the HTML renderer (shown in a sandboxed
+ * iframe), with the titles listed; or says that nothing is cached. */
+void pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i);
+
+#endif

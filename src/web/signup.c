@@ -1,0 +1,678 @@
+/* Sign-up with double opt-in. The form's settings are checked exactly as `subscriber add`
+ * checks them (pb_cli_stored_validate); a good one becomes a pending sign-up and one
+ * confirmation mail with a signed /c/ link. Nothing else is ever sent to an address that has
+ * not confirmed, at most one confirmation per address per hour, a few sign-ups per client
+ * address per hour, and the answer does not say which of these applied nor whether the
+ * address is subscribed already. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/cli.h"
+#include "paperboy/deliver.h"
+#include "paperboy/escape.h"
+#include "paperboy/log.h"
+#include "paperboy/rules.h"
+
+#include "page.h"
+#include "pages.h"
+
+#define IP_SLOTS 5            /* sign-ups per client address per hour */
+#define HOUR 3600
+
+static pb_pages_mailer mailer;
+static void *mailer_arg;
+
+void
+pb_pages_set_mailer(pb_pages_mailer fn, void *arg)
+{
+	mailer = fn;
+	mailer_arg = arg;
+}
+
+static int
+send_mail(const struct pb_config *cfg, const char *to, const char *msg, size_t len, char *err,
+	  size_t errlen)
+{
+	if (mailer)
+		return mailer(mailer_arg, cfg, to, msg, len, err, errlen);
+	return pb_mail_send_now(cfg, to, msg, len, 30, err, errlen);
+}
+
+/* ---- shared by the pages ---- */
+
+int
+pb_pages_load(struct pb_web_ctx *ctx, struct pb_config **cfg, struct pb_sub_row **rows,
+	      size_t *n_rows)
+{
+	struct pb_buf problems = { 0 };
+	struct pb_config *c;
+
+	*cfg = NULL;
+	*rows = NULL;
+	*n_rows = 0;
+	if (!ctx->config_path || !(c = pb_cli_load_config_file(ctx->config_path)))
+		return -1;
+	*cfg = pb_cli_with_stored(c, 1, rows, n_rows, &problems);
+	if (problems.len)
+		pb_warn("web.subscribers", "problems=%s", pb_q(problems.data));
+	pb_buf_free(&problems);
+	return 0;
+}
+
+void
+pb_pages_reload(struct pb_web_ctx *ctx)
+{
+	struct pb_config *c;
+	struct pb_sub_row *rows;
+	size_t n;
+
+	if (pb_pages_load(ctx, &c, &rows, &n) < 0)
+		return;
+	pb_sub_rows_free(rows, n);
+	pb_config_free(ctx->cfg);
+	ctx->cfg = c;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int
+pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why)
+{
+	const char *text = pb_form_get(f, "topics"), *lang = pb_form_get(f, "language");
+	const char *max = pb_form_get(f, "max_papers");
+	cJSON *a = cJSON_CreateArray();
+	char *copy = pb_xstrdup(text ? text : ""), msg[400];
+	int line = 0, n = 0, rc = -1;
+
+	for (char *p = copy, *nl; p; p = nl) {
+		char *eq, *name, *query;
+
+		if ((nl = strchr(p, '\n')))
+			*nl++ = '\0';
+		line++;
+		if (!*trim(p))
+			continue;
+		if (++n > PB_PAGES_MAX_TOPICS) {
+			pb_buf_printf(why, "at most %d topics", PB_PAGES_MAX_TOPICS);
+			goto out;
+		}
+		if (!(eq = strchr(p, '='))) {
+			pb_buf_printf(why, "topics, line %d: write NAME = QUERY", line);
+			goto out;
+		}
+		*eq = '\0';
+		name = trim(p);
+		query = trim(eq + 1);
+		if (!*name || !*query) {
+			pb_buf_printf(why, "topics, line %d: write NAME = QUERY", line);
+			goto out;
+		}
+		if (strlen(query) > PB_PAGES_MAX_QUERY) {
+			pb_buf_printf(why, "topics, line %d: a query is at most %d bytes", line,
+				      PB_PAGES_MAX_QUERY);
+			goto out;
+		}
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "name", name);
+		cJSON_AddStringToObject(t, "query", query);
+		cJSON_AddItemToArray(a, t);
+	}
+	if (!n) {
+		pb_buf_puts(why, "give at least one topic");
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "topics");
+	cJSON_AddItemToObject(obj, "topics", a);
+	a = NULL;
+	if (lang && *lang) {
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "language");
+		if (pb_config_stored_set(obj, "language", lang, msg, sizeof msg) < 0) {
+			pb_buf_puts(why, msg);
+			goto out;
+		}
+	}
+	if (max && *max) {
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "max_papers");
+		if (pb_config_stored_set(obj, "max_papers", max, msg, sizeof msg) < 0) {
+			pb_buf_puts(why, msg);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(a);
+	free(copy);
+	return rc;
+}
+
+/* The byte offset of 1-based character column col in s (UTF-8), at most strlen(s). */
+static size_t
+col_offset(const char *s, int col)
+{
+	size_t i = 0;
+
+	for (int c = 1; s[i] && c < col; c++)
+		for (i++; ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+			;
+	return i;
+}
+
+void
+pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_text)
+{
+	char *copy = pb_xstrdup(topics_text ? topics_text : "");
+
+	pb_buf_puts(&resp->body, "<div class=\"error\" role=\"alert\"><p><strong>Not saved:"
+		    "</strong></p><pre>");
+	pb_page_esc(resp, why);
+	pb_buf_puts(&resp->body, "</pre>");
+	for (char *p = copy, *nl; p; p = nl) {
+		struct pb_rule_error e;
+		struct pb_rule *r;
+		char *eq, *q;
+		size_t at, len;
+
+		if ((nl = strchr(p, '\n')))
+			*nl++ = '\0';
+		if (!(eq = strchr(p, '=')))
+			continue;
+		q = trim(eq + 1);
+		*eq = '\0';
+		if (!*q || strlen(q) > PB_PAGES_MAX_QUERY)
+			continue;
+		memset(&e, 0, sizeof e);
+		if ((r = pb_rule_parse(q, &e))) {
+			pb_rule_free(r);
+			continue;
+		}
+		at = col_offset(q, e.col);
+		len = q[at] ? 1 : 0;
+		while (q[at + len] && ((unsigned char)q[at + len] & 0xC0) == 0x80)
+			len++;
+		pb_buf_puts(&resp->body, "<p>Topic <b>");
+		pb_page_esc(resp, trim(p));
+		pb_buf_printf(&resp->body, "</b>, column %d: ", e.col);
+		pb_page_esc(resp, e.msg);
+		pb_buf_puts(&resp->body, "</p><pre class=\"query\"><code>");
+		{
+			char *head = pb_xstrndup(q, at), *mid = pb_xstrndup(q + at, len);
+
+			pb_page_esc(resp, head);
+			pb_buf_puts(&resp->body, "<mark>");
+			pb_page_esc(resp, len ? mid : " ");
+			pb_buf_puts(&resp->body, "</mark>");
+			pb_page_esc(resp, q + at + len);
+			free(head);
+			free(mid);
+		}
+		pb_buf_puts(&resp->body, "</code></pre>");
+	}
+	pb_buf_puts(&resp->body, "</div>\n");
+	free(copy);
+}
+
+void
+pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out)
+{
+	for (size_t i = 0; i < s->n_topics; i++)
+		pb_buf_printf(out, "%s = %s\n", s->topics[i].name, s->topics[i].query);
+}
+
+void
+pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
+		int max_papers)
+{
+	static const char *const langs[][2] = { { "en", "English" }, { "zh", "中文 (Chinese)" } };
+
+	pb_buf_puts(&resp->body,
+		    "<label for=\"topics\">Topics, one a line: NAME = QUERY</label>\n"
+		    "<textarea id=\"topics\" name=\"topics\" rows=\"5\" maxlength=\"11000\" "
+		    "spellcheck=\"false\" required>");
+	pb_page_esc(resp, topics);
+	pb_buf_puts(&resp->body,
+		    "</textarea>\n<p class=\"hint\">In arXiv's search syntax, for example:</p>\n"
+		    "<ul class=\"hint\"><li><code>3D = cat:cs.CV AND abs:\"gaussian splatting\""
+		    "</code></li><li><code>Del Maestro = au:Del_Maestro</code></li>"
+		    "<li><code>Diffusion = ti:diffusion ANDNOT cat:cs.CL</code></li></ul>\n"
+		    "<label for=\"language\">Language</label>\n"
+		    "<select id=\"language\" name=\"language\">");
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		pb_buf_printf(&resp->body, "<option value=\"%s\"%s>%s</option>", langs[i][0],
+			      language && strcmp(language, langs[i][0]) == 0 ? " selected" : "",
+			      langs[i][1]);
+	}
+	pb_buf_printf(&resp->body,
+		      "</select>\n<label for=\"max_papers\">At most this many papers a day</label>\n"
+		      "<input id=\"max_papers\" name=\"max_papers\" type=\"number\" min=\"1\" "
+		      "max=\"500\" value=\"%d\">\n", max_papers > 0 ? max_papers : 10);
+}
+
+/* ---- the sign-up ---- */
+
+static void
+form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form *f,
+	  const char *why)
+{
+	const char *email = f ? pb_form_get(f, "email") : NULL;
+	const char *topics = f ? pb_form_get(f, "topics") : NULL;
+	const char *lang = f ? pb_form_get(f, "language") : NULL;
+	const char *max = f ? pb_form_get(f, "max_papers") : NULL;
+
+	pb_page_begin(resp, "Sign up for the arXiv digest");
+	pb_buf_puts(&resp->body, "<p>Papers from arXiv's daily announcement that match your "
+		    "topics, by email. You will get one mail to confirm the address first; "
+		    "nothing else is sent until you open its link.</p>\n");
+	if (why)
+		pb_pages_error(resp, why, topics);
+	pb_buf_puts(&resp->body, "<form method=\"post\" action=\"/signup\">\n");
+	pb_csrf_field(ctx, resp, "signup", "signup");
+	pb_buf_puts(&resp->body, "<label for=\"email\">Email address</label>\n"
+		    "<input id=\"email\" name=\"email\" type=\"email\" maxlength=\"254\" "
+		    "autocomplete=\"email\" required value=\"");
+	pb_page_esc(resp, email);
+	pb_buf_puts(&resp->body, "\">\n");
+	pb_pages_fields(resp, topics ? topics : "", lang ? lang : "en", max ? atoi(max) : 10);
+	pb_buf_puts(&resp->body, "<button type=\"submit\">Sign up</button>\n</form>\n");
+	pb_page_end(resp);
+}
+
+static void
+neutral(struct pb_web_resp *resp)
+{
+	pb_page_plain(resp, 200, "Check your mailbox",
+		      "If this address can be signed up, a mail to confirm it is on its way. "
+		      "Open the link in it within two days to start receiving the digest. "
+		      "Nothing is sent to the address before that.");
+}
+
+/* "ann.lee+x@example.org" -> "ann.lee-x", unique among the subscribers and rows. */
+static void
+derive_name(const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n_rows,
+	    const char *addr, char out[72])
+{
+	char base[48];
+	size_t n = 0;
+
+	for (const char *p = addr; *p && *p != '@' && n < 40; p++) {
+		unsigned char c = (unsigned char)tolower((unsigned char)*p);
+
+		if (isalnum(c) || c == '.' || c == '_' || c == '-')
+			base[n++] = (char)c;
+		else if (c < 0x80)
+			base[n++] = '-';
+	}
+	base[n] = '\0';
+	while (base[0] == '.' || base[0] == '-')
+		memmove(base, base + 1, strlen(base));
+	if (!base[0])
+		snprintf(base, sizeof base, "reader");
+	for (int k = 1; k < 100000; k++) {
+		int taken = 0;
+
+		if (k == 1)
+			snprintf(out, 72, "%s", base);
+		else
+			snprintf(out, 72, "%s-%d", base, k);
+		taken = pb_config_subscriber(cfg, out) != NULL;
+		for (size_t i = 0; !taken && i < n_rows; i++)
+			taken = strcmp(rows[i].name, out) == 0;
+		if (!taken)
+			return;
+	}
+}
+
+static int
+address_taken(const struct pb_config *cfg, const char *addr)
+{
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		for (size_t j = 0; j < cfg->subscribers[i].n_emails; j++)
+			if (strcasecmp(cfg->subscribers[i].emails[j], addr) == 0)
+				return 1;
+	return 0;
+}
+
+static int
+address_ok(const char *a)
+{
+	const char *at = strchr(a, '@');
+
+	if (!at || at == a || !at[1] || strchr(at + 1, '@') || strlen(a) > PB_PAGES_MAX_ADDRESS)
+		return 0;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7F || strchr("<>()[],;:\\\"", *p))
+			return 0;
+	return 1;
+}
+
+/* Claims one of the client address's slots for the hour. 1 claimed, 0 none left, -1 error. */
+static int
+claim_ip(struct pb_state *st, const char *remote, int64_t now)
+{
+	struct pb_buf key = { 0 };
+	int r = 0;
+
+	for (int k = 0; k < IP_SLOTS && r == 0; k++) {
+		pb_buf_reset(&key);
+		pb_buf_printf(&key, "signup-ip:%s:%d", remote && *remote ? remote : "-", k);
+		r = pb_stamp_claim(st, key.data, now, HOUR);
+	}
+	pb_buf_free(&key);
+	return r;
+}
+
+static void
+lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* The confirmation mail for link, built as every mail paperboy sends. */
+static char *
+confirm_mail(const struct pb_config *cfg, const char *to, const char *link, const char *id,
+	     int64_t now, size_t *len)
+{
+	struct pb_buf text = { 0 }, html = { 0 }, mid = { 0 };
+	char *m;
+
+	pb_buf_printf(&text, "Someone, probably you, asked for the arXiv digest at this "
+		      "address.\n\nTo confirm, open:\n%s\n\nThe link works for %d days. If you "
+		      "did not ask for it, do nothing: no other mail will come.\n", link,
+		      PB_LINK_CONFIRM_DAYS);
+	pb_buf_puts(&html, "<!doctype html><html><body><p>Someone, probably you, asked for the "
+		    "arXiv digest at this address.</p><p><a href=\"");
+	pb_esc_html_attr(&html, link);
+	pb_buf_printf(&html, "\">Confirm the subscription</a></p><p>The link works for %d "
+		      "days. If you did not ask for it, do nothing: no other mail will come."
+		      "</p></body></html>\n", PB_LINK_CONFIRM_DAYS);
+	pb_buf_printf(&mid, "signup.%s", id);
+	m = pb_mail_build(cfg, to, "Confirm your arXiv digest subscription", text.data,
+			  html.data, mid.data, (time_t)now, len);
+	pb_buf_free(&text);
+	pb_buf_free(&html);
+	pb_buf_free(&mid);
+	return m;
+}
+
+static void
+do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	const struct pb_form *f = &req->form;
+	const char *email = pb_form_get(f, "email");
+	struct pb_config *cfg = NULL;
+	struct pb_sub_row *rows = NULL;
+	size_t n_rows = 0, mlen = 0;
+	struct pb_buf why = { 0 }, link = { 0 };
+	struct pb_signup_row su = { 0 };
+	cJSON *obj = cJSON_CreateObject();
+	char name[72], addr[PB_PAGES_MAX_ADDRESS + 1], id[33], key[300], err[512];
+	unsigned char rnd[16];
+	char *json = NULL, *mail = NULL;
+	int64_t now = pb_now();
+	int taken, ip, once;
+
+	if (!pb_csrf_ok(ctx, req, "signup", "signup")) {
+		pb_page_plain(resp, 403, "Form expired",
+			      "This form is too old or did not come from this site. Reload the "
+			      "sign-up page and send it again.");
+		goto out;
+	}
+	if (!email || !address_ok(email)) {
+		resp->status = 400;
+		form_page(ctx, resp, f, "email: give one address (at most 254 characters)");
+		goto out;
+	}
+	snprintf(addr, sizeof addr, "%s", email);
+	if (pb_pages_load(ctx, &cfg, &rows, &n_rows) < 0) {
+		pb_page_plain(resp, 500, "Not available", "The service cannot read its "
+			      "configuration; try again later.");
+		goto out;
+	}
+	derive_name(cfg, rows, n_rows, addr, name);
+	cJSON_AddStringToObject(obj, "name", name);
+	cJSON_AddItemToObject(obj, "email", cJSON_CreateStringArray(
+		(const char *const[]){ addr }, 1));
+	if (pb_pages_settings(obj, f, &why) < 0) {
+		resp->status = 400;
+		form_page(ctx, resp, f, why.data);
+		goto out;
+	}
+	json = cJSON_PrintUnformatted(obj);
+	taken = address_taken(cfg, addr);
+	/* An address in use fails the check only on "email ..."; that must read as success. */
+	if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0 &&
+	    !(strncmp(why.data, "email ", 6) == 0)) {
+		resp->status = 400;
+		form_page(ctx, resp, f, why.data);
+		goto out;
+	}
+	taken = taken || why.len;
+	lower(addr);
+	if (pb_state_begin(ctx->st) < 0)
+		goto fail;
+	ip = claim_ip(ctx->st, req->remote, now);
+	snprintf(key, sizeof key, "confirm-mail:%s", addr);
+	once = ip > 0 ? pb_stamp_claim(ctx->st, key, now, HOUR) : 0;
+	if (ip < 0 || once < 0) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	if (taken || !ip || !once) {
+		if (pb_state_commit(ctx->st) < 0)
+			goto fail;
+		pb_info("web.signup", "status=held reason=%s",
+			taken ? "subscribed" : !ip ? "ip-limit" : "address-limit");
+		neutral(resp);
+		goto out;
+	}
+	if (RAND_bytes(rnd, sizeof rnd) != 1) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	su.id = id;
+	su.address = addr;
+	su.name = name;
+	su.settings = json;
+	su.created = now;
+	if (pb_signup_put(ctx->st, &su) < 0 ||
+	    pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "", &ctx->secret,
+			 PB_LINK_CONFIRM, id, addr, now) < 0 ||
+	    !(mail = confirm_mail(cfg, addr, link.data, id, now, &mlen))) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	/* Sent before the commit: a mail that did not go leaves no stamp and no sign-up. */
+	if (send_mail(cfg, addr, mail, mlen, err, sizeof err) < 0) {
+		pb_state_rollback(ctx->st);
+		pb_warn("web.signup", "status=unsent error=%s", pb_q(err));
+		pb_page_plain(resp, 503, "Not sent", "The confirmation mail could not be sent "
+			      "just now. Please try again later.");
+		goto out;
+	}
+	if (pb_state_commit(ctx->st) < 0)
+		goto fail;
+	pb_info("web.signup", "status=sent subscriber=%s", pb_q(name));
+	neutral(resp);
+	goto out;
+fail:
+	pb_warn("web.signup", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
+	pb_page_plain(resp, 500, "Not available", "The sign-up could not be recorded; try "
+		      "again later.");
+out:
+	free(mail);
+	free(json);
+	cJSON_Delete(obj);
+	pb_buf_free(&link);
+	pb_buf_free(&why);
+	pb_sub_rows_free(rows, n_rows);
+	pb_config_free(cfg);
+}
+
+void
+pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	if (!ctx->cfg->email.enabled || !ctx->cfg->web.base_url) {
+		pb_page_plain(resp, 503, "Not available", "Sign-up by email is not set up here.");
+		return;
+	}
+	if (strcmp(req->method, "POST") == 0)
+		do_signup(ctx, req, resp);
+	else
+		form_page(ctx, resp, NULL, NULL);
+}
+
+/* ---- the confirmation link ---- */
+
+static void
+subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *title,
+		const char *text, const char *name, const char *addr)
+{
+	struct pb_buf link = { 0 };
+
+	pb_page_begin(resp, title);
+	pb_buf_puts(&resp->body, "<p>");
+	pb_page_esc(resp, text);
+	pb_buf_puts(&resp->body, "</p>\n");
+	if (name && pb_link_make(&link, ctx->cfg->web.base_url ? ctx->cfg->web.base_url : "",
+				 &ctx->secret, PB_LINK_MANAGE, name, addr,
+				 pb_now()) == 0) {
+		pb_buf_puts(&resp->body, "<p><a id=\"manage\" href=\"");
+		pb_page_esc(resp, link.data);
+		pb_buf_puts(&resp->body, "\">Your topics, pause and unsubscribe</a> (every digest "
+			    "carries this link too).</p>\n");
+	}
+	pb_page_end(resp);
+	pb_buf_free(&link);
+}
+
+/* The subscriber whose address is addr, or NULL. */
+static const struct pb_subscriber *
+by_address(const struct pb_config *cfg, const char *addr)
+{
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		for (size_t j = 0; j < cfg->subscribers[i].n_emails; j++)
+			if (strcasecmp(cfg->subscribers[i].emails[j], addr) == 0)
+				return &cfg->subscribers[i];
+	return NULL;
+}
+
+void
+pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	const char *tok = strncmp(req->path, "/c/", 3) == 0 ? req->path + 3 : "";
+	struct pb_token t;
+	struct pb_signup_row su = { 0 };
+	struct pb_config *cfg = NULL;
+	struct pb_sub_row *rows = NULL, row = { 0 };
+	struct pb_buf why = { 0 }, key = { 0 };
+	const struct pb_subscriber *s;
+	cJSON *obj = NULL;
+	char *json = NULL, name[72];
+	int64_t now = pb_now();
+	size_t n_rows = 0;
+	int r;
+
+	if (pb_token_check(&ctx->secret, tok, pb_link_purpose(PB_LINK_CONFIRM), now, &t) !=
+	    PB_TOKEN_OK) {
+		pb_page_plain(resp, 403, "Link not valid", "This confirmation link is not valid "
+			      "or has expired. Sign up again to get a new one.");
+		return;
+	}
+	if (pb_pages_load(ctx, &cfg, &rows, &n_rows) < 0 || pb_state_begin(ctx->st) < 0)
+		goto fail;
+	pb_buf_printf(&key, "confirmed:%s", t.subject);
+	if ((r = pb_signup_take(ctx->st, t.subject, &su)) < 0) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	if (r == 0 || strcasecmp(su.address, t.detail) != 0) {
+		/* Taken already: a second click says so; an unknown sign-up gets a plain page. */
+		r = pb_stamp_claim(ctx->st, key.data, now, -1);
+		pb_state_rollback(ctx->st);
+		if (r != 0) {
+			pb_page_plain(resp, 404, "Link not valid", "This sign-up is not known "
+				      "(it may have expired). Sign up again to get a new link.");
+			goto out;
+		}
+		s = by_address(cfg, t.detail);
+		subscribed_page(ctx, resp, "Already confirmed", "This address is confirmed "
+				"already.", s ? s->name : NULL, t.detail);
+		goto out;
+	}
+	/* The name it was given may have been taken since, and the settings must still pass. */
+	snprintf(name, sizeof name, "%s", su.name);
+	if (pb_config_subscriber(cfg, name))
+		derive_name(cfg, rows, n_rows, su.address, name);
+	for (size_t i = 0; i < n_rows; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			derive_name(cfg, rows, n_rows, su.address, name);
+	obj = cJSON_Parse(su.settings);
+	if (!cJSON_IsObject(obj)) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
+	cJSON_AddStringToObject(obj, "name", name);
+	json = cJSON_PrintUnformatted(obj);
+	if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0) {
+		int used = strncmp(why.data, "email ", 6) == 0;
+
+		pb_state_commit(ctx->st);   /* the sign-up is used up either way */
+		pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
+		if (used)
+			subscribed_page(ctx, resp, "Already confirmed", "This address is "
+					"subscribed already.", NULL, NULL);
+		else
+			pb_page_plain(resp, 409, "Not subscribed", "These settings are no longer "
+				      "accepted here. Please sign up again.");
+		goto out;
+	}
+	row.name = name;
+	row.settings = json;
+	row.state = (char *)"active";
+	row.source = (char *)"web";
+	if (pb_sub_put(ctx->st, &row) < 0 || pb_stamp_claim(ctx->st, key.data, now, -1) < 0 ||
+	    pb_state_commit(ctx->st) < 0) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	pb_info("web.confirm", "status=subscribed subscriber=%s", pb_q(name));
+	pb_pages_reload(ctx);
+	subscribed_page(ctx, resp, "Subscribed", "Confirmed: the digest comes to this address "
+			"from the next announcement on.", name, su.address);
+	goto out;
+fail:
+	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
+	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
+		      "try the link again later.");
+out:
+	free(json);
+	cJSON_Delete(obj);
+	pb_buf_free(&why);
+	pb_buf_free(&key);
+	pb_signup_row_clear(&su);
+	pb_sub_rows_free(rows, n_rows);
+	pb_config_free(cfg);
+}

@@ -1,0 +1,469 @@
+/* The readers' pages called as the server calls them, on a temporary state and config, the
+ * confirmation mail caught by a test mailer: sign-up (a pending sign-up and one mail; a rule
+ * error shown with its column; the address and client limits; an address in use answered
+ * alike; a failed mail consumes nothing), the confirmation link (once, then "already"), the
+ * manage page (edits, pause, resume, preview, unsubscribe; a config subscriber's settings
+ * untouchable), csrf, and hostile input echoed escaped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/cli.h"
+#include "paperboy/config.h"
+#include "paperboy/http.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+#include "../../src/web/pages.h"
+#include "t.h"
+
+static char dir[256];
+
+struct mailbox {
+	int n;
+	int fail;
+	char to[256];
+	struct pb_buf last;
+};
+
+static int
+catch_mail(void *arg, const struct pb_config *cfg, const char *to, const char *msg, size_t len,
+	   char *err, size_t errlen)
+{
+	struct mailbox *mb = arg;
+
+	(void)cfg;
+	if (mb->fail) {
+		snprintf(err, errlen, "451 try later");
+		return -1;
+	}
+	mb->n++;
+	snprintf(mb->to, sizeof mb->to, "%s", to);
+	pb_buf_reset(&mb->last);
+	/* quoted-printable's soft line breaks joined, so a link reads whole */
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] == '=' && i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
+			i += 2;
+		else
+			pb_buf_putc(&mb->last, msg[i]);
+	}
+	return 0;
+}
+
+static const char *
+no_header(const struct pb_web_req *r, const char *name)
+{
+	(void)r;
+	(void)name;
+	return NULL;
+}
+
+/* Runs handler h on method path body from client remote; the response in *resp. */
+static void
+call(struct pb_web_ctx *ctx, pb_web_handler h, const char *method, const char *path,
+     const char *remote, const char *body, struct pb_web_resp *resp)
+{
+	struct pb_web_req req;
+	char msg[200];
+
+	memset(&req, 0, sizeof req);
+	memset(resp, 0, sizeof *resp);
+	req.method = method;
+	req.path = path;
+	req.remote = remote;
+	req.body = body ? body : "";
+	req.body_len = strlen(req.body);
+	req.header = no_header;
+	if (body && pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg) < 0)
+		fprintf(stderr, "form: %s\n", msg);
+	h(ctx, &req, resp);
+	pb_form_free(&req.form);
+}
+
+static void
+resp_free(struct pb_web_resp *r)
+{
+	pb_buf_free(&r->body);
+	pb_buf_free(&r->headers);
+}
+
+/* The csrf value in a page, percent-encoded for a form body ("" when none). */
+static const char *
+csrf_of(const char *page)
+{
+	static char v[1024];
+	const char *p = page ? strstr(page, "name=\"csrf\" value=\"") : NULL;
+	size_t n;
+
+	v[0] = '\0';
+	if (!p)
+		return v;
+	p += strlen("name=\"csrf\" value=\"");
+	n = strcspn(p, "\"");
+	if (n < sizeof v)
+		snprintf(v, sizeof v, "%.*s", (int)n, p);
+	return v;
+}
+
+/* The path of the first link base_url + prefix ... in text, or "" (into out). */
+static const char *
+link_of(const char *text, const char *prefix, char *out, size_t n)
+{
+	char pat[128];
+	const char *p;
+
+	snprintf(pat, sizeof pat, "https://digest.example.org%s", prefix);
+	out[0] = '\0';
+	if (!text || !(p = strstr(text, pat)))
+		return out;
+	p += strlen("https://digest.example.org");
+	snprintf(out, n, "%.*s", (int)strspn(p, "/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "0123456789-_."), p);
+	return out;
+}
+
+static void
+urlenc(struct pb_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-_.", c))
+			pb_buf_putc(b, (char)c);
+		else
+			pb_buf_printf(b, "%%%02X", c);
+	}
+}
+
+static void
+signup_body(struct pb_buf *b, const char *csrf, const char *email, const char *topics)
+{
+	pb_buf_reset(b);
+	pb_buf_puts(b, "csrf=");
+	urlenc(b, csrf);
+	pb_buf_puts(b, "&email=");
+	urlenc(b, email);
+	pb_buf_puts(b, "&topics=");
+	urlenc(b, topics);
+	pb_buf_puts(b, "&language=en&max_papers=7");
+}
+
+/* Puts the 4-item fixture feed in the HTTP cache as the URL pb_fetch_today asks for. */
+static void
+cache_feed(const struct pb_config *cfg)
+{
+	struct pb_buf url = { 0 }, path = { 0 };
+	char name[32], *data = NULL, err[256];
+	size_t len = 0;
+	FILE *f;
+
+	pb_buf_puts(&url, cfg->arxiv.rss_url);
+	while (url.len && url.data[url.len - 1] == '/')
+		url.data[--url.len] = '\0';
+	pb_buf_putc(&url, '/');
+	for (size_t i = 0; i < cfg->arxiv.n_categories; i++)
+		pb_buf_printf(&url, "%s%s", i ? "+" : "", cfg->arxiv.categories[i]);
+	pb_http_cache_name(url.data, name, sizeof name);
+	pb_buf_printf(&path, "%s/http-cache", cfg->state_dir);
+	mkdir(path.data, 0700);
+	pb_buf_printf(&path, "/%s", name);
+	T_EQ_INT(pb_read_file(t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-"
+					 "excerpt.xml"), &data, &len, err, sizeof err), 0);
+	f = fopen(path.data, "wb");
+	T_CHECK(f != NULL);
+	if (f && data) {
+		fprintf(f, "paperboy-http-cache 1\nurl %s\netag \"x\"\n\n", url.data);
+		fwrite(data, 1, len, f);
+	}
+	if (f)
+		fclose(f);
+	free(data);
+	pb_buf_free(&url);
+	pb_buf_free(&path);
+}
+
+int
+main(void)
+{
+	struct pb_web_ctx ctx;
+	struct pb_web_resp r;
+	struct mailbox mb = { 0 };
+	struct pb_sub_row *rows = NULL, row;
+	struct pb_buf body = { 0 }, link = { 0 };
+	char conf[512], db[512], err[512], cpath[1024], mpath[1024], ok_csrf[1024];
+	size_t n_rows = 0;
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "/tmp/pb-web-pages.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(conf, sizeof conf, "%s/pb.conf", dir);
+	snprintf(db, sizeof db, "%s/paperboy.db", dir);
+	f = fopen(conf, "w");
+	fprintf(f, "state_dir = \"%s\";\n"
+		"arxiv = { categories = [\"cs.LG\", \"cs.AI\"]; };\n"
+		"email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"digest@example.org\"; };\n"
+		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://digest.example.org\"; };\n"
+		"subscribers = ( { name = \"carol\"; email = [\"carol@example.org\"];\n"
+		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
+	fclose(f);
+	memset(&ctx, 0, sizeof ctx);
+	memset(&ctx.secret, 5, sizeof ctx.secret);
+	ctx.config_path = conf;
+	ctx.st = pb_state_open(db, err, sizeof err);
+	T_CHECK(ctx.st != NULL);
+	T_EQ_INT(pb_pages_load(&ctx, &ctx.cfg, &rows, &n_rows), 0);
+	pb_sub_rows_free(rows, n_rows);
+	if (!ctx.st || !ctx.cfg)
+		return t_done("test_web_pages");
+	pb_pages_set_mailer(catch_mail, &mb);
+
+	/* the form */
+	call(&ctx, pb_web_signup, "GET", "/signup", "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "name=\"topics\"") != NULL);
+	T_CHECK(strstr(r.body.data, "au:Del_Maestro") != NULL);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	T_CHECK(ok_csrf[0] != '\0');
+	resp_free(&r);
+
+	/* no csrf: refused, nothing sent */
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1",
+	     "email=dave%40example.org&topics=a%3Dti%3Ax", &r);
+	T_EQ_INT(r.status, 403);
+	T_EQ_INT(mb.n, 0);
+	resp_free(&r);
+
+	/* a rule error: its column, the query echoed escaped with the place marked */
+	signup_body(&body, ok_csrf, "dave@example.org",
+		    "<script>alert(1)</script> = ti:(diffusion OR <b>");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(r.body.data, "column") != NULL);
+	T_CHECK(strstr(r.body.data, "<mark>") != NULL);
+	T_CHECK(strstr(r.body.data, "<script>alert(1)</script>") == NULL);
+	T_CHECK(strstr(r.body.data, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+	T_CHECK(strstr(r.body.data, "OR <b>") == NULL);
+	T_CHECK(strstr(r.body.data, "OR &lt;b&gt;") != NULL);
+	T_EQ_INT(mb.n, 0);
+	resp_free(&r);
+
+	/* a hostile address is refused and echoed escaped */
+	signup_body(&body, ok_csrf, "<script>alert(1)</script>@x.org", "a = ti:x");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(r.body.data, "<script>alert(1)</script>") == NULL);
+	T_CHECK(strstr(r.body.data, "value=\"&lt;script&gt;") != NULL);
+	resp_free(&r);
+
+	/* eleven topics are too many */
+	signup_body(&body, ok_csrf, "dave@example.org",
+		    "a=ti:a\nb=ti:b\nc=ti:c\nd=ti:d\ne=ti:e\nf=ti:f\ng=ti:g\nh=ti:h\ni=ti:i\n"
+		    "j=ti:j\nk=ti:k");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(r.body.data, "at most 10 topics") != NULL);
+	resp_free(&r);
+
+	/* a mail that cannot go: the page says so, and no stamp is used */
+	mb.fail = 1;
+	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 503);
+	resp_free(&r);
+	mb.fail = 0;
+
+	/* the happy path: one mail with the /c/ link */
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
+	T_EQ_INT(mb.n, 1);
+	T_EQ_STR(mb.to, "dave@example.org");
+	link_of(mb.last.data, "/c/", cpath, sizeof cpath);
+	T_CHECK(strlen(cpath) > 10);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 0);   /* pending, not a subscriber yet */
+	resp_free(&r);
+
+	/* the same address again within the hour: the same answer, no mail */
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.2", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
+	T_EQ_INT(mb.n, 1);
+	resp_free(&r);
+
+	/* an address in use: the same answer, no mail */
+	signup_body(&body, ok_csrf, "Carol@Example.org", "x = ti:x");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.3", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
+	T_EQ_INT(mb.n, 1);
+	resp_free(&r);
+
+	/* one client: five sign-ups an hour, then the same answer without mail */
+	for (int i = 0; i < 6; i++) {
+		char a[64];
+
+		snprintf(a, sizeof a, "reader%d@example.org", i);
+		signup_body(&body, ok_csrf, a, "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.9.9.9", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_INT(mb.n, 2 + (i < 5 ? i : 4));
+		resp_free(&r);
+	}
+
+	/* confirm: once subscribed, then "already" */
+	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Subscribed") != NULL);
+	link_of(r.body.data, "/m/", mpath, sizeof mpath);
+	T_CHECK(strlen(mpath) > 10);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.source, "web");
+	T_EQ_STR(row.state, "active");
+	T_CHECK(row.settings && strstr(row.settings, "ti:outlier"));
+	T_CHECK(row.settings && strstr(row.settings, "\"max_papers\":7"));
+	pb_sub_row_clear(&row);
+	T_CHECK(pb_config_subscriber(ctx.cfg, "dave") != NULL);
+	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
+	resp_free(&r);
+	/* forged and cross-purpose links */
+	call(&ctx, pb_web_confirm, "GET", "/c/AAAA.BBBB", "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	{
+		char wrong[1024];
+
+		snprintf(wrong, sizeof wrong, "/c/%s", mpath + 3);
+		call(&ctx, pb_web_confirm, "GET", wrong, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 403);
+		resp_free(&r);
+	}
+
+	/* manage: the page, csrf, an edit, a rule error, the preview */
+	call(&ctx, pb_web_manage, "GET", mpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Outliers = ti:outlier") != NULL);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	resp_free(&r);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1",
+	     "action=save&topics=a%3Dti%3Ay&language=en&max_papers=3", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=save&language=zh&max_papers=4&topics=Polytopes%3Dti%3Apolytope&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Saved") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "ti:polytope") &&
+		!strstr(row.settings, "ti:outlier") && strstr(row.settings, "\"language\":\"zh\""));
+	pb_sub_row_clear(&row);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=save&topics=Bad%3Dti%3A%28x+OR&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(r.body.data, "column") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "ti:polytope"));
+	pb_sub_row_clear(&row);
+	/* preview: nothing cached yet, then the fixture announcement */
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=preview&topics=Drift%3Dti%3Adrift&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "preview-none") != NULL);
+	resp_free(&r);
+	cache_feed(ctx.cfg);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "The Drift Contract") != NULL);
+	T_CHECK(strstr(r.body.data, "Random Polytope") == NULL);
+	T_CHECK(strstr(r.body.data, "srcdoc=\"&lt;") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "ti:polytope"));   /* preview saves nothing */
+	pb_sub_row_clear(&row);
+
+	/* pause, resume, unsubscribe */
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=pause&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.state, "paused");
+	pb_sub_row_clear(&row);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=resume&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.state, "active");
+	pb_sub_row_clear(&row);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=unsubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.state, "unsubscribed");
+	pb_sub_row_clear(&row);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
+
+	/* a config subscriber: no settings form; pause writes a "config" row */
+	T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "carol",
+			      "carol@example.org", pb_now()), 0);
+	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "name=\"topics\"") == NULL);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=save&topics=x%3Dti%3Ax&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	T_EQ_INT(pb_sub_get(ctx.st, "carol", &row), 0);
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=pause&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "carol", &row), 1);
+	T_EQ_STR(row.state, "paused");
+	T_EQ_STR(row.source, "config");
+	T_CHECK(row.settings == NULL);
+	pb_sub_row_clear(&row);
+	/* a csrf made for carol does not work for dave */
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+
+	pb_buf_free(&body);
+	pb_buf_free(&link);
+	pb_buf_free(&mb.last);
+	pb_config_free(ctx.cfg);
+	pb_state_close(ctx.st);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return t_done("test_web_pages");
+}
