@@ -15,6 +15,7 @@
 
 #include "page.h"
 #include "pages.h"
+#include "routes.h"
 
 struct mg {
 	struct pb_web_ctx *ctx;
@@ -159,34 +160,16 @@ put_state(struct mg *m, const char *state, const char *reason)
 	return pb_sub_put(m->ctx->st, &r);
 }
 
-/* Whether s has a destination other than its addresses. */
-static int
-other_channels(const struct pb_subscriber *s)
-{
-	return s->slack_webhook || s->wecom_webhook || s->dingtalk_webhook || s->telegram_chat ||
-	       s->discord_webhook || s->ntfy_topic || s->matrix_room || s->feishu_webhook ||
-	       s->webhook_url;
-}
-
+/* Every address of the subscriber suppressed (pb_web_unsubscribe: the row becomes
+ * "unsubscribed" when no destination is left), each committed. */
 static int
 unsubscribe(struct mg *m)
 {
-	static const char reason[] = "unsubscribed by the recipient (manage page)";
-	struct pb_state *st = m->ctx->st;
-
-	if (pb_state_begin(st) < 0)
-		return -1;
 	for (size_t i = 0; i < m->sub->n_emails; i++)
-		if (pb_suppress_put(st, m->sub->name, "email", m->sub->emails[i], reason) < 0)
-			goto fail;
-	if (!other_channels(m->sub) && put_state(m, "unsubscribed", reason) < 0)
-		goto fail;
-	if (pb_state_commit(st) < 0)
-		goto fail;
+		if (pb_web_unsubscribe(m->ctx, m->sub->name, "email", m->sub->emails[i],
+				       "manage page") < 0)
+			return -1;
 	return 0;
-fail:
-	pb_state_rollback(st);
-	return -1;
 }
 
 /* The settings of the form applied to the stored ones into *json (malloc'd); 0, or -1 with
@@ -300,19 +283,15 @@ out:
 void
 pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
 {
-	const char *tok = strncmp(req->path, "/m/", 3) == 0 ? req->path + 3 : "";
 	struct mg m;
 
 	memset(&m, 0, sizeof m);
 	m.ctx = ctx;
 	m.req = req;
 	m.resp = resp;
-	if (pb_token_check(&ctx->secret, tok, pb_link_purpose(PB_LINK_MANAGE), pb_now(),
-			   &m.tok) != PB_TOKEN_OK) {
-		pb_page_plain(resp, 403, "Link not valid", "This link is not valid or has "
-			      "expired. The link in your latest digest works.");
+	if (pb_web_token(ctx, pb_web_path_rest(req, "/m/"), pb_link_purpose(PB_LINK_MANAGE),
+			 &m.tok, resp) < 0)
 		return;
-	}
 	if (pb_pages_load(ctx, &m.cfg, &m.rows, &m.n_rows) < 0) {
 		pb_page_plain(resp, 500, "Not available", "The service cannot read its "
 			      "configuration; try again later.");

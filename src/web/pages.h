@@ -1,6 +1,6 @@
 /* The readers' own pages: sign-up with double opt-in (/ and /signup, the confirmation link
- * /c/TOKEN) and the manage page (/m/TOKEN) with its live preview. Handlers in the shape of
- * pb_web_handler; the server's route table points at them. Inside src/web/ only. */
+ * /c/TOKEN) and the manage page (/m/TOKEN) with its live preview: what their handlers
+ * (declared in routes.h) share. Inside src/web/ only. */
 #ifndef PAPERBOY_WEB_PAGES_H
 #define PAPERBOY_WEB_PAGES_H
 
@@ -9,20 +9,6 @@
 #include "paperboy/config.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
-
-/* GET: the sign-up form. POST: validates the form as `subscriber add` does, and unless an
- * address limit, an address already subscribed or the per-IP limit stops it (the answer is
- * the same in every case), records a pending sign-up and sends the one confirmation mail. */
-void pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req,
-		   struct pb_web_resp *resp);
-/* GET /c/TOKEN: turns the sign-up into an active stored subscriber (source "web"); a second
- * click says it is done already. */
-void pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req,
-		    struct pb_web_resp *resp);
-/* GET /m/TOKEN: the subscriber's page. POST (csrf): action=save|preview|pause|resume|
- * unsubscribe. */
-void pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req,
-		   struct pb_web_resp *resp);
 
 /* How the confirmation mail leaves: by default pb_mail_send_now through the configured SMTP
  * server. Tests put a function of theirs here (NULL restores the default). 0 sent, -1 with

@@ -15,6 +15,12 @@ static const struct pb_web_route routes[] = {
 	{ "POST", "/f/", pb_web_feedback_post },
 
 	/* the pages: "/", "/signup", "/c/", "/m/" */
+	{ "GET", "/", pb_web_signup },
+	{ "GET", "/signup", pb_web_signup },
+	{ "POST", "/signup", pb_web_signup },
+	{ "GET", "/c/", pb_web_confirm },
+	{ "GET", "/m/", pb_web_manage },
+	{ "POST", "/m/", pb_web_manage },
 
 	/* the bots: "/slack/", "/telegram/" */
 };

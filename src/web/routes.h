@@ -56,7 +56,20 @@ void pb_web_feedback_get(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 void pb_web_feedback_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			  struct pb_web_resp *resp);
 
-/* the pages: sign-up, confirm, manage */
+/* the pages: sign-up, confirm, manage (src/web/signup.c, manage.c; pages.h) */
+/* GET: the sign-up form. POST: validates the form as `subscriber add` does, and unless an
+ * address limit, an address already subscribed or the per-client limit stops it (the answer
+ * is the same in every case), records a pending sign-up and sends the one confirmation mail. */
+void pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		   struct pb_web_resp *resp);
+/* GET /c/TOKEN: turns the sign-up into an active stored subscriber (source "web"); a second
+ * click says it is done already. */
+void pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		    struct pb_web_resp *resp);
+/* GET /m/TOKEN: the subscriber's page. POST (csrf): action=save|preview|pause|resume|
+ * unsubscribe. */
+void pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		   struct pb_web_resp *resp);
 
 /* the bots: Slack, Telegram */
 

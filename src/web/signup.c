@@ -23,6 +23,7 @@
 
 #include "page.h"
 #include "pages.h"
+#include "routes.h"
 
 #define IP_SLOTS 5            /* sign-ups per client address per hour */
 #define HOUR 3600
@@ -581,7 +582,6 @@ by_address(const struct pb_config *cfg, const char *addr)
 void
 pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
 {
-	const char *tok = strncmp(req->path, "/c/", 3) == 0 ? req->path + 3 : "";
 	struct pb_token t;
 	struct pb_signup_row su = { 0 };
 	struct pb_config *cfg = NULL;
@@ -594,12 +594,9 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	size_t n_rows = 0;
 	int r;
 
-	if (pb_token_check(&ctx->secret, tok, pb_link_purpose(PB_LINK_CONFIRM), now, &t) !=
-	    PB_TOKEN_OK) {
-		pb_page_plain(resp, 403, "Link not valid", "This confirmation link is not valid "
-			      "or has expired. Sign up again to get a new one.");
+	if (pb_web_token(ctx, pb_web_path_rest(req, "/c/"), pb_link_purpose(PB_LINK_CONFIRM),
+			 &t, resp) < 0)
 		return;
-	}
 	if (pb_pages_load(ctx, &cfg, &rows, &n_rows) < 0 || pb_state_begin(ctx->st) < 0)
 		goto fail;
 	pb_buf_printf(&key, "confirmed:%s", t.subject);

@@ -17,6 +17,7 @@
 #include "paperboy/state.h"
 #include "paperboy/web.h"
 #include "../../src/web/pages.h"
+#include "../../src/web/routes.h"
 #include "t.h"
 
 static char dir[256];
@@ -334,8 +335,21 @@ main(void)
 	resp_free(&r);
 	/* forged and cross-purpose links */
 	call(&ctx, pb_web_confirm, "GET", "/c/AAAA.BBBB", "10.0.0.1", NULL, &r);
-	T_EQ_INT(r.status, 403);
+	T_EQ_INT(r.status, 400);
 	resp_free(&r);
+	{
+		struct pb_secret other;
+
+		memset(&other, 6, sizeof other);
+		pb_buf_reset(&link);
+		T_EQ_INT(pb_link_make(&link, "", &other, PB_LINK_CONFIRM, "0123", "dave@example.org",
+				      pb_now()), 0);
+		call(&ctx, pb_web_confirm, "GET", link.data, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 403);
+		T_CHECK(strstr(r.body.data, link.data + 3) == NULL);   /* never echoed */
+		resp_free(&r);
+		pb_buf_reset(&link);
+	}
 	{
 		char wrong[1024];
 
