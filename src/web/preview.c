@@ -70,7 +70,8 @@ pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i
 	pb_buf_puts(&resp->body, "</ol>\n");
 	if (pb_render(&d, PB_FMT_HTML, &ro, &parts) == 0 && parts.n) {
 		pb_buf_puts(&resp->body, "<iframe id=\"preview-digest\" title=\"The digest\" "
-			    "sandbox=\"\" referrerpolicy=\"no-referrer\" srcdoc=\"");
+			    "sandbox=\"\" referrerpolicy=\"no-referrer\" style=\"width:100%;height:36rem;"
+			    "border:1px solid #ddd;box-sizing:border-box\" srcdoc=\"");
 		pb_page_esc(resp, parts.v[0]);
 		pb_buf_puts(&resp->body, "\"></iframe>\n");
 	}

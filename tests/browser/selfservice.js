@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// Drives the readers' pages of a running `paperboy serve` in the system chromium (headless,
+// through puppeteer-core; no browser is downloaded), as a reader on a phone would: signs up on
+// the form, reads the confirmation mail the local SMTP peer saved, opens its link, opens the
+// manage page, sees a rule error with its column, edits the topics, presses Preview and reads
+// the titles of the cached announcement, saves, and unsubscribes. Every screen is checked at
+// 375 px wide for sideways scrolling, and screenshots are kept.
+//
+//   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
+//
+// Environment: PB_CHROMIUM (default /usr/bin/chromium), PB_BROWSER_PIDFILE, PB_EXPECT_TITLES
+// (titles the preview must show, separated by '|'), PB_ABSENT_TITLE (a title it must not show).
+// Exit 0 all good, 1 a check failed, 3 chromium cannot start (the caller skips), 2 otherwise.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const puppeteer = require('puppeteer-core');
+
+const WIDTH = 375;
+const STEP_MS = 15000;
+
+const [base, mailDir, outDir, address] = process.argv.slice(2);
+if (!base || !mailDir || !outDir || !address) {
+  console.error('usage: selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS');
+  process.exit(2);
+}
+const expectTitles = (process.env.PB_EXPECT_TITLES || '').split('|').filter(Boolean);
+const absentTitle = process.env.PB_ABSENT_TITLE || '';
+
+let browser = null;
+let profile = null;
+let failed = 0;
+
+function cleanup() {
+  if (browser && browser.process()) {
+    try { browser.process().kill('SIGKILL'); } catch (e) { /* already gone */ }
+  }
+  if (process.env.PB_BROWSER_PIDFILE) fs.rmSync(process.env.PB_BROWSER_PIDFILE, { force: true });
+  if (profile) {
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch (e) { /* the caller's temporary folder goes too */ }
+  }
+}
+
+function quit(code, msg) {
+  if (msg) console.error('selfservice: ' + msg);
+  cleanup();
+  process.exit(code);
+}
+
+const watchdog = setTimeout(() => quit(2, 'timed out after 100 s'), 100000);
+watchdog.unref();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => quit(2, 'stopped by ' + sig));
+
+function check(cond, what) {
+  if (cond) {
+    console.log('ok: ' + what);
+  } else {
+    console.error('FAIL: ' + what);
+    failed++;
+  }
+}
+
+// The page's width as the reader's screen sees it, and a screenshot.
+async function screen(page, name) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(w <= WIDTH, `${name}: no sideways scrolling at ${WIDTH} px (scrollWidth ${w})`);
+  await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
+}
+
+async function text(page) {
+  return page.evaluate(() => document.body.innerText);
+}
+
+// Submits the form the button belongs to and waits for the answer.
+async function press(page, selector) {
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: STEP_MS }),
+    page.click(selector),
+  ]);
+}
+
+async function setField(page, selector, value) {
+  await page.$eval(selector, (el, v) => { el.value = v; }, value);
+}
+
+// The confirmation mail: the newest saved message to the address, soft line breaks joined.
+async function confirmLink() {
+  for (let i = 0; i < 100; i++) {
+    const files = fs.existsSync(mailDir)
+      ? fs.readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort() : [];
+    for (const f of files.reverse()) {
+      const raw = fs.readFileSync(path.join(mailDir, f), 'latin1');
+      if (!raw.includes(address)) continue;
+      const body = raw.replace(/=\r?\n/g, '');
+      const m = body.match(/https?:\/\/[^\s"<>=]+\/c\/[A-Za-z0-9_.-]+/);
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
+(async () => {
+  fs.mkdirSync(outDir, { recursive: true });
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-chromium-'));
+  try {
+    browser = await puppeteer.launch({
+      executablePath: process.env.PB_CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      userDataDir: profile,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions',
+        '--disable-background-networking', '--disable-sync', '--metrics-recording-only',
+        '--no-default-browser-check'],
+      timeout: 30000,
+    });
+  } catch (e) {
+    quit(3, 'chromium cannot start: ' + e.message.split('\n')[0]);
+  }
+  if (process.env.PB_BROWSER_PIDFILE && browser.process())
+    fs.writeFileSync(process.env.PB_BROWSER_PIDFILE, String(browser.process().pid));
+  const page = await browser.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  await page.setViewport({ width: WIDTH, height: 800, deviceScaleFactor: 1, isMobile: true });
+  const blocked = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+
+  // 1. the sign-up form
+  let res = await page.goto(base + '/', { waitUntil: 'load' });
+  check(res.status() === 200, 'the sign-up form answers 200');
+  check((await text(page)).includes('au:Del_Maestro'), 'the form shows query examples');
+  await screen(page, '1-signup');
+  await page.type('#email', address);
+  await setField(page, '#topics', 'Learning = ti:learning');
+  await page.select('#language', 'en');
+  await setField(page, '#max_papers', '5');
+  await press(page, 'button[type=submit]');
+  check((await text(page)).includes('Check your mailbox'), 'the sign-up is answered');
+  await screen(page, '2-sent');
+
+  // 2. the link in the mail the SMTP peer received
+  const link = await confirmLink();
+  check(link !== null, 'the confirmation mail arrived with a /c/ link');
+  if (!link) quit(1, 'no confirmation mail');
+  check(link.startsWith(base + '/c/'), 'the link points at this server');
+  res = await page.goto(link, { waitUntil: 'load' });
+  check(res.status() === 200 && (await text(page)).includes('Subscribed'),
+    'the link confirms the subscription');
+  await screen(page, '3-confirmed');
+
+  // 3. the manage page
+  await press(page, '#manage');
+  check(page.url().includes('/m/'), 'the manage page opens from the confirmation');
+  check((await page.$eval('#topics', (el) => el.value)).includes('ti:learning'),
+    'the manage page shows the topics signed up with');
+  await screen(page, '4-manage');
+
+  // a broken rule: its column, the query echoed with the place marked
+  await setField(page, '#topics', 'Broken = ti:(drift OR <b>bold</b>');
+  await press(page, '#preview');
+  let t = await text(page);
+  check(/column \d+/.test(t), 'a rule error names its column');
+  check(await page.$('.error mark') !== null, 'the error marks the place in the query');
+  const errHtml = await page.$eval('.error', (e) => e.innerHTML);
+  check(!errHtml.includes('<b>bold') && errHtml.includes('&lt;b&gt;bold'),
+    'the query is echoed escaped, never as markup');
+  await screen(page, '5-rule-error');
+
+  // the preview of edited topics: the real match on the cached announcement
+  await setField(page, '#topics', 'Drift = ti:drift\nSymbols = ti:signal2symbol');
+  await press(page, '#preview');
+  t = await text(page);
+  for (const title of expectTitles)
+    check(t.includes(title), `the preview shows "${title}"`);
+  if (absentTitle) check(!t.includes(absentTitle), `the preview leaves out "${absentTitle}"`);
+  const frame = await page.$('#preview-digest');
+  check(frame !== null, 'the rendered digest is embedded');
+  if (frame) {
+    check(await page.$eval('#preview-digest', (f) => f.getAttribute('sandbox') === ''),
+      'the digest frame is sandboxed');
+    const f = await frame.contentFrame();
+    const inner = f ? await f.evaluate(() => document.body ? document.body.innerText : '') : '';
+    if (expectTitles.length)
+      check(inner.includes(expectTitles[0]), 'the digest frame shows the rendered digest');
+    await page.$eval('#preview-digest', (el) => el.scrollIntoView());
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await screen(page, '6-preview');
+
+  // save, then unsubscribe
+  await press(page, '#save');
+  check((await text(page)).includes('Saved'), 'the edited topics are saved');
+  check((await page.$eval('#topics', (el) => el.value)).includes('ti:signal2symbol'),
+    'the saved topics are shown');
+  await screen(page, '7-saved');
+  await press(page, '#unsubscribe');
+  check((await text(page)).includes('Unsubscribed'), 'unsubscribing is confirmed');
+  await screen(page, '8-unsubscribed');
+  check(blocked.length === 0, 'no Content-Security-Policy refusals' +
+    (blocked.length ? ': ' + blocked[0] : ''));
+
+  await browser.close();
+  browser = null;
+  quit(failed ? 1 : 0, failed ? `${failed} check(s) failed` : null);
+})().catch((e) => quit(failed ? 1 : 2, e.stack || String(e)));

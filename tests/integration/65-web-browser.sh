@@ -1,0 +1,133 @@
+#!/bin/sh
+# The readers' pages in a real browser: `paperboy serve` on 127.0.0.1 with a local SMTP peer
+# (tests/lib/smtpd.py saves what it receives) and the announcement fetched beforehand from the
+# arXiv stand-in (so the preview has it cached). Debian's chromium, driven by puppeteer-core
+# (tests/browser/selfservice.js), signs up on the form, opens the link of the confirmation mail
+# the peer received, opens the manage page, sees a rule error with its column, edits the topics,
+# presses Preview and sees the titles of the fixture announcement, saves and unsubscribes; every
+# screen at 375 px without sideways scrolling. The state is then read with `paperboy subscriber
+# list`/`show`. Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
+# reason, only when chromium cannot start.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+name=65-web-browser
+tmp=$(mktemp -d /tmp/pb-web-browser.XXXXXX)
+pidfile="$tmp/chromium.pid"
+pids=""
+cleanup() {
+  if [ -s "$pidfile" ]; then
+    kill -9 "$(cat "$pidfile")" 2>/dev/null
+  fi
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "$name: FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -n 20 "$tmp/serve.err" >&2; exit 1; }
+skip() { echo "$name: SKIP: $*" >&2; exit 0; }
+
+browser_dir="$PB_TESTS/browser"
+art="${BUILD:-$(cd "$PB_TESTS/.." && pwd)/build}/browser-artefacts/selfservice"
+chromium="${PB_CHROMIUM:-/usr/bin/chromium}"
+PY=/usr/bin/python3
+
+[ -x "$chromium" ] || skip "no chromium at $chromium (contrib/install-deps.sh --test installs it)"
+command -v node >/dev/null 2>&1 || fail "node is missing (Debian package nodejs)"
+if [ ! -f "$browser_dir/node_modules/puppeteer-core/package.json" ]; then
+  command -v npm >/dev/null 2>&1 || fail "npm is missing (Debian package npm)"
+  PUPPETEER_SKIP_DOWNLOAD=1 timeout 120 npm ci --prefix "$browser_dir" --prefer-offline --no-audit --no-fund \
+    --loglevel=error >"$tmp/npm.log" 2>&1 ||
+    fail "npm ci --prefix tests/browser failed: $(tail -n 5 "$tmp/npm.log")"
+fi
+
+wait_file() { # FILE
+  i=0
+  while [ ! -s "$1" ]; do
+    i=$((i + 1))
+    [ $i -gt 150 ] && fail "$1 did not appear"
+    sleep 0.1
+  done
+}
+
+timeout 300 $PY "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/arxiv.port" --log "$tmp/arxiv.log" \
+  --fixtures "$PB_FIXTURES" 2>"$tmp/arxiv.err" &
+pids="$pids $!"
+mkdir -p "$tmp/mail"
+timeout 300 $PY "$PB_TESTS/lib/smtpd.py" --port-file "$tmp/smtp.port" --save-dir "$tmp/mail" \
+  --timeout 280 2>"$tmp/smtp.err" &
+pids="$pids $!"
+wait_file "$tmp/arxiv.port"
+wait_file "$tmp/smtp.port"
+AP=$(cat "$tmp/arxiv.port")
+SP=$(cat "$tmp/smtp.port")
+# A free port for the pages: the links in the mail carry it.
+WP=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$WP"
+
+mkdir -p "$tmp/state"
+cat >"$tmp/pb.conf" <<CONF
+state_dir = "$tmp/state";
+arxiv = { categories = ["cs.LG", "cs.AI"]; rss_url = "http://127.0.0.1:$AP/rss";
+          api_url = "http://127.0.0.1:$AP/api/query"; fill_metadata = false; };
+email = { smtp_url = "smtp://127.0.0.1:$SP"; from = "digest@example.org"; tls = "none"; };
+web = { listen = "127.0.0.1:$WP"; base_url = "$base"; };
+subscribers = (
+  { name = "carol"; email = ["carol@example.org"];
+    topics = ( { name = "drift"; query = "ti:drift"; } ); }
+);
+CONF
+pb() { timeout 30 "$PAPERBOY" -c "$tmp/pb.conf" "$@"; }
+
+# The latest announcement, fetched as a run fetches it: the preview reads it from the cache.
+pb fetch >"$tmp/fetch.out" 2>"$tmp/fetch.err" || fail "fetch exited $?: $(tail -n 3 "$tmp/fetch.err")"
+ls "$tmp/state/http-cache" 2>/dev/null | grep -q . || fail "fetch left nothing in the HTTP cache"
+
+timeout 200 "$PAPERBOY" -c "$tmp/pb.conf" serve 2>"$tmp/serve.err" &
+pids="$pids $!"
+i=0
+until curl -s -o /dev/null "$base/"; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && fail "paperboy serve did not answer on $base"
+  sleep 0.1
+done
+
+rm -rf "$art"; mkdir -p "$art"
+PB_CHROMIUM="$chromium" PB_BROWSER_PIDFILE="$pidfile" \
+PB_EXPECT_TITLES="The Drift Contract|Signal2Symbol" \
+PB_ABSENT_TITLE="Outlier Detection for Multi-Network Data" \
+  timeout -k 5 120 node "$browser_dir/selfservice.js" "$base" "$tmp/mail" "$art" \
+  "dora.reader@example.org" >"$tmp/out" 2>&1
+rc=$?
+cat "$tmp/out"
+case $rc in
+0) ;;
+3) skip "$(grep 'cannot start' "$tmp/out" | head -n 1)" ;;
+*) fail "the browser checks failed (exit $rc); screenshots in $art" ;;
+esac
+
+# One mail went, to the reader, and only the confirmation.
+n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
+[ "$n" -eq 1 ] || fail "expected 1 mail (the confirmation), the SMTP peer got $n"
+grep -q 'dora.reader@example.org' "$tmp/mail"/*.eml || fail "the mail is not to the reader"
+
+# The state as the administrator sees it.
+pb subscriber list >"$tmp/list" 2>"$tmp/list.err" || fail "subscriber list exited $?"
+cat "$tmp/list"
+grep -Eq '^dora\.reader +stored +unsubscribed ' "$tmp/list" ||
+  fail "subscriber list does not show dora.reader stored and unsubscribed"
+grep -Eq '^carol +config +active ' "$tmp/list" || fail "carol is no longer active"
+pb subscriber show dora.reader >"$tmp/show" 2>&1 || fail "subscriber show exited $?"
+grep -q 'source *web' "$tmp/show" || fail "dora.reader's source is not web: $(cat "$tmp/show")"
+grep -q 'topic *Symbols = ti:signal2symbol' "$tmp/show" || fail "the saved topics are not stored"
+grep -q 'ti:learning' "$tmp/show" && fail "the topic signed up with was not replaced"
+
+# Replayed confirmation: a plain page, nothing changes.
+link=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$tmp/mail"/*.eml | grep -o "$base/c/[A-Za-z0-9_.-]*" | head -n 1)
+[ -n "$link" ] || fail "no /c/ link in the saved mail"
+curl -s "$link" >"$tmp/again.html" || fail "the replayed link did not answer"
+grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed link does not say it is done"
+
+n=$(ls "$art"/*.png 2>/dev/null | wc -l)
+[ "$n" -eq 8 ] || fail "expected 8 screenshots in $art, found $n"
+echo "$name: ok ($n screenshots in $art)"
