@@ -365,16 +365,40 @@ address_ok(const char *a)
 	return 1;
 }
 
-/* Claims one of the client address's slots for the hour. 1 claimed, 0 none left, -1 error. */
+/* The client as the server's rate limit counts it: the peer, or when the peer is this machine
+ * (the reverse proxy), the address the proxy put last in X-Forwarded-For. Behind a proxy
+ * every peer is the proxy, and the limit would otherwise hold for all readers at once. */
+static void
+client_of(const struct pb_web_req *req, char *out, size_t n)
+{
+	const char *peer = req->remote && *req->remote ? req->remote : "-";
+	const char *xff = req->header ? req->header(req, "X-Forwarded-For") : NULL, *last;
+	size_t len;
+
+	snprintf(out, n, "%s", peer);
+	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
+		     strncmp(peer, "::ffff:127.", 11) != 0))
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	len = strcspn(last, " \t");
+	if (len && len < n)
+		snprintf(out, n, "%.*s", (int)len, last);
+}
+
+/* Claims one of the client's slots for the hour. 1 claimed, 0 none left, -1 error. */
 static int
-claim_ip(struct pb_state *st, const char *remote, int64_t now)
+claim_ip(struct pb_state *st, const struct pb_web_req *req, int64_t now)
 {
 	struct pb_buf key = { 0 };
+	char client[128];
 	int r = 0;
 
+	client_of(req, client, sizeof client);
 	for (int k = 0; k < IP_SLOTS && r == 0; k++) {
 		pb_buf_reset(&key);
-		pb_buf_printf(&key, "signup-ip:%s:%d", remote && *remote ? remote : "-", k);
+		pb_buf_printf(&key, "signup-ip:%s:%d", client, k);
 		r = pb_stamp_claim(st, key.data, now, HOUR);
 	}
 	pb_buf_free(&key);
@@ -471,7 +495,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	lower(addr);
 	if (pb_state_begin(ctx->st) < 0)
 		goto fail;
-	ip = claim_ip(ctx->st, req->remote, now);
+	ip = claim_ip(ctx->st, req, now);
 	snprintf(key, sizeof key, "confirm-mail:%s", addr);
 	once = ip > 0 ? pb_stamp_claim(ctx->st, key, now, HOUR) : 0;
 	if (ip < 0 || once < 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "paperboy/buf.h"
@@ -53,12 +54,14 @@ catch_mail(void *arg, const struct pb_config *cfg, const char *to, const char *m
 	return 0;
 }
 
+/* The X-Forwarded-For of the request, when a test sets one. */
+static const char *xff;
+
 static const char *
-no_header(const struct pb_web_req *r, const char *name)
+a_header(const struct pb_web_req *r, const char *name)
 {
 	(void)r;
-	(void)name;
-	return NULL;
+	return xff && strcasecmp(name, "X-Forwarded-For") == 0 ? xff : NULL;
 }
 
 /* Runs handler h on method path body from client remote; the response in *resp. */
@@ -76,7 +79,7 @@ call(struct pb_web_ctx *ctx, pb_web_handler h, const char *method, const char *p
 	req.remote = remote;
 	req.body = body ? body : "";
 	req.body_len = strlen(req.body);
-	req.header = no_header;
+	req.header = a_header;
 	if (body && pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg) < 0)
 		fprintf(stderr, "form: %s\n", msg);
 	h(ctx, &req, resp);
@@ -314,6 +317,24 @@ main(void)
 		T_EQ_INT(mb.n, 2 + (i < 5 ? i : 4));
 		resp_free(&r);
 	}
+
+	/* behind the proxy: readers are told apart by X-Forwarded-For, not the proxy's address */
+	xff = "192.0.2.7, 198.51.100.20";
+	signup_body(&body, ok_csrf, "proxied@example.org", "x = ti:x");
+	call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
+	T_EQ_INT(mb.n, 7);
+	resp_free(&r);
+	xff = "203.0.113.9";
+	for (int i = 0; i < 6; i++) {
+		char a[64];
+
+		snprintf(a, sizeof a, "proxied%d@example.org", i);
+		signup_body(&body, ok_csrf, a, "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
+		resp_free(&r);
+	}
+	T_EQ_INT(mb.n, 12);   /* five from that reader, then none */
+	xff = NULL;
 
 	/* confirm: once subscribed, then "already" */
 	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
