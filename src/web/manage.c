@@ -161,10 +161,13 @@ put_state(struct mg *m, const char *state, const char *reason)
 }
 
 /* Every address of the subscriber suppressed (pb_web_unsubscribe: the row becomes
- * "unsubscribed" when no destination is left), each committed. */
+ * "unsubscribed" when no destination is left), each committed. 0 / -1. */
 static int
 unsubscribe(struct mg *m)
 {
+	/* no address (a chat's subscriber): the subscriber as a whole */
+	if (!m->sub->n_emails)
+		return put_state(m, "unsubscribed", "unsubscribed by the recipient (manage page)");
 	for (size_t i = 0; i < m->sub->n_emails; i++)
 		if (pb_web_unsubscribe(m->ctx, m->sub->name, "email", m->sub->emails[i],
 				       "manage page") < 0)

@@ -212,6 +212,8 @@ main(void)
 		"email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"digest@example.org\"; };\n"
 		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://digest.example.org\"; };\n"
 		"subscribers = ( { name = \"carol\"; email = [\"carol@example.org\"];\n"
+		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
+		"  { name = \"ned\"; ntfy_topic = \"ned-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
 	fclose(f);
 	memset(&ctx, 0, sizeof ctx);
@@ -487,6 +489,23 @@ main(void)
 	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 403);
 	resp_free(&r);
+
+	/* a subscriber without an address: unsubscribing ends the subscriber as a whole */
+	pb_buf_reset(&link);
+	T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "ned", "ntfy:ned-papers",
+			      pb_now()), 0);
+	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=unsubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "ned", &row), 1);
+	T_EQ_STR(row.state, "unsubscribed");
+	pb_sub_row_clear(&row);
 
 	pb_buf_free(&body);
 	pb_buf_free(&link);
