@@ -55,7 +55,7 @@ timeout 300 $PY "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/arxiv.port" --
 pids="$pids $!"
 mkdir -p "$tmp/mail"
 timeout 300 $PY "$PB_TESTS/lib/smtpd.py" --port-file "$tmp/smtp.port" --save-dir "$tmp/mail" \
-  --timeout 280 2>"$tmp/smtp.err" &
+  --reject refused@example.org --timeout 280 2>"$tmp/smtp.err" &
 pids="$pids $!"
 wait_file "$tmp/arxiv.port"
 wait_file "$tmp/smtp.port"
@@ -127,6 +127,29 @@ link=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$tmp/mail"/*.eml | grep 
 [ -n "$link" ] || fail "no /c/ link in the saved mail"
 curl -s "$link" >"$tmp/again.html" || fail "the replayed link did not answer"
 grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed link does not say it is done"
+
+# A confirmation the SMTP server refuses: the page says so, and since nothing was claimed the
+# same address is tried again (and refused again) rather than answered as already sent.
+csrf=$(curl -s "$base/signup" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+[ -n "$csrf" ] || fail "no csrf field in the sign-up form"
+signup() { # ADDRESS TOPICS OUT -> prints the HTTP status
+  curl -s -o "$3" -w '%{http_code}' --data-urlencode "csrf=$csrf" --data-urlencode "email=$1" \
+    --data-urlencode "topics=$2" --data-urlencode language=en --data-urlencode max_papers=5 \
+    "$base/signup"
+}
+for k in 1 2; do
+  st=$(signup refused@example.org 'Drift = ti:drift' "$tmp/refused.html")
+  [ "$st" = 503 ] || fail "a refused confirmation answered $st, not 503 (try $k)"
+  grep -q 'could not be sent' "$tmp/refused.html" || fail "the page does not say the mail did not go"
+done
+# Hostile input over the wire: echoed escaped, nothing sent.
+st=$(signup '<script>alert(1)</script>@x.org' '<img src=x onerror=alert(1)> = ti:(a' "$tmp/hostile.html")
+[ "$st" = 400 ] || fail "a hostile sign-up answered $st, not 400"
+grep -q '<script>alert(1)' "$tmp/hostile.html" && fail "the address came back as markup"
+grep -q '<img src=x' "$tmp/hostile.html" && fail "a topic came back as markup"
+grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the topic is not echoed escaped"
+n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
+[ "$n" -eq 1 ] || fail "after the refused and hostile sign-ups the SMTP peer holds $n mails, not 1"
 
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
 [ "$n" -eq 8 ] || fail "expected 8 screenshots in $art, found $n"
