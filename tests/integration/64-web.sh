@@ -11,7 +11,9 @@
 #  5. Forged, expired, cross-purpose and malformed links get 403/410/400 plain pages that never
 #     echo the token; a 100 KB body 413; an unknown path 404; PUT 405; HEAD as GET; every answer
 #     has a Content-Length and none redirects; the feedback link's page, its POST without the
-#     csrf refused, with it recorded; the per-client rate limit answers 429 with Retry-After.
+#     csrf refused, with it recorded; a subscriber added by `paperboy subscriber add` while
+#     serve runs is known at the next request; the per-client rate limit answers 429 with
+#     Retry-After.
 #  6. No token ever reaches the log.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
@@ -182,6 +184,15 @@ c=$(code POST "$FB" -d "csrf=$CSRF")
 [ "$c" = 200 ] || fail "feedback POST: $c $(cat "$T/b")"
 [ "$(sql 'SELECT subscriber, paper_id, verdict, source FROM feedback')" = "stay|2411.00001|1|web" ] ||
   fail "feedback not recorded: $(sql 'SELECT * FROM feedback')"
+# a subscriber added beside the running server is known to it at the next request
+"$PAPERBOY" -c "$T/pb.conf" subscriber add newbie --email newbie@example.org \
+  --topic 'v=cat:cs.CV' >/dev/null 2>"$T/add.err" || fail "subscriber add: $(cat "$T/add.err")"
+NEW=$("$TOKEN" "$KEY" "$BASE" unsub newbie newbie@example.org)
+c=$(code POST "$NEW" -d List-Unsubscribe=One-Click)
+[ "$c" = 200 ] || fail "a subscriber added while serve runs: $c $(cat "$T/b")"
+[ "$(sql "SELECT state, source FROM subscribers WHERE name = 'newbie'")" = "unsubscribed|cli" ] ||
+  fail "newbie: $(sql "SELECT * FROM subscribers WHERE name = 'newbie'")"
+grep -q 'event=web.reload subscribers=3' "$T/serve.log" || fail "no reload in the log"
 # the rate limit: 60 a minute from one client
 got=""
 for i in $(seq 1 70); do
