@@ -15,6 +15,7 @@
 #     serve runs is known at the next request; the per-client rate limit answers 429 with
 #     Retry-After.
 #  6. No token ever reaches the log.
+#  7. `paperboy daemon` runs the endpoint when web is set and stops it on SIGTERM.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 PY=/usr/bin/python3
@@ -213,6 +214,25 @@ for t in "$TOK" "$FORGED" "$EXP" "${FB##*/}" "$CSRF"; do
   grep -qF "$t" "$T/serve.log" && fail "a token is in the log"
   grep -qF "${t%%.*}" "$T/serve.log" && fail "a token's payload is in the log"
 done
+
+# 7. the daemon runs the endpoint too when web is set, and stops it with itself
+"$PAPERBOY" -c "$T/pb.conf" daemon --foreground >"$T/daemon.log" 2>&1 &
+SRV=$!
+wait_listen "$PORT"
+c=$(code GET "$URL")
+[ "$c" = 200 ] || fail "the daemon's endpoint: GET $c"
+grep -q 'event=web.start' "$T/daemon.log" || fail "the daemon did not log web.start"
+kill "$SRV"
+i=0
+while kill -0 "$SRV" 2>/dev/null; do
+  i=$((i + 1)); [ $i -gt 300 ] && { kill -9 "$SRV"; fail "the daemon did not stop on SIGTERM"; break; }
+  sleep 0.1
+done
+wait "$SRV" 2>/dev/null; rc=$?
+SRV=""
+[ $rc = 0 ] || fail "the daemon with web exits $rc on SIGTERM: $(tail -n 3 "$T/daemon.log")"
+$PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null &&
+  fail "the endpoint still listens after the daemon stopped"
 
 [ $fails = 0 ] || exit 1
 echo "64-web: ok"
