@@ -203,5 +203,10 @@ main(int argc, char **argv)
 	ms = now_ms() - t0;
 	printf("requests=%ld ok=%ld other=%ld ms=%.0f rate=%.1f\n", count, ok, other, ms,
 	       count / (ms / 1000.0));
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
