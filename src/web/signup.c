@@ -58,13 +58,23 @@ pb_pages_load(struct pb_web_ctx *ctx, struct pb_config **cfg, struct pb_sub_row 
 	      size_t *n_rows)
 {
 	struct pb_buf problems = { 0 };
+	struct pb_config_error ce;
 	struct pb_config *c;
+	char msg[1024];
 
 	*cfg = NULL;
 	*rows = NULL;
 	*n_rows = 0;
-	if (!ctx->config_path || !(c = pb_cli_load_config_file(ctx->config_path)))
+	if (!ctx->config_path)
 		return -1;
+	/* Not pb_cli_load_config_file: that one sets up the log again (on stderr), and the
+	 * daemon running these pages logs to syslog. */
+	memset(&ce, 0, sizeof ce);
+	if (!(c = pb_config_load(ctx->config_path, &ce))) {
+		pb_config_error_format(&ce, msg, sizeof msg);
+		pb_err("web.config", "config=%s error=%s", pb_q(ctx->config_path), pb_q(msg));
+		return -1;
+	}
 	*cfg = pb_cli_with_stored(c, 1, rows, n_rows, &problems);
 	if (problems.len)
 		pb_warn("web.subscribers", "problems=%s", pb_q(problems.data));

@@ -15,6 +15,7 @@
 #include "paperboy/cli.h"
 #include "paperboy/config.h"
 #include "paperboy/http.h"
+#include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
 #include "../../src/web/pages.h"
@@ -489,6 +490,14 @@ main(void)
 	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 403);
 	resp_free(&r);
+
+	/* the pages read the config without setting up the log again (the daemon's is syslog) */
+	pb_log_setup(PB_LOG_ERROR, 0);
+	call(&ctx, pb_web_manage, "GET", mpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_CHECK(!pb_log_enabled(PB_LOG_INFO));
+	pb_log_setup(PB_LOG_INFO, 0);
 
 	/* a subscriber without an address: unsubscribing ends the subscriber as a whole */
 	pb_buf_reset(&link);
