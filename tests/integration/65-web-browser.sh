@@ -84,7 +84,8 @@ pb fetch >"$tmp/fetch.out" 2>"$tmp/fetch.err" || fail "fetch exited $?: $(tail -
 ls "$tmp/state/http-cache" 2>/dev/null | grep -q . || fail "fetch left nothing in the HTTP cache"
 
 timeout 200 "$PAPERBOY" -c "$tmp/pb.conf" serve 2>"$tmp/serve.err" &
-pids="$pids $!"
+serve_pid=$!
+pids="$pids $serve_pid"
 i=0
 until curl -s -o /dev/null "$base/"; do
   i=$((i + 1))
@@ -150,6 +151,13 @@ grep -q '<img src=x' "$tmp/hostile.html" && fail "a topic came back as markup"
 grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the topic is not echoed escaped"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
 [ "$n" -eq 1 ] || fail "after the refused and hostile sign-ups the SMTP peer holds $n mails, not 1"
+
+# serve stops cleanly on SIGTERM (and, in a sanitizer build, reports nothing)
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+rc=$?
+[ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
+grep -q 'Sanitizer' "$tmp/serve.err" && fail "the sanitizer reported: $(grep -m1 Sanitizer "$tmp/serve.err")"
 
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
 [ "$n" -eq 8 ] || fail "expected 8 screenshots in $art, found $n"
