@@ -169,6 +169,9 @@ c=$(code GET "$BASE/u/%3Cscript%3E")
 head -c 102400 /dev/zero | tr '\0' a >"$T/big"
 c=$(code POST "$URL" --data-binary @"$T/big")
 [ "$c" = 413 ] || fail "a 100 KB body: $c"
+# in chunks, without a length: cut off (no answer, or 413), and the server goes on
+c=$(code POST "$URL" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big")
+[ "$c" = 000 ] || [ "$c" = 413 ] || fail "a chunked 100 KB body: $c"
 c=$(code GET "$BASE/no/such/page")
 [ "$c" = 404 ] || fail "unknown path: $c"
 framed "404"
