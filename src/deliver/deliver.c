@@ -191,12 +191,20 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 		fatal(r, "defer");
 }
 
-/* Every other pending message to a paused destination is paused with it. Returns how many. */
+/* Every other pending message to a paused destination is paused with it, and the destination
+ * is suppressed (the next runs enqueue nothing for it) until `subscriber resume`. Returns how
+ * many were paused. */
 static long
 pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 {
 	int n = pb_outbox_pause_dest(r->st, m->channel, m->dest, why, (int64_t)time(NULL));
 
+	if (pb_suppress_put(r->st, m->subscriber, m->channel, m->dest, why) < 0) {
+		fatal(r, "suppress");
+		return n < 0 ? 0 : n;
+	}
+	pb_warn("deliver.suppressed", "subscriber=%s channel=%s dest=%s reason=%s",
+		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(why));
 	if (n < 0) {
 		fatal(r, "pause");
 		return 0;
@@ -689,6 +697,19 @@ dispatch(struct run *r, int64_t *wake)
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
 		if (table_get(&r->tab, key)->paused) {
 			/* Paused with its destination already (pause_dest), and counted there. */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (pb_suppress_has(r->st, m->subscriber, m->channel, m->dest) == 1) {
+			/* Suppressed after it was enqueued (unsubscribed, refused): it waits,
+			 * paused, for `subscriber resume`, and costs no request. */
+			table_get(&r->tab, key)->paused = 1;
+			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED,
+						  "the destination is suppressed") != 0)
+				state_failed(r, m, "pausing a suppressed destination");
+			else
+				r->stats->paused++;
+			log_delivery(m, "paused", 0, "the destination is suppressed");
 			pb_outbox_msg_clear(m);
 			continue;
 		}

@@ -339,6 +339,22 @@ text_paper(struct pb_rctx *c, size_t i)
 	}
 	field(b, 4, "PDF:   ", x->pdf_url);
 	field(b, 4, "arXiv: ", x->abs_url);
+	{
+		struct pb_buf more = { 0 }, less = { 0 }, l = { 0 };
+		const char *id = c->d->items[i].paper->id;
+
+		if (pb_render_feedback_url(c->o, id, 1, &more) == 0 &&
+		    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
+			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_MORE));
+			field(b, 4, l.data, more.data);
+			pb_buf_reset(&l);
+			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_LESS));
+			field(b, 4, l.data, less.data);
+		}
+		pb_buf_free(&l);
+		pb_buf_free(&more);
+		pb_buf_free(&less);
+	}
 	pb_buf_putc(b, '\n');
 	return 0;
 }
@@ -351,7 +367,18 @@ text_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	rule(b, '-', W);
-	if (u)
+	if (c->o->manage_url && *c->o->manage_url) {
+		struct pb_buf l = { 0 };
+
+		pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_MANAGE));
+		field(b, 0, l.data, c->o->manage_url);
+		if (u && is_url) {
+			pb_buf_reset(&l);
+			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_UNSUB));
+			field(b, 0, l.data, u);
+		}
+		pb_buf_free(&l);
+	} else if (u)
 		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else
 		wrap_str(b, PB_WORD(c, PB_W_REPLY_TO_CHANGE), 0, 0);

@@ -38,10 +38,10 @@ test_slack(void)
 	r = slack(403, "action_prohibited", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	r = slack(404, "no_service", NULL);
-	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.verdict, PB_V_PAUSED);
 	T_EQ_STR(r.reason, "HTTP 404: no_service");
 	r = slack(410, "channel_is_archived", NULL);
-	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.verdict, PB_V_PAUSED);
 	T_EQ_STR(r.reason, "HTTP 410: channel_is_archived");
 	r = slack(429, "rate_limited", "7");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
