@@ -288,7 +288,10 @@ put_list(struct pb_buf *b, const struct pb_config *cfg, const struct pb_mail_lis
 		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	if (l->list_id && *l->list_id) {
 		pb_buf_reset(&t);
-		clean_url(&t, l->list_id);
+		/* pb_mail_list_id's form: printable ASCII, no space */
+		for (const char *p = l->list_id; *p; p++)
+			if (*p > 0x20 && *p < 0x7F)
+				pb_buf_putc(&t, *p);
 		col = 9;
 		pb_buf_puts(b, "List-Id:");
 		put_token(b, &col, t.data, t.len, 1);

@@ -169,6 +169,18 @@ field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 	wrap_str(b, value, ind + lw, ind + lw);
 }
 
+/* "Label:" with a signed link on the line under it, whole: a reader's link (a token) cannot be
+ * wrapped and still work, so it may pass the width; mail clients make it clickable. */
+static void
+link_field(struct pb_buf *b, size_t ind, const char *label, const char *url)
+{
+	indent(b, ind);
+	pb_buf_printf(b, "%s:\n", label);
+	indent(b, ind + 2);
+	pb_buf_puts(b, url);
+	pb_buf_putc(b, '\n');
+}
+
 static void
 lm_text(struct pb_buf *b, const char *s, size_t ind)
 {
@@ -340,18 +352,14 @@ text_paper(struct pb_rctx *c, size_t i)
 	field(b, 4, "PDF:   ", x->pdf_url);
 	field(b, 4, "arXiv: ", x->abs_url);
 	{
-		struct pb_buf more = { 0 }, less = { 0 }, l = { 0 };
+		struct pb_buf more = { 0 }, less = { 0 };
 		const char *id = c->d->items[i].paper->id;
 
 		if (pb_render_feedback_url(c->o, id, 1, &more) == 0 &&
 		    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
-			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_MORE));
-			field(b, 4, l.data, more.data);
-			pb_buf_reset(&l);
-			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_LESS));
-			field(b, 4, l.data, less.data);
+			link_field(b, 4, pb_render_link_word(c, PB_LW_MORE), more.data);
+			link_field(b, 4, pb_render_link_word(c, PB_LW_LESS), less.data);
 		}
-		pb_buf_free(&l);
 		pb_buf_free(&more);
 		pb_buf_free(&less);
 	}
@@ -368,16 +376,9 @@ text_end(struct pb_rctx *c)
 
 	rule(b, '-', W);
 	if (c->o->manage_url && *c->o->manage_url) {
-		struct pb_buf l = { 0 };
-
-		pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_MANAGE));
-		field(b, 0, l.data, c->o->manage_url);
-		if (u && is_url) {
-			pb_buf_reset(&l);
-			pb_buf_printf(&l, "%s: ", pb_render_link_word(c, PB_LW_UNSUB));
-			field(b, 0, l.data, u);
-		}
-		pb_buf_free(&l);
+		link_field(b, 0, pb_render_link_word(c, PB_LW_MANAGE), c->o->manage_url);
+		if (u && is_url)
+			link_field(b, 0, pb_render_link_word(c, PB_LW_UNSUB), u);
 	} else if (u)
 		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else
