@@ -277,6 +277,12 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			   : pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, res->reason);
 		r->stats->failed++;
 		log_delivery(m, "failed", ms, res->reason);
+		if (rc == 0 && tried && res->suppress) {
+			/* the address or webhook itself is gone: nothing more goes there */
+			r->stats->paused += pause_dest(r, m, res->reason);
+			snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
+			table_get(&r->tab, key)->paused = 1;
+		}
 		break;
 	case PB_V_PAUSED:
 		rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_PAUSED, res->reason);

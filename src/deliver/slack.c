@@ -1,6 +1,6 @@
 /* The Slack channel: an incoming webhook POST of the Block Kit payload from the outbox.
- * Slack answers 200 "ok"; 400 invalid_payload and 403 are final; 404 no_service and 410
- * channel_is_archived pause (suppress) the webhook; 429 carries Retry-After; 5xx is worth another try. At most one message per second
+ * Slack answers 200 "ok"; 400 invalid_payload, 403, 404 no_service and 410 channel_is_archived
+ * are final, the last two suppressing the webhook; 429 carries Retry-After; 5xx is worth another try. At most one message per second
  * per webhook. */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,8 +55,9 @@ pb_slack_classify_answer(long status, const char *body, size_t len, const char *
 		r->retry_after_s = retry_after_value(retry_after);
 	} else if (status == 404 || status == 410) {
 		/* no_service, channel_is_archived: the webhook is gone until a person acts; the
-		 * destination is paused (suppressed) and costs no more requests. */
-		r->verdict = PB_V_PAUSED;
+		 * destination is suppressed and costs no more requests. */
+		r->verdict = PB_V_PERMANENT;
+		r->suppress = 1;
 	} else {
 		/* 400 invalid_payload, 403, and any other
 		 * answer (a redirect to a login page, say) will not change on its own. */
