@@ -119,9 +119,9 @@ collides(const struct pb_config *cfg, size_t i, struct pb_buf *why)
 		for (size_t a = 0; a < s->n_emails; a++)
 			for (size_t k = 0; k < o->n_emails; k++)
 				if (strcasecmp(s->emails[a], o->emails[k]) == 0) {
-					pb_buf_printf(why, "its address %s is already ", s->emails[a]);
+					pb_buf_printf(why, "its address %s is already used by ",
+						      s->emails[a]);
 					origin(why, o);
-					pb_buf_puts(why, "'s");
 					return 1;
 				}
 	}
