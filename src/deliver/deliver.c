@@ -191,9 +191,6 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 		fatal(r, "defer");
 }
 
-/* Every other pending message to a paused destination is paused with it, and the destination
- * is suppressed (the next runs enqueue nothing for it) until `subscriber resume`. Returns how
- * many were paused. */
 /* The subscriber's destination of m gets nothing more (the next runs enqueue nothing for it,
  * and what is pending for it is paused when its turn comes) until `subscriber resume`. Keyed
  * by subscriber too: a Slack dest ("webhook") is every subscriber's. */
@@ -208,6 +205,8 @@ suppress_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(why));
 }
 
+/* Every other pending message to a paused destination is paused with it, and the destination
+ * is suppressed. Returns how many were paused. */
 static long
 pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 {

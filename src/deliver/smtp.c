@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "paperboy/log.h"
 #include "paperboy/web.h"
 
 void
@@ -46,7 +47,8 @@ email_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
 
 /* With the web endpoint on, each recipient's message carries its own links: the digest is
  * rendered again with that address's unsubscribe and manage links (the footer, the headers),
- * the feedback links staying the subscriber's. */
+ * the feedback links staying the subscriber's. Returns 0, -1 with err filled, or 1 when the
+ * links cannot be made for this recipient (the caller builds the message without them). */
 static int
 email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		  struct pb_parts *out, char *err, size_t errlen)
@@ -64,8 +66,11 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 			 (int64_t)c->now) < 0 ||
 	    pb_link_make(&manage, cfg->web.base_url, c->secret, PB_LINK_MANAGE, c->sub->name,
 			 dest, (int64_t)c->now) < 0) {
-		snprintf(err, errlen, "email: %s: the subscriber's name or address cannot be "
-			 "carried in a link", dest);
+		/* too long for a token (over PB_TOKEN_FIELD_MAX bytes): this recipient gets the
+		 * message without the reader's links rather than none */
+		pb_warn("email.no_links", "subscriber=%s dest=%s error=%s", pb_q(c->sub->name),
+			pb_q(dest), pb_q("the name or address is too long for a signed link"));
+		rc = 1;
 		goto out;
 	}
 	ro.unsubscribe_url = pb_buf_str(&unsub);
@@ -104,8 +109,12 @@ email_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 	char *mail;
 
 	if (c->secret && c->ro && c->d && c->cfg->web.enabled && c->cfg->web.base_url &&
-	    *c->cfg->web.base_url)
-		return email_build_links(c, dest, msg_id, out, err, errlen);
+	    *c->cfg->web.base_url) {
+		int r = email_build_links(c, dest, msg_id, out, err, errlen);
+
+		if (r <= 0)
+			return r;
+	}
 	if (!c->out || !c->out[PB_FMT_TEXT].n || !c->out[PB_FMT_HTML].n) {
 		snprintf(err, errlen, "email: nothing rendered");
 		return -1;
