@@ -50,8 +50,8 @@ main(int argc, char **argv)
 	static const char *const topics[] = { "3D", "Video", "VLM", "Robotics" };
 	struct pb_paperset ps;
 	struct pb_parse_result res;
-	struct pb_render_opts o = { "-1001234567", 0, "https://example.org/settings", NULL, 0,
-				    NULL };
+	struct pb_render_opts o = { .telegram_chat = "-1001234567",
+				    .unsubscribe_url = "https://example.org/settings" };
 	char ***findings, err[512], *data = NULL, name[64];
 	size_t *n_findings, len = 0, n, digests, bytes[PB_FMT_COUNT] = { 0 }, parts = 0;
 	double t_render[PB_FMT_COUNT] = { 0 }, t_build = 0, t_all = 0, t0, t1, total;

@@ -87,6 +87,47 @@ pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out)
 	return rc;
 }
 
+/* Where subscriber i was declared, for a message naming both sides of a collision. */
+static void
+origin(struct pb_buf *b, const struct pb_subscriber *s)
+{
+	if (s->stored)
+		pb_buf_printf(b, "stored subscriber %s", s->name);
+	else
+		pb_buf_printf(b, "subscriber %s (%s:%d)", s->name, s->file ? s->file : "?", s->line);
+}
+
+/* A stored subscriber whose name or one of whose addresses is already another's (a config
+ * one, or a stored one before it) is left out: names and addresses are unique across both.
+ * Returns 1 with why filled when subscribers[i] collides. */
+static int
+collides(const struct pb_config *cfg, size_t i, struct pb_buf *why)
+{
+	const struct pb_subscriber *s = &cfg->subscribers[i];
+
+	for (size_t j = 0; j < cfg->n_subscribers; j++) {
+		const struct pb_subscriber *o = &cfg->subscribers[j];
+
+		/* config subscribers first, then the stored ones before i */
+		if (j == i || (o->stored && j > i))
+			continue;
+		if (strcmp(o->name, s->name) == 0) {
+			pb_buf_puts(why, "its name is already taken by ");
+			origin(why, o);
+			return 1;
+		}
+		for (size_t a = 0; a < s->n_emails; a++)
+			for (size_t k = 0; k < o->n_emails; k++)
+				if (strcasecmp(s->emails[a], o->emails[k]) == 0) {
+					pb_buf_printf(why, "its address %s is already used by ",
+						      s->emails[a]);
+					origin(why, o);
+					return 1;
+				}
+	}
+	return 0;
+}
+
 struct pb_config *
 pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row **rows_out,
 		   size_t *n_rows_out, struct pb_buf *problems)
@@ -126,6 +167,16 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 	if (all) {
 		pb_config_free(cfg);
 		cfg = all;
+	}
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		struct pb_buf why = { 0 };
+
+		if (cfg->subscribers[i].stored && collides(cfg, i, &why)) {
+			pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
+				      cfg->subscribers[i].name, why.data);
+			pb_config_drop_subscriber(cfg, i--);
+		}
+		pb_buf_free(&why);
 	}
 	/* Rules are checked one subscriber at a time: a broken one costs only its owner. */
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {

@@ -102,13 +102,12 @@ apply_log_level(struct daemon *d)
 /* SIGHUP: load the config again and check it as `paperboy check` does (rules, schedule);
  * keep the old one when the new one fails any check. */
 static void
-reload(struct daemon *d)
+load_again(struct daemon *d, int quiet)
 {
 	struct pb_config_error ce;
 	struct pb_config *cfg;
 	char msg[4096];
 
-	hup_flag = 0;
 	memset(&ce, 0, sizeof ce);
 	cfg = pb_config_load(d->o->config_path, &ce);
 	if (!cfg) {
@@ -138,8 +137,18 @@ reload(struct daemon *d)
 	d->cfg = cfg;
 	pb_calendar_init(&d->cal, d->cfg);
 	apply_log_level(d);
-	pb_info("daemon.reloaded", "config=%s subscribers=%zu timezone=%s",
-		pb_q(d->o->config_path), d->cfg->n_subscribers, pb_q(d->cfg->timezone));
+	if (quiet)
+		pb_debug("daemon.subscribers", "subscribers=%zu", d->cfg->n_subscribers);
+	else
+		pb_info("daemon.reloaded", "config=%s subscribers=%zu timezone=%s",
+			pb_q(d->o->config_path), d->cfg->n_subscribers, pb_q(d->cfg->timezone));
+}
+
+static void
+reload(struct daemon *d)
+{
+	hup_flag = 0;
+	load_again(d, 0);
 }
 
 /* Sleeps until pb_now() reaches until, handling SIGHUP on the way. Returns 0 at the time,
@@ -280,6 +289,9 @@ wake(struct daemon *d, int64_t woke)
 	int64_t now = pb_now(), from;
 	int n, have;
 
+	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
+	 * add`, a reader who unsubscribed): each wake-up serves them as they are now. */
+	load_again(d, 1);
 	if (pb_cal_latest(&d->cal, now, latest) < 0) {
 		pb_err("daemon.calendar", "error=%s", pb_q("no announcement within a year"));
 		return;

@@ -24,6 +24,7 @@
 #include "paperboy/render.h"
 #include "paperboy/run.h"
 #include "paperboy/summarize.h"
+#include "paperboy/web.h"
 
 struct cycle {
 	const struct pb_config *cfg;
@@ -43,6 +44,8 @@ struct cycle {
 	int lost_more;              /* lost_names was cut short */
 	char lost_why[256];         /* the first reason */
 	int lost_code;              /* the sysexits code for the first reason */
+	struct pb_secret secret;    /* the web endpoint's key, loaded once per run */
+	int have_secret;            /* web on: the digests carry the reader's links */
 };
 
 static enum pb_run_status
@@ -153,16 +156,21 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	struct pb_render_opts ro;
 	struct pb_parts out[PB_FMT_COUNT];
 	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
+	struct pb_buf manage = { 0 };
 	int rc = -1;
 
 	memset(&ro, 0, sizeof ro);
 	memset(out, 0, sizeof out);
+	cx.secret = c->have_secret ? &c->secret : NULL;
 	cx.formats = pb_channels_formats(&cx);
 	if (!cx.formats)
 		return 0;
 	pb_channels_render_opts(&cx, &ro);
+	pb_channels_links(&cx, &ro, &manage);
+	cx.ro = &ro;
 	if (pb_render_formats(d, cx.formats, &ro, out) < 0) {
 		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
+		pb_buf_free(&manage);
 		return -1;
 	}
 	for (int f = 0; f < PB_FMT_COUNT; f++)
@@ -183,6 +191,19 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 			struct pb_parts payloads = { 0 };
 			struct pb_buf id = { 0 };
 			char err[256];
+			int sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
+
+			if (sup < 0) {
+				c->txn_state_failed = 1;
+				r = -1;
+				break;
+			}
+			if (sup > 0) {
+				/* refused, blocked or unsubscribed: no message, no request */
+				pb_info("run.suppressed", "subscriber=%s channel=%s dest=%s",
+					pb_q(sub->name), name, pb_q(dests.v[k]));
+				continue;
+			}
 
 			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
 			if (pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
@@ -204,6 +225,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 out:
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		pb_parts_free(&out[f]);
+	pb_buf_free(&manage);
 	return rc;
 }
 
@@ -536,6 +558,14 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	pb_paperset_init(&c.papers);
 	if (!st && !o->dry_run)
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
+	if (!o->dry_run && cfg->web.enabled && cfg->web.base_url && *cfg->web.base_url) {
+		char kerr[512];
+
+		/* Every digest carries the reader's signed links: without the key, none goes. */
+		if (pb_secret_load(cfg->web.secret_file, &c.secret, kerr, sizeof kerr) < 0)
+			return fail(rep, EX_CONFIG, err, errlen, "web.secret_file: %s", kerr);
+		c.have_secret = 1;
+	}
 
 	pb_fetch_http_opts(cfg, &hopts);
 	hopts.stop = o->stop;   /* SIGTERM ends a backoff or a transfer at once */
@@ -635,6 +665,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
 		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
 out:
+	memset(&c.secret, 0, sizeof c.secret);
 	pb_buf_free(&c.broken);
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);

@@ -80,6 +80,24 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 int pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, size_t len,
 		     int timeout_s, char *err, size_t errlen);
 
+/* A recipient's own list headers (RFC 2369, RFC 8058, RFC 2919) when the web endpoint is
+ * on: unsub_url (base/u/TOKEN) goes first in List-Unsubscribe, with
+ * email.unsubscribe_mailto after it, List-Unsubscribe-Post says One-Click, and List-Id is
+ * list_id. A NULL field keeps the static email.unsubscribe_url behaviour. */
+struct pb_mail_list {
+	const char *unsub_url;
+	const char *list_id;     /* "<label.host>" as pb_mail_list_id writes it */
+};
+/* pb_mail_build with a recipient's list headers (l may be NULL: pb_mail_build). */
+char *pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subject,
+			 const char *text, const char *html, const char *msg_id, time_t date,
+			 const struct pb_mail_list *l, size_t *len);
+/* Appends the List-Id value for subscriber under base_url's host: "<label.host>", label the
+ * name with every character outside [A-Za-z0-9-] written '-' (at most 60 of them; "digest"
+ * when nothing is left), host lowercased without port or user ("invalid" when base_url
+ * has none). RFC 2919 syntax: a dot-atom in angle brackets. */
+void pb_mail_list_id(struct pb_buf *out, const char *subscriber, const char *base_url);
+
 /* ---- the channel table (src/deliver/channels.c) ---- */
 struct pb_channel;
 
@@ -92,6 +110,11 @@ struct pb_chan_ctx {
 					     * rendered */
 	unsigned formats;                   /* every format rendered for the subscriber */
 	time_t now;
+	/* The web endpoint's key when web is on (the reader's links: per-recipient unsubscribe,
+	 * manage, feedback), NULL otherwise; and the subscriber's render options, which the
+	 * email channel renders again per recipient with that recipient's links. */
+	const struct pb_secret *secret;
+	const struct pb_render_opts *ro;
 };
 
 size_t pb_channel_count(void);
@@ -115,6 +138,11 @@ int pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, c
  * them), and the render options they ask for. c->d may be NULL. */
 unsigned pb_channels_formats(const struct pb_chan_ctx *c);
 void pb_channels_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro);
+/* The subscriber-wide reader's links (web on and c->secret set): the manage link without an
+ * address into manage (kept by the caller while ro is used) and ro->manage_url, and the
+ * feedback links' key, base and subject. Nothing changes when web is off. */
+void pb_channels_links(const struct pb_chan_ctx *c, struct pb_render_opts *ro,
+		       struct pb_buf *manage);
 /* The outbox id of a message: "<date>/<subscriber>/<channel>/<dest>/<part>". */
 void pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
 		       const char *dest, int part);

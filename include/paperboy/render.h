@@ -17,7 +17,10 @@
 
 #include <stddef.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/digest.h"
+
+struct pb_secret;
 
 enum pb_format {
 	PB_FMT_MD = 0,
@@ -38,7 +41,21 @@ struct pb_render_opts {
 	const char *full_list;          /* Markdown: the file beside it with every match
 					 * ("all.md"), named where the digest says how many more
 					 * matched; NULL when there is none */
+	/* The reader's links, when the web endpoint is on (web.base_url set); all NULL
+	 * otherwise, and then every format is what it was without them. */
+	const char *manage_url;         /* the reader's manage page (/m/TOKEN), or NULL */
+	const struct pb_secret *link_key;  /* signs the feedback links; NULL = none */
+	const char *link_base;          /* web.base_url */
+	const char *link_subject;       /* the subscriber's name */
+	long long link_now;             /* unix seconds the links' validity counts from */
 };
+
+/* The "more like this" (sign > 0) or "not for me" (sign < 0) link of paper_id (without its
+ * version) for o's reader, appended to out: base_url /f/TOKEN (web.h, PB_LINK_FEEDBACK).
+ * Returns 0, or -1 (nothing appended) when o carries no link key or the id cannot be
+ * carried. The chat renderers use it for their buttons. */
+int pb_render_feedback_url(const struct pb_render_opts *o, const char *paper_id, int sign,
+			   struct pb_buf *out);
 
 /* A rendered digest: one document (md, html, text) or several messages (slack, telegram). */
 struct pb_parts {

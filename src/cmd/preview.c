@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
@@ -16,6 +17,7 @@
 #include "paperboy/paper.h"
 #include "paperboy/render.h"
 #include "paperboy/summarize.h"
+#include "paperboy/web.h"
 
 static void
 usage(void)
@@ -86,6 +88,8 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	struct pb_parts parts = { 0 };
 	struct pb_render_opts ro;
 	struct pb_chan_ctx cx = { 0 };
+	struct pb_secret key;
+	struct pb_buf manage = { 0 };
 	size_t s;
 	char err[4096];
 
@@ -157,6 +161,18 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	cx.d = &d;
 	cx.now = time(NULL);
 	pb_channels_render_opts(&cx, &ro);
+	/* With web on, the reader's links as a run writes them, once the key exists: preview
+	 * only reads, it never creates the key. */
+	if (cfg->web.enabled && cfg->web.base_url && access(cfg->web.secret_file, F_OK) == 0) {
+		if (pb_secret_load(cfg->web.secret_file, &key, err, sizeof err) < 0) {
+			fprintf(stderr, "paperboy: preview: web.secret_file: %s\n", err);
+			rc = EX_CONFIG;
+			goto out;
+		}
+		cx.secret = &key;
+	}
+	pb_channels_links(&cx, &ro, &manage);
+	cx.ro = &ro;
 	if (ch) {
 		if (channel_requests(ch, &cx, &ro, &parts, err, sizeof err) < 0) {
 			fprintf(stderr, "paperboy: preview: %s\n", err);
@@ -174,6 +190,8 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	}
 	rc = 0;
 out:
+	memset(&key, 0, sizeof key);
+	pb_buf_free(&manage);
 	pb_parts_free(&parts);
 	pb_digest_free(&d);
 	pb_summarizer_free(sum);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -197,6 +198,32 @@ print_inactive(struct pb_state *st)
 	return 0;
 }
 
+/* The destinations that get nothing until `subscriber resume`: refused, blocked, gone or
+ * unsubscribed by their reader, with the reason and since when. */
+static int
+print_suppressed(struct pb_state *st)
+{
+	struct pb_suppress_row *v;
+	size_t n;
+
+	if (pb_suppress_list(st, NULL, &v, &n) < 0)
+		return -1;
+	if (n)
+		printf("\nsuppressed destinations (`paperboy subscriber resume NAME` lifts them):\n");
+	for (size_t i = 0; i < n; i++) {
+		char since[32] = "-";
+		time_t t = (time_t)v[i].since;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", &tm);
+		printf("  %-20s %-9s %-28s since %s  %s\n", v[i].subscriber, v[i].channel,
+		       v[i].dest, since, v[i].reason ? v[i].reason : "-");
+	}
+	pb_suppress_rows_free(v, n);
+	return 0;
+}
+
 int
 pb_cmd_status(int argc, char **argv, const char *config_path)
 {
@@ -238,7 +265,8 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	}
 	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
-	    print_inactive(st) < 0 || print_errors(st, cfg, n_errors) < 0) {
+	    print_inactive(st) < 0 || print_suppressed(st) < 0 ||
+	    print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));
 		rc = EX_IOERR;
 	}

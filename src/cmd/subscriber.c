@@ -7,11 +7,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/deliver.h"
 
 struct opts {
 	const char *action, *name, *file, *reason;
@@ -26,6 +29,8 @@ struct ctx {
 	struct pb_config *cfg;       /* every subscriber, inactive ones too */
 	struct pb_sub_row *rows;
 	size_t n_rows;
+	struct pb_suppress_row *sup;  /* every suppressed destination */
+	size_t n_sup;
 	struct pb_buf problems;
 };
 
@@ -89,12 +94,72 @@ row_of(const struct ctx *c, const char *name)
 	return NULL;
 }
 
+/* The subscriber's destinations on every channel, and how many of them are suppressed (all
+ * of those by their readers' unsubscribing: *n_unsub). */
+static size_t
+count_dests(const struct ctx *c, const struct pb_subscriber *s, size_t *n_sup, size_t *n_unsub)
+{
+	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = s };
+	size_t n = 0;
+
+	*n_sup = *n_unsub = 0;
+	for (size_t i = 0; i < pb_channel_count(); i++) {
+		const struct pb_channel *ch = pb_channel_at(i);
+		struct pb_parts d = { 0 };
+
+		pb_channel_dests(ch, &cx, &d);
+		for (size_t k = 0; k < d.n; k++, n++)
+			for (size_t j = 0; j < c->n_sup; j++) {
+				const struct pb_suppress_row *x = &c->sup[j];
+
+				if (strcmp(x->subscriber, s->name) || strcmp(x->channel,
+				    pb_channel_name(ch)) || strcmp(x->dest, d.v[k]))
+					continue;
+				(*n_sup)++;
+				if (x->reason && strncmp(x->reason, "unsubscribed", 12) == 0)
+					(*n_unsub)++;
+				break;
+			}
+		pb_parts_free(&d);
+	}
+	return n;
+}
+
+/* "active", "paused", ... as stored; for an active one whose destinations are suppressed,
+ * "suppressed" (all of them), "unsubscribed" (all, by their readers) or "active (1 of 2
+ * suppressed)". Written into buf. */
 static const char *
-state_of(const struct ctx *c, const char *name)
+state_of(const struct ctx *c, const char *name, char *buf, size_t n)
 {
 	const struct pb_sub_row *r = row_of(c, name);
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, name);
+	size_t dests, sup, unsub;
 
-	return r ? r->state : "active";
+	if (r && strcmp(r->state, "active") != 0)
+		return r->state;
+	if (!s || !(dests = count_dests(c, s, &sup, &unsub)) || !sup)
+		return "active";
+	if (sup == dests)
+		return unsub == sup ? "unsubscribed" : "suppressed";
+	snprintf(buf, n, "active (%zu of %zu suppressed)", sup, dests);
+	return buf;
+}
+
+static void
+load_suppressed(struct ctx *c)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+
+	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
+	if (access(path.data, F_OK) == 0 &&
+	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
+		if (pb_suppress_list(st, NULL, &c->sup, &c->n_sup) < 0)
+			pb_buf_printf(&c->problems, "the suppressed destinations cannot be read: "
+				      "%s\n", pb_state_errmsg(st));
+		pb_state_close(st);
+	}
+	pb_buf_free(&path);
 }
 
 static void
@@ -121,6 +186,7 @@ load(struct ctx *c)
 	if (!(c->cfg = pb_cli_load_config_file(c->path)))
 		return EX_CONFIG;
 	c->cfg = pb_cli_with_stored(c->cfg, 1, &c->rows, &c->n_rows, &c->problems);
+	load_suppressed(c);
 	return 0;
 }
 
@@ -132,10 +198,11 @@ do_list(struct ctx *c)
 		const struct pb_subscriber *s = &c->cfg->subscribers[i];
 		const struct pb_sub_row *r = row_of(c, s->name);
 		struct pb_buf ch = { 0 };
+		char sb[96];
 
 		channels(s, &ch);
 		printf("%-20s %-7s %-12s %-24s %zu%s%s\n", s->name, s->stored ? "stored" : "config",
-		       state_of(c, s->name), ch.data, s->n_topics, r && r->reason ? "  " : "",
+		       state_of(c, s->name, sb, sizeof sb), ch.data, s->n_topics, r && r->reason ? "  " : "",
 		       r && r->reason ? r->reason : "");
 		pb_buf_free(&ch);
 	}
@@ -161,12 +228,48 @@ list_line(const char *key, char **v, size_t n)
 	printf("\n");
 }
 
+static const char *
+when(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+/* The reader's "more like this" (+) and "not for me" (-) papers, newest first. */
+static void
+show_feedback(struct ctx *c, const char *name)
+{
+	struct pb_buf path = { 0 };
+	struct pb_feedback_row *v = NULL;
+	struct pb_state *st;
+	size_t n = 0;
+	char t[32];
+
+	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
+	if (access(path.data, F_OK) == 0 &&
+	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
+		if (pb_feedback_list(st, name, &v, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				printf("%-16s%s %s (%s, %s)\n", "feedback",
+				       v[i].verdict > 0 ? "+" : "-", v[i].paper_id,
+				       v[i].source ? v[i].source : "-", when(v[i].created, t, sizeof t));
+		pb_feedback_rows_free(v, n);
+		pb_state_close(st);
+	}
+	pb_buf_free(&path);
+}
+
 static int
 do_show(struct ctx *c, const char *name)
 {
 	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, name);
 	const struct pb_sub_row *r = row_of(c, name);
 	struct pb_buf ch = { 0 };
+	char sb[96];
 	const struct { const char *key; const char *v; } secret[] = {
 		{ "slack_webhook", s ? s->slack_webhook : NULL },
 		{ "wecom_webhook", s ? s->wecom_webhook : NULL },
@@ -189,7 +292,7 @@ do_show(struct ctx *c, const char *name)
 						 : "config");
 	if (!s->stored)
 		printf("%-16s%s:%d\n", "defined at", s->file, s->line);
-	printf("%-16s%s\n", "state", state_of(c, name));
+	printf("%-16s%s\n", "state", state_of(c, name, sb, sizeof sb));
 	if (r && r->reason)
 		printf("%-16s%s\n", "reason", r->reason);
 	printf("%-16s%s\n", "channels", ch.data);
@@ -211,6 +314,12 @@ do_show(struct ctx *c, const char *name)
 	list_line("exclude", s->exclude, s->n_exclude);
 	for (size_t i = 0; i < s->n_topics; i++)
 		printf("%-16s%s = %s\n", "topic", s->topics[i].name, s->topics[i].query);
+	for (size_t i = 0; i < c->n_sup; i++)
+		if (strcmp(c->sup[i].subscriber, name) == 0)
+			printf("%-16s%s %s since %s: %s\n", "suppressed", c->sup[i].channel,
+			       c->sup[i].dest, when(c->sup[i].since, sb, sizeof sb),
+			       c->sup[i].reason ? c->sup[i].reason : "-");
+	show_feedback(c, name);
 	pb_buf_free(&ch);
 	fflush(stdout);
 	return ferror(stdout) ? EX_IOERR : 0;
@@ -399,6 +508,44 @@ do_state(struct ctx *c, const struct opts *o, const char *state)
 	return rc;
 }
 
+/* Active again: the row's state, every suppressed destination lifted and the paused (and
+ * failed) messages requeued, in one transaction. */
+static int
+do_resume(struct ctx *c, const struct opts *o)
+{
+	const struct pb_sub_row *r = row_of(c, o->name);
+	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
+	struct pb_sub_row nr = { 0 };
+	struct pb_state *st;
+	int lifted = 0, requeued = 0, rc = 0;
+
+	if (!s && !(r && r->settings)) {
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
+		return EX_USAGE;
+	}
+	if (!(st = pb_cli_open_state(c->cfg)))
+		return EX_CANTCREAT;
+	nr.name = (char *)o->name;
+	nr.settings = r ? r->settings : NULL;
+	nr.state = "active";
+	nr.source = r ? r->source : "config";
+	if (pb_state_begin(st) < 0 || (r && pb_sub_put(st, &nr) < 0) ||
+	    (lifted = pb_suppress_clear(st, o->name)) < 0 ||
+	    (requeued = pb_outbox_requeue(st, o->name)) < 0 || pb_state_commit(st) < 0) {
+		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		pb_state_rollback(st);
+		rc = EX_IOERR;
+	} else {
+		printf("subscriber %s active", o->name);
+		if (lifted || requeued)
+			printf(" (%d suppressed destination%s lifted, %d message%s requeued)", lifted,
+			       lifted == 1 ? "" : "s", requeued, requeued == 1 ? "" : "s");
+		printf("\n");
+	}
+	pb_state_close(st);
+	return rc;
+}
+
 static int
 do_remove(struct ctx *c, const struct opts *o)
 {
@@ -445,7 +592,8 @@ do_export(struct ctx *c, int all)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", s->name);
 		cJSON_AddStringToObject(o, "source", s->stored && r ? r->source : "config");
-		cJSON_AddStringToObject(o, "state", state_of(c, s->name));
+		cJSON_AddStringToObject(o, "state", row_of(c, s->name) ? row_of(c, s->name)->state
+								     : "active");
 		if (r && r->reason)
 			cJSON_AddStringToObject(o, "reason", r->reason);
 		else
@@ -714,7 +862,7 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 	else if (strcmp(o.action, "pause") == 0)
 		rc = do_state(&c, &o, "paused");
 	else if (strcmp(o.action, "resume") == 0)
-		rc = do_state(&c, &o, "active");
+		rc = do_resume(&c, &o);
 	else if (strcmp(o.action, "remove") == 0)
 		rc = do_remove(&c, &o);
 	else if (strcmp(o.action, "export") == 0)
@@ -726,6 +874,7 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 done:
 	pb_config_free(c.cfg);
 	pb_sub_rows_free(c.rows, c.n_rows);
+	pb_suppress_rows_free(c.sup, c.n_sup);
 	pb_buf_free(&c.problems);
 	free(o.emails);
 	free(o.topics);

@@ -35,6 +35,9 @@ struct pb_result {
 	long retry_after_s;        /* TRANSIENT: the delay the server asked for, -1 = none */
 	char reason[512];          /* server's words, or curl's; never a secret */
 	char new_dest[64];         /* REDIRECT */
+	int suppress;              /* PERMANENT: the destination itself is refused for good (an
+				    * address refused at RCPT, a webhook gone): it is
+				    * suppressed until `subscriber resume` */
 };
 
 /* Caps what is kept of a server's answer: answers are short JSON or "ok". */

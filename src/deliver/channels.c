@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "paperboy/web.h"
 
 /* The order a digest's messages are written to the outbox; the file sink last, since it keeps
  * every format the others use. */
@@ -137,6 +138,23 @@ pb_channels_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
 	for (size_t i = 0; i < N_CHANNELS; i++)
 		if (channels[i]->render_opts)
 			channels[i]->render_opts(c, ro);
+}
+
+void
+pb_channels_links(const struct pb_chan_ctx *c, struct pb_render_opts *ro, struct pb_buf *manage)
+{
+	const struct pb_config *cfg = c->cfg;
+
+	if (!c->secret || !cfg->web.enabled || !cfg->web.base_url || !*cfg->web.base_url)
+		return;
+	ro->link_key = c->secret;
+	ro->link_base = cfg->web.base_url;
+	ro->link_subject = c->sub->name;
+	ro->link_now = (long long)c->now;
+	pb_buf_reset(manage);
+	if (pb_link_make(manage, cfg->web.base_url, c->secret, PB_LINK_MANAGE, c->sub->name, "",
+			 (int64_t)c->now) == 0)
+		ro->manage_url = pb_buf_str(manage);
 }
 
 void

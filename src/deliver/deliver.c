@@ -191,12 +191,28 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 		fatal(r, "defer");
 }
 
-/* Every other pending message to a paused destination is paused with it. Returns how many. */
+/* The subscriber's destination of m gets nothing more (the next runs enqueue nothing for it,
+ * and what is pending for it is paused when its turn comes) until `subscriber resume`. Keyed
+ * by subscriber too: a Slack dest ("webhook") is every subscriber's. */
+static void
+suppress_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
+{
+	if (pb_suppress_put(r->st, m->subscriber, m->channel, m->dest, why) < 0) {
+		fatal(r, "suppress");
+		return;
+	}
+	pb_warn("deliver.suppressed", "subscriber=%s channel=%s dest=%s reason=%s",
+		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(why));
+}
+
+/* Every other pending message to a paused destination is paused with it, and the destination
+ * is suppressed. Returns how many were paused. */
 static long
 pause_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 {
 	int n = pb_outbox_pause_dest(r->st, m->channel, m->dest, why, (int64_t)time(NULL));
 
+	suppress_dest(r, m, why);
 	if (n < 0) {
 		fatal(r, "pause");
 		return 0;
@@ -269,6 +285,9 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			   : pb_outbox_mark_status(r->st, m->rowid, PB_OUT_FAILED, res->reason);
 		r->stats->failed++;
 		log_delivery(m, "failed", ms, res->reason);
+		/* the address or webhook itself is gone: nothing more goes there */
+		if (rc == 0 && tried && res->suppress)
+			suppress_dest(r, m, res->reason);
 		break;
 	case PB_V_PAUSED:
 		rc = pb_outbox_mark_tried(r->st, m->rowid, PB_OUT_PAUSED, res->reason);
@@ -689,6 +708,18 @@ dispatch(struct run *r, int64_t *wake)
 		snprintf(key, sizeof key, "P|%s|%s", m->channel, m->dest);
 		if (table_get(&r->tab, key)->paused) {
 			/* Paused with its destination already (pause_dest), and counted there. */
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (pb_suppress_has(r->st, m->subscriber, m->channel, m->dest) == 1) {
+			/* Suppressed after it was enqueued (unsubscribed, refused): it waits,
+			 * paused, for `subscriber resume`, and costs no request. */
+			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED,
+						  "the destination is suppressed") != 0)
+				state_failed(r, m, "pausing a suppressed destination");
+			else
+				r->stats->paused++;
+			log_delivery(m, "paused", 0, "the destination is suppressed");
 			pb_outbox_msg_clear(m);
 			continue;
 		}

@@ -254,6 +254,108 @@ put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 	pb_buf_free(&url);
 }
 
+/* A recipient's List-Unsubscribe: its own https link first, then the mailto address, then
+ * the one-click and List-Id headers. */
+static void
+put_list(struct pb_buf *b, const struct pb_config *cfg, const struct pb_mail_list *l)
+{
+	struct pb_buf mailto = { 0 }, url = { 0 }, t = { 0 };
+	const char *m = cfg ? cfg->email.unsubscribe_mailto : NULL;
+	size_t col = 17;
+
+	clean_url(&url, l->unsub_url);
+	if (m && strncasecmp(m, "mailto:", 7) == 0)
+		m += 7;
+	clean_url(&mailto, m);
+	if (url.len > PB_MAIL_TOKEN_MAX)
+		pb_buf_reset(&url);
+	if (mailto.len > PB_MAIL_MAILTO_MAX)
+		pb_buf_reset(&mailto);
+	if (url.len || mailto.len) {
+		pb_buf_puts(b, "List-Unsubscribe:");
+		if (url.len) {
+			pb_buf_printf(&t, "<%s>%s", pb_buf_str(&url), mailto.len ? "," : "");
+			put_token(b, &col, t.data, t.len, 1);
+		}
+		if (mailto.len) {
+			pb_buf_reset(&t);
+			pb_buf_printf(&t, "<mailto:%s>", pb_buf_str(&mailto));
+			put_token(b, &col, t.data, t.len, 1);
+		}
+		pb_buf_puts(b, "\r\n");
+	}
+	if (url.len)
+		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	if (l->list_id && *l->list_id) {
+		pb_buf_reset(&t);
+		/* pb_mail_list_id's form: printable ASCII, no space */
+		for (const char *p = l->list_id; *p; p++)
+			if (*p > 0x20 && *p < 0x7F)
+				pb_buf_putc(&t, *p);
+		col = 9;
+		pb_buf_puts(b, "List-Id:");
+		put_token(b, &col, t.data, t.len, 1);
+		pb_buf_puts(b, "\r\n");
+	}
+	pb_buf_free(&t);
+	pb_buf_free(&mailto);
+	pb_buf_free(&url);
+}
+
+void
+pb_mail_list_id(struct pb_buf *out, const char *subscriber, const char *base_url)
+{
+	const char *h = base_url ? strstr(base_url, "://") : NULL;
+	size_t start = out->len, n = 0, host_at;
+	int dash = 0;
+
+	pb_buf_putc(out, '<');
+	for (const char *p = subscriber ? subscriber : ""; *p && n < 60; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+			pb_buf_putc(out, (char)c);
+			dash = 0;
+			n++;
+		} else if (!dash && n) {
+			/* one '-' for a run of others, none leading */
+			pb_buf_putc(out, '-');
+			dash = 1;
+			n++;
+		}
+	}
+	if (dash)
+		pb_buf_truncate(out, out->len - 1);
+	if (out->len == start + 1)
+		pb_buf_puts(out, "digest");
+	pb_buf_putc(out, '.');
+	host_at = out->len;
+	if (h) {
+		const char *p = h + 3, *end = p + strcspn(p, "/?#"), *at;
+
+		/* past any user@, before any :port */
+		for (at = p; at < end; at++)
+			if (*at == '@')
+				p = at + 1;
+		for (; p < end && *p != ':'; p++) {
+			char c = *p;
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			    (c == '.' && out->len > host_at && out->data[out->len - 1] != '.'))
+				pb_buf_putc(out, c);
+		}
+		while (out->len > host_at && out->data[out->len - 1] == '.')
+			pb_buf_truncate(out, out->len - 1);
+	}
+	if (out->len == host_at || out->len - host_at > 253) {
+		pb_buf_truncate(out, host_at);
+		pb_buf_puts(out, "invalid");
+	}
+	pb_buf_putc(out, '>');
+}
+
 /* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
  * becomes CRLF, lines are at most 76 characters, trailing white space is encoded. Each output
  * line is assembled in a small buffer and appended whole. */
@@ -327,6 +429,14 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	      const char *text, const char *html, const char *msg_id, time_t date,
 	      size_t *len)
 {
+	return pb_mail_build_list(cfg, to, subject, text, html, msg_id, date, NULL, len);
+}
+
+char *
+pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subject,
+		   const char *text, const char *html, const char *msg_id, time_t date,
+		   const struct pb_mail_list *l, size_t *len)
+{
 	struct pb_buf b = { 0 }, tmp = { 0 };
 	const char *from = cfg ? cfg->email.from : NULL;
 	char boundary[64];
@@ -349,7 +459,10 @@ pb_mail_build(const struct pb_config *cfg, const char *to, const char *subject,
 	pb_buf_printf(&b, "%s>\r\n", pb_buf_str(&tmp));
 	pb_buf_free(&tmp);
 	pb_buf_puts(&b, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
-	put_unsubscribe(&b, cfg);
+	if (l && l->unsub_url)
+		put_list(&b, cfg, l);
+	else
+		put_unsubscribe(&b, cfg);
 
 	if (!html) {
 		put_part(&b, "text/plain", text);

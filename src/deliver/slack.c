@@ -1,6 +1,6 @@
 /* The Slack channel: an incoming webhook POST of the Block Kit payload from the outbox.
  * Slack answers 200 "ok"; 400 invalid_payload, 403, 404 no_service and 410 channel_is_archived
- * are final; 429 carries Retry-After; 5xx is worth another try. At most one message per second
+ * are final, the last two suppressing the webhook; 429 carries Retry-After; 5xx is worth another try. At most one message per second
  * per webhook. */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,8 +53,13 @@ pb_slack_classify_answer(long status, const char *body, size_t len, const char *
 	if (status == 429 || status >= 500 || status == 0) {
 		r->verdict = PB_V_TRANSIENT;
 		r->retry_after_s = retry_after_value(retry_after);
+	} else if (status == 404 || status == 410) {
+		/* no_service, channel_is_archived: the webhook is gone until a person acts; the
+		 * destination is suppressed and costs no more requests. */
+		r->verdict = PB_V_PERMANENT;
+		r->suppress = 1;
 	} else {
-		/* 400 invalid_payload, 403, 404 no_service, 410 channel_is_archived, and any other
+		/* 400 invalid_payload, 403, and any other
 		 * answer (a redirect to a login page, say) will not change on its own. */
 		r->verdict = PB_V_PERMANENT;
 	}

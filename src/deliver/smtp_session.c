@@ -324,7 +324,14 @@ on_reply(void *ctx, int code, const char *text)
 	case K_MAIL:
 	case K_RCPT:
 		if (!ok) {
+			int first = !m->failed;
+
 			refuse(m, code, text);
+			/* A permanent refusal of the address itself (not of us: 530-539 are
+			 * authentication) suppresses that recipient alone. */
+			if (first && e.kind == K_RCPT && code >= 500 && code < 600 &&
+			    !(code >= 530 && code < 540))
+				m->res.suppress = 1;
 			ss->need_rset = 1;
 		}
 		if (!ss->pipelining) {

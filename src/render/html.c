@@ -157,6 +157,27 @@ a_href(struct pb_buf *b, const char *url, const char *style)
 	pb_buf_printf(b, "\" style=\"%s\">", style);
 }
 
+/* "More like this · Not for me" under a paper, when the reader's links are on. */
+static void
+feedback(struct pb_rctx *c, struct pb_buf *b, const char *id)
+{
+	struct pb_buf more = { 0 }, less = { 0 };
+
+	if (pb_render_feedback_url(c->o, id, 1, &more) == 0 &&
+	    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
+		pb_buf_puts(b, "<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:12px;"
+			       "color:" MUTED ";\">");
+		a_href(b, more.data, "color:" MUTED ";");
+		pb_esc_html(b, pb_render_link_word(c, PB_LW_MORE));
+		pb_buf_puts(b, "</a> &middot; ");
+		a_href(b, less.data, "color:" MUTED ";");
+		pb_esc_html(b, pb_render_link_word(c, PB_LW_LESS));
+		pb_buf_puts(b, "</a></p>\n");
+	}
+	pb_buf_free(&more);
+	pb_buf_free(&less);
+}
+
 static int
 html_paper(struct pb_rctx *c, size_t i)
 {
@@ -218,7 +239,9 @@ html_paper(struct pb_rctx *c, size_t i)
 	a_href(b, x->pdf_url, "color:#1a0dab;");
 	pb_buf_puts(b, "PDF</a> &middot; ");
 	a_href(b, x->abs_url, "color:#1a0dab;");
-	pb_buf_puts(b, "arXiv</a></p>\n</div>\n");
+	pb_buf_puts(b, "arXiv</a></p>\n");
+	feedback(c, b, c->d->items[i].paper->id);
+	pb_buf_puts(b, "</div>\n");
 
 	b = &h->toc[i];
 	pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"#");
@@ -357,7 +380,19 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 		pb_template_put(b, PB_WORD(c, as ? PB_W_RECEIVE_AS : PB_W_RECEIVE), vars);
 		pb_buf_free(&name);
 	}
-	if (u && (is_url || is_mailto)) {
+	if (c->o->manage_url && *c->o->manage_url) {
+		/* the reader's own pages: manage, and this recipient's unsubscribe */
+		a_href(b, c->o->manage_url, "color:#555555;");
+		pb_esc_html(b, pb_render_link_word(c, PB_LW_MANAGE));
+		pb_buf_puts(b, "</a>");
+		if (u && is_url) {
+			pb_buf_puts(b, " &middot; ");
+			a_href(b, u, "color:#555555;");
+			pb_esc_html(b, pb_render_link_word(c, PB_LW_UNSUB));
+			pb_buf_puts(b, "</a>");
+		}
+		pb_esc_html(b, PB_WORD(c, PB_W_STOP));
+	} else if (u && (is_url || is_mailto)) {
 		pb_buf_puts(b, "<a href=\"");
 		if (is_mailto && strncmp(u, "mailto:", 7) != 0)
 			pb_buf_puts(b, "mailto:");

@@ -226,7 +226,11 @@ md_end(struct pb_rctx *c)
 	int is_url, is_mailto;
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
-	if (u) {
+	if (c->o->manage_url && *c->o->manage_url) {
+		pb_buf_printf(&c->doc, "[%s](", pb_render_link_word(c, PB_LW_MANAGE));
+		pb_esc_md_url(&c->doc, c->o->manage_url);
+		pb_buf_puts(&c->doc, ")\n");
+	} else if (u) {
 		pb_buf_puts(&c->doc, PB_WORD(c, PB_W_UNSUB_LEAD));
 		if (is_url || is_mailto) {
 			pb_buf_puts(&c->doc, "<");

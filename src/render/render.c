@@ -9,6 +9,7 @@
 #include "paperboy/escape.h"
 #include "paperboy/latex.h"
 #include "paperboy/render.h"
+#include "paperboy/web.h"
 #include "paperboy/words.h"
 #include "render_int.h"
 
@@ -403,11 +404,46 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 	return NULL;
 }
 
+int
+pb_render_feedback_url(const struct pb_render_opts *o, const char *paper_id, int sign,
+			   struct pb_buf *out)
+{
+	struct pb_buf detail = { 0 }, url = { 0 };
+	int rc = -1;
+
+	if (!o || !o->link_key || !o->link_base || !o->link_subject || !paper_id || !*paper_id)
+		return -1;
+	pb_buf_printf(&detail, "%s %c", paper_id, sign > 0 ? '+' : '-');
+	if (pb_link_make(&url, o->link_base, o->link_key, PB_LINK_FEEDBACK, o->link_subject,
+			 pb_buf_str(&detail), (int64_t)o->link_now) == 0) {
+		pb_buf_append(out, url.data, url.len);
+		rc = 0;
+	}
+	pb_buf_free(&url);
+	pb_buf_free(&detail);
+	return rc;
+}
+
+/* The reader's words for the links of the web endpoint, English and Simplified Chinese. */
+const char *
+pb_render_link_word(const struct pb_rctx *c, enum pb_link_word w)
+{
+	static const char *const words[][2] = {
+		[PB_LW_MORE] = { "More like this", "更多类似" },
+		[PB_LW_LESS] = { "Not for me", "不感兴趣" },
+		[PB_LW_MANAGE] = { "Manage your subscription", "管理订阅" },
+		[PB_LW_UNSUB] = { "Unsubscribe", "退订" },
+	};
+	int zh = c->d->language && strncmp(c->d->language, "zh", 2) == 0;
+
+	return words[w][zh];
+}
+
 /* Display forms are computed once per digest and shared by every format rendered from it. */
 static void
 prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
-	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0, NULL };
+	static const struct pb_render_opts none = { .telegram_chat = "" };
 
 	memset(c, 0, sizeof *c);
 	c->d = d;

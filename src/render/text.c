@@ -169,6 +169,18 @@ field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 	wrap_str(b, value, ind + lw, ind + lw);
 }
 
+/* "Label:" with a signed link on the line under it, whole: a reader's link (a token) cannot be
+ * wrapped and still work, so it may pass the width; mail clients make it clickable. */
+static void
+link_field(struct pb_buf *b, size_t ind, const char *label, const char *url)
+{
+	indent(b, ind);
+	pb_buf_printf(b, "%s:\n", label);
+	indent(b, ind + 2);
+	pb_buf_puts(b, url);
+	pb_buf_putc(b, '\n');
+}
+
 static void
 lm_text(struct pb_buf *b, const char *s, size_t ind)
 {
@@ -339,6 +351,18 @@ text_paper(struct pb_rctx *c, size_t i)
 	}
 	field(b, 4, "PDF:   ", x->pdf_url);
 	field(b, 4, "arXiv: ", x->abs_url);
+	{
+		struct pb_buf more = { 0 }, less = { 0 };
+		const char *id = c->d->items[i].paper->id;
+
+		if (pb_render_feedback_url(c->o, id, 1, &more) == 0 &&
+		    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
+			link_field(b, 4, pb_render_link_word(c, PB_LW_MORE), more.data);
+			link_field(b, 4, pb_render_link_word(c, PB_LW_LESS), less.data);
+		}
+		pb_buf_free(&more);
+		pb_buf_free(&less);
+	}
 	pb_buf_putc(b, '\n');
 	return 0;
 }
@@ -351,7 +375,11 @@ text_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	rule(b, '-', W);
-	if (u)
+	if (c->o->manage_url && *c->o->manage_url) {
+		link_field(b, 0, pb_render_link_word(c, PB_LW_MANAGE), c->o->manage_url);
+		if (u && is_url)
+			link_field(b, 0, pb_render_link_word(c, PB_LW_UNSUB), u);
+	} else if (u)
 		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else
 		wrap_str(b, PB_WORD(c, PB_W_REPLY_TO_CHANGE), 0, 0);

@@ -2,7 +2,8 @@
 # The HTML email in a real browser: `preview --format html` of the 2024-11-28 fixture feed (past
 # the size cap, so with its compact list of links) and of a hostile feed (a 300-character word in
 # a title, a long URL, an unbroken LaTeX run and a long Greek word in an abstract) is loaded in
-# Debian's chromium, headless, at 375 and 1000 px, in the light and the dark scheme: no
+# Debian's chromium, headless, and the hostile one again with the web endpoint's links (web on),
+# at 375 and 1000 px, in the light and the dark scheme: no
 # horizontal overflow, the card at most 640 px, dark in the dark scheme, readable contrast
 # (tests/browser/check-html.js). The screenshots are kept in $BUILD/browser-artefacts/. Skipped,
 # with the reason, only when chromium cannot start. puppeteer-core comes from
@@ -73,6 +74,16 @@ preview() { # SUBSCRIBER FEED OUT
 }
 preview alice "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" "$tmp/digest-1504.html"
 preview bob "$tmp/hostile.xml" "$tmp/digest-hostile.html"
+# With the web endpoint on: the reader's manage link in the footer and "More like this" /
+# "Not for me" (signed links of some 150 characters) under every paper.
+head -c 32 /dev/urandom >"$tmp/web.secret" && chmod 600 "$tmp/web.secret"
+{ cat "$tmp/pb.conf"; printf 'web = { listen = "127.0.0.1:8425"; base_url = "https://digest.example.org"; secret_file = "%s"; };\n' "$tmp/web.secret"; } >"$tmp/web.conf"
+timeout 30 "$PAPERBOY" -c "$tmp/web.conf" preview --subscriber bob --format html \
+  --feed "$tmp/hostile.xml" >"$tmp/digest-links.html" 2>"$tmp/err" ||
+  fail "preview with web on exited $?: $(tail -n 3 "$tmp/err")"
+[ "$(grep -o 'https://digest.example.org/f/' "$tmp/digest-links.html" | wc -l)" -ge 2 ] &&
+  grep -q 'https://digest.example.org/m/' "$tmp/digest-links.html" ||
+  fail "the web-on digest has no feedback or manage links"
 grep -q 'More papers' "$tmp/digest-1504.html" || fail "the 1504-item digest has no compact list"
 grep -q 'Pneumonoultramicroscopic' "$tmp/digest-hostile.html" || fail "the long title is missing"
 grep -q '<script>' "$tmp/digest-hostile.html" && fail "feed text became markup"
@@ -80,6 +91,7 @@ grep -q '<script>' "$tmp/digest-hostile.html" && fail "feed text became markup"
 rm -rf "$art"; mkdir -p "$art" && cp "$tmp"/digest-*.html "$art"/
 PB_CHROMIUM="$chromium" PB_BROWSER_PIDFILE="$pidfile" timeout -k 5 90 \
   node "$browser_dir/check-html.js" "$art" "$tmp/digest-1504.html" "$tmp/digest-hostile.html" \
+  "$tmp/digest-links.html" \
   >"$tmp/out" 2>&1
 rc=$?
 cat "$tmp/out"
@@ -89,5 +101,5 @@ case $rc in
 *) fail "the browser checks failed (exit $rc); screenshots in $art" ;;
 esac
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 8 ] || fail "expected 8 screenshots in $art, found $n"
+[ "$n" -eq 12 ] || fail "expected 12 screenshots in $art, found $n"
 echo "$name: ok ($n screenshots in $art)"

@@ -20,6 +20,7 @@ the previous one, as Exim does: 554, the connection closed, and a "sync" entry i
 the index), as a hung server would: for the client's time limits. --slow-after-data S takes the
 whole message and answers only S seconds later, as a busy server does (a content filter).
 --silent-mail-after N accepts N messages on a connection, then never answers its next MAIL.
+--rcpt-log FILE appends every RCPT TO (address, status) as a JSON line.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -86,9 +87,17 @@ class Handler:
         if self.out_of_sync(server, session, "RCPT"):
             return "554 5.5.0 SMTP synchronization error"
         if address in self.args.reject:
+            self.rcpt_log(address, 550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        self.rcpt_log(address, 250)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
+
+    def rcpt_log(self, address, status):
+        """Every RCPT TO the peer was asked (--rcpt-log FILE), answered or refused."""
+        if self.args.rcpt_log:
+            with open(self.args.rcpt_log, "a") as f:
+                f.write(json.dumps({"rcpt": address, "status": status}) + "\n")
 
     def record(self, server, session, envelope, status, path):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
@@ -158,6 +167,7 @@ def main():
     ap.add_argument("--silent-after-data", action="store_true")
     ap.add_argument("--slow-after-data", type=float, default=0.0)
     ap.add_argument("--silent-mail-after", type=int, default=0)
+    ap.add_argument("--rcpt-log", help="append every RCPT TO and its answer to this file")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.

@@ -37,11 +37,14 @@ test_slack(void)
 	T_EQ_STR(r.reason, "HTTP 400: invalid_payload");
 	r = slack(403, "action_prohibited", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = slack(404, "no_service", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
 	T_EQ_STR(r.reason, "HTTP 404: no_service");
 	r = slack(410, "channel_is_archived", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
 	T_EQ_STR(r.reason, "HTTP 410: channel_is_archived");
 	r = slack(429, "rate_limited", "7");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);

@@ -459,8 +459,8 @@ static void
 test_small(void)
 {
 	struct fixture f;
-	struct pb_render_opts o = { "12345", 0, "https://example.org/settings?u=alice&x=1",
-				    NULL, 0, NULL };
+	struct pb_render_opts o = { .telegram_chat = "12345",
+				    .unsubscribe_url = "https://example.org/settings?u=alice&x=1" };
 	struct pb_parts p;
 	static const char *const gold[PB_FMT_COUNT] = {
 		"small.md", "small.html", "small.txt", "small.slack.jsonl", "small.telegram.jsonl",
@@ -571,8 +571,8 @@ static void
 test_big(void)
 {
 	struct fixture f;
-	struct pb_render_opts o = { "-100123", 42, NULL, "digest-settings@example.org", 0,
-				    NULL };
+	struct pb_render_opts o = { .telegram_chat = "-100123", .telegram_thread = 42,
+				    .unsubscribe_mailto = "digest-settings@example.org" };
 	struct pb_parts p;
 
 	/* analyses of ~ 55 units per rep: 30 reps for most papers, 120 for every fifth */
@@ -764,8 +764,8 @@ test_fixture(void)
 	struct pb_paperset ps;
 	struct pb_parse_result res;
 	struct pb_digest d;
-	struct pb_render_opts o = { "@arxiv_cv", 7, NULL, "unsubscribe@example.org", 0,
-				    NULL };
+	struct pb_render_opts o = { .telegram_chat = "@arxiv_cv", .telegram_thread = 7,
+				    .unsubscribe_mailto = "unsubscribe@example.org" };
 	struct pb_parts p;
 	const char *cats[] = { "cs.CV" };
 	char *data = NULL;
