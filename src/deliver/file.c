@@ -221,6 +221,25 @@ file_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 	for (int f = 0; f < PB_FMT_COUNT; f++) {
 		if (strcmp(dest, pb_format_file((enum pb_format)f)) != 0)
 			continue;
+		if (c->ro && (c->ro->manage_url || c->ro->link_key)) {
+			/* Files are what an archive publishes: they carry none of the reader's
+			 * links, which would let anyone who reads them manage the subscription. */
+			struct pb_render_opts plain = *c->ro;
+			struct pb_parts v = { 0 };
+
+			plain.manage_url = NULL;
+			plain.link_key = NULL;
+			plain.link_base = NULL;
+			plain.link_subject = NULL;
+			if (pb_render(c->d, (enum pb_format)f, &plain, &v) < 0 || !v.n) {
+				pb_parts_free(&v);
+				break;
+			}
+			for (size_t i = 0; i < v.n; i++)
+				pb_parts_push(out, pb_xstrdup(v.v[i]));
+			pb_parts_free(&v);
+			return 0;
+		}
 		if (!c->out || !c->out[f].n)
 			break;
 		for (size_t i = 0; i < c->out[f].n; i++)

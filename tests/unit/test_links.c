@@ -442,6 +442,48 @@ test_size_cap(void)
 	world_free(&w);
 }
 
+/* The file sink's digests (what an archive publishes) carry none of the reader's links, while
+ * the email built beside them does. */
+static void
+test_file_no_links(void)
+{
+	const struct pb_channel *ch = pb_channel_find("file");
+	struct pb_digest d;
+	struct world w;
+	char *m;
+
+	digest(&d, 3, "An abstract.");
+	world(&w, &d, 1);
+	w.cfg.file.enabled = true;
+	w.cfg.file.dir = "out";
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_parts_free(&w.out[f]);
+	w.cx.formats = pb_channels_formats(&w.cx);
+	T_EQ_INT(pb_render_formats(&d, w.cx.formats, &w.ro, w.out), 0);
+	T_CHECK(ch != NULL);
+	for (int f = 0; ch && f < PB_FMT_COUNT; f++) {
+		struct pb_parts p = { 0 };
+		char err[256] = "";
+
+		if (f != PB_FMT_MD && f != PB_FMT_HTML)
+			continue;
+		T_EQ_INT(pb_channel_build(ch, &w.cx, pb_format_file((enum pb_format)f), "id", &p,
+					  err, sizeof err), 0);
+		T_CHECK(p.n >= 1);
+		for (size_t i = 0; i < p.n; i++) {
+			T_CHECK(strstr(p.v[i], BASE "/m/") == NULL);
+			T_CHECK(strstr(p.v[i], BASE "/f/") == NULL);
+			T_CHECK(strstr(p.v[i], "Attention") != NULL || strstr(p.v[i], "Paper") != NULL
+				|| strlen(p.v[i]) > 200);
+		}
+		pb_parts_free(&p);
+	}
+	m = email_for(&w, "ana@example.org");
+	T_CHECK(m && strstr(m, BASE "/f/") != NULL);
+	free(m);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -453,6 +495,7 @@ main(void)
 	test_long_address();
 	test_list_id();
 	test_size_cap();
+	test_file_no_links();
 	printf("test_links: %d checks%s\n", t_checked, t_failed ? ", FAILED" : " ok");
 	return t_failed ? 1 : 0;
 }
