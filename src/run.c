@@ -318,7 +318,9 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		goto fail;
 	}
 	r = enqueue_digest(c, sub, d);
-	if (r == 0)
+	/* A digest that put no message (every destination suppressed) was received by nobody:
+	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
+	if (r == 0 && c->txn_messages > 0)
 		r = record_ledger(c, sub, d);
 	if (r == 0 && c->run_id >= 0 && pb_run_add(c->st, c->run_id, 1, c->txn_messages) < 0) {
 		c->txn_state_failed = 1;
