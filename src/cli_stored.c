@@ -4,6 +4,7 @@
  * delivery, without the subscribers whose state is not active. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "paperboy/buf.h"
@@ -158,4 +159,48 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 		pb_sub_rows_free(rows, n_rows);
 	}
 	return cfg;
+}
+
+int
+pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
+		       const struct pb_sub_row *rows, size_t n_rows, const char *name,
+		       const char *json, struct pb_buf *why)
+{
+	const char **v = pb_xcalloc(n_rows + 1, sizeof *v);
+	struct pb_config_error ce;
+	struct pb_config *all = NULL;
+	const struct pb_subscriber *me;
+	size_t n = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i].settings && strcmp(rows[i].name, name) != 0 &&
+		    pb_config_subscriber(cfg, rows[i].name))
+			v[n++] = rows[i].settings;
+	v[n++] = json;
+	if (!(all = pb_config_load_stored(path, v, n, &ce))) {
+		pb_buf_printf(why, "%s: %s", sub_key(ce.key), ce.message);
+		goto out;
+	}
+	/* the new one is the last */
+	if (pb_cli_stored_error(all, all->n_subscribers - 1, why) < 0)
+		goto out;
+	me = &all->subscribers[all->n_subscribers - 1];
+	for (size_t i = 0; i + 1 < all->n_subscribers; i++) {
+		const struct pb_subscriber *o = &all->subscribers[i];
+
+		for (size_t a = 0; a < me->n_emails; a++)
+			for (size_t b = 0; b < o->n_emails; b++)
+				if (strcasecmp(me->emails[a], o->emails[b]) == 0) {
+					pb_buf_printf(why, "email %s is subscriber %s's (%s)",
+						      me->emails[a], o->name,
+						      o->stored ? "stored" : o->file);
+					goto out;
+				}
+	}
+	rc = 0;
+out:
+	pb_config_free(all);
+	free(v);
+	return rc;
 }

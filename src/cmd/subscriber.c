@@ -294,55 +294,19 @@ set:
 	return 0;
 }
 
-/* The config with the stored subscribers that load and obj in place of name's settings; 0
- * or EX_CONFIG with the reason on stderr. Names and addresses unique across all. */
+/* Checks json as name's settings (pb_cli_stored_validate); 0 or EX_CONFIG with the reason on
+ * stderr. */
 static int
 validate(struct ctx *c, const char *where, const char *name, const char *json)
 {
-	const char **v = pb_xcalloc(c->n_rows + 1, sizeof *v);
-	struct pb_config_error ce;
-	struct pb_config *all = NULL;
 	struct pb_buf why = { 0 };
-	size_t n = 0;
-	int rc = EX_CONFIG;
+	int rc = 0;
 
-	for (size_t i = 0; i < c->n_rows; i++)
-		if (c->rows[i].settings && strcmp(c->rows[i].name, name) != 0 &&
-		    pb_config_subscriber(c->cfg, c->rows[i].name))
-			v[n++] = c->rows[i].settings;
-	v[n++] = json;
-	if (!(all = pb_config_load_stored(c->path, v, n, &ce))) {
-		const char *k = ce.key;
-
-		if (strncmp(k, "subscribers.[", 13) == 0 && strstr(k, "]."))
-			k = strstr(k, "].") + 2;
-		fprintf(stderr, "paperboy: %ssubscriber %s: %s: %s\n", where, name, k,
-			ce.message);
-		goto out;
-	}
-	/* the new one is the last */
-	if (pb_cli_stored_error(all, all->n_subscribers - 1, &why) < 0) {
+	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, name, json, &why) < 0) {
 		fprintf(stderr, "paperboy: %ssubscriber %s: %s\n", where, name, why.data);
-		goto out;
+		rc = EX_CONFIG;
 	}
-	for (size_t i = 0; i + 1 < all->n_subscribers; i++) {
-		const struct pb_subscriber *me = &all->subscribers[all->n_subscribers - 1];
-		const struct pb_subscriber *o = &all->subscribers[i];
-
-		for (size_t a = 0; a < me->n_emails; a++)
-			for (size_t b = 0; b < o->n_emails; b++)
-				if (strcasecmp(me->emails[a], o->emails[b]) == 0) {
-					fprintf(stderr, "paperboy: %ssubscriber %s: email %s is "
-						"subscriber %s's (%s)\n", where, name, me->emails[a],
-						o->name, o->stored ? "stored" : o->file);
-					goto out;
-				}
-	}
-	rc = 0;
-out:
 	pb_buf_free(&why);
-	pb_config_free(all);
-	free(v);
 	return rc;
 }
 
