@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -161,6 +162,28 @@ list_line(const char *key, char **v, size_t n)
 	printf("\n");
 }
 
+/* The reader's verdicts ("more like this" +1, "not for me" -1), newest first. */
+static void
+show_feedback(struct ctx *c, const char *name)
+{
+	struct pb_feedback_row *fb = NULL;
+	struct pb_buf path = { 0 };
+	struct pb_state *st = NULL;
+	char err[512];
+	size_t n = 0;
+
+	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
+	if (access(path.data, F_OK) == 0 &&
+	    (st = pb_state_open_mode(path.data, PB_STATE_READ, err, sizeof err)) &&
+	    pb_feedback_list(st, name, &fb, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			printf("%-16s%s %+d %s\n", "feedback", fb[i].paper_id, fb[i].verdict,
+			       fb[i].source ? fb[i].source : "-");
+	pb_feedback_rows_free(fb, n);
+	pb_state_close(st);
+	pb_buf_free(&path);
+}
+
 static int
 do_show(struct ctx *c, const char *name)
 {
@@ -211,6 +234,7 @@ do_show(struct ctx *c, const char *name)
 	list_line("exclude", s->exclude, s->n_exclude);
 	for (size_t i = 0; i < s->n_topics; i++)
 		printf("%-16s%s = %s\n", "topic", s->topics[i].name, s->topics[i].query);
+	show_feedback(c, name);
 	pb_buf_free(&ch);
 	fflush(stdout);
 	return ferror(stdout) ? EX_IOERR : 0;
