@@ -1,5 +1,5 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc libcrypto
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc libcrypto libmicrohttpd
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man

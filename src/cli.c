@@ -39,6 +39,8 @@ static const struct pb_command commands[] = {
 	  "[--topic TOPIC=QUERY] [--language L] [--max-papers N] [--set KEY=VALUE] "
 	  "[--reason TEXT] [--all]",
 	  "list, add, change, pause, remove, export and import subscribers kept in the state" },
+	{ "serve", pb_cmd_serve, "",
+	  "run the web endpoint (sign-up, unsubscribe, feedback) in the foreground" },
 };
 
 const struct pb_command *

@@ -34,6 +34,7 @@
 #include "paperboy/log.h"
 #include "paperboy/run.h"
 #include "paperboy/state.h"
+#include "paperboy/web.h"
 
 #ifndef PB_SYSLOG_SOCKET
 #define PB_SYSLOG_SOCKET "/dev/log"
@@ -80,6 +81,7 @@ struct daemon {
 	struct pb_config *cfg;
 	struct pb_state *st;
 	struct pb_lock *lock;
+	struct pb_web_server *web;   /* the web endpoint, when web is enabled (not with once) */
 	struct pb_calendar cal;
 	sigset_t run_mask;       /* the mask to sleep and run cycles with (signals unblocked) */
 	int use_syslog;
@@ -467,6 +469,15 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 			       pb_q(ic));
 	}
 	bot_setup(&d);
+	/* The endpoint's thread starts with the daemon's signals blocked (setup_signals), so
+	 * they keep coming to this loop. */
+	if (d.cfg->web.enabled && !o->once &&
+	    !(d.web = pb_web_start(d.cfg, o->config_path, err, sizeof err))) {
+		fprintf(stderr, "paperboy: web: %s\n", err);
+		pb_err("daemon.web", "error=%s", pb_q(err));
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
 	pb_info("daemon.start", "pid=%ld config=%s state_dir=%s timezone=%s schedule_times=%zu",
 		(long)getpid(), pb_q(o->config_path), pb_q(d.cfg->state_dir),
 		pb_q(d.cfg->timezone), d.cfg->n_schedule);
@@ -536,6 +547,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 out:
 	if (stop_flag)
 		pb_info("daemon.stop", "pid=%ld", (long)getpid());
+	pb_web_stop(d.web);
 	pb_tgbot_free(d.bot);
 	pb_state_close(d.st);
 	pb_lock_release(d.lock);

@@ -150,6 +150,8 @@ struct pb_config {
 		char *listen;            /* "HOST:PORT" ("127.0.0.1:8425"; "[::1]:8425") */
 		char *base_url;          /* the public URL the pages are reached at, no trailing '/' */
 		char *secret_file;       /* the token key; default state_dir/web.secret (0600) */
+		int rate_limit;          /* requests a minute per client address; 0 = none;
+					  * default 120 */
 	} web;
 
 	struct {

@@ -21,7 +21,9 @@ int pb_daemon_use_syslog(const struct pb_daemon_opts *o);
  * every cycle succeeded, EX_TEMPFAIL when the feed stayed stale or the source unreachable
  * until the deadline, else the failed cycle's code;
  * EX_CONFIG for an invalid config at start, EX_TEMPFAIL when another instance holds the state
- * directory, EX_CANTCREAT when the state cannot be opened. */
+ * directory, EX_CANTCREAT when the state cannot be opened, EX_UNAVAILABLE when web is
+ * enabled and its endpoint cannot start (pb_web_start). Without once, the web endpoint runs
+ * beside the loop while web is enabled and stops with it. */
 int pb_daemon_run(const struct pb_daemon_opts *o);
 
 #endif

@@ -35,7 +35,7 @@ for f in bin/paperboy share/man/man1/paperboy.1 share/man/man5/paperboy.conf.5 \
          etc/paperboy/paperboy.conf etc/paperboy/paperboy.conf.example \
          etc/paperboy/conf.d/alice.conf.example etc/paperboy/prompts/summary.txt \
          lib/systemd/system/paperboy.service lib/systemd/system/paperboy-run.service \
-         lib/systemd/system/paperboy-run.timer; do
+         lib/systemd/system/paperboy-run.timer lib/systemd/system/paperboy-web.service; do
   [ -e "$T/pfx/$f" ] || fail "make install PREFIX=$T/pfx did not install $f"
 done
 [ $had_etc = yes ] || [ ! -e /etc/paperboy ] || fail "make install PREFIX=$T/pfx wrote /etc/paperboy"
@@ -43,6 +43,8 @@ grep -q "^ExecStart=$T/pfx/bin/paperboy daemon$" "$T/pfx/lib/systemd/system/pape
   fail "paperboy.service does not run $T/pfx/bin/paperboy: $(grep ExecStart "$T/pfx/lib/systemd/system/paperboy.service")"
 grep -q "^Environment=PAPERBOY_CONFIG=$T/pfx/etc/paperboy/paperboy.conf$" "$T/pfx/lib/systemd/system/paperboy-run.service" ||
   fail "paperboy-run.service does not name $T/pfx/etc/paperboy/paperboy.conf"
+grep -q "^ExecStart=$T/pfx/bin/paperboy serve$" "$T/pfx/lib/systemd/system/paperboy-web.service" ||
+  fail "paperboy-web.service does not run $T/pfx/bin/paperboy serve"
 grep -rn '@BINDIR@\|@SYSCONFDIR@\|/usr/local' "$T/pfx/lib/systemd/system" && fail "a unit keeps a placeholder or /usr/local"
 # the installed binary finds the installed configuration by itself, and it is valid
 (cd "$T" && env -u PAPERBOY_CONFIG "$T/pfx/bin/paperboy" check >"$T/check1" 2>&1) ||
@@ -64,7 +66,7 @@ for f in usr/bin/paperboy usr/share/man/man1/paperboy.1 etc/paperboy/paperboy.co
   [ -e "$D/$f" ] || fail "make install PREFIX=/usr DESTDIR=$D did not install $f"
 done
 [ ! -e "$D/usr/etc" ] || fail "PREFIX=/usr installed usr/etc"
-for u in paperboy.service paperboy-run.service; do
+for u in paperboy.service paperboy-run.service paperboy-web.service; do
   grep -q '^ExecStart=/usr/bin/paperboy ' "$D/usr/lib/systemd/system/$u" || fail "$u: ExecStart is not /usr/bin/paperboy"
   grep -q '^Environment=PAPERBOY_CONFIG=/etc/paperboy/paperboy.conf$' "$D/usr/lib/systemd/system/$u" ||
     fail "$u: PAPERBOY_CONFIG is not /etc/paperboy/paperboy.conf"
@@ -96,7 +98,8 @@ done
 make --no-print-directory install PREFIX=/usr >>"$T/make.log" 2>&1
 cd /
 systemd-analyze verify /usr/lib/systemd/system/paperboy.service \
-  /usr/lib/systemd/system/paperboy-run.service /usr/lib/systemd/system/paperboy-run.timer
+  /usr/lib/systemd/system/paperboy-run.service /usr/lib/systemd/system/paperboy-run.timer \
+  /usr/lib/systemd/system/paperboy-web.service
 paperboy check
 EOF
   if unshare -m sh "$T/inner.sh" >"$T/verify" 2>&1; then

@@ -1,0 +1,121 @@
+/* The route table and the dispatch. Each part of the endpoint adds its rows here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "paperboy/clock.h"
+#include "paperboy/log.h"
+#include "page.h"
+#include "routes.h"
+
+static const struct pb_web_route routes[] = {
+	/* one-click unsubscribe and feedback */
+	{ "GET", "/u/", pb_web_unsub_get },
+	{ "POST", "/u/", pb_web_unsub_post },
+	{ "GET", "/f/", pb_web_feedback_get },
+	{ "POST", "/f/", pb_web_feedback_post },
+
+	/* the pages: "/", "/signup", "/c/", "/m/" */
+
+	/* the bots: "/slack/", "/telegram/" */
+};
+
+const struct pb_web_route *
+pb_web_routes(size_t *n)
+{
+	*n = sizeof routes / sizeof routes[0];
+	return routes;
+}
+
+static int
+path_matches(const char *route, const char *path)
+{
+	size_t l = strlen(route);
+
+	if (l > 1 && route[l - 1] == '/')
+		return strncmp(path, route, l) == 0;
+	return strcmp(path, route) == 0;
+}
+
+void
+pb_web_dispatch(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	struct pb_buf allow = { 0 };
+	size_t n = sizeof routes / sizeof routes[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!path_matches(routes[i].path, req->path))
+			continue;
+		if (strcmp(routes[i].method, method) == 0) {
+			routes[i].fn(ctx, req, resp);
+			if (resp->status == 0)
+				resp->status = 200;
+			if (resp->status >= 300 && resp->status < 400) {
+				pb_err("web.redirect_refused", "path=%s status=%d",
+				       pb_q(routes[i].path), resp->status);
+				pb_page_plain(resp, 500, "Something went wrong",
+					      "The server could not answer this request.");
+			}
+			pb_buf_free(&allow);
+			return;
+		}
+		if (!strstr(pb_buf_str(&allow), routes[i].method))
+			pb_buf_printf(&allow, "%s%s", allow.len ? ", " : "", routes[i].method);
+	}
+	if (allow.len) {
+		if (strstr(allow.data, "GET"))
+			pb_buf_puts(&allow, ", HEAD");
+		pb_page_plain(resp, 405, "Method not allowed",
+			      "This address does not take that kind of request.");
+		pb_buf_printf(&resp->headers, "Allow: %s\r\n", allow.data);
+	} else {
+		pb_page_plain(resp, 404, "Not found", "There is no page at this address.");
+	}
+	pb_buf_free(&allow);
+}
+
+const char *
+pb_web_path_rest(const struct pb_web_req *req, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	return strncmp(req->path, prefix, l) == 0 ? req->path + l : "";
+}
+
+int
+pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose, struct pb_token *t,
+	     struct pb_web_resp *resp)
+{
+	enum pb_token_status s = pb_token_check(&ctx->secret, text, purpose, pb_now(), t);
+
+	switch (s) {
+	case PB_TOKEN_OK:
+		return 0;
+	case PB_TOKEN_EXPIRED:
+		pb_page_plain(resp, 410, "This link has expired",
+			      "This link is too old to be used. The latest digest you received "
+			      "carries a fresh one.");
+		break;
+	case PB_TOKEN_PURPOSE:
+		pb_page_plain(resp, 403, "This link is for something else",
+			      "This link was made for another page; use the link meant for this.");
+		break;
+	case PB_TOKEN_FORGED:
+		pb_page_plain(resp, 403, "This link is not valid",
+			      "This link was not made by this server, or it was changed on the way.");
+		break;
+	default:
+		pb_page_plain(resp, 400, "This link is broken",
+			      "This link is incomplete or damaged: copy the whole link from the "
+			      "message.");
+		break;
+	}
+	pb_info("web.token_refused", "purpose=%s reason=%s", purpose, pb_token_status_name(s));
+	return -1;
+}
+
+void
+pb_web_bad_form(struct pb_web_resp *resp, const char *why)
+{
+	pb_page_plain(resp, 400, "The form was not sent as expected", why);
+}

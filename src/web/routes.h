@@ -1,0 +1,74 @@
+/* Inside the web module: the route table, the dispatch every request goes through (the server,
+ * the unit tests and the fuzzer call it alike), the handlers, and what the handlers share.
+ * Not a contract outside src/web/. */
+#ifndef PAPERBOY_WEB_ROUTES_H
+#define PAPERBOY_WEB_ROUTES_H
+
+#include <stdint.h>
+
+#include "paperboy/web.h"
+
+/* A row: method ("GET", "POST"; HEAD is served as GET without the body) and a path. A path
+ * ending in '/' (other than "/" itself) is a prefix ("/u/" takes "/u/TOKEN"); any other path
+ * must match exactly ("/", "/signup"). */
+struct pb_web_route {
+	const char *method;
+	const char *path;
+	pb_web_handler fn;
+};
+/* The table (src/web/routes.c); *n gets the number of rows. */
+const struct pb_web_route *pb_web_routes(size_t *n);
+/* Answers req into resp (which the caller initialised zeroed and frees): the route's handler;
+ * 404 plain page for a path no row takes, 405 (with Allow) for a method the path's rows do not
+ * take; a handler's redirect (3xx) is replaced by a 500 page. */
+void pb_web_dispatch(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		     struct pb_web_resp *resp);
+/* The path without the route's prefix: the token of "/u/TOKEN". */
+const char *pb_web_path_rest(const struct pb_web_req *req, const char *prefix);
+/* Checks the token in text for purpose at now. On PB_TOKEN_OK returns 0; otherwise fills resp
+ * with a plain page naming the problem (400 malformed, 403 forged or for another purpose, 410
+ * expired), never echoing the token, and returns -1. */
+int pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose,
+		 struct pb_token *t, struct pb_web_resp *resp);
+/* Fills resp with a plain 400 page: the form was not sent as expected (why, escaped). */
+void pb_web_bad_form(struct pb_web_resp *resp, const char *why);
+
+/* Unsubscribing: the destination of an unsubscribe token's detail ("ann@x.org" is channel
+ * "email"; "telegram:12345" names its channel) into channel/dest (borrowed from detail, which
+ * is modified). 0, or -1 when the channel is unknown or dest is empty. */
+int pb_web_unsub_dest(char *detail, const char **channel, const char **dest);
+/* Suppresses (channel, dest) of subscriber name, and marks the subscriber "unsubscribed" when
+ * none of its destinations is left, in one transaction committed before it returns. how says
+ * where it came from ("one-click", "web page"). Returns 1 done, 0 it was already, -1 error
+ * (logged, rolled back). */
+int pb_web_unsubscribe(struct pb_web_ctx *ctx, const char *name, const char *channel,
+		       const char *dest, const char *how);
+
+/* ---- handlers (one file each; add a row in routes.c for each) ---- */
+/* src/web/unsubscribe.c: /u/TOKEN */
+void pb_web_unsub_get(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		      struct pb_web_resp *resp);
+void pb_web_unsub_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		       struct pb_web_resp *resp);
+/* src/web/feedback.c: /f/TOKEN */
+void pb_web_feedback_get(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			 struct pb_web_resp *resp);
+void pb_web_feedback_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			  struct pb_web_resp *resp);
+
+/* the pages: sign-up, confirm, manage */
+
+/* the bots: Slack, Telegram */
+
+/* ---- the per-client rate limit (src/web/ratelimit.c) ----
+ * A fixed window of a minute per client key in a bounded table: when every slot near a key's
+ * is taken by a client seen this minute, the least recently started window is reused. */
+struct pb_ratelimit;
+/* per_min requests a minute per key (0: no limit); slots: the table's size. */
+struct pb_ratelimit *pb_ratelimit_new(int per_min, size_t slots);
+void pb_ratelimit_free(struct pb_ratelimit *rl);     /* accepts NULL */
+/* Counts one request of key at now_ms. 1 allowed, 0 over the limit (*retry_s gets the seconds
+ * until the key's window ends). */
+int pb_ratelimit_hit(struct pb_ratelimit *rl, const char *key, int64_t now_ms, int *retry_s);
+
+#endif

@@ -1,0 +1,543 @@
+/* The web endpoint on libmicrohttpd: one internal polling thread, so the handlers run one at a
+ * time on one state handle and one loaded configuration. This file adapts a connection to a
+ * struct pb_web_req, applies the limits (methods, body size, the per-client rate), and hands
+ * the request to pb_web_dispatch; the pages themselves know nothing of libmicrohttpd. */
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/clock.h"
+#include "paperboy/config.h"
+#include "paperboy/log.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+#include "page.h"
+#include "routes.h"
+
+#define CONN_LIMIT 256
+#define CONN_TIMEOUT_S 30
+#define RATE_SLOTS 4096
+
+struct pb_web_server {
+	struct MHD_Daemon *mhd;
+	struct pb_web_ctx ctx;
+	char *config_path;
+	struct pb_ratelimit *rl;
+	int64_t data_version;    /* the state's, when the subscribers were last looked at */
+	uint64_t stamp;          /* pb_sub_stamp of the loaded subscribers */
+	int recheck;             /* a POST was answered: the subscribers may have changed */
+	unsigned port;
+};
+
+/* One request on a connection. */
+struct conn {
+	char *uri;               /* as sent, with the query */
+	struct pb_buf body;
+	int started;
+	int64_t start_ms;
+};
+
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct conn *c = pb_xcalloc(1, sizeof *c);
+
+	(void)cls;
+	(void)mc;
+	c->uri = pb_xstrdup(uri ? uri : "/");
+	return c;
+}
+
+static void
+request_done(void *cls, struct MHD_Connection *mc, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct conn *c = *con_cls;
+
+	(void)cls;
+	(void)mc;
+	(void)toe;
+	if (!c)
+		return;
+	free(c->uri);
+	pb_buf_free(&c->body);
+	free(c);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	pb_warn("web.server", "message=%s", pb_q(msg));
+}
+
+/* "/u/TOKEN" -> "/u/…": the first part of a path alone, so a token never reaches a log. */
+static void
+log_path(const char *path, char *out, size_t n)
+{
+	const char *slash = path[0] == '/' ? strchr(path + 1, '/') : NULL;
+	size_t len = slash ? (size_t)(slash - path) + 1 : strcspn(path, "?");
+
+	if (len > 40)
+		len = 40;
+	snprintf(out, n, "%.*s%s", (int)len, path, slash && slash[1] ? "\xe2\x80\xa6" : "");
+}
+
+static const char *
+header_of(const struct pb_web_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, name);
+}
+
+static void
+client_address(struct MHD_Connection *mc, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+
+	snprintf(out, n, "unknown");
+	if (sa && getnameinfo(sa, len, out, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(out, n, "unknown");
+}
+
+/* The key the rate limit counts: the peer, or, when the peer is this machine (the reverse
+ * proxy), the address the proxy put last in X-Forwarded-For. */
+static void
+client_key(struct MHD_Connection *mc, const char *peer, char *out, size_t n)
+{
+	const char *xff = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
+	const char *last;
+	size_t len;
+
+	snprintf(out, n, "%s", peer);
+	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
+		     strncmp(peer, "::ffff:127.", 11) != 0))
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	len = strcspn(last, " \t");
+	if (len)
+		snprintf(out, n, "%.*s", (int)(len < n - 1 ? len : n - 1), last);
+}
+
+static void
+log_request(const char *method, const char *path, int status, int64_t start_ms)
+{
+	char lp[64];
+
+	log_path(path, lp, sizeof lp);
+	pb_info("web.request", "method=%s path=%s status=%d ms=%lld",
+		pb_q(strlen(method) > 10 ? "other" : method), pb_q(lp), status,
+		(long long)(pb_mono_ms() - start_ms));
+}
+
+static enum MHD_Result
+send_resp(struct MHD_Connection *mc, struct conn *c, const char *method,
+	  struct pb_web_resp *r)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	size_t len = r->body.len;
+	char *data = pb_buf_detach(&r->body);
+	const char *p = pb_buf_str(&r->headers);
+	int status = r->status ? r->status : 200;
+
+	mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!mr) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(mr, "Content-Type", r->type ? r->type : "text/html; charset=utf-8");
+	/* The handlers' extra headers, "Name: value\r\n" each. */
+	while (*p) {
+		const char *eol = strstr(p, "\r\n");
+		char *colon;
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		char *line = pb_xstrndup(p, l);
+
+		if ((colon = strchr(line, ':'))) {
+			const char *v = colon + 1;
+
+			*colon = '\0';
+			while (*v == ' ')
+				v++;
+			MHD_add_response_header(mr, line, v);
+		}
+		free(line);
+		p += l + (eol ? 2 : 0);
+	}
+	ret = MHD_queue_response(mc, (unsigned)status, mr);
+	MHD_destroy_response(mr);
+	log_request(method, c->uri, status, c->start_ms);
+	return ret;
+}
+
+static enum MHD_Result
+send_plain(struct MHD_Connection *mc, struct conn *c, const char *method, int status,
+	   const char *title, const char *text, const char *header)
+{
+	struct pb_web_resp r;
+	enum MHD_Result ret;
+
+	memset(&r, 0, sizeof r);
+	pb_page_plain(&r, status, title, text);
+	if (header)
+		pb_buf_puts(&r.headers, header);
+	ret = send_resp(mc, c, method, &r);
+	pb_buf_free(&r.body);
+	pb_buf_free(&r.headers);
+	return ret;
+}
+
+/* multipart/form-data (RFC 8058 allows it for the one-click POST): each field, re-encoded as
+ * a urlencoded body, so pb_form_parse checks it as it checks any other. */
+static void
+pct_encode(struct pb_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			pb_buf_putc(b, (char)ch);
+		} else {
+			char e[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+
+			pb_buf_append(b, e, 3);
+		}
+	}
+}
+
+static enum MHD_Result
+multipart_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+		const char *content_type, const char *transfer_encoding, const char *data,
+		uint64_t off, size_t size)
+{
+	struct pb_buf *b = cls;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (filename)
+		return MHD_YES;   /* no form here takes a file */
+	if (off == 0) {
+		if (b->len)
+			pb_buf_putc(b, '&');
+		pct_encode(b, key ? key : "", key ? strlen(key) : 0);
+		pb_buf_putc(b, '=');
+	}
+	pct_encode(b, data ? data : "", data ? size : 0);
+	return MHD_YES;
+}
+
+/* Fills req->form from the body. 0, or -1 with msg. */
+static int
+parse_body(struct MHD_Connection *mc, struct conn *c, struct pb_web_req *req, char *msg,
+	   size_t msglen)
+{
+	const char *type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	struct MHD_PostProcessor *pp;
+	struct pb_buf enc = { 0 };
+	int rc;
+
+	if (!type || !c->body.len)
+		return 0;
+	if (strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0)
+		return pb_form_parse(c->body.data, c->body.len, &req->form, msg, msglen);
+	if (strncasecmp(type, "multipart/form-data", 19) != 0)
+		return 0;
+	pp = MHD_create_post_processor(mc, 4096, multipart_field, &enc);
+	if (!pp || MHD_post_process(pp, c->body.data, c->body.len) != MHD_YES) {
+		if (pp)
+			MHD_destroy_post_processor(pp);
+		pb_buf_free(&enc);
+		snprintf(msg, msglen, "the multipart body cannot be read");
+		return -1;
+	}
+	MHD_destroy_post_processor(pp);
+	rc = pb_form_parse(pb_buf_str(&enc), enc.len, &req->form, msg, msglen);
+	pb_buf_free(&enc);
+	return rc;
+}
+
+/* Loads the configuration with every stored subscriber (inactive ones too: an unsubscribed
+ * reader still opens the pages). NULL when the file no longer loads (logged). */
+static struct pb_config *
+load_config(const char *path)
+{
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	struct pb_buf problems = { 0 };
+	char msg[1024];
+
+	memset(&ce, 0, sizeof ce);
+	if (!(cfg = pb_config_load(path, &ce))) {
+		pb_config_error_format(&ce, msg, sizeof msg);
+		pb_err("web.config", "config=%s error=%s", pb_q(path), pb_q(msg));
+		return NULL;
+	}
+	cfg = pb_cli_with_stored(cfg, 1, NULL, NULL, &problems);
+	if (problems.len)
+		pb_warn("web.config", "stored=%s", pb_q(problems.data));
+	pb_buf_free(&problems);
+	return cfg;
+}
+
+/* Loads the subscribers again when they changed since the last look: asked of the state only
+ * after another process committed or after a POST here. */
+static void
+refresh(struct pb_web_server *s)
+{
+	int64_t dv;
+	uint64_t stamp;
+	struct pb_config *cfg;
+
+	if (pb_state_data_version(s->ctx.st, &dv) < 0)
+		return;
+	if (dv == s->data_version && !s->recheck)
+		return;
+	s->data_version = dv;
+	s->recheck = 0;
+	if (pb_sub_stamp(s->ctx.st, &stamp) < 0 || stamp == s->stamp)
+		return;
+	if (!(cfg = load_config(s->config_path)))
+		return;   /* keep the one loaded */
+	pb_config_free(s->ctx.cfg);
+	s->ctx.cfg = cfg;
+	s->stamp = stamp;
+	pb_info("web.reload", "subscribers=%zu", cfg->n_subscribers);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
+	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct pb_web_server *s = cls;
+	struct conn *c = *con_cls;
+	struct pb_web_req req;
+	struct pb_web_resp resp;
+	char peer[64], key[64], msg[256], *path = NULL;
+	const char *q;
+	enum MHD_Result ret;
+	int bad;
+
+	(void)url;
+	(void)version;
+	if (!c)
+		*con_cls = c = uri_seen(NULL, url, mc);
+	if (!c->started) {
+		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+		int retry;
+
+		c->started = 1;
+		c->start_ms = pb_mono_ms();
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+		    strcmp(method, "POST") != 0)
+			return send_plain(mc, c, method, 405, "Method not allowed",
+					  "This server takes GET and POST requests only.",
+					  "Allow: GET, HEAD, POST\r\n");
+		client_address(mc, peer, sizeof peer);
+		client_key(mc, peer, key, sizeof key);
+		if (!pb_ratelimit_hit(s->rl, key, pb_mono_ms(), &retry)) {
+			char h[48];
+
+			snprintf(h, sizeof h, "Retry-After: %d\r\n", retry);
+			return send_plain(mc, c, method, 429, "Too many requests",
+					  "Too many requests from your address: wait a minute and "
+					  "try again.", h);
+		}
+		if (cl && strtoull(cl, NULL, 10) > PB_WEB_BODY_MAX)
+			return send_plain(mc, c, method, 413, "Request too large",
+					  "The request is larger than this server takes.", NULL);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* A body without a Content-Length (chunked) that grows past the limit: the
+		 * answer cannot be queued while it is read, so the connection is closed. */
+		if (c->body.len + *upload_data_size > PB_WEB_BODY_MAX) {
+			log_request(method, c->uri, 413, c->start_ms);
+			return MHD_NO;
+		}
+		pb_buf_append(&c->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	memset(&req, 0, sizeof req);
+	memset(&resp, 0, sizeof resp);
+	client_address(mc, peer, sizeof peer);
+	path = pb_xstrndup(c->uri, strcspn(c->uri, "?"));
+	req.method = method;
+	req.path = path;
+	req.remote = peer;
+	req.body = pb_buf_str(&c->body);
+	req.body_len = c->body.len;
+	req.header = header_of;
+	req.impl = mc;
+	q = strchr(c->uri, '?');
+	bad = q && pb_form_parse(q + 1, strlen(q + 1), &req.query, msg, sizeof msg) < 0;
+	if (!bad && strcmp(method, "POST") == 0)
+		bad = parse_body(mc, c, &req, msg, sizeof msg) < 0;
+	if (bad) {
+		pb_web_bad_form(&resp, "The request's fields cannot be read.");
+		pb_info("web.bad_form", "error=%s", pb_q(msg));
+	} else {
+		refresh(s);
+		pb_web_dispatch(&s->ctx, &req, &resp);
+		if (strcmp(method, "POST") == 0)
+			s->recheck = 1;
+	}
+	ret = send_resp(mc, c, method, &resp);
+	pb_buf_free(&resp.body);
+	pb_buf_free(&resp.headers);
+	pb_form_free(&req.query);
+	pb_form_free(&req.form);
+	free(path);
+	return ret;
+}
+
+/* "127.0.0.1:8425", "[::1]:8425", "localhost:8425" to an address. 0 / -1 with err. */
+static int
+resolve(const char *listen, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+	size_t hl;
+	int rc;
+
+	if (!colon) {
+		snprintf(err, errlen, "web.listen \"%s\" is not HOST:PORT", listen);
+		return -1;
+	}
+	hl = (size_t)(colon - listen);
+	if (hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']')
+		snprintf(host, sizeof host, "%.*s", (int)(hl - 2), listen + 1);
+	else
+		snprintf(host, sizeof host, "%.*s", (int)hl, listen);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, colon + 1, &hints, &ai)) != 0 || !ai) {
+		snprintf(err, errlen, "web.listen \"%s\": %s", listen, gai_strerror(rc));
+		return -1;
+	}
+	memset(ss, 0, sizeof *ss);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+struct pb_web_server *
+pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, size_t errlen)
+{
+	struct pb_web_server *s = NULL;
+	struct sockaddr_storage ss;
+	struct pb_buf db = { 0 };
+	const union MHD_DaemonInfo *di;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+
+	if (!cfg->web.enabled || !cfg->web.listen) {
+		snprintf(err, errlen, "the web endpoint is not enabled (web.listen is not set)");
+		return NULL;
+	}
+	if (resolve(cfg->web.listen, &ss, err, errlen) < 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s = pb_xcalloc(1, sizeof *s);
+	s->config_path = pb_xstrdup(config_path);
+	if (pb_mkdirs(cfg->state_dir) < 0) {
+		snprintf(err, errlen, "cannot create state directory %s", cfg->state_dir);
+		goto fail;
+	}
+	if (pb_secret_load(cfg->web.secret_file, &s->ctx.secret, err, errlen) < 0)
+		goto fail;
+	pb_buf_printf(&db, "%s/paperboy.db", cfg->state_dir);
+	if (!(s->ctx.st = pb_state_open_mode(db.data, PB_STATE_CREATE, err, errlen)))
+		goto fail;
+	if (!(s->ctx.cfg = load_config(config_path))) {
+		snprintf(err, errlen, "%s: the configuration does not load (see the log)",
+			 config_path);
+		goto fail;
+	}
+	s->ctx.config_path = s->config_path;
+	if (pb_state_data_version(s->ctx.st, &s->data_version) < 0 ||
+	    pb_sub_stamp(s->ctx.st, &s->stamp) < 0) {
+		snprintf(err, errlen, "%s: %s", db.data, pb_state_errmsg(s->ctx.st));
+		goto fail;
+	}
+	s->rl = pb_ratelimit_new(cfg->web.rate_limit, RATE_SLOTS);
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, (void *)s,
+				  MHD_OPTION_NOTIFY_COMPLETED, request_done, (void *)s,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+				  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this "
+			 "machine)", cfg->web.listen);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : 0;
+	pb_info("web.start", "listen=%s port=%u base_url=%s subscribers=%zu rate_limit=%d",
+		pb_q(cfg->web.listen), s->port, pb_q(cfg->web.base_url), s->ctx.cfg->n_subscribers,
+		cfg->web.rate_limit);
+	pb_buf_free(&db);
+	return s;
+fail:
+	pb_buf_free(&db);
+	pb_web_stop(s);
+	return NULL;
+}
+
+unsigned
+pb_web_port(const struct pb_web_server *s)
+{
+	return s ? s->port : 0;
+}
+
+void
+pb_web_stop(struct pb_web_server *s)
+{
+	if (!s)
+		return;
+	if (s->mhd) {
+		MHD_stop_daemon(s->mhd);
+		pb_info("web.stop", "port=%u", s->port);
+	}
+	pb_ratelimit_free(s->rl);
+	pb_state_close(s->ctx.st);
+	pb_config_free(s->ctx.cfg);
+	memset(&s->ctx.secret, 0, sizeof s->ctx.secret);
+	free(s->config_path);
+	free(s);
+}

@@ -1,0 +1,207 @@
+#!/bin/sh
+# The web endpoint for real: `paperboy serve` on 127.0.0.1 (a free port) and curl as the
+# mailbox provider and the reader.
+#  1. serve without web set exits 78 and says so; the key file is created 0600 at the start.
+#  2. GET of an unsubscribe link (minted by tests/tools/web_token with the server's key, as
+#     pb_link_make writes it into the mails): a page with a button; nothing changes.
+#  3. `curl -X POST -d List-Unsubscribe=One-Click URL` (RFC 8058, as the providers send it):
+#     200, and serve killed with SIGKILL right after the answer: the state has the unsubscribe.
+#  4. `paperboy run` against the local SMTP peer sends that address nothing while the other
+#     subscriber still gets its digest.
+#  5. Forged, expired, cross-purpose and malformed links get 403/410/400 plain pages that never
+#     echo the token; a 100 KB body 413; an unknown path 404; PUT 405; HEAD as GET; every answer
+#     has a Content-Length and none redirects; the feedback link's page, its POST without the
+#     csrf refused, with it recorded; the per-client rate limit answers 429 with Retry-After.
+#  6. No token ever reaches the log.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
+PY=/usr/bin/python3
+LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
+TOKEN="$BUILD/tests/tools/web_token"
+T=$(mktemp -d /tmp/pb-web.XXXXXX)
+SRV=""
+SMTP=""
+cleanup() {
+  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+  [ -n "$SMTP" ] && kill "$SMTP" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fails=0
+fail() { echo "64-web: FAIL: $*" >&2; fails=$((fails + 1)); }
+die() { echo "64-web: FAIL: $*" >&2; exit 1; }
+[ -x "$TOKEN" ] || die "missing $TOKEN"
+FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
+
+free_port() {
+  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_listen() {
+  i=0
+  until $PY -c "import socket; socket.create_connection(('127.0.0.1',$1),1).close()" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && die "nothing listens on $1: $(cat "$T/serve.log" 2>/dev/null)"
+    sleep 0.1
+  done
+}
+sql() { $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join("|".join(str(x) for x in r) for r in c.execute(sys.argv[2])))' "$T/state/paperboy.db" "$1"; }
+# code METHOD URL [curl args]: the status; headers in $T/h, body in $T/b
+code() {
+  m=$1 u=$2
+  shift 2
+  curl -s -m 10 -X "$m" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$u"
+}
+# every answer: a Content-Length, no Location
+framed() {
+  grep -qi '^Content-Length: ' "$T/h" || fail "$1: no Content-Length: $(cat "$T/h")"
+  grep -qi '^Location:' "$T/h" && fail "$1: a redirect: $(cat "$T/h")"
+}
+
+PORT=$(free_port)
+$PY "$LIB/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" --timeout 300 &
+SMTP=$!
+i=0
+while [ ! -s "$T/smtp.port" ]; do
+  i=$((i + 1)); [ $i -gt 100 ] && die "the SMTP peer did not start"; sleep 0.1
+done
+SMTP_PORT=$(cat "$T/smtp.port")
+
+conf() {   # conf FILE WEB-GROUP
+  cat >"$1" <<EOF
+state_dir = "$T/state";
+arxiv = { categories = ["cs.CV"]; rss_url = "http://127.0.0.1:9/rss";
+          api_url = "http://127.0.0.1:9/api/query"; max_retries = 0; timeout = 5; };
+email = { smtp_url = "smtp://127.0.0.1:$SMTP_PORT"; from = "bot@example.org"; tls = "none"; };
+file = { enabled = false; };
+$2
+subscribers = (
+  { name = "gone"; email = ["gone@example.org"]; max_papers = 2;
+    topics = ( { name = "vision"; query = "cat:cs.CV"; } ); },
+  { name = "stay"; email = ["stay@example.org"]; max_papers = 2;
+    topics = ( { name = "vision"; query = "cat:cs.CV"; } ); } );
+EOF
+}
+conf "$T/off.conf" ""
+conf "$T/pb.conf" "web = { listen = \"127.0.0.1:$PORT\"; base_url = \"http://127.0.0.1:$PORT\"; rate_limit = 60; };"
+
+# 1. web off: 78 with the reason
+"$PAPERBOY" -c "$T/off.conf" serve >/dev/null 2>"$T/off.err"; rc=$?
+[ $rc = 78 ] && grep -q "web endpoint is off" "$T/off.err" ||
+  fail "serve without web: exit $rc, $(cat "$T/off.err")"
+
+start() {
+  "$PAPERBOY" -c "$T/pb.conf" serve >>"$T/serve.log" 2>&1 &
+  SRV=$!
+  wait_listen "$PORT"
+}
+start
+[ "$(stat -c %a "$T/state/web.secret")" = 600 ] || fail "web.secret is not 0600"
+KEY="$T/state/web.secret"
+BASE="http://127.0.0.1:$PORT"
+URL=$("$TOKEN" "$KEY" "$BASE" unsub gone gone@example.org) || die "web_token failed"
+TOK=${URL##*/}
+
+# 2. GET: a page with a button, nothing changes
+c=$(code GET "$URL")
+[ "$c" = 200 ] || fail "GET of the unsubscribe link: $c"
+framed "GET /u/"
+grep -q 'name="List-Unsubscribe" value="One-Click"' "$T/b" && grep -q '<form method="post">' "$T/b" ||
+  fail "the unsubscribe page has no button: $(cat "$T/b")"
+grep -q 'gone@example.org' "$T/b" || fail "the page does not name the address"
+grep -qi '^Content-Security-Policy: ' "$T/h" && grep -qi '^X-Frame-Options: DENY' "$T/h" ||
+  fail "the page lacks its security headers: $(cat "$T/h")"
+[ "$(sql 'SELECT count(*) FROM suppressions')" = 0 ] || fail "a GET changed the state"
+c=$(code HEAD "$URL" -I)
+[ "$c" = 200 ] || fail "HEAD of the unsubscribe link: $c"
+
+# 3. the provider's POST, then SIGKILL right after the answer
+c=$(code POST "$URL" -d List-Unsubscribe=One-Click)
+kill -9 "$SRV"
+wait "$SRV" 2>/dev/null
+SRV=""
+[ "$c" = 200 ] || fail "one-click POST: $c $(cat "$T/b")"
+framed "POST /u/"
+[ "$(sql "SELECT subscriber, channel, dest FROM suppressions")" = "gone|email|gone@example.org" ] ||
+  fail "the unsubscribe is not in the state after SIGKILL: $(sql 'SELECT * FROM suppressions')"
+[ "$(sql "SELECT state FROM subscribers WHERE name = 'gone'")" = unsubscribed ] ||
+  fail "gone is not unsubscribed: $(sql 'SELECT name, state FROM subscribers')"
+start
+c=$(code POST "$URL" -d List-Unsubscribe=One-Click)
+[ "$c" = 200 ] && grep -q "already unsubscribed" "$T/b" || fail "a second POST: $c $(cat "$T/b")"
+# as multipart/form-data, which RFC 8058 allows too
+URL2=$("$TOKEN" "$KEY" "$BASE" unsub stay other@example.org)
+c=$(code POST "$URL2" -F List-Unsubscribe=One-Click)
+[ "$c" = 200 ] || fail "one-click POST as multipart: $c $(cat "$T/b")"
+[ "$(sql "SELECT count(*) FROM suppressions WHERE dest = 'other@example.org'")" = 1 ] ||
+  fail "the multipart POST was not recorded"
+[ "$(sql "SELECT count(*) FROM subscribers WHERE name = 'stay'")" = 0 ] ||
+  fail "stay, who keeps stay@example.org, changed state"
+
+# 4. a run sends gone@ nothing, stay@ its digest
+"$PAPERBOY" -c "$T/pb.conf" run --feed "$FEED" >/dev/null 2>"$T/run.err" ||
+  fail "run: $(tail -n 3 "$T/run.err")"
+grep -q '"stay@example.org"' "$T/mail/index.jsonl" 2>/dev/null ||
+  fail "stay got no digest: $(cat "$T/mail/index.jsonl" 2>/dev/null)"
+grep -q 'gone@example.org' "$T/mail/index.jsonl" 2>/dev/null &&
+  fail "the unsubscribed address got a digest"
+
+# 5. refused links: the right status, a plain page, never the token
+FORGED=$(echo "$TOK" | sed 's/.$/A/')
+[ "$FORGED" = "$TOK" ] && FORGED=$(echo "$TOK" | sed 's/.$/B/')
+c=$(code POST "$BASE/u/$FORGED" -d List-Unsubscribe=One-Click)
+[ "$c" = 403 ] || fail "forged: $c"
+grep -q "$FORGED" "$T/b" && fail "the forged token is echoed"
+EXP=$("$TOKEN" "$KEY" "$BASE" unsub@ stay stay@example.org 1000000000)
+c=$(code POST "$BASE/u/$EXP" -d List-Unsubscribe=One-Click)
+[ "$c" = 410 ] && grep -q "This link has expired" "$T/b" || fail "expired: $c $(cat "$T/b")"
+FB=$("$TOKEN" "$KEY" "$BASE" feedback stay "2411.00001v1 +")
+c=$(code POST "$BASE/u/${FB##*/}" -d List-Unsubscribe=One-Click)
+[ "$c" = 403 ] || fail "cross-purpose: $c"
+c=$(code GET "$BASE/u/%3Cscript%3E")
+[ "$c" = 400 ] && ! grep -q "script" "$T/b" || fail "malformed: $c $(cat "$T/b")"
+[ "$(sql "SELECT count(*) FROM suppressions WHERE dest LIKE 'stay%'")" = 0 ] ||
+  fail "a refused link changed the state"
+head -c 102400 /dev/zero | tr '\0' a >"$T/big"
+c=$(code POST "$URL" --data-binary @"$T/big")
+[ "$c" = 413 ] || fail "a 100 KB body: $c"
+c=$(code GET "$BASE/no/such/page")
+[ "$c" = 404 ] || fail "unknown path: $c"
+framed "404"
+c=$(code PUT "$URL" -d x=1)
+[ "$c" = 405 ] || fail "PUT: $c"
+# feedback: the page asks, its button records
+c=$(code GET "$FB")
+[ "$c" = 200 ] && grep -q "2411.00001" "$T/b" || fail "feedback page: $c"
+CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/b")
+[ "$(sql 'SELECT count(*) FROM feedback')" = 0 ] || fail "a GET recorded feedback"
+c=$(code POST "$FB" -d x=1)
+[ "$c" = 403 ] || fail "feedback POST without csrf: $c"
+c=$(code POST "$FB" -d "csrf=$CSRF")
+[ "$c" = 200 ] || fail "feedback POST: $c $(cat "$T/b")"
+[ "$(sql 'SELECT subscriber, paper_id, verdict, source FROM feedback')" = "stay|2411.00001|1|web" ] ||
+  fail "feedback not recorded: $(sql 'SELECT * FROM feedback')"
+# the rate limit: 60 a minute from one client
+got=""
+for i in $(seq 1 70); do
+  c=$(code GET "$BASE/no/such/page")
+  if [ "$c" = 429 ]; then got=$i; break; fi
+done
+[ -n "$got" ] || fail "no 429 after 70 requests in a minute"
+grep -qi '^Retry-After: [0-9]' "$T/h" || fail "429 without Retry-After: $(cat "$T/h")"
+
+# 6. the log has each request, never a token
+kill "$SRV"
+wait "$SRV" 2>/dev/null; rc=$?
+SRV=""
+[ $rc = 0 ] || fail "serve stopped by SIGTERM exits $rc"
+grep -q 'event=web.request method=POST path=/u/… status=200' "$T/serve.log" ||
+  fail "no web.request line for the POST: $(tail -n 5 "$T/serve.log")"
+for t in "$TOK" "$FORGED" "$EXP" "${FB##*/}" "$CSRF"; do
+  grep -qF "$t" "$T/serve.log" && fail "a token is in the log"
+  grep -qF "${t%%.*}" "$T/serve.log" && fail "a token's payload is in the log"
+done
+
+[ $fails = 0 ] || exit 1
+echo "64-web: ok"

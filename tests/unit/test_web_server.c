@@ -1,0 +1,519 @@
+/* The web endpoint without a socket: the route table and its dispatch (404, 405 with Allow),
+ * one-click unsubscribe (a GET changes nothing, the provider's bare POST and the page's POST
+ * with its CSRF field unsubscribe, idempotent, the subscriber marked unsubscribed when no
+ * destination is left, a stored subscriber's settings kept), refused links (forged, expired,
+ * cross-purpose, malformed: the right status, the token never echoed), feedback (recorded only
+ * by a POST with a valid CSRF field, the last verdict wins), escaping, the page frame's
+ * headers, and the per-client rate limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/clock.h"
+#include "paperboy/config.h"
+#include "paperboy/log.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+#include "../../src/web/page.h"
+#include "../../src/web/routes.h"
+#include "t.h"
+
+static char dir[256];
+static struct pb_web_ctx ctx;
+
+static const char *
+path_of(const char *name)
+{
+	static char p[4][512];
+	static int slot;
+	char *o = p[slot++ % 4];
+
+	snprintf(o, 512, "%s/%s", dir, name);
+	return o;
+}
+
+static const char *
+no_header(const struct pb_web_req *r, const char *name)
+{
+	(void)r;
+	(void)name;
+	return NULL;
+}
+
+/* Answers method path with body (urlencoded, may be NULL) into resp (caller frees). */
+static void
+call(const char *method, const char *path, const char *body, struct pb_web_resp *resp)
+{
+	struct pb_web_req req;
+	char msg[128];
+
+	memset(&req, 0, sizeof req);
+	memset(resp, 0, sizeof *resp);
+	req.method = method;
+	req.path = path;
+	req.remote = "127.0.0.1";
+	req.body = body ? body : "";
+	req.body_len = strlen(req.body);
+	req.header = no_header;
+	if (body && pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg) < 0) {
+		fprintf(stderr, "test body does not parse: %s\n", msg);
+		exit(2);
+	}
+	pb_web_dispatch(&ctx, &req, resp);
+	pb_form_free(&req.form);
+}
+
+static void
+resp_free(struct pb_web_resp *r)
+{
+	pb_buf_free(&r->body);
+	pb_buf_free(&r->headers);
+}
+
+static const char *
+body(const struct pb_web_resp *r)
+{
+	return pb_buf_str(&r->body);
+}
+
+/* The link's path ("/u/TOKEN") for kind. */
+static void
+link_path(enum pb_link kind, const char *subject, const char *detail, int64_t now, char *out,
+	  size_t n)
+{
+	struct pb_buf b = { 0 };
+
+	if (pb_link_make(&b, "https://d.example.org", &ctx.secret, kind, subject, detail, now) < 0) {
+		fprintf(stderr, "pb_link_make failed\n");
+		exit(2);
+	}
+	snprintf(out, n, "%s", b.data + strlen("https://d.example.org"));
+	pb_buf_free(&b);
+}
+
+/* The csrf field's value in a page, "" when none. */
+static void
+csrf_of(const struct pb_web_resp *r, char *out, size_t n)
+{
+	const char *p = strstr(body(r), "name=\"csrf\" value=\"");
+
+	out[0] = '\0';
+	if (p) {
+		p += strlen("name=\"csrf\" value=\"");
+		snprintf(out, n, "%.*s", (int)strcspn(p, "\""), p);
+	}
+}
+
+static int
+sub_state(const char *name, char *out, size_t n)
+{
+	struct pb_sub_row row;
+	int found = pb_sub_get(ctx.st, name, &row);
+
+	snprintf(out, n, "%s", found > 0 ? row.state : "-");
+	pb_sub_row_clear(&row);
+	return found;
+}
+
+static void
+test_routes(void)
+{
+	struct pb_web_resp r;
+	size_t n;
+	const struct pb_web_route *rt = pb_web_routes(&n);
+
+	T_CHECK(n >= 4);
+	for (size_t i = 0; i < n; i++) {
+		T_CHECK(strcmp(rt[i].method, "GET") == 0 || strcmp(rt[i].method, "POST") == 0);
+		T_CHECK(rt[i].path[0] == '/');
+		T_CHECK(rt[i].fn != NULL);
+	}
+	call("GET", "/no-such-page", NULL, &r);
+	T_EQ_INT(r.status, 404);
+	T_CHECK(strstr(body(&r), "Not found") != NULL);
+	resp_free(&r);
+	/* "/u" alone is not "/u/": no row takes it */
+	call("GET", "/u", NULL, &r);
+	T_EQ_INT(r.status, 404);
+	resp_free(&r);
+	call("DELETE", "/u/x", NULL, &r);
+	T_EQ_INT(r.status, 405);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "Allow: GET, POST, HEAD\r\n") != NULL);
+	resp_free(&r);
+	/* HEAD is served as GET */
+	call("HEAD", "/u/x", NULL, &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+}
+
+static void
+test_frame(void)
+{
+	struct pb_web_resp r;
+
+	memset(&r, 0, sizeof r);
+	pb_page_plain(&r, 400, "A <title>", "Text & \"quotes\" <b>");
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(body(&r), "<!DOCTYPE html>") != NULL);
+	T_CHECK(strstr(body(&r), "name=\"viewport\"") != NULL);
+	T_CHECK(strstr(body(&r), "<h1>A &lt;title&gt;</h1>") != NULL);
+	T_CHECK(strstr(body(&r), "Text &amp; &quot;quotes&quot; &lt;b&gt;") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "Content-Security-Policy: default-src 'none'") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "X-Frame-Options: DENY\r\n") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "Referrer-Policy: no-referrer\r\n") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "Cache-Control: no-store\r\n") != NULL);
+	/* a second plain page replaces the first, headers once */
+	pb_page_plain(&r, 410, "Gone", "x");
+	T_EQ_INT(r.status, 410);
+	T_CHECK(strstr(body(&r), "A &lt;title&gt;") == NULL);
+	{
+		const char *h = strstr(pb_buf_str(&r.headers), "X-Frame-Options");
+
+		T_CHECK(h && !strstr(h + 1, "X-Frame-Options"));
+	}
+	resp_free(&r);
+}
+
+static void
+test_unsubscribe(void)
+{
+	struct pb_web_resp r;
+	char p_ann[1024], p_bob[1024], p_zed[1024], csrf[1024], st[32], form[1200];
+
+	link_path(PB_LINK_UNSUB, "lab", "ann@example.org", pb_now(), p_ann, sizeof p_ann);
+	link_path(PB_LINK_UNSUB, "lab", "bob@example.org", pb_now(), p_bob, sizeof p_bob);
+	link_path(PB_LINK_UNSUB, "zed", "zed@example.org", pb_now(), p_zed, sizeof p_zed);
+
+	/* GET: a page with a button; nothing changes */
+	call("GET", p_ann, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "ann@example.org") != NULL);
+	T_CHECK(strstr(body(&r), "<form method=\"post\">") != NULL);
+	T_CHECK(strstr(body(&r), "name=\"List-Unsubscribe\" value=\"One-Click\"") != NULL);
+	csrf_of(&r, csrf, sizeof csrf);
+	T_CHECK(csrf[0] != '\0');
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "ann@example.org"), 0);
+	T_EQ_INT(sub_state("lab", st, sizeof st), 0);
+
+	/* the page's POST with a forged csrf, and without the field: refused, nothing changes */
+	call("POST", p_ann, "List-Unsubscribe=One-Click&csrf=abc.def", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	call("POST", p_ann, "List-Unsubscribe=Nope", &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	call("POST", p_ann, "", &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "ann@example.org"), 0);
+
+	/* the provider's one-click POST: no cookie, no csrf */
+	call("POST", p_ann, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "will receive nothing more") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "ann@example.org"), 1);
+	T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "bob@example.org"), 0);
+	/* bob still gets the digest: lab stays active */
+	T_CHECK(sub_state("lab", st, sizeof st) == 0 || strcmp(st, "active") == 0);
+	/* again: idempotent */
+	call("POST", p_ann, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "already unsubscribed") != NULL);
+	resp_free(&r);
+	call("GET", p_ann, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "already unsubscribed") != NULL);
+	resp_free(&r);
+
+	/* the page's POST with the csrf field of the page: the last address, so lab is
+	 * unsubscribed (a config subscriber's row, settings NULL) */
+	call("GET", p_bob, NULL, &r);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	snprintf(form, sizeof form, "List-Unsubscribe=One-Click&csrf=%s", csrf);
+	call("POST", p_bob, form, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "bob@example.org"), 1);
+	T_EQ_INT(sub_state("lab", st, sizeof st), 1);
+	T_EQ_STR(st, "unsubscribed");
+	{
+		struct pb_sub_row row;
+
+		T_EQ_INT(pb_sub_get(ctx.st, "lab", &row), 1);
+		T_EQ_STR(row.source, "config");
+		T_CHECK(row.settings == NULL);
+		T_CHECK(row.reason && strstr(row.reason, "unsubscribed by the recipient"));
+		pb_sub_row_clear(&row);
+	}
+
+	/* a stored subscriber: its settings are kept, its state becomes unsubscribed */
+	call("POST", p_zed, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	{
+		struct pb_sub_row row;
+
+		T_EQ_INT(pb_sub_get(ctx.st, "zed", &row), 1);
+		T_EQ_STR(row.state, "unsubscribed");
+		T_EQ_STR(row.source, "cli");
+		T_CHECK(row.settings && strstr(row.settings, "zed@example.org"));
+		pb_sub_row_clear(&row);
+	}
+}
+
+static void
+test_refused(void)
+{
+	struct pb_web_resp r;
+	struct pb_secret other;
+	char p[1024], tok[PB_TOKEN_MAX];
+
+	/* another key */
+	memset(&other, 0x5a, sizeof other);
+	T_EQ_INT(pb_token_make(&other, "unsub", "amy", "amy@example.org", pb_now() + 3600, tok,
+			       sizeof tok), 0);
+	snprintf(p, sizeof p, "/u/%s", tok);
+	call("POST", p, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 403);
+	T_CHECK(strstr(body(&r), "not valid") != NULL);
+	T_CHECK(strstr(body(&r), tok) == NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "amy", "email", "amy@example.org"), 0);
+
+	/* expired */
+	T_EQ_INT(pb_token_make(&ctx.secret, "unsub", "amy", "amy@example.org", pb_now() - 10, tok,
+			       sizeof tok), 0);
+	snprintf(p, sizeof p, "/u/%s", tok);
+	call("POST", p, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 410);
+	T_CHECK(strstr(body(&r), "This link has expired") != NULL);
+	T_CHECK(strstr(body(&r), tok) == NULL);
+	resp_free(&r);
+	call("GET", p, NULL, &r);
+	T_EQ_INT(r.status, 410);
+	resp_free(&r);
+
+	/* cross-purpose: a feedback link's token on /u/, a manage token too */
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.00001 +", pb_now(), p, sizeof p);
+	p[1] = 'u';   /* "/f/T" -> "/u/T" */
+	call("POST", p, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 403);
+	T_CHECK(strstr(body(&r), "for something else") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "amy", "email", "amy@example.org"), 0);
+
+	/* malformed */
+	call("POST", "/u/not-a-token", "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(body(&r), "not-a-token") == NULL);
+	resp_free(&r);
+	call("GET", "/u/", NULL, &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+
+	/* a genuine token naming an unknown channel, and one for a subscriber that is gone */
+	link_path(PB_LINK_UNSUB, "amy", "pigeon:12", pb_now(), p, sizeof p);
+	call("POST", p, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	link_path(PB_LINK_UNSUB, "gone", "gone@example.org", pb_now(), p, sizeof p);
+	call("POST", p, "List-Unsubscribe=One-Click", &r);
+	T_EQ_INT(r.status, 410);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "gone", "email", "gone@example.org"), 0);
+
+	/* an address that is markup is shown escaped */
+	link_path(PB_LINK_UNSUB, "amy", "<b>x</b>@example.org", pb_now(), p, sizeof p);
+	call("GET", p, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<b>x</b>") == NULL);
+	T_CHECK(strstr(body(&r), "&lt;b&gt;x&lt;/b&gt;@example.org") != NULL);
+	resp_free(&r);
+}
+
+static void
+test_feedback(void)
+{
+	struct pb_web_resp r;
+	struct pb_feedback_row *fb = NULL;
+	size_t n = 0;
+	char p_more[1024], p_less[1024], csrf[1024], form[1200], tok[PB_TOKEN_MAX];
+
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.01234v2 +", pb_now(), p_more, sizeof p_more);
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.01234v2 -", pb_now(), p_less, sizeof p_less);
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "2401.01234") != NULL);
+	T_CHECK(strstr(body(&r), "more like this") != NULL);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	T_EQ_INT(n, 0);
+	pb_feedback_rows_free(fb, n);
+
+	/* no csrf, a forged one, one made for another subscriber: refused */
+	call("POST", p_more, "", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	call("POST", p_more, "csrf=abc.def", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:lab", NULL, pb_now() + 60, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "csrf=%s", tok);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	/* an expired csrf */
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:amy", NULL, pb_now() - 1, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "csrf=%s", tok);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	T_EQ_INT(n, 0);
+	pb_feedback_rows_free(fb, n);
+
+	/* the page's own: recorded, without the version */
+	snprintf(form, sizeof form, "csrf=%s", csrf);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	call("POST", p_more, form, &r);   /* replayed: harmless */
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1) {
+		T_EQ_STR(fb[0].paper_id, "2401.01234");
+		T_EQ_INT(fb[0].verdict, 1);
+		T_EQ_STR(fb[0].source, "web");
+	}
+	pb_feedback_rows_free(fb, n);
+	/* the other verdict wins */
+	call("POST", p_less, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "not for me") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_INT(fb[0].verdict, -1);
+	pb_feedback_rows_free(fb, n);
+	/* an unsubscribe token on /f/ */
+	link_path(PB_LINK_UNSUB, "amy", "amy@example.org", pb_now(), form, sizeof form);
+	form[1] = 'f';
+	call("GET", form, NULL, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	/* a detail that is no paper */
+	link_path(PB_LINK_FEEDBACK, "amy", "<x> +", pb_now(), p_more, sizeof p_more);
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+}
+
+static void
+test_ratelimit(void)
+{
+	struct pb_ratelimit *rl = pb_ratelimit_new(3, 64), *off = pb_ratelimit_new(0, 8);
+	int retry;
+	char key[32];
+
+	for (int i = 0; i < 3; i++)
+		T_EQ_INT(pb_ratelimit_hit(rl, "10.0.0.1", 1000 + i, &retry), 1);
+	T_EQ_INT(pb_ratelimit_hit(rl, "10.0.0.1", 2000, &retry), 0);
+	T_CHECK(retry >= 59 && retry <= 60);
+	T_EQ_INT(pb_ratelimit_hit(rl, "10.0.0.2", 2000, &retry), 1);
+	T_EQ_INT(pb_ratelimit_hit(rl, "10.0.0.1", 61000, &retry), 1);
+	/* many clients: the table stays its size, each new one is let in */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof key, "192.0.2.%d", i);
+		T_CHECK(pb_ratelimit_hit(rl, key, 62000, &retry) == 1);
+	}
+	for (int i = 0; i < 1000; i++)
+		T_EQ_INT(pb_ratelimit_hit(off, "10.0.0.1", 1000, &retry), 1);
+	pb_ratelimit_free(rl);
+	pb_ratelimit_free(off);
+}
+
+int
+main(void)
+{
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	struct pb_sub_row row;
+	char err[512];
+	FILE *f;
+
+	pb_log_setup(PB_LOG_ERROR, 0);
+	snprintf(dir, sizeof dir, "/tmp/pb-test-web.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	f = fopen(path_of("pb.conf"), "w");
+	fprintf(f, "state_dir = \"%s/state\";\n"
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"bot@example.org\"; "
+		"tls = \"none\"; };\n"
+		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://d.example.org\"; };\n"
+		"subscribers = ( { name = \"lab\"; email = [\"ann@example.org\", \"bob@example.org\"];"
+		" topics = ( { name = \"t\"; query = \"cat:cs.RO\"; } ); },\n"
+		"  { name = \"amy\"; email = [\"amy@example.org\"];"
+		" topics = ( { name = \"t\"; query = \"cat:cs.CV\"; } ); } );\n", dir);
+	fclose(f);
+	pb_mkdirs(path_of("state"));
+	memset(&ctx, 0, sizeof ctx);
+	ctx.st = pb_state_open(path_of("state/paperboy.db"), err, sizeof err);
+	T_CHECK(ctx.st != NULL);
+	if (!ctx.st)
+		return 1;
+	memset(&row, 0, sizeof row);
+	row.name = "zed";
+	row.settings = "{\"name\": \"zed\", \"email\": [\"zed@example.org\"], "
+		       "\"topics\": [{\"name\": \"t\", \"query\": \"cat:cs.CL\"}]}";
+	row.state = "active";
+	row.source = "cli";
+	T_EQ_INT(pb_sub_put(ctx.st, &row), 0);
+	cfg = pb_config_load(path_of("pb.conf"), &ce);
+	T_CHECK(cfg != NULL);
+	if (!cfg) {
+		fprintf(stderr, "%s\n", ce.message);
+		return 1;
+	}
+	{
+		struct pb_buf problems = { 0 };
+
+		ctx.cfg = pb_cli_with_stored(cfg, 1, NULL, NULL, &problems);
+		T_EQ_STR(pb_buf_str(&problems), "");
+		pb_buf_free(&problems);
+	}
+	T_CHECK(pb_config_subscriber(ctx.cfg, "zed") != NULL);
+	T_EQ_INT(pb_secret_load(path_of("state/web.secret"), &ctx.secret, err, sizeof err), 0);
+
+	test_routes();
+	test_frame();
+	test_unsubscribe();
+	test_refused();
+	test_feedback();
+	test_ratelimit();
+
+	pb_config_free(ctx.cfg);
+	pb_state_close(ctx.st);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return t_done("test_web_server");
+}
