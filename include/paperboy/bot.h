@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/web.h"
 
 struct pb_state;
 
@@ -119,5 +120,32 @@ int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_
  * poll). */
 int pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
 		  char *err, size_t errlen);
+
+
+/* ---- Slack ---- */
+#define PB_SLACK_WINDOW_S 300    /* a request's timestamp within this of now */
+/* Checks a Slack request: sig (X-Slack-Signature) must be "v0=" + hex HMAC-SHA256(secret,
+ * "v0:" ts ":" body), compared in constant time, and ts (X-Slack-Request-Timestamp, unix
+ * seconds) within PB_SLACK_WINDOW_S of now. 0, or -1 with why ("missing signature", "stale
+ * timestamp", "bad signature", ...; never the secret). */
+int pb_slack_verify(const char *secret, const char *ts, const char *sig, const char *body,
+		    size_t len, int64_t now, char *why, size_t whylen);
+/* The verdict and paper of a Slack button's interaction payload (JSON, the "payload" field of
+ * /slack/actions): the first action with action_id "fb+" or "fb-", its value the paper id;
+ * the channel id from "channel" or "container". 0, or -1 when it is not one of paperboy's. */
+int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen, char *id,
+			  size_t idlen, int *verdict);
+
+/* Web handlers (rows of src/web/routes.c). Slack's: 401 plain text unless the signature checks
+ * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
+ * {"response_type":"ephemeral","text":...}. Telegram's webhook: 401 unless the
+ * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
+ * when not set), then the update handled as a polled one, answered 200 "{}". */
+void pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			  struct pb_web_resp *resp);
+void pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			  struct pb_web_resp *resp);
+void pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			     struct pb_web_resp *resp);
 
 #endif
