@@ -51,7 +51,7 @@ main(int argc, char **argv)
 	struct pb_paperset ps;
 	struct pb_parse_result res;
 	struct pb_render_opts o = { "-1001234567", 0, "https://example.org/settings", NULL, 0,
-				    NULL };
+				    NULL, 0, 0 };
 	char ***findings, err[512], *data = NULL, name[64];
 	size_t *n_findings, len = 0, n, digests, bytes[PB_FMT_COUNT] = { 0 }, parts = 0;
 	double t_render[PB_FMT_COUNT] = { 0 }, t_build = 0, t_all = 0, t0, t1, total;

@@ -73,7 +73,7 @@ render_checks(const char *text)
 	char *findings[] = { (char *)text, (char *)text };
 	struct pb_digest_item it = { &p, text, 1.0, findings, 2, (char *)text };
 	struct pb_digest d = { 0 };
-	struct pb_render_opts o = { "1", 0, text, NULL, 0, NULL };
+	struct pb_render_opts o = { "1", 0, text, NULL, 0, NULL, 0, 0 };
 	struct pb_parts parts;
 
 	p.id = "2512.00001";

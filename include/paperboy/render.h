@@ -38,6 +38,10 @@ struct pb_render_opts {
 	const char *full_list;          /* Markdown: the file beside it with every match
 					 * ("all.md"), named where the digest says how many more
 					 * matched; NULL when there is none */
+	/* "more like this" / "not for me" buttons under each paper of a Telegram / Slack digest
+	 * (the chat commands answer them: bot.h) */
+	int telegram_buttons;
+	int slack_buttons;
 };
 
 /* A rendered digest: one document (md, html, text) or several messages (slack, telegram). */

@@ -407,7 +407,7 @@ pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto)
 static void
 prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)
 {
-	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0, NULL };
+	static const struct pb_render_opts none = { "", 0, NULL, NULL, 0, NULL, 0, 0 };
 
 	memset(c, 0, sizeof *c);
 	c->d = d;

@@ -59,7 +59,8 @@ arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:$AXPORT/rss";
 telegram = { api_url = "http://127.0.0.1:$TGPORT"; token_env = "PB_TG_TOKEN"; commands = true;
              poll_timeout = 2; };
 file = { dir = "$T/out"; };
-subscribers = ( { name = "lab"; topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
+subscribers = ( { name = "lab"; telegram_chat = "-100888";
+                  topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
 CONF
 pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
 start_daemon() {
@@ -206,6 +207,30 @@ for c in 501 502 503; do
   [ "$(grep -c '^topic' "$T/show")" = 6 ] || fail "chat $c: $(cat "$T/show")"
   answers $c | grep -q refused && fail "chat $c: a replay was refused: $(answers $c)"
 done
+# The digest's messages carry a row of buttons per paper, whose data the bot reads back; none
+# without the commands.
+pb preview --subscriber lab --format telegram --feed "$T/fx/feed.xml" >"$T/tg-bodies" 2>&1 ||
+  fail "preview --format telegram: $(cat "$T/tg-bodies")"
+/usr/bin/python3 -c '
+import json, sys
+want = [p["id"] for p in json.load(open(sys.argv[1]))["papers"]]
+got = []
+for line in open(sys.argv[2]):
+    m = json.loads(line)
+    for row in m.get("reply_markup", {}).get("inline_keyboard", []):
+        assert [b["callback_data"][:2] for b in row] == ["f+", "f-"], row
+        assert row[0]["callback_data"][2:] == row[1]["callback_data"][2:], row
+        assert len(row[0]["callback_data"].encode()) <= 64, row
+        got.append(row[0]["callback_data"][2:])
+if not want or got != want:
+    sys.exit("buttons for %s, want %s" % (got, want))' "$T/lab.json" "$T/tg-bodies" ||
+  fail "the digest's buttons: $(cat "$T/tg-bodies")"
+sed 's/commands = true;/commands = false;/' "$T/pb.conf" >"$T/off.conf"
+"$PAPERBOY" -c "$T/off.conf" preview --subscriber lab --format telegram --feed "$T/fx/feed.xml" \
+  >"$T/tg-off" 2>&1 || fail "preview without commands: $(cat "$T/tg-off")"
+[ -s "$T/tg-off" ] && ! grep -q reply_markup "$T/tg-off" ||
+  fail "buttons without the commands: $(cat "$T/tg-off")"
+
 kill -TERM "$D"
 i=0
 while kill -0 "$D" 2>/dev/null; do

@@ -460,7 +460,7 @@ test_small(void)
 {
 	struct fixture f;
 	struct pb_render_opts o = { "12345", 0, "https://example.org/settings?u=alice&x=1",
-				    NULL, 0, NULL };
+				    NULL, 0, NULL, 0, 0 };
 	struct pb_parts p;
 	static const char *const gold[PB_FMT_COUNT] = {
 		"small.md", "small.html", "small.txt", "small.slack.jsonl", "small.telegram.jsonl",
@@ -572,7 +572,7 @@ test_big(void)
 {
 	struct fixture f;
 	struct pb_render_opts o = { "-100123", 42, NULL, "digest-settings@example.org", 0,
-				    NULL };
+				    NULL, 0, 0 };
 	struct pb_parts p;
 
 	/* analyses of ~ 55 units per rep: 30 reps for most papers, 120 for every fifth */
@@ -765,7 +765,7 @@ test_fixture(void)
 	struct pb_parse_result res;
 	struct pb_digest d;
 	struct pb_render_opts o = { "@arxiv_cv", 7, NULL, "unsubscribe@example.org", 0,
-				    NULL };
+				    NULL, 0, 0 };
 	struct pb_parts p;
 	const char *cats[] = { "cs.CV" };
 	char *data = NULL;

@@ -89,7 +89,7 @@ main(void)
 				       .categories = cats, .n_categories = 1,
 				       .announce = PB_ANN_REPLACE };
 		struct pb_digest_more more[1] = { { &rp, "3D", 0.5 } };
-		struct pb_render_opts o = { "", 0, NULL, NULL, 0, "all.md" };
+		struct pb_render_opts o = { "", 0, NULL, NULL, 0, "all.md", 0, 0 };
 		struct pb_parts parts;
 		char *all;
 

@@ -492,7 +492,7 @@ test_formats(void)
 		[PB_FMT_SLACK] = { "*Executive Summary*", "*Papers*", " for alice" },
 		[PB_FMT_TELEGRAM] = { "<b>Executive Summary</b>", "<b>Papers</b>", " for alice" },
 	};
-	struct pb_render_opts o = { "42", 0, "https://example.org/settings", NULL, 0, NULL };
+	struct pb_render_opts o = { "42", 0, "https://example.org/settings", NULL, 0, NULL, 0, 0 };
 	struct fix f;
 
 	for (int lang = 0; lang < 2; lang++) {
