@@ -44,6 +44,12 @@ struct pb_bot_answer {
 	int replay;              /* 1 when once_key was already stamped: nothing was done */
 };
 
+#define PB_BOT_WORD_MAX 32
+/* Splits a command text ("/add@SomeBot x", Slack's "/add x") into its word, lower case
+ * without the slash and the bot's name ("add"; "" when there is none), and *arg (borrowed
+ * from text, blanks skipped). 0, or -1 when text is longer than PB_BOT_TEXT_MAX. */
+int pb_bot_parse_command(const char *text, char word[PB_BOT_WORD_MAX], const char **arg);
+
 /* Runs one command text for chat with the config at config_path (loaded with the stored
  * subscribers, inactive ones too) and the open state st. Fills *ans (pb_bot_answer_free) and
  * returns 0; -1 only when the state could not be written (ans then says so). Unknown commands

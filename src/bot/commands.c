@@ -549,34 +549,48 @@ out:
 }
 
 int
+pb_bot_parse_command(const char *text, char word[PB_BOT_WORD_MAX], const char **arg)
+{
+	size_t n = 0;
+
+	*word = '\0';
+	*arg = "";
+	while (*text == ' ' || *text == '\t' || *text == '\n')
+		text++;
+	if (strlen(text) > PB_BOT_TEXT_MAX)
+		return -1;
+	if (*text == '/')
+		text++;
+	/* "/add@SomeBot x": the command, without the bot's name */
+	while (text[n] && n + 1 < PB_BOT_WORD_MAX &&
+	       (isalnum((unsigned char)text[n]) || text[n] == '_')) {
+		word[n] = (char)tolower((unsigned char)text[n]);
+		n++;
+	}
+	word[n] = '\0';
+	text += n;
+	if (*text == '@')
+		text += strcspn(text, " \t\n");
+	while (*text == ' ' || *text == '\t' || *text == '\n')
+		text++;
+	*arg = text;
+	return 0;
+}
+
+int
 pb_bot_command(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
 	       const char *text, int64_t now, struct pb_bot_answer *ans)
 {
 	struct cmd c = { .path = config_path, .st = st, .chat = chat, .now = now, .ans = ans };
-	char word[32];
+	char word[PB_BOT_WORD_MAX];
 	const char *arg;
-	size_t n = 0;
 	int rc = 0;
 
 	memset(ans, 0, sizeof *ans);
-	while (*text == ' ' || *text == '\t' || *text == '\n')
-		text++;
-	if (strlen(text) > PB_BOT_TEXT_MAX) {
+	if (pb_bot_parse_command(text, word, &arg) < 0) {
 		say(&c, "That message is too long for a command.");
 		return 0;
 	}
-	if (*text == '/')
-		text++;
-	/* "/add@SomeBot x": the command, without the bot's name */
-	while (text[n] && n + 1 < sizeof word && (isalnum((unsigned char)text[n]) ||
-						   text[n] == '_'))
-		word[n] = (char)tolower((unsigned char)text[n]), n++;
-	word[n] = '\0';
-	arg = text + n;
-	if (*arg == '@')
-		arg += strcspn(arg, " \t\n");
-	while (*arg == ' ' || *arg == '\t' || *arg == '\n')
-		arg++;
 	if (seen(&c) != 0)
 		goto out;
 	if (load(&c) < 0) {
