@@ -121,6 +121,27 @@ load(struct cmd *c)
 	return 0;
 }
 
+/* The destination the delivery knows this chat by: the Telegram chat id; for Slack the
+ * subscriber's webhook (the channel's id is no destination of its own). */
+static const char *
+dest_of(const struct cmd *c)
+{
+	if (!telegram(c) && c->sub && c->sub->slack_webhook)
+		return c->sub->slack_webhook;
+	return c->chat->chat;
+}
+
+/* 1 when the subscriber has a destination besides this chat. */
+static int
+other_dests(const struct cmd *c)
+{
+	const struct pb_subscriber *s = c->sub;
+
+	return s->n_emails || s->wecom_webhook || s->dingtalk_webhook || s->discord_webhook ||
+	       s->ntfy_topic || s->matrix_room || s->feishu_webhook || s->webhook_url ||
+	       (telegram(c) ? s->slack_webhook != NULL : s->telegram_chat != NULL);
+}
+
 /* Writes row (and, for /stop, the suppression of this chat) in one transaction with the
  * command's stamp. 0 done, 1 a replay (nothing done), -1 error (said in the answer). */
 static int
@@ -140,7 +161,7 @@ commit(struct cmd *c, const struct pb_sub_row *row, int suppress)
 	}
 	if (pb_sub_put(c->st, row) < 0)
 		goto rollback;
-	if (suppress && pb_suppress_put(c->st, row->name, c->chat->service, c->chat->chat,
+	if (suppress && pb_suppress_put(c->st, row->name, c->chat->service, dest_of(c),
 					"unsubscribed by the recipient (chat command /stop)") < 0)
 		goto rollback;
 	if (pb_state_commit(c->st) < 0)
@@ -233,20 +254,33 @@ count_line(struct cmd *c)
 static int
 do_start(struct cmd *c)
 {
+	int suppressed;
+
+	if (!c->sub && !telegram(c))
+		return need_sub(c), 0;
 	if (!c->sub) {
 		say(c, "Welcome! This chat gets a daily digest of new arXiv papers once it has a "
 		       "topic. Add one in arXiv's query syntax:\n/add ti:\"gaussian splatting\"\n\n%s",
 		    help_text);
 		return 0;
 	}
-	if (strcmp(state_of(c), "active") == 0) {
+	if ((suppressed = pb_suppress_has(c->st, c->name, c->chat->service, dest_of(c))) < 0)
+		return -1;
+	if (strcmp(state_of(c), "active") == 0 && !suppressed) {
 		say(c, "This chat is subscribed (as %s). ", c->name);
 		count_line(c);
 		return 0;
 	}
 	if (need_admin(c) < 0)
 		return 0;
-	if (strcmp(state_of(c), "unsubscribed") == 0 && pb_suppress_clear(c->st, c->name) < 0)
+	/* Lifting is per subscriber: another destination's suppression (a bounce) is the
+	 * administrator's to lift. */
+	if (suppressed && other_dests(c)) {
+		say(c, "This chat was unsubscribed; ask the administrator to run: paperboy "
+		       "subscriber resume %s", c->name);
+		return 0;
+	}
+	if (suppressed && pb_suppress_clear(c->st, c->name) < 0)
 		return -1;
 	if (put_state(c, "active", NULL, 0) < 0)
 		return -1;
@@ -487,8 +521,11 @@ do_stop(struct cmd *c)
 		say(c, "This chat is unsubscribed already. /start subscribes again.");
 		return 0;
 	}
-	if (put_state(c, "unsubscribed", "unsubscribed by the recipient (chat command /stop)",
-		      1) < 0)
+	/* The convention: the destination is suppressed; the subscriber is unsubscribed when
+	 * that leaves it none. */
+	if (put_state(c, other_dests(c) ? state_of(c) : "unsubscribed",
+		      other_dests(c) ? (c->row ? c->row->reason : NULL)
+				     : "unsubscribed by the recipient (chat command /stop)", 1) < 0)
 		return -1;
 	say(c, "Unsubscribed: this chat gets no more digests. /start subscribes again.");
 	return 0;

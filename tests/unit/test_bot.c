@@ -303,6 +303,26 @@ test_telegram_commands(void)
 		pb_bot_answer_free(&a);
 	}
 	T_EQ_INT(topics_of("tg-777"), PB_BOT_TOPICS_MAX);
+	/* /stop suppresses the chat and unsubscribes; /start undoes both */
+	{
+		struct pb_sub_row row;
+
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/stop", pb_now(), &a), 0);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(pb_suppress_has(ctx.st, "tg-777", "telegram", "777"), 1);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "unsubscribed");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/start", pb_now(), &a),
+			 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "Subscribed again") != NULL);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(pb_suppress_has(ctx.st, "tg-777", "telegram", "777"), 0);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+	}
 	/* Telegram HTML: outside text escaped */
 	memset(&a, 0, sizeof a);
 	pb_buf_puts(&a.text, "a <b> & c");
