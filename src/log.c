@@ -175,8 +175,9 @@ pb_log_emit(enum pb_log_level level, const char *event, const char *fmt, ...)
 const char *
 pb_q(const char *s)
 {
-	static char slots[8][420];
-	static unsigned next;
+	/* Per thread: the web endpoint's thread logs beside the daemon's loop. */
+	static _Thread_local char slots[8][420];
+	static _Thread_local unsigned next;
 	char *o = slots[next++ % 8];
 	size_t n = 0, len;
 	int plain = 1;

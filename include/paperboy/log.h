@@ -26,7 +26,7 @@ void pb_log_emit(enum pb_log_level level, const char *event, const char *fmt, ..
 
 /* Quotes s for use as a value: returned as-is when it has no space, quote, '=' or control
  * character, else in double quotes with \" \\ \n escaped; truncated to 400 bytes. The result
- * lives in one of 8 rotating static slots: use it in the same log call only. */
+ * lives in one of 8 rotating slots of the calling thread: use it in the same log call only. */
 const char *pb_q(const char *s);
 
 #define pb_log(level, event, ...) \

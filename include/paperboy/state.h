@@ -222,11 +222,14 @@ void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
 void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
 /* Cheap change detection for a process that keeps the subscribers loaded (the web endpoint).
  * pb_state_data_version: SQLite's data_version, which changes when another connection
- * commits (not this one's own commits). pb_sub_stamp: a hash of every row's name and
- * settings (not its state), changed when a subscriber is added, removed or edited.
- * 0 / -1. */
+ * commits (not this one's own commits). pb_sub_stamp: a hash of every stored subscriber's
+ * name and settings (not its state; not the rows of the file's subscribers), changed when one
+ * is added, removed or edited. pb_sub_local_changes: how many such changes this handle made
+ * itself since its first call (which starts the count, in temporary triggers of this
+ * connection). 0 / -1. */
 int pb_state_data_version(struct pb_state *st, int64_t *out);
 int pb_sub_stamp(struct pb_state *st, uint64_t *out);
+int pb_sub_local_changes(struct pb_state *st, int64_t *out);
 
 /* ---- the readers' side ---- */
 

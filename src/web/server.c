@@ -32,6 +32,7 @@ struct pb_web_server {
 	char *config_path;
 	struct pb_ratelimit *rl;
 	int64_t data_version;    /* the state's, when the subscribers were last looked at */
+	int64_t own_changes;     /* pb_sub_local_changes then */
 	uint64_t stamp;          /* pb_sub_stamp of the loaded subscribers */
 	int recheck;             /* a POST was answered: the subscribers may have changed */
 	unsigned port;
@@ -306,21 +307,26 @@ load_config(const char *path)
 	return cfg;
 }
 
-/* Loads the subscribers again when they changed since the last look: asked of the state only
- * after another process committed or after a POST here. */
+/* Loads the subscribers again when they changed since the last look. The whole table is
+ * hashed only after another process committed, or after a POST here that changed a stored
+ * subscriber's settings (an unsubscribe changes a state, which the loaded settings do not
+ * hold). */
 static void
 refresh(struct pb_web_server *s)
 {
-	int64_t dv;
+	int64_t dv, own = s->own_changes;
 	uint64_t stamp;
 	struct pb_config *cfg;
 
 	if (pb_state_data_version(s->ctx.st, &dv) < 0)
 		return;
-	if (dv == s->data_version && !s->recheck)
+	if (s->recheck && pb_sub_local_changes(s->ctx.st, &own) < 0)
+		own = s->own_changes + 1;
+	s->recheck = 0;
+	if (dv == s->data_version && own == s->own_changes)
 		return;
 	s->data_version = dv;
-	s->recheck = 0;
+	s->own_changes = own;
 	if (pb_sub_stamp(s->ctx.st, &stamp) < 0 || stamp == s->stamp)
 		return;
 	if (!(cfg = load_config(s->config_path)))
@@ -487,6 +493,7 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	}
 	s->ctx.config_path = s->config_path;
 	if (pb_state_data_version(s->ctx.st, &s->data_version) < 0 ||
+	    pb_sub_local_changes(s->ctx.st, &s->own_changes) < 0 ||
 	    pb_sub_stamp(s->ctx.st, &s->stamp) < 0) {
 		snprintf(err, errlen, "%s: %s", db.data, pb_state_errmsg(s->ctx.st));
 		goto fail;

@@ -11,8 +11,11 @@
 #  5. Forged, expired, cross-purpose and malformed links get 403/410/400 plain pages that never
 #     echo the token; a 100 KB body 413; an unknown path 404; PUT 405; HEAD as GET; every answer
 #     has a Content-Length and none redirects; the feedback link's page, its POST without the
-#     csrf refused, with it recorded; the per-client rate limit answers 429 with Retry-After.
+#     csrf refused, with it recorded; a subscriber added by `paperboy subscriber add` while
+#     serve runs is known at the next request; the per-client rate limit answers 429 with
+#     Retry-After.
 #  6. No token ever reaches the log.
+#  7. `paperboy daemon` runs the endpoint when web is set and stops it on SIGTERM.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 PY=/usr/bin/python3
@@ -182,6 +185,15 @@ c=$(code POST "$FB" -d "csrf=$CSRF")
 [ "$c" = 200 ] || fail "feedback POST: $c $(cat "$T/b")"
 [ "$(sql 'SELECT subscriber, paper_id, verdict, source FROM feedback')" = "stay|2411.00001|1|web" ] ||
   fail "feedback not recorded: $(sql 'SELECT * FROM feedback')"
+# a subscriber added beside the running server is known to it at the next request
+"$PAPERBOY" -c "$T/pb.conf" subscriber add newbie --email newbie@example.org \
+  --topic 'v=cat:cs.CV' >/dev/null 2>"$T/add.err" || fail "subscriber add: $(cat "$T/add.err")"
+NEW=$("$TOKEN" "$KEY" "$BASE" unsub newbie newbie@example.org)
+c=$(code POST "$NEW" -d List-Unsubscribe=One-Click)
+[ "$c" = 200 ] || fail "a subscriber added while serve runs: $c $(cat "$T/b")"
+[ "$(sql "SELECT state, source FROM subscribers WHERE name = 'newbie'")" = "unsubscribed|cli" ] ||
+  fail "newbie: $(sql "SELECT * FROM subscribers WHERE name = 'newbie'")"
+grep -q 'event=web.reload subscribers=3' "$T/serve.log" || fail "no reload in the log"
 # the rate limit: 60 a minute from one client
 got=""
 for i in $(seq 1 70); do
@@ -202,6 +214,25 @@ for t in "$TOK" "$FORGED" "$EXP" "${FB##*/}" "$CSRF"; do
   grep -qF "$t" "$T/serve.log" && fail "a token is in the log"
   grep -qF "${t%%.*}" "$T/serve.log" && fail "a token's payload is in the log"
 done
+
+# 7. the daemon runs the endpoint too when web is set, and stops it with itself
+"$PAPERBOY" -c "$T/pb.conf" daemon --foreground >"$T/daemon.log" 2>&1 &
+SRV=$!
+wait_listen "$PORT"
+c=$(code GET "$URL")
+[ "$c" = 200 ] || fail "the daemon's endpoint: GET $c"
+grep -q 'event=web.start' "$T/daemon.log" || fail "the daemon did not log web.start"
+kill "$SRV"
+i=0
+while kill -0 "$SRV" 2>/dev/null; do
+  i=$((i + 1)); [ $i -gt 300 ] && { kill -9 "$SRV"; fail "the daemon did not stop on SIGTERM"; break; }
+  sleep 0.1
+done
+wait "$SRV" 2>/dev/null; rc=$?
+SRV=""
+[ $rc = 0 ] || fail "the daemon with web exits $rc on SIGTERM: $(tail -n 3 "$T/daemon.log")"
+$PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null &&
+  fail "the endpoint still listens after the daemon stopped"
 
 [ $fails = 0 ] || exit 1
 echo "64-web: ok"

@@ -3,7 +3,8 @@
  * valid from NOW (unix seconds; default the clock's now). With KIND csrf it prints a CSRF
  * field's value for SUBJECT ("<form>:<subject>"), and with a KIND ending in "@" (e.g.
  * "unsub@") a bare token of that purpose expiring at NOW, for the tests of expired and
- * cross-purpose links. Exit 0, 2 on a bad argument or key. */
+ * cross-purpose links. With SUBJECT "-" (and a DETAIL, ignored) it reads "SUBJECT DETAIL"
+ * lines from stdin and prints a link for each. Exit 0, 2 on a bad argument or key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,26 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strcmp(argv[3], kinds[i]) != 0)
 			continue;
+		/* SUBJECT "-": "SUBJECT DETAIL" lines from stdin, a link each (the benchmark's) */
+		if (strcmp(argv[4], "-") == 0) {
+			char line[512];
+
+			while (fgets(line, sizeof line, stdin)) {
+				char *sp;
+
+				line[strcspn(line, "\r\n")] = '\0';
+				if (!(sp = strchr(line, ' ')))
+					continue;
+				*sp = '\0';
+				pb_buf_reset(&out);
+				if (pb_link_make(&out, argv[2], &k, (enum pb_link)i, line, sp + 1,
+						 now) < 0)
+					return 2;
+				printf("%s\n", out.data);
+			}
+			pb_buf_free(&out);
+			return fflush(stdout) == 0 ? 0 : 2;
+		}
 		if (pb_link_make(&out, argv[2], &k, (enum pb_link)i, argv[4], argv[5], now) < 0) {
 			fprintf(stderr, "web_token: the subject or detail cannot be carried\n");
 			return 2;
