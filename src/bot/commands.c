@@ -21,6 +21,7 @@
 #include "paperboy/state.h"
 
 #define PREVIEW_TITLES 10
+#define PB_BOT_TELEGRAM_TEXT 3000   /* bytes of an answer's text in one Telegram message */
 
 struct cmd {
 	const char *path;
@@ -677,7 +678,17 @@ pb_bot_answer_free(struct pb_bot_answer *ans)
 void
 pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_buf *out)
 {
-	pb_esc_telegram_n(out, ans->text.data ? ans->text.data : "", ans->text.len);
+	size_t n = ans->text.len;
+
+	/* a message holds 4096 characters: ten long queries are cut, on a character */
+	if (n > PB_BOT_TELEGRAM_TEXT) {
+		n = PB_BOT_TELEGRAM_TEXT;
+		while (n > 0 && ((unsigned char)ans->text.data[n] & 0xc0) == 0x80)
+			n--;
+	}
+	pb_esc_telegram_n(out, ans->text.data ? ans->text.data : "", n);
+	if (n < ans->text.len)
+		pb_buf_puts(out, "\n…");
 	if (ans->code.len) {
 		pb_buf_puts(out, "\n<pre>");
 		pb_esc_telegram_n(out, ans->code.data, ans->code.len);

@@ -333,6 +333,14 @@ test_telegram_commands(void)
 		pb_bot_answer_telegram(&a, &out);
 		T_EQ_STR(pb_buf_str(&out), "a &lt;b&gt; &amp; c\n<pre>x&lt;y</pre>");
 		pb_buf_free(&out);
+		/* an answer longer than a message is cut on a character */
+		pb_buf_reset(&a.code);
+		for (int i = 0; i < 2000; i++)
+			pb_buf_puts(&a.text, "\xc3\xa9");
+		pb_bot_answer_telegram(&a, &out);
+		T_CHECK(out.len < 3100);
+		T_CHECK(strstr(pb_buf_str(&out), "\xc3\xa9\n\xe2\x80\xa6") != NULL);
+		pb_buf_free(&out);
 	}
 	pb_bot_answer_free(&a);
 }
