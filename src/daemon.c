@@ -99,7 +99,8 @@ bot_setup(struct daemon *d)
 
 	pb_tgbot_free(d->bot);
 	d->bot = NULL;
-	if (!d->cfg->telegram.commands)
+	/* with a webhook, Telegram posts the updates to the web endpoint (and refuses getUpdates) */
+	if (!d->cfg->telegram.commands || d->cfg->telegram.webhook_secret)
 		return;
 	if (!(d->bot = pb_tgbot_new(d->cfg, d->o->config_path, &stop_flag, err, sizeof err)))
 		pb_err("telegram.bot", "error=%s", pb_q(err));

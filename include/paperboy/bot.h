@@ -146,7 +146,8 @@ int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t ch
  * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
  * {"response_type":"ephemeral","text":...}. Telegram's webhook: 401 unless the
  * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
- * when not set), then the update handled as a polled one, answered 200 "{}". */
+ * when it or telegram.commands is not set), then the update handled as a polled one,
+ * answered 200 "{}" (503 when its change could not be committed: Telegram sends it again). */
 void pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			  struct pb_web_resp *resp);
 void pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,

@@ -219,7 +219,7 @@ pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	struct pb_tgbot *b;
 	char err[256];
 
-	if (!want || !*want) {
+	if (!want || !*want || !ctx->cfg->telegram.commands) {
 		plain(resp, 404, "The Telegram webhook is not configured here.");
 		return;
 	}
