@@ -238,7 +238,10 @@ while kill -0 "$D" 2>/dev/null; do
   [ $i -gt 50 ] && { fail "the daemon did not stop within 5 s of SIGTERM"; break; }
   sleep 0.1
 done
+wait "$D"
+rc=$?
 D=
+[ $rc = 0 ] || fail "the daemon exited $rc after SIGTERM: $(tail -n 20 "$T/d.log")"
 grep -q 'test-token' "$T/d.log" && fail "the token is in the log"
 [ $fails -eq 0 ] || exit 1
 echo "67-telegram-bot: ok"

@@ -40,7 +40,7 @@ CONF
 pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
 pb subscriber add team --set slack_webhook_env=PB_TEAM_HOOK --set slack_channel=C0TEAM \
   --topic 'ml=cat:cs.LG' >"$T/o" 2>&1 || die "subscriber add team: $(cat "$T/o")"
-pb serve >"$T/serve.log" 2>&1 &
+"$PAPERBOY" -c "$T/pb.conf" serve >"$T/serve.log" 2>&1 &
 SRV=$!
 i=0
 until $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null; do
@@ -142,6 +142,11 @@ grep -v signing_secret "$T/pb.conf" >"$T/off.conf"
 "$PAPERBOY" -c "$T/off.conf" preview --subscriber team --format slack --feed "$FEED" >"$T/s-off" 2>&1
 [ -s "$T/s-off" ] && ! grep -q '"actions"' "$T/s-off" ||
   fail "buttons without the secret: $(cat "$T/s-off")"
+kill -TERM "$SRV"
+wait "$SRV"
+rc=$?
+SRV=""
+[ $rc = 0 ] || fail "serve exited $rc after SIGTERM: $(tail -n 20 "$T/serve.log")"
 grep -q "$PB_SLACK_SECRET" "$T/serve.log" && fail "the secret is in the log"
 [ $fails -eq 0 ] || exit 1
 echo "68-slack-command: ok"
