@@ -37,17 +37,20 @@ struct cmd {
 	char name[96];                   /* its name, or the one /add gives it */
 };
 
-static const char *const help_text =
-	"Commands:\n"
-	"/start - subscribe this chat\n"
-	"/add QUERY or /add NAME = QUERY - add a topic in arXiv's query syntax, e.g.\n"
-	"  /add ti:\"gaussian splatting\" OR abs:nerf\n"
-	"  /add robots = cat:cs.RO ANDNOT ti:survey\n"
-	"/topics - list the topics\n"
-	"/remove N - remove topic N\n"
-	"/pause, /resume - stop and restart the digests for a while\n"
-	"/preview - what the latest announcement gives the topics\n"
-	"/stop - unsubscribe";
+/* The commands as the service writes them: "/add" in Telegram, "/paperboy add" in Slack. */
+static const struct { const char *cmd, *what; } help_rows[] = {
+	{ "start", "subscribe this chat" },
+	{ "add QUERY", "add a topic in arXiv's query syntax, e.g. add ti:\"gaussian splatting\" "
+		       "OR abs:nerf" },
+	{ "add NAME = QUERY", "the same with the topic's name, e.g. add robots = cat:cs.RO "
+			      "ANDNOT ti:survey" },
+	{ "topics", "list the topics" },
+	{ "remove N", "remove topic N" },
+	{ "pause", "no digests for a while" },
+	{ "resume", "digests again" },
+	{ "preview", "what the latest announcement gives the topics" },
+	{ "stop", "unsubscribe" },
+};
 
 static void
 say(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -62,6 +65,16 @@ say(struct cmd *c, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	pb_buf_puts(&c->ans->text, line);
+}
+
+static void
+say_help(struct cmd *c)
+{
+	const char *pre = strcmp(c->chat->service, "telegram") == 0 ? "/" : "/paperboy ";
+
+	say(c, "Commands:");
+	for (size_t i = 0; i < sizeof help_rows / sizeof help_rows[0]; i++)
+		say(c, "\n%s%s - %s", pre, help_rows[i].cmd, help_rows[i].what);
 }
 
 static const struct pb_sub_row *
@@ -261,8 +274,8 @@ do_start(struct cmd *c)
 		return need_sub(c), 0;
 	if (!c->sub) {
 		say(c, "Welcome! This chat gets a daily digest of new arXiv papers once it has a "
-		       "topic. Add one in arXiv's query syntax:\n/add ti:\"gaussian splatting\"\n\n%s",
-		    help_text);
+		       "topic. Add one in arXiv's query syntax:\n/add ti:\"gaussian splatting\"\n\n");
+		say_help(c);
 		return 0;
 	}
 	if ((suppressed = pb_suppress_has(c->st, c->name, c->chat->service, dest_of(c))) < 0)
@@ -654,7 +667,7 @@ pb_bot_command(const char *config_path, struct pb_state *st, const struct pb_bot
 	else if (strcmp(word, "stop") == 0)
 		rc = do_stop(&c);
 	else
-		say(&c, "%s", help_text);
+		say_help(&c);
 	if (ans->replay) {
 		pb_buf_reset(&ans->text);
 		pb_buf_reset(&ans->code);

@@ -89,6 +89,8 @@ grep -q 'x &lt;b&gt; &amp; y' "$T/b" || fail "the echo is not escaped: $(cat "$T
 c=$(slack /slack/command "$(form 'pause')")
 text | grep -q Paused && pb subscriber list | grep -Eq '^team +stored +paused' ||
   fail "pause: $(cat "$T/b") $(pb subscriber list)"
+c=$(slack /slack/command "$(form 'frobnicate')")
+text | grep -q '^/paperboy remove N - ' || fail "the help: $(cat "$T/b")"
 c=$(slack /slack/command "$(form 'add ti:x' C0OTHER)")
 text | grep -q 'slack_channel=C0OTHER' || fail "an unlinked channel: $(cat "$T/b")"
 
