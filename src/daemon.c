@@ -22,6 +22,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "paperboy/bot.h"
 #include "paperboy/buf.h"
 #include "paperboy/calendar.h"
 #include "paperboy/cli.h"
@@ -87,7 +88,23 @@ struct daemon {
 	int verbose;             /* -v given: keep debug whatever the config says */
 	int64_t last_prune;
 	int outcome;             /* for --once: 0, or the sysexits code of what went wrong */
+	struct pb_tgbot *bot;    /* telegram.commands: the chat commands' long poll */
 };
+
+/* Makes (again) the Telegram bot when telegram.commands is on, with the current config. */
+static void
+bot_setup(struct daemon *d)
+{
+	char err[256];
+
+	pb_tgbot_free(d->bot);
+	d->bot = NULL;
+	/* with a webhook, Telegram posts the updates to the web endpoint (and refuses getUpdates) */
+	if (!d->cfg->telegram.commands || d->cfg->telegram.webhook_secret)
+		return;
+	if (!(d->bot = pb_tgbot_new(d->cfg, d->o->config_path, &stop_flag, err, sizeof err)))
+		pb_err("telegram.bot", "error=%s", pb_q(err));
+}
 
 static void
 apply_log_level(struct daemon *d)
@@ -149,6 +166,7 @@ reload(struct daemon *d)
 {
 	hup_flag = 0;
 	load_again(d, 0);
+	bot_setup(d);
 }
 
 /* Sleeps until pb_now() reaches until, handling SIGHUP on the way. Returns 0 at the time,
@@ -178,6 +196,37 @@ sleep_until(struct daemon *d, int64_t until, int back_on_reload)
 			return 1;
 		}
 	}
+}
+
+/* Instead of sleeping until until: one getUpdates long poll (signals unblocked, so SIGTERM
+ * ends it within a second). A change made by a command reloads the config, which takes the
+ * stored subscribers again. Returns 1 when asked to stop. */
+static int
+bot_step(struct daemon *d, int64_t until)
+{
+	int64_t left = until - pb_now();
+	int t = d->cfg->telegram.poll_timeout_s > 0 ? d->cfg->telegram.poll_timeout_s : 25;
+	int changed = 0, n;
+	char err[1024];
+	sigset_t old;
+
+	if (stop_flag)
+		return 1;
+	if (left <= 0)
+		return 0;
+	if (left < t)
+		t = (int)left;
+	sigprocmask(SIG_SETMASK, &d->run_mask, &old);
+	n = pb_tgbot_poll(d->bot, d->st, t, &changed, err, sizeof err);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (changed)
+		hup_flag = 1;
+	if (n < 0 && !stop_flag) {
+		pb_warn("telegram.poll", "error=%s", pb_q(err));
+		/* a failing API is asked again after a pause, not in a loop */
+		return sleep_until(d, pb_now() + 5, 0) == 1;
+	}
+	return stop_flag != 0;
 }
 
 static const char *
@@ -432,6 +481,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 			pb_err("state.integrity", "db=%s/paperboy.db error=%s", pb_q(d.cfg->state_dir),
 			       pb_q(ic));
 	}
+	bot_setup(&d);
 	/* The endpoint's thread starts with the daemon's signals blocked (setup_signals), so
 	 * they keep coming to this loop. */
 	if (d.cfg->web.enabled && !o->once &&
@@ -498,6 +548,11 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		target = due >= 0 && due < next ? due : next;
 		if (target > now + 60)
 			target = now + 60;
+		if (d.bot) {
+			if (bot_step(&d, target) == 1)
+				break;
+			continue;
+		}
 		if (sleep_until(&d, target, 1) == 1)
 			break;
 	}
@@ -506,6 +561,7 @@ out:
 	if (stop_flag)
 		pb_info("daemon.stop", "pid=%ld", (long)getpid());
 	pb_web_stop(d.web);
+	pb_tgbot_free(d.bot);
 	pb_state_close(d.st);
 	pb_lock_release(d.lock);
 	pb_config_free(d.cfg);

@@ -81,6 +81,16 @@ int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
 			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
 			   const char *json, struct pb_buf *why);
 
+/* Checks json, the settings of the stored subscriber name, as `subscriber add` and the chat
+ * commands do: loaded with path's config and the stored rows (rows, as cfg loaded them with
+ * keep_inactive) that load, json in place of name's own; its rules alone
+ * (pb_cli_stored_error); its addresses unique across the file and the store. Returns 0, or
+ * -1 with the reason appended to why ("KEY: MESSAGE", or the rules' finding with its query
+ * and caret lines). */
+int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
+			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
+			   const char *json, struct pb_buf *why);
+
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
  * parse (pb_config_check_rules: every error and the warnings) and compile as they will at run
  * time, and the schedule can be computed in the timezone. check, the daemon's start and its

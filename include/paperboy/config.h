@@ -32,6 +32,8 @@ struct pb_subscriber {
 	char *dingtalk_secret;       /* resolved secret: the robot's signing secret, or NULL */
 	char *telegram_chat;         /* chat id ("123", "-100...", "@channel"), or NULL */
 	long telegram_thread;        /* message_thread_id, 0 = none */
+	char *slack_channel;         /* the Slack channel id whose /paperboy command manages this
+				      * subscriber (bot.h), or NULL */
 	char *matrix_room;           /* Matrix room id ("!opaque:server"), or NULL */
 	char *discord_webhook;       /* resolved secret (from env or file), or NULL */
 	char *ntfy_topic;            /* [-_A-Za-z0-9]{1,64}, or NULL */
@@ -118,7 +120,16 @@ struct pb_config {
 	struct {
 		char *api_url;           /* default "https://api.telegram.org" */
 		char *token;             /* resolved secret or NULL */
+		bool commands;           /* the daemon answers chat commands (bot.h); default false */
+		int poll_timeout_s;      /* getUpdates long-poll timeout; default 25 */
+		char *webhook_secret;    /* resolved secret: X-Telegram-Bot-Api-Secret-Token of
+					  * POST /telegram/webhook; NULL = no webhook */
 	} telegram;
+
+	struct {
+		char *signing_secret;    /* resolved secret: Slack's signing secret; NULL = no
+					  * slash command nor buttons */
+	} slack;
 
 	struct {
 		char *homeserver;        /* client-server API base URL, "https://matrix.example.org" */

@@ -48,6 +48,10 @@ struct pb_render_opts {
 	const char *link_base;          /* web.base_url */
 	const char *link_subject;       /* the subscriber's name */
 	long long link_now;             /* unix seconds the links' validity counts from */
+	/* "more like this" / "not for me" buttons under each paper of a Telegram / Slack digest
+	 * (the chat commands answer them: bot.h) */
+	int telegram_buttons;
+	int slack_buttons;
 };
 
 /* The "more like this" (sign > 0) or "not for me" (sign < 0) link of paper_id (without its

@@ -239,7 +239,7 @@ when(int64_t t, char *buf, size_t n)
 	return buf;
 }
 
-/* The reader's "more like this" (+) and "not for me" (-) papers, newest first. */
+/* The reader's verdicts ("more like this" +1, "not for me" -1), newest first. */
 static void
 show_feedback(struct ctx *c, const char *name)
 {
@@ -247,16 +247,14 @@ show_feedback(struct ctx *c, const char *name)
 	struct pb_feedback_row *v = NULL;
 	struct pb_state *st;
 	size_t n = 0;
-	char t[32];
 
 	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
 	if (access(path.data, F_OK) == 0 &&
 	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
 		if (pb_feedback_list(st, name, &v, &n) == 0)
 			for (size_t i = 0; i < n; i++)
-				printf("%-16s%s %s (%s, %s)\n", "feedback",
-				       v[i].verdict > 0 ? "+" : "-", v[i].paper_id,
-				       v[i].source ? v[i].source : "-", when(v[i].created, t, sizeof t));
+				printf("%-16s%s %+d %s\n", "feedback", v[i].paper_id, v[i].verdict,
+				       v[i].source ? v[i].source : "-");
 		pb_feedback_rows_free(v, n);
 		pb_state_close(st);
 	}

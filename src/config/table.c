@@ -31,6 +31,8 @@ static bool
 need_token(const struct pb_config *cfg, const void *base)
 {
 	(void)base;
+	if (cfg->telegram.commands)
+		return true;
 	for (size_t i = 0; i < cfg->n_subscribers; i++)
 		if (cfg->subscribers[i].telegram_chat)
 			return true;
@@ -180,6 +182,12 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "telegram", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "telegram.api_url", KT_STR, R(telegram.api_url), 0, "https://api.telegram.org", 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "telegram.token", KT_SECRET, R(telegram.token), 0, NULL, 0, NB, NULL, need_token, 0, NULL },
+	{ KS_ROOT, "telegram.commands", KT_BOOL, R(telegram.commands), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "telegram.poll_timeout", KT_INT, R(telegram.poll_timeout_s), 0, NULL, 25, 1, 25, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "telegram.webhook_secret", KT_SECRET, R(telegram.webhook_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+
+	{ KS_ROOT, "slack", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "slack.signing_secret", KT_SECRET, R(slack.signing_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 
 	{ KS_ROOT, "matrix", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "matrix.homeserver", KT_STR, R(matrix.homeserver), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },
@@ -227,6 +235,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "telegram_chat", KT_CHAT, S(telegram_chat), 0, NULL, 0, NB, pb_check_chat, NULL, KF_DEST, "telegram.token" },
 	{ KS_SUB, "discord_webhook", KT_SECRET, S(discord_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },
 	{ KS_SUB, "ntfy_topic", KT_STR, S(ntfy_topic), 0, NULL, 0, NB, check_ntfy_topic, NULL, KF_DEST, NULL },
+	{ KS_SUB, "slack_channel", KT_STR, S(slack_channel), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_SUB, "telegram_thread", KT_LONG, S(telegram_thread), 0, NULL, 0, 0, 2147483647, NULL, NULL, 0, NULL },
 	{ KS_SUB, "matrix_room", KT_STR, S(matrix_room), 0, NULL, 0, NB, check_matrix_room, NULL, KF_DEST, "matrix.homeserver matrix.token" },
 	{ KS_SUB, "feishu_webhook", KT_SECRET, S(feishu_webhook), 0, NULL, 0, NB, NULL, NULL, KF_DEST | KF_URL, NULL },

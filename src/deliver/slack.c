@@ -101,11 +101,19 @@ slack_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
 		pb_chan_dest(out, "webhook");
 }
 
+/* The buttons under each paper, when the endpoint can check Slack's answers to them. */
+static void
+slack_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
+{
+	ro->slack_buttons = c->cfg->slack.signing_secret != NULL;
+}
+
 const struct pb_channel pb_channel_slack = {
 	.name = "slack",
 	.title = "Slack webhooks",
 	.formats = 1u << PB_FMT_SLACK,
 	.dests = slack_dests,
+	.render_opts = slack_render_opts,
 	.prepare = slack_prepare,
 	.classify = slack_classify,
 	.pace = slack_pace,

@@ -204,6 +204,8 @@ tg_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
 {
 	ro->telegram_chat = c->sub->telegram_chat ? c->sub->telegram_chat : "";
 	ro->telegram_thread = c->sub->telegram_thread;
+	/* the buttons are answered only by the chat commands */
+	ro->telegram_buttons = c->cfg->telegram.commands;
 }
 
 const struct pb_channel pb_channel_telegram = {

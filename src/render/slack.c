@@ -97,6 +97,30 @@ add_divider(cJSON *group)
 	cJSON_AddItemToArray(group, s);
 }
 
+/* An actions block: "More like this" (action_id "fb+") and "Not for me" ("fb-"), the value
+ * the paper's id; POST /slack/actions answers them (bot.h). */
+static void
+add_buttons(cJSON *group, const char *id)
+{
+	static const struct { const char *text, *action; } btn[] = {
+		{ "More like this", "fb+" }, { "Not for me", "fb-" },
+	};
+	cJSON *s = cJSON_CreateObject(), *el = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(s, "type", "actions");
+	for (size_t i = 0; i < sizeof btn / sizeof btn[0]; i++) {
+		cJSON *b = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(b, "type", "button");
+		cJSON_AddItemToObject(b, "text", text_obj("plain_text", btn[i].text));
+		cJSON_AddStringToObject(b, "action_id", btn[i].action);
+		cJSON_AddStringToObject(b, "value", id);
+		cJSON_AddItemToArray(el, b);
+	}
+	cJSON_AddItemToObject(s, "elements", el);
+	cJSON_AddItemToArray(group, s);
+}
+
 static void
 flush(struct slack *k)
 {
@@ -243,6 +267,8 @@ slack_paper(struct pb_rctx *c, size_t i)
 	pb_esc_slack_url(&b, x->abs_url);
 	pb_buf_puts(&b, "|arXiv>");
 	add_context(g, pb_buf_str(&b));
+	if (c->o->slack_buttons && c->d->items[i].paper->id)
+		add_buttons(g, c->d->items[i].paper->id);
 	add_divider(g);
 	place(k, g);
 	pb_buf_free(&b);

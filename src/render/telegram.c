@@ -3,17 +3,21 @@
  * PB_TELEGRAM_MAX_TEXT visible UTF-16 units, split between papers; a part too long for one
  * message is split inside at paragraph or sentence boundaries with its tags closed and
  * reopened (pb_telegram_split). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
+#include "paperboy/bot.h"
 #include "paperboy/escape.h"
 #include "render_int.h"
 
 struct tg {
 	struct pb_parts texts;  /* finished message texts */
+	struct pb_parts marks;  /* per finished message: its papers' buttons (" N id" each), or "" */
 	struct pb_buf cur;
+	struct pb_buf cur_marks;
 	size_t cur_units;
 };
 
@@ -59,13 +63,23 @@ flush(struct tg *t)
 	if (t->cur.len == 0)
 		return;
 	pb_parts_push(&t->texts, pb_buf_detach(&t->cur));
+	pb_parts_push(&t->marks, t->cur_marks.len ? pb_buf_detach(&t->cur_marks) : pb_xstrdup(""));
 	t->cur_units = 0;
 }
 
-/* Adds one part (a paper, the summary): to the current message when it fits, else to a new
- * one; split when it alone is too long. */
+/* Notes paper number no (id) for the buttons of the current message. */
 static void
-place(struct tg *t, const char *html, size_t n)
+mark(struct tg *t, size_t no, const char *id)
+{
+	if (id)
+		pb_buf_printf(&t->cur_marks, " %zu %s", no, id);
+}
+
+/* Adds one part (a paper, the summary): to the current message when it fits, else to a new
+ * one; split when it alone is too long. A paper's buttons (no, id; id NULL for none) go
+ * under the message holding its end. */
+static void
+place(struct tg *t, const char *html, size_t n, size_t no, const char *id)
 {
 	long units = pb_telegram_check(html, n);
 	struct pb_parts p = { 0 };
@@ -76,19 +90,23 @@ place(struct tg *t, const char *html, size_t n)
 		pb_buf_puts(&t->cur, "\n\n");
 		pb_buf_append(&t->cur, html, n);
 		t->cur_units += 2 + (size_t)units;
+		mark(t, no, id);
 		return;
 	}
 	flush(t);
 	if ((size_t)units <= PB_TELEGRAM_MAX_TEXT) {
 		pb_buf_append(&t->cur, html, n);
 		t->cur_units = (size_t)units;
+		mark(t, no, id);
 		return;
 	}
 	pb_telegram_split(html, n, PB_TELEGRAM_MAX_TEXT, &p);
 	for (size_t i = 0; i + 1 < p.n; i++) {
 		pb_parts_push(&t->texts, p.v[i]);
+		pb_parts_push(&t->marks, pb_xstrdup(""));
 		p.v[i] = NULL;
 	}
+	mark(t, no, id);
 	if (p.n) {
 		/* the last piece can share its message with what follows */
 		pb_buf_puts(&t->cur, p.v[p.n - 1]);
@@ -136,7 +154,7 @@ tg_begin(struct pb_rctx *c)
 		pb_buf_puts(&b, "\n\n");
 		pb_esc_telegram(&b, PB_WORD(c, PB_W_NO_PAPERS));
 	}
-	place(t, b.data, b.len);
+	place(t, b.data, b.len, 0, NULL);
 	pb_buf_free(&b);
 	return 0;
 }
@@ -188,7 +206,8 @@ tg_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "PDF</a> · ");
 	href(&b, x->abs_url);
 	pb_buf_puts(&b, "arXiv</a>");
-	place(t, b.data, b.len);
+	place(t, b.data, b.len, i + 1,
+	      c->o->telegram_buttons && c->d->items[i].paper->id ? c->d->items[i].paper->id : NULL);
 	pb_buf_free(&b);
 	return 0;
 }
@@ -197,8 +216,48 @@ static void
 tg_free(struct tg *t)
 {
 	pb_parts_free(&t->texts);
+	pb_parts_free(&t->marks);
 	pb_buf_free(&t->cur);
+	pb_buf_free(&t->cur_marks);
 	free(t);
+}
+
+/* reply_markup: one row per paper of marks (" N id" each), "👍 N. more like this" and
+ * "👎 N. not for me", callback data "f+id" / "f-id" (bot.h; an id too long for Telegram's 64
+ * bytes gets no row). */
+static void
+add_buttons(cJSON *m, const char *marks)
+{
+	cJSON *kb = cJSON_CreateArray(), *rm = cJSON_CreateObject();
+	const char *p = marks;
+	char id[80], data[80], text[64];
+	size_t no;
+	int used;
+
+	while (sscanf(p, " %zu %79s%n", &no, id, &used) == 2) {
+		cJSON *row = cJSON_CreateArray();
+
+		p += used;
+		for (int v = 1; v >= -1; v -= 2) {
+			cJSON *btn = cJSON_CreateObject();
+
+			if (pb_tg_feedback_data(id, v, data, sizeof data) < 0) {
+				cJSON_Delete(btn);
+				continue;
+			}
+			snprintf(text, sizeof text, v > 0 ? "\U0001F44D %zu. more like this"
+						   : "\U0001F44E %zu. not for me", no);
+			cJSON_AddStringToObject(btn, "text", text);
+			cJSON_AddStringToObject(btn, "callback_data", data);
+			cJSON_AddItemToArray(row, btn);
+		}
+		if (cJSON_GetArraySize(row))
+			cJSON_AddItemToArray(kb, row);
+		else
+			cJSON_Delete(row);
+	}
+	cJSON_AddItemToObject(rm, "inline_keyboard", kb);
+	cJSON_AddItemToObject(m, "reply_markup", rm);
 }
 
 static int
@@ -220,7 +279,7 @@ tg_end(struct pb_rctx *c)
 			pb_esc_telegram(&b, u);
 		}
 		pb_buf_puts(&b, "</i>");
-		place(t, b.data, b.len);
+		place(t, b.data, b.len, 0, NULL);
 	}
 	flush(t);
 	for (size_t i = 0; i < t->texts.n; i++) {
@@ -236,6 +295,8 @@ tg_end(struct pb_rctx *c)
 		cJSON_AddTrueToObject(lp, "is_disabled");
 		cJSON_AddItemToObject(m, "link_preview_options", lp);
 		cJSON_AddTrueToObject(m, "disable_web_page_preview");
+		if (i < t->marks.n && *t->marks.v[i])
+			add_buttons(m, t->marks.v[i]);
 		if (pb_parts_push_json(c->out, m) < 0) {
 			rc = -1;
 			break;

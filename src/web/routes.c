@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "paperboy/bot.h"
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
 #include "page.h"
@@ -23,6 +24,9 @@ static const struct pb_web_route routes[] = {
 	{ "POST", "/m/", pb_web_manage },
 
 	/* the bots: "/slack/", "/telegram/" */
+	{ "POST", "/slack/command", pb_bot_slack_command },
+	{ "POST", "/slack/actions", pb_bot_slack_actions },
+	{ "POST", "/telegram/webhook", pb_bot_telegram_webhook },
 };
 
 const struct pb_web_route *

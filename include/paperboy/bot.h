@@ -1,0 +1,158 @@
+/* Chat commands: a Telegram chat or a Slack channel manages its own subscription.
+ *
+ * A chat maps to a stored subscriber: for Telegram the subscriber (of the file or the store)
+ * whose telegram_chat is the chat's id, else the stored one named "tg-<chat id>" that /add
+ * creates; for Slack the subscriber whose slack_channel is the channel's id (an administrator
+ * links a channel with `paperboy subscriber add NAME --set slack_webhook_env=VAR --set
+ * slack_channel=C0123`, since a Slack destination is a secret webhook URL).
+ *
+ * Commands (Telegram writes "/add x", Slack "/paperboy add x"; both reach pb_bot_command as
+ * "/add x"): /start, /add [NAME =] QUERY, /topics, /remove N, /pause, /resume, /preview,
+ * /stop, /help. A topic is checked by the same code as `paperboy subscriber add`
+ * (pb_cli_stored_validate); a rule error is answered with its column, the query and a caret.
+ * Every change is committed to the state before pb_bot_command returns. */
+#ifndef PAPERBOY_BOT_H
+#define PAPERBOY_BOT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/web.h"
+
+struct pb_state;
+
+#define PB_BOT_QUERY_MAX 1000    /* bytes of one topic's query */
+#define PB_BOT_TOPICS_MAX 10     /* topics one chat may hold */
+#define PB_BOT_TEXT_MAX 4096     /* a command's text; longer is refused */
+
+struct pb_bot_chat {
+	const char *service;     /* "telegram" or "slack" */
+	const char *chat;        /* the Telegram chat id, or the Slack channel id */
+	int may_change;          /* 0: a group member who is not an administrator (read only) */
+	const char *once_key;    /* when set, a stamp committed with the change: a command
+				  * seen again (a replayed update) changes nothing twice */
+};
+
+/* What the bot answers, markup-free: each bot escapes it for its service. */
+struct pb_bot_answer {
+	struct pb_buf text;      /* plain text, lines separated by '\n' */
+	struct pb_buf code;      /* a preformatted block after the text (a query and its caret
+				  * line), or empty */
+	int changed;             /* 1 when the state was changed (the caller reloads) */
+	int replay;              /* 1 when once_key was already stamped: nothing was done */
+};
+
+#define PB_BOT_WORD_MAX 32
+/* Splits a command text ("/add@SomeBot x", Slack's "/add x") into its word, lower case
+ * without the slash and the bot's name ("add"; "" when there is none), and *arg (borrowed
+ * from text, blanks skipped). 0, or -1 when text is longer than PB_BOT_TEXT_MAX. */
+int pb_bot_parse_command(const char *text, char word[PB_BOT_WORD_MAX], const char **arg);
+
+/* Runs one command text for chat with the config at config_path (loaded with the stored
+ * subscribers, inactive ones too) and the open state st. Fills *ans (pb_bot_answer_free) and
+ * returns 0; -1 only when the state could not be written (ans then says so). Unknown commands
+ * and plain text get the help. */
+int pb_bot_command(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
+		   const char *text, int64_t now, struct pb_bot_answer *ans);
+void pb_bot_answer_free(struct pb_bot_answer *ans);      /* accepts NULL */
+
+/* The answer as Telegram HTML (parse_mode "HTML": text escaped, code in <pre>) into out. */
+void pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_buf *out);
+/* The answer as Slack mrkdwn (text escaped, code in ``` fences) into out. */
+void pb_bot_answer_slack(const struct pb_bot_answer *ans, struct pb_buf *out);
+
+/* A reader's button under a paper: verdict +1 "more like this", -1 "not for me" on paper_id
+ * (an arXiv id, its version dropped) for the chat's subscriber, committed with
+ * pb_feedback_put(..., chat->service). Fills *ans with a short confirmation (or why not) and
+ * returns 0; -1 when the state could not be written. */
+int pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
+		    const char *paper_id, int verdict, struct pb_bot_answer *ans);
+
+/* ---- Telegram ---- */
+struct pb_config;
+
+/* One update of the Bot API, the parts the bot uses. */
+struct pb_tg_update {
+	int64_t update_id;
+	char chat[24];           /* the chat's id as text; "" when the update has no chat */
+	char chat_type[16];      /* "private", "group", "supergroup", "channel" */
+	int64_t from_id;         /* the sender's user id, 0 when unknown */
+	long thread_id;          /* message_thread_id, 0 = none */
+	char *text;              /* a message's text, or NULL */
+	char *cb_id;             /* a callback query's id, or NULL for a message */
+	char *cb_data;           /* its data, or NULL */
+};
+/* Parses a getUpdates answer ({"ok":true,"result":[update...]}). Updates without an
+ * update_id are skipped; those of other kinds keep only their update_id (the offset still
+ * moves past them). 0 with *out owned by the caller (pb_tg_updates_free), or -1 with err
+ * filled (not JSON, "ok" false: the description quoted). */
+int pb_tg_updates_parse(const char *body, size_t len, struct pb_tg_update **out, size_t *n,
+			char *err, size_t errlen);
+/* Parses one update (a webhook's body). 0 / -1 with err filled. *u is cleared with
+ * pb_tg_update_clear. */
+int pb_tg_update_parse(const char *body, size_t len, struct pb_tg_update *u, char *err,
+		       size_t errlen);
+void pb_tg_update_clear(struct pb_tg_update *u);         /* accepts NULL */
+void pb_tg_updates_free(struct pb_tg_update *v, size_t n);
+
+/* The button data under a paper: "f+<id>" / "f-<id>" (<= 64 bytes, Telegram's limit).
+ * pb_tg_feedback_data writes it into out (n >= 65); 0, or -1 when the id does not fit.
+ * pb_tg_feedback_parse reads it: 0 with the id (no version) in id (n >= 48) and *verdict,
+ * or -1 for other data. */
+int pb_tg_feedback_data(const char *paper_id, int verdict, char *out, size_t n);
+int pb_tg_feedback_parse(const char *data, char *id, size_t n, int *verdict);
+
+/* The Telegram bot: answers commands (pb_bot_command) and buttons (pb_bot_feedback) by
+ * sendMessage and answerCallbackQuery at cfg's telegram.api_url with its token. In a group or
+ * supergroup only administrators (getChatMember: creator or administrator) change the
+ * subscription. The handle copies what it needs from cfg. stop (may be NULL): a transfer in
+ * flight ends within a second when it points at non-zero. NULL with err filled when
+ * telegram.token is not set or no HTTP client can be made. */
+struct pb_tgbot;
+struct pb_tgbot *pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
+			      const volatile sig_atomic_t *stop, char *err, size_t errlen);
+void pb_tgbot_free(struct pb_tgbot *b);                  /* accepts NULL */
+/* Handles one update: the command's or button's change committed (with a stamp of the
+ * update id, so a replay changes nothing twice), then the answer sent. *changed (may be
+ * NULL) is set to 1 when a subscriber changed. 0, or -1 when the state could not be written
+ * (then the update is to be read again). A failed answer is logged, not an error. */
+int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
+		    int *changed);
+/* One getUpdates long poll (at most timeout_s seconds, 100 updates) from the offset kept in
+ * st's meta "telegram.offset"; each update handled, then the offset moved past it. Returns
+ * the number of updates handled, or -1 with err filled (the caller waits before the next
+ * poll). */
+int pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
+		  char *err, size_t errlen);
+
+
+/* ---- Slack ---- */
+#define PB_SLACK_WINDOW_S 300    /* a request's timestamp within this of now */
+/* Checks a Slack request: sig (X-Slack-Signature) must be "v0=" + hex HMAC-SHA256(secret,
+ * "v0:" ts ":" body), compared in constant time, and ts (X-Slack-Request-Timestamp, unix
+ * seconds) within PB_SLACK_WINDOW_S of now. 0, or -1 with why ("missing signature", "stale
+ * timestamp", "bad signature", ...; never the secret). */
+int pb_slack_verify(const char *secret, const char *ts, const char *sig, const char *body,
+		    size_t len, int64_t now, char *why, size_t whylen);
+/* The verdict and paper of a Slack button's interaction payload (JSON, the "payload" field of
+ * /slack/actions): the first action with action_id "fb+" or "fb-", its value the paper id;
+ * the channel id from "channel" or "container". 0, or -1 when it is not one of paperboy's. */
+int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen, char *id,
+			  size_t idlen, int *verdict);
+
+/* Web handlers (rows of src/web/routes.c). Slack's: 401 plain text unless the signature checks
+ * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
+ * {"response_type":"ephemeral","text":...}. Telegram's webhook: 401 unless the
+ * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
+ * when it or telegram.commands is not set), then the update handled as a polled one,
+ * answered 200 "{}" (503 when its change could not be committed: Telegram sends it again). */
+void pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			  struct pb_web_resp *resp);
+void pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			  struct pb_web_resp *resp);
+void pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			     struct pb_web_resp *resp);
+
+#endif

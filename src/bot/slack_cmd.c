@@ -1,0 +1,250 @@
+/* Slack through the web endpoint: the slash command (POST /slack/command, a form) and the
+ * digests' buttons (POST /slack/actions, a form whose "payload" is JSON), each request's
+ * signature checked first; and Telegram's webhook (POST /telegram/webhook). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "paperboy/bot.h"
+#include "paperboy/clock.h"
+#include "paperboy/config.h"
+#include "paperboy/log.h"
+
+int
+pb_slack_verify(const char *secret, const char *ts, const char *sig, const char *body,
+		size_t len, int64_t now, char *why, size_t whylen)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 4];
+	struct pb_buf base = { 0 };
+	char *end;
+	long long t;
+	int rc = -1;
+
+	if (!secret || !*secret) {
+		snprintf(why, whylen, "no signing secret");
+		return -1;
+	}
+	if (!ts || !*ts || !sig || !*sig) {
+		snprintf(why, whylen, "missing signature or timestamp");
+		return -1;
+	}
+	errno = 0;
+	t = strtoll(ts, &end, 10);
+	if (errno || *end || end == ts || strlen(ts) > 12) {
+		snprintf(why, whylen, "bad timestamp");
+		return -1;
+	}
+	if (t < now - PB_SLACK_WINDOW_S || t > now + PB_SLACK_WINDOW_S) {
+		snprintf(why, whylen, "stale timestamp");
+		return -1;
+	}
+	pb_buf_printf(&base, "v0:%s:", ts);
+	pb_buf_append(&base, body ? body : "", body ? len : 0);
+	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)base.data,
+		  base.len, mac, &maclen)) {
+		snprintf(why, whylen, "HMAC failed");
+		goto out;
+	}
+	memcpy(hex, "v0=", 3);
+	for (unsigned int i = 0; i < maclen; i++)
+		snprintf(hex + 3 + 2 * i, 3, "%02x", mac[i]);
+	if (strlen(sig) != 3 + 2 * (size_t)maclen ||
+	    CRYPTO_memcmp(hex, sig, 3 + 2 * (size_t)maclen) != 0) {
+		snprintf(why, whylen, "bad signature");
+		goto out;
+	}
+	rc = 0;
+out:
+	pb_buf_free(&base);
+	return rc;
+}
+
+int
+pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen, char *id,
+		      size_t idlen, int *verdict)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *ch, *acts, *a;
+	int rc = -1;
+
+	*channel = *id = '\0';
+	if (!cJSON_IsObject(root))
+		goto out;
+	ch = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "channel"),
+					      "id");
+	if (!cJSON_IsString(ch))
+		ch = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(root, "container"), "channel_id");
+	if (!cJSON_IsString(ch) || !*ch->valuestring || strlen(ch->valuestring) >= chlen)
+		goto out;
+	snprintf(channel, chlen, "%s", ch->valuestring);
+	acts = cJSON_GetObjectItemCaseSensitive(root, "actions");
+	if (!cJSON_IsArray(acts))
+		goto out;
+	cJSON_ArrayForEach(a, acts) {
+		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "action_id");
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(a, "value");
+
+		if (!cJSON_IsString(aid) || !cJSON_IsString(val) || !*val->valuestring ||
+		    strlen(val->valuestring) >= idlen)
+			continue;
+		if (strcmp(aid->valuestring, "fb+") && strcmp(aid->valuestring, "fb-"))
+			continue;
+		*verdict = aid->valuestring[2] == '+' ? 1 : -1;
+		snprintf(id, idlen, "%s", val->valuestring);
+		rc = 0;
+		break;
+	}
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+static void
+plain(struct pb_web_resp *resp, int status, const char *text)
+{
+	resp->status = status;
+	resp->type = "text/plain; charset=utf-8";
+	pb_buf_reset(&resp->body);
+	pb_buf_puts(&resp->body, text);
+	pb_buf_puts(&resp->body, "\n");
+}
+
+static void
+ephemeral(struct pb_web_resp *resp, const struct pb_bot_answer *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct pb_buf text = { 0 };
+	char *s;
+
+	pb_bot_answer_slack(a, &text);
+	cJSON_AddStringToObject(o, "response_type", "ephemeral");
+	cJSON_AddStringToObject(o, "text", text.data ? text.data : "");
+	s = cJSON_PrintUnformatted(o);
+	resp->status = 200;
+	resp->type = "application/json";
+	pb_buf_reset(&resp->body);
+	pb_buf_puts(&resp->body, s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+	pb_buf_free(&text);
+}
+
+/* 0 when the request is Slack's, else resp filled (404 not configured, 401 refused). */
+static int
+check(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
+{
+	char why[128];
+
+	if (!ctx->cfg->slack.signing_secret) {
+		plain(resp, 404, "Slack is not configured here.");
+		return -1;
+	}
+	if (pb_slack_verify(ctx->cfg->slack.signing_secret,
+			    req->header(req, "X-Slack-Request-Timestamp"),
+			    req->header(req, "X-Slack-Signature"), req->body, req->body_len,
+			    pb_now(), why, sizeof why) < 0) {
+		pb_info("slack.refused", "remote=%s reason=%s", pb_q(req->remote), pb_q(why));
+		plain(resp, 401, "The request's signature does not check.");
+		return -1;
+	}
+	return 0;
+}
+
+void
+pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		     struct pb_web_resp *resp)
+{
+	struct pb_bot_chat chat = { .service = "slack", .may_change = 1 };
+	struct pb_bot_answer a;
+	struct pb_buf text = { 0 };
+	const char *t, *ch;
+
+	if (check(ctx, req, resp) < 0)
+		return;
+	t = pb_form_get(&req->form, "text");
+	ch = pb_form_get(&req->form, "channel_id");
+	if (!ch || !*ch || strlen(ch) > 64) {
+		plain(resp, 400, "No channel_id.");
+		return;
+	}
+	chat.chat = ch;
+	/* "/paperboy add x" arrives as text "add x": the shared commands read "/add x" */
+	pb_buf_printf(&text, "/%s", t ? t + strspn(t, " \t/") : "");
+	pb_bot_command(ctx->config_path, ctx->st, &chat, text.data, pb_now(), &a);
+	ephemeral(resp, &a);
+	pb_bot_answer_free(&a);
+	pb_buf_free(&text);
+}
+
+void
+pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+		     struct pb_web_resp *resp)
+{
+	struct pb_bot_chat chat = { .service = "slack", .may_change = 1 };
+	struct pb_bot_answer a;
+	const char *payload;
+	char channel[80], id[64];
+	int verdict;
+
+	if (check(ctx, req, resp) < 0)
+		return;
+	payload = pb_form_get(&req->form, "payload");
+	if (!payload || pb_slack_action_parse(payload, strlen(payload), channel, sizeof channel,
+					      id, sizeof id, &verdict) < 0) {
+		plain(resp, 400, "Not a paperboy button.");
+		return;
+	}
+	chat.chat = channel;
+	pb_bot_feedback(ctx->config_path, ctx->st, &chat, id, verdict, &a);
+	ephemeral(resp, &a);
+	pb_bot_answer_free(&a);
+}
+
+void
+pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
+			struct pb_web_resp *resp)
+{
+	const char *want = ctx->cfg->telegram.webhook_secret;
+	const char *got = req->header(req, "X-Telegram-Bot-Api-Secret-Token");
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[256];
+
+	if (!want || !*want || !ctx->cfg->telegram.commands) {
+		plain(resp, 404, "The Telegram webhook is not configured here.");
+		return;
+	}
+	if (!got || strlen(got) != strlen(want) || CRYPTO_memcmp(got, want, strlen(want)) != 0) {
+		pb_info("telegram.refused", "remote=%s reason=%s", pb_q(req->remote),
+			got ? "bad secret token" : "no secret token");
+		plain(resp, 401, "The secret token does not match.");
+		return;
+	}
+	if (pb_tg_update_parse(req->body, req->body_len, &u, err, sizeof err) < 0) {
+		plain(resp, 400, "Not a Telegram update.");
+		return;
+	}
+	if (!(b = pb_tgbot_new(ctx->cfg, ctx->config_path, NULL, err, sizeof err))) {
+		pb_err("telegram.webhook", "error=%s", pb_q(err));
+		plain(resp, 503, "The bot is not configured.");
+	} else if (pb_tgbot_handle(b, ctx->st, &u, NULL) < 0) {
+		/* not committed: Telegram sends the update again */
+		plain(resp, 503, "Try again later.");
+	} else {
+		resp->status = 200;
+		resp->type = "application/json";
+		pb_buf_reset(&resp->body);
+		pb_buf_puts(&resp->body, "{}");
+	}
+	pb_tgbot_free(b);
+	pb_tg_update_clear(&u);
+}

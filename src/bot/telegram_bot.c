@@ -1,0 +1,475 @@
+/* The Telegram bot: getUpdates long polls (or a webhook's updates), each command answered by
+ * sendMessage and each button by answerCallbackQuery. The update's change and a stamp of its
+ * id are committed together before the answer, and the offset moves past an update only
+ * after that: a process killed at any point reads again at most the update it had not
+ * finished, and the stamp makes that replay change nothing twice. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "paperboy/bot.h"
+#include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
+#include "paperboy/state.h"
+
+#define OFFSET_KEY "telegram.offset"
+#define MAX_UPDATES 100
+
+struct pb_tgbot {
+	char *config_path;
+	char *base;              /* api_url "/bot" token: never logged */
+	struct pb_http *http;
+};
+
+/* ---- parsing ---- */
+
+/* A JSON number that is an integer a double holds exactly. */
+static int
+int_of(const cJSON *j, int64_t *out)
+{
+	if (!cJSON_IsNumber(j) || j->valuedouble != j->valuedouble ||
+	    j->valuedouble <= -9007199254740992.0 || j->valuedouble >= 9007199254740992.0 ||
+	    j->valuedouble != (double)(int64_t)j->valuedouble)
+		return -1;
+	*out = (int64_t)j->valuedouble;
+	return 0;
+}
+
+static const cJSON *
+get(const cJSON *o, const char *k)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
+static char *
+str_dup(const cJSON *j)
+{
+	return cJSON_IsString(j) ? pb_xstrdup(j->valuestring) : NULL;
+}
+
+static void
+chat_of(const cJSON *msg, struct pb_tg_update *u)
+{
+	const cJSON *chat = get(msg, "chat"), *type = get(chat, "type");
+	int64_t v;
+
+	if (int_of(get(chat, "id"), &v) == 0)
+		snprintf(u->chat, sizeof u->chat, "%" PRId64, v);
+	if (cJSON_IsString(type) && strlen(type->valuestring) < sizeof u->chat_type)
+		snprintf(u->chat_type, sizeof u->chat_type, "%s", type->valuestring);
+	if (int_of(get(msg, "message_thread_id"), &v) == 0 && v > 0 && v < 2147483647)
+		u->thread_id = (long)v;
+}
+
+static int
+parse_one(const cJSON *o, struct pb_tg_update *u)
+{
+	const cJSON *msg = get(o, "message"), *cb = get(o, "callback_query");
+	int64_t v;
+
+	memset(u, 0, sizeof *u);
+	if (int_of(get(o, "update_id"), &u->update_id) < 0 || u->update_id < 0)
+		return -1;
+	if (cJSON_IsObject(msg)) {
+		chat_of(msg, u);
+		if (int_of(get(get(msg, "from"), "id"), &v) == 0)
+			u->from_id = v;
+		u->text = str_dup(get(msg, "text"));
+	} else if (cJSON_IsObject(cb) && cJSON_IsString(get(cb, "id"))) {
+		chat_of(get(cb, "message"), u);
+		if (int_of(get(get(cb, "from"), "id"), &v) == 0)
+			u->from_id = v;
+		u->cb_id = str_dup(get(cb, "id"));
+		u->cb_data = str_dup(get(cb, "data"));
+	}
+	return 0;
+}
+
+void
+pb_tg_update_clear(struct pb_tg_update *u)
+{
+	if (!u)
+		return;
+	free(u->text);
+	free(u->cb_id);
+	free(u->cb_data);
+	memset(u, 0, sizeof *u);
+}
+
+void
+pb_tg_updates_free(struct pb_tg_update *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		pb_tg_update_clear(&v[i]);
+	free(v);
+}
+
+int
+pb_tg_update_parse(const char *body, size_t len, struct pb_tg_update *u, char *err,
+		   size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	int rc = 0;
+
+	memset(u, 0, sizeof *u);
+	if (!cJSON_IsObject(root) || parse_one(root, u) < 0) {
+		snprintf(err, errlen, "not a Telegram update (no update_id)");
+		pb_tg_update_clear(u);
+		rc = -1;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+pb_tg_updates_parse(const char *body, size_t len, struct pb_tg_update **out, size_t *n,
+		    char *err, size_t errlen)
+{
+	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *res, *it;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!cJSON_IsObject(root)) {
+		struct pb_buf q = { 0 };
+
+		pb_http_quote_reply(&q, body ? body : "", body ? len : 0, 120);
+		snprintf(err, errlen, "getUpdates: not a Bot API answer: %s", q.data ? q.data : "");
+		pb_buf_free(&q);
+		goto out;
+	}
+	if (!cJSON_IsTrue(get(root, "ok"))) {
+		const cJSON *d = get(root, "description");
+		struct pb_buf q = { 0 };
+
+		if (cJSON_IsString(d))
+			pb_http_quote_reply(&q, d->valuestring, strlen(d->valuestring), 200);
+		snprintf(err, errlen, "getUpdates: %s", q.data ? q.data : "\"ok\" is not true");
+		pb_buf_free(&q);
+		goto out;
+	}
+	res = get(root, "result");
+	if (!cJSON_IsArray(res)) {
+		snprintf(err, errlen, "getUpdates: no \"result\" list");
+		goto out;
+	}
+	*out = pb_xcalloc((size_t)cJSON_GetArraySize(res) + 1, sizeof **out);
+	cJSON_ArrayForEach(it, res) {
+		if (*n >= MAX_UPDATES)
+			break;
+		if (parse_one(it, &(*out)[*n]) == 0)
+			(*n)++;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+pb_tg_feedback_data(const char *paper_id, int verdict, char *out, size_t n)
+{
+	int w = snprintf(out, n, "f%c%s", verdict > 0 ? '+' : '-', paper_id);
+
+	return w < 0 || (size_t)w >= n || w > 64 ? -1 : 0;
+}
+
+int
+pb_tg_feedback_parse(const char *data, char *id, size_t n, int *verdict)
+{
+	size_t l;
+
+	if (!data || data[0] != 'f' || (data[1] != '+' && data[1] != '-'))
+		return -1;
+	l = strlen(data + 2);
+	if (l == 0 || l >= n || l > 62)
+		return -1;
+	memcpy(id, data + 2, l + 1);
+	*verdict = data[1] == '+' ? 1 : -1;
+	return 0;
+}
+
+/* ---- the Bot API ---- */
+
+struct pb_tgbot *
+pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
+	     const volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	struct pb_http_opts o;
+	struct pb_tgbot *b;
+	const char *api = cfg->telegram.api_url && *cfg->telegram.api_url
+				  ? cfg->telegram.api_url : "https://api.telegram.org";
+	size_t al = strlen(api);
+	struct pb_buf base = { 0 };
+
+	if (!cfg->telegram.token || !*cfg->telegram.token) {
+		snprintf(err, errlen, "telegram.commands needs telegram.token");
+		return NULL;
+	}
+	memset(&o, 0, sizeof o);
+	o.user_agent = cfg->user_agent;
+	o.ca_file = cfg->ca_file;
+	o.timeout_s = 40;         /* the long poll (<= 25 s) and a margin */
+	o.connect_timeout_s = 15;
+	o.max_retries = 0;
+	o.stop = stop;
+	b = pb_xcalloc(1, sizeof *b);
+	if (!(b->http = pb_http_new(&o))) {
+		snprintf(err, errlen, "cannot make an HTTP client");
+		free(b);
+		return NULL;
+	}
+	pb_buf_append(&base, api, al && api[al - 1] == '/' ? al - 1 : al);
+	pb_buf_printf(&base, "/bot%s/", cfg->telegram.token);
+	b->base = pb_xstrdup(base.data);
+	pb_buf_free(&base);
+	b->config_path = pb_xstrdup(config_path);
+	return b;
+}
+
+void
+pb_tgbot_free(struct pb_tgbot *b)
+{
+	if (!b)
+		return;
+	pb_http_free(b->http);
+	free(b->base);
+	free(b->config_path);
+	free(b);
+}
+
+/* POSTs body (JSON) to method; 0 when the answer says ok (its "result" into *result when
+ * wanted, the caller cJSON_Deletes *root), -1 with err filled. */
+static int
+call(struct pb_tgbot *b, const char *method, cJSON *body, long timeout_s, cJSON **root,
+     const cJSON **result, char *err, size_t errlen)
+{
+	struct pb_http_response resp;
+	struct pb_buf url = { 0 };
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON *r = NULL;
+	char herr[384];
+	int rc = -1;
+
+	memset(&resp, 0, sizeof resp);
+	pb_buf_printf(&url, "%s%s", b->base, method);
+	if (pb_http_post(b->http, url.data, NULL, text, strlen(text), NULL, 0, timeout_s, &resp,
+			 herr, sizeof herr) < 0 && resp.status == 0) {
+		snprintf(err, errlen, "%s: %s", method, herr);
+		goto out;
+	}
+	r = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+	if (!cJSON_IsTrue(get(r, "ok"))) {
+		const cJSON *d = get(r, "description");
+		struct pb_buf q = { 0 };
+
+		if (cJSON_IsString(d))
+			pb_http_quote_reply(&q, d->valuestring, strlen(d->valuestring), 200);
+		else
+			pb_http_quote_reply(&q, resp.body.data ? resp.body.data : "", resp.body.len,
+					    120);
+		snprintf(err, errlen, "%s: HTTP %ld %s", method, resp.status, q.data ? q.data : "");
+		pb_buf_free(&q);
+		goto out;
+	}
+	if (result)
+		*result = get(r, "result");
+	rc = 0;
+out:
+	if (rc == 0 && root)
+		*root = r;
+	else
+		cJSON_Delete(r);
+	pb_http_response_free(&resp);
+	pb_buf_free(&url);
+	free(text);
+	return rc;
+}
+
+static void
+add_chat(cJSON *o, const char *chat)
+{
+	char *end;
+	long long id;
+
+	errno = 0;
+	id = strtoll(chat, &end, 10);
+	if (errno == 0 && *end == '\0' && end != chat)
+		cJSON_AddNumberToObject(o, "chat_id", (double)id);
+	else
+		cJSON_AddStringToObject(o, "chat_id", chat);
+}
+
+/* 1 when the sender may change the chat's subscription: anyone in a private chat, the
+ * creator and administrators of a group; 0 otherwise (or when Telegram does not say). */
+static int
+may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
+{
+	cJSON *body, *root = NULL;
+	const cJSON *res = NULL, *status;
+	char err[512];
+	int ok = 0;
+
+	if (strcmp(u->chat_type, "private") == 0)
+		return 1;
+	if (u->from_id == 0)
+		return 0;
+	body = cJSON_CreateObject();
+	add_chat(body, u->chat);
+	cJSON_AddNumberToObject(body, "user_id", (double)u->from_id);
+	if (call(b, "getChatMember", body, 10, &root, &res, err, sizeof err) < 0) {
+		pb_warn("telegram.member", "chat=%s error=%s", pb_q(u->chat), pb_q(err));
+	} else {
+		status = get(res, "status");
+		ok = cJSON_IsString(status) && (strcmp(status->valuestring, "creator") == 0 ||
+						strcmp(status->valuestring, "administrator") == 0);
+	}
+	cJSON_Delete(root);
+	cJSON_Delete(body);
+	return ok;
+}
+
+static void
+send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bot_answer *a)
+{
+	cJSON *body = cJSON_CreateObject();
+	struct pb_buf text = { 0 };
+	char err[512];
+
+	pb_bot_answer_telegram(a, &text);
+	add_chat(body, u->chat);
+	if (u->thread_id)
+		cJSON_AddNumberToObject(body, "message_thread_id", (double)u->thread_id);
+	cJSON_AddStringToObject(body, "text", text.data ? text.data : "");
+	cJSON_AddStringToObject(body, "parse_mode", "HTML");
+	cJSON_AddTrueToObject(body, "disable_web_page_preview");
+	if (call(b, "sendMessage", body, 15, NULL, NULL, err, sizeof err) < 0)
+		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " error=%s", pb_q(u->chat),
+			u->update_id, pb_q(err));
+	cJSON_Delete(body);
+	pb_buf_free(&text);
+}
+
+static void
+answer_callback(struct pb_tgbot *b, const struct pb_tg_update *u, const char *text)
+{
+	cJSON *body = cJSON_CreateObject();
+	char err[512];
+
+	cJSON_AddStringToObject(body, "callback_query_id", u->cb_id);
+	cJSON_AddStringToObject(body, "text", text);
+	if (call(b, "answerCallbackQuery", body, 15, NULL, NULL, err, sizeof err) < 0)
+		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " error=%s", pb_q(u->chat),
+			u->update_id, pb_q(err));
+	cJSON_Delete(body);
+}
+
+int
+pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
+		int *changed)
+{
+	struct pb_bot_chat chat = { .service = "telegram", .chat = u->chat };
+	struct pb_bot_answer a;
+	char once[64];
+	int rc = 0;
+
+	memset(&a, 0, sizeof a);
+	if (!*u->chat)
+		return 0;   /* another kind of update: nothing to do */
+	if (u->cb_id) {
+		char id[48];
+		int verdict;
+
+		if (!u->cb_data || pb_tg_feedback_parse(u->cb_data, id, sizeof id, &verdict) < 0) {
+			answer_callback(b, u, "That button is not one of paperboy's.");
+			return 0;
+		}
+		/* a verdict given twice is the same verdict: a replay is harmless */
+		rc = pb_bot_feedback(b->config_path, st, &chat, id, verdict, &a);
+		if (rc == 0)
+			answer_callback(b, u, a.text.data ? a.text.data : "");
+		pb_bot_answer_free(&a);
+		return rc;
+	}
+	if (!u->text)
+		return 0;
+	/* In groups the bot answers commands only, not the conversation. */
+	if (strcmp(u->chat_type, "private") != 0 && u->text[0] != '/')
+		return 0;
+	if (strcmp(u->chat_type, "channel") == 0)
+		return 0;
+	chat.may_change = may_change(b, u);
+	snprintf(once, sizeof once, "telegram.update:%" PRId64, u->update_id);
+	chat.once_key = once;
+	rc = pb_bot_command(b->config_path, st, &chat, u->text, (int64_t)time(NULL), &a);
+	if (changed && a.changed)
+		*changed = 1;
+	if (rc == 0)
+		send_answer(b, u, &a);
+	pb_bot_answer_free(&a);
+	return rc;
+}
+
+int
+pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
+	      char *err, size_t errlen)
+{
+	struct pb_http_response resp;
+	struct pb_tg_update *v = NULL;
+	struct pb_buf url = { 0 };
+	char *off = NULL, herr[384], val[32];
+	long long offset = 0;
+	size_t n = 0;
+	int rc = -1, handled = 0;
+
+	memset(&resp, 0, sizeof resp);
+	if (pb_meta_get(st, OFFSET_KEY, &off) < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", OFFSET_KEY, pb_state_errmsg(st));
+		return -1;
+	}
+	if (off)
+		offset = strtoll(off, NULL, 10);
+	free(off);
+	if (timeout_s < 0)
+		timeout_s = 0;
+	pb_buf_printf(&url, "%sgetUpdates?timeout=%d&limit=%d", b->base, timeout_s, MAX_UPDATES);
+	if (offset > 0)
+		pb_buf_printf(&url, "&offset=%lld", offset);
+	pb_buf_puts(&url, "&allowed_updates=%5B%22message%22%2C%22callback_query%22%5D");
+	if (pb_http_get(b->http, url.data, &resp, herr, sizeof herr) < 0 && resp.status == 0) {
+		snprintf(err, errlen, "getUpdates: %s", herr);
+		goto out;
+	}
+	if (pb_tg_updates_parse(resp.body.data, resp.body.len, &v, &n, err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].update_id < offset)
+			continue;   /* Telegram sent one it had been told was read */
+		if (pb_tgbot_handle(b, st, &v[i], changed) < 0) {
+			snprintf(err, errlen, "update %" PRId64 " not handled: %s", v[i].update_id,
+				 pb_state_errmsg(st));
+			goto out;
+		}
+		snprintf(val, sizeof val, "%" PRId64, v[i].update_id + 1);
+		if (pb_meta_put(st, OFFSET_KEY, val) < 0) {
+			snprintf(err, errlen, "cannot write %s: %s", OFFSET_KEY, pb_state_errmsg(st));
+			goto out;
+		}
+		offset = v[i].update_id + 1;
+		handled++;
+	}
+	rc = handled;
+out:
+	pb_tg_updates_free(v, n);
+	pb_http_response_free(&resp);
+	pb_buf_free(&url);
+	return rc;
+}

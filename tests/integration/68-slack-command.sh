@@ -1,0 +1,154 @@
+#!/bin/sh
+# Slack through `paperboy serve`, with curl as Slack: the slash command and the buttons, each
+# request signed as Slack signs it (openssl dgst: v0 HMAC-SHA256 of "v0:TIMESTAMP:BODY" with
+# the signing secret).
+#  1. A signed `/paperboy add` in the linked channel adds the topic (committed: the state has
+#     it, the answer is ephemeral JSON); a bad query is answered with its column and caret;
+#     `/paperboy topics`, `pause`; an unlinked channel is told how to link it.
+#  2. Another secret, stale and future timestamps, no headers, a body changed after signing:
+#     401 plain text, nothing changes.
+#  3. A signed button press (payload=JSON) is recorded as feedback (subscriber show lists it).
+#  4. The digest's Slack messages carry the buttons only when the signing secret is set.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}"
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/pb-slack.XXXXXX)
+SRV=""
+cleanup() {
+  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fails=0
+fail() { echo "68-slack-command: FAIL: $*" >&2; fails=$((fails + 1)); }
+die() { echo "68-slack-command: FAIL: $*" >&2; exit 1; }
+FEED=$PB_FIXTURES/rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml
+
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export PB_SLACK_SECRET=8f742231b10e8888abcd99yyyzzz85a5
+export PB_TEAM_HOOK=https://hooks.slack.example/services/T0/B0/secret
+cat >"$T/pb.conf" <<CONF
+state_dir = "$T/state";
+arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:9/rss"; max_retries = 0; };
+web = { listen = "127.0.0.1:$PORT"; base_url = "https://digest.example.org"; };
+slack = { signing_secret_env = "PB_SLACK_SECRET"; };
+file = { dir = "$T/out"; };
+subscribers = ( { name = "lab"; topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
+CONF
+pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
+pb subscriber add team --set slack_webhook_env=PB_TEAM_HOOK --set slack_channel=C0TEAM \
+  --topic 'ml=cat:cs.LG' >"$T/o" 2>&1 || die "subscriber add team: $(cat "$T/o")"
+"$PAPERBOY" -c "$T/pb.conf" serve >"$T/serve.log" 2>&1 &
+SRV=$!
+i=0
+until $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && die "nothing listens on $PORT: $(cat "$T/serve.log")"
+  sleep 0.1
+done
+
+# slack PATH BODY [SECRET [TIMESTAMP]]: POSTs BODY signed as Slack does; prints the status,
+# the answer's body in $T/b
+slack() {
+  ts=${4:-$(date +%s)}
+  sig=$(printf 'v0:%s:%s' "$ts" "$2" | openssl dgst -sha256 -hmac "${3:-$PB_SLACK_SECRET}" -r |
+        cut -d' ' -f1)
+  curl -s -m 10 -o "$T/b" -w '%{http_code}' -H "X-Slack-Request-Timestamp: $ts" \
+    -H "X-Slack-Signature: v0=$sig" -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data-binary "$2" "http://127.0.0.1:$PORT$1"
+}
+form() {   # form TEXT [CHANNEL]: a slash command's body
+  $PY -c 'import sys, urllib.parse as u; print(u.urlencode({"token": "x", "team_id": "T0",
+    "channel_id": sys.argv[2], "user_id": "U1", "command": "/paperboy", "text": sys.argv[1],
+    "response_url": "https://hooks.slack.example/commands/1"}), end="")' "$1" "${2:-C0TEAM}"
+}
+text() {
+  $PY -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["response_type"] == "ephemeral"
+print(d["text"])' "$T/b"
+}
+topics() { pb subscriber show team 2>&1 | grep -c '^topic'; }
+
+# 1. commands
+c=$(slack /slack/command "$(form 'add robots = cat:cs.RO ANDNOT ti:survey')")
+[ "$c" = 200 ] && text | grep -q 'Topic robots added' || fail "add: $c $(cat "$T/b")"
+pb subscriber show team | grep -q '^topic *robots = cat:cs.RO ANDNOT ti:survey$' ||
+  fail "the topic is not in the state: $(pb subscriber show team)"
+c=$(slack /slack/command "$(form 'add ti:(depth AND')")
+text >"$T/t" 2>&1
+[ "$c" = 200 ] && grep -q 'column 11' "$T/t" && grep -q '^          \^$' "$T/t" ||
+  fail "a bad query: $c $(cat "$T/b")"
+[ "$(topics)" = 2 ] || fail "a refused query changed the topics"
+c=$(slack /slack/command "$(form 'topics')")
+text | grep -q '^2\. robots: cat:cs.RO ANDNOT ti:survey$' || fail "topics: $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'add x <b> & y')")
+grep -q 'x &lt;b&gt; &amp; y' "$T/b" || fail "the echo is not escaped: $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'pause')")
+text | grep -q Paused && pb subscriber list | grep -Eq '^team +stored +paused' ||
+  fail "pause: $(cat "$T/b") $(pb subscriber list)"
+c=$(slack /slack/command "$(form 'frobnicate')")
+text | grep -q '^/paperboy remove N - ' || fail "the help: $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'add ti:x' C0OTHER)")
+text | grep -q 'slack_channel=C0OTHER' || fail "an unlinked channel: $(cat "$T/b")"
+
+# 2. refused requests
+n=$(topics)
+B=$(form 'add ti:refused')
+[ "$(slack /slack/command "$B" not-the-secret)" = 401 ] || fail "another secret: not 401"
+grep -q 'signature' "$T/b" || fail "the 401's body: $(cat "$T/b")"
+[ "$(slack /slack/command "$B" "$PB_SLACK_SECRET" $(($(date +%s) - 400)))" = 401 ] ||
+  fail "a stale timestamp: not 401"
+[ "$(slack /slack/command "$B" "$PB_SLACK_SECRET" $(($(date +%s) + 400)))" = 401 ] ||
+  fail "a future timestamp: not 401"
+c=$(curl -s -m 10 -o "$T/b" -w '%{http_code}' --data-binary "$B" "http://127.0.0.1:$PORT/slack/command")
+[ "$c" = 401 ] || fail "unsigned: $c"
+ts=$(date +%s)
+sig=$(printf 'v0:%s:%s' "$ts" "$B" | openssl dgst -sha256 -hmac "$PB_SLACK_SECRET" -r | cut -d' ' -f1)
+c=$(curl -s -m 10 -o "$T/b" -w '%{http_code}' -H "X-Slack-Request-Timestamp: $ts" \
+  -H "X-Slack-Signature: v0=$sig" --data-binary "${B}x" "http://127.0.0.1:$PORT/slack/command")
+[ "$c" = 401 ] || fail "a body changed after signing: $c"
+[ "$(topics)" = "$n" ] || fail "a refused request changed the topics"
+
+# 3. a button
+P=$($PY -c 'import json, urllib.parse as u; print(u.urlencode({"payload": json.dumps({
+  "type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "C0TEAM"},
+  "actions": [{"action_id": "fb+", "value": "2609.26811v1", "type": "button"}]})}), end="")')
+c=$(slack /slack/actions "$P")
+[ "$c" = 200 ] || fail "a button: $c $(cat "$T/b")"
+pb subscriber show team | grep -q '^feedback *2609.26811 +1 slack$' ||
+  fail "the button's feedback: $(pb subscriber show team)"
+[ "$(slack /slack/actions "$P" wrong)" = 401 ] || fail "a forged button: not 401"
+
+# 4. the digest's buttons
+pb subscriber resume team >/dev/null 2>&1
+pb preview --subscriber team --format slack --feed "$FEED" >"$T/s-on" 2>&1 ||
+  fail "preview slack: $(cat "$T/s-on")"
+pb preview --subscriber team --format json --feed "$FEED" >"$T/team.json" 2>&1
+$PY -c '
+import json, sys
+want = [p["id"] for p in json.load(open(sys.argv[1]))["papers"]]
+got = []
+for line in open(sys.argv[2]):
+    for b in json.loads(line)["blocks"]:
+        if b["type"] == "actions":
+            ids = [(e["action_id"], e["value"]) for e in b["elements"]]
+            assert [a for a, _ in ids] == ["fb+", "fb-"] and ids[0][1] == ids[1][1], ids
+            got.append(ids[0][1])
+if not want or got != want:
+    sys.exit("buttons %s, want %s" % (got, want))' "$T/team.json" "$T/s-on" ||
+  fail "the Slack digest's buttons"
+grep -v signing_secret "$T/pb.conf" >"$T/off.conf"
+"$PAPERBOY" -c "$T/off.conf" preview --subscriber team --format slack --feed "$FEED" >"$T/s-off" 2>&1
+[ -s "$T/s-off" ] && ! grep -q '"actions"' "$T/s-off" ||
+  fail "buttons without the secret: $(cat "$T/s-off")"
+kill -TERM "$SRV"
+wait "$SRV"
+rc=$?
+SRV=""
+[ $rc = 0 ] || fail "serve exited $rc after SIGTERM: $(tail -n 20 "$T/serve.log")"
+grep -q "$PB_SLACK_SECRET" "$T/serve.log" && fail "the secret is in the log"
+[ $fails -eq 0 ] || exit 1
+echo "68-slack-command: ok"

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""A local stand-in for the Telegram Bot API as a bot that takes commands sees it (stdlib
+HTTP/1.1 on 127.0.0.1, port 0, the chosen port written to --port-file).
+
+--script FILE is a JSON object, read again at every request (a test appends updates to it):
+  {"updates": [ {update_id, message | callback_query}, ... ],
+   "members": {"<chat id>:<user id>": "creator" | "administrator" | "member" | ...}}
+Methods (the token in /bot<TOKEN>/ must equal --token, else 401 as Telegram answers):
+  getUpdates      the script's updates with update_id >= offset (at most limit); when there
+                  is none the answer waits up to the timeout parameter (a long poll), seeing
+                  updates added meanwhile
+  getChatMember   {"status": members["chat:user"]}, "member" when not listed
+  sendMessage     recorded; ok with a message; --send-delay S (or the script's "send_delay")
+                  holds each answer S seconds
+  answerCallbackQuery  recorded; ok
+Every request is appended to --log as one JSON line: {"method", "body" (the parsed JSON body
+or the query), "time"}. Stops after --timeout seconds at the latest.
+"""
+import argparse
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+args = None
+lock = threading.Lock()
+
+
+def script():
+    try:
+        with open(args.script) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def record(method, body):
+    with lock, open(args.log, "a") as f:
+        f.write(json.dumps({"method": method, "body": body, "time": time.time()}) + "\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def answer(self, status, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def handle_any(self, body):
+        u = urllib.parse.urlsplit(self.path)
+        parts = u.path.split("/")
+        if len(parts) != 3 or not parts[1].startswith("bot"):
+            return self.answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        if parts[1][3:] != args.token:
+            return self.answer(401, {"ok": False, "error_code": 401,
+                                     "description": "Unauthorized"})
+        method = parts[2]
+        q = {k: v[-1] for k, v in urllib.parse.parse_qs(u.query).items()}
+        if body:
+            try:
+                q.update(json.loads(body))
+            except ValueError:
+                return self.answer(400, {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: can't parse JSON"})
+        record(method, q)
+        if method == "getUpdates":
+            offset = int(q.get("offset", 0))
+            limit = int(q.get("limit", 100))
+            deadline = time.time() + min(float(q.get("timeout", 0)), 50)
+            while True:
+                ups = [x for x in script().get("updates", []) if x["update_id"] >= offset]
+                if ups or time.time() >= deadline:
+                    break
+                time.sleep(0.05)
+            return self.answer(200, {"ok": True, "result": ups[:limit]})
+        if method == "getChatMember":
+            key = "%s:%s" % (q.get("chat_id"), q.get("user_id"))
+            status = script().get("members", {}).get(key, "member")
+            return self.answer(200, {"ok": True, "result": {"status": status,
+                                                            "user": {"id": q.get("user_id")}}})
+        if method == "sendMessage":
+            delay = script().get("send_delay", args.send_delay)
+            if delay:
+                time.sleep(float(delay))
+            return self.answer(200, {"ok": True, "result": {
+                "message_id": 1, "chat": {"id": q.get("chat_id")}, "text": q.get("text")}})
+        if method == "answerCallbackQuery":
+            return self.answer(200, {"ok": True, "result": True})
+        return self.answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+    def do_GET(self):
+        self.handle_any(b"")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.handle_any(self.rfile.read(n) if n else b"")
+
+
+def main():
+    global args
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--script", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--send-delay", type=float, default=0)
+    ap.add_argument("--timeout", type=float, default=120)
+    args = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.replace(args.port_file + ".tmp", args.port_file)
+    threading.Timer(args.timeout, srv.shutdown).start()
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

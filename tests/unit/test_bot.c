@@ -1,0 +1,513 @@
+/* The chat commands without a network: Slack's request signature (Slack's documented example,
+ * a wrong one, a stale and a future timestamp, missing headers), the slash command and the
+ * buttons through the web dispatch (a linked channel adds a topic, a bad query is answered with
+ * its column and caret, an unlinked channel is told how to link it, an unsigned request gets
+ * 401), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
+ * non-administrator changes nothing), and the parsers of getUpdates answers and button data. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/hmac.h>
+
+#include "paperboy/bot.h"
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/clock.h"
+#include "paperboy/config.h"
+#include "paperboy/log.h"
+#include "paperboy/state.h"
+#include "paperboy/web.h"
+#include "../../src/web/routes.h"
+#include "t.h"
+
+#define SECRET "8f742231b10e8888abcd99yyyzzz85a5"
+
+static char dir[256];
+static struct pb_web_ctx ctx;
+static char hdr_ts[32], hdr_sig[128], hdr_tg[64];
+
+static const char *
+path_of(const char *name)
+{
+	static char p[4][512];
+	static int slot;
+	char *o = p[slot++ % 4];
+
+	snprintf(o, 512, "%s/%s", dir, name);
+	return o;
+}
+
+static void
+test_verify(void)
+{
+	const char *body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow"
+		"&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner"
+		"&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2F"
+		"commands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id="
+		"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+	const char *sig = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+	char why[128], bad[80];
+	size_t n = strlen(body);
+
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", sig, body, n, 1531420618 + 60, why,
+				 sizeof why), 0);
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", sig, body, n, 1531420618 - 299, why,
+				 sizeof why), 0);
+	/* wrong: one hex digit changed, another secret, another body, cut */
+	snprintf(bad, sizeof bad, "%s", sig);
+	bad[10] = bad[10] == '0' ? '1' : '0';
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", bad, body, n, 1531420618, why, sizeof why),
+		 -1);
+	T_EQ_STR(why, "bad signature");
+	T_EQ_INT(pb_slack_verify("another", "1531420618", sig, body, n, 1531420618, why,
+				 sizeof why), -1);
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", sig, body, n - 1, 1531420618, why,
+				 sizeof why), -1);
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", "v0=a2114d57", body, n, 1531420618, why,
+				 sizeof why), -1);
+	/* stale, and from the future */
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", sig, body, n, 1531420618 + 301, why,
+				 sizeof why), -1);
+	T_EQ_STR(why, "stale timestamp");
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", sig, body, n, 1531420618 - 301, why,
+				 sizeof why), -1);
+	/* missing */
+	T_EQ_INT(pb_slack_verify(SECRET, NULL, sig, body, n, 1531420618, why, sizeof why), -1);
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", NULL, body, n, 1531420618, why,
+				 sizeof why), -1);
+	T_EQ_INT(pb_slack_verify(SECRET, "1531420618", "", body, n, 1531420618, why, sizeof why),
+		 -1);
+	T_EQ_INT(pb_slack_verify(NULL, "1531420618", sig, body, n, 1531420618, why, sizeof why),
+		 -1);
+	T_EQ_INT(pb_slack_verify(SECRET, "15314x0618", sig, body, n, 1531420618, why,
+				 sizeof why), -1);
+}
+
+static const char *
+headers(const struct pb_web_req *r, const char *name)
+{
+	(void)r;
+	if (strcasecmp(name, "X-Slack-Request-Timestamp") == 0)
+		return *hdr_ts ? hdr_ts : NULL;
+	if (strcasecmp(name, "X-Slack-Signature") == 0)
+		return *hdr_sig ? hdr_sig : NULL;
+	if (strcasecmp(name, "X-Telegram-Bot-Api-Secret-Token") == 0)
+		return *hdr_tg ? hdr_tg : NULL;
+	return NULL;
+}
+
+/* Signs body as Slack does, now. */
+static void
+sign(const char *secret, const char *body)
+{
+	struct pb_buf b = { 0 };
+	unsigned char mac[32];
+	unsigned int len = 0;
+
+	snprintf(hdr_ts, sizeof hdr_ts, "%lld", (long long)pb_now());
+	pb_buf_printf(&b, "v0:%s:%s", hdr_ts, body);
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)b.data, b.len, mac, &len);
+	memcpy(hdr_sig, "v0=", 4);
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(hdr_sig + 3 + 2 * i, 3, "%02x", mac[i]);
+	pb_buf_free(&b);
+}
+
+static void
+post(const char *path, const char *body, struct pb_web_resp *resp)
+{
+	struct pb_web_req req;
+	char msg[128];
+
+	memset(&req, 0, sizeof req);
+	memset(resp, 0, sizeof *resp);
+	req.method = "POST";
+	req.path = path;
+	req.remote = "127.0.0.1";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.header = headers;
+	if (strncmp(path, "/telegram/", 10) != 0)
+		T_EQ_INT(pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg), 0);
+	pb_web_dispatch(&ctx, &req, resp);
+	pb_form_free(&req.form);
+}
+
+static void
+resp_free(struct pb_web_resp *r)
+{
+	pb_buf_free(&r->body);
+	pb_buf_free(&r->headers);
+}
+
+static int
+topics_of(const char *name)
+{
+	struct pb_sub_row row;
+	int n = -1;
+
+	memset(&row, 0, sizeof row);
+	if (pb_sub_get(ctx.st, name, &row) == 1 && row.settings) {
+		n = 0;
+		for (const char *p = row.settings; (p = strstr(p, "\"query\"")); p++)
+			n++;
+	}
+	pb_sub_row_clear(&row);
+	return n;
+}
+
+static void
+test_slack_command(void)
+{
+	struct pb_web_resp r;
+	const char *add = "command=%2Fpaperboy&text=add+depth+%3D+ti%3Adepth&channel_id=C1&user_id=U1";
+	const char *bad = "command=%2Fpaperboy&text=add+ti%3A%28depth+AND&channel_id=C1&user_id=U1";
+	const char *other = "command=%2Fpaperboy&text=add+ti%3Ax&channel_id=C9&user_id=U1";
+
+	T_EQ_INT(topics_of("team"), 1);
+	sign(SECRET, add);
+	post("/slack/command", add, &r);
+	T_EQ_INT(r.status, 200);
+	T_EQ_STR(r.type, "application/json");
+	T_CHECK(strstr(pb_buf_str(&r.body), "\"response_type\":\"ephemeral\"") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Topic depth added") != NULL);
+	T_EQ_INT(topics_of("team"), 2);
+	resp_free(&r);
+
+	sign(SECRET, bad);
+	post("/slack/command", bad, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(pb_buf_str(&r.body), "column 11") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.body), "```\\nti:(depth AND\\n          ^\\n```") != NULL);
+	T_EQ_INT(topics_of("team"), 2);
+	resp_free(&r);
+
+	/* a channel no subscriber names */
+	sign(SECRET, other);
+	post("/slack/command", other, &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "slack_channel=C9") != NULL);
+	resp_free(&r);
+
+	/* signed with another secret, unsigned, stale */
+	sign("not-the-secret", add);
+	post("/slack/command", add, &r);
+	T_EQ_INT(r.status, 401);
+	T_CHECK(strncmp(r.type, "text/plain", 10) == 0);
+	resp_free(&r);
+	*hdr_sig = *hdr_ts = '\0';
+	post("/slack/command", add, &r);
+	T_EQ_INT(r.status, 401);
+	resp_free(&r);
+	sign(SECRET, add);
+	snprintf(hdr_ts, sizeof hdr_ts, "%lld", (long long)pb_now() - 400);
+	post("/slack/command", add, &r);
+	T_EQ_INT(r.status, 401);
+	resp_free(&r);
+	T_EQ_INT(topics_of("team"), 2);
+
+	/* /paperboy topics, pause */
+	{
+		const char *b = "command=%2Fpaperboy&text=pause&channel_id=C1&user_id=U1";
+		struct pb_sub_row row;
+
+		sign(SECRET, b);
+		post("/slack/command", b, &r);
+		T_CHECK(strstr(pb_buf_str(&r.body), "Paused") != NULL);
+		resp_free(&r);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, "team", &row), 1);
+		T_EQ_STR(row.state, "paused");
+		pb_sub_row_clear(&row);
+	}
+}
+
+static void
+test_slack_actions(void)
+{
+	struct pb_web_resp r;
+	const char *b = "payload=%7B%22type%22%3A%22block_actions%22%2C%22channel%22%3A%7B%22id%22"
+			"%3A%22C1%22%7D%2C%22actions%22%3A%5B%7B%22action_id%22%3A%22fb-%22%2C%22"
+			"value%22%3A%222411.17790v3%22%7D%5D%7D";
+	struct pb_feedback_row *fb = NULL;
+	size_t n = 0;
+
+	sign(SECRET, b);
+	post("/slack/actions", b, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "team", &fb, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n) {
+		T_EQ_STR(fb[0].paper_id, "2411.17790");
+		T_EQ_INT(fb[0].verdict, -1);
+		T_EQ_STR(fb[0].source, "slack");
+	}
+	pb_feedback_rows_free(fb, n);
+	sign("wrong", b);
+	post("/slack/actions", b, &r);
+	T_EQ_INT(r.status, 401);
+	resp_free(&r);
+}
+
+static void
+test_telegram_commands(void)
+{
+	struct pb_bot_chat chat = { .service = "telegram", .chat = "777", .may_change = 1,
+				    .once_key = "telegram.update:5" };
+	struct pb_bot_answer a;
+
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add@bot cat:cs.CV",
+				pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "Topic topic1 added") != NULL);
+	T_EQ_INT(a.changed, 1);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(topics_of("tg-777"), 1);
+	/* the same update again */
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add@bot cat:cs.CV",
+				pb_now(), &a), 0);
+	T_EQ_INT(a.replay, 1);
+	T_EQ_INT(a.changed, 0);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(topics_of("tg-777"), 1);
+	/* a member who is not an administrator */
+	chat.once_key = "telegram.update:6";
+	chat.may_change = 0;
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add cat:cs.RO", pb_now(),
+				&a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "only the group's administrators") != NULL);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(topics_of("tg-777"), 1);
+	/* reading is allowed */
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/topics", pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "1. topic1: cat:cs.CV") != NULL);
+	pb_bot_answer_free(&a);
+	/* bounds */
+	chat.may_change = 1;
+	chat.once_key = NULL;
+	{
+		char q[1100];
+
+		memcpy(q, "/add ", 5);
+		memset(q + 5, 'a', 1001);
+		q[1006] = '\0';
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, q, pb_now(), &a), 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "1000 at most") != NULL);
+		pb_bot_answer_free(&a);
+	}
+	for (int i = 0; i < 12; i++) {
+		char q[64];
+
+		snprintf(q, sizeof q, "/add ti:w%d", i);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, q, pb_now(), &a), 0);
+		pb_bot_answer_free(&a);
+	}
+	T_EQ_INT(topics_of("tg-777"), PB_BOT_TOPICS_MAX);
+	/* /stop suppresses the chat and unsubscribes; /start undoes both */
+	{
+		struct pb_sub_row row;
+
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/stop", pb_now(), &a), 0);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(pb_suppress_has(ctx.st, "tg-777", "telegram", "777"), 1);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "unsubscribed");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/start", pb_now(), &a),
+			 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "Subscribed again") != NULL);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(pb_suppress_has(ctx.st, "tg-777", "telegram", "777"), 0);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+	}
+	/* Telegram HTML: outside text escaped */
+	memset(&a, 0, sizeof a);
+	pb_buf_puts(&a.text, "a <b> & c");
+	pb_buf_puts(&a.code, "x<y");
+	{
+		struct pb_buf out = { 0 };
+
+		pb_bot_answer_telegram(&a, &out);
+		T_EQ_STR(pb_buf_str(&out), "a &lt;b&gt; &amp; c\n<pre>x&lt;y</pre>");
+		pb_buf_free(&out);
+		/* an answer longer than a message is cut on a character */
+		pb_buf_reset(&a.code);
+		for (int i = 0; i < 2000; i++)
+			pb_buf_puts(&a.text, "\xc3\xa9");
+		pb_bot_answer_telegram(&a, &out);
+		T_CHECK(out.len < 3100);
+		T_CHECK(strstr(pb_buf_str(&out), "\xc3\xa9\n\xe2\x80\xa6") != NULL);
+		pb_buf_free(&out);
+	}
+	pb_bot_answer_free(&a);
+}
+
+/* The webhook: only with the secret token; the update then handled like a polled one (its
+ * answer fails to reach 127.0.0.1:9, which is logged, not an error). */
+static void
+test_telegram_webhook(void)
+{
+	const char *u = "{\"update_id\":900,\"message\":{\"message_id\":1,\"chat\":{\"id\":4242,"
+			"\"type\":\"private\"},\"from\":{\"id\":4242},\"text\":\"/add ti:webhook\"}}";
+	struct pb_web_resp r;
+
+	*hdr_tg = '\0';
+	post("/telegram/webhook", u, &r);
+	T_EQ_INT(r.status, 401);
+	resp_free(&r);
+	snprintf(hdr_tg, sizeof hdr_tg, "wrong-token-0123");
+	post("/telegram/webhook", u, &r);
+	T_EQ_INT(r.status, 401);
+	resp_free(&r);
+	T_EQ_INT(topics_of("tg-4242"), -1);
+	snprintf(hdr_tg, sizeof hdr_tg, "tg-hook-secret-1");
+	post("/telegram/webhook", u, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(topics_of("tg-4242"), 1);
+	/* Telegram sends it again: applied once */
+	post("/telegram/webhook", u, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(topics_of("tg-4242"), 1);
+	post("/telegram/webhook", "{\"no\":1}", &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	*hdr_tg = '\0';
+}
+
+static void
+test_parsers(void)
+{
+	const char *ans = "{\"ok\":true,\"result\":[{\"update_id\":10,\"message\":{\"message_id\":1,"
+		"\"chat\":{\"id\":-1001234567890,\"type\":\"supergroup\"},\"from\":{\"id\":7},"
+		"\"message_thread_id\":3,\"text\":\"/topics\"}},{\"update_id\":11,\"callback_query\":"
+		"{\"id\":\"abc\",\"from\":{\"id\":8},\"data\":\"f+2411.17790\",\"message\":{\"chat\":"
+		"{\"id\":42,\"type\":\"private\"}}}},{\"update_id\":12,\"edited_message\":{}},"
+		"{\"message\":{}}]}";
+	struct pb_tg_update *v = NULL;
+	size_t n = 0;
+	char err[256], id[48], data[80];
+	int verdict = 0;
+
+	T_EQ_INT(pb_tg_updates_parse(ans, strlen(ans), &v, &n, err, sizeof err), 0);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_INT(v[0].update_id, 10);
+		T_EQ_STR(v[0].chat, "-1001234567890");
+		T_EQ_STR(v[0].chat_type, "supergroup");
+		T_EQ_INT(v[0].from_id, 7);
+		T_EQ_INT(v[0].thread_id, 3);
+		T_EQ_STR(v[0].text, "/topics");
+		T_EQ_STR(v[1].cb_id, "abc");
+		T_EQ_STR(v[1].cb_data, "f+2411.17790");
+		T_EQ_STR(v[1].chat, "42");
+		T_EQ_INT(v[2].update_id, 12);
+		T_EQ_STR(v[2].chat, "");
+	}
+	pb_tg_updates_free(v, n);
+	T_EQ_INT(pb_tg_updates_parse("{\"ok\":false,\"error_code\":409,\"description\":\"Conflict\"}",
+				     57, &v, &n, err, sizeof err), -1);
+	T_CHECK(strstr(err, "Conflict") != NULL);
+	T_EQ_INT(pb_tg_updates_parse("<html>", 6, &v, &n, err, sizeof err), -1);
+	T_EQ_INT(pb_tg_updates_parse("", 0, &v, &n, err, sizeof err), -1);
+
+	T_EQ_INT(pb_tg_feedback_data("2411.17790", 1, data, sizeof data), 0);
+	T_EQ_STR(data, "f+2411.17790");
+	T_EQ_INT(pb_tg_feedback_parse(data, id, sizeof id, &verdict), 0);
+	T_EQ_STR(id, "2411.17790");
+	T_EQ_INT(verdict, 1);
+	T_EQ_INT(pb_tg_feedback_parse("x+1", id, sizeof id, &verdict), -1);
+	T_EQ_INT(pb_tg_feedback_parse("f+", id, sizeof id, &verdict), -1);
+	{
+		char longid[80];
+
+		memset(longid, '1', 70);
+		longid[70] = '\0';
+		T_EQ_INT(pb_tg_feedback_data(longid, -1, data, sizeof data), -1);
+	}
+}
+
+int
+main(void)
+{
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	struct pb_sub_row row;
+	char err[512];
+	FILE *f;
+
+	pb_log_setup(PB_LOG_ERROR, 0);
+	snprintf(dir, sizeof dir, "/tmp/pb-test-bot.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("PB_TEST_TG_TOKEN", "1:x", 1);
+	setenv("PB_TEST_SLACK_SECRET", SECRET, 1);
+	setenv("PB_TEST_TG_HOOK", "tg-hook-secret-1", 1);
+	setenv("PB_TEST_HOOK", "https://hooks.slack.example/services/T/B/x", 1);
+	f = fopen(path_of("pb.conf"), "w");
+	fprintf(f, "state_dir = \"%s/state\";\n"
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"telegram = { token_env = \"PB_TEST_TG_TOKEN\"; api_url = \"http://127.0.0.1:9\";"
+		" webhook_secret_env = \"PB_TEST_TG_HOOK\"; commands = true; };\n"
+		"slack = { signing_secret_env = \"PB_TEST_SLACK_SECRET\"; };\n"
+		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://d.example.org\"; };\n"
+		"subscribers = ( { name = \"lab\"; topics = ( { name = \"t\"; query = \"cat:cs.RO\"; }"
+		" ); } );\n", dir);
+	fclose(f);
+	pb_mkdirs(path_of("state"));
+	memset(&ctx, 0, sizeof ctx);
+	ctx.config_path = path_of("pb.conf");
+	ctx.st = pb_state_open(path_of("state/paperboy.db"), err, sizeof err);
+	T_CHECK(ctx.st != NULL);
+	if (!ctx.st)
+		return 1;
+	memset(&row, 0, sizeof row);
+	row.name = "team";
+	row.settings = "{\"name\": \"team\", \"slack_webhook_env\": \"PB_TEST_HOOK\", "
+		       "\"slack_channel\": \"C1\", "
+		       "\"topics\": [{\"name\": \"t\", \"query\": \"cat:cs.CL\"}]}";
+	row.state = "active";
+	row.source = "cli";
+	T_EQ_INT(pb_sub_put(ctx.st, &row), 0);
+	cfg = pb_config_load(path_of("pb.conf"), &ce);
+	T_CHECK(cfg != NULL);
+	if (!cfg) {
+		fprintf(stderr, "%s: %s\n", ce.key, ce.message);
+		return 1;
+	}
+	{
+		struct pb_buf problems = { 0 };
+
+		ctx.cfg = pb_cli_with_stored(cfg, 1, NULL, NULL, &problems);
+		T_EQ_STR(pb_buf_str(&problems), "");
+		pb_buf_free(&problems);
+	}
+	T_EQ_INT(pb_secret_load(path_of("state/web.secret"), &ctx.secret, err, sizeof err), 0);
+
+	test_verify();
+	test_slack_command();
+	test_slack_actions();
+	test_telegram_commands();
+	test_telegram_webhook();
+	test_parsers();
+
+	pb_config_free(ctx.cfg);
+	pb_state_close(ctx.st);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return t_done("test_bot");
+}
