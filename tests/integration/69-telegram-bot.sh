@@ -19,8 +19,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 fails=0
-fail() { echo "67-telegram-bot: FAIL: $*" >&2; fails=$((fails + 1)); }
-die() { echo "67-telegram-bot: FAIL: $*" >&2; [ -f "$T/d.log" ] && tail -n 30 "$T/d.log" >&2; exit 1; }
+fail() { echo "69-telegram-bot: FAIL: $*" >&2; fails=$((fails + 1)); }
+die() { echo "69-telegram-bot: FAIL: $*" >&2; [ -f "$T/d.log" ] && tail -n 30 "$T/d.log" >&2; exit 1; }
 wait_port() {   # wait_port FILE PID
   i=0
   while [ ! -s "$1" ]; do
@@ -244,4 +244,4 @@ D=
 [ $rc = 0 ] || fail "the daemon exited $rc after SIGTERM: $(tail -n 20 "$T/d.log")"
 grep -q 'test-token' "$T/d.log" && fail "the token is in the log"
 [ $fails -eq 0 ] || exit 1
-echo "67-telegram-bot: ok"
+echo "69-telegram-bot: ok"
