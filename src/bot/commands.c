@@ -568,7 +568,19 @@ do_preview(struct cmd *c)
 		say(c, "The topics do not compile: %s", err);
 		goto out;
 	}
-	pb_papers_load(NULL, c->cfg, &rq, &ps, &res);
+	/* The announcement the last run fetched, from the HTTP cache; a Slack command (answered
+	 * inside the web endpoint, within Slack's three seconds) never waits for arXiv, while
+	 * the Telegram bot's own thread may fetch it. */
+	if (pb_fetch_today_cached(c->cfg, &ps, &res) != PB_FETCH_OK) {
+		pb_paperset_free(&ps);
+		pb_paperset_init(&ps);
+		memset(&res, 0, sizeof res);
+		if (strcmp(c->chat->service, "slack") == 0) {
+			say(c, "No announcement has been fetched yet; try again after the next run.");
+			goto out;
+		}
+		pb_papers_load(NULL, c->cfg, &rq, &ps, &res);
+	}
 	if (res.status == PB_FETCH_NO_ANNOUNCEMENT) {
 		say(c, "arXiv has no announcement today.");
 		goto out;
