@@ -285,6 +285,9 @@ void pb_signup_row_clear(struct pb_signup_row *r);       /* accepts NULL */
  * at or after now - window (window < 0: no stamp at all, i.e. once ever), else 0 and leaves
  * it; -1 on error. Pruned with the state after retention_days. */
 int pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window);
+/* Gives back the claim pb_stamp_claim made of key at the instant at (what was to follow it did
+ * not happen, e.g. a mail that could not be sent); a later claim is left alone. 0 / -1. */
+int pb_stamp_release(struct pb_state *st, const char *key, int64_t at);
 
 /* Small named values kept in meta (e.g. "telegram.offset"). pb_meta_get returns 1 and a
  * malloc'd *out, 0 when absent, -1 on error. Keys "schema_version" and those paperboy owns

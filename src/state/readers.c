@@ -255,6 +255,18 @@ pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window
 }
 
 int
+pb_stamp_release(struct pb_state *st, const char *key, int64_t at)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_STAMP_DEL);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, at);
+	return pb_st_run(st, s, "stamp release");
+}
+
+int
 pb_meta_get(struct pb_state *st, const char *key, char **out)
 {
 	sqlite3_stmt *s = pb_st_stmt(st, S_META_GET);

@@ -201,6 +201,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SIGNUP_DEL] = "DELETE FROM signups WHERE id = ?1",
 	[S_STAMP_GET] = "SELECT at FROM stamps WHERE key = ?1",
 	[S_STAMP_PUT] = "INSERT OR REPLACE INTO stamps(key, at) VALUES(?1, ?2)",
+	[S_STAMP_DEL] = "DELETE FROM stamps WHERE key = ?1 AND at = ?2",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 	[S_SAVEPOINT] = "SAVEPOINT pb_put",

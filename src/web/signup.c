@@ -401,21 +401,20 @@ client_of(const struct pb_web_req *req, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)len, last);
 }
 
-/* Claims one of the client's slots for the hour. 1 claimed, 0 none left, -1 error. */
+/* Claims one of the client's slots for the hour, its key left in key. 1 claimed, 0 none
+ * left, -1 error. */
 static int
-claim_ip(struct pb_state *st, const struct pb_web_req *req, int64_t now)
+claim_ip(struct pb_state *st, const struct pb_web_req *req, int64_t now, struct pb_buf *key)
 {
-	struct pb_buf key = { 0 };
 	char client[128];
 	int r = 0;
 
 	client_of(req, client, sizeof client);
 	for (int k = 0; k < IP_SLOTS && r == 0; k++) {
-		pb_buf_reset(&key);
-		pb_buf_printf(&key, "signup-ip:%s:%d", client, k);
-		r = pb_stamp_claim(st, key.data, now, HOUR);
+		pb_buf_reset(key);
+		pb_buf_printf(key, "signup-ip:%s:%d", client, k);
+		r = pb_stamp_claim(st, key->data, now, HOUR);
 	}
-	pb_buf_free(&key);
 	return r;
 }
 
@@ -461,7 +460,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	struct pb_config *cfg = NULL;
 	struct pb_sub_row *rows = NULL;
 	size_t n_rows = 0, mlen = 0;
-	struct pb_buf why = { 0 }, link = { 0 };
+	struct pb_buf why = { 0 }, link = { 0 }, ipkey = { 0 };
 	struct pb_signup_row su = { 0 };
 	cJSON *obj = cJSON_CreateObject();
 	char name[72], addr[PB_PAGES_MAX_ADDRESS + 1], id[33], key[300], err[512];
@@ -509,7 +508,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	lower(addr);
 	if (pb_state_begin(ctx->st) < 0)
 		goto fail;
-	ip = claim_ip(ctx->st, req, now);
+	ip = claim_ip(ctx->st, req, now, &ipkey);
 	snprintf(key, sizeof key, "confirm-mail:%s", addr);
 	once = ip > 0 ? pb_stamp_claim(ctx->st, key, now, HOUR) : 0;
 	if (ip < 0 || once < 0) {
@@ -542,16 +541,29 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		pb_state_rollback(ctx->st);
 		goto fail;
 	}
-	/* Sent before the commit: a mail that did not go leaves no stamp and no sign-up. */
+	/* The sign-up and the claims are committed before the mail goes, so no lock on the
+	 * state is held while the SMTP server answers (the daemon writes meanwhile) and a link
+	 * that went out always finds its sign-up. A mail that did not go gives both back. */
+	if (pb_state_commit(ctx->st) < 0)
+		goto fail;
 	if (send_mail(cfg, addr, mail, mlen, err, sizeof err) < 0) {
-		pb_state_rollback(ctx->st);
+		struct pb_signup_row gone;
+
 		pb_warn("web.signup", "status=unsent error=%s", pb_q(err));
+		if (pb_state_begin(ctx->st) < 0 ||
+		    pb_signup_take(ctx->st, id, &gone) < 0 ||
+		    pb_stamp_release(ctx->st, key, now) < 0 ||
+		    pb_stamp_release(ctx->st, ipkey.data, now) < 0 ||
+		    pb_state_commit(ctx->st) < 0) {
+			pb_state_rollback(ctx->st);
+			pb_warn("web.signup", "status=unsent-kept error=%s",
+				pb_q(pb_state_errmsg(ctx->st)));
+		}
+		pb_signup_row_clear(&gone);
 		pb_page_plain(resp, 503, "Not sent", "The confirmation mail could not be sent "
 			      "just now. Please try again later.");
 		goto out;
 	}
-	if (pb_state_commit(ctx->st) < 0)
-		goto fail;
 	pb_info("web.signup", "status=sent subscriber=%s", pb_q(name));
 	neutral(resp);
 	goto out;
@@ -563,6 +575,7 @@ out:
 	free(mail);
 	free(json);
 	cJSON_Delete(obj);
+	pb_buf_free(&ipkey);
 	pb_buf_free(&link);
 	pb_buf_free(&why);
 	pb_sub_rows_free(rows, n_rows);
