@@ -259,6 +259,9 @@ int pb_suppress_has(struct pb_state *st, const char *subscriber, const char *cha
 		    const char *dest);
 /* Lifts every suppression of subscriber. Returns the number lifted or -1. */
 int pb_suppress_clear(struct pb_state *st, const char *subscriber);
+/* Lifts the suppression of one destination. Returns 1 lifted, 0 there was none, -1. */
+int pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channel,
+		     const char *dest);
 struct pb_suppress_row {
 	char *subscriber, *channel, *dest, *reason;
 	int64_t since;

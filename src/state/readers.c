@@ -121,6 +121,22 @@ pb_suppress_clear(struct pb_state *st, const char *subscriber)
 }
 
 int
+pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channel,
+		 const char *dest)
+{
+	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_LIFT);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, channel);
+	pb_st_bind_text(s, 3, dest);
+	if (pb_st_run(st, s, "suppress lift") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+int
 pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress_row **out,
 		 size_t *n)
 {

@@ -193,6 +193,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUP_HAS] = "SELECT 1 FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		      " AND dest = ?3",
 	[S_SUP_CLEAR] = "DELETE FROM suppressions WHERE subscriber = ?1",
+	[S_SUP_LIFT] = "DELETE FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
+		       " AND dest = ?3",
 	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since FROM suppressions"
 		       " WHERE ?1 IS NULL OR subscriber = ?1 ORDER BY subscriber, channel, dest",
 	[S_SIGNUP_PUT] = "INSERT OR REPLACE INTO signups(id, address, name, settings, created)"

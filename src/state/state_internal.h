@@ -50,6 +50,7 @@ enum stmt_id {
 	S_SUP_PUT,
 	S_SUP_HAS,
 	S_SUP_CLEAR,
+	S_SUP_LIFT,
 	S_SUP_LIST,
 	S_SIGNUP_PUT,
 	S_SIGNUP_GET,

@@ -11,6 +11,8 @@
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/cli.h"
+#include "paperboy/deliver.h"
+#include "paperboy/state.h"
 #include "paperboy/log.h"
 
 #include "page.h"
@@ -80,6 +82,107 @@ button(struct mg *m, const char *action, const char *label)
 		      label);
 }
 
+/* The suppression of (channel, dest) among v, or NULL. */
+static const struct pb_suppress_row *
+suppressed(const struct pb_suppress_row *v, size_t n, const char *channel, const char *dest)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].channel, channel) == 0 && strcmp(v[i].dest, dest) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Calls fn for each of the subscriber's destinations (a reader's: not the file sink's files),
+ * until it returns nonzero; returns that. */
+static int
+each_dest(const struct mg *m, int (*fn)(const struct mg *, const struct pb_channel *,
+					 const char *, void *), void *arg)
+{
+	struct pb_chan_ctx cx;
+	int r = 0;
+
+	memset(&cx, 0, sizeof cx);
+	cx.cfg = m->cfg;
+	cx.sub = m->sub;
+	for (size_t i = 0; r == 0 && i < pb_channel_count(); i++) {
+		const struct pb_channel *ch = pb_channel_at(i);
+		struct pb_parts d = { 0 };
+
+		if (strcmp(pb_channel_name(ch), "file") == 0)
+			continue;
+		pb_channel_dests(ch, &cx, &d);
+		for (size_t k = 0; r == 0 && k < d.n; k++)
+			r = fn(m, ch, d.v[k], arg);
+		pb_parts_free(&d);
+	}
+	return r;
+}
+
+struct dest_list {
+	const struct pb_suppress_row *sv;
+	size_t ns;
+};
+
+static int
+dest_item(const struct mg *m, const struct pb_channel *ch, const char *dest, void *arg)
+{
+	const struct dest_list *l = arg;
+	const struct pb_suppress_row *sr = suppressed(l->sv, l->ns, pb_channel_name(ch), dest);
+	struct pb_web_resp *resp = m->resp;
+
+	pb_buf_puts(&resp->body, "<li>");
+	pb_page_esc(resp, pb_channel_title(ch));
+	pb_buf_puts(&resp->body, ": <b>");
+	pb_page_esc(resp, dest);
+	pb_buf_puts(&resp->body, "</b> ");
+	if (sr) {
+		pb_buf_puts(&resp->body, "<span class=\"stopped\">stopped (");
+		pb_page_esc(resp, sr->reason);
+		pb_buf_puts(&resp->body, ")</span>");
+	} else {
+		pb_buf_puts(&resp->body, "<span class=\"going\">receives the digest</span>");
+	}
+	pb_buf_puts(&resp->body, "<form method=\"post\" class=\"inline\">");
+	pb_csrf_field(m->ctx, resp, "manage", m->sub->name);
+	pb_buf_puts(&resp->body, "<input type=\"hidden\" name=\"channel\" value=\"");
+	pb_page_esc(resp, pb_channel_name(ch));
+	pb_buf_puts(&resp->body, "\"><input type=\"hidden\" name=\"dest\" value=\"");
+	pb_page_esc(resp, dest);
+	pb_buf_printf(&resp->body, "\"><button type=\"submit\" name=\"action\" value=\"%s\">%s"
+		      "</button></form></li>\n", sr ? "restart" : "stop",
+		      sr ? "Send here again" : "Stop sending here");
+	return 0;
+}
+
+/* Where the digest goes, each destination with its state and a button to stop or restart it
+ * alone. */
+static void
+dest_section(struct mg *m)
+{
+	struct dest_list l = { NULL, 0 };
+
+	if (pb_suppress_list(m->ctx->st, m->sub->name, (struct pb_suppress_row **)&l.sv,
+			     &l.ns) < 0)
+		return;
+	pb_buf_puts(&m->resp->body, "<h2>Where it goes</h2>\n<ul id=\"dests\">\n");
+	each_dest(m, dest_item, &l);
+	pb_buf_puts(&m->resp->body, "</ul>\n");
+	pb_suppress_rows_free((struct pb_suppress_row *)l.sv, l.ns);
+}
+
+struct dest_find {
+	const char *channel, *dest;
+};
+
+static int
+dest_match(const struct mg *m, const struct pb_channel *ch, const char *dest, void *arg)
+{
+	const struct dest_find *f = arg;
+
+	(void)m;
+	return strcmp(pb_channel_name(ch), f->channel) == 0 && strcmp(dest, f->dest) == 0;
+}
+
 /* The whole page; notice (a sentence) and error (pb_pages_error) may be NULL; topics,
  * language and max papers as the form showed them (NULL: the subscriber's). The preview
  * section of cfg's subscriber index preview_i follows when preview_cfg is given. */
@@ -139,6 +242,9 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 		button(m, "resume", "Resume");
 	if (strcmp(state, "unsubscribed") != 0)
 		button(m, "unsubscribe", "Unsubscribe");
+	else
+		button(m, "resubscribe", "Subscribe again");
+	dest_section(m);
 	if (preview_cfg)
 		pb_pages_preview(resp, preview_cfg, preview_i);
 	pb_page_end(resp);
@@ -158,6 +264,25 @@ put_state(struct mg *m, const char *state, const char *reason)
 	r.reason = (char *)reason;
 	r.source = m->row ? m->row->source : (char *)(m->sub->stored ? "web" : "config");
 	return pb_sub_put(m->ctx->st, &r);
+}
+
+/* Lifts the suppression of (channel, dest) and makes an unsubscribed or suppressed
+ * subscriber active again, in one transaction. 0 / -1. */
+static int
+restart(struct mg *m, const char *channel, const char *dest)
+{
+	const char *state = state_of(m);
+
+	if (pb_state_begin(m->ctx->st) < 0)
+		return -1;
+	if (pb_suppress_lift(m->ctx->st, m->sub->name, channel, dest) < 0 ||
+	    ((strcmp(state, "unsubscribed") == 0 || strcmp(state, "suppressed") == 0) &&
+	     put_state(m, "active", NULL) < 0) ||
+	    pb_state_commit(m->ctx->st) < 0) {
+		pb_state_rollback(m->ctx->st);
+		return -1;
+	}
+	return 0;
 }
 
 /* Every address of the subscriber suppressed (pb_web_unsubscribe: the row becomes
@@ -261,6 +386,37 @@ post(struct mg *m)
 		pb_info("web.manage", "action=resume subscriber=%s", pb_q(m->sub->name));
 		refresh(m);
 		page(m, "Resumed: the next digest comes as before.", NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "stop") == 0 || strcmp(action, "restart") == 0) {
+		struct dest_find f = { pb_form_get(&m->req->form, "channel"),
+				       pb_form_get(&m->req->form, "dest") };
+		int stop = strcmp(action, "stop") == 0;
+
+		/* only a destination of this subscriber, as the page listed it */
+		if (!f.channel || !f.dest || !each_dest(m, dest_match, &f)) {
+			m->resp->status = 400;
+			page(m, NULL, "That is not one of this subscription's destinations.", NULL,
+			     NULL, 0);
+			goto out;
+		}
+		if (stop ? pb_web_unsubscribe(m->ctx, m->sub->name, f.channel, f.dest,
+					      "manage page") < 0
+			 : restart(m, f.channel, f.dest) < 0)
+			goto fail;
+		pb_info("web.manage", "action=%s subscriber=%s channel=%s", action,
+			pb_q(m->sub->name), f.channel);
+		refresh(m);
+		page(m, stop ? "Stopped: nothing more is sent there."
+			     : "Restarted: the next digest goes there again.", NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "resubscribe") == 0 && strcmp(state, "unsubscribed") == 0) {
+		if (pb_state_begin(m->ctx->st) < 0 ||
+		    pb_suppress_clear(m->ctx->st, m->sub->name) < 0 ||
+		    put_state(m, "active", NULL) < 0 || pb_state_commit(m->ctx->st) < 0) {
+			pb_state_rollback(m->ctx->st);
+			goto fail;
+		}
+		pb_info("web.manage", "action=resubscribe subscriber=%s", pb_q(m->sub->name));
+		refresh(m);
+		page(m, "Subscribed again: the next digest comes as before.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "unsubscribe") == 0) {
 		if (unsubscribe(m) < 0)
 			goto fail;

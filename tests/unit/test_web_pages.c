@@ -462,6 +462,57 @@ main(void)
 	pb_sub_row_clear(&row);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
 
+	/* where it goes: the address shown stopped, and "Subscribe again" brings it back */
+	call(&ctx, pb_web_manage, "GET", mpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "id=\"dests\"") && strstr(r.body.data, "dave@example.org"));
+	T_CHECK(strstr(r.body.data, "stopped (unsubscribed by the recipient") != NULL);
+	T_CHECK(strstr(r.body.data, "value=\"resubscribe\"") != NULL);
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=resubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "receives the digest") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.state, "active");
+	pb_sub_row_clear(&row);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 0);
+	/* one destination stopped and restarted alone; another's is refused */
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=stop&channel=email&dest=dave%40example.org&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=restart&channel=email&dest=dave%40example.org&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 0);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_EQ_STR(row.state, "active");
+	pb_sub_row_clear(&row);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=stop&channel=email&dest=carol%40example.org&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "carol@example.org"), 0);
+	/* unsubscribed again for what follows */
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=unsubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
+
 	/* a config subscriber: no settings form; pause writes a "config" row */
 	T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "carol",
 			      "carol@example.org", pb_now()), 0);
