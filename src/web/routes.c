@@ -129,3 +129,21 @@ pb_web_bad_form(struct pb_web_resp *resp, const char *why)
 {
 	pb_page_plain(resp, 400, "The form was not sent as expected", why);
 }
+
+void
+pb_web_client(const char *peer, const char *xff, char *out, size_t n)
+{
+	const char *last;
+	size_t len;
+
+	snprintf(out, n, "%s", peer);
+	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
+		     strncmp(peer, "::ffff:127.", 11) != 0))
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	len = strcspn(last, " \t");
+	if (len && len < n)
+		snprintf(out, n, "%.*s", (int)len, last);
+}

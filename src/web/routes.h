@@ -84,4 +84,9 @@ void pb_ratelimit_free(struct pb_ratelimit *rl);     /* accepts NULL */
  * until the key's window ends). */
 int pb_ratelimit_hit(struct pb_ratelimit *rl, const char *key, int64_t now_ms, int *retry_s);
 
+/* The client a limit counts: peer, or, when peer is this machine (the reverse proxy), the
+ * address the proxy put last in xff (X-Forwarded-For; NULL when absent). Behind a proxy every
+ * peer is the proxy, and a limit would otherwise hold for all readers at once. */
+void pb_web_client(const char *peer, const char *xff, char *out, size_t n);
+
 #endif

@@ -120,26 +120,12 @@ client_address(struct MHD_Connection *mc, char *out, size_t n)
 		snprintf(out, n, "unknown");
 }
 
-/* The key the rate limit counts: the peer, or, when the peer is this machine (the reverse
- * proxy), the address the proxy put last in X-Forwarded-For. */
+/* The key the rate limit counts (pb_web_client). */
 static void
 client_key(struct MHD_Connection *mc, const char *peer, char *out, size_t n)
 {
-	const char *xff = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
-	const char *last;
-	size_t len;
-
-	snprintf(out, n, "%s", peer);
-	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
-		     strncmp(peer, "::ffff:127.", 11) != 0))
-		return;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	while (*last == ' ' || *last == '\t')
-		last++;
-	len = strcspn(last, " \t");
-	if (len)
-		snprintf(out, n, "%.*s", (int)(len < n - 1 ? len : n - 1), last);
+	pb_web_client(peer, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"),
+		      out, n);
 }
 
 static void

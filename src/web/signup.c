@@ -379,26 +379,12 @@ address_ok(const char *a)
 	return 1;
 }
 
-/* The client as the server's rate limit counts it: the peer, or when the peer is this machine
- * (the reverse proxy), the address the proxy put last in X-Forwarded-For. Behind a proxy
- * every peer is the proxy, and the limit would otherwise hold for all readers at once. */
+/* The client as the server's rate limit counts it (pb_web_client). */
 static void
 client_of(const struct pb_web_req *req, char *out, size_t n)
 {
-	const char *peer = req->remote && *req->remote ? req->remote : "-";
-	const char *xff = req->header ? req->header(req, "X-Forwarded-For") : NULL, *last;
-	size_t len;
-
-	snprintf(out, n, "%s", peer);
-	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
-		     strncmp(peer, "::ffff:127.", 11) != 0))
-		return;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	last += strspn(last, " \t");
-	len = strcspn(last, " \t");
-	if (len && len < n)
-		snprintf(out, n, "%.*s", (int)len, last);
+	pb_web_client(req->remote && *req->remote ? req->remote : "-",
+		      req->header ? req->header(req, "X-Forwarded-For") : NULL, out, n);
 }
 
 /* Claims one of the client's slots for the hour, its key left in key. 1 claimed, 0 none
