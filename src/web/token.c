@@ -123,6 +123,14 @@ b64url_decode(const char *s, size_t n, unsigned char *out, size_t *outlen)
 	if (len < 0)
 		return -1;
 	*outlen = (size_t)len - pad;   /* EVP_DecodeBlock counts the padding's zero bytes */
+	/* Only the one canonical spelling: the last character's unused bits must be zero, or
+	 * four texts would carry the same bytes and an altered token would still check. */
+	{
+		char back[PB_TOKEN_MAX + 4];
+
+		if (b64url_encode(out, *outlen, back) != n || memcmp(back, s, n) != 0)
+			return -1;
+	}
 	return 0;
 }
 

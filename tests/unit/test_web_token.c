@@ -48,6 +48,23 @@ test_tokens(void)
 		s = pb_token_check(&k, bad, "unsub", 1000, &t);
 		T_CHECK(s == PB_TOKEN_FORGED || s == PB_TOKEN_MALFORMED);
 	}
+	/* The last character of the MAC carries two unused bits: its other spellings are not
+	 * the token. */
+	{
+		static const char b64[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		size_t n = strlen(tok);
+		const char *at = strchr(b64, tok[n - 1]);
+		int base = at ? (int)(at - b64) & ~3 : 0;
+
+		T_CHECK(at != NULL);
+		for (int j = 0; j < 4; j++) {
+			snprintf(bad, sizeof bad, "%s", tok);
+			bad[n - 1] = b64[base + j];
+			T_EQ_INT(pb_token_check(&k, bad, "unsub", 1000, &t),
+				 bad[n - 1] == tok[n - 1] ? PB_TOKEN_OK : PB_TOKEN_MALFORMED);
+		}
+	}
 	T_EQ_INT(pb_token_check(&k, "", "unsub", 0, &t), PB_TOKEN_MALFORMED);
 	T_EQ_INT(pb_token_check(&k, "abc", "unsub", 0, &t), PB_TOKEN_MALFORMED);
 	T_EQ_INT(pb_token_check(&k, "a.b.c", "unsub", 0, &t), PB_TOKEN_MALFORMED);
