@@ -49,6 +49,8 @@ struct pb_bot_answer {
  * without the slash and the bot's name ("add"; "" when there is none), and *arg (borrowed
  * from text, blanks skipped). 0, or -1 when text is longer than PB_BOT_TEXT_MAX. */
 int pb_bot_parse_command(const char *text, char word[PB_BOT_WORD_MAX], const char **arg);
+/* 1 when word (as pb_bot_parse_command gives it) is one of the commands, "help" included. */
+int pb_bot_known(const char *word);
 
 /* Runs one command text for chat with the config at config_path (loaded with the stored
  * subscribers, inactive ones too) and the open state st. Fills *ans (pb_bot_answer_free) and

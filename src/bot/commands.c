@@ -612,6 +612,19 @@ out:
 }
 
 int
+pb_bot_known(const char *word)
+{
+	static const char *const words[] = {
+		"start", "add", "topics", "remove", "pause", "resume", "preview", "stop", "help",
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(word, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
 pb_bot_parse_command(const char *text, char word[PB_BOT_WORD_MAX], const char **arg)
 {
 	size_t n = 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -26,6 +27,7 @@ struct pb_tgbot {
 	char *config_path;
 	char *base;              /* api_url "/bot" token: never logged */
 	struct pb_http *http;
+	char username[64];       /* the bot's own (getMe), "" until known */
 };
 
 /* ---- parsing ---- */
@@ -372,6 +374,52 @@ answer_callback(struct pb_tgbot *b, const struct pb_tg_update *u, const char *te
 	cJSON_Delete(body);
 }
 
+/* The bot's own username, asked once (getMe); NULL when Telegram does not say. */
+static const char *
+own_name(struct pb_tgbot *b)
+{
+	cJSON *body, *root = NULL;
+	const cJSON *res = NULL, *name;
+	char err[512];
+
+	if (*b->username)
+		return b->username;
+	body = cJSON_CreateObject();
+	if (call(b, "getMe", body, 10, &root, &res, err, sizeof err) < 0) {
+		pb_warn("telegram.getme", "error=%s", pb_q(err));
+	} else if (cJSON_IsString(name = get(res, "username")) && *name->valuestring &&
+		   strlen(name->valuestring) < sizeof b->username) {
+		snprintf(b->username, sizeof b->username, "%s", name->valuestring);
+	}
+	cJSON_Delete(root);
+	cJSON_Delete(body);
+	return *b->username ? b->username : NULL;
+}
+
+/* In a group, a command addressed to another bot ("/start@OtherBot") or one paperboy does
+ * not have ("/weather", another bot's) is not paperboy's to answer: 0; else 1. */
+static int
+for_us(struct pb_tgbot *b, const char *text)
+{
+	char word[PB_BOT_WORD_MAX];
+	const char *arg, *at, *me;
+	size_t n;
+
+	if (pb_bot_parse_command(text, word, &arg) < 0)
+		return 1;
+	if (!pb_bot_known(word))
+		return 0;
+	text += strspn(text, " \t\n") + 1;
+	at = text + strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (*at != '@')
+		return 1;
+	n = strcspn(at + 1, " \t\n");
+	/* without its own name the bot cannot tell, and answers */
+	if (!(me = own_name(b)))
+		return 1;
+	return strlen(me) == n && strncasecmp(me, at + 1, n) == 0;
+}
+
 int
 pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
 		int *changed)
@@ -405,6 +453,8 @@ pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_upda
 	if (strcmp(u->chat_type, "private") != 0 && u->text[0] != '/')
 		return 0;
 	if (strcmp(u->chat_type, "channel") == 0)
+		return 0;
+	if (strcmp(u->chat_type, "private") != 0 && !for_us(b, u->text))
 		return 0;
 	chat.may_change = may_change(b, u);
 	snprintf(once, sizeof once, "telegram.update:%" PRId64, u->update_id);

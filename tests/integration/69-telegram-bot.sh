@@ -4,7 +4,8 @@
 # the query and a caret), /topics, /remove, /pause, /resume, /preview (titles of the latest
 # announcement, from a local arXiv stand-in), /stop and an unknown command; in a group only an
 # administrator changes the subscription; a button's callback query is recorded as feedback
-# and answered. Then the daemon is killed with SIGKILL in the middle of a stream of /add
+# and answered; in a group, a command for another bot (/start@OtherBot) or one paperboy does
+# not have is left alone. Then the daemon is killed with SIGKILL in the middle of a stream of /add
 # commands and started again: every update is applied once, none lost, none twice.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
@@ -127,8 +128,10 @@ add_updates <<'U'
 12 -100777 supergroup 8 /add@paperboy_bot cat:cs.CV
 13 -100777 supergroup 7 /add@paperboy_bot cat:cs.CV
 14 -100777 supergroup 8 just talking
-15 -100777 supergroup 8 cb:f+2409.15001v2
-16 -100777 supergroup 8 cb:f-2409.15002
+15 -100777 supergroup 7 /start@OtherBot
+16 -100777 supergroup 7 /weather
+17 -100777 supergroup 8 cb:f+2409.15001v2
+18 -100777 supergroup 8 cb:f-2409.15002
 U
 python_json '
 import json
@@ -166,7 +169,8 @@ nth 10 42 | grep -q 'Unsubscribed' || fail "/stop: $(nth 10 42)"
 nth 11 42 | grep -q '/remove N' || fail "an unknown command gets the help: $(nth 11 42)"
 nth 1 -100777 | grep -q 'only the group.s administrators' || fail "a member: $(nth 1 -100777)"
 nth 2 -100777 | grep -q 'Topic topic1 added' || fail "an administrator: $(nth 2 -100777)"
-[ "$(count -100777)" = 2 ] || fail "the group's conversation was answered: $(answers -100777)"
+[ "$(count -100777)" = 2 ] ||
+  fail "the group's conversation, another bot's command or an unknown one was answered: $(answers -100777)"
 answers "" answerCallbackQuery | grep -q 'more like this' || fail "button: $(answers "" answerCallbackQuery)"
 
 pb subscriber show tg-42 >"$T/show" 2>&1 || fail "show tg-42: $(cat "$T/show")"

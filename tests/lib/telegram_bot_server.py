@@ -12,6 +12,7 @@ Methods (the token in /bot<TOKEN>/ must equal --token, else 401 as Telegram answ
   getChatMember   {"status": members["chat:user"]}, "member" when not listed
   sendMessage     recorded; ok with a message; --send-delay S (or the script's "send_delay")
                   holds each answer S seconds
+  getMe           the bot: username from the script's "username" ("paperboy_bot" when absent)
   answerCallbackQuery  recorded; ok
 Every request is appended to --log as one JSON line: {"method", "body" (the parsed JSON body
 or the query), "time"}. Stops after --timeout seconds at the latest.
@@ -93,6 +94,10 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(float(delay))
             return self.answer(200, {"ok": True, "result": {
                 "message_id": 1, "chat": {"id": q.get("chat_id")}, "text": q.get("text")}})
+        if method == "getMe":
+            return self.answer(200, {"ok": True, "result": {
+                "id": 123456, "is_bot": True, "first_name": "paperboy",
+                "username": script().get("username", "paperboy_bot")}})
         if method == "answerCallbackQuery":
             return self.answer(200, {"ok": True, "result": True})
         return self.answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
