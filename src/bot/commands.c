@@ -345,15 +345,40 @@ say_refusal(struct cmd *c, const char *why)
 		pb_buf_puts(&c->ans->code, nl + 1);
 }
 
+/* Checks obj as the chat subscriber's settings (as `subscriber add` does) and stores them with
+ * its state, reason and source kept, in one transaction with the command's stamp. 0 stored,
+ * 1 a replay, 2 refused (said), -1 error (said). */
+static int
+save_settings(struct cmd *c, cJSON *obj)
+{
+	char *json = cJSON_PrintUnformatted(obj);
+	struct pb_buf why = { 0 };
+	struct pb_sub_row r = { 0 };
+	int rc = 2;
+
+	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, c->name, json,
+				   &why) < 0) {
+		say_refusal(c, why.data);
+		goto out;
+	}
+	r.name = c->name;
+	r.settings = json;
+	r.state = (char *)state_of(c);
+	r.reason = c->row ? c->row->reason : NULL;
+	r.source = c->row ? c->row->source : (char *)c->chat->service;
+	rc = commit(c, &r, 0);
+out:
+	pb_buf_free(&why);
+	free(json);
+	return rc;
+}
+
 static int
 do_add(struct cmd *c, const char *arg)
 {
 	char tname[40];
 	const char *query;
 	cJSON *obj = NULL, *topics, *t;
-	char *json = NULL;
-	struct pb_buf why = { 0 };
-	struct pb_sub_row r = { 0 };
 	int rc = 0;
 
 	if (need_admin(c) < 0)
@@ -415,27 +440,15 @@ do_add(struct cmd *c, const char *arg)
 	cJSON_AddStringToObject(t, "name", tname);
 	cJSON_AddStringToObject(t, "query", query);
 	cJSON_AddItemToArray(topics, t);
-	json = cJSON_PrintUnformatted(obj);
-	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, c->name, json,
-				   &why) < 0) {
-		say_refusal(c, why.data);
+	if ((rc = save_settings(c, obj)) != 0) {
+		rc = rc < 0 ? -1 : 0;
 		goto out;
 	}
-	r.name = c->name;
-	r.settings = json;
-	r.state = (char *)state_of(c);
-	r.reason = c->row ? c->row->reason : NULL;
-	r.source = c->row ? c->row->source : (char *)c->chat->service;
-	if ((rc = commit(c, &r, 0)) < 0)
-		goto out;
 	say(c, "Topic %s added: %s\nThis chat has %d topic%s.", tname, query,
 	    cJSON_GetArraySize(topics), cJSON_GetArraySize(topics) == 1 ? "" : "s");
-	if (strcmp(r.state, "active") != 0)
-		say(c, "\nThe subscription is %s: /resume restarts it.", r.state);
-	rc = 0;
+	if (strcmp(state_of(c), "active") != 0)
+		say(c, "\nThe subscription is %s: /resume restarts it.", state_of(c));
 out:
-	pb_buf_free(&why);
-	free(json);
 	cJSON_Delete(obj);
 	return rc;
 }
@@ -455,9 +468,7 @@ static int
 do_remove(struct cmd *c, const char *arg)
 {
 	cJSON *obj = NULL, *topics;
-	char *json = NULL, *end;
-	struct pb_buf why = { 0 };
-	struct pb_sub_row r = { 0 };
+	char *end;
 	long k;
 	int rc = 0;
 
@@ -484,22 +495,10 @@ do_remove(struct cmd *c, const char *arg)
 		goto out;
 	}
 	cJSON_DeleteItemFromArray(topics, (int)k - 1);
-	json = cJSON_PrintUnformatted(obj);
-	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, c->name, json,
-				   &why) < 0) {
-		say_refusal(c, why.data);
-		goto out;
-	}
-	r.name = c->name;
-	r.settings = json;
-	r.state = (char *)state_of(c);
-	r.reason = c->row->reason;
-	r.source = c->row->source;
-	if ((rc = commit(c, &r, 0)) == 0)
+	if ((rc = save_settings(c, obj)) == 0)
 		say(c, "Topic %ld (%s) removed.", k, c->sub->topics[k - 1].name);
+	rc = rc < 0 ? -1 : 0;
 out:
-	pb_buf_free(&why);
-	free(json);
 	cJSON_Delete(obj);
 	return rc;
 }
@@ -785,7 +784,7 @@ pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bo
 		goto out;
 	}
 	pb_info("bot.feedback", "service=%s subscriber=%s paper=%s verdict=%+d", chat->service,
-		pb_q(c.name), id, verdict);
+		pb_q(c.name), pb_q(id), verdict);
 	say(&c, verdict > 0 ? "Noted: more like this." : "Noted: not for you.");
 out:
 	pb_config_free(c.cfg);

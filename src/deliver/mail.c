@@ -210,20 +210,20 @@ clean_url(struct pb_buf *b, const char *s)
 	}
 }
 
-/* List-Unsubscribe (RFC 2369) with each URL in angle brackets, folded between them; a URL
- * too long for any line is left out (config check refuses one). */
+/* List-Unsubscribe (RFC 2369) with each URL in angle brackets, folded between them: the https
+ * URL url and email.unsubscribe_mailto, url first when url_first (a recipient's own link) or
+ * the mailto first (the static config pair); a URL too long for any line is left out (config
+ * check refuses one). List-Unsubscribe-Post (RFC 8058) follows when url may take the
+ * one-click POST (post). */
 static void
-put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
+put_unsub(struct pb_buf *b, const struct pb_config *cfg, const char *u, int url_first,
+	  int post)
 {
 	struct pb_buf mailto = { 0 }, url = { 0 }, t = { 0 };
-	const char *m;
-	size_t col;
-	int https;
+	const char *m = cfg->email.unsubscribe_mailto;
+	size_t col = 17;
 
-	if (!cfg)
-		return;
-	clean_url(&url, cfg->email.unsubscribe_url);
-	m = cfg->email.unsubscribe_mailto;
+	clean_url(&url, u);
 	if (m && strncasecmp(m, "mailto:", 7) == 0)
 		m += 7;
 	clean_url(&mailto, m);
@@ -232,74 +232,60 @@ put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 	/* "<mailto:" m ">," must fit put_token's PB_MAIL_TOKEN_MAX + 2: PB_MAIL_MAILTO_MAX. */
 	if (mailto.len > PB_MAIL_MAILTO_MAX)
 		pb_buf_reset(&mailto);
-	https = strncmp(pb_buf_str(&url), "https://", 8) == 0;
-	if (mailto.len || url.len) {
+	if (url.len || mailto.len) {
 		pb_buf_puts(b, "List-Unsubscribe:");
-		col = 17;
-		if (mailto.len) {
-			pb_buf_printf(&t, "<mailto:%s>%s", pb_buf_str(&mailto), url.len ? "," : "");
-			put_token(b, &col, t.data, t.len, 1);
-		}
-		if (url.len) {
+		for (int i = 0; i < 2; i++) {
+			int is_url = (i == 0) == (url_first != 0);
+			const struct pb_buf *v = is_url ? &url : &mailto;
+
+			if (!v->len)
+				continue;
 			pb_buf_reset(&t);
-			pb_buf_printf(&t, "<%s>", pb_buf_str(&url));
+			pb_buf_printf(&t, "<%s%s>%s", is_url ? "" : "mailto:", pb_buf_str(v),
+				      i == 0 && (is_url ? mailto.len : url.len) ? "," : "");
 			put_token(b, &col, t.data, t.len, 1);
 		}
 		pb_buf_puts(b, "\r\n");
 	}
-	if (https)
+	if (post && url.len)
 		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	pb_buf_free(&t);
 	pb_buf_free(&mailto);
 	pb_buf_free(&url);
 }
 
-/* A recipient's List-Unsubscribe: its own https link first, then the mailto address, then
- * the one-click and List-Id headers. */
+/* The static pair of the config (email.unsubscribe_url, _mailto); one-click only for https. */
+static void
+put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
+{
+	const char *u;
+
+	if (!cfg)
+		return;
+	u = cfg->email.unsubscribe_url;
+	put_unsub(b, cfg, u, 0, u && strncmp(u, "https://", 8) == 0);
+}
+
+/* A recipient's List-Unsubscribe: its own link first, then the mailto address, then the
+ * one-click and List-Id headers. */
 static void
 put_list(struct pb_buf *b, const struct pb_config *cfg, const struct pb_mail_list *l)
 {
-	struct pb_buf mailto = { 0 }, url = { 0 }, t = { 0 };
-	const char *m = cfg ? cfg->email.unsubscribe_mailto : NULL;
-	size_t col = 17;
+	struct pb_buf t = { 0 };
+	size_t col = 9;
 
-	clean_url(&url, l->unsub_url);
-	if (m && strncasecmp(m, "mailto:", 7) == 0)
-		m += 7;
-	clean_url(&mailto, m);
-	if (url.len > PB_MAIL_TOKEN_MAX)
-		pb_buf_reset(&url);
-	if (mailto.len > PB_MAIL_MAILTO_MAX)
-		pb_buf_reset(&mailto);
-	if (url.len || mailto.len) {
-		pb_buf_puts(b, "List-Unsubscribe:");
-		if (url.len) {
-			pb_buf_printf(&t, "<%s>%s", pb_buf_str(&url), mailto.len ? "," : "");
-			put_token(b, &col, t.data, t.len, 1);
-		}
-		if (mailto.len) {
-			pb_buf_reset(&t);
-			pb_buf_printf(&t, "<mailto:%s>", pb_buf_str(&mailto));
-			put_token(b, &col, t.data, t.len, 1);
-		}
-		pb_buf_puts(b, "\r\n");
-	}
-	if (url.len)
-		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	if (cfg)
+		put_unsub(b, cfg, l->unsub_url, 1, 1);
 	if (l->list_id && *l->list_id) {
-		pb_buf_reset(&t);
 		/* pb_mail_list_id's form: printable ASCII, no space */
 		for (const char *p = l->list_id; *p; p++)
 			if (*p > 0x20 && *p < 0x7F)
 				pb_buf_putc(&t, *p);
-		col = 9;
 		pb_buf_puts(b, "List-Id:");
 		put_token(b, &col, t.data, t.len, 1);
 		pb_buf_puts(b, "\r\n");
 	}
 	pb_buf_free(&t);
-	pb_buf_free(&mailto);
-	pb_buf_free(&url);
 }
 
 void

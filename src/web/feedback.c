@@ -97,9 +97,7 @@ pb_web_feedback_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	if (read_token(ctx, req, &t, id, sizeof id, &verdict, resp) < 0)
 		return;
 	if (!pb_csrf_ok(ctx, req, FORM_NAME, t.subject)) {
-		pb_page_plain(resp, 403, "This form has expired",
-			      "This form is too old or did not come from this site: open the link "
-			      "again and press the button.");
+		pb_web_form_expired(resp, "Open the link again and press the button.");
 		return;
 	}
 	if (pb_feedback_put(ctx->st, t.subject, id, verdict, "web") < 0) {

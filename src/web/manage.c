@@ -339,8 +339,7 @@ post(struct mg *m)
 	char *json = NULL;
 
 	if (!pb_csrf_ok(m->ctx, m->req, "manage", m->sub->name)) {
-		pb_page_plain(m->resp, 403, "Form expired", "This form is too old or did not "
-			      "come from this site. Open your manage link again.");
+		pb_web_form_expired(m->resp, "Open your manage link again.");
 		return;
 	}
 	if (!action) {
@@ -403,7 +402,7 @@ post(struct mg *m)
 			 : restart(m, f.channel, f.dest) < 0)
 			goto fail;
 		pb_info("web.manage", "action=%s subscriber=%s channel=%s", action,
-			pb_q(m->sub->name), f.channel);
+			pb_q(m->sub->name), pb_q(f.channel));
 		refresh(m);
 		page(m, stop ? "Stopped: nothing more is sent there."
 			     : "Restarted: the next digest goes there again.", NULL, NULL, NULL, 0);

@@ -57,8 +57,9 @@ pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i
 	cx.d = &d;
 	cx.now = (time_t)pb_now();
 	pb_channels_render_opts(&cx, &ro);
-	pb_buf_printf(&resp->body, "<p id=\"preview-count\">The announcement of %s: %zu of "
-		      "%zu papers match", d.date ? d.date : "the latest day", d.n_matched, ps.n);
+	pb_buf_puts(&resp->body, "<p id=\"preview-count\">The announcement of ");
+	pb_page_esc(resp, d.date ? d.date : "the latest day");
+	pb_buf_printf(&resp->body, ": %zu of %zu papers match", d.n_matched, ps.n);
 	if (d.n_items < d.n_matched)
 		pb_buf_printf(&resp->body, ", the first %zu shown", d.n_items);
 	pb_buf_puts(&resp->body, ".</p>\n<ol id=\"preview-titles\">");

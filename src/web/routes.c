@@ -131,6 +131,16 @@ pb_web_bad_form(struct pb_web_resp *resp, const char *why)
 }
 
 void
+pb_web_form_expired(struct pb_web_resp *resp, const char *todo)
+{
+	struct pb_buf t = { 0 };
+
+	pb_buf_printf(&t, "This form is too old or did not come from this site. %s", todo);
+	pb_page_plain(resp, 403, "This form has expired", t.data);
+	pb_buf_free(&t);
+}
+
+void
 pb_web_client(const char *peer, const char *xff, char *out, size_t n)
 {
 	const char *last;

@@ -84,6 +84,9 @@ void pb_ratelimit_free(struct pb_ratelimit *rl);     /* accepts NULL */
  * until the key's window ends). */
 int pb_ratelimit_hit(struct pb_ratelimit *rl, const char *key, int64_t now_ms, int *retry_s);
 
+/* The plain 403 page of a POST whose CSRF field does not check; todo says what to do
+ * ("Open the link again and press the button."). */
+void pb_web_form_expired(struct pb_web_resp *resp, const char *todo);
 /* The client a limit counts: peer, or, when peer is this machine (the reverse proxy), the
  * address the proxy put last in xff (X-Forwarded-For; NULL when absent). Behind a proxy every
  * peer is the proxy, and a limit would otherwise hold for all readers at once. */

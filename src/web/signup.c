@@ -456,9 +456,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	int taken, ip, once;
 
 	if (!pb_csrf_ok(ctx, req, "signup", "signup")) {
-		pb_page_plain(resp, 403, "Form expired",
-			      "This form is too old or did not come from this site. Reload the "
-			      "sign-up page and send it again.");
+		pb_web_form_expired(resp, "Reload the sign-up page and send it again.");
 		goto out;
 	}
 	if (!email || !address_ok(email)) {

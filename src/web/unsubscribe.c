@@ -221,9 +221,7 @@ pb_web_unsub_post(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct p
 	/* RFC 8058: the provider's POST has that one field and nothing else. */
 	one_click = req->form.n == 1;
 	if (!one_click && !pb_csrf_ok(ctx, req, FORM_NAME, t.subject)) {
-		pb_page_plain(resp, 403, "This form has expired",
-			      "This form is too old or did not come from this site: open the link "
-			      "again and press the button.");
+		pb_web_form_expired(resp, "Open the link again and press the button.");
 		return;
 	}
 	how = one_click ? "one-click" : "web page";
