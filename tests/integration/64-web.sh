@@ -151,8 +151,9 @@ grep -q 'gone@example.org' "$T/mail/index.jsonl" 2>/dev/null &&
   fail "the unsubscribed address got a digest"
 
 # 5. refused links: the right status, a plain page, never the token
-FORGED=$(echo "$TOK" | sed 's/.$/A/')
-[ "$FORGED" = "$TOK" ] && FORGED=$(echo "$TOK" | sed 's/.$/B/')
+# the MAC's first character changed: still base64url in its one spelling, so the token reads
+# and its MAC is wrong (a changed last character may only touch unused bits: malformed, 400)
+FORGED=$(echo "$TOK" | sed 's/\.A/.B/; t; s/\../.A/')
 c=$(code POST "$BASE/u/$FORGED" -d List-Unsubscribe=One-Click)
 [ "$c" = 403 ] || fail "forged: $c"
 grep -q "$FORGED" "$T/b" && fail "the forged token is echoed"
