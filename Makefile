@@ -1,5 +1,6 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc libcrypto libmicrohttpd
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc libcrypto libmicrohttpd \
+           poppler-glib
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
@@ -13,7 +14,7 @@ CFLAGS  ?= -O2 -g
 WERROR  ?=
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
             -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
-LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
+LIBS     = $(shell pkg-config --libs $(PKGS)) -llinear -lm
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRC := $(filter-out src/main.c,$(LIB_SRC))

@@ -19,6 +19,15 @@ struct pb_topic {
 	size_t n_exclude;
 	char **follow_authors;       /* author names that always hit, scored highest */
 	size_t n_follow_authors;
+	char **like;                 /* arXiv ids of papers the reader likes for this topic
+				      * ("2411.17790", "2310.08528v2"); rank.h */
+	size_t n_like;
+	char **like_authors;         /* authors whose papers count as liked for this topic */
+	size_t n_like_authors;
+	char *rank;                  /* "rules", "filter", "similar", or NULL = automatic
+				      * (rank.h, PB_RANK_*) */
+	double min_similarity;       /* "similar": the least similarity a paper needs; 0 = none */
+	int max_papers;              /* the topic's share of the digest; 0 = an even share */
 	int line;                    /* line of the topic in its file */
 };
 
@@ -53,6 +62,11 @@ struct pb_subscriber {
 	char **exclude;              /* queries (rules.h) vetoing a paper for this subscriber,
 				      * whatever selected it (topic or followed author) */
 	size_t n_exclude;
+	char **like;                 /* arXiv ids of papers the reader likes (every topic) */
+	size_t n_like;
+	char **like_authors;         /* authors whose papers count as liked (every topic) */
+	size_t n_like_authors;
+	char *rank;                  /* the topics' default rank mode, or NULL = automatic */
 	char **formats;              /* reserved; NULL = every channel's default */
 	struct pb_topic *topics;
 	size_t n_topics;
@@ -104,6 +118,42 @@ struct pb_config {
 		int concurrency;         /* requests in flight at once once answers come; 4 */
 		bool analysis;           /* per-paper analysis; default true */
 	} summary;
+
+	/* Ranking by what each reader likes (rank.h). */
+	struct {
+		double half_life_days;   /* a like's weight halves every this many days; default 365 */
+		int min_labels;          /* labels (likes and verdicts, both kinds present) before a
+					  * learned model is trained; default 20 */
+		int corpus_days;         /* papers kept in the corpus for document frequencies and
+					  * liked papers' texts; default 120 */
+		int lookup_max;          /* liked ids and authors looked up on arXiv per run;
+					  * default 500 */
+	} rank;
+
+	/* Embeddings from an OpenAI-compatible /v1/embeddings endpoint (rank.h): on when
+	 * base_url is set. */
+	struct {
+		bool enabled;
+		char *base_url;          /* ".../v1" (the request goes to base_url + "/embeddings") */
+		char *model;
+		char *api_key;           /* resolved secret or NULL */
+		int timeout_s;           /* per request; default 30 */
+		int batch;               /* inputs per request; default 64 */
+		int deadline_s;          /* total time per run; default 120 */
+	} embeddings;
+
+	/* Full text of the selected papers (fulltext.h): arXiv's HTML, else the PDF. */
+	struct {
+		bool enabled;            /* default false */
+		char *html_url;          /* default "https://arxiv.org/html" */
+		char *pdf_url;           /* default "https://arxiv.org/pdf" */
+		int max_papers;          /* papers fetched per run; default 20 */
+		long max_bytes;          /* per document; default 20 MB */
+		int timeout_s;           /* per request; default 60 */
+		int deadline_s;          /* total time per run; default 600 */
+		int excerpt_tokens;      /* the model's excerpt per paper; default 3000 */
+		int cache_days;          /* kept in the state; default 30 */
+	} fulltext;
 
 	struct {
 		bool enabled;            /* true when smtp_url is set */

@@ -7,6 +7,8 @@
 
 #include "paperboy/paper.h"
 
+struct pb_fulltext;
+
 #define PB_DATA_OPEN '\x02'
 #define PB_DATA_CLOSE '\x03'
 
@@ -17,6 +19,9 @@ struct pb_digest_item {
 	char **findings;                  /* key findings: sentences of the abstract, as written */
 	size_t n_findings;
 	char *analysis;                   /* model-written analysis (light Markdown) or NULL */
+	char *why;                        /* the ranker's reason ("similar to 2411.17790 (0.41)"),
+					   * outside text, or NULL */
+	const struct pb_fulltext *fulltext;   /* borrowed (fulltext.h), or NULL */
 };
 
 /* Papers per topic: how many matched before the cap and how many the digest shows. */

@@ -47,6 +47,8 @@ struct pb_selection {
 				      * counted under its best topic; NULL when not counted */
 	struct pb_hit *rest;         /* with a skip filter: the matches past the cap, ranked */
 	size_t n_rest;
+	char **why;                  /* per hit: why it was chosen ("similar to 2411.17790
+				      * (0.41)"), or NULL; the array is NULL without a ranker */
 };
 
 struct pb_matcher;
@@ -77,6 +79,21 @@ typedef int (*pb_match_skip_fn)(void *ctx, size_t sub, const struct pb_paper *p)
  * paper leaves its place to the next best one. It is asked only about papers that would make
  * the cut, in rank order. */
 void pb_matcher_set_skip(struct pb_matcher *m, pb_match_skip_fn skip, void *ctx);
+
+/* A ranking stage between matching and the cap (rank.h). rank is called once per subscriber
+ * with all its candidates (each with its best topic, the rule score and flags); it may change
+ * each score and drop candidates (moving the kept ones to the front), and returns how many it
+ * kept. The cap and the skip filter then apply to what it kept. why (may be NULL) is called
+ * for each hit that made the cut and appends the reason to out (nothing = no reason). */
+struct pb_match_ranker {
+	size_t (*rank)(void *ctx, size_t sub, const struct pb_paperset *papers,
+		       struct pb_hit *cands, size_t n);
+	void (*why)(void *ctx, size_t sub, const struct pb_paperset *papers,
+		    const struct pb_hit *h, struct pb_buf *out);
+	void *ctx;
+};
+/* Sets (or clears, with NULL) the ranking stage of pb_match_all; r is copied. */
+void pb_matcher_set_ranker(struct pb_matcher *m, const struct pb_match_ranker *r);
 
 /* Matches all subscribers against papers. *out receives an array of cfg->n_subscribers
  * selections (same order), owned by the caller: free with pb_selections_free.

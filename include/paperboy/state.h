@@ -1,6 +1,7 @@
 /* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
  * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
- * token_usage, subscribers. Every statement on it is this module's: other modules call the functions below
+ * token_usage, subscribers, feedback, suppressions, signups, stamps, corpus, author_papers,
+ * embeddings, fulltext. Every statement on it is this module's: other modules call the functions below
  * and never see the connection. */
 #ifndef PAPERBOY_STATE_H
 #define PAPERBOY_STATE_H
@@ -157,7 +158,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 5
+#define PB_STATE_SCHEMA 6
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -297,5 +298,34 @@ int pb_stamp_release(struct pb_state *st, const char *key, int64_t at);
  * otherwise are not to be written. */
 int pb_meta_get(struct pb_state *st, const char *key, char **out);
 int pb_meta_put(struct pb_state *st, const char *key, const char *value);
+
+/* ---- the corpus: recent papers' text, for ranking (rank.h) ----
+ * One row per paper id (its latest version), with the date it was announced (or published,
+ * for a paper looked up by id), or a mark that arXiv does not know the id. Pruned after
+ * rank.corpus_days (pb_corpus_prune). */
+
+/* Records p (id, version, title, abstract, authors, categories, announce type) as of date
+ * (YYYY-MM-DD). A later version replaces an earlier one; an equal or older one changes
+ * nothing. 0 / -1. */
+int pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date);
+/* Reads paper id (no version) into *out (release with pb_paper_free) and its date into date
+ * (16 bytes; may be NULL). Returns 1 found, 0 absent, 2 known to be missing or withdrawn
+ * (out untouched), -1 error. */
+int pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *date);
+/* Marks id as unknown to arXiv (status "missing") or withdrawn, so it is not asked again
+ * before it is pruned. 0 / -1. */
+int pb_corpus_mark(struct pb_state *st, const char *id, const char *status);
+/* Calls fn for every known paper dated on or after since (YYYY-MM-DD; NULL = all), in date
+ * order; fn returns 0 to go on, anything else stops the walk (and is returned). -1 error. */
+int pb_corpus_each(struct pb_state *st, const char *since,
+		   int (*fn)(void *ctx, const struct pb_paper *p, const char *date), void *ctx);
+/* Deletes papers dated before before (YYYY-MM-DD). Returns the rows deleted or -1. */
+int pb_corpus_prune(struct pb_state *st, const char *before);
+
+/* ---- liked authors' papers ---- */
+
+/* ---- embeddings cache ---- */
+
+/* ---- full text cache ---- */
 
 #endif

@@ -161,6 +161,32 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "summary.concurrency", KT_INT, R(summary.concurrency), 0, NULL, 4, 1, 64, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "summary.analysis", KT_BOOL, R(summary.analysis), 0, NULL, 1, NB, NULL, NULL, 0, NULL },
 
+	{ KS_ROOT, "rank", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "rank.half_life_days", KT_DOUBLE, R(rank.half_life_days), 0, NULL, 365, 1, 36500, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "rank.min_labels", KT_INT, R(rank.min_labels), 0, NULL, 20, 2, 100000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "rank.corpus_days", KT_INT, R(rank.corpus_days), 0, NULL, 120, 1, 3650, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "rank.lookup_max", KT_INT, R(rank.lookup_max), 0, NULL, 500, 0, 100000, NULL, NULL, 0, NULL },
+
+	{ KS_ROOT, "embeddings", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.enabled", KT_BOOL, R(embeddings.enabled), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.base_url", KT_STR, R(embeddings.base_url), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.model", KT_STR, R(embeddings.model), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "embeddings.api_key", KT_SECRET, R(embeddings.api_key), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.timeout", KT_INT, R(embeddings.timeout_s), 0, NULL, 30, 1, 3600, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.batch", KT_INT, R(embeddings.batch), 0, NULL, 64, 1, 2048, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.deadline", KT_INT, R(embeddings.deadline_s), 0, NULL, 120, 1, 86400, NULL, NULL, 0, NULL },
+
+	{ KS_ROOT, "fulltext", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.enabled", KT_BOOL, R(fulltext.enabled), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.html_url", KT_STR, R(fulltext.html_url), 0, "https://arxiv.org/html", 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.pdf_url", KT_STR, R(fulltext.pdf_url), 0, "https://arxiv.org/pdf", 0, NB, pb_check_http_url, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.max_papers", KT_INT, R(fulltext.max_papers), 0, NULL, 20, 0, 10000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.max_bytes", KT_LONG, R(fulltext.max_bytes), 0, NULL, 20971520, 4096, 1073741824, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.timeout", KT_INT, R(fulltext.timeout_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.deadline", KT_INT, R(fulltext.deadline_s), 0, NULL, 600, 1, 86400, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.excerpt_tokens", KT_INT, R(fulltext.excerpt_tokens), 0, NULL, 3000, 100, 200000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "fulltext.cache_days", KT_INT, R(fulltext.cache_days), 0, NULL, 30, 1, 3650, NULL, NULL, 0, NULL },
+
 	{ KS_ROOT, "email", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "email.enabled", KT_BOOL, R(email.enabled), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "email.smtp_url", KT_STR, R(email.smtp_url), 0, NULL, 0, NB, pb_check_smtp_url, NULL, 0, NULL },
@@ -251,6 +277,9 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "subject", KT_STR, S(subject), 0, NULL, 0, NB, pb_subject_check, NULL, 0, NULL },
 	{ KS_SUB, "follow_authors", KT_LIST, S(follow_authors), S(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_SUB, "exclude", KT_LIST, S(exclude), S(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_SUB, "like", KT_LIST, S(like), S(n_like), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_SUB, "like_authors", KT_LIST, S(like_authors), S(n_like_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_SUB, "rank", KT_STR, S(rank), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, KF_REQUIRED, NULL },
 
 	{ KS_TOPIC, "name", KT_STR, T(name), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY, NULL },
@@ -259,6 +288,11 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_TOPIC, "include_replace", KT_TRI, T(include_replace), 0, NULL, PB_INHERIT, NB, NULL, NULL, 0, NULL },
 	{ KS_TOPIC, "exclude", KT_LIST, T(exclude), T(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_TOPIC, "follow_authors", KT_LIST, T(follow_authors), T(n_follow_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_TOPIC, "like", KT_LIST, T(like), T(n_like), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_TOPIC, "like_authors", KT_LIST, T(like_authors), T(n_like_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
+	{ KS_TOPIC, "rank", KT_STR, T(rank), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
+	{ KS_TOPIC, "min_similarity", KT_DOUBLE, T(min_similarity), 0, NULL, 0, 0, 1, NULL, NULL, 0, NULL },
+	{ KS_TOPIC, "max_papers", KT_INT, T(max_papers), 0, NULL, 0, 0, 1000, NULL, NULL, 0, NULL },
 };
 
 const size_t pb_n_ckeys = sizeof pb_ckeys / sizeof pb_ckeys[0];

@@ -117,6 +117,7 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 	mx_scratch_init(&sc, papers);
 	sc.skip = m->skip;
 	sc.skip_ctx = m->skip_ctx;
+	sc.ranker = m->ranker.rank || m->ranker.why ? &m->ranker : NULL;
 	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];

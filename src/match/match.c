@@ -468,6 +468,8 @@ mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 	sc->seen = pb_xcalloc(n, 1);
 	sc->skip = NULL;
 	sc->skip_ctx = NULL;
+	sc->ranker = NULL;
+	sc->cands = pb_xcalloc(n, sizeof *sc->cands);
 	sc->sub_index = 0;
 	sc->n = 0;
 	/* Rank papers by id (insertion into a sorted array would be quadratic: merge sort). */
@@ -516,6 +518,7 @@ mx_scratch_free(struct mx_scratch *sc)
 	free(sc->rank);
 	free(sc->flags);
 	free(sc->seen);
+	free(sc->cands);
 }
 
 /* A topic hit paper p with this score; the best topic wins, the first on ties. */
@@ -577,21 +580,18 @@ cmp_ranked(const void *a, const void *b)
  * filled, so a paper received earlier gives its place to the next one. */
 static void
 finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps,
-		size_t cap)
+		const struct pb_hit *c, size_t n, size_t cap)
 {
-	struct ranked *v = pb_xcalloc(sc->n + 1, sizeof *v);
+	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
 	size_t k = 0, kept = 0;
 
-	for (size_t i = 0; i < sc->n; i++) {
-		uint32_t p = sc->list[i];
-
-		v[i].h = (struct pb_hit){ p, sc->score[p], sc->topic[p], sc->flags[p] };
-		v[i].rank = sc->rank[p];
-		sc->seen[p] = 0;
+	for (size_t i = 0; i < n; i++) {
+		v[i].h = c[i];
+		v[i].rank = sc->rank[c[i].paper];
 	}
-	qsort(v, sc->n, sizeof *v, cmp_ranked);
-	sel->hits = pb_xcalloc((cap < sc->n ? cap : sc->n) + 1, sizeof *sel->hits);
-	for (size_t i = 0; i < sc->n; i++) {
+	qsort(v, n, sizeof *v, cmp_ranked);
+	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
+	for (size_t i = 0; i < n; i++) {
 		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
 			continue;
 		kept++;
@@ -601,7 +601,7 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 			sel->hits[k++] = v[i].h;
 		} else {
 			if (!sel->rest)
-				sel->rest = pb_xcalloc(sc->n - i, sizeof *sel->rest);
+				sel->rest = pb_xcalloc(n - i, sizeof *sel->rest);
 			sel->rest[sel->n_rest++] = v[i].h;
 		}
 	}
@@ -610,30 +610,57 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 	free(v);
 }
 
-/* Turns the papers gathered in sc into a ranked, capped selection and resets sc. */
+/* The ranker's reasons for the hits that made the cut. */
+static void
+finish_why(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps)
+{
+	struct pb_buf b = { 0 };
+
+	if (!sc->ranker || !sc->ranker->why || !ps)
+		return;
+	sel->why = pb_xcalloc(sel->n_hits + 1, sizeof *sel->why);
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		b.len = 0;
+		sc->ranker->why(sc->ranker->ctx, sc->sub_index, ps, &sel->hits[i], &b);
+		if (b.len)
+			sel->why[i] = pb_xstrndup(b.data, b.len);
+	}
+	pb_buf_free(&b);
+}
+
+/* Turns the papers gathered in sc into a ranked, capped selection and resets sc: the
+ * candidates are gathered, the ranker (when set) rescores them, then the cap applies. */
 void
 mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
 	  const struct pb_paperset *ps)
 {
-	size_t cap = sub->max_papers > 0 ? (size_t)sub->max_papers : sc->n;
-	size_t k = 0;
+	struct pb_hit *c = sc->cands;
+	size_t n = sc->n, cap, k = 0;
 
+	for (size_t i = 0; i < n; i++) {
+		uint32_t p = sc->list[i];
+
+		c[i] = (struct pb_hit){ p, sc->score[p], sc->topic[p], sc->flags[p] };
+		sc->seen[p] = 0;
+	}
+	sc->n = 0;
+	if (sc->ranker && sc->ranker->rank && ps && n)
+		n = sc->ranker->rank(sc->ranker->ctx, sc->sub_index, ps, c, n);
+	cap = sub->max_papers > 0 ? (size_t)sub->max_papers : n;
 	sel->sub = sub;
 	sel->topic_matched = pb_xcalloc(sub->n_topics + 1, sizeof *sel->topic_matched);
 	if (sc->skip && ps) {
-		finish_filtered(sc, sel, ps, cap);
-		sc->n = 0;
+		finish_filtered(sc, sel, ps, c, n, cap);
+		finish_why(sc, sel, ps);
 		return;
 	}
-	sel->n_matched = sc->n;
-	sel->hits = pb_xcalloc((cap < sc->n ? cap : sc->n) + 1, sizeof *sel->hits);
+	sel->n_matched = n;
+	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
 	/* Keeps the best cap so far in order: a handful of insertions per subscriber. */
-	for (size_t i = 0; i < sc->n; i++) {
-		uint32_t p = sc->list[i];
-		struct pb_hit h = { p, sc->score[p], sc->topic[p], sc->flags[p] };
+	for (size_t i = 0; i < n; i++) {
+		struct pb_hit h = c[i];
 		size_t j;
 
-		sc->seen[p] = 0;
 		if (h.topic < sub->n_topics)
 			sel->topic_matched[h.topic]++;
 		if (k == cap && (cap == 0 || !better(sc, &h, &sel->hits[k - 1])))
@@ -646,7 +673,7 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 		sel->hits[j] = h;
 	}
 	sel->n_hits = k;
-	sc->n = 0;
+	finish_why(sc, sel, ps);
 }
 
 void
@@ -654,6 +681,15 @@ pb_matcher_set_skip(struct pb_matcher *m, pb_match_skip_fn skip, void *ctx)
 {
 	m->skip = skip;
 	m->skip_ctx = ctx;
+}
+
+void
+pb_matcher_set_ranker(struct pb_matcher *m, const struct pb_match_ranker *r)
+{
+	if (r)
+		m->ranker = *r;
+	else
+		memset(&m->ranker, 0, sizeof m->ranker);
 }
 
 void
@@ -665,6 +701,9 @@ pb_selections_free(struct pb_selection *sel, size_t n)
 		free(sel[i].hits);
 		free(sel[i].topic_matched);
 		free(sel[i].rest);
+		for (size_t j = 0; sel[i].why && j < sel[i].n_hits; j++)
+			free(sel[i].why[j]);
+		free(sel[i].why);
 	}
 	free(sel);
 }
@@ -913,6 +952,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	mx_scratch_init(&sc, papers);
 	sc.skip = m->skip;
 	sc.skip_ctx = m->skip_ctx;
+	sc.ranker = m->ranker.rank || m->ranker.why ? &m->ranker : NULL;
 	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
 	for (size_t s = 0; s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];

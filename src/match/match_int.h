@@ -100,6 +100,7 @@ struct pb_matcher {
 	struct pb_match_stats st;
 	pb_match_skip_fn skip;           /* papers a subscriber must not get again, or NULL */
 	void *skip_ctx;
+	struct pb_match_ranker ranker;   /* ranker.rank NULL = none */
 };
 
 /* pb_fnv1a64 with a final mix, for the intern table and the word index. */
@@ -123,6 +124,8 @@ struct mx_scratch {
 	size_t n;
 	pb_match_skip_fn skip;           /* copied from the matcher by the caller */
 	void *skip_ctx;
+	const struct pb_match_ranker *ranker;   /* the matcher's, or NULL */
+	struct pb_hit *cands;            /* one subscriber's candidates, n + 1 of them */
 	size_t sub_index;                /* the subscriber being finished, for skip */
 };
 

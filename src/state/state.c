@@ -91,6 +91,29 @@ static const char *const migrations[] = {
 	"  id TEXT PRIMARY KEY, address TEXT NOT NULL, name TEXT NOT NULL,"
 	"  settings TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE stamps(key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/* 5 -> 6: what ranking and full text read. The corpus: recent papers' text (one row per
+	 * id, its latest version), for document frequencies and the texts of liked papers; a
+	 * liked id arXiv does not know is kept with status 'missing' so it is asked once. The
+	 * papers of a liked author, found once through the API. Embeddings per paper version
+	 * and model, shared by every subscriber. Full text per paper version. */
+	"CREATE TABLE corpus("
+	"  id TEXT PRIMARY KEY, version INTEGER NOT NULL, date TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'ok' CHECK(status IN ('ok', 'missing', 'withdrawn')),"
+	"  title TEXT, abstract TEXT, authors TEXT, categories TEXT, announce TEXT,"
+	"  added INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX corpus_date ON corpus(date);"
+	"CREATE TABLE author_papers("
+	"  author TEXT NOT NULL, paper_id TEXT NOT NULL, fetched INTEGER NOT NULL,"
+	"  PRIMARY KEY(author, paper_id)) WITHOUT ROWID;"
+	"CREATE TABLE embeddings("
+	"  paper_key TEXT NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL,"
+	"  vec BLOB NOT NULL, created INTEGER NOT NULL,"
+	"  PRIMARY KEY(paper_key, model)) WITHOUT ROWID;"
+	"CREATE TABLE fulltext("
+	"  paper_key TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL,"
+	"  body BLOB, bytes INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT,"
+	"  fetched INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,

@@ -868,6 +868,8 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		it->paper = &papers->v[hit->paper];
 		it->topic = sub && hit->topic < sub->n_topics ? sub->topics[hit->topic].name : NULL;
 		it->score = hit->score;
+		if (sel->why && sel->why[i])
+			it->why = pb_xstrdup(sel->why[i]);
 		m = findings_of(use, papers, hit->paper);
 		if (use->model_on && use->cfg->summary.analysis) {
 			struct pb_buf key = { 0 };
@@ -954,6 +956,7 @@ pb_digest_free(struct pb_digest *d)
 	for (size_t i = 0; i < d->n_items; i++) {
 		pb_sentences_free(d->items[i].findings, d->items[i].n_findings);
 		free(d->items[i].analysis);
+		free(d->items[i].why);
 	}
 	free(d->items);
 	free(d->topics);

@@ -1,0 +1,158 @@
+/* Ranking: each reader's papers ordered by what the reader likes, beyond keyword rules.
+ *
+ * What a reader gives (config.h): `like` (arXiv ids) and `like_authors` per subscriber and per
+ * topic, and the "more like this" / "not for me" verdicts (state.h, feedback). The likes
+ * module turns them into one profile per subscriber, with the liked papers' texts from the
+ * corpus (state.h); the ranker scores the day's candidates against it; the matcher's ranking
+ * stage (match.h, pb_match_ranker) puts the scores to use before the cap.
+ *
+ * Modes per topic (`rank`):
+ *   "rules"    today's behaviour: the rule score alone.
+ *   "filter"   the rules decide membership; the order is by similarity to the likes.
+ *   "similar"  no rule needed: every paper of the day the topic's cross/replace settings
+ *              allow is a candidate, ranked by similarity; top max_papers, and at least
+ *              min_similarity when set.
+ *   automatic (no `rank`): "similar" for a topic without query, "filter" when the subscriber
+ *              or topic has likes or verdicts, else "rules".
+ * A reader without likes or labels gets rules or plain similarity; the ranker never empties a
+ * digest the rules would fill. */
+#ifndef PAPERBOY_RANK_H
+#define PAPERBOY_RANK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/http.h"
+#include "paperboy/match.h"
+#include "paperboy/paper.h"
+#include "paperboy/state.h"
+
+enum pb_rank_mode { PB_RANK_AUTO = 0, PB_RANK_RULES, PB_RANK_FILTER, PB_RANK_SIMILAR };
+/* "rules" / "filter" / "similar" -> mode; NULL -> PB_RANK_AUTO; anything else -1. */
+int pb_rank_mode_parse(const char *s);
+
+#define PB_LIKE_ALL_TOPICS ((size_t)-1)
+
+/* One label: a paper the reader likes (+1) or does not want (-1). */
+struct pb_like {
+	char *id;                    /* arXiv id without version */
+	int verdict;                 /* +1 or -1 */
+	int64_t when;                /* unix seconds: the verdict's time, else the paper's date */
+	size_t topic;                /* topic index, or PB_LIKE_ALL_TOPICS */
+	char *via;                   /* NULL for a `like` entry or a verdict; the author's name as
+				      * written for one found through like_authors */
+	const struct pb_paper *paper;   /* its text (in the profile's texts), NULL when unknown */
+};
+
+/* One subscriber's labels. */
+struct pb_profile {
+	struct pb_like *likes;
+	size_t n;
+	struct pb_paperset texts;    /* the labelled papers' records, owned */
+};
+void pb_profile_clear(struct pb_profile *p);    /* frees members; accepts NULL */
+
+/* ---- likes: from config and state to profiles (no network) ---- */
+
+/* Builds cfg->n_subscribers profiles (same order) from each subscriber's and topic's `like`,
+ * the papers of its `like_authors` known in the state (author_papers), and its verdicts
+ * (feedback); texts come from the corpus, else from day (the papers being ranked; may be
+ * NULL). A liked id that is malformed, unknown to arXiv or withdrawn is left out with one
+ * warning line in warn (may be NULL): "subscriber S[, topic T]: liked paper ID: why". st may
+ * be NULL (then only day's texts count). *out owned by the caller (pb_profiles_free). 0 / -1. */
+int pb_profiles_load(const struct pb_config *cfg, struct pb_state *st,
+		     const struct pb_paperset *day, struct pb_profile **out, struct pb_buf *warn);
+void pb_profiles_free(struct pb_profile *v, size_t n);
+
+/* ---- likes: looking up on arXiv what the state lacks (network) ---- */
+
+/* Looks up, once, the liked ids of every subscriber the corpus does not know (id_list, in
+ * batches) and the papers of every liked author not yet looked up (au: queries with arXiv's
+ * name forms), at most rank.lookup_max requests' worth, through h (arXiv's shared gate). What
+ * is found goes to the corpus and author_papers; an id arXiv does not know is marked missing
+ * and named in a warning log line. Returns 0, or -1 when the network failed (logged; ranking
+ * goes on with what the state has). */
+int pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h);
+
+/* ---- the ranker ---- */
+
+struct pb_ranker;
+
+/* A ranker for cfg's subscribers (borrowed). now: unix seconds, for the decay of likes. */
+struct pb_ranker *pb_ranker_new(const struct pb_config *cfg, int64_t now);
+void pb_ranker_free(struct pb_ranker *r);       /* accepts NULL */
+
+/* Document frequencies: every paper given counts once (the corpus and the day's papers). */
+void pb_ranker_add_doc(struct pb_ranker *r, const struct pb_paper *p);
+/* Reads the corpus of the last rank.corpus_days into the document frequencies. 0 / -1. */
+int pb_ranker_add_corpus(struct pb_ranker *r, struct pb_state *st);
+
+/* The day's papers (borrowed; must outlive the ranker's use) and the profiles (borrowed;
+ * cfg->n_subscribers of them). Builds the vectors. 0 / -1. */
+int pb_ranker_prepare(struct pb_ranker *r, const struct pb_paperset *day,
+		      const struct pb_profile *profiles);
+
+/* Optional embeddings (see below), fused with the lexical rank by reciprocal rank fusion: e
+ * holds vectors by paper key for the day's papers and the labelled ones; a paper without one
+ * is ranked lexically. Borrowed; NULL = none. */
+struct pb_embed_set;
+void pb_ranker_set_embeddings(struct pb_ranker *r, const struct pb_embed_set *e);
+
+/* The matcher's ranking stage for this ranker (match.h): pb_matcher_set_ranker(m,
+ * pb_ranker_stage(r)). The pointer stays valid as long as r. */
+const struct pb_match_ranker *pb_ranker_stage(struct pb_ranker *r);
+
+/* Similarity of day paper i to subscriber s's likes for topic t (PB_LIKE_ALL_TOPICS: the
+ * subscriber's own likes only), in [-1, 1]: time-decayed similarity to liked papers minus
+ * that to disliked ones; 0 without labels. For tests and the benchmark. */
+double pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i);
+
+/* Appends why day paper i suits subscriber s: "similar to 2411.17790 (0.41)", "3 liked
+ * papers by Adrian Del Maestro", ... Nothing when the ranker has no reason. */
+void pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_buf *out);
+
+/* Figures for logs and the benchmark. */
+struct pb_rank_stats {
+	size_t n_docs;               /* documents in the frequencies */
+	size_t n_terms;              /* distinct terms (words and bigrams) */
+	size_t n_models;             /* learned models trained in the last prepare */
+	size_t bytes;                /* memory held for the profiles */
+	double prepare_s, rank_s;
+};
+void pb_ranker_stats(const struct pb_ranker *r, struct pb_rank_stats *st);
+
+/* ---- embeddings (optional; an OpenAI-compatible /v1/embeddings endpoint) ---- */
+
+/* Vectors by paper key ("2411.17790v2"), computed once per paper version and model and
+ * cached in the state, shared by every subscriber. */
+struct pb_embed_set {
+	char **keys;                 /* "id" + "v" + version */
+	float **vecs;                /* unit length, dim floats each */
+	size_t n, dim;
+};
+/* Fills *out with the vectors of every paper in day and every labelled paper of profiles
+ * (NULL profiles: day only): from the cache, and the rest asked of the endpoint in batches of
+ * embeddings.batch, within embeddings.deadline. A failure, timeout or malformed answer leaves
+ * the papers without a vector (logged once: event=embed.fallback reason=...); the ranking
+ * then stays lexical for them. Returns the number of papers with a vector, -1 only when out
+ * could not be made. Release with pb_embed_set_free. */
+long pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st,
+		    const struct pb_paperset *day, const struct pb_profile *profiles,
+		    size_t n_profiles, struct pb_embed_set *out);
+void pb_embed_set_free(struct pb_embed_set *e);    /* accepts NULL */
+/* The vector of key, or NULL. */
+const float *pb_embed_find(const struct pb_embed_set *e, const char *key);
+/* Parses an /embeddings answer (OpenAI's form: {"data": [{"index": i, "embedding": [...]}]})
+ * for n inputs into vecs[n] (malloc'd unit vectors, dim in *dim; all the same length).
+ * Returns 0, or -1 with why filled ("not JSON", "3 vectors for 4 inputs", "lengths differ",
+ * "a vector of zeros", ...). */
+int pb_embed_parse(const char *body, size_t len, size_t n, float **vecs, size_t *dim,
+		   char *why, size_t whylen);
+
+/* Reciprocal rank fusion: score of an item at 0-based ranks ra (lexical) and rb (embedding;
+ * SIZE_MAX = absent) with constant k (60 in the literature): 1/(k+ra+1) + 1/(k+rb+1). */
+double pb_rrf(size_t ra, size_t rb, double k);
+
+#endif
