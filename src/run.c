@@ -18,9 +18,11 @@
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
 #include "paperboy/papers.h"
+#include "paperboy/fulltext.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
+#include "paperboy/rank.h"
 #include "paperboy/render.h"
 #include "paperboy/run.h"
 #include "paperboy/summarize.h"
@@ -358,6 +360,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_matcher *m = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
+	struct pb_rank_run *rr = NULL;
+	struct pb_fulltext_set ft = { 0 };
 	int rc = -1, shown = 0;
 	double t0 = (double)pb_mono_ms();
 	int64_t last_progress = 0;
@@ -366,6 +370,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	m = pb_matcher_new_each(cfg);
 	if (c->st)
 		pb_matcher_set_skip(m, skip_received, c);
+	/* What each reader likes orders the candidates before the cap (rank.h). */
+	rr = pb_rank_run_new(cfg, c->st, h, &c->papers, c->rep->date, (int64_t)c->now, m);
 	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
@@ -379,6 +385,13 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		c->rep->sysexit = EX_CONFIG;
 		goto out;
 	}
+	/* The selected papers' full text, within its own deadline (fulltext.h). */
+	if (cfg->fulltext.enabled && !c->o->dry_run)
+		pb_fulltext_fetch(cfg, c->st, h, &c->papers, sel, cfg->n_subscribers,
+				  (int64_t)time(NULL) + cfg->fulltext.deadline_s, &ft);
+	else if (cfg->fulltext.enabled)
+		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
+	pb_summarizer_set_fulltext(sum, &ft);
 	/* The model is asked only about what this cycle will deliver. */
 	if (c->o->only) {
 		for (size_t i = 0; i < cfg->n_subscribers; i++)
@@ -433,8 +446,10 @@ out:
 			c->rep->digests, cfg->n_subscribers);
 	c->rep->ms_build = (double)pb_mono_ms() - t0;
 	pb_summarizer_free(sum);
+	pb_fulltext_set_free(&ft);
 	pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
 	return rc;
 }
 

@@ -123,6 +123,24 @@ struct pb_rank_stats {
 };
 void pb_ranker_stats(const struct pb_ranker *r, struct pb_rank_stats *st);
 
+/* ---- a run's ranking, start to end ---- */
+
+/* Everything ranking needs in one call, for run, match and preview: records day in the corpus
+ * as of date (st not NULL and date not NULL), looks up missing likes when h is given (NULL:
+ * offline, the state's texts only), loads the profiles (their warnings logged, one line per
+ * liked id: event=rank.like_unknown subscriber=S id=ID reason=...), builds the ranker from
+ * the corpus's frequencies and the day's papers, fetches embeddings when configured and h is
+ * given, and sets m's ranking stage. Returns the run's ranking (free with pb_rank_run_free
+ * after the last pb_match_all on m), or NULL when nothing needs ranking (no subscriber has
+ * likes, verdicts or a query-less topic): m then ranks by rules alone. */
+struct pb_rank_run;
+struct pb_rank_run *pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st,
+				    struct pb_http *h, const struct pb_paperset *day,
+				    const char *date, int64_t now, struct pb_matcher *m);
+void pb_rank_run_free(struct pb_rank_run *rr);      /* accepts NULL */
+/* The ranker of rr (for explanations), or NULL. */
+struct pb_ranker *pb_rank_run_ranker(struct pb_rank_run *rr);
+
 /* ---- embeddings (optional; an OpenAI-compatible /v1/embeddings endpoint) ---- */
 
 /* Vectors by paper key ("2411.17790v2"), computed once per paper version and model and

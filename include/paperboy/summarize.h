@@ -28,6 +28,11 @@ struct pb_summarizer *pb_summarizer_new(const struct pb_config *cfg, struct pb_s
 					struct pb_http *h, char *err, size_t errlen);
 void pb_summarizer_free(struct pb_summarizer *s);   /* accepts NULL */
 
+struct pb_fulltext_set;
+/* The full texts of the papers (fulltext.h; borrowed, must outlive s's use; NULL = none): the
+ * digest's items point at them, and the findings and the model's analysis read them. */
+void pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltext_set *ft);
+
 /* Asks the model (when configured) for every unique paper in the selections once, per
  * language, within the configured deadline and token budget; answers go to the cache.
  * Failures are logged and fall back to the built-in text later. Returns 0.

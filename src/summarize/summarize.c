@@ -11,6 +11,7 @@
 #include "paperboy/clock.h"
 #include "paperboy/llm.h"
 #include "paperboy/log.h"
+#include "paperboy/fulltext.h"
 #include "paperboy/summarize.h"
 #include "summarize_int.h"
 
@@ -46,6 +47,7 @@ struct pb_summarizer {
 	const struct pb_config *cfg;
 	struct pb_state *st;
 	struct pb_http *h;
+	const struct pb_fulltext_set *ft;   /* borrowed, or NULL */
 
 	const struct pb_paperset *memo_set;
 	struct findings_memo *memo;
@@ -870,6 +872,8 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		it->score = hit->score;
 		if (sel->why && sel->why[i])
 			it->why = pb_xstrdup(sel->why[i]);
+		if (s && s->ft)
+			it->fulltext = pb_fulltext_find(s->ft, it->paper->id);
 		m = findings_of(use, papers, hit->paper);
 		if (use->model_on && use->cfg->summary.analysis) {
 			struct pb_buf key = { 0 };
@@ -946,6 +950,13 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		memo_clear(&tmp);
 	free(pidx);
 	return 0;
+}
+
+void
+pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltext_set *ft)
+{
+	if (s)
+		s->ft = ft;
 }
 
 void
