@@ -460,7 +460,8 @@ do_topics(struct cmd *c)
 		return 0;
 	say(c, "Topics of %s (%s):", c->name, state_of(c));
 	for (size_t i = 0; i < c->sub->n_topics; i++)
-		say(c, "\n%zu. %s: %s", i + 1, c->sub->topics[i].name, c->sub->topics[i].query);
+		say(c, "\n%zu. %s: %s", i + 1, c->sub->topics[i].name,
+		    c->sub->topics[i].query ? c->sub->topics[i].query : "(papers like the liked ones)");
 	return 0;
 }
 
