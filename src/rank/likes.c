@@ -235,32 +235,37 @@ next:
 static void
 settle(struct pb_profile *p)
 {
+	unsigned char *keep = pb_xcalloc(p->n + 1, 1);
 	size_t k = 0;
 
+	/* Decided on the whole list first, then compacted: a label compares with all others. */
 	for (size_t i = 0; i < p->n; i++) {
-		struct pb_like *l = &p->likes[i];
-		int keep = 1;
+		const struct pb_like *l = &p->likes[i];
 
-		for (size_t j = 0; j < p->n && keep; j++) {
-			struct pb_like *o = &p->likes[j];
+		keep[i] = 1;
+		for (size_t j = 0; j < p->n && keep[i]; j++) {
+			const struct pb_like *o = &p->likes[j];
 
 			if (j == i || strcmp(o->id, l->id) != 0)
 				continue;
 			if (o->verdict != l->verdict && o->when > l->when)
-				keep = 0;    /* overruled by a later verdict */
+				keep[i] = 0;    /* overruled by a later verdict */
 			else if (o->verdict != l->verdict && o->when == l->when && o->verdict < 0)
-				keep = 0;    /* a tie: "not for me" is the safer reading */
+				keep[i] = 0;    /* a tie: "not for me" is the safer reading */
 			else if (j < i && o->verdict == l->verdict && o->topic == l->topic)
-				keep = 0;    /* a duplicate */
+				keep[i] = 0;    /* a duplicate */
 		}
-		if (keep) {
-			p->likes[k++] = *l;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (keep[i]) {
+			p->likes[k++] = p->likes[i];
 		} else {
-			free(l->id);
-			free(l->via);
+			free(p->likes[i].id);
+			free(p->likes[i].via);
 		}
 	}
 	p->n = k;
+	free(keep);
 }
 
 static int
