@@ -400,9 +400,9 @@ pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
 		goto out;
 	pb_info("rank.corpus", "date=%s recorded=%zu pruned=%d before=%s", date, day->n, pruned,
 		before);
-	return 0;
+	rc = 0;
 out:
-	if (pb_state_in_transaction(st))
+	if (rc < 0 && pb_state_in_transaction(st))
 		pb_state_rollback(st);
 	return rc;
 }
