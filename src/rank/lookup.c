@@ -17,21 +17,32 @@
 
 #define AUTHOR_MAX_RESULTS 200   /* an author's newest papers; enough to learn a taste from */
 
-/* A list of distinct strings, each with the first subscriber that named it. */
+/* A list of distinct strings, each with the first subscriber that named it. Thousands of
+ * subscribers like tens of papers each: membership goes through a paper set's hash (its
+ * records carry only the string, as id). */
 struct wanted {
 	char **v;
 	const char **who;
-	size_t n;
+	size_t n, cap;
+	struct pb_paperset seen;
 };
 
 static void
 wanted_add(struct wanted *w, const char *s, const char *who)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (strcmp(w->v[i], s) == 0)
-			return;
-	w->v = pb_xreallocarray(w->v, w->n + 1, sizeof *w->v);
-	w->who = pb_xreallocarray(w->who, w->n + 1, sizeof *w->who);
+	struct pb_paper p;
+
+	if (pb_paperset_find(&w->seen, s) >= 0)
+		return;
+	memset(&p, 0, sizeof p);
+	p.id = pb_xstrdup(s);
+	pb_paperset_add(&w->seen, &p);
+	pb_paper_free(&p);
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->v = pb_xreallocarray(w->v, w->cap, sizeof *w->v);
+		w->who = pb_xreallocarray(w->who, w->cap, sizeof *w->who);
+	}
 	w->v[w->n] = pb_xstrdup(s);
 	w->who[w->n++] = who;
 }
@@ -43,6 +54,7 @@ wanted_free(struct wanted *w)
 		free(w->v[i]);
 	free(w->v);
 	free(w->who);
+	pb_paperset_free(&w->seen);
 	memset(w, 0, sizeof *w);
 }
 
@@ -310,21 +322,24 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 	struct wanted ask = { 0 };
 	int rc = 0;
 
+	size_t deferred = 0;
+
 	for (size_t i = 0; i < w->n; i++) {
 		char status[16];
 		int k = pb_corpus_status(st, w->v[i], status);
 
-		if (k < 0)
+		if (k < 0) {
+			wanted_free(&ask);
 			return -1;
-		if (k == 0) {
-			if (ask.n == *budget) {
-				pb_info("rank.lookup", "deferred=%s note=%s", pb_q(w->v[i]),
-					pb_q("lookup_max reached; asked on a later run"));
-				continue;
-			}
-			wanted_add(&ask, w->v[i], w->who[i]);
 		}
+		if (k == 0 && ask.n == *budget)
+			deferred++;
+		else if (k == 0)
+			wanted_add(&ask, w->v[i], w->who[i]);
 	}
+	if (deferred)
+		pb_info("rank.lookup", "deferred=%zu note=%s", deferred,
+			pb_q("liked ids past rank.lookup_max; asked on a later run"));
 	*budget -= ask.n;
 	for (size_t at = 0; at < ask.n; at += batch) {
 		size_t n = ask.n - at < batch ? ask.n - at : batch;
@@ -405,7 +420,7 @@ int
 pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h)
 {
 	struct wanted ids = { 0 }, authors = { 0 };
-	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
+	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0, deferred = 0;
 	char date[16];
 	int rc = 0;
 
@@ -433,14 +448,16 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 			continue;
 		}
 		if (!budget) {
-			pb_info("rank.lookup", "deferred_author=%s note=%s", pb_q(authors.v[i]),
-				pb_q("lookup_max reached; asked on a later run"));
+			deferred++;
 			continue;
 		}
 		budget--;
 		if (lookup_author(cfg, st, h, authors.v[i], date) < 0)
 			rc = -1;
 	}
+	if (deferred)
+		pb_info("rank.lookup", "deferred_authors=%zu note=%s", deferred,
+			pb_q("liked authors past rank.lookup_max; asked on a later run"));
 	wanted_free(&ids);
 	wanted_free(&authors);
 	return rc;
