@@ -75,6 +75,25 @@ char *pb_exec_summary_builtin(const struct pb_digest *d);
  * (array malloc'd too). Returns the count. */
 size_t pb_key_findings(const char *abstract, size_t max, char ***out);
 
+/* Background ("Recently, X has achieved ..."), problem statements ("However, ...", "...
+ * remains challenging") and orphan list items ("(3) The model ...") are never among them. */
+struct pb_fulltext;
+/* Key findings with the paper's full text (fulltext.h; NULL: pb_key_findings of the
+ * abstract): sentences of its results, discussion and conclusion sections (of any body text,
+ * with a number and a comparison, when the text has no such headings), those that carry a
+ * result number first (pb_finding_has_number; a value its tables hold counts more), then other
+ * results; never background, a problem statement, an orphan list item, future work, a setup
+ * ("batch size 64") or the contribution restated, and never a sentence the abstract already
+ * says (most of its word pairs or content words are the abstract's) or one that repeats a
+ * finding chosen before it. At most max, in the order written. When the text has none, the
+ * abstract's findings. Same ownership as pb_key_findings. */
+size_t pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t max,
+			  char ***out);
+/* 1 when s carries a result number: a percentage, a factor ("2.3x", "10-fold", "3 times"), a
+ * decimal value ("31.2", "0.87") or a number with a unit ("12 ms", "3 dB"); not a year, a
+ * reference ("[12]") or the number of a table, figure, section or equation. */
+int pb_finding_has_number(const char *s);
+
 /* Splits text into sentences, each trimmed and malloc'd in *out (array malloc'd too; free with
  * pb_sentences_free). A period ends a sentence only when followed by space and not a lowercase
  * word, and not after an abbreviation ("e.g.", "i.e.", "et al.", "Fig.", "Eq.", "vs."), an

@@ -28,6 +28,7 @@
  * the same paper reaches many subscribers. */
 struct findings_memo {
 	const char *abstract;   /* the text they were computed from; recomputed if it changes */
+	const struct pb_fulltext *ft;   /* the full text they were computed with, or NULL */
 	char **v;
 	size_t n;
 	int done;
@@ -217,6 +218,7 @@ static struct findings_memo *
 findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t idx)
 {
 	struct findings_memo *m;
+	const struct pb_fulltext *ft;
 
 	if (s->memo_set != papers || s->memo_n != papers->n) {
 		memo_clear(s);
@@ -225,7 +227,8 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 		s->memo = pb_xcalloc(papers->n ? papers->n : 1, sizeof *s->memo);
 	}
 	m = &s->memo[idx];
-	if (m->done && m->abstract != papers->v[idx].abstract) {
+	ft = s->ft ? pb_fulltext_find(s->ft, papers->v[idx].id) : NULL;
+	if (m->done && (m->abstract != papers->v[idx].abstract || m->ft != ft)) {
 		pb_sentences_free(m->v, m->n);
 		pb_terms_free(m->terms);
 		m->v = NULL;
@@ -235,7 +238,8 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 	}
 	if (!m->done) {
 		m->abstract = papers->v[idx].abstract;
-		m->n = pb_key_findings(m->abstract, MAX_FINDINGS, &m->v);
+		m->ft = ft;
+		m->n = pb_key_findings_ft(m->abstract, ft, MAX_FINDINGS, &m->v);
 		m->done = 1;
 	}
 	return m;

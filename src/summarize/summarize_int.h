@@ -25,4 +25,14 @@ char *pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *co
 void pb_digest_names(const struct pb_config *cfg, const struct pb_subscriber *sub,
 		     struct pb_digest *d);
 
+/* What a sentence says besides being a finding (findings.c). Background ("Recently, X has
+ * achieved ..."), a problem statement ("However, ...", "... remains challenging") and an orphan
+ * list item ("(3) The model ...") are never a key finding; a sentence where the authors speak
+ * ("we", "our", "this paper") is neither background nor a problem. */
+enum { PB_SENT_PLAIN = 0, PB_SENT_BACKGROUND, PB_SENT_PROBLEM, PB_SENT_ORPHAN };
+int pb_sentence_kind(const char *s);
+/* The finding score of a sentence (>= 2 qualifies); *contrib (a contribution: "we propose")
+ * and *result (kinds of result evidence) may be NULL. */
+int pb_finding_score(const char *s, int *contrib, int *result);
+
 #endif
