@@ -20,7 +20,10 @@ struct pb_summarizer;
  * network may be used: the model is asked through a client of the summarizer's own, with
  * summary.timeout per request, no retries and no arXiv spacing. The prompts are
  * {prompt_dir}/analysis.txt and summary.txt (see llm.h for their form; analysis.txt may use
- * {language} {title} {authors} {categories} {abstract} {id} {published} {comment}, summary.txt
+ * {language} {title} {authors} {categories} {abstract} {id} {published} {comment} and
+ * {fulltext}: the paper's full-text excerpt (pb_fulltext_excerpt within
+ * fulltext.excerpt_tokens, under a line "Excerpts of the full text (HTML):") when the run read
+ * it, else empty; summary.txt
  * {language} {date} {count} {papers}, the list of titles with their key findings); the API
  * key goes in an "Authorization: Bearer" header and is registered with the log as a secret.
  * s may be NULL in pb_digest_build (extractive, nothing memoised). */
@@ -39,7 +42,9 @@ void pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltex
  * Order: the executive summaries first (one per distinct set of papers and language), then
  * analyses by rank across subscribers, so a deadline cuts the least read ones.
  * Cache keys (state summary_cache): kind "analysis" per (paper id+version, model, language,
- * hash of analysis.txt); kind "summary" per ("digest:<hash of the sorted paper keys>:<n>",
+ * hash of analysis.txt, another hash when the paper's full text went into a prompt that has
+ * {fulltext}: a paper first asked about without its text is asked again once it has one, and
+ * an answer written with the text is used also by a later run without it); kind "summary" per ("digest:<hash of the sorted paper keys>:<n>",
  * model, language, hash of summary.txt). Shared by every subscriber and every later run.
  * Stops asking (the rest falls back) when summary.deadline seconds have passed since the first
  * request, when the day's tokens (UTC, usage.total_tokens of the answers) reach

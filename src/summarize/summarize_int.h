@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/config.h"
 #include "paperboy/digest.h"
 
@@ -34,5 +35,18 @@ int pb_sentence_kind(const char *s);
 /* The finding score of a sentence (>= 2 qualifies); *contrib (a contribution: "we propose")
  * and *result (kinds of result evidence) may be NULL. */
 int pb_finding_score(const char *s, int *contrib, int *result);
+
+/* The placeholders of analysis.txt for paper p (analysis_vars.c): {language} {title} {authors}
+ * {categories} {abstract} {id} (key) {published} {comment}, and {fulltext}: with a full text
+ * (fulltext.h), "Excerpts of the full text (HTML):" and pb_fulltext_excerpt(ft,
+ * excerpt_tokens), else empty. v is the NULL-terminated name, value list for
+ * pb_prompt_render; it borrows from p, key and a. */
+struct pb_analysis_vars {
+	struct pb_buf authors, cats, fulltext;
+	const char *v[20];
+};
+void pb_analysis_vars_init(struct pb_analysis_vars *a, const struct pb_paper *p, const char *lang,
+			   const char *key, const struct pb_fulltext *ft, int excerpt_tokens);
+void pb_analysis_vars_free(struct pb_analysis_vars *a);
 
 #endif
