@@ -227,6 +227,34 @@ test_plain_html(void)
 	pb_fulltext_clear(&ft);
 }
 
+/* A real page arXiv serves as HTML that is not LaTeXML (an HTML submission, EPTCS 398): its
+ * text in one section, without its scripts and styles. */
+static void
+test_native_page(void)
+{
+	size_t len;
+	char *html = slurp("arxiv-2401.10725v1-native.html", &len);
+	struct pb_fulltext ft;
+	char why[256];
+	const char *s;
+
+	T_EQ_INT(pb_fulltext_from_html(html, len, "https://arxiv.org/html/2401.10725v1", &ft, why,
+				       sizeof why), 0);
+	T_EQ_INT(ft.n_sections, 1);
+	T_EQ_INT(ft.sections[0].kind, PB_FT_OTHER);
+	s = ft.sections[0].text;
+	T_CHECK(starts(s, "arXiv:2401.10725v1 [cs.LO] 19 Jan 2024"));
+	T_CHECK(strstr(s, "Automated Deduction in Geometry") != NULL);
+	T_CHECK(strstr(s, "Towards Automatic Transformations of Coq Proof Scripts") != NULL);
+	/* Entities decoded: "Zolt&#x00e1;n Kov&#x00e1;cs". */
+	T_CHECK(strstr(s, "Zolt\xc3\xa1" "n Kov\xc3\xa1" "cs") != NULL);
+	T_CHECK(!strstr(s, "MathJax") && !strstr(s, "changeText") && !strstr(s, "text-indent"));
+	T_EQ_INT(ft.n_figures, 0);
+	T_EQ_INT(ft.n_affiliations, 0);
+	pb_fulltext_clear(&ft);
+	free(html);
+}
+
 /* Pages arXiv serves instead of a paper: a failed conversion, no HTML at all, a withdrawn
  * paper; and bytes that are not HTML. Each is refused with a reason the fetcher acts on. */
 static void
@@ -341,6 +369,7 @@ main(void)
 {
 	test_real_page();
 	test_plain_html();
+	test_native_page();
 	test_not_papers();
 	test_hostile();
 	test_kinds();
