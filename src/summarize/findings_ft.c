@@ -39,20 +39,35 @@ static const char *const units[] = {
 	"tokens", "params", "parameters", "steps", "epochs", NULL,
 };
 
-/* The word before position p (a number's start) in s: "Table" in "Table 3". */
+/* Is the word before position p (a number's start) in s one of words ("Table" in "Table 3")?
+ * A list reaches back: "Sections 4.1 and 4.2", "Tables 2, 3 and 5". */
 static int
 after_word(const char *s, const char *p, const char *const *words)
 {
 	const char *e = p, *b;
 
-	while (e > s && (e[-1] == ' ' || e[-1] == '~' || e[-1] == '(' || e[-1] == '.'))
-		e--;
-	b = e;
-	while (b > s && alpha(b[-1]))
-		b--;
-	for (; *words; words++)
-		if ((size_t)(e - b) == strlen(*words) && strncmp(b, *words, (size_t)(e - b)) == 0)
-			return 1;
+	for (int hop = 0; hop < 6; hop++) {
+		while (e > s && (e[-1] == ' ' || e[-1] == '~' || e[-1] == '(' || e[-1] == '.' ||
+				 e[-1] == ','))
+			e--;
+		b = e;
+		while (b > s && (alpha(b[-1]) || digit(b[-1]) || b[-1] == '.'))
+			b--;
+		if (b < e && digit(*b)) {           /* another number of the list */
+			e = b;
+			continue;
+		}
+		if ((e - b == 3 && strncmp(b, "and", 3) == 0) || (e - b == 2 && strncmp(b, "or", 2) == 0) ||
+		    (e - b == 2 && strncmp(b, "to", 2) == 0)) {
+			e = b;
+			continue;
+		}
+		for (; *words; words++)
+			if ((size_t)(e - b) == strlen(*words) &&
+			    strncmp(b, *words, (size_t)(e - b)) == 0)
+				return 1;
+		return 0;
+	}
 	return 0;
 }
 
@@ -75,8 +90,14 @@ pb_finding_has_number(const char *s)
 		int dec = 0, digits = 0;
 
 		if (!digit(*p) || (p > s && (alpha(p[-1]) || digit(p[-1]) || p[-1] == '_' ||
-					      p[-1] == '[' || p[-1] == '^')))
+					      p[-1] == '[' || p[-1] == '^' || p[-1] == '.')))
 			continue;
+		/* part of a name: "Qwen3-1.7B", "GPT-4o", "ResNet-50" */
+		if (p > s + 1 && p[-1] == '-' && (alpha(p[-2]) || digit(p[-2]))) {
+			while (digit(p[1]) || (p[1] == '.' && digit(p[2])))
+				p++;
+			continue;
+		}
 		for (q = p; digit(*q) || ((*q == '.' || *q == ',') && digit(q[1])); q++) {
 			if (*q == '.')
 				dec = 1;
@@ -271,7 +292,16 @@ static const char *const setup_cues[] = {
 	"we train", "trained for", "we use ", "we used", "we set", "is set to", "are set to",
 	"learning rate", "batch size", "epochs", "optimizer", "implemented in", "gpu", "we follow",
 	"following ", "initialized", "we adopt", "consists of", "contains ", "we randomly",
-	"hyperparameter", "we split", "dataset contains", NULL,
+	"hyperparameter", "we split", "dataset contains", "we simulate", "we construct",
+	"we perform", "we conduct", "we primarily", "built on", "based on", "we implement",
+	"we generate", "we sample", "we fix", "we choose", "we select", "we employ", "we apply",
+	"we consider", "we define", "et al", NULL,
+};
+/* Words that announce rather than say: "In this section, we show the results of ...". */
+static const char *const announce_cues[] = {
+	"in this section", "this section", "we now", "are summarized in", "are shown in",
+	"are reported in", "is shown in", "as follows", "are listed in", "are given in",
+	"see appendix", "see section", "proofs are", "proof is", NULL,
 };
 /* Words of future work or thanks: not what the paper found. */
 static const char *const future_cues[] = {
@@ -351,7 +381,7 @@ rank_sentence(const char *s, const struct pb_fulltext *ft, int strict)
 	int contrib = 0, result = 0, sc, num, cue;
 
 	if (!looks_like_sentence(s) || pb_sentence_kind(s) != PB_SENT_PLAIN ||
-	    lower_has_any(s, future_cues))
+	    lower_has_any(s, future_cues) || lower_has_any(s, announce_cues))
 		return -1;
 	sc = pb_finding_score(s, &contrib, &result);
 	num = pb_finding_has_number(s);

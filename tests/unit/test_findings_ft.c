@@ -265,6 +265,65 @@ test_fulltext_findings(void)
 	pb_sentences_free(v, n);
 }
 
+/* Real arXiv pages (tests/fixtures/fulltext, SOURCES.md): with the full text most findings
+ * carry a number from the results, none is a sentence of the abstract, and each is in a
+ * results, discussion or conclusion section. */
+static void
+check_real(const char *file, size_t min_numbers)
+{
+	char *data = NULL, err[256], why[256] = "", **v, **a;
+	size_t len, n, na, num = 0, num_a = 0;
+	struct pb_fulltext ft;
+	const char *abs = NULL;
+
+	if (pb_read_file(file, &data, &len, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		T_CHECK(!"fixture readable");
+		return;
+	}
+	T_EQ_INT(pb_fulltext_from_html(data, len, "https://arxiv.org/html/x/", &ft, why,
+				       sizeof why), 0);
+	free(data);
+	for (size_t i = 0; i < ft.n_sections; i++)
+		if (ft.sections[i].kind == PB_FT_ABSTRACT)
+			abs = ft.sections[i].text;
+	T_CHECK(abs != NULL);
+	n = pb_key_findings_ft(abs, &ft, 4, &v);
+	na = pb_key_findings(abs, 4, &a);
+	T_CHECK(n >= 2);
+	for (size_t k = 0; k < n; k++) {
+		int in_results = 0;
+
+		num += pb_finding_has_number(v[k]);
+		T_CHECK(abs && strstr(abs, v[k]) == NULL);
+		for (size_t i = 0; i < ft.n_sections; i++) {
+			enum pb_ft_kind kd = ft.sections[i].kind;
+
+			if ((kd == PB_FT_RESULTS || kd == PB_FT_DISCUSSION || kd == PB_FT_CONCLUSION) &&
+			    ft.sections[i].text && strstr(ft.sections[i].text, v[k]))
+				in_results = 1;
+		}
+		T_CHECK(in_results);
+	}
+	for (size_t k = 0; k < na; k++)
+		num_a += pb_finding_has_number(a[k]);
+	if (num < min_numbers || num <= num_a)
+		fprintf(stderr, "  %s: %zu of %zu findings with a number (abstract: %zu of %zu)\n",
+			file, num, n, num_a, na);
+	T_CHECK(num >= min_numbers);
+	T_CHECK(num > num_a);
+	pb_sentences_free(v, n);
+	pb_sentences_free(a, na);
+	pb_fulltext_clear(&ft);
+}
+
+static void
+test_real_pages(void)
+{
+	check_real("tests/fixtures/fulltext/arxiv-2510.14362v1.html", 3);
+	check_real("tests/fixtures/fulltext/arxiv-2501.11120v1.html", 3);
+}
+
 /* ---- themes ---- */
 
 /* The "Recurring themes" line of the built-in summary of a digest of these papers. */
@@ -364,6 +423,7 @@ main(void)
 	test_day_has_no_background();
 	test_has_number();
 	test_fulltext_findings();
+	test_real_pages();
 	test_themes();
 	pb_paperset_free(&day);
 	return t_done("test_findings_ft");
