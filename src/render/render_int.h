@@ -31,13 +31,13 @@ struct pb_disp {
 	char *abs_url;
 	char *pdf_url;
 	/* from the paper's full text (fulltext.h), when the digest has one (teaser.c) */
-	char *teaser_url;       /* the first figure's image: an http(s) URL (pb_render_url_ok), or
-				 * NULL */
+	char *teaser_url;       /* the first figure's image: an http(s) URL (pb_render_url_ok) of
+				 * at most 600 bytes, or NULL */
 	char *teaser_alt;       /* its alt text, else its caption, one line, at most ~300 bytes,
 				 * LaTeX converted; set whenever teaser_url is */
 	char *teaser_label;     /* "Figure 1" (the caption's label when short), for a link */
-	char **links;           /* code and project links: http(s) URLs (pb_render_url_ok), each
-				 * once, at most PB_RENDER_MAX_LINKS */
+	char **links;           /* code and project links: http(s) URLs (pb_render_url_ok) of at
+				 * most 300 bytes, each once, at most PB_RENDER_MAX_LINKS */
 	char **link_labels;     /* "github.com/org/repo": the URL without its scheme, cut */
 	size_t n_links;
 };

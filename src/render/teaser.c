@@ -12,6 +12,10 @@
 #define MAX_URL 2048
 #define MAX_ALT 300         /* bytes of alt text */
 #define MAX_LABEL 60        /* bytes of a link's label */
+/* Longer ones are left out: Slack's context line holds PDF, arXiv, the teaser and five links
+ * within its 3000 characters. */
+#define MAX_TEASER_URL 600
+#define MAX_LINK_URL 300
 
 int
 pb_render_url_ok(const char *u)
@@ -86,7 +90,8 @@ pb_disp_fulltext(struct pb_disp *x, const struct pb_fulltext *ft)
 {
 	if (!ft)
 		return;
-	if (ft->n_figures > 0 && pb_render_url_ok(ft->figures[0].image_url)) {
+	if (ft->n_figures > 0 && pb_render_url_ok(ft->figures[0].image_url) &&
+	    strlen(ft->figures[0].image_url) <= MAX_TEASER_URL) {
 		const struct pb_ft_figure *f = &ft->figures[0];
 		const char *alt = f->alt && *f->alt ? f->alt : f->caption && *f->caption ?
 				  f->caption : "Figure 1";
@@ -104,7 +109,7 @@ pb_disp_fulltext(struct pb_disp *x, const struct pb_fulltext *ft)
 			const char *u = ft->links[i];
 			size_t k;
 
-			if (!pb_render_url_ok(u))
+			if (!pb_render_url_ok(u) || strlen(u) > MAX_LINK_URL)
 				continue;
 			for (k = 0; k < x->n_links; k++)
 				if (strcmp(x->links[k], u) == 0)

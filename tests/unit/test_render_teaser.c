@@ -11,6 +11,9 @@
 
 #define IMG "https://arxiv.org/html/2512.04076v1/x1.png"
 #define CODE "https://github.com/org/radiance-meshes"
+/* 310 bytes of path: a link too long for Slack's context line with the others */
+#define L50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define LONG300 L50 L50 L50 L50 L50 L50 "dddddddddd"
 #define ALT "Overview <script>alert(1)</script> \"quoted\" & [x](https://evil.example) **b**"
 
 static int
@@ -41,6 +44,7 @@ test_formats(void)
 		"https://evil.example/\"onmouseover=alert(1)", "https://x.org/a b", CODE,
 		"HTTPS://upper.example/", "https://radiance-meshes.github.io/",
 		"https://github.com/org/radiance-meshes\x1b[2J",
+		"https://github.com/org/" LONG300,
 	};
 	struct pb_ft_figure badfig = { "Figure 1: x", "javascript:alert(1)//x.png", "alt" };
 	struct pb_fulltext ft = { 0 }, bad = { 0 };
@@ -84,6 +88,7 @@ test_formats(void)
 		T_CHECK(!has(s, "onmouseover"));
 		T_CHECK(!has(s, "https://x.org/a b") && !has(s, "upper.example"));
 		T_CHECK(!has(s, "\x1b"));
+		T_CHECK(!has(s, "dddddddddd"));    /* too long a link */
 		if (f == PB_FMT_MD)     /* shown, escaped, as the text it is */
 			T_CHECK(!has(s, "<script") || has(s, "\\<script"));
 		else
