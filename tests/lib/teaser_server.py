@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""A local stand-in for arxiv.org/html for the full-text digest tests (stdlib only, 127.0.0.1).
+"""A local stand-in for arxiv.org/html and a chat model, for the full-text digest tests (stdlib
+only, 127.0.0.1).
 
 Serves DIR/<id>v<n>.html at /html/<id>v<n> (and /html/<id>v<n>/), a generated PNG of
 1200x600 pixels at /html/<id>v<n>/<path>.png, and 404 for everything else (so a PDF is not
-found either). Writes the chosen port to PORT_FILE, appends one line per request to LOG
-("METHOD PATH STATUS"), and stops by itself after TIMEOUT seconds.
-Usage: teaser_server.py DIR PORT_FILE LOG TIMEOUT
+found either). POST /v1/chat/completions answers an OpenAI-style completion ("**Problem**: ...")
+and appends the request body to BODIES as one JSON line. Writes the chosen port to PORT_FILE,
+appends one line per request to LOG ("METHOD PATH STATUS"), and stops by itself after TIMEOUT
+seconds.
+Usage: teaser_server.py DIR PORT_FILE LOG TIMEOUT [BODIES]
 """
+import json
 import os
 import re
 import struct
@@ -16,6 +20,8 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIR, PORT_FILE, LOG, TIMEOUT = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+BODIES = sys.argv[5] if len(sys.argv) > 5 else os.devnull
+LOCK = threading.Lock()
 
 
 def png(w, h):
@@ -56,6 +62,20 @@ class H(BaseHTTPRequestHandler):
         return self.answer(404, b"not found\n", "text/plain")
 
     do_HEAD = do_GET
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(n, 16 * 1024 * 1024))
+        if self.path != "/v1/chat/completions":
+            return self.answer(404, b"not found\n", "text/plain")
+        with LOCK, open(BODIES, "a") as f:
+            f.write(json.dumps(json.loads(body)) + "\n")
+        ans = {"id": "t", "object": "chat.completion", "model": "m",
+               "choices": [{"index": 0, "finish_reason": "stop",
+                            "message": {"role": "assistant",
+                                        "content": "**Problem**: carbon stock from images."}}],
+               "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}}
+        return self.answer(200, json.dumps(ans).encode(), "application/json")
 
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
