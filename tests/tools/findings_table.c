@@ -18,7 +18,7 @@
 struct row {
 	char id[64];
 	char **abs, **ft;
-	size_t n_abs, n_ft, num_abs, num_ft, from_results;
+	size_t n_abs, n_ft, num_abs, num_ft, from_results, in_abstract;
 	int ok;
 	char why[300];
 };
@@ -103,6 +103,7 @@ one(const char *path, struct row *r)
 			int res = in_results(&ft, r->ft[k]);
 
 			r->from_results += res;
+			r->in_abstract += strstr(abstract, r->ft[k]) != NULL;
 			r->num_ft += res && pb_finding_has_number(r->ft[k]);
 		}
 	}
@@ -117,7 +118,7 @@ main(int argc, char **argv)
 	struct row *rows;
 	struct pb_buf b = { 0 };
 	size_t papers = 0, n_abs = 0, n_ft = 0, num_abs = 0, num_ft = 0, with_num_abs = 0,
-	       with_num_ft = 0;
+	       with_num_ft = 0, in_abstract = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: findings_table PAGE.html...\n");
@@ -149,14 +150,15 @@ main(int argc, char **argv)
 		num_ft += r->num_ft;
 		with_num_abs += r->num_abs > 0;
 		with_num_ft += r->num_ft > 0;
+		in_abstract += r->in_abstract;
 		pb_buf_printf(&b, "%zu (%zu) | %zu (%zu, %zu) | ", r->n_abs, r->num_abs, r->n_ft,
 			      r->from_results, r->num_ft);
 		cell(&b, r->n_ft ? r->ft[0] : "-", 160);
 		pb_buf_puts(&b, " |\n");
 	}
 	pb_buf_printf(&b, "| **%zu papers** | %zu (%zu); %zu papers with a number | %zu (%zu from "
-		      "results); %zu papers with a number | |\n\n", papers, n_abs, num_abs,
-		      with_num_abs, n_ft, num_ft, with_num_ft);
+		      "results); %zu papers with a number; %zu said by the abstract | |\n\n", papers,
+		      n_abs, num_abs, with_num_abs, n_ft, num_ft, with_num_ft, in_abstract);
 
 	/* every paper's findings in full */
 	for (int i = 0; i < argc - 1; i++) {
