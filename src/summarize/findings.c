@@ -541,7 +541,7 @@ orphan_item(const char *s)
 	return paren || (p[0] >= '0' && p[0] <= '9') || p[0] == 'i' || p[0] == 'v' || p[0] == 'x';
 }
 
-/* The authors speak: "we", "our", "this paper", "the proposed". */
+/* The authors speak: "we", "our", "this paper", "the proposed", "these results". */
 static int
 own_claim(const struct toks *tk)
 {
@@ -550,6 +550,10 @@ own_claim(const struct toks *tk)
 
 		if (strcmp(w, "we") == 0 || strcmp(w, "our") == 0 || strcmp(w, "ours") == 0 ||
 		    strcmp(w, "us") == 0 || strcmp(w, "proposed") == 0 ||
+		    ((strcmp(w, "these") == 0 || strcmp(w, "the") == 0) && i + 1 < tk->n &&
+		     (strcmp(tk->t[i + 1], "results") == 0 ||
+		      strcmp(tk->t[i + 1], "experiments") == 0 ||
+		      strcmp(tk->t[i + 1], "findings") == 0)) ||
 		    (strcmp(w, "this") == 0 && i + 1 < tk->n && word_in(tk->t[i + 1], paper_nouns)))
 			return 1;
 	}

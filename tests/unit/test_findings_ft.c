@@ -60,6 +60,15 @@ test_abstract_rules(void)
 	}
 	pb_sentences_free(v, n);
 
+	/* the paper's own results in the perfect tense are no background */
+	n = pb_key_findings("Many methods exist for the problem in the literature today. These "
+			    "results have shown that the model improves accuracy by 5% on two "
+			    "benchmarks.", 4, &v);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_CHECK(strncmp(v[0], "These results have shown", 24) == 0);
+	pb_sentences_free(v, n);
+
 	/* an orphan list item never, however strong */
 	n = pb_key_findings("We study three questions about the forest carbon stock. (3) The IIDM "
 			    "model outperforms all baselines by 12% in accuracy. Our method "
