@@ -27,34 +27,49 @@ struct hx {
 	int fatal;                   /* arXiv's "Conversion to HTML had a Fatal error" seen */
 };
 
+/* The element's class attribute as the parser keeps it (no copy), or NULL. */
+static const char *
+class_of(xmlNode *n)
+{
+	if (n->type != XML_ELEMENT_NODE)
+		return NULL;
+	for (xmlAttr *a = n->properties; a; a = a->next)
+		if (a->name && strcmp((const char *)a->name, "class") == 0)
+			return a->children && a->children->type == XML_TEXT_NODE &&
+					       !a->children->next ?
+				       (const char *)a->children->content :
+				       NULL;
+	return NULL;
+}
+
 static int
 has_class(xmlNode *n, const char *cls)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)"class");
+	const char *p = class_of(n);
 	size_t l = strlen(cls);
-	int found = 0;
 
-	for (const char *p = (const char *)v; p && *p && !found;) {
+	/* LaTeXML's classes all start "ltx_": a quick no for the rest. */
+	if (!p || (cls[0] == 'l' && !strstr(p, "ltx_")))
+		return 0;
+	while (*p) {
 		size_t w;
 
 		p += strspn(p, " \t\r\n");
 		w = strcspn(p, " \t\r\n");
-		found = w == l && strncmp(p, cls, l) == 0;
+		if (w == l && strncmp(p, cls, l) == 0)
+			return 1;
 		p += w;
 	}
-	xmlFree(v);
-	return found;
+	return 0;
 }
 
 /* 1 when the element's class list has a word starting with prefix. */
 static int
 has_class_prefix(xmlNode *n, const char *prefix)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)"class");
-	int found = v && strstr((const char *)v, prefix) != NULL;
+	const char *v = class_of(n);
 
-	xmlFree(v);
-	return found;
+	return v && strstr(v, prefix) != NULL;
 }
 
 static int
@@ -76,12 +91,13 @@ skipped(xmlNode *n)
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (is(n, names[i]))
 			return 1;
-	return has_class(n, "ltx_bibliography") || has_class(n, "ltx_page_navbar") ||
+	if (!class_of(n))
+		return 0;
+	return has_class(n, "package-alerts") || has_class(n, "ltx_bibliography") || has_class(n, "ltx_page_navbar") ||
 	       has_class(n, "ltx_TOC") || has_class(n, "ltx_ERROR") ||
 	       has_class(n, "ltx_title_document") || has_class(n, "ltx_dates") ||
 	       has_class(n, "ltx_tag_equation") || has_class(n, "ltx_page_footer") ||
-	       has_class(n, "ltx_page_header") || has_class(n, "ltx_classification") ||
-	       has_class(n, "package-alerts");
+	       has_class(n, "ltx_page_header") || has_class(n, "ltx_classification");
 }
 
 static int

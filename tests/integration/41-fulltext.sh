@@ -84,6 +84,16 @@ rows=$(sqlite3 "$T/base.state/paperboy.db" "select paper_key||' '||source||' '||
   fail "cache rows: $rows"
 echo "   HTML, PDF fallback, cached per version: ok"
 
+# ---- preview on a saved feed: the full text from the cache, no request ----
+before=$(wc -l < "$T/req.log")
+CUR=preview
+"$PAPERBOY" -c "$T/base.conf" preview --subscriber amy --feed "$FEED" > "$T/preview.out" 2> "$T/preview.log" ||
+  fail "preview exited $?"
+[ -s "$T/preview.out" ] || fail "preview wrote nothing"
+grep -q 'event=fulltext.done papers=3 cached=3 fetched=0' "$T/preview.log" || fail "preview did not read the cache"
+[ "$(wc -l < "$T/req.log")" = "$before" ] || fail "preview on a saved feed asked the network"
+echo "   preview reads the cache: ok"
+
 # ---- the next day, a new subscriber gets the same papers: from the cache, no request ----
 before=$(wc -l < "$T/req.log")
 conf base bo 60
