@@ -11,7 +11,7 @@
 
 #define MIN_BYTES 40        /* shorter: a heading or a fragment */
 #define MAX_BYTES 420       /* longer: a paragraph the splitter could not cut */
-#define MAX_TEX 6           /* backslashes: more is an equation, not a sentence */
+#define MAX_TEX 8           /* TeX marks (\\ { } ^ _): more is an equation, not a sentence */
 #define MAX_CAND 4000       /* sentences looked at per paper */
 #define DUP_PAIRS 50        /* percent of a sentence's word pairs the abstract has: a repeat */
 #define DUP_WORDS 85        /* percent of its content words */
@@ -356,8 +356,9 @@ looks_like_sentence(const char *s)
 	if ((strncmp(s, "Figure ", 7) == 0 || strncmp(s, "Table ", 6) == 0 ||
 	     strncmp(s, "Fig. ", 5) == 0) && strchr(s, ':') && strchr(s, ':') - s < 14)
 		return 0;
+	/* TeX the extractor kept for math: a formula, not a sentence a reader can take in */
 	for (const char *p = s; *p; p++)
-		if (*p == '\\')
+		if ((*p == '\\' && p[1] != '%') || *p == '{' || *p == '}' || *p == '^' || *p == '_')
 			tex++;
 	if (tex > MAX_TEX)
 		return 0;
