@@ -341,8 +341,8 @@ count_decoded(struct counter *c, const char *s, size_t paper)
 			}
 			fold_word(b, (size_t)(s - b), key, show, sizeof key);
 			mixed = strcmp(key, show) != 0;
-			if (!countable(key) || IN(key, stop_words) || (mixed && IN(show, stop_words)) ||
-			    adverb(key)) {
+			if (!countable(key) || IN(key, stop_words) ||
+			    (mixed && IN(show, stop_words)) || adverb(key)) {
 				have_prev = 0;
 				continue;
 			}

@@ -57,8 +57,8 @@ after_word(const char *s, const char *p, const char *const *words)
 			e = b;
 			continue;
 		}
-		if ((e - b == 3 && strncmp(b, "and", 3) == 0) || (e - b == 2 && strncmp(b, "or", 2) == 0) ||
-		    (e - b == 2 && strncmp(b, "to", 2) == 0)) {
+		if ((e - b == 3 && strncmp(b, "and", 3) == 0) ||
+		    (e - b == 2 && (strncmp(b, "or", 2) == 0 || strncmp(b, "to", 2) == 0))) {
 			e = b;
 			continue;
 		}
@@ -116,7 +116,8 @@ pb_finding_has_number(const char *s)
 		    strncmp(q, "\\times", 6) == 0 || strncmp(q, "times", 5) == 0)
 			return 1;
 		/* a year is no value: "since 2020" */
-		if (!dec && digits == 4 && (b[0] == '1' || b[0] == '2') && (b[1] == '9' || b[1] == '0'))
+		if (!dec && digits == 4 && (b[0] == '1' || b[0] == '2') &&
+		    (b[1] == '9' || b[1] == '0'))
 			continue;
 		for (const char *const *u = units; *u; u++) {
 			size_t n = strlen(*u);
@@ -153,8 +154,8 @@ table_value(const char *s, const struct pb_fulltext *ft)
 			const char *hit = ft->tables[t] ? strstr(ft->tables[t], num) : NULL;
 
 			/* whole numbers only: "31.2" is not in "131.25" */
-			while (hit && ((hit > ft->tables[t] && (digit(hit[-1]) || hit[-1] == '.')) ||
-				       digit(hit[n])))
+			while (hit && ((hit > ft->tables[t] &&
+					(digit(hit[-1]) || hit[-1] == '.')) || digit(hit[n])))
 				hit = strstr(hit + 1, num);
 			if (hit)
 				return 1;
@@ -236,7 +237,7 @@ words_of(const char *s, struct wordset *uni, struct wordset *bi)
 				if (strcmp(w, *f) == 0)
 					skip = 1;
 			if (skip)
-				continue;   /* pairs skip filler: "accuracy of the model" ~ "model accuracy" */
+				continue;   /* "accuracy of the model" pairs as "model accuracy" */
 		}
 		if (uni)
 			ws_add(uni, w, n);
@@ -453,9 +454,11 @@ pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t ma
 		 * only a sentence with a number and a comparison counts. */
 		int strict = !have_kinds;
 
-		if (!sec->text || (have_kinds ? !findings_kind(sec->kind) :
-				   (sec->kind == PB_FT_ABSTRACT || sec->kind == PB_FT_RELATED ||
-				    sec->kind == PB_FT_INTRODUCTION || sec->kind == PB_FT_APPENDIX)))
+		if (!sec->text)
+			continue;
+		if (have_kinds ? !findings_kind(sec->kind) :
+		    (sec->kind == PB_FT_ABSTRACT || sec->kind == PB_FT_RELATED ||
+		     sec->kind == PB_FT_INTRODUCTION || sec->kind == PB_FT_APPENDIX))
 			continue;
 		ns = pb_split_sentences(sec->text, &sent);
 		for (size_t k = 0; k < ns && order < MAX_CAND; k++, order++) {
