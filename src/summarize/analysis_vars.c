@@ -23,7 +23,8 @@ pb_analysis_vars_init(struct pb_analysis_vars *a, const struct pb_paper *p, cons
 		pb_buf_printf(&a->cats, "%s%s", i ? ", " : "",
 			      p->categories[i] ? p->categories[i] : "");
 	if (ft) {
-		char *ex = pb_fulltext_excerpt(ft, excerpt_tokens);
+		/* a config built by hand (tests, tools) may leave the budget unset */
+		char *ex = pb_fulltext_excerpt(ft, excerpt_tokens > 0 ? excerpt_tokens : 3000);
 
 		if (ex && *ex)
 			pb_buf_printf(&a->fulltext, "Excerpts of the full text (%s):\n\n%s",
