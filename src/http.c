@@ -20,6 +20,7 @@
 
 /* A body larger than this is refused: no arXiv answer comes near it, a runaway server might. */
 #define MAX_BODY (256u * 1024u * 1024u)
+#define CAPPED_STORE_MAX (4u * 1024u * 1024u)
 /* Retry-After beyond this many seconds is not waited for inside one fetch, whatever the
  * client's backoff cap: the caller (the daemon's schedule) retries later instead. */
 #define RETRY_AFTER_HARD_CAP_S 3600L
@@ -50,6 +51,7 @@ struct hdrs {
 
 struct sink {
 	struct pb_buf *body;
+	size_t max;                  /* bytes of body accepted */
 	int too_big;
 };
 
@@ -250,7 +252,7 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	struct sink *s = arg;
 	size_t len = size * nmemb;
 
-	if (s->body->len + len > MAX_BODY) {
+	if (s->body->len + len > s->max) {
 		s->too_big = 1;
 		return 0;
 	}
@@ -668,6 +670,7 @@ struct req {
 	const char *const *headers;
 	int max_retries;
 	long timeout_s;
+	size_t max_body;             /* 0 = MAX_BODY */
 };
 
 static int
@@ -712,6 +715,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		pb_buf_reset(&resp->body);
 		memset(&hd, 0, sizeof hd);
 		sink.body = &resp->body;
+		sink.max = rq->max_body ? rq->max_body : MAX_BODY;
 		sink.too_big = 0;
 		errbuf[0] = '\0';
 
@@ -786,8 +790,9 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		resp->retry_after_s = wait_s;
 
 		if (cc != CURLE_OK) {
+			resp->too_large = sink.too_big;
 			if (sink.too_big)
-				snprintf(err, errlen, "%s: answer larger than %u bytes", url, MAX_BODY);
+				snprintf(err, errlen, "%s: answer larger than %zu bytes", url, sink.max);
 			else if (cc == CURLE_ABORTED_BY_CALLBACK && stopped(h))
 				snprintf(err, errlen, "%s: stopped during the transfer", url);
 			else if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY)
@@ -819,7 +824,9 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		} else if (st >= 400) {
 			status_error(err, errlen, url, st, &resp->body);
 		} else {
-			if (is_get && st == 200)
+			/* Large documents (capped requests) are not worth a copy on disk. */
+			if (is_get && st == 200 &&
+			    (!rq->max_body || resp->body.len <= CAPPED_STORE_MAX))
 				cache_store(h, url, &hd, &resp->body);
 			rc = 0;
 		}
@@ -868,7 +875,17 @@ int
 pb_http_get(struct pb_http *h, const char *url, struct pb_http_response *resp, char *err,
 	    size_t errlen)
 {
-	struct req rq = { "GET", NULL, NULL, 0, NULL, -1, 0 };
+	struct req rq = { "GET", NULL, NULL, 0, NULL, -1, 0, 0 };
+
+	return request(h, url, &rq, resp, err, errlen);
+}
+
+int
+pb_http_get_capped(struct pb_http *h, const char *url, size_t max_bytes, long timeout_s,
+		   int max_retries, struct pb_http_response *resp, char *err, size_t errlen)
+{
+	struct req rq = { "GET", NULL, NULL, 0, NULL, max_retries, timeout_s,
+			  max_bytes > MAX_BODY ? MAX_BODY : max_bytes };
 
 	return request(h, url, &rq, resp, err, errlen);
 }
@@ -878,7 +895,7 @@ pb_http_post(struct pb_http *h, const char *url, const char *content_type, const
 	     size_t len, const char *const *headers, int max_retries, long timeout_s,
 	     struct pb_http_response *resp, char *err, size_t errlen)
 {
-	struct req rq = { "POST", content_type, body, len, headers, max_retries, timeout_s };
+	struct req rq = { "POST", content_type, body, len, headers, max_retries, timeout_s, 0 };
 
 	return request(h, url, &rq, resp, err, errlen);
 }

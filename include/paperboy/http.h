@@ -39,6 +39,7 @@ struct pb_http_response {
 	int attempts;                /* how many requests were made */
 	char content_type[128];
 	long retry_after_s;          /* last Retry-After seen, -1 if none */
+	int too_large;               /* 1 when the answer was cut off at the byte cap */
 	int not_resolved;            /* 1 when the host or proxy name did not resolve (not
 				      * retried: reported at once) */
 };
@@ -60,6 +61,15 @@ void pb_http_free(struct pb_http *h);        /* accepts NULL */
  * pb_http_response_free. */
 int pb_http_get(struct pb_http *h, const char *url, struct pb_http_response *resp,
 		char *err, size_t errlen);
+
+/* GET url as pb_http_get does, with limits of its own for large documents (full text): an
+ * answer longer than max_bytes (> 0) is cut off and the request fails at once
+ * (resp->too_large, not retried), the transfer may take timeout_s seconds (> 0; else the
+ * client's), max_retries (>= 0; -1 = the client's) replaces the client's retries. Answers
+ * larger than 4 MB are not kept in the conditional-GET cache. */
+int pb_http_get_capped(struct pb_http *h, const char *url, size_t max_bytes, long timeout_s,
+		       int max_retries, struct pb_http_response *resp, char *err,
+		       size_t errlen);
 
 /* POST a body (JSON when content_type is NULL) with extra headers (NULL-terminated list, may be
  * NULL). Retries like pb_http_get except that non-idempotent callers may pass max_retries = 0

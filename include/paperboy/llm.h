@@ -41,6 +41,11 @@ const char *pb_llm_status_name(enum pb_llm_status s);
  * be NULL). */
 void pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char **user);
 
+/* Removes the comment lines of a prompt file in place: lines that start with "%%" (the file's
+ * notes to its editor: what each placeholder holds). Done once after reading the file, before
+ * its hash, so editing a comment asks the model nothing again. */
+void pb_prompt_strip_comments(char *tmpl);
+
 /* 16 lowercase hex digits (64-bit FNV-1a) of text into out (at least 17 bytes): the prompt's
  * part of a cache key, so editing a prompt file asks the model again. */
 void pb_prompt_hash(const char *text, char *out, size_t n);

@@ -343,5 +343,28 @@ int pb_author_papers_prune(struct pb_state *st, int64_t before);
 /* ---- embeddings cache ---- */
 
 /* ---- full text cache ---- */
+/* One row per paper version ("2411.17790v2"): the extracted full text (fulltext.h's JSON
+ * form) with its source ("html" or "pdf"), or a failure remembered so it is not tried again
+ * every run: status "ok", "failed" (worth another try later: a network error, a 5xx, the
+ * deadline), "missing" (no HTML and no PDF could be had), "unusable" (a PDF without text,
+ * encrypted, too large) or "withdrawn". Bounded by pb_fulltext_cache_prune. */
+struct pb_fulltext_row {
+	char source[8];          /* "html", "pdf", or "" */
+	char status[12];
+	char *body;              /* malloc'd: the JSON for "ok", the reason otherwise; may be
+				  * NULL */
+	size_t bytes;            /* of body */
+	int64_t fetched;         /* unix seconds */
+};
+/* Reads the row of paper_key into *out (release out->body with free). Returns 1 found, 0
+ * absent, -1 error. */
+int pb_fulltext_cache_get(struct pb_state *st, const char *paper_key,
+			  struct pb_fulltext_row *out);
+/* Records (replaces) the row of paper_key. 0 / -1. */
+int pb_fulltext_cache_put(struct pb_state *st, const char *paper_key, const char *source,
+			  const char *status, const char *body, size_t len, int64_t fetched);
+/* Deletes rows fetched before before (unix seconds), then the oldest rows until the bodies
+ * take at most max_bytes in all. Returns the rows deleted, or -1. */
+long pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_bytes);
 
 #endif

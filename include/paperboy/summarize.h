@@ -20,7 +20,10 @@ struct pb_summarizer;
  * network may be used: the model is asked through a client of the summarizer's own, with
  * summary.timeout per request, no retries and no arXiv spacing. The prompts are
  * {prompt_dir}/analysis.txt and summary.txt (see llm.h for their form; analysis.txt may use
- * {language} {title} {authors} {categories} {abstract} {id} {published} {comment}, summary.txt
+ * {language} {title} {authors} {categories} {abstract} {id} {published} {comment} and
+ * {fulltext}: the paper's full-text excerpt (pb_fulltext_excerpt within
+ * fulltext.excerpt_tokens, under a line "Excerpts of the full text (HTML):") when the run read
+ * it, else empty; summary.txt
  * {language} {date} {count} {papers}, the list of titles with their key findings); the API
  * key goes in an "Authorization: Bearer" header and is registered with the log as a secret.
  * s may be NULL in pb_digest_build (extractive, nothing memoised). */
@@ -39,7 +42,9 @@ void pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltex
  * Order: the executive summaries first (one per distinct set of papers and language), then
  * analyses by rank across subscribers, so a deadline cuts the least read ones.
  * Cache keys (state summary_cache): kind "analysis" per (paper id+version, model, language,
- * hash of analysis.txt); kind "summary" per ("digest:<hash of the sorted paper keys>:<n>",
+ * hash of analysis.txt, another hash when the paper's full text went into a prompt that has
+ * {fulltext}: a paper first asked about without its text is asked again once it has one, and
+ * an answer written with the text is used also by a later run without it); kind "summary" per ("digest:<hash of the sorted paper keys>:<n>",
  * model, language, hash of summary.txt). Shared by every subscriber and every later run.
  * Stops asking (the rest falls back) when summary.deadline seconds have passed since the first
  * request, when the day's tokens (UTC, usage.total_tokens of the answers) reach
@@ -74,6 +79,25 @@ char *pb_exec_summary_builtin(const struct pb_digest *d);
 /* Key findings of an abstract: at most max sentences (see DESIGN), each malloc'd in *out
  * (array malloc'd too). Returns the count. */
 size_t pb_key_findings(const char *abstract, size_t max, char ***out);
+
+/* Background ("Recently, X has achieved ..."), problem statements ("However, ...", "...
+ * remains challenging") and orphan list items ("(3) The model ...") are never among them. */
+struct pb_fulltext;
+/* Key findings with the paper's full text (fulltext.h; NULL: pb_key_findings of the
+ * abstract): sentences of its results, discussion and conclusion sections (of any body text,
+ * with a number and a comparison, when the text has no such headings), those that carry a
+ * result number first (pb_finding_has_number; a value its tables hold counts more), then other
+ * results; never background, a problem statement, an orphan list item, future work, a setup
+ * ("batch size 64") or the contribution restated, and never a sentence the abstract already
+ * says (most of its word pairs or content words are the abstract's) or one that repeats a
+ * finding chosen before it. At most max, in the order written. When the text has none, the
+ * abstract's findings. Same ownership as pb_key_findings. */
+size_t pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t max,
+			  char ***out);
+/* 1 when s carries a result number: a percentage, a factor ("2.3x", "10-fold", "3 times"), a
+ * decimal value ("31.2", "0.87") or a number with a unit ("12 ms", "3 dB"); not a year, a
+ * reference ("[12]") or the number of a table, figure, section or equation. */
+int pb_finding_has_number(const char *s);
 
 /* Splits text into sentences, each trimmed and malloc'd in *out (array malloc'd too; free with
  * pb_sentences_free). A period ends a sentence only when followed by space and not a lowercase

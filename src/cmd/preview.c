@@ -13,9 +13,13 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/deliver.h"
+#include "paperboy/fetch.h"
+#include "paperboy/fulltext.h"
+#include "paperboy/http.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/render.h"
+#include "paperboy/state.h"
 #include "paperboy/summarize.h"
 #include "paperboy/web.h"
 
@@ -71,6 +75,33 @@ out:
 	return rc;
 }
 
+/* The full text as a run would give it: fetched when the papers came from arXiv (the network
+ * is in use anyway), else only what the state's cache holds (a saved feed: no request). */
+static void
+preview_fulltext(const struct pb_config *cfg, const char *feed, const struct pb_paperset *ps,
+		 const struct pb_selection *sel, struct pb_state **st, struct pb_http **h,
+		 struct pb_fulltext_set *ft)
+{
+	struct pb_http_opts o;
+	struct pb_buf db = { 0 };
+
+	pb_buf_printf(&db, "%s/paperboy.db", cfg->state_dir);
+	if (feed) {
+		if (access(db.data, R_OK) == 0)
+			*st = pb_cli_open_state_mode(cfg, PB_STATE_READ);
+		if (*st)
+			pb_fulltext_cached(cfg, *st, ps, sel, 1, ft);
+	} else {
+		*st = pb_cli_open_state_mode(cfg, PB_STATE_CREATE);
+		pb_fetch_http_opts(cfg, &o);
+		*h = pb_http_new(&o);
+		if (*h)
+			pb_fulltext_fetch(cfg, *st, *h, ps, sel, 1,
+					  (int64_t)time(NULL) + cfg->fulltext.deadline_s, ft);
+	}
+	pb_buf_free(&db);
+}
+
 int
 pb_cmd_preview(int argc, char **argv, const char *config_path)
 {
@@ -81,6 +112,9 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	struct pb_matcher *m = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
+	struct pb_state *st = NULL;
+	struct pb_http *h = NULL;
+	struct pb_fulltext_set ft = { 0 };
 	const struct pb_subscriber *sub;
 	struct pb_papers_req rq = { 0 };
 	struct pb_paperset ps;
@@ -151,6 +185,9 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		rc = EX_CONFIG;
 		goto out;
 	}
+	if (cfg->fulltext.enabled)
+		preview_fulltext(cfg, feed, &ps, &sel[s], &st, &h, &ft);
+	pb_summarizer_set_fulltext(sum, &ft);
 	if (pb_digest_build(sum, &ps, &sel[s], date, &d) < 0) {
 		fprintf(stderr, "paperboy: preview: cannot build the digest\n");
 		goto out;
@@ -195,6 +232,9 @@ out:
 	pb_parts_free(&parts);
 	pb_digest_free(&d);
 	pb_summarizer_free(sum);
+	pb_fulltext_set_free(&ft);
+	pb_http_free(h);
+	pb_state_close(st);
 	if (cfg)
 		pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);

@@ -719,13 +719,50 @@ check_duplicate_names(struct pb_load *L, config_setting_t *root)
 			   c->subscribers[first].line);
 }
 
+/* Full text: base URLs paperboy appends "/<id>v<n>" to, arXiv's spacing for its hosts, a
+ * request that fits in the run's full-text time. */
+static int
+check_fulltext(struct pb_load *L, config_setting_t *root)
+{
+	const struct pb_config *c = L->cfg;
+	const char *const keys[2] = { "fulltext.html_url", "fulltext.pdf_url" };
+	const char *const vals[2] = { c->fulltext.html_url, c->fulltext.pdf_url };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = vals[i] ? strlen(vals[i]) : 0;
+
+		if (!n)
+			continue;
+		if (vals[i][n - 1] == '/' || strpbrk(vals[i], "?#"))
+			return pb_cfg_fail(L, member(root, keys[i]), keys[i],
+					   "\"%.200s\" must end with the path paperboy adds "
+					   "\"/<id>v<n>\" to: no trailing '/', query or fragment",
+					   vals[i]);
+	}
+	if (!c->fulltext.enabled)
+		return 0;
+	if (c->arxiv.request_interval_ms < 3000 &&
+	    (!loopback_url(c->fulltext.html_url) || !loopback_url(c->fulltext.pdf_url)))
+		return pb_cfg_fail(L, member(root, "arxiv.request_interval_ms"),
+				   "arxiv.request_interval_ms",
+				   "below 3000 is allowed only when fulltext.html_url and "
+				   "fulltext.pdf_url are local too; arXiv asks for 3 s between "
+				   "requests");
+	if (c->fulltext.timeout_s > c->fulltext.deadline_s)
+		return pb_cfg_fail(L, member(root, "fulltext.timeout"), "fulltext.timeout",
+				   "%d s is longer than fulltext.deadline (%d s), the time all "
+				   "full texts of a run may take", c->fulltext.timeout_s,
+				   c->fulltext.deadline_s);
+	return 0;
+}
+
 int
 pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 {
 	struct pb_config *c = L->cfg;
 	int rc = 0;
 
-	if (check_email_summary(L, root) < 0)
+	if (check_email_summary(L, root) < 0 || check_fulltext(L, root) < 0)
 		return -1;
 	/* arXiv asks for 3 s between requests; only local stand-ins may be polled faster. */
 	if (c->arxiv.request_interval_ms < 3000 &&

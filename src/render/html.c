@@ -235,11 +235,30 @@ html_paper(struct pb_rctx *c, size_t i)
 		}
 		pb_buf_puts(b, "</ul>\n");
 	}
+	if (x->teaser_url) {
+		/* the card's text column is 584 px: Outlook keeps the width attribute, everyone
+		 * else max-width, so the figure fits a 375 px phone too */
+		pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
+		a_href(b, x->teaser_url, "color:#1a0dab;");
+		pb_buf_puts(b, "<img src=\"");
+		pb_esc_html_attr(b, x->teaser_url);
+		pb_buf_puts(b, "\" alt=\"");
+		pb_esc_html_attr(b, x->teaser_alt);
+		pb_buf_puts(b, "\" width=\"584\" style=\"display:block;width:auto;max-width:100%;"
+			       "height:auto;border:0;\"></a></p>\n");
+	}
 	pb_buf_puts(b, "<p style=\"margin:0;font-size:13px;\">");
 	a_href(b, x->pdf_url, "color:#1a0dab;");
 	pb_buf_puts(b, "PDF</a> &middot; ");
 	a_href(b, x->abs_url, "color:#1a0dab;");
-	pb_buf_puts(b, "arXiv</a></p>\n");
+	pb_buf_puts(b, "arXiv</a>");
+	for (size_t k = 0; k < x->n_links; k++) {
+		pb_buf_puts(b, " &middot; ");
+		a_href(b, x->links[k], "color:#1a0dab;");
+		pb_esc_html(b, x->link_labels[k]);
+		pb_buf_puts(b, "</a>");
+	}
+	pb_buf_puts(b, "</p>\n");
 	feedback(c, b, c->d->items[i].paper->id);
 	pb_buf_puts(b, "</div>\n");
 

@@ -3,7 +3,9 @@
  *   {"version":1,"subscriber":S,"date":D,"title":T,"summary":TEXT,
  *    "papers":[{"id","version","title","authors":[...],"abstract","categories":[...],
  *               "primary","url","pdf_url","topic","score","findings":[...],"analysis",
- *               "revision"}],"more":N}
+ *               "revision","teaser":{"url","alt"},"links":[...]}],"more":N}
+ * teaser and links are there only when the run read the paper's full text (fulltext.h) and it
+ * has them: its first figure's image and its code and project links, http(s) URLs only.
  * Text is shown as every format shows it (cleaned of controls and bidi overrides, LaTeX as
  * Unicode); the summary and analyses are plain text (their light Markdown's markers dropped,
  * arXiv links as "text (url)"). < > & are written as \u003c \u003e \u0026, so the document can
@@ -136,6 +138,17 @@ json_paper(struct pb_rctx *c, size_t i)
 		cJSON_AddNullToObject(o, "analysis");
 	free(s);
 	cJSON_AddBoolToObject(o, "revision", x->revised);
+	if (x->teaser_url) {
+		cJSON *t = cJSON_AddObjectToObject(o, "teaser");
+
+		cJSON_AddStringToObject(t, "url", x->teaser_url);
+		cJSON_AddStringToObject(t, "alt", x->teaser_alt);
+	}
+	if (x->n_links) {
+		a = cJSON_AddArrayToObject(o, "links");
+		for (size_t k = 0; k < x->n_links; k++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(x->links[k]));
+	}
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(c->priv, "papers"), o);
 	return 0;
 }

@@ -212,11 +212,26 @@ md_paper(struct pb_rctx *c, size_t i)
 		}
 		pb_buf_putc(b, '\n');
 	}
+	if (x->teaser_url) {
+		pb_buf_puts(b, "![");
+		pb_esc_md(b, x->teaser_alt);
+		pb_buf_puts(b, "](");
+		pb_esc_md_url(b, x->teaser_url);
+		pb_buf_puts(b, ")\n\n");
+	}
 	label(c, b, PB_W_LINKS, "\n\n- [PDF](");
 	pb_esc_md_url(b, x->pdf_url);
 	pb_buf_puts(b, ")\n- [arXiv](");
 	pb_esc_md_url(b, x->abs_url);
-	pb_buf_puts(b, ")\n\n---\n\n");
+	pb_buf_puts(b, ")\n");
+	for (size_t k = 0; k < x->n_links; k++) {
+		pb_buf_puts(b, "- [");
+		pb_esc_md(b, x->link_labels[k]);
+		pb_buf_puts(b, "](");
+		pb_esc_md_url(b, x->links[k]);
+		pb_buf_puts(b, ")\n");
+	}
+	pb_buf_puts(b, "\n---\n\n");
 	return 0;
 }
 

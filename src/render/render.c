@@ -289,6 +289,7 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date, 
 	x->abs_url = pb_buf_detach(&b);
 	pb_buf_printf(&b, "https://arxiv.org/pdf/%s", x->vid);
 	x->pdf_url = pb_buf_detach(&b);
+	pb_disp_fulltext(x, it->fulltext);
 }
 
 static void
@@ -308,6 +309,7 @@ disp_free(struct pb_disp *x)
 	free(x->vid);
 	free(x->abs_url);
 	free(x->pdf_url);
+	pb_disp_fulltext_free(x);
 }
 
 void

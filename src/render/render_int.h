@@ -30,7 +30,28 @@ struct pb_disp {
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
 	char *abs_url;
 	char *pdf_url;
+	/* from the paper's full text (fulltext.h), when the digest has one (teaser.c) */
+	char *teaser_url;       /* the first figure's image: an http(s) URL (pb_render_url_ok) of
+				 * at most 600 bytes, or NULL */
+	char *teaser_alt;       /* its alt text, else its caption, one line, at most ~300 bytes,
+				 * LaTeX converted; set whenever teaser_url is */
+	char *teaser_label;     /* "Figure 1" (the caption's label when short), for a link */
+	char **links;           /* code and project links: http(s) URLs (pb_render_url_ok) of at
+				 * most 300 bytes, each once, at most PB_RENDER_MAX_LINKS */
+	char **link_labels;     /* "github.com/org/repo": the URL without its scheme, cut */
+	size_t n_links;
 };
+
+#define PB_RENDER_MAX_LINKS 5
+
+/* Fills the full-text fields of x from ft (NULL leaves them empty); pb_disp_fulltext_free
+ * releases them. Outside URLs that are not plain http(s) (javascript:, data:, a space, a
+ * quote, a control character, non-ASCII) are dropped. */
+void pb_disp_fulltext(struct pb_disp *x, const struct pb_fulltext *ft);
+void pb_disp_fulltext_free(struct pb_disp *x);
+/* 1 when u is an absolute http:// or https:// URL with a host, of printable ASCII without
+ * space, quotes, < > \ ` or control characters, at most 2048 bytes; else 0. */
+int pb_render_url_ok(const char *u);
 
 struct pb_rctx {
 	const struct pb_digest *d;

@@ -266,6 +266,20 @@ slack_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "|PDF> · <");
 	pb_esc_slack_url(&b, x->abs_url);
 	pb_buf_puts(&b, "|arXiv>");
+	if (x->teaser_url) {
+		pb_buf_puts(&b, " · <");
+		pb_esc_slack_url(&b, x->teaser_url);
+		pb_buf_putc(&b, '|');
+		pb_esc_slack(&b, x->teaser_label);
+		pb_buf_putc(&b, '>');
+	}
+	for (size_t k = 0; k < x->n_links; k++) {
+		pb_buf_puts(&b, " · <");
+		pb_esc_slack_url(&b, x->links[k]);
+		pb_buf_putc(&b, '|');
+		pb_esc_slack(&b, x->link_labels[k]);
+		pb_buf_putc(&b, '>');
+	}
 	add_context(g, pb_buf_str(&b));
 	if (c->o->slack_buttons && c->d->items[i].paper->id)
 		add_buttons(g, c->d->items[i].paper->id);

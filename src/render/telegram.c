@@ -206,6 +206,18 @@ tg_paper(struct pb_rctx *c, size_t i)
 	pb_buf_puts(&b, "PDF</a> · ");
 	href(&b, x->abs_url);
 	pb_buf_puts(&b, "arXiv</a>");
+	if (x->teaser_url) {
+		pb_buf_puts(&b, " · ");
+		href(&b, x->teaser_url);
+		pb_esc_telegram(&b, x->teaser_label);
+		pb_buf_puts(&b, "</a>");
+	}
+	for (size_t k = 0; k < x->n_links; k++) {
+		pb_buf_puts(&b, " · ");
+		href(&b, x->links[k]);
+		pb_esc_telegram(&b, x->link_labels[k]);
+		pb_buf_puts(&b, "</a>");
+	}
 	place(t, b.data, b.len, i + 1,
 	      c->o->telegram_buttons && c->d->items[i].paper->id ? c->d->items[i].paper->id : NULL);
 	pb_buf_free(&b);

@@ -351,6 +351,10 @@ text_paper(struct pb_rctx *c, size_t i)
 	}
 	field(b, 4, "PDF:   ", x->pdf_url);
 	field(b, 4, "arXiv: ", x->abs_url);
+	for (size_t k = 0; k < x->n_links; k++)
+		field(b, 4, "Code:  ", x->links[k]);
+	if (x->teaser_url)
+		field(b, 4, "Figure: ", x->teaser_url);
 	{
 		struct pb_buf more = { 0 }, less = { 0 };
 		const char *id = c->d->items[i].paper->id;

@@ -8,6 +8,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/digest.h"
+#include "paperboy/fold.h"
 #include "paperboy/hash.h"
 #include "paperboy/summarize.h"
 #include "summarize_int.h"
@@ -20,44 +21,59 @@
 /* Never part of a theme. */
 static const char *const stop_words[] = {
 	/* sorted (strcmp order) for bsearch */
-	"a", "able", "about", "above", "abstract", "achieve", "achieved", "achieves", "achieving",
-	"across", "additional", "address", "addresses", "after", "against", "aim", "aims", "all",
+	"a", "able", "about", "above", "abstract", "accurate", "accurately", "achieve",
+	"achieved", "achieves", "achieving", "across", "additional", "additionally", "address",
+	"addressed", "addresses", "addressing", "after", "against", "aim", "aims", "all",
 	"allow", "allowing", "allows", "almost", "along", "also", "although", "among", "an",
-	"and", "another", "any", "approach", "approaches", "are", "as", "at", "based", "be",
-	"because", "been", "before", "being", "below", "benchmark", "benchmarks", "better",
-	"between", "beyond", "both", "but", "by", "can", "cannot", "common", "commonly",
-	"comparable", "compared", "complex", "comprehensive", "consistent", "consistently",
-	"could", "critical", "crucial", "current", "demonstrate", "demonstrated", "demonstrates",
-	"demonstrating", "despite", "different", "diverse", "do", "does", "doing", "done", "due",
-	"during", "each", "effective", "effectively", "either", "enable", "enables", "enabling",
-	"enhance", "enhanced", "enhances", "especially", "etc", "even", "ever", "every",
-	"existing", "experiment", "experiments", "explore", "explored", "exploring", "extensive",
-	"few", "finally", "first", "for", "framework", "frameworks", "from", "further",
-	"furthermore", "future", "generally", "given", "had", "has", "have", "having", "he",
-	"her", "here", "hers", "high", "highly", "his", "how", "however", "i", "if", "important",
-	"improve", "improved", "improvement", "improvements", "improves", "improving", "in",
-	"include", "includes", "including", "inherent", "into", "introduce", "introduced",
-	"introduces", "introducing", "is", "it", "its", "itself", "just", "key", "large",
-	"large-scale", "lead", "leading", "leads", "less", "leverage", "leverages", "leveraging",
-	"like", "made", "make", "makes", "making", "many", "may", "method", "methods", "might",
-	"more", "moreover", "most", "much", "multiple", "must", "namely", "near", "neither",
-	"new", "no", "nor", "not", "novel", "of", "off", "offer", "offers", "often", "on", "once",
-	"one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out",
-	"outperform", "outperforming", "outperforms", "over", "overall", "own", "paper",
-	"particular", "per", "performance", "present", "presented", "presents", "previous",
-	"prior", "propose", "proposed", "proposes", "proposing", "provide", "provides",
-	"providing", "rather", "recent", "recently", "relies", "rely", "remain", "remaining",
-	"require", "requires", "requiring", "result", "results", "same", "second", "several",
-	"she", "should", "show", "showing", "shown", "shows", "significant", "significantly",
-	"since", "so", "some", "specific", "standard", "state-of-the-art", "strong", "stronger",
-	"study", "such", "superior", "task", "tasks", "than", "that", "the", "their", "theirs",
+	"and", "another", "any", "approach", "approaches", "are", "as", "aspect", "aspects",
+	"at", "based", "be", "because", "been", "before", "being", "below", "benchmark",
+	"benchmarks", "benefit", "benefits", "best", "better", "between", "beyond", "both",
+	"broad", "but", "by", "called", "can", "cannot", "capable", "certain", "challenging",
+	"common", "commonly", "comparable", "compared", "competitive", "complex",
+	"comprehensive", "consider", "considerable", "considered", "considering", "consistent",
+	"consistently", "corresponding", "could", "critical", "crucial", "current",
+	"demonstrate", "demonstrated", "demonstrates", "demonstrating", "derive", "derived",
+	"despite", "develop", "developed", "developing", "develops", "different", "difficult",
+	"directly", "diverse", "do", "does", "doing", "done", "due", "during", "dynamic",
+	"each", "effective", "effectively", "efficiently", "either", "enable", "enables",
+	"enabling", "enhance", "enhanced", "enhances", "ensure", "ensuring", "entire",
+	"especially", "essential", "establish", "established", "establishes", "etc", "even",
+	"ever", "every", "existing", "experiment", "experiments", "explore", "explored",
+	"exploring", "extensive", "few", "finally", "fine", "first", "for", "framework",
+	"frameworks", "from", "full", "fully", "fundamental", "further", "furthermore",
+	"future", "general", "generally", "generic", "given", "good", "great", "had", "has",
+	"have", "having", "he", "hence", "her", "here", "hers", "high", "higher", "highly",
+	"his", "how", "however", "i", "if", "important", "impressive", "improve", "improved",
+	"improvement", "improvements", "improves", "improving", "in", "include", "includes",
+	"including", "incorporate", "incorporating", "individual", "individually", "inherent",
+	"instead", "into", "introduce", "introduced", "introduces", "introducing", "is", "it",
+	"its", "itself", "just", "key", "kind", "kinds", "known", "large", "large-scale",
+	"lead", "leading", "leads", "least", "less", "leverage", "leverages", "leveraging",
+	"like", "little", "long", "lot", "lots", "lower", "made", "main", "major", "make",
+	"makes", "making", "many", "may", "method", "methods", "might", "more", "moreover",
+	"most", "much", "multiple", "must", "named", "namely", "near", "neither", "new", "no",
+	"nor", "not", "notably", "novel", "obtain", "obtained", "obtaining", "of", "off",
+	"offer", "offers", "often", "on", "once", "one", "only", "onto", "or", "other",
+	"others", "otherwise", "our", "ours", "out", "outperform", "outperforming",
+	"outperforms", "over", "overall", "own", "paper", "particular", "per", "performance",
+	"possible", "precise", "present", "presented", "presents", "previous", "prior",
+	"promising", "propose", "proposed", "proposes", "proposing", "prove", "proved",
+	"proven", "proves", "provide", "provides", "providing", "proving", "range", "rather",
+	"reach", "reached", "reaches", "reaching", "recent", "recently", "related", "relevant",
+	"relies", "rely", "remain", "remained", "remaining", "remains", "remarkable",
+	"require", "requires", "requiring", "respective", "respectively", "result", "results",
+	"robustly", "same", "second", "several", "she", "short", "should", "show", "showing",
+	"shown", "shows", "significant", "significantly", "similar", "simple",
+	"simultaneously", "since", "so", "some", "specific", "specifically", "standard",
+	"state-of-the-art", "still", "strong", "stronger", "study", "substantial", "such",
+	"superior", "task", "tasks", "termed", "than", "that", "the", "their", "theirs",
 	"them", "then", "there", "thereby", "therefore", "these", "they", "third", "this",
 	"those", "though", "three", "through", "thus", "to", "toward", "towards", "two",
 	"typically", "under", "unified", "unlike", "until", "up", "upon", "us", "use", "used",
-	"uses", "using", "usually", "various", "very", "via", "was", "we", "well", "were", "what",
-	"when", "where", "whereas", "whether", "which", "while", "who", "whose", "why", "wide",
-	"widely", "will", "with", "within", "without", "work", "works", "would", "yet", "yield",
-	"yields", "you", "your",
+	"uses", "using", "usually", "various", "very", "via", "was", "way", "ways", "we",
+	"well", "were", "what", "when", "where", "whereas", "whether", "which", "while", "who",
+	"whole", "whose", "why", "wide", "widely", "will", "with", "within", "without", "work",
+	"works", "worse", "would", "yet", "yield", "yields", "you", "your",
 };
 
 /* May be part of a two-word theme ("language model") but is too common alone. */
@@ -233,10 +249,62 @@ countable(const char *key)
 	return alpha && strlen(key) >= 2;
 }
 
-/* Counts the words and adjacent word pairs of text for paper. A pair never spans punctuation,
- * a stop word, a number or LaTeX, so "reconstruction of scenes" yields no pair. */
+static int
+ends_with(const char *w, const char *suffix)
+{
+	size_t n = strlen(w), k = strlen(suffix);
+
+	return n > k + 2 && strcmp(w + n - k, suffix) == 0;
+}
+
+/* An adverb ("fully", "significantly"): filler wherever it stands, so it breaks a pair too. */
+static int
+adverb(const char *key)
+{
+	static const char *const sfx[] = {
+		"ally", "ively", "ously", "ently", "antly", "edly", "ingly", "ately", "ibly",
+		"ably", "ctly", "ully", "arly", "ifically", NULL,
+	};
+
+	for (const char *const *x = sfx; *x; x++)
+		if (ends_with(key, *x))
+			return 1;
+	return 0;
+}
+
+/* An adjective by its ending: fine inside a pair ("generative model"),
+ * no theme alone. */
+static int
+adjective(const char *key)
+{
+	static const char *const sfx[] = {
+		"ive", "ous", "able", "ible", "ful", "less", "ical", "ial", NULL,
+	};
+
+	for (const char *const *x = sfx; *x; x++)
+		if (ends_with(key, *x))
+			return 1;
+	return 0;
+}
+
+static void count_decoded(struct counter *c, const char *s, size_t paper);
+
+/* Counts the words and adjacent word pairs of text for paper, TeX accents read as the letters
+ * they make first ("Schr\"odinger" is one word, "Schrödinger", not "schr" and "odinger"). */
 static void
 count_text(struct counter *c, const char *s, size_t paper)
+{
+	struct pb_buf d = { 0 };
+
+	pb_tex_decode(s, strlen(s), &d);
+	count_decoded(c, pb_buf_str(&d), paper);
+	pb_buf_free(&d);
+}
+
+/* A pair never spans punctuation, a stop word, a number or LaTeX, so "reconstruction of
+ * scenes" yields no pair. */
+static void
+count_decoded(struct counter *c, const char *s, size_t paper)
 {
 	char pk[64] = "", ps[64] = "";
 	int have_prev = 0;
@@ -273,11 +341,13 @@ count_text(struct counter *c, const char *s, size_t paper)
 			}
 			fold_word(b, (size_t)(s - b), key, show, sizeof key);
 			mixed = strcmp(key, show) != 0;
-			if (!countable(key) || IN(key, stop_words) || (mixed && IN(show, stop_words))) {
+			if (!countable(key) || IN(key, stop_words) ||
+			    (mixed && IN(show, stop_words)) || adverb(key)) {
 				have_prev = 0;
 				continue;
 			}
-			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)))
+			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)) &&
+			    (mixed || !adjective(key)))
 				counter_add(c, key, show, paper, 0, 1);
 			if (have_prev) {
 				char k2[130], s2[130];

@@ -7,6 +7,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/summarize.h"
+#include "summarize_int.h"
 
 /* Longest inline math we skip over: a `$` with no partner within this span is a literal
  * dollar, and the bound keeps the splitter linear on hostile input. */
@@ -415,9 +416,11 @@ others_claim(const struct toks *tk, size_t v)
 	return 0;
 }
 
-/* The score of a sentence: 0 for background, >= 2 for a finding. */
+/* The score of a sentence: 0 for background, >= 2 for a finding. *contrib_out and *result_out
+ * (may be NULL) say whether it states a contribution and how many kinds of result evidence it
+ * has. */
 static int
-score_sentence(const char *s, struct toks *tk)
+score_sentence(const char *s, struct toks *tk, int *contrib_out, int *result_out)
 {
 	int sc = 0, contrib = 0, result = 0, study = 0, exper = 0, evid = 0;
 
@@ -467,17 +470,169 @@ score_sentence(const char *s, struct toks *tk)
 		if (word_in(w, evidence_verbs))
 			evid = 1;
 	}
-	if (tk->n > 0 && strcmp(tk->t[0], "however") == 0)
-		sc += 2;
 	if (tk->n > 0 && word_in(tk->t[0], ordinals))   /* "Second, we show ..." lists results */
 		sc += 1;
 	if (tk->n < 7)              /* "Our experiments show three findings." announces, not says */
 		sc -= 2;
 	if (exper && evid && !result)   /* "Extensive experiments on X demonstrate ..." */
 		result++;
+	if (contrib_out)
+		*contrib_out = contrib;
+	if (result_out)
+		*result_out = result;
 	/* a contribution outweighs one result; two kinds of result evidence outweigh it */
 	sc += 4 * contrib + 3 * (result > 2 ? 2 : result) + 2 * (study && !contrib && !result) +
 	      has_figures(s);
+	/* a measured value ("31.2 dB", "0.87 AUC") says more than words */
+	if (!has_figures(s) && pb_finding_has_number(s))
+		sc += 2;
+	return sc;
+}
+
+/* ---- what is never a key finding ---- */
+
+/* Openings of background: the state of the field, not this paper ("Recently, ...", "With the
+ * rapid development of ...", "In recent years ..."). */
+static const char *const background_first[] = {
+	"recently", "recent", "nowadays", "traditionally", "conventionally", "historically",
+	"currently", "existing", "previous", "prior", "classical", "conventional", "traditional",
+	"today", "lately", "increasingly", NULL,
+};
+/* "X has achieved / have attracted ...": somebody's past success, the field's background. */
+static const char *const background_perfect[] = {
+	"achieved", "attracted", "emerged", "become", "gained", "shown", "demonstrated", "made",
+	"enabled", "revolutionized", "revolutionised", "witnessed", "seen", "received",
+	"transformed", "advanced", "spurred", "drawn", "garnered", "proven", "established", NULL,
+};
+/* Openings of a problem statement: the gap the paper answers, which the abstract states. */
+static const char *const problem_first[] = {
+	"however", "yet", "unfortunately", "nevertheless", "nonetheless", "but", "despite",
+	"although", "though", "while", "whereas", "still", NULL,
+};
+/* Problem words anywhere: "remains challenging", "suffer from", "struggle". */
+static const char *const problem_words[] = {
+	"suffer*", "struggl*", "hinder*", "bottleneck*", "underexplored", "unexplored",
+	"unsolved", "elusive", "prohibitive", "lack", "lacks", "lacking", NULL,
+};
+static const char *const remain_adjs[] = {
+	"challenging", "challenge", "open", "difficult", "unclear", "limited", "unsolved",
+	"elusive", "underexplored", "unknown", "hard", "problematic", "scarce", NULL,
+};
+
+/* "(3) The IIDM model ...", "ii) ...", "(b) ...": an item of a list whose other items are
+ * elsewhere; alone it reads as a fragment. */
+static int
+orphan_item(const char *s)
+{
+	const char *p = s;
+	size_t n = 0;
+	int paren = 0;
+
+	if (*p == '(') {
+		paren = 1;
+		p++;
+	}
+	while ((p[n] >= '0' && p[n] <= '9') || p[n] == 'i' || p[n] == 'v' || p[n] == 'x' ||
+	       (n == 0 && p[n] >= 'a' && p[n] <= 'h'))
+		n++;
+	if (n == 0 || n > 4 || p[n] != ')' || p[n + 1] != ' ')
+		return 0;
+	/* a lone letter needs its parenthesis: "a) " is rare, "(a) " is a list */
+	return paren || (p[0] >= '0' && p[0] <= '9') || p[0] == 'i' || p[0] == 'v' || p[0] == 'x';
+}
+
+/* The authors speak: "we", "our", "this paper", "the proposed", "these results". */
+static int
+own_claim(const struct toks *tk)
+{
+	for (size_t i = 0; i < tk->n; i++) {
+		const char *w = tk->t[i];
+
+		if (strcmp(w, "we") == 0 || strcmp(w, "our") == 0 || strcmp(w, "ours") == 0 ||
+		    strcmp(w, "us") == 0 || strcmp(w, "proposed") == 0 ||
+		    ((strcmp(w, "these") == 0 || strcmp(w, "the") == 0) && i + 1 < tk->n &&
+		     (strcmp(tk->t[i + 1], "results") == 0 ||
+		      strcmp(tk->t[i + 1], "experiments") == 0 ||
+		      strcmp(tk->t[i + 1], "findings") == 0)) ||
+		    (strcmp(w, "this") == 0 && i + 1 < tk->n && word_in(tk->t[i + 1], paper_nouns)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+sentence_kind(const char *s, struct toks *tk)
+{
+	tokenize(s, tk);
+	if (orphan_item(s))
+		return PB_SENT_ORPHAN;
+	if (tk->n == 0 || own_claim(tk))
+		return PB_SENT_PLAIN;
+	if (word_in(tk->t[0], problem_first))
+		return PB_SENT_PROBLEM;
+	if (word_in(tk->t[0], background_first) ||
+	    (tk->n > 2 && strcmp(tk->t[0], "in") == 0 &&
+	     (strcmp(tk->t[1], "recent") == 0 || strcmp(tk->t[1], "the") == 0) &&
+	     (strcmp(tk->t[2], "years") == 0 || strcmp(tk->t[2], "past") == 0 ||
+	      strcmp(tk->t[2], "last") == 0 || strcmp(tk->t[2], "era") == 0)) ||
+	    (tk->n > 2 && (strcmp(tk->t[0], "over") == 0 || strcmp(tk->t[0], "during") == 0) &&
+	     strcmp(tk->t[1], "the") == 0 &&
+	     (strcmp(tk->t[2], "past") == 0 || strcmp(tk->t[2], "last") == 0)) ||
+	    (tk->n > 2 && strcmp(tk->t[0], "with") == 0 && strcmp(tk->t[1], "the") == 0 &&
+	     (strcmp(tk->t[2], "rapid") == 0 || strcmp(tk->t[2], "recent") == 0 ||
+	      strcmp(tk->t[2], "advent") == 0 || strcmp(tk->t[2], "growing") == 0 ||
+	      strcmp(tk->t[2], "increasing") == 0 || strcmp(tk->t[2], "rise") == 0 ||
+	      strcmp(tk->t[2], "development") == 0 || strcmp(tk->t[2], "success") == 0 ||
+	      strcmp(tk->t[2], "emergence") == 0 || strcmp(tk->t[2], "proliferation") == 0)))
+		return PB_SENT_BACKGROUND;
+	for (size_t i = 0; i + 1 < tk->n; i++) {
+		const char *w = tk->t[i], *n1 = tk->t[i + 1];
+		const char *n2 = i + 2 < tk->n ? tk->t[i + 2] : "";
+
+		if ((strcmp(w, "has") == 0 || strcmp(w, "have") == 0) &&
+		    (word_in(n1, background_perfect) ||
+		     ((strcmp(n1, "recently") == 0 || strcmp(n1, "long") == 0 ||
+		       strcmp(n1, "been") == 0) && (word_in(n2, background_perfect) ||
+						    strcmp(n2, "widely") == 0 ||
+						    strcmp(n2, "been") == 0))))
+			return PB_SENT_BACKGROUND;
+		if (strcmp(w, "plays") == 0 || strcmp(w, "play") == 0)
+			if (strcmp(n1, "a") == 0 || strcmp(n1, "an") == 0 ||
+			    strcmp(n1, "crucial") == 0 || strcmp(n1, "important") == 0)
+				return PB_SENT_BACKGROUND;
+		if ((strcmp(w, "remain") == 0 || strcmp(w, "remains") == 0) &&
+		    (word_in(n1, remain_adjs) || word_in(n2, remain_adjs)))
+			return PB_SENT_PROBLEM;
+		if (strcmp(w, "fail") == 0 || strcmp(w, "fails") == 0 || strcmp(w, "poorly") == 0 ||
+		    word_in(w, problem_words))
+			return PB_SENT_PROBLEM;
+		if ((strcmp(w, "is") == 0 || strcmp(w, "are") == 0) &&
+		    (strcmp(n1, "limited") == 0 || strcmp(n1, "challenging") == 0 ||
+		     strcmp(n1, "costly") == 0 || strcmp(n1, "expensive") == 0 ||
+		     ((strcmp(n1, "still") == 0 || strcmp(n1, "often") == 0) &&
+		      (strcmp(n2, "limited") == 0 || strcmp(n2, "challenging") == 0))))
+			return PB_SENT_PROBLEM;
+	}
+	return PB_SENT_PLAIN;
+}
+
+int
+pb_sentence_kind(const char *s)
+{
+	struct toks *tk = pb_xmalloc(sizeof *tk);
+	int k = sentence_kind(s ? s : "", tk);
+
+	free(tk);
+	return k;
+}
+
+int
+pb_finding_score(const char *s, int *contrib, int *result)
+{
+	struct toks *tk = pb_xmalloc(sizeof *tk);
+	int sc = score_sentence(s ? s : "", tk, contrib, result);
+
+	free(tk);
 	return sc;
 }
 
@@ -496,8 +651,10 @@ pb_key_findings(const char *abstract, size_t max, char ***out)
 		goto out;
 	score = pb_xcalloc(ns, sizeof *score);
 	tk = pb_xmalloc(sizeof *tk);
+	/* background, problem statements and orphan list items never */
 	for (size_t i = 0; i < ns; i++)
-		score[i] = score_sentence(sent[i], tk);
+		score[i] = sentence_kind(sent[i], tk) != PB_SENT_PLAIN ? -100 :
+			   score_sentence(sent[i], tk, NULL, NULL);
 	v = pb_xcalloc(max, sizeof *v);
 	/* The best max sentences that qualify (ties go to the earlier one), kept in the order the
 	 * authors wrote them. */
@@ -518,10 +675,15 @@ pb_key_findings(const char *abstract, size_t max, char ***out)
 			sent[i] = NULL;
 		}
 	}
-	if (nv == 0) {              /* nothing qualifies: the closing sentences */
-		size_t from = ns > 2 ? ns - 2 : 0;
+	if (nv == 0) {              /* nothing qualifies: the closing sentences that may */
+		size_t from = ns, k = 0;
 
+		while (from > 0 && k < 2)
+			if (score[--from] > -100)
+				k++;
 		for (size_t i = from; i < ns && nv < max; i++) {
+			if (score[i] <= -100)
+				continue;
 			v[nv++] = sent[i];
 			sent[i] = NULL;
 		}

@@ -312,6 +312,26 @@ pb_prompt_render(const char *tmpl, const char *const *vars, char **system, char 
 }
 
 void
+pb_prompt_strip_comments(char *tmpl)
+{
+	char *r = tmpl, *w = tmpl;
+
+	if (!tmpl)
+		return;
+	while (*r) {
+		char *nl = strchr(r, '\n');
+		size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
+
+		if (!(r[0] == '%' && r[1] == '%')) {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = '\0';
+}
+
+void
 pb_prompt_hash(const char *text, char *out, size_t n)
 {
 	snprintf(out, n, "%016llx", (unsigned long long)pb_fnv1a64_str(text));

@@ -28,6 +28,7 @@
  * the same paper reaches many subscribers. */
 struct findings_memo {
 	const char *abstract;   /* the text they were computed from; recomputed if it changes */
+	const struct pb_fulltext *ft;   /* the full text they were computed with, or NULL */
 	char **v;
 	size_t n;
 	int done;
@@ -59,6 +60,8 @@ struct pb_summarizer {
 	char *auth;                     /* "Authorization: Bearer ..." or NULL; never logged */
 	char *tmpl_analysis, *tmpl_summary;
 	char hash_analysis[17], hash_summary[17];
+	char hash_analysis_ft[17];      /* analysis.txt given a full text */
+	int tmpl_uses_ft;               /* analysis.txt has {fulltext} */
 	int64_t started_ms;             /* first request of the run; 0 before */
 	int64_t quiet_until_ms;         /* after a 429 with Retry-After */
 	int stopped;                    /* deadline, budget or repeated failures: no more requests */
@@ -99,6 +102,7 @@ read_prompt(const char *dir, const char *name, char **out, char *err, size_t err
 		snprintf(err, errlen, "summary prompt %s: empty or not text", path.data);
 	} else {
 		*out = pb_buf_detach(&b);
+		pb_prompt_strip_comments(*out);
 		rc = 0;
 	}
 	fclose(f);
@@ -126,6 +130,10 @@ model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 		return -1;
 	pb_prompt_hash(s->tmpl_analysis, s->hash_analysis, sizeof s->hash_analysis);
 	pb_prompt_hash(s->tmpl_summary, s->hash_summary, sizeof s->hash_summary);
+	s->tmpl_uses_ft = strstr(s->tmpl_analysis, "{fulltext}") != NULL;
+	pb_buf_printf(&b, "%s\n{fulltext given}", s->tmpl_analysis);
+	pb_prompt_hash(b.data, s->hash_analysis_ft, sizeof s->hash_analysis_ft);
+	pb_buf_reset(&b);
 
 	n = strlen(cfg->summary.base_url);
 	while (n > 0 && cfg->summary.base_url[n - 1] == '/')
@@ -217,6 +225,7 @@ static struct findings_memo *
 findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t idx)
 {
 	struct findings_memo *m;
+	const struct pb_fulltext *ft;
 
 	if (s->memo_set != papers || s->memo_n != papers->n) {
 		memo_clear(s);
@@ -225,7 +234,8 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 		s->memo = pb_xcalloc(papers->n ? papers->n : 1, sizeof *s->memo);
 	}
 	m = &s->memo[idx];
-	if (m->done && m->abstract != papers->v[idx].abstract) {
+	ft = s->ft ? pb_fulltext_find(s->ft, papers->v[idx].id) : NULL;
+	if (m->done && (m->abstract != papers->v[idx].abstract || m->ft != ft)) {
 		pb_sentences_free(m->v, m->n);
 		pb_terms_free(m->terms);
 		m->v = NULL;
@@ -235,7 +245,8 @@ findings_of(struct pb_summarizer *s, const struct pb_paperset *papers, size_t id
 	}
 	if (!m->done) {
 		m->abstract = papers->v[idx].abstract;
-		m->n = pb_key_findings(m->abstract, MAX_FINDINGS, &m->v);
+		m->ft = ft;
+		m->n = pb_key_findings_ft(m->abstract, ft, MAX_FINDINGS, &m->v);
 		m->done = 1;
 	}
 	return m;
@@ -678,59 +689,57 @@ run_jobs(struct pb_summarizer *s)
 	s->n_jobs = 0;
 }
 
-static void
-authors_line(const struct pb_paper *p, struct pb_buf *b)
+/* The full text the run read for p, or NULL. */
+static const struct pb_fulltext *
+ft_of(const struct pb_summarizer *s, const struct pb_paper *p)
 {
-	pb_buf_reset(b);
-	for (size_t i = 0; i < p->n_authors && i < 30; i++)
-		pb_buf_printf(b, "%s%s", i ? ", " : "", p->authors[i].name ? p->authors[i].name : "");
-	if (p->n_authors > 30)
-		pb_buf_printf(b, " and %zu more", p->n_authors - 30);
+	return s->ft && p->id ? pb_fulltext_find(s->ft, p->id) : NULL;
 }
 
-static void
-categories_line(const struct pb_paper *p, struct pb_buf *b)
+/* A paper's cached analysis: the one written with its full text first, else the one from its
+ * abstract (a run without the text reuses the better answer of an earlier run). */
+static char *
+analysis_cached(struct pb_summarizer *s, const char *key, const char *lang)
 {
-	pb_buf_reset(b);
-	for (size_t i = 0; i < p->n_categories; i++)
-		pb_buf_printf(b, "%s%s", i ? ", " : "", p->categories[i] ? p->categories[i] : "");
+	char *a = NULL;
+
+	if (s->tmpl_uses_ft)
+		a = pb_cache_get(s->st, key, s->cfg->summary.model, lang, s->hash_analysis_ft,
+				 "analysis");
+	if (!a)
+		a = pb_cache_get(s->st, key, s->cfg->summary.model, lang, s->hash_analysis,
+				 "analysis");
+	return a;
 }
 
-/* One paper's analysis in one language, unless cached or asked already. */
+/* One paper's analysis in one language, unless cached or asked already. Given its full text
+ * (and a prompt with {fulltext}), the cache key's prompt part is another hash, so a paper
+ * asked about from its abstract alone is asked again once its text is there. */
 static void
 prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *lang)
 {
-	struct pb_buf key = { 0 }, au = { 0 }, cats = { 0 };
+	struct pb_buf key = { 0 };
+	struct pb_analysis_vars av;
+	const struct pb_fulltext *ft = s->tmpl_uses_ft ? ft_of(s, p) : NULL;
 	char *cached;
 
 	paper_key(p, &key);
 	if (asked_before(s, "analysis", key.data, lang))
 		goto out;
-	cached = pb_cache_get(s->st, key.data, s->cfg->summary.model, lang, s->hash_analysis,
-			      "analysis");
+	cached = ft ? pb_cache_get(s->st, key.data, s->cfg->summary.model, lang,
+				   s->hash_analysis_ft, "analysis")
+		    : analysis_cached(s, key.data, lang);
 	if (cached) {
 		s->n_cached++;
 		free(cached);
 		goto out;
 	}
-	authors_line(p, &au);
-	categories_line(p, &cats);
-	{
-		const char *vars[] = {
-			"language", pb_language_name(lang), "title", p->title ? p->title : "",
-			"authors", au.data ? au.data : "", "categories", cats.data ? cats.data : "",
-			"abstract", p->abstract ? p->abstract : "", "id", key.data,
-			"published", p->published ? p->published : "",
-			"comment", p->comment ? p->comment : "", NULL,
-		};
-
-		queue_job(s, "analysis", key.data, lang, s->hash_analysis, NULL, s->tmpl_analysis,
-			  vars);
-	}
+	pb_analysis_vars_init(&av, p, lang, key.data, ft, s->cfg->fulltext.excerpt_tokens);
+	queue_job(s, "analysis", key.data, lang, ft ? s->hash_analysis_ft : s->hash_analysis,
+		  NULL, s->tmpl_analysis, av.v);
+	pb_analysis_vars_free(&av);
 out:
 	pb_buf_free(&key);
-	pb_buf_free(&au);
-	pb_buf_free(&cats);
 }
 
 /* One digest's executive summary, unless cached or asked already. */
@@ -872,15 +881,14 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		it->score = hit->score;
 		if (sel->why && sel->why[i])
 			it->why = pb_xstrdup(sel->why[i]);
-		if (s && s->ft)
-			it->fulltext = pb_fulltext_find(s->ft, it->paper->id);
+		if (s)
+			it->fulltext = ft_of(s, it->paper);
 		m = findings_of(use, papers, hit->paper);
 		if (use->model_on && use->cfg->summary.analysis) {
 			struct pb_buf key = { 0 };
 
 			paper_key(it->paper, &key);
-			it->analysis = pb_cache_get(use->st, key.data, use->cfg->summary.model,
-						    out->language, use->hash_analysis, "analysis");
+			it->analysis = analysis_cached(use, key.data, out->language);
 			pb_buf_free(&key);
 		}
 		if (m->n) {

@@ -127,16 +127,15 @@ test_key_findings_rules(void)
 	}
 	pb_sentences_free(v, n);
 
-	/* "However, ..." and figures with % qualify; a splitter trap stays in one sentence. */
+	/* Figures with % qualify; "However, ..." (the problem) does not; a splitter trap stays
+	 * in one sentence. */
 	n = findings("Neural fields are popular for scenes in many settings today. However, they "
 		     "are slow to train on large scenes (e.g. cities). Training time falls to "
 		     "41.5% of the baseline in our setting. Other text follows here for the reader "
 		     "to see.", &v);
-	T_EQ_INT(n, 2);
-	if (n == 2) {
-		T_EQ_STR(v[0], "However, they are slow to train on large scenes (e.g. cities).");
-		T_EQ_STR(v[1], "Training time falls to 41.5% of the baseline in our setting.");
-	}
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_STR(v[0], "Training time falls to 41.5% of the baseline in our setting.");
 	pb_sentences_free(v, n);
 
 	/* Claims count, background does not: "it has been shown that" is somebody else's. */
@@ -237,12 +236,23 @@ test_reference_abstracts(void)
 		if (shared == 0)
 			fprintf(stderr, "paper %zu: no finding in common with the reference\n", i);
 		T_CHECK(shared >= 1);
-		/* the first three papers: the reference's exact choice (a "However" sentence with
-		 * "This paper explores"; the fallback to the last two sentences; "We introduce",
-		 * "We demonstrate", "Second, we show", "Third, we demonstrate") */
+		/* the first three papers: the reference's exact choice ("This paper explores";
+		 * the fallback to the last two sentences; "We introduce", "We demonstrate",
+		 * "Second, we show", "Third, we demonstrate") less the problem statements the
+		 * reference also shows ("However, despite its significant promise, ...") */
 		if (i < 3) {
-			T_EQ_INT(nv, ref[i].nkf);
-			T_EQ_INT(shared, ref[i].nkf);
+			size_t want = 0;
+
+			for (size_t r = 0; r < ref[i].nkf; r++)
+				want += strncmp(ref[i].kf[r], "However", 7) != 0;
+			T_EQ_INT(nv, want);
+			T_EQ_INT(shared, want);
+		}
+		/* never background, a problem statement or an orphan list item */
+		for (size_t k = 0; k < nv; k++) {
+			T_CHECK(strncmp(v[k], "However", 7) != 0);
+			T_CHECK(strncmp(v[k], "Recently", 8) != 0);
+			T_CHECK(v[k][0] != '(');
 		}
 		pb_sentences_free(v, nv);
 	}

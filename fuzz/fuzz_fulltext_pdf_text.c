@@ -1,0 +1,62 @@
+/* libFuzzer target: the PDF path. The first byte chooses: odd, the bytes go to poppler as a
+ * PDF (at most 3 pages); even, they are the extracted text and go to the heading and
+ * paragraph finder directly. Neither may crash or break the bounds, and the excerpt keeps
+ * to its budget. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/fulltext/ft_int.h"
+#include "paperboy/fulltext.h"
+
+static void
+check(const struct pb_fulltext *ft)
+{
+	size_t text = 0;
+	char *ex;
+
+	if (ft->n_sections > FT_MAX_SECTIONS || ft->n_figures > FT_MAX_FIGURES ||
+	    ft->n_tables > FT_MAX_TABLES || ft->n_links > FT_MAX_LINKS)
+		abort();
+	for (size_t i = 0; i < ft->n_sections; i++) {
+		if (!ft->sections[i].text || !ft->sections[i].text[0])
+			abort();
+		text += strlen(ft->sections[i].text);
+	}
+	if (text > FT_MAX_TEXT)
+		abort();
+	for (size_t i = 0; i < ft->n_links; i++)
+		if (!ft_code_link(ft->links[i]))
+			abort();
+	ex = pb_fulltext_excerpt(ft, 50);
+	if (ex && strlen(ex) > 200)
+		abort();
+	free(ex);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+	if (size < 1)
+		return 0;
+	if (data[0] & 1) {
+		if (pb_fulltext_from_pdf((const char *)data + 1, size - 1, 3, &ft, why,
+					 sizeof why) == 0)
+			check(&ft);
+		else if (!why[0])
+			abort();
+	} else {
+		struct ftb b;
+
+		memset(&ft, 0, sizeof ft);
+		ftb_init(&b, &ft);
+		ft_text_sections(&b, (const char *)data + 1, size - 1);
+		ftb_finish(&b);
+		check(&ft);
+	}
+	pb_fulltext_clear(&ft);
+	return 0;
+}

@@ -1,0 +1,363 @@
+/* Getting the selected papers' full text: the state's cache first, else arXiv's HTML, else the
+ * PDF, through the arXiv HTTP client (its shared gate, User-Agent, conditional GET), within a
+ * byte cap per document and the run's deadline. A failure is remembered per paper version. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ft_int.h"
+#include "paperboy/clock.h"
+#include "paperboy/log.h"
+
+#define PDF_MAX_PAGES 60
+#define RETRY_FAILED_S (24 * 3600)      /* a "failed" paper is tried again after a day */
+#define CACHE_MIN_BYTES (64ll * 1024 * 1024)
+#define CACHE_BYTES_PER_PAPER (4ll * 1024 * 1024)
+
+enum got {
+	GOT_TEXT,        /* ft filled */
+	GOT_NONE,        /* nothing to be had for this version: remembered */
+	GOT_FAILED,      /* might work later: remembered as "failed" */
+	GOT_BACKOFF,     /* arXiv asks to slow down (429, 503) or the network is gone: stop */
+};
+
+struct run {
+	const struct pb_config *cfg;
+	struct pb_state *st;
+	struct pb_http *h;
+	int64_t deadline;
+	long cached, fetched, failed, skipped;
+};
+
+/* The papers of the selections, each once, best ranked first across subscribers (every
+ * subscriber's first, then every second, ...), at most max. Returns the count; *out is
+ * malloc'd paper indexes. */
+static size_t
+candidates(const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
+	   size_t max, size_t **out)
+{
+	size_t n = 0, depth = 0;
+	size_t *v;
+	unsigned char *seen;
+
+	*out = NULL;
+	if (!papers || !papers->n || !sel || !max)
+		return 0;
+	v = pb_xcalloc(max, sizeof *v);
+	seen = pb_xcalloc(papers->n, 1);
+	for (size_t i = 0; i < n_sel; i++)
+		if (sel[i].n_hits > depth)
+			depth = sel[i].n_hits;
+	for (size_t r = 0; r < depth && n < max; r++)
+		for (size_t i = 0; i < n_sel && n < max; i++) {
+			size_t p;
+
+			if (r >= sel[i].n_hits)
+				continue;
+			p = sel[i].hits[r].paper;
+			if (p >= papers->n || seen[p])
+				continue;
+			seen[p] = 1;
+			v[n++] = p;
+		}
+	free(seen);
+	*out = v;
+	return n;
+}
+
+static void
+set_add(struct pb_fulltext_set *s, struct pb_fulltext *ft, size_t *cap)
+{
+	if (s->n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		s->v = pb_xreallocarray(s->v, *cap, sizeof *s->v);
+	}
+	s->v[s->n++] = *ft;
+	memset(ft, 0, sizeof *ft);
+}
+
+static void
+remember(struct run *r, const char *key, const char *source, const char *status,
+	 const char *why)
+{
+	if (r->st && pb_fulltext_cache_put(r->st, key, source, status, why, why ? strlen(why) : 0,
+					   (int64_t)time(NULL)) < 0)
+		pb_warn("fulltext.cache_failed", "paper=%s", key);
+}
+
+/* Seconds left before the deadline, at most the per-request timeout. */
+static long
+time_left(const struct run *r)
+{
+	int64_t left = r->deadline - (int64_t)time(NULL);
+
+	if (left > r->cfg->fulltext.timeout_s)
+		left = r->cfg->fulltext.timeout_s;
+	return left > 0 ? (long)left : 0;
+}
+
+static int
+slow_down(const struct pb_http_response *resp)
+{
+	return resp->status == 429 || resp->status == 503 || resp->not_resolved ||
+	       (resp->status == 0 && !resp->too_large);
+}
+
+/* GETs url within the limits. Returns 0 with resp filled, or -1 (resp->status says). */
+static int
+get(struct run *r, const char *url, struct pb_http_response *resp, char *err, size_t errlen)
+{
+	long t = time_left(r);
+
+	if (t < 2) {
+		memset(resp, 0, sizeof *resp);
+		snprintf(err, errlen, "the run's full-text deadline came");
+		return -1;
+	}
+	return pb_http_get_capped(r->h, url, (size_t)r->cfg->fulltext.max_bytes, t, 0, resp, err,
+				  errlen);
+}
+
+static enum got
+from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size_t whylen)
+{
+	struct pb_http_response resp;
+	struct pb_buf url = { 0 };
+	char err[512];
+	enum got g;
+
+	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.pdf_url, key);
+	if (get(r, url.data, &resp, err, sizeof err) < 0) {
+		if (resp.too_large) {
+			snprintf(why, whylen, "PDF larger than %ld bytes", r->cfg->fulltext.max_bytes);
+			g = GOT_NONE;
+		} else if (resp.status == 404 || resp.status == 410) {
+			snprintf(why, whylen, "no HTML and no PDF (HTTP %ld)", resp.status);
+			g = GOT_NONE;
+		} else {
+			snprintf(why, whylen, "PDF: %s", err);
+			g = slow_down(&resp) ? GOT_BACKOFF : GOT_FAILED;
+		}
+		goto out;
+	}
+	if (pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
+				 sizeof err) < 0) {
+		snprintf(why, whylen, "PDF: %s", err);
+		g = GOT_NONE;
+		goto out;
+	}
+	g = GOT_TEXT;
+out:
+	pb_http_response_free(&resp);
+	pb_buf_free(&url);
+	return g;
+}
+
+/* One paper version from the network: HTML first, the PDF when there is no usable HTML. */
+static enum got
+from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size_t whylen)
+{
+	struct pb_http_response resp;
+	struct pb_buf url = { 0 };
+	char err[512];
+	enum got g;
+
+	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.html_url, key);
+	if (get(r, url.data, &resp, err, sizeof err) < 0) {
+		if (slow_down(&resp) && !resp.too_large) {
+			snprintf(why, whylen, "HTML: %s", err);
+			g = GOT_BACKOFF;
+			goto out;
+		}
+		if (resp.status >= 500) {
+			snprintf(why, whylen, "HTML: %s", err);
+			g = GOT_FAILED;
+			goto out;
+		}
+		pb_debug("fulltext.no_html", "paper=%s status=%ld", key, resp.status);
+		g = from_pdf(r, key, ft, why, whylen);
+		goto out;
+	}
+	if (resp.body.len >= 5 && memcmp(resp.body.data, "%PDF-", 5) == 0) {
+		/* Some servers answer the HTML address with the PDF itself. */
+		if (pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
+					 sizeof err) < 0) {
+			snprintf(why, whylen, "PDF: %s", err);
+			g = GOT_NONE;
+		} else {
+			g = GOT_TEXT;
+		}
+		goto out;
+	}
+	if (pb_fulltext_from_html(resp.body.data, resp.body.len, url.data, ft, err,
+				  sizeof err) == 0) {
+		g = GOT_TEXT;
+		goto out;
+	}
+	if (strcmp(err, "withdrawn") == 0) {
+		snprintf(why, whylen, "withdrawn");
+		g = GOT_NONE;
+		goto out;
+	}
+	pb_debug("fulltext.html_unusable", "paper=%s why=%s", key, pb_q(err));
+	g = from_pdf(r, key, ft, why, whylen);
+out:
+	pb_http_response_free(&resp);
+	pb_buf_free(&url);
+	return g;
+}
+
+/* From the cache: 1 with ft filled, 0 when the network should be asked, 2 when a failure
+ * remembered says not to. */
+static int
+from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
+{
+	struct pb_fulltext_row row;
+	int rc = 0, got;
+
+	if (!r->st)
+		return 0;
+	got = pb_fulltext_cache_get(r->st, key, &row);
+	if (got <= 0)
+		return 0;
+	if (strcmp(row.status, "ok") == 0) {
+		if (row.body && pb_fulltext_from_json(row.body, row.bytes, ft) == 0)
+			rc = 1;
+		else
+			pb_warn("fulltext.cache_bad", "paper=%s", key);
+	} else if (strcmp(row.status, "failed") != 0 ||
+		   (int64_t)time(NULL) - row.fetched < RETRY_FAILED_S) {
+		pb_debug("fulltext.cache_status", "paper=%s status=%s why=%s", key, row.status,
+			 pb_q(row.body ? row.body : ""));
+		rc = 2;
+	}
+	free(row.body);
+	return rc;
+}
+
+static long
+collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
+	const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
+	int64_t deadline, struct pb_fulltext_set *out)
+{
+	struct run r = { cfg, st, h, 0, 0, 0, 0, 0 };
+	size_t *idx = NULL, n, cap = 0, i;
+	int64_t t0 = pb_mono_ms(), now = (int64_t)time(NULL);
+	int stopped = 0;
+
+	memset(out, 0, sizeof *out);
+	r.deadline = now + cfg->fulltext.deadline_s;
+	if (deadline > 0 && deadline < r.deadline)
+		r.deadline = deadline;
+	if (st && h) {
+		int64_t max = (int64_t)cfg->fulltext.max_papers * CACHE_BYTES_PER_PAPER;
+
+		if (pb_fulltext_cache_prune(st, now - (int64_t)cfg->fulltext.cache_days * 86400,
+					    max > CACHE_MIN_BYTES ? max : CACHE_MIN_BYTES) < 0)
+			pb_warn("fulltext.prune_failed", "error=%s", pb_q(pb_state_errmsg(st)));
+	}
+	n = candidates(papers, sel, n_sel, (size_t)cfg->fulltext.max_papers, &idx);
+	for (i = 0; i < n; i++) {
+		const struct pb_paper *p = &papers->v[idx[i]];
+		struct pb_fulltext ft;
+		struct pb_buf key = { 0 };
+		char why[600] = "";
+		int64_t t1 = pb_mono_ms();
+		enum got g;
+		int c;
+
+		memset(&ft, 0, sizeof ft);
+		if (p->version > 0)
+			pb_buf_printf(&key, "%sv%d", p->id, p->version);
+		else
+			pb_buf_puts(&key, p->id);
+		c = from_cache(&r, key.data, &ft);
+		if (c == 1) {
+			free(ft.paper_key);
+			ft.paper_key = pb_buf_detach(&key);
+			set_add(out, &ft, &cap);
+			r.cached++;
+			continue;
+		}
+		if (c == 2 || !h) {
+			r.skipped++;
+			pb_buf_free(&key);
+			continue;
+		}
+		if (stopped || (int64_t)time(NULL) + 2 > r.deadline) {
+			if (!stopped)
+				pb_warn("fulltext.deadline", "left=%zu deadline_s=%d (these papers go "
+					"out without their full text)", n - i,
+					cfg->fulltext.deadline_s);
+			stopped = 1;
+			r.skipped++;
+			pb_buf_free(&key);
+			continue;
+		}
+		g = from_network(&r, key.data, &ft, why, sizeof why);
+		switch (g) {
+		case GOT_TEXT: {
+			char *json;
+
+			free(ft.paper_key);
+			ft.paper_key = pb_xstrdup(key.data);
+			json = pb_fulltext_to_json(&ft);
+			if (st && pb_fulltext_cache_put(st, key.data, ft.source, "ok", json,
+							strlen(json), (int64_t)time(NULL)) < 0)
+				pb_warn("fulltext.cache_failed", "paper=%s", key.data);
+			pb_info("fulltext.got", "paper=%s source=%s sections=%zu figures=%zu "
+				"tables=%zu links=%zu bytes=%zu ms=%lld", key.data, ft.source,
+				ft.n_sections, ft.n_figures, ft.n_tables, ft.n_links, strlen(json),
+				(long long)(pb_mono_ms() - t1));
+			free(json);
+			set_add(out, &ft, &cap);
+			r.fetched++;
+			break;
+		}
+		case GOT_NONE:
+			remember(&r, key.data, "", strcmp(why, "withdrawn") == 0 ? "withdrawn" :
+				 strncmp(why, "no HTML and no PDF", 18) == 0 ? "missing" : "unusable",
+				 why);
+			pb_info("fulltext.none", "paper=%s why=%s", key.data, pb_q(why));
+			r.failed++;
+			break;
+		case GOT_FAILED:
+			remember(&r, key.data, "", "failed", why);
+			pb_warn("fulltext.failed", "paper=%s why=%s", key.data, pb_q(why));
+			r.failed++;
+			break;
+		case GOT_BACKOFF:
+			remember(&r, key.data, "", "failed", why);
+			pb_warn("fulltext.backoff", "paper=%s why=%s (no more full text this run)",
+				key.data, pb_q(why));
+			r.failed++;
+			stopped = 1;
+			break;
+		}
+		pb_fulltext_clear(&ft);
+		pb_buf_free(&key);
+	}
+	free(idx);
+	if (n)
+		pb_info("fulltext.done", "papers=%zu cached=%ld fetched=%ld failed=%ld skipped=%ld "
+			"ms=%lld", n, r.cached, r.fetched, r.failed, r.skipped,
+			(long long)(pb_mono_ms() - t0));
+	return (long)out->n;
+}
+
+long
+pb_fulltext_fetch(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
+		  const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
+		  int64_t deadline, struct pb_fulltext_set *out)
+{
+	return collect(cfg, st, h, papers, sel, n_sel, deadline, out);
+}
+
+long
+pb_fulltext_cached(const struct pb_config *cfg, struct pb_state *st,
+		   const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
+		   struct pb_fulltext_set *out)
+{
+	return collect(cfg, st, NULL, papers, sel, n_sel, 0, out);
+}

@@ -1,0 +1,74 @@
+/* What the full-text extractors (HTML, PDF) share: a builder that keeps what is found within
+ * fixed bounds, the section kinds by heading words, link and text helpers. Private to
+ * src/fulltext/ (and the fuzz targets). */
+#ifndef PAPERBOY_FT_INT_H
+#define PAPERBOY_FT_INT_H
+
+#include <stddef.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/fulltext.h"
+
+/* Bounds on what one paper's full text may hold, whatever its source. */
+#define FT_MAX_TEXT (2u * 1024u * 1024u)  /* bytes of section text in all */
+#define FT_MAX_SECTIONS 96
+#define FT_MAX_FIGURES 64
+#define FT_MAX_TABLES 64
+#define FT_MAX_LINKS 16
+#define FT_MAX_AFFILIATIONS 32
+#define FT_MAX_CAPTION 2000           /* bytes of one caption */
+#define FT_MAX_TABLE 6000             /* bytes of one table's text */
+#define FT_MAX_URL 2048
+#define FT_MAX_TITLE 200
+#define FT_MAX_AFFILIATION 300
+
+/* Collects one paper's full text. Sections are opened with ftb_section and receive
+ * paragraphs; everything past the bounds above is dropped quietly (text_dropped counts it). */
+struct ftb {
+	struct pb_fulltext *ft;
+	size_t text_total;           /* bytes of section text so far */
+	size_t text_dropped;
+	size_t cap_sections, cap_figures, cap_tables, cap_links, cap_affiliations;
+	struct pb_buf cur;           /* the open section's text */
+	int open;                    /* a section is open (the last of ft->sections) */
+};
+
+void ftb_init(struct ftb *b, struct pb_fulltext *ft);
+/* Opens a section (closing the one before); title may be NULL. Past FT_MAX_SECTIONS the
+ * paragraphs go on into the last section. */
+void ftb_section(struct ftb *b, enum pb_ft_kind kind, const char *title);
+/* Appends one paragraph (whitespace already collapsed) to the open section, opening one of
+ * kind other when none is. */
+void ftb_para(struct ftb *b, const char *s, size_t len);
+void ftb_figure(struct ftb *b, const char *caption, const char *image_url, const char *alt);
+void ftb_table(struct ftb *b, const char *text);
+/* Adds url when it is a code or project link (ft_code_link) not yet listed. */
+void ftb_link(struct ftb *b, const char *url);
+void ftb_affiliation(struct ftb *b, const char *s);
+/* Closes the open section; drops sections left empty. Returns the bytes of text kept. */
+size_t ftb_finish(struct ftb *b);
+
+/* The kind a heading names ("4 Experiments" -> results, "Conclusions and Future Work" ->
+ * conclusion), PB_FT_OTHER when its words say nothing known. */
+enum pb_ft_kind ft_heading_kind(const char *heading);
+
+/* 1 when url (absolute http/https) points at code or a project page: github.com, gitlab.com,
+ * bitbucket.org, codeberg.org, huggingface.co, or a *.github.io / *.gitlab.io page; not
+ * github.com itself or its help pages. */
+int ft_code_link(const char *url);
+
+/* Appends s[0..len) to b with runs of white space (ASCII and U+00A0) made one space and
+ * control bytes dropped; *space says whether b ends with a space (updated). */
+void ft_put_text(struct pb_buf *b, const char *s, size_t len, int *space);
+/* Trims ASCII white space at both ends of b. */
+void ft_trim(struct pb_buf *b);
+/* Cuts b to at most max bytes at a UTF-8 character boundary. */
+void ft_cut(struct pb_buf *b, size_t max);
+
+/* Sections from plain text (a PDF's pages, "\f" between pages): lines like "1 Introduction",
+ * "4. Experiments", "Conclusion" open sections, the text after "References" is skipped until
+ * an appendix heading, captions ("Figure 2: ...", "Table 1: ...") become figures and tables,
+ * code links found in the text are listed. Bounded like everything else. */
+void ft_text_sections(struct ftb *b, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,410 @@
+/* Sections from a PDF's extracted text: the headings papers print ("1 Introduction",
+ * "4. Experiments", "V. CONCLUSION", "Conclusion"), paragraphs joined across line breaks
+ * and hyphens, captions, code links. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ft_int.h"
+
+#define LINE_MAX_BYTES 4096
+
+struct tx {
+	struct ftb *b;
+	struct pb_buf para;          /* the paragraph being joined */
+	struct pb_buf front;         /* text before the first heading, kept until one comes */
+	int seen_heading;
+	int last_num;                /* number of the last numbered section heading */
+	int last_roman;
+	int last_letter;             /* 'A'.. of the last appendix heading after the references */
+	const char *next;            /* the next non-blank line (for a look ahead), or NULL */
+	size_t next_len;
+	size_t next2_len;            /* and the one after it: 0 when none */
+	int skipping;                /* in the references */
+	int caption;                 /* 1 figure, 2 table: the paragraph is a caption */
+	size_t width;                /* longest line seen: a shorter line ending a sentence
+				      * ends its paragraph */
+	size_t prev_len;
+};
+
+static const char *const known[] = {
+	"abstract", "introduction", "related work", "related works", "background",
+	"preliminaries", "method", "methods", "methodology", "approach", "experiments",
+	"experimental results", "experimental setup", "results", "evaluation", "discussion",
+	"limitations", "conclusion", "conclusions", "conclusion and future work",
+	"conclusions and future work", "future work", "summary", "acknowledgments",
+	"acknowledgements", "acknowledgment", "acknowledgement", "references", "bibliography",
+	"appendix", "supplementary material", "related literature", "broader impact",
+};
+
+static int
+roman(const char *s, size_t n)
+{
+	static const char *const r[] = { "I", "II", "III", "IV", "V", "VI", "VII", "VIII",
+					 "IX", "X", "XI", "XII" };
+
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+		if (strlen(r[i]) == n && strncmp(s, r[i], n) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+/* A heading's title: a few words, starting with a capital, no sentence end, few digits. */
+static int
+title_like(const char *t, size_t n)
+{
+	size_t words = 0, digits = 0, alpha = 0;
+
+	static const char *const starts[] = { "We ", "In this ", "This ", "These ",
+					      "It ", "They ", "Here ", "There ", "As ", "For " };
+
+	if (n < 3 || n > 80 || !isupper((unsigned char)t[0]))
+		return 0;
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+		if (strncmp(t, starts[i], strlen(starts[i])) == 0)
+			return 0;
+	if (memchr(t, ';', n))
+		return 0;
+	if (t[n - 1] == '.' || t[n - 1] == ',' || t[n - 1] == ';' || t[n - 1] == '=')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isdigit((unsigned char)t[i]))
+			digits++;
+		if (isalpha((unsigned char)t[i]))
+			alpha++;
+		if (t[i] == ' ' && i + 1 < n && t[i + 1] != ' ')
+			words++;
+	}
+	return words < 10 && digits * 4 < n && alpha * 2 >= n;
+}
+
+static int
+is_known(const char *t, size_t n)
+{
+	while (n && (t[n - 1] == ':' || t[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strlen(known[i]) == n && strncasecmp(t, known[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Text after a heading starts like a sentence or a subheading: a capital, a digit, a quote;
+ * and an unnamed heading ("Method") is followed by prose, not by a table's next cell. */
+static int
+next_ok(const struct tx *x, int prose)
+{
+	unsigned char c;
+
+	if (!x->next)
+		return 1;
+	c = (unsigned char)x->next[0];
+	if (!(isupper(c) || isdigit(c) || c == '"' || c >= 0x80))
+		return 0;
+	/* "Experiments" / "Dataset" / "We use four datasets ...": a run-in subheading first. */
+	return !prose || x->next_len >= 30 ||
+	       ((x->prev_len == 0 || (x->para.len && strchr(".?!", x->para.data[x->para.len - 1]))) &&
+		x->next_len < 30 && x->next2_len >= 30);
+}
+
+/* Is line a section heading? Fills *title (a pointer into line) and its length. */
+static int
+heading(struct tx *x, const char *l, size_t n, const char **title, size_t *tn)
+{
+	size_t i = 0;
+
+	if (n > 90)
+		return 0;
+	if (is_known(l, n) && (next_ok(x, 1) || strncasecmp(l, "references", 10) == 0 ||
+			       strncasecmp(l, "bibliography", 12) == 0)) {
+		size_t k = n;
+
+		while (k && (l[k - 1] == ':' || l[k - 1] == ' '))
+			k--;
+		/* A name already used is a table's column ("Method"), not a heading. */
+		for (size_t i2 = 0; i2 < x->b->ft->n_sections; i2++) {
+			const char *t = x->b->ft->sections[i2].title;
+
+			if (t && strlen(t) == k && strncasecmp(t, l, k) == 0)
+				return 0;
+		}
+		*title = l;
+		*tn = k;
+		return 1;
+	}
+	if (isdigit((unsigned char)l[0])) {
+		int num = 0;
+
+		while (i < n && isdigit((unsigned char)l[i]) && i < 2)
+			num = num * 10 + (l[i++] - '0');
+		if (i < n && l[i] == '.')
+			i++;
+		if (i >= n || l[i] != ' ')
+			return 0;
+		while (i < n && l[i] == ' ')
+			i++;
+		/* The next section in order, with a title, or a known name under any number. */
+		if (title_like(l + i, n - i) && next_ok(x, 0) &&
+		    (num == x->last_num + 1 || (num > x->last_num && num <= x->last_num + 2 &&
+						ft_heading_kind(l + i) != PB_FT_OTHER) ||
+		     is_known(l + i, n - i))) {
+			x->last_num = num;
+			*title = l + i;
+			*tn = n - i;
+			return 1;
+		}
+		return 0;
+	}
+	while (i < n && strchr("IVX", l[i]))
+		i++;
+	if (i && i < n && (l[i] == '.' || l[i] == ' ')) {
+		int r = roman(l, i);
+
+		if (l[i] == '.')
+			i++;
+		while (i < n && l[i] == ' ')
+			i++;
+		if (r && r == x->last_roman + 1 && title_like(l + i, n - i) && next_ok(x, 0)) {
+			x->last_roman = r;
+			*title = l + i;
+			*tn = n - i;
+			return 1;
+		}
+	}
+	/* After the references: "A Proofs", "B. Additional results", "Appendix B ...". */
+	if (x->skipping && n > 2 && l[0] == 'A' + x->last_letter && x->last_letter < 12 &&
+	    (l[1] == ' ' || (l[1] == '.' && l[2] == ' ')) && next_ok(x, 0) &&
+	    title_like(l + 2 + (l[1] == '.'), n - 2 - (l[1] == '.'))) {
+		x->last_letter++;
+		*title = l + 2 + (l[1] == '.');
+		*tn = n - 2 - (l[1] == '.');
+		while (*tn && **title == ' ')
+			(*title)++, (*tn)--;
+		return 2;
+	}
+	if (n > 9 && strncasecmp(l, "appendix ", 9) == 0 && n < 80) {
+		*title = l;
+		*tn = n;
+		return 2;
+	}
+	return 0;
+}
+
+static void
+links_in(struct tx *x, const char *l, size_t n)
+{
+	static const char *const marks[] = { "github.com/", "gitlab.com/", "huggingface.co/",
+					     "github.io", "bitbucket.org/", "codeberg.org/" };
+
+	for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+		size_t ml = strlen(marks[m]);
+
+		for (size_t i = 0; i + ml <= n; i++) {
+			size_t s = i, e = i + ml;
+			struct pb_buf u = { 0 };
+
+			if (strncasecmp(l + i, marks[m], ml) != 0)
+				continue;
+			while (s > 0 && !isspace((unsigned char)l[s - 1]) && l[s - 1] != '(' &&
+			       l[s - 1] != '<' && l[s - 1] != '[')
+				s--;
+			while (e < n && !isspace((unsigned char)l[e]) && l[e] != ')' &&
+			       l[e] != '>' && l[e] != ']' && l[e] != '"')
+				e++;
+			while (e > i + ml && (l[e - 1] == '.' || l[e - 1] == ',' || l[e - 1] == ';'))
+				e--;
+			if (strncasecmp(l + s, "http://", 7) != 0 &&
+			    strncasecmp(l + s, "https://", 8) != 0)
+				pb_buf_puts(&u, "https://");
+			pb_buf_append(&u, l + s, e - s);
+			ftb_link(x->b, u.data);
+			pb_buf_free(&u);
+			i = e;
+		}
+	}
+}
+
+static void
+end_para(struct tx *x)
+{
+	ft_trim(&x->para);
+	if (x->para.len) {
+		if (x->caption == 1)
+			ftb_figure(x->b, x->para.data, NULL, NULL);
+		else if (x->caption == 2)
+			ftb_table(x->b, x->para.data);
+		else if (x->skipping)
+			;
+		else if (!x->seen_heading) {
+			if (x->front.len < FT_MAX_TEXT / 4) {
+				if (x->front.len)
+					pb_buf_putc(&x->front, '\n');
+				pb_buf_append(&x->front, x->para.data, x->para.len);
+			}
+		} else {
+			ftb_para(x->b, x->para.data, x->para.len);
+		}
+	}
+	pb_buf_reset(&x->para);
+	x->caption = 0;
+}
+
+/* "Figure 3:", "Fig. 2.", "Table 1:", "TABLE II" at the start of a line. */
+static int
+caption_start(const char *l, size_t n)
+{
+	size_t i;
+
+	if (n > 7 && (strncmp(l, "Figure ", 7) == 0 || strncmp(l, "FIGURE ", 7) == 0))
+		i = 7;
+	else if (n > 5 && strncmp(l, "Fig. ", 5) == 0)
+		i = 5;
+	else if (n > 6 && (strncmp(l, "Table ", 6) == 0 || strncmp(l, "TABLE ", 6) == 0))
+		i = 6;
+	else
+		return 0;
+	if (i >= n || !(isdigit((unsigned char)l[i]) || strchr("IVX", l[i])))
+		return 0;
+	while (i < n && (isalnum((unsigned char)l[i]) || l[i] == '.'))
+		i++;
+	if (i < n && (l[i] == ':' || l[i] == '|' || (l[i - 1] == '.' && l[i] == ' ') ||
+		      i == n))
+		return l[0] == 'T' ? 2 : 1;
+	return 0;
+}
+
+static void
+line(struct tx *x, const char *l, size_t n)
+{
+	const char *title;
+	size_t tn, i;
+	int h;
+
+	while (n && isspace((unsigned char)*l))
+		l++, n--;
+	while (n && isspace((unsigned char)l[n - 1]))
+		n--;
+	if (!n) {
+		end_para(x);
+		x->prev_len = 0;
+		return;
+	}
+	/* Page numbers and arXiv's stamp ("arXiv:2411.01234v2 [cs.LG] 3 Nov 2024"). */
+	for (i = 0; i < n && isdigit((unsigned char)l[i]); i++)
+		;
+	if (i == n || (n > 7 && strncmp(l, "arXiv:", 6) == 0 && isdigit((unsigned char)l[6])))
+		return;
+	links_in(x, l, n);
+	if ((h = heading(x, l, n, &title, &tn))) {
+		char t[128];
+		size_t c = tn < sizeof t - 1 ? tn : sizeof t - 1;
+
+		memcpy(t, title, c);
+		t[c] = '\0';
+		end_para(x);
+		x->prev_len = 0;
+		if (strcasecmp(t, "References") == 0 || strcasecmp(t, "Bibliography") == 0) {
+			x->skipping = 1;
+			x->seen_heading = 1;
+			return;
+		}
+		if (x->skipping && h != 2 && strncasecmp(t, "appendix", 8) != 0 &&
+		    strncasecmp(t, "supplementa", 11) != 0)
+			return;
+		x->skipping = 0;
+		x->seen_heading = 1;
+		ftb_section(x->b, h == 2 ? PB_FT_APPENDIX : ft_heading_kind(t), t);
+		return;
+	}
+	/* "Abstract—We ...", "Abstract. We ...": the heading runs into the text. */
+	if (!x->seen_heading && n > 10 && strncasecmp(l, "abstract", 8) == 0 &&
+	    !isalpha((unsigned char)l[8])) {
+		end_para(x);
+		x->seen_heading = 1;
+		ftb_section(x->b, PB_FT_ABSTRACT, "Abstract");
+		for (i = 8; i < n && !isalnum((unsigned char)l[i]); i++)
+			;
+		l += i;
+		n -= i;
+	}
+	if ((h = caption_start(l, n))) {
+		end_para(x);
+		x->caption = h;
+	} else if (x->prev_len && x->para.len &&
+		   strchr(".?!:", x->para.data[x->para.len - 1]) && x->prev_len * 4 < x->width * 3) {
+		/* The line before ended a sentence well short of the column: a new paragraph. */
+		end_para(x);
+	}
+	if (n > x->width && n < 200)
+		x->width = n;
+	if (x->para.len && x->para.data[x->para.len - 1] == '-' && x->para.len > 1 &&
+	    isalpha((unsigned char)x->para.data[x->para.len - 2]) && islower((unsigned char)l[0])) {
+		pb_buf_truncate(&x->para, x->para.len - 1);   /* "exam-" "ple" */
+	} else if (x->para.len) {
+		pb_buf_putc(&x->para, ' ');
+	}
+	{
+		int space = 0;
+
+		ft_put_text(&x->para, l, n, &space);
+	}
+	x->prev_len = n;
+}
+
+void
+ft_text_sections(struct ftb *b, const char *text, size_t len)
+{
+	struct tx x;
+	size_t i = 0;
+
+	memset(&x, 0, sizeof x);
+	x.b = b;
+	while (i < len) {
+		size_t e = i, j, k;
+
+		while (e < len && text[e] != '\n' && text[e] != '\f' && e - i < LINE_MAX_BYTES)
+			e++;
+		/* The next two lines with something on them, for the heading rules. */
+		x.next = NULL;
+		x.next_len = x.next2_len = 0;
+		for (j = e + 1; j < len && j < e + 1 + 8 * LINE_MAX_BYTES; j = k + 1) {
+			size_t a = j;
+
+			for (k = j; k < len && text[k] != '\n' && text[k] != '\f'; k++)
+				;
+			while (a < k && isspace((unsigned char)text[a]))
+				a++;
+			if (a >= k)
+				continue;
+			if (!x.next) {
+				x.next = text + a;
+				x.next_len = k - a;
+			} else {
+				x.next2_len = k - a;
+				break;
+			}
+		}
+		line(&x, text + i, e - i);
+		if (e < len && text[e] == '\f') {
+			/* A page ends: a paragraph may go on, but not across a caption. */
+			if (x.caption)
+				end_para(&x);
+		}
+		i = e < len && (text[e] == '\n' || text[e] == '\f') ? e + 1 : e;
+	}
+	end_para(&x);
+	if (!x.seen_heading && x.front.len) {
+		/* No heading at all: the paragraphs as they come. */
+		const char *p = x.front.data;
+
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			ftb_para(b, p, n);
+			p += n + (p[n] == '\n');
+		}
+	}
+	pb_buf_free(&x.para);
+	pb_buf_free(&x.front);
+}

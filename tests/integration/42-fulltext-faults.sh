@@ -1,0 +1,117 @@
+#!/bin/sh
+# Full text that cannot be had, or is hostile, against the local stand-in
+# (tests/lib/fulltext_server.py) and PDFs made now by reportlab (tests/lib/gen_pdfs.py):
+# hostile HTML (deep nesting, a huge attribute, thousands of scripts), a 50 MB PDF past the
+# byte cap, a PDF without a text layer, an encrypted PDF, 429 and 500 answers. Each run ends
+# in bounded time with one clear log line per paper, no crash, and the digest sent.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+FT="$PB_TESTS/fixtures/fulltext"
+FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
+T=$(mktemp -d /tmp/pb-ftf.XXXXXX)
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+CUR=none
+fail() {
+  echo "42-fulltext-faults: FAIL: $*" >&2
+  for f in "$T/$CUR.log" "$T/req.log"; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 25 "$f" >&2; }; done
+  exit 1
+}
+
+/usr/bin/python3 "$PB_TESTS/lib/gen_pdfs.py" "$T/pdf" --big || fail "gen_pdfs.py (python3-reportlab?)"
+# Hostile HTML: a LaTeXML-looking page whose section sits under 100000 nested elements, with a
+# 5 MB attribute and 3000 scripts and styles.
+/usr/bin/python3 - "$T/hostile.html" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('<html><body><article class="ltx_document"><section class="ltx_section">'
+            '<h2 class="ltx_title">4 Results</h2><p>Accuracy rose to 91.5% on the test set.</p>')
+    f.write('<div>' * 100000 + 'deep')
+    f.write('<figure class="ltx_figure"><img src="' + 'a' * (5 * 1024 * 1024) + '">'
+            '<figcaption>Figure 1: huge</figcaption></figure>')
+    f.write('<script>alert(1)</script><style>p{}</style>' * 3000)
+    f.write('</body></html>')
+PY
+
+/usr/bin/python3 "$PB_TESTS/lib/fulltext_server.py" --port-file "$T/port" --log "$T/req.log" \
+  --html "$FT/arxiv-2501.11120v1.html" --pdf "$FT/arxiv-2202.00535v1.pdf" --rules "$T/rules" \
+  --timeout 180 &
+SRV=$!
+i=0
+while [ ! -s "$T/port" ]; do
+  i=$((i + 1)); [ $i -gt 100 ] && fail "server did not start"
+  sleep 0.1
+done
+PORT=$(cat "$T/port")
+: > "$T/rules"
+
+conf() { # NAME: its own state and sink, full text from the stand-in, 20 MB cap
+  cat > "$T/$1.conf" <<EOF
+state_dir = "$T/$1.state";
+arxiv = { categories = ["cs.CV"]; request_interval_ms = 50;
+  rss_url = "http://127.0.0.1:9/rss"; api_url = "http://127.0.0.1:9/api"; };
+file = { dir = "$T/$1.sink"; };
+fulltext = { enabled = true; html_url = "http://127.0.0.1:$PORT/html";
+  pdf_url = "http://127.0.0.1:$PORT/pdf"; max_papers = 3; max_bytes = 20971520;
+  timeout = 20; deadline = 60; };
+subscribers = ( { name = "amy"; max_papers = 3;
+  topics = ( { name = "Depth"; query = "ti:depth OR abs:\"depth estimation\""; } ); } );
+EOF
+}
+run() { # NAME MAX_SECONDS: a run that must end well within MAX_SECONDS, digest written
+  CUR=$1
+  conf "$1"
+  s=$(date +%s)
+  "$PAPERBOY" -c "$T/$1.conf" run --feed "$FEED" > "$T/$1.out" 2> "$T/$1.log"
+  rc=$?
+  took=$(( $(date +%s) - s ))
+  [ $rc -eq 0 ] || fail "$1: run exited $rc"
+  [ "$took" -le "$2" ] || fail "$1: took $took s, want at most $2"
+  [ -s "$T/$1.sink/2024-11-28/amy/digest.md" ] || fail "$1: no digest"
+  grep -q 'event=run.done .* sent=3 failed=0' "$T/$1.log" || fail "$1: digest not sent"
+}
+
+conf probe
+"$PAPERBOY" -c "$T/probe.conf" run --dry-run --feed "$FEED" > "$T/dry" 2>/dev/null || fail "dry run"
+set -- $(sed -n 's/^ *[0-9.]*  *\([0-9.]*\) *v\([0-9]*\) .*/\1v\2/p' "$T/dry")
+[ $# -eq 3 ] || fail "dry run lists $# papers, want 3"
+P1=$1 P2=$2 P3=$3
+
+# ---- hostile HTML, a 50 MB PDF, a PDF with no text ----
+cat > "$T/rules" <<EOF
+/html/$P1 file $T/hostile.html
+/html/$P2 404
+/pdf/$P2 file $T/pdf/big.pdf
+/html/$P3 404
+/pdf/$P3 file $T/pdf/image-only.pdf
+EOF
+run odd 30
+grep -q "event=fulltext.got paper=$P1 source=html sections=1 " "$T/odd.log" || fail "hostile HTML: no text kept"
+grep -q "event=fulltext.none paper=$P2 why=\"PDF larger than 20971520 bytes\"" "$T/odd.log" ||
+  fail "50 MB PDF: no byte-cap line"
+grep -q "event=fulltext.none paper=$P3 why=\"PDF: no text layer" "$T/odd.log" || fail "image-only PDF: no line"
+st=$(sqlite3 "$T/odd.state/paperboy.db" "select group_concat(status, ',') from (select status from fulltext order by paper_key)")
+echo "$st" | grep -q unusable || fail "the unusable PDFs are not remembered ($st)"
+echo "   hostile HTML, 50 MB PDF (cut off), no text layer: ok"
+
+# ---- an encrypted PDF; then arXiv says 429: no more requests this run ----
+cat > "$T/rules" <<EOF
+/html/$P1 404
+/pdf/$P1 file $T/pdf/encrypted.pdf
+/html/$P2 429
+EOF
+: > "$T/req.log"
+run locked 30
+grep -q "event=fulltext.none paper=$P1 why=\"PDF: encrypted" "$T/locked.log" || fail "encrypted: no line"
+grep -q "level=warn event=fulltext.backoff paper=$P2 why=\"HTML: .*429" "$T/locked.log" || fail "429: no backoff line"
+grep -q "\"/html/$P3\"" "$T/req.log" && fail "asked for $P3 after a 429"
+grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=2 skipped=1' "$T/locked.log" || fail "429: done line"
+echo "   encrypted PDF, 429 stops the run's fetching: ok"
+
+# ---- 500 everywhere ----
+printf '/html/ 500\n/pdf/ 500\n' > "$T/rules"
+run down 30
+n=$(grep -c 'level=warn event=fulltext.failed' "$T/down.log")
+[ "$n" -eq 3 ] || fail "500: $n failed lines, want 3"
+echo "   500 everywhere: ok"
