@@ -1,0 +1,414 @@
+/* Selecting one subscriber's papers from its candidates: the order of equal scores, the
+ * topics' shares of the digest, the skip filter and the ranker's reasons. Shared by the
+ * indexed and the reference evaluation, so both select alike. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/match.h"
+
+#include "match_int.h"
+
+/* ---- the order of equal scores ---- */
+
+/* New papers first, then cross-lists, then revisions: at equal score a paper the reader has
+ * not seen before is worth more than a new version of an old one. An API result says nothing
+ * of its announcement: a version above 1 is a revision, as the renderers show it. */
+static int
+ann_class(const struct pb_paper *p)
+{
+	switch (p->announce) {
+	case PB_ANN_CROSS:
+		return 1;
+	case PB_ANN_REPLACE:
+	case PB_ANN_REPLACE_CROSS:
+		return 2;
+	case PB_ANN_UNKNOWN:
+		return p->version > 1 ? 2 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* How recent an id is: *style 0 for a new-style id ("2411.17790", YYMM.NNNNN), 1 for an
+ * old-style one ("hep-th/9901001", archive/YYMMNNN), 2 for anything else; the returned key
+ * grows with the submission month and number within the style. */
+static unsigned long long
+id_key(const char *id, int *style)
+{
+	const char *d = id ? strchr(id, '/') : NULL;
+	unsigned long long key = 0;
+	size_t n = 0;
+	int yy;
+
+	*style = 2;
+	if (!id)
+		return 0;
+	if (d) {
+		d++;
+		for (; d[n] >= '0' && d[n] <= '9'; n++)
+			key = key * 10 + (unsigned)(d[n] - '0');
+		if (n != 7 || d[n])
+			return 0;
+		yy = (d[0] - '0') * 10 + (d[1] - '0');
+		*style = 1;
+		/* old-style ids run from 1991 to 2007 */
+		return (yy >= 91 ? 19ULL : 20ULL) * 10000000ULL * 100 + key;
+	}
+	for (; id[n] >= '0' && id[n] <= '9'; n++)
+		key = key * 10 + (unsigned)(id[n] - '0');
+	if (n != 4 || id[n] != '.')
+		return 0;
+	d = id + 5;
+	for (n = 0; d[n] >= '0' && d[n] <= '9'; n++)
+		key = key * 10 + (unsigned)(d[n] - '0');
+	if (n < 4 || n > 5 || d[n])
+		return 0;
+	/* 0704.0001 ... 1412.9999 have four digits, later ids five: make them alike */
+	if (n == 4)
+		key = key / 10000 * 100000 + key % 10000;
+	*style = 0;
+	return key;
+}
+
+/* < 0 when paper a comes before paper b at equal score. */
+static int
+tie_cmp(const struct pb_paper *a, const struct pb_paper *b)
+{
+	int ca = ann_class(a), cb = ann_class(b), sa, sb;
+	unsigned long long ka, kb;
+
+	if (ca != cb)
+		return ca - cb;
+	ka = id_key(a->id, &sa);
+	kb = id_key(b->id, &sb);
+	if (sa != sb)
+		return sa - sb;
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
+}
+
+void
+mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
+{
+	size_t n = ps->n + 1;
+	uint32_t *order, *tmp;
+
+	sc->score = pb_xcalloc(n, sizeof *sc->score);
+	sc->topic = pb_xcalloc(n, sizeof *sc->topic);
+	sc->list = pb_xcalloc(n, sizeof *sc->list);
+	sc->rank = pb_xcalloc(n, sizeof *sc->rank);
+	sc->flags = pb_xcalloc(n, sizeof *sc->flags);
+	sc->seen = pb_xcalloc(n, 1);
+	sc->skip = NULL;
+	sc->skip_ctx = NULL;
+	sc->ranker = NULL;
+	sc->cands = pb_xcalloc(n, sizeof *sc->cands);
+	sc->sub_index = 0;
+	sc->n = 0;
+	/* Each paper's place in the tie order, once per run (merge sort: stable, n log n). */
+	order = pb_xcalloc(n, sizeof *order);
+	tmp = pb_xcalloc(n, sizeof *tmp);
+	for (uint32_t i = 0; i < ps->n; i++)
+		order[i] = i;
+	for (size_t w = 1; w < ps->n; w *= 2)
+		for (size_t lo = 0; lo < ps->n; lo += 2 * w) {
+			size_t mid = lo + w < ps->n ? lo + w : ps->n;
+			size_t hi = lo + 2 * w < ps->n ? lo + 2 * w : ps->n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid || b < hi) {
+				if (b >= hi)
+					tmp[k++] = order[a++];
+				else if (a >= mid)
+					tmp[k++] = order[b++];
+				else if (tie_cmp(&ps->v[order[a]], &ps->v[order[b]]) <= 0)
+					tmp[k++] = order[a++];
+				else
+					tmp[k++] = order[b++];
+			}
+			memcpy(order + lo, tmp + lo, (hi - lo) * sizeof *order);
+		}
+	for (uint32_t i = 0; i < ps->n; i++)
+		sc->rank[order[i]] = i;
+	free(tmp);
+	free(order);
+}
+
+void
+mx_scratch_free(struct mx_scratch *sc)
+{
+	free(sc->score);
+	free(sc->topic);
+	free(sc->list);
+	free(sc->rank);
+	free(sc->flags);
+	free(sc->seen);
+	free(sc->cands);
+}
+
+/* ---- ranking and sharing ---- */
+
+static int
+better(const struct mx_scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	return sc->rank[a->paper] < sc->rank[b->paper];
+}
+
+/* Sorting context (the tie order is fixed per paper). */
+struct ranked {
+	struct pb_hit h;
+	uint32_t rank;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->h.score != y->h.score)
+		return x->h.score > y->h.score ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* The share a topic's candidates go to: its own, or one more for a hit whose topic is out of
+ * range (a subscriber without topics). */
+static size_t
+bucket(const struct pb_subscriber *sub, const struct pb_hit *h)
+{
+	return h->topic < sub->n_topics ? h->topic : sub->n_topics;
+}
+
+static size_t
+quota(const struct pb_subscriber *sub, size_t b)
+{
+	return b < sub->n_topics && sub->topics[b].max_papers > 0 ? (size_t)sub->topics[b].max_papers
+								  : 0;
+}
+
+/* One topic's ranked list during sharing: v[idx[at..end)] are its candidates, best first. */
+struct lane {
+	size_t at, end, taken, limit;
+	int in;                 /* taking part in this round of sharing */
+};
+
+/* Shares up to slots places among the lanes taking part: round by round each takes its next
+ * best paper until it reaches its limit or runs out; when fewer places are left than lanes
+ * want one, they go to the best of the lanes' next papers. Marks the chosen in pick and
+ * returns how many places it filled. */
+static size_t
+share(struct lane *ln, size_t n_ln, const size_t *idx, unsigned char *pick, size_t slots)
+{
+	size_t filled = 0;
+
+	while (filled < slots) {
+		size_t want = 0;
+
+		for (size_t b = 0; b < n_ln; b++)
+			want += ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit;
+		if (!want)
+			break;
+		if (want <= slots - filled) {
+			for (size_t b = 0; b < n_ln; b++)
+				if (ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit) {
+					pick[idx[ln[b].at++]] = 1;
+					ln[b].taken++;
+					filled++;
+				}
+			continue;
+		}
+		while (filled < slots) {
+			size_t best = n_ln;
+
+			for (size_t b = 0; b < n_ln; b++)
+				if (ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit &&
+				    (best == n_ln || idx[ln[b].at] < idx[ln[best].at]))
+					best = b;
+			if (best == n_ln)
+				break;
+			pick[idx[ln[best].at++]] = 1;
+			ln[best].taken++;
+			filled++;
+		}
+	}
+	return filled;
+}
+
+/* Chooses which of the ranked candidates v[0..n) make the digest: the topics with a
+ * max_papers of their own first take up to that many (sharing round robin if their shares
+ * exceed the cap), then the other topics share the rest round robin. Fills sel->hits in rank
+ * order, and sel->rest with the others when rest is set. */
+static void
+pick_fair(const struct pb_subscriber *sub, struct pb_selection *sel, const struct ranked *v,
+	  size_t n, size_t cap, int rest)
+{
+	size_t n_ln = sub->n_topics + 1, filled, k = 0;
+	struct lane *ln = pb_xcalloc(n_ln, sizeof *ln);
+	size_t *idx = pb_xcalloc(n + 1, sizeof *idx);
+	unsigned char *pick = pb_xcalloc(n + 1, 1);
+
+	/* each lane's candidates, in rank order, side by side in idx */
+	for (size_t i = 0; i < n; i++)
+		ln[bucket(sub, &v[i].h)].end++;
+	for (size_t b = 0, at = 0; b < n_ln; b++) {
+		ln[b].at = at;
+		at += ln[b].end;
+		ln[b].end = ln[b].at;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[ln[bucket(sub, &v[i].h)].end++] = i;
+	for (size_t b = 0; b < n_ln; b++) {
+		ln[b].limit = quota(sub, b);
+		ln[b].in = ln[b].limit > 0;
+	}
+	filled = share(ln, n_ln, idx, pick, cap);
+	for (size_t b = 0; b < n_ln; b++) {
+		ln[b].in = !ln[b].in;
+		if (ln[b].in)
+			ln[b].limit = (size_t)-1;
+	}
+	share(ln, n_ln, idx, pick, cap - filled);
+	for (size_t i = 0; i < n; i++) {
+		if (pick[i]) {
+			sel->hits[k++] = v[i].h;
+		} else if (rest) {
+			if (!sel->rest)
+				sel->rest = pb_xcalloc(n - i, sizeof *sel->rest);
+			sel->rest[sel->n_rest++] = v[i].h;
+		}
+	}
+	sel->n_hits = k;
+	free(pick);
+	free(idx);
+	free(ln);
+}
+
+/* With a skip filter: every candidate in rank order is asked once, so a paper received
+ * earlier gives its place to the next one of its topic. */
+static void
+finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps,
+		const struct pb_hit *c, size_t n, size_t cap)
+{
+	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].h = c[i];
+		v[i].rank = sc->rank[c[i].paper];
+	}
+	qsort(v, n, sizeof *v, cmp_ranked);
+	for (size_t i = 0; i < n; i++) {
+		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
+			continue;
+		if (v[i].h.topic < sel->sub->n_topics)
+			sel->topic_matched[v[i].h.topic]++;
+		v[kept++] = v[i];
+	}
+	sel->hits = pb_xcalloc((cap < kept ? cap : kept) + 1, sizeof *sel->hits);
+	sel->n_matched = kept;
+	pick_fair(sel->sub, sel, v, kept, cap, 1);
+	free(v);
+}
+
+/* Without a skip filter, when the topics must share: the same choice on all candidates. */
+static void
+finish_shared(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_hit *c, size_t n,
+	      size_t cap)
+{
+	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].h = c[i];
+		v[i].rank = sc->rank[c[i].paper];
+	}
+	qsort(v, n, sizeof *v, cmp_ranked);
+	pick_fair(sel->sub, sel, v, n, cap, 0);
+	free(v);
+}
+
+/* The ranker's reasons for the hits that made the cut. */
+static void
+finish_why(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps)
+{
+	struct pb_buf b = { 0 };
+
+	if (!sc->ranker || !sc->ranker->why || !ps)
+		return;
+	sel->why = pb_xcalloc(sel->n_hits + 1, sizeof *sel->why);
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		b.len = 0;
+		sc->ranker->why(sc->ranker->ctx, sc->sub_index, ps, &sel->hits[i], &b);
+		if (b.len)
+			sel->why[i] = pb_xstrndup(b.data, b.len);
+	}
+	pb_buf_free(&b);
+}
+
+/* Turns the papers gathered in sc into a ranked, capped selection and resets sc: the
+ * candidates are gathered, the ranker (when set) rescores them, then the topics share the
+ * cap. */
+void
+mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
+	  const struct pb_paperset *ps)
+{
+	struct pb_hit *c = sc->cands;
+	size_t n = sc->n, cap, k = 0, first = (size_t)-1;
+	int shared = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t p = sc->list[i];
+
+		c[i] = (struct pb_hit){ p, sc->score[p], sc->topic[p], sc->flags[p] };
+		sc->seen[p] = 0;
+	}
+	sc->n = 0;
+	if (sc->ranker && sc->ranker->rank && ps && n)
+		n = sc->ranker->rank(sc->ranker->ctx, sc->sub_index, ps, c, n);
+	cap = sub->max_papers > 0 ? (size_t)sub->max_papers : n;
+	sel->sub = sub;
+	sel->topic_matched = pb_xcalloc(sub->n_topics + 1, sizeof *sel->topic_matched);
+	if (sc->skip && ps) {
+		finish_filtered(sc, sel, ps, c, n, cap);
+		finish_why(sc, sel, ps);
+		return;
+	}
+	sel->n_matched = n;
+	for (size_t i = 0; i < n; i++) {
+		size_t b = bucket(sub, &c[i]);
+
+		if (c[i].topic < sub->n_topics)
+			sel->topic_matched[c[i].topic]++;
+		if (first == (size_t)-1)
+			first = b;
+		shared |= b != first;
+	}
+	/* Sharing matters when several topics compete for the cap or a topic has a share of
+	 * its own that it fills. */
+	shared = shared && n > cap;
+	for (size_t b = 0; !shared && b < sub->n_topics; b++)
+		shared = quota(sub, b) && sel->topic_matched[b] > quota(sub, b);
+	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
+	if (shared) {
+		finish_shared(sc, sel, c, n, cap);
+		finish_why(sc, sel, ps);
+		return;
+	}
+	/* One topic, or room for all: the best cap in order, a handful of insertions. */
+	for (size_t i = 0; i < n; i++) {
+		struct pb_hit h = c[i];
+		size_t j;
+
+		if (k == cap && (cap == 0 || !better(sc, &h, &sel->hits[k - 1])))
+			continue;
+		j = k < cap ? k++ : k - 1;
+		while (j > 0 && better(sc, &h, &sel->hits[j - 1])) {
+			sel->hits[j] = sel->hits[j - 1];
+			j--;
+		}
+		sel->hits[j] = h;
+	}
+	sel->n_hits = k;
+	finish_why(sc, sel, ps);
+}
