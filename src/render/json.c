@@ -3,7 +3,7 @@
  *   {"version":1,"subscriber":S,"date":D,"title":T,"summary":TEXT,
  *    "papers":[{"id","version","title","authors":[...],"abstract","categories":[...],
  *               "primary","url","pdf_url","topic","score","findings":[...],"analysis",
- *               "revision"}],"more":N}
+ *               "revision","why"}],"more":N}
  * Text is shown as every format shows it (cleaned of controls and bidi overrides, LaTeX as
  * Unicode); the summary and analyses are plain text (their light Markdown's markers dropped,
  * arXiv links as "text (url)"). < > & are written as \u003c \u003e \u0026, so the document can
@@ -136,6 +136,10 @@ json_paper(struct pb_rctx *c, size_t i)
 		cJSON_AddNullToObject(o, "analysis");
 	free(s);
 	cJSON_AddBoolToObject(o, "revision", x->revised);
+	if (x->why)
+		cJSON_AddStringToObject(o, "why", x->why);
+	else
+		cJSON_AddNullToObject(o, "why");
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(c->priv, "papers"), o);
 	return 0;
 }
