@@ -126,6 +126,10 @@ struct mx_scratch {
 	void *skip_ctx;
 	const struct pb_match_ranker *ranker;   /* the matcher's, or NULL */
 	struct pb_hit *cands;            /* one subscriber's candidates, n + 1 of them */
+	struct mx_lane *lanes;              /* sharing the cap among topics (select.c), reused */
+	size_t n_lanes;
+	uint32_t *store;
+	size_t n_store;
 	size_t sub_index;                /* the subscriber being finished, for skip */
 };
 

@@ -104,6 +104,10 @@ mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 	sc->skip_ctx = NULL;
 	sc->ranker = NULL;
 	sc->cands = pb_xcalloc(n, sizeof *sc->cands);
+	sc->lanes = NULL;
+	sc->n_lanes = 0;
+	sc->store = NULL;
+	sc->n_store = 0;
 	sc->sub_index = 0;
 	sc->n = 0;
 	/* Each paper's place in the tie order, once per run (merge sort: stable, n log n). */
@@ -145,6 +149,8 @@ mx_scratch_free(struct mx_scratch *sc)
 	free(sc->flags);
 	free(sc->seen);
 	free(sc->cands);
+	free(sc->lanes);
+	free(sc->store);
 }
 
 /* ---- ranking and sharing ---- */
@@ -188,18 +194,26 @@ quota(const struct pb_subscriber *sub, size_t b)
 								  : 0;
 }
 
-/* One topic's ranked list during sharing: v[idx[at..end)] are its candidates, best first. */
-struct lane {
-	size_t at, end, taken, limit;
+/* One topic's candidates during sharing: h[v[at..n)] are those not yet taken, best first. */
+struct mx_lane {
+	uint32_t *v;
+	size_t n, at, taken, limit;
 	int in;                 /* taking part in this round of sharing */
 };
 
+static int
+wants(const struct mx_lane *l)
+{
+	return l->in && l->at < l->n && l->taken < l->limit;
+}
+
 /* Shares up to slots places among the lanes taking part: round by round each takes its next
  * best paper until it reaches its limit or runs out; when fewer places are left than lanes
- * want one, they go to the best of the lanes' next papers. Marks the chosen in pick and
- * returns how many places it filled. */
+ * want one, they go to the best of the lanes' next papers. Appends the chosen (indexes into
+ * h) to out and returns how many. */
 static size_t
-share(struct lane *ln, size_t n_ln, const size_t *idx, unsigned char *pick, size_t slots)
+share(const struct mx_scratch *sc, struct mx_lane *ln, size_t n_ln, const struct pb_hit *h,
+      size_t slots, uint32_t *out)
 {
 	size_t filled = 0;
 
@@ -207,15 +221,14 @@ share(struct lane *ln, size_t n_ln, const size_t *idx, unsigned char *pick, size
 		size_t want = 0;
 
 		for (size_t b = 0; b < n_ln; b++)
-			want += ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit;
+			want += (size_t)wants(&ln[b]);
 		if (!want)
 			break;
 		if (want <= slots - filled) {
 			for (size_t b = 0; b < n_ln; b++)
-				if (ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit) {
-					pick[idx[ln[b].at++]] = 1;
+				if (wants(&ln[b])) {
+					out[filled++] = ln[b].v[ln[b].at++];
 					ln[b].taken++;
-					filled++;
 				}
 			continue;
 		}
@@ -223,76 +236,81 @@ share(struct lane *ln, size_t n_ln, const size_t *idx, unsigned char *pick, size
 			size_t best = n_ln;
 
 			for (size_t b = 0; b < n_ln; b++)
-				if (ln[b].in && ln[b].at < ln[b].end && ln[b].taken < ln[b].limit &&
-				    (best == n_ln || idx[ln[b].at] < idx[ln[best].at]))
+				if (wants(&ln[b]) &&
+				    (best == n_ln || better(sc, &h[ln[b].v[ln[b].at]],
+							    &h[ln[best].v[ln[best].at]])))
 					best = b;
 			if (best == n_ln)
 				break;
-			pick[idx[ln[best].at++]] = 1;
+			out[filled++] = ln[best].v[ln[best].at++];
 			ln[best].taken++;
-			filled++;
 		}
 	}
 	return filled;
 }
 
-/* Chooses which of the ranked candidates v[0..n) make the digest: the topics with a
- * max_papers of their own first take up to that many (sharing round robin if their shares
- * exceed the cap), then the other topics share the rest round robin. Fills sel->hits in rank
- * order, and sel->rest with the others when rest is set. */
-static void
-pick_fair(const struct pb_subscriber *sub, struct pb_selection *sel, const struct ranked *v,
-	  size_t n, size_t cap, int rest)
+/* The lanes of sub (its topics, and one more for a hit whose topic is out of range), from
+ * the scratch's store. */
+static struct mx_lane *
+lanes(struct mx_scratch *sc, const struct pb_subscriber *sub, size_t *n_ln)
 {
-	size_t n_ln = sub->n_topics + 1, filled, k = 0;
-	struct lane *ln = pb_xcalloc(n_ln, sizeof *ln);
-	size_t *idx = pb_xcalloc(n + 1, sizeof *idx);
-	unsigned char *pick = pb_xcalloc(n + 1, 1);
-
-	/* each lane's candidates, in rank order, side by side in idx */
-	for (size_t i = 0; i < n; i++)
-		ln[bucket(sub, &v[i].h)].end++;
-	for (size_t b = 0, at = 0; b < n_ln; b++) {
-		ln[b].at = at;
-		at += ln[b].end;
-		ln[b].end = ln[b].at;
+	*n_ln = sub->n_topics + 1;
+	if (*n_ln > sc->n_lanes) {
+		free(sc->lanes);
+		sc->lanes = pb_xcalloc(*n_ln, sizeof *sc->lanes);
+		sc->n_lanes = *n_ln;
 	}
-	for (size_t i = 0; i < n; i++)
-		idx[ln[bucket(sub, &v[i].h)].end++] = i;
+	memset(sc->lanes, 0, *n_ln * sizeof *sc->lanes);
+	return sc->lanes;
+}
+
+static uint32_t *
+store(struct mx_scratch *sc, size_t n)
+{
+	if (n > sc->n_store) {
+		free(sc->store);
+		sc->store = pb_xcalloc(n, sizeof *sc->store);
+		sc->n_store = n;
+	}
+	return sc->store;
+}
+
+/* Chooses among h's candidates, sorted into lanes, which make the digest: the topics with a
+ * max_papers of their own first take up to that many (sharing round robin if their shares
+ * exceed the cap), then the other topics share the rest round robin. Fills out with the
+ * chosen (indexes into h, at most cap of them) and returns how many. */
+static size_t
+pick_fair(const struct mx_scratch *sc, const struct pb_subscriber *sub, struct mx_lane *ln,
+	  size_t n_ln, const struct pb_hit *h, size_t cap, uint32_t *out)
+{
+	size_t filled;
+
 	for (size_t b = 0; b < n_ln; b++) {
 		ln[b].limit = quota(sub, b);
 		ln[b].in = ln[b].limit > 0;
 	}
-	filled = share(ln, n_ln, idx, pick, cap);
+	filled = share(sc, ln, n_ln, h, cap, out);
 	for (size_t b = 0; b < n_ln; b++) {
 		ln[b].in = !ln[b].in;
 		if (ln[b].in)
 			ln[b].limit = (size_t)-1;
 	}
-	share(ln, n_ln, idx, pick, cap - filled);
-	for (size_t i = 0; i < n; i++) {
-		if (pick[i]) {
-			sel->hits[k++] = v[i].h;
-		} else if (rest) {
-			if (!sel->rest)
-				sel->rest = pb_xcalloc(n - i, sizeof *sel->rest);
-			sel->rest[sel->n_rest++] = v[i].h;
-		}
-	}
-	sel->n_hits = k;
-	free(pick);
-	free(idx);
-	free(ln);
+	return filled + share(sc, ln, n_ln, h, cap - filled, out + filled);
 }
 
 /* With a skip filter: every candidate in rank order is asked once, so a paper received
- * earlier gives its place to the next one of its topic. */
+ * earlier gives its place to the next one of its topic; the others left out are the rest. */
 static void
 finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps,
 		const struct pb_hit *c, size_t n, size_t cap)
 {
+	const struct pb_subscriber *sub = sel->sub;
 	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
-	size_t kept = 0;
+	struct pb_hit *h = pb_xcalloc(n + 1, sizeof *h);
+	unsigned char *pick;
+	uint32_t *idx, *chosen;
+	size_t kept = 0, n_ln, k;
+	struct mx_lane *ln;
 
 	for (size_t i = 0; i < n; i++) {
 		v[i].h = c[i];
@@ -302,30 +320,86 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 	for (size_t i = 0; i < n; i++) {
 		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
 			continue;
-		if (v[i].h.topic < sel->sub->n_topics)
+		if (v[i].h.topic < sub->n_topics)
 			sel->topic_matched[v[i].h.topic]++;
-		v[kept++] = v[i];
+		h[kept++] = v[i].h;
 	}
-	sel->hits = pb_xcalloc((cap < kept ? cap : kept) + 1, sizeof *sel->hits);
-	sel->n_matched = kept;
-	pick_fair(sel->sub, sel, v, kept, cap, 1);
 	free(v);
+	sel->n_matched = kept;
+	/* each lane's candidates in rank order, side by side */
+	ln = lanes(sc, sub, &n_ln);
+	idx = store(sc, 2 * kept + 1);
+	chosen = idx + kept;
+	for (size_t i = 0; i < kept; i++)
+		ln[bucket(sub, &h[i])].n++;
+	for (size_t b = 0, at = 0; b < n_ln; b++) {
+		ln[b].v = idx + at;
+		at += ln[b].n;
+		ln[b].n = 0;
+	}
+	for (size_t i = 0; i < kept; i++) {
+		struct mx_lane *l = &ln[bucket(sub, &h[i])];
+
+		l->v[l->n++] = (uint32_t)i;
+	}
+	k = pick_fair(sc, sub, ln, n_ln, h, cap, chosen);
+	pick = pb_xcalloc(kept + 1, 1);
+	for (size_t i = 0; i < k; i++)
+		pick[chosen[i]] = 1;
+	sel->hits = pb_xcalloc(k + 1, sizeof *sel->hits);
+	for (size_t i = 0; i < kept; i++) {
+		if (pick[i]) {
+			sel->hits[sel->n_hits++] = h[i];
+		} else {
+			if (!sel->rest)
+				sel->rest = pb_xcalloc(kept - i, sizeof *sel->rest);
+			sel->rest[sel->n_rest++] = h[i];
+		}
+	}
+	free(pick);
+	free(h);
 }
 
-/* Without a skip filter, when the topics must share: the same choice on all candidates. */
+/* Without a skip filter, when the topics must share: no lane can take more than the cap (or
+ * its quota), so each keeps only its best that many, by insertion; the chosen are then put
+ * in rank order. */
 static void
 finish_shared(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_hit *c, size_t n,
 	      size_t cap)
 {
-	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
+	const struct pb_subscriber *sub = sel->sub;
+	size_t n_ln, k;
+	struct mx_lane *ln = lanes(sc, sub, &n_ln);
+	uint32_t *buf = store(sc, (n_ln + 1) * cap + 1), *chosen = buf + n_ln * cap;
 
-	for (size_t i = 0; i < n; i++) {
-		v[i].h = c[i];
-		v[i].rank = sc->rank[c[i].paper];
+	for (size_t b = 0; b < n_ln; b++) {
+		ln[b].v = buf + b * cap;
+		ln[b].limit = quota(sub, b) && quota(sub, b) < cap ? quota(sub, b) : cap;
 	}
-	qsort(v, n, sizeof *v, cmp_ranked);
-	pick_fair(sel->sub, sel, v, n, cap, 0);
-	free(v);
+	for (size_t i = 0; i < n; i++) {
+		struct mx_lane *l = &ln[bucket(sub, &c[i])];
+		size_t j;
+
+		if (l->n == l->limit && (l->limit == 0 || !better(sc, &c[i], &c[l->v[l->n - 1]])))
+			continue;
+		j = l->n < l->limit ? l->n++ : l->n - 1;
+		while (j > 0 && better(sc, &c[i], &c[l->v[j - 1]])) {
+			l->v[j] = l->v[j - 1];
+			j--;
+		}
+		l->v[j] = (uint32_t)i;
+	}
+	k = pick_fair(sc, sub, ln, n_ln, c, cap, chosen);
+	for (size_t i = 0; i < k; i++) {
+		struct pb_hit h = c[chosen[i]];
+		size_t j = sel->n_hits++;
+
+		while (j > 0 && better(sc, &h, &sel->hits[j - 1])) {
+			sel->hits[j] = sel->hits[j - 1];
+			j--;
+		}
+		sel->hits[j] = h;
+	}
 }
 
 /* The ranker's reasons for the hits that made the cut. */
