@@ -1,7 +1,8 @@
 /* The ranker's reason for a paper (pb_digest_item.why) is shown under the paper in every
  * format, labelled in the digest's language, as text and never as markup however hostile,
  * and only for the papers that have one; JSON carries it as "why" (null without one). A
- * revision is marked in every format beside it. */
+ * revision is marked in every format beside it. The chats' and the robots' Markdown, made from
+ * the Markdown digest, keep the line and its escapes. */
 #include <string.h>
 
 #include <cJSON.h>
@@ -9,6 +10,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/digest.h"
 #include "paperboy/render.h"
+#include "../../src/deliver/channel.h"
 #include "t.h"
 
 #define HOSTILE "<script>alert(1)</script> *b* _i_ [x](https://evil.example/) & \x1b[31m\nnext"
@@ -185,6 +187,33 @@ test_formats(void)
 	pb_buf_free(&b);
 }
 
+/* Matrix/Discord-style chat Markdown and the WeCom/DingTalk robots' dialect keep the line. */
+static void
+test_chat_md(void)
+{
+	char *cats[] = { "cs.CV" };
+	struct pb_paper p[2];
+	struct pb_digest_item it[2];
+	struct pb_digest d;
+	struct pb_buf md = { 0 }, out = { 0 };
+	enum pb_format f = PB_FMT_MD;
+
+	fill(&d, it, p, cats);
+	render_text(&d, PB_FMT_MD, &md);
+	pb_chat_md(pb_buf_str(&md), &out);
+	HAS(pb_buf_str(&out), "**Why:** \\<script\\>alert(1)\\</script\\>");
+	HAS(pb_buf_str(&out), "Revised (v2)");
+	pb_buf_reset(&out);
+	pb_robot_md(&out, pb_md_body(pb_buf_str(&md)), PB_RMD_ITALIC);
+	/* the robots read no escapes: the specials become their full-width forms */
+	HAS(pb_buf_str(&out), "**Why:** \xef\xbc\x9cscript\xef\xbc\x9e");
+	LACKS(pb_buf_str(&out), "<script>");
+	LACKS(pb_buf_str(&out), "[x](https://evil");
+	HAS(pb_buf_str(&out), "Revised (v2)");
+	pb_buf_free(&md);
+	pb_buf_free(&out);
+}
+
 /* In Chinese: the language's words for the label and the revision. */
 static void
 test_language(void)
@@ -216,6 +245,7 @@ int
 main(void)
 {
 	test_formats();
+	test_chat_md();
 	test_language();
 	return t_done("test_render_why");
 }
