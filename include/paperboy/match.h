@@ -34,13 +34,14 @@ struct pb_hit {
  * (2411.00002 before 2411.00001 before 2204.02688; new-style ids before old-style ones,
  * hep-th/0601001 before hep-th/9901001), then the id's bytes.
  * Fair shares: each paper counts under its best topic. When the candidates of several topics
- * exceed the subscriber's max_papers, the topics share it: a topic with its own max_papers
- * takes up to that many of its best papers first (round robin among such topics if their
- * shares exceed the cap), then the topics without one share the places left round robin, each
- * taking its next best paper in turn, and when fewer places are left than topics wanting one
- * they go to the best of those topics' next papers. A topic's max_papers is also the most it
- * ever gets. The selection is then in the order above. With a skip filter, a skipped paper
- * leaves its place to the next paper of its topic. */
+ * exceed the subscriber's max_papers, the topics share it: the papers of followed authors
+ * (PB_HIT_FOLLOW) come first, then a topic with its own max_papers takes up to that many of
+ * its best papers (round robin among such topics if their shares exceed the cap), then the
+ * topics without one share the places left round robin, each taking its next best paper in
+ * turn, and when fewer places are left than topics wanting one they go to the best papers
+ * left among those topics. A topic's max_papers is also the most it ever gets. The selection
+ * is then in the order above. With a skip filter, a skipped paper leaves its place to the
+ * next paper of its topic. */
 #define PB_HIT_TOPIC   1u            /* the topic's query matched */
 #define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
 #define PB_SCORE_TI     3.0

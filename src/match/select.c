@@ -179,11 +179,14 @@ cmp_ranked(const void *a, const void *b)
 	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-/* The share a topic's candidates go to: its own, or one more for a hit whose topic is out of
- * range (a subscriber without topics). */
+/* The lane a candidate goes to: a followed author's paper to the last (they come first, as
+ * the reader named them), a hit whose topic is out of range (a subscriber without topics) to
+ * the one before, any other to its topic's. */
 static size_t
 bucket(const struct pb_subscriber *sub, const struct pb_hit *h)
 {
+	if (h->flags & PB_HIT_FOLLOW)
+		return sub->n_topics + 1;
 	return h->topic < sub->n_topics ? h->topic : sub->n_topics;
 }
 
@@ -249,12 +252,11 @@ share(const struct mx_scratch *sc, struct mx_lane *ln, size_t n_ln, const struct
 	return filled;
 }
 
-/* The lanes of sub (its topics, and one more for a hit whose topic is out of range), from
- * the scratch's store. */
+/* The lanes of sub (see bucket), from the scratch's store. */
 static struct mx_lane *
 lanes(struct mx_scratch *sc, const struct pb_subscriber *sub, size_t *n_ln)
 {
-	*n_ln = sub->n_topics + 1;
+	*n_ln = sub->n_topics + 2;
 	if (*n_ln > sc->n_lanes) {
 		free(sc->lanes);
 		sc->lanes = pb_xcalloc(*n_ln, sizeof *sc->lanes);
@@ -275,27 +277,27 @@ store(struct mx_scratch *sc, size_t n)
 	return sc->store;
 }
 
-/* Chooses among h's candidates, sorted into lanes, which make the digest: the topics with a
- * max_papers of their own first take up to that many (sharing round robin if their shares
- * exceed the cap), then the other topics share the rest round robin. Fills out with the
- * chosen (indexes into h, at most cap of them) and returns how many. */
+/* Chooses among h's candidates, sorted into lanes, which make the digest: the followed
+ * authors' papers first, then the topics with a max_papers of their own take up to that many
+ * (sharing round robin if their shares exceed the cap), then the other topics share the rest
+ * round robin. Fills out with the chosen (indexes into h, at most cap of them) and returns
+ * how many. */
 static size_t
 pick_fair(const struct mx_scratch *sc, const struct pb_subscriber *sub, struct mx_lane *ln,
 	  size_t n_ln, const struct pb_hit *h, size_t cap, uint32_t *out)
 {
-	size_t filled;
+	size_t follow = n_ln - 1, filled = 0;
 
-	for (size_t b = 0; b < n_ln; b++) {
-		ln[b].limit = quota(sub, b);
-		ln[b].in = ln[b].limit > 0;
+	for (int phase = 0; phase < 3; phase++) {
+		for (size_t b = 0; b < n_ln; b++) {
+			size_t q = quota(sub, b);
+
+			ln[b].in = phase == 0 ? b == follow : phase == 1 ? q > 0 : b != follow && !q;
+			ln[b].limit = phase == 1 ? q : (size_t)-1;
+		}
+		filled += share(sc, ln, n_ln, h, cap - filled, out + filled);
 	}
-	filled = share(sc, ln, n_ln, h, cap, out);
-	for (size_t b = 0; b < n_ln; b++) {
-		ln[b].in = !ln[b].in;
-		if (ln[b].in)
-			ln[b].limit = (size_t)-1;
-	}
-	return filled + share(sc, ln, n_ln, h, cap - filled, out + filled);
+	return filled;
 }
 
 /* With a skip filter: every candidate in rank order is asked once, so a paper received

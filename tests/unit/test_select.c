@@ -648,6 +648,55 @@ out:
 	pb_config_free(cfg);
 }
 
+/* A followed author's papers come first; the topics share what they leave. */
+static void
+test_share_follow(void)
+{
+	struct pb_config *cfg = load_config(
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"subscribers = (\n"
+		" { name = \"f\"; max_papers = 4; follow_authors = [\"Zed Writer\"];\n" SHARE_TOPICS("")
+		" { name = \"g\"; topics = ( { name = \"X\"; query = \"ti:nothing\"; } ); }\n"
+		");\n");
+	struct pb_selection *sel = NULL, *ref = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_paperset ps;
+	struct pb_buf b = { 0 };
+	struct pb_paper *p;
+	char err[1024];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	share_papers(&ps);
+	add_paper(&ps, "2411.00040", "Delta", "", PB_ANN_NEW);
+	add_paper(&ps, "2411.00041", "Alpha", "", PB_ANN_NEW);
+	for (size_t i = ps.n - 2; i < ps.n; i++) {
+		p = &ps.v[i];
+		p->authors = pb_xcalloc(1, sizeof *p->authors);
+		p->authors[0].name = pb_xstrdup("Zed Writer");
+		p->n_authors = 1;
+	}
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	/* both of Zed's (13 = alpha 3 + 10, and 10), then two places for three topics: they go
+	 * to the best papers left, A's two best (4 points; B's and C's score 3) */
+	describe(&ps, &sel[0], &b);
+	T_EQ_STR(pb_buf_str(&b), "2411.00041@0 2411.00040@0 2411.00013@0 2411.00012@0 /12");
+	same_selections(sel, ref, 2);
+out:
+	pb_buf_free(&b);
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_selections_free(ref, cfg->n_subscribers);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+}
+
 /* Equal scores: new, cross-list, revision; then the newer id, old-style ids after new ones. */
 static void
 test_tie_order(void)
@@ -771,6 +820,7 @@ main(void)
 	test_names_fixture();
 	test_name_forms();
 	test_share();
+	test_share_follow();
 	test_tie_order();
 	test_share_fixture();
 	return t_done("test_select");
