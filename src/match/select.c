@@ -212,8 +212,8 @@ wants(const struct mx_lane *l)
 
 /* Shares up to slots places among the lanes taking part: round by round each takes its next
  * best paper until it reaches its limit or runs out; when fewer places are left than lanes
- * want one, they go to the best of the lanes' next papers. Appends the chosen (indexes into
- * h) to out and returns how many. */
+ * want one, they go to the best papers left in those lanes, one at a time. Appends the chosen
+ * (indexes into h) to out and returns how many. */
 static size_t
 share(const struct mx_scratch *sc, struct mx_lane *ln, size_t n_ln, const struct pb_hit *h,
       size_t slots, uint32_t *out)
