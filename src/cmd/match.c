@@ -43,11 +43,6 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 		pb_buf_putc(out, '\n');
 		pb_buf_puts(out, "      why: ");
 		pb_match_explain(m, s, p, out);
-		/* the ranking stage's reason, when it gave one: outside text, one line */
-		if (sel->why && sel->why[i] && *sel->why[i]) {
-			pb_buf_puts(out, "; ");
-			pb_text_clean(out, sel->why[i], strlen(sel->why[i]), PB_CLEAN_ONE_LINE);
-		}
 		pb_buf_putc(out, '\n');
 	}
 }
