@@ -362,21 +362,59 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 	free(h);
 }
 
-/* Without a skip filter, when the topics must share: no lane can take more than the cap (or
- * its quota), so each keeps only its best that many, by insertion; the chosen are then put
- * in rank order. */
+/* The most papers lane b can get from pick_fair when the lanes hold cnt[] candidates: a
+ * followed author's lane the cap, a topic with a quota its quota, any other what the others'
+ * sure places leave. Each phase of pick_fair fills exactly as many places as its lanes can
+ * take, and the first g rounds of the last phase are whole (g = its places / its lanes), so
+ * every other lane o of that phase gets at least min(cnt[o], g). */
+static void
+lane_limits(const struct pb_subscriber *sub, struct mx_lane *ln, size_t n_ln, size_t cap)
+{
+	size_t follow = n_ln - 1, left = cap, lanes2 = 0, sure = 0, g, in_q = 0;
+
+	left -= ln[follow].n < left ? ln[follow].n : left;
+	for (size_t b = 0; b < follow; b++) {
+		size_t q = quota(sub, b);
+
+		if (q)
+			in_q += ln[b].n < q ? ln[b].n : q;
+		else
+			lanes2 += ln[b].n > 0;
+	}
+	left -= in_q < left ? in_q : left;
+	g = lanes2 ? left / lanes2 : 0;
+	for (size_t b = 0; b < follow; b++)
+		if (!quota(sub, b))
+			sure += ln[b].n < g ? ln[b].n : g;
+	for (size_t b = 0; b < n_ln; b++) {
+		size_t q = quota(sub, b), mine = ln[b].n < g ? ln[b].n : g;
+
+		if (b == follow)
+			ln[b].limit = cap;
+		else if (q)
+			ln[b].limit = q < cap ? q : cap;
+		else
+			ln[b].limit = left - (sure - mine);
+		if (ln[b].limit > ln[b].n)
+			ln[b].limit = ln[b].n;
+	}
+}
+
+/* Without a skip filter, when the topics must share: each lane (holding its count of
+ * candidates) keeps only as many of its best as it can get (lane_limits), by insertion; the
+ * chosen are then put in rank order. */
 static void
 finish_shared(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_hit *c, size_t n,
-	      size_t cap)
+	      size_t cap, struct mx_lane *ln, size_t n_ln)
 {
 	const struct pb_subscriber *sub = sel->sub;
-	size_t n_ln, k;
-	struct mx_lane *ln = lanes(sc, sub, &n_ln);
 	uint32_t *buf = store(sc, (n_ln + 1) * cap + 1), *chosen = buf + n_ln * cap;
+	size_t k;
 
+	lane_limits(sub, ln, n_ln, cap);
 	for (size_t b = 0; b < n_ln; b++) {
 		ln[b].v = buf + b * cap;
-		ln[b].limit = quota(sub, b) && quota(sub, b) < cap ? quota(sub, b) : cap;
+		ln[b].n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct mx_lane *l = &ln[bucket(sub, &c[i])];
@@ -430,7 +468,8 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 	  const struct pb_paperset *ps)
 {
 	struct pb_hit *c = sc->cands;
-	size_t n = sc->n, cap, k = 0, first = (size_t)-1;
+	size_t n = sc->n, cap, k = 0, n_ln, used = 0;
+	struct mx_lane *ln;
 	int shared = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -451,23 +490,22 @@ mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_sele
 		return;
 	}
 	sel->n_matched = n;
+	ln = lanes(sc, sub, &n_ln);
 	for (size_t i = 0; i < n; i++) {
-		size_t b = bucket(sub, &c[i]);
-
 		if (c[i].topic < sub->n_topics)
 			sel->topic_matched[c[i].topic]++;
-		if (first == (size_t)-1)
-			first = b;
-		shared |= b != first;
+		ln[bucket(sub, &c[i])].n++;
 	}
-	/* Sharing matters when several topics compete for the cap or a topic has a share of
-	 * its own that it fills. */
-	shared = shared && n > cap;
-	for (size_t b = 0; !shared && b < sub->n_topics; b++)
-		shared = quota(sub, b) && sel->topic_matched[b] > quota(sub, b);
+	/* Sharing matters when several lanes compete for the cap or a topic has more than its
+	 * own share. */
+	for (size_t b = 0; b < n_ln; b++) {
+		used += ln[b].n > 0;
+		shared |= quota(sub, b) && ln[b].n > quota(sub, b);
+	}
+	shared |= used > 1 && n > cap;
 	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
 	if (shared) {
-		finish_shared(sc, sel, c, n, cap);
+		finish_shared(sc, sel, c, n, cap, ln, n_ln);
 		finish_why(sc, sel, ps);
 		return;
 	}
