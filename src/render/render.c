@@ -287,6 +287,10 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date, 
 		pb_text_clean(&b, it->why, strlen(it->why), PB_CLEAN_ONE_LINE);
 		x->why = display(pb_buf_str(&b), PB_LATEX_TEXT);
 		pb_buf_reset(&b);
+		if (!x->why[strspn(x->why, " ")]) {     /* nothing left to show */
+			free(x->why);
+			x->why = NULL;
+		}
 	}
 	pb_text_clean(&b, p->id ? p->id : "", p->id ? strlen(p->id) : 0, PB_CLEAN_ONE_LINE);
 	if (p->version > 0)

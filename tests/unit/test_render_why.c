@@ -160,6 +160,15 @@ test_formats(void)
 			break;
 		}
 	}
+	/* a reason that is only controls and blanks is no reason */
+	it[0].why = "\x1b \n \x02";
+	for (int fi = 0; fi < PB_FMT_COUNT; fi++) {
+		enum pb_format f = (enum pb_format)fi;
+
+		render_text(&d, f, &b);
+		LACKS(pb_buf_str(&b), "Why");
+	}
+	it[0].why = HOSTILE;
 	/* JSON: the reason as data, cleaned to one line; null without one */
 	{
 		enum pb_format f = PB_FMT_JSON;
