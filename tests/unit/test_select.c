@@ -570,8 +570,8 @@ test_share(void)
 		/* quota: B takes its one, then A and C share the other five */
 		"2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00022@1 /10",
 		/* roomy: room for all, yet B keeps to its one */
-		"2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00022@1 "
-		"2411.00015@0 2411.00014@0 /10",
+		("2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00022@1 "
+		 "2411.00015@0 2411.00014@0 /10"),
 		/* one topic: the best three, as before */
 		"2411.00013@0 2411.00012@0 2411.00011@0 /9",
 		/* odd: a round of three, then one of two (C has no more); at equal scores the
