@@ -44,6 +44,7 @@ static const char *const words[PB_W_COUNT][N_LANGS] = {
 	[PB_W_REVISED] = { "Revised", "修订" },
 	[PB_W_FIRST_SUBMITTED] = { "first submitted {date}", "首次提交于 {date}" },
 	[PB_W_ET_AL] = { " et al. ({n} authors)", " 等（共 {n} 位作者）" },
+	[PB_W_WHY] = { "Why", "推荐理由" },
 	[PB_W_N_PAPERS_1] = { "{n} paper", "{n} 篇论文" },
 	[PB_W_N_PAPERS] = { "{n} papers", "{n} 篇论文" },
 	[PB_W_N_OF_M] = { "{n} of {m} matching papers", "{m} 篇匹配论文中的 {n} 篇" },

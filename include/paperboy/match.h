@@ -16,28 +16,43 @@ struct pb_hit {
 };
 
 /* Scores: when a topic's query matches, each of its positive terms (not under NOT nor right
- * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co 0.5, cat 0.5
- * (an all: term counts its best field), whether or not its own branch of an OR decided the
- * match; a followed author adds 10. The best topic is the one with the highest score (the
- * first on ties). A paper hit only by a subscriber-level followed author has topic 0 and
- * flags without PB_HIT_TOPIC.
+ * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co 0.5 (an all:
+ * term counts its best field), whether or not its own branch of an OR decided the match; a
+ * followed author adds 10. A cat: term is a filter: it decides membership and adds nothing,
+ * so `(ti:diffusion OR abs:diffusion) AND cat:cs.CV` scores as `ti:diffusion OR
+ * abs:diffusion`. The best topic is the one with the highest score (the first on ties). A
+ * paper hit only by a subscriber-level followed author has topic 0 and flags without
+ * PB_HIT_TOPIC.
  * Selection: a topic takes cross-lists when its include_cross (or, inherited, the
  * subscriber's) says so, replacements likewise, replace-cross only when both do. An exclusion
  * (any rule) vetoes the topic's query hit; a followed author hits regardless. A subscriber's
  * own exclusion (pb_subscriber.exclude) vetoes the paper for that subscriber whatever
  * selected it, followed authors included. max_papers <= 0
- * (not from the config loader, which wants 1..1000) means no cap. */
+ * (not from the config loader, which wants 1..1000) means no cap.
+ * Order: score descending; at equal score a new paper before a cross-list before a revision
+ * (replace, replace-cross; from the API, a version above 1), then the newer id first
+ * (2411.00002 before 2411.00001 before 2204.02688; new-style ids before old-style ones,
+ * hep-th/0601001 before hep-th/9901001), then the id's bytes.
+ * Fair shares: each paper counts under its best topic. When the candidates of several topics
+ * exceed the subscriber's max_papers, the topics share it: the papers of followed authors
+ * (PB_HIT_FOLLOW) come first, then a topic with its own max_papers takes up to that many of
+ * its best papers (round robin among such topics if their shares exceed the cap), then the
+ * topics without one share the places left round robin, each taking its next best paper in
+ * turn, and when fewer places are left than topics wanting one they go to the best papers
+ * left among those topics. A topic's max_papers is also the most it ever gets. The selection
+ * is then in the order above. With a skip filter, a skipped paper leaves its place to the
+ * next paper of its topic. */
 #define PB_HIT_TOPIC   1u            /* the topic's query matched */
 #define PB_HIT_FOLLOW  2u            /* a followed author (topic's or subscriber's) wrote it */
 #define PB_SCORE_TI     3.0
 #define PB_SCORE_AU     2.0
 #define PB_SCORE_ABS    1.0
 #define PB_SCORE_CO     0.5
-#define PB_SCORE_CAT    0.5
+#define PB_SCORE_CAT    0.0      /* cat: terms filter and never score */
 #define PB_SCORE_FOLLOW 10.0
 
-/* One subscriber's ranked selection: hits sorted by score desc, ties by id asc, capped at
- * max_papers; a paper appears once. */
+/* One subscriber's ranked selection: hits in the order above, capped at max_papers and
+ * shared among the topics; a paper appears once. */
 struct pb_selection {
 	const struct pb_subscriber *sub;   /* borrowed from the config */
 	struct pb_hit *hits;
@@ -45,7 +60,7 @@ struct pb_selection {
 	size_t n_matched;            /* before the cap */
 	size_t *topic_matched;       /* per topic of sub: papers matched before the cap, each
 				      * counted under its best topic; NULL when not counted */
-	struct pb_hit *rest;         /* with a skip filter: the matches past the cap, ranked */
+	struct pb_hit *rest;         /* with a skip filter: the matches left out, ranked */
 	size_t n_rest;
 	char **why;                  /* per hit: why it was chosen ("similar to 2411.17790
 				      * (0.41)"), or NULL; the array is NULL without a ranker */
@@ -76,8 +91,8 @@ const char *pb_matcher_broken(const struct pb_matcher *m, size_t s);
 typedef int (*pb_match_skip_fn)(void *ctx, size_t sub, const struct pb_paper *p);
 
 /* Sets (or clears, with NULL) the filter pb_match_all applies before the cap, so a skipped
- * paper leaves its place to the next best one. It is asked only about papers that would make
- * the cut, in rank order. */
+ * paper leaves its place to the next best one of its topic. It is asked once about every
+ * candidate, in rank order. */
 void pb_matcher_set_skip(struct pb_matcher *m, pb_match_skip_fn skip, void *ctx);
 
 /* A ranking stage between matching and the cap (rank.h). rank is called once per subscriber
@@ -120,7 +135,8 @@ struct pb_match_stats {
 void pb_matcher_stats(const struct pb_matcher *m, struct pb_match_stats *st);
 
 /* Appends to b why paper p hits (or not) for subscriber index s: the topic and the terms
- * that matched, e.g. "topic=3D ti:\"gaussian splatting\" abs:nerf score=7". */
+ * that matched, a cat: term marked as the filter it is, e.g.
+ * "topic=3D ti:\"gaussian splatting\" abs:nerf cat:cs.CV[filter] score=4". */
 void pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struct pb_buf *b);
 
 #endif

@@ -31,6 +31,7 @@ enum pb_word {
 	PB_W_REVISED,           /* the label of a new version, "(vN)" is added */
 	PB_W_FIRST_SUBMITTED,   /* {date} */
 	PB_W_ET_AL,             /* after the first authors: {n} authors in all */
+	PB_W_WHY,               /* the label of the ranker's reason for a paper */
 	/* counts; _1 is the singular */
 	PB_W_N_PAPERS_1,        /* {n} */
 	PB_W_N_PAPERS,          /* {n} */

@@ -169,6 +169,8 @@ explain_terms(const struct pb_matcher *m, const struct pb_rule *r, int positive,
 		if (*n_seen < 256)
 			seen[(*n_seen)++] = t->id;
 		pb_buf_printf(b, " %s", r->term->src);
+		if (t->field == PB_FIELD_CAT)
+			pb_buf_puts(b, "[filter]");     /* it decided membership, adds no score */
 		if (t->field == PB_FIELD_ALL) {
 			const char *sep = "[";
 

@@ -165,7 +165,9 @@ collect_pos(struct pb_rule *r, int positive, struct ctopic *ct)
 {
 	switch (r->kind) {
 	case PB_RULE_TERM:
-		if (!positive)
+		/* cat: decides membership only: a filter clause must not lift a topic's scores
+		 * above those of a topic written without it */
+		if (!positive || r->term->field == PB_FIELD_CAT)
 			return;
 		for (size_t i = 0; i < ct->n_pos; i++)
 			if (ct->pos[i] == r->term->id)
@@ -454,73 +456,6 @@ mx_allowed(enum pb_announce a, int cross, int replace)
 	}
 }
 
-void
-mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
-{
-	size_t n = ps->n + 1;
-	uint32_t *order;
-
-	sc->score = pb_xcalloc(n, sizeof *sc->score);
-	sc->topic = pb_xcalloc(n, sizeof *sc->topic);
-	sc->list = pb_xcalloc(n, sizeof *sc->list);
-	sc->rank = pb_xcalloc(n, sizeof *sc->rank);
-	sc->flags = pb_xcalloc(n, sizeof *sc->flags);
-	sc->seen = pb_xcalloc(n, 1);
-	sc->skip = NULL;
-	sc->skip_ctx = NULL;
-	sc->ranker = NULL;
-	sc->cands = pb_xcalloc(n, sizeof *sc->cands);
-	sc->sub_index = 0;
-	sc->n = 0;
-	/* Rank papers by id (insertion into a sorted array would be quadratic: merge sort). */
-	order = pb_xcalloc(n, sizeof *order);
-	for (uint32_t i = 0; i < ps->n; i++)
-		order[i] = i;
-	{
-		uint32_t *tmp = pb_xcalloc(n, sizeof *tmp);
-
-		for (size_t w = 1; w < ps->n; w *= 2)
-			for (size_t lo = 0; lo < ps->n; lo += 2 * w) {
-				size_t mid = lo + w < ps->n ? lo + w : ps->n;
-				size_t hi = lo + 2 * w < ps->n ? lo + 2 * w : ps->n;
-				size_t a = lo, b = mid, k = lo;
-
-				while (a < mid || b < hi) {
-					const char *ia, *ib;
-
-					if (b >= hi) {
-						tmp[k++] = order[a++];
-						continue;
-					}
-					if (a >= mid) {
-						tmp[k++] = order[b++];
-						continue;
-					}
-					ia = ps->v[order[a]].id ? ps->v[order[a]].id : "";
-					ib = ps->v[order[b]].id ? ps->v[order[b]].id : "";
-					tmp[k++] = strcmp(ia, ib) <= 0 ? order[a++] : order[b++];
-				}
-				memcpy(order + lo, tmp + lo, (hi - lo) * sizeof *order);
-			}
-		free(tmp);
-	}
-	for (uint32_t i = 0; i < ps->n; i++)
-		sc->rank[order[i]] = i;
-	free(order);
-}
-
-void
-mx_scratch_free(struct mx_scratch *sc)
-{
-	free(sc->score);
-	free(sc->topic);
-	free(sc->list);
-	free(sc->rank);
-	free(sc->flags);
-	free(sc->seen);
-	free(sc->cands);
-}
-
 /* A topic hit paper p with this score; the best topic wins, the first on ties. */
 void
 mx_consider(struct mx_scratch *sc, uint32_t p, uint32_t t, double score, unsigned flags)
@@ -550,130 +485,6 @@ mx_consider_follow(struct mx_scratch *sc, uint32_t p)
 		return;
 	}
 	mx_consider(sc, p, 0, PB_SCORE_FOLLOW, PB_HIT_FOLLOW);
-}
-
-static int
-better(const struct mx_scratch *sc, const struct pb_hit *a, const struct pb_hit *b)
-{
-	if (a->score != b->score)
-		return a->score > b->score;
-	return sc->rank[a->paper] < sc->rank[b->paper];
-}
-
-/* Sorting context for the filtered path (rank order is fixed per paper). */
-struct ranked {
-	struct pb_hit h;
-	uint32_t rank;
-};
-
-static int
-cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->h.score != y->h.score)
-		return x->h.score > y->h.score ? -1 : 1;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
-/* With a skip filter: every candidate in rank order, asking the filter only until the cap is
- * filled, so a paper received earlier gives its place to the next one. */
-static void
-finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps,
-		const struct pb_hit *c, size_t n, size_t cap)
-{
-	struct ranked *v = pb_xcalloc(n + 1, sizeof *v);
-	size_t k = 0, kept = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		v[i].h = c[i];
-		v[i].rank = sc->rank[c[i].paper];
-	}
-	qsort(v, n, sizeof *v, cmp_ranked);
-	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
-	for (size_t i = 0; i < n; i++) {
-		if (sc->skip(sc->skip_ctx, sc->sub_index, &ps->v[v[i].h.paper]))
-			continue;
-		kept++;
-		if (v[i].h.topic < sel->sub->n_topics)
-			sel->topic_matched[v[i].h.topic]++;
-		if (k < cap) {
-			sel->hits[k++] = v[i].h;
-		} else {
-			if (!sel->rest)
-				sel->rest = pb_xcalloc(n - i, sizeof *sel->rest);
-			sel->rest[sel->n_rest++] = v[i].h;
-		}
-	}
-	sel->n_hits = k;
-	sel->n_matched = kept;
-	free(v);
-}
-
-/* The ranker's reasons for the hits that made the cut. */
-static void
-finish_why(struct mx_scratch *sc, struct pb_selection *sel, const struct pb_paperset *ps)
-{
-	struct pb_buf b = { 0 };
-
-	if (!sc->ranker || !sc->ranker->why || !ps)
-		return;
-	sel->why = pb_xcalloc(sel->n_hits + 1, sizeof *sel->why);
-	for (size_t i = 0; i < sel->n_hits; i++) {
-		b.len = 0;
-		sc->ranker->why(sc->ranker->ctx, sc->sub_index, ps, &sel->hits[i], &b);
-		if (b.len)
-			sel->why[i] = pb_xstrndup(b.data, b.len);
-	}
-	pb_buf_free(&b);
-}
-
-/* Turns the papers gathered in sc into a ranked, capped selection and resets sc: the
- * candidates are gathered, the ranker (when set) rescores them, then the cap applies. */
-void
-mx_finish(struct mx_scratch *sc, const struct pb_subscriber *sub, struct pb_selection *sel,
-	  const struct pb_paperset *ps)
-{
-	struct pb_hit *c = sc->cands;
-	size_t n = sc->n, cap, k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t p = sc->list[i];
-
-		c[i] = (struct pb_hit){ p, sc->score[p], sc->topic[p], sc->flags[p] };
-		sc->seen[p] = 0;
-	}
-	sc->n = 0;
-	if (sc->ranker && sc->ranker->rank && ps && n)
-		n = sc->ranker->rank(sc->ranker->ctx, sc->sub_index, ps, c, n);
-	cap = sub->max_papers > 0 ? (size_t)sub->max_papers : n;
-	sel->sub = sub;
-	sel->topic_matched = pb_xcalloc(sub->n_topics + 1, sizeof *sel->topic_matched);
-	if (sc->skip && ps) {
-		finish_filtered(sc, sel, ps, c, n, cap);
-		finish_why(sc, sel, ps);
-		return;
-	}
-	sel->n_matched = n;
-	sel->hits = pb_xcalloc((cap < n ? cap : n) + 1, sizeof *sel->hits);
-	/* Keeps the best cap so far in order: a handful of insertions per subscriber. */
-	for (size_t i = 0; i < n; i++) {
-		struct pb_hit h = c[i];
-		size_t j;
-
-		if (h.topic < sub->n_topics)
-			sel->topic_matched[h.topic]++;
-		if (k == cap && (cap == 0 || !better(sc, &h, &sel->hits[k - 1])))
-			continue;
-		j = k < cap ? k++ : k - 1;
-		while (j > 0 && better(sc, &h, &sel->hits[j - 1])) {
-			sel->hits[j] = sel->hits[j - 1];
-			j--;
-		}
-		sel->hits[j] = h;
-	}
-	sel->n_hits = k;
-	finish_why(sc, sel, ps);
 }
 
 void

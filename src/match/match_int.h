@@ -1,4 +1,4 @@
-/* Private to the matcher (match.c, index.c, explain.c): the compiled rules, the
+/* Private to the matcher (match.c, select.c, index.c, explain.c): the compiled rules, the
  * selection helpers both evaluations share, and the inverted index over one paper set. */
 #ifndef PAPERBOY_MATCH_INT_H
 #define PAPERBOY_MATCH_INT_H
@@ -110,7 +110,7 @@ uint64_t mx_hash(const char *s, size_t n);
 int mx_sub_excluded(const struct pb_matcher *m, const struct csub *cs, const struct pb_doc *d,
 		    const struct pb_rule **by);
 
-/* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
+/* ---- selecting, shared by the indexed and the reference evaluation (match.c, select.c) ---- */
 
 /* 1 when a paper announced as a is taken under these settings. */
 int mx_allowed(enum pb_announce a, int cross, int replace);
@@ -118,7 +118,7 @@ int mx_allowed(enum pb_announce a, int cross, int replace);
 /* One subscriber's candidates while its topics are evaluated. */
 struct mx_scratch {
 	double *score;
-	uint32_t *topic, *list, *rank;   /* rank: the paper's place in id order */
+	uint32_t *topic, *list, *rank;   /* rank: the paper's place in the tie order (match.h) */
 	unsigned *flags;
 	unsigned char *seen;
 	size_t n;
@@ -126,6 +126,10 @@ struct mx_scratch {
 	void *skip_ctx;
 	const struct pb_match_ranker *ranker;   /* the matcher's, or NULL */
 	struct pb_hit *cands;            /* one subscriber's candidates, n + 1 of them */
+	struct mx_lane *lanes;              /* sharing the cap among topics (select.c), reused */
+	size_t n_lanes;
+	uint32_t *store;
+	size_t n_store;
 	size_t sub_index;                /* the subscriber being finished, for skip */
 };
 

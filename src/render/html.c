@@ -213,6 +213,13 @@ html_paper(struct pb_rctx *c, size_t i)
 		pb_esc_html(b, PB_WORD(c, PB_W_LEAD));
 		pb_esc_html(b, topic);
 	}
+	if (x->why) {
+		pb_buf_puts(b, "<br><strong>");
+		pb_esc_html(b, PB_WORD(c, PB_W_WHY));
+		pb_esc_html(b, PB_WORD(c, PB_W_COLON));
+		pb_buf_puts(b, "</strong> ");
+		pb_esc_html(b, x->why);
+	}
 	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;\">");
 	pb_esc_html(b, x->abstract);
 	pb_buf_puts(b, "</p>\n");

@@ -9,7 +9,8 @@
  * Text is shown as every format shows it (cleaned of controls and bidi overrides, LaTeX as
  * Unicode); the summary and analyses are plain text (their light Markdown's markers dropped,
  * arXiv links as "text (url)"). < > & are written as \u003c \u003e \u0026, so the document can
- * sit inside HTML as it is. */
+ * sit inside HTML as it is. Each paper also has "why", after "score": the ranking stage's
+ * reason for it, as the other formats show it, or null. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,10 @@ json_paper(struct pb_rctx *c, size_t i)
 	cJSON_AddStringToObject(o, "pdf_url", x->pdf_url);
 	add_clean(o, "topic", it->topic);
 	cJSON_AddNumberToObject(o, "score", it->score);
+	if (x->why)
+		cJSON_AddStringToObject(o, "why", x->why);
+	else
+		cJSON_AddNullToObject(o, "why");
 	a = cJSON_AddArrayToObject(o, "findings");
 	for (size_t k = 0; k < x->n_findings; k++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(x->findings[k]));

@@ -196,6 +196,11 @@ md_paper(struct pb_rctx *c, size_t i)
 	label(c, b, PB_W_CATEGORIES, " ");
 	pb_esc_md(b, x->categories);
 	pb_buf_puts(b, "\n\n");
+	if (x->why) {
+		label(c, b, PB_W_WHY, " ");
+		pb_esc_md(b, x->why);
+		pb_buf_puts(b, "\n\n");
+	}
 	label(c, b, PB_W_ABSTRACT, "\n\n");
 	pb_esc_md(b, x->abstract);
 	pb_buf_puts(b, "\n\n");

@@ -281,6 +281,17 @@ disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date, 
 		}
 	x->categories = pb_buf_detach(&b);
 	dates(x, p, date, lang);
+	/* The ranker's reason is outside text (it may quote a liked paper or an author): one
+	 * line, cleaned and converted like the fields it quotes. */
+	if (it->why && *it->why) {
+		pb_text_clean(&b, it->why, strlen(it->why), PB_CLEAN_ONE_LINE);
+		x->why = display(pb_buf_str(&b), PB_LATEX_TEXT);
+		pb_buf_reset(&b);
+		if (!x->why[strspn(x->why, " ")]) {     /* nothing left to show */
+			free(x->why);
+			x->why = NULL;
+		}
+	}
 	pb_text_clean(&b, p->id ? p->id : "", p->id ? strlen(p->id) : 0, PB_CLEAN_ONE_LINE);
 	if (p->version > 0)
 		pb_buf_printf(&b, "v%d", p->version);
@@ -306,6 +317,7 @@ disp_free(struct pb_disp *x)
 	free(x->categories);
 	free(x->published);
 	free(x->label_buf);
+	free(x->why);
 	free(x->vid);
 	free(x->abs_url);
 	free(x->pdf_url);

@@ -27,6 +27,7 @@ struct pb_disp {
 	char *published;        /* "YYYY-MM-DD"; a revision's adds ", first submitted ..." */
 	int revised;            /* a new version of an older paper */
 	char *label_buf;        /* storage of a revision's date_label */
+	char *why;              /* the ranker's reason on one line, or NULL */
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
 	char *abs_url;
 	char *pdf_url;

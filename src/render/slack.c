@@ -244,6 +244,12 @@ slack_paper(struct pb_rctx *c, size_t i)
 		pb_esc_slack(&b, topic);
 	}
 	pb_buf_puts(&b, "_");
+	if (x->why) {
+		pb_buf_puts(&b, "\n");
+		pb_esc_slack(&b, PB_WORD(c, PB_W_WHY));
+		pb_esc_slack(&b, PB_WORD(c, PB_W_LEAD));
+		pb_esc_slack(&b, x->why);
+	}
 	if (x->n_findings) {
 		pb_buf_puts(&b, "\n");
 		for (size_t f = 0; f < x->n_findings; f++) {

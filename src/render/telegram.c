@@ -186,6 +186,13 @@ tg_paper(struct pb_rctx *c, size_t i)
 		pb_buf_puts(&b, " · ");
 		pb_esc_telegram(&b, topic);
 	}
+	if (x->why) {
+		pb_buf_puts(&b, "\n<i>");
+		pb_esc_telegram(&b, PB_WORD(c, PB_W_WHY));
+		pb_esc_telegram(&b, PB_WORD(c, PB_W_LEAD));
+		pb_esc_telegram(&b, x->why);
+		pb_buf_puts(&b, "</i>");
+	}
 	if (x->n_findings) {
 		pb_buf_puts(&b, "\n");
 		for (size_t f = 0; f < x->n_findings; f++) {

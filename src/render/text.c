@@ -334,6 +334,8 @@ text_paper(struct pb_rctx *c, size_t i)
 	wfield(c, b, PB_WORD(c, PB_W_CATEGORIES), x->categories);
 	if (c->d->items[i].topic && *c->d->items[i].topic)
 		wfield(c, b, PB_WORD(c, PB_W_TOPIC), c->d->items[i].topic);
+	if (x->why)
+		wfield(c, b, PB_WORD(c, PB_W_WHY), x->why);
 	pb_buf_printf(b, "\n    %s%s\n    ", PB_WORD(c, PB_W_ABSTRACT), PB_WORD(c, PB_W_COLON));
 	wrap_str(b, x->abstract, 4, 4);
 	pb_buf_putc(b, '\n');

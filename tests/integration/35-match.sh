@@ -41,8 +41,8 @@ grep -q '^lab: 3 of [0-9]* matching papers (max 3)$' "$tmp/out" || fail "lab hea
 grep -q '^bob: 16 of 16 matching papers (max 1000)$' "$tmp/out" || fail "bob header: $(grep '^bob' "$tmp/out")"
 grep -q '2411\.18212' "$tmp/out" && fail "a paper outside arxiv.categories was matched"
 grep -q '^nobody: 0 of 0 matching papers (max 10)$' "$tmp/out" || fail "nobody header"
-# bob's best: a title and an abstract hit (3 + 1), ties in id order
-grep -A2 '^bob:' "$tmp/out" | grep -q '^   1\. 2411\.17762 score=4 topic=VLM$' || fail "bob first: $(grep -A2 '^bob:' "$tmp/out")"
+# bob's best: a title and an abstract hit (3 + 1); equal scores go to the newer id
+grep -A2 '^bob:' "$tmp/out" | grep -q '^   1\. 2411\.18203 score=4 topic=VLM$' || fail "bob first: $(grep -A2 '^bob:' "$tmp/out")"
 grep -q 'why: topic=VLM abs:"vision-language" ti:VLM score=4$' "$tmp/out" || fail "why line"
 # lab: the followed author's paper (2411.17748, eess.SP) is not in the cs.CV feed ...
 grep -q '2411\.17748' "$tmp/out" && fail "followed author's eess.SP paper taken from a cs.CV config"

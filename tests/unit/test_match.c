@@ -123,14 +123,14 @@ static const struct {
 	struct fs sub;
 	const char *want;
 } cases[] = {
-	/* ties broken by id; replacements left out by default */
+	/* ties: the newer id first, never the lowest; replacements left out by default */
 	{ { "ties", 10, true, false, { NULL },
 	    { { "GS", "ti:\"gaussian splatting\"", I, I, { NULL }, { NULL } } } },
-	  "2411.00000@0:3 2411.00001@0:3 2411.00002@0:3 /3" },
+	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 /3" },
 	/* an exclusion vetoes */
 	{ { "exclude", 10, true, false, { NULL },
 	    { { "GS", "ti:\"gaussian splatting\"", I, I, { "ti:survey", NULL }, { NULL } } } },
-	  "2411.00000@0:3 2411.00001@0:3 /2" },
+	  "2411.00001@0:3 2411.00000@0:3 /2" },
 	/* exclusions use the full syntax and any one vetoes */
 	{ { "exclude2", 10, true, false, { NULL },
 	    { { "GS", "ti:gaussian", I, I, { "au:smith OR au:green", "ti:survey" }, { NULL } } } },
@@ -138,13 +138,13 @@ static const struct {
 	/* replacements per topic, and inherited from the subscriber */
 	{ { "replace-topic", 10, true, false, { NULL },
 	    { { "GS", "ti:\"gaussian splatting\"", I, Y, { NULL }, { NULL } } } },
-	  "2411.00000@0:3 2411.00001@0:3 2411.00002@0:3 2411.00004@0:3 /4" },
+	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 2411.00004@0:3 /4" },
 	{ { "replace-sub", 10, true, true, { NULL },
 	    { { "GS", "ti:\"gaussian splatting\"", I, I, { NULL }, { NULL } } } },
-	  "2411.00000@0:3 2411.00001@0:3 2411.00002@0:3 2411.00004@0:3 /4" },
+	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 2411.00004@0:3 /4" },
 	{ { "replace-off", 10, true, true, { NULL },
 	    { { "GS", "ti:\"gaussian splatting\"", I, N, { NULL }, { NULL } } } },
-	  "2411.00000@0:3 2411.00001@0:3 2411.00002@0:3 /3" },
+	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 /3" },
 	/* cross-lists in by default, out when asked; replace-cross needs both */
 	{ { "cross", 10, true, false, { NULL },
 	    { { "V", "ti:video", I, I, { NULL }, { NULL } } } },
@@ -170,7 +170,7 @@ static const struct {
 	  "2411.00001@0:3 2411.00003@0:1.5 /2" },
 	{ { "score-cat", 10, true, false, { NULL },
 	    { { "T", "cat:cs.GR AND ti:survey", I, I, { NULL }, { NULL } } } },
-	  "2411.00002@0:3.5 /1" },
+	  "2411.00002@0:3 /1" },     /* cat: filters, adds nothing */
 	/* negated terms do not score */
 	{ { "score-not", 10, true, false, { NULL },
 	    { { "T", "cat:eess.IV OR (ti:video ANDNOT abs:codec) OR NOT cat:cs.CV", I, I,
@@ -181,11 +181,11 @@ static const struct {
 	    { { "A", "abs:nerf", I, I, { NULL }, { NULL } },
 	      { "B", "ti:gaussian", I, I, { NULL }, { NULL } },
 	      { "C", "ti:dynamic", I, I, { NULL }, { NULL } } } },
-	  "2411.00000@1:3 2411.00001@1:3 2411.00002@1:3 2411.00003@0:1 /4" },
+	  "2411.00002@1:3 2411.00001@1:3 2411.00000@1:3 2411.00003@0:1 /4" },
 	/* the cap keeps the best; n_matched counts before it */
 	{ { "cap", 2, true, false, { NULL },
 	    { { "A", "abs:nerf OR ti:gaussian", I, I, { NULL }, { NULL } } } },
-	  "2411.00001@0:4 2411.00000@0:3 /4" },
+	  "2411.00001@0:4 2411.00002@0:3 /4" },
 	/* followed authors: per topic and per subscriber, highest score, folded names */
 	{ { "follow-topic", 10, true, false, { NULL },
 	    { { "A", "ti:video", I, I, { NULL }, { "Andrew Zisserman", NULL } } } },
@@ -200,7 +200,7 @@ static const struct {
 	/* a followed author hits even when the topic's exclusion vetoes its query */
 	{ { "follow-excl", 10, true, false, { NULL },
 	    { { "A", "ti:gaussian", I, I, { "au:smith" }, { "Alice Smith" } } } },
-	  "2411.00001@0:10 2411.00000@0:3 2411.00002@0:3 /3" },
+	  "2411.00001@0:10 2411.00002@0:3 2411.00000@0:3 /3" },
 	/* a followed author's name is a phrase within one author */
 	{ { "follow-phrase", 10, true, false, { "Smith Bob", NULL },
 	    { { "A", "ti:nothingatall", I, I, { NULL }, { NULL } } } },
@@ -212,6 +212,16 @@ static const struct {
 	{ { "prefix", 10, true, true, { NULL },
 	    { { "A", "ti:renew*", I, I, { NULL }, { NULL } } } },
 	  "2411.00006@0:3 /1" },
+	/* equal scores: new papers, then cross-lists, then revisions (replace and
+	 * replace-cross alike), each the newer id first */
+	{ { "tie-kinds", 10, true, true, { NULL },
+	    { { "A", "ti:video OR ti:gaussian", I, I, { NULL }, { NULL } } } },
+	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 2411.00003@0:3 2411.00006@0:3 "
+	  "2411.00004@0:3 /6" },
+	/* a cat: term in an AND adds nothing: the same score as the topic without it */
+	{ { "cat-and", 10, true, false, { NULL },
+	    { { "A", "(ti:video OR abs:nerf) AND cat:cs.CV", I, I, { NULL }, { NULL } } } },
+	  "2411.00003@0:4 2411.00001@0:1 /2" },
 };
 
 static void
@@ -306,6 +316,10 @@ test_cases(void)
 			pb_match_explain(m, ex[i].sub, &ps.v[ex[i].paper], &b);
 			T_EQ_STR(pb_buf_str(&b), ex[i].want);
 		}
+		/* cat-and, the last case: the cat: term shown as the filter it is */
+		pb_buf_reset(&b);
+		pb_match_explain(m, n - 1, &ps.v[2], &b);
+		T_EQ_STR(pb_buf_str(&b), "topic=A ti:video abs:nerf cat:cs.CV[filter] score=4");
 		pb_buf_reset(&b);
 		pb_match_explain(m, 999, &ps.v[0], &b);
 		T_EQ_STR(pb_buf_str(&b), "no match");
@@ -396,6 +410,14 @@ static const char *const fixture_queries[] = {
 	"abs:dark ANDNOT (abs:matter OR abs:energy)",
 };
 
+/* 0 new, 1 cross-list, 2 revision */
+static int
+kind(const struct pb_paper *p)
+{
+	return p->announce == PB_ANN_CROSS ? 1 : p->announce == PB_ANN_REPLACE ||
+		p->announce == PB_ANN_REPLACE_CROSS ? 2 : 0;
+}
+
 static void
 test_fixture(void)
 {
@@ -462,13 +484,16 @@ test_fixture(void)
 		if (!same_selections(&sel[i], &ref[i], 1))
 			fprintf(stderr, "fixture query %zu differs: %s\n", i, fixture_queries[i]);
 		T_CHECK(same_selections(&sel[i], &ref[i], 1));
-		/* ranked: score descending, then id ascending */
+		/* ranked: score descending, then new before cross-list before revision, then
+		 * the newer id (all of this day's ids are 2411.NNNNN) */
 		for (size_t h = 1; h < sel[i].n_hits; h++) {
 			const struct pb_hit *a = &sel[i].hits[h - 1], *b = &sel[i].hits[h];
+			int ka = kind(&ps.v[a->paper]), kb = kind(&ps.v[b->paper]);
 
 			T_CHECK(a->score > b->score ||
 				(a->score == b->score &&
-				 strcmp(ps.v[a->paper].id, ps.v[b->paper].id) < 0));
+				 (ka < kb || (ka == kb &&
+				  strcmp(ps.v[a->paper].id, ps.v[b->paper].id) > 0))));
 		}
 	}
 	pb_selections_free(sel, n);

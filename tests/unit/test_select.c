@@ -1,7 +1,9 @@
 /* Selecting papers: a saved feed cut to the configured categories as arXiv's own feed would
- * be (cross-lists relabelled), a subscriber-level exclusion vetoing every way in, and author
+ * be (cross-lists relabelled), a subscriber-level exclusion vetoing every way in, author
  * names read as arXiv reads them (initials, surname first, Surname_Initials), on real names
- * from the fixtures. The indexed matcher and the reference evaluation must agree throughout. */
+ * from the fixtures; topics sharing the cap (quotas, round robin, the skip filter) and the
+ * order of equal scores. The indexed matcher and the reference evaluation must agree
+ * throughout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +485,410 @@ test_name_forms(void)
 	pb_buf_free(&b);
 }
 
+/* ---- fair shares and the order of equal scores ---- */
+
+/* A hand-made paper: id, title, abstract, announcement. */
+static void
+add_paper(struct pb_paperset *ps, const char *id, const char *title, const char *abstract,
+	  enum pb_announce ann)
+{
+	struct pb_paper p;
+
+	memset(&p, 0, sizeof p);
+	p.id = pb_xstrdup(id);
+	p.version = ann == PB_ANN_REPLACE ? 2 : 1;
+	p.title = pb_xstrdup(title);
+	p.abstract = pb_xstrdup(abstract);
+	p.categories = pb_xcalloc(2, sizeof *p.categories);
+	p.categories[p.n_categories++] = pb_xstrdup("cs.CV");
+	p.announce = ann;
+	pb_paperset_add(ps, &p);
+}
+
+/* "id@topic id@topic ... /matched" */
+static void
+describe(const struct pb_paperset *ps, const struct pb_selection *sel, struct pb_buf *b)
+{
+	pb_buf_reset(b);
+	for (size_t i = 0; i < sel->n_hits; i++)
+		pb_buf_printf(b, "%s@%zu ", ps->v[sel->hits[i].paper].id, sel->hits[i].topic);
+	pb_buf_printf(b, "/%zu", sel->n_matched);
+}
+
+/* Six alpha papers (the first four also have alpha in the abstract: 4 points, the rest 3),
+ * three beta (3 points), one gamma (3 points), all new; ids grow with the list. */
+static void
+share_papers(struct pb_paperset *ps)
+{
+	static const char *const a[][2] = {
+		{ "2411.00010", "alpha" }, { "2411.00011", "alpha" }, { "2411.00012", "alpha" },
+		{ "2411.00013", "alpha" }, { "2411.00014", "" }, { "2411.00015", "" },
+	};
+
+	pb_paperset_init(ps);
+	for (size_t i = 0; i < 6; i++)
+		add_paper(ps, a[i][0], "Alpha", a[i][1], PB_ANN_NEW);
+	add_paper(ps, "2411.00020", "Beta", "", PB_ANN_NEW);
+	add_paper(ps, "2411.00021", "Beta", "", PB_ANN_NEW);
+	add_paper(ps, "2411.00022", "Beta", "", PB_ANN_NEW);
+	add_paper(ps, "2411.00030", "Gamma", "", PB_ANN_NEW);
+}
+
+#define SHARE_TOPICS(b_max) \
+	"   topics = ( { name = \"A\"; query = \"ti:alpha OR abs:alpha\"; },\n" \
+	"              { name = \"B\"; query = \"ti:beta\";" b_max " },\n" \
+	"              { name = \"C\"; query = \"ti:gamma\"; } ); },\n"
+
+static int
+skip_best_beta(void *ctx, size_t sub, const struct pb_paper *p)
+{
+	(void)ctx;
+	(void)sub;
+	return strcmp(p->id, "2411.00022") == 0;
+}
+
+static void
+test_share(void)
+{
+	struct pb_config *cfg = load_config(
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"subscribers = (\n"
+		" { name = \"rr\"; max_papers = 6;\n" SHARE_TOPICS("")
+		" { name = \"quota\"; max_papers = 6;\n" SHARE_TOPICS(" max_papers = 1;")
+		" { name = \"roomy\"; max_papers = 20;\n" SHARE_TOPICS(" max_papers = 1;")
+		" { name = \"one\"; max_papers = 3;\n"
+		"   topics = ( { name = \"A\"; query = \"ti:alpha OR abs:alpha OR ti:beta\"; } ); },\n"
+		" { name = \"odd\"; max_papers = 5;\n" SHARE_TOPICS("")
+		" { name = \"quotas\"; max_papers = 3;\n"
+		"   topics = ( { name = \"A\"; query = \"ti:alpha OR abs:alpha\"; max_papers = 2; },\n"
+		"              { name = \"B\"; query = \"ti:beta\"; max_papers = 2; } ); }\n"
+		");\n");
+	static const char *const want[] = {
+		/* rr: round 1 takes A, B and C's best, round 2 A's and B's next (C has no more);
+		 * the last place goes to the better next paper: A's (4 points) before B's (3) */
+		"2411.00013@0 2411.00012@0 2411.00011@0 2411.00030@2 2411.00022@1 2411.00021@1 /10",
+		/* quota: B takes its one, then A and C share the other five */
+		"2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00022@1 /10",
+		/* roomy: room for all, yet B keeps to its one */
+		("2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00022@1 "
+		 "2411.00015@0 2411.00014@0 /10"),
+		/* one topic: the best three, as before */
+		"2411.00013@0 2411.00012@0 2411.00011@0 /9",
+		/* odd: a round of three, then one of two (C has no more); at equal scores the
+		 * newer id first */
+		"2411.00013@0 2411.00012@0 2411.00030@2 2411.00022@1 2411.00021@1 /10",
+		/* quotas over the cap: they share it round robin, the last place to the best */
+		"2411.00013@0 2411.00012@0 2411.00022@1 /9",
+	};
+	struct pb_selection *sel = NULL, *ref = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_paperset ps;
+	struct pb_buf b = { 0 };
+	char err[1024];
+	size_t n;
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	n = cfg->n_subscribers;
+	T_EQ_INT(n, sizeof want / sizeof want[0]);
+	T_EQ_INT(cfg->subscribers[1].topics[1].max_papers, 1);
+	share_papers(&ps);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	for (size_t s = 0; s < n && s < sizeof want / sizeof want[0]; s++) {
+		describe(&ps, &sel[s], &b);
+		if (strcmp(pb_buf_str(&b), want[s]) != 0)
+			fprintf(stderr, "subscriber %s\n", cfg->subscribers[s].name);
+		T_EQ_STR(pb_buf_str(&b), want[s]);
+		describe(&ps, &ref[s], &b);
+		T_EQ_STR(pb_buf_str(&b), want[s]);
+	}
+	/* every match counts under its topic, shown or not */
+	T_EQ_INT(sel[0].topic_matched[0], 6);
+	T_EQ_INT(sel[0].topic_matched[1], 3);
+	T_EQ_INT(sel[0].topic_matched[2], 1);
+	pb_selections_free(sel, n);
+	pb_selections_free(ref, n);
+	sel = ref = NULL;
+
+	/* B's best was received before: B's next takes its place, not A's; the rest is ranked */
+	pb_matcher_set_skip(m, skip_best_beta, NULL);
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	describe(&ps, &sel[0], &b);
+	T_EQ_STR(pb_buf_str(&b),
+		 "2411.00013@0 2411.00012@0 2411.00011@0 2411.00030@2 2411.00021@1 2411.00020@1 /9");
+	T_EQ_INT(sel[0].topic_matched[1], 2);
+	T_EQ_INT(sel[0].n_rest, 3);
+	if (sel[0].n_rest == 3) {
+		T_EQ_STR(ps.v[sel[0].rest[0].paper].id, "2411.00010");
+		T_EQ_STR(ps.v[sel[0].rest[2].paper].id, "2411.00014");
+	}
+	same_selections(sel, ref, n);
+	for (size_t s = 0; s < n; s++) {
+		T_EQ_INT(sel[s].n_rest, ref[s].n_rest);
+		for (size_t i = 0; i < sel[s].n_rest && i < ref[s].n_rest; i++)
+			T_EQ_INT(sel[s].rest[i].paper, ref[s].rest[i].paper);
+	}
+	/* with the filter, the same shares as without it when it skips nothing new */
+	describe(&ps, &sel[1], &b);
+	T_EQ_STR(pb_buf_str(&b),
+		 "2411.00013@0 2411.00012@0 2411.00011@0 2411.00010@0 2411.00030@2 2411.00021@1 /9");
+out:
+	pb_buf_free(&b);
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_selections_free(ref, cfg->n_subscribers);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+}
+
+/* A followed author's papers come first; the topics share what they leave. */
+static void
+test_share_follow(void)
+{
+	struct pb_config *cfg = load_config(
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"subscribers = (\n"
+		" { name = \"f\"; max_papers = 4; follow_authors = [\"Zed Writer\"];\n" SHARE_TOPICS("")
+		" { name = \"g\"; topics = ( { name = \"X\"; query = \"ti:nothing\"; } ); }\n"
+		");\n");
+	struct pb_selection *sel = NULL, *ref = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_paperset ps;
+	struct pb_buf b = { 0 };
+	struct pb_paper *p;
+	char err[1024];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	share_papers(&ps);
+	add_paper(&ps, "2411.00040", "Delta", "", PB_ANN_NEW);
+	add_paper(&ps, "2411.00041", "Alpha", "", PB_ANN_NEW);
+	for (size_t i = ps.n - 2; i < ps.n; i++) {
+		p = &ps.v[i];
+		p->authors = pb_xcalloc(1, sizeof *p->authors);
+		p->authors[0].name = pb_xstrdup("Zed Writer");
+		p->n_authors = 1;
+	}
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	/* both of Zed's (13 = alpha 3 + 10, and 10), then two places for three topics: they go
+	 * to the best papers left, A's two best (4 points; B's and C's score 3) */
+	describe(&ps, &sel[0], &b);
+	T_EQ_STR(pb_buf_str(&b), "2411.00041@0 2411.00040@0 2411.00013@0 2411.00012@0 /12");
+	same_selections(sel, ref, 2);
+out:
+	pb_buf_free(&b);
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_selections_free(ref, cfg->n_subscribers);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+}
+
+/* Without a skip filter each topic keeps only as many papers as it can get; with one every
+ * candidate is kept. A filter that skips nothing must choose the same, for any caps, quotas
+ * and followed authors: 200 subscribers drawn at random on the 1504-item day. */
+static int
+skip_none(void *ctx, size_t sub, const struct pb_paper *p)
+{
+	(void)ctx;
+	(void)sub;
+	(void)p;
+	return 0;
+}
+
+static void
+test_share_paths(void)
+{
+	static const char *const q[] = {
+		"abs:model", "abs:data", "ti:learning", "abs:quantum", "cat:cs.CV", "au:wang",
+		"abs:network*", "ti:diffusion OR abs:diffusion", "abs:galaxy OR abs:galaxies",
+		"cat:math.* AND abs:prove",
+	};
+	struct pb_buf cfgtext = { 0 }, x = { 0 }, y = { 0 };
+	struct pb_selection *a = NULL, *b = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_config *cfg;
+	struct pb_paperset ps;
+	unsigned long r = 12345;
+	char err[1024];
+	size_t n = 200, differ = 0, shared = 0;
+
+#define RND(k) ((r = r * 6364136223846793005UL + 1442695040888963407UL) >> 33) % (k)
+	pb_buf_puts(&cfgtext, "arxiv = { categories = [\"cs.CV\"]; };\nsubscribers = (\n");
+	for (size_t s = 0; s < n; s++) {
+		size_t nt = 1 + RND(5);
+		unsigned long max = 1 + RND(15), repl = RND(2), follow = RND(3);
+
+		pb_buf_printf(&cfgtext, " { name = \"s%zu\"; max_papers = %lu; include_replace = %s;%s\n"
+			      "   topics = (", s, max, repl ? "true" : "false",
+			      follow ? "" : " follow_authors = [\"Wei Wang\", \"Yang Liu\"];");
+		for (size_t t = 0; t < nt; t++) {
+			size_t qi = RND(sizeof q / sizeof q[0]);
+
+			pb_buf_printf(&cfgtext, "%s { name = \"t%zu\"; query = \"%s\";", t ? "," : "",
+				      t, q[qi]);
+			if (!RND(3))
+				pb_buf_printf(&cfgtext, " max_papers = %lu;", 1 + RND(4));
+			pb_buf_puts(&cfgtext, " }");
+		}
+		pb_buf_printf(&cfgtext, " ); }%s\n", s + 1 < n ? "," : "");
+	}
+	pb_buf_puts(&cfgtext, ");\n");
+#undef RND
+	cfg = load_config(pb_buf_str(&cfgtext));
+	T_CHECK(cfg != NULL);
+	if (!cfg || load_fixture(BIG, &ps) < 0)
+		goto out;
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (m) {
+		T_EQ_INT(pb_match_all(m, &ps, &a, err, sizeof err), 0);
+		pb_matcher_set_skip(m, skip_none, NULL);
+		T_EQ_INT(pb_match_all(m, &ps, &b, err, sizeof err), 0);
+		for (size_t s = 0; s < n; s++) {
+			describe(&ps, &a[s], &x);
+			describe(&ps, &b[s], &y);
+			differ += strcmp(pb_buf_str(&x), pb_buf_str(&y)) != 0;
+			shared += a[s].n_matched > a[s].n_hits;
+		}
+		T_EQ_INT(differ, 0);
+		T_CHECK(shared > n / 2);        /* most of them had to share */
+		pb_selections_free(a, n);
+		pb_selections_free(b, n);
+	}
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+out:
+	pb_config_free(cfg);
+	pb_buf_free(&cfgtext);
+	pb_buf_free(&x);
+	pb_buf_free(&y);
+}
+
+/* Equal scores: new, cross-list, revision; then the newer id, old-style ids after new ones. */
+static void
+test_tie_order(void)
+{
+	struct pb_config *cfg = load_config(
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"subscribers = ( { name = \"t\"; max_papers = 100; include_replace = true;\n"
+		"  topics = ( { name = \"T\"; query = \"ti:tie\"; } ); } );\n");
+	struct pb_selection *sel = NULL, *ref = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_paperset ps;
+	struct pb_buf b = { 0 };
+	char err[1024];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	pb_paperset_init(&ps);
+	add_paper(&ps, "hep-th/9901001", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "2204.02688", "Tie", "", PB_ANN_REPLACE);
+	add_paper(&ps, "0704.0001", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "hep-th/0601001", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "2411.00001", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "1501.00001", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "1412.9999", "Tie", "", PB_ANN_NEW);
+	add_paper(&ps, "2411.00002", "Tie", "", PB_ANN_CROSS);
+	add_paper(&ps, "2312.00113", "Tie", "", PB_ANN_REPLACE_CROSS);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	describe(&ps, &sel[0], &b);
+	T_EQ_STR(pb_buf_str(&b), "2411.00001@0 1501.00001@0 1412.9999@0 0704.0001@0 "
+		 "hep-th/0601001@0 hep-th/9901001@0 2411.00002@0 2312.00113@0 2204.02688@0 /9");
+	same_selections(sel, ref, 1);
+out:
+	pb_buf_free(&b);
+	pb_selections_free(sel, 1);
+	pb_selections_free(ref, 1);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+}
+
+/* The two cases of the report, on real papers of 2024-11-28 (tests/fixtures/select): a
+ * diffusion topic filtered by cat:cs.CV took 7 of 8 places from a splatting topic with 7
+ * matches, and a 2022 revision topped a digest of equal scores. */
+#define SELECT_FEED "tests/fixtures/select/rss2-cs.CV-2024-11-28-22items-select.xml"
+
+static void
+test_share_fixture(void)
+{
+	struct pb_config *cfg = load_config(
+		"arxiv = { categories = [\"cs.CV\"]; };\n"
+		"subscribers = (\n"
+		" { name = \"lab\"; max_papers = 8;\n"
+		"   topics = ( { name = \"Diffusion\"; query = \"(ti:diffusion OR abs:diffusion) AND cat:cs.CV\"; },\n"
+		"              { name = \"Splatting\"; query = \"ti:\\\"gaussian splatting\\\" OR abs:\\\"gaussian splatting\\\"\"; } ); },\n"
+		" { name = \"video\"; max_papers = 3; include_replace = true;\n"
+		"   topics = ( { name = \"Video\"; query = \"ti:video\"; } ); }\n"
+		");\n");
+	struct pb_selection *sel = NULL, *ref = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_parse_result res;
+	struct pb_paperset ps;
+	size_t per[2] = { 0 };
+	char err[1024], *data;
+	size_t len;
+
+	T_CHECK(cfg != NULL);
+	pb_paperset_init(&ps);
+	if (!cfg)
+		return;
+	if (pb_read_file(SELECT_FEED, &data, &len, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		T_CHECK(!"fixture readable");
+		goto out;
+	}
+	pb_parse_feed(data, len, SELECT_FEED, &ps, &res);
+	free(data);
+	T_EQ_INT(ps.n, 22);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (!m)
+		goto out;
+	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
+	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
+	same_selections(sel, ref, 2);
+	T_EQ_INT(sel[0].topic_matched[0], 9);
+	T_EQ_INT(sel[0].topic_matched[1], 7);
+	T_EQ_INT(sel[0].n_hits, 8);
+	for (size_t i = 0; i < sel[0].n_hits; i++)
+		per[sel[0].hits[i].topic > 0]++;
+	T_EQ_INT(per[0], 4);
+	T_EQ_INT(per[1], 4);
+	/* the cat: filter adds nothing: a title and an abstract hit score 4 in both topics */
+	T_CHECK(sel[0].hits[0].score == 4);
+	/* the revision of 2022 is not first, nor in a digest of three new papers */
+	T_EQ_INT(sel[1].n_matched, 7);
+	T_CHECK(!selected(&sel[1], &ps, "2204.02688"));
+	T_EQ_STR(ps.v[sel[1].hits[0].paper].id, "2411.18314");
+out:
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_selections_free(ref, cfg->n_subscribers);
+	pb_matcher_free(m);
+	pb_paperset_free(&ps);
+	pb_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -494,5 +900,10 @@ main(void)
 	test_names();
 	test_names_fixture();
 	test_name_forms();
+	test_share();
+	test_share_follow();
+	test_share_paths();
+	test_tie_order();
+	test_share_fixture();
 	return t_done("test_select");
 }
