@@ -93,8 +93,8 @@ skipped(xmlNode *n)
 			return 1;
 	if (!class_of(n))
 		return 0;
-	return has_class(n, "package-alerts") || has_class(n, "ltx_bibliography") || has_class(n, "ltx_page_navbar") ||
-	       has_class(n, "ltx_TOC") || has_class(n, "ltx_ERROR") ||
+	return has_class(n, "package-alerts") || has_class(n, "ltx_bibliography") ||
+	       has_class(n, "ltx_page_navbar") || has_class(n, "ltx_TOC") || has_class(n, "ltx_ERROR") ||
 	       has_class(n, "ltx_title_document") || has_class(n, "ltx_dates") ||
 	       has_class(n, "ltx_tag_equation") || has_class(n, "ltx_page_footer") ||
 	       has_class(n, "ltx_page_header") || has_class(n, "ltx_classification");

@@ -273,6 +273,23 @@ test_text(void)
 	}
 	pb_fulltext_clear(&ft);
 
+	/* Text ending in a numbered heading, without a NUL after it (the fuzzer found the kind
+	 * lookup reading past the line). */
+	{
+		static const char tail[] = "1 Introduction\nSome text of the introduction here.\n"
+					   "2 Conclusions and Future Work";
+		char *exact = malloc(sizeof tail - 1);
+
+		memcpy(exact, tail, sizeof tail - 1);
+		memset(&ft, 0, sizeof ft);
+		ftb_init(&b, &ft);
+		ft_text_sections(&b, exact, sizeof tail - 1);
+		ftb_finish(&b);
+		T_EQ_INT(ft.n_sections, 1);
+		pb_fulltext_clear(&ft);
+		free(exact);
+	}
+
 	/* Roman numerals (IEEE), and no heading at all. */
 	memset(&ft, 0, sizeof ft);
 	ftb_init(&b, &ft);
