@@ -250,7 +250,8 @@ ft_code_link(const char *url)
 	hl = (size_t)(end - h);
 	path = *end == '/' ? end + 1 : "";
 	for (const char *c = url; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7F || *c == '"' ||
+		    *c == '<' || *c == '>' || *c == '\\' || *c == '`')
 			return 0;
 	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
 		const char *slash = strchr(path, '/');
@@ -418,9 +419,14 @@ ftb_link(struct ftb *b, const char *url)
 {
 	struct pb_buf n = { 0 }, o = { 0 };
 
-	if (b->ft->n_links >= FT_MAX_LINKS || strlen(url) > FT_MAX_URL || !ft_code_link(url))
+	if (b->ft->n_links >= FT_MAX_LINKS || strlen(url) > FT_MAX_URL)
 		return;
+	/* What is kept (no fragment, no trailing slash) must still be a project's address. */
 	link_norm(url, &n);
+	if (!n.len || !ft_code_link(n.data)) {
+		pb_buf_free(&n);
+		return;
+	}
 	for (size_t i = 0; i < b->ft->n_links; i++) {
 		pb_buf_reset(&o);
 		link_norm(b->ft->links[i], &o);

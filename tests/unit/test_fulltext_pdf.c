@@ -290,6 +290,25 @@ test_text(void)
 		free(exact);
 	}
 
+	/* Links as kept: no fragment, no trailing slash or ".git", each once; what is left must
+	 * still name a project (the fuzzer found "github.com/#help/..." kept as github.com). */
+	memset(&ft, 0, sizeof ft);
+	ftb_init(&b, &ft);
+	ftb_link(&b, "https://github.com/#help/x");
+	ftb_link(&b, "https://github.com/owner/repo#readme");
+	ftb_link(&b, "https://github.com/owner/repo.git");
+	ftb_link(&b, "https://GitHub.com/owner/repo/");
+	ftb_link(&b, "https://github.com/owner/r\xc3\xa9po");
+	ftb_link(&b, "https://example.org/owner/repo");
+	ftb_link(&b, "https://someone.github.io/project/");
+	ftb_finish(&b);
+	T_EQ_INT(ft.n_links, 2);
+	if (ft.n_links == 2) {
+		T_EQ_STR(ft.links[0], "https://github.com/owner/repo");
+		T_EQ_STR(ft.links[1], "https://someone.github.io/project");
+	}
+	pb_fulltext_clear(&ft);
+
 	/* Roman numerals (IEEE), and no heading at all. */
 	memset(&ft, 0, sizeof ft);
 	ftb_init(&b, &ft);
