@@ -41,7 +41,8 @@ struct pb_ft_section {
 struct pb_ft_figure {
 	char *caption;               /* "Figure 1: ..." as written */
 	char *image_url;             /* absolute URL of the image, or NULL */
-	char *alt;                   /* alt text, or NULL */
+	char *alt;                   /* alt text, or NULL (also for LaTeXML's placeholders
+				      * "Refer to caption", "[Uncaptioned image]") */
 };
 
 /* Everything kept of one paper's full text. Strings are UTF-8, owned, outside text: escape
@@ -64,9 +65,11 @@ struct pb_fulltext {
 void pb_fulltext_clear(struct pb_fulltext *ft);   /* frees members, zeroes; accepts NULL */
 
 /* Extracts from an arXiv HTML page (LaTeXML) of len bytes; base is the page's URL, for
- * relative image and link URLs. Non-LaTeXML HTML gives plain paragraphs (one section of kind
- * other). Bounded in time and memory whatever the input. Returns 0, or -1 with why filled
- * ("no text", "not HTML", ...). */
+ * relative image and link URLs (the page's <base> applies on top). Non-LaTeXML HTML gives
+ * plain paragraphs (one section of kind other). Bounded in time and memory whatever the
+ * input. Returns 0, or -1 with why filled: "no text", "not HTML: ...", "withdrawn", "arXiv
+ * could not convert the paper to HTML", "arXiv has no HTML for the paper" (the last two:
+ * try the PDF). */
 int pb_fulltext_from_html(const char *html, size_t len, const char *base,
 			  struct pb_fulltext *out, char *why, size_t whylen);
 /* Extracts from a PDF of len bytes: sections where the headings allow, else paragraphs; at
@@ -104,7 +107,9 @@ const struct pb_fulltext *pb_fulltext_find(const struct pb_fulltext_set *s, cons
 
 /* The model's excerpt: the parts that matter (method, results with their numbers,
  * limitations, conclusion; then introduction), cut to about max_tokens tokens (4 bytes a
- * token) at sentence boundaries, each part under its heading. Caller frees. */
+ * token) at sentence boundaries, each part under its heading ("## Results"); never longer
+ * than max_tokens * 4 bytes. Without sections of those kinds, the text as it comes. Caller
+ * frees; NULL when ft is NULL, max_tokens < 1 or there is no text. */
 char *pb_fulltext_excerpt(const struct pb_fulltext *ft, int max_tokens);
 
 #endif

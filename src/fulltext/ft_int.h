@@ -48,8 +48,9 @@ void ftb_affiliation(struct ftb *b, const char *s);
 /* Closes the open section; drops sections left empty. Returns the bytes of text kept. */
 size_t ftb_finish(struct ftb *b);
 
-/* The kind a heading names ("4 Experiments" -> results, "Conclusions and Future Work" ->
- * conclusion), PB_FT_OTHER when its words say nothing known. */
+/* The kind a heading names: its first word that names one ("4 Experiments" -> results,
+ * "Limitations and Future Work" -> limitations), an appendix whatever else it says,
+ * PB_FT_OTHER when its words say nothing known. */
 enum pb_ft_kind ft_heading_kind(const char *heading);
 
 /* 1 when url (absolute http/https) points at code or a project page: github.com, gitlab.com,

@@ -168,8 +168,9 @@ dup_cut(const char *s, size_t max)
 
 /* ---- section kinds ---- */
 
-/* Word prefixes per kind, tried in this order: the first kind with a word in the heading
- * wins ("Results and Discussion" is results, "Conclusion and Limitations" a conclusion). */
+/* Word prefixes per kind. The first word of a heading that names a kind decides
+ * ("Limitations and Future Work" is limitations, "Conclusion and Limitations" a conclusion,
+ * "Results and Discussion" results), but an appendix is an appendix whatever else it says. */
 static const struct {
 	enum pb_ft_kind kind;
 	const char *words[12];
@@ -190,18 +191,31 @@ static const struct {
 			  "implementation", NULL } },
 };
 
+static enum pb_ft_kind
+word_kind(const char *w)
+{
+	for (size_t k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
+		for (size_t j = 0; kind_words[k].words[j]; j++) {
+			const char *x = kind_words[k].words[j];
+
+			if (strncmp(w, x, strlen(x)) == 0)
+				return kind_words[k].kind;
+		}
+	return PB_FT_OTHER;
+}
+
 enum pb_ft_kind
 ft_heading_kind(const char *heading)
 {
 	char w[64];
-	enum pb_ft_kind best = PB_FT_OTHER;
-	size_t best_rank = sizeof kind_words / sizeof kind_words[0];
+	enum pb_ft_kind first = PB_FT_OTHER;
 	const char *p = heading;
 
 	if (!heading)
 		return PB_FT_OTHER;
 	while (*p) {
 		size_t n = 0;
+		enum pb_ft_kind k;
 
 		while (*p && !isalpha((unsigned char)*p))
 			p++;
@@ -213,18 +227,13 @@ ft_heading_kind(const char *heading)
 		w[n] = '\0';
 		if (!n)
 			continue;
-		for (size_t k = 0; k < best_rank; k++)
-			for (size_t j = 0; kind_words[k].words[j]; j++) {
-				const char *x = kind_words[k].words[j];
-
-				if (strncmp(w, x, strlen(x)) == 0) {
-					best = kind_words[k].kind;
-					best_rank = k;
-					break;
-				}
-			}
+		k = word_kind(w);
+		if (k == PB_FT_APPENDIX)
+			return k;
+		if (first == PB_FT_OTHER)
+			first = k;
 	}
-	return best;
+	return first;
 }
 
 /* ---- links ---- */
@@ -250,7 +259,8 @@ ft_code_link(const char *url)
 	hl = (size_t)(end - h);
 	path = *end == '/' ? end + 1 : "";
 	for (const char *c = url; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7F || *c == '"' ||
+		    *c == '<' || *c == '>' || *c == '\\' || *c == '`')
 			return 0;
 	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
 		const char *slash = strchr(path, '/');
@@ -418,9 +428,14 @@ ftb_link(struct ftb *b, const char *url)
 {
 	struct pb_buf n = { 0 }, o = { 0 };
 
-	if (b->ft->n_links >= FT_MAX_LINKS || strlen(url) > FT_MAX_URL || !ft_code_link(url))
+	if (b->ft->n_links >= FT_MAX_LINKS || strlen(url) > FT_MAX_URL)
 		return;
+	/* What is kept (no fragment, no trailing slash) must still be a project's address. */
 	link_norm(url, &n);
+	if (!n.len || !ft_code_link(n.data)) {
+		pb_buf_free(&n);
+		return;
+	}
 	for (size_t i = 0; i < b->ft->n_links; i++) {
 		pb_buf_reset(&o);
 		link_norm(b->ft->links[i], &o);

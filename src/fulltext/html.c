@@ -93,8 +93,8 @@ skipped(xmlNode *n)
 			return 1;
 	if (!class_of(n))
 		return 0;
-	return has_class(n, "package-alerts") || has_class(n, "ltx_bibliography") || has_class(n, "ltx_page_navbar") ||
-	       has_class(n, "ltx_TOC") || has_class(n, "ltx_ERROR") ||
+	return has_class(n, "package-alerts") || has_class(n, "ltx_bibliography") ||
+	       has_class(n, "ltx_page_navbar") || has_class(n, "ltx_TOC") || has_class(n, "ltx_ERROR") ||
 	       has_class(n, "ltx_title_document") || has_class(n, "ltx_dates") ||
 	       has_class(n, "ltx_tag_equation") || has_class(n, "ltx_page_footer") ||
 	       has_class(n, "ltx_page_header") || has_class(n, "ltx_classification");
@@ -469,9 +469,10 @@ walk(struct hx *x, xmlNode *n, int depth)
 		xmlFree(alt);
 		return;
 	}
-	/* Subsection headings are not sentences; a paragraph's run-in title is. */
-	if (n->name[0] == 'h' && n->name[1] >= '2' && n->name[1] <= '6' &&
-	    (has_class(n, "ltx_title_subsection") || has_class(n, "ltx_title_subsubsection")))
+	/* Headings below the section's (subsections, run-in paragraph titles) are not
+	 * sentences: left out, as the section's own heading is its title. */
+	if (n->name[0] == 'h' && n->name[1] >= '2' && n->name[1] <= '6' && !n->name[2] &&
+	    has_class(n, "ltx_title"))
 		return;
 	if (is(n, "a"))
 		link_of(x, n);

@@ -62,7 +62,7 @@ title_like(const char *t, size_t n)
 	if (n < 3 || n > 80 || !isupper((unsigned char)t[0]))
 		return 0;
 	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
-		if (strncmp(t, starts[i], strlen(starts[i])) == 0)
+		if (n >= strlen(starts[i]) && strncmp(t, starts[i], strlen(starts[i])) == 0)
 			return 0;
 	if (memchr(t, ';', n))
 		return 0;
@@ -88,6 +88,18 @@ is_known(const char *t, size_t n)
 		if (strlen(known[i]) == n && strncasecmp(t, known[i], n) == 0)
 			return 1;
 	return 0;
+}
+
+/* The kind a heading of n bytes names (the line is not NUL-terminated). */
+static enum pb_ft_kind
+kind_of(const char *t, size_t n)
+{
+	char buf[96];
+	size_t c = n < sizeof buf - 1 ? n : sizeof buf - 1;
+
+	memcpy(buf, t, c);
+	buf[c] = '\0';
+	return ft_heading_kind(buf);
 }
 
 /* Text after a heading starts like a sentence or a subheading: a capital, a digit, a quote;
@@ -116,8 +128,9 @@ heading(struct tx *x, const char *l, size_t n, const char **title, size_t *tn)
 
 	if (n > 90)
 		return 0;
-	if (is_known(l, n) && (next_ok(x, 1) || strncasecmp(l, "references", 10) == 0 ||
-			       strncasecmp(l, "bibliography", 12) == 0)) {
+	if (is_known(l, n) &&
+	    (next_ok(x, 1) || (n >= 10 && strncasecmp(l, "references", 10) == 0) ||
+	     (n >= 12 && strncasecmp(l, "bibliography", 12) == 0))) {
 		size_t k = n;
 
 		while (k && (l[k - 1] == ':' || l[k - 1] == ' '))
@@ -147,7 +160,7 @@ heading(struct tx *x, const char *l, size_t n, const char **title, size_t *tn)
 		/* The next section in order, with a title, or a known name under any number. */
 		if (title_like(l + i, n - i) && next_ok(x, 0) &&
 		    (num == x->last_num + 1 || (num > x->last_num && num <= x->last_num + 2 &&
-						ft_heading_kind(l + i) != PB_FT_OTHER) ||
+						kind_of(l + i, n - i) != PB_FT_OTHER) ||
 		     is_known(l + i, n - i))) {
 			x->last_num = num;
 			*title = l + i;

@@ -44,7 +44,8 @@ arxiv = { categories = ["cs.CV"]; request_interval_ms = 50;
   rss_url = "http://127.0.0.1:9/rss"; api_url = "http://127.0.0.1:9/api"; };
 file = { dir = "$T/$1.sink"; };
 fulltext = { enabled = true; html_url = "http://127.0.0.1:$PORT/html";
-  pdf_url = "http://127.0.0.1:$PORT/pdf"; max_papers = 3; timeout = 10; deadline = $3; };
+  pdf_url = "http://127.0.0.1:$PORT/pdf"; max_papers = 3; timeout = $(( $3 < 10 ? $3 : 10 ));
+  deadline = $3; };
 subscribers = ( ${subs%,} );
 EOF
 }

@@ -339,6 +339,55 @@ test_hostile(void)
 	pb_buf_free(&b);
 }
 
+/* LaTeXML's author notes: affiliation roles kept (its "Affiliation:" label dropped), e-mail
+ * roles not; a figure's own alt text kept, its relative image made absolute against the
+ * page's <base>; headings' kinds from their words. */
+static void
+test_roles(void)
+{
+	static const char page[] =
+		"<html><head><base href=\"/html/2402.00001v2/\"></head><body>"
+		"<article class=\"ltx_document\"><div class=\"ltx_authors\">"
+		"<span class=\"ltx_creator ltx_role_author\"><span class=\"ltx_personname\">A. B"
+		"</span><span class=\"ltx_author_notes\"><span class=\"ltx_contact "
+		"ltx_role_affiliation\"><span class=\"ltx_contact_name\">Affiliation: </span>"
+		"Example University, Example City</span><span class=\"ltx_contact ltx_role_email\">"
+		"<a href=\"mailto:a@example.org\">a@example.org</a></span></span></span></div>"
+		"<section class=\"ltx_section\"><h2 class=\"ltx_title ltx_title_section\">"
+		"<span class=\"ltx_tag ltx_tag_section\">5 </span>Limitations and Future Work</h2>"
+		"<div class=\"ltx_para\"><p class=\"ltx_p\">It needs LaTeXML. See "
+		"<a href=\"https://proj.github.io/x/\">the page</a>.</p></div>"
+		"<figure class=\"ltx_figure\"><img src=\"fig/teaser.png\" alt=\"A cat on a mat\">"
+		"<figcaption>Figure 1: A teaser.</figcaption></figure></section>"
+		"<section class=\"ltx_section\"><h2 class=\"ltx_title\">6 Results and "
+		"Discussion</h2><p>Numbers 1.5.</p></section></article></body></html>";
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(pb_fulltext_from_html(page, sizeof page - 1, "https://arxiv.org/html/2402.00001v2",
+				       &ft, why, sizeof why), 0);
+	T_EQ_INT(ft.n_affiliations, 1);
+	T_CHECK(ft.n_affiliations == 1 &&
+		strcmp(ft.affiliations[0], "Example University, Example City") == 0);
+	T_EQ_INT(ft.n_sections, 2);
+	if (ft.n_sections == 2) {
+		T_EQ_INT(ft.sections[0].kind, PB_FT_LIMITATIONS);
+		T_EQ_STR(ft.sections[0].title, "Limitations and Future Work");
+		T_EQ_STR(ft.sections[0].text, "It needs LaTeXML. See the page.");
+		T_EQ_INT(ft.sections[1].kind, PB_FT_RESULTS);
+	}
+	T_EQ_INT(ft.n_figures, 1);
+	if (ft.n_figures == 1) {
+		T_EQ_STR(ft.figures[0].image_url,
+			 "https://arxiv.org/html/2402.00001v2/fig/teaser.png");
+		T_EQ_STR(ft.figures[0].alt, "A cat on a mat");
+		T_EQ_STR(ft.figures[0].caption, "Figure 1: A teaser.");
+	}
+	T_EQ_INT(ft.n_links, 1);
+	T_CHECK(ft.n_links == 1 && strcmp(ft.links[0], "https://proj.github.io/x") == 0);
+	pb_fulltext_clear(&ft);
+}
+
 static void
 test_kinds(void)
 {
@@ -372,6 +421,7 @@ main(void)
 	test_native_page();
 	test_not_papers();
 	test_hostile();
+	test_roles();
 	test_kinds();
 	test_find();
 	return t_done("test_fulltext_html");

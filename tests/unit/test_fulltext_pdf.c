@@ -273,6 +273,42 @@ test_text(void)
 	}
 	pb_fulltext_clear(&ft);
 
+	/* Text ending in a numbered heading, without a NUL after it (the fuzzer found the kind
+	 * lookup reading past the line). */
+	{
+		static const char tail[] = "1 Introduction\nSome text of the introduction here.\n"
+					   "2 Conclusions and Future Work";
+		char *exact = malloc(sizeof tail - 1);
+
+		memcpy(exact, tail, sizeof tail - 1);
+		memset(&ft, 0, sizeof ft);
+		ftb_init(&b, &ft);
+		ft_text_sections(&b, exact, sizeof tail - 1);
+		ftb_finish(&b);
+		T_EQ_INT(ft.n_sections, 1);
+		pb_fulltext_clear(&ft);
+		free(exact);
+	}
+
+	/* Links as kept: no fragment, no trailing slash or ".git", each once; what is left must
+	 * still name a project (the fuzzer found "github.com/#help/..." kept as github.com). */
+	memset(&ft, 0, sizeof ft);
+	ftb_init(&b, &ft);
+	ftb_link(&b, "https://github.com/#help/x");
+	ftb_link(&b, "https://github.com/owner/repo#readme");
+	ftb_link(&b, "https://github.com/owner/repo.git");
+	ftb_link(&b, "https://GitHub.com/owner/repo/");
+	ftb_link(&b, "https://github.com/owner/r\xc3\xa9po");
+	ftb_link(&b, "https://example.org/owner/repo");
+	ftb_link(&b, "https://someone.github.io/project/");
+	ftb_finish(&b);
+	T_EQ_INT(ft.n_links, 2);
+	if (ft.n_links == 2) {
+		T_EQ_STR(ft.links[0], "https://github.com/owner/repo");
+		T_EQ_STR(ft.links[1], "https://someone.github.io/project");
+	}
+	pb_fulltext_clear(&ft);
+
 	/* Roman numerals (IEEE), and no heading at all. */
 	memset(&ft, 0, sizeof ft);
 	ftb_init(&b, &ft);
