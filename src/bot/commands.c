@@ -462,7 +462,7 @@ do_topics(struct cmd *c)
 	say(c, "Topics of %s (%s):", c->name, state_of(c));
 	for (size_t i = 0; i < c->sub->n_topics; i++)
 		say(c, "\n%zu. %s: %s", i + 1, c->sub->topics[i].name,
-		    c->sub->topics[i].query ? c->sub->topics[i].query : "(ranked by likes)");
+		    c->sub->topics[i].query ? c->sub->topics[i].query : "(papers like the liked ones)");
 	return 0;
 }
 

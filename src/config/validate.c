@@ -15,7 +15,6 @@
 #include "paperboy/deliver.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
-#include "paperboy/rank.h"
 
 #define ZONEINFO "/usr/share/zoneinfo"
 
@@ -608,47 +607,6 @@ root_given(struct pb_load *L, config_setting_t *root, const char *path)
 	return secret_given(config_setting_lookup(root, grp), dot + 1);
 }
 
-/* Ranking (rank.h): the modes are known words, a topic without query and a subscriber
- * without topics rank by likes, so they need some (a like, a liked author). */
-static int
-check_rank(struct pb_load *L, config_setting_t *root, size_t i)
-{
-	struct pb_subscriber *s = &L->cfg->subscribers[i];
-	int sub_likes = s->n_like || s->n_like_authors, rc = 0;
-	config_setting_t *ts = sub_setting(root, i, "topics");
-	char kp[128];
-
-	if (s->rank && pb_rank_mode_parse(s->rank) < 0) {
-		snprintf(kp, sizeof kp, "subscribers.[%zu].rank", i);
-		rc = pb_cfg_fail(L, sub_setting(root, i, "rank"), kp, "unknown rank mode \"%s\": "
-				 "give \"rules\", \"filter\" or \"similar\"", s->rank);
-	}
-	if (s->n_topics == 0 && !sub_likes) {
-		snprintf(kp, sizeof kp, "subscribers.[%zu].topics", i);
-		rc = pb_cfg_fail(L, ts ? ts : sub_setting(root, i, NULL), kp, "subscriber \"%s\" has no "
-				 "topics and no likes: give topics, or like / like_authors",
-				 s->name);
-	}
-	for (size_t t = 0; t < s->n_topics; t++) {
-		const struct pb_topic *tp = &s->topics[t];
-		config_setting_t *te = ts ? config_setting_get_elem(ts, (unsigned)t) : NULL;
-
-		if (tp->rank && pb_rank_mode_parse(tp->rank) < 0) {
-			snprintf(kp, sizeof kp, "subscribers.[%zu].topics.[%zu].rank", i, t);
-			rc = pb_cfg_fail(L, te ? member(te, "rank") : NULL, kp, "unknown rank mode "
-					 "\"%s\": give \"rules\", \"filter\" or \"similar\"",
-					 tp->rank);
-		}
-		if (!tp->query && !sub_likes && !tp->n_like && !tp->n_like_authors) {
-			snprintf(kp, sizeof kp, "subscribers.[%zu].topics.[%zu].query", i, t);
-			rc = pb_cfg_fail(L, te, kp, "topic \"%s\" of subscriber \"%s\" has no "
-					 "query and no likes: give a query, or like / like_authors",
-					 tp->name, s->name);
-		}
-	}
-	return rc;
-}
-
 static int
 check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 {
@@ -671,6 +629,8 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 						 s->topics[u].line);
 				break;
 			}
+	if (pb_cfg_check_likes(L, sub_setting(root, i, NULL), i) < 0)
+		rc = -1;
 	if (!has_dest(root, i, s, NULL) && !c->file.enabled) {
 		struct pb_buf keys = { 0 };
 
@@ -708,8 +668,6 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,
 				   "telegram_thread without telegram_chat");
 	}
-	if (check_rank(L, root, i) < 0)
-		rc = -1;
 	return rc;
 }
 

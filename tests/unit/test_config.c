@@ -106,9 +106,9 @@ static const struct tcase cases[] = {
 	  "subscribers = (\n { name = \"a\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[0]", "has no channel" },
 	{ "no topics", HEAD "subscribers = ( { name = \"a\";\n topics = (); } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].topics", "has no topics and no likes" },
+	  "main.conf", 3, "subscribers.[0].topics", "at least one is required" },
 	{ "topics missing", HEAD "subscribers = (\n { name = \"a\"; } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].topics", "has no topics and no likes" },
+	  "main.conf", 3, "subscribers.[0].topics", "missing (required)" },
 	{ "bad subscriber name", HEAD "subscribers = ( { name = \"../a\"; " TOPIC " } );\n",
 	  { { 0 } }, "main.conf", 2, "subscribers.[0].name", "not a subscriber name" },
 	{ "not an email address", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
