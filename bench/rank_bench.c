@@ -733,8 +733,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "quality") == 0) {
-		if (argc > 4)
-			rng_state = strtoull(argv[4], NULL, 10) | 1;
+		if (argc > 4)   /* a spread seed: xorshift's first draws from 1 are poor */
+			rng_state = (strtoull(argv[4], NULL, 10) + 1) * 0x9E3779B97F4A7C15ULL | 1;
 		return quality(argv[2], argv[3]);
 	}
 	if (argc >= 3 && strcmp(argv[1], "speed") == 0)

@@ -118,7 +118,7 @@ def main():
     for gname, idx in groups:
         if not idx:
             continue
-        print("\n%-32s P@10    nDCG@10  readers won on nDCG@10 (ties shared)"
+        print("\n%-40s P@10    nDCG@10  readers won on nDCG@10 (ties shared)"
               % ("%s (%d readers)" % (gname, len(idx))))
         wins = {m: 0.0 for m in methods}
         for i in idx:
@@ -129,7 +129,7 @@ def main():
         for m in methods:
             p = sum(res[m][i][0] for i in idx) / len(idx)
             d = sum(res[m][i][1] for i in idx) / len(idx)
-            print("  %-30s %.3f   %.3f    %5.1f" % (m, p, d, wins[m]))
+            print("  %-38s %.3f   %.3f    %5.1f" % (m, p, d, wins[m]))
     # paperboy against the best reference, head to head
     refs = methods[1:]
     mean = {m: sum(v[1] for v in res[m]) / n for m in methods}
@@ -141,9 +141,18 @@ def main():
           "%.3f; paperboy better on %d readers, worse on %d, equal on %d"
           % (best, mean["paperboy"], mean[best], mean["paperboy"] - mean[best],
              pmean["paperboy"], pmean[best], w, l, n - w - l))
-    print("verdict: paperboy %s the best reference on nDCG@10 and %s on P@10"
-          % ("matches or beats" if mean["paperboy"] >= mean[best] - 1e-9 else "is BELOW",
-             "matches or beats" if pmean["paperboy"] >= pmean[best] - 1e-9 else "is BELOW"))
+    diff = [res["paperboy"][i][1] - res[best][i][1] for i in range(n)]
+    sd = math.sqrt(sum((d - sum(diff) / n) ** 2 for d in diff) / (n - 1)) if n > 1 else 0.0
+    print("paired difference in nDCG@10, paperboy - %s: %+.3f, 95%% interval %+.3f .. %+.3f "
+          "(mean +- 1.96 standard errors over readers)"
+          % (best, sum(diff) / n, sum(diff) / n - 1.96 * sd / math.sqrt(n),
+             sum(diff) / n + 1.96 * sd / math.sqrt(n)))
+    lo = sum(diff) / n - 1.96 * sd / math.sqrt(n)
+    hi = sum(diff) / n + 1.96 * sd / math.sqrt(n)
+    print("verdict: on nDCG@10 paperboy %s the best reference (%s); its mean is %s"
+          % ("BEATS" if lo > 0 else "is BELOW" if hi < 0 else "matches, within the noise,",
+             best, "at least the best reference's" if mean["paperboy"] >= mean[best] - 1e-9
+             else "below the best reference's"))
     if missing:
         print("note: paperboy ranked nothing for %d readers" % missing)
     # per subject, the three draws held out together
