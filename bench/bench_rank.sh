@@ -28,6 +28,11 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 
 echo "# 1. quality: paperboy, LinearSVC and tf-idf cosine on the same readers and candidates"
+echo "# labels: arXiv's own primary categories, made by no method under test. A reader's subject"
+echo "# is a primary category with 10 to 60 papers in the 2024-11-28 day; its 5 liked papers are"
+echo "# drawn (fixed seed) from that day's papers of the subject and held out of the candidates"
+echo "# (3 draws), or from the 2014 OAI page (1 draw, when it has 5); a candidate is relevant when"
+echo "# its primary category is the subject."
 echo "\$ $BIN quality $FIX OUT 1 && $PY $HERE/rank_ref.py OUT"
 "$BIN" quality "$FIX" "$T" 1
 $PY "$HERE/rank_ref.py" "$T"
