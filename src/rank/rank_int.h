@@ -145,6 +145,7 @@ struct pb_ranker {
 	float *dense;                /* voc.n: one profile scattered (while one is built, else
 				      * profile dense_prof, for rk_score_one) */
 	uint32_t dense_prof;
+	float *xdense;               /* voc.n: one day paper scattered, for explanations */
 	unsigned char *mark;         /* voc.n: the terms touched in dense */
 	uint32_t *touched;
 	size_t n_touched;

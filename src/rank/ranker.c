@@ -112,6 +112,8 @@ free_prepared(struct pb_ranker *r)
 	free(r->mark);
 	free(r->touched);
 	free(r->fmap);
+	free(r->xdense);
+	r->xdense = NULL;
 	r->acc = r->dense = NULL;
 	r->mark = NULL;
 	r->touched = NULL;

@@ -476,15 +476,25 @@ pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_b
 		return;
 	pr = &r->profs[k];
 	cos = pb_xcalloc(pr->n_m + 1, sizeof *cos);
+	/* the paper scattered once, each liked paper's terms looked up in it */
+	if (!r->xdense)
+		r->xdense = pb_xcalloc(r->voc.n + 1, sizeof *r->xdense);
+	for (uint32_t j = 0; j < r->dvec[i].n; j++)
+		r->xdense[r->dpool.t[r->dvec[i].off + j]] = r->dpool.w[r->dvec[i].off + j];
 	for (size_t j = 0; j < pr->n_m; j++) {
+		struct rk_vec v = r->lvec[pr->m[j].lab];
+
 		if (pr->m[j].w <= 0)
 			continue;
-		cos[j] = rk_dot(&r->lpool, r->lvec[pr->m[j].lab], &r->dpool, r->dvec[i]);
+		for (uint32_t q = 0; q < v.n; q++)
+			cos[j] += (double)r->xdense[r->lpool.t[v.off + q]] * r->lpool.w[v.off + q];
 		if (cos[j] > best) {
 			best = cos[j];
 			b = j;
 		}
 	}
+	for (uint32_t j = 0; j < r->dvec[i].n; j++)
+		r->xdense[r->dpool.t[r->dvec[i].off + j]] = 0;
 	if (b == (size_t)-1 || best < 0.005)
 		goto out;
 	if (pr->m[b].like->via) {
