@@ -93,6 +93,18 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	}
 	rr->n_profiles = cfg->n_subscribers;
 	log_warnings(&warn);
+	/* a liked id whose text is nowhere yet (not looked up: offline, or past lookup_max)
+	 * counts for nothing today: said, so a reader's missing like is not a mystery */
+	for (size_t s = 0; s < rr->n_profiles; s++)
+		for (size_t i = 0; i < rr->profiles[s].n; i++) {
+			const struct pb_like *l = &rr->profiles[s].likes[i];
+
+			if (!l->paper && !l->via && l->verdict > 0)
+				pb_warn("rank.like_unknown", "subscriber=%s id=%s reason=%s",
+					pb_q(cfg->subscribers[s].name), pb_q(l->id),
+					pb_q(h ? "no text found on arXiv yet"
+					       : "not in the state's corpus nor the day (offline)"));
+		}
 	any = config_wants(cfg, 0);
 	for (size_t s = 0; s < rr->n_profiles && !any; s++)
 		any = rr->profiles[s].n > 0;

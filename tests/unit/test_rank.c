@@ -506,6 +506,47 @@ test_no_topics(void)
 	pb_config_free(cfg);
 }
 
+/* A liked paper of the day is what a "similar" topic searches from: not offered back; the
+ * rules of a filter topic may still choose it. */
+static void
+test_liked_not_back(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 5; like = [\"2411.00001\"]; },\n"
+		" { name = \"b\"; max_papers = 5; like = [\"2411.00001\"];\n"
+		"   topics = ( { name = \"t\"; query = \"abs:splatting\"; } ); } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(3, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	char err[512];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	for (int s = 0; s < 2; s++) {
+		label(&pr[s], "2411.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, day.v[0].title,
+		      day.v[0].abstract);
+		link_texts(&pr[s]);
+	}
+	m = pb_matcher_new(cfg, err, sizeof err);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_EQ_INT(find_hit(&sel[0], 0), (size_t)-1);
+	T_CHECK(find_hit(&sel[0], 3) == 0);          /* dynamic splatting first */
+	T_CHECK(find_hit(&sel[1], 0) != (size_t)-1); /* the rule took it */
+	pb_selections_free(sel, 2);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 2);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* ---- explanations ---- */
 
 static void
@@ -613,6 +654,7 @@ main(void)
 	test_learned();
 	test_modes();
 	test_no_topics();
+	test_liked_not_back();
 	test_explain();
 	test_empty_and_shared();
 	test_config_checks();
