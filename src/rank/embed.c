@@ -38,8 +38,8 @@ set_why(char *why, size_t n, const char *fmt, const char *detail)
 	if (!why || !n)
 		return;
 	pb_buf_printf(&b, fmt, detail ? detail : "");
-	for (size_t i = 0; i < b.len; i++)     /* one line */
-		if (b.data[i] == '\n' || b.data[i] == '\r' || b.data[i] == '\t')
+	for (size_t i = 0; i < b.len; i++)     /* one printable line */
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7F)
 			b.data[i] = ' ';
 	cut = b.len < n - 1 ? b.len : n - 1;
 	if (cut > 200)

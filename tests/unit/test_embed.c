@@ -94,6 +94,8 @@ test_parse_bad(void)
 		{ "{\"data\":[{\"embedding\":[NaN,1]}]}", 1, "not JSON" },
 		{ "{\"data\":[{\"embedding\":[1,2]}", 1, "not JSON" },
 		{ "{\"error\":{\"message\":\"model not found\"}}", 1, "API error: model not found" },
+		{ "{\"error\":{\"message\":\"a\\u0001b\\nc\\u007f\"}}", 1, "API error: a b c " },
+		{ "{\"error\":\"overloaded\"}", 1, "API error: overloaded" },
 		{ "{\"object\":\"list\"}", 1, "no data array" },
 		{ "{\"data\":{}}", 1, "no data array" },
 		{ "{\"data\":[{\"index\":0,\"embedding\":[1,2]},{\"index\":1,\"embedding\":[1,2]},"
