@@ -9,9 +9,12 @@
 # - a 429 whose Retry-After fits in the deadline is waited for; every failure (429 beyond the
 #   deadline, 500, a slow endpoint, garbage, mixed lengths, a wrong count, a zero vector, a
 #   wrong key, an unknown model, a closed port, the deadline) ends on time with no vectors
-#   and one event=embed.fallback warning, and the driver still succeeds.
+#   and one event=embed.fallback warning, and the driver still succeeds;
+# - through `paperboy run --feed` with a reader who ranks by a liked paper: every failure gives
+#   the lexical order on time with one fallback line; the stand-in's vectors fuse into another
+#   order; a paper given the liked paper's vector comes right after it.
 set -u
-: "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+: "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${PAPERBOY:?}"
 DRIVE="$BUILD/tests/tools/embed_drive"
 DAY="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
 SMALL="$PB_FIXTURES/api2026-query-all-testing-100.xml"
@@ -173,4 +176,73 @@ USE_KEY=
 # a closed port: nothing listens on a port the stand-in held and gave up
 DEAD=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 check_fallback closed ok "\"http://127.0.0.1:$DEAD/v1/embeddings: " 3 8 5 3 "http://127.0.0.1:$DEAD"
+
+# ---- paperboy run: the ranker fuses the vectors; a failing endpoint leaves the lexical order ----
+# amy likes a paper of the day and ranks her cs.CV topic by it (rank = "filter").
+# rconf NAME MODEL MAX [EXTRA]: EXTRA goes into the embeddings group
+rconf() {
+  cat > "$T/$1.conf" <<EOF
+state_dir = "$T/$1.state";
+arxiv = { categories = ["cs.CV"]; };
+file = { dir = "$T/$1.out"; };
+embeddings = { base_url = "$BASE/v1"; model = "$2"; api_key_env = "PB_TEST_EMBED_KEY";
+  timeout = 2; deadline = 4; ${4:-} };
+subscribers = (
+  { name = "amy"; max_papers = $3; like = ["2411.17746"]; rank = "filter";
+    topics = ( { name = "Vision"; query = "cat:cs.CV"; } ); }
+);
+EOF
+}
+# prun NAME: the ids amy gets, best first, on one line; prints nothing else
+prun() {
+  CUR=$1
+  PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/$1.conf" run --dry-run --feed "$DAY" > "$T/$1.out" 2> "$T/$1.log" \
+    || fail "$1: paperboy run exited non-zero"
+  grep -q '^amy: ' "$T/$1.out" || fail "$1: no digest for amy"
+  awk 'NR > 1 { printf "%s ", $2 }' "$T/$1.out"
+}
+reset
+rconf lexical ok 30 "enabled = false;"
+LEX30=$(prun lexical)
+[ "$(count requests)" -eq 0 ] || fail "lexical: embeddings asked for although disabled"
+LEX=$(echo "$LEX30" | cut -d' ' -f1-10)
+[ "$(echo "$LEX" | wc -w)" -eq 10 ] || fail "lexical: not 10 papers: $LEX"
+# every failure: the digest on time, in the lexical order, one fallback line
+for mode in error500 ratelong slow garbage wrongdims wrongcount zeros nosuchmodel; do
+  reset
+  rconf "run-$mode" "$mode" 10
+  s=$(date +%s)
+  got=$(prun "run-$mode" | cut -d' ' -f1-10)
+  secs=$(( $(date +%s) - s ))
+  [ "$got" = "$LEX" ] || fail "run-$mode: order $got differs from the lexical $LEX"
+  [ "$(grep -c 'level=warn event=embed.fallback reason=' "$T/run-$mode.log")" -eq 1 ] \
+    || fail "run-$mode: not one fallback line"
+  [ "$secs" -le 10 ] || fail "run-$mode: took $secs s with a deadline of 4 s"
+done
+echo "   paperboy run, every failure: lexical order, one fallback line, on time: ok"
+# the stand-in's own vectors fuse into another order
+reset
+rconf fused ok 10
+FUSED=$(prun fused | cut -d' ' -f1-10)
+[ "$FUSED" != "$LEX" ] || fail "fused: the same order as the lexical one"
+grep -q 'event=embed.fetch papers=227 cached=0 asked=227 requests=4 vectors=227' "$T/fused.log" \
+  || fail "fused: the day's 227 papers not asked in 4 requests"
+! grep -q 'embed.fallback' "$T/fused.log" || fail "fused: a fallback"
+# vectors that say so: a paper 15th to 30th lexically, outside the fused top 10, gets the
+# liked paper's vector and comes right after it
+P=""
+for id in $(echo "$LEX30" | cut -d' ' -f15-30); do
+  case " $FUSED " in *" $id "*) ;; *) P=$id; break ;; esac
+done
+[ -n "$P" ] || fail "no paper of lexical rank 15 to 30 outside the fused top 10"
+TP=$(grep " $P " "$T/lexical.out" | sed 's/.*\] //' | cut -c1-40)
+[ -n "$TP" ] || fail "no title for $P"
+reset
+pin "UVCG: Leveraging Temporal Consistency for Universal Video Protection"
+pin "$TP"
+rconf pinrun ok 10
+PINNED=$(prun pinrun | cut -d' ' -f1-10)
+[ "$(echo "$PINNED" | cut -d' ' -f1-2)" = "2411.17746 $P" ] \
+  || fail "pinrun: $P, whose vector is the liked paper's, is not next to it: $PINNED"
+echo "   paperboy run: fused order differs; a paper's vector lifts it from lexical rank >= 15 to 2nd: ok"
 echo "embeddings: ok"
