@@ -573,6 +573,28 @@ from_cache(struct pb_state *st, const char *model, struct item *v, size_t n, siz
 	return found;
 }
 
+/* Drops the vectors older than the longer of the corpus and the state's retention, once a
+ * day: the scan reads every stored vector. */
+static void
+prune(const struct pb_config *cfg, struct pb_state *st)
+{
+	int keep = cfg->rank.corpus_days > cfg->retention_days ? cfg->rank.corpus_days
+							      : cfg->retention_days;
+	char today[32], *last = NULL;
+	long n;
+
+	pb_format_instant(pb_now(), today, sizeof today);
+	today[10] = '\0';
+	if (pb_meta_get(st, "embeddings.pruned", &last) == 1 && strcmp(last, today) == 0) {
+		free(last);
+		return;
+	}
+	free(last);
+	n = pb_embed_cache_prune(st, pb_now() - (int64_t)keep * 86400);
+	if (n >= 0 && pb_meta_put(st, "embeddings.pruned", today) == 0 && n > 0)
+		pb_info("embed.pruned", "vectors=%ld days=%d", n, keep);
+}
+
 long
 pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb_paperset *day,
 	       const struct pb_profile *profiles, size_t n_profiles, struct pb_embed_set *out)
@@ -612,10 +634,7 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 	}
 	open = 1;
 	if (st) {
-		int keep = cfg->rank.corpus_days > cfg->retention_days ? cfg->rank.corpus_days
-								      : cfg->retention_days;
-
-		pb_embed_cache_prune(st, pb_now() - (int64_t)keep * 86400);
+		prune(cfg, st);
 		cached = from_cache(st, cfg->embeddings.model, v, n, &c.dim);
 	}
 	todo = pb_xcalloc(n, sizeof *todo);

@@ -380,6 +380,8 @@ test_fetch_cached(const char *dir)
 	float a[2] = { 1, 0 }, b[2] = { 0, 1 }, c[2] = { 0.6f, 0.8f };
 	const char *keys[3] = { "2411.00001v1", "2411.00002v2", "2301.00009v4" };
 	const float *vecs[3] = { a, b, c };
+	float *got[1];
+	size_t dims[1];
 	long n;
 
 	/* port 9 (discard) is closed on the test machine: the connection is refused at once */
@@ -425,6 +427,23 @@ test_fetch_cached(const char *dir)
 	T_CHECK(pb_embed_find(&set, "2411.00001v2") == NULL);
 	T_CHECK(pb_embed_find(&set, "2411.00002v2") != NULL);
 	pb_embed_set_free(&set);
+
+	/* a vector older than the longer of rank.corpus_days (120) and retention_days (90) is
+	 * pruned before it is read, once a day: one put after the day's pruning stays */
+	{
+		const char *k2[1] = { "2411.00002v2" };
+		const float *v2[1] = { b };
+
+		T_EQ_INT(pb_embed_cache_put(st, "m", k2, v2, 1, 2, pb_now() - 200 * 86400LL), 0);
+		pb_meta_put(st, "embeddings.pruned", "2000-01-01");
+		T_EQ_INT(pb_embed_fetch(cfg, st, &day, NULL, 0, &set), 0);
+		pb_embed_set_free(&set);
+		T_EQ_INT(pb_embed_cache_get(st, "m", k2, 1, got, dims), 0);
+		T_EQ_INT(pb_embed_cache_put(st, "m", k2, v2, 1, 2, pb_now() - 200 * 86400LL), 0);
+		T_EQ_INT(pb_embed_fetch(cfg, st, &day, NULL, 0, &set), 1);
+		T_CHECK(pb_embed_find(&set, "2411.00002v2") != NULL);
+		pb_embed_set_free(&set);
+	}
 
 	/* switched off: nothing at all */
 	cfg->embeddings.enabled = false;
