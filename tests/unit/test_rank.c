@@ -547,6 +547,58 @@ test_liked_not_back(void)
 	pb_config_free(cfg);
 }
 
+/* Embeddings fused by reciprocal rank: a paper lexically unlike the liked one but with its
+ * very vector comes first; without vectors the lexical order stands. */
+static void
+test_fusion(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 5; like = [\"2401.00001\"];\n"
+		"   topics = ( { name = \"t\"; query = \"abs:helium OR abs:splatting OR abs:language\"; } ); } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	char *keys[] = { "2401.00001v1", "2411.00001v1", "2411.00002v1", "2411.00003v1",
+			 "2411.00004v1", "2411.00005v1" };
+	float one[2] = { 1, 0 }, other[2] = { 0, 1 };
+	float *vecs[] = { one, other, one, other, other, other };
+	struct pb_embed_set e = { keys, vecs, 6, 2, 0 };
+	char err[512];
+
+	T_CHECK(fabs(pb_rrf(0, 0, 60) - 2.0 / 61) < 1e-12);
+	T_CHECK(fabs(pb_rrf(2, (size_t)-1, 60) - 1.0 / 63) < 1e-12);
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, SPLAT_T, SPLAT_A);
+	link_texts(&pr[0]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_CHECK(sel[0].n_hits == 5 && sel[0].hits[0].paper == 3);    /* lexical: dynamic splatting */
+	pb_selections_free(sel, 1);
+	pb_ranker_set_embeddings(r, &e);
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	/* helium: lexical rank 2, embedding rank 0: 1/63 + 1/61 beats 2/62 and 1/61 + 1/64 */
+	T_CHECK(sel[0].n_hits == 5 && sel[0].hits[0].paper == 1);
+	T_CHECK(sel[0].n_hits == 5 && fabs(sel[0].hits[0].score - (1.0 / 63 + 1.0 / 61)) < 1e-9);
+	pb_selections_free(sel, 1);
+	pb_ranker_set_embeddings(r, NULL);
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_CHECK(sel[0].n_hits == 5 && sel[0].hits[0].paper == 3);
+	pb_selections_free(sel, 1);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* ---- explanations ---- */
 
 static void
@@ -655,6 +707,7 @@ main(void)
 	test_modes();
 	test_no_topics();
 	test_liked_not_back();
+	test_fusion();
 	test_explain();
 	test_empty_and_shared();
 	test_config_checks();
