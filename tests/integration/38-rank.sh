@@ -9,7 +9,7 @@
 # 3. a "similar" topic with min_similarity keeps only close papers, at most its max_papers;
 # 4. feedback turns the order: a "not for me" verdict removes the paper, a "more like this"
 #    on another subject brings its kind up;
-# 5. an unknown liked id is named in a warning and the other likes still count.
+# 5. an unknown liked id is named (offline: at debug level) and the other likes still count.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 T=$(mktemp -d /tmp/pb-rank.XXXXXX) || exit 1
@@ -25,6 +25,7 @@ FB="$BUILD/tests/tools/feedback_put"
 # Surface Priors for Editable Gaussian Splatting" are papers of that day.
 cat >"$T/a.conf" <<EOF
 state_dir = "$T/state";
+log_level = "debug";
 arxiv = { categories = ["cs", "cond-mat", "physics"]; };
 file = { enabled = true; dir = "$T/out"; };
 subscribers = (
@@ -122,7 +123,8 @@ n3=$(titles fay "$T/m3" | grep -c -i segment)
 [ "$n3" -gt "$n2" ] || fail "fay: 'more like this' on $other brought no segmentation paper up ($n2 -> $n3): $(titles fay "$T/m3")"
 
 # 5. An unknown liked id: named, and the other like still ranks.
-grep -q '2411\.99999' "$T/e1" || fail "no warning naming 2411.99999: $(cat "$T/e1")"
+grep -q 'event=rank.like_unknown subscriber=bad id=2411.99999 ' "$T/e1" ||
+  fail "no line naming 2411.99999: $(grep rank.like "$T/e1")"
 [ "$(lines bad "$T/m1" | wc -l)" -eq 3 ] || fail "bad: the other like did not rank: $(lines bad "$T/m1")"
 
 [ $fails -eq 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
