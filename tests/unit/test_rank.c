@@ -11,6 +11,7 @@
 #include "paperboy/hash.h"
 #include "paperboy/match.h"
 #include "paperboy/rank.h"
+#include "paperboy/state.h"
 #include "../../src/rank/rank_int.h"
 #include "t.h"
 
@@ -599,6 +600,71 @@ test_fusion(void)
 	pb_config_free(cfg);
 }
 
+/* The corpus's papers count in the frequencies: a word every corpus paper has weighs less
+ * than one none has, the day's own papers are not counted twice. */
+static void
+test_corpus(void)
+{
+	struct pb_config *cfg = cfg_one("{ name = \"t\"; query = \"ti:x\"; }", 365, 20);
+	char dir[] = "/tmp/pb-test-rank-st-XXXXXX", path[128], err[256];
+	struct pb_paperset day, old;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_state *st;
+	struct pb_ranker *r;
+	struct pb_rank_stats rs;
+	double a, b;
+
+	T_CHECK(cfg != NULL && mkdtemp(dir) != NULL);
+	if (!cfg)
+		return;
+	snprintf(path, sizeof path, "%s/paperboy.db", dir);
+	st = pb_state_open(path, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		goto out;
+	pb_paperset_init(&day);
+	add_paper(&day, "2411.20001", "Helium", "helium");
+	add_paper(&day, "2411.20002", "Splatting", "splatting");
+	pb_paperset_init(&old);
+	for (int i = 0; i < 8; i++) {
+		char id[32];
+
+		snprintf(id, sizeof id, "2410.%05d", i);
+		add_paper(&old, id, "Helium again", "More helium.");
+	}
+	add_paper(&old, "2411.20001", "Helium", "helium");     /* a day paper, already recorded */
+	for (size_t i = 0; i < old.n; i++)
+		T_EQ_INT(pb_corpus_put(st, &old.v[i], "2024-11-20"), 0);
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, "Helium splatting",
+	      "helium splatting");
+	link_texts(&pr[0]);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_add_corpus(r, st);
+	pb_ranker_prepare(r, &day, pr);
+	pb_ranker_stats(r, &rs);
+	T_EQ_INT(rs.n_docs, 2 + 8 + 1);      /* day, corpus but the day's paper, the like */
+	a = pb_ranker_similarity(r, 0, 0, 0);
+	b = pb_ranker_similarity(r, 0, 0, 1);
+	T_CHECK(b > a && a > 0);              /* helium is common in the corpus */
+	pb_ranker_free(r);
+	pb_state_close(st);
+	pb_paperset_free(&old);
+	pb_paperset_free(&day);
+out:
+	unlink(path);
+	{
+		char wal[160];
+
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		unlink(wal);
+		snprintf(wal, sizeof wal, "%s-shm", path);
+		unlink(wal);
+	}
+	rmdir(dir);
+	pb_profiles_free(pr, 1);
+	pb_config_free(cfg);
+}
+
 /* ---- explanations ---- */
 
 static void
@@ -708,6 +774,7 @@ main(void)
 	test_no_topics();
 	test_liked_not_back();
 	test_fusion();
+	test_corpus();
 	test_explain();
 	test_empty_and_shared();
 	test_config_checks();
