@@ -359,10 +359,9 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 	ranked = pb_xcalloc(n, 1);
 	avg = r->day->n ? (double)r->dpool.n / (double)r->day->n : 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t k;
 		int follow = (c[i].flags & PB_HIT_FOLLOW) != 0;
-
 		size_t t = c[i].topic;
+		uint32_t k;
 
 		if (t < RK_STAGE_TOPICS && t < nt) {
 			mode[i] = tmode[t];
