@@ -164,6 +164,8 @@ struct pb_embed_set {
 	char **keys;                 /* "id" + "v" + version */
 	float **vecs;                /* unit length, dim floats each */
 	size_t n, dim;
+	int sorted;                  /* keys in strcmp order (pb_embed_fetch's sets): found by
+				      * binary search; 0 (a set built by hand): by a scan */
 };
 /* Fills *out with the vectors of every paper in day and every labelled paper of profiles
  * (NULL profiles: day only): from the cache, and the rest asked of the endpoint in batches of

@@ -18,6 +18,7 @@
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/papers.h"
+#include "paperboy/rank.h"
 #include "paperboy/state.h"
 
 #define PREVIEW_TITLES 10
@@ -550,6 +551,7 @@ static int
 do_preview(struct cmd *c)
 {
 	struct pb_matcher *m = NULL;
+	struct pb_rank_run *rr = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_papers_req rq = { 0 };
 	struct pb_fetch_result res;
@@ -590,6 +592,7 @@ do_preview(struct cmd *c)
 		say(c, "The latest announcement cannot be read just now; try again later.");
 		goto out;
 	}
+	rr = pb_rank_run_new(&one, c->st, NULL, &ps, NULL, c->now, m);    /* offline */
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		say(c, "Matching failed: %s", err);
 		goto out;
@@ -607,6 +610,7 @@ do_preview(struct cmd *c)
 out:
 	pb_selections_free(sel, 1);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
 	pb_paperset_free(&ps);
 	return 0;
 }

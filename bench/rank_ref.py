@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""The references of `make bench ONLY=rank`, and the scoring of all three rankings.
+
+    rank_ref.py OUT_DIR
+
+Reads what bench/rank_bench wrote in OUT_DIR: corpus.jsonl (every paper: the day's and the
+2014 page's), readers.jsonl (each reader's subject and five seeds) and paperboy.tsv
+(paperboy's top 20 per reader). Ranks each reader's candidates (the day's papers but the
+reader's own seeds, the same as paperboy's) with
+  - LinearSVC, arxiv-sanity-lite's recipe (karpathy/arxiv-sanity-lite compute.py, serve.py
+    svm_rank): TfidfVectorizer over title + abstract + authors, word 1-2 grams, sublinear tf,
+    English stop words, max_features=20000, min_df=5, max_df=0.1, fitted on the whole corpus;
+    LinearSVC(class_weight='balanced', C=0.1, tol=1e-6, max_iter=10000) with the seeds as
+    positives and every other corpus paper as negatives; candidates by decision_function;
+  - tf-idf cosine: the same vectors, candidates by cosine to the mean of the seeds' vectors;
+and, because min_df=5 and max_df=0.1 are tuned for arxiv-sanity's tens of thousands of papers,
+both again on vectors fitted with min_df=1, max_df=0.5 ("small-corpus" settings). A candidate
+is relevant when its primary category is the reader's subject. Prints precision@10 and nDCG@10
+(binary gains, log2 discount, ideal = min(10, relevant) hits) per method: the mean over
+readers, per seed source, how many readers each method wins, and paperboy against the best
+reference.
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+K = 10
+
+
+def load(out):
+    corpus = [json.loads(line) for line in open(out + "/corpus.jsonl", encoding="utf-8")]
+    readers = [json.loads(line) for line in open(out + "/readers.jsonl", encoding="utf-8")]
+    pb = {}
+    for line in open(out + "/paperboy.tsv", encoding="utf-8"):
+        name, rank, pid, score = line.rstrip("\n").split("\t")
+        pb.setdefault(name, []).append((int(rank), pid, float(score)))
+    pb = {k: [pid for _, pid, _ in sorted(v)] for k, v in pb.items()}
+    return corpus, readers, pb
+
+
+def vectorize(corpus, min_df, max_df):
+    v = TfidfVectorizer(input="content", encoding="utf-8", decode_error="replace",
+                        strip_accents="unicode", lowercase=True, analyzer="word",
+                        stop_words="english", token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+                        ngram_range=(1, 2), max_features=20000, norm="l2", use_idf=True,
+                        smooth_idf=True, sublinear_tf=True, max_df=max_df, min_df=min_df)
+    text = [" ".join([p["title"], p["abstract"], " ".join(p["authors"])]) for p in corpus]
+    return v.fit_transform(text).astype(np.float32)
+
+
+def top(scores, cand):
+    """The candidates' positions by score, best first; ties in the day's order."""
+    s = scores[cand]
+    order = np.lexsort((cand, -s))
+    return [cand[i] for i in order[:K]]
+
+
+def svm_rank(x, seeds, cand):
+    y = np.zeros(x.shape[0], dtype=np.float32)
+    y[seeds] = 1.0
+    clf = LinearSVC(class_weight="balanced", verbose=False, max_iter=10000, tol=1e-6, C=0.1)
+    clf.fit(x, y)
+    return top(clf.decision_function(x), cand)
+
+
+def cosine_rank(x, seeds, cand):
+    q = np.asarray(x[seeds].mean(axis=0)).ravel()
+    return top(np.asarray(x @ q).ravel(), cand)
+
+
+def metrics(ranked, relevant):
+    hits = [1 if r in relevant else 0 for r in ranked[:K]]
+    dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits))
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(K, len(relevant))))
+    return sum(hits) / K, (dcg / ideal if ideal else 0.0)
+
+
+def main():
+    out = sys.argv[1]
+    corpus, readers, pb = load(out)
+    pos = {p["id"]: i for i, p in enumerate(corpus)}
+    day = np.array([i for i, p in enumerate(corpus) if p["set"] == "day"])
+    t0 = time.time()
+    xs = {"recipe": vectorize(corpus, 5, 0.1), "small-corpus": vectorize(corpus, 1, 0.5)}
+    methods = ["paperboy"]
+    for f in xs:
+        methods += ["LinearSVC " + f, "tf-idf cosine " + f]
+    res = {m: [] for m in methods}
+    missing = 0
+    for r in readers:
+        seeds = [pos[s] for s in r["seeds"]]
+        cand = np.array([i for i in day if i not in seeds])
+        relevant = {i for i in cand if corpus[i]["primary"] == r["subject"]}
+        ranked = [pos[pid] for pid in pb.get(r["name"], []) if pid in pos]
+        missing += not ranked
+        res["paperboy"].append(metrics(ranked, relevant))
+        for f, x in xs.items():
+            res["LinearSVC " + f].append(metrics(svm_rank(x, seeds, cand), relevant))
+            res["tf-idf cosine " + f].append(metrics(cosine_rank(x, seeds, cand), relevant))
+    t_ref = time.time() - t0
+
+    n = len(readers)
+    groups = [("all", range(n)),
+              ("seeds held out of the day", [i for i, r in enumerate(readers) if r["source"] == "day"]),
+              ("seeds from 2014", [i for i, r in enumerate(readers) if r["source"] == "2014"])]
+    subjects = sorted({r["subject"] for r in readers})
+    print("readers: %d (%d subjects x 3 draws from the day, held out, + %d with seeds from "
+          "the 2014 page); candidates: %d day papers minus the reader's seeds; relevant: "
+          "primary category = the subject (%.1f per reader on average)"
+          % (n, len(subjects), len(groups[2][1]), len(day),
+             sum(sum(1 for i in day if corpus[i]["primary"] == r["subject"]) for r in readers) / n))
+    print("references computed in %.1f s (scikit-learn)" % t_ref)
+    for gname, idx in groups:
+        if not idx:
+            continue
+        print("\n%-40s P@10    nDCG@10  readers won on nDCG@10 (ties shared)"
+              % ("%s (%d readers)" % (gname, len(idx))))
+        wins = {m: 0.0 for m in methods}
+        for i in idx:
+            best = max(res[m][i][1] for m in methods)
+            top_m = [m for m in methods if res[m][i][1] == best]
+            for m in top_m:
+                wins[m] += 1 / len(top_m)
+        for m in methods:
+            p = sum(res[m][i][0] for i in idx) / len(idx)
+            d = sum(res[m][i][1] for i in idx) / len(idx)
+            print("  %-38s %.3f   %.3f    %5.1f" % (m, p, d, wins[m]))
+    # paperboy against the best reference, head to head
+    refs = methods[1:]
+    mean = {m: sum(v[1] for v in res[m]) / n for m in methods}
+    pmean = {m: sum(v[0] for v in res[m]) / n for m in methods}
+    best = max(refs, key=lambda m: mean[m])
+    w = sum(1 for i in range(n) if res["paperboy"][i][1] > res[best][i][1])
+    l = sum(1 for i in range(n) if res["paperboy"][i][1] < res[best][i][1])
+    print("\npaperboy vs the best reference (%s): nDCG@10 %.3f vs %.3f (%+.3f), P@10 %.3f vs "
+          "%.3f; paperboy better on %d readers, worse on %d, equal on %d"
+          % (best, mean["paperboy"], mean[best], mean["paperboy"] - mean[best],
+             pmean["paperboy"], pmean[best], w, l, n - w - l))
+    diff = [res["paperboy"][i][1] - res[best][i][1] for i in range(n)]
+    sd = math.sqrt(sum((d - sum(diff) / n) ** 2 for d in diff) / (n - 1)) if n > 1 else 0.0
+    print("paired difference in nDCG@10, paperboy - %s: %+.3f, 95%% interval %+.3f .. %+.3f "
+          "(mean +- 1.96 standard errors over readers)"
+          % (best, sum(diff) / n, sum(diff) / n - 1.96 * sd / math.sqrt(n),
+             sum(diff) / n + 1.96 * sd / math.sqrt(n)))
+    lo = sum(diff) / n - 1.96 * sd / math.sqrt(n)
+    hi = sum(diff) / n + 1.96 * sd / math.sqrt(n)
+    print("verdict: on nDCG@10 paperboy %s the best reference (%s); its mean is %s"
+          % ("BEATS" if lo > 0 else "is BELOW" if hi < 0 else "matches, within the noise,",
+             best, "at least the best reference's" if mean["paperboy"] >= mean[best] - 1e-9
+             else "below the best reference's"))
+    if missing:
+        print("note: paperboy ranked nothing for %d readers" % missing)
+    # per subject, the three draws held out together
+    print("\nnDCG@10 per subject (mean over its readers): paperboy / best LinearSVC / best cosine")
+    line = []
+    for s in subjects:
+        idx = [i for i, r in enumerate(readers) if r["subject"] == s]
+        a = sum(res["paperboy"][i][1] for i in idx) / len(idx)
+        b = max(sum(res[m][i][1] for i in idx) / len(idx) for m in refs if m.startswith("LinearSVC"))
+        c = max(sum(res[m][i][1] for i in idx) / len(idx) for m in refs if m.startswith("tf-idf"))
+        line.append("%s %.2f/%.2f/%.2f" % (s, a, b, c))
+    for i in range(0, len(line), 4):
+        print("  " + "   ".join(line[i:i + 4]))
+
+
+if __name__ == "__main__":
+    main()
