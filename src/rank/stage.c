@@ -107,18 +107,19 @@ pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i)
 	return r->acc[i];
 }
 
-/* 1 when day paper i is one profile k's reader does not want. */
+/* Day paper i's label in profile k: -1 the reader does not want it, +1 the reader likes it
+ * (it is one of the papers the profile is made of), 0 neither. */
 static int
-disliked(const struct pb_ranker *r, uint32_t k, size_t i)
+labelled(const struct pb_ranker *r, uint32_t k, size_t i)
 {
 	const struct rk_prof *pr = &r->profs[k];
 	uint32_t lab = r->daylab ? r->daylab[i] : RK_NONE;
 
-	if (lab == RK_NONE || !pr->n_neg)
+	if (lab == RK_NONE)
 		return 0;
 	for (size_t j = 0; j < pr->n_m; j++)
 		if (pr->m[j].lab == lab)
-			return pr->m[j].w < 0;
+			return pr->m[j].w < 0 ? -1 : 1;
 	return 0;
 }
 
@@ -372,9 +373,15 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 				keep[i] = 0;
 			continue;
 		}
-		if (r->daylab[c[i].paper] != RK_NONE && disliked(r, k, c[i].paper) && !follow) {
-			keep[i] = 0;
-			continue;
+		/* not for me: never; a liked paper is what a "similar" topic searches from,
+		 * not a find (the rules may still choose it) */
+		if (r->daylab[c[i].paper] != RK_NONE && !follow) {
+			int l = labelled(r, k, c[i].paper);
+
+			if (l < 0 || (l > 0 && mode[i] == PB_RANK_SIMILAR)) {
+				keep[i] = 0;
+				continue;
+			}
 		}
 		if (r->acc_prof != k && (double)n * avg > (double)r->profs[k].cost)
 			rk_score_all(r, k);
