@@ -2,6 +2,7 @@
  * paper version and model, cached in the state and shared by every subscriber, so a run asks
  * O(papers / batch) requests whatever the number of readers. The endpoint is optional and
  * outside: any failure leaves papers without a vector and the ranking lexical. */
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -359,7 +360,7 @@ sleep_ms(int64_t ms)
 		return;
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
@@ -463,9 +464,9 @@ ask(struct client *c, struct item **batch, size_t n)
 				server_said(&resp.body, why, sizeof why);
 				snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status,
 					 why);
-			}
-			else
+			} else {
 				snprintf(c->reason, sizeof c->reason, "%s", err);
+			}
 			/* a slow endpoint is not asked again: each try would cost the timeout */
 			if (resp.status || waited < timeout * 1000 - 50)
 				wait = 1000L << (attempt - 1);

@@ -12,7 +12,8 @@
 #   and one event=embed.fallback warning, and the driver still succeeds;
 # - through `paperboy run --feed` with a reader who ranks by a liked paper: every failure gives
 #   the lexical order on time with one fallback line; the stand-in's vectors fuse into another
-#   order; a paper given the liked paper's vector comes right after it.
+#   order; a paper given the liked paper's vector comes right after it; the vectors stay in
+#   the state for the next run.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${PAPERBOY:?}"
 DRIVE="$BUILD/tests/tools/embed_drive"
@@ -184,7 +185,7 @@ rconf() {
   cat > "$T/$1.conf" <<EOF
 state_dir = "$T/$1.state";
 arxiv = { categories = ["cs.CV"]; };
-file = { dir = "$T/$1.out"; };
+file = { dir = "$T/$1.files"; };
 embeddings = { base_url = "$BASE/v1"; model = "$2"; api_key_env = "PB_TEST_EMBED_KEY";
   timeout = 2; deadline = 4; ${4:-} };
 subscribers = (
@@ -245,4 +246,21 @@ PINNED=$(prun pinrun | cut -d' ' -f1-10)
 [ "$(echo "$PINNED" | cut -d' ' -f1-2)" = "2411.17746 $P" ] \
   || fail "pinrun: $P, whose vector is the liked paper's, is not next to it: $PINNED"
 echo "   paperboy run: fused order differs; a paper's vector lifts it from lexical rank >= 15 to 2nd: ok"
+# a real run keeps the vectors in the state: a later run with the same papers asks nothing
+reset
+rconf state ok 10
+CUR=state
+PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/state.conf" run --feed "$DAY" > "$T/state.out" 2> "$T/state.log" \
+  || fail "state: paperboy run exited non-zero"
+grep -q 'event=embed.fetch papers=227 cached=0 asked=227 requests=4 ' "$T/state.log" || fail "state: first run"
+sed 's/28 Nov 2024/29 Nov 2024/' "$DAY" > "$T/next.xml"
+PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/state.conf" run --feed "$T/next.xml" > "$T/state.out" 2> "$T/state.log" \
+  || fail "state: second paperboy run exited non-zero"
+grep -q 'event=embed.fetch papers=227 cached=227 asked=0 requests=0 ' "$T/state.log" || fail "state: second run asked"
+[ "$(count requests)" -eq 4 ] || fail "state: $(count requests) requests for two runs, want 4"
+for d in 2024-11-28 2024-11-29; do
+  [ "$(grep -c "^<a id='" "$T/state.files/$d/amy/digest.md" 2>/dev/null)" = 10 ] || fail "state: no digest of 10 papers on $d"
+done
+nolog_key state
+echo "   paperboy run: the next run with the same papers asks nothing: ok"
 echo "embeddings: ok"
