@@ -29,6 +29,7 @@
  *    rules' candidates), the time inside the stage counted apart.
  * Memory: resident set before pb_ranker_new and after pb_ranker_prepare (first round), and
  * pb_rank_stats.bytes, each divided by the subscribers. */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,15 @@ rss_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* Bytes the heap has handed out and not taken back (glibc). */
+static size_t
+heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
 }
 
 /* Draws k distinct members of v[0..n) into out, in draw order (partial Fisher-Yates). */
@@ -451,11 +461,11 @@ skip_some(void *ctx, size_t sub, const struct pb_paper *p)
 	return h % 20 == 0;
 }
 
-/* The ranker's stage, timed: the time spent inside rank() over a pb_match_all. */
+/* The ranker's stage, timed: the time spent inside rank() and why() over a pb_match_all. */
 struct timed_stage {
 	const struct pb_match_ranker *inner;
-	double cpu;
-	size_t calls, cands;
+	double cpu, why_cpu;
+	size_t calls, cands, whys;
 };
 
 static size_t
@@ -476,9 +486,12 @@ timed_why(void *ctx, size_t sub, const struct pb_paperset *papers, const struct 
 	  struct pb_buf *out)
 {
 	struct timed_stage *ts = ctx;
+	double c0 = cpu_s();
 
 	if (ts->inner->why)
 		ts->inner->why(ts->inner->ctx, sub, papers, h, out);
+	ts->why_cpu += cpu_s() - c0;
+	ts->whys++;
 }
 
 static int
@@ -509,8 +522,9 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	char err[4096];
 	double m_cpu[MAX_ROUNDS], m_wall[MAX_ROUNDS], b_cpu[MAX_ROUNDS], b_wall[MAX_ROUNDS];
 	double p_cpu[MAX_ROUNDS], a_cpu[MAX_ROUNDS], f_cpu[MAX_ROUNDS], f_total[MAX_ROUNDS];
-	long rss0 = 0, rss1 = 0;
-	size_t bytes = 0, n_terms = 0, n_docs = 0, kept = 0, f_cands = 0, selected = 0;
+	double d_cpu[MAX_ROUNDS], w_cpu[MAX_ROUNDS];
+	long rss0, rss1;
+	size_t heap0, heap1, bytes, n_terms, n_docs, kept = 0, f_cands = 0, selected = 0, whys = 0;
 	int rc = 1, staged = 0;
 
 	pb_paperset_init(&day);
@@ -597,16 +611,39 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	printf("day: %zu papers (%zu of them beyond the 1,504-paper day); corpus: %zu papers; "
 	       "%zu subscribers x 5 topics, %zu liked papers each\n", day.n, day.n - 1504,
 	       corpus.n, n_subs, n_likes);
+
+	/* Memory, once, before any matcher has run: what the ranker holds after prepare. */
+	{
+		struct pb_ranker *r;
+		struct pb_rank_stats st;
+
+		rss0 = rss_kb();
+		heap0 = heap_bytes();
+		r = pb_ranker_new(cfg, DAY_NOW);
+		for (size_t i = 0; i < corpus.n; i++)
+			pb_ranker_add_doc(r, &corpus.v[i]);
+		if (pb_ranker_prepare(r, &day, prof) < 0) {
+			fprintf(stderr, "rank_bench: pb_ranker_prepare failed\n");
+			pb_ranker_free(r);
+			goto out;
+		}
+		rss1 = rss_kb();
+		heap1 = heap_bytes();
+		pb_ranker_stats(r, &st);
+		bytes = st.bytes;
+		n_terms = st.n_terms;
+		n_docs = st.n_docs;
+		pb_ranker_free(r);
+	}
 	if (rounds > MAX_ROUNDS)
 		rounds = MAX_ROUNDS;
 	for (size_t rd = 0; rd < rounds; rd++) {
 		struct pb_matcher *m;
 		struct pb_selection *sel = NULL;
 		struct pb_ranker *r;
-		struct pb_rank_stats st;
 		struct timed_stage ts = { 0 };
 		struct pb_match_ranker wrap = { timed_rank, timed_why, &ts };
-		double t0, c0, c1;
+		double t0, c0, c1, c2;
 
 		/* A: the matcher alone. */
 		t0 = now_s();
@@ -630,22 +667,20 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 		pb_matcher_free(m);
 
 		/* B: the ranker, built then ranking every paper for every subscriber. */
-		if (rd == 0)
-			rss0 = rss_kb();
 		t0 = now_s();
 		c0 = cpu_s();
 		r = pb_ranker_new(cfg, DAY_NOW);
 		for (size_t i = 0; i < corpus.n; i++)
 			pb_ranker_add_doc(r, &corpus.v[i]);
+		c2 = cpu_s();
+		d_cpu[rd] = c2 - c0;
 		if (pb_ranker_prepare(r, &day, prof) < 0) {
 			fprintf(stderr, "rank_bench: pb_ranker_prepare failed\n");
 			pb_ranker_free(r);
 			goto out;
 		}
 		c1 = cpu_s();
-		p_cpu[rd] = c1 - c0;
-		if (rd == 0)
-			rss1 = rss_kb();
+		p_cpu[rd] = c1 - c2;
 		ts.inner = pb_ranker_stage(r);
 		staged = ts.inner->rank != NULL;
 		kept = 0;
@@ -661,12 +696,6 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 		a_cpu[rd] = cpu_s() - c1;
 		b_cpu[rd] = cpu_s() - c0;
 		b_wall[rd] = now_s() - t0;
-		pb_ranker_stats(r, &st);
-		if (rd == 0) {
-			bytes = st.bytes;
-			n_terms = st.n_terms;
-			n_docs = st.n_docs;
-		}
 
 		/* ... and as the matcher's stage, on the rules' candidates. */
 		c0 = cpu_s();
@@ -685,30 +714,35 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 		}
 		f_total[rd] = cpu_s() - c0;
 		f_cpu[rd] = ts.cpu;
+		w_cpu[rd] = ts.why_cpu;
 		f_cands = ts.cands;
+		whys = ts.whys;
 		pb_selections_free(sel, n_subs);
 		pb_matcher_free(m);
 		pb_ranker_free(r);
 		printf("round %zu: matcher %.3f s cpu (%.3f wall) | ranking %.3f s cpu (%.3f wall) = "
-		       "frequencies+prepare %.3f + every paper ranked %.3f | matcher with the "
-		       "ranking stage %.3f s cpu, of it in the stage %.3f\n", rd + 1, m_cpu[rd],
-		       m_wall[rd], b_cpu[rd], b_wall[rd], p_cpu[rd], a_cpu[rd], f_total[rd],
-		       f_cpu[rd]);
+		       "frequencies %.3f + prepare %.3f + every paper ranked %.3f | matcher with the "
+		       "ranking stage %.3f s cpu, of it rank %.3f, why %.3f\n", rd + 1, m_cpu[rd],
+		       m_wall[rd], b_cpu[rd], b_wall[rd], d_cpu[rd], p_cpu[rd], a_cpu[rd],
+		       f_total[rd], f_cpu[rd], w_cpu[rd]);
 	}
 	printf("matcher alone (pb_matcher_new + pb_match_all, skip filter on), median of %zu: "
 	       "%.3f s cpu, %.3f s wall; %zu papers selected\n", rounds, median(m_cpu, rounds),
 	       median(m_wall, rounds), selected);
 	printf("ranking (pb_ranker_new + add_doc x %zu + prepare + the stage on all %zu papers "
 	       "for each of %zu subscribers), median of %zu: %.3f s cpu, %.3f s wall "
-	       "(prepare %.3f, ranking %.3f); %zu candidates kept\n", corpus.n, day.n, n_subs,
-	       rounds, median(b_cpu, rounds), median(b_wall, rounds), median(p_cpu, rounds),
-	       median(a_cpu, rounds), kept);
-	printf("in the matcher (filter case, %zu rule candidates): %.3f s cpu in the stage, "
-	       "%.3f s cpu for pb_matcher_new + pb_match_all with it\n", f_cands,
-	       median(f_cpu, rounds), median(f_total, rounds));
-	printf("ranker: %zu documents, %zu terms; memory per subscriber: %.1f KB resident "
-	       "(%ld KB before pb_ranker_new, %ld KB after prepare), %.1f KB by pb_rank_stats.bytes "
-	       "(%zu bytes)\n", n_docs, n_terms, (double)(rss1 - rss0) / (double)n_subs, rss0,
+	       "(frequencies %.3f, prepare %.3f, ranking %.3f); %zu candidates kept\n", corpus.n,
+	       day.n, n_subs, rounds, median(b_cpu, rounds), median(b_wall, rounds),
+	       median(d_cpu, rounds), median(p_cpu, rounds), median(a_cpu, rounds), kept);
+	printf("in the matcher (filter case, %zu rule candidates): %.3f s cpu in rank, %.3f s cpu "
+	       "in why (%zu explanations), %.3f s cpu for pb_matcher_new + pb_match_all with it "
+	       "(alone: %.3f)\n", f_cands, median(f_cpu, rounds), median(w_cpu, rounds), whys,
+	       median(f_total, rounds), median(m_cpu, rounds));
+	printf("ranker: %zu documents, %zu terms; memory per subscriber after prepare: %.2f KB "
+	       "of heap (%.1f MB in all), %.2f KB resident (%ld KB before pb_ranker_new, %ld KB "
+	       "after), %.2f KB by pb_rank_stats.bytes (%zu bytes)\n", n_docs, n_terms,
+	       (double)(heap1 - heap0) / 1024.0 / (double)n_subs,
+	       (double)(heap1 - heap0) / 1048576.0, (double)(rss1 - rss0) / (double)n_subs, rss0,
 	       rss1, (double)bytes / 1024.0 / (double)n_subs, bytes);
 	printf("target (ranking under 1 s on one core): %s\n", !staged ?
 	       "not measured: the ranker has no ranking stage" :
