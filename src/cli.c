@@ -255,6 +255,19 @@ pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
 	return st;
 }
 
+struct pb_state *
+pb_cli_open_state_if_any(const struct pb_config *cfg)
+{
+	struct pb_buf path = { 0 };
+	struct stat sb;
+	int there;
+
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	there = stat(path.data, &sb) == 0;
+	pb_buf_free(&path);
+	return there ? pb_cli_open_state_mode(cfg, PB_STATE_READ) : NULL;
+}
+
 /* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
  * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
 static void

@@ -338,6 +338,32 @@ pb_fetch_idlist(struct pb_http *h, const struct pb_config *cfg, const char *cons
 	return res->status = idlist(h, cfg, ids, n_ids, out, 1, res);
 }
 
+enum pb_fetch_status
+pb_fetch_search(struct pb_http *h, const struct pb_config *cfg, const char *query,
+		size_t max_results, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	struct pb_buf url = { 0 };
+	struct pb_parse_result pr;
+	enum pb_fetch_status st;
+
+	memset(res, 0, sizeof *res);
+	if (max_results == 0 || max_results > MAX_PAGE_SIZE)
+		max_results = MAX_PAGE_SIZE;
+	base_url(&url, cfg->arxiv.api_url);
+	pb_buf_puts(&url, "?search_query=");
+	pb_http_urlencode(&url, query);
+	pb_buf_printf(&url, "&start=0&max_results=%zu&sortBy=submittedDate&sortOrder=descending",
+		      max_results);
+	st = get_parse(h, url.data, out, &pr, res);
+	if (st == PB_FETCH_NO_ANNOUNCEMENT) {
+		/* Nothing matched: an answer, not a failure. */
+		st = res->status = PB_FETCH_OK;
+		res->message[0] = '\0';
+	}
+	pb_buf_free(&url);
+	return res->status = st;
+}
+
 /* <rss_url>/<cat>+<cat>: the day's announcement for the categories. */
 static void
 today_url(struct pb_buf *url, const struct pb_config *cfg, const char *const *categories,

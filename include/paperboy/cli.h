@@ -115,6 +115,9 @@ int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 struct pb_state *pb_cli_open_state(const struct pb_config *cfg);
 /* The same in a mode of pb_state_open_mode; only PB_STATE_CREATE creates state_dir. */
 struct pb_state *pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode);
+/* The state read-only when its database exists (for commands that only look, such as match
+ * and preview ranking by the corpus and the likes), else NULL without a word. */
+struct pb_state *pb_cli_open_state_if_any(const struct pb_config *cfg);
 
 /* Creates dir and its parents (mode 0750). Returns 0, or -1 with errno set. */
 int pb_mkdirs(const char *dir);

@@ -60,6 +60,13 @@ enum pb_fetch_status pb_fetch_idlist(struct pb_http *h, const struct pb_config *
 				     const char *const *ids, size_t n_ids,
 				     struct pb_paperset *out, struct pb_fetch_result *res);
 
+/* One API search_query request (arXiv's syntax, e.g. `au:Del_Maestro_A`), newest submissions
+ * first, at most max_results (<= 2000) records added to out. No match is PB_FETCH_OK with
+ * nothing added. */
+enum pb_fetch_status pb_fetch_search(struct pb_http *h, const struct pb_config *cfg,
+				     const char *query, size_t max_results,
+				     struct pb_paperset *out, struct pb_fetch_result *res);
+
 /* The papers of a past announcement date (YYYY-MM-DD) through API search_query with a
  * submittedDate window between arXiv's 14:00 ET cutoffs (see pb_fetch_date_window),
  * paginated by cfg->arxiv.page_size (<= 2000) until totalResults. The window holds new

@@ -66,6 +66,12 @@ int pb_profiles_load(const struct pb_config *cfg, struct pb_state *st,
 		     const struct pb_paperset *day, struct pb_profile **out, struct pb_buf *warn);
 void pb_profiles_free(struct pb_profile *v, size_t n);
 
+/* Records day's papers in the corpus as of date (YYYY-MM-DD) in one transaction, and prunes
+ * the corpus to rank.corpus_days before date (and liked authors looked up longer ago than
+ * that, so their newer papers are found again). 0 / -1 (logged; nothing recorded). */
+int pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
+			const struct pb_paperset *day, const char *date);
+
 /* ---- likes: looking up on arXiv what the state lacks (network) ---- */
 
 /* Looks up, once, the liked ids of every subscriber the corpus does not know (id_list, in

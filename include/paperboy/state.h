@@ -300,8 +300,9 @@ int pb_meta_get(struct pb_state *st, const char *key, char **out);
 int pb_meta_put(struct pb_state *st, const char *key, const char *value);
 
 /* ---- the corpus: recent papers' text, for ranking (rank.h) ----
- * One row per paper id (its latest version), with the date it was announced (or published,
- * for a paper looked up by id), or a mark that arXiv does not know the id. Pruned after
+ * One row per paper id (its latest version), with the date it was announced (or the day it
+ * was looked up, for a paper looked up by id or author, so a liked paper's text stays as long
+ * as an announced one), or a mark that arXiv does not know the id. Pruned after
  * rank.corpus_days (pb_corpus_prune). */
 
 /* Records p (id, version, title, abstract, authors, categories, announce type) as of date
@@ -315,6 +316,8 @@ int pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, cha
 /* Marks id as unknown to arXiv (status "missing") or withdrawn, so it is not asked again
  * before it is pruned. 0 / -1. */
 int pb_corpus_mark(struct pb_state *st, const char *id, const char *status);
+/* The status of id ("ok", "missing", "withdrawn") into status. 1 known, 0 absent, -1 error. */
+int pb_corpus_status(struct pb_state *st, const char *id, char status[16]);
 /* Calls fn for every known paper dated on or after since (YYYY-MM-DD; NULL = all), in date
  * order; fn returns 0 to go on, anything else stops the walk (and is returned). -1 error. */
 int pb_corpus_each(struct pb_state *st, const char *since,
@@ -323,6 +326,19 @@ int pb_corpus_each(struct pb_state *st, const char *since,
 int pb_corpus_prune(struct pb_state *st, const char *before);
 
 /* ---- liked authors' papers ---- */
+
+/* Records that author (the name as the reader wrote it) was looked up now, with the ids (no
+ * version) of the papers found; earlier rows stay. 0 / -1. */
+int pb_author_papers_put(struct pb_state *st, const char *author, const char *const *ids,
+			 size_t n);
+/* 1 when author was looked up (and not pruned since), 0 not, -1 error. */
+int pb_author_papers_looked_up(struct pb_state *st, const char *author);
+/* The ids found for author, sorted. *ids (each string and the array) owned by the caller.
+ * 0 / -1. */
+int pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_t *n);
+/* Forgets every author looked up before the instant before (unix seconds), so their newer
+ * papers are found on the next lookup. Returns the rows deleted or -1. */
+int pb_author_papers_prune(struct pb_state *st, int64_t before);
 
 /* ---- embeddings cache ---- */
 

@@ -18,6 +18,7 @@
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
 #include "paperboy/papers.h"
+#include "paperboy/rank.h"
 #include "paperboy/state.h"
 
 #define PREVIEW_TITLES 10
@@ -460,7 +461,8 @@ do_topics(struct cmd *c)
 		return 0;
 	say(c, "Topics of %s (%s):", c->name, state_of(c));
 	for (size_t i = 0; i < c->sub->n_topics; i++)
-		say(c, "\n%zu. %s: %s", i + 1, c->sub->topics[i].name, c->sub->topics[i].query);
+		say(c, "\n%zu. %s: %s", i + 1, c->sub->topics[i].name,
+		    c->sub->topics[i].query ? c->sub->topics[i].query : "(papers like the liked ones)");
 	return 0;
 }
 
@@ -549,6 +551,7 @@ static int
 do_preview(struct cmd *c)
 {
 	struct pb_matcher *m = NULL;
+	struct pb_rank_run *rr = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_papers_req rq = { 0 };
 	struct pb_fetch_result res;
@@ -589,6 +592,7 @@ do_preview(struct cmd *c)
 		say(c, "The latest announcement cannot be read just now; try again later.");
 		goto out;
 	}
+	rr = pb_rank_run_new(&one, c->st, NULL, &ps, NULL, c->now, m);    /* offline */
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		say(c, "Matching failed: %s", err);
 		goto out;
@@ -606,6 +610,7 @@ do_preview(struct cmd *c)
 out:
 	pb_selections_free(sel, 1);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
 	pb_paperset_free(&ps);
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* paperboy match: who gets what from a saved feed or today's announcement, and why. Reads no
- * state and sends nothing. */
+/* paperboy match: who gets what from a saved feed or today's announcement, and why. Ranks by
+ * what each reader likes as a run does, offline (the state's corpus and likes, read-only,
+ * when there is a state); writes nothing and sends nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +9,11 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/escape.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
+#include "paperboy/rank.h"
 
 static void
 usage(FILE *f)
@@ -42,6 +45,11 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 			      strlen(p->title ? p->title : "(no title)"), PB_CLEAN_ONE_LINE);
 		pb_buf_putc(out, '\n');
 		pb_buf_puts(out, "      why: ");
+		/* the ranker's reason first (the liked papers that drove it), then the rules' */
+		if (sel->why && sel->why[i]) {
+			pb_text_clean(out, sel->why[i], strlen(sel->why[i]), PB_CLEAN_ONE_LINE);
+			pb_buf_puts(out, "; ");
+		}
 		pb_match_explain(m, s, p, out);
 		pb_buf_putc(out, '\n');
 	}
@@ -53,6 +61,8 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	const char *feed = NULL, *only = NULL;
 	struct pb_config *cfg = NULL;
 	struct pb_matcher *m = NULL;
+	struct pb_rank_run *rr = NULL;
+	struct pb_state *st = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_papers_req rq = { 0 };
 	struct pb_paperset ps;
@@ -91,6 +101,8 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	rq.feed = feed;
 	if ((rc = pb_cli_load_papers(cfg, &rq, &ps, NULL)) != 0)
 		goto out;
+	st = pb_cli_open_state_if_any(cfg);
+	rr = pb_rank_run_new(cfg, st, NULL, &ps, NULL, pb_now(), m);
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		fprintf(stderr, "paperboy: match: %s\n", err);
 		rc = EX_SOFTWARE;
@@ -115,6 +127,8 @@ out:
 	if (cfg)
 		pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
+	pb_state_close(st);
 	pb_paperset_free(&ps);
 	pb_config_free(cfg);
 	return rc;

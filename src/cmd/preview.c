@@ -12,9 +12,11 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/deliver.h"
 #include "paperboy/match.h"
 #include "paperboy/paper.h"
+#include "paperboy/rank.h"
 #include "paperboy/render.h"
 #include "paperboy/summarize.h"
 #include "paperboy/web.h"
@@ -79,6 +81,8 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	const struct pb_channel *ch = NULL;
 	struct pb_config *cfg = NULL;
 	struct pb_matcher *m = NULL;
+	struct pb_rank_run *rr = NULL;
+	struct pb_state *st = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
 	const struct pb_subscriber *sub;
@@ -142,6 +146,9 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	if ((rc = pb_cli_load_papers(cfg, &rq, &ps, NULL)) != 0)
 		goto out;
 	rc = EX_SOFTWARE;
+	/* ranked as a run ranks, offline: the state's corpus and likes when there is one */
+	st = pb_cli_open_state_if_any(cfg);
+	rr = pb_rank_run_new(cfg, st, NULL, &ps, NULL, pb_now(), m);
 	if (pb_match_all(m, &ps, &sel, err, sizeof err) < 0) {
 		fprintf(stderr, "paperboy: preview: %s\n", err);
 		goto out;
@@ -198,6 +205,8 @@ out:
 	if (cfg)
 		pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
+	pb_state_close(st);
 	pb_paperset_free(&ps);
 	pb_config_free(cfg);
 	return rc;

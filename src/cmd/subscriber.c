@@ -311,7 +311,8 @@ do_show(struct ctx *c, const char *name)
 	list_line("follow_authors", s->follow_authors, s->n_follow_authors);
 	list_line("exclude", s->exclude, s->n_exclude);
 	for (size_t i = 0; i < s->n_topics; i++)
-		printf("%-16s%s = %s\n", "topic", s->topics[i].name, s->topics[i].query);
+		printf("%-16s%s = %s\n", "topic", s->topics[i].name,
+		       s->topics[i].query ? s->topics[i].query : "(papers like the liked ones)");
 	for (size_t i = 0; i < c->n_sup; i++)
 		if (strcmp(c->sup[i].subscriber, name) == 0)
 			printf("%-16s%s %s since %s: %s\n", "suppressed", c->sup[i].channel,

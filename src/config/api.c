@@ -324,8 +324,13 @@ pb_config_load_stored(const char *path, const char *const *stored, size_t n_stor
 	cfg->path = pb_xstrdup(path);
 	L.cfg = cfg;
 	/* The walk reports every bad key; the cross checks need the values, so they wait. */
-	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0)
+	if (pb_cfg_walk(&L, config_root_setting(&lc), KS_ROOT, cfg, "") < 0) {
+		/* A topic's query is required only without likes: said here too, so a file
+		 * with other mistakes still hears of every one. */
+		for (size_t i = 0; i < cfg->n_subscribers; i++)
+			pb_cfg_check_likes(&L, pb_cfg_sub_group(config_root_setting(&lc), i), i);
 		goto out;
+	}
 	for (size_t i = cfg->n_subscribers - (n_stored <= cfg->n_subscribers ? n_stored : 0);
 	     n_stored && i < cfg->n_subscribers; i++) {
 		free(cfg->subscribers[i].file);

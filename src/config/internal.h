@@ -121,6 +121,13 @@ int pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, 
 /* Returns the index of a root key by path, or -1. */
 int pb_cfg_key_index(enum pb_kscope scope, const char *path);
 
+/* Subscriber i's likes and rank modes (likes_check.c): ids, modes, topics without query; a
+ * subscriber with likes and no topics gets one topic "liked" without query. sg is its group
+ * (NULL: none). 0 / -1 (errors recorded). */
+int pb_cfg_check_likes(struct pb_load *L, config_setting_t *sg, size_t i);
+/* The group of subscriber i in the file's tree, or NULL. */
+config_setting_t *pb_cfg_sub_group(config_setting_t *root, size_t i);
+
 /* Format checks shared by the table. */
 int pb_check_schedule(const char *v, char *msg, size_t n);
 int pb_check_date(const char *v, char *msg, size_t n);

@@ -369,7 +369,8 @@ pb_config_check_rules(const struct pb_config *cfg, const char *prefix, struct pb
 			const struct pb_topic *tp = &sub->topics[t];
 
 			w = (struct where){ sub, s, tp, t, "query", 0 };
-			check_rule(&R, &w, tp->query, 1, u);
+			if (tp->query)      /* none: ranked by the likes alone */
+				check_rule(&R, &w, tp->query, 1, u);
 			w.key = "exclude";
 			for (size_t i = 0; i < tp->n_exclude; i++) {
 				w.elem = i + 1;

@@ -280,10 +280,12 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_SUB, "like", KT_LIST, S(like), S(n_like), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_SUB, "like_authors", KT_LIST, S(like_authors), S(n_like_authors), NULL, 0, NB, pb_check_line, NULL, 0, NULL },
 	{ KS_SUB, "rank", KT_STR, S(rank), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
-	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, KF_REQUIRED, NULL },
+	/* Required unless the subscriber has likes (config/likes_check.c). */
+	{ KS_SUB, "topics", KT_TOPICS, S(topics), S(n_topics), NULL, 0, NB, NULL, NULL, 0, NULL },
 
 	{ KS_TOPIC, "name", KT_STR, T(name), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY, NULL },
-	{ KS_TOPIC, "query", KT_STR, T(query), 0, NULL, 0, NB, pb_check_line, NULL, KF_REQUIRED | KF_NONEMPTY, NULL },
+	/* Required unless the topic or its subscriber has likes (config/likes_check.c). */
+	{ KS_TOPIC, "query", KT_STR, T(query), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_TOPIC, "include_cross", KT_TRI, T(include_cross), 0, NULL, PB_INHERIT, NB, NULL, NULL, 0, NULL },
 	{ KS_TOPIC, "include_replace", KT_TRI, T(include_replace), 0, NULL, PB_INHERIT, NB, NULL, NULL, 0, NULL },
 	{ KS_TOPIC, "exclude", KT_LIST, T(exclude), T(n_exclude), NULL, 0, NB, pb_check_line, NULL, 0, NULL },

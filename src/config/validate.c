@@ -629,6 +629,8 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 						 s->topics[u].line);
 				break;
 			}
+	if (pb_cfg_check_likes(L, sub_setting(root, i, NULL), i) < 0)
+		rc = -1;
 	if (!has_dest(root, i, s, NULL) && !c->file.enabled) {
 		struct pb_buf keys = { 0 };
 

@@ -61,7 +61,7 @@ topic_on_doc(const struct pb_matcher *m, const struct ctopic *ct, const struct p
 {
 	double score = 0;
 
-	*hit_query = eval_tree(m, ct->query, d);
+	*hit_query = ct->query ? eval_tree(m, ct->query, d) : mx_open_topic(m, ct);
 	*hit_follow = 0;
 	if (vetoed_by)
 		*vetoed_by = NULL;
@@ -136,6 +136,10 @@ pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,
 					mx_consider(&sc, p, (uint32_t)t, score,
 						 (hq ? PB_HIT_TOPIC : 0) | (hf ? PB_HIT_FOLLOW : 0));
 			}
+		for (uint32_t p = 0; cs->open && m->ranker.rank && p < papers->n; p++)
+			if (mx_allowed(papers->v[p].announce, cs->cross, cs->replace) &&
+			    !mx_sub_excluded(m, cs, &docs[p], NULL))
+				mx_consider(&sc, p, 0, 0, 0);
 		for (uint32_t p = 0; cs->n_follow && p < papers->n; p++)
 			if (mx_allowed(papers->v[p].announce, cs->cross, cs->replace) &&
 			    !mx_sub_excluded(m, cs, &docs[p], NULL) &&
@@ -254,7 +258,7 @@ pb_match_explain(struct pb_matcher *m, size_t s, const struct pb_paper *p, struc
 		const struct ctopic *ct = &cs->t[best_t];
 
 		pb_buf_printf(b, "topic=%s", sub->topics[best_t].name);
-		if (best_hq)
+		if (best_hq && ct->query)
 			explain_terms(m, ct->query, 1, &d, b, seen, &n_seen);
 		for (size_t i = 0; i < ct->n_follow; i++)
 			if (pb_term_hits(canon(m, ct->follow[i]->term), &d))

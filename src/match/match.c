@@ -267,17 +267,19 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 	ct->cross = tp->include_cross == PB_INHERIT ? s->include_cross : tp->include_cross != 0;
 	ct->replace = tp->include_replace == PB_INHERIT ? s->include_replace
 							 : tp->include_replace != 0;
-	if (!(ct->query = pb_rule_parse(tp->query, &e))) {
+	if (tp->query && !(ct->query = pb_rule_parse(tp->query, &e))) {
 		rule_error(s, tp->name, "", tp->query, &e, err, errlen);
 		return -1;
 	}
-	d = compile(m, ct->query, &p);
-	if (d > m->stack)
-		m->stack = d;
-	ct->prog = p.v;
-	ct->n_prog = p.n;
-	ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
-	collect_pos(ct->query, 1, ct);
+	if (ct->query) {
+		d = compile(m, ct->query, &p);
+		if (d > m->stack)
+			m->stack = d;
+		ct->prog = p.v;
+		ct->n_prog = p.n;
+		ct->pos = pb_xmalloc(p.n * sizeof *ct->pos);    /* at most one per term */
+		collect_pos(ct->query, 1, ct);
+	}
 
 	if (compile_excl(m, s, tp->name, (const char *const *)tp->exclude, tp->n_exclude,
 			 &ct->excl, &ct->n_excl, &ct->xprog, &ct->n_xprog, err, errlen) < 0)
@@ -304,6 +306,7 @@ compile_sub(struct pb_matcher *m, const struct pb_subscriber *sub, struct csub *
 {
 	cs->cross = sub->include_cross;
 	cs->replace = sub->include_replace;
+	cs->open = sub->n_topics == 0;
 	cs->t = pb_xcalloc(sub->n_topics + 1, sizeof *cs->t);
 	for (size_t t = 0; t < sub->n_topics; t++) {
 		cs->n_t++;
@@ -969,8 +972,14 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 			const struct ctopic *ct = &cs->t[t];
 			const uint64_t *mask = masks + (size_t)(ct->cross * 2 + ct->replace) * W;
 
-			run(ct->prog, ct->n_prog, res, stack, W, all);
-			memcpy(R, stack, W * sizeof *R);
+			if (ct->query) {
+				run(ct->prog, ct->n_prog, res, stack, W, all);
+				memcpy(R, stack, W * sizeof *R);
+			} else if (mx_open_topic(m, ct)) {
+				memcpy(R, all, W * sizeof *R);
+			} else {
+				memset(R, 0, W * sizeof *R);
+			}
 			if (ct->n_xprog) {
 				run(ct->xprog, ct->n_xprog, res, stack, W, all);
 				for (size_t w = 0; w < W; w++)
@@ -983,6 +992,14 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 				if ((R[w] | F[w]) & mask[w] & V[w])
 					score_block(ct, res, w, R[w] & mask[w] & V[w],
 						    F[w] & mask[w] & V[w], (uint32_t)t, &sc);
+		}
+		if (cs->open && m->ranker.rank) {
+			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;
+
+			for (size_t w = 0; w < W; w++)
+				for (uint64_t bits = mask[w] & V[w]; bits; bits &= bits - 1)
+					mx_consider(&sc, (uint32_t)(w * 64 +
+						(size_t)__builtin_ctzll(bits)), 0, 0, 0);
 		}
 		if (cs->n_follow) {
 			const uint64_t *mask = masks + (size_t)(cs->cross * 2 + cs->replace) * W;

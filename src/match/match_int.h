@@ -44,7 +44,7 @@ struct mx_index {
 /* ---- compiled rules (match.c) ---- */
 
 struct ctopic {
-	struct pb_rule *query;
+	struct pb_rule *query;           /* NULL: a topic ranked by likes alone (rank.h) */
 	struct pb_rule **excl;           /* exclusion rules, any of which vetoes a query hit */
 	size_t n_excl;
 	struct pb_rule **follow;         /* followed authors as au:"..." terms */
@@ -66,6 +66,7 @@ struct csub {
 	uint32_t *xprog;                 /* postfix program: the exclusions OR'd */
 	size_t n_xprog;
 	int cross, replace;
+	int open;                        /* no topics: ranked by likes alone (rank.h) */
 	/* A subscriber whose rules did not compile (pb_matcher_new_each): why, and what had been
 	 * compiled, moved out of t and follow so that nothing is evaluated for it, and kept until
 	 * pb_matcher_free because interned terms point into those rules. */
@@ -111,6 +112,15 @@ int mx_sub_excluded(const struct pb_matcher *m, const struct csub *cs, const str
 		    const struct pb_rule **by);
 
 /* ---- selecting, shared by the indexed and the reference evaluation (match.c) ---- */
+
+/* A topic without query (or a subscriber without topics, open) takes every paper its
+ * cross/replace settings allow as a candidate, for the ranking stage to rank and cut; without
+ * a ranking stage it takes none, so no unranked day reaches a digest. */
+static inline int
+mx_open_topic(const struct pb_matcher *m, const struct ctopic *ct)
+{
+	return !ct->query && m->ranker.rank;
+}
 
 /* 1 when a paper announced as a is taken under these settings. */
 int mx_allowed(enum pb_announce a, int cross, int replace);

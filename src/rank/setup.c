@@ -14,21 +14,6 @@ struct pb_rank_run {
 	struct pb_embed_set emb;
 };
 
-/* Until the likes module records the day itself (it owns the corpus's writes). */
-__attribute__((weak)) int pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
-					      const struct pb_paperset *day, const char *date);
-
-__attribute__((weak)) int
-pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
-		    const struct pb_paperset *day, const char *date)
-{
-	(void)cfg;
-	(void)st;
-	(void)day;
-	(void)date;
-	return 0;
-}
-
 /* 1 when some subscriber or topic names likes (likes_only) or has no query (ranking alone
  * then decides what such a topic gets, even nothing). */
 static int

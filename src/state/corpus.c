@@ -1,49 +1,376 @@
-/* The corpus: recent papers' text for ranking (placeholder statements). */
+/* The corpus (recent papers' text, for ranking) and the papers of liked authors. Statements
+ * are prepared per call: they run once per paper of a day at most, and keeping them out of the
+ * shared statement table leaves that table to the modules that run hot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/state.h"
+#include "state_internal.h"
+
+/* Authors are kept one per line (names never hold a newline: paper.h normalises whitespace),
+ * categories separated by spaces (they never hold one). */
+static char *
+join_authors(const struct pb_paper *p)
+{
+	struct pb_buf b = { 0 };
+
+	for (size_t i = 0; i < p->n_authors; i++) {
+		if (i)
+			pb_buf_putc(&b, '\n');
+		pb_buf_puts(&b, p->authors[i].name ? p->authors[i].name : "");
+	}
+	return pb_buf_detach(&b);
+}
+
+static char *
+join_categories(const struct pb_paper *p)
+{
+	struct pb_buf b = { 0 };
+
+	for (size_t i = 0; i < p->n_categories; i++) {
+		if (i)
+			pb_buf_putc(&b, ' ');
+		pb_buf_puts(&b, p->categories[i]);
+	}
+	return pb_buf_detach(&b);
+}
+
+static void
+split_authors(const char *s, struct pb_paper *p)
+{
+	while (s && *s) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n) {
+			p->authors = pb_xreallocarray(p->authors, p->n_authors + 1,
+						      sizeof *p->authors);
+			memset(&p->authors[p->n_authors], 0, sizeof *p->authors);
+			p->authors[p->n_authors++].name = pb_xstrndup(s, n);
+		}
+		s = e ? e + 1 : NULL;
+	}
+}
+
+static void
+split_categories(const char *s, struct pb_paper *p)
+{
+	while (s && *s) {
+		const char *e = strchr(s, ' ');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n) {
+			p->categories = pb_xreallocarray(p->categories, p->n_categories + 1,
+							 sizeof *p->categories);
+			p->categories[p->n_categories++] = pb_xstrndup(s, n);
+		}
+		s = e ? e + 1 : NULL;
+	}
+}
+
+static sqlite3_stmt *
+prepare(struct pb_state *st, const char *sql, const char *op)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		pb_st_error(st, op);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Steps a statement without rows and finalizes it. Returns the rows changed or -1. */
+static int
+run_once(struct pb_state *st, sqlite3_stmt *s, const char *op)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		pb_st_error(st, op);
+		return -1;
+	}
+	return sqlite3_changes(st->db);
+}
 
 int
 pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 {
-	(void)st;
-	(void)p;
-	(void)date;
-	return 0;
+	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
+	sqlite3_stmt *s = prepare(st,
+		"INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
+		" categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT(id) DO UPDATE SET version = excluded.version, date = excluded.date,"
+		" status = 'ok', title = excluded.title, abstract = excluded.abstract,"
+		" authors = excluded.authors, categories = excluded.categories,"
+		" announce = excluded.announce, added = excluded.added"
+		" WHERE excluded.version > corpus.version OR corpus.status <> 'ok'",
+		"corpus put");
+	char *authors, *cats;
+	int rc;
+
+	if (!s)
+		return -1;
+	if (!p || !p->id || !date) {
+		sqlite3_finalize(s);
+		pb_st_fail(st, "corpus put", "a paper without id or date");
+		return -1;
+	}
+	authors = join_authors(p);
+	cats = join_categories(p);
+	pb_st_bind_text(s, 1, p->id);
+	sqlite3_bind_int(s, 2, p->version);
+	pb_st_bind_text(s, 3, date);
+	pb_st_bind_text(s, 4, p->title);
+	pb_st_bind_text(s, 5, p->abstract);
+	pb_st_bind_text(s, 6, authors);
+	pb_st_bind_text(s, 7, cats);
+	pb_st_bind_text(s, 8, pb_announce_name(p->announce));
+	sqlite3_bind_int64(s, 9, pb_now());
+	rc = run_once(st, s, "corpus put");
+	free(authors);
+	free(cats);
+	return rc < 0 ? -1 : 0;
+}
+
+#define CORPUS_COLS "id, version, date, title, abstract, authors, categories, announce"
+
+static void
+row_paper(sqlite3_stmt *s, struct pb_paper *out)
+{
+	const char *a = (const char *)sqlite3_column_text(s, 5);
+	const char *c = (const char *)sqlite3_column_text(s, 6);
+	const char *ann = (const char *)sqlite3_column_text(s, 7);
+
+	memset(out, 0, sizeof *out);
+	out->id = pb_st_col_dup(s, 0);
+	out->version = sqlite3_column_int(s, 1);
+	out->title = pb_st_col_dup(s, 3);
+	out->abstract = pb_st_col_dup(s, 4);
+	split_authors(a, out);
+	split_categories(c, out);
+	out->announce = ann ? pb_announce_parse(ann) : PB_ANN_UNKNOWN;
 }
 
 int
 pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *date)
 {
-	(void)st;
-	(void)id;
-	(void)out;
-	(void)date;
-	return 0;
+	sqlite3_stmt *s = prepare(st, "SELECT " CORPUS_COLS ", status FROM corpus WHERE id = ?1",
+				  "corpus get");
+	int rc = -1, step;
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = 0;
+	} else if (step != SQLITE_ROW) {
+		pb_st_error(st, "corpus get");
+	} else if (strcmp((const char *)sqlite3_column_text(s, 8), "ok") != 0) {
+		rc = 2;
+	} else {
+		row_paper(s, out);
+		if (date)
+			pb_st_col_copy(s, 2, date, 16);
+		rc = 1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+pb_corpus_status(struct pb_state *st, const char *id, char status[16])
+{
+	sqlite3_stmt *s = prepare(st, "SELECT status FROM corpus WHERE id = ?1", "corpus status");
+	int rc = -1, step;
+
+	status[0] = '\0';
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		pb_st_col_copy(s, 0, status, 16);
+		rc = 1;
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		pb_st_error(st, "corpus status");
+	}
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int
 pb_corpus_mark(struct pb_state *st, const char *id, const char *status)
 {
-	(void)st;
-	(void)id;
-	(void)status;
-	return 0;
+	char today[32];
+	int64_t now = pb_now();
+	sqlite3_stmt *s;
+
+	if (!status || (strcmp(status, "missing") != 0 && strcmp(status, "withdrawn") != 0)) {
+		pb_st_fail(st, "corpus mark", "status is neither missing nor withdrawn");
+		return -1;
+	}
+	/* Dated today, so the id is asked again once the mark is pruned. */
+	pb_format_instant(now, today, sizeof today);
+	today[10] = '\0';
+	s = prepare(st, "INSERT INTO corpus(id, version, date, status, added)"
+			" VALUES(?1, 0, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE"
+			" SET status = excluded.status, date = excluded.date", "corpus mark");
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, id);
+	pb_st_bind_text(s, 2, today);
+	pb_st_bind_text(s, 3, status);
+	sqlite3_bind_int64(s, 4, now);
+	return run_once(st, s, "corpus mark") < 0 ? -1 : 0;
 }
 
 int
 pb_corpus_each(struct pb_state *st, const char *since,
 	       int (*fn)(void *ctx, const struct pb_paper *p, const char *date), void *ctx)
 {
-	(void)st;
-	(void)since;
-	(void)fn;
-	(void)ctx;
-	return 0;
+	sqlite3_stmt *s = prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
+				      " AND (?1 IS NULL OR date >= ?1) ORDER BY date, id",
+				  "corpus each");
+	int rc = 0, step;
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, since);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pb_paper p;
+		char date[16];
+
+		row_paper(s, &p);
+		pb_st_col_copy(s, 2, date, sizeof date);
+		rc = fn(ctx, &p, date);
+		pb_paper_free(&p);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE) {
+		pb_st_error(st, "corpus each");
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int
 pb_corpus_prune(struct pb_state *st, const char *before)
 {
-	(void)st;
-	(void)before;
+	sqlite3_stmt *s = prepare(st, "DELETE FROM corpus WHERE date < ?1", "corpus prune");
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, before);
+	return run_once(st, s, "corpus prune");
+}
+
+/* ---- liked authors' papers ----
+ * An author looked up is kept with a row whose paper_id is "" (so an author with no paper is
+ * not asked again), beside one row per paper found. */
+
+int
+pb_author_papers_put(struct pb_state *st, const char *author, const char *const *ids, size_t n)
+{
+	int64_t now = pb_now();
+	int rc = -1;
+
+	for (size_t i = 0; i <= n; i++) {
+		sqlite3_stmt *s = prepare(st, "INSERT INTO author_papers(author, paper_id, fetched)"
+					      " VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE"
+					      " SET fetched = excluded.fetched",
+					  "author papers put");
+
+		if (!s)
+			goto out;
+		pb_st_bind_text(s, 1, author);
+		pb_st_bind_text(s, 2, i < n ? ids[i] : "");
+		sqlite3_bind_int64(s, 3, now);
+		if (run_once(st, s, "author papers put") < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+pb_author_papers_looked_up(struct pb_state *st, const char *author)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT 1 FROM author_papers WHERE author = ?1 AND"
+				      " paper_id = ''", "author papers looked up");
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, author);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		sqlite3_finalize(s);
+		return 1;
+	case SQLITE_DONE:
+		sqlite3_finalize(s);
+		return 0;
+	default:
+		sqlite3_finalize(s);
+		pb_st_error(st, "author papers looked up");
+		return -1;
+	}
+}
+
+int
+pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_t *n)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
+				      " paper_id <> '' ORDER BY paper_id", "author papers get");
+	char **v = NULL;
+	size_t k = 0;
+	int step;
+
+	*ids = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, author);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		v[k++] = pb_st_col_dup(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE) {
+		pb_st_error(st, "author papers get");
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return -1;
+	}
+	*ids = v;
+	*n = k;
 	return 0;
+}
+
+int
+pb_author_papers_prune(struct pb_state *st, int64_t before)
+{
+	sqlite3_stmt *s = prepare(st, "DELETE FROM author_papers WHERE author IN"
+				      " (SELECT author FROM author_papers WHERE paper_id = ''"
+				      " AND fetched < ?1)", "author papers prune");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	return run_once(st, s, "author papers prune");
 }

@@ -246,7 +246,7 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 		button(m, "resubscribe", "Subscribe again");
 	dest_section(m);
 	if (preview_cfg)
-		pb_pages_preview(resp, preview_cfg, preview_i);
+		pb_pages_preview(resp, preview_cfg, m->ctx->st, preview_i);
 	pb_page_end(resp);
 	pb_buf_free(&topics);
 }

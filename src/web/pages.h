@@ -43,8 +43,10 @@ void pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out);
 
 /* ---- preview.c ---- */
 /* Appends the preview section: what the latest cached announcement gives subscriber i of cfg,
- * matched by the real matcher and rendered by the HTML renderer (shown in a sandboxed
- * iframe), with the titles listed; or says that nothing is cached. */
-void pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i);
+ * matched by the real matcher, ranked by its likes (st's corpus and verdicts; may be NULL; no
+ * network) and rendered by the HTML renderer (shown in a sandboxed iframe), with the titles
+ * listed; or says that nothing is cached. */
+void pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, struct pb_state *st,
+		      size_t i);
 
 #endif

@@ -12,6 +12,7 @@
 #include "paperboy/fetch.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
+#include "paperboy/rank.h"
 #include "paperboy/render.h"
 #include "paperboy/summarize.h"
 
@@ -19,12 +20,14 @@
 #include "pages.h"
 
 void
-pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i)
+pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, struct pb_state *st,
+		 size_t i)
 {
 	struct pb_config one = *cfg;
 	struct pb_paperset ps;
 	struct pb_fetch_result res;
 	struct pb_matcher *m = NULL;
+	struct pb_rank_run *rr = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_digest d;
 	struct pb_render_opts ro;
@@ -44,8 +47,9 @@ pb_pages_preview(struct pb_web_resp *resp, const struct pb_config *cfg, size_t i
 		pb_buf_puts(&resp->body, "). Try again after the next run.</p>\n");
 		goto out;
 	}
-	if (!(m = pb_matcher_new(&one, err, sizeof err)) ||
-	    pb_match_all(m, &ps, &sel, err, sizeof err) < 0 ||
+	if ((m = pb_matcher_new(&one, err, sizeof err)))
+		rr = pb_rank_run_new(&one, st, NULL, &ps, NULL, pb_now(), m);   /* offline */
+	if (!m || pb_match_all(m, &ps, &sel, err, sizeof err) < 0 ||
 	    pb_digest_build(NULL, &ps, &sel[0], ps.announce_date, &d) < 0) {
 		pb_warn("web.preview", "error=%s", pb_q(err));
 		pb_buf_puts(&resp->body, "<p>The preview could not be made.</p>\n");
@@ -82,5 +86,6 @@ out:
 	pb_digest_free(&d);
 	pb_selections_free(sel, 1);
 	pb_matcher_free(m);
+	pb_rank_run_free(rr);
 	pb_paperset_free(&ps);
 }

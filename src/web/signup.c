@@ -250,7 +250,8 @@ void
 pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out)
 {
 	for (size_t i = 0; i < s->n_topics; i++)
-		pb_buf_printf(out, "%s = %s\n", s->topics[i].name, s->topics[i].query);
+		if (s->topics[i].query)     /* a topic ranked by likes alone has none to edit */
+			pb_buf_printf(out, "%s = %s\n", s->topics[i].name, s->topics[i].query);
 }
 
 void

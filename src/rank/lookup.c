@@ -1,0 +1,407 @@
+/* Looking up on arXiv what the state lacks for the likes: liked ids the corpus does not know
+ * (id_list, in batches) and the papers of liked authors (one au: query each), through the
+ * fetch module and its HTTP client (arXiv's shared request spacing, retries, conditional GET).
+ * Everything asked is remembered, found or not, so it is asked once. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/fetch.h"
+#include "paperboy/fold.h"
+#include "paperboy/log.h"
+#include "paperboy/rank.h"
+
+#define AUTHOR_MAX_RESULTS 200   /* an author's newest papers; enough to learn a taste from */
+
+/* A list of distinct strings, each with the first subscriber that named it. */
+struct wanted {
+	char **v;
+	const char **who;
+	size_t n;
+};
+
+static void
+wanted_add(struct wanted *w, const char *s, const char *who)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->v[i], s) == 0)
+			return;
+	w->v = pb_xreallocarray(w->v, w->n + 1, sizeof *w->v);
+	w->who = pb_xreallocarray(w->who, w->n + 1, sizeof *w->who);
+	w->v[w->n] = pb_xstrdup(s);
+	w->who[w->n++] = who;
+}
+
+static void
+wanted_free(struct wanted *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	free(w->who);
+	memset(w, 0, sizeof *w);
+}
+
+static void
+add_ids(struct wanted *w, char *const *like, size_t n, const char *who)
+{
+	for (size_t i = 0; i < n; i++) {
+		int version;
+		char *id = pb_arxiv_id_split(like[i], &version);
+
+		if (id)
+			wanted_add(w, id, who);
+		free(id);
+	}
+}
+
+static void
+add_names(struct wanted *w, char *const *names, size_t n, const char *who)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && *names[i])
+			wanted_add(w, names[i], who);
+}
+
+static int
+starts_ci(const char *s, const char *pre)
+{
+	while (s && isspace((unsigned char)*s))
+		s++;
+	return s && strncasecmp(s, pre, strlen(pre)) == 0;
+}
+
+/* arXiv shows a withdrawn paper by a last version whose comment (and often abstract) says so:
+ * "This paper has been withdrawn by the author(s)". */
+static int
+is_withdrawn(const struct pb_paper *p)
+{
+	static const char *const notes[] = { "this paper has been withdrawn",
+		"this submission has been withdrawn", "this article has been withdrawn",
+		"this manuscript has been withdrawn", "withdrawn" };
+	const char *texts[2] = { p->comment, p->abstract };
+
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+			if (starts_ci(texts[t], notes[i]))
+				return 1;
+	return 0;
+}
+
+static int
+is_particle(const char *w, size_t n)
+{
+	static const char *const parts[] = { "de", "del", "della", "der", "den", "van", "von",
+		"da", "di", "du", "la", "le", "dos", "das", "ten", "ter", "bin", "al", "el", "st",
+		"st." };
+
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (strlen(parts[i]) == n && strncasecmp(w, parts[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Splits a name as people write it ("Adrian Del Maestro", "A. Del Maestro", "Del Maestro,
+ * Adrian") into its surname ("Del Maestro") and the first initial ('A', or 0). */
+static void
+split_name(const char *name, struct pb_buf *surname, char *initial)
+{
+	const char *comma = strchr(name, ',');
+	const char *w[32];
+	size_t wl[32], n = 0, first;
+	const char *s;
+
+	pb_buf_reset(surname);
+	*initial = 0;
+	if (comma) {
+		const char *e = comma;
+
+		while (e > name && isspace((unsigned char)e[-1]))
+			e--;
+		s = name;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		pb_buf_append(surname, s, (size_t)(e - s));
+		for (s = comma + 1; *s && !isalpha((unsigned char)*s); s++)
+			;
+		*initial = (char)toupper((unsigned char)*s);
+		return;
+	}
+	for (s = name; *s && n < 32;) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		w[n] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		wl[n] = (size_t)(s - w[n]);
+		n++;
+	}
+	if (!n)
+		return;
+	first = n - 1;
+	while (first > 1 && is_particle(w[first - 1], wl[first - 1]))
+		first--;
+	if (first == 1 && n > 2 && is_particle(w[0], wl[0]))
+		first = 1;
+	for (size_t i = first; i < n; i++) {
+		if (i > first)
+			pb_buf_putc(surname, ' ');
+		pb_buf_append(surname, w[i], wl[i]);
+	}
+	if (first > 0 && isalpha((unsigned char)w[0][0]))
+		*initial = (char)toupper((unsigned char)w[0][0]);
+}
+
+/* The au: query for a name in arXiv's forms: au:"Del Maestro, A" OR au:Del_Maestro_A. */
+static void
+author_query(const char *name, struct pb_buf *q)
+{
+	struct pb_buf sur = { 0 };
+	char ini;
+
+	split_name(name, &sur, &ini);
+	pb_buf_reset(q);
+	if (!sur.len) {
+		pb_buf_free(&sur);
+		return;
+	}
+	pb_buf_puts(q, "au:\"");
+	pb_buf_append(q, sur.data, sur.len);
+	if (ini)
+		pb_buf_printf(q, ", %c", ini);
+	pb_buf_puts(q, "\" OR au:");
+	for (size_t i = 0; i < sur.len; i++) {
+		char c = sur.data[i];
+
+		/* The underscore form joins words; quotes and colons would end the term. */
+		if (isspace((unsigned char)c) || c == '-')
+			pb_buf_putc(q, '_');
+		else if (c != '"' && c != ':' && c != '(' && c != ')')
+			pb_buf_putc(q, c);
+	}
+	if (ini)
+		pb_buf_printf(q, "_%c", ini);
+	pb_buf_free(&sur);
+}
+
+/* Whether a paper's author is the name asked for: the same folded surname and, when both
+ * have one, the same first initial. An au: query also finds namesakes' co-authors' papers. */
+static int
+same_author(const char *want_sur, char want_ini, const char *name)
+{
+	struct pb_buf sur = { 0 }, fa = { 0 };
+	char ini;
+	int same;
+
+	split_name(name, &sur, &ini);
+	pb_fold(sur.data ? sur.data : "", sur.len, &fa);
+	same = fa.data && strcmp(fa.data, want_sur) == 0 && (!want_ini || !ini || ini == want_ini);
+	pb_buf_free(&fa);
+	pb_buf_free(&sur);
+	return same;
+}
+
+static int
+by_author(const struct pb_paper *p, const char *name)
+{
+	struct pb_buf sur = { 0 }, fs = { 0 };
+	char ini;
+	int hit = 0;
+
+	split_name(name, &sur, &ini);
+	pb_fold(sur.data ? sur.data : "", sur.len, &fs);
+	for (size_t i = 0; fs.data && !hit && i < p->n_authors; i++)
+		hit = p->authors[i].name && same_author(fs.data, ini, p->authors[i].name);
+	pb_buf_free(&fs);
+	pb_buf_free(&sur);
+	return hit;
+}
+
+static void
+today(char out[16])
+{
+	char t[32];
+
+	pb_format_instant(pb_now(), t, sizeof t);
+	snprintf(out, 16, "%.10s", t);
+}
+
+/* Stores one answered batch: found papers into the corpus, the rest marked. 0 / -1. */
+static int
+store_batch(struct pb_state *st, const struct wanted *w, size_t at, size_t n,
+	    const struct pb_paperset *got, const char *date)
+{
+	if (pb_state_begin(st) < 0)
+		return -1;
+	for (size_t i = at; i < at + n; i++) {
+		long k = pb_paperset_find(got, w->v[i]);
+		int rc;
+
+		if (k < 0) {
+			pb_warn("rank.like_unknown", "subscriber=%s id=%s reason=%s", pb_q(w->who[i]),
+				pb_q(w->v[i]), pb_q("unknown to arXiv"));
+			rc = pb_corpus_mark(st, w->v[i], "missing");
+		} else if (is_withdrawn(&got->v[k])) {
+			pb_warn("rank.like_unknown", "subscriber=%s id=%s reason=withdrawn",
+				pb_q(w->who[i]), pb_q(w->v[i]));
+			rc = pb_corpus_mark(st, w->v[i], "withdrawn");
+		} else {
+			rc = pb_corpus_put(st, &got->v[k], date);
+		}
+		if (rc < 0) {
+			pb_state_rollback(st);
+			return -1;
+		}
+	}
+	return pb_state_commit(st);
+}
+
+static int
+lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
+	   struct wanted *w, size_t *budget, const char *date)
+{
+	size_t batch = cfg->arxiv.idlist_batch > 0 ? (size_t)cfg->arxiv.idlist_batch : 100;
+	struct wanted ask = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		char status[16];
+		int k = pb_corpus_status(st, w->v[i], status);
+
+		if (k < 0)
+			return -1;
+		if (k == 0) {
+			if (ask.n == *budget) {
+				pb_info("rank.lookup", "deferred=%s note=%s", pb_q(w->v[i]),
+					pb_q("lookup_max reached; asked on a later run"));
+				continue;
+			}
+			wanted_add(&ask, w->v[i], w->who[i]);
+		}
+	}
+	*budget -= ask.n;
+	for (size_t at = 0; at < ask.n; at += batch) {
+		size_t n = ask.n - at < batch ? ask.n - at : batch;
+		struct pb_paperset got;
+		struct pb_fetch_result res;
+
+		pb_paperset_init(&got);
+		if (pb_fetch_idlist(h, cfg, (const char *const *)ask.v + at, n, &got, &res) !=
+		    PB_FETCH_OK) {
+			pb_warn("rank.lookup", "ids=%zu error=%s note=%s", n, pb_q(res.message),
+				pb_q("ranking goes on with what the state has"));
+			pb_paperset_free(&got);
+			rc = -1;
+			break;
+		}
+		if (store_batch(st, &ask, at, n, &got, date) < 0)
+			rc = -1;
+		pb_info("rank.lookup", "ids=%zu found=%zu requests=%zu", n, got.n,
+			res.n_requests);
+		pb_paperset_free(&got);
+		if (rc)
+			break;
+	}
+	wanted_free(&ask);
+	return rc;
+}
+
+static int
+lookup_author(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
+	      const char *name, const char *date)
+{
+	struct pb_buf q = { 0 };
+	struct pb_paperset got;
+	struct pb_fetch_result res;
+	const char **ids = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	pb_paperset_init(&got);
+	author_query(name, &q);
+	if (!q.len) {
+		rc = pb_author_papers_put(st, name, NULL, 0);
+		goto out;
+	}
+	if (pb_fetch_search(h, cfg, q.data, AUTHOR_MAX_RESULTS, &got, &res) != PB_FETCH_OK) {
+		pb_warn("rank.lookup", "author=%s error=%s note=%s", pb_q(name), pb_q(res.message),
+			pb_q("ranking goes on with what the state has"));
+		goto out;
+	}
+	ids = pb_xcalloc(got.n + 1, sizeof *ids);
+	if (pb_state_begin(st) < 0)
+		goto out;
+	for (size_t i = 0; i < got.n; i++) {
+		if (!by_author(&got.v[i], name) || is_withdrawn(&got.v[i]))
+			continue;
+		if (pb_corpus_put(st, &got.v[i], date) < 0)
+			goto fail;
+		ids[n++] = got.v[i].id;
+	}
+	if (pb_author_papers_put(st, name, ids, n) < 0)
+		goto fail;
+	if (pb_state_commit(st) < 0)
+		goto out;
+	pb_info("rank.lookup", "author=%s query=%s results=%zu papers=%zu", pb_q(name),
+		pb_q(q.data), got.n, n);
+	rc = 0;
+	goto out;
+fail:
+	pb_state_rollback(st);
+out:
+	free(ids);
+	pb_paperset_free(&got);
+	pb_buf_free(&q);
+	return rc;
+}
+
+int
+pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h)
+{
+	struct wanted ids = { 0 }, authors = { 0 };
+	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
+	char date[16];
+	int rc = 0;
+
+	if (!st || !h)
+		return 0;
+	for (size_t s = 0; s < cfg->n_subscribers; s++) {
+		const struct pb_subscriber *sub = &cfg->subscribers[s];
+
+		add_ids(&ids, sub->like, sub->n_like, sub->name);
+		add_names(&authors, sub->like_authors, sub->n_like_authors, sub->name);
+		for (size_t t = 0; t < sub->n_topics; t++) {
+			add_ids(&ids, sub->topics[t].like, sub->topics[t].n_like, sub->name);
+			add_names(&authors, sub->topics[t].like_authors,
+				  sub->topics[t].n_like_authors, sub->name);
+		}
+	}
+	today(date);
+	if (ids.n && lookup_ids(cfg, st, h, &ids, &budget, date) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < authors.n; i++) {
+		int k = pb_author_papers_looked_up(st, authors.v[i]);
+
+		if (k != 0) {
+			rc = k < 0 ? -1 : 0;
+			continue;
+		}
+		if (!budget) {
+			pb_info("rank.lookup", "deferred_author=%s note=%s", pb_q(authors.v[i]),
+				pb_q("lookup_max reached; asked on a later run"));
+			continue;
+		}
+		budget--;
+		if (lookup_author(cfg, st, h, authors.v[i], date) < 0)
+			rc = -1;
+	}
+	wanted_free(&ids);
+	wanted_free(&authors);
+	return rc;
+}

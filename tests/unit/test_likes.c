@@ -1,0 +1,195 @@
+/* Likes into profiles: subscriber and topic `like`, liked authors' papers, verdicts; texts
+ * from the corpus, else the day; malformed, missing and withdrawn ids warned and left out;
+ * a paper both liked and disliked keeps the later verdict. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/config.h"
+#include "paperboy/rank.h"
+#include "paperboy/state.h"
+#include "t.h"
+
+static char dir[256];
+
+static void
+make_paper(struct pb_paper *p, const char *id, const char *title)
+{
+	memset(p, 0, sizeof *p);
+	p->id = pb_xstrdup(id);
+	p->version = 1;
+	p->title = pb_xstrdup(title);
+	p->abstract = pb_xstrdup("An abstract.");
+	p->n_categories = 1;
+	p->categories = pb_xcalloc(1, sizeof *p->categories);
+	p->categories[0] = pb_xstrdup("cs.CV");
+}
+
+static const struct pb_like *
+find_like(const struct pb_profile *p, const char *id, size_t topic)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->likes[i].id, id) == 0 && p->likes[i].topic == topic)
+			return &p->likes[i];
+	return NULL;
+}
+
+static size_t
+count_id(const struct pb_profile *p, const char *id)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		k += strcmp(p->likes[i].id, id) == 0;
+	return k;
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512], err[512] = "";
+	struct pb_buf cmd = { 0 }, warn = { 0 };
+	struct pb_state *st;
+	struct pb_paper p;
+	struct pb_paperset day;
+	struct pb_profile *prof = NULL;
+	const struct pb_like *l;
+	static const char *const del_maestro[] = { "1201.4869" };
+
+	char *ann_like[] = { "2411.17790", "2310.08528v2", "not-an-id", "0808.05394",
+			     "2401.00917", "2411.17790v3" };
+	char *topic_like[] = { "2411.20001", "2502.1" };
+	char *ann_authors[] = { "Adrian Del Maestro" };
+	struct pb_topic topics[1] = { {
+		.name = "splats", .query = "abs:splatting",
+		.like = topic_like, .n_like = 2, .line = 9,
+	} };
+	struct pb_subscriber subs[2] = {
+		{ .name = "ann", .like = ann_like, .n_like = 6, .like_authors = ann_authors,
+		  .n_like_authors = 1, .topics = topics, .n_topics = 1 },
+		{ .name = "bob" },
+	};
+	struct pb_config cfg;
+
+	snprintf(dir, sizeof dir, "%s/pb-test-likes-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.subscribers = subs;
+	cfg.n_subscribers = 2;
+	cfg.rank.corpus_days = 120;
+
+	snprintf(path, sizeof path, "%s/likes.db", dir);
+	st = pb_state_open(path, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	/* The corpus knows two liked papers and one of the author's; arXiv knows neither
+	 * 0808.05394 nor the withdrawn 2401.00917. */
+	make_paper(&p, "2411.17790", "Gaussian splatting for scenes");
+	T_EQ_INT(pb_corpus_put(st, &p, "2024-11-28"), 0);
+	pb_paper_free(&p);
+	make_paper(&p, "2310.08528", "4D Gaussian splatting");
+	T_EQ_INT(pb_corpus_put(st, &p, "2024-10-20"), 0);
+	pb_paper_free(&p);
+	make_paper(&p, "1201.4869", "A Luttinger liquid core inside helium-4 filled nanopores");
+	T_EQ_INT(pb_corpus_put(st, &p, "2024-11-01"), 0);
+	pb_paper_free(&p);
+	T_EQ_INT(pb_corpus_mark(st, "0808.05394", "missing"), 0);
+	T_EQ_INT(pb_corpus_mark(st, "2401.00917", "withdrawn"), 0);
+	T_EQ_INT(pb_author_papers_put(st, "Adrian Del Maestro", del_maestro, 1), 0);
+	/* Verdicts: "not for me" on a paper the config likes (later: it wins), "more like this"
+	 * on a paper only the day knows. */
+	T_EQ_INT(pb_feedback_put(st, "ann", "2310.08528v1", -1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "ann", "2411.30000", +1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "bob", "2411.17790", -1, "web"), 0);
+
+	pb_paperset_init(&day);
+	make_paper(&p, "2411.20001", "Splatting on the day");
+	pb_paperset_add(&day, &p);
+	make_paper(&p, "2411.30000", "Another paper of the day");
+	pb_paperset_add(&day, &p);
+	day.announce_date = pb_xstrdup("2024-11-28");
+
+	T_EQ_INT(pb_profiles_load(&cfg, st, &day, &prof, &warn), 0);
+	T_CHECK(prof != NULL);
+	if (!prof)
+		goto out;
+
+	/* ann: the good likes count, each bad one is one warning line. */
+	l = find_like(&prof[0], "2411.17790", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == 1 && l->paper && l->via == NULL);
+	if (l && l->paper)
+		T_EQ_STR(l->paper->title, "Gaussian splatting for scenes");
+	if (l)
+		T_EQ_INT(l->when, 1732752000);        /* 2024-11-28, its corpus date */
+	T_EQ_INT(count_id(&prof[0], "2411.17790"), 1);   /* liked twice (v3): one label */
+	T_EQ_INT(count_id(&prof[0], "2310.08528"), 1);
+	l = find_like(&prof[0], "2310.08528", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == -1 && l->paper);  /* the later "not for me" wins */
+	T_CHECK(find_like(&prof[0], "0808.05394", PB_LIKE_ALL_TOPICS) == NULL);
+	T_CHECK(find_like(&prof[0], "2401.00917", PB_LIKE_ALL_TOPICS) == NULL);
+	l = find_like(&prof[0], "2411.20001", 0);     /* the topic's like, text from the day */
+	T_CHECK(l && l->verdict == 1 && l->paper);
+	if (l && l->paper)
+		T_EQ_STR(l->paper->title, "Splatting on the day");
+	l = find_like(&prof[0], "2411.30000", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == 1 && l->paper && l->when > 1732752000);
+	l = find_like(&prof[0], "1201.4869", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == 1 && l->paper && l->via);
+	if (l && l->via)
+		T_EQ_STR(l->via, "Adrian Del Maestro");
+	T_EQ_INT(prof[0].n, 5);
+	T_EQ_INT(prof[0].texts.n, 5);
+
+	T_CHECK(warn.data && strstr(warn.data, "subscriber ann: liked paper not-an-id: not an "
+				   "arXiv id\n"));
+	T_CHECK(warn.data && strstr(warn.data, "subscriber ann: liked paper 0808.05394: unknown "
+				   "to arXiv\n"));
+	T_CHECK(warn.data && strstr(warn.data, "subscriber ann: liked paper 2401.00917: "
+				   "withdrawn\n"));
+	T_CHECK(warn.data && strstr(warn.data, "subscriber ann, topic splats: liked paper "
+				   "2502.1: not an arXiv id\n"));
+	{
+		size_t lines = 0;
+
+		for (const char *c = warn.data; c && *c; c++)
+			lines += *c == '\n';
+		T_EQ_INT(lines, 4);
+	}
+
+	/* bob: no likes, one verdict. */
+	T_EQ_INT(prof[1].n, 1);
+	if (prof[1].n)
+		T_CHECK(prof[1].likes[0].verdict == -1 && prof[1].likes[0].paper);
+
+	/* Without a state: only the day's texts, no verdicts, no authors. */
+	pb_profiles_free(prof, cfg.n_subscribers);
+	prof = NULL;
+	pb_buf_reset(&warn);
+	T_EQ_INT(pb_profiles_load(&cfg, NULL, &day, &prof, &warn), 0);
+	if (prof) {
+		T_CHECK(find_like(&prof[0], "2411.20001", 0) != NULL);
+		l = find_like(&prof[0], "2411.17790", PB_LIKE_ALL_TOPICS);
+		T_CHECK(l && l->paper == NULL);        /* not known yet: kept without text */
+		T_EQ_INT(prof[1].n, 0);
+	}
+out:
+	pb_profiles_free(prof, cfg.n_subscribers);
+	pb_paperset_free(&day);
+	pb_buf_free(&warn);
+	pb_state_close(st);
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	printf("test_likes: %d checks, %d failed\n", t_checked, t_failed);
+	return t_failed ? 1 : 0;
+}
