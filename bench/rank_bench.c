@@ -207,6 +207,7 @@ write_corpus(const char *path, const struct pb_paperset *day, const struct pb_pa
 		for (size_t i = 0; i < ps->n; i++) {
 			const struct pb_paper *p = &ps->v[i];
 			cJSON *o = cJSON_CreateObject(), *au = cJSON_CreateArray();
+			cJSON *cats = cJSON_CreateArray();
 
 			cJSON_AddStringToObject(o, "id", p->id);
 			cJSON_AddStringToObject(o, "set", set ? "2014" : "day");
@@ -217,6 +218,9 @@ write_corpus(const char *path, const struct pb_paperset *day, const struct pb_pa
 				if (p->authors[a].name)
 					cJSON_AddItemToArray(au, cJSON_CreateString(p->authors[a].name));
 			cJSON_AddItemToObject(o, "authors", au);
+			for (size_t c = 0; c < p->n_categories; c++)
+				cJSON_AddItemToArray(cats, cJSON_CreateString(p->categories[c]));
+			cJSON_AddItemToObject(o, "categories", cats);
 			rc |= write_json_line(f, o);
 		}
 	}
