@@ -24,9 +24,11 @@
  * A) the matcher alone: pb_matcher_new + pb_match_all with a skip filter (a ledger stand-in
  *    that skips 1 in 20 subscriber/paper pairs), and
  * B) the ranking: pb_ranker_new + pb_ranker_add_doc (corpus) + pb_ranker_prepare, then the
- *    ranking stage on every paper of the day for every subscriber (the "similar" case: all
- *    PAPERS are candidates), then pb_match_all with the stage set (the "filter" case: the
- *    rules' candidates), the time inside the stage counted apart.
+ *    ranking stage called on every paper of the day for every subscriber (all PAPERS are
+ *    candidates), then pb_match_all with the stage set (the "filter" case: the rules'
+ *    candidates), the time inside the stage's rank() and why() counted apart, and
+ * C) the same subscribers without topics (the "similar" case of a query-less topic: every
+ *    paper their cross/replace settings allow is a candidate), ranker and pb_match_all.
  * Memory: resident set before pb_ranker_new and after pb_ranker_prepare (first round), and
  * pb_rank_stats.bytes, each divided by the subscribers. */
 #include <malloc.h>
@@ -515,6 +517,63 @@ median(double *v, size_t n)
 
 #define MAX_ROUNDS 9
 
+/* pb_matcher_new + pb_match_all of cfg's subscribers on day with the skip filter and, when
+ * stage is not NULL, a ranking stage. Returns the CPU seconds (wall in *wall), -1 on error. */
+static double
+match_run(const struct pb_config *cfg, const struct pb_paperset *day,
+	  const struct pb_match_ranker *stage, size_t *selected, double *wall)
+{
+	struct pb_matcher *m;
+	struct pb_selection *sel = NULL;
+	char err[4096];
+	double t0 = now_s(), c0 = cpu_s(), c;
+
+	if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
+		fprintf(stderr, "rank_bench: %s\n", err);
+		return -1;
+	}
+	pb_matcher_set_skip(m, skip_some, (void *)day);
+	if (stage)
+		pb_matcher_set_ranker(m, stage);
+	if (pb_match_all(m, day, &sel, err, sizeof err) < 0) {
+		fprintf(stderr, "rank_bench: %s\n", err);
+		pb_matcher_free(m);
+		return -1;
+	}
+	c = cpu_s() - c0;
+	if (wall)
+		*wall = now_s() - t0;
+	*selected = 0;
+	for (size_t s = 0; s < cfg->n_subscribers; s++)
+		*selected += sel[s].n_hits;
+	pb_selections_free(sel, cfg->n_subscribers);
+	pb_matcher_free(m);
+	return c;
+}
+
+/* A ranker of cfg's subscribers with the corpus's frequencies, prepared on day: CPU seconds
+ * of the frequencies in *freq and of prepare in *prep. NULL on failure. */
+static struct pb_ranker *
+ranker_build(const struct pb_config *cfg, const struct pb_paperset *corpus,
+	     const struct pb_paperset *day, const struct pb_profile *prof, double *freq,
+	     double *prep)
+{
+	double c0 = cpu_s(), c1;
+	struct pb_ranker *r = pb_ranker_new(cfg, DAY_NOW);
+
+	for (size_t i = 0; i < corpus->n; i++)
+		pb_ranker_add_doc(r, &corpus->v[i]);
+	c1 = cpu_s();
+	if (pb_ranker_prepare(r, day, prof) < 0) {
+		fprintf(stderr, "rank_bench: pb_ranker_prepare failed\n");
+		pb_ranker_free(r);
+		return NULL;
+	}
+	*freq = c1 - c0;
+	*prep = cpu_s() - c1;
+	return r;
+}
+
 static int
 speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t rounds)
 {
@@ -523,12 +582,14 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	struct pb_config *cfg;
 	struct pb_profile *prof;
 	struct pb_hit *cands;
-	char err[4096];
 	double m_cpu[MAX_ROUNDS], m_wall[MAX_ROUNDS], b_cpu[MAX_ROUNDS], b_wall[MAX_ROUNDS];
 	double p_cpu[MAX_ROUNDS], a_cpu[MAX_ROUNDS], f_cpu[MAX_ROUNDS], f_total[MAX_ROUNDS];
-	double d_cpu[MAX_ROUNDS], w_cpu[MAX_ROUNDS];
+	double d_cpu[MAX_ROUNDS], w_cpu[MAX_ROUNDS], o_prep[MAX_ROUNDS], o_total[MAX_ROUNDS];
+	double o_rank[MAX_ROUNDS], o_why[MAX_ROUNDS], o_freq, o_match;
+	struct pb_config open = { 0 };
 	long rss0, rss1;
 	size_t heap0, heap1, bytes, n_terms, n_docs, kept = 0, f_cands = 0, selected = 0, whys = 0;
+	size_t f_sel = 0, o_sel = 0, o_cands = 0;
 	int rc = 1, staged = 0;
 
 	pb_paperset_init(&day);
@@ -616,79 +677,56 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	       "%zu subscribers x 5 topics, %zu liked papers each\n", day.n, day.n - 1504,
 	       corpus.n, n_subs, n_likes);
 
+	/* The same subscribers without topics: every paper of the day is a candidate, ranked by
+	 * likes alone (the "similar" mode of a query-less topic). */
+	open = *cfg;
+	open.subscribers = pb_xcalloc(n_subs + 1, sizeof *open.subscribers);
+	for (size_t s = 0; s < n_subs; s++) {
+		open.subscribers[s] = cfg->subscribers[s];
+		open.subscribers[s].topics = NULL;
+		open.subscribers[s].n_topics = 0;
+	}
+
 	/* Memory, once, before any matcher has run: what the ranker holds after prepare. */
 	{
 		struct pb_ranker *r;
 		struct pb_rank_stats st;
+		double f, p;
 
 		rss0 = rss_kb();
 		heap0 = heap_bytes();
-		r = pb_ranker_new(cfg, DAY_NOW);
-		for (size_t i = 0; i < corpus.n; i++)
-			pb_ranker_add_doc(r, &corpus.v[i]);
-		if (pb_ranker_prepare(r, &day, prof) < 0) {
-			fprintf(stderr, "rank_bench: pb_ranker_prepare failed\n");
-			pb_ranker_free(r);
+		if (!(r = ranker_build(cfg, &corpus, &day, prof, &f, &p)))
 			goto out;
-		}
 		rss1 = rss_kb();
 		heap1 = heap_bytes();
 		pb_ranker_stats(r, &st);
 		bytes = st.bytes;
 		n_terms = st.n_terms;
 		n_docs = st.n_docs;
+		staged = pb_ranker_stage(r)->rank != NULL;
 		pb_ranker_free(r);
 	}
 	if (rounds > MAX_ROUNDS)
 		rounds = MAX_ROUNDS;
 	for (size_t rd = 0; rd < rounds; rd++) {
-		struct pb_matcher *m;
-		struct pb_selection *sel = NULL;
 		struct pb_ranker *r;
 		struct timed_stage ts = { 0 };
 		struct pb_match_ranker wrap = { timed_rank, timed_why, &ts };
-		double t0, c0, c1, c2;
+		double t0, c0, c1;
 
 		/* A: the matcher alone. */
-		t0 = now_s();
-		c0 = cpu_s();
-		if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
-			fprintf(stderr, "rank_bench: %s\n", err);
+		if ((m_cpu[rd] = match_run(cfg, &day, NULL, &selected, &m_wall[rd])) < 0)
 			goto out;
-		}
-		pb_matcher_set_skip(m, skip_some, &day);
-		if (pb_match_all(m, &day, &sel, err, sizeof err) < 0) {
-			fprintf(stderr, "rank_bench: %s\n", err);
-			goto out;
-		}
-		m_cpu[rd] = cpu_s() - c0;
-		m_wall[rd] = now_s() - t0;
-		selected = 0;
-		for (size_t s = 0; s < n_subs; s++)
-			selected += sel[s].n_hits;
-		pb_selections_free(sel, n_subs);
-		sel = NULL;
-		pb_matcher_free(m);
 
-		/* B: the ranker, built then ranking every paper for every subscriber. */
+		/* B: the ranker, built, then its stage on every paper for every subscriber. */
 		t0 = now_s();
 		c0 = cpu_s();
-		r = pb_ranker_new(cfg, DAY_NOW);
-		for (size_t i = 0; i < corpus.n; i++)
-			pb_ranker_add_doc(r, &corpus.v[i]);
-		c2 = cpu_s();
-		d_cpu[rd] = c2 - c0;
-		if (pb_ranker_prepare(r, &day, prof) < 0) {
-			fprintf(stderr, "rank_bench: pb_ranker_prepare failed\n");
-			pb_ranker_free(r);
+		if (!(r = ranker_build(cfg, &corpus, &day, prof, &d_cpu[rd], &p_cpu[rd])))
 			goto out;
-		}
-		c1 = cpu_s();
-		p_cpu[rd] = c1 - c2;
 		ts.inner = pb_ranker_stage(r);
-		staged = ts.inner->rank != NULL;
+		c1 = cpu_s();
 		kept = 0;
-		for (size_t s = 0; s < n_subs && ts.inner->rank; s++) {
+		for (size_t s = 0; s < n_subs && staged; s++) {
 			for (size_t i = 0; i < day.n; i++) {
 				cands[i].paper = i;
 				cands[i].score = 1;
@@ -701,34 +739,38 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 		b_cpu[rd] = cpu_s() - c0;
 		b_wall[rd] = now_s() - t0;
 
-		/* ... and as the matcher's stage, on the rules' candidates. */
-		c0 = cpu_s();
-		if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
-			fprintf(stderr, "rank_bench: %s\n", err);
-			pb_ranker_free(r);
+		/* ... and as the matcher's stage, on the rules' candidates ("filter"). */
+		f_total[rd] = match_run(cfg, &day, staged ? &wrap : NULL, &f_sel, NULL);
+		pb_ranker_free(r);
+		if (f_total[rd] < 0)
 			goto out;
-		}
-		pb_matcher_set_skip(m, skip_some, &day);
-		if (ts.inner->rank)
-			pb_matcher_set_ranker(m, &wrap);
-		if (pb_match_all(m, &day, &sel, err, sizeof err) < 0) {
-			fprintf(stderr, "rank_bench: %s\n", err);
-			pb_ranker_free(r);
-			goto out;
-		}
-		f_total[rd] = cpu_s() - c0;
 		f_cpu[rd] = ts.cpu;
 		w_cpu[rd] = ts.why_cpu;
 		f_cands = ts.cands;
 		whys = ts.whys;
-		pb_selections_free(sel, n_subs);
-		pb_matcher_free(m);
+
+		/* C: the query-less subscribers through pb_match_all ("similar"), ranker and all. */
+		memset(&ts, 0, sizeof ts);
+		c0 = cpu_s();
+		if (!(r = ranker_build(&open, &corpus, &day, prof, &o_freq, &o_prep[rd])))
+			goto out;
+		ts.inner = pb_ranker_stage(r);
+		o_match = match_run(&open, &day, staged ? &wrap : NULL, &o_sel, NULL);
 		pb_ranker_free(r);
+		if (o_match < 0)
+			goto out;
+		o_total[rd] = cpu_s() - c0;
+		o_rank[rd] = ts.cpu;
+		o_why[rd] = ts.why_cpu;
+		o_cands = ts.cands;
+
 		printf("round %zu: matcher %.3f s cpu (%.3f wall) | ranking %.3f s cpu (%.3f wall) = "
 		       "frequencies %.3f + prepare %.3f + every paper ranked %.3f | matcher with the "
-		       "ranking stage %.3f s cpu, of it rank %.3f, why %.3f\n", rd + 1, m_cpu[rd],
-		       m_wall[rd], b_cpu[rd], b_wall[rd], d_cpu[rd], p_cpu[rd], a_cpu[rd],
-		       f_total[rd], f_cpu[rd], w_cpu[rd]);
+		       "stage (filter) %.3f, of it rank %.3f, why %.3f | similar, ranker and "
+		       "matcher %.3f, of it prepare %.3f, rank %.3f, why %.3f\n", rd + 1,
+		       m_cpu[rd], m_wall[rd], b_cpu[rd], b_wall[rd], d_cpu[rd], p_cpu[rd],
+		       a_cpu[rd], f_total[rd], f_cpu[rd], w_cpu[rd], o_total[rd], o_prep[rd],
+		       o_rank[rd], o_why[rd]);
 	}
 	printf("matcher alone (pb_matcher_new + pb_match_all, skip filter on), median of %zu: "
 	       "%.3f s cpu, %.3f s wall; %zu papers selected\n", rounds, median(m_cpu, rounds),
@@ -738,10 +780,16 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	       "(frequencies %.3f, prepare %.3f, ranking %.3f); %zu candidates kept\n", corpus.n,
 	       day.n, n_subs, rounds, median(b_cpu, rounds), median(b_wall, rounds),
 	       median(d_cpu, rounds), median(p_cpu, rounds), median(a_cpu, rounds), kept);
-	printf("in the matcher (filter case, %zu rule candidates): %.3f s cpu in rank, %.3f s cpu "
-	       "in why (%zu explanations), %.3f s cpu for pb_matcher_new + pb_match_all with it "
-	       "(alone: %.3f)\n", f_cands, median(f_cpu, rounds), median(w_cpu, rounds), whys,
-	       median(f_total, rounds), median(m_cpu, rounds));
+	printf("filter (the rules' %zu candidates ranked in pb_match_all): %.3f s cpu for "
+	       "pb_matcher_new + pb_match_all with the stage (alone: %.3f), of it %.3f in rank and "
+	       "%.3f in why (%zu explanations); %zu papers selected\n", f_cands,
+	       median(f_total, rounds), median(m_cpu, rounds), median(f_cpu, rounds),
+	       median(w_cpu, rounds), whys, f_sel);
+	printf("similar (the subscribers without topics: every paper their cross/replace settings "
+	       "allow, %zu a subscriber on average, ranked in pb_match_all): %.3f s cpu for the ranker and pb_matcher_new + pb_match_all, of "
+	       "it prepare %.3f, rank %.3f, why %.3f; %zu papers selected\n", o_cands / (n_subs ? n_subs : 1),
+	       median(o_total, rounds), median(o_prep, rounds), median(o_rank, rounds),
+	       median(o_why, rounds), o_sel);
 	printf("ranker: %zu documents, %zu terms; memory per subscriber after prepare: %.2f KB "
 	       "of heap (%.1f MB in all), %.2f KB resident (%ld KB before pb_ranker_new, %ld KB "
 	       "after), %.2f KB by pb_rank_stats.bytes (%zu bytes)\n", n_docs, n_terms,
@@ -754,6 +802,7 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	rc = 0;
 out:
 	free(cands);
+	free(open.subscribers);
 	for (size_t s = 0; s < n_subs; s++) {
 		prof[s].texts.n = 0;     /* shallow copies: the corpus owns their strings */
 		pb_profile_clear(&prof[s]);
