@@ -47,6 +47,7 @@ pb_ranker_new(const struct pb_config *cfg, int64_t now)
 	r->cfg = cfg;
 	r->now = now;
 	r->acc_prof = RK_NONE;
+	r->dense_prof = RK_NONE;
 	rk_stage_init(r);
 	return r;
 }
@@ -117,6 +118,7 @@ free_prepared(struct pb_ranker *r)
 	r->fmap = NULL;
 	r->n_touched = 0;
 	r->acc_prof = RK_NONE;
+	r->dense_prof = RK_NONE;
 }
 
 void
@@ -231,9 +233,12 @@ tdocs_push(struct tdocs *d, const struct rk_terms *t, size_t i)
 		d->ucap = 2 * (d->ulen + t->n_unknown) + 1024;
 		d->utf = pb_xreallocarray(d->utf, d->ucap, sizeof *d->utf);
 	}
-	memcpy(d->id + d->len, t->id, t->n * sizeof *t->id);
-	memcpy(d->tf + d->len, t->tf, t->n * sizeof *t->tf);
-	memcpy(d->utf + d->ulen, t->utf, t->n_unknown * sizeof *t->utf);
+	if (t->n) {
+		memcpy(d->id + d->len, t->id, t->n * sizeof *t->id);
+		memcpy(d->tf + d->len, t->tf, t->n * sizeof *t->tf);
+	}
+	if (t->n_unknown)
+		memcpy(d->utf + d->ulen, t->utf, t->n_unknown * sizeof *t->utf);
 	d->len += t->n;
 	d->ulen += t->n_unknown;
 	d->start[i + 1] = d->len;
@@ -291,11 +296,13 @@ build_index(struct pb_ranker *r)
 	free(fill);
 }
 
-/* The labelled paper p's index (its text tokenised on first sight into ld). */
+/* The labelled paper p's index (its text tokenised on first sight into ld; a paper of the
+ * day (dd) is not tokenised twice). */
 static uint32_t
-label_of(struct pb_ranker *r, const struct pb_paper *p, struct tdocs *ld)
+label_of(struct pb_ranker *r, const struct pb_paper *p, struct tdocs *ld, const struct tdocs *dd)
 {
 	uint32_t *val, k;
+	long d;
 
 	if (!p || !p->id)
 		return RK_NONE;
@@ -309,9 +316,18 @@ label_of(struct pb_ranker *r, const struct pb_paper *p, struct tdocs *ld)
 	}
 	k = *val = (uint32_t)r->n_lab++;
 	r->lpaper[k] = p;
-	rk_terms_of(&r->voc, p, 0, &r->scratch);
-	tdocs_push(ld, &r->scratch, k);
-	count_doc(r, p->id, &r->scratch);
+	if ((d = pb_paperset_find(r->day, p->id)) >= 0) {
+		struct rk_terms t = { 0 };
+
+		t.id = dd->id + dd->start[d];
+		t.tf = dd->tf + dd->start[d];
+		t.n = dd->start[d + 1] - dd->start[d];
+		tdocs_push(ld, &t, k);      /* counted with the day */
+	} else {
+		rk_terms_of(&r->voc, p, 0, &r->scratch);
+		tdocs_push(ld, &r->scratch, k);
+		count_doc(r, p->id, &r->scratch);
+	}
 	ld->n = r->n_lab;
 	return k;
 }
@@ -434,14 +450,6 @@ select_top(uint32_t *v, size_t n, size_t k, const float *d)
 	}
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Builds profile pr's vector from its members. */
 static void
 build_prof(struct pb_ranker *r, struct rk_prof *pr)
@@ -486,7 +494,6 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 		select_top(r->touched, r->n_touched, RK_PROFILE_TERMS, r->dense);
 		keep = RK_PROFILE_TERMS;
 	}
-	qsort(r->touched, keep, sizeof *r->touched, cmp_u32);
 	if (r->ppool.n + keep > r->ppool.cap) {
 		r->ppool.cap = 2 * (r->ppool.n + keep) + 1024;
 		r->ppool.t = pb_xreallocarray(r->ppool.t, r->ppool.cap, sizeof *r->ppool.t);
@@ -627,7 +634,8 @@ resolve_modes(struct pb_ranker *r, size_t s)
 
 /* Every labelled text, each once: they count in the frequencies the weights need. */
 static void
-collect_labels(struct pb_ranker *r, const struct pb_profile *profiles, struct tdocs *ld)
+collect_labels(struct pb_ranker *r, const struct pb_profile *profiles, struct tdocs *ld,
+	       const struct tdocs *dd)
 {
 	size_t ns = r->cfg->n_subscribers;
 
@@ -637,7 +645,7 @@ collect_labels(struct pb_ranker *r, const struct pb_profile *profiles, struct td
 
 		r->labs[s] = pb_xcalloc((p ? p->n : 0) + 1, sizeof **r->labs);
 		for (size_t i = 0; p && i < p->n; i++)
-			r->labs[s][i] = label_of(r, p->likes[i].paper, ld);
+			r->labs[s][i] = label_of(r, p->likes[i].paper, ld, dd);
 	}
 }
 
@@ -703,7 +711,7 @@ pb_ranker_prepare(struct pb_ranker *r, const struct pb_paperset *day,
 	ld.start = pb_xcalloc(1, sizeof *ld.start);
 	ld.ustart = pb_xcalloc(1, sizeof *ld.ustart);
 	/* label_of grows ld with the labels; the day's vectors wait for their frequencies */
-	collect_labels(r, profiles, &ld);
+	collect_labels(r, profiles, &ld, &dd);
 	r->daylab = pb_xcalloc(day->n + 1, sizeof *r->daylab);
 	for (size_t i = 0; i < day->n; i++)
 		r->daylab[i] = day->v[i].id ? rk_idset_find(&r->labset, day->v[i].id) : RK_NONE;

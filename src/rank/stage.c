@@ -10,6 +10,7 @@
 #include "rank_int.h"
 
 #define RRF_K 60.0
+#define RK_STAGE_TOPICS 64
 
 static double
 now_s(void)
@@ -62,12 +63,29 @@ rk_score_all(struct pb_ranker *r, uint32_t k)
 	r->acc_prof = k;
 }
 
+/* A few candidates: profile k scattered once into dense, each paper's terms looked up. */
 double
 rk_score_one(struct pb_ranker *r, uint32_t k, size_t i)
 {
+	struct rk_vec v = r->dvec[i];
+	double s = 0;
+
 	if (r->acc_prof == k)
 		return r->acc[i];
-	return rk_dot(&r->ppool, r->profs[k].v, &r->dpool, r->dvec[i]);
+	if (r->dense_prof != k) {
+		if (r->dense_prof != RK_NONE) {
+			const struct rk_prof *o = &r->profs[r->dense_prof];
+
+			for (uint32_t j = 0; j < o->v.n; j++)
+				r->dense[r->ppool.t[o->v.off + j]] = 0;
+		}
+		for (uint32_t j = 0; j < r->profs[k].v.n; j++)
+			r->dense[r->ppool.t[r->profs[k].v.off + j]] = r->ppool.w[r->profs[k].v.off + j];
+		r->dense_prof = k;
+	}
+	for (uint32_t j = 0; j < v.n; j++)
+		s += (double)r->dense[r->dpool.t[v.off + j]] * r->dpool.w[v.off + j];
+	return s;
 }
 
 int
@@ -301,10 +319,10 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 	struct pb_ranker *r = ctx;
 	const struct pb_subscriber *sub;
 	double t0 = now_s(), avg;
-	uint32_t *prof;
-	double *score;
-	unsigned char *mode, *keep, *ranked;
-	size_t kept = 0;
+	uint32_t *prof, tprof[RK_STAGE_TOPICS];
+	double *score, tmin[RK_STAGE_TOPICS];
+	unsigned char *mode, *keep, *ranked, tmode[RK_STAGE_TOPICS];
+	size_t kept = 0, nt;
 	int any = 0;
 
 	if (!r->subs || s >= r->n_subs || !n)
@@ -316,6 +334,14 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 		any = r->subs[s].mode[t] != PB_RANK_RULES;
 	if (!any && sub->n_topics)
 		return n;
+	/* the topics' modes, profiles and thresholds once; a topic past the table (hundreds of
+	 * topics) is looked up per candidate */
+	nt = sub->n_topics ? sub->n_topics : 1;
+	for (size_t t = 0; t < nt && t < RK_STAGE_TOPICS; t++) {
+		tmode[t] = (unsigned char)rk_mode_of(r, s, t);
+		tprof[t] = rk_prof_of(r, s, t);
+		tmin[t] = t < sub->n_topics ? sub->topics[t].min_similarity : 0;
+	}
 	prof = pb_xcalloc(n, sizeof *prof);
 	score = pb_xcalloc(n, sizeof *score);
 	mode = pb_xcalloc(n, 1);
@@ -326,8 +352,15 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 		uint32_t k;
 		int follow = (c[i].flags & PB_HIT_FOLLOW) != 0;
 
-		mode[i] = (unsigned char)rk_mode_of(r, s, c[i].topic);
-		k = prof[i] = rk_prof_of(r, s, c[i].topic);
+		size_t t = c[i].topic;
+
+		if (t < RK_STAGE_TOPICS && t < nt) {
+			mode[i] = tmode[t];
+			k = prof[i] = tprof[t];
+		} else {
+			mode[i] = (unsigned char)rk_mode_of(r, s, t);
+			k = prof[i] = rk_prof_of(r, s, t);
+		}
 		keep[i] = 1;
 		score[i] = c[i].score;
 		if (mode[i] == PB_RANK_RULES)
@@ -339,7 +372,7 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 				keep[i] = 0;
 			continue;
 		}
-		if (disliked(r, k, c[i].paper) && !follow) {
+		if (r->daylab[c[i].paper] != RK_NONE && disliked(r, k, c[i].paper) && !follow) {
 			keep[i] = 0;
 			continue;
 		}
@@ -348,8 +381,8 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 		score[i] = rk_score_one(r, k, c[i].paper);
 		ranked[i] = 1;
 		if (mode[i] == PB_RANK_SIMILAR && !follow) {
-			double min = c[i].topic < sub->n_topics ? sub->topics[c[i].topic].min_similarity
-								: 0;
+			double min = t < RK_STAGE_TOPICS && t < nt ? tmin[t]
+				     : t < sub->n_topics ? sub->topics[t].min_similarity : 0;
 
 			if (score[i] <= 0 || score[i] < min)
 				keep[i] = ranked[i] = 0;

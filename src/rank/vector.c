@@ -348,6 +348,17 @@ rk_terms_free(struct rk_terms *t)
 
 /* ---- weights ---- */
 
+void
+rk_df_bounds(size_t n_docs, size_t *min, size_t *max)
+{
+	*min = 1;
+	*max = n_docs;
+	if (n_docs < RK_DF_CUT_DOCS)
+		return;
+	*min = n_docs / 500 < 1 ? 1 : n_docs / 500 > RK_MIN_DF ? RK_MIN_DF : n_docs / 500;
+	*max = (size_t)(RK_MAX_DF * (double)n_docs);
+}
+
 static double
 idf(size_t n_docs, size_t df)
 {
@@ -365,14 +376,22 @@ rk_weigh(const struct rk_vocab *v, size_t n_docs, const struct rk_terms *t, stru
 		pool->t = pb_xreallocarray(pool->t, pool->cap, sizeof *pool->t);
 		pool->w = pb_xreallocarray(pool->w, pool->cap, sizeof *pool->w);
 	}
+	size_t mindf, maxdf;
+
+	rk_df_bounds(n_docs, &mindf, &maxdf);
+
 	for (size_t i = 0; i < t->n; i++) {
-		double x = (1.0 + log((double)t->tf[i])) * idf(n_docs, v->df[t->id[i]]);
+		size_t df = v->df[t->id[i]];
+		double x = (1.0 + log((double)t->tf[i])) * idf(n_docs, df);
+
+		if (df < mindf || df > maxdf)
+			x = 0;
 
 		pool->t[pool->n + i] = t->id[i];
 		pool->w[pool->n + i] = (float)x;
 		norm += x * x;
 	}
-	for (size_t i = 0; i < t->n_unknown; i++) {
+	for (size_t i = 0; i < t->n_unknown && mindf <= 1; i++) {
 		double x = (1.0 + log((double)t->utf[i])) * rare;
 
 		norm += x * x;

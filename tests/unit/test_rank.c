@@ -162,24 +162,41 @@ test_vectoriser(void)
 	T_EQ_INT(rk_stopword("however", 7), 1);
 	T_EQ_INT(rk_stopword("splatting", 9), 0);
 
-	/* weights: unit length; with equal tf the rarer term weighs more */
+	/* weights: unit length; with equal tf the rarer term weighs more; a term in more than
+	 * a fifth of the documents weighs nothing */
 	for (size_t i = 0; i < t.n; i++)
 		v.df[t.id[i]] = 1;
-	v.df[term(&v, "gaussian")] = 50;
+	v.df[term(&v, "gaussian")] = 15;
+	v.df[term(&v, "splatting")] = 21;
 	a = rk_weigh(&v, 100, &t, &pool);
 	for (uint32_t i = 0; i < a.n; i++)
 		norm += (double)pool.w[a.off + i] * pool.w[a.off + i];
 	T_CHECK(fabs(norm - 1.0) < 1e-5);
 	{
-		double wg = 0, wr = 0;
+		double wg = 0, wr = 0, ws = -1;
 
 		for (uint32_t i = 0; i < a.n; i++) {
 			if (pool.t[a.off + i] == term(&v, "gaussian"))
 				wg = pool.w[a.off + i];
 			if (pool.t[a.off + i] == term(&v, "remy"))
 				wr = pool.w[a.off + i];
+			if (pool.t[a.off + i] == term(&v, "splatting"))
+				ws = pool.w[a.off + i];
 		}
 		T_CHECK(wr > wg && wg > 0);
+		T_CHECK(ws == 0);
+	}
+	{
+		size_t lo, hi;
+
+		rk_df_bounds(50, &lo, &hi);          /* a handful of papers: no cut */
+		T_EQ_INT(lo, 1);
+		T_EQ_INT(hi, 50);
+		rk_df_bounds(1500, &lo, &hi);
+		T_EQ_INT(lo, 3);
+		T_EQ_INT(hi, 300);
+		rk_df_bounds(100000, &lo, &hi);
+		T_EQ_INT(lo, 5);
 	}
 	T_CHECK(fabs(rk_dot(&pool, a, &pool, a) - 1.0) < 1e-5);
 
