@@ -796,9 +796,18 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	       (double)(heap1 - heap0) / 1024.0 / (double)n_subs,
 	       (double)(heap1 - heap0) / 1048576.0, (double)(rss1 - rss0) / (double)n_subs, rss0,
 	       rss1, (double)bytes / 1024.0 / (double)n_subs, bytes);
-	printf("target (ranking under 1 s on one core): %s\n", !staged ?
-	       "not measured: the ranker has no ranking stage" :
-	       median(b_cpu, rounds) < 1.0 ? "met" : "NOT met");
+	if (!staged) {
+		printf("target (ranking under 1 s on one core): not measured: the ranker has no "
+		       "ranking stage\n");
+	} else {
+		double with_why = median(o_prep, rounds) + median(o_rank, rounds) +
+				  median(o_why, rounds);
+
+		printf("target (ranking under 1 s on one core): %s (%.3f s cpu); with the "
+		       "explanations of the selected papers (similar: prepare + rank + why, "
+		       "%.3f s cpu): %s\n", median(b_cpu, rounds) < 1.0 ? "met" : "NOT met",
+		       median(b_cpu, rounds), with_why, with_why < 1.0 ? "met" : "NOT met");
+	}
 	rc = 0;
 out:
 	free(cands);
