@@ -1,6 +1,6 @@
 /* rank_bench: the ranker (rank.h) on real arXiv papers, for quality and for speed.
  *
- *   rank_bench quality FIXTURE_DIR OUT_DIR [SEED]
+ *   rank_bench quality FIXTURE_DIR OUT_DIR [SEED [MIN_LABELS]]
  *
  * Readers with five liked papers on one narrow subject, against the 1,504-paper day of the
  * fixtures (rss2-all-archives-2024-11-28-1504items.xml). A subject is a primary arXiv category
@@ -8,7 +8,10 @@
  * gives three readers whose five seeds are drawn (xorshift, SEED) from the day's papers of the
  * subject and held out of the candidates, and one more whose seeds are drawn from the 2014
  * OAI-PMH page of 1,000 papers (oai-listrecords-arXivRaw-2014-1000records.xml) when it has five
- * of the subject. A candidate is relevant when its primary category is the subject. The
+ * of the subject. Each subject's first held-out reader comes again with 15 "not for me"
+ * verdicts (-1) on papers of neighbouring subjects (another primary category of the same
+ * archive), enough labels for a learned model (rank.min_labels 20); those papers leave the
+ * candidates too. A candidate is relevant when its primary category is the subject. The
  * document frequencies count every paper of both files. paperboy gets each reader's seeds as a
  * profile (struct pb_profile with the papers' texts, +1 each, dated by the paper) through
  * pb_ranker_add_doc / pb_ranker_prepare / pb_ranker_similarity (t = PB_LIKE_ALL_TOPICS).
@@ -52,6 +55,7 @@
 #define OLD_FILE "oai-listrecords-arXivRaw-2014-1000records.xml"
 #define DAY_NOW  1732752000       /* 2024-11-28T00:00:00Z, the day's announcement */
 #define N_SEEDS  5
+#define N_DIS    15               /* "not for me" verdicts of the readers who give some */
 #define TOP_OUT  20
 
 /* The API answers of the fixtures: more real papers for the corpus of the speed run. */
@@ -161,7 +165,31 @@ struct reader {
 	const char *source;           /* "day" (held out) or "2014" */
 	int draw;
 	const struct pb_paper *seeds[N_SEEDS];
+	const struct pb_paper *dis[N_DIS];   /* papers the reader said "not for me" of */
+	size_t n_dis;
 };
+
+/* Whether p is one of reader r's labelled papers. */
+static int
+labelled(const struct reader *r, const struct pb_paper *p)
+{
+	for (size_t k = 0; k < N_SEEDS; k++)
+		if (r->seeds[k] == p)
+			return 1;
+	for (size_t k = 0; k < r->n_dis; k++)
+		if (r->dis[k] == p)
+			return 1;
+	return 0;
+}
+
+/* The archive of a category: "astro-ph" of "astro-ph.CO", "cs" of "cs.CR". */
+static size_t
+archive_len(const char *cat)
+{
+	const char *dot = strchr(cat, '.');
+
+	return dot ? (size_t)(dot - cat) : strlen(cat);
+}
 
 struct scored {
 	size_t i;
@@ -269,6 +297,7 @@ make_readers(const struct pb_paperset *day, const struct pb_paperset *old, struc
 				rv = pb_xreallocarray(rv, cap, sizeof *rv);
 			}
 			r = &rv[n++];
+			memset(r, 0, sizeof *r);
 			draw(d < 3 ? in_day : in_old, d < 3 ? nd : no, N_SEEDS, idx);
 			pb_buf_printf(&name, "%s/%s%d", cats[c], d < 3 ? "day" : "2014-", d < 3 ? d + 1 : 1);
 			r->name = pb_buf_detach(&name);
@@ -279,6 +308,42 @@ make_readers(const struct pb_paperset *day, const struct pb_paperset *old, struc
 				r->seeds[k] = &src->v[idx[k]];
 		}
 	}
+	/* Readers who also gave verdicts: each subject's first held-out reader again, with
+	 * N_DIS "not for me" on papers of neighbouring subjects (another primary category of
+	 * the same archive, else any other), as a reader who turned down near misses. Drawn
+	 * after the others so their seeds stay as they are. */
+	for (size_t k = 0, n0 = n; k < n0; k++) {
+		struct reader *r;
+		struct pb_buf name = { 0 };
+		size_t nd = 0, idx[N_DIS];
+		const char *subj = rv[k].subject;
+
+		if (strcmp(rv[k].source, "day") != 0 || rv[k].draw != 1)
+			continue;
+		for (int any = 0; any < 2 && nd < N_DIS; any++) {
+			nd = 0;
+			for (size_t i = 0; i < day->n; i++) {
+				const char *pc = primary(&day->v[i]);
+
+				if (strcmp(pc, subj) != 0 && (any || (archive_len(pc) == archive_len(subj) &&
+				    strncmp(pc, subj, archive_len(subj)) == 0)))
+					in_day[nd++] = i;
+			}
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			rv = pb_xreallocarray(rv, cap, sizeof *rv);
+		}
+		r = &rv[n++];
+		*r = rv[k];
+		pb_buf_printf(&name, "%s/day1+verdicts", subj);
+		r->name = pb_buf_detach(&name);
+		r->source = "day+verdicts";
+		draw(in_day, nd, N_DIS, idx);
+		r->n_dis = nd < N_DIS ? nd : N_DIS;
+		for (size_t j = 0; j < r->n_dis; j++)
+			r->dis[j] = &day->v[idx[j]];
+	}
 	free(in_day);
 	free(in_old);
 	free(cats);
@@ -287,7 +352,7 @@ make_readers(const struct pb_paperset *day, const struct pb_paperset *old, struc
 }
 
 static int
-quality(const char *dir, const char *outdir)
+quality(const char *dir, const char *outdir, int min_labels)
 {
 	struct pb_paperset day, old, tmp;
 	struct reader *rd = NULL;
@@ -298,7 +363,7 @@ quality(const char *dir, const char *outdir)
 	struct scored *sc = NULL;
 	struct pb_buf path = { 0 };
 	FILE *f = NULL;
-	size_t n = 0, n_nonzero = 0;
+	size_t n = 0, n_nonzero = 0, n_sims = 0;
 	double t0, c0, t_prep, c_prep;
 	int rc = 1;
 
@@ -318,7 +383,7 @@ quality(const char *dir, const char *outdir)
 
 	cfg = pb_xcalloc(1, sizeof *cfg);
 	cfg->rank.half_life_days = 365;
-	cfg->rank.min_labels = 20;
+	cfg->rank.min_labels = min_labels;     /* rank.min_labels: 20 by default */
 	cfg->rank.corpus_days = 120;
 	cfg->rank.lookup_max = 500;
 	cfg->subscribers = pb_xcalloc(n + 1, sizeof *cfg->subscribers);
@@ -332,22 +397,23 @@ quality(const char *dir, const char *outdir)
 		sub->include_cross = true;
 		sub->include_replace = true;
 		sub->like = pb_xcalloc(N_SEEDS, sizeof *sub->like);
-		prof[s].likes = pb_xcalloc(N_SEEDS, sizeof *prof[s].likes);
-		for (size_t k = 0; k < N_SEEDS; k++) {
-			const struct pb_paper *p = rd[s].seeds[k];
+		prof[s].likes = pb_xcalloc(N_SEEDS + N_DIS, sizeof *prof[s].likes);
+		for (size_t k = 0; k < N_SEEDS + rd[s].n_dis; k++) {
+			const struct pb_paper *p = k < N_SEEDS ? rd[s].seeds[k] : rd[s].dis[k - N_SEEDS];
 			struct pb_paper c;
 
-			sub->like[sub->n_like++] = pb_xstrdup(p->id);
+			if (k < N_SEEDS)    /* a verdict is the state's (feedback), not the config's */
+				sub->like[sub->n_like++] = pb_xstrdup(p->id);
 			copy_paper(p, p->id, &c);
 			c.published = p->published ? pb_xstrdup(p->published) : NULL;
 			pb_paperset_add(&prof[s].texts, &c);
 			prof[s].likes[k].id = pb_xstrdup(p->id);
-			prof[s].likes[k].verdict = 1;
+			prof[s].likes[k].verdict = k < N_SEEDS ? 1 : -1;
 			prof[s].likes[k].when = date_of(p->published, DAY_NOW);
 			prof[s].likes[k].topic = PB_LIKE_ALL_TOPICS;
 		}
-		prof[s].n = N_SEEDS;
-		for (size_t k = 0; k < N_SEEDS; k++)
+		prof[s].n = N_SEEDS + rd[s].n_dis;
+		for (size_t k = 0; k < prof[s].n; k++)
 			prof[s].likes[k].paper = &prof[s].texts.v[k];
 	}
 
@@ -376,15 +442,12 @@ quality(const char *dir, const char *outdir)
 		size_t m = 0;
 
 		for (size_t i = 0; i < day.n; i++) {
-			int seed = 0;
-
-			for (size_t k = 0; k < N_SEEDS; k++)
-				seed |= rd[s].seeds[k] == &day.v[i];
-			if (seed)
+			if (labelled(&rd[s], &day.v[i]))
 				continue;
 			sc[m].i = i;
 			sc[m].s = pb_ranker_similarity(r, s, PB_LIKE_ALL_TOPICS, i);
 			n_nonzero += sc[m].s != 0;
+			n_sims++;
 			m++;
 		}
 		qsort(sc, m, sizeof *sc, cmp_scored);
@@ -405,7 +468,7 @@ quality(const char *dir, const char *outdir)
 		goto out;
 	}
 	for (size_t s = 0; s < n; s++) {
-		cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+		cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray(), *d = cJSON_CreateArray();
 
 		cJSON_AddStringToObject(o, "name", rd[s].name);
 		cJSON_AddStringToObject(o, "subject", rd[s].subject);
@@ -414,6 +477,9 @@ quality(const char *dir, const char *outdir)
 		for (size_t k = 0; k < N_SEEDS; k++)
 			cJSON_AddItemToArray(a, cJSON_CreateString(rd[s].seeds[k]->id));
 		cJSON_AddItemToObject(o, "seeds", a);
+		for (size_t k = 0; k < rd[s].n_dis; k++)
+			cJSON_AddItemToArray(d, cJSON_CreateString(rd[s].dis[k]->id));
+		cJSON_AddItemToObject(o, "dislikes", d);
 		if (write_json_line(f, o) < 0)
 			goto out;
 	}
@@ -433,7 +499,7 @@ quality(const char *dir, const char *outdir)
 	printf("paperboy: %zu readers x %zu candidates; ranker built in %.3f s wall, %.3f s cpu "
 	       "(documents %zu, terms %zu, learned models %zu); %zu similarities in %.3f s; "
 	       "%zu of them non-zero\n", n, day.n, t_prep, c_prep, st.n_docs, st.n_terms,
-	       st.n_models, n * (day.n - 1), now_s() - t0, n_nonzero);
+	       st.n_models, n_sims, now_s() - t0, n_nonzero);
 	rc = 0;
 out:
 	if (f)
@@ -831,14 +897,14 @@ main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "quality") == 0) {
 		if (argc > 4)   /* a spread seed: xorshift's first draws from 1 are poor */
 			rng_state = (strtoull(argv[4], NULL, 10) + 1) * 0x9E3779B97F4A7C15ULL | 1;
-		return quality(argv[2], argv[3]);
+		return quality(argv[2], argv[3], argc > 5 ? atoi(argv[5]) : 20);
 	}
 	if (argc >= 3 && strcmp(argv[1], "speed") == 0)
 		return speed(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 10000,
 			     argc > 4 ? strtoul(argv[4], NULL, 10) : 2000,
 			     argc > 5 ? strtoul(argv[5], NULL, 10) : 20,
 			     argc > 6 ? strtoul(argv[6], NULL, 10) : 3);
-	fprintf(stderr, "usage: rank_bench quality FIXTURE_DIR OUT_DIR [SEED]\n"
+	fprintf(stderr, "usage: rank_bench quality FIXTURE_DIR OUT_DIR [SEED [MIN_LABELS]]\n"
 		"       rank_bench speed FIXTURE_DIR [SUBSCRIBERS [PAPERS [LIKES [ROUNDS]]]]\n");
 	return 64;
 }
