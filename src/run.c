@@ -586,7 +586,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 
 	pb_fetch_http_opts(cfg, &hopts);
 	hopts.stop = o->stop;   /* SIGTERM ends a backoff or a transfer at once */
-	if (!o->feed || cfg->summary.enabled) {
+	if (!o->feed || cfg->summary.enabled || cfg->embeddings.enabled) {
 		h = pb_http_new(&hopts);
 		if (!h)
 			return fail(rep, EX_SOFTWARE, err, errlen, "%s", "cannot initialise libcurl");

@@ -81,6 +81,15 @@ int pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
  * and named in a warning log line. Returns 0, or -1 when the network failed (logged; ranking
  * goes on with what the state has). */
 int pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h);
+/* The API's au: query for an author as people write the name, in arXiv's forms:
+ * "Adrian Del Maestro", "A. Del Maestro" and "Del Maestro, Adrian" all give
+ * au:"Del Maestro, A" OR au:Del_Maestro_A. Appended to q (nothing for a name without a
+ * surname). */
+void pb_likes_author_query(const char *name, struct pb_buf *q);
+/* 1 when the author name as a paper lists it (any of arXiv's forms, TeX accents and case
+ * folded) is the author named name: the same surname and, when both give one, the same
+ * first initial. */
+int pb_likes_same_author(const char *name, const char *listed);
 
 /* ---- the ranker ---- */
 
@@ -155,6 +164,8 @@ struct pb_embed_set {
 	char **keys;                 /* "id" + "v" + version */
 	float **vecs;                /* unit length, dim floats each */
 	size_t n, dim;
+	int sorted;                  /* keys in strcmp order (pb_embed_fetch's sets): found by
+				      * binary search; 0 (a set built by hand): by a scan */
 };
 /* Fills *out with the vectors of every paper in day and every labelled paper of profiles
  * (NULL profiles: day only): from the cache, and the rest asked of the endpoint in batches of

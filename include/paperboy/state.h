@@ -341,6 +341,23 @@ int pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, s
 int pb_author_papers_prune(struct pb_state *st, int64_t before);
 
 /* ---- embeddings cache ---- */
+/* Vectors per paper version ("2411.17790v2") and model, float32 in the machine's byte order
+ * (the state never leaves the machine), shared by every subscriber (rank.h, pb_embed_fetch).
+ * Pruned by age with pb_embed_cache_prune. */
+
+/* Reads the cached vectors of keys[0..n) under model: vecs[i] (malloc'd, dims[i] floats) or
+ * NULL when there is none or the stored one is not a whole finite vector. Returns how many
+ * were found, or -1 on error (then every vecs[i] is NULL). */
+long pb_embed_cache_get(struct pb_state *st, const char *model, const char *const *keys,
+			size_t n, float **vecs, size_t *dims);
+/* Stores the n vectors (dim floats each) of keys under model, created at now, in one
+ * transaction (or inside the caller's), replacing what was there. A NULL vecs[i] is skipped.
+ * 0 / -1. */
+int pb_embed_cache_put(struct pb_state *st, const char *model, const char *const *keys,
+		       const float *const *vecs, size_t n, size_t dim, int64_t now);
+/* Deletes the vectors created before before (unix seconds). Returns the rows deleted or -1. */
+long pb_embed_cache_prune(struct pb_state *st, int64_t before);
+
 
 /* ---- full text cache ---- */
 

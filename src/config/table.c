@@ -21,6 +21,13 @@ need_api_key(const struct pb_config *cfg, const void *base)
 }
 
 static bool
+need_embed_key(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	return cfg->embeddings.enabled;
+}
+
+static bool
 need_password(const struct pb_config *cfg, const void *base)
 {
 	(void)base;
@@ -171,7 +178,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "embeddings.enabled", KT_BOOL, R(embeddings.enabled), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "embeddings.base_url", KT_STR, R(embeddings.base_url), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "embeddings.model", KT_STR, R(embeddings.model), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
-	{ KS_ROOT, "embeddings.api_key", KT_SECRET, R(embeddings.api_key), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "embeddings.api_key", KT_SECRET, R(embeddings.api_key), 0, NULL, 0, NB, NULL, need_embed_key, 0, NULL },
 	{ KS_ROOT, "embeddings.timeout", KT_INT, R(embeddings.timeout_s), 0, NULL, 30, 1, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "embeddings.batch", KT_INT, R(embeddings.batch), 0, NULL, 64, 1, 2048, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "embeddings.deadline", KT_INT, R(embeddings.deadline_s), 0, NULL, 120, 1, 86400, NULL, NULL, 0, NULL },

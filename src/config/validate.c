@@ -549,6 +549,23 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 	return 0;
 }
 
+/* Embeddings are on when base_url is set (like summary), unless enabled = false. */
+static int
+check_embeddings(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+
+	if (!root_set(L, "embeddings.enabled"))
+		c->embeddings.enabled = c->embeddings.base_url != NULL;
+	if (c->embeddings.enabled && !c->embeddings.base_url)
+		return pb_cfg_fail(L, member(root, "embeddings"), "embeddings.base_url",
+				   "missing (required when embeddings are enabled)");
+	if (c->embeddings.enabled && !c->embeddings.model)
+		return pb_cfg_fail(L, member(root, "embeddings"), "embeddings.model",
+				   "missing (required when embeddings are enabled)");
+	return 0;
+}
+
 /* Whether subscriber i gives the destination key (a secret: as _env or _file). */
 static bool
 dest_given(config_setting_t *root, size_t i, const struct pb_subscriber *s,
@@ -725,7 +742,7 @@ pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 	struct pb_config *c = L->cfg;
 	int rc = 0;
 
-	if (check_email_summary(L, root) < 0)
+	if (check_email_summary(L, root) < 0 || check_embeddings(L, root) < 0)
 		return -1;
 	/* arXiv asks for 3 s between requests; only local stand-ins may be polled faster. */
 	if (c->arxiv.request_interval_ms < 3000 &&

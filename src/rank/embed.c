@@ -1,48 +1,246 @@
-/* Embeddings from an OpenAI-compatible endpoint (placeholder: none). */
+/* Embeddings from an OpenAI-compatible endpoint (POST {base_url}/embeddings): one vector per
+ * paper version and model, cached in the state and shared by every subscriber, so a run asks
+ * O(papers / batch) requests whatever the number of readers. The endpoint is optional and
+ * outside: any failure leaves papers without a vector and the ranking lexical. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <cJSON.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/http.h"
+#include "paperboy/log.h"
 #include "paperboy/rank.h"
+#include "paperboy/state.h"
 
-long
-pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb_paperset *day,
-	       const struct pb_profile *profiles, size_t n_profiles, struct pb_embed_set *out)
+/* Title and abstract are cut here (a UTF-8 boundary): about 1,500 tokens, within every
+ * embedding model's window, and no abstract comes near it. */
+#define MAX_TEXT 6000
+/* No embedding model has more dimensions; an answer with more is garbage. */
+#define MAX_DIM 16384
+/* Attempts per batch: a 429 that names a wait within the deadline, or a 5xx / network error. */
+#define MAX_ATTEMPTS 4
+
+/* ---- parsing an answer ---- */
+
+static void
+set_why(char *why, size_t n, const char *fmt, const char *detail)
 {
-	(void)cfg;
-	(void)st;
-	(void)day;
-	(void)profiles;
-	(void)n_profiles;
-	memset(out, 0, sizeof *out);
+	struct pb_buf b = { 0 };
+	size_t cut;
+
+	if (!why || !n)
+		return;
+	pb_buf_printf(&b, fmt, detail ? detail : "");
+	for (size_t i = 0; i < b.len; i++)     /* one printable line */
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7F)
+			b.data[i] = ' ';
+	cut = b.len < n - 1 ? b.len : n - 1;
+	if (cut > 200)
+		cut = 200;
+	while (cut > 0 && cut < b.len && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
+		cut--;
+	pb_buf_truncate(&b, cut);
+	snprintf(why, n, "%s", pb_buf_str(&b));
+	pb_buf_free(&b);
+}
+
+/* One embedding array into a malloc'd unit vector of *dim floats (*dim 0: sets it). The
+ * numbers are scaled by their largest magnitude first, so any float-sized value normalises
+ * without overflow. 0, or -1 with why. */
+static int
+one_vector(const cJSON *arr, size_t *dim, float **out, char *why, size_t whylen)
+{
+	const cJSON *x;
+	size_t d = 0, k = 0;
+	double max = 0, norm = 0;
+	double *tmp;
+	float *v;
+
+	if (!cJSON_IsArray(arr)) {
+		set_why(why, whylen, "an embedding that is not an array of numbers%s", NULL);
+		return -1;
+	}
+	cJSON_ArrayForEach(x, arr) {
+		if (!cJSON_IsNumber(x)) {
+			set_why(why, whylen, "an embedding that is not an array of numbers%s", NULL);
+			return -1;
+		}
+		if (!isfinite(x->valuedouble) || fabs(x->valuedouble) > FLT_MAX) {
+			set_why(why, whylen, "a number out of range%s", NULL);
+			return -1;
+		}
+		if (fabs(x->valuedouble) > max)
+			max = fabs(x->valuedouble);
+		if (++d > MAX_DIM) {
+			set_why(why, whylen, "a vector longer than 16384%s", NULL);
+			return -1;
+		}
+	}
+	if (d == 0) {
+		set_why(why, whylen, "an empty vector%s", NULL);
+		return -1;
+	}
+	if (*dim && d != *dim) {
+		set_why(why, whylen, "lengths differ%s", NULL);
+		return -1;
+	}
+	if (max == 0) {
+		set_why(why, whylen, "a vector of zeros%s", NULL);
+		return -1;
+	}
+	tmp = pb_xmalloc(d * sizeof *tmp);
+	cJSON_ArrayForEach(x, arr) {
+		tmp[k] = x->valuedouble / max;
+		norm += tmp[k] * tmp[k];
+		k++;
+	}
+	norm = sqrt(norm);
+	v = pb_xmalloc(d * sizeof *v);
+	for (k = 0; k < d; k++)
+		v[k] = (float)(tmp[k] / norm);
+	free(tmp);
+	*dim = d;
+	*out = v;
 	return 0;
-}
-
-void
-pb_embed_set_free(struct pb_embed_set *e)
-{
-	(void)e;
-}
-
-const float *
-pb_embed_find(const struct pb_embed_set *e, const char *key)
-{
-	(void)e;
-	(void)key;
-	return NULL;
 }
 
 int
 pb_embed_parse(const char *body, size_t len, size_t n, float **vecs, size_t *dim, char *why,
 	       size_t whylen)
 {
-	(void)body;
-	(void)len;
-	(void)n;
-	(void)vecs;
-	(void)dim;
-	snprintf(why, whylen, "not implemented");
-	return -1;
+	cJSON *root = NULL;
+	const cJSON *data, *item, *err;
+	size_t count = 0, pos = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++)
+		vecs[i] = NULL;
+	*dim = 0;
+	if (why && whylen)
+		why[0] = '\0';
+	if (!body || len == 0) {
+		set_why(why, whylen, "empty body%s", NULL);
+		goto out;
+	}
+	root = cJSON_ParseWithLength(body, len);
+	if (!root) {
+		set_why(why, whylen, "not JSON%s", NULL);
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		set_why(why, whylen, "not a JSON object%s", NULL);
+		goto out;
+	}
+	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (err && !cJSON_IsNull(err)) {
+		const cJSON *m = cJSON_IsObject(err) ? cJSON_GetObjectItemCaseSensitive(err, "message")
+						     : err;
+
+		set_why(why, whylen, "API error: %s", cJSON_IsString(m) ? m->valuestring : "?");
+		goto out;
+	}
+	data = cJSON_GetObjectItemCaseSensitive(root, "data");
+	if (!cJSON_IsArray(data)) {
+		set_why(why, whylen, "no data array%s", NULL);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, data)
+		count++;
+	if (count != n) {
+		char m[96];
+
+		snprintf(m, sizeof m, "%zu vectors for %zu inputs", count, n);
+		set_why(why, whylen, "%s", m);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, data) {
+		const cJSON *ix = cJSON_GetObjectItemCaseSensitive(item, "index");
+		size_t at = pos++;
+
+		if (!cJSON_IsObject(item)) {
+			set_why(why, whylen, "a data item that is not an object%s", NULL);
+			goto out;
+		}
+		/* index is what pairs a vector with its input; OpenAI always sends it, a server
+		 * that leaves it out answers in order */
+		if (ix) {
+			if (!cJSON_IsNumber(ix) || ix->valuedouble < 0 ||
+			    ix->valuedouble >= (double)n || ix->valuedouble != floor(ix->valuedouble)) {
+				set_why(why, whylen, "an index out of range%s", NULL);
+				goto out;
+			}
+			at = (size_t)ix->valuedouble;
+		}
+		if (vecs[at]) {
+			set_why(why, whylen, "the same index twice%s", NULL);
+			goto out;
+		}
+		if (one_vector(cJSON_GetObjectItemCaseSensitive(item, "embedding"), dim, &vecs[at],
+			       why, whylen) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++) {
+			free(vecs[i]);
+			vecs[i] = NULL;
+		}
+		*dim = 0;
+	}
+	return rc;
+}
+
+/* ---- the set ---- */
+
+void
+pb_embed_set_free(struct pb_embed_set *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->keys[i]);
+		free(e->vecs[i]);
+	}
+	free(e->keys);
+	free(e->vecs);
+	memset(e, 0, sizeof *e);
+}
+
+const float *
+pb_embed_find(const struct pb_embed_set *e, const char *key)
+{
+	size_t lo = 0, hi;
+
+	if (!e || !key)
+		return NULL;
+	if (!e->sorted) {
+		for (size_t i = 0; i < e->n; i++)
+			if (strcmp(e->keys[i], key) == 0)
+				return e->vecs[i];
+		return NULL;
+	}
+	hi = e->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(e->keys[mid], key);
+
+		if (c == 0)
+			return e->vecs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 double
@@ -53,4 +251,432 @@ pb_rrf(size_t ra, size_t rb, double k)
 	if (rb != (size_t)-1)
 		s += 1.0 / (k + (double)rb + 1.0);
 	return s;
+}
+
+/* ---- fetching ---- */
+
+struct item {
+	char *key;                   /* "2411.17790v2" */
+	const struct pb_paper *p;
+	float *vec;
+	size_t dim;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->key, ((const struct item *)b)->key);
+}
+
+static void
+add_item(struct item **v, size_t *n, size_t *cap, const struct pb_paper *p)
+{
+	struct pb_buf k = { 0 };
+
+	if (!p || !p->id || !*p->id)
+		return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = pb_xreallocarray(*v, *cap, sizeof **v);
+	}
+	pb_buf_printf(&k, "%sv%d", p->id, p->version);
+	(*v)[*n].key = pb_buf_detach(&k);
+	(*v)[*n].p = p;
+	(*v)[*n].vec = NULL;
+	(*v)[*n].dim = 0;
+	(*n)++;
+}
+
+/* The text asked for: title and abstract, blanks collapsed, cut at MAX_TEXT bytes. */
+static void
+input_text(const struct pb_paper *p, struct pb_buf *b)
+{
+	const char *parts[2] = { p->title, p->abstract };
+	size_t start = b->len;
+	int blank = 1;
+
+	for (int i = 0; i < 2; i++) {
+		if (!parts[i])
+			continue;
+		if (b->len > start) {
+			pb_buf_puts(b, ". ");
+			blank = 1;
+		}
+		for (const char *s = parts[i]; *s; s++) {
+			int sp = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+
+			if (sp) {
+				if (!blank)
+					pb_buf_putc(b, ' ');
+				blank = 1;
+			} else {
+				pb_buf_putc(b, *s);
+				blank = 0;
+			}
+		}
+	}
+	if (b->len - start > MAX_TEXT) {
+		size_t cut = start + MAX_TEXT;
+
+		while (cut > start && ((unsigned char)b->data[cut] & 0xC0) == 0x80)
+			cut--;
+		pb_buf_truncate(b, cut);
+	}
+	if (b->len == start)            /* the endpoint refuses an empty input */
+		pb_buf_puts(b, p->id);
+}
+
+static char *
+request_body(const char *model, struct item *const *batch, size_t n)
+{
+	cJSON *root = cJSON_CreateObject(), *arr;
+	struct pb_buf t = { 0 };
+	char *out, *copy;
+
+	cJSON_AddStringToObject(root, "model", model);
+	arr = cJSON_AddArrayToObject(root, "input");
+	for (size_t i = 0; i < n; i++) {
+		pb_buf_reset(&t);
+		input_text(batch[i]->p, &t);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(pb_buf_str(&t)));
+	}
+	pb_buf_free(&t);
+	out = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!out)       /* cJSON's allocation failed: the same policy as pb_xmalloc */
+		abort();
+	copy = pb_xstrdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* What the server said with an error status, for the log: its JSON error message, else its
+ * first line, quoted; "" when it said nothing. */
+static void
+server_said(const struct pb_buf *body, char *out, size_t n)
+{
+	cJSON *root = body->len ? cJSON_ParseWithLength(body->data, body->len) : NULL;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
+	struct pb_buf q = { 0 };
+
+	if (cJSON_IsString(m))
+		pb_http_quote_reply(&q, m->valuestring, strlen(m->valuestring), 120);
+	else if (!root && body->len && body->data[0] != '<')
+		pb_http_quote_reply(&q, body->data, body->len, 120);
+	snprintf(out, n, "%s%s", q.len ? ": " : "", pb_buf_str(&q));
+	pb_buf_free(&q);
+	cJSON_Delete(root);
+}
+
+struct client {
+	const struct pb_config *cfg;
+	struct pb_state *st;
+	struct pb_http *h;
+	char *url, *auth;
+	int64_t deadline;            /* monotonic ms */
+	size_t dim;                  /* of the set: the cache's or the first answer's */
+	int requests;
+	char reason[640];            /* why asking stopped; "" while it goes on */
+};
+
+/* Asks the endpoint for one batch, retrying a 429 (after its Retry-After) and a 5xx or
+ * network error (after a short pause) while the deadline allows. Fills the batch's vectors
+ * and returns 0, or sets c->reason and returns -1: nothing more is to be asked. */
+static int
+ask(struct client *c, struct item **batch, size_t n)
+{
+	const char *headers[2] = { c->auth, NULL };
+	char *body = request_body(c->cfg->embeddings.model, batch, n);
+	float **vecs = pb_xcalloc(n, sizeof *vecs);
+	int rc = -1;
+
+	for (int attempt = 1;; attempt++) {
+		struct pb_http_response resp;
+		char err[512], why[256];
+		int64_t left = c->deadline - pb_mono_ms(), t0, waited, wait = -1;
+		long timeout = c->cfg->embeddings.timeout_s;
+		size_t dim = 0;
+		int hr;
+
+		if (left <= 0) {
+			snprintf(c->reason, sizeof c->reason, "deadline of %d s reached",
+				 c->cfg->embeddings.deadline_s);
+			break;
+		}
+		if (timeout * 1000 > left)
+			timeout = (long)((left + 999) / 1000);
+		t0 = pb_mono_ms();
+		c->requests++;
+		hr = pb_http_post(c->h, c->url, NULL, body, strlen(body), c->auth ? headers : NULL,
+				  0, timeout, &resp, err, sizeof err);
+		waited = pb_mono_ms() - t0;
+		if (hr == 0) {
+			if (pb_embed_parse(resp.body.data, resp.body.len, n, vecs, &dim, why,
+					   sizeof why) < 0)
+				snprintf(c->reason, sizeof c->reason, "%s", why);
+			else if (c->dim && dim != c->dim)
+				snprintf(c->reason, sizeof c->reason, "%zu dimensions where the "
+					 "cache has %zu", dim, c->dim);
+			else
+				rc = 0;
+			if (rc < 0)
+				for (size_t i = 0; i < n; i++) {
+					free(vecs[i]);
+					vecs[i] = NULL;
+				}
+			pb_http_response_free(&resp);
+			if (rc == 0) {
+				c->dim = dim;
+				for (size_t i = 0; i < n; i++) {
+					batch[i]->vec = vecs[i];
+					batch[i]->dim = dim;
+				}
+			}
+			break;
+		}
+		if (resp.status == 429) {
+			wait = resp.retry_after_s >= 0 ? resp.retry_after_s * 1000 : 1000L << attempt;
+			snprintf(c->reason, sizeof c->reason, "HTTP 429, retry after %lld s",
+				 (long long)(wait / 1000));
+		} else if (resp.status >= 400 && resp.status < 500) {
+			/* a bad key, an unknown model, a refused input: every request would fail */
+			server_said(&resp.body, why, sizeof why);
+			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status, why);
+		} else {
+			if (resp.status == 0 && waited >= timeout * 1000 - 50)
+				snprintf(c->reason, sizeof c->reason, "timeout after %ld s", timeout);
+			else if (resp.status) {
+				server_said(&resp.body, why, sizeof why);
+				snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status,
+					 why);
+			}
+			else
+				snprintf(c->reason, sizeof c->reason, "%s", err);
+			/* a slow endpoint is not asked again: each try would cost the timeout */
+			if (resp.status || waited < timeout * 1000 - 50)
+				wait = 1000L << (attempt - 1);
+		}
+		pb_http_response_free(&resp);
+		if (wait < 0 || attempt >= MAX_ATTEMPTS || pb_mono_ms() + wait >= c->deadline)
+			break;
+		pb_info("embed.retry", "reason=%s wait_ms=%lld attempt=%d", pb_q(c->reason),
+			(long long)wait, attempt);
+		sleep_ms(wait);
+		c->reason[0] = '\0';
+	}
+	free(vecs);
+	free(body);
+	return rc;
+}
+
+static int
+client_open(struct client *c, const struct pb_config *cfg, struct pb_state *st)
+{
+	struct pb_http_opts o;
+	struct pb_buf b = { 0 };
+	size_t n = strlen(cfg->embeddings.base_url);
+
+	memset(c, 0, sizeof *c);
+	c->cfg = cfg;
+	c->st = st;
+	memset(&o, 0, sizeof o);
+	o.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent : "paperboy";
+	o.ca_file = cfg->ca_file;
+	o.timeout_s = cfg->embeddings.timeout_s;
+	o.connect_timeout_s = cfg->embeddings.timeout_s < 15 ? cfg->embeddings.timeout_s : 15;
+	o.max_redirects = 2;
+	o.max_retries = 0;
+	if (!(c->h = pb_http_new(&o)))
+		return -1;
+	while (n > 0 && cfg->embeddings.base_url[n - 1] == '/')
+		n--;
+	pb_buf_append(&b, cfg->embeddings.base_url, n);
+	pb_buf_puts(&b, "/embeddings");
+	c->url = pb_buf_detach(&b);
+	if (cfg->embeddings.api_key && *cfg->embeddings.api_key) {
+		pb_log_add_secret(cfg->embeddings.api_key);
+		pb_buf_printf(&b, "Authorization: Bearer %s", cfg->embeddings.api_key);
+		c->auth = pb_buf_detach(&b);
+	}
+	c->deadline = pb_mono_ms() + (int64_t)cfg->embeddings.deadline_s * 1000;
+	return 0;
+}
+
+static void
+client_close(struct client *c)
+{
+	pb_http_free(c->h);
+	free(c->url);
+	free(c->auth);
+}
+
+/* Stores the batch's new vectors; a cache that fails costs requests tomorrow, not today. */
+static void
+cache_batch(struct client *c, struct item **batch, size_t n)
+{
+	const char **keys = pb_xcalloc(n, sizeof *keys);
+	const float **vecs = pb_xcalloc(n, sizeof *vecs);
+
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = batch[i]->key;
+		vecs[i] = batch[i]->vec;
+	}
+	if (pb_embed_cache_put(c->st, c->cfg->embeddings.model, keys, vecs, n, c->dim,
+			       pb_now()) < 0)
+		pb_warn("embed.cache", "error=%s", pb_q("vectors not stored"));
+	free(keys);
+	free(vecs);
+}
+
+/* Reads the cached vectors into v; those of another length than the first are left out
+ * (asked again). */
+static size_t
+from_cache(struct pb_state *st, const char *model, struct item *v, size_t n, size_t *dim)
+{
+	const char **keys = pb_xcalloc(n, sizeof *keys);
+	float **vecs = pb_xcalloc(n, sizeof *vecs);
+	size_t *dims = pb_xcalloc(n, sizeof *dims), found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		keys[i] = v[i].key;
+	if (pb_embed_cache_get(st, model, keys, n, vecs, dims) > 0)
+		for (size_t i = 0; i < n; i++) {
+			if (!vecs[i])
+				continue;
+			if (!*dim)
+				*dim = dims[i];
+			if (dims[i] != *dim) {
+				free(vecs[i]);
+				continue;
+			}
+			v[i].vec = vecs[i];
+			v[i].dim = dims[i];
+			found++;
+		}
+	free(keys);
+	free(vecs);
+	free(dims);
+	return found;
+}
+
+/* Drops the vectors older than the longer of the corpus and the state's retention, once a
+ * day: the scan reads every stored vector. */
+static void
+prune(const struct pb_config *cfg, struct pb_state *st)
+{
+	int keep = cfg->rank.corpus_days > cfg->retention_days ? cfg->rank.corpus_days
+							      : cfg->retention_days;
+	char today[32], *last = NULL;
+	long n;
+
+	pb_format_instant(pb_now(), today, sizeof today);
+	today[10] = '\0';
+	if (pb_meta_get(st, "embeddings.pruned", &last) == 1 && strcmp(last, today) == 0) {
+		free(last);
+		return;
+	}
+	free(last);
+	n = pb_embed_cache_prune(st, pb_now() - (int64_t)keep * 86400);
+	if (n >= 0 && pb_meta_put(st, "embeddings.pruned", today) == 0 && n > 0)
+		pb_info("embed.pruned", "vectors=%ld days=%d", n, keep);
+}
+
+long
+pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb_paperset *day,
+	       const struct pb_profile *profiles, size_t n_profiles, struct pb_embed_set *out)
+{
+	struct item *v = NULL, **todo = NULL;
+	size_t n = 0, cap = 0, u = 0, n_todo = 0, cached = 0, asked = 0, got = 0;
+	struct client c;
+	int64_t t0 = pb_mono_ms();
+	int open = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!cfg || !cfg->embeddings.enabled || !cfg->embeddings.base_url ||
+	    !cfg->embeddings.model)
+		return 0;
+	for (size_t i = 0; day && i < day->n; i++)
+		add_item(&v, &n, &cap, &day->v[i]);
+	for (size_t s = 0; profiles && s < n_profiles; s++)
+		for (size_t i = 0; i < profiles[s].texts.n; i++)
+			add_item(&v, &n, &cap, &profiles[s].texts.v[i]);
+	/* one request per paper however many readers like it */
+	if (n)
+		qsort(v, n, sizeof *v, by_key);
+	for (size_t i = 0; i < n; i++) {
+		if (u && strcmp(v[u - 1].key, v[i].key) == 0) {
+			free(v[i].key);
+			continue;
+		}
+		v[u++] = v[i];
+	}
+	n = u;
+	if (n == 0)
+		goto done;
+
+	if (client_open(&c, cfg, st) < 0) {
+		pb_warn("embed.fallback", "reason=%s papers=%zu", pb_q("no HTTP client"), n);
+		goto done;
+	}
+	open = 1;
+	if (st) {
+		prune(cfg, st);
+		cached = from_cache(st, cfg->embeddings.model, v, n, &c.dim);
+	}
+	todo = pb_xcalloc(n, sizeof *todo);
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].vec)
+			todo[n_todo++] = &v[i];
+	for (size_t i = 0; i < n_todo; i += (size_t)cfg->embeddings.batch) {
+		size_t m = n_todo - i < (size_t)cfg->embeddings.batch ? n_todo - i
+								      : (size_t)cfg->embeddings.batch;
+
+		if (ask(&c, todo + i, m) < 0)
+			break;
+		asked += m;
+		if (st)
+			cache_batch(&c, todo + i, m);
+	}
+	if (asked < n_todo)
+		pb_warn("embed.fallback", "reason=%s papers=%zu requests=%d", pb_q(c.reason),
+			n_todo - asked, c.requests);
+
+done:
+	out->keys = pb_xcalloc(n ? n : 1, sizeof *out->keys);
+	out->vecs = pb_xcalloc(n ? n : 1, sizeof *out->vecs);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].vec) {
+			out->keys[got] = v[i].key;
+			out->vecs[got] = v[i].vec;
+			out->dim = v[i].dim;
+			got++;
+		} else {
+			free(v[i].key);
+		}
+	}
+	out->n = got;
+	out->sorted = 1;
+	if (n)
+		pb_info("embed.fetch", "papers=%zu cached=%zu asked=%zu requests=%d vectors=%zu "
+			"dim=%zu ms=%lld", n, cached, asked, open ? c.requests : 0, got, out->dim,
+			(long long)(pb_mono_ms() - t0));
+	if (open)
+		client_close(&c);
+	free(todo);
+	free(v);
+	return (long)got;
 }

@@ -89,6 +89,10 @@ struct loader {
 	struct pb_profile *p;
 	size_t cap;
 	int64_t day_time;           /* the day's date, for a paper only the day knows */
+	/* What the state said of each id, read once for all subscribers (many like the same
+	 * papers): the corpus's records (published = its date), and the ids it marks (comment
+	 * = why), and those it does not have. */
+	struct pb_paperset known, marked, absent;
 };
 
 static void
@@ -102,34 +106,79 @@ warn_like(struct loader *L, size_t topic, const char *id, const char *why)
 	pb_buf_printf(L->warn, ": liked paper %s: %s\n", id, why);
 }
 
-/* Finds id's text: already in the profile, from the corpus, else from the day. Sets *when to
- * the paper's date. Returns 1 found, 0 not known yet, 2 missing or withdrawn (*why set). */
-static int
-find_text(struct loader *L, const char *id, int64_t *when, const char **why)
+static void
+remember(struct pb_paperset *set, const char *id, const char *note)
+{
+	struct pb_paper p;
+
+	memset(&p, 0, sizeof p);
+	p.id = pb_xstrdup(id);
+	p.comment = note ? pb_xstrdup(note) : NULL;
+	pb_paperset_add(set, &p);
+	pb_paper_free(&p);
+}
+
+/* Looks id up in the state once: returns its index in L->known, or -1 (marked: *why set; or
+ * absent). */
+static long
+from_state(struct loader *L, const char *id, const char **why)
 {
 	struct pb_paper p;
 	char date[16], status[16];
 	long at;
 	int rc;
 
-	*when = 0;
-	if (pb_paperset_find(&L->p->texts, id) >= 0)
-		return 1;
-	if (L->st) {
-		rc = pb_corpus_get(L->st, id, &p, date);
-		if (rc == 1) {
-			*when = date_time(p.published ? p.published : date);
-			pb_paperset_add(&L->p->texts, &p);
-			pb_paper_free(&p);
-			return 1;
-		}
-		if (rc == 2) {
-			pb_corpus_status(L->st, id, status);
-			*why = strcmp(status, "withdrawn") == 0 ? "withdrawn"
-								: "unknown to arXiv";
-			return 2;
-		}
+	if ((at = pb_paperset_find(&L->known, id)) >= 0)
+		return at;
+	if ((at = pb_paperset_find(&L->marked, id)) >= 0) {
+		*why = L->marked.v[at].comment;
+		return -1;
 	}
+	if (!L->st || pb_paperset_find(&L->absent, id) >= 0)
+		return -1;
+	memset(&p, 0, sizeof p);
+	rc = pb_corpus_get(L->st, id, &p, date);
+	if (rc == 1) {
+		if (!p.published)
+			p.published = pb_xstrdup(date);
+		at = (long)pb_paperset_add(&L->known, &p);
+		pb_paper_free(&p);
+		return at;
+	}
+	if (rc == 2) {
+		pb_corpus_status(L->st, id, status);
+		remember(&L->marked, id, strcmp(status, "withdrawn") == 0 ? "withdrawn"
+									  : "unknown to arXiv");
+		*why = L->marked.v[pb_paperset_find(&L->marked, id)].comment;
+		return -1;
+	}
+	remember(&L->absent, id, NULL);
+	return -1;
+}
+
+/* Finds id's text: already in the profile, from the state, else from the day. Sets *when to
+ * the paper's date. Returns 1 found, 0 not known yet, 2 missing or withdrawn (*why set). */
+static int
+find_text(struct loader *L, const char *id, int64_t *when, const char **why)
+{
+	struct pb_paper p;
+	long at;
+
+	*when = 0;
+	*why = NULL;
+	if ((at = pb_paperset_find(&L->p->texts, id)) >= 0) {
+		*when = date_time(L->p->texts.v[at].published);
+		return 1;
+	}
+	if ((at = from_state(L, id, why)) >= 0) {
+		paper_copy(&p, &L->known.v[at]);
+		*when = date_time(p.published);
+		pb_paperset_add(&L->p->texts, &p);
+		pb_paper_free(&p);
+		return 1;
+	}
+	if (*why)
+		return 2;
 	if (L->day && (at = pb_paperset_find(L->day, id)) >= 0) {
 		paper_copy(&p, &L->day->v[at]);
 		*when = L->day_time ? L->day_time : date_time(p.published);
@@ -235,32 +284,37 @@ next:
 static void
 settle(struct pb_profile *p)
 {
+	unsigned char *keep = pb_xcalloc(p->n + 1, 1);
 	size_t k = 0;
 
+	/* Decided on the whole list first, then compacted: a label compares with all others. */
 	for (size_t i = 0; i < p->n; i++) {
-		struct pb_like *l = &p->likes[i];
-		int keep = 1;
+		const struct pb_like *l = &p->likes[i];
 
-		for (size_t j = 0; j < p->n && keep; j++) {
-			struct pb_like *o = &p->likes[j];
+		keep[i] = 1;
+		for (size_t j = 0; j < p->n && keep[i]; j++) {
+			const struct pb_like *o = &p->likes[j];
 
 			if (j == i || strcmp(o->id, l->id) != 0)
 				continue;
 			if (o->verdict != l->verdict && o->when > l->when)
-				keep = 0;    /* overruled by a later verdict */
+				keep[i] = 0;    /* overruled by a later verdict */
 			else if (o->verdict != l->verdict && o->when == l->when && o->verdict < 0)
-				keep = 0;    /* a tie: "not for me" is the safer reading */
+				keep[i] = 0;    /* a tie: "not for me" is the safer reading */
 			else if (j < i && o->verdict == l->verdict && o->topic == l->topic)
-				keep = 0;    /* a duplicate */
+				keep[i] = 0;    /* a duplicate */
 		}
-		if (keep) {
-			p->likes[k++] = *l;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (keep[i]) {
+			p->likes[k++] = p->likes[i];
 		} else {
-			free(l->id);
-			free(l->via);
+			free(p->likes[i].id);
+			free(p->likes[i].via);
 		}
 	}
 	p->n = k;
+	free(keep);
 }
 
 static int
@@ -299,6 +353,9 @@ pb_profiles_load(const struct pb_config *cfg, struct pb_state *st, const struct 
 
 	if (day && day->announce_date)
 		L.day_time = date_time(day->announce_date);
+	pb_paperset_init(&L.known);
+	pb_paperset_init(&L.marked);
+	pb_paperset_init(&L.absent);
 	*out = NULL;
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
 		L.sub = &cfg->subscribers[i];
@@ -307,11 +364,15 @@ pb_profiles_load(const struct pb_config *cfg, struct pb_state *st, const struct 
 		pb_paperset_init(&v[i].texts);
 		if (load_one(&L) < 0) {
 			pb_profiles_free(v, cfg->n_subscribers);
-			return -1;
+			v = NULL;
+			break;
 		}
 	}
+	pb_paperset_free(&L.absent);
+	pb_paperset_free(&L.marked);
+	pb_paperset_free(&L.known);
 	*out = v;
-	return 0;
+	return v ? 0 : -1;
 }
 
 int
@@ -339,9 +400,9 @@ pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
 		goto out;
 	pb_info("rank.corpus", "date=%s recorded=%zu pruned=%d before=%s", date, day->n, pruned,
 		before);
-	return 0;
+	rc = 0;
 out:
-	if (pb_state_in_transaction(st))
+	if (rc < 0 && pb_state_in_transaction(st))
 		pb_state_rollback(st);
 	return rc;
 }

@@ -17,21 +17,32 @@
 
 #define AUTHOR_MAX_RESULTS 200   /* an author's newest papers; enough to learn a taste from */
 
-/* A list of distinct strings, each with the first subscriber that named it. */
+/* A list of distinct strings, each with the first subscriber that named it. Thousands of
+ * subscribers like tens of papers each: membership goes through a paper set's hash (its
+ * records carry only the string, as id). */
 struct wanted {
 	char **v;
 	const char **who;
-	size_t n;
+	size_t n, cap;
+	struct pb_paperset seen;
 };
 
 static void
 wanted_add(struct wanted *w, const char *s, const char *who)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (strcmp(w->v[i], s) == 0)
-			return;
-	w->v = pb_xreallocarray(w->v, w->n + 1, sizeof *w->v);
-	w->who = pb_xreallocarray(w->who, w->n + 1, sizeof *w->who);
+	struct pb_paper p;
+
+	if (pb_paperset_find(&w->seen, s) >= 0)
+		return;
+	memset(&p, 0, sizeof p);
+	p.id = pb_xstrdup(s);
+	pb_paperset_add(&w->seen, &p);
+	pb_paper_free(&p);
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->v = pb_xreallocarray(w->v, w->cap, sizeof *w->v);
+		w->who = pb_xreallocarray(w->who, w->cap, sizeof *w->who);
+	}
 	w->v[w->n] = pb_xstrdup(s);
 	w->who[w->n++] = who;
 }
@@ -43,6 +54,7 @@ wanted_free(struct wanted *w)
 		free(w->v[i]);
 	free(w->v);
 	free(w->who);
+	pb_paperset_free(&w->seen);
 	memset(w, 0, sizeof *w);
 }
 
@@ -147,8 +159,6 @@ split_name(const char *name, struct pb_buf *surname, char *initial)
 	first = n - 1;
 	while (first > 1 && is_particle(w[first - 1], wl[first - 1]))
 		first--;
-	if (first == 1 && n > 2 && is_particle(w[0], wl[0]))
-		first = 1;
 	for (size_t i = first; i < n; i++) {
 		if (i > first)
 			pb_buf_putc(surname, ' ');
@@ -158,68 +168,110 @@ split_name(const char *name, struct pb_buf *surname, char *initial)
 		*initial = (char)toupper((unsigned char)w[0][0]);
 }
 
-/* The au: query for a name in arXiv's forms: au:"Del Maestro, A" OR au:Del_Maestro_A. */
-static void
-author_query(const char *name, struct pb_buf *q)
+/* A byte of a surname that may stand in a query term: letters and digits (UTF-8 included),
+ * and inside the quoted form also space, hyphen, dot and apostrophe. Quotes, colons,
+ * parentheses, commas, TeX's backslashes and braces, and control bytes are left out, so the
+ * name cannot end or change the query. */
+static int
+query_byte(unsigned char c, int quoted)
 {
-	struct pb_buf sur = { 0 };
+	if (isalnum(c) || c >= 0x80)
+		return 1;
+	return quoted && (c == ' ' || c == '-' || c == '.' || c == '\'');
+}
+
+void
+pb_likes_author_query(const char *name, struct pb_buf *q)
+{
+	struct pb_buf sur = { 0 }, term = { 0 };
 	char ini;
+	int gap = 0;
 
 	split_name(name, &sur, &ini);
-	pb_buf_reset(q);
-	if (!sur.len) {
-		pb_buf_free(&sur);
-		return;
-	}
-	pb_buf_puts(q, "au:\"");
-	pb_buf_append(q, sur.data, sur.len);
-	if (ini)
-		pb_buf_printf(q, ", %c", ini);
-	pb_buf_puts(q, "\" OR au:");
 	for (size_t i = 0; i < sur.len; i++) {
-		char c = sur.data[i];
+		unsigned char c = (unsigned char)sur.data[i];
 
-		/* The underscore form joins words; quotes and colons would end the term. */
-		if (isspace((unsigned char)c) || c == '-')
-			pb_buf_putc(q, '_');
-		else if (c != '"' && c != ':' && c != '(' && c != ')')
-			pb_buf_putc(q, c);
+		if (isspace(c) || c == '-') {
+			gap = term.len > 0;
+		} else if (query_byte(c, 0)) {
+			if (gap)
+				pb_buf_putc(&term, '_');
+			pb_buf_putc(&term, (char)c);
+			gap = 0;
+		}
 	}
-	if (ini)
-		pb_buf_printf(q, "_%c", ini);
+	if (term.len) {
+		pb_buf_puts(q, "au:\"");
+		for (size_t i = 0; i < sur.len; i++) {
+			unsigned char c = (unsigned char)sur.data[i];
+
+			if (query_byte(c, 1))
+				pb_buf_putc(q, (char)c);
+			else if (isspace(c))
+				pb_buf_putc(q, ' ');
+		}
+		if (ini)
+			pb_buf_printf(q, ", %c", ini);
+		pb_buf_printf(q, "\" OR au:%s", term.data);
+		if (ini)
+			pb_buf_printf(q, "_%c", ini);
+	}
+	pb_buf_free(&term);
 	pb_buf_free(&sur);
 }
 
-/* Whether a paper's author is the name asked for: the same folded surname and, when both
- * have one, the same first initial. An au: query also finds namesakes' co-authors' papers. */
+/* Whether a paper's author is the name asked for. An au: query also finds namesakes. */
 static int
-same_author(const char *want_sur, char want_ini, const char *name)
+same_folded(const char *want_sur, char want_ini, const char *listed)
 {
 	struct pb_buf sur = { 0 }, fa = { 0 };
 	char ini;
 	int same;
 
-	split_name(name, &sur, &ini);
+	split_name(listed, &sur, &ini);
 	pb_fold(sur.data ? sur.data : "", sur.len, &fa);
-	same = fa.data && strcmp(fa.data, want_sur) == 0 && (!want_ini || !ini || ini == want_ini);
+	same = fa.data && *want_sur && strcmp(fa.data, want_sur) == 0 &&
+	       (!want_ini || !ini || ini == want_ini);
 	pb_buf_free(&fa);
 	pb_buf_free(&sur);
+	return same;
+}
+
+/* name's folded surname into fs and its first initial into *ini. */
+static void
+name_key(const char *name, struct pb_buf *fs, char *ini)
+{
+	struct pb_buf sur = { 0 };
+
+	split_name(name, &sur, ini);
+	pb_fold(sur.data ? sur.data : "", sur.len, fs);
+	pb_buf_free(&sur);
+}
+
+int
+pb_likes_same_author(const char *name, const char *listed)
+{
+	struct pb_buf fs = { 0 };
+	char ini;
+	int same;
+
+	name_key(name, &fs, &ini);
+	same = fs.data && same_folded(fs.data, ini, listed);
+	pb_buf_free(&fs);
 	return same;
 }
 
 static int
 by_author(const struct pb_paper *p, const char *name)
 {
-	struct pb_buf sur = { 0 }, fs = { 0 };
+	struct pb_buf fs = { 0 };
 	char ini;
 	int hit = 0;
 
-	split_name(name, &sur, &ini);
-	pb_fold(sur.data ? sur.data : "", sur.len, &fs);
+	name_key(name, &fs, &ini);
 	for (size_t i = 0; fs.data && !hit && i < p->n_authors; i++)
-		hit = p->authors[i].name && same_author(fs.data, ini, p->authors[i].name);
+		hit = p->authors[i].name && same_folded(fs.data, ini, p->authors[i].name);
 	pb_buf_free(&fs);
-	pb_buf_free(&sur);
 	return hit;
 }
 
@@ -270,21 +322,24 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 	struct wanted ask = { 0 };
 	int rc = 0;
 
+	size_t deferred = 0;
+
 	for (size_t i = 0; i < w->n; i++) {
 		char status[16];
 		int k = pb_corpus_status(st, w->v[i], status);
 
-		if (k < 0)
+		if (k < 0) {
+			wanted_free(&ask);
 			return -1;
-		if (k == 0) {
-			if (ask.n == *budget) {
-				pb_info("rank.lookup", "deferred=%s note=%s", pb_q(w->v[i]),
-					pb_q("lookup_max reached; asked on a later run"));
-				continue;
-			}
-			wanted_add(&ask, w->v[i], w->who[i]);
 		}
+		if (k == 0 && ask.n == *budget)
+			deferred++;
+		else if (k == 0)
+			wanted_add(&ask, w->v[i], w->who[i]);
 	}
+	if (deferred)
+		pb_info("rank.lookup", "deferred=%zu note=%s", deferred,
+			pb_q("liked ids past rank.lookup_max; asked on a later run"));
 	*budget -= ask.n;
 	for (size_t at = 0; at < ask.n; at += batch) {
 		size_t n = ask.n - at < batch ? ask.n - at : batch;
@@ -324,7 +379,7 @@ lookup_author(const struct pb_config *cfg, struct pb_state *st, struct pb_http *
 	int rc = -1;
 
 	pb_paperset_init(&got);
-	author_query(name, &q);
+	pb_likes_author_query(name, &q);
 	if (!q.len) {
 		rc = pb_author_papers_put(st, name, NULL, 0);
 		goto out;
@@ -365,7 +420,7 @@ int
 pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h)
 {
 	struct wanted ids = { 0 }, authors = { 0 };
-	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
+	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0, deferred = 0;
 	char date[16];
 	int rc = 0;
 
@@ -393,14 +448,16 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 			continue;
 		}
 		if (!budget) {
-			pb_info("rank.lookup", "deferred_author=%s note=%s", pb_q(authors.v[i]),
-				pb_q("lookup_max reached; asked on a later run"));
+			deferred++;
 			continue;
 		}
 		budget--;
 		if (lookup_author(cfg, st, h, authors.v[i], date) < 0)
 			rc = -1;
 	}
+	if (deferred)
+		pb_info("rank.lookup", "deferred_authors=%zu note=%s", deferred,
+			pb_q("liked authors past rank.lookup_max; asked on a later run"));
 	wanted_free(&ids);
 	wanted_free(&authors);
 	return rc;

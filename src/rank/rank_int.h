@@ -19,6 +19,8 @@
 #define RK_MIN_DF 5
 #define RK_MAX_DF 0.2
 #define RK_DF_CUT_DOCS 100
+/* At most this many corpus papers are folded for the frequencies (an even sample). */
+#define RK_CORPUS_SAMPLE 20000
 
 /* The day's terms (words and bigrams of folded title and abstract), with document
  * frequencies. Only the day's papers add terms: a term no day paper has cannot change a day
@@ -145,6 +147,7 @@ struct pb_ranker {
 	float *dense;                /* voc.n: one profile scattered (while one is built, else
 				      * profile dense_prof, for rk_score_one) */
 	uint32_t dense_prof;
+	float *xdense;               /* voc.n: one day paper scattered, for explanations */
 	unsigned char *mark;         /* voc.n: the terms touched in dense */
 	uint32_t *touched;
 	size_t n_touched;

@@ -112,6 +112,8 @@ free_prepared(struct pb_ranker *r)
 	free(r->mark);
 	free(r->touched);
 	free(r->fmap);
+	free(r->xdense);
+	r->xdense = NULL;
 	r->acc = r->dense = NULL;
 	r->mark = NULL;
 	r->touched = NULL;
@@ -172,8 +174,10 @@ count_doc(struct pb_ranker *r, const char *id, const struct rk_terms *t)
 		r->voc.df[t->id[i]]++;
 }
 
+/* Counts a text in the frequencies as w documents (a sample's weight). */
 static void
-count_text(struct pb_ranker *r, const char *id, const char *title, const char *abstract)
+count_text(struct pb_ranker *r, const char *id, const char *title, const char *abstract,
+	   uint32_t w)
 {
 	struct pb_paper p = { 0 };
 
@@ -181,12 +185,12 @@ count_text(struct pb_ranker *r, const char *id, const char *title, const char *a
 		/* Look before folding: most corpus papers are counted already. */
 		if (!rk_idset_add(&r->seen, id, NULL))
 			return;
-		r->n_docs++;
+		r->n_docs += w;
 		p.title = (char *)title;
 		p.abstract = (char *)abstract;
 		rk_terms_of(&r->voc, &p, 0, &r->scratch);
 		for (size_t i = 0; i < r->scratch.n; i++)
-			r->voc.df[r->scratch.id[i]]++;
+			r->voc.df[r->scratch.id[i]] += w;
 		return;
 	}
 	p.title = (char *)title;
@@ -195,11 +199,31 @@ count_text(struct pb_ranker *r, const char *id, const char *title, const char *a
 	count_doc(r, NULL, &r->scratch);
 }
 
+/* The corpus is read twice: counted, then every stride-th paper folded and counted as
+ * stride papers, so a large corpus (120 days of every archive) costs RK_CORPUS_SAMPLE
+ * foldings, and the frequencies stay an unbiased estimate. */
+struct walk {
+	struct pb_ranker *r;
+	size_t i, stride;
+};
+
+static int
+corpus_count(void *ctx, const struct pb_paper *p, const char *date)
+{
+	(void)p;
+	(void)date;
+	((struct walk *)ctx)->i++;
+	return 0;
+}
+
 static int
 corpus_doc(void *ctx, const struct pb_paper *p, const char *date)
 {
+	struct walk *w = ctx;
+
 	(void)date;
-	count_text(ctx, p->id, p->title, p->abstract);
+	if (w->i++ % w->stride == 0)
+		count_text(w->r, p->id, p->title, p->abstract, (uint32_t)w->stride);
 	return 0;
 }
 
@@ -700,13 +724,21 @@ pb_ranker_prepare(struct pb_ranker *r, const struct pb_paperset *day,
 	r->st.n_models = 0;
 	prepare_day(r, day, &dd);
 	for (size_t i = 0; i < r->n_pend; i++)
-		count_text(r, r->pend[i].id, r->pend[i].title, r->pend[i].abstract);
+		count_text(r, r->pend[i].id, r->pend[i].title, r->pend[i].abstract, 1);
 	if (r->corpus) {
+		struct walk w = { r, 0, 1 };
 		char since[32];
 
 		corpus_since(r, since, sizeof since);
-		if (pb_corpus_each(r->corpus, since, corpus_doc, r) < 0)
+		if (pb_corpus_each(r->corpus, since, corpus_count, &w) < 0) {
 			pb_warn("rank.corpus", "reason=%s", pb_q("cannot read the corpus"));
+		} else {
+			w.stride = (w.i + RK_CORPUS_SAMPLE - 1) / RK_CORPUS_SAMPLE;
+			w.stride = w.stride ? w.stride : 1;
+			w.i = 0;
+			if (pb_corpus_each(r->corpus, since, corpus_doc, &w) < 0)
+				pb_warn("rank.corpus", "reason=%s", pb_q("cannot read the corpus"));
+		}
 	}
 	ld.start = pb_xcalloc(1, sizeof *ld.start);
 	ld.ustart = pb_xcalloc(1, sizeof *ld.ustart);

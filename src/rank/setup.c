@@ -35,7 +35,7 @@ config_wants(const struct pb_config *cfg, int likes_only)
 /* One warning of pb_profiles_load ("subscriber S[, topic T]: liked paper ID: why") as a
  * log line with its parts. */
 static void
-log_like_warning(const char *line)
+log_like_warning(const char *line, int level)
 {
 	const char *sp = strncmp(line, "subscriber ", 11) == 0 ? line + 11 : NULL;
 	const char *lp = strstr(line, ": liked paper ");
@@ -43,7 +43,7 @@ log_like_warning(const char *line)
 	char sub[256], id[128];
 
 	if (!sp || !lp || !(idend = strstr(lp + 14, ": "))) {
-		pb_warn("rank.like_unknown", "detail=%s", pb_q(line));
+		pb_log(level, "rank.like_unknown", "detail=%s", pb_q(line));
 		return;
 	}
 	subend = strstr(sp, ", topic ");
@@ -51,12 +51,14 @@ log_like_warning(const char *line)
 		subend = lp;
 	snprintf(sub, sizeof sub, "%.*s", (int)(subend - sp), sp);
 	snprintf(id, sizeof id, "%.*s", (int)(idend - (lp + 14)), lp + 14);
-	pb_warn("rank.like_unknown", "subscriber=%s id=%s reason=%s", pb_q(sub), pb_q(id),
-		pb_q(idend + 2));
+	pb_log(level, "rank.like_unknown", "subscriber=%s id=%s reason=%s", pb_q(sub), pb_q(id),
+	       pb_q(idend + 2));
 }
 
+/* A run warns; the offline commands (h NULL) say it at debug level only, as they load every
+ * subscriber of the config and their output is often read whole. */
 static void
-log_warnings(const struct pb_buf *warn)
+log_warnings(const struct pb_buf *warn, int level)
 {
 	const char *p = warn->data, *end = warn->data ? warn->data + warn->len : NULL;
 
@@ -65,7 +67,7 @@ log_warnings(const struct pb_buf *warn)
 		char *line = pb_xstrndup(p, nl ? (size_t)(nl - p) : (size_t)(end - p));
 
 		if (*line)
-			log_like_warning(line);
+			log_like_warning(line, level);
 		free(line);
 		p = nl ? nl + 1 : end;
 	}
@@ -92,7 +94,26 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		goto none;
 	}
 	rr->n_profiles = cfg->n_subscribers;
-	log_warnings(&warn);
+	log_warnings(&warn, h ? PB_LOG_WARN : PB_LOG_DEBUG);
+	/* a liked id whose text is nowhere yet (past lookup_max, or arXiv unreachable) counts
+	 * for nothing today: said by a run, so a reader's missing like is not a mystery; the
+	 * offline commands (match, preview) only say it at debug level, for every subscriber
+	 * of the config is loaded and their output is often read whole */
+	for (size_t s = 0; s < rr->n_profiles; s++)
+		for (size_t i = 0; i < rr->profiles[s].n; i++) {
+			const struct pb_like *l = &rr->profiles[s].likes[i];
+
+			if (l->paper || l->via || l->verdict <= 0)
+				continue;
+			if (h)
+				pb_warn("rank.like_unknown", "subscriber=%s id=%s reason=%s",
+					pb_q(cfg->subscribers[s].name), pb_q(l->id),
+					pb_q("no text found on arXiv yet"));
+			else
+				pb_debug("rank.like_unknown", "subscriber=%s id=%s reason=%s",
+					 pb_q(cfg->subscribers[s].name), pb_q(l->id),
+					 pb_q("not in the state's corpus nor the day (offline)"));
+		}
 	any = config_wants(cfg, 0);
 	for (size_t s = 0; s < rr->n_profiles && !any; s++)
 		any = rr->profiles[s].n > 0;
@@ -113,8 +134,10 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	}
 	pb_matcher_set_ranker(m, pb_ranker_stage(rr->r));
 	pb_ranker_stats(rr->r, &rs);
-	pb_info("rank.ready", "papers=%zu docs=%zu terms=%zu models=%zu bytes=%zu seconds=%.3f",
-		day->n, rs.n_docs, rs.n_terms, rs.n_models, rs.bytes, rs.prepare_s);
+	/* a run's log says it; the offline commands' output stays theirs */
+	pb_log(h ? PB_LOG_INFO : PB_LOG_DEBUG, "rank.ready",
+	       "papers=%zu docs=%zu terms=%zu models=%zu bytes=%zu seconds=%.3f", day->n,
+	       rs.n_docs, rs.n_terms, rs.n_models, rs.bytes, rs.prepare_s);
 	pb_buf_free(&warn);
 	return rr;
 none:

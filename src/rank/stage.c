@@ -107,18 +107,19 @@ pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i)
 	return r->acc[i];
 }
 
-/* 1 when day paper i is one profile k's reader does not want. */
+/* Day paper i's label in profile k: -1 the reader does not want it, +1 the reader likes it
+ * (it is one of the papers the profile is made of), 0 neither. */
 static int
-disliked(const struct pb_ranker *r, uint32_t k, size_t i)
+labelled(const struct pb_ranker *r, uint32_t k, size_t i)
 {
 	const struct rk_prof *pr = &r->profs[k];
 	uint32_t lab = r->daylab ? r->daylab[i] : RK_NONE;
 
-	if (lab == RK_NONE || !pr->n_neg)
+	if (lab == RK_NONE)
 		return 0;
 	for (size_t j = 0; j < pr->n_m; j++)
 		if (pr->m[j].lab == lab)
-			return pr->m[j].w < 0;
+			return pr->m[j].w < 0 ? -1 : 1;
 	return 0;
 }
 
@@ -372,9 +373,15 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 				keep[i] = 0;
 			continue;
 		}
-		if (r->daylab[c[i].paper] != RK_NONE && disliked(r, k, c[i].paper) && !follow) {
-			keep[i] = 0;
-			continue;
+		/* not for me: never; a liked paper is what a "similar" topic searches from,
+		 * not a find (the rules may still choose it) */
+		if (r->daylab[c[i].paper] != RK_NONE && !follow) {
+			int l = labelled(r, k, c[i].paper);
+
+			if (l < 0 || (l > 0 && mode[i] == PB_RANK_SIMILAR)) {
+				keep[i] = 0;
+				continue;
+			}
 		}
 		if (r->acc_prof != k && (double)n * avg > (double)r->profs[k].cost)
 			rk_score_all(r, k);
@@ -476,15 +483,25 @@ pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_b
 		return;
 	pr = &r->profs[k];
 	cos = pb_xcalloc(pr->n_m + 1, sizeof *cos);
+	/* the paper scattered once, each liked paper's terms looked up in it */
+	if (!r->xdense)
+		r->xdense = pb_xcalloc(r->voc.n + 1, sizeof *r->xdense);
+	for (uint32_t j = 0; j < r->dvec[i].n; j++)
+		r->xdense[r->dpool.t[r->dvec[i].off + j]] = r->dpool.w[r->dvec[i].off + j];
 	for (size_t j = 0; j < pr->n_m; j++) {
+		struct rk_vec v = r->lvec[pr->m[j].lab];
+
 		if (pr->m[j].w <= 0)
 			continue;
-		cos[j] = rk_dot(&r->lpool, r->lvec[pr->m[j].lab], &r->dpool, r->dvec[i]);
+		for (uint32_t q = 0; q < v.n; q++)
+			cos[j] += (double)r->xdense[r->lpool.t[v.off + q]] * r->lpool.w[v.off + q];
 		if (cos[j] > best) {
 			best = cos[j];
 			b = j;
 		}
 	}
+	for (uint32_t j = 0; j < r->dvec[i].n; j++)
+		r->xdense[r->dpool.t[r->dvec[i].off + j]] = 0;
 	if (b == (size_t)-1 || best < 0.005)
 		goto out;
 	if (pr->m[b].like->via) {

@@ -368,27 +368,26 @@ idf(size_t n_docs, size_t df)
 struct rk_vec
 rk_weigh(const struct rk_vocab *v, size_t n_docs, const struct rk_terms *t, struct rk_pool *pool)
 {
-	struct rk_vec out = { pool->n, (uint32_t)t->n };
+	struct rk_vec out = { pool->n, 0 };
 	double norm = 0, rare = idf(n_docs, 1);
+	size_t mindf, maxdf;
 
 	if (pool->n + t->n > pool->cap) {
 		pool->cap = pool->cap * 2 > pool->n + t->n ? pool->cap * 2 : pool->n + t->n + 1024;
 		pool->t = pb_xreallocarray(pool->t, pool->cap, sizeof *pool->t);
 		pool->w = pb_xreallocarray(pool->w, pool->cap, sizeof *pool->w);
 	}
-	size_t mindf, maxdf;
-
 	rk_df_bounds(n_docs, &mindf, &maxdf);
-
+	/* only the terms that weigh are kept: ascending ids stay ascending */
 	for (size_t i = 0; i < t->n; i++) {
 		size_t df = v->df[t->id[i]];
-		double x = (1.0 + log((double)t->tf[i])) * idf(n_docs, df);
+		double x;
 
 		if (df < mindf || df > maxdf)
-			x = 0;
-
-		pool->t[pool->n + i] = t->id[i];
-		pool->w[pool->n + i] = (float)x;
+			continue;
+		x = (1.0 + log((double)t->tf[i])) * idf(n_docs, df);
+		pool->t[pool->n + out.n] = t->id[i];
+		pool->w[pool->n + out.n++] = (float)x;
 		norm += x * x;
 	}
 	for (size_t i = 0; i < t->n_unknown && mindf <= 1; i++) {
@@ -397,9 +396,9 @@ rk_weigh(const struct rk_vocab *v, size_t n_docs, const struct rk_terms *t, stru
 		norm += x * x;
 	}
 	norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
-	for (size_t i = 0; i < t->n; i++)
+	for (uint32_t i = 0; i < out.n; i++)
 		pool->w[pool->n + i] = (float)(pool->w[pool->n + i] * norm);
-	pool->n += t->n;
+	pool->n += out.n;
 	return out;
 }
 

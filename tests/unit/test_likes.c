@@ -46,6 +46,40 @@ count_id(const struct pb_profile *p, const char *id)
 	return k;
 }
 
+/* arXiv's name forms for the au: lookup, and which listed authors are the one asked for. */
+static void
+test_names(void)
+{
+	static const struct { const char *name, *want; } q[] = {
+		{ "Adrian Del Maestro", "au:\"Del Maestro, A\" OR au:Del_Maestro_A" },
+		{ "A. Del Maestro", "au:\"Del Maestro, A\" OR au:Del_Maestro_A" },
+		{ "Del Maestro, Adrian", "au:\"Del Maestro, A\" OR au:Del_Maestro_A" },
+		{ "Johannes Diderik van der Waals", "au:\"van der Waals, J\" OR au:van_der_Waals_J" },
+		{ "Jean-Pierre Serre", "au:\"Serre, J\" OR au:Serre_J" },
+		{ "Ruth Goldman-Smith", "au:\"Goldman-Smith, R\" OR au:Goldman_Smith_R" },
+		{ "Sachdev", "au:\"Sachdev\" OR au:Sachdev" },
+		{ "Martin \"x:y\" Plenio", "au:\"Plenio, M\" OR au:Plenio_M" },
+		{ "   ", "" },
+	};
+
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		struct pb_buf b = { 0 };
+
+		pb_likes_author_query(q[i].name, &b);
+		T_EQ_STR(pb_buf_str(&b), q[i].want);
+		pb_buf_free(&b);
+	}
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "A. Del Maestro"), 1);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "Adrian Del Maestro"), 1);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "Del Maestro, A."), 1);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "ADRIAN DEL MAESTRO"), 1);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "B. Del Maestro"), 0);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "Adrian Maestro"), 0);
+	T_EQ_INT(pb_likes_same_author("Adrian Del Maestro", "Subir Sachdev"), 0);
+	T_EQ_INT(pb_likes_same_author("R\\'emy Dubertrand", "Rémy Dubertrand"), 1);
+	T_EQ_INT(pb_likes_same_author("", "Rémy Dubertrand"), 0);
+}
+
 int
 main(void)
 {
@@ -74,6 +108,7 @@ main(void)
 	};
 	struct pb_config cfg;
 
+	test_names();
 	snprintf(dir, sizeof dir, "%s/pb-test-likes-XXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");

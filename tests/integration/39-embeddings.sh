@@ -1,0 +1,248 @@
+#!/bin/sh
+# Optional embeddings against a local OpenAI-compatible /v1/embeddings stand-in
+# (tests/integration/embed_server.py, behaviour chosen by model name), driven through
+# tests/tools/embed_drive (pb_embed_fetch for every subscriber at once):
+# - the 1,504-paper day costs ceil(papers / batch) requests, the same for 2 subscribers and for
+#   20, every one with the Bearer key, which never reaches the log;
+# - a second run over the same state asks nothing (the vectors are cached per paper version);
+# - the vectors are the endpoint's: a pinned vector decides which paper is nearest;
+# - a 429 whose Retry-After fits in the deadline is waited for; every failure (429 beyond the
+#   deadline, 500, a slow endpoint, garbage, mixed lengths, a wrong count, a zero vector, a
+#   wrong key, an unknown model, a closed port, the deadline) ends on time with no vectors
+#   and one event=embed.fallback warning, and the driver still succeeds;
+# - through `paperboy run --feed` with a reader who ranks by a liked paper: every failure gives
+#   the lexical order on time with one fallback line; the stand-in's vectors fuse into another
+#   order; a paper given the liked paper's vector comes right after it.
+set -u
+: "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${PAPERBOY:?}"
+DRIVE="$BUILD/tests/tools/embed_drive"
+DAY="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
+SMALL="$PB_FIXTURES/api2026-query-all-testing-100.xml"
+LIKED="$PB_FIXTURES/api2026-query-all-testing-start5-max10.xml"
+KEY="sk-embed-secret-4d1e77"
+T=$(mktemp -d)
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+CUR=none
+fail() { echo "FAIL: $*" >&2; for f in "$T/$CUR.out" "$T/$CUR.log"; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
+
+[ -x "$DRIVE" ] || fail "missing $DRIVE"
+/usr/bin/python3 "$PB_TESTS/integration/embed_server.py" "$T/port" --key "$KEY" --dim 64 --timeout 600 &
+SRV=$!
+i=0
+while [ ! -s "$T/port" ]; do
+  i=$((i + 1)); [ $i -gt 100 ] && fail "server did not start"
+  sleep 0.1
+done
+PORT=$(cat "$T/port")
+BASE="http://127.0.0.1:$PORT"
+
+count() { # FIELD: the stand-in's counter
+  /usr/bin/python3 -c 'import json,sys,urllib.request
+print(json.load(urllib.request.urlopen(sys.argv[1]+"/_count"))[sys.argv[2]])' "$BASE" "$1"
+}
+reset() { /usr/bin/python3 -c 'import sys,urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_reset", data=b"{}"))' "$BASE"; }
+pin() { # SUBSTRING: one vector for every input that contains it
+  /usr/bin/python3 -c 'import json,sys,urllib.request
+v=[0.0]*64; v[7]=1.0
+urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_pin",
+  data=json.dumps({"contains": sys.argv[2], "vector": v}).encode()))' "$BASE" "$1"
+}
+
+# conf NAME MODEL SUBSCRIBERS [TIMEOUT DEADLINE BATCH [BASE]]: SUBSCRIBERS readers who all like
+# a paper of the day and one from elsewhere; its own state dir.
+conf() {
+  mkdir -p "$T/$1.state"
+  {
+    echo "state_dir = \"$T/$1.state\";"
+    echo 'arxiv = { categories = ["cs.CV"]; };'
+    echo "embeddings = { base_url = \"${7:-$BASE}/v1\"; model = \"$2\"; api_key_env = \"PB_TEST_EMBED_KEY\";"
+    echo "  timeout = ${4:-10}; deadline = ${5:-60}; batch = ${6:-64}; };"
+    echo 'subscribers = ('
+    s=1
+    while [ $s -le "$3" ]; do
+      [ $s -gt 1 ] && echo ','
+      echo " { name = \"reader$s\"; like = [\"2411.18380\", \"1202.4527v1\"];"
+      echo "   topics = ( { name = \"t\"; query = \"ti:x\"; } ); }"
+      s=$((s + 1))
+    done
+    echo ');'
+  } > "$T/$1.conf"
+}
+
+# run NAME FEED: the driver on NAME.conf, output in NAME.out, log in NAME.log; prints seconds
+run() {
+  CUR=$1
+  s=$(date +%s)
+  PB_TEST_EMBED_KEY="${USE_KEY:-$KEY}" "$DRIVE" "$T/$1.conf" "$2" "$LIKED" > "$T/$1.out" 2> "$T/$1.log" \
+    || fail "$1: driver exited non-zero"
+  echo $(( $(date +%s) - s ))
+}
+
+nolog_key() { ! grep -qF "$KEY" "$T/$1.out" "$T/$1.log" || fail "$1: the API key reached the output or log"; }
+
+# ---- requests O(papers / batch), never O(subscribers) ----
+# 1,504 papers of the day + the liked paper from elsewhere = 1,505 inputs = 24 batches of 64
+conf two ok 2
+run two "$DAY" > /dev/null
+grep -q '^embed vectors=1505 dim=64 ' "$T/two.out" || fail "two: not every paper has a vector"
+grep -q '^subscriber=reader2 likes=2 with_vector=2 ' "$T/two.out" || fail "two: liked papers without vectors"
+r2=$(count requests); n2=$(count inputs)
+[ "$r2" -eq 24 ] || fail "two: $r2 requests, want 24"
+[ "$n2" -eq 1505 ] || fail "two: $n2 inputs, want 1505 (each paper once)"
+[ "$(count max_batch)" -eq 64 ] || fail "two: a batch larger than embeddings.batch"
+[ "$(count auth_ok)" -eq "$r2" ] || fail "two: a request without the Bearer key"
+grep -q 'event=embed.fetch papers=1505 cached=0 asked=1505 requests=24 vectors=1505 dim=64' "$T/two.log" \
+  || fail "two: no embed.fetch line"
+! grep -q 'event=embed.fallback' "$T/two.log" || fail "two: a fallback without a failure"
+nolog_key two
+reset
+conf twenty ok 20
+run twenty "$DAY" > /dev/null
+[ "$(grep -c '^subscriber=reader[0-9]* likes=2 with_vector=2 ' "$T/twenty.out")" -eq 20 ] \
+  || fail "twenty: a reader's liked papers lack vectors"
+r20=$(count requests); n20=$(count inputs)
+[ "$r20" -eq "$r2" ] && [ "$n20" -eq "$n2" ] \
+  || fail "twenty: $r20 requests / $n20 inputs for 20 readers, $r2 / $n2 for 2"
+echo "   1,505 papers: $r2 requests for 2 readers and for 20: ok"
+
+# ---- the second run on the same day asks nothing ----
+run twenty "$DAY" > /dev/null
+[ "$(count requests)" -eq "$r20" ] || fail "rerun: asked again although every vector is cached"
+grep -q 'event=embed.fetch papers=1505 cached=1505 asked=0 requests=0 vectors=1505' "$T/twenty.log" \
+  || fail "rerun: not from the cache"
+# the same answers from the cache as from the endpoint
+[ "$(sed -n 2p "$T/twenty.out" | sed 's/.*top=//')" = "$(sed -n 2p "$T/two.out" | sed 's/.*top=//')" ] \
+  || fail "rerun: cached vectors order the papers differently"
+echo "   second run: no request, same vectors: ok"
+
+# ---- the endpoint's vectors decide: pin the liked paper and an unrelated one together ----
+reset
+pin "Study Paper on Test Case generation for GUI Based Testing"
+pin "SoK: Privacy Personalised"
+pin "Efficient Self-Improvement in Multimodal Large Language Models"
+conf pinned ok 2
+run pinned "$DAY" > /dev/null
+grep -q '^subscriber=reader1 likes=2 with_vector=2 top=2411.17760v1,' "$T/pinned.out" \
+  || fail "pinned: the paper whose vector matches the liked one's is not first"
+echo "   the nearest paper is the one the vectors say: ok"
+
+# ---- a 429 within the deadline is waited for ----
+reset
+conf ratelimit ratelimit 2 10 60 64
+secs=$(run ratelimit "$SMALL")
+grep -q '^embed vectors=100 ' "$T/ratelimit.out" || fail "ratelimit: vectors missing after waiting"
+grep -q 'event=embed.retry reason="HTTP 429, retry after 1 s" wait_ms=1000' "$T/ratelimit.log" \
+  || fail "ratelimit: Retry-After not honoured"
+! grep -q 'event=embed.fallback' "$T/ratelimit.log" || fail "ratelimit: fell back although it could wait"
+[ "$secs" -ge 2 ] && [ "$secs" -le 15 ] || fail "ratelimit: took $secs s (two batches, 1 s each)"
+echo "   429 with Retry-After: 1: waited ($secs s), every vector: ok"
+
+# ---- failures: no vectors, one fallback line, on time ----
+# the 100 papers of SMALL, one of them liked (the other liked paper is in neither feed)
+PAPERS=100
+# check_fallback NAME MODEL REASON MAX_REQUESTS MAX_SECONDS [TIMEOUT DEADLINE [BASE]]
+check_fallback() {
+  reset
+  conf "$1" "$2" 2 "${6:-10}" "${7:-60}" 64 "${8:-$BASE}"
+  secs=$(run "$1" "$SMALL")
+  grep -q '^embed vectors=0 ' "$T/$1.out" || fail "$1: vectors from a failing endpoint"
+  grep -q '^subscriber=reader1 likes=1 with_vector=0 top=-$' "$T/$1.out" || fail "$1: reader line"
+  [ "$(grep -c 'event=embed.fallback' "$T/$1.log")" -eq 1 ] || fail "$1: not exactly one fallback line"
+  grep -qF "level=warn event=embed.fallback reason=$3" "$T/$1.log" \
+    || fail "$1: no fallback line with reason $3"
+  grep -q "event=embed.fallback reason=.* papers=$PAPERS requests=" "$T/$1.log" \
+    || fail "$1: the fallback line does not count the $PAPERS papers"
+  n=$(count requests); [ "$n" -le "$4" ] || fail "$1: $n requests, want at most $4"
+  [ "$secs" -le "$5" ] || fail "$1: took $secs s, want at most $5"
+  nolog_key "$1"
+  echo "   $1: falls back after $n requests in $secs s: ok"
+}
+check_fallback ratelong ratelong '"HTTP 429, retry after 3600 s" ' 1 5
+check_fallback error500 error500 '"HTTP 500: \"The server had an error\""' 3 10 10 5
+check_fallback slow slow '"timeout after 2 s"' 1 8 2 60
+check_fallback deadline slow '"timeout after 3 s"' 1 8 30 3
+check_fallback garbage garbage '"not JSON"' 1 5
+check_fallback wrongdims wrongdims '"lengths differ"' 1 5
+check_fallback wrongcount wrongcount '"63 vectors for 64 inputs"' 1 5
+check_fallback zeros zeros '"a vector of zeros"' 1 5
+check_fallback unknown nosuchmodel '"HTTP 404: \"model not found\""' 1 5
+USE_KEY=sk-wrong-key-000
+check_fallback badkey ok '"HTTP 401: \"Incorrect API key provided\""' 1 5
+USE_KEY=
+! grep -qF sk-wrong-key-000 "$T/badkey.log" || fail "badkey: the wrong key reached the log"
+# a closed port: nothing listens on a port the stand-in held and gave up
+DEAD=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+check_fallback closed ok "\"http://127.0.0.1:$DEAD/v1/embeddings: " 3 8 5 3 "http://127.0.0.1:$DEAD"
+
+# ---- paperboy run: the ranker fuses the vectors; a failing endpoint leaves the lexical order ----
+# amy likes a paper of the day and ranks her cs.CV topic by it (rank = "filter").
+# rconf NAME MODEL MAX [EXTRA]: EXTRA goes into the embeddings group
+rconf() {
+  cat > "$T/$1.conf" <<EOF
+state_dir = "$T/$1.state";
+arxiv = { categories = ["cs.CV"]; };
+file = { dir = "$T/$1.out"; };
+embeddings = { base_url = "$BASE/v1"; model = "$2"; api_key_env = "PB_TEST_EMBED_KEY";
+  timeout = 2; deadline = 4; ${4:-} };
+subscribers = (
+  { name = "amy"; max_papers = $3; like = ["2411.17746"]; rank = "filter";
+    topics = ( { name = "Vision"; query = "cat:cs.CV"; } ); }
+);
+EOF
+}
+# prun NAME: the ids amy gets, best first, on one line; prints nothing else
+prun() {
+  CUR=$1
+  PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/$1.conf" run --dry-run --feed "$DAY" > "$T/$1.out" 2> "$T/$1.log" \
+    || fail "$1: paperboy run exited non-zero"
+  grep -q '^amy: ' "$T/$1.out" || fail "$1: no digest for amy"
+  awk 'NR > 1 { printf "%s ", $2 }' "$T/$1.out"
+}
+reset
+rconf lexical ok 30 "enabled = false;"
+LEX30=$(prun lexical)
+[ "$(count requests)" -eq 0 ] || fail "lexical: embeddings asked for although disabled"
+LEX=$(echo "$LEX30" | cut -d' ' -f1-10)
+[ "$(echo "$LEX" | wc -w)" -eq 10 ] || fail "lexical: not 10 papers: $LEX"
+# every failure: the digest on time, in the lexical order, one fallback line
+for mode in error500 ratelong slow garbage wrongdims wrongcount zeros nosuchmodel; do
+  reset
+  rconf "run-$mode" "$mode" 10
+  s=$(date +%s)
+  got=$(prun "run-$mode" | cut -d' ' -f1-10)
+  secs=$(( $(date +%s) - s ))
+  [ "$got" = "$LEX" ] || fail "run-$mode: order $got differs from the lexical $LEX"
+  [ "$(grep -c 'level=warn event=embed.fallback reason=' "$T/run-$mode.log")" -eq 1 ] \
+    || fail "run-$mode: not one fallback line"
+  [ "$secs" -le 10 ] || fail "run-$mode: took $secs s with a deadline of 4 s"
+done
+echo "   paperboy run, every failure: lexical order, one fallback line, on time: ok"
+# the stand-in's own vectors fuse into another order
+reset
+rconf fused ok 10
+FUSED=$(prun fused | cut -d' ' -f1-10)
+[ "$FUSED" != "$LEX" ] || fail "fused: the same order as the lexical one"
+grep -q 'event=embed.fetch papers=227 cached=0 asked=227 requests=4 vectors=227' "$T/fused.log" \
+  || fail "fused: the day's 227 papers not asked in 4 requests"
+! grep -q 'embed.fallback' "$T/fused.log" || fail "fused: a fallback"
+# vectors that say so: a paper 15th to 30th lexically, outside the fused top 10, gets the
+# liked paper's vector and comes right after it
+P=""
+for id in $(echo "$LEX30" | cut -d' ' -f15-30); do
+  case " $FUSED " in *" $id "*) ;; *) P=$id; break ;; esac
+done
+[ -n "$P" ] || fail "no paper of lexical rank 15 to 30 outside the fused top 10"
+TP=$(grep " $P " "$T/lexical.out" | sed 's/.*\] //' | cut -c1-40)
+[ -n "$TP" ] || fail "no title for $P"
+reset
+pin "UVCG: Leveraging Temporal Consistency for Universal Video Protection"
+pin "$TP"
+rconf pinrun ok 10
+PINNED=$(prun pinrun | cut -d' ' -f1-10)
+[ "$(echo "$PINNED" | cut -d' ' -f1-2)" = "2411.17746 $P" ] \
+  || fail "pinrun: $P, whose vector is the liked paper's, is not next to it: $PINNED"
+echo "   paperboy run: fused order differs; a paper's vector lifts it from lexical rank >= 15 to 2nd: ok"
+echo "embeddings: ok"
