@@ -843,7 +843,8 @@ speed(const char *dir, size_t n_subs, size_t n_papers, size_t n_likes, size_t ro
 	       median(m_wall, rounds), selected);
 	printf("ranking (pb_ranker_new + add_doc x %zu + prepare + the stage on all %zu papers "
 	       "for each of %zu subscribers), median of %zu: %.3f s cpu, %.3f s wall "
-	       "(frequencies %.3f, prepare %.3f, ranking %.3f); %zu candidates kept\n", corpus.n,
+	       "(frequencies %.3f, prepare %.3f, ranking %.3f, with the refill of the candidates); "
+	       "%zu candidates kept\n", corpus.n,
 	       day.n, n_subs, rounds, median(b_cpu, rounds), median(b_wall, rounds),
 	       median(d_cpu, rounds), median(p_cpu, rounds), median(a_cpu, rounds), kept);
 	printf("filter (the rules' %zu candidates ranked in pb_match_all): %.3f s cpu for "
