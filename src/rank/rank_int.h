@@ -121,6 +121,9 @@ struct pb_ranker {
 	uint32_t *idoc;
 	float *iw;
 	uint32_t *daylab;            /* per day paper: its label index, RK_NONE = unlabelled */
+	uint32_t *labday;            /* per label: its day paper, RK_NONE = not of the day */
+	signed char *dmark;          /* per day paper: its label in profile mark_prof (+1, -1) */
+	uint32_t mark_prof;
 	const float **demb;          /* per day paper: its embedding, or NULL (on demand) */
 
 	/* labelled papers, each once */

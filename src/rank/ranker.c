@@ -48,6 +48,7 @@ pb_ranker_new(const struct pb_config *cfg, int64_t now)
 	r->now = now;
 	r->acc_prof = RK_NONE;
 	r->dense_prof = RK_NONE;
+	r->mark_prof = RK_NONE;
 	rk_stage_init(r);
 	return r;
 }
@@ -61,8 +62,12 @@ free_day(struct pb_ranker *r)
 	free(r->idoc);
 	free(r->iw);
 	free(r->daylab);
+	free(r->labday);
+	free(r->dmark);
 	free(r->demb);
-	r->daylab = NULL;
+	r->daylab = r->labday = NULL;
+	r->dmark = NULL;
+	r->mark_prof = RK_NONE;
 	r->demb = NULL;
 	r->dvec = NULL;
 	r->istart = r->idoc = NULL;
@@ -745,8 +750,16 @@ pb_ranker_prepare(struct pb_ranker *r, const struct pb_paperset *day,
 	/* label_of grows ld with the labels; the day's vectors wait for their frequencies */
 	collect_labels(r, profiles, &ld, &dd);
 	r->daylab = pb_xcalloc(day->n + 1, sizeof *r->daylab);
-	for (size_t i = 0; i < day->n; i++)
+	r->labday = pb_xcalloc(r->n_lab + 1, sizeof *r->labday);
+	r->dmark = pb_xcalloc(day->n + 1, 1);
+	r->mark_prof = RK_NONE;
+	for (size_t k = 0; k < r->n_lab; k++)
+		r->labday[k] = RK_NONE;
+	for (size_t i = 0; i < day->n; i++) {
 		r->daylab[i] = day->v[i].id ? rk_idset_find(&r->labset, day->v[i].id) : RK_NONE;
+		if (r->daylab[i] != RK_NONE)
+			r->labday[r->daylab[i]] = (uint32_t)i;
+	}
 	weigh_day(r, &dd);
 	build_profiles(r, profiles, &ld);
 	tdocs_free(&dd);

@@ -110,17 +110,26 @@ pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i)
 /* Day paper i's label in profile k: -1 the reader does not want it, +1 the reader likes it
  * (it is one of the papers the profile is made of), 0 neither. */
 static int
-labelled(const struct pb_ranker *r, uint32_t k, size_t i)
+labelled(struct pb_ranker *r, uint32_t k, size_t i)
 {
-	const struct rk_prof *pr = &r->profs[k];
-	uint32_t lab = r->daylab ? r->daylab[i] : RK_NONE;
+	/* the profile's labelled papers of the day marked once, not searched per candidate */
+	if (r->mark_prof != k) {
+		if (r->mark_prof != RK_NONE) {
+			const struct rk_prof *o = &r->profs[r->mark_prof];
 
-	if (lab == RK_NONE)
-		return 0;
-	for (size_t j = 0; j < pr->n_m; j++)
-		if (pr->m[j].lab == lab)
-			return pr->m[j].w < 0 ? -1 : 1;
-	return 0;
+			for (size_t j = 0; j < o->n_m; j++)
+				if (r->labday[o->m[j].lab] != RK_NONE)
+					r->dmark[r->labday[o->m[j].lab]] = 0;
+		}
+		for (size_t j = 0; j < r->profs[k].n_m; j++) {
+			const struct rk_member *m = &r->profs[k].m[j];
+
+			if (r->labday[m->lab] != RK_NONE)
+				r->dmark[r->labday[m->lab]] = (signed char)(m->w < 0 ? -1 : 1);
+		}
+		r->mark_prof = k;
+	}
+	return r->dmark[i];
 }
 
 /* ---- embeddings, fused by reciprocal rank ---- */
@@ -350,10 +359,9 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 	ranked = pb_xcalloc(n, 1);
 	avg = r->day->n ? (double)r->dpool.n / (double)r->day->n : 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t k;
 		int follow = (c[i].flags & PB_HIT_FOLLOW) != 0;
-
 		size_t t = c[i].topic;
+		uint32_t k;
 
 		if (t < RK_STAGE_TOPICS && t < nt) {
 			mode[i] = tmode[t];
