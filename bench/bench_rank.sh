@@ -8,6 +8,8 @@
 #    cosine to the seeds' mean. Same seeds, same candidates (the day but the reader's seeds);
 #    a candidate is relevant when its primary category is the reader's subject. Labels come
 #    from arXiv's own categories, not from any of the three methods. precision@10 and nDCG@10.
+#    Each subject's first reader comes again with 15 "not for me" verdicts on papers of
+#    neighbouring subjects (enough labels for paperboy's learned model), scored apart.
 # 2. Speed: 10,000 subscribers (match_bench's generated rules) with 20 liked papers each,
 #    against a 2,000-paper day, on one core: the ranking alternated with the matcher alone,
 #    medians of 3 rounds, and memory per subscriber.
@@ -32,7 +34,8 @@ echo "# labels: arXiv's own primary categories, made by no method under test. A 
 echo "# is a primary category with 10 to 60 papers in the 2024-11-28 day; its 5 liked papers are"
 echo "# drawn (fixed seed) from that day's papers of the subject and held out of the candidates"
 echo "# (3 draws), or from the 2014 OAI page (1 draw, when it has 5); a candidate is relevant when"
-echo "# its primary category is the subject."
+echo "# its primary category is the subject. 41 readers also give 15 'not for me' verdicts on"
+echo "# papers of neighbouring subjects (same archive, other primary category), scored apart."
 echo "\$ $BIN quality $FIX OUT 1 && $PY $HERE/rank_ref.py OUT"
 "$BIN" quality "$FIX" "$T" 1
 $PY "$HERE/rank_ref.py" "$T"
