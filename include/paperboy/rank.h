@@ -121,7 +121,7 @@ const struct pb_match_ranker *pb_ranker_stage(struct pb_ranker *r);
 
 /* Similarity of day paper i to subscriber s's likes for topic t (PB_LIKE_ALL_TOPICS: the
  * subscriber's own likes only), in [-1, 1]: time-decayed similarity to liked papers minus
- * that to disliked ones; 0 without labels. For tests and the benchmark. */
+ * a quarter of that to disliked ones (and a learned model's share once it has the labels); 0 without labels. For tests and the benchmark. */
 double pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i);
 
 /* Appends why day paper i suits subscriber s: "similar to 2411.17790 (0.41)", "3 liked

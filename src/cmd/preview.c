@@ -116,7 +116,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 	struct pb_state *st = NULL;
 	struct pb_selection *sel = NULL;
 	struct pb_summarizer *sum = NULL;
-	struct pb_state *st = NULL;
+	struct pb_state *ft_st = NULL;    /* the full text's cache */
 	struct pb_http *h = NULL;
 	struct pb_fulltext_set ft = { 0 };
 	const struct pb_subscriber *sub;
@@ -193,7 +193,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 	if (cfg->fulltext.enabled)
-		preview_fulltext(cfg, feed, &ps, &sel[s], &st, &h, &ft);
+		preview_fulltext(cfg, feed, &ps, &sel[s], &ft_st, &h, &ft);
 	pb_summarizer_set_fulltext(sum, &ft);
 	if (pb_digest_build(sum, &ps, &sel[s], date, &d) < 0) {
 		fprintf(stderr, "paperboy: preview: cannot build the digest\n");
@@ -241,7 +241,7 @@ out:
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);
 	pb_http_free(h);
-	pb_state_close(st);
+	pb_state_close(ft_st);
 	if (cfg)
 		pb_selections_free(sel, cfg->n_subscribers);
 	pb_matcher_free(m);

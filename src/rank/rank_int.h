@@ -12,6 +12,11 @@
 #define RK_NONE UINT32_MAX
 /* A profile keeps its strongest terms only: scoring walks their postings. */
 #define RK_PROFILE_TERMS 300
+/* The weight of the disliked papers' centroid against the liked ones' (Rocchio's gamma): a
+ * "not for me" pushes a paper down without drowning what the likes say. */
+#define RK_DISLIKE 0.25
+/* The learned model's share of a profile once it has enough labels of both kinds. */
+#define RK_MODEL_SHARE 0.25
 /* Terms too rare to relate two papers or too common to tell them apart weigh nothing
  * (scikit-learn's min_df and max_df): present in fewer than min(5, documents / 500) or in
  * more than a fifth of the documents; no cut below RK_DF_CUT_DOCS documents. On the

@@ -496,7 +496,7 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 	for (size_t i = 0; i < pr->n_m; i++) {
 		const struct rk_member *m = &pr->m[i];
 		struct rk_vec v = r->lvec[m->lab];
-		double f = m->w > 0 ? m->w / wpos : m->w / wneg;
+		double f = m->w > 0 ? m->w / wpos : RK_DISLIKE * m->w / wneg;
 
 		for (uint32_t j = 0; j < v.n; j++)
 			rk_dense_add(r, r->lpool.t[v.off + j], (float)(f * r->lpool.w[v.off + j]));
@@ -506,16 +506,17 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 	pr->norm = (float)sqrt(norm);
 	labels = pr->n_pos + pr->n_neg;
 	if (pr->n_pos && pr->n_neg && labels >= r->cfg->rank.min_labels && pr->norm > 0) {
-		/* Learned: half the centroid, half the model's unit weights at the centroid's
-		 * length, so the scale (and min_similarity) stays the centroid's. */
+		/* Learned: the centroid at 1 - RK_MODEL_SHARE, the model's unit weights at
+		 * RK_MODEL_SHARE of the centroid's length, so the scale (and min_similarity)
+		 * stays the centroid's. */
 		for (size_t i = 0; i < r->n_touched; i++)
-			r->dense[r->touched[i]] *= 0.5f;
-		if (rk_model_blend(r, pr, 0.5 * pr->norm) == 0) {
+			r->dense[r->touched[i]] *= (float)(1 - RK_MODEL_SHARE);
+		if (rk_model_blend(r, pr, RK_MODEL_SHARE * pr->norm) == 0) {
 			pr->learned = 1;
 			r->st.n_models++;
 		} else {
 			for (size_t i = 0; i < r->n_touched; i++)
-				r->dense[r->touched[i]] *= 2.0f;
+				r->dense[r->touched[i]] /= (float)(1 - RK_MODEL_SHARE);
 		}
 	}
 	keep = r->n_touched;
