@@ -97,13 +97,7 @@ CONF
 rc=$?
 grep -q 'missing (required)' "$T/noquery.err" && fail "a query-less topic with likes refused: $(cat "$T/noquery.err")"
 if [ $rc -ne 0 ]; then
-  # The config is valid; what remains is the matcher compiling a topic without query, which
-  # the ranking stage of the matcher provides.
-  if grep -q 'empty query' "$T/noquery.err" && ! grep -v 'empty query\|^$\|^ *\^\|errors\? in' "$T/noquery.err" | grep -q .; then
-    echo "note: query-less topics pass the config check; the matcher does not compile them yet"
-  else
-    fail "query-less config: exit $rc"; sed 's/^/  | /' "$T/noquery.err" >&2
-  fi
+  fail "query-less config: exit $rc"; sed 's/^/  | /' "$T/noquery.err" >&2
 else
   grep -q '^topics: 3$' "$T/noquery.out" || fail "the subscriber with likes only has no topic \"liked\": $(cat "$T/noquery.out")"
 fi
