@@ -72,19 +72,6 @@ split_categories(const char *s, struct pb_paper *p)
 	}
 }
 
-static sqlite3_stmt *
-prepare(struct pb_state *st, const char *sql, const char *op)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		pb_st_error(st, op);
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 /* Steps a statement without rows and finalizes it. Returns the rows changed or -1. */
 static int
 run_once(struct pb_state *st, sqlite3_stmt *s, const char *op)
@@ -106,7 +93,7 @@ int
 pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 {
 	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
-	sqlite3_stmt *s = prepare(st,
+	sqlite3_stmt *s = pb_st_prepare(st,
 		"INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
 		" categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"
 		" ON CONFLICT(id) DO UPDATE SET version = excluded.version, date = excluded.date,"
@@ -164,7 +151,7 @@ row_paper(sqlite3_stmt *s, struct pb_paper *out)
 int
 pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *date)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " CORPUS_COLS ", status FROM corpus WHERE id = ?1",
+	sqlite3_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS ", status FROM corpus WHERE id = ?1",
 				  "corpus get");
 	int rc = -1, step;
 
@@ -191,7 +178,7 @@ pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *d
 int
 pb_corpus_status(struct pb_state *st, const char *id, char status[16])
 {
-	sqlite3_stmt *s = prepare(st, "SELECT status FROM corpus WHERE id = ?1", "corpus status");
+	sqlite3_stmt *s = pb_st_prepare(st, "SELECT status FROM corpus WHERE id = ?1", "corpus status");
 	int rc = -1, step;
 
 	status[0] = '\0';
@@ -225,7 +212,7 @@ pb_corpus_mark(struct pb_state *st, const char *id, const char *status)
 	/* Dated today, so the id is asked again once the mark is pruned. */
 	pb_format_instant(now, today, sizeof today);
 	today[10] = '\0';
-	s = prepare(st, "INSERT INTO corpus(id, version, date, status, added)"
+	s = pb_st_prepare(st, "INSERT INTO corpus(id, version, date, status, added)"
 			" VALUES(?1, 0, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE"
 			" SET status = excluded.status, date = excluded.date", "corpus mark");
 	if (!s)
@@ -241,7 +228,7 @@ int
 pb_corpus_each(struct pb_state *st, const char *since,
 	       int (*fn)(void *ctx, const struct pb_paper *p, const char *date), void *ctx)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
+	sqlite3_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
 				      " AND (?1 IS NULL OR date >= ?1) ORDER BY date, id",
 				  "corpus each");
 	int rc = 0, step;
@@ -271,7 +258,7 @@ pb_corpus_each(struct pb_state *st, const char *since,
 int
 pb_corpus_prune(struct pb_state *st, const char *before)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM corpus WHERE date < ?1", "corpus prune");
+	sqlite3_stmt *s = pb_st_prepare(st, "DELETE FROM corpus WHERE date < ?1", "corpus prune");
 
 	if (!s)
 		return -1;
@@ -290,7 +277,7 @@ pb_author_papers_put(struct pb_state *st, const char *author, const char *const 
 	int rc = -1;
 
 	for (size_t i = 0; i <= n; i++) {
-		sqlite3_stmt *s = prepare(st, "INSERT INTO author_papers(author, paper_id, fetched)"
+		sqlite3_stmt *s = pb_st_prepare(st, "INSERT INTO author_papers(author, paper_id, fetched)"
 					      " VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE"
 					      " SET fetched = excluded.fetched",
 					  "author papers put");
@@ -311,7 +298,7 @@ out:
 int
 pb_author_papers_looked_up(struct pb_state *st, const char *author)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT 1 FROM author_papers WHERE author = ?1 AND"
+	sqlite3_stmt *s = pb_st_prepare(st, "SELECT 1 FROM author_papers WHERE author = ?1 AND"
 				      " paper_id = ''", "author papers looked up");
 
 	if (!s)
@@ -334,7 +321,7 @@ pb_author_papers_looked_up(struct pb_state *st, const char *author)
 int
 pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_t *n)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
+	sqlite3_stmt *s = pb_st_prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
 				      " paper_id <> '' ORDER BY paper_id", "author papers get");
 	char **v = NULL;
 	size_t k = 0;
@@ -365,7 +352,7 @@ pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_
 int
 pb_author_papers_prune(struct pb_state *st, int64_t before)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM author_papers WHERE author IN"
+	sqlite3_stmt *s = pb_st_prepare(st, "DELETE FROM author_papers WHERE author IN"
 				      " (SELECT author FROM author_papers WHERE paper_id = ''"
 				      " AND fetched < ?1)", "author papers prune");
 

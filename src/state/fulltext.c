@@ -6,19 +6,6 @@
 #include "paperboy/buf.h"
 #include "state_internal.h"
 
-static sqlite3_stmt *
-prep(struct pb_state *st, const char *sql, const char *op)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		pb_st_error(st, op);
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 int
 pb_fulltext_cache_get(struct pb_state *st, const char *paper_key, struct pb_fulltext_row *out)
 {
@@ -26,7 +13,7 @@ pb_fulltext_cache_get(struct pb_state *st, const char *paper_key, struct pb_full
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	s = prep(st, "SELECT source, status, body, bytes, fetched FROM fulltext WHERE paper_key = ?",
+	s = pb_st_prepare(st, "SELECT source, status, body, bytes, fetched FROM fulltext WHERE paper_key = ?",
 		 "fulltext.get");
 	if (!s)
 		return -1;
@@ -63,7 +50,7 @@ pb_fulltext_cache_put(struct pb_state *st, const char *paper_key, const char *so
 	sqlite3_stmt *s;
 	int rc;
 
-	s = prep(st, "INSERT OR REPLACE INTO fulltext(paper_key, source, status, body, bytes, "
+	s = pb_st_prepare(st, "INSERT OR REPLACE INTO fulltext(paper_key, source, status, body, bytes, "
 		 "fetched) VALUES(?, ?, ?, ?, ?, ?)", "fulltext.put");
 	if (!s)
 		return -1;
@@ -90,7 +77,7 @@ pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_bytes)
 	long n = 0;
 	int64_t total = 0;
 
-	s = prep(st, "DELETE FROM fulltext WHERE fetched < ?", "fulltext.prune");
+	s = pb_st_prepare(st, "DELETE FROM fulltext WHERE fetched < ?", "fulltext.prune");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, before);
@@ -103,7 +90,7 @@ pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_bytes)
 	sqlite3_finalize(s);
 	if (max_bytes <= 0)
 		return n;
-	s = prep(st, "SELECT COALESCE(SUM(bytes), 0) FROM fulltext", "fulltext.prune");
+	s = pb_st_prepare(st, "SELECT COALESCE(SUM(bytes), 0) FROM fulltext", "fulltext.prune");
 	if (!s)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -112,7 +99,7 @@ pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_bytes)
 	if (total <= max_bytes)
 		return n;
 	/* Oldest first, until what is left fits. */
-	s = prep(st, "DELETE FROM fulltext WHERE paper_key IN (SELECT paper_key FROM ("
+	s = pb_st_prepare(st, "DELETE FROM fulltext WHERE paper_key IN (SELECT paper_key FROM ("
 		 "SELECT paper_key, SUM(bytes) OVER (ORDER BY fetched DESC, paper_key) AS run "
 		 "FROM fulltext) WHERE run > ?)", "fulltext.prune");
 	if (!s)

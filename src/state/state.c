@@ -261,6 +261,19 @@ pb_state_schema_version(struct pb_state *st)
 	return st ? st->version : -1;
 }
 
+sqlite3_stmt *
+pb_st_prepare(struct pb_state *st, const char *sql, const char *op)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		pb_st_error(st, op);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
 void
 pb_st_error(struct pb_state *st, const char *op)
 {

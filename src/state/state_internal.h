@@ -86,6 +86,9 @@ sqlite3_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
 int pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op);
 /* Steps a statement whose answer is "a row exists". 1, 0 or -1 (logged). */
 int pb_st_exists(struct pb_state *st, sqlite3_stmt *s, const char *op);
+/* A statement prepared for one use (finalize it), or NULL (logged with op): for the tables
+ * whose statements are not in the shared table. */
+sqlite3_stmt *pb_st_prepare(struct pb_state *st, const char *sql, const char *op);
 /* Logs the connection's last error for op. */
 void pb_st_error(struct pb_state *st, const char *op);
 /* Binds v, or NULL when v is NULL. */
