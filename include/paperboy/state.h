@@ -42,15 +42,18 @@ int pb_state_conninfo_check(const char *conninfo, int allow_password, char *msg,
 void pb_state_conninfo_describe(const char *conninfo, char *out, size_t n);
 /* "postgresql" or "sqlite". */
 const char *pb_state_backend(struct pb_state *st);
-/* Connection lost mid-run (PostgreSQL only; always 0 on SQLite). Every pb_state function
- * returns -1 (or its error value) while the connection is gone, and nothing it did in a
- * transaction that was open is kept: a "sent" mark that did not commit is not made. A caller
- * that can wait (the delivery loop) checks pb_state_lost after a failure and calls
- * pb_state_reconnect, which tries again with a growing pause (0.2 s doubling to 5 s) for at
- * most max_wait_ms; 0 once connected again (prepared statements are made again as used), -1
- * when still unreachable (pb_state_errmsg says why). */
+/* Connection lost mid-run (PostgreSQL only; nothing of this on SQLite). A pb_state function
+ * that finds the connection gone waits for the server (the patience: 60 s unless set; 0 fails
+ * at once), connecting again with a growing pause (0.2 s doubling to 5 s); on the new connection
+ * it replays the transaction that was open (what the caller did since pb_state_begin) and goes
+ * on, so the caller notices only the wait. When the server stays away, or the transaction
+ * cannot be replayed, the function fails (-1 or its error value) and the open transaction is
+ * gone: pb_state_in_transaction says 0, pb_state_commit fails, and nothing it held (a "sent"
+ * mark) was made. pb_state_lost says whether the connection is gone now; pb_state_reconnect
+ * waits for it on demand for at most max_wait_ms: 0 connected, -1 not (pb_state_errmsg). */
 int pb_state_lost(struct pb_state *st);
 int pb_state_reconnect(struct pb_state *st, long max_wait_ms);
+void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
 /* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);

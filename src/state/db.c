@@ -432,10 +432,16 @@ pb_db_lost(struct pb_db *db)
 	return db->backend == PB_DB_POSTGRESQL && (!db->conn || PQstatus(db->conn) != CONNECTION_OK);
 }
 
-int
-pb_db_reconnect(struct pb_db *db)
+void
+pb_db_set_patience(struct pb_db *db, long ms)
 {
-	if (db->backend != PB_DB_POSTGRESQL)
+	db->patience_ms = ms < 0 ? 0 : ms;
+}
+
+int
+pb_db_recover(struct pb_db *db, long max_ms)
+{
+	if (db->backend != PB_DB_POSTGRESQL || !pb_db_lost(db))
 		return 0;
-	return pb_dbpg_reconnect(db);
+	return pb_dbpg_recover(db, max_ms);
 }
