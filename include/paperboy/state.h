@@ -388,6 +388,20 @@ int pb_embed_cache_put(struct pb_state *st, const char *model, const char *const
 long pb_embed_cache_prune(struct pb_state *st, int64_t before);
 
 
+/* ---- copying a whole state (paperboy state migrate) ---- */
+struct pb_state_table_count {
+	char table[64];
+	long source;             /* rows in from */
+	long copied;             /* rows in to after the copy */
+};
+/* Copies every table of from (its meta but the schema version) into to, in one transaction
+ * of to, both at PB_STATE_SCHEMA. A to that holds rows is refused (-2, err names the table)
+ * unless replace, which deletes them first. The rows of each table are counted in both and
+ * must agree, else nothing is kept (-1). Identity sequences are set past the copied ids.
+ * *out: one count per table (caller frees), also on -1 when counted. 0, -1 or -2. */
+int pb_state_copy(struct pb_state *from, struct pb_state *to, int replace,
+		  struct pb_state_table_count **out, size_t *n, char *err, size_t errlen);
+
 /* ---- full text cache ---- */
 /* One row per paper version ("2411.17790v2"): the extracted full text (fulltext.h's JSON
  * form) with its source ("html" or "pdf"), or a failure remembered so it is not tried again

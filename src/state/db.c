@@ -328,6 +328,22 @@ pb_db_col_type(pb_db_stmt *s, int i)
 	return pb_dbpg_col_type(s, i);
 }
 
+int
+pb_db_col_count(pb_db_stmt *s)
+{
+	if (s->sq)
+		return sqlite3_column_count(s->sq);
+	return s->res ? PQnfields(s->res) : 0;
+}
+
+const char *
+pb_db_col_name(pb_db_stmt *s, int i)
+{
+	if (s->sq)
+		return sqlite3_column_name(s->sq, i);
+	return s->res && i >= 0 && i < PQnfields(s->res) ? PQfname(s->res, i) : NULL;
+}
+
 void
 pb_db_reset(pb_db_stmt *s)
 {

@@ -66,6 +66,10 @@ const char *pb_db_col_text(pb_db_stmt *s, int i);     /* NULL for NULL */
 const void *pb_db_col_blob(pb_db_stmt *s, int i);     /* NULL for NULL or empty */
 int pb_db_col_bytes(pb_db_stmt *s, int i);
 int pb_db_col_type(pb_db_stmt *s, int i);
+/* The number of columns and the name of column i of the current row's result (on
+ * PostgreSQL known once stepped). */
+int pb_db_col_count(pb_db_stmt *s);
+const char *pb_db_col_name(pb_db_stmt *s, int i);
 void pb_db_reset(pb_db_stmt *s);            /* keeps the bindings */
 void pb_db_clear_bindings(pb_db_stmt *s);
 void pb_db_finalize(pb_db_stmt *s);         /* accepts NULL */
