@@ -491,10 +491,14 @@ static PGresult *
 run(struct pb_db *db, const char *sql, const char *name, int n, char *const *vals,
     const int *lens, const int *fmts)
 {
+	/* A transaction not logged (the migration's, under its lock) is not replayed: its
+	 * statement fails, as the whole transaction did. */
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+	int unlogged = db->logging != 1 && ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN;
 	PGresult *r = exec_once(db, sql, name, n, vals, lens, fmts);
 
 	if (!res_ok(r) && PQstatus(db->conn) != CONNECTION_OK) {
-		if (db->patience_ms <= 0) {
+		if (db->patience_ms <= 0 || unlogged) {
 			db->tx_lost = db->logging != 0;
 			redo_stop(db);
 			db->sp_depth = 0;

@@ -41,8 +41,12 @@ test_commands(void)
 	size_t n;
 
 	c = pb_cli_commands(&n);
-	T_EQ_INT(n, 10);
+	T_EQ_INT(n, 11);
 	T_CHECK(pb_cli_command("serve") != NULL && strcmp(pb_cli_command("serve")->args, "") == 0);
+	T_CHECK(pb_cli_command("state") != NULL &&
+		pb_cli_option_takes_value(pb_cli_command("state"), "--from") &&
+		pb_cli_option_takes_value(pb_cli_command("state"), "--to") &&
+		!pb_cli_option_takes_value(pb_cli_command("state"), "--replace"));
 	for (size_t i = 0; i < n; i++) {
 		T_CHECK(pb_cli_command(c[i].name) == &c[i]);
 		T_CHECK(c[i].fn != NULL);
