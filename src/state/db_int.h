@@ -64,6 +64,10 @@ void pb_dbpg_finalize(pb_db_stmt *s);
 int pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
 int pb_dbpg_in_transaction(struct pb_db *db);
 int pb_dbpg_recover(struct pb_db *db, long max_ms);
+/* A bytea value as the server writes it in text ("\x" hex, or the older escape format; t
+ * NUL-terminated at t[n]) decoded: malloc'd, NUL-terminated, *len bytes; hex that stops being
+ * hex ends the value. */
+char *pb_dbpg_bytea(const char *t, size_t n, size_t *len);
 /* Sets db's error (printf-like); returns -1. */
 int pb_db_fail(struct pb_db *db, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

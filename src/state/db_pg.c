@@ -691,20 +691,12 @@ hexval(int c)
 	return -1;
 }
 
-/* The bytea column i of the current row, decoded once ("\x" hex, bytea_output's default). */
-static const char *
-decoded(pb_db_stmt *s, int i, size_t *len)
+char *
+pb_dbpg_bytea(const char *t, size_t n, size_t *len)
 {
-	const char *t;
-	size_t n, k = 0;
+	size_t k = 0;
 	char *d;
 
-	if (s->dec[i]) {
-		*len = s->declen[i];
-		return s->dec[i];
-	}
-	t = PQgetvalue(s->res, s->row, i);
-	n = (size_t)PQgetlength(s->res, s->row, i);
 	if (n >= 2 && t[0] == '\\' && t[1] == 'x') {
 		d = pb_xmalloc((n - 2) / 2 + 1);
 		for (size_t j = 2; j + 1 < n; j += 2) {
@@ -715,7 +707,7 @@ decoded(pb_db_stmt *s, int i, size_t *len)
 			d[k++] = (char)(hi << 4 | lo);
 		}
 	} else {
-		size_t m;
+		size_t m = 0;
 		unsigned char *u = PQunescapeBytea((const unsigned char *)t, &m);
 
 		d = pb_xmalloc(m + 1);
@@ -725,10 +717,19 @@ decoded(pb_db_stmt *s, int i, size_t *len)
 		PQfreemem(u);
 	}
 	d[k] = '\0';
-	s->dec[i] = d;
-	s->declen[i] = k;
 	*len = k;
 	return d;
+}
+
+/* The bytea column i of the current row, decoded once. */
+static const char *
+decoded(pb_db_stmt *s, int i, size_t *len)
+{
+	if (!s->dec[i])
+		s->dec[i] = pb_dbpg_bytea(PQgetvalue(s->res, s->row, i),
+					  (size_t)PQgetlength(s->res, s->row, i), &s->declen[i]);
+	*len = s->declen[i];
+	return s->dec[i];
 }
 
 const char *
