@@ -1,5 +1,5 @@
 /* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
- * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
+ * Tables: meta(schema version), papers, runs, outbox (+ outbox_body, chunks), ledger, summary_cache,
  * token_usage, subscribers, feedback, suppressions, signups, stamps, corpus, author_papers,
  * embeddings, fulltext. Every statement on it is this module's: other modules call the functions below
  * and never see the connection. */
@@ -158,7 +158,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 6
+#define PB_STATE_SCHEMA 7
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

@@ -3,12 +3,12 @@
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
+#include "paperboy/buf.h"
 #include "paperboy/state.h"
 #include "db.h"
 
 enum stmt_id {
 	S_OUT_PUT,
-	S_OUT_PUT_BODY,
 	S_OUT_DUE,
 	S_OUT_NEXT,
 	S_OUT_SENT,
@@ -68,9 +68,13 @@ enum stmt_id {
 	S_COUNT
 };
 
+/* The chunk store's statements (chunks.c). */
+enum body_stmt_id { B_REF, B_NEW, B_PUT, B_GET, B_CHUNK, B_UNREF, B_COUNT };
+
 struct pb_state {
 	struct pb_db *db;
 	pb_db_stmt *stmt[S_COUNT];
+	pb_db_stmt *body_stmt[B_COUNT];
 	int version;
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets the
 				 * driver's */
@@ -97,5 +101,29 @@ void pb_st_bind_text(pb_db_stmt *s, int i, const char *v);
 char *pb_st_col_dup(pb_db_stmt *s, int i);
 /* Column i copied into out ("" for NULL), truncated to n. */
 void pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n);
+
+/* ---- message bodies as chunks (chunks.c) ---- */
+
+/* Stores payload (len bytes) as the body of outbox row id: cut into chunks, each distinct
+ * chunk stored once (deflated) and counted. 0, or -1 (logged). */
+int pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len);
+/* The body of outbox row id, exactly as stored, into *payload (malloc'd, NUL-terminated, the
+ * caller's) and *len. 1, 0 when the row has no body, -1 on a database error, -2 when the
+ * body does not come back exactly (its SHA-256 differs, a chunk is missing or damaged): both
+ * logged, the latter naming msg_id. */
+int pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload,
+		size_t *len);
+/* Deletes the bodies of the outbox rows pruned at cutoff (settled, created before it),
+ * releases their chunks and deletes the chunks no body uses. Rows deleted, or -1 (logged). */
+long pb_body_prune(struct pb_state *st, int64_t cutoff);
+/* Schema 6 -> 7: every outbox_payload row into a body; drops outbox_payload. 0 / -1 (err). */
+int pb_body_migrate(struct pb_state *st, char *err, size_t errlen);
+/* Finalizes the chunk store's statements. */
+void pb_body_close(struct pb_state *st);
+/* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.
+ * pb_body_list_next: 0, or -1 when the list is damaged. */
+void pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id);
+int pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev,
+		      int64_t *id);
 
 #endif
