@@ -83,6 +83,14 @@ table_free(struct table *t)
 
 /* ---- the run ---- */
 
+/* A message sent whose mark is in the open transaction: it counts as sent (in the figures, in
+ * the log) once the commit is on disk. */
+struct unsynced {
+	char *subscriber, *channel, *dest;
+	int part, n_parts, attempts;
+	int64_t ms;
+};
+
 struct run {
 	struct pb_state *st;
 	const struct pb_config *cfg;
@@ -93,6 +101,8 @@ struct run {
 	struct curl_waitfd *wfd;       /* their sockets, waited for with the multi's */
 	int max_wfd;
 	int in_txn;                    /* results are being recorded in one transaction */
+	struct unsynced *unsynced;     /* sent, marked, the mark not yet committed */
+	size_t n_unsynced, cap_unsynced;
 	struct pb_outbox_msg *batch;   /* taken entries are zeroed (rowid 0) */
 	size_t n_batch;
 	struct pb_xfer **xf;           /* in flight */
@@ -258,6 +268,64 @@ log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, cons
 	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
 }
 
+/* Results that arrive together go to the state in one transaction, one sync to disk
+ * (synchronous=FULL) for all of them: a group commit. No new message starts while results
+ * wait for their commit, so a power loss sends again at most what can be in flight. */
+static void
+txn_need(struct run *r)
+{
+	if (!r->in_txn)
+		r->in_txn = pb_state_begin(r->st) == 0;
+}
+
+static void
+sent_later(struct run *r, const struct pb_outbox_msg *m, int64_t ms)
+{
+	struct unsynced *u;
+
+	if (r->n_unsynced == r->cap_unsynced) {
+		r->cap_unsynced = r->cap_unsynced ? r->cap_unsynced * 2 : 64;
+		r->unsynced = pb_xreallocarray(r->unsynced, r->cap_unsynced, sizeof *r->unsynced);
+	}
+	u = &r->unsynced[r->n_unsynced++];
+	u->subscriber = pb_xstrdup(m->subscriber);
+	u->channel = pb_xstrdup(m->channel);
+	u->dest = pb_xstrdup(m->dest);
+	u->part = m->part;
+	u->n_parts = m->n_parts;
+	u->attempts = m->attempts;
+	u->ms = ms;
+}
+
+/* Commits the open transaction; then what it marked sent counts as sent. A failed commit
+ * leaves them unrecorded (they go again next time) and stops the run. */
+static void
+txn_end(struct run *r)
+{
+	int ok = 1;
+
+	if (r->in_txn && pb_state_commit(r->st) != 0) {
+		fatal(r, "commit");
+		ok = 0;
+	}
+	r->in_txn = 0;
+	for (size_t i = 0; i < r->n_unsynced; i++) {
+		struct unsynced *u = &r->unsynced[i];
+		struct pb_outbox_msg m = { .subscriber = u->subscriber, .channel = u->channel,
+					   .dest = u->dest, .part = u->part,
+					   .n_parts = u->n_parts, .attempts = u->attempts };
+
+		if (ok)
+			r->stats->sent++;
+		log_delivery(&m, ok ? "sent" : "unrecorded", u->ms,
+			     ok ? NULL : "sent, but the state could not record it");
+		free(u->subscriber);
+		free(u->channel);
+		free(u->dest);
+	}
+	r->n_unsynced = 0;
+}
+
 /* Records what happened to m. Called as soon as the result is known. */
 static void
 record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms,
@@ -268,6 +336,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	struct slot *d;
 	int rc = 0;
 
+	txn_need(r);
 	dest_key(key, sizeof key, m);
 	d = table_get(&r->tab, key);
 	/* A held part that is settled for good releases the parts after it. */
@@ -276,8 +345,12 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	switch (res->verdict) {
 	case PB_V_SENT:
 		rc = pb_outbox_mark_sent(r->st, m->rowid, now);
-		r->stats->sent++;
-		log_delivery(m, "sent", ms, NULL);
+		if (rc == 0 && r->in_txn) {
+			sent_later(r, m, ms);
+		} else {
+			r->stats->sent += rc == 0;
+			log_delivery(m, rc == 0 ? "sent" : "unrecorded", ms, NULL);
+		}
 		break;
 	case PB_V_PERMANENT:
 		/* Refused before it went anywhere (no such channel, not an address): no attempt. */
@@ -467,22 +540,6 @@ xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	r->xf[r->n_xf] = x;
 	x->slot = r->n_xf++;
 	return 0;
-}
-
-/* Results that arrive together go to the state in one transaction. */
-static void
-txn_need(struct run *r)
-{
-	if (!r->in_txn)
-		r->in_txn = pb_state_begin(r->st) == 0;
-}
-
-static void
-txn_end(struct run *r)
-{
-	if (r->in_txn && pb_state_commit(r->st) != 0)
-		fatal(r, "commit");
-	r->in_txn = 0;
 }
 
 /* Records x's result and lets it go. */
@@ -858,6 +915,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			break;
 		}
 
+		/* What finished since is on disk before anything new starts. */
+		txn_end(&r);
 		/* A new batch when this one is spent, or every second while it still holds paced
 		 * messages (retries come due meanwhile). Entries not taken are still pending in
 		 * the state, so reloading loses nothing; what is in flight is skipped. */
@@ -878,11 +937,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
-		txn_end(&r);
 		if (stopping(&r))
 			waiting = 0;
 		if (r.n_xf == 0 && waiting == 0) {
 			int64_t next;
+			txn_end(&r);
 			if (stopping(&r))
 				break;
 			if (r.n_batch > 0 && r.only_broken) {
@@ -928,6 +987,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				int64_t d = wake - pb_mono_ms();
 				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
 			}
+			txn_end(&r);
 			wait_and_run(&r, ms);
 		}
 	}
@@ -935,8 +995,10 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
 out:
-	if (r.in_txn && pb_state_commit(r.st) != 0)
+	txn_end(&r);
+	if (r.fatal)
 		rc = -1;
+	free(r.unsynced);
 	pb_smtp_pool_free(r.smtp);
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay
