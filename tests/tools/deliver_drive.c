@@ -19,6 +19,9 @@
 #include "paperboy/deliver.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
+/* White box for --sync alone: the connection's synchronous setting, for the benchmark that
+ * measures what FULL costs beside NORMAL. */
+#include "../../src/state/state_internal.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -133,6 +136,7 @@ usage(void)
 		"  [--size BYTES] [--max-total N] [--max-host N] [--max-wait S] [--retry-base S]\n"
 		"  [--lifetime-h H] [--max-attempts N] [--created-ago S] [--no-pacing]\n"
 		"  [--unsub-mailto A] [--unsub-url U] [--enqueue-only|--deliver-only] [--quiet]\n"
+		"  [--sync normal|full]\n"
 		"  [--email N|NAME=ADDR] [--slack NAME=PATH[:PARTS]] [--telegram N|NAME=CHAT[:PARTS]]\n"
 		"  [--file N|NAME=DEST]\n");
 	exit(64);
@@ -158,6 +162,7 @@ main(int argc, char **argv)
 	const char *subject = "arXiv digest — 4 Dec 2025: Gaussian Splatting, 视觉语言模型 & Zürich";
 	long size = 4000, created_ago = 0, enqueued = 0;
 	int mode = 0, quiet = 0;   /* 0 both, 1 enqueue only, 2 deliver only */
+	const char *sync_mode = NULL;   /* "normal" or "full" (the state's own) */
 	char err[512];
 	int64_t t0, t1;
 	int rc = 1;
@@ -217,6 +222,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--enqueue-only") == 0) mode = 1;
 		else if (strcmp(a, "--deliver-only") == 0) mode = 2;
 		else if (strcmp(a, "--quiet") == 0) quiet = 1;
+		else if (ARG("--sync")) sync_mode = v;
 		else usage();
 #undef ARG
 	}
@@ -241,6 +247,17 @@ main(int argc, char **argv)
 	if (!st) {
 		fprintf(stderr, "deliver_drive: %s\n", err);
 		return 1;
+	}
+	if (sync_mode) {
+		char sql[64];
+
+		snprintf(sql, sizeof sql, "PRAGMA synchronous = %s",
+			 strcmp(sync_mode, "normal") == 0 ? "NORMAL" : "FULL");
+		if (pb_db_exec(st->db, sql, err, sizeof err) < 0) {
+			fprintf(stderr, "deliver_drive: %s\n", err);
+			pb_state_close(st);
+			return 1;
+		}
 	}
 	t0 = mono_ms();
 	if (mode != 2) {
