@@ -1,11 +1,14 @@
 /* The outbox's message bodies, stored as chunks. A payload is cut at content-defined
- * boundaries (cdc.c); each distinct chunk is stored once, keyed by its SHA-256, deflated, with
- * a count of the bodies that use it; a body is its length, its SHA-256 and the list of its
- * chunk ids. The blocks a digest repeats from subscriber to subscriber (a paper's abstract,
+ * boundaries (cdc.c); each distinct chunk is stored once, keyed by the first 64 bits of its
+ * SHA-256 and its length, deflated, with a count of the bodies that use it; a body is its
+ * length, its whole SHA-256 and the list of its chunk ids. The blocks a digest repeats from subscriber to subscriber (a paper's abstract,
  * the formats' boilerplate) are then stored once a day, not once per message.
  *
  * Reading checks the whole payload's SHA-256: a body that does not come back exactly is an
- * error naming the message, never sent. Pruning releases the references of the bodies it
+ * error naming the message, never sent. That check, not the chunk key, is what guarantees
+ * the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of 32 and 40,
+ * an eighth of the chunk table at 2,000 subscribers) could only ever make a message fail
+ * loudly, with odds of about 1 in 10^5 over 20 million chunks kept, never send a wrong one. Pruning releases the references of the bodies it
  * deletes and deletes the chunks no body uses any more. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +27,7 @@
 #define CHUNK_LIMIT (1 << 20)
 
 static const char *const body_sql[B_COUNT] = {
-	[B_REF] = "UPDATE chunks SET refs = refs + 1 WHERE hash = ?1 RETURNING id",
+	[B_REF] = "UPDATE chunks SET refs = refs + 1 WHERE hash = ?1 AND size = ?2 RETURNING id",
 	[B_NEW] = "INSERT INTO chunks(hash, refs, size, data) VALUES(?1, 1, ?2, ?3) RETURNING id",
 	[B_PUT] = "INSERT INTO outbox_body(id, size, sha256, chunks) VALUES(?1, ?2, ?3, ?4)",
 	[B_GET] = "SELECT size, sha256, chunks FROM outbox_body WHERE id = ?1",
@@ -110,6 +113,19 @@ sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
 	EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
 }
 
+/* A chunk's key: the first 64 bits of its SHA-256. */
+static int64_t
+chunk_key(const void *p, size_t n)
+{
+	unsigned char h[SHA_LEN];
+	uint64_t k = 0;
+
+	sha256(p, n, h);
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | h[i];
+	return (int64_t)k;
+}
+
 /* ---- writing ---- */
 
 /* The id of the chunk p[0..n), its reference counted: an existing chunk's count goes up, a
@@ -118,16 +134,16 @@ sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
 static int64_t
 chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 {
-	unsigned char h[SHA_LEN], z[PB_CDC_MAX + 64];
+	unsigned char z[PB_CDC_MAX + 64];
 	uLongf zn = sizeof z;
 	pb_db_stmt *s;
-	int64_t id = -1;
+	int64_t id = -1, key = chunk_key(p, n);
 	int rc;
 
-	sha256(p, n, h);
 	if (!(s = bstmt(st, B_REF)))
 		return -1;
-	pb_db_bind_blob(s, 1, h, SHA_LEN);
+	pb_db_bind_int64(s, 1, key);
+	pb_db_bind_int64(s, 2, (int64_t)n);
 	rc = pb_db_step(s);
 	if (rc == PB_DB_ROW)
 		id = pb_db_col_int64(s, 0);
@@ -144,7 +160,7 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 	}
 	if (!(s = bstmt(st, B_NEW)))
 		return -1;
-	pb_db_bind_blob(s, 1, h, SHA_LEN);
+	pb_db_bind_int64(s, 1, key);
 	pb_db_bind_int64(s, 2, (int64_t)n);
 	pb_db_bind_blob(s, 3, z, zn);
 	rc = pb_db_step(s);

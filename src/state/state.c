@@ -113,10 +113,10 @@ static const char *const migrations[] = {
 	"  fetched INTEGER NOT NULL) WITHOUT ROWID;",
 
 	/* 6 -> 7: message bodies as chunks (chunks.c): each distinct chunk once, deflated,
-	 * counted; a body is its size, its SHA-256 and its chunk ids. Then migration_steps
-	 * converts outbox_payload and drops it. */
+	 * counted, keyed by 64 bits of its SHA-256; a body is its size, its SHA-256 and its
+	 * chunk ids. Then migration_steps converts outbox_payload and drops it. */
 	"CREATE TABLE chunks("
-	"  id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, refs INTEGER NOT NULL,"
+	"  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL UNIQUE, refs INTEGER NOT NULL,"
 	"  size INTEGER NOT NULL, data BLOB NOT NULL);"
 	"CREATE INDEX chunks_free ON chunks(id) WHERE refs <= 0;"
 	"CREATE TABLE outbox_body("
