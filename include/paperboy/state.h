@@ -32,6 +32,12 @@ struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, c
 int pb_state_in_transaction(struct pb_state *st);
 void pb_state_close(struct pb_state *st);    /* accepts NULL */
 int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
+/* on: every commit reaches the disk before it returns (SQLite's synchronous=FULL), and so do
+ * the commits before it; off (the default, NORMAL): the last commits may be undone by a power
+ * loss (never corrupted). The delivery loop turns it on for its "sent" marks; enqueueing, which
+ * a later run redoes when it was lost, runs without a sync per commit. PostgreSQL commits
+ * durably anyway: a no-op there. 0 / -1. */
+int pb_state_durable(struct pb_state *st, int on);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* "ok" or the first problem reported by PRAGMA integrity_check, into buf. Returns 0 when ok. */

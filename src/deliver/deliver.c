@@ -847,6 +847,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_config_log_secrets(cfg);
+	/* A mark is on disk before the message counts as sent (marks.h). */
+	if (!(o && o->no_sync) && pb_state_durable(st, 1) < 0) {
+		snprintf(err, errlen, "state: %s", pb_state_errmsg(st));
+		goto out;
+	}
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
@@ -950,6 +955,7 @@ out:
 	if (r.fatal)
 		rc = -1;
 	pb_marks_free(&r.marks);
+	pb_state_durable(st, 0);
 	pb_smtp_pool_free(r.smtp);
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay

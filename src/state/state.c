@@ -458,20 +458,16 @@ check_version(struct pb_state *st, const char *where, char *err, size_t errlen)
 	return 0;
 }
 
-/* A SQLite file opened to write: a commit reaches the disk before it returns
- * (synchronous=FULL: a "sent" mark survives a power loss; the delivery loop batches its
- * commits to keep the syncs few), and pages freed by pruning go back to the file system
+/* A SQLite file opened to write: pages freed by pruning go back to the file system
  * (auto_vacuum=INCREMENTAL, which an existing file takes only through one VACUUM: done here,
  * once, before any transaction). */
 static int
-sqlite_durable(struct pb_state *st, const char *path, char *err, size_t errlen)
+sqlite_space(struct pb_state *st, const char *path, char *err, size_t errlen)
 {
 	char msg[256];
 	pb_db_stmt *s;
 	int mode = -1, existing;
 
-	if (pb_db_exec(st->db, "PRAGMA synchronous = FULL", msg, sizeof msg) < 0)
-		goto fail;
 	if ((s = pb_db_prepare(st->db, "PRAGMA auto_vacuum", 0)) && pb_db_step(s) == PB_DB_ROW)
 		mode = pb_db_col_int(s, 0);
 	pb_db_finalize(s);
@@ -513,7 +509,7 @@ pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t 
 			goto fail;
 		return st;
 	}
-	if (pb_db_backend(st->db) == PB_DB_SQLITE && sqlite_durable(st, path, err, errlen) < 0)
+	if (pb_db_backend(st->db) == PB_DB_SQLITE && sqlite_space(st, path, err, errlen) < 0)
 		goto fail;
 	if (migrate(st, msg, sizeof msg) < 0) {
 		snprintf(err, errlen, "%s: %s", path, msg);
@@ -529,6 +525,21 @@ struct pb_state *
 pb_state_open(const char *path, char *err, size_t errlen)
 {
 	return pb_state_open_mode(path, PB_STATE_CREATE, err, errlen);
+}
+
+int
+pb_state_durable(struct pb_state *st, int on)
+{
+	char err[256];
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return 0;
+	if (pb_db_exec(st->db, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		       err, sizeof err) < 0) {
+		pb_st_fail(st, "durable", err);
+		return -1;
+	}
+	return 0;
 }
 
 int

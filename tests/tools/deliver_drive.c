@@ -19,9 +19,6 @@
 #include "paperboy/deliver.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
-/* White box for --sync alone: the connection's synchronous setting, for the benchmark that
- * measures what FULL costs beside NORMAL. */
-#include "../../src/state/state_internal.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -162,7 +159,7 @@ main(int argc, char **argv)
 	const char *subject = "arXiv digest — 4 Dec 2025: Gaussian Splatting, 视觉语言模型 & Zürich";
 	long size = 4000, created_ago = 0, enqueued = 0;
 	int mode = 0, quiet = 0;   /* 0 both, 1 enqueue only, 2 deliver only */
-	const char *sync_mode = NULL;   /* "normal" or "full" (the state's own) */
+	const char *sync_mode = NULL;   /* "normal" or "full" (the delivery loop's own) */
 	char err[512];
 	int64_t t0, t1;
 	int rc = 1;
@@ -248,17 +245,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "deliver_drive: %s\n", err);
 		return 1;
 	}
-	if (sync_mode) {
-		char sql[64];
-
-		snprintf(sql, sizeof sql, "PRAGMA synchronous = %s",
-			 strcmp(sync_mode, "normal") == 0 ? "NORMAL" : "FULL");
-		if (pb_db_exec(st->db, sql, err, sizeof err) < 0) {
-			fprintf(stderr, "deliver_drive: %s\n", err);
-			pb_state_close(st);
-			return 1;
-		}
-	}
+	/* normal: the marks without a sync to disk, the reference for what the sync costs. */
+	o.no_sync = sync_mode && strcmp(sync_mode, "normal") == 0;
 	t0 = mono_ms();
 	if (mode != 2) {
 		struct pb_buf text = { 0 }, html = { 0 }, id = { 0 }, body = { 0 };

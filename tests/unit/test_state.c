@@ -124,8 +124,14 @@ test_schema(void)
 	pb_db_finalize(s);
 	s = pb_db_prepare(db, "PRAGMA synchronous", 0);
 	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+	T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL, until the delivery loop asks for FULL */
+	pb_db_finalize(s);
+	T_EQ_INT(pb_state_durable(st, 1), 0);
+	s = pb_db_prepare(db, "PRAGMA synchronous", 0);
+	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
 	T_EQ_INT(pb_db_col_int(s, 0), 2);   /* FULL: a commit is on disk when it returns */
 	pb_db_finalize(s);
+	T_EQ_INT(pb_state_durable(st, 0), 0);
 	s = pb_db_prepare(db, "PRAGMA auto_vacuum", 0);
 	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
 	T_EQ_INT(pb_db_col_int(s, 0), 2);   /* INCREMENTAL */
