@@ -33,6 +33,24 @@ static const char *const body_sql[B_COUNT] = {
 	[B_GET] = "SELECT size, sha256, chunks FROM outbox_body WHERE id = ?1",
 	[B_CHUNK] = "SELECT size, data FROM chunks WHERE id = ?1",
 	[B_UNREF] = "UPDATE chunks SET refs = refs - ?2 WHERE id = ?1",
+	[B_ADDREF] = "UPDATE chunks SET refs = refs + ?2 WHERE id = ?1",
+};
+
+/* The chunks this handle has referenced, and how many more references each has gained in the
+ * open transaction: a paper's block, met again in the next subscriber's digest, costs a
+ * lookup here instead of a statement. The counts reach the table before the transaction
+ * commits (pb_body_flush); a rollback or any failure forgets the whole cache (it may hold
+ * chunks that went with it), as pruning does. A chunk gone under it (deleted by another
+ * process) makes the flush fail, never a count go astray; and every body read is checked
+ * against its SHA-256. */
+#define CACHE_MAX (1 << 18)   /* entries kept: about 8 MB */
+struct pb_body_cache {
+	struct centry {
+		int64_t key, size, id;   /* id 0: a free slot */
+		long pending;
+	} *v;
+	size_t cap, n;
+	int poisoned;   /* a write failed inside the transaction: its counts are unknown */
 };
 
 static pb_db_stmt *
@@ -55,6 +73,10 @@ bstmt(struct pb_state *st, enum body_stmt_id id)
 void
 pb_body_close(struct pb_state *st)
 {
+	if (st->body_cache)
+		free(st->body_cache->v);
+	free(st->body_cache);
+	st->body_cache = NULL;
 	for (int i = 0; i < B_COUNT; i++) {
 		pb_db_finalize(st->body_stmt[i]);
 		st->body_stmt[i] = NULL;
@@ -128,6 +150,89 @@ chunk_key(const void *p, size_t n)
 
 /* ---- writing ---- */
 
+static struct centry *
+cache_slot(struct pb_body_cache *c, int64_t key, int64_t size)
+{
+	size_t i = (size_t)((uint64_t)key ^ (uint64_t)size) & (c->cap - 1);
+
+	while (c->v[i].id && (c->v[i].key != key || c->v[i].size != size))
+		i = (i + 1) & (c->cap - 1);
+	return &c->v[i];
+}
+
+static void
+cache_add(struct pb_state *st, int64_t key, int64_t size, int64_t id)
+{
+	struct pb_body_cache *c = st->body_cache;
+	struct centry *e;
+
+	if (!c)
+		c = st->body_cache = pb_xcalloc(1, sizeof *c);
+	if (c->n * 2 >= c->cap) {
+		struct centry *old = c->v;
+		size_t ocap = c->cap;
+
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->v = pb_xcalloc(c->cap, sizeof *c->v);
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].id)
+				*cache_slot(c, old[i].key, old[i].size) = old[i];
+		free(old);
+	}
+	e = cache_slot(c, key, size);
+	if (!e->id)
+		c->n++;
+	*e = (struct centry){ .key = key, .size = size, .id = id };
+}
+
+void
+pb_body_drop(struct pb_state *st, int poison)
+{
+	struct pb_body_cache *c = st->body_cache;
+
+	if (!c)
+		return;
+	if (c->v)
+		memset(c->v, 0, c->cap * sizeof *c->v);
+	c->n = 0;
+	c->poisoned = poison;
+}
+
+int
+pb_body_flush(struct pb_state *st)
+{
+	struct pb_body_cache *c = st->body_cache;
+	pb_db_stmt *s;
+
+	if (!c)
+		return 0;
+	if (c->poisoned) {
+		pb_st_fail(st, "commit", "a write failed inside the transaction: rolled back");
+		return -1;
+	}
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->v[i].id || !c->v[i].pending)
+			continue;
+		if (!(s = bstmt(st, B_ADDREF)))
+			goto fail;
+		pb_db_bind_int64(s, 1, c->v[i].id);
+		pb_db_bind_int64(s, 2, c->v[i].pending);
+		if (pb_st_run(st, s, "chunk_ref") < 0)
+			goto fail;
+		if (pb_db_changes(st->db) != 1) {
+			pb_st_fail(st, "chunk_ref", "a chunk referenced in this transaction is gone");
+			goto fail;
+		}
+		c->v[i].pending = 0;
+	}
+	if (c->n > CACHE_MAX)
+		pb_body_drop(st, 0);
+	return 0;
+fail:
+	pb_body_drop(st, 1);
+	return -1;
+}
+
 /* The id of the chunk p[0..n), its reference counted: an existing chunk's count goes up, a
  * new one is deflated (kept as it is when that does not make it smaller) and inserted.
  * -1 on error (logged). */
@@ -138,8 +243,14 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 	uLongf zn = sizeof z;
 	pb_db_stmt *s;
 	int64_t id = -1, key = chunk_key(p, n);
+	struct centry *e;
 	int rc;
 
+	if (st->body_cache && st->body_cache->cap &&
+	    (e = cache_slot(st->body_cache, key, (int64_t)n))->id) {
+		e->pending++;
+		return e->id;
+	}
 	if (!(s = bstmt(st, B_REF)))
 		return -1;
 	pb_db_bind_int64(s, 1, key);
@@ -148,8 +259,10 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 	if (rc == PB_DB_ROW)
 		id = pb_db_col_int64(s, 0);
 	pb_db_reset(s);
-	if (rc == PB_DB_ROW)
+	if (rc == PB_DB_ROW) {
+		cache_add(st, key, (int64_t)n, id);
 		return id;
+	}
 	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "chunk_ref");
 		return -1;
@@ -171,6 +284,7 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 		pb_st_error(st, "chunk_new");
 		return -1;
 	}
+	cache_add(st, key, (int64_t)n, id);
 	return id;
 }
 
@@ -341,14 +455,19 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM chunks WHERE refs <= 0",
 	};
-	pb_db_stmt *s = pb_st_prepare(st, sel, "prune"), *u;
+	pb_db_stmt *s, *u;
 	struct pb_buf ids = { 0 };
 	int64_t *v;
 	long total = 0;
 	size_t pos, nv;
 	int rc;
 
-	if (!s)
+	/* The counts of this transaction's puts first: pruning deletes what reaches 0, and the
+	 * cache may name what it deletes. */
+	if (pb_body_flush(st) < 0)
+		return -1;
+	pb_body_drop(st, 0);
+	if (!(s = pb_st_prepare(st, sel, "prune")))
 		return -1;
 	/* The references first (read whole, then released), then the rows. */
 	pb_db_bind_int64(s, 1, cutoff);

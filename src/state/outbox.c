@@ -35,7 +35,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_db_stmt *s;
 	size_t len;
 	int64_t now = pb_now(), id = 0;
-	int inserted, rc;
+	int inserted, rc, alone = !pb_db_in_transaction(st->db);
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
@@ -73,12 +73,18 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	inserted = rc == PB_DB_ROW;
 	if (inserted && pb_body_put(st, id, m->payload, len) < 0)
 		goto fail;
-	if (sp(st, S_RELEASE) < 0)
+	/* Alone, the put is its own transaction: its chunk counts go with it. */
+	if ((alone && pb_body_flush(st) < 0) || sp(st, S_RELEASE) < 0)
 		goto fail;
+	if (alone && pb_db_in_transaction(st->db))
+		goto fail;   /* the release did not commit: as a failure */
 	return inserted;
 fail:
 	sp(st, S_ROLLBACK_TO);
 	sp(st, S_RELEASE);
+	/* The counts gained since the transaction began are unknown now: inside one, its commit
+	 * fails (the caller rolls it back, as run.c does for a digest it could not enqueue). */
+	pb_body_drop(st, !alone);
 	return -1;
 }
 

@@ -583,7 +583,8 @@ pb_state_commit(struct pb_state *st)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_COMMIT);
 
-	if (!s || pb_st_run(st, s, "commit") < 0) {
+	if (pb_body_flush(st) < 0 || !s || pb_st_run(st, s, "commit") < 0) {
+		pb_body_drop(st, 0);
 		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
 		if (pb_db_in_transaction(st->db))
 			pb_db_exec(st->db, "ROLLBACK", NULL, 0);
@@ -597,6 +598,7 @@ pb_state_rollback(struct pb_state *st)
 {
 	pb_db_stmt *s;
 
+	pb_body_drop(st, 0);
 	if (!pb_db_in_transaction(st->db))
 		return 0;   /* already rolled back (e.g. after an I/O error) */
 	s = pb_st_stmt(st, S_ROLLBACK);

@@ -69,12 +69,13 @@ enum stmt_id {
 };
 
 /* The chunk store's statements (chunks.c). */
-enum body_stmt_id { B_REF, B_NEW, B_PUT, B_GET, B_CHUNK, B_UNREF, B_COUNT };
+enum body_stmt_id { B_REF, B_NEW, B_PUT, B_GET, B_CHUNK, B_UNREF, B_ADDREF, B_COUNT };
 
 struct pb_state {
 	struct pb_db *db;
 	pb_db_stmt *stmt[S_COUNT];
 	pb_db_stmt *body_stmt[B_COUNT];
+	struct pb_body_cache *body_cache;   /* chunks referenced in the open transaction */
 	int version;
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets the
 				 * driver's */
@@ -118,6 +119,13 @@ int pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payl
 long pb_body_prune(struct pb_state *st, int64_t cutoff);
 /* Schema 6 -> 7: every outbox_payload row into a body; drops outbox_payload. 0 / -1 (err). */
 int pb_body_migrate(struct pb_state *st, char *err, size_t errlen);
+/* The reference counts the open transaction's puts gained, written to the chunk table: before
+ * a commit (pb_state_commit) and at the end of a put outside a transaction. 0, or -1 (logged;
+ * also when an earlier write of the transaction failed: the transaction must not commit). */
+int pb_body_flush(struct pb_state *st);
+/* Forgets the chunk cache (a rollback, a failed commit); poison: a write failed inside a
+ * transaction that goes on, whose commit must then fail. */
+void pb_body_drop(struct pb_state *st, int poison);
 /* Finalizes the chunk store's statements. */
 void pb_body_close(struct pb_state *st);
 /* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.

@@ -72,6 +72,64 @@ raw_count(const char *name, const char *sql)
 	return n;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether every chunk's refs is the number of uses in the bodies (and no body uses a chunk
+ * that is not there): what the in-transaction counts must leave behind. */
+static int
+refs_consistent(const char *name)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t *ids = NULL, prev, id;
+	size_t n = 0, cap = 0, i = 0;
+	int ok = 1;
+
+	if (sqlite3_open_v2(db_path(name), &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_prepare_v2(db, "SELECT chunks FROM outbox_body", -1, &q, NULL);
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *l = sqlite3_column_blob(q, 0);
+		size_t len = (size_t)sqlite3_column_bytes(q, 0), pos = 0;
+
+		prev = 0;
+		while (pos < len && pb_body_list_next(l, len, &pos, &prev, &id) == 0) {
+			if (n == cap)
+				ids = pb_xreallocarray(ids, cap = cap ? cap * 2 : 1024, sizeof *ids);
+			ids[n++] = id;
+		}
+	}
+	sqlite3_finalize(q);
+	if (n)
+		qsort(ids, n, sizeof *ids, cmp_i64);
+	sqlite3_prepare_v2(db, "SELECT id, refs FROM chunks ORDER BY id", -1, &q, NULL);
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t cid = sqlite3_column_int64(q, 0), refs = sqlite3_column_int64(q, 1), k = 0;
+
+		while (i < n && ids[i] == cid) {
+			i++;
+			k++;
+		}
+		if (k != refs) {
+			fprintf(stderr, "%s: chunk %lld has refs %lld, used %lld times\n", name,
+				(long long)cid, (long long)refs, (long long)k);
+			ok = 0;
+		}
+	}
+	if (i != n)
+		ok = 0;   /* a body uses a chunk that is not there */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(ids);
+	return ok;
+}
+
 /* Deterministic pseudo-random bytes (xorshift), text-like when text. */
 static void
 fill(unsigned char *p, size_t n, uint64_t seed, int text)
@@ -281,6 +339,34 @@ test_store(void)
 	stored = raw_count("store.db", "SELECT sum(size) FROM chunks");
 	T_CHECK(stored > 0 && stored < whole / 10);
 	T_CHECK(raw_count("store.db", "SELECT sum(length(data)) FROM chunks") <= stored);
+	T_CHECK(refs_consistent("store.db"));
+	/* Puts outside a transaction, and a transaction rolled back, keep the counts right. */
+	digest(&p, 7, papers, PAPER);
+	T_EQ_INT(put_msg(st, "alone1", "s00007", &p, 1000), 1);
+	T_EQ_INT(put_msg(st, "alone2", "s00007", &p, 1000), 1);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put_msg(st, "gone", "s00007", &p, 1000), 1);
+	T_EQ_INT(pb_state_rollback(st), 0);
+	T_EQ_INT(put_msg(st, "alone3", "s00007", &p, 1000), 1);
+	T_CHECK(refs_consistent("store.db"));
+	/* A put refused inside a transaction: the transaction cannot commit (its counts are
+	 * unknown), and what was committed before stays right. */
+	pb_state_close(st);
+	T_EQ_INT(raw_exec("store.db", "CREATE TRIGGER no_body BEFORE INSERT ON outbox_body"
+			  " WHEN NEW.size = 5 BEGIN SELECT RAISE(ABORT, 'refused'); END;"), SQLITE_OK);
+	st = open_db("store.db");
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put_msg(st, "before", "s00007", &p, 1000), 1);
+	pb_buf_reset(&p);
+	pb_buf_puts(&p, "short");
+	T_EQ_INT(put_msg(st, "refused", "s00007", &p, 1000), -1);
+	T_EQ_INT(pb_state_commit(st), -1);
+	T_EQ_INT(pb_outbox_get(st, "before", &m), 0);
+	T_CHECK(refs_consistent("store.db"));
+	T_EQ_INT(raw_exec("store.db", "DROP TRIGGER no_body"), SQLITE_OK);
 	pb_state_close(st);
 	pb_buf_free(&p);
 }
@@ -382,6 +468,7 @@ test_prune_space(void)
 	T_CHECK(before > 0 && after > 0 && after < before / 2);
 	T_EQ_INT(raw_count("space.db", "SELECT count(*) FROM outbox_body"), 1);
 	T_EQ_INT(raw_count("space.db", "SELECT count(*) FROM chunks WHERE refs <= 0"), 0);
+	T_CHECK(refs_consistent("space.db"));
 	/* Every chunk left is the recent message's, counted once per use. */
 	T_EQ_INT(raw_count("space.db", "SELECT sum(refs) FROM chunks"),
 		 raw_count("space.db", "SELECT count(*) FROM chunks"));
