@@ -103,6 +103,15 @@ char *pb_st_col_dup(pb_db_stmt *s, int i);
 /* Column i copied into out ("" for NULL), truncated to n. */
 void pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n);
 
+/* ---- the SQLite file's space (space.c) ---- */
+
+/* At open for writing: auto_vacuum=INCREMENTAL, through one VACUUM when the file has another
+ * mode. 0, or -1 with err filled (naming path); a VACUUM that cannot run now is a warning. */
+int pb_st_sqlite_space(struct pb_state *st, const char *path, char *err, size_t errlen);
+/* After pruning, outside a transaction: the freed pages back to the file system (SQLite
+ * only; a failure is logged). */
+void pb_st_give_back(struct pb_state *st);
+
 /* ---- message bodies as chunks (chunks.c) ---- */
 
 /* Stores payload (len bytes) as the body of outbox row id: cut into chunks, each distinct
