@@ -69,10 +69,12 @@ grep -q "sent=$N " plain.out || { cat plain.out >&2; fail "paperboy (no pipelini
 PLAIN_RATE=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' plain.out)
 
 # One of paperboy's messages, as smtp-source -F wants it (LF line ends; it adds the CRs).
-MSG_BYTES=$($PY - "$T/mail.db" sample.eml <<'EOF'
-import sqlite3, sys
-p = sqlite3.connect(sys.argv[1]).execute("SELECT payload FROM outbox_payload LIMIT 1").fetchone()[0]
-p = bytes(p)
+# The payload as the state returns it (tests/tools/outbox_dump: bodies are stored in chunks).
+sqlite3 "$T/mail.db" "SELECT msg_id FROM outbox ORDER BY rowid LIMIT 1" >first.id
+"$BUILD/tests/tools/outbox_dump" "$T/mail.db" . <first.id >/dev/null || fail "outbox_dump failed"
+MSG_BYTES=$($PY - 000001.out sample.eml <<'EOF'
+import sys
+p = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(p.replace(b"\r\n", b"\n"))
 print(len(p))
 EOF

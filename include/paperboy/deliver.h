@@ -20,6 +20,8 @@ struct pb_deliver_opts {
 					 * as transient failures (retried later, never marked sent),
 					 * what has not begun stays pending. 0: no limit */
 	int no_pacing;                  /* benchmarks only: switch off per-destination pacing */
+	int no_sync;                    /* benchmarks only: marks committed without a sync to disk
+					 * (pb_state_durable off), the reference for its cost */
 	volatile sig_atomic_t *stop;    /* set by a signal handler: finish in-flight, take no more */
 	int progress;                   /* print progress to stderr (a terminal) */
 };

@@ -1,6 +1,6 @@
 /* State: one SQLite database (WAL) under state_dir, or one PostgreSQL database several machines
  * share: the only thing that must survive a restart.
- * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
+ * Tables: meta(schema version), papers, runs, outbox (+ outbox_body, chunks), ledger, summary_cache,
  * token_usage, subscribers, feedback, suppressions, signups, stamps, corpus, author_papers,
  * embeddings, fulltext. Every statement on it is this module's: other modules call the functions below
  * and never see the connection. */
@@ -59,6 +59,12 @@ void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
 int pb_state_in_transaction(struct pb_state *st);
 void pb_state_close(struct pb_state *st);    /* accepts NULL */
 int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
+/* on: every commit reaches the disk before it returns (SQLite's synchronous=FULL), and so do
+ * the commits before it; off (the default, NORMAL): the last commits may be undone by a power
+ * loss (never corrupted). The delivery loop turns it on for its "sent" marks; enqueueing, which
+ * a later run redoes when it was lost, runs without a sync per commit. PostgreSQL commits
+ * durably anyway: a no-op there. 0 / -1. */
+int pb_state_durable(struct pb_state *st, int on);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* "ok" or the first problem reported by PRAGMA integrity_check, into buf. Returns 0 when ok. */
@@ -185,7 +191,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 6
+#define PB_STATE_SCHEMA 7
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

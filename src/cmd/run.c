@@ -141,6 +141,11 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		rc = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 		break;
 	}
+	/* Old rows go as the daemon's daily prune sends them (retention_days), and their pages
+	 * back to the file system: the timer's runs keep the state's size flat too. A failure
+	 * (logged) costs space, not this run's result. */
+	if (st && cfg->retention_days > 0)
+		pb_state_prune(st, cfg->retention_days);
 	/* Messages that failed or expired for good (a day's digest that will not arrive unless
 	 * someone acts) make an otherwise good run exit 69, as sendmail does for a permanent
 	 * failure. */

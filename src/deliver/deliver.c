@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "marks.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
 #include "paperboy/hash.h"
@@ -92,7 +93,7 @@ struct run {
 	struct pb_smtp_pool *smtp;     /* email sessions, opened with the first email */
 	struct curl_waitfd *wfd;       /* their sockets, waited for with the multi's */
 	int max_wfd;
-	int in_txn;                    /* results are being recorded in one transaction */
+	struct pb_marks marks;         /* results recorded, committed in groups */
 	struct pb_outbox_msg *batch;   /* taken entries are zeroed (rowid 0) */
 	size_t n_batch;
 	struct pb_xfer **xf;           /* in flight */
@@ -156,6 +157,8 @@ fatal(struct run *r, const char *what)
 	r->fatal = 1;
 }
 
+static void sent_done(void *ctx, const struct pb_outbox_msg *m, int64_t ms, int ok);
+
 /* A result of m could not be recorded. Its destination gets nothing more in this run (the
  * message stays as the state last knew it, so it may go again later, and nothing after it may
  * overtake it); the others go on, unless SQLite rolled back the whole open transaction, which
@@ -165,8 +168,8 @@ state_failed(struct run *r, const struct pb_outbox_msg *m, const char *what)
 {
 	char key[512];
 
-	if (r->in_txn && !pb_state_in_transaction(r->st)) {
-		r->in_txn = 0;
+	if (r->marks.open && !pb_state_in_transaction(r->st)) {
+		pb_marks_lost(&r->marks, sent_done, r);
 		fatal(r, what);
 		return;
 	}
@@ -258,6 +261,17 @@ log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, cons
 	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
 }
 
+/* A message marked sent counts as sent once its mark is committed (marks.h). */
+static void
+sent_done(void *ctx, const struct pb_outbox_msg *m, int64_t ms, int ok)
+{
+	struct run *r = ctx;
+
+	r->stats->sent += ok;
+	log_delivery(m, ok ? "sent" : "unrecorded", ms,
+		     ok ? NULL : "sent, but the state could not record it");
+}
+
 /* Records what happened to m. Called as soon as the result is known. */
 static void
 record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms,
@@ -268,6 +282,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	struct slot *d;
 	int rc = 0;
 
+	pb_marks_result(&r->marks);
 	dest_key(key, sizeof key, m);
 	d = table_get(&r->tab, key);
 	/* A held part that is settled for good releases the parts after it. */
@@ -276,8 +291,10 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	switch (res->verdict) {
 	case PB_V_SENT:
 		rc = pb_outbox_mark_sent(r->st, m->rowid, now);
-		r->stats->sent++;
-		log_delivery(m, "sent", ms, NULL);
+		if (rc == 0)
+			pb_marks_sent(&r->marks, m, ms, sent_done, r);
+		else
+			sent_done(r, m, ms, 0);
 		break;
 	case PB_V_PERMANENT:
 		/* Refused before it went anywhere (no such channel, not an address): no attempt. */
@@ -469,20 +486,12 @@ xfer_start(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	return 0;
 }
 
-/* Results that arrive together go to the state in one transaction. */
+/* Commits the results' group when it is due (force: now). */
 static void
-txn_need(struct run *r)
+txn_end(struct run *r, int force)
 {
-	if (!r->in_txn)
-		r->in_txn = pb_state_begin(r->st) == 0;
-}
-
-static void
-txn_end(struct run *r)
-{
-	if (r->in_txn && pb_state_commit(r->st) != 0)
+	if (pb_marks_end(&r->marks, force, sent_done, r) != 0)
 		fatal(r, "commit");
-	r->in_txn = 0;
 }
 
 /* Records x's result and lets it go. */
@@ -491,7 +500,6 @@ xfer_finish(struct run *r, struct pb_xfer *x, const struct pb_result *res)
 {
 	char key[512];
 
-	txn_need(r);
 	record(r, x->msg, res, pb_mono_ms() - x->started_ms, 1);
 	dest_key(key, sizeof key, x->msg);
 	table_get(&r->tab, key)->busy = 0;
@@ -554,7 +562,7 @@ collect(struct run *r)
 		ch->classify(x, cm->data.result, &res);
 		xfer_finish(r, x, &res);
 	}
-	txn_end(r);
+	txn_end(r, 0);
 }
 
 /* The time limit passed: what is in flight is cut off and recorded as a transient failure
@@ -578,13 +586,12 @@ cut_off(struct run *r)
 	res.verdict = PB_V_TRANSIENT;
 	res.retry_after_s = 0;
 	snprintf(res.reason, sizeof res.reason, "%s", why);
-	txn_need(r);
 	/* Backwards: xfer_finish moves the last transfer into the finished one's slot. */
 	for (size_t i = r->n_xf; i-- > 0;)
 		if (r->xf[i]->easy)
 			xfer_finish(r, r->xf[i], &res);
 	pb_smtp_pool_cut(r->smtp, why);
-	txn_end(r);
+	txn_end(r, 1);
 }
 
 /* Milliseconds to wait at most: ms, or less when the time limit comes first. */
@@ -617,7 +624,7 @@ wait_and_run(struct run *r, long ms)
 	collect(r);
 	if (r->smtp) {
 		pb_smtp_pool_step(r->smtp, r->wfd, n);
-		txn_end(r);
+		txn_end(r, 0);
 	}
 }
 
@@ -817,6 +824,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		stats = &dummy;
 	memset(stats, 0, sizeof *stats);
 	r.st = st;
+	r.marks.st = st;
 	r.cfg = cfg;
 	r.o = o;
 	r.stats = stats;
@@ -839,6 +847,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_config_log_secrets(cfg);
+	/* A mark is on disk before the message counts as sent (marks.h). */
+	if (!(o && o->no_sync) && pb_state_durable(st, 1) < 0) {
+		snprintf(err, errlen, "state: %s", pb_state_errmsg(st));
+		goto out;
+	}
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
@@ -878,11 +891,12 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
-		txn_end(&r);
+		txn_end(&r, 0);
 		if (stopping(&r))
 			waiting = 0;
 		if (r.n_xf == 0 && waiting == 0) {
 			int64_t next;
+			txn_end(&r, 1);
 			if (stopping(&r))
 				break;
 			if (r.n_batch > 0 && r.only_broken) {
@@ -928,6 +942,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				int64_t d = wake - pb_mono_ms();
 				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
 			}
+			if (r.marks.open && pb_marks_due_in(&r.marks) < ms)
+				ms = pb_marks_due_in(&r.marks);   /* awake when the group is due */
 			wait_and_run(&r, ms);
 		}
 	}
@@ -935,8 +951,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
 out:
-	if (r.in_txn && pb_state_commit(r.st) != 0)
+	txn_end(&r, 1);
+	if (r.fatal)
 		rc = -1;
+	pb_marks_free(&r.marks);
+	pb_state_durable(st, 0);
 	pb_smtp_pool_free(r.smtp);
 	while (r.n_xf > 0) {
 		/* Only after a fatal error: the results cannot be recorded, so the messages stay

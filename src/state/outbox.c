@@ -32,10 +32,10 @@ sp(struct pb_state *st, enum stmt_id id)
 int
 pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 {
-	pb_db_stmt *s, *b;
+	pb_db_stmt *s;
 	size_t len;
-	int64_t now = pb_now();
-	int inserted;
+	int64_t now = pb_now(), id = 0;
+	int inserted, rc, alone = !pb_db_in_transaction(st->db);
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
@@ -61,28 +61,34 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_db_bind_int64(s, 10, m->next_attempt);
 	pb_db_bind_int64(s, 11, m->created ? m->created : now);
 	pb_st_bind_text(s, 12, m->last_error);
-	if (pb_st_run(st, s, "outbox_put") < 0)
+	/* A row back: inserted, with its id; none: the message existed. */
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		id = pb_db_col_int64(s, 0);
+	pb_db_reset(s);
+	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
+		pb_st_error(st, "outbox_put");
 		goto fail;
-	inserted = pb_db_changes(st->db) > 0;
-	if (inserted) {
-		b = pb_st_stmt(st, S_OUT_PUT_BODY);
-		if (!b)
-			goto fail;
-		pb_st_bind_text(b, 1, m->msg_id);
-		pb_db_bind_blob(b, 2, m->payload, len);
-		if (pb_st_run(st, b, "outbox_put") < 0)
-			goto fail;
 	}
-	if (sp(st, S_RELEASE) < 0)
+	inserted = rc == PB_DB_ROW;
+	if (inserted && pb_body_put(st, id, m->payload, len) < 0)
 		goto fail;
+	/* Alone, the put is its own transaction: its chunk counts go with it. */
+	if ((alone && pb_body_flush(st) < 0) || sp(st, S_RELEASE) < 0)
+		goto fail;
+	if (alone && pb_db_in_transaction(st->db))
+		goto fail;   /* the release did not commit: as a failure */
 	return inserted;
 fail:
 	sp(st, S_ROLLBACK_TO);
 	sp(st, S_RELEASE);
+	/* The counts gained since the transaction began are unknown now: inside one, its commit
+	 * fails (the caller rolls it back, as run.c does for a digest it could not enqueue). */
+	pb_body_drop(st, !alone);
 	return -1;
 }
 
-/* Fills m from a row of OUT_COLS followed by payload (column 13, may be NULL). */
+/* Fills m from a row of OUT_COLS (the payload is read apart, by load_bodies). */
 static void
 read_msg(pb_db_stmt *s, struct pb_outbox_msg *m)
 {
@@ -100,25 +106,44 @@ read_msg(pb_db_stmt *s, struct pb_outbox_msg *m)
 	m->next_attempt = pb_db_col_int64(s, 10);
 	m->created = pb_db_col_int64(s, 11);
 	m->last_error = pb_st_col_dup(s, 12);
-	if (pb_db_col_type(s, 13) != PB_DB_NULL) {
-		const void *p = pb_db_col_blob(s, 13);
-		size_t n = (size_t)pb_db_col_bytes(s, 13);
-
-		m->payload = pb_xmalloc(n + 1);
-		if (n)
-			memcpy(m->payload, p, n);
-		m->payload[n] = '\0';
-		m->payload_len = n;
-	}
 }
 
-/* Collects every row of s into a message array. */
+/* Reads the payloads of v[0..*n). A message whose body does not come back exactly is marked
+ * failed with the reason and left out (never sent); *n shrinks. 0, or -1 on a database
+ * error. */
+static int
+load_bodies(struct pb_state *st, struct pb_outbox_msg *v, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		int rc = pb_body_get(st, v[i].rowid, v[i].msg_id, &v[i].payload,
+				     &v[i].payload_len);
+
+		if (rc == -1)
+			return -1;
+		if (rc == -2) {
+			pb_outbox_mark_status(st, v[i].rowid, PB_OUT_FAILED, st->last_error);
+			pb_outbox_msg_clear(&v[i]);
+			continue;
+		}
+		if (k != i) {
+			v[k] = v[i];
+			memset(&v[i], 0, sizeof v[i]);
+		}
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+/* Collects every row of s into a message array, with the payloads when load. */
 static int
 read_msgs(struct pb_state *st, pb_db_stmt *s, struct pb_outbox_msg **out, size_t *n,
-	  const char *op)
+	  const char *op, int load)
 {
 	struct pb_outbox_msg *v = NULL;
-	size_t k = 0, cap = 0;
+	size_t k = 0, cap = 0, rows;
 	int rc;
 
 	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
@@ -129,9 +154,12 @@ read_msgs(struct pb_state *st, pb_db_stmt *s, struct pb_outbox_msg **out, size_t
 		read_msg(s, &v[k++]);
 	}
 	pb_db_reset(s);
-	if (rc != PB_DB_DONE) {
+	if (rc != PB_DB_DONE)
 		pb_st_error(st, op);
-		pb_outbox_msgs_free(v, k);
+	/* Entries load_bodies leaves out or moves are zeroed: freeing all rows read is safe. */
+	rows = k;
+	if (rc != PB_DB_DONE || (load && load_bodies(st, v, &k) < 0)) {
+		pb_outbox_msgs_free(v, rows);
 		*out = NULL;
 		*n = 0;
 		return -1;
@@ -153,7 +181,7 @@ pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg
 		return -1;
 	pb_db_bind_int64(s, 1, now);
 	pb_db_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	return read_msgs(st, s, out, n, "outbox_due");
+	return read_msgs(st, s, out, n, "outbox_due", 1);
 }
 
 int64_t
@@ -383,7 +411,7 @@ pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out, si
 	if (!s)
 		return -1;
 	pb_db_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	return read_msgs(st, s, out, n, "outbox_errors");
+	return read_msgs(st, s, out, n, "outbox_errors", 0);
 }
 
 int
@@ -402,5 +430,11 @@ pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out
 	else if (rc != PB_DB_DONE)
 		pb_st_error(st, "outbox_get");
 	pb_db_reset(s);
-	return rc == PB_DB_ROW ? 1 : rc == PB_DB_DONE ? 0 : -1;
+	if (rc != PB_DB_ROW)
+		return rc == PB_DB_DONE ? 0 : -1;
+	if (pb_body_get(st, out->rowid, out->msg_id, &out->payload, &out->payload_len) < 0) {
+		pb_outbox_msg_clear(out);
+		return -1;
+	}
+	return 1;
 }

@@ -111,6 +111,23 @@ static const char *const migrations[] = {
 	"  paper_key TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL,"
 	"  body BLOB, bytes INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT,"
 	"  fetched INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/* 6 -> 7: message bodies as chunks (chunks.c): each distinct chunk once, deflated,
+	 * counted, keyed by 64 bits of its SHA-256; a body is its size, its SHA-256 and its
+	 * chunk ids. Then migration_steps converts outbox_payload and drops it. */
+	"CREATE TABLE chunks("
+	"  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL UNIQUE, refs INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL, data BLOB NOT NULL);"
+	"CREATE INDEX chunks_free ON chunks(id) WHERE refs <= 0;"
+	"CREATE TABLE outbox_body("
+	"  id INTEGER PRIMARY KEY, size INTEGER NOT NULL, sha256 BLOB NOT NULL,"
+	"  chunks BLOB NOT NULL);",
+};
+
+/* What a migration does beyond its SQL (after it, in the same transaction): indexed like
+ * migrations, NULL for none. */
+static int (*const migration_steps[])(struct pb_state *, char *, size_t) = {
+	[6] = pb_body_migrate,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
@@ -127,13 +144,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
 		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
-		      " ON CONFLICT(msg_id) DO NOTHING",
-	/* By msg_id, not by a returned rowid: the same statements give the same rows when a
-	 * transaction is replayed on a new PostgreSQL connection (identities move on). */
-	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload)"
-			   " SELECT rowid, ?2 FROM outbox WHERE msg_id = ?1",
-	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
-		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
+		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
+	[S_OUT_DUE] = "SELECT " OUT_COLS " FROM outbox o"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
 		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
 		      " LIMIT ?2",
@@ -162,10 +174,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " AND subscriber = ?2",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
 			 " ORDER BY channel, status",
-	[S_OUT_ERRORS] = "SELECT " OUT_COLS ", NULL FROM outbox o WHERE o.last_error IS NOT NULL"
+	[S_OUT_ERRORS] = "SELECT " OUT_COLS " FROM outbox o WHERE o.last_error IS NOT NULL"
 			 " ORDER BY o.updated DESC, o.rowid DESC LIMIT ?1",
-	[S_OUT_GET] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
-		      " LEFT JOIN outbox_payload p ON p.id = o.rowid WHERE o.msg_id = ?1",
+	[S_OUT_GET] = "SELECT " OUT_COLS " FROM outbox o WHERE o.msg_id = ?1",
 	[S_LEDGER_HAS] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2 LIMIT 1",
 	[S_LEDGER_HAS_EXCEPT] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2"
 				" AND digest_date <> ?3 LIMIT 1",
@@ -406,6 +417,11 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
 			goto fail;
 		}
+		if ((size_t)i < sizeof migration_steps / sizeof migration_steps[0] &&
+		    migration_steps[i] && migration_steps[i](st, msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
+			goto fail;
+		}
 		snprintf(sql, sizeof sql, "INSERT INTO meta(key, value) "
 			 "VALUES('schema_version', '%d') ON CONFLICT(key) DO UPDATE "
 			 "SET value = excluded.value", i + 1);
@@ -473,6 +489,8 @@ pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t 
 			goto fail;
 		return st;
 	}
+	if (pb_db_backend(st->db) == PB_DB_SQLITE && pb_st_sqlite_space(st, path, err, errlen) < 0)
+		goto fail;
 	if (migrate(st, msg, sizeof msg) < 0) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		goto fail;
@@ -570,6 +588,7 @@ pb_state_close(struct pb_state *st)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		pb_db_finalize(st->stmt[i]);
+	pb_body_close(st);
 	pb_db_close(st->db);
 	free(st);
 }
@@ -597,7 +616,8 @@ pb_state_commit(struct pb_state *st)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_COMMIT);
 
-	if (!s || pb_st_run(st, s, "commit") < 0) {
+	if (pb_body_flush(st) < 0 || !s || pb_st_run(st, s, "commit") < 0) {
+		pb_body_drop(st, 0);
 		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
 		if (pb_db_in_transaction(st->db))
 			pb_db_exec(st->db, "ROLLBACK", NULL, 0);
@@ -611,6 +631,7 @@ pb_state_rollback(struct pb_state *st)
 {
 	pb_db_stmt *s;
 
+	pb_body_drop(st, 0);
 	if (!pb_db_in_transaction(st->db))
 		return 0;   /* already rolled back (e.g. after an I/O error) */
 	s = pb_st_stmt(st, S_ROLLBACK);
@@ -651,8 +672,6 @@ int
 pb_state_prune(struct pb_state *st, int days)
 {
 	static const char *const sql[] = {
-		"DELETE FROM outbox_payload WHERE id IN (SELECT rowid FROM outbox"
-		" WHERE status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
 		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
@@ -665,6 +684,7 @@ pb_state_prune(struct pb_state *st, int days)
 	int64_t cutoff = pb_now() - (int64_t)days * 86400;
 	char day[32];
 	int total = 0, own_tx;
+	long n;
 
 	if (days < 0)
 		return -1;
@@ -673,6 +693,10 @@ pb_state_prune(struct pb_state *st, int days)
 	own_tx = !pb_db_in_transaction(st->db);
 	if (own_tx && pb_state_begin(st) < 0)
 		return -1;
+	/* The bodies first: they are found through the outbox rows deleted next. */
+	if ((n = pb_body_prune(st, cutoff)) < 0)
+		goto fail;
+	total += (int)n;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
 		pb_db_stmt *s = NULL;
 
@@ -693,6 +717,8 @@ pb_state_prune(struct pb_state *st, int days)
 	}
 	if (own_tx && pb_state_commit(st) < 0)
 		return -1;
+	if (own_tx)
+		pb_st_give_back(st);
 	pb_info("state.pruned", "days=%d rows=%d", days, total);
 	return total;
 fail:

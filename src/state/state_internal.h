@@ -3,6 +3,7 @@
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
+#include "paperboy/buf.h"
 #include "paperboy/state.h"
 #include "db.h"
 
@@ -10,7 +11,6 @@ struct pb_buf;
 
 enum stmt_id {
 	S_OUT_PUT,
-	S_OUT_PUT_BODY,
 	S_OUT_DUE,
 	S_OUT_NEXT,
 	S_OUT_SENT,
@@ -70,9 +70,14 @@ enum stmt_id {
 	S_COUNT
 };
 
+/* The chunk store's statements (chunks.c). */
+enum body_stmt_id { B_REF, B_NEW, B_PUT, B_GET, B_CHUNK, B_UNREF, B_ADDREF, B_COUNT };
+
 struct pb_state {
 	struct pb_db *db;
 	pb_db_stmt *stmt[S_COUNT];
+	pb_db_stmt *body_stmt[B_COUNT];
+	struct pb_body_cache *body_cache;   /* chunks referenced in the open transaction */
 	int version;
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets the
 				 * driver's */
@@ -105,5 +110,45 @@ void pb_st_bind_text(pb_db_stmt *s, int i, const char *v);
 char *pb_st_col_dup(pb_db_stmt *s, int i);
 /* Column i copied into out ("" for NULL), truncated to n. */
 void pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n);
+
+/* ---- the SQLite file's space (space.c) ---- */
+
+/* At open for writing: auto_vacuum=INCREMENTAL, through one VACUUM when the file has another
+ * mode. 0, or -1 with err filled (naming path); a VACUUM that cannot run now is a warning. */
+int pb_st_sqlite_space(struct pb_state *st, const char *path, char *err, size_t errlen);
+/* After pruning, outside a transaction: the freed pages back to the file system (SQLite
+ * only; a failure is logged). */
+void pb_st_give_back(struct pb_state *st);
+
+/* ---- message bodies as chunks (chunks.c) ---- */
+
+/* Stores payload (len bytes) as the body of outbox row id: cut into chunks, each distinct
+ * chunk stored once (deflated) and counted. 0, or -1 (logged). */
+int pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len);
+/* The body of outbox row id, exactly as stored, into *payload (malloc'd, NUL-terminated, the
+ * caller's) and *len. 1, 0 when the row has no body, -1 on a database error, -2 when the
+ * body does not come back exactly (its SHA-256 differs, a chunk is missing or damaged): both
+ * logged, the latter naming msg_id. */
+int pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload,
+		size_t *len);
+/* Deletes the bodies of the outbox rows pruned at cutoff (settled, created before it),
+ * releases their chunks and deletes the chunks no body uses. Rows deleted, or -1 (logged). */
+long pb_body_prune(struct pb_state *st, int64_t cutoff);
+/* Schema 6 -> 7: every outbox_payload row into a body; drops outbox_payload. 0 / -1 (err). */
+int pb_body_migrate(struct pb_state *st, char *err, size_t errlen);
+/* The reference counts the open transaction's puts gained, written to the chunk table: before
+ * a commit (pb_state_commit) and at the end of a put outside a transaction. 0, or -1 (logged;
+ * also when an earlier write of the transaction failed: the transaction must not commit). */
+int pb_body_flush(struct pb_state *st);
+/* Forgets the chunk cache (a rollback, a failed commit); poison: a write failed inside a
+ * transaction that goes on, whose commit must then fail. */
+void pb_body_drop(struct pb_state *st, int poison);
+/* Finalizes the chunk store's statements. */
+void pb_body_close(struct pb_state *st);
+/* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.
+ * pb_body_list_next: 0, or -1 when the list is damaged. */
+void pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id);
+int pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev,
+		      int64_t *id);
 
 #endif

@@ -105,7 +105,7 @@ run_pb "$D1B/pb.conf" run --feed "$EMPTY" --date 2024-12-02
 $PY - "$D1B/state/paperboy.db" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'outbox_payload'").fetchone()[0]
+page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'outbox_body'").fetchone()[0]
 size = db.execute("PRAGMA page_size").fetchone()[0]
 db.close()
 with open(sys.argv[1], "r+b") as f:

@@ -133,6 +133,7 @@ usage(void)
 		"  [--size BYTES] [--max-total N] [--max-host N] [--max-wait S] [--retry-base S]\n"
 		"  [--lifetime-h H] [--max-attempts N] [--created-ago S] [--no-pacing]\n"
 		"  [--unsub-mailto A] [--unsub-url U] [--enqueue-only|--deliver-only] [--quiet]\n"
+		"  [--sync normal|full]\n"
 		"  [--email N|NAME=ADDR] [--slack NAME=PATH[:PARTS]] [--telegram N|NAME=CHAT[:PARTS]]\n"
 		"  [--file N|NAME=DEST]\n");
 	exit(64);
@@ -158,6 +159,7 @@ main(int argc, char **argv)
 	const char *subject = "arXiv digest — 4 Dec 2025: Gaussian Splatting, 视觉语言模型 & Zürich";
 	long size = 4000, created_ago = 0, enqueued = 0;
 	int mode = 0, quiet = 0;   /* 0 both, 1 enqueue only, 2 deliver only */
+	const char *sync_mode = NULL;   /* "normal" or "full" (the delivery loop's own) */
 	char err[512];
 	int64_t t0, t1;
 	int rc = 1;
@@ -217,6 +219,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--enqueue-only") == 0) mode = 1;
 		else if (strcmp(a, "--deliver-only") == 0) mode = 2;
 		else if (strcmp(a, "--quiet") == 0) quiet = 1;
+		else if (ARG("--sync")) sync_mode = v;
 		else usage();
 #undef ARG
 	}
@@ -242,6 +245,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "deliver_drive: %s\n", err);
 		return 1;
 	}
+	/* normal: the marks without a sync to disk, the reference for what the sync costs. */
+	o.no_sync = sync_mode && strcmp(sync_mode, "normal") == 0;
 	t0 = mono_ms();
 	if (mode != 2) {
 		struct pb_buf text = { 0 }, html = { 0 }, id = { 0 }, body = { 0 };

@@ -84,8 +84,8 @@ test_schema(void)
 	struct pb_db *db;
 	pb_db_stmt *s;
 	char buf[128];
-	const char *tables[] = { "meta", "papers", "runs", "outbox", "outbox_payload", "ledger",
-				 "summary_cache", "token_usage" };
+	const char *tables[] = { "meta", "papers", "runs", "outbox", "outbox_body", "chunks",
+				 "ledger", "summary_cache", "token_usage" };
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -106,7 +106,17 @@ test_schema(void)
 		pb_db_finalize(s);
 		s = pb_db_prepare(db, "PRAGMA synchronous", 0);
 		T_EQ_INT(pb_db_step(s), PB_DB_ROW);
-		T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL */
+		T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL, until the delivery loop asks for FULL */
+		pb_db_finalize(s);
+		T_EQ_INT(pb_state_durable(st, 1), 0);
+		s = pb_db_prepare(db, "PRAGMA synchronous", 0);
+		T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+		T_EQ_INT(pb_db_col_int(s, 0), 2);   /* FULL: a commit is on disk when it returns */
+		pb_db_finalize(s);
+		T_EQ_INT(pb_state_durable(st, 0), 0);
+		s = pb_db_prepare(db, "PRAGMA auto_vacuum", 0);
+		T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+		T_EQ_INT(pb_db_col_int(s, 0), 2);   /* INCREMENTAL */
 		pb_db_finalize(s);
 	}
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
@@ -493,7 +503,8 @@ test_transactions(void)
 	T_EQ_INT(n, 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.1", NULL), 0);
 	/* The payload went with the rollback. */
-	T_EQ_INT(raw_count("tx.db", "SELECT COUNT(*) FROM outbox_payload"), 0);
+	T_EQ_INT(raw_count("tx.db", "SELECT COUNT(*) FROM outbox_body"), 0);
+	T_EQ_INT(raw_count("tx.db", "SELECT COUNT(*) FROM chunks"), 0);
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
 	T_EQ_INT(pb_state_commit(st), 0);
@@ -698,9 +709,9 @@ test_prune(void)
 			  "UPDATE runs SET started = 5;"), SQLITE_OK);
 
 	total = pb_state_prune(st, 90);
-	/* outbox sent+failed (2, and their 2 payloads), ledger 1, papers 1, cache 1, tokens 1,
-	 * runs 2 */
-	T_EQ_INT(total, 10);
+	/* outbox sent+failed (2, their 2 bodies and the 2 chunks no other body uses), ledger 1,
+	 * papers 1, cache 1, tokens 1, runs 2 */
+	T_EQ_INT(total, 12);
 	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
 	{
 		long pending = 0, paused = 0, sent = 0, failed = 0;
@@ -734,8 +745,9 @@ test_prune(void)
 		pb_run_rows_free(r, n);
 	}
 	/* No payload left without its message. */
-	T_EQ_INT(raw_count("prune.db", "SELECT COUNT(*) FROM outbox_payload WHERE id NOT"
+	T_EQ_INT(raw_count("prune.db", "SELECT COUNT(*) FROM outbox_body WHERE id NOT"
 				       " IN (SELECT rowid FROM outbox)"), 0);
+	T_EQ_INT(raw_count("prune.db", "SELECT COUNT(*) FROM chunks WHERE refs <= 0"), 0);
 	T_EQ_INT(pb_state_prune(st, -1), -1);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	pb_state_close(st);

@@ -1,0 +1,559 @@
+/* The outbox's message bodies, stored as chunks. A payload is cut at content-defined
+ * boundaries (cdc.c); each distinct chunk is stored once, keyed by the first 64 bits of its
+ * SHA-256 and its length, deflated, with a count of the bodies that use it; a body is its
+ * length, its whole SHA-256 and the list of its chunk ids. The blocks a digest repeats from subscriber to subscriber (a paper's abstract,
+ * the formats' boilerplate) are then stored once a day, not once per message.
+ *
+ * Reading checks the whole payload's SHA-256: a body that does not come back exactly is an
+ * error naming the message, never sent. That check, not the chunk key, is what guarantees
+ * the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of 32 and 40,
+ * an eighth of the chunk table at 2,000 subscribers) could only ever make a message fail
+ * loudly, with odds of about 1 in 10^5 over 20 million chunks kept, never send a wrong one. Pruning releases the references of the bodies it
+ * deletes and deletes the chunks no body uses any more. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "cdc.h"
+#include "paperboy/buf.h"
+#include "paperboy/log.h"
+#include "state_internal.h"
+
+#define SHA_LEN 32
+/* No stored chunk is longer: a sanity bound for reading, above any PB_CDC_MAX. */
+#define CHUNK_LIMIT (1 << 20)
+
+static const char *const body_sql[B_COUNT] = {
+	[B_REF] = "UPDATE chunks SET refs = refs + 1 WHERE hash = ?1 AND size = ?2 RETURNING id",
+	[B_NEW] = "INSERT INTO chunks(hash, refs, size, data) VALUES(?1, 1, ?2, ?3) RETURNING id",
+	[B_PUT] = "INSERT INTO outbox_body(id, size, sha256, chunks) VALUES(?1, ?2, ?3, ?4)",
+	[B_GET] = "SELECT size, sha256, chunks FROM outbox_body WHERE id = ?1",
+	[B_CHUNK] = "SELECT size, data FROM chunks WHERE id = ?1",
+	[B_UNREF] = "UPDATE chunks SET refs = refs - ?2 WHERE id = ?1",
+	[B_ADDREF] = "UPDATE chunks SET refs = refs + ?2 WHERE id = ?1",
+};
+
+/* The chunks this handle has referenced, and how many more references each has gained in the
+ * open transaction: a paper's block, met again in the next subscriber's digest, costs a
+ * lookup here instead of a statement. The counts reach the table before the transaction
+ * commits (pb_body_flush); a rollback or any failure forgets the whole cache (it may hold
+ * chunks that went with it), as pruning does. A chunk gone under it (deleted by another
+ * process) makes the flush fail, never a count go astray; and every body read is checked
+ * against its SHA-256. */
+#define CACHE_MAX (1 << 18)   /* entries kept: about 8 MB */
+struct pb_body_cache {
+	struct centry {
+		int64_t key, size, id;   /* id 0: a free slot */
+		long pending;
+	} *v;
+	size_t cap, n;
+	int poisoned;   /* a write failed inside the transaction: its counts are unknown */
+};
+
+static pb_db_stmt *
+bstmt(struct pb_state *st, enum body_stmt_id id)
+{
+	pb_db_stmt *s = st->body_stmt[id];
+
+	if (!s) {
+		if (!(s = pb_db_prepare(st->db, body_sql[id], 1))) {
+			pb_st_error(st, "prepare");
+			return NULL;
+		}
+		st->body_stmt[id] = s;
+	}
+	pb_db_reset(s);
+	pb_db_clear_bindings(s);
+	return s;
+}
+
+void
+pb_body_close(struct pb_state *st)
+{
+	if (st->body_cache)
+		free(st->body_cache->v);
+	free(st->body_cache);
+	st->body_cache = NULL;
+	for (int i = 0; i < B_COUNT; i++) {
+		pb_db_finalize(st->body_stmt[i]);
+		st->body_stmt[i] = NULL;
+	}
+}
+
+/* ---- the chunk list: ids as zigzag deltas in LEB128 varints (mostly one byte each, since a
+ * paper's chunks are stored one after another) ---- */
+
+static void
+put_varint(struct pb_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		pb_buf_putc(b, (char)((v & 0x7f) | 0x80));
+		v >>= 7;
+	}
+	pb_buf_putc(b, (char)v);
+}
+
+void
+pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id)
+{
+	int64_t d = id - *prev;
+
+	put_varint(b, d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1);
+	*prev = id;
+}
+
+int
+pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev, int64_t *id)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	for (;;) {
+		unsigned char c;
+
+		if (*pos >= n || shift > 63)
+			return -1;
+		c = p[(*pos)++];
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			break;
+		shift += 7;
+	}
+	*prev += v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
+	*id = *prev;
+	return 0;
+}
+
+static void
+sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
+{
+	unsigned int len = SHA_LEN;
+
+	EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
+}
+
+/* A chunk's key: the first 64 bits of its SHA-256. */
+static int64_t
+chunk_key(const void *p, size_t n)
+{
+	unsigned char h[SHA_LEN];
+	uint64_t k = 0;
+
+	sha256(p, n, h);
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | h[i];
+	return (int64_t)k;
+}
+
+/* ---- writing ---- */
+
+static struct centry *
+cache_slot(struct pb_body_cache *c, int64_t key, int64_t size)
+{
+	size_t i = (size_t)((uint64_t)key ^ (uint64_t)size) & (c->cap - 1);
+
+	while (c->v[i].id && (c->v[i].key != key || c->v[i].size != size))
+		i = (i + 1) & (c->cap - 1);
+	return &c->v[i];
+}
+
+static void
+cache_add(struct pb_state *st, int64_t key, int64_t size, int64_t id)
+{
+	struct pb_body_cache *c = st->body_cache;
+	struct centry *e;
+
+	if (!c)
+		c = st->body_cache = pb_xcalloc(1, sizeof *c);
+	if (c->n * 2 >= c->cap) {
+		struct centry *old = c->v;
+		size_t ocap = c->cap;
+
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->v = pb_xcalloc(c->cap, sizeof *c->v);
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].id)
+				*cache_slot(c, old[i].key, old[i].size) = old[i];
+		free(old);
+	}
+	e = cache_slot(c, key, size);
+	if (!e->id)
+		c->n++;
+	*e = (struct centry){ .key = key, .size = size, .id = id };
+}
+
+void
+pb_body_drop(struct pb_state *st, int poison)
+{
+	struct pb_body_cache *c = st->body_cache;
+
+	if (!c)
+		return;
+	if (c->v)
+		memset(c->v, 0, c->cap * sizeof *c->v);
+	c->n = 0;
+	c->poisoned = poison;
+}
+
+int
+pb_body_flush(struct pb_state *st)
+{
+	struct pb_body_cache *c = st->body_cache;
+	pb_db_stmt *s;
+
+	if (!c)
+		return 0;
+	if (c->poisoned) {
+		pb_st_fail(st, "commit", "a write failed inside the transaction: rolled back");
+		return -1;
+	}
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->v[i].id || !c->v[i].pending)
+			continue;
+		if (!(s = bstmt(st, B_ADDREF)))
+			goto fail;
+		pb_db_bind_int64(s, 1, c->v[i].id);
+		pb_db_bind_int64(s, 2, c->v[i].pending);
+		if (pb_st_run(st, s, "chunk_ref") < 0)
+			goto fail;
+		if (pb_db_changes(st->db) != 1) {
+			pb_st_fail(st, "chunk_ref", "a chunk referenced in this transaction is gone");
+			goto fail;
+		}
+		c->v[i].pending = 0;
+	}
+	if (c->n > CACHE_MAX)
+		pb_body_drop(st, 0);
+	return 0;
+fail:
+	pb_body_drop(st, 1);
+	return -1;
+}
+
+/* The id of the chunk p[0..n), its reference counted: an existing chunk's count goes up, a
+ * new one is deflated (kept as it is when that does not make it smaller) and inserted.
+ * -1 on error (logged). */
+static int64_t
+chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
+{
+	unsigned char z[PB_CDC_MAX + 64];
+	uLongf zn = sizeof z;
+	pb_db_stmt *s;
+	int64_t id = -1, key = chunk_key(p, n);
+	struct centry *e;
+	int rc;
+
+	if (st->body_cache && st->body_cache->cap &&
+	    (e = cache_slot(st->body_cache, key, (int64_t)n))->id) {
+		e->pending++;
+		return e->id;
+	}
+	if (!(s = bstmt(st, B_REF)))
+		return -1;
+	pb_db_bind_int64(s, 1, key);
+	pb_db_bind_int64(s, 2, (int64_t)n);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		id = pb_db_col_int64(s, 0);
+	pb_db_reset(s);
+	if (rc == PB_DB_ROW) {
+		cache_add(st, key, (int64_t)n, id);
+		return id;
+	}
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "chunk_ref");
+		return -1;
+	}
+	if (compress2(z, &zn, p, n, Z_BEST_COMPRESSION) != Z_OK || zn >= n) {
+		memcpy(z, p, n);   /* a stored chunk as long as its size is one not deflated */
+		zn = n;
+	}
+	if (!(s = bstmt(st, B_NEW)))
+		return -1;
+	pb_db_bind_int64(s, 1, key);
+	pb_db_bind_int64(s, 2, (int64_t)n);
+	pb_db_bind_blob(s, 3, z, zn);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		id = pb_db_col_int64(s, 0);
+	pb_db_reset(s);
+	if (rc != PB_DB_ROW) {
+		pb_st_error(st, "chunk_new");
+		return -1;
+	}
+	cache_add(st, key, (int64_t)n, id);
+	return id;
+}
+
+int
+pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
+{
+	const unsigned char *p = payload;
+	unsigned char h[SHA_LEN];
+	struct pb_buf list = { 0 };
+	struct pb_cdc g;
+	pb_db_stmt *s;
+	int64_t prev = 0;
+	size_t off = 0;
+	int rc = -1;
+
+	pb_cdc_init(&g);
+	while (off < len) {
+		size_t k = pb_cdc_next(&g, p + off, len - off);
+		int64_t cid = chunk_ref(st, p + off, k);
+
+		if (cid < 0)
+			goto out;
+		pb_body_list_add(&list, &prev, cid);
+		off += k;
+	}
+	sha256(p, len, h);
+	if (!(s = bstmt(st, B_PUT)))
+		goto out;
+	pb_db_bind_int64(s, 1, id);
+	pb_db_bind_int64(s, 2, (int64_t)len);
+	pb_db_bind_blob(s, 3, h, SHA_LEN);
+	pb_db_bind_blob(s, 4, list.data, list.len);
+	rc = pb_st_run(st, s, "body_put");
+out:
+	pb_buf_free(&list);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/* Appends chunk id (inflated) to out. -1 when it is missing or damaged, -2 on a database
+ * error (why in err). */
+static int
+chunk_get(struct pb_state *st, int64_t id, struct pb_buf *out, char *err, size_t errlen)
+{
+	pb_db_stmt *s = bstmt(st, B_CHUNK);
+	int rc, ret = -1;
+
+	if (!s) {
+		snprintf(err, errlen, "%s", pb_state_errmsg(st));
+		return -1;
+	}
+	pb_db_bind_int64(s, 1, id);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
+		int64_t size = pb_db_col_int64(s, 0);
+		const void *z = pb_db_col_blob(s, 1);
+		size_t zn = (size_t)pb_db_col_bytes(s, 1);
+		uLongf n = (uLongf)size;
+
+		if (size < 0 || size > CHUNK_LIMIT || zn > (size_t)size) {
+			snprintf(err, errlen, "chunk %lld has a bad size", (long long)id);
+		} else if (zn == (size_t)size) {
+			pb_buf_append(out, z, zn);
+			ret = 0;
+		} else {
+			pb_buf_reserve(out, (size_t)size);
+			if (uncompress((Bytef *)out->data + out->len, &n, z, zn) != Z_OK ||
+			    n != (uLongf)size) {
+				snprintf(err, errlen, "chunk %lld does not inflate", (long long)id);
+			} else {
+				out->len += n;
+				out->data[out->len] = '\0';
+				ret = 0;
+			}
+		}
+	} else if (rc == PB_DB_DONE) {
+		snprintf(err, errlen, "chunk %lld is missing", (long long)id);
+	} else {
+		snprintf(err, errlen, "%s", pb_db_errmsg(st->db));
+		ret = -2;
+	}
+	pb_db_reset(s);
+	return ret;
+}
+
+int
+pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload, size_t *len)
+{
+	pb_db_stmt *s = bstmt(st, B_GET);
+	unsigned char want[SHA_LEN], got[SHA_LEN];
+	struct pb_buf list = { 0 }, out = { 0 };
+	char err[160] = "", why[300];
+	int64_t size = 0, prev = 0, cid;
+	size_t pos = 0;
+	int rc, ret = -1, dberr = 0;
+
+	*payload = NULL;
+	*len = 0;
+	if (!s)
+		return -1;
+	pb_db_bind_int64(s, 1, id);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
+		size = pb_db_col_int64(s, 0);
+		if (pb_db_col_bytes(s, 1) == SHA_LEN)
+			memcpy(want, pb_db_col_blob(s, 1), SHA_LEN);
+		else
+			snprintf(err, sizeof err, "its SHA-256 is missing");
+		pb_buf_append(&list, pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
+	}
+	pb_db_reset(s);
+	if (rc == PB_DB_DONE)
+		return 0;
+	if (rc != PB_DB_ROW) {
+		pb_st_error(st, "body_get");
+		return -1;
+	}
+	pb_buf_reserve(&out, size > 0 ? (size_t)size : 0);
+	while (!err[0] && pos < list.len) {
+		if (pb_body_list_next((const unsigned char *)list.data, list.len, &pos, &prev,
+				      &cid) < 0)
+			snprintf(err, sizeof err, "its chunk list is damaged");
+		else if (chunk_get(st, cid, &out, err, sizeof err) == -2)
+			dberr = 1;
+	}
+	if (!err[0]) {
+		sha256(out.data ? out.data : "", out.len, got);
+		if ((int64_t)out.len != size || memcmp(got, want, SHA_LEN) != 0)
+			snprintf(err, sizeof err, "the stored payload does not match its SHA-256");
+	}
+	if (err[0]) {
+		snprintf(why, sizeof why, "message %s: %s", msg_id ? msg_id : "?", err);
+		pb_st_fail(st, "outbox_read", why);
+		ret = dberr ? -1 : -2;
+		goto out;
+	}
+	if (!out.data)
+		pb_buf_reserve(&out, 0);
+	*len = out.len;
+	*payload = out.data;
+	out.data = NULL;
+	ret = 1;
+out:
+	pb_buf_free(&list);
+	pb_buf_free(&out);
+	return ret;
+}
+
+/* ---- releasing ---- */
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long
+pb_body_prune(struct pb_state *st, int64_t cutoff)
+{
+	static const char *const sel =
+		"SELECT b.id, b.chunks FROM outbox_body b JOIN outbox o ON o.rowid = b.id"
+		" WHERE o.status IN (1, 2, 3) AND o.created < ?1";
+	static const char *const del[] = {
+		"DELETE FROM outbox_body WHERE id IN (SELECT rowid FROM outbox"
+		" WHERE status IN (1, 2, 3) AND created < ?1)",
+		"DELETE FROM chunks WHERE refs <= 0",
+	};
+	pb_db_stmt *s, *u;
+	struct pb_buf ids = { 0 };
+	int64_t *v;
+	long total = 0;
+	size_t pos, nv;
+	int rc;
+
+	/* The counts of this transaction's puts first: pruning deletes what reaches 0, and the
+	 * cache may name what it deletes. */
+	if (pb_body_flush(st) < 0)
+		return -1;
+	pb_body_drop(st, 0);
+	if (!(s = pb_st_prepare(st, sel, "prune")))
+		return -1;
+	/* The references first (read whole, then released), then the rows. */
+	pb_db_bind_int64(s, 1, cutoff);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		int64_t prev = 0, cid;
+		const unsigned char *l = pb_db_col_blob(s, 1);
+		size_t n = (size_t)pb_db_col_bytes(s, 1);
+
+		for (pos = 0; pos < n;) {
+			if (pb_body_list_next(l, n, &pos, &prev, &cid) < 0)
+				break;   /* a damaged list leaves its chunks referenced: never wrong */
+			pb_buf_append(&ids, &cid, sizeof cid);
+		}
+	}
+	pb_db_finalize(s);
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "prune");
+		goto fail;
+	}
+	/* One update per distinct chunk: a paper's block is used by many bodies. */
+	v = (int64_t *)(void *)ids.data;
+	nv = ids.len / sizeof(int64_t);
+	if (nv)
+		qsort(v, nv, sizeof *v, cmp_id);
+	for (size_t i = 0, j; i < nv; i = j) {
+		for (j = i + 1; j < nv && v[j] == v[i]; j++)
+			;
+		if (!(u = bstmt(st, B_UNREF)))
+			goto fail;
+		pb_db_bind_int64(u, 1, v[i]);
+		pb_db_bind_int64(u, 2, (int64_t)(j - i));
+		if (pb_st_run(st, u, "prune") < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
+		if (!(s = pb_st_prepare(st, del[i], "prune")))
+			goto fail;
+		if (i == 0)
+			pb_db_bind_int64(s, 1, cutoff);
+		rc = pb_db_step(s);
+		pb_db_finalize(s);
+		if (rc != PB_DB_DONE) {
+			pb_st_error(st, "prune");
+			goto fail;
+		}
+		total += pb_db_changes(st->db);
+	}
+	pb_buf_free(&ids);
+	return total;
+fail:
+	pb_buf_free(&ids);
+	return -1;
+}
+
+/* ---- schema 6 -> 7: whole payloads become chunked bodies ---- */
+
+int
+pb_body_migrate(struct pb_state *st, char *err, size_t errlen)
+{
+	pb_db_stmt *s;
+	long n = 0;
+	int rc;
+
+	if (pb_db_table_exists(st->db, "outbox_payload") != 1)
+		return 0;
+	s = pb_db_prepare(st->db, "SELECT id, payload FROM outbox_payload ORDER BY id", 0);
+	if (!s)
+		goto fail;
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		if (pb_body_put(st, pb_db_col_int64(s, 0), pb_db_col_blob(s, 1),
+				(size_t)pb_db_col_bytes(s, 1)) < 0) {
+			pb_db_finalize(s);
+			snprintf(err, errlen, "converting outbox_payload: %s", pb_state_errmsg(st));
+			return -1;
+		}
+		n++;
+	}
+	pb_db_finalize(s);
+	if (rc != PB_DB_DONE)
+		goto fail;
+	if (pb_db_exec(st->db, "DROP TABLE outbox_payload", err, errlen) < 0)
+		return -1;
+	if (n > 0)
+		pb_info("state.chunked", "messages=%ld", n);
+	return 0;
+fail:
+	snprintf(err, errlen, "converting outbox_payload: %s", pb_db_errmsg(st->db));
+	return -1;
+}

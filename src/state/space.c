@@ -1,0 +1,70 @@
+/* The SQLite file's space and durability: incremental vacuum (switched once at open, pages
+ * given back after pruning) and synchronous=FULL while the delivery loop records its marks.
+ * PostgreSQL manages its own: these are SQLite's only. */
+#include <stdio.h>
+
+#include "paperboy/log.h"
+#include "state_internal.h"
+
+/* A SQLite file opened to write: pages freed by pruning go back to the file system
+ * (auto_vacuum=INCREMENTAL, which an existing file takes only through one VACUUM: done here,
+ * once, before any transaction). */
+int
+pb_st_sqlite_space(struct pb_state *st, const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+	pb_db_stmt *s;
+	int mode = -1, existing;
+
+	if ((s = pb_db_prepare(st->db, "PRAGMA auto_vacuum", 0)) && pb_db_step(s) == PB_DB_ROW)
+		mode = pb_db_col_int(s, 0);
+	pb_db_finalize(s);
+	existing = pb_db_table_exists(st->db, "meta") == 1;
+	if (mode == 2)
+		return 0;
+	if (mode < 0) {
+		snprintf(msg, sizeof msg, "%s", pb_db_errmsg(st->db));
+		goto fail;
+	}
+	if (pb_db_exec(st->db, "PRAGMA auto_vacuum = INCREMENTAL", msg, sizeof msg) < 0)
+		goto fail;
+	/* Even a new file has its first page once in WAL mode, so the mode takes a VACUUM (of
+	 * nothing, then). One that cannot be vacuumed now (another process reading) is tried
+	 * again at the next open. */
+	if (pb_db_exec(st->db, "VACUUM", msg, sizeof msg) < 0)
+		pb_warn("state.vacuum", "path=%s error=%s", pb_q(path), pb_q(msg));
+	else if (existing)
+		pb_info("state.vacuumed", "path=%s auto_vacuum=incremental", pb_q(path));
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", path, msg);
+	return -1;
+}
+
+/* Returns the pages pruning freed to the file system (auto_vacuum is INCREMENTAL): SQLite
+ * only, outside a transaction. A failure costs space, not data: logged. */
+void
+pb_st_give_back(struct pb_state *st)
+{
+	char err[256];
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return;
+	if (pb_db_exec(st->db, "PRAGMA incremental_vacuum", err, sizeof err) < 0)
+		pb_warn("state.vacuum", "error=%s", pb_q(err));
+}
+
+int
+pb_state_durable(struct pb_state *st, int on)
+{
+	char err[256];
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return 0;
+	if (pb_db_exec(st->db, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		       err, sizeof err) < 0) {
+		pb_st_fail(st, "durable", err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,554 @@
+/* The outbox's chunk store: content-defined cuts (cdc.c) that realign after a difference,
+ * bodies that come back byte for byte and share their common chunks, a damaged chunk that is
+ * an error naming the message (never sent), pruning that releases chunks, the file that
+ * shrinks after pruning, and the 6 -> 7 migration of whole payloads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/clock.h"
+#include "paperboy/state.h"
+#include "t.h"
+#include "../../src/state/cdc.h"
+#include "../../src/state/state_internal.h"
+
+static char dir[256];
+
+static const char *
+db_path(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return p;
+}
+
+static struct pb_state *
+open_db(const char *name)
+{
+	char err[512] = "";
+	struct pb_state *st = pb_state_open(db_path(name), err, sizeof err);
+
+	if (!st)
+		fprintf(stderr, "open %s: %s\n", name, err);
+	return st;
+}
+
+/* The test's own connection: what the state keeps to itself (chunk rows, old schemas). */
+static int
+raw_exec(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(db_path(name), &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return rc;
+}
+
+static long
+raw_count(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	long n = -1;
+
+	if (sqlite3_open_v2(db_path(name), &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(q, 0);
+	else
+		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether every chunk's refs is the number of uses in the bodies (and no body uses a chunk
+ * that is not there): what the in-transaction counts must leave behind. */
+static int
+refs_consistent(const char *name)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t *ids = NULL, prev, id;
+	size_t n = 0, cap = 0, i = 0;
+	int ok = 1;
+
+	if (sqlite3_open_v2(db_path(name), &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_prepare_v2(db, "SELECT chunks FROM outbox_body", -1, &q, NULL);
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *l = sqlite3_column_blob(q, 0);
+		size_t len = (size_t)sqlite3_column_bytes(q, 0), pos = 0;
+
+		prev = 0;
+		while (pos < len && pb_body_list_next(l, len, &pos, &prev, &id) == 0) {
+			if (n == cap)
+				ids = pb_xreallocarray(ids, cap = cap ? cap * 2 : 1024, sizeof *ids);
+			ids[n++] = id;
+		}
+	}
+	sqlite3_finalize(q);
+	if (n)
+		qsort(ids, n, sizeof *ids, cmp_i64);
+	sqlite3_prepare_v2(db, "SELECT id, refs FROM chunks ORDER BY id", -1, &q, NULL);
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t cid = sqlite3_column_int64(q, 0), refs = sqlite3_column_int64(q, 1), k = 0;
+
+		while (i < n && ids[i] == cid) {
+			i++;
+			k++;
+		}
+		if (k != refs) {
+			fprintf(stderr, "%s: chunk %lld has refs %lld, used %lld times\n", name,
+				(long long)cid, (long long)refs, (long long)k);
+			ok = 0;
+		}
+	}
+	if (i != n)
+		ok = 0;   /* a body uses a chunk that is not there */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(ids);
+	return ok;
+}
+
+/* Deterministic pseudo-random bytes (xorshift), text-like when text. */
+static void
+fill(unsigned char *p, size_t n, uint64_t seed, int text)
+{
+	uint64_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = text ? (unsigned char)("abcdefghij klmnopqrstuvwxyz\n=<>\""[x % 33])
+			    : (unsigned char)x;
+	}
+}
+
+/* The cut offsets of p (ends of chunks) into ends; returns their count. */
+static size_t
+cut_all(const struct pb_cdc *g, const unsigned char *p, size_t n, size_t *ends, size_t max)
+{
+	size_t off = 0, k = 0;
+
+	while (off < n && k < max) {
+		size_t c = pb_cdc_next(g, p + off, n - off);
+
+		if (c == 0)
+			break;
+		off += c;
+		ends[k++] = off;
+	}
+	return k;
+}
+
+static void
+test_cdc(void)
+{
+	enum { N = 40000, PRE = 777 };
+	static unsigned char a[N + PRE], b[N + 3];
+	static size_t ea[N], eb[N];
+	struct pb_cdc g, g2;
+	size_t na, nb, common = 0, prev = 0, bounds_ok = 1;
+
+	pb_cdc_init(&g);
+	pb_cdc_init(&g2);
+	T_CHECK(memcmp(&g, &g2, sizeof g) == 0);   /* the same table every time */
+	T_EQ_INT(pb_cdc_next(&g, a, 0), 0);
+	T_EQ_INT(pb_cdc_next(&g, a, 1), 1);
+	T_EQ_INT(pb_cdc_next(&g, a, PB_CDC_MIN), PB_CDC_MIN);
+	/* The same block behind two different prefixes. */
+	fill(a, PRE, 1, 1);
+	fill(a + PRE, N, 2, 1);
+	fill(b, 3, 3, 1);
+	memcpy(b + 3, a + PRE, N);
+	na = cut_all(&g, a, sizeof a, ea, N);
+	nb = cut_all(&g, b, sizeof b, eb, N);
+	T_EQ_INT(ea[na - 1], sizeof a);   /* the chunks cover the payload */
+	T_EQ_INT(eb[nb - 1], sizeof b);
+	for (size_t i = 0; i < na; i++) {
+		size_t len = ea[i] - prev;
+
+		if (len > PB_CDC_MAX || (len < PB_CDC_MIN && i + 1 < na))
+			bounds_ok = 0;
+		prev = ea[i];
+	}
+	T_CHECK(bounds_ok);
+	T_CHECK(na > N / PB_CDC_MAX && na < N / PB_CDC_MIN);
+	/* After the first cut or two the cuts fall at the same places of the block. */
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		size_t x = ea[i] - PRE, y = eb[j] - 3;
+
+		if (ea[i] < PRE) {
+			i++;
+			continue;
+		}
+		if (x == y) {
+			common++;
+			i++;
+			j++;
+		} else if (x < y) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	T_CHECK(common + 3 >= nb);
+	/* Binary data (all 256 byte values) cuts as well. */
+	fill(a, sizeof a, 9, 0);
+	na = cut_all(&g, a, sizeof a, ea, N);
+	T_EQ_INT(ea[na - 1], sizeof a);
+	T_CHECK(na > N / PB_CDC_MAX);
+}
+
+static void
+test_list(void)
+{
+	const int64_t ids[] = { 1, 2, 3, 500, 2, 1, 9000000000LL, 7, 7, 128, 127 };
+	struct pb_buf b = { 0 };
+	int64_t prev = 0, got;
+	size_t pos = 0;
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		pb_body_list_add(&b, &prev, ids[i]);
+	T_CHECK(b.len < 8 * sizeof ids / sizeof ids[0]);
+	prev = 0;
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (pb_body_list_next((unsigned char *)b.data, b.len, &pos, &prev, &got) < 0 ||
+		    got != ids[i])
+			ok = 0;
+	}
+	T_CHECK(ok);
+	T_EQ_INT(pos, b.len);
+	T_EQ_INT(pb_body_list_next((unsigned char *)b.data, b.len, &pos, &prev, &got), -1);
+	/* A varint cut short is damage, not a read past the end. */
+	pos = 0;
+	prev = 0;
+	T_EQ_INT(pb_body_list_next((const unsigned char *)"\x80\x80", 2, &pos, &prev, &got), -1);
+	pb_buf_free(&b);
+}
+
+/* A digest-like payload: a per-subscriber head, then shared "paper" blocks in an order of the
+ * subscriber's own, then a per-subscriber tail. */
+static void
+digest(struct pb_buf *out, int sub, const unsigned char *papers, size_t paper_len)
+{
+	pb_buf_reset(out);
+	pb_buf_printf(out, "To: s%05d@example.org\r\nMessage-ID: <%d@x>\r\n\r\nHello s%05d\r\n",
+		      sub, sub, sub);
+	for (int k = 0; k < 6; k++) {
+		int p = (sub * 7 + k * 3) % 10;
+
+		pb_buf_printf(out, "\r\n[%d] topic %d\r\n", k + 1, sub % 4);
+		pb_buf_append(out, papers + (size_t)p * paper_len, paper_len);
+	}
+	pb_buf_printf(out, "\r\nunsubscribe s%05d\r\n", sub);
+	pb_buf_append(out, "\0\xff", 2);   /* bytes a string would lose */
+}
+
+static int
+put_msg(struct pb_state *st, const char *id, const char *sub, const struct pb_buf *p,
+	int64_t created)
+{
+	struct pb_outbox_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.msg_id = (char *)id;
+	m.subscriber = (char *)sub;
+	m.channel = "email";
+	m.dest = (char *)sub;
+	m.digest_date = "2026-01-01";
+	m.part = m.n_parts = 1;
+	m.payload = p->data;
+	m.payload_len = p->len;
+	m.created = created;
+	return pb_outbox_put(st, &m);
+}
+
+static void
+test_store(void)
+{
+	enum { SUBS = 200, PAPER = 3000 };
+	static unsigned char papers[10 * PAPER];
+	struct pb_state *st = open_db("store.db");
+	struct pb_buf p = { 0 };
+	struct pb_outbox_msg m, *v = NULL;
+	char id[32], sub[32];
+	long whole = 0, stored;
+	size_t n = 0;
+	int same = 1;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	fill(papers, sizeof papers, 42, 1);
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int i = 0; i < SUBS; i++) {
+		snprintf(id, sizeof id, "m%d", i);
+		snprintf(sub, sizeof sub, "s%05d", i);
+		digest(&p, i, papers, PAPER);
+		whole += (long)p.len;
+		T_EQ_INT(put_msg(st, id, sub, &p, 1000), 1);
+	}
+	T_EQ_INT(put_msg(st, "m0", "s00000", &p, 1000), 0);   /* the same id: nothing new */
+	T_EQ_INT(pb_state_commit(st), 0);
+	/* Every body comes back exactly. */
+	for (int i = 0; i < SUBS; i++) {
+		snprintf(id, sizeof id, "m%d", i);
+		digest(&p, i, papers, PAPER);
+		if (pb_outbox_get(st, id, &m) != 1 || m.payload_len != p.len ||
+		    memcmp(m.payload, p.data, p.len) != 0)
+			same = 0;
+		pb_outbox_msg_clear(&m);
+	}
+	T_CHECK(same);
+	T_EQ_INT(pb_outbox_due(st, 2000, 1000, &v, &n), 0);
+	T_EQ_INT(n, SUBS);
+	same = n == SUBS;
+	for (size_t i = 0; i < n; i++) {
+		int k = atoi(v[i].msg_id + 1);
+
+		digest(&p, k, papers, PAPER);
+		if (v[i].payload_len != p.len || memcmp(v[i].payload, p.data, p.len) != 0)
+			same = 0;
+	}
+	T_CHECK(same);
+	pb_outbox_msgs_free(v, n);
+	/* The papers are stored about once, not once per message. */
+	stored = raw_count("store.db", "SELECT sum(size) FROM chunks");
+	T_CHECK(stored > 0 && stored < whole / 10);
+	T_CHECK(raw_count("store.db", "SELECT sum(length(data)) FROM chunks") <= stored);
+	T_CHECK(refs_consistent("store.db"));
+	/* Puts outside a transaction, and a transaction rolled back, keep the counts right. */
+	digest(&p, 7, papers, PAPER);
+	T_EQ_INT(put_msg(st, "alone1", "s00007", &p, 1000), 1);
+	T_EQ_INT(put_msg(st, "alone2", "s00007", &p, 1000), 1);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put_msg(st, "gone", "s00007", &p, 1000), 1);
+	T_EQ_INT(pb_state_rollback(st), 0);
+	T_EQ_INT(put_msg(st, "alone3", "s00007", &p, 1000), 1);
+	T_CHECK(refs_consistent("store.db"));
+	/* A put refused inside a transaction: the transaction cannot commit (its counts are
+	 * unknown), and what was committed before stays right. */
+	pb_state_close(st);
+	T_EQ_INT(raw_exec("store.db", "CREATE TRIGGER no_body BEFORE INSERT ON outbox_body"
+			  " WHEN NEW.size = 5 BEGIN SELECT RAISE(ABORT, 'refused'); END;"), SQLITE_OK);
+	st = open_db("store.db");
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put_msg(st, "before", "s00007", &p, 1000), 1);
+	pb_buf_reset(&p);
+	pb_buf_puts(&p, "short");
+	T_EQ_INT(put_msg(st, "refused", "s00007", &p, 1000), -1);
+	T_EQ_INT(pb_state_commit(st), -1);
+	T_EQ_INT(pb_outbox_get(st, "before", &m), 0);
+	T_CHECK(refs_consistent("store.db"));
+	T_EQ_INT(raw_exec("store.db", "DROP TRIGGER no_body"), SQLITE_OK);
+	pb_state_close(st);
+	pb_buf_free(&p);
+}
+
+/* A chunk whose bytes changed: reading the message is an error naming it; the due scan leaves
+ * it out and marks it failed with that reason; the others still go. */
+static void
+test_damage(void)
+{
+	struct pb_state *st = open_db("damage.db");
+	struct pb_buf p = { 0 };
+	struct pb_outbox_msg m, *v = NULL;
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	pb_buf_puts(&p, "A message whose one chunk is about to be damaged on disk.");
+	T_EQ_INT(put_msg(st, "bad-one", "a", &p, pb_now()), 1);
+	pb_buf_reset(&p);
+	pb_buf_puts(&p, "Another message, whose chunk stays whole and is sent.");
+	T_EQ_INT(put_msg(st, "good-one", "b", &p, pb_now()), 1);
+	pb_state_close(st);
+	/* Same length, other bytes: only the SHA-256 can tell. */
+	T_EQ_INT(raw_exec("damage.db", "UPDATE chunks SET data = CAST(replace(CAST(data AS TEXT),"
+			  " 'damaged', 'DAMAGED') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%damaged%'"),
+		 SQLITE_OK);
+	T_EQ_INT(raw_count("damage.db", "SELECT count(*) FROM chunks WHERE CAST(data AS TEXT)"
+			   " LIKE '%DAMAGED%'"), 1);
+	st = open_db("damage.db");
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_outbox_get(st, "bad-one", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "bad-one") != NULL);
+	T_CHECK(strstr(pb_state_errmsg(st), "SHA-256") != NULL);
+	T_EQ_INT(pb_outbox_get(st, "good-one", &m), 1);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_due(st, pb_now() + 10, 10, &v, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_STR(v[0].msg_id, "good-one");
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(raw_count("damage.db", "SELECT count(*) FROM outbox WHERE msg_id = 'bad-one'"
+			   " AND status = 2 AND last_error LIKE '%bad-one%SHA-256%'"), 1);
+	/* A missing chunk is damage too. */
+	pb_state_close(st);
+	T_EQ_INT(raw_exec("damage.db", "DELETE FROM chunks WHERE CAST(data AS TEXT) LIKE"
+			  " '%whole%'"), SQLITE_OK);
+	st = open_db("damage.db");
+	T_EQ_INT(pb_outbox_get(st, "good-one", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "good-one") != NULL);
+	pb_state_close(st);
+	pb_buf_free(&p);
+}
+
+static long
+file_size(const char *name)
+{
+	struct stat sb;
+
+	return stat(db_path(name), &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Pruning deletes the chunks no body uses, keeps the shared ones, and gives the pages back. */
+static void
+test_prune_space(void)
+{
+	enum { SUBS = 300 };
+	static unsigned char papers[10 * 3000];
+	struct pb_state *st = open_db("space.db");
+	struct pb_buf p = { 0 };
+	struct pb_outbox_msg m;
+	char id[32], sub[32];
+	long before, after, rows;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	fill(papers, sizeof papers, 7, 0);   /* binary: nothing deflates, the file grows */
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int i = 0; i < SUBS; i++) {
+		snprintf(id, sizeof id, "old%d", i);
+		snprintf(sub, sizeof sub, "s%05d", i);
+		digest(&p, i, papers, 3000);
+		put_msg(st, id, sub, &p, 1000);   /* 1970: old */
+	}
+	T_EQ_INT(pb_state_commit(st), 0);
+	/* One recent message shares paper blocks with the old ones. */
+	digest(&p, 1, papers, 3000);
+	T_EQ_INT(put_msg(st, "recent", "s00001", &p, pb_now()), 1);
+	T_EQ_INT(raw_exec("space.db", "UPDATE outbox SET status = 1 WHERE msg_id LIKE 'old%';"
+			  "PRAGMA wal_checkpoint(TRUNCATE);"), SQLITE_OK);
+	before = file_size("space.db");
+	rows = pb_state_prune(st, 30);
+	T_CHECK(rows >= 2 * SUBS);
+	T_EQ_INT(raw_exec("space.db", "PRAGMA wal_checkpoint(TRUNCATE);"), SQLITE_OK);
+	after = file_size("space.db");
+	T_CHECK(before > 0 && after > 0 && after < before / 2);
+	T_EQ_INT(raw_count("space.db", "SELECT count(*) FROM outbox_body"), 1);
+	T_EQ_INT(raw_count("space.db", "SELECT count(*) FROM chunks WHERE refs <= 0"), 0);
+	T_CHECK(refs_consistent("space.db"));
+	/* Every chunk left is the recent message's, counted once per use. */
+	T_EQ_INT(raw_count("space.db", "SELECT sum(refs) FROM chunks"),
+		 raw_count("space.db", "SELECT count(*) FROM chunks"));
+	T_EQ_INT(pb_outbox_get(st, "recent", &m), 1);
+	T_CHECK(m.payload_len == p.len && memcmp(m.payload, p.data, p.len) == 0);
+	pb_outbox_msg_clear(&m);
+	pb_state_close(st);
+	pb_buf_free(&p);
+}
+
+/* A version 6 database: whole payloads in outbox_payload. Opening converts them to chunked
+ * bodies (byte for byte) and drops the table; a database of another auto_vacuum mode is
+ * switched to INCREMENTAL. */
+static void
+test_migrate_v6(void)
+{
+	struct pb_state *st = open_db("v6.db");
+	struct pb_outbox_msg m;
+	struct pb_buf p = { 0 }, sql = { 0 };
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	pb_buf_puts(&p, "x");
+	T_EQ_INT(put_msg(st, "one", "a", &p, pb_now()), 1);
+	T_EQ_INT(put_msg(st, "two", "b", &p, pb_now()), 1);
+	pb_state_close(st);
+	/* Back to version 6 by hand, NUL bytes in a payload, auto_vacuum off. */
+	T_EQ_INT(raw_exec("v6.db",
+			  "CREATE TABLE outbox_payload(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
+			  "INSERT INTO outbox_payload SELECT rowid, CAST('first payload' AS BLOB)"
+			  " FROM outbox WHERE msg_id = 'one';"
+			  "INSERT INTO outbox_payload SELECT rowid, X'00FF00616263'"
+			  " FROM outbox WHERE msg_id = 'two';"
+			  "DROP TABLE outbox_body; DROP TABLE chunks;"
+			  "UPDATE meta SET value = '6' WHERE key = 'schema_version';"
+			  "PRAGMA auto_vacuum = NONE; VACUUM;"), SQLITE_OK);
+	T_EQ_INT(raw_count("v6.db", "PRAGMA auto_vacuum"), 0);
+	st = open_db("v6.db");
+	T_CHECK(st != NULL);
+	if (!st)
+		goto out;
+	T_EQ_INT(pb_state_schema_version(st), 7);
+	T_EQ_INT(pb_outbox_get(st, "one", &m), 1);
+	T_EQ_INT(m.payload_len, strlen("first payload"));
+	T_CHECK(m.payload && strcmp(m.payload, "first payload") == 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "two", &m), 1);
+	T_EQ_INT(m.payload_len, 6);
+	T_CHECK(m.payload && memcmp(m.payload, "\0\xff\0abc", 6) == 0);
+	pb_outbox_msg_clear(&m);
+	pb_state_close(st);
+	T_EQ_INT(raw_count("v6.db", "SELECT count(*) FROM sqlite_master WHERE name ="
+			   " 'outbox_payload'"), 0);
+	T_EQ_INT(raw_count("v6.db", "PRAGMA auto_vacuum"), 2);
+out:
+	pb_buf_free(&p);
+	pb_buf_free(&sql);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct pb_buf cmd = { 0 };
+
+	snprintf(dir, sizeof dir, "%s/pb-test-chunks-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_cdc();
+	test_list();
+	test_store();
+	test_damage();
+	test_prune_space();
+	test_migrate_v6();
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	return t_done("test_chunks");
+}
