@@ -17,6 +17,7 @@
 #include "paperboy/escape.h"
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
+#include "paperboy/fetch_claim.h"
 #include "paperboy/papers.h"
 #include "paperboy/fulltext.h"
 #include "paperboy/http.h"
@@ -78,7 +79,9 @@ get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 	enum pb_fetch_status fs;
 
 	/* The same selection as fetch, match and preview: a saved feed is cut to the categories */
-	fs = pb_papers_load(h, c->cfg, &rq, &c->papers, fr);
+	/* Once for every machine sharing the state: the others read the papers from it. */
+	fs = pb_papers_load_shared(h, c->cfg, c->o->dry_run ? NULL : c->st, &rq,
+				   c->o->expect_date, c->o->stop, &c->papers, fr);
 	if (c->o->date)
 		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->o->date);
 	else if (c->papers.announce_date)
@@ -422,6 +425,13 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		}
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
 			continue;
+		/* Built already, by this machine before a restart or by another one sharing the
+		 * state: the outbox would ignore it anyway. */
+		if (!c->o->dry_run && pb_outbox_has_digest(c->st, c->rep->date, sub->name) == 1) {
+			pb_info("digest.exists", "subscriber=%s date=%s", pb_q(sub->name),
+				c->rep->date);
+			continue;
+		}
 		memset(&d, 0, sizeof d);
 		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
@@ -573,6 +583,8 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	c.now = time(NULL);
 	c.run_id = -1;
 	pb_paperset_init(&c.papers);
+	if (st)
+		pb_state_set_machine(st, cfg->state_machine);
 	if (!st && !o->dry_run)
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
 	if (!o->dry_run && cfg->web.enabled && cfg->web.base_url && *cfg->web.base_url) {

@@ -129,6 +129,19 @@ check_ntfy_topic(const char *v, char *msg, size_t n)
 	return -1;
 }
 
+/* A machine's name is shown by status and kept in claims: one short line of visible ASCII. */
+static int
+check_machine(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len >= 1 && len <= 100 && strspn(v, "-_.:@abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len)
+		return 0;
+	snprintf(msg, n, "not a machine name: 1 to 100 of A-Z a-z 0-9 - _ . : @");
+	return -1;
+}
+
 const struct pb_ckey pb_ckeys[] = {
 	/* scope, path, type, off, off_n, def_s, def_n, min, max, check, needed, flags, requires */
 	{ KS_ROOT, "state_dir", KT_STR, R(state_dir), 0, "/var/lib/paperboy", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
@@ -137,6 +150,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "user_agent", KT_STR, R(user_agent), 0, "paperboy/0.1 (arXiv digest bot)", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "ca_file", KT_STR, R(ca_file), 0, NULL, 0, NB, pb_check_readable, NULL, KF_CONFDIR | KF_NONEMPTY, NULL },
 	{ KS_ROOT, "log_level", KT_STR, R(log_level), 0, "info", 0, NB, pb_check_log_level, NULL, 0, NULL },
+	{ KS_ROOT, "state.machine", KT_STR, R(state_machine), 0, NULL, 0, NB, check_machine, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "state.lease_s", KT_INT, R(state_lease_s), 0, NULL, 60, 5, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "retention_days", KT_INT, R(retention_days), 0, NULL, 90, 1, 36500, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "catchup_days", KT_INT, R(catchup_days), 0, NULL, 7, 0, 365, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "holidays", KT_LIST, R(holidays), R(n_holidays), NULL, 0, NB, pb_check_date, NULL, 0, NULL },

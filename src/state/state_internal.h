@@ -76,6 +76,7 @@ struct pb_state {
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets SQLite's */
 	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
 				 * about it) */
+	char machine[128];      /* this machine's name in a shared state ("" = the only one) */
 };
 
 /* Logs a failure that is not SQLite's (op and why) and makes it what pb_state_errmsg says. */
@@ -95,6 +96,9 @@ void pb_st_error(struct pb_state *st, const char *op);
 void pb_st_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Column i as a malloc'd string, NULL for NULL. */
 char *pb_st_col_dup(sqlite3_stmt *s, int i);
+/* pb_outbox_due, limited to the messages claimed by claimed_by when it is not NULL. */
+int pb_st_outbox_due(struct pb_state *st, int64_t now, size_t max, const char *claimed_by,
+		     struct pb_outbox_msg **out, size_t *n);
 /* Column i copied into out ("" for NULL), truncated to n. */
 void pb_st_col_copy(sqlite3_stmt *s, int i, char *out, size_t n);
 
