@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -585,6 +586,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	pb_paperset_init(&c.papers);
 	if (st)
 		pb_state_set_machine(st, cfg->state_machine);
+	/* This machine's heartbeat: status shows who runs; delivery beats on. */
+	if (st && !o->dry_run && pb_machine_beat(st, (int64_t)getpid(), (int64_t)c.now,
+						 (int64_t)c.now, 0) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
 	if (!st && !o->dry_run)
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
 	if (!o->dry_run && cfg->web.enabled && cfg->web.base_url && *cfg->web.base_url) {

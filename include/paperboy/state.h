@@ -395,9 +395,9 @@ long pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_by
 void pb_state_set_machine(struct pb_state *st, const char *name);
 const char *pb_state_machine(const struct pb_state *st);   /* borrowed; never NULL */
 
-/* Heartbeat of this machine at now: its row (pid, started kept from the first beat of this
- * process: pass the process's start) is created or refreshed, and sent messages are added to
- * its counts (sent_today starts again on a new UTC day). 0 / -1. */
+/* Heartbeat of this machine at now: its row is created or refreshed (pid; started is the
+ * first beat of process pid, kept while pid beats), and sent messages are added to its counts
+ * (sent_today starts again on a new UTC day). 0 / -1. */
 int pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now,
 		    long sent);
 struct pb_machine_row {

@@ -28,7 +28,8 @@ pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, 
 	static const char sql[] =
 		"INSERT INTO machines(name, pid, started, heartbeat, sent_day, sent_today,"
 		" sent_total) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(name) DO UPDATE"
-		" SET pid = excluded.pid, started = excluded.started,"
+		" SET started = CASE WHEN machines.pid = excluded.pid THEN machines.started"
+		"   ELSE excluded.started END, pid = excluded.pid,"
 		" heartbeat = excluded.heartbeat,"
 		" sent_today = CASE WHEN machines.sent_day = excluded.sent_day"
 		"   THEN machines.sent_today + excluded.sent_today ELSE excluded.sent_today END,"
