@@ -204,7 +204,7 @@ int
 pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease_s,
 		    int retry_s)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 	char status[16] = "";
 	int rc = -1, found;
 
@@ -215,15 +215,15 @@ pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease
 		return -1;
 	pb_st_bind_text(s, 1, key);
 	pb_st_bind_text(s, 2, st->machine);
-	sqlite3_bind_int64(s, 3, now + lease_s);
-	sqlite3_bind_int64(s, 4, now);
+	pb_db_bind_int64(s, 3, now + lease_s);
+	pb_db_bind_int64(s, 4, now);
 	if (pb_st_run(st, s, "fetch_claim") < 0)
 		goto out;
-	if (sqlite3_changes(st->db) > 0) {
+	if (pb_db_changes(st->db) > 0) {
 		rc = PB_FETCH_CLAIM_MINE;
 		goto out;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	/* Taken over: a fetcher that died (its lease ran out, or it was this machine), or a
 	 * failure old enough to try again. The condition is checked by the UPDATE itself, so
 	 * of two machines only one takes it. */
@@ -236,24 +236,24 @@ pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease
 		return -1;
 	pb_st_bind_text(s, 1, key);
 	pb_st_bind_text(s, 2, st->machine);
-	sqlite3_bind_int64(s, 3, now + lease_s);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, now - retry_s);
+	pb_db_bind_int64(s, 3, now + lease_s);
+	pb_db_bind_int64(s, 4, now);
+	pb_db_bind_int64(s, 5, now - retry_s);
 	if (pb_st_run(st, s, "fetch_claim") < 0)
 		goto out;
-	if (sqlite3_changes(st->db) > 0) {
+	if (pb_db_changes(st->db) > 0) {
 		rc = PB_FETCH_CLAIM_MINE;
 		goto out;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	s = pb_st_prepare(st, "SELECT status FROM fetch_claims WHERE key = ?1", "fetch_claim");
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	found = sqlite3_step(s);
-	if (found == SQLITE_ROW)
+	found = pb_db_step(s);
+	if (found == PB_DB_ROW)
 		pb_st_col_copy(s, 0, status, sizeof status);
-	else if (found != SQLITE_DONE) {
+	else if (found != PB_DB_DONE) {
 		pb_st_error(st, "fetch_claim");
 		goto out;
 	}
@@ -261,15 +261,15 @@ pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease
 	     : strcmp(status, "failed") == 0 ? PB_FETCH_CLAIM_FAILED
 					     : PB_FETCH_CLAIM_WAIT;
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	if (rc == PB_FETCH_CLAIM_MINE) {
 		/* Old claims go with their papers; a week covers any retry of a date. */
 		s = pb_st_prepare(st, "DELETE FROM fetch_claims WHERE updated < ?1"
 				      " AND status <> 'fetching'", "fetch_claim_prune");
 		if (s) {
-			sqlite3_bind_int64(s, 1, now - 7 * 86400);
+			pb_db_bind_int64(s, 1, now - 7 * 86400);
 			pb_st_run(st, s, "fetch_claim_prune");
-			sqlite3_finalize(s);
+			pb_db_finalize(s);
 		}
 	}
 	return rc;
@@ -278,7 +278,7 @@ out:
 int
 pb_fetch_claim_renew(struct pb_state *st, const char *key, int64_t now, int lease_s)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "UPDATE fetch_claims SET lease_until = ?3"
+	pb_db_stmt *s = pb_st_prepare(st, "UPDATE fetch_claims SET lease_until = ?3"
 					    " WHERE key = ?1 AND owner = ?2"
 					    " AND status = 'fetching'", "fetch_claim_renew");
 	int rc;
@@ -287,11 +287,11 @@ pb_fetch_claim_renew(struct pb_state *st, const char *key, int64_t now, int leas
 		return -1;
 	pb_st_bind_text(s, 1, key);
 	pb_st_bind_text(s, 2, st->machine);
-	sqlite3_bind_int64(s, 3, now + lease_s);
+	pb_db_bind_int64(s, 3, now + lease_s);
 	rc = pb_st_run(st, s, "fetch_claim_renew");
 	if (rc == 0)
-		rc = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(s);
+		rc = pb_db_changes(st->db) > 0;
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -300,7 +300,7 @@ pb_fetch_claim_finish(struct pb_state *st, const char *key, int ok,
 		      const struct pb_paperset *ps, int fetch_status, long http_status,
 		      const char *message)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 	char *doc = NULL;
 	size_t len = 0;
 	int64_t now = (int64_t)time(NULL);
@@ -319,20 +319,20 @@ pb_fetch_claim_finish(struct pb_state *st, const char *key, int ok,
 	pb_st_bind_text(s, 2, st->machine);
 	pb_st_bind_text(s, 3, ok ? "done" : "failed");
 	if (doc)
-		sqlite3_bind_blob64(s, 4, doc, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+		pb_db_bind_blob(s, 4, doc, len);
 	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int64(s, 5, fetch_status);
-	sqlite3_bind_int64(s, 6, http_status);
+		pb_db_bind_null(s, 4);
+	pb_db_bind_int64(s, 5, fetch_status);
+	pb_db_bind_int64(s, 6, http_status);
 	pb_st_bind_text(s, 7, message && *message ? message : NULL);
-	sqlite3_bind_int64(s, 8, now);
+	pb_db_bind_int64(s, 8, now);
 	rc = pb_st_run(st, s, "fetch_claim_finish");
-	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+	if (rc == 0 && pb_db_changes(st->db) == 0) {
 		/* Our lease ran out and another machine took the claim: its outcome stands. */
 		pb_st_fail(st, "fetch_claim_finish", "the claim was taken over by another machine");
 		rc = -1;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	free(doc);
 	return rc;
 }
@@ -341,7 +341,7 @@ int
 pb_fetch_claim_load(struct pb_state *st, const char *key, struct pb_paperset *out,
 		    int *fetch_status, long *http_status, char *message, size_t msglen)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT status, papers, fetch_status, http_status,"
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT status, papers, fetch_status, http_status,"
 					    " message FROM fetch_claims WHERE key = ?1"
 					    " AND status IN ('done', 'failed')", "fetch_claim_load");
 	int rc = -1, step;
@@ -349,21 +349,21 @@ pb_fetch_claim_load(struct pb_state *st, const char *key, struct pb_paperset *ou
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
+	step = pb_db_step(s);
+	if (step == PB_DB_DONE) {
 		rc = 0;
 		goto out;
 	}
-	if (step != SQLITE_ROW) {
+	if (step != PB_DB_ROW) {
 		pb_st_error(st, "fetch_claim_load");
 		goto out;
 	}
-	*fetch_status = (int)sqlite3_column_int64(s, 2);
-	*http_status = (long)sqlite3_column_int64(s, 3);
+	*fetch_status = (int)pb_db_col_int64(s, 2);
+	*http_status = (long)pb_db_col_int64(s, 3);
 	pb_st_col_copy(s, 4, message, msglen);
-	if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-		const char *doc = sqlite3_column_blob(s, 1);
-		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+	if (pb_db_col_type(s, 1) != PB_DB_NULL) {
+		const char *doc = pb_db_col_blob(s, 1);
+		size_t len = (size_t)pb_db_col_bytes(s, 1);
 		long bad;
 
 		if (papers_decode(doc ? doc : "", len, out, &bad) < 0) {
@@ -381,7 +381,7 @@ pb_fetch_claim_load(struct pb_state *st, const char *key, struct pb_paperset *ou
 	}
 	rc = 1;
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -390,7 +390,7 @@ out:
 long
 pb_outbox_renew(struct pb_state *st, int64_t now, int lease_s)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "UPDATE outbox SET lease_until = ?2"
+	pb_db_stmt *s = pb_st_prepare(st, "UPDATE outbox SET lease_until = ?2"
 					    " WHERE claimed_by = ?1 AND status = 0",
 					"outbox_renew");
 	long rc;
@@ -398,16 +398,16 @@ pb_outbox_renew(struct pb_state *st, int64_t now, int lease_s)
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, st->machine);
-	sqlite3_bind_int64(s, 2, now + lease_s);
-	rc = pb_st_run(st, s, "outbox_renew") < 0 ? -1 : (long)sqlite3_changes(st->db);
-	sqlite3_finalize(s);
+	pb_db_bind_int64(s, 2, now + lease_s);
+	rc = pb_st_run(st, s, "outbox_renew") < 0 ? -1 : (long)pb_db_changes(st->db);
+	pb_db_finalize(s);
 	return rc;
 }
 
 long
 pb_outbox_release(struct pb_state *st)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "UPDATE outbox SET claimed_by = NULL, lease_until = 0"
+	pb_db_stmt *s = pb_st_prepare(st, "UPDATE outbox SET claimed_by = NULL, lease_until = 0"
 					    " WHERE claimed_by = ?1 AND status = 0",
 					"outbox_release");
 	long rc;
@@ -415,8 +415,8 @@ pb_outbox_release(struct pb_state *st)
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, st->machine);
-	rc = pb_st_run(st, s, "outbox_release") < 0 ? -1 : (long)sqlite3_changes(st->db);
-	sqlite3_finalize(s);
+	rc = pb_st_run(st, s, "outbox_release") < 0 ? -1 : (long)pb_db_changes(st->db);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -440,7 +440,7 @@ pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
 		"   AND x.claimed_by <> ?1 AND x.lease_until >= ?2)"
 		" ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
 		" LIMIT ?4)";
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	int own = !pb_state_in_transaction(st), rc = -1;
 
 	*out = NULL;
@@ -450,21 +450,21 @@ pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
 	s = pb_st_prepare(st, lock_sql, "outbox_claim");
 	if (!s || pb_st_run(st, s, "outbox_claim") < 0)
 		goto out;
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	s = pb_st_prepare(st, claim_sql, "outbox_claim");
 	if (!s)
 		goto out;
 	pb_st_bind_text(s, 1, st->machine);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, now + lease_s);
-	sqlite3_bind_int64(s, 4, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	pb_db_bind_int64(s, 2, now);
+	pb_db_bind_int64(s, 3, now + lease_s);
+	pb_db_bind_int64(s, 4, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	if (pb_st_run(st, s, "outbox_claim") < 0)
 		goto out;
 	if (pb_st_outbox_due(st, now, max, st->machine, out, n) < 0)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	if (own) {
 		if (rc == 0 && pb_state_commit(st) < 0)
 			rc = -1;
@@ -482,7 +482,7 @@ out:
 int
 pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT 1 FROM outbox WHERE digest_date = ?2"
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT 1 FROM outbox WHERE digest_date = ?2"
 					    " AND subscriber = ?1 LIMIT 1", "outbox_has_digest");
 	int rc;
 
@@ -491,6 +491,6 @@ pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscrib
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, date);
 	rc = pb_st_exists(st, s, "outbox_has_digest");
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }

@@ -35,7 +35,7 @@ pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, 
 		"   THEN machines.sent_today + excluded.sent_today ELSE excluded.sent_today END,"
 		" sent_day = excluded.sent_day,"
 		" sent_total = machines.sent_total + excluded.sent_total";
-	sqlite3_stmt *s = pb_st_prepare(st, sql, "machine_beat");
+	pb_db_stmt *s = pb_st_prepare(st, sql, "machine_beat");
 	char day[16];
 	time_t t = (time_t)now;
 	struct tm tm;
@@ -46,13 +46,13 @@ pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, 
 	gmtime_r(&t, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	pb_st_bind_text(s, 1, st->machine);
-	sqlite3_bind_int64(s, 2, pid);
-	sqlite3_bind_int64(s, 3, started);
-	sqlite3_bind_int64(s, 4, now);
+	pb_db_bind_int64(s, 2, pid);
+	pb_db_bind_int64(s, 3, started);
+	pb_db_bind_int64(s, 4, now);
 	pb_st_bind_text(s, 5, day);
-	sqlite3_bind_int64(s, 6, sent);
+	pb_db_bind_int64(s, 6, sent);
 	rc = pb_st_run(st, s, "machine_beat");
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -67,7 +67,7 @@ pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, 
 		" (SELECT count(*) FROM fetch_claims f WHERE f.owner = m.name"
 		"   AND f.status = 'fetching' AND f.lease_until >= ?1)"
 		" FROM machines m ORDER BY m.name";
-	sqlite3_stmt *s = pb_st_prepare(st, sql, "machines_list");
+	pb_db_stmt *s = pb_st_prepare(st, sql, "machines_list");
 	struct pb_machine_row *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc;
@@ -76,8 +76,8 @@ pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, 
 	*n = 0;
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	pb_db_bind_int64(s, 1, now);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		struct pb_machine_row *m;
 
 		if (k == cap) {
@@ -87,22 +87,22 @@ pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, 
 		m = &v[k++];
 		memset(m, 0, sizeof *m);
 		pb_st_col_copy(s, 0, m->name, sizeof m->name);
-		m->pid = sqlite3_column_int64(s, 1);
-		m->started = sqlite3_column_int64(s, 2);
-		m->heartbeat = sqlite3_column_int64(s, 3);
+		m->pid = pb_db_col_int64(s, 1);
+		m->started = pb_db_col_int64(s, 2);
+		m->heartbeat = pb_db_col_int64(s, 3);
 		pb_st_col_copy(s, 4, m->sent_day, sizeof m->sent_day);
-		m->sent_today = (long)sqlite3_column_int64(s, 5);
-		m->sent_total = (long)sqlite3_column_int64(s, 6);
-		m->claims = (long)sqlite3_column_int64(s, 7);
-		m->fetching = (long)sqlite3_column_int64(s, 8);
+		m->sent_today = (long)pb_db_col_int64(s, 5);
+		m->sent_total = (long)pb_db_col_int64(s, 6);
+		m->claims = (long)pb_db_col_int64(s, 7);
+		m->fetching = (long)pb_db_col_int64(s, 8);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "machines_list");
 		free(v);
-		sqlite3_finalize(s);
+		pb_db_finalize(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	*out = v;
 	*n = k;
 	return 0;
@@ -110,15 +110,15 @@ pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, 
 
 /* The instant of key, 0 when it has none. -1 on error. */
 static int
-pace_get(struct pb_state *st, sqlite3_stmt *s, const char *key, int64_t *at)
+pace_get(struct pb_state *st, pb_db_stmt *s, const char *key, int64_t *at)
 {
 	int rc;
 
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	pb_st_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	*at = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rc = pb_db_step(s);
+	*at = rc == PB_DB_ROW ? pb_db_col_int64(s, 0) : 0;
+	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
 		pb_st_error(st, "pace_take");
 		return -1;
 	}
@@ -129,7 +129,7 @@ int
 pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_ms, size_t n,
 	     int64_t now_ms, int64_t *next_ms)
 {
-	sqlite3_stmt *get = NULL, *put = NULL;
+	pb_db_stmt *get = NULL, *put = NULL;
 	int64_t at, busy = 0;
 	int rc = -1;
 
@@ -154,13 +154,13 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(put);
+		pb_db_reset(put);
 		pb_st_bind_text(put, 1, keys[i]);
-		sqlite3_bind_int64(put, 2, now_ms + interval_ms[i]);
-		sqlite3_bind_int64(put, 3, now_ms);
+		pb_db_bind_int64(put, 2, now_ms + interval_ms[i]);
+		pb_db_bind_int64(put, 3, now_ms);
 		if (pb_st_run(st, put, "pace_take") < 0)
 			goto out;
-		if (sqlite3_changes(st->db) == 0) {
+		if (pb_db_changes(st->db) == 0) {
 			/* Another machine took it meanwhile. */
 			if (pace_get(st, get, keys[i], &at) < 0)
 				goto out;
@@ -171,7 +171,7 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 	}
 	rc = 1;
 out:
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
+	pb_db_finalize(get);
+	pb_db_finalize(put);
 	return rc;
 }
