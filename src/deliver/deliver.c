@@ -939,8 +939,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			r.reload = 0;
 			last_load = t;
 			batch_free(&r);
-			/* Claimed for this machine: another sharing the state sends the rest. */
-			if (pb_outbox_claim(st, now, r.lease_s, BATCH, &r.batch, &r.n_batch) != 0) {
+			/* Claimed for this machine: another sharing the state sends the rest.
+			 * A few rounds of transfers at a time, so machines share the work. */
+			size_t take = 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
+
+			if (pb_outbox_claim(st, now, r.lease_s, take, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
 				r.batch = NULL;
 				r.n_batch = 0;
