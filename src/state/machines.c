@@ -120,8 +120,12 @@ pace_get(struct pb_state *st, pb_db_stmt *s, const char *key, int64_t *at)
 	*at = rc == PB_DB_ROW ? pb_db_col_int64(s, 0) : 0;
 	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
 		pb_st_error(st, "pace_take");
+		pb_db_reset(s);
 		return -1;
 	}
+	/* Reset at once: a read left open would keep SQLite's snapshot, and the write that
+	 * follows would fail (busy) once another machine has written. */
+	pb_db_reset(s);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
 #   multi_conf DIR NAME ARXIV_PORT SMTP_PORT N [EXTRA]
 #                         prints the config of machine NAME: state_dir DIR/state-NAME,
 #                         state.machine NAME, N email subscribers u000.. (every paper of the
-#                         stand-in's feed matches), EXTRA appended at the top level.
+#                         stand-in's feed matches), EXTRA appended at the top level;
+#                         MULTI_SUBS names a file holding the subscriber list instead.
 # MULTI_LEASE (state.lease_s, default 60) and MULTI_SESSIONS (delivery.max_per_host and
 # max_total, default 2) tune them.
 
@@ -54,10 +55,14 @@ arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:$aport/rss";
 email = { smtp_url = "smtp://127.0.0.1:$sport"; tls = "none";
           from = "arXiv digest <digest@example.org>"; };
 file = { enabled = false; };
-delivery = { max_total = $s; max_per_host = $s; retry_base_s = 1; };
+delivery = { max_total = $s; max_per_host = $s; retry_base_s = 1; ${MULTI_DELIVERY:-} };
 ${6:-}
 subscribers = (
 CONF
+  if [ -n "${MULTI_SUBS:-}" ]; then
+    cat "$MULTI_SUBS"
+    return 0
+  fi
   i=0
   while [ "$i" -lt "$n" ]; do
     sep=","; [ "$i" -eq $((n - 1)) ] && sep=""
