@@ -26,7 +26,7 @@ FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c bench/*.c))
 TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 
-.PHONY: tools all deps test-deps test unit integration asan fuzz bench install clean run check FORCE
+.PHONY: tools all deps test-deps test unit unit-pg integration asan fuzz bench install clean run check FORCE
 all: paperboy
 
 # The paths compiled in (the default config file, the prompts), rewritten only when they change:
@@ -87,6 +87,10 @@ export PB_FIXTURES
 
 unit: $(UNIT_BIN) $(BUILD)/paperboy
 	@set -e; echo "fixtures: $$PB_FIXTURES"; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# The state's unit tests again on a throwaway PostgreSQL (tests/lib/pg.sh).
+unit-pg: $(BUILD)/paperboy $(UNIT_BIN)
+	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh tests/integration/84-state-pg-suite.sh
 
 integration: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh tests/run-integration.sh

@@ -1,4 +1,5 @@
-/* State: one SQLite database (WAL) under state_dir, the only thing that must survive a restart.
+/* State: one SQLite database (WAL) under state_dir, or one PostgreSQL database several machines
+ * share: the only thing that must survive a restart.
  * Tables: meta(schema version), papers, runs, outbox (+ outbox_payload), ledger, summary_cache,
  * token_usage, subscribers, feedback, suppressions, signups, stamps, corpus, author_papers,
  * embeddings, fulltext. Every statement on it is this module's: other modules call the functions below
@@ -11,7 +12,7 @@
 
 #include "paperboy/paper.h"
 
-struct pb_state;   /* opaque; wraps one sqlite3 connection */
+struct pb_state;   /* opaque; wraps one connection (SQLite or PostgreSQL) */
 
 /* Opens (creating, migrating) path, e.g. state_dir + "/paperboy.db"; WAL, busy timeout, foreign
  * keys. Returns NULL with err filled (err names path). Same as PB_STATE_CREATE below. */
@@ -27,6 +28,24 @@ enum pb_state_mode {
 /* Opens path in mode. Returns NULL with err filled (err names path). */
 struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err,
 				    size_t errlen);
+/* Opens the state in a PostgreSQL database (conninfo: libpq's "host=... dbname=..."), creating
+ * and migrating its schema in one transaction under an advisory lock (so machines starting at
+ * once migrate once) unless mode is PB_STATE_READ. Returns NULL with err filled; err names the
+ * host and database, never the password. *temporary (may be NULL) is set to 1 when the server
+ * could not be reached, a failure a later try may not have (exit 75, EX_TEMPFAIL). */
+struct pb_state *pb_state_open_pg(const char *conninfo, enum pb_state_mode mode, int *temporary,
+				  char *err, size_t errlen);
+/* "postgresql" or "sqlite". */
+const char *pb_state_backend(struct pb_state *st);
+/* Connection lost mid-run (PostgreSQL only; always 0 on SQLite). Every pb_state function
+ * returns -1 (or its error value) while the connection is gone, and nothing it did in a
+ * transaction that was open is kept: a "sent" mark that did not commit is not made. A caller
+ * that can wait (the delivery loop) checks pb_state_lost after a failure and calls
+ * pb_state_reconnect, which tries again with a growing pause (0.2 s doubling to 5 s) for at
+ * most max_wait_ms; 0 once connected again (prepared statements are made again as used), -1
+ * when still unreachable (pb_state_errmsg says why). */
+int pb_state_lost(struct pb_state *st);
+int pb_state_reconnect(struct pb_state *st, long max_wait_ms);
 /* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);
@@ -227,7 +246,9 @@ void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
  * name and settings (not its state; not the rows of the file's subscribers), changed when one
  * is added, removed or edited. pb_sub_local_changes: how many such changes this handle made
  * itself since its first call (which starts the count, in temporary triggers of this
- * connection). 0 / -1. */
+ * connection). On PostgreSQL the data version is a counter that every change to a stored
+ * subscriber's settings bumps, by any machine, this handle's own included, and the local
+ * count stays 0. 0 / -1. */
 int pb_state_data_version(struct pb_state *st, int64_t *out);
 int pb_sub_stamp(struct pb_state *st, uint64_t *out);
 int pb_sub_local_changes(struct pb_state *st, int64_t *out);

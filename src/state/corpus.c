@@ -227,7 +227,7 @@ pb_corpus_each(struct pb_state *st, const char *since,
 	       int (*fn)(void *ctx, const struct pb_paper *p, const char *date), void *ctx)
 {
 	pb_db_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
-				      " AND (?1 IS NULL OR date >= ?1) ORDER BY date, id",
+				      " AND (CAST(?1 AS TEXT) IS NULL OR date >= ?1) ORDER BY date, id",
 				  "corpus each");
 	int rc = 0, step;
 

@@ -13,7 +13,8 @@
  * for PostgreSQL), INSERT ... ON CONFLICT(cols) DO NOTHING / DO UPDATE SET x = excluded.x
  * (never INSERT OR IGNORE / OR REPLACE; DO UPDATE names its conflict columns), RETURNING
  * instead of last_insert_rowid, no SQLite-only functions (max(a, b) -> CASE), a subquery in
- * FROM has an alias. "BEGIN IMMEDIATE" is "BEGIN" on PostgreSQL, and a SAVEPOINT outside a
+ * FROM has an alias, a parameter PostgreSQL cannot type from its use (`?1 IS NULL` alone) is
+ * cast: `CAST(?1 AS TEXT) IS NULL`. "BEGIN IMMEDIATE" is "BEGIN" on PostgreSQL, and a SAVEPOINT outside a
  * transaction opens one that its RELEASE commits, as SQLite does.
  *
  * On PostgreSQL a statement runs when first stepped after a reset; its rows are fetched in

@@ -76,6 +76,16 @@ set_err(struct pb_db *db, const char *what, const char *msg)
 	db->failed = 1;
 }
 
+/* A statement's error: the server's primary message without its "ERROR:" prefix, else
+ * libpq's (a lost connection). */
+static void
+res_err(struct pb_db *db, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	set_err(db, NULL, m ? m : r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+}
+
 static int
 session_setup(struct pb_db *db)
 {
@@ -87,7 +97,7 @@ session_setup(struct pb_db *db)
 	r = PQexec(db->conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning");
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		set_err(db, "session setup", PQresultErrorMessage(r));
+		res_err(db, r);
 	PQclear(r);
 	return ok ? 0 : -1;
 }
@@ -218,7 +228,7 @@ server_prepare(pb_db_stmt *s)
 	r = PQprepare(db->conn, s->name, s->sql, s->nparams, NULL);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		set_err(db, NULL, PQresultErrorMessage(r));
+		res_err(db, r);
 	PQclear(r);
 	s->gen = db->gen;
 	return ok ? 0 : -1;
@@ -268,7 +278,7 @@ simple(struct pb_db *db, const char *sql)
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		set_err(db, NULL, PQresultErrorMessage(r));
+		res_err(db, r);
 	PQclear(r);
 	return ok ? 0 : -1;
 }
@@ -381,7 +391,7 @@ pb_dbpg_step(pb_db_stmt *s)
 				     s->lens, s->fmts, 0);
 		es = PQresultStatus(s->res);
 		if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
-			set_err(db, NULL, PQresultErrorMessage(s->res));
+			res_err(db, s->res);
 			PQclear(s->res);
 			s->res = NULL;
 			after_failure(db);
@@ -578,7 +588,7 @@ pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen)
 	r = PQexec(db->conn, sql);
 	es = PQresultStatus(r);
 	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && es != PGRES_EMPTY_QUERY) {
-		set_err(db, NULL, PQresultErrorMessage(r));
+		res_err(db, r);
 		if (err)
 			snprintf(err, errlen, "%s", db->err);
 		PQclear(r);

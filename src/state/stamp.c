@@ -10,7 +10,8 @@ pb_state_data_version(struct pb_state *st, int64_t *out)
 	int rc = -1;
 
 	*out = 0;
-	if (!(s = pb_db_prepare(st->db, "PRAGMA data_version", 0)) ||
+	if (!(s = pb_db_prepare(st->db, pb_db_backend(st->db) == PB_DB_POSTGRESQL ?
+				"SELECT n FROM pb_sub_version" : "PRAGMA data_version", 0)) ||
 	    pb_db_step(s) != PB_DB_ROW) {
 		pb_st_error(st, "data version");
 		goto out;
@@ -80,6 +81,9 @@ pb_sub_local_changes(struct pb_state *st, int64_t *out)
 	int rc = -1;
 
 	*out = 0;
+	/* PostgreSQL's data version counts this handle's changes too (state.h). */
+	if (pb_db_backend(st->db) == PB_DB_POSTGRESQL)
+		return 0;
 	if (pb_db_exec(st->db, watch_sql, NULL, 0) < 0 ||
 	    !(s = pb_db_prepare(st->db, "SELECT n FROM temp.pb_sub_changes", 0)) ||
 	    pb_db_step(s) != PB_DB_ROW) {

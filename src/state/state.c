@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -244,7 +245,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUP_LIFT] = "DELETE FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		       " AND dest = ?3",
 	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since FROM suppressions"
-		       " WHERE ?1 IS NULL OR subscriber = ?1 ORDER BY subscriber, channel, dest",
+		       " WHERE CAST(?1 AS TEXT) IS NULL OR subscriber = ?1"
+		       " ORDER BY subscriber, channel, dest",
 	[S_SIGNUP_PUT] = "INSERT INTO signups(id, address, name, settings, created)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE"
 			 " SET address = excluded.address, name = excluded.name,"
@@ -403,7 +405,12 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 	char msg[256], sql[160];
 	int v;
 
-	if (pb_db_exec(st->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+	int pg = pb_db_backend(st->db) == PB_DB_POSTGRESQL;
+	struct pb_buf ddl = { 0 };
+
+	/* PostgreSQL: one lock (a number of paperboy's own) for every machine migrating. */
+	if (pb_db_exec(st->db, pg ? "BEGIN; SELECT pg_advisory_xact_lock(7262011)" :
+		       "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
 	v = read_version(st->db, err, errlen);
 	if (v < 0)
@@ -414,7 +421,10 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 		goto fail;
 	}
 	for (int i = v; i < PB_STATE_SCHEMA; i++) {
-		if (pb_db_exec(st->db, migrations[i], msg, sizeof msg) < 0) {
+		pb_buf_reset(&ddl);
+		if (pg)
+			pb_st_pg_ddl(migrations[i], &ddl);
+		if (pb_db_exec(st->db, pg ? ddl.data : migrations[i], msg, sizeof msg) < 0) {
 			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
 			goto fail;
 		}
@@ -428,11 +438,17 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 		if (v > 0)
 			pb_info("state.migrated", "from=%d to=%d", i, i + 1);
 	}
+	if (pg && v < PB_STATE_SCHEMA && pb_db_exec(st->db, pb_st_pg_extras, msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "PostgreSQL's own objects: %s", msg);
+		goto fail;
+	}
 	if (pb_db_exec(st->db, "COMMIT", err, errlen) < 0)
 		goto fail;
+	pb_buf_free(&ddl);
 	st->version = PB_STATE_SCHEMA;
 	return 0;
 fail:
+	pb_buf_free(&ddl);
 	if (pb_db_in_transaction(st->db))
 		pb_db_exec(st->db, "ROLLBACK", NULL, 0);
 	return -1;
@@ -487,6 +503,84 @@ pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t 
 fail:
 	pb_state_close(st);
 	return NULL;
+}
+
+struct pb_state *
+pb_state_open_pg(const char *conninfo, enum pb_state_mode mode, int *temporary, char *err,
+		 size_t errlen)
+{
+	struct pb_state *st = pb_xcalloc(1, sizeof *st);
+	char where[256], msg[384];
+
+	if (temporary)
+		*temporary = 0;
+	pb_db_pg_describe(conninfo, where, sizeof where);
+	if (!(st->db = pb_db_open_pg(conninfo, err, errlen))) {
+		if (temporary)
+			*temporary = 1;
+		goto fail;
+	}
+	if (mode == PB_STATE_READ) {
+		/* Read-only as SQLite's: a session that refuses writes. */
+		if (pb_db_exec(st->db, "SET default_transaction_read_only = on", msg,
+			       sizeof msg) < 0) {
+			snprintf(err, errlen, "PostgreSQL at %s: %s", where, msg);
+			goto fail;
+		}
+		snprintf(msg, sizeof msg, "PostgreSQL at %s", where);
+		if (check_version(st, msg, err, errlen) < 0)
+			goto fail;
+		return st;
+	}
+	if (migrate(st, msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "PostgreSQL at %s: %s", where, msg);
+		/* The connection dropped during the migration: as unreachable. */
+		if (temporary && pb_db_lost(st->db))
+			*temporary = 1;
+		goto fail;
+	}
+	return st;
+fail:
+	pb_state_close(st);
+	return NULL;
+}
+
+const char *
+pb_state_backend(struct pb_state *st)
+{
+	return pb_db_backend(st->db) == PB_DB_POSTGRESQL ? "postgresql" : "sqlite";
+}
+
+int
+pb_state_lost(struct pb_state *st)
+{
+	return st && st->db && pb_db_lost(st->db);
+}
+
+int
+pb_state_reconnect(struct pb_state *st, long max_wait_ms)
+{
+	long waited = 0, pause = 200;
+
+	if (!pb_db_lost(st->db))
+		return 0;
+	for (;;) {
+		if (pb_db_reconnect(st->db) == 0) {
+			pb_info("state.reconnected", "waited_ms=%ld", waited);
+			return 0;
+		}
+		if (waited >= max_wait_ms)
+			break;
+		if (pause > max_wait_ms - waited)
+			pause = max_wait_ms - waited;
+		nanosleep(&(struct timespec){ pause / 1000, (pause % 1000) * 1000000L }, NULL);
+		waited += pause;
+		pause = pause * 2 > 5000 ? 5000 : pause * 2;
+	}
+	snprintf(st->last_error, sizeof st->last_error, "%s", pb_db_errmsg(st->db));
+	st->own_error = 1;
+	pb_warn("state.unreachable", "waited_ms=%ld error=%s", waited, pb_q(st->last_error));
+	return -1;
 }
 
 struct pb_state *

@@ -6,6 +6,8 @@
 #include "paperboy/state.h"
 #include "db.h"
 
+struct pb_buf;
+
 enum stmt_id {
 	S_OUT_PUT,
 	S_OUT_PUT_BODY,
@@ -78,6 +80,12 @@ struct pb_state {
 				 * about it) */
 	char machine[128];      /* this machine's name in a shared state ("" = the only one) */
 };
+
+/* The migrations' SQLite DDL for PostgreSQL (schema_pg.c): INTEGER -> BIGINT (an INTEGER
+ * PRIMARY KEY an identity), BLOB -> BYTEA, TEXT in byte order, WITHOUT ROWID dropped. */
+void pb_st_pg_ddl(const char *sql, struct pb_buf *out);
+/* PostgreSQL's own objects, (re)made at each migration. */
+extern const char pb_st_pg_extras[];
 
 /* Logs a failure that is not SQLite's (op and why) and makes it what pb_state_errmsg says. */
 void pb_st_fail(struct pb_state *st, const char *op, const char *why);

@@ -13,6 +13,7 @@
 #include "paperboy/rank.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
@@ -23,7 +24,7 @@ open_db(const char *name)
 	struct pb_state *st;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	if (!st)
 		fprintf(stderr, "open %s: %s\n", path, err);
 	return st;

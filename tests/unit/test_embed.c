@@ -18,6 +18,7 @@
 #include "paperboy/rank.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static void
 free_vecs(float **v, size_t n)
@@ -223,7 +224,7 @@ test_cache(const char *dir)
 	size_t dims[3];
 
 	snprintf(path, sizeof path, "%s/state.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
@@ -255,7 +256,7 @@ test_cache(const char *dir)
 
 	/* survives closing and reopening */
 	pb_state_close(st);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
@@ -391,7 +392,7 @@ test_fetch_cached(const char *dir)
 	if (!cfg)
 		return;
 	snprintf(path, sizeof path, "%s/fetch.db", dir);
-	st = pb_state_open(path, err.message, sizeof err.message);
+	st = t_state_open(path, err.message, sizeof err.message);
 	T_CHECK(st != NULL);
 	if (!st) {
 		pb_config_free(cfg);

@@ -11,6 +11,7 @@
 #include "paperboy/fulltext.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[] = "/tmp/pb-ftfetch-XXXXXX";
 
@@ -185,7 +186,7 @@ main(void)
 		return 1;
 	test_config();
 	snprintf(path, sizeof path, "%s/paperboy.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (st) {
 		test_cache(st);

@@ -11,6 +11,7 @@
 #include "paperboy/rank.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
@@ -120,7 +121,7 @@ main(void)
 	cfg.rank.corpus_days = 120;
 
 	snprintf(path, sizeof path, "%s/likes.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "%s\n", err);

@@ -9,6 +9,7 @@
 #include "paperboy/state.h"
 #include "paperboy/summarize.h"
 #include "t.h"
+#include "t_state.h"
 
 static char *
 slurp(const char *path)
@@ -148,7 +149,7 @@ test_cache(void)
 		return;
 	}
 	snprintf(path, sizeof path, "%s/paperboy.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st)
 		return;

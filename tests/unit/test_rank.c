@@ -14,6 +14,7 @@
 #include "paperboy/state.h"
 #include "../../src/rank/rank_int.h"
 #include "t.h"
+#include "t_state.h"
 
 #define DAY 86400
 #define NOW ((int64_t)1732800000)
@@ -618,7 +619,7 @@ test_corpus(void)
 	if (!cfg)
 		return;
 	snprintf(path, sizeof path, "%s/paperboy.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st)
 		goto out;

@@ -12,6 +12,7 @@
 #include "paperboy/run.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 /* White box for the schema test alone: the connection's own settings (synchronous is per
  * connection) can be read only through it. */
 #include "../../src/state/state_internal.h"
@@ -31,7 +32,7 @@ static struct pb_state *
 open_db(const char *name)
 {
 	char err[512] = "";
-	struct pb_state *st = pb_state_open(db_path(name), err, sizeof err);
+	struct pb_state *st = t_state_open(db_path(name), err, sizeof err);
 
 	if (!st)
 		fprintf(stderr, "open %s: %s\n", name, err);
@@ -43,34 +44,14 @@ open_db(const char *name)
 static int
 raw_exec(const char *name, const char *sql)
 {
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open(db_path(name), &db);
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
-	sqlite3_close(db);
-	return rc;
+	return t_state_raw_exec(db_path(name), sql);
 }
 
 /* The first column of the first row of sql, or -1. */
 static long
 raw_count(const char *name, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q = NULL;
-	long n = -1;
-
-	if (sqlite3_open_v2(db_path(name), &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(q, 0);
-	else
-		fprintf(stderr, "%s: %s\n", name, sqlite3_errmsg(db));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return t_state_raw_count(db_path(name), sql);
 }
 
 static int
@@ -118,14 +99,16 @@ test_schema(void)
 			fprintf(stderr, "missing table %s\n", tables[i]);
 		T_CHECK(found);
 	}
-	s = pb_db_prepare(db, "PRAGMA journal_mode", 0);
-	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
-	T_EQ_STR(pb_db_col_text(s, 0), "wal");
-	pb_db_finalize(s);
-	s = pb_db_prepare(db, "PRAGMA synchronous", 0);
-	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
-	T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL */
-	pb_db_finalize(s);
+	if (!t_state_pg()) {   /* SQLite's own settings */
+		s = pb_db_prepare(db, "PRAGMA journal_mode", 0);
+		T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+		T_EQ_STR(pb_db_col_text(s, 0), "wal");
+		pb_db_finalize(s);
+		s = pb_db_prepare(db, "PRAGMA synchronous", 0);
+		T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+		T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL */
+		pb_db_finalize(s);
+	}
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	T_EQ_STR(buf, "ok");
 	pb_state_close(st);
@@ -180,6 +163,9 @@ test_migrate_v1(void)
 	size_t n = 0;
 	char buf[64];
 
+	if (t_state_pg())
+		return;   /* a SQLite file of schema version 1 */
+
 	T_EQ_INT(sqlite3_open(db_path("v1.db"), &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -215,7 +201,7 @@ test_migrate_v1(void)
 	{
 		char err[512] = "";
 
-		st = pb_state_open(db_path("v1.db"), err, sizeof err);
+		st = t_state_open(db_path("v1.db"), err, sizeof err);
 		T_CHECK(st == NULL);
 		T_CHECK(strstr(err, "newer") != NULL);
 		pb_state_close(st);
@@ -228,7 +214,7 @@ test_migrate_v1(void)
 		fputs("this is not an SQLite database, just some text long enough to matter....\n"
 		      "...............................................................\n", f);
 		fclose(f);
-		st = pb_state_open(db_path("junk.db"), err, sizeof err);
+		st = t_state_open(db_path("junk.db"), err, sizeof err);
 		T_CHECK(st == NULL);
 		T_CHECK(err[0] != '\0');
 		pb_state_close(st);
@@ -849,19 +835,22 @@ test_integrity(void)
 	T_EQ_INT(pb_run_done(st, "2025-12-05"), 0);
 
 	/* A statement refused inside a transaction leaves it open (only the statement is undone);
-	 * RAISE(ROLLBACK) takes the whole transaction, and that can be told. */
-	T_EQ_INT(raw_exec("integrity.db",
+	 * RAISE(ROLLBACK) takes the whole transaction, and that can be told. SQLite's triggers. */
+	if (!t_state_pg() && raw_exec("integrity.db",
 			  "CREATE TRIGGER no_c BEFORE INSERT ON outbox WHEN NEW.subscriber = 'c'"
 			  " BEGIN SELECT RAISE(ABORT, 'no c'); END;"
 			  "CREATE TRIGGER no_d BEFORE INSERT ON outbox WHEN NEW.subscriber = 'd'"
-			  " BEGIN SELECT RAISE(ROLLBACK, 'no d'); END;"), SQLITE_OK);
-	T_EQ_INT(pb_state_begin(st), 0);
-	T_EQ_INT(put(st, "2025-12-06", "c", "email", "c@x", 1, 1, 0), -1);
-	T_EQ_INT(pb_state_in_transaction(st), 1);
-	T_EQ_INT(put(st, "2025-12-06", "d", "email", "d@x", 1, 1, 0), -1);
-	T_EQ_INT(pb_state_in_transaction(st), 0);
-	T_EQ_INT(pb_state_rollback(st), 0);   /* already rolled back: harmless */
-	T_CHECK(strcmp(pb_state_errmsg(st), "not an error") != 0);
+			  " BEGIN SELECT RAISE(ROLLBACK, 'no d'); END;") == 0) {
+		T_EQ_INT(pb_state_begin(st), 0);
+		T_EQ_INT(put(st, "2025-12-06", "c", "email", "c@x", 1, 1, 0), -1);
+		T_EQ_INT(pb_state_in_transaction(st), 1);
+		T_EQ_INT(put(st, "2025-12-06", "d", "email", "d@x", 1, 1, 0), -1);
+		T_EQ_INT(pb_state_in_transaction(st), 0);
+		T_EQ_INT(pb_state_rollback(st), 0);   /* already rolled back: harmless */
+		T_CHECK(strcmp(pb_state_errmsg(st), "not an error") != 0);
+	} else {
+		T_CHECK(t_state_pg() != NULL);
+	}
 	/* A failure that is not SQLite's says what it is, not the older error above (nor
 	 * SQLite's "not an error"). */
 	T_EQ_INT(pb_state_begin(st), 0);
@@ -871,7 +860,7 @@ test_integrity(void)
 	pb_state_close(st);
 
 	/* Read-only: reads what is there, writes nothing. */
-	ro = pb_state_open_mode(db_path("integrity.db"), PB_STATE_READ, err, sizeof err);
+	ro = t_state_open_mode(db_path("integrity.db"), PB_STATE_READ, err, sizeof err);
 	T_CHECK(ro != NULL);
 	if (ro) {
 		T_EQ_INT(pb_outbox_get(ro, "2025-12-05/a/email/a@x/1", &m), 1);
@@ -879,12 +868,14 @@ test_integrity(void)
 		T_EQ_INT(put(ro, "2025-12-07", "a", "email", "a@x", 1, 1, 0), -1);
 		pb_state_close(ro);
 	}
+	if (t_state_pg())
+		return;   /* the rest is about SQLite files */
 	/* Neither READ nor WRITE creates a database that is not there, and both say where. */
-	ro = pb_state_open_mode(db_path("absent.db"), PB_STATE_READ, err, sizeof err);
+	ro = t_state_open_mode(db_path("absent.db"), PB_STATE_READ, err, sizeof err);
 	T_CHECK(ro == NULL);
 	T_CHECK(strstr(err, "absent.db") != NULL);
 	pb_state_close(ro);
-	ro = pb_state_open_mode(db_path("absent.db"), PB_STATE_WRITE, err, sizeof err);
+	ro = t_state_open_mode(db_path("absent.db"), PB_STATE_WRITE, err, sizeof err);
 	T_CHECK(ro == NULL);
 	T_CHECK(strstr(err, "absent.db") != NULL);
 	pb_state_close(ro);
@@ -899,7 +890,7 @@ test_integrity(void)
 				 "INSERT INTO meta VALUES('schema_version', '2');", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
-	ro = pb_state_open_mode(db_path("old.db"), PB_STATE_READ, err, sizeof err);
+	ro = t_state_open_mode(db_path("old.db"), PB_STATE_READ, err, sizeof err);
 	T_CHECK(ro == NULL);
 	T_CHECK(strstr(err, "schema version 2") != NULL);
 	pb_state_close(ro);
@@ -911,7 +902,7 @@ static void
 test_record_failed(void)
 {
 	char err[256];
-	struct pb_state *st = pb_state_open(db_path("failed.db"), err, sizeof err);
+	struct pb_state *st = t_state_open(db_path("failed.db"), err, sizeof err);
 	struct pb_run_row *r = NULL;
 	size_t n = 0;
 

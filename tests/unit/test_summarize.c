@@ -6,6 +6,7 @@
 #include "paperboy/llm.h"
 #include "paperboy/summarize.h"
 #include "t.h"
+#include "t_state.h"
 
 static void
 test_category_names(void)
@@ -353,7 +354,7 @@ test_model_cache(void)
 		return;
 	}
 	snprintf(path, sizeof path, "%s/paperboy.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	T_EQ_INT(load_papers(&set), 10);
 	if (!st || set.n != 10)

@@ -12,6 +12,7 @@
 #include "paperboy/state.h"
 #include "paperboy/web.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
@@ -142,7 +143,7 @@ test_state(void)
 	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/s.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
