@@ -156,7 +156,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
 		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
-		      " AND (?3 IS NULL OR o.claimed_by = ?3)"
+		      " AND (CAST(?3 AS TEXT) IS NULL OR o.claimed_by = ?3)"
 		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
 		      " LIMIT ?2",
 	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",

@@ -1,5 +1,5 @@
 /* Several machines on one state: two handles on one database, each with its own machine
- * name, as two processes would be. Fetch claims and the papers they pass on, outbox claims
+ * name, as two processes would be (SQLite, or PostgreSQL with PB_TEST_PG_CONNINFO). Fetch claims and the papers they pass on, outbox claims
  * (whole destinations, leases, release), shared pacing, heartbeats, digests found. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "paperboy/paper.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
@@ -21,7 +22,7 @@ open_as(const char *machine)
 	struct pb_state *st;
 
 	snprintf(path, sizeof path, "%s/shared.db", dir);
-	st = pb_state_open(path, err, sizeof err);
+	st = t_state_open(path, err, sizeof err);
 	if (!st) {
 		fprintf(stderr, "open %s: %s\n", path, err);
 		exit(1);
