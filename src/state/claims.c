@@ -439,7 +439,10 @@ pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
 		"   AND x.subscriber = o.subscriber AND x.channel = o.channel AND x.dest = o.dest"
 		"   AND x.claimed_by <> ?1 AND x.lease_until >= ?2)"
 		" ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
-		" LIMIT ?4)";
+		" LIMIT ?4";
+	/* PostgreSQL: rows another machine is recording a result of are skipped, not waited
+	 * for (they are its own anyway). */
+	static const char pg_tail[] = " FOR UPDATE OF o SKIP LOCKED)";
 	pb_db_stmt *s = NULL;
 	int own = !pb_state_in_transaction(st), rc = -1;
 
@@ -451,7 +454,14 @@ pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
 	if (!s || pb_st_run(st, s, "outbox_claim") < 0)
 		goto out;
 	pb_db_finalize(s);
-	s = pb_st_prepare(st, claim_sql, "outbox_claim");
+	{
+		struct pb_buf q = { 0 };
+
+		pb_buf_puts(&q, claim_sql);
+		pb_buf_puts(&q, pb_db_backend(st->db) == PB_DB_POSTGRESQL ? pg_tail : ")");
+		s = pb_st_prepare(st, q.data, "outbox_claim");
+		pb_buf_free(&q);
+	}
 	if (!s)
 		goto out;
 	pb_st_bind_text(s, 1, st->machine);
