@@ -9,6 +9,8 @@
 
 /* A failed or stale fetch is reported to the others for this long, then tried again. */
 #define RETRY_S 60
+/* Another machine's listing of the latest announcement serves for this long. */
+#define LATEST_REUSE_S 1800
 
 static int
 fetch_lease_s(const struct pb_config *cfg)
@@ -59,7 +61,10 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 	memset(res, 0, sizeof *res);
 	for (;;) {
 		int64_t now = (int64_t)time(NULL);
-		int c = pb_fetch_claim_take(st, key, now, lease, RETRY_S);
+		/* A past date's papers do not change; the latest listing may, within a day
+		 * (arXiv's evening is another UTC day only half the year). */
+		int c = pb_fetch_claim_take(st, key, now, lease, RETRY_S,
+					    rq->date ? -1 : LATEST_REUSE_S);
 
 		if (c < 0) {
 			res->status = PB_FETCH_UNAVAILABLE;
@@ -86,8 +91,8 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		if (c == PB_FETCH_CLAIM_DONE || c == PB_FETCH_CLAIM_FAILED) {
 			enum pb_fetch_status fs = load_stored(st, key, out, res);
 
-			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_s=%d", pb_q(key),
-				(int)fs, out->n, waited);
+			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_ms=%d",
+				pb_q(key), (int)fs, out->n, waited * 200);
 			return fs;
 		}
 		if (now >= give_up || (stop && *stop)) {
@@ -100,8 +105,9 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		}
 		if (waited == 0)
 			pb_info("fetch.waiting", "key=%s", pb_q(key));
-		/* Another machine is fetching: look again in a second (a stop ends the wait). */
-		for (int i = 0; i < 10 && !(stop && *stop); i++) {
+		/* Another machine is fetching: look again in a fifth of a second (a stop ends
+		 * the wait). */
+		for (int i = 0; i < 2 && !(stop && *stop); i++) {
 			struct timespec ts = { 0, 100 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}

@@ -355,6 +355,36 @@ fail:
 	return -1;
 }
 
+/* Where in the subscriber list this machine starts building: at 0 alone; with other machines
+ * alive on the state (a heartbeat within the lease), at its share of the list (its place
+ * among them by name), so machines building the same day split the work, each skipping what
+ * another has enqueued. */
+static size_t
+build_start(struct cycle *c)
+{
+	struct pb_machine_row *v = NULL;
+	size_t n = 0, live = 0, mine = 0, start = 0;
+	int64_t now = (int64_t)time(NULL);
+	int lease = c->cfg->state_lease_s > 0 ? c->cfg->state_lease_s : 60;
+
+	if (!c->st || c->o->dry_run || c->o->only || c->cfg->n_subscribers < 2 ||
+	    pb_machines_list(c->st, now, &v, &n) < 0)
+		return 0;
+	for (size_t j = 0; j < n; j++) {
+		int me = strcmp(v[j].name, pb_state_machine(c->st)) == 0;
+
+		if (!me && v[j].heartbeat < now - lease)
+			continue;
+		if (me)
+			mine = live;
+		live++;
+	}
+	if (live > 1)
+		start = mine * c->cfg->n_subscribers / live;
+	free(v);
+	return start;
+}
+
 /* Builds, renders and enqueues every subscriber's digest. A digest that cannot be enqueued
  * costs that subscriber only: it is noted (c->lost) and the others go on. */
 static int
@@ -367,6 +397,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
 	int rc = -1, shown = 0;
+	size_t start;
 	double t0 = (double)pb_mono_ms();
 	int64_t last_progress = 0;
 
@@ -404,7 +435,9 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	} else {
 		pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
 	}
-	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+	start = build_start(c);
+	for (size_t k = 0; k < cfg->n_subscribers; k++) {
+		size_t i = (k + start) % cfg->n_subscribers;
 		const struct pb_subscriber *sub = &cfg->subscribers[i];
 		struct pb_digest d;
 
@@ -412,7 +445,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			break;
 		if (c->o->progress && pb_mono_ms() - last_progress >= 500) {
 			last_progress = pb_mono_ms();
-			fprintf(stderr, "\rbuilding digests: %zu/%zu", i, cfg->n_subscribers);
+			fprintf(stderr, "\rbuilding digests: %zu/%zu", k, cfg->n_subscribers);
 			shown = 1;
 		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)

@@ -443,11 +443,13 @@ int pb_pace_take(struct pb_state *st, const char *const *keys, const long *inter
 		 size_t n, int64_t now_ms, int64_t *next_ms);
 
 /* One fetch per announcement: the claim of key (e.g. "2026-12-04" or "latest:2026-12-04").
- * Returns PB_FETCH_CLAIM_MINE when this machine is to fetch (a new claim, its own earlier
- * claim, an expired lease, or a failure older than retry_s), PB_FETCH_CLAIM_DONE when the
- * papers are stored (pb_fetch_claim_load), PB_FETCH_CLAIM_FAILED when another machine's fetch
- * failed less than retry_s ago (pb_fetch_claim_load gives its outcome), PB_FETCH_CLAIM_WAIT
- * when another machine is fetching under a live lease, -1 on error. */
+ * Returns PB_FETCH_CLAIM_MINE when this machine is to fetch (a new claim, this machine's own
+ * earlier claim whatever its state, so a machine alone fetches as it always did; an expired
+ * lease; a failure older than retry_s; papers stored more than reuse_s ago, reuse_s < 0 =
+ * never too old), PB_FETCH_CLAIM_DONE when another machine's papers are stored
+ * (pb_fetch_claim_load), PB_FETCH_CLAIM_FAILED when another machine's fetch failed less than
+ * retry_s ago (pb_fetch_claim_load gives its outcome), PB_FETCH_CLAIM_WAIT when another
+ * machine is fetching under a live lease, -1 on error. */
 enum {
 	PB_FETCH_CLAIM_WAIT = 0,
 	PB_FETCH_CLAIM_MINE = 1,
@@ -455,7 +457,7 @@ enum {
 	PB_FETCH_CLAIM_FAILED = 3,
 };
 int pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease_s,
-			int retry_s);
+			int retry_s, int reuse_s);
 /* Extends this machine's claim of key to now + lease_s. 1 extended, 0 not ours, -1 error. */
 int pb_fetch_claim_renew(struct pb_state *st, const char *key, int64_t now, int lease_s);
 /* Ends this machine's claim of key with status "done" (ok) or "failed", the outcome

@@ -2,6 +2,7 @@
  * papers for the others) and the outbox messages each machine sends, both with a lease.
  * Every statement is one both SQLite and PostgreSQL run; a claim is a conditional UPDATE (or an
  * INSERT ... ON CONFLICT DO NOTHING), atomic on either. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,7 @@ out:
 
 int
 pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease_s,
-		    int retry_s)
+		    int retry_s, int reuse_s)
 {
 	pb_db_stmt *s;
 	char status[16] = "";
@@ -224,13 +225,16 @@ pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease
 		goto out;
 	}
 	pb_db_finalize(s);
-	/* Taken over: a fetcher that died (its lease ran out, or it was this machine), or a
-	 * failure old enough to try again. The condition is checked by the UPDATE itself, so
-	 * of two machines only one takes it. */
+	/* Taken over: this machine's own claim (it fetches again as it would alone), a
+	 * fetcher that died (its lease ran out), a failure old enough to try again, or papers
+	 * older than reuse_s. The condition is checked by the UPDATE itself, so of two
+	 * machines only one takes it. */
 	s = pb_st_prepare(st, "UPDATE fetch_claims SET owner = ?2, lease_until = ?3,"
 			      " status = 'fetching', updated = ?4, papers = NULL, message = NULL"
-			      " WHERE key = ?1 AND ((status = 'fetching' AND (lease_until < ?4"
-			      " OR owner = ?2)) OR (status = 'failed' AND updated <= ?5))",
+			      " WHERE key = ?1 AND (owner = ?2"
+			      " OR (status = 'fetching' AND lease_until < ?4)"
+			      " OR (status = 'failed' AND updated <= ?5)"
+			      " OR (status = 'done' AND updated <= ?6))",
 			  "fetch_claim");
 	if (!s)
 		return -1;
@@ -239,6 +243,7 @@ pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease
 	pb_db_bind_int64(s, 3, now + lease_s);
 	pb_db_bind_int64(s, 4, now);
 	pb_db_bind_int64(s, 5, now - retry_s);
+	pb_db_bind_int64(s, 6, reuse_s < 0 ? INT64_MIN : now - reuse_s);
 	if (pb_st_run(st, s, "fetch_claim") < 0)
 		goto out;
 	if (pb_db_changes(st->db) > 0) {

@@ -73,13 +73,13 @@ test_fetch_claim(void)
 	pb_paperset_add(&ps, &p);
 	ps.announce_date = strdup("2026-12-04");
 
-	T_EQ_INT(pb_fetch_claim_take(a, "latest:2026-12-04", 1000, 600, 60), PB_FETCH_CLAIM_MINE);
+	T_EQ_INT(pb_fetch_claim_take(a, "latest:2026-12-04", 1000, 600, 60, -1), PB_FETCH_CLAIM_MINE);
 	/* The other machine waits while the lease lives. */
-	T_EQ_INT(pb_fetch_claim_take(b, "latest:2026-12-04", 1001, 600, 60), PB_FETCH_CLAIM_WAIT);
+	T_EQ_INT(pb_fetch_claim_take(b, "latest:2026-12-04", 1001, 600, 60, -1), PB_FETCH_CLAIM_WAIT);
 	T_EQ_INT(pb_fetch_claim_load(b, "latest:2026-12-04", &got, &fs, &http, msg, sizeof msg),
 		 0);
 	T_EQ_INT(pb_fetch_claim_finish(a, "latest:2026-12-04", 1, &ps, 0, 200, ""), 0);
-	T_EQ_INT(pb_fetch_claim_take(b, "latest:2026-12-04", 1002, 600, 60), PB_FETCH_CLAIM_DONE);
+	T_EQ_INT(pb_fetch_claim_take(b, "latest:2026-12-04", 1002, 600, 60, -1), PB_FETCH_CLAIM_DONE);
 	T_EQ_INT(pb_fetch_claim_load(b, "latest:2026-12-04", &got, &fs, &http, msg, sizeof msg),
 		 1);
 	T_EQ_INT(fs, 0);
@@ -101,16 +101,16 @@ test_fetch_claim(void)
 
 	/* A fetcher that died: its lease runs out and another machine takes the claim; the dead
 	 * one can no longer finish it. */
-	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", 2000, 10, 60), PB_FETCH_CLAIM_MINE);
-	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", 2005, 10, 60), PB_FETCH_CLAIM_WAIT);
-	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", 2011, 10, 60), PB_FETCH_CLAIM_MINE);
+	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", 2000, 10, 60, -1), PB_FETCH_CLAIM_MINE);
+	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", 2005, 10, 60, -1), PB_FETCH_CLAIM_WAIT);
+	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", 2011, 10, 60, -1), PB_FETCH_CLAIM_MINE);
 	T_EQ_INT(pb_fetch_claim_renew(a, "2026-12-03", 2012, 10), 0);
 	T_EQ_INT(pb_fetch_claim_renew(b, "2026-12-03", 2012, 10), 1);
 	T_CHECK(pb_fetch_claim_finish(a, "2026-12-03", 1, &ps, 0, 200, "") < 0);
 
 	/* A failure is passed on for a while (no second request), then tried again. */
 	T_EQ_INT(pb_fetch_claim_finish(b, "2026-12-03", 0, NULL, 3, 503, "arXiv said 503"), 0);
-	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", (int64_t)time(NULL), 10, 60),
+	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", (int64_t)time(NULL), 10, 60, -1),
 		 PB_FETCH_CLAIM_FAILED);
 	T_EQ_INT(pb_fetch_claim_load(a, "2026-12-03", &got, &fs, &http, msg, sizeof msg), 1);
 	T_EQ_INT(fs, 3);
@@ -118,7 +118,17 @@ test_fetch_claim(void)
 	T_EQ_STR(msg, "arXiv said 503");
 	T_EQ_INT(got.n, 0);
 	pb_paperset_free(&got);
-	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", (int64_t)time(NULL) + 61, 10, 60),
+	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", (int64_t)time(NULL) + 61, 10, 60, -1),
+		 PB_FETCH_CLAIM_MINE);
+	/* A machine's own claim never serves it: alone, it fetches as it always did. */
+	T_EQ_INT(pb_fetch_claim_finish(a, "2026-12-03", 1, &ps, 0, 200, ""), 0);
+	T_EQ_INT(pb_fetch_claim_take(a, "2026-12-03", (int64_t)time(NULL) + 62, 10, 60, -1),
+		 PB_FETCH_CLAIM_MINE);
+	T_EQ_INT(pb_fetch_claim_finish(a, "2026-12-03", 1, &ps, 0, 200, ""), 0);
+	/* Another's papers serve reuse_s, then they are fetched again. */
+	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", (int64_t)time(NULL) + 100, 10, 60, 1800),
+		 PB_FETCH_CLAIM_DONE);
+	T_EQ_INT(pb_fetch_claim_take(b, "2026-12-03", (int64_t)time(NULL) + 1801, 10, 60, 1800),
 		 PB_FETCH_CLAIM_MINE);
 	pb_paperset_free(&ps);
 	pb_state_close(a);
