@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/calendar.h"
@@ -235,37 +236,90 @@ pb_cli_open_state(const struct pb_config *cfg)
 	return pb_cli_open_state_mode(cfg, PB_STATE_CREATE);
 }
 
+static int
+on_pg(const struct pb_config *cfg)
+{
+	return cfg->state_backend && strcmp(cfg->state_backend, "postgresql") == 0;
+}
+
 struct pb_state *
-pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
+pb_cli_state_open(const struct pb_config *cfg, enum pb_state_mode mode, int *temporary,
+		  char *err, size_t errlen)
 {
 	struct pb_buf path = { 0 };
 	struct pb_state *st;
-	char err[768];
 
+	*temporary = 0;
+	if (on_pg(cfg))
+		return pb_state_open_pg(cfg->state_conninfo_secret ? cfg->state_conninfo_secret :
+					cfg->state_conninfo, mode, temporary, err, errlen);
 	if (mode == PB_STATE_CREATE && pb_mkdirs(cfg->state_dir) < 0) {
-		fprintf(stderr, "paperboy: cannot create state directory %s: %s\n", cfg->state_dir,
-			strerror(errno));
+		snprintf(err, errlen, "cannot create state directory %s: %s", cfg->state_dir,
+			 strerror(errno));
 		return NULL;
 	}
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	st = pb_state_open_mode(path.data, mode, err, sizeof err);
-	if (!st)
-		fprintf(stderr, "paperboy: %s\n", err);
+	st = pb_state_open_mode(path.data, mode, err, errlen);
 	pb_buf_free(&path);
 	return st;
 }
 
+int
+pb_cli_open_state_rc(const struct pb_config *cfg, enum pb_state_mode mode, struct pb_state **out)
+{
+	char err[768];
+	int temporary;
+
+	if ((*out = pb_cli_state_open(cfg, mode, &temporary, err, sizeof err)))
+		return 0;
+	fprintf(stderr, "paperboy: %s%s\n", err, temporary ? " (a temporary failure: try again "
+		"later)" : "");
+	return temporary ? EX_TEMPFAIL : EX_CANTCREAT;
+}
+
 struct pb_state *
-pb_cli_open_state_if_any(const struct pb_config *cfg)
+pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
+{
+	struct pb_state *st;
+
+	pb_cli_open_state_rc(cfg, mode, &st);
+	return st;
+}
+
+int
+pb_cli_state_exists(const struct pb_config *cfg)
 {
 	struct pb_buf path = { 0 };
 	struct stat sb;
 	int there;
 
+	if (on_pg(cfg))
+		return 1;
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
 	there = stat(path.data, &sb) == 0;
 	pb_buf_free(&path);
-	return there ? pb_cli_open_state_mode(cfg, PB_STATE_READ) : NULL;
+	return there;
+}
+
+const char *
+pb_cli_state_where(const struct pb_config *cfg, char *buf, size_t n)
+{
+	char where[256];
+
+	if (on_pg(cfg)) {
+		pb_state_conninfo_describe(cfg->state_conninfo_secret ? cfg->state_conninfo_secret :
+					cfg->state_conninfo, where, sizeof where);
+		snprintf(buf, n, "PostgreSQL at %s", where);
+	} else {
+		snprintf(buf, n, "%s/paperboy.db", cfg->state_dir);
+	}
+	return buf;
+}
+
+struct pb_state *
+pb_cli_open_state_if_any(const struct pb_config *cfg)
+{
+	return pb_cli_state_exists(cfg) ? pb_cli_open_state_mode(cfg, PB_STATE_READ) : NULL;
 }
 
 /* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber

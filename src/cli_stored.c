@@ -27,15 +27,24 @@ read_rows(const struct pb_config *cfg, struct pb_sub_row **rows, size_t *n)
 	struct pb_buf path = { 0 };
 	struct pb_state *st = NULL;
 	char err[768];
-	int rc = 0;
+	int rc = 0, temporary = 0;
 
 	*rows = NULL;
 	*n = 0;
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	if (access(path.data, F_OK) < 0)
+	if (strcmp(cfg->state_backend, "postgresql") == 0) {
+		st = pb_cli_state_open(cfg, PB_STATE_READ, &temporary, err, sizeof err);
+		if (!st && temporary) {
+			pb_err("subscriber.load", "error=%s", pb_q(err));
+			rc = -1;
+			goto out;
+		}
+	} else if (access(path.data, F_OK) < 0) {
 		goto out;   /* no state yet: nothing stored */
+	} else {
+		st = pb_state_open_mode(path.data, PB_STATE_READ, err, sizeof err);
+	}
 	/* A database of an older schema has no stored subscribers either. */
-	st = pb_state_open_mode(path.data, PB_STATE_READ, err, sizeof err);
 	if (!st) {
 		pb_debug("subscriber.load", "skipped=%s", pb_q(err));
 		goto out;

@@ -467,11 +467,8 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	d.st = pb_cli_open_state(d.cfg);
-	if (!d.st) {
-		rc = EX_CANTCREAT;
+	if ((rc = pb_cli_open_state_rc(d.cfg, PB_STATE_CREATE, &d.st)) != 0)
 		goto out;
-	}
 	apply_log_level(&d);
 	{
 		char ic[256];

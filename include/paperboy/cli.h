@@ -110,6 +110,20 @@ int pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, siz
 int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		       struct pb_paperset *ps, struct pb_fetch_result *res);
 
+/* Opens cfg's state in mode: SQLite's under state_dir (created for PB_STATE_CREATE) or the
+ * PostgreSQL database of state.conninfo. Prints why on failure and returns the exit code
+ * (EX_TEMPFAIL when PostgreSQL cannot be reached, EX_CANTCREAT otherwise), else 0 with *out
+ * set. */
+int pb_cli_open_state_rc(const struct pb_config *cfg, enum pb_state_mode mode,
+			 struct pb_state **out);
+/* The same without a word: NULL with err filled and *temporary set as pb_state_open_pg. */
+struct pb_state *pb_cli_state_open(const struct pb_config *cfg, enum pb_state_mode mode,
+				   int *temporary, char *err, size_t errlen);
+/* Whether cfg's state may hold something: SQLite's file exists; PostgreSQL's always may. */
+int pb_cli_state_exists(const struct pb_config *cfg);
+/* Where cfg's state is, for messages: the SQLite file, or "PostgreSQL at host=... dbname=..."
+ * (never the password). Into buf; returns buf. */
+const char *pb_cli_state_where(const struct pb_config *cfg, char *buf, size_t n);
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
  * and returns NULL. */
 struct pb_state *pb_cli_open_state(const struct pb_config *cfg);

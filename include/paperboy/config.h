@@ -78,6 +78,10 @@ struct pb_subscriber {
 struct pb_config {
 	char *path;                  /* the file loaded */
 	char *state_dir;             /* default "/var/lib/paperboy" */
+	char *state_backend;         /* state.backend: "sqlite" (default, under state_dir) or
+				      * "postgresql" */
+	char *state_conninfo;        /* state.conninfo: libpq's, without a password */
+	char *state_conninfo_secret; /* state.conninfo_env / _file: one holding a password */
 	char *timezone;              /* IANA name, default "UTC" */
 	char **schedule;             /* "HH:MM" local times */
 	size_t n_schedule;

@@ -35,6 +35,11 @@ struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, c
  * could not be reached, a failure a later try may not have (exit 75, EX_TEMPFAIL). */
 struct pb_state *pb_state_open_pg(const char *conninfo, enum pb_state_mode mode, int *temporary,
 				  char *err, size_t errlen);
+/* Checks a libpq conninfo for the config: it parses, and with allow_password 0 holds no
+ * password. 0, or -1 with msg filled (never quoting the string). */
+int pb_state_conninfo_check(const char *conninfo, int allow_password, char *msg, size_t n);
+/* "host=H port=P dbname=D user=U" of conninfo, never its password, into out (for messages). */
+void pb_state_conninfo_describe(const char *conninfo, char *out, size_t n);
 /* "postgresql" or "sqlite". */
 const char *pb_state_backend(struct pb_state *st);
 /* Connection lost mid-run (PostgreSQL only; always 0 on SQLite). Every pb_state function

@@ -89,7 +89,8 @@ preview_fulltext(const struct pb_config *cfg, const char *feed, const struct pb_
 
 	pb_buf_printf(&db, "%s/paperboy.db", cfg->state_dir);
 	if (feed) {
-		if (access(db.data, R_OK) == 0)
+		if (pb_cli_state_exists(cfg) && (access(db.data, R_OK) == 0 ||
+						 strcmp(cfg->state_backend, "postgresql") == 0))
 			*st = pb_cli_open_state_mode(cfg, PB_STATE_READ);
 		if (*st)
 			pb_fulltext_cached(cfg, *st, ps, sel, 1, ft);

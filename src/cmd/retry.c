@@ -40,7 +40,7 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		return EX_CONFIG;
 	/* Retry creates nothing: without a state there is nothing to send again. */
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	if (stat(path.data, &sb) < 0 && errno == ENOENT) {
+	if (!pb_cli_state_exists(cfg) && stat(path.data, &sb) < 0 && errno == ENOENT) {
 		if (sub && !pb_config_subscriber(cfg, sub)) {
 			rc = unknown(cfg, sub);
 			goto out;
@@ -48,11 +48,8 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		printf("no state yet (%s does not exist): nothing to retry\n", path.data);
 		goto out;
 	}
-	st = pb_cli_open_state_mode(cfg, PB_STATE_WRITE);
-	if (!st) {
-		rc = EX_CANTCREAT;
+	if ((rc = pb_cli_open_state_rc(cfg, PB_STATE_WRITE, &st)) != 0)
 		goto out;
-	}
 	n = pb_outbox_requeue(st, sub);
 	if (n < 0) {
 		fprintf(stderr, "paperboy: requeueing failed: %s\n", pb_state_errmsg(st));

@@ -109,11 +109,8 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 			fprintf(stderr, "paperboy: %s\n", err);
 			goto out;
 		}
-		st = pb_cli_open_state(cfg);
-		if (!st) {
-			rc = EX_CANTCREAT;
+		if ((rc = pb_cli_open_state_rc(cfg, PB_STATE_CREATE, &st)) != 0)
 			goto out;
-		}
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;

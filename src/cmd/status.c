@@ -268,6 +268,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	struct pb_state *st = NULL;
 	struct pb_buf path = { 0 };
 	struct stat sb;
+	char where[320];
 	size_t n_runs = 10, n_errors = 10;
 	int rc = 0;
 
@@ -286,18 +287,18 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	if (!cfg)
 		return EX_CONFIG;
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	printf("state: %s\n", path.data);
+	printf("state: %s\n", pb_cli_state_where(cfg, where, sizeof where));
 	print_daemon(cfg);
-	if (stat(path.data, &sb) < 0) {
+	if (!pb_cli_state_exists(cfg) && stat(path.data, &sb) < 0) {
 		/* Status only looks: it does not create a state that is not there. */
 		print_schedule(cfg, NULL);
 		printf("\nno state yet (%s)\n", errno == ENOENT ? "nothing has run" : strerror(errno));
 		goto out;
 	}
 	/* Read-only: status works on a read-only mount and beside a running daemon. */
-	st = pb_cli_open_state_mode(cfg, PB_STATE_READ);
-	if (!st) {
-		rc = EX_NOINPUT;
+	if ((rc = pb_cli_open_state_rc(cfg, PB_STATE_READ, &st)) != 0) {
+		if (rc != EX_TEMPFAIL)
+			rc = EX_NOINPUT;
 		goto out;
 	}
 	print_schedule(cfg, st);

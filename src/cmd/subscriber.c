@@ -148,18 +148,15 @@ state_of(const struct ctx *c, const char *name, char *buf, size_t n)
 static void
 load_suppressed(struct ctx *c)
 {
-	struct pb_buf path = { 0 };
 	struct pb_state *st;
 
-	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
-	if (access(path.data, F_OK) == 0 &&
+	if (pb_cli_state_exists(c->cfg) &&
 	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
 		if (pb_suppress_list(st, NULL, &c->sup, &c->n_sup) < 0)
 			pb_buf_printf(&c->problems, "the suppressed destinations cannot be read: "
 				      "%s\n", pb_state_errmsg(st));
 		pb_state_close(st);
 	}
-	pb_buf_free(&path);
 }
 
 static void
@@ -243,13 +240,11 @@ when(int64_t t, char *buf, size_t n)
 static void
 show_feedback(struct ctx *c, const char *name)
 {
-	struct pb_buf path = { 0 };
 	struct pb_feedback_row *v = NULL;
 	struct pb_state *st;
 	size_t n = 0;
 
-	pb_buf_printf(&path, "%s/paperboy.db", c->cfg->state_dir);
-	if (access(path.data, F_OK) == 0 &&
+	if (pb_cli_state_exists(c->cfg) &&
 	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
 		if (pb_feedback_list(st, name, &v, &n) == 0)
 			for (size_t i = 0; i < n; i++)
@@ -258,7 +253,6 @@ show_feedback(struct ctx *c, const char *name)
 		pb_feedback_rows_free(v, n);
 		pb_state_close(st);
 	}
-	pb_buf_free(&path);
 }
 
 static int
@@ -421,11 +415,11 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 static int
 write_row(struct ctx *c, const struct pb_sub_row *r)
 {
-	struct pb_state *st = pb_cli_open_state(c->cfg);
-	int rc = 0;
+	struct pb_state *st;
+	int rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st);
 
-	if (!st)
-		return EX_CANTCREAT;
+	if (rc)
+		return rc;
 	if (pb_sub_put(st, r) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
 		rc = EX_IOERR;
@@ -522,8 +516,8 @@ do_resume(struct ctx *c, const struct opts *o)
 		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
 		return EX_USAGE;
 	}
-	if (!(st = pb_cli_open_state(c->cfg)))
-		return EX_CANTCREAT;
+	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
+		return rc;
 	nr.name = (char *)o->name;
 	nr.settings = r ? r->settings : NULL;
 	nr.state = "active";
@@ -563,8 +557,8 @@ do_remove(struct ctx *c, const struct opts *o)
 		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s\n", o->name);
 		return EX_USAGE;
 	}
-	if (!(st = pb_cli_open_state(c->cfg)))
-		return EX_CANTCREAT;
+	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
+		return rc;
 	if (pb_sub_delete(st, o->name) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
 		rc = EX_IOERR;
@@ -796,10 +790,8 @@ do_import(struct ctx *c, const char *file)
 						}
 		}
 	}
-	if (!(st = pb_cli_open_state(c->cfg))) {
-		rc = EX_CANTCREAT;
+	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
 		goto out;
-	}
 	rc = EX_IOERR;
 	if (pb_state_begin(st) < 0)
 		goto fail;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "paperboy/state.h"
 #include "paperboy/summarize.h"
 
 #define R(f) offsetof(struct pb_config, f)
@@ -117,6 +118,29 @@ check_matrix_msgtype(const char *v, char *msg, size_t n)
 }
 
 /* ntfy's rule for a topic name. */
+static bool
+need_conninfo(const struct pb_config *cfg, const void *base)
+{
+	(void)base;
+	return cfg->state_backend && strcmp(cfg->state_backend, "postgresql") == 0;
+}
+
+static int
+check_state_backend(const char *v, char *msg, size_t n)
+{
+	if (strcmp(v, "sqlite") == 0 || strcmp(v, "postgresql") == 0)
+		return 0;
+	snprintf(msg, n, "not a state backend: give \"sqlite\" or \"postgresql\"");
+	return -1;
+}
+
+/* Written in the config, so never a password: that one belongs in conninfo_env or _file. */
+static int
+check_conninfo(const char *v, char *msg, size_t n)
+{
+	return pb_state_conninfo_check(v, 0, msg, n);
+}
+
 static int
 check_ntfy_topic(const char *v, char *msg, size_t n)
 {
@@ -145,6 +169,10 @@ check_machine(const char *v, char *msg, size_t n)
 const struct pb_ckey pb_ckeys[] = {
 	/* scope, path, type, off, off_n, def_s, def_n, min, max, check, needed, flags, requires */
 	{ KS_ROOT, "state_dir", KT_STR, R(state_dir), 0, "/var/lib/paperboy", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "state", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "state.backend", KT_STR, R(state_backend), 0, "sqlite", 0, NB, check_state_backend, NULL, 0, NULL },
+	{ KS_ROOT, "state.conninfo", KT_STR, R(state_conninfo), 0, NULL, 0, NB, check_conninfo, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "state.conninfo", KT_SECRET, R(state_conninfo_secret), 0, NULL, 0, NB, NULL, need_conninfo, 0, NULL },
 	{ KS_ROOT, "timezone", KT_STR, R(timezone), 0, "UTC", 0, NB, pb_check_timezone, NULL, 0, NULL },
 	{ KS_ROOT, "schedule", KT_LIST, R(schedule), R(n_schedule), "02:00", 0, NB, pb_check_schedule, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "user_agent", KT_STR, R(user_agent), 0, "paperboy/0.1 (arXiv digest bot)", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },

@@ -783,13 +783,37 @@ check_fulltext(struct pb_load *L, config_setting_t *root)
 	return 0;
 }
 
+/* The state's backend and where PostgreSQL is: one conninfo, given one way. */
+static int
+check_state(struct pb_load *L, config_setting_t *root)
+{
+	struct pb_config *c = L->cfg;
+	config_setting_t *g = member(root, "state");
+	bool secret = secret_given(g, "conninfo");
+
+	if (strcmp(c->state_backend, "postgresql") != 0) {
+		if (c->state_conninfo || secret)
+			return pb_cfg_fail(L, g, "state.conninfo", "used only with state.backend = "
+					   "\"postgresql\" (the state is SQLite's, under state_dir)");
+		return 0;
+	}
+	if (!c->state_conninfo && !secret)
+		return pb_cfg_fail(L, g, "state.conninfo", "missing (required when state.backend "
+				   "is \"postgresql\"): give conninfo, or conninfo_env or "
+				   "conninfo_file when it holds a password");
+	if (c->state_conninfo && secret)
+		return pb_cfg_fail(L, g, "state.conninfo", "give conninfo, or conninfo_env or "
+				   "conninfo_file, not both");
+	return 0;
+}
+
 int
 pb_cfg_cross_check(struct pb_load *L, config_setting_t *root)
 {
 	struct pb_config *c = L->cfg;
 	int rc = 0;
 
-	if (check_email_summary(L, root) < 0 || check_fulltext(L, root) < 0 ||
+	if (check_state(L, root) < 0 || check_email_summary(L, root) < 0 || check_fulltext(L, root) < 0 ||
 	    check_embeddings(L, root) < 0)
 		return -1;
 	/* arXiv asks for 3 s between requests; only local stand-ins may be polled faster. */

@@ -15,6 +15,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/log.h"
+#include "paperboy/state.h"
 #include "db_int.h"
 
 enum { PG_TXEND = PG_ROLLBACK_TO + 1, PG_BEGIN, PG_COMMIT };
@@ -56,6 +57,38 @@ pb_db_pg_describe(const char *conninfo, char *out, size_t n)
 	snprintf(out, n, "%s", b.data);
 	pb_buf_free(&b);
 	PQconninfoFree(opts);
+}
+
+void
+pb_state_conninfo_describe(const char *conninfo, char *out, size_t n)
+{
+	pb_db_pg_describe(conninfo, out, n);
+}
+
+int
+pb_state_conninfo_check(const char *conninfo, int allow_password, char *msg, size_t n)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	int rc = 0;
+
+	if (!opts) {
+		/* libpq's message names the word it did not understand, not the whole string. */
+		snprintf(msg, n, "not a libpq conninfo: %s", perr ? perr : "out of memory");
+		for (char *p = msg; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		PQfreemem(perr);
+		return -1;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (!allow_password && strcmp(o->keyword, "password") == 0 && o->val && *o->val) {
+			snprintf(msg, n, "holds a password: give the conninfo in conninfo_env or "
+				 "conninfo_file (a secret, file mode 0600) instead");
+			rc = -1;
+		}
+	PQconninfoFree(opts);
+	return rc;
 }
 
 /* libpq's message without its trailing newline, on one line. */

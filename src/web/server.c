@@ -450,6 +450,8 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	struct pb_web_server *s = NULL;
 	struct sockaddr_storage ss;
 	struct pb_buf db = { 0 };
+	char where[320];
+	int temporary;
 	const union MHD_DaemonInfo *di;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
@@ -469,8 +471,8 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	}
 	if (pb_secret_load(cfg->web.secret_file, &s->ctx.secret, err, errlen) < 0)
 		goto fail;
-	pb_buf_printf(&db, "%s/paperboy.db", cfg->state_dir);
-	if (!(s->ctx.st = pb_state_open_mode(db.data, PB_STATE_CREATE, err, errlen)))
+	pb_buf_puts(&db, pb_cli_state_where(cfg, where, sizeof where));
+	if (!(s->ctx.st = pb_cli_state_open(cfg, PB_STATE_CREATE, &temporary, err, errlen)))
 		goto fail;
 	if (!(s->ctx.cfg = load_config(config_path))) {
 		snprintf(err, errlen, "%s: the configuration does not load (see the log)",
