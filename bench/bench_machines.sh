@@ -63,7 +63,7 @@ fi
 now() { $PY -c 'import time; print("%.3f" % time.time())'; }
 # trial KIND ROUND: one run of A, B or C on a fresh state; prints the rate (messages/s).
 trial() {
-  k=$1$2
+  k=$(echo "$1$2" | tr A-Z a-z)
   d="$T/$k"
   mkdir -p "$d"
   if [ "$1" = A ] || { [ "$1" = C ] && [ $PG = 0 ]; }; then

@@ -117,6 +117,7 @@ struct run {
 	int64_t last_beat_ms;          /* monotonic time of the last heartbeat and renewal */
 	long beat_sent;                /* stats->sent at that heartbeat */
 	int pace_db_failed;            /* shared pacing unavailable: paced here only (logged) */
+	int others;                    /* other machines beat on the state within the lease */
 };
 
 static int
@@ -845,6 +846,27 @@ batch_free(struct run *r)
 	r->n_batch = 0;
 }
 
+/* Whether another machine beat on the state within the lease: then this one claims a few
+ * rounds of transfers at a time, so they share the work; alone, whole batches. */
+static void
+others_alive(struct run *r)
+{
+	struct pb_machine_row *v = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = 0;
+
+	r->others = 0;
+	if (pb_machines_list(r->st, now, &v, &n) < 0) {
+		r->others = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, pb_state_machine(r->st)) != 0 &&
+		    v[i].heartbeat >= now - r->lease_s)
+			r->others = 1;
+	free(v);
+}
+
 /* The machine's heartbeat, with what it sent since the last one, and the renewal of its
  * claims: every few seconds while it delivers (force: now). A failure is logged; the claims
  * then lapse with their lease and another machine sends what this one could not. */
@@ -863,6 +885,7 @@ beat(struct run *r, int force)
 		r->beat_sent = r->stats->sent;
 	if (pb_outbox_renew(r->st, (int64_t)time(NULL), r->lease_s) < 0)
 		pb_warn("deliver.renew_failed", "error=%s", pb_q(pb_state_errmsg(r->st)));
+	others_alive(r);
 }
 
 static long
@@ -939,9 +962,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			r.reload = 0;
 			last_load = t;
 			batch_free(&r);
-			/* Claimed for this machine: another sharing the state sends the rest.
-			 * A few rounds of transfers at a time, so machines share the work. */
-			size_t take = 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
+			/* Claimed for this machine: another sharing the state sends the rest. */
+			size_t take = r.others && 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
 
 			if (pb_outbox_claim(st, now, r.lease_s, take, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
