@@ -7,16 +7,17 @@
 #   --list                   print the packages instead of installing them
 set -eu
 RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
-libsqlite3-dev libutf8proc-dev libssl-dev libmicrohttpd-dev liblinear-dev libpoppler-glib-dev
-ca-certificates"
+libsqlite3-dev libpq-dev libutf8proc-dev libssl-dev libmicrohttpd-dev liblinear-dev
+libpoppler-glib-dev ca-certificates"
 # clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
 # tests and benchmarks; feedparser: reading back the archive's Atom feed; systemd and man-db:
 # systemd-analyze verify of the installed units; chromium and nodejs: the browser test of the
 # HTML email (tests/integration/55-html-browser.sh, which installs its pinned npm packages
 # itself, no browser among them); scikit-learn: the ranking benchmark's reference; poppler-utils
-# (pdftotext) and reportlab: the PDF benchmark's reference and the generated PDFs of the tests.
+# (pdftotext) and reportlab: the PDF benchmark's reference and the generated PDFs of the tests;
+# postgresql (initdb, pg_ctl, psql): the throwaway server of tests/lib/pg.sh.
 TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd python3-feedparser postfix openssl
-time systemd man-db chromium nodejs python3-sklearn poppler-utils python3-reportlab"
+time systemd man-db chromium nodejs python3-sklearn poppler-utils python3-reportlab postgresql"
 PKGS=$RUN
 list=0
 test=0

@@ -42,6 +42,8 @@ static const struct pb_command commands[] = {
 	  "list, add, change, pause, remove, export and import subscribers kept in the state" },
 	{ "serve", pb_cmd_serve, "",
 	  "run the web endpoint (sign-up, unsubscribe, feedback) in the foreground" },
+	{ "state", pb_cmd_state, "migrate --to postgresql [--from FILE] [--replace]",
+	  "copy a SQLite state into the configured PostgreSQL state, counts verified" },
 };
 
 const struct pb_command *

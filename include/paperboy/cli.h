@@ -20,6 +20,7 @@ int pb_cmd_status(int argc, char **argv, const char *config_path);
 int pb_cmd_retry(int argc, char **argv, const char *config_path);
 int pb_cmd_subscriber(int argc, char **argv, const char *config_path);
 int pb_cmd_serve(int argc, char **argv, const char *config_path);
+int pb_cmd_state(int argc, char **argv, const char *config_path);
 
 /* One row per command: its name, its entry point, its options as the usage line shows them
  * (the same text as paperboy(1)'s SYNOPSIS and README's Commands) and one line saying what it

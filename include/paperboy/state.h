@@ -42,15 +42,18 @@ int pb_state_conninfo_check(const char *conninfo, int allow_password, char *msg,
 void pb_state_conninfo_describe(const char *conninfo, char *out, size_t n);
 /* "postgresql" or "sqlite". */
 const char *pb_state_backend(struct pb_state *st);
-/* Connection lost mid-run (PostgreSQL only; always 0 on SQLite). Every pb_state function
- * returns -1 (or its error value) while the connection is gone, and nothing it did in a
- * transaction that was open is kept: a "sent" mark that did not commit is not made. A caller
- * that can wait (the delivery loop) checks pb_state_lost after a failure and calls
- * pb_state_reconnect, which tries again with a growing pause (0.2 s doubling to 5 s) for at
- * most max_wait_ms; 0 once connected again (prepared statements are made again as used), -1
- * when still unreachable (pb_state_errmsg says why). */
+/* Connection lost mid-run (PostgreSQL only; nothing of this on SQLite). A pb_state function
+ * that finds the connection gone waits for the server (the patience: 60 s unless set; 0 fails
+ * at once), connecting again with a growing pause (0.2 s doubling to 5 s); on the new connection
+ * it replays the transaction that was open (what the caller did since pb_state_begin) and goes
+ * on, so the caller notices only the wait. When the server stays away, or the transaction
+ * cannot be replayed, the function fails (-1 or its error value) and the open transaction is
+ * gone: pb_state_in_transaction says 0, pb_state_commit fails, and nothing it held (a "sent"
+ * mark) was made. pb_state_lost says whether the connection is gone now; pb_state_reconnect
+ * waits for it on demand for at most max_wait_ms: 0 connected, -1 not (pb_state_errmsg). */
 int pb_state_lost(struct pb_state *st);
 int pb_state_reconnect(struct pb_state *st, long max_wait_ms);
+void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
 /* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);
@@ -384,6 +387,20 @@ int pb_embed_cache_put(struct pb_state *st, const char *model, const char *const
 /* Deletes the vectors created before before (unix seconds). Returns the rows deleted or -1. */
 long pb_embed_cache_prune(struct pb_state *st, int64_t before);
 
+
+/* ---- copying a whole state (paperboy state migrate) ---- */
+struct pb_state_table_count {
+	char table[64];
+	long source;             /* rows in from */
+	long copied;             /* rows in to after the copy */
+};
+/* Copies every table of from (its meta but the schema version) into to, in one transaction
+ * of to, both at PB_STATE_SCHEMA. A to that holds rows is refused (-2, err names the table)
+ * unless replace, which deletes them first. The rows of each table are counted in both and
+ * must agree, else nothing is kept (-1). Identity sequences are set past the copied ids.
+ * *out: one count per table (caller frees), also on -1 when counted. 0, -1 or -2. */
+int pb_state_copy(struct pb_state *from, struct pb_state *to, int replace,
+		  struct pb_state_table_count **out, size_t *n, char *err, size_t errlen);
 
 /* ---- full text cache ---- */
 /* One row per paper version ("2411.17790v2"): the extracted full text (fulltext.h's JSON

@@ -328,6 +328,22 @@ pb_db_col_type(pb_db_stmt *s, int i)
 	return pb_dbpg_col_type(s, i);
 }
 
+int
+pb_db_col_count(pb_db_stmt *s)
+{
+	if (s->sq)
+		return sqlite3_column_count(s->sq);
+	return s->res ? PQnfields(s->res) : 0;
+}
+
+const char *
+pb_db_col_name(pb_db_stmt *s, int i)
+{
+	if (s->sq)
+		return sqlite3_column_name(s->sq, i);
+	return s->res && i >= 0 && i < PQnfields(s->res) ? PQfname(s->res, i) : NULL;
+}
+
 void
 pb_db_reset(pb_db_stmt *s)
 {
@@ -432,10 +448,16 @@ pb_db_lost(struct pb_db *db)
 	return db->backend == PB_DB_POSTGRESQL && (!db->conn || PQstatus(db->conn) != CONNECTION_OK);
 }
 
-int
-pb_db_reconnect(struct pb_db *db)
+void
+pb_db_set_patience(struct pb_db *db, long ms)
 {
-	if (db->backend != PB_DB_POSTGRESQL)
+	db->patience_ms = ms < 0 ? 0 : ms;
+}
+
+int
+pb_db_recover(struct pb_db *db, long max_ms)
+{
+	if (db->backend != PB_DB_POSTGRESQL || !pb_db_lost(db))
 		return 0;
-	return pb_dbpg_reconnect(db);
+	return pb_dbpg_recover(db, max_ms);
 }

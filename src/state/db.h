@@ -66,6 +66,10 @@ const char *pb_db_col_text(pb_db_stmt *s, int i);     /* NULL for NULL */
 const void *pb_db_col_blob(pb_db_stmt *s, int i);     /* NULL for NULL or empty */
 int pb_db_col_bytes(pb_db_stmt *s, int i);
 int pb_db_col_type(pb_db_stmt *s, int i);
+/* The number of columns and the name of column i of the current row's result (on
+ * PostgreSQL known once stepped). */
+int pb_db_col_count(pb_db_stmt *s);
+const char *pb_db_col_name(pb_db_stmt *s, int i);
 void pb_db_reset(pb_db_stmt *s);            /* keeps the bindings */
 void pb_db_clear_bindings(pb_db_stmt *s);
 void pb_db_finalize(pb_db_stmt *s);         /* accepts NULL */
@@ -83,9 +87,14 @@ const char *pb_db_errmsg(struct pb_db *db);
 /* Whether the last call on db failed (its error is then pb_db_errmsg's). */
 int pb_db_failed(struct pb_db *db);
 
-/* PostgreSQL only (0 on SQLite): whether the connection is gone; re-establishing it (its
- * statements are prepared again when next used). pb_db_reconnect: 0 or -1 (errmsg). */
+/* PostgreSQL only (0 on SQLite). A statement that finds the connection lost waits for it
+ * (pb_db_set_patience, default 60 s, 0: not at all) with a growing pause, replays the open
+ * transaction, if any, on the new connection, and runs again; when the server stays away, or
+ * the transaction cannot be replayed, it fails and the transaction is gone (pb_db_in_transaction
+ * 0, its COMMIT fails). pb_db_lost: whether the connection is gone now. pb_db_recover: the same
+ * wait and replay, on demand; 0 or -1 (pb_db_errmsg). */
 int pb_db_lost(struct pb_db *db);
-int pb_db_reconnect(struct pb_db *db);
+void pb_db_set_patience(struct pb_db *db, long ms);
+int pb_db_recover(struct pb_db *db, long max_ms);
 
 #endif

@@ -20,6 +20,11 @@ struct pb_db {
 	int sp_depth;           /* savepoints open */
 	int sp_began;           /* the outermost savepoint began the transaction */
 	int tx_lost;            /* rolled back after an error; its COMMIT must fail */
+	struct pb_db_redo *redo;   /* what the open transaction ran, for a replay after a lost
+				    * connection came back */
+	size_t n_redo, redo_bytes;
+	int logging;            /* 1: the transaction is logged; 2: too much to keep */
+	long patience_ms;       /* how long a lost connection is waited for */
 	int failed;
 	char err[512];
 };
@@ -58,7 +63,7 @@ void pb_dbpg_clear_bindings(pb_db_stmt *s);
 void pb_dbpg_finalize(pb_db_stmt *s);
 int pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
 int pb_dbpg_in_transaction(struct pb_db *db);
-int pb_dbpg_reconnect(struct pb_db *db);
+int pb_dbpg_recover(struct pb_db *db, long max_ms);
 /* Sets db's error (printf-like); returns -1. */
 int pb_db_fail(struct pb_db *db, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

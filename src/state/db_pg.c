@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/log.h"
@@ -147,6 +149,7 @@ pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
 	db->backend = PB_DB_POSTGRESQL;
 	db->conninfo = pb_xstrdup(conninfo ? conninfo : "");
 	pb_db_pg_describe(db->conninfo, where, sizeof where);
+	db->patience_ms = 60000;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
 		set_err(db, NULL, db->conn ? PQerrorMessage(db->conn) : "out of memory");
@@ -163,9 +166,12 @@ fail:
 	return NULL;
 }
 
+static void redo_stop(struct pb_db *db);
+
 void
 pb_dbpg_close(struct pb_db *db)
 {
+	redo_stop(db);
 	if (db->conn) {
 		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
 		    PQstatus(db->conn) == CONNECTION_OK)
@@ -173,23 +179,6 @@ pb_dbpg_close(struct pb_db *db)
 		PQfinish(db->conn);
 	}
 	db->conn = NULL;
-}
-
-int
-pb_dbpg_reconnect(struct pb_db *db)
-{
-	char where[256];
-
-	PQreset(db->conn);
-	db->gen++;
-	db->sp_depth = 0;
-	db->sp_began = 0;
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		pb_db_pg_describe(db->conninfo, where, sizeof where);
-		set_err(db, where, PQerrorMessage(db->conn));
-		return -1;
-	}
-	return session_setup(db);
 }
 
 /* Rewrites `?N` (and a bare `?`, numbered after the highest so far, as SQLite does) to `$N`
@@ -262,8 +251,9 @@ server_prepare(pb_db_stmt *s)
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		res_err(db, r);
+	else
+		s->gen = db->gen;
 	PQclear(r);
-	s->gen = db->gen;
 	return ok ? 0 : -1;
 }
 
@@ -280,9 +270,13 @@ pb_dbpg_prepare(pb_db_stmt *s, const char *sql, int persistent)
 		s->lens = pb_xcalloc((size_t)s->nparams, sizeof *s->lens);
 		s->fmts = pb_xcalloc((size_t)s->nparams, sizeof *s->fmts);
 	}
+	s->gen = s->db->gen - 1;   /* not prepared yet */
 	if (!persistent || s->kind != PG_PLAIN)
 		return 0;
-	return server_prepare(s);
+	/* With the connection lost, it is prepared when first run (which waits for it). */
+	if (server_prepare(s) < 0 && PQstatus(s->db->conn) == CONNECTION_OK)
+		return -1;
+	return 0;
 }
 
 int
@@ -303,14 +297,232 @@ pb_dbpg_bind(pb_db_stmt *s, int i, const char *v, size_t n, int binary)
 	return 0;
 }
 
-/* Runs a statement of no parameters with the simple protocol; 0 or -1 (db's error). */
+/* ---- a lost connection: wait, replay the open transaction, go on ---- */
+
+struct pb_db_redo {
+	char *sql;
+	int n;
+	char **vals;
+	int *lens, *fmts;
+	uint64_t answer;        /* what the caller saw: replayed, it must be the same */
+};
+
+/* A fingerprint of a result: its rows, values and the rows it changed. */
+static uint64_t
+answer_of(const PGresult *r)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *ct = PQcmdTuples((PGresult *)r);
+	int rows = PQntuples(r), cols = PQnfields(r);
+
+	for (const char *p = ct; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ (uint64_t)rows) * 1099511628211ULL;
+	for (int i = 0; i < rows; i++)
+		for (int c = 0; c < cols; c++) {
+			const char *v = PQgetvalue(r, i, c);
+			int n = PQgetlength(r, i, c);
+
+			h = (h ^ (uint64_t)(PQgetisnull(r, i, c) ? 1 : 2)) * 1099511628211ULL;
+			for (int k = 0; k < n; k++)
+				h = (h ^ (unsigned char)v[k]) * 1099511628211ULL;
+		}
+	return h;
+}
+
+#define REDO_MAX (64L << 20)   /* bytes of statements kept for a replay */
+
+static void
+redo_stop(struct pb_db *db)
+{
+	for (size_t i = 0; i < db->n_redo; i++) {
+		struct pb_db_redo *e = &db->redo[i];
+
+		for (int k = 0; k < e->n; k++)
+			free(e->vals[k]);
+		free(e->vals);
+		free(e->lens);
+		free(e->fmts);
+		free(e->sql);
+	}
+	free(db->redo);
+	db->redo = NULL;
+	db->n_redo = 0;
+	db->redo_bytes = 0;
+	db->logging = 0;
+}
+
+static void
+redo_add(struct pb_db *db, const char *sql, int n, char *const *vals, const int *lens,
+	 const int *fmts, const PGresult *r)
+{
+	struct pb_db_redo *e;
+	size_t bytes = strlen(sql);
+
+	if (db->logging != 1)
+		return;
+	for (int k = 0; k < n; k++)
+		bytes += (size_t)lens[k];
+	if (db->redo_bytes + bytes > REDO_MAX) {
+		redo_stop(db);
+		db->logging = 2;   /* the transaction can no longer be replayed */
+		return;
+	}
+	db->redo = pb_xreallocarray(db->redo, db->n_redo + 1, sizeof *db->redo);
+	e = &db->redo[db->n_redo++];
+	memset(e, 0, sizeof *e);
+	e->sql = pb_xstrdup(sql);
+	e->n = n;
+	e->answer = answer_of(r);
+	if (n) {
+		e->vals = pb_xcalloc((size_t)n, sizeof *e->vals);
+		e->lens = pb_xcalloc((size_t)n, sizeof *e->lens);
+		e->fmts = pb_xcalloc((size_t)n, sizeof *e->fmts);
+		for (int k = 0; k < n; k++) {
+			e->lens[k] = lens[k];
+			e->fmts[k] = fmts[k];
+			if (vals[k]) {
+				e->vals[k] = pb_xmalloc((size_t)lens[k] + 1);
+				memcpy(e->vals[k], vals[k], (size_t)lens[k] + 1);
+			}
+		}
+	}
+	db->redo_bytes += bytes;
+}
+
+static int
+res_ok(const PGresult *r)
+{
+	ExecStatusType es = PQresultStatus(r);
+
+	return es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY;
+}
+
+/* One execution: a prepared statement by name, one with parameters, or a plain script. */
+static PGresult *
+exec_once(struct pb_db *db, const char *sql, const char *name, int n, char *const *vals,
+	  const int *lens, const int *fmts)
+{
+	if (name)
+		return PQexecPrepared(db->conn, name, n, (const char *const *)vals, lens, fmts, 0);
+	if (n == 0)
+		return PQexec(db->conn, sql);
+	return PQexecParams(db->conn, sql, n, NULL, (const char *const *)vals, lens, fmts, 0);
+}
+
+int
+pb_dbpg_recover(struct pb_db *db, long max_ms)
+{
+	int depth = db->sp_depth, began = db->sp_began, in_tx = db->logging != 0;
+	long waited = 0, pause = 200;
+	char where[256];
+
+	pb_db_pg_describe(db->conninfo, where, sizeof where);
+	pb_warn("state.lost", "where=%s error=%s waiting_ms=%ld", pb_q(where),
+		pb_q(PQerrorMessage(db->conn)), max_ms);
+	db->sp_depth = 0;
+	db->sp_began = 0;
+	for (;;) {
+		PQreset(db->conn);
+		if (PQstatus(db->conn) == CONNECTION_OK && session_setup(db) == 0)
+			break;
+		if (waited >= max_ms) {
+			if (PQstatus(db->conn) != CONNECTION_OK)
+				set_err(db, where, PQerrorMessage(db->conn));
+			pb_warn("state.unreachable", "waited_ms=%ld error=%s", waited, pb_q(db->err));
+			redo_stop(db);
+			db->tx_lost = in_tx;
+			return -1;
+		}
+		if (pause > max_ms - waited)
+			pause = max_ms - waited;
+		nanosleep(&(struct timespec){ pause / 1000, (pause % 1000) * 1000000L }, NULL);
+		waited += pause;
+		pause = pause * 2 > 5000 ? 5000 : pause * 2;
+	}
+	db->gen++;   /* what was prepared is gone with the old session */
+	if (db->logging == 2) {
+		redo_stop(db);
+		db->tx_lost = 1;
+		pb_db_fail(db, "the open transaction was lost with the connection (too large to "
+			   "replay)");
+		return -1;
+	}
+	if (in_tx) {
+		PGresult *r = PQexec(db->conn, "BEGIN");
+		int ok = res_ok(r);
+
+		PQclear(r);
+		for (size_t i = 0; ok && i < db->n_redo; i++) {
+			struct pb_db_redo *e = &db->redo[i];
+
+			r = exec_once(db, e->sql, NULL, e->n, e->vals, e->lens, e->fmts);
+			if (!(ok = res_ok(r)))
+				res_err(db, r);
+			else if (!(ok = answer_of(r) == e->answer))
+				pb_db_fail(db, "a statement answers otherwise than before (the data "
+					   "changed meanwhile)");
+			PQclear(r);
+		}
+		if (!ok) {
+			char why[sizeof db->err];
+
+			snprintf(why, sizeof why, "%s", db->err);
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+			redo_stop(db);
+			db->tx_lost = 1;
+			pb_db_fail(db, "the open transaction could not be replayed after "
+				   "reconnecting: %s", why);
+			return -1;
+		}
+	}
+	db->sp_depth = depth;
+	db->sp_began = began;
+	pb_info("state.reconnected", "where=%s waited_ms=%ld replayed=%zu", pb_q(where), waited,
+		db->n_redo);
+	return 0;
+}
+
+/* Runs sql; when the connection turns out lost, waits for it (the patience), replays the
+ * open transaction, and runs sql again. A statement that succeeded inside a logged
+ * transaction is logged. Returns the result (NULL when the server stayed away: db's error
+ * says why). */
+static PGresult *
+run(struct pb_db *db, const char *sql, const char *name, int n, char *const *vals,
+    const int *lens, const int *fmts)
+{
+	PGresult *r = exec_once(db, sql, name, n, vals, lens, fmts);
+
+	if (!res_ok(r) && PQstatus(db->conn) != CONNECTION_OK) {
+		if (db->patience_ms <= 0) {
+			db->tx_lost = db->logging != 0;
+			redo_stop(db);
+			db->sp_depth = 0;
+			db->sp_began = 0;
+			return r;
+		}
+		PQclear(r);
+		if (pb_dbpg_recover(db, db->patience_ms) < 0)
+			return NULL;
+		r = exec_once(db, sql, NULL, n, vals, lens, fmts);
+	}
+	if (res_ok(r)) {
+		if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+			redo_stop(db);
+		else
+			redo_add(db, sql, n, vals, lens, fmts, r);
+	}
+	return r;
+}
+
+/* Runs a statement of no parameters; 0 or -1 (db's error). */
 static int
 simple(struct pb_db *db, const char *sql)
 {
-	PGresult *r = PQexec(db->conn, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	PGresult *r = run(db, sql, NULL, 0, NULL, NULL, NULL);
+	int ok = res_ok(r);
 
-	if (!ok)
+	if (!ok && r)
 		res_err(db, r);
 	PQclear(r);
 	return ok ? 0 : -1;
@@ -322,9 +534,11 @@ after_failure(struct pb_db *db)
 {
 	if (db->sp_depth == 0 && PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
 		PQclear(PQexec(db->conn, "ROLLBACK"));
+		redo_stop(db);
 		db->tx_lost = 1;
 	}
 }
+
 
 static void
 drop_decoded(pb_db_stmt *s)
@@ -348,6 +562,8 @@ step_control(pb_db_stmt *s)
 		if (simple(db, s->sql) < 0)
 			return PB_DB_ERROR;
 		db->tx_lost = 0;
+		redo_stop(db);
+		db->logging = 1;
 		return PB_DB_DONE;
 	case PG_COMMIT:
 		if (db->tx_lost) {
@@ -375,6 +591,8 @@ step_control(pb_db_stmt *s)
 			db->sp_began = 1;
 			db->sp_depth = 0;
 			db->tx_lost = 0;
+			redo_stop(db);
+			db->logging = 1;
 		}
 		if (simple(db, s->sql) < 0)
 			return PB_DB_ERROR;
@@ -404,8 +622,8 @@ pb_dbpg_step(pb_db_stmt *s)
 	const char *cmd;
 
 	if (!s->executed) {
-		if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-			pb_db_fail(db, "the connection to PostgreSQL is lost");
+		if (!db->conn) {
+			pb_db_fail(db, "no connection to PostgreSQL");
 			return PB_DB_ERROR;
 		}
 		s->executed = 1;
@@ -413,18 +631,19 @@ pb_dbpg_step(pb_db_stmt *s)
 		s->nrows = 0;
 		if (s->kind != PG_PLAIN)
 			return step_control(s);
-		if (s->name[0] && s->gen != db->gen && server_prepare(s) < 0) {
+		/* Prepared again on a new connection; when that finds the connection lost, the
+		 * statement goes unprepared through run(), which waits for the server. */
+		if (s->name[0] && s->gen != db->gen && server_prepare(s) < 0 &&
+		    PQstatus(db->conn) == CONNECTION_OK) {
 			after_failure(db);
 			return PB_DB_ERROR;
 		}
-		s->res = s->name[0] ?
-			PQexecPrepared(db->conn, s->name, s->nparams, (const char *const *)s->vals,
-				       s->lens, s->fmts, 0) :
-			PQexecParams(db->conn, s->sql, s->nparams, NULL, (const char *const *)s->vals,
-				     s->lens, s->fmts, 0);
+		s->res = run(db, s->sql, s->name[0] && s->gen == db->gen ? s->name : NULL,
+			     s->nparams, s->vals, s->lens, s->fmts);
 		es = PQresultStatus(s->res);
 		if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
-			res_err(db, s->res);
+			if (s->res)
+				res_err(db, s->res);
 			PQclear(s->res);
 			s->res = NULL;
 			after_failure(db);
@@ -612,16 +831,11 @@ pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen)
 	PGresult *r;
 	ExecStatusType es;
 
-	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-		pb_db_fail(db, "the connection to PostgreSQL is lost");
-		if (err)
-			snprintf(err, errlen, "%s", db->err);
-		return -1;
-	}
-	r = PQexec(db->conn, sql);
+	r = run(db, sql, NULL, 0, NULL, NULL, NULL);
 	es = PQresultStatus(r);
 	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && es != PGRES_EMPTY_QUERY) {
-		res_err(db, r);
+		if (r)
+			res_err(db, r);
 		if (err)
 			snprintf(err, errlen, "%s", db->err);
 		PQclear(r);

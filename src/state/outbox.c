@@ -34,8 +34,8 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 {
 	pb_db_stmt *s, *b;
 	size_t len;
-	int64_t now = pb_now(), id = 0;
-	int inserted, rc;
+	int64_t now = pb_now();
+	int inserted;
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
@@ -61,21 +61,14 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_db_bind_int64(s, 10, m->next_attempt);
 	pb_db_bind_int64(s, 11, m->created ? m->created : now);
 	pb_st_bind_text(s, 12, m->last_error);
-	/* A row back: inserted, with its id; none: the message existed. */
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW)
-		id = pb_db_col_int64(s, 0);
-	pb_db_reset(s);
-	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
-		pb_st_error(st, "outbox_put");
+	if (pb_st_run(st, s, "outbox_put") < 0)
 		goto fail;
-	}
-	inserted = rc == PB_DB_ROW;
+	inserted = pb_db_changes(st->db) > 0;
 	if (inserted) {
 		b = pb_st_stmt(st, S_OUT_PUT_BODY);
 		if (!b)
 			goto fail;
-		pb_db_bind_int64(b, 1, id);
+		pb_st_bind_text(b, 1, m->msg_id);
 		pb_db_bind_blob(b, 2, m->payload, len);
 		if (pb_st_run(st, b, "outbox_put") < 0)
 			goto fail;

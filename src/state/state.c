@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -151,8 +150,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
 		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
-		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
-	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload) VALUES(?1, ?2)",
+		      " ON CONFLICT(msg_id) DO NOTHING",
+	/* By msg_id, not by a returned rowid: the same statements give the same rows when a
+	 * transaction is replayed on a new PostgreSQL connection (identities move on). */
+	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload)"
+			   " SELECT rowid, ?2 FROM outbox WHERE msg_id = ?1",
 	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
 		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
@@ -560,27 +562,17 @@ pb_state_lost(struct pb_state *st)
 int
 pb_state_reconnect(struct pb_state *st, long max_wait_ms)
 {
-	long waited = 0, pause = 200;
-
-	if (!pb_db_lost(st->db))
+	if (pb_db_recover(st->db, max_wait_ms) == 0)
 		return 0;
-	for (;;) {
-		if (pb_db_reconnect(st->db) == 0) {
-			pb_info("state.reconnected", "waited_ms=%ld", waited);
-			return 0;
-		}
-		if (waited >= max_wait_ms)
-			break;
-		if (pause > max_wait_ms - waited)
-			pause = max_wait_ms - waited;
-		nanosleep(&(struct timespec){ pause / 1000, (pause % 1000) * 1000000L }, NULL);
-		waited += pause;
-		pause = pause * 2 > 5000 ? 5000 : pause * 2;
-	}
 	snprintf(st->last_error, sizeof st->last_error, "%s", pb_db_errmsg(st->db));
 	st->own_error = 1;
-	pb_warn("state.unreachable", "waited_ms=%ld error=%s", waited, pb_q(st->last_error));
 	return -1;
+}
+
+void
+pb_state_set_patience(struct pb_state *st, long max_wait_ms)
+{
+	pb_db_set_patience(st->db, max_wait_ms);
 }
 
 struct pb_state *

@@ -21,7 +21,7 @@ arxiv = { categories = ["cs.CV"]; rss_url = "http://127.0.0.1:9/rss";
 file = { dir = "$T/out"; };
 subscribers = ( { name = "lab"; topics = ( { name = "3D"; query = "abs:nerf"; } ); } );
 EOF
-COMMANDS="run daemon fetch match preview check status retry subscriber serve"
+COMMANDS="run daemon fetch match preview check status retry subscriber serve state"
 
 # paperboy --help: exit 0, every command with a description
 "$PAPERBOY" --help >"$T/help" 2>&1 || fail "paperboy --help exits $?"

@@ -1,0 +1,116 @@
+/* paperboy state migrate --to postgresql [--from FILE] [--replace]: copies a SQLite state into
+ * the PostgreSQL state the configuration names, in one transaction, and prints the rows of
+ * every table in both. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/cli.h"
+#include "paperboy/lock.h"
+#include "paperboy/state.h"
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: paperboy state migrate --to postgresql [--from FILE] "
+		"[--replace]\n");
+	return EX_USAGE;
+}
+
+static int
+migrate(const struct pb_config *cfg, const char *from_path, int replace)
+{
+	struct pb_state *from = NULL, *to = NULL;
+	struct pb_state_table_count *c = NULL;
+	struct pb_lock *lock = NULL;
+	struct pb_buf path = { 0 };
+	size_t n = 0;
+	long total = 0;
+	char err[768], where[320];
+	int rc, copied;
+
+	if (!cfg->state_backend || strcmp(cfg->state_backend, "postgresql") != 0) {
+		fprintf(stderr, "paperboy: state migrate: %s does not set state.backend = "
+			"\"postgresql\" (and its conninfo): say there where the state goes\n",
+			cfg->path);
+		return EX_CONFIG;
+	}
+	if (from_path)
+		pb_buf_puts(&path, from_path);
+	else
+		pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	/* Nothing may change the SQLite state while it is copied (a run, the daemon). */
+	if (!(lock = pb_lock_acquire(cfg->state_dir, err, sizeof err))) {
+		fprintf(stderr, "paperboy: %s\n", err);
+		return EX_TEMPFAIL;
+	}
+	/* Read-write: an older schema is brought up to date first, as a run would. */
+	if (!(from = pb_state_open_mode(path.data, PB_STATE_WRITE, err, sizeof err))) {
+		fprintf(stderr, "paperboy: state migrate: %s\n", err);
+		rc = EX_NOINPUT;
+		goto out;
+	}
+	if ((rc = pb_cli_open_state_rc(cfg, PB_STATE_CREATE, &to)) != 0)
+		goto out;
+	pb_cli_state_where(cfg, where, sizeof where);
+	copied = pb_state_copy(from, to, replace, &c, &n, err, sizeof err);
+	if (n)
+		printf("%-16s %10s %10s\n", "TABLE", "SQLITE", "POSTGRESQL");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-16s %10ld %10ld%s\n", c[i].table, c[i].source, c[i].copied,
+		       c[i].source == c[i].copied ? "" : "  DIFFERS");
+		total += c[i].copied;
+	}
+	if (copied == -2) {
+		fprintf(stderr, "paperboy: state migrate: %s: %s; nothing was copied (--replace "
+			"deletes what is there first)\n", where, err);
+		rc = EX_CANTCREAT;
+	} else if (copied < 0) {
+		fprintf(stderr, "paperboy: state migrate: %s; nothing was copied\n", err);
+		rc = EX_IOERR;
+	} else {
+		printf("copied %s into %s: %zu tables, %ld rows, every count verified\n",
+		       path.data, where, n, total);
+	}
+out:
+	free(c);
+	pb_state_close(to);
+	pb_state_close(from);
+	pb_lock_release(lock);
+	pb_buf_free(&path);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		rc = EX_IOERR;
+	return rc;
+}
+
+int
+pb_cmd_state(int argc, char **argv, const char *config_path)
+{
+	struct pb_config *cfg;
+	const char *to = NULL, *from = NULL;
+	int replace = 0, rc;
+
+	if (argc < 2 || strcmp(argv[1], "migrate") != 0)
+		return usage();
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+			to = argv[++i];
+		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else if (strcmp(argv[i], "--replace") == 0)
+			replace = 1;
+		else
+			return usage();
+	}
+	if (!to || strcmp(to, "postgresql") != 0) {
+		fprintf(stderr, "paperboy: state migrate: --to postgresql is the one target\n");
+		return EX_USAGE;
+	}
+	if (!(cfg = pb_cli_load_config(config_path)))
+		return EX_CONFIG;
+	rc = migrate(cfg, from, replace);
+	pb_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,255 @@
+/* The state on PostgreSQL alone: a connection lost mid-transaction and mid-run (the server
+ * ends the session, as a restart does), the data version that stands in for SQLite's, and
+ * migrations that run once. Needs PB_TEST_PG_CONNINFO (make unit-pg, integration test 84);
+ * without it the test says so and passes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/state.h"
+#include "t.h"
+#include "t_state.h"
+/* White box: the session's own process id, to end it from outside. */
+#include "../../src/state/state_internal.h"
+
+static char dir[256];
+
+static const char *
+db_path(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return p;
+}
+
+/* The server process of st's session; asked outside a transaction (inside, the question would
+ * be part of what a replay must answer the same). */
+static long long
+session_of(struct pb_state *st)
+{
+	pb_db_stmt *s = pb_db_prepare(st->db, "SELECT pg_backend_pid()", 0);
+	long long pid = 0;
+
+	T_CHECK(s && pb_db_step(s) == PB_DB_ROW);
+	if (s)
+		pid = (long long)pb_db_col_int64(s, 0);
+	pb_db_finalize(s);
+	return pid;
+}
+
+/* Ends the session pid from another connection, as a server restart would. */
+static void
+kill_session(long long pid)
+{
+	struct pb_buf q = { 0 };
+	PGconn *c;
+	PGresult *r;
+
+	pb_buf_printf(&q, "SELECT pg_terminate_backend(%lld)", pid);
+	c = PQconnectdb(t_state_pg());
+	r = PQexec(c, q.data);
+	T_EQ_INT(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
+	pb_buf_free(&q);
+	usleep(100000);   /* the backend is gone before the next statement */
+}
+
+static int
+put(struct pb_state *st, const char *sub, int part)
+{
+	struct pb_outbox_msg m;
+	char id[128], payload[64];
+
+	snprintf(id, sizeof id, "2025-12-04/%s/email/%s@x/%d", sub, sub, part);
+	snprintf(payload, sizeof payload, "body %s %d \x01\x02", sub, part);
+	memset(&m, 0, sizeof m);
+	m.msg_id = id;
+	m.subscriber = (char *)sub;
+	m.channel = "email";
+	m.dest = "x";
+	m.digest_date = "2025-12-04";
+	m.part = part;
+	m.n_parts = 3;
+	m.payload = payload;
+	m.created = 1000;
+	return pb_outbox_put(st, &m);
+}
+
+static long
+count(const char *name, const char *sql)
+{
+	return t_state_raw_count(db_path(name), sql);
+}
+
+/* A transaction that loses its connection is replayed on the new one and commits whole. */
+static void
+test_replay(void)
+{
+	char err[512] = "";
+	struct pb_state *st = t_state_open(db_path("replay"), err, sizeof err);
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+	long long pid;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	pid = session_of(st);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "a", 1), 1);
+	T_EQ_INT(put(st, "a", 2), 1);
+	kill_session(pid);
+	T_EQ_INT(put(st, "a", 3), 1);   /* waits, reconnects, replays parts 1 and 2 */
+	T_EQ_INT(pb_state_in_transaction(st), 1);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("replay", "SELECT count(*) FROM outbox"), 3);
+	T_EQ_INT(count("replay", "SELECT count(*) FROM outbox_payload"), 3);
+
+	/* Autocommit: the statement itself runs again; prepared statements are made again. */
+	T_EQ_INT(pb_outbox_due(st, 2000, 10, &v, &n), 0);
+	T_EQ_INT(n, 3);
+	kill_session(session_of(st));
+	if (n == 3) {
+		T_EQ_INT(pb_outbox_mark_sent(st, v[0].rowid, 5), 0);
+		T_EQ_STR(v[0].payload, "body a 1 \x01\x02");
+	}
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(count("replay", "SELECT count(*) FROM outbox WHERE status = 1"), 1);
+
+	/* A mark in a transaction whose COMMIT finds the connection gone is replayed too. */
+	pid = session_of(st);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_outbox_due(st, 2000, 10, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	for (size_t i = 0; i < n; i++)
+		T_EQ_INT(pb_outbox_mark_sent(st, v[i].rowid, 6), 0);
+	pb_outbox_msgs_free(v, n);
+	kill_session(pid);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("replay", "SELECT count(*) FROM outbox WHERE status = 1"), 3);
+	pb_state_close(st);
+}
+
+/* Without patience: the failure is the caller's; the open transaction is gone and its COMMIT
+ * fails, so no mark it held is made; pb_state_reconnect brings the connection back. */
+static void
+test_no_patience(void)
+{
+	char err[512] = "";
+	struct pb_state *st = t_state_open(db_path("impatient"), err, sizeof err);
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+	long long pid;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(put(st, "b", 1), 1);
+	T_EQ_INT(put(st, "b", 2), 1);
+	pb_state_set_patience(st, 0);
+	T_EQ_INT(pb_outbox_due(st, 2000, 10, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	pid = session_of(st);
+	T_EQ_INT(pb_state_begin(st), 0);
+	if (n == 2)
+		T_EQ_INT(pb_outbox_mark_sent(st, v[0].rowid, 5), 0);
+	kill_session(pid);
+	if (n == 2)
+		T_EQ_INT(pb_outbox_mark_sent(st, v[1].rowid, 5), -1);
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(pb_state_lost(st), 1);
+	T_EQ_INT(pb_state_in_transaction(st), 0);
+	T_CHECK(strlen(pb_state_errmsg(st)) > 0);
+	T_EQ_INT(pb_state_reconnect(st, 5000), 0);
+	T_EQ_INT(pb_state_lost(st), 0);
+	T_EQ_INT(pb_state_commit(st), -1);   /* the transaction died with the connection */
+	T_EQ_INT(count("impatient", "SELECT count(*) FROM outbox WHERE status = 1"), 0);
+	T_EQ_INT(pb_outbox_pending(st), 2);
+	pb_state_close(st);
+}
+
+/* A statement that fails inside a transaction ends it (PostgreSQL refuses the rest), and its
+ * COMMIT says so instead of committing nothing quietly; a failure inside pb_outbox_put's
+ * savepoint leaves the transaction open, as on SQLite. */
+static void
+test_failed_statement(void)
+{
+	char err[512] = "";
+	struct pb_state *st = t_state_open(db_path("failing"), err, sizeof err);
+	struct pb_sub_row bad = { .name = "x", .settings = "{}", .state = "bogus",
+				  .source = "cli" };
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(t_state_raw_exec(db_path("failing"), "CREATE FUNCTION no_d() RETURNS trigger"
+				  " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no d'; END $$;"
+				  "CREATE TRIGGER no_d BEFORE INSERT ON outbox FOR EACH ROW"
+				  " WHEN (NEW.subscriber = 'd') EXECUTE FUNCTION no_d()"), 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "c", 1), 1);
+	T_EQ_INT(put(st, "d", 1), -1);
+	T_EQ_INT(pb_state_in_transaction(st), 1);
+	T_CHECK(strstr(pb_state_errmsg(st), "no d") != NULL);
+	T_EQ_INT(pb_sub_put(st, &bad), -1);   /* CHECK constraint: outside a savepoint */
+	T_EQ_INT(pb_state_in_transaction(st), 0);
+	T_EQ_INT(pb_state_commit(st), -1);
+	T_EQ_INT(count("failing", "SELECT count(*) FROM outbox"), 0);
+	T_EQ_INT(put(st, "c", 1), 1);   /* the handle goes on */
+	pb_state_close(st);
+}
+
+/* The data version moves when any handle changes a stored subscriber's settings. */
+static void
+test_data_version(void)
+{
+	char err[512] = "";
+	struct pb_state *a = t_state_open(db_path("dv"), err, sizeof err);
+	struct pb_state *b = t_state_open(db_path("dv"), err, sizeof err);
+	struct pb_sub_row r = { .name = "ann", .settings = "{\"x\":1}", .source = "cli" };
+	int64_t v0 = -1, v1 = -1, v2 = -1, own = -1;
+
+	T_CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	T_EQ_INT(pb_state_data_version(a, &v0), 0);
+	T_EQ_INT(pb_sub_put(b, &r), 0);
+	T_EQ_INT(pb_state_data_version(a, &v1), 0);
+	T_CHECK(v1 > v0);
+	r.state = "paused";   /* the settings stay: no change to what is loaded */
+	T_EQ_INT(pb_sub_put(b, &r), 0);
+	T_EQ_INT(pb_state_data_version(a, &v2), 0);
+	T_EQ_INT(v2, v1);
+	T_EQ_INT(pb_sub_delete(a, "ann"), 1);
+	T_EQ_INT(pb_state_data_version(a, &v2), 0);
+	T_CHECK(v2 > v1);
+	T_EQ_INT(pb_sub_local_changes(a, &own), 0);
+	T_EQ_INT(own, 0);
+	T_EQ_STR(pb_state_backend(a), "postgresql");
+out:
+	pb_state_close(a);
+	pb_state_close(b);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!t_state_pg()) {
+		printf("test_state_pg: skipped (PB_TEST_PG_CONNINFO is not set; make unit-pg)\n");
+		return 0;
+	}
+	snprintf(dir, sizeof dir, "%s/pb-test-state-pg", tmp ? tmp : "/tmp");
+	test_replay();
+	test_no_patience();
+	test_failed_statement();
+	test_data_version();
+	return t_done("test_state_pg");
+}
