@@ -41,7 +41,7 @@ test_commands(void)
 	size_t n;
 
 	c = pb_cli_commands(&n);
-	T_EQ_INT(n, 10);
+	T_EQ_INT(n, 11);   /* with `state` */
 	T_CHECK(pb_cli_command("serve") != NULL && strcmp(pb_cli_command("serve")->args, "") == 0);
 	for (size_t i = 0; i < n; i++) {
 		T_CHECK(pb_cli_command(c[i].name) == &c[i]);
