@@ -62,7 +62,8 @@ paper_json(const struct pb_paper *p)
 	return o;
 }
 
-/* The set as one JSON document (malloc'd, *len bytes). */
+/* The set as one JSON document (malloc'd, *len bytes), or NULL when cJSON ran out of
+ * memory. */
 static char *
 papers_encode(const struct pb_paperset *ps, size_t *len)
 {
@@ -79,7 +80,7 @@ papers_encode(const struct pb_paperset *ps, size_t *len)
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!text)
-		text = pb_xmalloc((size_t)-1);   /* out of memory: the wrapper's abort */
+		return NULL;
 	*len = strlen(text);
 	out = pb_xstrndup(text, *len);
 	cJSON_free(text);
@@ -311,8 +312,10 @@ pb_fetch_claim_finish(struct pb_state *st, const char *key, int ok,
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
-	if (ps)
-		doc = papers_encode(ps, &len);
+	if (ps && !(doc = papers_encode(ps, &len))) {
+		pb_st_fail(st, "fetch_claim_finish", "the papers could not be encoded");
+		return -1;
+	}
 	s = pb_st_prepare(st, "UPDATE fetch_claims SET status = ?3, papers = ?4,"
 			      " fetch_status = ?5, http_status = ?6, message = ?7, updated = ?8"
 			      " WHERE key = ?1 AND owner = ?2", "fetch_claim_finish");
