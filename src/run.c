@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -17,6 +18,7 @@
 #include "paperboy/escape.h"
 #include "paperboy/digest.h"
 #include "paperboy/fetch.h"
+#include "paperboy/fetch_claim.h"
 #include "paperboy/papers.h"
 #include "paperboy/fulltext.h"
 #include "paperboy/http.h"
@@ -78,7 +80,9 @@ get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 	enum pb_fetch_status fs;
 
 	/* The same selection as fetch, match and preview: a saved feed is cut to the categories */
-	fs = pb_papers_load(h, c->cfg, &rq, &c->papers, fr);
+	/* Once for every machine sharing the state: the others read the papers from it. */
+	fs = pb_papers_load_shared(h, c->cfg, c->o->dry_run ? NULL : c->st, &rq,
+				   c->o->expect_date, c->o->stop, &c->papers, fr);
 	if (c->o->date)
 		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->o->date);
 	else if (c->papers.announce_date)
@@ -351,6 +355,36 @@ fail:
 	return -1;
 }
 
+/* Where in the subscriber list this machine starts building: at 0 alone; with other machines
+ * alive on the state (a heartbeat within the lease), at its share of the list (its place
+ * among them by name), so machines building the same day split the work, each skipping what
+ * another has enqueued. */
+static size_t
+build_start(struct cycle *c)
+{
+	struct pb_machine_row *v = NULL;
+	size_t n = 0, live = 0, mine = 0, start = 0;
+	int64_t now = (int64_t)time(NULL);
+	int lease = c->cfg->state_lease_s > 0 ? c->cfg->state_lease_s : 60;
+
+	if (!c->st || c->o->dry_run || c->o->only || c->cfg->n_subscribers < 2 ||
+	    pb_machines_list(c->st, now, &v, &n) < 0)
+		return 0;
+	for (size_t j = 0; j < n; j++) {
+		int me = strcmp(v[j].name, pb_state_machine(c->st)) == 0;
+
+		if (!me && v[j].heartbeat < now - lease)
+			continue;
+		if (me)
+			mine = live;
+		live++;
+	}
+	if (live > 1)
+		start = mine * c->cfg->n_subscribers / live;
+	free(v);
+	return start;
+}
+
 /* Builds, renders and enqueues every subscriber's digest. A digest that cannot be enqueued
  * costs that subscriber only: it is noted (c->lost) and the others go on. */
 static int
@@ -363,6 +397,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
 	int rc = -1, shown = 0;
+	size_t start;
 	double t0 = (double)pb_mono_ms();
 	int64_t last_progress = 0;
 
@@ -400,7 +435,9 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	} else {
 		pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
 	}
-	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+	start = build_start(c);
+	for (size_t k = 0; k < cfg->n_subscribers; k++) {
+		size_t i = (k + start) % cfg->n_subscribers;
 		const struct pb_subscriber *sub = &cfg->subscribers[i];
 		struct pb_digest d;
 
@@ -408,7 +445,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			break;
 		if (c->o->progress && pb_mono_ms() - last_progress >= 500) {
 			last_progress = pb_mono_ms();
-			fprintf(stderr, "\rbuilding digests: %zu/%zu", i, cfg->n_subscribers);
+			fprintf(stderr, "\rbuilding digests: %zu/%zu", k, cfg->n_subscribers);
 			shown = 1;
 		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
@@ -422,6 +459,13 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		}
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
 			continue;
+		/* Built already, by this machine before a restart or by another one sharing the
+		 * state: the outbox would ignore it anyway. */
+		if (!c->o->dry_run && pb_outbox_has_digest(c->st, c->rep->date, sub->name) == 1) {
+			pb_info("digest.exists", "subscriber=%s date=%s", pb_q(sub->name),
+				c->rep->date);
+			continue;
+		}
 		memset(&d, 0, sizeof d);
 		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
@@ -573,6 +617,12 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	c.now = time(NULL);
 	c.run_id = -1;
 	pb_paperset_init(&c.papers);
+	if (st)
+		pb_state_set_machine(st, cfg->state_machine);
+	/* This machine's heartbeat: status shows who runs; delivery beats on. */
+	if (st && !o->dry_run && pb_machine_beat(st, (int64_t)getpid(), (int64_t)c.now,
+						 (int64_t)c.now, 0) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
 	if (!st && !o->dry_run)
 		return fail(rep, EX_SOFTWARE, err, errlen, "%s", "a run needs the state");
 	if (!o->dry_run && cfg->web.enabled && cfg->web.base_url && *cfg->web.base_url) {

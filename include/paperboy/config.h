@@ -89,6 +89,10 @@ struct pb_config {
 	char *ca_file;               /* NULL = libcurl's default trust */
 	char *log_level;             /* "info" */
 	int retention_days;          /* prune state older than this; default 90 */
+	char *state_machine;         /* state.machine: this machine's name in a shared state;
+				      * default the host name (unique per machine) */
+	int state_lease_s;           /* state.lease_s: how long a claim outlives its machine's
+				      * last renewal; default 60 */
 	int catchup_days;            /* how far back the daemon catches up; default 7 */
 	char **holidays;             /* "YYYY-MM-DD" days without announcement */
 	size_t n_holidays;

@@ -191,7 +191,7 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 7
+#define PB_STATE_SCHEMA 8
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -432,5 +432,88 @@ int pb_fulltext_cache_put(struct pb_state *st, const char *paper_key, const char
 /* Deletes rows fetched before before (unix seconds), then the oldest rows until the bodies
  * take at most max_bytes in all. Returns the rows deleted, or -1. */
 long pb_fulltext_cache_prune(struct pb_state *st, int64_t before, int64_t max_bytes);
+
+/* ---- several machines on one state (machines.c, claims.c) ----
+ * Each machine has a name (config state.machine, unique per machine). It heartbeats into the
+ * machines table; it claims what it alone must do with a lease (unix seconds) that it renews
+ * while alive, so a machine that dies loses its claims when the lease runs out and another
+ * takes them. With one machine the claims are always its own and cost a few statements. */
+
+/* Names this handle's machine (at most 127 bytes kept): the runs it marks interrupted and
+ * the claims it takes are this machine's. "" (the default) = the only machine. */
+void pb_state_set_machine(struct pb_state *st, const char *name);
+const char *pb_state_machine(const struct pb_state *st);   /* borrowed; never NULL */
+
+/* Heartbeat of this machine at now: its row is created or refreshed (pid; started is the
+ * first beat of process pid, kept while pid beats), and sent messages are added to its counts
+ * (sent_today starts again on a new UTC day). 0 / -1. */
+int pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now,
+		    long sent);
+struct pb_machine_row {
+	char name[128];
+	int64_t pid, started, heartbeat;
+	char sent_day[16];
+	long sent_today, sent_total;
+	long claims;             /* outbox messages it holds with a live lease */
+	long fetching;           /* announcements it is fetching with a live lease */
+};
+/* Every machine, by name, with its live claims as of now. *out owned by the caller (free).
+ * 0 / -1. */
+int pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out,
+		     size_t *n);
+
+/* Pacing across machines: the earliest instant (unix ms) the next message under each key may
+ * start. Takes the slot of every key at now_ms, advancing each to now_ms + interval_ms[i], when
+ * every key is free (its instant <= now_ms); each key is advanced atomically, so two machines
+ * never take the same slot. Returns 1 taken, 0 not (*next_ms: when the busiest key frees;
+ * keys checked before it may have been advanced, which only spaces messages more), -1 error. */
+int pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_ms,
+		 size_t n, int64_t now_ms, int64_t *next_ms);
+
+/* One fetch per announcement: the claim of key (e.g. "2026-12-04" or "latest:2026-12-04").
+ * Returns PB_FETCH_CLAIM_MINE when this machine is to fetch (a new claim, this machine's own
+ * earlier claim whatever its state, so a machine alone fetches as it always did; an expired
+ * lease; a failure older than retry_s; papers stored more than reuse_s ago, reuse_s < 0 =
+ * never too old), PB_FETCH_CLAIM_DONE when another machine's papers are stored
+ * (pb_fetch_claim_load), PB_FETCH_CLAIM_FAILED when another machine's fetch failed less than
+ * retry_s ago (pb_fetch_claim_load gives its outcome), PB_FETCH_CLAIM_WAIT when another
+ * machine is fetching under a live lease, -1 on error. */
+enum {
+	PB_FETCH_CLAIM_WAIT = 0,
+	PB_FETCH_CLAIM_MINE = 1,
+	PB_FETCH_CLAIM_DONE = 2,
+	PB_FETCH_CLAIM_FAILED = 3,
+};
+int pb_fetch_claim_take(struct pb_state *st, const char *key, int64_t now, int lease_s,
+			int retry_s, int reuse_s);
+/* Extends this machine's claim of key to now + lease_s. 1 extended, 0 not ours, -1 error. */
+int pb_fetch_claim_renew(struct pb_state *st, const char *key, int64_t now, int lease_s);
+/* Ends this machine's claim of key with status "done" (ok) or "failed", the outcome
+ * (fetch_status, http_status, message) and, when ps is not NULL, the papers (every field of
+ * every record, the set's announce date and feed title) for the others. 0, or -1 also when
+ * the claim is no longer this machine's (its lease ran out and another took it). */
+int pb_fetch_claim_finish(struct pb_state *st, const char *key, int ok,
+			  const struct pb_paperset *ps, int fetch_status, long http_status,
+			  const char *message);
+/* The stored outcome of key: the papers into out (an empty, initialised set) when done, and
+ * the fetch status, HTTP status and message. Returns 1 loaded, 0 no finished claim, -1 error
+ * (a stored record that cannot be read is an error, named). */
+int pb_fetch_claim_load(struct pb_state *st, const char *key, struct pb_paperset *out,
+			int *fetch_status, long *http_status, char *message, size_t msglen);
+
+/* Shared delivery. Claims for this machine, until now + lease_s, the due pending messages
+ * (next_attempt <= now) that no other machine holds with a live lease, whole destinations
+ * only (a destination another machine holds a live claim on is left to it, so the parts of a
+ * digest keep their order), up to max in delivery order, and loads this machine's claimed due
+ * messages as pb_outbox_due does. One transaction (opened here unless one is open). */
+int pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
+		    struct pb_outbox_msg **out, size_t *n);
+/* Extends every claim of this machine on pending messages to now + lease_s. Returns the number
+ * renewed or -1. */
+long pb_outbox_renew(struct pb_state *st, int64_t now, int lease_s);
+/* Gives back every claim of this machine on pending messages. Returns the number or -1. */
+long pb_outbox_release(struct pb_state *st);
+/* 1 when the outbox already holds a message of subscriber's digest of date, 0 not, -1. */
+int pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber);
 
 #endif

@@ -164,6 +164,43 @@ print_errors(struct pb_state *st, const struct pb_config *cfg, size_t max)
 	return 0;
 }
 
+/* Every machine sharing the state: its last heartbeat and how long ago, its live claims
+ * (outbox messages it holds, announcements it is fetching) and what it sent. */
+static int
+print_machines(struct pb_state *st, const struct pb_config *cfg)
+{
+	struct pb_machine_row *v;
+	int64_t now = (int64_t)time(NULL);
+	char today[16];
+	time_t t = (time_t)now;
+	struct tm tm;
+	size_t n;
+
+	if (pb_machines_list(st, now, &v, &n) < 0)
+		return -1;
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	printf("\nmachines:\n");
+	if (n == 0)
+		printf("  none has run yet\n");
+	for (size_t i = 0; i < n; i++) {
+		char at[32] = "-";
+		time_t hb = (time_t)v[i].heartbeat;
+		int64_t age = now - v[i].heartbeat;
+
+		if (gmtime_r(&hb, &tm))
+			strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("  %-20s%s heartbeat %s (%llds ago)  pid %lld  claims %ld message%s, "
+		       "%ld fetch%s  sent today %ld, in all %ld\n", v[i].name,
+		       cfg->state_machine && strcmp(v[i].name, cfg->state_machine) == 0 ? "*" : " ",
+		       at, (long long)(age < 0 ? 0 : age), (long long)v[i].pid, v[i].claims,
+		       v[i].claims == 1 ? "" : "s", v[i].fetching, v[i].fetching == 1 ? "" : "es",
+		       strcmp(v[i].sent_day, today) == 0 ? v[i].sent_today : 0, v[i].sent_total);
+	}
+	free(v);
+	return 0;
+}
+
 static int
 count_arg(const char *s, size_t *out)
 {
@@ -266,6 +303,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	}
 	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
+	    print_machines(st, cfg) < 0 ||
 	    print_inactive(st) < 0 || print_suppressed(st) < 0 ||
 	    print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));

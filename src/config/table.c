@@ -153,6 +153,19 @@ check_ntfy_topic(const char *v, char *msg, size_t n)
 	return -1;
 }
 
+/* A machine's name is shown by status and kept in claims: one short line of visible ASCII. */
+static int
+check_machine(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len >= 1 && len <= 100 && strspn(v, "-_.:@abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len)
+		return 0;
+	snprintf(msg, n, "not a machine name: 1 to 100 of A-Z a-z 0-9 - _ . : @");
+	return -1;
+}
+
 const struct pb_ckey pb_ckeys[] = {
 	/* scope, path, type, off, off_n, def_s, def_n, min, max, check, needed, flags, requires */
 	{ KS_ROOT, "state_dir", KT_STR, R(state_dir), 0, "/var/lib/paperboy", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
@@ -160,6 +173,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "state.backend", KT_STR, R(state_backend), 0, "sqlite", 0, NB, check_state_backend, NULL, 0, NULL },
 	{ KS_ROOT, "state.conninfo", KT_STR, R(state_conninfo), 0, NULL, 0, NB, check_conninfo, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "state.conninfo", KT_SECRET, R(state_conninfo_secret), 0, NULL, 0, NB, NULL, need_conninfo, 0, NULL },
+	{ KS_ROOT, "state.machine", KT_STR, R(state_machine), 0, NULL, 0, NB, check_machine, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "state.lease_s", KT_INT, R(state_lease_s), 0, NULL, 60, 5, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "timezone", KT_STR, R(timezone), 0, "UTC", 0, NB, pb_check_timezone, NULL, 0, NULL },
 	{ KS_ROOT, "schedule", KT_LIST, R(schedule), R(n_schedule), "02:00", 0, NB, pb_check_schedule, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "user_agent", KT_STR, R(user_agent), 0, "paperboy/0.1 (arXiv digest bot)", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },

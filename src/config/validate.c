@@ -519,6 +519,16 @@ check_email_summary(struct pb_load *L, config_setting_t *root)
 				   "and message are built on it)");
 	if (!c->web.secret_file)
 		c->web.secret_file = pb_cfg_path_join(c->state_dir, "web.secret");
+	if (!c->state_machine) {
+		/* Unique per machine without a word in the file; a name set twice is the
+		 * operator's to fix (status shows both heartbeats in one row). */
+		char host[256] = "";
+
+		if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+			snprintf(host, sizeof host, "localhost");
+		host[100] = '\0';
+		c->state_machine = pb_xstrdup(host);
+	}
 
 	if (!root_set(L, "summary.enabled"))
 		c->summary.enabled = c->summary.base_url != NULL;

@@ -113,6 +113,12 @@ struct run {
 	size_t errlen;
 	/* limits, with defaults for a zeroed config */
 	long max_total, max_host, lifetime_s, max_attempts, retry_base_s;
+	/* several machines on one state: claims and heartbeat */
+	int lease_s;                   /* a claim outlives the last renewal by this much */
+	int64_t last_beat_ms;          /* monotonic time of the last heartbeat and renewal */
+	long beat_sent;                /* stats->sent at that heartbeat */
+	int pace_db_failed;            /* shared pacing unavailable: paced here only (logged) */
+	int others;                    /* other machines beat on the state within the lease */
 };
 
 static int
@@ -653,6 +659,37 @@ pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *
 			return 0;
 		}
 	}
+	if (commit && n > 0 && !r->pace_db_failed) {
+		/* The same slots for every machine sharing the state (state.h, pb_pace_take). */
+		const char *keys[4];
+		long iv[4];
+		int64_t wall = pb_wall_ms(), next = 0;
+		int got;
+
+		for (int i = 0; i < n; i++) {
+			keys[i] = p[i].key;
+			iv[i] = p[i].interval_ms + (p[i].interval_ms > 0 ? PACE_SPARE_MS : 0);
+		}
+		got = pb_pace_take(r->st, keys, iv, (size_t)n, wall, &next);
+		if (got == 0) {
+			/* Another machine has the slot: wait here until it frees. */
+			int64_t at = now + (next > wall ? next - wall : 1);
+
+			for (int i = 0; i < n; i++) {
+				struct slot *s = table_get(&r->tab, p[i].key);
+				if (s->next_ms < at)
+					s->next_ms = at;
+			}
+			if (at < *wake)
+				*wake = at;
+			return 0;
+		}
+		if (got < 0) {
+			r->pace_db_failed = 1;
+			pb_warn("deliver.pacing_shared", "error=%s (paced by this machine alone)",
+				pb_q(pb_state_errmsg(r->st)));
+		}
+	}
 	if (commit)
 		for (int i = 0; i < n; i++)
 			table_get(&r->tab, p[i].key)->next_ms =
@@ -761,19 +798,33 @@ dispatch(struct run *r, int64_t *wake)
 				waiting++;
 				continue;
 			}
-			pace_ok(r, ch, m, t, wake, 1);
+			if (!pace_ok(r, ch, m, t, wake, 1)) {
+				waiting++;
+				r->held_back = 1;
+				continue;
+			}
 			xfer_start_smtp(r, m);
 			smtp_full = !pb_smtp_pool_room(r->smtp);
 			continue;
 		} else if (ch->write) {
-			pace_ok(r, ch, m, t, wake, 1);
-			int64_t t0 = pb_mono_ms();
+			int64_t t0;
+
+			if (!pace_ok(r, ch, m, t, wake, 1)) {
+				waiting++;
+				r->held_back = 1;
+				continue;
+			}
+			t0 = pb_mono_ms();
 			ch->write(m, r->cfg, &res);
 			record(r, m, &res, pb_mono_ms() - t0, 1);
 			pb_outbox_msg_clear(m);
 			continue;
 		} else {
-			pace_ok(r, ch, m, t, wake, 1);
+			if (!pace_ok(r, ch, m, t, wake, 1)) {
+				waiting++;
+				r->held_back = 1;
+				continue;
+			}
 			xfer_start(r, ch, m);
 			continue;
 		}
@@ -800,6 +851,48 @@ batch_free(struct run *r)
 		pb_outbox_msgs_free(r->batch, r->n_batch);
 	r->batch = NULL;
 	r->n_batch = 0;
+}
+
+/* Whether another machine beat on the state within the lease: then this one claims a few
+ * rounds of transfers at a time, so they share the work; alone, whole batches. */
+static void
+others_alive(struct run *r)
+{
+	struct pb_machine_row *v = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = 0;
+
+	r->others = 0;
+	if (pb_machines_list(r->st, now, &v, &n) < 0) {
+		r->others = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].name, pb_state_machine(r->st)) != 0 &&
+		    v[i].heartbeat >= now - r->lease_s)
+			r->others = 1;
+	free(v);
+}
+
+/* The machine's heartbeat, with what it sent since the last one, and the renewal of its
+ * claims: every few seconds while it delivers (force: now). A failure is logged; the claims
+ * then lapse with their lease and another machine sends what this one could not. */
+static void
+beat(struct run *r, int force)
+{
+	int64_t t = pb_mono_ms(), every = (int64_t)r->lease_s * 1000 / 3;
+
+	if (every > 5000)
+		every = 5000;
+	if (!force && t - r->last_beat_ms < every)
+		return;
+	r->last_beat_ms = t;
+	if (pb_machine_beat(r->st, (int64_t)getpid(), (int64_t)time(NULL), (int64_t)time(NULL),
+			    r->stats->sent - r->beat_sent) == 0)
+		r->beat_sent = r->stats->sent;
+	if (pb_outbox_renew(r->st, (int64_t)time(NULL), r->lease_s) < 0)
+		pb_warn("deliver.renew_failed", "error=%s", pb_q(pb_state_errmsg(r->st)));
+	others_alive(r);
 }
 
 static long
@@ -835,6 +928,9 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	r.lifetime_s = def(cfg->delivery.lifetime_h, 24) * 3600;
 	r.max_attempts = def(cfg->delivery.max_attempts, 8);
 	r.retry_base_s = cfg->delivery.retry_base_s >= 0 ? cfg->delivery.retry_base_s : 30;
+	r.lease_s = cfg->state_lease_s > 0 ? cfg->state_lease_s : 60;
+	pb_state_set_machine(st, cfg->state_machine);
+	beat(&r, 1);
 	/* A few more transfers than connections keep every connection busy; an email session
 	 * that pipelines carries two messages. */
 	r.max_xf = 2 * (size_t)r.max_total + 1;
@@ -879,7 +975,10 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			r.reload = 0;
 			last_load = t;
 			batch_free(&r);
-			if (pb_outbox_due(st, now, BATCH, &r.batch, &r.n_batch) != 0) {
+			/* Claimed for this machine: another sharing the state sends the rest. */
+			size_t take = r.others && 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
+
+			if (pb_outbox_claim(st, now, r.lease_s, take, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
 				r.batch = NULL;
 				r.n_batch = 0;
@@ -889,6 +988,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 					pb_outbox_msg_clear(&r.batch[i]);
 				}
 		}
+		beat(&r, 0);
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
 		txn_end(&r, 0);
@@ -912,6 +1012,17 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			next = pb_outbox_next_due(st);
 			if (next < 0 || next - (int64_t)now > (o ? o->max_wait_s : 0))
 				break;
+			if (next <= (int64_t)now) {
+				/* Due, yet claimed by another machine: it sends them, or its
+				 * lease runs out and they come to us. Look again in a second. */
+				int64_t until = t + 1000;
+				if (r.deadline_ms && until > r.deadline_ms)
+					break;
+				while (!stopping(&r) && pb_mono_ms() < until)
+					curl_multi_poll(r.multi, NULL, 0, 200, NULL);
+				beat(&r, 0);
+				continue;
+			}
 			if (next > (int64_t)now) {
 				/* Sleep until then, waking to notice a stop; the email sessions,
 				 * idle now, are closed rather than kept waiting. */
@@ -966,6 +1077,10 @@ out:
 		xfer_free(x);
 	}
 	batch_free(&r);
+	/* What this machine still holds goes back at once, not when the lease runs out. */
+	if (!pb_state_in_transaction(st) && pb_outbox_release(st) < 0)
+		pb_warn("deliver.release_failed", "error=%s", pb_q(pb_state_errmsg(st)));
+	beat(&r, 1);
 	stats->pending = count_pending(&r);
 	stats->state_errors = r.state_errors;
 	if (r.multi)

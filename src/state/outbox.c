@@ -170,8 +170,8 @@ read_msgs(struct pb_state *st, pb_db_stmt *s, struct pb_outbox_msg **out, size_t
 }
 
 int
-pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
-	      size_t *n)
+pb_st_outbox_due(struct pb_state *st, int64_t now, size_t max, const char *claimed_by,
+		 struct pb_outbox_msg **out, size_t *n)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_OUT_DUE);
 
@@ -181,7 +181,15 @@ pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg
 		return -1;
 	pb_db_bind_int64(s, 1, now);
 	pb_db_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	pb_st_bind_text(s, 3, claimed_by);
 	return read_msgs(st, s, out, n, "outbox_due", 1);
+}
+
+int
+pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
+	      size_t *n)
+{
+	return pb_st_outbox_due(st, now, max, NULL, out, n);
 }
 
 int64_t

@@ -122,6 +122,29 @@ static const char *const migrations[] = {
 	"CREATE TABLE outbox_body("
 	"  id INTEGER PRIMARY KEY, size INTEGER NOT NULL, sha256 BLOB NOT NULL,"
 	"  chunks BLOB NOT NULL);",
+
+	/* 7 -> 8: several machines on one state (machines.c, claims.c). A row per machine and
+	 * its heartbeat; a claim per announcement, whose winner stores the papers for the
+	 * others; the pacing of each destination and channel ("next allowed at", unix ms);
+	 * an outbox message's claim (which machine sends it, until when), and its digest found
+	 * by date and subscriber (a second builder skips it); the machine of a
+	 * run, so a machine marks only its own dead runs interrupted. */
+	"CREATE TABLE machines("
+	"  name TEXT PRIMARY KEY, pid INTEGER NOT NULL, started INTEGER NOT NULL,"
+	"  heartbeat INTEGER NOT NULL, sent_day TEXT NOT NULL DEFAULT '',"
+	"  sent_today INTEGER NOT NULL DEFAULT 0, sent_total INTEGER NOT NULL DEFAULT 0)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE fetch_claims("
+	"  key TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK(status IN ('fetching', 'done', 'failed')),"
+	"  fetch_status INTEGER NOT NULL DEFAULT 0, http_status INTEGER NOT NULL DEFAULT 0,"
+	"  message TEXT, papers BLOB, updated INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE pacing(key TEXT PRIMARY KEY, next_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_claims ON outbox(claimed_by) WHERE status = 0;"
+	"CREATE INDEX outbox_digest ON outbox(digest_date, subscriber);"
+	"ALTER TABLE runs ADD COLUMN machine TEXT NOT NULL DEFAULT '';",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like
@@ -147,6 +170,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
 	[S_OUT_DUE] = "SELECT " OUT_COLS " FROM outbox o"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
+		      " AND (CAST(?3 AS TEXT) IS NULL OR o.claimed_by = ?3)"
 		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
 		      " LIMIT ?2",
 	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",
@@ -184,9 +208,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
 	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
 			      " error = 'the process ended before the run finished'"
-			      " WHERE status = 'running'",
-	[S_RUN_BEGIN] = "INSERT INTO runs(digest_date, kind, status, started)"
-			" VALUES(?1, ?2, 'running', ?3) RETURNING id",
+			      " WHERE status = 'running' AND (machine = ?2 OR machine = '')",
+	[S_RUN_BEGIN] = "INSERT INTO runs(digest_date, kind, status, started, machine)"
+			" VALUES(?1, ?2, 'running', ?3, ?4) RETURNING id",
 	[S_RUN_END] = "UPDATE runs SET status = ?2, n_papers = ?3, n_digests = ?4, n_messages = ?5,"
 		      " error = ?6, finished = ?7 WHERE id = ?1",
 	[S_RUN_ADD] = "UPDATE runs SET n_digests = n_digests + ?2, n_messages = n_messages + ?3"
@@ -799,11 +823,13 @@ pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 	pb_db_stmt *s = pb_st_stmt(st, S_RUN_INTERRUPTED);
 	int64_t id;
 
-	/* Runs begin under the state directory's lock: a run still marked running belongs to a
-	 * process that died (SIGKILL, power loss) and is shown as interrupted from now on. */
+	/* Runs begin under the state directory's lock: a run of this machine still marked
+	 * running belongs to a process that died (SIGKILL, power loss) and is shown as
+	 * interrupted from now on. Another machine's runs are its own business. */
 	if (!s)
 		return -1;
 	pb_db_bind_int64(s, 1, pb_now());
+	pb_st_bind_text(s, 2, st->machine);
 	if (pb_st_run(st, s, "run_interrupted") < 0)
 		return -1;
 	s = pb_st_stmt(st, S_RUN_BEGIN);
@@ -812,6 +838,7 @@ pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 	pb_st_bind_text(s, 1, digest_date);
 	pb_st_bind_text(s, 2, kind ? kind : "run");
 	pb_db_bind_int64(s, 3, pb_now());
+	pb_st_bind_text(s, 4, st->machine);
 	if (pb_db_step(s) != PB_DB_ROW) {
 		pb_st_error(st, "run_begin");
 		pb_db_reset(s);

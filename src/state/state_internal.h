@@ -83,6 +83,7 @@ struct pb_state {
 				 * driver's */
 	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
 				 * about it) */
+	char machine[128];      /* this machine's name in a shared state ("" = the only one) */
 };
 
 /* The migrations' SQLite DDL for PostgreSQL (schema_pg.c): INTEGER -> BIGINT (an INTEGER
@@ -108,6 +109,9 @@ void pb_st_error(struct pb_state *st, const char *op);
 void pb_st_bind_text(pb_db_stmt *s, int i, const char *v);
 /* Column i as a malloc'd string, NULL for NULL. */
 char *pb_st_col_dup(pb_db_stmt *s, int i);
+/* pb_outbox_due, limited to the messages claimed by claimed_by when it is not NULL. */
+int pb_st_outbox_due(struct pb_state *st, int64_t now, size_t max, const char *claimed_by,
+		     struct pb_outbox_msg **out, size_t *n);
 /* Column i copied into out ("" for NULL), truncated to n. */
 void pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n);
 

@@ -100,7 +100,13 @@ test_migrate(void)
 	T_EQ_INT(sqlite3_open(path_of("old.db"), &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 			      "INSERT INTO meta VALUES('schema_version', '3');"
-			      "CREATE TABLE keepme(a);", NULL, NULL, NULL), SQLITE_OK);
+			      "CREATE TABLE keepme(a);"
+			      /* what later migrations alter, as schema 3 had them */
+			      "CREATE TABLE outbox(rowid INTEGER PRIMARY KEY, msg_id TEXT,"
+			      " subscriber TEXT, channel TEXT, dest TEXT, digest_date TEXT,"
+			      " status INTEGER NOT NULL DEFAULT 0);"
+			      "CREATE TABLE runs(id INTEGER PRIMARY KEY, digest_date TEXT,"
+			      " status TEXT);", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = t_state_open(path_of("old.db"), err, sizeof err);
 	T_CHECK(st != NULL);

@@ -1,0 +1,116 @@
+/* One fetch per announcement across machines: the claim, the wait, the papers read back. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "paperboy/clock.h"
+#include "paperboy/fetch_claim.h"
+#include "paperboy/log.h"
+
+/* A failed or stale fetch is reported to the others for this long, then tried again. */
+#define RETRY_S 60
+/* Another machine's listing of the latest announcement serves for this long. */
+#define LATEST_REUSE_S 1800
+
+static int
+fetch_lease_s(const struct pb_config *cfg)
+{
+	return 10 * (cfg->state_lease_s > 0 ? cfg->state_lease_s : 60);
+}
+
+/* The outcome another machine stored into out and res. Returns its status. */
+static enum pb_fetch_status
+load_stored(struct pb_state *st, const char *key, struct pb_paperset *out,
+	    struct pb_fetch_result *res)
+{
+	int fs = PB_FETCH_UNAVAILABLE;
+	long http = 0;
+	int r = pb_fetch_claim_load(st, key, out, &fs, &http, res->message, sizeof res->message);
+
+	if (r <= 0) {
+		snprintf(res->message, sizeof res->message, "state: %s",
+			 r < 0 ? pb_state_errmsg(st) : "the announcement's claim vanished");
+		res->status = PB_FETCH_UNAVAILABLE;
+		return res->status;
+	}
+	res->status = (enum pb_fetch_status)fs;
+	res->http_status = http;
+	return res->status;
+}
+
+enum pb_fetch_status
+pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_state *st,
+		      struct pb_papers_req *rq, const char *expect_date,
+		      volatile sig_atomic_t *stop, struct pb_paperset *out,
+		      struct pb_fetch_result *res)
+{
+	char key[64], today[16];
+	int lease = fetch_lease_s(cfg), waited = 0;
+	int64_t give_up = (int64_t)time(NULL) + lease + 60;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (rq->feed || !st)
+		return pb_papers_load(h, cfg, rq, out, res);
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	if (rq->date)
+		snprintf(key, sizeof key, "%s", rq->date);
+	else
+		snprintf(key, sizeof key, "latest:%s", expect_date ? expect_date : today);
+	memset(res, 0, sizeof *res);
+	for (;;) {
+		int64_t now = (int64_t)time(NULL);
+		/* A past date's papers do not change; the latest listing may, within a day
+		 * (arXiv's evening is another UTC day only half the year). */
+		int c = pb_fetch_claim_take(st, key, now, lease, RETRY_S,
+					    rq->date ? -1 : LATEST_REUSE_S);
+
+		if (c < 0) {
+			res->status = PB_FETCH_UNAVAILABLE;
+			snprintf(res->message, sizeof res->message, "state: claiming the fetch of "
+				 "%s: %s", key, pb_state_errmsg(st));
+			return res->status;
+		}
+		if (c == PB_FETCH_CLAIM_MINE) {
+			enum pb_fetch_status fs = pb_papers_load(h, cfg, rq, out, res);
+			int ok = fs == PB_FETCH_OK || fs == PB_FETCH_NO_ANNOUNCEMENT;
+			int stale = ok && !rq->date && expect_date && out->announce_date &&
+				    strcmp(out->announce_date, expect_date) < 0;
+
+			pb_info("fetch.claimed", "key=%s machine=%s status=%d papers=%zu stale=%d",
+				pb_q(key), pb_q(pb_state_machine(st)), (int)fs, out->n, stale);
+			/* A stopped fetch is nobody's outcome: the claim lapses with its lease. */
+			if (!(stop && *stop) &&
+			    pb_fetch_claim_finish(st, key, ok && !stale, ok ? out : NULL, (int)fs,
+						  res->http_status, res->message) < 0)
+				pb_warn("fetch.claim_finish", "key=%s error=%s", pb_q(key),
+					pb_q(pb_state_errmsg(st)));
+			return fs;
+		}
+		if (c == PB_FETCH_CLAIM_DONE || c == PB_FETCH_CLAIM_FAILED) {
+			enum pb_fetch_status fs = load_stored(st, key, out, res);
+
+			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_ms=%d",
+				pb_q(key), (int)fs, out->n, waited * 200);
+			return fs;
+		}
+		if (now >= give_up || (stop && *stop)) {
+			res->status = PB_FETCH_UNAVAILABLE;
+			snprintf(res->message, sizeof res->message, "%s",
+				 stop && *stop ? "stopped"
+					      : "another machine holds the fetch of the announcement "
+						"and has not finished it");
+			return res->status;
+		}
+		if (waited == 0)
+			pb_info("fetch.waiting", "key=%s", pb_q(key));
+		/* Another machine is fetching: look again in a fifth of a second (a stop ends
+		 * the wait). */
+		for (int i = 0; i < 2 && !(stop && *stop); i++) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		waited++;
+	}
+}

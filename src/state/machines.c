@@ -1,0 +1,181 @@
+/* Several machines on one state: each machine's name and heartbeat, and the pacing of
+ * destinations that every machine shares. Statements are prepared per call (a heartbeat every
+ * few seconds, a pacing slot per chat message): they stay out of the shared statement table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/state.h"
+#include "state_internal.h"
+
+void
+pb_state_set_machine(struct pb_state *st, const char *name)
+{
+	snprintf(st->machine, sizeof st->machine, "%s", name ? name : "");
+}
+
+const char *
+pb_state_machine(const struct pb_state *st)
+{
+	return st ? st->machine : "";
+}
+
+int
+pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, long sent)
+{
+	static const char sql[] =
+		"INSERT INTO machines(name, pid, started, heartbeat, sent_day, sent_today,"
+		" sent_total) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(name) DO UPDATE"
+		" SET started = CASE WHEN machines.pid = excluded.pid THEN machines.started"
+		"   ELSE excluded.started END, pid = excluded.pid,"
+		" heartbeat = excluded.heartbeat,"
+		" sent_today = CASE WHEN machines.sent_day = excluded.sent_day"
+		"   THEN machines.sent_today + excluded.sent_today ELSE excluded.sent_today END,"
+		" sent_day = excluded.sent_day,"
+		" sent_total = machines.sent_total + excluded.sent_total";
+	pb_db_stmt *s = pb_st_prepare(st, sql, "machine_beat");
+	char day[16];
+	time_t t = (time_t)now;
+	struct tm tm;
+	int rc;
+
+	if (!s)
+		return -1;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	pb_st_bind_text(s, 1, st->machine);
+	pb_db_bind_int64(s, 2, pid);
+	pb_db_bind_int64(s, 3, started);
+	pb_db_bind_int64(s, 4, now);
+	pb_st_bind_text(s, 5, day);
+	pb_db_bind_int64(s, 6, sent);
+	rc = pb_st_run(st, s, "machine_beat");
+	pb_db_finalize(s);
+	return rc;
+}
+
+int
+pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, size_t *n)
+{
+	static const char sql[] =
+		"SELECT m.name, m.pid, m.started, m.heartbeat, m.sent_day, m.sent_today,"
+		" m.sent_total,"
+		" (SELECT count(*) FROM outbox o WHERE o.status = 0 AND o.claimed_by = m.name"
+		"   AND o.lease_until >= ?1),"
+		" (SELECT count(*) FROM fetch_claims f WHERE f.owner = m.name"
+		"   AND f.status = 'fetching' AND f.lease_until >= ?1)"
+		" FROM machines m ORDER BY m.name";
+	pb_db_stmt *s = pb_st_prepare(st, sql, "machines_list");
+	struct pb_machine_row *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_db_bind_int64(s, 1, now);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		struct pb_machine_row *m;
+
+		if (k == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		m = &v[k++];
+		memset(m, 0, sizeof *m);
+		pb_st_col_copy(s, 0, m->name, sizeof m->name);
+		m->pid = pb_db_col_int64(s, 1);
+		m->started = pb_db_col_int64(s, 2);
+		m->heartbeat = pb_db_col_int64(s, 3);
+		pb_st_col_copy(s, 4, m->sent_day, sizeof m->sent_day);
+		m->sent_today = (long)pb_db_col_int64(s, 5);
+		m->sent_total = (long)pb_db_col_int64(s, 6);
+		m->claims = (long)pb_db_col_int64(s, 7);
+		m->fetching = (long)pb_db_col_int64(s, 8);
+	}
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "machines_list");
+		free(v);
+		pb_db_finalize(s);
+		return -1;
+	}
+	pb_db_finalize(s);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* The instant of key, 0 when it has none. -1 on error. */
+static int
+pace_get(struct pb_state *st, pb_db_stmt *s, const char *key, int64_t *at)
+{
+	int rc;
+
+	pb_db_reset(s);
+	pb_st_bind_text(s, 1, key);
+	rc = pb_db_step(s);
+	*at = rc == PB_DB_ROW ? pb_db_col_int64(s, 0) : 0;
+	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
+		pb_st_error(st, "pace_take");
+		pb_db_reset(s);
+		return -1;
+	}
+	/* Reset at once: a read left open would keep SQLite's snapshot, and the write that
+	 * follows would fail (busy) once another machine has written. */
+	pb_db_reset(s);
+	return 0;
+}
+
+int
+pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_ms, size_t n,
+	     int64_t now_ms, int64_t *next_ms)
+{
+	pb_db_stmt *get = NULL, *put = NULL;
+	int64_t at, busy = 0;
+	int rc = -1;
+
+	*next_ms = 0;
+	get = pb_st_prepare(st, "SELECT next_ms FROM pacing WHERE key = ?1", "pace_take");
+	/* Advanced only when free at now: of two machines, the second finds it taken. */
+	put = pb_st_prepare(st, "INSERT INTO pacing(key, next_ms) VALUES(?1, ?2)"
+				" ON CONFLICT(key) DO UPDATE SET next_ms = excluded.next_ms"
+				" WHERE pacing.next_ms <= ?3", "pace_take");
+	if (!get || !put)
+		goto out;
+	/* Looked at first, so a free key is not spent while another keeps the message back. */
+	for (size_t i = 0; i < n; i++) {
+		if (pace_get(st, get, keys[i], &at) < 0)
+			goto out;
+		if (at > now_ms && at > busy)
+			busy = at;
+	}
+	if (busy) {
+		*next_ms = busy;
+		rc = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pb_db_reset(put);
+		pb_st_bind_text(put, 1, keys[i]);
+		pb_db_bind_int64(put, 2, now_ms + interval_ms[i]);
+		pb_db_bind_int64(put, 3, now_ms);
+		if (pb_st_run(st, put, "pace_take") < 0)
+			goto out;
+		if (pb_db_changes(st->db) == 0) {
+			/* Another machine took it meanwhile. */
+			if (pace_get(st, get, keys[i], &at) < 0)
+				goto out;
+			*next_ms = at > now_ms ? at : now_ms + 1;
+			rc = 0;
+			goto out;
+		}
+	}
+	rc = 1;
+out:
+	pb_db_finalize(get);
+	pb_db_finalize(put);
+	return rc;
+}

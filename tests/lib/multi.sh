@@ -1,0 +1,75 @@
+# Helpers for the tests of several machines on one state (sourced; POSIX sh).
+#
+#   multi_state DIR       a shared state: PostgreSQL through tests/lib/pg.sh when this build
+#                         has the backend and the server is installed, else one SQLite file
+#                         (DIR/shared/paperboy.db) that every machine's state_dir links to.
+#                         PB_MULTI_BACKEND=sqlite|postgresql forces one. Sets MULTI_BACKEND,
+#                         and PGDIR (for pg.sh stop) with PostgreSQL.
+#   multi_conf DIR NAME ARXIV_PORT SMTP_PORT N [EXTRA]
+#                         prints the config of machine NAME: state_dir DIR/state-NAME,
+#                         state.machine NAME, N email subscribers u000.. (every paper of the
+#                         stand-in's feed matches), EXTRA appended at the top level;
+#                         MULTI_SUBS names a file holding the subscriber list instead.
+# MULTI_LEASE (state.lease_s, default 60) and MULTI_SESSIONS (delivery.max_per_host and
+# max_total, default 2) tune them.
+
+multi_has_pg() {
+  [ -f "$PB_TESTS/lib/pg.sh" ] || return 1
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || return 1
+  printf 'state = { backend = "postgresql"; conninfo = "host=/nonexistent"; };\n' >"$1/probe.conf"
+  "$PAPERBOY" -c "$1/probe.conf" check 2>&1 | grep -q 'unknown key' && return 1
+  return 0
+}
+
+multi_state() {
+  MULTI_BACKEND=${PB_MULTI_BACKEND:-}
+  if [ -z "$MULTI_BACKEND" ]; then
+    if multi_has_pg "$1"; then MULTI_BACKEND=postgresql; else MULTI_BACKEND=sqlite; fi
+  fi
+  if [ "$MULTI_BACKEND" = postgresql ]; then
+    eval "$(sh "$PB_TESTS/lib/pg.sh" start)" || return 1
+    PGDIR=$PB_PG_DIR
+  else
+    mkdir -p "$1/shared" || return 1
+  fi
+  return 0
+}
+
+multi_conf() {
+  d=$1 name=$2 aport=$3 sport=$4 n=$5
+  mkdir -p "$d/state-$name"
+  if [ "$MULTI_BACKEND" = postgresql ]; then
+    st="backend = \"postgresql\"; conninfo = \"$PB_PG_CONNINFO\"; "
+  else
+    st=""
+    [ -e "$d/state-$name/paperboy.db" ] || ln -s "$d/shared/paperboy.db" "$d/state-$name/paperboy.db"
+  fi
+  s=${MULTI_SESSIONS:-2}
+  cat <<CONF
+state_dir = "$d/state-$name";
+state = { ${st}machine = "$name"; lease_s = ${MULTI_LEASE:-60}; };
+user_agent = "paperboy-test/1.0 (+mailto:test@example.org)";
+arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:$aport/rss";
+          api_url = "http://127.0.0.1:$aport/api/query"; request_interval_ms = 0;
+          max_retries = 0; fill_metadata = false; };
+email = { smtp_url = "smtp://127.0.0.1:$sport"; tls = "none";
+          from = "arXiv digest <digest@example.org>"; };
+file = { enabled = false; };
+delivery = { max_total = $s; max_per_host = $s; retry_base_s = 1; ${MULTI_DELIVERY:-} };
+${6:-}
+subscribers = (
+CONF
+  if [ -n "${MULTI_SUBS:-}" ]; then
+    cat "$MULTI_SUBS"
+    return 0
+  fi
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    sep=","; [ "$i" -eq $((n - 1)) ] && sep=""
+    u=$(printf 'u%03d' "$i")
+    printf '  { name = "%s"; email = ["%s@example.org"]; topics = ( { name = "ML";\n' "$u" "$u"
+    printf '      query = "cat:cs.LG OR cat:cs.AI OR cat:cs.CL OR cat:stat.ML"; } ); }%s\n' "$sep"
+    i=$((i + 1))
+  done
+  echo ");"
+}
