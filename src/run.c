@@ -371,6 +371,9 @@ fail:
 	return -1;
 }
 
+/* Subscribers whose full lists are held at once while their digests are built. */
+#define REST_WINDOW 5000
+
 /* Builds, renders and enqueues every subscriber's digest. A digest that cannot be enqueued
  * costs that subscriber only: it is noted (c->lost) and the others go on. */
 static int
@@ -388,8 +391,10 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 	/* One subscriber's broken rule costs that subscriber its digest, not the others. */
 	m = pb_matcher_new_each(cfg);
-	if (c->st)
+	if (c->st) {
 		pb_matcher_set_skip(m, skip_received, c);
+		pb_matcher_keep_rest(m, 0);
+	}
 	/* What each reader likes orders the candidates before the cap (rank.h). */
 	rr = pb_rank_run_new(cfg, c->st, h, &c->papers, c->rep->date, (int64_t)c->now, m);
 	c->ledger_sub = SIZE_MAX;
@@ -397,8 +402,11 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
 	}
-	/* the last subscriber's ids are not needed any more */
-	ledger_drop(c);
+	/* The full list (the matches past the cap) is the file sink's alone, and held for every
+	 * subscriber at once it would outweigh everything else at scale: it is computed again
+	 * for a window of subscribers at a time while their digests are built. */
+	if (!cfg->file.enabled)
+		ledger_drop(c);
 	if (c->ledger_errors)
 		pb_warn("ledger.lookup_failed", "count=%ld (those papers were kept)", c->ledger_errors);
 	c->rep->ms_match = (double)pb_mono_ms() - t0;
@@ -429,6 +437,11 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 		if (c->o->stop && *c->o->stop)
 			break;
+		if (c->st && cfg->file.enabled && i % REST_WINDOW == 0) {
+			for (size_t j = i >= REST_WINDOW ? i - REST_WINDOW : 0; j < i; j++)
+				pb_selection_drop_rest(&sel[j]);
+			pb_match_rest(m, &c->papers, sel, i, i + REST_WINDOW);
+		}
 		if (c->o->progress && pb_mono_ms() - last_progress >= 500) {
 			last_progress = pb_mono_ms();
 			fprintf(stderr, "\rbuilding digests: %zu/%zu", i, cfg->n_subscribers);
