@@ -437,7 +437,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 		if (c->o->stop && *c->o->stop)
 			break;
-		if (c->st && cfg->file.enabled && i % REST_WINDOW == 0) {
+		if (c->st && cfg->file.enabled && !c->o->only && i % REST_WINDOW == 0) {
 			for (size_t j = i >= REST_WINDOW ? i - REST_WINDOW : 0; j < i; j++)
 				pb_selection_drop_rest(&sel[j]);
 			pb_match_rest(m, &c->papers, sel, i, i + REST_WINDOW);
@@ -449,6 +449,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
 			continue;
+		if (c->st && cfg->file.enabled && c->o->only)
+			pb_match_rest(m, &c->papers, sel, i, i + 1);
 		if (pb_matcher_broken(m, i)) {
 			pb_err("digest.skipped", "subscriber=%s date=%s error=%s", pb_q(sub->name),
 			       c->rep->date, pb_q(pb_matcher_broken(m, i)));

@@ -1,9 +1,9 @@
 #!/bin/sh
-# paperboy run at a scale past one window of full lists (5,000 subscribers): every subscriber's
-# all.md lists every match on both sides of the window's edge; on the next day the ledger (read
-# once per subscriber) keeps each one's paper of the first day out, the next match takes its
-# place and the full list is one shorter; a repeated run of that day enqueues nothing new and
-# leaves the files as they were.
+# paperboy run at a scale past one window of full lists (5,000 subscribers; first --only one
+# past it): every subscriber's all.md lists every match on both sides of the window's edge; on
+# the next day the ledger (read once per subscriber) keeps each one's paper of the first day
+# out, the next match takes its place and the full list is one shorter; a repeated run of that
+# day enqueues nothing new and leaves the files as they were.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 T=$(mktemp -d /tmp/pb-run-ledger.XXXXXX)
@@ -27,8 +27,13 @@ pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
 ids() { grep -o 'arxiv.org/abs/[0-9.]*' "$1" | sed 's|.*/||' | sort; }
 picked() { sed -n "s/^<a id='\([^']*\)v[0-9]*'><.a>$/\1/p" "$1"; }
 
-pb run --feed "$FEED" 2>"$T/log1" >/dev/null || { tail -3 "$T/log1"; fail "first run failed"; }
+# --only one subscriber past the first window: its full list is computed for it alone
+pb run --only u5001 --feed "$FEED" 2>"$T/log0" >/dev/null || { tail -3 "$T/log0"; fail "run --only failed"; }
 D1=$(ls "$T/out")
+[ "$(ls "$T/out/$D1")" = u5001 ] || fail "run --only u5001 wrote $(ls "$T/out/$D1" | head -3)"
+[ "$(ids "$T/out/$D1/u5001/all.md" | wc -l)" -ge 3 ] || fail "run --only: u5001's full list is short"
+
+pb run --feed "$FEED" 2>"$T/log1" >/dev/null || { tail -3 "$T/log1"; fail "first run failed"; }
 n1=$(ids "$T/out/$D1/u0000/all.md" | wc -l)
 [ "$n1" -ge 3 ] || fail "u0000's full list holds $n1 papers, want the 3 or more that match"
 for u in u0001 u4999 u5000 u5001 u5002; do
