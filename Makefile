@@ -1,5 +1,5 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libutf8proc libcrypto libmicrohttpd \
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd \
            poppler-glib
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin

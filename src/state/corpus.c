@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/state.h"
@@ -74,26 +72,26 @@ split_categories(const char *s, struct pb_paper *p)
 
 /* Steps a statement without rows and finalizes it. Returns the rows changed or -1. */
 static int
-run_once(struct pb_state *st, sqlite3_stmt *s, const char *op)
+run_once(struct pb_state *st, pb_db_stmt *s, const char *op)
 {
 	int rc;
 
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	rc = pb_db_step(s);
+	pb_db_finalize(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, op);
 		return -1;
 	}
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 int
 pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 {
 	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
-	sqlite3_stmt *s = pb_st_prepare(st,
+	pb_db_stmt *s = pb_st_prepare(st,
 		"INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
 		" categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"
 		" ON CONFLICT(id) DO UPDATE SET version = excluded.version, date = excluded.date,"
@@ -108,21 +106,21 @@ pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 	if (!s)
 		return -1;
 	if (!p || !p->id || !date) {
-		sqlite3_finalize(s);
+		pb_db_finalize(s);
 		pb_st_fail(st, "corpus put", "a paper without id or date");
 		return -1;
 	}
 	authors = join_authors(p);
 	cats = join_categories(p);
 	pb_st_bind_text(s, 1, p->id);
-	sqlite3_bind_int(s, 2, p->version);
+	pb_db_bind_int(s, 2, p->version);
 	pb_st_bind_text(s, 3, date);
 	pb_st_bind_text(s, 4, p->title);
 	pb_st_bind_text(s, 5, p->abstract);
 	pb_st_bind_text(s, 6, authors);
 	pb_st_bind_text(s, 7, cats);
 	pb_st_bind_text(s, 8, pb_announce_name(p->announce));
-	sqlite3_bind_int64(s, 9, pb_now());
+	pb_db_bind_int64(s, 9, pb_now());
 	rc = run_once(st, s, "corpus put");
 	free(authors);
 	free(cats);
@@ -132,15 +130,15 @@ pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 #define CORPUS_COLS "id, version, date, title, abstract, authors, categories, announce"
 
 static void
-row_paper(sqlite3_stmt *s, struct pb_paper *out)
+row_paper(pb_db_stmt *s, struct pb_paper *out)
 {
-	const char *a = (const char *)sqlite3_column_text(s, 5);
-	const char *c = (const char *)sqlite3_column_text(s, 6);
-	const char *ann = (const char *)sqlite3_column_text(s, 7);
+	const char *a = pb_db_col_text(s, 5);
+	const char *c = pb_db_col_text(s, 6);
+	const char *ann = pb_db_col_text(s, 7);
 
 	memset(out, 0, sizeof *out);
 	out->id = pb_st_col_dup(s, 0);
-	out->version = sqlite3_column_int(s, 1);
+	out->version = pb_db_col_int(s, 1);
 	out->title = pb_st_col_dup(s, 3);
 	out->abstract = pb_st_col_dup(s, 4);
 	split_authors(a, out);
@@ -151,19 +149,19 @@ row_paper(sqlite3_stmt *s, struct pb_paper *out)
 int
 pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *date)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS ", status FROM corpus WHERE id = ?1",
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS ", status FROM corpus WHERE id = ?1",
 				  "corpus get");
 	int rc = -1, step;
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, id);
-	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
+	step = pb_db_step(s);
+	if (step == PB_DB_DONE) {
 		rc = 0;
-	} else if (step != SQLITE_ROW) {
+	} else if (step != PB_DB_ROW) {
 		pb_st_error(st, "corpus get");
-	} else if (strcmp((const char *)sqlite3_column_text(s, 8), "ok") != 0) {
+	} else if (strcmp(pb_db_col_text(s, 8), "ok") != 0) {
 		rc = 2;
 	} else {
 		row_paper(s, out);
@@ -171,30 +169,30 @@ pb_corpus_get(struct pb_state *st, const char *id, struct pb_paper *out, char *d
 			pb_st_col_copy(s, 2, date, 16);
 		rc = 1;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
 int
 pb_corpus_status(struct pb_state *st, const char *id, char status[16])
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT status FROM corpus WHERE id = ?1", "corpus status");
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT status FROM corpus WHERE id = ?1", "corpus status");
 	int rc = -1, step;
 
 	status[0] = '\0';
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, id);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
+	step = pb_db_step(s);
+	if (step == PB_DB_ROW) {
 		pb_st_col_copy(s, 0, status, 16);
 		rc = 1;
-	} else if (step == SQLITE_DONE) {
+	} else if (step == PB_DB_DONE) {
 		rc = 0;
 	} else {
 		pb_st_error(st, "corpus status");
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -203,7 +201,7 @@ pb_corpus_mark(struct pb_state *st, const char *id, const char *status)
 {
 	char today[32];
 	int64_t now = pb_now();
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 
 	if (!status || (strcmp(status, "missing") != 0 && strcmp(status, "withdrawn") != 0)) {
 		pb_st_fail(st, "corpus mark", "status is neither missing nor withdrawn");
@@ -220,7 +218,7 @@ pb_corpus_mark(struct pb_state *st, const char *id, const char *status)
 	pb_st_bind_text(s, 1, id);
 	pb_st_bind_text(s, 2, today);
 	pb_st_bind_text(s, 3, status);
-	sqlite3_bind_int64(s, 4, now);
+	pb_db_bind_int64(s, 4, now);
 	return run_once(st, s, "corpus mark") < 0 ? -1 : 0;
 }
 
@@ -228,7 +226,7 @@ int
 pb_corpus_each(struct pb_state *st, const char *since,
 	       int (*fn)(void *ctx, const struct pb_paper *p, const char *date), void *ctx)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT " CORPUS_COLS " FROM corpus WHERE status = 'ok'"
 				      " AND (?1 IS NULL OR date >= ?1) ORDER BY date, id",
 				  "corpus each");
 	int rc = 0, step;
@@ -236,7 +234,7 @@ pb_corpus_each(struct pb_state *st, const char *since,
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, since);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = pb_db_step(s)) == PB_DB_ROW) {
 		struct pb_paper p;
 		char date[16];
 
@@ -247,18 +245,18 @@ pb_corpus_each(struct pb_state *st, const char *since,
 		if (rc)
 			break;
 	}
-	if (!rc && step != SQLITE_DONE) {
+	if (!rc && step != PB_DB_DONE) {
 		pb_st_error(st, "corpus each");
 		rc = -1;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
 int
 pb_corpus_prune(struct pb_state *st, const char *before)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "DELETE FROM corpus WHERE date < ?1", "corpus prune");
+	pb_db_stmt *s = pb_st_prepare(st, "DELETE FROM corpus WHERE date < ?1", "corpus prune");
 
 	if (!s)
 		return -1;
@@ -277,8 +275,8 @@ pb_author_papers_put(struct pb_state *st, const char *author, const char *const 
 	int rc = -1;
 
 	for (size_t i = 0; i <= n; i++) {
-		sqlite3_stmt *s = pb_st_prepare(st, "INSERT INTO author_papers(author, paper_id, fetched)"
-					      " VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE"
+		pb_db_stmt *s = pb_st_prepare(st, "INSERT INTO author_papers(author, paper_id, fetched)"
+					      " VALUES(?1, ?2, ?3) ON CONFLICT(author, paper_id) DO UPDATE"
 					      " SET fetched = excluded.fetched",
 					  "author papers put");
 
@@ -286,7 +284,7 @@ pb_author_papers_put(struct pb_state *st, const char *author, const char *const 
 			goto out;
 		pb_st_bind_text(s, 1, author);
 		pb_st_bind_text(s, 2, i < n ? ids[i] : "");
-		sqlite3_bind_int64(s, 3, now);
+		pb_db_bind_int64(s, 3, now);
 		if (run_once(st, s, "author papers put") < 0)
 			goto out;
 	}
@@ -298,21 +296,21 @@ out:
 int
 pb_author_papers_looked_up(struct pb_state *st, const char *author)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT 1 FROM author_papers WHERE author = ?1 AND"
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT 1 FROM author_papers WHERE author = ?1 AND"
 				      " paper_id = ''", "author papers looked up");
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, author);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		sqlite3_finalize(s);
+	switch (pb_db_step(s)) {
+	case PB_DB_ROW:
+		pb_db_finalize(s);
 		return 1;
-	case SQLITE_DONE:
-		sqlite3_finalize(s);
+	case PB_DB_DONE:
+		pb_db_finalize(s);
 		return 0;
 	default:
-		sqlite3_finalize(s);
+		pb_db_finalize(s);
 		pb_st_error(st, "author papers looked up");
 		return -1;
 	}
@@ -321,7 +319,7 @@ pb_author_papers_looked_up(struct pb_state *st, const char *author)
 int
 pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_t *n)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
+	pb_db_stmt *s = pb_st_prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
 				      " paper_id <> '' ORDER BY paper_id", "author papers get");
 	char **v = NULL;
 	size_t k = 0;
@@ -332,12 +330,12 @@ pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, author);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = pb_db_step(s)) == PB_DB_ROW) {
 		v = pb_xreallocarray(v, k + 1, sizeof *v);
 		v[k++] = pb_st_col_dup(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE) {
+	pb_db_finalize(s);
+	if (step != PB_DB_DONE) {
 		pb_st_error(st, "author papers get");
 		for (size_t i = 0; i < k; i++)
 			free(v[i]);
@@ -352,12 +350,12 @@ pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_
 int
 pb_author_papers_prune(struct pb_state *st, int64_t before)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, "DELETE FROM author_papers WHERE author IN"
+	pb_db_stmt *s = pb_st_prepare(st, "DELETE FROM author_papers WHERE author IN"
 				      " (SELECT author FROM author_papers WHERE paper_id = ''"
 				      " AND fetched < ?1)", "author papers prune");
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, before);
+	pb_db_bind_int64(s, 1, before);
 	return run_once(st, s, "author papers prune");
 }

@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "paperboy/state.h"
 #include "paperboy/buf.h"
 #include "state_internal.h"
@@ -16,7 +14,7 @@ long
 pb_embed_cache_get(struct pb_state *st, const char *model, const char *const *keys, size_t n,
 		   float **vecs, size_t *dims)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	long found = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -25,36 +23,36 @@ pb_embed_cache_get(struct pb_state *st, const char *model, const char *const *ke
 	}
 	if (n == 0)
 		return 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT dim, vec FROM embeddings"
-			       " WHERE paper_key = ?1 AND model = ?2", -1, &s, NULL) != SQLITE_OK) {
+	if (!(s = pb_db_prepare(st->db, "SELECT dim, vec FROM embeddings"
+				" WHERE paper_key = ?1 AND model = ?2", 1))) {
 		pb_st_error(st, "embeddings get");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const void *blob;
-		sqlite3_int64 dim;
+		int64_t dim;
 		int rc, bytes, ok = 1;
 		float *v;
 
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		sqlite3_bind_text(s, 1, keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
+		pb_db_reset(s);
+		pb_db_clear_bindings(s);
+		pb_db_bind_text(s, 1, keys[i]);
+		pb_db_bind_text(s, 2, model);
+		rc = pb_db_step(s);
+		if (rc == PB_DB_DONE)
 			continue;
-		if (rc != SQLITE_ROW) {
+		if (rc != PB_DB_ROW) {
 			pb_st_error(st, "embeddings get");
 			goto fail;
 		}
-		dim = sqlite3_column_int64(s, 0);
-		blob = sqlite3_column_blob(s, 1);
-		bytes = sqlite3_column_bytes(s, 1);
-		if (dim < 1 || dim > MAX_DIM || !blob || (sqlite3_int64)bytes != dim * 4)
+		dim = pb_db_col_int64(s, 0);
+		blob = pb_db_col_blob(s, 1);
+		bytes = pb_db_col_bytes(s, 1);
+		if (dim < 1 || dim > MAX_DIM || !blob || (int64_t)bytes != dim * 4)
 			continue;
 		v = pb_xmalloc((size_t)dim * sizeof *v);
 		memcpy(v, blob, (size_t)bytes);
-		for (sqlite3_int64 k = 0; k < dim && ok; k++)
+		for (int64_t k = 0; k < dim && ok; k++)
 			ok = isfinite(v[k]);
 		if (!ok) {
 			free(v);
@@ -64,10 +62,10 @@ pb_embed_cache_get(struct pb_state *st, const char *model, const char *const *ke
 		dims[i] = (size_t)dim;
 		found++;
 	}
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return found;
 fail:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	for (size_t i = 0; i < n; i++) {
 		free(vecs[i]);
 		vecs[i] = NULL;
@@ -80,7 +78,7 @@ int
 pb_embed_cache_put(struct pb_state *st, const char *model, const char *const *keys,
 		   const float *const *vecs, size_t n, size_t dim, int64_t now)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	int own_tx, rc = -1;
 
 	if (n == 0)
@@ -89,33 +87,34 @@ pb_embed_cache_put(struct pb_state *st, const char *model, const char *const *ke
 		pb_st_fail(st, "embeddings put", "vector length out of range");
 		return -1;
 	}
-	own_tx = sqlite3_get_autocommit(st->db);
+	own_tx = !pb_db_in_transaction(st->db);
 	if (own_tx && pb_state_begin(st) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO embeddings(paper_key, model, dim,"
-			       " vec, created) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &s, NULL) !=
-	    SQLITE_OK) {
+	if (!(s = pb_db_prepare(st->db, "INSERT INTO embeddings(paper_key, model, dim,"
+				" vec, created) VALUES(?1, ?2, ?3, ?4, ?5)"
+				" ON CONFLICT(paper_key, model) DO UPDATE SET dim = excluded.dim,"
+				" vec = excluded.vec, created = excluded.created", 1))) {
 		pb_st_error(st, "embeddings put");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!vecs[i])
 			continue;
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		sqlite3_bind_text(s, 1, keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, (sqlite3_int64)dim);
-		sqlite3_bind_blob(s, 4, vecs[i], (int)(dim * sizeof(float)), SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, now);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		pb_db_reset(s);
+		pb_db_clear_bindings(s);
+		pb_db_bind_text(s, 1, keys[i]);
+		pb_db_bind_text(s, 2, model);
+		pb_db_bind_int64(s, 3, (int64_t)dim);
+		pb_db_bind_blob(s, 4, vecs[i], dim * sizeof(float));
+		pb_db_bind_int64(s, 5, now);
+		if (pb_db_step(s) != PB_DB_DONE) {
 			pb_st_error(st, "embeddings put");
 			goto out;
 		}
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	if (own_tx) {
 		if (rc == 0 && pb_state_commit(st) < 0)
 			rc = -1;
@@ -128,21 +127,20 @@ out:
 long
 pb_embed_cache_prune(struct pb_state *st, int64_t before)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	long rc = -1;
 
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM embeddings WHERE created < ?1", -1, &s,
-			       NULL) != SQLITE_OK) {
+	if (!(s = pb_db_prepare(st->db, "DELETE FROM embeddings WHERE created < ?1", 0))) {
 		pb_st_error(st, "embeddings prune");
 		goto out;
 	}
-	sqlite3_bind_int64(s, 1, before);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	pb_db_bind_int64(s, 1, before);
+	if (pb_db_step(s) != PB_DB_DONE) {
 		pb_st_error(st, "embeddings prune");
 		goto out;
 	}
-	rc = sqlite3_changes(st->db);
+	rc = pb_db_changes(st->db);
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }

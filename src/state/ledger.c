@@ -21,7 +21,7 @@ struct slot {
 struct pb_ledger_reader {
 	struct pb_state *st;
 	char *except_date;      /* NULL = every date counts */
-	sqlite3_stmt *s;        /* prepared on the first load, kept for the next subscribers */
+	pb_db_stmt *s;          /* prepared on the first load, kept for the next subscribers */
 	struct pb_buf ids;      /* the loaded ids, each NUL-terminated */
 	struct slot *slots;     /* open addressing, a power of two long, at most half full */
 	size_t cap, n;
@@ -42,8 +42,7 @@ pb_ledger_reader_free(struct pb_ledger_reader *r)
 {
 	if (!r)
 		return;
-	if (r->s)
-		sqlite3_finalize(r->s);
+	pb_db_finalize(r->s);
 	pb_buf_free(&r->ids);
 	free(r->slots);
 	free(r->except_date);
@@ -119,31 +118,34 @@ pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 
 	clear(r);
 	if (!r->s) {
-		r->s = pb_st_prepare(r->st, r->except_date ? SQL_EXCEPT : SQL_ALL, "ledger_load");
-		if (!r->s)
+		/* persistent: asked once per subscriber, 100,000 times in a run */
+		r->s = pb_db_prepare(r->st->db, r->except_date ? SQL_EXCEPT : SQL_ALL, 1);
+		if (!r->s) {
+			pb_st_error(r->st, "ledger_load");
 			return -1;
+		}
 	} else {
-		sqlite3_reset(r->s);
+		pb_db_reset(r->s);
 	}
 	pb_st_bind_text(r->s, 1, subscriber);
 	if (r->except_date)
 		pb_st_bind_text(r->s, 2, r->except_date);
-	while ((rc = sqlite3_step(r->s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(r->s, 0);
-		int len = sqlite3_column_bytes(r->s, 0);
+	while ((rc = pb_db_step(r->s)) == PB_DB_ROW) {
+		const char *id = pb_db_col_text(r->s, 0);
+		int len = pb_db_col_bytes(r->s, 0);
 
 		/* ids are short; the offsets are 32-bit, far beyond one subscriber's ledger */
 		if (id && len >= 0 && r->ids.len + (size_t)len + 1 < UINT32_MAX)
 			add(r, id, (size_t)len);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != PB_DB_DONE) {
 		pb_st_error(r->st, "ledger_load");
 		clear(r);
-		sqlite3_reset(r->s);
+		pb_db_reset(r->s);
 		return -1;
 	}
 	/* a finished statement holds no read lock between subscribers */
-	sqlite3_reset(r->s);
+	pb_db_reset(r->s);
 	return 0;
 }
 

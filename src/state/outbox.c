@@ -24,7 +24,7 @@ pb_outbox_status_name(enum pb_outbox_status s)
 static int
 sp(struct pb_state *st, enum stmt_id id)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, id);
+	pb_db_stmt *s = pb_st_stmt(st, id);
 
 	return s ? pb_st_run(st, s, "outbox_put") : -1;
 }
@@ -32,10 +32,10 @@ sp(struct pb_state *st, enum stmt_id id)
 int
 pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 {
-	sqlite3_stmt *s, *b;
+	pb_db_stmt *s, *b;
 	size_t len;
-	int64_t now = pb_now(), id;
-	int inserted;
+	int64_t now = pb_now(), id = 0;
+	int inserted, rc;
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
@@ -54,23 +54,29 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_st_bind_text(s, 3, m->channel);
 	pb_st_bind_text(s, 4, m->dest);
 	pb_st_bind_text(s, 5, m->digest_date);
-	sqlite3_bind_int(s, 6, m->part);
-	sqlite3_bind_int(s, 7, m->n_parts);
-	sqlite3_bind_int(s, 8, (int)m->status);
-	sqlite3_bind_int(s, 9, m->attempts);
-	sqlite3_bind_int64(s, 10, m->next_attempt);
-	sqlite3_bind_int64(s, 11, m->created ? m->created : now);
+	pb_db_bind_int(s, 6, m->part);
+	pb_db_bind_int(s, 7, m->n_parts);
+	pb_db_bind_int(s, 8, (int)m->status);
+	pb_db_bind_int(s, 9, m->attempts);
+	pb_db_bind_int64(s, 10, m->next_attempt);
+	pb_db_bind_int64(s, 11, m->created ? m->created : now);
 	pb_st_bind_text(s, 12, m->last_error);
-	if (pb_st_run(st, s, "outbox_put") < 0)
+	/* A row back: inserted, with its id; none: the message existed. */
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		id = pb_db_col_int64(s, 0);
+	pb_db_reset(s);
+	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
+		pb_st_error(st, "outbox_put");
 		goto fail;
-	inserted = sqlite3_changes(st->db) > 0;
+	}
+	inserted = rc == PB_DB_ROW;
 	if (inserted) {
-		id = sqlite3_last_insert_rowid(st->db);
 		b = pb_st_stmt(st, S_OUT_PUT_BODY);
 		if (!b)
 			goto fail;
-		sqlite3_bind_int64(b, 1, id);
-		sqlite3_bind_blob64(b, 2, m->payload, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+		pb_db_bind_int64(b, 1, id);
+		pb_db_bind_blob(b, 2, m->payload, len);
 		if (pb_st_run(st, b, "outbox_put") < 0)
 			goto fail;
 	}
@@ -85,25 +91,25 @@ fail:
 
 /* Fills m from a row of OUT_COLS followed by payload (column 13, may be NULL). */
 static void
-read_msg(sqlite3_stmt *s, struct pb_outbox_msg *m)
+read_msg(pb_db_stmt *s, struct pb_outbox_msg *m)
 {
 	memset(m, 0, sizeof *m);
-	m->rowid = sqlite3_column_int64(s, 0);
+	m->rowid = pb_db_col_int64(s, 0);
 	m->msg_id = pb_st_col_dup(s, 1);
 	m->subscriber = pb_st_col_dup(s, 2);
 	m->channel = pb_st_col_dup(s, 3);
 	m->dest = pb_st_col_dup(s, 4);
 	m->digest_date = pb_st_col_dup(s, 5);
-	m->part = sqlite3_column_int(s, 6);
-	m->n_parts = sqlite3_column_int(s, 7);
-	m->status = (enum pb_outbox_status)sqlite3_column_int(s, 8);
-	m->attempts = sqlite3_column_int(s, 9);
-	m->next_attempt = sqlite3_column_int64(s, 10);
-	m->created = sqlite3_column_int64(s, 11);
+	m->part = pb_db_col_int(s, 6);
+	m->n_parts = pb_db_col_int(s, 7);
+	m->status = (enum pb_outbox_status)pb_db_col_int(s, 8);
+	m->attempts = pb_db_col_int(s, 9);
+	m->next_attempt = pb_db_col_int64(s, 10);
+	m->created = pb_db_col_int64(s, 11);
 	m->last_error = pb_st_col_dup(s, 12);
-	if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
-		const void *p = sqlite3_column_blob(s, 13);
-		size_t n = (size_t)sqlite3_column_bytes(s, 13);
+	if (pb_db_col_type(s, 13) != PB_DB_NULL) {
+		const void *p = pb_db_col_blob(s, 13);
+		size_t n = (size_t)pb_db_col_bytes(s, 13);
 
 		m->payload = pb_xmalloc(n + 1);
 		if (n)
@@ -115,22 +121,22 @@ read_msg(sqlite3_stmt *s, struct pb_outbox_msg *m)
 
 /* Collects every row of s into a message array. */
 static int
-read_msgs(struct pb_state *st, sqlite3_stmt *s, struct pb_outbox_msg **out, size_t *n,
+read_msgs(struct pb_state *st, pb_db_stmt *s, struct pb_outbox_msg **out, size_t *n,
 	  const char *op)
 {
 	struct pb_outbox_msg *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		if (k == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = pb_xreallocarray(v, cap, sizeof *v);
 		}
 		read_msg(s, &v[k++]);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, op);
 		pb_outbox_msgs_free(v, k);
 		*out = NULL;
@@ -146,58 +152,58 @@ int
 pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
 	      size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_DUE);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_DUE);
 
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	pb_db_bind_int64(s, 1, now);
+	pb_db_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	return read_msgs(st, s, out, n, "outbox_due");
 }
 
 int64_t
 pb_outbox_next_due(struct pb_state *st)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_NEXT);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_NEXT);
 	int64_t v = -1;
 	int rc;
 
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW && pb_db_col_type(s, 0) != PB_DB_NULL)
+		v = pb_db_col_int64(s, 0);
+	else if (rc != PB_DB_ROW && rc != PB_DB_DONE)
 		pb_st_error(st, "outbox_next_due");
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	return v;
 }
 
 int
 pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_SENT);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_SENT);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int64(s, 2, now);
+	pb_db_bind_int64(s, 1, rowid);
+	pb_db_bind_int64(s, 2, now);
 	return pb_st_run(st, s, "outbox_mark_sent");
 }
 
 int
 pb_outbox_mark_retry(struct pb_state *st, int64_t rowid, int64_t when, const char *why)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_RETRY);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_RETRY);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int64(s, 2, when);
+	pb_db_bind_int64(s, 1, rowid);
+	pb_db_bind_int64(s, 2, when);
 	pb_st_bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, pb_now());
+	pb_db_bind_int64(s, 4, pb_now());
 	return pb_st_run(st, s, "outbox_mark_retry");
 }
 
@@ -206,14 +212,14 @@ static int
 mark_with(struct pb_state *st, enum stmt_id id, const char *op, int64_t rowid,
 	  enum pb_outbox_status status, const char *why)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, id);
+	pb_db_stmt *s = pb_st_stmt(st, id);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_int(s, 2, (int)status);
+	pb_db_bind_int64(s, 1, rowid);
+	pb_db_bind_int(s, 2, (int)status);
 	pb_st_bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, pb_now());
+	pb_db_bind_int64(s, 4, pb_now());
 	return pb_st_run(st, s, op);
 }
 
@@ -235,85 +241,85 @@ int
 pb_outbox_redirect(struct pb_state *st, const char *channel, const char *dest,
 		   const char *new_dest)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_REDIRECT);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_REDIRECT);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, channel);
 	pb_st_bind_text(s, 2, dest);
 	pb_st_bind_text(s, 3, new_dest);
-	sqlite3_bind_int64(s, 4, pb_now());
+	pb_db_bind_int64(s, 4, pb_now());
 	if (pb_st_run(st, s, "outbox_redirect") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 int
 pb_outbox_defer_after(struct pb_state *st, const struct pb_outbox_msg *m, int64_t when)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_DEFER);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_DEFER);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, when);
+	pb_db_bind_int64(s, 1, when);
 	pb_st_bind_text(s, 2, m->subscriber);
 	pb_st_bind_text(s, 3, m->channel);
 	pb_st_bind_text(s, 4, m->dest);
 	pb_st_bind_text(s, 5, m->digest_date);
-	sqlite3_bind_int(s, 6, m->part);
+	pb_db_bind_int(s, 6, m->part);
 	if (pb_st_run(st, s, "outbox_defer_after") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 int
 pb_outbox_pause_dest(struct pb_state *st, const char *channel, const char *dest,
 		     const char *why, int64_t now)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_PAUSE_DEST);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_PAUSE_DEST);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, channel);
 	pb_st_bind_text(s, 2, dest);
 	pb_st_bind_text(s, 3, why);
-	sqlite3_bind_int64(s, 4, now);
+	pb_db_bind_int64(s, 4, now);
 	if (pb_st_run(st, s, "outbox_pause_dest") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 long
 pb_outbox_pending(struct pb_state *st)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_PENDING);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_PENDING);
 	long n = -1;
 	int rc;
 
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(s, 0);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		n = (long)pb_db_col_int64(s, 0);
 	else
 		pb_st_error(st, "outbox_pending");
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	return n;
 }
 
 int
 pb_outbox_requeue(struct pb_state *st, const char *subscriber)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, subscriber ? S_OUT_REQUEUE_ONE : S_OUT_REQUEUE_ALL);
+	pb_db_stmt *s = pb_st_stmt(st, subscriber ? S_OUT_REQUEUE_ONE : S_OUT_REQUEUE_ALL);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, pb_now());
+	pb_db_bind_int64(s, 1, pb_now());
 	if (subscriber)
 		pb_st_bind_text(s, 2, subscriber);
 	if (pb_st_run(st, s, "outbox_requeue") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 void
@@ -344,7 +350,7 @@ pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n)
 int
 pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_COUNTS);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_COUNTS);
 	struct pb_outbox_count *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc;
@@ -353,18 +359,18 @@ pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n)
 	*n = 0;
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		if (k == cap) {
 			cap = cap ? cap * 2 : 8;
 			v = pb_xreallocarray(v, cap, sizeof *v);
 		}
 		pb_st_col_copy(s, 0, v[k].channel, sizeof v[k].channel);
-		v[k].status = (enum pb_outbox_status)sqlite3_column_int(s, 1);
-		v[k].n = (long)sqlite3_column_int64(s, 2);
+		v[k].status = (enum pb_outbox_status)pb_db_col_int(s, 1);
+		v[k].n = (long)pb_db_col_int64(s, 2);
 		k++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "outbox_counts");
 		free(v);
 		return -1;
@@ -377,31 +383,31 @@ pb_outbox_counts(struct pb_state *st, struct pb_outbox_count **out, size_t *n)
 int
 pb_outbox_errors(struct pb_state *st, size_t max, struct pb_outbox_msg **out, size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_ERRORS);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_ERRORS);
 
 	*out = NULL;
 	*n = 0;
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	pb_db_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	return read_msgs(st, s, out, n, "outbox_errors");
 }
 
 int
 pb_outbox_get(struct pb_state *st, const char *msg_id, struct pb_outbox_msg *out)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_OUT_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_GET);
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, msg_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
 		read_msg(s, out);
-	else if (rc != SQLITE_DONE)
+	else if (rc != PB_DB_DONE)
 		pb_st_error(st, "outbox_get");
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	pb_db_reset(s);
+	return rc == PB_DB_ROW ? 1 : rc == PB_DB_DONE ? 0 : -1;
 }

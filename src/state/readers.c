@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/state.h"
@@ -15,7 +13,7 @@ int
 pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
 		int verdict, const char *source)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 
 	if (verdict == 0) {
 		if (!(s = pb_st_stmt(st, S_FB_DEL)))
@@ -28,9 +26,9 @@ pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_i
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, paper_id);
-	sqlite3_bind_int(s, 3, verdict > 0 ? 1 : -1);
+	pb_db_bind_int(s, 3, verdict > 0 ? 1 : -1);
 	pb_st_bind_text(s, 4, source ? source : "web");
-	sqlite3_bind_int64(s, 5, pb_now());
+	pb_db_bind_int64(s, 5, pb_now());
 	return pb_st_run(st, s, "feedback put");
 }
 
@@ -38,7 +36,7 @@ int
 pb_feedback_list(struct pb_state *st, const char *subscriber, struct pb_feedback_row **out,
 		 size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_FB_LIST);
+	pb_db_stmt *s = pb_st_stmt(st, S_FB_LIST);
 	struct pb_feedback_row *v = NULL;
 	size_t k = 0;
 	int rc;
@@ -48,16 +46,16 @@ pb_feedback_list(struct pb_state *st, const char *subscriber, struct pb_feedback
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		v = pb_xreallocarray(v, k + 1, sizeof *v);
 		v[k].paper_id = pb_st_col_dup(s, 0);
-		v[k].verdict = sqlite3_column_int(s, 1);
+		v[k].verdict = pb_db_col_int(s, 1);
 		v[k].source = pb_st_col_dup(s, 2);
-		v[k].created = sqlite3_column_int64(s, 3);
+		v[k].created = pb_db_col_int64(s, 3);
 		k++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "feedback list");
 		pb_feedback_rows_free(v, k);
 		return -1;
@@ -81,7 +79,7 @@ int
 pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel,
 		const char *dest, const char *reason)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_PUT);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_PUT);
 
 	if (!s)
 		return -1;
@@ -89,7 +87,7 @@ pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel
 	pb_st_bind_text(s, 2, channel);
 	pb_st_bind_text(s, 3, dest);
 	pb_st_bind_text(s, 4, reason && *reason ? reason : "refused");
-	sqlite3_bind_int64(s, 5, pb_now());
+	pb_db_bind_int64(s, 5, pb_now());
 	return pb_st_run(st, s, "suppress put");
 }
 
@@ -97,7 +95,7 @@ int
 pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel,
 		const char *dest)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_HAS);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_HAS);
 
 	if (!s)
 		return -1;
@@ -110,21 +108,21 @@ pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel
 int
 pb_suppress_clear(struct pb_state *st, const char *subscriber)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_CLEAR);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_CLEAR);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	if (pb_st_run(st, s, "suppress clear") < 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	return pb_db_changes(st->db);
 }
 
 int
 pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channel,
 		 const char *dest)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_LIFT);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_LIFT);
 
 	if (!s)
 		return -1;
@@ -133,14 +131,14 @@ pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channe
 	pb_st_bind_text(s, 3, dest);
 	if (pb_st_run(st, s, "suppress lift") < 0)
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	return pb_db_changes(st->db) > 0;
 }
 
 int
 pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress_row **out,
 		 size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUP_LIST);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_LIST);
 	struct pb_suppress_row *v = NULL;
 	size_t k = 0;
 	int rc;
@@ -150,17 +148,17 @@ pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		v = pb_xreallocarray(v, k + 1, sizeof *v);
 		v[k].subscriber = pb_st_col_dup(s, 0);
 		v[k].channel = pb_st_col_dup(s, 1);
 		v[k].dest = pb_st_col_dup(s, 2);
 		v[k].reason = pb_st_col_dup(s, 3);
-		v[k].since = sqlite3_column_int64(s, 4);
+		v[k].since = pb_db_col_int64(s, 4);
 		k++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "suppress list");
 		pb_suppress_rows_free(v, k);
 		return -1;
@@ -185,7 +183,7 @@ pb_suppress_rows_free(struct pb_suppress_row *v, size_t n)
 int
 pb_signup_put(struct pb_state *st, const struct pb_signup_row *r)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SIGNUP_PUT);
+	pb_db_stmt *s = pb_st_stmt(st, S_SIGNUP_PUT);
 
 	if (!s)
 		return -1;
@@ -193,33 +191,33 @@ pb_signup_put(struct pb_state *st, const struct pb_signup_row *r)
 	pb_st_bind_text(s, 2, r->address);
 	pb_st_bind_text(s, 3, r->name);
 	pb_st_bind_text(s, 4, r->settings);
-	sqlite3_bind_int64(s, 5, r->created ? r->created : pb_now());
+	pb_db_bind_int64(s, 5, r->created ? r->created : pb_now());
 	return pb_st_run(st, s, "signup put");
 }
 
 int
 pb_signup_take(struct pb_state *st, const char *id, struct pb_signup_row *out)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SIGNUP_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_SIGNUP_GET);
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
 		out->id = pb_st_col_dup(s, 0);
 		out->address = pb_st_col_dup(s, 1);
 		out->name = pb_st_col_dup(s, 2);
 		out->settings = pb_st_col_dup(s, 3);
-		out->created = sqlite3_column_int64(s, 4);
-	} else if (rc != SQLITE_DONE) {
+		out->created = pb_db_col_int64(s, 4);
+	} else if (rc != PB_DB_DONE) {
 		pb_st_error(st, "signup get");
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : -1;
+	pb_db_reset(s);
+	if (rc != PB_DB_ROW)
+		return rc == PB_DB_DONE ? 0 : -1;
 	if (!(s = pb_st_stmt(st, S_SIGNUP_DEL)) || (pb_st_bind_text(s, 1, id),
 						    pb_st_run(st, s, "signup delete")) < 0) {
 		pb_signup_row_clear(out);
@@ -243,22 +241,22 @@ pb_signup_row_clear(struct pb_signup_row *r)
 int
 pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_STAMP_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_STAMP_GET);
 	int rc;
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int64_t at = sqlite3_column_int64(s, 0);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
+		int64_t at = pb_db_col_int64(s, 0);
 
-		sqlite3_reset(s);
+		pb_db_reset(s);
 		if (window < 0 || at >= now - window)
 			return 0;
 	} else {
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE) {
+		pb_db_reset(s);
+		if (rc != PB_DB_DONE) {
 			pb_st_error(st, "stamp get");
 			return -1;
 		}
@@ -266,45 +264,45 @@ pb_stamp_claim(struct pb_state *st, const char *key, int64_t now, int64_t window
 	if (!(s = pb_st_stmt(st, S_STAMP_PUT)))
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	sqlite3_bind_int64(s, 2, now);
+	pb_db_bind_int64(s, 2, now);
 	return pb_st_run(st, s, "stamp put") < 0 ? -1 : 1;
 }
 
 int
 pb_stamp_release(struct pb_state *st, const char *key, int64_t at)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_STAMP_DEL);
+	pb_db_stmt *s = pb_st_stmt(st, S_STAMP_DEL);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	sqlite3_bind_int64(s, 2, at);
+	pb_db_bind_int64(s, 2, at);
 	return pb_st_run(st, s, "stamp release");
 }
 
 int
 pb_meta_get(struct pb_state *st, const char *key, char **out)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_META_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_META_GET);
 	int rc;
 
 	*out = NULL;
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
 		*out = pb_st_col_dup(s, 0);
-	else if (rc != SQLITE_DONE)
+	else if (rc != PB_DB_DONE)
 		pb_st_error(st, "meta get");
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	pb_db_reset(s);
+	return rc == PB_DB_ROW ? 1 : rc == PB_DB_DONE ? 0 : -1;
 }
 
 int
 pb_meta_put(struct pb_state *st, const char *key, const char *value)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 
 	if (!key || strcmp(key, "schema_version") == 0) {
 		pb_st_fail(st, "meta put", "schema_version is the state module's own");

@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <sqlite3.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -130,7 +127,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
 		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
-		      " ON CONFLICT(msg_id) DO NOTHING",
+		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
 	[S_OUT_PUT_BODY] = "INSERT INTO outbox_payload(id, payload) VALUES(?1, ?2)",
 	[S_OUT_DUE] = "SELECT " OUT_COLS ", p.payload FROM outbox o"
 		      " LEFT JOIN outbox_payload p ON p.id = o.rowid"
@@ -148,7 +145,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			" last_error = COALESCE(?3, last_error), updated = ?4 WHERE rowid = ?1",
 	[S_OUT_REDIRECT] = "UPDATE outbox SET dest = ?3, updated = ?4"
 			   " WHERE status = 0 AND channel = ?1 AND dest = ?2",
-	[S_OUT_DEFER] = "UPDATE outbox SET next_attempt = max(next_attempt, ?1)"
+	[S_OUT_DEFER] = "UPDATE outbox SET next_attempt = CASE WHEN next_attempt > ?1"
+			" THEN next_attempt ELSE ?1 END"
 			" WHERE status = 0 AND subscriber = ?2 AND channel = ?3 AND dest = ?4"
 			" AND (digest_date > ?5 OR (digest_date = ?5 AND part > ?6))",
 	[S_OUT_PAUSE_DEST] = "UPDATE outbox SET status = 4, last_error = ?3, updated = ?4"
@@ -174,7 +172,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " error = 'the process ended before the run finished'"
 			      " WHERE status = 'running'",
 	[S_RUN_BEGIN] = "INSERT INTO runs(digest_date, kind, status, started)"
-			" VALUES(?1, ?2, 'running', ?3)",
+			" VALUES(?1, ?2, 'running', ?3) RETURNING id",
 	[S_RUN_END] = "UPDATE runs SET status = ?2, n_papers = ?3, n_digests = ?4, n_messages = ?5,"
 		      " error = ?6, finished = ?7 WHERE id = ?1",
 	[S_RUN_ADD] = "UPDATE runs SET n_digests = n_digests + ?2, n_messages = n_messages + ?3"
@@ -187,12 +185,15 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " n_digests, n_messages, error FROM runs ORDER BY id DESC LIMIT ?1",
 	[S_CACHE_GET] = "SELECT answer FROM summary_cache WHERE paper_key = ?1 AND model = ?2"
 			" AND language = ?3 AND prompt_hash = ?4 AND kind = ?5",
-	[S_CACHE_PUT] = "INSERT OR REPLACE INTO summary_cache(paper_key, model, language,"
+	[S_CACHE_PUT] = "INSERT INTO summary_cache(paper_key, model, language,"
 			" prompt_hash, kind, answer, tokens, created)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			" ON CONFLICT(paper_key, model, language, prompt_hash, kind) DO UPDATE"
+			" SET answer = excluded.answer, tokens = excluded.tokens,"
+			" created = excluded.created",
 	[S_TOK_GET] = "SELECT tokens FROM token_usage WHERE day = ?1",
 	[S_TOK_ADD] = "INSERT INTO token_usage(day, tokens) VALUES(?1, ?2)"
-		      " ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
+		      " ON CONFLICT(day) DO UPDATE SET tokens = token_usage.tokens + excluded.tokens",
 	[S_PAPER_SEEN] = "INSERT INTO papers(id, version, announce_date, first_seen)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
 	[S_SUB_LIST] = "SELECT " SUB_COLS " FROM subscribers ORDER BY name",
@@ -211,7 +212,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"
 		      " WHERE subscriber = ?1 ORDER BY created DESC, paper_id",
 	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
-		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE"
+		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, channel, dest) DO UPDATE"
 		      " SET reason = excluded.reason",
 	[S_SUP_HAS] = "SELECT 1 FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		      " AND dest = ?3",
@@ -220,15 +221,19 @@ static const char *const stmt_sql[S_COUNT] = {
 		       " AND dest = ?3",
 	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since FROM suppressions"
 		       " WHERE ?1 IS NULL OR subscriber = ?1 ORDER BY subscriber, channel, dest",
-	[S_SIGNUP_PUT] = "INSERT OR REPLACE INTO signups(id, address, name, settings, created)"
-			 " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_SIGNUP_PUT] = "INSERT INTO signups(id, address, name, settings, created)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE"
+			 " SET address = excluded.address, name = excluded.name,"
+			 " settings = excluded.settings, created = excluded.created",
 	[S_SIGNUP_GET] = "SELECT id, address, name, settings, created FROM signups WHERE id = ?1",
 	[S_SIGNUP_DEL] = "DELETE FROM signups WHERE id = ?1",
 	[S_STAMP_GET] = "SELECT at FROM stamps WHERE key = ?1",
-	[S_STAMP_PUT] = "INSERT OR REPLACE INTO stamps(key, at) VALUES(?1, ?2)",
+	[S_STAMP_PUT] = "INSERT INTO stamps(key, at) VALUES(?1, ?2)"
+			" ON CONFLICT(key) DO UPDATE SET at = excluded.at",
 	[S_STAMP_DEL] = "DELETE FROM stamps WHERE key = ?1 AND at = ?2",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[S_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+	[S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[S_SAVEPOINT] = "SAVEPOINT pb_put",
 	[S_RELEASE] = "RELEASE pb_put",
 	[S_ROLLBACK_TO] = "ROLLBACK TO pb_put",
@@ -241,18 +246,15 @@ static const char *const stmt_sql[S_COUNT] = {
 const char *
 pb_state_errmsg(struct pb_state *st)
 {
-	int ec;
-
 	if (!st || !st->db)
 		return "no database";
 	/* After a failed write inside pb_outbox_put, the savepoint's rollback succeeds and
 	 * SQLite's own message becomes "not an error": the logged one is what failed. */
 	if (st->own_error)
 		return st->last_error;
-	ec = sqlite3_errcode(st->db);
-	if ((ec == SQLITE_OK || ec == SQLITE_ROW || ec == SQLITE_DONE) && st->last_error[0])
+	if (!pb_db_failed(st->db) && st->last_error[0])
 		return st->last_error;
-	return sqlite3_errmsg(st->db);
+	return pb_db_errmsg(st->db);
 }
 
 int
@@ -261,23 +263,20 @@ pb_state_schema_version(struct pb_state *st)
 	return st ? st->version : -1;
 }
 
-sqlite3_stmt *
+pb_db_stmt *
 pb_st_prepare(struct pb_state *st, const char *sql, const char *op)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = pb_db_prepare(st->db, sql, 0);
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if (!s)
 		pb_st_error(st, op);
-		sqlite3_finalize(s);
-		return NULL;
-	}
 	return s;
 }
 
 void
 pb_st_error(struct pb_state *st, const char *op)
 {
-	snprintf(st->last_error, sizeof st->last_error, "%s", sqlite3_errmsg(st->db));
+	snprintf(st->last_error, sizeof st->last_error, "%s", pb_db_errmsg(st->db));
 	st->own_error = 0;
 	pb_err("state.error", "op=%s error=%s", op, pb_q(st->last_error));
 }
@@ -291,32 +290,31 @@ pb_st_fail(struct pb_state *st, const char *op, const char *why)
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */
-sqlite3_stmt *
+pb_db_stmt *
 pb_st_stmt(struct pb_state *st, enum stmt_id id)
 {
-	sqlite3_stmt *s = st->stmt[id];
+	pb_db_stmt *s = st->stmt[id];
 
 	if (!s) {
-		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
-				       NULL) != SQLITE_OK) {
+		if (!(s = pb_db_prepare(st->db, stmt_sql[id], 1))) {
 			pb_st_error(st, "prepare");
 			return NULL;
 		}
 		st->stmt[id] = s;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	pb_db_reset(s);
+	pb_db_clear_bindings(s);
 	return s;
 }
 
 /* Steps a statement that returns no rows; resets it. 0 or -1 (logged). */
 int
-pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op)
+pb_st_run(struct pb_state *st, pb_db_stmt *s, const char *op)
 {
-	int rc = sqlite3_step(s);
+	int rc = pb_db_step(s);
 
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE && rc != PB_DB_ROW) {
 		pb_st_error(st, op);
 		return -1;
 	}
@@ -324,88 +322,64 @@ pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op)
 }
 
 void
-pb_st_bind_text(sqlite3_stmt *s, int i, const char *v)
+pb_st_bind_text(pb_db_stmt *s, int i, const char *v)
 {
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
+	pb_db_bind_text(s, i, v);
 }
 
 char *
-pb_st_col_dup(sqlite3_stmt *s, int i)
+pb_st_col_dup(pb_db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = pb_db_col_text(s, i);
 
-	return t ? pb_xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+	return t ? pb_xstrndup(t, (size_t)pb_db_col_bytes(s, i)) : NULL;
 }
 
 void
-pb_st_col_copy(sqlite3_stmt *s, int i, char *out, size_t n)
+pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = pb_db_col_text(s, i);
 
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
-/* Runs a script outside the statement cache. 0 or -1 with err filled. */
-static int
-exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+	snprintf(out, n, "%s", t ? t : "");
 }
 
 /* Reads the schema version: 0 for a new database. -1 with err on failure. */
 static int
-read_version(sqlite3 *db, char *err, size_t errlen)
+read_version(struct pb_db *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	int v = 0, rc;
 
-	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-				    " AND name = 'meta'", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == SQLITE_DONE)
+	rc = pb_db_table_exists(db, "meta");
+	if (rc == 0)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc < 0)
 		goto fail;
-	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
-				NULL);
-	if (rc != SQLITE_OK)
+	if (!(s = pb_db_prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'", 0)))
 		goto fail;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		v = atoi((const char *)sqlite3_column_text(s, 0));
-	else if (rc != SQLITE_DONE)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		v = atoi(pb_db_col_text(s, 0));
+	else if (rc != PB_DB_DONE)
 		goto fail;
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return v;
 fail:
-	snprintf(err, errlen, "reading the schema version: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(s);
+	snprintf(err, errlen, "reading the schema version: %s", pb_db_errmsg(db));
+	pb_db_finalize(s);
 	return -1;
 }
 
-/* Brings the schema to PB_STATE_SCHEMA inside one IMMEDIATE transaction, so two processes
- * opening a new database at once do not both migrate. */
+/* Brings the schema to PB_STATE_SCHEMA inside one transaction (IMMEDIATE on SQLite, under an
+ * advisory lock on PostgreSQL), so two processes opening a new database at once do not both
+ * migrate. */
 static int
 migrate(struct pb_state *st, char *err, size_t errlen)
 {
-	char msg[256], sql[128];
+	char msg[256], sql[160];
 	int v;
 
-	if (exec(st->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+	if (pb_db_exec(st->db, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
 	v = read_version(st->db, err, errlen);
 	if (v < 0)
@@ -416,113 +390,49 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 		goto fail;
 	}
 	for (int i = v; i < PB_STATE_SCHEMA; i++) {
-		if (exec(st->db, migrations[i], msg, sizeof msg) < 0) {
+		if (pb_db_exec(st->db, migrations[i], msg, sizeof msg) < 0) {
 			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
 			goto fail;
 		}
-		snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) "
-			 "VALUES('schema_version', '%d')", i + 1);
-		if (exec(st->db, sql, msg, sizeof msg) < 0) {
+		snprintf(sql, sizeof sql, "INSERT INTO meta(key, value) "
+			 "VALUES('schema_version', '%d') ON CONFLICT(key) DO UPDATE "
+			 "SET value = excluded.value", i + 1);
+		if (pb_db_exec(st->db, sql, msg, sizeof msg) < 0) {
 			snprintf(err, errlen, "recording schema version %d: %s", i + 1, msg);
 			goto fail;
 		}
 		if (v > 0)
 			pb_info("state.migrated", "from=%d to=%d", i, i + 1);
 	}
-	if (exec(st->db, "COMMIT", err, errlen) < 0)
+	if (pb_db_exec(st->db, "COMMIT", err, errlen) < 0)
 		goto fail;
 	st->version = PB_STATE_SCHEMA;
 	return 0;
 fail:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (pb_db_in_transaction(st->db))
+		pb_db_exec(st->db, "ROLLBACK", NULL, 0);
 	return -1;
 }
 
-/* "file:" URI of path with immutable=1: for a database on a read-only file system that has no
- * -wal file, where SQLite cannot create the -shm it would otherwise need. */
-static void
-immutable_uri(struct pb_buf *b, const char *path)
-{
-	pb_buf_puts(b, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '?' || *p == '#' || *p == '%')
-			pb_buf_printf(b, "%%%02X", (unsigned char)*p);
-		else
-			pb_buf_putc(b, *p);
-	}
-	pb_buf_puts(b, "?immutable=1");
-}
-
-/* Whether path-wal exists and holds something (changes not yet in the database file). */
+/* The version check of a read-only open: it never migrates. */
 static int
-wal_has_frames(const char *path)
+check_version(struct pb_state *st, const char *where, char *err, size_t errlen)
 {
-	struct pb_buf w = { 0 };
-	struct stat sb;
-	int r;
-
-	pb_buf_printf(&w, "%s-wal", path);
-	r = stat(w.data, &sb) == 0 && sb.st_size > 0;
-	pb_buf_free(&w);
-	return r;
-}
-
-/* Read-only: never writes, never creates, never migrates. The version is read as a first
- * query; on a read-only file system without a -wal file SQLite cannot make its -shm, and the
- * database is then read as immutable (nothing else can be changing it there). */
-static int
-open_read(struct pb_state *st, const char *path, char *err, size_t errlen)
-{
-	struct pb_buf uri = { 0 };
 	char msg[384];
-	int rc, v;
+	int v = read_version(st->db, msg, sizeof msg);
 
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(st->db, 10000);
-		sqlite3_extended_result_codes(st->db, 1);
-		v = read_version(st->db, msg, sizeof msg);
-		if (v >= 0)
-			goto got;
-		rc = sqlite3_errcode(st->db);
-	}
-	if ((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY) {
-		snprintf(err, errlen, "%s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		return -1;
-	}
-	if (wal_has_frames(path)) {
-		snprintf(err, errlen, "%s: cannot be read here: its -wal file holds changes and "
-			 "the directory cannot be written (%s)", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		return -1;
-	}
-	sqlite3_close(st->db);
-	st->db = NULL;
-	immutable_uri(&uri, path);
-	rc = sqlite3_open_v2(uri.data, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	pb_buf_free(&uri);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		return -1;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	v = read_version(st->db, msg, sizeof msg);
 	if (v < 0) {
-		snprintf(err, errlen, "%s: %s", path, msg);
+		snprintf(err, errlen, "%s: %s", where, msg);
 		return -1;
 	}
-got:
 	if (v != PB_STATE_SCHEMA) {
 		if (v > PB_STATE_SCHEMA)
 			snprintf(err, errlen, "%s: the database has schema version %d, newer than "
-				 "this paperboy knows (%d); use a newer paperboy", path, v,
+				 "this paperboy knows (%d); use a newer paperboy", where, v,
 				 PB_STATE_SCHEMA);
 		else
 			snprintf(err, errlen, "%s: the database has schema version %d; `paperboy run` "
-				 "brings it to version %d", path, v, PB_STATE_SCHEMA);
+				 "brings it to version %d", where, v, PB_STATE_SCHEMA);
 		return -1;
 	}
 	st->version = v;
@@ -533,43 +443,17 @@ struct pb_state *
 pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t errlen)
 {
 	struct pb_state *st = pb_xcalloc(1, sizeof *st);
-	sqlite3_stmt *s = NULL;
 	char msg[384];
-	int rc;
 
+	st->db = pb_db_open_sqlite(path, mode == PB_STATE_READ ? PB_DB_SQ_READ :
+				   mode == PB_STATE_WRITE ? PB_DB_SQ_WRITE : PB_DB_SQ_CREATE,
+				   err, errlen);
+	if (!st->db)
+		goto fail;
 	if (mode == PB_STATE_READ) {
-		if (open_read(st, path, err, errlen) < 0)
+		if (check_version(st, path, err, errlen) < 0)
 			goto fail;
 		return st;
-	}
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-			     (mode == PB_STATE_CREATE ? SQLITE_OPEN_CREATE : 0), NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	/* Another process (status, retry, a second run) may hold the write lock briefly. */
-	sqlite3_busy_timeout(st->db, 10000);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* SQLite opens a file it cannot write read-only without a word; say so by name. */
-	if (sqlite3_db_readonly(st->db, "main") == 1) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errstr(SQLITE_READONLY));
-		goto fail;
-	}
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW ||
-	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
-			 sqlite3_errmsg(st->db));
-		sqlite3_finalize(s);
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	if (exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-			 "PRAGMA temp_store = MEMORY;", msg, sizeof msg) < 0) {
-		snprintf(err, errlen, "%s: %s", path, msg);
-		goto fail;
 	}
 	if (migrate(st, msg, sizeof msg) < 0) {
 		snprintf(err, errlen, "%s: %s", path, msg);
@@ -590,7 +474,7 @@ pb_state_open(const char *path, char *err, size_t errlen)
 int
 pb_state_in_transaction(struct pb_state *st)
 {
-	return st && st->db && !sqlite3_get_autocommit(st->db);
+	return st && st->db && pb_db_in_transaction(st->db);
 }
 
 void
@@ -599,21 +483,17 @@ pb_state_close(struct pb_state *st)
 	if (!st)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
-	if (st->db) {
-		if (!sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		sqlite3_close(st->db);
-	}
+		pb_db_finalize(st->stmt[i]);
+	pb_db_close(st->db);
 	free(st);
 }
 
 int
 pb_state_begin(struct pb_state *st)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 
-	if (!sqlite3_get_autocommit(st->db)) {
+	if (pb_db_in_transaction(st->db)) {
 		pb_st_fail(st, "begin", "a transaction is already open");
 		return -1;
 	}
@@ -629,12 +509,12 @@ pb_state_begin(struct pb_state *st)
 int
 pb_state_commit(struct pb_state *st)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_COMMIT);
+	pb_db_stmt *s = pb_st_stmt(st, S_COMMIT);
 
 	if (!s || pb_st_run(st, s, "commit") < 0) {
 		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
-		if (!sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		if (pb_db_in_transaction(st->db))
+			pb_db_exec(st->db, "ROLLBACK", NULL, 0);
 		return -1;
 	}
 	return 0;
@@ -643,10 +523,10 @@ pb_state_commit(struct pb_state *st)
 int
 pb_state_rollback(struct pb_state *st)
 {
-	sqlite3_stmt *s;
+	pb_db_stmt *s;
 
-	if (sqlite3_get_autocommit(st->db))
-		return 0;   /* SQLite already rolled back (e.g. after an I/O error) */
+	if (!pb_db_in_transaction(st->db))
+		return 0;   /* already rolled back (e.g. after an I/O error) */
 	s = pb_st_stmt(st, S_ROLLBACK);
 	return s ? pb_st_run(st, s, "rollback") : -1;
 }
@@ -654,18 +534,30 @@ pb_state_rollback(struct pb_state *st)
 int
 pb_state_integrity(struct pb_state *st, char *buf, size_t n)
 {
-	sqlite3_stmt *s = NULL;
+	pb_db_stmt *s = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check(1)", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		snprintf(buf, n, "integrity_check failed: %s", sqlite3_errmsg(st->db));
+	if (pb_db_backend(st->db) == PB_DB_POSTGRESQL) {
+		/* PostgreSQL checks its own pages; what paperboy can check is that its tables
+		 * answer. */
+		s = pb_db_prepare(st->db, "SELECT count(*) FROM meta", 0);
+		if (!s || pb_db_step(s) != PB_DB_ROW) {
+			snprintf(buf, n, "the state does not answer: %s", pb_db_errmsg(st->db));
+			goto out;
+		}
+		snprintf(buf, n, "ok");
+		rc = 0;
+		goto out;
+	}
+	if (!(s = pb_db_prepare(st->db, "PRAGMA integrity_check(1)", 0)) ||
+	    pb_db_step(s) != PB_DB_ROW) {
+		snprintf(buf, n, "integrity_check failed: %s", pb_db_errmsg(st->db));
 		goto out;
 	}
 	pb_st_col_copy(s, 0, buf, n);
 	rc = strcmp(buf, "ok") == 0 ? 0 : -1;
 out:
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -680,7 +572,7 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
 		"DELETE FROM summary_cache WHERE created < ?1",
-		"DELETE FROM token_usage WHERE day < ?2",
+		"DELETE FROM token_usage WHERE day < ?1",
 		"DELETE FROM stamps WHERE at < ?1",
 		"DELETE FROM signups WHERE created < ?1",
 	};
@@ -692,27 +584,26 @@ pb_state_prune(struct pb_state *st, int days)
 		return -1;
 	pb_format_instant(cutoff, day, sizeof day);
 	day[10] = '\0';
-	own_tx = sqlite3_get_autocommit(st->db);
+	own_tx = !pb_db_in_transaction(st->db);
 	if (own_tx && pb_state_begin(st) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		sqlite3_stmt *s = NULL;
+		pb_db_stmt *s = NULL;
 
-		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+		if (!(s = pb_st_prepare(st, sql[i], "prune")))
+			goto fail;
+		/* token_usage is by day, everything else by instant. */
+		if (strstr(sql[i], "token_usage"))
+			pb_db_bind_text(s, 1, day);
+		else
+			pb_db_bind_int64(s, 1, cutoff);
+		if (pb_db_step(s) != PB_DB_DONE) {
 			pb_st_error(st, "prune");
+			pb_db_finalize(s);
 			goto fail;
 		}
-		if (strstr(sql[i], "?1"))
-			sqlite3_bind_int64(s, 1, cutoff);
-		if (strstr(sql[i], "?2"))
-			sqlite3_bind_text(s, 2, day, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) != SQLITE_DONE) {
-			pb_st_error(st, "prune");
-			sqlite3_finalize(s);
-			goto fail;
-		}
-		sqlite3_finalize(s);
-		total += sqlite3_changes(st->db);
+		pb_db_finalize(s);
+		total += pb_db_changes(st->db);
 	}
 	if (own_tx && pb_state_commit(st) < 0)
 		return -1;
@@ -728,14 +619,14 @@ fail:
 
 /* Steps a statement whose answer is "a row exists". 1, 0 or -1. */
 int
-pb_st_exists(struct pb_state *st, sqlite3_stmt *s, const char *op)
+pb_st_exists(struct pb_state *st, pb_db_stmt *s, const char *op)
 {
-	int rc = sqlite3_step(s);
+	int rc = pb_db_step(s);
 
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	pb_db_reset(s);
+	if (rc == PB_DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == PB_DB_DONE)
 		return 0;
 	pb_st_error(st, op);
 	return -1;
@@ -745,7 +636,7 @@ int
 pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
 	      const char *except_date)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
+	pb_db_stmt *s = pb_st_stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
 
 	if (!s)
 		return -1;
@@ -760,32 +651,32 @@ int
 pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id, int version,
 	      const char *digest_date)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_LEDGER_ADD);
+	pb_db_stmt *s = pb_st_stmt(st, S_LEDGER_ADD);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, paper_id);
-	sqlite3_bind_int(s, 3, version);
+	pb_db_bind_int(s, 3, version);
 	pb_st_bind_text(s, 4, digest_date);
-	sqlite3_bind_int64(s, 5, pb_now());
+	pb_db_bind_int64(s, 5, pb_now());
 	return pb_st_run(st, s, "ledger_add");
 }
 
 int
 pb_paper_seen(struct pb_state *st, const char *id, int version, const char *announce_date)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_PAPER_SEEN);
+	pb_db_stmt *s = pb_st_stmt(st, S_PAPER_SEEN);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, id);
-	sqlite3_bind_int(s, 2, version);
+	pb_db_bind_int(s, 2, version);
 	pb_st_bind_text(s, 3, announce_date ? announce_date : "");
-	sqlite3_bind_int64(s, 4, pb_now());
+	pb_db_bind_int64(s, 4, pb_now());
 	if (pb_st_run(st, s, "paper_seen") < 0)
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+	return pb_db_changes(st->db) > 0 ? 1 : 0;
 }
 
 /* ---- runs ---- */
@@ -793,13 +684,14 @@ pb_paper_seen(struct pb_state *st, const char *id, int version, const char *anno
 int64_t
 pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_INTERRUPTED);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_INTERRUPTED);
+	int64_t id;
 
 	/* Runs begin under the state directory's lock: a run still marked running belongs to a
 	 * process that died (SIGKILL, power loss) and is shown as interrupted from now on. */
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, pb_now());
+	pb_db_bind_int64(s, 1, pb_now());
 	if (pb_st_run(st, s, "run_interrupted") < 0)
 		return -1;
 	s = pb_st_stmt(st, S_RUN_BEGIN);
@@ -807,47 +699,52 @@ pb_run_begin(struct pb_state *st, const char *digest_date, const char *kind)
 		return -1;
 	pb_st_bind_text(s, 1, digest_date);
 	pb_st_bind_text(s, 2, kind ? kind : "run");
-	sqlite3_bind_int64(s, 3, pb_now());
-	if (pb_st_run(st, s, "run_begin") < 0)
+	pb_db_bind_int64(s, 3, pb_now());
+	if (pb_db_step(s) != PB_DB_ROW) {
+		pb_st_error(st, "run_begin");
+		pb_db_reset(s);
 		return -1;
-	return sqlite3_last_insert_rowid(st->db);
+	}
+	id = pb_db_col_int64(s, 0);
+	pb_db_reset(s);
+	return id;
 }
 
 int
 pb_run_end(struct pb_state *st, int64_t run_id, const char *status, long n_papers,
 	   long n_digests, long n_messages, const char *error)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_END);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_END);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, run_id);
+	pb_db_bind_int64(s, 1, run_id);
 	pb_st_bind_text(s, 2, status);
-	sqlite3_bind_int64(s, 3, n_papers);
-	sqlite3_bind_int64(s, 4, n_digests);
-	sqlite3_bind_int64(s, 5, n_messages);
+	pb_db_bind_int64(s, 3, n_papers);
+	pb_db_bind_int64(s, 4, n_digests);
+	pb_db_bind_int64(s, 5, n_messages);
 	pb_st_bind_text(s, 6, error);
-	sqlite3_bind_int64(s, 7, pb_now());
+	pb_db_bind_int64(s, 7, pb_now());
 	return pb_st_run(st, s, "run_end");
 }
 
 int
 pb_run_add(struct pb_state *st, int64_t run_id, long n_digests, long n_messages)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_ADD);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_ADD);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, n_digests);
-	sqlite3_bind_int64(s, 3, n_messages);
+	pb_db_bind_int64(s, 1, run_id);
+	pb_db_bind_int64(s, 2, n_digests);
+	pb_db_bind_int64(s, 3, n_messages);
 	return pb_st_run(st, s, "run_add");
 }
 
 int
 pb_run_done(struct pb_state *st, const char *digest_date)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_DONE);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_DONE);
 
 	if (!s)
 		return -1;
@@ -858,19 +755,19 @@ pb_run_done(struct pb_state *st, const char *digest_date)
 int
 pb_run_last_done(struct pb_state *st, char out[16])
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_LAST_DONE);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_LAST_DONE);
 	int rc, found = 0;
 
 	out[0] = '\0';
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW && pb_db_col_type(s, 0) != PB_DB_NULL) {
 		pb_st_col_copy(s, 0, out, 16);
 		found = 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
 		pb_st_error(st, "run_last_done");
 		return -1;
 	}
@@ -880,7 +777,7 @@ pb_run_last_done(struct pb_state *st, char out[16])
 int
 pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_RUN_RECENT);
+	pb_db_stmt *s = pb_st_stmt(st, S_RUN_RECENT);
 	struct pb_run_row *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc;
@@ -889,8 +786,8 @@ pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t 
 	*n = 0;
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	pb_db_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		struct pb_run_row *r;
 
 		if (k == cap) {
@@ -899,19 +796,19 @@ pb_runs_recent(struct pb_state *st, size_t max, struct pb_run_row **out, size_t 
 		}
 		r = &v[k++];
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(s, 0);
+		r->id = pb_db_col_int64(s, 0);
 		pb_st_col_copy(s, 1, r->digest_date, sizeof r->digest_date);
 		pb_st_col_copy(s, 2, r->kind, sizeof r->kind);
 		pb_st_col_copy(s, 3, r->status, sizeof r->status);
-		r->started = sqlite3_column_int64(s, 4);
-		r->finished = sqlite3_column_int64(s, 5);
-		r->papers = (long)sqlite3_column_int64(s, 6);
-		r->digests = (long)sqlite3_column_int64(s, 7);
-		r->messages = (long)sqlite3_column_int64(s, 8);
+		r->started = pb_db_col_int64(s, 4);
+		r->finished = pb_db_col_int64(s, 5);
+		r->papers = (long)pb_db_col_int64(s, 6);
+		r->digests = (long)pb_db_col_int64(s, 7);
+		r->messages = (long)pb_db_col_int64(s, 8);
 		r->error = pb_st_col_dup(s, 9);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "runs_recent");
 		pb_run_rows_free(v, k);
 		return -1;
@@ -937,7 +834,7 @@ char *
 pb_cache_get(struct pb_state *st, const char *paper_key, const char *model,
 	     const char *language, const char *prompt_hash, const char *kind)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_CACHE_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_CACHE_GET);
 	char *answer = NULL;
 	int rc;
 
@@ -948,12 +845,12 @@ pb_cache_get(struct pb_state *st, const char *paper_key, const char *model,
 	pb_st_bind_text(s, 3, language);
 	pb_st_bind_text(s, 4, prompt_hash);
 	pb_st_bind_text(s, 5, kind);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
 		answer = pb_st_col_dup(s, 0);
-	else if (rc != SQLITE_DONE)
+	else if (rc != PB_DB_DONE)
 		pb_st_error(st, "cache_get");
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	return answer;
 }
 
@@ -962,7 +859,7 @@ pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 	     const char *language, const char *prompt_hash, const char *kind,
 	     const char *answer, long tokens)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_CACHE_PUT);
+	pb_db_stmt *s = pb_st_stmt(st, S_CACHE_PUT);
 
 	if (!s)
 		return -1;
@@ -972,40 +869,40 @@ pb_cache_put(struct pb_state *st, const char *paper_key, const char *model,
 	pb_st_bind_text(s, 4, prompt_hash);
 	pb_st_bind_text(s, 5, kind);
 	pb_st_bind_text(s, 6, answer ? answer : "");
-	sqlite3_bind_int64(s, 7, tokens);
-	sqlite3_bind_int64(s, 8, pb_now());
+	pb_db_bind_int64(s, 7, tokens);
+	pb_db_bind_int64(s, 8, pb_now());
 	return pb_st_run(st, s, "cache_put");
 }
 
 long
 pb_model_tokens_used(struct pb_state *st, const char *day)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_TOK_GET);
 	long v = 0;
 	int rc;
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, day);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		v = (long)sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE) {
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		v = (long)pb_db_col_int64(s, 0);
+	else if (rc != PB_DB_DONE) {
 		pb_st_error(st, "tokens_used");
 		v = -1;
 	}
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	return v;
 }
 
 int
 pb_model_tokens_add(struct pb_state *st, const char *day, long tokens)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_TOK_ADD);
+	pb_db_stmt *s = pb_st_stmt(st, S_TOK_ADD);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, day);
-	sqlite3_bind_int64(s, 2, tokens);
+	pb_db_bind_int64(s, 2, tokens);
 	return pb_st_run(st, s, "tokens_add");
 }

@@ -3,9 +3,8 @@
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
-#include <sqlite3.h>
-
 #include "paperboy/state.h"
+#include "db.h"
 
 enum stmt_id {
 	S_OUT_PUT,
@@ -70,10 +69,11 @@ enum stmt_id {
 };
 
 struct pb_state {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[S_COUNT];
+	struct pb_db *db;
+	pb_db_stmt *stmt[S_COUNT];
 	int version;
-	char last_error[256];   /* the last error logged: a savepoint's rollback resets SQLite's */
+	char last_error[256];   /* the last error logged: a savepoint's rollback resets the
+				 * driver's */
 	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
 				 * about it) */
 };
@@ -81,21 +81,21 @@ struct pb_state {
 /* Logs a failure that is not SQLite's (op and why) and makes it what pb_state_errmsg says. */
 void pb_st_fail(struct pb_state *st, const char *op, const char *why);
 /* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */
-sqlite3_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
+pb_db_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
 /* Steps a statement that returns no rows and resets it. 0 or -1 (logged with op). */
-int pb_st_run(struct pb_state *st, sqlite3_stmt *s, const char *op);
+int pb_st_run(struct pb_state *st, pb_db_stmt *s, const char *op);
 /* Steps a statement whose answer is "a row exists". 1, 0 or -1 (logged). */
-int pb_st_exists(struct pb_state *st, sqlite3_stmt *s, const char *op);
+int pb_st_exists(struct pb_state *st, pb_db_stmt *s, const char *op);
 /* A statement prepared for one use (finalize it), or NULL (logged with op): for the tables
  * whose statements are not in the shared table. */
-sqlite3_stmt *pb_st_prepare(struct pb_state *st, const char *sql, const char *op);
+pb_db_stmt *pb_st_prepare(struct pb_state *st, const char *sql, const char *op);
 /* Logs the connection's last error for op. */
 void pb_st_error(struct pb_state *st, const char *op);
 /* Binds v, or NULL when v is NULL. */
-void pb_st_bind_text(sqlite3_stmt *s, int i, const char *v);
+void pb_st_bind_text(pb_db_stmt *s, int i, const char *v);
 /* Column i as a malloc'd string, NULL for NULL. */
-char *pb_st_col_dup(sqlite3_stmt *s, int i);
+char *pb_st_col_dup(pb_db_stmt *s, int i);
 /* Column i copied into out ("" for NULL), truncated to n. */
-void pb_st_col_copy(sqlite3_stmt *s, int i, char *out, size_t n);
+void pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n);
 
 #endif

@@ -2,29 +2,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/state.h"
 #include "state_internal.h"
 
 static void
-read_row(sqlite3_stmt *s, struct pb_sub_row *r)
+read_row(pb_db_stmt *s, struct pb_sub_row *r)
 {
 	r->name = pb_st_col_dup(s, 0);
 	r->settings = pb_st_col_dup(s, 1);
 	r->state = pb_st_col_dup(s, 2);
 	r->reason = pb_st_col_dup(s, 3);
 	r->source = pb_st_col_dup(s, 4);
-	r->created = sqlite3_column_int64(s, 5);
-	r->updated = sqlite3_column_int64(s, 6);
+	r->created = pb_db_col_int64(s, 5);
+	r->updated = pb_db_col_int64(s, 6);
 }
 
 int
 pb_sub_list(struct pb_state *st, struct pb_sub_row **out, size_t *n)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUB_LIST);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_LIST);
 	struct pb_sub_row *v = NULL;
 	size_t k = 0;
 	int rc;
@@ -33,18 +31,18 @@ pb_sub_list(struct pb_state *st, struct pb_sub_row **out, size_t *n)
 	*n = 0;
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		v = pb_xreallocarray(v, k + 1, sizeof *v);
 		memset(&v[k], 0, sizeof v[k]);
 		read_row(s, &v[k++]);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "subscriber list");
-		sqlite3_reset(s);
+		pb_db_reset(s);
 		pb_sub_rows_free(v, k);
 		return -1;
 	}
-	sqlite3_reset(s);
+	pb_db_reset(s);
 	*out = v;
 	*n = k;
 	return 0;
@@ -53,26 +51,26 @@ pb_sub_list(struct pb_state *st, struct pb_sub_row **out, size_t *n)
 int
 pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUB_GET);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_GET);
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
 		read_row(s, out);
-	else if (rc != SQLITE_DONE)
+	else if (rc != PB_DB_DONE)
 		pb_st_error(st, "subscriber get");
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	pb_db_reset(s);
+	return rc == PB_DB_ROW ? 1 : rc == PB_DB_DONE ? 0 : -1;
 }
 
 int
 pb_sub_put(struct pb_state *st, const struct pb_sub_row *r)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUB_PUT);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_PUT);
 
 	if (!s)
 		return -1;
@@ -81,21 +79,21 @@ pb_sub_put(struct pb_state *st, const struct pb_sub_row *r)
 	pb_st_bind_text(s, 3, r->state ? r->state : "active");
 	pb_st_bind_text(s, 4, r->reason);
 	pb_st_bind_text(s, 5, r->source);
-	sqlite3_bind_int64(s, 6, pb_now());
+	pb_db_bind_int64(s, 6, pb_now());
 	return pb_st_run(st, s, "subscriber put");
 }
 
 int
 pb_sub_delete(struct pb_state *st, const char *name)
 {
-	sqlite3_stmt *s = pb_st_stmt(st, S_SUB_DEL);
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_DEL);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, name);
 	if (pb_st_run(st, s, "subscriber delete") < 0)
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	return pb_db_changes(st->db) > 0;
 }
 
 void

@@ -100,8 +100,8 @@ static void
 test_schema(void)
 {
 	struct pb_state *st = open_db("schema.db");
-	sqlite3 *db;
-	sqlite3_stmt *s;
+	struct pb_db *db;
+	pb_db_stmt *s;
 	char buf[128];
 	const char *tables[] = { "meta", "papers", "runs", "outbox", "outbox_payload", "ledger",
 				 "summary_cache", "token_usage" };
@@ -112,25 +112,20 @@ test_schema(void)
 	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
 	db = st->db;
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		int found;
+		int found = pb_db_table_exists(db, tables[i]) == 1;
 
-		sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-				   -1, &s, NULL);
-		sqlite3_bind_text(s, 1, tables[i], -1, SQLITE_STATIC);
-		found = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_finalize(s);
 		if (!found)
 			fprintf(stderr, "missing table %s\n", tables[i]);
 		T_CHECK(found);
 	}
-	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
-	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
-	T_EQ_STR((const char *)sqlite3_column_text(s, 0), "wal");
-	sqlite3_finalize(s);
-	sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, NULL);
-	T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
-	T_EQ_INT(sqlite3_column_int(s, 0), 1);   /* NORMAL */
-	sqlite3_finalize(s);
+	s = pb_db_prepare(db, "PRAGMA journal_mode", 0);
+	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+	T_EQ_STR(pb_db_col_text(s, 0), "wal");
+	pb_db_finalize(s);
+	s = pb_db_prepare(db, "PRAGMA synchronous", 0);
+	T_EQ_INT(pb_db_step(s), PB_DB_ROW);
+	T_EQ_INT(pb_db_col_int(s, 0), 1);   /* NORMAL */
+	pb_db_finalize(s);
 	T_EQ_INT(pb_state_integrity(st, buf, sizeof buf), 0);
 	T_EQ_STR(buf, "ok");
 	pb_state_close(st);

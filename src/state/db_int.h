@@ -1,0 +1,66 @@
+/* Inside the driver: the connection and statement structures db.c (SQLite and the dispatch)
+ * and db_pg.c (PostgreSQL) share. */
+#ifndef PAPERBOY_STATE_DB_INT_H
+#define PAPERBOY_STATE_DB_INT_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct pb_db {
+	enum pb_db_backend backend;
+	sqlite3 *sq;
+	/* PostgreSQL */
+	PGconn *conn;
+	char *conninfo;
+	unsigned gen;           /* bumped on reconnect: statements prepared before are gone */
+	unsigned next_name;     /* for the server-side names of prepared statements */
+	long changes;
+	int sp_depth;           /* savepoints open */
+	int sp_began;           /* the outermost savepoint began the transaction */
+	int tx_lost;            /* rolled back after an error; its COMMIT must fail */
+	int failed;
+	char err[512];
+};
+
+struct pb_db_stmt {
+	struct pb_db *db;
+	sqlite3_stmt *sq;
+	/* PostgreSQL */
+	char *sql;              /* with $N parameters */
+	char name[24];          /* "" for a one-use statement */
+	unsigned gen;
+	int kind;               /* PG_PLAIN, PG_SAVEPOINT, PG_RELEASE */
+	int nparams;
+	char **vals;
+	int *lens, *fmts;
+	PGresult *res;
+	int executed, row, nrows, nfields;
+	char **dec;             /* bytea columns of the current row, decoded */
+	size_t *declen;
+};
+
+enum { PG_PLAIN, PG_SAVEPOINT, PG_RELEASE, PG_ROLLBACK_TO };
+
+/* PostgreSQL's side of the calls of db.h. */
+struct pb_db *pb_dbpg_open(const char *conninfo, char *err, size_t errlen);
+void pb_dbpg_close(struct pb_db *db);
+int pb_dbpg_prepare(pb_db_stmt *s, const char *sql, int persistent);
+int pb_dbpg_bind(pb_db_stmt *s, int i, const char *v, size_t n, int binary);
+int pb_dbpg_step(pb_db_stmt *s);
+const char *pb_dbpg_col_text(pb_db_stmt *s, int i);
+const void *pb_dbpg_col_blob(pb_db_stmt *s, int i);
+int pb_dbpg_col_bytes(pb_db_stmt *s, int i);
+int pb_dbpg_col_type(pb_db_stmt *s, int i);
+void pb_dbpg_reset(pb_db_stmt *s);
+void pb_dbpg_clear_bindings(pb_db_stmt *s);
+void pb_dbpg_finalize(pb_db_stmt *s);
+int pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
+int pb_dbpg_in_transaction(struct pb_db *db);
+int pb_dbpg_reconnect(struct pb_db *db);
+/* Sets db's error (printf-like); returns -1. */
+int pb_db_fail(struct pb_db *db, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

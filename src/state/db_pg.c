@@ -1,0 +1,601 @@
+/* The driver on PostgreSQL (libpq). Statements: `?N` rewritten to `$N`; a persistent one is
+ * PQprepare'd once per connection (again after a reconnect) and run with PQexecPrepared, a
+ * one-use one with PQexecParams. Parameters go as text (integers, strings) or binary (blobs)
+ * with their types inferred by the server; results come as text, bytea decoded from hex.
+ *
+ * Transactions differ from SQLite's in one way the callers would notice: after an error
+ * PostgreSQL refuses everything until ROLLBACK. A failed statement outside any savepoint
+ * therefore rolls the transaction back at once (pb_db_in_transaction then says 0, as SQLite
+ * does after an I/O error), and the COMMIT that follows fails instead of committing nothing
+ * quietly. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/log.h"
+#include "db_int.h"
+
+enum { PG_TXEND = PG_ROLLBACK_TO + 1, PG_BEGIN, PG_COMMIT };
+
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+
+static void
+quiet_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	pb_debug("state.pg_notice", "message=%s", pb_q(msg));
+}
+
+void
+pb_db_pg_describe(const char *conninfo, char *out, size_t n)
+{
+	static const char *const keys[] = { "host", "hostaddr", "port", "dbname", "user" };
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", NULL);
+	struct pb_buf b = { 0 };
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			if (strcmp(o->keyword, keys[k]) != 0 || !o->val || !*o->val)
+				continue;
+			pb_buf_printf(&b, "%s%s=%s", b.len ? " " : "", o->keyword, o->val);
+		}
+	}
+	if (!opts)
+		pb_buf_puts(&b, "(conninfo not understood)");
+	else if (!b.len)
+		pb_buf_puts(&b, "(libpq defaults)");
+	snprintf(out, n, "%s", b.data);
+	pb_buf_free(&b);
+	PQconninfoFree(opts);
+}
+
+/* libpq's message without its trailing newline, on one line. */
+static void
+set_err(struct pb_db *db, const char *what, const char *msg)
+{
+	size_t n;
+	char *p;
+
+	snprintf(db->err, sizeof db->err, "%s%s%s", what ? what : "", what ? ": " : "",
+		 msg && *msg ? msg : "unknown error");
+	n = strlen(db->err);
+	while (n && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
+		db->err[--n] = '\0';
+	for (p = db->err; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	db->failed = 1;
+}
+
+static int
+session_setup(struct pb_db *db)
+{
+	PGresult *r;
+	int ok;
+
+	PQsetNoticeProcessor(db->conn, quiet_notice, NULL);
+	/* Integers and text only ever; the client speaks UTF-8 as the rest of paperboy. */
+	r = PQexec(db->conn, "SET client_encoding = 'UTF8'; SET client_min_messages = warning");
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_err(db, "session setup", PQresultErrorMessage(r));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+struct pb_db *
+pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
+{
+	/* Earlier entries are defaults the conninfo (expanded from dbname) overrides. */
+	const char *const keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "10", "paperboy", conninfo, NULL };
+	struct pb_db *db = pb_xcalloc(1, sizeof *db);
+	char where[256];
+
+	db->backend = PB_DB_POSTGRESQL;
+	db->conninfo = pb_xstrdup(conninfo ? conninfo : "");
+	pb_db_pg_describe(db->conninfo, where, sizeof where);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		set_err(db, NULL, db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		snprintf(err, errlen, "PostgreSQL at %s: %s", where, db->err);
+		goto fail;
+	}
+	if (session_setup(db) < 0) {
+		snprintf(err, errlen, "PostgreSQL at %s: %s", where, db->err);
+		goto fail;
+	}
+	return db;
+fail:
+	pb_db_close(db);
+	return NULL;
+}
+
+void
+pb_dbpg_close(struct pb_db *db)
+{
+	if (db->conn) {
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+		    PQstatus(db->conn) == CONNECTION_OK)
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+		PQfinish(db->conn);
+	}
+	db->conn = NULL;
+}
+
+int
+pb_dbpg_reconnect(struct pb_db *db)
+{
+	char where[256];
+
+	PQreset(db->conn);
+	db->gen++;
+	db->sp_depth = 0;
+	db->sp_began = 0;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		pb_db_pg_describe(db->conninfo, where, sizeof where);
+		set_err(db, where, PQerrorMessage(db->conn));
+		return -1;
+	}
+	return session_setup(db);
+}
+
+/* Rewrites `?N` (and a bare `?`, numbered after the highest so far, as SQLite does) to `$N`
+ * outside quotes; "BEGIN IMMEDIATE" is "BEGIN". Returns the parameter count. */
+static int
+translate(const char *sql, struct pb_buf *out)
+{
+	int max = 0;
+	char q = 0;
+
+	if (strcmp(sql, "BEGIN IMMEDIATE") == 0) {
+		pb_buf_puts(out, "BEGIN");
+		return 0;
+	}
+	for (const char *p = sql; *p; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+			pb_buf_putc(out, *p);
+		} else if (*p == '\'' || *p == '"') {
+			q = *p;
+			pb_buf_putc(out, *p);
+		} else if (*p == '?') {
+			int n = 0;
+
+			while (isdigit((unsigned char)p[1]) && n < 1000)
+				n = n * 10 + (*++p - '0');
+			if (!n)
+				n = max + 1;
+			if (n > max)
+				max = n;
+			pb_buf_printf(out, "$%d", n);
+		} else {
+			pb_buf_putc(out, *p);
+		}
+	}
+	if (!out->data)
+		pb_buf_puts(out, "");
+	return max;
+}
+
+static int
+kind_of(const char *sql)
+{
+	if (strncmp(sql, "SAVEPOINT ", 10) == 0)
+		return PG_SAVEPOINT;
+	if (strncmp(sql, "RELEASE ", 8) == 0)
+		return PG_RELEASE;
+	if (strncmp(sql, "ROLLBACK TO ", 12) == 0)
+		return PG_ROLLBACK_TO;
+	if (strcmp(sql, "ROLLBACK") == 0)
+		return PG_TXEND;
+	if (strcmp(sql, "COMMIT") == 0)
+		return PG_COMMIT;
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		return PG_BEGIN;
+	return PG_PLAIN;
+}
+
+/* PQprepare under a fresh name on the current connection. */
+static int
+server_prepare(pb_db_stmt *s)
+{
+	struct pb_db *db = s->db;
+	PGresult *r;
+	int ok;
+
+	snprintf(s->name, sizeof s->name, "pb_%u", ++db->next_name);
+	r = PQprepare(db->conn, s->name, s->sql, s->nparams, NULL);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_err(db, NULL, PQresultErrorMessage(r));
+	PQclear(r);
+	s->gen = db->gen;
+	return ok ? 0 : -1;
+}
+
+int
+pb_dbpg_prepare(pb_db_stmt *s, const char *sql, int persistent)
+{
+	struct pb_buf b = { 0 };
+
+	s->nparams = translate(sql, &b);
+	s->sql = pb_buf_detach(&b);
+	s->kind = kind_of(s->sql);
+	if (s->nparams) {
+		s->vals = pb_xcalloc((size_t)s->nparams, sizeof *s->vals);
+		s->lens = pb_xcalloc((size_t)s->nparams, sizeof *s->lens);
+		s->fmts = pb_xcalloc((size_t)s->nparams, sizeof *s->fmts);
+	}
+	if (!persistent || s->kind != PG_PLAIN)
+		return 0;
+	return server_prepare(s);
+}
+
+int
+pb_dbpg_bind(pb_db_stmt *s, int i, const char *v, size_t n, int binary)
+{
+	if (i < 1 || i > s->nparams)
+		return pb_db_fail(s->db, "parameter %d out of range", i);
+	free(s->vals[i - 1]);
+	s->vals[i - 1] = NULL;
+	s->lens[i - 1] = 0;
+	s->fmts[i - 1] = binary;
+	if (v) {
+		s->vals[i - 1] = pb_xmalloc(n + 1);
+		memcpy(s->vals[i - 1], v, n);
+		s->vals[i - 1][n] = '\0';
+		s->lens[i - 1] = (int)n;
+	}
+	return 0;
+}
+
+/* Runs a statement of no parameters with the simple protocol; 0 or -1 (db's error). */
+static int
+simple(struct pb_db *db, const char *sql)
+{
+	PGresult *r = PQexec(db->conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		set_err(db, NULL, PQresultErrorMessage(r));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* A failure outside savepoints ends the transaction (see the top of this file). */
+static void
+after_failure(struct pb_db *db)
+{
+	if (db->sp_depth == 0 && PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+		db->tx_lost = 1;
+	}
+}
+
+static void
+drop_decoded(pb_db_stmt *s)
+{
+	if (!s->dec)
+		return;
+	for (int i = 0; i < s->nfields; i++) {
+		free(s->dec[i]);
+		s->dec[i] = NULL;
+	}
+}
+
+/* Transaction control, with SQLite's meaning of a SAVEPOINT outside a transaction. */
+static int
+step_control(pb_db_stmt *s)
+{
+	struct pb_db *db = s->db;
+
+	switch (s->kind) {
+	case PG_BEGIN:
+		if (simple(db, s->sql) < 0)
+			return PB_DB_ERROR;
+		db->tx_lost = 0;
+		return PB_DB_DONE;
+	case PG_COMMIT:
+		if (db->tx_lost) {
+			db->tx_lost = 0;
+			pb_db_fail(db, "the transaction was rolled back after an earlier error");
+			return PB_DB_ERROR;
+		}
+		if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+			simple(db, "ROLLBACK");
+			pb_db_fail(db, "the transaction was rolled back after an earlier error");
+			return PB_DB_ERROR;
+		}
+		db->sp_depth = 0;
+		db->sp_began = 0;
+		return simple(db, s->sql) < 0 ? PB_DB_ERROR : PB_DB_DONE;
+	case PG_TXEND:
+		db->sp_depth = 0;
+		db->sp_began = 0;
+		db->tx_lost = 0;
+		return simple(db, s->sql) < 0 ? PB_DB_ERROR : PB_DB_DONE;
+	case PG_SAVEPOINT:
+		if (PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+			if (simple(db, "BEGIN") < 0)
+				return PB_DB_ERROR;
+			db->sp_began = 1;
+			db->sp_depth = 0;
+			db->tx_lost = 0;
+		}
+		if (simple(db, s->sql) < 0)
+			return PB_DB_ERROR;
+		db->sp_depth++;
+		return PB_DB_DONE;
+	case PG_RELEASE:
+		if (simple(db, s->sql) < 0)
+			return PB_DB_ERROR;
+		if (db->sp_depth > 0)
+			db->sp_depth--;
+		if (db->sp_depth == 0 && db->sp_began) {
+			db->sp_began = 0;
+			if (simple(db, "COMMIT") < 0)
+				return PB_DB_ERROR;
+		}
+		return PB_DB_DONE;
+	default:   /* PG_ROLLBACK_TO */
+		return simple(db, s->sql) < 0 ? PB_DB_ERROR : PB_DB_DONE;
+	}
+}
+
+int
+pb_dbpg_step(pb_db_stmt *s)
+{
+	struct pb_db *db = s->db;
+	ExecStatusType es;
+	const char *cmd;
+
+	if (!s->executed) {
+		if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+			pb_db_fail(db, "the connection to PostgreSQL is lost");
+			return PB_DB_ERROR;
+		}
+		s->executed = 1;
+		s->row = -1;
+		s->nrows = 0;
+		if (s->kind != PG_PLAIN)
+			return step_control(s);
+		if (s->name[0] && s->gen != db->gen && server_prepare(s) < 0) {
+			after_failure(db);
+			return PB_DB_ERROR;
+		}
+		s->res = s->name[0] ?
+			PQexecPrepared(db->conn, s->name, s->nparams, (const char *const *)s->vals,
+				       s->lens, s->fmts, 0) :
+			PQexecParams(db->conn, s->sql, s->nparams, NULL, (const char *const *)s->vals,
+				     s->lens, s->fmts, 0);
+		es = PQresultStatus(s->res);
+		if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
+			set_err(db, NULL, PQresultErrorMessage(s->res));
+			PQclear(s->res);
+			s->res = NULL;
+			after_failure(db);
+			return PB_DB_ERROR;
+		}
+		cmd = PQcmdStatus(s->res);
+		if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
+		    strncmp(cmd, "DELETE", 6) == 0)
+			db->changes = atol(PQcmdTuples(s->res));
+		if (es == PGRES_TUPLES_OK) {
+			s->nrows = PQntuples(s->res);
+			s->nfields = PQnfields(s->res);
+			s->dec = pb_xreallocarray(s->dec, (size_t)s->nfields + 1, sizeof *s->dec);
+			s->declen = pb_xreallocarray(s->declen, (size_t)s->nfields + 1,
+						     sizeof *s->declen);
+			memset(s->dec, 0, ((size_t)s->nfields + 1) * sizeof *s->dec);
+		}
+	}
+	drop_decoded(s);
+	if (s->row < s->nrows)
+		s->row++;
+	return s->row < s->nrows ? PB_DB_ROW : PB_DB_DONE;
+}
+
+static int
+valid(pb_db_stmt *s, int i)
+{
+	return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 && i < s->nfields &&
+	       !PQgetisnull(s->res, s->row, i);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The bytea column i of the current row, decoded once ("\x" hex, bytea_output's default). */
+static const char *
+decoded(pb_db_stmt *s, int i, size_t *len)
+{
+	const char *t;
+	size_t n, k = 0;
+	char *d;
+
+	if (s->dec[i]) {
+		*len = s->declen[i];
+		return s->dec[i];
+	}
+	t = PQgetvalue(s->res, s->row, i);
+	n = (size_t)PQgetlength(s->res, s->row, i);
+	if (n >= 2 && t[0] == '\\' && t[1] == 'x') {
+		d = pb_xmalloc((n - 2) / 2 + 1);
+		for (size_t j = 2; j + 1 < n; j += 2) {
+			int hi = hexval((unsigned char)t[j]), lo = hexval((unsigned char)t[j + 1]);
+
+			if (hi < 0 || lo < 0)
+				break;
+			d[k++] = (char)(hi << 4 | lo);
+		}
+	} else {
+		size_t m;
+		unsigned char *u = PQunescapeBytea((const unsigned char *)t, &m);
+
+		d = pb_xmalloc(m + 1);
+		if (u)
+			memcpy(d, u, m);
+		k = u ? m : 0;
+		PQfreemem(u);
+	}
+	d[k] = '\0';
+	s->dec[i] = d;
+	s->declen[i] = k;
+	*len = k;
+	return d;
+}
+
+const char *
+pb_dbpg_col_text(pb_db_stmt *s, int i)
+{
+	size_t n;
+
+	if (!valid(s, i))
+		return NULL;
+	if (PQftype(s->res, i) == OID_BYTEA)
+		return decoded(s, i, &n);
+	return PQgetvalue(s->res, s->row, i);
+}
+
+const void *
+pb_dbpg_col_blob(pb_db_stmt *s, int i)
+{
+	const char *p = pb_dbpg_col_text(s, i);
+
+	return p && pb_dbpg_col_bytes(s, i) > 0 ? p : NULL;
+}
+
+int
+pb_dbpg_col_bytes(pb_db_stmt *s, int i)
+{
+	size_t n;
+
+	if (!valid(s, i))
+		return 0;
+	if (PQftype(s->res, i) == OID_BYTEA) {
+		decoded(s, i, &n);
+		return (int)n;
+	}
+	return PQgetlength(s->res, s->row, i);
+}
+
+int
+pb_dbpg_col_type(pb_db_stmt *s, int i)
+{
+	if (!valid(s, i))
+		return PB_DB_NULL;
+	switch (PQftype(s->res, i)) {
+	case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID: case OID_NUMERIC:
+		return PB_DB_INTEGER;
+	case OID_FLOAT4: case OID_FLOAT8:
+		return PB_DB_FLOAT;
+	case OID_BYTEA:
+		return PB_DB_BLOB;
+	default:
+		return PB_DB_TEXT;
+	}
+}
+
+void
+pb_dbpg_reset(pb_db_stmt *s)
+{
+	drop_decoded(s);
+	PQclear(s->res);
+	s->res = NULL;
+	s->executed = 0;
+	s->row = -1;
+	s->nrows = 0;
+}
+
+void
+pb_dbpg_clear_bindings(pb_db_stmt *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->vals[i]);
+		s->vals[i] = NULL;
+		s->lens[i] = 0;
+		s->fmts[i] = 0;
+	}
+}
+
+void
+pb_dbpg_finalize(pb_db_stmt *s)
+{
+	struct pb_db *db = s->db;
+
+	pb_dbpg_reset(s);
+	/* A prepared statement lives as long as its session; give its name back. */
+	if (s->name[0] && s->gen == db->gen && db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_INERROR) {
+		struct pb_buf q = { 0 };
+
+		pb_buf_printf(&q, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(db->conn, q.data));
+		pb_buf_free(&q);
+	}
+	pb_dbpg_clear_bindings(s);
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->dec);
+	free(s->declen);
+	free(s->sql);
+	free(s);
+}
+
+int
+pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen)
+{
+	PGresult *r;
+	ExecStatusType es;
+
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		pb_db_fail(db, "the connection to PostgreSQL is lost");
+		if (err)
+			snprintf(err, errlen, "%s", db->err);
+		return -1;
+	}
+	r = PQexec(db->conn, sql);
+	es = PQresultStatus(r);
+	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && es != PGRES_EMPTY_QUERY) {
+		set_err(db, NULL, PQresultErrorMessage(r));
+		if (err)
+			snprintf(err, errlen, "%s", db->err);
+		PQclear(r);
+		after_failure(db);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+pb_dbpg_in_transaction(struct pb_db *db)
+{
+	PGTransactionStatusType t;
+
+	if (!db->conn)
+		return 0;
+	t = PQtransactionStatus(db->conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
