@@ -276,7 +276,7 @@ arxiv_url_from_env(struct pb_load *L, struct pb_config *cfg)
 			snprintf(where, sizeof where, "from the environment (%s)", over[i].var);
 			return pb_cfg_fail_at(L, where, 0, over[i].key, "%s", msg);
 		}
-		free(*slot);
+		free_str(cfg, *slot);   /* the default is the config's shared copy */
 		*slot = pb_xstrdup(v);
 	}
 	return 0;
