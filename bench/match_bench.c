@@ -8,7 +8,15 @@
  * pb_match_all, then times the straightforward reference (pb_match_all_reference: every topic
  * on every paper, scanning its folded words) on the first REFERENCE_SUBSCRIBERS (200), scales
  * it, and checks that both select the same papers with the same scores and topics.
- * REFERENCE_SUBSCRIBERS 0 skips the reference (to measure the matcher's own peak memory). */
+ * REFERENCE_SUBSCRIBERS 0 skips the reference (to measure the matcher's own peak memory).
+ *
+ *   match_bench --state=DB --ledger=off|set|each FIXTURE_DIR [SUBSCRIBERS [PAPERS [0 [SEED]]]]
+ *
+ * matches as a run does, with the ledger filter: DB (created and filled when its ledger is
+ * empty: 30 days x 10 papers per subscriber, a tenth of them ids of this day's papers, so the
+ * filter has something to drop) is the state; "set" reads each subscriber's ledger once into a
+ * set (pb_ledger_reader, what run.c does), "each" asks pb_ledger_has once per candidate (the
+ * former way), "off" matches without the filter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +28,7 @@
 #include "paperboy/fold.h"
 #include "paperboy/match.h"
 #include "paperboy/parse.h"
+#include "paperboy/state.h"
 
 #include "bench_gen.h"
 
@@ -48,9 +57,98 @@ same(const struct pb_selection *a, const struct pb_selection *b)
 	return 1;
 }
 
+#define RUN_DATE "2025-12-04"
+
+/* The filter of a run (run.c's skip_received), in the two ways. */
+struct ledger_ctx {
+	const struct pb_config *cfg;
+	struct pb_state *st;
+	struct pb_ledger_reader *r;
+	size_t loaded;
+	long queries;
+};
+
+static int
+skip_set(void *ctx, size_t s, const struct pb_paper *p)
+{
+	struct ledger_ctx *c = ctx;
+
+	if (c->loaded != s) {
+		c->loaded = s;
+		c->queries++;
+		if (pb_ledger_reader_load(c->r, c->cfg->subscribers[s].name) < 0)
+			exit(1);
+	}
+	return pb_ledger_reader_has(c->r, p->id);
+}
+
+static int
+skip_each(void *ctx, size_t s, const struct pb_paper *p)
+{
+	struct ledger_ctx *c = ctx;
+
+	c->queries++;
+	return pb_ledger_has(c->st, c->cfg->subscribers[s].name, p->id, RUN_DATE) > 0;
+}
+
+/* 30 earlier days of 10 papers for every subscriber; one in ten is a paper of this day. */
+static int
+fill_ledger(struct pb_state *st, const struct pb_config *cfg, const struct pb_paperset *ps)
+{
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	char id[64], date[16];
+
+	if (pb_state_begin(st) < 0)
+		return -1;
+	for (size_t s = 0; s < cfg->n_subscribers; s++) {
+		for (int d = 0; d < 30; d++) {
+			snprintf(date, sizeof date, "2025-11-%02d", d + 1);
+			for (int k = 0; k < 10; k++) {
+				const char *pid = id;
+
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				if (k == 0 && ps->n)
+					pid = ps->v[x % ps->n].id;
+				else
+					snprintf(id, sizeof id, "2511.%05d", (int)(x % 30000));
+				if (pb_ledger_add(st, cfg->subscribers[s].name, pid, 1, date) < 0)
+					return -1;
+			}
+		}
+	}
+	return pb_state_commit(st);
+}
+
 int
 main(int argc, char **argv)
 {
+	const char *state_path = NULL, *ledger = "off";
+	struct pb_state *lst = NULL;
+	struct ledger_ctx lc = { 0 };
+	double t_fill = 0;
+
+	while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
+		if (strncmp(argv[1], "--state=", 8) == 0)
+			state_path = argv[1] + 8;
+		else if (strncmp(argv[1], "--ledger=", 9) == 0)
+			ledger = argv[1] + 9;
+		else {
+			fprintf(stderr, "match_bench: unknown option %s\n", argv[1]);
+			return 64;
+		}
+		argv++;
+		argc--;
+	}
+	if (strcmp(ledger, "off") && strcmp(ledger, "set") && strcmp(ledger, "each")) {
+		fprintf(stderr, "match_bench: --ledger is off, set or each\n");
+		return 64;
+	}
+	if (strcmp(ledger, "off") && !state_path) {
+		fprintf(stderr, "match_bench: --ledger=%s needs --state=DB\n", ledger);
+		return 64;
+	}
 	const char *dir = argc > 1 ? argv[1] : "../shared/fixtures/arxiv";
 	size_t n_subs = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	size_t n_papers = argc > 3 ? strtoul(argv[3], NULL, 10) : 2000;
@@ -96,6 +194,30 @@ main(int argc, char **argv)
 	}
 	build_pools(&ps, &pl);
 	cfg = gen_config(&pl, n_subs);
+	if (state_path) {
+		struct pb_ledger_reader *probe;
+
+		lst = pb_state_open(state_path, err, sizeof err);
+		if (!lst) {
+			fprintf(stderr, "match_bench: %s\n", err);
+			return 1;
+		}
+		/* an empty ledger for the first subscriber: the state is new */
+		probe = pb_ledger_reader_new(lst, NULL);
+		if (n_subs && (pb_ledger_reader_load(probe, cfg->subscribers[0].name) < 0 ||
+			       pb_ledger_reader_count(probe) == 0)) {
+			t0 = now_s();
+			if (fill_ledger(lst, cfg, &ps) < 0) {
+				fprintf(stderr, "match_bench: %s\n", pb_state_errmsg(lst));
+				return 1;
+			}
+			t_fill = now_s() - t0;
+		}
+		pb_ledger_reader_free(probe);
+		lc.cfg = cfg;
+		lc.st = lst;
+		lc.loaded = (size_t)-1;
+	}
 
 	t0 = now_s();
 	c0 = cpu_s();
@@ -105,6 +227,12 @@ main(int argc, char **argv)
 	if (!m) {
 		fprintf(stderr, "match_bench: %s\n", err);
 		return 1;
+	}
+	if (strcmp(ledger, "set") == 0) {
+		lc.r = pb_ledger_reader_new(lst, RUN_DATE);
+		pb_matcher_set_skip(m, skip_set, &lc);
+	} else if (strcmp(ledger, "each") == 0) {
+		pb_matcher_set_skip(m, skip_each, &lc);
 	}
 	t0 = now_s();
 	c0 = cpu_s();
@@ -135,8 +263,15 @@ main(int argc, char **argv)
 	       "papers\n", t_compile + t_match, c_compile + c_match, n_subs, ps.n);
 	printf("matches: %zu selected after caps, %zu before caps; %zu of %zu subscribers get "
 	       "at least one paper\n", selected, matched, served, n_subs);
+	if (t_fill > 0)
+		printf("ledger filled: 30 days x 10 papers for %zu subscribers in %.1f s\n", n_subs,
+		       t_fill);
+	printf("ledger filter: %s, %ld ledger queries\n", strcmp(ledger, "off") == 0 ? "off" :
+	       strcmp(ledger, "set") == 0 ? "set (one read per subscriber)" :
+	       "each (pb_ledger_has per candidate)", lc.queries);
 
-	if (n_ref && n_ref <= n_subs) {
+	/* the reference knows no ledger: it is compared with the unfiltered matcher only */
+	if (n_ref && n_ref <= n_subs && strcmp(ledger, "off") == 0) {
 		sub_cfg = *cfg;
 		sub_cfg.n_subscribers = n_ref;
 		t0 = now_s();
@@ -163,6 +298,8 @@ main(int argc, char **argv)
 	}
 	pb_selections_free(sel, n_subs);
 	pb_matcher_free(m);
+	pb_ledger_reader_free(lc.r);
+	pb_state_close(lst);
 	pb_config_free(cfg);
 	pools_free(&pl);
 	pb_paperset_free(&ps);

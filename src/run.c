@@ -5,6 +5,7 @@
  * are deterministic, and the outbox ignores an id it already holds. A cycle killed at any point
  * and run again therefore re-enqueues nothing that was enqueued and resumes what is pending. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,9 @@ struct cycle {
 	struct pb_paperset papers;
 	time_t now;
 	long ledger_errors;
+	struct pb_ledger_reader *ledger;   /* the filter's subscriber's received ids */
+	size_t ledger_sub;              /* whose ids ledger holds; SIZE_MAX = nobody's */
+	int ledger_failed;              /* that load failed: every candidate is kept */
 	long n_broken;                  /* subscribers left out: their rules did not compile */
 	struct pb_buf broken;           /* the first one's error */
 	int64_t run_id;             /* the run's row, -1 without one (dry run) */
@@ -94,21 +98,37 @@ get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 
 /* The matcher's filter: a paper the subscriber received in an earlier digest is not sent again
  * unless they asked for updates. Papers recorded for this very date stay, so a repeated cycle
- * rebuilds the same digest. A failed lookup keeps the paper (better twice than never) and is
- * counted. */
+ * rebuilds the same digest. The matcher asks about one subscriber's candidates together, so
+ * the ledger is read once when it first asks about a subscriber, and the set is replaced by
+ * the next subscriber's. A failed read keeps the papers (better twice than never); each kept
+ * candidate is counted. */
+static void
+ledger_drop(struct cycle *c)
+{
+	pb_ledger_reader_free(c->ledger);
+	c->ledger = NULL;
+	c->ledger_sub = SIZE_MAX;
+}
+
 static int
 skip_received(void *ctx, size_t s, const struct pb_paper *p)
 {
 	struct cycle *c = ctx;
 	const struct pb_subscriber *sub = &c->cfg->subscribers[s];
-	int r;
 
 	if (sub->send_updates || (c->o->only && strcmp(c->o->only, sub->name) != 0))
 		return 0;
-	r = pb_ledger_has(c->st, sub->name, p->id, c->rep->date);
-	if (r < 0)
+	if (!c->ledger)
+		c->ledger = pb_ledger_reader_new(c->st, c->rep->date);
+	if (c->ledger_sub != s) {
+		c->ledger_sub = s;
+		c->ledger_failed = pb_ledger_reader_load(c->ledger, sub->name) < 0;
+	}
+	if (c->ledger_failed) {
 		c->ledger_errors++;
-	return r > 0;
+		return 0;
+	}
+	return pb_ledger_reader_has(c->ledger, p->id);
 }
 
 static int
@@ -384,6 +404,8 @@ build_start(struct cycle *c)
 	free(v);
 	return start;
 }
+/* Subscribers whose full lists are held at once while their digests are built. */
+#define REST_WINDOW 5000
 
 /* Builds, renders and enqueues every subscriber's digest. A digest that cannot be enqueued
  * costs that subscriber only: it is noted (c->lost) and the others go on. */
@@ -397,20 +419,28 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
 	int rc = -1, shown = 0;
-	size_t start;
+	size_t start, window;
 	double t0 = (double)pb_mono_ms();
 	int64_t last_progress = 0;
 
 	/* One subscriber's broken rule costs that subscriber its digest, not the others. */
 	m = pb_matcher_new_each(cfg);
-	if (c->st)
+	if (c->st) {
 		pb_matcher_set_skip(m, skip_received, c);
+		pb_matcher_keep_rest(m, 0);
+	}
 	/* What each reader likes orders the candidates before the cap (rank.h). */
 	rr = pb_rank_run_new(cfg, c->st, h, &c->papers, c->rep->date, (int64_t)c->now, m);
+	c->ledger_sub = SIZE_MAX;
 	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
 	}
+	/* The full list (the matches past the cap) is the file sink's alone, and held for every
+	 * subscriber at once it would outweigh everything else at scale: it is computed again
+	 * for a window of subscribers at a time while their digests are built. */
+	if (!cfg->file.enabled)
+		ledger_drop(c);
 	if (c->ledger_errors)
 		pb_warn("ledger.lookup_failed", "count=%ld (those papers were kept)", c->ledger_errors);
 	c->rep->ms_match = (double)pb_mono_ms() - t0;
@@ -436,6 +466,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
 	}
 	start = build_start(c);
+	window = SIZE_MAX;
 	for (size_t k = 0; k < cfg->n_subscribers; k++) {
 		size_t i = (k + start) % cfg->n_subscribers;
 		const struct pb_subscriber *sub = &cfg->subscribers[i];
@@ -443,6 +474,16 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 		if (c->o->stop && *c->o->stop)
 			break;
+		/* The window of i; the build may start inside one (build_start) and wrap. */
+		if (c->st && cfg->file.enabled && !c->o->only && i / REST_WINDOW != window) {
+			if (window != SIZE_MAX)
+				for (size_t j = window * REST_WINDOW;
+				     j < (window + 1) * REST_WINDOW && j < cfg->n_subscribers; j++)
+					pb_selection_drop_rest(&sel[j]);
+			window = i / REST_WINDOW;
+			pb_match_rest(m, &c->papers, sel, window * REST_WINDOW,
+				      (window + 1) * REST_WINDOW);
+		}
 		if (c->o->progress && pb_mono_ms() - last_progress >= 500) {
 			last_progress = pb_mono_ms();
 			fprintf(stderr, "\rbuilding digests: %zu/%zu", k, cfg->n_subscribers);
@@ -450,6 +491,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		}
 		if (c->o->only && strcmp(c->o->only, sub->name) != 0)
 			continue;
+		if (c->st && cfg->file.enabled && c->o->only)
+			pb_match_rest(m, &c->papers, sel, i, i + 1);
 		if (pb_matcher_broken(m, i)) {
 			pb_err("digest.skipped", "subscriber=%s date=%s error=%s", pb_q(sub->name),
 			       c->rep->date, pb_q(pb_matcher_broken(m, i)));
@@ -492,6 +535,7 @@ out:
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);
 	pb_selections_free(sel, cfg->n_subscribers);
+	ledger_drop(c);
 	pb_matcher_free(m);
 	pb_rank_run_free(rr);
 	return rc;

@@ -242,6 +242,10 @@ struct pb_config {
 
 	struct pb_subscriber *subscribers;
 	size_t n_subscribers;
+	/* Private to the config module: the strings several subscribers share (their file, a
+	 * default, a topic name or query written alike), each kept once and freed with the
+	 * config. A string of the config is the config's: never free or replace one. */
+	struct pb_cfg_strings *strings;
 };
 
 struct pb_config_error {

@@ -117,6 +117,20 @@ int pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers,
 		 struct pb_selection **out, char *err, size_t errlen);
 void pb_selections_free(struct pb_selection *sel, size_t n);   /* accepts NULL */
 
+/* The rest (the matches a skip filter's selection leaves out, for the full list) costs memory
+ * in proportion to subscribers x matches: at 100,000 subscribers more than everything else.
+ * With keep 0, pb_match_all leaves every selection's rest empty (n_rest 0); pb_match_rest then
+ * fills it for a window of subscribers when they are needed, exactly as pb_match_all would
+ * have (the filter and the ranker are asked again about those subscribers), and
+ * pb_selection_drop_rest frees one when its digest is built. Default: kept. */
+void pb_matcher_keep_rest(struct pb_matcher *m, int keep);
+/* Fills sel[from..to-1].rest as pb_match_all with the rest kept would; sel is pb_match_all's
+ * array for the same papers, filter and ranker. The matcher's figures are not changed. */
+void pb_match_rest(struct pb_matcher *m, const struct pb_paperset *papers,
+		   struct pb_selection *sel, size_t from, size_t to);
+/* Frees sel's rest and empties it. */
+void pb_selection_drop_rest(struct pb_selection *sel);
+
 /* The same selections computed the straightforward way: every topic evaluated on every paper
  * by scanning its folded words (rules.h). Much slower; for tests and the benchmark. */
 int pb_match_all_reference(struct pb_matcher *m, const struct pb_paperset *papers,

@@ -152,6 +152,21 @@ int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper
 		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
+/* The ledger read once per subscriber (src/state/ledger.c): a reader holds one subscriber's
+ * received paper ids at a time, so a run's filter asks a hash set instead of the database for
+ * every candidate. pb_ledger_reader_has after pb_ledger_reader_load(r, s) answers exactly what
+ * pb_ledger_has(st, s, id, except_date) would (any version; a digest dated except_date does not
+ * count; NULL = every date counts). The reader borrows st, which must outlive it; it keeps one
+ * prepared statement and the last subscriber's ids. Never returns NULL. */
+struct pb_ledger_reader;
+struct pb_ledger_reader *pb_ledger_reader_new(struct pb_state *st, const char *except_date);
+/* Replaces the held ids with subscriber's. 0, or -1 (logged; the set is then empty). */
+int pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber);
+/* 1 if the loaded subscriber received paper_id, else 0. */
+int pb_ledger_reader_has(const struct pb_ledger_reader *r, const char *paper_id);
+/* The number of distinct paper ids held. */
+size_t pb_ledger_reader_count(const struct pb_ledger_reader *r);
+void pb_ledger_reader_free(struct pb_ledger_reader *r);   /* accepts NULL */
 
 /* ---- runs ---- */
 /* Starts a run for an announcement date; returns its id or -1. Call it only under the state

@@ -14,17 +14,24 @@
 #include "paperboy/cli.h"
 
 static void
-free_list(char **l, size_t n)
+free_str(const struct pb_config *cfg, char *p)
+{
+	if (!pb_cfg_shared(cfg, p))
+		free(p);
+}
+
+static void
+free_list(const struct pb_config *cfg, char **l, size_t n)
 {
 	for (size_t i = 0; i < n && l; i++)
-		free(l[i]);
+		free_str(cfg, l[i]);
 	free(l);
 }
 
 /* Frees the strings and lists the key table stores in one group of the given scope, so a new
  * key is freed by its row alone. */
 static void
-free_keys(enum pb_kscope scope, void *base)
+free_keys(const struct pb_config *cfg, enum pb_kscope scope, void *base)
 {
 	for (size_t k = 0; k < pb_n_ckeys; k++) {
 		const struct pb_ckey *key = &pb_ckeys[k];
@@ -36,10 +43,10 @@ free_keys(enum pb_kscope scope, void *base)
 		case KT_STR:
 		case KT_SECRET:
 		case KT_CHAT:
-			free(*(char **)(p + key->off));
+			free_str(cfg, *(char **)(p + key->off));
 			break;
 		case KT_LIST:
-			free_list(*(char ***)(p + key->off), *(size_t *)(p + key->off_n));
+			free_list(cfg, *(char ***)(p + key->off), *(size_t *)(p + key->off_n));
 			break;
 		default:
 			break;
@@ -48,16 +55,16 @@ free_keys(enum pb_kscope scope, void *base)
 }
 
 void
-pb_cfg_free_subscriber(struct pb_subscriber *s)
+pb_cfg_free_subscriber(const struct pb_config *cfg, struct pb_subscriber *s)
 {
-	free_keys(KS_SUB, s);
+	free_keys(cfg, KS_SUB, s);
 	for (char **f = s->formats; f && *f; f++)
 		free(*f);
 	free(s->formats);
 	for (size_t i = 0; i < s->n_topics && s->topics; i++)
-		free_keys(KS_TOPIC, &s->topics[i]);
+		free_keys(cfg, KS_TOPIC, &s->topics[i]);
 	free(s->topics);
-	free(s->file);
+	free_str(cfg, s->file);
 }
 
 void
@@ -66,10 +73,11 @@ pb_config_free(struct pb_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->path);
-	free_keys(KS_ROOT, cfg);
+	free_keys(cfg, KS_ROOT, cfg);
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
-		pb_cfg_free_subscriber(&cfg->subscribers[i]);
+		pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
 	free(cfg->subscribers);
+	pb_cfg_strings_free(cfg->strings);
 	free(cfg);
 }
 
@@ -268,7 +276,7 @@ arxiv_url_from_env(struct pb_load *L, struct pb_config *cfg)
 			snprintf(where, sizeof where, "from the environment (%s)", over[i].var);
 			return pb_cfg_fail_at(L, where, 0, over[i].key, "%s", msg);
 		}
-		free(*slot);
+		free_str(cfg, *slot);   /* the default is the config's shared copy */
 		*slot = pb_xstrdup(v);
 	}
 	return 0;
@@ -333,8 +341,7 @@ pb_config_load_stored(const char *path, const char *const *stored, size_t n_stor
 	}
 	for (size_t i = cfg->n_subscribers - (n_stored <= cfg->n_subscribers ? n_stored : 0);
 	     n_stored && i < cfg->n_subscribers; i++) {
-		free(cfg->subscribers[i].file);
-		cfg->subscribers[i].file = pb_xstrdup("(stored)");
+		cfg->subscribers[i].file = pb_cfg_intern(cfg, "(stored)");
 		cfg->subscribers[i].line = 0;
 		cfg->subscribers[i].stored = true;
 	}

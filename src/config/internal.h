@@ -86,6 +86,12 @@ struct pb_load {
 	bool *root_seen;         /* indexed like pb_ckeys; kept for the cross checks */
 	struct pb_pending_secret *secrets;
 	size_t n_secrets;
+	/* The key table's spellings by hash, and each scope's keys, built on first use: a
+	 * file of 100,000 subscribers looks keys up a million times. */
+	struct pb_key_slot *key_slots;
+	size_t n_key_slots;
+	size_t *scope_keys[3];
+	size_t n_scope_keys[3];
 	/* The last source file re-read for an integer literal, split into lines. */
 	char *src_name;
 	char *src_text;
@@ -153,8 +159,15 @@ int pb_check_chat(const char *v, char *msg, size_t n);
 int pb_check_readable(const char *v, char *msg, size_t n);
 int pb_check_envname(const char *v, char *msg, size_t n);
 
-/* Frees what one subscriber holds (not the struct). */
-void pb_cfg_free_subscriber(struct pb_subscriber *s);
+/* Frees what one subscriber of cfg holds (not the struct). */
+void pb_cfg_free_subscriber(const struct pb_config *cfg, struct pb_subscriber *s);
+
+/* The config's one copy of s (strings.c), owned by cfg: for a text many subscribers may
+ * share. NULL for NULL. */
+char *pb_cfg_intern(struct pb_config *cfg, const char *s);
+/* Whether p is such a copy (and must not be freed on its own). */
+bool pb_cfg_shared(const struct pb_config *cfg, const char *p);
+void pb_cfg_strings_free(struct pb_cfg_strings *t);   /* accepts NULL */
 /* Appends each JSON object of settings to root's subscriber list as a group (stored.c).
  * Returns 0, or -1 with msg naming the object (1-based) when one is not a JSON object of
  * keys libconfig can hold. */

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "internal.h"
 #include "paperboy/buf.h"
 #include "paperboy/escape.h"
+#include "paperboy/hash.h"
 
 #define AT(base, off) ((char *)(base) + (off))
 
@@ -251,24 +253,80 @@ suggest(enum pb_kscope scope, const char *rel, char *buf, size_t n)
 	return best == (size_t)-1 ? NULL : buf;
 }
 
-/* Finds the key for a path as written; *variant is 0 (plain), 1 (_env) or 2 (_file). */
-static int
-find_key(enum pb_kscope scope, const char *rel, int *variant)
+struct pb_key_slot {
+	uint64_t hash;
+	int idx;         /* into pb_ckeys; -1 = empty */
+	int variant;     /* 0 plain, 1 _env, 2 _file */
+};
+
+static uint64_t
+key_hash(enum pb_kscope scope, const char *rel)
 {
+	unsigned char sc = (unsigned char)scope;
+
+	return pb_fnv1a64_more(pb_fnv1a64(&sc, 1), rel, strlen(rel));
+}
+
+/* Builds L's index of the key table: every spelling by hash, and each scope's keys. */
+static void
+index_keys(struct pb_load *L)
+{
+	size_t cap = 64;
+	char sp[2][96];
+
+	while (cap < pb_n_ckeys * 4)
+		cap *= 2;
+	L->key_slots = pb_xcalloc(cap, sizeof *L->key_slots);
+	L->n_key_slots = cap;
+	for (size_t j = 0; j < cap; j++)
+		L->key_slots[j].idx = -1;
+	for (int sc = 0; sc < 3; sc++)
+		L->scope_keys[sc] = pb_xcalloc(pb_n_ckeys + 1, sizeof *L->scope_keys[sc]);
 	for (size_t i = 0; i < pb_n_ckeys; i++) {
 		const struct pb_ckey *k = &pb_ckeys[i];
-		size_t l = strlen(k->path);
+		int ns = key_spellings(k, sp);
 
-		if (k->scope != scope || strncmp(rel, k->path, l) != 0)
-			continue;
-		if (k->type != KT_SECRET && rel[l] == '\0') {
-			*variant = 0;
-			return (int)i;
+		L->scope_keys[k->scope][L->n_scope_keys[k->scope]++] = i;
+		for (int v = 0; v < ns; v++) {
+			uint64_t h = key_hash(k->scope, sp[v]);
+			size_t j = h & (cap - 1);
+
+			while (L->key_slots[j].idx >= 0)
+				j = (j + 1) & (cap - 1);
+			L->key_slots[j] = (struct pb_key_slot){ h, (int)i,
+							       k->type == KT_SECRET ? v + 1 : 0 };
 		}
-		if (k->type == KT_SECRET && (strcmp(rel + l, "_env") == 0 ||
-					     strcmp(rel + l, "_file") == 0)) {
-			*variant = rel[l + 1] == 'e' ? 1 : 2;
-			return (int)i;
+	}
+}
+
+/* Whether rel is key k written as variant v. */
+static bool
+spelled(const struct pb_ckey *k, int v, const char *rel)
+{
+	size_t l = strlen(k->path);
+
+	if (strncmp(rel, k->path, l) != 0)
+		return false;
+	return strcmp(rel + l, v == 0 ? "" : v == 1 ? "_env" : "_file") == 0;
+}
+
+/* Finds the key for a path as written; *variant is 0 (plain), 1 (_env) or 2 (_file). */
+static int
+find_key(struct pb_load *L, enum pb_kscope scope, const char *rel, int *variant)
+{
+	uint64_t h;
+
+	if (!L->key_slots)
+		index_keys(L);
+	h = key_hash(scope, rel);
+	for (size_t j = h & (L->n_key_slots - 1); L->key_slots[j].idx >= 0;
+	     j = (j + 1) & (L->n_key_slots - 1)) {
+		const struct pb_key_slot *e = &L->key_slots[j];
+
+		if (e->hash == h && pb_ckeys[e->idx].scope == scope &&
+		    spelled(&pb_ckeys[e->idx], e->variant, rel)) {
+			*variant = e->variant;
+			return e->idx;
 		}
 	}
 	return -1;
@@ -294,6 +352,9 @@ pb_cfg_load_cleanup(struct pb_load *L)
 	free(L->src_name);
 	free(L->src_text);
 	free(L->src_lines);
+	free(L->key_slots);
+	for (int sc = 0; sc < 3; sc++)
+		free(L->scope_keys[sc]);
 }
 
 /* Returns line `line` (1-based) of file, up to its newline, from a one-file cache; NULL when
@@ -415,6 +476,16 @@ get_integer(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, con
 	return 0;
 }
 
+/* Whether a value of key k is kept once for every subscriber writing it alike: a subscriber's
+ * or topic's text, but not what names one subscriber alone (its name, its addresses). */
+static bool
+shareable(const struct pb_ckey *k)
+{
+	if (k->scope == KS_ROOT || (k->flags & (KF_DEST | KF_CONFDIR)))
+		return false;
+	return !(k->scope == KS_SUB && strcmp(k->path, "name") == 0);
+}
+
 static int
 store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
 	   const char *keypath)
@@ -431,7 +502,7 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 		if (run_check(L, k, s, keypath, v) < 0)
 			return -1;
 		*list = pb_xcalloc(1, sizeof **list);
-		(*list)[0] = pb_xstrdup(v);
+		(*list)[0] = shareable(k) ? pb_cfg_intern(L->cfg, v) : pb_xstrdup(v);
 		*count = 1;
 		return 0;
 	}
@@ -455,7 +526,7 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 			return pb_cfg_fail(L, e, keypath, "element %d: empty string", i + 1);
 		if (run_check(L, k, e, keypath, v) < 0)
 			return -1;
-		(*list)[i] = pb_xstrdup(v);
+		(*list)[i] = shareable(k) ? pb_cfg_intern(L->cfg, v) : pb_xstrdup(v);
 	}
 	return 0;
 }
@@ -496,7 +567,7 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 			char file[256];
 
 			pb_cfg_source(L, e, file, sizeof file, &sub->line);
-			sub->file = pb_xstrdup(file);
+			sub->file = pb_cfg_intern(L->cfg, file);
 		} else {
 			((struct pb_topic *)elem)->line = (int)config_setting_source_line(e);
 		}
@@ -559,7 +630,8 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		if (!*v)   /* an empty optional string means "not set" */
 			return 0;
 		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
-			? pb_cfg_path_join(L->confdir, v) : pb_xstrdup(v);
+			? pb_cfg_path_join(L->confdir, v)
+			: shareable(k) ? pb_cfg_intern(L->cfg, v) : pb_xstrdup(v);
 		return run_check(L, k, s, keypath, v);
 	}
 	case KT_INT:
@@ -631,10 +703,9 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 static void
 apply_default(struct pb_load *L, const struct pb_ckey *k, void *base)
 {
-	(void)L;
 	switch (k->type) {
 	case KT_STR:
-		*(char **)AT(base, k->off) = pb_xstrdup(k->def_s);
+		*(char **)AT(base, k->off) = pb_cfg_intern(L->cfg, k->def_s);
 		break;
 	case KT_INT:
 		*(int *)AT(base, k->off) = (int)k->def_n;
@@ -656,7 +727,7 @@ apply_default(struct pb_load *L, const struct pb_ckey *k, void *base)
 			char ***list = (char ***)AT(base, k->off);
 
 			*list = pb_xcalloc(1, sizeof **list);
-			(*list)[0] = pb_xstrdup(k->def_s);
+			(*list)[0] = pb_cfg_intern(L->cfg, k->def_s);
 			*(size_t *)AT(base, k->off_n) = 1;
 		}
 		break;
@@ -682,7 +753,7 @@ walk_group(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, const
 			continue;
 		snprintf(rel, sizeof rel, "%s%s", relprefix, name);
 		snprintf(keypath, sizeof keypath, "%s%s", keyprefix, rel);
-		idx = find_key(scope, rel, &variant);
+		idx = find_key(L, scope, rel, &variant);
 		if (idx < 0) {
 			int si = pb_cfg_key_index(scope, rel);
 
@@ -728,11 +799,14 @@ pb_cfg_walk(struct pb_load *L, config_setting_t *grp, enum pb_kscope scope, void
 	size_t before = L->n_err;
 
 	walk_group(L, grp, scope, "", base, keyprefix, seen);
-	for (size_t i = 0; i < pb_n_ckeys; i++) {
+	if (!L->key_slots)
+		index_keys(L);
+	for (size_t j = 0; j < L->n_scope_keys[scope]; j++) {
+		size_t i = L->scope_keys[scope][j];
 		const struct pb_ckey *k = &pb_ckeys[i];
 		char keypath[256];
 
-		if (k->scope != scope || seen[i])
+		if (seen[i])
 			continue;
 		if (k->flags & KF_REQUIRED) {
 			snprintf(keypath, sizeof keypath, "%s%s", keyprefix, k->path);

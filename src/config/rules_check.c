@@ -2,6 +2,8 @@
  * run too): all parse errors, not the first; and warnings for what parses but will not do what
  * it seems to say. */
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +12,75 @@
 #include "internal.h"
 #include "paperboy/buf.h"
 #include "paperboy/categories.h"
+#include "paperboy/hash.h"
 #include "paperboy/papers.h"
 #include "paperboy/rules.h"
 
 #define MAX_CONJ 256          /* alternatives examined per rule; more and no verdict is given */
 #define MAX_LIT 32            /* category terms per alternative */
 
+/* Rule texts already found clean (no error, no warning), borrowed from the config: the
+ * findings depend only on the text and the config's categories, so a text many subscribers
+ * write alike is parsed once. */
+struct clean {
+	const char **slot;     /* open addressing, a power of two long, at most half full */
+	uint64_t *hash;
+	size_t cap, n;
+};
+
 struct report {
 	const struct pb_config *cfg;
 	const char *prefix;
 	struct pb_buf *out;
 	size_t n_errors, n_warnings;
+	struct clean clean[2];    /* [reach] */
 };
+
+static size_t
+clean_find(const struct clean *c, const char *q, uint64_t h)
+{
+	size_t i = h & (c->cap - 1);
+
+	while (c->slot[i] && (c->hash[i] != h || strcmp(c->slot[i], q) != 0))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+static bool
+clean_has(const struct clean *c, const char *q)
+{
+	return c->n && c->slot[clean_find(c, q, pb_fnv1a64_str(q))] != NULL;
+}
+
+static void
+clean_add(struct clean *c, const char *q)
+{
+	uint64_t h = pb_fnv1a64_str(q);
+	size_t i;
+
+	if ((c->n + 1) * 2 > c->cap) {
+		struct clean g = { NULL, NULL, c->cap ? c->cap * 2 : 64, c->n };
+
+		g.slot = pb_xcalloc(g.cap, sizeof *g.slot);
+		g.hash = pb_xcalloc(g.cap, sizeof *g.hash);
+		for (size_t j = 0; j < c->cap; j++)
+			if (c->slot[j]) {
+				size_t k = clean_find(&g, c->slot[j], c->hash[j]);
+
+				g.slot[k] = c->slot[j];
+				g.hash[k] = c->hash[j];
+			}
+		free(c->slot);
+		free(c->hash);
+		*c = g;
+	}
+	i = clean_find(c, q, h);
+	if (!c->slot[i]) {
+		c->slot[i] = q;
+		c->hash[i] = h;
+		c->n++;
+	}
+}
 
 /* Where a rule lives, for messages: "FILE:LINE: KEY: subscriber S[, topic T][, WHAT]". */
 struct where {
@@ -315,8 +374,12 @@ check_rule(struct report *R, const struct where *w, const char *q, int reach,
 	   const struct universe *u)
 {
 	struct pb_rule_error e;
-	struct pb_rule *r = pb_rule_parse(q, &e);
+	struct pb_rule *r;
+	size_t before = R->n_errors + R->n_warnings;
 
+	if (clean_has(&R->clean[reach != 0], q))
+		return;
+	r = pb_rule_parse(q, &e);
 	if (!r) {
 		put_where(R, w, 0);
 		pb_buf_puts(R->out, ", ");
@@ -328,6 +391,8 @@ check_rule(struct report *R, const struct where *w, const char *q, int reach,
 	if (!check_terms(R, w, r, u) && reach)
 		check_reach(R, w, r, u);
 	pb_rule_free(r);
+	if (R->n_errors + R->n_warnings == before)
+		clean_add(&R->clean[reach != 0], q);
 }
 
 static void
@@ -350,7 +415,7 @@ size_t
 pb_config_check_rules(const struct pb_config *cfg, const char *prefix, struct pb_buf *out,
 		      size_t *n_warnings)
 {
-	struct report R = { cfg, prefix ? prefix : "", out, 0, 0 };
+	struct report R = { cfg, prefix ? prefix : "", out, 0, 0, { { 0 }, { 0 } } };
 	struct universe *u = pb_xmalloc(sizeof *u);
 
 	universe_init(u);
@@ -382,6 +447,10 @@ pb_config_check_rules(const struct pb_config *cfg, const char *prefix, struct pb
 		}
 	}
 	free(u);
+	for (int i = 0; i < 2; i++) {
+		free(R.clean[i].slot);
+		free(R.clean[i].hash);
+	}
 	if (n_warnings)
 		*n_warnings = R.n_warnings;
 	return R.n_errors;

@@ -205,7 +205,7 @@ pb_config_drop_subscriber(struct pb_config *cfg, size_t i)
 {
 	if (i >= cfg->n_subscribers)
 		return;
-	pb_cfg_free_subscriber(&cfg->subscribers[i]);
+	pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
 	memmove(&cfg->subscribers[i], &cfg->subscribers[i + 1],
 		(cfg->n_subscribers - i - 1) * sizeof cfg->subscribers[0]);
 	cfg->n_subscribers--;

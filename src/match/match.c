@@ -730,9 +730,11 @@ score_block(const struct ctopic *ct, const struct tres *res, size_t w, uint64_t 
 	}
 }
 
-int
-pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection **out,
-	     char *err, size_t errlen)
+/* Matches subscribers from..to-1 into out[0..to-from-1]; keep_rest says whether each
+ * selection gets its rest. */
+static void
+match_range(struct pb_matcher *m, const struct pb_paperset *papers, size_t from, size_t to,
+	    struct pb_selection *out, int keep_rest)
 {
 	struct mx_index ix;
 	struct mx_scratch sc;
@@ -742,8 +744,6 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	size_t W;
 	double t0 = now_s(), t1, t2;
 
-	(void)err;
-	(void)errlen;
 	mx_index_build(&ix, papers);
 	W = ix.W;
 	m->st.n_words = ix.n_words;
@@ -767,8 +767,8 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	sc.skip = m->skip;
 	sc.skip_ctx = m->skip_ctx;
 	sc.ranker = m->ranker.rank || m->ranker.why ? &m->ranker : NULL;
-	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
-	for (size_t s = 0; s < m->n_subs; s++) {
+	sc.keep_rest = keep_rest;
+	for (size_t s = from; s < to && s < m->n_subs; s++) {
 		const struct csub *cs = &m->subs[s];
 
 		/* V: the papers the subscriber's exclusions leave (all when it has none). */
@@ -824,7 +824,7 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 						(size_t)__builtin_ctzll(bits)));
 		}
 		sc.sub_index = s;
-		mx_finish(&sc, &m->cfg->subscribers[s], &(*out)[s], papers);
+		mx_finish(&sc, &m->cfg->subscribers[s], &out[s - from], papers);
 	}
 	mx_scratch_free(&sc);
 	free(masks);
@@ -840,7 +840,55 @@ pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_s
 	m->st.terms_s = t2 - t1;
 	m->st.topics_s = now_s() - t2;
 	pb_debug("match.done", "papers=%zu subscribers=%zu terms=%zu index_s=%.3f terms_s=%.3f "
-		 "topics_s=%.3f", papers->n, m->n_subs, m->n_terms, m->st.index_s, m->st.terms_s,
+		 "topics_s=%.3f", papers->n, to - from, m->n_terms, m->st.index_s, m->st.terms_s,
 		 m->st.topics_s);
+}
+
+int
+pb_match_all(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection **out,
+	     char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	*out = pb_xcalloc(m->n_subs + 1, sizeof **out);
+	match_range(m, papers, 0, m->n_subs, *out, !m->no_rest);
 	return 0;
+}
+
+void
+pb_matcher_keep_rest(struct pb_matcher *m, int keep)
+{
+	m->no_rest = !keep;
+}
+
+void
+pb_match_rest(struct pb_matcher *m, const struct pb_paperset *papers, struct pb_selection *sel,
+	      size_t from, size_t to)
+{
+	struct pb_match_stats st = m->st;
+	struct pb_selection *tmp;
+
+	if (to > m->n_subs)
+		to = m->n_subs;
+	if (from >= to)
+		return;
+	tmp = pb_xcalloc(to - from, sizeof *tmp);
+	match_range(m, papers, from, to, tmp, 1);
+	for (size_t s = from; s < to; s++) {
+		free(sel[s].rest);
+		sel[s].rest = tmp[s - from].rest;
+		sel[s].n_rest = tmp[s - from].n_rest;
+		tmp[s - from].rest = NULL;
+		tmp[s - from].n_rest = 0;
+	}
+	pb_selections_free(tmp, to - from);
+	m->st = st;   /* the figures stay those of pb_match_all */
+}
+
+void
+pb_selection_drop_rest(struct pb_selection *sel)
+{
+	free(sel->rest);
+	sel->rest = NULL;
+	sel->n_rest = 0;
 }

@@ -102,6 +102,7 @@ struct pb_matcher {
 	pb_match_skip_fn skip;           /* papers a subscriber must not get again, or NULL */
 	void *skip_ctx;
 	struct pb_match_ranker ranker;   /* ranker.rank NULL = none */
+	int no_rest;                     /* pb_match_all leaves the selections' rest empty */
 };
 
 /* pb_fnv1a64 with a final mix, for the intern table and the word index. */
@@ -141,6 +142,7 @@ struct mx_scratch {
 	uint32_t *store;
 	size_t n_store;
 	size_t sub_index;                /* the subscriber being finished, for skip */
+	int keep_rest;                   /* a filtered selection keeps the matches left out */
 };
 
 void mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps);

@@ -102,6 +102,7 @@ mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 	sc->seen = pb_xcalloc(n, 1);
 	sc->skip = NULL;
 	sc->skip_ctx = NULL;
+	sc->keep_rest = 1;
 	sc->ranker = NULL;
 	sc->cands = pb_xcalloc(n, sizeof *sc->cands);
 	sc->lanes = NULL;
@@ -352,7 +353,7 @@ finish_filtered(struct mx_scratch *sc, struct pb_selection *sel, const struct pb
 	for (size_t i = 0; i < kept; i++) {
 		if (pick[i]) {
 			sel->hits[sel->n_hits++] = h[i];
-		} else {
+		} else if (sc->keep_rest) {
 			if (!sel->rest)
 				sel->rest = pb_xcalloc(kept - i, sizeof *sel->rest);
 			sel->rest[sel->n_rest++] = h[i];

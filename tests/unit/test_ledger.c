@@ -1,0 +1,162 @@
+/* The ledger reader (src/state/ledger.c) answers exactly what pb_ledger_has answers, for every
+ * subscriber, paper and date exception, with several versions on several dates, a set larger
+ * than its first table, and a reader reused from one subscriber to the next. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/state.h"
+#include "t.h"
+
+static char dir[256];
+
+/* Runs sql on the database at path through a connection of the test's own. */
+static int
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", path, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Every answer of the reader against pb_ledger_has, for subscribers subs and ids p0..p(n-1)
+ * plus the named extra ids. Returns the number of ids the reader said were received. */
+static long
+compare(struct pb_state *st, const char *except, const char *const *subs, size_t n_subs,
+	size_t n_ids)
+{
+	struct pb_ledger_reader *r = pb_ledger_reader_new(st, except);
+	const char *extra[] = { "2512.00001", "2512.00002", "2512.00003", "", "2512.0000",
+				"2512.000011" };
+	long yes = 0;
+	char id[32];
+
+	/* twice over: a reader goes back to a subscriber it held before */
+	for (int round = 0; round < 2; round++) {
+		for (size_t s = 0; s < n_subs; s++) {
+			T_EQ_INT(pb_ledger_reader_load(r, subs[s]), 0);
+			for (size_t i = 0; i < n_ids + 6; i++) {
+				const char *p = id;
+				int want, got;
+
+				if (i < n_ids)
+					snprintf(id, sizeof id, "p%zu", i);
+				else
+					p = extra[i - n_ids];
+				want = pb_ledger_has(st, subs[s], p, except);
+				got = pb_ledger_reader_has(r, p);
+				if (want != got)
+					fprintf(stderr, "sub=%s id=%s except=%s: has %d, reader %d\n",
+						subs[s], p, except ? except : "-", want, got);
+				T_EQ_INT(got, want);
+				yes += round == 0 && got;
+			}
+		}
+	}
+	T_EQ_INT(pb_ledger_reader_has(r, NULL), 0);
+	pb_ledger_reader_free(r);
+	return yes;
+}
+
+static void
+test_same_answers(void)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+	struct pb_ledger_reader *r;
+	const char *subs[] = { "alice", "bob", "carol", "nobody" };
+	char err[512] = "", id[32];
+
+	pb_buf_printf(&path, "%s/ledger.db", dir);
+	st = pb_state_open(path.data, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "open: %s\n", err);
+		pb_buf_free(&path);
+		return;
+	}
+	/* alice: one paper in two versions on two dates, one only on the run's date */
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 1, "2025-12-04"), 0);
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 2, "2025-12-08"), 0);
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00002", 1, "2025-12-08"), 0);
+	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00003", 1, "2025-12-04"), 0);
+	/* bob: 500 papers over 50 dates, more than the first table holds */
+	for (int i = 0; i < 500; i++) {
+		char date[16];
+
+		snprintf(id, sizeof id, "p%d", i * 2);
+		snprintf(date, sizeof date, "2025-11-%02d", 1 + i % 30);
+		T_EQ_INT(pb_ledger_add(st, "bob", id, 1, date), 0);
+	}
+	/* carol: the same ids as bob's on the run's date only */
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof id, "p%d", i);
+		T_EQ_INT(pb_ledger_add(st, "carol", id, 1, "2025-12-08"), 0);
+	}
+
+	/* no exception: every row counts */
+	T_EQ_INT(compare(st, NULL, subs, 4, 1100), 3 + 500 + 40);
+	/* a rerun of 2025-12-08: alice's 00001 stays received (version 1 came on 12-04), 00002
+	 * does not; carol received nothing before that date */
+	T_EQ_INT(compare(st, "2025-12-08", subs, 4, 1100), 2 + 500 + 0);
+	/* a rerun of 2025-12-04: 00003 is not received, the other two are; one of bob's dates */
+	T_EQ_INT(compare(st, "2025-12-04", subs, 4, 1100), 2 + 500 + 40);
+	T_EQ_INT(compare(st, "2025-11-01", subs, 4, 1100), 3 + 500 - 17 + 40);
+
+	/* the set holds each id once, whatever the number of its versions */
+	r = pb_ledger_reader_new(st, NULL);
+	T_EQ_INT(pb_ledger_reader_count(r), 0);
+	T_EQ_INT(pb_ledger_reader_has(r, "2512.00001"), 0);
+	T_EQ_INT(pb_ledger_reader_load(r, "alice"), 0);
+	T_EQ_INT(pb_ledger_reader_count(r), 3);
+	T_EQ_INT(pb_ledger_reader_load(r, "nobody"), 0);
+	T_EQ_INT(pb_ledger_reader_count(r), 0);
+	T_EQ_INT(pb_ledger_reader_has(r, "2512.00001"), 0);
+	pb_ledger_reader_free(r);
+	pb_ledger_reader_free(NULL);
+
+	/* a read that fails says so and leaves the set empty */
+	r = pb_ledger_reader_new(st, "2025-12-08");
+	T_EQ_INT(pb_ledger_reader_load(r, "alice"), 0);
+	T_EQ_INT(pb_ledger_reader_count(r), 2);
+	T_EQ_INT(raw_exec(path.data, "ALTER TABLE ledger RENAME TO ledger_gone"), 0);
+	T_EQ_INT(pb_ledger_reader_load(r, "alice"), -1);
+	T_EQ_INT(pb_ledger_reader_count(r), 0);
+	T_EQ_INT(pb_ledger_reader_has(r, "2512.00001"), 0);
+	pb_ledger_reader_free(r);
+	r = pb_ledger_reader_new(st, NULL);
+	T_EQ_INT(pb_ledger_reader_load(r, "alice"), -1);
+	pb_ledger_reader_free(r);
+
+	pb_state_close(st);
+	pb_buf_free(&path);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct pb_buf cmd = { 0 };
+
+	snprintf(dir, sizeof dir, "%s/pb-test-ledger-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_same_answers();
+	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.data) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	pb_buf_free(&cmd);
+	return t_done("test_ledger");
+}
