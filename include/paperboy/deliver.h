@@ -72,6 +72,13 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 		    const char *text, const char *html, const char *msg_id, time_t date,
 		    size_t *len);
 
+/* Appends s (NULL: nothing) to b as a quoted-printable body (RFC 2045): every line ending
+ * of s (CRLF, LF or CR) becomes CRLF and the last line gets one; no line passes 76 octets
+ * (soft breaks "=" CRLF at 75); '=', controls, 8-bit bytes, a space or tab ending a line and
+ * a '.' opening a line are written =XX. Equal inputs give equal bytes, so a body encoded in
+ * pieces that each end with a line ending is the same as the whole encoded at once. */
+void pb_mail_qp(struct pb_buf *b, const char *s);
+
 /* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
  * for the server's verdict. Not through the outbox and never retried: for a sign-up's
