@@ -48,6 +48,7 @@ struct cycle {
 	int lost_code;              /* the sysexits code for the first reason */
 	struct pb_secret secret;    /* the web endpoint's key, loaded once per run */
 	int have_secret;            /* web on: the digests carry the reader's links */
+	struct pb_render_cache *rcache;  /* build_all's: each paper rendered once per language */
 };
 
 static enum pb_run_status
@@ -169,6 +170,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 		return 0;
 	pb_channels_render_opts(&cx, &ro);
 	pb_channels_links(&cx, &ro, &manage);
+	ro.cache = c->rcache;
 	cx.ro = &ro;
 	if (pb_render_formats(d, cx.formats, &ro, out) < 0) {
 		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
@@ -392,6 +394,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	else if (cfg->fulltext.enabled)
 		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
 	pb_summarizer_set_fulltext(sum, &ft);
+	c->rcache = pb_render_cache_new();
 	/* The model is asked only about what this cycle will deliver. */
 	if (c->o->only) {
 		for (size_t i = 0; i < cfg->n_subscribers; i++)
@@ -445,6 +448,14 @@ out:
 		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
 			c->rep->digests, cfg->n_subscribers);
 	c->rep->ms_build = (double)pb_mono_ms() - t0;
+	if (c->rcache) {
+		size_t entries, hits;
+
+		pb_render_cache_stats(c->rcache, &entries, &hits);
+		pb_debug("render.cache", "papers=%zu reused=%zu", entries, hits);
+		pb_render_cache_free(c->rcache);
+		c->rcache = NULL;
+	}
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);
 	pb_selections_free(sel, cfg->n_subscribers);
