@@ -108,6 +108,17 @@ skip_received(void *ctx, size_t s, const struct pb_paper *p)
 	return r > 0;
 }
 
+/* Milliseconds on the monotonic clock, with the fraction: the build stage sums many short
+ * intervals. */
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int
 put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
     int n_parts, const char *payload, size_t len)
@@ -161,6 +172,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
 	struct pb_buf manage = { 0 };
 	int rc = -1;
+	double t0 = mono_ms();
 
 	memset(&ro, 0, sizeof ro);
 	memset(out, 0, sizeof out);
@@ -177,6 +189,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 		pb_buf_free(&manage);
 		return -1;
 	}
+	c->rep->ms_render += mono_ms() - t0;
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		if ((cx.formats & 1u << f) && out[f].n == 0) {
 			pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
@@ -210,8 +223,11 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 			}
 
 			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
-			if (pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
-					     sizeof err) < 0) {
+			t0 = mono_ms();
+			r = pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
+					     sizeof err);
+			c->rep->ms_render += mono_ms() - t0;
+			if (r < 0) {
 				pb_err("render.failed", "subscriber=%s channel=%s dest=%s error=%s",
 				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
 				r = -1;
@@ -364,8 +380,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_summarizer *sum = NULL;
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
-	int rc = -1, shown = 0;
-	double t0 = (double)pb_mono_ms();
+	int rc = -1, shown = 0, r;
+	double t0 = (double)pb_mono_ms(), t1;
 	int64_t last_progress = 0;
 
 	/* One subscriber's broken rule costs that subscriber its digest, not the others. */
@@ -426,7 +442,10 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
 			continue;
 		memset(&d, 0, sizeof d);
-		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
+		t1 = mono_ms();
+		r = pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d);
+		c->rep->ms_render += mono_ms() - t1;
+		if (r < 0) {
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
 			digest_lost(c, sub->name, "the digest could not be built", EX_SOFTWARE);
 			continue;
@@ -689,9 +708,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	}
 	pb_info("run.done",
 		"date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld "
-		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f deliver_ms=%.0f",
+		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f render_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
-		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
+		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_render,
+		rep->ms_deliver);
 out:
 	memset(&c.secret, 0, sizeof c.secret);
 	pb_buf_free(&c.broken);

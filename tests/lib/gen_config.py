@@ -31,6 +31,12 @@ def main():
     ap.add_argument("--max-total", type=int, default=32, help="delivery.max_total")
     ap.add_argument("--telegram-rate", type=int, default=1000,
                     help="delivery.telegram_global_per_s")
+    ap.add_argument("--topics", type=int, default=1,
+                    help="topics per subscriber (consecutive queries of the list)")
+    ap.add_argument("--max-papers", type=int, default=0,
+                    help="max_papers of every subscriber (0: 2 to 5 by turn)")
+    ap.add_argument("--email-only", action="store_true",
+                    help="no Slack or Telegram destination (the Telegram section stays)")
     a = ap.parse_args()
     hooks = os.path.join(a.dir, "hooks")
     os.makedirs(hooks, exist_ok=True)
@@ -53,15 +59,26 @@ def main():
     out.append("subscribers = (")
     for i in range(a.subscribers):
         path = os.path.join(hooks, "u%04d" % i)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.write(fd, ("http://127.0.0.1:%d/hooks/ok/u%04d\n" % (a.chat_port, i)).encode())
-        os.close(fd)
+        if not a.email_only:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, ("http://127.0.0.1:%d/hooks/ok/u%04d\n" % (a.chat_port, i)).encode())
+            os.close(fd)
         q = QUERIES[i % len(QUERIES)]
         sep = "," if i < a.subscribers - 1 else ""
-        out.append('  { name = "u%04d"; email = ["u%04d@example.org"]; slack_webhook_file = "%s";'
-                   % (i, i, path))
-        out.append('    telegram_chat = "%d"; max_papers = %d;' % (1000000 + i, i % 4 + 2))
-        out.append('    topics = ( { name = "t"; query = "%s"; } ); }%s' % (q, sep))
+        mp = a.max_papers if a.max_papers > 0 else i % 4 + 2
+        if a.email_only:
+            out.append('  { name = "u%04d"; email = ["u%04d@example.org"]; max_papers = %d;'
+                       % (i, i, mp))
+        else:
+            out.append('  { name = "u%04d"; email = ["u%04d@example.org"]; slack_webhook_file = "%s";'
+                       % (i, i, path))
+            out.append('    telegram_chat = "%d"; max_papers = %d;' % (1000000 + i, mp))
+        if a.topics <= 1:
+            out.append('    topics = ( { name = "t"; query = "%s"; } ); }%s' % (q, sep))
+        else:
+            ts = ", ".join('{ name = "t%d"; query = "%s"; }'
+                           % (k, QUERIES[(i + k) % len(QUERIES)]) for k in range(a.topics))
+            out.append('    topics = ( %s ); }%s' % (ts, sep))
     out.append(");")
     with open(os.path.join(a.dir, "paperboy.conf"), "w") as f:
         f.write("\n".join(out) + "\n")
