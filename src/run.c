@@ -171,12 +171,14 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	struct pb_parts out[PB_FMT_COUNT];
 	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
 	struct pb_buf manage = { 0 };
+	struct pb_mail_tpl *tpl = NULL;
 	int rc = -1;
 	double t0 = mono_ms();
 
 	memset(&ro, 0, sizeof ro);
 	memset(out, 0, sizeof out);
 	cx.secret = c->have_secret ? &c->secret : NULL;
+	cx.mail_tpl = &tpl;
 	cx.formats = pb_channels_formats(&cx);
 	if (!cx.formats)
 		return 0;
@@ -245,6 +247,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 out:
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		pb_parts_free(&out[f]);
+	pb_mail_tpl_free(tpl);
 	pb_buf_free(&manage);
 	return rc;
 }

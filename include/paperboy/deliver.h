@@ -122,7 +122,14 @@ struct pb_chan_ctx {
 	 * email channel renders again per recipient with that recipient's links. */
 	const struct pb_secret *secret;
 	const struct pb_render_opts *ro;
+	/* Where the email channel keeps the digest rendered once with stand-ins for a
+	 * recipient's links, which it fills in per recipient (smtp.c); NULL renders each
+	 * recipient's whole. The caller points it at a NULL pointer and frees what it holds with
+	 * pb_mail_tpl_free after the subscriber's last destination. */
+	struct pb_mail_tpl **mail_tpl;
 };
+struct pb_mail_tpl;
+void pb_mail_tpl_free(struct pb_mail_tpl *t);      /* accepts NULL */
 
 size_t pb_channel_count(void);
 const struct pb_channel *pb_channel_at(size_t i);      /* i < pb_channel_count() */
