@@ -28,6 +28,11 @@
 #include "paperboy/summarize.h"
 #include "paperboy/web.h"
 
+/* A batch commits after this many digests or this long, whichever comes first: one commit
+ * (and its locks and syncs) per batch instead of per digest, the write lock never held long. */
+#define BATCH_MAX 64
+#define BATCH_MS 200.0
+
 struct cycle {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -49,7 +54,17 @@ struct cycle {
 	struct pb_secret secret;    /* the web endpoint's key, loaded once per run */
 	int have_secret;            /* web on: the digests carry the reader's links */
 	struct pb_render_cache *rcache;  /* build_all's: each paper rendered once per language */
+	/* The open batch: digests enqueued in one transaction (each under a savepoint of its
+	 * own), counted and logged once it commits. */
+	struct batch_item {
+		const struct pb_subscriber *sub;
+		long messages;
+		size_t papers, matched;
+	} batch[BATCH_MAX];
+	size_t batch_n;
+	double batch_t0;
 };
+
 
 static enum pb_run_status
 fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *fmt,
@@ -326,19 +341,66 @@ digest_lost(struct cycle *c, const char *sub, const char *why, int code)
 	}
 }
 
+/* Notes every digest of the open batch as lost (its transaction is gone) with why. */
+static void
+batch_lost(struct cycle *c, const char *why)
+{
+	for (size_t i = 0; i < c->batch_n; i++) {
+		pb_err("enqueue.failed", "subscriber=%s date=%s error=%s",
+		       pb_q(c->batch[i].sub->name), c->rep->date, pb_q(why));
+		digest_lost(c, c->batch[i].sub->name, why, EX_IOERR);
+	}
+	c->batch_n = 0;
+}
+
+/* Commits the open batch: its digests are in the outbox and counted, or all lost. */
+static void
+batch_commit(struct cycle *c)
+{
+	char why[256];
+
+	if (!c->batch_n)
+		return;
+	if (pb_state_commit(c->st) < 0) {
+		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
+		batch_lost(c, why);
+		return;
+	}
+	for (size_t i = 0; i < c->batch_n; i++) {
+		const struct batch_item *b = &c->batch[i];
+
+		c->rep->digests++;
+		c->rep->messages += b->messages;
+		pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
+			pb_q(b->sub->name), c->rep->date, b->papers, b->matched);
+	}
+	c->batch_n = 0;
+}
+
 /* Puts one subscriber's messages, the ledger rows for its papers and the run's counts in the
- * outbox in one transaction: all of them or none. Returns 0, or -1 (noted with digest_lost). */
+ * outbox: all of them or none. They go in the open batch's transaction (begun when none is
+ * open) under a savepoint, so a digest that fails is undone alone; the batch commits after
+ * BATCH_MAX digests or BATCH_MS (batch_commit, and at the end of the build). Returns 0, or -1
+ * (noted with digest_lost). */
 static int
-enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
+	    size_t matched)
 {
 	char why[256] = "rendering the digest failed";
 	int r, code = EX_IOERR;
 
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
-	if (pb_state_begin(c->st) < 0) {
+	if (c->batch_n == 0) {
+		if (pb_state_begin(c->st) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			goto fail;
+		}
+		c->batch_t0 = mono_ms();
+	}
+	if (pb_state_savepoint(c->st) < 0) {
 		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
-		goto fail;
+		goto fail_all;
 	}
 	r = enqueue_digest(c, sub, d);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
@@ -349,22 +411,34 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		c->txn_state_failed = 1;
 		r = -1;
 	}
+	if (r == 0 && pb_state_release(c->st) < 0) {
+		c->txn_state_failed = 1;
+		r = -1;
+	}
 	if (r < 0) {
 		/* The reason is read before the rollback; a render failure has none. */
 		if (c->txn_state_failed)
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		else
 			code = EX_SOFTWARE;
-		pb_state_rollback(c->st);
+		if (pb_state_rollback_to(c->st) < 0)
+			goto fail_all;
+		if (c->batch_n == 0)
+			pb_state_rollback(c->st);   /* nothing else in it */
 		goto fail;
 	}
-	if (pb_state_commit(c->st) < 0) {
-		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
-		goto fail;
-	}
-	c->rep->digests++;
-	c->rep->messages += c->txn_messages;
+	c->batch[c->batch_n].sub = sub;
+	c->batch[c->batch_n].messages = c->txn_messages;
+	c->batch[c->batch_n].papers = d->n_items;
+	c->batch[c->batch_n].matched = matched;
+	c->batch_n++;
+	if (c->batch_n >= BATCH_MAX || mono_ms() - c->batch_t0 >= BATCH_MS)
+		batch_commit(c);
 	return 0;
+fail_all:
+	/* the transaction is gone, and the batch with it */
+	pb_state_rollback(c->st);
+	batch_lost(c, why);
 fail:
 	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
 	       pb_q(why));
@@ -458,14 +532,14 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		if (c->o->dry_run) {
 			c->rep->digests++;
 			print_dry(&d, &sel[i]);
-		} else if (enqueue_one(c, sub, &d) == 0) {
-			pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
-				pb_q(sub->name), c->rep->date, d.n_items, sel[i].n_matched);
+		} else {
+			enqueue_one(c, sub, &d, sel[i].n_matched);
 		}
 		pb_digest_free(&d);
 	}
 	rc = 0;
 out:
+	batch_commit(c);
 	if (shown)
 		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
 			c->rep->digests, cfg->n_subscribers);
