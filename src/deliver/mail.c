@@ -375,12 +375,10 @@ pb_mail_qp(struct pb_buf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 
 	while (*p) {
-		const unsigned char *e = p;
+		const unsigned char *e = p + strcspn((const char *)p, "\r\n");
 		size_t col = 0, n;
 		char *o;
 
-		while (qp_class[*e] != QP_EOL)
-			e++;
 		n = (size_t)(e - p);
 		/* at most 3 bytes out per byte in, plus "=\r\n" per 73 bytes out, plus CRLF */
 		pb_buf_reserve(b, n * 3 + (n * 3 / 73 + 1) * 3 + 2);
