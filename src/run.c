@@ -31,6 +31,11 @@
 #include "paperboy/summarize.h"
 #include "paperboy/web.h"
 
+/* A batch commits after this many digests or this long, whichever comes first: one commit
+ * (and its locks and syncs) per batch instead of per digest, the write lock never held long. */
+#define BATCH_MAX 64
+#define BATCH_MS 200.0
+
 struct cycle {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -54,7 +59,18 @@ struct cycle {
 	int lost_code;              /* the sysexits code for the first reason */
 	struct pb_secret secret;    /* the web endpoint's key, loaded once per run */
 	int have_secret;            /* web on: the digests carry the reader's links */
+	struct pb_render_cache *rcache;  /* build_all's: each paper rendered once per language */
+	/* The open batch: digests enqueued in one transaction (each under a savepoint of its
+	 * own), counted and logged once it commits. */
+	struct batch_item {
+		const struct pb_subscriber *sub;
+		long messages;
+		size_t papers, matched;
+	} batch[BATCH_MAX];
+	size_t batch_n;
+	double batch_t0;
 };
+
 
 static enum pb_run_status
 fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *fmt,
@@ -131,6 +147,17 @@ skip_received(void *ctx, size_t s, const struct pb_paper *p)
 	return pb_ledger_reader_has(c->ledger, p->id);
 }
 
+/* Milliseconds on the monotonic clock, with the fraction: the build stage sums many short
+ * intervals. */
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int
 put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
     int n_parts, const char *payload, size_t len)
@@ -183,22 +210,27 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 	struct pb_parts out[PB_FMT_COUNT];
 	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
 	struct pb_buf manage = { 0 };
+	struct pb_mail_tpl *tpl = NULL;
 	int rc = -1;
+	double t0 = mono_ms();
 
 	memset(&ro, 0, sizeof ro);
 	memset(out, 0, sizeof out);
 	cx.secret = c->have_secret ? &c->secret : NULL;
+	cx.mail_tpl = &tpl;
 	cx.formats = pb_channels_formats(&cx);
 	if (!cx.formats)
 		return 0;
 	pb_channels_render_opts(&cx, &ro);
 	pb_channels_links(&cx, &ro, &manage);
+	ro.cache = c->rcache;
 	cx.ro = &ro;
 	if (pb_render_formats(d, cx.formats, &ro, out) < 0) {
 		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
 		pb_buf_free(&manage);
 		return -1;
 	}
+	c->rep->ms_render += mono_ms() - t0;
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		if ((cx.formats & 1u << f) && out[f].n == 0) {
 			pb_err("render.failed", "subscriber=%s format=%s", pb_q(d->subscriber),
@@ -232,8 +264,11 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 			}
 
 			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
-			if (pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
-					     sizeof err) < 0) {
+			t0 = mono_ms();
+			r = pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
+					     sizeof err);
+			c->rep->ms_render += mono_ms() - t0;
+			if (r < 0) {
 				pb_err("render.failed", "subscriber=%s channel=%s dest=%s error=%s",
 				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
 				r = -1;
@@ -251,6 +286,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 out:
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		pb_parts_free(&out[f]);
+	pb_mail_tpl_free(tpl);
 	pb_buf_free(&manage);
 	return rc;
 }
@@ -329,19 +365,66 @@ digest_lost(struct cycle *c, const char *sub, const char *why, int code)
 	}
 }
 
+/* Notes every digest of the open batch as lost (its transaction is gone) with why. */
+static void
+batch_lost(struct cycle *c, const char *why)
+{
+	for (size_t i = 0; i < c->batch_n; i++) {
+		pb_err("enqueue.failed", "subscriber=%s date=%s error=%s",
+		       pb_q(c->batch[i].sub->name), c->rep->date, pb_q(why));
+		digest_lost(c, c->batch[i].sub->name, why, EX_IOERR);
+	}
+	c->batch_n = 0;
+}
+
+/* Commits the open batch: its digests are in the outbox and counted, or all lost. */
+static void
+batch_commit(struct cycle *c)
+{
+	char why[256];
+
+	if (!c->batch_n)
+		return;
+	if (pb_state_commit(c->st) < 0) {
+		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
+		batch_lost(c, why);
+		return;
+	}
+	for (size_t i = 0; i < c->batch_n; i++) {
+		const struct batch_item *b = &c->batch[i];
+
+		c->rep->digests++;
+		c->rep->messages += b->messages;
+		pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
+			pb_q(b->sub->name), c->rep->date, b->papers, b->matched);
+	}
+	c->batch_n = 0;
+}
+
 /* Puts one subscriber's messages, the ledger rows for its papers and the run's counts in the
- * outbox in one transaction: all of them or none. Returns 0, or -1 (noted with digest_lost). */
+ * outbox: all of them or none. They go in the open batch's transaction (begun when none is
+ * open) under a savepoint, so a digest that fails is undone alone; the batch commits after
+ * BATCH_MAX digests or BATCH_MS (batch_commit, and at the end of the build). Returns 0, or -1
+ * (noted with digest_lost). */
 static int
-enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
+	    size_t matched)
 {
 	char why[256] = "rendering the digest failed";
 	int r, code = EX_IOERR;
 
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
-	if (pb_state_begin(c->st) < 0) {
+	if (c->batch_n == 0) {
+		if (pb_state_begin(c->st) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			goto fail;
+		}
+		c->batch_t0 = mono_ms();
+	}
+	if (pb_state_savepoint(c->st) < 0) {
 		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
-		goto fail;
+		goto fail_all;
 	}
 	r = enqueue_digest(c, sub, d);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
@@ -352,22 +435,34 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		c->txn_state_failed = 1;
 		r = -1;
 	}
+	if (r == 0 && pb_state_release(c->st) < 0) {
+		c->txn_state_failed = 1;
+		r = -1;
+	}
 	if (r < 0) {
 		/* The reason is read before the rollback; a render failure has none. */
 		if (c->txn_state_failed)
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		else
 			code = EX_SOFTWARE;
-		pb_state_rollback(c->st);
+		if (pb_state_rollback_to(c->st) < 0)
+			goto fail_all;
+		if (c->batch_n == 0)
+			pb_state_rollback(c->st);   /* nothing else in it */
 		goto fail;
 	}
-	if (pb_state_commit(c->st) < 0) {
-		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
-		goto fail;
-	}
-	c->rep->digests++;
-	c->rep->messages += c->txn_messages;
+	c->batch[c->batch_n].sub = sub;
+	c->batch[c->batch_n].messages = c->txn_messages;
+	c->batch[c->batch_n].papers = d->n_items;
+	c->batch[c->batch_n].matched = matched;
+	c->batch_n++;
+	if (c->batch_n >= BATCH_MAX || mono_ms() - c->batch_t0 >= BATCH_MS)
+		batch_commit(c);
 	return 0;
+fail_all:
+	/* the transaction is gone, and the batch with it */
+	pb_state_rollback(c->st);
+	batch_lost(c, why);
 fail:
 	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
 	       pb_q(why));
@@ -418,9 +513,9 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_summarizer *sum = NULL;
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
-	int rc = -1, shown = 0;
+	int rc = -1, shown = 0, r;
 	size_t start, window;
-	double t0 = (double)pb_mono_ms();
+	double t0 = (double)pb_mono_ms(), t1;
 	int64_t last_progress = 0;
 
 	/* One subscriber's broken rule costs that subscriber its digest, not the others. */
@@ -457,6 +552,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	else if (cfg->fulltext.enabled)
 		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
 	pb_summarizer_set_fulltext(sum, &ft);
+	c->rcache = pb_render_cache_new();
 	/* The model is asked only about what this cycle will deliver. */
 	if (c->o->only) {
 		for (size_t i = 0; i < cfg->n_subscribers; i++)
@@ -510,7 +606,10 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			continue;
 		}
 		memset(&d, 0, sizeof d);
-		if (pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d) < 0) {
+		t1 = mono_ms();
+		r = pb_digest_build(sum, &c->papers, &sel[i], c->rep->date, &d);
+		c->rep->ms_render += mono_ms() - t1;
+		if (r < 0) {
 			pb_err("digest.failed", "subscriber=%s date=%s", pb_q(sub->name), c->rep->date);
 			digest_lost(c, sub->name, "the digest could not be built", EX_SOFTWARE);
 			continue;
@@ -520,18 +619,26 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		if (c->o->dry_run) {
 			c->rep->digests++;
 			print_dry(&d, &sel[i]);
-		} else if (enqueue_one(c, sub, &d) == 0) {
-			pb_info("digest.enqueued", "subscriber=%s date=%s papers=%zu matched=%zu",
-				pb_q(sub->name), c->rep->date, d.n_items, sel[i].n_matched);
+		} else {
+			enqueue_one(c, sub, &d, sel[i].n_matched);
 		}
 		pb_digest_free(&d);
 	}
 	rc = 0;
 out:
+	batch_commit(c);
 	if (shown)
 		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
 			c->rep->digests, cfg->n_subscribers);
 	c->rep->ms_build = (double)pb_mono_ms() - t0;
+	if (c->rcache) {
+		size_t entries, hits;
+
+		pb_render_cache_stats(c->rcache, &entries, &hits);
+		pb_debug("render.cache", "papers=%zu reused=%zu", entries, hits);
+		pb_render_cache_free(c->rcache);
+		c->rcache = NULL;
+	}
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);
 	pb_selections_free(sel, cfg->n_subscribers);
@@ -772,9 +879,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	}
 	pb_info("run.done",
 		"date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld "
-		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f deliver_ms=%.0f",
+		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f render_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
-		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_deliver);
+		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_render,
+		rep->ms_deliver);
 out:
 	memset(&c.secret, 0, sizeof c.secret);
 	pb_buf_free(&c.broken);

@@ -74,6 +74,13 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 		    const char *text, const char *html, const char *msg_id, time_t date,
 		    size_t *len);
 
+/* Appends s (NULL: nothing) to b as a quoted-printable body (RFC 2045): every line ending
+ * of s (CRLF, LF or CR) becomes CRLF and the last line gets one; no line passes 76 octets
+ * (soft breaks "=" CRLF at 75); '=', controls, 8-bit bytes, a space or tab ending a line and
+ * a '.' opening a line are written =XX. Equal inputs give equal bytes, so a body encoded in
+ * pieces that each end with a line ending is the same as the whole encoded at once. */
+void pb_mail_qp(struct pb_buf *b, const char *s);
+
 /* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
  * for the server's verdict. Not through the outbox and never retried: for a sign-up's
@@ -117,7 +124,14 @@ struct pb_chan_ctx {
 	 * email channel renders again per recipient with that recipient's links. */
 	const struct pb_secret *secret;
 	const struct pb_render_opts *ro;
+	/* Where the email channel keeps the digest rendered once with stand-ins for a
+	 * recipient's links, which it fills in per recipient (smtp.c); NULL renders each
+	 * recipient's whole. The caller points it at a NULL pointer and frees what it holds with
+	 * pb_mail_tpl_free after the subscriber's last destination. */
+	struct pb_mail_tpl **mail_tpl;
 };
+struct pb_mail_tpl;
+void pb_mail_tpl_free(struct pb_mail_tpl *t);      /* accepts NULL */
 
 size_t pb_channel_count(void);
 const struct pb_channel *pb_channel_at(size_t i);      /* i < pb_channel_count() */

@@ -21,6 +21,7 @@
 #include "paperboy/digest.h"
 
 struct pb_secret;
+struct pb_render_cache;
 
 enum pb_format {
 	PB_FMT_MD = 0,
@@ -52,7 +53,21 @@ struct pb_render_opts {
 	 * (the chat commands answer them: bot.h) */
 	int telegram_buttons;
 	int slack_buttons;
+	/* The run's cache of what a paper shows the same way in every digest (its display
+	 * forms and rendered blocks, per language and date), or NULL: the output is the same
+	 * bytes either way, only built once per paper instead of once per subscriber. */
+	struct pb_render_cache *cache;
 };
+
+/* A cache for the renderings of one run: made before the first digest, freed after the
+ * last (entries borrow nothing from the papers but are keyed by their records, which must
+ * outlive it). Memory stays under a bound (PB_RENDER_CACHE_MAX bytes); past it papers are
+ * rendered uncached. */
+#define PB_RENDER_CACHE_MAX ((size_t)256 << 20)
+struct pb_render_cache *pb_render_cache_new(void);
+void pb_render_cache_free(struct pb_render_cache *rc);     /* accepts NULL */
+/* Entries made and times one was reused: for the logs and the tests. */
+void pb_render_cache_stats(const struct pb_render_cache *rc, size_t *entries, size_t *hits);
 
 /* The "more like this" (sign > 0) or "not for me" (sign < 0) link of paper_id (without its
  * version) for o's reader, appended to out: base_url /f/TOKEN (web.h, PB_LINK_FEEDBACK).

@@ -40,6 +40,8 @@ struct pb_run_report {
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
 	double ms_fetch, ms_match;      /* wall time per stage */
 	double ms_build;                /* summarize + render + enqueue */
+	double ms_render;               /* of ms_build: summarizing, rendering and building the
+					 * messages, without the state's writes */
 	double ms_deliver;
 };
 

@@ -67,6 +67,12 @@ int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
 int pb_state_durable(struct pb_state *st, int on);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
+/* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what
+ * came after it, pb_state_rollback_to undoes only that (and releases the mark). Marks nest.
+ * 0 / -1; pb_state_rollback_to fails when the whole transaction is gone (roll it back). */
+int pb_state_savepoint(struct pb_state *st);
+int pb_state_release(struct pb_state *st);
+int pb_state_rollback_to(struct pb_state *st);
 /* "ok" or the first problem reported by PRAGMA integrity_check, into buf. Returns 0 when ok. */
 int pb_state_integrity(struct pb_state *st, char *buf, size_t n);
 /* Deletes rows older than days (sent/expired/failed outbox rows, runs, ledger, papers seen,

@@ -342,63 +342,112 @@ pb_mail_list_id(struct pb_buf *out, const char *subscriber, const char *base_url
 	pb_buf_putc(out, '>');
 }
 
+/* What put_qp does with a byte: QP_LIT written as it is, QP_WS (space, tab) written as it
+ * is unless it ends a line, QP_ENC always "=XX", QP_EOL ends the line (CR, LF, NUL). */
+enum { QP_LIT, QP_WS, QP_ENC, QP_EOL };
+static const unsigned char qp_class[256] = {
+	3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 3, 2, 2, 3, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 /* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
- * becomes CRLF, lines are at most 76 characters, trailing white space is encoded. Each output
- * line is assembled in a small buffer and appended whole. */
-static void
-put_qp(struct pb_buf *b, const char *s)
+ * becomes CRLF, lines are at most 76 characters, trailing white space is encoded, and a '.'
+ * opening a line is encoded (so no SMTP layer ever needs to stuff it). Runs of bytes that go
+ * out as they are (most of a digest) are copied a run at a time; the rest a byte at a time. */
+void
+pb_mail_qp(struct pb_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	char line[QP_LINE + 8];
-	size_t col = 0, tl;
-	char tok[4];
 
-	pb_buf_reserve(b, strlen((const char *)p) + strlen((const char *)p) / 8 + 16);
 	while (*p) {
+		const unsigned char *e = p + strcspn((const char *)p, "\r\n");
+		size_t col = 0, n;
+		char *o;
+
+		n = (size_t)(e - p);
+		/* at most 3 bytes out per byte in, plus "=\r\n" per 73 bytes out, plus CRLF */
+		pb_buf_reserve(b, n * 3 + (n * 3 / 73 + 1) * 3 + 2);
+		o = b->data + b->len;
+		while (p < e) {
+			unsigned char c = *p;
+			int lit;
+
+			/* a run of bytes that stay as they are and are not the line's last: copied
+			 * whole up to column 75 (the last column is kept for "=" or a last byte) */
+			if (col < QP_LINE - 1 && !(col == 0 && c == '.')) {
+				const unsigned char *q = p, *lim = p + (QP_LINE - 1 - col);
+
+				if (lim > e - 1)
+					lim = e - 1;
+				while (q < lim && qp_class[*q] <= QP_WS)
+					q++;
+				if (q > p) {
+					memcpy(o, p, (size_t)(q - p));
+					o += q - p;
+					col += (size_t)(q - p);
+					p = q;
+					continue;
+				}
+			}
+			/* one token, as RFC 2045 rules 1-3 and 5 say */
+			{
+				int eol = p + 1 == e;
+				size_t tl;
+
+				lit = qp_class[c] == QP_LIT || (qp_class[c] == QP_WS && !eol);
+				tl = lit ? 1 : 3;
+				/* a line's last token may reach column 76 only when the line ends
+				 * there */
+				if (col + tl > (eol ? QP_LINE : QP_LINE - 1)) {
+					memcpy(o, "=\r\n", 3);
+					o += 3;
+					col = 0;
+				}
+				if (col == 0 && lit && c == '.') {
+					memcpy(o, "=2E", 3);
+					o += 3;
+					col = 3;
+				} else if (lit) {
+					*o++ = (char)c;
+					col++;
+				} else {
+					o[0] = '=';
+					o[1] = hex[c >> 4];
+					o[2] = hex[c & 15];
+					o += 3;
+					col += 3;
+				}
+				p++;
+			}
+		}
+		/* the line ends: CRLF for an input CRLF, LF or CR, or after the last line */
 		if (*p == '\r' || *p == '\n') {
 			if (p[0] == '\r' && p[1] == '\n')
 				p++;
 			p++;
-			line[col++] = '\r';
-			line[col++] = '\n';
-			pb_buf_append(b, line, col);
-			col = 0;
-			continue;
+			memcpy(o, "\r\n", 2);
+			o += 2;
+		} else if (col > 0) {
+			memcpy(o, "\r\n", 2);
+			o += 2;
 		}
-		int eol = p[1] == '\0' || p[1] == '\r' || p[1] == '\n';
-		if ((*p >= 33 && *p <= 126 && *p != '=') ||
-		    ((*p == ' ' || *p == '\t') && !eol)) {
-			tok[0] = (char)*p;
-			tl = 1;
-		} else {
-			tok[0] = '=';
-			tok[1] = hex[*p >> 4];
-			tok[2] = hex[*p & 15];
-			tl = 3;
-		}
-		/* A line's last token may reach column 76 only when the line ends there. */
-		if (col + tl > (eol ? QP_LINE : QP_LINE - 1)) {
-			line[col++] = '=';
-			line[col++] = '\r';
-			line[col++] = '\n';
-			pb_buf_append(b, line, col);
-			col = 0;
-		}
-		/* A '.' opening a line is encoded so no SMTP layer ever needs to stuff it. */
-		if (col == 0 && tl == 1 && tok[0] == '.') {
-			memcpy(line, "=2E", 3);
-			col = 3;
-		} else {
-			memcpy(line + col, tok, tl);
-			col += tl;
-		}
-		p++;
-	}
-	if (col > 0) {
-		line[col++] = '\r';
-		line[col++] = '\n';
-		pb_buf_append(b, line, col);
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
 	}
 }
 
@@ -407,7 +456,7 @@ put_part(struct pb_buf *b, const char *type, const char *body)
 {
 	pb_buf_printf(b, "Content-Type: %s; charset=UTF-8\r\n"
 			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
-	put_qp(b, body);
+	pb_mail_qp(b, body);
 }
 
 char *

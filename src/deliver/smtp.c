@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "channel.h"
 #include "paperboy/log.h"
@@ -45,10 +47,121 @@ email_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
 	ro->unsubscribe_mailto = c->cfg->email.unsubscribe_mailto;
 }
 
-/* With the web endpoint on, each recipient's message carries its own links: the digest is
- * rendered again with that address's unsubscribe and manage links (the footer, the headers),
- * the feedback links staying the subscriber's. Returns 0, -1 with err filled, or 1 when the
- * links cannot be made for this recipient (the caller builds the message without them). */
+/* The digest's text and HTML rendered once with stand-ins for a recipient's unsubscribe and
+ * manage links, of the same lengths as that recipient's: every renderer decision (wrapping,
+ * the HTML size cap) depends on a link's length only, never its letters, so putting the
+ * recipient's links over the stand-ins gives the same bytes as rendering for them. The
+ * stand-ins carry a random nonce, so no paper's text can hold one. */
+struct pb_mail_tpl {
+	size_t lu, lm;          /* the links' lengths it was made for */
+	char *pu, *pm;          /* the stand-ins */
+	struct pb_parts text, html;
+};
+
+void
+pb_mail_tpl_free(struct pb_mail_tpl *t)
+{
+	if (!t)
+		return;
+	free(t->pu);
+	free(t->pm);
+	pb_parts_free(&t->text);
+	pb_parts_free(&t->html);
+	free(t);
+}
+
+/* A link every format writes as it is: letters, digits and -._~:/?=%+ (what base_url and
+ * a token are made of); anything else (an &, a quote) is rendered whole instead. */
+static int
+link_plain(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("-._~:/?=%+", *s)))
+			return 0;
+	return 1;
+}
+
+/* "https://pbNONCE" then fill up to n characters; NULL when n is too short for it. */
+static char *
+stand_in(const char *nonce, char fill, size_t n)
+{
+	char *p;
+	size_t k;
+
+	k = strlen("https://pb") + strlen(nonce);
+	if (n < k + 8)
+		return NULL;
+	p = pb_xmalloc(n + 1);
+	snprintf(p, n + 1, "https://pb%s", nonce);
+	memset(p + k, fill, n - k);
+	p[n] = '\0';
+	return p;
+}
+
+/* Copies s with every pu replaced by u and pm by m (same lengths). */
+static char *
+splice(const char *s, const char *pu, const char *u, const char *pm, const char *m)
+{
+	char *o = pb_xstrdup(s);
+	size_t lu = strlen(pu), lm = strlen(pm);
+
+	for (char *p = strstr(o, "https://pb"); p; p = strstr(p + 1, "https://pb")) {
+		if (strncmp(p, pu, lu) == 0)
+			memcpy(p, u, lu);
+		else if (strncmp(p, pm, lm) == 0)
+			memcpy(p, m, lm);
+	}
+	return o;
+}
+
+/* The recipient's text and HTML (malloc'd into *text, *html) through the subscriber's
+ * template, made or remade when the links' lengths differ. Returns 0, or -1 when the links
+ * cannot go through a template (the caller renders them whole). */
+static int
+from_template(const struct pb_chan_ctx *c, const struct pb_render_opts *ro0, const char *u,
+	      const char *m, char **text, char **html)
+{
+	struct pb_mail_tpl *t = c->mail_tpl ? *c->mail_tpl : NULL;
+	size_t lu = strlen(u), lm = strlen(m);
+
+	if (!c->mail_tpl || !link_plain(u) || !link_plain(m))
+		return -1;
+	if (!t || t->lu != lu || t->lm != lm) {
+		struct pb_render_opts ro = *ro0;
+		unsigned char rnd[8];
+		char nonce[17];
+
+		pb_mail_tpl_free(t);
+		*c->mail_tpl = NULL;
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			return -1;
+		for (int i = 0; i < 8; i++)
+			snprintf(nonce + 2 * i, 3, "%02x", rnd[i]);
+		t = pb_xcalloc(1, sizeof *t);
+		t->lu = lu;
+		t->lm = lm;
+		t->pu = stand_in(nonce, 'u', lu);
+		t->pm = stand_in(nonce, 'm', lm);
+		ro.unsubscribe_url = t->pu;
+		ro.manage_url = t->pm;
+		if (!t->pu || !t->pm || pb_render(c->d, PB_FMT_TEXT, &ro, &t->text) < 0 ||
+		    !t->text.n || pb_render(c->d, PB_FMT_HTML, &ro, &t->html) < 0 || !t->html.n) {
+			pb_mail_tpl_free(t);
+			return -1;
+		}
+		*c->mail_tpl = t;
+	}
+	*text = splice(t->text.v[0], t->pu, u, t->pm, m);
+	*html = splice(t->html.v[0], t->pu, u, t->pm, m);
+	return 0;
+}
+
+/* With the web endpoint on, each recipient's message carries its own links: the digest with
+ * that address's unsubscribe and manage links (the footer, the headers), the feedback links
+ * staying the subscriber's, filled into the subscriber's template (or rendered whole).
+ * Returns 0, -1 with err filled, or 1 when the links cannot be made for this recipient (the
+ * caller builds the message without them). */
 static int
 email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		  struct pb_parts *out, char *err, size_t errlen)
@@ -59,7 +172,7 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 	struct pb_parts text = { 0 }, html = { 0 };
 	struct pb_mail_list l;
 	size_t len = 0;
-	char *mail = NULL;
+	char *mail = NULL, *t = NULL, *h = NULL;
 	int rc = -1;
 
 	if (pb_link_make(&unsub, cfg->web.base_url, c->secret, PB_LINK_UNSUB, c->sub->name, dest,
@@ -73,18 +186,20 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 		rc = 1;
 		goto out;
 	}
-	ro.unsubscribe_url = pb_buf_str(&unsub);
-	ro.manage_url = pb_buf_str(&manage);
-	if (pb_render(c->d, PB_FMT_TEXT, &ro, &text) < 0 || !text.n ||
-	    pb_render(c->d, PB_FMT_HTML, &ro, &html) < 0 || !html.n) {
-		snprintf(err, errlen, "email: nothing rendered");
-		goto out;
+	if (from_template(c, c->ro, pb_buf_str(&unsub), pb_buf_str(&manage), &t, &h) < 0) {
+		ro.unsubscribe_url = pb_buf_str(&unsub);
+		ro.manage_url = pb_buf_str(&manage);
+		if (pb_render(c->d, PB_FMT_TEXT, &ro, &text) < 0 || !text.n ||
+		    pb_render(c->d, PB_FMT_HTML, &ro, &html) < 0 || !html.n) {
+			snprintf(err, errlen, "email: nothing rendered");
+			goto out;
+		}
 	}
 	pb_mail_list_id(&list_id, c->sub->name, cfg->web.base_url);
 	l.unsub_url = pb_buf_str(&unsub);
 	l.list_id = pb_buf_str(&list_id);
 	mail = pb_mail_build_list(cfg, dest, c->d->subject ? c->d->subject : c->d->title,
-				  text.v[0], html.v[0], msg_id, c->now, &l, &len);
+				  t ? t : text.v[0], h ? h : html.v[0], msg_id, c->now, &l, &len);
 	if (!mail) {
 		snprintf(err, errlen, "email: cannot build the message");
 		goto out;
@@ -92,6 +207,8 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 	pb_parts_push(out, mail);
 	rc = 0;
 out:
+	free(h);
+	free(t);
 	pb_parts_free(&html);
 	pb_parts_free(&text);
 	pb_buf_free(&list_id);

@@ -178,20 +178,25 @@ feedback(struct pb_rctx *c, struct pb_buf *b, const char *id)
 	pb_buf_free(&less);
 }
 
-static int
-html_paper(struct pb_rctx *c, size_t i)
+/* The paper's block up to its anchor. */
+static void
+seg_top(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 {
-	struct html *h = c->priv;
-	const struct pb_disp *x = &c->disp[i];
-	const char *topic = c->d->items[i].topic;
-	struct pb_buf *b = &h->full[i];
-
+	(void)arg;
 	pb_buf_puts(b, SEC "padding:18px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<a name=\"");
-	pb_esc_html_attr(b, x->vid);
+	pb_esc_html_attr(b, c->disp[i].vid);
 	pb_buf_puts(b, "\"></a>\n<p style=\"margin:0 0 6px 0;font-size:17px;line-height:23px;"
 		       "font-weight:bold;\">");
-	pb_buf_printf(b, "%zu. ", i + 1);
+}
+
+/* The title link, the authors, the date and the categories. */
+static void
+seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	a_href(b, x->abs_url, "color:#1a0dab;text-decoration:none;");
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
@@ -207,19 +212,15 @@ html_paper(struct pb_rctx *c, size_t i)
 	pb_esc_html(b, x->published);
 	pb_buf_puts(b, " &middot; ");
 	pb_esc_html(b, x->categories);
-	if (topic && *topic) {
-		pb_buf_puts(b, " &middot; ");
-		pb_esc_html(b, PB_WORD(c, PB_W_TOPIC_LC));
-		pb_esc_html(b, PB_WORD(c, PB_W_LEAD));
-		pb_esc_html(b, topic);
-	}
-	if (x->why) {
-		pb_buf_puts(b, "<br><strong>");
-		pb_esc_html(b, PB_WORD(c, PB_W_WHY));
-		pb_esc_html(b, PB_WORD(c, PB_W_COLON));
-		pb_buf_puts(b, "</strong> ");
-		pb_esc_html(b, x->why);
-	}
+}
+
+/* The abstract, analysis, findings, figure and the paper's links. */
+static void
+seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;\">");
 	pb_esc_html(b, x->abstract);
 	pb_buf_puts(b, "</p>\n");
@@ -266,23 +267,68 @@ html_paper(struct pb_rctx *c, size_t i)
 		pb_buf_puts(b, "</a>");
 	}
 	pb_buf_puts(b, "</p>\n");
-	feedback(c, b, c->d->items[i].paper->id);
-	pb_buf_puts(b, "</div>\n");
+}
 
-	b = &h->toc[i];
+/* Its line in the contents. */
+static void
+seg_toc(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"#");
 	pb_esc_html_attr(b, x->vid);
 	pb_buf_puts(b, "\" style=\"color:#1a0dab;text-decoration:none;\">");
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></li>\n");
+}
 
-	b = &h->compact[i];
+/* Its item in the compact list past the size cap. */
+static void
+seg_compact(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	pb_buf_printf(b, "<li style=\"margin:0 0 6px 0;\">");
 	a_href(b, x->abs_url, "color:#1a0dab;");
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a> <span class=\"pb-muted\" style=\"color:" MUTED ";font-size:12px;\">");
 	pb_esc_html(b, x->authors_short);
 	pb_buf_puts(b, "</span></li>\n");
+}
+
+/* What is the paper's own comes from the run's cache (render_int.h); the number, topic, why
+ * and the reader's links are this digest's. */
+static int
+html_paper(struct pb_rctx *c, size_t i)
+{
+	struct html *h = c->priv;
+	const struct pb_disp *x = &c->disp[i];
+	const char *topic = c->d->items[i].topic;
+	struct pb_buf *b = &h->full[i];
+
+	pb_render_seg(c, i, PB_SEG_HTML_TOP, 0, seg_top, b);
+	pb_buf_printf(b, "%zu. ", i + 1);
+	pb_render_seg(c, i, PB_SEG_HTML_HEAD, 0, seg_head, b);
+	if (topic && *topic) {
+		pb_buf_puts(b, " &middot; ");
+		pb_esc_html(b, PB_WORD(c, PB_W_TOPIC_LC));
+		pb_esc_html(b, PB_WORD(c, PB_W_LEAD));
+		pb_esc_html(b, topic);
+	}
+	if (x->why) {
+		pb_buf_puts(b, "<br><strong>");
+		pb_esc_html(b, PB_WORD(c, PB_W_WHY));
+		pb_esc_html(b, PB_WORD(c, PB_W_COLON));
+		pb_buf_puts(b, "</strong> ");
+		pb_esc_html(b, x->why);
+	}
+	pb_render_seg(c, i, PB_SEG_HTML_BODY, 0, seg_body, b);
+	feedback(c, b, c->d->items[i].paper->id);
+	pb_buf_puts(b, "</div>\n");
+	pb_render_seg(c, i, PB_SEG_HTML_TOC, 0, seg_toc, &h->toc[i]);
+	pb_render_seg(c, i, PB_SEG_HTML_COMPACT, 0, seg_compact, &h->compact[i]);
 	return 0;
 }
 

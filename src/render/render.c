@@ -23,8 +23,6 @@ static const struct pb_renderer *const renderers[PB_FMT_COUNT] = {
 	[PB_FMT_JSON] = &pb_renderer_json,
 };
 
-#define SHORT_AUTHORS 8
-
 int
 pb_format_parse(const char *s)
 {
@@ -113,20 +111,6 @@ pb_text_width(const char *s, size_t n)
 	return w;
 }
 
-/* Outside text for display: cleaned of controls and bidi overrides, LaTeX converted. */
-static char *
-display(const char *s, int flags)
-{
-	struct pb_buf b = { 0 }, t = { 0 };
-
-	if (!s)
-		return NULL;
-	pb_text_clean(&t, s, strlen(s), 0);
-	pb_latex_append(&b, pb_buf_str(&t), t.len, flags);
-	pb_buf_free(&t);
-	return pb_buf_detach(&b);
-}
-
 /* The executive summary for display. A model's is outside text like any other. The built-in
  * one is our Markdown around data spans: only the spans are converted, as titles are. */
 static char *
@@ -138,7 +122,7 @@ display_summary(const struct pb_digest *d)
 	if (!d->exec_summary || !*d->exec_summary)
 		return NULL;
 	if (d->exec_from_model)
-		return display(d->exec_summary, PB_LATEX_PROSE);
+		return pb_disp_display(d->exec_summary, PB_LATEX_PROSE);
 	pb_text_clean(&t, d->exec_summary, strlen(d->exec_summary), PB_CLEAN_KEEP_DATA);
 	for (p = pb_buf_str(&t); *p; p = e) {
 		const char *o = strchr(p, PB_DATA_OPEN);
@@ -161,168 +145,6 @@ display_summary(const struct pb_digest *d)
 	return pb_buf_detach(&b);
 }
 
-/* The month an arXiv id was first submitted in, from the id itself: "2204.01234" was
- * submitted in April 2022, "astro-ph/0601001" in January 2006. 0 when the id says nothing. */
-static int
-id_month(const char *id, char out[16])
-{
-	const char *d = id ? strchr(id, '/') : NULL;
-	int yy, mm;
-
-	d = d ? d + 1 : id;
-	if (!d || strlen(d) < 4)
-		return 0;
-	for (int k = 0; k < 4; k++)
-		if (d[k] < '0' || d[k] > '9')
-			return 0;
-	if (d == id && d[4] != '.')
-		return 0;
-	yy = (d[0] - '0') * 10 + (d[1] - '0');
-	mm = (d[2] - '0') * 10 + (d[3] - '0');
-	if (mm < 1 || mm > 12)
-		return 0;
-	/* old-style ids run from 1991; new-style ids began in 2007 */
-	snprintf(out, 16, "%04d-%02d", yy >= 91 ? 1900 + yy : 2000 + yy, mm);
-	return 1;
-}
-
-/* The date line: when a paper is new, the day it was published; when this is a new version
- * of an older paper, "Revised (vN)" with the day of the revision and when it was first
- * submitted. arXiv's API gives both dates (published is v1, updated this version); the
- * RSS feed gives the announcement type, the version and the day, and the id the month. */
-static void
-dates(struct pb_disp *x, const struct pb_paper *p, const char *date, const char *lang)
-{
-	struct pb_buf b = { 0 };
-	char first[16];
-	int api = p->announce == PB_ANN_UNKNOWN;
-
-	x->revised = p->announce == PB_ANN_REPLACE || p->announce == PB_ANN_REPLACE_CROSS ||
-		     (api && p->version > 1);
-	if (!x->revised) {
-		x->date_label = pb_word(lang, PB_W_PUBLISHED);
-		if (p->published && strlen(p->published) >= 10)
-			x->published = pb_xstrndup(p->published, 10);
-		else
-			x->published = pb_xstrdup(date ? date : "");
-		return;
-	}
-	pb_buf_puts(&b, pb_word(lang, PB_W_REVISED));
-	if (p->version > 1)
-		pb_buf_printf(&b, " (v%d)", p->version);
-	x->label_buf = pb_buf_detach(&b);
-	x->date_label = x->label_buf;
-	if (api && p->updated && strlen(p->updated) >= 10)
-		pb_buf_append(&b, p->updated, 10);
-	else if (!api && p->published && strlen(p->published) >= 10)
-		pb_buf_append(&b, p->published, 10);
-	else
-		pb_buf_puts(&b, date ? date : "");
-	if (api && p->published && strlen(p->published) >= 10)
-		snprintf(first, sizeof first, "%.10s", p->published);
-	else if (!id_month(p->id, first))
-		first[0] = '\0';
-	if (first[0]) {
-		const char *vars[] = { "date", first, NULL };
-
-		if (b.len)
-			pb_buf_puts(&b, pb_word(lang, PB_W_CLAUSE_SEP));
-		pb_template_put(&b, pb_word(lang, PB_W_FIRST_SUBMITTED), vars);
-	}
-	x->published = pb_buf_detach(&b);
-}
-
-static void
-disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date, const char *lang)
-{
-	const struct pb_paper *p = it->paper;
-	struct pb_buf b = { 0 };
-	size_t i;
-
-	x->title = display(p->title ? p->title : "(untitled)", PB_LATEX_TEXT);
-	for (i = 0; i < p->n_authors; i++) {
-		if (i)
-			pb_buf_puts(&b, ", ");
-		if (p->authors[i].name) {
-			char *name = display(p->authors[i].name, PB_LATEX_TEXT);
-
-			pb_buf_puts(&b, name);
-			free(name);
-		}
-		if (i + 1 == SHORT_AUTHORS && p->n_authors > SHORT_AUTHORS + 1) {
-			x->authors_short = pb_xstrdup(pb_buf_str(&b));
-		}
-	}
-	x->authors = pb_buf_detach(&b);
-	if (!x->authors_short) {
-		x->authors_short = pb_xstrdup(x->authors);
-	} else {
-		char n[24];
-		const char *vars[] = { "n", n, NULL };
-
-		snprintf(n, sizeof n, "%zu", p->n_authors);
-		pb_buf_puts(&b, x->authors_short);
-		free(x->authors_short);
-		pb_template_put(&b, pb_word(lang, PB_W_ET_AL), vars);
-		x->authors_short = pb_buf_detach(&b);
-	}
-	x->abstract = display(p->abstract ? p->abstract : "", PB_LATEX_TEXT);
-	x->analysis = it->analysis && *it->analysis ? display(it->analysis, PB_LATEX_PROSE) : NULL;
-	x->n_findings = it->n_findings;
-	x->findings = pb_xcalloc(it->n_findings ? it->n_findings : 1, sizeof *x->findings);
-	for (i = 0; i < it->n_findings; i++)
-		x->findings[i] = display(it->findings[i] ? it->findings[i] : "", PB_LATEX_TEXT);
-	/* Categories and ids come from the feed too: the same filter as every other field. */
-	for (i = 0; i < p->n_categories; i++)
-		if (p->categories[i]) {
-			pb_buf_puts(&b, b.len ? ", " : "");
-			pb_text_clean(&b, p->categories[i], strlen(p->categories[i]),
-				      PB_CLEAN_ONE_LINE);
-		}
-	x->categories = pb_buf_detach(&b);
-	dates(x, p, date, lang);
-	/* The ranker's reason is outside text (it may quote a liked paper or an author): one
-	 * line, cleaned and converted like the fields it quotes. */
-	if (it->why && *it->why) {
-		pb_text_clean(&b, it->why, strlen(it->why), PB_CLEAN_ONE_LINE);
-		x->why = display(pb_buf_str(&b), PB_LATEX_TEXT);
-		pb_buf_reset(&b);
-		if (!x->why[strspn(x->why, " ")]) {     /* nothing left to show */
-			free(x->why);
-			x->why = NULL;
-		}
-	}
-	pb_text_clean(&b, p->id ? p->id : "", p->id ? strlen(p->id) : 0, PB_CLEAN_ONE_LINE);
-	if (p->version > 0)
-		pb_buf_printf(&b, "v%d", p->version);
-	x->vid = pb_buf_detach(&b);
-	pb_buf_printf(&b, "https://arxiv.org/abs/%s", x->vid);
-	x->abs_url = pb_buf_detach(&b);
-	pb_buf_printf(&b, "https://arxiv.org/pdf/%s", x->vid);
-	x->pdf_url = pb_buf_detach(&b);
-	pb_disp_fulltext(x, it->fulltext);
-}
-
-static void
-disp_free(struct pb_disp *x)
-{
-	free(x->title);
-	free(x->authors);
-	free(x->authors_short);
-	free(x->abstract);
-	free(x->analysis);
-	for (size_t i = 0; i < x->n_findings; i++)
-		free(x->findings[i]);
-	free(x->findings);
-	free(x->categories);
-	free(x->published);
-	free(x->label_buf);
-	free(x->why);
-	free(x->vid);
-	free(x->abs_url);
-	free(x->pdf_url);
-	pb_disp_fulltext_free(x);
-}
 
 void
 pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
@@ -463,9 +285,12 @@ prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opt
 	c->d = d;
 	c->o = o ? o : &none;
 	c->disp = pb_xcalloc(d->n_items ? d->n_items : 1, sizeof *c->disp);
+	/* through the run's cache when there is one: the same bytes, made once per paper */
 	for (size_t i = 0; i < d->n_items; i++)
-		disp_fill(&c->disp[i], &d->items[i], d->date, d->language);
-	c->title = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+		if (pb_rcache_disp(c->o->cache, &c->disp[i], &d->items[i], d->date,
+				   d->language) < 0)
+			pb_disp_fill(&c->disp[i], &d->items[i], d->date, d->language);
+	c->title = pb_disp_display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
 	/* the documents are about this long: one allocation instead of a dozen reallocs */
 	c->size_hint = 8192;
 	for (size_t i = 0; i < d->n_items; i++)
@@ -480,7 +305,7 @@ release(struct pb_rctx *c)
 	free(c->summary);
 	free(c->title);
 	for (size_t i = 0; i < c->d->n_items; i++)
-		disp_free(&c->disp[i]);
+		pb_disp_free(&c->disp[i]);
 	free(c->disp);
 }
 
@@ -564,7 +389,7 @@ all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const c
 	const char *sep;
 
 	memset(&x, 0, sizeof x);
-	disp_fill(&x, it, date, lang);
+	pb_disp_fill(&x, it, date, lang);
 	pb_buf_printf(b, "%zu. [", rank);
 	pb_esc_md(b, x.title);
 	pb_buf_puts(b, "](");
@@ -586,7 +411,7 @@ all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const c
 		pb_esc_md(b, x.date_label);
 	}
 	pb_buf_putc(b, '\n');
-	disp_free(&x);
+	pb_disp_free(&x);
 }
 
 char *
@@ -600,7 +425,7 @@ pb_render_all_md(const struct pb_digest *d)
 
 	if (!d)
 		return pb_buf_detach(&b);
-	t = display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
+	t = pb_disp_display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
 	n = d->n_items + d->n_more;
 	pb_md_front_matter(&b, t, date);
 	pb_buf_puts(&b, "# ");

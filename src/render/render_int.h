@@ -41,9 +41,58 @@ struct pb_disp {
 				 * most 300 bytes, each once, at most PB_RENDER_MAX_LINKS */
 	char **link_labels;     /* "github.com/org/repo": the URL without its scheme, cut */
 	size_t n_links;
+	/* the per-run cache's entry every field but why is borrowed from (cache.c), or NULL
+	 * when this display owns its fields */
+	struct pb_rcache_entry *entry;
 };
 
 #define PB_RENDER_MAX_LINKS 5
+
+/* Outside text for display: cleaned of controls and bidi overrides, LaTeX converted with
+ * flags (latex.h). Returns a malloc'd string, NULL for s NULL. */
+char *pb_disp_display(const char *s, int flags);
+/* Fills x (zeroed by the caller) from it for a digest of date in language lang: every field
+ * but why, which depends on the reader, not on the paper. */
+void pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const char *date,
+			 const char *lang);
+/* Sets x->why from it (the ranker's reason, one line), NULL when there is nothing to show. */
+void pb_disp_why(struct pb_disp *x, const struct pb_digest_item *it);
+/* pb_disp_fill_shared then pb_disp_why. */
+void pb_disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date,
+		  const char *lang);
+/* Releases what x owns: everything, or only why when x borrows from the cache. */
+void pb_disp_free(struct pb_disp *x);
+
+/* The per-run cache (pb_render_cache, render.h). Each entry is one paper as one digest
+ * language and date show it (its version, its full text, its analysis and findings are part
+ * of the key), holding its display forms and the rendered segments below, built on first
+ * use. A segment may depend only on the display forms (why excepted) and the language:
+ * whatever differs per reader (numbers, topic, why, links) stays outside. */
+enum pb_seg {
+	PB_SEG_TEXT_TITLE = 0,          /* + the prefix's width ("[12] " is 5), below 8 */
+	PB_SEG_TEXT_HEAD = 8,           /* authors, date, categories */
+	PB_SEG_TEXT_BODY,               /* abstract to the last link */
+	PB_SEG_HTML_TOP,                /* the block's opening and anchor */
+	PB_SEG_HTML_HEAD,               /* title link to categories */
+	PB_SEG_HTML_BODY,               /* abstract to the links */
+	PB_SEG_HTML_TOC,                /* its line in the contents */
+	PB_SEG_HTML_COMPACT,            /* its item of the compact list */
+	PB_SEG_COUNT,
+	PB_SEG_NONE = PB_SEG_COUNT      /* not cached: always rendered */
+};
+/* Fills x from it through the cache rc: the shared fields borrowed from rc's entry (made on
+ * first use), why x's own. Returns 0, or -1 (x untouched) when rc is NULL or full; the
+ * caller then fills x with pb_disp_fill. */
+int pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x,
+		   const struct pb_digest_item *it, const char *date, const char *lang);
+
+struct pb_rctx;
+/* Writes segment of item i to out; arg is the segment's own parameter. */
+typedef void (*pb_seg_fn)(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *out);
+/* Appends segment seg of item i to out: the cached bytes when c->disp[i] has an entry (fn
+ * builds them on first use), else fn's output directly. Either way the same bytes. */
+void pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
+		   struct pb_buf *out);
 
 /* Fills the full-text fields of x from ft (NULL leaves them empty); pb_disp_fulltext_free
  * releases them. Outside URLs that are not plain http(s) (javascript:, data:, a space, a

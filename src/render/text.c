@@ -317,25 +317,32 @@ wfield(const struct pb_rctx *c, struct pb_buf *b, const char *label, const char 
 	pb_buf_free(&l);
 }
 
-static int
-text_paper(struct pb_rctx *c, size_t i)
+/* The title under its number, wrapped after a prefix arg columns wide. */
+static void
+seg_title(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	wrap_str(b, c->disp[i].title, arg, arg);
+}
+
+/* Authors, date and categories. */
+static void
+seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 {
 	const struct pb_disp *x = &c->disp[i];
-	struct pb_buf *b = &c->doc;
-	char num[32];
-	int l = snprintf(num, sizeof num, "[%zu] ", i + 1);
 
-	rule(b, '-', W);
-	pb_buf_puts(b, num);
-	wrap_str(b, x->title, (size_t)l, (size_t)l);
-	pb_buf_putc(b, '\n');
+	(void)arg;
 	wfield(c, b, PB_WORD(c, PB_W_AUTHORS), x->authors);
 	wfield(c, b, x->date_label, x->published);
 	wfield(c, b, PB_WORD(c, PB_W_CATEGORIES), x->categories);
-	if (c->d->items[i].topic && *c->d->items[i].topic)
-		wfield(c, b, PB_WORD(c, PB_W_TOPIC), c->d->items[i].topic);
-	if (x->why)
-		wfield(c, b, PB_WORD(c, PB_W_WHY), x->why);
+}
+
+/* The abstract, analysis and findings, then the paper's links. */
+static void
+seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	pb_buf_printf(b, "\n    %s%s\n    ", PB_WORD(c, PB_W_ABSTRACT), PB_WORD(c, PB_W_COLON));
 	wrap_str(b, x->abstract, 4, 4);
 	pb_buf_putc(b, '\n');
@@ -357,6 +364,29 @@ text_paper(struct pb_rctx *c, size_t i)
 		field(b, 4, "Code:  ", x->links[k]);
 	if (x->teaser_url)
 		field(b, 4, "Figure: ", x->teaser_url);
+}
+
+/* What is the paper's own comes from the run's cache (render_int.h); the number, topic, why
+ * and the reader's links are this digest's. */
+static int
+text_paper(struct pb_rctx *c, size_t i)
+{
+	const struct pb_disp *x = &c->disp[i];
+	struct pb_buf *b = &c->doc;
+	char num[32];
+	int l = snprintf(num, sizeof num, "[%zu] ", i + 1);
+
+	rule(b, '-', W);
+	pb_buf_puts(b, num);
+	pb_render_seg(c, i, l < 8 ? PB_SEG_TEXT_TITLE + (unsigned)l : PB_SEG_NONE, (size_t)l,
+		      seg_title, b);
+	pb_buf_putc(b, '\n');
+	pb_render_seg(c, i, PB_SEG_TEXT_HEAD, 0, seg_head, b);
+	if (c->d->items[i].topic && *c->d->items[i].topic)
+		wfield(c, b, PB_WORD(c, PB_W_TOPIC), c->d->items[i].topic);
+	if (x->why)
+		wfield(c, b, PB_WORD(c, PB_W_WHY), x->why);
+	pb_render_seg(c, i, PB_SEG_TEXT_BODY, 0, seg_body, b);
 	{
 		struct pb_buf more = { 0 }, less = { 0 };
 		const char *id = c->d->items[i].paper->id;

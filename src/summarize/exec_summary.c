@@ -117,6 +117,7 @@ in_list(const char *w, const char *const *list, size_t n)
 
 struct phrase {
 	char *key;          /* folded: "gaussian splatting" */
+	uint64_t hash;      /* of key, kept so a paper's terms are hashed once per run */
 	char *show;         /* as first written, lowercased unless an acronym */
 	size_t df;          /* papers it appears in */
 	size_t last;        /* last paper counted, so each paper counts once */
@@ -142,7 +143,7 @@ counter_grow(struct counter *c)
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!old[i].key)
 			continue;
-		size_t j = pb_fnv1a64_str(old[i].key) & (c->cap - 1);
+		size_t j = old[i].hash & (c->cap - 1);
 
 		while (c->v[j].key)
 			j = (j + 1) & (c->cap - 1);
@@ -152,17 +153,20 @@ counter_grow(struct counter *c)
 	free(old);
 }
 
+/* Counts key (its hash h, 0: computed here) once for paper. */
 static void
-counter_add(struct counter *c, const char *key, const char *show, size_t paper, int bigram,
-	    int copy)
+counter_add(struct counter *c, const char *key, uint64_t h, const char *show, size_t paper,
+	    int bigram, int copy)
 {
 	size_t j;
 
 	if ((c->n + 1) * 2 > c->cap)
 		counter_grow(c);
-	j = pb_fnv1a64_str(key) & (c->cap - 1);
+	if (!h)
+		h = pb_fnv1a64_str(key);
+	j = h & (c->cap - 1);
 	while (c->v[j].key) {
-		if (strcmp(c->v[j].key, key) == 0) {
+		if (c->v[j].hash == h && strcmp(c->v[j].key, key) == 0) {
 			if (c->v[j].last != paper) {
 				c->v[j].df++;
 				c->v[j].last = paper;
@@ -172,12 +176,24 @@ counter_add(struct counter *c, const char *key, const char *show, size_t paper, 
 		j = (j + 1) & (c->cap - 1);
 	}
 	c->v[j].key = copy ? pb_xstrdup(key) : (char *)key;
+	c->v[j].hash = h;
 	c->v[j].show = copy ? pb_xstrdup(show) : (char *)show;
 	c->v[j].df = 1;
 	c->v[j].last = paper;
 	c->v[j].bigram = bigram;
 	c->v[j].owned = copy;
 	c->n++;
+}
+
+/* An empty counter with room for n keys without growing. */
+static void
+counter_init(struct counter *c, size_t n)
+{
+	c->cap = 256;
+	while (c->cap < n * 2 + 2)
+		c->cap *= 2;
+	c->v = pb_xcalloc(c->cap, sizeof *c->v);
+	c->n = 0;
 }
 
 static void
@@ -348,7 +364,7 @@ count_decoded(struct counter *c, const char *s, size_t paper)
 			}
 			if (!IN(key, weak_words) && !(mixed && IN(show, weak_words)) &&
 			    (mixed || !adjective(key)))
-				counter_add(c, key, show, paper, 0, 1);
+				counter_add(c, key, 0, show, paper, 0, 1);
 			if (have_prev) {
 				char k2[130], s2[130];
 				size_t a = strlen(pk), kb = strlen(key), sa = strlen(ps), sb = strlen(show);
@@ -359,7 +375,7 @@ count_decoded(struct counter *c, const char *s, size_t paper)
 				memcpy(s2, ps, sa);
 				s2[sa] = ' ';
 				memcpy(s2 + sa + 1, show, sb + 1);
-				counter_add(c, k2, s2, paper, 1, 1);
+				counter_add(c, k2, 0, s2, paper, 1, 1);
 			}
 			memcpy(pk, key, sizeof pk);
 			memcpy(ps, show, sizeof ps);
@@ -449,15 +465,21 @@ themes(struct pb_buf *b, const struct pb_digest *d, int zh, const struct pb_term
 {
 	struct counter c = { 0 };
 	struct phrase **cand = NULL, *chosen[MAX_THEMES];
-	size_t nc = 0, nch = 0;
+	size_t nc = 0, nch = 0, total = 0;
 
+	/* sized once for every paper's terms: no rehashing while counting */
+	for (size_t i = 0; terms && i < d->n_items; i++)
+		total += terms[i] ? terms[i]->n : 0;
+	if (total)
+		counter_init(&c, total);
 	for (size_t i = 0; i < d->n_items; i++) {
 		const struct pb_digest_item *it = &d->items[i];
 		const struct pb_terms *t = terms ? terms[i] : NULL;
 
 		if (t) {
 			for (size_t k = 0; k < t->n; k++)
-				counter_add(&c, t->v[k].key, t->v[k].show, i + 1, t->v[k].bigram, 0);
+				counter_add(&c, t->v[k].key, t->v[k].hash, t->v[k].show, i + 1,
+					    t->v[k].bigram, 0);
 		} else {
 			count_item(&c, it->paper ? it->paper->title : NULL, it->findings,
 				   it->n_findings, i + 1);

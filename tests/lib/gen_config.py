@@ -43,8 +43,10 @@ def main():
                     help="every subscriber's max_papers (0: 2 to 5 by turns)")
     ap.add_argument("--file-dir", default="", help="turn the file sink on, into this folder")
     ap.add_argument("--categories", default="cs.CV,cs.LG,cs.RO")
+    ap.add_argument("--email-only", action="store_true",
+                    help="as --channels email")
     a = ap.parse_args()
-    chans = set(a.channels.split(","))
+    chans = {"email"} if a.email_only else set(a.channels.split(","))
     hooks = os.path.join(a.dir, "hooks")
     if "slack" in chans:
         os.makedirs(hooks, exist_ok=True)

@@ -1,0 +1,227 @@
+/* The per-run render cache: a paper's display forms and rendered blocks, made once and reused
+ * by every digest that shows the same paper in the same language on the same date. The key is
+ * everything the shared part of a display depends on (the paper's record and version, the
+ * digest's language and date, the item's analysis, findings and full text), written as
+ * length-prefixed fields so two different keys never read alike. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/fulltext.h"
+#include "paperboy/hash.h"
+#include "render_int.h"
+
+struct pb_rcache_entry {
+	struct pb_rcache_entry *next;   /* same bucket */
+	struct pb_render_cache *rc;     /* the cache it counts in */
+	uint64_t hash;
+	char *key;
+	size_t key_len;
+	struct pb_disp disp;            /* why is always NULL here */
+	unsigned have;                  /* bit s: seg[s] is built */
+	struct pb_buf seg[PB_SEG_COUNT];
+};
+
+struct pb_render_cache {
+	struct pb_rcache_entry **tab;
+	size_t cap;                     /* a power of two */
+	size_t n;
+	size_t bytes;                   /* roughly what the entries hold */
+	size_t hits;
+	struct pb_buf key;              /* the key being looked up */
+};
+
+struct pb_render_cache *
+pb_render_cache_new(void)
+{
+	struct pb_render_cache *rc = pb_xcalloc(1, sizeof *rc);
+
+	rc->cap = 256;
+	rc->tab = pb_xcalloc(rc->cap, sizeof *rc->tab);
+	return rc;
+}
+
+static void
+entry_free(struct pb_rcache_entry *e)
+{
+	e->disp.entry = NULL;
+	pb_disp_free(&e->disp);
+	for (int s = 0; s < PB_SEG_COUNT; s++)
+		pb_buf_free(&e->seg[s]);
+	free(e->key);
+	free(e);
+}
+
+void
+pb_render_cache_free(struct pb_render_cache *rc)
+{
+	if (!rc)
+		return;
+	for (size_t i = 0; i < rc->cap; i++)
+		for (struct pb_rcache_entry *e = rc->tab[i], *nx; e; e = nx) {
+			nx = e->next;
+			entry_free(e);
+		}
+	free(rc->tab);
+	pb_buf_free(&rc->key);
+	free(rc);
+}
+
+void
+pb_render_cache_stats(const struct pb_render_cache *rc, size_t *entries, size_t *hits)
+{
+	*entries = rc ? rc->n : 0;
+	*hits = rc ? rc->hits : 0;
+}
+
+static void
+key_num(struct pb_buf *k, uint64_t v)
+{
+	pb_buf_append(k, &v, sizeof v);
+}
+
+/* A string with its length first; NULL differs from "". */
+static void
+key_str(struct pb_buf *k, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	key_num(k, s ? (uint64_t)n : UINT64_MAX);
+	pb_buf_append(k, s ? s : "", n);
+}
+
+static void
+key_ptr(struct pb_buf *k, const void *p)
+{
+	key_num(k, (uint64_t)(uintptr_t)p);
+}
+
+/* What pb_disp_fill_shared reads: the paper's record (its fields by address, within a run
+ * they do not change; id, version and title by value), the date and language, the item's
+ * analysis and findings, and the full text's teaser and links. */
+static void
+make_key(struct pb_buf *k, const struct pb_digest_item *it, const char *date, const char *lang)
+{
+	const struct pb_paper *p = it->paper;
+	const struct pb_fulltext *ft = it->fulltext;
+
+	pb_buf_reset(k);
+	key_ptr(k, p);
+	key_str(k, p->id);
+	key_num(k, (uint64_t)(int64_t)p->version);
+	key_num(k, (uint64_t)p->announce);
+	key_str(k, p->title);
+	key_ptr(k, p->abstract);
+	key_ptr(k, p->authors);
+	key_num(k, p->n_authors);
+	key_ptr(k, p->categories);
+	key_num(k, p->n_categories);
+	key_ptr(k, p->published);
+	key_ptr(k, p->updated);
+	key_str(k, date);
+	key_str(k, lang);
+	key_str(k, it->analysis);
+	key_num(k, it->n_findings);
+	for (size_t i = 0; i < it->n_findings; i++)
+		key_str(k, it->findings[i]);
+	key_num(k, ft ? 1 : 0);
+	if (ft) {
+		key_num(k, ft->n_figures);
+		if (ft->n_figures) {
+			key_str(k, ft->figures[0].image_url);
+			key_str(k, ft->figures[0].alt);
+			key_str(k, ft->figures[0].caption);
+		}
+		key_num(k, ft->n_links);
+		for (size_t i = 0; i < ft->n_links; i++)
+			key_str(k, ft->links[i]);
+	}
+}
+
+static size_t
+disp_bytes(const struct pb_disp *x)
+{
+	size_t n = 512;
+
+	n += strlen(x->title) + strlen(x->authors) + strlen(x->authors_short);
+	n += strlen(x->abstract) + (x->analysis ? strlen(x->analysis) : 0);
+	for (size_t i = 0; i < x->n_findings; i++)
+		n += strlen(x->findings[i]);
+	return n;
+}
+
+static void
+grow(struct pb_render_cache *rc)
+{
+	size_t cap = rc->cap * 2;
+	struct pb_rcache_entry **tab = pb_xcalloc(cap, sizeof *tab);
+
+	for (size_t i = 0; i < rc->cap; i++)
+		for (struct pb_rcache_entry *e = rc->tab[i], *nx; e; e = nx) {
+			nx = e->next;
+			e->next = tab[e->hash & (cap - 1)];
+			tab[e->hash & (cap - 1)] = e;
+		}
+	free(rc->tab);
+	rc->tab = tab;
+	rc->cap = cap;
+}
+
+int
+pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_digest_item *it,
+	       const char *date, const char *lang)
+{
+	struct pb_rcache_entry *e;
+	uint64_t h;
+
+	if (!rc || !it->paper)
+		return -1;
+	make_key(&rc->key, it, date, lang);
+	h = pb_fnv1a64_more(1469598103934665603ULL, rc->key.data, rc->key.len);
+	for (e = rc->tab[h & (rc->cap - 1)]; e; e = e->next)
+		if (e->hash == h && e->key_len == rc->key.len &&
+		    memcmp(e->key, rc->key.data, e->key_len) == 0)
+			break;
+	if (e) {
+		rc->hits++;
+	} else {
+		if (rc->bytes >= PB_RENDER_CACHE_MAX)
+			return -1;
+		e = pb_xcalloc(1, sizeof *e);
+		e->hash = h;
+		e->key_len = rc->key.len;
+		e->key = pb_xmalloc(rc->key.len);
+		memcpy(e->key, rc->key.data, rc->key.len);
+		e->rc = rc;
+		pb_disp_fill_shared(&e->disp, it, date, lang);
+		rc->bytes += e->key_len + disp_bytes(&e->disp);
+		if (rc->n + 1 > rc->cap / 2)
+			grow(rc);
+		e->next = rc->tab[h & (rc->cap - 1)];
+		rc->tab[h & (rc->cap - 1)] = e;
+		rc->n++;
+	}
+	e->disp.entry = e;
+	*x = e->disp;
+	e->disp.entry = NULL;
+	pb_disp_why(x, it);
+	return 0;
+}
+
+void
+pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
+	      struct pb_buf *out)
+{
+	struct pb_rcache_entry *e = c->disp[i].entry;
+
+	if (!e || seg >= PB_SEG_COUNT) {
+		fn(c, i, arg, out);
+		return;
+	}
+	if (!(e->have & 1u << seg)) {
+		fn(c, i, arg, &e->seg[seg]);
+		e->have |= 1u << seg;
+		e->rc->bytes += e->seg[seg].len;
+	}
+	pb_buf_append(out, e->seg[seg].data ? e->seg[seg].data : "", e->seg[seg].len);
+}

@@ -1,0 +1,288 @@
+/* pb_mail_qp: the quoted-printable body encoder. Fixed cases with their exact encodings (long
+ * lines, trailing white space, '=', 8-bit, line endings, a line of exactly 76 and of 75, a
+ * leading '.'), then a bounded differential run against the byte-at-a-time encoder it
+ * replaced (kept here as the reference), and the rules every output must keep. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/deliver.h"
+#include "t.h"
+
+/* The encoder as it was: one byte, one token at a time. */
+static void
+ref_qp(struct pb_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char line[76 + 8];
+	size_t col = 0, tl;
+	char tok[4];
+
+	while (*p) {
+		if (*p == '\r' || *p == '\n') {
+			if (p[0] == '\r' && p[1] == '\n')
+				p++;
+			p++;
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
+			col = 0;
+			continue;
+		}
+		int eol = p[1] == '\0' || p[1] == '\r' || p[1] == '\n';
+		if ((*p >= 33 && *p <= 126 && *p != '=') || ((*p == ' ' || *p == '\t') && !eol)) {
+			tok[0] = (char)*p;
+			tl = 1;
+		} else {
+			tok[0] = '=';
+			tok[1] = hex[*p >> 4];
+			tok[2] = hex[*p & 15];
+			tl = 3;
+		}
+		if (col + tl > (eol ? 76u : 75u)) {
+			line[col++] = '=';
+			line[col++] = '\r';
+			line[col++] = '\n';
+			pb_buf_append(b, line, col);
+			col = 0;
+		}
+		if (col == 0 && tl == 1 && tok[0] == '.') {
+			memcpy(line, "=2E", 3);
+			col = 3;
+		} else {
+			memcpy(line + col, tok, tl);
+			col += tl;
+		}
+		p++;
+	}
+	if (col > 0) {
+		line[col++] = '\r';
+		line[col++] = '\n';
+		pb_buf_append(b, line, col);
+	}
+}
+
+static char *
+qp(const char *s)
+{
+	struct pb_buf b = { 0 };
+
+	pb_mail_qp(&b, s);
+	return pb_buf_detach(&b);
+}
+
+/* Decodes quoted-printable back (soft breaks removed, =XX read); CRLF stays CRLF. */
+static char *
+unqp(const char *s)
+{
+	struct pb_buf b = { 0 };
+
+	for (const char *p = s; *p; p++) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
+			p += 2;
+		} else if (p[0] == '=' && p[1] && p[2]) {
+			char h[3] = { p[1], p[2], 0 };
+
+			pb_buf_putc(&b, (char)strtol(h, NULL, 16));
+			p += 2;
+		} else {
+			pb_buf_putc(&b, *p);
+		}
+	}
+	return pb_buf_detach(&b);
+}
+
+/* Lines end in CRLF, at most 76 octets, no white space before a line end, only printable
+ * ASCII, no '.' opening a line. */
+static int
+rules_ok(const char *m)
+{
+	size_t col = 0;
+
+	for (const char *p = m; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\r') {
+			if (p[1] != '\n' || (p > m && (p[-1] == ' ' || p[-1] == '\t')))
+				return 0;
+			p++;
+			col = 0;
+			continue;
+		}
+		if (c == '\n' || c > 126 || (c < 32 && c != '\t'))
+			return 0;
+		if (col == 0 && c == '.')
+			return 0;
+		if (++col > 76)
+			return 0;
+	}
+	return col == 0;
+}
+
+static void
+check_case(const char *in, const char *want)
+{
+	char *got = qp(in);
+	struct pb_buf r = { 0 };
+
+	T_EQ_STR(got, want);
+	ref_qp(&r, in);
+	T_EQ_STR(got, pb_buf_str(&r));
+	T_CHECK(rules_ok(got));
+	pb_buf_free(&r);
+	free(got);
+}
+
+static void
+test_fixed(void)
+{
+	char l76[77], l75[76], l80[81], want[200];
+
+	check_case("", "");
+	check_case(NULL, "");
+	check_case("plain", "plain\r\n");
+	check_case("a=b", "a=3Db\r\n");
+	check_case("trailing space \nand tab\t\r\nend", "trailing space=20\r\nand tab=09\r\nend\r\n");
+	check_case("in the middle\tstays", "in the middle\tstays\r\n");
+	check_case("caf\xc3\xa9 \xe2\x80\x94 \xff", "caf=C3=A9 =E2=80=94 =FF\r\n");
+	check_case("cr\rlf\ncrlf\r\n\r\nlast\n", "cr\r\nlf\r\ncrlf\r\n\r\nlast\r\n");
+	check_case(".lead\n..two\nmid.dle", "=2Elead\r\n=2E.two\r\nmid.dle\r\n");
+	check_case("ctl\x01\x7f", "ctl=01=7F\r\n");
+	/* exactly 76: one line; 77: a soft break at 75 */
+	memset(l76, 'x', 76);
+	l76[76] = '\0';
+	snprintf(want, sizeof want, "%s\r\n", l76);
+	check_case(l76, want);
+	memset(l80, 'y', 80);
+	l80[80] = '\0';
+	snprintf(want, sizeof want, "%.75s=\r\n%s\r\n", l80, l80 + 75);
+	check_case(l80, want);
+	/* 75 characters and a trailing space: the space (=20) goes to the next line */
+	memset(l75, 'z', 75);
+	l75[75] = '\0';
+	{
+		char in[80];
+
+		snprintf(in, sizeof in, "%s ", l75);
+		snprintf(want, sizeof want, "%s=\r\n=20\r\n", l75);
+		check_case(in, want);
+	}
+	/* an encoded byte that would cross column 76 moves to the next line whole */
+	{
+		char in[90];
+
+		snprintf(in, sizeof in, "%.74s=tail", l80);
+		snprintf(want, sizeof want, "%.74s=\r\n=3Dtail\r\n", l80);
+		check_case(in, want);
+	}
+	/* a soft break before a '.' encodes it */
+	{
+		char in[90];
+
+		snprintf(in, sizeof in, "%.75s.x", l80);
+		snprintf(want, sizeof want, "%.75s=\r\n=2Ex\r\n", l80);
+		check_case(in, want);
+	}
+}
+
+static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng >> 32);
+}
+
+/* Random texts weighted toward the edges: long words, runs of spaces and tabs, line endings
+ * of every kind, '=', '.', 8-bit and control bytes. */
+static void
+test_differential(void)
+{
+	static const char pool[] = "abcdefghij     \t\t..==\r\n\n\x01\x80\xc3\xa9\xff"
+				   "KLMNOPQRSTUVWXYZ0123456789";
+	int bad = 0;
+
+	for (int k = 0; k < 3000; k++) {
+		size_t n = next() % 400;
+		char *in = malloc(n + 1), *got, *back, *orig;
+		struct pb_buf r = { 0 };
+		int mode = (int)(next() % 3);
+
+		for (size_t i = 0; i < n; i++) {
+			if (mode == 0)
+				in[i] = pool[next() % (sizeof pool - 1)];
+			else if (mode == 1)   /* mostly letters: long runs */
+				in[i] = next() % 50 ? (char)('a' + next() % 26) : pool[next() % (sizeof pool - 1)];
+			else
+				in[i] = (char)(next() % 255 + 1);
+		}
+		in[n] = '\0';
+		got = qp(in);
+		ref_qp(&r, in);
+		if (strcmp(got, pb_buf_str(&r)) != 0 || !rules_ok(got)) {
+			if (bad++ < 3)
+				fprintf(stderr, "differs for input %d (%zu bytes)\n", k, n);
+		}
+		/* decoding gives the input back, its line endings as CRLF */
+		back = unqp(got);
+		{
+			struct pb_buf w = { 0 };
+
+			for (size_t i = 0; i < n; i++) {
+				if (in[i] == '\r' || in[i] == '\n') {
+					if (in[i] == '\r' && in[i + 1] == '\n')
+						i++;
+					pb_buf_puts(&w, "\r\n");
+				} else {
+					pb_buf_putc(&w, in[i]);
+				}
+			}
+			if (w.len && w.data[w.len - 1] != '\n')
+				pb_buf_puts(&w, "\r\n");
+			orig = pb_buf_detach(&w);
+		}
+		if (strcmp(back, orig) != 0 && bad++ < 3)
+			fprintf(stderr, "round trip differs for input %d\n", k);
+		free(orig);
+		free(back);
+		pb_buf_free(&r);
+		free(got);
+		free(in);
+	}
+	T_EQ_INT(bad, 0);
+}
+
+/* Appending to a buffer that holds text already, in pieces that end with a line ending, gives
+ * the whole's encoding. */
+static void
+test_pieces(void)
+{
+	struct pb_buf a = { 0 }, b = { 0 };
+	const char *p1 = "first piece, a line long enough to need a soft break somewhere along it "
+			 "yes\n", *p2 = ".second = piece \n";
+	char whole[300];
+
+	snprintf(whole, sizeof whole, "%s%s", p1, p2);
+	pb_buf_puts(&a, "head\r\n");
+	pb_buf_puts(&b, "head\r\n");
+	pb_mail_qp(&a, whole);
+	pb_mail_qp(&b, p1);
+	pb_mail_qp(&b, p2);
+	T_EQ_STR(pb_buf_str(&a), pb_buf_str(&b));
+	pb_buf_free(&a);
+	pb_buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_fixed();
+	test_differential();
+	test_pieces();
+	return t_done("mail_qp");
+}

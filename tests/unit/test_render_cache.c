@@ -1,0 +1,286 @@
+/* The per-run render cache: every format rendered through the cache is byte for byte what it
+ * is without it, for a hostile paper, two languages, with and without full text, with the
+ * reader's links, in any order and for several readers; a paper is rendered once and reused;
+ * and the cache never serves a block of another language, date, version or full text. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paperboy/digest.h"
+#include "paperboy/fulltext.h"
+#include "paperboy/render.h"
+#include "paperboy/web.h"
+#include "t.h"
+
+#define PHISH "https://phish.example/login"
+#define RLO "\xE2\x80\xAE"
+#define NEL "\xC2\x85"
+
+static struct pb_author au_hostile[2] = {
+	{ "Eve " RLO "rekcah\x1b[2J", NULL, 0 },
+	{ "<b>Mallory</b> [x](" PHISH ")", NULL, 0 },
+};
+static struct pb_author au_plain[10] = {
+	{ "R\\'emy Dupont", NULL, 0 }, { "A. B", NULL, 0 }, { "C. D", NULL, 0 },
+	{ "E. F", NULL, 0 }, { "G. H", NULL, 0 }, { "I. J", NULL, 0 }, { "K. L", NULL, 0 },
+	{ "M. N", NULL, 0 }, { "O. P", NULL, 0 }, { "Q. R", NULL, 0 },
+};
+static char *cats[] = { "cs.CV", "cs." RLO "LG" NEL "x" };
+static char *finding_v[] = { "We show [Verify](" PHISH ") **now** <img src=x> (<28 Mpc).",
+			     "Second `finding`" };
+static char *ft_links[] = { "https://github.com/org/repo", "javascript:alert(1)",
+			    "https://project.example/page/" };
+
+static struct pb_paper papers[3];
+static struct pb_ft_figure fig = { "Figure 1: The <pipeline> & [x](" PHISH ")",
+				   "https://arxiv.org/html/2512.04076v1/x1.png", NULL };
+static struct pb_fulltext ft;
+
+static void
+setup(void)
+{
+	struct pb_paper *p = &papers[0];
+
+	p->id = "2512.04076";
+	p->version = 1;
+	p->title = "Gaussian splatting [Verify your account](" PHISH ") **now** <img src=x> "
+		   RLO "txt.exe $\\alpha$-blend";
+	p->authors = au_hostile;
+	p->n_authors = 2;
+	p->abstract = "Fast (<28 Mpc) &#x202E; splats. [Click here](" PHISH ") <script>x</script> "
+		      "\x02 closes \x03 early" RLO ". A long abstract goes on and on so that it wraps "
+		      "over several lines of the plain-text part, with = signs, trailing spaces   "
+		      "\tand tabs, and a line that starts with a dot:\n. like this one.";
+	p->categories = cats;
+	p->n_categories = 2;
+	p->published = "2025-12-03T00:00:00Z";
+	p = &papers[1];
+	p->id = "2411.17790";
+	p->version = 2;
+	p->announce = PB_ANN_REPLACE;
+	p->title = "Le mod\\`ele de Schr\\\"odinger: $O(n^2)$ and 中文标题，很长的标题";
+	p->authors = au_plain;
+	p->n_authors = 10;
+	p->abstract = "We revisit $\\beta$ in 3D.";
+	p->categories = cats;
+	p->n_categories = 1;
+	p->published = "2025-12-03T00:00:00Z";
+	p = &papers[2];
+	p->id = "2512.00001";
+	p->version = 1;
+	p->title = "Plain";
+	p->authors = au_plain;
+	p->n_authors = 1;
+	p->abstract = "Short.";
+	p->categories = cats;
+	p->n_categories = 1;
+	p->published = "2025-12-02T00:00:00Z";
+	ft.paper_key = "2512.04076v1";
+	ft.source = "html";
+	ft.figures = &fig;
+	ft.n_figures = 1;
+	ft.links = ft_links;
+	ft.n_links = 3;
+}
+
+/* A digest of the papers in the order given, for reader sub. */
+static void
+make_digest(struct pb_digest *d, struct pb_digest_item *items, const int *order, size_t n,
+	    const char *sub, const char *lang, const struct pb_fulltext *f)
+{
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < n; i++) {
+		memset(&items[i], 0, sizeof items[i]);
+		items[i].paper = &papers[order[i]];
+		items[i].topic = i % 2 ? "3D" : "Video <b>";
+		items[i].score = 10.0 - (double)i;
+		if (order[i] == 0) {
+			items[i].findings = finding_v;
+			items[i].n_findings = 2;
+			items[i].analysis = "See [login](https://evil.example/b) **bold** and "
+					    "[the paper](https://arxiv.org/abs/2512.04076).";
+			items[i].fulltext = f;
+		}
+		/* the reason differs per reader: never cached */
+		items[i].why = strcmp(sub, "alice") == 0 ? "similar to 2411.17790 (0.41)" :
+			       order[i] == 1 ? NULL : "because " RLO "you liked it";
+	}
+	d->subscriber = sub;
+	d->language = lang;
+	d->date = "2025-12-04";
+	d->title = "Digest";
+	d->exec_summary = "**Top:** three papers.";
+	d->exec_from_model = 1;
+	d->items = items;
+	d->n_items = n;
+	d->n_matched = n + 2;
+}
+
+/* Renders d in every format through cache (NULL: none); returns 1 when each equals ref (or
+ * fills ref when it is empty). */
+static int
+same_all(const struct pb_digest *d, const struct pb_render_opts *o0, struct pb_render_cache *rc,
+	 struct pb_parts ref[PB_FMT_COUNT])
+{
+	struct pb_render_opts o = *o0;
+	struct pb_parts out[PB_FMT_COUNT];
+	int same = 1;
+
+	o.cache = rc;
+	if (pb_render_formats(d, PB_FMT_ALL, &o, out) < 0)
+		return 0;
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		if (ref[f].n == 0 && ref[f].v == NULL) {
+			ref[f] = out[f];
+			continue;
+		}
+		if (ref[f].n != out[f].n) {
+			same = 0;
+		} else {
+			for (size_t k = 0; k < out[f].n; k++)
+				if (strcmp(ref[f].v[k], out[f].v[k]) != 0) {
+					same = 0;
+					if (getenv("PB_SHOW"))
+						fprintf(stderr, "--- %s differs:\n%s\n--- want:\n%s\n",
+							pb_format_name((enum pb_format)f),
+							out[f].v[k], ref[f].v[k]);
+				}
+		}
+		pb_parts_free(&out[f]);
+	}
+	return same;
+}
+
+static void
+free_all(struct pb_parts p[PB_FMT_COUNT])
+{
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_parts_free(&p[f]);
+}
+
+/* For each language, with and without full text, with and without the reader's links, two
+ * readers and two orders: cached == uncached, the cache reused across them. */
+static void
+test_same_bytes(void)
+{
+	static const char *const langs[] = { "en", "zh" };
+	static const int order_a[] = { 0, 1, 2 }, order_b[] = { 2, 0, 1 };
+	struct pb_secret key;
+	struct pb_render_cache *rc = pb_render_cache_new();
+	size_t entries, hits;
+
+	memset(&key, 7, sizeof key);
+	for (int links = 0; links < 2; links++)
+		for (int l = 0; l < 2; l++)
+			for (int withft = 0; withft < 2; withft++)
+				for (int r = 0; r < 4; r++) {
+					const char *sub = r % 2 ? "bob" : "alice";
+					struct pb_digest_item items[3];
+					struct pb_digest d;
+					struct pb_render_opts o = { .telegram_chat = "42" };
+					struct pb_parts ref[PB_FMT_COUNT];
+
+					memset(ref, 0, sizeof ref);
+					if (links) {
+						o.link_key = &key;
+						o.link_base = "https://digest.example";
+						o.link_subject = sub;
+						o.link_now = 1764806400;
+						o.manage_url = "https://digest.example/m/TOKEN";
+						o.telegram_buttons = o.slack_buttons = 1;
+					}
+					make_digest(&d, items, r < 2 ? order_a : order_b, 3, sub,
+						    langs[l], withft ? &ft : NULL);
+					T_CHECK(same_all(&d, &o, NULL, ref));
+					T_CHECK(same_all(&d, &o, rc, ref));
+					/* twice: the second entirely from the cache */
+					T_CHECK(same_all(&d, &o, rc, ref));
+					free_all(ref);
+				}
+	pb_render_cache_stats(rc, &entries, &hits);
+	/* one entry per paper, language and full text or not: 3 papers x 2 languages, and one
+	 * more per language for the paper with full text */
+	T_EQ_INT(entries, 8);
+	T_CHECK(hits > entries * 10);
+	pb_render_cache_free(rc);
+}
+
+/* Renders the one-paper digest of lang through rc and without; 1 when they agree. */
+static int
+one(struct pb_render_cache *rc, const char *lang, const char *date, const struct pb_fulltext *f,
+    enum pb_format fmt, char **cached_out)
+{
+	static const int order[] = { 1 };
+	struct pb_digest_item items[1];
+	struct pb_digest d;
+	struct pb_render_opts o = { .telegram_chat = "42" };
+	struct pb_parts a, b;
+	int same;
+
+	make_digest(&d, items, order, 1, "alice", lang, f);
+	d.date = (char *)date;
+	pb_render(&d, fmt, &o, &a);
+	o.cache = rc;
+	pb_render(&d, fmt, &o, &b);
+	same = a.n == 1 && b.n == 1 && strcmp(a.v[0], b.v[0]) == 0;
+	if (cached_out)
+		*cached_out = b.n ? pb_xstrdup(b.v[0]) : NULL;
+	pb_parts_free(&a);
+	pb_parts_free(&b);
+	return same;
+}
+
+/* A block made for one language, date, version or full text is never served for another. */
+static void
+test_no_wrong_block(void)
+{
+	struct pb_render_cache *rc = pb_render_cache_new();
+	char *en = NULL, *zh = NULL, *v2 = NULL, *v3 = NULL;
+
+	for (int fmt = PB_FMT_HTML; fmt <= PB_FMT_TEXT; fmt++) {
+		T_CHECK(one(rc, "en", "2025-12-04", NULL, (enum pb_format)fmt, &en));
+		T_CHECK(one(rc, "zh", "2025-12-04", NULL, (enum pb_format)fmt, &zh));
+		/* the languages differ in the paper's own block: "Revised" and its Chinese */
+		T_CHECK(en && zh && strstr(en, "Revised (v2)") && !strstr(zh, "Revised (v2)"));
+		T_CHECK(one(rc, "en", "2025-12-05", NULL, (enum pb_format)fmt, NULL));
+		T_CHECK(one(rc, "en", "2025-12-04", NULL, (enum pb_format)fmt, &v2));
+		/* the same record, now a later version (a revision announced the next day) */
+		papers[1].version = 3;
+		T_CHECK(one(rc, "en", "2025-12-04", NULL, (enum pb_format)fmt, &v3));
+		T_CHECK(v3 && strstr(v3, "2411.17790v3") && !strstr(v3, "2411.17790v2"));
+		papers[1].version = 2;
+		T_CHECK(one(rc, "en", "2025-12-04", NULL, (enum pb_format)fmt, NULL));
+		free(en), free(zh), free(v2), free(v3);
+		en = zh = v2 = v3 = NULL;
+	}
+	pb_render_cache_free(rc);
+
+	/* full text present, then absent, then present, for the paper that has it */
+	rc = pb_render_cache_new();
+	for (int k = 0; k < 3; k++) {
+		static const int order[] = { 0 };
+		struct pb_digest_item items[1];
+		struct pb_digest d;
+		struct pb_render_opts o = { .telegram_chat = "42" };
+		struct pb_parts a, b;
+
+		make_digest(&d, items, order, 1, "alice", "en", k == 1 ? NULL : &ft);
+		pb_render(&d, PB_FMT_HTML, &o, &a);
+		o.cache = rc;
+		pb_render(&d, PB_FMT_HTML, &o, &b);
+		T_CHECK(a.n == 1 && b.n == 1 && strcmp(a.v[0], b.v[0]) == 0);
+		T_CHECK(b.n == 1 && (strstr(b.v[0], "github.com/org/repo") != NULL) == (k != 1));
+		pb_parts_free(&a);
+		pb_parts_free(&b);
+	}
+	pb_render_cache_free(rc);
+}
+
+int
+main(void)
+{
+	setup();
+	test_same_bytes();
+	test_no_wrong_block();
+	pb_render_cache_free(NULL);
+	return t_done("render_cache");
+}
