@@ -109,6 +109,9 @@ int pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, siz
  * of pb_papers_exit_code. */
 int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		       struct pb_paperset *ps, struct pb_fetch_result *res);
+/* What pb_cli_load_papers says and returns once the papers are loaded (res): for a command
+ * that loads them itself (fetch streaming a saved feed). */
+int pb_cli_papers_outcome(const struct pb_papers_req *rq, const struct pb_fetch_result *res);
 
 /* Opens (creating state_dir when needed) the state database of cfg; prints why on failure
  * and returns NULL. */
