@@ -434,8 +434,27 @@ pb_arxiv_id_split(const char *s, int *version)
 typedef unsigned char pb_pv16 __attribute__((vector_size(16)));
 typedef signed char pb_pm16 __attribute__((vector_size(16)));
 
+/* Appends n bytes; most appends fit the room already there, which saves the call. */
+static inline void
+put_n(struct pb_buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len <= n) {
+		pb_buf_append(b, s, n);
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+put_c(struct pb_buf *b, char c)
+{
+	put_n(b, &c, 1);
+}
+
 /* A literal, without measuring it. */
-#define PUT_LIT(b, lit) pb_buf_append((b), (lit), sizeof(lit) - 1)
+#define PUT_LIT(b, lit) put_n((b), (lit), sizeof(lit) - 1)
 
 /* Whether 16 bytes at s hold nothing JSON escapes. */
 static int
@@ -460,41 +479,57 @@ json_str(struct pb_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run = 0, n, lim;
+	char *o;
 
 	if (!s) {
 		PUT_LIT(b, "null");
 		return;
 	}
 	n = strlen(s);
-	pb_buf_reserve(b, n + 2);
-	pb_buf_putc(b, '"');
+	/* Room for the worst case (every byte \u00XX), so the bytes go straight in. */
+	if (n > ((size_t)-1 - 3) / 6)
+		abort();
+	pb_buf_reserve(b, 6 * n + 2);
+	o = b->data + b->len;
+	*o++ = '"';
 	while (i < n) {
 		while (i + 16 <= n && json_clean16(s + i))
 			i += 16;
 		for (lim = i + 16 < n ? i + 16 : n; i < lim; i++) {
 			unsigned char c = (unsigned char)s[i];
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			size_t k = 2;
+			char e = 0;
 
 			if (c >= 0x20 && c != '"' && c != '\\')
 				continue;
 			switch (c) {
-			case '"': e[1] = '"'; break;
-			case '\\': e[1] = '\\'; break;
-			case '\b': e[1] = 'b'; break;
-			case '\f': e[1] = 'f'; break;
-			case '\n': e[1] = 'n'; break;
-			case '\r': e[1] = 'r'; break;
-			case '\t': e[1] = 't'; break;
-			default: k = 6; break;
+			case '"': e = '"'; break;
+			case '\\': e = '\\'; break;
+			case '\b': e = 'b'; break;
+			case '\f': e = 'f'; break;
+			case '\n': e = 'n'; break;
+			case '\r': e = 'r'; break;
+			case '\t': e = 't'; break;
+			default: break;
 			}
-			pb_buf_append(b, s + run, i - run);
-			pb_buf_append(b, e, k);
+			memcpy(o, s + run, i - run);
+			o += i - run;
+			*o++ = '\\';
+			if (e) {
+				*o++ = e;
+			} else {
+				memcpy(o, "u00", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 15];
+				o += 5;
+			}
 			run = i + 1;
 		}
 	}
-	pb_buf_append(b, s + run, n - run);
-	pb_buf_putc(b, '"');
+	memcpy(o, s + run, n - run);
+	o += n - run;
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }
 
 static void
@@ -506,7 +541,7 @@ json_int(struct pb_buf *b, int v)
 	do
 		d[--i] = (char)('0' + v % 10);
 	while ((v /= 10) > 0);
-	pb_buf_append(b, d + i, sizeof d - i);
+	put_n(b, d + i, sizeof d - i);
 }
 
 /* An abs or pdf link: base, the id and its version (an id has only the characters of
@@ -518,14 +553,14 @@ json_url(struct pb_buf *b, const char *base, const struct pb_paper *p)
 		PUT_LIT(b, "null");
 		return;
 	}
-	pb_buf_putc(b, '"');
-	pb_buf_puts(b, base);
-	pb_buf_puts(b, p->id);
+	put_c(b, '"');
+	put_n(b, base, strlen(base));
+	put_n(b, p->id, strlen(p->id));
 	if (p->version > 0) {
-		pb_buf_putc(b, 'v');
+		put_c(b, 'v');
 		json_int(b, p->version);
 	}
-	pb_buf_putc(b, '"');
+	put_c(b, '"');
 }
 
 /* A member ",\"key\":" then the string or null. */
@@ -546,26 +581,26 @@ pb_paper_json_append(struct pb_buf *b, const struct pb_paper *p)
 	PUT_LIT(b, ",\"authors\":[");
 	for (i = 0; i < p->n_authors; i++) {
 		if (i)
-			pb_buf_putc(b, ',');
+			put_c(b, ',');
 		json_str(b, p->authors[i].name);
 	}
 	PUT_LIT(b, "],\"affiliations\":[");
 	for (i = 0; i < p->n_authors; i++) {
 		if (i)
-			pb_buf_putc(b, ',');
-		pb_buf_putc(b, '[');
+			put_c(b, ',');
+		put_c(b, '[');
 		for (j = 0; j < p->authors[i].n_affils; j++) {
 			if (j)
-				pb_buf_putc(b, ',');
+				put_c(b, ',');
 			json_str(b, p->authors[i].affils[j]);
 		}
-		pb_buf_putc(b, ']');
+		put_c(b, ']');
 	}
 	JSON_MEMBER(b, "],\"abstract\":", p->abstract);
 	PUT_LIT(b, ",\"categories\":[");
 	for (i = 0; i < p->n_categories; i++) {
 		if (i)
-			pb_buf_putc(b, ',');
+			put_c(b, ',');
 		json_str(b, p->categories[i]);
 	}
 	JSON_MEMBER(b, "],\"announce_type\":", pb_announce_name(p->announce));
@@ -578,7 +613,7 @@ pb_paper_json_append(struct pb_buf *b, const struct pb_paper *p)
 	json_url(b, "https://arxiv.org/abs/", p);
 	PUT_LIT(b, ",\"pdf_url\":");
 	json_url(b, "https://arxiv.org/pdf/", p);
-	pb_buf_putc(b, '}');
+	put_c(b, '}');
 }
 
 char *
