@@ -2,13 +2,14 @@
 # fetch --json benchmark: `paperboy fetch --json --feed FILE` (the streaming path: each record
 # written and freed as it is read) against `xmllint --stream --noout FILE` on the same file,
 # in the same run: the 1,504-item fixture and a large feed made by bench/gen_feed.py (N_ITEMS,
-# 54,000 items, about 100 MB). The contenders alternate (A B C A B C ...) for ROUNDS (3)
+# 54,000 items, about 100 MB). The contenders alternate (A B C A B C ...) for ROUNDS (5)
 # rounds; every figure is the MEDIAN of its rounds: wall and CPU (user + sys) seconds and
 # peak RSS (/usr/bin/time -f %M). paperboy's lines go to /dev/null (xmllint --noout writes
 # nothing) and, as a third contender, to a regular file (what `> out.jsonl` costs: writing
 # the bytes). Targets: wall within 1.3x xmllint's; peak memory under 20 MB + 0.2x the file.
-# The "empty" row is paperboy's peak on a feed with no items: the process's own floor (its
-# shared libraries), which every other row includes.
+# The "empty feed" row is paperboy's start alone (its time and peak on a feed with no items:
+# loading its shared libraries), which every other row includes. On the fixture one run is too short for
+# /usr/bin/time's 10 ms: each timing there is REPEAT (20) runs in a row, divided by REPEAT.
 # Env: PAPERBOY, PB_FIXTURES, PB_BENCH; N_ITEMS (54000); ROUNDS (5, at least 3).
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
@@ -28,14 +29,18 @@ BIG="$TMP/feed-$N_ITEMS.xml"
 echo "\$ /usr/bin/python3 $PB_BENCH/gen_feed.py $SRC $N_ITEMS > $BIG"
 /usr/bin/python3 "$PB_BENCH/gen_feed.py" "$SRC" "$N_ITEMS" >"$BIG"
 
-# one NAME CMD...: one timed run, "wall cpu rss" appended to $TMP/NAME.runs; stdout as the
-# caller redirects it.
+# one NAME OUT CMD...: one timing of REPEAT runs of CMD (stdout to OUT), "wall cpu rss" per
+# run appended to $TMP/NAME.runs (rss: the largest of the runs).
 one() {
-	n=$1
-	shift
-	/usr/bin/time -f '%e %U %S %M' -o "$TMP/t" "$@" 2>"$TMP/err" ||
+	n=$1 o=$2
+	shift 2
+	/usr/bin/time -f '%e %U %S %M' -o "$TMP/t" sh -c '
+		k=$1 o=$2; shift 2
+		while [ "$k" -gt 0 ]; do "$@" >"$o" || exit 1; k=$((k - 1)); done' \
+		sh "$REPEAT" "$o" "$@" 2>"$TMP/err" ||
 		{ cat "$TMP/err" >&2; echo "bench_fetchjson: $n failed" >&2; exit 1; }
-	tail -n 1 "$TMP/t" | awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' >>"$TMP/$n.runs"
+	tail -n 1 "$TMP/t" | awk -v k="$REPEAT" \
+		'{ printf "%.4f %.4f %s\n", $1 / k, ($2 + $3) / k, $4 }' >>"$TMP/$n.runs"
 }
 # med NAME COLUMN: the median of that column over the rounds.
 med() {
@@ -45,34 +50,39 @@ med() {
 
 # The empty feed's peak: the process's floor.
 : >"$TMP/empty.runs"
+REPEAT=20
 for r in 1 2 3; do
-	one empty "$PAPERBOY" fetch --json --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" \
-		>/dev/null
+	one empty /dev/null "$PAPERBOY" fetch --json --feed \
+		"$PB_FIXTURES/rss2-empty-feed-test-archive.xml"
 done
 FLOOR=$(med empty 3)
+FLOOR_WALL=$(med empty 1)
+FLOOR_CPU=$(med empty 2)
 
 for FEED in "$SRC" "$BIG"; do
 	BYTES=$(wc -c <"$FEED")
 	ITEMS=$(grep -c '<item>' "$FEED")
+	REPEAT=1
+	[ "$BYTES" -lt 10000000 ] && REPEAT=20
 	cat "$FEED" >/dev/null # page cache: every contender reads from memory
 	for n in null file xmllint; do : >"$TMP/$n.runs"; done
 	echo
-	echo "feed: $FEED ($ITEMS items, $BYTES bytes); $ROUNDS rounds, in turn:"
+	echo "feed: $FEED ($ITEMS items, $BYTES bytes); $ROUNDS rounds of $REPEAT run(s) each, in turn:"
 	echo "  A \$ /usr/bin/time -f '%e %U %S %M' $PAPERBOY fetch --json --feed $FEED >/dev/null"
 	echo "  B \$ /usr/bin/time -f '%e %U %S %M' xmllint --stream --noout $FEED"
 	echo "  C \$ /usr/bin/time -f '%e %U %S %M' $PAPERBOY fetch --json --feed $FEED >$TMP/out.jsonl"
 	r=0
 	while [ "$r" -lt "$ROUNDS" ]; do
 		r=$((r + 1))
-		one null "$PAPERBOY" fetch --json --feed "$FEED" >/dev/null
-		one xmllint xmllint --stream --noout "$FEED"
+		one null /dev/null "$PAPERBOY" fetch --json --feed "$FEED"
+		one xmllint /dev/null xmllint --stream --noout "$FEED"
 		rm -f "$TMP/out.jsonl"
-		one file "$PAPERBOY" fetch --json --feed "$FEED" >"$TMP/out.jsonl"
+		one file "$TMP/out.jsonl" "$PAPERBOY" fetch --json --feed "$FEED"
 	done
 	lines=$(wc -l <"$TMP/out.jsonl")
 	[ "$lines" -eq "$ITEMS" ] ||
 		{ echo "bench_fetchjson: $lines JSON lines, want $ITEMS" >&2; exit 1; }
-	printf '%-44s %8s %8s %12s\n' "median of $ROUNDS" "wall s" "cpu s" "peak RSS KB"
+	printf '%-44s %8s %8s %12s\n' "median of $ROUNDS, per run" "wall s" "cpu s" "peak RSS KB"
 	for n in null xmllint file; do
 		case $n in
 		null) label="A paperboy fetch --json, to /dev/null" ;;
@@ -81,7 +91,8 @@ for FEED in "$SRC" "$BIG"; do
 		esac
 		printf '%-44s %8s %8s %12s\n' "$label" "$(med "$n" 1)" "$(med "$n" 2)" "$(med "$n" 3)"
 	done
-	printf '%-44s %8s %8s %12s\n' "  (paperboy on an empty feed: its floor)" "" "" "$FLOOR"
+	printf '%-44s %8s %8s %12s\n' "  (paperboy on an empty feed: its start)" "$FLOOR_WALL" "$FLOOR_CPU" \
+		"$FLOOR"
 	echo "$(med null 1) $(med null 2) $(med xmllint 1) $(med xmllint 2) $(med file 1) $(med file 2)" \
 		"$(med null 3) $(med file 3) $BYTES $FLOOR" | awk '{
 		printf "ratio A/B: wall %.2fx, cpu %.2fx; C/B: wall %.2fx, cpu %.2fx (target: wall <= 1.3x)\n",
