@@ -94,10 +94,12 @@ for FEED in "$SRC" "$BIG"; do
 	printf '%-44s %8s %8s %12s\n' "  (paperboy on an empty feed: its start)" "$FLOOR_WALL" "$FLOOR_CPU" \
 		"$FLOOR"
 	echo "$(med null 1) $(med null 2) $(med xmllint 1) $(med xmllint 2) $(med file 1) $(med file 2)" \
-		"$(med null 3) $(med file 3) $BYTES $FLOOR" | awk '{
+		"$(med null 3) $(med file 3) $BYTES $FLOOR $FLOOR_WALL" | awk '{
 		printf "ratio A/B: wall %.2fx, cpu %.2fx; C/B: wall %.2fx, cpu %.2fx (target: wall <= 1.3x)\n",
 		    $1 / ($3 > 0 ? $3 : 0.01), $2 / ($4 > 0 ? $4 : 0.01),
 		    $5 / ($3 > 0 ? $3 : 0.01), $6 / ($4 > 0 ? $4 : 0.01)
+		printf "beyond the start of paperboy (A minus its wall on an empty feed): %.4f s = %.2fx the wall of B\n",
+		    $1 - $11, ($1 - $11) / ($3 > 0 ? $3 : 0.01)
 		bound = 20 * 1024 + 0.2 * $9 / 1024
 		printf "peak memory: A %d KB, C %d KB; bound 20 MB + 0.2 x %d KB = %d KB (%s); above the floor: A %d KB\n",
 		    $7, $8, $9 / 1024, bound, ($7 < bound && $8 < bound) ? "within" : "OVER", $7 - $10
