@@ -152,7 +152,14 @@ pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 
 	if (!res)
 		res = &own;
-	switch (pb_papers_load(NULL, cfg, rq, ps, res)) {
+	pb_papers_load(NULL, cfg, rq, ps, res);
+	return pb_cli_papers_outcome(rq, res);
+}
+
+int
+pb_cli_papers_outcome(const struct pb_papers_req *rq, const struct pb_fetch_result *res)
+{
+	switch (res->status) {
 	case PB_FETCH_OK:
 		if (res->message[0])
 			fprintf(stderr, "paperboy: warning: %s\n", res->message);

@@ -631,8 +631,10 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	return st;
 }
 
-enum pb_fetch_status
-pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result *res)
+/* A saved response, parsed in pieces; with fn, each record goes to it as it is read. */
+static enum pb_fetch_status
+read_file(const char *path, pb_record_fn fn, void *ud, struct pb_paperset *out,
+	  struct pb_fetch_result *res)
 {
 	char chunk[65536];
 	struct pb_parse_result pr;
@@ -649,8 +651,11 @@ pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result 
 	}
 	/* Fed in pieces, so a large saved feed never sits in memory beside its records. */
 	p = pb_parser_new(path);
+	if (fn)
+		pb_parser_set_sink(p, fn, ud);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		pb_parser_feed(p, chunk, n);
+		if (pb_parser_feed(p, chunk, n) < 0 && fn)
+			break; /* stopped, or bad: the rest would only be skipped */
 	rerr = ferror(f);
 	if (f != stdin)
 		fclose(f);
@@ -663,4 +668,17 @@ pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result 
 	pb_parser_finish(p, out, &pr);
 	pb_parser_free(p);
 	return from_parse(&pr, res);
+}
+
+enum pb_fetch_status
+pb_fetch_file(const char *path, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	return read_file(path, NULL, NULL, out, res);
+}
+
+enum pb_fetch_status
+pb_fetch_file_each(const char *path, pb_record_fn fn, void *ud, struct pb_paperset *out,
+		   struct pb_fetch_result *res)
+{
+	return read_file(path, fn, ud, out, res);
 }

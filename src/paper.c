@@ -7,8 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
-
 #include "paperboy/buf.h"
 #include "paperboy/hash.h"
 
@@ -432,65 +430,197 @@ pb_arxiv_id_split(const char *s, int *version)
 	return pb_xstrndup(s, n);
 }
 
-static cJSON *
-str_or_null(const char *s)
+/* 16 bytes at a time through the compiler's vector extension (SSE2 / NEON / generic). */
+typedef unsigned char pb_pv16 __attribute__((vector_size(16)));
+typedef signed char pb_pm16 __attribute__((vector_size(16)));
+
+/* Appends n bytes; most appends fit the room already there, which saves the call. */
+static inline void
+put_n(struct pb_buf *b, const char *s, size_t n)
 {
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	if (b->cap - b->len <= n) {
+		pb_buf_append(b, s, n);
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+put_c(struct pb_buf *b, char c)
+{
+	put_n(b, &c, 1);
+}
+
+/* A literal, without measuring it. */
+#define PUT_LIT(b, lit) put_n((b), (lit), sizeof(lit) - 1)
+
+/* Whether 16 bytes at s hold nothing JSON escapes. */
+static int
+json_clean16(const char *s)
+{
+	pb_pv16 v;
+	pb_pm16 m;
+	uint64_t half[2];
+
+	memcpy(&v, s, 16);
+	m = (pb_pm16)(v < 0x20) | (pb_pm16)(v == '"') | (pb_pm16)(v == '\\');
+	memcpy(half, &m, 16);
+	return !(half[0] | half[1]);
+}
+
+/* s as a JSON string, or null, escaped as cJSON escapes (the bytes fetch --json has always
+ * written): '"' and '\' with a backslash, \b \f \n \r \t, other controls as \u00XX in lower
+ * case, everything else (UTF-8 included) as it is. Long clean stretches, most of an
+ * abstract, are passed over sixteen bytes at a time. */
+static void
+json_str(struct pb_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0, n, lim;
+	char *o;
+
+	if (!s) {
+		PUT_LIT(b, "null");
+		return;
+	}
+	n = strlen(s);
+	/* Room for the worst case (every byte \u00XX), so the bytes go straight in. */
+	if (n > ((size_t)-1 - 3) / 6)
+		abort();
+	pb_buf_reserve(b, 6 * n + 2);
+	o = b->data + b->len;
+	*o++ = '"';
+	while (i < n) {
+		while (i + 16 <= n && json_clean16(s + i))
+			i += 16;
+		for (lim = i + 16 < n ? i + 16 : n; i < lim; i++) {
+			unsigned char c = (unsigned char)s[i];
+			char e = 0;
+
+			if (c >= 0x20 && c != '"' && c != '\\')
+				continue;
+			switch (c) {
+			case '"': e = '"'; break;
+			case '\\': e = '\\'; break;
+			case '\b': e = 'b'; break;
+			case '\f': e = 'f'; break;
+			case '\n': e = 'n'; break;
+			case '\r': e = 'r'; break;
+			case '\t': e = 't'; break;
+			default: break;
+			}
+			memcpy(o, s + run, i - run);
+			o += i - run;
+			*o++ = '\\';
+			if (e) {
+				*o++ = e;
+			} else {
+				memcpy(o, "u00", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 15];
+				o += 5;
+			}
+			run = i + 1;
+		}
+	}
+	memcpy(o, s + run, n - run);
+	o += n - run;
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+}
+
+static void
+json_int(struct pb_buf *b, int v)
+{
+	char d[16];
+	size_t i = sizeof d;
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	put_n(b, d + i, sizeof d - i);
+}
+
+/* An abs or pdf link: base, the id and its version (an id has only the characters of
+ * pb_arxiv_id_split: nothing to escape), or null. */
+static void
+json_url(struct pb_buf *b, const char *base, const struct pb_paper *p)
+{
+	if (!p->id) {
+		PUT_LIT(b, "null");
+		return;
+	}
+	put_c(b, '"');
+	put_n(b, base, strlen(base));
+	put_n(b, p->id, strlen(p->id));
+	if (p->version > 0) {
+		put_c(b, 'v');
+		json_int(b, p->version);
+	}
+	put_c(b, '"');
+}
+
+/* A member ",\"key\":" then the string or null. */
+#define JSON_MEMBER(b, lit, s) (PUT_LIT((b), lit), json_str((b), (s)))
+
+void
+pb_paper_json_append(struct pb_buf *b, const struct pb_paper *p)
+{
+	size_t i, j;
+
+	JSON_MEMBER(b, "{\"id\":", p->id);
+	PUT_LIT(b, ",\"version\":");
+	if (p->version > 0)
+		json_int(b, p->version);
+	else
+		PUT_LIT(b, "null");
+	JSON_MEMBER(b, ",\"title\":", p->title);
+	PUT_LIT(b, ",\"authors\":[");
+	for (i = 0; i < p->n_authors; i++) {
+		if (i)
+			put_c(b, ',');
+		json_str(b, p->authors[i].name);
+	}
+	PUT_LIT(b, "],\"affiliations\":[");
+	for (i = 0; i < p->n_authors; i++) {
+		if (i)
+			put_c(b, ',');
+		put_c(b, '[');
+		for (j = 0; j < p->authors[i].n_affils; j++) {
+			if (j)
+				put_c(b, ',');
+			json_str(b, p->authors[i].affils[j]);
+		}
+		put_c(b, ']');
+	}
+	JSON_MEMBER(b, "],\"abstract\":", p->abstract);
+	PUT_LIT(b, ",\"categories\":[");
+	for (i = 0; i < p->n_categories; i++) {
+		if (i)
+			put_c(b, ',');
+		json_str(b, p->categories[i]);
+	}
+	JSON_MEMBER(b, "],\"announce_type\":", pb_announce_name(p->announce));
+	JSON_MEMBER(b, ",\"published\":", p->published);
+	JSON_MEMBER(b, ",\"updated\":", p->updated);
+	JSON_MEMBER(b, ",\"comment\":", p->comment);
+	JSON_MEMBER(b, ",\"journal_ref\":", p->journal_ref);
+	JSON_MEMBER(b, ",\"doi\":", p->doi);
+	PUT_LIT(b, ",\"abs_url\":");
+	json_url(b, "https://arxiv.org/abs/", p);
+	PUT_LIT(b, ",\"pdf_url\":");
+	json_url(b, "https://arxiv.org/pdf/", p);
+	put_c(b, '}');
 }
 
 char *
 pb_paper_to_json(const struct pb_paper *p)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *af;
-	struct pb_buf url;
-	char *out;
-	size_t i, j;
+	struct pb_buf b = { 0 };
 
-	pb_buf_init(&url);
-	cJSON_AddItemToObject(o, "id", str_or_null(p->id));
-	if (p->version > 0)
-		cJSON_AddNumberToObject(o, "version", p->version);
-	else
-		cJSON_AddNullToObject(o, "version");
-	cJSON_AddItemToObject(o, "title", str_or_null(p->title));
-	a = cJSON_AddArrayToObject(o, "authors");
-	af = cJSON_AddArrayToObject(o, "affiliations");
-	for (i = 0; i < p->n_authors; i++) {
-		cJSON *one = cJSON_CreateArray();
-		cJSON_AddItemToArray(a, str_or_null(p->authors[i].name));
-		for (j = 0; j < p->authors[i].n_affils; j++)
-			cJSON_AddItemToArray(one, str_or_null(p->authors[i].affils[j]));
-		cJSON_AddItemToArray(af, one);
-	}
-	cJSON_AddItemToObject(o, "abstract", str_or_null(p->abstract));
-	a = cJSON_AddArrayToObject(o, "categories");
-	for (i = 0; i < p->n_categories; i++)
-		cJSON_AddItemToArray(a, str_or_null(p->categories[i]));
-	cJSON_AddStringToObject(o, "announce_type", pb_announce_name(p->announce));
-	cJSON_AddItemToObject(o, "published", str_or_null(p->published));
-	cJSON_AddItemToObject(o, "updated", str_or_null(p->updated));
-	cJSON_AddItemToObject(o, "comment", str_or_null(p->comment));
-	cJSON_AddItemToObject(o, "journal_ref", str_or_null(p->journal_ref));
-	cJSON_AddItemToObject(o, "doi", str_or_null(p->doi));
-	if (p->id) {
-		pb_buf_printf(&url, "https://arxiv.org/abs/%s", p->id);
-		if (p->version > 0)
-			pb_buf_printf(&url, "v%d", p->version);
-		cJSON_AddStringToObject(o, "abs_url", pb_buf_str(&url));
-		pb_buf_reset(&url);
-		pb_buf_printf(&url, "https://arxiv.org/pdf/%s", p->id);
-		if (p->version > 0)
-			pb_buf_printf(&url, "v%d", p->version);
-		cJSON_AddStringToObject(o, "pdf_url", pb_buf_str(&url));
-	} else {
-		cJSON_AddNullToObject(o, "abs_url");
-		cJSON_AddNullToObject(o, "pdf_url");
-	}
-	out = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	pb_buf_free(&url);
-	if (!out)
-		abort(); /* cJSON fails only on allocation failure, like pb_xmalloc */
-	/* cJSON's allocator is malloc unless hooks are set, so free() releases it. */
-	return out;
+	pb_paper_json_append(&b, p);
+	return pb_buf_detach(&b);
 }

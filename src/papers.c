@@ -1,8 +1,13 @@
 /* Loading and selecting the day's papers: the one path run, fetch, match and preview share. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "paperboy/papers.h"
+
+#include "paperboy/buf.h"
+#include "paperboy/hash.h"
 
 int
 pb_category_in(const char *cat, const char *const *cats, size_t n)
@@ -26,6 +31,22 @@ carried(const struct pb_paper *p, const char *const *cats, size_t n)
 	return 0;
 }
 
+int
+pb_papers_select_one(struct pb_paper *p, const char *const *cats, size_t n)
+{
+	if (!n)
+		return 1;
+	if (!carried(p, cats, n))
+		return 0;
+	if (p->n_categories && !pb_category_in(p->categories[0], cats, n)) {
+		if (p->announce == PB_ANN_NEW)
+			p->announce = PB_ANN_CROSS;
+		else if (p->announce == PB_ANN_REPLACE)
+			p->announce = PB_ANN_REPLACE_CROSS;
+	}
+	return 1;
+}
+
 size_t
 pb_papers_select(struct pb_paperset *ps, const char *const *cats, size_t n)
 {
@@ -36,16 +57,10 @@ pb_papers_select(struct pb_paperset *ps, const char *const *cats, size_t n)
 	for (size_t i = 0; i < ps->n; i++) {
 		struct pb_paper *p = &ps->v[i];
 
-		if (!carried(p, cats, n)) {
+		if (!pb_papers_select_one(p, cats, n)) {
 			pb_paper_free(p);
 			dropped++;
 			continue;
-		}
-		if (p->n_categories && !pb_category_in(p->categories[0], cats, n)) {
-			if (p->announce == PB_ANN_NEW)
-				p->announce = PB_ANN_CROSS;
-			else if (p->announce == PB_ANN_REPLACE)
-				p->announce = PB_ANN_REPLACE_CROSS;
 		}
 		if (k != i)
 			ps->v[k] = *p;
@@ -95,6 +110,88 @@ pb_papers_load(struct pb_http *h, const struct pb_config *cfg, struct pb_papers_
 	if (res->status == PB_FETCH_OK && rq->feed)
 		rq->n_outside = pb_papers_select(out, cats, n);
 	return res->status;
+}
+
+/* pb_papers_load_each's filter between the parser and the caller's handler. The ids read
+ * so far are kept as their 64-bit hashes (0 marks a free slot): two ids that only share a
+ * hash, which a hostile feed could arrange, cost a needless whole-set load, never a wrong
+ * answer. */
+struct select_each {
+	const char *const *cats;
+	size_t n;
+	struct pb_papers_req *rq;
+	pb_record_fn fn;
+	void *ud;
+	uint64_t *seen;
+	size_t n_seen, mask;
+};
+
+/* Records id's hash; returns 1 when it was there already. */
+static int
+seen_before(struct select_each *s, const char *id)
+{
+	uint64_t h = pb_fnv1a64_str(id);
+	size_t i;
+
+	h += !h;
+	if (2 * (s->n_seen + 1) > s->mask + 1 || !s->seen) {
+		size_t cap = s->seen ? 2 * (s->mask + 1) : 1024;
+		uint64_t *old = s->seen;
+		size_t old_cap = old ? s->mask + 1 : 0;
+
+		s->seen = pb_xcalloc(cap, sizeof *s->seen);
+		s->mask = cap - 1;
+		for (size_t k = 0; k < old_cap; k++) {
+			if (!old[k])
+				continue;
+			for (i = (size_t)old[k] & s->mask; s->seen[i]; i = (i + 1) & s->mask)
+				;
+			s->seen[i] = old[k];
+		}
+		free(old);
+	}
+	for (i = (size_t)h & s->mask; s->seen[i]; i = (i + 1) & s->mask)
+		if (s->seen[i] == h)
+			return 1;
+	s->seen[i] = h;
+	s->n_seen++;
+	return 0;
+}
+
+static int
+select_each(void *ud, struct pb_paper *p)
+{
+	struct select_each *s = ud;
+
+	/* The whole set merges a repeated id into its first record and selects after: that
+	 * record is gone already. */
+	if (seen_before(s, p->id)) {
+		s->rq->repeated_id = 1;
+		return -1;
+	}
+	if (!pb_papers_select_one(p, s->cats, s->n)) {
+		s->rq->n_outside++;
+		return 0;
+	}
+	return s->fn(s->ud, p);
+}
+
+enum pb_fetch_status
+pb_papers_load_each(const struct pb_config *cfg, struct pb_papers_req *rq, pb_record_fn fn,
+		    void *ud, struct pb_paperset *out, struct pb_fetch_result *res)
+{
+	struct select_each s = { rq->categories, rq->n_categories, rq, fn, ud, NULL, 0, 0 };
+	enum pb_fetch_status st;
+
+	rq->n_outside = 0;
+	rq->repeated_id = 0;
+	if (!s.n && cfg) {
+		s.cats = (const char *const *)cfg->arxiv.categories;
+		s.n = cfg->arxiv.n_categories;
+	}
+	st = pb_fetch_file_each(rq->feed, select_each, &s, out, res);
+	free(s.seen);
+	return st;
 }
 
 int

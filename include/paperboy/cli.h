@@ -110,6 +110,9 @@ int pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, siz
  * of pb_papers_exit_code. */
 int pb_cli_load_papers(const struct pb_config *cfg, struct pb_papers_req *rq,
 		       struct pb_paperset *ps, struct pb_fetch_result *res);
+/* What pb_cli_load_papers says and returns once the papers are loaded (res): for a command
+ * that loads them itself (fetch streaming a saved feed). */
+int pb_cli_papers_outcome(const struct pb_papers_req *rq, const struct pb_fetch_result *res);
 
 /* Opens cfg's state in mode: SQLite's under state_dir (created for PB_STATE_CREATE) or the
  * PostgreSQL database of state.conninfo. Prints why on failure and returns the exit code

@@ -92,5 +92,11 @@ int pb_fetch_date_window(const char *date, const char *const *holidays, size_t n
  * is PB_FETCH_UNAVAILABLE with http_status 0. */
 enum pb_fetch_status pb_fetch_file(const char *path, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
+/* The same, streaming: each record goes to fn as soon as it is read (pb_parser_set_sink:
+ * in document order, not merged by id, before the document is known to be sound) and out
+ * gets only the feed's title and date. The status is pb_fetch_file's; when fn stopped the
+ * parse it is PB_FETCH_BAD_DATA, which the caller that stopped it knows to ignore. */
+enum pb_fetch_status pb_fetch_file_each(const char *path, pb_record_fn fn, void *ud,
+					struct pb_paperset *out, struct pb_fetch_result *res);
 
 #endif

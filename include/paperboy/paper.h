@@ -69,6 +69,10 @@ int pb_paper_has_category(const struct pb_paper *p, const char *cat);
  * abstract, categories (primary first), announce_type, published, updated, comment,
  * journal_ref, doi, abs_url, pdf_url. Caller frees. */
 char *pb_paper_to_json(const struct pb_paper *p);
+/* The same line appended to b (no newline): written directly, byte for byte what a cJSON
+ * object with those members prints unformatted, without building one. */
+struct pb_buf;
+void pb_paper_json_append(struct pb_buf *b, const struct pb_paper *p);
 
 /* "new", "cross", "replace", "replace-cross", "unknown". */
 const char *pb_announce_name(enum pb_announce a);

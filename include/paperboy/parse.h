@@ -61,6 +61,22 @@ enum pb_parse_status pb_parser_finish(struct pb_parser *p, struct pb_paperset *o
 				      struct pb_parse_result *res);
 void pb_parser_free(struct pb_parser *p);               /* accepts NULL */
 
+/* A record handler: gets each record as soon as its end tag is read. It owns *rec for the
+ * call (what it leaves there is freed after it returns; it may move the fields out and zero
+ * them). Returns 0 to go on, -1 to stop the parse. */
+typedef int (*pb_record_fn)(void *ud, struct pb_paper *rec);
+
+/* Streaming (call before the first piece): each record goes to fn, in document order,
+ * instead of being kept for pb_parser_finish; memory then holds one record and a window of the document whatever
+ * its size. What the whole set would do is the handler's to do: records with the same id
+ * are not merged, and a record reaches fn before the document is known to be sound (a
+ * truncated or broken body is only known at pb_parser_finish; the handler must be ready to
+ * throw away what it did). Records after arXiv's error entry are not handed on. When fn
+ * returns -1 the parse stops and pb_parser_finish returns PB_PARSE_BAD ("stopped by the
+ * record handler"). pb_parser_finish still fills the set's feed_title, announce_date,
+ * total_results and start_index, and res->n_added counts the records handed to fn. */
+void pb_parser_set_sink(struct pb_parser *p, pb_record_fn fn, void *ud);
+
 /* "api-atom", "rss2", "atom", "rss1", "oai-pmh", "unknown". */
 const char *pb_feed_kind_name(enum pb_feed_kind k);
 

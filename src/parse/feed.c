@@ -2,6 +2,7 @@
  * arXiv response, whole or in pieces. The element handling lives in sax.c, the records in
  * record.c. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,13 @@ pb_parser_new(const char *source)
 	c->source = pb_xstrdup(source ? source : "feed");
 	c->total = c->start = -1;
 	return c;
+}
+
+void
+pb_parser_set_sink(struct pb_parser *c, pb_record_fn fn, void *ud)
+{
+	c->sink = fn;
+	c->sink_ud = ud;
 }
 
 void
@@ -237,6 +245,29 @@ note_repair(struct pb_parser *c)
 		c->repaired_outside++;
 }
 
+/* The first index from i at which push_repairing must look at a byte: one that is not
+ * ASCII, a '&', or a control other than tab, LF and CR. Most of a feed is none of these:
+ * whole 16-byte blocks are passed over at once. */
+static size_t
+skip_plain(const unsigned char *s, size_t i, size_t n)
+{
+	while (i + 16 <= n) {
+		pb_v16 v;
+		pb_m16 m;
+		uint64_t half[2];
+
+		memcpy(&v, s + i, 16);
+		m = (pb_m16)(v >= 0x80) | (pb_m16)(v == '&') |
+		    ((pb_m16)(v < 0x20) & (pb_m16)(v != '\t') & (pb_m16)(v != '\n') &
+		     (pb_m16)(v != '\r'));
+		memcpy(half, &m, 16);
+		if (half[0] | half[1])
+			break;
+		i += 16;
+	}
+	return i;
+}
+
 /* Pushes s[0..n) with what XML forbids replaced by U+FFFD: bytes that are not UTF-8, control
  * characters, NUL, references to such characters. Returns how much was taken: the rest, at
  * most a few bytes, may be the beginning of a character that the next piece completes. */
@@ -249,8 +280,11 @@ push_repairing(struct pb_parser *c, const unsigned char *s, size_t n, int last)
 	int r, more = 0;
 
 	while (i < n && !c->bad[0]) {
-		unsigned char b = s[i];
+		unsigned char b;
 
+		if (!c->ref_rest && (i = skip_plain(s, i, n)) >= n)
+			break;
+		b = s[i];
 		if (c->ref_rest) {
 			/* the rest of a reference too long to be one: dropped */
 			int end = b == ';';
@@ -499,6 +533,7 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 	res->n_items = c->n_items;
 	res->n_skipped = c->n_skipped;
 	res->n_repaired = c->n_repaired;
+	res->n_added = c->n_sunk;
 	if (c->repaired_outside)
 		pb_warn("parse.repair", "source=%s where=%s replaced=%zu note=%s", pb_q(c->source),
 			pb_q("outside any record"), c->repaired_outside,

@@ -78,11 +78,19 @@ struct pb_parser {
 
 	struct pb_paper *pend;  /* parsed records, handed to the set only if the feed is sound */
 	size_t n_pend, cap_pend;
+	pb_record_fn sink;      /* streaming: records go here instead of pend */
+	void *sink_ud;
+	size_t n_sunk;          /* records handed to sink */
+	int sink_stopped;       /* sink returned -1 */
 	size_t n_items, n_skipped;
 	int xml_error;
 	int finishing;          /* the end of input was signalled to libxml2 */
 	char bad[400];
 };
+
+/* 16 bytes at a time through the compiler's vector extension (SSE2 / NEON / generic). */
+typedef unsigned char pb_v16 __attribute__((vector_size(16)));
+typedef signed char pb_m16 __attribute__((vector_size(16)));
 
 /* sax.c */
 void pb_parse_sax_init(xmlSAXHandler *sax);

@@ -270,6 +270,23 @@ skip_item(struct pb_parser *c, const char *why)
 	c->n_skipped++;
 }
 
+/* Streaming: the record goes to the caller's handler now. Nothing follows arXiv's error
+ * (which the whole-set parse would report instead of any record). */
+static void
+hand_on(struct pb_parser *c, struct pb_paper *p)
+{
+	if (c->sink_stopped || c->arxiv_error ||
+	    (c->kind == PB_FEED_RSS2 && c->feed_title &&
+	     strncmp(c->feed_title, "Feed error for query", 20) == 0))
+		return;
+	c->n_sunk++;
+	if (c->sink(c->sink_ud, p) != 0) {
+		c->sink_stopped = 1;
+		pb_parse_set_bad(c, "stopped by the record handler", NULL, 0);
+		xmlStopParser(c->xp);
+	}
+}
+
 void
 pb_item_finish(struct pb_parser *c)
 {
@@ -339,6 +356,10 @@ pb_item_finish(struct pb_parser *c)
 	p->n_authors = k;
 	primary_first(p, it->primary);
 
+	if (c->sink) {
+		hand_on(c, p);
+		goto out;
+	}
 	if (c->n_pend == c->cap_pend) {
 		c->cap_pend = c->cap_pend ? c->cap_pend * 2 : 256;
 		c->pend = pb_xreallocarray(c->pend, c->cap_pend, sizeof *c->pend);

@@ -14,9 +14,6 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* 16 bytes at a time through the compiler's vector extension (SSE2 / NEON / generic). */
-typedef unsigned char pb_v16 __attribute__((vector_size(16)));
-typedef signed char pb_m16 __attribute__((vector_size(16)));
 
 /* First index in [i, end) where normalising changes something: a tab, newline or CR, or a
  * space followed by whitespace. s[end - 1] must not be whitespace (the callers trim). Abstracts
