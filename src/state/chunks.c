@@ -48,9 +48,19 @@ struct pb_body_cache {
 	struct centry {
 		int64_t key, size, id;   /* id 0: a free slot */
 		long pending;
+		long sp_pending;   /* of pending, gained inside the open savepoint (gen) */
+		unsigned gen;      /* the savepoint that last touched it */
+		int born;          /* inserted or first counted inside that savepoint */
 	} *v;
 	size_t cap, n;
 	int poisoned;   /* a write failed inside the transaction: its counts are unknown */
+	/* A savepoint of the caller's (pb_state_savepoint): the entries it touched, by key and
+	 * size (a rehash moves slots), so rolling back to it undoes their counts alone. */
+	unsigned gen;   /* the open savepoint's number; 0: none open */
+	unsigned seq;   /* the last number given */
+	int sp_failed;  /* a put failed inside it: its counts are unknown until rolled back */
+	struct { int64_t key, size; } *touched;
+	size_t n_touched, cap_touched;
 };
 
 static pb_db_stmt *
@@ -73,8 +83,10 @@ bstmt(struct pb_state *st, enum body_stmt_id id)
 void
 pb_body_close(struct pb_state *st)
 {
-	if (st->body_cache)
+	if (st->body_cache) {
 		free(st->body_cache->v);
+		free(st->body_cache->touched);
+	}
 	free(st->body_cache);
 	st->body_cache = NULL;
 	for (int i = 0; i < B_COUNT; i++) {
@@ -160,6 +172,28 @@ cache_slot(struct pb_body_cache *c, int64_t key, int64_t size)
 	return &c->v[i];
 }
 
+/* Notes that e gained a reference (born: its row was written) inside the open savepoint. */
+static void
+sp_touch(struct pb_body_cache *c, struct centry *e, int born)
+{
+	if (!c->gen)
+		return;
+	if (e->gen != c->gen) {
+		e->gen = c->gen;
+		e->sp_pending = 0;
+		e->born = born;
+		if (c->n_touched == c->cap_touched) {
+			c->cap_touched = c->cap_touched ? 2 * c->cap_touched : 256;
+			c->touched = pb_xrealloc(c->touched, c->cap_touched * sizeof *c->touched);
+		}
+		c->touched[c->n_touched].key = e->key;
+		c->touched[c->n_touched].size = e->size;
+		c->n_touched++;
+	}
+	if (!born)
+		e->sp_pending++;
+}
+
 static void
 cache_add(struct pb_state *st, int64_t key, int64_t size, int64_t id)
 {
@@ -183,6 +217,7 @@ cache_add(struct pb_state *st, int64_t key, int64_t size, int64_t id)
 	if (!e->id)
 		c->n++;
 	*e = (struct centry){ .key = key, .size = size, .id = id };
+	sp_touch(c, e, 1);
 }
 
 void
@@ -196,6 +231,77 @@ pb_body_drop(struct pb_state *st, int poison)
 		memset(c->v, 0, c->cap * sizeof *c->v);
 	c->n = 0;
 	c->poisoned = poison;
+	c->n_touched = 0;
+	c->sp_failed = 0;
+}
+
+void
+pb_body_savepoint(struct pb_state *st)
+{
+	struct pb_body_cache *c = st->body_cache;
+
+	if (!c)
+		c = st->body_cache = pb_xcalloc(1, sizeof *c);
+	if (++c->seq == 0)
+		c->seq = 1;
+	c->gen = c->seq;
+	c->n_touched = 0;
+	c->sp_failed = 0;
+}
+
+void
+pb_body_release(struct pb_state *st)
+{
+	struct pb_body_cache *c = st->body_cache;
+
+	if (!c)
+		return;
+	if (c->sp_failed)   /* kept although a put failed: the counts are unknown */
+		c->poisoned = 1;
+	c->gen = 0;
+	c->n_touched = 0;
+	c->sp_failed = 0;
+}
+
+void
+pb_body_rolled_back(struct pb_state *st)
+{
+	struct pb_body_cache *c = st->body_cache;
+	int born = 0;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_touched && c->cap; i++) {
+		struct centry *e = cache_slot(c, c->touched[i].key, c->touched[i].size);
+
+		if (!e->id || e->gen != c->gen)
+			continue;
+		if (e->born) {
+			e->pending = 0;   /* its row went with the savepoint */
+			born = 1;
+		} else {
+			e->pending -= e->sp_pending;
+		}
+		e->sp_pending = 0;
+	}
+	c->gen = 0;
+	c->n_touched = 0;
+	c->sp_failed = 0;
+	/* Entries whose rows are gone cannot stay: the others' counts are written first (the
+	 * transaction goes on), then the cache starts again. */
+	if (born && pb_body_flush(st) == 0)
+		pb_body_drop(st, 0);
+}
+
+void
+pb_body_failed(struct pb_state *st, int alone)
+{
+	struct pb_body_cache *c = st->body_cache;
+
+	if (!alone && c && c->gen)
+		c->sp_failed = 1;   /* the caller's savepoint decides (pb_body_rolled_back) */
+	else
+		pb_body_drop(st, !alone);
 }
 
 int
@@ -249,6 +355,7 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 	if (st->body_cache && st->body_cache->cap &&
 	    (e = cache_slot(st->body_cache, key, (int64_t)n))->id) {
 		e->pending++;
+		sp_touch(st->body_cache, e, 0);
 		return e->id;
 	}
 	if (!(s = bstmt(st, B_REF)))

@@ -84,7 +84,7 @@ fail:
 	sp(st, S_RELEASE);
 	/* The counts gained since the transaction began are unknown now: inside one, its commit
 	 * fails (the caller rolls it back, as run.c does for a digest it could not enqueue). */
-	pb_body_drop(st, !alone);
+	pb_body_failed(st, alone);
 	return -1;
 }
 

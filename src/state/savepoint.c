@@ -1,7 +1,6 @@
 /* Savepoints inside an open transaction: one part of a larger write undone alone (the run's
  * build stage puts many digests in one transaction, each under a savepoint of its own). The
  * statements are the same on SQLite and PostgreSQL. */
-#include <sqlite3.h>
 
 #include "paperboy/state.h"
 #include "state_internal.h"
@@ -9,10 +8,10 @@
 static int
 sp_exec(struct pb_state *st, const char *sql, const char *op)
 {
-	sqlite3_stmt *s = pb_st_prepare(st, sql, op);
+	pb_db_stmt *s = pb_st_prepare(st, sql, op);
 	int rc = s ? pb_st_run(st, s, op) : -1;
 
-	sqlite3_finalize(s);
+	pb_db_finalize(s);
 	return rc;
 }
 
@@ -23,13 +22,19 @@ pb_state_savepoint(struct pb_state *st)
 		pb_st_fail(st, "savepoint", "no transaction is open");
 		return -1;
 	}
-	return sp_exec(st, "SAVEPOINT pb_part", "savepoint");
+	if (sp_exec(st, "SAVEPOINT pb_part", "savepoint") < 0)
+		return -1;
+	pb_body_savepoint(st);
+	return 0;
 }
 
 int
 pb_state_release(struct pb_state *st)
 {
-	return sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint");
+	if (sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint") < 0)
+		return -1;
+	pb_body_release(st);
+	return 0;
 }
 
 int
@@ -40,5 +45,6 @@ pb_state_rollback_to(struct pb_state *st)
 		return -1;
 	if (sp_exec(st, "ROLLBACK TO SAVEPOINT pb_part", "rollback to savepoint") < 0)
 		return -1;
+	pb_body_rolled_back(st);
 	return sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint");
 }

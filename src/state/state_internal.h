@@ -147,6 +147,14 @@ int pb_body_flush(struct pb_state *st);
 /* Forgets the chunk cache (a rollback, a failed commit); poison: a write failed inside a
  * transaction that goes on, whose commit must then fail. */
 void pb_body_drop(struct pb_state *st, int poison);
+/* The caller's savepoint (pb_state_savepoint) opened, released, or rolled back to: the counts
+ * gained inside it are undone with it. pb_body_failed: a put failed (alone: in a transaction
+ * of its own); inside the caller's savepoint the rollback to it clears the failure, a release
+ * makes the transaction's commit fail. */
+void pb_body_savepoint(struct pb_state *st);
+void pb_body_release(struct pb_state *st);
+void pb_body_rolled_back(struct pb_state *st);
+void pb_body_failed(struct pb_state *st, int alone);
 /* Finalizes the chunk store's statements. */
 void pb_body_close(struct pb_state *st);
 /* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.

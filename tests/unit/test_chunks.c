@@ -286,6 +286,56 @@ put_msg(struct pb_state *st, const char *id, const char *sub, const struct pb_bu
 	return pb_outbox_put(st, &m);
 }
 
+/* Digests enqueued in one transaction, each under a savepoint of its own (as the build stage
+ * does): one rolled back, one whose put fails (a trigger refuses it) rolled back too. The
+ * counts that reach the table are those of the digests kept, and every body reads back. */
+static void
+test_savepoints(void)
+{
+	struct pb_state *st = open_db("sp.db");
+	unsigned char papers[24000];
+	struct pb_buf a = { 0 }, b = { 0 }, c = { 0 };
+	struct pb_outbox_msg m;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	fill(papers, sizeof papers, 7, 1);
+	digest(&a, 1, papers, sizeof papers / 10);
+	digest(&b, 2, papers, sizeof papers / 10);
+	digest(&c, 3, papers, sizeof papers / 10);
+	pb_buf_puts(&b, "a tail only the rolled-back digest has, new chunks of its own");
+	T_EQ_INT(raw_exec("sp.db", "CREATE TRIGGER refuse BEFORE INSERT ON outbox"
+			  " WHEN new.msg_id = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END;"),
+		 SQLITE_OK);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_savepoint(st), 0);
+	T_EQ_INT(put_msg(st, "a", "s1", &a, pb_now()), 1);
+	T_EQ_INT(pb_state_release(st), 0);
+	T_EQ_INT(pb_state_savepoint(st), 0);
+	T_EQ_INT(put_msg(st, "b", "s2", &b, pb_now()), 1);
+	T_EQ_INT(pb_state_rollback_to(st), 0);
+	T_EQ_INT(pb_state_savepoint(st), 0);
+	T_EQ_INT(put_msg(st, "refused", "s4", &c, pb_now()), -1);
+	T_EQ_INT(pb_state_rollback_to(st), 0);
+	T_EQ_INT(pb_state_savepoint(st), 0);
+	T_EQ_INT(put_msg(st, "c", "s3", &c, pb_now()), 1);
+	T_EQ_INT(pb_state_release(st), 0);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_CHECK(refs_consistent("sp.db"));
+	T_EQ_INT(pb_outbox_get(st, "b", &m), 0);
+	T_EQ_INT(pb_outbox_get(st, "a", &m), 1);
+	T_CHECK(m.payload_len == a.len && memcmp(m.payload, a.data, a.len) == 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "c", &m), 1);
+	T_CHECK(m.payload_len == c.len && memcmp(m.payload, c.data, c.len) == 0);
+	pb_outbox_msg_clear(&m);
+	pb_state_close(st);
+	pb_buf_free(&a);
+	pb_buf_free(&b);
+	pb_buf_free(&c);
+}
+
 static void
 test_store(void)
 {
@@ -504,6 +554,12 @@ test_migrate_v6(void)
 			  "INSERT INTO outbox_payload SELECT rowid, X'00FF00616263'"
 			  " FROM outbox WHERE msg_id = 'two';"
 			  "DROP TABLE outbox_body; DROP TABLE chunks;"
+			  /* and what version 8 added */
+			  "DROP TABLE machines; DROP TABLE fetch_claims; DROP TABLE pacing;"
+			  "DROP INDEX outbox_claims; DROP INDEX outbox_digest;"
+			  "ALTER TABLE outbox DROP COLUMN claimed_by;"
+			  "ALTER TABLE outbox DROP COLUMN lease_until;"
+			  "ALTER TABLE runs DROP COLUMN machine;"
 			  "UPDATE meta SET value = '6' WHERE key = 'schema_version';"
 			  "PRAGMA auto_vacuum = NONE; VACUUM;"), SQLITE_OK);
 	T_EQ_INT(raw_count("v6.db", "PRAGMA auto_vacuum"), 0);
@@ -511,7 +567,7 @@ test_migrate_v6(void)
 	T_CHECK(st != NULL);
 	if (!st)
 		goto out;
-	T_EQ_INT(pb_state_schema_version(st), 7);
+	T_EQ_INT(pb_state_schema_version(st), PB_STATE_SCHEMA);
 	T_EQ_INT(pb_outbox_get(st, "one", &m), 1);
 	T_EQ_INT(m.payload_len, strlen("first payload"));
 	T_CHECK(m.payload && strcmp(m.payload, "first payload") == 0);
@@ -546,6 +602,7 @@ main(void)
 	test_damage();
 	test_prune_space();
 	test_migrate_v6();
+	test_savepoints();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
