@@ -1,4 +1,4 @@
-/* The schema on PostgreSQL: the migrations of state.c, written for SQLite, translated word by
+/* The schema on PostgreSQL: the migrations of schema.c, written for SQLite, translated word by
  * word, and the few objects only PostgreSQL needs. */
 #include <ctype.h>
 #include <string.h>

@@ -15,146 +15,6 @@
 #include "paperboy/state.h"
 #include "state_internal.h"
 
-/* Ordered migrations: migrations[i] takes the schema from version i to i + 1. Never edit one
- * that has shipped; append a new one and bump PB_STATE_SCHEMA. */
-static const char *const migrations[] = {
-	/* 0 -> 1: the core tables. */
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE papers("
-	"  id TEXT NOT NULL, version INTEGER NOT NULL, announce_date TEXT NOT NULL,"
-	"  first_seen INTEGER NOT NULL, PRIMARY KEY(id, version)) WITHOUT ROWID;"
-	"CREATE TABLE runs("
-	"  id INTEGER PRIMARY KEY, digest_date TEXT NOT NULL, kind TEXT NOT NULL,"
-	"  status TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0,"
-	"  n_papers INTEGER NOT NULL DEFAULT 0, n_digests INTEGER NOT NULL DEFAULT 0,"
-	"  n_messages INTEGER NOT NULL DEFAULT 0, error TEXT);"
-	"CREATE INDEX runs_date ON runs(digest_date, status);"
-	"CREATE TABLE outbox("
-	"  rowid INTEGER PRIMARY KEY, msg_id TEXT NOT NULL UNIQUE, subscriber TEXT NOT NULL,"
-	"  channel TEXT NOT NULL, dest TEXT NOT NULL, digest_date TEXT NOT NULL,"
-	"  part INTEGER NOT NULL, n_parts INTEGER NOT NULL, payload BLOB NOT NULL,"
-	"  status INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
-	"  sent_at INTEGER, last_error TEXT);"
-	/* The due scan walks pending rows in delivery order; next_due takes the minimum. */
-	"CREATE INDEX outbox_order ON outbox(subscriber, channel, dest, digest_date, part)"
-	"  WHERE status = 0;"
-	"CREATE INDEX outbox_next ON outbox(next_attempt) WHERE status = 0;"
-	"CREATE TABLE ledger("
-	"  subscriber TEXT NOT NULL, paper_id TEXT NOT NULL, version INTEGER NOT NULL,"
-	"  digest_date TEXT NOT NULL, added INTEGER NOT NULL,"
-	"  PRIMARY KEY(subscriber, paper_id, version)) WITHOUT ROWID;",
-
-	/* 1 -> 2: the model's summary cache and token accounting; when an outbox row last
-	 * changed (for `paperboy status`). */
-	"CREATE TABLE summary_cache("
-	"  paper_key TEXT NOT NULL, model TEXT NOT NULL, language TEXT NOT NULL,"
-	"  prompt_hash TEXT NOT NULL, kind TEXT NOT NULL, answer TEXT NOT NULL,"
-	"  tokens INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
-	"  PRIMARY KEY(paper_key, model, language, prompt_hash, kind)) WITHOUT ROWID;"
-	"CREATE TABLE token_usage(day TEXT PRIMARY KEY, tokens INTEGER NOT NULL) WITHOUT ROWID;"
-	"ALTER TABLE outbox ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
-	"UPDATE outbox SET updated = COALESCE(sent_at, created);"
-	"CREATE INDEX outbox_errors ON outbox(updated) WHERE last_error IS NOT NULL;",
-
-	/* 2 -> 3: payloads in a table of their own. SQLite rewrites a whole row on UPDATE, so
-	 * with the payload inline every status change rewrote the message (tens of KB). */
-	"CREATE TABLE outbox_payload(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
-	"INSERT INTO outbox_payload(id, payload) SELECT rowid, payload FROM outbox;"
-	"ALTER TABLE outbox DROP COLUMN payload;",
-
-	/* 3 -> 4: subscribers kept in the state (added by `paperboy subscriber`), and the state
-	 * (paused, unsubscribed, ...) of the config's own: settings NULL for those. */
-	"CREATE TABLE subscribers("
-	"  name TEXT PRIMARY KEY, settings TEXT,"
-	"  state TEXT NOT NULL DEFAULT 'active'"
-	"    CHECK(state IN ('active', 'paused', 'unsubscribed', 'suppressed')),"
-	"  reason TEXT, source TEXT NOT NULL, created INTEGER NOT NULL,"
-	"  updated INTEGER NOT NULL) WITHOUT ROWID;",
-
-	/* 4 -> 5: the readers' side. A reader's verdict on a paper; destinations that refuse
-	 * everything (an address bounced at RCPT, a bot blocked, a webhook gone) or whose
-	 * recipient unsubscribed; sign-ups waiting for their confirmation; time stamps for rate
-	 * limits and for one-time tokens already used. */
-	"CREATE TABLE feedback("
-	"  subscriber TEXT NOT NULL, paper_id TEXT NOT NULL,"
-	"  verdict INTEGER NOT NULL CHECK(verdict IN (-1, 1)), source TEXT NOT NULL,"
-	"  created INTEGER NOT NULL, PRIMARY KEY(subscriber, paper_id)) WITHOUT ROWID;"
-	"CREATE TABLE suppressions("
-	"  subscriber TEXT NOT NULL, channel TEXT NOT NULL, dest TEXT NOT NULL,"
-	"  reason TEXT NOT NULL, since INTEGER NOT NULL,"
-	"  PRIMARY KEY(subscriber, channel, dest)) WITHOUT ROWID;"
-	"CREATE TABLE signups("
-	"  id TEXT PRIMARY KEY, address TEXT NOT NULL, name TEXT NOT NULL,"
-	"  settings TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE stamps(key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;",
-
-	/* 5 -> 6: what ranking and full text read. The corpus: recent papers' text (one row per
-	 * id, its latest version), for document frequencies and the texts of liked papers; a
-	 * liked id arXiv does not know is kept with status 'missing' so it is asked once. The
-	 * papers of a liked author, found once through the API. Embeddings per paper version
-	 * and model, shared by every subscriber. Full text per paper version. */
-	"CREATE TABLE corpus("
-	"  id TEXT PRIMARY KEY, version INTEGER NOT NULL, date TEXT NOT NULL,"
-	"  status TEXT NOT NULL DEFAULT 'ok' CHECK(status IN ('ok', 'missing', 'withdrawn')),"
-	"  title TEXT, abstract TEXT, authors TEXT, categories TEXT, announce TEXT,"
-	"  added INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX corpus_date ON corpus(date);"
-	"CREATE TABLE author_papers("
-	"  author TEXT NOT NULL, paper_id TEXT NOT NULL, fetched INTEGER NOT NULL,"
-	"  PRIMARY KEY(author, paper_id)) WITHOUT ROWID;"
-	"CREATE TABLE embeddings("
-	"  paper_key TEXT NOT NULL, model TEXT NOT NULL, dim INTEGER NOT NULL,"
-	"  vec BLOB NOT NULL, created INTEGER NOT NULL,"
-	"  PRIMARY KEY(paper_key, model)) WITHOUT ROWID;"
-	"CREATE TABLE fulltext("
-	"  paper_key TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL,"
-	"  body BLOB, bytes INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT,"
-	"  fetched INTEGER NOT NULL) WITHOUT ROWID;",
-
-	/* 6 -> 7: message bodies as chunks (chunks.c): each distinct chunk once, deflated,
-	 * counted, keyed by 64 bits of its SHA-256; a body is its size, its SHA-256 and its
-	 * chunk ids. Then migration_steps converts outbox_payload and drops it. */
-	"CREATE TABLE chunks("
-	"  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL UNIQUE, refs INTEGER NOT NULL,"
-	"  size INTEGER NOT NULL, data BLOB NOT NULL);"
-	"CREATE INDEX chunks_free ON chunks(id) WHERE refs <= 0;"
-	"CREATE TABLE outbox_body("
-	"  id INTEGER PRIMARY KEY, size INTEGER NOT NULL, sha256 BLOB NOT NULL,"
-	"  chunks BLOB NOT NULL);",
-
-	/* 7 -> 8: several machines on one state (machines.c, claims.c). A row per machine and
-	 * its heartbeat; a claim per announcement, whose winner stores the papers for the
-	 * others; the pacing of each destination and channel ("next allowed at", unix ms);
-	 * an outbox message's claim (which machine sends it, until when), and its digest found
-	 * by date and subscriber (a second builder skips it); the machine of a
-	 * run, so a machine marks only its own dead runs interrupted. */
-	"CREATE TABLE machines("
-	"  name TEXT PRIMARY KEY, pid INTEGER NOT NULL, started INTEGER NOT NULL,"
-	"  heartbeat INTEGER NOT NULL, sent_day TEXT NOT NULL DEFAULT '',"
-	"  sent_today INTEGER NOT NULL DEFAULT 0, sent_total INTEGER NOT NULL DEFAULT 0)"
-	"  WITHOUT ROWID;"
-	"CREATE TABLE fetch_claims("
-	"  key TEXT PRIMARY KEY, owner TEXT NOT NULL, lease_until INTEGER NOT NULL,"
-	"  status TEXT NOT NULL CHECK(status IN ('fetching', 'done', 'failed')),"
-	"  fetch_status INTEGER NOT NULL DEFAULT 0, http_status INTEGER NOT NULL DEFAULT 0,"
-	"  message TEXT, papers BLOB, updated INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE pacing(key TEXT PRIMARY KEY, next_ms INTEGER NOT NULL) WITHOUT ROWID;"
-	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
-	"ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
-	"CREATE INDEX outbox_claims ON outbox(claimed_by) WHERE status = 0;"
-	"CREATE INDEX outbox_digest ON outbox(digest_date, subscriber);"
-	"ALTER TABLE runs ADD COLUMN machine TEXT NOT NULL DEFAULT '';",
-};
-
-/* What a migration does beyond its SQL (after it, in the same transaction): indexed like
- * migrations, NULL for none. */
-static int (*const migration_steps[])(struct pb_state *, char *, size_t) = {
-	[6] = pb_body_migrate,
-};
-
-_Static_assert(sizeof migrations / sizeof migrations[0] == PB_STATE_SCHEMA,
-	       "one migration per schema version");
 
 
 #define OUT_COLS \
@@ -436,13 +296,12 @@ migrate(struct pb_state *st, char *err, size_t errlen)
 	for (int i = v; i < PB_STATE_SCHEMA; i++) {
 		pb_buf_reset(&ddl);
 		if (pg)
-			pb_st_pg_ddl(migrations[i], &ddl);
-		if (pb_db_exec(st->db, pg ? ddl.data : migrations[i], msg, sizeof msg) < 0) {
+			pb_st_pg_ddl(pb_st_migrations[i], &ddl);
+		if (pb_db_exec(st->db, pg ? ddl.data : pb_st_migrations[i], msg, sizeof msg) < 0) {
 			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
 			goto fail;
 		}
-		if ((size_t)i < sizeof migration_steps / sizeof migration_steps[0] &&
-		    migration_steps[i] && migration_steps[i](st, msg, sizeof msg) < 0) {
+		if (pb_st_migration_steps[i] && pb_st_migration_steps[i](st, msg, sizeof msg) < 0) {
 			snprintf(err, errlen, "migrating the schema from version %d: %s", i, msg);
 			goto fail;
 		}

@@ -152,6 +152,10 @@ void pb_body_drop(struct pb_state *st, int poison);
  * of its own); inside the caller's savepoint the rollback to it clears the failure, a release
  * makes the transaction's commit fail. */
 void pb_body_savepoint(struct pb_state *st);
+/* schema.c: the migrations (SQL written once for both backends) and what each does beyond its
+ * SQL (NULL for nothing). */
+extern const char *const pb_st_migrations[];
+extern int (*const pb_st_migration_steps[PB_STATE_SCHEMA])(struct pb_state *, char *, size_t);
 void pb_body_release(struct pb_state *st);
 void pb_body_rolled_back(struct pb_state *st);
 void pb_body_failed(struct pb_state *st, int alone);
