@@ -61,10 +61,13 @@ void pb_state_close(struct pb_state *st);    /* accepts NULL */
 int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
 /* on: every commit reaches the disk before it returns (SQLite's synchronous=FULL), and so do
  * the commits before it; off (the default, NORMAL): the last commits may be undone by a power
- * loss (never corrupted). The delivery loop turns it on for its "sent" marks; enqueueing, which
+ * loss (never corrupted). pb_state_sync turns it on for one commit; enqueueing, which
  * a later run redoes when it was lost, runs without a sync per commit. PostgreSQL commits
  * durably anyway: a no-op there. 0 / -1. */
 int pb_state_durable(struct pb_state *st, int on);
+/* Puts every commit made so far on disk (SQLite: one small commit with synchronous=FULL, which
+ * syncs the write-ahead log; PostgreSQL: nothing to do). Outside a transaction. 0 / -1. */
+int pb_state_sync(struct pb_state *st);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what

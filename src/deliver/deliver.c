@@ -944,10 +944,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_config_log_secrets(cfg);
 	/* A mark is on disk before the message counts as sent (marks.h). */
-	if (!(o && o->no_sync) && pb_state_durable(st, 1) < 0) {
-		snprintf(err, errlen, "state: %s", pb_state_errmsg(st));
-		goto out;
-	}
+	r.marks.no_sync = o && o->no_sync;
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
@@ -1053,7 +1050,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				int64_t d = wake - pb_mono_ms();
 				ms = d < 1 ? 1 : (d < 200 ? (long)d : 200);
 			}
-			if (r.marks.open && pb_marks_due_in(&r.marks) < ms)
+			if (pb_marks_due_in(&r.marks) >= 0 && pb_marks_due_in(&r.marks) < ms)
 				ms = pb_marks_due_in(&r.marks);   /* awake when the group is due */
 			wait_and_run(&r, ms);
 		}

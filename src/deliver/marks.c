@@ -14,11 +14,10 @@ struct pb_marks_sent {
 void
 pb_marks_result(struct pb_marks *g)
 {
-	if (!g->open) {
+	if (!g->open)
 		g->open = pb_state_begin(g->st) == 0;
+	if (g->n == 0 && g->n_sent == 0)
 		g->since_ms = pb_mono_ms();
-		g->n = 0;
-	}
 	g->n++;
 }
 
@@ -28,10 +27,8 @@ pb_marks_sent(struct pb_marks *g, const struct pb_outbox_msg *m, int64_t ms,
 {
 	struct pb_marks_sent *u;
 
-	if (!g->open) {
-		done(ctx, m, ms, 1);
-		return;
-	}
+	(void)done;
+	(void)ctx;
 	if (g->n_sent == g->cap_sent) {
 		g->cap_sent = g->cap_sent ? g->cap_sent * 2 : 64;
 		g->sent = pb_xreallocarray(g->sent, g->cap_sent, sizeof *g->sent);
@@ -52,21 +49,30 @@ report(struct pb_marks *g, int ok, pb_marks_done_fn *done, void *ctx)
 		pb_outbox_msg_clear(&g->sent[i].m);
 	}
 	g->n_sent = 0;
+	g->n = 0;
 }
 
 int
 pb_marks_end(struct pb_marks *g, int force, pb_marks_done_fn *done, void *ctx)
 {
-	int ok = 1;
+	int due, ok = 1;
 
-	if (!g->open)
+	if (!g->open && g->n == 0 && g->n_sent == 0)
 		return 0;
-	if (!force && g->n < PB_MARKS_MAX && pb_mono_ms() - g->since_ms < PB_MARKS_MS)
-		return 0;
-	ok = pb_state_commit(g->st) == 0;
-	g->open = 0;
-	report(g, ok, done, ctx);
-	return ok ? 0 : -1;
+	due = force || g->n >= PB_MARKS_MAX || pb_mono_ms() - g->since_ms >= PB_MARKS_MS;
+	if (g->open) {   /* a pass's commit costs no sync */
+		ok = pb_state_commit(g->st) == 0;
+		g->open = 0;
+	}
+	if (ok && due && !g->no_sync)
+		ok = pb_state_sync(g->st) == 0;   /* the group's commits, on disk */
+	if (!ok) {
+		report(g, 0, done, ctx);
+		return -1;
+	}
+	if (due)
+		report(g, 1, done, ctx);
+	return 0;
 }
 
 void
@@ -81,7 +87,7 @@ pb_marks_due_in(const struct pb_marks *g)
 {
 	int64_t d;
 
-	if (!g->open)
+	if (!g->open && g->n == 0 && g->n_sent == 0)
 		return -1;
 	d = g->since_ms + PB_MARKS_MS - pb_mono_ms();
 	return d < 1 ? 1 : (long)d;

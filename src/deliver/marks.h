@@ -1,8 +1,10 @@
-/* The delivery loop's results, recorded in groups: one transaction, one sync to disk
- * (synchronous=FULL) for every result of the last PB_MARKS_MS milliseconds or PB_MARKS_MAX
- * results, whichever comes first, and at once when the loop goes idle or ends. A message
- * counts as sent only once its mark is committed. A power loss therefore sends again at most
- * the messages in flight and those awaiting the group's commit. Inside src/deliver only. */
+/* The delivery loop's results, made durable in groups. Each pass of the loop commits its
+ * results at once (synchronous=NORMAL: a killed process loses none of them); every
+ * PB_MARKS_MS milliseconds or PB_MARKS_MAX results, whichever comes first, and at once when
+ * the loop goes idle or ends, one commit with synchronous=FULL puts them on disk (in WAL mode
+ * that sync covers every earlier commit). A message counts as sent only after that sync. A
+ * SIGKILL therefore sends again only the messages in flight; a power loss also those of the
+ * last unsynced group. Inside src/deliver only. */
 #ifndef PAPERBOY_DELIVER_MARKS_H
 #define PAPERBOY_DELIVER_MARKS_H
 
@@ -18,9 +20,10 @@ struct pb_marks_sent;
 
 struct pb_marks {
 	struct pb_state *st;
-	int open;                      /* the group's transaction is open */
-	int64_t since_ms;              /* when it opened (monotonic) */
-	long n;                        /* results recorded in it */
+	int open;                      /* a pass's transaction is open */
+	int no_sync;                   /* never ask for FULL (a benchmark's reference) */
+	int64_t since_ms;              /* the first result not yet synced (monotonic) */
+	long n;                        /* results not yet synced */
 	struct pb_marks_sent *sent;    /* marked sent, the mark not yet committed */
 	size_t n_sent, cap_sent;
 };
@@ -32,17 +35,16 @@ typedef void pb_marks_done_fn(void *ctx, const struct pb_outbox_msg *m, int64_t 
 /* Before a result is recorded: opens the group's transaction when none is open (when that
  * fails the result is recorded on its own, in autocommit) and counts the result. */
 void pb_marks_result(struct pb_marks *g);
-/* m was marked sent (ms: how long it took): counted when the group commits; at once (done,
- * ok 1) when no group is open, the mark being committed already. */
+/* m was marked sent (ms: how long it took): counted when the group is synced. */
 void pb_marks_sent(struct pb_marks *g, const struct pb_outbox_msg *m, int64_t ms,
 		   pb_marks_done_fn *done, void *ctx);
-/* Commits the group when it is due, or when force. 0, or -1 when the commit failed (its sent
- * messages are then reported lost). */
+/* Commits the pass's results; syncs the group when it is due, or when force. 0, or -1 when
+ * a commit or the sync failed (the group's sent messages are then reported lost). */
 int pb_marks_end(struct pb_marks *g, int force, pb_marks_done_fn *done, void *ctx);
 /* The state rolled the group's transaction back on its own (an I/O error): its sent messages
  * are reported lost and the group is closed. */
 void pb_marks_lost(struct pb_marks *g, pb_marks_done_fn *done, void *ctx);
-/* Milliseconds until the open group is due (at least 1), or -1 when none is open. */
+/* Milliseconds until the group is due (at least 1), or -1 when nothing waits for a sync. */
 long pb_marks_due_in(const struct pb_marks *g);
 void pb_marks_free(struct pb_marks *g);   /* the pending list; the group must be ended */
 

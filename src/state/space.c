@@ -3,6 +3,7 @@
  * PostgreSQL manages its own: these are SQLite's only. */
 #include <stdio.h>
 
+#include "paperboy/clock.h"
 #include "paperboy/log.h"
 #include "state_internal.h"
 
@@ -67,4 +68,27 @@ pb_state_durable(struct pb_state *st, int on)
 		return -1;
 	}
 	return 0;
+}
+
+int
+pb_state_sync(struct pb_state *st)
+{
+	char now[32];
+	int rc;
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return 0;   /* PostgreSQL's commit is on disk when it returns */
+	if (pb_state_in_transaction(st)) {
+		pb_st_fail(st, "sync", "a transaction is open");
+		return -1;
+	}
+	/* A synced commit syncs the write-ahead log, every earlier commit with it: one small
+	 * write is enough to make one. */
+	snprintf(now, sizeof now, "%lld", (long long)pb_now());
+	if (pb_state_durable(st, 1) < 0)
+		return -1;
+	rc = pb_meta_put(st, "synced", now);
+	if (pb_state_durable(st, 0) < 0)
+		rc = -1;
+	return rc < 0 ? -1 : 0;
 }
