@@ -406,12 +406,15 @@ batch_commit(struct cycle *c)
  * open) under a savepoint, so a digest that fails is undone alone; the batch commits after
  * BATCH_MAX digests or BATCH_MS (batch_commit, and at the end of the build). Returns 0, or -1
  * (noted with digest_lost). */
+/* How many times a digest is put when the state says the failure was transient. */
+#define ENQUEUE_TRIES 4
+
 static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
 	    size_t matched)
 {
 	char why[256] = "rendering the digest failed";
-	int r, code = EX_IOERR;
+	int r, code = EX_IOERR, transient, tries = 0;
 
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
@@ -422,10 +425,13 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		}
 		c->batch_t0 = mono_ms();
 	}
+again:
 	if (pb_state_savepoint(c->st) < 0) {
 		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		goto fail_all;
 	}
+	c->txn_messages = 0;
+	c->txn_state_failed = 0;
 	r = enqueue_digest(c, sub, d);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
@@ -445,8 +451,17 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		else
 			code = EX_SOFTWARE;
+		transient = c->txn_state_failed && pb_state_transient(c->st);
 		if (pb_state_rollback_to(c->st) < 0)
 			goto fail_all;
+		/* Another machine writing the same rows (a deadlock the database broke): the
+		 * digest is undone alone and put again, a few times at most. */
+		if (transient && ++tries < ENQUEUE_TRIES) {
+			pb_warn("enqueue.retry", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+				c->rep->date, pb_q(why));
+			usleep(20000 * (useconds_t)tries);
+			goto again;
+		}
 		if (c->batch_n == 0)
 			pb_state_rollback(c->st);   /* nothing else in it */
 		goto fail;

@@ -214,6 +214,10 @@ int pb_model_tokens_add(struct pb_state *st, const char *day, long tokens);
 /* The text of the last SQLite error on this handle: the current one, else the last one logged
  * by a state function (never NULL). Borrowed. */
 const char *pb_state_errmsg(struct pb_state *st);
+/* Whether the last failure was one the same work may overcome when tried again (PostgreSQL's
+ * deadlock or serialization failure, with another machine writing the same rows): read it
+ * before anything else runs on st. */
+int pb_state_transient(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
 #define PB_STATE_SCHEMA 8
 int pb_state_schema_version(struct pb_state *st);

@@ -396,6 +396,23 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 }
 
 int
+pb_body_lock(struct pb_state *st)
+{
+	pb_db_stmt *s;
+	int rc;
+
+	if (pb_db_backend(st->db) != PB_DB_POSTGRESQL)
+		return 0;
+	if (!(s = pb_st_prepare(st, "SELECT pg_advisory_xact_lock(7366371012)", "chunks lock")))
+		return -1;
+	rc = pb_db_step(s);
+	if (rc != PB_DB_ROW)
+		pb_st_error(st, "chunks lock");
+	pb_db_finalize(s);
+	return rc == PB_DB_ROW ? 0 : -1;
+}
+
+int
 pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 {
 	const unsigned char *p = payload;
@@ -571,7 +588,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 
 	/* The counts of this transaction's puts first: pruning deletes what reaches 0, and the
 	 * cache may name what it deletes. */
-	if (pb_body_flush(st) < 0)
+	if (pb_body_lock(st) < 0 || pb_body_flush(st) < 0)
 		return -1;
 	pb_body_drop(st, 0);
 	if (!(s = pb_st_prepare(st, sel, "prune")))

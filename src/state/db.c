@@ -17,6 +17,7 @@ pb_db_fail(struct pb_db *db, const char *fmt, ...)
 	vsnprintf(db->err, sizeof db->err, fmt, ap);
 	va_end(ap);
 	db->failed = 1;
+	db->transient = 0;
 	return -1;
 }
 
@@ -440,6 +441,12 @@ int
 pb_db_failed(struct pb_db *db)
 {
 	return db->failed;
+}
+
+int
+pb_db_transient(struct pb_db *db)
+{
+	return db->failed && db->transient;
 }
 
 int

@@ -86,6 +86,9 @@ int pb_db_table_exists(struct pb_db *db, const char *name);
 const char *pb_db_errmsg(struct pb_db *db);
 /* Whether the last call on db failed (its error is then pb_db_errmsg's). */
 int pb_db_failed(struct pb_db *db);
+/* Whether that failure was PostgreSQL's deadlock or serialization failure: the work, undone,
+ * may be tried again. */
+int pb_db_transient(struct pb_db *db);
 
 /* PostgreSQL only (0 on SQLite). A statement that finds the connection lost waits for it
  * (pb_db_set_patience, default 60 s, 0: not at all) with a growing pause, replays the open

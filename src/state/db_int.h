@@ -26,6 +26,7 @@ struct pb_db {
 	int logging;            /* 1: the transaction is logged; 2: too much to keep */
 	long patience_ms;       /* how long a lost connection is waited for */
 	int failed;
+	int transient;   /* the last failure was a deadlock or serialization failure */
 	char err[512];
 };
 

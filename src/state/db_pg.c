@@ -109,6 +109,7 @@ set_err(struct pb_db *db, const char *what, const char *msg)
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
 	db->failed = 1;
+	db->transient = 0;
 }
 
 /* A statement's error: the server's primary message without its "ERROR:" prefix, else
@@ -117,8 +118,11 @@ static void
 res_err(struct pb_db *db, const PGresult *r)
 {
 	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
 	set_err(db, NULL, m ? m : r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+	/* deadlock_detected, serialization_failure: the same work may well succeed again */
+	db->transient = code && (strcmp(code, "40P01") == 0 || strcmp(code, "40001") == 0);
 }
 
 static int

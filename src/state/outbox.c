@@ -46,6 +46,8 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	/* The row and its payload go together, inside the caller's transaction or alone. */
 	if (sp(st, S_SAVEPOINT) < 0)
 		return -1;
+	if (pb_body_lock(st) < 0)
+		goto fail;
 	s = pb_st_stmt(st, S_OUT_PUT);
 	if (!s)
 		goto fail;

@@ -314,3 +314,9 @@ pb_meta_put(struct pb_state *st, const char *key, const char *value)
 	pb_st_bind_text(s, 2, value);
 	return pb_st_run(st, s, "meta put");
 }
+
+int
+pb_state_transient(struct pb_state *st)
+{
+	return pb_db_transient(st->db);
+}

@@ -151,6 +151,12 @@ void pb_body_drop(struct pb_state *st, int poison);
  * gained inside it are undone with it. pb_body_failed: a put failed (alone: in a transaction
  * of its own); inside the caller's savepoint the rollback to it clears the failure, a release
  * makes the transaction's commit fail. */
+/* On a PostgreSQL state several machines may enqueue at once, each taking the locks of chunk
+ * rows and of the outbox's keys in the order of its own digests: two such transactions can
+ * deadlock. Every writer of the outbox and the chunk store takes this lock first (held to the
+ * end of the transaction, taken again at no cost), so they queue instead. SQLite has one
+ * writer anyway: a no-op there. 0 / -1. */
+int pb_body_lock(struct pb_state *st);
 void pb_body_savepoint(struct pb_state *st);
 /* schema.c: the migrations (SQL written once for both backends) and what each does beyond its
  * SQL (NULL for nothing). */
