@@ -12,35 +12,8 @@ set -u
 N=${PB_MULTI_SUBSCRIBERS:-120}
 T=$(mktemp -d /tmp/pb-multi.XXXXXX) || exit 1
 SRV= SMTP= A= B= PGDIR=
-cleanup() {
-  for p in $A $B $SRV $SMTP; do kill "$p" 2>/dev/null; done
-  for p in $A $B $SRV $SMTP; do wait "$p" 2>/dev/null; done
-  [ -n "$PGDIR" ] && sh "$PB_TESTS/lib/pg.sh" stop "$PGDIR" >/dev/null 2>&1
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-die() {
-  echo "87-machines: $*" >&2
-  for f in "$T"/*.log "$T"/*.err; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 12 "$f" >&2; }; done
-  exit 1
-}
-wait_file() {  # wait_file PATH SECONDS
-  i=0
-  while [ ! -s "$1" ]; do
-    i=$((i + 1)); [ $i -le $(($2 * 10)) ] || die "timed out waiting for $1"
-    sleep 0.1
-  done
-}
-wait_exit() {   # wait_exit PID SECONDS -> sets rc
-  i=0
-  while kill -0 "$1" 2>/dev/null; do
-    i=$((i + 1)); [ $i -le $(($2 * 10)) ] || return 1
-    sleep 0.1
-  done
-  wait "$1"; rc=$?
-  return 0
-}
+MULTI_NAME=87-machines
+. "$PB_TESTS/lib/multi_frame.sh"
 
 . "$PB_TESTS/lib/multi.sh"
 
