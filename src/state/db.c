@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "paperboy/buf.h"
@@ -134,8 +135,20 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errstr(SQLITE_READONLY));
 		goto fail;
 	}
-	if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW ||
+	/* Switching a new file to WAL takes an exclusive lock for which SQLite does not wait when
+	 * another process opens the same file at that moment: tried again for the busy timeout. */
+	for (int tries = 0;; tries++) {
+		if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &s, NULL) !=
+		    SQLITE_OK)
+			break;
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW || (rc & 0xff) != SQLITE_BUSY || tries >= 200)
+			break;
+		sqlite3_finalize(s);
+		s = NULL;
+		usleep(50000);
+	}
+	if (!s || rc != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
 		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
 			 sqlite3_errmsg(db->sq));
