@@ -96,7 +96,7 @@ static int
 fill_ledger(struct pb_state *st, const struct pb_config *cfg, const struct pb_paperset *ps)
 {
 	uint64_t x = 0x2545F4914F6CDD1DULL;
-	char id[64], date[16];
+	char id[64], date[32];
 
 	if (pb_state_begin(st) < 0)
 		return -1;
