@@ -1,9 +1,13 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd zlib \
-           poppler-glib
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd zlib
+# The PDF module (paperboy-pdf.so, src/fulltext/pdf_module.h): poppler is loaded only when a PDF
+# is read, not at every start.
+PDF_PKGS = poppler-glib
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+LIBDIR  ?= $(PREFIX)/lib
+PKGLIBDIR ?= $(LIBDIR)/paperboy
 # /usr's configuration lives in /etc (Debian's convention), any other prefix's in PREFIX/etc.
 SYSCONFDIR ?= $(if $(filter /usr,$(patsubst %/,%,$(PREFIX))),/etc,$(PREFIX)/etc)
 # systemd looks for units in /usr/lib/systemd/system and /usr/local/lib/systemd/system.
@@ -13,11 +17,11 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WERROR  ?=
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
-            -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
+            -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS) $(PDF_PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -llinear -lm
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
-LIB_SRC := $(filter-out src/main.c,$(LIB_SRC))
+LIB_SRC := $(filter-out src/main.c src/fulltext/pdf_poppler.c,$(LIB_SRC))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -33,10 +37,11 @@ all: paperboy
 # `make` then `make install PREFIX=/usr` rebuilds what uses them.
 $(BUILD)/pb_paths.h: FORCE
 	@mkdir -p $(BUILD)
-	@printf '#define PB_SYSCONFDIR "%s"\n' '$(SYSCONFDIR)' >$@.tmp
+	@printf '#define PB_SYSCONFDIR "%s"\n#define PB_PKGLIBDIR "%s"\n' '$(SYSCONFDIR)' '$(PKGLIBDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
-$(BUILD)/src/main.o $(BUILD)/src/config/api.o $(BUILD)/src/config/validate.o: $(BUILD)/pb_paths.h
+$(BUILD)/src/main.o $(BUILD)/src/config/api.o $(BUILD)/src/config/validate.o \
+  $(BUILD)/src/fulltext/pdf.o: $(BUILD)/pb_paths.h
 
 $(BUILD)/%.o: %.c $(wildcard include/paperboy/*.h src/*.h src/*/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -50,11 +55,17 @@ $(BUILD)/libpaperboy.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/paperboy: $(BUILD)/src/main.o $(BUILD)/libpaperboy.a
+$(BUILD)/paperboy: $(BUILD)/src/main.o $(BUILD)/libpaperboy.a | $(BUILD)/paperboy-pdf.so
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/paperboy-pdf.so: src/fulltext/pdf_poppler.c src/fulltext/pdf_module.h | $(BUILD)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
+	  -o $@ $< $(shell pkg-config --libs $(PDF_PKGS))
+
 paperboy: $(BUILD)/paperboy
-	@if [ "$(BUILD)" = build ]; then cp -f $(BUILD)/paperboy paperboy; fi
+	@if [ "$(BUILD)" = build ]; then cp -f $(BUILD)/paperboy paperboy; \
+	  cp -f $(BUILD)/paperboy-pdf.so paperboy-pdf.so; fi
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
@@ -86,7 +97,8 @@ PB_FIXTURES ?= $(abspath ../shared/fixtures/arxiv)
 export PB_FIXTURES
 
 unit: $(UNIT_BIN) $(BUILD)/paperboy
-	@set -e; echo "fixtures: $$PB_FIXTURES"; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; echo "fixtures: $$PB_FIXTURES"; for t in $(UNIT_BIN); do echo "== $$t"; \
+	  PAPERBOY_PDF_MODULE=$(abspath $(BUILD)/paperboy-pdf.so) $$t; done
 
 # The state's unit tests again on a throwaway PostgreSQL (tests/lib/pg.sh).
 unit-pg: $(BUILD)/paperboy $(UNIT_BIN)
@@ -111,8 +123,8 @@ FUZZ_SECONDS ?= 30
 fuzz: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
-	  build-fuzz/libpaperboy.a
-	@set -e; mkdir -p build-fuzz/fuzz; for f in $(FUZZ_SRC); do \
+	  build-fuzz/libpaperboy.a build-fuzz/paperboy-pdf.so
+	@set -e; export PAPERBOY_PDF_MODULE=$(abspath build-fuzz/paperboy-pdf.so); mkdir -p build-fuzz/fuzz; for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
 	  clang $(PB_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz/$$n $$f build-fuzz/libpaperboy.a $(LIBS); \
 	  mkdir -p fuzz/corpus/$$n build-fuzz/corpus/$$n; \
@@ -124,7 +136,8 @@ fuzz: test-deps
 	done
 
 bench: test-deps $(BUILD)/paperboy $(TOOL_BIN)
-	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh bench/run.sh
+	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) \
+	  PAPERBOY_PDF_MODULE=$(abspath $(BUILD)/paperboy-pdf.so) sh bench/run.sh
 
 # The example configuration's main job; PAPERBOY_ARXIV_RSS_URL and PAPERBOY_ARXIV_API_URL,
 # when set, point it at another arXiv (paperboy(1)).
@@ -136,6 +149,8 @@ run: deps paperboy
 install: $(BUILD)/paperboy
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/paperboy $(DESTDIR)$(BINDIR)/paperboy
+	install -d $(DESTDIR)$(PKGLIBDIR)
+	install -m 644 $(BUILD)/paperboy-pdf.so $(DESTDIR)$(PKGLIBDIR)/paperboy-pdf.so
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(SYSCONFDIR)/paperboy/prompts $(DESTDIR)$(SYSCONFDIR)/paperboy/conf.d
@@ -151,4 +166,4 @@ install: $(BUILD)/paperboy
 	done
 
 clean:
-	rm -rf build build-asan build-fuzz paperboy
+	rm -rf build build-asan build-fuzz paperboy paperboy-pdf.so

@@ -3,6 +3,7 @@
  * paragraph finder directly. Neither may crash or break the bounds, and the excerpt keeps
  * to its budget. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,11 +44,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (data[0] & 1) {
-		if (pb_fulltext_from_pdf((const char *)data + 1, size - 1, 3, &ft, why,
-					 sizeof why) == 0)
+		int rc = pb_fulltext_from_pdf((const char *)data + 1, size - 1, 3, &ft, why,
+					      sizeof why);
+
+		if (rc == 0)
 			check(&ft);
 		else if (!why[0])
 			abort();
+		else if (rc == -2) {
+			/* The PDF module did not load: nothing of poppler would be fuzzed. */
+			fprintf(stderr, "%s\n", why);
+			abort();
+		}
 	} else {
 		struct ftb b;
 

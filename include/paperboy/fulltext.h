@@ -74,7 +74,8 @@ int pb_fulltext_from_html(const char *html, size_t len, const char *base,
 			  struct pb_fulltext *out, char *why, size_t whylen);
 /* Extracts from a PDF of len bytes: sections where the headings allow, else paragraphs; at
  * most max_pages pages. Returns 0, or -1 with why ("encrypted", "no text layer", "not a
- * PDF: ...", ...). */
+ * PDF: ...", ...), or -2 when this installation cannot read PDFs at all (the PDF module,
+ * paperboy-pdf.so, is missing or of another version: why says which file). */
 int pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fulltext *out,
 			 char *why, size_t whylen);
 

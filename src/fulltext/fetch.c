@@ -126,6 +126,7 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 	struct pb_buf url = { 0 };
 	char err[512];
 	enum got g;
+	int rc;
 
 	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.pdf_url, key);
 	if (get(r, url.data, &resp, err, sizeof err) < 0) {
@@ -141,10 +142,12 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 		}
 		goto out;
 	}
-	if (pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
-				 sizeof err) < 0) {
+	rc = pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
+				  sizeof err);
+	if (rc < 0) {
+		/* -2: this installation cannot read PDFs; the paper is not to blame. */
 		snprintf(why, whylen, "PDF: %s", err);
-		g = GOT_NONE;
+		g = rc == -2 ? GOT_FAILED : GOT_NONE;
 		goto out;
 	}
 	g = GOT_TEXT;
@@ -181,10 +184,12 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	}
 	if (resp.body.len >= 5 && memcmp(resp.body.data, "%PDF-", 5) == 0) {
 		/* Some servers answer the HTML address with the PDF itself. */
-		if (pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
-					 sizeof err) < 0) {
+		int rc = pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft,
+					      err, sizeof err);
+
+		if (rc < 0) {
 			snprintf(why, whylen, "PDF: %s", err);
-			g = GOT_NONE;
+			g = rc == -2 ? GOT_FAILED : GOT_NONE;
 		} else {
 			g = GOT_TEXT;
 		}

@@ -1,33 +1,22 @@
-/* Full text from a PDF through poppler's GLib interface: the pages' text in reading order,
- * the link annotations, then sections where the headings allow (pdf_text.c). */
+/* Full text from a PDF: the pages' text in reading order and the link annotations, read by
+ * paperboy's PDF module (poppler, loaded on first use: pdf_module.h), then sections where the
+ * headings allow (pdf_text.c). */
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <poppler.h>
+#include <unistd.h>
 
 #include "ft_int.h"
 #include "paperboy/log.h"
+#include "pb_paths.h"
+#include "pdf_module.h"
 
 #define PDF_MAX_TEXT (8u * 1024u * 1024u)   /* bytes of page text read in all */
 #define PDF_MIN_TEXT 200                     /* fewer letters: no text layer */
-
-/* What poppler said while reading one document: counted, the first kept, never printed. */
-struct said {
-	unsigned n;
-	char first[200];
-};
-
-static void
-on_poppler_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer arg)
-{
-	struct said *s = arg;
-
-	(void)domain;
-	(void)level;
-	if (s->n++ == 0 && msg)
-		snprintf(s->first, sizeof s->first, "%s", msg);
-}
 
 /* Looks for "%PDF-" where a PDF starts (a little junk before it is allowed, as readers do). */
 static int
@@ -57,22 +46,110 @@ quote_head(char *out, size_t outlen, const char *p, size_t len)
 	out[j < outlen ? j : outlen - 1] = '\0';
 }
 
+/* The module, loaded once for the process: from $PAPERBOY_PDF_MODULE when set, else beside
+ * the executable (a build tree), else from the package's library directory (an install). */
+static pthread_once_t module_once = PTHREAD_ONCE_INIT;
+static pb_pdf_read_fn module_read;
+static char module_error[PATH_MAX + 256];
+
+static int
+try_module(const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	const char *err;
+
+	if (!h) {
+		err = dlerror();
+		snprintf(module_error, sizeof module_error, "%s", err ? err : path);
+		return -1;
+	}
+	module_read = (pb_pdf_read_fn)(uintptr_t)dlsym(h, PB_PDF_MODULE_ENTRY);
+	if (!module_read) {
+		snprintf(module_error, sizeof module_error, "%s has no %s: not paperboy's PDF "
+			 "module", path, PB_PDF_MODULE_ENTRY);
+		dlclose(h);
+		return -1;
+	}
+	pb_debug("fulltext.pdf_module", "path=%s", pb_q(path));
+	return 0;   /* never closed: GLib's types cannot be unloaded */
+}
+
+static void
+load_module(void)
+{
+	const char *env = getenv("PAPERBOY_PDF_MODULE");
+	char exe[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t n;
+
+	if (env && env[0]) {
+		try_module(env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/%s", exe, PB_PDF_MODULE_FILE);
+			if (access(path, F_OK) == 0 && try_module(path) == 0)
+				return;
+		}
+	}
+	snprintf(path, sizeof path, "%s/%s", PB_PKGLIBDIR, PB_PDF_MODULE_FILE);
+	if (access(path, F_OK) == 0) {
+		try_module(path);
+		return;
+	}
+	if (!module_error[0])
+		snprintf(module_error, sizeof module_error, "%s not found (beside the program, "
+			 "or in %s; make install puts it there)", PB_PDF_MODULE_FILE, PB_PKGLIBDIR);
+}
+
+static int
+on_page(void *arg, const char *t, size_t n)
+{
+	struct pb_buf *text = arg;
+
+	if (text->len + n > PDF_MAX_TEXT)
+		n = PDF_MAX_TEXT - text->len;
+	pb_buf_append(text, t, n);
+	pb_buf_putc(text, '\f');
+	return text->len >= PDF_MAX_TEXT;
+}
+
+struct page_and_links {
+	struct pb_buf text;
+	struct ftb *b;
+};
+
+static int
+sink_page(void *arg, const char *t, size_t n)
+{
+	return on_page(&((struct page_and_links *)arg)->text, t, n);
+}
+
+static void
+sink_link(void *arg, const char *uri)
+{
+	ftb_link(((struct page_and_links *)arg)->b, uri);
+}
+
 int
 pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fulltext *out,
 		     char *why, size_t whylen)
 {
-	GBytes *bytes = NULL;
-	PopplerDocument *doc = NULL;
-	GError *gerr = NULL;
-	struct pb_buf text = { 0 };
-	struct said said = { 0 };
+	struct pb_pdf_result res;
+	struct page_and_links pl = { { 0 }, NULL };
+	struct pb_pdf_sink sink = { &pl, sink_page, sink_link };
 	struct ftb b;
-	guint handler = 0;
-	int rc = -1, n_pages, pages;
+	int rc = -1, r;
 	size_t letters = 0;
 
 	memset(out, 0, sizeof *out);
+	memset(&res, 0, sizeof res);
 	ftb_init(&b, out);
+	pl.b = &b;
 	if (why && whylen)
 		why[0] = '\0';
 	if (!pdf_magic(pdf, len)) {
@@ -82,84 +159,54 @@ pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fullt
 		snprintf(why, whylen, "not a PDF: it starts with \"%s\"", head);
 		goto out;
 	}
-	if (len > G_MAXSSIZE) {
-		snprintf(why, whylen, "PDF too large");
+	pthread_once(&module_once, load_module);
+	if (!module_read) {
+		snprintf(why, whylen, "cannot read PDFs: %s", module_error);
+		rc = -2;
 		goto out;
 	}
-	handler = g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-				    G_LOG_FLAG_RECURSION, on_poppler_log, &said);
-	bytes = g_bytes_new_static(pdf, len);
-	doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-	if (!doc) {
-		if (gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED)
-			snprintf(why, whylen, "encrypted (a password is needed to read it)");
-		else
-			snprintf(why, whylen, "broken PDF: %s",
-				 gerr && gerr->message ? gerr->message : "poppler could not open it");
+	r = module_read(PB_PDF_MODULE_ABI, pdf, len, max_pages, &sink, &res);
+	switch (r) {
+	case PB_PDF_OK:
+		break;
+	case PB_PDF_ENCRYPTED:
+		snprintf(why, whylen, "encrypted (a password is needed to read it)");
+		goto out;
+	case PB_PDF_ABI:
+		snprintf(why, whylen, "cannot read PDFs: the PDF module is of another paperboy "
+			 "version (install both from one build)");
+		rc = -2;
+		goto out;
+	default:
+		snprintf(why, whylen, "broken PDF: %s",
+			 res.message[0] ? res.message : "poppler could not open it");
 		goto out;
 	}
-	n_pages = poppler_document_get_n_pages(doc);
-	pages = max_pages > 0 && n_pages > max_pages ? max_pages : n_pages;
-	for (int i = 0; i < pages && text.len < PDF_MAX_TEXT; i++) {
-		PopplerPage *page = poppler_document_get_page(doc, i);
-		GList *lm;
-		char *t;
-
-		if (!page)
-			continue;
-		t = poppler_page_get_text(page);
-		if (t) {
-			size_t n = strlen(t);
-
-			if (text.len + n > PDF_MAX_TEXT)
-				n = PDF_MAX_TEXT - text.len;
-			pb_buf_append(&text, t, n);
-			pb_buf_putc(&text, '\f');
-			g_free(t);
-		}
-		lm = poppler_page_get_link_mapping(page);
-		for (GList *l = lm; l; l = l->next) {
-			PopplerLinkMapping *m = l->data;
-
-			if (m && m->action && m->action->type == POPPLER_ACTION_URI &&
-			    m->action->uri.uri)
-				ftb_link(&b, m->action->uri.uri);
-		}
-		poppler_page_free_link_mapping(lm);
-		g_object_unref(page);
-	}
-	for (size_t i = 0; i < text.len; i++)
-		if ((unsigned char)text.data[i] > ' ' && text.data[i] != '\f')
+	for (size_t i = 0; i < pl.text.len; i++)
+		if ((unsigned char)pl.text.data[i] > ' ' && pl.text.data[i] != '\f')
 			letters++;
 	if (letters < PDF_MIN_TEXT) {
 		snprintf(why, whylen, "no text layer (%zu characters on %d pages: scanned or "
-			 "images only)", letters, pages);
+			 "images only)", letters, res.pages);
 		goto out;
 	}
-	ft_text_sections(&b, text.data, text.len);
+	ft_text_sections(&b, pl.text.data, pl.text.len);
 	if (ftb_finish(&b) == 0) {
 		snprintf(why, whylen, "no text");
 		goto out;
 	}
 	out->source = pb_xstrdup("pdf");
-	if (pages < n_pages)
-		pb_debug("fulltext.pdf_pages", "read=%d of=%d", pages, n_pages);
+	if (res.pages < res.n_pages)
+		pb_debug("fulltext.pdf_pages", "read=%d of=%d", res.pages, res.n_pages);
 	rc = 0;
 out:
-	if (said.n)
-		pb_debug("fulltext.poppler", "messages=%u first=%s", said.n, pb_q(said.first));
+	if (res.n_said)
+		pb_debug("fulltext.poppler", "messages=%u first=%s", res.n_said,
+			 pb_q(res.first_said));
 	if (rc != 0) {
 		ftb_finish(&b);
 		pb_fulltext_clear(out);
 	}
-	if (doc)
-		g_object_unref(doc);
-	if (bytes)
-		g_bytes_unref(bytes);
-	if (handler)
-		g_log_remove_handler("Poppler", handler);
-	if (gerr)
-		g_error_free(gerr);
-	pb_buf_free(&text);
+	pb_buf_free(&pl.text);
 	return rc;
 }

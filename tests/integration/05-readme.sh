@@ -161,7 +161,9 @@ $(tail -n 25 "$T/out.$i")"; continue ;;
     [ -f "$T/seen.$i" ] || fail "$cmd did not enable paperboy.service" ;;
   "make install"*"DESTDIR=stage"*)
     [ -x "$W/stage/usr/bin/paperboy" ] && [ -f "$W/stage/etc/paperboy/paperboy.conf" ] ||
-      fail "$cmd laid out no stage/usr/bin/paperboy and stage/etc/paperboy/paperboy.conf" ;;
+      fail "$cmd laid out no stage/usr/bin/paperboy and stage/etc/paperboy/paperboy.conf"
+    [ -f "$W/stage/usr/lib/paperboy/paperboy-pdf.so" ] ||
+      fail "$cmd laid out no stage/usr/lib/paperboy/paperboy-pdf.so (the PDF module)" ;;
   "make"|"make PREFIX="*|"make "*"# builds"*)
     [ -x "$W/paperboy" ] || fail "$cmd did not build ./paperboy" ;;
   esac

@@ -109,6 +109,20 @@ grep -q "\"/html/$P3\"" "$T/req.log" && fail "asked for $P3 after a 429"
 grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=2 skipped=1' "$T/locked.log" || fail "429: done line"
 echo "   encrypted PDF, 429 stops the run's fetching: ok"
 
+# ---- no PDF module (paperboy-pdf.so): said, retried later, the digest still goes out ----
+cat > "$T/rules" <<EOF
+/html/$P1 404
+/pdf/$P1 file $FT/arxiv-2202.00535v1.pdf
+EOF
+export PAPERBOY_PDF_MODULE="$T/nowhere/paperboy-pdf.so"
+run nomodule 30
+unset PAPERBOY_PDF_MODULE
+grep -q "level=warn event=fulltext.failed paper=$P1 why=\"PDF: cannot read PDFs: $T/nowhere/paperboy-pdf.so" \
+  "$T/nomodule.log" || fail "no PDF module: no clear line: $(grep "paper=$P1" "$T/nomodule.log")"
+st=$(sqlite3 "$T/nomodule.state/paperboy.db" "select status from fulltext where paper_key = '$P1'")
+[ "$st" = failed ] || fail "no PDF module: the paper is remembered as '$st', want failed (read again later)"
+echo "   no PDF module: said, the paper kept for later: ok"
+
 # ---- 500 everywhere ----
 printf '/html/ 500\n/pdf/ 500\n' > "$T/rules"
 run down 30
