@@ -77,10 +77,12 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libpaperboy.a
 	@echo "  CC    $<"
 	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
+# fulltext_bench counts a PDF's pages with poppler itself, so benchmarks link it.
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
-	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS) \
+	  $(shell pkg-config --libs $(PDF_PKGS))
 
 tools: $(TOOL_BIN)
 
