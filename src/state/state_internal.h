@@ -78,6 +78,7 @@ struct pb_state {
 	pb_db_stmt *stmt[S_COUNT];
 	pb_db_stmt *body_stmt[B_COUNT];
 	struct pb_body_cache *body_cache;   /* chunks referenced in the open transaction */
+	struct pb_body_reads *body_reads;   /* chunks read lately, inflated (chunks.c) */
 	int version;
 	char last_error[256];   /* the last error logged: a savepoint's rollback resets the
 				 * driver's */
@@ -167,6 +168,8 @@ void pb_body_rolled_back(struct pb_state *st);
 void pb_body_failed(struct pb_state *st, int alone);
 /* Finalizes the chunk store's statements. */
 void pb_body_close(struct pb_state *st);
+/* Chunks this handle served from its reads cache, not the table (for tests). */
+unsigned long pb_body_read_hits(const struct pb_state *st);
 /* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.
  * pb_body_list_next: 0, or -1 when the list is damaged. */
 void pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id);

@@ -35,9 +35,13 @@ for f in bin/paperboy share/man/man1/paperboy.1 share/man/man5/paperboy.conf.5 \
          etc/paperboy/paperboy.conf etc/paperboy/paperboy.conf.example \
          etc/paperboy/conf.d/alice.conf.example etc/paperboy/prompts/summary.txt \
          lib/systemd/system/paperboy.service lib/systemd/system/paperboy-run.service \
-         lib/systemd/system/paperboy-run.timer lib/systemd/system/paperboy-web.service; do
+         lib/systemd/system/paperboy-run.timer lib/systemd/system/paperboy-web.service \
+         lib/paperboy/paperboy-pdf.so; do
   [ -e "$T/pfx/$f" ] || fail "make install PREFIX=$T/pfx did not install $f"
 done
+# the installed binary looks for its PDF module where make install put it
+grep -aq "$T/pfx/lib/paperboy" "$T/pfx/bin/paperboy" ||
+  fail "the installed binary does not name $T/pfx/lib/paperboy (where its PDF module is)"
 [ $had_etc = yes ] || [ ! -e /etc/paperboy ] || fail "make install PREFIX=$T/pfx wrote /etc/paperboy"
 grep -q "^ExecStart=$T/pfx/bin/paperboy daemon$" "$T/pfx/lib/systemd/system/paperboy.service" ||
   fail "paperboy.service does not run $T/pfx/bin/paperboy: $(grep ExecStart "$T/pfx/lib/systemd/system/paperboy.service")"
@@ -60,7 +64,7 @@ mk install DESTDIR="$T/d0"
 # 3. PREFIX=/usr staged under DESTDIR: /etc, /usr/bin, units naming them
 D="$T/d"
 mk install PREFIX=/usr DESTDIR="$D"
-for f in usr/bin/paperboy usr/share/man/man1/paperboy.1 etc/paperboy/paperboy.conf \
+for f in usr/bin/paperboy usr/lib/paperboy/paperboy-pdf.so usr/share/man/man1/paperboy.1 etc/paperboy/paperboy.conf \
          etc/paperboy/conf.d/alice.conf.example etc/paperboy/prompts/analysis.txt \
          usr/lib/systemd/system/paperboy.service; do
   [ -e "$D/$f" ] || fail "make install PREFIX=/usr DESTDIR=$D did not install $f"
