@@ -91,6 +91,9 @@ trial() {
   t1=$(now)
   sent=$(cat "$d"/*.log | grep -c 'event=deliver.attempt.*status=sent')
   [ "$sent" -eq "$N" ] || fail "$1: $sent sent, want $N"
+  # the stages of alpha's run (run.done), to say where the time went
+  sed -n 's/.*event=run.done .* build_ms=\([0-9]*\) .* deliver_ms=\([0-9]*\).*/\1 \2/p' "$d/a.log" |
+    tail -n 1 >>"$T/stages.$1"
   find "$T/mail" -name '*.eml' -delete
   $PY -c "print('%.1f' % ($N / ($t1 - $t0)))"
 }
@@ -120,6 +123,11 @@ else
   echo "  C two machines, SQLite file  $MC   (runs:$RC)"
   echo "  two machines / one (C/A)     $($PY -c "print('%.2f' % ($MC / $MA))")  (goal >= 1.7)"
 fi
+for k in A B C; do
+  [ -s "$T/stages.$k" ] || continue
+  echo "  $k alpha's stages, median: build_ms $(cut -d' ' -f1 "$T/stages.$k" | median)," \
+    "deliver_ms $(cut -d' ' -f2 "$T/stages.$k" | median)"
+done
 echo "commands:"
 echo "  $PY $PB_TESTS/lib/arxiv_server.py --port-file P --log L --fixtures \$PB_FIXTURES"
 echo "  $SMTP_CMD"

@@ -29,11 +29,19 @@
 #define CHUNK_LIMIT (1 << 20)
 
 static const char *const body_sql[B_COUNT] = {
-	[B_REF] = "UPDATE chunks SET refs = refs + 1 WHERE hash = ?1 AND size = ?2 RETURNING id",
-	[B_NEW] = "INSERT INTO chunks(hash, refs, size, data) VALUES(?1, 1, ?2, ?3) RETURNING id",
+	/* One statement whether the chunk is new or not (one round trip to a server): a key
+	 * taken by a chunk of another size returns no row, an error. */
+	[B_UPSERT] = "INSERT INTO chunks(hash, refs, size, data) VALUES(?1, 1, ?2, ?3)"
+		     " ON CONFLICT(hash) DO UPDATE SET refs = chunks.refs + 1"
+		     " WHERE chunks.size = excluded.size RETURNING id",
 	[B_PUT] = "INSERT INTO outbox_body(id, size, sha256, chunks) VALUES(?1, ?2, ?3, ?4)",
 	[B_GET] = "SELECT size, sha256, chunks FROM outbox_body WHERE id = ?1",
 	[B_CHUNK] = "SELECT size, data FROM chunks WHERE id = ?1",
+	/* Up to READ_BATCH chunks at once (unused places: 0, no chunk's id). */
+	[B_CHUNKS] = "SELECT id, size, data FROM chunks WHERE id IN ("
+		     "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+		     "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+		     "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
 	[B_UNREF] = "UPDATE chunks SET refs = refs - ?2 WHERE id = ?1",
 	[B_ADDREF] = "UPDATE chunks SET refs = refs + ?2 WHERE id = ?1",
 };
@@ -539,8 +547,9 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 }
 
 /* The id of the chunk p[0..n), its reference counted: an existing chunk's count goes up, a
- * new one is deflated (kept as it is when that does not make it smaller) and inserted.
- * -1 on error (logged). */
+ * new one is inserted deflated (kept as it is when that does not make it smaller). A chunk
+ * this handle has not met is deflated before the table says whether it has it, so that one
+ * statement does both. -1 on error (logged). */
 static int64_t
 chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 {
@@ -560,27 +569,11 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 		sp_touch(st->body_cache, e, 0);
 		return e->id;
 	}
-	if (!(s = bstmt(st, B_REF)))
-		return -1;
-	pb_db_bind_int64(s, 1, key);
-	pb_db_bind_int64(s, 2, (int64_t)n);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW)
-		id = pb_db_col_int64(s, 0);
-	pb_db_reset(s);
-	if (rc == PB_DB_ROW) {
-		cache_add(st, key, (int64_t)n, id);
-		return id;
-	}
-	if (rc != PB_DB_DONE) {
-		pb_st_error(st, "chunk_ref");
-		return -1;
-	}
 	if (deflate_chunk(st, p, n, z, &zn) != 0 || zn >= n) {
 		memcpy(z, p, n);   /* a stored chunk as long as its size is one not deflated */
 		zn = n;
 	}
-	if (!(s = bstmt(st, B_NEW)))
+	if (!(s = bstmt(st, B_UPSERT)))
 		return -1;
 	pb_db_bind_int64(s, 1, key);
 	pb_db_bind_int64(s, 2, (int64_t)n);
@@ -589,8 +582,12 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 	if (rc == PB_DB_ROW)
 		id = pb_db_col_int64(s, 0);
 	pb_db_reset(s);
+	if (rc == PB_DB_DONE) {
+		pb_st_fail(st, "chunk_ref", "two chunks of different sizes share a key");
+		return -1;
+	}
 	if (rc != PB_DB_ROW) {
-		pb_st_error(st, "chunk_new");
+		pb_st_error(st, "chunk_ref");
 		return -1;
 	}
 	cache_add(st, key, (int64_t)n, id);
@@ -743,6 +740,70 @@ pb_body_read_hits(const struct pb_state *st)
 	return st->body_reads ? st->body_reads->hits : 0;
 }
 
+#define READ_BATCH 32
+
+/* Keeps chunk id (size bytes, stored as z[0..zn)) in the reads cache, inflated. */
+static void
+reads_keep(struct pb_body_reads *r, int64_t id, int64_t size, const void *z, size_t zn)
+{
+	struct rentry *e = &r->v[(uint64_t)id % READS_SLOTS];
+	char *d;
+
+	if (size < 0 || size > PB_CDC_MAX || zn > (size_t)size)
+		return;   /* chunk_get says what is wrong with it */
+	d = pb_xmalloc((size_t)size + 1);
+	if (zn == (size_t)size)
+		memcpy(d, z, zn);
+	else if (inflate_chunk(r, z, zn, (unsigned char *)d, (size_t)size) < 0) {
+		free(d);
+		return;
+	}
+	free(e->data);
+	e->data = d;
+	e->len = (uint32_t)size;
+	e->id = id;
+}
+
+/* Reads the chunks of list[0..n) the cache lacks, READ_BATCH a statement (on a server, one
+ * round trip instead of one a chunk). Only a help: what it cannot keep, chunk_get reads. */
+static void
+prefetch(struct pb_state *st, const unsigned char *list, size_t n)
+{
+	struct pb_body_reads *r = st->body_reads;
+	int64_t want[READ_BATCH], prev = 0, cid;
+	size_t pos = 0, k = 0;
+
+	if (!r)
+		r = st->body_reads = pb_xcalloc(1, sizeof *r);
+	for (;;) {
+		int more = pos < n && pb_body_list_next(list, n, &pos, &prev, &cid) == 0;
+		pb_db_stmt *s;
+		int rc;
+
+		if (more && cid > 0 && r->v[(uint64_t)cid % READS_SLOTS].id != cid) {
+			int dup = 0;
+
+			for (size_t i = 0; i < k && !dup; i++)
+				dup = want[i] == cid;
+			if (!dup)
+				want[k++] = cid;
+		}
+		if (k < READ_BATCH && more)
+			continue;
+		if (k == 0 || !(s = bstmt(st, B_CHUNKS)))
+			return;
+		for (int i = 0; i < READ_BATCH; i++)
+			pb_db_bind_int64(s, i + 1, (size_t)i < k ? want[i] : 0);
+		while ((rc = pb_db_step(s)) == PB_DB_ROW)
+			reads_keep(r, pb_db_col_int64(s, 0), pb_db_col_int64(s, 1),
+				   pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
+		pb_db_reset(s);
+		if (rc != PB_DB_DONE || !more)
+			return;
+		k = 0;
+	}
+}
+
 /* The chunks of list[0..n) into out, checked against size and want. 0, or -1 (err says why;
  * *dberr set when the database failed rather than the data). */
 static int
@@ -756,6 +817,8 @@ body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size
 
 	out->len = 0;
 	pb_buf_reserve(out, size > 0 ? (size_t)size : 0);
+	if (cached)
+		prefetch(st, list, n);
 	while (!err[0] && pos < n) {
 		if (pb_body_list_next(list, n, &pos, &prev, &cid) < 0)
 			snprintf(err, errlen, "its chunk list is damaged");

@@ -71,7 +71,7 @@ enum stmt_id {
 };
 
 /* The chunk store's statements (chunks.c). */
-enum body_stmt_id { B_REF, B_NEW, B_PUT, B_GET, B_CHUNK, B_UNREF, B_ADDREF, B_COUNT };
+enum body_stmt_id { B_UPSERT, B_PUT, B_GET, B_CHUNK, B_CHUNKS, B_UNREF, B_ADDREF, B_COUNT };
 
 struct pb_state {
 	struct pb_db *db;
