@@ -679,6 +679,7 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	dopts.limit_s = c->o->deliver_limit_s;
 	dopts.stop = c->o->stop;
 	dopts.progress = c->o->progress;
+	pb_state_trim(c->st);
 	rc = pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, errlen);
 	if (rc < 0)
 		pb_err("deliver.failed", "error=%s", pb_q(err));

@@ -68,6 +68,10 @@ int pb_state_durable(struct pb_state *st, int on);
 /* Puts every commit made so far on disk (SQLite: one small commit with synchronous=FULL, which
  * syncs the write-ahead log; PostgreSQL: nothing to do). Outside a transaction. 0 / -1. */
 int pb_state_sync(struct pb_state *st);
+/* Gives back the memory that speeds up writing many message bodies (the chunks met in this
+ * process), once they are written: between building digests and delivering them. Outside a
+ * transaction; anything still to be written is kept. */
+void pb_state_trim(struct pb_state *st);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what

@@ -96,7 +96,7 @@ struct pb_body_cache {
  * reading a body. A chunk's bytes never change under its id, but SQLite may give the id of a
  * deleted chunk to a new one: every body read is checked against its SHA-256 anyway, and a
  * body that does not match is read again without this cache before it counts as damaged. */
-#define READS_SLOTS 16384u   /* direct-mapped by id; at most 16 MB of PB_CDC_MAX chunks */
+#define READS_SLOTS 8192u   /* direct-mapped by id; at most 8 MB of PB_CDC_MAX chunks */
 struct pb_body_reads {
 	struct rentry {
 		int64_t id;    /* 0: empty */
@@ -732,6 +732,29 @@ chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out, char 
 	}
 	pb_db_reset(s);
 	return ret;
+}
+
+void
+pb_state_trim(struct pb_state *st)
+{
+	struct pb_body_cache *c = st ? st->body_cache : NULL;
+
+	if (!c || pb_state_in_transaction(st))
+		return;
+	if (c->fast) {
+		for (size_t i = 0; i < FAST_SLOTS; i++)
+			free(c->fast[i].bytes);
+		free(c->fast);
+		c->fast = NULL;
+	}
+	if (c->n_dirty == 0 && !c->gen) {
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->v[i].id && c->v[i].pending)
+				return;   /* counts still to write: the next commit needs them */
+		free(c->v);
+		c->v = NULL;
+		c->cap = c->n = 0;
+	}
 }
 
 unsigned long
