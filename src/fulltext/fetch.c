@@ -9,6 +9,7 @@
 #include "ft_int.h"
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
+#include "paperboy/state.h"
 
 #define PDF_MAX_PAGES 60
 #define RETRY_FAILED_S (24 * 3600)      /* a "failed" paper is tried again after a day */
@@ -241,6 +242,57 @@ from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
 	return rc;
 }
 
+/* Several machines on one state (state.machine named): one of them fetches a paper's full
+ * text, under a claim with a lease (pb_fetch_claim_take, "fulltext:" and the paper's key);
+ * the others wait for what it stores in the shared cache, so arXiv sees one request per paper
+ * as with one machine. Returns CLAIM_FETCH when this machine is to fetch (the claim is then
+ * its own, or the state could not say: fetching twice loses nothing), 1 with ft filled from
+ * the cache, 2 when the paper is to go without its full text this run (the other machine
+ * failed, or is still at it when the deadline comes). Bounded by the run's deadline. */
+#define CLAIM_LEASE_S 120
+#define CLAIM_POLL_MS 200
+#define CLAIM_FETCH 0
+#define CLAIM_MINE 3
+
+static int
+shared_claim(struct run *r, const char *key, struct pb_fulltext *ft)
+{
+	char ck[256];
+
+	if (!r->st || !*pb_state_machine(r->st))
+		return CLAIM_FETCH;
+	snprintf(ck, sizeof ck, "fulltext:%s", key);
+	for (;;) {
+		int64_t now = (int64_t)time(NULL);
+		int c = pb_fetch_claim_take(r->st, ck, now, CLAIM_LEASE_S, RETRY_FAILED_S, -1);
+		int got;
+
+		if (c < 0) {
+			pb_warn("fulltext.claim_failed", "paper=%s error=%s", key,
+				pb_q(pb_state_errmsg(r->st)));
+			return CLAIM_FETCH;
+		}
+		if (c == PB_FETCH_CLAIM_MINE)
+			return CLAIM_MINE;
+		got = from_cache(r, key, ft);
+		if (got == 1 || got == 2) {
+			pb_debug("fulltext.shared", "paper=%s from=state", key);
+			return got;
+		}
+		if (c != PB_FETCH_CLAIM_WAIT || now + 2 > r->deadline) {
+			pb_info("fulltext.shared_none", "paper=%s why=%s", key,
+				c == PB_FETCH_CLAIM_WAIT ? "another machine is still fetching it"
+							 : "another machine found nothing");
+			return 2;
+		}
+		{
+			struct timespec ts = { 0, CLAIM_POLL_MS * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 static long
 collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 	const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
@@ -270,7 +322,7 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 		char why[600] = "";
 		int64_t t1 = pb_mono_ms();
 		enum got g;
-		int c;
+		int c, claim;
 
 		memset(&ft, 0, sizeof ft);
 		if (p->version > 0)
@@ -296,6 +348,19 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 					"out without their full text)", n - i,
 					cfg->fulltext.deadline_s);
 			stopped = 1;
+			r.skipped++;
+			pb_buf_free(&key);
+			continue;
+		}
+		claim = shared_claim(&r, key.data, &ft);
+		if (claim == 1) {
+			free(ft.paper_key);
+			ft.paper_key = pb_buf_detach(&key);
+			set_add(out, &ft, &cap);
+			r.cached++;
+			continue;
+		}
+		if (claim == 2) {
 			r.skipped++;
 			pb_buf_free(&key);
 			continue;
@@ -339,6 +404,16 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			r.failed++;
 			stopped = 1;
 			break;
+		}
+		if (claim == CLAIM_MINE) {
+			char ck[256];
+
+			/* The outcome is in the cache (or remembered) now, for the others. */
+			snprintf(ck, sizeof ck, "fulltext:%s", key.data);
+			if (pb_fetch_claim_finish(st, ck, g == GOT_TEXT || g == GOT_NONE, NULL, 0, 0,
+						  g == GOT_TEXT ? NULL : why) < 0)
+				pb_warn("fulltext.claim_failed", "paper=%s error=%s", key.data,
+					pb_q(pb_state_errmsg(st)));
 		}
 		pb_fulltext_clear(&ft);
 		pb_buf_free(&key);
