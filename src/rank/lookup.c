@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -14,6 +15,7 @@
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
 #include "paperboy/rank.h"
+#include "paperboy/state.h"
 
 #define AUTHOR_MAX_RESULTS 200   /* an author's newest papers; enough to learn a taste from */
 
@@ -416,13 +418,53 @@ out:
 	return rc;
 }
 
+/* Several machines on one state: the lookups of a day are made by one machine (a claim,
+ * "lookup:" and the date, with the announcement's lease); a machine that finds another at
+ * them waits until they are done, and one that finds them done by another makes none: what
+ * they found is in the state (liked papers in the corpus, authors marked as looked up), and
+ * arXiv is asked once a day as with one machine. Returns 1 when this machine holds the claim
+ * (pb_fetch_claim_finish ends it), -1 when another machine made today's lookups, 0 when the
+ * claim could not be had (the lookups are made anyway: asking twice loses nothing). */
+#define LOOKUP_POLL_MS 250
+
+static int
+lookup_claim(const struct pb_config *cfg, struct pb_state *st, const char *key)
+{
+	int lease = 10 * (cfg->state_lease_s > 0 ? cfg->state_lease_s : 60);
+	int64_t give_up = (int64_t)time(NULL) + lease + 60;
+
+	for (;;) {
+		int64_t now = (int64_t)time(NULL);
+		/* failed: taken again at once; done by another machine: never today */
+		int c = pb_fetch_claim_take(st, key, now, lease, 0, -1);
+		struct timespec ts = { 0, LOOKUP_POLL_MS * 1000000L };
+
+		if (c == PB_FETCH_CLAIM_MINE)
+			return 1;
+		if (c == PB_FETCH_CLAIM_DONE) {
+			pb_info("rank.lookup", "note=%s", pb_q("another machine made today's lookups"));
+			return -1;
+		}
+		if (c < 0) {
+			pb_warn("rank.lookup_claim", "error=%s", pb_q(pb_state_errmsg(st)));
+			return 0;
+		}
+		if (now > give_up) {
+			pb_warn("rank.lookup_claim", "key=%s note=%s", key,
+				pb_q("another machine's lookups outlived their lease; asking anyway"));
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
 int
 pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h)
 {
 	struct wanted ids = { 0 }, authors = { 0 };
 	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0, deferred = 0;
-	char date[16];
-	int rc = 0;
+	char date[16], key[32];
+	int rc = 0, claimed = 0;
 
 	if (!st || !h)
 		return 0;
@@ -438,6 +480,15 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		}
 	}
 	today(date);
+	if (ids.n || authors.n) {
+		snprintf(key, sizeof key, "lookup:%s", date);
+		claimed = lookup_claim(cfg, st, key);
+		if (claimed < 0) {
+			wanted_free(&ids);
+			wanted_free(&authors);
+			return 0;
+		}
+	}
 	if (ids.n && lookup_ids(cfg, st, h, &ids, &budget, date) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < authors.n; i++) {
@@ -458,6 +509,8 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	if (deferred)
 		pb_info("rank.lookup", "deferred_authors=%zu note=%s", deferred,
 			pb_q("liked authors past rank.lookup_max; asked on a later run"));
+	if (claimed > 0 && pb_fetch_claim_finish(st, key, rc == 0, NULL, 0, 0, NULL) < 0)
+		pb_warn("rank.lookup_claim", "error=%s", pb_q(pb_state_errmsg(st)));
 	wanted_free(&ids);
 	wanted_free(&authors);
 	return rc;

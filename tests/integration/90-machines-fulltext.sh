@@ -1,10 +1,12 @@
 #!/bin/sh
-# Two paperboy machines on one state, full text on: arXiv sees one request per paper, as with
-# one machine. Both machines start together for the same day; the stand-in for arxiv.org/html
-# answers each paper after a second, so one machine fetches it (a claim in the state, with a
-# lease) while the other waits for it in the shared cache. Checks: every paper's HTML asked
-# once; between them the machines fetched each paper once and took the rest from the state;
-# every digest delivered once. The shared state as in 87 (tests/lib/multi.sh).
+# Two paperboy machines on one state, full text on and readers who like papers and authors:
+# arXiv sees the requests of one machine. Both machines start together for the same day; the
+# stand-in for arxiv.org/html answers each paper after a second, so one machine fetches it (a
+# claim in the state, with a lease) while the other waits for it in the shared cache; the
+# liked papers and authors are looked up by one machine (each API answer after a second) while
+# the other waits (a claim per day) and then finds them in the state. Checks: every paper's HTML asked once; between them
+# the machines fetched each paper once and took the rest from the state; each liked id and
+# author asked once; every digest delivered once. The shared state as in 87 (tests/lib/multi.sh).
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 N=${PB_MULTI_SUBSCRIBERS:-20}
@@ -17,7 +19,7 @@ MULTI_NAME=90-machines-fulltext
 FT="$PB_TESTS/fixtures/fulltext"
 
 /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \
-  --log "$T/requests.json" --fixtures "$PB_FIXTURES" 2>"$T/arxiv.err" &
+  --log "$T/requests.json" --fixtures "$PB_FIXTURES" --stall '/api/query|1' 2>"$T/arxiv.err" &
 SRV=$!
 echo "/html/ stall 1" >"$T/rules"
 /usr/bin/python3 "$PB_TESTS/lib/fulltext_server.py" --port-file "$T/ft.port" --log "$T/ft.json" \
@@ -37,6 +39,21 @@ echo "   backend=$MULTI_BACKEND subscribers=$N"
 FP=$(cat "$T/ft.port")
 EXTRA="fulltext = { enabled = true; html_url = \"http://127.0.0.1:$FP/html\";
   pdf_url = \"http://127.0.0.1:$FP/pdf\"; max_papers = 10; timeout = 10; deadline = 60; };"
+# u000 and u001 like two papers of the API pool and an author (looked up on arXiv).
+MULTI_SUBS="$T/subs"
+i=0
+while [ "$i" -lt "$N" ]; do
+  sep=","; [ "$i" -eq $((N - 1)) ] && sep=""
+  likes=""
+  [ "$i" -lt 2 ] && likes='like = ["2202.12139", "2405.13786"]; like_authors = ["Ada Lovelace"];'
+  printf '  { name = "u%03d"; email = ["u%03d@example.org"]; %s topics = ( { name = "ML";
+' \
+    "$i" "$i" "$likes"
+  printf '      query = "cat:cs.LG OR cat:cs.AI OR cat:cs.CL OR cat:stat.ML"; } ); }%s\n' "$sep"
+  i=$((i + 1))
+done >"$MULTI_SUBS"
+echo ");" >>"$MULTI_SUBS"
+export MULTI_SUBS
 multi_conf "$T" alpha "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" "$EXTRA" >"$T/a.conf"
 multi_conf "$T" beta "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" "$EXTRA" >"$T/b.conf"
 "$PAPERBOY" -c "$T/a.conf" check >/dev/null 2>"$T/check.err" || die "config a does not load"
@@ -63,6 +80,29 @@ twice = {p: n for p, n in html.items() if n > 1}
 if twice:
     sys.exit("asked more than once: %s" % twice)
 print("   %d papers, each HTML asked once" % len(html))
+PY
+# The liked papers and the author: asked once, by one machine.
+/usr/bin/python3 - "$T/requests.json" <<'PY' || die "a lookup was made by both machines"
+import collections, json, sys, urllib.parse
+asked = collections.Counter()
+for l in open(sys.argv[1]):
+    if not l.strip():
+        continue
+    r = json.loads(l)
+    if r.get("path") != "/api/query":
+        continue
+    q = urllib.parse.parse_qs(r.get("query", ""))
+    for i in (q.get("id_list", [""])[0].split(",") if "id_list" in q else []):
+        if i:
+            asked["id " + i.split("v")[0]] += 1
+    if "search_query" in q:
+        asked["search " + q["search_query"][0]] += 1
+if not any(k.startswith("id ") for k in asked) or not any(k.startswith("search ") for k in asked):
+    sys.exit("no lookup reached the stand-in: %s" % dict(asked))
+twice = {k: n for k, n in asked.items() if n > 1}
+if twice:
+    sys.exit("asked more than once: %s" % twice)
+print("   lookups: %d ids and authors, each asked once" % len(asked))
 PY
 papers=$(grep -c '"path": "/html/' "$T/ft.json")
 # Each machine had every paper: fetched it, or took it from the state.
