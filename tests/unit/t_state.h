@@ -93,6 +93,21 @@ t_state_open(const char *path, char *err, size_t errlen)
 	return t_state_open_mode(path, PB_STATE_CREATE, err, errlen);
 }
 
+/* The config line naming path's state, appended to out with PostgreSQL (so that what the code
+ * under test opens from its config file is the test's state); nothing with SQLite. */
+static inline void
+t_state_conf(struct pb_buf *out, const char *path)
+{
+	struct pb_buf ci = { 0 };
+
+	if (!t_state_pg())
+		return;
+	t_state_pg_conninfo(path, 0, &ci);
+	pb_buf_printf(out, "state = { backend = \"postgresql\"; conninfo = \"%s\"; };\n",
+		      ci.data);
+	pb_buf_free(&ci);
+}
+
 /* Runs sql on path's state as a connection of the test's own. 0 or -1 (said on stderr). */
 static inline int
 t_state_raw_exec(const char *path, const char *sql)

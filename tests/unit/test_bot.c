@@ -23,6 +23,7 @@
 #include "paperboy/web.h"
 #include "../../src/web/routes.h"
 #include "t.h"
+#include "t_state.h"
 
 #define SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -462,11 +463,19 @@ main(void)
 		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://d.example.org\"; };\n"
 		"subscribers = ( { name = \"lab\"; topics = ( { name = \"t\"; query = \"cat:cs.RO\"; }"
 		" ); } );\n", dir);
+	{
+		struct pb_buf sc = { 0 };
+
+		t_state_conf(&sc, path_of("state/paperboy.db"));
+		if (sc.len)
+			fputs(sc.data, f);
+		pb_buf_free(&sc);
+	}
 	fclose(f);
 	pb_mkdirs(path_of("state"));
 	memset(&ctx, 0, sizeof ctx);
 	ctx.config_path = path_of("pb.conf");
-	ctx.st = pb_state_open(path_of("state/paperboy.db"), err, sizeof err);
+	ctx.st = t_state_open(path_of("state/paperboy.db"), err, sizeof err);
 	T_CHECK(ctx.st != NULL);
 	if (!ctx.st)
 		return 1;

@@ -14,6 +14,7 @@
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 #define N_SUBS 70
 #define HOOK "https://hooks.example.org/services/T%03d/hook-%03d-9f2c"
@@ -64,6 +65,8 @@ load(const char *dir, char *path, size_t n)
 			      i ? "," : "", i, var, i ? "" : "telegram_chat = \"@chan_name\";");
 	}
 	pb_buf_puts(&c, ");\n");
+	snprintf(path, n, "%s/state/paperboy.db", dir);
+	t_state_conf(&c, path);
 	snprintf(path, n, "%s/main.conf", dir);
 	f = fopen(path, "w");
 	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0) {
@@ -125,7 +128,7 @@ test_status(const struct pb_config *cfg, const char *dir, const char *path)
 
 	snprintf(db, sizeof db, "%s/paperboy.db", cfg->state_dir);
 	mkdir(cfg->state_dir, 0700);
-	st = pb_state_open(db, err, sizeof err);
+	st = t_state_open(db, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "state: %s\n", err);

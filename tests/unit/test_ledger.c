@@ -11,22 +11,15 @@
 #include "paperboy/buf.h"
 #include "paperboy/state.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
-/* Runs sql on the database at path through a connection of the test's own. */
+/* Runs sql on the state at path through a connection of the test's own (either backend). */
 static int
 raw_exec(const char *path, const char *sql)
 {
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open(path, &db);
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", path, sqlite3_errmsg(db));
-	sqlite3_close(db);
-	return rc;
+	return t_state_raw_exec(path, sql) == 0 ? SQLITE_OK : SQLITE_ERROR;
 }
 
 /* Every answer of the reader against pb_ledger_has, for subscribers subs and ids p0..p(n-1)
@@ -78,7 +71,7 @@ test_same_answers(void)
 	char err[512] = "", id[32];
 
 	pb_buf_printf(&path, "%s/ledger.db", dir);
-	st = pb_state_open(path.data, err, sizeof err);
+	st = t_state_open(path.data, err, sizeof err);
 	T_CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "open: %s\n", err);

@@ -21,6 +21,7 @@
 #include "../../src/web/pages.h"
 #include "../../src/web/routes.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 
@@ -216,11 +217,19 @@ main(void)
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
 		"  { name = \"ned\"; ntfy_topic = \"ned-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
+	{
+		struct pb_buf sc = { 0 };
+
+		t_state_conf(&sc, db);
+		if (sc.len)
+			fputs(sc.data, f);
+		pb_buf_free(&sc);
+	}
 	fclose(f);
 	memset(&ctx, 0, sizeof ctx);
 	memset(&ctx.secret, 5, sizeof ctx.secret);
 	ctx.config_path = conf;
-	ctx.st = pb_state_open(db, err, sizeof err);
+	ctx.st = t_state_open(db, err, sizeof err);
 	T_CHECK(ctx.st != NULL);
 	T_EQ_INT(pb_pages_load(&ctx, &ctx.cfg, &rows, &n_rows), 0);
 	pb_sub_rows_free(rows, n_rows);

@@ -20,6 +20,7 @@
 #include "../../src/web/page.h"
 #include "../../src/web/routes.h"
 #include "t.h"
+#include "t_state.h"
 
 static char dir[256];
 static struct pb_web_ctx ctx;
@@ -469,10 +470,18 @@ main(void)
 		" topics = ( { name = \"t\"; query = \"cat:cs.RO\"; } ); },\n"
 		"  { name = \"amy\"; email = [\"amy@example.org\"];"
 		" topics = ( { name = \"t\"; query = \"cat:cs.CV\"; } ); } );\n", dir);
+	{
+		struct pb_buf sc = { 0 };
+
+		t_state_conf(&sc, path_of("state/paperboy.db"));
+		if (sc.len)
+			fputs(sc.data, f);
+		pb_buf_free(&sc);
+	}
 	fclose(f);
 	pb_mkdirs(path_of("state"));
 	memset(&ctx, 0, sizeof ctx);
-	ctx.st = pb_state_open(path_of("state/paperboy.db"), err, sizeof err);
+	ctx.st = t_state_open(path_of("state/paperboy.db"), err, sizeof err);
 	T_CHECK(ctx.st != NULL);
 	if (!ctx.st)
 		return 1;
