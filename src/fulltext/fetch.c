@@ -243,13 +243,14 @@ from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
 }
 
 /* Several machines on one state (state.machine named): one of them fetches a paper's full
- * text, under a claim with a lease (pb_fetch_claim_take, "fulltext:" and the paper's key);
+ * text, under a claim with a lease (pb_fetch_claim_take, "fulltext:" and the paper's key;
+ * two request timeouts and a half-minute, at least two minutes);
  * the others wait for what it stores in the shared cache, so arXiv sees one request per paper
  * as with one machine. Returns CLAIM_FETCH when this machine is to fetch (the claim is then
  * its own, or the state could not say: fetching twice loses nothing), 1 with ft filled from
  * the cache, 2 when the paper is to go without its full text this run (the other machine
  * failed, or is still at it when the deadline comes). Bounded by the run's deadline. */
-#define CLAIM_LEASE_S 120
+#define CLAIM_LEASE_MIN_S 120
 #define CLAIM_POLL_MS 200
 #define CLAIM_FETCH 0
 #define CLAIM_MINE 3
@@ -257,14 +258,18 @@ from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
 static int
 shared_claim(struct run *r, const char *key, struct pb_fulltext *ft)
 {
+	/* long enough for the HTML and then the PDF, each within the request timeout */
+	int lease = 2 * r->cfg->fulltext.timeout_s + 30;
 	char ck[256];
 
+	if (lease < CLAIM_LEASE_MIN_S)
+		lease = CLAIM_LEASE_MIN_S;
 	if (!r->st || !*pb_state_machine(r->st))
 		return CLAIM_FETCH;
 	snprintf(ck, sizeof ck, "fulltext:%s", key);
 	for (;;) {
 		int64_t now = (int64_t)time(NULL);
-		int c = pb_fetch_claim_take(r->st, ck, now, CLAIM_LEASE_S, RETRY_FAILED_S, -1);
+		int c = pb_fetch_claim_take(r->st, ck, now, lease, RETRY_FAILED_S, -1);
 		int got;
 
 		if (c < 0) {

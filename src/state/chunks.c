@@ -891,7 +891,8 @@ pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload,
 				 &out, err, sizeof err, &dberr) < 0 && !dberr) {
 		/* Perhaps a cached chunk whose id was given again (see pb_body_reads): once more
 		 * from the table alone, the cache emptied. */
-		reads_clear(st->body_reads);
+		if (st->body_reads)
+			reads_clear(st->body_reads);
 		err[0] = '\0';
 		body_read(st, (const unsigned char *)list.data, list.len, size, want, 0, &out,
 			  err, sizeof err, &dberr);
