@@ -1,5 +1,5 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd zlib
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd libdeflate
 # The PDF module (paperboy-pdf.so, src/fulltext/pdf_module.h): poppler is loaded only when a PDF
 # is read, not at every start.
 PDF_PKGS = poppler-glib

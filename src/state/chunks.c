@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "cdc.h"
 #include "paperboy/buf.h"
@@ -75,9 +75,8 @@ struct pb_body_cache {
 	 * alone, not the whole table: a commit with nothing to write costs nothing). */
 	struct { int64_t key, size; } *dirty;
 	size_t n_dirty, cap_dirty;
-	/* One deflate stream kept for every new chunk (deflateReset, not a new one each time). */
-	z_stream z;
-	int z_ready;
+	/* The compressor of new chunks, kept for the handle. */
+	struct libdeflate_compressor *z;
 	/* Chunks met more than once, by a fast hash of their bytes, with their key: a paper's
 	 * block, met again in every subscriber's digest, is recognised by comparing its bytes
 	 * instead of computing its SHA-256 again. A bytes-to-key map, so it is right whatever the
@@ -103,8 +102,7 @@ struct pb_body_reads {
 		uint32_t len;
 		char *data;
 	} v[READS_SLOTS];
-	z_stream z;
-	int z_ready;
+	struct libdeflate_decompressor *z;
 	unsigned long hits, misses;
 };
 
@@ -147,15 +145,15 @@ pb_body_close(struct pb_state *st)
 				free(st->body_cache->fast[i].bytes);
 			free(st->body_cache->fast);
 		}
-		if (st->body_cache->z_ready)
-			deflateEnd(&st->body_cache->z);
+		if (st->body_cache->z)
+			libdeflate_free_compressor(st->body_cache->z);
 	}
 	free(st->body_cache);
 	st->body_cache = NULL;
 	if (st->body_reads) {
 		reads_clear(st->body_reads);
-		if (st->body_reads->z_ready)
-			inflateEnd(&st->body_reads->z);
+		if (st->body_reads->z)
+			libdeflate_free_decompressor(st->body_reads->z);
 		pb_debug("state.body_reads", "hits=%lu misses=%lu", st->body_reads->hits,
 			 st->body_reads->misses);
 	}
@@ -451,34 +449,25 @@ fail:
 	return -1;
 }
 
-/* Deflates a chunk (at most PB_CDC_MAX bytes) into z (*zn bytes): the same zlib stream as
- * compress2() makes (a window as long as the longest chunk: all a chunk can refer back to),
- * through one stream kept for the handle instead of one set up and freed per chunk. */
+/* Deflates a chunk (at most PB_CDC_MAX bytes) into z (*zn bytes, its room on entry): a zlib
+ * stream (RFC 1950), as zlib's compress2() makes and inflate() reads, through libdeflate, which
+ * compresses a buffer whole without a stream to set up: for chunks of a few hundred bytes,
+ * twice as fast as zlib at the same size. */
 static int
 deflate_chunk(struct pb_state *st, const unsigned char *p, size_t n, unsigned char *z,
-	      uLongf *zn)
+	      size_t *zn)
 {
 	struct pb_body_cache *c = st->body_cache;
-	int rc;
+	size_t got;
 
 	if (!c)
 		c = st->body_cache = pb_xcalloc(1, sizeof *c);
-	if (!c->z_ready) {
-		if (deflateInit2(&c->z, Z_BEST_COMPRESSION, Z_DEFLATED, 10, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
-			return -1;
-		c->z_ready = 1;
-	} else if (deflateReset(&c->z) != Z_OK) {
+	if (!c->z && !(c->z = libdeflate_alloc_compressor(6)))
 		return -1;
-	}
-	c->z.next_in = (Bytef *)(uintptr_t)p;
-	c->z.avail_in = (uInt)n;
-	c->z.next_out = z;
-	c->z.avail_out = (uInt)*zn;
-	rc = deflate(&c->z, Z_FINISH);
-	if (rc != Z_STREAM_END)
-		return -1;
-	*zn = (uLongf)c->z.total_out;
+	got = libdeflate_zlib_compress(c->z, p, n, z, *zn);
+	if (got == 0)
+		return -1;   /* no room: kept as it is */
+	*zn = got;
 	return 0;
 }
 
@@ -554,7 +543,7 @@ static int64_t
 chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 {
 	unsigned char z[PB_CDC_MAX + 64];
-	uLongf zn = sizeof z;
+	size_t zn = sizeof z;
 	pb_db_stmt *s;
 	uint64_t fh = fast_hash(p, n);
 	int64_t id = -1, key = chunk_key_of(st->body_cache, p, n, fh);
@@ -648,26 +637,18 @@ out:
 
 /* ---- reading ---- */
 
-/* Inflates z[0..zn) into out (exactly size bytes) through the handle's stream. */
+/* Inflates the zlib stream z[0..zn) into out: exactly size bytes, or -1. */
 static int
 inflate_chunk(struct pb_body_reads *r, const void *z, size_t zn, unsigned char *out,
 	      size_t size)
 {
-	int rc;
+	size_t in = 0, got = 0;
 
-	if (!r->z_ready) {
-		if (inflateInit(&r->z) != Z_OK)
-			return -1;
-		r->z_ready = 1;
-	} else if (inflateReset(&r->z) != Z_OK) {
+	if (!r->z && !(r->z = libdeflate_alloc_decompressor()))
 		return -1;
-	}
-	r->z.next_in = (Bytef *)(uintptr_t)z;
-	r->z.avail_in = (uInt)zn;
-	r->z.next_out = out;
-	r->z.avail_out = (uInt)size;
-	rc = inflate(&r->z, Z_FINISH);
-	return rc == Z_STREAM_END && r->z.total_out == size && r->z.avail_in == 0 ? 0 : -1;
+	if (libdeflate_zlib_decompress_ex(r->z, z, zn, out, size, &in, &got) != LIBDEFLATE_SUCCESS)
+		return -1;
+	return in == zn && got == size ? 0 : -1;
 }
 
 /* Appends chunk id (inflated) to out, from the reads cache when cached is set and it holds
