@@ -1,15 +1,17 @@
 /* The outbox's message bodies, stored as chunks. A payload is cut at content-defined
  * boundaries (cdc.c); each distinct chunk is stored once, keyed by the first 64 bits of its
  * SHA-256 and its length, deflated, with a count of the bodies that use it; a body is its
- * length, its whole SHA-256 and the list of its chunk ids. The blocks a digest repeats from subscriber to subscriber (a paper's abstract,
- * the formats' boilerplate) are then stored once a day, not once per message.
+ * length, its whole SHA-256 and the list of its chunk ids. The blocks a digest repeats from
+ * subscriber to subscriber (a paper's abstract, the formats' boilerplate) are then stored
+ * once a day, not once per message.
  *
- * Reading checks the whole payload's SHA-256: a body that does not come back exactly is an
- * error naming the message, never sent. That check, not the chunk key, is what guarantees
- * the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of 32 and 40,
- * an eighth of the chunk table at 2,000 subscribers) could only ever make a message fail
- * loudly, with odds of about 1 in 10^5 over 20 million chunks kept, never send a wrong one. Pruning releases the references of the bodies it
- * deletes and deletes the chunks no body uses any more. */
+ * Reading (chunk_read.c) checks the whole payload's SHA-256: a body that does not come back
+ * exactly is an error naming the message, never sent. That check, not the chunk key, is what
+ * guarantees the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of
+ * 32 and 40, an eighth of the chunk table at 2,000 subscribers) could only ever make a
+ * message fail loudly, with odds of about 1 in 10^5 over 20 million chunks kept, never send a
+ * wrong one. Pruning releases the references of the bodies it deletes and deletes the chunks
+ * no body uses any more. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,13 +22,11 @@
 #include <libdeflate.h>
 
 #include "cdc.h"
+#include "chunks_int.h"
 #include "paperboy/buf.h"
 #include "paperboy/log.h"
 #include "state_internal.h"
 
-#define SHA_LEN 32
-/* No stored chunk is longer: a sanity bound for reading, above any PB_CDC_MAX. */
-#define CHUNK_LIMIT (1 << 20)
 
 static const char *const body_sql[B_COUNT] = {
 	/* One statement whether the chunk is new or not (one round trip to a server): a key
@@ -90,24 +90,8 @@ struct pb_body_cache {
 };
 #define FAST_SLOTS 16384u
 
-/* Chunks read lately, inflated, by id: a paper's block is read once per message, the same
- * bytes for every subscriber, and inflating it again each time was most of the cost of
- * reading a body. A chunk's bytes never change under its id, but SQLite may give the id of a
- * deleted chunk to a new one: every body read is checked against its SHA-256 anyway, and a
- * body that does not match is read again without this cache before it counts as damaged. */
-#define READS_SLOTS 8192u   /* direct-mapped by id; at most 8 MB of PB_CDC_MAX chunks */
-struct pb_body_reads {
-	struct rentry {
-		int64_t id;    /* 0: empty */
-		uint32_t len;
-		char *data;
-	} v[READS_SLOTS];
-	struct libdeflate_decompressor *z;
-	unsigned long hits, misses;
-};
-
-static pb_db_stmt *
-bstmt(struct pb_state *st, enum body_stmt_id id)
+pb_db_stmt *
+pb_body_stmt(struct pb_state *st, enum body_stmt_id id)
 {
 	pb_db_stmt *s = st->body_stmt[id];
 
@@ -121,16 +105,6 @@ bstmt(struct pb_state *st, enum body_stmt_id id)
 	pb_db_reset(s);
 	pb_db_clear_bindings(s);
 	return s;
-}
-
-static void
-reads_clear(struct pb_body_reads *r)
-{
-	for (size_t i = 0; i < READS_SLOTS; i++) {
-		free(r->v[i].data);
-		r->v[i].data = NULL;
-		r->v[i].id = 0;
-	}
 }
 
 void
@@ -150,15 +124,7 @@ pb_body_close(struct pb_state *st)
 	}
 	free(st->body_cache);
 	st->body_cache = NULL;
-	if (st->body_reads) {
-		reads_clear(st->body_reads);
-		if (st->body_reads->z)
-			libdeflate_free_decompressor(st->body_reads->z);
-		pb_debug("state.body_reads", "hits=%lu misses=%lu", st->body_reads->hits,
-			 st->body_reads->misses);
-	}
-	free(st->body_reads);
-	st->body_reads = NULL;
+	pb_body_reads_free(st);
 	for (int i = 0; i < B_COUNT; i++) {
 		pb_db_finalize(st->body_stmt[i]);
 		st->body_stmt[i] = NULL;
@@ -221,8 +187,8 @@ sha_fetch(void)
 	sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static void
-sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
+void
+pb_body_sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
 {
 	unsigned int len = SHA_LEN;
 	EVP_MD_CTX *c;
@@ -245,7 +211,7 @@ chunk_key(const void *p, size_t n)
 	unsigned char h[SHA_LEN];
 	uint64_t k = 0;
 
-	sha256(p, n, h);
+	pb_body_sha256(p, n, h);
 	for (int i = 0; i < 8; i++)
 		k = k << 8 | h[i];
 	return (int64_t)k;
@@ -428,7 +394,7 @@ pb_body_flush(struct pb_state *st)
 
 		if (!e->id || !e->pending)
 			continue;
-		if (!(s = bstmt(st, B_ADDREF)))
+		if (!(s = pb_body_stmt(st, B_ADDREF)))
 			goto fail;
 		pb_db_bind_int64(s, 1, e->id);
 		pb_db_bind_int64(s, 2, e->pending);
@@ -562,7 +528,7 @@ chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
 		memcpy(z, p, n);   /* a stored chunk as long as its size is one not deflated */
 		zn = n;
 	}
-	if (!(s = bstmt(st, B_UPSERT)))
+	if (!(s = pb_body_stmt(st, B_UPSERT)))
 		return -1;
 	pb_db_bind_int64(s, 1, key);
 	pb_db_bind_int64(s, 2, (int64_t)n);
@@ -622,8 +588,8 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 		pb_body_list_add(&list, &prev, cid);
 		off += k;
 	}
-	sha256(p, len, h);
-	if (!(s = bstmt(st, B_PUT)))
+	pb_body_sha256(p, len, h);
+	if (!(s = pb_body_stmt(st, B_PUT)))
 		goto out;
 	pb_db_bind_int64(s, 1, id);
 	pb_db_bind_int64(s, 2, (int64_t)len);
@@ -633,86 +599,6 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 out:
 	pb_buf_free(&list);
 	return rc;
-}
-
-/* ---- reading ---- */
-
-/* Inflates the zlib stream z[0..zn) into out: exactly size bytes, or -1. */
-static int
-inflate_chunk(struct pb_body_reads *r, const void *z, size_t zn, unsigned char *out,
-	      size_t size)
-{
-	size_t in = 0, got = 0;
-
-	if (!r->z && !(r->z = libdeflate_alloc_decompressor()))
-		return -1;
-	if (libdeflate_zlib_decompress_ex(r->z, z, zn, out, size, &in, &got) != LIBDEFLATE_SUCCESS)
-		return -1;
-	return in == zn && got == size ? 0 : -1;
-}
-
-/* Appends chunk id (inflated) to out, from the reads cache when cached is set and it holds
- * the chunk. -1 when it is missing or damaged, -2 on a database error (why in err). */
-static int
-chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out, char *err,
-	  size_t errlen)
-{
-	struct pb_body_reads *r = st->body_reads;
-	struct rentry *e;
-	pb_db_stmt *s;
-	int rc, ret = -1;
-
-	if (!r)
-		r = st->body_reads = pb_xcalloc(1, sizeof *r);
-	e = &r->v[(uint64_t)id % READS_SLOTS];
-	if (cached && e->id == id) {
-		r->hits++;
-		pb_buf_append(out, e->data, e->len);
-		return 0;
-	}
-	r->misses++;
-	if (!(s = bstmt(st, B_CHUNK))) {
-		snprintf(err, errlen, "%s", pb_state_errmsg(st));
-		return -1;
-	}
-	pb_db_bind_int64(s, 1, id);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW) {
-		int64_t size = pb_db_col_int64(s, 0);
-		const void *z = pb_db_col_blob(s, 1);
-		size_t zn = (size_t)pb_db_col_bytes(s, 1), at = out->len;
-
-		if (size < 0 || size > CHUNK_LIMIT || zn > (size_t)size) {
-			snprintf(err, errlen, "chunk %lld has a bad size", (long long)id);
-		} else if (zn == (size_t)size) {
-			pb_buf_append(out, z, zn);
-			ret = 0;
-		} else {
-			pb_buf_reserve(out, (size_t)size);
-			if (inflate_chunk(r, z, zn, (unsigned char *)out->data + out->len,
-					  (size_t)size) < 0) {
-				snprintf(err, errlen, "chunk %lld does not inflate", (long long)id);
-			} else {
-				out->len += (size_t)size;
-				out->data[out->len] = '\0';
-				ret = 0;
-			}
-		}
-		if (ret == 0 && size <= PB_CDC_MAX) {
-			free(e->data);
-			e->data = pb_xmalloc((size_t)size + 1);
-			memcpy(e->data, out->data + at, (size_t)size);
-			e->len = (uint32_t)size;
-			e->id = id;
-		}
-	} else if (rc == PB_DB_DONE) {
-		snprintf(err, errlen, "chunk %lld is missing", (long long)id);
-	} else {
-		snprintf(err, errlen, "%s", pb_db_errmsg(st->db));
-		ret = -2;
-	}
-	pb_db_reset(s);
-	return ret;
 }
 
 void
@@ -738,163 +624,6 @@ pb_state_trim(struct pb_state *st)
 	}
 }
 
-unsigned long
-pb_body_read_hits(const struct pb_state *st)
-{
-	return st->body_reads ? st->body_reads->hits : 0;
-}
-
-#define READ_BATCH 32
-
-/* Keeps chunk id (size bytes, stored as z[0..zn)) in the reads cache, inflated. */
-static void
-reads_keep(struct pb_body_reads *r, int64_t id, int64_t size, const void *z, size_t zn)
-{
-	struct rentry *e = &r->v[(uint64_t)id % READS_SLOTS];
-	char *d;
-
-	if (size < 0 || size > PB_CDC_MAX || zn > (size_t)size)
-		return;   /* chunk_get says what is wrong with it */
-	d = pb_xmalloc((size_t)size + 1);
-	if (zn == (size_t)size)
-		memcpy(d, z, zn);
-	else if (inflate_chunk(r, z, zn, (unsigned char *)d, (size_t)size) < 0) {
-		free(d);
-		return;
-	}
-	free(e->data);
-	e->data = d;
-	e->len = (uint32_t)size;
-	e->id = id;
-}
-
-/* Reads the chunks of list[0..n) the cache lacks, READ_BATCH a statement (on a server, one
- * round trip instead of one a chunk). Only a help: what it cannot keep, chunk_get reads. */
-static void
-prefetch(struct pb_state *st, const unsigned char *list, size_t n)
-{
-	struct pb_body_reads *r = st->body_reads;
-	int64_t want[READ_BATCH], prev = 0, cid;
-	size_t pos = 0, k = 0;
-
-	if (!r)
-		r = st->body_reads = pb_xcalloc(1, sizeof *r);
-	for (;;) {
-		int more = pos < n && pb_body_list_next(list, n, &pos, &prev, &cid) == 0;
-		pb_db_stmt *s;
-		int rc;
-
-		if (more && cid > 0 && r->v[(uint64_t)cid % READS_SLOTS].id != cid) {
-			int dup = 0;
-
-			for (size_t i = 0; i < k && !dup; i++)
-				dup = want[i] == cid;
-			if (!dup)
-				want[k++] = cid;
-		}
-		if (k < READ_BATCH && more)
-			continue;
-		if (k == 0 || !(s = bstmt(st, B_CHUNKS)))
-			return;
-		for (int i = 0; i < READ_BATCH; i++)
-			pb_db_bind_int64(s, i + 1, (size_t)i < k ? want[i] : 0);
-		while ((rc = pb_db_step(s)) == PB_DB_ROW)
-			reads_keep(r, pb_db_col_int64(s, 0), pb_db_col_int64(s, 1),
-				   pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
-		pb_db_reset(s);
-		if (rc != PB_DB_DONE || !more)
-			return;
-		k = 0;
-	}
-}
-
-/* The chunks of list[0..n) into out, checked against size and want. 0, or -1 (err says why;
- * *dberr set when the database failed rather than the data). */
-static int
-body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size,
-	  const unsigned char want[SHA_LEN], int cached, struct pb_buf *out, char *err,
-	  size_t errlen, int *dberr)
-{
-	unsigned char got[SHA_LEN];
-	int64_t prev = 0, cid;
-	size_t pos = 0;
-
-	out->len = 0;
-	pb_buf_reserve(out, size > 0 ? (size_t)size : 0);
-	if (cached)
-		prefetch(st, list, n);
-	while (!err[0] && pos < n) {
-		if (pb_body_list_next(list, n, &pos, &prev, &cid) < 0)
-			snprintf(err, errlen, "its chunk list is damaged");
-		else if (chunk_get(st, cid, cached, out, err, errlen) == -2)
-			*dberr = 1;
-	}
-	if (!err[0]) {
-		sha256(out->data ? out->data : "", out->len, got);
-		if ((int64_t)out->len != size || memcmp(got, want, SHA_LEN) != 0)
-			snprintf(err, errlen, "the stored payload does not match its SHA-256");
-	}
-	return err[0] ? -1 : 0;
-}
-
-int
-pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload, size_t *len)
-{
-	pb_db_stmt *s = bstmt(st, B_GET);
-	unsigned char want[SHA_LEN];
-	struct pb_buf list = { 0 }, out = { 0 };
-	char err[160] = "", why[300];
-	int64_t size = 0;
-	int rc, ret = -1, dberr = 0;
-
-	*payload = NULL;
-	*len = 0;
-	if (!s)
-		return -1;
-	pb_db_bind_int64(s, 1, id);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW) {
-		size = pb_db_col_int64(s, 0);
-		if (pb_db_col_bytes(s, 1) == SHA_LEN)
-			memcpy(want, pb_db_col_blob(s, 1), SHA_LEN);
-		else
-			snprintf(err, sizeof err, "its SHA-256 is missing");
-		pb_buf_append(&list, pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
-	}
-	pb_db_reset(s);
-	if (rc == PB_DB_DONE)
-		return 0;
-	if (rc != PB_DB_ROW) {
-		pb_st_error(st, "body_get");
-		return -1;
-	}
-	if (!err[0] && body_read(st, (const unsigned char *)list.data, list.len, size, want, 1,
-				 &out, err, sizeof err, &dberr) < 0 && !dberr) {
-		/* Perhaps a cached chunk whose id was given again (see pb_body_reads): once more
-		 * from the table alone, the cache emptied. */
-		if (st->body_reads)
-			reads_clear(st->body_reads);
-		err[0] = '\0';
-		body_read(st, (const unsigned char *)list.data, list.len, size, want, 0, &out,
-			  err, sizeof err, &dberr);
-	}
-	if (err[0]) {
-		snprintf(why, sizeof why, "message %s: %s", msg_id ? msg_id : "?", err);
-		pb_st_fail(st, "outbox_read", why);
-		ret = dberr ? -1 : -2;
-		goto out;
-	}
-	if (!out.data)
-		pb_buf_reserve(&out, 0);
-	*len = out.len;
-	*payload = out.data;
-	out.data = NULL;
-	ret = 1;
-out:
-	pb_buf_free(&list);
-	pb_buf_free(&out);
-	return ret;
-}
 
 /* ---- releasing ---- */
 
@@ -957,7 +686,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 	for (size_t i = 0, j; i < nv; i = j) {
 		for (j = i + 1; j < nv && v[j] == v[i]; j++)
 			;
-		if (!(u = bstmt(st, B_UNREF)))
+		if (!(u = pb_body_stmt(st, B_UNREF)))
 			goto fail;
 		pb_db_bind_int64(u, 1, v[i]);
 		pb_db_bind_int64(u, 2, (int64_t)(j - i));
@@ -978,8 +707,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 		total += pb_db_changes(st->db);
 	}
 	pb_buf_free(&ids);
-	if (st->body_reads)
-		reads_clear(st->body_reads);   /* their ids may be given again */
+	pb_body_reads_forget(st);   /* their ids may be given again */
 	return total;
 fail:
 	pb_buf_free(&ids);
