@@ -294,15 +294,19 @@ out:
 static int
 record_ledger(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
 {
-	for (size_t i = 0; i < d->n_items; i++) {
-		const struct pb_paper *p = d->items[i].paper;
+	const char **ids = pb_xcalloc(d->n_items + 1, sizeof *ids);
+	int *versions = pb_xcalloc(d->n_items + 1, sizeof *versions), rc;
 
-		if (pb_ledger_add(c->st, sub->name, p->id, p->version, c->rep->date) < 0) {
-			c->txn_state_failed = 1;
-			return -1;
-		}
+	for (size_t i = 0; i < d->n_items; i++) {
+		ids[i] = d->items[i].paper->id;
+		versions[i] = d->items[i].paper->version;
 	}
-	return 0;
+	rc = pb_ledger_add_many(c->st, sub->name, c->rep->date, d->n_items, ids, versions);
+	free(ids);
+	free(versions);
+	if (rc < 0)
+		c->txn_state_failed = 1;
+	return rc;
 }
 
 /* The short note for subscribers who asked to hear about days without an announcement. */
@@ -385,6 +389,19 @@ batch_commit(struct cycle *c)
 
 	if (!c->batch_n)
 		return;
+	/* The run's counts gain the batch's digests in its own transaction: one statement */
+	if (c->run_id >= 0) {
+		long messages = 0;
+
+		for (size_t i = 0; i < c->batch_n; i++)
+			messages += c->batch[i].messages;
+		if (pb_run_add(c->st, c->run_id, (long)c->batch_n, messages) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			pb_state_rollback(c->st);
+			batch_lost(c, why);
+			return;
+		}
+	}
 	if (pb_state_commit(c->st) < 0) {
 		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
 		batch_lost(c, why);
@@ -401,11 +418,11 @@ batch_commit(struct cycle *c)
 	c->batch_n = 0;
 }
 
-/* Puts one subscriber's messages, the ledger rows for its papers and the run's counts in the
- * outbox: all of them or none. They go in the open batch's transaction (begun when none is
- * open) under a savepoint, so a digest that fails is undone alone; the batch commits after
- * BATCH_MAX digests or BATCH_MS (batch_commit, and at the end of the build). Returns 0, or -1
- * (noted with digest_lost). */
+/* Puts one subscriber's messages and the ledger rows for its papers in the outbox: all of
+ * them or none. They go in the open batch's transaction (begun when none is open) under a
+ * savepoint, so a digest that fails is undone alone; the batch commits after BATCH_MAX
+ * digests or BATCH_MS (batch_commit, and at the end of the build), with the run's counts.
+ * Returns 0, or -1 (noted with digest_lost). */
 /* How many times a digest is put when the state says the failure was transient. */
 #define ENQUEUE_TRIES 4
 
@@ -437,10 +454,6 @@ again:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
 	if (r == 0 && c->txn_messages > 0)
 		r = record_ledger(c, sub, d);
-	if (r == 0 && c->run_id >= 0 && pb_run_add(c->st, c->run_id, 1, c->txn_messages) < 0) {
-		c->txn_state_failed = 1;
-		r = -1;
-	}
 	if (r == 0 && pb_state_release(c->st) < 0) {
 		c->txn_state_failed = 1;
 		r = -1;

@@ -165,6 +165,10 @@ int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper
 		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
+/* pb_ledger_add for a digest's n papers (ids[i] at versions[i]), a few per statement: one
+ * round trip to a server for up to 8 of them. 0 / -1. */
+int pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
+		       size_t n, const char *const *ids, const int *versions);
 /* The ledger read once per subscriber (src/state/ledger.c): a reader holds one subscriber's
  * received paper ids at a time, so a run's filter asks a hash set instead of the database for
  * every candidate. pb_ledger_reader_has after pb_ledger_reader_load(r, s) answers exactly what

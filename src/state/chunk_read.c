@@ -28,7 +28,26 @@ struct pb_body_reads {
 	} v[READS_SLOTS];
 	struct libdeflate_decompressor *z;
 	unsigned long hits, misses;
+	/* Body rows read ahead for the messages of a claimed batch (pb_body_prefetch), each
+	 * taken once by pb_body_get. */
+	struct prow {
+		int64_t id, size;   /* id 0: taken */
+		int has_sha;
+		unsigned char sha[SHA_LEN];
+		struct pb_buf list;
+	} *rows;
+	size_t n_rows;
 };
+
+static void
+rows_clear(struct pb_body_reads *r)
+{
+	for (size_t i = 0; i < r->n_rows; i++)
+		pb_buf_free(&r->rows[i].list);
+	free(r->rows);
+	r->rows = NULL;
+	r->n_rows = 0;
+}
 
 static void
 reads_clear(struct pb_body_reads *r)
@@ -43,8 +62,10 @@ reads_clear(struct pb_body_reads *r)
 void
 pb_body_reads_forget(struct pb_state *st)
 {
-	if (st->body_reads)
+	if (st->body_reads) {
 		reads_clear(st->body_reads);
+		rows_clear(st->body_reads);
+	}
 }
 
 void
@@ -55,6 +76,7 @@ pb_body_reads_free(struct pb_state *st)
 	if (!r)
 		return;
 	reads_clear(r);
+	rows_clear(r);
 	if (r->z)
 		libdeflate_free_decompressor(r->z);
 	pb_debug("state.body_reads", "hits=%lu misses=%lu", r->hits, r->misses);
@@ -170,44 +192,133 @@ reads_keep(struct pb_body_reads *r, int64_t id, int64_t size, const void *z, siz
 	e->id = id;
 }
 
+/* Chunk ids wanted in the reads cache, READ_BATCH to a statement. */
+struct want {
+	int64_t id[READ_BATCH];
+	size_t k;
+	int failed;
+};
+
+/* Reads the wanted chunks into the cache. Only a help: what it cannot keep, chunk_get reads. */
+static void
+want_flush(struct pb_state *st, struct want *w)
+{
+	struct pb_body_reads *r = st->body_reads;
+	pb_db_stmt *s;
+	int rc;
+
+	if (w->k == 0 || w->failed)
+		return;
+	if (!(s = pb_body_stmt(st, B_CHUNKS))) {
+		w->failed = 1;
+		return;
+	}
+	for (int i = 0; i < READ_BATCH; i++)
+		pb_db_bind_int64(s, i + 1, (size_t)i < w->k ? w->id[i] : 0);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW)
+		reads_keep(r, pb_db_col_int64(s, 0), pb_db_col_int64(s, 1), pb_db_col_blob(s, 2),
+			   (size_t)pb_db_col_bytes(s, 2));
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE)
+		w->failed = 1;
+	w->k = 0;
+}
+
+/* Wants the chunks of list[0..n) the cache lacks (a full batch is read at once). */
+static void
+want_list(struct pb_state *st, struct want *w, const unsigned char *list, size_t n)
+{
+	struct pb_body_reads *r = st->body_reads;
+	int64_t prev = 0, cid;
+	size_t pos = 0;
+
+	while (!w->failed && pos < n && pb_body_list_next(list, n, &pos, &prev, &cid) == 0) {
+		int dup = 0;
+
+		if (cid <= 0 || r->v[(uint64_t)cid % READS_SLOTS].id == cid)
+			continue;
+		for (size_t i = 0; i < w->k && !dup; i++)
+			dup = w->id[i] == cid;
+		if (!dup)
+			w->id[w->k++] = cid;
+		if (w->k == READ_BATCH)
+			want_flush(st, w);
+	}
+}
+
 /* Reads the chunks of list[0..n) the cache lacks, READ_BATCH a statement (on a server, one
- * round trip instead of one a chunk). Only a help: what it cannot keep, chunk_get reads. */
+ * round trip instead of one a chunk). */
 static void
 prefetch(struct pb_state *st, const unsigned char *list, size_t n)
 {
-	struct pb_body_reads *r = st->body_reads;
-	int64_t want[READ_BATCH], prev = 0, cid;
-	size_t pos = 0, k = 0;
+	struct want w = { .k = 0 };
 
-	if (!r)
-		r = st->body_reads = pb_xcalloc(1, sizeof *r);
-	for (;;) {
-		int more = pos < n && pb_body_list_next(list, n, &pos, &prev, &cid) == 0;
-		pb_db_stmt *s;
+	if (!st->body_reads)
+		st->body_reads = pb_xcalloc(1, sizeof *st->body_reads);
+	want_list(st, &w, list, n);
+	want_flush(st, &w);
+}
+
+void
+pb_body_prefetch(struct pb_state *st, const int64_t *ids, size_t n)
+{
+	struct pb_body_reads *r;
+	struct want w = { .k = 0 };
+
+	if (!st->body_reads)
+		st->body_reads = pb_xcalloc(1, sizeof *st->body_reads);
+	r = st->body_reads;
+	rows_clear(r);
+	if (n == 0)
+		return;
+	r->rows = pb_xcalloc(n, sizeof *r->rows);
+	/* the rows, READ_BATCH to a statement */
+	for (size_t i0 = 0; i0 < n; i0 += READ_BATCH) {
+		size_t m = n - i0 < READ_BATCH ? n - i0 : READ_BATCH;
+		pb_db_stmt *s = pb_body_stmt(st, B_GETS);
 		int rc;
 
-		if (more && cid > 0 && r->v[(uint64_t)cid % READS_SLOTS].id != cid) {
-			int dup = 0;
-
-			for (size_t i = 0; i < k && !dup; i++)
-				dup = want[i] == cid;
-			if (!dup)
-				want[k++] = cid;
-		}
-		if (k < READ_BATCH && more)
-			continue;
-		if (k == 0 || !(s = pb_body_stmt(st, B_CHUNKS)))
+		if (!s)
 			return;
 		for (int i = 0; i < READ_BATCH; i++)
-			pb_db_bind_int64(s, i + 1, (size_t)i < k ? want[i] : 0);
-		while ((rc = pb_db_step(s)) == PB_DB_ROW)
-			reads_keep(r, pb_db_col_int64(s, 0), pb_db_col_int64(s, 1),
-				   pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
+			pb_db_bind_int64(s, i + 1, (size_t)i < m ? ids[i0 + (size_t)i] : 0);
+		while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+			struct prow *p = &r->rows[r->n_rows];
+
+			if (r->n_rows == n || pb_db_col_int64(s, 0) <= 0)
+				continue;   /* none that was not asked for */
+			p->id = pb_db_col_int64(s, 0);
+			p->size = pb_db_col_int64(s, 1);
+			p->has_sha = pb_db_col_bytes(s, 2) == SHA_LEN;
+			if (p->has_sha)
+				memcpy(p->sha, pb_db_col_blob(s, 2), SHA_LEN);
+			pb_buf_append(&p->list, pb_db_col_blob(s, 3), (size_t)pb_db_col_bytes(s, 3));
+			r->n_rows++;
+		}
 		pb_db_reset(s);
-		if (rc != PB_DB_DONE || !more)
+		if (rc != PB_DB_DONE) {
+			rows_clear(r);   /* pb_body_get reads each alone, and says what is wrong */
 			return;
-		k = 0;
+		}
 	}
+	/* their chunks, READ_BATCH to a statement, across the bodies */
+	for (size_t i = 0; i < r->n_rows && !w.failed; i++)
+		want_list(st, &w, (const unsigned char *)r->rows[i].list.data, r->rows[i].list.len);
+	want_flush(st, &w);
+}
+
+/* The row of body id read ahead (taken: pb_body_get reads it once), or NULL. */
+static struct prow *
+row_ahead(struct pb_body_reads *r, int64_t id)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->n_rows; i++)
+		if (r->rows[i].id == id) {
+			r->rows[i].id = 0;
+			return &r->rows[i];
+		}
+	return NULL;
 }
 
 /* The chunks of list[0..n) into out, checked against size and want. 0, or -1 (err says why;
@@ -242,7 +353,7 @@ body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size
 int
 pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload, size_t *len)
 {
-	pb_db_stmt *s = pb_body_stmt(st, B_GET);
+	struct prow *ahead;
 	unsigned char want[SHA_LEN];
 	struct pb_buf list = { 0 }, out = { 0 };
 	char err[160] = "", why[300];
@@ -251,24 +362,36 @@ pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload,
 
 	*payload = NULL;
 	*len = 0;
-	if (!s)
-		return -1;
-	pb_db_bind_int64(s, 1, id);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW) {
-		size = pb_db_col_int64(s, 0);
-		if (pb_db_col_bytes(s, 1) == SHA_LEN)
-			memcpy(want, pb_db_col_blob(s, 1), SHA_LEN);
+	if ((ahead = row_ahead(st->body_reads, id))) {
+		size = ahead->size;
+		if (ahead->has_sha)
+			memcpy(want, ahead->sha, SHA_LEN);
 		else
 			snprintf(err, sizeof err, "its SHA-256 is missing");
-		pb_buf_append(&list, pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
-	}
-	pb_db_reset(s);
-	if (rc == PB_DB_DONE)
-		return 0;
-	if (rc != PB_DB_ROW) {
-		pb_st_error(st, "body_get");
-		return -1;
+		list = ahead->list;
+		memset(&ahead->list, 0, sizeof ahead->list);
+	} else {
+		pb_db_stmt *s = pb_body_stmt(st, B_GET);
+
+		if (!s)
+			return -1;
+		pb_db_bind_int64(s, 1, id);
+		rc = pb_db_step(s);
+		if (rc == PB_DB_ROW) {
+			size = pb_db_col_int64(s, 0);
+			if (pb_db_col_bytes(s, 1) == SHA_LEN)
+				memcpy(want, pb_db_col_blob(s, 1), SHA_LEN);
+			else
+				snprintf(err, sizeof err, "its SHA-256 is missing");
+			pb_buf_append(&list, pb_db_col_blob(s, 2), (size_t)pb_db_col_bytes(s, 2));
+		}
+		pb_db_reset(s);
+		if (rc == PB_DB_DONE)
+			return 0;
+		if (rc != PB_DB_ROW) {
+			pb_st_error(st, "body_get");
+			return -1;
+		}
 	}
 	if (!err[0] && body_read(st, (const unsigned char *)list.data, list.len, size, want, 1,
 				 &out, err, sizeof err, &dberr) < 0 && !dberr) {

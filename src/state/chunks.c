@@ -29,13 +29,13 @@
 
 
 static const char *const body_sql[B_COUNT] = {
-	/* One statement whether the chunk is new or not (one round trip to a server): a key
-	 * taken by a chunk of another size returns no row, an error. */
-	[B_UPSERT] = "INSERT INTO chunks(hash, refs, size, data) VALUES(?1, 1, ?2, ?3)"
-		     " ON CONFLICT(hash) DO UPDATE SET refs = chunks.refs + 1"
-		     " WHERE chunks.size = excluded.size RETURNING id",
 	[B_PUT] = "INSERT INTO outbox_body(id, size, sha256, chunks) VALUES(?1, ?2, ?3, ?4)",
 	[B_GET] = "SELECT size, sha256, chunks FROM outbox_body WHERE id = ?1",
+	/* Up to READ_BATCH bodies at once (unused places: 0, no body's id). */
+	[B_GETS] = "SELECT id, size, sha256, chunks FROM outbox_body WHERE id IN ("
+		   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+		   "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+		   "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
 	[B_CHUNK] = "SELECT size, data FROM chunks WHERE id = ?1",
 	/* Up to READ_BATCH chunks at once (unused places: 0, no chunk's id). */
 	[B_CHUNKS] = "SELECT id, size, data FROM chunks WHERE id IN ("
@@ -43,7 +43,6 @@ static const char *const body_sql[B_COUNT] = {
 		     "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
 		     "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
 	[B_UNREF] = "UPDATE chunks SET refs = refs - ?2 WHERE id = ?1",
-	[B_ADDREF] = "UPDATE chunks SET refs = refs + ?2 WHERE id = ?1",
 };
 
 /* The chunks this handle has referenced, and how many more references each has gained in the
@@ -128,6 +127,12 @@ pb_body_close(struct pb_state *st)
 	for (int i = 0; i < B_COUNT; i++) {
 		pb_db_finalize(st->body_stmt[i]);
 		st->body_stmt[i] = NULL;
+	}
+	for (int i = 0; i <= PB_BODY_UPSERT_ROWS; i++) {
+		pb_db_finalize(st->body_upsert[i]);
+		pb_db_finalize(st->body_addref[i]);
+		st->body_upsert[i] = NULL;
+		st->body_addref[i] = NULL;
 	}
 }
 
@@ -377,11 +382,37 @@ pb_body_failed(struct pb_state *st, int alone)
 		pb_body_drop(st, !alone);
 }
 
+/* The statement adding counts to n chunks at once (rows ?1..?2n: id, count). */
+static pb_db_stmt *
+addref_stmt(struct pb_state *st, size_t n)
+{
+	struct pb_buf sql = { 0 };
+	pb_db_stmt *s = st->body_addref[n];
+
+	if (s) {
+		pb_db_reset(s);
+		pb_db_clear_bindings(s);
+		return s;
+	}
+	/* rows as SELECTs: SQLite names no column of a VALUES list */
+	pb_buf_puts(&sql, "UPDATE chunks SET refs = refs + v.n FROM (");
+	for (size_t i = 0; i < n; i++)
+		pb_buf_printf(&sql, "%sSELECT CAST(?%zu AS BIGINT) AS id, CAST(?%zu AS BIGINT) AS n",
+			      i ? " UNION ALL " : "", 2 * i + 1, 2 * i + 2);
+	pb_buf_puts(&sql, ") AS v WHERE chunks.id = v.id");
+	s = pb_db_prepare(st->db, pb_buf_str(&sql), 1);
+	pb_buf_free(&sql);
+	if (!s)
+		pb_st_error(st, "prepare");
+	return st->body_addref[n] = s;
+}
+
 int
 pb_body_flush(struct pb_state *st)
 {
 	struct pb_body_cache *c = st->body_cache;
-	pb_db_stmt *s;
+	struct centry *batch[PB_BODY_UPSERT_ROWS];
+	size_t nb = 0;
 
 	if (!c)
 		return 0;
@@ -389,22 +420,41 @@ pb_body_flush(struct pb_state *st)
 		pb_st_fail(st, "commit", "a write failed inside the transaction: rolled back");
 		return -1;
 	}
-	for (size_t i = 0; i < c->n_dirty && c->cap; i++) {
-		struct centry *e = cache_slot(c, c->dirty[i].key, c->dirty[i].size);
+	/* The counts gained, up to PB_BODY_UPSERT_ROWS chunks per statement (each listed once:
+	 * a repeat in the dirty list has its count zeroed by then). */
+	for (size_t i = 0; i <= c->n_dirty && c->cap; i++) {
+		struct centry *e = NULL;
+		pb_db_stmt *s;
 
-		if (!e->id || !e->pending)
+		if (i < c->n_dirty) {
+			e = cache_slot(c, c->dirty[i].key, c->dirty[i].size);
+			if (!e->id || !e->pending)
+				continue;
+			for (size_t k = 0; k < nb; k++)
+				if (batch[k] == e)
+					e = NULL;
+			if (e)
+				batch[nb++] = e;
+			if (nb < PB_BODY_UPSERT_ROWS && i + 1 < c->n_dirty)
+				continue;
+		}
+		if (nb == 0)
 			continue;
-		if (!(s = pb_body_stmt(st, B_ADDREF)))
+		if (!(s = addref_stmt(st, nb)))
 			goto fail;
-		pb_db_bind_int64(s, 1, e->id);
-		pb_db_bind_int64(s, 2, e->pending);
+		for (size_t k = 0; k < nb; k++) {
+			pb_db_bind_int64(s, (int)(2 * k + 1), batch[k]->id);
+			pb_db_bind_int64(s, (int)(2 * k + 2), batch[k]->pending);
+		}
 		if (pb_st_run(st, s, "chunk_ref") < 0)
 			goto fail;
-		if (pb_db_changes(st->db) != 1) {
+		if (pb_db_changes(st->db) != (long)nb) {
 			pb_st_fail(st, "chunk_ref", "a chunk referenced in this transaction is gone");
 			goto fail;
 		}
-		e->pending = 0;
+		for (size_t k = 0; k < nb; k++)
+			batch[k]->pending = 0;
+		nb = 0;
 	}
 	c->n_dirty = 0;
 	if (c->n > CACHE_MAX)
@@ -501,52 +551,134 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	f->size = (uint32_t)n;
 }
 
-/* The id of the chunk p[0..n), its reference counted: an existing chunk's count goes up, a
- * new one is inserted deflated (kept as it is when that does not make it smaller). A chunk
- * this handle has not met is deflated before the table says whether it has it, so that one
- * statement does both. -1 on error (logged). */
+/* The id of the chunk p[0..n) when this handle has met it (its count goes up, as a cached
+ * reference), else 0; *key is its key either way, *fh its fast hash. */
 static int64_t
-chunk_ref(struct pb_state *st, const unsigned char *p, size_t n)
+chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t *fh, int64_t *key)
 {
-	unsigned char z[PB_CDC_MAX + 64];
-	size_t zn = sizeof z;
-	pb_db_stmt *s;
-	uint64_t fh = fast_hash(p, n);
-	int64_t id = -1, key = chunk_key_of(st->body_cache, p, n, fh);
+	struct pb_body_cache *c = st->body_cache;
 	struct centry *e;
+
+	*fh = fast_hash(p, n);
+	*key = chunk_key_of(c, p, n, *fh);
+	if (!c || !c->cap || !(e = cache_slot(c, *key, (int64_t)n))->id)
+		return 0;
+	fast_add(c, p, n, *fh, *key);
+	mark_dirty(c, e);
+	e->pending++;
+	sp_touch(c, e, 0);
+	return e->id;
+}
+
+/* The chunks of a body this handle has not met, written together: one statement for up to
+ * PB_BODY_UPSERT_ROWS of them (one round trip to a server, not one each). Each is deflated
+ * (kept as it is when that does not make it smaller); a chunk met twice in the batch is in it
+ * once and counted again after. */
+struct upsert {
+	size_t n;
+	struct urow {
+		int64_t key, id;
+		size_t size, zn;
+		long again;   /* further uses in this body before the batch was written */
+		unsigned char z[PB_CDC_MAX + 64];
+	} row[PB_BODY_UPSERT_ROWS];
+};
+
+static pb_db_stmt *
+upsert_stmt(struct pb_state *st, size_t n)
+{
+	struct pb_buf sql = { 0 };
+	pb_db_stmt *s = st->body_upsert[n];
+
+	if (s) {
+		pb_db_reset(s);
+		pb_db_clear_bindings(s);
+		return s;
+	}
+	/* A key taken by a chunk of another size returns no row for it: an error. */
+	pb_buf_puts(&sql, "INSERT INTO chunks(hash, refs, size, data) VALUES");
+	for (size_t i = 0; i < n; i++)
+		pb_buf_printf(&sql, "%s(?%zu, 1, ?%zu, ?%zu)", i ? ", " : "", 3 * i + 1, 3 * i + 2,
+			      3 * i + 3);
+	pb_buf_puts(&sql, " ON CONFLICT(hash) DO UPDATE SET refs = chunks.refs + 1"
+			  " WHERE chunks.size = excluded.size RETURNING hash, id");
+	s = pb_db_prepare(st->db, pb_buf_str(&sql), 1);
+	pb_buf_free(&sql);
+	if (!s)
+		pb_st_error(st, "prepare");
+	return st->body_upsert[n] = s;
+}
+
+/* Writes the batch: each row's id, in the cache as a chunk this handle has met. */
+static int
+upsert_flush(struct pb_state *st, struct upsert *u)
+{
+	pb_db_stmt *s;
 	int rc;
 
-	if (st->body_cache && st->body_cache->cap &&
-	    (e = cache_slot(st->body_cache, key, (int64_t)n))->id) {
-		fast_add(st->body_cache, p, n, fh, key);
-		mark_dirty(st->body_cache, e);
-		e->pending++;
-		sp_touch(st->body_cache, e, 0);
-		return e->id;
-	}
-	if (deflate_chunk(st, p, n, z, &zn) != 0 || zn >= n) {
-		memcpy(z, p, n);   /* a stored chunk as long as its size is one not deflated */
-		zn = n;
-	}
-	if (!(s = pb_body_stmt(st, B_UPSERT)))
+	if (u->n == 0)
+		return 0;
+	if (!(s = upsert_stmt(st, u->n)))
 		return -1;
-	pb_db_bind_int64(s, 1, key);
-	pb_db_bind_int64(s, 2, (int64_t)n);
-	pb_db_bind_blob(s, 3, z, zn);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW)
-		id = pb_db_col_int64(s, 0);
+	for (size_t i = 0; i < u->n; i++) {
+		pb_db_bind_int64(s, (int)(3 * i + 1), u->row[i].key);
+		pb_db_bind_int64(s, (int)(3 * i + 2), (int64_t)u->row[i].size);
+		pb_db_bind_blob(s, (int)(3 * i + 3), u->row[i].z, u->row[i].zn);
+		u->row[i].id = 0;
+	}
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		int64_t key = pb_db_col_int64(s, 0), id = pb_db_col_int64(s, 1);
+
+		for (size_t i = 0; i < u->n; i++)
+			if (u->row[i].key == key)
+				u->row[i].id = id;
+	}
 	pb_db_reset(s);
-	if (rc == PB_DB_DONE) {
-		pb_st_fail(st, "chunk_ref", "two chunks of different sizes share a key");
-		return -1;
-	}
-	if (rc != PB_DB_ROW) {
+	if (rc != PB_DB_DONE) {
 		pb_st_error(st, "chunk_ref");
 		return -1;
 	}
-	cache_add(st, key, (int64_t)n, id);
-	return id;
+	for (size_t i = 0; i < u->n; i++) {
+		struct centry *e;
+
+		if (u->row[i].id <= 0) {
+			pb_st_fail(st, "chunk_ref", "two chunks of different sizes share a key");
+			return -1;
+		}
+		cache_add(st, u->row[i].key, (int64_t)u->row[i].size, u->row[i].id);
+		if (u->row[i].again) {
+			e = cache_slot(st->body_cache, u->row[i].key, (int64_t)u->row[i].size);
+			mark_dirty(st->body_cache, e);
+			e->pending += u->row[i].again;
+			sp_touch(st->body_cache, e, 0);
+		}
+	}
+	return 0;
+}
+
+/* Adds the chunk p[0..n) (key) to the batch: its place there, or -1 on error. */
+static int
+upsert_add(struct pb_state *st, struct upsert *u, const unsigned char *p, size_t n, int64_t key)
+{
+	struct urow *r;
+
+	for (size_t i = 0; i < u->n; i++)
+		if (u->row[i].key == key) {
+			if (u->row[i].size != n) {
+				pb_st_fail(st, "chunk_ref",
+					   "two chunks of different sizes share a key");
+				return -1;
+			}
+			u->row[i].again++;
+			return (int)i;
+		}
+	r = &u->row[u->n];
+	*r = (struct urow){ .key = key, .size = n, .zn = sizeof r->z };
+	if (deflate_chunk(st, p, n, r->z, &r->zn) != 0 || r->zn >= n) {
+		memcpy(r->z, p, n);   /* a stored chunk as long as its size is one not deflated */
+		r->zn = n;
+	}
+	return (int)u->n++;
 }
 
 int
@@ -557,12 +689,17 @@ pb_body_lock(struct pb_state *st)
 
 	if (pb_db_backend(st->db) != PB_DB_POSTGRESQL)
 		return 0;
+	/* held already by this transaction: no round trip (begin, commit, rollback and a
+	 * rollback to a savepoint forget it) */
+	if (st->body_locked && pb_db_in_transaction(st->db))
+		return 0;
 	if (!(s = pb_st_prepare(st, "SELECT pg_advisory_xact_lock(7366371012)", "chunks lock")))
 		return -1;
 	rc = pb_db_step(s);
 	if (rc != PB_DB_ROW)
 		pb_st_error(st, "chunks lock");
 	pb_db_finalize(s);
+	st->body_locked = rc == PB_DB_ROW;
 	return rc == PB_DB_ROW ? 0 : -1;
 }
 
@@ -572,22 +709,54 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 	const unsigned char *p = payload;
 	unsigned char h[SHA_LEN];
 	struct pb_buf list = { 0 };
+	struct upsert *u = pb_xmalloc(sizeof *u);
 	struct pb_cdc g;
 	pb_db_stmt *s;
-	int64_t prev = 0;
-	size_t off = 0;
+	int64_t prev = 0, *ids = NULL;
+	int *slot = NULL;   /* for a chunk waiting in the batch: its place there; else -1 */
+	size_t off = 0, n = 0, cap = 0, first = 0;
 	int rc = -1;
 
+	u->n = 0;
 	pb_cdc_init(&g);
 	while (off < len) {
 		size_t k = pb_cdc_next(&g, p + off, len - off);
-		int64_t cid = chunk_ref(st, p + off, k);
+		uint64_t fh;
+		int64_t key, cid = chunk_cached(st, p + off, k, &fh, &key);
 
-		if (cid < 0)
-			goto out;
-		pb_body_list_add(&list, &prev, cid);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			ids = pb_xreallocarray(ids, cap, sizeof *ids);
+			slot = pb_xreallocarray(slot, cap, sizeof *slot);
+		}
+		ids[n] = cid;
+		slot[n] = -1;
+		if (!cid) {
+			if (u->n == PB_BODY_UPSERT_ROWS) {
+				/* the batch is full: written, its chunks' ids known */
+				if (upsert_flush(st, u) < 0)
+					goto out;
+				for (; first < n; first++)
+					if (slot[first] >= 0)
+						ids[first] = u->row[slot[first]].id;
+				u->n = 0;
+				/* written now: perhaps this very chunk */
+				cid = chunk_cached(st, p + off, k, &fh, &key);
+				ids[n] = cid;
+			}
+			if (!cid && (slot[n] = upsert_add(st, u, p + off, k, key)) < 0)
+				goto out;
+		}
+		n++;
 		off += k;
 	}
+	if (upsert_flush(st, u) < 0)
+		goto out;
+	for (; first < n; first++)
+		if (slot[first] >= 0)
+			ids[first] = u->row[slot[first]].id;
+	for (size_t i = 0; i < n; i++)
+		pb_body_list_add(&list, &prev, ids[i]);
 	pb_body_sha256(p, len, h);
 	if (!(s = pb_body_stmt(st, B_PUT)))
 		goto out;
@@ -597,6 +766,9 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 	pb_db_bind_blob(s, 4, list.data, list.len);
 	rc = pb_st_run(st, s, "body_put");
 out:
+	free(ids);
+	free(slot);
+	free(u);
 	pb_buf_free(&list);
 	return rc;
 }

@@ -17,5 +17,9 @@ void pb_body_sha256(const void *p, size_t n, unsigned char out[SHA_LEN]);
 /* The reads cache (chunk_read.c): emptied (its ids may be given again), or freed. */
 void pb_body_reads_forget(struct pb_state *st);
 void pb_body_reads_free(struct pb_state *st);
+/* Reads ahead the bodies ids[0..n) and the chunks they need, a few dozen to a statement: the
+ * messages of a claimed batch, which pb_body_get then reads without a round trip each. Only a
+ * help: a failure leaves pb_body_get to read (and report) alone. */
+void pb_body_prefetch(struct pb_state *st, const int64_t *ids, size_t n);
 
 #endif

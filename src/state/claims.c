@@ -500,15 +500,11 @@ out:
 int
 pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber)
 {
-	pb_db_stmt *s = pb_st_prepare(st, "SELECT 1 FROM outbox WHERE digest_date = ?2"
-					    " AND subscriber = ?1 LIMIT 1", "outbox_has_digest");
-	int rc;
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HAS_DIGEST);
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, date);
-	rc = pb_st_exists(st, s, "outbox_has_digest");
-	pb_db_finalize(s);
-	return rc;
+	return pb_st_exists(st, s, "outbox_has_digest");
 }

@@ -90,26 +90,17 @@ run_once(struct pb_state *st, pb_db_stmt *s, const char *op)
 int
 pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 {
-	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
-	pb_db_stmt *s = pb_st_prepare(st,
-		"INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
-		" categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"
-		" ON CONFLICT(id) DO UPDATE SET version = excluded.version, date = excluded.date,"
-		" status = 'ok', title = excluded.title, abstract = excluded.abstract,"
-		" authors = excluded.authors, categories = excluded.categories,"
-		" announce = excluded.announce, added = excluded.added"
-		" WHERE excluded.version > corpus.version OR corpus.status <> 'ok'",
-		"corpus put");
+	pb_db_stmt *s;
 	char *authors, *cats;
 	int rc;
 
-	if (!s)
-		return -1;
 	if (!p || !p->id || !date) {
-		pb_db_finalize(s);
 		pb_st_fail(st, "corpus put", "a paper without id or date");
 		return -1;
 	}
+	/* one statement for the day's papers (S_CORPUS_PUT) */
+	if (!(s = pb_st_stmt(st, S_CORPUS_PUT)))
+		return -1;
 	authors = join_authors(p);
 	cats = join_categories(p);
 	pb_st_bind_text(s, 1, p->id);
@@ -121,7 +112,7 @@ pb_corpus_put(struct pb_state *st, const struct pb_paper *p, const char *date)
 	pb_st_bind_text(s, 7, cats);
 	pb_st_bind_text(s, 8, pb_announce_name(p->announce));
 	pb_db_bind_int64(s, 9, pb_now());
-	rc = run_once(st, s, "corpus put");
+	rc = pb_st_run(st, s, "corpus put");
 	free(authors);
 	free(cats);
 	return rc < 0 ? -1 : 0;

@@ -8,6 +8,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
+#include "chunks_int.h"
 #include "state_internal.h"
 
 static const char *const status_names[] = { "pending", "sent", "failed", "expired", "paused" };
@@ -36,6 +37,9 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	size_t len;
 	int64_t now = pb_now(), id = 0;
 	int inserted, rc, alone = !pb_db_in_transaction(st->db);
+	/* Inside the caller's savepoint (a digest's messages), a failure is undone with it:
+	 * no savepoint of the put's own (two round trips to a server fewer). */
+	int own = alone || !st->part_open;
 
 	if (!m->msg_id || !m->subscriber || !m->channel || !m->dest || !m->digest_date ||
 	    !m->payload) {
@@ -44,7 +48,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	}
 	len = m->payload_len ? m->payload_len : strlen(m->payload);
 	/* The row and its payload go together, inside the caller's transaction or alone. */
-	if (sp(st, S_SAVEPOINT) < 0)
+	if (own && sp(st, S_SAVEPOINT) < 0)
 		return -1;
 	if (pb_body_lock(st) < 0)
 		goto fail;
@@ -76,14 +80,19 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	if (inserted && pb_body_put(st, id, m->payload, len) < 0)
 		goto fail;
 	/* Alone, the put is its own transaction: its chunk counts go with it. */
-	if ((alone && pb_body_flush(st) < 0) || sp(st, S_RELEASE) < 0)
+	if ((alone && pb_body_flush(st) < 0) || (own && sp(st, S_RELEASE) < 0))
 		goto fail;
 	if (alone && pb_db_in_transaction(st->db))
 		goto fail;   /* the release did not commit: as a failure */
+	if (alone)
+		st->body_locked = 0;   /* its transaction ended */
 	return inserted;
 fail:
-	sp(st, S_ROLLBACK_TO);
-	sp(st, S_RELEASE);
+	if (own) {
+		st->body_locked = 0;
+		sp(st, S_ROLLBACK_TO);
+		sp(st, S_RELEASE);
+	}
 	/* The counts gained since the transaction began are unknown now: inside one, its commit
 	 * fails (the caller rolls it back, as run.c does for a digest it could not enqueue). */
 	pb_body_failed(st, alone);
@@ -116,14 +125,22 @@ read_msg(pb_db_stmt *s, struct pb_outbox_msg *m)
 static int
 load_bodies(struct pb_state *st, struct pb_outbox_msg *v, size_t *n)
 {
+	int64_t *ids = pb_xcalloc(*n + 1, sizeof *ids);
 	size_t k = 0;
 
+	/* the rows and their chunks read ahead, a few dozen to a statement */
+	for (size_t i = 0; i < *n; i++)
+		ids[i] = v[i].rowid;
+	pb_body_prefetch(st, ids, *n);
+	free(ids);
 	for (size_t i = 0; i < *n; i++) {
 		int rc = pb_body_get(st, v[i].rowid, v[i].msg_id, &v[i].payload,
 				     &v[i].payload_len);
 
-		if (rc == -1)
+		if (rc == -1) {
+			pb_body_prefetch(st, NULL, 0);
 			return -1;
+		}
 		if (rc == -2) {
 			pb_outbox_mark_status(st, v[i].rowid, PB_OUT_FAILED, st->last_error);
 			pb_outbox_msg_clear(&v[i]);
@@ -136,6 +153,7 @@ load_bodies(struct pb_state *st, struct pb_outbox_msg *v, size_t *n)
 		k++;
 	}
 	*n = k;
+	pb_body_prefetch(st, NULL, 0);   /* what was read ahead is not kept */
 	return 0;
 }
 

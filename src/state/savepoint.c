@@ -24,6 +24,7 @@ pb_state_savepoint(struct pb_state *st)
 	}
 	if (sp_exec(st, "SAVEPOINT pb_part", "savepoint") < 0)
 		return -1;
+	st->part_open = 1;
 	pb_body_savepoint(st);
 	return 0;
 }
@@ -31,6 +32,7 @@ pb_state_savepoint(struct pb_state *st)
 int
 pb_state_release(struct pb_state *st)
 {
+	st->part_open = 0;
 	if (sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint") < 0)
 		return -1;
 	pb_body_release(st);
@@ -43,6 +45,8 @@ pb_state_rollback_to(struct pb_state *st)
 	/* after a failure that rolled the whole transaction back there is nothing to return to */
 	if (!pb_state_in_transaction(st))
 		return -1;
+	st->body_locked = 0;   /* a lock taken inside the savepoint may go with it */
+	st->part_open = 0;
 	if (sp_exec(st, "ROLLBACK TO SAVEPOINT pb_part", "rollback to savepoint") < 0)
 		return -1;
 	pb_body_rolled_back(st);

@@ -66,6 +66,11 @@ static const char *const stmt_sql[S_COUNT] = {
 				" AND digest_date <> ?3 LIMIT 1",
 	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	/* eight rows at once; fewer repeat the last (a repeat does nothing) */
+	[S_LEDGER_ADD8] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
+			  " VALUES(?1, ?4, ?5, ?2, ?3), (?1, ?6, ?7, ?2, ?3), (?1, ?8, ?9, ?2, ?3),"
+			  " (?1, ?10, ?11, ?2, ?3), (?1, ?12, ?13, ?2, ?3), (?1, ?14, ?15, ?2, ?3),"
+			  " (?1, ?16, ?17, ?2, ?3), (?1, ?18, ?19, ?2, ?3) ON CONFLICT DO NOTHING",
 	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
 			      " error = 'the process ended before the run finished'"
 			      " WHERE status = 'running' AND (machine = ?2 OR machine = '')",
@@ -112,6 +117,16 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, channel, dest) DO UPDATE"
 		      " SET reason = excluded.reason",
+	[S_OUT_HAS_DIGEST] = "SELECT 1 FROM outbox WHERE digest_date = ?2 AND subscriber = ?1 LIMIT 1",
+	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
+	[S_CORPUS_PUT] = "INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
+			 " categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"
+			 " ON CONFLICT(id) DO UPDATE SET version = excluded.version,"
+			 " date = excluded.date, status = 'ok', title = excluded.title,"
+			 " abstract = excluded.abstract, authors = excluded.authors,"
+			 " categories = excluded.categories, announce = excluded.announce,"
+			 " added = excluded.added"
+			 " WHERE excluded.version > corpus.version OR corpus.status <> 'ok'",
 	[S_SUP_HAS] = "SELECT 1 FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		      " AND dest = ?3",
 	[S_SUP_CLEAR] = "DELETE FROM suppressions WHERE subscriber = ?1",
@@ -485,6 +500,8 @@ pb_state_begin(struct pb_state *st)
 		pb_st_fail(st, "begin", "a transaction is already open");
 		return -1;
 	}
+	st->body_locked = 0;
+	st->part_open = 0;
 	s = pb_st_stmt(st, S_BEGIN);
 	if (!s || pb_st_run(st, s, "begin") < 0)
 		return -1;
@@ -499,6 +516,8 @@ pb_state_commit(struct pb_state *st)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_COMMIT);
 
+	st->body_locked = 0;
+	st->part_open = 0;
 	if (pb_body_flush(st) < 0 || !s || pb_st_run(st, s, "commit") < 0) {
 		pb_body_drop(st, 0);
 		/* A failed COMMIT may leave the transaction open; never leave it dangling. */
@@ -515,6 +534,8 @@ pb_state_rollback(struct pb_state *st)
 	pb_db_stmt *s;
 
 	pb_body_drop(st, 0);
+	st->body_locked = 0;
+	st->part_open = 0;
 	if (!pb_db_in_transaction(st->db))
 		return 0;   /* already rolled back (e.g. after an I/O error) */
 	s = pb_st_stmt(st, S_ROLLBACK);
@@ -656,6 +677,35 @@ pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 	pb_st_bind_text(s, 4, digest_date);
 	pb_db_bind_int64(s, 5, pb_now());
 	return pb_st_run(st, s, "ledger_add");
+}
+
+int
+pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
+		   size_t n, const char *const *ids, const int *versions)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		pb_db_stmt *s;
+
+		if (n - i == 1) {
+			if (pb_ledger_add(st, subscriber, ids[i], versions[i], digest_date) < 0)
+				return -1;
+			continue;
+		}
+		if (!(s = pb_st_stmt(st, S_LEDGER_ADD8)))
+			return -1;
+		pb_st_bind_text(s, 1, subscriber);
+		pb_st_bind_text(s, 2, digest_date);
+		pb_db_bind_int64(s, 3, pb_now());
+		for (size_t k = 0; k < 8; k++) {
+			size_t j = i + k < n ? i + k : n - 1;
+
+			pb_st_bind_text(s, (int)(4 + 2 * k), ids[j]);
+			pb_db_bind_int(s, (int)(5 + 2 * k), versions[j]);
+		}
+		if (pb_st_run(st, s, "ledger_add") < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int

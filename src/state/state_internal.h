@@ -26,9 +26,11 @@ enum stmt_id {
 	S_OUT_COUNTS,
 	S_OUT_ERRORS,
 	S_OUT_GET,
+	S_OUT_HAS_DIGEST,
 	S_LEDGER_HAS,
 	S_LEDGER_HAS_EXCEPT,
 	S_LEDGER_ADD,
+	S_LEDGER_ADD8,
 	S_RUN_INTERRUPTED,
 	S_RUN_BEGIN,
 	S_RUN_END,
@@ -41,6 +43,7 @@ enum stmt_id {
 	S_TOK_GET,
 	S_TOK_ADD,
 	S_PAPER_SEEN,
+	S_CORPUS_PUT,
 	S_SUB_LIST,
 	S_SUB_GET,
 	S_SUB_PUT,
@@ -71,12 +74,19 @@ enum stmt_id {
 };
 
 /* The chunk store's statements (chunks.c). */
-enum body_stmt_id { B_UPSERT, B_PUT, B_GET, B_CHUNK, B_CHUNKS, B_UNREF, B_ADDREF, B_COUNT };
+/* New chunks of a body written by one statement, up to this many. */
+#define PB_BODY_UPSERT_ROWS 16
+enum body_stmt_id { B_PUT, B_GET, B_GETS, B_CHUNK, B_CHUNKS, B_UNREF, B_COUNT };
 
 struct pb_state {
 	struct pb_db *db;
 	pb_db_stmt *stmt[S_COUNT];
 	pb_db_stmt *body_stmt[B_COUNT];
+	pb_db_stmt *body_upsert[PB_BODY_UPSERT_ROWS + 1];   /* the upsert of n new chunks */
+	pb_db_stmt *body_addref[PB_BODY_UPSERT_ROWS + 1];   /* counts added to n chunks */
+	int body_locked;        /* the chunks' lock is held by the open transaction (PostgreSQL) */
+	int part_open;          /* the caller's savepoint (pb_state_savepoint) is open: a put
+				 * that fails inside it is undone with it */
 	struct pb_body_cache *body_cache;   /* chunks referenced in the open transaction */
 	struct pb_body_reads *body_reads;   /* chunks read lately, inflated (chunks.c) */
 	int version;

@@ -662,6 +662,106 @@ test_reads_cache(void)
 	pb_buf_free(&p);
 }
 
+/* The writes and reads a server makes in few round trips: a body with more new chunks than one
+ * statement takes, some of them repeated inside it (counted once per use), put alone and
+ * inside a transaction; 40 messages read back by pb_outbox_due (rows and chunks read ahead
+ * for the batch); a digest's ledger rows several to a statement. */
+static void
+test_batches(void)
+{
+	struct pb_state *st = open_db("batch.db");
+	static unsigned char x[24000], r[3000], y[9000];
+	struct pb_buf p = { 0 }, q = { 0 };
+	struct pb_outbox_msg m, *v = NULL;
+	const char *ids[17];
+	int versions[17];
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	fill(x, sizeof x, 11, 0);
+	fill(r, sizeof r, 12, 1);
+	fill(y, sizeof y, 13, 1);
+	/* x alone holds about 70 new chunks; r is met four times */
+	pb_buf_append(&p, x, sizeof x);
+	pb_buf_append(&p, r, sizeof r);
+	pb_buf_append(&p, r, sizeof r);
+	pb_buf_append(&p, y, sizeof y);
+	pb_buf_append(&p, r, sizeof r);
+	pb_buf_append(&p, r, sizeof r);
+	T_EQ_INT(put_msg(st, "alone", "a", &p, pb_now()), 1);
+	T_CHECK(refs_consistent("batch.db"));
+	T_CHECK(raw_count("batch.db", "SELECT count(*) FROM chunks") > 2 * PB_BODY_UPSERT_ROWS);
+	T_EQ_INT(pb_outbox_get(st, "alone", &m), 1);
+	T_CHECK(m.payload_len == p.len && memcmp(m.payload, p.data, p.len) == 0);
+	pb_outbox_msg_clear(&m);
+	/* 40 more in one transaction, each sharing r and y and with chunks of its own */
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int i = 0; i < 40; i++) {
+		char id[32];
+
+		pb_buf_reset(&q);
+		pb_buf_printf(&q, "To: reader%d\r\n\r\n", i);
+		fill(x, 2000, 100 + (uint64_t)i, 0);
+		pb_buf_append(&q, x, 2000);
+		pb_buf_append(&q, r, sizeof r);
+		pb_buf_append(&q, y, sizeof y);
+		pb_buf_append(&q, r, sizeof r);
+		snprintf(id, sizeof id, "m%02d", i);
+		T_EQ_INT(put_msg(st, id, "b", &q, pb_now()), 1);
+	}
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_CHECK(refs_consistent("batch.db"));
+	T_EQ_INT(pb_outbox_due(st, pb_now() + 10, 100, &v, &n), 0);
+	T_EQ_INT(n, 41);
+	for (size_t i = 0; i < n; i++) {
+		int k;
+
+		if (strcmp(v[i].msg_id, "alone") == 0) {
+			T_CHECK(v[i].payload_len == p.len &&
+				memcmp(v[i].payload, p.data, p.len) == 0);
+			continue;
+		}
+		T_CHECK(sscanf(v[i].msg_id, "m%d", &k) == 1);
+		pb_buf_reset(&q);
+		pb_buf_printf(&q, "To: reader%d\r\n\r\n", k);
+		fill(x, 2000, 100 + (uint64_t)k, 0);
+		pb_buf_append(&q, x, 2000);
+		pb_buf_append(&q, r, sizeof r);
+		pb_buf_append(&q, y, sizeof y);
+		pb_buf_append(&q, r, sizeof r);
+		T_CHECK(v[i].payload_len == q.len && memcmp(v[i].payload, q.data, q.len) == 0);
+	}
+	pb_outbox_msgs_free(v, n);
+	/* ledger rows: 1, 8, 9 and 17 (one id twice) at once */
+	for (int i = 0; i < 17; i++) {
+		static char buf[17][24];
+
+		snprintf(buf[i], sizeof buf[i], "2601.%05d", i);
+		ids[i] = buf[i];
+		versions[i] = 1 + i % 3;
+	}
+	ids[16] = ids[3];   /* the same paper at the same version again */
+	versions[16] = versions[3];
+	T_EQ_INT(pb_ledger_add_many(st, "l1", "2026-01-01", 1, ids, versions), 0);
+	T_EQ_INT(pb_ledger_add_many(st, "l8", "2026-01-01", 8, ids, versions), 0);
+	T_EQ_INT(pb_ledger_add_many(st, "l9", "2026-01-01", 9, ids, versions), 0);
+	T_EQ_INT(pb_ledger_add_many(st, "l17", "2026-01-01", 17, ids, versions), 0);
+	T_EQ_INT(pb_ledger_add_many(st, "l0", "2026-01-01", 0, ids, versions), 0);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l1'"), 1);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l8'"), 8);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l9'"), 9);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l17'"), 16);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l9'"
+			   " AND paper_id = '2601.00008' AND version = 3"), 1);
+	T_EQ_INT(pb_ledger_has(st, "l17", "2601.00015", NULL), 1);
+	T_EQ_INT(pb_ledger_has(st, "l8", "2601.00008", NULL), 0);
+	pb_state_close(st);
+	pb_buf_free(&p);
+	pb_buf_free(&q);
+}
+
 int
 main(void)
 {
@@ -681,6 +781,7 @@ main(void)
 	test_migrate_v6();
 	test_savepoints();
 	test_reads_cache();
+	test_batches();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
