@@ -468,7 +468,9 @@ fail:
 /* Deflates a chunk (at most PB_CDC_MAX bytes) into z (*zn bytes, its room on entry): a zlib
  * stream (RFC 1950), as zlib's compress2() makes and inflate() reads, through libdeflate, which
  * compresses a buffer whole without a stream to set up: for chunks of a few hundred bytes,
- * twice as fast as zlib at the same size. */
+ * twice as fast as zlib at the same size. Level 1: on a day of 2,000 subscribers' digests
+ * (make bench ONLY=store) the state is 3.74 KB a subscriber against 3.72 at level 6, and
+ * compressing a run's new chunks costs a third as much. */
 static int
 deflate_chunk(struct pb_state *st, const unsigned char *p, size_t n, unsigned char *z,
 	      size_t *zn)
@@ -478,7 +480,7 @@ deflate_chunk(struct pb_state *st, const unsigned char *p, size_t n, unsigned ch
 
 	if (!c)
 		c = st->body_cache = pb_xcalloc(1, sizeof *c);
-	if (!c->z && !(c->z = libdeflate_alloc_compressor(6)))
+	if (!c->z && !(c->z = libdeflate_alloc_compressor(1)))
 		return -1;
 	got = libdeflate_zlib_compress(c->z, p, n, z, *zn);
 	if (got == 0)
