@@ -2,8 +2,8 @@
 # Parse benchmark: paperboy's feed parser (parse + normalise into paper records) against
 # `xmllint --stream --noout` on the same ~20,000-item RSS 2.0 feed, in the same run.
 # Each contender runs ROUNDS times (3), the rounds interleaved so a busy machine slows all
-# alike; the figures are the best wall time and the best CPU time (user + sys), and the
-# peak RSS (/usr/bin/time %M, KB).
+# alike; the figures are the medians of the wall time, the CPU time (user + sys) and the peak
+# RSS (/usr/bin/time %M, KB).
 # Env: BUILD (build dir with bench/parse_bench), PB_FIXTURES, PB_BENCH; N_ITEMS (20000);
 # ROUNDS (3; more steadies the figures on a busy machine).
 set -eu
@@ -55,9 +55,11 @@ added=$(echo "$inproc" | sed -n 's/.* added=\([0-9]*\).*/\1/p')
 [ "$items" = "$N_ITEMS" ] && [ "$added" = "$N_ITEMS" ] ||
 	{ echo "bench_parse: parsed $items items, added $added, want $N_ITEMS" >&2; exit 1; }
 
-summary() { # NAME -> "best_wall best_cpu max_rss"
-	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 + $3 < c { c = $2 + $3 }
-	     $4 > m { m = $4 } END { printf "%.3f %.3f %d\n", w, c, m }' "$TMP/$1.runs"
+median_of() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+summary() { # NAME -> "median_wall median_cpu median_rss"
+	printf '%.3f %.3f %d\n' "$(awk '{print $1}' "$TMP/$1.runs" | median_of)" \
+		"$(awk '{print $2 + $3}' "$TMP/$1.runs" | median_of)" \
+		"$(awk '{print $4}' "$TMP/$1.runs" | median_of)"
 }
 S=$(summary stream)
 W=$(summary whole)
@@ -80,4 +82,4 @@ function nz(x) { return x > 0 ? x : 0.01 }
 function row(name, w, c, m) {
 	printf "%-34s %7.2f %7.2f %10.0f %8.1f %11d %8.2fx\n", name, w, c, n / nz(w), mb / nz(w), m, m / kb
 }'
-echo "in-process, best of 3 (parse only): $inproc"
+echo "in-process, median of 3 (parse only): $inproc"
