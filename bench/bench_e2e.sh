@@ -36,20 +36,30 @@ $PY "$TESTS/lib/gen_config.py" --dir "$T" --subscribers "$N" --smtp-port "$SMTP_
 export PB_BENCH_TOKEN="123456:BENCH-token"
 
 cmd="$PAPERBOY -c $T/paperboy.conf run --wait 60"
-/usr/bin/time -f "%e %M" -o "$T/time" $cmd >"$T/out" 2>"$T/log" || { tail -5 "$T/log"; fail "run failed"; }
-line=$(grep 'event=run.done' "$T/log" | tail -1)
-get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-read -r wall rss <"$T/time"
-echo "command: /usr/bin/time -f '%e %M' $cmd"
+ROUNDS=${PB_BENCH_ROUNDS:-3}
+med() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+fetch=""; match=""; build=""; deliver=""; walls=""; rsss=""; r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+  r=$((r + 1))
+  rm -rf "$T/state"   # a fresh state each run (gen_config.py: state_dir = DIR/state)
+  /usr/bin/time -f "%e %M" -o "$T/time" $cmd >"$T/out" 2>"$T/log" || { tail -5 "$T/log"; fail "run failed"; }
+  line=$(grep 'event=run.done' "$T/log" | tail -1)
+  get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+  [ "$(get sent)" = "$(get messages)" ] && [ "$(get messages)" -gt 0 ] || fail "run $r sent $(get sent) of $(get messages)"
+  read -r wall rss <"$T/time"
+  fetch="$fetch $(get fetch_ms)"; match="$match $(get match_ms)"; build="$build $(get build_ms)"
+  deliver="$deliver $(get deliver_ms)"; walls="$walls $wall"; rsss="$rsss $rss"
+done
+echo "command: /usr/bin/time -f '%e %M' $cmd   ($ROUNDS runs, a fresh state each; medians)"
 echo "  (peers: arxiv_server.py on 127.0.0.1:$AP, smtp-sink 127.0.0.1:$SMTP_PORT, chat_server.py)"
 printf '  subscribers   %8d\n' "$N"
 printf '  papers        %8s\n' "$(get papers)"
 printf '  digests       %8s\n' "$(get digests)"
-printf '  messages      %8s   sent %s, failed %s, pending %s\n' "$(get messages)" "$(get sent)" \
-  "$(get failed)" "$(get pending)"
-printf '  fetch         %8s ms   (RSS over HTTP + parse)\n' "$(get fetch_ms)"
-printf '  match         %8s ms\n' "$(get match_ms)"
-printf '  build         %8s ms   (summarize + render + enqueue)\n' "$(get build_ms)"
-printf '  deliver       %8s ms\n' "$(get deliver_ms)"
-printf '  total wall    %8s s\n' "$wall"
-printf '  peak memory   %8s KB\n' "$rss"
+printf '  messages      %8s   sent %s, failed %s, pending %s (the last run)\n' "$(get messages)" \
+  "$(get sent)" "$(get failed)" "$(get pending)"
+printf '  fetch         %8s ms   (RSS over HTTP + parse; runs:%s)\n' "$(echo "$fetch" | med)" "$fetch"
+printf '  match         %8s ms   (runs:%s)\n' "$(echo "$match" | med)" "$match"
+printf '  build         %8s ms   (summarize + render + enqueue; runs:%s)\n' "$(echo "$build" | med)" "$build"
+printf '  deliver       %8s ms   (runs:%s)\n' "$(echo "$deliver" | med)" "$deliver"
+printf '  total wall    %8s s    (runs:%s)\n' "$(echo "$walls" | med)" "$walls"
+printf '  peak memory   %8s KB   (runs:%s)\n' "$(echo "$rsss" | med)" "$rsss"
