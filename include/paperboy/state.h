@@ -76,7 +76,9 @@ int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what
  * came after it, pb_state_rollback_to undoes only that (and releases the mark). Marks nest.
- * 0 / -1; pb_state_rollback_to fails when the whole transaction is gone (roll it back). */
+ * 0 / -1; pb_state_rollback_to fails when the whole transaction is gone (roll it back).
+ * Inside a mark, pb_outbox_put opens no savepoint of its own (a round trip fewer on a
+ * server): when it fails, what it wrote is undone by pb_state_rollback_to, which must come. */
 int pb_state_savepoint(struct pb_state *st);
 int pb_state_release(struct pb_state *st);
 int pb_state_rollback_to(struct pb_state *st);
