@@ -662,6 +662,20 @@ test_reads_cache(void)
 	pb_buf_free(&p);
 }
 
+/* test_batches' message for reader i: 2,000 bytes of its own (in x), r, y and r again. */
+static void
+reader_msg(struct pb_buf *q, int i, unsigned char *x, const unsigned char *r, size_t rn,
+	   const unsigned char *y, size_t yn)
+{
+	pb_buf_reset(q);
+	pb_buf_printf(q, "To: reader%d\r\n\r\n", i);
+	fill(x, 2000, 100 + (uint64_t)i, 0);
+	pb_buf_append(q, x, 2000);
+	pb_buf_append(q, r, rn);
+	pb_buf_append(q, y, yn);
+	pb_buf_append(q, r, rn);
+}
+
 /* The writes and reads a server makes in few round trips: a body with more new chunks than one
  * statement takes, some of them repeated inside it (counted once per use), put alone and
  * inside a transaction; 40 messages read back by pb_outbox_due (rows and chunks read ahead
@@ -701,13 +715,7 @@ test_batches(void)
 	for (int i = 0; i < 40; i++) {
 		char id[32];
 
-		pb_buf_reset(&q);
-		pb_buf_printf(&q, "To: reader%d\r\n\r\n", i);
-		fill(x, 2000, 100 + (uint64_t)i, 0);
-		pb_buf_append(&q, x, 2000);
-		pb_buf_append(&q, r, sizeof r);
-		pb_buf_append(&q, y, sizeof y);
-		pb_buf_append(&q, r, sizeof r);
+		reader_msg(&q, i, x, r, sizeof r, y, sizeof y);
 		snprintf(id, sizeof id, "m%02d", i);
 		T_EQ_INT(put_msg(st, id, "b", &q, pb_now()), 1);
 	}
@@ -724,13 +732,7 @@ test_batches(void)
 			continue;
 		}
 		T_CHECK(sscanf(v[i].msg_id, "m%d", &k) == 1);
-		pb_buf_reset(&q);
-		pb_buf_printf(&q, "To: reader%d\r\n\r\n", k);
-		fill(x, 2000, 100 + (uint64_t)k, 0);
-		pb_buf_append(&q, x, 2000);
-		pb_buf_append(&q, r, sizeof r);
-		pb_buf_append(&q, y, sizeof y);
-		pb_buf_append(&q, r, sizeof r);
+		reader_msg(&q, k, x, r, sizeof r, y, sizeof y);
 		T_CHECK(v[i].payload_len == q.len && memcmp(v[i].payload, q.data, q.len) == 0);
 	}
 	pb_outbox_msgs_free(v, n);
