@@ -283,10 +283,11 @@ pb_body_prefetch(struct pb_state *st, const int64_t *ids, size_t n)
 		for (int i = 0; i < READ_BATCH; i++)
 			pb_db_bind_int64(s, i + 1, (size_t)i < m ? ids[i0 + (size_t)i] : 0);
 		while ((rc = pb_db_step(s)) == PB_DB_ROW) {
-			struct prow *p = &r->rows[r->n_rows];
+			struct prow *p;
 
 			if (r->n_rows == n || pb_db_col_int64(s, 0) <= 0)
 				continue;   /* none that was not asked for */
+			p = &r->rows[r->n_rows];
 			p->id = pb_db_col_int64(s, 0);
 			p->size = pb_db_col_int64(s, 1);
 			p->has_sha = pb_db_col_bytes(s, 2) == SHA_LEN;

@@ -89,21 +89,47 @@ struct pb_body_cache {
 };
 #define FAST_SLOTS 16384u
 
+/* The statement kept in *slot, reset and unbound; prepared from sql the first time (sql may be
+ * NULL once it is kept). NULL on error (logged). */
+static pb_db_stmt *
+kept_stmt(struct pb_state *st, pb_db_stmt **slot, const char *sql)
+{
+	if (!*slot && !(*slot = pb_db_prepare(st->db, sql, 1))) {
+		pb_st_error(st, "prepare");
+		return NULL;
+	}
+	pb_db_reset(*slot);
+	pb_db_clear_bindings(*slot);
+	return *slot;
+}
+
+/* The statement of n rows kept in slot[n]: head, then row (a format of up to three numbered
+ * parameters, per_row of them) n times joined by sep, then tail. */
+static pb_db_stmt *
+rows_stmt(struct pb_state *st, pb_db_stmt **slot, size_t n, const char *head, const char *row,
+	  size_t per_row, const char *sep, const char *tail)
+{
+	struct pb_buf sql = { 0 };
+	pb_db_stmt *s;
+
+	if (slot[n])
+		return kept_stmt(st, &slot[n], NULL);
+	pb_buf_puts(&sql, head);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pb_buf_puts(&sql, sep);
+		pb_buf_printf(&sql, row, per_row * i + 1, per_row * i + 2, per_row * i + 3);
+	}
+	pb_buf_puts(&sql, tail);
+	s = kept_stmt(st, &slot[n], pb_buf_str(&sql));
+	pb_buf_free(&sql);
+	return s;
+}
+
 pb_db_stmt *
 pb_body_stmt(struct pb_state *st, enum body_stmt_id id)
 {
-	pb_db_stmt *s = st->body_stmt[id];
-
-	if (!s) {
-		if (!(s = pb_db_prepare(st->db, body_sql[id], 1))) {
-			pb_st_error(st, "prepare");
-			return NULL;
-		}
-		st->body_stmt[id] = s;
-	}
-	pb_db_reset(s);
-	pb_db_clear_bindings(s);
-	return s;
+	return kept_stmt(st, &st->body_stmt[id], body_sql[id]);
 }
 
 void
@@ -382,29 +408,14 @@ pb_body_failed(struct pb_state *st, int alone)
 		pb_body_drop(st, !alone);
 }
 
-/* The statement adding counts to n chunks at once (rows ?1..?2n: id, count). */
+/* The statement adding counts to n chunks at once (rows ?1..?2n: id, count), the rows as
+ * SELECTs: SQLite names no column of a VALUES list. */
 static pb_db_stmt *
 addref_stmt(struct pb_state *st, size_t n)
 {
-	struct pb_buf sql = { 0 };
-	pb_db_stmt *s = st->body_addref[n];
-
-	if (s) {
-		pb_db_reset(s);
-		pb_db_clear_bindings(s);
-		return s;
-	}
-	/* rows as SELECTs: SQLite names no column of a VALUES list */
-	pb_buf_puts(&sql, "UPDATE chunks SET refs = refs + v.n FROM (");
-	for (size_t i = 0; i < n; i++)
-		pb_buf_printf(&sql, "%sSELECT CAST(?%zu AS BIGINT) AS id, CAST(?%zu AS BIGINT) AS n",
-			      i ? " UNION ALL " : "", 2 * i + 1, 2 * i + 2);
-	pb_buf_puts(&sql, ") AS v WHERE chunks.id = v.id");
-	s = pb_db_prepare(st->db, pb_buf_str(&sql), 1);
-	pb_buf_free(&sql);
-	if (!s)
-		pb_st_error(st, "prepare");
-	return st->body_addref[n] = s;
+	return rows_stmt(st, st->body_addref, n, "UPDATE chunks SET refs = refs + v.n FROM (",
+			 "SELECT CAST(?%zu AS BIGINT) AS id, CAST(?%zu AS BIGINT) AS n", 2,
+			 " UNION ALL ", ") AS v WHERE chunks.id = v.id");
 }
 
 int
@@ -586,29 +597,14 @@ struct upsert {
 	} row[PB_BODY_UPSERT_ROWS];
 };
 
+/* A key taken by a chunk of another size returns no row for it: an error. */
 static pb_db_stmt *
 upsert_stmt(struct pb_state *st, size_t n)
 {
-	struct pb_buf sql = { 0 };
-	pb_db_stmt *s = st->body_upsert[n];
-
-	if (s) {
-		pb_db_reset(s);
-		pb_db_clear_bindings(s);
-		return s;
-	}
-	/* A key taken by a chunk of another size returns no row for it: an error. */
-	pb_buf_puts(&sql, "INSERT INTO chunks(hash, refs, size, data) VALUES");
-	for (size_t i = 0; i < n; i++)
-		pb_buf_printf(&sql, "%s(?%zu, 1, ?%zu, ?%zu)", i ? ", " : "", 3 * i + 1, 3 * i + 2,
-			      3 * i + 3);
-	pb_buf_puts(&sql, " ON CONFLICT(hash) DO UPDATE SET refs = chunks.refs + 1"
-			  " WHERE chunks.size = excluded.size RETURNING hash, id");
-	s = pb_db_prepare(st->db, pb_buf_str(&sql), 1);
-	pb_buf_free(&sql);
-	if (!s)
-		pb_st_error(st, "prepare");
-	return st->body_upsert[n] = s;
+	return rows_stmt(st, st->body_upsert, n, "INSERT INTO chunks(hash, refs, size, data) VALUES",
+			 "(?%zu, 1, ?%zu, ?%zu)", 3, ", ",
+			 " ON CONFLICT(hash) DO UPDATE SET refs = chunks.refs + 1"
+			 " WHERE chunks.size = excluded.size RETURNING hash, id");
 }
 
 /* Writes the batch: each row's id, in the cache as a chunk this handle has met. */

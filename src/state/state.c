@@ -684,14 +684,9 @@ pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *dige
 		   size_t n, const char *const *ids, const int *versions)
 {
 	for (size_t i = 0; i < n; i += 8) {
-		pb_db_stmt *s;
+		pb_db_stmt *s = pb_st_stmt(st, S_LEDGER_ADD8);
 
-		if (n - i == 1) {
-			if (pb_ledger_add(st, subscriber, ids[i], versions[i], digest_date) < 0)
-				return -1;
-			continue;
-		}
-		if (!(s = pb_st_stmt(st, S_LEDGER_ADD8)))
+		if (!s)
 			return -1;
 		pb_st_bind_text(s, 1, subscriber);
 		pb_st_bind_text(s, 2, digest_date);
