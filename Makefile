@@ -18,7 +18,12 @@ CFLAGS  ?= -O2 -g
 WERROR  ?=
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
             -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS) $(PDF_PKGS))
-LIBS     = $(shell pkg-config --libs $(PKGS)) -llinear -lm
+# libcurl, libpq, libmicrohttpd and liblinear are not linked into paperboy: src/lazy/ loads each when first
+# used, by the soname read from it here (pb_sonames.h), so that a start does not pay for the
+# forty libraries they bring in.
+LAZY_PKGS = libcurl libpq libmicrohttpd
+LAZY_LIBS = CURL:curl PQ:pq MHD:microhttpd LINEAR:linear
+LIBS     = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))) -lm
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRC := $(filter-out src/main.c src/fulltext/pdf_poppler.c,$(LIB_SRC))
@@ -39,6 +44,17 @@ $(BUILD)/pb_paths.h: FORCE
 	@mkdir -p $(BUILD)
 	@printf '#define PB_SYSCONFDIR "%s"\n#define PB_PKGLIBDIR "%s"\n' '$(SYSCONFDIR)' '$(PKGLIBDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+# The sonames of the libraries loaded at first use, read from the ones built against.
+$(BUILD)/pb_sonames.h: Makefile
+	@mkdir -p $(BUILD)
+	@for l in $(LAZY_LIBS); do n=$${l%%:*}; f=$$($(CC) -print-file-name=lib$${l#*:}.so); \
+	  s=$$(objdump -p "$$f" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'); \
+	  if [ -z "$$s" ]; then echo "no soname found in $$f (lib$${l#*:}.so)" >&2; exit 1; fi; \
+	  printf '#define PB_SONAME_%s "%s"\n' "$$n" "$$s"; done >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(patsubst %.c,$(BUILD)/%.o,$(wildcard src/lazy/*.c)): $(BUILD)/pb_sonames.h
 
 $(BUILD)/src/main.o $(BUILD)/src/config/api.o $(BUILD)/src/config/validate.o \
   $(BUILD)/src/fulltext/pdf.o: $(BUILD)/pb_paths.h
@@ -67,10 +83,12 @@ paperboy: $(BUILD)/paperboy
 	@if [ "$(BUILD)" = build ]; then cp -f $(BUILD)/paperboy paperboy; \
 	  cp -f $(BUILD)/paperboy-pdf.so paperboy-pdf.so; fi
 
+# The state's tests make their PostgreSQL schemas with libpq itself.
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
-	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaperboy.a $(LIBS) \
+	  $(shell pkg-config --libs libpq)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libpaperboy.a
 	@mkdir -p $(dir $@)
