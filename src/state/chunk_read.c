@@ -229,10 +229,13 @@ static void
 want_list(struct pb_state *st, struct want *w, const unsigned char *list, size_t n)
 {
 	struct pb_body_reads *r = st->body_reads;
-	int64_t prev = 0, cid;
-	size_t pos = 0;
+	struct pb_body_list l;
+	int64_t cid;
+	size_t run;
 
-	while (!w->failed && pos < n && pb_body_list_next(list, n, &pos, &prev, &cid) == 0) {
+	if (pb_body_list_open(&l, list, n) < 0)
+		return;
+	while (!w->failed && pb_body_list_step(&l, &cid, &run) == 1) {
 		int dup = 0;
 
 		if (cid <= 0 || r->v[(uint64_t)cid % READS_SLOTS].id == cid)
@@ -330,19 +333,49 @@ body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size
 	  size_t errlen, int *dberr)
 {
 	unsigned char got[SHA_LEN];
-	int64_t prev = 0, cid;
-	size_t pos = 0;
+	struct pb_body_list l;
+	struct pb_buf raw = { 0 };
+	const char *lits = NULL;
+	int64_t cid;
+	size_t run, used = 0;
+	int step;
 
 	out->len = 0;
 	pb_buf_reserve(out, size > 0 ? (size_t)size : 0);
+	if (pb_body_list_open(&l, list, n) < 0 || (int64_t)l.lit_raw > size) {
+		snprintf(err, errlen, "its chunk list is damaged");
+		return -1;
+	}
+	/* the body's literal runs, inflated once */
+	if (l.lit_raw == l.lit_stored) {
+		lits = (const char *)l.lit;
+	} else {
+		if (!st->body_reads)
+			st->body_reads = pb_xcalloc(1, sizeof *st->body_reads);
+		pb_buf_reserve(&raw, l.lit_raw);
+		if (inflate_chunk(st->body_reads, l.lit, l.lit_stored, (unsigned char *)raw.data,
+				  l.lit_raw) < 0) {
+			snprintf(err, errlen, "its literal bytes do not inflate");
+			pb_buf_free(&raw);
+			return -1;
+		}
+		lits = raw.data;
+	}
 	if (cached)
 		prefetch(st, list, n);
-	while (!err[0] && pos < n) {
-		if (pb_body_list_next(list, n, &pos, &prev, &cid) < 0)
+	while (!err[0] && (step = pb_body_list_step(&l, &cid, &run)) != 0) {
+		if (step < 0 || run > l.lit_raw - used) {
 			snprintf(err, errlen, "its chunk list is damaged");
-		else if (chunk_get(st, cid, cached, out, err, errlen) == -2)
+		} else if (run) {
+			pb_buf_append(out, lits + used, run);
+			used += run;
+		} else if (chunk_get(st, cid, cached, out, err, errlen) == -2) {
 			*dberr = 1;
+		}
 	}
+	pb_buf_free(&raw);
+	if (!err[0] && used != l.lit_raw)
+		snprintf(err, errlen, "its chunk list is damaged");
 	if (!err[0]) {
 		pb_body_sha256(out->data ? out->data : "", out->len, got);
 		if ((int64_t)out->len != size || memcmp(got, want, SHA_LEN) != 0)

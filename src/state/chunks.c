@@ -5,6 +5,14 @@
  * subscriber to subscriber (a paper's abstract, the formats' boilerplate) are then stored
  * once a day, not once per message.
  *
+ * A chunk this handle meets for the first time is not made a chunk: it stays in the body as
+ * a literal run, with the body's other literal runs deflated together in its list. Most such
+ * chunks are a subscriber's own (the greeting, the addresses, the links) and never come again;
+ * stored as chunks, each cost a SHA-256, a deflate of its own (whose set-up outweighs a few
+ * hundred bytes) and a row with its index entry. A chunk met again (its fast hash seen before)
+ * becomes a stored chunk from then on, so a paper's block is stored once and referenced by
+ * every body after the first.
+ *
  * Reading (chunk_read.c) checks the whole payload's SHA-256: a body that does not come back
  * exactly is an error naming the message, never sent. That check, not the chunk key, is what
  * guarantees the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of
@@ -76,6 +84,10 @@ struct pb_body_cache {
 	size_t n_dirty, cap_dirty;
 	/* The compressor of new chunks, kept for the handle. */
 	struct libdeflate_compressor *z;
+	/* The fast hashes of the chunks met (open addressing, 0 empty; emptied when half full):
+	 * a chunk met for the first time stays a literal in its body. */
+	uint64_t *seen;
+	size_t n_seen;
 	/* Chunks met more than once, by a fast hash of their bytes, with their key: a paper's
 	 * block, met again in every subscriber's digest, is recognised by comparing its bytes
 	 * instead of computing its SHA-256 again. A bytes-to-key map, so it is right whatever the
@@ -88,6 +100,7 @@ struct pb_body_cache {
 	} *fast;
 };
 #define FAST_SLOTS 16384u
+#define SEEN_SLOTS (1u << 19)   /* 4 MB */
 
 /* The statement kept in *slot, reset and unbound; prepared from sql the first time (sql may be
  * NULL once it is kept). NULL on error (logged). */
@@ -146,6 +159,7 @@ pb_body_close(struct pb_state *st)
 		}
 		if (st->body_cache->z)
 			libdeflate_free_compressor(st->body_cache->z);
+		free(st->body_cache->seen);
 	}
 	free(st->body_cache);
 	st->body_cache = NULL;
@@ -204,6 +218,85 @@ pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev, 
 	*prev += v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
 	*id = *prev;
 	return 0;
+}
+
+/* ---- the second encoding: literal runs beside the chunk ids ----
+ *
+ *   0x01, varint L, varint Z, Z bytes: the body's literal bytes (L of them), as they are when
+ *   Z == L, else a zlib stream; then the entries, each a varint v: v & 1, a run of the next
+ *   v >> 1 literal bytes; else a chunk, its id's zigzag delta from the last chunk's in v >> 1.
+ *
+ * The first encoding's first byte is even (its first entry is an id above 0, doubled), so the
+ * leading 0x01 tells the two apart. */
+#define LIST_LITERALS 0x01
+
+static int
+get_varint(const unsigned char *p, size_t n, size_t *pos, uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	for (;;) {
+		unsigned char c;
+
+		if (*pos >= n || shift > 63)
+			return -1;
+		c = p[(*pos)++];
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+}
+
+int
+pb_body_list_open(struct pb_body_list *l, const void *p, size_t n)
+{
+	uint64_t raw, stored;
+
+	memset(l, 0, sizeof *l);
+	l->p = p;
+	l->n = n;
+	if (n == 0 || !(l->p[0] & 1))
+		return 0;   /* the first encoding */
+	if (l->p[0] != LIST_LITERALS)
+		return -1;
+	l->pos = 1;
+	l->literals = 1;
+	if (get_varint(l->p, n, &l->pos, &raw) < 0 || get_varint(l->p, n, &l->pos, &stored) < 0 ||
+	    raw > CHUNK_LIMIT * (uint64_t)64 || stored > n - l->pos || stored > raw ||
+	    (raw && !stored))
+		return -1;
+	l->lit_raw = (size_t)raw;
+	l->lit_stored = (size_t)stored;
+	l->lit = l->p + l->pos;
+	l->pos += (size_t)stored;
+	return 0;
+}
+
+int
+pb_body_list_step(struct pb_body_list *l, int64_t *id, size_t *lit)
+{
+	uint64_t v;
+
+	*id = 0;
+	*lit = 0;
+	if (l->pos >= l->n)
+		return 0;
+	if (!l->literals)
+		return pb_body_list_next(l->p, l->n, &l->pos, &l->prev, id) < 0 ? -1 : 1;
+	if (get_varint(l->p, l->n, &l->pos, &v) < 0)
+		return -1;
+	if (v & 1) {
+		if ((v >> 1) == 0 || (v >> 1) > l->lit_raw)
+			return -1;
+		*lit = (size_t)(v >> 1);
+		return 1;
+	}
+	v >>= 1;
+	l->prev += v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
+	*id = l->prev;
+	return *id > 0 ? 1 : -1;
 }
 
 /* SHA-256 through one implementation fetched once for the process: EVP_sha256() looks the
@@ -527,18 +620,43 @@ fast_hash(const unsigned char *p, size_t n)
 	return h * 0x94D049BB133111EBULL;
 }
 
-/* The chunk's key: from the fast table when its bytes are there, else computed (SHA-256). */
-static int64_t
-chunk_key_of(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh)
+/* Whether the fast table holds the chunk p[0..n): then *key is its key. */
+static int
+fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t *key)
 {
 	struct fentry *f;
 
-	if (c && c->fast) {
-		f = &c->fast[fh % FAST_SLOTS];
-		if (f->size == n && f->fh == fh && memcmp(f->bytes, p, n) == 0)
-			return f->key;
+	if (!c->fast)
+		return 0;
+	f = &c->fast[fh % FAST_SLOTS];
+	if (f->size != n || f->fh != fh || memcmp(f->bytes, p, n) != 0)
+		return 0;
+	*key = f->key;
+	return 1;
+}
+
+/* Whether a chunk of fast hash fh was met before by this handle; it is noted as met. */
+static int
+seen_before(struct pb_body_cache *c, uint64_t fh)
+{
+	size_t i;
+
+	if (!fh)
+		fh = 1;   /* 0 marks an empty slot */
+	if (!c->seen)
+		c->seen = pb_xcalloc(SEEN_SLOTS, sizeof *c->seen);
+	for (i = fh & (SEEN_SLOTS - 1); c->seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
+		if (c->seen[i] == fh)
+			return 1;
+	if (c->n_seen >= SEEN_SLOTS / 2) {
+		/* forgotten: a chunk met again only becomes a literal once more */
+		memset(c->seen, 0, SEEN_SLOTS * sizeof *c->seen);
+		c->n_seen = 0;
+		i = fh & (SEEN_SLOTS - 1);
 	}
-	return chunk_key(p, n);
+	c->seen[i] = fh;
+	c->n_seen++;
+	return 0;
 }
 
 /* Remembers a chunk met again (its key known) in the fast table. */
@@ -564,19 +682,17 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	f->size = (uint32_t)n;
 }
 
-/* The id of the chunk p[0..n) when this handle has met it (its count goes up, as a cached
- * reference), else 0; *key is its key either way, *fh its fast hash. */
+/* The id of the chunk p[0..n) (key, fast hash fh) when this handle has stored it (its count
+ * goes up, as a cached reference), else 0. */
 static int64_t
-chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t *fh, int64_t *key)
+chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t fh, int64_t key)
 {
 	struct pb_body_cache *c = st->body_cache;
 	struct centry *e;
 
-	*fh = fast_hash(p, n);
-	*key = chunk_key_of(c, p, n, *fh);
-	if (!c || !c->cap || !(e = cache_slot(c, *key, (int64_t)n))->id)
+	if (!c || !c->cap || !(e = cache_slot(c, key, (int64_t)n))->id)
 		return 0;
-	fast_add(c, p, n, *fh, *key);
+	fast_add(c, p, n, fh, key);
 	mark_dirty(c, e);
 	e->pending++;
 	sp_touch(c, e, 0);
@@ -701,34 +817,117 @@ pb_body_lock(struct pb_state *st)
 	return rc == PB_DB_ROW ? 0 : -1;
 }
 
+/* The list of a body in the second encoding into list: its literal bytes lits, then its n
+ * entries (lit[i] > 0: a literal run of that length; else the chunk ids[i]). */
+static int
+list_encode(struct pb_state *st, struct pb_buf *list, const struct pb_buf *lits,
+	    const int64_t *ids, const uint32_t *lit, size_t n)
+{
+	struct pb_body_cache *c = st->body_cache;
+	int64_t prev = 0;
+	size_t zn = 0;
+
+	pb_buf_putc(list, LIST_LITERALS);
+	put_varint(list, lits->len);
+	if (lits->len) {
+		if (!c->z && !(c->z = libdeflate_alloc_compressor(1)))
+			return -1;
+		zn = libdeflate_zlib_compress_bound(c->z, lits->len);
+		pb_buf_reserve(list, 10 + zn);
+		zn = libdeflate_zlib_compress(c->z, lits->data, lits->len,
+					      list->data + list->len + 10, zn);
+	}
+	if (zn > 0 && zn < lits->len) {
+		/* the stream was written past room for its length: moved to after it */
+		char *z = list->data + list->len + 10;
+
+		put_varint(list, zn);
+		memmove(list->data + list->len, z, zn);
+		list->len += zn;
+		list->data[list->len] = '\0';
+	} else {
+		put_varint(list, lits->len);
+		pb_buf_append(list, lits->data, lits->len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t d;
+		uint64_t z;
+
+		if (lit[i]) {
+			put_varint(list, (uint64_t)lit[i] << 1 | 1);
+			continue;
+		}
+		d = ids[i] - prev;
+		z = d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1;
+		if (z >> 63) {
+			pb_st_fail(st, "body_put", "a chunk id out of range");
+			return -1;
+		}
+		put_varint(list, z << 1);
+		prev = ids[i];
+	}
+	return 0;
+}
+
 int
 pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 {
 	const unsigned char *p = payload;
 	unsigned char h[SHA_LEN];
-	struct pb_buf list = { 0 };
+	struct pb_buf list = { 0 }, lits = { 0 };
 	struct upsert *u = pb_xmalloc(sizeof *u);
+	struct pb_body_cache *c;
 	struct pb_cdc g;
 	pb_db_stmt *s;
-	int64_t prev = 0, *ids = NULL;
+	int64_t *ids = NULL;
+	uint32_t *lit = NULL;   /* for a literal run: its length; else 0 */
 	int *slot = NULL;   /* for a chunk waiting in the batch: its place there; else -1 */
 	size_t off = 0, n = 0, cap = 0, first = 0;
 	int rc = -1;
 
+	if (!(c = st->body_cache))
+		c = st->body_cache = pb_xcalloc(1, sizeof *c);
 	u->n = 0;
 	pb_cdc_init(&g);
 	while (off < len) {
 		size_t k = pb_cdc_next(&g, p + off, len - off);
-		uint64_t fh;
-		int64_t key, cid = chunk_cached(st, p + off, k, &fh, &key);
+		uint64_t fh = fast_hash(p + off, k);
+		int64_t key, cid;
 
+		if (!fast_key(c, p + off, k, fh, &key)) {
+			if (!seen_before(c, fh)) {
+				/* met for the first time: a literal run of the body's own */
+				pb_buf_append(&lits, p + off, k);
+				if (n > 0 && lit[n - 1] && lit[n - 1] + k < CHUNK_LIMIT) {
+					lit[n - 1] += (uint32_t)k;
+					off += k;
+					continue;
+				}
+				if (n == cap) {
+					cap = cap ? 2 * cap : 256;
+					ids = pb_xreallocarray(ids, cap, sizeof *ids);
+					slot = pb_xreallocarray(slot, cap, sizeof *slot);
+					lit = pb_xreallocarray(lit, cap, sizeof *lit);
+				}
+				ids[n] = 0;
+				slot[n] = -1;
+				lit[n] = (uint32_t)k;
+				n++;
+				off += k;
+				continue;
+			}
+			key = chunk_key(p + off, k);
+		}
+		cid = chunk_cached(st, p + off, k, fh, key);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			ids = pb_xreallocarray(ids, cap, sizeof *ids);
 			slot = pb_xreallocarray(slot, cap, sizeof *slot);
+			lit = pb_xreallocarray(lit, cap, sizeof *lit);
 		}
 		ids[n] = cid;
 		slot[n] = -1;
+		lit[n] = 0;
 		if (!cid) {
 			if (u->n == PB_BODY_UPSERT_ROWS) {
 				/* the batch is full: written, its chunks' ids known */
@@ -739,7 +938,7 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 						ids[first] = u->row[slot[first]].id;
 				u->n = 0;
 				/* written now: perhaps this very chunk */
-				cid = chunk_cached(st, p + off, k, &fh, &key);
+				cid = chunk_cached(st, p + off, k, fh, key);
 				ids[n] = cid;
 			}
 			if (!cid && (slot[n] = upsert_add(st, u, p + off, k, key)) < 0)
@@ -753,8 +952,8 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 	for (; first < n; first++)
 		if (slot[first] >= 0)
 			ids[first] = u->row[slot[first]].id;
-	for (size_t i = 0; i < n; i++)
-		pb_body_list_add(&list, &prev, ids[i]);
+	if (list_encode(st, &list, &lits, ids, lit, n) < 0)
+		goto out;
 	pb_body_sha256(p, len, h);
 	if (!(s = pb_body_stmt(st, B_PUT)))
 		goto out;
@@ -766,8 +965,10 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 out:
 	free(ids);
 	free(slot);
+	free(lit);
 	free(u);
 	pb_buf_free(&list);
+	pb_buf_free(&lits);
 	return rc;
 }
 
@@ -784,6 +985,9 @@ pb_state_trim(struct pb_state *st)
 		free(c->fast);
 		c->fast = NULL;
 	}
+	free(c->seen);
+	c->seen = NULL;
+	c->n_seen = 0;
 	if (c->n_dirty == 0 && !c->gen) {
 		for (size_t i = 0; i < c->cap; i++)
 			if (c->v[i].id && c->v[i].pending)
@@ -820,7 +1024,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 	struct pb_buf ids = { 0 };
 	int64_t *v;
 	long total = 0;
-	size_t pos, nv;
+	size_t nv;
 	int rc;
 
 	/* The counts of this transaction's puts first: pruning deletes what reaches 0, and the
@@ -833,15 +1037,16 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 	/* The references first (read whole, then released), then the rows. */
 	pb_db_bind_int64(s, 1, cutoff);
 	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
-		int64_t prev = 0, cid;
-		const unsigned char *l = pb_db_col_blob(s, 1);
-		size_t n = (size_t)pb_db_col_bytes(s, 1);
+		struct pb_body_list l;
+		int64_t cid;
+		size_t run;
 
-		for (pos = 0; pos < n;) {
-			if (pb_body_list_next(l, n, &pos, &prev, &cid) < 0)
-				break;   /* a damaged list leaves its chunks referenced: never wrong */
-			pb_buf_append(&ids, &cid, sizeof cid);
-		}
+		/* a damaged list leaves its chunks referenced: never wrong */
+		if (pb_body_list_open(&l, pb_db_col_blob(s, 1), (size_t)pb_db_col_bytes(s, 1)) < 0)
+			continue;
+		while (pb_body_list_step(&l, &cid, &run) == 1)
+			if (cid)
+				pb_buf_append(&ids, &cid, sizeof cid);
 	}
 	pb_db_finalize(s);
 	if (rc != PB_DB_DONE) {

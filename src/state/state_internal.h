@@ -180,10 +180,27 @@ void pb_body_failed(struct pb_state *st, int alone);
 void pb_body_close(struct pb_state *st);
 /* Chunks this handle served from its reads cache, not the table (for tests). */
 unsigned long pb_body_read_hits(const struct pb_state *st);
-/* The chunk list's encoding: appends id (after *prev) to b; reads the next id at *pos.
+/* The chunk list's first encoding (bodies written before literal runs, still read): chunk
+ * ids as zigzag deltas in varints. Appends id (after *prev) to b; reads the next id at *pos.
  * pb_body_list_next: 0, or -1 when the list is damaged. */
 void pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id);
 int pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev,
 		      int64_t *id);
+
+/* A body's list read entry by entry, in either encoding (chunks.c says the second one): each
+ * entry a stored chunk's id, or a run of the body's own literal bytes. */
+struct pb_body_list {
+	const unsigned char *p;
+	size_t n, pos;
+	int64_t prev;
+	int literals;                /* the second encoding */
+	const unsigned char *lit;    /* the literal bytes as stored: raw, or a zlib stream */
+	size_t lit_raw, lit_stored;  /* their length, and their stored length */
+};
+/* 0, or -1 when the list's head is damaged. */
+int pb_body_list_open(struct pb_body_list *l, const void *p, size_t n);
+/* The next entry: 1 with *id a chunk (*lit 0) or *lit the length of a literal run (*id 0);
+ * 0 at the end; -1 when the list is damaged. */
+int pb_body_list_step(struct pb_body_list *l, int64_t *id, size_t *lit);
 
 #endif

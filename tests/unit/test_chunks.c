@@ -88,7 +88,7 @@ refs_consistent(const char *name)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
-	int64_t *ids = NULL, prev, id;
+	int64_t *ids = NULL, id;
 	size_t n = 0, cap = 0, i = 0;
 	int ok = 1;
 
@@ -96,11 +96,17 @@ refs_consistent(const char *name)
 		return 0;
 	sqlite3_prepare_v2(db, "SELECT chunks FROM outbox_body", -1, &q, NULL);
 	while (q && sqlite3_step(q) == SQLITE_ROW) {
-		const unsigned char *l = sqlite3_column_blob(q, 0);
-		size_t len = (size_t)sqlite3_column_bytes(q, 0), pos = 0;
+		struct pb_body_list l;
+		size_t run;
 
-		prev = 0;
-		while (pos < len && pb_body_list_next(l, len, &pos, &prev, &id) == 0) {
+		if (pb_body_list_open(&l, sqlite3_column_blob(q, 0),
+				      (size_t)sqlite3_column_bytes(q, 0)) < 0) {
+			ok = 0;
+			continue;
+		}
+		while (pb_body_list_step(&l, &id, &run) == 1) {
+			if (run)
+				continue;
 			if (n == cap)
 				ids = pb_xreallocarray(ids, cap = cap ? cap * 2 : 1024, sizeof *ids);
 			ids[n++] = id;
@@ -423,7 +429,9 @@ test_store(void)
 }
 
 /* A chunk whose bytes changed: reading the message is an error naming it; the due scan leaves
- * it out and marks it failed with that reason; the others still go. */
+ * it out and marks it failed with that reason; the others still go. So is a body whose own
+ * literal bytes changed, and a missing chunk. A text met for the first time stays in its body
+ * (a literal run); met again, it is a stored chunk: each text goes in twice, a "seed" first. */
 static void
 test_damage(void)
 {
@@ -431,16 +439,20 @@ test_damage(void)
 	struct pb_buf p = { 0 };
 	struct pb_outbox_msg m, *v = NULL;
 	size_t n = 0;
+	int bad_due = 0;
 
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
 	pb_buf_puts(&p, "A message whose one chunk is about to be damaged on disk.");
+	T_EQ_INT(put_msg(st, "bad-seed", "a", &p, pb_now()), 1);
 	T_EQ_INT(put_msg(st, "bad-one", "a", &p, pb_now()), 1);
 	pb_buf_reset(&p);
 	pb_buf_puts(&p, "Another message, whose chunk stays whole and is sent.");
+	T_EQ_INT(put_msg(st, "good-seed", "b", &p, pb_now()), 1);
 	T_EQ_INT(put_msg(st, "good-one", "b", &p, pb_now()), 1);
 	pb_state_close(st);
+	T_EQ_INT(raw_count("damage.db", "SELECT count(*) FROM chunks"), 2);
 	/* Same length, other bytes: only the SHA-256 can tell. */
 	T_EQ_INT(raw_exec("damage.db", "UPDATE chunks SET data = CAST(replace(CAST(data AS TEXT),"
 			  " 'damaged', 'DAMAGED') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%damaged%'"),
@@ -454,22 +466,36 @@ test_damage(void)
 	T_EQ_INT(pb_outbox_get(st, "bad-one", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "bad-one") != NULL);
 	T_CHECK(strstr(pb_state_errmsg(st), "SHA-256") != NULL);
+	T_EQ_INT(pb_outbox_get(st, "bad-seed", &m), 1);   /* its bytes are its own */
+	pb_outbox_msg_clear(&m);
 	T_EQ_INT(pb_outbox_get(st, "good-one", &m), 1);
 	pb_outbox_msg_clear(&m);
 	T_EQ_INT(pb_outbox_due(st, pb_now() + 10, 10, &v, &n), 0);
-	T_EQ_INT(n, 1);
-	if (n == 1)
-		T_EQ_STR(v[0].msg_id, "good-one");
+	T_EQ_INT(n, 3);
+	for (size_t i = 0; i < n; i++)
+		bad_due += strcmp(v[i].msg_id, "bad-one") == 0;
+	T_EQ_INT(bad_due, 0);
 	pb_outbox_msgs_free(v, n);
 	T_EQ_INT(raw_count("damage.db", "SELECT count(*) FROM outbox WHERE msg_id = 'bad-one'"
 			   " AND status = 2 AND last_error LIKE '%bad-one%SHA-256%'"), 1);
-	/* A missing chunk is damage too. */
 	pb_state_close(st);
+	/* A body's literal bytes changed. */
+	T_EQ_INT(raw_exec("damage.db", "UPDATE outbox_body SET chunks = CAST(replace(CAST(chunks"
+			  " AS TEXT), 'damaged', 'DAMAGED') AS BLOB) WHERE CAST(chunks AS TEXT)"
+			  " LIKE '%damaged%'"), SQLITE_OK);
+	st = open_db("damage.db");
+	T_EQ_INT(pb_outbox_get(st, "bad-seed", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "bad-seed") != NULL);
+	T_CHECK(strstr(pb_state_errmsg(st), "SHA-256") != NULL);
+	pb_state_close(st);
+	/* A missing chunk is damage too. */
 	T_EQ_INT(raw_exec("damage.db", "DELETE FROM chunks WHERE CAST(data AS TEXT) LIKE"
 			  " '%whole%'"), SQLITE_OK);
 	st = open_db("damage.db");
 	T_EQ_INT(pb_outbox_get(st, "good-one", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "good-one") != NULL);
+	T_EQ_INT(pb_outbox_get(st, "good-seed", &m), 1);
+	pb_outbox_msg_clear(&m);
 	pb_state_close(st);
 	pb_buf_free(&p);
 }
@@ -608,6 +634,8 @@ test_reads_cache(void)
 	if (!st)
 		return;
 	pb_buf_puts(&p, p1);
+	/* met twice: the second body's bytes are a stored chunk */
+	T_EQ_INT(put_msg(st, "first-seed", "a", &p, pb_now()), 1);
 	T_EQ_INT(put_msg(st, "first", "a", &p, pb_now()), 1);
 	T_EQ_INT(pb_outbox_get(st, "first", &m), 1);
 	T_CHECK(m.payload_len == strlen(p1) && memcmp(m.payload, p1, m.payload_len) == 0);
@@ -621,7 +649,8 @@ test_reads_cache(void)
 	sqlite3_bind_int(q, 2, (int)strlen(p2));
 	T_EQ_INT(sqlite3_step(q), SQLITE_DONE);
 	sqlite3_finalize(q);
-	T_EQ_INT(sqlite3_prepare_v2(db, "UPDATE outbox_body SET size = ?1, sha256 = ?2", -1, &q,
+	T_EQ_INT(sqlite3_prepare_v2(db, "UPDATE outbox_body SET size = ?1, sha256 = ?2 WHERE id ="
+				    " (SELECT rowid FROM outbox WHERE msg_id = 'first')", -1, &q,
 				    NULL), SQLITE_OK);
 	sqlite3_bind_int(q, 1, (int)strlen(p2));
 	sqlite3_bind_blob(q, 2, h, (int)sizeof h, SQLITE_STATIC);
@@ -660,6 +689,110 @@ test_reads_cache(void)
 	T_CHECK(refs_consistent("reads.db"));
 	pb_state_close(st);
 	pb_buf_free(&p);
+}
+
+/* Sets the chunk list of message msg's body to l[0..n) (another connection). */
+static int
+set_list(const char *name, const char *msg, const void *l, size_t n)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_ERROR;
+
+	if (sqlite3_open(db_path(name), &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "UPDATE outbox_body SET chunks = ?1 WHERE id = (SELECT rowid"
+			       " FROM outbox WHERE msg_id = ?2)", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_blob(q, 1, l, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 2, msg, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(q) == SQLITE_DONE && sqlite3_changes(db) == 1 ? SQLITE_OK
+										 : SQLITE_ERROR;
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* The second encoding: literal runs read back beside chunks, deflated when that is shorter;
+ * a body in the first encoding (written before literal runs) still read; a damaged list
+ * refused, whichever part is damaged. */
+static void
+test_literals(void)
+{
+	struct pb_state *st = open_db("lit.db");
+	static unsigned char text[6000];
+	struct pb_buf p = { 0 }, l = { 0 };
+	struct pb_body_list bl;
+	struct pb_outbox_msg m;
+	int64_t prev = 0, id;
+	size_t run;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	/* text compresses: the literal bytes are stored deflated */
+	fill(text, sizeof text, 5, 1);
+	pb_buf_append(&p, text, sizeof text);
+	pb_buf_append(&p, text, sizeof text);
+	T_EQ_INT(put_msg(st, "lit", "a", &p, pb_now()), 1);
+	T_EQ_INT(raw_count("lit.db", "SELECT count(*) FROM outbox_body WHERE"
+			   " length(chunks) < 6000"), 1);
+	T_EQ_INT(pb_outbox_get(st, "lit", &m), 1);
+	T_CHECK(m.payload_len == p.len && memcmp(m.payload, p.data, p.len) == 0);
+	pb_outbox_msg_clear(&m);
+	/* the first encoding: "hello world" from two chunks */
+	pb_buf_reset(&p);
+	pb_buf_puts(&p, "hello world");
+	T_EQ_INT(put_msg(st, "old", "b", &p, pb_now()), 1);
+	pb_state_close(st);
+	T_EQ_INT(raw_exec("lit.db", "INSERT INTO chunks(id, hash, refs, size, data) VALUES"
+			  " (1001, 77001, 1, 5, CAST('hello' AS BLOB)),"
+			  " (1002, 77002, 1, 6, CAST(' world' AS BLOB))"), SQLITE_OK);
+	pb_body_list_add(&l, &prev, 1001);
+	pb_body_list_add(&l, &prev, 1002);
+	T_EQ_INT(set_list("lit.db", "old", l.data, l.len), SQLITE_OK);
+	st = open_db("lit.db");
+	T_EQ_INT(pb_outbox_get(st, "old", &m), 1);
+	T_CHECK(m.payload_len == 11 && memcmp(m.payload, "hello world", 11) == 0);
+	pb_outbox_msg_clear(&m);
+	/* the second encoding by hand: "hello" (a run of 5) then chunk 1001 (delta 1001:
+	 * zigzag 2002, shifted 4004) is not the body: the SHA-256 says so */
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa4\x1f", 11), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "SHA-256") != NULL);
+	/* "hello" then chunk 1002 (4008) is */
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), 1);
+	T_CHECK(m.payload_len == 11 && memcmp(m.payload, "hello world", 11) == 0);
+	pb_outbox_msg_clear(&m);
+	/* damaged: a run past the literal bytes; literal bytes left over; an unknown encoding;
+	 * a stored length above the raw one; a stream that does not inflate */
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0d\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "damaged") != NULL);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x07\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "damaged") != NULL);
+	T_EQ_INT(set_list("lit.db", "old", "\x03\x05\x05hello\x0b\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x06hello!\x0b\xa8\x1f", 12), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x04hell\x0b\xa8\x1f", 10), SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "inflate") != NULL);
+	pb_state_close(st);
+	/* the iterator alone: entries in order; a varint cut short is damage */
+	T_EQ_INT(pb_body_list_open(&bl, "\x01\x05\x05hello\x0b\xa8\x1f", 11), 0);
+	T_EQ_INT(pb_body_list_step(&bl, &id, &run), 1);
+	T_CHECK(id == 0 && run == 5);
+	T_EQ_INT(pb_body_list_step(&bl, &id, &run), 1);
+	T_CHECK(id == 1002 && run == 0);
+	T_EQ_INT(pb_body_list_step(&bl, &id, &run), 0);
+	T_EQ_INT(pb_body_list_open(&bl, "\x01\x05\x05hello\x0b\xa8", 10), 0);
+	T_EQ_INT(pb_body_list_step(&bl, &id, &run), 1);
+	T_EQ_INT(pb_body_list_step(&bl, &id, &run), -1);
+	T_EQ_INT(pb_body_list_open(&bl, "\x01\x85", 2), -1);
+	pb_buf_free(&p);
+	pb_buf_free(&l);
 }
 
 /* test_batches' message for reader i: 2,000 bytes of its own (in x), r, y and r again. */
@@ -704,6 +837,9 @@ test_batches(void)
 	pb_buf_append(&p, y, sizeof y);
 	pb_buf_append(&p, r, sizeof r);
 	pb_buf_append(&p, r, sizeof r);
+	/* the first time, its chunks but r's later uses stay literal runs in the body */
+	T_EQ_INT(put_msg(st, "seed", "a", &p, pb_now()), 1);
+	T_CHECK(raw_count("batch.db", "SELECT count(*) FROM chunks") < PB_BODY_UPSERT_ROWS);
 	T_EQ_INT(put_msg(st, "alone", "a", &p, pb_now()), 1);
 	T_CHECK(refs_consistent("batch.db"));
 	T_CHECK(raw_count("batch.db", "SELECT count(*) FROM chunks") > 2 * PB_BODY_UPSERT_ROWS);
@@ -722,11 +858,11 @@ test_batches(void)
 	T_EQ_INT(pb_state_commit(st), 0);
 	T_CHECK(refs_consistent("batch.db"));
 	T_EQ_INT(pb_outbox_due(st, pb_now() + 10, 100, &v, &n), 0);
-	T_EQ_INT(n, 41);
+	T_EQ_INT(n, 42);
 	for (size_t i = 0; i < n; i++) {
 		int k;
 
-		if (strcmp(v[i].msg_id, "alone") == 0) {
+		if (strcmp(v[i].msg_id, "alone") == 0 || strcmp(v[i].msg_id, "seed") == 0) {
 			T_CHECK(v[i].payload_len == p.len &&
 				memcmp(v[i].payload, p.data, p.len) == 0);
 			continue;
@@ -777,6 +913,7 @@ main(void)
 	}
 	test_cdc();
 	test_list();
+	test_literals();
 	test_store();
 	test_damage();
 	test_prune_space();
