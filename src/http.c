@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,18 +122,31 @@ dup_or_null(const char *s)
 	return s ? pb_xstrdup(s) : NULL;
 }
 
+/* curl_global_init is process-wide by contract, and not safe beside another thread's use of
+ * libcurl: called once, before the first handle and before any second thread. */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_ok;
+
+static void
+global_init(void)
+{
+	global_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+int
+pb_http_global_init(void)
+{
+	pthread_once(&global_once, global_init);
+	return global_ok ? 0 : -1;
+}
+
 struct pb_http *
 pb_http_new(const struct pb_http_opts *opts)
 {
 	struct pb_http *h;
-	static int global_done;
 
-	/* curl_global_init is process-wide by contract; called once before the first handle. */
-	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		global_done = 1;
-	}
+	if (pb_http_global_init() < 0)
+		return NULL;
 	h = pb_xcalloc(1, sizeof *h);
 	h->easy = curl_easy_init();
 	if (!h->easy) {

@@ -2,6 +2,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/escape.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@ struct secret {
 };
 static struct secret *secrets;
 static size_t n_secrets, cap_secrets;
+/* Threads log (the web endpoint's, a run's delivery beside its build) while one may add. */
+static pthread_mutex_t secrets_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -84,10 +87,13 @@ pb_log_add_secret(const char *secret)
 	if (len < 4)
 		return;
 	pre = prefix4(secret);
+	pthread_mutex_lock(&secrets_mu);
 	at = first_with(pre);
 	for (size_t i = at; i < n_secrets && secrets[i].prefix == pre; i++)
-		if (strcmp(secrets[i].s, secret) == 0)
+		if (strcmp(secrets[i].s, secret) == 0) {
+			pthread_mutex_unlock(&secrets_mu);
 			return;
+		}
 	if (n_secrets == cap_secrets) {
 		cap_secrets = cap_secrets ? cap_secrets * 2 : 16;
 		secrets = pb_xreallocarray(secrets, cap_secrets, sizeof *secrets);
@@ -97,6 +103,7 @@ pb_log_add_secret(const char *secret)
 	secrets[at].s = pb_xstrdup(secret);
 	secrets[at].len = len;
 	n_secrets++;
+	pthread_mutex_unlock(&secrets_mu);
 }
 
 /* Replaces every registered secret in b by "***" (longest match at each position). */
@@ -142,7 +149,9 @@ pb_log_emit(enum pb_log_level level, const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	pb_buf_vprintf(&line, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&secrets_mu);
 	redact(&line);
+	pthread_mutex_unlock(&secrets_mu);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!log_syslog)

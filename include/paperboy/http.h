@@ -47,6 +47,9 @@ struct pb_http_response {
 struct pb_http;  /* opaque client */
 
 /* Creates a client; the options are copied. Returns NULL only on libcurl init failure. */
+/* libcurl's process-wide set-up, once (pb_http_new does it; so must a thread's first user of
+ * libcurl that is not started after one). 0, or -1. */
+int pb_http_global_init(void);
 struct pb_http *pb_http_new(const struct pb_http_opts *opts);
 void pb_http_free(struct pb_http *h);        /* accepts NULL */
 

@@ -1,6 +1,8 @@
 /* The outbox's message bodies read back from their chunks (chunks.c writes them): the chunk
  * list, each chunk from a cache of those read lately or from the table (a body's missing
- * chunks READ_BATCH to a statement), inflated, and the whole checked against its SHA-256. */
+ * chunks READ_BATCH to a statement), inflated, and the whole checked against its digest (the
+ * SHA-256 of the whole, or over its parts: pb_body_hash). A chunk kept in the reads cache
+ * keeps its SHA-256 too, so a paper's block is hashed once per read, not once per body. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ struct pb_body_reads {
 	struct rentry {
 		int64_t id;    /* 0: empty */
 		uint32_t len;
+		unsigned char sha[SHA_LEN];   /* of data */
 		char *data;
 	} v[READS_SLOTS];
 	struct libdeflate_decompressor *z;
@@ -99,10 +102,11 @@ inflate_chunk(struct pb_body_reads *r, const void *z, size_t zn, unsigned char *
 }
 
 /* Appends chunk id (inflated) to out, from the reads cache when cached is set and it holds
- * the chunk. -1 when it is missing or damaged, -2 on a database error (why in err). */
+ * the chunk, and puts the SHA-256 of its bytes in sha. -1 when it is missing or damaged, -2 on
+ * a database error (why in err). */
 static int
-chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out, char *err,
-	  size_t errlen)
+chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out,
+	  unsigned char sha[SHA_LEN], char *err, size_t errlen)
 {
 	struct pb_body_reads *r = st->body_reads;
 	struct rentry *e;
@@ -115,6 +119,7 @@ chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out, char 
 	if (cached && e->id == id) {
 		r->hits++;
 		pb_buf_append(out, e->data, e->len);
+		memcpy(sha, e->sha, SHA_LEN);
 		return 0;
 	}
 	r->misses++;
@@ -145,10 +150,13 @@ chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out, char 
 				ret = 0;
 			}
 		}
+		if (ret == 0)
+			pb_body_sha256(out->data + at, (size_t)size, sha);
 		if (ret == 0 && size <= PB_CDC_MAX) {
 			free(e->data);
 			e->data = pb_xmalloc((size_t)size + 1);
 			memcpy(e->data, out->data + at, (size_t)size);
+			memcpy(e->sha, sha, SHA_LEN);
 			e->len = (uint32_t)size;
 			e->id = id;
 		}
@@ -186,6 +194,7 @@ reads_keep(struct pb_body_reads *r, int64_t id, int64_t size, const void *z, siz
 		free(d);
 		return;
 	}
+	pb_body_sha256(d, (size_t)size, e->sha);
 	free(e->data);
 	e->data = d;
 	e->len = (uint32_t)size;
@@ -332,12 +341,13 @@ body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size
 	  const unsigned char want[SHA_LEN], int cached, struct pb_buf *out, char *err,
 	  size_t errlen, int *dberr)
 {
-	unsigned char got[SHA_LEN];
+	unsigned char got[SHA_LEN], csha[SHA_LEN];
 	struct pb_body_list l;
+	struct pb_body_hash bh;
 	struct pb_buf raw = { 0 };
 	const char *lits = NULL;
 	int64_t cid;
-	size_t run, used = 0;
+	size_t run, used = 0, at;
 	int step;
 
 	out->len = 0;
@@ -363,24 +373,35 @@ body_read(struct pb_state *st, const unsigned char *list, size_t n, int64_t size
 	}
 	if (cached)
 		prefetch(st, list, n);
+	/* the second encoding's digest as the entries come (pb_body_hash), else the whole's */
+	if (l.literals)
+		pb_body_hash_init(&bh);
 	while (!err[0] && (step = pb_body_list_step(&l, &cid, &run)) != 0) {
 		if (step < 0 || run > l.lit_raw - used) {
 			snprintf(err, errlen, "its chunk list is damaged");
 		} else if (run) {
 			pb_buf_append(out, lits + used, run);
+			pb_body_hash_lit(&bh, lits + used, run);
 			used += run;
-		} else if (chunk_get(st, cid, cached, out, err, errlen) == -2) {
-			*dberr = 1;
+		} else {
+			at = out->len;
+			if (chunk_get(st, cid, cached, out, csha, err, errlen) == -2)
+				*dberr = 1;
+			else if (!err[0] && l.literals)
+				pb_body_hash_chunk(&bh, out->len - at, csha);
 		}
 	}
 	pb_buf_free(&raw);
 	if (!err[0] && used != l.lit_raw)
 		snprintf(err, errlen, "its chunk list is damaged");
-	if (!err[0]) {
+	if (l.literals) {
+		if (pb_body_hash_final(&bh, got) < 0 && !err[0])
+			snprintf(err, errlen, "SHA-256 failed");
+	} else if (!err[0]) {
 		pb_body_sha256(out->data ? out->data : "", out->len, got);
-		if ((int64_t)out->len != size || memcmp(got, want, SHA_LEN) != 0)
-			snprintf(err, errlen, "the stored payload does not match its SHA-256");
 	}
+	if (!err[0] && ((int64_t)out->len != size || memcmp(got, want, SHA_LEN) != 0))
+		snprintf(err, errlen, "the stored payload does not match its SHA-256");
 	return err[0] ? -1 : 0;
 }
 

@@ -1,9 +1,9 @@
 /* The outbox's message bodies, stored as chunks. A payload is cut at content-defined
  * boundaries (cdc.c); each distinct chunk is stored once, keyed by the first 64 bits of its
  * SHA-256 and its length, deflated, with a count of the bodies that use it; a body is its
- * length, its whole SHA-256 and the list of its chunk ids. The blocks a digest repeats from
- * subscriber to subscriber (a paper's abstract, the formats' boilerplate) are then stored
- * once a day, not once per message.
+ * length, its digest (pb_body_hash) and the list of its chunk ids. The blocks a digest
+ * repeats from subscriber to subscriber (a paper's abstract, the formats' boilerplate) are
+ * then stored once a day, not once per message.
  *
  * A chunk this handle meets for the first time is not made a chunk: it stays in the body as
  * a literal run, with the body's other literal runs deflated together in its list. Most such
@@ -13,9 +13,10 @@
  * becomes a stored chunk from then on, so a paper's block is stored once and referenced by
  * every body after the first.
  *
- * Reading (chunk_read.c) checks the whole payload's SHA-256: a body that does not come back
- * exactly is an error naming the message, never sent. That check, not the chunk key, is what
- * guarantees the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of
+ * Reading (chunk_read.c) checks every body against its digest (the whole payload's SHA-256,
+ * or for a list in the second encoding the SHA-256 over its entries, each chunk by its own
+ * SHA-256: pb_body_hash): a body that does not come back exactly is an error naming the
+ * message, never sent. That check, not the chunk key, is what guarantees the bytes: a 64-bit key (8 bytes and a 16-byte index entry per chunk instead of
  * 32 and 40, an eighth of the chunk table at 2,000 subscribers) could only ever make a
  * message fail loudly, with odds of about 1 in 10^5 over 20 million chunks kept, never send a
  * wrong one. Pruning releases the references of the bodies it deletes and deletes the chunks
@@ -96,6 +97,7 @@ struct pb_body_cache {
 		uint64_t fh;
 		int64_t key;
 		uint32_t size;   /* 0: empty */
+		unsigned char sha[SHA_LEN];
 		unsigned char *bytes;
 	} *fast;
 };
@@ -328,16 +330,63 @@ pb_body_sha256(const void *p, size_t n, unsigned char out[SHA_LEN])
 	EVP_MD_CTX_free(c);
 }
 
-/* A chunk's key: the first 64 bits of its SHA-256. */
-static int64_t
-chunk_key(const void *p, size_t n)
+void
+pb_body_hash_init(struct pb_body_hash *h)
 {
-	unsigned char h[SHA_LEN];
+	pthread_once(&sha_once, sha_fetch);
+	h->ctx = EVP_MD_CTX_new();
+	h->failed = !h->ctx || !EVP_DigestInit_ex2(h->ctx, sha_md ? sha_md : EVP_sha256(), NULL);
+}
+
+static void
+hash_entry(struct pb_body_hash *h, char type, size_t len, const void *p, size_t n)
+{
+	unsigned char head[9];
+	uint64_t v = len;
+
+	head[0] = (unsigned char)type;
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (unsigned char)(v >> (8 * i));
+	if (h->failed || !EVP_DigestUpdate(h->ctx, head, sizeof head) ||
+	    !EVP_DigestUpdate(h->ctx, p, n))
+		h->failed = 1;
+}
+
+void
+pb_body_hash_lit(struct pb_body_hash *h, const void *p, size_t n)
+{
+	hash_entry(h, 'L', n, p, n);
+}
+
+void
+pb_body_hash_chunk(struct pb_body_hash *h, size_t size, const unsigned char sha[SHA_LEN])
+{
+	hash_entry(h, 'C', size, sha, SHA_LEN);
+}
+
+int
+pb_body_hash_final(struct pb_body_hash *h, unsigned char out[SHA_LEN])
+{
+	unsigned int len = SHA_LEN;
+
+	if (h->failed || !EVP_DigestFinal_ex(h->ctx, out, &len))
+		h->failed = 1;
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+	if (h->failed)
+		memset(out, 0, SHA_LEN);
+	return h->failed ? -1 : 0;
+}
+
+/* A chunk's key: the first 64 bits of its SHA-256 (sha, whole). */
+static int64_t
+chunk_key(const void *p, size_t n, unsigned char sha[SHA_LEN])
+{
 	uint64_t k = 0;
 
-	pb_body_sha256(p, n, h);
+	pb_body_sha256(p, n, sha);
 	for (int i = 0; i < 8; i++)
-		k = k << 8 | h[i];
+		k = k << 8 | sha[i];
 	return (int64_t)k;
 }
 
@@ -620,9 +669,10 @@ fast_hash(const unsigned char *p, size_t n)
 	return h * 0x94D049BB133111EBULL;
 }
 
-/* Whether the fast table holds the chunk p[0..n): then *key is its key. */
+/* Whether the fast table holds the chunk p[0..n): then *key is its key, sha its SHA-256. */
 static int
-fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t *key)
+fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t *key,
+	 unsigned char sha[SHA_LEN])
 {
 	struct fentry *f;
 
@@ -632,6 +682,7 @@ fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	if (f->size != n || f->fh != fh || memcmp(f->bytes, p, n) != 0)
 		return 0;
 	*key = f->key;
+	memcpy(sha, f->sha, SHA_LEN);
 	return 1;
 }
 
@@ -661,7 +712,8 @@ seen_before(struct pb_body_cache *c, uint64_t fh)
 
 /* Remembers a chunk met again (its key known) in the fast table. */
 static void
-fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t key)
+fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t key,
+	 const unsigned char sha[SHA_LEN])
 {
 	struct fentry *f;
 
@@ -677,6 +729,7 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 		f->bytes = pb_xmalloc(n);
 	}
 	memcpy(f->bytes, p, n);
+	memcpy(f->sha, sha, SHA_LEN);
 	f->fh = fh;
 	f->key = key;
 	f->size = (uint32_t)n;
@@ -685,14 +738,15 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 /* The id of the chunk p[0..n) (key, fast hash fh) when this handle has stored it (its count
  * goes up, as a cached reference), else 0. */
 static int64_t
-chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t fh, int64_t key)
+chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t fh, int64_t key,
+	     const unsigned char sha[SHA_LEN])
 {
 	struct pb_body_cache *c = st->body_cache;
 	struct centry *e;
 
 	if (!c || !c->cap || !(e = cache_slot(c, key, (int64_t)n))->id)
 		return 0;
-	fast_add(c, p, n, fh, key);
+	fast_add(c, p, n, fh, key, sha);
 	mark_dirty(c, e);
 	e->pending++;
 	sp_touch(c, e, 0);
@@ -881,6 +935,9 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 	pb_db_stmt *s;
 	int64_t *ids = NULL;
 	uint32_t *lit = NULL;   /* for a literal run: its length; else 0 */
+	uint32_t *size = NULL;  /* for a chunk: its length */
+	unsigned char (*sha)[SHA_LEN] = NULL;   /* for a chunk: its SHA-256 */
+	struct pb_body_hash bh;
 	int *slot = NULL;   /* for a chunk waiting in the batch: its place there; else -1 */
 	size_t off = 0, n = 0, cap = 0, first = 0;
 	int rc = -1;
@@ -893,8 +950,9 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 		size_t k = pb_cdc_next(&g, p + off, len - off);
 		uint64_t fh = fast_hash(p + off, k);
 		int64_t key, cid;
+		unsigned char h1[SHA_LEN];
 
-		if (!fast_key(c, p + off, k, fh, &key)) {
+		if (!fast_key(c, p + off, k, fh, &key, h1)) {
 			if (!seen_before(c, fh)) {
 				/* met for the first time: a literal run of the body's own */
 				pb_buf_append(&lits, p + off, k);
@@ -908,6 +966,8 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 					ids = pb_xreallocarray(ids, cap, sizeof *ids);
 					slot = pb_xreallocarray(slot, cap, sizeof *slot);
 					lit = pb_xreallocarray(lit, cap, sizeof *lit);
+					size = pb_xreallocarray(size, cap, sizeof *size);
+					sha = pb_xreallocarray(sha, cap, sizeof *sha);
 				}
 				ids[n] = 0;
 				slot[n] = -1;
@@ -916,18 +976,22 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 				off += k;
 				continue;
 			}
-			key = chunk_key(p + off, k);
+			key = chunk_key(p + off, k, h1);
 		}
-		cid = chunk_cached(st, p + off, k, fh, key);
+		cid = chunk_cached(st, p + off, k, fh, key, h1);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			ids = pb_xreallocarray(ids, cap, sizeof *ids);
 			slot = pb_xreallocarray(slot, cap, sizeof *slot);
 			lit = pb_xreallocarray(lit, cap, sizeof *lit);
+			size = pb_xreallocarray(size, cap, sizeof *size);
+			sha = pb_xreallocarray(sha, cap, sizeof *sha);
 		}
 		ids[n] = cid;
 		slot[n] = -1;
 		lit[n] = 0;
+		size[n] = (uint32_t)k;
+		memcpy(sha[n], h1, SHA_LEN);
 		if (!cid) {
 			if (u->n == PB_BODY_UPSERT_ROWS) {
 				/* the batch is full: written, its chunks' ids known */
@@ -938,7 +1002,7 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 						ids[first] = u->row[slot[first]].id;
 				u->n = 0;
 				/* written now: perhaps this very chunk */
-				cid = chunk_cached(st, p + off, k, fh, key);
+				cid = chunk_cached(st, p + off, k, fh, key, h1);
 				ids[n] = cid;
 			}
 			if (!cid && (slot[n] = upsert_add(st, u, p + off, k, key)) < 0)
@@ -954,7 +1018,20 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 			ids[first] = u->row[slot[first]].id;
 	if (list_encode(st, &list, &lits, ids, lit, n) < 0)
 		goto out;
-	pb_body_sha256(p, len, h);
+	/* the body's digest: its literal runs' bytes, its chunks' SHA-256 */
+	pb_body_hash_init(&bh);
+	for (size_t i = 0, at = 0; i < n; i++) {
+		if (lit[i]) {
+			pb_body_hash_lit(&bh, lits.data + at, lit[i]);
+			at += lit[i];
+		} else {
+			pb_body_hash_chunk(&bh, size[i], sha[i]);
+		}
+	}
+	if (pb_body_hash_final(&bh, h) < 0) {
+		pb_st_fail(st, "body_put", "SHA-256 failed");
+		goto out;
+	}
 	if (!(s = pb_body_stmt(st, B_PUT)))
 		goto out;
 	pb_db_bind_int64(s, 1, id);
@@ -966,6 +1043,8 @@ out:
 	free(ids);
 	free(slot);
 	free(lit);
+	free(size);
+	free(sha);
 	free(u);
 	pb_buf_free(&list);
 	pb_buf_free(&lits);

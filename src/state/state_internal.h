@@ -199,6 +199,20 @@ struct pb_body_list {
 };
 /* 0, or -1 when the list's head is damaged. */
 int pb_body_list_open(struct pb_body_list *l, const void *p, size_t n);
+
+/* The digest a body in the second encoding is checked against (chunks.c): SHA-256 over its
+ * entries in order, each a type byte, its length (8 bytes, little-endian) and, for a literal
+ * run, its bytes, for a chunk, the SHA-256 of its bytes. It binds every byte as the whole
+ * body's SHA-256 does, yet a chunk met in many bodies is hashed once, not once per body. */
+struct pb_body_hash {
+	void *ctx;
+	int failed;
+};
+void pb_body_hash_init(struct pb_body_hash *h);
+void pb_body_hash_lit(struct pb_body_hash *h, const void *p, size_t n);
+void pb_body_hash_chunk(struct pb_body_hash *h, size_t size, const unsigned char sha[32]);
+/* 0, or -1 when SHA-256 failed (out of memory) anywhere on the way. */
+int pb_body_hash_final(struct pb_body_hash *h, unsigned char out[32]);
 /* The next entry: 1 with *id a chunk (*lit 0) or *lit the length of a literal run (*id 0);
  * 0 at the end; -1 when the list is damaged. */
 int pb_body_list_step(struct pb_body_list *l, int64_t *id, size_t *lit);

@@ -640,8 +640,16 @@ test_reads_cache(void)
 	T_EQ_INT(pb_outbox_get(st, "first", &m), 1);
 	T_CHECK(m.payload_len == strlen(p1) && memcmp(m.payload, p1, m.payload_len) == 0);
 	pb_outbox_msg_clear(&m);
-	/* Another connection gives the chunk's id to other bytes, and the body to them. */
+	/* Another connection gives the chunk's id to other bytes, and the body to them (its
+	 * digest: the one chunk's SHA-256). */
 	EVP_Digest(p2, strlen(p2), h, &hl, EVP_sha256(), NULL);
+	{
+		struct pb_body_hash bh;
+
+		pb_body_hash_init(&bh);
+		pb_body_hash_chunk(&bh, strlen(p2), h);
+		T_EQ_INT(pb_body_hash_final(&bh, h), 0);
+	}
 	T_EQ_INT(sqlite3_open(db_path("reads.db"), &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_prepare_v2(db, "UPDATE chunks SET data = ?1, size = ?2 WHERE id ="
 				    " (SELECT min(id) FROM chunks)", -1, &q, NULL), SQLITE_OK);
@@ -691,19 +699,25 @@ test_reads_cache(void)
 	pb_buf_free(&p);
 }
 
-/* Sets the chunk list of message msg's body to l[0..n) (another connection). */
+/* Sets the chunk list of message msg's body to l[0..n) and, given, its digest to sha
+ * (another connection). */
 static int
-set_list(const char *name, const char *msg, const void *l, size_t n)
+set_list(const char *name, const char *msg, const void *l, size_t n, const unsigned char *sha)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
 	int rc = SQLITE_ERROR;
 
 	if (sqlite3_open(db_path(name), &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "UPDATE outbox_body SET chunks = ?1 WHERE id = (SELECT rowid"
-			       " FROM outbox WHERE msg_id = ?2)", -1, &q, NULL) == SQLITE_OK) {
+	    sqlite3_prepare_v2(db, "UPDATE outbox_body SET chunks = ?1, sha256 = coalesce(?3,"
+			       " sha256) WHERE id = (SELECT rowid FROM outbox WHERE msg_id = ?2)",
+			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_blob(q, 1, l, (int)n, SQLITE_TRANSIENT);
 		sqlite3_bind_text(q, 2, msg, -1, SQLITE_TRANSIENT);
+		if (sha)
+			sqlite3_bind_blob(q, 3, sha, 32, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(q, 3);
 		rc = sqlite3_step(q) == SQLITE_DONE && sqlite3_changes(db) == 1 ? SQLITE_OK
 										 : SQLITE_ERROR;
 	}
@@ -723,12 +737,23 @@ test_literals(void)
 	struct pb_buf p = { 0 }, l = { 0 };
 	struct pb_body_list bl;
 	struct pb_outbox_msg m;
+	struct pb_body_hash bh;
+	unsigned char whole[32], parts[32], world[32];
+	unsigned int hl = 32;
 	int64_t prev = 0, id;
 	size_t run;
 
 	T_CHECK(st != NULL);
 	if (!st)
 		return;
+	/* the digests: "hello world" whole (the first encoding); a run "hello" then the chunk
+	 * " world" (the second) */
+	EVP_Digest("hello world", 11, whole, &hl, EVP_sha256(), NULL);
+	EVP_Digest(" world", 6, world, &hl, EVP_sha256(), NULL);
+	pb_body_hash_init(&bh);
+	pb_body_hash_lit(&bh, "hello", 5);
+	pb_body_hash_chunk(&bh, 6, world);
+	T_EQ_INT(pb_body_hash_final(&bh, parts), 0);
 	/* text compresses: the literal bytes are stored deflated */
 	fill(text, sizeof text, 5, 1);
 	pb_buf_append(&p, text, sizeof text);
@@ -749,34 +774,40 @@ test_literals(void)
 			  " (1002, 77002, 1, 6, CAST(' world' AS BLOB))"), SQLITE_OK);
 	pb_body_list_add(&l, &prev, 1001);
 	pb_body_list_add(&l, &prev, 1002);
-	T_EQ_INT(set_list("lit.db", "old", l.data, l.len), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", l.data, l.len, whole), SQLITE_OK);
 	st = open_db("lit.db");
 	T_EQ_INT(pb_outbox_get(st, "old", &m), 1);
 	T_CHECK(m.payload_len == 11 && memcmp(m.payload, "hello world", 11) == 0);
 	pb_outbox_msg_clear(&m);
 	/* the second encoding by hand: "hello" (a run of 5) then chunk 1001 (delta 1001:
 	 * zigzag 2002, shifted 4004) is not the body: the SHA-256 says so */
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa4\x1f", 11), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa4\x1f", 11, parts),
+		 SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "SHA-256") != NULL);
-	/* "hello" then chunk 1002 (4008) is */
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa8\x1f", 11), SQLITE_OK);
+	/* "hello" then chunk 1002 (4008) is; it is the digest the second encoding is read
+	 * with, not the whole's */
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa8\x1f", 11, whole),
+		 SQLITE_OK);
+	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0b\xa8\x1f", 11, parts),
+		 SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), 1);
 	T_CHECK(m.payload_len == 11 && memcmp(m.payload, "hello world", 11) == 0);
 	pb_outbox_msg_clear(&m);
 	/* damaged: a run past the literal bytes; literal bytes left over; an unknown encoding;
 	 * a stored length above the raw one; a stream that does not inflate */
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0d\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x0d\xa8\x1f", 11, NULL), SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "damaged") != NULL);
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x07\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x05hello\x07\xa8\x1f", 11, NULL), SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "damaged") != NULL);
-	T_EQ_INT(set_list("lit.db", "old", "\x03\x05\x05hello\x0b\xa8\x1f", 11), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x03\x05\x05hello\x0b\xa8\x1f", 11, NULL), SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x06hello!\x0b\xa8\x1f", 12), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x06hello!\x0b\xa8\x1f", 12, NULL), SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
-	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x04hell\x0b\xa8\x1f", 10), SQLITE_OK);
+	T_EQ_INT(set_list("lit.db", "old", "\x01\x05\x04hell\x0b\xa8\x1f", 10, NULL), SQLITE_OK);
 	T_EQ_INT(pb_outbox_get(st, "old", &m), -1);
 	T_CHECK(strstr(pb_state_errmsg(st), "inflate") != NULL);
 	pb_state_close(st);
