@@ -74,13 +74,16 @@ pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len)
 	const char *end = s + len, *start = s, *q = s;
 
 	pb_buf_reserve(out, len + 8);
-	while (q < end && (q = memchr(q, '.', (size_t)(end - q)))) {
-		if (q == s || q[-1] == '\n') {
+	if (len > 0 && s[0] == '.')
+		pb_buf_putc(out, '.');
+	/* line by line (a message has far fewer line ends than dots), copied in one piece up to
+	 * the next line that needs its dot doubled: in quoted-printable, none does */
+	while (q < end && (q = memchr(q, '\n', (size_t)(end - q)))) {
+		if (++q < end && *q == '.') {
 			pb_buf_append(out, start, (size_t)(q - start));
 			pb_buf_putc(out, '.');
 			start = q;
 		}
-		q++;
 	}
 	pb_buf_append(out, start, (size_t)(end - start));
 	if (len < 2 || end[-2] != '\r' || end[-1] != '\n')

@@ -334,21 +334,41 @@ void
 pb_body_hash_init(struct pb_body_hash *h)
 {
 	pthread_once(&sha_once, sha_fetch);
+	h->n = 0;
 	h->ctx = EVP_MD_CTX_new();
 	h->failed = !h->ctx || !EVP_DigestInit_ex2(h->ctx, sha_md ? sha_md : EVP_sha256(), NULL);
 }
 
 static void
+hash_flush(struct pb_body_hash *h)
+{
+	if (h->n && !h->failed && !EVP_DigestUpdate(h->ctx, h->buf, h->n))
+		h->failed = 1;
+	h->n = 0;
+}
+
+/* An entry: its head and bytes gathered in buf (a body's entries are a few dozen bytes each,
+ * and each call into libcrypto costs more than hashing them), a long run hashed as it is. */
+static void
 hash_entry(struct pb_body_hash *h, char type, size_t len, const void *p, size_t n)
 {
-	unsigned char head[9];
+	unsigned char *o;
 	uint64_t v = len;
 
-	head[0] = (unsigned char)type;
+	if (h->n + 9 + n > sizeof h->buf)
+		hash_flush(h);
+	o = h->buf + h->n;
+	o[0] = (unsigned char)type;
 	for (int i = 0; i < 8; i++)
-		head[1 + i] = (unsigned char)(v >> (8 * i));
-	if (h->failed || !EVP_DigestUpdate(h->ctx, head, sizeof head) ||
-	    !EVP_DigestUpdate(h->ctx, p, n))
+		o[1 + i] = (unsigned char)(v >> (8 * i));
+	h->n += 9;
+	if (h->n + n <= sizeof h->buf) {
+		memcpy(h->buf + h->n, p, n);
+		h->n += n;
+		return;
+	}
+	hash_flush(h);
+	if (!h->failed && !EVP_DigestUpdate(h->ctx, p, n))
 		h->failed = 1;
 }
 
@@ -369,6 +389,7 @@ pb_body_hash_final(struct pb_body_hash *h, unsigned char out[SHA_LEN])
 {
 	unsigned int len = SHA_LEN;
 
+	hash_flush(h);
 	if (h->failed || !EVP_DigestFinal_ex(h->ctx, out, &len))
 		h->failed = 1;
 	EVP_MD_CTX_free(h->ctx);

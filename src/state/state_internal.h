@@ -207,6 +207,8 @@ int pb_body_list_open(struct pb_body_list *l, const void *p, size_t n);
 struct pb_body_hash {
 	void *ctx;
 	int failed;
+	size_t n;                  /* bytes waiting in buf: hashed a few KB at a time */
+	unsigned char buf[4096];
 };
 void pb_body_hash_init(struct pb_body_hash *h);
 void pb_body_hash_lit(struct pb_body_hash *h, const void *p, size_t n);

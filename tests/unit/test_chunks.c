@@ -754,6 +754,32 @@ test_literals(void)
 	pb_body_hash_lit(&bh, "hello", 5);
 	pb_body_hash_chunk(&bh, 6, world);
 	T_EQ_INT(pb_body_hash_final(&bh, parts), 0);
+	{
+		/* the framing spelled out: type, length as 8 bytes little-endian, then the run's
+		 * bytes or the chunk's SHA-256 */
+		unsigned char raw[9 + 5 + 9 + 32], want[32];
+
+		memcpy(raw, "L\x05\0\0\0\0\0\0\0hello", 14);
+		memcpy(raw + 14, "C\x06\0\0\0\0\0\0\0", 9);
+		memcpy(raw + 23, world, 32);
+		EVP_Digest(raw, sizeof raw, want, &hl, EVP_sha256(), NULL);
+		T_CHECK(memcmp(parts, want, 32) == 0);
+	}
+	{
+		/* a run longer than the hasher's buffer, after a short one */
+		static unsigned char raw[9 + 3 + 9 + 5000];
+		unsigned char got[32], want[32];
+
+		memcpy(raw, "L\x03\0\0\0\0\0\0\0abc", 12);
+		memcpy(raw + 12, "L\x88\x13\0\0\0\0\0\0", 9);
+		memset(raw + 21, 'x', 5000);
+		EVP_Digest(raw, sizeof raw, want, &hl, EVP_sha256(), NULL);
+		pb_body_hash_init(&bh);
+		pb_body_hash_lit(&bh, "abc", 3);
+		pb_body_hash_lit(&bh, raw + 21, 5000);
+		T_EQ_INT(pb_body_hash_final(&bh, got), 0);
+		T_CHECK(memcmp(got, want, 32) == 0);
+	}
 	/* text compresses: the literal bytes are stored deflated */
 	fill(text, sizeof text, 5, 1);
 	pb_buf_append(&p, text, sizeof text);

@@ -136,6 +136,10 @@ test_stuff(void)
 	stuff_case("a\r\n.b", "a\r\n..b\r\n.\r\n");
 	stuff_case("", "\r\n.\r\n");
 	stuff_case(".", "..\r\n.\r\n");
+	/* a bare LF ends a line too; a dot as the very last byte; lines without dots */
+	stuff_case("a\n.b\r\nc", "a\n..b\r\nc\r\n.\r\n");
+	stuff_case("x\r\n.", "x\r\n..\r\n.\r\n");
+	stuff_case("\n\n\n", "\n\n\n\r\n.\r\n");
 }
 
 int
