@@ -364,6 +364,22 @@ static const unsigned char qp_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
+/* Whether the 8 bytes at p all go out as they are: printable ASCII or space, no '=' (a word
+ * with a tab or anything else goes byte by byte). The tests are exact for "any byte":
+ * below 0x20, equal to '=' or 0x7F (a zero byte after the xor), 0x80 and above. */
+static int
+qp_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t w, eq, del;
+
+	memcpy(&w, p, 8);
+	eq = w ^ (ones * '=');
+	del = w ^ (ones * 0x7F);
+	return !((w | ((w - ones * 0x20) & ~w) | ((eq - ones) & ~eq) | ((del - ones) & ~del)) &
+		 highs);
+}
+
 /* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
  * becomes CRLF, lines are at most 76 characters, trailing white space is encoded, and a '.'
  * opening a line is encoded (so no SMTP layer ever needs to stuff it). Runs of bytes that go
@@ -394,6 +410,8 @@ pb_mail_qp(struct pb_buf *b, const char *s)
 
 				if (lim > e - 1)
 					lim = e - 1;
+				while (q + 8 <= lim && qp_plain8(q))
+					q += 8;
 				while (q < lim && qp_class[*q] <= QP_WS)
 					q++;
 				if (q > p) {
