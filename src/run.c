@@ -5,6 +5,8 @@
  * are deterministic, and the outbox ignores an id it already holds. A cycle killed at any point
  * and run again therefore re-enqueues nothing that was enqueued and resumes what is pending. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/cli.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
@@ -31,8 +34,11 @@
 #include "paperboy/summarize.h"
 #include "paperboy/web.h"
 
-/* A batch commits after this many digests or this long, whichever comes first: one commit
- * (and its locks and syncs) per batch instead of per digest, the write lock never held long. */
+/* Digests are rendered first, without the state's write lock, and written in one transaction
+ * after this many or this long, whichever comes first: one commit (and its locks and syncs)
+ * per batch instead of per digest, and the write lock held only while the batch is written
+ * (a few ms), never while it is rendered: delivery, running beside the build, records what it
+ * sent without waiting for the build. */
 #define BATCH_MAX 64
 #define BATCH_MS 200.0
 
@@ -68,7 +74,30 @@ struct cycle {
 		size_t papers, matched;
 	} batch[BATCH_MAX];
 	size_t batch_n;
-	double batch_t0;
+	/* Digests rendered and not yet written (pend_flush): rendering needs no write lock, so
+	 * the transaction that writes them is short. */
+	struct pend {
+		const struct pb_subscriber *sub;
+		struct pend_msg {
+			const char *channel;
+			char *dest;
+			int part, n_parts;
+			char *payload;
+			size_t len;
+		} *m;
+		size_t n_m, cap_m;
+		const char **ids;     /* the digest's papers (into papers), for the ledger */
+		int *versions;
+		size_t n_items, matched;
+	} pend[BATCH_MAX];
+	size_t n_pend;
+	double pend_t0;
+	struct follower *fol;       /* the delivery beside the build, or NULL */
+	double deliver_t0;          /* when delivery began (the follower's start) */
+	struct pb_deliver_stats fol_stats;   /* what the follower did */
+	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
+	int fol_rc;
+	char fol_err[512];
 };
 
 
@@ -189,22 +218,47 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	return r < 0 ? -1 : 0;
 }
 
-static int
-put_parts(struct cycle *c, const char *sub, const char *channel, const char *dest,
-	  const struct pb_parts *parts)
+/* Keeps a destination's payloads (taken from parts) in the pending digest p. */
+static void
+pend_add(struct pend *p, const char *channel, const char *dest, struct pb_parts *parts)
 {
-	for (size_t i = 0; i < parts->n; i++)
-		if (put(c, sub, channel, dest, (int)i + 1, (int)parts->n, parts->v[i],
-			strlen(parts->v[i])) < 0)
-			return -1;
-	return 0;
+	for (size_t i = 0; i < parts->n; i++) {
+		struct pend_msg *m;
+
+		if (p->n_m == p->cap_m) {
+			p->cap_m = p->cap_m ? 2 * p->cap_m : 4;
+			p->m = pb_xreallocarray(p->m, p->cap_m, sizeof *p->m);
+		}
+		m = &p->m[p->n_m++];
+		m->channel = channel;
+		m->dest = pb_xstrdup(dest);
+		m->part = (int)i + 1;
+		m->n_parts = (int)parts->n;
+		m->payload = parts->v[i];
+		m->len = strlen(parts->v[i]);
+		parts->v[i] = NULL;
+	}
+}
+
+static void
+pend_clear(struct pend *p)
+{
+	for (size_t i = 0; i < p->n_m; i++) {
+		free(p->m[i].dest);
+		free(p->m[i].payload);
+	}
+	free(p->m);
+	free(p->ids);
+	free(p->versions);
+	memset(p, 0, sizeof *p);
 }
 
 /* Renders the digest once in every format the subscriber's channels need (the display
- * conversion done once for all), then writes each channel's payloads for each destination to
- * the outbox, in the table's order. */
+ * conversion done once for all), then each channel's payloads for each destination, in the
+ * table's order, into p (written by pend_write). */
 static int
-enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
+	      struct pend *p)
 {
 	struct pb_render_opts ro;
 	struct pb_parts out[PB_FMT_COUNT];
@@ -252,7 +306,8 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 			int sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
 
 			if (sup < 0) {
-				c->txn_state_failed = 1;
+				pb_err("render.failed", "subscriber=%s error=%s", pb_q(sub->name),
+				       pb_q(pb_state_errmsg(c->st)));
 				r = -1;
 				break;
 			}
@@ -273,7 +328,7 @@ enqueue_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb
 				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
 				r = -1;
 			} else {
-				r = put_parts(c, sub->name, name, dests.v[k], &payloads);
+				pend_add(p, name, dests.v[k], &payloads);
 			}
 			pb_parts_free(&payloads);
 			pb_buf_free(&id);
@@ -291,19 +346,25 @@ out:
 	return rc;
 }
 
-static int
-record_ledger(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d)
+/* The digest's papers, kept in p for its ledger rows. */
+static void
+pend_papers(struct pend *p, const struct pb_digest *d)
 {
-	const char **ids = pb_xcalloc(d->n_items + 1, sizeof *ids);
-	int *versions = pb_xcalloc(d->n_items + 1, sizeof *versions), rc;
-
+	p->ids = pb_xcalloc(d->n_items + 1, sizeof *p->ids);
+	p->versions = pb_xcalloc(d->n_items + 1, sizeof *p->versions);
 	for (size_t i = 0; i < d->n_items; i++) {
-		ids[i] = d->items[i].paper->id;
-		versions[i] = d->items[i].paper->version;
+		p->ids[i] = d->items[i].paper->id;
+		p->versions[i] = d->items[i].paper->version;
 	}
-	rc = pb_ledger_add_many(c->st, sub->name, c->rep->date, d->n_items, ids, versions);
-	free(ids);
-	free(versions);
+	p->n_items = d->n_items;
+}
+
+static int
+record_ledger(struct cycle *c, const struct pend *p)
+{
+	int rc = pb_ledger_add_many(c->st, p->sub->name, c->rep->date, p->n_items, p->ids,
+				    p->versions);
+
 	if (rc < 0)
 		c->txn_state_failed = 1;
 	return rc;
@@ -420,18 +481,17 @@ batch_commit(struct cycle *c)
 
 /* Puts one subscriber's messages and the ledger rows for its papers in the outbox: all of
  * them or none. They go in the open batch's transaction (begun when none is open) under a
- * savepoint, so a digest that fails is undone alone; the batch commits after BATCH_MAX
- * digests or BATCH_MS (batch_commit, and at the end of the build), with the run's counts.
- * Returns 0, or -1 (noted with digest_lost). */
+ * savepoint, so a digest that fails is undone alone; the batch commits at the end of
+ * pend_flush, with the run's counts. Returns 0, or -1 (noted with digest_lost). */
 /* How many times a digest is put when the state says the failure was transient. */
 #define ENQUEUE_TRIES 4
 
 static int
-enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
-	    size_t matched)
+pend_write(struct cycle *c, const struct pend *p)
 {
-	char why[256] = "rendering the digest failed";
-	int r, code = EX_IOERR, transient, tries = 0;
+	const struct pb_subscriber *sub = p->sub;
+	char why[256] = "";
+	int r, transient, tries = 0;
 
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
@@ -440,7 +500,6 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 			goto fail;
 		}
-		c->batch_t0 = mono_ms();
 	}
 again:
 	if (pb_state_savepoint(c->st) < 0) {
@@ -449,22 +508,22 @@ again:
 	}
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
-	r = enqueue_digest(c, sub, d);
+	r = 0;
+	for (size_t i = 0; r == 0 && i < p->n_m; i++)
+		r = put(c, sub->name, p->m[i].channel, p->m[i].dest, p->m[i].part,
+			p->m[i].n_parts, p->m[i].payload, p->m[i].len);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
 	if (r == 0 && c->txn_messages > 0)
-		r = record_ledger(c, sub, d);
+		r = record_ledger(c, p);
 	if (r == 0 && pb_state_release(c->st) < 0) {
 		c->txn_state_failed = 1;
 		r = -1;
 	}
 	if (r < 0) {
-		/* The reason is read before the rollback; a render failure has none. */
-		if (c->txn_state_failed)
-			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
-		else
-			code = EX_SOFTWARE;
-		transient = c->txn_state_failed && pb_state_transient(c->st);
+		/* The reason is read before the rollback. */
+		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+		transient = pb_state_transient(c->st);
 		if (pb_state_rollback_to(c->st) < 0)
 			goto fail_all;
 		/* Another machine writing the same rows (a deadlock the database broke): the
@@ -481,11 +540,9 @@ again:
 	}
 	c->batch[c->batch_n].sub = sub;
 	c->batch[c->batch_n].messages = c->txn_messages;
-	c->batch[c->batch_n].papers = d->n_items;
-	c->batch[c->batch_n].matched = matched;
+	c->batch[c->batch_n].papers = p->n_items;
+	c->batch[c->batch_n].matched = p->matched;
 	c->batch_n++;
-	if (c->batch_n >= BATCH_MAX || mono_ms() - c->batch_t0 >= BATCH_MS)
-		batch_commit(c);
 	return 0;
 fail_all:
 	/* the transaction is gone, and the batch with it */
@@ -494,8 +551,49 @@ fail_all:
 fail:
 	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
 	       pb_q(why));
-	digest_lost(c, sub->name, why, code);
+	digest_lost(c, sub->name, why, EX_IOERR);
 	return -1;
+}
+
+/* Writes the digests rendered so far in one transaction, and commits it. */
+static void
+pend_flush(struct cycle *c)
+{
+	for (size_t i = 0; i < c->n_pend; i++) {
+		pend_write(c, &c->pend[i]);
+		pend_clear(&c->pend[i]);
+	}
+	c->n_pend = 0;
+	batch_commit(c);
+}
+
+/* Renders one subscriber's digest into the pending ones; they are written together when
+ * BATCH_MAX are waiting or BATCH_MS has passed since the first. Returns 0, or -1 (noted with
+ * digest_lost). */
+static int
+enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
+	    size_t matched)
+{
+	struct pend *p = &c->pend[c->n_pend];
+
+	memset(p, 0, sizeof *p);
+	p->sub = sub;
+	p->matched = matched;
+	if (render_digest(c, sub, d, p) < 0) {
+		static const char why[] = "rendering the digest failed";
+
+		pend_clear(p);
+		pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+		       c->rep->date, pb_q(why));
+		digest_lost(c, sub->name, why, EX_SOFTWARE);
+		return -1;
+	}
+	pend_papers(p, d);
+	if (c->n_pend++ == 0)
+		c->pend_t0 = mono_ms();
+	if (c->n_pend >= BATCH_MAX || mono_ms() - c->pend_t0 >= BATCH_MS)
+		pend_flush(c);
+	return 0;
 }
 
 /* Where in the subscriber list this machine starts building: at 0 alone; with other machines
@@ -654,7 +752,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
-	batch_commit(c);
+	pend_flush(c);
 	if (shown)
 		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
 			c->rep->digests, cfg->n_subscribers);
@@ -676,6 +774,99 @@ out:
 	return rc;
 }
 
+/* ---- delivering while building ----
+ *
+ * A run that builds digests starts delivering at once, in a thread of its own with a handle
+ * of its own on the state (the follower): what each batch of the build commits goes out while
+ * the next is being rendered, instead of after the whole build. It takes what is due, as
+ * delivery always does; when the build ends it finishes what it has in flight, takes no more
+ * and returns, and the run's delivery proper (deliver) sends the rest as before: what it had
+ * not taken, retries, the last batch. The build holds the state's write lock only while it
+ * writes a batch (pend_flush), so the follower records what it sent without waiting for the
+ * build. A follower that cannot start (no second handle, no thread) leaves the run as it was:
+ * build, then deliver. */
+struct follower {
+	pthread_t thread;
+	atomic_int building;
+	struct pb_state *st;
+	const struct pb_config *cfg;
+	volatile sig_atomic_t *stop;
+	struct pb_parts *left_alone;   /* the cycle's, untouched by it until the join */
+	struct pb_deliver_stats ds;
+	int rc;
+	char err[512];
+};
+
+static void *
+follow_main(void *arg)
+{
+	struct follower *f = arg;
+	struct pb_deliver_opts dopts;
+
+	memset(&dopts, 0, sizeof dopts);
+	dopts.stop = f->stop;
+	dopts.building = &f->building;
+	dopts.left_alone = f->left_alone;
+	f->rc = pb_deliver_run(f->st, f->cfg, &dopts, &f->ds, f->err, sizeof f->err);
+	return NULL;
+}
+
+static void
+follow_start(struct cycle *c)
+{
+	struct follower *f;
+	char err[768];
+	int temporary = 0;
+
+	if (c->o->dry_run || !c->st)
+		return;
+	/* set up here, before a second thread can log or use libcurl */
+	pb_config_log_secrets(c->cfg);
+	if (pb_http_global_init() < 0)
+		return;
+	f = pb_xcalloc(1, sizeof *f);
+	f->st = pb_cli_state_open(c->cfg, PB_STATE_CREATE, &temporary, err, sizeof err);
+	if (!f->st) {
+		pb_warn("deliver.follow", "error=%s", pb_q(err));
+		free(f);
+		return;
+	}
+	pb_state_set_machine(f->st, c->cfg->state_machine);
+	atomic_init(&f->building, 1);
+	f->cfg = c->cfg;
+	f->stop = c->o->stop;
+	f->left_alone = &c->left_alone;
+	c->deliver_t0 = (double)pb_mono_ms();
+	if (pthread_create(&f->thread, NULL, follow_main, f) != 0) {
+		pb_warn("deliver.follow", "error=%s", pb_q("cannot start a thread"));
+		pb_state_close(f->st);
+		free(f);
+		c->deliver_t0 = 0;
+		return;
+	}
+	c->fol = f;
+}
+
+/* The build is over: the follower finishes what it has in flight and ends. */
+static void
+follow_end(struct cycle *c)
+{
+	struct follower *f = c->fol;
+
+	if (!f)
+		return;
+	atomic_store(&f->building, 0);
+	pthread_join(f->thread, NULL);
+	c->fol_stats = f->ds;
+	c->fol_rc = f->rc;
+	snprintf(c->fol_err, sizeof c->fol_err, "%s", f->err);
+	if (f->rc < 0)
+		pb_err("deliver.failed", "error=%s", pb_q(f->err));
+	pb_state_close(f->st);
+	free(f);
+	c->fol = NULL;
+}
+
 /* Delivers what the outbox holds. Returns 0, or -1 with err filled when a result could not
  * be recorded in the state (the destination concerned was left alone for this run). */
 static int
@@ -692,14 +883,20 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	dopts.limit_s = c->o->deliver_limit_s;
 	dopts.stop = c->o->stop;
 	dopts.progress = c->o->progress;
+	dopts.left_alone = &c->left_alone;
 	pb_state_trim(c->st);
 	rc = pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, errlen);
 	if (rc < 0)
 		pb_err("deliver.failed", "error=%s", pb_q(err));
-	c->rep->sent = ds.sent;
-	c->rep->failed = ds.failed + ds.expired;
+	/* with what the follower sent while the digests were built */
+	c->rep->sent = ds.sent + c->fol_stats.sent;
+	c->rep->failed = ds.failed + ds.expired + c->fol_stats.failed + c->fol_stats.expired;
 	c->rep->pending = ds.pending;
-	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
+	c->rep->ms_deliver = (double)pb_mono_ms() - (c->deliver_t0 > 0 ? c->deliver_t0 : t0);
+	if (rc == 0 && c->fol_rc < 0) {
+		snprintf(err, errlen, "%s", c->fol_err);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -785,7 +982,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	struct pb_http *h = NULL;
 	struct pb_fetch_result fr;
 	enum pb_fetch_status fs;
-	int done;
+	int done, brc;
 	double t0;
 
 	memset(rep, 0, sizeof *rep);
@@ -860,7 +1057,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 			rep->status = PB_RUN_NO_ANNOUNCEMENT;
 			pb_info("run.no_announcement", "date=%s", rep->date);
 		}
-		if (build_all(&c, h, err, errlen) < 0) {
+		follow_start(&c);
+		brc = build_all(&c, h, err, errlen);
+		follow_end(&c);
+		if (brc < 0) {
 			rep->status = PB_RUN_FAILED;
 			if (!rep->sysexit)
 				rep->sysexit = EX_SOFTWARE;
@@ -918,5 +1118,6 @@ out:
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);
 	pb_buf_free(&c.lost_names);
+	pb_parts_free(&c.left_alone);
 	return rep->status;
 }

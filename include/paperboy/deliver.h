@@ -5,6 +5,7 @@
 #define PAPERBOY_DELIVER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -24,6 +25,15 @@ struct pb_deliver_opts {
 					 * (pb_state_durable off), the reference for its cost */
 	volatile sig_atomic_t *stop;    /* set by a signal handler: finish in-flight, take no more */
 	int progress;                   /* print progress to stderr (a terminal) */
+	/* Set while another thread enqueues digests (a run delivering as it builds, src/run.c):
+	 * an outbox with nothing due is not the end then, it is looked at again every 10 ms. Once
+	 * it is 0 again, delivery finishes what is in flight, takes no more, and returns. */
+	const atomic_int *building;
+	/* Destinations left alone because a result could not be recorded (so that nothing goes
+	 * twice on the strength of a record that is not there): those listed are left alone
+	 * from the start, and the run adds its own. The run's delivery after the build takes
+	 * them from the one during it. NULL: none carried. */
+	struct pb_parts *left_alone;
 };
 
 struct pb_deliver_stats {

@@ -124,7 +124,8 @@ struct run {
 static int
 stopping(const struct run *r)
 {
-	return r->fatal || r->cut || (r->o && r->o->stop && *r->o->stop);
+	return r->fatal || r->cut || (r->o && r->o->stop && *r->o->stop) ||
+	       (r->o && r->o->building && !atomic_load(r->o->building));
 }
 
 static void
@@ -941,6 +942,9 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	if (o && o->limit_s > 0)
 		r.deadline_ms = pb_mono_ms() + (int64_t)o->limit_s * 1000;
 
+	if (o && o->left_alone)
+		for (size_t i = 0; i < o->left_alone->n; i++)
+			table_get(&r.tab, o->left_alone->v[i])->broken = 1;
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_config_log_secrets(cfg);
 	/* A mark is on disk before the message counts as sent (marks.h). */
@@ -1004,6 +1008,12 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			if (r.n_batch > 0) {
 				/* Something was done or dropped: look again at once. */
 				batch_free(&r);
+				continue;
+			}
+			if (o && o->building) {
+				/* Digests are still being enqueued: look again shortly. */
+				curl_multi_poll(r.multi, NULL, 0, 10, NULL);
+				beat(&r, 0);
 				continue;
 			}
 			next = pb_outbox_next_due(st);
@@ -1080,6 +1090,18 @@ out:
 	beat(&r, 1);
 	stats->pending = count_pending(&r);
 	stats->state_errors = r.state_errors;
+	if (o && o->left_alone && r.state_errors) {
+		for (size_t i = 0; i < r.tab.cap; i++) {
+			int known = 0;
+
+			if (!r.tab.v[i].key || !r.tab.v[i].broken)
+				continue;
+			for (size_t k = 0; k < o->left_alone->n && !known; k++)
+				known = strcmp(o->left_alone->v[k], r.tab.v[i].key) == 0;
+			if (!known)
+				pb_parts_push(o->left_alone, pb_xstrdup(r.tab.v[i].key));
+		}
+	}
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.xf);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "db_int.h"
 
 int
@@ -20,6 +21,29 @@ pb_db_fail(struct pb_db *db, const char *fmt, ...)
 	db->failed = 1;
 	db->transient = 0;
 	return -1;
+}
+
+/* ---- waiting for SQLite's one writer ----
+ *
+ * SQLite lets one connection write at a time; the others wait in a busy handler. Its own
+ * sleeps 1, 2, 5 ... up to 100 ms between tries, and a run's delivery, which records what it
+ * sent while the build writes its batches (src/run.c), would sleep through most of the gaps
+ * between them. This one tries again every 100 microseconds for the first 20 ms, then every
+ * 2 ms, up to BUSY_MS in all (a writer in another process: status, retry, a second run). */
+#define BUSY_MS 10000
+
+static int
+sq_busy(void *arg, int count)
+{
+	struct pb_db *db = arg;
+	int64_t now = pb_mono_ms();
+
+	if (count == 0)
+		db->sq_wait_from = now;
+	if (now - db->sq_wait_from >= BUSY_MS)
+		return 0;   /* SQLITE_BUSY */
+	usleep(now - db->sq_wait_from < 20 ? 100 : 2000);
+	return 1;
 }
 
 /* ---- opening SQLite ---- */
@@ -127,8 +151,9 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 			 db->sq ? sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	/* Another process (status, retry, a second run) may hold the write lock briefly. */
-	sqlite3_busy_timeout(db->sq, 10000);
+	/* Another process (status, retry, a second run) may hold the write lock briefly, or
+	 * another handle of this one. */
+	sqlite3_busy_handler(db->sq, sq_busy, db);
 	sqlite3_extended_result_codes(db->sq, 1);
 	/* SQLite opens a file it cannot write read-only without a word; say so by name. */
 	if (sqlite3_db_readonly(db->sq, "main") == 1) {

@@ -27,6 +27,7 @@ struct pb_db {
 	long patience_ms;       /* how long a lost connection is waited for */
 	int failed;
 	int transient;   /* the last failure was a deadlock or serialization failure */
+	int64_t sq_wait_from;   /* SQLite: when the statement now waiting for a lock began to */
 	char err[512];
 };
 
