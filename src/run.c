@@ -41,6 +41,8 @@
  * sent without waiting for the build. */
 #define BATCH_MAX 64
 #define BATCH_MS 200.0
+/* ... or once their payloads, held until then, reach this many bytes. */
+#define BATCH_BYTES (4u << 20)
 
 struct cycle {
 	const struct pb_config *cfg;
@@ -91,6 +93,7 @@ struct cycle {
 		size_t n_items, matched;
 	} pend[BATCH_MAX];
 	size_t n_pend;
+	size_t pend_bytes;          /* of their payloads */
 	double pend_t0;
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	double deliver_t0;          /* when delivery began (the follower's start) */
@@ -255,7 +258,8 @@ pend_clear(struct pend *p)
 
 /* Renders the digest once in every format the subscriber's channels need (the display
  * conversion done once for all), then each channel's payloads for each destination, in the
- * table's order, into p (written by pend_write). */
+ * table's order, into p (written by pend_write). 0, -1 (rendering failed) or -2 (the state
+ * could not be read). */
 static int
 render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
 	      struct pend *p)
@@ -265,7 +269,7 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = sub, .d = d, .now = c->now };
 	struct pb_buf manage = { 0 };
 	struct pb_mail_tpl *tpl = NULL;
-	int rc = -1;
+	int rc = -1, state_failed = 0;
 	double t0 = mono_ms();
 
 	memset(&ro, 0, sizeof ro);
@@ -306,8 +310,7 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 			int sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
 
 			if (sup < 0) {
-				pb_err("render.failed", "subscriber=%s error=%s", pb_q(sub->name),
-				       pb_q(pb_state_errmsg(c->st)));
+				state_failed = 1;
 				r = -1;
 				break;
 			}
@@ -339,6 +342,8 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 	}
 	rc = 0;
 out:
+	if (state_failed)
+		rc = -2;
 	for (int f = 0; f < PB_FMT_COUNT; f++)
 		pb_parts_free(&out[f]);
 	pb_mail_tpl_free(tpl);
@@ -564,34 +569,42 @@ pend_flush(struct cycle *c)
 		pend_clear(&c->pend[i]);
 	}
 	c->n_pend = 0;
+	c->pend_bytes = 0;
 	batch_commit(c);
 }
 
 /* Renders one subscriber's digest into the pending ones; they are written together when
- * BATCH_MAX are waiting or BATCH_MS has passed since the first. Returns 0, or -1 (noted with
- * digest_lost). */
+ * BATCH_MAX are waiting, their payloads reach BATCH_BYTES, or BATCH_MS has passed since the
+ * first. Returns 0, or -1 (noted with digest_lost). */
 static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
 	    size_t matched)
 {
 	struct pend *p = &c->pend[c->n_pend];
+	int r;
 
 	memset(p, 0, sizeof *p);
 	p->sub = sub;
 	p->matched = matched;
-	if (render_digest(c, sub, d, p) < 0) {
-		static const char why[] = "rendering the digest failed";
+	r = render_digest(c, sub, d, p);
+	if (r < 0) {
+		char why[256] = "rendering the digest failed";
 
+		if (r == -2)
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		pend_clear(p);
 		pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name),
 		       c->rep->date, pb_q(why));
-		digest_lost(c, sub->name, why, EX_SOFTWARE);
+		digest_lost(c, sub->name, why, r == -2 ? EX_IOERR : EX_SOFTWARE);
 		return -1;
 	}
 	pend_papers(p, d);
+	for (size_t i = 0; i < p->n_m; i++)
+		c->pend_bytes += p->m[i].len;
 	if (c->n_pend++ == 0)
 		c->pend_t0 = mono_ms();
-	if (c->n_pend >= BATCH_MAX || mono_ms() - c->pend_t0 >= BATCH_MS)
+	if (c->n_pend >= BATCH_MAX || c->pend_bytes >= BATCH_BYTES ||
+	    mono_ms() - c->pend_t0 >= BATCH_MS)
 		pend_flush(c);
 	return 0;
 }

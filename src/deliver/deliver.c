@@ -73,6 +73,44 @@ table_get(struct table *t, const char *key)
 	return &t->v[i];
 }
 
+/* Keeps only the slots that still say something (in flight, held, paused, left alone, or
+ * paced past now_ms, the monotonic clock): without it a run over 100,000 destinations holds a
+ * slot for every one of them to its end, beside the build's memory when it runs with one. */
+static void
+table_compact(struct table *t, int64_t now_ms)
+{
+	struct table nt = { 0 };
+	size_t keep = 0, i;
+
+	for (size_t j = 0; j < t->cap; j++) {
+		struct slot *s = &t->v[j];
+
+		if (s->key && (s->busy || s->held || s->paused || s->broken || s->next_ms > now_ms))
+			keep++;
+	}
+	nt.cap = 256;
+	while (nt.cap < 4 * keep)
+		nt.cap *= 2;
+	nt.v = pb_xcalloc(nt.cap, sizeof *nt.v);
+	for (size_t j = 0; j < t->cap; j++) {
+		struct slot *s = &t->v[j];
+
+		if (!s->key)
+			continue;
+		if (!(s->busy || s->held || s->paused || s->broken || s->next_ms > now_ms)) {
+			free(s->key);
+			continue;
+		}
+		i = pb_fnv1a64_str(s->key) & (nt.cap - 1);
+		while (nt.v[i].key)
+			i = (i + 1) & (nt.cap - 1);
+		nt.v[i] = *s;
+	}
+	nt.n = keep;
+	free(t->v);
+	*t = nt;
+}
+
 static void
 table_free(struct table *t)
 {
@@ -910,7 +948,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	struct pb_deliver_stats dummy;
 	struct run r;
 	int64_t wake, last_load = 0, last_progress = 0;
-	size_t waiting = 0;
+	size_t waiting = 0, compact_at = 1024;
 	int rc = -1, running;
 
 	memset(&r, 0, sizeof r);
@@ -963,6 +1001,12 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		time_t now = time(NULL);
 		int64_t t = pb_mono_ms();
 
+		/* no slot is held across iterations: the table may move */
+		if (r.tab.n >= compact_at) {
+			table_compact(&r.tab, t);
+			compact_at = 2 * r.tab.n > 1024 ? 2 * r.tab.n : 1024;
+		}
+
 		if (r.deadline_ms && t >= r.deadline_ms) {
 			cut_off(&r);
 			break;
@@ -976,8 +1020,13 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			r.reload = 0;
 			last_load = t;
 			batch_free(&r);
-			/* Claimed for this machine: another sharing the state sends the rest. */
+			/* Claimed for this machine: another sharing the state sends the rest.
+			 * Beside a build, a few transfers' worth at a time: the bodies of a
+			 * batch are held in memory, and the build's are too. */
 			size_t take = r.others && 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
+
+			if (o && o->building && 2 * r.max_xf < take)
+				take = 2 * r.max_xf;
 
 			if (pb_outbox_claim(st, now, r.lease_s, take, &r.batch, &r.n_batch) != 0) {
 				fatal(&r, "loading due messages");
