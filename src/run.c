@@ -99,6 +99,7 @@ struct cycle {
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
 	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
+	double build_end;           /* when the follower was told the build was over */
 	int fol_rc;
 	char fol_err[512];
 };
@@ -805,6 +806,7 @@ struct follower {
 	const struct pb_config *cfg;
 	volatile sig_atomic_t *stop;
 	struct pb_parts *left_alone;   /* the cycle's, untouched by it until the join */
+	int limit_s;                   /* run --wait: from the build's end */
 	struct pb_deliver_stats ds;
 	int rc;
 	char err[512];
@@ -820,6 +822,7 @@ follow_main(void *arg)
 	dopts.stop = f->stop;
 	dopts.building = &f->building;
 	dopts.left_alone = f->left_alone;
+	dopts.limit_s = f->limit_s;
 	f->rc = pb_deliver_run(f->st, f->cfg, &dopts, &f->ds, f->err, sizeof f->err);
 	return NULL;
 }
@@ -849,6 +852,7 @@ follow_start(struct cycle *c)
 	f->cfg = c->cfg;
 	f->stop = c->o->stop;
 	f->left_alone = &c->left_alone;
+	f->limit_s = c->o->deliver_limit_s;
 	c->deliver_t0 = (double)pb_mono_ms();
 	if (pthread_create(&f->thread, NULL, follow_main, f) != 0) {
 		pb_warn("deliver.follow", "error=%s", pb_q("cannot start a thread"));
@@ -868,6 +872,7 @@ follow_end(struct cycle *c)
 
 	if (!f)
 		return;
+	c->build_end = (double)pb_mono_ms();
 	atomic_store(&f->building, 0);
 	pthread_join(f->thread, NULL);
 	c->fol_stats = f->ds;
@@ -894,6 +899,12 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	memset(&ds, 0, sizeof ds);
 	dopts.max_wait_s = c->o->deliver_wait_s;
 	dopts.limit_s = c->o->deliver_limit_s;
+	/* what the follower spent of the limit after the build is spent */
+	if (dopts.limit_s > 0 && c->build_end > 0) {
+		int spent = (int)(((double)pb_mono_ms() - c->build_end) / 1000.0);
+
+		dopts.limit_s = dopts.limit_s - spent > 1 ? dopts.limit_s - spent : 1;
+	}
 	dopts.stop = c->o->stop;
 	dopts.progress = c->o->progress;
 	dopts.left_alone = &c->left_alone;

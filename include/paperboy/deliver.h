@@ -27,7 +27,8 @@ struct pb_deliver_opts {
 	int progress;                   /* print progress to stderr (a terminal) */
 	/* Set while another thread enqueues digests (a run delivering as it builds, src/run.c):
 	 * an outbox with nothing due is not the end then, it is looked at again every 10 ms. Once
-	 * it is 0 again, delivery finishes what is in flight, takes no more, and returns. */
+	 * it is 0 again, delivery finishes what is in flight, takes no more, and returns; limit_s
+	 * then runs from that moment, cutting off what is still in flight. */
 	const atomic_int *building;
 	/* Destinations left alone because a result could not be recorded (so that nothing goes
 	 * twice on the strength of a record that is not there): those listed are left alone

@@ -157,6 +157,7 @@ struct run {
 	long beat_sent;                /* stats->sent at that heartbeat */
 	int pace_db_failed;            /* shared pacing unavailable: paced here only (logged) */
 	int others;                    /* other machines beat on the state within the lease */
+	int build_over;                /* o->building was seen 0: the limit runs from then */
 };
 
 static int
@@ -977,7 +978,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	r.max_wfd = (int)r.max_total * PB_SMTP_FDS_PER_SESSION;
 	r.wfd = pb_xcalloc((size_t)r.max_wfd, sizeof *r.wfd);
 	r.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (o && o->limit_s > 0)
+	/* Beside a build, the time limit runs from the build's end. */
+	if (o && o->limit_s > 0 && !o->building)
 		r.deadline_ms = pb_mono_ms() + (int64_t)o->limit_s * 1000;
 
 	if (o && o->left_alone)
@@ -1001,6 +1003,11 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		time_t now = time(NULL);
 		int64_t t = pb_mono_ms();
 
+		if (o && o->building && !r.build_over && !atomic_load(o->building)) {
+			r.build_over = 1;
+			if (o->limit_s > 0)
+				r.deadline_ms = t + (int64_t)o->limit_s * 1000;
+		}
 		/* no slot is held across iterations: the table may move */
 		if (r.tab.n >= compact_at) {
 			table_compact(&r.tab, t);

@@ -5,6 +5,9 @@
 #     last digest is enqueued, and run.done counts every message sent.
 #  2. A run stopped with SIGTERM while it builds and delivers: it ends within seconds, and the
 #     next run sends the rest; no digest goes twice, none is missing.
+#  3. An SMTP server that falls silent after DATA: `run --wait 3` still returns within seconds
+#     of the build's end (what is in flight is cut off, never marked sent), not after the
+#     server's 120 s timeout.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 N=600
@@ -20,15 +23,19 @@ wait_file() { i=0; while [ ! -s "$1" ]; do i=$((i + 1)); [ $i -le 300 ] || die "
 $PY "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" --log "$T/arxiv.log" \
   --fixtures "$PB_FIXTURES" --rss rss2-all-archives-2024-11-28-1504items.xml 2>/dev/null &
 pids="$pids $!"
-mkdir -p "$T/mail1" "$T/mail2"
+mkdir -p "$T/mail1" "$T/mail2" "$T/mail3"
 for k in 1 2; do
   $PY "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp$k.port" --save-dir "$T/mail$k" \
     --pipelining --timeout 300 2>"$T/smtpd$k.err" &
   pids="$pids $!"
 done
+$PY "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp3.port" --save-dir "$T/mail3" \
+  --silent-after-data --timeout 300 2>"$T/smtpd3.err" &
+pids="$pids $!"
 wait_file "$T/arxiv.port"; wait_file "$T/smtp1.port"; wait_file "$T/smtp2.port"
+wait_file "$T/smtp3.port"
 AP=$(cat "$T/arxiv.port")
-for k in 1 2; do
+for k in 1 2 3; do
   mkdir -p "$T/d$k"
   $PY "$PB_TESTS/lib/gen_config.py" --dir "$T/d$k" --subscribers $N \
     --smtp-port "$(cat "$T/smtp$k.port")" --chat-port 9 --topics 3 --max-papers 10 \
@@ -78,4 +85,16 @@ wait $P
 "$PAPERBOY" -c "$T/d2/paperboy.conf" run --wait 60 >"$T/run3.out" 2>"$T/run3.log" ||
   die "2: the run after the stop exited $?: $(tail -3 "$T/run3.log")"
 once_each "$T/mail2" || die "2: the deliveries are wrong after a stop"
-echo "   $N digests, the first sent before the last was enqueued; after SIGTERM the next run sent the rest, none twice"
+
+# 3
+t0=$(date +%s)
+timeout 100 "$PAPERBOY" -c "$T/d3/paperboy.conf" run --wait 3 >"$T/run4.out" 2>"$T/run4.log"
+rc=$?
+took=$(($(date +%s) - t0))
+[ $rc != 124 ] || die "3: run --wait 3 was still delivering after 100 s"
+[ $took -le 30 ] || die "3: run --wait 3 took $took s"
+grep -q '"status": 0' "$T/mail3/index.jsonl" 2>/dev/null ||
+  die "3: no message reached the silent server"
+grep -q "event=run.done .* sent=0 " "$T/run4.log" ||
+  die "3: something counts as sent: $(grep run.done "$T/run4.log")"
+echo "   $N digests, the first sent before the last was enqueued; after SIGTERM the next run sent the rest, none twice; --wait 3 with a silent server: $took s"
