@@ -44,60 +44,32 @@ struct table {
 	size_t cap, n;
 };
 
-static struct slot *
-table_get(struct table *t, const char *key)
+/* Whether slot s still says something at now_ms (the monotonic clock): in flight, held,
+ * paused, left alone, or paced past it. */
+static int
+slot_live(const struct slot *s, int64_t now_ms)
 {
-	size_t i;
-
-	if (t->n * 2 >= t->cap) {
-		struct table nt = { 0 };
-		nt.cap = t->cap ? t->cap * 2 : 256;
-		nt.v = pb_xcalloc(nt.cap, sizeof *nt.v);
-		for (size_t j = 0; j < t->cap; j++) {
-			if (!t->v[j].key)
-				continue;
-			i = pb_fnv1a64_str(t->v[j].key) & (nt.cap - 1);
-			while (nt.v[i].key)
-				i = (i + 1) & (nt.cap - 1);
-			nt.v[i] = t->v[j];
-		}
-		nt.n = t->n;
-		free(t->v);
-		*t = nt;
-	}
-	for (i = pb_fnv1a64_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
-		if (strcmp(t->v[i].key, key) == 0)
-			return &t->v[i];
-	t->v[i].key = pb_xstrdup(key);
-	t->n++;
-	return &t->v[i];
+	return s->busy || s->held || s->paused || s->broken || s->next_ms > now_ms;
 }
 
-/* Keeps only the slots that still say something (in flight, held, paused, left alone, or
- * paced past now_ms, the monotonic clock): without it a run over 100,000 destinations holds a
- * slot for every one of them to its end, beside the build's memory when it runs with one. */
+/* Moves t's slots into a table of cap slots (a power of two, above twice what it keeps).
+ * With drop_at >= 0, the slots that say nothing at drop_at are dropped: without it a run over
+ * 100,000 destinations holds a slot for every one of them to its end, beside the build's
+ * memory when it runs with one. */
 static void
-table_compact(struct table *t, int64_t now_ms)
+table_rebuild(struct table *t, size_t cap, int64_t drop_at)
 {
 	struct table nt = { 0 };
-	size_t keep = 0, i;
 
-	for (size_t j = 0; j < t->cap; j++) {
-		struct slot *s = &t->v[j];
-
-		if (s->key && (s->busy || s->held || s->paused || s->broken || s->next_ms > now_ms))
-			keep++;
-	}
-	nt.cap = 256;
-	while (nt.cap < 4 * keep)
-		nt.cap *= 2;
+	nt.cap = cap;
 	nt.v = pb_xcalloc(nt.cap, sizeof *nt.v);
 	for (size_t j = 0; j < t->cap; j++) {
 		struct slot *s = &t->v[j];
+		size_t i;
 
 		if (!s->key)
 			continue;
-		if (!(s->busy || s->held || s->paused || s->broken || s->next_ms > now_ms)) {
+		if (drop_at >= 0 && !slot_live(s, drop_at)) {
 			free(s->key);
 			continue;
 		}
@@ -105,10 +77,39 @@ table_compact(struct table *t, int64_t now_ms)
 		while (nt.v[i].key)
 			i = (i + 1) & (nt.cap - 1);
 		nt.v[i] = *s;
+		nt.n++;
 	}
-	nt.n = keep;
 	free(t->v);
 	*t = nt;
+}
+
+/* Keeps only the slots live at now_ms. */
+static void
+table_compact(struct table *t, int64_t now_ms)
+{
+	size_t keep = 0, cap = 256;
+
+	for (size_t j = 0; j < t->cap; j++)
+		if (t->v[j].key && slot_live(&t->v[j], now_ms))
+			keep++;
+	while (cap < 4 * keep)
+		cap *= 2;
+	table_rebuild(t, cap, now_ms);
+}
+
+static struct slot *
+table_get(struct table *t, const char *key)
+{
+	size_t i;
+
+	if (t->n * 2 >= t->cap)
+		table_rebuild(t, t->cap ? t->cap * 2 : 256, -1);
+	for (i = pb_fnv1a64_str(key) & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1))
+		if (strcmp(t->v[i].key, key) == 0)
+			return &t->v[i];
+	t->v[i].key = pb_xstrdup(key);
+	t->n++;
+	return &t->v[i];
 }
 
 static void

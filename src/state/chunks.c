@@ -191,47 +191,6 @@ put_varint(struct pb_buf *b, uint64_t v)
 	pb_buf_putc(b, (char)v);
 }
 
-void
-pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id)
-{
-	int64_t d = id - *prev;
-
-	put_varint(b, d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1);
-	*prev = id;
-}
-
-int
-pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev, int64_t *id)
-{
-	uint64_t v = 0;
-	int shift = 0;
-
-	for (;;) {
-		unsigned char c;
-
-		if (*pos >= n || shift > 63)
-			return -1;
-		c = p[(*pos)++];
-		v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			break;
-		shift += 7;
-	}
-	*prev += v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
-	*id = *prev;
-	return 0;
-}
-
-/* ---- the second encoding: literal runs beside the chunk ids ----
- *
- *   0x01, varint L, varint Z, Z bytes: the body's literal bytes (L of them), as they are when
- *   Z == L, else a zlib stream; then the entries, each a varint v: v & 1, a run of the next
- *   v >> 1 literal bytes; else a chunk, its id's zigzag delta from the last chunk's in v >> 1.
- *
- * The first encoding's first byte is even (its first entry is an id above 0, doubled), so the
- * leading 0x01 tells the two apart. */
-#define LIST_LITERALS 0x01
-
 static int
 get_varint(const unsigned char *p, size_t n, size_t *pos, uint64_t *v)
 {
@@ -250,6 +209,48 @@ get_varint(const unsigned char *p, size_t n, size_t *pos, uint64_t *v)
 		shift += 7;
 	}
 }
+
+/* A signed delta as an unsigned number, small either way (zigzag), and back. */
+static uint64_t
+zigzag(int64_t d)
+{
+	return d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1;
+}
+
+static int64_t
+unzigzag(uint64_t v)
+{
+	return v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
+}
+
+void
+pb_body_list_add(struct pb_buf *b, int64_t *prev, int64_t id)
+{
+	put_varint(b, zigzag(id - *prev));
+	*prev = id;
+}
+
+int
+pb_body_list_next(const unsigned char *p, size_t n, size_t *pos, int64_t *prev, int64_t *id)
+{
+	uint64_t v;
+
+	if (get_varint(p, n, pos, &v) < 0)
+		return -1;
+	*prev += unzigzag(v);
+	*id = *prev;
+	return 0;
+}
+
+/* ---- the second encoding: literal runs beside the chunk ids ----
+ *
+ *   0x01, varint L, varint Z, Z bytes: the body's literal bytes (L of them), as they are when
+ *   Z == L, else a zlib stream; then the entries, each a varint v: v & 1, a run of the next
+ *   v >> 1 literal bytes; else a chunk, its id's zigzag delta from the last chunk's in v >> 1.
+ *
+ * The first encoding's first byte is even (its first entry is an id above 0, doubled), so the
+ * leading 0x01 tells the two apart. */
+#define LIST_LITERALS 0x01
 
 int
 pb_body_list_open(struct pb_body_list *l, const void *p, size_t n)
@@ -295,8 +296,7 @@ pb_body_list_step(struct pb_body_list *l, int64_t *id, size_t *lit)
 		*lit = (size_t)(v >> 1);
 		return 1;
 	}
-	v >>= 1;
-	l->prev += v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
+	l->prev += unzigzag(v >> 1);
 	*id = l->prev;
 	return *id > 0 ? 1 : -1;
 }
@@ -925,15 +925,13 @@ list_encode(struct pb_state *st, struct pb_buf *list, const struct pb_buf *lits,
 		pb_buf_append(list, lits->data, lits->len);
 	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t d;
 		uint64_t z;
 
 		if (lit[i]) {
 			put_varint(list, (uint64_t)lit[i] << 1 | 1);
 			continue;
 		}
-		d = ids[i] - prev;
-		z = d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1;
+		z = zigzag(ids[i] - prev);
 		if (z >> 63) {
 			pb_st_fail(st, "body_put", "a chunk id out of range");
 			return -1;
