@@ -99,7 +99,6 @@ struct cycle {
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
 	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
-	double build_end;           /* when the follower was told the build was over */
 	int fol_rc;
 	char fol_err[512];
 };
@@ -793,11 +792,12 @@ out:
  * A run that builds digests starts delivering at once, in a thread of its own with a handle
  * of its own on the state (the follower): what each batch of the build commits goes out while
  * the next is being rendered, instead of after the whole build. It takes what is due, as
- * delivery always does; when the build ends it finishes what it has in flight, takes no more
- * and returns, and the run's delivery proper (deliver) sends the rest as before: what it had
- * not taken, retries, the last batch. The build holds the state's write lock only while it
- * writes a batch (pend_flush), so the follower records what it sent without waiting for the
- * build. A follower that cannot start (no second handle, no thread) leaves the run as it was:
+ * delivery always does; when the build ends it goes on as the run's delivery, with the
+ * sessions it has open: the last batch, what it had not taken, retries due within --wait (a
+ * build that failed stops it once what it has in flight is done, as before). The run's own
+ * handle writes the run's row meanwhile and then waits for it. The build holds the state's
+ * write lock only while it writes a batch (pend_flush), so the follower records what it sent
+ * without waiting for the build. A follower that cannot start (no second handle, no thread) leaves the run as it was:
  * build, then deliver. */
 struct follower {
 	pthread_t thread;
@@ -807,6 +807,8 @@ struct follower {
 	volatile sig_atomic_t *stop;
 	struct pb_parts *left_alone;   /* the cycle's, untouched by it until the join */
 	int limit_s;                   /* run --wait: from the build's end */
+	int max_wait_s;                /* run --wait too: for retries due soon */
+	int progress;
 	struct pb_deliver_stats ds;
 	int rc;
 	char err[512];
@@ -823,6 +825,8 @@ follow_main(void *arg)
 	dopts.building = &f->building;
 	dopts.left_alone = f->left_alone;
 	dopts.limit_s = f->limit_s;
+	dopts.max_wait_s = f->max_wait_s;
+	dopts.progress = f->progress;
 	f->rc = pb_deliver_run(f->st, f->cfg, &dopts, &f->ds, f->err, sizeof f->err);
 	return NULL;
 }
@@ -848,11 +852,13 @@ follow_start(struct cycle *c)
 		return;
 	}
 	pb_state_set_machine(f->st, c->cfg->state_machine);
-	atomic_init(&f->building, 1);
+	atomic_init(&f->building, PB_BUILDING);
 	f->cfg = c->cfg;
 	f->stop = c->o->stop;
 	f->left_alone = &c->left_alone;
 	f->limit_s = c->o->deliver_limit_s;
+	f->max_wait_s = c->o->deliver_wait_s;
+	f->progress = c->o->progress;
 	c->deliver_t0 = (double)pb_mono_ms();
 	if (pthread_create(&f->thread, NULL, follow_main, f) != 0) {
 		pb_warn("deliver.follow", "error=%s", pb_q("cannot start a thread"));
@@ -864,22 +870,27 @@ follow_start(struct cycle *c)
 	c->fol = f;
 }
 
-/* The build is over: the follower finishes what it has in flight and ends. */
+/* The build is over: the follower goes on as the run's delivery (PB_BUILD_DONE), or finishes
+ * what it has in flight and ends (PB_BUILD_FAILED). */
 static void
-follow_end(struct cycle *c)
+follow_over(struct cycle *c, int how)
+{
+	if (c->fol)
+		atomic_store(&c->fol->building, how);
+}
+
+/* Waits for the follower to end, and takes its counts. */
+static void
+follow_join(struct cycle *c)
 {
 	struct follower *f = c->fol;
 
 	if (!f)
 		return;
-	c->build_end = (double)pb_mono_ms();
-	atomic_store(&f->building, 0);
 	pthread_join(f->thread, NULL);
 	c->fol_stats = f->ds;
 	c->fol_rc = f->rc;
 	snprintf(c->fol_err, sizeof c->fol_err, "%s", f->err);
-	if (f->rc < 0)
-		pb_err("deliver.failed", "error=%s", pb_q(f->err));
 	pb_state_close(f->st);
 	free(f);
 	c->fol = NULL;
@@ -895,16 +906,25 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	double t0 = (double)pb_mono_ms();
 	int rc;
 
+	if (c->fol) {
+		/* the follower is the run's delivery: it goes on until the outbox is done */
+		pb_state_trim(c->st);
+		follow_join(c);
+		rc = c->fol_rc;
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", c->fol_err);
+			pb_err("deliver.failed", "error=%s", pb_q(err));
+		}
+		c->rep->sent = c->fol_stats.sent;
+		c->rep->failed = c->fol_stats.failed + c->fol_stats.expired;
+		c->rep->pending = c->fol_stats.pending;
+		c->rep->ms_deliver = (double)pb_mono_ms() - c->deliver_t0;
+		return rc;
+	}
 	memset(&dopts, 0, sizeof dopts);
 	memset(&ds, 0, sizeof ds);
 	dopts.max_wait_s = c->o->deliver_wait_s;
 	dopts.limit_s = c->o->deliver_limit_s;
-	/* what the follower spent of the limit after the build is spent */
-	if (dopts.limit_s > 0 && c->build_end > 0) {
-		int spent = (int)(((double)pb_mono_ms() - c->build_end) / 1000.0);
-
-		dopts.limit_s = dopts.limit_s - spent > 1 ? dopts.limit_s - spent : 1;
-	}
 	dopts.stop = c->o->stop;
 	dopts.progress = c->o->progress;
 	dopts.left_alone = &c->left_alone;
@@ -912,15 +932,10 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	rc = pb_deliver_run(c->st, c->cfg, &dopts, &ds, err, errlen);
 	if (rc < 0)
 		pb_err("deliver.failed", "error=%s", pb_q(err));
-	/* with what the follower sent while the digests were built */
-	c->rep->sent = ds.sent + c->fol_stats.sent;
-	c->rep->failed = ds.failed + ds.expired + c->fol_stats.failed + c->fol_stats.expired;
+	c->rep->sent = ds.sent;
+	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
-	c->rep->ms_deliver = (double)pb_mono_ms() - (c->deliver_t0 > 0 ? c->deliver_t0 : t0);
-	if (rc == 0 && c->fol_rc < 0) {
-		snprintf(err, errlen, "%s", c->fol_err);
-		rc = -1;
-	}
+	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
 	return rc;
 }
 
@@ -1083,8 +1098,11 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		}
 		follow_start(&c);
 		brc = build_all(&c, h, err, errlen);
-		follow_end(&c);
+		follow_over(&c, brc < 0 ? PB_BUILD_FAILED : PB_BUILD_DONE);
 		if (brc < 0) {
+			follow_join(&c);
+			if (c.fol_rc < 0)
+				pb_err("deliver.failed", "error=%s", pb_q(c.fol_err));
 			rep->status = PB_RUN_FAILED;
 			if (!rep->sysexit)
 				rep->sysexit = EX_SOFTWARE;
@@ -1137,6 +1155,10 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_render,
 		rep->ms_deliver);
 out:
+	if (c.fol) {
+		follow_over(&c, PB_BUILD_FAILED);
+		follow_join(&c);
+	}
 	memset(&c.secret, 0, sizeof c.secret);
 	pb_buf_free(&c.broken);
 	pb_http_free(h);

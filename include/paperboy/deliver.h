@@ -14,6 +14,8 @@
 #include "paperboy/render.h"
 #include "paperboy/state.h"
 
+enum { PB_BUILD_FAILED = -1, PB_BUILD_DONE = 0, PB_BUILDING = 1 };
+
 struct pb_deliver_opts {
 	int max_wait_s;                 /* how long to wait for retries due later before returning */
 	int limit_s;                    /* > 0: the whole delivery ends this many seconds after it
@@ -25,10 +27,12 @@ struct pb_deliver_opts {
 					 * (pb_state_durable off), the reference for its cost */
 	volatile sig_atomic_t *stop;    /* set by a signal handler: finish in-flight, take no more */
 	int progress;                   /* print progress to stderr (a terminal) */
-	/* Set while another thread enqueues digests (a run delivering as it builds, src/run.c):
-	 * an outbox with nothing due is not the end then, it is looked at again every 10 ms. Once
-	 * it is 0 again, delivery finishes what is in flight, takes no more, and returns; limit_s
-	 * then runs from that moment, cutting off what is still in flight. */
+	/* Set to PB_BUILDING while another thread enqueues digests (a run delivering as it
+	 * builds, src/run.c): an outbox with nothing due is not the end then, it is looked at
+	 * again every 10 ms, and a few transfers' worth are claimed at a time. When it turns to
+	 * PB_BUILD_DONE, limit_s runs from that moment, and delivery goes on as a delivery of its
+	 * own (max_wait_s, whole batches) with the sessions it has open; when it turns to
+	 * PB_BUILD_FAILED, delivery finishes what is in flight, takes no more, and returns. */
 	const atomic_int *building;
 	/* Destinations left alone because a result could not be recorded (so that nothing goes
 	 * twice on the strength of a record that is not there): those listed are left alone

@@ -158,14 +158,15 @@ struct run {
 	long beat_sent;                /* stats->sent at that heartbeat */
 	int pace_db_failed;            /* shared pacing unavailable: paced here only (logged) */
 	int others;                    /* other machines beat on the state within the lease */
-	int build_over;                /* o->building was seen 0: the limit runs from then */
+	int build_over;                /* o->building was seen to change: the limit runs from
+					* then */
 };
 
 static int
 stopping(const struct run *r)
 {
 	return r->fatal || r->cut || (r->o && r->o->stop && *r->o->stop) ||
-	       (r->o && r->o->building && !atomic_load(r->o->building));
+	       (r->o && r->o->building && atomic_load(r->o->building) == PB_BUILD_FAILED);
 }
 
 static void
@@ -1004,7 +1005,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		time_t now = time(NULL);
 		int64_t t = pb_mono_ms();
 
-		if (o && o->building && !r.build_over && !atomic_load(o->building)) {
+		if (o && o->building && !r.build_over && atomic_load(o->building) != PB_BUILDING) {
 			r.build_over = 1;
 			if (o->limit_s > 0)
 				r.deadline_ms = t + (int64_t)o->limit_s * 1000;
@@ -1033,7 +1034,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			 * batch are held in memory, and the build's are too. */
 			size_t take = r.others && 8 * r.max_xf < BATCH ? 8 * r.max_xf : BATCH;
 
-			if (o && o->building && 2 * r.max_xf < take)
+			if (o && o->building && !r.build_over && 2 * r.max_xf < take)
 				take = 2 * r.max_xf;
 
 			if (pb_outbox_claim(st, now, r.lease_s, take, &r.batch, &r.n_batch) != 0) {
@@ -1067,7 +1068,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				batch_free(&r);
 				continue;
 			}
-			if (o && o->building) {
+			if (o && o->building && !r.build_over) {
 				/* Digests are still being enqueued: look again shortly. */
 				curl_multi_poll(r.multi, NULL, 0, 10, NULL);
 				beat(&r, 0);
@@ -1105,7 +1106,9 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		curl_multi_perform(r.multi, &running);
 		collect(&r);
-		if (o && o->progress && t - last_progress >= 1000) {
+		/* beside a build, its own progress line is the one shown until it ends */
+		if (o && o->progress && (!o->building || r.build_over) &&
+		    t - last_progress >= 1000) {
 			last_progress = t;
 			fprintf(stderr, "\rdelivering: %ld sent, %ld retried, %ld failed, "
 				"%zu in flight ", stats->sent, stats->retried,
