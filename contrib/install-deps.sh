@@ -15,9 +15,11 @@ libpoppler-glib-dev libdeflate-dev ca-certificates"
 # HTML email (tests/integration/55-html-browser.sh, which installs its pinned npm packages
 # itself, no browser among them); scikit-learn: the ranking benchmark's reference; poppler-utils
 # (pdftotext) and reportlab: the PDF benchmark's reference and the generated PDFs of the tests;
-# postgresql (initdb, pg_ctl, psql): the throwaway server of tests/lib/pg.sh.
+# postgresql (initdb, pg_ctl, psql): the throwaway server of tests/lib/pg.sh; strace: the file
+# sink's syncs counted (tests/integration/93-file-groups.sh).
 TEST="clang libxml2-utils sqlite3 python3 python3-aiosmtpd python3-feedparser postfix openssl
-time systemd man-db chromium nodejs python3-sklearn poppler-utils python3-reportlab postgresql"
+time systemd man-db chromium nodejs python3-sklearn poppler-utils python3-reportlab postgresql
+strace"
 PKGS=$RUN
 list=0
 test=0

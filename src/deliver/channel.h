@@ -68,6 +68,8 @@ struct pb_pace {
 	long interval_ms;
 };
 
+struct pb_stage_group;
+
 struct pb_channel {
 	const char *name;   /* the outbox channel name, `preview --format NAME` */
 	const char *title;  /* for people: "email", "Slack webhooks", ... */
@@ -99,6 +101,14 @@ struct pb_channel {
 	/* Local channels deliver synchronously instead (file sink). */
 	void (*write)(const struct pb_outbox_msg *m, const struct pb_config *cfg,
 		      struct pb_result *r);
+	/* Local channels that make writes durable in groups (file sink; optional, the delivery
+	 * loop's way in place of write): stage writes m where no reader sees it yet, in the
+	 * group *g (begun when NULL); 0, or -1 with r filled (m is not in the group). finish
+	 * makes the group's writes visible and durable together (one sync for all, not one
+	 * each), fills res[i] for the i-th staged message and frees g. */
+	int (*stage)(struct pb_stage_group **g, const struct pb_outbox_msg *m,
+		     const struct pb_config *cfg, struct pb_result *r);
+	void (*finish)(struct pb_stage_group *g, struct pb_result *res, size_t n);
 	/* Fills up to max pacing rules for m; returns how many. NULL = no pacing. */
 	int (*pace)(const struct pb_outbox_msg *m, const struct pb_config *cfg,
 		    struct pb_pace *p, int max);

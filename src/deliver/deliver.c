@@ -160,6 +160,13 @@ struct run {
 	int others;                    /* other machines beat on the state within the lease */
 	int build_over;                /* o->building was seen to change: the limit runs from
 					* then */
+	/* local writes staged in a group (the file sink), made durable together at the end of
+	 * the pass that staged them (stage_finish) */
+	const struct pb_channel *stg_ch;
+	struct pb_stage_group *stg;
+	struct pb_outbox_msg *stg_m;
+	int64_t *stg_t0;
+	size_t n_stg, cap_stg, stg_bytes;
 };
 
 static int
@@ -739,6 +746,70 @@ pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *
 	return 1;
 }
 
+/* A group of staged writes is made durable at the end of the pass, or sooner at this many
+ * messages or bytes. */
+#define STAGE_MAX 128
+#define STAGE_BYTES (16u << 20)
+
+/* Makes the staged writes durable and records each one's result. */
+static void
+stage_finish(struct run *r)
+{
+	struct pb_result *res;
+	char key[512];
+	int64_t t;
+
+	if (!r->n_stg)
+		return;
+	res = pb_xcalloc(r->n_stg, sizeof *res);
+	r->stg_ch->finish(r->stg, res, r->n_stg);
+	r->stg = NULL;
+	t = pb_mono_ms();
+	for (size_t i = 0; i < r->n_stg; i++) {
+		struct pb_outbox_msg *m = &r->stg_m[i];
+
+		dest_key(key, sizeof key, m);
+		table_get(&r->tab, key)->busy = 0;
+		record(r, m, &res[i], t - r->stg_t0[i], 1);
+		pb_outbox_msg_clear(m);
+	}
+	free(res);
+	r->n_stg = 0;
+	r->stg_bytes = 0;
+}
+
+/* Writes batch entry m (moving it) where no reader sees it yet; the group is made durable
+ * by stage_finish. */
+static void
+stage_one(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
+{
+	struct pb_result res;
+	char key[512];
+	int64_t t0 = pb_mono_ms();
+
+	if (r->n_stg && r->stg_ch != ch)
+		stage_finish(r);
+	r->stg_ch = ch;
+	if (ch->stage(&r->stg, m, r->cfg, &res) != 0) {
+		record(r, m, &res, pb_mono_ms() - t0, 1);
+		pb_outbox_msg_clear(m);
+		return;
+	}
+	if (r->n_stg == r->cap_stg) {
+		r->cap_stg = r->cap_stg ? 2 * r->cap_stg : STAGE_MAX;
+		r->stg_m = pb_xreallocarray(r->stg_m, r->cap_stg, sizeof *r->stg_m);
+		r->stg_t0 = pb_xreallocarray(r->stg_t0, r->cap_stg, sizeof *r->stg_t0);
+	}
+	r->stg_bytes += m->payload_len;
+	r->stg_t0[r->n_stg] = t0;
+	r->stg_m[r->n_stg++] = *m;
+	memset(m, 0, sizeof *m);
+	dest_key(key, sizeof key, &r->stg_m[r->n_stg - 1]);
+	table_get(&r->tab, key)->busy = 1;
+	if (r->n_stg >= STAGE_MAX || r->stg_bytes >= STAGE_BYTES)
+		stage_finish(r);
+}
+
 /* Starts what may start from the batch. Returns the number of entries still waiting; *wake
  * is the earliest time a paced one may go. */
 static size_t
@@ -856,6 +927,10 @@ dispatch(struct run *r, int64_t *wake)
 				r->held_back = 1;
 				continue;
 			}
+			if (ch->stage) {
+				stage_one(r, ch, m);
+				continue;
+			}
 			t0 = pb_mono_ms();
 			ch->write(m, r->cfg, &res);
 			record(r, m, &res, pb_mono_ms() - t0, 1);
@@ -873,6 +948,7 @@ dispatch(struct run *r, int64_t *wake)
 		record(r, m, &res, 0, 0);
 		pb_outbox_msg_clear(m);
 	}
+	stage_finish(r);
 	r->only_broken = broken > 0 && live == 0;
 	return waiting;
 }
@@ -1167,5 +1243,7 @@ out:
 	free(r.xf);
 	free(r.wfd);
 	table_free(&r.tab);
+	free(r.stg_m);
+	free(r.stg_t0);
 	return rc;
 }
