@@ -68,6 +68,8 @@ struct cycle {
 	struct pb_secret secret;    /* the web endpoint's key, loaded once per run */
 	int have_secret;            /* web on: the digests carry the reader's links */
 	struct pb_render_cache *rcache;  /* build_all's: each paper rendered once per language */
+	struct pb_blocks blocks[PB_FMT_COUNT];   /* where its blocks are in a digest's documents */
+	struct pb_body_hints hints;      /* a payload's pieces with their hashes (state.h) */
 	/* The open batch: digests enqueued in one transaction (each under a savepoint of its
 	 * own), counted and logged once it commits. */
 	struct batch_item {
@@ -86,6 +88,8 @@ struct cycle {
 			int part, n_parts;
 			char *payload;
 			size_t len;
+			struct pb_body_hint *hints;   /* its pieces of known hashes, or NULL */
+			size_t n_hints;
 		} *m;
 		size_t n_m, cap_m;
 		const char **ids;     /* the digest's papers (into papers), for the ledger */
@@ -192,7 +196,8 @@ mono_ms(void)
 
 static int
 put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
-    int n_parts, const char *payload, size_t len)
+    int n_parts, const char *payload, size_t len, const struct pb_body_hint *hints,
+    size_t n_hints)
 {
 	struct pb_outbox_msg m;
 	struct pb_buf id = { 0 };
@@ -209,6 +214,8 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	m.n_parts = n_parts;
 	m.payload = (char *)payload;
 	m.payload_len = len;
+	m.hints = hints;
+	m.n_hints = n_hints;
 	m.status = PB_OUT_PENDING;
 	m.next_attempt = (int64_t)c->now;
 	m.created = (int64_t)c->now;
@@ -221,9 +228,11 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	return r < 0 ? -1 : 0;
 }
 
-/* Keeps a destination's payloads (taken from parts) in the pending digest p. */
+/* Keeps a destination's payloads (taken from parts) in the pending digest p; hints (when
+ * there is one payload) the pieces of it whose hashes are known. */
 static void
-pend_add(struct pend *p, const char *channel, const char *dest, struct pb_parts *parts)
+pend_add(struct pend *p, const char *channel, const char *dest, struct pb_parts *parts,
+	 const struct pb_body_hints *hints)
 {
 	for (size_t i = 0; i < parts->n; i++) {
 		struct pend_msg *m;
@@ -239,6 +248,13 @@ pend_add(struct pend *p, const char *channel, const char *dest, struct pb_parts 
 		m->n_parts = (int)parts->n;
 		m->payload = parts->v[i];
 		m->len = strlen(parts->v[i]);
+		m->hints = NULL;
+		m->n_hints = 0;
+		if (parts->n == 1 && hints && hints->n) {
+			m->hints = pb_xreallocarray(NULL, hints->n, sizeof *m->hints);
+			memcpy(m->hints, hints->v, hints->n * sizeof *m->hints);
+			m->n_hints = hints->n;
+		}
 		parts->v[i] = NULL;
 	}
 }
@@ -249,6 +265,7 @@ pend_clear(struct pend *p)
 	for (size_t i = 0; i < p->n_m; i++) {
 		free(p->m[i].dest);
 		free(p->m[i].payload);
+		free(p->m[i].hints);
 	}
 	free(p->m);
 	free(p->ids);
@@ -282,7 +299,9 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 	pb_channels_render_opts(&cx, &ro);
 	pb_channels_links(&cx, &ro, &manage);
 	ro.cache = c->rcache;
+	ro.blocks = c->rcache ? c->blocks : NULL;
 	cx.ro = &ro;
+	cx.hints = &c->hints;
 	if (pb_render_formats(d, cx.formats, &ro, out) < 0) {
 		pb_err("render.failed", "subscriber=%s", pb_q(d->subscriber));
 		pb_buf_free(&manage);
@@ -323,6 +342,7 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 
 			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
 			t0 = mono_ms();
+			c->hints.n = 0;
 			r = pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
 					     sizeof err);
 			c->rep->ms_render += mono_ms() - t0;
@@ -331,7 +351,7 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
 				r = -1;
 			} else {
-				pend_add(p, name, dests.v[k], &payloads);
+				pend_add(p, name, dests.v[k], &payloads, &c->hints);
 			}
 			pb_parts_free(&payloads);
 			pb_buf_free(&id);
@@ -516,7 +536,8 @@ again:
 	r = 0;
 	for (size_t i = 0; r == 0 && i < p->n_m; i++)
 		r = put(c, sub->name, p->m[i].channel, p->m[i].dest, p->m[i].part,
-			p->m[i].n_parts, p->m[i].payload, p->m[i].len);
+			p->m[i].n_parts, p->m[i].payload, p->m[i].len, p->m[i].hints,
+			p->m[i].n_hints);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
 	if (r == 0 && c->txn_messages > 0)
@@ -777,6 +798,9 @@ out:
 		pb_debug("render.cache", "papers=%zu reused=%zu", entries, hits);
 		pb_render_cache_free(c->rcache);
 		c->rcache = NULL;
+		for (int f = 0; f < PB_FMT_COUNT; f++)
+			pb_blocks_free(&c->blocks[f]);
+		pb_body_hints_free(&c->hints);
 	}
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);

@@ -95,6 +95,8 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
  * a '.' opening a line are written =XX. Equal inputs give equal bytes, so a body encoded in
  * pieces that each end with a line ending is the same as the whole encoded at once. */
 void pb_mail_qp(struct pb_buf *b, const char *s);
+/* pb_mail_qp of the len bytes at s (a NUL among them is a byte like any other). */
+void pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len);
 
 /* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
@@ -116,6 +118,15 @@ struct pb_mail_list {
 char *pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subject,
 			 const char *text, const char *html, const char *msg_id, time_t date,
 			 const struct pb_mail_list *l, size_t *len);
+/* pb_mail_build_list, the same bytes, built faster from where the run's cached blocks are in
+ * text and html (text_blocks, html_blocks from pb_render_opts.blocks; either may be NULL):
+ * their encoding is made once a run, and hints (when not NULL) gets the pieces of the
+ * message whose hashes are known, for the state (pb_outbox_msg.hints). */
+char *pb_mail_build_blocks(const struct pb_config *cfg, const char *to, const char *subject,
+			   const char *text, const char *html, const char *msg_id, time_t date,
+			   const struct pb_mail_list *l, const struct pb_blocks *text_blocks,
+			   const struct pb_blocks *html_blocks, struct pb_body_hints *hints,
+			   size_t *len);
 /* Appends the List-Id value for subscriber under base_url's host: "<label.host>", label the
  * name with every character outside [A-Za-z0-9-] written '-' (at most 60 of them; "digest"
  * when nothing is left), host lowercased without port or user ("invalid" when base_url
@@ -144,6 +155,9 @@ struct pb_chan_ctx {
 	 * recipient's whole. The caller points it at a NULL pointer and frees what it holds with
 	 * pb_mail_tpl_free after the subscriber's last destination. */
 	struct pb_mail_tpl **mail_tpl;
+	/* When set, a build that pushes one payload may note there the pieces of it whose
+	 * hashes are known (pb_outbox_msg.hints); the caller empties it before each build. */
+	struct pb_body_hints *hints;
 };
 struct pb_mail_tpl;
 void pb_mail_tpl_free(struct pb_mail_tpl *t);      /* accepts NULL */

@@ -57,7 +57,37 @@ struct pb_render_opts {
 	 * forms and rendered blocks, per language and date), or NULL: the output is the same
 	 * bytes either way, only built once per paper instead of once per subscriber. */
 	struct pb_render_cache *cache;
+	/* When set (with cache): blocks[f] is filled with where the cache's blocks are in the
+	 * document of format f (pb_block below), for the text and HTML documents. */
+	struct pb_blocks *blocks;
 };
+
+/* What the users of a paper's cached block derive from it, kept with the block in the run's
+ * cache and so made once a run: its pieces for the state (state.h's pb_body_piece) and,
+ * for email (mail.c), the quoted-printable form of its whole lines and that form's pieces.
+ * The renderers never read it; it is freed with the cache. */
+struct pb_body_piece;
+struct pb_block_memo {
+	struct pb_body_piece *raw;      /* the block's bytes cut in pieces, NULL before */
+	size_t n_raw;
+	int qp_done;
+	size_t qp_from, qp_to;          /* its whole lines: bytes [qp_from, qp_to) */
+	struct pb_buf qp;               /* those lines quoted-printable */
+	struct pb_body_piece *qpp;      /* qp cut in pieces */
+	size_t n_qpp;
+};
+/* A block in a rendered document: bytes [off, off + len) of it are a paper's block from the
+ * run's cache, the same bytes in every document of the run that shows it. */
+struct pb_block {
+	size_t off, len;
+	struct pb_block_memo *memo;
+};
+struct pb_blocks {
+	struct pb_block *v;
+	size_t n, cap;
+};
+void pb_blocks_reset(struct pb_blocks *b);
+void pb_blocks_free(struct pb_blocks *b);
 
 /* A cache for the renderings of one run: made before the first digest, freed after the
  * last (entries borrow nothing from the papers but are keyed by their records, which must

@@ -97,6 +97,29 @@ enum pb_outbox_status {
 	PB_OUT_PAUSED,      /* destination paused (e.g. Telegram bot blocked) */
 };
 
+/* A piece of a payload whose hashes are known before it is stored: a paper's block that every
+ * digest of a run showing it repeats, hashed once a run (pb_body_piece_hash) instead of
+ * once a message. The state stores it as one chunk, as it would a content-defined one. */
+#define PB_BODY_PIECE_MAX 1024   /* = PB_CDC_MAX: no piece is longer */
+struct pb_body_piece {
+	uint32_t len;                  /* 1 .. PB_BODY_PIECE_MAX */
+	uint64_t fh;
+	unsigned char sha[32];
+};
+/* Fills x for the n bytes at p (n at most PB_BODY_PIECE_MAX). */
+void pb_body_piece_hash(struct pb_body_piece *x, const void *p, size_t n);
+/* Where a piece is in a payload: bytes [off, off + piece->len). */
+struct pb_body_hint {
+	size_t off;
+	const struct pb_body_piece *piece;
+};
+struct pb_body_hints {
+	struct pb_body_hint *v;
+	size_t n, cap;
+};
+void pb_body_hints_push(struct pb_body_hints *h, size_t off, const struct pb_body_piece *x);
+void pb_body_hints_free(struct pb_body_hints *h);
+
 struct pb_outbox_msg {
 	int64_t rowid;
 	char *msg_id;       /* deterministic: "<date>/<subscriber>/<channel>/<dest>/<part>" */
@@ -113,6 +136,10 @@ struct pb_outbox_msg {
 	int64_t next_attempt;   /* unix seconds */
 	int64_t created;
 	char *last_error;
+	/* pb_outbox_put only, optional: pieces of payload whose hashes are known, in order,
+	 * not overlapping (anything else is stored as if there were none) */
+	const struct pb_body_hint *hints;
+	size_t n_hints;
 };
 
 /* Inserts unless msg_id already exists (then nothing changes). Returns 1 inserted, 0 existed,

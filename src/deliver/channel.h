@@ -128,6 +128,10 @@ extern const struct pb_channel pb_channel_ntfy;
 extern const struct pb_channel pb_channel_feishu;
 extern const struct pb_channel pb_channel_webhook;
 
+/* Notes in hints the pieces of doc (a rendered document, whole) that are the run's cached
+ * blocks bl, each block cut in pieces hashed once a run (its memo's raw pieces). */
+void pb_chan_block_hints(const struct pb_blocks *bl, const char *doc, struct pb_body_hints *hints);
+
 /* Appends a copy of s to out when s is set and not empty (a dests helper). */
 void pb_chan_dest(struct pb_parts *out, const char *s);
 

@@ -76,6 +76,32 @@ pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg, st
 }
 
 void
+pb_chan_block_hints(const struct pb_blocks *bl, const char *doc, struct pb_body_hints *hints)
+{
+	size_t end = 0, len = strlen(doc);
+
+	for (size_t k = 0; k < bl->n; k++) {
+		const struct pb_block *x = &bl->v[k];
+		struct pb_block_memo *m = x->memo;
+
+		if (x->off < end || x->off > len || len - x->off < x->len)
+			continue;
+		if (!m->raw) {
+			/* made once a run, from the block's bytes (the same in every document) */
+			m->n_raw = (x->len + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
+			m->raw = pb_xcalloc(m->n_raw, sizeof *m->raw);
+			for (size_t i = 0, off = 0; i < m->n_raw; i++, off += PB_BODY_PIECE_MAX)
+				pb_body_piece_hash(&m->raw[i], doc + x->off + off,
+						   x->len - off < PB_BODY_PIECE_MAX
+						   ? x->len - off : PB_BODY_PIECE_MAX);
+		}
+		for (size_t i = 0; i < m->n_raw; i++)
+			pb_body_hints_push(hints, x->off + i * PB_BODY_PIECE_MAX, &m->raw[i]);
+		end = x->off + x->len;
+	}
+}
+
+void
 pb_chan_dest(struct pb_parts *out, const char *s)
 {
 	if (s && *s)

@@ -421,6 +421,7 @@ file_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 			struct pb_parts v = { 0 };
 
 			plain.manage_url = NULL;
+			plain.blocks = NULL;
 			plain.link_key = NULL;
 			plain.link_base = NULL;
 			plain.link_subject = NULL;
@@ -437,6 +438,8 @@ file_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 			break;
 		for (size_t i = 0; i < c->out[f].n; i++)
 			pb_parts_push(out, pb_xstrdup(c->out[f].v[i]));
+		if (c->hints && c->ro && c->ro->blocks && c->out[f].n == 1)
+			pb_chan_block_hints(&c->ro->blocks[f], c->out[f].v[0], c->hints);
 		return 0;
 	}
 	snprintf(err, errlen, "file: nothing rendered for %s", dest);

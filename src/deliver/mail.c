@@ -384,14 +384,31 @@ qp_plain8(const unsigned char *p)
  * becomes CRLF, lines are at most 76 characters, trailing white space is encoded, and a '.'
  * opening a line is encoded (so no SMTP layer ever needs to stuff it). Runs of bytes that go
  * out as they are (most of a digest) are copied a run at a time; the rest a byte at a time. */
+/* The end of the line at p: its first CR or LF, or end. */
+static const unsigned char *
+line_end(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *lf = memchr(p, '\n', (size_t)(end - p));
+	const unsigned char *cr = memchr(p, '\r', (size_t)((lf ? lf : end) - p));
+
+	return cr ? cr : lf ? lf : end;
+}
+
 void
 pb_mail_qp(struct pb_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	if (s)
+		pb_mail_qp_n(b, s, strlen(s));
+}
 
-	while (*p) {
-		const unsigned char *e = p + strcspn((const char *)p, "\r\n");
+void
+pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		const unsigned char *e = line_end(p, end);
 		size_t col = 0, n;
 		char *o;
 
@@ -454,8 +471,8 @@ pb_mail_qp(struct pb_buf *b, const char *s)
 			}
 		}
 		/* the line ends: CRLF for an input CRLF, LF or CR, or after the last line */
-		if (*p == '\r' || *p == '\n') {
-			if (p[0] == '\r' && p[1] == '\n')
+		if (p < end && (*p == '\r' || *p == '\n')) {
+			if (p[0] == '\r' && p + 1 < end && p[1] == '\n')
 				p++;
 			p++;
 			memcpy(o, "\r\n", 2);
@@ -469,12 +486,65 @@ pb_mail_qp(struct pb_buf *b, const char *s)
 	}
 }
 
-static void
-put_part(struct pb_buf *b, const char *type, const char *body)
+/* The memo of a block (render.h) for email: the block's whole lines (from after its first
+ * line end to its last) quoted-printable, and that cut in pieces for the state. Lines are
+ * encoded alone (pb_mail_qp), so these bytes are the ones the whole body's encoding has
+ * there, whatever comes before and after. 0, or -1 when the block holds no whole line. */
+static int
+block_qp(struct pb_block_memo *m, const char *p, size_t len)
 {
+	const char *first = memchr(p, '\n', len), *last;
+
+	if (m->qp_done)
+		return m->qp_to > m->qp_from ? 0 : -1;
+	m->qp_done = 1;
+	if (!first)
+		return -1;
+	for (last = p + len - 1; *last != '\n'; last--)
+		;
+	if (last == first)
+		return -1;
+	m->qp_from = (size_t)(first + 1 - p);
+	m->qp_to = (size_t)(last + 1 - p);
+	pb_mail_qp_n(&m->qp, p + m->qp_from, m->qp_to - m->qp_from);
+	m->n_qpp = (m->qp.len + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
+	m->qpp = pb_xcalloc(m->n_qpp, sizeof *m->qpp);
+	for (size_t i = 0, off = 0; i < m->n_qpp; i++, off += PB_BODY_PIECE_MAX) {
+		size_t n = m->qp.len - off < PB_BODY_PIECE_MAX ? m->qp.len - off : PB_BODY_PIECE_MAX;
+
+		pb_body_piece_hash(&m->qpp[i], m->qp.data + off, n);
+	}
+	return 0;
+}
+
+/* A part: its headers, then body quoted-printable. With blocks (where the run's cached
+ * blocks are in body), each block's whole lines are the memo's encoding, copied, and noted
+ * in hints as pieces whose hashes are known; only the bytes between are encoded here. */
+static void
+put_part(struct pb_buf *b, const char *type, const char *body, const struct pb_blocks *bl,
+	 struct pb_body_hints *hints)
+{
+	size_t len = body ? strlen(body) : 0, pos = 0;
+
 	pb_buf_printf(b, "Content-Type: %s; charset=UTF-8\r\n"
 			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
-	pb_mail_qp(b, body);
+	for (size_t k = 0; bl && hints && k < bl->n; k++) {
+		const struct pb_block *x = &bl->v[k];
+		struct pb_block_memo *m = x->memo;
+		size_t from, base;
+
+		if (x->off < pos || x->off > len || len - x->off < x->len ||
+		    block_qp(m, body + x->off, x->len) < 0)
+			continue;
+		from = x->off + m->qp_from;
+		pb_mail_qp_n(b, body + pos, from - pos);
+		base = b->len;
+		for (size_t i = 0; i < m->n_qpp; i++)
+			pb_body_hints_push(hints, base + i * PB_BODY_PIECE_MAX, &m->qpp[i]);
+		pb_buf_append(b, m->qp.data, m->qp.len);
+		pos = x->off + m->qp_to;
+	}
+	pb_mail_qp_n(b, body ? body + pos : "", len - pos);
 }
 
 char *
@@ -489,6 +559,17 @@ char *
 pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subject,
 		   const char *text, const char *html, const char *msg_id, time_t date,
 		   const struct pb_mail_list *l, size_t *len)
+{
+	return pb_mail_build_blocks(cfg, to, subject, text, html, msg_id, date, l, NULL, NULL,
+				    NULL, len);
+}
+
+char *
+pb_mail_build_blocks(const struct pb_config *cfg, const char *to, const char *subject,
+		     const char *text, const char *html, const char *msg_id, time_t date,
+		     const struct pb_mail_list *l, const struct pb_blocks *text_blocks,
+		     const struct pb_blocks *html_blocks, struct pb_body_hints *hints,
+		     size_t *len)
 {
 	struct pb_buf b = { 0 }, tmp = { 0 };
 	const char *from = cfg ? cfg->email.from : NULL;
@@ -518,7 +599,7 @@ pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subj
 		put_unsubscribe(&b, cfg);
 
 	if (!html) {
-		put_part(&b, "text/plain", text);
+		put_part(&b, "text/plain", text, text_blocks, hints);
 	} else {
 		/* "=_" never occurs in quoted-printable output, so the boundary cannot collide
 		 * with the body; the hash only makes it look distinct per message. */
@@ -528,9 +609,9 @@ pb_mail_build_list(const struct pb_config *cfg, const char *to, const char *subj
 				  "This is a MIME message; your reader shows either part.\r\n",
 			      boundary);
 		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
-		put_part(&b, "text/plain", text);
+		put_part(&b, "text/plain", text, text_blocks, hints);
 		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
-		put_part(&b, "text/html", html);
+		put_part(&b, "text/html", html, html_blocks, hints);
 		pb_buf_printf(&b, "\r\n--%s--\r\n", boundary);
 	}
 	if (len)

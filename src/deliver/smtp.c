@@ -56,6 +56,9 @@ struct pb_mail_tpl {
 	size_t lu, lm;          /* the links' lengths it was made for */
 	char *pu, *pm;          /* the stand-ins */
 	struct pb_parts text, html;
+	/* where the run's cached blocks are in text and html (the links spliced in keep every
+	 * offset: they are as long as the stand-ins) */
+	struct pb_blocks blocks[PB_FMT_COUNT];
 };
 
 void
@@ -67,6 +70,8 @@ pb_mail_tpl_free(struct pb_mail_tpl *t)
 	free(t->pm);
 	pb_parts_free(&t->text);
 	pb_parts_free(&t->html);
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_blocks_free(&t->blocks[f]);
 	free(t);
 }
 
@@ -145,6 +150,7 @@ from_template(const struct pb_chan_ctx *c, const struct pb_render_opts *ro0, con
 		t->pm = stand_in(nonce, 'm', lm);
 		ro.unsubscribe_url = t->pu;
 		ro.manage_url = t->pm;
+		ro.blocks = ro.cache ? t->blocks : NULL;
 		if (!t->pu || !t->pm || pb_render(c->d, PB_FMT_TEXT, &ro, &t->text) < 0 ||
 		    !t->text.n || pb_render(c->d, PB_FMT_HTML, &ro, &t->html) < 0 || !t->html.n) {
 			pb_mail_tpl_free(t);
@@ -168,6 +174,7 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 {
 	const struct pb_config *cfg = c->cfg;
 	struct pb_render_opts ro = *c->ro;
+	const struct pb_mail_tpl *tpl = NULL;
 	struct pb_buf unsub = { 0 }, manage = { 0 }, list_id = { 0 };
 	struct pb_parts text = { 0 }, html = { 0 };
 	struct pb_mail_list l;
@@ -186,7 +193,10 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 		rc = 1;
 		goto out;
 	}
-	if (from_template(c, c->ro, pb_buf_str(&unsub), pb_buf_str(&manage), &t, &h) < 0) {
+	ro.blocks = NULL;   /* the subscriber's rendering keeps its own */
+	if (from_template(c, c->ro, pb_buf_str(&unsub), pb_buf_str(&manage), &t, &h) == 0) {
+		tpl = *c->mail_tpl;
+	} else {
 		ro.unsubscribe_url = pb_buf_str(&unsub);
 		ro.manage_url = pb_buf_str(&manage);
 		if (pb_render(c->d, PB_FMT_TEXT, &ro, &text) < 0 || !text.n ||
@@ -198,8 +208,10 @@ email_build_links(const struct pb_chan_ctx *c, const char *dest, const char *msg
 	pb_mail_list_id(&list_id, c->sub->name, cfg->web.base_url);
 	l.unsub_url = pb_buf_str(&unsub);
 	l.list_id = pb_buf_str(&list_id);
-	mail = pb_mail_build_list(cfg, dest, c->d->subject ? c->d->subject : c->d->title,
-				  t ? t : text.v[0], h ? h : html.v[0], msg_id, c->now, &l, &len);
+	mail = pb_mail_build_blocks(cfg, dest, c->d->subject ? c->d->subject : c->d->title,
+				    t ? t : text.v[0], h ? h : html.v[0], msg_id, c->now, &l,
+				    tpl ? &tpl->blocks[PB_FMT_TEXT] : NULL,
+				    tpl ? &tpl->blocks[PB_FMT_HTML] : NULL, c->hints, &len);
 	if (!mail) {
 		snprintf(err, errlen, "email: cannot build the message");
 		goto out;
@@ -237,9 +249,12 @@ email_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		return -1;
 	}
 	/* the subscriber's subject (its template, or its language's default) */
-	mail = pb_mail_build(c->cfg, dest, c->d->subject ? c->d->subject : c->d->title,
-			     c->out[PB_FMT_TEXT].v[0], c->out[PB_FMT_HTML].v[0], msg_id, c->now,
-			     &len);
+	mail = pb_mail_build_blocks(c->cfg, dest, c->d->subject ? c->d->subject : c->d->title,
+				    c->out[PB_FMT_TEXT].v[0], c->out[PB_FMT_HTML].v[0], msg_id,
+				    c->now, NULL,
+				    c->ro && c->ro->blocks ? &c->ro->blocks[PB_FMT_TEXT] : NULL,
+				    c->ro && c->ro->blocks ? &c->ro->blocks[PB_FMT_HTML] : NULL,
+				    c->hints, &len);
 	if (!mail) {
 		snprintf(err, errlen, "email: cannot build the message");
 		return -1;

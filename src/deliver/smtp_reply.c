@@ -2,6 +2,9 @@
  * multi-line (RFC 5321 4.2), cut into complete replies with their code and first line; and a
  * message made safe for DATA (lines opening with '.' doubled, the closing CRLF . CRLF). */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "channel.h"
 
@@ -68,22 +71,46 @@ pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_f
 }
 
 /* Appends the message with every line that opens with '.' stuffed, ending in CRLF . CRLF. */
+/* The first line opening with '.' in [q, end), q > s (a line opens after an LF): the dot's
+ * address, or NULL. Sixteen bytes at a time where SSE2 is there (x86-64 always): a message
+ * has about one line end every 60 bytes and none of its lines opens with a dot, so looking
+ * at each line end in turn cost more than the copy. */
+static const char *
+next_dot_line(const char *q, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), dot = _mm_set1_epi8('.');
+
+	for (; end - q >= 16; q += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(q - 1));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)q);
+		int m = _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, lf),
+							_mm_cmpeq_epi8(b, dot)));
+
+		if (m)
+			return q + __builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; q < end; q++)
+		if (*q == '.' && q[-1] == '\n')
+			return q;
+	return NULL;
+}
+
 void
 pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len)
 {
-	const char *end = s + len, *start = s, *q = s;
+	const char *end = s + len, *start = s, *q;
 
 	pb_buf_reserve(out, len + 8);
 	if (len > 0 && s[0] == '.')
 		pb_buf_putc(out, '.');
-	/* line by line (a message has far fewer line ends than dots), copied in one piece up to
-	 * the next line that needs its dot doubled: in quoted-printable, none does */
-	while (q < end && (q = memchr(q, '\n', (size_t)(end - q)))) {
-		if (++q < end && *q == '.') {
-			pb_buf_append(out, start, (size_t)(q - start));
-			pb_buf_putc(out, '.');
-			start = q;
-		}
+	/* copied in one piece up to the next line that needs its dot doubled: in
+	 * quoted-printable, none does */
+	for (q = len ? next_dot_line(s + 1, end) : NULL; q; q = next_dot_line(q + 1, end)) {
+		pb_buf_append(out, start, (size_t)(q - start));
+		pb_buf_putc(out, '.');
+		start = q;
 	}
 	pb_buf_append(out, start, (size_t)(end - start));
 	if (len < 2 || end[-2] != '\r' || end[-1] != '\n')

@@ -20,6 +20,7 @@ struct pb_rcache_entry {
 	struct pb_disp disp;            /* why is always NULL here */
 	unsigned have;                  /* bit s: seg[s] is built */
 	struct pb_buf seg[PB_SEG_COUNT];
+	struct pb_block_memo memo[PB_SEG_COUNT];
 };
 
 struct pb_render_cache {
@@ -46,8 +47,12 @@ entry_free(struct pb_rcache_entry *e)
 {
 	e->disp.entry = NULL;
 	pb_disp_free(&e->disp);
-	for (int s = 0; s < PB_SEG_COUNT; s++)
+	for (int s = 0; s < PB_SEG_COUNT; s++) {
 		pb_buf_free(&e->seg[s]);
+		free(e->memo[s].raw);
+		free(e->memo[s].qpp);
+		pb_buf_free(&e->memo[s].qp);
+	}
 	free(e->key);
 	free(e);
 }
@@ -224,4 +229,51 @@ pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_se
 		e->rc->bytes += e->seg[seg].len;
 	}
 	pb_buf_append(out, e->seg[seg].data ? e->seg[seg].data : "", e->seg[seg].len);
+	if (c->o->blocks && e->seg[seg].len) {
+		/* c is the renderer's own context: its list of marks is for writing */
+		struct pb_rctx *w = (struct pb_rctx *)c;
+
+		if (w->n_marks == w->cap_marks) {
+			w->cap_marks = w->cap_marks ? 2 * w->cap_marks : 64;
+			w->marks = pb_xreallocarray(w->marks, w->cap_marks, sizeof *w->marks);
+		}
+		w->marks[w->n_marks++] = (struct pb_rmark){
+			.buf = out, .off = out->len - e->seg[seg].len, .len = e->seg[seg].len,
+			.memo = &e->memo[seg],
+		};
+	}
+}
+
+void
+pb_render_marks_move(struct pb_rctx *c, const struct pb_buf *buf, size_t base)
+{
+	struct pb_blocks *b;
+
+	if (!c->o->blocks)
+		return;
+	b = &c->o->blocks[c->fmt];
+	for (size_t i = 0; i < c->n_marks; i++) {
+		if (c->marks[i].buf != buf)
+			continue;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			b->v = pb_xreallocarray(b->v, b->cap, sizeof *b->v);
+		}
+		b->v[b->n++] = (struct pb_block){ .off = base + c->marks[i].off,
+						  .len = c->marks[i].len, .memo = c->marks[i].memo };
+		c->marks[i].buf = NULL;   /* moved */
+	}
+}
+
+void
+pb_blocks_reset(struct pb_blocks *b)
+{
+	b->n = 0;
+}
+
+void
+pb_blocks_free(struct pb_blocks *b)
+{
+	free(b->v);
+	memset(b, 0, sizeof *b);
 }

@@ -566,8 +566,10 @@ html_end(struct pb_rctx *c)
 		used -= h->compact[to - 1].len;
 	head(c, b, budget);
 	toc(c, b, k);
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
+		pb_render_marks_move(c, &h->full[i], b->len);
 		pb_buf_append(b, h->full[i].data, h->full[i].len);
+	}
 	compact_list(c, b, k, to, n - to);
 	pb_buf_append(b, tail.data, tail.len);
 	pb_buf_free(&tail);

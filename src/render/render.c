@@ -302,6 +302,7 @@ prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opt
 static void
 release(struct pb_rctx *c)
 {
+	free(c->marks);
 	free(c->summary);
 	free(c->title);
 	for (size_t i = 0; i < c->d->n_items; i++)
@@ -319,6 +320,10 @@ run(struct pb_rctx *c, enum pb_format f, struct pb_parts *out)
 	out->n = 0;
 	c->out = out;
 	c->priv = NULL;
+	c->fmt = (int)f;
+	c->n_marks = 0;
+	if (c->o->blocks)
+		pb_blocks_reset(&c->o->blocks[f]);
 	pb_buf_init(&c->doc);
 	pb_buf_reserve(&c->doc, c->size_hint);
 	if (r->begin(c) < 0)
@@ -335,6 +340,9 @@ out:
 			r->cleanup(c);
 		pb_parts_free(out);
 	}
+	/* blocks are kept for a document of one part, whose bytes they describe */
+	if (c->o->blocks && (rc < 0 || out->n != 1))
+		pb_blocks_reset(&c->o->blocks[f]);
 	pb_buf_free(&c->doc);
 	return rc;
 }

@@ -93,6 +93,10 @@ typedef void (*pb_seg_fn)(const struct pb_rctx *c, size_t i, size_t arg, struct 
  * builds them on first use), else fn's output directly. Either way the same bytes. */
 void pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
 		   struct pb_buf *out);
+/* The cached blocks appended to buf, now at base in the document: into o->blocks[c->fmt].
+ * A renderer calls it as it copies buf into the document, or with buf the document itself
+ * (base 0) before pushing it. */
+void pb_render_marks_move(struct pb_rctx *c, const struct pb_buf *buf, size_t base);
 
 /* Fills the full-text fields of x from ft (NULL leaves them empty); pb_disp_fulltext_free
  * releases them. Outside URLs that are not plain http(s) (javascript:, data:, a space, a
@@ -103,9 +107,20 @@ void pb_disp_fulltext_free(struct pb_disp *x);
  * space, quotes, < > \ ` or control characters, at most 2048 bytes; else 0. */
 int pb_render_url_ok(const char *u);
 
+/* A cached block appended to one of a renderer's buffers, until that buffer's bytes reach
+ * the document (pb_render_marks_move). */
+struct pb_rmark {
+	const struct pb_buf *buf;
+	size_t off, len;
+	struct pb_block_memo *memo;
+};
+
 struct pb_rctx {
 	const struct pb_digest *d;
 	const struct pb_render_opts *o;
+	int fmt;                        /* the format being rendered */
+	struct pb_rmark *marks;         /* kept only when o->blocks is set */
+	size_t n_marks, cap_marks;
 	struct pb_disp *disp;           /* d->n_items entries */
 	char *title;                    /* display title */
 	char *summary;                  /* display executive summary (light Markdown) or NULL */

@@ -419,6 +419,7 @@ text_end(struct pb_rctx *c)
 		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else
 		wrap_str(b, PB_WORD(c, PB_W_REPLY_TO_CHANGE), 0, 0);
+	pb_render_marks_move(c, b, 0);
 	pb_parts_push(c->out, pb_buf_detach(b));
 	return 0;
 }

@@ -399,16 +399,23 @@ pb_body_hash_final(struct pb_body_hash *h, unsigned char out[SHA_LEN])
 	return h->failed ? -1 : 0;
 }
 
-/* A chunk's key: the first 64 bits of its SHA-256 (sha, whole). */
+/* A chunk's key: the first 64 bits of its SHA-256. */
 static int64_t
-chunk_key(const void *p, size_t n, unsigned char sha[SHA_LEN])
+sha_key(const unsigned char sha[SHA_LEN])
 {
 	uint64_t k = 0;
 
-	pb_body_sha256(p, n, sha);
 	for (int i = 0; i < 8; i++)
 		k = k << 8 | sha[i];
 	return (int64_t)k;
+}
+
+/* The key of the chunk p[0..n), its SHA-256 into sha. */
+static int64_t
+chunk_key(const void *p, size_t n, unsigned char sha[SHA_LEN])
+{
+	pb_body_sha256(p, n, sha);
+	return sha_key(sha);
 }
 
 /* ---- writing ---- */
@@ -707,6 +714,63 @@ fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	return 1;
 }
 
+/* Whether the fast table holds the piece x (its hashes known): then *key is its key. */
+static int
+fast_key_piece(struct pb_body_cache *c, const struct pb_body_piece *x, int64_t *key)
+{
+	struct fentry *f;
+
+	if (!c->fast)
+		return 0;
+	f = &c->fast[x->fh % FAST_SLOTS];
+	if (f->size != x->len || f->fh != x->fh || memcmp(f->sha, x->sha, SHA_LEN) != 0)
+		return 0;
+	*key = f->key;
+	return 1;
+}
+
+void
+pb_body_piece_hash(struct pb_body_piece *x, const void *p, size_t n)
+{
+	x->len = (uint32_t)n;
+	x->fh = fast_hash(p, n);
+	pb_body_sha256(p, n, x->sha);
+}
+
+void
+pb_body_hints_push(struct pb_body_hints *h, size_t off, const struct pb_body_piece *x)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 32;
+		h->v = pb_xreallocarray(h->v, h->cap, sizeof *h->v);
+	}
+	h->v[h->n++] = (struct pb_body_hint){ .off = off, .piece = x };
+}
+
+void
+pb_body_hints_free(struct pb_body_hints *h)
+{
+	free(h->v);
+	memset(h, 0, sizeof *h);
+}
+
+_Static_assert(PB_BODY_PIECE_MAX == PB_CDC_MAX, "a piece is at most a chunk");
+
+/* Whether the hints are pieces of a payload of len bytes in order, none overlapping. */
+static int
+hints_ok(const struct pb_body_hint *h, size_t n, size_t len)
+{
+	size_t end = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!h[i].piece || h[i].piece->len == 0 || h[i].piece->len > PB_CDC_MAX ||
+		    h[i].off < end || h[i].off > len || len - h[i].off < h[i].piece->len)
+			return 0;
+		end = h[i].off + h[i].piece->len;
+	}
+	return 1;
+}
+
 /* Whether a chunk of fast hash fh was met before by this handle; it is noted as met. */
 static int
 seen_before(struct pb_body_cache *c, uint64_t fh)
@@ -943,7 +1007,8 @@ list_encode(struct pb_state *st, struct pb_buf *list, const struct pb_buf *lits,
 }
 
 int
-pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
+pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
+	    const struct pb_body_hint *hints, size_t n_hints)
 {
 	const unsigned char *p = payload;
 	unsigned char h[SHA_LEN];
@@ -958,20 +1023,40 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 	unsigned char (*sha)[SHA_LEN] = NULL;   /* for a chunk: its SHA-256 */
 	struct pb_body_hash bh;
 	int *slot = NULL;   /* for a chunk waiting in the batch: its place there; else -1 */
-	size_t off = 0, n = 0, cap = 0, first = 0;
+	size_t off = 0, n = 0, cap = 0, first = 0, hi = 0;
 	int rc = -1;
 
 	if (!(c = st->body_cache))
 		c = st->body_cache = pb_xcalloc(1, sizeof *c);
 	u->n = 0;
+	if (n_hints && !hints_ok(hints, n_hints, len))
+		n_hints = 0;
 	pb_cdc_init(&g);
 	while (off < len) {
-		size_t k = pb_cdc_next(&g, p + off, len - off);
-		uint64_t fh = fast_hash(p + off, k);
+		const struct pb_body_piece *x = NULL;
+		size_t k;
+		uint64_t fh;
 		int64_t key, cid;
 		unsigned char h1[SHA_LEN];
+		int known;
 
-		if (!fast_key(c, p + off, k, fh, &key, h1)) {
+		while (hi < n_hints && hints[hi].off < off)
+			hi++;   /* an empty stretch before it */
+		if (hi < n_hints && hints[hi].off == off) {
+			/* a piece whose hashes came with it */
+			x = hints[hi++].piece;
+			k = x->len;
+			fh = x->fh;
+			known = fast_key_piece(c, x, &key);
+			if (known)
+				memcpy(h1, x->sha, SHA_LEN);
+		} else {
+			/* the stretch up to the next piece, cut by its content */
+			k = pb_cdc_next(&g, p + off, (hi < n_hints ? hints[hi].off : len) - off);
+			fh = fast_hash(p + off, k);
+			known = fast_key(c, p + off, k, fh, &key, h1);
+		}
+		if (!known) {
 			if (!seen_before(c, fh)) {
 				/* met for the first time: a literal run of the body's own */
 				pb_buf_append(&lits, p + off, k);
@@ -995,7 +1080,12 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len)
 				off += k;
 				continue;
 			}
-			key = chunk_key(p + off, k, h1);
+			if (x) {
+				memcpy(h1, x->sha, SHA_LEN);
+				key = sha_key(h1);
+			} else {
+				key = chunk_key(p + off, k, h1);
+			}
 		}
 		cid = chunk_cached(st, p + off, k, fh, key, h1);
 		if (n == cap) {
@@ -1203,7 +1293,7 @@ pb_body_migrate(struct pb_state *st, char *err, size_t errlen)
 		goto fail;
 	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		if (pb_body_put(st, pb_db_col_int64(s, 0), pb_db_col_blob(s, 1),
-				(size_t)pb_db_col_bytes(s, 1)) < 0) {
+				(size_t)pb_db_col_bytes(s, 1), NULL, 0) < 0) {
 			pb_db_finalize(s);
 			snprintf(err, errlen, "converting outbox_payload: %s", pb_state_errmsg(st));
 			return -1;

@@ -77,7 +77,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 		goto fail;
 	}
 	inserted = rc == PB_DB_ROW;
-	if (inserted && pb_body_put(st, id, m->payload, len) < 0)
+	if (inserted && pb_body_put(st, id, m->payload, len, m->hints, m->n_hints) < 0)
 		goto fail;
 	/* Alone, the put is its own transaction: its chunk counts go with it. */
 	if ((alone && pb_body_flush(st) < 0) || (own && sp(st, S_RELEASE) < 0))

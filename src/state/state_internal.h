@@ -138,8 +138,11 @@ void pb_st_give_back(struct pb_state *st);
 /* ---- message bodies as chunks (chunks.c) ---- */
 
 /* Stores payload (len bytes) as the body of outbox row id: cut into chunks, each distinct
- * chunk stored once (deflated) and counted. 0, or -1 (logged). */
-int pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len);
+ * chunk stored once (deflated) and counted; the n_hints pieces hints (state.h) are chunks as
+ * they are, with their hashes as given, and only the stretches between them are cut. 0, or
+ * -1 (logged). */
+int pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
+		const struct pb_body_hint *hints, size_t n_hints);
 /* The body of outbox row id, exactly as stored, into *payload (malloc'd, NUL-terminated, the
  * caller's) and *len. 1, 0 when the row has no body, -1 on a database error, -2 when the
  * body does not come back exactly (its SHA-256 differs, a chunk is missing or damaged): both

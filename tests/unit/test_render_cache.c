@@ -1,7 +1,8 @@
 /* The per-run render cache: every format rendered through the cache is byte for byte what it
  * is without it, for a hostile paper, two languages, with and without full text, with the
  * reader's links, in any order and for several readers; a paper is rendered once and reused;
- * and the cache never serves a block of another language, date, version or full text. */
+ * the cache never serves a block of another language, date, version or full text; and an
+ * email built from where its blocks are is the one built without. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "paperboy/fulltext.h"
 #include "paperboy/render.h"
 #include "paperboy/web.h"
+#include "../../src/deliver/channel.h"
 #include "t.h"
 
 #define PHISH "https://phish.example/login"
@@ -275,12 +277,104 @@ test_no_wrong_block(void)
 	pb_render_cache_free(rc);
 }
 
+/* Every hint of msg (len bytes) is in it, in order, and its hashes are those of the bytes
+ * it covers; returns how many bytes they cover. */
+static size_t
+hints_true(const char *msg, size_t len, const struct pb_body_hints *h)
+{
+	size_t end = 0, covered = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		struct pb_body_piece x;
+		const struct pb_body_piece *p = h->v[i].piece;
+
+		T_CHECK(h->v[i].off >= end && h->v[i].off + p->len <= len);
+		if (h->v[i].off < end || h->v[i].off + p->len > len)
+			return 0;
+		pb_body_piece_hash(&x, msg + h->v[i].off, p->len);
+		T_CHECK(x.len == p->len && x.fh == p->fh && memcmp(x.sha, p->sha, 32) == 0);
+		end = h->v[i].off + p->len;
+		covered += p->len;
+	}
+	return covered;
+}
+
+/* Where the cache's blocks are (pb_render_opts.blocks): an email built from them is byte for
+ * byte the one built from the documents alone, for two readers, both languages, with the
+ * reader's links, the memo made by the first reader and used by the next; each piece noted
+ * for the state hashes to the bytes it covers, and they cover most of the message; the same
+ * for the documents' own pieces (the file sink). */
+static void
+test_blocks(void)
+{
+	static const char *const langs[] = { "en", "zh" };
+	static const int order_a[] = { 0, 1, 2 }, order_b[] = { 2, 0, 1 };
+	struct pb_render_cache *rc = pb_render_cache_new();
+	struct pb_blocks bl[PB_FMT_COUNT];
+	struct pb_secret key;
+
+	memset(bl, 0, sizeof bl);
+	memset(&key, 7, sizeof key);
+	for (int links = 0; links < 2; links++)
+		for (int l = 0; l < 2; l++)
+			for (int r = 0; r < 4; r++) {
+				const char *sub = r % 2 ? "bob" : "alice";
+				struct pb_digest_item items[3];
+				struct pb_digest d;
+				struct pb_render_opts o = { .telegram_chat = "42" };
+				struct pb_parts out[PB_FMT_COUNT];
+				struct pb_body_hints h = { 0 };
+				char *want, *got;
+				size_t wl = 0, gl = 0, covered;
+
+				if (links) {
+					o.link_key = &key;
+					o.link_base = "https://digest.example";
+					o.link_subject = sub;
+					o.link_now = 1764806400;
+					o.manage_url = "https://digest.example/m/TOKEN";
+				}
+				o.cache = rc;
+				o.blocks = bl;
+				make_digest(&d, items, r < 2 ? order_a : order_b, 3, sub, langs[l],
+					    r % 3 ? &ft : NULL);
+				T_CHECK(pb_render_formats(&d, PB_FMT_ALL, &o, out) == 0);
+				T_CHECK(bl[PB_FMT_TEXT].n > 0 && bl[PB_FMT_HTML].n > 0);
+				want = pb_mail_build_list(NULL, "a@example.org", "S",
+							  out[PB_FMT_TEXT].v[0], out[PB_FMT_HTML].v[0],
+							  "d/s/email/a/1", 1764806400, NULL, &wl);
+				got = pb_mail_build_blocks(NULL, "a@example.org", "S",
+							   out[PB_FMT_TEXT].v[0],
+							   out[PB_FMT_HTML].v[0], "d/s/email/a/1",
+							   1764806400, NULL, &bl[PB_FMT_TEXT],
+							   &bl[PB_FMT_HTML], &h, &gl);
+				T_CHECK(wl == gl && memcmp(want, got, wl) == 0);
+				T_CHECK(h.n > 0);
+				covered = hints_true(got, gl, &h);
+				T_CHECK(covered > gl / 8);
+				for (int f = PB_FMT_HTML; f <= PB_FMT_TEXT; f++) {
+					h.n = 0;
+					pb_chan_block_hints(&bl[f], out[f].v[0], &h);
+					T_CHECK(h.n > 0);
+					T_CHECK(hints_true(out[f].v[0], strlen(out[f].v[0]), &h) > 0);
+				}
+				free(want);
+				free(got);
+				pb_body_hints_free(&h);
+				free_all(out);
+			}
+	for (int f = 0; f < PB_FMT_COUNT; f++)
+		pb_blocks_free(&bl[f]);
+	pb_render_cache_free(rc);
+}
+
 int
 main(void)
 {
 	setup();
 	test_same_bytes();
 	test_no_wrong_block();
+	test_blocks();
 	pb_render_cache_free(NULL);
 	return t_done("render_cache");
 }

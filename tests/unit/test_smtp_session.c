@@ -1,6 +1,7 @@
 /* The SMTP session's pure parts: reading replies (multi-line, split anywhere, CRLF or LF,
  * malformed), and the message written after DATA (dot-stuffing, the final CRLF . CRLF). */
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../../src/deliver/channel.h"
@@ -140,6 +141,37 @@ test_stuff(void)
 	stuff_case("a\n.b\r\nc", "a\n..b\r\nc\r\n.\r\n");
 	stuff_case("x\r\n.", "x\r\n..\r\n.\r\n");
 	stuff_case("\n\n\n", "\n\n\n\r\n.\r\n");
+	/* against a byte-at-a-time reference: dots and line ends at every offset of the 16-byte
+	 * steps, a NUL among them */
+	{
+		static const char alpha[] = "\n.\r.a\n.\0";
+		uint64_t x = 88172645463325252ULL;
+
+		for (int round = 0; round < 3000; round++) {
+			size_t n = (size_t)(round % 97);
+			char in[100];
+			struct pb_buf got = { 0 }, want = { 0 };
+
+			for (size_t i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				in[i] = alpha[x % (sizeof alpha - 1)];
+			}
+			for (size_t i = 0; i < n; i++) {
+				if (in[i] == '.' && (i == 0 || in[i - 1] == '\n'))
+					pb_buf_putc(&want, '.');
+				pb_buf_putc(&want, in[i]);
+			}
+			if (n < 2 || in[n - 2] != '\r' || in[n - 1] != '\n')
+				pb_buf_append(&want, "\r\n", 2);
+			pb_buf_append(&want, ".\r\n", 3);
+			pb_smtp_stuff(&got, in, n);
+			T_CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+			pb_buf_free(&got);
+			pb_buf_free(&want);
+		}
+	}
 }
 
 int
