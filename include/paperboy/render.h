@@ -58,7 +58,7 @@ struct pb_render_opts {
 	 * bytes either way, only built once per paper instead of once per subscriber. */
 	struct pb_render_cache *cache;
 	/* When set (with cache): blocks[f] is filled with where the cache's blocks are in the
-	 * document of format f (pb_block below), for the text and HTML documents. */
+	 * document of format f (pb_block below), for the Markdown, text and HTML documents. */
 	struct pb_blocks *blocks;
 };
 

@@ -144,10 +144,10 @@ out:
 	return rc;
 }
 
-/* Where m goes: dir (made when missing) and path; sub and date are the path components. The
- * payload to write is m->payload whole. 0, or -1 with r filled. */
+/* Where m goes: dir (made when missing, when mk) and path; sub and date are the path
+ * components. The payload to write is m->payload whole. 0, or -1 with r filled. */
 static int
-file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_buf *dir,
+file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, int mk, struct pb_buf *dir,
 	   struct pb_buf *path, struct pb_buf *sub, struct pb_buf *date, struct pb_result *r)
 {
 	const char *base = cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
@@ -158,7 +158,7 @@ file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	put_component(date, m->digest_date);
 	put_component(sub, m->subscriber);
 	pb_buf_printf(dir, "%s/%s/%s", base, pb_buf_str(date), pb_buf_str(sub));
-	if (mkdirs(dir) != 0) {
+	if (mk && mkdirs(dir) != 0) {
 		pb_file_fail(r, "mkdir", pb_buf_str(dir), errno);
 		return -1;
 	}
@@ -188,7 +188,7 @@ file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_s = -1;
-	if (file_place(m, cfg, &dir, &path, &sub, &date, r) < 0)
+	if (file_place(m, cfg, 1, &dir, &path, &sub, &date, r) < 0)
 		goto out;
 	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len, r) < 0)
 		goto out;
@@ -244,7 +244,7 @@ group_free(struct pb_stage_group *g)
 }
 
 /* Writes len bytes of data to the new file tmp, without a sync. 0, or -1 with r filled (the
- * file removed). */
+ * file removed), -2 when its folder is missing. */
 static int
 write_tmp(const char *tmp, const void *data, size_t len, struct pb_result *r)
 {
@@ -254,7 +254,7 @@ write_tmp(const char *tmp, const void *data, size_t len, struct pb_result *r)
 
 	if (fd < 0) {
 		pb_file_fail(r, "open", tmp, errno);
-		return -1;
+		return errno == ENOENT ? -2 : -1;
 	}
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
@@ -282,13 +282,17 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 {
 	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 }, tmp = { 0 };
 	struct pb_stage_group *g = *gp;
-	int rc = -1;
+	int rc = -1, w;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_s = -1;
-	if (file_place(m, cfg, &dir, &path, &sub, &date, r) < 0)
+	if (file_place(m, cfg, 0, &dir, &path, &sub, &date, r) < 0)
 		goto out;
 	if (!g) {
+		if (mkdirs(&dir) != 0) {
+			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
+			goto out;
+		}
 		/* opened before the first write: syncfs reports errors from here on */
 		g = pb_xcalloc(1, sizeof *g);
 		g->base = pb_xstrdup(file_base(cfg));
@@ -301,8 +305,18 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		*gp = g;
 	}
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-	if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, r) < 0)
-		goto out;
+	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, r)) < 0) {
+		/* a folder not made yet (the subscriber's first file of the day): made, and
+		 * the file written again */
+		if (w != -2)
+			goto out;
+		if (mkdirs(&dir) != 0) {
+			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
+			goto out;
+		}
+		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, r) < 0)
+			goto out;
+	}
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 64;
 		g->v = pb_xreallocarray(g->v, g->cap, sizeof *g->v);

@@ -173,12 +173,13 @@ label(const struct pb_rctx *c, struct pb_buf *b, enum pb_word w, const char *aft
 	pb_buf_printf(b, "**%s%s**%s", PB_WORD(c, w), PB_WORD(c, PB_W_COLON), after);
 }
 
-static int
-md_paper(struct pb_rctx *c, size_t i)
+/* What is the paper's own (render_int.h): anchor, title, authors, date, categories. */
+static void
+seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 {
 	const struct pb_disp *x = &c->disp[i];
-	struct pb_buf *b = &c->doc;
 
+	(void)arg;
 	pb_buf_puts(b, "<a id='");
 	pb_esc_html_attr(b, x->vid);
 	pb_buf_puts(b, "'></a>\n## [");
@@ -196,11 +197,15 @@ md_paper(struct pb_rctx *c, size_t i)
 	label(c, b, PB_W_CATEGORIES, " ");
 	pb_esc_md(b, x->categories);
 	pb_buf_puts(b, "\n\n");
-	if (x->why) {
-		label(c, b, PB_W_WHY, " ");
-		pb_esc_md(b, x->why);
-		pb_buf_puts(b, "\n\n");
-	}
+}
+
+/* The paper's own too: abstract, analysis, findings, figure, links, the closing rule. */
+static void
+seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
 	label(c, b, PB_W_ABSTRACT, "\n\n");
 	pb_esc_md(b, x->abstract);
 	pb_buf_puts(b, "\n\n");
@@ -237,6 +242,22 @@ md_paper(struct pb_rctx *c, size_t i)
 		pb_buf_puts(b, ")\n");
 	}
 	pb_buf_puts(b, "\n---\n\n");
+}
+
+/* What is the paper's own comes from the run's cache; why is this reader's. */
+static int
+md_paper(struct pb_rctx *c, size_t i)
+{
+	const struct pb_disp *x = &c->disp[i];
+	struct pb_buf *b = &c->doc;
+
+	pb_render_seg(c, i, PB_SEG_MD_HEAD, 0, seg_head, b);
+	if (x->why) {
+		label(c, b, PB_W_WHY, " ");
+		pb_esc_md(b, x->why);
+		pb_buf_puts(b, "\n\n");
+	}
+	pb_render_seg(c, i, PB_SEG_MD_BODY, 0, seg_body, b);
 	return 0;
 }
 
@@ -263,6 +284,7 @@ md_end(struct pb_rctx *c)
 		}
 		pb_buf_puts(&c->doc, "\n");
 	}
+	pb_render_marks_move(c, &c->doc, 0);
 	pb_parts_push(c->out, pb_buf_detach(&c->doc));
 	return 0;
 }

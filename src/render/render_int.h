@@ -77,6 +77,8 @@ enum pb_seg {
 	PB_SEG_HTML_BODY,               /* abstract to the links */
 	PB_SEG_HTML_TOC,                /* its line in the contents */
 	PB_SEG_HTML_COMPACT,            /* its item of the compact list */
+	PB_SEG_MD_HEAD,                 /* anchor and title to categories */
+	PB_SEG_MD_BODY,                 /* abstract to the links and the rule */
 	PB_SEG_COUNT,
 	PB_SEG_NONE = PB_SEG_COUNT      /* not cached: always rendered */
 };

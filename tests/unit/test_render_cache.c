@@ -352,7 +352,10 @@ test_blocks(void)
 				T_CHECK(h.n > 0);
 				covered = hints_true(got, gl, &h);
 				T_CHECK(covered > gl / 8);
-				for (int f = PB_FMT_HTML; f <= PB_FMT_TEXT; f++) {
+				T_CHECK(bl[PB_FMT_MD].n > 0);
+				for (int f = 0; f < PB_FMT_COUNT; f++) {
+					if (!bl[f].n)
+						continue;
 					h.n = 0;
 					pb_chan_block_hints(&bl[f], out[f].v[0], &h);
 					T_CHECK(h.n > 0);
