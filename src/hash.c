@@ -1,4 +1,5 @@
-/* 64-bit FNV-1a (Fowler, Noll, Vo), the one hash of the program. */
+/* 64-bit FNV-1a (Fowler, Noll, Vo), the hash of the program, and a faster one for long keys
+ * of tables in memory. */
 #include <string.h>
 
 #include "paperboy/hash.h"
@@ -25,4 +26,30 @@ uint64_t
 pb_fnv1a64_str(const char *s)
 {
 	return s ? pb_fnv1a64(s, strlen(s)) : PB_FNV1A64_BASIS;
+}
+
+uint64_t
+pb_hash64_mem(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	const uint64_t m = 0x9E3779B97F4A7C15ULL;
+	uint64_t h = 0xC2B2AE3D27D4EB4FULL ^ (n * m), w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		w *= m;
+		w ^= w >> 29;
+		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 32;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, s + i, n - i);
+		w *= m;
+		w ^= w >> 29;
+		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+	}
+	h ^= h >> 31;
+	return h * 0x94D049BB133111EBULL;
 }

@@ -1,4 +1,4 @@
-/* The one non-cryptographic hash: 64-bit FNV-1a. Hash tables use it, and so do names that are
+/* The non-cryptographic hash: 64-bit FNV-1a. Hash tables use it, and so do names that are
  * stored or sent (HTTP cache file names, prompt ids, Message-IDs, MIME boundaries, pacing keys),
  * so its values must never change: tests/unit/test_hash.c pins them. Not for secrets' integrity:
  * anyone can forge a collision. */
@@ -18,5 +18,9 @@ uint64_t pb_fnv1a64_str(const char *s);
 /* Continues hash h over the n bytes at p: pb_fnv1a64_more(pb_fnv1a64(a), b) is the hash of a
  * followed by b; with h = PB_FNV1A64_BASIS it is pb_fnv1a64(p, n). */
 uint64_t pb_fnv1a64_more(uint64_t h, const void *p, size_t n);
+
+/* A faster hash of the n bytes at p, eight at a time (multiply and mix), for tables kept in
+ * memory only, over long keys: its values are never stored or sent and may change. */
+uint64_t pb_hash64_mem(const void *p, size_t n);
 
 #endif

@@ -135,6 +135,10 @@ int pb_render_formats(const struct pb_digest *d, unsigned formats, const struct 
  * title linked to arXiv, the first authors, the topic and whether it is a revision. Returns a
  * malloc'd document (never NULL). */
 char *pb_render_all_md(const struct pb_digest *d);
+/* pb_render_all_md through o's cache (o may be NULL), the same bytes; with blocks (and a
+ * cache), where the cache's blocks are in it, as pb_render_opts.blocks says for the others. */
+char *pb_render_all_md_opts(const struct pb_digest *d, const struct pb_render_opts *o,
+			    struct pb_blocks *blocks);
 
 /* "md", "html", "text", "slack", "telegram", "json"; returns -1 for unknown names. */
 int pb_format_parse(const char *s);

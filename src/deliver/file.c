@@ -422,7 +422,13 @@ file_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 {
 	(void)msg_id;
 	if (strcmp(dest, FULL_LIST) == 0) {
-		pb_parts_push(out, pb_render_all_md(c->d));
+		struct pb_blocks bl = { 0 };
+		char *doc = pb_render_all_md_opts(c->d, c->ro, c->hints ? &bl : NULL);
+
+		if (c->hints)
+			pb_chan_block_hints(&bl, doc, c->hints);
+		pb_blocks_free(&bl);
+		pb_parts_push(out, doc);
 		return 0;
 	}
 	for (int f = 0; f < PB_FMT_COUNT; f++) {

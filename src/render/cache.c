@@ -182,7 +182,7 @@ pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_di
 	if (!rc || !it->paper)
 		return -1;
 	make_key(&rc->key, it, date, lang);
-	h = pb_fnv1a64_more(1469598103934665603ULL, rc->key.data, rc->key.len);
+	h = pb_hash64_mem(rc->key.data, rc->key.len);
 	for (e = rc->tab[h & (rc->cap - 1)]; e; e = e->next)
 		if (e->hash == h && e->key_len == rc->key.len &&
 		    memcmp(e->key, rc->key.data, e->key_len) == 0)

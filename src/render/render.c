@@ -388,55 +388,92 @@ pb_render_formats(const struct pb_digest *d, unsigned formats, const struct pb_r
 	return rc;
 }
 
-/* One line of the full list. */
+/* all.md's line of a paper, the part that is the paper's own: its title linked, its first
+ * authors. */
 static void
-all_line(struct pb_buf *b, size_t rank, const struct pb_digest_item *it, const char *date,
+all_seg(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
+{
+	const struct pb_disp *x = &c->disp[i];
+
+	(void)arg;
+	pb_buf_putc(b, '[');
+	pb_esc_md(b, x->title);
+	pb_buf_puts(b, "](");
+	pb_esc_md_url(b, x->abs_url);
+	pb_buf_putc(b, ')');
+	if (*x->authors_short) {
+		pb_buf_puts(b, " — ");
+		pb_esc_md(b, x->authors_short);
+	}
+}
+
+/* One line of the full list, in c's document; c->disp has one entry, for it. */
+static void
+all_line(struct pb_rctx *c, size_t rank, const struct pb_digest_item *it, const char *date,
 	 const char *lang)
 {
-	struct pb_disp x;
+	struct pb_buf *b = &c->doc;
+	struct pb_disp *x = &c->disp[0];
 	const char *sep;
 
-	memset(&x, 0, sizeof x);
-	pb_disp_fill(&x, it, date, lang);
-	pb_buf_printf(b, "%zu. [", rank);
-	pb_esc_md(b, x.title);
-	pb_buf_puts(b, "](");
-	pb_esc_md_url(b, x.abs_url);
-	pb_buf_putc(b, ')');
-	sep = " — ";
-	if (*x.authors_short) {
-		pb_buf_puts(b, sep);
-		pb_esc_md(b, x.authors_short);
-		sep = " · ";
-	}
+	memset(x, 0, sizeof *x);
+	if (pb_rcache_disp(c->o->cache, x, it, date, lang) < 0)
+		pb_disp_fill(x, it, date, lang);
+	pb_buf_printf(b, "%zu. ", rank);
+	pb_render_seg(c, 0, PB_SEG_ALL_LINE, 0, all_seg, b);
+	sep = *x->authors_short ? " · " : " — ";
 	if (it->topic && *it->topic) {
 		pb_buf_puts(b, sep);
 		pb_esc_md(b, it->topic);
 		sep = " · ";
 	}
-	if (x.revised) {
+	if (x->revised) {
 		pb_buf_puts(b, sep);
-		pb_esc_md(b, x.date_label);
+		pb_esc_md(b, x->date_label);
 	}
 	pb_buf_putc(b, '\n');
-	pb_disp_free(&x);
+	pb_disp_free(x);
 }
 
 char *
 pb_render_all_md(const struct pb_digest *d)
 {
-	struct pb_buf b = { 0 };
+	return pb_render_all_md_opts(d, NULL, NULL);
+}
+
+char *
+pb_render_all_md_opts(const struct pb_digest *d, const struct pb_render_opts *o,
+		      struct pb_blocks *blocks)
+{
+	static const struct pb_render_opts none = { .telegram_chat = "" };
+	struct pb_render_opts lo = o ? *o : none;
+	struct pb_blocks tmp[PB_FMT_COUNT];
+	struct pb_disp x;
+	struct pb_rctx c;
 	const char *date = d && d->date ? d->date : "";
 	const char *lang = d ? d->language : NULL;
+	struct pb_buf *b;
 	size_t n;
 	char *t;
 
+	memset(&c, 0, sizeof c);
+	memset(tmp, 0, sizeof tmp);
+	if (blocks) {
+		blocks->n = 0;
+		tmp[PB_FMT_MD] = *blocks;
+	}
+	lo.blocks = blocks && lo.cache ? tmp : NULL;
+	c.d = d;
+	c.o = &lo;
+	c.fmt = PB_FMT_MD;
+	c.disp = &x;
+	b = &c.doc;
 	if (!d)
-		return pb_buf_detach(&b);
+		return pb_buf_detach(b);
 	t = pb_disp_display(d->title ? d->title : "arXiv digest", PB_LATEX_TEXT);
 	n = d->n_items + d->n_more;
-	pb_md_front_matter(&b, t, date);
-	pb_buf_puts(&b, "# ");
+	pb_md_front_matter(b, t, date);
+	pb_buf_puts(b, "# ");
 	{
 		struct pb_buf et = { 0 }, papers = { 0 }, name = { 0 };
 		char num[24], shown[24];
@@ -446,8 +483,8 @@ pb_render_all_md(const struct pb_digest *d)
 
 		pb_esc_md(&et, t);
 		vars[1] = pb_buf_str(&et);
-		pb_template_put(&b, pb_word(lang, PB_W_ALL_HEADING), vars);
-		pb_buf_puts(&b, "\n\n");
+		pb_template_put(b, pb_word(lang, PB_W_ALL_HEADING), vars);
+		pb_buf_puts(b, "\n\n");
 		snprintf(num, sizeof num, "%zu", n);
 		snprintf(shown, sizeof shown, "%zu", d->n_items);
 		pb_template_put(&papers, pb_word(lang, n == 1 ? PB_W_N_PAPERS_1 : PB_W_N_PAPERS), vn);
@@ -455,15 +492,15 @@ pb_render_all_md(const struct pb_digest *d)
 		if (d->subscriber && *d->subscriber)
 			pb_esc_md(&name, d->subscriber);
 		vars[5] = pb_buf_str(&name);
-		pb_template_put(&b, pb_word(lang, name.len ? PB_W_ALL_COUNT_FOR : PB_W_ALL_COUNT),
+		pb_template_put(b, pb_word(lang, name.len ? PB_W_ALL_COUNT_FOR : PB_W_ALL_COUNT),
 				vars);
-		pb_buf_puts(&b, "\n\n");
+		pb_buf_puts(b, "\n\n");
 		pb_buf_free(&et);
 		pb_buf_free(&papers);
 		pb_buf_free(&name);
 	}
 	for (size_t i = 0; i < d->n_items; i++)
-		all_line(&b, i + 1, &d->items[i], date, lang);
+		all_line(&c, i + 1, &d->items[i], date, lang);
 	for (size_t i = 0; i < d->n_more; i++) {
 		struct pb_digest_item it;
 
@@ -471,10 +508,14 @@ pb_render_all_md(const struct pb_digest *d)
 		it.paper = d->more[i].paper;
 		it.topic = d->more[i].topic;
 		it.score = d->more[i].score;
-		all_line(&b, d->n_items + i + 1, &it, date, lang);
+		all_line(&c, d->n_items + i + 1, &it, date, lang);
 	}
+	pb_render_marks_move(&c, b, 0);
+	if (blocks)
+		*blocks = tmp[PB_FMT_MD];
+	free(c.marks);
 	free(t);
-	return pb_buf_detach(&b);
+	return pb_buf_detach(b);
 }
 
 /* ---- light Markdown ---- */

@@ -79,6 +79,7 @@ enum pb_seg {
 	PB_SEG_HTML_COMPACT,            /* its item of the compact list */
 	PB_SEG_MD_HEAD,                 /* anchor and title to categories */
 	PB_SEG_MD_BODY,                 /* abstract to the links and the rule */
+	PB_SEG_ALL_LINE,                /* all.md: its linked title and first authors */
 	PB_SEG_COUNT,
 	PB_SEG_NONE = PB_SEG_COUNT      /* not cached: always rendered */
 };

@@ -32,6 +32,7 @@
 
 #include "cdc.h"
 #include "chunks_int.h"
+#include "paperboy/hash.h"
 #include "paperboy/buf.h"
 #include "paperboy/log.h"
 #include "state_internal.h"
@@ -670,31 +671,12 @@ deflate_chunk(struct pb_state *st, const unsigned char *p, size_t n, unsigned ch
 	return 0;
 }
 
-/* A fast 64-bit hash of a chunk's bytes (8 at a time, multiply and mix): only to find a
- * candidate in the fast table, whose bytes are then compared. */
+/* A fast 64-bit hash of a chunk's bytes (hash.h's, eight at a time): only to find a
+ * candidate in the fast table, whose bytes are then compared; never stored. */
 static uint64_t
 fast_hash(const unsigned char *p, size_t n)
 {
-	const uint64_t m = 0x9E3779B97F4A7C15ULL;
-	uint64_t h = 0xC2B2AE3D27D4EB4FULL ^ (n * m), w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		w *= m;
-		w ^= w >> 29;
-		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-		h ^= h >> 32;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		w *= m;
-		w ^= w >> 29;
-		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-	}
-	h ^= h >> 31;
-	return h * 0x94D049BB133111EBULL;
+	return pb_hash64_mem(p, n);
 }
 
 /* Whether the fast table holds the chunk p[0..n): then *key is its key, sha its SHA-256. */

@@ -361,6 +361,32 @@ test_blocks(void)
 					T_CHECK(h.n > 0);
 					T_CHECK(hints_true(out[f].v[0], strlen(out[f].v[0]), &h) > 0);
 				}
+				/* all.md, with the papers past the cap: the same bytes through the
+				 * cache, its lines' blocks hashing true */
+				{
+					struct pb_digest_more more[3] = {
+						{ .paper = &papers[2], .topic = "late" },
+						{ .paper = &papers[0], .topic = NULL },
+						{ .paper = &papers[1], .topic = "x" },
+					};
+					struct pb_blocks ab = { 0 };
+					char *a0, *a1;
+
+					d.more = more;
+					d.n_more = 3;
+					a0 = pb_render_all_md(&d);
+					a1 = pb_render_all_md_opts(&d, &o, &ab);
+					T_CHECK(strcmp(a0, a1) == 0);
+					T_CHECK(ab.n == 6);
+					h.n = 0;
+					pb_chan_block_hints(&ab, a1, &h);
+					T_CHECK(hints_true(a1, strlen(a1), &h) > 0);
+					free(a0);
+					free(a1);
+					pb_blocks_free(&ab);
+					d.more = NULL;
+					d.n_more = 0;
+				}
 				free(want);
 				free(got);
 				pb_body_hints_free(&h);
