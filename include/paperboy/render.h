@@ -80,6 +80,7 @@ struct pb_block_memo {
  * run's cache, the same bytes in every document of the run that shows it. */
 struct pb_block {
 	size_t off, len;
+	const char *bytes;              /* the cache's copy of them (len bytes), to check */
 	struct pb_block_memo *memo;
 };
 struct pb_blocks {

@@ -533,8 +533,10 @@ put_part(struct pb_buf *b, const char *type, const char *body, const struct pb_b
 		struct pb_block_memo *m = x->memo;
 		size_t from, base;
 
+		/* a block is taken only where the document holds its bytes */
 		if (x->off < pos || x->off > len || len - x->off < x->len ||
-		    block_qp(m, body + x->off, x->len) < 0)
+		    memcmp(body + x->off, x->bytes, x->len) != 0 ||
+		    block_qp(m, x->bytes, x->len) < 0)
 			continue;
 		from = x->off + m->qp_from;
 		pb_mail_qp_n(b, body + pos, from - pos);

@@ -239,7 +239,7 @@ pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_se
 		}
 		w->marks[w->n_marks++] = (struct pb_rmark){
 			.buf = out, .off = out->len - e->seg[seg].len, .len = e->seg[seg].len,
-			.memo = &e->memo[seg],
+			.bytes = e->seg[seg].data, .memo = &e->memo[seg],
 		};
 	}
 }
@@ -260,7 +260,9 @@ pb_render_marks_move(struct pb_rctx *c, const struct pb_buf *buf, size_t base)
 			b->v = pb_xreallocarray(b->v, b->cap, sizeof *b->v);
 		}
 		b->v[b->n++] = (struct pb_block){ .off = base + c->marks[i].off,
-						  .len = c->marks[i].len, .memo = c->marks[i].memo };
+						  .len = c->marks[i].len,
+						  .bytes = c->marks[i].bytes,
+						  .memo = c->marks[i].memo };
 		c->marks[i].buf = NULL;   /* moved */
 	}
 }

@@ -115,6 +115,7 @@ int pb_render_url_ok(const char *u);
 struct pb_rmark {
 	const struct pb_buf *buf;
 	size_t off, len;
+	const char *bytes;
 	struct pb_block_memo *memo;
 };
 

@@ -350,6 +350,27 @@ test_blocks(void)
 							   &bl[PB_FMT_HTML], &h, &gl);
 				T_CHECK(wl == gl && memcmp(want, got, wl) == 0);
 				T_CHECK(h.n > 0);
+				/* blocks that say the wrong place are left out, not trusted */
+				{
+					struct pb_body_hints h2 = { 0 };
+					char *moved;
+					size_t ml = 0;
+
+					for (size_t k = 0; k < bl[PB_FMT_HTML].n; k++)
+						bl[PB_FMT_HTML].v[k].off += k % 2 ? 1 : 0;
+					moved = pb_mail_build_blocks(NULL, "a@example.org", "S",
+								     out[PB_FMT_TEXT].v[0],
+								     out[PB_FMT_HTML].v[0],
+								     "d/s/email/a/1", 1764806400,
+								     NULL, &bl[PB_FMT_TEXT],
+								     &bl[PB_FMT_HTML], &h2, &ml);
+					T_CHECK(ml == wl && memcmp(moved, want, wl) == 0);
+					T_CHECK(hints_true(moved, ml, &h2) > 0);
+					for (size_t k = 0; k < bl[PB_FMT_HTML].n; k++)
+						bl[PB_FMT_HTML].v[k].off -= k % 2 ? 1 : 0;
+					free(moved);
+					pb_body_hints_free(&h2);
+				}
 				covered = hints_true(got, gl, &h);
 				T_CHECK(covered > gl / 8);
 				T_CHECK(bl[PB_FMT_MD].n > 0);
