@@ -759,8 +759,12 @@ stage_finish(struct run *r)
 	char key[512];
 	int64_t t;
 
-	if (!r->n_stg)
+	if (!r->n_stg) {
+		if (r->stg)   /* begun, its one write failed */
+			r->stg_ch->finish(r->stg, NULL, 0);
+		r->stg = NULL;
 		return;
+	}
 	res = pb_xcalloc(r->n_stg, sizeof *res);
 	r->stg_ch->finish(r->stg, res, r->n_stg);
 	r->stg = NULL;

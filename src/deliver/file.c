@@ -346,6 +346,8 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 		return;
 	if (n > g->n)
 		n = g->n;
+	if (n == 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		memset(&res[i], 0, sizeof res[i]);
 		res[i].retry_after_s = -1;
@@ -381,6 +383,9 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 		    pb_archive_update(g->base, g->v[i].sub, g->v[i].date, &res[i]) < 0)
 			res[i].verdict = PB_V_TRANSIENT;
 out:
+	/* staged and not asked for: never shown */
+	for (size_t i = n; i < g->n; i++)
+		unlink(g->v[i].tmp);
 	group_free(g);
 }
 
