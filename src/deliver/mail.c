@@ -486,26 +486,28 @@ pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
 	}
 }
 
-/* The memo of a block (render.h) for email: the block's whole lines (from after its first
- * line end to its last) quoted-printable, and that cut in pieces for the state. Lines are
- * encoded alone (pb_mail_qp), so these bytes are the ones the whole body's encoding has
- * there, whatever comes before and after. 0, or -1 when the block holds no whole line. */
+/* The memo of a block (render.h) for email: the block's whole lines quoted-printable, and
+ * that cut in pieces for the state. Its whole lines run from its start when it opens a line
+ * where it is first met (then it is taken only where it opens a line), else from after its
+ * first line end, to its last line end. Lines are encoded alone (pb_mail_qp), so these
+ * bytes are the ones the whole body's encoding has there, whatever comes before and after.
+ * 0, or -1 when the block holds no whole line here. */
 static int
-block_qp(struct pb_block_memo *m, const char *p, size_t len)
+block_qp(struct pb_block_memo *m, const char *p, size_t len, int line_start)
 {
-	const char *first = memchr(p, '\n', len), *last;
+	const char *first, *last;
 
 	if (m->qp_done)
-		return m->qp_to > m->qp_from ? 0 : -1;
+		return m->qp_to > m->qp_from && (m->qp_from > 0 || line_start) ? 0 : -1;
 	m->qp_done = 1;
-	if (!first)
+	if (!len || !(first = memchr(p, '\n', len)))
 		return -1;
 	for (last = p + len - 1; *last != '\n'; last--)
 		;
-	if (last == first)
-		return -1;
-	m->qp_from = (size_t)(first + 1 - p);
+	m->qp_from = line_start ? 0 : (size_t)(first + 1 - p);
 	m->qp_to = (size_t)(last + 1 - p);
+	if (m->qp_to <= m->qp_from)
+		return -1;
 	pb_mail_qp_n(&m->qp, p + m->qp_from, m->qp_to - m->qp_from);
 	m->n_qpp = (m->qp.len + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
 	m->qpp = pb_xcalloc(m->n_qpp, sizeof *m->qpp);
@@ -536,7 +538,7 @@ put_part(struct pb_buf *b, const char *type, const char *body, const struct pb_b
 		/* a block is taken only where the document holds its bytes */
 		if (x->off < pos || x->off > len || len - x->off < x->len ||
 		    memcmp(body + x->off, x->bytes, x->len) != 0 ||
-		    block_qp(m, x->bytes, x->len) < 0)
+		    block_qp(m, x->bytes, x->len, x->off == 0 || body[x->off - 1] == '\n') < 0)
 			continue;
 		from = x->off + m->qp_from;
 		pb_mail_qp_n(b, body + pos, from - pos);

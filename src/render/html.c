@@ -426,7 +426,10 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
 	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
 	for (size_t i = 0; i < full; i++)
+	{
+		pb_render_marks_move(c, &h->toc[i], b->len);
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
+	}
 	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
 		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
 	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
@@ -496,7 +499,10 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 	pb_esc_html(b, PB_WORD(c, PB_W_MORE_PAPERS));
 	pb_buf_puts(b, "</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n");
 	for (size_t i = from; i < to; i++)
+	{
+		pb_render_marks_move(c, &h->compact[i], b->len);
 		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
+	}
 	pb_buf_puts(b, "</ul>\n");
 	if (more) {
 		char n[24];
