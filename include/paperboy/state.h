@@ -108,6 +108,9 @@ struct pb_body_piece {
 };
 /* Fills x for the n bytes at p (n at most PB_BODY_PIECE_MAX). */
 void pb_body_piece_hash(struct pb_body_piece *x, const void *p, size_t n);
+/* The n bytes at p cut in pieces of PB_BODY_PIECE_MAX (the last shorter), each hashed: a
+ * malloc'd array of *count. */
+struct pb_body_piece *pb_body_pieces(const void *p, size_t n, size_t *count);
 /* Where a piece is in a payload: bytes [off, off + piece->len). */
 struct pb_body_hint {
 	size_t off;

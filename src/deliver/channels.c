@@ -88,15 +88,9 @@ pb_chan_block_hints(const struct pb_blocks *bl, const char *doc, struct pb_body_
 		if (x->off < end || x->off > len || len - x->off < x->len ||
 		    memcmp(doc + x->off, x->bytes, x->len) != 0)
 			continue;
-		if (!m->raw) {
-			/* made once a run, from the block's bytes (the same in every document) */
-			m->n_raw = (x->len + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
-			m->raw = pb_xcalloc(m->n_raw, sizeof *m->raw);
-			for (size_t i = 0, off = 0; i < m->n_raw; i++, off += PB_BODY_PIECE_MAX)
-				pb_body_piece_hash(&m->raw[i], x->bytes + off,
-						   x->len - off < PB_BODY_PIECE_MAX
-						   ? x->len - off : PB_BODY_PIECE_MAX);
-		}
+		/* made once a run, from the block's bytes (the same in every document) */
+		if (!m->raw)
+			m->raw = pb_body_pieces(x->bytes, x->len, &m->n_raw);
 		for (size_t i = 0; i < m->n_raw; i++)
 			pb_body_hints_push(hints, x->off + i * PB_BODY_PIECE_MAX, &m->raw[i]);
 		end = x->off + x->len;

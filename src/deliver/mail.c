@@ -509,13 +509,7 @@ block_qp(struct pb_block_memo *m, const char *p, size_t len, int line_start)
 	if (m->qp_to <= m->qp_from)
 		return -1;
 	pb_mail_qp_n(&m->qp, p + m->qp_from, m->qp_to - m->qp_from);
-	m->n_qpp = (m->qp.len + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
-	m->qpp = pb_xcalloc(m->n_qpp, sizeof *m->qpp);
-	for (size_t i = 0, off = 0; i < m->n_qpp; i++, off += PB_BODY_PIECE_MAX) {
-		size_t n = m->qp.len - off < PB_BODY_PIECE_MAX ? m->qp.len - off : PB_BODY_PIECE_MAX;
-
-		pb_body_piece_hash(&m->qpp[i], m->qp.data + off, n);
-	}
+	m->qpp = pb_body_pieces(m->qp.data, m->qp.len, &m->n_qpp);
 	return 0;
 }
 

@@ -32,8 +32,8 @@
 
 #include "cdc.h"
 #include "chunks_int.h"
-#include "paperboy/hash.h"
 #include "paperboy/buf.h"
+#include "paperboy/hash.h"
 #include "paperboy/log.h"
 #include "state_internal.h"
 
@@ -717,6 +717,20 @@ pb_body_piece_hash(struct pb_body_piece *x, const void *p, size_t n)
 	x->len = (uint32_t)n;
 	x->fh = fast_hash(p, n);
 	pb_body_sha256(p, n, x->sha);
+}
+
+struct pb_body_piece *
+pb_body_pieces(const void *p, size_t n, size_t *count)
+{
+	const unsigned char *b = p;
+	struct pb_body_piece *v;
+
+	*count = (n + PB_BODY_PIECE_MAX - 1) / PB_BODY_PIECE_MAX;
+	v = pb_xcalloc(*count ? *count : 1, sizeof *v);
+	for (size_t i = 0, off = 0; i < *count; i++, off += PB_BODY_PIECE_MAX)
+		pb_body_piece_hash(&v[i], b + off,
+				   n - off < PB_BODY_PIECE_MAX ? n - off : PB_BODY_PIECE_MAX);
+	return v;
 }
 
 void
