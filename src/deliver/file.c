@@ -253,8 +253,10 @@ write_tmp(const char *tmp, const void *data, size_t len, struct pb_result *r)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0) {
-		pb_file_fail(r, "open", tmp, errno);
-		return errno == ENOENT ? -2 : -1;
+		int e = errno;
+
+		pb_file_fail(r, "open", tmp, e);
+		return e == ENOENT ? -2 : -1;
 	}
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
