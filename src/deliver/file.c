@@ -87,43 +87,60 @@ pb_file_fail(struct pb_result *r, const char *what, const char *path, int e)
 	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path, strerror(e));
 }
 
-int
-pb_file_put(const char *dir, const char *path, const void *data, size_t len,
-	    struct pb_result *r)
+/* Writes len bytes of data to the new file tmp, synced to disk when sync. 0, or -1 with r
+ * filled (the file removed), -2 when its folder is missing. */
+static int
+write_tmp(const char *tmp, const void *data, size_t len, int sync, struct pb_result *r)
 {
-	struct pb_buf tmp = { 0 };
 	const char *p = data;
 	size_t off = 0;
-	int fd = -1, dfd = -1, rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	pb_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	fd = open(pb_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		pb_file_fail(r, "open", pb_buf_str(&tmp), errno);
-		goto out;
+		int e = errno;
+
+		pb_file_fail(r, "open", tmp, e);
+		return e == ENOENT ? -2 : -1;
 	}
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			pb_file_fail(r, "write", pb_buf_str(&tmp), n < 0 ? errno : EIO);
-			goto out;
+			pb_file_fail(r, "write", tmp, n < 0 ? errno : EIO);
+			close(fd);
+			unlink(tmp);
+			return -1;
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) != 0) {
-		pb_file_fail(r, "fsync", pb_buf_str(&tmp), errno);
-		goto out;
+	if (sync && fsync(fd) != 0) {
+		pb_file_fail(r, "fsync", tmp, errno);
+		close(fd);
+		unlink(tmp);
+		return -1;
 	}
 	if (close(fd) != 0) {
-		fd = -1;
-		pb_file_fail(r, "close", pb_buf_str(&tmp), errno);
-		goto out;
+		pb_file_fail(r, "close", tmp, errno);
+		unlink(tmp);
+		return -1;
 	}
-	fd = -1;
+	return 0;
+}
+
+int
+pb_file_put(const char *dir, const char *path, const void *data, size_t len,
+	    struct pb_result *r)
+{
+	struct pb_buf tmp = { 0 };
+	int dfd = -1, rc = -1;
+
+	pb_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	if (write_tmp(pb_buf_str(&tmp), data, len, 1, r) < 0)
+		goto out;
 	if (rename(pb_buf_str(&tmp), path) != 0) {
 		pb_file_fail(r, "rename", path, errno);
+		unlink(pb_buf_str(&tmp));
 		goto out;
 	}
 	/* The rename is durable only once the directory is. */
@@ -136,10 +153,6 @@ pb_file_put(const char *dir, const char *path, const void *data, size_t len,
 out:
 	if (dfd >= 0)
 		close(dfd);
-	if (fd >= 0) {
-		close(fd);
-		unlink(pb_buf_str(&tmp));
-	}
 	pb_buf_free(&tmp);
 	return rc;
 }
@@ -243,41 +256,6 @@ group_free(struct pb_stage_group *g)
 	free(g);
 }
 
-/* Writes len bytes of data to the new file tmp, without a sync. 0, or -1 with r filled (the
- * file removed), -2 when its folder is missing. */
-static int
-write_tmp(const char *tmp, const void *data, size_t len, struct pb_result *r)
-{
-	const char *p = data;
-	size_t off = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0) {
-		int e = errno;
-
-		pb_file_fail(r, "open", tmp, e);
-		return e == ENOENT ? -2 : -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pb_file_fail(r, "write", tmp, n < 0 ? errno : EIO);
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) != 0) {
-		pb_file_fail(r, "close", tmp, errno);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 	   const struct pb_config *cfg, struct pb_result *r)
@@ -307,7 +285,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		*gp = g;
 	}
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, r)) < 0) {
+	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, r)) < 0) {
 		/* a folder not made yet (the subscriber's first file of the day): made, and
 		 * the file written again */
 		if (w != -2)
@@ -316,7 +294,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 			goto out;
 		}
-		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, r) < 0)
+		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, r) < 0)
 			goto out;
 	}
 	if (g->n == g->cap) {
