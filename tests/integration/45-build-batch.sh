@@ -1,8 +1,8 @@
 #!/bin/sh
-# The build stage puts many digests in one transaction (a batch of up to 64, each digest under
-# a savepoint of its own). With 150 subscribers (three batches) and the outbox refusing two of
-# them (the first of the first batch, one in the middle of the second, made with a real SQLite
-# trigger):
+# The build stage puts many digests in one transaction (a batch of up to 256, each digest under
+# a savepoint of its own; one batch or a few here, as its 0.2 s at most fall). With 150
+# subscribers and the outbox refusing two of them (the first, and one in the middle, made with
+# a real SQLite trigger):
 #  1. the run fails (exit 74) naming both, and every other subscriber's messages are in the
 #     outbox and delivered (the file sink), the run's counts saying 148 digests;
 #  2. the refused two have nothing in the outbox, and the next run (fault gone) builds exactly
