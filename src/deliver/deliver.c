@@ -2,6 +2,7 @@
  * interface (many at once, connections reused, bounded per host and in total), paces each
  * destination, keeps the parts of one destination in order, and records every result in the
  * state as soon as it is known. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,13 +161,36 @@ struct run {
 	int others;                    /* other machines beat on the state within the lease */
 	int build_over;                /* o->building was seen to change: the limit runs from
 					* then */
-	/* local writes staged in a group (the file sink), made durable together at the end of
-	 * the pass that staged them (stage_finish) */
+	/* local writes (the file sink) gathered into a group at the end of the pass, or sooner
+	 * at STAGE_MAX (stage_one), and written by the writer thread while the loop goes on
+	 * (stage_hand, stage_collect) */
 	const struct pb_channel *stg_ch;
-	struct pb_stage_group *stg;
 	struct pb_outbox_msg *stg_m;
 	int64_t *stg_t0;
 	size_t n_stg, cap_stg, stg_bytes;
+	struct writer *wr;             /* made with the first group; NULL before */
+};
+
+/* The writer: a thread that writes one group of local messages at a time (the channel's stage
+ * for each, then its finish: the files, syncfs, the renames, syncfs), so that the loop goes
+ * on with the email sessions, the next claims and the results meanwhile. Only the loop
+ * records results: it takes a group back when the writer is done (stage_collect); until
+ * then its messages' destinations stay busy and their rows out of the next claims
+ * (in_flight). */
+struct writer {
+	pthread_t th;
+	int started;                   /* th runs; else groups are written in the loop */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy;                      /* a group was handed over and not collected */
+	int done;                      /* ... and is written: its results are ready */
+	int quit;
+	const struct pb_channel *ch;
+	const struct pb_config *cfg;
+	struct pb_outbox_msg *m;       /* the group: n messages, the writer's until collected */
+	int64_t *t0;
+	size_t n, cap;
+	struct pb_result *res;
 };
 
 static int
@@ -746,72 +770,218 @@ pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *
 	return 1;
 }
 
-/* A group of staged writes is made durable at the end of the pass, or sooner at this many
- * messages or bytes. */
+/* A group of local writes is handed to the writer at the end of the pass, or sooner at this
+ * many messages or bytes. */
 #define STAGE_MAX 128
 #define STAGE_BYTES (16u << 20)
 
-/* Makes the staged writes durable and records each one's result. */
+/* Writes group w->m[0..n) (in the writer's thread, or the loop's when it could not start):
+ * each message staged, then the group finished; w->res[i] is the i-th message's result. */
 static void
-stage_finish(struct run *r)
+group_write(struct writer *w)
 {
-	struct pb_result *res;
-	char key[512];
-	int64_t t;
+	struct pb_stage_group *g = NULL;
+	struct pb_result *fin;
+	size_t *at = pb_xcalloc(w->n + 1, sizeof *at), k = 0;
 
-	if (!r->n_stg) {
-		if (r->stg)   /* begun, its one write failed */
-			r->stg_ch->finish(r->stg, NULL, 0);
-		r->stg = NULL;
-		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->ch->stage(&g, &w->m[i], w->cfg, &w->res[i]) == 0)
+			at[k++] = i;   /* its result comes from finish */
+	fin = pb_xcalloc(k + 1, sizeof *fin);
+	w->ch->finish(g, k ? fin : NULL, k);
+	for (size_t j = 0; j < k; j++)
+		w->res[at[j]] = fin[j];
+	free(fin);
+	free(at);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->quit && !(w->busy && !w->done))
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		group_write(w);
+		pthread_mutex_lock(&w->mu);
+		w->done = 1;
+		pthread_cond_broadcast(&w->cv);
 	}
-	res = pb_xcalloc(r->n_stg, sizeof *res);
-	r->stg_ch->finish(r->stg, res, r->n_stg);
-	r->stg = NULL;
-	t = pb_mono_ms();
-	for (size_t i = 0; i < r->n_stg; i++) {
-		struct pb_outbox_msg *m = &r->stg_m[i];
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The writer, made with the first group (its thread started if it can be). */
+static struct writer *
+writer_get(struct run *r)
+{
+	struct writer *w = r->wr;
+
+	if (w)
+		return w;
+	w = r->wr = pb_xcalloc(1, sizeof *w);
+	w->cfg = r->cfg;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return w;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return w;
+	}
+	if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+		pb_warn("deliver.writer", "error=%s",
+			pb_q("cannot start a thread: local writes are made in the loop"));
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return w;
+	}
+	w->started = 1;
+	return w;
+}
+
+static int
+writer_busy(const struct run *r)
+{
+	struct writer *w = r->wr;
+	int busy;
+
+	if (!w || !w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	busy = w->busy;
+	pthread_mutex_unlock(&w->mu);
+	return busy;
+}
+
+/* Records the results of the group w holds, and frees its messages. */
+static void
+group_record(struct run *r, struct writer *w)
+{
+	char key[512];
+	int64_t t = pb_mono_ms();
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct pb_outbox_msg *m = &w->m[i];
 
 		dest_key(key, sizeof key, m);
 		table_get(&r->tab, key)->busy = 0;
-		record(r, m, &res[i], t - r->stg_t0[i], 1);
+		record(r, m, &w->res[i], t - w->t0[i], 1);
 		pb_outbox_msg_clear(m);
 	}
-	free(res);
-	r->n_stg = 0;
-	r->stg_bytes = 0;
+	w->n = 0;
 }
 
-/* Writes batch entry m (moving it) where no reader sees it yet; the group is made durable
- * by stage_finish. */
+/* Takes the writer's group back once it is written (without wait: only if it is already)
+ * and records its results. */
+static void
+stage_collect(struct run *r, int wait)
+{
+	struct writer *w = r->wr;
+
+	if (!w || !w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (!w->busy || (!w->done && !wait)) {
+		pthread_mutex_unlock(&w->mu);
+		return;
+	}
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	/* the writer waits for busy to be set again: the group is the loop's meanwhile */
+	group_record(r, w);
+	pthread_mutex_lock(&w->mu);
+	w->busy = 0;
+	w->done = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Hands the messages gathered to the writer, once it is done with the group before. */
+static void
+stage_hand(struct run *r)
+{
+	struct writer *w;
+
+	if (!r->n_stg)
+		return;
+	stage_collect(r, 1);
+	w = writer_get(r);
+	if (w->cap < r->n_stg) {
+		w->cap = r->n_stg;
+		w->m = pb_xreallocarray(w->m, w->cap, sizeof *w->m);
+		w->t0 = pb_xreallocarray(w->t0, w->cap, sizeof *w->t0);
+		w->res = pb_xreallocarray(w->res, w->cap, sizeof *w->res);
+	}
+	w->ch = r->stg_ch;
+	w->n = r->n_stg;
+	memcpy(w->m, r->stg_m, r->n_stg * sizeof *w->m);
+	memcpy(w->t0, r->stg_t0, r->n_stg * sizeof *w->t0);
+	r->n_stg = 0;
+	r->stg_bytes = 0;
+	if (!w->started) {
+		group_write(w);
+		group_record(r, w);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->busy = 1;
+	w->done = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Ends the writer, its last group recorded. */
+static void
+writer_end(struct run *r)
+{
+	struct writer *w = r->wr;
+
+	if (!w)
+		return;
+	if (w->started) {
+		stage_collect(r, 1);
+		pthread_mutex_lock(&w->mu);
+		w->quit = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+	}
+	free(w->m);
+	free(w->t0);
+	free(w->res);
+	free(w);
+	r->wr = NULL;
+}
+
+/* Gathers batch entry m (moving it) for the writer; its destination is busy until its result
+ * is recorded. */
 static void
 stage_one(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 {
-	struct pb_result res;
 	char key[512];
-	int64_t t0 = pb_mono_ms();
 
 	if (r->n_stg && r->stg_ch != ch)
-		stage_finish(r);
+		stage_hand(r);
 	r->stg_ch = ch;
-	if (ch->stage(&r->stg, m, r->cfg, &res) != 0) {
-		record(r, m, &res, pb_mono_ms() - t0, 1);
-		pb_outbox_msg_clear(m);
-		return;
-	}
 	if (r->n_stg == r->cap_stg) {
 		r->cap_stg = r->cap_stg ? 2 * r->cap_stg : STAGE_MAX;
 		r->stg_m = pb_xreallocarray(r->stg_m, r->cap_stg, sizeof *r->stg_m);
 		r->stg_t0 = pb_xreallocarray(r->stg_t0, r->cap_stg, sizeof *r->stg_t0);
 	}
 	r->stg_bytes += m->payload_len;
-	r->stg_t0[r->n_stg] = t0;
+	r->stg_t0[r->n_stg] = pb_mono_ms();
 	r->stg_m[r->n_stg++] = *m;
 	memset(m, 0, sizeof *m);
 	dest_key(key, sizeof key, &r->stg_m[r->n_stg - 1]);
 	table_get(&r->tab, key)->busy = 1;
 	if (r->n_stg >= STAGE_MAX || r->stg_bytes >= STAGE_BYTES)
-		stage_finish(r);
+		stage_hand(r);
 }
 
 /* Starts what may start from the batch. Returns the number of entries still waiting; *wake
@@ -952,7 +1122,7 @@ dispatch(struct run *r, int64_t *wake)
 		record(r, m, &res, 0, 0);
 		pb_outbox_msg_clear(m);
 	}
-	stage_finish(r);
+	stage_hand(r);
 	r->only_broken = broken > 0 && live == 0;
 	return waiting;
 }
@@ -963,6 +1133,11 @@ in_flight(const struct run *r, int64_t rowid)
 	for (size_t i = 0; i < r->n_xf; i++)
 		if (r->xf[i]->msg->rowid == rowid)
 			return 1;
+	/* the writer's group: only read here while it writes */
+	if (writer_busy(r))
+		for (size_t i = 0; i < r->wr->n; i++)
+			if (r->wr->m[i].rowid == rowid)
+				return 1;
 	return 0;
 }
 
@@ -1128,11 +1303,18 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 				}
 		}
 		beat(&r, 0);
+		stage_collect(&r, 0);
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
 		txn_end(&r, 0);
 		if (stopping(&r))
 			waiting = 0;
+		if (r.n_xf == 0 && waiting == 0 && writer_busy(&r)) {
+			/* nothing else to do meanwhile: the writer's group is waited for */
+			stage_collect(&r, 1);
+			txn_end(&r, 0);
+			continue;
+		}
 		if (r.n_xf == 0 && waiting == 0) {
 			int64_t next;
 			txn_end(&r, 1);
@@ -1209,6 +1391,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
 out:
+	writer_end(&r);
 	txn_end(&r, 1);
 	if (r.fatal)
 		rc = -1;
