@@ -1387,6 +1387,8 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 			wait_and_run(&r, ms);
 		}
 	}
+	/* the writer's last group recorded (a time limit may end the loop while it writes) */
+	writer_end(&r);
 	rc = r.fatal || r.state_errors ? -1 : 0;
 	if (o && o->progress && last_progress)
 		fprintf(stderr, "\n");
