@@ -37,7 +37,7 @@
 /* Digests are rendered first, without the state's write lock, and written in one transaction
  * after this many or this long, whichever comes first: one commit (and its locks and syncs)
  * per batch instead of per digest, and the write lock held only while the batch is written
- * (a few ms), never while it is rendered: delivery, running beside the build, records what it
+ * (tens of ms for 256 digests), never while it is rendered: delivery, running beside the build, records what it
  * sent without waiting for the build. */
 #define BATCH_MAX 256
 #define BATCH_MS 200.0
@@ -604,7 +604,8 @@ pend_flush(struct cycle *c)
 
 /* Renders one subscriber's digest into the pending ones; they are written together when the
  * batch's count is waiting (BATCH_FIRST, growing to BATCH_MAX), their payloads reach its share
- * of BATCH_BYTES, or BATCH_MS has passed since the first. Returns 0, or -1 (noted with digest_lost). */
+ * of BATCH_BYTES, or BATCH_MS has passed since the first. Returns 0, or -1 (noted with
+ * digest_lost). */
 static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
 	    size_t matched)
