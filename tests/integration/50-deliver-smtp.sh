@@ -273,7 +273,7 @@ want = {"s%05d@test.example" % i for i in range(300)} - {
     "s00013@test.example", "s00100@test.example", "s00299@test.example"}
 assert set(ok) == want, sorted(set(ok) ^ want)[:5]
 assert all(n == 1 for n in ok.values()), [k for k, n in ok.items() if n != 1][:5]
-per_conn = collections.Counter(r["peer"] for r in idx if r["status"] == 250)
+per_conn = collections.Counter(r["conn"] for r in idx if r["status"] == 250)
 assert max(per_conn.values()) <= 7, max(per_conn.values())
 assert len(per_conn) >= 297 // 7, len(per_conn)
 assert refused >= 10, refused

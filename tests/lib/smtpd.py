@@ -4,7 +4,8 @@
 Listens on 127.0.0.1 (port 0: the chosen port is written to --port-file), optionally requires
 STARTTLS (--cert/--key) and AUTH PLAIN/LOGIN (--auth USER:PASS), and saves every accepted
 message to --save-dir as NNNNNN.eml. Every transaction (accepted or refused) is appended to
---save-dir/index.jsonl: recipient, sender, TLS, login, SMTP status, Message-ID.
+--save-dir/index.jsonl: recipient, sender, TLS, login, SMTP status, Message-ID, the client's
+address and port (peer) and the connection's number (conn: a port may be given again).
 
 Failure injection: --fail-rate P refuses that share of transactions at the end of DATA with
 451 (after the whole message was sent, the hardest case for a client); --fail-first ADDR
@@ -43,6 +44,7 @@ class Handler:
     def __init__(self, args):
         self.args = args
         self.seq = 0
+        self.conns = 0   # connections recorded so far: each its own number
         self.failed_first = set()
         self.rng = random.Random(args.seed)
         self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
@@ -101,6 +103,11 @@ class Handler:
 
     def record(self, server, session, envelope, status, path):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
+        if not hasattr(session, "pb_conn"):
+            # the connection, by number: "peer" (address and port) may come again, the
+            # kernel giving a closed connection's port to a new one
+            self.conns += 1
+            session.pb_conn = self.conns
         login = None
         auth = getattr(session, "auth_data", None)
         if session.authenticated and isinstance(auth, LoginPassword):
@@ -111,6 +118,7 @@ class Handler:
             "login": login if login else None,
             "status": status, "message_id": msg.get("Message-ID"), "file": path,
             "peer": "%s:%s" % tuple(session.peer[:2]) if session.peer else None,
+            "conn": session.pb_conn,
             "mail_options": envelope.mail_options,
         }) + "\n")
 
