@@ -63,8 +63,9 @@ get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # machine's root is ext4 without one) passes over inodes deleted in the last minute when it
 # makes a file (ext4's recently_deleted()), one block lookup each. At 10,000 subscribers right
 # after deleting the last run's 40,000 files, half of the delivery thread's time went to that
-# scan (perf), and the run took 14.8 s against 12.6 s on a settled file system. A daily run
-# does not follow a deletion of its own size, and the reference makes no files.
+# scan (perf), and the run took 14.8 s against 12.6 s on a settled file system (single runs of
+# this set-up at 10,000 subscribers). A daily run does not follow a deletion of its own size,
+# and the reference makes no files.
 settle() {
   rm -rf "$T/state" "$T/out"
   sync

@@ -46,9 +46,10 @@
 #define BATCH_FIRST 32
 /* ... or once their payloads, held until then, reach this many bytes. Every commit also
  * writes the counts its bodies added to the chunks they use (chunks.c): a paper's blocks again
- * in every batch. At 10,000 subscribers with the file sink on, batches of 64 digests or 4 MB
- * spent a fifth of the build on those counts (2.1 of 10.5 s); 256 or 16 MB, about a twentieth
- * (0.4 of 7.5 s). The payloads held cost 16 MB at most. */
+ * in every batch. At 10,000 subscribers with the file sink on (make bench ONLY=100k's set-up
+ * at that size; single runs with and without the count update), batches of 64 digests or
+ * 4 MB spent a fifth of the build on those counts (2.1 of 10.5 s); 256 or 16 MB, about a
+ * twentieth (0.4 of 7.5 s). The payloads held cost 16 MB at most. */
 #define BATCH_BYTES (16u << 20)
 
 struct cycle {
