@@ -771,9 +771,13 @@ pace_ok(struct run *r, const struct pb_channel *ch, const struct pb_outbox_msg *
 }
 
 /* A group of local writes is handed to the writer at the end of the pass, or sooner at this
- * many messages or bytes. */
+ * many messages or bytes; while the writer is still busy with the last group, the loop goes on
+ * gathering, up to STAGE_HOLD messages or STAGE_HOLD_BYTES, and hands them all as the next
+ * group once it is free (the slower the disk, the larger the groups and the fewer the syncs). */
 #define STAGE_MAX 128
 #define STAGE_BYTES (16u << 20)
+#define STAGE_HOLD 256
+#define STAGE_HOLD_BYTES (32u << 20)
 
 /* Writes group w->m[0..n) (in the writer's thread, or the loop's when it could not start):
  * each message staged, then the group finished; w->res[i] is the i-th message's result. */
@@ -900,14 +904,21 @@ stage_collect(struct run *r, int wait)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Hands the messages gathered to the writer, once it is done with the group before. */
+/* Hands the messages gathered to the writer, once it is done with the group before: at
+ * once when it is done or force is set (waiting for it), else only when as many are gathered
+ * as the loop holds (STAGE_HOLD). */
 static void
-stage_hand(struct run *r)
+stage_hand(struct run *r, int force)
 {
 	struct writer *w;
 
 	if (!r->n_stg)
 		return;
+	if (!force && r->n_stg < STAGE_HOLD && r->stg_bytes < STAGE_HOLD_BYTES && writer_busy(r)) {
+		stage_collect(r, 0);
+		if (writer_busy(r))
+			return;   /* gathered on; handed when the writer is free */
+	}
 	stage_collect(r, 1);
 	w = writer_get(r);
 	if (w->cap < r->n_stg) {
@@ -940,6 +951,9 @@ writer_end(struct run *r)
 {
 	struct writer *w = r->wr;
 
+	/* what was gathered meanwhile is written too, as it was taken */
+	stage_hand(r, 1);
+	w = r->wr;
 	if (!w)
 		return;
 	if (w->started) {
@@ -967,7 +981,7 @@ stage_one(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	char key[512];
 
 	if (r->n_stg && r->stg_ch != ch)
-		stage_hand(r);
+		stage_hand(r, 1);
 	r->stg_ch = ch;
 	if (r->n_stg == r->cap_stg) {
 		r->cap_stg = r->cap_stg ? 2 * r->cap_stg : STAGE_MAX;
@@ -981,7 +995,7 @@ stage_one(struct run *r, const struct pb_channel *ch, struct pb_outbox_msg *m)
 	dest_key(key, sizeof key, &r->stg_m[r->n_stg - 1]);
 	table_get(&r->tab, key)->busy = 1;
 	if (r->n_stg >= STAGE_MAX || r->stg_bytes >= STAGE_BYTES)
-		stage_hand(r);
+		stage_hand(r, 0);
 }
 
 /* Starts what may start from the batch. Returns the number of entries still waiting; *wake
@@ -1122,7 +1136,7 @@ dispatch(struct run *r, int64_t *wake)
 		record(r, m, &res, 0, 0);
 		pb_outbox_msg_clear(m);
 	}
-	stage_hand(r);
+	stage_hand(r, 0);
 	r->only_broken = broken > 0 && live == 0;
 	return waiting;
 }
@@ -1138,6 +1152,10 @@ in_flight(const struct run *r, int64_t rowid)
 		for (size_t i = 0; i < r->wr->n; i++)
 			if (r->wr->m[i].rowid == rowid)
 				return 1;
+	/* gathered for the next group */
+	for (size_t i = 0; i < r->n_stg; i++)
+		if (r->stg_m[i].rowid == rowid)
+			return 1;
 	return 0;
 }
 
@@ -1304,14 +1322,17 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 		}
 		beat(&r, 0);
 		stage_collect(&r, 0);
+		stage_hand(&r, 0);   /* what was gathered while the writer was busy */
 		wake = INT64_MAX;
 		waiting = dispatch(&r, &wake);
 		txn_end(&r, 0);
 		if (stopping(&r))
 			waiting = 0;
-		if (r.n_xf == 0 && waiting == 0 && writer_busy(&r)) {
-			/* nothing else to do meanwhile: the writer's group is waited for */
+		if (r.n_xf == 0 && waiting == 0 && (writer_busy(&r) || r.n_stg)) {
+			/* nothing else to do meanwhile: the writer's group is waited for, and
+			 * what was gathered meanwhile handed over */
 			stage_collect(&r, 1);
+			stage_hand(&r, 1);
 			txn_end(&r, 0);
 			continue;
 		}

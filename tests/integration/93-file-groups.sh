@@ -3,7 +3,8 @@
 # one syncfs(2), the renames, a second syncfs, then the "sent" marks.
 #  1. 40 subscribers, four files each, under strace: every file is in place, whole (the bytes
 #     the outbox holds) and counted sent; no temporary file is left; the sink's files are
-#     never fsync'ed one by one, and the syncs are a few per group, not two per file.
+#     never fsync'ed one by one, and the syncs are a few per group, not two per file; after
+#     the run none of the files' pages is in the page cache (fincore; not on a tmpfs).
 #  2. The sink's disk fills up mid-run (a small tmpfs in a mount namespace of our own; one
 #     attempt per message): the files that were written are whole and counted, the others
 #     fail with the reason (the path, "No space left on device"), no temporary file is left;
@@ -71,6 +72,13 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
   strace -f -y -qq -e trace=fsync,fdatasync,syncfs -o "$T/one/strace" \
   "$PAPERBOY" -c "$T/one/pb.conf" run --feed "$BIG" >"$T/one/out.txt" 2>"$T/one/err.txt" ||
   die "1: run failed: $(tail -3 "$T/one/err.txt")"
+# once on disk, the files left the page cache (a tmpfs has no disk to leave them to)
+if [ "$(stat -f -c %T "$T")" != tmpfs ] && command -v fincore >/dev/null; then
+  cached=$(find "$T/one/out" -type f -exec fincore --raw --noheadings --output PAGES {} + |
+    awk '{ s += $1 } END { print s + 0 }')
+  [ "$cached" = 0 ] || die "1: $cached pages of the sink's files still in the page cache"
+  echo "93-file-groups: 1: the files left the page cache"
+fi
 n=$(check_files "$T/one/state/paperboy.db" "$T/one/out") || die "1: $n"
 [ "$n" -ge 100 ] || die "1: only $n files written, want at least 100"
 grep -q "sent=$n " "$T/one/err.txt" || die "1: run.done does not count $n sent: $(grep run.done "$T/one/err.txt")"
