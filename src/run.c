@@ -597,13 +597,30 @@ fail:
 	return -1;
 }
 
-/* Writes the digests v[0..n) in one transaction, and commits it. */
+/* A batch's transaction is ended early, after this many milliseconds, when another handle of
+ * the run (the delivery, recording what it sent) waits for the write lock; it goes in before
+ * the rest (waited for up to TURN_YIELD_MS), as it does between batches. */
+#define TURN_MS 50
+#define TURN_YIELD_MS 100
+
+/* Writes the digests v[0..n) in one transaction, and commits it (in more than one when the
+ * delivery waits longer than TURN_MS). */
 static void
 batch_write(struct cycle *c, struct pend *v, size_t n)
 {
+	double t0;
+
+	pb_state_yield(c->wst, TURN_YIELD_MS);
+	t0 = mono_ms();
 	for (size_t i = 0; i < n; i++) {
 		pend_write(c, &v[i]);
 		pend_clear(&v[i]);
+		if (i + 1 < n && c->batch_n && mono_ms() - t0 >= TURN_MS &&
+		    pb_state_others_waiting(c->wst)) {
+			batch_commit(c);
+			pb_state_yield(c->wst, TURN_YIELD_MS);
+			t0 = mono_ms();
+		}
 	}
 	batch_commit(c);
 }
@@ -975,9 +992,9 @@ out:
  * sessions it has open: the last batch, what it had not taken, retries due within --wait (a
  * build that failed stops it once what it has in flight is done, as before). The run's own
  * handle writes the run's row meanwhile and then waits for it. The build holds the state's
- * write lock only while it writes a batch (pend_flush), so the follower records what it sent
- * without waiting for the build. A follower that cannot start (no second handle, no thread) leaves the run as it was:
- * build, then deliver. */
+ * write lock only while it writes a batch (the committer, above), so the follower records
+ * what it sent without waiting for the whole build. A follower that cannot start (no second
+ * handle, no thread) leaves the run as it was: build, then deliver. */
 struct follower {
 	pthread_t thread;
 	atomic_int building;
