@@ -103,16 +103,11 @@ struct cycle {
 		const char **ids;     /* the digest's papers (into papers), for the ledger */
 		int *versions;
 		size_t n_items, matched;
-	} pendv[2][BATCH_MAX];      /* two: one rendered into while the other is written */
-	struct pend *pend;          /* the one rendered into (pendv[0] before the first) */
+	} pend[BATCH_MAX];
 	size_t n_pend;
 	size_t pend_cap;            /* this batch's size (BATCH_FIRST, growing); 0 before */
 	size_t pend_bytes;          /* of their payloads */
 	double pend_t0;
-	struct pb_state *wst;       /* the handle the batches are written with: st, or the
-				     * committer's while it runs (only its thread uses it then) */
-	struct committer *com;      /* writes the batches beside the build, or NULL */
-	pthread_mutex_t lost_mu;    /* the lost digests' notes: the build and the committer */
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
@@ -233,7 +228,7 @@ put(struct cycle *c, const char *sub, const char *channel, const char *dest, int
 	m.status = PB_OUT_PENDING;
 	m.next_attempt = (int64_t)c->now;
 	m.created = (int64_t)c->now;
-	r = pb_outbox_put(c->wst, &m);
+	r = pb_outbox_put(c->st, &m);
 	pb_buf_free(&id);
 	if (r > 0)
 		c->txn_messages++;
@@ -401,7 +396,7 @@ pend_papers(struct pend *p, const struct pb_digest *d)
 static int
 record_ledger(struct cycle *c, const struct pend *p)
 {
-	int rc = pb_ledger_add_many(c->wst, p->sub->name, c->rep->date, p->n_items, p->ids,
+	int rc = pb_ledger_add_many(c->st, p->sub->name, c->rep->date, p->n_items, p->ids,
 				    p->versions);
 
 	if (rc < 0)
@@ -457,7 +452,6 @@ broken_error(struct cycle *c, char *err, size_t errlen)
 static void
 digest_lost(struct cycle *c, const char *sub, const char *why, int code)
 {
-	pthread_mutex_lock(&c->lost_mu);
 	if (c->lost++ == 0) {
 		snprintf(c->lost_why, sizeof c->lost_why, "%s", why);
 		c->lost_code = code;
@@ -468,7 +462,6 @@ digest_lost(struct cycle *c, const char *sub, const char *why, int code)
 		pb_buf_puts(&c->lost_names, ", ...");
 		c->lost_more = 1;
 	}
-	pthread_mutex_unlock(&c->lost_mu);
 }
 
 /* Notes every digest of the open batch as lost (its transaction is gone) with why. */
@@ -497,15 +490,15 @@ batch_commit(struct cycle *c)
 
 		for (size_t i = 0; i < c->batch_n; i++)
 			messages += c->batch[i].messages;
-		if (pb_run_add(c->wst, c->run_id, (long)c->batch_n, messages) < 0) {
-			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->wst));
-			pb_state_rollback(c->wst);
+		if (pb_run_add(c->st, c->run_id, (long)c->batch_n, messages) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			pb_state_rollback(c->st);
 			batch_lost(c, why);
 			return;
 		}
 	}
-	if (pb_state_commit(c->wst) < 0) {
-		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->wst));
+	if (pb_state_commit(c->st) < 0) {
+		snprintf(why, sizeof why, "state: commit failed: %s", pb_state_errmsg(c->st));
 		batch_lost(c, why);
 		return;
 	}
@@ -537,14 +530,14 @@ pend_write(struct cycle *c, const struct pend *p)
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
 	if (c->batch_n == 0) {
-		if (pb_state_begin(c->wst) < 0) {
-			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->wst));
+		if (pb_state_begin(c->st) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 			goto fail;
 		}
 	}
 again:
-	if (pb_state_savepoint(c->wst) < 0) {
-		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->wst));
+	if (pb_state_savepoint(c->st) < 0) {
+		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		goto fail_all;
 	}
 	c->txn_messages = 0;
@@ -558,15 +551,15 @@ again:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
 	if (r == 0 && c->txn_messages > 0)
 		r = record_ledger(c, p);
-	if (r == 0 && pb_state_release(c->wst) < 0) {
+	if (r == 0 && pb_state_release(c->st) < 0) {
 		c->txn_state_failed = 1;
 		r = -1;
 	}
 	if (r < 0) {
 		/* The reason is read before the rollback. */
-		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->wst));
-		transient = pb_state_transient(c->wst);
-		if (pb_state_rollback_to(c->wst) < 0)
+		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+		transient = pb_state_transient(c->st);
+		if (pb_state_rollback_to(c->st) < 0)
 			goto fail_all;
 		/* Another machine writing the same rows (a deadlock the database broke): the
 		 * digest is undone alone and put again, a few times at most. */
@@ -577,7 +570,7 @@ again:
 			goto again;
 		}
 		if (c->batch_n == 0)
-			pb_state_rollback(c->wst);   /* nothing else in it */
+			pb_state_rollback(c->st);   /* nothing else in it */
 		goto fail;
 	}
 	c->batch[c->batch_n].sub = sub;
@@ -588,7 +581,7 @@ again:
 	return 0;
 fail_all:
 	/* the transaction is gone, and the batch with it */
-	pb_state_rollback(c->wst);
+	pb_state_rollback(c->st);
 	batch_lost(c, why);
 fail:
 	pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name), c->rep->date,
@@ -597,163 +590,17 @@ fail:
 	return -1;
 }
 
-/* A batch's transaction is ended early, after this many milliseconds, when another handle of
- * the run (the delivery, recording what it sent) waits for the write lock; it goes in before
- * the rest (waited for up to TURN_YIELD_MS), as it does between batches. */
-#define TURN_MS 50
-#define TURN_YIELD_MS 100
-
-/* Writes the digests v[0..n) in one transaction, and commits it (in more than one when the
- * delivery waits longer than TURN_MS). */
-static void
-batch_write(struct cycle *c, struct pend *v, size_t n)
-{
-	double t0;
-
-	pb_state_yield(c->wst, TURN_YIELD_MS);
-	t0 = mono_ms();
-	for (size_t i = 0; i < n; i++) {
-		pend_write(c, &v[i]);
-		pend_clear(&v[i]);
-		if (i + 1 < n && c->batch_n && mono_ms() - t0 >= TURN_MS &&
-		    pb_state_others_waiting(c->wst)) {
-			batch_commit(c);
-			pb_state_yield(c->wst, TURN_YIELD_MS);
-			t0 = mono_ms();
-		}
-	}
-	batch_commit(c);
-}
-
-/* ---- writing beside the build ----
- *
- * A run with a state writes its batches in a thread of its own (the committer), with a handle
- * of its own (c->wst), while the build renders the next batch: rendering and writing took
- * about half of the build each. One batch is written at a time; the build hands the next over
- * once the last is committed, so at most two batches are held. Only the committer writes the
- * outbox, the ledger and the run's counts meanwhile; the build reads with c->st. A committer
- * that cannot start (no second handle, no thread) leaves the writes in the build, as before. */
-struct committer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int busy;                   /* a batch was handed over and is not committed yet */
-	int quit;
-	struct cycle *c;
-	struct pend *v;             /* the batch: n digests, the committer's while busy */
-	size_t n;
-};
-
-static void *
-committer_main(void *arg)
-{
-	struct committer *k = arg;
-
-	pthread_mutex_lock(&k->mu);
-	for (;;) {
-		while (!k->quit && !k->busy)
-			pthread_cond_wait(&k->cv, &k->mu);
-		if (!k->busy)
-			break;
-		pthread_mutex_unlock(&k->mu);
-		batch_write(k->c, k->v, k->n);
-		pthread_mutex_lock(&k->mu);
-		k->busy = 0;
-		pthread_cond_broadcast(&k->cv);
-	}
-	pthread_mutex_unlock(&k->mu);
-	return NULL;
-}
-
-static void
-committer_start(struct cycle *c)
-{
-	struct committer *k;
-	struct pb_state *st;
-	char err[768];
-	int temporary = 0;
-
-	if (!c->st || c->o->dry_run || c->o->only)
-		return;
-	st = pb_cli_state_open(c->cfg, PB_STATE_CREATE, &temporary, err, sizeof err);
-	if (!st) {
-		pb_warn("build.committer", "error=%s", pb_q(err));
-		return;
-	}
-	pb_state_set_machine(st, c->cfg->state_machine);
-	k = pb_xcalloc(1, sizeof *k);
-	k->c = c;
-	if (pthread_mutex_init(&k->mu, NULL) != 0)
-		goto fail_mu;
-	if (pthread_cond_init(&k->cv, NULL) != 0)
-		goto fail_cv;
-	c->wst = st;
-	if (pthread_create(&k->thread, NULL, committer_main, k) != 0) {
-		pb_warn("build.committer", "error=%s", pb_q("cannot start a thread"));
-		c->wst = c->st;
-		pthread_cond_destroy(&k->cv);
-	fail_cv:
-		pthread_mutex_destroy(&k->mu);
-	fail_mu:
-		free(k);
-		pb_state_close(st);
-		return;
-	}
-	c->com = k;
-}
-
-/* Waits until the committer has committed what it was handed. */
-static void
-committer_wait(struct committer *k)
-{
-	pthread_mutex_lock(&k->mu);
-	while (k->busy)
-		pthread_cond_wait(&k->cv, &k->mu);
-	pthread_mutex_unlock(&k->mu);
-}
-
-/* Ends the committer once its last batch is committed; the build writes with c->st again. */
-static void
-committer_end(struct cycle *c)
-{
-	struct committer *k = c->com;
-
-	if (!k)
-		return;
-	pthread_mutex_lock(&k->mu);
-	k->quit = 1;
-	pthread_cond_broadcast(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-	pthread_join(k->thread, NULL);
-	pthread_cond_destroy(&k->cv);
-	pthread_mutex_destroy(&k->mu);
-	free(k);
-	c->com = NULL;
-	pb_state_close(c->wst);
-	c->wst = c->st;
-}
-
-/* Writes the digests rendered so far in one transaction, and commits it: handed to the
- * committer (rendering goes on into the other set) or, without one, here. */
+/* Writes the digests rendered so far in one transaction, and commits it. */
 static void
 pend_flush(struct cycle *c)
 {
-	struct committer *k = c->com;
-
-	if (k && c->n_pend) {
-		committer_wait(k);
-		pthread_mutex_lock(&k->mu);
-		k->v = c->pend;
-		k->n = c->n_pend;
-		k->busy = 1;
-		pthread_cond_broadcast(&k->cv);
-		pthread_mutex_unlock(&k->mu);
-		c->pend = c->pend == c->pendv[0] ? c->pendv[1] : c->pendv[0];
-	} else if (c->n_pend) {
-		batch_write(c, c->pend, c->n_pend);
+	for (size_t i = 0; i < c->n_pend; i++) {
+		pend_write(c, &c->pend[i]);
+		pend_clear(&c->pend[i]);
 	}
 	c->n_pend = 0;
 	c->pend_bytes = 0;
+	batch_commit(c);
 }
 
 /* Renders one subscriber's digest into the pending ones; they are written together when the
@@ -764,12 +611,9 @@ static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
 	    size_t matched)
 {
-	struct pend *p;
+	struct pend *p = &c->pend[c->n_pend];
 	int r;
 
-	if (!c->pend)
-		c->pend = c->pendv[0];
-	p = &c->pend[c->n_pend];
 	memset(p, 0, sizeof *p);
 	p->sub = sub;
 	p->matched = matched;
@@ -892,7 +736,6 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		pb_summarizer_prepare(sum, &c->papers, sel, cfg->n_subscribers);
 	}
 	start = build_start(c);
-	committer_start(c);
 	window = SIZE_MAX;
 	for (size_t k = 0; k < cfg->n_subscribers; k++) {
 		size_t i = (k + start) % cfg->n_subscribers;
@@ -958,7 +801,6 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	rc = 0;
 out:
 	pend_flush(c);
-	committer_end(c);
 	if (shown)
 		fprintf(stderr, "\rbuilding digests: %ld built for %zu subscribers\n",
 			c->rep->digests, cfg->n_subscribers);
@@ -992,9 +834,9 @@ out:
  * sessions it has open: the last batch, what it had not taken, retries due within --wait (a
  * build that failed stops it once what it has in flight is done, as before). The run's own
  * handle writes the run's row meanwhile and then waits for it. The build holds the state's
- * write lock only while it writes a batch (the committer, above), so the follower records
- * what it sent without waiting for the whole build. A follower that cannot start (no second
- * handle, no thread) leaves the run as it was: build, then deliver. */
+ * write lock only while it writes a batch (pend_flush), so the follower records what it sent
+ * without waiting for the build. A follower that cannot start (no second handle, no thread) leaves the run as it was:
+ * build, then deliver. */
 struct follower {
 	pthread_t thread;
 	atomic_int building;
@@ -1224,8 +1066,6 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	memset(&c, 0, sizeof c);
 	c.cfg = cfg;
 	c.st = st;
-	c.wst = st;
-	pthread_mutex_init(&c.lost_mu, NULL);
 	c.o = o;
 	c.rep = rep;
 	c.now = time(NULL);
@@ -1362,7 +1202,6 @@ out:
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);
 	pb_buf_free(&c.lost_names);
-	pthread_mutex_destroy(&c.lost_mu);
 	pb_parts_free(&c.left_alone);
 	return rep->status;
 }

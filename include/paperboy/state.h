@@ -258,11 +258,6 @@ const char *pb_state_errmsg(struct pb_state *st);
  * deadlock or serialization failure, with another machine writing the same rows): read it
  * before anything else runs on st. */
 int pb_state_transient(struct pb_state *st);
-/* Whether another handle of this process waits for the write lock now (SQLite; never on
- * PostgreSQL), and a wait of up to max_ms until none does: a writer that holds the lock in
- * long turns lets the others in between them. */
-int pb_state_others_waiting(struct pb_state *st);
-void pb_state_yield(struct pb_state *st, long max_ms);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
 #define PB_STATE_SCHEMA 8
 int pb_state_schema_version(struct pb_state *st);

@@ -1,6 +1,5 @@
 /* The driver's calls: SQLite directly, PostgreSQL through db_pg.c. */
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +29,8 @@ pb_db_fail(struct pb_db *db, const char *fmt, ...)
  * sleeps 1, 2, 5 ... up to 100 ms between tries, and a run's delivery, which records what it
  * sent while the build writes its batches (src/run.c), would sleep through most of the gaps
  * between them. This one tries again every 100 microseconds for the first 20 ms, then every
- * 2 ms, up to BUSY_MS in all (a writer in another process: status, retry, a second run).
- *
- * The handles of this process that wait are counted (sq_waiting, from a handle's first sleep
- * to the end of its statement), so that one that holds the lock in long turns (the build's
- * batches, src/run.c) can let them in between its turns (pb_db_yield): a turn ends with a
- * commit, and without that the next would begin before a sleeping waiter wakes. */
+ * 2 ms, up to BUSY_MS in all (a writer in another process: status, retry, a second run). */
 #define BUSY_MS 10000
-
-static atomic_int sq_waiting;
-
-static void
-wait_over(struct pb_db *db)
-{
-	if (db->sq_waiting) {
-		db->sq_waiting = 0;
-		atomic_fetch_sub(&sq_waiting, 1);
-	}
-}
 
 static int
 sq_busy(void *arg, int count)
@@ -57,32 +40,10 @@ sq_busy(void *arg, int count)
 
 	if (count == 0)
 		db->sq_wait_from = now;
-	if (now - db->sq_wait_from >= BUSY_MS) {
-		wait_over(db);
+	if (now - db->sq_wait_from >= BUSY_MS)
 		return 0;   /* SQLITE_BUSY */
-	}
-	if (!db->sq_waiting) {
-		db->sq_waiting = 1;
-		atomic_fetch_add(&sq_waiting, 1);
-	}
 	usleep(now - db->sq_wait_from < 20 ? 100 : 2000);
 	return 1;
-}
-
-int
-pb_db_others_waiting(const struct pb_db *db)
-{
-	return db && db->backend == PB_DB_SQLITE &&
-	       atomic_load(&sq_waiting) > (db->sq_waiting ? 1 : 0);
-}
-
-void
-pb_db_yield(struct pb_db *db, long max_ms)
-{
-	int64_t until = pb_mono_ms() + max_ms;
-
-	while (pb_db_others_waiting(db) && pb_mono_ms() < until)
-		usleep(200);
 }
 
 /* ---- opening SQLite ---- */
@@ -206,7 +167,6 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 		    SQLITE_OK)
 			break;
 		rc = sqlite3_step(s);
-		wait_over(db);
 		if (rc == SQLITE_ROW || (rc & 0xff) != SQLITE_BUSY || tries >= 200)
 			break;
 		sqlite3_finalize(s);
@@ -227,7 +187,6 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 		sqlite3_free(msg);
 		goto fail;
 	}
-	wait_over(db);
 	return db;
 fail:
 	pb_db_close(db);
@@ -250,7 +209,6 @@ pb_db_close(struct pb_db *db)
 	} else if (db->sq) {
 		if (!sqlite3_get_autocommit(db->sq))
 			sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
-		wait_over(db);
 		sqlite3_close(db->sq);
 	}
 	free(db->conninfo);
@@ -350,7 +308,6 @@ pb_db_step(pb_db_stmt *s)
 	if (!s->sq)
 		return pb_dbpg_step(s);
 	rc = sqlite3_step(s->sq);
-	wait_over(s->db);
 	if (rc == SQLITE_ROW)
 		return PB_DB_ROW;
 	if (rc == SQLITE_DONE)
@@ -471,14 +428,11 @@ int
 pb_db_exec(struct pb_db *db, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
-	int rc;
 
 	db->failed = 0;
 	if (db->backend == PB_DB_POSTGRESQL)
 		return pb_dbpg_exec(db, sql, err, errlen);
-	rc = sqlite3_exec(db->sq, sql, NULL, NULL, &msg);
-	wait_over(db);
-	if (rc != SQLITE_OK) {
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		if (err)
 			snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->sq));
 		sqlite3_free(msg);

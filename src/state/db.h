@@ -80,10 +80,6 @@ long pb_db_changes(struct pb_db *db);
 int pb_db_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
 /* Whether a transaction is open. */
 int pb_db_in_transaction(struct pb_db *db);
-/* SQLite: whether another handle of this process waits for the write lock now; pb_db_yield
- * waits (up to max_ms) until none does. PostgreSQL: never (rows are locked one by one). */
-int pb_db_others_waiting(const struct pb_db *db);
-void pb_db_yield(struct pb_db *db, long max_ms);
 /* Whether table name exists (in the main schema). 1, 0 or -1. */
 int pb_db_table_exists(struct pb_db *db, const char *name);
 /* The last error on db. */

@@ -28,7 +28,6 @@ struct pb_db {
 	int failed;
 	int transient;   /* the last failure was a deadlock or serialization failure */
 	int64_t sq_wait_from;   /* SQLite: when the statement now waiting for a lock began to */
-	int sq_waiting;         /* ... and it is counted in sq_waiting (db.c) */
 	char err[512];
 };
 

@@ -320,16 +320,3 @@ pb_state_transient(struct pb_state *st)
 {
 	return pb_db_transient(st->db);
 }
-
-int
-pb_state_others_waiting(struct pb_state *st)
-{
-	return st && pb_db_others_waiting(st->db);
-}
-
-void
-pb_state_yield(struct pb_state *st, long max_ms)
-{
-	if (st)
-		pb_db_yield(st->db, max_ms);
-}
