@@ -309,8 +309,8 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		*gp = g;
 	}
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-	/* a group's files stay open until its syncfs, up to KEEP_OPEN of them (the delivery
-	 * loop's groups are smaller): the others are closed at once and stay cached */
+	/* a group's files stay open until its syncfs, up to KEEP_OPEN of them (no group of the
+	 * delivery loop is larger): any others are closed at once and stay cached */
 	keep = g->n < KEEP_OPEN ? &fd : NULL;
 	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, keep, r)) < 0) {
 		/* a folder not made yet (the subscriber's first file of the day): made, and
@@ -369,9 +369,7 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 		}
 		goto out;
 	}
-	/* On disk, the files leave the page cache: a day of digests is written once and read
-	 * later, if at all, and at 100,000 subscribers it is 14 GB that would push out what the
-	 * machine keeps cached (the state among it). */
+	/* on disk: the files leave the page cache (see "writes in groups") */
 	for (size_t i = 0; i < n; i++) {
 		int fd = g->v[i].fd;
 
