@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,10 +88,22 @@ pb_file_fail(struct pb_result *r, const char *what, const char *path, int e)
 	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path, strerror(e));
 }
 
+/* Whether a file open as fd may be kept open: below half the process's limit on open files,
+ * the rest left to the email sessions and the state. */
+static int
+may_keep(int fd)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	return rl.rlim_cur == RLIM_INFINITY || (rlim_t)fd < rl.rlim_cur / 2;
+}
+
 /* Writes len bytes of data to the new file tmp, synced to disk when sync. With keep, the file
- * is left open in *keep, its write-back started (a group's files go to the disk while the next
- * ones are written, and the group's syncfs has less left to wait for). 0, or -1 with r filled
- * (the file removed), -2 when its folder is missing. */
+ * is left open in *keep (when may_keep allows it), its write-back started (a group's files go
+ * to the disk while the next ones are written, and the group's syncfs has less left to wait
+ * for). 0, or -1 with r filled (the file removed), -2 when its folder is missing. */
 static int
 write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep,
 	  struct pb_result *r)
@@ -123,7 +136,7 @@ write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep,
 		unlink(tmp);
 		return -1;
 	}
-	if (keep) {
+	if (keep && may_keep(fd)) {
 		/* only a start: an error here is syncfs's to report */
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		*keep = fd;
