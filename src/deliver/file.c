@@ -7,6 +7,7 @@
 #define _GNU_SOURCE 1   /* syncfs(2) */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,24 +89,13 @@ pb_file_fail(struct pb_result *r, const char *what, const char *path, int e)
 	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path, strerror(e));
 }
 
-/* Whether a file open as fd may be kept open: below half the process's limit on open files,
- * the rest left to the email sessions and the state. */
+/* Writes len bytes of data to the new file tmp, synced to disk when sync. With keep, a file
+ * whose descriptor is below keep_below is left open in *keep, its write-back started (a
+ * group's files go to the disk while the next ones are written, and the group's syncfs has
+ * less left to wait for). 0, or -1 with r filled (the file removed), -2 when its folder is
+ * missing. */
 static int
-may_keep(int fd)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 0;
-	return rl.rlim_cur == RLIM_INFINITY || (rlim_t)fd < rl.rlim_cur / 2;
-}
-
-/* Writes len bytes of data to the new file tmp, synced to disk when sync. With keep, the file
- * is left open in *keep (when may_keep allows it), its write-back started (a group's files go
- * to the disk while the next ones are written, and the group's syncfs has less left to wait
- * for). 0, or -1 with r filled (the file removed), -2 when its folder is missing. */
-static int
-write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep,
+write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep, long keep_below,
 	  struct pb_result *r)
 {
 	const char *p = data;
@@ -136,7 +126,7 @@ write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep,
 		unlink(tmp);
 		return -1;
 	}
-	if (keep && may_keep(fd)) {
+	if (keep && fd < keep_below) {
 		/* only a start: an error here is syncfs's to report */
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		*keep = fd;
@@ -158,7 +148,7 @@ pb_file_put(const char *dir, const char *path, const void *data, size_t len,
 	int dfd = -1, rc = -1;
 
 	pb_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	if (write_tmp(pb_buf_str(&tmp), data, len, 1, NULL, r) < 0)
+	if (write_tmp(pb_buf_str(&tmp), data, len, 1, NULL, 0, r) < 0)
 		goto out;
 	if (rename(pb_buf_str(&tmp), path) != 0) {
 		pb_file_fail(r, "rename", path, errno);
@@ -258,11 +248,11 @@ out:
  * they take a fresh one from it: at 100,000 subscribers with the file sink, the writer spent
  * two thirds of its time copying into such pages, and a run took 154 s against 116 s with the
  * pages dropped (single diagnostic runs on a 2-core virtual machine, bench/bench_100k.sh's
- * set-up). */
-#define KEEP_OPEN 256
-
+ * set-up). Files are kept open only below half the process's limit on open files (the rest
+ * is the email sessions' and the state's); any others are closed at once and stay cached. */
 struct pb_stage_group {
 	int fd;                 /* the sink's folder, opened before the group's first write */
+	long keep_below;        /* files opened below this descriptor stay open until syncfs */
 	char *base;
 	size_t n, cap;
 	struct staged_file {
@@ -298,8 +288,9 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 	   const struct pb_config *cfg, struct pb_result *r)
 {
 	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 }, tmp = { 0 };
+	struct rlimit rl;
 	struct pb_stage_group *g = *gp;
-	int rc = -1, w, fd = -1, *keep;
+	int rc = -1, w, fd = -1;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_s = -1;
@@ -312,6 +303,9 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		}
 		/* opened before the first write: syncfs reports errors from here on */
 		g = pb_xcalloc(1, sizeof *g);
+		g->keep_below = getrlimit(RLIMIT_NOFILE, &rl) != 0 ? 0 :
+				rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 2 > INT_MAX ? INT_MAX :
+				(long)(rl.rlim_cur / 2);
 		g->base = pb_xstrdup(file_base(cfg));
 		g->fd = open(g->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (g->fd < 0) {
@@ -322,10 +316,8 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		*gp = g;
 	}
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-	/* a group's files stay open until its syncfs, up to KEEP_OPEN of them (no group of the
-	 * delivery loop is larger): any others are closed at once and stay cached */
-	keep = g->n < KEEP_OPEN ? &fd : NULL;
-	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, keep, r)) < 0) {
+	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, &fd, g->keep_below,
+			   r)) < 0) {
 		/* a folder not made yet (the subscriber's first file of the day): made, and
 		 * the file written again */
 		if (w != -2)
@@ -334,7 +326,8 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 			goto out;
 		}
-		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, keep, r) < 0)
+		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, &fd, g->keep_below,
+			      r) < 0)
 			goto out;
 	}
 	if (g->n == g->cap) {
