@@ -11,6 +11,8 @@
 #include "paperboy/hash.h"
 #include "render_int.h"
 
+#define RECENT_SLOTS 4096u
+
 struct pb_rcache_entry {
 	struct pb_rcache_entry *next;   /* same bucket */
 	struct pb_render_cache *rc;     /* the cache it counts in */
@@ -30,6 +32,11 @@ struct pb_render_cache {
 	size_t bytes;                   /* roughly what the entries hold */
 	size_t hits;
 	struct pb_buf key;              /* the key being looked up */
+	/* The entry last found for a paper, by the record's address: the next digest that shows
+	 * the paper (all.md lists every match: a day's digests name the same few thousand papers
+	 * again and again) checks that entry's key field by field, with no key written out nor
+	 * hashed. Only a shortcut: an entry whose key differs is looked up as usual. */
+	struct pb_rcache_entry *recent[RECENT_SLOTS];
 };
 
 struct pb_render_cache *
@@ -79,24 +86,46 @@ pb_render_cache_stats(const struct pb_render_cache *rc, size_t *entries, size_t 
 	*hits = rc ? rc->hits : 0;
 }
 
+/* Where a key's fields go: written out into b, or (b NULL) compared with the key cmp[0..len),
+ * from at on; diff is set at the first field that differs. */
+struct ksink {
+	struct pb_buf *b;
+	const char *cmp;
+	size_t at, len;
+	int diff;
+};
+
 static void
-key_num(struct pb_buf *k, uint64_t v)
+key_put(struct ksink *k, const void *p, size_t n)
 {
-	pb_buf_append(k, &v, sizeof v);
+	if (k->b) {
+		pb_buf_append(k->b, p, n);
+	} else if (!k->diff) {
+		if (k->len - k->at < n || memcmp(k->cmp + k->at, p, n) != 0)
+			k->diff = 1;
+		else
+			k->at += n;
+	}
+}
+
+static void
+key_num(struct ksink *k, uint64_t v)
+{
+	key_put(k, &v, sizeof v);
 }
 
 /* A string with its length first; NULL differs from "". */
 static void
-key_str(struct pb_buf *k, const char *s)
+key_str(struct ksink *k, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
 	key_num(k, s ? (uint64_t)n : UINT64_MAX);
-	pb_buf_append(k, s ? s : "", n);
+	key_put(k, s ? s : "", n);
 }
 
 static void
-key_ptr(struct pb_buf *k, const void *p)
+key_ptr(struct ksink *k, const void *p)
 {
 	key_num(k, (uint64_t)(uintptr_t)p);
 }
@@ -105,12 +134,11 @@ key_ptr(struct pb_buf *k, const void *p)
  * they do not change; id, version and title by value), the date and language, the item's
  * analysis and findings, and the full text's teaser and links. */
 static void
-make_key(struct pb_buf *k, const struct pb_digest_item *it, const char *date, const char *lang)
+make_key(struct ksink *k, const struct pb_digest_item *it, const char *date, const char *lang)
 {
 	const struct pb_paper *p = it->paper;
 	const struct pb_fulltext *ft = it->fulltext;
 
-	pb_buf_reset(k);
 	key_ptr(k, p);
 	key_str(k, p->id);
 	key_num(k, (uint64_t)(int64_t)p->version);
@@ -141,6 +169,28 @@ make_key(struct pb_buf *k, const struct pb_digest_item *it, const char *date, co
 		for (size_t i = 0; i < ft->n_links; i++)
 			key_str(k, ft->links[i]);
 	}
+}
+
+/* Whether e's key is the key of (it, date, lang). */
+static int
+key_is(const struct pb_rcache_entry *e, const struct pb_digest_item *it, const char *date,
+       const char *lang)
+{
+	struct ksink k = { .cmp = e->key, .len = e->key_len };
+
+	make_key(&k, it, date, lang);
+	return !k.diff && k.at == k.len;
+}
+
+/* The recent slot of a paper's record, by its address. */
+static size_t
+recent_slot(const void *p)
+{
+	uint64_t v = (uint64_t)(uintptr_t)p;
+
+	v ^= v >> 29;
+	v *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(v >> 52) & (RECENT_SLOTS - 1);
 }
 
 static size_t
@@ -178,10 +228,17 @@ pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_di
 {
 	struct pb_rcache_entry *e;
 	uint64_t h;
+	size_t slot;
 
 	if (!rc || !it->paper)
 		return -1;
-	make_key(&rc->key, it, date, lang);
+	slot = recent_slot(it->paper);
+	if ((e = rc->recent[slot]) && key_is(e, it, date, lang)) {
+		rc->hits++;
+		goto found;
+	}
+	pb_buf_reset(&rc->key);
+	make_key(&(struct ksink){ .b = &rc->key }, it, date, lang);
 	h = pb_hash64_mem(rc->key.data, rc->key.len);
 	for (e = rc->tab[h & (rc->cap - 1)]; e; e = e->next)
 		if (e->hash == h && e->key_len == rc->key.len &&
@@ -206,6 +263,8 @@ pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_di
 		rc->tab[h & (rc->cap - 1)] = e;
 		rc->n++;
 	}
+	rc->recent[slot] = e;
+found:
 	e->disp.entry = e;
 	*x = e->disp;
 	e->disp.entry = NULL;
