@@ -86,6 +86,9 @@ struct pb_body_cache {
 	size_t n_dirty, cap_dirty;
 	/* The compressor of new chunks, kept for the handle. */
 	struct libdeflate_compressor *z;
+	/* The chunker's gear table, filled once for the handle. */
+	struct pb_cdc cdc;
+	int cdc_ready;
 	/* The fast hashes of the chunks met (open addressing, 0 empty; emptied when half full):
 	 * a chunk met for the first time stays a literal in its body. */
 	uint64_t *seen;
@@ -1011,7 +1014,6 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 	struct pb_buf list = { 0 }, lits = { 0 };
 	struct upsert *u = pb_xmalloc(sizeof *u);
 	struct pb_body_cache *c;
-	struct pb_cdc g;
 	pb_db_stmt *s;
 	int64_t *ids = NULL;
 	uint32_t *lit = NULL;   /* for a literal run: its length; else 0 */
@@ -1027,14 +1029,17 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 	u->n = 0;
 	if (n_hints && !hints_ok(hints, n_hints, len))
 		n_hints = 0;
-	pb_cdc_init(&g);
+	if (!c->cdc_ready) {
+		pb_cdc_init(&c->cdc);
+		c->cdc_ready = 1;
+	}
 	while (off < len) {
 		const struct pb_body_piece *x = NULL;
 		size_t k;
 		uint64_t fh;
 		int64_t key, cid;
 		unsigned char h1[SHA_LEN];
-		int known;
+		int known, short_run = 0;
 
 		while (hi < n_hints && hints[hi].off < off)
 			hi++;   /* an empty stretch before it */
@@ -1048,12 +1053,19 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 				memcpy(h1, x->sha, SHA_LEN);
 		} else {
 			/* the stretch up to the next piece, cut by its content */
-			k = pb_cdc_next(&g, p + off, (hi < n_hints ? hints[hi].off : len) - off);
-			fh = fast_hash(p + off, k);
-			known = fast_key(c, p + off, k, fh, &key, h1);
+			size_t gap = (hi < n_hints ? hints[hi].off : len) - off;
+
+			k = pb_cdc_next(&c->cdc, p + off, gap);
+			/* Between two pieces, a stretch shorter than a chunk's least size (a
+			 * topic's name, a rank, a closing tag) is a literal at once: as a chunk
+			 * its reference would save a few bytes of the deflated literals and cost
+			 * the lookups below. */
+			short_run = k < PB_CDC_MIN && hi < n_hints;
+			fh = short_run ? 0 : fast_hash(p + off, k);
+			known = !short_run && fast_key(c, p + off, k, fh, &key, h1);
 		}
 		if (!known) {
-			if (!seen_before(c, fh)) {
+			if (short_run || !seen_before(c, fh)) {
 				/* met for the first time: a literal run of the body's own */
 				pb_buf_append(&lits, p + off, k);
 				if (n > 0 && lit[n - 1] && lit[n - 1] + k < CHUNK_LIMIT) {
