@@ -136,6 +136,18 @@ pb_buf_putc(struct pb_buf *b, char c)
 }
 
 void
+pb_buf_put_size(struct pb_buf *b, size_t v)
+{
+	char d[24];
+	size_t n = 0;
+
+	do
+		d[sizeof d - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	pb_buf_append(b, d + sizeof d - n, n);
+}
+
+void
 pb_buf_vprintf(struct pb_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -32,6 +32,8 @@ void pb_buf_reserve(struct pb_buf *b, size_t n);
 void pb_buf_append(struct pb_buf *b, const void *p, size_t n);
 void pb_buf_puts(struct pb_buf *b, const char *s);
 void pb_buf_putc(struct pb_buf *b, char c);
+/* v in decimal, as "%zu" writes it, without a format to read (a line of a long list). */
+void pb_buf_put_size(struct pb_buf *b, size_t v);
 void pb_buf_printf(struct pb_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pb_buf_vprintf(struct pb_buf *b, const char *fmt, va_list ap);

@@ -419,7 +419,8 @@ all_line(struct pb_rctx *c, size_t rank, const struct pb_digest_item *it, const 
 	memset(x, 0, sizeof *x);
 	if (pb_rcache_disp(c->o->cache, x, it, date, lang) < 0)
 		pb_disp_fill(x, it, date, lang);
-	pb_buf_printf(b, "%zu. ", rank);
+	pb_buf_put_size(b, rank);
+	pb_buf_puts(b, ". ");
 	pb_render_seg(c, 0, PB_SEG_ALL_LINE, 0, all_seg, b);
 	sep = *x->authors_short ? " · " : " — ";
 	if (it->topic && *it->topic) {

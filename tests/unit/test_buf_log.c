@@ -34,6 +34,21 @@ test_buf(void)
 	T_EQ_STR(s, "");
 	free(s);
 	pb_buf_free(NULL);
+
+	/* a number in decimal, as "%zu" writes it */
+	{
+		const size_t v[] = { 0, 7, 9, 10, 99, 100, 12345, (size_t)-1 };
+		char want[32];
+
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			pb_buf_reset(&b);
+			pb_buf_puts(&b, "n=");
+			pb_buf_put_size(&b, v[i]);
+			snprintf(want, sizeof want, "n=%zu", v[i]);
+			T_EQ_STR(pb_buf_str(&b), want);
+		}
+		pb_buf_free(&b);
+	}
 }
 
 static void
