@@ -3,6 +3,7 @@
  * Names follow arXiv's category taxonomy; cs.CV is shortened to "Computer Vision" as digest
  * titles have always said. Archives without subject classes (gr-qc, quant-ph, ...) and the
  * old archives that still appear in old-style ids (solv-int, alg-geom, ...) are listed too. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -232,17 +233,48 @@ pb_category_known(const char *code, int nocase)
 	return 0;
 }
 
+/* The table's entries in the order of their codes, sorted once for the process: a digest's
+ * title names every configured category (twenty archives for a broad instance), for every
+ * subscriber. */
+static const struct cat_name *by_code[sizeof cats / sizeof cats[0]];
+static pthread_once_t by_code_once = PTHREAD_ONCE_INIT;
+
+static int
+cmp_code(const void *a, const void *b)
+{
+	return strcmp((*(const struct cat_name *const *)a)->code,
+		      (*(const struct cat_name *const *)b)->code);
+}
+
+static void
+sort_codes(void)
+{
+	for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
+		by_code[i] = &cats[i];
+	qsort(by_code, sizeof cats / sizeof cats[0], sizeof by_code[0], cmp_code);
+}
+
 const char *
 pb_category_name(const char *cat)
 {
+	size_t lo = 0, hi = sizeof cats / sizeof cats[0];
+
 	if (!cat)
 		return NULL;
+	pthread_once(&by_code_once, sort_codes);
 	/* arXiv codes are case-sensitive ("math.CV" and "cs.CV" differ only in the archive), so
-	 * the comparison is exact. A linear scan of ~200 short strings is cheaper than the
-	 * title it serves. */
-	for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
-		if (strcmp(cats[i].code, cat) == 0)
-			return cats[i].name;
+	 * the comparison is exact. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(by_code[mid]->code, cat);
+
+		if (r == 0)
+			return by_code[mid]->name;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/llm.h"
+#include "paperboy/categories.h"
 #include "paperboy/summarize.h"
 #include "t.h"
 #include "t_state.h"
@@ -47,6 +48,16 @@ test_category_names(void)
 	T_CHECK(pb_category_name("CS.CV") == NULL);   /* codes are case-sensitive */
 	T_CHECK(pb_category_name("") == NULL);
 	T_CHECK(pb_category_name(NULL) == NULL);
+	/* every code of the table is found, whatever its place; one past the last is not */
+	for (size_t i = 0; pb_category_at(i); i++) {
+		char past[64];
+
+		T_CHECK(pb_category_name(pb_category_at(i)) != NULL);
+		snprintf(past, sizeof past, "%s~", pb_category_at(i));
+		T_CHECK(pb_category_name(past) == NULL);
+	}
+	T_CHECK(pb_category_name("zzz") == NULL);
+	T_CHECK(pb_category_name("a") == NULL);
 }
 
 static void
