@@ -12,6 +12,7 @@
 #include "render_int.h"
 
 #define RECENT_SLOTS 4096u
+#define SHARED_MAX 64
 
 struct pb_rcache_entry {
 	struct pb_rcache_entry *next;   /* same bucket */
@@ -37,6 +38,14 @@ struct pb_render_cache {
 	 * again and again) checks that entry's key field by field, with no key written out nor
 	 * hashed. Only a shortcut: an entry whose key differs is looked up as usual. */
 	struct pb_rcache_entry *recent[RECENT_SLOTS];
+	/* Text many digests share whole, by its bytes (pb_render_shared): a few a run, one per
+	 * format, language and title. */
+	struct shared_block {
+		uint64_t hash;
+		struct pb_buf bytes;
+		struct pb_block_memo memo;
+	} shared[SHARED_MAX];
+	size_t n_shared;
 };
 
 struct pb_render_cache *
@@ -50,15 +59,21 @@ pb_render_cache_new(void)
 }
 
 static void
+memo_free(struct pb_block_memo *m)
+{
+	free(m->raw);
+	free(m->qpp);
+	pb_buf_free(&m->qp);
+}
+
+static void
 entry_free(struct pb_rcache_entry *e)
 {
 	e->disp.entry = NULL;
 	pb_disp_free(&e->disp);
 	for (int s = 0; s < PB_SEG_COUNT; s++) {
 		pb_buf_free(&e->seg[s]);
-		free(e->memo[s].raw);
-		free(e->memo[s].qpp);
-		pb_buf_free(&e->memo[s].qp);
+		memo_free(&e->memo[s]);
 	}
 	free(e->key);
 	free(e);
@@ -76,6 +91,10 @@ pb_render_cache_free(struct pb_render_cache *rc)
 		}
 	free(rc->tab);
 	pb_buf_free(&rc->key);
+	for (size_t i = 0; i < rc->n_shared; i++) {
+		pb_buf_free(&rc->shared[i].bytes);
+		memo_free(&rc->shared[i].memo);
+	}
 	free(rc);
 }
 
@@ -272,6 +291,23 @@ found:
 	return 0;
 }
 
+/* Notes that out holds a cached block's bytes at off, until they reach the document. */
+static void
+mark(const struct pb_rctx *c, const struct pb_buf *out, size_t off, size_t len,
+     const char *bytes, struct pb_block_memo *memo)
+{
+	/* c is the renderer's own context: its list of marks is for writing */
+	struct pb_rctx *w = (struct pb_rctx *)c;
+
+	if (w->n_marks == w->cap_marks) {
+		w->cap_marks = w->cap_marks ? 2 * w->cap_marks : 64;
+		w->marks = pb_xreallocarray(w->marks, w->cap_marks, sizeof *w->marks);
+	}
+	w->marks[w->n_marks++] = (struct pb_rmark){
+		.buf = out, .off = off, .len = len, .bytes = bytes, .memo = memo,
+	};
+}
+
 void
 pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
 	      struct pb_buf *out)
@@ -288,19 +324,34 @@ pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_se
 		e->rc->bytes += e->seg[seg].len;
 	}
 	pb_buf_append(out, e->seg[seg].data ? e->seg[seg].data : "", e->seg[seg].len);
-	if (c->o->blocks && e->seg[seg].len) {
-		/* c is the renderer's own context: its list of marks is for writing */
-		struct pb_rctx *w = (struct pb_rctx *)c;
+	if (c->o->blocks && e->seg[seg].len)
+		mark(c, out, out->len - e->seg[seg].len, e->seg[seg].len, e->seg[seg].data,
+		     &e->memo[seg]);
+}
 
-		if (w->n_marks == w->cap_marks) {
-			w->cap_marks = w->cap_marks ? 2 * w->cap_marks : 64;
-			w->marks = pb_xreallocarray(w->marks, w->cap_marks, sizeof *w->marks);
-		}
-		w->marks[w->n_marks++] = (struct pb_rmark){
-			.buf = out, .off = out->len - e->seg[seg].len, .len = e->seg[seg].len,
-			.bytes = e->seg[seg].data, .memo = &e->memo[seg],
-		};
+void
+pb_render_shared(const struct pb_rctx *c, const struct pb_buf *out, size_t off, size_t len)
+{
+	struct pb_render_cache *rc = c->o->cache;
+	struct shared_block *x = NULL;
+	uint64_t h;
+
+	if (!rc || !c->o->blocks || len == 0 || off > out->len || out->len - off < len)
+		return;
+	h = pb_hash64_mem(out->data + off, len);
+	for (size_t i = 0; i < rc->n_shared && !x; i++)
+		if (rc->shared[i].hash == h && rc->shared[i].bytes.len == len &&
+		    memcmp(rc->shared[i].bytes.data, out->data + off, len) == 0)
+			x = &rc->shared[i];
+	if (!x) {
+		if (rc->n_shared == SHARED_MAX || rc->bytes >= PB_RENDER_CACHE_MAX)
+			return;
+		x = &rc->shared[rc->n_shared++];
+		x->hash = h;
+		pb_buf_append(&x->bytes, out->data + off, len);
+		rc->bytes += len;
 	}
+	mark(c, out, off, len, x->bytes.data, &x->memo);
 }
 
 void

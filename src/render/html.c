@@ -332,10 +332,14 @@ html_paper(struct pb_rctx *c, size_t i)
 	return 0;
 }
 
+/* The document's head, its title and its summary into b; *shared gets the length of its
+ * start that every digest of the same language and title shares (up to the reader's own
+ * count). */
 static void
-head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
+head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared)
 {
 	const struct pb_digest *d = c->d;
+	size_t at = b->len;
 
 	pb_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"");
 	pb_esc_html_attr(b, d->language ? d->language : "en");
@@ -361,6 +365,7 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget)
 	pb_esc_html(b, c->title);
 	pb_buf_puts(b, "</h1>\n<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:13px;"
 		       "color:" MUTED ";\">");
+	*shared = b->len - at;
 	{
 		struct pb_buf name = { 0 };
 
@@ -542,22 +547,21 @@ html_end(struct pb_rctx *c)
 {
 	struct html *h = c->priv;
 	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, used, to;
+	size_t n = c->d->n_items, i, k, fixed, used, to, shared = 0, at;
 	struct pb_buf tail = { 0 }, probe = { 0 };
 	struct pb_buf *b = &c->doc;
 	int budget = -1;
 
 	foot(c, &tail);
-	head(c, &probe, -1);
+	head(c, &probe, -1, &shared);
 	fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
 	if (fixed > max / 2) {
 		/* an executive summary too long for the cap is cut */
 		budget = (int)(max / 4);
 		pb_buf_reset(&probe);
-		head(c, &probe, budget);
+		head(c, &probe, budget, &shared);
 		fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
 	}
-	pb_buf_free(&probe);
 	used = fixed;
 	for (i = 0; i < n; i++)
 		used += h->compact[i].len;
@@ -570,7 +574,12 @@ html_end(struct pb_rctx *c)
 	}
 	for (to = n; to > k && used > max; to--)
 		used -= h->compact[to - 1].len;
-	head(c, b, budget);
+	/* the head as measured; its shared start a block of the run */
+	at = b->len;
+	pb_buf_append(b, probe.data, probe.len);
+	pb_buf_free(&probe);
+	pb_render_shared(c, b, at, shared);
+	pb_render_marks_move(c, b, 0);
 	toc(c, b, k);
 	for (i = 0; i < k; i++) {
 		pb_render_marks_move(c, &h->full[i], b->len);

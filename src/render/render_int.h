@@ -96,6 +96,12 @@ typedef void (*pb_seg_fn)(const struct pb_rctx *c, size_t i, size_t arg, struct 
  * builds them on first use), else fn's output directly. Either way the same bytes. */
 void pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
 		   struct pb_buf *out);
+/* Makes bytes [off, off + len) of out, which the renderer has just written, a block of the
+ * run: text that many digests share whole (a format's head with its style sheet and the
+ * digest's title), kept once in the cache by its bytes, so its encoding is made once a run.
+ * Nothing happens without a cache and blocks to fill, or past the cache's bound. */
+void pb_render_shared(const struct pb_rctx *c, const struct pb_buf *out, size_t off,
+		      size_t len);
 /* The cached blocks appended to buf, now at base in the document: into o->blocks[c->fmt].
  * A renderer calls it as it copies buf into the document, or with buf the document itself
  * (base 0) before pushing it. */
