@@ -265,6 +265,8 @@ heading(struct pb_buf *b, const char *s)
 	pb_buf_putc(b, '\n');
 }
 
+static void seg_title(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b);
+
 static int
 text_begin(struct pb_rctx *c)
 {
@@ -299,7 +301,9 @@ text_begin(struct pb_rctx *c)
 			int l = snprintf(num, sizeof num, "%2zu. ", i + 1);
 
 			pb_buf_puts(b, num);
-			wrap_str(b, c->disp[i].title, (size_t)l, (size_t)l);
+			/* the wrapped title the paper's own section shows too, at this width */
+			pb_render_seg(c, i, l < 8 ? PB_SEG_TEXT_TITLE + (unsigned)l : PB_SEG_NONE,
+				      (size_t)l, seg_title, b);
 		}
 		heading(b, PB_WORD(c, PB_W_PAPERS));
 	}
