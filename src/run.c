@@ -5,6 +5,9 @@
  * are deterministic, and the outbox ignores an id it already holds. A cycle killed at any point
  * and run again therefore re-enqueues nothing that was enqueued and resumes what is pending. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -1050,10 +1053,30 @@ record_fetch_failed(struct cycle *c, const char *err)
 			     c->rep->date, o->only ? "only" : "run", c->rep->papers, err);
 }
 
+/* A batch's payloads (BATCH_BYTES) are allocated one after another and freed together at its
+ * commit. glibc's allocator, left to itself, gives the heap's free top back to the system once
+ * it exceeds a threshold it raises as large blocks come and go; whether a batch's memory ends
+ * up at the top depends on what the other threads allocated meanwhile, so some runs handed the
+ * batch's pages back at every commit and took them again page by page for the next (at 20,000
+ * subscribers, 340,000 page faults instead of 40,000, and the build three times as long). Fixed
+ * thresholds keep a few batches' worth at the top and map only blocks larger than any digest
+ * apart; the cycle gives its free memory back when it ends (malloc_trim). The peak is about
+ * what it was, since it is reached while a batch is held anyway (with the file sink: 181 MB
+ * against 184 at 10,000 subscribers, 456 against 441 at 100,000). */
+static void
+heap_policy(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_TRIM_THRESHOLD, 4 * (int)BATCH_BYTES);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
+}
+
 enum pb_run_status
 pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_run_opts *o,
 	     struct pb_run_report *rep, char *err, size_t errlen)
 {
+	static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
 	struct cycle c;
 	struct pb_http_opts hopts;
 	struct pb_http *h = NULL;
@@ -1062,6 +1085,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	int done, brc;
 	double t0;
 
+	pthread_once(&heap_once, heap_policy);
 	memset(rep, 0, sizeof *rep);
 	memset(&c, 0, sizeof c);
 	c.cfg = cfg;
@@ -1203,5 +1227,10 @@ out:
 	pb_paperset_free(&c.papers);
 	pb_buf_free(&c.lost_names);
 	pb_parts_free(&c.left_alone);
+#ifdef __GLIBC__
+	/* What the cycle freed goes back to the system now: the daemon waits for the next day
+	 * holding only what it keeps (heap_policy keeps it in the heap during the cycle). */
+	malloc_trim(0);
+#endif
 	return rep->status;
 }
