@@ -517,10 +517,10 @@ block_qp(struct pb_block_memo *m, const char *p, size_t len, int line_start)
  * blocks are in body), each block's whole lines are the memo's encoding, copied, and noted
  * in hints as pieces whose hashes are known; only the bytes between are encoded here. */
 static void
-put_part(struct pb_buf *b, const char *type, const char *body, const struct pb_blocks *bl,
-	 struct pb_body_hints *hints)
+put_part(struct pb_buf *b, const char *type, const char *body, size_t len,
+	 const struct pb_blocks *bl, struct pb_body_hints *hints)
 {
-	size_t len = body ? strlen(body) : 0, pos = 0;
+	size_t pos = 0;
 
 	pb_buf_printf(b, "Content-Type: %s; charset=UTF-8\r\n"
 			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
@@ -572,6 +572,12 @@ pb_mail_build_blocks(const struct pb_config *cfg, const char *to, const char *su
 	struct pb_buf b = { 0 }, tmp = { 0 };
 	const char *from = cfg ? cfg->email.from : NULL;
 	char boundary[64];
+	size_t n_text = text ? strlen(text) : 0, n_html = html ? strlen(html) : 0;
+
+	/* The message in one allocation of about its size (quoted-printable adds a few percent
+	 * to a digest: 71,114 bytes from 67,604 of text and HTML), not a buffer doubled from 64
+	 * bytes that copies the message over at each step. */
+	pb_buf_reserve(&b, 4096 + n_text + n_text / 4 + n_html + n_html / 4);
 	put_from(&b, from, "paperboy@localhost");
 	clean_addr(&tmp, to);
 	{
@@ -597,7 +603,7 @@ pb_mail_build_blocks(const struct pb_config *cfg, const char *to, const char *su
 		put_unsubscribe(&b, cfg);
 
 	if (!html) {
-		put_part(&b, "text/plain", text, text_blocks, hints);
+		put_part(&b, "text/plain", text, n_text, text_blocks, hints);
 	} else {
 		/* "=_" never occurs in quoted-printable output, so the boundary cannot collide
 		 * with the body; the hash only makes it look distinct per message. */
@@ -607,9 +613,9 @@ pb_mail_build_blocks(const struct pb_config *cfg, const char *to, const char *su
 				  "This is a MIME message; your reader shows either part.\r\n",
 			      boundary);
 		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
-		put_part(&b, "text/plain", text, text_blocks, hints);
+		put_part(&b, "text/plain", text, n_text, text_blocks, hints);
 		pb_buf_printf(&b, "\r\n--%s\r\n", boundary);
-		put_part(&b, "text/html", html, html_blocks, hints);
+		put_part(&b, "text/html", html, n_html, html_blocks, hints);
 		pb_buf_printf(&b, "\r\n--%s--\r\n", boundary);
 	}
 	if (len)
