@@ -10,8 +10,9 @@
 # subscribers' digests repeat with period 6). Printed: messages/s of both and their ratio
 # (goal >= 0.6x), and run.done's build_ms beside deliver_ms (goal: building <= 10% of
 # delivery at 20,000), and of build_ms the render_ms (summarizing, rendering, MIME) apart from
-# the state's writes. Delivery starts with the build (src/run.c), so deliver_ms, from its start
-# to its end, overlaps build_ms. smtp-sink offers PIPELINING, which paperboy uses and
+# the state's writes, and the run's minor page faults (memory given back to the system and
+# taken again shows there first). Delivery starts with the build (src/run.c), so deliver_ms,
+# from its start to its end, overlaps build_ms. smtp-sink offers PIPELINING, which paperboy uses and
 # smtp-source cannot.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
@@ -66,14 +67,14 @@ for N in $SCALE; do
 
   PB_CMD="$PAPERBOY -c $D/paperboy.conf run --wait 600"
   SRC_CMD="/usr/sbin/smtp-source -s $SESSIONS -m $N -l $SIZE 127.0.0.1:$SMTP_PORT"
-  a_rates=""; b_rates=""; builds=""; renders=""; delivers=""; walls=""; matches=""; r=0
+  a_rates=""; b_rates=""; builds=""; renders=""; delivers=""; walls=""; matches=""; faults=""; r=0
   while [ $r -lt "$REPS" ]; do
     r=$((r + 1))
     # A: paperboy, the whole run from a fresh state
     rm -rf "$D/state"
     t0=$(now)
     # shellcheck disable=SC2086
-    $PB_CMD >"$D/out" 2>"$D/log" || { tail -5 "$D/log"; fail "run failed"; }
+    /usr/bin/time -f '%R' -o "$D/faults" $PB_CMD >"$D/out" 2>"$D/log" || { tail -5 "$D/log"; fail "run failed"; }
     t1=$(now)
     line=$(grep 'event=run.done' "$D/log" | tail -1)
     get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -84,6 +85,7 @@ for N in $SCALE; do
     builds="$builds $(get build_ms)"; delivers="$delivers $(get deliver_ms)"
     renders="$renders $(get render_ms)"
     matches="$matches $(get match_ms)"
+    faults="$faults $(tail -1 "$D/faults")"
     # B: smtp-source, as many messages of the mean size, to the same sink
     t0=$(now)
     # shellcheck disable=SC2086
@@ -104,6 +106,7 @@ for N in $SCALE; do
     "$(echo "$renders" | median)" "$renders"
   printf '  deliver_ms       %8s        (from the start of the build; runs:%s)\n' "$DELIV" "$delivers"
   printf '  match_ms         %8s        (runs:%s)\n' "$(echo "$matches" | median)" "$matches"
+  printf '  page faults      %8s        (minor, /usr/bin/time %%R; runs:%s)\n' "$(echo "$faults" | median)" "$faults"
   printf '  build/deliver    %8.1f%%        (goal <= 10%% at 20,000)\n' \
     "$(echo "$BUILD $DELIV" | awk '{print 100 * $1 / $2}')"
   printf '  render/deliver   %8.1f%%\n' \
