@@ -16,6 +16,9 @@ BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WERROR  ?=
+# Compilers run at once when test, asan, fuzz and run build (the tests themselves run one
+# after another).
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
             -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS) $(PDF_PKGS))
 # libcurl, libpq, libmicrohttpd and liblinear are not linked into paperboy: src/lazy/ loads each when first
@@ -35,8 +38,11 @@ FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c bench/*.c))
 TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 
-.PHONY: tools all deps test-deps test unit unit-pg integration asan fuzz bench install clean run check FORCE
+.PHONY: tools all binaries deps test-deps test unit unit-pg integration asan fuzz bench install clean run check FORCE
 all: paperboy
+
+# Everything the tests run, built (in parallel with -j) before any test starts.
+binaries: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
 
 # The paths compiled in (the default config file, the prompts), rewritten only when they change:
 # `make` then `make install PREFIX=/usr` rebuilds what uses them.
@@ -128,20 +134,23 @@ integration: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) sh tests/run-integration.sh
 
 test: test-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=-Werror binaries
 	@$(MAKE) --no-print-directory WERROR=-Werror unit integration paperboy
 
 check: test
 
 # The whole test suite under AddressSanitizer and UBSan, in its own build tree.
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror \
+  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+  LDFLAGS="-fsanitize=address,undefined" PB_SANITIZED=1
 asan: test-deps
-	@$(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" PB_SANITIZED=1 unit integration
+	@$(ASAN_MAKE) -j$(JOBS) binaries
+	@$(ASAN_MAKE) unit integration
 
 # libFuzzer targets (clang). FUZZ_SECONDS per target; corpora under fuzz/corpus/<name>.
 FUZZ_SECONDS ?= 30
 fuzz: test-deps
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-fuzz CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  build-fuzz/libpaperboy.a build-fuzz/paperboy-pdf.so
 	@set -e; export PAPERBOY_PDF_MODULE=$(abspath build-fuzz/paperboy-pdf.so); mkdir -p build-fuzz/fuzz; for f in $(FUZZ_SRC); do \
@@ -161,7 +170,8 @@ bench: test-deps $(BUILD)/paperboy $(TOOL_BIN)
 
 # The example configuration's main job; PAPERBOY_ARXIV_RSS_URL and PAPERBOY_ARXIV_API_URL,
 # when set, point it at another arXiv (paperboy(1)).
-run: deps paperboy
+run: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) paperboy
 	./$(BUILD)/paperboy -c conf/paperboy.conf.example run
 
 # The binary, the man pages, the example configuration with its conf.d/ and prompts (and it as
