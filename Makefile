@@ -38,7 +38,7 @@ FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c bench/*.c))
 TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 
-.PHONY: tools all binaries deps test-deps test unit unit-pg integration asan fuzz bench install clean run check FORCE
+.PHONY: tools all binaries fuzz-targets deps test-deps test unit unit-pg integration asan fuzz bench install clean run check FORCE
 all: paperboy
 
 # Everything the tests run, built (in parallel with -j) before any test starts.
@@ -149,13 +149,12 @@ asan: test-deps
 
 # libFuzzer targets (clang). FUZZ_SECONDS per target; corpora under fuzz/corpus/<name>.
 FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzz: test-deps
-	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-fuzz CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
-	  build-fuzz/libpaperboy.a build-fuzz/paperboy-pdf.so
-	@set -e; export PAPERBOY_PDF_MODULE=$(abspath build-fuzz/paperboy-pdf.so); mkdir -p build-fuzz/fuzz; for f in $(FUZZ_SRC); do \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	  fuzz-targets
+	@set -e; export PAPERBOY_PDF_MODULE=$(abspath build-fuzz/paperboy-pdf.so); for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang $(PB_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz/$$n $$f build-fuzz/libpaperboy.a $(LIBS); \
 	  mkdir -p fuzz/corpus/$$n build-fuzz/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	  if ! build-fuzz/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
@@ -163,6 +162,14 @@ fuzz: test-deps
 	    tail -n 40 build-fuzz/$$n.log; echo "fuzz: $$n FAILED (build-fuzz/$$n.log)"; exit 1; fi; \
 	  grep -E '^Done' build-fuzz/$$n.log || true; \
 	done
+
+# The fuzz targets, linked with libFuzzer's main (make fuzz sets BUILD and CC).
+fuzz-targets: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%) $(BUILD)/paperboy-pdf.so
+
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libpaperboy.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libpaperboy.a $(LIBS)
 
 bench: test-deps $(BUILD)/paperboy $(TOOL_BIN)
 	@PAPERBOY=$(abspath $(BUILD)/paperboy) BUILD=$(abspath $(BUILD)) \

@@ -110,12 +110,14 @@ while IFS= read -r cmd; do
   esac
   extra=""
   case "\$cmd" in "make bench"*) extra="ONLY=render PB_BENCH_DIGESTS=200" ;; esac
+  t0=\$(date +%s)
   (cd "$W" && env -i PATH="$T/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
      HOME="\${HOME:-/root}" LANG=C.UTF-8 PB_README_RUN=1 FUZZ_SECONDS=1 \
      PAPERBOY_ARXIV_RSS_URL="http://127.0.0.1:$PORT/rss" \
      PAPERBOY_ARXIV_API_URL="http://127.0.0.1:$PORT/api/query" \$extra \
      timeout 900 sh -c "\$cmd" </dev/null >"$T/out.\$i" 2>&1)
   echo \$? >"$T/rc.\$i"
+  echo \$((\$(date +%s) - t0)) >"$T/time.\$i"
   # what only the namespace shows
   case "\$cmd" in
   "sudo make install"*) [ -x /usr/bin/paperboy ] && echo installed >"$T/seen.\$i" ;;
@@ -138,7 +140,7 @@ while IFS= read -r cmd; do
   case "$rc" in
   ci) echo "   README: $cmd: run by CI (.ci/run)"; continue ;;
   notrun) echo "   README: $cmd: NOT RUN (no private mount namespace here; needs root)"; continue ;;
-  0) echo "   README: $cmd: ok" ;;
+  0) echo "   README: $cmd: ok ($(cat "$T/time.$i" 2>/dev/null) s)" ;;
   *) fail "README command failed (exit $rc): $cmd
 $(tail -n 25 "$T/out.$i")"; continue ;;
   esac
