@@ -1057,12 +1057,12 @@ record_fetch_failed(struct cycle *c, const char *err)
  * commit. glibc's allocator, left to itself, gives the heap's free top back to the system once
  * it exceeds a threshold it raises as large blocks come and go; whether a batch's memory ends
  * up at the top depends on what the other threads allocated meanwhile, so some runs handed the
- * batch's pages back at every commit and took them again page by page for the next (at 20,000
- * subscribers, 340,000 page faults instead of 40,000, and the build three times as long). Fixed
- * thresholds keep a few batches' worth at the top and map only blocks larger than any digest
- * apart; the cycle gives its free memory back when it ends (malloc_trim). The peak is about
- * what it was, since it is reached while a batch is held anyway (with the file sink: 181 MB
- * against 184 at 10,000 subscribers, 456 against 441 at 100,000). */
+ * batch's pages back at every commit and took them again page by page for the next (make bench
+ * ONLY=scale at 20,000 subscribers: 337,000 page faults instead of 40,000 in two runs of three,
+ * and the build two to three times as long). Fixed thresholds keep a few batches' worth at the
+ * top and map only blocks larger than any digest apart; the cycle gives its free memory back
+ * when it ends (malloc_trim). The peak is about what it was, since it is reached while a batch
+ * is held anyway (make bench ONLY=100k, medians of 3: 455 MB against 447). */
 static void
 heap_policy(void)
 {
