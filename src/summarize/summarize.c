@@ -9,6 +9,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
+#include "paperboy/hash.h"
 #include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/fulltext.h"
@@ -44,6 +45,20 @@ struct job {
 	char *body;                     /* the chat completion request */
 };
 
+/* Built-in executive summaries of the current paperset by what they are made of (language,
+ * counts, and each item's paper, topic and score: pb_exec_summary_terms reads nothing else,
+ * and the papers' findings and theme words come from the memo above): subscribers whose
+ * selections come out the same share one, worked out once. Open addressing on the key's hash;
+ * once EXEC_MEMO_BYTES are kept, further summaries are worked out each time. */
+#define EXEC_MEMO_SLOTS 8192u
+#define EXEC_MEMO_BYTES (4u << 20)
+struct exec_memo {
+	uint64_t hash;
+	char *key;       /* NULL: an empty slot */
+	size_t key_len;
+	char *text;
+};
+
 struct pb_summarizer {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -53,6 +68,9 @@ struct pb_summarizer {
 	const struct pb_paperset *memo_set;
 	struct findings_memo *memo;
 	size_t memo_n;
+	struct exec_memo *exec;         /* EXEC_MEMO_SLOTS, made on first use */
+	size_t exec_n, exec_bytes;
+	long exec_reused;
 
 	/* the model, when configured (see model_setup) */
 	int model_on;
@@ -188,6 +206,15 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 static void
 memo_clear(struct pb_summarizer *s)
 {
+	if (s->exec) {
+		for (size_t i = 0; i < EXEC_MEMO_SLOTS; i++) {
+			free(s->exec[i].key);
+			free(s->exec[i].text);
+		}
+		free(s->exec);
+		s->exec = NULL;
+		s->exec_n = s->exec_bytes = 0;
+	}
 	for (size_t i = 0; i < s->memo_n; i++) {
 		pb_sentences_free(s->memo[i].v, s->memo[i].n);
 		pb_terms_free(s->memo[i].terms);
@@ -840,6 +867,70 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 	return 0;
 }
 
+/* The key of d's built-in summary into k: the language, the counts, and per item its paper's
+ * place in the set (pidx), its findings' source, its topic and its score. */
+static void
+exec_key(const struct pb_summarizer *s, const struct pb_digest *d, const size_t *pidx,
+	 struct pb_buf *k)
+{
+	pb_buf_puts(k, d->language ? d->language : "");
+	pb_buf_putc(k, '\0');
+	pb_buf_append(k, &d->n_items, sizeof d->n_items);
+	pb_buf_append(k, &d->n_matched, sizeof d->n_matched);
+	for (size_t i = 0; i < d->n_items; i++) {
+		const struct findings_memo *m = &s->memo[pidx[i]];
+		const char *t = d->items[i].topic;
+
+		pb_buf_append(k, &pidx[i], sizeof pidx[i]);
+		pb_buf_append(k, &m->abstract, sizeof m->abstract);
+		pb_buf_append(k, &m->ft, sizeof m->ft);
+		pb_buf_append(k, &d->items[i].score, sizeof d->items[i].score);
+		pb_buf_putc(k, t ? 1 : 0);
+		if (t)
+			pb_buf_append(k, t, strlen(t) + 1);
+	}
+}
+
+/* d's built-in executive summary (pb_exec_summary_terms with the papers' theme words tv), from
+ * the memo when a digest made of the same was summarized before in this run. */
+static char *
+exec_summary_memo(struct pb_summarizer *s, const struct pb_digest *d, const size_t *pidx,
+		  const struct pb_terms **tv)
+{
+	struct pb_buf k = { 0 };
+	struct exec_memo *e;
+	uint64_t h;
+	size_t i;
+	char *text;
+
+	if (!s->memo || !d->n_items)
+		return pb_exec_summary_terms(d, tv);
+	exec_key(s, d, pidx, &k);
+	h = pb_hash64_mem(k.data, k.len);
+	if (!s->exec)
+		s->exec = pb_xcalloc(EXEC_MEMO_SLOTS, sizeof *s->exec);
+	for (i = h & (EXEC_MEMO_SLOTS - 1); s->exec[i].key; i = (i + 1) & (EXEC_MEMO_SLOTS - 1)) {
+		e = &s->exec[i];
+		if (e->hash == h && e->key_len == k.len && memcmp(e->key, k.data, k.len) == 0) {
+			pb_buf_free(&k);
+			s->exec_reused++;
+			return pb_xstrdup(e->text);
+		}
+	}
+	text = pb_exec_summary_terms(d, tv);
+	if (text && s->exec_n < EXEC_MEMO_SLOTS / 2 && s->exec_bytes < EXEC_MEMO_BYTES) {
+		e = &s->exec[i];
+		e->hash = h;
+		e->key_len = k.len;
+		e->key = pb_buf_detach(&k);
+		e->text = pb_xstrdup(text);
+		s->exec_n++;
+		s->exec_bytes += e->key_len + strlen(text) + 1;
+	}
+	pb_buf_free(&k);
+	return text;
+}
+
 int
 pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		const struct pb_selection *sel, const char *date, struct pb_digest *out)
@@ -949,7 +1040,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 				m->terms = pb_terms_new(out->items[i].paper->title, m->v, m->n);
 			tv[i] = m->terms;
 		}
-		out->exec_summary = pb_exec_summary_terms(out, tv);
+		out->exec_summary = exec_summary_memo(use, out, pidx, tv);
 		free(tv);
 	}
 	if (!out->exec_summary)

@@ -324,6 +324,65 @@ done:
 	free_papers(&set);
 }
 
+/* Digests built one after another with one summarizer (whose built-in summaries are reused
+ * by digests made of the same) have the summary a fresh summarizer gives each: a change of a
+ * score, a topic, the order, the count matched, the papers or the language is never served
+ * the summary of another digest. */
+static void
+test_exec_memo(void)
+{
+	struct pb_paperset set;
+	struct pb_topic topics[3] = { { .name = "3D" }, { .name = "Video" }, { .name = "VLM" } };
+	struct pb_subscriber sub = { .name = "alice", .language = "en", .max_papers = 10,
+				     .topics = topics, .n_topics = 3 };
+	struct pb_config cfg = { 0 };
+	struct pb_hit hits[10];
+	struct pb_selection sel = { .sub = &sub, .hits = hits };
+	struct pb_summarizer *s;
+	char err[256] = "";
+
+	if (load_papers(&set) != 10) {
+		T_CHECK(0);
+		return;
+	}
+	s = pb_summarizer_new(&cfg, NULL, NULL, err, sizeof err);
+	for (int step = 0; step < 11; step++) {
+		struct pb_summarizer *fresh = pb_summarizer_new(&cfg, NULL, NULL, err, sizeof err);
+		struct pb_digest a, b;
+
+		for (size_t i = 0; i < 10; i++) {
+			hits[i].paper = i;
+			hits[i].score = 10.0 - (double)i;
+			hits[i].topic = i % 3;
+		}
+		sel.n_hits = 10;
+		sel.n_matched = 14;
+		sub.language = "en";
+		switch (step) {
+		case 1: hits[1].score = 8.75; break;           /* a score it shows */
+		case 2: hits[2].topic = 0; break;              /* a topic */
+		case 3: hits[0].paper = 9; hits[9].paper = 0; break;   /* the order */
+		case 4: sel.n_matched = 20; break;             /* the count matched */
+		case 5: sel.n_hits = 4; break;                 /* fewer papers */
+		case 6: hits[5].paper = 6; break;              /* a paper twice */
+		case 7: sub.language = "zh"; break;            /* the language */
+		case 8: topics[1].name = "Video generation"; break;   /* a topic's name */
+		case 9: topics[1].name = "Video"; break;       /* back: the first again */
+		default: break;                                /* 0, 10: the first digest */
+		}
+		T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &a), 0);
+		T_EQ_INT(pb_digest_build(fresh, &set, &sel, "2025-12-04", &b), 0);
+		T_CHECK(a.exec_summary && b.exec_summary);
+		if (a.exec_summary && b.exec_summary)
+			T_EQ_STR(a.exec_summary, b.exec_summary);
+		pb_digest_free(&a);
+		pb_digest_free(&b);
+		pb_summarizer_free(fresh);
+	}
+	pb_summarizer_free(s);
+	free_papers(&set);
+}
+
 static char *
 slurp(const char *path)
 {
@@ -434,6 +493,7 @@ main(void)
 	test_category_names();
 	test_titles();
 	test_digest();
+	test_exec_memo();
 	test_model_cache();
 	return t_done("test_summarize");
 }
