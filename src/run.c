@@ -110,6 +110,7 @@ struct cycle {
 	size_t n_pend;
 	size_t pend_cap;            /* this batch's size (BATCH_FIRST, growing); 0 before */
 	size_t pend_bytes;          /* of their payloads */
+	int reading;                /* a read window is open (read_open) */
 	double pend_t0;
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	double deliver_t0;          /* when delivery began (the follower's start) */
@@ -593,10 +594,33 @@ fail:
 	return -1;
 }
 
+/* The build's reads between two batches (whether a digest is in the outbox already, a
+ * destination's suppression, the ledger) share one read window (pb_state_read_window): the
+ * state's read lock is taken once a batch instead of once a read. The window ends before the
+ * batch is written; what it reads is at most a batch old (BATCH_MS), and the outbox ignores a
+ * digest put twice, and delivery checks suppressions again, so nothing depends on it being
+ * newer. */
+static void
+read_open(struct cycle *c)
+{
+	if (c->st && !c->reading && c->batch_n == 0)
+		c->reading = pb_state_read_window(c->st, 1) == 1;
+}
+
+static void
+read_close(struct cycle *c)
+{
+	if (c->reading) {
+		c->reading = 0;
+		pb_state_read_window(c->st, 0);
+	}
+}
+
 /* Writes the digests rendered so far in one transaction, and commits it. */
 static void
 pend_flush(struct cycle *c)
 {
+	read_close(c);
 	for (size_t i = 0; i < c->n_pend; i++) {
 		pend_write(c, &c->pend[i]);
 		pend_clear(&c->pend[i]);
@@ -777,6 +801,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			continue;
 		/* Built already, by this machine before a restart or by another one sharing the
 		 * state: the outbox would ignore it anyway. */
+		if (!c->o->dry_run)
+			read_open(c);
 		if (!c->o->dry_run && pb_outbox_has_digest(c->st, c->rep->date, sub->name) == 1) {
 			pb_info("digest.exists", "subscriber=%s date=%s", pb_q(sub->name),
 				c->rep->date);

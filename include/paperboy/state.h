@@ -59,6 +59,14 @@ void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
 int pb_state_in_transaction(struct pb_state *st);
 void pb_state_close(struct pb_state *st);    /* accepts NULL */
 int pb_state_begin(struct pb_state *st);     /* BEGIN IMMEDIATE; 0 / -1 */
+/* A read window: many reads in one snapshot. On SQLite each read outside a transaction takes
+ * and gives back the database's read lock (system calls on its lock file); inside a window
+ * the lock is taken once. open 1 begins a deferred transaction when none is open (1: begun,
+ * 0: nothing done, -1: failed); open 0 ends a window begun so (0 / -1). Only reads belong in
+ * it: a write there could find the snapshot outdated by another connection's commit. What the
+ * reads see is the state when the window's first read ran. PostgreSQL answers each read in
+ * one round trip anyway: nothing is done there (0). */
+int pb_state_read_window(struct pb_state *st, int open);
 /* on: every commit reaches the disk before it returns (SQLite's synchronous=FULL), and so do
  * the commits before it; off (the default, NORMAL): the last commits may be undone by a power
  * loss (never corrupted). pb_state_sync turns it on for one commit; enqueueing, which

@@ -512,6 +512,30 @@ pb_state_begin(struct pb_state *st)
 }
 
 int
+pb_state_read_window(struct pb_state *st, int open)
+{
+	if (pb_db_backend(st->db) == PB_DB_POSTGRESQL)
+		return 0;
+	if (open) {
+		if (pb_db_in_transaction(st->db))
+			return 0;
+		if (pb_db_exec(st->db, "BEGIN", NULL, 0) < 0) {
+			pb_st_error(st, "read window");
+			return -1;
+		}
+		return 1;
+	}
+	if (!pb_db_in_transaction(st->db))
+		return 0;
+	if (pb_db_exec(st->db, "COMMIT", NULL, 0) < 0) {
+		pb_st_error(st, "read window");
+		pb_db_exec(st->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int
 pb_state_commit(struct pb_state *st)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_COMMIT);
