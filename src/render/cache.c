@@ -13,6 +13,24 @@
 
 #define RECENT_SLOTS 4096u
 #define SHARED_MAX 64
+#define SUM_SLOTS 4096u
+/* A summary is kept from its second digest on (one that a single reader has would cost memory
+ * and save nothing), in at most SUM_BYTES in all; the hashes of those met once fill SUM_SEEN
+ * slots (emptied when half full). */
+#define SUM_BYTES ((size_t)16 << 20)
+#define SUM_SEEN (1u << 16)
+
+/* An executive summary as the digests that share it show it (pb_rcache_summary). */
+struct pb_rsum {
+	struct pb_rsum *next;           /* same bucket */
+	uint64_t hash;
+	char *key;                      /* language, NUL, source byte, the summary's bytes */
+	size_t key_len;
+	char *display;
+	unsigned have;                  /* bit s: seg[s] is built */
+	struct pb_buf seg[PB_SUM_COUNT];
+	struct pb_block_memo memo[PB_SUM_COUNT];
+};
 
 struct pb_rcache_entry {
 	struct pb_rcache_entry *next;   /* same bucket */
@@ -46,6 +64,10 @@ struct pb_render_cache {
 		struct pb_block_memo memo;
 	} shared[SHARED_MAX];
 	size_t n_shared;
+	struct pb_rsum **sums;          /* SUM_SLOTS buckets, made on first use */
+	size_t sum_bytes;               /* what they hold */
+	uint64_t *sum_seen;             /* SUM_SEEN hashes of summaries met once; 0 empty */
+	size_t n_sum_seen;
 };
 
 struct pb_render_cache *
@@ -95,6 +117,19 @@ pb_render_cache_free(struct pb_render_cache *rc)
 		pb_buf_free(&rc->shared[i].bytes);
 		memo_free(&rc->shared[i].memo);
 	}
+	for (size_t i = 0; rc->sums && i < SUM_SLOTS; i++)
+		for (struct pb_rsum *e = rc->sums[i], *nx; e; e = nx) {
+			nx = e->next;
+			for (int s = 0; s < PB_SUM_COUNT; s++) {
+				pb_buf_free(&e->seg[s]);
+				memo_free(&e->memo[s]);
+			}
+			free(e->display);
+			free(e->key);
+			free(e);
+		}
+	free(rc->sums);
+	free(rc->sum_seen);
 	free(rc);
 }
 
@@ -388,4 +423,106 @@ pb_blocks_free(struct pb_blocks *b)
 {
 	free(b->v);
 	memset(b, 0, sizeof *b);
+}
+
+/* Whether a summary of hash h was met before (it is noted as met when it was not). */
+static int
+seen_twice(struct pb_render_cache *rc, uint64_t h)
+{
+	size_t i;
+
+	if (!h)
+		h = 1;   /* 0 marks an empty slot */
+	if (!rc->sum_seen)
+		rc->sum_seen = pb_xcalloc(SUM_SEEN, sizeof *rc->sum_seen);
+	for (i = h & (SUM_SEEN - 1); rc->sum_seen[i]; i = (i + 1) & (SUM_SEEN - 1))
+		if (rc->sum_seen[i] == h)
+			return 1;
+	if (rc->n_sum_seen >= SUM_SEEN / 2) {
+		memset(rc->sum_seen, 0, SUM_SEEN * sizeof *rc->sum_seen);
+		rc->n_sum_seen = 0;
+		i = h & (SUM_SEEN - 1);
+	}
+	rc->sum_seen[i] = h;
+	rc->n_sum_seen++;
+	return 0;
+}
+
+int
+pb_rcache_summary(struct pb_render_cache *rc, const struct pb_digest *d,
+		  char *(*make)(const struct pb_digest *), struct pb_rsum **e, char **display)
+{
+	const char *lang = d->language ? d->language : "";
+	struct pb_buf k = { 0 };
+	struct pb_rsum *x;
+	uint64_t h;
+	size_t slot;
+
+	*e = NULL;
+	if (!rc || !d->exec_summary || !*d->exec_summary)
+		return -1;
+	pb_buf_append(&k, lang, strlen(lang) + 1);
+	pb_buf_putc(&k, d->exec_from_model ? 'm' : 'b');
+	pb_buf_puts(&k, d->exec_summary);
+	h = pb_hash64_mem(k.data, k.len);
+	if (!rc->sums)
+		rc->sums = pb_xcalloc(SUM_SLOTS, sizeof *rc->sums);
+	slot = h & (SUM_SLOTS - 1);
+	for (x = rc->sums[slot]; x; x = x->next)
+		if (x->hash == h && x->key_len == k.len && memcmp(x->key, k.data, k.len) == 0)
+			break;
+	if (!x) {
+		if (rc->sum_bytes >= SUM_BYTES || !seen_twice(rc, h)) {
+			pb_buf_free(&k);
+			return -1;
+		}
+		x = pb_xcalloc(1, sizeof *x);
+		x->hash = h;
+		x->key_len = k.len;
+		x->key = pb_buf_detach(&k);
+		x->display = make(d);
+		x->next = rc->sums[slot];
+		rc->sums[slot] = x;
+		rc->sum_bytes += 2 * x->key_len;
+	}
+	pb_buf_free(&k);
+	*e = x;
+	*display = x->display;
+	return 0;
+}
+
+size_t
+pb_render_summary(const struct pb_rctx *c, unsigned seg, pb_sum_fn fn, struct pb_buf *out,
+		  int mark_it)
+{
+	struct pb_rsum *e = c->sum;
+	size_t at = out->len;
+
+	if (!e || seg >= PB_SUM_COUNT) {
+		fn(c, out);
+		return at;
+	}
+	if (!(e->have & 1u << seg)) {
+		fn(c, &e->seg[seg]);
+		e->have |= 1u << seg;
+		if (c->o->cache)
+			c->o->cache->sum_bytes += e->seg[seg].len;
+	}
+	pb_buf_append(out, e->seg[seg].data ? e->seg[seg].data : "", e->seg[seg].len);
+	if (mark_it)
+		pb_render_summary_mark(c, seg, out, at);
+	return at;
+}
+
+void
+pb_render_summary_mark(const struct pb_rctx *c, unsigned seg, const struct pb_buf *out,
+		       size_t off)
+{
+	struct pb_rsum *e = c->sum;
+
+	if (!e || seg >= PB_SUM_COUNT || !(e->have & 1u << seg) || !c->o->blocks ||
+	    !e->seg[seg].len || off > out->len || out->len - off < e->seg[seg].len ||
+	    memcmp(out->data + off, e->seg[seg].data, e->seg[seg].len) != 0)
+		return;
+	mark(c, out, off, e->seg[seg].len, e->seg[seg].data, &e->memo[seg]);
 }

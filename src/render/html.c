@@ -4,6 +4,7 @@
  * keep it. Every text is escaped, a visible settings/unsubscribe line, and a size cap so Gmail
  * does not clip the message: past html_max_bytes the top papers stay in full and the rest
  * become a compact list of links. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,11 +333,18 @@ html_paper(struct pb_rctx *c, size_t i)
 	return 0;
 }
 
+/* The executive summary, for pb_render_summary. */
+static void
+sum_html(const struct pb_rctx *c, struct pb_buf *out)
+{
+	lm_html(out, c->summary);
+}
+
 /* The document's head, its title and its summary into b; *shared gets the length of its
  * start that every digest of the same language and title shares (up to the reader's own
- * count). */
+ * count), *sum where the summary whole starts in b (SIZE_MAX: none, or cut). */
 static void
-head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared)
+head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared, size_t *sum)
 {
 	const struct pb_digest *d = c->d;
 	size_t at = b->len;
@@ -391,6 +399,7 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared)
 		       "font-size:18px;color:#111111;\">");
 	pb_esc_html(b, PB_WORD(c, PB_W_SUMMARY));
 	pb_buf_puts(b, "</h2>\n");
+	*sum = SIZE_MAX;
 	if (!c->summary) {
 		if (!d->n_items) {
 			pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
@@ -398,7 +407,7 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared)
 			pb_buf_puts(b, "</p>\n");
 		}
 	} else if (summary_budget < 0 || strlen(c->summary) <= (size_t)summary_budget) {
-		lm_html(b, c->summary);
+		*sum = pb_render_summary(c, PB_SUM_HTML, sum_html, b, 0) - at;
 	} else {
 		/* too long for the cap: the start of it, as plain text */
 		struct pb_buf t = { 0 };
@@ -547,19 +556,19 @@ html_end(struct pb_rctx *c)
 {
 	struct html *h = c->priv;
 	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, used, to, shared = 0, at;
+	size_t n = c->d->n_items, i, k, fixed, used, to, shared = 0, at, sum = SIZE_MAX;
 	struct pb_buf tail = { 0 }, probe = { 0 };
 	struct pb_buf *b = &c->doc;
 	int budget = -1;
 
 	foot(c, &tail);
-	head(c, &probe, -1, &shared);
+	head(c, &probe, -1, &shared, &sum);
 	fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
 	if (fixed > max / 2) {
 		/* an executive summary too long for the cap is cut */
 		budget = (int)(max / 4);
 		pb_buf_reset(&probe);
-		head(c, &probe, budget, &shared);
+		head(c, &probe, budget, &shared, &sum);
 		fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
 	}
 	used = fixed;
@@ -579,6 +588,8 @@ html_end(struct pb_rctx *c)
 	pb_buf_append(b, probe.data, probe.len);
 	pb_buf_free(&probe);
 	pb_render_shared(c, b, at, shared);
+	if (sum != SIZE_MAX)
+		pb_render_summary_mark(c, PB_SUM_HTML, b, at + sum);
 	pb_render_marks_move(c, b, 0);
 	toc(c, b, k);
 	for (i = 0; i < k; i++) {

@@ -296,14 +296,17 @@ prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opt
 	for (size_t i = 0; i < d->n_items; i++)
 		c->size_hint += 1024 + strlen(c->disp[i].abstract) * 2 +
 				(c->disp[i].analysis ? strlen(c->disp[i].analysis) * 2 : 0);
-	c->summary = display_summary(d);
+	/* shared by the digests that have the same summary, through the cache */
+	if (pb_rcache_summary(c->o->cache, d, display_summary, &c->sum, &c->summary) < 0)
+		c->summary = display_summary(d);
 }
 
 static void
 release(struct pb_rctx *c)
 {
 	free(c->marks);
-	free(c->summary);
+	if (!c->sum)
+		free(c->summary);
 	free(c->title);
 	for (size_t i = 0; i < c->d->n_items; i++)
 		pb_disp_free(&c->disp[i]);

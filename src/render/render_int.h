@@ -89,7 +89,37 @@ enum pb_seg {
 int pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x,
 		   const struct pb_digest_item *it, const char *date, const char *lang);
 
+/* The executive summary as digests that share it show it: its display form and its rendering
+ * in each format below, made once a run by the cache (keyed by the summary's bytes, whether a
+ * model wrote it, and the language). Subscribers whose selections come out the same share
+ * one summary, and with it these bytes and their encoding in the email. */
+enum pb_sum_seg {
+	PB_SUM_TEXT,                    /* lm_text of it, not indented */
+	PB_SUM_HTML,                    /* lm_html of it, whole */
+	PB_SUM_COUNT
+};
+struct pb_rsum;
+/* The display form of d's executive summary through the cache rc: made by make(d), owned by
+ * the entry *e. Returns 0, or -1 (*e NULL) when rc is NULL or full, d has no summary, or no
+ * digest before had this one (a summary is kept from its second reader on); the caller then
+ * makes its own. */
+int pb_rcache_summary(struct pb_render_cache *rc, const struct pb_digest *d,
+		      char *(*make)(const struct pb_digest *), struct pb_rsum **e, char **display);
+
 struct pb_rctx;
+/* Renders c->summary (not NULL) in one way into out. */
+typedef void (*pb_sum_fn)(const struct pb_rctx *c, struct pb_buf *out);
+/* Appends rendering seg of c->summary to out: the entry's bytes when c->sum is set (fn makes
+ * them on first use), else fn's output directly; the same bytes either way. With mark set,
+ * they become a block of the run in out (as pb_render_seg's). Returns where they start. */
+size_t pb_render_summary(const struct pb_rctx *c, unsigned seg, pb_sum_fn fn, struct pb_buf *out,
+			 int mark);
+/* Makes the bytes of rendering seg at off in out a block of the run: for a renderer that
+ * measured its summary in a buffer of its own before copying it into out. Nothing happens
+ * without c->sum, blocks to fill, or those bytes at off. */
+void pb_render_summary_mark(const struct pb_rctx *c, unsigned seg, const struct pb_buf *out,
+			    size_t off);
+
 /* Writes segment of item i to out; arg is the segment's own parameter. */
 typedef void (*pb_seg_fn)(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *out);
 /* Appends segment seg of item i to out: the cached bytes when c->disp[i] has an entry (fn
@@ -134,6 +164,7 @@ struct pb_rctx {
 	struct pb_disp *disp;           /* d->n_items entries */
 	char *title;                    /* display title */
 	char *summary;                  /* display executive summary (light Markdown) or NULL */
+	struct pb_rsum *sum;            /* the cache's entry that owns summary, or NULL (own) */
 	struct pb_parts *out;
 	struct pb_buf doc;              /* the document, for single-part formats */
 	size_t size_hint;               /* bytes to reserve for doc */

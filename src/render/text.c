@@ -267,6 +267,13 @@ heading(struct pb_buf *b, const char *s)
 
 static void seg_title(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b);
 
+/* The executive summary, for pb_render_summary. */
+static void
+sum_text(const struct pb_rctx *c, struct pb_buf *out)
+{
+	lm_text(out, c->summary, 0);
+}
+
 static int
 text_begin(struct pb_rctx *c)
 {
@@ -291,7 +298,7 @@ text_begin(struct pb_rctx *c)
 	}
 	heading(b, PB_WORD(c, PB_W_SUMMARY));
 	if (c->summary)
-		lm_text(b, c->summary, 0);
+		pb_render_summary(c, PB_SUM_TEXT, sum_text, b, 1);
 	else if (d->n_items == 0)
 		pb_buf_printf(b, "%s\n\n", PB_WORD(c, PB_W_NO_PAPERS));
 	if (d->n_items) {

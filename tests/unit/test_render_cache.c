@@ -1,6 +1,7 @@
 /* The per-run render cache: every format rendered through the cache is byte for byte what it
  * is without it, for a hostile paper, two languages, with and without full text, with the
- * reader's links, in any order and for several readers; a paper is rendered once and reused;
+ * reader's links, in any order and for several readers; a paper is rendered once and reused,
+ * and so is an executive summary that several readers' digests share;
  * the cache never serves a block of another language, date, version or full text; and an
  * email built from where its blocks are is the one built without. */
 #include <stdlib.h>
@@ -418,6 +419,91 @@ test_blocks(void)
 	pb_render_cache_free(rc);
 }
 
+/* The executive summary, shared by the readers whose digests have the same one: every format
+ * the same bytes through the cache as without it, for summaries that differ only in their
+ * source, their language or a word, each rendered once and marked as one block in the text
+ * and the HTML (the same cached bytes for every reader), never another summary's. */
+/* Whether p[0..n) holds the string s. */
+static int
+has_bytes(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_summary_shared(void)
+{
+	static const char long_sum[] =
+		"**3 papers** matched your topics: **Video <b>** (2), **3D** (1).\n\n"
+		"**Recurring themes:** video generation (2 papers), \x02$\\alpha$-blending "
+		"& <script>\x03 (2).\n\n**Read these first:**\n\n"
+		"- **\x02A title with $x^2$ and a rather long tail that has to wrap somewhere "
+		"near the end of the line\x03** (Video <b>, score 10): it does the thing "
+		"that the abstract says, at length, over several lines of text.\n"
+		"- **\x02Second\x03** (3D, score 9): short.";
+	static const char *const sums[] = { long_sum, "**Top:** three papers, and a few more "
+					    "words so that the line is long enough to wrap once." };
+	static const char *const needle[] = { "Read these first", "three papers" };
+	static const int order[] = { 0, 1, 2 };
+	struct pb_render_cache *rc = pb_render_cache_new();
+	const char *prev[PB_FMT_COUNT] = { NULL };
+
+	for (int k = 0; k < 2 * 2 * 2 * 2; k++) {
+		const char *sub = k % 2 ? "bob" : "alice";
+		int which = k / 2 % 2, model = k / 4 % 2;
+		const char *lang = k / 8 ? "zh" : "en";
+		struct pb_digest_item items[3];
+		struct pb_digest d;
+		struct pb_render_opts o = { .telegram_chat = "42" };
+		struct pb_parts ref[PB_FMT_COUNT], out[PB_FMT_COUNT];
+		struct pb_blocks bl[PB_FMT_COUNT];
+		char sumbuf[sizeof long_sum + 8];
+
+		memset(ref, 0, sizeof ref);
+		memset(bl, 0, sizeof bl);
+		make_digest(&d, items, order, 3, sub, lang, NULL);
+		snprintf(sumbuf, sizeof sumbuf, "%s", sums[which]);
+		d.exec_summary = sumbuf;
+		d.exec_from_model = model;
+		T_CHECK(same_all(&d, &o, NULL, ref));
+		T_CHECK(same_all(&d, &o, rc, ref));
+		/* with blocks: the summary is one block of the text and one of the HTML, the
+		 * cache's bytes, the same for both readers */
+		o.cache = rc;
+		o.blocks = bl;
+		T_CHECK(pb_render_formats(&d, PB_FMT_ALL, &o, out) == 0);
+		for (int t = 0; t < 2; t++) {
+			int f = t ? PB_FMT_HTML : PB_FMT_TEXT;
+			const char *sum = NULL;
+
+			T_CHECK(out[f].n == 1 && strcmp(out[f].v[0], ref[f].v[0]) == 0);
+			for (size_t i = 0; i < bl[f].n; i++) {
+				const struct pb_block *x = &bl[f].v[i];
+
+				T_CHECK(memcmp(out[f].v[0] + x->off, x->bytes, x->len) == 0);
+				if (has_bytes(x->bytes, x->len, needle[which]))
+					sum = x->bytes;
+			}
+			T_CHECK(sum != NULL);
+			if (k % 2)
+				T_CHECK(sum == prev[f]);
+			else
+				T_CHECK(sum != prev[f]);
+			prev[f] = sum;
+		}
+		free_all(out);
+		free_all(ref);
+		for (int f = 0; f < PB_FMT_COUNT; f++)
+			pb_blocks_free(&bl[f]);
+	}
+	pb_render_cache_free(rc);
+}
+
 int
 main(void)
 {
@@ -425,6 +511,7 @@ main(void)
 	test_same_bytes();
 	test_no_wrong_block();
 	test_blocks();
+	test_summary_shared();
 	pb_render_cache_free(NULL);
 	return t_done("render_cache");
 }
