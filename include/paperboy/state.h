@@ -107,8 +107,10 @@ enum pb_outbox_status {
 
 /* A piece of a payload whose hashes are known before it is stored: a paper's block that every
  * digest of a run showing it repeats, hashed once a run (pb_body_piece_hash) instead of
- * once a message. The state stores it as one chunk, as it would a content-defined one. */
-#define PB_BODY_PIECE_MAX 1024   /* = PB_CDC_MAX: no piece is longer */
+ * once a message. The state stores it as one chunk, as it would a content-defined one. A
+ * piece may be longer than a content-defined chunk (1 KB at most): a paper's block is one to
+ * three pieces, each one entry of a body's list, instead of three to ten. */
+#define PB_BODY_PIECE_MAX 4096
 struct pb_body_piece {
 	uint32_t len;                  /* 1 .. PB_BODY_PIECE_MAX */
 	uint64_t fh;

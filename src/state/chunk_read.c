@@ -21,7 +21,7 @@
  * reading a body. A chunk's bytes never change under its id, but SQLite may give the id of a
  * deleted chunk to a new one: every body read is checked against its SHA-256 anyway, and a
  * body that does not match is read again without this cache before it counts as damaged. */
-#define READS_SLOTS 8192u   /* direct-mapped by id; at most 8 MB of PB_CDC_MAX chunks */
+#define READS_SLOTS 8192u   /* direct-mapped by id; at most 32 MB of PB_BODY_PIECE_MAX chunks */
 struct pb_body_reads {
 	struct rentry {
 		int64_t id;    /* 0: empty */
@@ -152,7 +152,7 @@ chunk_get(struct pb_state *st, int64_t id, int cached, struct pb_buf *out,
 		}
 		if (ret == 0)
 			pb_body_sha256(out->data + at, (size_t)size, sha);
-		if (ret == 0 && size <= PB_CDC_MAX) {
+		if (ret == 0 && size <= PB_BODY_PIECE_MAX) {
 			free(e->data);
 			e->data = pb_xmalloc((size_t)size + 1);
 			memcpy(e->data, out->data + at, (size_t)size);
@@ -185,7 +185,7 @@ reads_keep(struct pb_body_reads *r, int64_t id, int64_t size, const void *z, siz
 	struct rentry *e = &r->v[(uint64_t)id % READS_SLOTS];
 	char *d;
 
-	if (size < 0 || size > PB_CDC_MAX || zn > (size_t)size)
+	if (size < 0 || size > PB_BODY_PIECE_MAX || zn > (size_t)size)
 		return;   /* chunk_get says what is wrong with it */
 	d = pb_xmalloc((size_t)size + 1);
 	if (zn == (size_t)size)

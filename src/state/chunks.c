@@ -650,7 +650,7 @@ fail:
 	return -1;
 }
 
-/* Deflates a chunk (at most PB_CDC_MAX bytes) into z (*zn bytes, its room on entry): a zlib
+/* Deflates a chunk (at most PB_BODY_PIECE_MAX bytes) into z (*zn bytes, its room on entry): a zlib
  * stream (RFC 1950), as zlib's compress2() makes and inflate() reads, through libdeflate, which
  * compresses a buffer whole without a stream to set up: for chunks of a few hundred bytes,
  * twice as fast as zlib at the same size. Level 1: on a day of 2,000 subscribers' digests
@@ -692,7 +692,7 @@ fast_key(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	if (!c->fast)
 		return 0;
 	f = &c->fast[fh % FAST_SLOTS];
-	if (f->size != n || f->fh != fh || memcmp(f->bytes, p, n) != 0)
+	if (f->size != n || f->fh != fh || !f->bytes || memcmp(f->bytes, p, n) != 0)
 		return 0;
 	*key = f->key;
 	memcpy(sha, f->sha, SHA_LEN);
@@ -753,7 +753,7 @@ pb_body_hints_free(struct pb_body_hints *h)
 	memset(h, 0, sizeof *h);
 }
 
-_Static_assert(PB_BODY_PIECE_MAX == PB_CDC_MAX, "a piece is at most a chunk");
+_Static_assert(PB_BODY_PIECE_MAX >= PB_CDC_MAX, "a content-defined chunk is a piece");
 
 /* Whether the hints are pieces of a payload of len bytes in order, none overlapping. */
 static int
@@ -762,7 +762,7 @@ hints_ok(const struct pb_body_hint *h, size_t n, size_t len)
 	size_t end = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!h[i].piece || h[i].piece->len == 0 || h[i].piece->len > PB_CDC_MAX ||
+		if (!h[i].piece || h[i].piece->len == 0 || h[i].piece->len > PB_BODY_PIECE_MAX ||
 		    h[i].off < end || h[i].off > len || len - h[i].off < h[i].piece->len)
 			return 0;
 		end = h[i].off + h[i].piece->len;
@@ -794,25 +794,32 @@ seen_before(struct pb_body_cache *c, uint64_t fh)
 	return 0;
 }
 
-/* Remembers a chunk met again (its key known) in the fast table. */
+/* Remembers a chunk met again (its key known) in the fast table: with its bytes when it is
+ * at most a content-defined chunk long (a chunk found by cutting is recognised by its bytes),
+ * else without (a longer one is a piece, recognised by its hashes: fast_key_piece). */
 static void
 fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh, int64_t key,
 	 const unsigned char sha[SHA_LEN])
 {
 	struct fentry *f;
 
-	if (n == 0 || n > PB_CDC_MAX)
+	if (n == 0 || n > PB_BODY_PIECE_MAX)
 		return;
 	if (!c->fast)
 		c->fast = pb_xcalloc(FAST_SLOTS, sizeof *c->fast);
 	f = &c->fast[fh % FAST_SLOTS];
 	if (f->size == n && f->fh == fh && f->key == key)
 		return;
-	if (f->size < n) {
+	if (n > PB_CDC_MAX) {
 		free(f->bytes);
-		f->bytes = pb_xmalloc(n);
+		f->bytes = NULL;
+	} else {
+		if (!f->bytes || f->size < n) {
+			free(f->bytes);
+			f->bytes = pb_xmalloc(n);
+		}
+		memcpy(f->bytes, p, n);
 	}
-	memcpy(f->bytes, p, n);
 	memcpy(f->sha, sha, SHA_LEN);
 	f->fh = fh;
 	f->key = key;
@@ -847,7 +854,7 @@ struct upsert {
 		int64_t key, id;
 		size_t size, zn;
 		long again;   /* further uses in this body before the batch was written */
-		unsigned char z[PB_CDC_MAX + 64];
+		unsigned char z[PB_BODY_PIECE_MAX + 64];
 	} row[PB_BODY_UPSERT_ROWS];
 };
 
