@@ -249,9 +249,13 @@ lm_text(struct pb_buf *b, const char *s, size_t ind)
 static void
 rule(struct pb_buf *b, char ch, size_t n)
 {
-	for (size_t i = 0; i < n && i < W; i++)
-		pb_buf_putc(b, ch);
-	pb_buf_putc(b, '\n');
+	if (n > W)
+		n = W;
+	pb_buf_reserve(b, n + 1);
+	memset(b->data + b->len, ch, n);
+	b->len += n;
+	b->data[b->len++] = '\n';
+	b->data[b->len] = '\0';
 }
 
 /* A section heading, underlined, after a blank line. */
