@@ -111,6 +111,7 @@ struct cycle {
 	size_t pend_cap;            /* this batch's size (BATCH_FIRST, growing); 0 before */
 	size_t pend_bytes;          /* of their payloads */
 	int reading;                /* a read window is open (read_open) */
+	double read_t0;             /* since then */
 	double pend_t0;
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	double deliver_t0;          /* when delivery began (the follower's start) */
@@ -597,22 +598,26 @@ fail:
 /* The build's reads between two batches (whether a digest is in the outbox already, a
  * destination's suppression, the ledger) share one read window (pb_state_read_window): the
  * state's read lock is taken once a batch instead of once a read. The window ends before the
- * batch is written; what it reads is at most a batch old (BATCH_MS), and the outbox ignores a
- * digest put twice, and delivery checks suppressions again, so nothing depends on it being
- * newer. */
-static void
-read_open(struct cycle *c)
-{
-	if (c->st && !c->reading && c->batch_n == 0)
-		c->reading = pb_state_read_window(c->st, 1) == 1;
-}
-
+ * batch is written, or after BATCH_MS (many subscribers skipped in a row); what it reads is at
+ * most that old, and the outbox ignores a digest put twice, and delivery checks suppressions
+ * again, so nothing depends on it being newer. */
 static void
 read_close(struct cycle *c)
 {
 	if (c->reading) {
 		c->reading = 0;
 		pb_state_read_window(c->st, 0);
+	}
+}
+
+static void
+read_open(struct cycle *c)
+{
+	if (c->reading && mono_ms() - c->read_t0 >= BATCH_MS)
+		read_close(c);
+	if (c->st && !c->reading && c->batch_n == 0) {
+		c->reading = pb_state_read_window(c->st, 1) == 1;
+		c->read_t0 = mono_ms();
 	}
 }
 

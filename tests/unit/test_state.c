@@ -525,6 +525,47 @@ test_transactions(void)
 	pb_state_close(st);
 }
 
+/* A read window: its reads see the state as at its first read, a commit made meanwhile by
+ * another connection shows after it ends; it opens nothing inside a transaction, and a write
+ * after it ends is a transaction of its own as ever. (PostgreSQL: nothing is done, 0.) */
+static void
+test_read_window(void)
+{
+	struct pb_state *st = open_db("rw.db"), *other = open_db("rw.db");
+	int sq = t_state_pg() == NULL;   /* SQLite: a window opens; PostgreSQL: nothing */
+
+	T_CHECK(st && other);
+	if (!st || !other)
+		goto out;
+	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), 0);
+	T_EQ_INT(pb_state_read_window(st, 1), sq);
+	T_EQ_INT(pb_state_in_transaction(st), sq);
+	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), 0);   /* the snapshot is taken */
+	T_EQ_INT(pb_suppress_put(other, "a", "email", "a@x", "unsubscribed"), 0);
+	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), !sq);   /* not yet */
+	T_EQ_INT(pb_suppress_has(other, "a", "email", "a@x"), 1);
+	T_EQ_INT(pb_state_read_window(st, 0), 0);
+	T_EQ_INT(pb_state_in_transaction(st), 0);
+	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), 1);   /* now */
+	T_EQ_INT(pb_state_read_window(st, 0), 0);                /* none open: harmless */
+	/* inside a transaction: nothing opened, nothing ended */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_read_window(st, 1), 0);
+	T_EQ_INT(put(st, "2025-12-04", "a", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_state_commit(st), 0);
+	/* after a window, writing begins as it did */
+	T_EQ_INT(pb_state_read_window(st, 1), sq);
+	T_EQ_INT(pb_outbox_has_digest(st, "2025-12-04", "a"), 1);
+	T_EQ_INT(pb_state_read_window(st, 0), 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "2025-12-04", "b", "email", "b@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(pb_outbox_has_digest(other, "2025-12-04", "b"), 1);
+out:
+	pb_state_close(other);
+	pb_state_close(st);
+}
+
 static void
 test_ledger_runs(void)
 {
@@ -957,6 +998,7 @@ main(void)
 	test_outbox();
 	test_outbox_dest();
 	test_transactions();
+	test_read_window();
 	test_ledger_runs();
 	test_cache_tokens();
 	test_prune();
