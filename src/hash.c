@@ -1,7 +1,9 @@
 /* 64-bit FNV-1a (Fowler, Noll, Vo), the hash of the program, and a faster one for long keys
  * of tables in memory. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/hash.h"
 
 #define FNV1A64_PRIME 0x100000001b3ULL
@@ -52,4 +54,38 @@ pb_hash64_mem(const void *p, size_t n)
 	}
 	h ^= h >> 31;
 	return h * 0x94D049BB133111EBULL;
+}
+
+int
+pb_seen_again(struct pb_seen *s, size_t slots, uint64_t h)
+{
+	size_t i, mask;
+
+	if (!h)
+		h = 1;   /* 0 marks an empty slot */
+	if (!s->v) {
+		s->v = pb_xcalloc(slots, sizeof *s->v);
+		s->slots = slots;
+		s->n = 0;
+	}
+	mask = s->slots - 1;
+	for (i = h & mask; s->v[i]; i = (i + 1) & mask)
+		if (s->v[i] == h)
+			return 1;
+	if (s->n >= s->slots / 2) {
+		memset(s->v, 0, s->slots * sizeof *s->v);
+		s->n = 0;
+		i = h & mask;
+	}
+	s->v[i] = h;
+	s->n++;
+	return 0;
+}
+
+void
+pb_seen_free(struct pb_seen *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->slots = s->n = 0;
 }

@@ -23,4 +23,16 @@ uint64_t pb_fnv1a64_more(uint64_t h, const void *p, size_t n);
  * memory only, over long keys: its values are never stored or sent and may change. */
 uint64_t pb_hash64_mem(const void *p, size_t n);
 
+/* A set of hashes met once, to tell what comes a second time (worth keeping) from what is
+ * met once only: open addressing over slots (a power of two), emptied when half full, so
+ * memory stays at slots x 8 bytes and a hash forgotten that way is only met "once" again.
+ * Zero-initialised; the table is made on first use. */
+struct pb_seen {
+	uint64_t *v;
+	size_t slots, n;
+};
+/* 1 when h was met before; else 0, and h is noted as met. */
+int pb_seen_again(struct pb_seen *s, size_t slots, uint64_t h);
+void pb_seen_free(struct pb_seen *s);
+
 #endif

@@ -66,8 +66,7 @@ struct pb_render_cache {
 	size_t n_shared;
 	struct pb_rsum **sums;          /* SUM_SLOTS buckets, made on first use */
 	size_t sum_bytes;               /* what they hold */
-	uint64_t *sum_seen;             /* SUM_SEEN hashes of summaries met once; 0 empty */
-	size_t n_sum_seen;
+	struct pb_seen sum_seen;        /* summaries met once (SUM_SEEN slots) */
 };
 
 struct pb_render_cache *
@@ -129,7 +128,7 @@ pb_render_cache_free(struct pb_render_cache *rc)
 			free(e);
 		}
 	free(rc->sums);
-	free(rc->sum_seen);
+	pb_seen_free(&rc->sum_seen);
 	free(rc);
 }
 
@@ -425,29 +424,6 @@ pb_blocks_free(struct pb_blocks *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* Whether a summary of hash h was met before (it is noted as met when it was not). */
-static int
-seen_twice(struct pb_render_cache *rc, uint64_t h)
-{
-	size_t i;
-
-	if (!h)
-		h = 1;   /* 0 marks an empty slot */
-	if (!rc->sum_seen)
-		rc->sum_seen = pb_xcalloc(SUM_SEEN, sizeof *rc->sum_seen);
-	for (i = h & (SUM_SEEN - 1); rc->sum_seen[i]; i = (i + 1) & (SUM_SEEN - 1))
-		if (rc->sum_seen[i] == h)
-			return 1;
-	if (rc->n_sum_seen >= SUM_SEEN / 2) {
-		memset(rc->sum_seen, 0, SUM_SEEN * sizeof *rc->sum_seen);
-		rc->n_sum_seen = 0;
-		i = h & (SUM_SEEN - 1);
-	}
-	rc->sum_seen[i] = h;
-	rc->n_sum_seen++;
-	return 0;
-}
-
 int
 pb_rcache_summary(struct pb_render_cache *rc, const struct pb_digest *d,
 		  char *(*make)(const struct pb_digest *), struct pb_rsum **e, char **display)
@@ -472,7 +448,7 @@ pb_rcache_summary(struct pb_render_cache *rc, const struct pb_digest *d,
 		if (x->hash == h && x->key_len == k.len && memcmp(x->key, k.data, k.len) == 0)
 			break;
 	if (!x) {
-		if (rc->sum_bytes >= SUM_BYTES || !seen_twice(rc, h)) {
+		if (rc->sum_bytes >= SUM_BYTES || !pb_seen_again(&rc->sum_seen, SUM_SEEN, h)) {
 			pb_buf_free(&k);
 			return -1;
 		}

@@ -91,8 +91,7 @@ struct pb_body_cache {
 	int cdc_ready;
 	/* The fast hashes of the chunks met (open addressing, 0 empty; emptied when half full):
 	 * a chunk met for the first time stays a literal in its body. */
-	uint64_t *seen;
-	size_t n_seen;
+	struct pb_seen seen;
 	/* Chunks met more than once, by a fast hash of their bytes, with their key: a paper's
 	 * block, met again in every subscriber's digest, is recognised by comparing its bytes
 	 * instead of computing its SHA-256 again. A bytes-to-key map, so it is right whatever the
@@ -165,7 +164,7 @@ pb_body_close(struct pb_state *st)
 		}
 		if (st->body_cache->z)
 			libdeflate_free_compressor(st->body_cache->z);
-		free(st->body_cache->seen);
+		pb_seen_free(&st->body_cache->seen);
 	}
 	free(st->body_cache);
 	st->body_cache = NULL;
@@ -770,28 +769,12 @@ hints_ok(const struct pb_body_hint *h, size_t n, size_t len)
 	return 1;
 }
 
-/* Whether a chunk of fast hash fh was met before by this handle; it is noted as met. */
+/* Whether a chunk of fast hash fh was met before by this handle; it is noted as met
+ * (forgotten, a chunk met again only becomes a literal once more). */
 static int
 seen_before(struct pb_body_cache *c, uint64_t fh)
 {
-	size_t i;
-
-	if (!fh)
-		fh = 1;   /* 0 marks an empty slot */
-	if (!c->seen)
-		c->seen = pb_xcalloc(SEEN_SLOTS, sizeof *c->seen);
-	for (i = fh & (SEEN_SLOTS - 1); c->seen[i]; i = (i + 1) & (SEEN_SLOTS - 1))
-		if (c->seen[i] == fh)
-			return 1;
-	if (c->n_seen >= SEEN_SLOTS / 2) {
-		/* forgotten: a chunk met again only becomes a literal once more */
-		memset(c->seen, 0, SEEN_SLOTS * sizeof *c->seen);
-		c->n_seen = 0;
-		i = fh & (SEEN_SLOTS - 1);
-	}
-	c->seen[i] = fh;
-	c->n_seen++;
-	return 0;
+	return pb_seen_again(&c->seen, SEEN_SLOTS, fh);
 }
 
 /* Remembers a chunk met again (its key known) in the fast table: with its bytes when it is
@@ -1188,9 +1171,7 @@ pb_state_trim(struct pb_state *st)
 		free(c->fast);
 		c->fast = NULL;
 	}
-	free(c->seen);
-	c->seen = NULL;
-	c->n_seen = 0;
+	pb_seen_free(&c->seen);
 	if (c->n_dirty == 0 && !c->gen) {
 		for (size_t i = 0; i < c->cap; i++)
 			if (c->v[i].id && c->v[i].pending)

@@ -53,11 +53,39 @@ test_stored_names(void)
 	T_EQ_STR(out, "cbf29ce484222325");
 }
 
+/* The set of hashes met: the first meeting says no, the second yes (0 too); half full, it
+ * forgets everything and starts again. */
+static void
+test_seen(void)
+{
+	struct pb_seen s = { 0 };
+	int again = 0;
+
+	T_EQ_INT(pb_seen_again(&s, 16, 42), 0);
+	T_EQ_INT(pb_seen_again(&s, 16, 42), 1);
+	T_EQ_INT(pb_seen_again(&s, 16, 0), 0);
+	T_EQ_INT(pb_seen_again(&s, 16, 0), 1);
+	T_EQ_INT(pb_seen_again(&s, 16, 42 + 16), 0);   /* the same slot: the next one */
+	T_EQ_INT(pb_seen_again(&s, 16, 42 + 16), 1);
+	T_EQ_INT(pb_seen_again(&s, 16, 42), 1);
+	for (uint64_t h = 100; h < 105; h++)
+		T_EQ_INT(pb_seen_again(&s, 16, h), 0);     /* 8 now: half full */
+	T_EQ_INT(pb_seen_again(&s, 16, 200), 0);       /* emptied, then noted */
+	again = pb_seen_again(&s, 16, 42);
+	T_EQ_INT(again, 0);                            /* forgotten */
+	T_EQ_INT(pb_seen_again(&s, 16, 200), 1);
+	pb_seen_free(&s);
+	pb_seen_free(&s);
+	T_EQ_INT(pb_seen_again(&s, 16, 7), 0);
+	pb_seen_free(&s);
+}
+
 int
 main(void)
 {
 	test_known_values();
 	test_chained();
 	test_stored_names();
+	test_seen();
 	return t_done("test_hash");
 }
