@@ -70,7 +70,6 @@ struct pb_summarizer {
 	size_t memo_n;
 	struct exec_memo *exec;         /* EXEC_MEMO_SLOTS, made on first use */
 	size_t exec_n, exec_bytes;
-	long exec_reused;
 
 	/* the model, when configured (see model_setup) */
 	int model_on;
@@ -913,7 +912,6 @@ exec_summary_memo(struct pb_summarizer *s, const struct pb_digest *d, const size
 		e = &s->exec[i];
 		if (e->hash == h && e->key_len == k.len && memcmp(e->key, k.data, k.len) == 0) {
 			pb_buf_free(&k);
-			s->exec_reused++;
 			return pb_xstrdup(e->text);
 		}
 	}
