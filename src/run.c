@@ -615,7 +615,7 @@ read_open(struct cycle *c)
 {
 	if (c->reading && mono_ms() - c->read_t0 >= BATCH_MS)
 		read_close(c);
-	if (c->st && !c->reading && c->batch_n == 0) {
+	if (c->st && !c->reading) {
 		c->reading = pb_state_read_window(c->st, 1) == 1;
 		c->read_t0 = mono_ms();
 	}
