@@ -42,6 +42,14 @@ struct pb_rcache_entry {
 	unsigned have;                  /* bit s: seg[s] is built */
 	struct pb_buf seg[PB_SEG_COUNT];
 	struct pb_block_memo memo[PB_SEG_COUNT];
+	/* Made for a bare item (no analysis, findings nor full text: all.md's lines past the
+	 * digest's papers, hundreds a digest): the record it was made from, its fields as they
+	 * were, and the date and language, so the next bare item of that paper is checked
+	 * against them (bare_is) instead of against the key. */
+	int bare;
+	const struct pb_paper *src;
+	struct pb_paper snap;
+	char *date, *lang;
 };
 
 struct pb_render_cache {
@@ -97,6 +105,8 @@ entry_free(struct pb_rcache_entry *e)
 		memo_free(&e->memo[s]);
 	}
 	free(e->key);
+	free(e->date);
+	free(e->lang);
 	free(e);
 }
 
@@ -235,6 +245,36 @@ key_is(const struct pb_rcache_entry *e, const struct pb_digest_item *it, const c
 	return !k.diff && k.at == k.len;
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether e was made for a bare item of the record p as it is now, on date in lang: then e's
+ * key is the key of any bare item of p. A record's fields do not change during a run (the key
+ * holds most of them by address already), so its id and title are compared by address here
+ * too, with every other field the key holds. */
+static int
+bare_is(const struct pb_rcache_entry *e, const struct pb_paper *p, const char *date,
+	const char *lang)
+{
+	const struct pb_paper *s = &e->snap;
+
+	return e->bare && e->src == p && p->id == s->id && p->version == s->version &&
+	       p->title == s->title && p->abstract == s->abstract && p->authors == s->authors &&
+	       p->n_authors == s->n_authors && p->categories == s->categories &&
+	       p->n_categories == s->n_categories && p->announce == s->announce &&
+	       p->published == s->published && p->updated == s->updated &&
+	       same_str(e->date, date) && same_str(e->lang, lang);
+}
+
+static int
+is_bare(const struct pb_digest_item *it)
+{
+	return !it->analysis && it->n_findings == 0 && !it->fulltext;
+}
+
 /* The recent slot of a paper's record, by its address. */
 static size_t
 recent_slot(const void *p)
@@ -282,11 +322,14 @@ pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_di
 	struct pb_rcache_entry *e;
 	uint64_t h;
 	size_t slot;
+	int bare;
 
 	if (!rc || !it->paper)
 		return -1;
 	slot = recent_slot(it->paper);
-	if ((e = rc->recent[slot]) && key_is(e, it, date, lang)) {
+	bare = is_bare(it);
+	if ((e = rc->recent[slot]) &&
+	    (bare ? bare_is(e, it->paper, date, lang) : key_is(e, it, date, lang))) {
 		rc->hits++;
 		goto found;
 	}
@@ -308,6 +351,13 @@ pb_rcache_disp(struct pb_render_cache *rc, struct pb_disp *x, const struct pb_di
 		e->key = pb_xmalloc(rc->key.len);
 		memcpy(e->key, rc->key.data, rc->key.len);
 		e->rc = rc;
+		if (bare) {
+			e->bare = 1;
+			e->src = it->paper;
+			e->snap = *it->paper;
+			e->date = date ? pb_xstrdup(date) : NULL;
+			e->lang = lang ? pb_xstrdup(lang) : NULL;
+		}
 		pb_disp_fill_shared(&e->disp, it, date, lang);
 		rc->bytes += e->key_len + disp_bytes(&e->disp);
 		if (rc->n + 1 > rc->cap / 2)

@@ -504,6 +504,60 @@ test_summary_shared(void)
 	pb_render_cache_free(rc);
 }
 
+/* all.md through the cache equals all.md without it, for lines past the digest's papers
+ * (bare items, checked against the entry's record instead of the key) and the digest's own
+ * papers mixed, as the record, the date and the language change under the cache. */
+static void
+test_all_list(void)
+{
+	static const int order[] = { 0, 1 };
+	struct pb_render_cache *rc = pb_render_cache_new();
+	struct pb_render_opts o = { .telegram_chat = "" };
+	char *title = papers[2].title;
+	char *bare_title = NULL;
+
+	for (int k = 0; k < 8; k++) {
+		struct pb_digest_item items[2];
+		struct pb_digest_more more[3] = {
+			{ .paper = &papers[2], .topic = "3D", .score = 2 },
+			{ .paper = &papers[1], .topic = "Video <b>", .score = 1 },
+			{ .paper = &papers[0], .topic = NULL, .score = 0.5 },
+		};
+		struct pb_digest d;
+		char *plain, *cached;
+
+		make_digest(&d, items, order, k % 4 == 3 ? 1 : 2, "alice", k % 3 == 1 ? "zh" : "en",
+			    NULL);
+		d.more = more;
+		d.n_more = 3;
+		if (k == 4)
+			d.date = "2025-12-05";
+		if (k == 5)
+			papers[1].version = 3;   /* a later version of the same record */
+		if (k == 6) {
+			/* the same record with another title (at another address) */
+			bare_title = strdup("Plain, retitled");
+			papers[2].title = bare_title;
+		}
+		plain = pb_render_all_md_opts(&d, NULL, NULL);
+		o.cache = rc;
+		cached = pb_render_all_md_opts(&d, &o, NULL);
+		T_CHECK(plain && cached && strcmp(plain, cached) == 0);
+		if (k == 5)
+			T_CHECK(cached && strstr(cached, "2411.17790v3") != NULL);
+		if (k >= 6)
+			T_CHECK(cached && strstr(cached, "Plain, retitled") != NULL);
+		if (getenv("PB_SHOW") && plain && cached && strcmp(plain, cached) != 0)
+			fprintf(stderr, "--- all.md differs:\n%s\n--- want:\n%s\n", cached, plain);
+		free(plain);
+		free(cached);
+	}
+	papers[1].version = 2;
+	papers[2].title = title;
+	free(bare_title);
+	pb_render_cache_free(rc);
+}
+
 int
 main(void)
 {
@@ -512,6 +566,7 @@ main(void)
 	test_no_wrong_block();
 	test_blocks();
 	test_summary_shared();
+	test_all_list();
 	pb_render_cache_free(NULL);
 	return t_done("render_cache");
 }
