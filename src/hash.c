@@ -30,27 +30,50 @@ pb_fnv1a64_str(const char *s)
 	return s ? pb_fnv1a64(s, strlen(s)) : PB_FNV1A64_BASIS;
 }
 
+/* One word into a lane: multiply and mix. */
+static inline uint64_t
+mix8(uint64_t h, uint64_t w)
+{
+	w *= 0x9E3779B97F4A7C15ULL;
+	w ^= w >> 29;
+	h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 32);
+}
+
+/* Four lanes of 8 bytes side by side over each 32 bytes (their multiplies do not wait for
+ * one another: about three times the speed of one lane on long keys), then one lane over
+ * what is left, eight bytes at a time. */
 uint64_t
 pb_hash64_mem(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	const uint64_t m = 0x9E3779B97F4A7C15ULL;
-	uint64_t h = 0xC2B2AE3D27D4EB4FULL ^ (n * m), w;
+	uint64_t h = 0xC2B2AE3D27D4EB4FULL ^ (n * 0x9E3779B97F4A7C15ULL), w;
 	size_t i = 0;
 
+	if (n >= 32) {
+		uint64_t a = h, b = h ^ 0x243F6A8885A308D3ULL, c = h ^ 0x13198A2E03707344ULL,
+			 d = h ^ 0xA4093822299F31D0ULL, w0, w1, w2, w3;
+
+		for (; i + 32 <= n; i += 32) {
+			memcpy(&w0, s + i, 8);
+			memcpy(&w1, s + i + 8, 8);
+			memcpy(&w2, s + i + 16, 8);
+			memcpy(&w3, s + i + 24, 8);
+			a = mix8(a, w0);
+			b = mix8(b, w1);
+			c = mix8(c, w2);
+			d = mix8(d, w3);
+		}
+		h = mix8(mix8(mix8(mix8(h, a), b), c), d);
+	}
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		w *= m;
-		w ^= w >> 29;
-		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-		h ^= h >> 32;
+		h = mix8(h, w);
 	}
 	if (i < n) {
 		w = 0;
 		memcpy(&w, s + i, n - i);
-		w *= m;
-		w ^= w >> 29;
-		h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+		h = mix8(h, w);
 	}
 	h ^= h >> 31;
 	return h * 0x94D049BB133111EBULL;
