@@ -133,6 +133,19 @@ struct pb_body_hints {
 void pb_body_hints_push(struct pb_body_hints *h, size_t off, const struct pb_body_piece *x);
 void pb_body_hints_free(struct pb_body_hints *h);
 
+/* A payload's body worked out ahead of its pb_outbox_put, from its bytes alone: where it is
+ * cut, each chunk's hashes, its literal bytes compressed, its digest. Made while the payload
+ * is fresh in the processor's cache (just rendered), it leaves the outbox's transaction the
+ * chunks' ids to look up and the rows to write. st is the handle that puts it (the cutting
+ * remembers what that handle met); hints as in pb_outbox_msg. Never NULL; freed with
+ * pb_body_prep_free. */
+struct pb_body_prep;
+struct pb_body_prep *pb_body_prepare(struct pb_state *st, const void *payload, size_t len,
+				     const struct pb_body_hint *hints, size_t n_hints);
+void pb_body_prep_free(struct pb_body_prep *b);
+/* The payload's length it was made for. */
+size_t pb_body_prep_len(const struct pb_body_prep *b);
+
 struct pb_outbox_msg {
 	int64_t rowid;
 	char *msg_id;       /* deterministic: "<date>/<subscriber>/<channel>/<dest>/<part>" */
@@ -153,6 +166,9 @@ struct pb_outbox_msg {
 	 * not overlapping (anything else is stored as if there were none) */
 	const struct pb_body_hint *hints;
 	size_t n_hints;
+	/* pb_outbox_put only, optional: the body worked out ahead (pb_body_prepare) for these
+	 * very payload bytes; hints are then not read */
+	const struct pb_body_prep *prep;
 };
 
 /* Inserts unless msg_id already exists (then nothing changes). Returns 1 inserted, 0 existed,

@@ -103,8 +103,31 @@ struct pb_body_cache {
 		unsigned char sha[SHA_LEN];
 		unsigned char *bytes;
 	} *fast;
+	/* The stretches between two pieces met before, by a fast hash of their bytes, with how
+	 * they were cut and what each cut was: a paper's heading in a digest (its rank, its
+	 * topic, its score, the markup around them), the same in many digests, is recognised
+	 * whole by comparing its bytes instead of cut and hashed again chunk by chunk. Only a
+	 * stretch cut wholly into chunks the fast table knew and literals too short to be
+	 * chunks is kept: cutting it again would give the same entries. Like the fast table, a
+	 * map from bytes to what is derived from them alone, kept across transactions;
+	 * direct-mapped: at most GAP_SLOTS x GAP_MAX bytes. */
+	struct gap {
+		uint64_t fh;
+		uint32_t len;   /* 0: empty */
+		uint32_t n;
+		unsigned char *bytes;
+		struct gent {
+			uint32_t k;     /* its length */
+			int lit;        /* a short literal run; else a chunk: */
+			uint64_t fh;
+			int64_t key;
+			unsigned char sha[SHA_LEN];
+		} *e;
+	} *gaps;
 };
 #define FAST_SLOTS 16384u
+#define GAP_SLOTS 1024u
+#define GAP_MAX 4096u
 #define SEEN_SLOTS (1u << 19)   /* 4 MB */
 
 /* The statement kept in *slot, reset and unbound; prepared from sql the first time (sql may be
@@ -161,6 +184,13 @@ pb_body_close(struct pb_state *st)
 			for (size_t i = 0; i < FAST_SLOTS; i++)
 				free(st->body_cache->fast[i].bytes);
 			free(st->body_cache->fast);
+		}
+		if (st->body_cache->gaps) {
+			for (size_t i = 0; i < GAP_SLOTS; i++) {
+				free(st->body_cache->gaps[i].bytes);
+				free(st->body_cache->gaps[i].e);
+			}
+			free(st->body_cache->gaps);
 		}
 		if (st->body_cache->z)
 			libdeflate_free_compressor(st->body_cache->z);
@@ -809,24 +839,6 @@ fast_add(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
 	f->size = (uint32_t)n;
 }
 
-/* The id of the chunk p[0..n) (key, fast hash fh) when this handle has stored it (its count
- * goes up, as a cached reference), else 0. */
-static int64_t
-chunk_cached(struct pb_state *st, const unsigned char *p, size_t n, uint64_t fh, int64_t key,
-	     const unsigned char sha[SHA_LEN])
-{
-	struct pb_body_cache *c = st->body_cache;
-	struct centry *e;
-
-	if (!c || !c->cap || !(e = cache_slot(c, key, (int64_t)n))->id)
-		return 0;
-	fast_add(c, p, n, fh, key, sha);
-	mark_dirty(c, e);
-	e->pending++;
-	sp_touch(c, e, 0);
-	return e->id;
-}
-
 /* The chunks of a body this handle has not met, written together: one statement for up to
  * PB_BODY_UPSERT_ROWS of them (one round trip to a server, not one each). Each is deflated
  * (kept as it is when that does not make it smaller); a chunk met twice in the batch is in it
@@ -945,14 +957,84 @@ pb_body_lock(struct pb_state *st)
 	return rc == PB_DB_ROW ? 0 : -1;
 }
 
-/* The list of a body in the second encoding into list: its literal bytes lits, then its n
- * entries (lit[i] > 0: a literal run of that length; else the chunk ids[i]). */
-static int
-list_encode(struct pb_state *st, struct pb_buf *list, const struct pb_buf *lits,
-	    const int64_t *ids, const uint32_t *lit, size_t n)
+/* The stretch p[0..n) (fast hash fh) as the gap table holds it, or NULL. */
+static const struct gap *
+gap_find(const struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh)
 {
-	struct pb_body_cache *c = st->body_cache;
-	int64_t prev = 0;
+	const struct gap *g;
+
+	if (!c->gaps)
+		return NULL;
+	g = &c->gaps[fh % GAP_SLOTS];
+	if (g->len != n || g->fh != fh || memcmp(g->bytes, p, n) != 0)
+		return NULL;
+	return g;
+}
+
+/* Keeps the stretch p[0..n) (fast hash fh) with its entries e[0..ne). */
+static void
+gap_keep(struct pb_body_cache *c, const unsigned char *p, size_t n, uint64_t fh,
+	 const struct gent *e, size_t ne)
+{
+	struct gap *g;
+
+	if (n == 0 || n > GAP_MAX || ne == 0)
+		return;
+	if (!c->gaps)
+		c->gaps = pb_xcalloc(GAP_SLOTS, sizeof *c->gaps);
+	g = &c->gaps[fh % GAP_SLOTS];
+	if (!g->bytes || g->len < n) {
+		free(g->bytes);
+		g->bytes = pb_xmalloc(n);
+	}
+	if (!g->e || g->n < ne) {
+		free(g->e);
+		g->e = pb_xreallocarray(NULL, ne, sizeof *g->e);
+	}
+	memcpy(g->bytes, p, n);
+	memcpy(g->e, e, ne * sizeof *e);
+	g->fh = fh;
+	g->len = (uint32_t)n;
+	g->n = (uint32_t)ne;
+}
+
+/* A body worked out from its payload alone (pb_body_prepare): its entries, its digest and its
+ * literal bytes encoded as its list begins. What is left to do needs the database: the
+ * chunks' ids, the new chunks stored, the row (pb_body_put_prepared). */
+struct pb_body_prep {
+	size_t len;                     /* the payload's */
+	unsigned char sha[SHA_LEN];     /* the body's digest (pb_body_hash) */
+	int failed;                     /* a digest or a compressor could not be made */
+	struct pb_buf head;             /* the list's literal part */
+	size_t n, cap;
+	struct pentry {
+		uint32_t off, k;        /* its bytes in the payload */
+		int lit;                /* a literal run; else a chunk of this key: */
+		int64_t key;
+	} *e;
+};
+
+void
+pb_body_prep_free(struct pb_body_prep *b)
+{
+	if (!b)
+		return;
+	pb_buf_free(&b->head);
+	free(b->e);
+	free(b);
+}
+
+size_t
+pb_body_prep_len(const struct pb_body_prep *b)
+{
+	return b ? b->len : 0;
+}
+
+/* The literal part of a list in the second encoding: its literal bytes lits, deflated when
+ * that makes them shorter. */
+static int
+head_encode(struct pb_body_cache *c, struct pb_buf *list, const struct pb_buf *lits)
+{
 	size_t zn = 0;
 
 	pb_buf_putc(list, LIST_LITERALS);
@@ -977,60 +1059,77 @@ list_encode(struct pb_state *st, struct pb_buf *list, const struct pb_buf *lits,
 		put_varint(list, lits->len);
 		pb_buf_append(list, lits->data, lits->len);
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t z;
-
-		if (lit[i]) {
-			put_varint(list, (uint64_t)lit[i] << 1 | 1);
-			continue;
-		}
-		z = zigzag(ids[i] - prev);
-		if (z >> 63) {
-			pb_st_fail(st, "body_put", "a chunk id out of range");
-			return -1;
-		}
-		put_varint(list, z << 1);
-		prev = ids[i];
-	}
 	return 0;
 }
 
-int
-pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
-	    const struct pb_body_hint *hints, size_t n_hints)
+/* A new entry of b, for k bytes at off. */
+static struct pentry *
+prep_push(struct pb_body_prep *b, size_t off, size_t k)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		b->e = pb_xreallocarray(b->e, b->cap, sizeof *b->e);
+	}
+	b->e[b->n] = (struct pentry){ .off = (uint32_t)off, .k = (uint32_t)k };
+	return &b->e[b->n++];
+}
+
+/* The last entry of b, when a literal run, is whole (its bytes the last of lits): into the
+ * body's digest. */
+static void
+lit_done(const struct pb_body_prep *b, struct pb_body_hash *bh, const struct pb_buf *lits)
+{
+	if (b->n > 0 && b->e[b->n - 1].lit)
+		pb_body_hash_lit(bh, lits->data + lits->len - b->e[b->n - 1].k, b->e[b->n - 1].k);
+}
+
+struct pb_body_prep *
+pb_body_prepare(struct pb_state *st, const void *payload, size_t len,
+		const struct pb_body_hint *hints, size_t n_hints)
 {
 	const unsigned char *p = payload;
-	unsigned char h[SHA_LEN];
-	struct pb_buf list = { 0 }, lits = { 0 };
-	struct upsert *u = pb_xmalloc(sizeof *u);
+	struct pb_body_prep *b = pb_xcalloc(1, sizeof *b);
+	struct pb_buf lits = { 0 };
 	struct pb_body_cache *c;
-	pb_db_stmt *s;
-	int64_t *ids = NULL;
-	uint32_t *lit = NULL;   /* for a literal run: its length; else 0 */
-	uint32_t *size = NULL;  /* for a chunk: its length */
-	unsigned char (*sha)[SHA_LEN] = NULL;   /* for a chunk: its SHA-256 */
 	struct pb_body_hash bh;
-	int *slot = NULL;   /* for a chunk waiting in the batch: its place there; else -1 */
-	size_t off = 0, n = 0, cap = 0, first = 0, hi = 0;
-	int rc = -1;
+	size_t off = 0, hi = 0;
+	/* A stretch between pieces replayed from the gap table (rp, its next entry ri), or cut
+	 * and noted (from g_off to g_end, 0 when none; g_ok while it can be kept). */
+	const struct gap *rp = NULL;
+	size_t ri = 0, g_off = 0, g_end = 0, n_rec = 0, cap_rec = 0;
+	uint64_t g_fh = 0;
+	int g_ok = 0;
+	struct gent *rec = NULL;
 
+	b->len = len;
+	if (len >= UINT32_MAX) {
+		b->failed = 1;   /* no payload is near that long: refused */
+		return b;
+	}
 	if (!(c = st->body_cache))
 		c = st->body_cache = pb_xcalloc(1, sizeof *c);
-	u->n = 0;
 	if (n_hints && !hints_ok(hints, n_hints, len))
 		n_hints = 0;
 	if (!c->cdc_ready) {
 		pb_cdc_init(&c->cdc);
 		c->cdc_ready = 1;
 	}
+	pb_body_hash_init(&bh);
 	while (off < len) {
 		const struct pb_body_piece *x = NULL;
+		struct pentry *e;
 		size_t k;
 		uint64_t fh;
-		int64_t key, cid;
+		int64_t key = 0;
 		unsigned char h1[SHA_LEN];
 		int known, short_run = 0;
 
+		if (g_end && off >= g_end) {
+			/* the stretch is cut: kept when cutting it again gives the same */
+			if (g_ok)
+				gap_keep(c, p + g_off, g_end - g_off, g_fh, rec, n_rec);
+			g_end = 0;
+		}
 		while (hi < n_hints && hints[hi].off < off)
 			hi++;   /* an empty stretch before it */
 		if (hi < n_hints && hints[hi].off == off) {
@@ -1045,36 +1144,70 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 			/* the stretch up to the next piece, cut by its content */
 			size_t gap = (hi < n_hints ? hints[hi].off : len) - off;
 
-			k = pb_cdc_next(&c->cdc, p + off, gap);
-			/* Between two pieces, a stretch shorter than a chunk's least size (a
-			 * topic's name, a rank, a closing tag) is a literal at once: as a chunk
-			 * its reference would save a few bytes of the deflated literals and cost
-			 * the lookups below. */
-			short_run = k < PB_CDC_MIN && hi < n_hints;
-			fh = short_run ? 0 : fast_hash(p + off, k);
-			known = !short_run && fast_key(c, p + off, k, fh, &key, h1);
+			if (!rp && !g_end && gap >= PB_CDC_MIN && gap <= GAP_MAX) {
+				/* a stretch begins: met before, or cut here and noted */
+				g_fh = fast_hash(p + off, gap);
+				if ((rp = gap_find(c, p + off, gap, g_fh))) {
+					ri = 0;
+				} else {
+					g_off = off;
+					g_end = off + gap;
+					g_ok = 1;
+					n_rec = 0;
+				}
+			}
+			if (rp) {
+				const struct gent *g = &rp->e[ri++];
+
+				k = g->k;
+				short_run = g->lit;
+				fh = g->fh;
+				known = !g->lit;
+				if (known) {
+					key = g->key;
+					memcpy(h1, g->sha, SHA_LEN);
+				}
+				if (ri == rp->n)
+					rp = NULL;
+			} else {
+				k = pb_cdc_next(&c->cdc, p + off, gap);
+				/* Between two pieces, a stretch shorter than a chunk's least size
+				 * (a topic's name, a rank, a closing tag) is a literal at once: as
+				 * a chunk its reference would save a few bytes of the deflated
+				 * literals and cost the lookups below. */
+				short_run = k < PB_CDC_MIN && hi < n_hints;
+				fh = short_run ? 0 : fast_hash(p + off, k);
+				known = !short_run && fast_key(c, p + off, k, fh, &key, h1);
+			}
+			if (g_end) {
+				/* noted: a chunk the fast table knew, or a short literal; a chunk
+				 * met for the first time makes the stretch one not to keep */
+				if (n_rec == cap_rec) {
+					cap_rec = cap_rec ? 2 * cap_rec : 16;
+					rec = pb_xreallocarray(rec, cap_rec, sizeof *rec);
+				}
+				rec[n_rec] = (struct gent){ .k = (uint32_t)k, .lit = short_run,
+							    .fh = fh };
+				if (known) {
+					rec[n_rec].key = key;
+					memcpy(rec[n_rec].sha, h1, SHA_LEN);
+				}
+				n_rec++;
+				if (!known && !short_run)
+					g_ok = 0;
+			}
 		}
 		if (!known) {
 			if (short_run || !seen_before(c, fh)) {
-				/* met for the first time: a literal run of the body's own */
+				/* met for the first time: a literal run of the body's own, the
+				 * one before it made longer while that stays under CHUNK_LIMIT */
+				if (b->n > 0 && b->e[b->n - 1].lit && b->e[b->n - 1].k + k < CHUNK_LIMIT) {
+					b->e[b->n - 1].k += (uint32_t)k;
+				} else {
+					lit_done(b, &bh, &lits);
+					prep_push(b, off, k)->lit = 1;
+				}
 				pb_buf_append(&lits, p + off, k);
-				if (n > 0 && lit[n - 1] && lit[n - 1] + k < CHUNK_LIMIT) {
-					lit[n - 1] += (uint32_t)k;
-					off += k;
-					continue;
-				}
-				if (n == cap) {
-					cap = cap ? 2 * cap : 256;
-					ids = pb_xreallocarray(ids, cap, sizeof *ids);
-					slot = pb_xreallocarray(slot, cap, sizeof *slot);
-					lit = pb_xreallocarray(lit, cap, sizeof *lit);
-					size = pb_xreallocarray(size, cap, sizeof *size);
-					sha = pb_xreallocarray(sha, cap, sizeof *sha);
-				}
-				ids[n] = 0;
-				slot[n] = -1;
-				lit[n] = (uint32_t)k;
-				n++;
 				off += k;
 				continue;
 			}
@@ -1084,77 +1217,134 @@ pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 			} else {
 				key = chunk_key(p + off, k, h1);
 			}
+			/* met again: known by its bytes from now on */
+			fast_add(c, p + off, k, fh, key, h1);
 		}
-		cid = chunk_cached(st, p + off, k, fh, key, h1);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			ids = pb_xreallocarray(ids, cap, sizeof *ids);
-			slot = pb_xreallocarray(slot, cap, sizeof *slot);
-			lit = pb_xreallocarray(lit, cap, sizeof *lit);
-			size = pb_xreallocarray(size, cap, sizeof *size);
-			sha = pb_xreallocarray(sha, cap, sizeof *sha);
-		}
-		ids[n] = cid;
-		slot[n] = -1;
-		lit[n] = 0;
-		size[n] = (uint32_t)k;
-		memcpy(sha[n], h1, SHA_LEN);
-		if (!cid) {
-			if (u->n == PB_BODY_UPSERT_ROWS) {
-				/* the batch is full: written, its chunks' ids known */
-				if (upsert_flush(st, u) < 0)
-					goto out;
-				for (; first < n; first++)
-					if (slot[first] >= 0)
-						ids[first] = u->row[slot[first]].id;
-				u->n = 0;
-				/* written now: perhaps this very chunk */
-				cid = chunk_cached(st, p + off, k, fh, key, h1);
-				ids[n] = cid;
-			}
-			if (!cid && (slot[n] = upsert_add(st, u, p + off, k, key)) < 0)
-				goto out;
-		}
-		n++;
+		lit_done(b, &bh, &lits);
+		pb_body_hash_chunk(&bh, k, h1);
+		e = prep_push(b, off, k);
+		e->key = key;
 		off += k;
+	}
+	if (g_end && g_ok)
+		gap_keep(c, p + g_off, g_end - g_off, g_fh, rec, n_rec);
+	free(rec);
+	lit_done(b, &bh, &lits);
+	if (pb_body_hash_final(&bh, b->sha) < 0 || head_encode(c, &b->head, &lits) < 0)
+		b->failed = 1;
+	pb_buf_free(&lits);
+	return b;
+}
+
+/* The id of the chunk of key and size when this handle has stored it (its count goes up, as
+ * a cached reference), else 0. */
+static int64_t
+chunk_id(struct pb_state *st, int64_t key, size_t size)
+{
+	struct pb_body_cache *c = st->body_cache;
+	struct centry *e;
+
+	if (!c || !c->cap || !(e = cache_slot(c, key, (int64_t)size))->id)
+		return 0;
+	mark_dirty(c, e);
+	e->pending++;
+	sp_touch(c, e, 0);
+	return e->id;
+}
+
+int
+pb_body_put_prepared(struct pb_state *st, int64_t id, const void *payload,
+		     const struct pb_body_prep *b)
+{
+	const unsigned char *p = payload;
+	struct pb_buf list = { 0 };
+	struct upsert *u;
+	pb_db_stmt *s;
+	int64_t *ids, prev = 0;
+	int *slot;   /* for a chunk waiting in the batch: its place there; else -1 */
+	size_t first = 0;
+	int rc = -1;
+
+	if (b->failed) {
+		pb_st_fail(st, "body_put", "SHA-256 or the compressor failed");
+		return -1;
+	}
+	if (!st->body_cache)
+		st->body_cache = pb_xcalloc(1, sizeof *st->body_cache);
+	u = pb_xmalloc(sizeof *u);
+	u->n = 0;
+	ids = pb_xcalloc(b->n + 1, sizeof *ids);
+	slot = pb_xcalloc(b->n + 1, sizeof *slot);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct pentry *e = &b->e[i];
+		int64_t cid;
+
+		slot[i] = -1;
+		if (e->lit)
+			continue;
+		cid = chunk_id(st, e->key, e->k);
+		if (!cid && u->n == PB_BODY_UPSERT_ROWS) {
+			/* the batch is full: written, its chunks' ids known */
+			if (upsert_flush(st, u) < 0)
+				goto out;
+			for (; first < i; first++)
+				if (slot[first] >= 0)
+					ids[first] = u->row[slot[first]].id;
+			u->n = 0;
+			/* written now: perhaps this very chunk */
+			cid = chunk_id(st, e->key, e->k);
+		}
+		ids[i] = cid;
+		if (!cid && (slot[i] = upsert_add(st, u, p + e->off, e->k, e->key)) < 0)
+			goto out;
 	}
 	if (upsert_flush(st, u) < 0)
 		goto out;
-	for (; first < n; first++)
+	for (; first < b->n; first++)
 		if (slot[first] >= 0)
 			ids[first] = u->row[slot[first]].id;
-	if (list_encode(st, &list, &lits, ids, lit, n) < 0)
-		goto out;
-	/* the body's digest: its literal runs' bytes, its chunks' SHA-256 */
-	pb_body_hash_init(&bh);
-	for (size_t i = 0, at = 0; i < n; i++) {
-		if (lit[i]) {
-			pb_body_hash_lit(&bh, lits.data + at, lit[i]);
-			at += lit[i];
-		} else {
-			pb_body_hash_chunk(&bh, size[i], sha[i]);
+	/* the list: its literal part, then its entries (a literal run: its length; a chunk:
+	 * its id) */
+	pb_buf_reserve(&list, b->head.len + 2 * b->n + 16);
+	pb_buf_append(&list, b->head.data, b->head.len);
+	for (size_t i = 0; i < b->n; i++) {
+		uint64_t z;
+
+		if (b->e[i].lit) {
+			put_varint(&list, (uint64_t)b->e[i].k << 1 | 1);
+			continue;
 		}
-	}
-	if (pb_body_hash_final(&bh, h) < 0) {
-		pb_st_fail(st, "body_put", "SHA-256 failed");
-		goto out;
+		z = zigzag(ids[i] - prev);
+		if (z >> 63) {
+			pb_st_fail(st, "body_put", "a chunk id out of range");
+			goto out;
+		}
+		put_varint(&list, z << 1);
+		prev = ids[i];
 	}
 	if (!(s = pb_body_stmt(st, B_PUT)))
 		goto out;
 	pb_db_bind_int64(s, 1, id);
-	pb_db_bind_int64(s, 2, (int64_t)len);
-	pb_db_bind_blob(s, 3, h, SHA_LEN);
+	pb_db_bind_int64(s, 2, (int64_t)b->len);
+	pb_db_bind_blob(s, 3, b->sha, SHA_LEN);
 	pb_db_bind_blob(s, 4, list.data, list.len);
 	rc = pb_st_run(st, s, "body_put");
 out:
 	free(ids);
 	free(slot);
-	free(lit);
-	free(size);
-	free(sha);
 	free(u);
 	pb_buf_free(&list);
-	pb_buf_free(&lits);
+	return rc;
+}
+
+int
+pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
+	    const struct pb_body_hint *hints, size_t n_hints)
+{
+	struct pb_body_prep *b = pb_body_prepare(st, payload, len, hints, n_hints);
+	int rc = pb_body_put_prepared(st, id, payload, b);
+
+	pb_body_prep_free(b);
 	return rc;
 }
 

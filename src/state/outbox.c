@@ -47,6 +47,10 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 		return -1;
 	}
 	len = m->payload_len ? m->payload_len : strlen(m->payload);
+	if (m->prep && pb_body_prep_len(m->prep) != len) {
+		pb_st_fail(st, "outbox_put", "the body worked out ahead is of another payload");
+		return -1;
+	}
 	/* The row and its payload go together, inside the caller's transaction or alone. */
 	if (own && sp(st, S_SAVEPOINT) < 0)
 		return -1;
@@ -77,7 +81,8 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 		goto fail;
 	}
 	inserted = rc == PB_DB_ROW;
-	if (inserted && pb_body_put(st, id, m->payload, len, m->hints, m->n_hints) < 0)
+	if (inserted && (m->prep ? pb_body_put_prepared(st, id, m->payload, m->prep)
+				 : pb_body_put(st, id, m->payload, len, m->hints, m->n_hints)) < 0)
 		goto fail;
 	/* Alone, the put is its own transaction: its chunk counts go with it. */
 	if ((alone && pb_body_flush(st) < 0) || (own && sp(st, S_RELEASE) < 0))

@@ -143,6 +143,9 @@ void pb_st_give_back(struct pb_state *st);
  * -1 (logged). */
 int pb_body_put(struct pb_state *st, int64_t id, const void *payload, size_t len,
 		const struct pb_body_hint *hints, size_t n_hints);
+/* The same for a body worked out ahead from payload (pb_body_prepare, by this handle). */
+int pb_body_put_prepared(struct pb_state *st, int64_t id, const void *payload,
+			 const struct pb_body_prep *b);
 /* The body of outbox row id, exactly as stored, into *payload (malloc'd, NUL-terminated, the
  * caller's) and *len. 1, 0 when the row has no body, -1 on a database error, -2 when the
  * body does not come back exactly (its SHA-256 differs, a chunk is missing or damaged): both

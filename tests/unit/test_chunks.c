@@ -971,7 +971,12 @@ hinted(int i, struct pb_buf *p, struct pb_body_hints *h)
 	for (int k = 0; k < 6; k++) {
 		int q = (i * 7 + k * 3) % 10;
 
-		pb_buf_printf(p, "\r\n[%d] topic %d\r\n", k + 1, i % 4);
+		/* a heading as long as a few chunks, the same for every fourth reader (the
+		 * stretches the gap table replays) */
+		pb_buf_printf(p, "\r\n<p style=\"margin:0 0 6px 0;font-size:17px;line-height:23px\">"
+				 "[%d] topic %d</p>\r\n<p class=\"muted\" style=\"margin:0 0 10px 0;"
+				 "font-size:12px;color:#666666\">score %d, %s</p>\r\n",
+			      k + 1, i % 4, 10 - k, k % 2 ? "revised" : "new");
 		for (int j = 0; j < H_PER; j++)
 			pb_body_hints_push(h, p->len + (size_t)j * PB_BODY_PIECE_MAX, &h_pieces[q][j]);
 		pb_buf_append(p, h_papers + (size_t)q * H_PAPER, H_PAPER);
@@ -982,7 +987,8 @@ hinted(int i, struct pb_buf *p, struct pb_body_hints *h)
 /* Pieces of known hash (pb_outbox_msg.hints, as the build hands a paper's blocks): every
  * body reads back exactly and the papers are stored about once; hints that are not pieces
  * of the payload in order (out of order, past its end, too long, empty) are ignored and the
- * body is cut by its content instead. */
+ * body is cut by its content instead. Some bodies are worked out ahead (pb_body_prepare, as
+ * the build does) and read back the same; one worked out for another payload is refused. */
 static void
 test_hints(void)
 {
@@ -1048,10 +1054,20 @@ test_hints(void)
 			bad[0] = (struct pb_body_hint){ 0, &none };
 			w.hints = bad, w.n_hints = 1;
 			break;
+		case 5:   /* worked out ahead of another payload: refused */
+			w.prep = pb_body_prepare(st, p.data, p.len - 1, h.v, h.n - 1);
+			T_EQ_INT(pb_outbox_put(st, &w), -1);
+			pb_body_prep_free((struct pb_body_prep *)w.prep);
+			w.prep = NULL;
+			break;
 		default:
 			break;
 		}
+		if (i % 3 == 0 || i % 12 == 5)   /* worked out ahead, hints given or not */
+			w.prep = pb_body_prepare(st, p.data, p.len, i % 2 ? NULL : h.v,
+						 i % 2 ? 0 : h.n);
 		T_EQ_INT(pb_outbox_put(st, &w), 1);
+		pb_body_prep_free((struct pb_body_prep *)w.prep);
 	}
 	T_EQ_INT(pb_state_commit(st), 0);
 	for (int i = 0; i < SUBS; i++) {
