@@ -1230,6 +1230,11 @@ pb_body_prepare(struct pb_state *st, const void *payload, size_t len,
 		gap_keep(c, p + g_off, g_end - g_off, g_fh, rec, n_rec);
 	free(rec);
 	lit_done(b, &bh, &lits);
+	if (b->n && b->n < b->cap) {
+		/* held until the batch is written: no room to spare */
+		b->e = pb_xreallocarray(b->e, b->n, sizeof *b->e);
+		b->cap = b->n;
+	}
 	if (pb_body_hash_final(&bh, b->sha) < 0 || head_encode(c, &b->head, &lits) < 0)
 		b->failed = 1;
 	pb_buf_free(&lits);
