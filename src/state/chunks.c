@@ -173,6 +173,28 @@ pb_body_stmt(struct pb_state *st, enum body_stmt_id id)
 	return kept_stmt(st, &st->body_stmt[id], body_sql[id]);
 }
 
+/* Frees what the cache derived from bytes alone (the seen set, the fast and gap tables):
+ * rebuilt as chunks are met again. */
+static void
+bytes_tables_free(struct pb_body_cache *c)
+{
+	if (c->fast) {
+		for (size_t i = 0; i < FAST_SLOTS; i++)
+			free(c->fast[i].bytes);
+		free(c->fast);
+		c->fast = NULL;
+	}
+	if (c->gaps) {
+		for (size_t i = 0; i < GAP_SLOTS; i++) {
+			free(c->gaps[i].bytes);
+			free(c->gaps[i].e);
+		}
+		free(c->gaps);
+		c->gaps = NULL;
+	}
+	pb_seen_free(&c->seen);
+}
+
 void
 pb_body_close(struct pb_state *st)
 {
@@ -180,21 +202,9 @@ pb_body_close(struct pb_state *st)
 		free(st->body_cache->v);
 		free(st->body_cache->touched);
 		free(st->body_cache->dirty);
-		if (st->body_cache->fast) {
-			for (size_t i = 0; i < FAST_SLOTS; i++)
-				free(st->body_cache->fast[i].bytes);
-			free(st->body_cache->fast);
-		}
-		if (st->body_cache->gaps) {
-			for (size_t i = 0; i < GAP_SLOTS; i++) {
-				free(st->body_cache->gaps[i].bytes);
-				free(st->body_cache->gaps[i].e);
-			}
-			free(st->body_cache->gaps);
-		}
+		bytes_tables_free(st->body_cache);
 		if (st->body_cache->z)
 			libdeflate_free_compressor(st->body_cache->z);
-		pb_seen_free(&st->body_cache->seen);
 	}
 	free(st->body_cache);
 	st->body_cache = NULL;
@@ -1360,13 +1370,7 @@ pb_state_trim(struct pb_state *st)
 
 	if (!c || pb_state_in_transaction(st))
 		return;
-	if (c->fast) {
-		for (size_t i = 0; i < FAST_SLOTS; i++)
-			free(c->fast[i].bytes);
-		free(c->fast);
-		c->fast = NULL;
-	}
-	pb_seen_free(&c->seen);
+	bytes_tables_free(c);
 	if (c->n_dirty == 0 && !c->gen) {
 		for (size_t i = 0; i < c->cap; i++)
 			if (c->v[i].id && c->v[i].pending)
