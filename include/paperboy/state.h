@@ -80,6 +80,13 @@ int pb_state_sync(struct pb_state *st);
  * process), once they are written: between building digests and delivering them. Outside a
  * transaction; anything still to be written is kept. */
 void pb_state_trim(struct pb_state *st);
+/* on 0: this handle's commits leave the write-ahead log's checkpoints (copying it into the
+ * database file, and that file's sync) to the other handles' commits; on 1: it makes them
+ * again, as every handle does by default (SQLite: every 1,000 pages the log holds). Only for a
+ * handle beside another in the same process that commits often (a run's build beside its
+ * delivery): a handle alone with it off would let the log grow. PostgreSQL: nothing to do.
+ * 0 / -1. */
+int pb_state_checkpoints(struct pb_state *st, int on);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what

@@ -92,3 +92,18 @@ pb_state_sync(struct pb_state *st)
 		rc = -1;
 	return rc < 0 ? -1 : 0;
 }
+
+int
+pb_state_checkpoints(struct pb_state *st, int on)
+{
+	char err[256];
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return 0;
+	if (pb_db_exec(st->db, on ? "PRAGMA wal_autocheckpoint = 1000" :
+			       "PRAGMA wal_autocheckpoint = 0", err, sizeof err) < 0) {
+		pb_st_fail(st, "checkpoints", err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,9 +1,11 @@
 /* State: schema and migrations, outbox semantics, ledger, runs, cache, tokens, prune,
  * integrity. Each test works on a fresh database in a temporary directory. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -566,6 +568,101 @@ out:
 	pb_state_close(st);
 }
 
+/* n messages of about 8 KB each, made of letters in an order no two share (so no chunk is
+ * stored once for two of them), put in one transaction. 0 / -1. */
+static int
+put_bulk(struct pb_state *st, const char *sub, int n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+	static char payload[8193];
+	uint64_t x = 0x9E3779B97F4A7C15ull ^ (uint64_t)strlen(sub) * 1315423911u;
+	char id[128];
+
+	for (const char *s = sub; *s; s++)
+		x = x * 31 + (unsigned char)*s;
+	if (pb_state_begin(st) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct pb_outbox_msg m;
+
+		for (size_t k = 0; k < sizeof payload - 1; k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			payload[k] = set[x >> 58];
+		}
+		payload[sizeof payload - 1] = '\0';
+		snprintf(id, sizeof id, "2025-12-04/%s/email/%d/1", sub, i);
+		memset(&m, 0, sizeof m);
+		m.msg_id = id;
+		m.subscriber = (char *)sub;
+		m.channel = "email";
+		m.dest = id;
+		m.digest_date = "2025-12-04";
+		m.part = m.n_parts = 1;
+		m.payload = payload;
+		m.created = 1000;
+		if (pb_outbox_put(st, &m) != 1) {
+			pb_state_rollback(st);
+			return -1;
+		}
+	}
+	return pb_state_commit(st);
+}
+
+static long long
+file_size(const char *name)
+{
+	struct stat sb;
+
+	return stat(db_path(name), &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* A handle whose checkpoints are left to others: what it commits stays in the write-ahead
+ * log (the database file does not grow) until another handle commits; turned back on, its
+ * own commits copy the log again (SQLite checkpoints every 1,000 pages). */
+static void
+test_checkpoints(void)
+{
+	struct pb_state *st = open_db("ck.db"), *other = open_db("ck.db");
+	long long base, left, after;
+
+	T_CHECK(st && other);
+	if (!st || !other)
+		goto out;
+	if (t_state_pg()) {   /* nothing to do there */
+		T_EQ_INT(pb_state_checkpoints(st, 0), 0);
+		T_EQ_INT(pb_state_checkpoints(st, 1), 0);
+		goto out;
+	}
+	T_EQ_INT(put_bulk(st, "warm", 1), 0);
+	T_EQ_INT(pb_state_checkpoints(st, 0), 0);
+	base = file_size("ck.db");
+	/* about 2,000 pages in four commits */
+	for (int i = 0; i < 4; i++) {
+		char sub[16];
+
+		snprintf(sub, sizeof sub, "a%d", i);
+		T_EQ_INT(put_bulk(st, sub, 250), 0);
+	}
+	left = file_size("ck.db");
+	T_CHECK(base > 0 && left == base);
+	/* another handle's commit makes the checkpoint */
+	T_EQ_INT(put_bulk(other, "b", 1), 0);
+	after = file_size("ck.db");
+	T_CHECK(after > left + (4 << 20));
+	/* on again: its own commits do */
+	T_EQ_INT(pb_state_checkpoints(st, 1), 0);
+	for (int i = 0; i < 4; i++) {
+		char sub[16];
+
+		snprintf(sub, sizeof sub, "c%d", i);
+		T_EQ_INT(put_bulk(st, sub, 250), 0);
+	}
+	T_CHECK(file_size("ck.db") > after + (2 << 20));
+out:
+	pb_state_close(other);
+	pb_state_close(st);
+}
+
 static void
 test_ledger_runs(void)
 {
@@ -999,6 +1096,7 @@ main(void)
 	test_outbox_dest();
 	test_transactions();
 	test_read_window();
+	test_checkpoints();
 	test_ledger_runs();
 	test_cache_tokens();
 	test_prune();
