@@ -80,7 +80,7 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	struct pb_rank_run *rr = NULL;
 	struct pb_buf warn = { 0 };
 	struct pb_rank_stats rs;
-	int any = 0;
+	int any = 0, window, loaded;
 
 	if (st && date && day && pb_likes_record_day(cfg, st, day, date) < 0)
 		pb_warn("rank.corpus", "date=%s reason=%s", date, pb_q("cannot record the day"));
@@ -89,7 +89,14 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	if (h && st && config_wants(cfg, 1))
 		pb_likes_lookup(cfg, st, h);   /* logs its own failures; the state's texts count */
 	rr = pb_xcalloc(1, sizeof *rr);
-	if (pb_profiles_load(cfg, st, day, &rr->profiles, &warn) < 0) {
+	/* Every subscriber's verdicts and liked papers are read in one read window: SQLite took
+	 * and gave back the state's read lock for each subscriber's query otherwise (5% of a
+	 * 20,000-subscriber build, perf). */
+	window = st ? pb_state_read_window(st, 1) : 0;
+	loaded = pb_profiles_load(cfg, st, day, &rr->profiles, &warn);
+	if (window == 1)
+		pb_state_read_window(st, 0);
+	if (loaded < 0) {
 		pb_warn("rank.skipped", "reason=%s", pb_q("cannot load the likes"));
 		goto none;
 	}
