@@ -59,12 +59,20 @@ name_file(struct pb_buf *b, const struct pb_outbox_msg *m, const char *ext)
 	pb_buf_printf(b, ".%s", ext);
 }
 
-/* mkdir -p for the directory b holds; returns 0 or -1 with errno. */
+/* mkdir -p for the directory b holds; returns 0 or -1 with errno. Usually only the last
+ * folder is missing (a subscriber's on a day): one mkdir, not one for each folder of the path
+ * (a lookup of the whole path each); else each from the top. */
 static int
 mkdirs(struct pb_buf *b)
 {
 	char *p = b->data;
 
+	if (!p || !*p)
+		return 0;
+	if (mkdir(p, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
 	for (size_t i = 1; i <= b->len; i++) {
 		if (i < b->len && p[i] != '/')
 			continue;
