@@ -114,6 +114,7 @@ struct cycle {
 	double pend_t0;
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	int ckpt_left;              /* the build's checkpoints left to it (ckpt_leave) */
+	unsigned ckpt_batches;      /* batches committed since, for CKPT_EVERY */
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
 	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
@@ -638,7 +639,12 @@ static int follow_ended(const struct cycle *c);
  * 2,583-2,938 ms against 3,008-3,673, delivery the same; at 100,000 with the file sink
  * (make bench ONLY=100k's, 3 runs against 2, alternating) 67-77 s against 93-98, the whole run
  * 121-127 s against 132-144. When delivery ends before the build (it failed), or the build
- * ends, the build makes them again. */
+ * ends, the build makes them again. Delivery commits only when it has a result to record: one
+ * waiting on a slow server records none, and the log would grow by all the build writes. So
+ * every CKPT_EVERY batches (64 MB of payloads at most) the build makes one passive checkpoint
+ * itself, which finds little left to copy while delivery's keep up. */
+#define CKPT_EVERY 4
+
 static void
 ckpt_leave(struct cycle *c, int leave)
 {
@@ -665,6 +671,8 @@ pend_flush(struct cycle *c)
 	c->n_pend = 0;
 	c->pend_bytes = 0;
 	batch_commit(c);
+	if (c->ckpt_left && ++c->ckpt_batches % CKPT_EVERY == 0 && pb_state_checkpoint(c->st) < 0)
+		pb_warn("state.checkpoint", "error=%s", pb_q(pb_state_errmsg(c->st)));
 }
 
 /* Renders one subscriber's digest into the pending ones; they are written together when the

@@ -87,6 +87,9 @@ void pb_state_trim(struct pb_state *st);
  * delivery): a handle alone with it off would let the log grow. PostgreSQL: nothing to do.
  * 0 / -1. */
 int pb_state_checkpoints(struct pb_state *st, int on);
+/* One passive checkpoint now, outside a transaction (SQLite; PostgreSQL: nothing to do): what
+ * the log holds that no reader still needs goes into the database file. 0 / -1. */
+int pb_state_checkpoint(struct pb_state *st);
 int pb_state_commit(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what

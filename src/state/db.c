@@ -506,3 +506,17 @@ pb_db_recover(struct pb_db *db, long max_ms)
 		return 0;
 	return pb_dbpg_recover(db, max_ms);
 }
+
+int
+pb_db_checkpoint(struct pb_db *db, char *err, size_t errlen)
+{
+	int rc;
+
+	if (db->backend != PB_DB_SQLITE)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(db->sq, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY)   /* busy: another is making one */
+		return 0;
+	snprintf(err, errlen, "%s", sqlite3_errmsg(db->sq));
+	return -1;
+}

@@ -78,6 +78,9 @@ long pb_db_changes(struct pb_db *db);
 
 /* Runs a script of statements without parameters. 0, or -1 with err filled. */
 int pb_db_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
+/* SQLite: a passive checkpoint of the write-ahead log (what no reader still needs is copied
+ * into the database file, which is synced); 0, or -1 with err. PostgreSQL: 0. */
+int pb_db_checkpoint(struct pb_db *db, char *err, size_t errlen);
 /* Whether a transaction is open. */
 int pb_db_in_transaction(struct pb_db *db);
 /* Whether table name exists (in the main schema). 1, 0 or -1. */

@@ -107,3 +107,17 @@ pb_state_checkpoints(struct pb_state *st, int on)
 	}
 	return 0;
 }
+
+int
+pb_state_checkpoint(struct pb_state *st)
+{
+	char err[256];
+
+	if (pb_db_backend(st->db) != PB_DB_SQLITE)
+		return 0;
+	if (pb_db_checkpoint(st->db, err, sizeof err) < 0) {
+		pb_st_fail(st, "checkpoint", err);
+		return -1;
+	}
+	return 0;
+}

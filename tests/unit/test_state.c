@@ -617,8 +617,9 @@ file_size(const char *name)
 }
 
 /* A handle whose checkpoints are left to others: what it commits stays in the write-ahead
- * log (the database file does not grow) until another handle commits; turned back on, its
- * own commits copy the log again (SQLite checkpoints every 1,000 pages). */
+ * log (the database file does not grow) until another handle commits or it asks for one
+ * (pb_state_checkpoint); turned back on, its own commits copy the log again (SQLite
+ * checkpoints every 1,000 pages). */
 static void
 test_checkpoints(void)
 {
@@ -630,6 +631,7 @@ test_checkpoints(void)
 		goto out;
 	if (t_state_pg()) {   /* nothing to do there */
 		T_EQ_INT(pb_state_checkpoints(st, 0), 0);
+		T_EQ_INT(pb_state_checkpoint(st), 0);
 		T_EQ_INT(pb_state_checkpoints(st, 1), 0);
 		goto out;
 	}
@@ -649,6 +651,17 @@ test_checkpoints(void)
 	T_EQ_INT(put_bulk(other, "b", 1), 0);
 	after = file_size("ck.db");
 	T_CHECK(after > left + (4 << 20));
+	/* and one asked for, while they are off */
+	for (int i = 0; i < 2; i++) {
+		char sub[16];
+
+		snprintf(sub, sizeof sub, "d%d", i);
+		T_EQ_INT(put_bulk(st, sub, 250), 0);
+	}
+	T_CHECK(file_size("ck.db") == after);
+	T_EQ_INT(pb_state_checkpoint(st), 0);
+	T_CHECK(file_size("ck.db") > after + (2 << 20));
+	after = file_size("ck.db");
 	/* on again: its own commits do */
 	T_EQ_INT(pb_state_checkpoints(st, 1), 0);
 	for (int i = 0; i < 4; i++) {
