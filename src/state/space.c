@@ -55,19 +55,26 @@ pb_st_give_back(struct pb_state *st)
 		pb_warn("state.vacuum", "error=%s", pb_q(err));
 }
 
-int
-pb_state_durable(struct pb_state *st, int on)
+/* A connection's setting on SQLite (op names it in the error); nothing on PostgreSQL. */
+static int
+sqlite_pragma(struct pb_state *st, const char *sql, const char *op)
 {
 	char err[256];
 
 	if (pb_db_backend(st->db) != PB_DB_SQLITE)
 		return 0;
-	if (pb_db_exec(st->db, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-		       err, sizeof err) < 0) {
-		pb_st_fail(st, "durable", err);
+	if (pb_db_exec(st->db, sql, err, sizeof err) < 0) {
+		pb_st_fail(st, op, err);
 		return -1;
 	}
 	return 0;
+}
+
+int
+pb_state_durable(struct pb_state *st, int on)
+{
+	return sqlite_pragma(st, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+			     "durable");
 }
 
 int
@@ -96,16 +103,8 @@ pb_state_sync(struct pb_state *st)
 int
 pb_state_checkpoints(struct pb_state *st, int on)
 {
-	char err[256];
-
-	if (pb_db_backend(st->db) != PB_DB_SQLITE)
-		return 0;
-	if (pb_db_exec(st->db, on ? "PRAGMA wal_autocheckpoint = 1000" :
-			       "PRAGMA wal_autocheckpoint = 0", err, sizeof err) < 0) {
-		pb_st_fail(st, "checkpoints", err);
-		return -1;
-	}
-	return 0;
+	return sqlite_pragma(st, on ? "PRAGMA wal_autocheckpoint = 1000" :
+				      "PRAGMA wal_autocheckpoint = 0", "checkpoints");
 }
 
 int
