@@ -114,7 +114,6 @@ struct cycle {
 	double pend_t0;
 	struct follower *fol;       /* the delivery beside the build, or NULL */
 	int ckpt_left;              /* the build's checkpoints left to it (ckpt_leave) */
-	unsigned ckpt_batches;      /* batches committed since, for CKPT_EVERY */
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
 	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
@@ -629,6 +628,7 @@ read_open(struct cycle *c)
 }
 
 static int follow_ended(const struct cycle *c);
+static double follow_idle_ms(const struct cycle *c);
 
 /* While delivery runs beside the build, the build's commits leave the write-ahead log's
  * checkpoints to delivery's (pb_state_checkpoints). A checkpoint copies the log's pages into
@@ -641,9 +641,12 @@ static int follow_ended(const struct cycle *c);
  * 121-127 s against 132-144. When delivery ends before the build (it failed), or the build
  * ends, the build makes them again. Delivery commits only when it has a result to record: one
  * waiting on a slow server records none, and the log would grow by all the build writes. So
- * every CKPT_EVERY batches (64 MB of payloads at most) the build makes one passive checkpoint
- * itself, which finds little left to copy while delivery's keep up. */
-#define CKPT_EVERY 4
+ * after a batch, when delivery has not committed for CKPT_IDLE_MS, the build makes one passive
+ * checkpoint itself. (Every fourth batch, or after a second without delivery's commits, cost
+ * the build a sync each on a disk busy with the file sink's writes, which delivery itself waits
+ * for a second and more at a time: at 100,000, 137-139 s against 122-127, single pairs of
+ * runs; with 10 s, 114 s.) */
+#define CKPT_IDLE_MS 10000.0
 
 static void
 ckpt_leave(struct cycle *c, int leave)
@@ -671,7 +674,7 @@ pend_flush(struct cycle *c)
 	c->n_pend = 0;
 	c->pend_bytes = 0;
 	batch_commit(c);
-	if (c->ckpt_left && ++c->ckpt_batches % CKPT_EVERY == 0 && pb_state_checkpoint(c->st) < 0)
+	if (c->ckpt_left && follow_idle_ms(c) >= CKPT_IDLE_MS && pb_state_checkpoint(c->st) < 0)
 		pb_warn("state.checkpoint", "error=%s", pb_q(pb_state_errmsg(c->st)));
 }
 
@@ -954,6 +957,15 @@ static int
 follow_ended(const struct cycle *c)
 {
 	return c->fol && atomic_load(&c->fol->over);
+}
+
+/* How long the follower has not committed (since it started, before its first commit). */
+static double
+follow_idle_ms(const struct cycle *c)
+{
+	int64_t last = c->fol ? pb_state_commit_ms(c->fol->st) : 0;
+
+	return (double)pb_mono_ms() - (last > 0 ? (double)last : c->deliver_t0);
 }
 
 static void

@@ -91,6 +91,9 @@ int pb_state_checkpoints(struct pb_state *st, int on);
  * the log holds that no reader still needs goes into the database file. 0 / -1. */
 int pb_state_checkpoint(struct pb_state *st);
 int pb_state_commit(struct pb_state *st);
+/* When this handle's last pb_state_commit ended (pb_mono_ms), 0 before the first; safe to ask
+ * from another thread while the handle is in use. */
+int64_t pb_state_commit_ms(struct pb_state *st);
 int pb_state_rollback(struct pb_state *st);
 /* Inside an open transaction: pb_state_savepoint marks a point, pb_state_release keeps what
  * came after it, pb_state_rollback_to undoes only that (and releases the mark). Marks nest.

@@ -549,7 +549,14 @@ pb_state_commit(struct pb_state *st)
 			pb_db_exec(st->db, "ROLLBACK", NULL, 0);
 		return -1;
 	}
+	atomic_store(&st->commit_ms, pb_mono_ms());
 	return 0;
+}
+
+int64_t
+pb_state_commit_ms(struct pb_state *st)
+{
+	return atomic_load(&st->commit_ms);
 }
 
 int

@@ -3,6 +3,9 @@
 #ifndef PAPERBOY_STATE_INTERNAL_H
 #define PAPERBOY_STATE_INTERNAL_H
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include "paperboy/buf.h"
 #include "paperboy/state.h"
 #include "db.h"
@@ -80,6 +83,7 @@ enum body_stmt_id { B_PUT, B_GET, B_GETS, B_CHUNK, B_CHUNKS, B_UNREF, B_COUNT };
 
 struct pb_state {
 	struct pb_db *db;
+	_Atomic int64_t commit_ms;   /* when a commit last ended (pb_mono_ms), 0: none yet */
 	pb_db_stmt *stmt[S_COUNT];
 	pb_db_stmt *body_stmt[B_COUNT];
 	pb_db_stmt *body_upsert[PB_BODY_UPSERT_ROWS + 1];   /* the upsert of n new chunks */

@@ -635,7 +635,10 @@ test_checkpoints(void)
 		T_EQ_INT(pb_state_checkpoints(st, 1), 0);
 		goto out;
 	}
+	T_CHECK(pb_state_commit_ms(st) == 0);
 	T_EQ_INT(put_bulk(st, "warm", 1), 0);
+	T_CHECK(pb_state_commit_ms(st) > 0 && pb_state_commit_ms(st) <= pb_mono_ms());
+	T_CHECK(pb_state_commit_ms(other) == 0);
 	T_EQ_INT(pb_state_checkpoints(st, 0), 0);
 	base = file_size("ck.db");
 	/* about 2,000 pages in four commits */
