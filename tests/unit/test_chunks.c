@@ -274,22 +274,30 @@ digest(struct pb_buf *out, int sub, const unsigned char *papers, size_t paper_le
 	pb_buf_append(out, "\0\xff", 2);   /* bytes a string would lose */
 }
 
+/* m: an email to subscriber sub with p as its payload, no hints. */
+static void
+msg_of(struct pb_outbox_msg *m, const char *id, const char *sub, const struct pb_buf *p,
+       int64_t created)
+{
+	memset(m, 0, sizeof *m);
+	m->msg_id = (char *)id;
+	m->subscriber = (char *)sub;
+	m->channel = "email";
+	m->dest = (char *)sub;
+	m->digest_date = "2026-01-01";
+	m->part = m->n_parts = 1;
+	m->payload = p->data;
+	m->payload_len = p->len;
+	m->created = created;
+}
+
 static int
 put_msg(struct pb_state *st, const char *id, const char *sub, const struct pb_buf *p,
 	int64_t created)
 {
 	struct pb_outbox_msg m;
 
-	memset(&m, 0, sizeof m);
-	m.msg_id = (char *)id;
-	m.subscriber = (char *)sub;
-	m.channel = "email";
-	m.dest = (char *)sub;
-	m.digest_date = "2026-01-01";
-	m.part = m.n_parts = 1;
-	m.payload = p->data;
-	m.payload_len = p->len;
-	m.created = created;
+	msg_of(&m, id, sub, p, created);
 	return pb_outbox_put(st, &m);
 }
 
@@ -1025,16 +1033,7 @@ test_hints(void)
 		whole += (long)p.len;
 		snprintf(id, sizeof id, "h%d", i);
 		snprintf(sub, sizeof sub, "s%05d", i);
-		memset(&w, 0, sizeof w);
-		w.msg_id = id;
-		w.subscriber = sub;
-		w.channel = "email";
-		w.dest = sub;
-		w.digest_date = "2026-01-01";
-		w.part = w.n_parts = 1;
-		w.payload = p.data;
-		w.payload_len = p.len;
-		w.created = 1000;
+		msg_of(&w, id, sub, &p, 1000);
 		w.hints = h.v;
 		w.n_hints = h.n;
 		switch (i % 12) {
@@ -1082,15 +1081,7 @@ test_hints(void)
 	/* the tables derived from bytes given back (pb_state_trim): a body put after reads back */
 	pb_state_trim(st);
 	hinted(SUBS, &p, &h);
-	memset(&m, 0, sizeof m);
-	m.msg_id = "after-trim";
-	m.subscriber = m.dest = "s-after";
-	m.channel = "email";
-	m.digest_date = "2026-01-01";
-	m.part = m.n_parts = 1;
-	m.payload = p.data;
-	m.payload_len = p.len;
-	m.created = 1000;
+	msg_of(&m, "after-trim", "s-after", &p, 1000);
 	m.hints = h.v;
 	m.n_hints = h.n;
 	T_EQ_INT(pb_outbox_put(st, &m), 1);

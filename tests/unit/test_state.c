@@ -56,9 +56,10 @@ raw_count(const char *name, const char *sql)
 	return t_state_raw_count(db_path(name), sql);
 }
 
+/* Puts the message date/sub/ch/dest/part with payload (NULL: "body of" its id). */
 static int
-put(struct pb_state *st, const char *date, const char *sub, const char *ch, const char *dest,
-    int part, int n_parts, int64_t next)
+put_body(struct pb_state *st, const char *date, const char *sub, const char *ch,
+	 const char *dest, int part, int n_parts, int64_t next, const char *body)
 {
 	struct pb_outbox_msg m;
 	char id[256], payload[300];
@@ -73,10 +74,17 @@ put(struct pb_state *st, const char *date, const char *sub, const char *ch, cons
 	m.digest_date = (char *)date;
 	m.part = part;
 	m.n_parts = n_parts;
-	m.payload = payload;
+	m.payload = body ? (char *)body : payload;
 	m.next_attempt = next;
 	m.created = 1000;
 	return pb_outbox_put(st, &m);
+}
+
+static int
+put(struct pb_state *st, const char *date, const char *sub, const char *ch, const char *dest,
+    int part, int n_parts, int64_t next)
+{
+	return put_body(st, date, sub, ch, dest, part, n_parts, next, NULL);
 }
 
 static void
@@ -576,31 +584,20 @@ put_bulk(struct pb_state *st, const char *sub, int n)
 	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
 	static char payload[8193];
 	uint64_t x = 0x9E3779B97F4A7C15ull ^ (uint64_t)strlen(sub) * 1315423911u;
-	char id[128];
+	char dest[32];
 
 	for (const char *s = sub; *s; s++)
 		x = x * 31 + (unsigned char)*s;
 	if (pb_state_begin(st) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		struct pb_outbox_msg m;
-
 		for (size_t k = 0; k < sizeof payload - 1; k++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
 			payload[k] = set[x >> 58];
 		}
 		payload[sizeof payload - 1] = '\0';
-		snprintf(id, sizeof id, "2025-12-04/%s/email/%d/1", sub, i);
-		memset(&m, 0, sizeof m);
-		m.msg_id = id;
-		m.subscriber = (char *)sub;
-		m.channel = "email";
-		m.dest = id;
-		m.digest_date = "2025-12-04";
-		m.part = m.n_parts = 1;
-		m.payload = payload;
-		m.created = 1000;
-		if (pb_outbox_put(st, &m) != 1) {
+		snprintf(dest, sizeof dest, "d%d", i);
+		if (put_body(st, "2025-12-04", sub, "email", dest, 1, 1, 0, payload) != 1) {
 			pb_state_rollback(st);
 			return -1;
 		}
