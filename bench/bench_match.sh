@@ -43,13 +43,16 @@ echo "median total wall (compile+match): $(awk '{print $1}' "$mem.a" | sort -g |
 rm -f "$mem.a" "$mem.b"
 
 # 3. Matching as a run does it, with the ledger filter, against a state whose ledger holds 30
-#    days x 10 papers per subscriber (3,000,000 rows here; the first run fills it): the filter
-#    off, the ledger read once per subscriber into a set (what `paperboy run` does), and the
-#    former way, one pb_ledger_has per candidate. Alternating off/set/each, three rounds; the
-#    figure is each one's median.
+#    days x 10 papers per subscriber (300,000 rows here, one per subscriber and day, with
+#    3,000,000 papers; the first run fills it): the filter off, the ledger read once per
+#    subscriber into a set (what `paperboy run` does), and the former way, one pb_ledger_has
+#    per candidate. Alternating off/set/each, three rounds; the figure is each one's median.
+# 4. The same filter against 90 days (retention_days' default: the ledger of a state in use for
+#    a season), alternating with 30, three rounds: what a longer history costs the run.
 echo
 echo "# ledger filter: off / set / each, alternating, 3 rounds (median)"
 db="$(mktemp -d)/ledger.db"
+db90="$(dirname "$db")/ledger90.db"
 trap 'rm -f "$out" "$mem"; rm -rf "$(dirname "$db")"' EXIT INT TERM
 "$BIN" --state="$db" --ledger=set "$FIX" 10000 2000 0 | grep -E '^ledger filled' || true
 for i in 1 2 3; do
@@ -65,5 +68,23 @@ for mode in off set each; do
   med=$(awk -v m=$mode '$1 == m { print $2 }' "$mem.all" | sort -n | sed -n 2p)
   q=$(awk -v m=$mode '$1 == m { print $3 }' "$mem.all" | sed -n 1p)
   echo "median pb_match_all, ledger $mode: ${med}s ($q ledger queries)   \$ $BIN --state=DB --ledger=$mode $FIX 10000 2000 0"
+done
+rm -f "$mem.all"
+
+echo
+echo "# ledger filter at 30 and 90 days of history, alternating, 3 rounds (median)"
+"$BIN" --state="$db90" --days=90 --ledger=set "$FIX" 10000 2000 0 | grep -E '^ledger filled' || true
+for i in 1 2 3; do
+  for days in 30 90; do
+    d="$db"; [ $days = 90 ] && d="$db90"
+    "$BIN" --state="$d" --ledger=set "$FIX" 10000 2000 0 >"$out"
+    w=$(sed -n 's/^match    (pb_match_all): *\([0-9.]*\) s wall.*/\1/p' "$out")
+    echo "$days $w" >>"$mem.all"
+    echo "round $i: $days days  match ${w}s"
+  done
+done
+for days in 30 90; do
+  med=$(awk -v m=$days '$1 == m { print $2 }' "$mem.all" | sort -n | sed -n 2p)
+  echo "median pb_match_all, ledger set, $days days: ${med}s   \$ $BIN --state=DB --ledger=set $FIX 10000 2000 0 (DB filled with --days=$days)"
 done
 rm -f "$mem.all"

@@ -10,13 +10,14 @@
  * it, and checks that both select the same papers with the same scores and topics.
  * REFERENCE_SUBSCRIBERS 0 skips the reference (to measure the matcher's own peak memory).
  *
- *   match_bench --state=DB --ledger=off|set|each FIXTURE_DIR [SUBSCRIBERS [PAPERS [0 [SEED]]]]
+ *   match_bench --state=DB --ledger=off|set|each [--days=N] FIXTURE_DIR [SUBSCRIBERS [PAPERS
+ *               [0 [SEED]]]]
  *
  * matches as a run does, with the ledger filter: DB (created and filled when its ledger is
- * empty: 30 days x 10 papers per subscriber, a tenth of them ids of this day's papers, so the
- * filter has something to drop) is the state; "set" reads each subscriber's ledger once into a
- * set (pb_ledger_reader, what run.c does), "each" asks pb_ledger_has once per candidate (the
- * former way), "off" matches without the filter. */
+ * empty: N days, 30 unless given, x 10 papers per subscriber; on the last 30 of them a tenth
+ * are ids of this day's papers, so the filter has something to drop) is the state; "set" reads once who received each of the day's
+ * papers into a set (pb_ledger_reader, what run.c does), "each" asks pb_ledger_has once per
+ * candidate (the first way), "off" matches without the filter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,31 +92,44 @@ skip_each(void *ctx, size_t s, const struct pb_paper *p)
 	return pb_ledger_has(c->st, c->cfg->subscribers[s].name, p->id, RUN_DATE) > 0;
 }
 
-/* 30 earlier days of 10 papers for every subscriber; one in ten is a paper of this day. */
+/* days earlier days (before RUN_DATE) of 10 papers for every subscriber; on each of the last
+ * 30 of them one in ten is a paper of this day (a new version or a cross-list coming again),
+ * the rest are ids of their own month. */
 static int
-fill_ledger(struct pb_state *st, const struct pb_config *cfg, const struct pb_paperset *ps)
+fill_ledger(struct pb_state *st, const struct pb_config *cfg, const struct pb_paperset *ps,
+	    int days)
 {
 	uint64_t x = 0x2545F4914F6CDD1DULL;
-	char id[64], date[32];
+	struct tm run = { .tm_year = 125, .tm_mon = 11, .tm_mday = 4 };   /* RUN_DATE */
+	time_t t_run = timegm(&run);
+	char id[10][64], date[32];
+	const char *ids[10];
+	int versions[10] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 
 	if (pb_state_begin(st) < 0)
 		return -1;
 	for (size_t s = 0; s < cfg->n_subscribers; s++) {
-		for (int d = 0; d < 30; d++) {
-			snprintf(date, sizeof date, "2025-11-%02d", d + 1);
-			for (int k = 0; k < 10; k++) {
-				const char *pid = id;
+		for (int d = 0; d < days; d++) {
+			time_t t = t_run - (time_t)(d + 1) * 86400;
+			struct tm tm;
 
+			gmtime_r(&t, &tm);
+			strftime(date, sizeof date, "%Y-%m-%d", &tm);
+			for (int k = 0; k < 10; k++) {
 				x ^= x << 13;
 				x ^= x >> 7;
 				x ^= x << 17;
-				if (k == 0 && ps->n)
-					pid = ps->v[x % ps->n].id;
+				ids[k] = id[k];
+				if (k == 0 && d < 30 && ps->n)
+					ids[k] = ps->v[x % ps->n].id;
 				else
-					snprintf(id, sizeof id, "2511.%05d", (int)(x % 30000));
-				if (pb_ledger_add(st, cfg->subscribers[s].name, pid, 1, date) < 0)
-					return -1;
+					snprintf(id[k], sizeof id[k], "%02d%02d.%05d", tm.tm_year % 100,
+						 tm.tm_mon + 1, (int)(x % 30000));
 			}
+			/* a digest's papers at once, as a run writes them */
+			if (pb_ledger_add_many(st, cfg->subscribers[s].name, date, 10, ids,
+					       versions) < 0)
+				return -1;
 		}
 	}
 	return pb_state_commit(st);
@@ -128,12 +142,15 @@ main(int argc, char **argv)
 	struct pb_state *lst = NULL;
 	struct ledger_ctx lc = { 0 };
 	double t_fill = 0;
+	int days = 30;
 
 	while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
 		if (strncmp(argv[1], "--state=", 8) == 0)
 			state_path = argv[1] + 8;
 		else if (strncmp(argv[1], "--ledger=", 9) == 0)
 			ledger = argv[1] + 9;
+		else if (strncmp(argv[1], "--days=", 7) == 0 && atoi(argv[1] + 7) > 0)
+			days = atoi(argv[1] + 7);
 		else {
 			fprintf(stderr, "match_bench: unknown option %s\n", argv[1]);
 			return 64;
@@ -207,7 +224,7 @@ main(int argc, char **argv)
 		if (n_subs && (pb_ledger_reader_load(probe, cfg->subscribers[0].name) < 0 ||
 			       pb_ledger_reader_count(probe) == 0)) {
 			t0 = now_s();
-			if (fill_ledger(lst, cfg, &ps) < 0) {
+			if (fill_ledger(lst, cfg, &ps, days) < 0) {
 				fprintf(stderr, "match_bench: %s\n", pb_state_errmsg(lst));
 				return 1;
 			}
@@ -229,7 +246,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(ledger, "set") == 0) {
+		const char **ids = calloc(ps.n + 1, sizeof *ids);
+
+		for (size_t i = 0; ids && i < ps.n; i++)
+			ids[i] = ps.v[i].id;
 		lc.r = pb_ledger_reader_new(lst, RUN_DATE);
+		if (ids)
+			pb_ledger_reader_only(lc.r, ps.n, ids);   /* as run.c */
+		free(ids);
 		pb_matcher_set_skip(m, skip_set, &lc);
 	} else if (strcmp(ledger, "each") == 0) {
 		pb_matcher_set_skip(m, skip_each, &lc);
@@ -264,8 +288,8 @@ main(int argc, char **argv)
 	printf("matches: %zu selected after caps, %zu before caps; %zu of %zu subscribers get "
 	       "at least one paper\n", selected, matched, served, n_subs);
 	if (t_fill > 0)
-		printf("ledger filled: 30 days x 10 papers for %zu subscribers in %.1f s\n", n_subs,
-		       t_fill);
+		printf("ledger filled: %d days x 10 papers for %zu subscribers in %.1f s\n", days,
+		       n_subs, t_fill);
 	printf("ledger filter: %s, %ld ledger queries\n", strcmp(ledger, "off") == 0 ? "off" :
 	       strcmp(ledger, "set") == 0 ? "set (one read per subscriber)" :
 	       "each (pb_ledger_has per candidate)", lc.queries);

@@ -184,8 +184,16 @@ skip_received(void *ctx, size_t s, const struct pb_paper *p)
 
 	if (sub->send_updates || (c->o->only && strcmp(c->o->only, sub->name) != 0))
 		return 0;
-	if (!c->ledger)
+	if (!c->ledger) {
+		const char **ids = pb_xcalloc(c->papers.n + 1, sizeof *ids);
+
+		for (size_t i = 0; i < c->papers.n; i++)
+			ids[i] = c->papers.v[i].id;
 		c->ledger = pb_ledger_reader_new(c->st, c->rep->date);
+		/* only the day's papers are asked about */
+		pb_ledger_reader_only(c->ledger, c->papers.n, ids);
+		free(ids);
+	}
 	if (c->ledger_sub != s) {
 		c->ledger_sub = s;
 		c->ledger_failed = pb_ledger_reader_load(c->ledger, sub->name) < 0;

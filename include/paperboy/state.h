@@ -236,8 +236,9 @@ int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper
 		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
-/* pb_ledger_add for a digest's n papers (ids[i] at versions[i]), a few per statement: one
- * round trip to a server for up to 8 of them. 0 / -1. */
+/* pb_ledger_add for a digest's n papers (ids[i] at versions[i]): one row, one statement (the
+ * ledger is a row per subscriber and date; a second call for the same date adds to it). An id
+ * with a space (no arXiv id has one) is refused. 0 / -1. */
 int pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
 		       size_t n, const char *const *ids, const int *versions);
 /* The ledger read once per subscriber (src/state/ledger.c): a reader holds one subscriber's
@@ -248,11 +249,15 @@ int pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *
  * prepared statement and the last subscriber's ids. Never returns NULL. */
 struct pb_ledger_reader;
 struct pb_ledger_reader *pb_ledger_reader_new(struct pb_state *st, const char *except_date);
+/* Restricts what the loads keep to the n ids (NULL entries skipped), the day's papers in a
+ * run: a subscriber's history is mostly papers of other days, looked up in this set instead of
+ * held; pb_ledger_reader_has then answers 0 for any other id. Drops the held ids. */
+void pb_ledger_reader_only(struct pb_ledger_reader *r, size_t n, const char *const *ids);
 /* Replaces the held ids with subscriber's. 0, or -1 (logged; the set is then empty). */
 int pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber);
 /* 1 if the loaded subscriber received paper_id, else 0. */
 int pb_ledger_reader_has(const struct pb_ledger_reader *r, const char *paper_id);
-/* The number of distinct paper ids held. */
+/* The number of distinct paper ids held (with only: of those ids). */
 size_t pb_ledger_reader_count(const struct pb_ledger_reader *r);
 void pb_ledger_reader_free(struct pb_ledger_reader *r);   /* accepts NULL */
 
@@ -298,7 +303,7 @@ const char *pb_state_errmsg(struct pb_state *st);
  * before anything else runs on st. */
 int pb_state_transient(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 8
+#define PB_STATE_SCHEMA 9
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

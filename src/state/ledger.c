@@ -1,30 +1,145 @@
-/* The ledger read once per subscriber: the paper ids a subscriber received, in a hash set the
- * matcher's filter asks without going back to the database for each candidate. */
+/* The ledger: which papers each subscriber received. One row per subscriber and digest date
+ * (schema.c, version 9), its papers in one text, "ID:VERSION" entries separated by spaces (an
+ * id holds no space: pb_arxiv_id_split; the version follows the id's last colon). A digest
+ * writes one row; a run reads each subscriber's history once (the reader below): one row a
+ * day the ledger keeps, where a row per paper made it ten. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/hash.h"
 #include "state_internal.h"
 
-/* The same answer as pb_ledger_has: any version, in a digest dated other than the exception.
- * A paper received in several versions comes back once per version; the set keeps one. */
-#define SQL_ALL "SELECT paper_id FROM ledger WHERE subscriber = ?1"
-#define SQL_EXCEPT "SELECT paper_id FROM ledger WHERE subscriber = ?1 AND digest_date <> ?2"
+/* A subscriber's rows, every date or all but one (state.c's S_LEDGER_GET, S_LEDGER_GET_EXCEPT:
+ * the reader keeps a statement of its own). */
+#define SQL_ALL "SELECT papers FROM ledger WHERE subscriber = ?1"
+#define SQL_EXCEPT "SELECT papers FROM ledger WHERE subscriber = ?1 AND digest_date <> ?2"
+
+/* The next entry's id in *p (its length in *len), *p moved past the entry; 0 at the end. */
+static int
+entry_next(const char **p, const char **id, size_t *len)
+{
+	const char *s = *p, *e, *colon;
+
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return 0;
+	for (e = s; *e && *e != ' '; e++)
+		;
+	colon = e;
+	while (colon > s && colon[-1] != ':')
+		colon--;
+	*id = s;
+	*len = colon > s ? (size_t)(colon - 1 - s) : (size_t)(e - s);
+	*p = e;
+	return 1;
+}
+
+/* Appends a digest's entries to b. 0, or -1 (an id with a space, which no arXiv id has). */
+static int
+entries_put(struct pb_buf *b, size_t n, const char *const *ids, const int *versions)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i] || strchr(ids[i], ' '))
+			return -1;
+		if (b->len)
+			pb_buf_putc(b, ' ');
+		pb_buf_printf(b, "%s:%d", ids[i], versions ? versions[i] : 0);
+	}
+	return 0;
+}
+
+int
+pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
+		   size_t n, const char *const *ids, const int *versions)
+{
+	struct pb_buf papers = { 0 };
+	pb_db_stmt *s;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (entries_put(&papers, n, ids, versions) < 0) {
+		pb_buf_free(&papers);
+		pb_st_fail(st, "ledger_add", "a paper id with a space or none");
+		return -1;
+	}
+	if (!(s = pb_st_stmt(st, S_LEDGER_ADD))) {
+		pb_buf_free(&papers);
+		return -1;
+	}
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, digest_date);
+	pb_db_bind_int64(s, 3, pb_now());
+	pb_st_bind_text(s, 4, papers.data);
+	rc = pb_st_run(st, s, "ledger_add");
+	pb_buf_free(&papers);
+	return rc;
+}
+
+int
+pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id, int version,
+	      const char *digest_date)
+{
+	return pb_ledger_add_many(st, subscriber, digest_date, 1, &paper_id, &version);
+}
+
+int
+pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
+	      const char *except_date)
+{
+	pb_db_stmt *s;
+	size_t want;
+	int rc = PB_DB_DONE, found = 0;
+
+	if (!paper_id)
+		return 0;
+	if (!(s = pb_st_stmt(st, except_date ? S_LEDGER_GET_EXCEPT : S_LEDGER_GET)))
+		return -1;
+	want = strlen(paper_id);
+	pb_st_bind_text(s, 1, subscriber);
+	if (except_date)
+		pb_st_bind_text(s, 2, except_date);
+	while (!found && (rc = pb_db_step(s)) == PB_DB_ROW) {
+		const char *p = pb_db_col_text(s, 0), *id;
+		size_t len;
+
+		while (p && !found && entry_next(&p, &id, &len))
+			found = len == want && memcmp(id, paper_id, len) == 0;
+	}
+	if (!found && rc != PB_DB_DONE) {
+		pb_st_error(st, "ledger_has");
+		found = -1;
+	}
+	pb_db_reset(s);
+	return found;
+}
+
+/* ---- the reader ---- */
 
 struct slot {
 	uint32_t hash;      /* the id's hash, low 32 bits */
 	uint32_t at;        /* offset of the id in ids, plus one; 0 = empty */
 };
 
+/* A set of ids: open addressing, a power of two long, at most half full. */
+struct idset {
+	struct pb_buf ids;      /* the ids, each NUL-terminated */
+	struct slot *slots;
+	size_t cap, n;
+};
+
 struct pb_ledger_reader {
 	struct pb_state *st;
 	char *except_date;      /* NULL = every date counts */
 	pb_db_stmt *s;          /* prepared on the first load, kept for the next subscribers */
-	struct pb_buf ids;      /* the loaded ids, each NUL-terminated */
-	struct slot *slots;     /* open addressing, a power of two long, at most half full */
-	size_t cap, n;
+	struct idset got;       /* the loaded subscriber's ids */
+	struct idset day;       /* with only: the ids that can be asked about */
+	int only;
 };
 
 struct pb_ledger_reader *
@@ -37,78 +152,107 @@ pb_ledger_reader_new(struct pb_state *st, const char *except_date)
 	return r;
 }
 
+static void
+set_free(struct idset *t)
+{
+	pb_buf_free(&t->ids);
+	free(t->slots);
+	memset(t, 0, sizeof *t);
+}
+
 void
 pb_ledger_reader_free(struct pb_ledger_reader *r)
 {
 	if (!r)
 		return;
 	pb_db_finalize(r->s);
-	pb_buf_free(&r->ids);
-	free(r->slots);
+	set_free(&r->got);
+	set_free(&r->day);
 	free(r->except_date);
 	free(r);
 }
 
 static void
-clear(struct pb_ledger_reader *r)
+set_clear(struct idset *t)
 {
-	pb_buf_reset(&r->ids);
-	if (r->slots)
-		memset(r->slots, 0, r->cap * sizeof *r->slots);
-	r->n = 0;
+	pb_buf_reset(&t->ids);
+	if (t->slots)
+		memset(t->slots, 0, t->cap * sizeof *t->slots);
+	t->n = 0;
 }
 
-static const struct slot *
-find(const struct pb_ledger_reader *r, const char *id, size_t len, uint32_t h)
+static uint32_t
+id_hash(const char *id, size_t len)
 {
-	size_t mask = r->cap - 1;
+	return (uint32_t)pb_fnv1a64(id, len);
+}
+
+/* The slot of id (len bytes, not necessarily ending there), or the empty one where it goes. */
+static const struct slot *
+find(const struct idset *t, const char *id, size_t len, uint32_t h)
+{
+	size_t mask = t->cap - 1;
 
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		const struct slot *sl = &r->slots[i];
+		const struct slot *sl = &t->slots[i];
 
 		if (!sl->at)
 			return sl;
-		if (sl->hash == h && strncmp(r->ids.data + sl->at - 1, id, len + 1) == 0)
+		if (sl->hash == h && memcmp(t->ids.data + sl->at - 1, id, len) == 0 &&
+		    t->ids.data[sl->at - 1 + len] == '\0')
 			return sl;
 	}
 }
 
 static void
-grow(struct pb_ledger_reader *r)
+grow(struct idset *t)
 {
-	struct slot *old = r->slots;
-	size_t old_cap = r->cap;
+	struct slot *old = t->slots;
+	size_t old_cap = t->cap;
 
-	r->cap = r->cap ? r->cap * 2 : 64;
-	r->slots = pb_xcalloc(r->cap, sizeof *r->slots);
+	t->cap = t->cap ? t->cap * 2 : 64;
+	t->slots = pb_xcalloc(t->cap, sizeof *t->slots);
 	for (size_t i = 0; i < old_cap; i++) {
-		size_t mask = r->cap - 1, j;
+		size_t mask = t->cap - 1, j;
 
 		if (!old[i].at)
 			continue;
-		for (j = old[i].hash & mask; r->slots[j].at; j = (j + 1) & mask)
+		for (j = old[i].hash & mask; t->slots[j].at; j = (j + 1) & mask)
 			;
-		r->slots[j] = old[i];
+		t->slots[j] = old[i];
 	}
 	free(old);
 }
 
+/* Adds id (hash h) unless held. ids are short; the offsets are 32-bit, far beyond a set's. */
 static void
-add(struct pb_ledger_reader *r, const char *id, size_t len)
+add(struct idset *t, const char *id, size_t len, uint32_t h)
 {
-	uint32_t h = (uint32_t)pb_fnv1a64(id, len);
 	struct slot *sl;
 
-	if ((r->n + 1) * 2 > r->cap)
-		grow(r);
-	sl = (struct slot *)find(r, id, len, h);
+	if (t->ids.len + len + 1 >= UINT32_MAX)
+		return;
+	if ((t->n + 1) * 2 > t->cap)
+		grow(t);
+	sl = (struct slot *)find(t, id, len, h);
 	if (sl->at)
 		return;
 	sl->hash = h;
-	sl->at = (uint32_t)r->ids.len + 1;
-	pb_buf_append(&r->ids, id, len);
-	pb_buf_putc(&r->ids, '\0');
-	r->n++;
+	sl->at = (uint32_t)t->ids.len + 1;
+	pb_buf_append(&t->ids, id, len);
+	pb_buf_putc(&t->ids, '\0');
+	t->n++;
+}
+
+void
+pb_ledger_reader_only(struct pb_ledger_reader *r, size_t n, const char *const *ids)
+{
+	set_clear(&r->day);
+	set_clear(&r->got);
+	for (size_t i = 0; i < n; i++)
+		if (ids[i])
+			add(&r->day, ids[i], strlen(ids[i]), id_hash(ids[i], strlen(ids[i])));
+	r->only = 1;
 }
 
 int
@@ -116,7 +260,7 @@ pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 {
 	int rc;
 
-	clear(r);
+	set_clear(&r->got);
 	if (!r->s) {
 		/* persistent: asked once per subscriber, 100,000 times in a run */
 		r->s = pb_db_prepare(r->st->db, r->except_date ? SQL_EXCEPT : SQL_ALL, 1);
@@ -131,16 +275,20 @@ pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 	if (r->except_date)
 		pb_st_bind_text(r->s, 2, r->except_date);
 	while ((rc = pb_db_step(r->s)) == PB_DB_ROW) {
-		const char *id = pb_db_col_text(r->s, 0);
-		int len = pb_db_col_bytes(r->s, 0);
+		const char *p = pb_db_col_text(r->s, 0), *id;
+		size_t len;
 
-		/* ids are short; the offsets are 32-bit, far beyond one subscriber's ledger */
-		if (id && len >= 0 && r->ids.len + (size_t)len + 1 < UINT32_MAX)
-			add(r, id, (size_t)len);
+		while (p && entry_next(&p, &id, &len)) {
+			uint32_t h = id_hash(id, len);
+
+			/* most of a history is papers of other days: looked up, not copied */
+			if (!r->only || (r->day.n && find(&r->day, id, len, h)->at))
+				add(&r->got, id, len, h);
+		}
 	}
 	if (rc != PB_DB_DONE) {
 		pb_st_error(r->st, "ledger_load");
-		clear(r);
+		set_clear(&r->got);
 		pb_db_reset(r->s);
 		return -1;
 	}
@@ -154,14 +302,14 @@ pb_ledger_reader_has(const struct pb_ledger_reader *r, const char *paper_id)
 {
 	size_t len;
 
-	if (!r->n || !paper_id)
+	if (!r->got.n || !paper_id)
 		return 0;
 	len = strlen(paper_id);
-	return find(r, paper_id, len, (uint32_t)pb_fnv1a64(paper_id, len))->at != 0;
+	return find(&r->got, paper_id, len, id_hash(paper_id, len))->at != 0;
 }
 
 size_t
 pb_ledger_reader_count(const struct pb_ledger_reader *r)
 {
-	return r->n;
+	return r->got.n;
 }

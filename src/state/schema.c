@@ -134,6 +134,19 @@ const char *const pb_st_migrations[] = {
 	"CREATE INDEX outbox_claims ON outbox(claimed_by) WHERE status = 0;"
 	"CREATE INDEX outbox_digest ON outbox(digest_date, subscriber);"
 	"ALTER TABLE runs ADD COLUMN machine TEXT NOT NULL DEFAULT '';",
+
+	/* 8 -> 9: the ledger as one row per subscriber and digest date, its papers in one text
+	 * ("ID:VERSION ...", ledger.c) instead of a row per paper: a digest writes one row instead
+	 * of ten, and a run reads each subscriber's history as one row a day (the ledger keeps
+	 * retention_days of them) instead of ten. */
+	"CREATE TABLE ledger_days("
+	"  subscriber TEXT NOT NULL, digest_date TEXT NOT NULL, added INTEGER NOT NULL,"
+	"  papers TEXT NOT NULL, PRIMARY KEY(subscriber, digest_date)) WITHOUT ROWID;"
+	"INSERT INTO ledger_days(subscriber, digest_date, added, papers)"
+	"  SELECT subscriber, digest_date, min(added), group_concat(paper_id || ':' || version, ' ')"
+	"  FROM ledger GROUP BY subscriber, digest_date;"
+	"DROP TABLE ledger;"
+	"ALTER TABLE ledger_days RENAME TO ledger;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -45,6 +45,9 @@ pb_st_pg_ddl(const char *sql, struct pb_buf *out)
 			else if (n == 4 && strncmp(w, "TEXT", 4) == 0)
 				/* Byte order, as SQLite sorts and compares. */
 				pb_buf_puts(out, "TEXT COLLATE \"C\"");
+			else if (n == 12 && strncmp(w, "group_concat", 12) == 0)
+				/* the same arguments: the values, the separator */
+				pb_buf_puts(out, "string_agg");
 			else if (n == 7 && strncmp(w, "WITHOUT", 7) == 0 && next_is(p, "ROWID"))
 				p = strstr(p, "ROWID") + 5;
 			else

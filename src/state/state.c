@@ -61,16 +61,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_ERRORS] = "SELECT " OUT_COLS " FROM outbox o WHERE o.last_error IS NOT NULL"
 			 " ORDER BY o.updated DESC, o.rowid DESC LIMIT ?1",
 	[S_OUT_GET] = "SELECT " OUT_COLS " FROM outbox o WHERE o.msg_id = ?1",
-	[S_LEDGER_HAS] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2 LIMIT 1",
-	[S_LEDGER_HAS_EXCEPT] = "SELECT 1 FROM ledger WHERE subscriber = ?1 AND paper_id = ?2"
-				" AND digest_date <> ?3 LIMIT 1",
-	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
-			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-	/* eight rows at once; fewer repeat the last (a repeat does nothing) */
-	[S_LEDGER_ADD8] = "INSERT INTO ledger(subscriber, paper_id, version, digest_date, added)"
-			  " VALUES(?1, ?4, ?5, ?2, ?3), (?1, ?6, ?7, ?2, ?3), (?1, ?8, ?9, ?2, ?3),"
-			  " (?1, ?10, ?11, ?2, ?3), (?1, ?12, ?13, ?2, ?3), (?1, ?14, ?15, ?2, ?3),"
-			  " (?1, ?16, ?17, ?2, ?3), (?1, ?18, ?19, ?2, ?3) ON CONFLICT DO NOTHING",
+	/* a digest's papers, one row per subscriber and date (ledger.c); a second digest of the
+	 * same date adds its own */
+	[S_LEDGER_GET] = "SELECT papers FROM ledger WHERE subscriber = ?1",
+	[S_LEDGER_GET_EXCEPT] = "SELECT papers FROM ledger WHERE subscriber = ?1"
+				" AND digest_date <> ?2",
+	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, digest_date, added, papers)"
+			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(subscriber, digest_date)"
+			 " DO UPDATE SET papers = ledger.papers || ' ' || excluded.papers",
 	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
 			      " error = 'the process ended before the run finished'"
 			      " WHERE status = 'running' AND (machine = ?2 OR machine = '')",
@@ -677,61 +675,6 @@ pb_st_exists(struct pb_state *st, pb_db_stmt *s, const char *op)
 		return 0;
 	pb_st_error(st, op);
 	return -1;
-}
-
-int
-pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
-	      const char *except_date)
-{
-	pb_db_stmt *s = pb_st_stmt(st, except_date ? S_LEDGER_HAS_EXCEPT : S_LEDGER_HAS);
-
-	if (!s)
-		return -1;
-	pb_st_bind_text(s, 1, subscriber);
-	pb_st_bind_text(s, 2, paper_id);
-	if (except_date)
-		pb_st_bind_text(s, 3, except_date);
-	return pb_st_exists(st, s, "ledger_has");
-}
-
-int
-pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id, int version,
-	      const char *digest_date)
-{
-	pb_db_stmt *s = pb_st_stmt(st, S_LEDGER_ADD);
-
-	if (!s)
-		return -1;
-	pb_st_bind_text(s, 1, subscriber);
-	pb_st_bind_text(s, 2, paper_id);
-	pb_db_bind_int(s, 3, version);
-	pb_st_bind_text(s, 4, digest_date);
-	pb_db_bind_int64(s, 5, pb_now());
-	return pb_st_run(st, s, "ledger_add");
-}
-
-int
-pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
-		   size_t n, const char *const *ids, const int *versions)
-{
-	for (size_t i = 0; i < n; i += 8) {
-		pb_db_stmt *s = pb_st_stmt(st, S_LEDGER_ADD8);
-
-		if (!s)
-			return -1;
-		pb_st_bind_text(s, 1, subscriber);
-		pb_st_bind_text(s, 2, digest_date);
-		pb_db_bind_int64(s, 3, pb_now());
-		for (size_t k = 0; k < 8; k++) {
-			size_t j = i + k < n ? i + k : n - 1;
-
-			pb_st_bind_text(s, (int)(4 + 2 * k), ids[j]);
-			pb_db_bind_int(s, (int)(5 + 2 * k), versions[j]);
-		}
-		if (pb_st_run(st, s, "ledger_add") < 0)
-			return -1;
-	}
-	return 0;
 }
 
 int

@@ -30,10 +30,9 @@ enum stmt_id {
 	S_OUT_ERRORS,
 	S_OUT_GET,
 	S_OUT_HAS_DIGEST,
-	S_LEDGER_HAS,
-	S_LEDGER_HAS_EXCEPT,
+	S_LEDGER_GET,
+	S_LEDGER_GET_EXCEPT,
 	S_LEDGER_ADD,
-	S_LEDGER_ADD8,
 	S_RUN_INTERRUPTED,
 	S_RUN_BEGIN,
 	S_RUN_END,
@@ -102,7 +101,8 @@ struct pb_state {
 };
 
 /* The migrations' SQLite DDL for PostgreSQL (schema_pg.c): INTEGER -> BIGINT (an INTEGER
- * PRIMARY KEY an identity), BLOB -> BYTEA, TEXT in byte order, WITHOUT ROWID dropped. */
+ * PRIMARY KEY an identity), BLOB -> BYTEA, TEXT in byte order, WITHOUT ROWID dropped,
+ * group_concat -> string_agg. */
 void pb_st_pg_ddl(const char *sql, struct pb_buf *out);
 /* PostgreSQL's own objects, (re)made at each migration. */
 extern const char pb_st_pg_extras[];

@@ -595,6 +595,12 @@ test_migrate_v6(void)
 			  "ALTER TABLE outbox DROP COLUMN claimed_by;"
 			  "ALTER TABLE outbox DROP COLUMN lease_until;"
 			  "ALTER TABLE runs DROP COLUMN machine;"
+			  /* and version 9's ledger */
+			  "DROP TABLE ledger;"
+			  "CREATE TABLE ledger(subscriber TEXT NOT NULL, paper_id TEXT NOT NULL,"
+			  " version INTEGER NOT NULL, digest_date TEXT NOT NULL,"
+			  " added INTEGER NOT NULL, PRIMARY KEY(subscriber, paper_id, version))"
+			  " WITHOUT ROWID;"
 			  "UPDATE meta SET value = '6' WHERE key = 'schema_version';"
 			  "PRAGMA auto_vacuum = NONE; VACUUM;"), SQLITE_OK);
 	T_EQ_INT(raw_count("v6.db", "PRAGMA auto_vacuum"), 0);
@@ -877,7 +883,7 @@ reader_msg(struct pb_buf *q, int i, unsigned char *x, const unsigned char *r, si
 /* The writes and reads a server makes in few round trips: a body with more new chunks than one
  * statement takes, some of them repeated inside it (counted once per use), put alone and
  * inside a transaction; 40 messages read back by pb_outbox_due (rows and chunks read ahead
- * for the batch); a digest's ledger rows several to a statement. */
+ * for the batch); a digest's ledger row with all its papers. */
 static void
 test_batches(void)
 {
@@ -937,7 +943,7 @@ test_batches(void)
 		T_CHECK(v[i].payload_len == q.len && memcmp(v[i].payload, q.data, q.len) == 0);
 	}
 	pb_outbox_msgs_free(v, n);
-	/* ledger rows: 1, 8, 9 and 17 (one id twice) at once */
+	/* a digest's ledger row: 1, 8, 9 and 17 papers (one id twice); none for 0 */
 	for (int i = 0; i < 17; i++) {
 		static char buf[17][24];
 
@@ -952,12 +958,18 @@ test_batches(void)
 	T_EQ_INT(pb_ledger_add_many(st, "l9", "2026-01-01", 9, ids, versions), 0);
 	T_EQ_INT(pb_ledger_add_many(st, "l17", "2026-01-01", 17, ids, versions), 0);
 	T_EQ_INT(pb_ledger_add_many(st, "l0", "2026-01-01", 0, ids, versions), 0);
-	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l1'"), 1);
-	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l8'"), 8);
-	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l9'"), 9);
-	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l17'"), 16);
+	/* one row each, every paper in it */
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger"), 4);
+	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l17'"), 1);
 	T_EQ_INT(raw_count("batch.db", "SELECT count(*) FROM ledger WHERE subscriber = 'l9'"
-			   " AND paper_id = '2601.00008' AND version = 3"), 1);
+			   " AND papers LIKE '% 2601.00008:3'"), 1);
+	for (int i = 0; i < 16; i++) {
+		T_EQ_INT(pb_ledger_has(st, "l17", ids[i], NULL), 1);
+		T_EQ_INT(pb_ledger_has(st, "l9", ids[i], NULL), i < 9);
+		T_EQ_INT(pb_ledger_has(st, "l1", ids[i], NULL), i < 1);
+		T_EQ_INT(pb_ledger_has(st, "l0", ids[i], NULL), 0);
+	}
+	T_EQ_INT(pb_ledger_has(st, "l17", "2601.00016", NULL), 0);
 	T_EQ_INT(pb_ledger_has(st, "l17", "2601.00015", NULL), 1);
 	T_EQ_INT(pb_ledger_has(st, "l8", "2601.00008", NULL), 0);
 	pb_state_close(st);

@@ -1,6 +1,7 @@
 /* The ledger reader (src/state/ledger.c) answers exactly what pb_ledger_has answers, for every
  * subscriber, paper and date exception, with several versions on several dates, a set larger
- * than its first table, and a reader reused from one subscriber to the next. */
+ * than its first table, and a reader reused from one subscriber to the next; one told the day's
+ * papers (pb_ledger_reader_only) the same for those and no for the others. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +30,30 @@ compare(struct pb_state *st, const char *except, const char *const *subs, size_t
 	size_t n_ids)
 {
 	struct pb_ledger_reader *r = pb_ledger_reader_new(st, except);
+	/* and one told the day's papers: the even ids and the named ones but the last */
+	struct pb_ledger_reader *day = pb_ledger_reader_new(st, except);
 	const char *extra[] = { "2512.00001", "2512.00002", "2512.00003", "", "2512.0000",
 				"2512.000011" };
+	char **only = calloc(n_ids + 6, sizeof *only);
 	long yes = 0;
 	char id[32];
+
+	for (size_t i = 0; only && i < n_ids; i += 2) {
+		only[i] = malloc(32);
+		if (only[i])
+			snprintf(only[i], 32, "p%zu", i);
+	}
+	for (size_t i = 0; only && i < 5; i++)
+		only[n_ids + i] = (char *)extra[i];
+	T_CHECK(only != NULL);
+	if (only)
+		pb_ledger_reader_only(day, n_ids + 6, (const char *const *)only);
 
 	/* twice over: a reader goes back to a subscriber it held before */
 	for (int round = 0; round < 2; round++) {
 		for (size_t s = 0; s < n_subs; s++) {
 			T_EQ_INT(pb_ledger_reader_load(r, subs[s]), 0);
+			T_EQ_INT(pb_ledger_reader_load(day, subs[s]), 0);
 			for (size_t i = 0; i < n_ids + 6; i++) {
 				const char *p = id;
 				int want, got;
@@ -52,12 +68,19 @@ compare(struct pb_state *st, const char *except, const char *const *subs, size_t
 					fprintf(stderr, "sub=%s id=%s except=%s: has %d, reader %d\n",
 						subs[s], p, except ? except : "-", want, got);
 				T_EQ_INT(got, want);
+				/* told the day's papers: the same for them, no for the others */
+				T_EQ_INT(pb_ledger_reader_has(day, p),
+					 (i < n_ids ? i % 2 == 0 : i < n_ids + 5) ? want : 0);
 				yes += round == 0 && got;
 			}
 		}
 	}
 	T_EQ_INT(pb_ledger_reader_has(r, NULL), 0);
 	pb_ledger_reader_free(r);
+	pb_ledger_reader_free(day);
+	for (size_t i = 0; only && i < n_ids; i++)
+		free(only[i]);
+	free(only);
 	return yes;
 }
 

@@ -174,6 +174,9 @@ test_migrate_v1(void)
 		" VALUES('d/a/email/x/1', 'a', 'email', 'x', '2025-12-04', 1, 1, 'hello', 2,"
 		" '550 no such user', 500);"
 		"INSERT INTO ledger VALUES('a', '2512.00001', 1, '2025-12-04', 500);"
+		"INSERT INTO ledger VALUES('a', '2512.00002', 2, '2025-12-04', 501);"
+		"INSERT INTO ledger VALUES('a', '2512.00003', 1, '2025-12-05', 600);"
+		"INSERT INTO ledger VALUES('b', '2512.00002', 1, '2025-12-05', 600);"
 		"INSERT INTO runs(digest_date, kind, status, started) VALUES('2025-12-04', 'run',"
 		" 'done', 500);";
 	struct pb_outbox_msg *v = NULL;
@@ -205,7 +208,16 @@ test_migrate_v1(void)
 	if (n == 1)
 		T_EQ_STR(v[0].last_error, "550 no such user");
 	pb_outbox_msgs_free(v, n);
+	/* Version 9's ledger: a row per subscriber and date, with the same answers. */
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM ledger"), 3);
+	T_EQ_INT(raw_count("v1.db", "SELECT added FROM ledger WHERE subscriber = 'a'"
+			   " AND digest_date = '2025-12-04'"), 500);
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.00001", NULL), 1);
+	T_EQ_INT(pb_ledger_has(st, "a", "2512.00002", "2025-12-05"), 1);
+	T_EQ_INT(pb_ledger_has(st, "a", "2512.00003", "2025-12-05"), 0);
+	T_EQ_INT(pb_ledger_has(st, "a", "2512.00003", "2025-12-04"), 1);
+	T_EQ_INT(pb_ledger_has(st, "b", "2512.00002", "2025-12-04"), 1);
+	T_EQ_INT(pb_ledger_has(st, "b", "2512.00001", NULL), 0);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
 	/* The tables version 2 added work. */
 	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 10), 0);
@@ -700,6 +712,18 @@ test_ledger_runs(void)
 	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00003", "2025-12-04"), 0);
 	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00003", "2025-12-05"), 1);
 	T_EQ_INT(pb_ledger_has(st, "alice", "2512.00001", "2025-12-04"), 1);   /* v2 on 12-08 */
+	/* One row per subscriber and date: a second digest of a date adds its papers to it; ids
+	 * that hold one another are told apart; an id with a space is refused. */
+	T_EQ_INT(pb_ledger_add(st, "bob", "2512.0000", 1, "2025-12-04"), 0);
+	T_EQ_INT(raw_count("ledger.db", "SELECT COUNT(*) FROM ledger WHERE subscriber = 'bob'"), 1);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.0000", "2025-12-05"), 1);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.00003", "2025-12-05"), 1);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.000", "2025-12-05"), 0);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512.000031", "2025-12-05"), 0);
+	T_EQ_INT(pb_ledger_has(st, "bob", "0003", "2025-12-05"), 0);
+	T_EQ_INT(pb_ledger_add(st, "bob", "2512 00004", 1, "2025-12-05"), -1);
+	T_EQ_INT(pb_ledger_has(st, "bob", "2512", NULL), 0);
+	T_EQ_INT(raw_count("ledger.db", "SELECT COUNT(*) FROM ledger WHERE subscriber = 'bob'"), 1);
 
 	T_EQ_INT(pb_paper_seen(st, "2512.00001", 1, "2025-12-04"), 1);
 	T_EQ_INT(pb_paper_seen(st, "2512.00001", 1, "2025-12-04"), 0);
@@ -854,7 +878,7 @@ test_prune(void)
 		pb_run_begin(st, "1970-01-02", "run");   /* killed long ago: still "running" */
 	}
 	T_EQ_INT(raw_exec("prune.db",
-			  "UPDATE ledger SET added = 5 WHERE paper_id = 'old';"
+			  "UPDATE ledger SET added = 5 WHERE papers = 'old:1';"
 			  "UPDATE summary_cache SET created = 5 WHERE paper_key = 'old';"
 			  "UPDATE papers SET first_seen = 5;"
 			  "UPDATE runs SET started = 5;"), SQLITE_OK);

@@ -106,7 +106,9 @@ test_migrate(void)
 			      " subscriber TEXT, channel TEXT, dest TEXT, digest_date TEXT,"
 			      " status INTEGER NOT NULL DEFAULT 0);"
 			      "CREATE TABLE runs(id INTEGER PRIMARY KEY, digest_date TEXT,"
-			      " status TEXT);", NULL, NULL, NULL), SQLITE_OK);
+			      " status TEXT);"
+			      "CREATE TABLE ledger(subscriber TEXT, paper_id TEXT, version INTEGER,"
+			      " digest_date TEXT, added INTEGER);", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = t_state_open(path_of("old.db"), err, sizeof err);
 	T_CHECK(st != NULL);
