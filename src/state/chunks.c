@@ -1393,14 +1393,14 @@ cmp_id(const void *a, const void *b)
 }
 
 long
-pb_body_prune(struct pb_state *st, int64_t cutoff)
+pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day)
 {
 	static const char *const sel =
-		"SELECT b.id, b.chunks FROM outbox_body b JOIN outbox o ON o.rowid = b.id"
-		" WHERE o.status IN (1, 2, 3) AND o.created < ?1";
+		"SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid"
+		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1";
 	static const char *const del[] = {
 		"DELETE FROM outbox_body WHERE id IN (SELECT rowid FROM outbox"
-		" WHERE status IN (1, 2, 3) AND created < ?1)",
+		" WHERE digest_date < ?2 AND status IN (1, 2, 3) AND created < ?1)",
 		"DELETE FROM chunks WHERE refs <= 0",
 	};
 	pb_db_stmt *s, *u;
@@ -1419,6 +1419,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 		return -1;
 	/* The references first (read whole, then released), then the rows. */
 	pb_db_bind_int64(s, 1, cutoff);
+	pb_db_bind_text(s, 2, before_day);
 	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
 		struct pb_body_list l;
 		int64_t cid;
@@ -1454,8 +1455,10 @@ pb_body_prune(struct pb_state *st, int64_t cutoff)
 	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
 		if (!(s = pb_st_prepare(st, del[i], "prune")))
 			goto fail;
-		if (i == 0)
+		if (i == 0) {
 			pb_db_bind_int64(s, 1, cutoff);
+			pb_db_bind_text(s, 2, before_day);
+		}
 		rc = pb_db_step(s);
 		pb_db_finalize(s);
 		if (rc != PB_DB_DONE) {

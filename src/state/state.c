@@ -605,7 +605,7 @@ int
 pb_state_prune(struct pb_state *st, int days)
 {
 	static const char *const sql[] = {
-		"DELETE FROM outbox WHERE status IN (1, 2, 3) AND created < ?1",
+		"DELETE FROM outbox WHERE digest_date < ?2 AND status IN (1, 2, 3) AND created < ?1",
 		"DELETE FROM runs WHERE started < ?1",
 		"DELETE FROM ledger WHERE added < ?1",
 		"DELETE FROM papers WHERE first_seen < ?1",
@@ -615,7 +615,7 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM signups WHERE created < ?1",
 	};
 	int64_t cutoff = pb_now() - (int64_t)days * 86400;
-	char day[32];
+	char day[32], before[32];
 	int total = 0, own_tx;
 	long n;
 
@@ -623,11 +623,19 @@ pb_state_prune(struct pb_state *st, int days)
 		return -1;
 	pb_format_instant(cutoff, day, sizeof day);
 	day[10] = '\0';
+	/* The outbox is found by digest date (its index outbox_digest) as well as by instant,
+	 * instead of reading every row the retention keeps (at 20,000 subscribers and 90 days,
+	 * 1,800,000 emails alone, read three times). A message is created on its digest's date or
+	 * after it, never more than a day before (the date is the announcement's, in the feed's
+	 * zone): every one created before the cutoff is dated before the cutoff's day plus two. A
+	 * row dated later (a date given by hand) waits for its date; none goes sooner. */
+	pb_format_instant(cutoff + 2 * 86400, before, sizeof before);
+	before[10] = '\0';
 	own_tx = !pb_db_in_transaction(st->db);
 	if (own_tx && pb_state_begin(st) < 0)
 		return -1;
 	/* The bodies first: they are found through the outbox rows deleted next. */
-	if ((n = pb_body_prune(st, cutoff)) < 0)
+	if ((n = pb_body_prune(st, cutoff, before)) < 0)
 		goto fail;
 	total += (int)n;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
@@ -640,6 +648,8 @@ pb_state_prune(struct pb_state *st, int days)
 			pb_db_bind_text(s, 1, day);
 		else
 			pb_db_bind_int64(s, 1, cutoff);
+		if (i == 0)
+			pb_db_bind_text(s, 2, before);
 		if (pb_db_step(s) != PB_DB_DONE) {
 			pb_st_error(st, "prune");
 			pb_db_finalize(s);

@@ -156,9 +156,10 @@ int pb_body_put_prepared(struct pb_state *st, int64_t id, const void *payload,
  * logged, the latter naming msg_id. */
 int pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payload,
 		size_t *len);
-/* Deletes the bodies of the outbox rows pruned at cutoff (settled, created before it),
- * releases their chunks and deletes the chunks no body uses. Rows deleted, or -1 (logged). */
-long pb_body_prune(struct pb_state *st, int64_t cutoff);
+/* Deletes the bodies of the outbox rows pruned at cutoff (settled, created before it, dated
+ * before before_day), releases their chunks and deletes the chunks no body uses. Rows
+ * deleted, or -1 (logged). */
+long pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day);
 /* Schema 6 -> 7: every outbox_payload row into a body; drops outbox_payload. 0 / -1 (err). */
 int pb_body_migrate(struct pb_state *st, char *err, size_t errlen);
 /* The reference counts the open transaction's puts gained, written to the chunk table: before
