@@ -770,7 +770,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_summarizer *sum = NULL;
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
-	int rc = -1, shown = 0, r;
+	int rc = -1, shown = 0, r, win;
 	size_t start, window;
 	double t0 = (double)pb_mono_ms(), t1, cpu0 = 0;
 	int64_t last_progress = 0;
@@ -784,7 +784,13 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	/* What each reader likes orders the candidates before the cap (rank.h). */
 	rr = pb_rank_run_new(cfg, c->st, h, &c->papers, c->rep->date, (int64_t)c->now, m);
 	c->ledger_sub = SIZE_MAX;
-	if (pb_match_all(m, &c->papers, &sel, err, errlen) < 0) {
+	/* The filter reads each subscriber's ledger: in one read window, the state's read lock
+	 * taken once instead of once a subscriber. */
+	win = c->st ? pb_state_read_window(c->st, 1) : 0;
+	r = pb_match_all(m, &c->papers, &sel, err, errlen);
+	if (win == 1)
+		pb_state_read_window(c->st, 0);
+	if (r < 0) {
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
 	}

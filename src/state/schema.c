@@ -138,7 +138,7 @@ const char *const pb_st_migrations[] = {
 	/* 8 -> 9: the ledger as one row per subscriber and digest date, its papers in one text
 	 * ("ID:VERSION ...", ledger.c) instead of a row per paper: a digest writes one row instead
 	 * of ten, and a run reads each subscriber's history as one row a day (the ledger keeps
-	 * retention_days of them) instead of ten. */
+	 * retention_days of them) instead of ten. Pruning finds the old rows by date. */
 	"CREATE TABLE ledger_days("
 	"  subscriber TEXT NOT NULL, digest_date TEXT NOT NULL, added INTEGER NOT NULL,"
 	"  papers TEXT NOT NULL, PRIMARY KEY(subscriber, digest_date)) WITHOUT ROWID;"
@@ -146,7 +146,8 @@ const char *const pb_st_migrations[] = {
 	"  SELECT subscriber, digest_date, min(added), group_concat(paper_id || ':' || version, ' ')"
 	"  FROM ledger GROUP BY subscriber, digest_date;"
 	"DROP TABLE ledger;"
-	"ALTER TABLE ledger_days RENAME TO ledger;",
+	"ALTER TABLE ledger_days RENAME TO ledger;"
+	"CREATE INDEX ledger_date ON ledger(digest_date);",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -871,6 +871,7 @@ test_prune(void)
 	/* Rows stamped now by the state itself, made "old" through the database. */
 	T_EQ_INT(pb_ledger_add(st, "a", "old", 1, "1970-01-01"), 0);
 	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
+	T_EQ_INT(pb_ledger_add(st, "a", "later", 1, "2999-01-01"), 0);   /* stays, as f */
 	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
 	T_EQ_INT(pb_cache_put(st, "new", "m", "en", "h", "k", "y", 1), 0);
 	T_EQ_INT(pb_model_tokens_add(st, "1970-01-02", 5), 0);
@@ -883,7 +884,7 @@ test_prune(void)
 		pb_run_begin(st, "1970-01-02", "run");   /* killed long ago: still "running" */
 	}
 	T_EQ_INT(raw_exec("prune.db",
-			  "UPDATE ledger SET added = 5 WHERE papers = 'old:1';"
+			  "UPDATE ledger SET added = 5 WHERE papers IN ('old:1', 'later:1');"
 			  "UPDATE summary_cache SET created = 5 WHERE paper_key = 'old';"
 			  "UPDATE papers SET first_seen = 5;"
 			  "UPDATE runs SET started = 5;"), SQLITE_OK);
@@ -910,6 +911,7 @@ test_prune(void)
 	free(c);
 	T_EQ_INT(pb_ledger_has(st, "a", "old", NULL), 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "new", NULL), 1);
+	T_EQ_INT(pb_ledger_has(st, "a", "later", NULL), 1);
 	a = pb_cache_get(st, "new", "m", "en", "h", "k");
 	T_EQ_STR(a, "y");
 	free(a);
