@@ -615,7 +615,12 @@ pb_state_prune(struct pb_state *st, int days)
 		"DELETE FROM signups WHERE created < ?1",
 	};
 	int64_t cutoff = pb_now() - (int64_t)days * 86400, t0 = pb_mono_ms();
-	char day[32], before[32];
+	/* The ledger goes a week at a time: its rows are kept by subscriber, so deleting each
+	 * one's oldest row touches a page per subscriber (at 20,000 subscribers 0.8 s of a run,
+	 * most of it writing them); its cutoff moves once a week, and the week's rows of a
+	 * subscriber share their pages. They are kept up to 7 days past retention_days. */
+	int64_t week_cut = cutoff - (cutoff % (7 * 86400) + 7 * 86400) % (7 * 86400);
+	char day[32], before[32], week_before[32];
 	int total = 0, own_tx;
 	long n;
 
@@ -632,6 +637,8 @@ pb_state_prune(struct pb_state *st, int days)
 	 * given by hand) waits for its date; none goes sooner. */
 	pb_format_instant(cutoff + 2 * 86400, before, sizeof before);
 	before[10] = '\0';
+	pb_format_instant(week_cut + 2 * 86400, week_before, sizeof week_before);
+	week_before[10] = '\0';
 	own_tx = !pb_db_in_transaction(st->db);
 	if (own_tx && pb_state_begin(st) < 0)
 		return -1;
@@ -641,16 +648,17 @@ pb_state_prune(struct pb_state *st, int days)
 	total += (int)n;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
 		pb_db_stmt *s = NULL;
+		int ledger = strstr(sql[i], "ledger") != NULL;
 
 		if (!(s = pb_st_prepare(st, sql[i], "prune")))
 			goto fail;
-		/* token_usage is by day, everything else by instant. */
+		/* token_usage is by day, everything else by instant (the ledger's weekly). */
 		if (strstr(sql[i], "token_usage"))
 			pb_db_bind_text(s, 1, day);
 		else
-			pb_db_bind_int64(s, 1, cutoff);
+			pb_db_bind_int64(s, 1, ledger ? week_cut : cutoff);
 		if (strstr(sql[i], "?2"))
-			pb_db_bind_text(s, 2, before);
+			pb_db_bind_text(s, 2, ledger ? week_before : before);
 		if (pb_db_step(s) != PB_DB_DONE) {
 			pb_st_error(st, "prune");
 			pb_db_finalize(s);

@@ -833,6 +833,7 @@ test_prune(void)
 	char buf[64], *a;
 	long total = 0;
 	int64_t now = pb_now();
+	int week_ok = 0;
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -872,6 +873,22 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_add(st, "a", "old", 1, "1970-01-01"), 0);
 	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
 	T_EQ_INT(pb_ledger_add(st, "a", "later", 1, "2999-01-01"), 0);   /* stays, as f */
+	/* The ledger goes a week at a time (cutoffs at multiples of 7 days since the epoch): a
+	 * row stamped just after the week's cutoff, though before the day's, stays; one just
+	 * before it goes. */
+	{
+		int64_t cut = now - 90 * 86400, wc = cut - cut % (7 * 86400);
+		char sql[256];
+
+		week_ok = cut - wc >= 60;
+		T_EQ_INT(pb_ledger_add(st, "w", "in-week", 1, "1970-01-03"), 0);
+		T_EQ_INT(pb_ledger_add(st, "w", "past-week", 1, "1970-01-02"), 0);
+		snprintf(sql, sizeof sql,
+			 "UPDATE ledger SET added = %lld WHERE papers = 'in-week:1';"
+			 "UPDATE ledger SET added = %lld WHERE papers = 'past-week:1';",
+			 (long long)(wc + 30), (long long)(wc - 30));
+		T_EQ_INT(raw_exec("prune.db", sql), SQLITE_OK);
+	}
 	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
 	T_EQ_INT(pb_cache_put(st, "new", "m", "en", "h", "k", "y", 1), 0);
 	T_EQ_INT(pb_model_tokens_add(st, "1970-01-02", 5), 0);
@@ -891,8 +908,8 @@ test_prune(void)
 
 	total = pb_state_prune(st, 90);
 	/* outbox sent+failed (2, and their 2 bodies: each payload, met once, is a literal run in
-	 * its body, no chunk), ledger 1, papers 1, cache 1, tokens 1, runs 2 */
-	T_EQ_INT(total, 10);
+	 * its body, no chunk), ledger 2 (old, past-week), papers 1, cache 1, tokens 1, runs 2 */
+	T_EQ_INT(total, 11);
 	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
 	{
 		long pending = 0, paused = 0, sent = 0, failed = 0;
@@ -912,6 +929,10 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_has(st, "a", "old", NULL), 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "new", NULL), 1);
 	T_EQ_INT(pb_ledger_has(st, "a", "later", NULL), 1);
+	if (week_ok) {
+		T_EQ_INT(pb_ledger_has(st, "w", "in-week", NULL), 1);
+		T_EQ_INT(pb_ledger_has(st, "w", "past-week", NULL), 0);
+	}
 	a = pb_cache_get(st, "new", "m", "en", "h", "k");
 	T_EQ_STR(a, "y");
 	free(a);
