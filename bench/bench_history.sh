@@ -16,6 +16,8 @@
 # run's end, in the wall time). The ledger is pruned a week at a time (state.c): on one day of
 # seven B's prune deletes the ledger's oldest rows too, and its rows pruned say so.
 set -eu
+. "$(dirname "$0")/lib_sinks.sh"
+bench_init bench_history
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 TESTS="$(cd "$(dirname "$0")/../tests" && pwd)"
 N=${PB_BENCH_HISTORY_SUBSCRIBERS:-20000}
@@ -23,32 +25,8 @@ DAYS=90
 REPS=3
 SESSIONS=8
 FEED=rss2-all-archives-2024-11-28-1504items.xml
-PY=/usr/bin/python3
-T=$(mktemp -d /tmp/pb-bench-history.XXXXXX)
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "bench_history: $*" >&2; exit 1; }
-[ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ] || fail "needs postfix's smtp-sink and smtp-source"
 command -v sqlite3 >/dev/null || fail "needs the sqlite3 shell"
-wait_file() { i=0; while [ ! -s "$1" ]; do i=$((i+1)); [ $i -le 300 ] || fail "no $1"; sleep 0.1; done; }
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { $PY -c 'import time; print("%.3f" % time.time())'; }
-median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-
-$PY "$TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" --log "$T/arxiv.log" \
-  --fixtures "$PB_FIXTURES" --rss "$FEED" 2>/dev/null &
-pids="$pids $!"
-SMTP_PORT=$(free_port)
-SINK_USER=""; [ "$(id -u)" = 0 ] && SINK_USER="-u nobody"
-# shellcheck disable=SC2086
-/usr/sbin/smtp-sink $SINK_USER 127.0.0.1:"$SMTP_PORT" 1024 &
-pids="$pids $!"
-wait_file "$T/arxiv.port"
-i=0; until $PY -c "import socket; socket.create_connection(('127.0.0.1',$SMTP_PORT),1).close()" 2>/dev/null; do
-  i=$((i+1)); [ $i -le 300 ] || fail "smtp-sink did not listen"; sleep 0.1; done
-AP=$(cat "$T/arxiv.port")
+start_sinks
 
 D="$T/n$N"
 mkdir -p "$D"
