@@ -10,7 +10,6 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
-#include "paperboy/hash.h"
 #include "state_internal.h"
 
 /* A subscriber's rows, every date or all but one (state.c's S_LEDGER_GET, S_LEDGER_GET_EXCEPT:
@@ -28,8 +27,9 @@ entry_next(const char **p, const char **id, size_t *len)
 		s++;
 	if (!*s)
 		return 0;
-	for (e = s; *e && *e != ' '; e++)
-		;
+	e = strchr(s, ' ');
+	if (!e)
+		e = s + strlen(s);
 	colon = e;
 	while (colon > s && colon[-1] != ':')
 		colon--;
@@ -181,10 +181,24 @@ set_clear(struct idset *t)
 	t->n = 0;
 }
 
+/* A paper id's hash, eight bytes at a step: a run hashes every entry of every subscriber's
+ * history (at 20,000 subscribers and 90 days, 18,000,000), where FNV-1a's byte at a time was
+ * a third of the reader's time. */
 static uint32_t
 id_hash(const char *id, size_t len)
 {
-	return (uint32_t)pb_fnv1a64(id, len);
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ len, w;
+
+	for (; len >= 8; id += 8, len -= 8) {
+		memcpy(&w, id, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, id, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return (uint32_t)h;
 }
 
 /* The slot of id (len bytes, not necessarily ending there), or the empty one where it goes. */
