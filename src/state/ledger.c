@@ -182,8 +182,8 @@ set_clear(struct idset *t)
 }
 
 /* A paper id's hash, eight bytes at a step: a run hashes every entry of every subscriber's
- * history (at 20,000 subscribers and 90 days, 18,000,000), where FNV-1a's byte at a time was
- * a third of the reader's time. */
+ * history (at 20,000 subscribers and 90 days, 18,000,000), where FNV-1a, a byte at a step,
+ * took 15% of the reader's time. */
 static uint32_t
 id_hash(const char *id, size_t len)
 {
