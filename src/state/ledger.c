@@ -39,13 +39,17 @@ entry_next(const char **p, const char **id, size_t *len)
 	return 1;
 }
 
-/* Appends a digest's entries to b. 0, or -1 (an id with a space, which no arXiv id has). */
+/* Appends a digest's entries to b. 0, or -1 with *bad the refused id (NULL for none): an id
+ * with a space, which no arXiv id has. */
 static int
-entries_put(struct pb_buf *b, size_t n, const char *const *ids, const int *versions)
+entries_put(struct pb_buf *b, size_t n, const char *const *ids, const int *versions,
+	    const char **bad)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!ids[i] || strchr(ids[i], ' '))
+		if (!ids[i] || strchr(ids[i], ' ')) {
+			*bad = ids[i];
 			return -1;
+		}
 		if (b->len)
 			pb_buf_putc(b, ' ');
 		pb_buf_printf(b, "%s:%d", ids[i], versions ? versions[i] : 0);
@@ -58,14 +62,20 @@ pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *dige
 		   size_t n, const char *const *ids, const int *versions)
 {
 	struct pb_buf papers = { 0 };
+	const char *bad = NULL;
 	pb_db_stmt *s;
 	int rc;
 
 	if (!n)
 		return 0;
-	if (entries_put(&papers, n, ids, versions) < 0) {
+	if (entries_put(&papers, n, ids, versions, &bad) < 0) {
+		char why[256];
+
+		/* the whole digest's rows: a row of the ledger cannot hold this id */
+		snprintf(why, sizeof why, "subscriber %s: paper id %s %s", subscriber,
+			 bad ? bad : "(none)", bad ? "holds a space" : "missing");
 		pb_buf_free(&papers);
-		pb_st_fail(st, "ledger_add", "a paper id with a space or none");
+		pb_st_fail(st, "ledger_add", why);
 		return -1;
 	}
 	if (!(s = pb_st_stmt(st, S_LEDGER_ADD))) {

@@ -722,6 +722,7 @@ test_ledger_runs(void)
 	T_EQ_INT(pb_ledger_has(st, "bob", "2512.000031", "2025-12-05"), 0);
 	T_EQ_INT(pb_ledger_has(st, "bob", "0003", "2025-12-05"), 0);
 	T_EQ_INT(pb_ledger_add(st, "bob", "2512 00004", 1, "2025-12-05"), -1);
+	T_CHECK(strstr(pb_state_errmsg(st), "subscriber bob: paper id 2512 00004") != NULL);
 	T_EQ_INT(pb_ledger_has(st, "bob", "2512", NULL), 0);
 	T_EQ_INT(raw_count("ledger.db", "SELECT COUNT(*) FROM ledger WHERE subscriber = 'bob'"), 1);
 
