@@ -45,8 +45,8 @@ rm -f "$mem.a" "$mem.b"
 # 3. Matching as a run does it, with the ledger filter, against a state whose ledger holds 30
 #    days x 10 papers per subscriber (300,000 rows here, one per subscriber and day, with
 #    3,000,000 papers; the first run fills it): the filter off, the ledger read once per
-#    subscriber into a set (what `paperboy run` does), and the former way, one pb_ledger_has
-#    per candidate. Alternating off/set/each, three rounds; the figure is each one's median.
+#    subscriber into a set (what `paperboy run` does), and one pb_ledger_has per candidate
+#    (which reads the subscriber's rows each time). Alternating off/set/each, three rounds; the figure is each one's median.
 # 4. The same filter against 90 days (retention_days' default: the ledger of a state in use for
 #    a season), alternating with 30, three rounds: what a longer history costs the run.
 echo

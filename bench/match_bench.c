@@ -15,9 +15,9 @@
  *
  * matches as a run does, with the ledger filter: DB (created and filled when its ledger is
  * empty: N days, 30 unless given, x 10 papers per subscriber; on the last 30 of them a tenth
- * are ids of this day's papers, so the filter has something to drop) is the state; "set" reads once who received each of the day's
- * papers into a set (pb_ledger_reader, what run.c does), "each" asks pb_ledger_has once per
- * candidate (the first way), "off" matches without the filter. */
+ * are ids of this day's papers, so the filter has something to drop) is the state; "set" reads
+ * each subscriber's ledger once into a set of the day's papers (pb_ledger_reader, what run.c
+ * does), "each" asks pb_ledger_has once per candidate, "off" matches without the filter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -245,8 +245,8 @@ int pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *
  * received paper ids at a time, so a run's filter asks a hash set instead of the database for
  * every candidate. pb_ledger_reader_has after pb_ledger_reader_load(r, s) answers exactly what
  * pb_ledger_has(st, s, id, except_date) would (any version; a digest dated except_date does not
- * count; NULL = every date counts). The reader borrows st, which must outlive it; it keeps one
- * prepared statement and the last subscriber's ids. Never returns NULL. */
+ * count; NULL = every date counts). The reader borrows st, which must outlive it; it keeps the
+ * last subscriber's ids. Never returns NULL. */
 struct pb_ledger_reader;
 struct pb_ledger_reader *pb_ledger_reader_new(struct pb_state *st, const char *except_date);
 /* Restricts what the loads keep to the n ids (NULL entries skipped), the day's papers in a

@@ -12,11 +12,6 @@
 #include "paperboy/clock.h"
 #include "state_internal.h"
 
-/* A subscriber's rows, every date or all but one (state.c's S_LEDGER_GET, S_LEDGER_GET_EXCEPT:
- * the reader keeps a statement of its own). */
-#define SQL_ALL "SELECT papers FROM ledger WHERE subscriber = ?1"
-#define SQL_EXCEPT "SELECT papers FROM ledger WHERE subscriber = ?1 AND digest_date <> ?2"
-
 /* The next entry's id in *p (its length in *len), *p moved past the entry; 0 at the end. */
 static int
 entry_next(const char **p, const char **id, size_t *len)
@@ -146,7 +141,6 @@ struct idset {
 struct pb_ledger_reader {
 	struct pb_state *st;
 	char *except_date;      /* NULL = every date counts */
-	pb_db_stmt *s;          /* prepared on the first load, kept for the next subscribers */
 	struct idset got;       /* the loaded subscriber's ids */
 	struct idset day;       /* with only: the ids that can be asked about */
 	int only;
@@ -175,7 +169,6 @@ pb_ledger_reader_free(struct pb_ledger_reader *r)
 {
 	if (!r)
 		return;
-	pb_db_finalize(r->s);
 	set_free(&r->got);
 	set_free(&r->day);
 	free(r->except_date);
@@ -282,24 +275,19 @@ pb_ledger_reader_only(struct pb_ledger_reader *r, size_t n, const char *const *i
 int
 pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 {
+	/* a subscriber's rows, every date or all but one: the state's shared statement, read
+	 * to its end before anything else asks the state */
+	pb_db_stmt *s = pb_st_stmt(r->st, r->except_date ? S_LEDGER_GET_EXCEPT : S_LEDGER_GET);
 	int rc;
 
 	set_clear(&r->got);
-	if (!r->s) {
-		/* persistent: asked once per subscriber, 100,000 times in a run */
-		r->s = pb_db_prepare(r->st->db, r->except_date ? SQL_EXCEPT : SQL_ALL, 1);
-		if (!r->s) {
-			pb_st_error(r->st, "ledger_load");
-			return -1;
-		}
-	} else {
-		pb_db_reset(r->s);
-	}
-	pb_st_bind_text(r->s, 1, subscriber);
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
 	if (r->except_date)
-		pb_st_bind_text(r->s, 2, r->except_date);
-	while ((rc = pb_db_step(r->s)) == PB_DB_ROW) {
-		const char *p = pb_db_col_text(r->s, 0), *id;
+		pb_st_bind_text(s, 2, r->except_date);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		const char *p = pb_db_col_text(s, 0), *id;
 		size_t len;
 
 		while (p && entry_next(&p, &id, &len)) {
@@ -310,14 +298,13 @@ pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 				add(&r->got, id, len, h);
 		}
 	}
+	/* a finished statement holds no read lock between subscribers */
+	pb_db_reset(s);
 	if (rc != PB_DB_DONE) {
 		pb_st_error(r->st, "ledger_load");
 		set_clear(&r->got);
-		pb_db_reset(r->s);
 		return -1;
 	}
-	/* a finished statement holds no read lock between subscribers */
-	pb_db_reset(r->s);
 	return 0;
 }
 
