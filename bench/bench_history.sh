@@ -13,8 +13,7 @@
 # of the state with history; C: smtp-source. Alternating A B C A B C A B C; each figure is the
 # median of three. What grows with history shows as the difference between A and B: the
 # ledger's filter (match_ms), the outbox's lookups (build_ms), the prune (prune_ms, after the
-# run's end, in the wall time). The ledger is pruned a week at a time (state.c): on one day of
-# seven B's prune deletes the ledger's oldest rows too, and its rows pruned say so.
+# run's end, in the wall time; it deletes the oldest day's messages and ledger rows).
 set -eu
 . "$(dirname "$0")/lib_sinks.sh"
 bench_init bench_history

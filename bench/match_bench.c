@@ -10,14 +10,14 @@
  * it, and checks that both select the same papers with the same scores and topics.
  * REFERENCE_SUBSCRIBERS 0 skips the reference (to measure the matcher's own peak memory).
  *
- *   match_bench --state=DB --ledger=off|set|each [--days=N] FIXTURE_DIR [SUBSCRIBERS [PAPERS
+ *   match_bench --state=DB --ledger=off|set [--days=N] FIXTURE_DIR [SUBSCRIBERS [PAPERS
  *               [0 [SEED]]]]
  *
  * matches as a run does, with the ledger filter: DB (created and filled when its ledger is
  * empty: N days, 30 unless given, x 10 papers per subscriber; on the last 30 of them a tenth
  * are ids of this day's papers, so the filter has something to drop) is the state; "set" reads
- * each subscriber's ledger once into a set of the day's papers (pb_ledger_reader, what run.c
- * does), "each" asks pb_ledger_has once per candidate, "off" matches without the filter. */
+ * the ledger once, keeping of it the day's papers, and loads each subscriber's into a set
+ * (pb_ledger_reader, what run.c does); "off" matches without the filter. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +60,7 @@ same(const struct pb_selection *a, const struct pb_selection *b)
 
 #define RUN_DATE "2025-12-04"
 
-/* The filter of a run (run.c's skip_received), in the two ways. */
+/* The filter of a run (run.c's skip_received). */
 struct ledger_ctx {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -81,15 +81,6 @@ skip_set(void *ctx, size_t s, const struct pb_paper *p)
 			exit(1);
 	}
 	return pb_ledger_reader_has(c->r, p->id);
-}
-
-static int
-skip_each(void *ctx, size_t s, const struct pb_paper *p)
-{
-	struct ledger_ctx *c = ctx;
-
-	c->queries++;
-	return pb_ledger_has(c->st, c->cfg->subscribers[s].name, p->id, RUN_DATE) > 0;
 }
 
 /* days earlier days (before RUN_DATE) of 10 papers for every subscriber; on each of the last
@@ -158,8 +149,8 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (strcmp(ledger, "off") && strcmp(ledger, "set") && strcmp(ledger, "each")) {
-		fprintf(stderr, "match_bench: --ledger is off, set or each\n");
+	if (strcmp(ledger, "off") && strcmp(ledger, "set")) {
+		fprintf(stderr, "match_bench: --ledger is off or set\n");
 		return 64;
 	}
 	if (strcmp(ledger, "off") && !state_path) {
@@ -255,8 +246,6 @@ main(int argc, char **argv)
 			pb_ledger_reader_only(lc.r, ps.n, ids);   /* as run.c */
 		free(ids);
 		pb_matcher_set_skip(m, skip_set, &lc);
-	} else if (strcmp(ledger, "each") == 0) {
-		pb_matcher_set_skip(m, skip_each, &lc);
 	}
 	t0 = now_s();
 	c0 = cpu_s();
@@ -290,9 +279,8 @@ main(int argc, char **argv)
 	if (t_fill > 0)
 		printf("ledger filled: %d days x 10 papers for %zu subscribers in %.1f s\n", days,
 		       n_subs, t_fill);
-	printf("ledger filter: %s, %ld ledger queries\n", strcmp(ledger, "off") == 0 ? "off" :
-	       strcmp(ledger, "set") == 0 ? "set (one read per subscriber)" :
-	       "each (pb_ledger_has per candidate)", lc.queries);
+	printf("ledger filter: %s, %ld ledger loads\n", strcmp(ledger, "off") == 0 ? "off" :
+	       "set (the ledger read once, a load per subscriber)", lc.queries);
 
 	/* the reference knows no ledger: it is compared with the unfiltered matcher only */
 	if (n_ref && n_ref <= n_subs && strcmp(ledger, "off") == 0) {

@@ -1,8 +1,9 @@
-/* The ledger: which papers each subscriber received. One row per subscriber and digest date
- * (schema.c, version 9), its papers in one text, "ID:VERSION" entries separated by spaces (an
- * id holds no space: pb_arxiv_id_split; the version follows the id's last colon). A digest
- * writes one row; a run reads each subscriber's history once (the reader below): one row a
- * day the ledger keeps, where a row per paper made it ten. */
+/* The ledger: which papers each subscriber received. One row per digest date and subscriber
+ * (schema.c, versions 9 and 10), its papers in one text, "ID:VERSION" entries separated by
+ * spaces (an id holds no space: pb_arxiv_id_split; the version follows the id's last colon).
+ * A digest writes one row, after the rows of its date; a run reads the ledger once (the
+ * reader below), keeping of it only the day's papers. */
+#define _GNU_SOURCE 1   /* qsort_r */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,12 +139,23 @@ struct idset {
 	size_t cap, n;
 };
 
+/* With only, the whole ledger is read once (scan): every subscriber's entries that are among
+ * the day's ids, as hits, sorted by subscriber; a load takes its subscriber's from them. */
+struct hit {
+	uint32_t sub;           /* offset of the subscriber's name in names */
+	uint32_t at;            /* the id's slot in day (its offset in day.ids, plus one) */
+};
+
 struct pb_ledger_reader {
 	struct pb_state *st;
 	char *except_date;      /* NULL = every date counts */
 	struct idset got;       /* the loaded subscriber's ids */
 	struct idset day;       /* with only: the ids that can be asked about */
 	int only;
+	int scanned;            /* with only: hits holds the whole ledger's */
+	struct pb_buf names;    /* the hits' subscribers, each NUL-terminated */
+	struct hit *hits;
+	size_t n_hits, cap_hits;
 };
 
 struct pb_ledger_reader *
@@ -171,6 +183,8 @@ pb_ledger_reader_free(struct pb_ledger_reader *r)
 		return;
 	set_free(&r->got);
 	set_free(&r->day);
+	pb_buf_free(&r->names);
+	free(r->hits);
 	free(r->except_date);
 	free(r);
 }
@@ -266,22 +280,120 @@ pb_ledger_reader_only(struct pb_ledger_reader *r, size_t n, const char *const *i
 {
 	set_clear(&r->day);
 	set_clear(&r->got);
+	pb_buf_reset(&r->names);
+	r->n_hits = 0;
+	r->scanned = 0;
 	for (size_t i = 0; i < n; i++)
 		if (ids[i])
 			add(&r->day, ids[i], strlen(ids[i]), id_hash(ids[i], strlen(ids[i])));
 	r->only = 1;
 }
 
+static int
+hit_cmp(const void *a, const void *b, void *names)
+{
+	const struct hit *x = a, *y = b;
+	int c = strcmp((const char *)names + x->sub, (const char *)names + y->sub);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Reads the whole ledger (but the except date's rows) once, keeping of each row the entries
+ * among the day's ids, with the row's subscriber. The ledger is kept by date, then subscriber
+ * (schema.c, version 10): a digest's row goes at the end of its date's, so a run's writes fill
+ * pages one after the other where, kept by subscriber, each touched a page of its own; a
+ * subscriber's history is then spread over every date, and one pass over the table reads the
+ * run's histories at once. */
+static int
+scan(struct pb_ledger_reader *r)
+{
+	pb_db_stmt *s = pb_st_stmt(r->st, r->except_date ? S_LEDGER_SCAN_EXCEPT : S_LEDGER_SCAN);
+	int rc;
+
+	pb_buf_reset(&r->names);
+	r->n_hits = 0;
+	if (!s)
+		return -1;
+	if (r->except_date)
+		pb_st_bind_text(s, 1, r->except_date);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		const char *p = pb_db_col_text(s, 1), *id, *name;
+		size_t len, sub = SIZE_MAX;
+
+		while (p && r->day.n && entry_next(&p, &id, &len)) {
+			const struct slot *sl = find(&r->day, id, len, id_hash(id, len));
+
+			/* most of a history is papers of other days: looked up, not kept */
+			if (!sl->at)
+				continue;
+			if (sub == SIZE_MAX) {
+				name = pb_db_col_text(s, 0);
+				if (r->names.len + strlen(name ? name : "") + 1 >= UINT32_MAX)
+					break;
+				sub = r->names.len;
+				pb_buf_puts(&r->names, name ? name : "");
+				pb_buf_putc(&r->names, '\0');
+			}
+			if (r->n_hits == r->cap_hits) {
+				r->cap_hits = r->cap_hits ? 2 * r->cap_hits : 256;
+				r->hits = pb_xreallocarray(r->hits, r->cap_hits, sizeof *r->hits);
+			}
+			r->hits[r->n_hits++] = (struct hit){ .sub = (uint32_t)sub, .at = sl->at };
+		}
+	}
+	/* a finished statement holds no read lock */
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
+		pb_st_error(r->st, "ledger_load");
+		r->n_hits = 0;
+		return -1;
+	}
+	if (r->n_hits)
+		qsort_r(r->hits, r->n_hits, sizeof *r->hits, hit_cmp, r->names.data);
+	r->scanned = 1;
+	return 0;
+}
+
+/* With only: subscriber's ids from the scan's hits. */
+static int
+load_hits(struct pb_ledger_reader *r, const char *subscriber)
+{
+	size_t lo = 0, hi = r->n_hits;
+
+	if (!r->scanned && scan(r) < 0)
+		return -1;   /* tried again at the next load */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(r->names.data + r->hits[mid].sub, subscriber) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->n_hits && strcmp(r->names.data + r->hits[lo].sub, subscriber) == 0; lo++) {
+		const char *id = r->day.ids.data + r->hits[lo].at - 1;
+		size_t len = strlen(id);
+
+		add(&r->got, id, len, id_hash(id, len));
+	}
+	return 0;
+}
+
 int
 pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 {
-	/* a subscriber's rows, every date or all but one: the state's shared statement, read
-	 * to its end before anything else asks the state */
-	pb_db_stmt *s = pb_st_stmt(r->st, r->except_date ? S_LEDGER_GET_EXCEPT : S_LEDGER_GET);
+	pb_db_stmt *s;
 	int rc;
 
 	set_clear(&r->got);
-	if (!s)
+	if (!subscriber)
+		return 0;
+	if (r->only)
+		return load_hits(r, subscriber);
+	/* a subscriber's rows, every date or all but one (the ledger read through for them,
+	 * as pb_ledger_has does): the state's shared statement, read to its end before anything
+	 * else asks the state */
+	if (!(s = pb_st_stmt(r->st, r->except_date ? S_LEDGER_GET_EXCEPT : S_LEDGER_GET)))
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	if (r->except_date)
@@ -290,13 +402,8 @@ pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber)
 		const char *p = pb_db_col_text(s, 0), *id;
 		size_t len;
 
-		while (p && entry_next(&p, &id, &len)) {
-			uint32_t h = id_hash(id, len);
-
-			/* most of a history is papers of other days: looked up, not copied */
-			if (!r->only || (r->day.n && find(&r->day, id, len, h)->at))
-				add(&r->got, id, len, h);
-		}
+		while (p && entry_next(&p, &id, &len))
+			add(&r->got, id, len, id_hash(id, len));
 	}
 	/* a finished statement holds no read lock between subscribers */
 	pb_db_reset(s);

@@ -218,6 +218,12 @@ test_migrate_v1(void)
 	T_EQ_INT(pb_ledger_has(st, "a", "2512.00003", "2025-12-04"), 1);
 	T_EQ_INT(pb_ledger_has(st, "b", "2512.00002", "2025-12-04"), 1);
 	T_EQ_INT(pb_ledger_has(st, "b", "2512.00001", NULL), 0);
+	/* Version 10's: kept by date, then subscriber (the key's first column is the date), the
+	 * date's own index gone with the old table. */
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM pragma_index_xinfo('sqlite_autoindex_ledger_1')"
+			   " WHERE seqno = 0 AND name = 'digest_date'"), 1);
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
+			   " AND tbl_name = 'ledger' AND name = 'ledger_date'"), 0);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
 	/* The tables version 2 added work. */
 	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 10), 0);
@@ -834,7 +840,6 @@ test_prune(void)
 	char buf[64], *a;
 	long total = 0;
 	int64_t now = pb_now();
-	int week_ok = 0;
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -874,20 +879,18 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_add(st, "a", "old", 1, "1970-01-01"), 0);
 	T_EQ_INT(pb_ledger_add(st, "a", "new", 1, "2026-01-01"), 0);
 	T_EQ_INT(pb_ledger_add(st, "a", "later", 1, "2999-01-01"), 0);   /* stays, as f */
-	/* The ledger goes a week at a time (cutoffs at multiples of 7 days since the epoch): a
-	 * row stamped just after the week's cutoff, though before the day's, stays; one just
-	 * before it goes. */
+	/* The ledger goes by the day's cutoff: of two rows dated long ago, the one stamped a
+	 * minute after the cutoff stays, the one stamped a minute before goes. */
 	{
-		int64_t cut = now - 90 * 86400, wc = cut - cut % (7 * 86400);
+		int64_t cut = now - 90 * 86400;
 		char sql[256];
 
-		week_ok = cut - wc >= 60;
-		T_EQ_INT(pb_ledger_add(st, "w", "in-week", 1, "1970-01-03"), 0);
-		T_EQ_INT(pb_ledger_add(st, "w", "past-week", 1, "1970-01-02"), 0);
+		T_EQ_INT(pb_ledger_add(st, "w", "in-time", 1, "1970-01-03"), 0);
+		T_EQ_INT(pb_ledger_add(st, "w", "past", 1, "1970-01-02"), 0);
 		snprintf(sql, sizeof sql,
-			 "UPDATE ledger SET added = %lld WHERE papers = 'in-week:1';"
-			 "UPDATE ledger SET added = %lld WHERE papers = 'past-week:1';",
-			 (long long)(wc + 30), (long long)(wc - 30));
+			 "UPDATE ledger SET added = %lld WHERE papers = 'in-time:1';"
+			 "UPDATE ledger SET added = %lld WHERE papers = 'past:1';",
+			 (long long)(cut + 60), (long long)(cut - 60));
 		T_EQ_INT(raw_exec("prune.db", sql), SQLITE_OK);
 	}
 	T_EQ_INT(pb_cache_put(st, "old", "m", "en", "h", "k", "x", 1), 0);
@@ -909,7 +912,7 @@ test_prune(void)
 
 	total = pb_state_prune(st, 90);
 	/* outbox sent+failed (2, and their 2 bodies: each payload, met once, is a literal run in
-	 * its body, no chunk), ledger 2 (old, past-week), papers 1, cache 1, tokens 1, runs 2 */
+	 * its body, no chunk), ledger 2 (old, past), papers 1, cache 1, tokens 1, runs 2 */
 	T_EQ_INT(total, 11);
 	T_EQ_INT(pb_outbox_counts(st, &c, &n), 0);
 	{
@@ -930,10 +933,8 @@ test_prune(void)
 	T_EQ_INT(pb_ledger_has(st, "a", "old", NULL), 0);
 	T_EQ_INT(pb_ledger_has(st, "a", "new", NULL), 1);
 	T_EQ_INT(pb_ledger_has(st, "a", "later", NULL), 1);
-	if (week_ok) {
-		T_EQ_INT(pb_ledger_has(st, "w", "in-week", NULL), 1);
-		T_EQ_INT(pb_ledger_has(st, "w", "past-week", NULL), 0);
-	}
+	T_EQ_INT(pb_ledger_has(st, "w", "in-time", NULL), 1);
+	T_EQ_INT(pb_ledger_has(st, "w", "past", NULL), 0);
 	a = pb_cache_get(st, "new", "m", "en", "h", "k");
 	T_EQ_STR(a, "y");
 	free(a);
