@@ -1,7 +1,8 @@
 /* The ledger reader (src/state/ledger.c) answers exactly what pb_ledger_has answers, for every
  * subscriber, paper and date exception, with several versions on several dates, a set larger
  * than its first table, and a reader reused from one subscriber to the next; one told the day's
- * papers (pb_ledger_reader_only) the same for those and no for the others. */
+ * papers (pb_ledger_reader_only) the same for those and no for the others; that one over a
+ * ledger of several pages of its read (ledger.c's LEDGER_PAGE), and after a failed read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,93 @@ test_same_answers(void)
 	pb_buf_free(&path);
 }
 
+/* A ledger of 9,000 rows (3 dates x 3,000 subscribers), read a page at a time (4,096 rows): a
+ * day's paper in the first row, on both sides of each page's end, and in the last row, is
+ * found for its subscriber alone, and not when its date is the exception. A reader whose read
+ * fails says so at every load until one succeeds. */
+static void
+test_pages(void)
+{
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+	struct pb_ledger_reader *r;
+	const char *day[] = { "x1", "x2", "x3" };
+	/* (date index, subscriber, the day's paper): rows 1, 4,096 and 4,097, 8,192 and 8,193,
+	 * 9,000 in the key's order */
+	static const struct { int d, s; const char *id; } put[] = {
+		{ 0, 0, "x1" }, { 1, 1095, "x2" }, { 1, 1096, "x2" }, { 2, 2191, "x3" },
+		{ 2, 2192, "x1" }, { 2, 2999, "x2" },
+	};
+	char err[512] = "", sub[32], id[32], date[32];
+
+	pb_buf_printf(&path, "%s/pages.db", dir);
+	st = t_state_open(path.data, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "open: %s\n", err);
+		pb_buf_free(&path);
+		return;
+	}
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int d = 0; d < 3; d++)
+		for (int s = 0; s < 3000; s++) {
+			const char *ids[2];
+			int versions[2] = { 1, 2 }, n = 1;
+
+			snprintf(sub, sizeof sub, "s%04d", s);
+			snprintf(date, sizeof date, "2025-11-%02d", d + 1);
+			snprintf(id, sizeof id, "2511.%05d", d * 3000 + s);
+			ids[0] = id;
+			for (size_t k = 0; k < sizeof put / sizeof put[0]; k++)
+				if (put[k].d == d && put[k].s == s)
+					ids[n++] = put[k].id;
+			T_EQ_INT(pb_ledger_add_many(st, sub, date, (size_t)n, ids, versions), 0);
+		}
+	T_EQ_INT(pb_state_commit(st), 0);
+
+	for (int ex = -1; ex < 3; ex++) {
+		snprintf(date, sizeof date, "2025-11-%02d", ex + 1);
+		r = pb_ledger_reader_new(st, ex < 0 ? NULL : date);
+		pb_ledger_reader_only(r, 3, day);
+		/* in the key's order and against it: the first load is not always the first
+		 * subscriber's */
+		for (int k = 0; k < 3000; k++) {
+			int s = ex & 1 ? 2999 - k : k;
+
+			snprintf(sub, sizeof sub, "s%04d", s);
+			T_EQ_INT(pb_ledger_reader_load(r, sub), 0);
+			for (int i = 0; i < 3; i++) {
+				int want = 0;
+
+				for (size_t k = 0; k < sizeof put / sizeof put[0]; k++)
+					want |= put[k].s == s && put[k].d != ex &&
+						strcmp(put[k].id, day[i]) == 0;
+				T_EQ_INT(pb_ledger_reader_has(r, day[i]), want);
+			}
+			/* other days' papers are not kept */
+			snprintf(id, sizeof id, "2511.%05d", s);
+			T_EQ_INT(pb_ledger_reader_has(r, id), 0);
+		}
+		pb_ledger_reader_free(r);
+	}
+
+	/* a failed read: -1 at each load, the set empty, until the table is back */
+	r = pb_ledger_reader_new(st, NULL);
+	pb_ledger_reader_only(r, 3, day);
+	T_EQ_INT(raw_exec(path.data, "ALTER TABLE ledger RENAME TO ledger_gone"), 0);
+	T_EQ_INT(pb_ledger_reader_load(r, "s0000"), -1);
+	T_EQ_INT(pb_ledger_reader_has(r, "x1"), 0);
+	T_EQ_INT(pb_ledger_reader_load(r, "s1095"), -1);
+	T_EQ_INT(raw_exec(path.data, "ALTER TABLE ledger_gone RENAME TO ledger"), 0);
+	T_EQ_INT(pb_ledger_reader_load(r, "s1095"), 0);
+	T_EQ_INT(pb_ledger_reader_has(r, "x2"), 1);
+	T_EQ_INT(pb_ledger_reader_count(r), 1);
+	pb_ledger_reader_free(r);
+
+	pb_state_close(st);
+	pb_buf_free(&path);
+}
+
 int
 main(void)
 {
@@ -170,6 +258,7 @@ main(void)
 		return 1;
 	}
 	test_same_answers();
+	test_pages();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
