@@ -24,6 +24,24 @@ raw_exec(const char *path, const char *sql)
 	return t_state_raw_exec(path, sql) == 0 ? SQLITE_OK : SQLITE_ERROR;
 }
 
+/* The state name in the test's directory, its path in *path; NULL (said, path freed) when it
+ * cannot be opened. */
+static struct pb_state *
+open_in_dir(const char *name, struct pb_buf *path)
+{
+	char err[512] = "";
+	struct pb_state *st;
+
+	pb_buf_printf(path, "%s/%s", dir, name);
+	st = t_state_open(path->data, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "open: %s\n", err);
+		pb_buf_free(path);
+	}
+	return st;
+}
+
 /* Every answer of the reader against pb_ledger_has, for subscribers subs and ids p0..p(n-1)
  * plus the named extra ids. Returns the number of ids the reader said were received. */
 static long
@@ -92,16 +110,10 @@ test_same_answers(void)
 	struct pb_state *st;
 	struct pb_ledger_reader *r;
 	const char *subs[] = { "alice", "bob", "carol", "nobody" };
-	char err[512] = "", id[32];
+	char id[32];
 
-	pb_buf_printf(&path, "%s/ledger.db", dir);
-	st = t_state_open(path.data, err, sizeof err);
-	T_CHECK(st != NULL);
-	if (!st) {
-		fprintf(stderr, "open: %s\n", err);
-		pb_buf_free(&path);
+	if (!(st = open_in_dir("ledger.db", &path)))
 		return;
-	}
 	/* alice: one paper in two versions on two dates, one only on the run's date */
 	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 1, "2025-12-04"), 0);
 	T_EQ_INT(pb_ledger_add(st, "alice", "2512.00001", 2, "2025-12-08"), 0);
@@ -176,16 +188,10 @@ test_pages(void)
 		{ 0, 0, "x1" }, { 1, 1095, "x2" }, { 1, 1096, "x2" }, { 2, 2191, "x3" },
 		{ 2, 2192, "x1" }, { 2, 2999, "x2" },
 	};
-	char err[512] = "", sub[32], id[32], date[32];
+	char sub[32], id[32], date[32];
 
-	pb_buf_printf(&path, "%s/pages.db", dir);
-	st = t_state_open(path.data, err, sizeof err);
-	T_CHECK(st != NULL);
-	if (!st) {
-		fprintf(stderr, "open: %s\n", err);
-		pb_buf_free(&path);
+	if (!(st = open_in_dir("pages.db", &path)))
 		return;
-	}
 	T_EQ_INT(pb_state_begin(st), 0);
 	for (int d = 0; d < 3; d++)
 		for (int s = 0; s < 3000; s++) {
