@@ -231,7 +231,8 @@ const char *pb_outbox_status_name(enum pb_outbox_status s);
 /* ---- ledger: which papers each subscriber has received ---- */
 /* Returns 1 if subscriber already received paper id (any version) in a digest dated other
  * than except_date (NULL = any date), 0 if not, -1 error. A repeated cycle for one date passes
- * that date so it rebuilds the same digest. */
+ * that date so it rebuilds the same digest. It reads the ledger through (kept by date): for
+ * single answers; a run asks a reader (below). */
 int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
@@ -241,9 +242,12 @@ int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper
  * with a space (no arXiv id has one) is refused. 0 / -1. */
 int pb_ledger_add_many(struct pb_state *st, const char *subscriber, const char *digest_date,
 		       size_t n, const char *const *ids, const int *versions);
-/* The ledger read once per subscriber (src/state/ledger.c): a reader holds one subscriber's
- * received paper ids at a time, so a run's filter asks a hash set instead of the database for
- * every candidate. pb_ledger_reader_has after pb_ledger_reader_load(r, s) answers exactly what
+/* The ledger read once (src/state/ledger.c): a reader holds one subscriber's received paper
+ * ids at a time, so a run's filter asks a hash set instead of the database for every
+ * candidate. Told the day's papers (pb_ledger_reader_only), its first load reads the whole
+ * ledger once, keeping of it those papers, and each load takes its subscriber's from that;
+ * otherwise each load reads the subscriber's rows (through the whole table: the ledger is kept
+ * by date). pb_ledger_reader_has after pb_ledger_reader_load(r, s) answers exactly what
  * pb_ledger_has(st, s, id, except_date) would (any version; a digest dated except_date does not
  * count; NULL = every date counts). The reader borrows st, which must outlive it; it keeps the
  * last subscriber's ids. Never returns NULL. */
@@ -253,7 +257,8 @@ struct pb_ledger_reader *pb_ledger_reader_new(struct pb_state *st, const char *e
  * run: a subscriber's history is mostly papers of other days, looked up in this set instead of
  * held; pb_ledger_reader_has then answers 0 for any other id. Drops the held ids. */
 void pb_ledger_reader_only(struct pb_ledger_reader *r, size_t n, const char *const *ids);
-/* Replaces the held ids with subscriber's. 0, or -1 (logged; the set is then empty). */
+/* Replaces the held ids with subscriber's. 0, or -1 (logged; the set is then empty; a failed
+ * read of the whole ledger is tried again at the next load). */
 int pb_ledger_reader_load(struct pb_ledger_reader *r, const char *subscriber);
 /* 1 if the loaded subscriber received paper_id, else 0. */
 int pb_ledger_reader_has(const struct pb_ledger_reader *r, const char *paper_id);

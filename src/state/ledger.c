@@ -298,9 +298,6 @@ hit_cmp(const void *a, const void *b, void *names)
 	return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
-/* The rows of a page of the scan (state.c's S_LEDGER_SCAN: its LIMIT). */
-#define LEDGER_PAGE 4096
-
 /* Keeps of the papers p of subscriber's row the entries among the day's ids. */
 static void
 keep_row(struct pb_ledger_reader *r, const char *subscriber, const char *p)
@@ -364,7 +361,7 @@ scan(struct pb_ledger_reader *r)
 
 			rows++;
 			keep_row(r, n ? n : "", pb_db_col_text(s, 2));
-			if (rows == LEDGER_PAGE) {
+			if (rows == PB_LEDGER_PAGE) {
 				/* where the next page starts */
 				free(date);
 				free(sub);
@@ -374,7 +371,7 @@ scan(struct pb_ledger_reader *r)
 		}
 		/* a finished statement holds no read lock */
 		pb_db_reset(s);
-	} while (rc == PB_DB_DONE && rows == LEDGER_PAGE);
+	} while (rc == PB_DB_DONE && rows == PB_LEDGER_PAGE);
 	free(date);
 	free(sub);
 	if (rc != PB_DB_DONE) {

@@ -67,13 +67,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_LEDGER_GET_EXCEPT] = "SELECT papers FROM ledger WHERE subscriber = ?1"
 				" AND digest_date <> ?2",
 	/* the whole ledger, as a run's reader reads it: by date, then subscriber, a page of
-	 * LEDGER_PAGE rows at a time after the last one read (ledger.c) */
+	 * rows at a time after the last one read (ledger.c) */
 	[S_LEDGER_SCAN] = "SELECT digest_date, subscriber, papers FROM ledger"
 			  " WHERE (digest_date, subscriber) > (?1, ?2)"
-			  " ORDER BY digest_date, subscriber LIMIT 4096",
+			  " ORDER BY digest_date, subscriber LIMIT " PB_SQL_NUM(PB_LEDGER_PAGE),
 	[S_LEDGER_SCAN_EXCEPT] = "SELECT digest_date, subscriber, papers FROM ledger"
 				 " WHERE (digest_date, subscriber) > (?1, ?2) AND digest_date <> ?3"
-				 " ORDER BY digest_date, subscriber LIMIT 4096",
+				 " ORDER BY digest_date, subscriber LIMIT " PB_SQL_NUM(PB_LEDGER_PAGE),
 	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, digest_date, added, papers)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(digest_date, subscriber)"
 			 " DO UPDATE SET papers = ledger.papers || ' ' || excluded.papers",

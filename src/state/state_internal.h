@@ -12,6 +12,12 @@
 
 struct pb_buf;
 
+/* The rows of a page of the ledger's scan (S_LEDGER_SCAN, ledger.c), and that number in the
+ * statement's text. */
+#define PB_LEDGER_PAGE 4096
+#define PB_SQL_NUM_(n) #n
+#define PB_SQL_NUM(n) PB_SQL_NUM_(n)
+
 enum stmt_id {
 	S_OUT_PUT,
 	S_OUT_DUE,
