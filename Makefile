@@ -143,9 +143,13 @@ check: test
 ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build-asan WERROR=-Werror \
   CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
   LDFLAGS="-fsanitize=address,undefined" PB_SANITIZED=1
+# intercept_tls_get_addr=0: GCC 12's LeakSanitizer, walking the dynamic TLS of libraries loaded
+# with dlopen (the PDF module's poppler and GLib), reads a bogus block now and then and dies at
+# exit ("Tracer caught signal 11"; 42-fulltext-faults' first run, 4 of 25 tries); with it off,
+# 0 of 25, and no leak reported.
 asan: test-deps
 	@$(ASAN_MAKE) -j$(JOBS) binaries
-	@$(ASAN_MAKE) unit integration
+	@ASAN_OPTIONS="intercept_tls_get_addr=0$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}" $(ASAN_MAKE) unit integration
 
 # libFuzzer targets (clang). FUZZ_SECONDS per target; corpora under fuzz/corpus/<name>.
 FUZZ_SECONDS ?= 30
