@@ -63,10 +63,9 @@ same(const struct pb_selection *a, const struct pb_selection *b)
 /* The filter of a run (run.c's skip_received). */
 struct ledger_ctx {
 	const struct pb_config *cfg;
-	struct pb_state *st;
 	struct pb_ledger_reader *r;
 	size_t loaded;
-	long queries;
+	long loads;
 };
 
 static int
@@ -76,7 +75,7 @@ skip_set(void *ctx, size_t s, const struct pb_paper *p)
 
 	if (c->loaded != s) {
 		c->loaded = s;
-		c->queries++;
+		c->loads++;
 		if (pb_ledger_reader_load(c->r, c->cfg->subscribers[s].name) < 0)
 			exit(1);
 	}
@@ -223,7 +222,6 @@ main(int argc, char **argv)
 		}
 		pb_ledger_reader_free(probe);
 		lc.cfg = cfg;
-		lc.st = lst;
 		lc.loaded = (size_t)-1;
 	}
 
@@ -280,7 +278,7 @@ main(int argc, char **argv)
 		printf("ledger filled: %d days x 10 papers for %zu subscribers in %.1f s\n", days,
 		       n_subs, t_fill);
 	printf("ledger filter: %s, %ld ledger loads\n", strcmp(ledger, "off") == 0 ? "off" :
-	       "set (the ledger read once, a load per subscriber)", lc.queries);
+	       "set (the ledger read once, a load per subscriber)", lc.loads);
 
 	/* the reference knows no ledger: it is compared with the unfiltered matcher only */
 	if (n_ref && n_ref <= n_subs && strcmp(ledger, "off") == 0) {
