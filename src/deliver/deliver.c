@@ -227,6 +227,21 @@ is_held(const struct slot *d, const struct pb_outbox_msg *m)
 	       strcmp(m->digest_date ? m->digest_date : "", d->held_date) == 0;
 }
 
+/* A part settled without a delivery result (expired, or paused as suppressed) releases the
+ * parts after it when they were held behind it: nothing else will (record() does for the
+ * parts it settles), and a part held for good would be claimed and dropped in every pass. */
+static void
+release_hold(struct run *r, const struct pb_outbox_msg *m)
+{
+	char key[512];
+	struct slot *d;
+
+	dest_key(key, sizeof key, m);
+	d = table_get(&r->tab, key);
+	if (is_held(d, m))
+		d->held = 0;
+}
+
 static void
 fatal(struct run *r, const char *what)
 {
@@ -1064,6 +1079,7 @@ dispatch(struct run *r, int64_t *wake)
 				state_failed(r, m, "pausing a suppressed destination");
 			else
 				r->stats->paused++;
+			release_hold(r, m);
 			log_delivery(m, "paused", 0, "the destination is suppressed");
 			pb_outbox_msg_clear(m);
 			continue;
@@ -1076,6 +1092,7 @@ dispatch(struct run *r, int64_t *wake)
 			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED,
 						  "older than the delivery lifetime") != 0)
 				state_failed(r, m, "recording an expiry");
+			release_hold(r, m);
 			log_delivery(m, "expired", 0, "older than the delivery lifetime");
 			pb_outbox_msg_clear(m);
 			continue;

@@ -3,7 +3,8 @@
 # classification of every documented answer, retries that honour Retry-After / retry_after,
 # pacing (1/s per webhook and per chat, 20/min per group), parts in order, a group migrated to a
 # supergroup followed (chat_id rewritten), a blocked bot pausing its chat, no secret in the log,
-# a second run sending nothing, and a stopped run resumed without a duplicate.
+# a second run sending nothing, a held part suppressed while it waits releasing the parts
+# after it, and a stopped run resumed without a duplicate.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -138,6 +139,34 @@ grep -q '"chat": "991"' arrivals.jsonl && fail "an expired message was sent"
 	--created-ago 86398 --retry-base 5 --telegram late2=500991 --max-wait 30 > old2.out 2> old2.err || fail "drive (old2)"
 grep -q "sent=0 retried=0 failed=0 expired=1" old2.out || { cat old2.out old2.err >&2; fail "lifetime on retry"; }
 grep -q "expired before the next try: 500 Internal Server Error" old2.err || fail "lifetime on retry: words"
+
+# A held part settled without a delivery result: part 1 of 2 answered 429 (retry in 2 s), the
+# destination suppressed while it waits (an unsubscribe through the web endpoint). At its
+# retry part 1 is paused as suppressed, and so is part 2, which waited behind it: the run ends
+# by itself with both paused and nothing sent after the 429 (it used to claim part 2 and drop
+# it again in every pass, never ending).
+"$DRIVE" --db held.db --telegram-api "http://127.0.0.1:$P" --token "$TOKEN" --max-wait 10 \
+	--telegram held=429777:2 > held.out 2> held.err &
+dp=$!
+i=0
+until grep -q 'status=retry' held.err 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "held: no retry"; sleep 0.1
+done
+$PY -c 'import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)",
+           ("held", "telegram", "429777", "unsubscribed by the recipient (test)", int(time.time())))
+db.commit()' held.db || fail "held: suppress"
+i=0
+while kill -0 $dp 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -le 300 ] || { kill $dp; cat held.out held.err >&2; fail "held: the run did not end"; }
+	sleep 0.1
+done
+wait $dp || { cat held.out held.err >&2; fail "held: drive"; }
+grep -q "sent=0 retried=1 failed=0 expired=0 paused=2 pending=0" held.out ||
+	{ cat held.out held.err >&2; fail "held: stats"; }
+[ "$(grep -c '"chat": "429777"' arrivals.jsonl)" = 1 ] || fail "held: sent after the suppression"
 
 # Stopped mid-way (SIGTERM): in-flight work finishes, nothing more is taken; the next run
 # delivers the rest, each part exactly once and in order.
