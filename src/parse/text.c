@@ -320,7 +320,9 @@ date_rfc822(const char *s, char local_day[11])
 	}
 	while (*p == ' ')
 		p++;
-	if ((d = num(&p, isdigit((unsigned char)p[1]) ? 2 : 1)) < 0)
+	/* p[1] is read only when p[0] is a digit: "Thu," ends at the NUL */
+	if (!isdigit((unsigned char)p[0]) ||
+	    (d = num(&p, isdigit((unsigned char)p[1]) ? 2 : 1)) < 0)
 		return NULL;
 	while (*p == ' ')
 		p++;

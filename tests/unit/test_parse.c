@@ -614,6 +614,24 @@ test_synthetic_formats(void)
 	T_EQ_INT(s.n, 2);
 	pb_paperset_free(&s);
 
+	/* A date that is a weekday and its comma alone ("Thu,"), the channel's and an item's:
+	 * no date, and nothing read past the text's end (the channel's is an allocation of
+	 * its own length: ASan saw the one byte beyond it). */
+	{
+		static const char bare_day[] =
+			"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+			"<pubDate>Thu,</pubDate><item><title>x</title>"
+			"<guid>oai:arXiv.org:2609.26811v1</guid><pubDate>Fri, </pubDate></item>"
+			"</channel></rss>";
+
+		pb_paperset_init(&s);
+		T_EQ_INT(parse_str(bare_day, sizeof bare_day - 1, &s, &res), PB_PARSE_OK);
+		T_EQ_INT(s.n, 1);
+		if ((p = find(&s, "2609.26811")))
+			T_CHECK(p->published == NULL);
+		pb_paperset_free(&s);
+	}
+
 	/* An error entry with an unexpected id: the title still says Error. */
 	pb_paperset_init(&s);
 	T_EQ_INT(parse_str(api_err2, sizeof api_err2 - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
