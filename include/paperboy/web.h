@@ -78,6 +78,8 @@ enum pb_link { PB_LINK_UNSUB, PB_LINK_MANAGE, PB_LINK_FEEDBACK, PB_LINK_CONFIRM 
 #define PB_LINK_CONFIRM_DAYS 2
 /* The token purpose of kind ("unsub", ...). */
 const char *pb_link_purpose(enum pb_link kind);
+/* When a genuine token of kind was made: its expiry less the kind's lifetime. */
+int64_t pb_link_issued(enum pb_link kind, const struct pb_token *t);
 /* Appends base_url "/u/" TOKEN (etc.) to out, the token expiring the kind's days after now.
  * 0, or -1 when a field cannot be carried (too long, a newline). */
 int pb_link_make(struct pb_buf *out, const char *base_url, const struct pb_secret *k,

@@ -47,7 +47,7 @@ read_token(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_token
 	   size_t idlen, int *verdict, struct pb_web_resp *resp)
 {
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/f/"), pb_link_purpose(PB_LINK_FEEDBACK), t,
-			 resp) < 0)
+			 resp) < 0 || pb_web_token_current(ctx, PB_LINK_FEEDBACK, t, resp) < 0)
 		return -1;
 	if (parse_detail(t->detail, id, idlen, verdict) < 0) {
 		pb_page_plain(resp, 400, "This link is broken",

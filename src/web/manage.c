@@ -448,7 +448,7 @@ pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 	m.req = req;
 	m.resp = resp;
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/m/"), pb_link_purpose(PB_LINK_MANAGE),
-			 &m.tok, resp) < 0)
+			 &m.tok, resp) < 0 || pb_web_token_current(ctx, PB_LINK_MANAGE, &m.tok, resp) < 0)
 		return;
 	if (pb_pages_load(ctx, &m.cfg, &m.rows, &m.n_rows) < 0) {
 		pb_page_plain(resp, 500, "Not available", "The service cannot read its "

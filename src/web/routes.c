@@ -5,6 +5,7 @@
 #include "paperboy/bot.h"
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
+#include "paperboy/state.h"
 #include "page.h"
 #include "routes.h"
 
@@ -121,6 +122,33 @@ pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose, stru
 		break;
 	}
 	pb_info("web.token_refused", "purpose=%s reason=%s", purpose, pb_token_status_name(s));
+	return -1;
+}
+
+int
+pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
+		     struct pb_web_resp *resp)
+{
+	struct pb_sub_row row;
+	int found, stale;
+
+	memset(&row, 0, sizeof row);
+	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
+		pb_warn("web.token", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
+		pb_page_plain(resp, 500, "Not available", "The service cannot read its state; try "
+			      "again later.");
+		return -1;
+	}
+	/* a config subscriber's row (no settings) is made by its first change of state */
+	stale = found && row.settings && pb_link_issued(kind, t) + PB_LINK_SKEW_S < row.created;
+	pb_sub_row_clear(&row);
+	if (!stale)
+		return 0;
+	pb_page_plain(resp, 410, "This link is for an earlier subscription",
+		      "This link was sent before the present subscription under this name began. "
+		      "The latest digest you received carries a link of its own.");
+	pb_info("web.token_refused", "purpose=%s reason=earlier_subscriber",
+		pb_link_purpose(kind));
 	return -1;
 }
 

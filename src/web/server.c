@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <microhttpd.h>
 
@@ -35,6 +36,7 @@ struct pb_web_server {
 	int64_t own_changes;     /* pb_sub_local_changes then */
 	uint64_t stamp;          /* pb_sub_stamp of the loaded subscribers */
 	int recheck;             /* a POST was answered: the subscribers may have changed */
+	struct stat file;        /* the configuration file when last read (or tried) */
 	unsigned port;
 };
 
@@ -293,10 +295,31 @@ load_config(const char *path)
 	return cfg;
 }
 
-/* Loads the subscribers again when they changed since the last look. The whole table is
- * hashed only after another process committed, or after a POST here that changed a stored
- * subscriber's settings (an unsubscribe changes a state, which the loaded settings do not
- * hold). */
+/* Whether the configuration file is another than the one last read: edited, replaced or
+ * touched (the daemon's reload, SIGHUP, reads it too; this process sees it here). Notes it. */
+static int
+file_changed(struct pb_web_server *s)
+{
+	struct stat now;
+
+	if (stat(s->config_path, &now) != 0)
+		return 0;   /* gone or unreadable: the loaded one stays */
+	if (now.st_ino == s->file.st_ino && now.st_dev == s->file.st_dev &&
+	    now.st_size == s->file.st_size &&
+	    now.st_mtim.tv_sec == s->file.st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == s->file.st_mtim.tv_nsec &&
+	    now.st_ctim.tv_sec == s->file.st_ctim.tv_sec &&
+	    now.st_ctim.tv_nsec == s->file.st_ctim.tv_nsec)
+		return 0;
+	s->file = now;
+	return 1;
+}
+
+/* Loads the subscribers again when they changed since the last look: the configuration file
+ * (its size and times), or the stored ones. The whole table is hashed only after another
+ * process committed, or after a POST here that changed a stored subscriber's settings (an
+ * unsubscribe changes a state, which the loaded settings do not hold). A file that does not
+ * load keeps the last good one, with the error logged once for each change of the file. */
 static void
 refresh(struct pb_web_server *s)
 {
@@ -304,6 +327,16 @@ refresh(struct pb_web_server *s)
 	uint64_t stamp;
 	struct pb_config *cfg;
 
+	if (file_changed(s)) {
+		if (!(cfg = load_config(s->config_path)))
+			return;   /* keep the one loaded; load_config said why */
+		pb_config_free(s->ctx.cfg);
+		s->ctx.cfg = cfg;
+		if (pb_sub_stamp(s->ctx.st, &stamp) == 0)
+			s->stamp = stamp;
+		pb_info("web.reload", "subscribers=%zu why=file", cfg->n_subscribers);
+		return;
+	}
 	if (pb_state_data_version(s->ctx.st, &dv) < 0)
 		return;
 	if (s->recheck && pb_sub_local_changes(s->ctx.st, &own) < 0)
@@ -320,7 +353,7 @@ refresh(struct pb_web_server *s)
 	pb_config_free(s->ctx.cfg);
 	s->ctx.cfg = cfg;
 	s->stamp = stamp;
-	pb_info("web.reload", "subscribers=%zu", cfg->n_subscribers);
+	pb_info("web.reload", "subscribers=%zu why=stored", cfg->n_subscribers);
 }
 
 static enum MHD_Result
@@ -465,6 +498,7 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 		flags |= MHD_USE_IPv6;
 	s = pb_xcalloc(1, sizeof *s);
 	s->config_path = pb_xstrdup(config_path);
+	file_changed(s);   /* the file as it is read below */
 	if (pb_mkdirs(cfg->state_dir) < 0) {
 		snprintf(err, errlen, "cannot create state directory %s", cfg->state_dir);
 		goto fail;

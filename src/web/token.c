@@ -293,6 +293,12 @@ pb_link_purpose(enum pb_link kind)
 	return links[kind].purpose;
 }
 
+int64_t
+pb_link_issued(enum pb_link kind, const struct pb_token *t)
+{
+	return t->expires - (int64_t)links[kind].days * 86400;
+}
+
 int
 pb_link_make(struct pb_buf *out, const char *base_url, const struct pb_secret *k,
 	     enum pb_link kind, const char *subject, const char *detail, int64_t now)

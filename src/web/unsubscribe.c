@@ -89,7 +89,11 @@ pb_web_unsubscribe(struct pb_web_ctx *ctx, const char *name, const char *channel
 	}
 	if (pb_suppress_put(ctx->st, name, channel, dest, reason.data) < 0)
 		goto fail;
-	if (sub && (left = any_left(ctx, sub)) < 0)
+	/* A subscriber this process cannot find (its configuration read before the subscriber
+	 * came) is not taken for one with nothing left: the address alone stops. */
+	if (!sub)
+		left = 1;
+	else if ((left = any_left(ctx, sub)) < 0)
 		goto fail;
 	if (!left) {
 		if ((found = pb_sub_get(ctx->st, name, &row)) < 0)
@@ -128,7 +132,7 @@ read_token(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_token
 	   const char **channel, const char **dest, struct pb_web_resp *resp)
 {
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/u/"), pb_link_purpose(PB_LINK_UNSUB), t,
-			 resp) < 0)
+			 resp) < 0 || pb_web_token_current(ctx, PB_LINK_UNSUB, t, resp) < 0)
 		return -1;
 	if (pb_web_unsub_dest(t->detail, channel, dest) < 0) {
 		pb_page_plain(resp, 400, "This link is broken",

@@ -12,7 +12,9 @@
 #     echo the token; a 100 KB body 413; an unknown path 404; PUT 405; HEAD as GET; every answer
 #     has a Content-Length and none redirects; the feedback link's page, its POST without the
 #     csrf refused, with it recorded; a subscriber added by `paperboy subscriber add` while
-#     serve runs is known at the next request; the per-client rate limit answers 429 with
+#     serve runs is known at the next request, and so is one added to the configuration file
+#     (one of its two addresses unsubscribed, the subscriber stays active); links made for an
+#     earlier subscriber of a name given again refused (410); the per-client rate limit answers 429 with
 #     Retry-After.
 #  6. No token ever reaches the log.
 #  7. `paperboy daemon` runs the endpoint when web is set and stops it on SIGTERM.
@@ -198,6 +200,43 @@ c=$(code POST "$NEW" -d List-Unsubscribe=One-Click)
 [ "$(sql "SELECT state, source FROM subscribers WHERE name = 'newbie'")" = "unsubscribed|cli" ] ||
   fail "newbie: $(sql "SELECT * FROM subscribers WHERE name = 'newbie'")"
 grep -q 'event=web.reload subscribers=3' "$T/serve.log" || fail "no reload in the log"
+# a subscriber added to the configuration file while serve runs (as before a daemon's SIGHUP):
+# known at the next request; one of its two addresses unsubscribed, the other keeps it active
+$PY - "$T/pb.conf" <<'EOF2'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+i = s.rindex("} );")
+s = s[:i] + ('},\n  { name = "later"; email = ["later@example.org", "later2@example.org"];'
+             ' max_papers = 2;\n    topics = ( { name = "vision"; query = "cat:cs.CV"; } ); } );\n')
+open(p, "w").write(s)
+EOF2
+LATER=$("$TOKEN" "$KEY" "$BASE" unsub later later@example.org)
+c=$(code POST "$LATER" -d List-Unsubscribe=One-Click)
+[ "$c" = 200 ] || fail "a subscriber added to the file while serve runs: $c $(cat "$T/b")"
+[ "$(sql "SELECT count(*) FROM suppressions WHERE subscriber = 'later' AND dest = 'later@example.org'")" = 1 ] ||
+  fail "later's unsubscribe is not in the state: $(sql 'SELECT * FROM suppressions')"
+[ "$(sql "SELECT count(*) FROM subscribers WHERE name = 'later'")" = 0 ] ||
+  fail "later, who keeps later2@example.org, changed state: $(sql "SELECT * FROM subscribers")"
+grep -q 'event=web.reload subscribers=4 why=file' "$T/serve.log" || fail "no reload of the file in the log"
+# a name given again: the links made for the earlier subscriber of that name (two days before
+# it was removed) open nothing of the new one's; the new one's own links do
+OLD=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@example.org $(( $(date +%s) - 2 * 86400 )))
+OLDU=$("$TOKEN" "$KEY" "$BASE" unsub newbie newbie@example.org $(( $(date +%s) - 2 * 86400 )))
+"$PAPERBOY" -c "$T/pb.conf" subscriber remove newbie >/dev/null 2>"$T/rm.err" ||
+  fail "subscriber remove: $(cat "$T/rm.err")"
+"$PAPERBOY" -c "$T/pb.conf" subscriber add newbie --email newbie@other.example.org \
+  --topic 'secret=ti:quantum' >/dev/null 2>"$T/add.err" || fail "subscriber add again: $(cat "$T/add.err")"
+c=$(code GET "$OLD")
+[ "$c" = 410 ] && grep -q "earlier subscription" "$T/b" && ! grep -q quantum "$T/b" ||
+  fail "an earlier subscriber's manage link: $c $(cat "$T/b")"
+c=$(code POST "$OLDU" -d List-Unsubscribe=One-Click)
+[ "$c" = 410 ] || fail "an earlier subscriber's unsubscribe link: $c $(cat "$T/b")"
+[ "$(sql "SELECT state FROM subscribers WHERE name = 'newbie'")" = active ] ||
+  fail "the new newbie changed: $(sql "SELECT * FROM subscribers WHERE name = 'newbie'")"
+NEWM=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org)
+c=$(code GET "$NEWM")
+[ "$c" = 200 ] && grep -q quantum "$T/b" || fail "the new subscriber's own manage link: $c"
 # the rate limit: 60 a minute from one client
 got=""
 for i in $(seq 1 70); do
