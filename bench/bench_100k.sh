@@ -6,7 +6,10 @@
 # the reference: Postfix's smtp-source sending the same number of messages of the same average
 # size to the same smtp-sink with 8 sessions. Prints each round, then the medians: wall time,
 # peak memory (/usr/bin/time -f %M) and the stages from run.done. The goal: under 60 s and
-# under 500 MB. PB_BENCH_ROUNDS (3) rounds; every run starts from an empty state.
+# under 500 MB. A third run alternating with those: dd writing as many bytes as the file sink
+# wrote into one file and flushing them, the disk's own time for the sink's bytes (a floor:
+# no file is made, nothing read). PB_BENCH_ROUNDS (3) rounds; every run starts from an empty
+# state.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -80,6 +83,10 @@ for r in $(seq "$ROUNDS"); do
   read -r wall rss <"$T/time"
   echo "round $r: paperboy run: ${wall} s, ${rss} KB; papers $(get papers), digests $(get digests), messages $(get messages) (sent $(get sent), failed $(get failed), pending $(get pending)); fetch $(get fetch_ms) ms, match $(get match_ms) ms, build $(get build_ms) ms, deliver $(get deliver_ms) ms"
   echo "$wall $rss $(get fetch_ms) $(get match_ms) $(get build_ms) $(get deliver_ms)" >>"$T/runs"
+  # what the file sink wrote: its bytes are the disk's floor below
+  out_bytes=$(du -sb "$T/out" | awk '{ print $1 }')
+  out_files=$(find "$T/out" -type f | wc -l)
+  echo "round $r: the file sink wrote $out_bytes bytes in $out_files files"
   # the reference: as many mails (one per digest) of the same size over 8 sessions
   n_mail=$(get digests)
   [ -n "$n_mail" ] && [ "$n_mail" -gt 0 ] || fail "no digest"
@@ -89,6 +96,16 @@ for r in $(seq "$ROUNDS"); do
   read -r rwall rrss <"$T/time"
   echo "round $r: smtp-source: ${rwall} s   \$ $ref"
   echo "$rwall" >>"$T/refs"
+  # the disk's floor: as many bytes as the file sink wrote, in one file, flushed (no file to
+  # make, no reading: less work than the sink's, on the same disk)
+  mb=$(( (out_bytes + 1048575) / 1048576 ))
+  dd="dd if=/dev/zero of=$T/dd bs=1M count=$mb conv=fdatasync"
+  settle
+  /usr/bin/time -f "%e" -o "$T/time" $dd 2>/dev/null || fail "dd failed"
+  rm -f "$T/dd"
+  read -r dwall <"$T/time"
+  echo "round $r: dd: ${dwall} s   \$ $dd"
+  echo "$dwall" >>"$T/dds"
 done
 
 col() { awk -v c="$1" '{ print $c }' "$T/runs" | median; }
@@ -98,3 +115,4 @@ printf '  paperboy run   %8s s wall   peak %s KB   (goal: under 60 s and 500000 
 printf '    fetch %s ms, match %s ms, build %s ms, deliver %s ms (each stage median on its own)\n' \
   "$(col 3)" "$(col 4)" "$(col 5)" "$(col 6)"
 printf '  smtp-source -s 8, same messages and size: %s s wall\n' "$(median <"$T/refs")"
+printf '  dd, the file sink'"'"'s bytes in one file, flushed: %s s wall (the disk alone)\n' "$(median <"$T/dds")"
