@@ -357,6 +357,39 @@ derive_name(const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n
 	}
 }
 
+/* The subscriber whose address is addr, or NULL. */
+static const struct pb_subscriber *
+by_address(const struct pb_config *cfg, const char *addr)
+{
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		for (size_t j = 0; j < cfg->subscribers[i].n_emails; j++)
+			if (strcasecmp(cfg->subscribers[i].emails[j], addr) == 0)
+				return &cfg->subscribers[i];
+	return NULL;
+}
+
+/* The subscriber that has address addr and unsubscribed (state "unsubscribed": the reader's
+ * own doing, by a link or the manage page), with its row in *row (pb_sub_row_clear): 1. 0
+ * when there is none, -1 when the state cannot be read. A reader who unsubscribed and signs
+ * up again gets that subscriber back, not a new one. */
+static int
+unsubscribed_owner(struct pb_web_ctx *ctx, const struct pb_config *cfg, const char *addr,
+		   const struct pb_subscriber **s, struct pb_sub_row *row)
+{
+	int r;
+
+	memset(row, 0, sizeof *row);
+	if (!(*s = by_address(cfg, addr)))
+		return 0;
+	if ((r = pb_sub_get(ctx->st, (*s)->name, row)) <= 0)
+		return r;
+	if (row->state && strcmp(row->state, "unsubscribed") == 0)
+		return 1;
+	pb_sub_row_clear(row);
+	memset(row, 0, sizeof *row);
+	return 0;
+}
+
 static int
 address_taken(const struct pb_config *cfg, const char *addr)
 {
@@ -454,7 +487,9 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	unsigned char rnd[16];
 	char *json = NULL, *mail = NULL;
 	int64_t now = pb_now();
-	int taken, ip, once;
+	int taken, ip, once, again;
+	const struct pb_subscriber *owner = NULL;
+	struct pb_sub_row orow = { 0 };
 
 	if (!pb_csrf_ok(ctx, req, "signup", "signup")) {
 		pb_web_form_expired(resp, "Reload the sign-up page and send it again.");
@@ -471,7 +506,12 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 			      "configuration; try again later.");
 		goto out;
 	}
-	derive_name(cfg, rows, n_rows, addr, name);
+	if ((again = unsubscribed_owner(ctx, cfg, addr, &owner, &orow)) < 0)
+		goto fail;
+	if (again)
+		snprintf(name, sizeof name, "%s", owner->name);
+	else
+		derive_name(cfg, rows, n_rows, addr, name);
 	cJSON_AddStringToObject(obj, "name", name);
 	cJSON_AddItemToObject(obj, "email", cJSON_CreateStringArray(
 		(const char *const[]){ addr }, 1));
@@ -481,9 +521,12 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		goto out;
 	}
 	json = cJSON_PrintUnformatted(obj);
-	taken = address_taken(cfg, addr);
-	/* An address in use fails the check only on "email ..."; that must read as success. */
-	if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0 &&
+	taken = !again && address_taken(cfg, addr);
+	/* An address in use fails the check only on "email ..."; that must read as success. A
+	 * stored subscriber signing up again is checked as an edit of its own settings; one of
+	 * the file keeps the administrator's (the form's are not used). */
+	if ((!again || orow.settings) &&
+	    pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0 &&
 	    !(strncmp(why.data, "email ", 6) == 0)) {
 		resp->status = 400;
 		form_page(ctx, resp, f, why.data);
@@ -549,7 +592,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 			      "just now. Please try again later.");
 		goto out;
 	}
-	pb_info("web.signup", "status=sent subscriber=%s", pb_q(name));
+	pb_info("web.signup", "status=sent subscriber=%s%s", pb_q(name), again ? " again=1" : "");
 	neutral(resp);
 	goto out;
 fail:
@@ -560,6 +603,7 @@ out:
 	free(mail);
 	free(json);
 	cJSON_Delete(obj);
+	pb_sub_row_clear(&orow);
 	pb_buf_free(&ipkey);
 	pb_buf_free(&link);
 	pb_buf_free(&why);
@@ -604,15 +648,57 @@ subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *ti
 	pb_buf_free(&link);
 }
 
-/* The subscriber whose address is addr, or NULL. */
-static const struct pb_subscriber *
-by_address(const struct pb_config *cfg, const char *addr)
+/* Confirms the sign-up su of a subscriber who unsubscribed (old, its row) inside the open
+ * transaction, and answers: its addresses' suppressions lifted and the subscriber active
+ * again, as the manage page's "Subscribe again" does, with the form's settings when it is a
+ * stored one (checked as an edit of its own) and its own (the administrator's) when it is
+ * the file's. Ends the transaction. */
+static void
+confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_signup_row *su,
+      const struct pb_sub_row *old, const char *key, int64_t now, const struct pb_config *cfg,
+      const struct pb_sub_row *rows, size_t n_rows)
 {
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		for (size_t j = 0; j < cfg->subscribers[i].n_emails; j++)
-			if (strcasecmp(cfg->subscribers[i].emails[j], addr) == 0)
-				return &cfg->subscribers[i];
-	return NULL;
+	struct pb_sub_row r = *old;
+	struct pb_buf why = { 0 };
+	cJSON *obj = NULL;
+	char *json = NULL;
+
+	if (old->settings) {
+		obj = cJSON_Parse(su->settings);
+		if (!cJSON_IsObject(obj))
+			goto fail;
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
+		cJSON_AddStringToObject(obj, "name", old->name);
+		json = cJSON_PrintUnformatted(obj);
+		if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, old->name, json,
+					   &why) < 0) {
+			pb_state_commit(ctx->st);   /* the sign-up is used up either way */
+			pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
+			pb_page_plain(resp, 409, "Not subscribed", "These settings are no longer "
+				      "accepted here. Please sign up again.");
+			goto out;
+		}
+		r.settings = json;
+	}
+	r.state = (char *)"active";
+	r.reason = NULL;
+	if (pb_suppress_clear(ctx->st, old->name) < 0 || pb_sub_put(ctx->st, &r) < 0 ||
+	    pb_stamp_claim(ctx->st, key, now, -1) < 0 || pb_state_commit(ctx->st) < 0)
+		goto fail;
+	pb_info("web.confirm", "status=subscribed subscriber=%s again=1", pb_q(old->name));
+	pb_pages_reload(ctx);
+	subscribed_page(ctx, resp, "Subscribed again", "Confirmed: the digest comes to this "
+			"address again from the next announcement on.", old->name, su->address);
+	goto out;
+fail:
+	pb_state_rollback(ctx->st);
+	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
+	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
+		      "try the link again later.");
+out:
+	free(json);
+	cJSON_Delete(obj);
+	pb_buf_free(&why);
 }
 
 void
@@ -621,7 +707,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	struct pb_token t;
 	struct pb_signup_row su = { 0 };
 	struct pb_config *cfg = NULL;
-	struct pb_sub_row *rows = NULL, row = { 0 };
+	struct pb_sub_row *rows = NULL, row = { 0 }, old = { 0 };
 	struct pb_buf why = { 0 }, key = { 0 };
 	const struct pb_subscriber *s;
 	cJSON *obj = NULL;
@@ -652,6 +738,15 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		s = by_address(cfg, t.detail);
 		subscribed_page(ctx, resp, "Already confirmed", "This address is confirmed "
 				"already.", s ? s->name : NULL, t.detail);
+		goto out;
+	}
+	/* A reader who unsubscribed and signed up again: that subscriber active again. */
+	if ((r = unsubscribed_owner(ctx, cfg, su.address, &s, &old)) < 0) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
+	if (r && strcmp(s->name, su.name) == 0) {
+		confirm_again(ctx, resp, &su, &old, key.data, now, cfg, rows, n_rows);
 		goto out;
 	}
 	/* The name it was given may have been taken since, and the settings must still pass. */
@@ -705,6 +800,7 @@ out:
 	cJSON_Delete(obj);
 	pb_buf_free(&why);
 	pb_buf_free(&key);
+	pb_sub_row_clear(&old);
 	pb_signup_row_clear(&su);
 	pb_sub_rows_free(rows, n_rows);
 	pb_config_free(cfg);

@@ -6,7 +6,8 @@
 # the peer received, opens the manage page, sees a rule error with its column, edits the topics,
 # presses Preview and sees the titles of the fixture announcement, saves and unsubscribes; every
 # screen at 375 px without sideways scrolling. The state is then read with `paperboy subscriber
-# list`/`show`. Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
+# list`/`show`; the reader then signs up again and is active again, the same subscriber.
+# Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -151,6 +152,31 @@ grep -q '<img src=x' "$tmp/hostile.html" && fail "a topic came back as markup"
 grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the topic is not echoed escaped"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
 [ "$n" -eq 1 ] || fail "after the refused and hostile sign-ups the SMTP peer holds $n mails, not 1"
+
+# The reader who unsubscribed signs up again with the same address, an hour after the first
+# confirmation (its stamp moved back an hour): a confirmation goes, and its link makes that
+# subscriber active again with the new topics and its address no longer suppressed, not a
+# second subscriber.
+$PY -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE stamps SET at = at - 3600 WHERE key LIKE ?", ("confirm-mail:%",))
+c.commit()' "$tmp/state/paperboy.db" || fail "moving the stamps back"
+st=$(signup dora.reader@example.org 'Again = ti:drift' "$tmp/resign.html")
+[ "$st" = 200 ] && grep -q 'Check your mailbox' "$tmp/resign.html" ||
+  fail "signing up again answered $st: $(cat "$tmp/resign.html")"
+n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
+[ "$n" -eq 2 ] || fail "signing up again: the SMTP peer holds $n mails, not 2"
+link2=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$(ls -t "$tmp/mail"/*.eml | head -n 1)" |
+  grep -o "$base/c/[A-Za-z0-9_.-]*" | head -n 1)
+[ -n "$link2" ] && [ "$link2" != "$link" ] || fail "no new /c/ link in the second mail"
+curl -s "$link2" >"$tmp/again2.html" || fail "the second link did not answer"
+grep -q 'Subscribed again' "$tmp/again2.html" || fail "the second link: $(cat "$tmp/again2.html")"
+pb subscriber list >"$tmp/list2" 2>&1 || fail "subscriber list exited $?"
+grep -Eq '^dora\.reader +stored +active ' "$tmp/list2" || fail "dora.reader is not active again: $(cat "$tmp/list2")"
+[ "$(grep -c '^dora' "$tmp/list2")" = 1 ] || fail "a second subscriber was made: $(cat "$tmp/list2")"
+pb subscriber show dora.reader >"$tmp/show2" 2>&1 || fail "subscriber show exited $?"
+grep -q 'topic *Again = ti:drift' "$tmp/show2" || fail "the new topics are not stored: $(cat "$tmp/show2")"
+grep -qi 'suppress\|unsubscribed' "$tmp/show2" && fail "dora.reader's address is still stopped: $(cat "$tmp/show2")"
 
 # serve stops cleanly on SIGTERM (and, in a sanitizer build, reports nothing)
 kill -TERM "$serve_pid"
