@@ -1395,9 +1395,18 @@ cmp_id(const void *a, const void *b)
 long
 pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day)
 {
-	static const char *const sel =
+	/* On PostgreSQL the rows read are locked to the end of the transaction: a requeue
+	 * (`retry`, `subscriber resume`) committed between this read and the deletes below would
+	 * otherwise take its row out of them, keeping a body whose references were released
+	 * here, and its chunks deleted. It waits instead, and finds the row gone. SQLite has one
+	 * writer. */
+	static const char *const sel[] = {
 		"SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid"
-		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1";
+		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1",
+		"SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid"
+		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1"
+		" FOR UPDATE OF o",
+	};
 	static const char *const del[] = {
 		"DELETE FROM outbox_body WHERE id IN (SELECT rowid FROM outbox"
 		" WHERE digest_date < ?2 AND status IN (1, 2, 3) AND created < ?1)",
@@ -1415,7 +1424,7 @@ pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day)
 	if (pb_body_lock(st) < 0 || pb_body_flush(st) < 0)
 		return -1;
 	pb_body_drop(st, 0);
-	if (!(s = pb_st_prepare(st, sel, "prune")))
+	if (!(s = pb_st_prepare(st, sel[pb_db_backend(st->db) == PB_DB_POSTGRESQL], "prune")))
 		return -1;
 	/* The references first (read whole, then released), then the rows. */
 	pb_db_bind_int64(s, 1, cutoff);
@@ -1501,12 +1510,136 @@ pb_body_migrate(struct pb_state *st, char *err, size_t errlen)
 	pb_db_finalize(s);
 	if (rc != PB_DB_DONE)
 		goto fail;
+	/* The references the puts counted in the cache reach the table before the migration
+	 * commits (its COMMIT is not pb_state_commit's, which flushes): without this, every
+	 * reference after a chunk's first was lost, and a prune deleted chunks kept bodies use. */
+	if (pb_body_flush(st) < 0) {
+		snprintf(err, errlen, "converting outbox_payload: %s", pb_state_errmsg(st));
+		pb_body_drop(st, 0);
+		return -1;
+	}
+	pb_body_drop(st, 0);
 	if (pb_db_exec(st->db, "DROP TABLE outbox_payload", err, errlen) < 0)
 		return -1;
 	if (n > 0)
 		pb_info("state.chunked", "messages=%ld", n);
 	return 0;
 fail:
+	pb_body_drop(st, 0);
 	snprintf(err, errlen, "converting outbox_payload: %s", pb_db_errmsg(st->db));
+	return -1;
+}
+
+/* ---- schema 10 -> 11: every chunk's count of references taken again from the bodies ---- */
+
+/* Chunk ids and their counts, open addressing (id 0: a free slot). */
+struct recount {
+	struct rc_entry {
+		int64_t id;
+		int64_t n;
+	} *v;
+	size_t cap, n;
+};
+
+static void
+recount_add(struct recount *r, int64_t id)
+{
+	size_t i;
+
+	if (2 * (r->n + 1) > r->cap) {
+		struct recount g = { .cap = r->cap ? 2 * r->cap : 4096 };
+
+		g.v = pb_xcalloc(g.cap, sizeof *g.v);
+		for (size_t k = 0; k < r->cap; k++) {
+			if (!r->v[k].id)
+				continue;
+			for (i = pb_hash64_mem(&r->v[k].id, sizeof r->v[k].id) & (g.cap - 1);
+			     g.v[i].id; i = (i + 1) & (g.cap - 1))
+				;
+			g.v[i] = r->v[k];
+			g.n++;
+		}
+		free(r->v);
+		*r = g;
+	}
+	for (i = pb_hash64_mem(&id, sizeof id) & (r->cap - 1); r->v[i].id && r->v[i].id != id;
+	     i = (i + 1) & (r->cap - 1))
+		;
+	if (!r->v[i].id) {
+		r->v[i].id = id;
+		r->n++;
+	}
+	r->v[i].n++;
+}
+
+/* Every chunk's refs set to the number of references the stored bodies' lists hold (a chunk
+ * used twice by one body counts twice, as pb_body_prune releases it). A state converted from
+ * schema 6 before pb_body_migrate flushed its counts holds too few, and a prune would delete
+ * chunks still used; this migration mends such a state, and leaves a sound one as it was.
+ * The migration's SQL set every count to 0 first. A damaged list counts nothing of its own,
+ * as the prune releases nothing of it; its chunks keep what other bodies give them. */
+int
+pb_body_recount(struct pb_state *st, char *err, size_t errlen)
+{
+	struct recount r = { 0 };
+	pb_db_stmt *s, *u = NULL;
+	long bodies = 0, damaged = 0;
+	int rc, step;
+
+	pb_body_drop(st, 0);
+	/* a page of bodies at a time (PostgreSQL's client holds a whole answer in memory) */
+	if (!(s = pb_db_prepare(st->db, "SELECT id, chunks FROM outbox_body WHERE id > ?1"
+				" ORDER BY id LIMIT " PB_SQL_NUM(PB_LEDGER_PAGE), 0)))
+		goto fail;
+	for (int64_t last = 0, rows = 1; rows > 0;) {
+		pb_db_bind_int64(s, 1, last);
+		rows = 0;
+		while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+			struct pb_body_list l;
+			int64_t cid;
+			size_t run;
+
+			rows++;
+			bodies++;
+			last = pb_db_col_int64(s, 0);
+			if (pb_body_list_open(&l, pb_db_col_blob(s, 1),
+					      (size_t)pb_db_col_bytes(s, 1)) < 0) {
+				damaged++;
+				continue;
+			}
+			while ((step = pb_body_list_step(&l, &cid, &run)) == 1)
+				if (cid > 0)
+					recount_add(&r, cid);
+			if (step < 0)
+				damaged++;
+		}
+		pb_db_reset(s);
+		if (rc != PB_DB_DONE) {
+			pb_db_finalize(s);
+			goto fail;
+		}
+	}
+	pb_db_finalize(s);
+	if (!(u = pb_db_prepare(st->db, "UPDATE chunks SET refs = ?2 WHERE id = ?1", 0)))
+		goto fail;
+	for (size_t i = 0; i < r.cap; i++) {
+		if (!r.v[i].id)
+			continue;
+		pb_db_bind_int64(u, 1, r.v[i].id);
+		pb_db_bind_int64(u, 2, r.v[i].n);
+		rc = pb_db_step(u);
+		pb_db_reset(u);
+		if (rc != PB_DB_DONE)
+			goto fail;
+	}
+	pb_db_finalize(u);
+	free(r.v);
+	pb_info("state.recounted", "bodies=%ld chunks=%zu damaged=%ld", bodies, r.n, damaged);
+	return 0;
+fail:
+	snprintf(err, errlen, "counting the chunks' references: %s", pb_db_errmsg(st->db));
+	if (u)
+		pb_db_finalize(u);
+	free(r.v);
 	return -1;
 }

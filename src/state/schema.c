@@ -162,12 +162,19 @@ const char *const pb_st_migrations[] = {
 	"  SELECT subscriber, digest_date, added, papers FROM ledger;"
 	"DROP TABLE ledger;"
 	"ALTER TABLE ledger_by_date RENAME TO ledger;",
+
+	/* 10 -> 11: every chunk's count of references taken again from the bodies' lists
+	 * (pb_body_recount, after this zeroes them). The conversion from schema 6 left out every
+	 * reference after a chunk's first until paperboy wrote its counts there too; a prune
+	 * would then delete chunks that kept bodies use. */
+	"UPDATE chunks SET refs = 0;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like
  * migrations, NULL for none. */
 int (*const pb_st_migration_steps[PB_STATE_SCHEMA])(struct pb_state *, char *, size_t) = {
 	[6] = pb_body_migrate,
+	[10] = pb_body_recount,
 };
 
 _Static_assert(sizeof pb_st_migrations / sizeof pb_st_migrations[0] == PB_STATE_SCHEMA,

@@ -170,6 +170,9 @@ int pb_body_get(struct pb_state *st, int64_t id, const char *msg_id, char **payl
 long pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day);
 /* Schema 6 -> 7: every outbox_payload row into a body; drops outbox_payload. 0 / -1 (err). */
 int pb_body_migrate(struct pb_state *st, char *err, size_t errlen);
+/* Schema 10 -> 11: every chunk's refs set to the references the bodies' lists hold (the
+ * migration's SQL zeroed them). 0 / -1 (err). */
+int pb_body_recount(struct pb_state *st, char *err, size_t errlen);
 /* The reference counts the open transaction's puts gained, written to the chunk table: before
  * a commit (pb_state_commit) and at the end of a put outside a transaction. 0, or -1 (logged;
  * also when an earlier write of the transaction failed: the transaction must not commit). */

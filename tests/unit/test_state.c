@@ -179,6 +179,9 @@ test_migrate_v1(void)
 		"INSERT INTO ledger VALUES('b', '2512.00002', 1, '2025-12-05', 600);"
 		"INSERT INTO runs(digest_date, kind, status, started) VALUES('2025-12-04', 'run',"
 		" 'done', 500);";
+	static char shared[20000];
+	const size_t shared_len = sizeof shared;
+	long chunks;
 	struct pb_outbox_msg *v = NULL;
 	struct pb_outbox_msg m;
 	struct pb_state *st;
@@ -191,6 +194,27 @@ test_migrate_v1(void)
 
 	T_EQ_INT(sqlite3_open(db_path("v1.db"), &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	/* Three messages of one 20 KB payload (words, so it is cut into several chunks): two
+	 * sent long ago, one pending. */
+	for (size_t i = 0; i < shared_len; i++)
+		shared[i] = i % 7 == 6 ? ' ' : (char)('a' + (i * 2654435761u >> 13) % 26);
+	for (int k = 1; k <= 3; k++) {
+		sqlite3_stmt *ins = NULL;
+		char id[32], sub[8];
+
+		snprintf(id, sizeof id, "d/s%d/file/d/1", k);
+		snprintf(sub, sizeof sub, "s%d", k);
+		T_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO outbox(msg_id, subscriber, channel, dest,"
+					    " digest_date, part, n_parts, payload, status, created)"
+					    " VALUES(?1, ?2, 'file', 'd', '2020-01-01', 1, 1, ?3, ?4, 500)",
+					    -1, &ins, NULL), SQLITE_OK);
+		sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 2, sub, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(ins, 3, shared, (int)shared_len, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 4, k < 3 ? 1 : 0);
+		T_EQ_INT(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_finalize(ins);
+	}
 	sqlite3_close(db);
 
 	st = open_db("v1.db");
@@ -225,6 +249,22 @@ test_migrate_v1(void)
 	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
 			   " AND tbl_name = 'ledger' AND name = 'ledger_date'"), 0);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 1);
+	/* The three messages sharing one payload became bodies of the same chunks, each chunk
+	 * counted once per body (schema 7's conversion; schema 11's count): pruning the two
+	 * sent ones leaves the pending one whole. */
+	chunks = raw_count("v1.db", "SELECT COUNT(*) FROM chunks");
+	T_CHECK(chunks > 1);
+	/* the first body's bytes stay its own (a chunk met for the first time), the next two
+	 * use every chunk: at least 2 each */
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM chunks WHERE refs < 2"), 0);
+	T_CHECK(pb_state_prune(st, 90) > 0);
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM chunks"), chunks);
+	T_EQ_INT(raw_count("v1.db", "SELECT COUNT(*) FROM chunks WHERE refs < 1"), 0);
+	T_EQ_INT(pb_outbox_get(st, "d/s3/file/d/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_PENDING);
+	T_CHECK(m.payload && m.payload_len == shared_len && memcmp(m.payload, shared, shared_len) == 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "d/s1/file/d/1", &m), 0);
 	/* The tables version 2 added work. */
 	T_EQ_INT(pb_model_tokens_add(st, "2025-12-04", 10), 0);
 	T_EQ_INT(pb_model_tokens_used(st, "2025-12-04"), 10);
