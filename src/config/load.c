@@ -609,6 +609,8 @@ store_secret(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 	return 0;
 }
 
+static void apply_default(struct pb_load *L, const struct pb_ckey *k, void *base);
+
 static int
 store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
       const char *keypath, int variant)
@@ -627,8 +629,12 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		v = config_setting_get_string(s);
 		if (!*v && (k->flags & (KF_NONEMPTY | KF_REQUIRED)))
 			return pb_cfg_fail(L, s, keypath, "may not be empty");
-		if (!*v)   /* an empty optional string means "not set" */
+		if (!*v) {
+			/* an empty optional string means "not set": the key's default, as when
+			 * it is left out (the key counts as seen, so nothing else gives it) */
+			apply_default(L, k, base);
 			return 0;
+		}
 		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
 			? pb_cfg_path_join(L->confdir, v)
 			: shareable(k) ? pb_cfg_intern(L->cfg, v) : pb_xstrdup(v);

@@ -103,6 +103,25 @@ PB_IT_TOKEN="$secret" "$PAPERBOY" -c "$tmp/tgenv.conf" check >"$tmp/out" 2>"$tmp
 	fail "tgenv: $(cat "$tmp/err")"
 grep -qF "$secret" "$tmp/out" "$tmp/err" && fail "tgenv: the secret was printed"
 
+# An empty string for a key that has a default is that default, as when the key is left out
+# (the state's back end, the zone, arXiv's addresses, a subscriber's language): check and a
+# match pass (it used to leave them unset: check crashed on the back end, fetch on the URL).
+cat >"$tmp/empty.conf" <<EOF
+state_dir = "$tmp/empty-state";
+state = { backend = ""; };
+timezone = "";
+arxiv = { categories = ["cs.CV"]; rss_url = ""; api_url = ""; };
+file = { enabled = true; dir = "$tmp/empty-out"; };
+subscribers = ( { name = "a"; language = "";
+  topics = ( { name = "t"; query = "cat:cs.CV"; } ); } );
+EOF
+"$PAPERBOY" -c "$tmp/empty.conf" check >"$tmp/out" 2>"$tmp/err" ||
+	fail "empty strings: check exit $? ($(cat "$tmp/err"))"
+grep -q '^schedule: 02:00 (UTC)$' "$tmp/out" || fail "empty strings: the zone's default: $(cat "$tmp/out")"
+fixtures=${PB_FIXTURES:-$root/../shared/fixtures/arxiv}
+"$PAPERBOY" -c "$tmp/empty.conf" match --feed "$fixtures/rss2-all-archives-2024-11-28-1504items.xml" \
+	>"$tmp/out" 2>"$tmp/err" || fail "empty strings: match exit $? ($(cat "$tmp/err"))"
+
 # 5. No file at all.
 "$PAPERBOY" -c "$tmp/absent.conf" check >/dev/null 2>"$tmp/err"
 [ $? -eq 78 ] || fail "absent: want exit 78"
