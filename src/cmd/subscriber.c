@@ -412,15 +412,23 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 	return rc;
 }
 
+/* Writes r; fresh: in place of any row of its name (one left by a subscriber of the file
+ * that is gone, whose state and start are not the new one's), in one transaction. */
 static int
-write_row(struct ctx *c, const struct pb_sub_row *r)
+write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 {
 	struct pb_state *st;
 	int rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st);
 
 	if (rc)
 		return rc;
-	if (pb_sub_put(st, r) < 0) {
+	if (fresh && (pb_state_begin(st) < 0 || pb_sub_delete(st, r->name) < 0 ||
+		      pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0)) {
+		if (pb_state_in_transaction(st))
+			pb_state_rollback(st);
+		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
+		rc = EX_IOERR;
+	} else if (!fresh && pb_sub_put(st, r) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
 		rc = EX_IOERR;
 	}
@@ -467,10 +475,12 @@ do_add_edit(struct ctx *c, const struct opts *o, int add)
 		goto out;
 	nr.name = (char *)o->name;
 	nr.settings = json;
-	nr.state = r ? r->state : "active";
-	nr.reason = r ? r->reason : NULL;
-	nr.source = r ? r->source : "cli";
-	if ((rc = write_row(c, &nr)) == 0)
+	/* added: active, from the command line, whatever a row left by a subscriber of the
+	 * file under this name said (paused, its source, its start) */
+	nr.state = !add && r ? r->state : "active";
+	nr.reason = !add && r ? r->reason : NULL;
+	nr.source = !add && r ? r->source : "cli";
+	if ((rc = write_row(c, &nr, add && r)) == 0)
 		printf("subscriber %s %s\n", o->name, add ? "added" : "changed");
 out:
 	free(json);
@@ -496,7 +506,7 @@ do_state(struct ctx *c, const struct opts *o, const char *state)
 	nr.reason = (char *)(strcmp(state, "active") == 0 ? NULL : o->reason ? o->reason
 			     : "by the administrator");
 	nr.source = r ? r->source : "config";
-	if ((rc = write_row(c, &nr)) == 0)
+	if ((rc = write_row(c, &nr, 0)) == 0)
 		printf("subscriber %s %s\n", o->name, state);
 	return rc;
 }

@@ -4,7 +4,8 @@
 # address or rule is refused, the rule error with its column); names and addresses are unique
 # across the file and the store; a run delivers to an active stored subscriber and not to a
 # paused one (the file's own included); a stored subscriber the config no longer supports is
-# left out alone and named; an import with one bad line changes nothing, and an import killed
+# left out alone and named; a name the file no longer has added anew (active, not the old row's
+# state); an import with one bad line changes nothing, and an import killed
 # with SIGKILL leaves the store as before or as after, never half.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
@@ -134,6 +135,19 @@ pbn match --feed "$FEED" >"$T/match" 2>"$T/e" ||
 grep -q "zed" "$T/match" || fail "one unusable stored subscriber cost the others: $(cat "$T/match")"
 grep -q "warning: stored subscriber amy is left out" "$T/e" || fail "match did not name amy: $(cat "$T/e")"
 pb subscriber pause amy >/dev/null 2>&1
+
+# a name of the file's taken by `subscriber add` once the file no longer has it: a new
+# subscriber, active and from the command line, not the old one's paused row
+pb subscriber pause lab --reason "gone" >/dev/null 2>&1 || fail "pause lab again"
+sed 's/name = "lab"/name = "lab2"/' "$T/pb.conf" >"$T/renamed.conf"
+"$PAPERBOY" -c "$T/renamed.conf" subscriber add lab --topic 'x=ti:segmentation' >"$T/o" 2>&1 ||
+  fail "add under the file's old name: $(cat "$T/o")"
+"$PAPERBOY" -c "$T/renamed.conf" subscriber list >"$T/list" 2>&1
+grep -Eq '^lab +stored +active ' "$T/list" || fail "the new lab is not active and stored: $(cat "$T/list")"
+"$PAPERBOY" -c "$T/renamed.conf" subscriber export >"$T/e2" 2>&1
+grep '"name":"lab"' "$T/e2" | grep -q '"source":"cli"' || fail "the new lab's source: $(cat "$T/e2")"
+"$PAPERBOY" -c "$T/renamed.conf" subscriber remove lab >/dev/null 2>&1 || fail "remove the new lab"
+pb subscriber resume lab >/dev/null 2>&1
 
 # export and import: a round trip
 pb subscriber export >"$T/export" 2>"$T/e" || fail "export: $(cat "$T/e")"
