@@ -402,17 +402,27 @@ source_line(struct pb_load *L, const char *file, int line, size_t *len)
 	}
 }
 
+/* Whether the literal at q (its digits end at end) is beyond 32 bits without the L suffix:
+ * libconfig has cut it, whichever setting it belongs to. */
+static int
+cut_literal(const char *end, long long lit, int range_err)
+{
+	return *end != 'L' && *end != 'l' && (range_err || lit > INT32_MAX || lit < INT32_MIN);
+}
+
 /* libconfig 1.5 truncates an integer literal beyond 32 bits that lacks the L suffix without
- * a word. Re-read the setting's line: when no "name = literal" on it has the value libconfig
- * gave, the literal was truncated. */
+ * a word. Re-read the setting's line: a "name = literal" on it beyond 32 bits without L was
+ * cut (the same name twice on a line: either one's); and when none on it has the value
+ * libconfig gave, the literal was truncated. A value on the line after its name is read
+ * there. */
 static int
 check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s,
 		 const char *keypath, long long v)
 {
-	char file[256], text[1024], *p, *end;
+	char file[256], text[1024], next[1024], *p, *end;
 	const char *name = config_setting_name(s), *src, *lit_at = NULL;
 	size_t len, nl;
-	int line;
+	int line, found = 0;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT || !name)
 		return 0;
@@ -432,15 +442,30 @@ check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s
 			continue;
 		q++;
 		q += strspn(q, " \t");
+		if (!*q) {
+			/* the value on the next line: libconfig names the line of the name */
+			const char *nx = source_line(L, file, line + 1, &len);
+
+			if (!nx)
+				continue;
+			snprintf(next, sizeof next, "%.*s", (int)len, nx);
+			q = next + strspn(next, " \t");
+		}
 		errno = 0;
 		lit = strtoll(q, &end, 0);
 		if (end == q)
 			continue;
+		if (cut_literal(end, lit, errno == ERANGE)) {
+			lit_at = q;
+			break;
+		}
 		if (errno == 0 && lit == v)
-			return 0;
-		lit_at = q;
+			found = 1;
+		else
+			lit_at = q;
 	}
-	if (!lit_at)
+	if (!lit_at || (found && !cut_literal(lit_at + strspn(lit_at, "-+0123456789abcdefxABCDEFX"),
+					      strtoll(lit_at, NULL, 0), 0)))
 		return 0;
 	if (k->type == KT_INT)
 		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%.0f to %.0f)",

@@ -103,6 +103,14 @@ PB_IT_TOKEN="$secret" "$PAPERBOY" -c "$tmp/tgenv.conf" check >"$tmp/out" 2>"$tmp
 	fail "tgenv: $(cat "$tmp/err")"
 grep -qF "$secret" "$tmp/out" "$tmp/err" && fail "tgenv: the secret was printed"
 
+# An integer beyond 32 bits without the L suffix (libconfig cuts it without a word): refused
+# when its value is on the line after its name, and when a key of the same name on the same
+# line has the value libconfig cut it to.
+printf 'arxiv = { categories = ["cs.CV"];\n  max_retries =\n   4294967301; };\n' >"$tmp/cutnext.conf"
+expect_error cutnext "$tmp/cutnext.conf:2: arxiv.max_retries: 4294967301 is out of range (0 to 50)"
+printf 'arxiv = { categories = ["cs.CV"]; timeout = 60; }; summary = { timeout = 4294967356; };\n' >"$tmp/cutsame.conf"
+expect_error cutsame "$tmp/cutsame.conf:1: summary.timeout: 4294967356 is out of range (1 to 3600)"
+
 # An empty string for a key that has a default is that default, as when the key is left out
 # (the state's back end, the zone, arXiv's addresses, a subscriber's language): check and a
 # match pass (it used to leave them unset: check crashed on the back end, fetch on the URL).
