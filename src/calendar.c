@@ -158,11 +158,25 @@ tz_pop(struct tz_saved *s)
 }
 
 int
+pb_tz_file_ok(const char *path)
+{
+	struct stat sb;
+	char magic[4];
+	FILE *f;
+	int ok;
+
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || !(f = fopen(path, "rb")))
+		return 0;
+	ok = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
+int
 pb_tz_valid(const char *tz)
 {
 	const char *dir = getenv("TZDIR");
 	struct pb_buf p = { 0 };
-	struct stat sb;
 	int ok;
 
 	if (!tz || !*tz || tz[0] == '/' || tz[0] == ':' || strstr(tz, "..") || strlen(tz) > 200)
@@ -170,7 +184,7 @@ pb_tz_valid(const char *tz)
 	if (strcmp(tz, "UTC") == 0)
 		return 1;
 	pb_buf_printf(&p, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
-	ok = stat(p.data, &sb) == 0 && S_ISREG(sb.st_mode);
+	ok = pb_tz_file_ok(p.data);
 	pb_buf_free(&p);
 	return ok;
 }

@@ -74,6 +74,9 @@ int pb_cal_missed(const struct pb_calendar *cal, int64_t from, int64_t to, int c
 /* 1 when tz names a zone in the system's tz database (TZDIR or /usr/share/zoneinfo), or is
  * "UTC"; 0 otherwise. Rejects absolute paths and "..". */
 int pb_tz_valid(const char *tz);
+/* Whether path is a compiled zone file (a regular file starting "TZif"): zoneinfo also holds
+ * other files (leapseconds, zone.tab), which the C library would take for UTC. */
+int pb_tz_file_ok(const char *path);
 /* Parses "HH:MM" (00:00-23:59). 0 or -1. */
 int pb_parse_hhmm(const char *s, int *hour, int *minute);
 /* The instant of the local wall time y-m-d h:mi in tz. A time skipped by a spring-forward gap

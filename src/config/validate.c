@@ -75,6 +75,9 @@ pb_check_timezone(const char *v, char *msg, size_t n)
 	pb_buf_printf(&p, "%s/%s", ZONEINFO, v);
 	if (stat(p.data, &st) < 0 || !S_ISREG(st.st_mode))
 		rc = bad(msg, n, "unknown time zone \"%.60s\" (not under " ZONEINFO ")", v);
+	else if (!pb_tz_file_ok(p.data))
+		rc = bad(msg, n, "\"%.60s\" is not a time zone (a file under " ZONEINFO
+			 " that holds none)", v);
 	pb_buf_free(&p);
 	return rc;
 }

@@ -111,6 +111,10 @@ expect_error cutnext "$tmp/cutnext.conf:2: arxiv.max_retries: 4294967301 is out 
 printf 'arxiv = { categories = ["cs.CV"]; timeout = 60; }; summary = { timeout = 4294967356; };\n' >"$tmp/cutsame.conf"
 expect_error cutsame "$tmp/cutsame.conf:1: summary.timeout: 4294967356 is out of range (1 to 3600)"
 
+# A file under zoneinfo that is no zone (the C library would take it for UTC): refused.
+printf 'arxiv = { categories = ["cs.CV"]; };\ntimezone = "leapseconds";\n' >"$tmp/leap.conf"
+expect_error leap "$tmp/leap.conf:2: timezone: \"leapseconds\" is not a time zone"
+
 # An empty string for a key that has a default is that default, as when the key is left out
 # (the state's back end, the zone, arXiv's addresses, a subscriber's language): check and a
 # match pass (it used to leave them unset: check crashed on the back end, fetch on the URL).
