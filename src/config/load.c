@@ -537,6 +537,10 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 	n = config_setting_length(s);
 	if (n == 0 && (k->flags & KF_NONEMPTY))
 		return pb_cfg_fail(L, s, keypath, "may not be empty");
+	/* a list's bounds, when it has them, are on its length */
+	if (k->min <= k->max && (n < k->min || n > k->max))
+		return pb_cfg_fail(L, s, keypath, "%d elements; %.0f to %.0f are allowed", n,
+				   k->min, k->max);
 	*list = pb_xcalloc(n ? (size_t)n : 1, sizeof **list);
 	*count = (size_t)n;
 	for (int i = 0; i < n; i++) {

@@ -176,7 +176,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "state.machine", KT_STR, R(state_machine), 0, NULL, 0, NB, check_machine, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "state.lease_s", KT_INT, R(state_lease_s), 0, NULL, 60, 5, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "timezone", KT_STR, R(timezone), 0, "UTC", 0, NB, pb_check_timezone, NULL, 0, NULL },
-	{ KS_ROOT, "schedule", KT_LIST, R(schedule), R(n_schedule), "02:00", 0, NB, pb_check_schedule, NULL, KF_NONEMPTY, NULL },
+	{ KS_ROOT, "schedule", KT_LIST, R(schedule), R(n_schedule), "02:00", 0, 1, 64, pb_check_schedule, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "user_agent", KT_STR, R(user_agent), 0, "paperboy/0.1 (arXiv digest bot)", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "ca_file", KT_STR, R(ca_file), 0, NULL, 0, NB, pb_check_readable, NULL, KF_CONFDIR | KF_NONEMPTY, NULL },
 	{ KS_ROOT, "log_level", KT_STR, R(log_level), 0, "info", 0, NB, pb_check_log_level, NULL, 0, NULL },

@@ -115,6 +115,12 @@ expect_error cutsame "$tmp/cutsame.conf:1: summary.timeout: 4294967356 is out of
 printf 'arxiv = { categories = ["cs.CV"]; };\ntimezone = "leapseconds";\n' >"$tmp/leap.conf"
 expect_error leap "$tmp/leap.conf:2: timezone: \"leapseconds\" is not a time zone"
 
+# More schedule times than the daemon keeps: refused with the line, as check says.
+{ printf 'arxiv = { categories = ["cs.CV"]; };\nschedule = ['
+  for h in $(seq 0 23); do for m in 00 20 40; do printf '"%02d:%s", ' "$h" "$m"; done; done
+  printf '"23:59"];\n'; } >"$tmp/s73.conf"
+expect_error s73 "$tmp/s73.conf:2: schedule: 73 elements; 1 to 64 are allowed"
+
 # An empty string for a key that has a default is that default, as when the key is left out
 # (the state's back end, the zone, arXiv's addresses, a subscriber's language): check and a
 # match pass (it used to leave them unset: check crashed on the back end, fetch on the URL).
