@@ -648,6 +648,25 @@ subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *ti
 	pb_buf_free(&link);
 }
 
+/* The answers of a confirmation that was not recorded (the transaction rolled back) and of
+ * one whose settings no longer pass (the sign-up used up: committed). */
+static void
+confirm_failed(struct pb_web_ctx *ctx, struct pb_web_resp *resp)
+{
+	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
+	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
+		      "try the link again later.");
+}
+
+static void
+confirm_refused(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *why)
+{
+	pb_state_commit(ctx->st);   /* the sign-up is used up either way */
+	pb_info("web.confirm", "status=refused reason=%s", pb_q(why));
+	pb_page_plain(resp, 409, "Not subscribed", "These settings are no longer accepted here. "
+		      "Please sign up again.");
+}
+
 /* Confirms the sign-up su of a subscriber who unsubscribed (old, its row) inside the open
  * transaction, and answers: its addresses' suppressions lifted and the subscriber active
  * again, as the manage page's "Subscribe again" does, with the form's settings when it is a
@@ -672,10 +691,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 		json = cJSON_PrintUnformatted(obj);
 		if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, old->name, json,
 					   &why) < 0) {
-			pb_state_commit(ctx->st);   /* the sign-up is used up either way */
-			pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
-			pb_page_plain(resp, 409, "Not subscribed", "These settings are no longer "
-				      "accepted here. Please sign up again.");
+			confirm_refused(ctx, resp, why.data);
 			goto out;
 		}
 		r.settings = json;
@@ -692,9 +708,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	goto out;
 fail:
 	pb_state_rollback(ctx->st);
-	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
-	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
-		      "try the link again later.");
+	confirm_failed(ctx, resp);
 out:
 	free(json);
 	cJSON_Delete(obj);
@@ -767,14 +781,14 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0) {
 		int used = strncmp(why.data, "email ", 6) == 0;
 
-		pb_state_commit(ctx->st);   /* the sign-up is used up either way */
-		pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
-		if (used)
+		if (used) {
+			pb_state_commit(ctx->st);   /* the sign-up is used up either way */
+			pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
 			subscribed_page(ctx, resp, "Already confirmed", "This address is "
 					"subscribed already.", NULL, NULL);
-		else
-			pb_page_plain(resp, 409, "Not subscribed", "These settings are no longer "
-				      "accepted here. Please sign up again.");
+		} else {
+			confirm_refused(ctx, resp, why.data);
+		}
 		goto out;
 	}
 	row.name = name;
@@ -792,9 +806,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 			"from the next announcement on.", name, su.address);
 	goto out;
 fail:
-	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
-	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
-		      "try the link again later.");
+	confirm_failed(ctx, resp);
 out:
 	free(json);
 	cJSON_Delete(obj);
