@@ -397,7 +397,10 @@ decay(const struct pb_ranker *r, int64_t when)
 	if (when <= 0 || when >= r->now || hl <= 0)
 		return 1.0;
 	age_days = (double)(r->now - when) / 86400.0;
-	return pow(0.5, age_days / hl);
+	/* Never below a millionth: a weight kept as a float would reach 0 after about 149 half
+	 * lives (a like of a 12-year-old paper, half_life_days 30), and a like of weight 0 was
+	 * taken for a dislike and divided by the dislikes' weight, 0: every score NaN. */
+	return fmax(pow(0.5, age_days / hl), 1e-6);
 }
 
 static uint64_t
@@ -496,7 +499,7 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 	for (size_t i = 0; i < pr->n_m; i++) {
 		const struct rk_member *m = &pr->m[i];
 		struct rk_vec v = r->lvec[m->lab];
-		double f = m->w > 0 ? m->w / wpos : RK_DISLIKE * m->w / wneg;
+		double f = m->w > 0 ? m->w / wpos : wneg > 0 ? RK_DISLIKE * m->w / wneg : 0;
 
 		for (uint32_t j = 0; j < v.n; j++)
 			rk_dense_add(r, r->lpool.t[v.off + j], (float)(f * r->lpool.w[v.off + j]));

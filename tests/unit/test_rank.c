@@ -301,6 +301,17 @@ test_decay(void)
 	T_CHECK(fabs(a + b - 1.0) < 1e-3);    /* weights normalised: 2/3 + 1/3 */
 	pb_ranker_free(r);
 
+	/* a like 200 half lives old (its weight would round to 0 as a float and be taken for a
+	 * dislike): still a like, every score a number, the fresh like's twin first */
+	pr[0].likes[1].when = NOW - 200 * 100 * DAY;
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	a = pb_ranker_similarity(r, 0, 0, 0);
+	b = pb_ranker_similarity(r, 0, 0, 1);
+	T_CHECK(!isnan(a) && !isnan(b));
+	T_CHECK(a > 0 && b >= 0 && a > b);
+	pb_ranker_free(r);
+
 	/* a like dated in the future or undated counts fully */
 	pr[0].likes[0].when = NOW + DAY;
 	pr[0].likes[1].when = 0;
