@@ -90,6 +90,7 @@ struct pb_summarizer {
 	size_t n_jobs, cap_jobs;
 	char *user_agent, *ca_file;     /* for the request handles */
 	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
+	long n_estimated;   /* answers without usage, charged an estimate */
 };
 
 /* Reads a prompt file whole. Returns 0, or -1 with err filled. */
@@ -612,6 +613,13 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 	} else {
 		enum pb_llm_status st = pb_llm_parse(f->resp.data ? f->resp.data : "", f->resp.len,
 						     &ans, why, sizeof why);
+		/* An answer that says nothing of its usage (some servers leave it out) is charged
+		 * an estimate, a token for every 4 bytes of the request and of the answer: else
+		 * the daily budget never ran out against such a server. */
+		if (ans.total_tokens <= 0) {
+			ans.total_tokens = (long)((strlen(j->body) + f->resp.len + 3) / 4);
+			s->n_estimated++;
+		}
 		tokens = ans.total_tokens;
 		if (ans.total_tokens > 0) {
 			s->tokens += ans.total_tokens;
@@ -833,13 +841,14 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 		      const struct pb_selection *sel, size_t n_sel)
 {
 	size_t depth = 0;
-	long req0, ans0, cached0, fb0, tok0;
+	long req0, ans0, cached0, fb0, tok0, est0;
 	int64_t t0 = pb_mono_ms();
 
 	if (!s || !s->model_on || !papers || !sel)
 		return 0;
 	req0 = s->n_requests;
 	ans0 = s->n_answers;
+	est0 = s->n_estimated;
 	cached0 = s->n_cached;
 	fb0 = s->n_fallbacks;
 	tok0 = s->tokens;
@@ -863,6 +872,9 @@ pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 	pb_info("summary.prepare", "requests=%ld answers=%ld cached=%ld fallbacks=%ld tokens=%ld "
 		"ms=%lld", s->n_requests - req0, s->n_answers - ans0, s->n_cached - cached0,
 		s->n_fallbacks - fb0, s->tokens - tok0, (long long)(pb_mono_ms() - t0));
+	if (s->n_estimated > est0)
+		pb_warn("summary.usage", "answers=%ld reason=%s", s->n_estimated - est0,
+			pb_q("the model's answers gave no usage: tokens estimated from their bytes"));
 	return 0;
 }
 

@@ -146,6 +146,15 @@ run budget > /dev/null
 n=$(count normal); [ "$n" -eq 12 ] || fail "budget rerun: asked again although the day's budget is spent"
 echo "   token budget: 2 requests then built-in, also in the next run: ok"
 
+# ---- an answer without usage is charged an estimate (a token for 4 bytes): the budget still
+# stops the requests, and the log says the count is estimated ----
+conf nousage nousage 10 60 300
+run nousage > /dev/null
+n=$(count nousage); [ "$n" -ge 1 ] && [ "$n" -le 2 ] || fail "nousage: $n requests, want 1 or 2"
+grep -q 'event=summary.stop reason="daily token budget spent"' "$T/nousage.log" || fail "nousage: no stop line"
+grep -q 'event=summary.usage answers=[12] reason="the model' "$T/nousage.log" || fail "nousage: no estimate line"
+echo "   answers without usage: estimated, $n request(s) then built-in: ok"
+
 # ---- the deadline bounds the time the model may take ----
 conf deadline slow 3 4 0
 secs=$(run deadline)

@@ -3,6 +3,7 @@
 
 The behaviour is chosen by the request's model name:
   normal     an answer with usage (prompt 100, completion 50, total 150 tokens)
+  nousage    an answer as normal without its usage (as some local servers send)
   ratelimit  429 with Retry-After: 30 and an OpenAI-style error body
   error500   500 with an error body
   slow       waits 30 s before answering (longer than any test's timeout)
@@ -131,6 +132,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, json.dumps(answer(model, None, refusal="I can't help with that.")))
         elif model == "filter":
             self.send(200, json.dumps(answer(model, None, finish="content_filter")))
+        elif model == "nousage":
+            a = answer(model, "MODEL ANSWER without usage.\n\n- **Theme**: testing.")
+            del a["usage"]
+            self.send(200, json.dumps(a))
         elif is_summary:
             self.send(200, json.dumps(answer(
                 model, "MODEL SUMMARY in %s of %s papers.\n\n- **Theme**: testing." %
