@@ -1634,7 +1634,9 @@ pb_body_recount(struct pb_state *st, char *err, size_t errlen)
 	}
 	pb_db_finalize(u);
 	free(r.v);
-	pb_info("state.recounted", "bodies=%ld chunks=%zu damaged=%ld", bodies, r.n, damaged);
+	if (bodies > 0)   /* a state being made has none: nothing to say */
+		pb_info("state.recounted", "bodies=%ld chunks=%zu damaged=%ld", bodies, r.n,
+			damaged);
 	return 0;
 fail:
 	snprintf(err, errlen, "counting the chunks' references: %s", pb_db_errmsg(st->db));
