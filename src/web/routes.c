@@ -1,9 +1,11 @@
 /* The route table and the dispatch. Each part of the endpoint adds its rows here. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "paperboy/bot.h"
 #include "paperboy/clock.h"
+#include "paperboy/config.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "page.h"
@@ -125,6 +127,21 @@ pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose, stru
 	return -1;
 }
 
+/* Whether subscriber name of cfg has the email address a link's detail names ("ann@x.org",
+ * or after "email:"). */
+static int
+has_address(const struct pb_config *cfg, const char *name, const char *detail)
+{
+	const struct pb_subscriber *sub = pb_config_subscriber(cfg, name);
+
+	if (strncmp(detail, "email:", 6) == 0)
+		detail += 6;
+	for (size_t i = 0; sub && *detail && i < sub->n_emails; i++)
+		if (strcasecmp(sub->emails[i], detail) == 0)
+			return 1;
+	return 0;
+}
+
 int
 pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 		     struct pb_web_resp *resp)
@@ -139,8 +156,11 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 			      "again later.");
 		return -1;
 	}
-	/* a config subscriber's row (no settings) is made by its first change of state */
-	stale = found && row.settings && pb_link_issued(kind, t) + PB_LINK_SKEW_S < row.created;
+	/* a config subscriber's row (no settings) is made by its first change of state; a link
+	 * sent to an address the subscriber has now went to the same mailbox (a state moved by
+	 * export and import starts its subscribers again) */
+	stale = found && row.settings && pb_link_issued(kind, t) + PB_LINK_SKEW_S < row.created &&
+		!has_address(ctx->cfg, t->subject, t->detail);
 	pb_sub_row_clear(&row);
 	if (!stale)
 		return 0;

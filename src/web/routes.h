@@ -31,10 +31,10 @@ const char *pb_web_path_rest(const struct pb_web_req *req, const char *prefix);
 int pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose,
 		 struct pb_token *t, struct pb_web_resp *resp);
 /* Whether a genuine token of kind is for the subscriber its subject names now: one made more
- * than PB_LINK_SKEW_S before that name's stored subscriber was added was made for an earlier
- * subscriber of the same name (removed, and the name given again: a web sign-up names a
- * subscriber after its address), and opens nothing of the new one's. 0; or -1 with a plain
- * page in resp (410, or 500 when the state cannot be read). */
+ * than PB_LINK_SKEW_S before that name's stored subscriber was added, for an address it does
+ * not have, was made for an earlier subscriber of the same name (removed, and the name given
+ * again: a web sign-up names a subscriber after its address), and opens nothing of the new
+ * one's. 0; or -1 with a plain page in resp (410, or 500 when the state cannot be read). */
 #define PB_LINK_SKEW_S 3600   /* clocks of the machines that make links and add subscribers */
 int pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 			 struct pb_web_resp *resp);

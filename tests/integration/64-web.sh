@@ -237,6 +237,11 @@ c=$(code POST "$OLDU" -d List-Unsubscribe=One-Click)
 NEWM=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org)
 c=$(code GET "$NEWM")
 [ "$c" = 200 ] && grep -q quantum "$T/b" || fail "the new subscriber's own manage link: $c"
+# a link made before, to an address the new subscriber has: the same mailbox (as after a
+# state moved by export and import), accepted
+SAME=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org $(( $(date +%s) - 2 * 86400 )))
+c=$(code GET "$SAME")
+[ "$c" = 200 ] && grep -q quantum "$T/b" || fail "an earlier link to the same address: $c"
 # the rate limit: 60 a minute from one client
 got=""
 for i in $(seq 1 70); do
