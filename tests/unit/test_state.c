@@ -200,7 +200,7 @@ test_migrate_v1(void)
 		shared[i] = i % 7 == 6 ? ' ' : (char)('a' + (i * 2654435761u >> 13) % 26);
 	for (int k = 1; k <= 3; k++) {
 		sqlite3_stmt *ins = NULL;
-		char id[32], sub[8];
+		char id[32], sub[16];
 
 		snprintf(id, sizeof id, "d/s%d/file/d/1", k);
 		snprintf(sub, sizeof sub, "s%d", k);
