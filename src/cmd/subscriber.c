@@ -422,13 +422,11 @@ write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 
 	if (rc)
 		return rc;
-	if (fresh && (pb_state_begin(st) < 0 || pb_sub_delete(st, r->name) < 0 ||
-		      pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0)) {
+	if (fresh ? pb_state_begin(st) < 0 || pb_sub_delete(st, r->name) < 0 ||
+		    pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0
+		  : pb_sub_put(st, r) < 0) {
 		if (pb_state_in_transaction(st))
 			pb_state_rollback(st);
-		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
-		rc = EX_IOERR;
-	} else if (!fresh && pb_sub_put(st, r) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
 		rc = EX_IOERR;
 	}

@@ -402,8 +402,8 @@ source_line(struct pb_load *L, const char *file, int line, size_t *len)
 	}
 }
 
-/* Whether the literal at q (its digits end at end) is beyond 32 bits without the L suffix:
- * libconfig has cut it, whichever setting it belongs to. */
+/* Whether a literal read as lit (strtoll ended at end; range_err: it overflowed) is beyond
+ * 32 bits without the L suffix: libconfig has cut it, whichever setting it belongs to. */
 static int
 cut_literal(const char *end, long long lit, int range_err)
 {
@@ -422,7 +422,7 @@ check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s
 	char file[256], text[1024], next[1024], *p, *end;
 	const char *name = config_setting_name(s), *src, *lit_at = NULL;
 	size_t len, nl;
-	int line, found = 0;
+	int line, found = 0, cut = 0;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT || !name)
 		return 0;
@@ -457,6 +457,7 @@ check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s
 			continue;
 		if (cut_literal(end, lit, errno == ERANGE)) {
 			lit_at = q;
+			cut = 1;
 			break;
 		}
 		if (errno == 0 && lit == v)
@@ -464,8 +465,7 @@ check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s
 		else
 			lit_at = q;
 	}
-	if (!lit_at || (found && !cut_literal(lit_at + strspn(lit_at, "-+0123456789abcdefxABCDEFX"),
-					      strtoll(lit_at, NULL, 0), 0)))
+	if (!lit_at || (found && !cut))
 		return 0;
 	if (k->type == KT_INT)
 		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%.0f to %.0f)",

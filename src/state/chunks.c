@@ -1400,13 +1400,10 @@ pb_body_prune(struct pb_state *st, int64_t cutoff, const char *before_day)
 	 * otherwise take its row out of them, keeping a body whose references were released
 	 * here, and its chunks deleted. It waits instead, and finds the row gone. SQLite has one
 	 * writer. */
-	static const char *const sel[] = {
-		"SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid"
-		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1",
-		"SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid"
-		" WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1"
-		" FOR UPDATE OF o",
-	};
+#define PRUNE_SEL "SELECT b.id, b.chunks FROM outbox o JOIN outbox_body b ON b.id = o.rowid" \
+		  " WHERE o.digest_date < ?2 AND o.status IN (1, 2, 3) AND o.created < ?1"
+	static const char *const sel[] = { PRUNE_SEL, PRUNE_SEL " FOR UPDATE OF o" };
+#undef PRUNE_SEL
 	static const char *const del[] = {
 		"DELETE FROM outbox_body WHERE id IN (SELECT rowid FROM outbox"
 		" WHERE digest_date < ?2 AND status IN (1, 2, 3) AND created < ?1)",

@@ -391,16 +391,6 @@ unsubscribed_owner(struct pb_web_ctx *ctx, const struct pb_config *cfg, const ch
 }
 
 static int
-address_taken(const struct pb_config *cfg, const char *addr)
-{
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		for (size_t j = 0; j < cfg->subscribers[i].n_emails; j++)
-			if (strcasecmp(cfg->subscribers[i].emails[j], addr) == 0)
-				return 1;
-	return 0;
-}
-
-static int
 address_ok(const char *a)
 {
 	const char *at = strchr(a, '@');
@@ -521,7 +511,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		goto out;
 	}
 	json = cJSON_PrintUnformatted(obj);
-	taken = !again && address_taken(cfg, addr);
+	taken = !again && by_address(cfg, addr) != NULL;
 	/* An address in use fails the check only on "email ..."; that must read as success. A
 	 * stored subscriber signing up again is checked as an edit of its own settings; one of
 	 * the file keeps the administrator's (the form's are not used). */
@@ -674,8 +664,8 @@ confirm_refused(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *wh
  * the file's. Ends the transaction. */
 static void
 confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_signup_row *su,
-      const struct pb_sub_row *old, const char *key, int64_t now, const struct pb_config *cfg,
-      const struct pb_sub_row *rows, size_t n_rows)
+	      const struct pb_sub_row *old, const char *key, int64_t now,
+	      const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n_rows)
 {
 	struct pb_sub_row r = *old;
 	struct pb_buf why = { 0 };
