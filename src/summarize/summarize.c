@@ -86,6 +86,8 @@ struct pb_summarizer {
 	int fails_in_row;
 	char **asked;                   /* "kind|key|lang" asked in this run (answer or not) */
 	size_t n_asked, cap_asked;
+	size_t *asked_tab;              /* their index + 1 by hash (open addressing), 0: empty */
+	size_t asked_slots;             /* a power of two, at least twice n_asked; 0 before */
 	struct job *jobs;               /* requests waiting for pb_summarizer_prepare to send */
 	size_t n_jobs, cap_jobs;
 	char *user_agent, *ca_file;     /* for the request handles */
@@ -245,6 +247,7 @@ pb_summarizer_free(struct pb_summarizer *s)
 	for (size_t i = 0; i < s->n_asked; i++)
 		free(s->asked[i]);
 	free(s->asked);
+	free(s->asked_tab);
 	free(s);
 }
 
@@ -333,24 +336,45 @@ digest_key(const struct pb_paperset *papers, const struct pb_selection *sel, str
 	pb_buf_free(&k);
 }
 
-/* Was (kind, key, lang) asked already in this run? Marks it asked. */
+/* The slot of key in the asked table: where it is, or the empty one where it would go. */
+static size_t
+asked_slot(const struct pb_summarizer *s, const char *key)
+{
+	size_t mask = s->asked_slots - 1, i = (size_t)pb_fnv1a64_str(key) & mask;
+
+	while (s->asked_tab[i] && strcmp(s->asked[s->asked_tab[i] - 1], key) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Was (kind, key, lang) asked already in this run? Marks it asked. Every paper of every
+ * digest comes here, so the keys asked are found by hash, not by going through them all. */
 static int
 asked_before(struct pb_summarizer *s, const char *kind, const char *key, const char *lang)
 {
 	struct pb_buf b = { 0 };
+	size_t slot;
 
 	pb_buf_printf(&b, "%s|%s|%s", kind, key, lang);
-	for (size_t i = 0; i < s->n_asked; i++) {
-		if (strcmp(s->asked[i], b.data) == 0) {
-			pb_buf_free(&b);
-			return 1;
-		}
+	if (2 * (s->n_asked + 1) > s->asked_slots) {
+		/* grown before it is half full: every key again into twice the room */
+		free(s->asked_tab);
+		s->asked_slots = s->asked_slots ? 2 * s->asked_slots : 256;
+		s->asked_tab = pb_xcalloc(s->asked_slots, sizeof *s->asked_tab);
+		for (size_t i = 0; i < s->n_asked; i++)
+			s->asked_tab[asked_slot(s, s->asked[i])] = i + 1;
+	}
+	slot = asked_slot(s, b.data);
+	if (s->asked_tab[slot]) {
+		pb_buf_free(&b);
+		return 1;
 	}
 	if (s->n_asked == s->cap_asked) {
 		s->cap_asked = s->cap_asked ? s->cap_asked * 2 : 64;
 		s->asked = pb_xreallocarray(s->asked, s->cap_asked, sizeof *s->asked);
 	}
 	s->asked[s->n_asked++] = pb_buf_detach(&b);
+	s->asked_tab[slot] = s->n_asked;
 	return 0;
 }
 

@@ -204,5 +204,23 @@ EOF
   n=$(count e2e); [ "$n" -eq 8 ] || fail "e2e: $n requests, want 8"
   nolog_key e2e
   echo "   paperboy run: model summary and analyses in the digests, 8 requests for 3 subscribers: ok"
+
+  # Hundreds of papers in one run: each is asked about once, however many digests hold it
+  # (the run's record of what it asked grows as it goes).
+  CUR=many
+  mkdir -p "$T/many.state"
+  sed -e "s|e2e.state|many.state|; s|e2e.files|many.files|; s|model = \"e2e\"|model = \"many\"|" \
+      -e 's|max_papers = 3; topics = ( { name = "[A-Za-z]*"; query = "[^"]*"|max_papers = 400; topics = ( { name = "Vision"; query = "cat:cs.CV"|' \
+      "$T/e2e.conf" > "$T/many.conf"
+  PB_TEST_KEY="$KEY" "$PAPERBOY" -c "$T/many.conf" run --feed "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" \
+    > "$T/many.out" 2> "$T/many.log" || fail "many: paperboy run failed"
+  A="$T/many.files/2024-11-28/alice/digest.md"; C="$T/many.files/2024-11-28/carl/digest.md"
+  # (the stand-in answers in Chinese to a prompt that names the language: a few abstracts do)
+  na=$(grep -c '^MODEL ANALYSIS in' "$A"); nc=$(grep -c '^MODEL ANALYSIS in' "$C")
+  nz=$(grep -c '^MODEL ANALYSIS in' "$T/many.files/2024-11-28/bob/digest.md")
+  [ "$na" -ge 130 ] && [ "$nc" -eq "$na" ] && [ "$nz" -eq "$na" ] || fail "many: analyses alice $na, carl $nc, bob $nz"
+  # en: a summary and an analysis a paper (carl's are alice's), zh: the same again
+  n=$(count many); [ "$n" -eq $((2 * na + 2)) ] || fail "many: $n requests, want $((2 * na + 2)) for $na papers"
+  echo "   paperboy run: $na papers in 3 digests, each asked about once a language ($n requests): ok"
 fi
 exit 0
