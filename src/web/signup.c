@@ -1,8 +1,9 @@
 /* Sign-up with double opt-in. The form's settings are checked exactly as `subscriber add`
  * checks them (pb_cli_stored_validate); a good one becomes a pending sign-up and one
- * confirmation mail with a signed /c/ link. Nothing else is ever sent to an address that has
- * not confirmed, at most one confirmation per address per hour, a few sign-ups per client
- * address per hour, and the answer does not say which of these applied nor whether the
+ * confirmation mail with a signed /c/ link; an address subscribed already gets a note saying
+ * so, with its manage link, instead. Nothing else is ever sent to an address that has not
+ * confirmed, at most one mail per address per hour, a few sign-ups per client address per
+ * hour, and neither the answer nor its time says which of these applied nor whether the
  * address is subscribed already. */
 #include <ctype.h>
 #include <stdio.h>
@@ -316,9 +317,9 @@ static void
 neutral(struct pb_web_resp *resp)
 {
 	pb_page_plain(resp, 200, "Check your mailbox",
-		      "If this address can be signed up, a mail to confirm it is on its way. "
-		      "Open the link in it within two days to start receiving the digest. "
-		      "Nothing is sent to the address before that.");
+		      "A mail is on its way to this address: a link to confirm the subscription, "
+		      "to open within two days, or a note that it receives the digest already. "
+		      "No digest is sent to the address before it is confirmed.");
 }
 
 /* "ann.lee+x@example.org" -> "ann.lee-x", unique among the subscribers and rows. */
@@ -462,6 +463,43 @@ confirm_mail(const struct pb_config *cfg, const char *to, const char *link, cons
 	return m;
 }
 
+/* The mail to an address that gets the digest already: what to do instead, with the
+ * subscriber's manage link when there is one. */
+static char *
+subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, const char *id,
+		int64_t now, size_t *len)
+{
+	struct pb_buf text = { 0 }, html = { 0 }, mid = { 0 };
+	char *m;
+
+	pb_buf_puts(&text, "Someone, probably you, asked for the arXiv digest at this address. "
+		    "It receives the digest already: nothing has changed.\n\n");
+	pb_buf_puts(&html, "<!doctype html><html><body><p>Someone, probably you, asked for the "
+		    "arXiv digest at this address. It receives the digest already: nothing has "
+		    "changed.</p>");
+	if (link) {
+		pb_buf_printf(&text, "To change its topics or settings, or to stop it, open:\n%s\n",
+			      link);
+		pb_buf_puts(&html, "<p><a href=\"");
+		pb_esc_html_attr(&html, link);
+		pb_buf_puts(&html, "\">Change or stop your subscription</a></p>");
+	} else {
+		pb_buf_puts(&text, "To change or stop it, use the links at the foot of any "
+			    "digest.\n");
+		pb_buf_puts(&html, "<p>To change or stop it, use the links at the foot of any "
+			    "digest.</p>");
+	}
+	pb_buf_puts(&text, "\nIf you did not ask, do nothing.\n");
+	pb_buf_puts(&html, "<p>If you did not ask, do nothing.</p></body></html>\n");
+	pb_buf_printf(&mid, "signup.%s", id);
+	m = pb_mail_build(cfg, to, "Your arXiv digest subscription", text.data, html.data,
+			  mid.data, (time_t)now, len);
+	pb_buf_free(&text);
+	pb_buf_free(&html);
+	pb_buf_free(&mid);
+	return m;
+}
+
 static void
 do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
 {
@@ -533,11 +571,10 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		pb_state_rollback(ctx->st);
 		goto fail;
 	}
-	if (taken || !ip || !once) {
+	if (!ip || !once) {
 		if (pb_state_commit(ctx->st) < 0)
 			goto fail;
-		pb_info("web.signup", "status=held reason=%s",
-			taken ? "subscribed" : !ip ? "ip-limit" : "address-limit");
+		pb_info("web.signup", "status=held reason=%s", !ip ? "ip-limit" : "address-limit");
 		neutral(resp);
 		goto out;
 	}
@@ -547,17 +584,31 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	}
 	for (size_t i = 0; i < sizeof rnd; i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
-	su.id = id;
-	su.address = addr;
-	su.name = name;
-	su.settings = json;
-	su.created = now;
-	if (pb_signup_put(ctx->st, &su) < 0 ||
-	    pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "", &ctx->secret,
-			 PB_LINK_CONFIRM, id, addr, now) < 0 ||
-	    !(mail = confirm_mail(cfg, addr, link.data, id, now, &mlen))) {
-		pb_state_rollback(ctx->st);
-		goto fail;
+	if (taken) {
+		/* The address gets the digest already: it is told so, with its manage link,
+		 * under the same limits and as long a wait as a new one's confirmation (the
+		 * answer's time does not tell the two apart). */
+		const struct pb_subscriber *s = by_address(cfg, addr);
+
+		if ((s && pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "",
+				       &ctx->secret, PB_LINK_MANAGE, s->name, addr, now) < 0) ||
+		    !(mail = subscribed_mail(cfg, addr, s ? link.data : NULL, id, now, &mlen))) {
+			pb_state_rollback(ctx->st);
+			goto fail;
+		}
+	} else {
+		su.id = id;
+		su.address = addr;
+		su.name = name;
+		su.settings = json;
+		su.created = now;
+		if (pb_signup_put(ctx->st, &su) < 0 ||
+		    pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "", &ctx->secret,
+				 PB_LINK_CONFIRM, id, addr, now) < 0 ||
+		    !(mail = confirm_mail(cfg, addr, link.data, id, now, &mlen))) {
+			pb_state_rollback(ctx->st);
+			goto fail;
+		}
 	}
 	/* The sign-up and the claims are committed before the mail goes, so no lock on the
 	 * state is held while the SMTP server answers (the daemon writes meanwhile) and a link
@@ -565,11 +616,11 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	if (pb_state_commit(ctx->st) < 0)
 		goto fail;
 	if (send_mail(cfg, addr, mail, mlen, err, sizeof err) < 0) {
-		struct pb_signup_row gone;
+		struct pb_signup_row gone = { 0 };
 
 		pb_warn("web.signup", "status=unsent error=%s", pb_q(err));
 		if (pb_state_begin(ctx->st) < 0 ||
-		    pb_signup_take(ctx->st, id, &gone) < 0 ||
+		    (!taken && pb_signup_take(ctx->st, id, &gone) < 0) ||
 		    pb_stamp_release(ctx->st, key, now) < 0 ||
 		    pb_stamp_release(ctx->st, ipkey.data, now) < 0 ||
 		    pb_state_commit(ctx->st) < 0) {
@@ -578,11 +629,15 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 				pb_q(pb_state_errmsg(ctx->st)));
 		}
 		pb_signup_row_clear(&gone);
-		pb_page_plain(resp, 503, "Not sent", "The confirmation mail could not be sent "
-			      "just now. Please try again later.");
+		pb_page_plain(resp, 503, "Not sent", "The mail could not be sent just now. "
+			      "Please try again later.");
 		goto out;
 	}
-	pb_info("web.signup", "status=sent subscriber=%s%s", pb_q(name), again ? " again=1" : "");
+	if (taken)
+		pb_info("web.signup", "status=sent reason=subscribed");
+	else
+		pb_info("web.signup", "status=sent subscriber=%s%s", pb_q(name),
+			again ? " again=1" : "");
 	neutral(resp);
 	goto out;
 fail:

@@ -310,12 +310,32 @@ main(void)
 	T_EQ_INT(mb.n, 1);
 	resp_free(&r);
 
-	/* an address in use: the same answer, no mail */
+	/* an address in use: the same answer, and a mail to it that says so, with its manage
+	 * link; no sign-up. A mail that cannot go is answered as a new address's is. */
 	signup_body(&body, ok_csrf, "Carol@Example.org", "x = ti:x");
+	mb.fail = 1;
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.3", body.data, &r);
+	T_EQ_INT(r.status, 503);
+	resp_free(&r);
+	mb.fail = 0;
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.3", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
-	T_EQ_INT(mb.n, 1);
+	T_EQ_INT(mb.n, 2);
+	T_EQ_STR(mb.to, "carol@example.org");
+	T_CHECK(strstr(mb.last.data, "receives the digest already") != NULL);
+	T_CHECK(strstr(mb.last.data, "/c/") == NULL);
+	link_of(mb.last.data, "/m/", mpath, sizeof mpath);
+	T_CHECK(strlen(mpath) > 10);
+	resp_free(&r);
+	call(&ctx, pb_web_manage, "GET", mpath, "10.0.0.3", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "carol") != NULL);
+	resp_free(&r);
+	/* again within the hour: no second mail */
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.4", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_EQ_INT(mb.n, 2);
 	resp_free(&r);
 
 	/* one client: five sign-ups an hour, then the same answer without mail */
@@ -326,7 +346,7 @@ main(void)
 		signup_body(&body, ok_csrf, a, "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.9.9.9", body.data, &r);
 		T_EQ_INT(r.status, 200);
-		T_EQ_INT(mb.n, 2 + (i < 5 ? i : 4));
+		T_EQ_INT(mb.n, 3 + (i < 5 ? i : 4));
 		resp_free(&r);
 	}
 
@@ -334,7 +354,7 @@ main(void)
 	xff = "192.0.2.7, 198.51.100.20";
 	signup_body(&body, ok_csrf, "proxied@example.org", "x = ti:x");
 	call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
-	T_EQ_INT(mb.n, 7);
+	T_EQ_INT(mb.n, 8);
 	resp_free(&r);
 	xff = "203.0.113.9";
 	for (int i = 0; i < 6; i++) {
@@ -345,7 +365,7 @@ main(void)
 		call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
 		resp_free(&r);
 	}
-	T_EQ_INT(mb.n, 12);   /* five from that reader, then none */
+	T_EQ_INT(mb.n, 13);   /* five from that reader, then none */
 	xff = NULL;
 
 	/* confirm: once subscribed, then "already" */
