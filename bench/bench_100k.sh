@@ -8,8 +8,12 @@
 # peak memory (/usr/bin/time -f %M) and the stages from run.done. The goal: under 60 s and
 # under 500 MB. A third run alternating with those: dd writing as many bytes as the file sink
 # wrote into one file and flushing them, the disk's own time for the sink's bytes (a floor:
-# no file is made, nothing read). PB_BENCH_ROUNDS (3) rounds; every run starts from an empty
-# state.
+# no file is made, nothing read). A fourth: the two halves of the work at once, as the run
+# does them, by tools that do only that: smtp-source sending the mail while tree_write
+# (bench/tree_write.c) makes the file sink's files, the same paths and sizes from its
+# manifest, and syncs them once at the end; the wall time until both are done is the
+# machine's floor for the whole run. PB_BENCH_ROUNDS (3) rounds; every run starts from an
+# empty state.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -69,8 +73,10 @@ get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # scan (perf), and the run took 14.8 s against 12.6 s on a settled file system (single runs of
 # this set-up at 10,000 subscribers). A daily run does not follow a deletion of its own size,
 # and the reference makes no files.
+TREE_WRITE="${BUILD:?}/bench/tree_write"
+[ -x "$TREE_WRITE" ] || fail "missing $TREE_WRITE"
 settle() {
-  rm -rf "$T/state" "$T/out"
+  rm -rf "$T/state" "$T/out" "$T/tw"
   sync
   if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
 }
@@ -85,7 +91,8 @@ for r in $(seq "$ROUNDS"); do
   echo "$wall $rss $(get fetch_ms) $(get match_ms) $(get build_ms) $(get deliver_ms)" >>"$T/runs"
   # what the file sink wrote: its bytes are the disk's floor below
   out_bytes=$(du -sb "$T/out" | awk '{ print $1 }')
-  out_files=$(find "$T/out" -type f | wc -l)
+  find "$T/out" -type f -printf '%s %P\n' >"$T/manifest"
+  out_files=$(wc -l <"$T/manifest")
   echo "round $r: the file sink wrote $out_bytes bytes in $out_files files"
   # the reference: as many mails (one per digest) of the same size over 8 sessions
   n_mail=$(get digests)
@@ -106,6 +113,13 @@ for r in $(seq "$ROUNDS"); do
   read -r dwall <"$T/time"
   echo "round $r: dd: ${dwall} s   \$ $dd"
   echo "$dwall" >>"$T/dds"
+  # both halves at once: the mail by smtp-source, the files by tree_write
+  settle
+  /usr/bin/time -f "%e" -o "$T/time" sh -c "$ref >/dev/null 2>&1 & s=\$!; $TREE_WRITE $T/manifest $T/tw >/dev/null || exit 1; wait \$s" ||
+    fail "smtp-source with tree_write failed"
+  read -r bwall <"$T/time"
+  echo "round $r: smtp-source and tree_write at once: ${bwall} s   \$ $ref & $TREE_WRITE MANIFEST DIR"
+  echo "$bwall" >>"$T/boths"
 done
 
 col() { awk -v c="$1" '{ print $c }' "$T/runs" | median; }
@@ -116,3 +130,4 @@ printf '    fetch %s ms, match %s ms, build %s ms, deliver %s ms (each stage med
   "$(col 3)" "$(col 4)" "$(col 5)" "$(col 6)"
 printf '  smtp-source -s 8, same messages and size: %s s wall\n' "$(median <"$T/refs")"
 printf '  dd, the file sink'"'"'s bytes in one file, flushed: %s s wall (the disk alone)\n' "$(median <"$T/dds")"
+printf '  smtp-source and tree_write at once (the same mail and files): %s s wall (the floor)\n' "$(median <"$T/boths")"
