@@ -61,7 +61,9 @@ scan(const char *base, const char *sub, struct entry **out, size_t *n_out, struc
 		struct stat st;
 		long days;
 
-		if (pb_date_parse(de->d_name, &days) != 0 || strcmp(de->d_name, sub) == 0)
+		/* A subscriber named like a date has its archive in that day's folder, beside the
+		 * day's subscribers: its digest of that day is base/DATE/DATE/digest.html. */
+		if (pb_date_parse(de->d_name, &days) != 0)
 			continue;
 		pb_buf_reset(&path);
 		pb_buf_printf(&path, "%s/%s/%s/digest.html", base, de->d_name, sub);

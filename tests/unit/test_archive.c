@@ -234,6 +234,37 @@ test_bounds(void)
 	free(s);
 }
 
+/* A subscriber named like a date: its archive folder is that day's folder, and its digest of
+ * that day is listed like the others. */
+static void
+test_date_name(void)
+{
+	struct pb_result r;
+	char path[512], *s;
+
+	digest("2024-12-02", "2024-12-03", "First", "<p>1</p>", 0);
+	digest("2024-12-03", "2024-12-03", "Second", "<p>2</p>", 0);
+	digest("2024-12-03", "eve", "Eve's", "<p>e</p>", 0);
+	memset(&r, 0, sizeof r);
+	T_EQ_INT(pb_archive_update(base, "2024-12-03", "2024-12-03", &r), 0);
+	snprintf(path, sizeof path, "%s/2024-12-03/index.html", base);
+	s = read_all(path);
+	T_EQ_INT(count(s, "<li>"), 2);
+	T_CHECK(s && strstr(s, "href=\"2024-12-03.html\"") != NULL);
+	T_CHECK(s && strstr(s, "href=\"2024-12-02.html\"") != NULL);
+	free(s);
+	snprintf(path, sizeof path, "%s/2024-12-03/2024-12-03.html", base);
+	s = read_all(path);
+	T_CHECK(s && strstr(s, "<p>2</p>") != NULL);
+	free(s);
+	/* the day's other subscribers are not hers */
+	snprintf(path, sizeof path, "%s/2024-12-03/feed.atom", base);
+	s = read_all(path);
+	T_EQ_INT(count(s, "<entry>"), 2);
+	T_CHECK(s && !strstr(s, "Eve"));
+	free(s);
+}
+
 /* A write that cannot happen is a transient failure naming the path. */
 static void
 test_failure(void)
@@ -266,6 +297,7 @@ main(void)
 	}
 	test_archive();
 	test_bounds();
+	test_date_name();
 	test_failure();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
