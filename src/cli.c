@@ -96,15 +96,15 @@ pb_cli_date_arg(const char *cmd, const char *value)
 	return -1;
 }
 
-struct pb_config *
-pb_cli_load_config(const char *path)
+static struct pb_config *
+load_config(const char *path, int keep_inactive)
 {
 	struct pb_config *cfg = pb_cli_load_config_file(path);
 	struct pb_buf problems = { 0 };
 
 	if (!cfg)
 		return NULL;
-	cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
+	cfg = pb_cli_with_stored(cfg, keep_inactive, NULL, NULL, &problems);
 	for (const char *l = pb_buf_str(&problems); *l;) {
 		size_t n = strcspn(l, "\n");
 
@@ -113,6 +113,18 @@ pb_cli_load_config(const char *path)
 	}
 	pb_buf_free(&problems);
 	return cfg;
+}
+
+struct pb_config *
+pb_cli_load_config(const char *path)
+{
+	return load_config(path, 0);
+}
+
+struct pb_config *
+pb_cli_load_config_all(const char *path)
+{
+	return load_config(path, 1);
 }
 
 struct pb_config *

@@ -55,6 +55,9 @@ int pb_cli_date_arg(const char *cmd, const char *value);
  * The subscribers kept in the state are added (pb_cli_with_stored, inactive ones left out);
  * each one left out as invalid is said on stderr as a warning. */
 struct pb_config *pb_cli_load_config(const char *path);
+/* The same with the inactive subscribers kept (paused, unsubscribed, suppressed): for a
+ * command that names one of them and sends nothing to it by itself. */
+struct pb_config *pb_cli_load_config_all(const char *path);
 /* The same without the stored subscribers: the file's alone. */
 struct pb_config *pb_cli_load_config_file(const char *path);
 

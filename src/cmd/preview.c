@@ -162,7 +162,7 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		usage();
 		return EX_USAGE;
 	}
-	if (!(cfg = pb_cli_load_config(config_path)))
+	if (!(cfg = pb_cli_load_config_all(config_path)))
 		return EX_CONFIG;
 	pb_paperset_init(&ps);
 	if (!(sub = pb_config_subscriber(cfg, name))) {

@@ -35,7 +35,7 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 			return EX_USAGE;
 		}
 	}
-	cfg = pb_cli_load_config(config_path);
+	cfg = pb_cli_load_config_all(config_path);
 	if (!cfg)
 		return EX_CONFIG;
 	/* Retry creates nothing: without a state there is nothing to send again. */

@@ -114,6 +114,17 @@ D="$T/out/2024-11-28"
 grep -qi 'depth\|stereo' "$D/zed/digest.md" 2>/dev/null || fail "zed's digest has none of its topics"
 [ ! -e "$D/yan" ] || fail "the paused stored subscriber yan got a digest"
 [ ! -e "$D/lab" ] || fail "the paused file subscriber lab got a digest"
+# a paused subscriber is still one: retry and preview name it, not "no subscriber named"
+for s in lab yan; do
+  pb retry --subscriber "$s" >"$T/retry" 2>&1; rc=$?
+  [ $rc = 0 ] && grep -q "^requeued 0 messages for $s\$" "$T/retry" ||
+    fail "retry --subscriber $s (paused): exit $rc, $(cat "$T/retry")"
+  pb preview --subscriber "$s" --feed "$FEED" >"$T/preview" 2>"$T/e"; rc=$?
+  [ $rc = 0 ] && grep -q '^# ' "$T/preview" ||
+    fail "preview --subscriber $s (paused): exit $rc, $(cat "$T/e")"
+done
+pb retry --subscriber nobody >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 64 ] && grep -q 'no subscriber named nobody' "$T/e" || fail "retry of an unknown name: exit $rc, $(cat "$T/e")"
 
 # resume: the next run (another day) delivers to yan and lab again
 pb subscriber resume yan >/dev/null 2>&1 && pb subscriber resume lab >/dev/null 2>&1 ||
