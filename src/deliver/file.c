@@ -5,9 +5,11 @@
  * each digest.html written also rebuilds the subscriber's web archive and Atom feed
  * (archive.c). */
 #define _GNU_SOURCE 1   /* syncfs(2) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paperboy/log.h"
 #include "archive.h"
 
 /* One path component from outside text: [A-Za-z0-9._@+-], never "", "." or "..". */
@@ -260,6 +263,7 @@ out:
  * is the email sessions' and the state's); any others are closed at once and stay cached. */
 struct pb_stage_group {
 	int fd;                 /* the sink's folder, opened before the group's first write */
+	char *swept;            /* the last folder swept of temporary files left (sweep_left) */
 	long keep_below;        /* files opened below this descriptor stay open until syncfs */
 	char *base;
 	size_t n, cap;
@@ -284,11 +288,46 @@ group_free(struct pb_stage_group *g)
 		free(g->v[i].sub);
 		free(g->v[i].date);
 	}
+	free(g->swept);
 	if (g->fd >= 0)
 		close(g->fd);
 	free(g->base);
 	free(g->v);
 	free(g);
+}
+
+/* Removes from dir the temporary files (NAME.tmpPID) of a writer of this machine that is gone:
+ * a delivery killed between writing a file and renaming it leaves one, full size, beside the
+ * file its rerun writes again. One whose process still runs (a second run writing meanwhile)
+ * is left alone. */
+static void
+sweep_left(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int dfd;
+
+	if (!d)
+		return;
+	dfd = dirfd(d);
+	while ((e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".tmp"), *p;
+		char *end;
+		long pid;
+
+		/* the last ".tmp" of the name, followed by digits only */
+		while (t && (p = strstr(t + 1, ".tmp")))
+			t = p;
+		if (!t || !t[4] || t == e->d_name)
+			continue;
+		errno = 0;
+		pid = strtol(t + 4, &end, 10);
+		if (*end || errno || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlinkat(dfd, e->d_name, 0) == 0)
+			pb_info("file.swept", "path=%s/%s", pb_q(dir), pb_q(e->d_name));
+	}
+	closedir(d);
 }
 
 static int
@@ -334,9 +373,18 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 			goto out;
 		}
+		free(g->swept);
+		g->swept = pb_xstrdup(pb_buf_str(&dir));
 		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, &fd, g->keep_below,
 			      r) < 0)
 			goto out;
+	} else if (!g->swept || strcmp(g->swept, pb_buf_str(&dir)) != 0) {
+		/* A folder made before: this day's run for this subscriber was here already,
+		 * and what it left half done is swept once. (A new folder, the daily case, has
+		 * nothing to sweep.) */
+		sweep_left(pb_buf_str(&dir));
+		free(g->swept);
+		g->swept = pb_xstrdup(pb_buf_str(&dir));
 	}
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 64;

@@ -9,6 +9,8 @@
 #     attempt per message): the files that were written are whole and counted, the others
 #     fail with the reason (the path, "No space left on device"), no temporary file is left;
 #     once there is room, `paperboy retry` and a run write the rest, each once.
+#  3. Killed (strace's injected SIGKILL) at the first rename: the rerun writes every file once
+#     and removes the temporary files the killed run left, not one of a writer still running.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -88,6 +90,27 @@ syncs=$(grep -c "^[0-9]* *syncfs(" "$T/one/strace")
 [ "$syncs" -ge 2 ] || die "1: $syncs syncfs calls, want the group's two at least"
 [ "$syncs" -le $((n / 4)) ] || die "1: $syncs syncfs calls for $n files: not in groups"
 echo "93-file-groups: 1: $n files, $syncs syncfs calls, no fsync of a sink file"
+
+# ---- 3 ----
+# Killed between writing the files and renaming them: the rerun writes each file once, whole,
+# and sweeps the temporary files the killed run left; one of a writer still running stays.
+mkdir -p "$T/three"
+conf "$T/three" "$T/three/out" 6
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+  strace -f -qq -o /dev/null -e inject=rename:signal=KILL:when=1 \
+  "$PAPERBOY" -c "$T/three/pb.conf" run --feed "$BIG" >"$T/three/out.txt" 2>"$T/three/err.txt"
+left=$(find "$T/three/out" -name '*.tmp[0-9]*' | wc -l)
+[ "$left" -gt 0 ] || die "3: the killed run left no temporary file (rc $?): $(tail -3 "$T/three/err.txt")"
+live=$(dirname "$(find "$T/three/out" -name '*.tmp[0-9]*' | head -1)")/digest.md.tmp$$
+echo "a writer still running" >"$live"
+"$PAPERBOY" -c "$T/three/pb.conf" run --feed "$BIG" >>"$T/three/out.txt" 2>"$T/three/err2.txt" ||
+  die "3: the rerun failed: $(tail -3 "$T/three/err2.txt")"
+[ -f "$live" ] || die "3: the temporary file of a running writer was removed"
+rm -f "$live"
+n=$(check_files "$T/three/state/paperboy.db" "$T/three/out") || die "3: $n"
+swept=$(grep -c 'event=file.swept' "$T/three/err2.txt")
+[ "$swept" = "$left" ] || die "3: $swept temporary files swept, $left were left"
+echo "93-file-groups: 3: killed before its renames, rerun: $n files once, $swept left files swept"
 
 # ---- 2 ----
 ns_run() {
