@@ -1,5 +1,5 @@
-/* The file sink: writes each message to <file.dir>/<digest_date>/<subscriber>/ as an .eml file
- * (an email) or a .json file (a chat message), atomically (a temporary file, synced, renamed,
+/* The file sink: writes each message to <file.dir>/<digest_date>/<subscriber>/ under its
+ * destination's name (digest.md, digest.html, all.md, a chat message's .json), atomically (a temporary file, synced, renamed,
  * the rename synced; in groups when the delivery loop writes them), so a reader never sees
  * half a message and a re-run rewrites the same file instead of adding one. With file.archive,
  * each digest.html written also rebuilds the subscriber's web archive and Atom feed
