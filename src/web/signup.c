@@ -318,7 +318,7 @@ neutral(struct pb_web_resp *resp)
 {
 	pb_page_plain(resp, 200, "Check your mailbox",
 		      "A mail is on its way to this address: a link to confirm the subscription, "
-		      "to open within two days, or a note that it receives the digest already. "
+		      "to open within two days, or a note that it is subscribed already. "
 		      "No digest is sent to the address before it is confirmed.");
 }
 
@@ -463,8 +463,8 @@ confirm_mail(const struct pb_config *cfg, const char *to, const char *link, cons
 	return m;
 }
 
-/* The mail to an address that gets the digest already: what to do instead, with the
- * subscriber's manage link when there is one. */
+/* The mail to an address a subscriber has already (active, paused, or that address
+ * stopped): what to do instead, with the subscriber's manage link when there is one. */
 static char *
 subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, const char *id,
 		int64_t now, size_t *len)
@@ -473,20 +473,20 @@ subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, c
 	char *m;
 
 	pb_buf_puts(&text, "Someone, probably you, asked for the arXiv digest at this address. "
-		    "It receives the digest already: nothing has changed.\n\n");
+		    "The address belongs to a subscription already: nothing has changed.\n\n");
 	pb_buf_puts(&html, "<!doctype html><html><body><p>Someone, probably you, asked for the "
-		    "arXiv digest at this address. It receives the digest already: nothing has "
-		    "changed.</p>");
+		    "arXiv digest at this address. The address belongs to a subscription already: "
+		    "nothing has changed.</p>");
 	if (link) {
-		pb_buf_printf(&text, "To change its topics or settings, or to stop it, open:\n%s\n",
-			      link);
+		pb_buf_printf(&text, "To see it, change its topics or settings, resume or stop "
+			      "it, open:\n%s\n", link);
 		pb_buf_puts(&html, "<p><a href=\"");
 		pb_esc_html_attr(&html, link);
-		pb_buf_puts(&html, "\">Change or stop your subscription</a></p>");
+		pb_buf_puts(&html, "\">See or change your subscription</a></p>");
 	} else {
-		pb_buf_puts(&text, "To change or stop it, use the links at the foot of any "
+		pb_buf_puts(&text, "To change or stop it, use the links at the foot of a "
 			    "digest.\n");
-		pb_buf_puts(&html, "<p>To change or stop it, use the links at the foot of any "
+		pb_buf_puts(&html, "<p>To change or stop it, use the links at the foot of a "
 			    "digest.</p>");
 	}
 	pb_buf_puts(&text, "\nIf you did not ask, do nothing.\n");

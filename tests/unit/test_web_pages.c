@@ -323,7 +323,7 @@ main(void)
 	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
 	T_EQ_INT(mb.n, 2);
 	T_EQ_STR(mb.to, "carol@example.org");
-	T_CHECK(strstr(mb.last.data, "receives the digest already") != NULL);
+	T_CHECK(strstr(mb.last.data, "belongs to a subscription already") != NULL);
 	T_CHECK(strstr(mb.last.data, "/c/") == NULL);
 	link_of(mb.last.data, "/m/", mpath, sizeof mpath);
 	T_CHECK(strlen(mpath) > 10);
