@@ -451,7 +451,7 @@ pb_cal_next(const struct pb_calendar *cal, const char *date, char out[PB_DATE_LE
 	return -1;
 }
 
-/* A day whose 14:00 ET closes the submissions of an announcement: Monday to Friday, not a
+/* A day whose 14:00 ET may close the submissions of an announcement: Monday to Friday, not a
  * holiday. */
 static int
 is_cutoff_day(const struct pb_calendar *cal, long day)
@@ -461,22 +461,37 @@ is_cutoff_day(const struct pb_calendar *cal, long day)
 	return w >= 1 && w <= 5 && !is_holiday(cal, day);
 }
 
+/* The day of the cutoff that closes the release on day rel: the last one on or before it.
+ * 0, or -1 when none lies within two weeks. */
+static int
+closing_cutoff(const struct pb_calendar *cal, long rel, long *day)
+{
+	long e;
+
+	for (e = rel; e > rel - 14 && !is_cutoff_day(cal, e); e--)
+		;
+	*day = e;
+	return is_cutoff_day(cal, e) ? 0 : -1;
+}
+
 int
 pb_cal_submission_window(const struct pb_calendar *cal, const char *date, int64_t *start,
 			 int64_t *end)
 {
-	long ann, e, s;
+	long ann, e, s, prev;
 
 	if (pb_date_parse(date, &ann) < 0)
 		return -1;
 	ann--;      /* the evening it was mailed */
 	if (!releases(cal, ann))
 		return 1;
-	for (e = ann; e > ann - 14 && !is_cutoff_day(cal, e); e--)
+	/* The window opens where the previous release's closed, not at the cutoff day before:
+	 * a Friday holiday skips Sunday's release, and the Friday that no release closes at
+	 * must not cut Thursday evening's submissions out of every window. */
+	for (prev = ann - 1; prev > ann - 14 && !releases(cal, prev); prev--)
 		;
-	for (s = e - 1; s > e - 14 && !is_cutoff_day(cal, s); s--)
-		;
-	if (!is_cutoff_day(cal, e) || !is_cutoff_day(cal, s))
+	if (closing_cutoff(cal, ann, &e) < 0 || !releases(cal, prev) ||
+	    closing_cutoff(cal, prev, &s) < 0 || s >= e)
 		return 1;
 	*start = et_instant(s, 14);
 	*end = et_instant(e, 14);

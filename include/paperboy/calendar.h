@@ -50,8 +50,9 @@ int pb_cal_is_announcement(const struct pb_calendar *cal, const char *date);
 int64_t pb_cal_release_time(const char *date);
 /* The submissions listed in the announcement named date. arXiv cuts submissions off at 14:00
  * ET (EST or EDT, as the tz database has it) on Monday to Friday, holidays excepted; an
- * announcement closes at the last cutoff on or before the day it is released and opens at
- * the cutoff before that. Sets *start (opening) and *end (closing) to those two instants; a
+ * announcement closes at the last cutoff on or before the day it is released and opens where
+ * the previous release closed (so the windows of consecutive releases meet, also around a
+ * Friday holiday that skips Sunday's release). Sets *start (opening) and *end (closing) to those two instants; a
  * submission at *end belongs to the next announcement. Returns 0; 1 when date names no
  * announcement (released on a Friday, a Saturday or a holiday) or no cutoff lies within two
  * weeks before it; -1 when date is not a date (pb_date_valid) or PB_ARXIV_TZ is missing from

@@ -145,6 +145,14 @@ static const struct {
 	{ "2025-12-01", 0, "2025-11-26T19:00:00Z", "2025-11-28T19:00:00Z" },
 	{ "2025-12-06", 1, NULL, NULL },
 	{ "2025-12-07", 1, NULL, NULL },
+	/* Independence Day 2025 (Friday): Sunday's release is skipped, so Tuesday's listing
+	 * (mailed Monday) takes everything since Thursday's cutoff; the windows meet. */
+	{ "2025-07-04", 0, "2025-07-02T18:00:00Z", "2025-07-03T18:00:00Z" },
+	{ "2025-07-07", 1, NULL, NULL },
+	{ "2025-07-08", 0, "2025-07-03T18:00:00Z", "2025-07-07T18:00:00Z" },
+	/* Christmas 2026 (Friday): the same. */
+	{ "2026-12-25", 0, "2026-12-23T19:00:00Z", "2026-12-24T19:00:00Z" },
+	{ "2026-12-29", 0, "2026-12-24T19:00:00Z", "2026-12-28T19:00:00Z" },
 	/* Not dates. */
 	{ "2025-02-30", -1, NULL, NULL },
 	{ "2025-13-01", -1, NULL, NULL },
@@ -164,6 +172,32 @@ test_cutoffs(void)
 			T_EQ_STR(iso(s), cutoffs[i].start);
 			T_EQ_STR(iso(e), cutoffs[i].end);
 		}
+	}
+}
+
+/* Every submission lies in exactly one listing: over the years of the built-in holidays, each
+ * announcement's window opens where the one before closed. */
+static void
+test_windows_meet(void)
+{
+	long d, first, last;
+	int64_t prev_end = -1;
+	char date[PB_DATE_LEN];
+
+	pb_date_parse("2025-01-01", &first);
+	pb_date_parse("2026-12-31", &last);
+	for (d = first; d <= last; d++) {
+		int64_t s, e;
+
+		pb_date_format(d, date);
+		if (pb_cal_submission_window(&cal, date, &s, &e) != 0)
+			continue;
+		if (prev_end >= 0 && s != prev_end) {
+			T_EQ_STR(iso(s), iso(prev_end));
+			fprintf(stderr, "  (the window of %s)\n", date);
+		}
+		T_CHECK(s < e);
+		prev_end = e;
 	}
 }
 
@@ -443,6 +477,7 @@ main(void)
 	pb_calendar_init(&cal, NULL);
 	test_dates();
 	test_cutoffs();
+	test_windows_meet();
 	test_release_days();
 	test_release_time();
 	test_latest();
