@@ -566,7 +566,9 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 			      "&sortOrder=ascending", start, page);
 		pb_paperset_init(&got);
 		s = get_parse(h, url.data, &got, &pr, res);
-		if (s == PB_FETCH_NO_ANNOUNCEMENT && start > 0) {
+		/* An empty page past the first, or a first one that announces results: arXiv
+		 * answers an empty page now and then, and the short-page rule below asks again. */
+		if (s == PB_FETCH_NO_ANNOUNCEMENT && (start > 0 || got.total_results > 0)) {
 			res->status = s = PB_FETCH_OK;
 			res->message[0] = '\0';
 		}
@@ -601,7 +603,12 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	}
 	out->total_results = total;
 	if (st == PB_FETCH_OK) {
-		if (!out->n) {
+		if (!out->n && total > 0) {
+			/* Not "no announcement": that would be recorded as the day's outcome. */
+			set_result(res, PB_FETCH_UNAVAILABLE, "arXiv announced %ld results in the "
+				   "window %s-%s but returned none; try again later", total, ws, we);
+			st = res->status;
+		} else if (!out->n) {
 			set_result(res, PB_FETCH_NO_ANNOUNCEMENT, "no papers in the window %s-%s",
 				   ws, we);
 			st = res->status;

@@ -72,7 +72,9 @@ enum pb_fetch_status pb_fetch_search(struct pb_http *h, const struct pb_config *
  * paginated by cfg->arxiv.page_size (<= 2000) until totalResults. The window holds new
  * submissions only (replacements are not dated by it): a paper is marked new when its primary
  * category is among the categories asked for, cross otherwise. A short page before
- * totalResults is asked once more, then the fetch stops with a warning in res->message. */
+ * totalResults is asked once more, then the fetch stops with a warning in res->message; when
+ * no record came at all although totalResults announced some, PB_FETCH_UNAVAILABLE (not
+ * PB_FETCH_NO_ANNOUNCEMENT, which is for a window that holds nothing). */
 enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cfg,
 				   const char *date, const char *const *categories,
 				   size_t n_categories, struct pb_paperset *out,

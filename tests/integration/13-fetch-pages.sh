@@ -1,8 +1,9 @@
 #!/bin/sh
 # paperboy fetch's paging and outcome logic against tests/lib/arxiv_server.py: a date query
 # that arXiv answers with fewer results than it announced (a short page, an empty page) stops
-# after one more try with a warning; weekend dates make no request; exit codes for a missing
-# feed (69), a failing one (75) and a bad --date (64). Spacing is not this test's subject
+# after one more try with a warning, and an empty first page is a failure to try again
+# later; weekend dates make no request; exit codes for a missing feed (69), a failing one (75)
+# and a bad --date (64). Spacing is not this test's subject
 # (11-fetch-http checks arXiv's 3 s), so its config sets request_interval_ms = 0, which
 # paperboy accepts only for local URLs.
 set -u
@@ -73,6 +74,15 @@ expect_rc empty 0
 [ "$(starts empty)" = "0 2 4 4" ] || fail "empty: pages asked: $(starts empty), want 0 2 4 4"
 [ "$(wc -l <"$T/empty.out")" -eq 4 ] || fail "empty: $(wc -l <"$T/empty.out") papers, want 4"
 grep -q "incomplete: arXiv returned 4 of 6 results" "$T/empty.err" || fail "empty: no warning"
+
+# Claims 7, the first page empty: asked once more, then a temporary failure (75) that names
+# the count, never "no announcement" (a run would record the day as done without papers).
+start first --search-total 0 --search-claim 7
+run first first --date 2025-12-04 --json
+expect_rc first 75
+[ "$(starts first)" = "0 0" ] || fail "first: pages asked: $(starts first), want 0 0"
+grep -q "no announcement" "$T/first.err" && fail "first: reported as no announcement"
+grep -q "arXiv announced 7 results .* but returned none" "$T/first.err" || fail "first: no message"
 
 # Exactly one full page and totalResults reached: no second request.
 start exact --search-total 2
