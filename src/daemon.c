@@ -281,11 +281,12 @@ record_failed(struct daemon *d, const char *date, const char *why)
 }
 
 /* The latest announcement through RSS, polling a stale (or temporarily failing) source with
- * backoff until the deadline. */
+ * backoff until the deadline. The deadline counts from the first poll, not from the scheduled
+ * time: a machine that slept past its slot (or a long catch-up) still gets the whole wait. */
 static void
-run_latest(struct daemon *d, const char *expect, int64_t woke)
+run_latest(struct daemon *d, const char *expect)
 {
-	int64_t deadline = woke + (int64_t)d->cfg->arxiv.stale_deadline_min * 60;
+	int64_t deadline = pb_now() + (int64_t)d->cfg->arxiv.stale_deadline_min * 60;
 	int64_t backoff = (int64_t)d->cfg->arxiv.stale_deadline_min * 60 / 8;
 	struct pb_run_report rep;
 	char err[1024];
@@ -330,9 +331,9 @@ run_latest(struct daemon *d, const char *expect, int64_t woke)
 	}
 }
 
-/* The work of one wake-up at instant woke. */
+/* The work of one wake-up. */
 static void
-wake(struct daemon *d, int64_t woke)
+wake(struct daemon *d)
 {
 	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
 	int64_t now = pb_now(), from;
@@ -363,7 +364,7 @@ wake(struct daemon *d, int64_t woke)
 			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 	}
 	if (!stop_flag)
-		run_latest(d, latest, woke);
+		run_latest(d, latest);
 	if (!stop_flag && now - d->last_prune >= 86400 && d->cfg->retention_days > 0) {
 		if (pb_state_prune(d->st, d->cfg->retention_days) >= 0)
 			d->last_prune = now;
@@ -494,7 +495,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 
 	after = pb_now();
 	if (o->once) {
-		wake(&d, after);
+		wake(&d);
 		rc = stop_flag ? 0 : d.outcome;
 		goto out;
 	}
@@ -504,7 +505,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 
 		if (pb_run_last_done(d.st, last) > 0 && pb_cal_latest(&d.cal, after, latest) == 0 &&
 		    strcmp(last, latest) < 0)
-			wake(&d, after);
+			wake(&d);
 	}
 	while (!stop_flag) {
 		int64_t next, due, now, target;
@@ -520,7 +521,7 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		}
 		now = pb_now();
 		if (now >= next) {
-			wake(&d, next);
+			wake(&d);
 			/* A wake-up that ran past later slots (or a long suspend) does not replay
 			 * them: the next one is computed from now. */
 			now = pb_now();

@@ -10,7 +10,9 @@
 #  6. status shows runs, the outbox by channel and status and the last errors (a secret masked);
 #     retry requeues failed messages and says how many;
 #  7. an empty feed is a day without announcement: no digest, no error;
-#  8. SIGTERM while waiting to poll a stale feed again exits 0 at once.
+#  8. SIGTERM while waiting to poll a stale feed again exits 0 at once;
+#  9. a daemon that wakes past its slot (asleep longer than stale_deadline_min) still polls a
+#     stale feed again.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-daemon.XXXXXX) || exit 1
@@ -220,4 +222,25 @@ wait_exit "$D1" 20 || die "SIGTERM during a stale wait: not stopped within 20 s"
 D1=
 [ "$rc" -eq 0 ] || die "SIGTERM during a stale wait: exit $rc"
 grep -q "event=daemon.stale_feed" "$T/wait.log" && die "a stopped wait was reported as a stale feed"
+
+# 9. A machine asleep past its slot (the daemon stopped across 20:30 Shanghai, longer than
+#    stale_deadline_min): the stale feed is still polled again, the wait counted from waking.
+sed 's/Thu, 24 Sep 2026/Wed, 23 Sep 2026/g' "$T/fx/fresh.xml" >"$T/fx/feed.xml"
+sed -e "s|$T/state\"|$T/state3\"|" -e "s|$T/out\"|$T/out3\"|" \
+  -e 's/stale_deadline_min = 0;/stale_deadline_min = 1;/' "$T/paperboy.conf" >"$T/late.conf"
+grep -q "stale_deadline_min = 1;" "$T/late.conf" || die "could not make the late config"
+PAPERBOY_NOW=2026-09-24T12:29:55Z $PAPERBOY -c "$T/late.conf" daemon --foreground \
+  2>"$T/late.log" &
+D1=$!
+wait_for "$T/late.log" "event=daemon.sleep until=2026-09-24T12:30:00Z" 30 ||
+  die "late: not sleeping until 20:30 Shanghai"
+kill -STOP "$D1"
+sleep 65
+kill -CONT "$D1"
+wait_for "$T/late.log" "event=daemon.poll_again expected=2026-09-24 reason=stale" 30 ||
+  die "late: a stale feed after waking past the slot was not polled again"
+grep -q "event=daemon.stale_feed" "$T/late.log" && die "late: given up without waiting"
+kill -TERM "$D1"
+wait_exit "$D1" 20 || die "late: not stopped within 20 s"
+D1=
 exit 0
