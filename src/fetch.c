@@ -517,7 +517,8 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 	char ws[16], we[16];
 	struct pb_buf q = { 0 }, url = { 0 };
 	size_t page = cfg->arxiv.page_size > 0 ? (size_t)cfg->arxiv.page_size : 1000;
-	long start = 0, total = -1;
+	size_t n0 = out->n;
+	long start = 0, total = -1, distinct;
 	int w, short_retry = 0;
 	enum pb_fetch_status st = PB_FETCH_OK;
 
@@ -602,6 +603,9 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 		start += (long)n;
 	}
 	out->total_results = total;
+	/* Counted by record, not by offset: a page that repeats records of the one before moves
+	 * the offset on as far, yet leaves some out. */
+	distinct = (long)(out->n - n0 + res->n_skipped);
 	if (st == PB_FETCH_OK) {
 		if (!out->n && total > 0) {
 			/* Not "no announcement": that would be recorded as the day's outcome. */
@@ -612,11 +616,13 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 			set_result(res, PB_FETCH_NO_ANNOUNCEMENT, "no papers in the window %s-%s",
 				   ws, we);
 			st = res->status;
-		} else if (total >= 0 && start < total) {
-			pb_warn("fetch.date", "date=%s got=%ld total=%ld note=%s", date, start, total,
+		} else if (total >= 0 && distinct < total) {
+			pb_warn("fetch.date", "date=%s got=%ld total=%ld repeated=%ld note=%s", date,
+				distinct, total, start - distinct,
 				pb_q("arXiv returned fewer results than it announced"));
 			snprintf(res->message, sizeof res->message,
-				 "incomplete: arXiv returned %ld of %ld results", start, total);
+				 "incomplete: arXiv returned %ld of %ld results%s", distinct, total,
+				 start > distinct ? " (its pages repeated records)" : "");
 		}
 		if (!out->announce_date)
 			out->announce_date = pb_xstrdup(date);

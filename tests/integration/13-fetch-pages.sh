@@ -1,9 +1,9 @@
 #!/bin/sh
 # paperboy fetch's paging and outcome logic against tests/lib/arxiv_server.py: a date query
-# that arXiv answers with fewer results than it announced (a short page, an empty page) stops
-# after one more try with a warning, and an empty first page is a failure to try again
-# later; weekend dates make no request; exit codes for a missing feed (69), a failing one (75)
-# and a bad --date (64). Spacing is not this test's subject
+# that arXiv answers with fewer results than it announced (a short page, an empty page, pages
+# that repeat records) stops after one more try with a warning, and an empty first page is a
+# failure to try again later; weekend dates make no request; exit codes for a missing feed
+# (69), a failing one (75) and a bad --date (64). Spacing is not this test's subject
 # (11-fetch-http checks arXiv's 3 s), so its config sets request_interval_ms = 0, which
 # paperboy accepts only for local URLs.
 set -u
@@ -74,6 +74,16 @@ expect_rc empty 0
 [ "$(starts empty)" = "0 2 4 4" ] || fail "empty: pages asked: $(starts empty), want 0 2 4 4"
 [ "$(wc -l <"$T/empty.out")" -eq 4 ] || fail "empty: $(wc -l <"$T/empty.out") papers, want 4"
 grep -q "incomplete: arXiv returned 4 of 6 results" "$T/empty.err" || fail "empty: no warning"
+
+# Has 6, but every page after the first repeats the last record of the one before: the
+# offsets reach 6 with 5 distinct papers, which is said, not taken for the whole listing.
+start overlap --search-total 6 --search-overlap 1
+run overlap overlap --date 2025-12-04 --json
+expect_rc overlap 0
+[ "$(starts overlap)" = "0 2 4" ] || fail "overlap: pages asked: $(starts overlap), want 0 2 4"
+[ "$(wc -l <"$T/overlap.out")" -eq 5 ] || fail "overlap: $(wc -l <"$T/overlap.out") papers, want 5"
+grep -q "incomplete: arXiv returned 5 of 6 results (its pages repeated records)" \
+  "$T/overlap.err" || fail "overlap: no warning"
 
 # Claims 7, the first page empty: asked once more, then a temporary failure (75) that names
 # the count, never "no announcement" (a run would record the day as done without papers).

@@ -9,7 +9,8 @@ Binds 127.0.0.1 on an ephemeral port (HTTPS with --tls-cert/--tls-key) and write
                             category); unknown ids are dropped as arXiv does; a malformed id
                             gets arXiv's real error feed with HTTP 400
   /api/query?search_query=  entries from --pool (an API fixture, from --pool-offset on), paginated by start and
-                            max_results, totalResults = --search-total
+                            max_results, totalResults = --search-total (--search-overlap K:
+                            every page after the first starts K entries early, repeating them)
 Every answer carries an ETag; a matching If-None-Match gets 304. --fail 'PREFIX|STATUS|K[|RA[|BODY]]'
 makes the first K requests whose path and query start with PREFIX answer STATUS (with
 Retry-After RA unless empty); a 400 on /api/query carries arXiv's real error feed, other
@@ -287,7 +288,8 @@ class Handler(BaseHTTPRequestHandler):
         start = int(q.get('start', ['0'])[0])
         n = int(q.get('max_results', ['10'])[0])
         pool = S.pool[:S.search_total]
-        page = pool[start:start + n]
+        at = max(start - S.search_overlap, 0) if start > 0 else 0
+        page = pool[at:at + n]
         return self.send(200, api_feed(q['search_query'][0], page, S.search_claim, start, n))
 
 
@@ -302,6 +304,8 @@ def main():
     ap.add_argument('--search-total', type=int, default=5)
     ap.add_argument('--search-claim', type=int, default=-1,
                     help='totalResults to announce (default: --search-total)')
+    ap.add_argument('--search-overlap', type=int, default=0,
+                    help='serve every page after the first from this many entries earlier')
     ap.add_argument('--primary', action='append', default=[], help='ID=CAT for id_list answers')
     ap.add_argument('--fail', action='append', default=[],
                     help='PREFIX|STATUS|K[|RETRY_AFTER[|BODY]]')
@@ -321,6 +325,7 @@ def main():
     with open(os.path.join(a.fixtures, a.pool), encoding='utf-8') as f:
         S.pool = re.findall(r'  <entry>.*?</entry>\n', f.read(), re.S)[a.pool_offset:]
     S.search_total = a.search_total
+    S.search_overlap = a.search_overlap
     S.search_claim = a.search_claim if a.search_claim >= 0 else min(a.search_total, len(S.pool))
     S.primary = dict(p.split('=', 1) for p in a.primary)
     S.fail = []
