@@ -471,6 +471,50 @@ test_conversions(void)
 	T_EQ_INT(pb_parse_instant("yesterday", &t), -1);
 }
 
+/* The schedule of paperboy.conf(5)'s EXAMPLE runs soon after every release of a year, in EST
+ * and in EDT alike (a time that falls between 00:00 and 01:00 UTC would not). */
+static void
+test_example_schedule(void)
+{
+	FILE *f = fopen("man/paperboy.conf.5", "r");
+	char line[256], tz[64] = "", hm[8] = "", *sched[1] = { hm };
+	int in_example = 0;
+	long d, first, last;
+
+	T_CHECK(f != NULL);
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, ".SH ", 4) == 0)
+			in_example = strncmp(line, ".SH EXAMPLE", 11) == 0;
+		if (in_example && !tz[0])
+			sscanf(line, "timezone = \"%63[^\"]\";", tz);
+		if (in_example && !hm[0])
+			sscanf(line, "schedule = [\"%5[0-9:]\"];", hm);
+	}
+	if (f)
+		fclose(f);
+	T_CHECK(tz[0] && hm[0]);
+	if (!tz[0] || !hm[0])
+		return;
+	pb_date_parse("2026-01-01", &first);
+	pb_date_parse("2026-12-31", &last);
+	for (d = first; d <= last; d++) {
+		char date[PB_DATE_LEN], err[128];
+		int64_t rel, next;
+
+		pb_date_format(d, date);
+		if (pb_cal_is_announcement(&cal, date) != 1)
+			continue;
+		rel = pb_cal_release_time(date);
+		next = pb_next_wakeup(tz, sched, 1, rel - 1, err, sizeof err);
+		if (next - rel > 12 * 3600) {
+			fprintf(stderr, "  %s %s: the announcement of %s waits until %s\n", tz, hm,
+				date, iso(next));
+			T_CHECK(next - rel <= 12 * 3600);
+			break;
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -485,5 +529,6 @@ main(void)
 	test_missed();
 	test_wakeup();
 	test_conversions();
+	test_example_schedule();
 	return t_done("test_calendar");
 }
