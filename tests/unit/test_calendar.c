@@ -471,30 +471,19 @@ test_conversions(void)
 	T_EQ_INT(pb_parse_instant("yesterday", &t), -1);
 }
 
-/* The schedule of paperboy.conf(5)'s EXAMPLE runs soon after every release of a year, in EST
- * and in EDT alike (a time that falls between 00:00 and 01:00 UTC would not). */
+/* A schedule (one time in zone tz) runs soon after every release of a year, in EST and in EDT
+ * alike (a time that falls between 00:00 and 01:00 UTC would not). */
 static void
-test_example_schedule(void)
+check_schedule(const char *what, const char *tz, char *hm)
 {
-	FILE *f = fopen("man/paperboy.conf.5", "r");
-	char line[256], tz[64] = "", hm[8] = "", *sched[1] = { hm };
-	int in_example = 0;
+	char *sched[1] = { hm };
 	long d, first, last;
 
-	T_CHECK(f != NULL);
-	while (f && fgets(line, sizeof line, f)) {
-		if (strncmp(line, ".SH ", 4) == 0)
-			in_example = strncmp(line, ".SH EXAMPLE", 11) == 0;
-		if (in_example && !tz[0])
-			sscanf(line, "timezone = \"%63[^\"]\";", tz);
-		if (in_example && !hm[0])
-			sscanf(line, "schedule = [\"%5[0-9:]\"];", hm);
-	}
-	if (f)
-		fclose(f);
 	T_CHECK(tz[0] && hm[0]);
-	if (!tz[0] || !hm[0])
+	if (!tz[0] || !hm[0]) {
+		fprintf(stderr, "  %s: no time zone or time found\n", what);
 		return;
+	}
 	pb_date_parse("2026-01-01", &first);
 	pb_date_parse("2026-12-31", &last);
 	for (d = first; d <= last; d++) {
@@ -507,12 +496,44 @@ test_example_schedule(void)
 		rel = pb_cal_release_time(date);
 		next = pb_next_wakeup(tz, sched, 1, rel - 1, err, sizeof err);
 		if (next - rel > 12 * 3600) {
-			fprintf(stderr, "  %s %s: the announcement of %s waits until %s\n", tz, hm,
-				date, iso(next));
+			fprintf(stderr, "  %s: %s %s: the announcement of %s waits until %s\n", what,
+				tz, hm, date, iso(next));
 			T_CHECK(next - rel <= 12 * 3600);
 			break;
 		}
 	}
+}
+
+/* The schedules shipped, paperboy.conf(5)'s example and the run timer of contrib/systemd,
+ * run within 12 hours of every release of 2026 (not half an hour before it in winter). */
+static void
+test_example_schedule(void)
+{
+	FILE *f = fopen("man/paperboy.conf.5", "r");
+	char line[256], tz[64] = "", hm[8] = "";
+	int in_example = 0;
+
+	T_CHECK(f != NULL);
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, ".SH ", 4) == 0)
+			in_example = strncmp(line, ".SH EXAMPLE", 11) == 0;
+		if (in_example && !tz[0])
+			sscanf(line, "timezone = \"%63[^\"]\";", tz);
+		if (in_example && !hm[0])
+			sscanf(line, "schedule = [\"%5[0-9:]\"];", hm);
+	}
+	if (f)
+		fclose(f);
+	check_schedule("paperboy.conf(5)", tz, hm);
+	tz[0] = hm[0] = '\0';
+	f = fopen("contrib/systemd/paperboy-run.timer", "r");
+	T_CHECK(f != NULL);
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "OnCalendar=%*s *-*-* %5[0-9:]:00 %63s", hm, tz) == 2)
+			break;
+	if (f)
+		fclose(f);
+	check_schedule("paperboy-run.timer", tz, hm);
 }
 
 int
