@@ -252,32 +252,40 @@ figure(struct hx *x, xmlNode *n)
 	xmlFree(alt);
 }
 
+static void rows(struct hx *x, xmlNode *n, struct pb_buf *t, int depth);
+
+/* One element of a table: a row's cells as "a | b", else the rows below it. */
+static void
+row_or_rows(struct hx *x, xmlNode *c, struct pb_buf *t, int depth)
+{
+	if (c->type != XML_ELEMENT_NODE || depth > 16)
+		return;
+	if (is(c, "tr")) {
+		int first = 1;
+
+		for (xmlNode *d = c->children; d; d = d->next) {
+			char *cell;
+
+			if (!is(d, "td") && !is(d, "th"))
+				continue;
+			cell = node_text(x, d, 0, 400);
+			if (!first)
+				pb_buf_puts(t, " | ");
+			pb_buf_puts(t, cell);
+			first = 0;
+			free(cell);
+		}
+		pb_buf_putc(t, '\n');
+	} else if (!is(c, "figcaption")) {
+		rows(x, c, t, depth + 1);
+	}
+}
+
 static void
 rows(struct hx *x, xmlNode *n, struct pb_buf *t, int depth)
 {
-	for (xmlNode *c = n->children; c && t->len < FT_MAX_TABLE; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || depth > 16)
-			continue;
-		if (is(c, "tr")) {
-			int first = 1;
-
-			for (xmlNode *d = c->children; d; d = d->next) {
-				char *cell;
-
-				if (!is(d, "td") && !is(d, "th"))
-					continue;
-				cell = node_text(x, d, 0, 400);
-				if (!first)
-					pb_buf_puts(t, " | ");
-				pb_buf_puts(t, cell);
-				first = 0;
-				free(cell);
-			}
-			pb_buf_putc(t, '\n');
-		} else if (!is(c, "figcaption")) {
-			rows(x, c, t, depth + 1);
-		}
-	}
+	for (xmlNode *c = n->children; c && t->len < FT_MAX_TABLE; c = c->next)
+		row_or_rows(x, c, t, depth);
 }
 
 static void
@@ -293,18 +301,11 @@ table(struct hx *x, xmlNode *n)
 		pb_buf_putc(&t, '\n');
 		free(c);
 	}
-	if (is(n, "table")) {
-		struct pb_buf inner = { 0 };
-		xmlNode fake;
-
-		memset(&fake, 0, sizeof fake);
-		fake.children = n;
-		rows(x, &fake, &inner, 0);
-		pb_buf_append(&t, inner.data ? inner.data : "", inner.len);
-		pb_buf_free(&inner);
-	} else {
+	/* A bare <table> is read on its own: the tables after it are theirs. */
+	if (is(n, "table"))
+		row_or_rows(x, n, &t, 0);
+	else
 		rows(x, n, &t, 0);
-	}
 	ftb_table(x->b, t.data);
 	pb_buf_free(&t);
 }

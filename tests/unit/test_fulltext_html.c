@@ -227,6 +227,31 @@ test_plain_html(void)
 	pb_fulltext_clear(&ft);
 }
 
+/* Tables written as bare tabulars, one after another: each table's text is its own rows, not
+ * those of the tables after it. */
+static void
+test_bare_tables(void)
+{
+	static const char page[] =
+		"<html><body><article class=\"ltx_document\"><section class=\"ltx_section\">"
+		"<h2 class=\"ltx_title\">4 Results</h2><p>Accuracy on the two benchmarks.</p>"
+		"<table class=\"ltx_tabular\"><tr><td>A</td><td>1.5</td></tr></table>"
+		"<table class=\"ltx_tabular\"><tr><td>B</td><td>2.5</td></tr></table>"
+		"<div><table class=\"ltx_tabular\"><tr><td>C</td><td>3.5</td></tr></table></div>"
+		"</section></article></body></html>";
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(pb_fulltext_from_html(page, sizeof page - 1, NULL, &ft, why, sizeof why), 0);
+	T_EQ_INT(ft.n_tables, 3);
+	if (ft.n_tables == 3) {
+		T_EQ_STR(ft.tables[0], "A | 1.5");
+		T_EQ_STR(ft.tables[1], "B | 2.5");
+		T_EQ_STR(ft.tables[2], "C | 3.5");
+	}
+	pb_fulltext_clear(&ft);
+}
+
 /* A real page arXiv serves as HTML that is not LaTeXML (an HTML submission, EPTCS 398): its
  * text in one section, without its scripts and styles. */
 static void
@@ -418,6 +443,7 @@ main(void)
 {
 	test_real_page();
 	test_plain_html();
+	test_bare_tables();
 	test_native_page();
 	test_not_papers();
 	test_hostile();
