@@ -78,6 +78,12 @@ int pb_fulltext_from_html(const char *html, size_t len, const char *base,
  * paperboy-pdf.so, is missing or of another version: why says which file). */
 int pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fulltext *out,
 			 char *why, size_t whylen);
+/* The same within a deadline (unix seconds; 0: none), looked at after each page: a PDF still
+ * being read when it comes gives -3 (why says how many pages were read), the paper not to
+ * blame. poppler takes seconds on a page drawn to be slow, and a small file can repeat such a
+ * page on every one of its pages. */
+int pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t deadline,
+			       struct pb_fulltext *out, char *why, size_t whylen);
 
 /* The cache's form: one JSON object. to_json returns a malloc'd string; from_json returns 0,
  * or -1 for text that is not such an object (out cleared). */

@@ -143,12 +143,13 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 		}
 		goto out;
 	}
-	rc = pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft, err,
-				  sizeof err);
+	rc = pb_fulltext_from_pdf_until(resp.body.data, resp.body.len, PDF_MAX_PAGES,
+					r->deadline, ft, err, sizeof err);
 	if (rc < 0) {
-		/* -2: this installation cannot read PDFs; the paper is not to blame. */
+		/* -2: this installation cannot read PDFs, -3: the deadline came while reading;
+		 * the paper is not to blame. */
 		snprintf(why, whylen, "PDF: %s", err);
-		g = rc == -2 ? GOT_FAILED : GOT_NONE;
+		g = rc <= -2 ? GOT_FAILED : GOT_NONE;
 		goto out;
 	}
 	g = GOT_TEXT;
@@ -185,12 +186,12 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	}
 	if (resp.body.len >= 5 && memcmp(resp.body.data, "%PDF-", 5) == 0) {
 		/* Some servers answer the HTML address with the PDF itself. */
-		int rc = pb_fulltext_from_pdf(resp.body.data, resp.body.len, PDF_MAX_PAGES, ft,
-					      err, sizeof err);
+		int rc = pb_fulltext_from_pdf_until(resp.body.data, resp.body.len, PDF_MAX_PAGES,
+						    r->deadline, ft, err, sizeof err);
 
 		if (rc < 0) {
 			snprintf(why, whylen, "PDF: %s", err);
-			g = rc == -2 ? GOT_FAILED : GOT_NONE;
+			g = rc <= -2 ? GOT_FAILED : GOT_NONE;
 		} else {
 			g = GOT_TEXT;
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ft_int.h"
@@ -121,12 +122,24 @@ on_page(void *arg, const char *t, size_t n)
 struct page_and_links {
 	struct pb_buf text;
 	struct ftb *b;
+	int64_t deadline;            /* unix seconds, or 0 */
+	int pages;                   /* read so far */
+	int late;                    /* stopped by the deadline */
 };
 
 static int
 sink_page(void *arg, const char *t, size_t n)
 {
-	return on_page(&((struct page_and_links *)arg)->text, t, n);
+	struct page_and_links *pl = arg;
+
+	pl->pages++;
+	if (on_page(&pl->text, t, n))
+		return 1;
+	if (pl->deadline > 0 && (int64_t)time(NULL) >= pl->deadline) {
+		pl->late = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -139,8 +152,15 @@ int
 pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fulltext *out,
 		     char *why, size_t whylen)
 {
+	return pb_fulltext_from_pdf_until(pdf, len, max_pages, 0, out, why, whylen);
+}
+
+int
+pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t deadline,
+			   struct pb_fulltext *out, char *why, size_t whylen)
+{
 	struct pb_pdf_result res;
-	struct page_and_links pl = { { 0 }, NULL };
+	struct page_and_links pl = { { 0 }, NULL, deadline, 0, 0 };
 	struct pb_pdf_sink sink = { &pl, sink_page, sink_link };
 	struct ftb b;
 	int rc = -1, r;
@@ -180,6 +200,12 @@ pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_fullt
 	default:
 		snprintf(why, whylen, "broken PDF: %s",
 			 res.message[0] ? res.message : "poppler could not open it");
+		goto out;
+	}
+	if (pl.late && pl.pages < res.pages) {
+		snprintf(why, whylen, "the full-text deadline came while reading it (%d of %d "
+			 "pages read)", pl.pages, res.pages);
+		rc = -3;
 		goto out;
 	}
 	for (size_t i = 0; i < pl.text.len; i++)

@@ -120,6 +120,21 @@ test_real_pdf(void)
 	T_EQ_INT(pb_fulltext_from_pdf(pdf, len, 1, &ft, why, sizeof why), 0);
 	T_CHECK(ft.n_sections == 2 && ft.sections[1].kind == PB_FT_INTRODUCTION);
 	pb_fulltext_clear(&ft);
+
+	/* A deadline: one that has come stops the reading after the first page, and the
+	 * paper is not kept as read; one far off changes nothing. */
+	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 50, (int64_t)time(NULL) - 1, &ft, why,
+					    sizeof why), -3);
+	T_CHECK(starts(why, "the full-text deadline came while reading it (1 of "));
+	T_EQ_INT(ft.n_sections, 0);
+	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 50, (int64_t)time(NULL) + 3600, &ft, why,
+					    sizeof why), 0);
+	T_EQ_INT(ft.n_sections, sizeof want / sizeof want[0]);
+	pb_fulltext_clear(&ft);
+	/* A one-page read is whole even when the deadline comes with its page. */
+	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 1, (int64_t)time(NULL) - 1, &ft, why,
+					    sizeof why), 0);
+	pb_fulltext_clear(&ft);
 	free(pdf);
 }
 
