@@ -58,8 +58,9 @@ enum pb_ft_kind ft_heading_kind(const char *heading);
  * github.com itself or its help pages. */
 int ft_code_link(const char *url);
 
-/* Appends s[0..len) to b with runs of white space (ASCII and U+00A0) made one space and
- * control bytes dropped; *space says whether b ends with a space (updated). */
+/* Appends s[0..len) to b with runs of white space (ASCII and U+00A0) made one space, control
+ * characters dropped and each byte that is not UTF-8 made U+FFFD; *space says whether b
+ * ends with a space (updated). */
 void ft_put_text(struct pb_buf *b, const char *s, size_t len, int *space);
 /* Trims ASCII white space at both ends of b. */
 void ft_trim(struct pb_buf *b);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
 
 #include "ft_int.h"
 
@@ -105,9 +106,30 @@ ft_put_text(struct pb_buf *b, const char *s, size_t len, int *space)
 		unsigned char c = (unsigned char)s[i];
 		int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 
-		if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0xA0) {
-			ws = 1;   /* U+00A0, LaTeXML's ~ */
-			i++;
+		if (c >= 0x80) {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+							      (utf8proc_ssize_t)(len - i), &cp);
+
+			/* libxml2 passes on bytes that are not UTF-8 as they came; the record
+			 * promises UTF-8 (a model's API refuses a request that is not). */
+			if (k <= 0) {
+				pb_buf_puts(b, "\xEF\xBF\xBD");
+				*space = 0;
+				continue;
+			}
+			if (cp == 0xA0) {
+				ws = 1;   /* LaTeXML's ~ */
+			} else if (cp >= 0x80 && cp <= 0x9F) {
+				i += (size_t)k - 1;   /* C1 controls */
+				continue;
+			} else {
+				pb_buf_append(b, s + i, (size_t)k);
+				*space = 0;
+				i += (size_t)k - 1;
+				continue;
+			}
+			i += (size_t)k - 1;
 		}
 		if (ws) {
 			if (!*space && b->len)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "paperboy/fold.h"
 #include "paperboy/fulltext.h"
 #include "t.h"
 
@@ -252,6 +253,28 @@ test_bare_tables(void)
 	pb_fulltext_clear(&ft);
 }
 
+/* Bytes that are not UTF-8 (a stray Latin-1 byte, a cut sequence) become U+FFFD, C1
+ * controls go: the text is UTF-8, as a model's API wants it. */
+static void
+test_not_utf8(void)
+{
+	static const char page[] =
+		"<html><body><h2>R\xe9sultats \xff</h2><p>Accuracy rose to 91.5\xc3 on caf\xe9 "
+		"data, \xe2\x82 then \xc2\x85" "fell; \xc3\xa9t\xc3\xa9 stays.</p>"
+		"</body></html>";
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(pb_fulltext_from_html(page, sizeof page - 1, NULL, &ft, why, sizeof why), 0);
+	for (size_t i = 0; i < ft.n_sections; i++)
+		T_CHECK(pb_utf8_valid(ft.sections[i].text, strlen(ft.sections[i].text)));
+	T_CHECK(ft.n_sections == 1 && strcmp(ft.sections[0].text,
+		"R\xef\xbf\xbdsultats \xef\xbf\xbd\n\nAccuracy rose to 91.5\xef\xbf\xbd on "
+		"caf\xef\xbf\xbd data, \xef\xbf\xbd\xef\xbf\xbd then fell; \xc3\xa9t\xc3\xa9 "
+		"stays.") == 0);
+	pb_fulltext_clear(&ft);
+}
+
 /* A real page arXiv serves as HTML that is not LaTeXML (an HTML submission, EPTCS 398): its
  * text in one section, without its scripts and styles. */
 static void
@@ -444,6 +467,7 @@ main(void)
 	test_real_page();
 	test_plain_html();
 	test_bare_tables();
+	test_not_utf8();
 	test_native_page();
 	test_not_papers();
 	test_hostile();
