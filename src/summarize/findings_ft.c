@@ -131,39 +131,6 @@ pb_finding_has_number(const char *s)
 	return 0;
 }
 
-/* Does a number of s (at least three characters, "31.2", "0.87") occur in one of the paper's
- * tables? Then the sentence reports a table value. */
-static int
-table_value(const char *s, const struct pb_fulltext *ft)
-{
-	for (const char *p = s; *p; p++) {
-		char num[32];
-		size_t n = 0;
-
-		if (!digit(*p) || (p > s && (digit(p[-1]) || p[-1] == '.')))
-			continue;
-		while ((digit(p[n]) || (p[n] == '.' && digit(p[n + 1]))) && n + 1 < sizeof num) {
-			num[n] = p[n];
-			n++;
-		}
-		num[n] = 0;
-		p += n - 1;
-		if (n < 3 || !strchr(num, '.'))
-			continue;
-		for (size_t t = 0; t < ft->n_tables; t++) {
-			const char *hit = ft->tables[t] ? strstr(ft->tables[t], num) : NULL;
-
-			/* whole numbers only: "31.2" is not in "131.25" */
-			while (hit && ((hit > ft->tables[t] &&
-					(digit(hit[-1]) || hit[-1] == '.')) || digit(hit[n])))
-				hit = strstr(hit + 1, num);
-			if (hit)
-				return 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- words, for the near-duplicate check ---- */
 
 static const char *const filler[] = {
@@ -257,6 +224,64 @@ ws_sort(struct wordset *w)
 {
 	if (w->n)
 		qsort(w->v, w->n, sizeof *w->v, cmp_strp);
+}
+
+/* The numbers of the paper's tables, as table_value looks them up: from each place a number
+ * starts (no digit or "." before it), every stretch of it that ends before a "." or its end
+ * and holds a "." ("31.2.5" gives "31.2" and "31.2.5"). Gathered once per paper: looking
+ * for each number of each sentence in every table again cost minutes on a hostile page. */
+static void
+table_numbers(const struct pb_fulltext *ft, struct wordset *w)
+{
+	for (size_t t = 0; t < ft->n_tables; t++) {
+		const char *tb = ft->tables[t];
+
+		for (const char *p = tb; p && *p; p++) {
+			const char *e = p;
+			int dot = 0;
+
+			if (!digit(*p) || (p > tb && (digit(p[-1]) || p[-1] == '.')))
+				continue;
+			while (digit(*e) || *e == '.') {
+				if (*e == '.' && e > p && digit(e[-1]) && dot && e - p >= 3 && e - p < 32)
+					ws_add(w, p, (size_t)(e - p));
+				dot |= *e == '.';
+				e++;
+			}
+			if (e > p && digit(e[-1]) && dot && e - p >= 3 && e - p < 32)
+				ws_add(w, p, (size_t)(e - p));
+			p = e - 1;
+		}
+	}
+	ws_sort(w);
+}
+
+/* Does a number of s (at least three characters, "31.2", "0.87") occur in one of the paper's
+ * tables (their numbers in nums, from table_numbers)? Then the sentence reports a table
+ * value. Whole numbers only: "31.2" is not in "131.25". */
+static int
+table_value(const char *s, const struct wordset *nums)
+{
+	if (!nums->n)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		char num[32];
+		size_t n = 0;
+
+		if (!digit(*p) || (p > s && (digit(p[-1]) || p[-1] == '.')))
+			continue;
+		while ((digit(p[n]) || (p[n] == '.' && digit(p[n + 1]))) && n + 1 < sizeof num) {
+			num[n] = p[n];
+			n++;
+		}
+		num[n] = 0;
+		p += n - 1;
+		if (n < 3 || !strchr(num, '.'))
+			continue;
+		if (ws_has(nums, num))
+			return 1;
+	}
+	return 0;
 }
 
 /* Does s say again what the text behind (uni, bi) says? */
@@ -378,7 +403,7 @@ looks_like_sentence(const char *s)
 /* The rank of a candidate sentence of a results or conclusion section, or -1 when it is not
  * a finding. */
 static int
-rank_sentence(const char *s, const struct pb_fulltext *ft, int strict)
+rank_sentence(const char *s, const struct wordset *table_nums, int strict)
 {
 	int contrib = 0, result = 0, sc, num, cue;
 
@@ -400,7 +425,7 @@ rank_sentence(const char *s, const struct pb_fulltext *ft, int strict)
 		return -1;
 	if (!num && !cue && sc < 2)
 		return -1;
-	return num * 20 + table_value(s, ft) * 4 + cue * 3 + (result > 2 ? 2 : result) * 2 +
+	return num * 20 + table_value(s, table_nums) * 4 + cue * 3 + (result > 2 ? 2 : result) * 2 +
 	       (sc > 0 ? (sc > 6 ? 6 : sc) : 0);
 }
 
@@ -431,7 +456,7 @@ findings_kind(enum pb_ft_kind k)
 size_t
 pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t max, char ***out)
 {
-	struct wordset au = { 0 }, ab = { 0 };
+	struct wordset au = { 0 }, ab = { 0 }, tn = { 0 };
 	struct cand *c = NULL;
 	size_t nc = 0, cap = 0, order = 0, nv = 0;
 	char **v = NULL;
@@ -446,6 +471,7 @@ pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t ma
 	words_of(abstract ? abstract : "", &au, &ab);
 	ws_sort(&au);
 	ws_sort(&ab);
+	table_numbers(ft, &tn);
 	for (size_t i = 0; i < ft->n_sections && order < MAX_CAND; i++) {
 		const struct pb_ft_section *sec = &ft->sections[i];
 		char **sent;
@@ -462,7 +488,7 @@ pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t ma
 			continue;
 		ns = pb_split_sentences(sec->text, &sent);
 		for (size_t k = 0; k < ns && order < MAX_CAND; k++, order++) {
-			int r = rank_sentence(sent[k], ft, strict);
+			int r = rank_sentence(sent[k], &tn, strict);
 
 			if (r < 0 || repeats(sent[k], &au, &ab))
 				continue;
@@ -511,6 +537,7 @@ pb_key_findings_ft(const char *abstract, const struct pb_fulltext *ft, size_t ma
 	free(c);
 	ws_free(&au);
 	ws_free(&ab);
+	ws_free(&tn);
 	if (nv == 0) {
 		free(v);
 		return pb_key_findings(abstract, max, out);

@@ -2,6 +2,8 @@
  * 1,504-item day and on full texts built by hand: numbers from the results preferred, the
  * abstract never said again, no background, problem statement or orphan list item; themes with
  * no word split by a TeX accent and no filler. */
+#include <time.h>
+
 #include "paperboy/cli.h"
 #include "paperboy/fulltext.h"
 #include "paperboy/parse.h"
@@ -274,6 +276,54 @@ test_fulltext_findings(void)
 	pb_sentences_free(v, n);
 }
 
+/* A number the tables hold makes a sentence a table value, whole numbers only ("31.25" is
+ * not in "131.25" nor in "31.250"); and a page with thousands of sentences full of numbers
+ * and 64 tables is read in bounded time (it took most of a minute). */
+static void
+test_table_values(void)
+{
+	struct pb_ft_section sec[1];
+	char *tables[64] = { (char *)"Table 1: Ours 131.25 31.250 41.37." };
+	struct pb_fulltext ft;
+	struct pb_buf big = { 0 }, tb = { 0 };
+	char **v;
+	size_t n;
+	clock_t t0;
+
+	set_section(&sec[0], PB_FT_RESULTS,
+		    "Ours reaches 31.25 points on the second benchmark, above the baseline.\n\n"
+		    "Ours reaches 41.37 points on the first benchmark, above the baseline.");
+	memset(&ft, 0, sizeof ft);
+	ft.sections = sec;
+	ft.n_sections = 1;
+	ft.tables = tables;
+	ft.n_tables = 1;
+	n = pb_key_findings_ft("A short abstract about something else.", &ft, 1, &v);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_CHECK(strstr(v[0], "41.37") != NULL);
+	pb_sentences_free(v, n);
+
+	for (int i = 0; i < 1500; i++)
+		pb_buf_puts(&tb, "1.1 ");
+	for (int i = 0; i < 64; i++)
+		tables[i] = tb.data;
+	for (int k = 0; k < 1000; k++) {
+		pb_buf_puts(&big, "Accuracy improved to");
+		for (int j = 0; j < 60; j++)
+			pb_buf_printf(&big, " 1.%02d", (j + k) % 100);
+		pb_buf_puts(&big, " overall. ");
+	}
+	set_section(&sec[0], PB_FT_RESULTS, big.data);
+	ft.n_tables = 64;
+	t0 = clock();
+	n = pb_key_findings_ft("A short abstract about something else.", &ft, 4, &v);
+	T_CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 3.0);
+	pb_sentences_free(v, n);
+	pb_buf_free(&big);
+	pb_buf_free(&tb);
+}
+
 /* Real arXiv pages (tests/fixtures/fulltext, SOURCES.md): with the full text most findings
  * carry a number from the results, none is a sentence of the abstract, and each is in a
  * results, discussion or conclusion section. */
@@ -432,6 +482,7 @@ main(void)
 	test_day_has_no_background();
 	test_has_number();
 	test_fulltext_findings();
+	test_table_values();
 	test_real_pages();
 	test_themes();
 	pb_paperset_free(&day);
