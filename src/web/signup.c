@@ -436,13 +436,29 @@ lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* The confirmation mail for link, built as every mail paperboy sends. */
+/* The sign-up's mail of subject, text and html (both freed), built as every mail paperboy
+ * sends, its Message-ID from the sign-up's id. */
+static char *
+signup_mail(const struct pb_config *cfg, const char *to, const char *subject,
+	    struct pb_buf *text, struct pb_buf *html, const char *id, int64_t now, size_t *len)
+{
+	struct pb_buf mid = { 0 };
+	char *m;
+
+	pb_buf_printf(&mid, "signup.%s", id);
+	m = pb_mail_build(cfg, to, subject, text->data, html->data, mid.data, (time_t)now, len);
+	pb_buf_free(text);
+	pb_buf_free(html);
+	pb_buf_free(&mid);
+	return m;
+}
+
+/* The confirmation mail for link. */
 static char *
 confirm_mail(const struct pb_config *cfg, const char *to, const char *link, const char *id,
 	     int64_t now, size_t *len)
 {
-	struct pb_buf text = { 0 }, html = { 0 }, mid = { 0 };
-	char *m;
+	struct pb_buf text = { 0 }, html = { 0 };
 
 	pb_buf_printf(&text, "Someone, probably you, asked for the arXiv digest at this "
 		      "address.\n\nTo confirm, open:\n%s\n\nThe link works for %d days. If you "
@@ -454,13 +470,8 @@ confirm_mail(const struct pb_config *cfg, const char *to, const char *link, cons
 	pb_buf_printf(&html, "\">Confirm the subscription</a></p><p>The link works for %d "
 		      "days. If you did not ask for it, do nothing: no other mail will come."
 		      "</p></body></html>\n", PB_LINK_CONFIRM_DAYS);
-	pb_buf_printf(&mid, "signup.%s", id);
-	m = pb_mail_build(cfg, to, "Confirm your arXiv digest subscription", text.data,
-			  html.data, mid.data, (time_t)now, len);
-	pb_buf_free(&text);
-	pb_buf_free(&html);
-	pb_buf_free(&mid);
-	return m;
+	return signup_mail(cfg, to, "Confirm your arXiv digest subscription", &text, &html, id,
+			   now, len);
 }
 
 /* The mail to an address a subscriber has already (active, paused, or that address
@@ -469,8 +480,7 @@ static char *
 subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, const char *id,
 		int64_t now, size_t *len)
 {
-	struct pb_buf text = { 0 }, html = { 0 }, mid = { 0 };
-	char *m;
+	struct pb_buf text = { 0 }, html = { 0 };
 
 	pb_buf_puts(&text, "Someone, probably you, asked for the arXiv digest at this address. "
 		    "The address belongs to a subscription already: nothing has changed.\n\n");
@@ -491,13 +501,8 @@ subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, c
 	}
 	pb_buf_puts(&text, "\nIf you did not ask, do nothing.\n");
 	pb_buf_puts(&html, "<p>If you did not ask, do nothing.</p></body></html>\n");
-	pb_buf_printf(&mid, "signup.%s", id);
-	m = pb_mail_build(cfg, to, "Your arXiv digest subscription", text.data, html.data,
-			  mid.data, (time_t)now, len);
-	pb_buf_free(&text);
-	pb_buf_free(&html);
-	pb_buf_free(&mid);
-	return m;
+	return signup_mail(cfg, to, "Your arXiv digest subscription", &text, &html, id, now,
+			   len);
 }
 
 static void
