@@ -318,7 +318,7 @@ sweep_left(const char *dir)
 		/* the last ".tmp" of the name, followed by digits only */
 		while (t && (p = strstr(t + 1, ".tmp")))
 			t = p;
-		if (!t || !t[4] || t == e->d_name)
+		if (!t || t[4] < '0' || t[4] > '9' || t == e->d_name)
 			continue;
 		errno = 0;
 		pid = strtol(t + 4, &end, 10);
