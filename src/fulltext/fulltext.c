@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "paperboy/escape.h"
 #include "ft_int.h"
 
 static const char *const kind_names[] = {
@@ -118,10 +119,10 @@ ft_put_text(struct pb_buf *b, const char *s, size_t len, int *space)
 				*space = 0;
 				continue;
 			}
-			if (cp == 0xA0) {
-				ws = 1;   /* LaTeXML's ~ */
-			} else if (cp >= 0x80 && cp <= 0x9F) {
-				i += (size_t)k - 1;   /* C1 controls */
+			if (cp == 0xA0 || pb_char_unsafe(cp) == PB_UNSAFE_BREAK) {
+				ws = 1;   /* LaTeXML's ~, a line or paragraph separator */
+			} else if (pb_char_unsafe(cp)) {
+				i += (size_t)k - 1;   /* C1 controls, bidi controls */
 				continue;
 			} else {
 				pb_buf_append(b, s + i, (size_t)k);
