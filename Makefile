@@ -42,7 +42,7 @@ TOOL_BIN = $(TOOL_SRC:%.c=$(BUILD)/%)
 all: paperboy
 
 # Everything the tests run, built (in parallel with -j) before any test starts.
-binaries: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN)
+binaries: $(BUILD)/paperboy $(UNIT_BIN) $(TOOL_BIN) $(BUILD)/tests/pdf-fake.so
 
 # The paths compiled in (the default config file, the prompts), rewritten only when they change:
 # `make` then `make install PREFIX=/usr` rebuilds what uses them.
@@ -122,9 +122,17 @@ test-deps:
 PB_FIXTURES ?= $(abspath ../shared/fixtures/arxiv)
 export PB_FIXTURES
 
-unit: $(UNIT_BIN) $(BUILD)/paperboy
+unit: $(UNIT_BIN) $(BUILD)/paperboy $(BUILD)/tests/pdf-fake.so
 	@set -e; echo "fixtures: $$PB_FIXTURES"; for t in $(UNIT_BIN); do echo "== $$t"; \
-	  PAPERBOY_PDF_MODULE=$(abspath $(BUILD)/paperboy-pdf.so) $$t; done
+	  PAPERBOY_PDF_MODULE=$(abspath $(BUILD)/paperboy-pdf.so) \
+	  PB_PDF_FAKE=$(abspath $(BUILD)/tests/pdf-fake.so) $$t; done
+
+# A stand-in PDF module that crashes, hangs or takes all memory (test_fulltext_pdf_child).
+$(BUILD)/tests/pdf-fake.so: tests/unit/pdf_fake.c src/fulltext/pdf_module.h
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	@$(CC) $(PB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
+	  -o $@ $<
 
 # The state's unit tests again on a throwaway PostgreSQL (tests/lib/pg.sh).
 unit-pg: $(BUILD)/paperboy $(UNIT_BIN)

@@ -1,7 +1,8 @@
 /* libFuzzer target: the PDF path. The first byte chooses: odd, the bytes go to poppler as a
- * PDF (at most 3 pages); even, they are the extracted text and go to the heading and
- * paragraph finder directly. Neither may crash or break the bounds, and the excerpt keeps
- * to its budget. */
+ * PDF (at most 3 pages, in the reader's child process); 2 modulo 4, they are what that child
+ * says (its records, read as the parent reads them, then the text's sections); else they
+ * are the extracted text and go to the heading and paragraph finder directly. None may
+ * crash or break the bounds, and the excerpt keeps to its budget. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "%s\n", why);
 			abort();
 		}
+	} else if ((data[0] & 3) == 2) {
+		struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0 };
+		struct ft_pdf_said said;
+		struct ftb b;
+
+		memset(&ft, 0, sizeof ft);
+		memset(&said, 0, sizeof said);
+		ftb_init(&b, &ft);
+		pl.b = &b;
+		said.pl = &pl;
+		if (ft_pdf_records((const char *)data + 1, size - 1, &said) >= 0) {
+			if (pl.pages > pl.to_read || pl.text.len > 8u * 1024u * 1024u + (size_t)pl.pages)
+				abort();
+			if (pl.text.len)
+				ft_text_sections(&b, pl.text.data, pl.text.len);
+		}
+		ftb_finish(&b);
+		pb_buf_free(&pl.text);
+		check(&ft);
 	} else {
 		struct ftb b;
 

@@ -8,6 +8,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/fulltext.h"
+#include "pdf_module.h"
 
 /* Bounds on what one paper's full text may hold, whatever its source. */
 #define FT_MAX_TEXT (2u * 1024u * 1024u)  /* bytes of section text in all */
@@ -72,5 +73,26 @@ void ft_cut(struct pb_buf *b, size_t max);
  * an appendix heading, captions ("Figure 2: ...", "Table 1: ...") become figures and tables,
  * code links found in the text are listed. Bounded like everything else. */
 void ft_text_sections(struct ftb *b, const char *text, size_t len);
+
+/* The PDF reader's records (pdf.c says what they are), read by the process that made it:
+ * pages and links go to pl, the end to rc and res. Returns 0
+ * when len ends after a whole record, 1 when the last one is cut short (the reader was
+ * stopped), -1 for records that are not the reader's (out of order, of a wrong size, after
+ * the end). */
+struct page_and_links {
+	struct pb_buf text;          /* the pages' text, each ended by a form feed */
+	struct ftb *b;               /* the links go to it */
+	int n_pages;                 /* in the document (-1 until it is open) */
+	int to_read;                 /* of them, to be read */
+	int pages;                   /* read so far */
+	size_t link_bytes;
+};
+struct ft_pdf_said {
+	struct page_and_links *pl;
+	int rc;                      /* the module's answer (pdf_module.h), once ended */
+	int ended;                   /* the 'R' record came */
+	struct pb_pdf_result res;
+};
+int ft_pdf_records(const char *buf, size_t len, struct ft_pdf_said *out);
 
 #endif

@@ -12,12 +12,14 @@
 
 /* Raised whenever a structure or the entry's meaning changes: a module of another version is
  * refused with a clear message rather than called. */
-#define PB_PDF_MODULE_ABI 1
+#define PB_PDF_MODULE_ABI 2
 #define PB_PDF_MODULE_FILE "paperboy-pdf.so"
 #define PB_PDF_MODULE_ENTRY "pb_pdf_module_read"
 
 struct pb_pdf_sink {
 	void *arg;
+	/* The document is open: its pages, and how many of them are to be read. */
+	void (*opened)(void *arg, int n_pages, int pages);
 	/* One page's text (not NUL-terminated); nonzero stops after this page's links. */
 	int (*page)(void *arg, const char *text, size_t len);
 	/* One link annotation's URI on the page just given. */

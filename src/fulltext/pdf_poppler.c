@@ -58,6 +58,7 @@ pb_pdf_module_read(int abi, const char *pdf, size_t len, int max_pages,
 	res->n_pages = poppler_document_get_n_pages(doc);
 	pages = max_pages > 0 && res->n_pages > max_pages ? max_pages : res->n_pages;
 	res->pages = pages;
+	sink->opened(sink->arg, res->n_pages, pages);
 	for (int i = 0; i < pages; i++) {
 		PopplerPage *page = poppler_document_get_page(doc, i);
 		GList *lm;

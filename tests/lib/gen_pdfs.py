@@ -9,6 +9,8 @@ pages-500.pdf  500 pages of text
 broken-xref.pdf paper.pdf with its cross-reference table and startxref smashed
 encrypted.pdf  needs a user password
 truncated.pdf  the first half of paper.pdf
+bomb.pdf       one page whose content stream (570 KB) inflates to 200 MB of text operators:
+               poppler takes seconds over it
 big.pdf        (--big) a valid PDF of about 50 MB (an incompressible image stream)
 """
 import io
@@ -79,6 +81,36 @@ def big_pdf(path, size=50 * 1024 * 1024):
     c.save()
 
 
+def bomb_pdf(path, inflated=200_000_000):
+    """One page whose content stream is a decompression bomb of text operators."""
+    import zlib
+    unit = b"BT /F1 1 Tf 1 0 0 1 10 10 Tm (a) Tj ET\n"
+    block = unit * (inflated // len(unit) // 64)
+    co = zlib.compressobj(9)
+    stream = b"".join(co.compress(block) for _ in range(64)) + co.flush()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream +
+        b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for o in offsets:
+        out += b"%010d 00000 n \n" % o
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, xref)
+    open(path, "wb").write(out)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -93,6 +125,7 @@ def main():
     broken = data[:i] + b"xref\n0 999\nnonsense nonsense\n" + b"startxref\n99999999\n%%EOF\n"
     open(os.path.join(out, "broken-xref.pdf"), "wb").write(broken)
     open(os.path.join(out, "truncated.pdf"), "wb").write(data[: len(data) // 2])
+    bomb_pdf(os.path.join(out, "bomb.pdf"))
     if "--big" in sys.argv:
         big_pdf(os.path.join(out, "big.pdf"))
 

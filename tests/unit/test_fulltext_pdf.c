@@ -121,19 +121,16 @@ test_real_pdf(void)
 	T_CHECK(ft.n_sections == 2 && ft.sections[1].kind == PB_FT_INTRODUCTION);
 	pb_fulltext_clear(&ft);
 
-	/* A deadline: one that has come stops the reading after the first page, and the
-	 * paper is not kept as read; one far off changes nothing. */
+	/* A deadline: one that has come stops the reading where it is (here before a page is
+	 * read), and the paper is not kept as read; one far off changes nothing. */
 	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 50, (int64_t)time(NULL) - 1, &ft, why,
 					    sizeof why), -3);
-	T_CHECK(starts(why, "the full-text deadline came while reading it (1 of "));
+	T_CHECK(starts(why, "the full-text deadline came while reading it ("));
 	T_EQ_INT(ft.n_sections, 0);
 	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 50, (int64_t)time(NULL) + 3600, &ft, why,
 					    sizeof why), 0);
 	T_EQ_INT(ft.n_sections, sizeof want / sizeof want[0]);
-	pb_fulltext_clear(&ft);
-	/* A one-page read is whole even when the deadline comes with its page. */
-	T_EQ_INT(pb_fulltext_from_pdf_until(pdf, len, 1, (int64_t)time(NULL) - 1, &ft, why,
-					    sizeof why), 0);
+	T_EQ_INT(ft.n_links, sizeof links / sizeof links[0]);
 	pb_fulltext_clear(&ft);
 	free(pdf);
 }
@@ -146,7 +143,6 @@ test_generated(void)
 	struct pb_fulltext ft;
 	char why[256], *d;
 	size_t len;
-	clock_t t0;
 
 	if (!mkdtemp(dir)) {
 		T_CHECK(0);
@@ -215,9 +211,7 @@ test_generated(void)
 	/* 500 pages, 30 read: quick, and the cap holds. */
 	snprintf(path, sizeof path, "%s/pages-500.pdf", dir);
 	d = slurp_path(path, &len);
-	t0 = clock();
 	T_EQ_INT(pb_fulltext_from_pdf(d, len, 30, &ft, why, sizeof why), 0);
-	T_CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 10.0);
 	{
 		size_t conclusions = 0;
 
@@ -226,6 +220,16 @@ test_generated(void)
 		T_CHECK(conclusions >= 1 && conclusions <= 30);
 	}
 	pb_fulltext_clear(&ft);
+	free(d);
+
+	/* A page poppler takes seconds over (a decompression bomb): the deadline stops it
+	 * there, not when the page is done; read whole, it has no text layer. */
+	snprintf(path, sizeof path, "%s/bomb.pdf", dir);
+	d = slurp_path(path, &len);
+	T_EQ_INT(pb_fulltext_from_pdf_until(d, len, 50, (int64_t)time(NULL) + 1, &ft, why,
+					    sizeof why), -3);
+	T_EQ_STR(why, "the full-text deadline came while reading it (0 of 1 pages read)");
+	T_EQ_INT(ft.n_sections, 0);
 	free(d);
 
 	T_EQ_INT(pb_fulltext_from_pdf("<html>no</html>", 15, 50, &ft, why, sizeof why), -1);

@@ -1,0 +1,164 @@
+/* The PDF reader runs in a child process (src/fulltext/pdf.c): what poppler does on a hostile
+ * file (crash, hang, take all memory, say without end) ends that child, and the caller gets a
+ * clear reason and goes on. A stand-in module (pdf_fake.c, PB_PDF_FAKE) plays the file. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../src/fulltext/ft_int.h"
+#include "paperboy/fulltext.h"
+#include "t.h"
+
+static int
+has(const char *s, const char *part)
+{
+	return s && strstr(s, part) != NULL;
+}
+
+static int
+read_fake(const char *what, int64_t deadline, struct pb_fulltext *ft, char *why, size_t whylen)
+{
+	char pdf[64];
+
+	snprintf(pdf, sizeof pdf, "%%PDF-%s\n", what);
+	return pb_fulltext_from_pdf_until(pdf, strlen(pdf), 50, deadline, ft, why, whylen);
+}
+
+/* No child is left behind: every one made was waited for. */
+static void
+no_children(void)
+{
+	T_CHECK(waitpid(-1, NULL, WNOHANG) < 0);
+}
+
+static void
+test_ok(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(read_fake("ok", 0, &ft, why, sizeof why), 0);
+	T_EQ_STR(ft.source, "pdf");
+	T_CHECK(ft.n_sections >= 1);
+	T_EQ_INT(ft.n_links, 1);
+	T_EQ_STR(ft.n_links ? ft.links[0] : "", "https://github.com/example/code");
+	pb_fulltext_clear(&ft);
+	no_children();
+}
+
+static void
+test_crash(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(read_fake("crash", 0, &ft, why, sizeof why), -1);
+	T_CHECK(has(why, "broken PDF: the reader was stopped by signal 11"));
+	T_CHECK(has(why, "after 1 of 3 pages"));
+	T_EQ_INT(ft.n_sections, 0);
+	no_children();
+}
+
+static void
+test_hang(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+	/* the deadline kills it: the paper is tried again on a later run (-3) */
+	T_EQ_INT(read_fake("hang", (int64_t)time(NULL) + 1, &ft, why, sizeof why), -3);
+	T_CHECK(has(why, "the full-text deadline came while reading it (1 of 3 pages read)"));
+	T_EQ_INT(ft.n_sections, 0);
+	no_children();
+}
+
+static void
+test_hog(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+#if defined(__SANITIZE_ADDRESS__)
+	/* no memory cap under AddressSanitizer (pdf.c): the stand-in would take it all */
+	return;
+#endif
+	T_EQ_INT(read_fake("hog", (int64_t)time(NULL) + 60, &ft, why, sizeof why), -1);
+	T_CHECK(has(why, "broken PDF: the reader was stopped by signal 6"));
+	T_CHECK(has(why, "memory at most 1024 MB"));
+	no_children();
+}
+
+static void
+test_loud(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(read_fake("loud", (int64_t)time(NULL) + 60, &ft, why, sizeof why), 0);
+	/* the links past the reader's share are not sent; the paper keeps its first ones */
+	T_CHECK(ft.n_links > 0);
+	pb_fulltext_clear(&ft);
+	no_children();
+}
+
+/* The records themselves, as the parent reads them. */
+static void
+test_records(void)
+{
+	struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0 };
+	struct ft_pdf_said said;
+	static const char good[] = "O\x08\0\0\0\x02\0\0\0\x01\0\0\0P\x03\0\0\0abcR\x12\0\0\0"
+				   "\0\0\0\0\x02\0\0\0\x01\0\0\0\0\0\0\0\0\0";
+	size_t n = sizeof good - 1;
+
+	memset(&said, 0, sizeof said);
+	said.pl = &pl;
+	T_EQ_INT(ft_pdf_records(good, n, &said), 0);
+	T_EQ_INT(said.ended, 1);
+	T_EQ_INT(said.rc, 0);
+	T_EQ_INT(pl.pages, 1);
+	T_EQ_INT(pl.n_pages, 2);
+	T_EQ_STR(pl.text.data, "abc\f");
+	pb_buf_free(&pl.text);
+
+	/* cut short: the whole records before the cut count */
+	memset(&pl, 0, sizeof pl);
+	pl.n_pages = -1;
+	memset(&said, 0, sizeof said);
+	said.pl = &pl;
+	T_EQ_INT(ft_pdf_records(good, 24, &said), 1);
+	T_EQ_INT(said.ended, 0);
+	T_EQ_INT(pl.pages, 1);
+	pb_buf_free(&pl.text);
+
+	/* a page before the document is open, an unknown type, a page past those to read */
+	memset(&pl, 0, sizeof pl);
+	pl.n_pages = -1;
+	memset(&said, 0, sizeof said);
+	said.pl = &pl;
+	T_EQ_INT(ft_pdf_records("P\x01\0\0\0x", 6, &said), -1);
+	T_EQ_INT(ft_pdf_records("Z\0\0\0\0", 5, &said), -1);
+	T_EQ_INT(ft_pdf_records("O\x08\0\0\0\x01\0\0\0\x01\0\0\0P\x01\0\0\0xP\x01\0\0\0y", 25,
+				&said), -1);
+	pb_buf_free(&pl.text);
+}
+
+int
+main(void)
+{
+	const char *fake = getenv("PB_PDF_FAKE");
+
+	setenv("PAPERBOY_PDF_MODULE", fake && *fake ? fake : "build/tests/pdf-fake.so", 1);
+	signal(SIGPIPE, SIG_IGN);
+	test_records();
+	test_ok();
+	test_crash();
+	test_hang();
+	test_hog();
+	test_loud();
+	return t_done("test_fulltext_pdf_child");
+}
