@@ -2,10 +2,13 @@
 # make bench ONLY=fulltext: the full-text extractors beside the tools of the libraries they use,
 # on the same files, in the same run, alternating, 3 rounds, medians.
 #  - HTML: arXiv's real pages (tests/fixtures/fulltext: a 699 KB LaTeXML paper and a 23 KB
-#    native HTML submission) parsed into sections 100 times each by bench/fulltext_bench,
-#    beside `xmllint --html --noout --repeat` (libxml2's own parser, 100 parses, no extraction).
+#    native HTML submission) parsed into sections 100 times each by bench/fulltext_bench, each
+#    time in a child process as a run reads a page (the fork, a fresh heap for the tree, the
+#    answer as JSON back), beside `xmllint --html --noout --repeat` (libxml2's own parser, 100
+#    parses in one process, no extraction).
 #  - PDF: a real 12-page arXiv PDF and a generated 500-page PDF (60 pages read), text and
-#    sections by fulltext_bench in one process (5 passes), beside poppler's `pdftotext` on the
+#    sections by fulltext_bench (5 passes, each PDF in a child process as a run reads it),
+#    beside poppler's `pdftotext` on the
 #    same files and pages (5 passes, one process per document, text to /dev/null).
 # Prints every command and its time; the figures are the medians.
 set -eu

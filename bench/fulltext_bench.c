@@ -1,6 +1,7 @@
 /* Benchmark driver for the full-text extractors (bench/bench_fulltext.sh).
  *
- *   fulltext_bench html N FILE...   each HTML page parsed into sections N times
+ *   fulltext_bench html N FILE...   each HTML page parsed into sections N times, in a child
+ *                                   process each time as a run reads it (ft_html_isolated)
  *   fulltext_bench pdf N PAGES FILE...  each PDF's text and sections read N times, at most
  *                                       PAGES pages each
  *
@@ -12,6 +13,7 @@
 
 #include <poppler.h>
 
+#include "../src/fulltext/ft_int.h"
 #include "paperboy/fulltext.h"
 
 static char *
@@ -83,8 +85,8 @@ main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			struct pb_fulltext ft;
 			int rc = pdf ? pb_fulltext_from_pdf(d, len, cap, &ft, why, sizeof why)
-				     : pb_fulltext_from_html(d, len, "https://arxiv.org/html/x", &ft,
-							     why, sizeof why);
+				     : ft_html_isolated(d, len, "https://arxiv.org/html/x", 0, &ft,
+							why, sizeof why);
 
 			if (rc < 0) {
 				fprintf(stderr, "%s: %s\n", argv[a], why);

@@ -1,8 +1,9 @@
 /* libFuzzer target: the PDF path. The first byte chooses: odd, the bytes go to poppler as a
  * PDF (at most 3 pages, in the reader's child process); 2 modulo 4, they are what that child
- * says (its records, read as the parent reads them, then the text's sections); else they
- * are the extracted text and go to the heading and paragraph finder directly. None may
- * crash or break the bounds, and the excerpt keeps to its budget. */
+ * says (its records, read as the parent reads them, then the text's sections); 4 modulo 8,
+ * they are the HTML reader's answer from its child process; else they are the extracted
+ * text and go to the heading and paragraph finder directly. None may crash or break the
+ * bounds, and the excerpt keeps to its budget. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ftb_finish(&b);
 		pb_buf_free(&pl.text);
 		check(&ft);
+	} else if ((data[0] & 7) == 4) {
+		int rc = ft_html_answer((const char *)data + 1, size - 1, &ft, why, sizeof why);
+
+		if (rc == 0)
+			check(&ft);
+		else if (rc == -1 && strlen(why) >= sizeof why)
+			abort();
 	} else {
 		struct ftb b;
 

@@ -167,6 +167,7 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	struct pb_buf url = { 0 };
 	char err[512];
 	enum got g;
+	int rc;
 
 	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.html_url, key);
 	if (get(r, url.data, &resp, err, sizeof err) < 0) {
@@ -186,8 +187,8 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	}
 	if (resp.body.len >= 5 && memcmp(resp.body.data, "%PDF-", 5) == 0) {
 		/* Some servers answer the HTML address with the PDF itself. */
-		int rc = pb_fulltext_from_pdf_until(resp.body.data, resp.body.len, PDF_MAX_PAGES,
-						    r->deadline, ft, err, sizeof err);
+		rc = pb_fulltext_from_pdf_until(resp.body.data, resp.body.len, PDF_MAX_PAGES,
+						r->deadline, ft, err, sizeof err);
 
 		if (rc < 0) {
 			snprintf(why, whylen, "PDF: %s", err);
@@ -197,9 +198,16 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 		}
 		goto out;
 	}
-	if (pb_fulltext_from_html(resp.body.data, resp.body.len, url.data, ft, err,
-				  sizeof err) == 0) {
+	rc = ft_html_isolated(resp.body.data, resp.body.len, url.data, r->deadline, ft, err,
+			      sizeof err);
+	if (rc == 0) {
 		g = GOT_TEXT;
+		goto out;
+	}
+	if (rc <= -2) {
+		/* no reader could be started, or the deadline came: the page is not to blame */
+		snprintf(why, whylen, "HTML: %s", err);
+		g = GOT_FAILED;
 		goto out;
 	}
 	if (strcmp(err, "withdrawn") == 0) {

@@ -5,6 +5,7 @@
 #define PAPERBOY_FT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/fulltext.h"
@@ -73,6 +74,42 @@ void ft_cut(struct pb_buf *b, size_t max);
  * an appendix heading, captions ("Figure 2: ...", "Table 1: ...") become figures and tables,
  * code links found in the text are listed. Bounded like everything else. */
 void ft_text_sections(struct ftb *b, const char *text, size_t len);
+
+/* A document read in a child process (child.c): body(arg, fd) runs there and writes records
+ * to fd with ft_child_record; this process gathers them in said until the child ends, the
+ * deadline (unix seconds, or 0) comes, FT_CHILD_SECONDS pass, or said passes max bytes, and
+ * then kills it. Returns 0 with how it ended in *how, or -1 when no child could be made
+ * (why says why). */
+#define FT_CHILD_SECONDS 120
+#define FT_CHILD_MEMORY (1024L * 1024 * 1024)   /* bytes of data above this process's */
+enum ft_child_end {
+	FT_CHILD_ENDED,              /* it closed its end: done or dead (status says) */
+	FT_CHILD_LATE,               /* the deadline came */
+	FT_CHILD_SLOW,               /* FT_CHILD_SECONDS passed */
+	FT_CHILD_LOUD,               /* it said more than max */
+};
+struct ft_child {
+	enum ft_child_end end;
+	int status;                  /* waitpid's */
+};
+int ft_child_run(void (*body)(void *arg, int fd), void *arg, int64_t deadline, size_t max,
+		 struct pb_buf *said, struct ft_child *how, char *why, size_t whylen);
+/* One record: type, then a's and b's bytes as one. 0, or -1 when the reader is gone. */
+int ft_child_record(int fd, int type, const void *a, size_t na, const void *b, size_t nb);
+/* What became of a child that gave no answer: "was stopped by signal 11 (...)", ... */
+void ft_child_said(const struct ft_child *how, char *out, size_t outlen);
+void ft_put32(unsigned char *p, uint32_t v);
+uint32_t ft_get32(const unsigned char *p);
+
+/* pb_fulltext_from_html in a child process (html.c): 0, -1 with why (the page gives no full
+ * text, or the reader crashed or outgrew its memory or time), -2 when no reader could be
+ * started, -3 when the deadline (unix seconds, or 0) came. */
+int ft_html_isolated(const char *html, size_t len, const char *base, int64_t deadline,
+		     struct pb_fulltext *out, char *why, size_t whylen);
+/* The HTML reader's answer as this process reads it: 0 with out filled, -1 with the
+ * reader's why, -2 when it is not one whole answer. */
+int ft_html_answer(const char *buf, size_t len, struct pb_fulltext *out, char *why,
+		   size_t whylen);
 
 /* The PDF reader's records (pdf.c says what they are), read by the process that made it:
  * pages and links go to pl, the end to rc and res. Returns 0

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -519,6 +520,7 @@ int
 pb_fulltext_from_html(const char *html, size_t len, const char *base,
 		      struct pb_fulltext *out, char *why, size_t whylen)
 {
+	htmlParserCtxtPtr ctxt = NULL;
 	htmlDocPtr doc = NULL;
 	xmlNode *root, *top, *bh;
 	struct ftb b;
@@ -548,9 +550,20 @@ pb_fulltext_from_html(const char *html, size_t len, const char *base,
 		goto out;
 	}
 	xmlInitParser();
-	doc = htmlReadMemory(html, (int)len, base, "UTF-8",
-			     HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-				     HTML_PARSE_NOBLANKS | HTML_PARSE_COMPACT);
+	ctxt = htmlNewParserCtxt();
+	if (!ctxt) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	doc = htmlCtxtReadMemory(ctxt, html, (int)len, base, "UTF-8",
+				 HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+					 HTML_PARSE_NOBLANKS | HTML_PARSE_COMPACT);
+	if (ctxt->errNo == XML_ERR_NO_MEMORY) {
+		/* libxml2 gives back the tree it had: the page's start, not the paper */
+		snprintf(why, whylen, "too large to read: its tree outgrew the memory (%zu bytes "
+			 "of HTML)", len);
+		goto out;
+	}
 	if (!doc || !(root = xmlDocGetRootElement(doc))) {
 		snprintf(why, whylen, "not HTML: the parser found no document");
 		goto out;
@@ -616,5 +629,103 @@ out:
 	pb_buf_free(&x.para);
 	xmlFree(x.base);
 	xmlFreeDoc(doc);
+	if (ctxt)
+		htmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+/* The page read in a child process (child.c): libxml2's tree of a page takes about 40 times
+ * its size (800 MB for 20 MB), which the child's memory cap bounds and its end gives back,
+ * and a page that crashes the parser takes the child alone. The child answers with one
+ * record: 'J', the full text as the state keeps it (pb_fulltext_to_json), or 'E', why
+ * there is none. */
+struct html_job {
+	const char *html;
+	size_t len;
+	const char *base;
+};
+
+static void
+html_child(void *arg, int fd)
+{
+	const struct html_job *job = arg;
+	struct pb_fulltext ft;
+	char why[256];
+	char *json;
+
+	if (pb_fulltext_from_html(job->html, job->len, job->base, &ft, why, sizeof why) < 0) {
+		ft_child_record(fd, 'E', why, strlen(why), NULL, 0);
+		return;
+	}
+	json = pb_fulltext_to_json(&ft);
+	if (json)
+		ft_child_record(fd, 'J', json, strlen(json), NULL, 0);
+	else
+		ft_child_record(fd, 'E', "out of memory", 13, NULL, 0);
+	free(json);
+	pb_fulltext_clear(&ft);
+}
+
+int
+ft_html_answer(const char *buf, size_t len, struct pb_fulltext *out, char *why,
+	       size_t whylen)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	uint32_t n;
+
+	memset(out, 0, sizeof *out);
+	if (len < 5 || (n = ft_get32(p + 1)) != len - 5)
+		return -2;
+	if (p[0] == 'E') {
+		size_t k = n < whylen ? n : whylen - 1;
+
+		if (!whylen)
+			return -1;
+		memcpy(why, buf + 5, k);
+		why[k] = '\0';
+		for (size_t i = 0; i < k; i++)
+			if ((unsigned char)why[i] < 0x20)
+				why[i] = ' ';
+		return -1;
+	}
+	if (p[0] != 'J' || pb_fulltext_from_json(buf + 5, n, out) < 0 || !out->source) {
+		pb_fulltext_clear(out);
+		return -2;
+	}
+	return 0;
+}
+
+int
+ft_html_isolated(const char *html, size_t len, const char *base, int64_t deadline,
+		 struct pb_fulltext *out, char *why, size_t whylen)
+{
+	struct html_job job = { html, len, base };
+	struct pb_buf said = { 0 };
+	struct ft_child how;
+	char what[160];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (ft_child_run(html_child, &job, deadline, HTML_MAX_INPUT + 64u * 1024u, &said, &how,
+			 what, sizeof what) < 0) {
+		snprintf(why, whylen, "cannot read HTML: %s", what);
+		return -2;
+	}
+	rc = how.end == FT_CHILD_ENDED ?
+		ft_html_answer(said.data ? said.data : "", said.len, out, why, whylen) : -2;
+	pb_buf_free(&said);
+	if (rc == 0 || rc == -1)
+		return rc;
+	if (how.end == FT_CHILD_LATE) {
+		snprintf(why, whylen, "the full-text deadline came while reading it");
+		return -3;
+	}
+	if (how.end == FT_CHILD_ENDED && !WIFSIGNALED(how.status) && how.status == 0) {
+		snprintf(why, whylen, "the HTML reader's answer was garbled");
+		return -1;
+	}
+	ft_child_said(&how, what, sizeof what);
+	snprintf(why, whylen, "the HTML reader %s (memory at most %ld MB)", what,
+		 FT_CHILD_MEMORY >> 20);
+	return -1;
 }

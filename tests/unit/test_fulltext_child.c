@@ -1,11 +1,14 @@
-/* The PDF reader runs in a child process (src/fulltext/pdf.c): what poppler does on a hostile
- * file (crash, hang, take all memory, say without end) ends that child, and the caller gets a
- * clear reason and goes on. A stand-in module (pdf_fake.c, PB_PDF_FAKE) plays the file. */
+/* Documents are read in a child process (src/fulltext/child.c): what poppler does on a
+ * hostile PDF (crash, hang, take all memory, say without end) ends that child, and the caller
+ * gets a clear reason and goes on; a stand-in module (pdf_fake.c, PB_PDF_FAKE) plays the
+ * file. An HTML page read there gives what it gives read here, and one whose tree outgrows
+ * the child's memory costs that page alone. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +20,12 @@ static int
 has(const char *s, const char *part)
 {
 	return s && strstr(s, part) != NULL;
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static int
@@ -147,6 +156,107 @@ test_records(void)
 	pb_buf_free(&pl.text);
 }
 
+static char *
+slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *d;
+	long n;
+
+	snprintf(path, sizeof path, "tests/fixtures/fulltext/%s", name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	d = malloc((size_t)n + 1);
+	if (fread(d, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	d[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return d;
+}
+
+static void
+test_html_same(void)
+{
+	static const char *const pages[] = { "arxiv-2501.11120v1.html",
+					     "arxiv-2401.10725v1-native.html" };
+
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		struct pb_fulltext here, there;
+		char why[256], why2[256], *a, *b, *page;
+		size_t len;
+
+		page = slurp(pages[i], &len);
+		T_CHECK(page != NULL);
+		if (!page)
+			continue;
+		T_EQ_INT(pb_fulltext_from_html(page, len, "https://arxiv.org/html/x", &here, why,
+					       sizeof why), 0);
+		T_EQ_INT(ft_html_isolated(page, len, "https://arxiv.org/html/x", 0, &there, why2,
+					  sizeof why2), 0);
+		a = pb_fulltext_to_json(&here);
+		b = pb_fulltext_to_json(&there);
+		T_CHECK(a && b && here.n_sections > 0);
+		T_EQ_STR(a, b);
+		free(a);
+		free(b);
+		pb_fulltext_clear(&here);
+		pb_fulltext_clear(&there);
+		free(page);
+	}
+	no_children();
+}
+
+static void
+test_html_faults(void)
+{
+	struct pb_fulltext ft;
+	char why[256];
+	static const char none[] = "<html><body><p>Withdrawn.</p></body></html>";
+	size_t n = 48u * 1024 * 1024, unit = 8;
+	struct rusage ru;
+	long before;
+	char *big;
+
+	/* the page's own reason comes through */
+	T_EQ_INT(ft_html_isolated(none, sizeof none - 1, NULL, 0, &ft, why, sizeof why), -1);
+	T_EQ_STR(why, "withdrawn");
+
+	/* answers that are not the reader's */
+	T_EQ_INT(ft_html_answer("J\x02\0\0\0{}", 7, &ft, why, sizeof why), -2);
+	T_EQ_INT(ft_html_answer("E\x07\0\0\0no\ntext", 12, &ft, why, sizeof why), -1);
+	T_EQ_STR(why, "no text");
+	T_EQ_INT(ft_html_answer("E\x09\0\0\0no", 7, &ft, why, sizeof why), -2);
+	T_EQ_INT(ft_html_answer("X\0\0\0\0", 5, &ft, why, sizeof why), -2);
+
+#if defined(__SANITIZE_ADDRESS__)
+	/* no memory cap under AddressSanitizer (child.c) */
+	return;
+#endif
+	/* 48 MB of small elements: libxml2's tree of it (about 1.4 GB) passes the child's
+	 * 1 GB; the child says so, and this process's memory stays where it was */
+	big = malloc(n + 1);
+	for (size_t i = 0; i + unit <= n; i += unit)
+		memcpy(big + i, "<i>a</i>", unit);
+	memcpy(big, "<html><body>", 12);
+	big[n - n % unit] = '\0';
+	getrusage(RUSAGE_SELF, &ru);
+	before = ru.ru_maxrss;
+	T_EQ_INT(ft_html_isolated(big, strlen(big), NULL, (int64_t)time(NULL) + 100, &ft, why,
+				  sizeof why), -1);
+	T_CHECK(starts(why, "too large to read: its tree outgrew the memory (50331648 bytes"));
+	T_EQ_INT(ft.n_sections, 0);
+	getrusage(RUSAGE_SELF, &ru);
+	T_CHECK(ru.ru_maxrss - before < 100 * 1024);
+	free(big);
+	no_children();
+}
+
 int
 main(void)
 {
@@ -160,5 +270,7 @@ main(void)
 	test_hang();
 	test_hog();
 	test_loud();
-	return t_done("test_fulltext_pdf_child");
+	test_html_same();
+	test_html_faults();
+	return t_done("test_fulltext_child");
 }
