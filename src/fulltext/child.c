@@ -105,13 +105,15 @@ data_size(void)
 }
 
 static void
-child_limits(long data_bytes)
+child_limits(long data_bytes, pid_t parent)
 {
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTERM, SIGINT,
 				    SIGHUP, SIGPIPE, SIGXCPU };
 	struct rlimit cpu = { FT_CHILD_SECONDS + 5, FT_CHILD_SECONDS + 5 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);   /* the parent was gone before the line above */
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], SIG_DFL);
 	setrlimit(RLIMIT_CPU, &cpu);
@@ -179,7 +181,7 @@ ft_child_run(void (*body)(void *arg, int fd), void *arg, int64_t deadline, size_
 {
 	long data = data_size();
 	int fds[2];
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	memset(how, 0, sizeof *how);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -195,7 +197,7 @@ ft_child_run(void (*body)(void *arg, int fd), void *arg, int64_t deadline, size_
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_limits(data);
+		child_limits(data, self);
 		body(arg, fds[1]);
 		_exit(0);
 	}
