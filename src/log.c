@@ -48,6 +48,12 @@ pb_log_level_parse(const char *s)
 	return -1;
 }
 
+void
+pb_log_off(void)
+{
+	log_level = -1;
+}
+
 int
 pb_log_enabled(enum pb_log_level level)
 {

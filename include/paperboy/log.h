@@ -14,6 +14,9 @@ void pb_log_setup(enum pb_log_level level, int use_syslog);
 /* Parses "error", "warn", "info", "debug"; returns -1 for anything else. */
 int pb_log_level_parse(const char *s);
 int pb_log_enabled(enum pb_log_level level);
+/* Nothing is logged from here on: for a child process made with fork, where another thread of
+ * the parent may have held the log's lock or stderr's at the fork. */
+void pb_log_off(void);
 
 /* Registers a secret (copied) that is replaced by "***" in every later log line.
  * Strings shorter than 4 bytes are ignored. */

@@ -8,8 +8,9 @@
  * signals that end a program, and this process reads what it says through a pipe until
  * the deadline (the run's, and at most FT_CHILD_SECONDS a document), then kills it. The
  * child writes records (a type byte, a 4-byte little-endian length, the bytes) with
- * write(2) only and ends with _exit: it shares this process's locks, buffers and open files
- * as they were at the fork. */
+ * write(2) only, logs nothing and ends with _exit: it shares this process's locks, buffers
+ * and open files as they were at the fork (glibc's allocator is made safe across fork; a log
+ * line's lock or stderr's might be held by another thread). */
 #define _GNU_SOURCE 1   /* pipe2(2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "ft_int.h"
+#include "paperboy/log.h"
 
 /* AddressSanitizer's shadow memory is counted as data: no memory cap under it. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -114,6 +116,8 @@ child_limits(long data_bytes, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);   /* the parent was gone before the line above */
+	/* another thread (the web endpoint's, a delivery) may have held the log's lock */
+	pb_log_off();
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], SIG_DFL);
 	setrlimit(RLIMIT_CPU, &cpu);
