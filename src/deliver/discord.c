@@ -72,11 +72,21 @@ static int
 discord_prepare(struct pb_xfer *x, char *err, size_t errlen)
 {
 	const struct pb_subscriber *sub = pb_config_subscriber(x->cfg, x->msg->subscriber);
-	const char *u = sub ? sub->discord_webhook : NULL;
+	const char *u = sub ? sub->discord_webhook : NULL, *p;
 
 	if (!u || !*u) {
 		snprintf(err, errlen, "no Discord webhook configured for this subscriber");
 		return -1;
+	}
+	/* The URL Discord hands out has no API version, and Discord routes it to its default,
+	 * v6, whose 429 gives retry_after and Retry-After in milliseconds (read as seconds, a
+	 * 2.5 s wait would last 42 minutes). v10 says seconds, as pb_discord_classify_answer
+	 * reads them. */
+	p = strstr(u, "/api/webhooks/");
+	if (p) {
+		pb_buf_append(&x->url, u, (size_t)(p - u));
+		pb_buf_puts(&x->url, "/api/v10");
+		u = p + 4;
 	}
 	/* wait=true: Discord answers once the message is saved, or says why not. */
 	pb_buf_printf(&x->url, "%s%swait=true", u, strchr(u, '?') ? "&" : "?");

@@ -4,7 +4,10 @@ port 0, the chosen port written to --port-file), answering as their documentatio
 request is appended to --log as one JSON line: arrival time (time.time()), kind, webhook or
 topic, the parsed body, the status answered, and what the service would have done with it.
 
-Discord: POST /api/webhooks/<id>/<behaviour>[?wait=true]. Every request is checked as Discord
+Discord: POST /api/v<N>/webhooks/<id>/<behaviour>[?wait=true], or /api/webhooks/... without a
+version, which Discord routes to its default API v6: there, as Discord's v6 does, a 429 gives
+retry_after and Retry-After in milliseconds (v8 and later: seconds, retry_after a float); the
+log says which version a request reached. Every request is checked as Discord
 checks it: a JSON object with content of at most 2,000 characters (else 400 50035 Invalid Form
 Body, errors.content._errors BASE_TYPE_MAX_LENGTH), and each webhook's bucket of 5 requests per
 2 s (else 429 with retry_after and Retry-After, as Discord does). The log says which mentions
@@ -116,17 +119,28 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         if u.path.startswith("/api/webhooks/") and len(parts) == 5:
-            self.discord(parts[3], parts[4], parse_qs(u.query), body, raw)
+            self.discord(parts[3], parts[4], parse_qs(u.query), body, raw, 6)
+        elif re.match(r"^/api/v[0-9]+/webhooks/", u.path) and len(parts) == 6:
+            self.discord(parts[4], parts[5], parse_qs(u.query), body, raw, int(parts[2][1:]))
         elif u.path == "/":
             self.ntfy(body, raw)
         else:
             self.answer(404, {"message": "404: Not Found", "code": 0})
 
     # ---- Discord ----
-    def discord(self, hook_id, how, query, body, raw):
+    def discord(self, hook_id, how, query, body, raw, version):
         hook = "%s/%s" % (hook_id, how)
         wait = query.get("wait", [""])[0] == "true"
-        rec = dict(kind="discord", hook=hook, wait=wait, body=body)
+        rec = dict(kind="discord", hook=hook, wait=wait, body=body, version=version)
+
+        def limited(ra, header, is_global, headers):
+            """A 429 in the units of the version asked: before v8, milliseconds."""
+            if version < 8:
+                ra, header = int(ra * 1000), int(header * 1000)
+            return self.answer(429, {"message": "You are being rate limited.",
+                                     "retry_after": ra, "global": is_global},
+                               [("Retry-After", str(header))] + headers)
+
         if not isinstance(body, dict):
             rec.update(status=400, problem="not JSON")
             self.record(**rec)
@@ -145,12 +159,10 @@ class Handler(BaseHTTPRequestHandler):
             ra = round(2.0 - (now - b[0]), 3)
             rec.update(status=429, problem="bucket")
             self.record(**rec)
-            return self.answer(429, {"message": "You are being rate limited.",
-                                     "retry_after": ra, "global": False},
-                               [("Retry-After", str(int(ra) + 1)),
-                                ("X-RateLimit-Limit", "5"), ("X-RateLimit-Remaining", "0"),
-                                ("X-RateLimit-Reset-After", str(ra)),
-                                ("X-RateLimit-Scope", "user")])
+            return limited(ra, int(ra) + 1, False,
+                           [("X-RateLimit-Limit", "5"), ("X-RateLimit-Remaining", "0"),
+                            ("X-RateLimit-Reset-After", str(ra)),
+                            ("X-RateLimit-Scope", "user")])
         if utf16_len(content) > 2000:
             rec.update(status=400, problem="too long")
             self.record(**rec)
@@ -172,16 +184,12 @@ class Handler(BaseHTTPRequestHandler):
         if how == "ratelimit" and first_time(hook):
             rec.update(status=429)
             self.record(**rec)
-            return self.answer(429, {"message": "You are being rate limited.",
-                                     "retry_after": 2.5, "global": False},
-                               [("Retry-After", "3"), ("X-RateLimit-Scope", "shared")])
+            return limited(2.5, 3, False, [("X-RateLimit-Scope", "shared")])
         if how == "global" and first_time(hook):
             rec.update(status=429)
             self.record(**rec)
-            return self.answer(429, {"message": "You are being rate limited.",
-                                     "retry_after": 1.2, "global": True},
-                               [("Retry-After", "2"), ("X-RateLimit-Global", "true"),
-                                ("X-RateLimit-Scope", "global")])
+            return limited(1.2, 2, True, [("X-RateLimit-Global", "true"),
+                                          ("X-RateLimit-Scope", "global")])
         if how == "flaky" and first_time(hook):
             rec.update(status=502)
             self.record(**rec)
