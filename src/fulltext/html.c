@@ -646,6 +646,13 @@ struct html_job {
 };
 
 static void
+no_message(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+static void
 html_child(void *arg, int fd)
 {
 	const struct html_job *job = arg;
@@ -653,6 +660,9 @@ html_child(void *arg, int fd)
 	char why[256];
 	char *json;
 
+	/* libxml2 prints running out of memory whatever the parser's options say: the child's
+	 * answer says it instead */
+	xmlSetGenericErrorFunc(NULL, no_message);
 	if (pb_fulltext_from_html(job->html, job->len, job->base, &ft, why, sizeof why) < 0) {
 		ft_child_record(fd, 'E', why, strlen(why), NULL, 0);
 		return;
