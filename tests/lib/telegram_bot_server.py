@@ -8,7 +8,10 @@ HTTP/1.1 on 127.0.0.1, port 0, the chosen port written to --port-file).
 Methods (the token in /bot<TOKEN>/ must equal --token, else 401 as Telegram answers):
   getUpdates      the script's updates with update_id >= offset (at most limit); when there
                   is none the answer waits up to the timeout parameter (a long poll), seeing
-                  updates added meanwhile
+                  updates added meanwhile. An offset more than 10 past the last update is
+                  "in the future" to the Bot API's queue, which then answers from its head:
+                  so does this one (all of the script's updates), as Telegram does once its
+                  ids started again at random after a week without updates
   getChatMember   {"status": members["chat:user"]}, "member" when not listed
   sendMessage     recorded; ok with a message; --send-delay S (or the script's "send_delay")
                   holds each answer S seconds
@@ -78,7 +81,9 @@ class Handler(BaseHTTPRequestHandler):
             limit = int(q.get("limit", 100))
             deadline = time.time() + min(float(q.get("timeout", 0)), 50)
             while True:
-                ups = [x for x in script().get("updates", []) if x["update_id"] >= offset]
+                all_ups = script().get("updates", [])
+                last = max([x["update_id"] for x in all_ups], default=0)
+                ups = [x for x in all_ups if x["update_id"] >= offset or offset > last + 11]
                 if ups or time.time() >= deadline:
                     break
                 time.sleep(0.05)
