@@ -66,7 +66,10 @@ chat_of(const cJSON *msg, struct pb_tg_update *u)
 		snprintf(u->chat, sizeof u->chat, "%" PRId64, v);
 	if (cJSON_IsString(type) && strlen(type->valuestring) < sizeof u->chat_type)
 		snprintf(u->chat_type, sizeof u->chat_type, "%s", type->valuestring);
-	if (int_of(get(msg, "message_thread_id"), &v) == 0 && v > 0 && v < 2147483647)
+	/* A reply in a group has a message_thread_id too, the replied-to message's, which is no
+	 * forum topic: an answer sent to it is refused ("message thread not found"). */
+	if (cJSON_IsTrue(get(msg, "is_topic_message")) &&
+	    int_of(get(msg, "message_thread_id"), &v) == 0 && v > 0 && v < 2147483647)
 		u->thread_id = (long)v;
 }
 

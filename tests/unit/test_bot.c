@@ -388,18 +388,24 @@ test_parsers(void)
 {
 	const char *ans = "{\"ok\":true,\"result\":[{\"update_id\":10,\"message\":{\"message_id\":1,"
 		"\"chat\":{\"id\":-1001234567890,\"type\":\"supergroup\"},\"from\":{\"id\":7},"
-		"\"message_thread_id\":3,\"text\":\"/topics\"}},{\"update_id\":11,\"callback_query\":"
+		"\"message_thread_id\":3,\"is_topic_message\":true,\"text\":\"/topics\"}},"
+		"{\"update_id\":11,\"callback_query\":"
 		"{\"id\":\"abc\",\"from\":{\"id\":8},\"data\":\"f+2411.17790\",\"message\":{\"chat\":"
 		"{\"id\":42,\"type\":\"private\"}}}},{\"update_id\":12,\"edited_message\":{}},"
-		"{\"message\":{}}]}";
+		"{\"message\":{}},"
+		/* a reply in a group without topics: its thread is the replied-to message, no
+		 * topic, and an answer sent to it is refused ("message thread not found") */
+		"{\"update_id\":13,\"message\":{\"message_id\":5,\"chat\":{\"id\":-100555,"
+		"\"type\":\"supergroup\"},\"from\":{\"id\":7},\"message_thread_id\":4,"
+		"\"reply_to_message\":{\"message_id\":4},\"text\":\"/topics\"}}]}";
 	struct pb_tg_update *v = NULL;
 	size_t n = 0;
 	char err[256], id[48], data[80];
 	int verdict = 0;
 
 	T_EQ_INT(pb_tg_updates_parse(ans, strlen(ans), &v, &n, err, sizeof err), 0);
-	T_EQ_INT(n, 3);
-	if (n == 3) {
+	T_EQ_INT(n, 4);
+	if (n == 4) {
 		T_EQ_INT(v[0].update_id, 10);
 		T_EQ_STR(v[0].chat, "-1001234567890");
 		T_EQ_STR(v[0].chat_type, "supergroup");
@@ -411,6 +417,8 @@ test_parsers(void)
 		T_EQ_STR(v[1].chat, "42");
 		T_EQ_INT(v[2].update_id, 12);
 		T_EQ_STR(v[2].chat, "");
+		T_EQ_STR(v[3].chat, "-100555");
+		T_EQ_INT(v[3].thread_id, 0);
 	}
 	pb_tg_updates_free(v, n);
 	T_EQ_INT(pb_tg_updates_parse("{\"ok\":false,\"error_code\":409,\"description\":\"Conflict\"}",
