@@ -81,6 +81,7 @@ struct pb_tg_update {
 	char chat[24];           /* the chat's id as text; "" when the update has no chat */
 	char chat_type[16];      /* "private", "group", "supergroup", "channel" */
 	int64_t from_id;         /* the sender's user id, 0 when unknown */
+	int as_chat;             /* 1: sent as the group itself, by an anonymous administrator */
 	long thread_id;          /* a forum topic's message_thread_id, 0 = none */
 	char *text;              /* a message's text, or NULL */
 	char *cb_id;             /* a callback query's id, or NULL for a message */

@@ -86,6 +86,14 @@ parse_one(const cJSON *o, struct pb_tg_update *u)
 		chat_of(msg, u);
 		if (int_of(get(get(msg, "from"), "id"), &v) == 0)
 			u->from_id = v;
+		/* the group as its sender: Telegram's anonymous administrators (from is then
+		 * GroupAnonymousBot, whom getChatMember does not know as one) */
+		if (*u->chat && int_of(get(get(msg, "sender_chat"), "id"), &v) == 0) {
+			char sender[sizeof u->chat];
+
+			snprintf(sender, sizeof sender, "%" PRId64, v);
+			u->as_chat = strcmp(sender, u->chat) == 0;
+		}
 		u->text = str_dup(get(msg, "text"));
 	} else if (cJSON_IsObject(cb) && cJSON_IsString(get(cb, "id"))) {
 		chat_of(get(cb, "message"), u);
@@ -314,7 +322,8 @@ add_chat(cJSON *o, const char *chat)
 }
 
 /* 1 when the sender may change the chat's subscription: anyone in a private chat, the
- * creator and administrators of a group; 0 otherwise (or when Telegram does not say). */
+ * creator and administrators of a group (an anonymous one writes as the group); 0 otherwise
+ * (or when Telegram does not say). */
 static int
 may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 {
@@ -323,7 +332,7 @@ may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 	char err[512];
 	int ok = 0;
 
-	if (strcmp(u->chat_type, "private") == 0)
+	if (strcmp(u->chat_type, "private") == 0 || u->as_chat)
 		return 1;
 	if (u->from_id == 0)
 		return 0;

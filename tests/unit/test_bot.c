@@ -383,6 +383,40 @@ test_telegram_webhook(void)
 	*hdr_tg = '\0';
 }
 
+/* A group's anonymous administrator writes as the group itself (sender_chat, from
+ * GroupAnonymousBot): an administrator, though getChatMember cannot say so (here it is not
+ * even reachable); a member who is not one still changes nothing. */
+static void
+test_telegram_anonymous_admin(void)
+{
+	const char *anon = "{\"update_id\":950,\"message\":{\"message_id\":3,\"chat\":{\"id\":"
+			   "-100999,\"type\":\"supergroup\"},\"from\":{\"id\":1087968824},"
+			   "\"sender_chat\":{\"id\":-100999,\"type\":\"supergroup\"},"
+			   "\"text\":\"/add ti:anonymous\"}}";
+	const char *member = "{\"update_id\":951,\"message\":{\"message_id\":4,\"chat\":{\"id\":"
+			     "-100998,\"type\":\"supergroup\"},\"from\":{\"id\":77},"
+			     "\"sender_chat\":{\"id\":-100123,\"type\":\"channel\"},"
+			     "\"text\":\"/add ti:member\"}}";
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[256];
+
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	if (!b)
+		return;
+	T_EQ_INT(pb_tg_update_parse(anon, strlen(anon), &u, err, sizeof err), 0);
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(topics_of("tg--100999"), 1);
+	/* posted as a channel of the sender's own: no administrator of this group */
+	T_EQ_INT(pb_tg_update_parse(member, strlen(member), &u, err, sizeof err), 0);
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(topics_of("tg--100998"), -1);
+	pb_tgbot_free(b);
+}
+
 static void
 test_parsers(void)
 {
@@ -515,6 +549,7 @@ main(void)
 	test_slack_actions();
 	test_telegram_commands();
 	test_telegram_webhook();
+	test_telegram_anonymous_admin();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
