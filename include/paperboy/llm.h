@@ -11,6 +11,7 @@ enum pb_llm_status {
 	PB_LLM_EMPTY,           /* no content, or only blanks */
 	PB_LLM_REFUSED,         /* a "refusal" field, or finish_reason "content_filter" */
 	PB_LLM_API_ERROR,       /* an {"error": {...}} object */
+	PB_LLM_TRUNCATED,       /* finish_reason "length": the answer was cut off at max_tokens */
 };
 
 struct pb_llm_answer {

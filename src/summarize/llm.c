@@ -178,6 +178,13 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 		st = PB_LLM_REFUSED;
 		goto out;
 	}
+	/* The model stopped at max_tokens mid-answer: kept, the half sentence would be cached
+	 * and shown to every reader of the paper in that language. */
+	if (strcmp(a->finish_reason, "length") == 0) {
+		set_why(why, whylen, "cut off at max_tokens", "finish_reason length");
+		st = PB_LLM_TRUNCATED;
+		goto out;
+	}
 	if (content_text(cJSON_GetObjectItemCaseSensitive(msg, "content"), &text) < 0) {
 		set_why(why, whylen, "content is not text", NULL);
 		goto out;
@@ -234,6 +241,7 @@ pb_llm_status_name(enum pb_llm_status s)
 	case PB_LLM_EMPTY: return "empty";
 	case PB_LLM_REFUSED: return "refused";
 	case PB_LLM_API_ERROR: return "api_error";
+	case PB_LLM_TRUNCATED: return "truncated";
 	}
 	return "unknown";
 }

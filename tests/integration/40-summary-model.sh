@@ -2,7 +2,7 @@
 # The optional model behind the summary, against a local OpenAI-compatible server
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
 # and the executive summary, sent several at once once the model answers; 429, 500, a slow
-# model, malformed JSON, empty content and refusals
+# model, malformed JSON, empty content, refusals and answers cut off at max_tokens
 # fall back to the built-in text with a summary.fallback log line; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget and the deadline stop
 # the requests; the API key never reaches the log; `paperboy run` puts the answers in the digests.
@@ -113,6 +113,8 @@ check_fallback malformed malformed '"not JSON"' 3
 check_fallback empty empty '"empty content"' 3
 check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
 check_fallback filter filter '"refusal: finish_reason content_filter"' 3
+check_fallback truncated truncated '"cut off at max_tokens: finish_reason length"' 3
+! grep -q 'cut off in the middle' "$T/truncated.out" || fail "truncated: half an answer reached a digest"
 # a wrong key: one request, then no more (every request would be refused alike)
 conf badkey badkey 3 60 0
 USE_KEY=sk-wrong-key-000

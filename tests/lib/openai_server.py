@@ -12,6 +12,7 @@ The behaviour is chosen by the request's model name:
   empty      200 with an empty content string
   refusal    200 with message.refusal set and content null
   filter     200 with finish_reason "content_filter"
+  truncated  200 with half a sentence and finish_reason "length" (cut off at max_tokens)
 
 Control: GET /_count gives {"requests": N, "auth_ok": N, "by_model": {...}, "max_inflight": N}
 (chat requests only; max_inflight is the most requests handled at once); POST /_reset zeroes
@@ -132,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, json.dumps(answer(model, None, refusal="I can't help with that.")))
         elif model == "filter":
             self.send(200, json.dumps(answer(model, None, finish="content_filter")))
+        elif model == "truncated":
+            self.send(200, json.dumps(answer(model, "MODEL ANALYSIS cut off in the middle of a",
+                                             finish="length")))
         elif model == "nousage":
             a = answer(model, "MODEL ANSWER without usage.\n\n- **Theme**: testing.")
             del a["usage"]

@@ -73,6 +73,10 @@ static const struct answer_case answers[] = {
 	  "\"usage\":{\"total_tokens\":4}}", PB_LLM_REFUSED, NULL, "refusal: No.", 4 },
 	{ "{\"choices\":[{\"message\":{\"content\":\"partial\"},\"finish_reason\":"
 	  "\"content_filter\"}]}", PB_LLM_REFUSED, NULL, "refusal: finish_reason content_filter", 0 },
+	/* cut off at max_tokens: half an analysis is no analysis, but it still cost */
+	{ "{\"choices\":[{\"message\":{\"content\":\"The method improves accuracy by\"},"
+	  "\"finish_reason\":\"length\"}],\"usage\":{\"total_tokens\":1100}}", PB_LLM_TRUNCATED,
+	  NULL, "cut off at max_tokens", 1100 },
 	{ "{\"error\":{\"message\":\"Invalid API key\",\"type\":\"auth\"}}", PB_LLM_API_ERROR, NULL,
 	  "API error: Invalid API key", 0 },
 	{ "{\"error\":\"overloaded\"}", PB_LLM_API_ERROR, NULL, "API error: overloaded", 0 },
