@@ -29,7 +29,8 @@ char *pb_llm_request(const char *model, double temperature, int max_tokens, cons
 /* Parses an answer body of len bytes (need not be NUL-terminated). Fills *a (release with
  * pb_llm_answer_free, also after a failure) and, unless PB_LLM_OK, why with a short reason
  * for the log ("refusal: I can't help with that", "not JSON", "no choices"). A leading
- * "<think>...</think>" block some models emit is dropped. */
+ * "<think>...</think>" block some models emit is dropped, and so is all before a "</think>"
+ * whose opening tag the server's chat template wrote. */
 enum pb_llm_status pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why,
 				size_t whylen);
 void pb_llm_answer_free(struct pb_llm_answer *a);   /* accepts NULL */

@@ -200,11 +200,18 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 	}
 	b = 0;
 	e = text.len;
-	/* reasoning models may think aloud first; the reader wants the answer */
-	if (e >= 7 && strncmp(text.data, "<think>", 7) == 0) {
-		const char *close = strstr(text.data, "</think>");
+	while (b < e && blank(text.data[b]))
+		b++;
+	/* Reasoning models may think aloud first; the reader wants the answer. Where the chat
+	 * template opens the block itself (QwQ, DeepSeek-R1 distills, Qwen3 thinking models)
+	 * the answer starts inside it: all before its "</think>" is thinking too. */
+	{
+		const char *t = pb_buf_str(&text), *close = strstr(t + b, "</think>");
 
-		b = close ? (size_t)(close - text.data) + 8 : e;
+		if (close)
+			b = (size_t)(close - t) + 8;
+		else if (e - b >= 7 && strncmp(t + b, "<think>", 7) == 0)
+			b = e;      /* cut off while thinking */
 	}
 	while (b < e && blank(text.data[b]))
 		b++;

@@ -59,6 +59,13 @@ static const struct answer_case answers[] = {
 	/* a reasoning block is dropped */
 	{ "{\"choices\":[{\"message\":{\"content\":\"<think>hmm</think>\\n\\nAnswer\"}}]}",
 	  PB_LLM_OK, "Answer", NULL, 0 },
+	/* a chat template that opens the block itself (QwQ, DeepSeek-R1 distills, Qwen3
+	 * thinking models): the answer holds the thinking and its closing tag only */
+	{ "{\"choices\":[{\"message\":{\"content\":\"Okay, the user wants an analysis. Let me "
+	  "think.\\n</think>\\n\\nAnswer\"}}]}", PB_LLM_OK, "Answer", NULL, 0 },
+	/* blanks before the block */
+	{ "{\"choices\":[{\"message\":{\"content\":\"\\n\\n<think>hmm</think>\\nAnswer\"}}]}",
+	  PB_LLM_OK, "Answer", NULL, 0 },
 	/* unicode escapes become UTF-8 */
 	{ "{\"choices\":[{\"message\":{\"content\":\"\\u4f60\\u597d\"}}]}", PB_LLM_OK,
 	  "\xE4\xBD\xA0\xE5\xA5\xBD", NULL, 0 },
