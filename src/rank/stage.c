@@ -199,7 +199,8 @@ prof_embedding(struct pb_ranker *r, uint32_t k)
 		key_of(r->lpaper[pr->m[i].lab], key, sizeof key);
 		if (!(v = pb_embed_find(r->emb, key)))
 			continue;
-		f = pr->m[i].w > 0 ? pr->m[i].w / wpos : wneg > 0 ? pr->m[i].w / wneg : 0;
+		f = pr->m[i].w > 0 ? pr->m[i].w / wpos
+		    : wneg > 0 ? RK_DISLIKE * pr->m[i].w / wneg : 0;
 		for (size_t d = 0; d < dim; d++)
 			pr->emb[d] += (float)(f * v[d]);
 		any = 1;

@@ -612,6 +612,63 @@ test_fusion(void)
 	pb_config_free(cfg);
 }
 
+/* The embedding profile weighs a "not for me" as the lexical one does, at a quarter: with a
+ * like at (1, 0) and a dislike at (0, 1), the liked paper's twin (1, 0) is nearer than a
+ * paper at 45 degrees away from the dislike (0.71, -0.71), which only a dislike at full
+ * weight would put first. */
+static void
+test_fusion_dislike(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 5; like = [\"2401.00001\"];\n"
+		"   topics = ( { name = \"t\"; query = \"abs:splatting OR abs:language\"; } ); } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	char *keys[] = { "2401.00001v1", "2401.00002v1", "2411.00001v1", "2411.00003v1" };
+	float like[2] = { 1, 0 }, dislike[2] = { 0, 1 }, twin[2] = { 1, 0 };
+	float away[2] = { 0.70710678f, -0.70710678f };
+	float *vecs[] = { like, dislike, twin, away };
+	struct pb_embed_set e = { keys, vecs, 4, 2, 0 };
+	char err[512];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, SPLAT_T, SPLAT_A);
+	label(&pr[0], "2401.00002", -1, NOW, PB_LIKE_ALL_TOPICS, NULL, QUANT_T, QUANT_A);
+	link_texts(&pr[0]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	pb_ranker_set_embeddings(r, &e);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	{
+		size_t x = find_hit(&sel[0], 0), y = find_hit(&sel[0], 2);
+
+		/* the twin is second lexically (dynamic splatting, without a vector, is first) and
+		 * first by embedding: 1/62 + 1/61, above the language paper's 1/63 + 1/62 */
+		T_CHECK(x != (size_t)-1 && y != (size_t)-1);
+		if (x != (size_t)-1 && y != (size_t)-1) {
+			T_CHECK(fabs(sel[0].hits[x].score - (1.0 / 62 + 1.0 / 61)) < 1e-9);
+			T_CHECK(sel[0].hits[x].score > sel[0].hits[y].score);
+			if (!(sel[0].hits[x].score > sel[0].hits[y].score))
+				fprintf(stderr, "twin %.6f, away %.6f\n", sel[0].hits[x].score,
+					sel[0].hits[y].score);
+		}
+	}
+	pb_selections_free(sel, 1);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* The corpus's papers count in the frequencies: a word every corpus paper has weighs less
  * than one none has, the day's own papers are not counted twice. */
 static void
@@ -786,6 +843,7 @@ main(void)
 	test_no_topics();
 	test_liked_not_back();
 	test_fusion();
+	test_fusion_dislike();
 	test_corpus();
 	test_explain();
 	test_empty_and_shared();
