@@ -392,6 +392,14 @@ stage_rank(void *ctx, size_t s, const struct pb_paperset *papers, struct pb_hit 
 				continue;
 			}
 		}
+		/* only "not for me" verdicts: nothing to be similar to, so the rules' order, as
+		 * for a reader without labels (a similar topic takes nothing) */
+		if (!r->profs[k].n_pos) {
+			if (mode[i] == PB_RANK_SIMILAR && !(c[i].flags & PB_HIT_TOPIC && sub->n_topics &&
+			    sub->topics[c[i].topic].query) && !follow)
+				keep[i] = 0;
+			continue;
+		}
 		if (r->acc_prof != k && (double)n * avg > (double)r->profs[k].cost)
 			rk_score_all(r, k);
 		score[i] = rk_score_one(r, k, c[i].paper);

@@ -519,6 +519,53 @@ test_no_topics(void)
 	pb_config_free(cfg);
 }
 
+/* A reader whose only labels are "not for me": the disliked paper goes, the rest keep the
+ * rules' order and scores (title matches above abstract matches). */
+static void
+test_dislikes_only(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 5;\n"
+		"   topics = ( { name = \"t\"; query = \"ti:helium OR abs:helium OR "
+		"abs:splatting OR abs:language\"; } ); } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *plain = NULL, *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	char err[512];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	label(&pr[0], "2411.00003", -1, NOW, PB_LIKE_ALL_TOPICS, NULL, day.v[2].title,
+	      day.v[2].abstract);
+	link_texts(&pr[0]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_EQ_INT(pb_match_all(m, &day, &plain, err, sizeof err), 0);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_EQ_INT(find_hit(&sel[0], 2), (size_t)-1);       /* the disliked paper */
+	T_EQ_INT(sel[0].n_hits + 1, plain[0].n_hits);
+	for (size_t i = 0, j = 0; i < plain[0].n_hits && j < sel[0].n_hits; i++) {
+		if (plain[0].hits[i].paper == 2)
+			continue;
+		T_EQ_INT(sel[0].hits[j].paper, plain[0].hits[i].paper);
+		T_CHECK(sel[0].hits[j].score == plain[0].hits[i].score);
+		j++;
+	}
+	pb_selections_free(sel, 1);
+	pb_selections_free(plain, 1);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* A liked paper of the day is what a "similar" topic searches from: not offered back; the
  * rules of a filter topic may still choose it. */
 static void
@@ -841,6 +888,7 @@ main(void)
 	test_learned();
 	test_modes();
 	test_no_topics();
+	test_dislikes_only();
 	test_liked_not_back();
 	test_fusion();
 	test_fusion_dislike();
