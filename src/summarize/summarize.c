@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -20,6 +21,9 @@
 /* After this many failed requests in a row the model is left alone for the rest of the run:
  * a server that is down should not cost the whole deadline. */
 #define MAX_FAILS_IN_ROW 3
+/* A request answered 429 is sent again after the Retry-After the model asks for, when that
+ * wait ends before the deadline, this many times at most; then it falls back. */
+#define MAX_429_TRIES 2
 #define MAX_PROMPT_FILE (256 * 1024)
 /* Papers listed in the summary prompt, in bytes (~6k tokens): a long digest lists its best
  * papers in full and counts the rest. */
@@ -43,6 +47,7 @@ struct job {
 	const char *lang, *hash;        /* borrowed from the config and the summarizer */
 	const char *subscriber;         /* for the fallback line of a summary; borrowed */
 	char *body;                     /* the chat completion request */
+	int tries_429;                  /* answered 429 so far */
 };
 
 /* Built-in executive summaries of the current paperset by what they are made of (language,
@@ -90,6 +95,8 @@ struct pb_summarizer {
 	size_t asked_slots;             /* a power of two, at least twice n_asked; 0 before */
 	struct job *jobs;               /* requests waiting for pb_summarizer_prepare to send */
 	size_t n_jobs, cap_jobs;
+	struct job **again;             /* of them, answered 429: sent again after the wait */
+	size_t n_again, cap_again;
 	char *user_agent, *ca_file;     /* for the request handles */
 	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
 	long n_estimated;   /* answers without usage, charged an estimate */
@@ -242,6 +249,7 @@ pb_summarizer_free(struct pb_summarizer *s)
 		free(s->jobs[i].body);
 	}
 	free(s->jobs);
+	free(s->again);
 	free(s->tmpl_analysis);
 	free(s->tmpl_summary);
 	for (size_t i = 0; i < s->n_asked; i++)
@@ -445,6 +453,7 @@ queue_job(struct pb_summarizer *s, const char *kind, const char *key, const char
 	j->lang = lang;
 	j->hash = hash;
 	j->subscriber = subscriber;
+	j->tries_429 = 0;
 	pb_prompt_render(tmpl, vars, &sys, &user);
 	j->body = pb_llm_request(s->cfg->summary.model, s->cfg->summary.temperature,
 				 s->cfg->summary.max_tokens, sys, user);
@@ -513,8 +522,11 @@ may_ask(struct pb_summarizer *s, size_t in_flight, long *timeout_s, char *why, s
 		return -1;
 	}
 	if (now < s->quiet_until_ms) {
-		snprintf(why, whylen, "rate limited by the model (429), waiting %lld s",
-			 (long long)((s->quiet_until_ms - now + 999) / 1000));
+		/* a wait that ends before the deadline is waited out; a longer one is not */
+		if (s->quiet_until_ms - now + 1000 <= left_ms)
+			return 1;
+		snprintf(why, whylen, "rate limited by the model (429) for %lld s, past the "
+			 "deadline", (long long)((s->quiet_until_ms - now + 999) / 1000));
 		return -1;
 	}
 	if (budget > 0) {
@@ -624,8 +636,23 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 			long ra = pb_http_parse_retry_after(f->retry_after[0] ? f->retry_after : NULL,
 							    (long)time(NULL));
 			if (ra > 0) {
-				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
+				int64_t now = pb_mono_ms();
+
+				s->quiet_until_ms = now + (int64_t)ra * 1000;
 				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
+				if (++j->tries_429 < MAX_429_TRIES && s->started_ms &&
+				    s->quiet_until_ms + 1000 <= s->started_ms +
+				    (int64_t)s->cfg->summary.deadline_s * 1000) {
+					if (s->n_again == s->cap_again) {
+						s->cap_again = s->cap_again ? 2 * s->cap_again : 16;
+						s->again = pb_xreallocarray(s->again, s->cap_again,
+									    sizeof *s->again);
+					}
+					s->again[s->n_again++] = j;
+					pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",
+						j->kind, pb_q(j->key), pb_q(j->lang), ra);
+					return 0;
+				}
 			}
 		}
 		s->fails_in_row++;
@@ -692,19 +719,23 @@ run_jobs(struct pb_summarizer *s)
 	if (s->n_jobs == 0)
 		return;
 	multi = curl_multi_init();
-	while (multi && (next < s->n_jobs || n_fl > 0)) {
+	while (multi && (next < s->n_jobs || s->n_again > 0 || n_fl > 0)) {
 		CURLMsg *cm;
 		int running, left;
 
-		while (next < s->n_jobs && n_fl < window) {
-			struct job *j = &s->jobs[next];
+		while ((next < s->n_jobs || s->n_again > 0) && n_fl < window) {
+			/* those answered 429 first, in the order they were */
+			struct job *j = s->n_again ? s->again[0] : &s->jobs[next];
 			char why[256];
 			long timeout_s = 0;
 			int may = may_ask(s, n_fl, &timeout_s, why, sizeof why);
 
 			if (may > 0)
 				break;
-			next++;
+			if (s->n_again)
+				memmove(s->again, s->again + 1, --s->n_again * sizeof *s->again);
+			else
+				next++;
 			if (may < 0) {
 				fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
 				continue;
@@ -716,8 +747,13 @@ run_jobs(struct pb_summarizer *s)
 			}
 			n_fl++;
 		}
-		if (n_fl == 0)
+		if (n_fl == 0) {
+			/* nothing in flight and the next may not go yet: the model's Retry-After,
+			 * waited a quarter second at a time (may_ask keeps the deadline) */
+			if (next < s->n_jobs || s->n_again > 0)
+				usleep(250000);
 			continue;
+		}
 		curl_multi_perform(multi, &running);
 		while ((cm = curl_multi_info_read(multi, &left))) {
 			struct flight *f = NULL;
@@ -735,7 +771,11 @@ run_jobs(struct pb_summarizer *s)
 		if (n_fl > 0)
 			curl_multi_poll(multi, NULL, 0, 200, NULL);
 	}
-	for (; next < s->n_jobs; next++)   /* only when curl could not start at all */
+	for (size_t i = 0; i < s->n_again; i++)   /* only when curl could not start at all */
+		fallback(s, s->again[i]->kind, s->again[i]->key, s->again[i]->lang,
+			 s->again[i]->subscriber, "cannot start a request");
+	s->n_again = 0;
+	for (; next < s->n_jobs; next++)
 		fallback(s, s->jobs[next].kind, s->jobs[next].key, s->jobs[next].lang,
 			 s->jobs[next].subscriber, "cannot start a request");
 	if (multi)

@@ -105,8 +105,21 @@ check_fallback() { # NAME MODEL REASON_REGEX MAX_REQUESTS
   nolog_key "$1"
   echo "   $2: falls back ($n requests): ok"
 }
-check_fallback ratelimit ratelimit '"HTTP 429, retry after 30 s"' 1
-grep -q 'reason="rate limited by the model (429), waiting' "$T/ratelimit.log" || fail "ratelimit: later papers not held back"
+# a Retry-After past the deadline (90 s against 60): one request, and the rest do not wait
+check_fallback ratelimit ratelimit '"HTTP 429, retry after 90 s"' 1
+grep -q 'reason="rate limited by the model (429) for [0-9]* s, past the deadline"' "$T/ratelimit.log" \
+  || fail "ratelimit: later papers not held back"
+# a short one is waited out: that request goes again, and every answer is the model's
+conf ratelimit_once ratelimit_once 10 60 0
+run ratelimit_once > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/ratelimit_once.out" \
+    || fail "ratelimit_once: $who not from the model"
+done
+grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after_s=2' \
+  "$T/ratelimit_once.log" || fail "ratelimit_once: the 429 was not waited out"
+! grep -q 'event=summary.fallback' "$T/ratelimit_once.log" || fail "ratelimit_once: a fallback"
+echo "   ratelimit_once: a 2 s Retry-After waited out, $(count ratelimit_once) requests: ok"
 check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
 grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
 check_fallback malformed malformed '"not JSON"' 3

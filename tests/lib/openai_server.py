@@ -4,7 +4,8 @@
 The behaviour is chosen by the request's model name:
   normal     an answer with usage (prompt 100, completion 50, total 150 tokens)
   nousage    an answer as normal without its usage (as some local servers send)
-  ratelimit  429 with Retry-After: 30 and an OpenAI-style error body
+  ratelimit  429 with Retry-After: 90 and an OpenAI-style error body
+  ratelimit_once  429 with Retry-After: 2 to its first request, then answers as normal
   error500   500 with an error body
   slow       waits 30 s before answering (longer than any test's timeout)
   delay      waits 1 s, then answers as normal (for requests sent several at once)
@@ -119,7 +120,11 @@ class Handler(BaseHTTPRequestHandler):
         if model == "ratelimit":
             self.send(429, json.dumps({"error": {"message": "Rate limit reached",
                                                  "type": "requests"}}),
-                      headers={"Retry-After": "30"})
+                      headers={"Retry-After": "90"})
+        elif model == "ratelimit_once" and COUNT["by_model"][model] == 1:
+            self.send(429, json.dumps({"error": {"message": "Rate limit reached",
+                                                 "type": "requests"}}),
+                      headers={"Retry-After": "2"})
         elif model == "error500":
             self.send(500, json.dumps({"error": {"message": "The server had an error"}}))
         elif model == "slow":
