@@ -172,8 +172,8 @@ child_link(void *arg, const char *uri)
 	struct child *ch = arg;
 	size_t n = strlen(uri);
 
-	if (ch->links + n > PDF_MAX_LINKS)
-		return;
+	if (n == 0 || ch->links + n > PDF_MAX_LINKS)
+		return;   /* an empty URI is no link; the records never carry one */
 	ch->links += n;
 	child_record(ch, 'L', uri, n, NULL, 0);
 }

@@ -66,6 +66,7 @@ pb_pdf_module_read(int abi, const char *pdf, size_t len, int max_pages,
 			if (i > 10L * 1000 * 1000)
 				break;
 		}
+	sink->link(sink->arg, "");   /* a link annotation with an empty URI */
 	sink->link(sink->arg, "https://github.com/example/code");
 	for (int i = 1; i < res->pages; i++)
 		if (sink->page(sink->arg, page_text, sizeof page_text - 1))
