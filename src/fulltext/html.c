@@ -721,8 +721,8 @@ ft_html_isolated(const char *html, size_t len, const char *base, int64_t deadlin
 		snprintf(why, whylen, "cannot read HTML: %s", what);
 		return -2;
 	}
-	rc = how.end == FT_CHILD_ENDED ?
-		ft_html_answer(said.data ? said.data : "", said.len, out, why, whylen) : -2;
+	/* a whole answer counts, whatever happened after it */
+	rc = ft_html_answer(said.data ? said.data : "", said.len, out, why, whylen);
 	pb_buf_free(&said);
 	if (rc == 0 || rc == -1)
 		return rc;
