@@ -33,6 +33,9 @@
 _Static_assert(SESS_MSGS == 2 && EXPECT_MAX >= 5, "expected replies must fit");
 #define CONN_FDS PB_SMTP_FDS_PER_SESSION  /* sockets curl may use while connecting */
 #define IO_TIMEOUT_MS 120000 /* no progress while waiting for the server: the session dies */
+#define DOT_TIMEOUT_MS 600000 /* the same for the reply to a message's end (RFC 5321
+			       * 4.5.3.2.6): a server may answer only once the message is
+			       * filtered and queued, and giving up sooner sends it twice */
 #define IDLE_CLOSE_MS 30000  /* a session with nothing to carry is closed after this */
 #define WRITE_CHUNK (256 * 1024)
 
@@ -830,6 +833,17 @@ pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p)
 	return (long)best;
 }
 
+/* How long the session may go without progress: longer when all is written and the oldest
+ * reply due is a message's end. */
+static int64_t
+io_timeout_ms(const struct sess *ss)
+{
+	if (ss->nexp > 0 && ss->exp[0].kind == K_DOT && ss->out_off >= ss->out.len &&
+	    ss->later.len == 0)
+		return DOT_TIMEOUT_MS;
+	return IO_TIMEOUT_MS;
+}
+
 void
 pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfds)
 {
@@ -871,7 +885,7 @@ pb_smtp_pool_step(struct pb_smtp_pool *p, const struct curl_waitfd *fds, int nfd
 			conn_check(ss);
 		}
 		if (ss->state == S_READY && (ss->nexp > 0 || ss->out_off < ss->out.len) &&
-		    now - ss->last_io_ms > IO_TIMEOUT_MS)
+		    now - ss->last_io_ms > io_timeout_ms(ss))
 			sess_kill(ss, "timed out waiting for the SMTP server");
 	}
 	/* Sessions that are over, or idle too long, go. */
