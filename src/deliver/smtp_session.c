@@ -295,6 +295,15 @@ again:
 	}
 }
 
+/* Whether a reply's first line ("554 5.7.1 ...") carries an enhanced status code of the
+ * security or policy class (RFC 3463 X.7.XXX). */
+static int
+policy_status(const char *text)
+{
+	return strlen(text) > 8 && text[4] == '5' && text[5] == '.' && text[6] == '7' &&
+	       text[7] == '.';
+}
+
 /* One reply, matched with the oldest command still waiting for one. */
 static int
 on_reply(void *ctx, int code, const char *text)
@@ -330,10 +339,12 @@ on_reply(void *ctx, int code, const char *text)
 			int first = !m->failed;
 
 			refuse(m, code, text);
-			/* A permanent refusal of the address itself (not of us: 530-539 are
-			 * authentication) suppresses that recipient alone. */
+			/* A permanent refusal of the address itself suppresses that recipient
+			 * alone; not one of us: 530-539 are authentication, and a security or
+			 * policy status (RFC 3463 5.7.x: a blocklisted client, relaying
+			 * denied) is mended on our side. */
 			if (first && e.kind == K_RCPT && code >= 500 && code < 600 &&
-			    !(code >= 530 && code < 540))
+			    !(code >= 530 && code < 540) && !policy_status(text))
 				m->res.suppress = 1;
 			ss->need_rset = 1;
 		}

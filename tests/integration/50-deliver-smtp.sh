@@ -7,7 +7,8 @@
 #     a second run sends nothing again.
 #  2. STARTTLS is required by default: a peer without it gets nothing (permanent failure).
 #  3. A wrong password is a permanent failure with the server's words.
-#  4. Postfix smtp-sink: 5xx → failed with the server's words, 4xx → retried, then given up.
+#  4. Postfix smtp-sink: 5xx → failed with the server's words (an unknown user suppressed, a
+#     policy refusal such as a blocklisted client not), 4xx → retried, then given up.
 #  5. 1,000 subscribers while the peer refuses 10% of transactions with 451 after DATA: every
 #     subscriber ends with exactly one message.
 #  6. The same with PIPELINING offered: 300 subscribers, 10% refused with 451 after DATA, three
@@ -209,6 +210,17 @@ start_sink "$PH" -f RCPT -B "550 5.1.1 Recipient address rejected: User unknown"
 grep -q "sent=0 retried=0 failed=1" d.out || { cat d.out d.err >&2; fail "4: 5xx not failed"; }
 outbox d.db | grep -q "alice failed 1 550 5.1.1 Recipient address rejected: User unknown" \
 	|| { outbox d.db >&2; fail "4: 5xx words"; }
+grep -q "event=deliver.suppressed" d.err || { cat d.err >&2; fail "4: unknown user not suppressed"; }
+# A policy refusal (RFC 3463 X.7.X) at RCPT refuses this host, not the address: a blocklisted
+# sending IP or relaying denied fails the message, and the address is not suppressed.
+PB=$(free_port)
+start_sink "$PB" -f RCPT -B "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org"
+"$DRIVE" --db d2.db --smtp "smtp://127.0.0.1:$PB" --tls none --email alice=alice@example.org \
+	--max-wait 5 > d2.out 2> d2.err || fail "drive (5.7.1)"
+grep -q "sent=0 retried=0 failed=1" d2.out || { cat d2.out d2.err >&2; fail "4: 5.7.1 not failed"; }
+outbox d2.db | grep -q "alice failed 1 554 5.7.1 Service unavailable" \
+	|| { outbox d2.db >&2; fail "4: 5.7.1 words"; }
+! grep -q "event=deliver.suppressed" d2.err || { grep suppressed d2.err >&2; fail "4: a policy refusal suppressed the address"; }
 PT=$(free_port)
 start_sink "$PT" -r RCPT
 "$DRIVE" --db e.db --smtp "smtp://127.0.0.1:$PT" --tls none --email alice=alice@example.org \
