@@ -32,10 +32,11 @@
  * newer one. */
 _Static_assert(SESS_MSGS == 2 && EXPECT_MAX >= 5, "expected replies must fit");
 #define CONN_FDS PB_SMTP_FDS_PER_SESSION  /* sockets curl may use while connecting */
-#define IO_TIMEOUT_MS 120000 /* no progress while waiting for the server: the session dies */
-#define DOT_TIMEOUT_MS 600000 /* the same for the reply to a message's end (RFC 5321
-			       * 4.5.3.2.6): a server may answer only once the message is
-			       * filtered and queued, and giving up sooner sends it twice */
+/* No progress this long while waiting for the server: the session dies. For the reply to a
+ * message's end the wait is 10 minutes (RFC 5321 4.5.3.2.6): a server may answer only once
+ * the message is filtered and queued, and giving up sooner sends it twice. Variables only so
+ * that a test can shorten both (pb_smtp_timeouts_for_tests). */
+static int64_t io_timeout = 120000, dot_timeout = 600000;
 #define IDLE_CLOSE_MS 30000  /* a session with nothing to carry is closed after this */
 #define WRITE_CHUNK (256 * 1024)
 
@@ -851,8 +852,15 @@ io_timeout_ms(const struct sess *ss)
 {
 	if (ss->nexp > 0 && ss->exp[0].kind == K_DOT && ss->out_off >= ss->out.len &&
 	    ss->later.len == 0)
-		return DOT_TIMEOUT_MS;
-	return IO_TIMEOUT_MS;
+		return dot_timeout;
+	return io_timeout;
+}
+
+void
+pb_smtp_timeouts_for_tests(long io_ms, long dot_ms)
+{
+	io_timeout = io_ms;
+	dot_timeout = dot_ms;
 }
 
 void
