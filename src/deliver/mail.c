@@ -254,16 +254,15 @@ put_unsub(struct pb_buf *b, const struct pb_config *cfg, const char *u, int url_
 	pb_buf_free(&url);
 }
 
-/* The static pair of the config (email.unsubscribe_url, _mailto); one-click only for https. */
+/* The static pair of the config (email.unsubscribe_url, _mailto). Never one-click: RFC 8058
+ * wants a URL that names its recipient, and one URL shared by every recipient does not, so
+ * the button a mail reader shows for List-Unsubscribe-Post would post to it and remove
+ * nobody; the reader follows the link instead. */
 static void
 put_unsubscribe(struct pb_buf *b, const struct pb_config *cfg)
 {
-	const char *u;
-
-	if (!cfg)
-		return;
-	u = cfg->email.unsubscribe_url;
-	put_unsub(b, cfg, u, 0, u && strncmp(u, "https://", 8) == 0);
+	if (cfg)
+		put_unsub(b, cfg, cfg->email.unsubscribe_url, 0, 0);
 }
 
 /* A recipient's List-Unsubscribe: its own link first, then the mailto address, then the
