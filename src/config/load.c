@@ -471,6 +471,11 @@ check_truncation(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s
 		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%.0f to %.0f)",
 				   (int)strspn(lit_at, "-+0123456789abcdefxABCDEFX"), lit_at, k->min,
 				   k->max);
+	/* A number key written as a whole number: its bounds are all far inside 32 bits. */
+	if (k->type == KT_DOUBLE)
+		return pb_cfg_fail(L, s, keypath, "%.*s is out of range (%g to %g)",
+				   (int)strspn(lit_at, "-+0123456789abcdefxABCDEFX"), lit_at, k->min,
+				   k->max);
 	return pb_cfg_fail(L, s, keypath, "integer too large without the L suffix: add L%s",
 			   k->type == KT_CHAT ? " (e.g. -1001234567890L) or write it as a string" : "");
 }
@@ -698,6 +703,10 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 			d = (double)config_setting_get_int64(s);
 		else
 			return pb_cfg_fail(L, s, keypath, "expected a number, got %s", type_name(s));
+		/* 4294967396 reaches here as 100, inside the bounds: read the literal again */
+		if (t == CONFIG_TYPE_INT &&
+		    check_truncation(L, k, s, keypath, config_setting_get_int64(s)) < 0)
+			return -1;
 		if (!(d >= k->min && d <= k->max))   /* also refuses NaN */
 			return pb_cfg_fail(L, s, keypath, "%g is out of range (%g to %g)", d, k->min,
 					   k->max);
