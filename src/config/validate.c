@@ -693,6 +693,13 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 					 root_is_secret(need) ? " (as _env or _file)" : "");
 		}
 	}
+	/* With the server set but email turned off, the addresses would get nothing and the run
+	 * would say nothing of it (without a server, the loop above has said so already). */
+	if (s->n_emails && !c->email.enabled && root_set(L, "email.smtp_url")) {
+		snprintf(kp, sizeof kp, "subscribers.[%zu].email", i);
+		rc = pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
+				 "email given but email.enabled is false");
+	}
 	if (s->telegram_thread && !s->telegram_chat) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);
 		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,

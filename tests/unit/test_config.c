@@ -107,6 +107,10 @@ static const struct tcase cases[] = {
 	{ "no channel without the file sink", HEAD "file = { enabled = false; };\n"
 	  "subscribers = (\n { name = \"a\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 4, "subscribers.[0]", "has no channel" },
+	{ "an address with email turned off", HEAD "email = { enabled = false;\n"
+	  " smtp_url = \"smtp://127.0.0.1:2525\"; from = \"d@example.org\"; };\n"
+	  "subscribers = ( { name = \"a\";\n email = \"a@example.org\"; " TOPIC " } );\n",
+	  { { 0 } }, "main.conf", 5, "subscribers.[0].email", "email.enabled is false" },
 	{ "no topics", HEAD "subscribers = ( { name = \"a\";\n topics = (); } );\n", { { 0 } },
 	  "main.conf", 3, "subscribers.[0].topics", "at least one is required" },
 	{ "topics missing", HEAD "subscribers = (\n { name = \"a\"; } );\n", { { 0 } },
