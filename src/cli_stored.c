@@ -44,9 +44,12 @@ read_rows(const struct pb_config *cfg, struct pb_sub_row **rows, size_t *n)
 	} else {
 		st = pb_state_open_mode(path.data, PB_STATE_READ, err, sizeof err);
 	}
-	/* A database of an older schema has no stored subscribers either. */
+	/* A database that cannot be read here (damaged, another user's, of an older schema
+	 * that the next run upgrades) gives none: said, so that a command that goes on without
+	 * them (check, subscriber list) does not pass for one that had them. */
 	if (!st) {
-		pb_debug("subscriber.load", "skipped=%s", pb_q(err));
+		pb_warn("subscriber.load", "state=%s error=%s (its stored subscribers are left out)",
+			pb_q(path.data), pb_q(err));
 		goto out;
 	}
 	rc = pb_sub_list(st, rows, n);

@@ -140,6 +140,16 @@ fixtures=${PB_FIXTURES:-$root/../shared/fixtures/arxiv}
 "$PAPERBOY" -c "$tmp/empty.conf" match --feed "$fixtures/rss2-all-archives-2024-11-28-1504items.xml" \
 	>"$tmp/out" 2>"$tmp/err" || fail "empty strings: match exit $? ($(cat "$tmp/err"))"
 
+# A state that cannot be read (here not a database at all): check goes on with the file's
+# subscribers and says the stored ones are left out, naming the file (it said nothing).
+mkdir -p "$tmp/empty-state"
+echo "not a database" >"$tmp/empty-state/paperboy.db"
+"$PAPERBOY" -c "$tmp/empty.conf" check >"$tmp/out" 2>"$tmp/err" ||
+	fail "unreadable state: check exit $? ($(cat "$tmp/err"))"
+grep -q "level=warn event=subscriber.load state=$tmp/empty-state/paperboy.db error=.*(its stored subscribers are left out)" "$tmp/err" ||
+	fail "unreadable state: not said: $(cat "$tmp/err")"
+rm -f "$tmp/empty-state/paperboy.db"
+
 # 5. No file at all.
 "$PAPERBOY" -c "$tmp/absent.conf" check >/dev/null 2>"$tmp/err"
 [ $? -eq 78 ] || fail "absent: want exit 78"
