@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "paperboy/buf.h"
+#include "paperboy/fold.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "db_int.h"
@@ -283,6 +286,30 @@ pb_dbpg_prepare(pb_db_stmt *s, const char *sql, int persistent)
 	return 0;
 }
 
+/* s[0..n) with each byte that starts no valid UTF-8 character made U+FFFD, malloc'd. */
+static char *
+utf8_repaired(const char *s, size_t n, size_t *len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	struct pb_buf b = { 0 };
+
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, (utf8proc_ssize_t)n, &cp);
+
+		if (k <= 0) {
+			pb_buf_puts(&b, "\xEF\xBF\xBD");
+			k = 1;
+		} else {
+			pb_buf_append(&b, p, (size_t)k);
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	*len = b.len;
+	return pb_buf_detach(&b);
+}
+
 int
 pb_dbpg_bind(pb_db_stmt *s, int i, const char *v, size_t n, int binary)
 {
@@ -292,6 +319,17 @@ pb_dbpg_bind(pb_db_stmt *s, int i, const char *v, size_t n, int binary)
 	s->vals[i - 1] = NULL;
 	s->lens[i - 1] = 0;
 	s->fmts[i - 1] = binary;
+	if (v && !binary && !pb_utf8_valid(v, n)) {
+		/* PostgreSQL's text refuses bytes that are not UTF-8 (a server's Latin-1 error
+		 * page in a delivery's reason) where SQLite keeps them; refused, the statement
+		 * would fail and roll back the transaction around it, a delivery group's "sent"
+		 * marks with it. Such a byte becomes U+FFFD, as paperboy shows it anyway. */
+		size_t len;
+
+		s->vals[i - 1] = utf8_repaired(v, n, &len);
+		s->lens[i - 1] = (int)len;
+		return 0;
+	}
 	if (v) {
 		s->vals[i - 1] = pb_xmalloc(n + 1);
 		memcpy(s->vals[i - 1], v, n);

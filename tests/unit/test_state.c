@@ -1186,6 +1186,40 @@ test_record_failed(void)
 	pb_state_close(st);
 }
 
+/* A server's words that are not UTF-8 (a proxy's Latin-1 error page) are recorded as any
+ * other reason, on either backend, and take no other result of the same transaction with
+ * them: on PostgreSQL, whose text refuses such bytes, the group's "sent" marks were rolled
+ * back with the failed statement, and the messages went again on the next run. */
+static void
+test_reason_not_utf8(void)
+{
+	struct pb_state *st = open_db("latin1.db");
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(put(st, "2025-01-01", "ann", "email", "a@x", 1, 1, 0), 1);
+	T_EQ_INT(put(st, "2025-01-01", "bob", "email", "b@x", 1, 1, 0), 1);
+	T_EQ_INT(pb_outbox_due(st, 100, 10, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_INT(pb_state_begin(st), 0);
+		T_EQ_INT(pb_outbox_mark_sent(st, v[0].rowid, 100), 0);
+		T_EQ_INT(pb_outbox_mark_retry(st, v[1].rowid, 200, "HTTP 500: caf\xe9 ferm\xe9"),
+			 0);
+		T_EQ_INT(pb_state_commit(st), 0);
+	}
+	pb_outbox_msgs_free(v, n);
+	T_EQ_INT(raw_count("latin1.db", "SELECT count(*) FROM outbox WHERE status = 1"), 1);
+	T_EQ_INT(raw_count("latin1.db", "SELECT count(*) FROM outbox WHERE status = 0"
+				      " AND attempts = 1 AND last_error LIKE 'HTTP 500: caf%'"), 1);
+	/* the runs' own errors alike */
+	T_EQ_INT(pb_run_record_failed(st, "2025-01-02", "run", 0, "HTTP 503: \xff\xfe"), 0);
+	pb_state_close(st);
+}
+
 int
 main(void)
 {
@@ -1210,6 +1244,7 @@ main(void)
 	test_volume();
 	test_integrity();
 	test_record_failed();
+	test_reason_not_utf8();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
