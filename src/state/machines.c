@@ -129,6 +129,17 @@ pace_get(struct pb_state *st, pb_db_stmt *s, const char *key, int64_t *at)
 	return 0;
 }
 
+/* Runs one statement without parameters (a savepoint's). 0 or -1. */
+static int
+pace_exec(struct pb_state *st, const char *sql)
+{
+	pb_db_stmt *s = pb_st_prepare(st, sql, "pace_take");
+	int rc = s ? pb_st_run(st, s, "pace_take") : -1;
+
+	pb_db_finalize(s);
+	return rc;
+}
+
 int
 pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_ms, size_t n,
 	     int64_t now_ms, int64_t *next_ms)
@@ -136,8 +147,15 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 	pb_db_stmt *get = NULL, *put = NULL;
 	int64_t at, busy = 0;
 	int rc = -1;
+	/* Delivery takes its slots inside the transaction that records its results: there they
+	 * are taken under a savepoint, so that a failure gives up the slots alone, not the
+	 * results before them. On PostgreSQL two machines taking two slots in opposite orders
+	 * deadlock, and the server fails one statement to break it. */
+	int sp = pb_db_in_transaction(st->db);
 
 	*next_ms = 0;
+	if (sp && pace_exec(st, "SAVEPOINT pb_pace") < 0)
+		return -1;
 	get = pb_st_prepare(st, "SELECT next_ms FROM pacing WHERE key = ?1", "pace_take");
 	/* Advanced only when free at now: of two machines, the second finds it taken. */
 	put = pb_st_prepare(st, "INSERT INTO pacing(key, next_ms) VALUES(?1, ?2)"
@@ -177,5 +195,8 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 out:
 	pb_db_finalize(get);
 	pb_db_finalize(put);
+	if (sp && ((rc < 0 && pace_exec(st, "ROLLBACK TO SAVEPOINT pb_pace") < 0) ||
+		   pace_exec(st, "RELEASE SAVEPOINT pb_pace") < 0))
+		rc = -1;
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Several machines on one state: two handles on one database, each with its own machine
  * name, as two processes would be (SQLite, or PostgreSQL with PB_TEST_PG_CONNINFO). Fetch claims and the papers they pass on, outbox claims
  * (whole destinations, leases, release), shared pacing, heartbeats, digests found. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,73 @@ test_pacing(void)
 	pb_state_close(b);
 }
 
+struct pace_call {
+	struct pb_state *st;
+	const char *key;
+	int rc, commit;   /* commit: then the transaction's commit, and its result */
+};
+
+static void *
+pace_thread(void *arg)
+{
+	struct pace_call *c = arg;
+	long iv = 1000;
+	int64_t next;
+
+	c->rc = pb_pace_take(c->st, &c->key, &iv, 1, 10000, &next);
+	if (c->commit)
+		c->commit = pb_state_commit(c->st);
+	return NULL;
+}
+
+/* Delivery takes pacing slots inside the transaction that records its results. Two machines
+ * taking two slots in opposite orders deadlock on PostgreSQL, which breaks it by failing one
+ * statement: that slot alone is given up, never the results recorded before it in the same
+ * transaction (they were rolled back, their messages sent again by the next run). */
+static void
+test_pacing_deadlock(void)
+{
+	struct pb_state *a, *b;
+	struct pace_call ca, cb;
+	struct pb_machine_row *v = NULL;
+	pthread_t th;
+	size_t n = 0;
+	int found = 0;
+
+	if (!t_state_pg())
+		return;   /* SQLite has one writer: no two transactions wait for each other */
+	a = open_as("gamma");
+	b = open_as("delta");
+	T_EQ_INT(pb_state_begin(a), 0);
+	T_EQ_INT(pb_machine_beat(a, 1, 1, time(NULL), 1), 0);
+	ca = (struct pace_call){ a, "dl|1", -2, 0 };
+	pace_thread(&ca);
+	T_EQ_INT(ca.rc, 1);
+	T_EQ_INT(pb_state_begin(b), 0);
+	T_EQ_INT(pb_machine_beat(b, 2, 1, time(NULL), 1), 0);
+	cb = (struct pace_call){ b, "dl|2", -2, 0 };
+	pace_thread(&cb);
+	T_EQ_INT(cb.rc, 1);
+	/* alpha waits for beta's slot, then beta for alpha's */
+	ca = (struct pace_call){ a, "dl|2", -2, 1 };
+	T_EQ_INT(pthread_create(&th, NULL, pace_thread, &ca), 0);
+	usleep(300 * 1000);
+	cb = (struct pace_call){ b, "dl|1", -2, 1 };
+	pace_thread(&cb);
+	pthread_join(th, NULL);
+	T_CHECK(ca.rc == -1 || cb.rc == -1);   /* one of them was the deadlock's victim */
+	T_EQ_INT(ca.commit, 0);
+	T_EQ_INT(cb.commit, 0);
+	/* both transactions' earlier writes kept */
+	T_EQ_INT(pb_machines_list(a, time(NULL), &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found += strcmp(v[i].name, "gamma") == 0 || strcmp(v[i].name, "delta") == 0;
+	T_EQ_INT(found, 2);
+	free(v);
+	pb_state_close(a);
+	pb_state_close(b);
+}
+
 int
 main(void)
 {
@@ -274,6 +342,7 @@ main(void)
 	test_fetch_claim();
 	test_outbox_claim();
 	test_pacing();
+	test_pacing_deadlock();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
