@@ -224,8 +224,6 @@ ft_child_said(const struct ft_child *how, char *out, size_t outlen)
 		snprintf(out, outlen, "took more than %d s", FT_CHILD_SECONDS);
 	else if (how->end == FT_CHILD_LOUD)
 		snprintf(out, outlen, "said more than any document could");
-	else if (how->end == FT_CHILD_LATE)
-		snprintf(out, outlen, "was still at it at the full-text deadline");
 	else if (WIFSIGNALED(st))
 		snprintf(out, outlen, "was stopped by signal %d (%s)", WTERMSIG(st),
 			 strsignal(WTERMSIG(st)));

@@ -96,7 +96,8 @@ int ft_child_run(void (*body)(void *arg, int fd), void *arg, int64_t deadline, s
 		 struct pb_buf *said, struct ft_child *how, char *why, size_t whylen);
 /* One record: type, then a's and b's bytes as one. 0, or -1 when the reader is gone. */
 int ft_child_record(int fd, int type, const void *a, size_t na, const void *b, size_t nb);
-/* What became of a child that gave no answer: "was stopped by signal 11 (...)", ... */
+/* What became of a child that gave no answer (the deadline aside, which each caller says in
+ * its own words): "was stopped by signal 11 (...)", "took more than 120 s", ... */
 void ft_child_said(const struct ft_child *how, char *out, size_t outlen);
 void ft_put32(unsigned char *p, uint32_t v);
 uint32_t ft_get32(const unsigned char *p);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -13,6 +12,7 @@
 #include <libxml/uri.h>
 
 #include "ft_int.h"
+#include "paperboy/escape.h"
 #include "paperboy/log.h"
 
 #define HTML_MAX_INPUT (64u * 1024u * 1024u)
@@ -687,15 +687,12 @@ ft_html_answer(const char *buf, size_t len, struct pb_fulltext *out, char *why,
 	if (len < 5 || (n = ft_get32(p + 1)) != len - 5)
 		return -2;
 	if (p[0] == 'E') {
-		size_t k = n < whylen ? n : whylen - 1;
+		struct pb_buf w = { 0 };
 
-		if (!whylen)
-			return -1;
-		memcpy(why, buf + 5, k);
-		why[k] = '\0';
-		for (size_t i = 0; i < k; i++)
-			if ((unsigned char)why[i] < 0x20)
-				why[i] = ' ';
+		/* one line of text, as any text this process did not write */
+		pb_text_clean(&w, buf + 5, n, PB_CLEAN_ONE_LINE);
+		snprintf(why, whylen, "%s", pb_buf_str(&w));
+		pb_buf_free(&w);
 		return -1;
 	}
 	if (p[0] != 'J' || pb_fulltext_from_json(buf + 5, n, out) < 0 || !out->source) {
@@ -730,7 +727,7 @@ ft_html_isolated(const char *html, size_t len, const char *base, int64_t deadlin
 		snprintf(why, whylen, "the full-text deadline came while reading it");
 		return -3;
 	}
-	if (how.end == FT_CHILD_ENDED && !WIFSIGNALED(how.status) && how.status == 0) {
+	if (how.end == FT_CHILD_ENDED && how.status == 0) {
 		snprintf(why, whylen, "the HTML reader's answer was garbled");
 		return -1;
 	}

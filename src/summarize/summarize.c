@@ -498,6 +498,14 @@ flight_header(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
+/* Whether the model's Retry-After ends at least a second before the run's deadline. */
+static int
+quiet_fits(const struct pb_summarizer *s)
+{
+	return s->quiet_until_ms + 1000 <=
+	       s->started_ms + (int64_t)s->cfg->summary.deadline_s * 1000;
+}
+
 /* Whether the next request may go now. 0: yes. 1: not now, but requests in flight may
  * change that (the budget they spend): wait for them. -1: no, why says why; the job falls
  * back. */
@@ -523,7 +531,7 @@ may_ask(struct pb_summarizer *s, size_t in_flight, long *timeout_s, char *why, s
 	}
 	if (now < s->quiet_until_ms) {
 		/* a wait that ends before the deadline is waited out; a longer one is not */
-		if (s->quiet_until_ms - now + 1000 <= left_ms)
+		if (quiet_fits(s))
 			return 1;
 		snprintf(why, whylen, "rate limited by the model (429) for %lld s, past the "
 			 "deadline", (long long)((s->quiet_until_ms - now + 999) / 1000));
@@ -636,13 +644,9 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 			long ra = pb_http_parse_retry_after(f->retry_after[0] ? f->retry_after : NULL,
 							    (long)time(NULL));
 			if (ra > 0) {
-				int64_t now = pb_mono_ms();
-
-				s->quiet_until_ms = now + (int64_t)ra * 1000;
+				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
 				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
-				if (++j->tries_429 < MAX_429_TRIES && s->started_ms &&
-				    s->quiet_until_ms + 1000 <= s->started_ms +
-				    (int64_t)s->cfg->summary.deadline_s * 1000) {
+				if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
 					if (s->n_again == s->cap_again) {
 						s->cap_again = s->cap_again ? 2 * s->cap_again : 16;
 						s->again = pb_xreallocarray(s->again, s->cap_again,
