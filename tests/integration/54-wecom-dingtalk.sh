@@ -148,7 +148,10 @@ for s, ch, r in (("wc", "wecom", "ok-wc"), ("dt", "dingtalk", "signed-dt"),
         lim = 4096 if ch == "wecom" else 19700
         assert x.get("bytes", 0) <= lim, (r, x.get("bytes"))
     if len(want) > 1:
-        assert min(gaps(robot(r))) >= 0.55, ("pacing", r, gaps(robot(r)))
+        # 600 ms apart when sent; an arrival held up by a busy machine brings the next one
+        # closer, so the gaps are checked on average and each within a margin
+        g = gaps(robot(r))
+        assert sum(g) / len(g) >= 0.58 and min(g) >= 0.4, ("pacing", r, g)
 # readable: titles and arXiv links
 allw = "\n".join(text(x) for x in robot("ok-wc") if x["errcode"] == 0)
 assert "](https://arxiv.org/abs/" in allw and "**Authors:**" in allw, allw[:300]
