@@ -1,5 +1,6 @@
 /* The process clock, with a test hook (PAPERBOY_NOW) that shifts it. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,28 +51,35 @@ pb_format_instant(int64_t t, char *out, size_t n)
 		snprintf(out, n, "%lld", (long long)t);
 }
 
+/* Process-wide by nature, like the real clock it stands in for; the hook is read once, by
+ * whichever thread asks first (the web endpoint's several among them). */
+static int64_t now_offset;
+static pthread_once_t now_once = PTHREAD_ONCE_INIT;
+
+static void
+now_init(void)
+{
+	const char *e = getenv("PAPERBOY_NOW");
+	struct timespec ts;
+	int64_t fake;
+
+	if (!e || !*e)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (pb_parse_instant(e, &fake) == 0)
+		now_offset = fake - (int64_t)ts.tv_sec;
+	else
+		pb_warn("clock.bad_now", "PAPERBOY_NOW=%s", pb_q(e));
+}
+
 int64_t
 pb_now(void)
 {
-	/* Process-wide by nature, like the real clock it stands in for. */
-	static int init;
-	static int64_t offset;
 	struct timespec ts;
 
+	pthread_once(&now_once, now_init);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (!init) {
-		const char *e = getenv("PAPERBOY_NOW");
-		int64_t fake;
-
-		init = 1;
-		if (e && *e) {
-			if (pb_parse_instant(e, &fake) == 0)
-				offset = fake - (int64_t)ts.tv_sec;
-			else
-				pb_warn("clock.bad_now", "PAPERBOY_NOW=%s", pb_q(e));
-		}
-	}
-	return (int64_t)ts.tv_sec + offset;
+	return (int64_t)ts.tv_sec + now_offset;
 }
 
 int64_t

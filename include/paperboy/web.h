@@ -124,7 +124,8 @@ struct pb_web_resp {
 	struct pb_buf headers;   /* extra headers, each "Name: value\r\n" */
 };
 /* What every handler is given: the loaded configuration (with the stored subscribers), the
- * open state, and the key. One handler runs at a time per context. */
+ * open state, and the key. One handler runs at a time per context; handlers of other
+ * contexts run beside it. */
 struct pb_web_ctx {
 	struct pb_config *cfg;
 	struct pb_state *st;
@@ -135,24 +136,27 @@ typedef void (*pb_web_handler)(struct pb_web_ctx *ctx, const struct pb_web_req *
 			       struct pb_web_resp *resp);
 
 /* ---- the server ----
- * libmicrohttpd with one internal polling thread: handlers run one at a time, on one state
- * handle and one configuration (the file's subscribers and the stored ones, inactive ones
- * included), loaded again when the stored subscribers change. Limits: a body larger than
- * PB_WEB_BODY_MAX is refused (413) without being read; a connection limit and timeout; a
- * per-client request rate (web.rate_limit a minute, 429 with Retry-After beyond it); only
- * GET, HEAD and POST (405). Every answer has a Content-Length; no answer redirects. One log
- * line per request: web.request method= path= status= ms= (the path cut after its first
- * part: a token is never logged). */
+ * libmicrohttpd with a fixed pool of threads (4): as many requests are handled at once, so
+ * one that waits (a bot's call to Telegram, a confirmation mail) holds no other. Each
+ * thread's handler runs on a context of its own: a state handle and a configuration (the
+ * file's subscribers and the stored ones, inactive ones included), loaded again when the
+ * file or the stored subscribers change. Limits: a body larger than PB_WEB_BODY_MAX is
+ * refused (413) without being read; a connection limit and timeout; a per-client request
+ * rate (web.rate_limit a minute, 429 with Retry-After beyond it); only GET, HEAD and POST
+ * (405). Every answer has a Content-Length; no answer redirects. One log line per request:
+ * web.request method= path= status= ms= (the path cut after its first part: a token is never
+ * logged). */
 struct pb_web_server;
 /* Starts the endpoint of cfg->web (cfg is read, not kept): opens the state under
  * cfg->state_dir, loads (creating it when absent) web.secret_file, loads config_path with the
- * stored subscribers, and listens on web.listen. Call it with the signals the caller handles
- * blocked: the server's thread inherits the mask. NULL with err filled (never the key) when
- * the endpoint is off, the key or the state cannot be read, or the address cannot be bound. */
+ * stored subscribers (a state handle and a configuration for each thread), and listens on
+ * web.listen. Call it with the signals the caller handles blocked: the server's threads
+ * inherit the mask. NULL with err filled (never the key) when the endpoint is off, the key or
+ * the state cannot be read, or the address cannot be bound. */
 struct pb_web_server *pb_web_start(const struct pb_config *cfg, const char *config_path,
 				   char *err, size_t errlen);
-/* Stops listening, lets the request being handled finish, and frees everything (NULL
- * accepted). */
+/* Stops listening, lets the requests being handled finish, joins the threads, and frees
+ * everything (NULL accepted). */
 void pb_web_stop(struct pb_web_server *s);
 /* The port listened on (useful with port 0 in tests), 0 when unknown. */
 unsigned pb_web_port(const struct pb_web_server *s);

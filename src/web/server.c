@@ -1,8 +1,11 @@
-/* The web endpoint on libmicrohttpd: one internal polling thread, so the handlers run one at a
- * time on one state handle and one loaded configuration. This file adapts a connection to a
- * struct pb_web_req, applies the limits (methods, body size, the per-client rate), and hands
- * the request to pb_web_dispatch; the pages themselves know nothing of libmicrohttpd. */
+/* The web endpoint on libmicrohttpd: a pool of WORKERS threads, so a request that waits (a
+ * bot's call to Telegram, a confirmation mail) holds only its own thread. A request is handled
+ * on a worker of its own: a state handle (neither SQLite's nor PostgreSQL's is shared between
+ * threads here) and the configuration that handle last loaded. This file adapts a connection
+ * to a struct pb_web_req, applies the limits (methods, body size, the per-client rate), and
+ * hands the request to pb_web_dispatch; the pages themselves know nothing of libmicrohttpd. */
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,20 +26,30 @@
 #include "page.h"
 #include "routes.h"
 
-#define CONN_LIMIT 256
+#define CONN_LIMIT 256           /* in all; libmicrohttpd shares it out among the threads */
 #define CONN_TIMEOUT_S 30
 #define RATE_SLOTS 4096
+#define WORKERS 4                /* requests handled at once: threads, and state handles */
 
-struct pb_web_server {
-	struct MHD_Daemon *mhd;
+/* What a request is handled with. Each keeps its own configuration current, since what it
+ * can tell about the state's changes (data_version, its own changes) is its handle's. */
+struct worker {
 	struct pb_web_ctx ctx;
-	char *config_path;
-	struct pb_ratelimit *rl;
 	int64_t data_version;    /* the state's, when the subscribers were last looked at */
 	int64_t own_changes;     /* pb_sub_local_changes then */
 	uint64_t stamp;          /* pb_sub_stamp of the loaded subscribers */
 	int recheck;             /* a POST was answered: the subscribers may have changed */
 	struct stat file;        /* the configuration file when last read (or tried) */
+	int busy;                /* handling a request (under mu) */
+};
+
+struct pb_web_server {
+	struct MHD_Daemon *mhd;
+	char *config_path;
+	pthread_mutex_t mu;      /* guards the workers' busy and the rate limit's table */
+	pthread_cond_t freed;
+	struct worker w[WORKERS];
+	struct pb_ratelimit *rl;
 	unsigned port;
 };
 
@@ -298,20 +311,20 @@ load_config(const char *path)
 /* Whether the configuration file is another than the one last read: edited, replaced or
  * touched (the daemon's reload, SIGHUP, reads it too; this process sees it here). Notes it. */
 static int
-file_changed(struct pb_web_server *s)
+file_changed(struct worker *w)
 {
 	struct stat now;
 
-	if (stat(s->config_path, &now) != 0)
+	if (stat(w->ctx.config_path, &now) != 0)
 		return 0;   /* gone or unreadable: the loaded one stays */
-	if (now.st_ino == s->file.st_ino && now.st_dev == s->file.st_dev &&
-	    now.st_size == s->file.st_size &&
-	    now.st_mtim.tv_sec == s->file.st_mtim.tv_sec &&
-	    now.st_mtim.tv_nsec == s->file.st_mtim.tv_nsec &&
-	    now.st_ctim.tv_sec == s->file.st_ctim.tv_sec &&
-	    now.st_ctim.tv_nsec == s->file.st_ctim.tv_nsec)
+	if (now.st_ino == w->file.st_ino && now.st_dev == w->file.st_dev &&
+	    now.st_size == w->file.st_size &&
+	    now.st_mtim.tv_sec == w->file.st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == w->file.st_mtim.tv_nsec &&
+	    now.st_ctim.tv_sec == w->file.st_ctim.tv_sec &&
+	    now.st_ctim.tv_nsec == w->file.st_ctim.tv_nsec)
 		return 0;
-	s->file = now;
+	w->file = now;
 	return 1;
 }
 
@@ -321,39 +334,65 @@ file_changed(struct pb_web_server *s)
  * unsubscribe changes a state, which the loaded settings do not hold). A file that does not
  * load keeps the last good one, with the error logged once for each change of the file. */
 static void
-refresh(struct pb_web_server *s)
+refresh(struct worker *w)
 {
-	int64_t dv, own = s->own_changes;
+	int64_t dv, own = w->own_changes;
 	uint64_t stamp;
 	struct pb_config *cfg;
 
-	if (file_changed(s)) {
-		if (!(cfg = load_config(s->config_path)))
+	if (file_changed(w)) {
+		if (!(cfg = load_config(w->ctx.config_path)))
 			return;   /* keep the one loaded; load_config said why */
-		pb_config_free(s->ctx.cfg);
-		s->ctx.cfg = cfg;
-		if (pb_sub_stamp(s->ctx.st, &stamp) == 0)
-			s->stamp = stamp;
+		pb_config_free(w->ctx.cfg);
+		w->ctx.cfg = cfg;
+		if (pb_sub_stamp(w->ctx.st, &stamp) == 0)
+			w->stamp = stamp;
 		pb_info("web.reload", "subscribers=%zu why=file", cfg->n_subscribers);
 		return;
 	}
-	if (pb_state_data_version(s->ctx.st, &dv) < 0)
+	if (pb_state_data_version(w->ctx.st, &dv) < 0)
 		return;
-	if (s->recheck && pb_sub_local_changes(s->ctx.st, &own) < 0)
-		own = s->own_changes + 1;
-	s->recheck = 0;
-	if (dv == s->data_version && own == s->own_changes)
+	if (w->recheck && pb_sub_local_changes(w->ctx.st, &own) < 0)
+		own = w->own_changes + 1;
+	w->recheck = 0;
+	if (dv == w->data_version && own == w->own_changes)
 		return;
-	s->data_version = dv;
-	s->own_changes = own;
-	if (pb_sub_stamp(s->ctx.st, &stamp) < 0 || stamp == s->stamp)
+	w->data_version = dv;
+	w->own_changes = own;
+	if (pb_sub_stamp(w->ctx.st, &stamp) < 0 || stamp == w->stamp)
 		return;
-	if (!(cfg = load_config(s->config_path)))
+	if (!(cfg = load_config(w->ctx.config_path)))
 		return;   /* keep the one loaded */
-	pb_config_free(s->ctx.cfg);
-	s->ctx.cfg = cfg;
-	s->stamp = stamp;
+	pb_config_free(w->ctx.cfg);
+	w->ctx.cfg = cfg;
+	w->stamp = stamp;
 	pb_info("web.reload", "subscribers=%zu why=stored", cfg->n_subscribers);
+}
+
+/* A worker of its own for one request. There are as many as libmicrohttpd has threads, each
+ * handling one request at a time, so one is always free; the wait only guards that. */
+static struct worker *
+worker_take(struct pb_web_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		for (size_t i = 0; i < WORKERS; i++)
+			if (!s->w[i].busy) {
+				s->w[i].busy = 1;
+				pthread_mutex_unlock(&s->mu);
+				return &s->w[i];
+			}
+		pthread_cond_wait(&s->freed, &s->mu);
+	}
+}
+
+static void
+worker_give(struct pb_web_server *s, struct worker *w)
+{
+	pthread_mutex_lock(&s->mu);
+	w->busy = 0;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->mu);
 }
 
 static enum MHD_Result
@@ -366,8 +405,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	struct pb_web_resp resp;
 	char peer[64], key[64], msg[256], *path = NULL;
 	const char *q;
+	struct worker *w;
 	enum MHD_Result ret;
-	int bad;
+	int bad, allowed;
 
 	(void)url;
 	(void)version;
@@ -386,7 +426,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 					  "Allow: GET, HEAD, POST\r\n");
 		client_address(mc, peer, sizeof peer);
 		client_key(mc, peer, key, sizeof key);
-		if (!pb_ratelimit_hit(s->rl, key, pb_mono_ms(), &retry)) {
+		pthread_mutex_lock(&s->mu);
+		allowed = pb_ratelimit_hit(s->rl, key, pb_mono_ms(), &retry);
+		pthread_mutex_unlock(&s->mu);
+		if (!allowed) {
 			char h[48];
 
 			snprintf(h, sizeof h, "Retry-After: %d\r\n", retry);
@@ -430,10 +473,12 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		pb_web_bad_form(&resp, "The request's fields cannot be read.");
 		pb_info("web.bad_form", "error=%s", pb_q(msg));
 	} else {
-		refresh(s);
-		pb_web_dispatch(&s->ctx, &req, &resp);
+		w = worker_take(s);
+		refresh(w);
+		pb_web_dispatch(&w->ctx, &req, &resp);
 		if (strcmp(method, "POST") == 0)
-			s->recheck = 1;
+			w->recheck = 1;
+		worker_give(s, w);
 	}
 	ret = send_resp(mc, c, method, &resp);
 	pb_buf_free(&resp.body);
@@ -477,14 +522,38 @@ resolve(const char *listen, struct sockaddr_storage *ss, char *err, size_t errle
 	return 0;
 }
 
+/* Opens w's state handle and loads its configuration. 0, or -1 with err (where: the state's
+ * place, for the message). */
+static int
+worker_open(struct worker *w, const struct pb_config *cfg, const char *where, char *err,
+	    size_t errlen)
+{
+	int temporary;
+
+	file_changed(w);   /* the file as it is read below */
+	if (!(w->ctx.st = pb_cli_state_open(cfg, PB_STATE_CREATE, &temporary, err, errlen)))
+		return -1;
+	if (!(w->ctx.cfg = load_config(w->ctx.config_path))) {
+		snprintf(err, errlen, "%s: the configuration does not load (see the log)",
+			 w->ctx.config_path);
+		return -1;
+	}
+	if (pb_state_data_version(w->ctx.st, &w->data_version) < 0 ||
+	    pb_sub_local_changes(w->ctx.st, &w->own_changes) < 0 ||
+	    pb_sub_stamp(w->ctx.st, &w->stamp) < 0) {
+		snprintf(err, errlen, "%s: %s", where, pb_state_errmsg(w->ctx.st));
+		return -1;
+	}
+	return 0;
+}
+
 struct pb_web_server *
 pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, size_t errlen)
 {
 	struct pb_web_server *s = NULL;
 	struct sockaddr_storage ss;
-	struct pb_buf db = { 0 };
+	struct pb_secret key;
 	char where[320];
-	int temporary;
 	const union MHD_DaemonInfo *di;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
@@ -497,28 +566,30 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s = pb_xcalloc(1, sizeof *s);
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+		free(s);
+		snprintf(err, errlen, "cannot make a lock");
+		return NULL;
+	}
+	if (pthread_cond_init(&s->freed, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		snprintf(err, errlen, "cannot make a condition variable");
+		return NULL;
+	}
 	s->config_path = pb_xstrdup(config_path);
-	file_changed(s);   /* the file as it is read below */
 	if (pb_mkdirs(cfg->state_dir) < 0) {
 		snprintf(err, errlen, "cannot create state directory %s", cfg->state_dir);
 		goto fail;
 	}
-	if (pb_secret_load(cfg->web.secret_file, &s->ctx.secret, err, errlen) < 0)
+	if (pb_secret_load(cfg->web.secret_file, &key, err, errlen) < 0)
 		goto fail;
-	pb_buf_puts(&db, pb_cli_state_where(cfg, where, sizeof where));
-	if (!(s->ctx.st = pb_cli_state_open(cfg, PB_STATE_CREATE, &temporary, err, errlen)))
-		goto fail;
-	if (!(s->ctx.cfg = load_config(config_path))) {
-		snprintf(err, errlen, "%s: the configuration does not load (see the log)",
-			 config_path);
-		goto fail;
-	}
-	s->ctx.config_path = s->config_path;
-	if (pb_state_data_version(s->ctx.st, &s->data_version) < 0 ||
-	    pb_sub_local_changes(s->ctx.st, &s->own_changes) < 0 ||
-	    pb_sub_stamp(s->ctx.st, &s->stamp) < 0) {
-		snprintf(err, errlen, "%s: %s", db.data, pb_state_errmsg(s->ctx.st));
-		goto fail;
+	pb_cli_state_where(cfg, where, sizeof where);
+	for (size_t i = 0; i < WORKERS; i++) {
+		s->w[i].ctx.secret = key;
+		s->w[i].ctx.config_path = s->config_path;
+		if (worker_open(&s->w[i], cfg, where, err, errlen) < 0)
+			goto fail;
 	}
 	s->rl = pb_ratelimit_new(cfg->web.rate_limit, RATE_SLOTS);
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -526,6 +597,7 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, (void *)s,
 				  MHD_OPTION_NOTIFY_COMPLETED, request_done, (void *)s,
+				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)WORKERS,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 				  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
@@ -537,13 +609,13 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	}
 	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : 0;
-	pb_info("web.start", "listen=%s port=%u base_url=%s subscribers=%zu rate_limit=%d",
-		pb_q(cfg->web.listen), s->port, pb_q(cfg->web.base_url), s->ctx.cfg->n_subscribers,
-		cfg->web.rate_limit);
-	pb_buf_free(&db);
+	pb_info("web.start", "listen=%s port=%u base_url=%s subscribers=%zu rate_limit=%d "
+		"workers=%d", pb_q(cfg->web.listen), s->port, pb_q(cfg->web.base_url),
+		s->w[0].ctx.cfg->n_subscribers, cfg->web.rate_limit, WORKERS);
+	memset(&key, 0, sizeof key);
 	return s;
 fail:
-	pb_buf_free(&db);
+	memset(&key, 0, sizeof key);
 	pb_web_stop(s);
 	return NULL;
 }
@@ -559,14 +631,19 @@ pb_web_stop(struct pb_web_server *s)
 {
 	if (!s)
 		return;
+	/* Joins the threads: the requests being handled finish first. */
 	if (s->mhd) {
 		MHD_stop_daemon(s->mhd);
 		pb_info("web.stop", "port=%u", s->port);
 	}
 	pb_ratelimit_free(s->rl);
-	pb_state_close(s->ctx.st);
-	pb_config_free(s->ctx.cfg);
-	memset(&s->ctx.secret, 0, sizeof s->ctx.secret);
+	for (size_t i = 0; i < WORKERS; i++) {
+		pb_state_close(s->w[i].ctx.st);
+		pb_config_free(s->w[i].ctx.cfg);
+		memset(&s->w[i].ctx.secret, 0, sizeof s->w[i].ctx.secret);
+	}
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->mu);
 	free(s->config_path);
 	free(s);
 }

@@ -6,15 +6,17 @@
 # administrator changes the subscription; a button's callback query is recorded as feedback
 # and answered; in a group, a command for another bot (/start@OtherBot) or one paperboy does
 # not have is left alone. Then the daemon is killed with SIGKILL in the middle of a stream of /add
-# commands and started again: every update is applied once, none lost, none twice. Last,
-# Telegram's update ids start again below the offset kept, and the bot still answers.
+# commands and started again: every update is applied once, none lost, none twice. Then
+# Telegram's update ids start again below the offset kept, and the bot still answers. Last,
+# in webhook mode through `paperboy serve`: while Telegram holds the answer to an update
+# (sendMessage taking 6 s), a reader's unsubscribe link is answered at once.
 set -u
-: "${PAPERBOY:?}" "${PB_FIXTURES:?}"
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 PB_TESTS=${PB_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
 T=$(mktemp -d /tmp/pb-tgbot.XXXXXX)
-TG= AX= D=
+TG= AX= D= S= WH=
 cleanup() {
-  for p in $D $TG $AX; do kill "$p" 2>/dev/null; done
+  for p in $WH $S $D $TG $AX; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$T"
 }
@@ -264,5 +266,50 @@ rc=$?
 D=
 [ $rc = 0 ] || fail "the daemon exited $rc after SIGTERM: $(tail -n 20 "$T/d.log")"
 grep -q 'test-token' "$T/d.log" && fail "the token is in the log"
+
+# Webhook mode: Telegram posts the update to the web endpoint, whose handler asks Telegram
+# (sendMessage, held 6 s here) before it answers; meanwhile other requests are answered.
+WPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export PB_TG_HOOK=hook-secret-69
+sed 's/poll_timeout = 2;/poll_timeout = 2; webhook_secret_env = "PB_TG_HOOK";/' "$T/pb.conf" \
+  >"$T/web.conf"
+echo "web = { listen = \"127.0.0.1:$WPORT\"; base_url = \"http://127.0.0.1:$WPORT\"; };" \
+  >>"$T/web.conf"
+python_json '
+import json
+p = "'"$T/script.json"'"
+s = json.load(open(p)); s["send_delay"] = 6
+json.dump(s, open(p, "w"))'
+"$PAPERBOY" -c "$T/web.conf" serve >"$T/serve.log" 2>&1 &
+S=$!
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$WPORT),1).close()" 2>/dev/null; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && die "serve does not listen on $WPORT: $(cat "$T/serve.log")"
+  sleep 0.1
+done
+UNSUB=$("$BUILD/tests/tools/web_token" "$T/state/web.secret" "http://127.0.0.1:$WPORT" unsub lab \
+  telegram:-100888) || die "web_token failed"
+curl -s -m 20 -o "$T/wh.b" -w '%{http_code}' -H "X-Telegram-Bot-Api-Secret-Token: $PB_TG_HOOK" \
+  -H 'Content-Type: application/json' --data-binary \
+  '{"update_id": 700, "message": {"message_id": 700, "chat": {"id": 701, "type": "private"},
+    "from": {"id": 701}, "text": "/topics"}}' \
+  "http://127.0.0.1:$WPORT/telegram/webhook" >"$T/wh.code" &
+WH=$!
+# the stand-in records sendMessage as it is asked, then holds it
+wait_count 1 701 || fail "the webhook's update was not answered: $(cat "$T/serve.log")"
+c=$(curl -s -m 3 -o "$T/u.b" -w '%{http_code} %{time_total}' "$UNSUB")
+[ "${c%% *}" = 200 ] && grep -q 'telegram' "$T/u.b" ||
+  fail "an unsubscribe link while the bot waits for Telegram: ${c:-no answer} (in 3 s)"
+kill -0 "$WH" 2>/dev/null || fail "the webhook was answered before Telegram took its answer"
+wait "$WH"
+WH=
+[ "$(cat "$T/wh.code")" = 200 ] || fail "the webhook: $(cat "$T/wh.code") $(cat "$T/wh.b")"
+kill -TERM "$S"
+wait "$S"
+rc=$?
+S=
+[ $rc = 0 ] || fail "serve exited $rc after SIGTERM: $(tail -n 20 "$T/serve.log")"
+grep -q 'test-token\|hook-secret-69' "$T/serve.log" && fail "a secret is in serve's log"
 [ $fails -eq 0 ] || exit 1
 echo "69-telegram-bot: ok"
