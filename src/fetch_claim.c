@@ -105,6 +105,9 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		}
 		if (waited == 0)
 			pb_info("fetch.waiting", "key=%s", pb_q(key));
+		/* Waiting is work too: the others see this machine alive meanwhile. */
+		if (pb_machine_alive(st, cfg->state_lease_s) < 0)
+			pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
 		/* Another machine is fetching: look again in a fifth of a second (a stop ends
 		 * the wait). */
 		for (int i = 0; i < 2 && !(stop && *stop); i++) {

@@ -40,6 +40,9 @@ struct pb_http {
 	size_t n_hosts;
 	uint64_t rng;
 	int cache_ok;               /* -1 unusable (warned once), 0 not yet created, 1 ready */
+	pb_http_tick_fn tick;       /* pb_http_set_tick's, or NULL */
+	void *tick_ud;
+	int abandoned;              /* the tick asked the request in progress to end */
 };
 
 /* What the header callback collects for the response in progress. */
@@ -63,16 +66,29 @@ struct cache_entry {
 	struct pb_buf body;
 };
 
+/* Whether the request in progress is to end: a stop request, or the caller's tick (asked here,
+ * so at every slice of a wait and every progress call of a transfer) gave it up. */
 static int
-stopped(const struct pb_http *h)
+stopped(struct pb_http *h)
 {
-	return h->o.stop && *h->o.stop;
+	if (h->o.stop && *h->o.stop)
+		return 1;
+	if (h->tick && !h->abandoned && h->tick(h->tick_ud) != 0)
+		h->abandoned = 1;
+	return h->abandoned;
+}
+
+/* The word for a request that stopped(). */
+static const char *
+stop_word(const struct pb_http *h)
+{
+	return h->abandoned && !(h->o.stop && *h->o.stop) ? "abandoned" : "stopped";
 }
 
 /* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a
  * second. Returns -1 when stopped. */
 static int
-sleep_ms(const struct pb_http *h, int64_t ms)
+sleep_ms(struct pb_http *h, int64_t ms)
 {
 	int64_t end = pb_mono_ms() + ms, left;
 
@@ -176,6 +192,20 @@ pb_http_new(const struct pb_http_opts *opts)
 	if (!h->rng)
 		h->rng = 0x9E3779B97F4A7C15ULL;
 	return h;
+}
+
+void
+pb_http_set_tick(struct pb_http *h, pb_http_tick_fn fn, void *ud)
+{
+	h->tick = fn;
+	h->tick_ud = ud;
+}
+
+void
+pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud)
+{
+	*fn = h->tick;
+	*ud = h->tick_ud;
 }
 
 void
@@ -704,6 +734,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 	memset(resp, 0, sizeof *resp);
 	resp->retry_after_s = -1;
 	err[0] = '\0';
+	h->abandoned = 0;
 	memset(&ce, 0, sizeof ce);
 	if (is_get && cache_load(h, url, &ce) == 0)
 		have_cache = 1;
@@ -721,7 +752,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		int retry = 0;
 
 		if (wait_turn(h, hs, extra) != 0) {
-			snprintf(err, errlen, "%s: stopped before %s", url,
+			snprintf(err, errlen, "%s: %s before %s", url, stop_word(h),
 				 attempt == 1 ? "the request" : "retrying");
 			break;
 		}
@@ -741,7 +772,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		curl_easy_setopt(h->easy, CURLOPT_HEADERDATA, &hd);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
-		if (h->o.stop) {
+		if (h->o.stop || h->tick) {
 			curl_easy_setopt(h->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 			curl_easy_setopt(h->easy, CURLOPT_XFERINFODATA, h);
 			curl_easy_setopt(h->easy, CURLOPT_NOPROGRESS, 0L);
@@ -808,7 +839,8 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 			if (sink.too_big)
 				snprintf(err, errlen, "%s: answer larger than %zu bytes", url, sink.max);
 			else if (cc == CURLE_ABORTED_BY_CALLBACK && stopped(h))
-				snprintf(err, errlen, "%s: stopped during the transfer", url);
+				snprintf(err, errlen, "%s: %s during the transfer", url,
+					 stop_word(h));
 			else if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY)
 				snprintf(err, errlen, "%s: %s (the %s name does not resolve: check the "
 					 "network and the proxy settings)", url,

@@ -117,6 +117,7 @@ struct cycle {
 	double deliver_t0;          /* when delivery began (the follower's start) */
 	struct pb_deliver_stats fol_stats;   /* what the follower did */
 	struct pb_parts left_alone; /* destinations the follower left alone (deliver.h) */
+	int match_window;           /* the match's read window is open (build_all) */
 	int fol_rc;
 	char fol_err[512];
 };
@@ -140,6 +141,25 @@ today_utc(char out[16])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* This machine's heartbeat while the cycle works (pb_machine_alive: a few a lease at most, none
+ * inside a transaction), so that the others see it alive through a long fetch, match or
+ * build, not only while it delivers. */
+static void
+alive(struct cycle *c)
+{
+	if (c->st && !c->o->dry_run && pb_machine_alive(c->st, c->cfg->state_lease_s) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(c->st)));
+}
+
+/* The HTTP client's tick (pb_http_set_tick): the cycle's requests (full text, summaries,
+ * lookups) beat too. */
+static int
+alive_tick(void *ud)
+{
+	alive(ud);
+	return 0;
 }
 
 /* Gets the papers for the cycle's date. Returns the fetch status; rep->date is set. */
@@ -195,6 +215,16 @@ skip_received(void *ctx, size_t s, const struct pb_paper *p)
 		free(ids);
 	}
 	if (c->ledger_sub != s) {
+		/* Between two subscribers' ledgers the match's read window is closed for a
+		 * heartbeat when one is due, and opened again. */
+		if (c->match_window && !c->o->dry_run &&
+		    pb_machine_beat_due(c->st, c->cfg->state_lease_s)) {
+			pb_state_read_window(c->st, 0);
+			alive(c);
+			pb_state_read_window(c->st, 1);
+		} else {
+			alive(c);
+		}
 		c->ledger_sub = s;
 		c->ledger_failed = pb_ledger_reader_load(c->ledger, sub->name) < 0;
 	}
@@ -630,6 +660,7 @@ read_open(struct cycle *c)
 	if (c->reading && mono_ms() - c->read_t0 >= BATCH_MS)
 		read_close(c);
 	if (c->st && !c->reading) {
+		alive(c);
 		c->reading = pb_state_read_window(c->st, 1) == 1;
 		c->read_t0 = mono_ms();
 	}
@@ -786,10 +817,14 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	c->ledger_sub = SIZE_MAX;
 	/* The filter reads each subscriber's ledger: in one read window, the state's read lock
 	 * taken once instead of once a subscriber. */
+	alive(c);
 	win = c->st ? pb_state_read_window(c->st, 1) : 0;
+	c->match_window = win == 1;
 	r = pb_match_all(m, &c->papers, &sel, err, errlen);
+	c->match_window = 0;
 	if (win == 1)
 		pb_state_read_window(c->st, 0);
+	alive(c);
 	if (r < 0) {
 		c->rep->sysexit = EX_SOFTWARE;
 		goto out;
@@ -816,6 +851,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	else if (cfg->fulltext.enabled)
 		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
 	pb_summarizer_set_fulltext(sum, &ft);
+	alive(c);
 	c->rcache = pb_render_cache_new();
 	/* The model is asked only about what this cycle will deliver. */
 	if (c->o->only) {
@@ -834,6 +870,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 
 		if (c->o->stop && *c->o->stop)
 			break;
+		alive(c);
 		/* The window of i; the build may start inside one (build_start) and wrap. */
 		if (c->st && cfg->file.enabled && !c->o->only && i / REST_WINDOW != window) {
 			if (window != SIZE_MAX)
@@ -1229,6 +1266,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		h = pb_http_new(&hopts);
 		if (!h)
 			return fail(rep, EX_SOFTWARE, err, errlen, "%s", "cannot initialise libcurl");
+		pb_http_set_tick(h, alive_tick, &c);
 	}
 	t0 = (double)pb_mono_ms();
 	fs = get_papers(&c, h, &fr);
@@ -1264,6 +1302,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 				goto out;
 			}
 			record_seen(&c);
+			alive(&c);
 		}
 		if (fs == PB_FETCH_NO_ANNOUNCEMENT) {
 			rep->status = PB_RUN_NO_ANNOUNCEMENT;

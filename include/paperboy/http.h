@@ -53,6 +53,16 @@ int pb_http_global_init(void);
 struct pb_http *pb_http_new(const struct pb_http_opts *opts);
 void pb_http_free(struct pb_http *h);        /* accepts NULL */
 
+/* A caller's work while a request of h is in progress (e.g. renewing a claim): called from
+ * the requesting thread at least once a second while the request waits (spacing, backoff) or
+ * transfers, so it must be cheap or limit itself. Returning non-zero gives the request up as a
+ * stop would: it fails at once, its error saying "abandoned". */
+typedef int (*pb_http_tick_fn)(void *ud);
+/* Sets h's tick (fn NULL: none) for the requests that follow; pb_http_get_tick reads it, so
+ * a caller can put back the one it replaced. */
+void pb_http_set_tick(struct pb_http *h, pb_http_tick_fn fn, void *ud);
+void pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud);
+
 /* GET url. Retries network errors (but a host or proxy name that does not resolve), 5xx (but
  * 501, 505) and 429, waiting the larger of the
  * jittered exponential backoff and Retry-After; a Retry-After beyond backoff_max_ms (or an

@@ -566,6 +566,13 @@ const char *pb_state_machine(const struct pb_state *st);   /* borrowed; never NU
  * (sent_today starts again on a new UTC day). 0 / -1. */
 int pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now,
 		    long sent);
+/* The heartbeat of a machine at work (a long fetch, match or build), cheap to call often:
+ * pb_machine_beat of this process at now when the last beat through st (either function) is a
+ * third of lease_s old (lease_s <= 0: 60), at most five seconds; none inside an open
+ * transaction. Returns 1 beat, 0 not due, -1 error. pb_machine_beat_due says whether one is
+ * due (1) or not (0) without beating. */
+int pb_machine_alive(struct pb_state *st, int lease_s);
+int pb_machine_beat_due(const struct pb_state *st, int lease_s);
 struct pb_machine_row {
 	char name[128];
 	int64_t pid, started, heartbeat;

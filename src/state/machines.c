@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/state.h"
 #include "state_internal.h"
 
@@ -41,6 +43,7 @@ pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, 
 	struct tm tm;
 	int rc;
 
+	st->beat_ms = pb_mono_ms();
 	if (!s)
 		return -1;
 	gmtime_r(&t, &tm);
@@ -54,6 +57,31 @@ pb_machine_beat(struct pb_state *st, int64_t pid, int64_t started, int64_t now, 
 	rc = pb_st_run(st, s, "machine_beat");
 	pb_db_finalize(s);
 	return rc;
+}
+
+/* The others judge a machine alive by a heartbeat within the lease: three chances to beat
+ * within it, and never more often than delivery beats. */
+#define ALIVE_MAX_MS 5000
+
+int
+pb_machine_beat_due(const struct pb_state *st, int lease_s)
+{
+	int64_t every = (int64_t)(lease_s > 0 ? lease_s : 60) * 1000 / 3;
+
+	if (every > ALIVE_MAX_MS)
+		every = ALIVE_MAX_MS;
+	return !st->beat_ms || pb_mono_ms() - st->beat_ms >= every;
+}
+
+int
+pb_machine_alive(struct pb_state *st, int lease_s)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	/* A write inside an open transaction (SQLite's read window too) would join it. */
+	if (!pb_machine_beat_due(st, lease_s) || pb_db_in_transaction(st->db))
+		return 0;
+	return pb_machine_beat(st, (int64_t)getpid(), now, now, 0) < 0 ? -1 : 1;
 }
 
 int

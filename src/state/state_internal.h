@@ -106,6 +106,7 @@ struct pb_state {
 	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
 				 * about it) */
 	char machine[128];      /* this machine's name in a shared state ("" = the only one) */
+	int64_t beat_ms;        /* monotonic time of the last heartbeat through this handle */
 };
 
 /* The migrations' SQLite DDL for PostgreSQL (schema_pg.c): INTEGER -> BIGINT (an INTEGER

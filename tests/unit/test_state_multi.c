@@ -328,6 +328,37 @@ test_pacing_deadlock(void)
 	pb_state_close(b);
 }
 
+/* A machine at work beats through pb_machine_alive: at once the first time, then not again
+ * within a third of the lease, and never inside an open transaction. */
+static void
+test_machine_alive(void)
+{
+	struct pb_state *a = open_as("alpha");
+	struct pb_machine_row *mr = NULL;
+	size_t nm = 0;
+
+	T_EQ_INT(pb_machine_beat_due(a, 60), 1);
+	T_EQ_INT(pb_machine_alive(a, 60), 1);
+	T_EQ_INT(pb_machine_beat_due(a, 60), 0);
+	T_EQ_INT(pb_machine_alive(a, 60), 0);
+	T_EQ_INT(pb_machines_list(a, time(NULL), &mr, &nm), 0);
+	T_EQ_INT(nm >= 1, 1);
+	if (nm >= 1) {
+		T_EQ_STR(mr[0].name, "alpha");
+		T_CHECK(mr[0].heartbeat >= time(NULL) - 1);
+		T_EQ_INT(mr[0].pid, getpid());
+	}
+	free(mr);
+	/* lease 5: due again after 1.67 s, but not inside a transaction */
+	usleep(1800 * 1000);
+	T_EQ_INT(pb_machine_beat_due(a, 5), 1);
+	T_EQ_INT(pb_state_begin(a), 0);
+	T_EQ_INT(pb_machine_alive(a, 5), 0);
+	T_EQ_INT(pb_state_commit(a), 0);
+	T_EQ_INT(pb_machine_alive(a, 5), 1);
+	pb_state_close(a);
+}
+
 int
 main(void)
 {
@@ -341,6 +372,7 @@ main(void)
 	}
 	test_fetch_claim();
 	test_outbox_claim();
+	test_machine_alive();
 	test_pacing();
 	test_pacing_deadlock();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);

@@ -1,0 +1,84 @@
+#!/bin/sh
+# A fetch that outlasts the lease: the stand-in holds the listing 12 s (PB_LONG_FETCH_S)
+# while the lease is 5 s. alpha fetches; beta, started meanwhile, waits. Checks: the fetching
+# machine renews its claim, so beta never takes the fetch over (arXiv is asked once, beta
+# reads the papers from the state); status, asked midway, shows both machines alive (a
+# heartbeat within the lease) and alpha fetching; every digest is delivered once.
+set -u
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
+N=${PB_MULTI_SUBSCRIBERS:-6}
+STALL=${PB_LONG_FETCH_S:-12}
+T=$(mktemp -d /tmp/pb-multi-long.XXXXXX) || exit 1
+SRV= SMTP= A= B= PGDIR=
+MULTI_NAME=94-machines-long-fetch
+. "$PB_TESTS/lib/multi_frame.sh"
+
+. "$PB_TESTS/lib/multi.sh"
+MULTI_LEASE=5
+
+/usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \
+  --log "$T/requests.json" --fixtures "$PB_FIXTURES" --stall "/rss|$STALL" 2>"$T/arxiv.err" &
+SRV=$!
+mkdir -p "$T/mail"
+/usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
+  --timeout 300 2>"$T/smtpd.err" &
+SMTP=$!
+wait_file "$T/arxiv.port" 30
+wait_file "$T/smtp.port" 30
+
+multi_state "$T" || die "no shared state"
+echo "   backend=$MULTI_BACKEND subscribers=$N listing held ${STALL} s, lease 5 s"
+multi_conf "$T" alpha "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/a.conf"
+multi_conf "$T" beta "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/b.conf"
+
+"$PAPERBOY" -c "$T/a.conf" run >"$T/a.out" 2>"$T/a.log" &
+A=$!
+# alpha holds the fetch's claim (the stand-in logs the request only once it has answered).
+i=0
+until "$PAPERBOY" -c "$T/b.conf" status 2>/dev/null | grep -Eq "^  alpha .* 1 fetch  "; do
+  i=$((i + 1)); [ $i -le 100 ] || die "alpha did not claim the fetch within 10 s"
+  sleep 0.1
+done
+sleep 1
+"$PAPERBOY" -c "$T/b.conf" run >"$T/b.out" 2>"$T/b.log" &
+B=$!
+
+# Past a lease and a half of the fetch (and 6 s of beta's wait): both must look alive.
+sleep $((STALL * 3 / 4))
+kill -0 "$A" 2>/dev/null || die "alpha ended before its fetch could"
+"$PAPERBOY" -c "$T/b.conf" status >"$T/status.out" 2>"$T/status.err" || die "status failed"
+for m in alpha beta; do
+  age=$(sed -n "s/^  $m .* heartbeat .* (\([0-9]*\)s ago).*/\1/p" "$T/status.out")
+  [ -n "$age" ] || die "status does not list $m: $(cat "$T/status.out")"
+  echo "   midway: $m heartbeat ${age}s ago"
+  [ "$age" -le 4 ] ||
+    die "$m looks dead midway (heartbeat ${age}s ago, lease 5 s): $(cat "$T/status.out")"
+done
+grep -Eq "^  alpha .* 1 fetch  " "$T/status.out" ||
+  die "status does not show alpha's live fetch claim: $(cat "$T/status.out")"
+
+wait_exit "$A" 120 || die "alpha did not finish within 120 s"
+ra=$rc; A=
+wait_exit "$B" 120 || die "beta did not finish within 120 s"
+rb=$rc; B=
+[ "$ra" -eq 0 ] || die "alpha: exit $ra"
+[ "$rb" -eq 0 ] || die "beta: exit $rb"
+
+n=$(grep -c '"/rss' "$T/requests.json")
+[ "$n" -eq 1 ] || die "arXiv was asked for the listing $n times, want once"
+grep -q 'event=fetch.claimed' "$T/a.log" || die "alpha did not fetch"
+grep -q 'event=fetch.shared' "$T/b.log" || die "beta did not read the papers from the state"
+grep -q 'event=fetch.claim_lost' "$T/a.log" && die "alpha lost its claim"
+
+/usr/bin/python3 - "$T/mail/index.jsonl" "$N" <<'PY' || die "deliveries are wrong"
+import collections, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = [r for r in rows if str(r.get("status", "")).startswith("250")]
+ids = collections.Counter(r.get("message_id") for r in ok)
+twice = [k for k, v in ids.items() if v > 1]
+if twice:
+    sys.exit("delivered more than once: %s" % twice[:5])
+if len(ids) != int(sys.argv[2]):
+    sys.exit("%d digests delivered, want %s" % (len(ids), sys.argv[2]))
+PY
+echo "94-machines-long-fetch: ok"
