@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "paperboy/clock.h"
+#include "paperboy/fetch.h"
 #include "paperboy/fetch_claim.h"
 #include "paperboy/log.h"
 
@@ -11,11 +12,60 @@
 #define RETRY_S 60
 /* Another machine's listing of the latest announcement serves for this long. */
 #define LATEST_REUSE_S 1800
+/* A fetch renews its claim for at most this long: one that outlasts it (a server that keeps
+ * answering slowly) loses the claim as a dead machine would, and another machine may fetch. */
+#define HOLD_MAX_S 3600
+/* Renewals at most this often: the lease's third, so two may fail before it runs out. */
+#define RENEW_MAX_MS 5000
 
 static int
-fetch_lease_s(const struct pb_config *cfg)
+lease_s(const struct pb_config *cfg)
 {
-	return 10 * (cfg->state_lease_s > 0 ? cfg->state_lease_s : 60);
+	return cfg->state_lease_s > 0 ? cfg->state_lease_s : 60;
+}
+
+/* The claim of the announcement while this machine fetches it, kept from the HTTP client's
+ * tick: between requests, in their spacing and backoff, and during each transfer. */
+struct hold {
+	struct pb_state *st;
+	const char *key;
+	int lease_s;
+	int64_t taken;           /* unix seconds */
+	int64_t renewed_ms;      /* monotonic */
+	int lost;                /* another machine took the claim: the fetch is given up */
+};
+
+static int
+hold_tick(void *ud)
+{
+	struct hold *k = ud;
+	int64_t t = pb_mono_ms(), now = (int64_t)time(NULL), every = k->lease_s * 1000LL / 3;
+	int r;
+
+	if (pb_machine_alive(k->st, k->lease_s) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(k->st)));
+	if (k->lost)
+		return 1;
+	if (every > RENEW_MAX_MS)
+		every = RENEW_MAX_MS;
+	if (t - k->renewed_ms < every || now - k->taken > HOLD_MAX_S)
+		return 0;
+	k->renewed_ms = t;
+	r = pb_fetch_claim_renew(k->st, k->key, now, k->lease_s);
+	if (r < 0) {
+		/* The state may be back before the lease runs out: fetch on. */
+		pb_warn("fetch.claim_renew", "key=%s error=%s", pb_q(k->key),
+			pb_q(pb_state_errmsg(k->st)));
+		return 0;
+	}
+	if (r == 0) {
+		pb_warn("fetch.claim_lost", "key=%s machine=%s note=%s", pb_q(k->key),
+			pb_q(pb_state_machine(k->st)),
+			pb_q("another machine took the fetch over; its outcome is awaited"));
+		k->lost = 1;
+		return 1;
+	}
+	return 0;
 }
 
 /* The outcome another machine stored into out and res. Returns its status. */
@@ -45,13 +95,29 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		      struct pb_fetch_result *res)
 {
 	char key[64], today[16];
-	int lease = fetch_lease_s(cfg), waited = 0;
-	int64_t give_up = (int64_t)time(NULL) + lease + 60;
+	int lease = lease_s(cfg), waited = 0;
+	/* Waited for while another machine renews its claim, and a lease more. */
+	int64_t give_up = (int64_t)time(NULL) + HOLD_MAX_S + lease + 60;
 	time_t t = time(NULL);
 	struct tm tm;
+	struct pb_http *own = NULL;
+	enum pb_fetch_status rc;
 
 	if (rq->feed || !st)
 		return pb_papers_load(h, cfg, rq, out, res);
+	if (!h) {
+		struct pb_http_opts ho;
+
+		pb_fetch_http_opts(cfg, &ho);
+		ho.stop = stop;
+		h = own = pb_http_new(&ho);
+		if (!h) {
+			memset(res, 0, sizeof *res);
+			res->status = PB_FETCH_UNAVAILABLE;
+			snprintf(res->message, sizeof res->message, "cannot start the HTTP client");
+			return res->status;
+		}
+	}
 	gmtime_r(&t, &tm);
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 	if (rq->date)
@@ -70,14 +136,31 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 			res->status = PB_FETCH_UNAVAILABLE;
 			snprintf(res->message, sizeof res->message, "state: claiming the fetch of "
 				 "%s: %s", key, pb_state_errmsg(st));
-			return res->status;
+			rc = res->status;
+			goto out;
 		}
 		if (c == PB_FETCH_CLAIM_MINE) {
-			enum pb_fetch_status fs = pb_papers_load(h, cfg, rq, out, res);
-			int ok = fs == PB_FETCH_OK || fs == PB_FETCH_NO_ANNOUNCEMENT;
-			int stale = ok && !rq->date && expect_date && out->announce_date &&
-				    strcmp(out->announce_date, expect_date) < 0;
+			struct hold k = { st, key, lease, now, pb_mono_ms(), 0 };
+			pb_http_tick_fn tick;
+			void *tick_ud;
+			enum pb_fetch_status fs;
+			int ok, stale;
 
+			pb_http_get_tick(h, &tick, &tick_ud);
+			pb_http_set_tick(h, hold_tick, &k);
+			fs = pb_papers_load(h, cfg, rq, out, res);
+			pb_http_set_tick(h, tick, tick_ud);
+			if (k.lost && !(stop && *stop)) {
+				/* Another machine fetches (or has fetched) it: its outcome is the
+				 * one, not what this fetch got before it was given up. */
+				pb_paperset_free(out);
+				pb_paperset_init(out);
+				memset(res, 0, sizeof *res);
+				continue;
+			}
+			ok = fs == PB_FETCH_OK || fs == PB_FETCH_NO_ANNOUNCEMENT;
+			stale = ok && !rq->date && expect_date && out->announce_date &&
+				strcmp(out->announce_date, expect_date) < 0;
 			pb_info("fetch.claimed", "key=%s machine=%s status=%d papers=%zu stale=%d",
 				pb_q(key), pb_q(pb_state_machine(st)), (int)fs, out->n, stale);
 			/* A stopped fetch is nobody's outcome: the claim lapses with its lease. */
@@ -86,14 +169,16 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 						  res->http_status, res->message) < 0)
 				pb_warn("fetch.claim_finish", "key=%s error=%s", pb_q(key),
 					pb_q(pb_state_errmsg(st)));
-			return fs;
+			rc = fs;
+			goto out;
 		}
 		if (c == PB_FETCH_CLAIM_DONE || c == PB_FETCH_CLAIM_FAILED) {
 			enum pb_fetch_status fs = load_stored(st, key, out, res);
 
 			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_ms=%d",
 				pb_q(key), (int)fs, out->n, waited * 200);
-			return fs;
+			rc = fs;
+			goto out;
 		}
 		if (now >= give_up || (stop && *stop)) {
 			res->status = PB_FETCH_UNAVAILABLE;
@@ -101,12 +186,13 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 				 stop && *stop ? "stopped"
 					      : "another machine holds the fetch of the announcement "
 						"and has not finished it");
-			return res->status;
+			rc = res->status;
+			goto out;
 		}
 		if (waited == 0)
 			pb_info("fetch.waiting", "key=%s", pb_q(key));
 		/* Waiting is work too: the others see this machine alive meanwhile. */
-		if (pb_machine_alive(st, cfg->state_lease_s) < 0)
+		if (pb_machine_alive(st, lease) < 0)
 			pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
 		/* Another machine is fetching: look again in a fifth of a second (a stop ends
 		 * the wait). */
@@ -116,4 +202,7 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		}
 		waited++;
 	}
+out:
+	pb_http_free(own);
+	return rc;
 }
