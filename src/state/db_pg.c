@@ -147,9 +147,15 @@ session_setup(struct pb_db *db)
 struct pb_db *
 pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
 {
-	/* Earlier entries are defaults the conninfo (expanded from dbname) overrides. */
-	const char *const keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *vals[] = { "10", "paperboy", conninfo, NULL };
+	/* Earlier entries are defaults the conninfo (expanded from dbname) overrides. A host
+	 * that falls silent (network cut, frozen machine) is otherwise waited on until TCP gives
+	 * up, up to a quarter of an hour: keepalives notice an idle connection's dead peer within
+	 * a minute, tcp_user_timeout a statement sent and never acknowledged. A live server's
+	 * kernel answers both however long its statement runs. */
+	const char *const keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+				     "keepalives_interval", "keepalives_count",
+				     "tcp_user_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "10", "1", "30", "10", "3", "60000", "paperboy", conninfo, NULL };
 	struct pb_db *db = pb_xcalloc(1, sizeof *db);
 	char where[256];
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -13,8 +14,9 @@
 #include "paperboy/state.h"
 #include "t.h"
 #include "t_state.h"
-/* White box: the session's own process id, to end it from outside. */
+/* White box: the session's own process id, to end it from outside; its libpq connection. */
 #include "../../src/state/state_internal.h"
+#include "../../src/state/db_int.h"
 
 static char dir[256];
 
@@ -250,19 +252,108 @@ out:
 	pb_state_close(b);
 }
 
+/* The value of key among the options c connected with ("" when unset), copied to out. */
+static const char *
+conn_option(PGconn *c, const char *key, char *out, size_t n)
+{
+	PQconninfoOption *opts = c ? PQconninfo(c) : NULL;
+
+	snprintf(out, n, "%s", "");
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val)
+			snprintf(out, n, "%s", o->val);
+	PQconninfoFree(opts);
+	return out;
+}
+
+/* A database host that falls silent is noticed by TCP within about a minute (keepalives for an
+ * idle connection, tcp_user_timeout for a statement never acknowledged), not after TCP's own
+ * quarter of an hour; what the conninfo says instead wins. The options are the client's own
+ * (nothing server-side shows them): PQconninfo says what the connection was made with. */
+static void
+test_keepalives(void)
+{
+	char err[512] = "", v[64];
+	struct pb_state *st = t_state_open(db_path("alive"), err, sizeof err);
+	struct pb_buf ci = { 0 };
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_STR(conn_option(st->db->conn, "keepalives", v, sizeof v), "1");
+	T_EQ_STR(conn_option(st->db->conn, "keepalives_idle", v, sizeof v), "30");
+	T_EQ_STR(conn_option(st->db->conn, "keepalives_interval", v, sizeof v), "10");
+	T_EQ_STR(conn_option(st->db->conn, "keepalives_count", v, sizeof v), "3");
+	T_EQ_STR(conn_option(st->db->conn, "tcp_user_timeout", v, sizeof v), "60000");
+	T_EQ_STR(conn_option(st->db->conn, "connect_timeout", v, sizeof v), "10");
+	/* Kept by a reconnection. */
+	T_EQ_INT(pb_state_reconnect(st, 5000), 0);
+	T_EQ_STR(conn_option(st->db->conn, "tcp_user_timeout", v, sizeof v), "60000");
+	pb_state_close(st);
+
+	t_state_pg_conninfo(db_path("alive"), 0, &ci);
+	pb_buf_puts(&ci, " keepalives_idle=7 tcp_user_timeout=0 keepalives=0");
+	st = pb_state_open_pg(ci.data, PB_STATE_CREATE, NULL, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (st) {
+		T_EQ_STR(conn_option(st->db->conn, "keepalives", v, sizeof v), "0");
+		T_EQ_STR(conn_option(st->db->conn, "keepalives_idle", v, sizeof v), "7");
+		T_EQ_STR(conn_option(st->db->conn, "tcp_user_timeout", v, sizeof v), "0");
+		T_EQ_STR(conn_option(st->db->conn, "keepalives_count", v, sizeof v), "3");
+	}
+	pb_state_close(st);
+	pb_buf_free(&ci);
+}
+
+/* PB_TEST_PG_SILENT_HOST=live or dead, from integration test 91, which takes the network away
+ * in the middle of the dead one: a statement that outlasts the keepalives' minute on a live
+ * server ends as it should (its kernel answers them); one whose host falls silent fails within
+ * about a minute instead of the quarter of an hour TCP would wait. */
+static void
+test_silent_host(const char *phase)
+{
+	char err[512] = "";
+	struct pb_state *st = t_state_open(db_path("silent"), err, sizeof err);
+	int live = strcmp(phase, "live") == 0;
+	time_t t0 = time(NULL);
+	int rc;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	pb_state_set_patience(st, 0);
+	printf("test_state_pg: %s: running\n", phase);
+	fflush(stdout);
+	rc = pb_db_exec(st->db, live ? "SELECT pg_sleep(70)" : "SELECT pg_sleep(600)", err,
+			sizeof err);
+	printf("test_state_pg: %s: %s after %lld s%s%s\n", phase, rc == 0 ? "ended" : "failed",
+	       (long long)(time(NULL) - t0), rc ? ": " : "", rc ? err : "");
+	T_EQ_INT(rc, live ? 0 : -1);
+	if (!live) {
+		T_CHECK(time(NULL) - t0 < 100);
+		T_EQ_INT(pb_state_lost(st), 1);
+	}
+	pb_state_close(st);
+}
+
 int
 main(void)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = getenv("TMPDIR"), *silent = getenv("PB_TEST_PG_SILENT_HOST");
 
 	if (!t_state_pg()) {
 		printf("test_state_pg: skipped (PB_TEST_PG_CONNINFO is not set; make unit-pg)\n");
 		return 0;
 	}
 	snprintf(dir, sizeof dir, "%s/pb-test-state-pg", tmp ? tmp : "/tmp");
+	if (silent && *silent) {
+		test_silent_host(silent);
+		return t_done("test_state_pg");
+	}
 	test_replay();
 	test_no_patience();
 	test_failed_statement();
 	test_data_version();
+	test_keepalives();
 	return t_done("test_state_pg");
 }
