@@ -46,7 +46,11 @@ const char *pb_state_backend(struct pb_state *st);
  * that finds the connection gone waits for the server (the patience: 60 s unless set; 0 fails
  * at once), connecting again with a growing pause (0.2 s doubling to 5 s); on the new connection
  * it replays the transaction that was open (what the caller did since pb_state_begin) and goes
- * on, so the caller notices only the wait. When the server stays away, or the transaction
+ * on, so the caller notices only the wait. A pb_state_commit whose reply was lost with the
+ * connection is replayed only when the server says that transaction did not commit; when it
+ * did, the commit succeeds as it is (and when the server cannot tell within the patience, the
+ * commit fails saying so: whether it committed is then unknown). When the server stays away,
+ * or the transaction
  * cannot be replayed, the function fails (-1 or its error value) and the open transaction is
  * gone: pb_state_in_transaction says 0, pb_state_commit fails, and nothing it held (a "sent"
  * mark) was made. pb_state_lost says whether the connection is gone now; pb_state_reconnect

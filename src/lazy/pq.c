@@ -11,6 +11,8 @@
 	XV(PQreset, (PGconn *c), (c)) \
 	X(ConnStatusType, PQstatus, (const PGconn *c), (c)) \
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *c), (c)) \
+	X(int, PQbackendPID, (const PGconn *c), (c)) \
+	X(int, PQserverVersion, (const PGconn *c), (c)) \
 	X(char *, PQerrorMessage, (const PGconn *c), (c)) \
 	X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *c, PQnoticeProcessor p, void *arg), \
 	  (c, p, arg)) \
@@ -28,6 +30,7 @@
 				       const int *formats, int result_format), \
 	  (c, name, n, values, lengths, formats, result_format)) \
 	XV(PQclear, (PGresult *r), (r)) \
+	X(PGresult *, PQmakeEmptyPGresult, (PGconn *c, ExecStatusType status), (c, status)) \
 	X(ExecStatusType, PQresultStatus, (const PGresult *r), (r)) \
 	X(char *, PQresultErrorMessage, (const PGresult *r), (r)) \
 	X(char *, PQresultErrorField, (const PGresult *r, int code), (r, code)) \

@@ -458,8 +458,55 @@ exec_once(struct pb_db *db, const char *sql, const char *name, int n, char *cons
 	return PQexecParams(db->conn, sql, n, NULL, (const char *const *)vals, lens, fmts, 0);
 }
 
-int
-pb_dbpg_recover(struct pb_db *db, long max_ms)
+/* What became of the transaction db->xid, whose COMMIT went out on a connection lost before
+ * its reply came: 1 committed, 0 not (aborted: replay it), -1 not known within max_ms (db's
+ * error). Still in progress, it belongs to old_pid, the old session's server process, which
+ * has not noticed yet that its client is gone (a silent network): ended, it commits if the
+ * COMMIT reached it and aborts if not, and the question is asked again. */
+static int
+commit_outcome(struct pb_db *db, int old_pid, long max_ms)
+{
+	const char *q = PQserverVersion(db->conn) >= 130000 ? "SELECT pg_xact_status($1::xid8)" :
+			"SELECT txid_status($1::bigint)";
+	const char *const v[1] = { db->xid };
+	long waited = 0;
+	int ended = 0;
+
+	for (;;) {
+		PGresult *r = PQexecParams(db->conn, q, 1, NULL, v, NULL, NULL, 0);
+		int known = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+		const char *st = known && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "";
+		int rc = strcmp(st, "committed") == 0 ? 1 : strcmp(st, "aborted") == 0 ? 0 : -1;
+		int running = strcmp(st, "in progress") == 0;
+
+		if (!known)
+			res_err(db, r);
+		PQclear(r);
+		if (!known || rc >= 0)
+			return known ? rc : -1;
+		if (!running)
+			return pb_db_fail(db, "whether transaction %s committed is no longer known",
+					  db->xid);
+		if (waited >= max_ms)
+			return pb_db_fail(db, "transaction %s is still in progress on the lost "
+					  "connection's server process %d", db->xid, old_pid);
+		if (!ended && old_pid > 0) {
+			char kill[64];
+
+			snprintf(kill, sizeof kill, "SELECT pg_terminate_backend(%d)", old_pid);
+			PQclear(PQexec(db->conn, kill));
+			ended = 1;
+		}
+		nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+		waited += 100;
+	}
+}
+
+/* Waits for the server (up to max_ms) and replays the open transaction on the new
+ * connection: 0, or 1 when there is nothing to replay because the COMMIT that was under way
+ * had committed, or -1 (db's error; the transaction is lost). */
+static int
+recover(struct pb_db *db, long max_ms)
 {
 	int depth = db->sp_depth, began = db->sp_began, in_tx = db->logging != 0;
 	long waited = 0, pause = 200;
@@ -489,6 +536,23 @@ pb_dbpg_recover(struct pb_db *db, long max_ms)
 		pause = pause * 2 > 5000 ? 5000 : pause * 2;
 	}
 	db->gen++;   /* what was prepared is gone with the old session */
+	if (in_tx && db->xid[0]) {
+		/* The COMMIT was sent: the server may have committed it before the connection
+		 * went, and a replay would then do it all twice (counts, chunk references). */
+		int done = commit_outcome(db, db->xid_pid, max_ms);
+
+		if (done != 0) {
+			redo_stop(db);
+			db->tx_lost = done < 0;
+			if (done > 0)
+				pb_info("state.reconnected", "where=%s waited_ms=%ld replayed=0 "
+					"committed=yes", pb_q(where), waited);
+			else
+				pb_warn("state.commit_unknown", "where=%s error=%s", pb_q(where),
+					pb_q(db->err));
+			return done;
+		}
+	}
 	if (db->logging == 2) {
 		redo_stop(db);
 		db->tx_lost = 1;
@@ -531,6 +595,12 @@ pb_dbpg_recover(struct pb_db *db, long max_ms)
 	return 0;
 }
 
+int
+pb_dbpg_recover(struct pb_db *db, long max_ms)
+{
+	return recover(db, max_ms) < 0 ? -1 : 0;
+}
+
 /* Runs sql; when the connection turns out lost, waits for it (the patience), replays the
  * open transaction, and runs sql again. A statement that succeeded inside a logged
  * transaction is logged. Returns the result (NULL when the server stayed away: db's error
@@ -554,9 +624,15 @@ run(struct pb_db *db, const char *sql, const char *name, int n, char *const *val
 			return r;
 		}
 		PQclear(r);
-		if (pb_dbpg_recover(db, db->patience_ms) < 0)
+		switch (recover(db, db->patience_ms)) {
+		case -1:
 			return NULL;
-		r = exec_once(db, sql, NULL, n, vals, lens, fmts);
+		case 1:   /* the lost COMMIT had committed */
+			r = PQmakeEmptyPGresult(db->conn, PGRES_COMMAND_OK);
+			break;
+		default:
+			r = exec_once(db, sql, NULL, n, vals, lens, fmts);
+		}
 	}
 	if (res_ok(r)) {
 		if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
@@ -589,6 +665,41 @@ after_failure(struct pb_db *db)
 		redo_stop(db);
 		db->tx_lost = 1;
 	}
+}
+
+/* COMMIT, with the transaction's id learnt first (when it has one: it wrote something) for a
+ * reply lost with the connection: recover() then asks the server whether it committed rather
+ * than replaying it. One round trip more, for a commit that is never applied twice. */
+static int
+commit(struct pb_db *db)
+{
+	int rc;
+
+	db->xid[0] = '\0';
+	if (db->logging && db->patience_ms > 0) {
+		/* Not through run(): it is no part of what a replay must answer the same. Lost
+		 * here, the COMMIT below finds the connection gone before it was sent. */
+		PGresult *r = PQexec(db->conn, PQserverVersion(db->conn) >= 130000 ?
+				     "SELECT pg_current_xact_id_if_assigned()" :
+				     "SELECT txid_current_if_assigned()");
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		    !PQgetisnull(r, 0, 0))
+			snprintf(db->xid, sizeof db->xid, "%s", PQgetvalue(r, 0, 0));
+		db->xid_pid = PQbackendPID(db->conn);
+		if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+			/* refused (a cancel): the COMMIT would roll back without a word */
+			res_err(db, r);
+			PQclear(r);
+			after_failure(db);
+			db->tx_lost = 0;   /* said here */
+			return -1;
+		}
+		PQclear(r);
+	}
+	rc = simple(db, "COMMIT");
+	db->xid[0] = '\0';
+	return rc;
 }
 
 
@@ -630,7 +741,7 @@ step_control(pb_db_stmt *s)
 		}
 		db->sp_depth = 0;
 		db->sp_began = 0;
-		return simple(db, s->sql) < 0 ? PB_DB_ERROR : PB_DB_DONE;
+		return commit(db) < 0 ? PB_DB_ERROR : PB_DB_DONE;
 	case PG_TXEND:
 		db->sp_depth = 0;
 		db->sp_began = 0;
@@ -657,7 +768,7 @@ step_control(pb_db_stmt *s)
 			db->sp_depth--;
 		if (db->sp_depth == 0 && db->sp_began) {
 			db->sp_began = 0;
-			if (simple(db, "COMMIT") < 0)
+			if (commit(db) < 0)
 				return PB_DB_ERROR;
 		}
 		return PB_DB_DONE;

@@ -1,12 +1,18 @@
 /* The state on PostgreSQL alone: a connection lost mid-transaction and mid-run (the server
- * ends the session, as a restart does), the data version that stands in for SQLite's, and
- * migrations that run once. Needs PB_TEST_PG_CONNINFO (make unit-pg, integration test 84);
+ * ends the session, as a restart does) or with a COMMIT's reply, the connection's keepalives,
+ * the data version that stands in for SQLite's, and migrations that run once. Needs PB_TEST_PG_CONNINFO (make unit-pg, integration test 84);
  * without it the test says so and passes. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include <libpq-fe.h>
 
@@ -305,6 +311,243 @@ test_keepalives(void)
 	pb_buf_free(&ci);
 }
 
+/* ---- a COMMIT whose reply is lost ----
+ *
+ * A proxy between the state and the server, on a Unix socket of its own (a child process):
+ * it forwards both ways until a signal arms it for the next COMMIT, once. SIGUSR1: the COMMIT
+ * goes on, the server's reply (the transaction has committed) is dropped with the connection.
+ * SIGUSR2: the COMMIT is dropped with the client's side of the connection, and the server's
+ * side stays open, silent, as over a network that went away: the server process waits in its
+ * transaction, its locks held, not knowing its client is gone. */
+
+static volatile sig_atomic_t proxy_armed;
+static char proxy_socket[300];
+
+static void
+proxy_arm(int sig)
+{
+	proxy_armed = sig == SIGUSR2 ? 2 : 1;
+}
+
+static int
+unix_socket(const char *path, int listening)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (fd < 0)
+		return -1;
+	if (listening ? bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0 :
+			connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+holds(const char *b, size_t n, const char *what, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(b + i, what, m) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+proxy_loop(int lfd, const char *server)
+{
+	static const char commit[] = "Q\0\0\0\x0b" "COMMIT";   /* and its NUL */
+	struct pollfd p[1 + 2 * 8];
+	int cl[8], sv[8], dropping[8], n = 0;
+	char buf[65536];
+
+	signal(SIGUSR1, proxy_arm);
+	signal(SIGUSR2, proxy_arm);
+	for (;;) {
+		p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (int i = 0; i < n; i++) {
+			p[1 + 2 * i] = (struct pollfd){ .fd = cl[i], .events = POLLIN };
+			p[2 + 2 * i] = (struct pollfd){ .fd = sv[i], .events = POLLIN };
+		}
+		if (poll(p, (nfds_t)(1 + 2 * n), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if ((p[0].revents & POLLIN) && n < 8) {
+			int c = accept(lfd, NULL, NULL), sfd = c >= 0 ? unix_socket(server, 0) : -1;
+
+			if (sfd >= 0) {
+				cl[n] = c;
+				sv[n] = sfd;
+				dropping[n++] = 0;
+			} else if (c >= 0) {
+				close(c);
+			}
+			continue;   /* the poll set changed */
+		}
+		for (int i = 0; i < n; i++) {
+			ssize_t k = 0;
+			int gone = 0;
+
+			if (p[1 + 2 * i].revents) {
+				k = read(cl[i], buf, sizeof buf);
+				gone = k <= 0;
+				if (k > 0 && proxy_armed &&
+				    holds(buf, (size_t)k, commit, sizeof commit)) {
+					dropping[i] = proxy_armed;
+					proxy_armed = 0;
+				}
+				if (dropping[i] == 2) {
+					close(cl[i]);   /* sv[i] stays open, silent */
+					cl[i] = cl[n - 1];
+					sv[i] = sv[n - 1];
+					dropping[i] = dropping[n - 1];
+					n--;
+					break;
+				}
+				if (k > 0 && write(sv[i], buf, (size_t)k) != k)
+					gone = 1;
+			} else if (p[2 + 2 * i].revents) {
+				k = read(sv[i], buf, sizeof buf);
+				gone = k <= 0 || dropping[i];
+				if (!gone && write(cl[i], buf, (size_t)k) != k)
+					gone = 1;
+			}
+			if (gone) {
+				close(cl[i]);
+				close(sv[i]);
+				cl[i] = cl[n - 1];
+				sv[i] = sv[n - 1];
+				dropping[i] = dropping[n - 1];
+				n--;
+				break;   /* the poll set changed */
+			}
+		}
+	}
+}
+
+/* Starts the proxy in front of the server of PB_TEST_PG_CONNINFO (a Unix socket directory);
+ * its pid, the conninfo through it into ci (path's schema), -1 when the server is not on a
+ * Unix socket. */
+static pid_t
+proxy_start(const char *path, char *pdir, size_t pdir_len, struct pb_buf *ci)
+{
+	PQconninfoOption *opts = PQconninfoParse(t_state_pg(), NULL);
+	char server[256] = "";
+	const char *host = "", *port = "5432";
+	int lfd;
+	pid_t pid;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		if (strcmp(o->keyword, "host") == 0 && o->val)
+			host = o->val;
+		if (strcmp(o->keyword, "port") == 0 && o->val && *o->val)
+			port = o->val;
+	}
+	if (host[0] == '/')
+		snprintf(server, sizeof server, "%s/.s.PGSQL.%s", host, port);
+	snprintf(pdir, pdir_len, "/tmp/pb-pgproxy.XXXXXX");
+	if (!server[0] || !mkdtemp(pdir)) {
+		PQconninfoFree(opts);
+		return -1;
+	}
+	snprintf(proxy_socket, sizeof proxy_socket, "%s/.s.PGSQL.%s", pdir, port);
+	PQconninfoFree(opts);
+	if ((lfd = unix_socket(proxy_socket, 1)) < 0) {
+		rmdir(pdir);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		proxy_loop(lfd, server);
+	close(lfd);
+	t_state_pg_conninfo(path, 0, ci);
+	pb_buf_printf(ci, " host=%s", pdir);
+	return pid;
+}
+
+static void
+proxy_stop(pid_t pid, const char *pdir)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(proxy_socket);
+	rmdir(pdir);
+}
+
+/* A COMMIT the server carried out but whose reply the connection lost: after reconnecting the
+ * state asks the server what became of the transaction and does not replay it: every count
+ * and reference it changed changes once, and the COMMIT says it committed. */
+static void
+test_commit_reply_lost(void)
+{
+	char err[512] = "", pdir[64];
+	struct pb_state *st = t_state_open(db_path("lostreply"), err, sizeof err);
+	struct pb_buf ci = { 0 };
+	pid_t proxy;
+
+	T_CHECK(st != NULL);
+	pb_state_close(st);
+	T_EQ_INT(t_state_raw_exec(db_path("lostreply"),
+				  "CREATE TABLE tally (n integer NOT NULL); INSERT INTO tally"
+				  " VALUES (0)"), 0);
+	proxy = proxy_start(db_path("lostreply"), pdir, sizeof pdir, &ci);
+	if (proxy < 0) {
+		printf("test_state_pg: the lost COMMIT reply is tested only with the server on a "
+		       "Unix socket\n");
+		pb_buf_free(&ci);
+		return;
+	}
+	st = pb_state_open_pg(ci.data, PB_STATE_CREATE, NULL, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		goto out;
+
+	/* A count: the replay would add it again. */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "UPDATE tally SET n = n + 1", err, sizeof err), 0);
+	kill(proxy, SIGUSR1);
+	usleep(100000);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 1);
+
+	/* A message enqueued (its row, its body's chunk references): committed once, and said
+	 * to be, rather than refused as a replay that answers otherwise. */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(put(st, "e", 1), 1);
+	kill(proxy, SIGUSR1);
+	usleep(100000);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("lostreply", "SELECT count(*) FROM outbox"), 1);
+	T_EQ_INT(count("lostreply", "SELECT count(*) FROM outbox_body"), 1);
+	T_EQ_INT(put(st, "e", 1), 0);   /* already there */
+
+	/* Nothing written, nothing to ask: the read-only transaction ends as before. */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_outbox_pending(st), 1);
+	kill(proxy, SIGUSR1);
+	usleep(100000);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "UPDATE tally SET n = n + 1", err, sizeof err), 0);
+	T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 2);
+
+	/* A COMMIT that never reached the server, whose process waits on, holding the row the
+	 * transaction changed: ended, its transaction aborts, and the replay commits it once. */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "UPDATE tally SET n = n + 1", err, sizeof err), 0);
+	kill(proxy, SIGUSR2);
+	usleep(100000);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 3);
+out:
+	pb_state_close(st);
+	proxy_stop(proxy, pdir);
+	pb_buf_free(&ci);
+}
+
 /* PB_TEST_PG_SILENT_HOST=live or dead, from integration test 91, which takes the network away
  * in the middle of the dead one: a statement that outlasts the keepalives' minute on a live
  * server ends as it should (its kernel answers them); one whose host falls silent fails within
@@ -355,5 +598,6 @@ main(void)
 	test_failed_statement();
 	test_data_version();
 	test_keepalives();
+	test_commit_reply_lost();
 	return t_done("test_state_pg");
 }
