@@ -126,12 +126,15 @@ pb_fulltext_from_json(const char *json, size_t len, struct pb_fulltext *out)
 		out->sections = pb_xcalloc(cnt, sizeof *out->sections);
 		cJSON_ArrayForEach(e, a) {
 			struct pb_ft_section *s;
-			const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind"), *t;
 
 			if (out->n_sections >= cnt)
 				break;
 			if (!cJSON_IsObject(e))
 				goto out;
+			t = cJSON_GetObjectItemCaseSensitive(e, "text");
+			if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0])
+				continue;   /* a section is its text: none written, none read */
 			s = &out->sections[out->n_sections++];
 			s->kind = cJSON_IsString(k) ? pb_ft_kind_parse(k->valuestring) : PB_FT_OTHER;
 			s->title = get_str(e, "title");
