@@ -26,6 +26,9 @@ else
   (cd "$ROOT" && tar -cf - --exclude='./build*' --exclude=./paperboy .) | tar -xf - -C "$T/src"
 fi
 cd "$T/src" || exit 1
+# The copy builds in its own build/: the BUILD that make integration exports names the tree
+# under test's, which other scripts are running from.
+unset BUILD MAKEFLAGS MAKELEVEL
 mk() { make --no-print-directory -j2 "$@" >>"$T/make.log" 2>&1 || { tail -n 20 "$T/make.log" >&2; die "make $* failed"; }; }
 
 # 1. PREFIX alone: everything under PREFIX, the configuration in PREFIX/etc/paperboy
