@@ -229,9 +229,10 @@ struct pb_smtp_pool *pb_smtp_pool_new(const struct pb_config *cfg, int max_sessi
 void pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why);
 /* Frees the pool; messages still carried are dropped unrecorded (they stay pending). */
 void pb_smtp_pool_free(struct pb_smtp_pool *p);
-/* Shortens the session's waits for the server (any reply; the reply to a message's end) in
- * this process: for tests, which cannot wait minutes. */
-void pb_smtp_timeouts_for_tests(long io_ms, long dot_ms);
+/* Scales every wait of the SMTP sessions for the server (RFC 5321 4.5.3.2's, in minutes) in
+ * this process: a minute lasts ms milliseconds (60000 again with 0). For tests, which cannot
+ * wait minutes. */
+void pb_smtp_timeouts_for_tests(long ms);
 int pb_smtp_check(const struct pb_outbox_msg *m, const struct pb_config *cfg, char *err,
 		  size_t errlen);
 /* Whether a message submitted now is taken. */

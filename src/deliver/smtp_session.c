@@ -32,11 +32,34 @@
  * newer one. */
 _Static_assert(SESS_MSGS == 2 && EXPECT_MAX >= 5, "expected replies must fit");
 #define CONN_FDS PB_SMTP_FDS_PER_SESSION  /* sockets curl may use while connecting */
-/* No progress this long while waiting for the server: the session dies. For the reply to a
- * message's end the wait is 10 minutes (RFC 5321 4.5.3.2.6): a server may answer only once
- * the message is filtered and queued, and giving up sooner sends it twice. Variables only so
- * that a test can shorten both (pb_smtp_timeouts_for_tests). */
-static int64_t io_timeout = 120000, dot_timeout = 600000;
+/* How long a session waits for the server without progress before it dies, after RFC 5321
+ * 4.5.3.2, in minutes: servers do slow work on purpose at these steps (greylisting lookups,
+ * callouts to the sender's or recipient's domain, DNS blocklists at MAIL and RCPT; a content
+ * filter before answering a message's end), and giving up sooner than the RFC fails, and then
+ * retries, what the server would have taken. For a message's end, giving up sends the message
+ * twice. RSET goes ahead of the MAIL it belongs to and is waited for as MAIL; the reply to an
+ * empty end (a refused transaction closed) as any end. The opening's replies (the greeting,
+ * EHLO, STARTTLS, AUTH) are libcurl's to wait for: each as long as the greeting, the whole
+ * opening at most twice that. Scaled only so that a test can shorten them all
+ * (pb_smtp_timeouts_for_tests). */
+enum { W_GREETING, W_MAIL, W_RCPT, W_DATA, W_BLOCK, W_DOT, W_COUNT };
+static const int wait_min[W_COUNT] = {
+	[W_GREETING] = 5,   /* 4.5.3.2.1 initial 220 message */
+	[W_MAIL] = 5,       /* 4.5.3.2.2 MAIL command */
+	[W_RCPT] = 5,       /* 4.5.3.2.3 RCPT command */
+	[W_DATA] = 2,       /* 4.5.3.2.4 DATA initiation: the 354 */
+	[W_BLOCK] = 3,      /* 4.5.3.2.5 data block: a write of the message that makes no
+			     * progress */
+	[W_DOT] = 10,       /* 4.5.3.2.6 DATA termination */
+};
+static int64_t minute_ms = 60000;
+
+static int64_t
+wait_ms(int w)
+{
+	return (int64_t)wait_min[w] * minute_ms;
+}
+
 #define IDLE_CLOSE_MS 30000  /* a session with nothing to carry is closed after this */
 #define WRITE_CHUNK (256 * 1024)
 
@@ -558,9 +581,12 @@ sess_open(struct pb_smtp_pool *p)
 	memset(&ho, 0, sizeof ho);
 	ho.user_agent = cfg->user_agent ? cfg->user_agent : "paperboy/1.0";
 	ho.ca_file = cfg->ca_file;
-	ho.timeout_s = 120;
 	ho.connect_timeout_s = 15;
 	pb_http_setup_easy(ss->easy, &ho);
+	/* The opening's waits (above): libcurl's for each reply, in whole seconds. */
+	curl_easy_setopt(ss->easy, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+			 (long)((wait_ms(W_GREETING) + 999) / 1000));
+	curl_easy_setopt(ss->easy, CURLOPT_TIMEOUT_MS, (long)(2 * wait_ms(W_GREETING)));
 	curl_easy_setopt(ss->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	pb_http_limit_protocols(ss->easy, PB_PROTO_SMTP);
 	curl_easy_setopt(ss->easy, CURLOPT_URL, p->url.data);
@@ -845,22 +871,40 @@ pb_smtp_pool_timeout_ms(const struct pb_smtp_pool *p)
 	return (long)best;
 }
 
-/* How long the session may go without progress: longer when all is written and the oldest
- * reply due is a message's end. */
+/* How long the session may go without progress: the wait for the oldest reply due, or for a
+ * write when one is incomplete. The reply to a message's end cannot come while the message is
+ * still being written. */
 static int64_t
 io_timeout_ms(const struct sess *ss)
 {
-	if (ss->nexp > 0 && ss->exp[0].kind == K_DOT && ss->out_off >= ss->out.len &&
-	    ss->later.len == 0)
-		return dot_timeout;
-	return io_timeout;
+	int writing = ss->out_off < ss->out.len || ss->later.len > 0;
+	int64_t t = writing ? wait_ms(W_BLOCK) : 0, r = 0;
+
+	if (ss->nexp > 0) {
+		switch (ss->exp[0].kind) {
+		case K_RSET:
+		case K_MAIL:
+			r = wait_ms(W_MAIL);
+			break;
+		case K_RCPT:
+			r = wait_ms(W_RCPT);
+			break;
+		case K_DATA:
+			r = wait_ms(W_DATA);
+			break;
+		case K_DOT:
+		case K_DOTX:
+			r = writing ? 0 : wait_ms(W_DOT);
+			break;
+		}
+	}
+	return r > t ? r : t;
 }
 
 void
-pb_smtp_timeouts_for_tests(long io_ms, long dot_ms)
+pb_smtp_timeouts_for_tests(long ms)
 {
-	io_timeout = io_ms;
-	dot_timeout = dot_ms;
+	minute_ms = ms > 0 ? ms : 60000;
 }
 
 void

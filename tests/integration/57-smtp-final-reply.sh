@@ -2,10 +2,10 @@
 # The reply to a message's end (the final "."), which a server may give only after it has
 # run the message through a content filter and queued it: RFC 5321 4.5.3.2.6 has the client
 # wait 10 minutes for it, because a client that gives up sooner sends a message the server
-# has already taken again, while any other reply is waited for 2 minutes. The drive shortens
-# both waits (1 s for any reply, 10 s for the end) so the test takes seconds: a peer that takes
-# 3 s to answer the end gets the message once, counted as sent at the first attempt; nothing
-# is retried.
+# has already taken again, while the 354 after DATA is waited for 2 minutes. The drive makes
+# a minute last a second (2 s for the 354, 10 s for the end) so the test takes seconds: a peer
+# that takes 3 s to answer the end gets the message once, counted as sent at the first
+# attempt; nothing is retried.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -35,7 +35,7 @@ while [ ! -s p ]; do
 done
 "$DRIVE" --db a.db --smtp "smtp://127.0.0.1:$(cat p)" --tls none \
 	--email alice=alice@example.org --retry-base 1 --max-attempts 2 --max-wait 30 \
-	--smtp-timeouts-ms 1000,10000 \
+	--smtp-minute-ms 1000 \
 	> a.out 2> a.err \
 	|| { tail a.err >&2; fail "drive"; }
 # Given up after the shorter wait, each attempt was taken by the peer all the same: as many

@@ -20,6 +20,8 @@ the previous one, as Exim does: 554, the connection closed, and a "sync" entry i
 --silent-after-data takes the whole message and then never answers (an entry with status 0 in
 the index), as a hung server would: for the client's time limits. --slow-after-data S takes the
 whole message and answers only S seconds later, as a busy server does (a content filter).
+--slow-rcpt S answers every RCPT only S seconds later, as a server doing a callout to the
+recipient's or sender's domain, or a greylisting lookup, does.
 --silent-mail-after N accepts N messages on a connection, then never answers its next MAIL.
 --rcpt-log FILE appends every RCPT TO (address, status) as a JSON line.
 Stops after --timeout seconds at the latest.
@@ -88,6 +90,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.out_of_sync(server, session, "RCPT"):
             return "554 5.5.0 SMTP synchronization error"
+        if self.args.slow_rcpt > 0:
+            await asyncio.sleep(self.args.slow_rcpt)
         if address in self.args.reject:
             self.rcpt_log(address, 550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -174,6 +178,7 @@ def main():
     ap.add_argument("--strict-sync", action="store_true")
     ap.add_argument("--silent-after-data", action="store_true")
     ap.add_argument("--slow-after-data", type=float, default=0.0)
+    ap.add_argument("--slow-rcpt", type=float, default=0.0)
     ap.add_argument("--silent-mail-after", type=int, default=0)
     ap.add_argument("--rcpt-log", help="append every RCPT TO and its answer to this file")
     ap.add_argument("--timeout", type=float, default=600)

@@ -6,6 +6,7 @@
  *                 [--telegram NAME=CHAT[:PARTS]] [--file NAME=DEST] ...
  *
  * A bare number after --email/--telegram/--file makes that many subscribers (s00000...).
+ * --smtp-minute-ms MS scales the SMTP waits (RFC 5321's, in minutes): a minute lasts MS.
  * Prints one line of figures at the end: enqueued, sent, retried, failed, expired, paused,
  * pending, deliver_ms, rate (messages finished per second of delivery). */
 #include <signal.h>
@@ -132,7 +133,7 @@ usage(void)
 		"  [--user U --pass P] [--ca FILE] [--from ADDR] [--slack-base URL]\n"
 		"  [--telegram-api URL] [--token T] [--file-dir DIR] [--date D] [--subject S]\n"
 		"  [--size BYTES] [--max-total N] [--max-host N] [--max-wait S] [--retry-base S]\n"
-		"  [--smtp-timeouts-ms ANY,END]\n"
+		"  [--smtp-minute-ms MS]\n"
 		"  [--lifetime-h H] [--max-attempts N] [--created-ago S] [--no-pacing]\n"
 		"  [--unsub-mailto A] [--unsub-url U] [--enqueue-only|--deliver-only] [--quiet]\n"
 		"  [--sync normal|full]\n"
@@ -212,11 +213,7 @@ main(int argc, char **argv)
 		else if (ARG("--retry-base")) cfg.delivery.retry_base_s = atoi(v);
 		else if (ARG("--lifetime-h")) cfg.delivery.lifetime_h = atoi(v);
 		else if (ARG("--max-attempts")) cfg.delivery.max_attempts = atoi(v);
-		else if (ARG("--smtp-timeouts-ms")) {
-			char *dot = strchr(v, ',');
-
-			pb_smtp_timeouts_for_tests(atol(v), dot ? atol(dot + 1) : atol(v));
-		}
+		else if (ARG("--smtp-minute-ms")) pb_smtp_timeouts_for_tests(atol(v));
 		else if (ARG("--created-ago")) created_ago = atol(v);
 		else if (ARG("--email")) parse_spec("email", v);
 		else if (ARG("--slack")) parse_spec("slack", v);
