@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ra, data, n);
 	ra[n] = '\0';
 	/* The body as the delivery loop hands it over: not NUL-terminated. */
-	pb_discord_classify_answer(status, (const char *)data, size, ra, &r);
+	pb_discord_classify_answer(status, (const char *)data, size, ra, NULL, &r);
 	if (r.verdict > PB_V_REDIRECT || r.verdict == PB_V_REDIRECT)
 		abort();
 	for (const char *p = r.reason; *p; p++)

@@ -597,6 +597,9 @@ int pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **o
  * keys checked before it may have been advanced, which only spaces messages more), -1 error. */
 int pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_ms,
 		 size_t n, int64_t now_ms, int64_t *next_ms);
+/* Keeps key's slot taken until until_ms (unix ms) at least: a service's limit that holds every
+ * message under it (pb_pace_take then finds it busy on every machine). 0 / -1. */
+int pb_pace_hold(struct pb_state *st, const char *key, int64_t until_ms);
 
 /* One fetch per announcement: the claim of key (e.g. "2026-12-04" or "latest:2026-12-04").
  * Returns PB_FETCH_CLAIM_MINE when this machine is to fetch (a new claim, this machine's own

@@ -38,6 +38,10 @@ struct pb_result {
 	int suppress;              /* PERMANENT: the destination itself is refused for good (an
 				    * address refused at RCPT, a webhook gone): it is
 				    * suppressed until `subscriber resume` */
+	char hold[96];             /* TRANSIENT with retry_after_s: a pacing key of the
+				    * channel's (its pace) under which every message waits as
+				    * long, the limit being wider than the destination (Discord's
+				    * global 429); "" = this destination alone */
 };
 
 /* Caps what is kept of a server's answer: answers are short JSON or "ok". */
@@ -57,6 +61,8 @@ struct pb_xfer {
 	size_t send_len, send_off;
 	struct pb_buf resp;              /* HTTP answer body, at most PB_XFER_MAX_BODY */
 	char retry_after[64];            /* HTTP: the Retry-After header value */
+	char rate_scope[16];             /* HTTP: X-RateLimit-Scope (Discord: "user", "global",
+					  * "shared"), "global" too for X-RateLimit-Global: true */
 	char errbuf[CURL_ERROR_SIZE];    /* curl's own words */
 	int64_t started_ms;
 	size_t slot;                     /* the loop's bookkeeping */
@@ -177,9 +183,11 @@ void pb_dingtalk_classify_answer(long status, const char *body, size_t len, long
  * HMAC-SHA256(secret, "<ms>\n<secret>"))). Returns 0, or -1 when libcrypto fails. */
 int pb_dingtalk_sign_url(struct pb_buf *url, const char *webhook, const char *secret,
 			 int64_t ms);
-/* Discord: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
+/* Discord: the HTTP status, the JSON answer, the Retry-After and X-RateLimit-Scope header
+ * values (x->rate_scope; either may be NULL). A global 429 holds every Discord message
+ * (r->hold). */
 void pb_discord_classify_answer(long status, const char *body, size_t len,
-				const char *retry_after, struct pb_result *r);
+				const char *retry_after, const char *scope, struct pb_result *r);
 /* ntfy: the HTTP status, the JSON answer, the Retry-After header value (may be NULL). */
 void pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *retry_after,
 			     struct pb_result *r);

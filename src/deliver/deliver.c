@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,6 +367,27 @@ sent_done(void *ctx, const struct pb_outbox_msg *m, int64_t ms, int ok)
 		     ok ? NULL : "sent, but the state could not record it");
 }
 
+/* A limit wider than m's destination (res->hold, a pacing key of m's channel): every message
+ * under that key waits as long as the server asked, here and on every machine sharing the
+ * state. */
+static void
+hold_pace(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res)
+{
+	int64_t delay = res->retry_after_s < 1 ? 1 : res->retry_after_s;
+	struct slot *s = table_get(&r->tab, res->hold);
+	int64_t until = pb_mono_ms() + delay * 1000;
+
+	if (s->next_ms < until)
+		s->next_ms = until;
+	if (!r->pace_db_failed && pb_pace_hold(r->st, res->hold, pb_wall_ms() + delay * 1000) < 0) {
+		r->pace_db_failed = 1;
+		pb_warn("deliver.pacing_shared", "error=%s (paced by this machine alone)",
+			pb_q(pb_state_errmsg(r->st)));
+	}
+	pb_info("deliver.hold", "channel=%s key=%s seconds=%lld", pb_q(m->channel),
+		pb_q(res->hold), (long long)delay);
+}
+
 /* Records what happened to m. Called as soon as the result is known. */
 static void
 record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res, int64_t ms,
@@ -433,6 +455,9 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 		break;
 	case PB_V_TRANSIENT: {
 		int attempt = m->attempts + 1;
+
+		if (res->hold[0] && res->retry_after_s >= 0)
+			hold_pace(r, m, res);
 		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s
 							: backoff_s(r, attempt);
 		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
@@ -491,9 +516,17 @@ header_cb(char *p, size_t size, size_t n, void *userp)
 	struct pb_xfer *x = userp;
 	size_t len = size * n;
 
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+	char v[16];
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		x->retry_after[0] = '\0';
+		x->rate_scope[0] = '\0';
+	}
 	pb_http_header_value(p, len, "Retry-After", x->retry_after, sizeof x->retry_after);
+	pb_http_header_value(p, len, "X-RateLimit-Scope", x->rate_scope, sizeof x->rate_scope);
+	if (pb_http_header_value(p, len, "X-RateLimit-Global", v, sizeof v) &&
+	    strcasecmp(v, "true") == 0)
+		snprintf(x->rate_scope, sizeof x->rate_scope, "global");
 	return len;
 }
 

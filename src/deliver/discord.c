@@ -8,11 +8,21 @@
  * (Discord asks that a webhook answering 404 is not used again); 5xx is worth another try.
  * A webhook takes about 5 requests per 2 s and a channel 30 messages a minute: one message per
  * delivery.discord_interval_ms (2 s) per webhook, and at most 50 requests a second in all,
- * Discord's global limit for a client without a bot token. */
+ * Discord's global limit for a client without a bot token.
+ *
+ * A 429 says which limit it is: "global": true in the answer, X-RateLimit-Global: true, or
+ * X-RateLimit-Scope: global is the global limit, which Discord applies to every request of the
+ * client (of a bot token; a webhook executed without one is counted by the client's address)
+ * for retry_after, whichever webhook it goes to; then every Discord message of the run waits
+ * that long (the pacing key of all of them), not only the one that met it, since each request
+ * sent meanwhile is another 429, and too many of those get the address banned for a while
+ * (Cloudflare's, at 10,000 refused requests in 10 minutes). Any other 429 ("user": the webhook's
+ * own bucket, "shared": the channel's) delays that webhook alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cJSON.h>
@@ -24,6 +34,7 @@
 #define DISCORD_MAX_CONTENT 2000        /* characters of content (counted in UTF-16 units) */
 #define DISCORD_SUPPRESS_EMBEDS (1 << 2)
 #define DISCORD_GLOBAL_MS 20            /* 50 requests a second */
+#define DISCORD_ALL "discord:*"         /* the pacing key of every Discord message */
 
 static int
 discord_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
@@ -129,11 +140,12 @@ first_error(const cJSON *e, int depth, struct pb_buf *path, struct pb_buf *out)
 
 void
 pb_discord_classify_answer(long status, const char *body, size_t len, const char *retry_after,
-			   struct pb_result *r)
+			   const char *scope, struct pb_result *r)
 {
 	cJSON *root = body && len ? cJSON_ParseWithLength(body, len) : NULL;
 	struct pb_buf words = { 0 }, path = { 0 }, detail = { 0 };
 	const cJSON *code, *msg, *ra, *global;
+	int is_global = scope && strcasecmp(scope, "global") == 0;
 	long hdr = retry_after && *retry_after
 			   ? pb_http_parse_retry_after(retry_after, (long)time(NULL)) : -1;
 
@@ -152,6 +164,8 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 			pb_buf_printf(&words, "%ld ", (long)code->valuedouble);
 		pb_buf_puts(&words, cJSON_IsString(msg) ? msg->valuestring : "(no message)");
 		if (cJSON_IsTrue(global))
+			is_global = 1;
+		if (is_global)
 			pb_buf_puts(&words, " (global rate limit)");
 		if (first_error(cJSON_GetObjectItemCaseSensitive(root, "errors"), 0, &path, &detail))
 			pb_buf_printf(&words, " (%s)", pb_buf_str(&detail));
@@ -167,9 +181,13 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 
 		pb_reason_copy(w, sizeof w, body, len);
 		pb_buf_puts(&words, w);
+		if (is_global)
+			pb_buf_puts(&words, " (global rate limit)");
 	}
 	if (status == 429 && hdr > r->retry_after_s)
 		r->retry_after_s = hdr > 86400 ? 86400 : hdr;
+	if (status == 429 && is_global && r->retry_after_s >= 0)
+		snprintf(r->hold, sizeof r->hold, "%s", DISCORD_ALL);
 	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, words.len ? ": " : "",
 		 pb_buf_str(&words));
 	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
@@ -196,7 +214,8 @@ discord_classify(struct pb_xfer *x, CURLcode rc, struct pb_result *r)
 		return;
 	}
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	pb_discord_classify_answer(status, x->resp.data, x->resp.len, x->retry_after, r);
+	pb_discord_classify_answer(status, x->resp.data, x->resp.len, x->retry_after,
+				   x->rate_scope, r);
 }
 
 /* Per webhook (keyed by a hash of its URL, never the URL) and for all of them. */
@@ -212,7 +231,7 @@ discord_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct 
 		 (unsigned long long)pb_fnv1a64_str(sub && sub->discord_webhook
 							    ? sub->discord_webhook : m->subscriber));
 	p[0].interval_ms = cfg->delivery.discord_interval_ms;
-	snprintf(p[1].key, sizeof p[1].key, "discord:*");
+	snprintf(p[1].key, sizeof p[1].key, "%s", DISCORD_ALL);
 	p[1].interval_ms = DISCORD_GLOBAL_MS;
 	return 2;
 }

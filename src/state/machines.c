@@ -228,3 +228,33 @@ out:
 		rc = -1;
 	return rc;
 }
+
+int
+pb_pace_hold(struct pb_state *st, const char *key, int64_t until_ms)
+{
+	pb_db_stmt *put;
+	int rc = -1;
+	/* As in pb_pace_take: a failure inside the delivery's transaction gives up the hold
+	 * alone. */
+	int sp = pb_db_in_transaction(st->db);
+
+	if (sp && pace_exec(st, "SAVEPOINT pb_pace") < 0)
+		return -1;
+	/* Only ever later: a hold never frees a slot another message took. */
+	put = pb_st_prepare(st, "INSERT INTO pacing(key, next_ms) VALUES(?1, ?2)"
+				" ON CONFLICT(key) DO UPDATE SET next_ms = excluded.next_ms"
+				" WHERE pacing.next_ms < excluded.next_ms", "pace_hold");
+	if (!put)
+		goto out;
+	pb_st_bind_text(put, 1, key);
+	pb_db_bind_int64(put, 2, until_ms);
+	if (pb_st_run(st, put, "pace_hold") < 0)
+		goto out;
+	rc = 0;
+out:
+	pb_db_finalize(put);
+	if (sp && ((rc < 0 && pace_exec(st, "ROLLBACK TO SAVEPOINT pb_pace") < 0) ||
+		   pace_exec(st, "RELEASE SAVEPOINT pb_pace") < 0))
+		rc = -1;
+	return rc;
+}

@@ -19,7 +19,11 @@ The behaviour is the webhook token:
   forbidden   403 {"message": "Missing Access", "code": 50001}
   ratelimit   first request per webhook 429 {"retry_after": 2.5, "global": false} with
               Retry-After: 3, then as ok
-  global      first request per webhook 429 {"retry_after": 1.2, "global": true}, then as ok
+  global      first request per webhook 429 {"retry_after": 1.2, "global": true} with
+              X-RateLimit-Global: true and X-RateLimit-Scope: global, then as ok
+A global 429 is Discord's global limit, which holds every request of the client: until its
+retry_after has passed, a request to any webhook is answered the same 429 (with what is left
+of the wait), logged with problem "global" and "since" (when the limit was answered).
   flaky       first request per webhook 502, then as ok
 
 ntfy: POST / with a JSON message (ntfy's "publish as JSON"). Checked as ntfy checks it: a
@@ -47,6 +51,7 @@ from urllib.parse import urlsplit, parse_qs
 lock = threading.Lock()
 seen = {}
 buckets = {}        # Discord: webhook -> arrival times in the last 2 s
+global_limit = [0.0, 0.0]  # Discord: the global 429 last answered, and when it ends
 ntfy_bucket = None  # [tokens, last refill]
 args = None
 log = None
@@ -141,6 +146,15 @@ class Handler(BaseHTTPRequestHandler):
                                      "retry_after": ra, "global": is_global},
                                [("Retry-After", str(header))] + headers)
 
+        now = time.time()
+        with lock:
+            since, until = global_limit
+        if now < until:
+            ra = round(until - now, 3)
+            rec.update(status=429, problem="global", since=since)
+            self.record(**rec)
+            return limited(ra, int(ra) + 1, True, [("X-RateLimit-Global", "true"),
+                                                   ("X-RateLimit-Scope", "global")])
         if not isinstance(body, dict):
             rec.update(status=400, problem="not JSON")
             self.record(**rec)
@@ -188,6 +202,8 @@ class Handler(BaseHTTPRequestHandler):
         if how == "global" and first_time(hook):
             rec.update(status=429)
             self.record(**rec)
+            with lock:
+                global_limit[:] = [time.time(), time.time() + 1.2]
             return limited(1.2, 2, True, [("X-RateLimit-Global", "true"),
                                           ("X-RateLimit-Scope", "global")])
         if how == "flaky" and first_time(hook):

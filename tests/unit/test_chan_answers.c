@@ -14,7 +14,7 @@ test_408(void)
 	const char *body = "<html>Request Timeout</html>";
 	size_t n = strlen(body);
 
-	pb_discord_classify_answer(408, body, n, NULL, &r);
+	pb_discord_classify_answer(408, body, n, NULL, NULL, &r);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	pb_ntfy_classify_answer(408, body, n, NULL, &r);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
@@ -28,7 +28,7 @@ test_408(void)
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	/* and a 404 stays permanent */
 	pb_discord_classify_answer(404, "{\"code\":10015,\"message\":\"Unknown Webhook\"}", 43,
-				   NULL, &r);
+				   NULL, NULL, &r);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 }
 

@@ -15,7 +15,7 @@ discord(long status, const char *body, const char *ra)
 {
 	struct pb_result r;
 
-	pb_discord_classify_answer(status, body, body ? strlen(body) : 0, ra, &r);
+	pb_discord_classify_answer(status, body, body ? strlen(body) : 0, ra, NULL, &r);
 	return r;
 }
 
@@ -65,6 +65,34 @@ test_discord_answers(void)
 			 "\"global\": true}", NULL);
 	T_EQ_INT(r.retry_after_s, 1);
 	T_EQ_STR(r.reason, "HTTP 429: You are being rate limited. (global rate limit)");
+	/* The global limit holds every Discord message (their common pacing key); a webhook's
+	 * own bucket, or a shared one, that webhook alone. */
+	T_EQ_STR(r.hold, "discord:*");
+	{
+		struct pb_pace p[2];
+		struct pb_outbox_msg m = { .subscriber = "nobody", .channel = "discord" };
+		struct pb_config cfg = { 0 };
+
+		T_EQ_INT(pb_channel_discord.pace(&m, &cfg, p, 2), 2);
+		T_EQ_STR(p[1].key, r.hold);
+	}
+	r = discord(429, "{\"retry_after\": 2.5, \"global\": false}", "3");
+	T_EQ_STR(r.hold, "");
+	pb_discord_classify_answer(429, "{\"retry_after\": 2.5}", 20, "3", "shared", &r);
+	T_EQ_STR(r.hold, "");
+	pb_discord_classify_answer(429, "{\"retry_after\": 2.5}", 20, "3", "user", &r);
+	T_EQ_STR(r.hold, "");
+	/* the headers say it when the answer does not (X-RateLimit-Scope; X-RateLimit-Global
+	 * comes as the scope "global") */
+	pb_discord_classify_answer(429, "{\"retry_after\": 2.5}", 20, "3", "global", &r);
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_INT(r.retry_after_s, 3);
+	pb_discord_classify_answer(429, "<html>error code: 1015</html>", 29, "20", "global", &r);
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_STR(r.reason, "HTTP 429: <html>error code: 1015</html> (global rate limit)");
+	/* no wait said: nothing to hold for */
+	pb_discord_classify_answer(429, "{\"global\": true}", 16, NULL, NULL, &r);
+	T_EQ_STR(r.hold, "");
 	r = discord(429, "{\"retry_after\": 1.5}", "3");
 	T_EQ_INT(r.retry_after_s, 3);
 	r = discord(429, "{\"retry_after\": 1e12}", NULL);

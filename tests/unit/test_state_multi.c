@@ -257,6 +257,15 @@ test_pacing(void)
 	T_EQ_INT(pb_pace_take(b, chat, iv, 2, 11000, &next), 1);
 	T_EQ_INT(pb_pace_take(a, chat, iv, 2, 11500, &next), 0);
 	T_EQ_INT(next, 12000);
+	/* A hold of the global key (a service's global limit) keeps every chat back, on every
+	 * machine, and never shortens a later slot. */
+	T_EQ_INT(pb_pace_hold(a, "tg|global", 15000), 0);
+	T_EQ_INT(pb_pace_take(b, other, iv, 2, 12000, &next), 0);
+	T_EQ_INT(next, 15000);
+	T_EQ_INT(pb_pace_hold(b, "tg|global", 13000), 0);
+	T_EQ_INT(pb_pace_take(a, other, iv, 2, 14000, &next), 0);
+	T_EQ_INT(next, 15000);
+	T_EQ_INT(pb_pace_take(a, other, iv, 2, 15000, &next), 1);
 	pb_state_close(a);
 	pb_state_close(b);
 }
