@@ -1,5 +1,5 @@
-/* Private to the ranker (vector.c, ranker.c, model.c, stage.c): the vocabulary, the sparse
- * vectors, the profiles and the ranker's state. */
+/* Private to the ranker (vector.c, ranker.c, model.c, stage.c, likes.c): the vocabulary, the
+ * sparse vectors, the profiles and the ranker's state. */
 #ifndef PAPERBOY_RANK_INT_H
 #define PAPERBOY_RANK_INT_H
 
@@ -218,5 +218,12 @@ int rk_ensure_day(struct pb_ranker *r, const struct pb_paperset *papers);
 
 /* ---- stage.c ---- */
 void rk_stage_init(struct pb_ranker *r);
+
+/* A profile's labels settled (likes.c): a paper both liked and disliked keeps the later
+ * verdict's labels only (a tie: "not for me"); then one label per (id, verdict, topic), the
+ * first given (a `like` before an author's paper). A label gives way to any other of its
+ * paper, whether that one is kept or not. The kept labels stay in their order; the others are
+ * freed. */
+void rk_profile_settle(struct pb_profile *p);
 
 #endif
