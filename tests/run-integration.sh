@@ -21,7 +21,7 @@ case "$JOBS" in ''|*[!0-9]*|0) echo "run-integration: PB_TEST_JOBS must be a num
 
 # The scripts that take longest (about a minute or more each), started first so the others fill in
 # beside them.
-LONG="05-readme 60-daemon 70-crash 50-deliver-smtp 11-fetch-http 39-embeddings 40-summary-model
+LONG="05-readme 96-state-pg-silent-host 60-daemon 70-crash 50-deliver-smtp 11-fetch-http 39-embeddings 40-summary-model
 84-state-pg-suite 62-daemon-reload 76-crash-discord-ntfy 77-crash-matrix"
 
 picked() {

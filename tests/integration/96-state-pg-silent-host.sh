@@ -10,7 +10,7 @@ set -u
 : "${PAPERBOY:?}"
 BUILD=${BUILD:-$(dirname "$PAPERBOY")}
 LIB=$(cd "$(dirname "$0")/../lib" && pwd)
-name=91-state-pg-silent-host
+name=96-state-pg-silent-host
 fail() { echo "$name: $*" >&2; exit 1; }
 skip() { echo "$name: SKIP: $*" >&2; exit 0; }
 TEST="$BUILD/tests/test_state_pg"
