@@ -329,17 +329,21 @@ rk_profile_settle(struct pb_profile *p)
 				has_neg = 1;
 			}
 		}
-		for (size_t c = a; c < b; c++) {
+		for (size_t c = a, kept = 0; c < b; c++) {
 			const struct pb_like *l = v[c].l;
 
-			if (c > a && v[c - 1].l->verdict == l->verdict && v[c - 1].l->topic == l->topic)
-				continue;   /* a duplicate: an earlier label says the same */
+			if (c > a && (v[c - 1].l->verdict != l->verdict ||
+				      v[c - 1].l->topic != l->topic))
+				kept = 0;   /* the first of its verdict and topic */
+			if (kept)
+				continue;   /* a duplicate: an earlier label kept says the same */
 			if (l->verdict > 0 && has_neg && neg >= l->when)
 				continue;   /* overruled by a later "not for me", or tied with one:
 					     * "not for me" is the safer reading */
 			if (l->verdict < 0 && has_pos && pos > l->when)
 				continue;   /* overruled by a later like */
 			keep[v[c].i] = 1;
+			kept = 1;
 		}
 	}
 	for (size_t i = 0; i < p->n; i++) {

@@ -221,9 +221,8 @@ void rk_stage_init(struct pb_ranker *r);
 
 /* A profile's labels settled (likes.c): a paper both liked and disliked keeps the later
  * verdict's labels only (a tie: "not for me"); then one label per (id, verdict, topic), the
- * first given (a `like` before an author's paper). A label gives way to any other of its
- * paper, whether that one is kept or not. The kept labels stay in their order; the others are
- * freed. */
+ * first given that is not overruled (a `like` before an author's paper; a like given again
+ * after a "not for me" stands). The kept labels stay in their order; the others are freed. */
 void rk_profile_settle(struct pb_profile *p);
 
 #endif

@@ -14,27 +14,35 @@
 #include "../../src/rank/rank_int.h"
 #include "t.h"
 
-/* The rules as written, each label against all others: quadratic, the reference. */
+/* The rules as written, each label against all others: quadratic, the reference. A label is
+ * overruled by a later one of the other verdict (or one as late that says "not for me"), and
+ * is a duplicate of an earlier one of its verdict and topic that is not overruled. */
 static void
 settle_ref(struct pb_profile *p)
 {
-	unsigned char *keep = pb_xcalloc(p->n + 1, 1);
+	unsigned char *over = pb_xcalloc(p->n + 1, 1), *keep = pb_xcalloc(p->n + 1, 1);
 	size_t k = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pb_like *l = &p->likes[i];
 
-		keep[i] = 1;
-		for (size_t j = 0; j < p->n && keep[i]; j++) {
+		for (size_t j = 0; j < p->n && !over[i]; j++) {
 			const struct pb_like *o = &p->likes[j];
 
-			if (j == i || strcmp(o->id, l->id) != 0)
-				continue;
-			if (o->verdict != l->verdict && o->when > l->when)
-				keep[i] = 0;
-			else if (o->verdict != l->verdict && o->when == l->when && o->verdict < 0)
-				keep[i] = 0;
-			else if (j < i && o->verdict == l->verdict && o->topic == l->topic)
+			if (j != i && strcmp(o->id, l->id) == 0 && o->verdict != l->verdict &&
+			    (o->when > l->when || (o->when == l->when && o->verdict < 0)))
+				over[i] = 1;
+		}
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pb_like *l = &p->likes[i];
+
+		keep[i] = !over[i];
+		for (size_t j = 0; j < i && keep[i]; j++) {
+			const struct pb_like *o = &p->likes[j];
+
+			if (!over[j] && strcmp(o->id, l->id) == 0 && o->verdict == l->verdict &&
+			    o->topic == l->topic)
 				keep[i] = 0;
 		}
 	}
@@ -48,6 +56,7 @@ settle_ref(struct pb_profile *p)
 	}
 	p->n = k;
 	free(keep);
+	free(over);
 }
 
 static void
@@ -181,14 +190,27 @@ test_cases(void)
 		T_EQ_STR(p.likes[6].via, "Ada Lovelace");
 	}
 	drop(&p);
-	/* A duplicate gives way to an earlier label even when that one is overruled: like,
-	 * not for me, like again leaves the paper without labels. */
+	/* Like, not for me, like again: the last like stands (an overruled label has no
+	 * duplicates), and again with the places the other way round. */
 	add(&p, "2411.00007", +1, 5, 0, NULL);
 	add(&p, "2411.00007", -1, 7, 0, NULL);
 	add(&p, "2411.00007", +1, 10, 0, NULL);
 	check_same(&p);
 	rk_profile_settle(&p);
-	T_EQ_INT(p.n, 0);
+	T_EQ_INT(p.n, 1);
+	if (p.n == 1) {
+		T_EQ_INT(p.likes[0].verdict, +1);
+		T_EQ_INT(p.likes[0].when, 10);
+	}
+	drop(&p);
+	add(&p, "2411.00007", +1, 10, 0, NULL);
+	add(&p, "2411.00007", -1, 7, 0, NULL);
+	add(&p, "2411.00007", +1, 5, 0, NULL);
+	check_same(&p);
+	rk_profile_settle(&p);
+	T_EQ_INT(p.n, 1);
+	if (p.n == 1)
+		T_EQ_INT(p.likes[0].when, 10);
 	drop(&p);
 	/* nothing, one */
 	rk_profile_settle(&p);
