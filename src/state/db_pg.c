@@ -610,9 +610,11 @@ run(struct pb_db *db, const char *sql, const char *name, int n, char *const *val
     const int *lens, const int *fmts)
 {
 	/* A transaction not logged (the migration's, under its lock) is not replayed: its
-	 * statement fails, as the whole transaction did. */
+	 * statement fails, as the whole transaction did. One too large to replay still has its
+	 * COMMIT's outcome asked for when its id is known (recover). */
 	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
-	int unlogged = db->logging != 1 && ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN;
+	int unlogged = db->logging != 1 && !(db->logging == 2 && db->xid[0]) &&
+		       ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN;
 	PGresult *r = exec_once(db, sql, name, n, vals, lens, fmts);
 
 	if (!res_ok(r) && PQstatus(db->conn) != CONNECTION_OK) {
