@@ -48,8 +48,10 @@ if [ "$JOBS" -eq 1 ]; then
 fi
 
 OUT=$(mktemp -d /tmp/pb-integration.XXXXXX) || exit 1
+XP=""
 trap 'rm -rf "$OUT"' EXIT
-trap 'exit 130' INT TERM
+# Stopped, the runner stops the scripts under way too (each cleans up after itself on TERM).
+trap '[ -n "$XP" ] && kill -TERM "-$XP" 2>/dev/null; exit 130' INT TERM
 {
   for n in $LONG; do
     picked "$PB_TESTS/integration/$n.sh" && echo "$PB_TESTS/integration/$n.sh"
@@ -63,16 +65,20 @@ trap 'exit 130' INT TERM
 [ -s "$OUT/list" ] || { echo "run-integration: no script matches ONLY=${ONLY:-}" >&2; exit 1; }
 
 # One script: its output into a file of its own, then printed whole under a lock (two scripts
-# ending together do not interleave); a failure leaves a mark.
+# ending together do not interleave); a failure leaves a mark. xargs and the scripts are a
+# process group of their own (setsid), which a stopped runner stops whole; one path a line.
 export OUT
 start=$(date +%s)
-xargs -P "$JOBS" -n 1 sh -c '
+setsid xargs -d '\n' -P "$JOBS" -n 1 sh -c '
   t=$1 name=$(basename "$1") s=$(date +%s)
   if sh "$t" >"$OUT/$name.log" 2>&1; then res="   ok ($(( $(date +%s) - s )) s)"
   else res="   FAILED: $name ($(( $(date +%s) - s )) s)"; : >"$OUT/$name.failed"; fi
   { echo "== $name"; cat "$OUT/$name.log"; echo "$res"; } >"$OUT/$name.done"
   flock "$OUT/list" cat "$OUT/$name.done"
-' sh <"$OUT/list"
+' sh <"$OUT/list" &
+XP=$!
+wait "$XP"
+XP=""
 failed=$(cd "$OUT" && ls -- *.failed 2>/dev/null | sed 's/\.failed$//')
 echo "integration: $(wc -l <"$OUT/list") scripts, $JOBS at once, $(( $(date +%s) - start )) s"
 if [ -n "$failed" ]; then

@@ -51,7 +51,7 @@ for m in alpha beta; do
   age=$(sed -n "s/^  $m .* heartbeat .* (\([0-9]*\)s ago).*/\1/p" "$T/status.out")
   [ -n "$age" ] || die "status does not list $m: $(cat "$T/status.out")"
   echo "   midway: $m heartbeat ${age}s ago"
-  [ "$age" -le 4 ] ||
+  [ "$age" -le 5 ] ||
     die "$m looks dead midway (heartbeat ${age}s ago, lease 5 s): $(cat "$T/status.out")"
 done
 grep -Eq "^  alpha .* 1 fetch  " "$T/status.out" ||

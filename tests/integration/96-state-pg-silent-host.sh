@@ -16,17 +16,17 @@ skip() { echo "$name: SKIP: $*" >&2; exit 0; }
 TEST="$BUILD/tests/test_state_pg"
 [ -x "$TEST" ] || fail "$TEST is not built (make unit)"
 
-if [ "${PB_91_NETNS:-}" != 1 ]; then
+if [ "${PB_96_NETNS:-}" != 1 ]; then
 	command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 ||
 		skip "no unshare or ip (util-linux, iproute2)"
 	unshare -n true 2>/dev/null || skip "no network namespace of its own (needs root)"
-	PB_91_NETNS=1 BUILD="$BUILD" exec unshare -n sh "$0"
+	PB_96_NETNS=1 BUILD="$BUILD" exec unshare -n sh "$0"
 fi
 
 # In the namespace: a loopback of our own.
 ip link set lo up || fail "cannot bring up the namespace's loopback"
 PB_PG_DIR=""
-T=$(mktemp -d /tmp/pb-91.XXXXXX)
+T=$(mktemp -d /tmp/pb-96.XXXXXX)
 PID=""
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null

@@ -573,7 +573,7 @@ out:
 	pb_buf_free(&ci);
 }
 
-/* PB_TEST_PG_SILENT_HOST=live or dead, from integration test 91, which takes the network away
+/* PB_TEST_PG_SILENT_HOST=live or dead, from integration test 96, which takes the network away
  * in the middle of the dead one: a statement that outlasts the keepalives' minute on a live
  * server ends as it should (its kernel answers them); one whose host falls silent fails within
  * about a minute instead of the quarter of an hour TCP would wait. */
