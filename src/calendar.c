@@ -1,11 +1,12 @@
 /* arXiv's calendar, and wall-clock arithmetic in IANA zones.
  *
  * Zone conversion goes through the C library: the zone is selected by setting TZ and calling
- * tzset() in tz_push(), and the caller's TZ is restored by tz_pop(). Converting a wall time
+ * tzset() in tz_push(), and the caller's TZ is restored by tz_pop(), one thread at a time. Converting a wall time
  * to an instant does not trust mktime() with gaps and folds (its choice there is
  * unspecified); it tries the UTC offsets in force two days before and after and checks which
  * one reproduces the wall time, then handles the gap and the fold explicitly. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,15 +133,35 @@ weekday(long days)
 
 struct tz_saved {
 	char *old;
-	int had;
 };
+
+/* The zone is the process's (TZ), so conversions take turns: two threads converting at once
+ * (the daemon's schedule, the web endpoint's threads) would each read the other's zone. And
+ * TZ is only ever replaced, never added or removed once there: adding a variable can move the
+ * environment, under a getenv in another thread. Without TZ the C library reads
+ * /etc/localtime, as with TZ=":/etc/localtime", which stands for it. */
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+#define TZ_UNSET ":/etc/localtime"
+
+void
+pb_tz_init(void)
+{
+	pthread_mutex_lock(&tz_mu);
+	if (!getenv("TZ"))
+		setenv("TZ", TZ_UNSET, 1);
+	pthread_mutex_unlock(&tz_mu);
+}
 
 static void
 tz_push(const char *tz, struct tz_saved *s)
 {
-	const char *o = getenv("TZ");
+	const char *o;
 
-	s->had = o != NULL;
+	pthread_mutex_lock(&tz_mu);
+	if (!(o = getenv("TZ"))) {
+		setenv("TZ", TZ_UNSET, 1);
+		o = getenv("TZ");
+	}
 	s->old = pb_xstrdup(o);
 	setenv("TZ", tz, 1);
 	tzset();
@@ -149,12 +170,10 @@ tz_push(const char *tz, struct tz_saved *s)
 static void
 tz_pop(struct tz_saved *s)
 {
-	if (s->had)
-		setenv("TZ", s->old, 1);
-	else
-		unsetenv("TZ");
+	setenv("TZ", s->old, 1);
 	tzset();
 	free(s->old);
+	pthread_mutex_unlock(&tz_mu);
 }
 
 int

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
 #include "paperboy/log.h"
 #include "pb_paths.h"
@@ -70,6 +71,7 @@ main(int argc, char **argv)
 	const char *config = NULL;
 	int i, help = 0;
 
+	pb_tz_init();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config = argv[++i];

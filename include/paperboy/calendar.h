@@ -75,6 +75,9 @@ int pb_cal_missed(const struct pb_calendar *cal, int64_t from, int64_t to, int c
 /* 1 when tz names a zone in the system's tz database (TZDIR or /usr/share/zoneinfo), or is
  * "UTC"; 0 otherwise. Rejects absolute paths and "..". */
 int pb_tz_valid(const char *tz);
+/* Sets TZ to what its absence means (the system's zone) when it is not set, so that zone
+ * conversions later only ever replace it: called first thing, before any thread starts. */
+void pb_tz_init(void);
 /* Whether path is a compiled zone file (a regular file starting "TZif"): zoneinfo also holds
  * other files (leapseconds, zone.tab), which the C library would take for UTC. */
 int pb_tz_file_ok(const char *path);

@@ -2,6 +2,7 @@
  * holidays, the 14:00 ET submission cutoffs and the latest announcement at instants around
  * 20:00 ET on both sides of DST, catch-up lists, and the next wake-up across DST changes in
  * New York and Berlin, and in Shanghai (no DST). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,19 +457,67 @@ test_conversions(void)
 	T_EQ_INT(pb_tz_breakdown("Europe/Berlin", at("2025-07-01T00:30:00Z"), &tm), 0);
 	T_EQ_INT(tm.tm_isdst, 1);
 
-	/* The caller's TZ survives, set or unset. */
+	/* The caller's TZ survives; unset, it becomes what its absence means (and is only ever
+	 * replaced from then on: adding it could move the environment under another thread). */
 	setenv("TZ", "Asia/Tokyo", 1);
 	pb_tz_to_instant("Europe/Berlin", 2025, 1, 1, 0, 0, &t);
 	T_EQ_STR(getenv("TZ"), "Asia/Tokyo");
 	unsetenv("TZ");
 	pb_tz_to_instant("Europe/Berlin", 2025, 1, 1, 0, 0, &t);
-	T_CHECK(getenv("TZ") == NULL);
+	T_EQ_STR(getenv("TZ"), ":/etc/localtime");
+	unsetenv("TZ");
+	pb_tz_init();
+	T_EQ_STR(getenv("TZ"), ":/etc/localtime");
 
 	T_EQ_INT(pb_parse_instant("2025-12-04T01:00:00Z", &t), 0);
 	T_EQ_INT(t, 1764810000);
 	T_EQ_INT(pb_parse_instant("1764810000", &t), 0);
 	T_EQ_INT(t, 1764810000);
 	T_EQ_INT(pb_parse_instant("yesterday", &t), -1);
+}
+
+/* Threads converting in different zones at once (the daemon's schedule beside the web
+ * endpoint's threads): each gets its own zone's answer, every time. */
+struct zone_job {
+	const char *tz;
+	long offset;   /* seconds east of UTC in July 2025 */
+	int wrong;
+};
+
+static void *
+zone_worker(void *arg)
+{
+	struct zone_job *j = arg;
+	int64_t july = 1751329800;   /* 2025-07-01T00:30:00Z */
+
+	for (int i = 0; i < 3000; i++) {
+		struct tm tm;
+		int64_t t;
+
+		if (pb_tz_breakdown(j->tz, july + i, &tm) != 0 || tm.tm_gmtoff != j->offset)
+			j->wrong++;
+		if (pb_tz_to_instant(j->tz, 2025, 7, 1, 12, 0, &t) != 0 ||
+		    t != 1751371200 - j->offset)
+			j->wrong++;
+	}
+	return NULL;
+}
+
+static void
+test_zones_threads(void)
+{
+	struct zone_job jobs[4] = { { "Asia/Tokyo", 9 * 3600, 0 },
+				    { "America/New_York", -4 * 3600, 0 },
+				    { "Europe/Berlin", 2 * 3600, 0 },
+				    { "UTC", 0, 0 } };
+	pthread_t th[4];
+
+	for (int i = 0; i < 4; i++)
+		T_EQ_INT(pthread_create(&th[i], NULL, zone_worker, &jobs[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		T_EQ_INT(jobs[i].wrong, 0);
+	}
 }
 
 /* A schedule (one time in zone tz) runs soon after every release of a year, in EST and in EDT
@@ -550,6 +599,7 @@ main(void)
 	test_missed();
 	test_wakeup();
 	test_conversions();
+	test_zones_threads();
 	test_example_schedule();
 	return t_done("test_calendar");
 }
