@@ -1,8 +1,10 @@
 /* One fetch per announcement across machines: the claim, the wait, the papers read back. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/fetch.h"
 #include "paperboy/fetch_claim.h"
@@ -12,60 +14,119 @@
 #define RETRY_S 60
 /* Another machine's listing of the latest announcement serves for this long. */
 #define LATEST_REUSE_S 1800
-/* A fetch renews its claim for at most this long: one that outlasts it (a server that keeps
- * answering slowly) loses the claim as a dead machine would, and another machine may fetch. */
-#define HOLD_MAX_S 3600
 /* Renewals at most this often: the lease's third, so two may fail before it runs out. */
 #define RENEW_MAX_MS 5000
 
-static int
-lease_s(const struct pb_config *cfg)
+int
+pb_claim_lease_s(const struct pb_config *cfg)
 {
 	return cfg->state_lease_s > 0 ? cfg->state_lease_s : 60;
 }
 
-/* The claim of the announcement while this machine fetches it, kept from the HTTP client's
- * tick: between requests, in their spacing and backoff, and during each transfer. */
-struct hold {
+int
+pb_claim_wait_max_s(int lease_s)
+{
+	return PB_CLAIM_HOLD_MAX_S + lease_s + 60;
+}
+
+void
+pb_claim_wait_step(struct pb_state *st, int lease_s, const volatile sig_atomic_t *stop)
+{
+	/* Waiting is work too: the others see this machine alive meanwhile. */
+	if (pb_machine_alive(st, lease_s) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
+	for (int i = 0; i < 2 && !(stop && *stop); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* A claim kept from the HTTP client's tick: between requests, in their spacing and backoff,
+ * and during each transfer. */
+struct pb_claim_hold {
+	struct pb_http *h;
+	pb_http_tick_fn prev;    /* the tick replaced, still called */
+	void *prev_ud;
 	struct pb_state *st;
-	const char *key;
+	const char *key, *what;
+	char ev_renew[64], ev_lost[64];
 	int lease_s;
 	int64_t taken;           /* unix seconds */
 	int64_t renewed_ms;      /* monotonic */
-	int lost;                /* another machine took the claim: the fetch is given up */
+	int lost;                /* another machine took the claim: the work is given up */
 };
 
 static int
 hold_tick(void *ud)
 {
-	struct hold *k = ud;
+	struct pb_claim_hold *k = ud;
 	int64_t t = pb_mono_ms(), now = (int64_t)time(NULL), every = k->lease_s * 1000LL / 3;
 	int r;
 
+	if (k->prev && k->prev(k->prev_ud) != 0)
+		return 1;
 	if (pb_machine_alive(k->st, k->lease_s) < 0)
 		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(k->st)));
 	if (k->lost)
 		return 1;
 	if (every > RENEW_MAX_MS)
 		every = RENEW_MAX_MS;
-	if (t - k->renewed_ms < every || now - k->taken > HOLD_MAX_S)
+	if (t - k->renewed_ms < every || now - k->taken > PB_CLAIM_HOLD_MAX_S)
 		return 0;
 	k->renewed_ms = t;
 	r = pb_fetch_claim_renew(k->st, k->key, now, k->lease_s);
 	if (r < 0) {
-		/* The state may be back before the lease runs out: fetch on. */
-		pb_warn("fetch.claim_renew", "key=%s error=%s", pb_q(k->key),
+		/* The state may be back before the lease runs out: work on. */
+		pb_warn(k->ev_renew, "key=%s error=%s", pb_q(k->key),
 			pb_q(pb_state_errmsg(k->st)));
 		return 0;
 	}
 	if (r == 0) {
-		pb_warn("fetch.claim_lost", "key=%s machine=%s note=%s", pb_q(k->key),
-			pb_q(pb_state_machine(k->st)),
-			pb_q("another machine took the fetch over; its outcome is awaited"));
+		char note[128];
+
+		snprintf(note, sizeof note, "another machine took the %s over; its outcome is "
+			 "awaited", k->what);
+		pb_warn(k->ev_lost, "key=%s machine=%s note=%s", pb_q(k->key),
+			pb_q(pb_state_machine(k->st)), pb_q(note));
 		k->lost = 1;
 		return 1;
 	}
 	return 0;
+}
+
+struct pb_claim_hold *
+pb_claim_hold_new(struct pb_http *h, struct pb_state *st, const char *key, int lease_s,
+		  const char *event, const char *what)
+{
+	struct pb_claim_hold *k = pb_xcalloc(1, sizeof *k);
+
+	k->h = h;
+	k->st = st;
+	k->key = key;
+	k->what = what;
+	snprintf(k->ev_renew, sizeof k->ev_renew, "%s_renew", event);
+	snprintf(k->ev_lost, sizeof k->ev_lost, "%s_lost", event);
+	k->lease_s = lease_s;
+	k->taken = (int64_t)time(NULL);
+	k->renewed_ms = pb_mono_ms();
+	pb_http_get_tick(h, &k->prev, &k->prev_ud);
+	pb_http_set_tick(h, hold_tick, k);
+	return k;
+}
+
+int
+pb_claim_hold_lost(const struct pb_claim_hold *k)
+{
+	return k && k->lost;
+}
+
+void
+pb_claim_hold_free(struct pb_claim_hold *k)
+{
+	if (!k)
+		return;
+	pb_http_set_tick(k->h, k->prev, k->prev_ud);
+	free(k);
 }
 
 /* The outcome another machine stored into out and res. Returns its status. */
@@ -95,9 +156,9 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		      struct pb_fetch_result *res)
 {
 	char key[64], today[16];
-	int lease = lease_s(cfg), waited = 0;
+	int lease = pb_claim_lease_s(cfg), waited = 0;
 	/* Waited for while another machine renews its claim, and a lease more. */
-	int64_t give_up = (int64_t)time(NULL) + HOLD_MAX_S + lease + 60;
+	int64_t give_up = (int64_t)time(NULL) + pb_claim_wait_max_s(lease);
 	time_t t = time(NULL);
 	struct tm tm;
 	struct pb_http *own = NULL;
@@ -140,17 +201,13 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 			goto out;
 		}
 		if (c == PB_FETCH_CLAIM_MINE) {
-			struct hold k = { st, key, lease, now, pb_mono_ms(), 0 };
-			pb_http_tick_fn tick;
-			void *tick_ud;
-			enum pb_fetch_status fs;
-			int ok, stale;
+			struct pb_claim_hold *k = pb_claim_hold_new(h, st, key, lease,
+								    "fetch.claim", "fetch");
+			enum pb_fetch_status fs = pb_papers_load(h, cfg, rq, out, res);
+			int ok, stale, lost = pb_claim_hold_lost(k);
 
-			pb_http_get_tick(h, &tick, &tick_ud);
-			pb_http_set_tick(h, hold_tick, &k);
-			fs = pb_papers_load(h, cfg, rq, out, res);
-			pb_http_set_tick(h, tick, tick_ud);
-			if (k.lost && !(stop && *stop)) {
+			pb_claim_hold_free(k);
+			if (lost && !(stop && *stop)) {
 				/* Another machine fetches (or has fetched) it: its outcome is the
 				 * one, not what this fetch got before it was given up. */
 				pb_paperset_free(out);
@@ -191,15 +248,9 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		}
 		if (waited == 0)
 			pb_info("fetch.waiting", "key=%s", pb_q(key));
-		/* Waiting is work too: the others see this machine alive meanwhile. */
-		if (pb_machine_alive(st, lease) < 0)
-			pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
 		/* Another machine is fetching: look again in a fifth of a second (a stop ends
 		 * the wait). */
-		for (int i = 0; i < 2 && !(stop && *stop); i++) {
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		pb_claim_wait_step(st, lease, stop);
 		waited++;
 	}
 out:

@@ -208,6 +208,12 @@ pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud)
 	*ud = h->tick_ud;
 }
 
+int
+pb_http_stopping(const struct pb_http *h)
+{
+	return h->o.stop && *h->o.stop;
+}
+
 void
 pb_http_free(struct pb_http *h)
 {

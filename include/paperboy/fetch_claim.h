@@ -29,4 +29,41 @@ enum pb_fetch_status pb_papers_load_shared(struct pb_http *h, const struct pb_co
 					   const char *expect_date, volatile sig_atomic_t *stop,
 					   struct pb_paperset *out, struct pb_fetch_result *res);
 
+/* ---- a claim held while its machine works, and the wait for another's ---- */
+
+/* A machine renews a claim it holds for at most this long (seconds): work that outlasts it (a
+ * server that keeps answering slowly) loses the claim as a dead machine would. */
+#define PB_CLAIM_HOLD_MAX_S 3600
+
+/* The lease of a claim among machines: cfg->state_lease_s, 60 when unset. */
+int pb_claim_lease_s(const struct pb_config *cfg);
+
+/* How long a machine waits at most for another's claim of lease_s: as long as the claim may
+ * be renewed (PB_CLAIM_HOLD_MAX_S), a lease more and a minute. */
+int pb_claim_wait_max_s(int lease_s);
+
+/* One step of waiting for another machine's claim: this machine's heartbeat (pb_machine_alive,
+ * a failure logged), then a fifth of a second's sleep, ended early by *stop (stop may be
+ * NULL). */
+void pb_claim_wait_step(struct pb_state *st, int lease_s, const volatile sig_atomic_t *stop);
+
+struct pb_claim_hold;
+
+/* Holds this machine's claim of key in st (just taken with pb_fetch_claim_take, lease lease_s)
+ * while its requests through h run: h's tick (pb_http_set_tick; the one replaced is still
+ * called) renews the claim a third of the lease apart, at most five seconds, for at most
+ * PB_CLAIM_HOLD_MAX_S, and heartbeats. A renewal that finds the claim taken by another
+ * machine gives the request in progress up ("abandoned") and every later one, and logs
+ * event + "_lost" (event + "_renew" when the state cannot be reached); what names the work in
+ * that line ("fetch", "lookups"). key, event and what are borrowed for the hold's life. Never
+ * NULL. */
+struct pb_claim_hold *pb_claim_hold_new(struct pb_http *h, struct pb_state *st, const char *key,
+					int lease_s, const char *event, const char *what);
+/* 1 when another machine took the claim over while it was held (its outcome is the one to
+ * wait for), else 0 (also for NULL). */
+int pb_claim_hold_lost(const struct pb_claim_hold *k);
+/* Puts h's earlier tick back and frees the hold; the claim stays as it is (ended with
+ * pb_fetch_claim_finish, or left to lapse). Accepts NULL. */
+void pb_claim_hold_free(struct pb_claim_hold *k);
+
 #endif

@@ -62,6 +62,9 @@ typedef int (*pb_http_tick_fn)(void *ud);
  * a caller can put back the one it replaced. */
 void pb_http_set_tick(struct pb_http *h, pb_http_tick_fn fn, void *ud);
 void pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud);
+/* 1 when h's stop (pb_http_opts.stop) is set, so that a caller waiting between requests ends
+ * its wait as the requests would; else 0. */
+int pb_http_stopping(const struct pb_http *h);
 
 /* GET url. Retries network errors (but a host or proxy name that does not resolve), 5xx (but
  * 501, 505) and 429, waiting the larger of the

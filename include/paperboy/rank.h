@@ -78,8 +78,11 @@ int pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
  * batches) and the papers of every liked author not yet looked up (au: queries with arXiv's
  * name forms), at most rank.lookup_max requests' worth, through h (arXiv's shared gate). What
  * is found goes to the corpus and author_papers; an id arXiv does not know is marked missing
- * and named in a warning log line. Returns 0, or -1 when the network failed (logged; ranking
- * goes on with what the state has). */
+ * and named in a warning log line. Machines sharing st make the day's lookups once: one
+ * holds their claim (one state.lease_s, renewed through h's tick while it looks up), the
+ * others wait while it is renewed (a stop of h ends the wait) and find the outcome in the
+ * state, or take the lookups over when it lapses. Returns 0, or -1 when the network failed
+ * (logged; ranking goes on with what the state has). */
 int pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h);
 /* The API's au: query for an author as people write the name, in arXiv's forms:
  * "Adrian Del Maestro", "A. Del Maestro" and "Del Maestro, Adrian" all give

@@ -12,6 +12,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/fetch.h"
+#include "paperboy/fetch_claim.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
 #include "paperboy/rank.h"
@@ -418,26 +419,58 @@ out:
 	return rc;
 }
 
-/* Several machines on one state: the lookups of a day are made by one machine (a claim,
- * "lookup:" and the date, with the announcement's lease); a machine that finds another at
- * them waits until they are done, and one that finds them done by another makes none: what
- * they found is in the state (liked papers in the corpus, authors marked as looked up), and
- * arXiv is asked once a day as with one machine. Returns 1 when this machine holds the claim
- * (pb_fetch_claim_finish ends it), -1 when another machine made today's lookups, 0 when the
- * claim could not be had (the lookups are made anyway: asking twice loses nothing). */
-#define LOOKUP_POLL_MS 250
-
+/* The lookups themselves: the liked ids, then the liked authors not yet looked up, within
+ * *budget requests. 0, or -1 when the network or the state failed (logged). */
 static int
-lookup_claim(const struct pb_config *cfg, struct pb_state *st, const char *key)
+lookup_all(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
+	   struct wanted *ids, struct wanted *authors, size_t *budget, const char *date)
 {
-	int lease = 10 * (cfg->state_lease_s > 0 ? cfg->state_lease_s : 60);
-	int64_t give_up = (int64_t)time(NULL) + lease + 60;
+	size_t deferred = 0;
+	int rc = 0;
+
+	if (ids->n && lookup_ids(cfg, st, h, ids, budget, date) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < authors->n; i++) {
+		int k = pb_author_papers_looked_up(st, authors->v[i]);
+
+		if (k != 0) {
+			rc = k < 0 ? -1 : 0;
+			continue;
+		}
+		if (!*budget) {
+			deferred++;
+			continue;
+		}
+		(*budget)--;
+		if (lookup_author(cfg, st, h, authors->v[i], date) < 0)
+			rc = -1;
+	}
+	if (deferred)
+		pb_info("rank.lookup", "deferred_authors=%zu note=%s", deferred,
+			pb_q("liked authors past rank.lookup_max; asked on a later run"));
+	return rc;
+}
+
+/* Several machines on one state: the lookups of a day are made by one machine (a claim,
+ * "lookup:" and the date, held as the announcement's fetch holds its claim: one lease, renewed
+ * while the lookups run, pb_claim_hold_new); a machine that finds another at them waits as
+ * long as that claim is renewed, and one that finds them done by another makes none: what
+ * they found is in the state (liked papers in the corpus, authors marked as looked up), and
+ * arXiv is asked once a day as with one machine. A claim whose machine died is taken over a
+ * lease after its last renewal. Returns 1 when this machine holds the claim
+ * (pb_fetch_claim_finish ends it), -1 when another machine made today's lookups or the run
+ * is stopping, 0 when the claim could not be had (the lookups are made anyway: asking twice
+ * loses nothing). */
+static int
+lookup_claim(struct pb_state *st, struct pb_http *h, const char *key, int lease)
+{
+	int64_t give_up = (int64_t)time(NULL) + pb_claim_wait_max_s(lease);
+	int waited = 0;
 
 	for (;;) {
 		int64_t now = (int64_t)time(NULL);
 		/* failed: taken again at once; done by another machine: never today */
 		int c = pb_fetch_claim_take(st, key, now, lease, 0, -1);
-		struct timespec ts = { 0, LOOKUP_POLL_MS * 1000000L };
 
 		if (c == PB_FETCH_CLAIM_MINE)
 			return 1;
@@ -449,12 +482,18 @@ lookup_claim(const struct pb_config *cfg, struct pb_state *st, const char *key)
 			pb_warn("rank.lookup_claim", "error=%s", pb_q(pb_state_errmsg(st)));
 			return 0;
 		}
+		if (pb_http_stopping(h)) {
+			pb_info("rank.lookup", "note=%s", pb_q("stopped while another machine looks up"));
+			return -1;
+		}
 		if (now > give_up) {
 			pb_warn("rank.lookup_claim", "key=%s note=%s", key,
-				pb_q("another machine's lookups outlived their lease; asking anyway"));
+				pb_q("another machine's lookups outlived their claim; asking anyway"));
 			return 0;
 		}
-		nanosleep(&ts, NULL);
+		if (!waited++)
+			pb_info("rank.lookup_waiting", "key=%s", pb_q(key));
+		pb_claim_wait_step(st, lease, NULL);
 	}
 }
 
@@ -462,9 +501,9 @@ int
 pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h)
 {
 	struct wanted ids = { 0 }, authors = { 0 };
-	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0, deferred = 0;
+	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
 	char date[16], key[32];
-	int rc = 0, claimed = 0;
+	int rc = 0, claimed = 0, lease = pb_claim_lease_s(cfg);
 
 	if (!st || !h)
 		return 0;
@@ -479,38 +518,31 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 				  sub->topics[t].n_like_authors, sub->name);
 		}
 	}
+	if (!ids.n && !authors.n)
+		goto out;
 	today(date);
-	if (ids.n || authors.n) {
-		snprintf(key, sizeof key, "lookup:%s", date);
-		claimed = lookup_claim(cfg, st, key);
-		if (claimed < 0) {
-			wanted_free(&ids);
-			wanted_free(&authors);
-			return 0;
-		}
-	}
-	if (ids.n && lookup_ids(cfg, st, h, &ids, &budget, date) < 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < authors.n; i++) {
-		int k = pb_author_papers_looked_up(st, authors.v[i]);
+	snprintf(key, sizeof key, "lookup:%s", date);
+	for (;;) {
+		struct pb_claim_hold *k;
+		int lost;
 
-		if (k != 0) {
-			rc = k < 0 ? -1 : 0;
-			continue;
-		}
-		if (!budget) {
-			deferred++;
-			continue;
-		}
-		budget--;
-		if (lookup_author(cfg, st, h, authors.v[i], date) < 0)
-			rc = -1;
+		claimed = lookup_claim(st, h, key, lease);
+		if (claimed < 0)
+			goto out;
+		k = claimed > 0 ? pb_claim_hold_new(h, st, key, lease, "rank.lookup_claim",
+						     "lookups") : NULL;
+		rc = lookup_all(cfg, st, h, &ids, &authors, &budget, date);
+		lost = pb_claim_hold_lost(k);
+		pb_claim_hold_free(k);
+		if (!lost)
+			break;
+		/* Another machine makes (or has made) the lookups: its outcome is awaited, and
+		 * what this machine stored before it gave up stays (each answer is whole). */
+		rc = 0;
 	}
-	if (deferred)
-		pb_info("rank.lookup", "deferred_authors=%zu note=%s", deferred,
-			pb_q("liked authors past rank.lookup_max; asked on a later run"));
 	if (claimed > 0 && pb_fetch_claim_finish(st, key, rc == 0, NULL, 0, 0, NULL) < 0)
 		pb_warn("rank.lookup_claim", "error=%s", pb_q(pb_state_errmsg(st)));
+out:
 	wanted_free(&ids);
 	wanted_free(&authors);
 	return rc;

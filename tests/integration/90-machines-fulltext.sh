@@ -118,15 +118,5 @@ done
 echo "   alpha fetched $f_a, beta fetched $f_b, the rest from the state"
 
 # Every digest exactly once.
-/usr/bin/python3 - "$T/mail/index.jsonl" "$N" <<'PY' || die "deliveries are wrong"
-import collections, json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ok = [r for r in rows if str(r.get("status", "")).startswith("250")]
-ids = collections.Counter(r.get("message_id") for r in ok)
-twice = [k for k, v in ids.items() if v > 1]
-if twice:
-    sys.exit("delivered more than once: %s" % twice[:5])
-if len(ids) != int(sys.argv[2]):
-    sys.exit("%d digests delivered, want %s" % (len(ids), sys.argv[2]))
-PY
+multi_delivered_once "$T/mail/index.jsonl" "$N" || die "deliveries are wrong"
 echo "90-machines-fulltext: ok"

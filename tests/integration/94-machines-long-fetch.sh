@@ -46,16 +46,7 @@ B=$!
 # Past a lease and a half of the fetch (and 6 s of beta's wait): both must look alive.
 sleep $((STALL * 3 / 4))
 kill -0 "$A" 2>/dev/null || die "alpha ended before its fetch could"
-"$PAPERBOY" -c "$T/b.conf" status >"$T/status.out" 2>"$T/status.err" || die "status failed"
-for m in alpha beta; do
-  age=$(sed -n "s/^  $m .* heartbeat .* (\([0-9]*\)s ago).*/\1/p" "$T/status.out")
-  [ -n "$age" ] || die "status does not list $m: $(cat "$T/status.out")"
-  echo "   midway: $m heartbeat ${age}s ago"
-  [ "$age" -le 5 ] ||
-    die "$m looks dead midway (heartbeat ${age}s ago, lease 5 s): $(cat "$T/status.out")"
-done
-grep -Eq "^  alpha .* 1 fetch  " "$T/status.out" ||
-  die "status does not show alpha's live fetch claim: $(cat "$T/status.out")"
+multi_midway "$T"
 
 wait_exit "$A" 120 || die "alpha did not finish within 120 s"
 ra=$rc; A=
@@ -70,15 +61,5 @@ grep -q 'event=fetch.claimed' "$T/a.log" || die "alpha did not fetch"
 grep -q 'event=fetch.shared' "$T/b.log" || die "beta did not read the papers from the state"
 grep -q 'event=fetch.claim_lost' "$T/a.log" && die "alpha lost its claim"
 
-/usr/bin/python3 - "$T/mail/index.jsonl" "$N" <<'PY' || die "deliveries are wrong"
-import collections, json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ok = [r for r in rows if str(r.get("status", "")).startswith("250")]
-ids = collections.Counter(r.get("message_id") for r in ok)
-twice = [k for k, v in ids.items() if v > 1]
-if twice:
-    sys.exit("delivered more than once: %s" % twice[:5])
-if len(ids) != int(sys.argv[2]):
-    sys.exit("%d digests delivered, want %s" % (len(ids), sys.argv[2]))
-PY
+multi_delivered_once "$T/mail/index.jsonl" "$N" || die "deliveries are wrong"
 echo "94-machines-long-fetch: ok"

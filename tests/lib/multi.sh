@@ -10,6 +10,12 @@
 #                         state.machine NAME, N email subscribers u000.. (every paper of the
 #                         stand-in's feed matches), EXTRA appended at the top level;
 #                         MULTI_SUBS names a file holding the subscriber list instead.
+#   multi_midway DIR      asks status (DIR/b.conf) midway through alpha's long claim: dies
+#                         (multi_frame.sh) unless alpha and beta heartbeat within 4 s (lease
+#                         5 s) and alpha holds one live claim (a fetch or the lookups).
+#   multi_delivered_once MAIL N
+#                         1 (with the reason on stderr) unless the mail server's index MAIL
+#                         holds N digests accepted, none of them twice.
 # MULTI_LEASE (state.lease_s, default 60) and MULTI_SESSIONS (delivery.max_per_host and
 # max_total, default 2) tune them.
 
@@ -72,4 +78,31 @@ CONF
     i=$((i + 1))
   done
   echo ");"
+}
+
+multi_delivered_once() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import collections, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = [r for r in rows if str(r.get("status", "")).startswith("250")]
+ids = collections.Counter(r.get("message_id") for r in ok)
+twice = [k for k, v in ids.items() if v > 1]
+if twice:
+    sys.exit("delivered more than once: %s" % twice[:5])
+if len(ids) != int(sys.argv[2]):
+    sys.exit("%d digests delivered, want %s" % (len(ids), sys.argv[2]))
+PY
+}
+
+multi_midway() {
+  "$PAPERBOY" -c "$1/b.conf" status >"$1/status.out" 2>"$1/status.err" || die "status failed"
+  for m in alpha beta; do
+    age=$(sed -n "s/^  $m .* heartbeat .* (\([0-9]*\)s ago).*/\1/p" "$1/status.out")
+    [ -n "$age" ] || die "status does not list $m: $(cat "$1/status.out")"
+    echo "   midway: $m heartbeat ${age}s ago"
+    [ "$age" -le 5 ] ||
+      die "$m looks dead midway (heartbeat ${age}s ago, lease 5 s): $(cat "$1/status.out")"
+  done
+  grep -Eq "^  alpha .* 1 fetch  " "$1/status.out" ||
+    die "status does not show alpha's live claim: $(cat "$1/status.out")"
 }
