@@ -71,7 +71,7 @@ struct cache_entry {
 static int
 stopped(struct pb_http *h)
 {
-	if (h->o.stop && *h->o.stop)
+	if (pb_http_stopping(h))
 		return 1;
 	if (h->tick && !h->abandoned && h->tick(h->tick_ud) != 0)
 		h->abandoned = 1;
@@ -82,7 +82,7 @@ stopped(struct pb_http *h)
 static const char *
 stop_word(const struct pb_http *h)
 {
-	return h->abandoned && !(h->o.stop && *h->o.stop) ? "abandoned" : "stopped";
+	return h->abandoned && !pb_http_stopping(h) ? "abandoned" : "stopped";
 }
 
 /* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a

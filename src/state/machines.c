@@ -157,14 +157,25 @@ pace_get(struct pb_state *st, pb_db_stmt *s, const char *key, int64_t *at)
 	return 0;
 }
 
-/* Runs one statement without parameters (a savepoint's). 0 or -1. */
+/* Delivery takes its slots inside the transaction that records its results: there they are
+ * taken under a savepoint, so that a failure gives up the slots alone, not the results before
+ * them. On PostgreSQL two machines taking two slots in opposite orders deadlock, and the server
+ * fails one statement to break it. pace_begin returns whether it opened one (0/1) or -1;
+ * pace_end closes it, undoing what came after it when rc < 0, and returns rc (or -1). */
 static int
-pace_exec(struct pb_state *st, const char *sql)
+pace_begin(struct pb_state *st)
 {
-	pb_db_stmt *s = pb_st_prepare(st, sql, "pace_take");
-	int rc = s ? pb_st_run(st, s, "pace_take") : -1;
+	if (!pb_db_in_transaction(st->db))
+		return 0;
+	return pb_st_exec(st, "SAVEPOINT pb_pace", "pace") < 0 ? -1 : 1;
+}
 
-	pb_db_finalize(s);
+static int
+pace_end(struct pb_state *st, int sp, int rc)
+{
+	if (sp && ((rc < 0 && pb_st_exec(st, "ROLLBACK TO SAVEPOINT pb_pace", "pace") < 0) ||
+		   pb_st_exec(st, "RELEASE SAVEPOINT pb_pace", "pace") < 0))
+		return -1;
 	return rc;
 }
 
@@ -174,15 +185,10 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 {
 	pb_db_stmt *get = NULL, *put = NULL;
 	int64_t at, busy = 0;
-	int rc = -1;
-	/* Delivery takes its slots inside the transaction that records its results: there they
-	 * are taken under a savepoint, so that a failure gives up the slots alone, not the
-	 * results before them. On PostgreSQL two machines taking two slots in opposite orders
-	 * deadlock, and the server fails one statement to break it. */
-	int sp = pb_db_in_transaction(st->db);
+	int rc = -1, sp;
 
 	*next_ms = 0;
-	if (sp && pace_exec(st, "SAVEPOINT pb_pace") < 0)
+	if ((sp = pace_begin(st)) < 0)
 		return -1;
 	get = pb_st_prepare(st, "SELECT next_ms FROM pacing WHERE key = ?1", "pace_take");
 	/* Advanced only when free at now: of two machines, the second finds it taken. */
@@ -223,22 +229,18 @@ pb_pace_take(struct pb_state *st, const char *const *keys, const long *interval_
 out:
 	pb_db_finalize(get);
 	pb_db_finalize(put);
-	if (sp && ((rc < 0 && pace_exec(st, "ROLLBACK TO SAVEPOINT pb_pace") < 0) ||
-		   pace_exec(st, "RELEASE SAVEPOINT pb_pace") < 0))
-		rc = -1;
-	return rc;
+	return pace_end(st, sp, rc);
 }
 
 int
 pb_pace_hold(struct pb_state *st, const char *key, int64_t until_ms)
 {
 	pb_db_stmt *put;
-	int rc = -1;
+	int rc = -1, sp;
+
 	/* As in pb_pace_take: a failure inside the delivery's transaction gives up the hold
 	 * alone. */
-	int sp = pb_db_in_transaction(st->db);
-
-	if (sp && pace_exec(st, "SAVEPOINT pb_pace") < 0)
+	if ((sp = pace_begin(st)) < 0)
 		return -1;
 	/* Only ever later: a hold never frees a slot another message took. */
 	put = pb_st_prepare(st, "INSERT INTO pacing(key, next_ms) VALUES(?1, ?2)"
@@ -253,8 +255,5 @@ pb_pace_hold(struct pb_state *st, const char *key, int64_t until_ms)
 	rc = 0;
 out:
 	pb_db_finalize(put);
-	if (sp && ((rc < 0 && pace_exec(st, "ROLLBACK TO SAVEPOINT pb_pace") < 0) ||
-		   pace_exec(st, "RELEASE SAVEPOINT pb_pace") < 0))
-		rc = -1;
-	return rc;
+	return pace_end(st, sp, rc);
 }

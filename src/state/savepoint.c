@@ -5,8 +5,8 @@
 #include "paperboy/state.h"
 #include "state_internal.h"
 
-static int
-sp_exec(struct pb_state *st, const char *sql, const char *op)
+int
+pb_st_exec(struct pb_state *st, const char *sql, const char *op)
 {
 	pb_db_stmt *s = pb_st_prepare(st, sql, op);
 	int rc = s ? pb_st_run(st, s, op) : -1;
@@ -22,7 +22,7 @@ pb_state_savepoint(struct pb_state *st)
 		pb_st_fail(st, "savepoint", "no transaction is open");
 		return -1;
 	}
-	if (sp_exec(st, "SAVEPOINT pb_part", "savepoint") < 0)
+	if (pb_st_exec(st, "SAVEPOINT pb_part", "savepoint") < 0)
 		return -1;
 	st->part_open = 1;
 	pb_body_savepoint(st);
@@ -33,7 +33,7 @@ int
 pb_state_release(struct pb_state *st)
 {
 	st->part_open = 0;
-	if (sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint") < 0)
+	if (pb_st_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint") < 0)
 		return -1;
 	pb_body_release(st);
 	return 0;
@@ -47,8 +47,8 @@ pb_state_rollback_to(struct pb_state *st)
 		return -1;
 	st->body_locked = 0;   /* a lock taken inside the savepoint may go with it */
 	st->part_open = 0;
-	if (sp_exec(st, "ROLLBACK TO SAVEPOINT pb_part", "rollback to savepoint") < 0)
+	if (pb_st_exec(st, "ROLLBACK TO SAVEPOINT pb_part", "rollback to savepoint") < 0)
 		return -1;
 	pb_body_rolled_back(st);
-	return sp_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint");
+	return pb_st_exec(st, "RELEASE SAVEPOINT pb_part", "release savepoint");
 }

@@ -122,6 +122,9 @@ void pb_st_fail(struct pb_state *st, const char *op, const char *why);
 pb_db_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
 /* Steps a statement that returns no rows and resets it. 0 or -1 (logged with op). */
 int pb_st_run(struct pb_state *st, pb_db_stmt *s, const char *op);
+/* Runs sql, one statement without parameters (a savepoint's), prepared for the call. 0 / -1
+ * (op names it in the error). */
+int pb_st_exec(struct pb_state *st, const char *sql, const char *op);
 /* Steps a statement whose answer is "a row exists". 1, 0 or -1 (logged). */
 int pb_st_exists(struct pb_state *st, pb_db_stmt *s, const char *op);
 /* A statement prepared for one use (finalize it), or NULL (logged with op): for the tables

@@ -15,29 +15,10 @@ MULTI_NAME=95-machines-fetch-kill
 . "$PB_TESTS/lib/multi.sh"
 MULTI_LEASE=5
 
-/usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \
-  --log "$T/requests.json" --fixtures "$PB_FIXTURES" --stall "/rss|8" 2>"$T/arxiv.err" &
-SRV=$!
-mkdir -p "$T/mail"
-/usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
-  --timeout 300 2>"$T/smtpd.err" &
-SMTP=$!
-wait_file "$T/arxiv.port" 30
-wait_file "$T/smtp.port" 30
-
-multi_state "$T" || die "no shared state"
+multi_peers "/rss|8"
 echo "   backend=$MULTI_BACKEND subscribers=$N"
-multi_conf "$T" alpha "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/a.conf"
-multi_conf "$T" beta "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/b.conf"
-
-"$PAPERBOY" -c "$T/a.conf" run >"$T/a.out" 2>"$T/a.log" &
-A=$!
-# alpha holds the fetch's claim (the stand-in logs the request only once it has answered).
-i=0
-until "$PAPERBOY" -c "$T/b.conf" status 2>/dev/null | grep -Eq "^  alpha .* 1 fetch  "; do
-  i=$((i + 1)); [ $i -le 100 ] || die "alpha did not claim the fetch within 10 s"
-  sleep 0.1
-done
+multi_confs
+multi_alpha_claims
 "$PAPERBOY" -c "$T/b.conf" run >"$T/b.out" 2>"$T/b.log" &
 B=$!
 sleep 2

@@ -10,9 +10,15 @@
 #                         state.machine NAME, N email subscribers u000.. (every paper of the
 #                         stand-in's feed matches), EXTRA appended at the top level;
 #                         MULTI_SUBS names a file holding the subscriber list instead.
+#   multi_peers STALL     in $T: the arXiv stand-in holding the answers to STALL ("PATH|S",
+#                         its --stall) (SRV), the mail server (SMTP, saving into $T/mail) and
+#                         the shared state (multi_state); dies (multi_frame.sh) when one fails.
+#   multi_confs           $T/a.conf (alpha) and $T/b.conf (beta) for those peers, N subscribers.
+#   multi_alpha_claims    starts alpha's run (A, log $T/a.log) and returns once status shows it
+#                         holding the fetch's claim (dies after 10 s).
 #   multi_midway DIR      asks status (DIR/b.conf) midway through alpha's long claim: dies
-#                         (multi_frame.sh) unless alpha and beta heartbeat within 4 s (lease
-#                         5 s) and alpha holds one live claim (a fetch or the lookups).
+#                         unless alpha and beta heartbeat within the lease (5 s) and alpha
+#                         holds one live claim (a fetch or the lookups).
 #   multi_delivered_once MAIL N
 #                         1 (with the reason on stderr) unless the mail server's index MAIL
 #                         holds N digests accepted, none of them twice.
@@ -92,6 +98,35 @@ if twice:
 if len(ids) != int(sys.argv[2]):
     sys.exit("%d digests delivered, want %s" % (len(ids), sys.argv[2]))
 PY
+}
+
+multi_peers() {
+  /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \
+    --log "$T/requests.json" --fixtures "$PB_FIXTURES" --stall "$1" 2>"$T/arxiv.err" &
+  SRV=$!
+  mkdir -p "$T/mail"
+  /usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
+    --timeout 300 2>"$T/smtpd.err" &
+  SMTP=$!
+  wait_file "$T/arxiv.port" 30
+  wait_file "$T/smtp.port" 30
+  multi_state "$T" || die "no shared state"
+}
+
+multi_confs() {
+  multi_conf "$T" alpha "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/a.conf"
+  multi_conf "$T" beta "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/b.conf"
+}
+
+multi_alpha_claims() {
+  "$PAPERBOY" -c "$T/a.conf" run >"$T/a.out" 2>"$T/a.log" &
+  A=$!
+  # (the stand-in logs a request only once it has answered: status tells)
+  i=0
+  until "$PAPERBOY" -c "$T/b.conf" status 2>/dev/null | grep -Eq "^  alpha .* 1 fetch  "; do
+    i=$((i + 1)); [ $i -le 100 ] || die "alpha did not claim the fetch within 10 s"
+    sleep 0.1
+  done
 }
 
 multi_midway() {

@@ -8,18 +8,7 @@
 #                         returns once alpha has fetched the listing and holds the claim of the
 #                         lookups.
 lookup_start() {
-  /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \
-    --log "$T/requests.json" --fixtures "$PB_FIXTURES" --stall "/api/query|$1" \
-    2>"$T/arxiv.err" &
-  SRV=$!
-  mkdir -p "$T/mail"
-  /usr/bin/python3 "$PB_TESTS/lib/smtpd.py" --port-file "$T/smtp.port" --save-dir "$T/mail" \
-    --timeout 300 2>"$T/smtpd.err" &
-  SMTP=$!
-  wait_file "$T/arxiv.port" 30
-  wait_file "$T/smtp.port" 30
-
-  multi_state "$T" || die "no shared state"
+  multi_peers "/api/query|$1"
   echo "   backend=$MULTI_BACKEND subscribers=$N lookup held $1 s, lease 5 s"
   MULTI_LEASE=5
   MULTI_SUBS="$T/subs"
@@ -34,8 +23,7 @@ lookup_start() {
     i=$((i + 1))
   done >"$MULTI_SUBS"
   echo ");" >>"$MULTI_SUBS"
-  multi_conf "$T" alpha "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/a.conf"
-  multi_conf "$T" beta "$(cat "$T/arxiv.port")" "$(cat "$T/smtp.port")" "$N" >"$T/b.conf"
+  multi_confs
 
   "$PAPERBOY" -c "$T/a.conf" run >"$T/a.out" 2>"$T/a.log" &
   A=$!
