@@ -27,7 +27,9 @@ LONG="05-readme 96-state-pg-silent-host 60-daemon 70-crash 50-deliver-smtp 11-fe
 picked() {
   [ -f "$1" ] || return 1
   [ -z "${ONLY:-}" ] && return 0
-  case "$(basename "$1")" in *"$ONLY"*) return 0 ;; esac
+  for w in $ONLY; do  # one or more words, each a part of a script's name
+    case "$(basename "$1")" in *"$w"*) return 0 ;; esac
+  done
   return 1
 }
 
