@@ -175,7 +175,7 @@ check_fallback badkey ok '"HTTP 401: \"Incorrect API key provided\""' 1 5
 USE_KEY=
 ! grep -qF sk-wrong-key-000 "$T/badkey.log" || fail "badkey: the wrong key reached the log"
 # a closed port: nothing listens on a port the stand-in held and gave up
-DEAD=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DEAD=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 check_fallback closed ok "\"http://127.0.0.1:$DEAD/v1/embeddings: " 3 8 5 3 "http://127.0.0.1:$DEAD"
 
 # ---- paperboy run: the ranker fuses the vectors; a failing endpoint leaves the lexical order ----

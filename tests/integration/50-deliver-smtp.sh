@@ -51,7 +51,7 @@ wait_file() {
 
 # A free port for smtp-sink, which cannot report the one it chose itself.
 free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 "$PB_TESTS/lib/free_port.py"
 }
 
 wait_listen() {

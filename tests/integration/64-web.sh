@@ -41,7 +41,7 @@ die() { echo "64-web: FAIL: $*" >&2; exit 1; }
 FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
 
 free_port() {
-  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  /usr/bin/python3 "$PB_TESTS/lib/free_port.py"
 }
 wait_listen() {
   i=0

@@ -63,7 +63,7 @@ wait_file "$tmp/smtp.port"
 AP=$(cat "$tmp/arxiv.port")
 SP=$(cat "$tmp/smtp.port")
 # A free port for the pages: the links in the mail carry it.
-WP=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WP=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 base="http://127.0.0.1:$WP"
 
 mkdir -p "$tmp/state"

@@ -26,7 +26,7 @@ fail() { echo "68-slack-command: FAIL: $*" >&2; fails=$((fails + 1)); }
 die() { echo "68-slack-command: FAIL: $*" >&2; exit 1; }
 FEED=$PB_FIXTURES/rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml
 
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 export PB_SLACK_SECRET=8f742231b10e8888abcd99yyyzzz85a5
 export PB_TEAM_HOOK=https://hooks.slack.example/services/T0/B0/secret
 cat >"$T/pb.conf" <<CONF

@@ -269,7 +269,7 @@ grep -q 'test-token' "$T/d.log" && fail "the token is in the log"
 
 # Webhook mode: Telegram posts the update to the web endpoint, whose handler asks Telegram
 # (sendMessage, held 6 s here) before it answers; meanwhile other requests are answered.
-WPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+WPORT=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 export PB_TG_HOOK=hook-secret-69
 sed 's/poll_timeout = 2;/poll_timeout = 2; webhook_secret_env = "PB_TG_HOOK";/' "$T/pb.conf" \
   >"$T/web.conf"

@@ -16,7 +16,7 @@ MULTI_NAME=89-machines-pacing
 MULTI_SESSIONS=1
 MULTI_DELIVERY="telegram_chat_interval_ms = 100; telegram_global_per_s = 100;"
 free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  /usr/bin/python3 "$PB_TESTS/lib/free_port.py"
 }
 
 /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/arxiv.port" \

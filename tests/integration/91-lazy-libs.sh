@@ -65,7 +65,7 @@ sed 's|^state_dir = .*|&\nstate = { backend = "postgresql"; conninfo = "host=127
 run pg -c "$T/pg.conf" status
 want pg libpq.so.5
 
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 printf 'web = { listen = "127.0.0.1:%s"; base_url = "http://127.0.0.1:%s"; };\n' "$PORT" "$PORT" >>"$T/pb.conf"
 run serve -c "$T/pb.conf" serve
 want serve libmicrohttpd.so.12

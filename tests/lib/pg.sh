@@ -37,7 +37,7 @@ as_owner() {
 }
 
 free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	/usr/bin/python3 "$(dirname "$0")/free_port.py"
 }
 
 server_start() {
