@@ -317,9 +317,23 @@ store_batch(struct pb_state *st, const struct wanted *w, size_t at, size_t n,
 	return pb_state_commit(st);
 }
 
+/* What a failed lookup means for the run: another machine took the claim over (the transfer
+ * was stopped for that, and its outcome is awaited) or the ranking goes on without it. */
+static void
+lookup_failed(const struct pb_claim_hold *k, const char *what, const char *value,
+	      const char *error)
+{
+	if (pb_claim_hold_lost(k))
+		pb_info("rank.lookup", "%s=%s error=%s note=%s", what, value, pb_q(error),
+			pb_q("another machine took the lookups over; its outcome is awaited"));
+	else
+		pb_warn("rank.lookup", "%s=%s error=%s note=%s", what, value, pb_q(error),
+			pb_q("ranking goes on with what the state has"));
+}
+
 static int
 lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
-	   struct wanted *w, size_t *budget, const char *date)
+	   const struct pb_claim_hold *k, struct wanted *w, size_t *budget, const char *date)
 {
 	size_t batch = cfg->arxiv.idlist_batch > 0 ? (size_t)cfg->arxiv.idlist_batch : 100;
 	struct wanted ask = { 0 };
@@ -329,15 +343,15 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 
 	for (size_t i = 0; i < w->n; i++) {
 		char status[16];
-		int k = pb_corpus_status(st, w->v[i], status);
+		int known = pb_corpus_status(st, w->v[i], status);
 
-		if (k < 0) {
+		if (known < 0) {
 			wanted_free(&ask);
 			return -1;
 		}
-		if (k == 0 && ask.n == *budget)
+		if (known == 0 && ask.n == *budget)
 			deferred++;
-		else if (k == 0)
+		else if (known == 0)
 			wanted_add(&ask, w->v[i], w->who[i]);
 	}
 	if (deferred)
@@ -352,8 +366,10 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 		pb_paperset_init(&got);
 		if (pb_fetch_idlist(h, cfg, (const char *const *)ask.v + at, n, &got, &res) !=
 		    PB_FETCH_OK) {
-			pb_warn("rank.lookup", "ids=%zu error=%s note=%s", n, pb_q(res.message),
-				pb_q("ranking goes on with what the state has"));
+			char nids[24];
+
+			snprintf(nids, sizeof nids, "%zu", n);
+			lookup_failed(k, "ids", nids, res.message);
 			pb_paperset_free(&got);
 			rc = -1;
 			break;
@@ -372,7 +388,7 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 
 static int
 lookup_author(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
-	      const char *name, const char *date)
+	      const struct pb_claim_hold *k, const char *name, const char *date)
 {
 	struct pb_buf q = { 0 };
 	struct pb_paperset got;
@@ -388,8 +404,7 @@ lookup_author(const struct pb_config *cfg, struct pb_state *st, struct pb_http *
 		goto out;
 	}
 	if (pb_fetch_search(h, cfg, q.data, AUTHOR_MAX_RESULTS, &got, &res) != PB_FETCH_OK) {
-		pb_warn("rank.lookup", "author=%s error=%s note=%s", pb_q(name), pb_q(res.message),
-			pb_q("ranking goes on with what the state has"));
+		lookup_failed(k, "author", pb_q(name), res.message);
 		goto out;
 	}
 	ids = pb_xcalloc(got.n + 1, sizeof *ids);
@@ -423,18 +438,19 @@ out:
  * *budget requests. 0, or -1 when the network or the state failed (logged). */
 static int
 lookup_all(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
-	   struct wanted *ids, struct wanted *authors, size_t *budget, const char *date)
+	   const struct pb_claim_hold *k, struct wanted *ids, struct wanted *authors,
+	   size_t *budget, const char *date)
 {
 	size_t deferred = 0;
 	int rc = 0;
 
-	if (ids->n && lookup_ids(cfg, st, h, ids, budget, date) < 0)
+	if (ids->n && lookup_ids(cfg, st, h, k, ids, budget, date) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < authors->n; i++) {
-		int k = pb_author_papers_looked_up(st, authors->v[i]);
+		int done = pb_author_papers_looked_up(st, authors->v[i]);
 
-		if (k != 0) {
-			rc = k < 0 ? -1 : 0;
+		if (done != 0) {
+			rc = done < 0 ? -1 : 0;
 			continue;
 		}
 		if (!*budget) {
@@ -442,7 +458,7 @@ lookup_all(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			continue;
 		}
 		(*budget)--;
-		if (lookup_author(cfg, st, h, authors->v[i], date) < 0)
+		if (lookup_author(cfg, st, h, k, authors->v[i], date) < 0)
 			rc = -1;
 	}
 	if (deferred)
@@ -531,7 +547,7 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 			goto out;
 		k = claimed > 0 ? pb_claim_hold_new(h, st, key, lease, "rank.lookup_claim",
 						     "lookups") : NULL;
-		rc = lookup_all(cfg, st, h, &ids, &authors, &budget, date);
+		rc = lookup_all(cfg, st, h, k, &ids, &authors, &budget, date);
 		lost = pb_claim_hold_lost(k);
 		pb_claim_hold_free(k);
 		if (!lost)
