@@ -26,6 +26,7 @@ struct pb_db {
 	int logging;            /* 1: the transaction is logged; 2: too much to keep */
 	char xid[24];           /* the transaction's id while its COMMIT runs, "": none known */
 	int xid_pid;            /* the server process running it */
+	int committing;         /* its COMMIT is under way (recover learns the replay's id) */
 	long patience_ms;       /* how long a lost connection is waited for */
 	int failed;
 	int transient;   /* the last failure was a deadlock or serialization failure */

@@ -379,6 +379,8 @@ answer_of(const PGresult *r)
 }
 
 #define REDO_MAX (64L << 20)   /* bytes of statements kept for a replay */
+/* Recoveries for one statement: the connection lost again each time gives up. */
+#define RECOVER_MAX 3
 
 static void
 redo_stop(struct pb_db *db)
@@ -502,9 +504,35 @@ commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 	}
 }
 
+/* Learns the open transaction's id (when it has one: it wrote something) and its server
+ * process, for a COMMIT about to be sent: its outcome can then be asked for if the reply is
+ * lost (recover). Not through run(): it is no part of what a replay must answer the same. 0,
+ * or -1 when the transaction is in error (a cancel): its COMMIT would roll back without a word. */
+static int
+learn_xid(struct pb_db *db)
+{
+	PGresult *r = PQexec(db->conn, PQserverVersion(db->conn) >= 130000 ?
+			     "SELECT pg_current_xact_id_if_assigned()" :
+			     "SELECT txid_current_if_assigned()");
+
+	db->xid[0] = '\0';
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		snprintf(db->xid, sizeof db->xid, "%s", PQgetvalue(r, 0, 0));
+	db->xid_pid = PQbackendPID(db->conn);
+	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		res_err(db, r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 /* Waits for the server (up to max_ms) and replays the open transaction on the new
  * connection: 0, or 1 when there is nothing to replay because the COMMIT that was under way
- * had committed, or -1 (db's error; the transaction is lost). */
+ * had committed, or -1 (db's error; the transaction is lost). A COMMIT under way when the
+ * connection went is sent again by the caller after the replay: the replayed transaction's
+ * id is learnt first, so that a reply lost again is asked about again. */
 static int
 recover(struct pb_db *db, long max_ms)
 {
@@ -588,6 +616,16 @@ recover(struct pb_db *db, long max_ms)
 			return -1;
 		}
 	}
+	if (in_tx && db->committing && learn_xid(db) < 0) {
+		char why[sizeof db->err];
+
+		snprintf(why, sizeof why, "%s", db->err);
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+		redo_stop(db);
+		db->tx_lost = 1;
+		pb_db_fail(db, "the replayed transaction could not be committed: %s", why);
+		return -1;
+	}
 	db->sp_depth = depth;
 	db->sp_began = began;
 	pb_info("state.reconnected", "where=%s waited_ms=%ld replayed=%zu", pb_q(where), waited,
@@ -617,8 +655,10 @@ run(struct pb_db *db, const char *sql, const char *name, int n, char *const *val
 		       ts != PQTRANS_IDLE && ts != PQTRANS_UNKNOWN;
 	PGresult *r = exec_once(db, sql, name, n, vals, lens, fmts);
 
-	if (!res_ok(r) && PQstatus(db->conn) != CONNECTION_OK) {
-		if (db->patience_ms <= 0 || unlogged) {
+	/* Lost again on the new connection (the statement sent again, or a replayed COMMIT
+	 * whose reply went too), it is recovered again, a few times at most. */
+	for (int lost = 0; !res_ok(r) && PQstatus(db->conn) != CONNECTION_OK; lost++) {
+		if (db->patience_ms <= 0 || unlogged || lost == RECOVER_MAX) {
 			db->tx_lost = db->logging != 0;
 			redo_stop(db);
 			db->sp_depth = 0;
@@ -678,28 +718,15 @@ commit(struct pb_db *db)
 	int rc;
 
 	db->xid[0] = '\0';
-	if (db->logging && db->patience_ms > 0) {
-		/* Not through run(): it is no part of what a replay must answer the same. Lost
-		 * here, the COMMIT below finds the connection gone before it was sent. */
-		PGresult *r = PQexec(db->conn, PQserverVersion(db->conn) >= 130000 ?
-				     "SELECT pg_current_xact_id_if_assigned()" :
-				     "SELECT txid_current_if_assigned()");
-
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-		    !PQgetisnull(r, 0, 0))
-			snprintf(db->xid, sizeof db->xid, "%s", PQgetvalue(r, 0, 0));
-		db->xid_pid = PQbackendPID(db->conn);
-		if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
-			/* refused (a cancel): the COMMIT would roll back without a word */
-			res_err(db, r);
-			PQclear(r);
-			after_failure(db);
-			db->tx_lost = 0;   /* said here */
-			return -1;
-		}
-		PQclear(r);
+	/* Lost here, the COMMIT below finds the connection gone before it was sent. */
+	if (db->logging && db->patience_ms > 0 && learn_xid(db) < 0) {
+		after_failure(db);
+		db->tx_lost = 0;   /* said here */
+		return -1;
 	}
+	db->committing = 1;
 	rc = simple(db, "COMMIT");
+	db->committing = 0;
 	db->xid[0] = '\0';
 	return rc;
 }

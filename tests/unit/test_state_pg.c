@@ -318,7 +318,8 @@ test_keepalives(void)
  * goes on, the server's reply (the transaction has committed) is dropped with the connection.
  * SIGUSR2: the COMMIT is dropped with the client's side of the connection, and the server's
  * side stays open, silent, as over a network that went away: the server process waits in its
- * transaction, its locks held, not knowing its client is gone. */
+ * transaction, its locks held, not knowing its client is gone. SIGHUP: as SIGUSR2, and the
+ * next COMMIT (the replayed transaction's) as SIGUSR1. */
 
 static volatile sig_atomic_t proxy_armed;
 static char proxy_socket[300];
@@ -326,7 +327,7 @@ static char proxy_socket[300];
 static void
 proxy_arm(int sig)
 {
-	proxy_armed = sig == SIGUSR2 ? 2 : 1;
+	proxy_armed = sig == SIGHUP ? 3 : sig == SIGUSR2 ? 2 : 1;
 }
 
 static int
@@ -365,6 +366,7 @@ proxy_loop(int lfd, const char *server)
 
 	signal(SIGUSR1, proxy_arm);
 	signal(SIGUSR2, proxy_arm);
+	signal(SIGHUP, proxy_arm);
 	for (;;) {
 		p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		for (int i = 0; i < n; i++) {
@@ -397,8 +399,8 @@ proxy_loop(int lfd, const char *server)
 				gone = k <= 0;
 				if (k > 0 && proxy_armed &&
 				    holds(buf, (size_t)k, commit, sizeof commit)) {
-					dropping[i] = proxy_armed;
-					proxy_armed = 0;
+					dropping[i] = proxy_armed == 3 ? 2 : proxy_armed;
+					proxy_armed = proxy_armed == 3 ? 1 : 0;
 				}
 				if (dropping[i] == 2) {
 					close(cl[i]);   /* sv[i] stays open, silent */
@@ -543,6 +545,15 @@ test_commit_reply_lost(void)
 	T_EQ_INT(pb_state_commit(st), 0);
 	T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 3);
 
+	/* The same, and the replayed transaction's COMMIT carried out but its reply lost too:
+	 * asked about in turn, committed once, and said to be. */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "UPDATE tally SET n = n + 1", err, sizeof err), 0);
+	kill(proxy, SIGHUP);
+	usleep(100000);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 4);
+
 	/* A transaction too large to replay (more than the redo log keeps): its COMMIT, carried
 	 * out but its reply lost, is asked about too, and succeeds once. */
 	{
@@ -565,7 +576,7 @@ test_commit_reply_lost(void)
 		kill(proxy, SIGUSR1);
 		usleep(100000);
 		T_EQ_INT(pb_state_commit(st), 0);
-		T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 4);
+		T_EQ_INT(count("lostreply", "SELECT n FROM tally"), 5);
 	}
 out:
 	pb_state_close(st);
