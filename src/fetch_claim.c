@@ -41,6 +41,16 @@ pb_claim_wait_step(struct pb_state *st, int lease_s, const volatile sig_atomic_t
 	}
 }
 
+void
+pb_tick_alive(struct pb_state *st, int lease_s)
+{
+	long patience = pb_state_swap_patience(st, 0);
+
+	if (pb_machine_alive(st, lease_s) < 0)
+		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(st)));
+	pb_state_swap_patience(st, patience);
+}
+
 /* A claim kept from the HTTP client's tick: between requests, in their spacing and backoff,
  * and during each transfer. */
 struct pb_claim_hold {
@@ -61,12 +71,12 @@ hold_tick(void *ud)
 {
 	struct pb_claim_hold *k = ud;
 	int64_t t = pb_mono_ms(), now = (int64_t)time(NULL), every = k->lease_s * 1000LL / 3;
+	long patience;
 	int r;
 
 	if (k->prev && k->prev(k->prev_ud) != 0)
 		return 1;
-	if (pb_machine_alive(k->st, k->lease_s) < 0)
-		pb_warn("state.heartbeat", "error=%s", pb_q(pb_state_errmsg(k->st)));
+	pb_tick_alive(k->st, k->lease_s);
 	if (k->lost)
 		return 1;
 	if (every > RENEW_MAX_MS)
@@ -74,7 +84,11 @@ hold_tick(void *ud)
 	if (t - k->renewed_ms < every || now - k->taken > PB_CLAIM_HOLD_MAX_S)
 		return 0;
 	k->renewed_ms = t;
+	/* Inside a transfer: a database away fails the renewal at once rather than holding
+	 * the transfer for the patience; the next tick tries again. */
+	patience = pb_state_swap_patience(k->st, 0);
 	r = pb_fetch_claim_renew(k->st, k->key, now, k->lease_s);
+	pb_state_swap_patience(k->st, patience);
 	if (r < 0) {
 		/* The state may be back before the lease runs out: work on. */
 		pb_warn(k->ev_renew, "key=%s error=%s", pb_q(k->key),

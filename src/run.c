@@ -158,7 +158,10 @@ alive(struct cycle *c)
 static int
 alive_tick(void *ud)
 {
-	alive(ud);
+	struct cycle *c = ud;
+
+	if (c->st && !c->o->dry_run)
+		pb_tick_alive(c->st, c->cfg->state_lease_s);
 	return 0;
 }
 

@@ -46,6 +46,10 @@ int pb_claim_wait_max_s(int lease_s);
  * a failure logged), then a fifth of a second's sleep, ended early by *stop (stop may be
  * NULL). */
 void pb_claim_wait_step(struct pb_state *st, int lease_s, const volatile sig_atomic_t *stop);
+/* This machine's heartbeat from the HTTP client's tick (pb_machine_alive, a failure logged):
+ * inside a transfer, a database away fails it at once (no patience) rather than holding the
+ * transfer; the connection is recovered by the next statement outside the tick. */
+void pb_tick_alive(struct pb_state *st, int lease_s);
 
 struct pb_claim_hold;
 

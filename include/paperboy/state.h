@@ -58,6 +58,8 @@ const char *pb_state_backend(struct pb_state *st);
 int pb_state_lost(struct pb_state *st);
 int pb_state_reconnect(struct pb_state *st, long max_wait_ms);
 void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
+/* The same, returning the patience it replaces (to be set back). */
+long pb_state_swap_patience(struct pb_state *st, long max_wait_ms);
 /* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);

@@ -499,6 +499,12 @@ pb_db_set_patience(struct pb_db *db, long ms)
 	db->patience_ms = ms < 0 ? 0 : ms;
 }
 
+long
+pb_db_patience(const struct pb_db *db)
+{
+	return db->patience_ms;
+}
+
 int
 pb_db_recover(struct pb_db *db, long max_ms)
 {

@@ -101,6 +101,7 @@ int pb_db_transient(struct pb_db *db);
  * wait and replay, on demand; 0 or -1 (pb_db_errmsg). */
 int pb_db_lost(struct pb_db *db);
 void pb_db_set_patience(struct pb_db *db, long ms);
+long pb_db_patience(const struct pb_db *db);
 int pb_db_recover(struct pb_db *db, long max_ms);
 
 #endif

@@ -473,6 +473,15 @@ pb_state_set_patience(struct pb_state *st, long max_wait_ms)
 	pb_db_set_patience(st->db, max_wait_ms);
 }
 
+long
+pb_state_swap_patience(struct pb_state *st, long max_wait_ms)
+{
+	long was = pb_db_patience(st->db);
+
+	pb_db_set_patience(st->db, max_wait_ms);
+	return was;
+}
+
 struct pb_state *
 pb_state_open(const char *path, char *err, size_t errlen)
 {
