@@ -131,6 +131,9 @@ struct pb_web_ctx {
 	struct pb_state *st;
 	struct pb_secret secret;
 	const char *config_path; /* to reload the subscribers after a change */
+	/* Installs cfg (taken) as this context's configuration after a change, when the
+	 * configuration is shared with other contexts (the server's); NULL: ctx owns cfg. */
+	void (*cfg_set)(struct pb_web_ctx *ctx, struct pb_config *cfg);
 };
 typedef void (*pb_web_handler)(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			       struct pb_web_resp *resp);

@@ -93,6 +93,10 @@ pb_pages_reload(struct pb_web_ctx *ctx)
 	if (pb_pages_load(ctx, &c, &rows, &n) < 0)
 		return;
 	pb_sub_rows_free(rows, n);
+	if (ctx->cfg_set) {
+		ctx->cfg_set(ctx, c);
+		return;
+	}
 	pb_config_free(ctx->cfg);
 	ctx->cfg = c;
 }
