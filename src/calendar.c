@@ -16,11 +16,11 @@
 #include "paperboy/buf.h"
 #include "paperboy/calendar.h"
 
-/* Sources: arXiv's "Availability of submissions" page (info.arxiv.org/help/availability),
- * which lists the 2025 holidays through 27 November. The others follow the pattern of that
- * list and of earlier years (US federal holidays; a holiday on a Friday skips the following
- * Sunday's release) and are marked "expected": arXiv publishes them later, so check its page
- * and override `holidays` in the config when they differ. */
+/* Source: arXiv's "Availability of submissions" page (info.arxiv.org/help/availability,
+ * source/help/availability.md in arXiv/arxiv-docs), which lists the 2025 holidays (Tuesday 30
+ * December among them) and the 2026 ones. Its Fridays are written here as the Sunday whose
+ * release they skip (no Friday cutoff leaves that release nothing), as the 2025 list wrote
+ * 6 July. arXiv adds deferred mailings now and then: override `holidays` in the config. */
 const char *const pb_arxiv_holidays[] = {
 	"2025-01-01",   /* Wed, New Year's Day */
 	"2025-01-20",   /* Mon, Martin Luther King Jr. Day */
@@ -28,14 +28,17 @@ const char *const pb_arxiv_holidays[] = {
 	"2025-07-06",   /* Sun, after Independence Day (Fri) */
 	"2025-09-01",   /* Mon, Labor Day */
 	"2025-11-27",   /* Thu, Thanksgiving */
-	"2025-12-25",   /* Thu, Christmas (expected) */
-	"2026-01-01",   /* Thu, New Year's Day (expected) */
-	"2026-01-19",   /* Mon, Martin Luther King Jr. Day (expected) */
-	"2026-06-21",   /* Sun, after Juneteenth (Fri) (expected) */
-	"2026-07-05",   /* Sun, after Independence Day observed (Fri) (expected) */
-	"2026-09-07",   /* Mon, Labor Day (expected) */
-	"2026-11-26",   /* Thu, Thanksgiving (expected) */
-	"2026-12-27",   /* Sun, after Christmas (Fri) (expected) */
+	"2025-12-25",   /* Thu, Christmas */
+	"2025-12-30",   /* Tue */
+	"2026-01-01",   /* Thu, New Year's Day */
+	"2026-01-19",   /* Mon, Martin Luther King Jr. Day */
+	"2026-06-21",   /* Sun, after Juneteenth (Fri 19 June) */
+	"2026-07-05",   /* Sun, after Independence Day observed (Fri 3 July) */
+	"2026-09-07",   /* Mon, Labor Day */
+	"2026-11-26",   /* Thu, Thanksgiving */
+	"2026-12-27",   /* Sun, after Christmas (Fri 25 December) */
+	"2026-12-29",   /* Tue */
+	"2026-12-31",   /* Thu, New Year's Eve */
 };
 const size_t pb_arxiv_n_holidays = sizeof pb_arxiv_holidays / sizeof pb_arxiv_holidays[0];
 

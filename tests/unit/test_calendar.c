@@ -154,6 +154,15 @@ static const struct {
 	/* Christmas 2026 (Friday): the same. */
 	{ "2026-12-25", 0, "2026-12-23T19:00:00Z", "2026-12-24T19:00:00Z" },
 	{ "2026-12-29", 0, "2026-12-24T19:00:00Z", "2026-12-28T19:00:00Z" },
+	/* The turn of 2025 (arXiv's list: Thursday 25 and Tuesday 30 December, Thursday 1
+	 * January): no release on those evenings and no cutoff on those days, so Thursday's
+	 * listing of New Year's Day takes everything since Monday's cutoff. */
+	{ "2025-12-26", 1, NULL, NULL },
+	{ "2025-12-30", 0, "2025-12-26T19:00:00Z", "2025-12-29T19:00:00Z" },
+	{ "2025-12-31", 1, NULL, NULL },
+	{ "2026-01-01", 0, "2025-12-29T19:00:00Z", "2025-12-31T19:00:00Z" },
+	{ "2026-01-02", 1, NULL, NULL },
+	{ "2026-01-05", 0, "2025-12-31T19:00:00Z", "2026-01-02T19:00:00Z" },
 	/* Not dates. */
 	{ "2025-02-30", -1, NULL, NULL },
 	{ "2025-13-01", -1, NULL, NULL },
@@ -216,6 +225,12 @@ test_release_days(void)
 	T_EQ_INT(pb_cal_releases_on(&cal, "2025-11-27"), 0);   /* Thanksgiving, Thu */
 	T_EQ_INT(pb_cal_releases_on(&cal, "2025-07-06"), 0);   /* Sun after July 4th */
 	T_EQ_INT(pb_cal_releases_on(&cal, "2025-01-20"), 0);   /* MLK day */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-25"), 0);   /* Christmas, Thu */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-30"), 0);   /* Tue, on arXiv's list */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2025-12-31"), 1);
+	T_EQ_INT(pb_cal_releases_on(&cal, "2026-01-01"), 0);
+	T_EQ_INT(pb_cal_releases_on(&cal, "2026-12-29"), 0);   /* Tue, on arXiv's list */
+	T_EQ_INT(pb_cal_releases_on(&cal, "2026-12-31"), 0);   /* Thu, on arXiv's list */
 	T_EQ_INT(pb_cal_releases_on(&cal, "2025-13-01"), -1);
 
 	/* Announcement dates are the day after: Monday to Friday. */
@@ -298,6 +313,9 @@ test_latest(void)
 	T_EQ_STR(latest("2025-11-28T12:00:00Z"), "2025-11-27");
 	T_EQ_STR(latest("2025-11-30T12:00:00Z"), "2025-11-27");
 	T_EQ_STR(latest("2025-12-01T01:00:00Z"), "2025-12-01");
+	/* Tuesday 30 December 2025: no release, so Tuesday's announcement holds a day longer. */
+	T_EQ_STR(latest("2025-12-31T12:00:00Z"), "2025-12-30");
+	T_EQ_STR(latest("2026-01-01T01:00:00Z"), "2026-01-01");
 }
 
 static void
