@@ -429,6 +429,16 @@ pb_cal_release_time(const char *date)
 	return release_of(d);
 }
 
+int64_t
+pb_cal_feed_time(const char *date)
+{
+	long d;
+
+	if (pb_date_parse(date, &d) < 0)
+		return -1;
+	return et_instant(d, 0);
+}
+
 int
 pb_cal_latest(const struct pb_calendar *cal, int64_t t, char out[PB_DATE_LEN])
 {

@@ -282,11 +282,16 @@ record_failed(struct daemon *d, const char *date, const char *why)
 
 /* The latest announcement through RSS, polling a stale (or temporarily failing) source with
  * backoff until the deadline. The deadline counts from the first poll, not from the scheduled
- * time: a machine that slept past its slot (or a long catch-up) still gets the whole wait. */
+ * time: a machine that slept past its slot (or a long catch-up) still gets the whole wait.
+ * Nor does it count before the feed can have the announcement: rss.arxiv.org turns at
+ * midnight ET, four or five hours after the release, so a wake-up in between (02:00 UTC,
+ * 08:30 in Shanghai in summer) waits for midnight instead of giving up before it. */
 static void
 run_latest(struct daemon *d, const char *expect)
 {
-	int64_t deadline = pb_now() + (int64_t)d->cfg->arxiv.stale_deadline_min * 60;
+	int64_t ready = pb_cal_feed_time(expect), first = pb_now();
+	int64_t deadline = (ready > first ? ready : first) +
+			   (int64_t)d->cfg->arxiv.stale_deadline_min * 60;
 	int64_t backoff = (int64_t)d->cfg->arxiv.stale_deadline_min * 60 / 8;
 	struct pb_run_report rep;
 	char err[1024];
@@ -321,6 +326,10 @@ run_latest(struct daemon *d, const char *expect)
 			return;
 		}
 		next = now + backoff;
+		/* Asking before midnight ET only finds the day before's feed again: until then,
+		 * the longest backoff (each cycle also delivers what came due meanwhile). */
+		if (next < ready)
+			next = ready < now + 900 ? ready : now + 900;
 		if (next > deadline)
 			next = deadline;
 		pb_info("daemon.poll_again", "expected=%s reason=%s in_s=%lld", expect,

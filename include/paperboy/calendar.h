@@ -48,6 +48,11 @@ int pb_cal_is_announcement(const struct pb_calendar *cal, const char *date);
 /* The instant of the release of the announcement named date (the day before, 20:00 ET),
  * whether or not arXiv announces that day; -1 for a malformed date. */
 int64_t pb_cal_release_time(const char *date);
+/* The instant rss.arxiv.org starts to serve the announcement named date: 00:00 ET that day.
+ * Its feeds are rebuilt at midnight Eastern ("Feeds are updated daily at midnight", arXiv's
+ * RSS help), so from the 20:00 release until then the feed is still the day before's. -1 for
+ * a malformed date. */
+int64_t pb_cal_feed_time(const char *date);
 /* The submissions listed in the announcement named date. arXiv cuts submissions off at 14:00
  * ET (EST or EDT, as the tz database has it) on Monday to Friday, holidays excepted; an
  * announcement closes at the last cutoff on or before the day it is released and opens where

@@ -12,7 +12,9 @@
 #  7. an empty feed is a day without announcement: no digest, no error;
 #  8. SIGTERM while waiting to poll a stale feed again exits 0 at once;
 #  9. a daemon that wakes past its slot (asleep longer than stale_deadline_min) still polls a
-#     stale feed again.
+#     stale feed again;
+# 10. a daemon that wakes between the 20:00 ET release and midnight ET, when arXiv's feed
+#     turns, counts stale_deadline_min from midnight, not from waking.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-daemon.XXXXXX) || exit 1
@@ -243,4 +245,22 @@ grep -q "event=daemon.stale_feed" "$T/late.log" && die "late: given up without w
 kill -TERM "$D1"
 wait_exit "$D1" 20 || die "late: not stopped within 20 s"
 D1=
+
+# 10. Wednesday 23:59:40 EDT: 2026-09-24 was released at 20:00, but rss.arxiv.org serves it
+#     only from midnight ET. With no wait left (stale_deadline_min = 0) the stale feed is still
+#     asked again at midnight, and then taken.
+sed -e "s|$T/state\"|$T/state4\"|" -e "s|$T/out\"|$T/out4\"|" "$T/paperboy.conf" >"$T/eve.conf"
+grep -q "stale_deadline_min = 0;" "$T/eve.conf" || die "could not make the evening config"
+grep -q 'Wed, 23 Sep 2026' "$T/fx/feed.xml" || die "the feed is not the stale one"
+PAPERBOY_NOW=2026-09-24T03:59:40Z $PAPERBOY -c "$T/eve.conf" daemon --foreground --once \
+  2>"$T/eve.log" &
+D1=$!
+wait_for "$T/eve.log" "event=daemon.poll_again expected=2026-09-24 reason=stale" 30 ||
+  die "evening: the stale feed was given up before midnight ET"
+cp "$T/fx/fresh.xml" "$T/fx/feed.xml"
+wait_exit "$D1" 60 || die "evening: --once did not finish within 60 s"
+D1=
+[ "$rc" -eq 0 ] || die "evening: exit $rc"
+grep -q "event=daemon.cycle date=2026-09-24 status=ok" "$T/eve.log" ||
+  die "evening: the feed of midnight was not taken"
 exit 0

@@ -288,6 +288,10 @@ test_release_time(void)
 	/* The Sunday they fall back: EST at 20:00. */
 	T_EQ_STR(iso(pb_cal_release_time("2025-11-03")), "2025-11-03T01:00:00Z");
 	T_EQ_INT(pb_cal_release_time("nope"), -1);
+	/* rss.arxiv.org serves an announcement from midnight ET of its date. */
+	T_EQ_STR(iso(pb_cal_feed_time("2025-12-04")), "2025-12-04T05:00:00Z");
+	T_EQ_STR(iso(pb_cal_feed_time("2025-07-02")), "2025-07-02T04:00:00Z");
+	T_EQ_INT(pb_cal_feed_time("nope"), -1);
 }
 
 static void
