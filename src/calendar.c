@@ -377,7 +377,12 @@ releases(const struct pb_calendar *cal, long day)
 {
 	int w = weekday(day);
 
-	return w != 5 && w != 6 && !is_holiday(cal, day);
+	if (w == 5 || w == 6 || is_holiday(cal, day))
+		return 0;
+	/* Sunday's release lists what Friday's cutoff closed; arXiv's list names a Friday
+	 * holiday (Friday 2026-06-19) rather than the Sunday it skips, and without a Friday
+	 * cutoff Monday's release takes everything since Thursday's. */
+	return w != 0 || !is_holiday(cal, day - 2);
 }
 
 int

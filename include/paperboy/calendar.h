@@ -8,7 +8,8 @@
  *
  * Holidays are written as arXiv's own list writes them: the US Eastern day whose 20:00 release
  * is skipped ("Thu 27 November 2025" = no release that Thursday evening, so no announcement
- * dated Friday 2025-11-28).
+ * dated Friday 2025-11-28). A Friday on the list (arXiv writes Juneteenth 2026 so) has no
+ * cutoff, which leaves the Sunday after it no release.
  *
  * Dates are "YYYY-MM-DD" strings; instants are unix seconds. Zone conversion sets TZ and calls
  * tzset() inside a helper that restores TZ afterwards: not thread-safe, which paperboy (one

@@ -257,6 +257,23 @@ test_release_days(void)
 		T_EQ_INT(pb_cal_releases_on(&c2, "2025-12-10"), 0);
 		T_EQ_INT(pb_cal_releases_on(&c2, "2025-11-27"), 1);
 		T_EQ_INT(pb_cal_is_announcement(&c2, "2025-12-11"), 0);
+		/* A Friday, as arXiv's 2026 list writes Juneteenth: no cutoff that day, so no
+		 * release on the Sunday after; Monday's listing opens at Thursday's cutoff. */
+		hol[0] = "2026-06-19";
+		pb_calendar_init(&c2, &cfg);
+		T_EQ_INT(pb_cal_releases_on(&c2, "2026-06-21"), 0);
+		T_EQ_INT(pb_cal_is_announcement(&c2, "2026-06-22"), 0);
+		T_EQ_INT(pb_cal_is_announcement(&c2, "2026-06-23"), 1);
+		{
+			char out[PB_DATE_LEN];
+			int64_t s = -1, e = -1;
+
+			T_EQ_INT(pb_cal_next(&c2, "2026-06-19", out), 0);
+			T_EQ_STR(out, "2026-06-23");
+			T_EQ_INT(pb_cal_submission_window(&c2, "2026-06-23", &s, &e), 0);
+			T_EQ_STR(iso(s), "2026-06-18T18:00:00Z");
+			T_EQ_STR(iso(e), "2026-06-22T18:00:00Z");
+		}
 		cfg.n_holidays = 0;
 		pb_calendar_init(&c2, &cfg);
 		T_EQ_INT(pb_cal_releases_on(&c2, "2025-12-10"), 1);
