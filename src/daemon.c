@@ -473,8 +473,11 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 	}
 	d.lock = pb_lock_acquire(d.cfg->state_dir, err, sizeof err);
 	if (!d.lock) {
+		/* Only another holder is "try again later" (75, which the systemd units do not
+		 * restart on); a lock file that cannot be opened or written (a full disk, a
+		 * read-only directory) is 73, as for run, and a restart may find room. */
+		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
 		fprintf(stderr, "paperboy: %s\n", err);
-		rc = EX_TEMPFAIL;
 		goto out;
 	}
 	if ((rc = pb_cli_open_state_rc(d.cfg, PB_STATE_CREATE, &d.st)) != 0)

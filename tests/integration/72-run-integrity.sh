@@ -15,7 +15,8 @@
 #  5. `retry` and `status` in a fresh directory create nothing.
 #  6. (in a mount namespace) `status` reads a state on a read-only mount; `run` on a read-only
 #     state directory exits 73 and names the path; after a disk-full failure the run's counts
-#     agree with the outbox, and the next run finishes the day.
+#     agree with the outbox, and the next run finishes the day; on a disk with no room at all
+#     `run` and the daemon exit 73 (not 75, "try again later") and say the disk is full.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -354,6 +355,20 @@ got=$(q "$DB" "SELECT count(*) FROM outbox WHERE digest_date = '2024-11-28'")
 counted=$(q "$DB" "SELECT sum(n_messages) FROM runs WHERE digest_date = '2024-11-28'")
 [ "$got" = "$counted" ] || fail "6c: the runs counted $counted messages, the outbox holds $got"
 [ "$(q "$DB" "PRAGMA integrity_check")" = ok ] || fail "6c: integrity_check"
+
+# 6d. a disk with no room left at all: `run` and the daemon cannot take the lock (its pid is
+# not written) and say so with 73, not 75 ("another paperboy holds it"), on which systemd's
+# units stop restarting the daemon for good (RestartPreventExitStatus=75).
+free_kb=$(df -k "$M" | awk 'NR == 2 { print $4 }')
+dd if=/dev/zero of="$M/filler" bs=1k count=$((free_kb + 64)) 2>/dev/null || true
+run_pb "$T/full.conf" run --feed "$BIG"
+[ $rc = 73 ] || fail "6d: run on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
+grep -q "No space left on device" "$T/err.txt" || fail "6d: run does not say the disk is full: $(cat "$T/err.txt")"
+run_pb "$T/full.conf" daemon --foreground --once
+[ $rc = 73 ] || fail "6d: the daemon on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
+grep -q "$M/state/paperboy.lock: No space left on device" "$T/err.txt" ||
+  fail "6d: the daemon does not say the disk is full: $(cat "$T/err.txt")"
+rm -f "$M/filler"
 umount "$M"
 NS
 PAPERBOY="$PAPERBOY" T="$T" BIG="$BIG" EMPTY="$EMPTY" ns_run sh "$T/ns.sh"
