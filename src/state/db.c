@@ -46,6 +46,22 @@ sq_busy(void *arg, int count)
 	return 1;
 }
 
+/* SQLite's words for the last error, and for an error of the system underneath (a full disk,
+ * a directory that cannot be written: "disk I/O error", "unable to open database file") the
+ * system's cause too, which SQLite keeps apart. base: SQLite's text when the caller has it. */
+static const char *
+sq_errmsg(struct pb_db *db, const char *base)
+{
+	int code = sqlite3_extended_errcode(db->sq) & 0xff, e = sqlite3_system_errno(db->sq);
+
+	if (!base)
+		base = sqlite3_errmsg(db->sq);
+	if ((code != SQLITE_IOERR && code != SQLITE_CANTOPEN) || e <= 0)
+		return base;
+	snprintf(db->sq_err, sizeof db->sq_err, "%s (%s)", base, strerror(e));
+	return db->sq_err;
+}
+
 /* ---- opening SQLite ---- */
 
 /* "file:" URI of path with immutable=1: for a database on a read-only file system that has no
@@ -103,13 +119,13 @@ open_read(struct pb_db *db, const char *path, char *err, size_t errlen)
 	}
 	if ((rc & 0xff) != SQLITE_CANTOPEN && (rc & 0xff) != SQLITE_READONLY) {
 		snprintf(err, errlen, "%s: %s", path,
-			 db->sq ? sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
+			 db->sq ? sq_errmsg(db, NULL) : sqlite3_errstr(rc));
 		return -1;
 	}
 	if (wal_has_frames(path)) {
 		snprintf(err, errlen, "%s: cannot be read here: its -wal file holds changes and "
 			 "the directory cannot be written (%s)", path,
-			 db->sq ? sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
+			 db->sq ? sq_errmsg(db, NULL) : sqlite3_errstr(rc));
 		return -1;
 	}
 	sqlite3_close(db->sq);
@@ -124,7 +140,7 @@ open_read(struct pb_db *db, const char *path, char *err, size_t errlen)
 	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
-			 db->sq ? sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
+			 db->sq ? sq_errmsg(db, NULL) : sqlite3_errstr(rc));
 		return -1;
 	}
 	return 0;
@@ -148,7 +164,7 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 			     (mode == PB_DB_SQ_CREATE ? SQLITE_OPEN_CREATE : 0), NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
-			 db->sq ? sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
+			 db->sq ? sq_errmsg(db, NULL) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	/* Another process (status, retry, a second run) may hold the write lock briefly, or
@@ -176,14 +192,14 @@ pb_db_open_sqlite(const char *path, enum pb_db_sqlite_mode mode, char *err, size
 	if (!s || rc != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
 		snprintf(err, errlen, "%s: cannot switch to WAL mode: %s", path,
-			 sqlite3_errmsg(db->sq));
+			 sq_errmsg(db, NULL));
 		sqlite3_finalize(s);
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	if (sqlite3_exec(db->sq, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
 			 "PRAGMA temp_store = MEMORY;", NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->sq));
+		snprintf(err, errlen, "%s: %s", path, sq_errmsg(db, msg));
 		sqlite3_free(msg);
 		goto fail;
 	}
@@ -434,7 +450,7 @@ pb_db_exec(struct pb_db *db, const char *sql, char *err, size_t errlen)
 		return pb_dbpg_exec(db, sql, err, errlen);
 	if (sqlite3_exec(db->sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		if (err)
-			snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->sq));
+			snprintf(err, errlen, "%s", sq_errmsg(db, msg));
 		sqlite3_free(msg);
 		db->failed = 1;
 		return -1;
@@ -471,7 +487,7 @@ const char *
 pb_db_errmsg(struct pb_db *db)
 {
 	if (db->backend == PB_DB_SQLITE)
-		return sqlite3_errmsg(db->sq);
+		return sq_errmsg(db, NULL);
 	return db->err[0] ? db->err : "not an error";
 }
 
@@ -523,6 +539,6 @@ pb_db_checkpoint(struct pb_db *db, char *err, size_t errlen)
 	rc = sqlite3_wal_checkpoint_v2(db->sq, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc == SQLITE_OK || rc == SQLITE_BUSY)   /* busy: another is making one */
 		return 0;
-	snprintf(err, errlen, "%s", sqlite3_errmsg(db->sq));
+	snprintf(err, errlen, "%s", sq_errmsg(db, NULL));
 	return -1;
 }

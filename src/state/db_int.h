@@ -32,6 +32,7 @@ struct pb_db {
 	int transient;   /* the last failure was a deadlock or serialization failure */
 	int64_t sq_wait_from;   /* SQLite: when the statement now waiting for a lock began to */
 	char err[512];
+	char sq_err[512];       /* SQLite's last error with its system cause (sq_errmsg) */
 };
 
 struct pb_db_stmt {

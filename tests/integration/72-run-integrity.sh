@@ -16,7 +16,8 @@
 #  6. (in a mount namespace) `status` reads a state on a read-only mount; `run` on a read-only
 #     state directory exits 73 and names the path; after a disk-full failure the run's counts
 #     agree with the outbox, and the next run finishes the day; on a disk with no room at all
-#     `run` and the daemon exit 73 (not 75, "try again later") and say the disk is full.
+#     `run` and the daemon exit 73 (not 75, "try again later") and say the disk is full, and
+#     so does SQLite's "disk I/O error".
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -368,6 +369,11 @@ run_pb "$T/full.conf" daemon --foreground --once
 [ $rc = 73 ] || fail "6d: the daemon on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
 grep -q "$M/state/paperboy.lock: No space left on device" "$T/err.txt" ||
   fail "6d: the daemon does not say the disk is full: $(cat "$T/err.txt")"
+# SQLite's own "disk I/O error" (its -wal file cannot be made) comes with the cause
+run_pb "$T/full.conf" retry
+[ $rc = 73 ] || fail "6d: retry on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
+grep -q "paperboy: $DB: .*disk I/O error (No space left on device)" "$T/err.txt" ||
+  fail "6d: retry does not say the disk is full: $(cat "$T/err.txt")"
 rm -f "$M/filler"
 umount "$M"
 NS
