@@ -342,13 +342,13 @@ backoff_s(struct run *r, int attempt)
 	return d < 1 ? 1 : (int64_t)d;
 }
 
-/* One line per delivery; a message that will not arrive (failed, expired, paused) is a
- * warning: someone has to act. */
+/* One line per delivery; a message that will not arrive (failed, expired, paused), or that
+ * arrived and may arrive again (unrecorded), is a warning: someone has to act or know. */
 static void
 log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, const char *error)
 {
 	int lost = strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
-		   strcmp(status, "paused") == 0;
+		   strcmp(status, "paused") == 0 || strcmp(status, "unrecorded") == 0;
 
 	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "deliver.attempt",
 	       "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d ms=%lld error=%s",
@@ -364,7 +364,7 @@ sent_done(void *ctx, const struct pb_outbox_msg *m, int64_t ms, int ok)
 
 	r->stats->sent += ok;
 	log_delivery(m, ok ? "sent" : "unrecorded", ms,
-		     ok ? NULL : "sent, but the state could not record it");
+		     ok ? NULL : "sent, but the state could not record it: it may be sent again");
 }
 
 /* A limit wider than m's destination (res->hold, a pacing key of m's channel): every message

@@ -6,7 +6,8 @@
 #     subscribers still get theirs, and the next run builds it (not "already done"); the same
 #     with flipped bytes in the database.
 #  2. A "sent" mark that cannot be written fails the run (74) and stops delivery to that
-#     destination only: its later parts stay pending, the others are delivered.
+#     destination only: its later parts stay pending, the others are delivered; the message
+#     sent but not recorded is a warning that it may be sent again.
 #  3. Every email refused for good (wrong SMTP password: 535): exit 69, each failure logged at
 #     warning, `status` says "failed after 1 attempt".
 #  4. `--wait 5` bounds delivery even while an SMTP server sits silent after DATA and a Slack
@@ -153,6 +154,9 @@ q "$DB2" "CREATE TRIGGER unmarked BEFORE UPDATE OF status ON outbox
 run_pb "$D2/pb.conf" run --feed "$BIG"
 [ $rc = 74 ] || fail "2: a run whose sent mark failed exited $rc, want 74: $(cat "$T/out.txt" "$T/err.txt")"
 grep -q "injected: cannot mark" "$T/err.txt" || fail "2: the error does not say why: $(cat "$T/err.txt")"
+# sent but not recorded: it goes again, and the line saying so is a warning with its part
+grep -q "level=warn event=deliver.attempt subscriber=bo channel=telegram dest=4242 part=1/.* status=unrecorded .*may be sent again" "$T/err.txt" ||
+  fail "2: no warning that bo's part 1 was sent unrecorded: $(grep "status=unrecorded" "$T/err.txt")"
 parts=$(q "$DB2" "SELECT n_parts FROM outbox WHERE msg_id = '2024-11-28/bo/telegram/4242/1'")
 [ "${parts:-0}" -ge 2 ] || fail "2: bo's Telegram digest has ${parts:-no} parts, the test needs 2 or more"
 [ "$(tg_parts)" = 1 ] || fail "2: $(tg_parts) Telegram messages went to bo, want 1 (part 1, then stop)"
