@@ -307,6 +307,9 @@ pb_archive_update(const char *base, const char *sub, const char *date, struct pb
 		pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 		goto out;
 	}
+	/* A writer killed before its rename left its page, index or feed half way: the folder
+	 * is what a web server publishes, so that goes before the archive is written again. */
+	pb_file_sweep(pb_buf_str(&dir));
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		int copy;

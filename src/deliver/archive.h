@@ -22,6 +22,12 @@ void pb_file_fail(struct pb_result *r, const char *what, const char *path, int e
 int pb_file_put(const char *dir, const char *path, const void *data, size_t len,
 		struct pb_result *r);
 
+/* Removes from dir the temporary files (NAME.tmpPID) of a writer of this machine that is gone:
+ * a process killed between writing a file and renaming it leaves one, full size, beside the
+ * file its rerun writes again. One whose process still runs (a second run writing meanwhile)
+ * is left alone. Each removal is logged. */
+void pb_file_sweep(const char *dir);
+
 /* Rebuilds the web archive of one subscriber from the digests on disk: with base the sink's
  * directory and sub the subscriber's directory name (already a safe path component), reads
  * every base/DATE/sub/digest.html and writes base/sub/index.html (the newest

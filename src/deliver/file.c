@@ -263,7 +263,7 @@ out:
  * is the email sessions' and the state's); any others are closed at once and stay cached. */
 struct pb_stage_group {
 	int fd;                 /* the sink's folder, opened before the group's first write */
-	char *swept;            /* the last folder swept of temporary files left (sweep_left) */
+	char *swept;            /* the last folder swept of temporary files left (pb_file_sweep) */
 	long keep_below;        /* files opened below this descriptor stay open until syncfs */
 	char *base;
 	size_t n, cap;
@@ -296,12 +296,8 @@ group_free(struct pb_stage_group *g)
 	free(g);
 }
 
-/* Removes from dir the temporary files (NAME.tmpPID) of a writer of this machine that is gone:
- * a delivery killed between writing a file and renaming it leaves one, full size, beside the
- * file its rerun writes again. One whose process still runs (a second run writing meanwhile)
- * is left alone. */
-static void
-sweep_left(const char *dir)
+void
+pb_file_sweep(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -382,7 +378,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		/* A folder made before: this day's run for this subscriber was here already,
 		 * and what it left half done is swept once. (A new folder, the daily case, has
 		 * nothing to sweep.) */
-		sweep_left(pb_buf_str(&dir));
+		pb_file_sweep(pb_buf_str(&dir));
 		free(g->swept);
 		g->swept = pb_xstrdup(pb_buf_str(&dir));
 	}

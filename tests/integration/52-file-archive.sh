@@ -2,7 +2,8 @@
 # The file sink's web archive (file.archive): after runs on three days, each subscriber's
 # dir/<name>/ holds index.html, a page per digest and feed.atom; the feed parses with libxml2
 # and with Python's feedparser (one entry per digest, newest first, links to the pages), and
-# the pages pass xmllint --html without a complaint.
+# the pages pass xmllint --html without a complaint. A temporary file a killed writer left in
+# the archive's folder goes at the next rebuild.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 T=$(mktemp -d /tmp/pb-archive.XXXXXX)
@@ -103,4 +104,19 @@ cp "$T/out/amy/feed.atom" "$T/feed.before"
 pb run --feed "$T/next.xml" >"$T/run4" 2>/dev/null || fail "repeated run failed"
 grep -q '0 messages enqueued; sent 0' "$T/run4" || fail "repeated run did work: $(cat "$T/run4")"
 cmp -s "$T/feed.before" "$T/out/amy/feed.atom" || fail "a run that sent nothing changed the feed"
+
+# A writer killed between writing a page and renaming it left a temporary file in the folder
+# a web server publishes: the next rebuild removes it, not one of a writer still running.
+sh -c 'exit 0' &
+dead=$!
+wait "$dead" || true
+echo "<html>half" >"$T/out/bo/index.html.tmp$dead"
+echo "a writer still running" >"$T/out/bo/feed.atom.tmp$$"
+# (bo still has papers he did not get on an earlier day: he has a digest of the 27th)
+sed 's/28 Nov 2024/27 Nov 2024/' "$BIG" >"$T/prev.xml"
+pb run --feed "$T/prev.xml" >/dev/null 2>"$T/err5" || fail "fourth run failed: $(tail -3 "$T/err5")"
+grep -q 'href="2024-11-27.html"' "$T/out/bo/index.html" || fail "the fourth run did not rebuild bo's archive"
+[ ! -e "$T/out/bo/index.html.tmp$dead" ] || fail "the killed writer's temporary file is left in bo's archive"
+grep -q "event=file.swept path=$T/out/bo/index.html.tmp$dead" "$T/err5" || fail "the removal is not logged"
+[ -f "$T/out/bo/feed.atom.tmp$$" ] || fail "the temporary file of a running writer was removed"
 exit 0
