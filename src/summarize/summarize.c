@@ -100,6 +100,8 @@ struct pb_summarizer {
 	char *user_agent, *ca_file;     /* for the request handles */
 	long n_requests, n_answers, n_cached, n_fallbacks, tokens;
 	long n_estimated;   /* answers without usage, charged an estimate */
+	long unrecorded;    /* tokens spent that the state could not record: the budget counts
+			     * them all the same */
 };
 
 /* Reads a prompt file whole. Returns 0, or -1 with err filled. */
@@ -542,6 +544,13 @@ may_ask(struct pb_summarizer *s, size_t in_flight, long *timeout_s, char *why, s
 
 		utc_day(day);
 		used = pb_model_tokens_used(s->st, day);
+		if (used < 0) {
+			/* what the day has spent cannot be read: no request that might pass it */
+			stop_asking(s, "daily token budget unknown: the state cannot be read");
+			snprintf(why, whylen, "%s", s->stop_reason);
+			return -1;
+		}
+		used += s->unrecorded;
 		if (used >= budget) {
 			if (in_flight > 0)
 				return 1;
@@ -679,8 +688,12 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		if (ans.total_tokens > 0) {
 			s->tokens += ans.total_tokens;
 			utc_day(day);
-			if (pb_model_tokens_add(s->st, day, ans.total_tokens) < 0)
-				pb_warn("summary.tokens", "error=%s", pb_q("cannot record token use"));
+			if (pb_model_tokens_add(s->st, day, ans.total_tokens) < 0) {
+				/* a full disk must not lift the budget: counted here instead */
+				s->unrecorded += ans.total_tokens;
+				pb_warn("summary.tokens", "tokens=%ld error=%s", ans.total_tokens,
+					pb_q(pb_state_errmsg(s->st)));
+			}
 		}
 		if (st == PB_LLM_OK) {
 			answer = ans.content;

@@ -4,8 +4,9 @@
 # and the executive summary, sent several at once once the model answers; 429, 500, a slow
 # model, malformed JSON, empty content, refusals and answers cut off at max_tokens
 # fall back to the built-in text with a summary.fallback log line; a second subscriber with the
-# same papers costs no request, nor does a second run; the token budget and the deadline stop
-# the requests; the API key never reaches the log; `paperboy run` puts the answers in the digests.
+# same papers costs no request, nor does a second run; the token budget (also when the state
+# cannot record the tokens spent) and the deadline stop the requests; the API key never
+# reaches the log; `paperboy run` puts the answers in the digests.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 DRIVE="$BUILD/tests/tools/summarize_drive"
@@ -160,6 +161,22 @@ grep -q '^subscriber=carol lang=zh items=4 exec_from_model=1 analyses=0' "$T/bud
 run budget > /dev/null
 n=$(count normal); [ "$n" -eq 12 ] || fail "budget rerun: asked again although the day's budget is spent"
 echo "   token budget: 2 requests then built-in, also in the next run: ok"
+
+# ---- the state cannot record the tokens spent (a full disk; here a trigger refuses the
+# row): the budget still stops the requests, counting what this run spent ----
+conf budgetfail normal 10 60 300
+CUR=budgetfail
+PB_TEST_KEY="$KEY" "$BUILD/paperboy" -c "$T/budgetfail.conf" run --date 2024-12-02 \
+  --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" >"$T/budgetfail.out" 2>"$T/budgetfail.log" ||
+  fail "budgetfail: making the state failed"
+sqlite3 "$T/budgetfail.state/paperboy.db" "CREATE TRIGGER no_room BEFORE INSERT ON token_usage
+  BEGIN SELECT RAISE(ABORT, 'injected: database or disk is full'); END;" || fail "budgetfail: no trigger"
+before=$(count normal)
+run budgetfail > /dev/null
+n=$(count normal); [ $((n - before)) -eq 2 ] || fail "budgetfail: $((n - before)) requests, want 2"
+grep -q 'event=summary.tokens .*injected: database or disk is full' "$T/budgetfail.log" || fail "budgetfail: the failure is not logged"
+grep -q 'event=summary.stop reason="daily token budget spent"' "$T/budgetfail.log" || fail "budgetfail: no stop line"
+echo "   token budget with the state refusing the count: 2 requests then built-in: ok"
 
 # ---- an answer without usage is charged an estimate (a token for 4 bytes): the budget still
 # stops the requests, and the log says the count is estimated ----
