@@ -1,6 +1,7 @@
 /* paperboy state migrate --to postgresql [--from FILE] [--replace]: copies a SQLite state into
  * the PostgreSQL state the configuration names, in one transaction, and prints the rows of
  * every table in both. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +44,11 @@ migrate(const struct pb_config *cfg, const char *from_path, int replace)
 		pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
 	/* Nothing may change the SQLite state while it is copied (a run, the daemon). */
 	if (!(lock = pb_lock_acquire(cfg->state_dir, err, sizeof err))) {
+		/* 75 only when another paperboy holds it; a lock file that cannot be written is
+		 * 73, as for run and the daemon */
+		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
 		fprintf(stderr, "paperboy: %s\n", err);
-		return EX_TEMPFAIL;
+		return rc;
 	}
 	/* Read-write: an older schema is brought up to date first, as a run would. */
 	if (!(from = pb_state_open_mode(path.data, PB_STATE_WRITE, err, sizeof err))) {

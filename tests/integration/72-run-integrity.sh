@@ -17,8 +17,8 @@
 #  6. (in a mount namespace) `status` reads a state on a read-only mount; `run` on a read-only
 #     state directory exits 73 and names the path; after a disk-full failure the run's counts
 #     agree with the outbox, and the next run finishes the day; on a disk with no room at all
-#     `run` and the daemon exit 73 (not 75, "try again later") and say the disk is full, and
-#     so does SQLite's "disk I/O error".
+#     `run`, the daemon and `state migrate` exit 73 (not 75, "try again later") and say the
+#     disk is full, and so does SQLite's "disk I/O error".
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -373,6 +373,13 @@ run_pb "$T/full.conf" daemon --foreground --once
 [ $rc = 73 ] || fail "6d: the daemon on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
 grep -q "$M/state/paperboy.lock: No space left on device" "$T/err.txt" ||
   fail "6d: the daemon does not say the disk is full: $(cat "$T/err.txt")"
+# `state migrate` takes the same lock before it copies anything (no server answers here)
+sed 's|^arxiv = |state = { backend = "postgresql"; conninfo = "host=127.0.0.1 port=9 dbname=none"; };\narxiv = |' \
+  "$T/full.conf" >"$T/migrate.conf"
+run_pb "$T/migrate.conf" state migrate --to postgresql
+[ $rc = 73 ] || fail "6d: state migrate on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
+grep -q "$M/state/paperboy.lock: No space left on device" "$T/err.txt" ||
+  fail "6d: state migrate does not say the disk is full: $(cat "$T/err.txt")"
 # SQLite's own "disk I/O error" (its -wal file cannot be made) comes with the cause
 run_pb "$T/full.conf" retry
 [ $rc = 73 ] || fail "6d: retry on a disk with no room exited $rc, want 73: $(cat "$T/err.txt")"
