@@ -1,7 +1,8 @@
 /* The outbox's chunk store: content-defined cuts (cdc.c) that realign after a difference,
  * bodies that come back byte for byte and share their common chunks, a damaged chunk that is
  * an error naming the message (never sent), pruning that releases chunks, the file that
- * shrinks after pruning, and the 6 -> 7 migration of whole payloads. */
+ * shrinks after pruning, a write-ahead log that shrinks after a large write, and the 6 -> 7
+ * migration of whole payloads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,6 +515,46 @@ file_size(const char *name)
 	struct stat sb;
 
 	return stat(db_path(name), &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The write-ahead log of a connection that stays open (the daemon's): a day's build grows it
+ * (checkpoints held off while it writes), and once its pages are in the database the log
+ * shrinks back to a few megabytes, not keeping that size on the disk for as long as the
+ * daemon runs. */
+static void
+test_wal_size(void)
+{
+	static unsigned char body[64 * 1024];
+	struct pb_state *st = open_db("wal.db");
+	struct pb_buf p = { 0 }, wal = { 0 };
+	struct stat sb;
+	char id[32];
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	pb_buf_printf(&wal, "%s-wal", db_path("wal.db"));
+	T_EQ_INT(pb_state_checkpoints(st, 0), 0);
+	T_EQ_INT(pb_state_begin(st), 0);
+	for (int i = 0; i < 300; i++) {
+		fill(body, sizeof body, 500 + (uint64_t)i, 0);   /* binary: 19 MB to write */
+		pb_buf_reset(&p);
+		pb_buf_append(&p, body, sizeof body);
+		snprintf(id, sizeof id, "wal%d", i);
+		T_EQ_INT(put_msg(st, id, "s", &p, pb_now()), 1);
+	}
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_CHECK(stat(wal.data, &sb) == 0 && sb.st_size > 16L * 1024 * 1024);
+	T_EQ_INT(pb_state_checkpoints(st, 1), 0);
+	T_EQ_INT(pb_state_checkpoint(st), 0);
+	T_EQ_INT(pb_state_sync(st), 0);   /* a write: the log starts again from its beginning */
+	T_CHECK(stat(wal.data, &sb) == 0);
+	if (sb.st_size > 8L * 1024 * 1024 + 65536)
+		fprintf(stderr, "the write-ahead log kept %lld bytes\n", (long long)sb.st_size);
+	T_CHECK(sb.st_size <= 8L * 1024 * 1024 + 65536);
+	pb_state_close(st);
+	pb_buf_free(&wal);
+	pb_buf_free(&p);
 }
 
 /* Pruning deletes the chunks no body uses, keeps the shared ones, and gives the pages back. */
@@ -1126,6 +1167,7 @@ main(void)
 	test_store();
 	test_damage();
 	test_prune_space();
+	test_wal_size();
 	test_migrate_v6();
 	test_savepoints();
 	test_reads_cache();
