@@ -23,6 +23,7 @@ static const struct pb_web_route routes[] = {
 	{ "GET", "/signup", pb_web_signup },
 	{ "POST", "/signup", pb_web_signup },
 	{ "GET", "/c/", pb_web_confirm },
+	{ "POST", "/c/", pb_web_confirm },
 	{ "GET", "/m/", pb_web_manage },
 	{ "POST", "/m/", pb_web_manage },
 

@@ -70,8 +70,9 @@ void pb_web_feedback_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
  * is the same in every case), records a pending sign-up and sends the one confirmation mail. */
 void pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		   struct pb_web_resp *resp);
-/* GET /c/TOKEN: turns the sign-up into an active stored subscriber (source "web"); a second
- * click says it is done already. */
+/* GET /c/TOKEN: a page with the address and a button (changes nothing: link scanners fetch
+ * every link). POST (csrf): turns the sign-up into an active stored subscriber (source
+ * "web"). Either says it is done already once it is. */
 void pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		    struct pb_web_resp *resp);
 /* GET /m/TOKEN: the subscriber's page. POST (csrf): action=save|preview|pause|resume|

@@ -702,6 +702,24 @@ subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *ti
 	pb_buf_free(&link);
 }
 
+/* The page a confirmation link opens: the address and a button. Link scanners and previews
+ * fetch every link in a mail, so only the button's POST confirms: a GET that did would
+ * subscribe an address whose owner never asked, the one thing double opt-in is for. */
+static void
+confirm_ask(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *id, const char *addr)
+{
+	resp->status = 200;
+	pb_page_begin(resp, "Confirm your subscription");
+	pb_buf_puts(&resp->body, "<p>Send the arXiv digest to <strong>");
+	pb_page_esc(resp, addr);
+	pb_buf_puts(&resp->body, "</strong>?</p>\n<form method=\"post\">\n");
+	pb_csrf_field(ctx, resp, "confirm", id);
+	pb_buf_puts(&resp->body, "\n<button type=\"submit\" id=\"confirm\">Confirm the "
+		    "subscription</button>\n</form>\n<p class=\"note\">Nothing is subscribed until "
+		    "you press the button. If you did not ask for it, close this page.</p>\n");
+	pb_page_end(resp);
+}
+
 /* The answers of a confirmation that was not recorded (the transaction rolled back) and of
  * one whose settings no longer pass (the sign-up used up: committed). */
 static void
@@ -806,6 +824,16 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		s = by_address(cfg, t.detail);
 		subscribed_page(ctx, resp, "Already confirmed", "This address is confirmed "
 				"already.", s ? s->name : NULL, t.detail);
+		goto out;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		pb_state_rollback(ctx->st);   /* a GET or HEAD only asks */
+		confirm_ask(ctx, resp, t.subject, su.address);
+		goto out;
+	}
+	if (!pb_csrf_ok(ctx, req, "confirm", t.subject)) {
+		pb_state_rollback(ctx->st);
+		pb_web_form_expired(resp, "Open the link in the mail again and press the button.");
 		goto out;
 	}
 	/* A reader who unsubscribed and signed up again: that subscriber active again. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Drives the readers' pages of a running `paperboy serve` in the system chromium (headless,
 // through puppeteer-core; no browser is downloaded), as a reader on a phone would: signs up on
-// the form, reads the confirmation mail the local SMTP peer saved, opens its link, opens the
-// manage page, sees a rule error with its column, edits the topics, presses Preview and reads
+// the form, reads the confirmation mail the local SMTP peer saved, opens its link and presses
+// its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
 // the titles of the cached announcement, saves, and unsubscribes. Every screen is checked at
 // 375 px wide for sideways scrolling, and screenshots are kept.
 //
@@ -147,8 +147,10 @@ async function confirmLink() {
   if (!link) quit(1, 'no confirmation mail');
   check(link.startsWith(base + '/c/'), 'the link points at this server');
   res = await page.goto(link, { waitUntil: 'load' });
-  check(res.status() === 200 && (await text(page)).includes('Subscribed'),
-    'the link confirms the subscription');
+  check(res.status() === 200 && (await text(page)).includes(address) &&
+    await page.$('#confirm') !== null, 'the link asks, with a button, to confirm the address');
+  await press(page, '#confirm');
+  check((await text(page)).includes('Subscribed'), 'the button confirms the subscription');
   await screen(page, '3-confirmed');
 
   // 3. the manage page

@@ -3,9 +3,10 @@
 # (tests/lib/smtpd.py saves what it receives) and the announcement fetched beforehand from the
 # arXiv stand-in (so the preview has it cached). Debian's chromium, driven by puppeteer-core
 # (tests/browser/selfservice.js), signs up on the form, opens the link of the confirmation mail
-# the peer received, opens the manage page, sees a rule error with its column, edits the topics,
-# presses Preview and sees the titles of the fixture announcement, saves and unsubscribes; every
-# screen at 375 px without sideways scrolling. The state is then read with `paperboy subscriber
+# the peer received and presses its button (opening it alone changes nothing), opens the manage
+# page, sees a rule error with its column, edits the topics, presses Preview and sees the titles
+# of the fixture announcement, saves and unsubscribes; every screen at 375 px without sideways
+# scrolling. The state is then read with `paperboy subscriber
 # list`/`show`; the reader then signs up again and is active again, the same subscriber.
 # Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
@@ -129,6 +130,8 @@ link=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$tmp/mail"/*.eml | grep 
 [ -n "$link" ] || fail "no /c/ link in the saved mail"
 curl -s "$link" >"$tmp/again.html" || fail "the replayed link did not answer"
 grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed link does not say it is done"
+curl -s -d 'csrf=x' "$link" >"$tmp/again.html" || fail "the replayed button did not answer"
+grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed POST does not say it is done"
 
 # A confirmation the SMTP server refuses: the page says so, and since nothing was claimed the
 # same address is tried again (and refused again) rather than answered as already sent.
@@ -169,7 +172,16 @@ n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
 link2=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$(ls -t "$tmp/mail"/*.eml | head -n 1)" |
   grep -o "$base/c/[A-Za-z0-9_.-]*" | head -n 1)
 [ -n "$link2" ] && [ "$link2" != "$link" ] || fail "no new /c/ link in the second mail"
-curl -s "$link2" >"$tmp/again2.html" || fail "the second link did not answer"
+# The link as a mail scanner fetches it, GET and HEAD: a page with a button, nothing changes.
+curl -s "$link2" >"$tmp/ask2.html" || fail "the second link did not answer"
+curl -s -I "$link2" >/dev/null || fail "the second link did not answer a HEAD"
+grep -q 'id="confirm"' "$tmp/ask2.html" || fail "the second link: $(cat "$tmp/ask2.html")"
+pb subscriber list >"$tmp/list2" 2>&1 || fail "subscriber list exited $?"
+grep -Eq '^dora\.reader +stored +unsubscribed ' "$tmp/list2" ||
+  fail "opening the link subscribed again before its button: $(cat "$tmp/list2")"
+ccsrf=$(grep -o 'name="csrf" value="[^"]*"' "$tmp/ask2.html" | sed 's/.*value="//; s/"$//')
+curl -s --data-urlencode "csrf=$ccsrf" "$link2" >"$tmp/again2.html" ||
+  fail "the second link's button did not answer"
 grep -q 'Subscribed again' "$tmp/again2.html" || fail "the second link: $(cat "$tmp/again2.html")"
 pb subscriber list >"$tmp/list2" 2>&1 || fail "subscriber list exited $?"
 grep -Eq '^dora\.reader +stored +active ' "$tmp/list2" || fail "dora.reader is not active again: $(cat "$tmp/list2")"

@@ -1,9 +1,10 @@
 /* The readers' pages called as the server calls them, on a temporary state and config, the
  * confirmation mail caught by a test mailer: sign-up (a pending sign-up and one mail; a rule
  * error shown with its column; the address and client limits; an address in use answered
- * alike; a failed mail consumes nothing), the confirmation link (once, then "already"), the
- * manage page (edits, pause, resume, preview, unsubscribe; a config subscriber's settings
- * untouchable), csrf, and hostile input echoed escaped. */
+ * alike; a failed mail consumes nothing), the confirmation link (a GET only asks; its button
+ * subscribes once, then "already"), the manage page (edits, pause, resume, preview,
+ * unsubscribe; a config subscriber's settings untouchable), csrf, and hostile input echoed
+ * escaped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,8 +369,28 @@ main(void)
 	T_EQ_INT(mb.n, 13);   /* five from that reader, then none */
 	xff = NULL;
 
-	/* confirm: once subscribed, then "already" */
+	/* confirm: a GET (a mail scanner's, a link preview's) or a HEAD only asks, with a
+	 * button; nothing is subscribed before its POST, which carries the page's csrf */
 	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "dave@example.org") != NULL);
+	T_CHECK(strstr(r.body.data, "<form method=\"post\">") != NULL);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	T_CHECK(ok_csrf[0] != '\0');
+	resp_free(&r);
+	call(&ctx, pb_web_confirm, "HEAD", cpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 0);
+	call(&ctx, pb_web_confirm, "POST", cpath, "10.0.0.1", "csrf=", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 0);
+	/* the button: once subscribed, then "already" */
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_confirm, "POST", cpath, "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Subscribed") != NULL);
 	link_of(r.body.data, "/m/", mpath, sizeof mpath);
@@ -383,6 +404,10 @@ main(void)
 	pb_sub_row_clear(&row);
 	T_CHECK(pb_config_subscriber(ctx.cfg, "dave") != NULL);
 	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
+	resp_free(&r);
+	call(&ctx, pb_web_confirm, "POST", cpath, "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
 	resp_free(&r);
