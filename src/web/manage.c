@@ -285,19 +285,34 @@ restart(struct mg *m, const char *channel, const char *dest)
 	return 0;
 }
 
-/* Every address of the subscriber suppressed (pb_web_unsubscribe: the row becomes
- * "unsubscribed" when no destination is left), each committed. 0 / -1. */
+static int
+dest_unsub(const struct mg *m, const struct pb_channel *ch, const char *dest, void *arg)
+{
+	(void)arg;
+	return pb_web_unsubscribe(m->ctx, m->sub->name, pb_channel_name(ch), dest,
+				  "manage page") < 0 ? -1 : 0;
+}
+
+/* Every destination of the subscriber suppressed, its addresses and its chats alike (the
+ * page's one button stops the whole subscription; "Where it goes" stops one), each
+ * committed, and the subscriber "unsubscribed" (pb_web_unsubscribe marks it with the last
+ * destination; a subscriber with none, or one this worker has not loaded yet, here). 0 / -1. */
 static int
 unsubscribe(struct mg *m)
 {
-	/* no address (a chat's subscriber): the subscriber as a whole */
-	if (!m->sub->n_emails)
-		return put_state(m, "unsubscribed", "unsubscribed by the recipient (manage page)");
-	for (size_t i = 0; i < m->sub->n_emails; i++)
-		if (pb_web_unsubscribe(m->ctx, m->sub->name, "email", m->sub->emails[i],
-				       "manage page") < 0)
-			return -1;
-	return 0;
+	struct pb_sub_row row;
+	int found, done;
+
+	if (each_dest(m, dest_unsub, NULL) != 0)
+		return -1;
+	memset(&row, 0, sizeof row);
+	if ((found = pb_sub_get(m->ctx->st, m->sub->name, &row)) < 0)
+		return -1;
+	done = found && row.state && strcmp(row.state, "unsubscribed") == 0;
+	pb_sub_row_clear(&row);
+	if (done)
+		return 0;
+	return put_state(m, "unsubscribed", "unsubscribed by the recipient (manage page)");
 }
 
 /* The settings of the form applied to the stored ones into *json (malloc'd); 0, or -1 with
@@ -422,7 +437,7 @@ post(struct mg *m)
 		pb_info("web.manage", "action=unsubscribe subscriber=%s", pb_q(m->sub->name));
 		refresh(m);
 		pb_page_plain(m->resp, 200, "Unsubscribed",
-			      "You are unsubscribed: nothing more is sent to your address.");
+			      "You are unsubscribed: nothing more is sent to you, by mail or chat.");
 	} else {
 		page(m, "Nothing to do.", NULL, NULL, NULL, 0);
 	}

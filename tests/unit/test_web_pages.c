@@ -217,6 +217,8 @@ main(void)
 		"subscribers = ( { name = \"carol\"; email = [\"carol@example.org\"];\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
 		"  { name = \"ned\"; ntfy_topic = \"ned-papers\";\n"
+		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
+		"  { name = \"mia\"; email = [\"mia@example.org\"]; ntfy_topic = \"mia-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
 	{
 		struct pb_buf sc = { 0 };
@@ -620,6 +622,35 @@ main(void)
 	T_EQ_INT(pb_sub_get(ctx.st, "ned", &row), 1);
 	T_EQ_STR(row.state, "unsubscribed");
 	pb_sub_row_clear(&row);
+
+	/* an address and a chat: "Unsubscribe" (here from the chat's digest, whose link names no
+	 * address) stops both, not the address alone; "Subscribe again" brings both back */
+	pb_buf_reset(&link);
+	T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "mia", "", pb_now()), 0);
+	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+	resp_free(&r);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=unsubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "mia", &row), 1);
+	T_EQ_STR(row.state, "unsubscribed");
+	pb_sub_row_clear(&row);
+	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "email", "mia@example.org"), 1);
+	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "ntfy", "mia-papers"), 1);
+	pb_buf_reset(&body);
+	pb_buf_puts(&body, "action=resubscribe&csrf=");
+	urlenc(&body, ok_csrf);
+	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "mia", &row), 1);
+	T_EQ_STR(row.state, "active");
+	pb_sub_row_clear(&row);
+	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "ntfy", "mia-papers"), 0);
 
 	pb_buf_free(&body);
 	pb_buf_free(&link);
