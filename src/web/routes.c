@@ -106,9 +106,15 @@ pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose, stru
 	case PB_TOKEN_OK:
 		return 0;
 	case PB_TOKEN_EXPIRED:
-		pb_page_plain(resp, 410, "This link has expired",
-			      "This link is too old to be used. The latest digest you received "
-			      "carries a fresh one.");
+		/* a confirmation's reader has no digest yet to take a fresh link from */
+		if (strcmp(purpose, pb_link_purpose(PB_LINK_CONFIRM)) == 0)
+			pb_page_plain(resp, 410, "This link has expired",
+				      "This confirmation link is too old to be used. Sign up again "
+				      "to get a new one.");
+		else
+			pb_page_plain(resp, 410, "This link has expired",
+				      "This link is too old to be used. The latest digest you "
+				      "received carries a fresh one.");
 		break;
 	case PB_TOKEN_PURPOSE:
 		pb_page_plain(resp, 403, "This link is for something else",

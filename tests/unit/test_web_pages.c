@@ -413,6 +413,19 @@ main(void)
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
 	resp_free(&r);
+	/* an expired link: the reader, who has no digest yet, is told to sign up again */
+	{
+		char tok[PB_TOKEN_MAX], p[PB_TOKEN_MAX + 8];
+
+		T_EQ_INT(pb_token_make(&ctx.secret, "confirm", "0123", "dave@example.org",
+				       pb_now() - 10, tok, sizeof tok), 0);
+		snprintf(p, sizeof p, "/c/%s", tok);
+		call(&ctx, pb_web_confirm, "GET", p, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		T_CHECK(strstr(r.body.data, "Sign up again") != NULL);
+		T_CHECK(strstr(r.body.data, "digest you received") == NULL);
+		resp_free(&r);
+	}
 	/* forged and cross-purpose links */
 	call(&ctx, pb_web_confirm, "GET", "/c/AAAA.BBBB", "10.0.0.1", NULL, &r);
 	T_EQ_INT(r.status, 400);
