@@ -20,7 +20,9 @@ void pb_pages_set_mailer(pb_pages_mailer fn, void *arg);
 /* ---- shared by the pages (signup.c) ---- */
 #define PB_PAGES_MAX_TOPICS 10
 #define PB_PAGES_MAX_QUERY 1000
-#define PB_PAGES_MAX_ADDRESS 254
+/* An address's links (confirmation, manage) carry it in their tokens: at most a token's
+ * field, under the 254 an address may have. */
+#define PB_PAGES_MAX_ADDRESS PB_TOKEN_FIELD_MAX
 
 /* The config file with every stored subscriber that loads, inactive ones included, and every
  * row of the state. 0, or -1 (the file does not load). */

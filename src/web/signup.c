@@ -308,8 +308,9 @@ form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form
 	pb_buf_puts(&resp->body, "<form method=\"post\" action=\"/signup\">\n");
 	pb_csrf_field(ctx, resp, "signup", "signup");
 	pb_buf_puts(&resp->body, "<label for=\"email\">Email address</label>\n"
-		    "<input id=\"email\" name=\"email\" type=\"email\" maxlength=\"254\" "
-		    "autocomplete=\"email\" required value=\"");
+		    "<input id=\"email\" name=\"email\" type=\"email\" ");
+	pb_buf_printf(&resp->body, "maxlength=\"%d\" autocomplete=\"email\" required value=\"",
+		      PB_PAGES_MAX_ADDRESS);
 	pb_page_esc(resp, email);
 	pb_buf_puts(&resp->body, "\">\n");
 	pb_pages_fields(resp, topics ? topics : "", lang ? lang : "en", max ? atoi(max) : 10);
@@ -533,8 +534,12 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		goto out;
 	}
 	if (!email || !address_ok(email)) {
+		char why_addr[80];
+
 		resp->status = 400;
-		form_page(ctx, resp, f, "email: give one address (at most 254 characters)");
+		snprintf(why_addr, sizeof why_addr, "email: give one address (at most %d "
+			 "characters)", PB_PAGES_MAX_ADDRESS);
+		form_page(ctx, resp, f, why_addr);
 		goto out;
 	}
 	snprintf(addr, sizeof addr, "%s", email);
