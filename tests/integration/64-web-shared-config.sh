@@ -22,6 +22,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 die() { echo "64-web-shared-config: FAIL: $*" >&2; [ -f "$T/serve.log" ] && tail -n 5 "$T/serve.log" >&2; exit 1; }
 command -v strace >/dev/null || die "no strace (contrib/install-deps.sh installs it)"
+# LeakSanitizer cannot work under ptrace (make asan): the traced commands go without it
+TRACED_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 PORT=$($PY "$PB_TESTS/lib/free_port.py") || die "no free port"
 $PY "$PB_TESTS/lib/gen_config.py" --dir "$T" --subscribers 2000 --smtp-port 9 --chat-port 9 \
@@ -29,13 +31,13 @@ $PY "$PB_TESTS/lib/gen_config.py" --dir "$T" --subscribers 2000 --smtp-port 9 --
 cd "$T" || exit 1
 sed -i "1a web = { listen = \"127.0.0.1:$PORT\"; base_url = \"http://127.0.0.1:$PORT\"; };" \
   paperboy.conf
-strace -f -qq -e trace=openat -o check.trace "$PAPERBOY" -c paperboy.conf check >/dev/null 2>&1 ||
+ASAN_OPTIONS=$TRACED_ASAN strace -f -qq -e trace=openat -o check.trace "$PAPERBOY" -c paperboy.conf check >/dev/null 2>&1 ||
   die "check failed"
 opens() { grep -c '"paperboy.conf"' "$1"; }
 C=$(opens check.trace)
 [ "$C" -ge 1 ] || die "check never opened the configuration"
 
-strace -f -qq -e trace=openat -o serve.trace "$PAPERBOY" -c paperboy.conf serve >serve.log 2>&1 &
+ASAN_OPTIONS=$TRACED_ASAN strace -f -qq -e trace=openat -o serve.trace "$PAPERBOY" -c paperboy.conf serve >serve.log 2>&1 &
 SRV=$!
 i=0
 until grep -q 'event=web.start' serve.log 2>/dev/null; do
