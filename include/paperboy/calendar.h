@@ -12,8 +12,9 @@
  * cutoff, which leaves the Sunday after it no release.
  *
  * Dates are "YYYY-MM-DD" strings; instants are unix seconds. Zone conversion sets TZ and calls
- * tzset() inside a helper that restores TZ afterwards: not thread-safe, which paperboy (one
- * thread) does not need. */
+ * tzset() inside a helper that sets it back afterwards, one conversion at a time under a lock
+ * (the web endpoint's threads convert beside the daemon's); pb_tz_init, at the start, sets an
+ * unset TZ once, so the environment is only ever replaced, never grown or shrunk. */
 #ifndef PAPERBOY_CALENDAR_H
 #define PAPERBOY_CALENDAR_H
 

@@ -214,7 +214,7 @@ clean_url(struct pb_buf *b, const char *s)
  * URL url and email.unsubscribe_mailto, url first when url_first (a recipient's own link) or
  * the mailto first (the static config pair); a URL too long for any line is left out (config
  * check refuses one). List-Unsubscribe-Post (RFC 8058) follows when url may take the
- * one-click POST (post). */
+ * one-click POST (post) and is https. */
 static void
 put_unsub(struct pb_buf *b, const struct pb_config *cfg, const char *u, int url_first,
 	  int post)
@@ -247,7 +247,9 @@ put_unsub(struct pb_buf *b, const struct pb_config *cfg, const char *u, int url_
 		}
 		pb_buf_puts(b, "\r\n");
 	}
-	if (post && url.len)
+	/* RFC 8058 3.1: the one-click URI must be HTTPS (a plain-http base_url, a test or a
+	 * machine behind no proxy, keeps the link and loses the button) */
+	if (post && url.len && strncasecmp(url.data, "https://", 8) == 0)
 		pb_buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	pb_buf_free(&t);
 	pb_buf_free(&mailto);

@@ -155,6 +155,9 @@ struct world {
 	struct pb_parts out[PB_FMT_COUNT];
 };
 
+/* web.base_url of the next world() */
+static const char *world_base = BASE;
+
 static void
 world(struct world *w, const struct pb_digest *d, int web)
 {
@@ -164,7 +167,7 @@ world(struct world *w, const struct pb_digest *d, int web)
 	w->cfg.email.unsubscribe_url = "https://example.org/static-settings";
 	w->cfg.email.unsubscribe_mailto = "unsubscribe@example.org";
 	w->cfg.web.enabled = web;
-	w->cfg.web.base_url = web ? BASE : NULL;
+	w->cfg.web.base_url = web ? (char *)world_base : NULL;
 	w->emails[0] = "ana@example.org";
 	w->emails[1] = "bo@example.net";
 	w->sub.name = "ana.lab";
@@ -336,6 +339,28 @@ test_markdown_manage(void)
 
 /* Web off: the static List-Unsubscribe, no link of the endpoint, and the formats exactly
  * what they are without the new options. */
+/* A plain-http base_url: the recipient's own link stays first in List-Unsubscribe, without
+ * List-Unsubscribe-Post (RFC 8058 3.1: the one-click URI must be https). */
+static void
+test_plain_http(void)
+{
+	struct pb_digest d;
+	struct world w;
+	char *m, *lu, *lp;
+
+	digest(&d, 1, "An abstract.");
+	world_base = "http://digest.example.org";
+	world(&w, &d, 1);
+	world_base = BASE;
+	m = email_for(&w, "ana@example.org");
+	lu = m ? header(m, "List-Unsubscribe") : NULL;
+	lp = m ? header(m, "List-Unsubscribe-Post") : NULL;
+	T_CHECK(lu && strstr(lu, "<http://digest.example.org/u/") != NULL);
+	T_CHECK(lp == NULL);
+	free(m), free(lu), free(lp);
+	world_free(&w);
+}
+
 static void
 test_web_off(void)
 {
@@ -492,6 +517,7 @@ main(void)
 	test_per_recipient();
 	test_markdown_manage();
 	test_web_off();
+	test_plain_http();
 	test_long_address();
 	test_list_id();
 	test_size_cap();
