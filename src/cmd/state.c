@@ -48,7 +48,7 @@ migrate(const struct pb_config *cfg, const char *from_path, int replace)
 		 * 73, as for run and the daemon */
 		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
 		fprintf(stderr, "paperboy: %s\n", err);
-		return rc;
+		goto out;
 	}
 	/* Read-write: an older schema is brought up to date first, as a run would. */
 	if (!(from = pb_state_open_mode(path.data, PB_STATE_WRITE, err, sizeof err))) {

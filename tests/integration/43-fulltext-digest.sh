@@ -40,9 +40,9 @@ state_dir = "$1";
 arxiv = { categories = ["cs.CV"]; };
 file = { dir = "$2"; archive = true; };
 fulltext = { enabled = $3; html_url = "$BASE/html"; pdf_url = "$BASE/pdf"; max_papers = 3;
-             timeout = 20; deadline = 60; excerpt_tokens = 100; };
+             timeout = 20; deadline = 240; excerpt_tokens = 100; };
 summary = { enabled = true; base_url = "$BASE/v1"; model = "m"; prompt_dir = "$PROMPTS";
-            timeout = 20; deadline = 60; };
+            timeout = 20; deadline = 240; };
 subscribers = (
   { name = "amy"; max_papers = 5;
     topics = ( { name = "Carbon"; query = "ti:\"implicit diffusion model\""; } ); }
@@ -52,9 +52,9 @@ CONF
 conf "$T/state" "$T/out" true >"$T/pb.conf"
 conf "$T/state0" "$T/out0" false >"$T/pb0.conf"
 "$PAPERBOY" -c "$T/pb.conf" check >"$T/check" 2>&1 || fail "check: $(cat "$T/check")"
-timeout 120 "$PAPERBOY" -c "$T/pb.conf" run --feed "$BIG" >/dev/null 2>"$T/err" ||
+timeout 300 "$PAPERBOY" -c "$T/pb.conf" run --feed "$BIG" >/dev/null 2>"$T/err" ||
   fail "run failed: $(tail -n 5 "$T/err")"
-timeout 120 "$PAPERBOY" -c "$T/pb0.conf" run --feed "$BIG" >/dev/null 2>"$T/err0" ||
+timeout 300 "$PAPERBOY" -c "$T/pb0.conf" run --feed "$BIG" >/dev/null 2>"$T/err0" ||
   fail "run without full text failed: $(tail -n 5 "$T/err0")"
 grep -q "GET /html/$ID " "$T/requests" || fail "the page was never asked for: $(cat "$T/requests")"
 
