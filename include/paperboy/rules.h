@@ -20,7 +20,9 @@
  *
  * Author names, as arXiv's own search reads them. au:Plenio_M and au:Del_Maestro_A are
  * surname_initials: the surname's words, then one-or-two-letter parts that are initials of the
- * given names (au:del_maestro is a surname alone). A quoted au: phrase of two words or more
+ * given names (au:del_maestro is a surname alone). A quoted au: phrase or a followed author
+ * with a comma ("Plenio, M", "Del Maestro, Adrian") is the same: the words before the comma the
+ * surname, those after it given names or initials. A quoted au: phrase of two words or more
  * ("Adrian Del Maestro") and a followed author are a full name: it hits an author whose name
  * holds it as a phrase, or whose name ends (or starts) with a tail of it as surname while the
  * words before that tail agree with the author's given names word by word, where an initial
@@ -106,7 +108,8 @@ struct pb_rule *pb_rule_parse(const char *query, struct pb_rule_error *err);
 void pb_rule_free(struct pb_rule *r);      /* accepts NULL */
 
 /* A rule of one term: the words of text as a phrase in field f (a text field), shown as
- * src; in au: a name of two words or more is a full name (PB_NAME_FULL). Returns NULL when
+ * src; in au: a name with a comma is surname, given names (PB_NAME_SURNAME_INITIALS), any
+ * other of two words or more a full name (PB_NAME_FULL). Returns NULL when
  * text has no letters or digits or more than 32 words. For followed authors (au:"name") and
  * tests. Caller frees with pb_rule_free. */
 struct pb_rule *pb_rule_phrase(enum pb_field f, const char *text, const char *src);

@@ -303,20 +303,51 @@ pb_rule_free(struct pb_rule *r)
 	free(r);
 }
 
+/* arXiv's "Surname, Given names" (Del Maestro, A; Plenio, Martin B.): the comma says where
+ * the surname ends, so no tail has to be guessed. Fills w with the surname's words, then the
+ * given names' (each agrees with an author's given name as an initial or in full). Returns
+ * the number of surname words, 0 when v has no comma or nothing to match before it (w is
+ * then left empty). */
+static size_t
+comma_name(const char *v, size_t n, struct pb_words *w)
+{
+	const char *c = memchr(v, ',', n);
+	size_t k;
+
+	if (!c)
+		return 0;
+	pb_words_add(w, v, (size_t)(c - v));
+	k = w->n;
+	if (k == 0)
+		return 0;
+	pb_words_add(w, c + 1, n - (size_t)(c - v) - 1);
+	return k;
+}
+
 struct pb_rule *
 pb_rule_phrase(enum pb_field f, const char *text, const char *src)
 {
 	struct pb_words w;
 	struct pb_rule *r = NULL;
+	size_t k = 0;
 
 	if ((unsigned)f >= PB_N_TEXT_FIELDS || !text || !src)
 		return NULL;
 	pb_words_init(&w);
-	pb_words_add(&w, text, strlen(text));
+	if (f == PB_FIELD_AU)
+		k = comma_name(text, strlen(text), &w);
+	if (k == 0) {
+		pb_words_reset(&w);
+		pb_words_add(&w, text, strlen(text));
+	}
 	if (w.n > 0 && w.n <= MAX_PHRASE)
 		r = term_new(f, 0, 1, &w, NULL, 0, src, strlen(src));
-	if (r && f == PB_FIELD_AU && w.n >= 2)
+	if (r && k) {
+		r->term->name = PB_NAME_SURNAME_INITIALS;
+		r->term->n_surname = k;
+	} else if (r && f == PB_FIELD_AU && w.n >= 2) {
 		r->term->name = PB_NAME_FULL;
+	}
 	pb_words_free(&w);
 	return r;
 }
@@ -367,6 +398,7 @@ make_term(struct parser *ps, int field_default)
 	struct pb_buf *src = &ps->src;
 	int field = t->field >= 0 ? t->field : field_default;
 	int col = col_of(ps, t->off);
+	size_t k;
 
 	if (++ps->n_terms > MAX_TERMS) {
 		fail(ps, t->off, "too many terms (at most 256 in one rule)%s%s", NULL, NULL);
@@ -395,8 +427,8 @@ make_term(struct parser *ps, int field_default)
 	pb_words_reset(&ps->words);
 	if (field == PB_FIELD_AU && !t->quoted && !t->prefix && memchr(t->val, '_', t->vlen)) {
 		struct pb_rule *r;
-		size_t k = surname_initials(t->val, t->vlen, &ps->words);
 
+		k = surname_initials(t->val, t->vlen, &ps->words);
 		if (k == 0 || ps->words.n > MAX_PHRASE) {
 			fail(ps, t->off, "'%s' is not a name in arXiv's Surname_Initials form%s",
 			     src->data, NULL);
@@ -407,6 +439,20 @@ make_term(struct parser *ps, int field_default)
 		r->term->n_surname = k;
 		return r;
 	}
+	if (field == PB_FIELD_AU && t->quoted && !t->prefix &&
+	    (k = comma_name(t->val, t->vlen, &ps->words)) > 0) {
+		struct pb_rule *r;
+
+		if (ps->words.n > MAX_PHRASE) {
+			fail(ps, t->off, "phrase longer than 32 words%s%s", NULL, NULL);
+			return NULL;
+		}
+		r = term_new(PB_FIELD_AU, 0, col, &ps->words, NULL, 0, src->data, src->len);
+		r->term->name = PB_NAME_SURNAME_INITIALS;
+		r->term->n_surname = k;
+		return r;
+	}
+	pb_words_reset(&ps->words);
 	pb_words_add(&ps->words, t->val, t->vlen);
 	if (ps->words.n == 0) {
 		fail(ps, t->off, "'%s' has no letters or digits to match%s", src->data, NULL);

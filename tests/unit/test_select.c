@@ -335,6 +335,19 @@ static const struct {
 	{ "au:del_maestro", "A. Del Maestro", 1 },
 	{ "au:Gervais_G", "G. Gervais", 1 },
 	{ "au:Gervais_G", "B. Kulchytskyy", 0 },
+	/* arXiv's "Surname, Initials": the comma says where the surname ends */
+	{ "au:\"Plenio, M\"", "Martin B. Plenio", 1 },
+	{ "au:\"Plenio, M.B.\"", "M. B. Plenio", 1 },
+	{ "au:\"Plenio, M\"", "Plenio, Martin", 1 },
+	{ "au:\"Plenio, D\"", "Martin B. Plenio", 0 },
+	{ "au:\"Del Maestro, A\"", "Adrian Del Maestro", 1 },
+	{ "au:\"Del Maestro, Adrian\"", "A. Del Maestro", 1 },
+	{ "au:\"Del Maestro, A\"", "Adrian Maestro", 0 },
+	{ "au:\"Kim, S\"", "Seungryong Kim", 1 },
+	{ "au:\"Kim, S\"", "Jin Kim", 0 },
+	{ "follow:Plenio, Martin", "M.B. Plenio", 1 },
+	{ "follow:Del Maestro, A", "Adrian Del Maestro", 1 },
+	{ "follow:Del Maestro, A", "Benjamin Del Maestro", 0 },
 	/* a name never spans two authors */
 	{ "au:Kulchytskyy_G", "B. Kulchytskyy|G. Gervais", 0 },
 	{ "follow:Gervais Kulchytskyy", "G. Gervais|B. Kulchytskyy", 0 },
@@ -410,7 +423,10 @@ test_names_fixture(void)
 		"   topics = ( { name = \"DM\"; query = \"au:Del_Maestro_A\"; },\n"
 		"              { name = \"P\"; query = \"au:Plenio_M\"; } ); },\n"
 		" { name = \"phrase\"; max_papers = 100;\n"
-		"   topics = ( { name = \"DM\"; query = \"au:\\\"Adrian Del Maestro\\\"\"; } ); }\n"
+		"   topics = ( { name = \"DM\"; query = \"au:\\\"Adrian Del Maestro\\\"\"; } ); },\n"
+		" { name = \"comma\"; max_papers = 100;\n"
+		"   topics = ( { name = \"DM\"; query = \"au:\\\"Del Maestro, A\\\"\"; },\n"
+		"              { name = \"P\"; query = \"au:\\\"Plenio, M\\\"\"; } ); }\n"
 		");\n");
 	struct pb_selection *sel = NULL, *ref = NULL;
 	struct pb_matcher *m = NULL;
@@ -429,10 +445,11 @@ test_names_fixture(void)
 		goto out;
 	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
 	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
-	same_selections(sel, ref, 3);
+	same_selections(sel, ref, 4);
 	T_EQ_INT(sel[0].n_hits, 10);
 	T_EQ_INT(sel[1].n_hits, 10);
 	T_EQ_INT(sel[2].n_hits, 10);
+	T_EQ_INT(sel[3].n_hits, 10);
 	T_CHECK(selected(&sel[0], &ps, "1303.6954"));    /* "A. Del Maestro" */
 	pb_selections_free(sel, cfg->n_subscribers);
 	pb_selections_free(ref, cfg->n_subscribers);
@@ -443,9 +460,11 @@ test_names_fixture(void)
 		goto out;
 	T_EQ_INT(pb_match_all(m, &ps, &sel, err, sizeof err), 0);
 	T_EQ_INT(pb_match_all_reference(m, &ps, &ref, err, sizeof err), 0);
-	same_selections(sel, ref, 3);
+	same_selections(sel, ref, 4);
 	T_EQ_INT(sel[1].n_hits, 1);
 	T_CHECK(selected(&sel[1], &ps, "2411.18450"));
+	T_EQ_INT(sel[3].n_hits, 1);             /* au:"Plenio, M" alike */
+	T_CHECK(selected(&sel[3], &ps, "2411.18450"));
 out:
 	if (cfg) {
 		pb_selections_free(sel, cfg->n_subscribers);
