@@ -31,6 +31,26 @@ static const struct {
 	{ "j", 0, 'j' },
 };
 
+/* Commands that only style the words they wrap (\emph{first}, {\it et al}, \mathcal{O}): for
+ * matching they are not words of the text, or "a \emph{new} method" would not hold the phrase
+ * "a new method". */
+static const char *const markup_cmds[] = {
+	"bf", "bfseries", "bm", "boldsymbol", "em", "emph", "it", "itshape", "mathbb", "mathbf",
+	"mathcal", "mathfrak", "mathit", "mathnormal", "mathrm", "mathscr", "mathsf", "mathtt",
+	"mbox", "operatorname", "rm", "sc", "scshape", "sf", "sl", "text", "textbf", "textit",
+	"textmd", "textnormal", "textrm", "textsc", "textsf", "textsl", "texttt", "textup", "tt",
+	"underline", "upshape",
+};
+
+static int
+is_markup(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof markup_cmds / sizeof markup_cmds[0]; i++)
+		if (strlen(markup_cmds[i]) == n && memcmp(markup_cmds[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 is_alpha(unsigned char c)
 {
@@ -157,9 +177,10 @@ decode_cmd(const char *p, const char *end, struct pb_buf *out)
 	return NULL;
 }
 
-/* Decodes without composing; returns 1 when anything was decoded. */
+/* Decodes without composing; returns 1 when anything was decoded. drop_markup (for words)
+ * leaves out the names of the styling commands, a space in their place. */
 static int
-tex_decode_raw(const char *s, size_t len, struct pb_buf *out)
+tex_decode_raw(const char *s, size_t len, struct pb_buf *out, int drop_markup)
 {
 	const char *p = s, *end = s + len, *r;
 	int changed = 0;
@@ -196,10 +217,15 @@ tex_decode_raw(const char *s, size_t len, struct pb_buf *out)
 			continue;
 		}
 		/* Not ours: copy the backslash and the command name unchanged. */
-		pb_buf_putc(out, '\\');
-		p++;
-		while (p < end && is_alpha((unsigned char)*p))
-			pb_buf_putc(out, *p++);
+		for (r = p + 1; r < end && is_alpha((unsigned char)*r); r++)
+			;
+		if (drop_markup && is_markup(p + 1, (size_t)(r - p - 1))) {
+			pb_buf_putc(out, ' ');
+			p = r;
+			continue;
+		}
+		pb_buf_append(out, p, (size_t)(r - p));
+		p = r;
 	}
 	return changed;
 }
@@ -215,7 +241,7 @@ pb_tex_decode(const char *s, size_t len, struct pb_buf *out)
 		pb_buf_append(out, s, len);
 		return;
 	}
-	if (!tex_decode_raw(s, len, &tmp)) {
+	if (!tex_decode_raw(s, len, &tmp, 0)) {
 		pb_buf_append(out, tmp.data ? tmp.data : "", tmp.len);
 		pb_buf_free(&tmp);
 		return;
@@ -369,7 +395,7 @@ pb_words_add(struct pb_words *t, const char *s, size_t len)
 		return;
 	}
 	/* No need to compose: folding decomposes and strips the marks again. */
-	tex_decode_raw(s, len, &dec);
+	tex_decode_raw(s, len, &dec, 1);
 	tokenise(t, dec.data ? dec.data : "", dec.len);
 	pb_buf_free(&dec);
 }

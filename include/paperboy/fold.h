@@ -3,7 +3,9 @@
  * token "remy"; `3D-aware` and `3D aware` both give "3d" "aware".
  *
  * A token is a maximal run of letters and digits (Unicode categories L* and N*) after folding;
- * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens.
+ * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens,
+ * and the names of TeX's styling commands (\emph, \textbf, \it, \mathcal, ...) are no tokens:
+ * "a \emph{new} method" gives "a new method".
  * The TeX accent table here is paperboy's only hand-made table; everything else comes from
  * utf8proc. Nothing here fails: invalid UTF-8 bytes act as separators. */
 #ifndef PAPERBOY_FOLD_H

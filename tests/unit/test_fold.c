@@ -77,8 +77,15 @@ static const struct {
 	{ "3D\xe2\x80\x93" "aware", "3d aware" },  /* en dash */
 	{ "vision-language models", "vision language models" },
 	{ "Gaussian   Splatting!", "gaussian splatting" },
-	{ "$\\mathcal{O}(n)$ time", "mathcal o n time" },
-	{ "\\emph{not} new", "emph not new" },
+	{ "$\\mathcal{O}(n)$ time", "o n time" },
+	/* styling commands are not words: a phrase runs through them */
+	{ "\\emph{not} new", "not new" },
+	{ "3D \\emph{Gaussian Splatting}", "3d gaussian splatting" },
+	{ "the \\textbf{first} transformer", "the first transformer" },
+	{ "Hilmarsson {\\it et al}. showed", "hilmarsson et al showed" },
+	{ "{\\em not}\\textit{new}", "not new" },
+	{ "$\\alpha$-divergence", "alpha divergence" },  /* symbols stay words */
+	{ "\\emphasis \\itx", "emphasis itx" },
 	{ "R\\&D", "r d" },
 	{ "don't", "don t" },
 	{ "soft\xc2\xadhyphen", "softhyphen" },   /* U+00AD is ignorable */

@@ -311,6 +311,23 @@ main(void)
 		pb_rule_free(r);
 	}
 	pb_doc_free(&d);
+
+	/* A phrase runs through TeX styling in the paper: \emph is not a word of the title. */
+	{
+		static const struct fpaper styled = {
+			"3D \\emph{Gaussian} Splatting with {\\it in situ} \\textbf{NeRF}s", "", "",
+			{ "A. Author", NULL }, { "cs.CV", NULL },
+		};
+		struct pb_rule *r = pb_rule_parse("ti:\"3D Gaussian Splatting\" AND "
+						  "ti:\"with in situ\"", &e);
+
+		mkpaper(&p, au, cats, &styled);
+		pb_doc_init(&d, &p);
+		T_CHECK(r != NULL);
+		T_EQ_INT(r ? pb_rule_eval(r, &d) : -1, 1);
+		pb_rule_free(r);
+		pb_doc_free(&d);
+	}
 	pb_doc_free(NULL);
 	pb_rule_free(NULL);
 	return t_done("test_rules");
