@@ -309,6 +309,23 @@ token_end(struct pb_words *t, size_t start)
 	pb_buf_putc(&t->text, '\0');
 }
 
+/* Letters with a stroke or without their dot have no decomposition, so stripping marks
+ * leaves them alone; people write them as the base letter (Orsted, Lukasz, Isik, Dordevic),
+ * and TeX's {\i} already is i. Applied after case folding. */
+static int32_t
+stroke_base(int32_t cp)
+{
+	switch (cp) {
+	case 0x0131: return 'i';        /* dotless i */
+	case 0x00F8: return 'o';        /* o with stroke */
+	case 0x0142: return 'l';        /* l with stroke */
+	case 0x0111: return 'd';        /* d with stroke */
+	case 0x0127: return 'h';        /* h with stroke */
+	case 0x0167: return 't';        /* t with stroke */
+	default: return cp;
+	}
+}
+
 static int
 is_word_cp(int32_t cp)
 {
@@ -375,7 +392,7 @@ tokenise(struct pb_words *t, const char *s, size_t len)
 			m = 0;
 		for (utf8proc_ssize_t i = 0; i < m; i++) {
 			if (is_word_cp(dec[i])) {
-				put_cp(&t->text, dec[i]);
+				put_cp(&t->text, stroke_base(dec[i]));
 			} else {
 				token_end(t, start);
 				start = t->text.len;

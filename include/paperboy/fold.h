@@ -1,6 +1,8 @@
 /* Text folding for matching: TeX accents decoded, Unicode NFKD, case folded, combining marks
  * stripped, then split into word tokens. `R\'emy`, `R{\'e}my`, `Rémy` and `REMY` all give the
- * token "remy"; `3D-aware` and `3D aware` both give "3d" "aware".
+ * token "remy"; `3D-aware` and `3D aware` both give "3d" "aware". Letters with a stroke or
+ * without their dot, which Unicode does not decompose, fold to their base letter as people
+ * write them in plain text: `Ørsted`, `Łukasz`, `Işık` give "orsted", "lukasz", "isik".
  *
  * A token is a maximal run of letters and digits (Unicode categories L* and N*) after folding;
  * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens,

@@ -48,13 +48,18 @@ static const struct {
 	{ "Stra\\ss{}e", "strasse" },
 	{ "Straße", "strasse" },
 	{ "STRASSE", "strasse" },
-	{ "{\\O}rsted", "\xc3\xb8rsted" },        /* \O = Ø, folds to ø */
-	{ "\\O rsted", "\xc3\xb8rsted" },
-	{ "\xc3\x98rsted", "\xc3\xb8rsted" },
+	{ "{\\O}rsted", "orsted" },              /* \O = Ø, folds to o as written */
+	{ "\\O rsted", "orsted" },
+	{ "\xc3\x98rsted", "orsted" },
+	{ "Orsted", "orsted" },
 	{ "\\AA ngstr\\\"om", "angstrom" },
 	{ "\\aa", "a" },
 	{ "Erd\\H{o}s", "erdos" },
-	{ "\\L{}ukasz", "\xc5\x82ukasz" },        /* \L = Ł, folds to ł */
+	{ "\\L{}ukasz", "lukasz" },              /* \L = Ł */
+	{ "\xc5\x81ukasz", "lukasz" },
+	{ "I\xc5\x9f\xc4\xb1k", "isik" },         /* Işık: dotless i */
+	{ "I\\c{s}{\\i}k", "isik" },             /* the same in TeX */
+	{ "\xc4\x90or\xc4\x91" "evi\xc4\x87", "dordevic" },  /* Đorđević */
 	{ "Pe\\~na", "pena" },
 	{ "Pe\\~{n}a", "pena" },
 	{ "\\^{\\i}le", "ile" },

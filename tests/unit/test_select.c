@@ -335,6 +335,11 @@ static const struct {
 	{ "au:del_maestro", "A. Del Maestro", 1 },
 	{ "au:Gervais_G", "G. Gervais", 1 },
 	{ "au:Gervais_G", "B. Kulchytskyy", 0 },
+	/* letters with a stroke or without their dot, written plain */
+	{ "follow:Lukasz Kaiser", "\xc5\x81ukasz Kaiser", 1 },
+	{ "au:\"Orsted, H\"", "H. C. \xc3\x98rsted", 1 },
+	{ "au:Isik", "Ay\xc5\x9f" "e I\xc5\x9f\xc4\xb1k", 1 },
+	{ "au:I\xc5\x9f\xc4\xb1k", "A. I\\c{s}{\\i}k", 1 },
 	/* arXiv's "Surname, Initials": the comma says where the surname ends */
 	{ "au:\"Plenio, M\"", "Martin B. Plenio", 1 },
 	{ "au:\"Plenio, M.B.\"", "M. B. Plenio", 1 },
