@@ -500,6 +500,9 @@ get_integer(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, con
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
 		return pb_cfg_fail(L, s, keypath, "expected an integer, got %s", type_name(s));
 	*out = config_setting_get_int64(s);
+	/* before the bounds: a cut literal would be named by the number libconfig made of it */
+	if (check_truncation(L, k, s, keypath, *out) < 0)
+		return -1;
 	if (k->min <= k->max && ((double)*out < k->min || (double)*out > k->max))
 		return pb_cfg_fail(L, s, keypath, "%lld is out of range (%.0f to %.0f)", *out,
 				   k->min, k->max);
@@ -675,12 +678,12 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		return run_check(L, k, s, keypath, v);
 	}
 	case KT_INT:
-		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
+		if (get_integer(L, k, s, keypath, &iv) < 0)
 			return -1;
 		*(int *)AT(base, k->off) = (int)iv;
 		return 0;
 	case KT_LONG:
-		if (get_integer(L, k, s, keypath, &iv) < 0 || check_truncation(L, k, s, keypath, iv) < 0)
+		if (get_integer(L, k, s, keypath, &iv) < 0)
 			return -1;
 		*(long *)AT(base, k->off) = (long)iv;
 		return 0;

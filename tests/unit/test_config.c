@@ -59,6 +59,8 @@ static const struct tcase cases[] = {
 	  "main.conf", 2, "arxiv.page_size", "2001 is out of range (1 to 2000)" },
 	{ "integer truncated by libconfig", HEAD "retention_days =\t4294967386;\n", { { 0 } },
 	  "main.conf", 2, "retention_days", "4294967386 is out of range (1 to 36500)" },
+	{ "integer truncated by libconfig to a value out of range", HEAD "retention_days = 4294967196;\n",
+	  { { 0 } }, "main.conf", 2, "retention_days", "4294967196 is out of range (1 to 36500)" },
 	{ "integer truncated by libconfig for a number key", HEAD "rank = { half_life_days = 4294967396; };\n",
 	  { { 0 } }, "main.conf", 2, "rank.half_life_days", "4294967396 is out of range (1 to 36500)" },
 	{ "same key name in two groups on one line", "arxiv = { categories = \"cs.CV\"; timeout = 7; };"
