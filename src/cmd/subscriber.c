@@ -2,10 +2,12 @@
  * config's own. Every setting goes through the config's checks (pb_config_load_stored) and
  * the rules through check's (pb_cli_stored_error) before a row is written. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -177,11 +179,41 @@ channels(const struct pb_subscriber *s, struct pb_buf *b)
 		pb_buf_puts(b, "file");
 }
 
+/* The state a command that writes or exports subscribers needs read: pb_cli_with_stored
+ * goes on without a store it cannot read (list and show say so and show the file's), but an
+ * add would then not see the stored subscriber it replaces, nor an export the ones it is
+ * asked for. A state of an older schema is brought up to date first, as the write would. */
 static int
-load(struct ctx *c)
+check_store(const struct pb_config *cfg, int writes)
 {
+	struct pb_buf path = { 0 };
+	struct pb_state *st;
+	struct stat sb;
+	int rc = 0;
+
+	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
+	if (!pb_cli_state_exists(cfg) && stat(path.data, &sb) < 0 && errno == ENOENT)
+		goto out;   /* no state yet: nothing stored */
+	rc = pb_cli_open_state_rc(cfg, writes ? PB_STATE_WRITE : PB_STATE_READ, &st);
+	if (rc == 0)
+		pb_state_close(st);
+	else if (!writes && rc != EX_TEMPFAIL)
+		rc = EX_NOINPUT;
+out:
+	pb_buf_free(&path);
+	return rc;
+}
+
+static int
+load(struct ctx *c, const char *action)
+{
+	int rc;
+
 	if (!(c->cfg = pb_cli_load_config_file(c->path)))
 		return EX_CONFIG;
+	if (strcmp(action, "list") && strcmp(action, "show") &&
+	    (rc = check_store(c->cfg, strcmp(action, "export") != 0)) != 0)
+		return rc;
 	c->cfg = pb_cli_with_stored(c->cfg, 1, &c->rows, &c->n_rows, &c->problems);
 	load_suppressed(c);
 	return 0;
@@ -848,7 +880,7 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 		rc = usage("settings are given to add and edit only");
 		goto done;
 	}
-	if ((rc = load(&c)) != 0)
+	if ((rc = load(&c, o.action)) != 0)
 		goto done;
 	if (strcmp(o.action, "list") == 0)
 		rc = o.name ? usage("list takes no NAME") : do_list(&c);
