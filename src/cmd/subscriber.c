@@ -609,42 +609,65 @@ do_remove(struct ctx *c, const struct opts *o)
 	return rc;
 }
 
-/* One JSON line: {"name", "source", "state", "reason", "settings"}; settings null for a
- * config subscriber (only its state is stored). */
+/* One JSON line: {"name", "source", "state", "reason", "settings"}. */
+static void
+export_line(const char *name, const char *source, const char *state, const char *reason,
+	    cJSON *settings)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *line;
+
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "source", source);
+	cJSON_AddStringToObject(o, "state", state);
+	if (reason)
+		cJSON_AddStringToObject(o, "reason", reason);
+	else
+		cJSON_AddNullToObject(o, "reason");
+	cJSON_AddItemToObject(o, "settings", settings ? settings : cJSON_CreateNull());
+	line = cJSON_PrintUnformatted(o);
+	printf("%s\n", line);
+	free(line);
+	cJSON_Delete(o);
+}
+
+/* The file's subscribers (with --all; settings null: only their state is stored), then every
+ * stored row as stored, whether or not it loads here: one the configuration no longer
+ * supports, or whose secret is in the service's environment and not the shell's, is still
+ * the administrator's to keep. */
 static int
 do_export(struct ctx *c, int all)
 {
-	for (size_t i = 0; i < c->cfg->n_subscribers; i++) {
+	int rc = 0;
+
+	for (size_t i = 0; all && i < c->cfg->n_subscribers; i++) {
 		const struct pb_subscriber *s = &c->cfg->subscribers[i];
 		const struct pb_sub_row *r = row_of(c, s->name);
-		cJSON *o;
-		char *line;
 
-		if (!s->stored && !all)
+		if (!s->stored)
+			export_line(s->name, "config", r ? r->state : "active",
+				    r ? r->reason : NULL, NULL);
+	}
+	for (size_t i = 0; i < c->n_rows; i++) {
+		const struct pb_sub_row *r = &c->rows[i];
+		cJSON *set;
+
+		if (!r->settings)
 			continue;
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", s->name);
-		cJSON_AddStringToObject(o, "source", s->stored && r ? r->source : "config");
-		cJSON_AddStringToObject(o, "state", row_of(c, s->name) ? row_of(c, s->name)->state
-								     : "active");
-		if (r && r->reason)
-			cJSON_AddStringToObject(o, "reason", r->reason);
-		else
-			cJSON_AddNullToObject(o, "reason");
-		if (s->stored && r && r->settings)
-			cJSON_AddItemToObject(o, "settings", cJSON_Parse(r->settings));
-		else
-			cJSON_AddNullToObject(o, "settings");
-		line = cJSON_PrintUnformatted(o);
-		printf("%s\n", line);
-		free(line);
-		cJSON_Delete(o);
+		if (!cJSON_IsObject(set = cJSON_Parse(r->settings))) {
+			fprintf(stderr, "paperboy: subscriber export: subscriber %s: the stored "
+				"settings are not JSON\n", r->name);
+			cJSON_Delete(set);
+			rc = EX_DATAERR;
+			continue;
+		}
+		export_line(r->name, r->source ? r->source : "stored", r->state, r->reason, set);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: subscriber export");
 		return EX_IOERR;
 	}
-	return 0;
+	return rc;
 }
 
 static int

@@ -78,6 +78,10 @@ pb subscriber add hook --set slack_webhook_env=HOOK_SECRET --topic 'x=ti:x' >"$T
 pb subscriber show hook >"$T/show" 2>&1
 grep -q '^slack_webhook *\*\*\*$' "$T/show" && ! grep -q sekrit "$T/show" ||
   fail "the secret is not masked: $(cat "$T/show")"
+# exported from a shell without the service's secrets, it is still in the export
+(unset HOOK_SECRET; pb subscriber export) >"$T/o" 2>"$T/e" &&
+  grep -q '"name":"hook".*"slack_webhook_env":"HOOK_SECRET"' "$T/o" ||
+  fail "export without HOOK_SECRET set: $(cat "$T/o" "$T/e")"
 pb subscriber remove hook >/dev/null 2>&1 || fail "remove hook"
 unset HOOK_SECRET
 
