@@ -34,6 +34,16 @@ usage(FILE *f)
 		   "\nSee paperboy(1) and paperboy.conf(5).\n");
 }
 
+/* What --help and --version printed reached standard output: 0, else EX_IOERR, said. */
+static int
+stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	perror("paperboy: standard output");
+	return EX_IOERR;
+}
+
 /* Moves the global options (-c FILE, -v, -h/--help) out of a command's arguments, so that
  * `paperboy check -c FILE` means `paperboy -c FILE check`; a command option's value is left
  * alone. Returns the new argc, or -1 after printing why. */
@@ -79,7 +89,7 @@ main(int argc, char **argv)
 			pb_log_setup(PB_LOG_DEBUG, 0);
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("paperboy %s\n", PAPERBOY_VERSION);
-			return 0;
+			return stdout_done();
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			help = 1;
 		} else {
@@ -93,7 +103,7 @@ main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		usage(help ? stdout : stderr);
-		return help ? 0 : EX_USAGE;
+		return help ? stdout_done() : EX_USAGE;
 	}
 	if (!(cmd = pb_cli_command(argv[i]))) {
 		fprintf(stderr, "paperboy: unknown command %s\n", argv[i]);
@@ -108,7 +118,7 @@ main(int argc, char **argv)
 	if (help) {
 		pb_cli_usage(stdout, cmd->name);
 		printf("%c%s.\nSee paperboy(1).\n", cmd->summary[0] - 'a' + 'A', cmd->summary + 1);
-		return 0;
+		return stdout_done();
 	}
 	return cmd->fn(argc, argv + i, pb_config_default_path(config));
 }

@@ -31,6 +31,12 @@ done
 "$PAPERBOY" >/dev/null 2>&1; rc=$?
 [ $rc = 64 ] || fail "paperboy without a command exits $rc, want 64"
 
+# help and version that cannot be written: exit 74, as any output that fails
+for a in --help --version "check --help"; do
+  "$PAPERBOY" $a >/dev/full 2>"$T/e"; rc=$?
+  [ $rc = 74 ] || fail "paperboy $a >/dev/full exits $rc, want 74: $(cat "$T/e")"
+done
+
 # COMMAND --help and COMMAND -h: that command's usage on stdout, exit 0, nothing run
 : >"$T/help-lines"
 for c in $COMMANDS; do
