@@ -28,6 +28,11 @@ struct pb_tgbot {
 	char *base;              /* api_url "/bot" token: never logged */
 	struct pb_http *http;
 	char username[64];       /* the bot's own (getMe), "" until known */
+	/* An offset that could not be stored (a full disk): held here, so the updates answered
+	 * are not asked for (and answered) again at every poll. Used while the stored one is
+	 * still what it was then (mem_stored); another process moving it wins. */
+	long long mem_offset, mem_stored;
+	int mem_set;
 };
 
 /* ---- parsing ---- */
@@ -488,7 +493,7 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	struct pb_tg_update *v = NULL;
 	struct pb_buf url = { 0 };
 	char *off = NULL, herr[384], val[32];
-	long long offset = 0;
+	long long offset = 0, stored;
 	size_t n = 0;
 	int rc = -1, handled = 0;
 
@@ -500,6 +505,11 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	if (off)
 		offset = strtoll(off, NULL, 10);
 	free(off);
+	stored = offset;
+	if (b->mem_set && b->mem_stored == stored)
+		offset = b->mem_offset;
+	else
+		b->mem_set = 0;
 	if (timeout_s < 0)
 		timeout_s = 0;
 	pb_buf_printf(&url, "%sgetUpdates?timeout=%d&limit=%d", b->base, timeout_s, MAX_UPDATES);
@@ -523,11 +533,19 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 			goto out;
 		}
 		snprintf(val, sizeof val, "%" PRId64, v[i].update_id + 1);
-		if (pb_meta_put(st, OFFSET_KEY, val) < 0) {
-			snprintf(err, errlen, "cannot write %s: %s", OFFSET_KEY, pb_state_errmsg(st));
-			goto out;
-		}
 		offset = v[i].update_id + 1;
+		if (pb_meta_put(st, OFFSET_KEY, val) < 0) {
+			/* handled and answered: held here (a restart asks for it again; its stamp
+			 * keeps it from changing anything twice) */
+			pb_warn("telegram.offset", "update=%" PRId64 " error=%s", v[i].update_id,
+				pb_q(pb_state_errmsg(st)));
+			b->mem_set = 1;
+			b->mem_offset = offset;
+			b->mem_stored = stored;
+		} else {
+			stored = offset;
+			b->mem_set = 0;
+		}
 		handled++;
 	}
 	rc = handled;

@@ -254,6 +254,30 @@ nth 1 601 | grep -q 'Topic topic1 added' || fail "the first new update: $(nth 1 
 nth 2 601 | grep -q '1. topic1: ti:restart' || fail "the second new update: $(nth 2 601)"
 [ "$(count 601)" = 2 ] || fail "an update of the new ids answered twice: $(answers 601)"
 
+# The offset cannot be written (a full disk; here a trigger refuses it): the update handled
+# and answered is not asked for, and answered, again at every poll.
+cat >"$T/full.py" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+if sys.argv[2] == "on":
+    for op in ("INSERT", "UPDATE"):
+        c.execute("CREATE TRIGGER full_offset_%s BEFORE %s ON meta WHEN NEW.key = "
+                  "'telegram.offset' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); "
+                  "END" % (op.lower(), op))
+else:
+    c.execute("DROP TRIGGER full_offset_insert")
+    c.execute("DROP TRIGGER full_offset_update")
+c.commit()
+PY
+/usr/bin/python3 "$T/full.py" "$T/state/paperboy.db" on || fail "cannot fill the disk for the offset"
+echo "52 602 private 602 /topics" | add_updates
+wait_count 1 602 || fail "no answer while the offset cannot be written"
+sleep 7   # past the pause after a failed poll (5 s) and several long polls (2 s)
+[ "$(count 602)" = 1 ] || fail "one update answered $(count 602) times while its offset could not be written"
+grep -q 'event=telegram.offset .*database or disk is full' "$T/d.log" ||
+  fail "the offset's failure was not logged: $(tail -n 5 "$T/d.log")"
+/usr/bin/python3 "$T/full.py" "$T/state/paperboy.db" off || fail "cannot drop the trigger"
+
 kill -TERM "$D"
 i=0
 while kill -0 "$D" 2>/dev/null; do
