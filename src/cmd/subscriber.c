@@ -686,7 +686,9 @@ struct imp {
 static int
 import_line(struct ctx *c, const char *text, int line, struct imp *im)
 {
-	cJSON *o = cJSON_Parse(text), *name, *state, *reason, *source, *set;
+	/* the whole line: text after the object (two objects on a line, a cut copy) is refused
+	 * rather than dropped */
+	cJSON *o = cJSON_ParseWithOpts(text, NULL, 1), *name, *state, *reason, *source, *set;
 	const struct pb_subscriber *s;
 	int rc = EX_DATAERR;
 

@@ -194,6 +194,11 @@ echo '{"name":"new1"' >"$T/bad2.jsonl"
 pb subscriber import "$T/bad2.jsonl" >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 65 ] && grep -q "line 1: not a JSON object" "$T/e" ||
   fail "import of broken JSON: exit $rc, $(cat "$T/e")"
+echo '{"name":"new1","settings":{"topics":[{"name":"t","query":"ti:a"}]}} {"name":"new2"}' \
+  >"$T/bad3.jsonl"
+pb subscriber import "$T/bad3.jsonl" >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 65 ] && grep -q "line 1: not a JSON object" "$T/e" ||
+  fail "import of a line with text after its object: exit $rc, $(cat "$T/e")"
 printf '%s\n%s\n' '{"name":"d","settings":{"topics":[{"name":"t","query":"ti:a"}]}}' \
   '{"name":"d","settings":{"topics":[{"name":"t","query":"ti:b"}]}}' >"$T/dup.jsonl"
 pb subscriber import "$T/dup.jsonl" >/dev/null 2>"$T/e"; rc=$?
