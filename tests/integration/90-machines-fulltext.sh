@@ -38,7 +38,7 @@ multi_state "$T" || die "no shared state"
 echo "   backend=$MULTI_BACKEND subscribers=$N"
 FP=$(cat "$T/ft.port")
 EXTRA="fulltext = { enabled = true; html_url = \"http://127.0.0.1:$FP/html\";
-  pdf_url = \"http://127.0.0.1:$FP/pdf\"; max_papers = 10; timeout = 10; deadline = 60; };"
+  pdf_url = \"http://127.0.0.1:$FP/pdf\"; max_papers = 10; timeout = 10; deadline = 150; };"
 # u000 and u001 like two papers of the API pool and an author (looked up on arXiv).
 MULTI_SUBS="$T/subs"
 i=0
@@ -111,7 +111,11 @@ for m in a b; do
   [ -n "$line" ] || die "$m: no fulltext.done line"
   got=$(echo "$line" | sed -n 's/.* cached=\([0-9]*\) fetched=\([0-9]*\) .*/\1 \2/p')
   set -- $got
-  [ $(($1 + $2)) -eq "$papers" ] || die "$m: cached $1 + fetched $2, want $papers: $line"
+  if [ $(($1 + $2)) -ne "$papers" ]; then
+    # what each machine claimed, fetched and waited for, for the reader of the failure
+    grep -h 'event=fulltext\.\|event=state\.\|event=fetch\.claim' "$T/a.log" "$T/b.log" >&2
+    die "$m: cached $1 + fetched $2, want $papers: $line"
+  fi
   eval "f_$m=$2"
 done
 [ $((f_a + f_b)) -eq "$papers" ] || die "fetched alpha $f_a + beta $f_b, want $papers"
