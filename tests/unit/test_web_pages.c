@@ -145,6 +145,20 @@ urlenc(struct pb_buf *b, const char *s)
 	}
 }
 
+/* POSTs the manage page's form at path: fields (encoded already) and the csrf taken from the
+ * page; the response in *r. */
+static void
+manage_post(struct pb_web_ctx *ctx, const char *path, const char *fields, const char *csrf,
+	    struct pb_web_resp *r)
+{
+	struct pb_buf b = { 0 };
+
+	pb_buf_printf(&b, "%s&csrf=", fields);
+	urlenc(&b, csrf);
+	call(ctx, pb_web_manage, "POST", path, "10.0.0.1", b.data, r);
+	pb_buf_free(&b);
+}
+
 static void
 signup_body(struct pb_buf *b, const char *csrf, const char *email, const char *topics)
 {
@@ -476,10 +490,7 @@ main(void)
 	     "action=save&topics=a%3Dti%3Ay&language=en&max_papers=3", &r);
 	T_EQ_INT(r.status, 403);
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=save&language=zh&max_papers=4&topics=Polytopes%3Dti%3Apolytope&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=save&language=zh&max_papers=4&topics=Polytopes%3Dti%3Apolytope", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Saved") != NULL);
 	resp_free(&r);
@@ -487,10 +498,7 @@ main(void)
 	T_CHECK(row.settings && strstr(row.settings, "ti:polytope") &&
 		!strstr(row.settings, "ti:outlier") && strstr(row.settings, "\"language\":\"zh\""));
 	pb_sub_row_clear(&row);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=save&topics=Bad%3Dti%3A%28x+OR&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=save&topics=Bad%3Dti%3A%28x+OR", ok_csrf, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "column") != NULL);
 	resp_free(&r);
@@ -498,15 +506,12 @@ main(void)
 	T_CHECK(row.settings && strstr(row.settings, "ti:polytope"));
 	pb_sub_row_clear(&row);
 	/* preview: nothing cached yet, then the fixture announcement */
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=preview&topics=Drift%3Dti%3Adrift&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=preview&topics=Drift%3Dti%3Adrift", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "preview-none") != NULL);
 	resp_free(&r);
 	cache_feed(ctx.cfg);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=preview&topics=Drift%3Dti%3Adrift", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "The Drift Contract") != NULL);
 	T_CHECK(strstr(r.body.data, "Random Polytope") == NULL);
@@ -517,27 +522,18 @@ main(void)
 	pb_sub_row_clear(&row);
 
 	/* pause, resume, unsubscribe */
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=pause&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=pause", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
 	T_EQ_STR(row.state, "paused");
 	pb_sub_row_clear(&row);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=resume&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=resume", ok_csrf, &r);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
 	T_EQ_STR(row.state, "active");
 	pb_sub_row_clear(&row);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=unsubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=unsubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
@@ -552,10 +548,7 @@ main(void)
 	T_CHECK(strstr(r.body.data, "stopped (unsubscribed by the recipient") != NULL);
 	T_CHECK(strstr(r.body.data, "value=\"resubscribe\"") != NULL);
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=resubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=resubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "receives the digest") != NULL);
 	resp_free(&r);
@@ -564,35 +557,23 @@ main(void)
 	pb_sub_row_clear(&row);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 0);
 	/* one destination stopped and restarted alone; another's is refused */
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=stop&channel=email&dest=dave%40example.org&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=stop&channel=email&dest=dave%40example.org", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=restart&channel=email&dest=dave%40example.org&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=restart&channel=email&dest=dave%40example.org", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 0);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
 	T_EQ_STR(row.state, "active");
 	pb_sub_row_clear(&row);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=stop&channel=email&dest=carol%40example.org&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=stop&channel=email&dest=carol%40example.org", ok_csrf, &r);
 	T_EQ_INT(r.status, 400);
 	resp_free(&r);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "carol@example.org"), 0);
 	/* unsubscribed again for what follows */
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=unsubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", mpath, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, mpath, "action=unsubscribe", ok_csrf, &r);
 	resp_free(&r);
 	T_EQ_INT(pb_suppress_has(ctx.st, "dave", "email", "dave@example.org"), 1);
 
@@ -604,16 +585,10 @@ main(void)
 	T_CHECK(strstr(r.body.data, "name=\"topics\"") == NULL);
 	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=save&topics=x%3Dti%3Ax&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, link.data, "action=save&topics=x%3Dti%3Ax", ok_csrf, &r);
 	T_EQ_INT(pb_sub_get(ctx.st, "carol", &row), 0);
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=pause&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, link.data, "action=pause", ok_csrf, &r);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "carol", &row), 1);
 	T_EQ_STR(row.state, "paused");
@@ -640,10 +615,7 @@ main(void)
 	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
 	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=unsubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, link.data, "action=unsubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "ned", &row), 1);
@@ -657,10 +629,7 @@ main(void)
 	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
 	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 	resp_free(&r);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=unsubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, link.data, "action=unsubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "mia", &row), 1);
@@ -668,10 +637,7 @@ main(void)
 	pb_sub_row_clear(&row);
 	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "email", "mia@example.org"), 1);
 	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "ntfy", "mia-papers"), 1);
-	pb_buf_reset(&body);
-	pb_buf_puts(&body, "action=resubscribe&csrf=");
-	urlenc(&body, ok_csrf);
-	call(&ctx, pb_web_manage, "POST", link.data, "10.0.0.1", body.data, &r);
+	manage_post(&ctx, link.data, "action=resubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "mia", &row), 1);
