@@ -373,6 +373,52 @@ is_holiday(const struct pb_calendar *cal, long day)
 }
 
 static int
+year_known(const struct pb_calendar *cal, int year)
+{
+	char pre[16];
+
+	snprintf(pre, sizeof pre, "%04d-", year);
+	for (size_t i = 0; i < cal->n_holidays; i++)
+		if (cal->holidays[i] && strncmp(cal->holidays[i], pre, 5) == 0)
+			return 1;
+	return 0;
+}
+
+int
+pb_cal_last_year(const struct pb_calendar *cal)
+{
+	int last = 0;
+
+	for (size_t i = 0; i < cal->n_holidays; i++) {
+		int y = cal->holidays[i] ? atoi(cal->holidays[i]) : 0;
+
+		if (y > last)
+			last = y;
+	}
+	return last;
+}
+
+int
+pb_cal_unknown_year(const struct pb_calendar *cal, int64_t t)
+{
+	const int64_t ahead = 14 * 86400;
+	int64_t at[2] = { t, t + ahead };
+
+	if (cal->n_holidays == 0)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		time_t tt = (time_t)at[i];
+		struct tm tm;
+
+		if (!gmtime_r(&tt, &tm))
+			return 0;
+		if (!year_known(cal, tm.tm_year + 1900))
+			return tm.tm_year + 1900;
+	}
+	return 0;
+}
+
+static int
 releases(const struct pb_calendar *cal, long day)
 {
 	int w = weekday(day);

@@ -89,6 +89,7 @@ struct daemon {
 	int64_t last_prune;
 	int outcome;             /* for --once: 0, or the sysexits code of what went wrong */
 	struct pb_tgbot *bot;    /* telegram.commands: the chat commands' long poll */
+	int holidays_warned;     /* the year last warned of as missing from the holidays */
 };
 
 /* Makes (again) the Telegram bot when telegram.commands is on, with the current config. */
@@ -341,6 +342,21 @@ run_latest(struct daemon *d, const char *expect)
 }
 
 /* The work of one wake-up. */
+/* Once a year missing from the holiday list: its holidays would be waited for as releases. */
+static void
+holidays_warn(struct daemon *d, int64_t now)
+{
+	int y = pb_cal_unknown_year(&d->cal, now);
+
+	if (y <= 0 || y == d->holidays_warned)
+		return;
+	d->holidays_warned = y;
+	pb_warn("calendar.holidays", "year=%d listed_until=%d note=%s", y,
+		pb_cal_last_year(&d->cal),
+		pb_q("no holiday listed for that year: arXiv's holidays will be waited for as "
+		     "releases; add them to `holidays` (https://info.arxiv.org/help/availability.html)"));
+}
+
 static void
 wake(struct daemon *d)
 {
@@ -351,6 +367,7 @@ wake(struct daemon *d)
 	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
 	 * add`, a reader who unsubscribed): each wake-up serves them as they are now. */
 	load_again(d, 1);
+	holidays_warn(d, now);
 	if (pb_cal_latest(&d->cal, now, latest) < 0) {
 		pb_err("daemon.calendar", "error=%s", pb_q("no announcement within a year"));
 		return;

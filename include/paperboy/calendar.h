@@ -77,6 +77,15 @@ int pb_cal_next(const struct pb_calendar *cal, const char *date, char out[PB_DAT
 int pb_cal_missed(const struct pb_calendar *cal, int64_t from, int64_t to, int catchup_days,
 		  char (*out)[PB_DATE_LEN], size_t max);
 
+/* The first year, among t's and that of two weeks after t (UTC dates), for which the
+ * calendar's holiday list names no day: arXiv publishes each year's holidays late in the year
+ * before, and a year the list does not know has its holidays taken for release days (the
+ * daemon waits for releases that do not come, and catch-ups ask for the wrong windows). 0 when
+ * both years are known, or the list is empty (the config's `holidays = []`, "none"). */
+int pb_cal_unknown_year(const struct pb_calendar *cal, int64_t t);
+/* The last year the holiday list names a day of, or 0 when it names none. */
+int pb_cal_last_year(const struct pb_calendar *cal);
+
 /* ---- time zones ---- */
 
 /* 1 when tz names a zone in the system's tz database (TZDIR or /usr/share/zoneinfo), or is

@@ -5,9 +5,32 @@
 #include <sysexits.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/config.h"
 #include "paperboy/deliver.h"
+
+/* The holidays the calendar knows, and the year it knows none of when that is this year or
+ * the next two weeks': that year's holidays would be taken for release days. */
+static void
+holidays_line(FILE *f, const struct pb_config *cfg)
+{
+	struct pb_calendar cal;
+	int y, last;
+
+	pb_calendar_init(&cal, cfg);
+	last = pb_cal_last_year(&cal);
+	if (cal.n_holidays == 0) {
+		fprintf(f, "holidays: none\n");
+		return;
+	}
+	fprintf(f, "holidays: %s up to %d", cfg->holidays ? "listed" : "built in", last);
+	if ((y = pb_cal_unknown_year(&cal, pb_now())) > 0)
+		fprintf(f, "; none for %d: add arXiv's to `holidays` "
+			   "(https://info.arxiv.org/help/availability.html)", y);
+	fprintf(f, "\n");
+}
 
 static void
 summarize(FILE *f, const struct pb_config *cfg)
@@ -52,6 +75,7 @@ summarize(FILE *f, const struct pb_config *cfg)
 	for (size_t i = 0; i < cfg->n_schedule; i++)
 		fprintf(f, " %s", cfg->schedule[i]);
 	fprintf(f, " (%s)\n", cfg->timezone);
+	holidays_line(f, cfg);
 	if (cfg->summary.enabled)
 		fprintf(f, "model: on (%s)\n", cfg->summary.model);
 	else

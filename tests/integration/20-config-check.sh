@@ -18,6 +18,19 @@ grep -q '^topics: 5$' "$tmp/out" || fail "example: no topic count"
 grep -q '^channels: email 0, slack 0, telegram 0, matrix 0, wecom 0, dingtalk 0, discord 0, ntfy 0, feishu 0, webhook 0, file out$' "$tmp/out" || fail "example: channels: $(grep channels "$tmp/out")"
 grep -q '^categories: cs.CV$' "$tmp/out" || fail "example: categories"
 grep -q '^model: off$' "$tmp/out" || fail "example: model"
+# the holidays known, and a year none are known for (arXiv's would be taken for release days)
+PAPERBOY_NOW=2026-06-01T12:00:00Z "$PAPERBOY" -c "$root/conf/paperboy.conf.example" check >"$tmp/out" 2>&1 ||
+	fail "example in June 2026: $(cat "$tmp/out")"
+grep -qx 'holidays: built in up to 2026' "$tmp/out" || fail "example: holidays: $(grep holidays "$tmp/out")"
+PAPERBOY_NOW=2026-12-20T12:00:00Z "$PAPERBOY" -c "$root/conf/paperboy.conf.example" check >"$tmp/out" 2>&1 ||
+	fail "example in late December 2026: $(cat "$tmp/out")"
+grep -qxF 'holidays: built in up to 2026; none for 2027: add arXiv'"'"'s to `holidays` (https://info.arxiv.org/help/availability.html)' "$tmp/out" ||
+	fail "example, late December 2026: holidays: $(grep holidays "$tmp/out")"
+{ echo 'holidays = [ "2026-12-29", "2027-01-18" ];'; echo 'arxiv = { categories = ["cs.CV"]; };'
+  echo 'subscribers = ( { name = "a"; topics = ( { name = "t"; query = "ti:x"; } ); } );'; } >"$tmp/hol.conf"
+PAPERBOY_NOW=2026-12-20T12:00:00Z "$PAPERBOY" -c "$tmp/hol.conf" check >"$tmp/out" 2>&1 ||
+	fail "own holidays: $(cat "$tmp/out")"
+grep -qx 'holidays: listed up to 2027' "$tmp/out" || fail "own holidays: $(grep holidays "$tmp/out")"
 
 # 2. The same from another working directory and through PAPERBOY_CONFIG.
 (cd "$tmp" && PAPERBOY_CONFIG="$root/conf/paperboy.conf.example" "$PAPERBOY" check >/dev/null) ||

@@ -211,6 +211,10 @@ PAPERBOY_NOW=2024-11-28T12:00:00Z $PAPERBOY -c "$T/empty.conf" daemon --foregrou
 grep -q "event=daemon.cycle date=2024-11-28 status=no-announcement" "$T/empty.log" ||
   die "empty feed: not a day without announcement"
 [ -z "$(find "$T/out2" -type f 2>/dev/null | head -n 1)" ] || die "empty feed: a digest was written"
+# 2024 is not in the built-in holidays (2025 and 2026): said once, with where to find them
+[ "$(grep -c "level=warn event=calendar.holidays year=2024 listed_until=2026 note=.*info.arxiv.org/help/availability.html" "$T/empty.log")" = 1 ] ||
+  die "empty feed: no single warning that 2024's holidays are unknown: $(grep calendar "$T/empty.log")"
+grep -q "event=calendar.holidays" "$T/once.log" && die "--once in 2026: warned of holidays known"
 
 # 8. SIGTERM while waiting to poll a stale feed again: exit 0 at once, nothing recorded.
 sed 's/stale_deadline_min = 0;/stale_deadline_min = 30;/' "$T/empty.conf" >"$T/wait.conf"

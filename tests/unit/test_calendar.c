@@ -624,6 +624,39 @@ test_example_schedule(void)
 	check_schedule("paperboy-run.timer", tz, hm);
 }
 
+/* The years the holiday list names, and a year it does not (this one or two weeks ahead). */
+static void
+test_unknown_year(void)
+{
+	struct pb_calendar c2;
+	const char *const mine[] = { "2026-12-29", "2027-01-18" };
+	int64_t t;
+
+	T_EQ_INT(pb_cal_last_year(&cal), 2026);
+	T_CHECK(pb_parse_instant("2026-06-01T12:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&cal, t), 0);
+	T_CHECK(pb_parse_instant("2026-12-17T23:59:59Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&cal, t), 0);
+	T_CHECK(pb_parse_instant("2026-12-18T00:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&cal, t), 2027);   /* 1 January in two weeks */
+	T_CHECK(pb_parse_instant("2028-03-01T00:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&cal, t), 2028);
+	T_CHECK(pb_parse_instant("2024-03-01T00:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&cal, t), 2024);
+	/* a list of the operator's own: the years it names */
+	c2.holidays = mine;
+	c2.n_holidays = 2;
+	T_CHECK(pb_parse_instant("2026-12-20T00:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&c2, t), 0);
+	T_EQ_INT(pb_cal_last_year(&c2), 2027);
+	T_CHECK(pb_parse_instant("2027-12-20T00:00:00Z", &t) == 0);
+	T_EQ_INT(pb_cal_unknown_year(&c2, t), 2028);
+	/* holidays = []: none, on purpose */
+	c2.n_holidays = 0;
+	T_EQ_INT(pb_cal_unknown_year(&c2, t), 0);
+	T_EQ_INT(pb_cal_last_year(&c2), 0);
+}
+
 int
 main(void)
 {
@@ -640,5 +673,6 @@ main(void)
 	test_conversions();
 	test_zones_threads();
 	test_example_schedule();
+	test_unknown_year();
 	return t_done("test_calendar");
 }
