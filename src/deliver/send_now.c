@@ -49,7 +49,9 @@ pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, s
 	m.payload_len = len;
 	m.part = m.n_parts = 1;
 	if (pb_smtp_check(&m, cfg, err, errlen) != 0)
-		return -1;
+		/* no server to ask is the installation's to mend; an address that cannot be
+		 * written never goes */
+		return cfg->email.smtp_url && *cfg->email.smtp_url ? -2 : -1;
 	if (!(multi = curl_multi_init())) {
 		snprintf(err, errlen, "curl_multi_init failed");
 		return -1;
@@ -85,7 +87,12 @@ pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, s
 		snprintf(err, errlen, "%s", o.res.reason[0] ? o.res.reason : "refused");
 	else
 		rc = 0;
-	pb_info("mail.send_now", "status=%s ms=%lld%s%s", rc == 0 ? "sent" : "failed",
+	/* the sessions' own verdict, as a delivery takes it: a 5xx reply, or an address this
+	 * server cannot take (SMTPUTF8), is never retried */
+	if (o.done && o.res.verdict == PB_V_PERMANENT)
+		rc = -2;
+	pb_info("mail.send_now", "status=%s ms=%lld%s%s",
+		rc == 0 ? "sent" : rc == -2 ? "refused" : "failed",
 		(long long)(pb_mono_ms() - t0), rc == 0 ? "" : " error=", rc == 0 ? "" : pb_q(err));
 out:
 	pb_smtp_pool_free(p);

@@ -11,8 +11,8 @@
 #include "paperboy/web.h"
 
 /* How the confirmation mail leaves: by default pb_mail_send_now through the configured SMTP
- * server. Tests put a function of theirs here (NULL restores the default). 0 sent, -1 with
- * err filled. */
+ * server. Tests put a function of theirs here (NULL restores the default). As
+ * pb_mail_send_now: 0 sent, -2 refused for good, -1 not sent now; err filled on failure. */
 typedef int (*pb_pages_mailer)(void *arg, const struct pb_config *cfg, const char *to,
 			       const char *msg, size_t len, char *err, size_t errlen);
 void pb_pages_set_mailer(pb_pages_mailer fn, void *arg);

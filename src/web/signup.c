@@ -1,7 +1,9 @@
 /* Sign-up with double opt-in. The form's settings are checked exactly as `subscriber add`
  * checks them (pb_cli_stored_validate); a good one becomes a pending sign-up and one
  * confirmation mail with a signed /c/ link; an address subscribed already gets a note saying
- * so, with its manage link, instead. Nothing else is ever sent to an address that has not
+ * so, with its manage link, instead. A mail that does not go keeps nothing; one the SMTP
+ * server refuses for good gives the form back to check the address, one it cannot take now
+ * asks to try again later. Nothing else is ever sent to an address that has not
  * confirmed, at most one mail per address per hour, a few sign-ups per client address per
  * hour, and neither the answer nor its time says which of these applied nor whether the
  * address is subscribed already. */
@@ -525,7 +527,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	unsigned char rnd[16];
 	char *json = NULL, *mail = NULL;
 	int64_t now = pb_now();
-	int taken, ip, once, again;
+	int taken, ip, once, again, sent;
 	const struct pb_subscriber *owner = NULL;
 	struct pb_sub_row orow = { 0 };
 
@@ -629,10 +631,11 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	 * that went out always finds its sign-up. A mail that did not go gives both back. */
 	if (pb_state_commit(ctx->st) < 0)
 		goto fail;
-	if (send_mail(cfg, addr, mail, mlen, err, sizeof err) < 0) {
+	if ((sent = send_mail(cfg, addr, mail, mlen, err, sizeof err)) < 0) {
 		struct pb_signup_row gone = { 0 };
 
-		pb_warn("web.signup", "status=unsent error=%s", pb_q(err));
+		pb_warn("web.signup", "status=%s error=%s", sent == -2 ? "refused" : "unsent",
+			pb_q(err));
 		if (pb_state_begin(ctx->st) < 0 ||
 		    (!taken && pb_signup_take(ctx->st, id, &gone) < 0) ||
 		    pb_stamp_release(ctx->st, key, now) < 0 ||
@@ -643,8 +646,17 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 				pb_q(pb_state_errmsg(ctx->st)));
 		}
 		pb_signup_row_clear(&gone);
-		pb_page_plain(resp, 503, "Not sent", "The mail could not be sent just now. "
-			      "Please try again later.");
+		if (sent == -2) {
+			/* Later would be refused the same: the reader is asked to check the
+			 * address, on the form as they filled it in. The server's words stay in
+			 * the log. */
+			resp->status = 422;
+			form_page(ctx, resp, f, "email: the mail server refused this address for "
+				  "good, so no confirmation can reach it; please check the address");
+		} else {
+			pb_page_plain(resp, 503, "Not sent", "The mail could not be sent just now. "
+				      "Please try again later.");
+		}
 		goto out;
 	}
 	if (taken)

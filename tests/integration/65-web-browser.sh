@@ -7,7 +7,10 @@
 # page, sees a rule error with its column, edits the topics, presses Preview and sees the titles
 # of the fixture announcement, saves and unsubscribes; every screen at 375 px without sideways
 # scrolling. The state is then read with `paperboy subscriber
-# list`/`show`; the reader then signs up again and is active again, the same subscriber.
+# list`/`show`. Over the wire, a confirmation the peer refuses for good (550 at RCPT, or an
+# address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,
+# one it refuses for now (451) answers 503; the reader then signs up again and is active
+# again, the same subscriber.
 # Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
 set -u
@@ -57,7 +60,8 @@ timeout 300 $PY "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/arxiv.port" --
 pids="$pids $!"
 mkdir -p "$tmp/mail"
 timeout 300 $PY "$PB_TESTS/lib/smtpd.py" --port-file "$tmp/smtp.port" --save-dir "$tmp/mail" \
-  --reject refused@example.org --timeout 280 2>"$tmp/smtp.err" &
+  --reject refused@example.org --defer later@example.org --rcpt-log "$tmp/rcpt.jsonl" \
+  --timeout 280 2>"$tmp/smtp.err" &
 pids="$pids $!"
 wait_file "$tmp/arxiv.port"
 wait_file "$tmp/smtp.port"
@@ -133,8 +137,12 @@ grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed link does not 
 curl -s -d 'csrf=x' "$link" >"$tmp/again.html" || fail "the replayed button did not answer"
 grep -q 'Already confirmed' "$tmp/again.html" || fail "a replayed POST does not say it is done"
 
-# A confirmation the SMTP server refuses: the page says so, and since nothing was claimed the
-# same address is tried again (and refused again) rather than answered as already sent.
+# A confirmation the SMTP server refuses for good (550 at RCPT; an address with non-ASCII
+# letters, which this server cannot take without SMTPUTF8): a 4xx page that says the address
+# was refused and to check it, the server's words not on it; and since nothing was kept (no
+# pending sign-up, no stamp) the same address is tried again (and refused again) rather than
+# answered as sent, and the corrected address goes through from the same client. One the
+# server refuses for now (451) is still "try again later", 503.
 csrf=$(curl -s "$base/signup" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
 [ -n "$csrf" ] || fail "no csrf field in the sign-up form"
 signup() { # ADDRESS TOPICS OUT -> prints the HTTP status
@@ -142,11 +150,42 @@ signup() { # ADDRESS TOPICS OUT -> prints the HTTP status
     --data-urlencode "topics=$2" --data-urlencode language=en --data-urlencode max_papers=5 \
     "$base/signup"
 }
+pending() { # ADDRESS -> the pending sign-ups of that address
+  $PY -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("SELECT count(*) FROM signups WHERE address = ?", (sys.argv[2],)).fetchone()[0])' \
+    "$tmp/state/paperboy.db" "$1"
+}
 for k in 1 2; do
   st=$(signup refused@example.org 'Drift = ti:drift' "$tmp/refused.html")
-  [ "$st" = 503 ] || fail "a refused confirmation answered $st, not 503 (try $k)"
-  grep -q 'could not be sent' "$tmp/refused.html" || fail "the page does not say the mail did not go"
+  [ "$st" = 422 ] || fail "a confirmation refused for good answered $st, not 422 (try $k)"
+  grep -q 'refused this address' "$tmp/refused.html" && grep -q 'check' "$tmp/refused.html" ||
+    fail "the page does not say the address was refused: $(cat "$tmp/refused.html")"
+  grep -qi 'try again later' "$tmp/refused.html" && fail "a refusal for good says to try again later"
+  grep -q 'User unknown\|<refused@' "$tmp/refused.html" && fail "the server's words are on the page"
+  grep -q 'value="refused@example.org"' "$tmp/refused.html" ||
+    fail "the form does not come back with the address to correct"
+  [ "$(pending refused@example.org)" = 0 ] || fail "a refused sign-up is still pending (try $k)"
 done
+[ "$(grep -c '"rcpt": "refused@example.org", "status": 550' "$tmp/rcpt.jsonl")" = 2 ] ||
+  fail "the refused address was not asked twice: $(cat "$tmp/rcpt.jsonl")"
+grep -q 'event=web.signup status=refused error="550 5.1.1 <refused@example.org>' "$tmp/serve.err" ||
+  fail "no quoted refusal in the log: $(grep web.signup "$tmp/serve.err")"
+st=$(signup 'dörte@example.org' 'Drift = ti:drift' "$tmp/utf8.html")
+[ "$st" = 422 ] && grep -q 'refused this address' "$tmp/utf8.html" ||
+  fail "an address the server cannot take without SMTPUTF8 answered $st: $(cat "$tmp/utf8.html")"
+for k in 1 2; do
+  st=$(signup later@example.org 'Drift = ti:drift' "$tmp/later.html")
+  [ "$st" = 503 ] && grep -q 'could not be sent' "$tmp/later.html" &&
+    grep -q 'try again later' "$tmp/later.html" ||
+    fail "a confirmation refused for now answered $st: $(cat "$tmp/later.html")"
+  [ "$(pending later@example.org)" = 0 ] || fail "a deferred sign-up is still pending (try $k)"
+done
+# the address corrected, from the same client: sent (the refusals used none of its sign-ups)
+st=$(signup fixed@example.org 'Drift = ti:drift' "$tmp/fixed.html")
+[ "$st" = 200 ] && grep -q 'Check your mailbox' "$tmp/fixed.html" ||
+  fail "the corrected address answered $st: $(cat "$tmp/fixed.html")"
+[ "$(pending fixed@example.org)" = 1 ] || fail "the corrected sign-up is not pending"
 # Hostile input over the wire: echoed escaped, nothing sent.
 st=$(signup '<script>alert(1)</script>@x.org' '<img src=x onerror=alert(1)> = ti:(a' "$tmp/hostile.html")
 [ "$st" = 400 ] || fail "a hostile sign-up answered $st, not 400"
@@ -154,7 +193,7 @@ grep -q '<script>alert(1)' "$tmp/hostile.html" && fail "the address came back as
 grep -q '<img src=x' "$tmp/hostile.html" && fail "a topic came back as markup"
 grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the topic is not echoed escaped"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
-[ "$n" -eq 1 ] || fail "after the refused and hostile sign-ups the SMTP peer holds $n mails, not 1"
+[ "$n" -eq 2 ] || fail "after the refused, corrected and hostile sign-ups the SMTP peer holds $n mails, not 2"
 
 # The reader who unsubscribed signs up again with the same address, an hour after the first
 # confirmation (its stamp moved back an hour): a confirmation goes, and its link makes that
@@ -168,8 +207,8 @@ st=$(signup dora.reader@example.org 'Again = ti:drift' "$tmp/resign.html")
 [ "$st" = 200 ] && grep -q 'Check your mailbox' "$tmp/resign.html" ||
   fail "signing up again answered $st: $(cat "$tmp/resign.html")"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
-[ "$n" -eq 2 ] || fail "signing up again: the SMTP peer holds $n mails, not 2"
-link2=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$(ls -t "$tmp/mail"/*.eml | head -n 1)" |
+[ "$n" -eq 3 ] || fail "signing up again: the SMTP peer holds $n mails, not 3"
+link2=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$(ls "$tmp/mail"/*.eml | tail -n 1)" |
   grep -o "$base/c/[A-Za-z0-9_.-]*" | head -n 1)
 [ -n "$link2" ] && [ "$link2" != "$link" ] || fail "no new /c/ link in the second mail"
 # The link as a mail scanner fetches it, GET and HEAD: a page with a button, nothing changes.

@@ -1,7 +1,8 @@
 /* The readers' pages called as the server calls them, on a temporary state and config, the
  * confirmation mail caught by a test mailer: sign-up (a pending sign-up and one mail; a rule
  * error shown with its column; the address and client limits; an address in use answered
- * alike; a failed mail consumes nothing), the confirmation link (a GET only asks; its button
+ * alike; a failed mail consumes nothing; one refused for good says so, one refused for now to
+ * try again later), the confirmation link (a GET only asks; its button
  * subscribes once, then "already"), the manage page (edits, pause, resume, preview,
  * unsubscribe; a config subscriber's settings untouchable), csrf, and hostile input echoed
  * escaped. */
@@ -28,7 +29,8 @@ static char dir[256];
 
 struct mailbox {
 	int n;
-	int fail;
+	int tries;               /* every call, sent or not */
+	int fail;                /* 1: refused for now (-1), 2: refused for good (-2) */
 	char to[256];
 	struct pb_buf last;
 };
@@ -40,6 +42,11 @@ catch_mail(void *arg, const struct pb_config *cfg, const char *to, const char *m
 	struct mailbox *mb = arg;
 
 	(void)cfg;
+	mb->tries++;
+	if (mb->fail == 2) {
+		snprintf(err, errlen, "550 5.1.1 <%s>: <b>User unknown</b>", to);
+		return -2;
+	}
 	if (mb->fail) {
 		snprintf(err, errlen, "451 try later");
 		return -1;
@@ -320,8 +327,37 @@ main(void)
 	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 503);
+	T_CHECK(strstr(r.body.data, "try again later") != NULL);
 	resp_free(&r);
+
+	/* refused for good (a 5xx reply): the form again, saying the address was refused and to
+	 * check it, never to try later, and the server's words not on it; nothing is kept, so
+	 * the same address is tried again and five refusals leave the client its five sign-ups */
+	mb.fail = 2;
+	for (int i = 0; i < 5; i++) {
+		int tries = mb.tries;
+
+		signup_body(&body, ok_csrf, "nobody@example.org", "Drift = ti:drift");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.7", body.data, &r);
+		T_EQ_INT(r.status, 422);
+		T_EQ_INT(mb.tries, tries + 1);
+		T_CHECK(strstr(r.body.data, "refused this address") != NULL);
+		T_CHECK(strstr(r.body.data, "check") != NULL);
+		T_CHECK(strstr(r.body.data, "try again later") == NULL);
+		T_CHECK(strstr(r.body.data, "User unknown") == NULL);
+		T_CHECK(strstr(r.body.data, "value=\"nobody@example.org\"") != NULL);
+		T_CHECK(strstr(r.body.data, "name=\"csrf\"") != NULL);
+		resp_free(&r);
+	}
 	mb.fail = 0;
+	signup_body(&body, ok_csrf, "somebody@example.org", "Drift = ti:drift");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.7", body.data, &r);
+	T_EQ_INT(r.status, 200);
+	T_EQ_INT(mb.n, 1);
+	T_EQ_STR(mb.to, "somebody@example.org");
+	resp_free(&r);
+	mb.n = 0;
+	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
 
 	/* the happy path: one mail with the /c/ link */
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
