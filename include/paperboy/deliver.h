@@ -102,9 +102,10 @@ void pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len);
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
  * for the server's verdict. Not through the outbox and never retried: for a sign-up's
  * confirmation, whose page says at once whether it went. Returns 0 when the server took it;
- * -2 when it was refused for good, as a digest's delivery would never retry it (a 5xx reply,
- * an address this server cannot take, one that cannot be written); -1 when it may go later
- * (a 4xx reply, no connection, no answer in time). err is filled on failure (the server's
+ * -2 when the address itself was refused for good (a 5xx at RCPT that is not an
+ * authentication nor a policy status, an address this server cannot take without SMTPUTF8,
+ * one that cannot be written); -1 when it may go later (a 4xx reply, no connection, no answer
+ * in time, or a refusal the installation has to mend: a wrong password, relaying denied). err is filled on failure (the server's
  * words, or why no session could be opened): outside text. */
 int pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, size_t len,
 		     int timeout_s, char *err, size_t errlen);

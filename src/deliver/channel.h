@@ -38,6 +38,10 @@ struct pb_result {
 	int suppress;              /* PERMANENT: the destination itself is refused for good (an
 				    * address refused at RCPT, a webhook gone): it is
 				    * suppressed until `subscriber resume` */
+	int addr_refused;          /* PERMANENT, SMTP: the recipient's address itself (what
+				    * suppress says, or one this server cannot take without
+				    * SMTPUTF8), not the server's dealings with us (an
+				    * authentication, a policy, the sender refused) */
 	char hold[96];             /* TRANSIENT with retry_after_s: a pacing key of the
 				    * channel's (its pace) under which every message waits as
 				    * long, the limit being wider than the destination (Discord's

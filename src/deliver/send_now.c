@@ -87,9 +87,11 @@ pb_mail_send_now(const struct pb_config *cfg, const char *to, const char *msg, s
 		snprintf(err, errlen, "%s", o.res.reason[0] ? o.res.reason : "refused");
 	else
 		rc = 0;
-	/* the sessions' own verdict, as a delivery takes it: a 5xx reply, or an address this
-	 * server cannot take (SMTPUTF8), is never retried */
-	if (o.done && o.res.verdict == PB_V_PERMANENT)
+	/* Refused for good is the address itself: a 5xx at RCPT that is not about us (nor an
+	 * authentication nor a policy status), or an address this server cannot take without
+	 * SMTPUTF8. A permanent refusal of our own dealings (a wrong password, relaying denied,
+	 * the sender refused) is the installation's to mend: for the address, it may go later. */
+	if (o.done && o.res.verdict == PB_V_PERMANENT && o.res.addr_refused)
 		rc = -2;
 	pb_info("mail.send_now", "status=%s ms=%lld%s%s",
 		rc == 0 ? "sent" : rc == -2 ? "refused" : "failed",

@@ -306,8 +306,9 @@ again:
 		 * address cannot be written, and this server will not change its mind. */
 		char why[300];
 		snprintf(why, sizeof why, "the SMTP server does not offer SMTPUTF8, which %s needs",
-			 m->x->body.data);
+			 non_ascii(&m->x->body) ? m->x->body.data : ss->pool->from.data);
 		refuse(m, 550, why);
+		m->res.addr_refused = non_ascii(&m->x->body);
 		finish(ss, m);
 		goto again;
 	}
@@ -369,7 +370,7 @@ on_reply(void *ctx, int code, const char *text)
 			 * denied) is mended on our side. */
 			if (first && e.kind == K_RCPT && code >= 500 && code < 600 &&
 			    !(code >= 530 && code < 540) && !policy_status(text))
-				m->res.suppress = 1;
+				m->res.suppress = m->res.addr_refused = 1;
 			ss->need_rset = 1;
 		}
 		if (!ss->pipelining) {

@@ -9,7 +9,8 @@
 # scrolling. The state is then read with `paperboy subscriber
 # list`/`show`. Over the wire, a confirmation the peer refuses for good (550 at RCPT, or an
 # address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,
-# one it refuses for now (451) answers 503; the reader then signs up again and is active
+# one it refuses for now (451), or for a policy of its own (554 5.7.1 relaying denied), answers
+# 503; the reader then signs up again and is active
 # again, the same subscriber.
 # Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
@@ -60,7 +61,8 @@ timeout 300 $PY "$PB_TESTS/lib/arxiv_server.py" --port-file "$tmp/arxiv.port" --
 pids="$pids $!"
 mkdir -p "$tmp/mail"
 timeout 300 $PY "$PB_TESTS/lib/smtpd.py" --port-file "$tmp/smtp.port" --save-dir "$tmp/mail" \
-  --reject refused@example.org --defer later@example.org --rcpt-log "$tmp/rcpt.jsonl" \
+  --reject refused@example.org --defer later@example.org --deny denied@example.net \
+  --rcpt-log "$tmp/rcpt.jsonl" \
   --timeout 280 2>"$tmp/smtp.err" &
 pids="$pids $!"
 wait_file "$tmp/arxiv.port"
@@ -181,6 +183,15 @@ for k in 1 2; do
     fail "a confirmation refused for now answered $st: $(cat "$tmp/later.html")"
   [ "$(pending later@example.org)" = 0 ] || fail "a deferred sign-up is still pending (try $k)"
 done
+# Refused for good, but by a policy of the server's (relaying denied): the installation's to
+# mend, not the address's, so "try again later" and not "check the address".
+st=$(signup denied@example.net 'Drift = ti:drift' "$tmp/denied.html")
+[ "$st" = 503 ] && grep -q 'try again later' "$tmp/denied.html" &&
+  ! grep -q 'refused this address' "$tmp/denied.html" ||
+  fail "a relay refused by the server's policy answered $st: $(cat "$tmp/denied.html")"
+grep -q 'event=web.signup status=unsent error="554 5.7.1 <denied@example.net>: Relay access denied' "$tmp/serve.err" ||
+  fail "no quoted policy refusal in the log: $(grep web.signup "$tmp/serve.err")"
+[ "$(pending denied@example.net)" = 0 ] || fail "a sign-up refused by policy is still pending"
 # the address corrected, from the same client: sent (the refusals used none of its sign-ups)
 st=$(signup fixed@example.org 'Drift = ti:drift' "$tmp/fixed.html")
 [ "$st" = 200 ] && grep -q 'Check your mailbox' "$tmp/fixed.html" ||

@@ -10,7 +10,9 @@ address and port (peer) and the connection's number (conn: a port may be given a
 Failure injection: --fail-rate P refuses that share of transactions at the end of DATA with
 451 (after the whole message was sent, the hardest case for a client); --fail-first ADDR
 refuses the first transaction for ADDR; --reject ADDR refuses ADDR for good with 550; --defer ADDR
-refuses ADDR for now with 451 at RCPT, every time (a greylisting or overloaded server).
+refuses ADDR for now with 451 at RCPT, every time (a greylisting or overloaded server); --deny
+ADDR refuses ADDR with Postfix's "554 5.7.1 Relay access denied" (a policy of the server's,
+for its operator to mend, not the address's fault).
 --pipelining offers PIPELINING (RFC 2920) in the EHLO reply (aiosmtpd reads commands in order,
 so pipelined commands are answered in order); --max-per-conn N answers the MAIL after N
 accepted messages on one connection with 421 and closes it, as servers with a per-connection
@@ -96,6 +98,9 @@ class Handler:
         if address in self.args.reject:
             self.rcpt_log(address, 550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if address in self.args.deny:
+            self.rcpt_log(address, 554)
+            return "554 5.7.1 <%s>: Relay access denied" % address
         if address in self.args.defer:
             self.rcpt_log(address, 451)
             return "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again later" % address
@@ -175,6 +180,7 @@ def main():
     ap.add_argument("--fail-first", action="append", default=[])
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--defer", action="append", default=[])
+    ap.add_argument("--deny", action="append", default=[])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--max-per-conn", type=int, default=0)
