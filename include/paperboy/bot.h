@@ -110,9 +110,10 @@ int pb_tg_feedback_parse(const char *data, char *id, size_t n, int *verdict);
 /* The Telegram bot: answers commands (pb_bot_command) and buttons (pb_bot_feedback) by
  * sendMessage and answerCallbackQuery at cfg's telegram.api_url with its token. In a group or
  * supergroup only administrators (getChatMember: creator or administrator) change the
- * subscription. The handle copies what it needs from cfg. stop (may be NULL): a transfer in
- * flight ends within a second when it points at non-zero. NULL with err filled when
- * telegram.token is not set or no HTTP client can be made. */
+ * subscription. The handle copies what it needs from cfg. stop (may be NULL): when it points
+ * at non-zero, a getUpdates long poll in flight ends within a second and pb_tgbot_poll takes
+ * up no further update; the update being handled is still answered. NULL with err filled
+ * when telegram.token is not set or no HTTP client can be made. */
 struct pb_tgbot;
 struct pb_tgbot *pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 			      const volatile sig_atomic_t *stop, char *err, size_t errlen);
@@ -124,9 +125,10 @@ void pb_tgbot_free(struct pb_tgbot *b);                  /* accepts NULL */
 int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
 		    int *changed);
 /* One getUpdates long poll (at most timeout_s seconds, 100 updates) from the offset kept in
- * st's meta "telegram.offset"; each update handled, then the offset moved past it. Returns
- * the number of updates handled, or -1 with err filled (the caller waits before the next
- * poll). */
+ * st's meta "telegram.offset"; each update handled, then the offset moved past it. On a stop
+ * the updates not handled yet are left before the offset, for the next poll. Returns the
+ * number of updates handled, or -1 with err filled (the caller waits before the next poll;
+ * a poll ended by the stop is -1 too). */
 int pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
 		  char *err, size_t errlen);
 

@@ -26,7 +26,10 @@
 struct pb_tgbot {
 	char *config_path;
 	char *base;              /* api_url "/bot" token: never logged */
-	struct pb_http *http;
+	/* The long poll ends at a stop; an update's calls (getChatMember, sendMessage, ...) do
+	 * not: its change is committed by then, and an answer given up is never sent. */
+	struct pb_http *poll;    /* getUpdates, with the caller's stop */
+	struct pb_http *http;    /* the rest, without it */
 	char username[64];       /* the bot's own (getMe), "" until known */
 	/* An offset that could not be stored (a full disk): held here, so the updates answered
 	 * are not asked for (and answered) again at every poll. Used while the stored one is
@@ -238,10 +241,14 @@ pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 	o.timeout_s = 40;         /* the long poll (<= 25 s) and a margin */
 	o.connect_timeout_s = 15;
 	o.max_retries = 0;
-	o.stop = stop;
 	b = pb_xcalloc(1, sizeof *b);
-	if (!(b->http = pb_http_new(&o))) {
+	b->http = pb_http_new(&o);
+	o.stop = stop;
+	b->poll = pb_http_new(&o);
+	if (!b->http || !b->poll) {
 		snprintf(err, errlen, "cannot make an HTTP client");
+		pb_http_free(b->poll);
+		pb_http_free(b->http);
 		free(b);
 		return NULL;
 	}
@@ -258,6 +265,7 @@ pb_tgbot_free(struct pb_tgbot *b)
 {
 	if (!b)
 		return;
+	pb_http_free(b->poll);
 	pb_http_free(b->http);
 	free(b->base);
 	free(b->config_path);
@@ -516,7 +524,7 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	if (offset > 0)
 		pb_buf_printf(&url, "&offset=%lld", offset);
 	pb_buf_puts(&url, "&allowed_updates=%5B%22message%22%2C%22callback_query%22%5D");
-	if (pb_http_get(b->http, url.data, &resp, herr, sizeof herr) < 0 && resp.status == 0) {
+	if (pb_http_get(b->poll, url.data, &resp, herr, sizeof herr) < 0 && resp.status == 0) {
 		snprintf(err, errlen, "getUpdates: %s", herr);
 		goto out;
 	}
@@ -527,6 +535,9 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	 * random), and the offset follows it. The update's stamp keeps a replay from changing
 	 * anything twice. */
 	for (size_t i = 0; i < n; i++) {
+		/* stopping: the offset stays before the updates not handled, for the next start */
+		if (pb_http_stopping(b->poll))
+			break;
 		if (pb_tgbot_handle(b, st, &v[i], changed) < 0) {
 			snprintf(err, errlen, "update %" PRId64 " not handled: %s", v[i].update_id,
 				 pb_state_errmsg(st));
