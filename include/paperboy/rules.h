@@ -22,7 +22,9 @@
  * surname_initials: the surname's words, then one-or-two-letter parts that are initials of the
  * given names (au:del_maestro is a surname alone). A quoted au: phrase or a followed author
  * with a comma ("Plenio, M", "Del Maestro, Adrian") is the same: the words before the comma the
- * surname, those after it given names or initials. A quoted au: phrase of two words or more
+ * surname, those after it given names or initials, where a word of two to four capitals only
+ * is initials written together ("Plenio, MB" is "Plenio, M B"; not after a surname in
+ * capitals, "SMITH, JOHN"). A quoted au: phrase of two words or more
  * ("Adrian Del Maestro") and a followed author are a full name: it hits an author whose name
  * holds it as a phrase, or whose name ends (or starts) with a tail of it as surname while the
  * words before that tail agree with the author's given names word by word, where an initial

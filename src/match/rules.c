@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <utf8proc.h>
+
 #include "paperboy/rules.h"
 
 #define MAX_DEPTH 64
@@ -303,15 +305,57 @@ pb_rule_free(struct pb_rule *r)
 	free(r);
 }
 
-/* arXiv's "Surname, Given names" (Del Maestro, A; Plenio, Martin B.): the comma says where
- * the surname ends, so no tail has to be guessed. Fills w with the surname's words, then the
- * given names' (each agrees with an author's given name as an initial or in full). Returns
- * the number of surname words, 0 when v has no comma or nothing to match before it (w is
- * then left empty). */
+/* The letters of [p, end) when they are two to four capitals and nothing else (MB, JRR, ÉJ):
+ * initials written together, as arXiv lists them. Returns how many, else 0. */
+static size_t
+run_initials(const char *p, const char *end)
+{
+	size_t k = 0;
+
+	while (p < end) {
+		int32_t cp;
+		utf8proc_ssize_t m = utf8proc_iterate((const uint8_t *)p, end - p, &cp);
+
+		if (m <= 0 || utf8proc_category(cp) != UTF8PROC_CATEGORY_LU || ++k > 4)
+			return 0;
+		p += m;
+	}
+	return k >= 2 ? k : 0;
+}
+
+/* 1 when [p, end) has capitals and no small letters (SMITH): then a given name in capitals
+ * after it says nothing about initials. */
+static int
+shouted(const char *p, const char *end)
+{
+	int upper = 0;
+
+	while (p < end) {
+		int32_t cp;
+		utf8proc_ssize_t m = utf8proc_iterate((const uint8_t *)p, end - p, &cp);
+
+		if (m <= 0) {
+			p++;
+			continue;
+		}
+		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LL)
+			return 0;
+		upper |= utf8proc_category(cp) == UTF8PROC_CATEGORY_LU;
+		p += m;
+	}
+	return upper;
+}
+
+/* arXiv's "Surname, Given names" (Del Maestro, A; Plenio, Martin B.; Plenio, MB): the comma
+ * says where the surname ends, so no tail has to be guessed. Fills w with the surname's words,
+ * then the given names' (each agrees with an author's given name as an initial or in full).
+ * A word of two to four capitals only is initials written together, one word per letter,
+ * unless the surname is in capitals too. Returns the number of surname words, 0 when v has no
+ * comma or nothing to match before it (w is then left empty). */
 static size_t
 comma_name(const char *v, size_t n, struct pb_words *w)
 {
-	const char *c = memchr(v, ',', n);
+	const char *c = memchr(v, ',', n), *end = v + n, *from, *p;
 	size_t k;
 
 	if (!c)
@@ -320,7 +364,29 @@ comma_name(const char *v, size_t n, struct pb_words *w)
 	k = w->n;
 	if (k == 0)
 		return 0;
-	pb_words_add(w, c + 1, n - (size_t)(c - v) - 1);
+	from = p = c + 1;
+	if (shouted(v, c))
+		p = end;
+	while (p < end) {
+		const char *q = p;
+
+		while (q < end && !strchr(" \t.,-", *q))
+			q++;
+		if (run_initials(p, q)) {
+			pb_words_add(w, from, (size_t)(p - from));
+			while (p < q) {
+				size_t m = 1;
+
+				while (p + m < q && ((unsigned char)p[m] & 0xC0) == 0x80)
+					m++;
+				pb_words_add(w, p, m);
+				p += m;
+			}
+			from = q;
+		}
+		p = q < end ? q + 1 : q;
+	}
+	pb_words_add(w, from, (size_t)(end - from));
 	return k;
 }
 
