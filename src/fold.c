@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "paperboy/fold.h"
+#include "paperboy/latex.h"
 
 /* Accents written with a symbol: \'e. */
 static const struct {
@@ -178,12 +179,14 @@ decode_cmd(const char *p, const char *end, struct pb_buf *out)
 }
 
 /* Decodes without composing; returns 1 when anything was decoded. drop_markup (for words)
- * leaves out the names of the styling commands, a space in their place. */
+ * leaves out the names of the styling commands, a space in their place, and writes a Greek
+ * letter's command as the letter (\varepsilon as ε), which tokenise spells out. */
 static int
 tex_decode_raw(const char *s, size_t len, struct pb_buf *out, int drop_markup)
 {
 	const char *p = s, *end = s + len, *r;
 	int changed = 0;
+	int32_t cp;
 
 	while (p < end) {
 		const char *next = memchr(p, '\\', (size_t)(end - p));
@@ -221,6 +224,11 @@ tex_decode_raw(const char *s, size_t len, struct pb_buf *out, int drop_markup)
 			;
 		if (drop_markup && is_markup(p + 1, (size_t)(r - p - 1))) {
 			pb_buf_putc(out, ' ');
+			p = r;
+			continue;
+		}
+		if (drop_markup && (cp = pb_latex_greek_letter(p + 1, (size_t)(r - p - 1)))) {
+			put_cp(out, cp);
 			p = r;
 			continue;
 		}
@@ -391,7 +399,18 @@ tokenise(struct pb_words *t, const char *s, size_t len)
 		if (m < 0 || m > 32)
 			m = 0;
 		for (utf8proc_ssize_t i = 0; i < m; i++) {
-			if (is_word_cp(dec[i])) {
+			/* A Greek letter is a word of its own, spelled as TeX names it, so
+			 * "α-synuclein", "$\alpha$-synuclein" and "alpha-synuclein" are the same
+			 * words. Case folding has made ς σ and capitals small. */
+			const char *g = pb_latex_greek_name(dec[i]);
+
+			if (g) {
+				token_end(t, start);
+				start = t->text.len;
+				pb_buf_puts(&t->text, g);
+				token_end(t, start);
+				start = t->text.len;
+			} else if (is_word_cp(dec[i])) {
 				put_cp(&t->text, stroke_base(dec[i]));
 			} else {
 				token_end(t, start);

@@ -3,13 +3,17 @@
  * token "remy"; `3D-aware` and `3D aware` both give "3d" "aware". Letters with a stroke or
  * without their dot, which Unicode does not decompose, fold to their base letter as people
  * write them in plain text: `Ørsted`, `Łukasz`, `Işık` give "orsted", "lukasz", "isik".
+ * A Greek letter, in any case or form and as TeX's command, is a token of its own spelled as
+ * TeX names it: `α-synuclein`, `$\alpha$-synuclein` and `alpha-synuclein` all give "alpha"
+ * "synuclein"; `Θ`, `ϑ`, `\vartheta`, `\Theta` give "theta", `ΛCDM` gives "lambda" "cdm".
  *
  * A token is a maximal run of letters and digits (Unicode categories L* and N*) after folding;
  * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens,
  * and the names of TeX's styling commands (\emph, \textbf, \it, \mathcal, ...) are no tokens:
  * "a \emph{new} method" gives "a new method".
- * The TeX accent table here is paperboy's only hand-made table; everything else comes from
- * utf8proc. Nothing here fails: invalid UTF-8 bytes act as separators. */
+ * The TeX accent table here is folding's one hand-made table; the Greek letters' names are the
+ * display converter's (latex.h), everything else comes from utf8proc. Nothing here fails:
+ * invalid UTF-8 bytes act as separators. */
 #ifndef PAPERBOY_FOLD_H
 #define PAPERBOY_FOLD_H
 

@@ -6,6 +6,7 @@
 #define PAPERBOY_LATEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "paperboy/buf.h"
 
@@ -34,5 +35,14 @@ char *pb_latex_to_unicode(const char *s);
 
 /* Returns 1 when s[0..n) contains nothing the converter would change (a fast path), else 0. */
 int pb_latex_is_plain(const char *s, size_t n, int flags);
+
+/* The Greek letter the control word \name (n bytes, without the backslash) is shown as:
+ * U+03B1 α for alpha, U+0393 Γ for Gamma, U+03D1 ϑ for vartheta; 0 when the converter does
+ * not show it as a Greek letter. */
+int32_t pb_latex_greek_letter(const char *name, size_t n);
+
+/* TeX's name of the lower-case Greek letter cp (U+03B1 α .. U+03C9 ω): "alpha", and
+ * "varsigma" for ς; NULL for any other code point. Static storage. */
+const char *pb_latex_greek_name(int32_t cp);
 
 #endif

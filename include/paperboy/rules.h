@@ -12,9 +12,10 @@
  * `a AND b ANDNOT c` is `(a AND b) ANDNOT c`. Use parentheses to say otherwise.
  *
  * Matching is on folded words (see fold.h): case-insensitive, accents and TeX accents folded,
- * whole words only ("new" does not hit "renew"; "new*" does). A phrase hits consecutive words
- * of one field (hyphens and spaces alike: "3D-aware" = "3D aware"); au: phrases stay inside
- * one author's name. all: searches ti, abs, au and co. cat: compares the whole category,
+ * a Greek letter the word TeX names it by ("α", "$\alpha$" and "alpha" alike), whole words
+ * only ("new" does not hit "renew"; "new*" does). A phrase hits consecutive words of one field
+ * (hyphens and spaces alike: "3D-aware" = "3D aware"); au: phrases stay inside one author's
+ * name. all: searches ti, abs, au and co. cat: compares the whole category,
  * ignoring case: cat:cs.CV is exact, cat:cs.* is a prefix, and an archive without a dot
  * (cat:astro-ph, cat:cs) also takes its subject classes (astro-ph.GA, cs.CV).
  *

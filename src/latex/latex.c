@@ -133,6 +133,60 @@ cmp_macro(const void *k, const void *e)
 	return strcmp(k, ((const struct pb_latex_macro *)e)->name);
 }
 
+/* The entry for \name: the table's, or for a lower-case Greek letter one made in *greek with
+ * the letter in buf. NULL when the converter does not know the command. */
+static const struct pb_latex_macro *
+find_macro(const char *name, struct pb_latex_macro *greek, char buf[8])
+{
+	const struct pb_latex_macro *m;
+
+	m = bsearch(name, pb_latex_macros, pb_latex_n_macros, sizeof pb_latex_macros[0],
+		    cmp_macro);
+	if (m)
+		return m;
+	for (size_t i = 0; i < sizeof pb_latex_greek / sizeof pb_latex_greek[0]; i++) {
+		if (strcmp(name, pb_latex_greek[i]) != 0)
+			continue;
+		buf[utf8proc_encode_char(PB_LATEX_GREEK_FIRST + (int32_t)i, (uint8_t *)buf)] = '\0';
+		greek->name = pb_latex_greek[i];
+		greek->kind = K_SYM;
+		greek->out = buf;
+		return greek;
+	}
+	return NULL;
+}
+
+int32_t
+pb_latex_greek_letter(const char *name, size_t n)
+{
+	struct pb_latex_macro greek;
+	const struct pb_latex_macro *m;
+	char key[16], buf[8];
+	int32_t cp;
+	utf8proc_ssize_t k;
+
+	if (n == 0 || n >= sizeof key)
+		return 0;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	m = find_macro(key, &greek, buf);
+	if (!m || m->kind != K_SYM)
+		return 0;
+	k = utf8proc_iterate((const uint8_t *)m->out, -1, &cp);
+	if (k <= 0 || m->out[k] != '\0' || cp < 0x370 || cp > 0x3FF)
+		return 0;
+	return cp;
+}
+
+const char *
+pb_latex_greek_name(int32_t cp)
+{
+	if (cp < PB_LATEX_GREEK_FIRST ||
+	    cp >= PB_LATEX_GREEK_FIRST + (int32_t)(sizeof pb_latex_greek / sizeof pb_latex_greek[0]))
+		return NULL;
+	return pb_latex_greek[cp - PB_LATEX_GREEK_FIRST];
+}
+
 static int
 cmp_pair(const void *k, const void *e)
 {
@@ -425,8 +479,9 @@ static size_t
 control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i, int math,
 	     int depth)
 {
-	char name[32];
+	char name[32], letter[8];
 	size_t j = i, as, an, bs, bn, os, on;
+	struct pb_latex_macro greek;
 	const struct pb_latex_macro *m;
 
 	while (j < n && is_alpha(s[j]))
@@ -436,8 +491,7 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 	} else {
 		memcpy(name, s + i, j - i);
 		name[j - i] = '\0';
-		m = bsearch(name, pb_latex_macros, pb_latex_n_macros, sizeof pb_latex_macros[0],
-			    cmp_macro);
+		m = find_macro(name, &greek, letter);
 	}
 	if (!m) {
 		/* unknown: show the argument, or nothing */

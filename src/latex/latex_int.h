@@ -36,4 +36,8 @@ struct pb_latex_macro {
 extern const struct pb_latex_macro pb_latex_macros[];
 extern const size_t pb_latex_n_macros;
 
+/* The lower-case Greek letters α..ω by code point: pb_latex_greek[cp - 0x3B1] is \name. */
+#define PB_LATEX_GREEK_FIRST 0x3B1
+extern const char *const pb_latex_greek[25];
+
 #endif

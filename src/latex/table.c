@@ -1,6 +1,7 @@
-/* The control words the LaTeX display converter knows: symbols (Greek, operators, arrows,
- * text symbols), letters, macros shown by their argument and accents. Sorted by name (strcmp
- * order) for bsearch; a test converts a sample of them, so a misplaced entry shows up there. */
+/* The control words the LaTeX display converter knows: symbols (Greek capitals and variant
+ * letters, operators, arrows, text symbols), letters, macros shown by their argument and
+ * accents. Sorted by name (strcmp order) for bsearch; a test converts a sample of them, so a
+ * misplaced entry shows up there. The lower-case Greek letters are the second table. */
 #include "latex_int.h"
 
 const struct pb_latex_macro pb_latex_macros[] = {
@@ -55,7 +56,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "acute", K_ACCENT, "\u0301" },
 	{ "ae", K_LETTER, "æ" },
 	{ "aleph", K_SYM, "ℵ" },
-	{ "alpha", K_SYM, "α" },
 	{ "angle", K_SYM, "∠" },
 	{ "approx", K_SYM, "≈" },
 	{ "arccos", K_SYM, "arccos" },
@@ -71,7 +71,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "bar", K_ACCENT, "\u0304" },
 	{ "because", K_SYM, "∵" },
 	{ "begin", K_BEGIN, "" },
-	{ "beta", K_SYM, "β" },
 	{ "bf", K_IGNORE, "" },
 	{ "bfseries", K_IGNORE, "" },
 	{ "big", K_DELIM, "" },
@@ -102,7 +101,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "cfrac", K_FRAC, "" },
 	{ "check", K_ACCENT, "\u030c" },
 	{ "checkmark", K_SYM, "✓" },
-	{ "chi", K_SYM, "χ" },
 	{ "circ", K_SYM, "∘" },
 	{ "cite", K_WRAP, "" },
 	{ "citep", K_WRAP, "" },
@@ -127,7 +125,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "ddots", K_SYM, "⋱" },
 	{ "deg", K_SYM, "deg" },
 	{ "degree", K_SYM, "°" },
-	{ "delta", K_SYM, "δ" },
 	{ "det", K_SYM, "det" },
 	{ "dfrac", K_FRAC, "" },
 	{ "dh", K_LETTER, "ð" },
@@ -150,10 +147,8 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "end", K_END, "" },
 	{ "enspace", K_SYM, " " },
 	{ "ensuremath", K_WRAP, "" },
-	{ "epsilon", K_SYM, "ε" },
 	{ "eqref", K_WRAP, "" },
 	{ "equiv", K_SYM, "≡" },
-	{ "eta", K_SYM, "η" },
 	{ "euro", K_SYM, "€" },
 	{ "exists", K_SYM, "∃" },
 	{ "exp", K_SYM, "exp" },
@@ -163,7 +158,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "footnotesize", K_IGNORE, "" },
 	{ "forall", K_SYM, "∀" },
 	{ "frac", K_FRAC, "" },
-	{ "gamma", K_SYM, "γ" },
 	{ "gcd", K_SYM, "gcd" },
 	{ "ge", K_SYM, "≥" },
 	{ "geq", K_SYM, "≥" },
@@ -195,17 +189,14 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "inf", K_SYM, "inf" },
 	{ "infty", K_SYM, "∞" },
 	{ "int", K_SYM, "∫" },
-	{ "iota", K_SYM, "ι" },
 	{ "it", K_IGNORE, "" },
 	{ "itshape", K_IGNORE, "" },
 	{ "j", K_LETTER, "ȷ" },
 	{ "k", K_ACCENT, "\u0328" },
-	{ "kappa", K_SYM, "κ" },
 	{ "ker", K_SYM, "ker" },
 	{ "l", K_LETTER, "ł" },
 	{ "lVert", K_SYM, "‖" },
 	{ "label", K_DROP, "" },
-	{ "lambda", K_SYM, "λ" },
 	{ "land", K_SYM, "∧" },
 	{ "langle", K_SYM, "⟨" },
 	{ "large", K_IGNORE, "" },
@@ -266,7 +257,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "mod", K_SYM, "mod" },
 	{ "models", K_SYM, "⊨" },
 	{ "mp", K_SYM, "∓" },
-	{ "mu", K_SYM, "μ" },
 	{ "nabla", K_SYM, "∇" },
 	{ "natural", K_SYM, "♮" },
 	{ "ne", K_SYM, "≠" },
@@ -287,13 +277,10 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "normalsize", K_IGNORE, "" },
 	{ "notag", K_IGNORE, "" },
 	{ "notin", K_SYM, "∉" },
-	{ "nu", K_SYM, "ν" },
 	{ "o", K_LETTER, "ø" },
 	{ "odot", K_SYM, "⊙" },
 	{ "oe", K_LETTER, "œ" },
 	{ "oint", K_SYM, "∮" },
-	{ "omega", K_SYM, "ω" },
-	{ "omicron", K_SYM, "ο" },
 	{ "operatorname", K_WRAP, "" },
 	{ "oplus", K_SYM, "⊕" },
 	{ "otimes", K_SYM, "⊗" },
@@ -305,8 +292,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "partial", K_SYM, "∂" },
 	{ "perp", K_SYM, "⊥" },
 	{ "phantom", K_DROP, "" },
-	{ "phi", K_SYM, "φ" },
-	{ "pi", K_SYM, "π" },
 	{ "pm", K_SYM, "±" },
 	{ "pmb", K_WRAP, "" },
 	{ "pounds", K_SYM, "£" },
@@ -316,7 +301,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "prod", K_SYM, "∏" },
 	{ "propto", K_SYM, "∝" },
 	{ "protect", K_IGNORE, "" },
-	{ "psi", K_SYM, "ψ" },
 	{ "qquad", K_SYM, " " },
 	{ "quad", K_SYM, " " },
 	{ "r", K_ACCENT, "\u030a" },
@@ -328,7 +312,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "ref", K_WRAP, "" },
 	{ "relax", K_IGNORE, "" },
 	{ "rfloor", K_SYM, "⌋" },
-	{ "rho", K_SYM, "ρ" },
 	{ "right", K_DELIM, "" },
 	{ "rightarrow", K_SYM, "→" },
 	{ "rightleftharpoons", K_SYM, "⇌" },
@@ -346,7 +329,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "sf", K_IGNORE, "" },
 	{ "sffamily", K_IGNORE, "" },
 	{ "sharp", K_SYM, "♯" },
-	{ "sigma", K_SYM, "σ" },
 	{ "sim", K_SYM, "∼" },
 	{ "simeq", K_SYM, "≃" },
 	{ "sin", K_SYM, "sin" },
@@ -372,7 +354,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "t", K_ACCENT, "\u0361" },
 	{ "tan", K_SYM, "tan" },
 	{ "tanh", K_SYM, "tanh" },
-	{ "tau", K_SYM, "τ" },
 	{ "text", K_WRAP, "" },
 	{ "textasciicircum", K_SYM, "^" },
 	{ "textasciitilde", K_SYM, "~" },
@@ -417,7 +398,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "th", K_LETTER, "þ" },
 	{ "thanks", K_WRAP, "" },
 	{ "therefore", K_SYM, "∴" },
-	{ "theta", K_SYM, "θ" },
 	{ "thinspace", K_SYM, "\u2009" },
 	{ "tilde", K_ACCENT, "\u0303" },
 	{ "times", K_SYM, "×" },
@@ -436,7 +416,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "uparrow", K_SYM, "↑" },
 	{ "updownarrow", K_SYM, "↕" },
 	{ "upshape", K_IGNORE, "" },
-	{ "upsilon", K_SYM, "υ" },
 	{ "url", K_URL, "" },
 	{ "v", K_ACCENT, "\u030c" },
 	{ "varepsilon", K_SYM, "ε" },
@@ -444,7 +423,6 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "varphi", K_SYM, "φ" },
 	{ "varpi", K_SYM, "ϖ" },
 	{ "varrho", K_SYM, "ϱ" },
-	{ "varsigma", K_SYM, "ς" },
 	{ "vartheta", K_SYM, "ϑ" },
 	{ "vdash", K_SYM, "⊢" },
 	{ "vdots", K_SYM, "⋮" },
@@ -458,10 +436,17 @@ const struct pb_latex_macro pb_latex_macros[] = {
 	{ "widehat", K_ACCENT, "\u0302" },
 	{ "widetilde", K_ACCENT, "\u0303" },
 	{ "wp", K_SYM, "℘" },
-	{ "xi", K_SYM, "ξ" },
 	{ "xspace", K_IGNORE, "" },
 	{ "yen", K_SYM, "¥" },
-	{ "zeta", K_SYM, "ζ" },
 };
 
 const size_t pb_latex_n_macros = sizeof pb_latex_macros / sizeof pb_latex_macros[0];
+
+/* TeX's names of the lower-case Greek letters, in code point order from α (U+03B1) to ω
+ * (U+03C9), ς being \varsigma. The converter shows \alpha as α; folding for matching writes α
+ * as the word "alpha", so a rule and a paper meet whichever way either writes the letter. */
+const char *const pb_latex_greek[25] = {
+	"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+	"lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "varsigma", "sigma", "tau", "upsilon",
+	"phi", "chi", "psi", "omega",
+};

@@ -74,7 +74,7 @@ static const struct {
 	/* Unicode: compatibility forms and case */
 	{ "\xef\xac\x81nd", "find" },             /* U+FB01 fi ligature */
 	{ "ＧＰＵ", "gpu" },                      /* fullwidth */
-	{ "ΑΒΓ", "αβγ" },
+	{ "ΑΒΓ", "alpha beta gamma" },
 	{ "İstanbul", "istanbul" },
 	/* separators */
 	{ "3D-aware", "3d aware" },
@@ -90,6 +90,22 @@ static const struct {
 	{ "Hilmarsson {\\it et al}. showed", "hilmarsson et al showed" },
 	{ "{\\em not}\\textit{new}", "not new" },
 	{ "$\\alpha$-divergence", "alpha divergence" },  /* symbols stay words */
+	/* a Greek letter is its name, written in Unicode or in TeX, each letter a word */
+	{ "\xce\xb1-synuclein", "alpha synuclein" },
+	{ "$\\alpha$-synuclein", "alpha synuclein" },
+	{ "alpha-synuclein", "alpha synuclein" },
+	{ "\xce\xb2-decay", "beta decay" },
+	{ "$\\beta$-decay", "beta decay" },
+	{ "H\xce\xb1 emission", "h alpha emission" },
+	{ "H$\\alpha$ emission", "h alpha emission" },
+	{ "\xce\x9b" "CDM", "lambda cdm" },
+	{ "$\\Lambda$CDM", "lambda cdm" },
+	{ "5 \xc2\xb5m", "5 mu m" },                 /* the micro sign */
+	{ "5 $\\mu$m", "5 mu m" },
+	{ "\xcf\x89Test", "omega test" },
+	{ "\xe1\xbc\x80\xce\xbb\xcf\x86\xce\xb1", "alpha lambda phi alpha" },   /* with a breathing */
+	{ "\xf0\x9d\x9b\xbc", "alpha" },            /* mathematical italic alpha */
+	{ "\\alphabet \\Betamax", "alphabet betamax" }, /* not the letters */
 	{ "\\emphasis \\itx", "emphasis itx" },
 	{ "R\\&D", "r d" },
 	{ "don't", "don t" },
@@ -120,6 +136,45 @@ static const struct {
 	{ "\\emph{x}", "\\emph{x}" },
 };
 
+/* Every Greek letter TeX writes, and the var forms, fold as the letter does: to its name. */
+static const struct {
+	const char *tex, *letter, *want;
+} greek[] = {
+	{ "alpha", "α", "alpha" }, { "beta", "β", "beta" }, { "gamma", "γ", "gamma" },
+	{ "delta", "δ", "delta" }, { "epsilon", "ε", "epsilon" }, { "zeta", "ζ", "zeta" },
+	{ "eta", "η", "eta" }, { "theta", "θ", "theta" }, { "iota", "ι", "iota" },
+	{ "kappa", "κ", "kappa" }, { "lambda", "λ", "lambda" }, { "mu", "μ", "mu" },
+	{ "nu", "ν", "nu" }, { "xi", "ξ", "xi" }, { "omicron", "ο", "omicron" },
+	{ "pi", "π", "pi" }, { "rho", "ρ", "rho" }, { "sigma", "σ", "sigma" },
+	{ "tau", "τ", "tau" }, { "upsilon", "υ", "upsilon" }, { "phi", "φ", "phi" },
+	{ "chi", "χ", "chi" }, { "psi", "ψ", "psi" }, { "omega", "ω", "omega" },
+	{ "Gamma", "Γ", "gamma" }, { "Delta", "Δ", "delta" }, { "Theta", "Θ", "theta" },
+	{ "Lambda", "Λ", "lambda" }, { "Xi", "Ξ", "xi" }, { "Pi", "Π", "pi" },
+	{ "Sigma", "Σ", "sigma" }, { "Upsilon", "Υ", "upsilon" }, { "Phi", "Φ", "phi" },
+	{ "Psi", "Ψ", "psi" }, { "Omega", "Ω", "omega" },
+	{ "varepsilon", "ϵ", "epsilon" }, { "vartheta", "ϑ", "theta" }, { "varphi", "ϕ", "phi" },
+	{ "varrho", "ϱ", "rho" }, { "varsigma", "ς", "sigma" }, { "varpi", "ϖ", "pi" },
+	{ "Alpha", "Α", "alpha" }, { "Beta", "Β", "beta" }, { "Omicron", "Ο", "omicron" },
+};
+
+static void
+test_greek(void)
+{
+	char in[64], want[64];
+
+	for (size_t i = 0; i < sizeof greek / sizeof greek[0]; i++) {
+		snprintf(want, sizeof want, "%s x", greek[i].want);
+		snprintf(in, sizeof in, "$\\%s$-x", greek[i].tex);
+		if (strcmp(fold(in), want) != 0)
+			fprintf(stderr, "greek: fold(\"%s\")\n", in);
+		T_EQ_STR(fold(in), want);
+		snprintf(in, sizeof in, "%s-x", greek[i].letter);
+		if (strcmp(fold(in), want) != 0)
+			fprintf(stderr, "greek: fold(\"%s\")\n", in);
+		T_EQ_STR(fold(in), want);
+	}
+}
+
 int
 main(void)
 {
@@ -134,6 +189,7 @@ main(void)
 	}
 	for (size_t i = 0; i < sizeof tex_cases / sizeof tex_cases[0]; i++)
 		T_EQ_STR(tex(tex_cases[i].in), tex_cases[i].want);
+	test_greek();
 	/* UTF-8 validity: well-formed text, then overlong, surrogate, truncated, stray bytes. */
 	T_EQ_INT(pb_utf8_valid("", 0), 1);
 	T_EQ_INT(pb_utf8_valid("J\xc3\xb6rg \xe7\x94\xa8 \xf0\x9f\x93\xb0", 14), 1);

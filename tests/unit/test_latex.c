@@ -21,6 +21,12 @@ check(const char *in, const char *want, int flags, int line)
 	pb_buf_free(&b);
 }
 
+static int
+cmp_name(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct pb_latex_macro *)e)->name);
+}
+
 #define TEXT(in, want) check(in, want, PB_LATEX_TEXT, __LINE__)
 #define PROSE(in, want) check(in, want, PB_LATEX_PROSE, __LINE__)
 
@@ -127,6 +133,30 @@ main(void)
 		T_CHECK(strchr(pb_buf_str(&b), '\\') == NULL || strcmp(pb_latex_macros[i].out, "\\") == 0);
 		pb_buf_free(&b);
 	}
+	/* the lower-case Greek letters, by code point: each converts to its letter, is no entry
+	 * of the macro table, and is found both ways for folding */
+	TEXT("$\\alpha\\beta\\gamma\\delta\\epsilon\\zeta\\eta\\theta\\iota\\kappa\\lambda\\mu$ "
+	     "$\\nu\\xi\\omicron\\pi\\rho\\varsigma\\sigma\\tau\\upsilon\\phi\\chi\\psi\\omega$",
+	     "αβγδεζηθικλμ νξοπρςστυφχψω");
+	for (size_t i = 0; i < sizeof pb_latex_greek / sizeof pb_latex_greek[0]; i++) {
+		const char *name = pb_latex_greek[i];
+		int32_t cp = PB_LATEX_GREEK_FIRST + (int32_t)i;
+
+		T_CHECK(bsearch(name, pb_latex_macros, pb_latex_n_macros, sizeof pb_latex_macros[0],
+				cmp_name) == NULL);
+		T_EQ_INT(pb_latex_greek_letter(name, strlen(name)), cp);
+		T_EQ_STR(pb_latex_greek_name(cp), name);
+	}
+	T_EQ_INT(pb_latex_greek_letter("Gamma", 5), 0x393);
+	T_EQ_INT(pb_latex_greek_letter("vartheta", 8), 0x3D1);
+	T_EQ_INT(pb_latex_greek_letter("alphax", 5), 0x3B1);
+	T_EQ_INT(pb_latex_greek_letter("alphax", 6), 0);
+	T_EQ_INT(pb_latex_greek_letter("infty", 5), 0);
+	T_EQ_INT(pb_latex_greek_letter("LaTeXe", 6), 0);
+	T_EQ_INT(pb_latex_greek_letter("", 0), 0);
+	T_CHECK(pb_latex_greek_name(0x3B0) == NULL);
+	T_CHECK(pb_latex_greek_name(0x3CA) == NULL);
+	T_CHECK(pb_latex_greek_name('a') == NULL);
 	s = pb_latex_to_unicode("$\\beta$-VAE");
 	T_EQ_STR(s, "β-VAE");
 	free(s);

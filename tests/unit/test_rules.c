@@ -219,6 +219,25 @@ static const struct {
 	{ "ti:(survey OR nerf)", 0 },
 };
 
+static const struct {
+	const char *q, *title;
+	int want;
+} greek_cases[] = {
+	{ "ti:\"\xce\xb1-synuclein\"", "$\\alpha$-synuclein aggregation in neurons", 1 },
+	{ "ti:\"$\\alpha$-synuclein\"", "\xce\xb1-synuclein aggregation in neurons", 1 },
+	{ "ti:alpha-synuclein", "\xce\xb1-synuclein aggregation in neurons", 1 },
+	{ "ti:alpha-synuclein", "$\\alpha$-synuclein aggregation in neurons", 1 },
+	{ "ti:\"\xce\xb1-synuclein aggregation\"", "Alpha-Synuclein Aggregation", 1 },
+	{ "ti:\"$\\beta$-decay\"", "Double \xce\xb2-decay of $^{76}$Ge", 1 },
+	{ "ti:\"\xce\xb2-decay\"", "Double $\\beta$-decay of $^{76}$Ge", 1 },
+	{ "ti:\"\xce\xb2-decay\"", "Double $\\beta$ decay of $^{76}$Ge", 1 },
+	{ "ti:\"\xce\xb2-decay\"", "Double $\\alpha$-decay of $^{76}$Ge", 0 },
+	{ "ti:\"$\\varepsilon$-net\"", "Small \xce\xb5-nets", 0 },   /* whole words */
+	{ "ti:\"$\\varepsilon$-nets\"", "Small \xce\xb5-nets", 1 },
+	{ "ti:\"\xce\x9b" "CDM\"", "Tensions in $\\Lambda$CDM", 1 },
+	{ "ti:\xce\xb1* AND ti:synuclein", "$\\alpha$-synuclein aggregation in neurons", 1 },
+};
+
 int
 main(void)
 {
@@ -325,6 +344,27 @@ main(void)
 		pb_doc_init(&d, &p);
 		T_CHECK(r != NULL);
 		T_EQ_INT(r ? pb_rule_eval(r, &d) : -1, 1);
+		pb_rule_free(r);
+		pb_doc_free(&d);
+	}
+
+	/* A Greek letter in Unicode, in TeX and spelled out is one term, in the rule and in the
+	 * paper alike. */
+	for (size_t i = 0; i < sizeof greek_cases / sizeof greek_cases[0]; i++) {
+		const struct fpaper gp = {
+			greek_cases[i].title, "", "", { "A. Author", NULL }, { "q-bio.BM", NULL },
+		};
+		struct pb_rule *r = pb_rule_parse(greek_cases[i].q, &e);
+		int got;
+
+		mkpaper(&p, au, cats, &gp);
+		pb_doc_init(&d, &p);
+		T_CHECK(r != NULL);
+		got = r ? pb_rule_eval(r, &d) : -1;
+		if (got != greek_cases[i].want)
+			fprintf(stderr, "greek case %zu: %s on \"%s\"\n", i, greek_cases[i].q,
+				greek_cases[i].title);
+		T_EQ_INT(got, greek_cases[i].want);
 		pb_rule_free(r);
 		pb_doc_free(&d);
 	}
