@@ -24,7 +24,7 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 	struct model *mod = NULL;
 	struct feature_node *nodes = NULL;
 	uint32_t *feat = NULL;          /* feature number - 1 -> term */
-	size_t n_nodes = 0, nf = 0;
+	size_t n_nodes = 0, nf = 0, l = 0;
 	double norm = 0, sign = 1;
 	int rc = -1;
 
@@ -34,7 +34,6 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 		n_nodes += r->lvec[pr->m[i].lab].n + 1;
 	nodes = pb_xcalloc(n_nodes + 1, sizeof *nodes);
 	feat = pb_xcalloc(n_nodes + 1, sizeof *feat);
-	prob.l = (int)pr->n_m;
 	prob.y = pb_xcalloc(pr->n_m + 1, sizeof *prob.y);
 	prob.x = pb_xcalloc(pr->n_m + 1, sizeof *prob.x);
 	prob.bias = -1;
@@ -42,8 +41,10 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 	for (size_t i = 0; i < pr->n_m; i++) {
 		struct rk_vec v = r->lvec[pr->m[i].lab];
 
-		prob.y[i] = pr->m[i].w > 0 ? 1 : -1;
-		prob.x[i] = &nodes[n_nodes];
+		if (pr->m[i].bare)
+			continue;   /* no feature to learn from */
+		prob.y[l] = pr->m[i].w > 0 ? 1 : -1;
+		prob.x[l++] = &nodes[n_nodes];
 		/* features are numbered on first sight; rows are sorted below */
 		for (uint32_t j = 0; j < v.n; j++) {
 			uint32_t t = r->lpool.t[v.off + j];
@@ -57,8 +58,9 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 		}
 		nodes[n_nodes++].index = -1;
 	}
+	prob.l = (int)l;
 	/* rows must list their features in ascending order: sort each row */
-	for (size_t i = 0; i < pr->n_m; i++) {
+	for (size_t i = 0; i < l; i++) {
 		struct feature_node *x = prob.x[i];
 		size_t n = 0;
 

@@ -80,6 +80,8 @@ struct rk_member {
 	uint32_t lab;                /* index into the labelled vectors */
 	float w;                     /* verdict * decay */
 	const struct pb_like *like;  /* for explanations (id, via) */
+	unsigned char bare;          /* a paper of the day without a term that weighs: it is
+				      * marked liked or not wanted, and weighs nothing else */
 };
 
 /* One distinct profile (equal profiles of several subscribers or topics are built once). */
@@ -87,7 +89,7 @@ struct rk_prof {
 	uint64_t key;
 	struct rk_member *m;
 	size_t n_m;
-	int n_pos, n_neg;
+	int n_pos, n_neg;            /* members that weigh (not bare) */
 	int learned;                 /* a linear model was blended in */
 	struct rk_vec v;             /* pruned to the day's strongest terms */
 	float norm;                  /* length of the centroid before pruning (for blending) */

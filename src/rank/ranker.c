@@ -491,6 +491,8 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 	int labels = 0;
 
 	for (size_t i = 0; i < pr->n_m; i++) {
+		if (pr->m[i].bare)
+			continue;
 		if (pr->m[i].w > 0)
 			wpos += pr->m[i].w;
 		else
@@ -501,6 +503,8 @@ build_prof(struct pb_ranker *r, struct rk_prof *pr)
 		struct rk_vec v = r->lvec[m->lab];
 		double f = m->w > 0 ? m->w / wpos : wneg > 0 ? RK_DISLIKE * m->w / wneg : 0;
 
+		if (m->bare)
+			continue;
 		for (uint32_t j = 0; j < v.n; j++)
 			rk_dense_add(r, r->lpool.t[v.off + j], (float)(f * r->lpool.w[v.off + j]));
 	}
@@ -597,6 +601,8 @@ intern_prof(struct pb_ranker *r, struct rk_member *m, size_t n)
 	pr->m = m;
 	pr->n_m = n;
 	for (size_t j = 0; j < n; j++) {
+		if (m[j].bare)
+			continue;
 		if (m[j].w > 0)
 			pr->n_pos++;
 		else
@@ -618,7 +624,9 @@ make_prof(struct pb_ranker *r, const struct pb_profile *p, const uint32_t *lab, 
 		const struct pb_like *l = &p->likes[i];
 		int dup = 0;
 
-		if (lab[i] == RK_NONE || r->lvec[lab[i]].n == 0)
+		/* a text without a term that weighs adds nothing to the profile, but a paper of
+		 * the day labelled so is still one the reader likes or does not want */
+		if (lab[i] == RK_NONE || (r->lvec[lab[i]].n == 0 && r->labday[lab[i]] == RK_NONE))
 			continue;
 		if (l->topic != PB_LIKE_ALL_TOPICS && l->topic != t)
 			continue;
@@ -636,6 +644,7 @@ make_prof(struct pb_ranker *r, const struct pb_profile *p, const uint32_t *lab, 
 		m[n].lab = lab[i];
 		m[n].w = (float)((l->verdict > 0 ? 1 : -1) * decay(r, l->when));
 		m[n].like = l;
+		m[n].bare = r->lvec[lab[i]].n == 0;
 		n++;
 	}
 	return intern_prof(r, m, n);

@@ -181,6 +181,8 @@ prof_embedding(struct pb_ranker *r, uint32_t k)
 		return pr->emb;
 	pr->emb_done = 1;
 	for (size_t i = 0; i < pr->n_m; i++) {
+		if (pr->m[i].bare)
+			continue;
 		key_of(r->lpaper[pr->m[i].lab], key, sizeof key);
 		if (!pb_embed_find(r->emb, key))
 			continue;
@@ -196,6 +198,8 @@ prof_embedding(struct pb_ranker *r, uint32_t k)
 		const float *v;
 		double f;
 
+		if (pr->m[i].bare)
+			continue;
 		key_of(r->lpaper[pr->m[i].lab], key, sizeof key);
 		if (!(v = pb_embed_find(r->emb, key)))
 			continue;

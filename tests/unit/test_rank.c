@@ -860,6 +860,56 @@ test_empty_and_shared(void)
 	pb_config_free(cfg);
 }
 
+/* A "not for me" on a paper whose text gives no term that weighs (no abstract, a title of stop
+ * words) still keeps it out of a ranked topic, whether the reader has other labels or not;
+ * the other papers keep the order they had. */
+static void
+test_dislike_without_terms(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = (\n"
+		" { name = \"a\"; like = [\"2401.00001\"];\n"
+		"   topics = ( { name = \"t\"; query = \"abs:helium\"; rank = \"filter\"; } ); },\n"
+		" { name = \"b\"; topics = ( { name = \"t\"; query = \"abs:helium\"; rank = \"filter\"; } ); },\n"
+		" { name = \"c\"; topics = ( { name = \"t\"; query = \"abs:helium\"; } ); }\n"
+		");\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(4, sizeof *pr);
+	const struct pb_match_ranker *stage;
+	struct pb_ranker *r;
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	add_paper(&day, "2411.00006", "On the", "");
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, QUANT_T, QUANT_A);
+	for (size_t s = 0; s < 3; s++) {
+		label(&pr[s], "2411.00006", -1, NOW, PB_LIKE_ALL_TOPICS, NULL, "On the", "");
+		link_texts(&pr[s]);
+	}
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	stage = pb_ranker_stage(r);
+	for (size_t s = 0; s < 3; s++) {
+		struct pb_hit c[3] = { { 5, 3.0, 0, PB_HIT_TOPIC }, { 4, 2.0, 0, PB_HIT_TOPIC },
+				       { 1, 1.0, 0, PB_HIT_TOPIC } };
+
+		T_EQ_INT(stage->rank(stage->ctx, s, &day, c, 3), 2);
+		T_CHECK(c[0].paper != 5 && c[1].paper != 5);
+		if (s > 0) {       /* no like: the rules' order and scores */
+			T_EQ_INT(c[0].paper, 4);
+			T_CHECK(c[0].score == 2.0 && c[1].score == 1.0);
+		}
+	}
+	/* the paper without terms weighs nothing in a's profile */
+	T_EQ_INT(r->profs[r->subs[0].all].n_neg, 0);
+	pb_ranker_free(r);
+	pb_profiles_free(pr, 3);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 static void
 test_config_checks(void)
 {
@@ -895,6 +945,7 @@ main(void)
 	test_corpus();
 	test_explain();
 	test_empty_and_shared();
+	test_dislike_without_terms();
 	test_config_checks();
 	if (t_failed) {
 		fprintf(stderr, "test_rank: %d of %d checks FAILED\n", t_failed, t_checked);
