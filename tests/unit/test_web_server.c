@@ -3,8 +3,8 @@
  * with its CSRF field unsubscribe, idempotent, the subscriber marked unsubscribed when no
  * destination is left, a stored subscriber's settings kept), refused links (forged, expired,
  * cross-purpose, malformed: the right status, the token never echoed), feedback (recorded only
- * by a POST with a valid CSRF field, the last verdict wins), escaping, the page frame's
- * headers, and the per-client rate limit. */
+ * by a POST with a valid CSRF field, the last verdict wins, none for a subscriber that is
+ * gone), escaping, the page frame's headers, and the per-client rate limit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +419,21 @@ test_feedback(void)
 	call("GET", p_more, NULL, &r);
 	T_EQ_INT(r.status, 400);
 	resp_free(&r);
+	/* a subscriber that is gone: no page to mark, nothing recorded for its name */
+	link_path(PB_LINK_FEEDBACK, "gone", "2401.01234 -", pb_now(), p_more, sizeof p_more);
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 410);
+	T_CHECK(strstr(body(&r), "no longer exists") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:gone", NULL, pb_now() + 60, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "csrf=%s", tok);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 410);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "gone", &fb, &n), 0);
+	T_EQ_INT(n, 0);
+	pb_feedback_rows_free(fb, n);
 }
 
 static void
