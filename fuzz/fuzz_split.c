@@ -1,6 +1,7 @@
-/* libFuzzer target: Telegram and Slack splitting on arbitrary text. The input becomes escaped
- * text with tags or links around parts of it, is split with a limit taken from the input, and
- * every piece must be within the limit and well-formed. Then the same text goes through the
+/* libFuzzer target: Telegram, Slack and Markdown splitting on arbitrary text. The input becomes
+ * escaped text with tags or links around parts of it, is split with a limit taken from the
+ * input, and every piece must be within the limit and well-formed (Markdown: no piece ends in
+ * a backslash that escapes nothing). Then the same text goes through the
  * Telegram and Slack renderers as title, abstract, summary and analysis, and every message
  * must keep the channel's limits. */
 #include <stdint.h>
@@ -155,6 +156,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (u < 0 || (size_t)u > limit)
 					abort();
 			}
+		}
+		pb_parts_free(&parts);
+	}
+	/* Markdown, in UTF-16 units and in bytes */
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		pb_buf_reset(&b);
+		pb_esc_md_n(&b, (const char *)data + 2, size - 2);
+		pb_md_split(b.data ? b.data : "", b.len, limit, bytes, &parts);
+		for (size_t i = 0; i < parts.n; i++) {
+			const char *s = parts.v[i];
+			size_t l = strlen(s), k = l;
+
+			while (k > 0 && s[k - 1] == '\\')
+				k--;
+			if ((bytes ? l : u16(s)) > limit || (l - k) % 2)
+				abort();
 		}
 		pb_parts_free(&parts);
 	}

@@ -167,8 +167,8 @@ size_t pb_slack_split(const char *s, size_t n, size_t limit, struct pb_parts *ou
 const char *pb_md_body(const char *md);
 
 /* Splits Markdown for a chat service into pieces of at most limit (>= 512) UTF-16 units, or
- * bytes when bytes is set, at the same boundaries, never inside a [text](url) link or a
- * character. Returns the number added. */
+ * bytes when bytes is set, at the same boundaries, never inside a [text](url) link, a
+ * backslash escape or a character. Returns the number added. */
 size_t pb_md_split(const char *s, size_t n, size_t limit, int bytes, struct pb_parts *out);
 
 /* Columns s[0..n) takes in a terminal (East Asian wide characters and emoji count 2). */

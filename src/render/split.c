@@ -1,7 +1,8 @@
 /* Splitting long messages for Telegram (HTML, visible length), Slack (mrkdwn sections) and
  * the Markdown of other chat services (in UTF-16 units or in bytes): the text is read as
- * tokens (a character, an entity, a tag, a Slack or Markdown link), cut at the best boundary
- * before the limit, and for Telegram the tags open at a cut are closed and reopened. */
+ * tokens (a character, an entity, a tag, a Slack or Markdown link, a Markdown backslash
+ * escape), cut at the best boundary before the limit, and for Telegram the tags open at a
+ * cut are closed and reopened. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,13 @@ static int
 is_alnum(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* ASCII punctuation: what a Markdown backslash escapes. */
+static int
+is_punct(char c)
+{
+	return c && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) != NULL;
 }
 
 static size_t
@@ -83,6 +91,13 @@ next_tok(const char *s, size_t n, size_t i, int mode, int bytes, struct tok *t)
 	t->kind = TK_CHAR;
 	t->name = t->name_len = 0;
 	if (mode == M_MD) {
+		/* A backslash escape is one token: cut after its "\", the next piece would
+		 * open with the bare character, markup again ("*" emphasis, "#" a heading). */
+		if (s[i] == '\\' && i + 1 < n && is_punct(s[i + 1])) {
+			t->end = i + 2;
+			t->units = 2;
+			return;
+		}
 		if ((s[i] == '[' || s[i] == '!') && (l = md_link_len(s + i, n - i)) > 0) {
 			t->kind = TK_LINK;
 			t->end = i + l;

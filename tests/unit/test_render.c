@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/escape.h"
 #include "paperboy/parse.h"
 #include "paperboy/render.h"
 #include "paperboy/summarize.h"
@@ -718,6 +719,34 @@ test_split(void)
 	T_EQ_INT(pb_telegram_check("a & b", 5), -1);
 	T_EQ_INT(pb_telegram_check("<a>x</a>", 8), -1);
 	T_EQ_INT(pb_telegram_check("😀&lt;", 8), 3);
+
+	/* Markdown: a backslash stays with the character it escapes. An abstract of
+	 * "a*a*..." without a space is cut at characters; a piece ending in "\" and the next
+	 * opening with a bare "*" would turn the paper's text into emphasis or a list. */
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		struct pb_buf raw = { 0 };
+
+		pb_buf_reset(&b);
+		for (int i = 0; i < 2500; i++)
+			pb_buf_puts(&raw, i % 7 ? "a*" : "_#");
+		pb_esc_md(&b, raw.data);
+		pb_md_split(b.data, b.len, 2000, bytes, &p);
+		T_CHECK(p.n > 2);
+		for (size_t i = 0; i < p.n; i++) {
+			const char *s = p.v[i];
+			size_t l = strlen(s), k = l;
+
+			T_CHECK(l <= 2000);
+			/* an even run of backslashes at the end: none left unpaired */
+			while (k > 0 && s[k - 1] == '\\')
+				k--;
+			T_CHECK((l - k) % 2 == 0);
+			T_CHECK(s[0] != '*' && s[0] != '_' && s[0] != '#');
+		}
+		pb_parts_free(&p);
+		pb_buf_free(&raw);
+	}
+	pb_buf_free(&b);
 }
 
 static int
