@@ -1,7 +1,9 @@
 /* The ntfy channel: a push notification to a topic, published as JSON to the server's root URL
  * (ntfy's "publish as JSON"): {"topic", "message": Markdown of at most 4,096 bytes (a longer one
  * would become an attachment), "markdown": true, "title": the digest's title, "click": the
- * first arXiv link of the message, "priority": ntfy.priority, "tags": ["newspaper"]}. The whole
+ * first arXiv link of the message, "priority": ntfy.priority, "tags": ["newspaper"]}, the whole
+ * body at most 8,192 bytes (ntfy reads a JSON body of twice its message limit and answers a
+ * longer one 413 "JSON body too large"). The whole
  * request is the outbox payload: a retry sends it as it was, `preview` prints it, and a title
  * in any script needs no header encoding. With ntfy.token, "Authorization: Bearer".
  * ntfy answers 200 with the message as JSON; errors are {"code": 42901, "http": 429,
@@ -21,6 +23,7 @@
 #include "paperboy/http.h"
 
 #define NTFY_MAX_MESSAGE 4096      /* bytes */
+#define NTFY_MAX_BODY 8192         /* bytes of the JSON request */
 #define NTFY_DEFAULT_URL "https://ntfy.sh"
 
 static const char *
@@ -43,26 +46,19 @@ first_arxiv_link(const char *s)
 	return e ? pb_xstrndup(p, (size_t)(e - p)) : NULL;
 }
 
+/* The requests for the pieces of md cut at limit bytes each, appended to out. Returns 1 when
+ * one of them is longer than ntfy reads, 0 when all fit, -1 when cJSON cannot write one. */
 static int
-ntfy_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
-	   struct pb_parts *out, char *err, size_t errlen)
+ntfy_requests(const struct pb_chan_ctx *c, const char *dest, const struct pb_buf *md,
+	      size_t limit, struct pb_parts *out)
 {
-	struct pb_buf md = { 0 }, title = { 0 };
+	struct pb_buf title = { 0 };
 	struct pb_parts pieces = { 0 };
 	char *fallback = NULL;
-	int rc = -1;
+	int rc = 0;
 
-	(void)msg_id;
-	if (!c->out || c->out[PB_FMT_MD].n == 0) {
-		snprintf(err, errlen, "ntfy: nothing rendered");
-		goto out;
-	}
-	pb_chat_md(c->out[PB_FMT_MD].v[0], &title);
-	/* ntfy's web app reads GFM: ~~ would strike paper text out */
-	pb_chat_md_tildes(pb_buf_str(&title), &md);
-	pb_buf_reset(&title);
-	pb_md_split(pb_buf_str(&md), md.len, NTFY_MAX_MESSAGE, 1, &pieces);
-	fallback = first_arxiv_link(pb_buf_str(&md));
+	pb_md_split(pb_buf_str(md), md->len, limit, 1, &pieces);
+	fallback = first_arxiv_link(pb_buf_str(md));
 	for (size_t i = 0; i < pieces.n; i++) {
 		cJSON *o = cJSON_CreateObject(), *tags;
 		char *click = first_arxiv_link(pieces.v[i]), *json;
@@ -84,19 +80,56 @@ ntfy_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 		json = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
 		if (!json) {
-			snprintf(err, errlen, "ntfy: cannot write the request");
-			goto out;
+			rc = -1;
+			break;
 		}
+		if (strlen(json) > NTFY_MAX_BODY)
+			rc = 1;
 		pb_parts_push(out, pb_xstrdup(json));
 		cJSON_free(json);
 	}
-	rc = pieces.n ? 0 : -1;
-	if (rc)
-		snprintf(err, errlen, "ntfy: empty digest");
-out:
 	free(fallback);
 	pb_parts_free(&pieces);
 	pb_buf_free(&title);
+	return rc;
+}
+
+static int
+ntfy_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
+	   struct pb_parts *out, char *err, size_t errlen)
+{
+	struct pb_buf md = { 0 }, chat = { 0 };
+	int rc = -1, fit;
+
+	(void)msg_id;
+	if (!c->out || c->out[PB_FMT_MD].n == 0) {
+		snprintf(err, errlen, "ntfy: nothing rendered");
+		goto out;
+	}
+	pb_chat_md(c->out[PB_FMT_MD].v[0], &chat);
+	/* ntfy's web app reads GFM: ~~ would strike paper text out */
+	pb_chat_md_tildes(pb_buf_str(&chat), &md);
+	/* A message JSON writes longer (quotes and backslashes take two bytes there) is cut
+	 * smaller, down to a quarter, which fits whatever it holds. */
+	for (size_t limit = NTFY_MAX_MESSAGE;; limit = limit * 3 / 4) {
+		fit = ntfy_requests(c, dest, &md, limit, out);
+		if (fit <= 0 || limit <= NTFY_MAX_MESSAGE / 4)
+			break;
+		pb_parts_free(out);
+	}
+	if (fit < 0) {
+		snprintf(err, errlen, "ntfy: cannot write the request");
+		goto out;
+	}
+	if (fit > 0) {
+		snprintf(err, errlen, "ntfy: a message does not fit in %d bytes", NTFY_MAX_BODY);
+		goto out;
+	}
+	rc = out->n ? 0 : -1;
+	if (rc)
+		snprintf(err, errlen, "ntfy: empty digest");
+out:
+	pb_buf_free(&chat);
 	pb_buf_free(&md);
 	return rc;
 }

@@ -27,8 +27,9 @@ of the wait), logged with problem "global" and "since" (when the limit was answe
   flaky       first request per webhook 502, then as ok
 
 ntfy: POST / with a JSON message (ntfy's "publish as JSON"). Checked as ntfy checks it: a
-topic of [-_A-Za-z0-9]{1,64} (else 400 40009), a message of at most 4,096 bytes (else 413
-41301, standing for the attachment ntfy would make of it), and the visitor's request bucket
+body of at most 8,192 bytes (twice the message limit; else 413 41303), a topic of
+[-_A-Za-z0-9]{1,64} (else 400 40009), a message of at most 4,096 bytes (else 413 41301,
+standing for the attachment ntfy would make of it), and the visitor's request bucket
 (--ntfy-burst requests, refilled one per --ntfy-replenish seconds; else 429 42901). The
 behaviour is the topic's prefix (before the first "_"):
   ok          200 with the message as JSON
@@ -240,6 +241,8 @@ class Handler(BaseHTTPRequestHandler):
             tokens = min(float(args.ntfy_burst), tokens + (now - last) / args.ntfy_replenish)
             ok = tokens >= 1.0
             ntfy_bucket = [tokens - 1.0 if ok else tokens, now]
+        if len(raw) > 8192:
+            return self.ntfy_error(rec, 413, 41303, "JSON body too large")
         if not isinstance(body, dict) or not isinstance(body.get("topic"), str):
             return self.ntfy_error(rec, 400, 40001, "invalid request: body must be message JSON")
         topic = body["topic"]

@@ -320,6 +320,39 @@ test_ntfy_build(void)
 	}
 	pb_parts_free(&p);
 	pb_parts_free(&out[PB_FMT_MD]);
+
+	/* ntfy reads a JSON body of at most twice its message limit (8,192 bytes) and answers a
+	 * longer one 413 "JSON body too large": a message of 4,096 bytes that JSON writes
+	 * longer (quotes, backslashes) is cut smaller, and no text is lost. */
+	{
+		struct pb_buf doc = { 0 }, all = { 0 };
+		size_t quotes = 0;
+
+		pb_buf_puts(&doc, "---\ntitle: \"T\"\n---\n\n# Quoted\n\n## Papers\n\n"
+			    "## [A](https://arxiv.org/abs/2411.00001v1)\n\n");
+		for (int k = 0; k < 3000; k++)
+			pb_buf_puts(&doc, "\"\\\\");
+		pb_buf_puts(&doc, "\n");
+		setup(&cfg, &sub, &d, out, &c, pb_buf_detach(&doc));
+		T_EQ_INT(pb_channel_ntfy.build(&c, "papers_ann", "id", &p, err, sizeof err), 0);
+		T_CHECK(p.n >= 2);
+		for (size_t i = 0; i < p.n; i++) {
+			cJSON *o = cJSON_Parse(p.v[i]);
+			const char *msg = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(o, "message"));
+
+			T_CHECK(strlen(p.v[i]) <= 8192);
+			T_CHECK(msg && strlen(msg) <= 4096);
+			pb_buf_puts(&all, msg ? msg : "");
+			cJSON_Delete(o);
+		}
+		for (const char *q = pb_buf_str(&all); (q = strchr(q, '"')) != NULL; q++)
+			quotes++;
+		T_EQ_INT(quotes, 3000);
+		pb_parts_free(&p);
+		pb_parts_free(&out[PB_FMT_MD]);
+		pb_buf_free(&all);
+	}
 }
 
 static void
