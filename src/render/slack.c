@@ -49,6 +49,10 @@ lm_slack(struct pb_buf *b, const char *s)
 	pb_lm_chat(b, s, &slack_style);
 }
 
+/* A text object. mrkdwn is verbatim: Slack's own preprocessing, left on, turns bare URLs into
+ * links, "#general" into a link to that channel and parses "certain mentions" (its text object
+ * reference), and a paper's title or abstract is outside text; the links and formatting
+ * written here are the explicit kind (<url|text>, *bold*), which verbatim keeps. */
 static cJSON *
 text_obj(const char *type, const char *s)
 {
@@ -56,6 +60,8 @@ text_obj(const char *type, const char *s)
 
 	cJSON_AddStringToObject(t, "type", type);
 	cJSON_AddStringToObject(t, "text", s);
+	if (strcmp(type, "mrkdwn") == 0)
+		cJSON_AddTrueToObject(t, "verbatim");
 	return t;
 }
 

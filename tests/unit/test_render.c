@@ -366,15 +366,21 @@ check_slack(const struct pb_parts *p)
 				T_CHECK(s && u16(s) >= 1 && u16(s) <= 3000);
 				T_EQ_STR(cJSON_GetStringValue(
 					 cJSON_GetObjectItemCaseSensitive(text, "type")), "mrkdwn");
+				/* a paper's "@channel" or "#general" stays text */
+				T_CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(text,
+										 "verbatim")));
 			} else if (strcmp(type, "header") == 0) {
 				const char *s = cJSON_GetStringValue(
 					cJSON_GetObjectItemCaseSensitive(text, "text"));
 
 				T_CHECK(s && u16(s) <= 150);
 			} else if (strcmp(type, "context") == 0) {
-				cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(blk, "elements"))
+				cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(blk, "elements")) {
 					T_CHECK(u16(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 						el, "text"))) <= 3000);
+					T_CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						el, "verbatim")));
+				}
 			} else {
 				T_EQ_STR(type, "divider");
 			}
