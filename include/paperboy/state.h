@@ -231,6 +231,10 @@ long pb_outbox_pending(struct pb_state *st);
  * attempts 0, due at once, and created = now so the delivery lifetime starts again.
  * Returns the number requeued or -1. */
 int pb_outbox_requeue(struct pb_state *st, const char *subscriber);
+/* Every message of subscriber not sent (pending, failed, paused) becomes expired with
+ * last_error why (a subscriber removed): never sent, never requeued. Attempts unchanged.
+ * Returns the number settled or -1. */
+int pb_outbox_settle_subscriber(struct pb_state *st, const char *subscriber, const char *why);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 

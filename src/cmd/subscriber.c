@@ -579,13 +579,15 @@ do_resume(struct ctx *c, const struct opts *o)
 	return rc;
 }
 
+/* The row and what the state holds for the subscriber, in one transaction: its messages not
+ * sent settled (a reader removed gets nothing more, `retry` included). */
 static int
 do_remove(struct ctx *c, const struct opts *o)
 {
 	const struct pb_sub_row *r = row_of(c, o->name);
 	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
 	struct pb_state *st;
-	int rc = 0;
+	int settled = 0, rc = 0;
 
 	if (s && !s->stored) {
 		fprintf(stderr, "paperboy: subscriber %s: declared in %s:%d: remove it from the "
@@ -599,11 +601,18 @@ do_remove(struct ctx *c, const struct opts *o)
 	}
 	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
 		return rc;
-	if (pb_sub_delete(st, o->name) < 0) {
+	if (pb_state_begin(st) < 0 || pb_sub_delete(st, o->name) < 0 ||
+	    (settled = pb_outbox_settle_subscriber(st, o->name,
+						   "the subscriber was removed")) < 0 ||
+	    pb_state_commit(st) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		pb_state_rollback(st);
 		rc = EX_IOERR;
 	} else {
-		printf("subscriber %s removed\n", o->name);
+		printf("subscriber %s removed", o->name);
+		if (settled)
+			printf(" (%d unsent message%s expired)", settled, settled == 1 ? "" : "s");
+		printf("\n");
 	}
 	pb_state_close(st);
 	return rc;

@@ -56,6 +56,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_REQUEUE_ONE] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
 			      " created = ?1, updated = ?1 WHERE status IN (2, 4)"
 			      " AND subscriber = ?2",
+	/* what was sent stays so; what was not is settled as the expired is: never sent,
+	 * never requeued, pruned with them */
+	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"
+			     " WHERE status IN (0, 2, 4) AND subscriber = ?1",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
 			 " ORDER BY channel, status",
 	[S_OUT_ERRORS] = "SELECT " OUT_COLS " FROM outbox o WHERE o.last_error IS NOT NULL"

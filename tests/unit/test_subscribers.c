@@ -1,9 +1,12 @@
 /* Stored subscribers: the state's table (rows in and out, the allowed states, the migration
  * from schema 3), and the config's loading of JSON settings through the same key table as the
- * file (types, checks, required root keys, duplicate names), and --set's typing. */
+ * file (types, checks, required root keys, duplicate names), --set's typing, and what
+ * `subscriber remove` leaves of a subscriber (nothing more is sent to it). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -11,6 +14,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/config.h"
 #include "paperboy/state.h"
 #include "t.h"
@@ -238,6 +242,134 @@ test_set(void)
 	cJSON_Delete(o);
 }
 
+
+/* The state of `subscriber remove`'s test: the stored subscriber "gone" to remove and the
+ * file's "lab", each with rows of its own. */
+static const char *
+remove_conf(void)
+{
+	struct pb_buf c = { 0 };
+	FILE *f;
+
+	pb_buf_printf(&c, "state_dir = \"%s/rm\";\n"
+		      "arxiv = { categories = [\"cs.CL\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n"
+		      "subscribers = ( { name = \"lab\"; email = \"lab@example.org\";"
+		      " topics = ( { name = \"t\"; query = \"abs:x\"; } ); } );\n", dir);
+	t_state_conf(&c, path_of("rm/paperboy.db"));
+	f = fopen(path_of("rm.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("rm.conf");
+	pb_buf_free(&c);
+	mkdir(path_of("rm"), 0700);
+	return path_of("rm.conf");
+}
+
+static void
+put_msg(struct pb_state *st, const char *sub, const char *date, enum pb_outbox_status status)
+{
+	struct pb_outbox_msg m;
+	char id[128], dest[64];
+
+	snprintf(dest, sizeof dest, "%s@example.org", sub);
+	snprintf(id, sizeof id, "%s/%s/email/%s/1", date, sub, dest);
+	memset(&m, 0, sizeof m);
+	m.msg_id = id;
+	m.subscriber = (char *)sub;
+	m.channel = "email";
+	m.dest = dest;
+	m.digest_date = (char *)date;
+	m.part = m.n_parts = 1;
+	m.payload = "Subject: digest\r\n\r\npapers\r\n";
+	m.status = status;
+	T_EQ_INT(pb_outbox_put(st, &m), 1);
+}
+
+/* The subscribers of the pending messages due now, space-separated, in delivery order. */
+static const char *
+due_subs(struct pb_state *st)
+{
+	static char out[256];
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0, k = 0;
+
+	out[0] = '\0';
+	T_EQ_INT(pb_outbox_due(st, pb_now() + 86400, 100, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)snprintf(out + k, k < sizeof out ? sizeof out - k : 0, "%s%s",
+				      i ? " " : "", v[i].subscriber);
+	pb_outbox_msgs_free(v, n);
+	return out;
+}
+
+/* `paperboy subscriber remove NAME` on conf, its output to /dev/null. Its exit status. */
+static int
+remove_cmd(const char *conf, const char *name)
+{
+	char *argv[] = { "subscriber", "remove", (char *)name, NULL };
+	int saved, fd, rc;
+
+	fflush(stdout);
+	saved = dup(1);
+	fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 1);
+	close(fd);
+	rc = pb_cmd_subscriber(3, argv, conf);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc;
+}
+
+static void
+test_remove(void)
+{
+	const char *conf = remove_conf();
+	char err[512] = "";
+	struct pb_state *st = t_state_open(path_of("rm/paperboy.db"), err, sizeof err);
+	struct pb_sub_row r = { 0 };
+	struct pb_outbox_msg m;
+
+	T_CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "state: %s\n", err);
+		return;
+	}
+	r.name = "gone";
+	r.settings = "{\"name\":\"gone\",\"email\":[\"gone@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:y\"}]}";
+	r.source = "web";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	/* gone's: one sent, one waiting for its SMTP server, one failed, one paused */
+	put_msg(st, "gone", "2026-03-02", PB_OUT_SENT);
+	put_msg(st, "gone", "2026-03-03", PB_OUT_PENDING);
+	put_msg(st, "gone", "2026-03-04", PB_OUT_FAILED);
+	put_msg(st, "gone", "2026-03-05", PB_OUT_PAUSED);
+	put_msg(st, "lab", "2026-03-03", PB_OUT_PENDING);
+	T_EQ_STR(due_subs(st), "gone lab");
+	pb_state_close(st);
+
+	T_EQ_INT(remove_cmd(conf, "gone"), 0);
+	st = t_state_open(path_of("rm/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_sub_get(st, "gone", &r), 0);
+	/* nothing more goes to gone: not now, not after `paperboy retry` */
+	T_EQ_STR(due_subs(st), "lab");
+	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
+	T_EQ_STR(due_subs(st), "lab");
+	T_EQ_INT(pb_outbox_get(st, "2026-03-03/gone/email/gone@example.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);
+	T_EQ_STR(m.last_error, "the subscriber was removed");
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2026-03-02/gone/email/gone@example.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_SENT);   /* what was sent stays said so */
+	pb_outbox_msg_clear(&m);
+	pb_state_close(st);
+}
+
 int
 main(void)
 {
@@ -252,6 +384,7 @@ main(void)
 	test_migrate();
 	test_load();
 	test_set();
+	test_remove();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
