@@ -411,6 +411,9 @@ struct pb_feedback_row {
 int pb_feedback_list(struct pb_state *st, const char *subscriber,
 		     struct pb_feedback_row **out, size_t *n);
 void pb_feedback_rows_free(struct pb_feedback_row *v, size_t n);
+/* Deletes every verdict of subscriber (a subscriber removed). Returns the number deleted or
+ * -1. */
+int pb_feedback_clear(struct pb_state *st, const char *subscriber);
 
 /* Suppressed destinations: (subscriber, channel, dest) receives nothing (and costs no request)
  * until `subscriber resume` clears it. reason says why ("550 5.1.1 no such user", "the

@@ -106,6 +106,19 @@ pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel
 }
 
 int
+pb_feedback_clear(struct pb_state *st, const char *subscriber)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_FB_CLEAR);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	if (pb_st_run(st, s, "feedback clear") < 0)
+		return -1;
+	return pb_db_changes(st->db);
+}
+
+int
 pb_suppress_clear(struct pb_state *st, const char *subscriber)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_SUP_CLEAR);

@@ -124,6 +124,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FB_DEL] = "DELETE FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"
 		      " WHERE subscriber = ?1 ORDER BY created DESC, paper_id",
+	[S_FB_CLEAR] = "DELETE FROM feedback WHERE subscriber = ?1",
 	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, channel, dest) DO UPDATE"
 		      " SET reason = excluded.reason",

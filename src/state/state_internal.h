@@ -62,6 +62,7 @@ enum stmt_id {
 	S_FB_PUT,
 	S_FB_DEL,
 	S_FB_LIST,
+	S_FB_CLEAR,
 	S_SUP_PUT,
 	S_SUP_HAS,
 	S_SUP_CLEAR,

@@ -330,6 +330,8 @@ test_remove(void)
 	struct pb_state *st = t_state_open(path_of("rm/paperboy.db"), err, sizeof err);
 	struct pb_sub_row r = { 0 };
 	struct pb_outbox_msg m;
+	struct pb_feedback_row *fb = NULL;
+	size_t n = 0;
 
 	T_CHECK(st != NULL);
 	if (!st) {
@@ -348,6 +350,8 @@ test_remove(void)
 	put_msg(st, "gone", "2026-03-05", PB_OUT_PAUSED);
 	put_msg(st, "lab", "2026-03-03", PB_OUT_PENDING);
 	T_EQ_STR(due_subs(st), "gone lab");
+	T_EQ_INT(pb_feedback_put(st, "gone", "2401.00001", -1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
 	pb_state_close(st);
 
 	T_EQ_INT(remove_cmd(conf, "gone"), 0);
@@ -367,6 +371,13 @@ test_remove(void)
 	T_EQ_INT(pb_outbox_get(st, "2026-03-02/gone/email/gone@example.org/1", &m), 1);
 	T_EQ_INT(m.status, PB_OUT_SENT);   /* what was sent stays said so */
 	pb_outbox_msg_clear(&m);
+	/* its verdicts go with it: the next subscriber given the name learns none of them */
+	T_EQ_INT(pb_feedback_list(st, "gone", &fb, &n), 0);
+	T_EQ_INT(n, 0);
+	pb_feedback_rows_free(fb, n);
+	T_EQ_INT(pb_feedback_list(st, "lab", &fb, &n), 0);
+	T_EQ_INT(n, 1);
+	pb_feedback_rows_free(fb, n);
 	pb_state_close(st);
 }
 
