@@ -247,6 +247,9 @@ int pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper
 		  const char *except_date);
 int pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 		  int version, const char *digest_date);
+/* Deletes subscriber's rows, every date's (a subscriber removed). Returns the number of rows
+ * deleted or -1. */
+int pb_ledger_clear(struct pb_state *st, const char *subscriber);
 /* pb_ledger_add for a digest's n papers (ids[i] at versions[i]): one row, one statement (the
  * ledger is a row per subscriber and date; a second call for the same date adds to it). An id
  * with a space (no arXiv id has one) is refused. 0 / -1. */

@@ -95,6 +95,19 @@ pb_ledger_add(struct pb_state *st, const char *subscriber, const char *paper_id,
 }
 
 int
+pb_ledger_clear(struct pb_state *st, const char *subscriber)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_LEDGER_CLEAR);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	if (pb_st_run(st, s, "ledger_clear") < 0)
+		return -1;
+	return pb_db_changes(st->db);
+}
+
+int
 pb_ledger_has(struct pb_state *st, const char *subscriber, const char *paper_id,
 	      const char *except_date)
 {

@@ -81,6 +81,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_LEDGER_ADD] = "INSERT INTO ledger(subscriber, digest_date, added, papers)"
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(digest_date, subscriber)"
 			 " DO UPDATE SET papers = ledger.papers || ' ' || excluded.papers",
+	/* every date's row of one subscriber: read through (the ledger is kept by date), once
+	 * per subscriber removed */
+	[S_LEDGER_CLEAR] = "DELETE FROM ledger WHERE subscriber = ?1",
 	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
 			      " error = 'the process ended before the run finished'"
 			      " WHERE status = 'running' AND (machine = ?2 OR machine = '')",

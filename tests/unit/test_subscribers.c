@@ -352,6 +352,8 @@ test_remove(void)
 	T_EQ_STR(due_subs(st), "gone lab");
 	T_EQ_INT(pb_feedback_put(st, "gone", "2401.00001", -1, "web"), 0);
 	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
+	T_EQ_INT(pb_ledger_add(st, "gone", "2401.00002", 1, "2026-03-02"), 0);
+	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
 	pb_state_close(st);
 
 	T_EQ_INT(remove_cmd(conf, "gone"), 0);
@@ -378,6 +380,9 @@ test_remove(void)
 	T_EQ_INT(pb_feedback_list(st, "lab", &fb, &n), 0);
 	T_EQ_INT(n, 1);
 	pb_feedback_rows_free(fb, n);
+	/* and the papers it was sent: the next one of the name is sent them as anyone new */
+	T_EQ_INT(pb_ledger_has(st, "gone", "2401.00002", NULL), 0);
+	T_EQ_INT(pb_ledger_has(st, "lab", "2401.00002", NULL), 1);
 	pb_state_close(st);
 }
 
