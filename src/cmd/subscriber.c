@@ -580,9 +580,11 @@ do_resume(struct ctx *c, const struct opts *o)
 }
 
 /* The row and what the state holds for the subscriber, in one transaction: its messages not
- * sent settled (a reader removed gets nothing more, `retry` included); its verdicts and its
- * ledger deleted (the next subscriber given the name, as a web sign-up gives its address's,
- * would learn from the one and be kept from papers by the other). */
+ * sent settled (a reader removed gets nothing more, `retry` included); its verdicts, its
+ * ledger and its suppressions deleted (the next subscriber given the name, as a web sign-up
+ * gives its address's, would learn from the first, be kept from papers by the second and
+ * sent nothing at the addresses of the third). Sign-ups waiting for their confirmation stay:
+ * each is a new request, confirmed by its address. */
 static int
 do_remove(struct ctx *c, const struct opts *o)
 {
@@ -607,7 +609,7 @@ do_remove(struct ctx *c, const struct opts *o)
 	    (settled = pb_outbox_settle_subscriber(st, o->name,
 						   "the subscriber was removed")) < 0 ||
 	    pb_feedback_clear(st, o->name) < 0 || pb_ledger_clear(st, o->name) < 0 ||
-	    pb_state_commit(st) < 0) {
+	    pb_suppress_clear(st, o->name) < 0 || pb_state_commit(st) < 0) {
 		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
 		pb_state_rollback(st);
 		rc = EX_IOERR;

@@ -354,6 +354,9 @@ test_remove(void)
 	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
 	T_EQ_INT(pb_ledger_add(st, "gone", "2401.00002", 1, "2026-03-02"), 0);
 	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
+	T_EQ_INT(pb_suppress_put(st, "gone", "email", "gone@example.org",
+				 "the recipient unsubscribed"), 0);
+	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org", "550 no such user"), 0);
 	pb_state_close(st);
 
 	T_EQ_INT(remove_cmd(conf, "gone"), 0);
@@ -383,6 +386,9 @@ test_remove(void)
 	/* and the papers it was sent: the next one of the name is sent them as anyone new */
 	T_EQ_INT(pb_ledger_has(st, "gone", "2401.00002", NULL), 0);
 	T_EQ_INT(pb_ledger_has(st, "lab", "2401.00002", NULL), 1);
+	/* and its suppressions: a sign-up of the address again, confirmed, is sent its digest */
+	T_EQ_INT(pb_suppress_has(st, "gone", "email", "gone@example.org"), 0);
+	T_EQ_INT(pb_suppress_has(st, "lab", "email", "lab@example.org"), 1);
 	pb_state_close(st);
 }
 
