@@ -70,6 +70,9 @@ void pb_dbpg_finalize(pb_db_stmt *s);
 int pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
 int pb_dbpg_in_transaction(struct pb_db *db);
 int pb_dbpg_recover(struct pb_db *db, long max_ms);
+/* What became of the transaction db->xid whose COMMIT's reply was lost (asked on db's new
+ * connection): 1 committed, 0 not, -1 not known within max_ms (db's error). */
+int pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms);
 /* A bytea value as the server writes it in text ("\x" hex, or the older escape format; t
  * NUL-terminated at t[n]) decoded: malloc'd, NUL-terminated, *len bytes; hex that stops being
  * hex ends the value. */

@@ -460,13 +460,28 @@ exec_once(struct pb_db *db, const char *sql, const char *name, int n, char *cons
 	return PQexecParams(db->conn, sql, n, NULL, (const char *const *)vals, lens, fmts, 0);
 }
 
-/* What became of the transaction db->xid, whose COMMIT went out on a connection lost before
- * its reply came: 1 committed, 0 not (aborted: replay it), -1 not known within max_ms (db's
- * error). Still in progress, it belongs to old_pid, the old session's server process, which
- * has not noticed yet that its client is gone (a silent network): ended, it commits if the
- * COMMIT reached it and aborts if not, and the question is asked again. */
+/* Whether r is the server's "transaction ID ... is in the future" (pg_xact_status and
+ * txid_status raise it, SQLSTATE 22023 invalid_parameter_value, for an id past the next one
+ * it would assign): the server never heard of the transaction. A server stopped at once
+ * (a crash, `pg_ctl stop -m immediate`) before the transaction's first write reached its log
+ * comes back with the ids from there on unassigned; nothing of the transaction is there, its
+ * COMMIT included, so it did not commit. */
 static int
-commit_outcome(struct pb_db *db, int old_pid, long max_ms)
+xid_unknown(const PGresult *r)
+{
+	const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return PQresultStatus(r) == PGRES_FATAL_ERROR && code && strcmp(code, "22023") == 0;
+}
+
+/* What became of the transaction db->xid, whose COMMIT went out on a connection lost before
+ * its reply came: 1 committed, 0 not (aborted, or unknown to a server that came back from a
+ * crash without it: replay it), -1 not known within max_ms (db's error). Still in progress, it
+ * belongs to old_pid, the old session's server process, which has not noticed yet that its
+ * client is gone (a silent network): ended, it commits if the COMMIT reached it and aborts if
+ * not, and the question is asked again. */
+int
+pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 {
 	const char *q = PQserverVersion(db->conn) >= 130000 ? "SELECT pg_xact_status($1::xid8)" :
 			"SELECT txid_status($1::bigint)";
@@ -481,6 +496,10 @@ commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 		int rc = strcmp(st, "committed") == 0 ? 1 : strcmp(st, "aborted") == 0 ? 0 : -1;
 		int running = strcmp(st, "in progress") == 0;
 
+		if (!known && xid_unknown(r)) {
+			PQclear(r);
+			return 0;
+		}
 		if (!known)
 			res_err(db, r);
 		PQclear(r);
@@ -567,7 +586,7 @@ recover(struct pb_db *db, long max_ms)
 	if (in_tx && db->xid[0]) {
 		/* The COMMIT was sent: the server may have committed it before the connection
 		 * went, and a replay would then do it all twice (counts, chunk references). */
-		int done = commit_outcome(db, db->xid_pid, max_ms);
+		int done = pb_dbpg_commit_outcome(db, db->xid_pid, max_ms);
 
 		if (done != 0) {
 			redo_stop(db);

@@ -483,6 +483,40 @@ proxy_stop(pid_t pid, const char *pdir)
 /* A COMMIT the server carried out but whose reply the connection lost: after reconnecting the
  * state asks the server what became of the transaction and does not replay it: every count
  * and reference it changed changes once, and the COMMIT says it committed. */
+/* The outcome of a lost COMMIT asked of a server that has no record of the transaction: one
+ * stopped at once (a crash) before the transaction's writes reached its log comes back with
+ * that id unassigned, and answers "transaction ID ... is in the future". Nothing of the
+ * transaction is there: it did not commit, and is replayed (0), not given up (-1). A
+ * transaction the server knows answers as before. */
+static void
+test_commit_outcome_unknown_xid(void)
+{
+	char err[512] = "";
+	struct pb_state *st = t_state_open(db_path("futurexid"), err, sizeof err);
+	pb_db_stmt *s;
+	char xid[24] = "";
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	/* an id far past any the server assigned */
+	snprintf(st->db->xid, sizeof st->db->xid, "%s", "4000000000");
+	T_EQ_INT(pb_dbpg_commit_outcome(st->db, 0, 1000), 0);
+	/* one it assigned and committed */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "CREATE TABLE futurexid_t (n integer)", err, sizeof err), 0);
+	s = pb_db_prepare(st->db, "SELECT pg_current_xact_id()::text", 0);
+	T_CHECK(s != NULL);
+	if (s && pb_db_step(s) == PB_DB_ROW)
+		snprintf(xid, sizeof xid, "%s", pb_db_col_text(s, 0));
+	pb_db_finalize(s);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_CHECK(xid[0] != '\0');
+	snprintf(st->db->xid, sizeof st->db->xid, "%s", xid);
+	T_EQ_INT(pb_dbpg_commit_outcome(st->db, 0, 1000), 1);
+	pb_state_close(st);
+}
+
 static void
 test_commit_reply_lost(void)
 {
@@ -635,5 +669,6 @@ main(void)
 	test_data_version();
 	test_keepalives();
 	test_commit_reply_lost();
+	test_commit_outcome_unknown_xid();
 	return t_done("test_state_pg");
 }
