@@ -341,7 +341,6 @@ run_latest(struct daemon *d, const char *expect)
 	}
 }
 
-/* The work of one wake-up. */
 /* Once a year missing from the holiday list: its holidays would be waited for as releases. */
 static void
 holidays_warn(struct daemon *d, int64_t now)
@@ -357,6 +356,7 @@ holidays_warn(struct daemon *d, int64_t now)
 		     "releases; add them to `holidays` (https://info.arxiv.org/help/availability.html)"));
 }
 
+/* The work of one wake-up. */
 static void
 wake(struct daemon *d)
 {

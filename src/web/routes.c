@@ -156,6 +156,15 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 	struct pb_sub_row row;
 	int found, stale;
 
+	/* A subscriber that is gone: nothing of it to act on, and nothing to keep under its name
+	 * (a verdict would shape the digest of whoever is given the name next). */
+	if (!pb_config_subscriber(ctx->cfg, t->subject)) {
+		pb_page_plain(resp, 410, "This subscription no longer exists",
+			      "This digest is no longer sent: this link has nothing to act on.");
+		pb_info("web.token_refused", "purpose=%s reason=no_subscriber",
+			pb_link_purpose(kind));
+		return -1;
+	}
 	memset(&row, 0, sizeof row);
 	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
 		pb_warn("web.token", "error=%s", pb_q(pb_state_errmsg(ctx->st)));

@@ -34,7 +34,8 @@ int pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose,
  * than PB_LINK_SKEW_S before that name's stored subscriber was added, for an address it does
  * not have, was made for an earlier subscriber of the same name (removed, and the name given
  * again: a web sign-up names a subscriber after its address), and opens nothing of the new
- * one's. 0; or -1 with a plain page in resp (410, or 500 when the state cannot be read). */
+ * one's; one whose subscriber is gone opens nothing either. 0; or -1 with a plain page in resp
+ * (410, or 500 when the state cannot be read). */
 #define PB_LINK_SKEW_S 3600   /* clocks of the machines that make links and add subscribers */
 int pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 			 struct pb_web_resp *resp);
