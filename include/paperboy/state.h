@@ -321,7 +321,7 @@ const char *pb_state_errmsg(struct pb_state *st);
  * before anything else runs on st. */
 int pb_state_transient(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 11
+#define PB_STATE_SCHEMA 12
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

@@ -26,6 +26,8 @@ struct pb_db {
 	int logging;            /* 1: the transaction is logged; 2: too much to keep */
 	char xid[24];           /* the transaction's id while its COMMIT runs, "": none known */
 	int xid_pid;            /* the server process running it */
+	char mark[33];          /* the token of its row in pb_commit_marks, "": none written */
+	char xid_start[64];     /* when the server that gave the id started ("": not known) */
 	int committing;         /* its COMMIT is under way (recover learns the replay's id) */
 	long patience_ms;       /* how long a lost connection is waited for */
 	int failed;
@@ -71,7 +73,9 @@ int pb_dbpg_exec(struct pb_db *db, const char *sql, char *err, size_t errlen);
 int pb_dbpg_in_transaction(struct pb_db *db);
 int pb_dbpg_recover(struct pb_db *db, long max_ms);
 /* What became of the transaction db->xid whose COMMIT's reply was lost (asked on db's new
- * connection): 1 committed, 0 not, -1 not known within max_ms (db's error). */
+ * connection): 1 committed, 0 not, -1 not known within max_ms (db's error). From a server
+ * started since the id was given (db->xid_start), the transaction's mark (db->mark) answers,
+ * not the id's status: the id may have gone to another transaction. */
 int pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms);
 /* A bytea value as the server writes it in text ("\x" hex, or the older escape format; t
  * NUL-terminated at t[n]) decoded: malloc'd, NUL-terminated, *len bytes; hex that stops being

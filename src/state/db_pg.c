@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/rand.h>
 #include <utf8proc.h>
 
 #include "paperboy/buf.h"
@@ -474,12 +475,44 @@ xid_unknown(const PGresult *r)
 	return PQresultStatus(r) == PGRES_FATAL_ERROR && code && strcmp(code, "22023") == 0;
 }
 
+/* Whether the transaction of db->mark committed, asked of a server started since its id was
+ * given: 1 (its mark is there), 0 (it is not: nothing of the transaction is), -1 (db's error),
+ * or 2 when the server is the one that gave the id (the id's status is then the answer). */
+static int
+outcome_by_mark(struct pb_db *db)
+{
+	const char *const v[1] = { db->mark };
+	PGresult *r;
+	int rc = -1;
+
+	if (!db->mark[0] || !db->xid_start[0])
+		return 2;
+	r = PQexecParams(db->conn, "SELECT pg_postmaster_start_time()::text, EXISTS(SELECT 1 "
+			 "FROM pb_commit_marks WHERE token = $1)", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		res_err(db, r);
+	else if (strcmp(PQgetvalue(r, 0, 0), db->xid_start) == 0)
+		rc = 2;
+	else
+		rc = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	PQclear(r);
+	return rc;
+}
+
 /* What became of the transaction db->xid, whose COMMIT went out on a connection lost before
  * its reply came: 1 committed, 0 not (aborted, or unknown to a server that came back from a
  * crash without it: replay it), -1 not known within max_ms (db's error). Still in progress, it
  * belongs to old_pid, the old session's server process, which has not noticed yet that its
  * client is gone (a silent network): ended, it commits if the COMMIT reached it and aborts if
- * not, and the question is asked again. */
+ * not, and the question is asked again.
+ *
+ * A server that restarted (a crash, an immediate stop) is asked for the transaction's mark
+ * instead (outcome_by_mark): it comes back with the ids after the last its log holds
+ * unassigned, and one of them may be the lost transaction's, given again to the first
+ * transaction after the restart, another machine's as likely as not. Its status would then be
+ * that transaction's: "committed" for a batch of digests that was never written, which nothing
+ * would build again. No transaction of the old server is still in progress, and the mark,
+ * written in the transaction itself, is there exactly when it committed. */
 int
 pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 {
@@ -487,8 +520,10 @@ pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 			"SELECT txid_status($1::bigint)";
 	const char *const v[1] = { db->xid };
 	long waited = 0;
-	int ended = 0;
+	int ended = 0, by_mark = outcome_by_mark(db);
 
+	if (by_mark != 2)
+		return by_mark;
 	for (;;) {
 		PGresult *r = PQexecParams(db->conn, q, 1, NULL, v, NULL, NULL, 0);
 		int known = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
@@ -523,20 +558,43 @@ pb_dbpg_commit_outcome(struct pb_db *db, int old_pid, long max_ms)
 	}
 }
 
-/* Learns the open transaction's id (when it has one: it wrote something) and its server
- * process, for a COMMIT about to be sent: its outcome can then be asked for if the reply is
- * lost (recover). Not through run(): it is no part of what a replay must answer the same. 0,
- * or -1 when the transaction is in error (a cancel): its COMMIT would roll back without a word. */
+/* Learns the open transaction's id (when it has one: it wrote something), its server process
+ * and when that server started, for a COMMIT about to be sent: its outcome can then be asked
+ * for if the reply is lost (recover). A transaction with an id writes its mark too, a row of
+ * a token of its own in pb_commit_marks, which a server that restarted meanwhile answers by
+ * (pb_dbpg_commit_outcome); pruning deletes the marks after an hour. One round trip, as
+ * before the marks. Not through run(): it is no part of what a replay must answer the same
+ * (a replay writes a mark of its own). 0, or -1 when the transaction is in error (a cancel, a
+ * failed mark): its COMMIT would roll back without a word. */
 static int
 learn_xid(struct pb_db *db)
 {
-	PGresult *r = PQexec(db->conn, PQserverVersion(db->conn) >= 130000 ?
-			     "SELECT pg_current_xact_id_if_assigned()" :
-			     "SELECT txid_current_if_assigned()");
+	const char *cur = PQserverVersion(db->conn) >= 130000 ? "pg_current_xact_id_if_assigned()"
+							      : "txid_current_if_assigned()";
+	unsigned char rnd[16];
+	char q[512];
+	PGresult *r;
 
 	db->xid[0] = '\0';
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+	db->mark[0] = '\0';
+	db->xid_start[0] = '\0';
+	if (RAND_bytes(rnd, sizeof rnd) == 1)
+		for (size_t i = 0; i < sizeof rnd; i++)
+			snprintf(db->mark + 2 * i, 3, "%02x", rnd[i]);
+	if (db->mark[0])
+		snprintf(q, sizeof q, "INSERT INTO pb_commit_marks(token, created) SELECT '%s', %lld "
+			 "WHERE %s IS NOT NULL; SELECT %s, pg_postmaster_start_time()::text",
+			 db->mark, (long long)time(NULL), cur, cur);
+	else   /* no token to be had: the id's status alone, as on a server without marks */
+		snprintf(q, sizeof q, "SELECT %s, NULL", cur);
+	r = PQexec(db->conn, q);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
 		snprintf(db->xid, sizeof db->xid, "%s", PQgetvalue(r, 0, 0));
+		if (!PQgetisnull(r, 0, 1))
+			snprintf(db->xid_start, sizeof db->xid_start, "%s", PQgetvalue(r, 0, 1));
+	}
+	if (!db->xid[0] || !db->xid_start[0])
+		db->mark[0] = '\0';   /* none written, or none to answer by */
 	db->xid_pid = PQbackendPID(db->conn);
 	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
 		res_err(db, r);

@@ -168,6 +168,11 @@ const char *const pb_st_migrations[] = {
 	 * reference after a chunk's first until paperboy wrote its counts there too; a prune
 	 * would then delete chunks that kept bodies use. */
 	"UPDATE chunks SET refs = 0;",
+
+	/* 11 -> 12: nothing on SQLite. On PostgreSQL the commit marks (pb_st_pg_extras, made
+	 * again by every migration): the outcome of a COMMIT whose reply was lost, asked of a
+	 * server that restarted meanwhile (db_pg.c). */
+	"",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -60,9 +60,13 @@ pb_st_pg_ddl(const char *sql, struct pb_buf *out)
 		pb_buf_puts(out, "");
 }
 
-/* Objects of PostgreSQL's alone, made (or remade) by each migration, under its lock. sub_version stands in for SQLite's data_version: every change to a stored
- * subscriber's settings, by any machine, bumps it. */
+/* Objects of PostgreSQL's alone, made (or remade) by each migration, under its lock.
+ * sub_version stands in for SQLite's data_version: every change to a stored subscriber's
+ * settings, by any machine, bumps it. A commit mark is a row each transaction that writes
+ * adds before its COMMIT (db_pg.c, learn_xid): after a restart of the server, whether the
+ * transaction committed is whether its mark is there. Pruned after an hour (pb_state_prune). */
 const char pb_st_pg_extras[] =
+	"CREATE TABLE IF NOT EXISTS pb_commit_marks(token TEXT PRIMARY KEY, created BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS pb_sub_version(n BIGINT NOT NULL);"
 	"INSERT INTO pb_sub_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM pb_sub_version);"
 	"CREATE OR REPLACE FUNCTION pb_sub_bump() RETURNS trigger LANGUAGE plpgsql AS $$"

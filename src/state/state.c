@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
@@ -683,6 +684,22 @@ pb_state_prune(struct pb_state *st, int days)
 		}
 		pb_db_finalize(s);
 		total += pb_db_changes(st->db);
+	}
+	/* PostgreSQL's commit marks (db_pg.c): one is read only within a lost connection's
+	 * patience of its COMMIT. Not counted with the rows of the retention. */
+	if (pb_db_backend(st->db) == PB_DB_POSTGRESQL) {
+		pb_db_stmt *s = pb_st_prepare(st, "DELETE FROM pb_commit_marks WHERE created < ?1",
+					      "prune");
+
+		if (!s)
+			goto fail;
+		pb_db_bind_int64(s, 1, (int64_t)time(NULL) - 3600);   /* the real clock, as written */
+		if (pb_db_step(s) != PB_DB_DONE) {
+			pb_st_error(st, "prune");
+			pb_db_finalize(s);
+			goto fail;
+		}
+		pb_db_finalize(s);
 	}
 	if (own_tx && pb_state_commit(st) < 0)
 		return -1;

@@ -517,6 +517,66 @@ test_commit_outcome_unknown_xid(void)
 	pb_state_close(st);
 }
 
+/* A COMMIT's reply lost with a server that restarted: the lost transaction's id may have gone
+ * to the first transaction after the restart, another machine's, and its status is then that
+ * one's. The transaction's own mark answers instead. Here the id is of a transaction that
+ * committed (as the other machine's would have), under a server start of another time. */
+static void
+test_commit_outcome_after_restart(void)
+{
+	char err[512] = "", xid[24] = "", mark[33] = "", start[64] = "";
+	struct pb_state *st = t_state_open(db_path("reusedxid"), err, sizeof err);
+	pb_db_stmt *s;
+
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_db_exec(st->db, "CREATE TABLE reusedxid_t (n integer)", err, sizeof err), 0);
+	s = pb_db_prepare(st->db, "SELECT pg_current_xact_id()::text, "
+			  "pg_postmaster_start_time()::text", 0);
+	T_CHECK(s != NULL);
+	if (s && pb_db_step(s) == PB_DB_ROW) {
+		snprintf(xid, sizeof xid, "%s", pb_db_col_text(s, 0));
+		snprintf(start, sizeof start, "%s", pb_db_col_text(s, 1));
+	}
+	pb_db_finalize(s);
+	T_EQ_INT(pb_state_commit(st), 0);
+	/* the committed transaction left its mark */
+	snprintf(mark, sizeof mark, "%s", st->db->mark);
+	T_EQ_INT((int)strlen(mark), 32);
+	T_CHECK(xid[0] != '\0' && start[0] != '\0');
+	/* a read-only one writes none */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_state_commit(st), 0);
+	T_EQ_INT(count("reusedxid", "SELECT count(*) FROM pb_commit_marks"), 1);
+
+	/* the lost transaction, of another mark, under a server that started since: its id's
+	 * "committed" is another transaction's */
+	snprintf(st->db->xid, sizeof st->db->xid, "%s", xid);
+	snprintf(st->db->mark, sizeof st->db->mark, "%s", "0123456789abcdef0123456789abcdef");
+	snprintf(st->db->xid_start, sizeof st->db->xid_start, "%s", "2000-01-01 00:00:00+00");
+	T_EQ_INT(pb_dbpg_commit_outcome(st->db, 0, 1000), 0);
+	/* its own mark: it committed */
+	snprintf(st->db->mark, sizeof st->db->mark, "%s", mark);
+	T_EQ_INT(pb_dbpg_commit_outcome(st->db, 0, 1000), 1);
+	/* the server that gave the id: the id's status answers */
+	snprintf(st->db->mark, sizeof st->db->mark, "%s", "0123456789abcdef0123456789abcdef");
+	snprintf(st->db->xid_start, sizeof st->db->xid_start, "%s", start);
+	T_EQ_INT(pb_dbpg_commit_outcome(st->db, 0, 1000), 1);
+
+	/* pruning deletes the marks of more than an hour ago */
+	T_EQ_INT(t_state_raw_exec(db_path("reusedxid"), "INSERT INTO pb_commit_marks VALUES "
+				  "('old', 1000)"), 0);
+	T_EQ_INT(pb_state_prune(st, 90) >= 0, 1);
+	T_EQ_INT(count("reusedxid", "SELECT count(*) FROM pb_commit_marks WHERE token = 'old'"),
+		 0);
+	/* the recent one stays (and the prune's own is there too) */
+	T_EQ_INT(count("reusedxid", "SELECT count(*) FROM pb_commit_marks WHERE created > 1000"),
+		 2);
+	pb_state_close(st);
+}
+
 static void
 test_commit_reply_lost(void)
 {
@@ -670,5 +730,6 @@ main(void)
 	test_keepalives();
 	test_commit_reply_lost();
 	test_commit_outcome_unknown_xid();
+	test_commit_outcome_after_restart();
 	return t_done("test_state_pg");
 }
