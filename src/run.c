@@ -596,6 +596,21 @@ again:
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
 	r = 0;
+	/* A stored subscriber removed since the run loaded it (`subscriber remove` settles what
+	 * is enqueued when it runs, not what comes after): nothing for it. */
+	if (sub->stored && (r = pb_sub_stored_still(c->st, sub->name)) == 0) {
+		if (pb_state_release(c->st) < 0) {
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			goto fail_all;
+		}
+		if (c->batch_n == 0)
+			pb_state_rollback(c->st);   /* nothing else in it */
+		pb_info("digest.dropped", "subscriber=%s date=%s reason=%s", pb_q(sub->name),
+			c->rep->date, pb_q("the subscriber was removed"));
+		return 0;
+	}
+	if (r == 1)
+		r = 0;
 	for (size_t i = 0; r == 0 && i < p->n_m; i++)
 		r = put(c, sub->name, p->m[i].channel, p->m[i].dest, p->m[i].part,
 			p->m[i].n_parts, p->m[i].payload, p->m[i].len, p->m[i].prep);

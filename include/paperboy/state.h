@@ -380,8 +380,13 @@ int pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out);
 /* Inserts or replaces the row of r->name (created kept when it exists; updated = now). 0 / -1.
  * A state other than the four above is refused by the table. */
 int pb_sub_put(struct pb_state *st, const struct pb_sub_row *r);
-/* Deletes the row named name. Returns 1 deleted, 0 absent, -1 error. */
+/* Deletes the row named name. Returns 1 deleted, 0 absent, -1 error. Under the outbox's lock
+ * (on PostgreSQL; SQLite's write lock does it there), as pb_sub_stored_still: a run that
+ * loaded the subscriber before its removal enqueues nothing for it after. */
 int pb_sub_delete(struct pb_state *st, const char *name);
+/* Inside a transaction that is about to enqueue for stored subscriber name: 1 when its row is
+ * still there, 0 when it was removed (since the caller loaded it), -1 error. */
+int pb_sub_stored_still(struct pb_state *st, const char *name);
 void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
 void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
 /* Cheap change detection for a process that keeps the subscribers loaded (the web endpoint).

@@ -88,12 +88,28 @@ pb_sub_delete(struct pb_state *st, const char *name)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_SUB_DEL);
 
-	if (!s)
+	if (!s || pb_body_lock(st) < 0)
 		return -1;
 	pb_st_bind_text(s, 1, name);
 	if (pb_st_run(st, s, "subscriber delete") < 0)
 		return -1;
 	return pb_db_changes(st->db) > 0;
+}
+
+/* The lock first: taken, a removal committed before it is seen (each statement of
+ * PostgreSQL's reads what was committed when it began) and one not begun yet waits for this
+ * transaction, whose messages its own then settles. */
+int
+pb_sub_stored_still(struct pb_state *st, const char *name)
+{
+	struct pb_sub_row r;
+	int rc;
+
+	if (pb_body_lock(st) < 0 || (rc = pb_sub_get(st, name, &r)) < 0)
+		return -1;
+	rc = rc == 1 && r.settings != NULL;
+	pb_sub_row_clear(&r);
+	return rc;
 }
 
 void

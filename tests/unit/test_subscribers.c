@@ -16,6 +16,7 @@
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
 #include "paperboy/config.h"
+#include "paperboy/run.h"
 #include "paperboy/state.h"
 #include "t.h"
 #include "t_state.h"
@@ -392,6 +393,67 @@ test_remove(void)
 	pb_state_close(st);
 }
 
+/* A run that loaded a stored subscriber before `subscriber remove` deleted it enqueues nothing
+ * for it: the removal settled what was enqueued when it ran, and would not see what came after.
+ * The run is given the configuration as loaded before the removal. */
+static void
+test_remove_during_run(void)
+{
+	const char *stored[] = { "{\"name\":\"late\",\"email\":[\"late@example.org\"],"
+				 "\"topics\":[{\"name\":\"t\",\"query\":\"ti:outlier\"}]}" };
+	struct pb_buf c = { 0 };
+	struct pb_config_error ce;
+	struct pb_config *cfg = NULL;
+	struct pb_run_opts o = { 0 };
+	struct pb_run_report rep;
+	struct pb_sub_row r = { 0 };
+	struct pb_state *st;
+	char err[512] = "";
+	FILE *f;
+
+	mkdir(path_of("race"), 0700);
+	pb_buf_printf(&c, "state_dir = \"%s/race\";\n"
+		      "arxiv = { categories = [\"cs.LG\", \"stat.ML\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n"
+		      "subscribers = ( { name = \"lab\"; email = \"lab@example.org\";"
+		      " topics = ( { name = \"t\"; query = \"ti:outlier\"; } ); } );\n", dir);
+	t_state_conf(&c, path_of("race/paperboy.db"));
+	f = fopen(path_of("race.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("race.conf");
+	pb_buf_free(&c);
+	st = t_state_open(path_of("race/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	r.name = "late";
+	r.settings = (char *)stored[0];
+	r.source = "web";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	/* the run's view: loaded with late */
+	cfg = pb_config_load_stored(path_of("race.conf"), stored, 1, &ce);
+	T_CHECK(cfg != NULL);
+	if (!cfg) {
+		fprintf(stderr, "race.conf: %s\n", ce.message);
+		pb_state_close(st);
+		return;
+	}
+	T_EQ_INT((int)cfg->n_subscribers, 2);
+	/* removed meanwhile */
+	T_EQ_INT(pb_state_begin(st), 0);
+	T_EQ_INT(pb_sub_delete(st, "late"), 1);
+	T_EQ_INT(pb_state_commit(st), 0);
+
+	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "lab"), 1);
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "late"), 0);
+	pb_config_free(cfg);
+	pb_state_close(st);
+}
+
 int
 main(void)
 {
@@ -407,6 +469,7 @@ main(void)
 	test_load();
 	test_set();
 	test_remove();
+	test_remove_during_run();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
