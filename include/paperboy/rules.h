@@ -6,6 +6,8 @@
  *             ti:nerf  au:"Seungryong Kim"  cat:cs.CV  cat:cs.*  ti:(video OR motion)
  *   operators AND, OR, ANDNOT, NOT (upper case, as arXiv writes them; "and" is a word),
  *             parentheses. Two terms side by side mean AND.
+ *   quotes    '"', or the typographic ones a phone or a word processor types instead
+ *             (U+201C to U+201F), open and close a phrase.
  *
  * Precedence, tightest first:  NOT (prefix)  >  AND = ANDNOT (left to right)  >  OR.
  * So `a OR b AND c` is `a OR (b AND c)`, `a ANDNOT b OR c` is `(a ANDNOT b) OR c`, and

@@ -84,10 +84,26 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static int
-word_end_char(char c)
+/* The length of a double quote at q[i], 0 when there is none: '"', or the typographic ones
+ * that phones, word processors and web pages put in its place (U+201C to U+201F: “ ” „ ‟),
+ * which a query pasted or typed there carries. Any of them opens or closes a phrase. */
+static size_t
+quote_at(const char *q, size_t len, size_t i)
 {
-	return is_space(c) || c == '(' || c == ')' || c == '"';
+	if (q[i] == '"')
+		return 1;
+	if (i + 2 < len && (unsigned char)q[i] == 0xE2 && (unsigned char)q[i + 1] == 0x80 &&
+	    (unsigned char)q[i + 2] >= 0x9C && (unsigned char)q[i + 2] <= 0x9F)
+		return 3;
+	return 0;
+}
+
+static int
+word_end(const struct parser *ps, size_t i)
+{
+	char c = ps->q[i];
+
+	return is_space(c) || c == '(' || c == ')' || quote_at(ps->q, ps->len, i);
 }
 
 static int
@@ -118,20 +134,20 @@ star_check(struct parser *ps, struct tok *t)
 	return 0;
 }
 
-/* Reads the phrase starting at the '"' at ps->pos into t. */
+/* Reads the phrase starting at the quote at byte quote (see quote_at) into t. */
 static int
 lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 {
 	const char *close = NULL;
-	size_t i;
+	size_t i, qlen = quote_at(ps->q, ps->len, quote), clen = 0;
 
 	/* The closing quote; \" inside is a TeX umlaut (Schr\"odinger), not the end. */
-	for (i = quote + 1; i < ps->len; i++) {
+	for (i = quote + qlen; i < ps->len; i++) {
 		if (ps->q[i] == '\\' && i + 1 < ps->len && ps->q[i + 1] == '"') {
 			i++;
 			continue;
 		}
-		if (ps->q[i] == '"') {
+		if ((clen = quote_at(ps->q, ps->len, i)) > 0) {
 			close = ps->q + i;
 			break;
 		}
@@ -139,10 +155,10 @@ lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 
 	if (!close)
 		return fail(ps, quote, "unterminated phrase (no closing '\"')%s%s", NULL, NULL);
-	t->val = ps->q + quote + 1;
+	t->val = ps->q + quote + qlen;
 	t->vlen = (size_t)(close - t->val);
 	t->quoted = 1;
-	ps->pos = (size_t)(close - ps->q) + 1;
+	ps->pos = (size_t)(close - ps->q) + clen;
 	for (i = 0; i < t->vlen && is_space(t->val[i]); i++)
 		;
 	if (i == t->vlen)
@@ -185,10 +201,10 @@ lex(struct parser *ps)
 		return 0;
 	}
 	t->kind = T_TERM;
-	if (ps->q[s] == '"')
+	if (quote_at(ps->q, ps->len, s))
 		return lex_phrase(ps, t, s);
 	/* A word runs to a space, parenthesis or quote; \" (TeX umlaut) stays in the word. */
-	for (e = s; e < ps->len && !word_end_char(ps->q[e]); e++)
+	for (e = s; e < ps->len && !word_end(ps, e); e++)
 		if (ps->q[e] == '\\' && e + 1 < ps->len && ps->q[e + 1] == '"')
 			e++;
 	ps->pos = t->end = e;
@@ -217,7 +233,7 @@ lex(struct parser *ps)
 		}
 		t->field = f;
 		if (colon + 1 == e) {
-			if (e < ps->len && ps->q[e] == '"')
+			if (e < ps->len && quote_at(ps->q, ps->len, e))
 				return lex_phrase(ps, t, e);
 			if (e < ps->len && ps->q[e] == '(') {
 				t->kind = T_FIELDGROUP;

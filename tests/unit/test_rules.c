@@ -76,6 +76,15 @@ static const struct {
 	  "(ti:\"gaussian splatting\" OR ((abs:nerf AND cat:cs.cv) ANDNOT ti:survey))" },
 	{ "  ti:a\tOR\nti:b  ", "(ti:a OR ti:b)" },
 	{ "(a)b", "(all:a AND all:b)" },
+	/* typographic quotes (a phone's or a word processor's) make a phrase as '"' does */
+	{ "ti:\u201cgaussian splatting\u201d", "ti:\"gaussian splatting\"" },
+	{ "ti:\u201egaussian splatting\u201c", "ti:\"gaussian splatting\"" },
+	{ "\u201cgaussian splatting\u201d OR ti:nerf", "(all:\"gaussian splatting\" OR ti:nerf)" },
+	{ "ti:\u201cgaussian splat*\u201d", "ti:\"gaussian splat*\"" },
+	{ "ti:\u201cneural radian\u201d*", "ti:\"neural radian*\"" },
+	{ "au:\u201cDel Maestro, A\u201d", "au:del_maestro_a" },
+	{ "ti:\"gaussian splatting\u201d", "ti:\"gaussian splatting\"" },
+	{ "ti:video\u201cx\u201d", "(ti:video AND all:x)" },
 };
 
 static const struct {
@@ -111,6 +120,7 @@ static const struct {
 	{ "cat:", 1, "'cat:' needs a term after it" },
 	{ "é AND", 3, "'AND' needs a term after it" },        /* columns count characters */
 	{ "ti:\"ab\"* x*y", 11, "'*' is only allowed at the end of a term" },
+	{ "ti:\u201cgaussian splatting", 4, "unterminated phrase (no closing '\"')" },
 };
 
 struct fpaper {
@@ -155,6 +165,8 @@ static const struct {
 	{ "ti:GAUSSIAN", 1 },
 	{ "ti:\"gaussian splatting\"", 1 },
 	{ "ti:\"splatting gaussian\"", 0 },
+	{ "ti:\u201csplatting gaussian\u201d", 0 },
+	{ "ti:\u201cgaussian splatting\u201d", 1 },
 	{ "ti:\"3D aware\"", 1 },
 	{ "ti:3D-aware", 1 },
 	{ "ti:\"3d-aware gaussian\"", 1 },
