@@ -5,7 +5,9 @@
  *   field     ti: abs: au: co: cat: all:  before a term or a parenthesised group:
  *             ti:nerf  au:"Seungryong Kim"  cat:cs.CV  cat:cs.*  ti:(video OR motion)
  *   operators AND, OR, ANDNOT, NOT (upper case, as arXiv writes them; "and" is a word),
- *             parentheses. Two terms side by side mean AND.
+ *             parentheses. Two terms side by side mean AND. A leading '-' (video -survey)
+ *             is an error that says to write ANDNOT: read as a word it would ask for the
+ *             term meant to be left out. '-' before a digit stays in the word.
  *   quotes    '"', or the typographic ones a phone or a word processor types instead
  *             (U+201C to U+201F), open and close a phrase.
  *

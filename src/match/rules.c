@@ -176,6 +176,32 @@ lex_phrase(struct parser *ps, struct tok *t, size_t quote)
 	return 0;
 }
 
+/* A word [s, e) that starts with '-' before a letter, a field, a phrase or a group: written
+ * as a search engine's exclusion (video -survey), which arXiv's syntax does not have. Read as
+ * a word it would ask for the very term meant to be left out, so it is an error that says
+ * how to write it. '-' before a digit (-1) stays part of the word. */
+static int
+minus_check(struct parser *ps, size_t s, size_t e)
+{
+	char what[64];
+	unsigned char c;
+
+	if (ps->q[s] != '-')
+		return 0;
+	if (s + 1 < e) {
+		c = (unsigned char)ps->q[s + 1];
+		if (!isalpha(c) && c < 0x80)
+			return 0;
+		snprintf(what, sizeof what, "%.*s%s", (int)(e - s - 1 < 40 ? e - s - 1 : 40),
+			 ps->q + s + 1, e - s - 1 > 40 ? "..." : "");
+	} else if (e < ps->len && (ps->q[e] == '(' || quote_at(ps->q, ps->len, e))) {
+		snprintf(what, sizeof what, "%s", ps->q[e] == '(' ? "(...)" : "\"...\"");
+	} else {
+		return 0;
+	}
+	return fail(ps, s, "'-' does not leave papers out: write ANDNOT %s%s", what, NULL);
+}
+
 /* Reads the next token into ps->tok. */
 static int
 lex(struct parser *ps)
@@ -218,6 +244,8 @@ lex(struct parser *ps)
 		t->kind = T_NOT;
 	if (t->kind != T_TERM)
 		return 0;
+	if (minus_check(ps, s, e) < 0)
+		return -1;
 
 	for (colon = s; colon < e && isalpha((unsigned char)ps->q[colon]); colon++)
 		;
@@ -242,6 +270,16 @@ lex(struct parser *ps)
 			return fail(ps, s, "'%s:' needs a term after it%s", field_names[f], NULL);
 		}
 		s = colon + 1;
+		if (ps->q[s] == '-' && s + 1 < e &&
+		    (isalpha((unsigned char)ps->q[s + 1]) || (unsigned char)ps->q[s + 1] >= 0x80)) {
+			char what[64];
+
+			snprintf(what, sizeof what, "%s:%.*s%s", field_names[f],
+				 (int)(e - s - 1 < 40 ? e - s - 1 : 40), ps->q + s + 1,
+				 e - s - 1 > 40 ? "..." : "");
+			return fail(ps, s, "'-' does not leave papers out: write ANDNOT %s%s",
+				    what, NULL);
+		}
 	}
 	t->val = ps->q + s;
 	t->vlen = e - s;

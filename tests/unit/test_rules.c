@@ -85,6 +85,9 @@ static const struct {
 	{ "au:\u201cDel Maestro, A\u201d", "au:del_maestro_a" },
 	{ "ti:\"gaussian splatting\u201d", "ti:\"gaussian splatting\"" },
 	{ "ti:video\u201cx\u201d", "(ti:video AND all:x)" },
+	/* '-' inside or before a digit stays a word's */
+	{ "ti:self-supervised", "ti:\"self supervised\"" },
+	{ "abs:-1", "abs:1" },
 };
 
 static const struct {
@@ -121,6 +124,13 @@ static const struct {
 	{ "é AND", 3, "'AND' needs a term after it" },        /* columns count characters */
 	{ "ti:\"ab\"* x*y", 11, "'*' is only allowed at the end of a term" },
 	{ "ti:\u201cgaussian splatting", 4, "unterminated phrase (no closing '\"')" },
+	/* a search engine's exclusion is not arXiv's: read as a word it would ask for the term */
+	{ "video -survey", 7, "'-' does not leave papers out: write ANDNOT survey" },
+	{ "ti:video -ti:survey", 10, "'-' does not leave papers out: write ANDNOT ti:survey" },
+	{ "ti:video ti:-survey", 13, "'-' does not leave papers out: write ANDNOT ti:survey" },
+	{ "video -\"a b\"", 7, "'-' does not leave papers out: write ANDNOT \"...\"" },
+	{ "video -(a OR b)", 7, "'-' does not leave papers out: write ANDNOT (...)" },
+	{ "video -\u00e9quation", 7, "'-' does not leave papers out: write ANDNOT \u00e9quation" },
 };
 
 struct fpaper {
