@@ -29,6 +29,8 @@ struct pb_topic {
 	double min_similarity;       /* "similar": the least similarity a paper needs; 0 = none */
 	int max_papers;              /* the topic's share of the digest; 0 = an even share */
 	int line;                    /* line of the topic in its file */
+	int query_line;              /* line of its query, 0 when unknown (use line) */
+	int *exclude_lines;          /* line of each exclude (n_exclude), or NULL; 0 = unknown */
 };
 
 struct pb_subscriber {
@@ -72,6 +74,7 @@ struct pb_subscriber {
 	size_t n_topics;
 	char *file;                  /* file the subscriber was defined in; "(stored)" */
 	int line;
+	int *exclude_lines;          /* line of each exclude (n_exclude), or NULL; 0 = unknown */
 	bool stored;                 /* kept in the state (pb_config_load_stored), not the file */
 };
 

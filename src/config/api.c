@@ -58,11 +58,14 @@ void
 pb_cfg_free_subscriber(const struct pb_config *cfg, struct pb_subscriber *s)
 {
 	free_keys(cfg, KS_SUB, s);
+	free(s->exclude_lines);
 	for (char **f = s->formats; f && *f; f++)
 		free(*f);
 	free(s->formats);
-	for (size_t i = 0; i < s->n_topics && s->topics; i++)
+	for (size_t i = 0; i < s->n_topics && s->topics; i++) {
 		free_keys(cfg, KS_TOPIC, &s->topics[i]);
+		free(s->topics[i].exclude_lines);
+	}
 	free(s->topics);
 	free_str(cfg, s->file);
 }

@@ -568,6 +568,29 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 	return 0;
 }
 
+/* The lines of a subscriber's or topic's rules in group g, for check's messages (the
+ * group's own line is often far above them): the query's (query_line may be NULL) and each
+ * exclude's, one per element of n (a single string is one). */
+static void
+rule_lines(const config_setting_t *g, int *query_line, int **exclude_lines, size_t n)
+{
+	config_setting_t *q = config_setting_get_member(g, "query");
+	config_setting_t *x = config_setting_get_member(g, "exclude");
+
+	if (query_line && q)
+		*query_line = (int)config_setting_source_line(q);
+	if (!x || !n)
+		return;
+	*exclude_lines = pb_xcalloc(n, sizeof **exclude_lines);
+	if (config_setting_type(x) == CONFIG_TYPE_STRING) {
+		(*exclude_lines)[0] = (int)config_setting_source_line(x);
+		return;
+	}
+	for (size_t i = 0; i < n && i < (size_t)config_setting_length(x); i++)
+		(*exclude_lines)[i] =
+			(int)config_setting_source_line(config_setting_get_elem(x, (unsigned)i));
+}
+
 /* Walks a list of groups (subscribers, topics) into a freshly allocated array. */
 static int
 store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
@@ -612,6 +635,13 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 		/* A bad subscriber or topic is recorded; the next one is still checked. */
 		if (pb_cfg_walk(L, e, inner, elem, kp.data) < 0)
 			bad = -1;
+		else if (inner == KS_SUB)
+			rule_lines(e, NULL, &((struct pb_subscriber *)elem)->exclude_lines,
+				   ((struct pb_subscriber *)elem)->n_exclude);
+		else
+			rule_lines(e, &((struct pb_topic *)elem)->query_line,
+				   &((struct pb_topic *)elem)->exclude_lines,
+				   ((struct pb_topic *)elem)->n_exclude);
 		pb_buf_free(&kp);
 	}
 	return bad;

@@ -92,13 +92,30 @@ struct where {
 	size_t elem;                     /* exclude N (from 1), 0 = not a list element */
 };
 
+/* The line of the rule itself when the loader knew it, else its topic's or subscriber's. */
+static int
+where_line(const struct where *w)
+{
+	int line = 0;
+
+	if (w->topic && strcmp(w->key, "query") == 0) {
+		line = w->topic->query_line;
+	} else if (strcmp(w->key, "exclude") == 0 && w->elem) {
+		const int *lines = w->topic ? w->topic->exclude_lines : w->sub->exclude_lines;
+
+		line = lines ? lines[w->elem - 1] : 0;
+	}
+	if (line > 0)
+		return line;
+	return w->topic ? w->topic->line : w->sub->line;
+}
+
 static void
 put_where(struct report *R, const struct where *w, int warning)
 {
 	pb_buf_printf(R->out, "%s%s%s:%d: subscribers.[%zu].", R->prefix,
 		      warning ? "warning: " : "",
-		      w->sub->file ? w->sub->file : R->cfg->path, w->topic ? w->topic->line
-		      : w->sub->line, w->si);
+		      w->sub->file ? w->sub->file : R->cfg->path, where_line(w), w->si);
 	if (w->topic)
 		pb_buf_printf(R->out, "topics.[%zu].", w->ti);
 	pb_buf_printf(R->out, "%s: subscriber %s", w->key, w->sub->name);

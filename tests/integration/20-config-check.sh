@@ -90,7 +90,7 @@ subscribers = ( { name = "a";
              { name = "broken";
                query = "ti:(nerf OR"; } ); } );
 EOC
-expect_error rule "$tmp/rule.conf:4: subscribers.[0].topics.[1].query: subscriber a, topic broken, column"
+expect_error rule "$tmp/rule.conf:5: subscribers.[0].topics.[1].query: subscriber a, topic broken, column"
 grep -q '^ *^$' "$tmp/err" || fail "rule: no caret line in: $(cat "$tmp/err")"
 grep -qx 'ti:(nerf OR' "$tmp/err" || fail "rule: the query is not shown"
 

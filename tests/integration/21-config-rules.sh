@@ -72,7 +72,7 @@ subscribers = (
 EOC
 check rules
 [ $rc -eq 78 ] || fail "rules: exit $rc, want 78"
-has rules "$tmp/rules.conf:3: subscribers.[0].exclude: subscriber a, exclude 1, column 4: unclosed '('"
+has rules "$tmp/rules.conf:4: subscribers.[0].exclude: subscriber a, exclude 1, column 4: unclosed '('"
 has rules "$tmp/rules.conf:6: subscribers.[0].topics.[1].query: subscriber a, topic Bad, column 10: 'OR' needs a term after it"
 has rules "$tmp/rules.conf:9: subscribers.[1].topics.[0].query: subscriber b, topic Open, column 4: unterminated phrase"
 has rules "paperboy: 3 errors in the rules"

@@ -205,6 +205,23 @@ static const struct {
 	{ "NOT of everything fetched",
 	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"ti:x AND NOT cat:cs.*\"; } ); }",
 	  0, 1, "can never match" },
+	/* a rule is named at its own line, not its subscriber's or topic's (line 3) */
+	{ "a query's own line",
+	  "{ name = \"a\";\n  topics = ( { name = \"t\";\n    include_cross = true;\n"
+	  "    query = \"ti:(x\"; } ); }", 1, 0,
+	  "paperboy: PATH:6: subscribers.[0].topics.[0].query: subscriber a, topic t, column 4: "
+	  "unclosed '('" },
+	{ "an exclusion's own line",
+	  "{ name = \"a\";\n  exclude = [ \"x\",\n    \"ti:(survey\" ];\n"
+	  "  topics = ( { name = \"t\"; query = \"x\"; } ); }", 1, 0,
+	  "paperboy: PATH:5: subscribers.[0].exclude: subscriber a, exclude 2, column 4:" },
+	{ "a topic's exclusion's own line",
+	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"x\";\n"
+	  "    exclude = \"ti:(survey\"; } ); }", 1, 0,
+	  "paperboy: PATH:4: subscribers.[0].topics.[0].exclude: subscriber a, topic t, exclude 1," },
+	{ "a warning at the query's line",
+	  "{ name = \"a\"; topics = ( { name = \"t\";\n\n    query = \"ti:x OR cat:quantph\"; } ); }",
+	  0, 1, "warning: PATH:5: subscribers.[0].topics.[0].query: subscriber a, topic t, column 9:" },
 	{ "excluding the fetched category is not a reach problem for an exclusion",
 	  "{ name = \"a\"; exclude = \"cat:cs.RO\"; topics = ( { name = \"t\"; query = \"x\"; } ); }",
 	  0, 0, NULL },
