@@ -147,6 +147,7 @@ struct splitter {
 	size_t n, limit;
 	int mode;
 	int bytes;              /* M_MD: the limit counts bytes, not UTF-16 units */
+	size_t sp_from, sp_to;  /* M_MD: [sp_from, sp_to) is spaces and tabs only */
 	struct pb_parts *out;
 	size_t added;
 	/* open tags: their opening tag spans */
@@ -198,6 +199,45 @@ sentence_end(const char *s, size_t start, size_t i)
 		       memcmp(p, "？", 3) == 0 || memcmp(p, "；", 3) == 0;
 	}
 	return 0;
+}
+
+/* Whether Markdown text at i, past spaces, opens a block: a list item ("- ", "+ ", "* ",
+ * "1986. ", "3) "), a heading ("# "), a quote (">") or a code fence. Inside a line it is
+ * text; at the start of a message, where a cut inside the line puts it, a chat shows a list
+ * or a heading. The robot dialects (WeCom, DingTalk) take no backslash escapes, so the cut
+ * goes elsewhere instead. */
+static int
+md_block_start(struct splitter *sp, size_t i)
+{
+	const char *s = sp->s;
+	size_t n = sp->n, j;
+
+	/* the text after a run of spaces, found once for the whole run */
+	if (!(sp->sp_from <= i && i <= sp->sp_to)) {
+		for (sp->sp_from = j = i; j < n && (s[j] == ' ' || s[j] == '\t'); j++)
+			;
+		sp->sp_to = j;
+	}
+	i = sp->sp_to;
+	if (i >= n)
+		return 0;
+	if (s[i] == '>' || (n - i >= 3 && (memcmp(s + i, "```", 3) == 0 ||
+					   memcmp(s + i, "~~~", 3) == 0)))
+		return 1;
+	j = i;
+	if (s[i] == '-' || s[i] == '+' || s[i] == '*') {
+		j = i + 1;
+	} else if (s[i] == '#') {
+		while (j < n && j - i < 6 && s[j] == '#')
+			j++;
+	} else {
+		while (j < n && j - i < 10 && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j == i || j - i > 9 || j >= n || (s[j] != '.' && s[j] != ')'))
+			return 0;
+		j++;
+	}
+	return j >= n || s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r';
 }
 
 /* Emits the piece [start, cut) with reopened tags before and closing tags after. The stack
@@ -302,6 +342,9 @@ run(struct splitter *sp)
 		if (!(t.kind == TK_CHAR && is_ws(sp->s[t.start])))
 			visible++;
 		i = t.end;
+		/* a cut inside a line must not open the next piece with a list or a heading */
+		if (sp->mode == M_MD && sp->s[t.start] != '\n' && md_block_start(sp, i))
+			continue;
 		cand[B_CHAR] = i;
 		cand_units[B_CHAR] = units;
 		if (sp->s[t.start] == '\n') {
@@ -400,6 +443,7 @@ pb_md_split(const char *s, size_t n, size_t limit, int bytes, struct pb_parts *o
 	sp.limit = limit;
 	sp.mode = M_MD;
 	sp.bytes = bytes;
+	sp.sp_from = 1;   /* no run of spaces known yet */
 	sp.out = out;
 	return run(&sp);
 }

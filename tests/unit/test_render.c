@@ -752,6 +752,41 @@ test_split(void)
 		pb_parts_free(&p);
 		pb_buf_free(&raw);
 	}
+
+	/* Markdown: a cut inside a line never opens the next piece with "- ", "1986. " or "+ ",
+	 * which a chat would show as a list (the robot dialects take no escape for them). Words
+	 * of every length between the markers, so that some cut falls before each of them. */
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		static const char *const marks[] = { "-", "1986.", "+", "7)" };
+
+		for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
+			size_t starts = 0;
+
+			pb_buf_reset(&b);
+			for (int i = 0; i < 900; i++)
+				pb_buf_printf(&b, "%.*s %s ", 1 + i % 13, "abcdefghijklmn", marks[m]);
+			pb_md_split(b.data, b.len, 600, bytes, &p);
+			T_CHECK(p.n > 10);
+			for (size_t i = 0; i < p.n; i++) {
+				size_t l = strlen(marks[m]);
+
+				T_CHECK(strlen(p.v[i]) <= 600);
+				if (strncmp(p.v[i], marks[m], l) == 0 && p.v[i][l] == ' ')
+					starts++;
+			}
+			T_EQ_INT(starts, 0);
+			pb_parts_free(&p);
+		}
+	}
+	/* at the start of a line the renderer's own list items may open a piece */
+	pb_buf_reset(&b);
+	for (int i = 0; i < 200; i++)
+		pb_buf_puts(&b, "- an item of the list with a few words in it\n");
+	pb_md_split(b.data, b.len, 600, 1, &p);
+	T_CHECK(p.n > 5);
+	for (size_t i = 0; i < p.n; i++)
+		T_CHECK(strncmp(p.v[i], "- an item", 9) == 0);
+	pb_parts_free(&p);
 	pb_buf_free(&b);
 }
 
