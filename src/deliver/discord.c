@@ -4,8 +4,9 @@
  * "@everyone" or "<@123>" pings nobody, and the digest's many arXiv links do not each unfold a
  * preview. Discord answers 200 with the message; 429 with {"retry_after": seconds (a float),
  * "global": bool} and a Retry-After header; 400 {"code": 50035, "message": "Invalid Form Body",
- * "errors": {...}}, 401, 403 and 404 {"code": 10015, "message": "Unknown Webhook"} are final
- * (Discord asks that a webhook answering 404 is not used again); 5xx is worth another try.
+ * "errors": {...}}, 401, 403 and 404 {"code": 10015, "message": "Unknown Webhook"} are final,
+ * the last suppressing the webhook (Discord asks that a webhook answering 404 is not used
+ * again); 5xx is worth another try.
  * A webhook takes about 5 requests per 2 s and a channel 30 messages a minute: one message per
  * delivery.discord_interval_ms (2 s) per webhook, and at most 50 requests a second in all,
  * Discord's global limit for a client without a bot token.
@@ -191,12 +192,16 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, words.len ? ": " : "",
 		 pb_buf_str(&words));
 	pb_reason_copy(r->reason, sizeof r->reason, r->reason, strlen(r->reason));
-	if (status == 429 || status == 408 || status >= 500 || status == 0)
+	if (status == 429 || status == 408 || status >= 500 || status == 0) {
 		r->verdict = PB_V_TRANSIENT;
-	else
-		/* 400 Invalid Form Body, 401, 403 Missing Access, 404 Unknown Webhook (Discord asks
-		 * that it is not used again), and anything else that will not change by itself. */
+	} else {
+		/* 400 Invalid Form Body, 401, 403 Missing Access, 404 Unknown Webhook, and anything
+		 * else that will not change by itself. */
 		r->verdict = PB_V_PERMANENT;
+		/* 404: the webhook (or its thread) was deleted; Discord asks that it is not used
+		 * again. The destination is suppressed and costs no more requests. */
+		r->suppress = status == 404;
+	}
 out:
 	pb_buf_free(&detail);
 	pb_buf_free(&path);

@@ -6,7 +6,7 @@
 # readable, pinging nobody; sent to Discord's API v10 (an unversioned webhook URL reaches v6,
 # where a 429 counts milliseconds); 429 waited out for at least Discord's retry_after / ntfy's
 # Retry-After; 400/401/403/404 final with the services' words, shown by `status`, put back by
-# `retry`; 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
+# `retry`, a webhook gone (404) suppressed; 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
 # `preview --format discord|ntfy` one JSON body per line; `check` on good and bad keys.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -171,10 +171,14 @@ want = {"dunk": "HTTP 404: 10015 Unknown Webhook", "d401": "HTTP 401: 0 401: Una
 for sub, words in want.items():
     rs = rows[(sub, "discord")]
     assert rs[0][2] == 2 and rs[0][3] == words, (sub, rs)
-for hook in ("104/unknown", "105/unauth", "106/forbidden"):
+for hook in ("105/unauth", "106/forbidden"):
     n = len(arr("discord", "hook", hook))
-    parts = {"104/unknown": "dunk", "105/unauth": "d401", "106/forbidden": "d403"}[hook]
+    parts = {"105/unauth": "d401", "106/forbidden": "d403"}[hook]
     assert n == len(rows[(parts, "discord")]), (hook, n, "one request per part, none retried")
+# a webhook gone (404) is asked once: the parts after the first wait, paused, for a person
+assert len(arr("discord", "hook", "104/unknown")) == 1, arr("discord", "hook", "104/unknown")
+for part, n, st, err in rows[("dunk", "discord")]:
+    assert part == 1 or (st == 4 and err == "the destination is suppressed"), (part, st, err)
 
 # ntfy
 nok = [r for r in arr("ntfy", "topic", "ok_alice") if r["status"] == 200]
@@ -207,6 +211,17 @@ for key in (("drl", "discord"), ("dgl", "discord"), ("dflaky", "discord"), ("nli
 print("   delivered: %d discord, %d ntfy requests checked" %
       (len([r for r in log if r["kind"] == "discord"]), len(alln)))
 EOF
+
+# A webhook Discord says is gone (404) is suppressed, and only that one: the next run makes no
+# request to it.
+[ "$(sqlite3 "$T/state/paperboy.db" "select subscriber, channel, dest, reason from suppressions")" = \
+	"dunk|discord|webhook|HTTP 404: 10015 Unknown Webhook" ] ||
+	{ sqlite3 "$T/state/paperboy.db" "select * from suppressions" >&2; fail "404: not suppressed"; }
+n404=$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")
+pb run --only dunk --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run404.out" 2> "$T/run404.err" || true
+grep -q "event=run.suppressed .*subscriber=dunk" "$T/run404.err" ||
+	{ tail -n 20 "$T/run404.err" >&2; fail "404: the next run did not skip the webhook"; }
+[ "$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")" = "$n404" ] || fail "404: asked again"
 
 # status shows the final failures with the services' words; retry puts them back
 pb status --errors 10 > "$T/status.out" 2>&1 || true

@@ -40,11 +40,18 @@ test_discord_answers(void)
 	r = discord(404, "{\"message\": \"Unknown Webhook\", \"code\": 10015}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_STR(r.reason, "HTTP 404: 10015 Unknown Webhook");
+	/* a deleted webhook is suppressed: the next digests make no request to it */
+	T_EQ_INT(r.suppress, 1);
+	r = discord(404, "<html>Not Found</html>", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
 	r = discord(401, "{\"message\": \"401: Unauthorized\", \"code\": 0}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	T_EQ_STR(r.reason, "HTTP 401: 0 401: Unauthorized");
 	r = discord(403, "{\"message\": \"Missing Access\", \"code\": 50001}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = discord(400, "{\"message\": \"Invalid Form Body\", \"code\": 50035, \"errors\": "
 			 "{\"content\": {\"_errors\": [{\"code\": \"BASE_TYPE_MAX_LENGTH\", "
 			 "\"message\": \"Must be 2000 or fewer in length.\"}]}}}", NULL);
