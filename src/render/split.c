@@ -20,8 +20,9 @@ struct tok {
 
 enum { M_TELEGRAM, M_SLACK, M_MD };
 
-/* Boundaries, best first. */
-enum { B_PARA, B_LINE, B_SENT, B_WORD, B_CHAR, B_COUNT };
+/* Boundaries, best first: before a Markdown heading (between papers), a paragraph, a line,
+ * a sentence, a word, a character. */
+enum { B_HEAD, B_PARA, B_LINE, B_SENT, B_WORD, B_CHAR, B_COUNT };
 
 #define MAX_STACK 32
 
@@ -240,6 +241,25 @@ md_block_start(struct splitter *sp, size_t i)
 	return j >= n || s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r';
 }
 
+/* Whether the last line with text before position e (from start on) is a Markdown heading
+ * or a label wholly in bold ("**Abstract:**"): it announces what follows, and a piece must
+ * not end with it, the paper's title or "Abstract:" at the foot of one message and what they
+ * introduce in the next. */
+static int
+md_keep_with_next(const char *s, size_t start, size_t e)
+{
+	size_t ls;
+
+	while (e > start && is_ws(s[e - 1]))
+		e--;
+	for (ls = e; ls > start && s[ls - 1] != '\n'; ls--)
+		;
+	if (e == ls)
+		return 0;
+	return s[ls] == '#' || (e - ls >= 5 && memcmp(s + ls, "**", 2) == 0 &&
+				memcmp(s + e - 2, "**", 2) == 0);
+}
+
 /* Emits the piece [start, cut) with reopened tags before and closing tags after. The stack
  * (sp->depth etc.) must describe the state at cut; reopen is the state at start. */
 static void
@@ -342,14 +362,19 @@ run(struct splitter *sp)
 		if (!(t.kind == TK_CHAR && is_ws(sp->s[t.start])))
 			visible++;
 		i = t.end;
-		/* a cut inside a line must not open the next piece with a list or a heading */
-		if (sp->mode == M_MD && sp->s[t.start] != '\n' && md_block_start(sp, i))
+		/* a cut inside a line must not open the next piece with a list or a heading, nor
+		 * one at a line's end close a piece with a heading or a label */
+		if (sp->mode == M_MD && (sp->s[t.start] != '\n' ? md_block_start(sp, i)
+				       : md_keep_with_next(sp->s, start, t.start)))
 			continue;
 		cand[B_CHAR] = i;
 		cand_units[B_CHAR] = units;
 		if (sp->s[t.start] == '\n') {
 			int b = t.start > start && sp->s[t.start - 1] == '\n' ? B_PARA : B_LINE;
 
+			/* Markdown: the best cut is before a heading, between papers */
+			if (sp->mode == M_MD && i < sp->n && sp->s[i] == '#')
+				b = B_HEAD;
 			cand[b] = i;
 			cand_units[b] = units;
 		} else if (sp->s[t.start] == ' ') {

@@ -778,6 +778,40 @@ test_split(void)
 			pb_parts_free(&p);
 		}
 	}
+	/* Markdown: a piece never ends with a heading or a label in bold, the title or
+	 * "Abstract:" of a paper in one message and what they announce in the next; papers
+	 * that fit whole go whole, each piece opening with a paper's heading. */
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		for (int words = 20; words <= 200; words += 60) {
+			pb_buf_reset(&b);
+			pb_buf_puts(&b, "# Digest\n\n## Papers\n\n");
+			for (int i = 0; i < 30; i++) {
+				pb_buf_printf(&b, "## [Paper %d](https://arxiv.org/abs/2411.%05d)\n\n"
+					      "**Authors:** A. Author, B. Author\n\n**Abstract:**\n\n",
+					      i, i);
+				for (int k = 0; k < words + i % 7 * 9; k++)
+					pb_buf_puts(&b, k % 9 == 8 ? "end. " : "word ");
+				pb_buf_puts(&b, "\n\n**Key Findings:**\n\n- one finding\n\n");
+			}
+			pb_md_split(b.data, b.len, 2000, bytes, &p);
+			T_CHECK(p.n > 2);
+			for (size_t i = 0; i < p.n; i++) {
+				const char *last = strrchr(p.v[i], '\n');
+				size_t l;
+
+				last = last ? last + 1 : p.v[i];
+				l = strlen(last);
+				T_CHECK(strlen(p.v[i]) <= 2000);
+				T_CHECK(last[0] != '#');
+				T_CHECK(!(l >= 4 && strncmp(last, "**", 2) == 0 &&
+					  strcmp(last + l - 2, "**") == 0));
+				/* papers of 20 words: several to a piece, never one cut */
+				if (words == 20 && i > 0)
+					T_CHECK(strncmp(p.v[i], "## [Paper ", 10) == 0);
+			}
+			pb_parts_free(&p);
+		}
+	}
 	/* at the start of a line the renderer's own list items may open a piece */
 	pb_buf_reset(&b);
 	for (int i = 0; i < 200; i++)
