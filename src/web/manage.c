@@ -24,46 +24,48 @@ struct mg {
 	const struct pb_web_req *req;
 	struct pb_web_resp *resp;
 	struct pb_token tok;
-	struct pb_config *cfg;       /* every subscriber, inactive ones too */
-	struct pb_sub_row *rows;
-	size_t n_rows;
+	/* The configuration this worker holds (every subscriber, inactive ones too, read again
+	 * by the server when the file or the stored subscribers change, the last good one kept
+	 * while the file does not load): reading the file and every stored subscriber again
+	 * for each page took seconds at tens of thousands. Only a check of settings (save, a
+	 * stored subscriber's preview) reads them. */
+	const struct pb_config *cfg;
 	const struct pb_subscriber *sub;
-	const struct pb_sub_row *row; /* NULL: active, no row */
+	struct pb_sub_row own;       /* the subscriber's row, when it has one */
+	const struct pb_sub_row *row; /* &own, or NULL: active, no row */
 };
 
-static const struct pb_sub_row *
-row_of(const struct mg *m, const char *name)
+/* Reads the subscriber's row into m->own. 0 / -1. */
+static int
+read_row(struct mg *m)
 {
-	for (size_t i = 0; i < m->n_rows; i++)
-		if (strcmp(m->rows[i].name, name) == 0)
-			return &m->rows[i];
-	return NULL;
+	int found;
+
+	pb_sub_row_clear(&m->own);
+	memset(&m->own, 0, sizeof m->own);
+	m->row = NULL;
+	if ((found = pb_sub_get(m->ctx->st, m->tok.subject, &m->own)) < 0)
+		return -1;
+	if (found)
+		m->row = &m->own;
+	return 0;
 }
 
-/* Reads the subscribers and rows again after a change, so the page shows what is stored. */
-static void
-refresh(struct mg *m)
+/* After a change, so the page shows what is stored: the row read again, and after new
+ * settings (settings) the configuration too. 0, or -1 when the subscriber is no longer in
+ * the configuration (m->sub is then NULL). */
+static int
+refresh(struct mg *m, int settings)
 {
-	struct pb_config *cfg;
-	struct pb_sub_row *rows;
-	size_t n;
-	const struct pb_subscriber *s;
-
-	pb_pages_reload(m->ctx);
-	if (pb_pages_load(m->ctx, &cfg, &rows, &n) < 0)
-		return;
-	if (!(s = pb_config_subscriber(cfg, m->sub->name))) {
-		pb_sub_rows_free(rows, n);
-		pb_config_free(cfg);
-		return;
+	if (settings) {
+		pb_pages_reload(m->ctx);   /* may free the configuration m->sub was in */
+		m->cfg = m->ctx->cfg;
+		if (!(m->sub = pb_config_subscriber(m->cfg, m->tok.subject)))
+			return -1;
 	}
-	pb_sub_rows_free(m->rows, m->n_rows);
-	pb_config_free(m->cfg);
-	m->cfg = cfg;
-	m->rows = rows;
-	m->n_rows = n;
-	m->sub = s;
-	m->row = row_of(m, s->name);
+	if (read_row(m) < 0)
+		pb_warn("web.manage", "error=%s", pb_q(pb_state_errmsg(m->ctx->st)));
+	return 0;
 }
 
 static const char *
@@ -315,12 +317,15 @@ unsubscribe(struct mg *m)
 	return put_state(m, "unsubscribed", "unsubscribed by the recipient (manage page)");
 }
 
-/* The settings of the form applied to the stored ones into *json (malloc'd); 0, or -1 with
- * why. */
+/* The settings of the form applied to the stored ones into *json (malloc'd); 0, -1 with
+ * why, or -2 when the configuration cannot be read to check them. */
 static int
 edited(struct mg *m, char **json, struct pb_buf *why)
 {
 	cJSON *obj = cJSON_Parse(m->row && m->row->settings ? m->row->settings : "");
+	struct pb_config *all = NULL;
+	struct pb_sub_row *rows = NULL;
+	size_t n_rows = 0;
 	int rc = -1;
 
 	*json = NULL;
@@ -331,14 +336,22 @@ edited(struct mg *m, char **json, struct pb_buf *why)
 	if (pb_pages_settings(obj, &m->req->form, why) < 0)
 		goto out;
 	*json = cJSON_PrintUnformatted(obj);
-	if (pb_cli_stored_validate(m->ctx->config_path, m->cfg, m->rows, m->n_rows,
-				   m->sub->name, *json, why) < 0) {
-		free(*json);
-		*json = NULL;
+	/* checked against the file and every stored subscriber as they are now */
+	if (pb_pages_load(m->ctx, &all, &rows, &n_rows) < 0) {
+		rc = -2;
 		goto out;
 	}
+	if (pb_cli_stored_validate(m->ctx->config_path, all, rows, n_rows, m->sub->name, *json,
+				   why) < 0)
+		goto out;
 	rc = 0;
 out:
+	if (rc < 0) {
+		free(*json);
+		*json = NULL;
+	}
+	pb_sub_rows_free(rows, n_rows);
+	pb_config_free(all);
 	cJSON_Delete(obj);
 	return rc;
 }
@@ -352,6 +365,7 @@ post(struct mg *m)
 	struct pb_config *one = NULL;
 	struct pb_config_error ce;
 	char *json = NULL;
+	int e;
 
 	if (!pb_csrf_ok(m->ctx, m->req, "manage", m->sub->name)) {
 		pb_web_form_expired(m->resp, "Open your manage link again.");
@@ -362,7 +376,9 @@ post(struct mg *m)
 	} else if (strcmp(action, "preview") == 0) {
 		if (!m->sub->stored) {
 			page(m, NULL, NULL, NULL, m->cfg, (size_t)(m->sub - m->cfg->subscribers));
-		} else if (edited(m, &json, &why) < 0) {
+		} else if ((e = edited(m, &json, &why)) == -2) {
+			goto unreadable;
+		} else if (e < 0) {
 			m->resp->status = 400;
 			page(m, NULL, why.data, &m->req->form, NULL, 0);
 		} else if (!(one = pb_config_load_stored(m->ctx->config_path,
@@ -373,10 +389,12 @@ post(struct mg *m)
 			page(m, "Not saved yet: this is what the latest announcement gives these "
 			     "topics.", NULL, &m->req->form, one, one->n_subscribers - 1);
 		}
-	} else if (strcmp(action, "save") == 0 && m->sub->stored) {
+	} else if (strcmp(action, "save") == 0 && m->sub->stored && m->row) {
 		struct pb_sub_row r = *m->row;
 
-		if (edited(m, &json, &why) < 0) {
+		if ((e = edited(m, &json, &why)) == -2)
+			goto unreadable;
+		if (e < 0) {
 			m->resp->status = 400;
 			page(m, NULL, why.data, &m->req->form, NULL, 0);
 			goto out;
@@ -385,20 +403,23 @@ post(struct mg *m)
 		if (pb_sub_put(m->ctx->st, &r) < 0)
 			goto fail;
 		pb_info("web.manage", "action=save subscriber=%s", pb_q(m->sub->name));
-		refresh(m);
-		page(m, "Saved. The next digest uses these settings.", NULL, &m->req->form, NULL,
-		     0);
+		if (refresh(m, 1) < 0)
+			pb_page_plain(m->resp, 200, "Saved", "Saved. The next digest uses these "
+				      "settings.");
+		else
+			page(m, "Saved. The next digest uses these settings.", NULL,
+			     &m->req->form, NULL, 0);
 	} else if (strcmp(action, "pause") == 0 && strcmp(state, "active") == 0) {
 		if (put_state(m, "paused", "paused by the recipient (manage page)") < 0)
 			goto fail;
 		pb_info("web.manage", "action=pause subscriber=%s", pb_q(m->sub->name));
-		refresh(m);
+		refresh(m, 0);
 		page(m, "Paused: nothing is sent until you resume.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "resume") == 0 && strcmp(state, "paused") == 0) {
 		if (put_state(m, "active", NULL) < 0)
 			goto fail;
 		pb_info("web.manage", "action=resume subscriber=%s", pb_q(m->sub->name));
-		refresh(m);
+		refresh(m, 0);
 		page(m, "Resumed: the next digest comes as before.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "stop") == 0 || strcmp(action, "restart") == 0) {
 		struct dest_find f = { pb_form_get(&m->req->form, "channel"),
@@ -418,7 +439,7 @@ post(struct mg *m)
 			goto fail;
 		pb_info("web.manage", "action=%s subscriber=%s channel=%s", action,
 			pb_q(m->sub->name), pb_q(f.channel));
-		refresh(m);
+		refresh(m, 0);
 		page(m, stop ? "Stopped: nothing more is sent there."
 			     : "Restarted: the next digest goes there again.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "resubscribe") == 0 && strcmp(state, "unsubscribed") == 0) {
@@ -429,13 +450,13 @@ post(struct mg *m)
 			goto fail;
 		}
 		pb_info("web.manage", "action=resubscribe subscriber=%s", pb_q(m->sub->name));
-		refresh(m);
+		refresh(m, 0);
 		page(m, "Subscribed again: the next digest comes as before.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "unsubscribe") == 0) {
 		if (unsubscribe(m) < 0)
 			goto fail;
 		pb_info("web.manage", "action=unsubscribe subscriber=%s", pb_q(m->sub->name));
-		refresh(m);
+		refresh(m, 0);
 		pb_page_plain(m->resp, 200, "Unsubscribed",
 			      "You are unsubscribed: nothing more is sent to you, by mail or chat.");
 	} else {
@@ -447,6 +468,10 @@ fail:
 	pb_buf_reset(&m->resp->body);
 	pb_page_plain(m->resp, 500, "Not saved", "The change could not be recorded; try again "
 		      "later.");
+	goto out;
+unreadable:
+	pb_page_plain(m->resp, 500, "Not available", "The service cannot read its configuration; "
+		      "try again later.");
 out:
 	pb_config_free(one);
 	free(json);
@@ -465,22 +490,21 @@ pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/m/"), pb_link_purpose(PB_LINK_MANAGE),
 			 &m.tok, resp) < 0 || pb_web_token_current(ctx, PB_LINK_MANAGE, &m.tok, resp) < 0)
 		return;
-	if (pb_pages_load(ctx, &m.cfg, &m.rows, &m.n_rows) < 0) {
-		pb_page_plain(resp, 500, "Not available", "The service cannot read its "
-			      "configuration; try again later.");
-		return;
-	}
+	m.cfg = ctx->cfg;
 	if (!(m.sub = pb_config_subscriber(m.cfg, m.tok.subject))) {
 		pb_page_plain(resp, 404, "Not found", "This subscription does not exist any "
 			      "more.");
-		goto out;
+		return;
 	}
-	m.row = row_of(&m, m.sub->name);
+	if (read_row(&m) < 0) {
+		pb_warn("web.manage", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
+		pb_page_plain(resp, 500, "Not available", "The service cannot read its state; try "
+			      "again later.");
+		return;
+	}
 	if (strcmp(req->method, "POST") == 0)
 		post(&m);
 	else
 		page(&m, NULL, NULL, NULL, NULL, 0);
-out:
-	pb_sub_rows_free(m.rows, m.n_rows);
-	pb_config_free(m.cfg);
+	pb_sub_row_clear(&m.own);
 }
