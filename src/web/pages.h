@@ -20,6 +20,9 @@ void pb_pages_set_mailer(pb_pages_mailer fn, void *arg);
 /* ---- shared by the pages (signup.c) ---- */
 #define PB_PAGES_MAX_TOPICS 10
 #define PB_PAGES_MAX_QUERY 1000
+/* The form's bound on max_papers: the configuration's (max_papers, 1 to 1000), so a cap set
+ * otherwise is not one the browser refuses to send back. */
+#define PB_PAGES_MAX_PAPERS 1000
 /* An address's links (confirmation, manage) carry it in their tokens: at most a token's
  * field, under the 254 an address may have. */
 #define PB_PAGES_MAX_ADDRESS PB_TOKEN_FIELD_MAX

@@ -266,6 +266,7 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 		int max_papers)
 {
 	static const char *const langs[][2] = { { "en", "English" }, { "zh", "中文 (Chinese)" } };
+	int listed = 0;
 
 	pb_buf_puts(&resp->body,
 		    "<label for=\"topics\">Topics, one a line: NAME = QUERY</label>\n"
@@ -280,14 +281,27 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 		    "<label for=\"language\">Language</label>\n"
 		    "<select id=\"language\" name=\"language\">");
 	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		int sel = language && strcmp(language, langs[i][0]) == 0;
+
+		listed |= sel;
 		pb_buf_printf(&resp->body, "<option value=\"%s\"%s>%s</option>", langs[i][0],
-			      language && strcmp(language, langs[i][0]) == 0 ? " selected" : "",
-			      langs[i][1]);
+			      sel ? " selected" : "", langs[i][1]);
+	}
+	/* A language the list does not name ("pt-BR" for the model's analyses, "zh-CN", set
+	 * with `subscriber edit`) is offered as it is and selected: without it the browser
+	 * sends the first option, and a save that only changed the topics made it English. */
+	if (language && *language && !listed) {
+		pb_buf_puts(&resp->body, "<option value=\"");
+		pb_esc_html_attr(&resp->body, language);
+		pb_buf_puts(&resp->body, "\" selected>");
+		pb_page_esc(resp, language);
+		pb_buf_puts(&resp->body, "</option>");
 	}
 	pb_buf_printf(&resp->body,
 		      "</select>\n<label for=\"max_papers\">At most this many papers a day</label>\n"
 		      "<input id=\"max_papers\" name=\"max_papers\" type=\"number\" min=\"1\" "
-		      "max=\"500\" value=\"%d\">\n", max_papers > 0 ? max_papers : 10);
+		      "max=\"%d\" value=\"%d\">\n", PB_PAGES_MAX_PAPERS,
+		      max_papers > 0 ? max_papers : 10);
 }
 
 /* ---- the sign-up ---- */

@@ -166,6 +166,47 @@ manage_post(struct pb_web_ctx *ctx, const char *path, const char *fields, const 
 	pb_buf_free(&b);
 }
 
+/* What a browser sends for the <select> named name in page: the option marked selected, or
+ * the first one when none is (into out; "" when there is no such select). */
+static const char *
+browser_select(const char *page, const char *name, char *out, size_t n)
+{
+	char pat[80];
+	const char *sel, *end, *opt, *first = NULL, *chosen = NULL;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof pat, "<select id=\"%s\" name=\"%s\">", name, name);
+	if (!page || !(sel = strstr(page, pat)) || !(end = strstr(sel, "</select>")))
+		return out;
+	for (opt = strstr(sel, "<option value=\""); opt && opt < end;
+	     opt = strstr(opt + 1, "<option value=\"")) {
+		const char *v = opt + strlen("<option value=\""), *close = strchr(v, '>');
+
+		if (!first)
+			first = v;
+		if (!chosen && close && strstr(v, "\" selected>") == close - strlen("\" selected"))
+			chosen = v;
+	}
+	if ((chosen = chosen ? chosen : first))
+		snprintf(out, n, "%.*s", (int)strcspn(chosen, "\""), chosen);
+	return out;
+}
+
+/* Whether a browser sends the number input named name of page as it is: its value within
+ * its min and max (a browser refuses to send the form otherwise). */
+static int
+browser_number_ok(const char *page, const char *name)
+{
+	char pat[80];
+	const char *in, *mn, *mx, *v;
+
+	snprintf(pat, sizeof pat, "<input id=\"%s\" name=\"%s\" type=\"number\"", name, name);
+	if (!page || !(in = strstr(page, pat)) || !(mn = strstr(in, "min=\"")) ||
+	    !(mx = strstr(in, "max=\"")) || !(v = strstr(in, "value=\"")))
+		return 0;
+	return atoi(v + 7) >= atoi(mn + 5) && atoi(v + 7) <= atoi(mx + 5);
+}
+
 static void
 signup_body(struct pb_buf *b, const char *csrf, const char *email, const char *topics)
 {
@@ -729,6 +770,53 @@ main(void)
 			fclose(f);
 		}
 		free(saved);
+	}
+
+	/* a stored subscriber with a language the form does not list (the model's analyses in
+	 * Portuguese) and a cap over 500, both within the configuration's bounds: the page offers
+	 * them as they are, and a save of the topics alone keeps them */
+	{
+		struct pb_sub_row pr = { 0 };
+		char lang[64];
+
+		pr.name = (char *)"pia";
+		pr.settings = (char *)"{\"name\":\"pia\",\"email\":[\"pia@example.org\"],"
+			      "\"language\":\"pt-BR\",\"max_papers\":800,\"topics\":[{\"name\":"
+			      "\"drift\",\"query\":\"ti:drift\"}]}";
+		pr.state = (char *)"active";
+		pr.source = (char *)"cli";
+		T_EQ_INT(pb_sub_put(ctx.st, &pr), 0);
+		pb_pages_reload(&ctx);
+		pb_buf_reset(&link);
+		T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "pia",
+				      "pia@example.org", pb_now()), 0);
+		call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		T_EQ_STR(browser_select(r.body.data, "language", lang, sizeof lang), "pt-BR");
+		T_CHECK(browser_number_ok(r.body.data, "max_papers"));
+		T_CHECK(strstr(r.body.data, "value=\"800\"") != NULL);
+		resp_free(&r);
+		pb_buf_reset(&body);
+		pb_buf_printf(&body, "action=save&topics=Drift%%3Dti%%3Adrift%%0AOutliers%%3Dti%%3A"
+			      "outlier&language=%s&max_papers=800", lang);
+		manage_post(&ctx, link.data, body.data, ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_STR(browser_select(r.body.data, "language", lang, sizeof lang), "pt-BR");
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "pia", &row), 1);
+		T_CHECK(row.settings && strstr(row.settings, "ti:outlier") &&
+			strstr(row.settings, "\"language\":\"pt-BR\"") &&
+			strstr(row.settings, "\"max_papers\":800"));
+		pb_sub_row_clear(&row);
+		/* a language sent back with an error is offered escaped */
+		manage_post(&ctx, link.data, "action=save&topics=a%3Dti%3Ax&language=x%22%3E%3Cb%3E",
+			    ok_csrf, &r);
+		T_EQ_INT(r.status, 400);
+		T_CHECK(strstr(r.body.data, "\"><b>") == NULL);
+		T_CHECK(strstr(r.body.data, "<option value=\"x&quot;&gt;&lt;b&gt;\" selected>") !=
+			NULL);
+		resp_free(&r);
 	}
 
 	pb_buf_free(&body);
