@@ -367,8 +367,19 @@ post(struct mg *m)
 	char *json = NULL;
 	int e;
 
+	/* The page again, with fresh csrf fields and the settings as they were sent (the
+	 * link's token says whose page it is): a reader who edited their topics for more than
+	 * the two hours keeps them. Nothing changes. */
 	if (!pb_csrf_ok(m->ctx, m->req, "manage", m->sub->name)) {
-		pb_web_form_expired(m->resp, "Open your manage link again.");
+		m->resp->status = 403;
+		if (action && m->sub->stored &&
+		    (strcmp(action, "save") == 0 || strcmp(action, "preview") == 0))
+			page(m, NULL, "This page was open too long, or the form did not come from "
+			     "this site: nothing was saved. Check it and press the button again.",
+			     &m->req->form, NULL, 0);
+		else
+			page(m, "This page was open too long, or the form did not come from this "
+			     "site: nothing changed. Press the button again.", NULL, NULL, NULL, 0);
 		return;
 	}
 	if (!action) {

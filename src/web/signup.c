@@ -546,7 +546,11 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	struct pb_sub_row orow = { 0 };
 
 	if (!pb_csrf_ok(ctx, req, "signup", "signup")) {
-		pb_web_form_expired(resp, "Reload the sign-up page and send it again.");
+		/* The form comes back as it was filled in, with a fresh csrf field: a reader
+		 * who took more than its two hours keeps what they wrote. Nothing is sent. */
+		resp->status = 403;
+		form_page(ctx, resp, f, "This form was open too long, or it did not come from "
+			  "this site: nothing was sent. Check it and press Sign up again.");
 		goto out;
 	}
 	if (!email || !address_ok(email)) {

@@ -207,6 +207,28 @@ browser_number_ok(const char *page, const char *name)
 	return atoi(v + 7) >= atoi(mn + 5) && atoi(v + 7) <= atoi(mx + 5);
 }
 
+/* A csrf field's value made for (form, subject) that expired a minute ago. */
+static const char *
+old_csrf(const struct pb_web_ctx *ctx, const char *form, const char *subject)
+{
+	static char tok[PB_TOKEN_MAX];
+	char subj[PB_TOKEN_FIELD_MAX + 2];
+
+	snprintf(subj, sizeof subj, "%s:%s", form, subject);
+	if (pb_token_make(&ctx->secret, "csrf", subj, NULL, pb_now() - 60, tok, sizeof tok) < 0)
+		tok[0] = '\0';
+	return tok;
+}
+
+/* Whether page carries a csrf field that checks now. */
+static int
+fresh_csrf(const struct pb_web_ctx *ctx, const char *page)
+{
+	struct pb_token t;
+
+	return pb_token_check(&ctx->secret, csrf_of(page), "csrf", pb_now(), &t) == PB_TOKEN_OK;
+}
+
 static void
 signup_body(struct pb_buf *b, const char *csrf, const char *email, const char *topics)
 {
@@ -316,6 +338,20 @@ main(void)
 	     "email=dave%40example.org&topics=a%3Dti%3Ax", &r);
 	T_EQ_INT(r.status, 403);
 	T_EQ_INT(mb.n, 0);
+	resp_free(&r);
+
+	/* a form open longer than its csrf's two hours: it comes back as filled in, with a
+	 * fresh csrf, and nothing is sent */
+	signup_body(&body, old_csrf(&ctx, "signup", "signup"), "dave@example.org",
+		    "Drift = ti:drift\nOutliers = ti:\"outlier <detection>\"");
+	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+	T_EQ_INT(r.status, 403);
+	T_EQ_INT(mb.tries, 0);
+	T_CHECK(strstr(r.body.data, "open too long") != NULL);
+	T_CHECK(strstr(r.body.data, "value=\"dave@example.org\"") != NULL);
+	T_CHECK(strstr(r.body.data, "Drift = ti:drift\nOutliers = ti:&quot;outlier "
+				    "&lt;detection&gt;&quot;</textarea>") != NULL);
+	T_CHECK(fresh_csrf(&ctx, r.body.data));
 	resp_free(&r);
 
 	/* a rule error: its column, the query echoed escaped with the place marked */
@@ -808,6 +844,25 @@ main(void)
 		T_CHECK(row.settings && strstr(row.settings, "ti:outlier") &&
 			strstr(row.settings, "\"language\":\"pt-BR\"") &&
 			strstr(row.settings, "\"max_papers\":800"));
+		pb_sub_row_clear(&row);
+		/* the page open longer than its csrf's two hours: the edited topics come back
+		 * with a fresh csrf, nothing saved; a button's press, nothing changed */
+		manage_post(&ctx, link.data, "action=save&topics=Fresh%3Dti%3Afresh&language=pt-BR"
+			    "&max_papers=800", old_csrf(&ctx, "manage", "pia"), &r);
+		T_EQ_INT(r.status, 403);
+		T_CHECK(strstr(r.body.data, "open too long") != NULL);
+		T_CHECK(strstr(r.body.data, "Fresh=ti:fresh</textarea>") != NULL);
+		T_CHECK(fresh_csrf(&ctx, r.body.data));
+		resp_free(&r);
+		manage_post(&ctx, link.data, "action=pause", old_csrf(&ctx, "manage", "pia"), &r);
+		T_EQ_INT(r.status, 403);
+		T_CHECK(strstr(r.body.data, "nothing changed") != NULL);
+		T_CHECK(strstr(r.body.data, "<span id=\"state\">active</span>") != NULL);
+		T_CHECK(fresh_csrf(&ctx, r.body.data));
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "pia", &row), 1);
+		T_EQ_STR(row.state, "active");
+		T_CHECK(row.settings && !strstr(row.settings, "ti:fresh"));
 		pb_sub_row_clear(&row);
 		/* a language sent back with an error is offered escaped */
 		manage_post(&ctx, link.data, "action=save&topics=a%3Dti%3Ax&language=x%22%3E%3Cb%3E",
