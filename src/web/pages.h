@@ -34,7 +34,9 @@ int pb_pages_load(struct pb_web_ctx *ctx, struct pb_config **cfg, struct pb_sub_
 /* Replaces ctx->cfg by a fresh load (inactive subscribers kept) after a change. */
 void pb_pages_reload(struct pb_web_ctx *ctx);
 /* Sets obj's "topics", "language" and "max_papers" from the form's topics ("NAME = QUERY" a
- * line), language and max_papers fields. 0, or -1 with why (said for the reader). */
+ * line), language and max_papers fields; a topic of obj keeps its other keys under its name,
+ * and one without a query (likes alone, not in the form) stays. 0, or -1 with why (said for
+ * the reader). */
 int pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why);
 /* Appends the error box: the reason (escaped, in <pre>: the rules' findings carry their
  * caret line) and, for each query of topics_text that does not parse, the query echoed

@@ -116,9 +116,26 @@ trim(char *s)
 	return s;
 }
 
+/* The topic named name in the JSON array topics, or NULL. */
+static cJSON *
+old_topic(const cJSON *topics, const char *name)
+{
+	for (cJSON *t = cJSON_IsArray(topics) ? topics->child : NULL; t; t = t->next) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(t, "name");
+
+		if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
 int
 pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why)
 {
+	/* The form shows a topic's name and query alone: what else a topic has (exclude,
+	 * follow_authors, likes, rank, ...) is kept by its name, and a topic of likes alone,
+	 * which the form does not show, stays. */
+	const cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, "topics");
 	const char *text = pb_form_get(f, "topics"), *lang = pb_form_get(f, "language");
 	const char *max = pb_form_get(f, "max_papers");
 	cJSON *a = cJSON_CreateArray();
@@ -153,8 +170,11 @@ pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why)
 				      PB_PAGES_MAX_QUERY);
 			goto out;
 		}
-		cJSON *t = cJSON_CreateObject();
+		cJSON *t = old_topic(old, name);
 
+		t = t ? cJSON_Duplicate(t, 1) : cJSON_CreateObject();
+		cJSON_DeleteItemFromObjectCaseSensitive(t, "name");
+		cJSON_DeleteItemFromObjectCaseSensitive(t, "query");
 		cJSON_AddStringToObject(t, "name", name);
 		cJSON_AddStringToObject(t, "query", query);
 		cJSON_AddItemToArray(a, t);
@@ -162,6 +182,14 @@ pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why)
 	if (!n) {
 		pb_buf_puts(why, "give at least one topic");
 		goto out;
+	}
+	/* a topic ranked by its likes alone has no line in the form: it stays */
+	for (cJSON *t = cJSON_IsArray(old) ? old->child : NULL; t; t = t->next) {
+		cJSON *nm = cJSON_GetObjectItemCaseSensitive(t, "name");
+
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "query")) &&
+		    cJSON_IsString(nm) && !old_topic(a, nm->valuestring))
+			cJSON_AddItemToArray(a, cJSON_Duplicate(t, 1));
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "topics");
 	cJSON_AddItemToObject(obj, "topics", a);

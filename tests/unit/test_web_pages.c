@@ -874,6 +874,43 @@ main(void)
 		resp_free(&r);
 	}
 
+	/* the form shows a topic's name and query alone: a save keeps what else a topic has
+	 * (cross-lists off for one) and a topic of likes alone, which it does not show */
+	{
+		struct pb_sub_row lr = { 0 };
+
+		lr.name = (char *)"lia";
+		lr.settings = (char *)"{\"name\":\"lia\",\"email\":[\"lia@example.org\"],"
+			      "\"like\":[\"2401.01234\"],\"topics\":[{\"name\":\"drift\","
+			      "\"query\":\"ti:drift\",\"include_cross\":false},{\"name\":\"near\"}]}";
+		lr.state = (char *)"active";
+		lr.source = (char *)"cli";
+		T_EQ_INT(pb_sub_put(ctx.st, &lr), 0);
+		pb_pages_reload(&ctx);
+		pb_buf_reset(&link);
+		T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_MANAGE, "lia",
+				      "lia@example.org", pb_now()), 0);
+		call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, ">drift = ti:drift\n</textarea>") != NULL);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		manage_post(&ctx, link.data, "action=save&topics=drift%3Dti%3Adrift%0Aflow%3Dti%3A"
+			    "flow&language=en&max_papers=5", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "lia", &row), 1);
+		T_CHECK(row.settings && strstr(row.settings, "{\"include_cross\":false,\"name\":"
+						  "\"drift\",\"query\":\"ti:drift\"}") &&
+			strstr(row.settings, "{\"name\":\"flow\",\"query\":\"ti:flow\"}") &&
+			strstr(row.settings, "{\"name\":\"near\"}") &&
+			strstr(row.settings, "\"max_papers\":5"));
+		pb_sub_row_clear(&row);
+		/* the saved subscriber loads with all three */
+		T_CHECK(pb_config_subscriber(ctx.cfg, "lia") &&
+			pb_config_subscriber(ctx.cfg, "lia")->n_topics == 3);
+	}
+
 	pb_buf_free(&body);
 	pb_buf_free(&link);
 	pb_buf_free(&mb.last);
