@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "paperboy/buf.h"
 
-#define MAX_DEPTH 4   /* subscriber, topics list, topic, a topic's list */
+#define MAX_DEPTH 5   /* a subscriber's keys 2, a topic 3, its keys 4, their lists' elements 5 */
 
 static int
 add_value(config_setting_t *parent, const char *name, const cJSON *v, int depth, char *msg,

@@ -214,6 +214,22 @@ test_load(void)
 	T_CHECK(strstr(load_one("mail.conf", "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":1}}}}}"),
 		       "nested too deeply"));
 	T_CHECK(strstr(load_one("mail.conf", "not json"), "not JSON"));
+	/* a topic's own lists (exclude, like, follow_authors), as the file has them */
+	T_EQ_STR(load_one("mail.conf", "{\"name\":\"a\",\"topics\":[{\"name\":\"t\","
+			  "\"query\":\"abs:robot\",\"exclude\":[\"ti:survey\",\"ti:review\"],"
+			  "\"follow_authors\":[\"Plenio, M\"]}]}"), "ok");
+	j = "{\"name\":\"b\",\"email\":\"b@example.org\",\"topics\":[{\"name\":\"t\","
+	    "\"query\":\"abs:robot\",\"exclude\":[\"ti:survey\"]}]}";
+	cfg = pb_config_load_stored(path_of("mail.conf"), &j, 1, &ce);
+	T_CHECK(cfg != NULL);
+	if (cfg) {
+		const struct pb_subscriber *s = pb_config_subscriber(cfg, "b");
+
+		T_CHECK(s && s->n_topics == 1 && s->topics[0].n_exclude == 1);
+		if (s && s->n_topics == 1 && s->topics[0].n_exclude == 1)
+			T_EQ_STR(s->topics[0].exclude[0], "ti:survey");
+		pb_config_free(cfg);
+	}
 }
 
 static void
