@@ -72,7 +72,9 @@ void ft_cut(struct pb_buf *b, size_t max);
 /* Sections from plain text (a PDF's pages, "\f" between pages): lines like "1 Introduction",
  * "4. Experiments", "Conclusion" open sections, the text after "References" is skipped until
  * an appendix heading, captions ("Figure 2: ...", "Table 1: ...") become figures and tables,
- * code links found in the text are listed. Bounded like everything else. */
+ * code links found in the text are listed; a running head or foot (a line at the top or the
+ * bottom of at least three pages and a quarter of them, the page number in it aside) is left
+ * out. Bounded like everything else. */
 void ft_text_sections(struct ftb *b, const char *text, size_t len);
 
 /* A document read in a child process (child.c): body(arg, fd) runs there and writes records

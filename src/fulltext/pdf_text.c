@@ -2,11 +2,13 @@
  * "4. Experiments", "V. CONCLUSION", "Conclusion"), paragraphs joined across line breaks
  * and hyphens, captions, code links. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ft_int.h"
+#include "paperboy/hash.h"
 
 #define LINE_MAX_BYTES 4096
 
@@ -365,14 +367,217 @@ line(struct tx *x, const char *l, size_t n)
 	x->prev_len = n;
 }
 
+/* ---- running heads and feet ---- */
+
+/* A line at the top or the bottom of a page (one of its first or last EDGE_LINES lines with
+ * something on them) that comes back at an edge of RUN_MIN_PAGES pages or more, and of a
+ * quarter of the pages at least, is the journal's or the conference's running head or foot
+ * ("Published as a conference paper at ICLR 2025", "IEEE TRANSACTIONS ON ..., VOL. 14,
+ * 2021 3", "Preprint. Under review."), with the page's number in it or not. It is not the
+ * paper's text: left in, it landed inside the sentence that goes on over the page. */
+#define EDGE_LINES 2
+#define RUN_MIN_PAGES 3
+#define RUN_MAX_LINE 200
+#define RUN_MAX_PAGES 1000
+
+struct edge {
+	size_t start;                /* where the line starts in the text */
+	int page;
+	uint64_t hash;
+	char *norm;                  /* its words, each run of digits '#', runs of space one */
+	size_t first;                /* the first edge line of the same form */
+	size_t pages;                /* on the first: the pages that have the form at an edge */
+	int last_page;               /* on the first: the last of them */
+};
+
+struct edges {
+	struct edge *v;
+	size_t n, cap;
+	size_t *drop;                /* starts of the lines to leave out, ascending */
+	size_t n_drop;
+};
+
+/* The line's form for comparing, or NULL when it has too few letters to tell by. */
+static char *
+edge_norm(const char *l, size_t n)
+{
+	struct pb_buf b = { 0 };
+	size_t letters = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)l[i];
+
+		if (isdigit(c)) {
+			while (i + 1 < n && isdigit((unsigned char)l[i + 1]))
+				i++;
+			pb_buf_putc(&b, '#');
+		} else if (isspace(c)) {
+			if (b.len && b.data[b.len - 1] != ' ')
+				pb_buf_putc(&b, ' ');
+		} else {
+			if (isalpha(c) || c >= 0x80)
+				letters++;
+			pb_buf_putc(&b, (char)c);
+		}
+	}
+	if (letters < 4) {
+		pb_buf_free(&b);
+		return NULL;
+	}
+	return pb_buf_detach(&b);
+}
+
+static void
+edge_add(struct edges *ed, const char *text, size_t s, size_t e, int page)
+{
+	char *norm = edge_norm(text + s, e - s);
+
+	if (!norm)
+		return;
+	if (ed->n == ed->cap) {
+		ed->cap = ed->cap ? 2 * ed->cap : 64;
+		ed->v = pb_xreallocarray(ed->v, ed->cap, sizeof *ed->v);
+	}
+	ed->v[ed->n++] = (struct edge){ s, page, pb_fnv1a64_str(norm), norm, 0, 0, -1 };
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The lines at the edges of each page of text ("\f" between pages). */
+static int
+edge_lines(const char *text, size_t len, struct edges *ed)
+{
+	size_t i = 0;
+	int page = 0, pages = 0;
+
+	while (i < len && page < RUN_MAX_PAGES) {
+		size_t head[EDGE_LINES], tail[EDGE_LINES], tail_end[EDGE_LINES], head_end[EDGE_LINES];
+		size_t n_lines = 0, n_head = 0, p = i;
+
+		while (p < len && text[p] != '\f') {
+			size_t e = p, a = p, z;
+
+			while (e < len && text[e] != '\n' && text[e] != '\f')
+				e++;
+			while (a < e && isspace((unsigned char)text[a]))
+				a++;
+			for (z = e; z > a && isspace((unsigned char)text[z - 1]); z--)
+				;
+			if (a < z) {
+				/* a long line is nobody's running head: kept as SIZE_MAX */
+				size_t s = z - a <= RUN_MAX_LINE ? p : SIZE_MAX;
+
+				if (n_head < EDGE_LINES) {
+					head[n_head] = s;
+					head_end[n_head++] = e;
+				}
+				tail[n_lines % EDGE_LINES] = s;
+				tail_end[n_lines % EDGE_LINES] = e;
+				n_lines++;
+			}
+			p = e < len && text[e] == '\n' ? e + 1 : e;
+		}
+		for (size_t k = 0; k < n_head; k++)
+			if (head[k] != SIZE_MAX)
+				edge_add(ed, text, head[k], head_end[k], page);
+		for (size_t k = n_lines > EDGE_LINES ? n_lines - EDGE_LINES : 0; k < n_lines; k++) {
+			size_t s = tail[k % EDGE_LINES];
+			int dup = 0;
+
+			for (size_t h = 0; h < n_head; h++)
+				dup |= head[h] == s;
+			if (s != SIZE_MAX && !dup)
+				edge_add(ed, text, s, tail_end[k % EDGE_LINES], page);
+		}
+		pages += n_lines > 0;
+		page++;
+		i = p < len ? p + 1 : p;
+	}
+	return pages;
+}
+
+/* Finds the running heads and feet of text: ed->drop lists the lines to leave out. */
+static void
+running_lines(const char *text, size_t len, struct edges *ed)
+{
+	int pages;
+
+	memset(ed, 0, sizeof *ed);
+	pages = edge_lines(text, len, ed);
+	if (pages < RUN_MIN_PAGES)
+		return;
+	/* the edges come page by page: a form's pages are counted on its first line */
+	for (size_t a = 0; a < ed->n; a++) {
+		struct edge *e = &ed->v[a], *f;
+		size_t b = 0;
+
+		while (b < a && (ed->v[b].hash != e->hash || strcmp(ed->v[b].norm, e->norm) != 0))
+			b++;
+		e->first = b;
+		f = &ed->v[b];
+		if (f->last_page != e->page) {
+			f->last_page = e->page;
+			f->pages++;
+		}
+	}
+	for (size_t a = 0; a < ed->n; a++) {
+		const struct edge *f = &ed->v[ed->v[a].first];
+
+		if (f->pages >= RUN_MIN_PAGES && f->pages * 4 >= (size_t)pages) {
+			if (!ed->drop)
+				ed->drop = pb_xcalloc(ed->n, sizeof *ed->drop);
+			ed->drop[ed->n_drop++] = ed->v[a].start;
+		}
+	}
+	if (ed->n_drop)
+		qsort(ed->drop, ed->n_drop, sizeof *ed->drop, cmp_size);
+}
+
+/* Is the line starting at start a running head or foot? */
+static int
+running(const struct edges *ed, size_t start)
+{
+	size_t lo = 0, hi = ed->n_drop;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ed->drop[mid] == start)
+			return 1;
+		if (ed->drop[mid] < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static void
+edges_free(struct edges *ed)
+{
+	for (size_t i = 0; i < ed->n; i++)
+		free(ed->v[i].norm);
+	free(ed->v);
+	free(ed->drop);
+	memset(ed, 0, sizeof *ed);
+}
+
 void
 ft_text_sections(struct ftb *b, const char *text, size_t len)
 {
 	struct tx x;
+	struct edges ed;
 	size_t i = 0;
 
 	memset(&x, 0, sizeof x);
 	x.b = b;
+	running_lines(text, len, &ed);
 	while (i < len) {
 		size_t e = i, j, k;
 
@@ -388,7 +593,7 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 				;
 			while (a < k && isspace((unsigned char)text[a]))
 				a++;
-			if (a >= k)
+			if (a >= k || running(&ed, j))
 				continue;
 			if (!x.next) {
 				x.next = text + a;
@@ -398,7 +603,8 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 				break;
 			}
 		}
-		line(&x, text + i, e - i);
+		if (!running(&ed, i))
+			line(&x, text + i, e - i);
 		if (e < len && text[e] == '\f') {
 			/* A page ends: a paragraph may go on, but not across a caption. */
 			if (x.caption)
@@ -420,4 +626,5 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 	}
 	pb_buf_free(&x.para);
 	pb_buf_free(&x.front);
+	edges_free(&ed);
 }
