@@ -10,7 +10,7 @@ enum pb_llm_status {
 	PB_LLM_MALFORMED,       /* not JSON, or not the shape of a chat completion */
 	PB_LLM_EMPTY,           /* no content, or only blanks */
 	PB_LLM_REFUSED,         /* a "refusal" field, or finish_reason "content_filter" */
-	PB_LLM_API_ERROR,       /* an {"error": {...}} object */
+	PB_LLM_API_ERROR,       /* an {"error": {...}} object, or vLLM's {"object": "error", ...} */
 	PB_LLM_TRUNCATED,       /* finish_reason "length": the answer was cut off at max_tokens */
 };
 
@@ -34,6 +34,12 @@ char *pb_llm_request(const char *model, double temperature, int max_tokens, cons
 enum pb_llm_status pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why,
 				size_t whylen);
 void pb_llm_answer_free(struct pb_llm_answer *a);   /* accepts NULL */
+/* 1 when an error body of len bytes says the request does not fit the model's context (the
+ * prompt and max_tokens together): OpenAI's code "context_length_exceeded", llama.cpp's type
+ * "exceed_context_size_error", vLLM's "This model's maximum context length is ..." (in its
+ * own {"object": "error", "message": ...} form, which pb_llm_parse reads as an API error
+ * too), and the like in the message. 0 otherwise: another error, or not JSON. */
+int pb_llm_context_exceeded(const char *body, size_t len);
 const char *pb_llm_status_name(enum pb_llm_status s);
 
 /* A prompt file: everything before a line that is exactly "---" is the system message, the rest

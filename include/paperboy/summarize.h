@@ -56,7 +56,11 @@ void pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltex
  * message>", "no answer: <network error>", "not JSON", "no choices", "empty content",
  * "refusal: ...", "API error: ...", and once the model is left alone: "deadline reached",
  * "daily token budget spent", "model failed repeatedly", "the model refuses the API key",
- * "no such model or endpoint", "rate limited by the model (429), waiting N s". */
+ * "no such model or endpoint", "rate limited by the model (429), waiting N s". A request the
+ * model refuses as longer than its context (pb_llm_context_exceeded) is made again shorter
+ * and sent again, logged summary.shorter, not counted as a failure: an analysis with a quarter
+ * of its excerpt, then without it (cached as one from the abstract); a summary with a quarter
+ * of its list of papers; as short as it gets, it falls back. */
 int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *papers,
 			  const struct pb_selection *sel, size_t n_sel);
 

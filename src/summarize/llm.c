@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cJSON.h>
 
@@ -145,6 +146,13 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 	}
 	a->total_tokens = usage_tokens(root);
 	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (!err || cJSON_IsNull(err)) {
+		/* vLLM's own error form: {"object": "error", "message": "...", "code": 400} */
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "object");
+
+		if (cJSON_IsString(o) && strcmp(o->valuestring, "error") == 0)
+			err = root;
+	}
 	if (err && !cJSON_IsNull(err)) {
 		const cJSON *m = cJSON_IsObject(err) ? cJSON_GetObjectItemCaseSensitive(err, "message")
 						     : err;
@@ -228,6 +236,50 @@ out:
 	pb_buf_free(&text);
 	cJSON_Delete(root);
 	return st;
+}
+
+/* Case-insensitive strstr for ASCII words. */
+static int
+has_words(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+pb_llm_context_exceeded(const char *body, size_t len)
+{
+	static const char *const says[] = {
+		"maximum context length", "context length exceeded", "context_length_exceeded",
+		"exceeds the available context size", "exceed context window",
+		"exceeds the context window", "context window of", "prompt is too long",
+		"input is too long", "too many tokens",
+	};
+	cJSON *root;
+	const cJSON *err, *m, *c, *t;
+	int yes = 0;
+
+	if (!body || !len || !(root = cJSON_ParseWithLength(body, len)))
+		return 0;
+	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (!cJSON_IsObject(err))
+		err = root;     /* vLLM's form, or {"error": "..."} (Ollama) */
+	c = cJSON_GetObjectItemCaseSensitive(err, "code");
+	t = cJSON_GetObjectItemCaseSensitive(err, "type");
+	m = cJSON_IsString(err) ? err : cJSON_GetObjectItemCaseSensitive(err, "message");
+	if (!cJSON_IsString(m))
+		m = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if ((cJSON_IsString(c) && strcmp(c->valuestring, "context_length_exceeded") == 0) ||
+	    (cJSON_IsString(t) && strcmp(t->valuestring, "exceed_context_size_error") == 0))
+		yes = 1;
+	for (size_t i = 0; !yes && cJSON_IsString(m) && i < sizeof says / sizeof says[0]; i++)
+		yes = has_words(m->valuestring, says[i]);
+	cJSON_Delete(root);
+	return yes;
 }
 
 void

@@ -40,7 +40,9 @@ struct findings_memo {
 	struct pb_terms *terms; /* theme words of title and findings, made when first needed */
 };
 
-/* One request for the model: what it is for and the request body. */
+/* One request for the model: what it is for, what its prompt is made of (all borrowed from
+ * pb_summarizer_prepare's arguments and the summarizer: the prompt is made again, shorter,
+ * when the model says it does not fit its context) and the request body. */
 struct job {
 	const char *kind;               /* "summary" or "analysis" */
 	char *key;                      /* the cache key: paper id+version, or the digest's */
@@ -48,6 +50,13 @@ struct job {
 	const char *subscriber;         /* for the fallback line of a summary; borrowed */
 	char *body;                     /* the chat completion request */
 	int tries_429;                  /* answered 429 so far */
+	const struct pb_paper *paper;   /* an analysis: the paper, */
+	const struct pb_fulltext *ft;   /* its full text or NULL, */
+	int excerpt_tokens;             /* and the excerpt's size */
+	const struct pb_paperset *papers;       /* a summary: the digest's papers, */
+	const struct pb_selection *sel;
+	const char *date;
+	size_t list_max;                /* and the bytes of their list */
 };
 
 /* Built-in executive summaries of the current paperset by what they are made of (language,
@@ -437,12 +446,12 @@ http_reason(long status, const char *body, size_t len, char *why, size_t whylen)
 	pb_llm_answer_free(&ea);
 }
 
-/* Queues a request for the model; pb_summarizer_prepare sends the queue. */
-static void
-queue_job(struct pb_summarizer *s, const char *kind, const char *key, const char *lang,
-	  const char *hash, const char *subscriber, const char *tmpl, const char *const *vars)
+/* A new request at the end of the queue (pb_summarizer_prepare sends it); its body is made
+ * by job_render once the caller has said what the prompt is made of. */
+static struct job *
+job_new(struct pb_summarizer *s, const char *kind, const char *key, const char *lang,
+	const char *hash, const char *subscriber)
 {
-	char *sys = NULL, *user = NULL;
 	struct job *j;
 
 	if (s->n_jobs == s->cap_jobs) {
@@ -450,17 +459,81 @@ queue_job(struct pb_summarizer *s, const char *kind, const char *key, const char
 		s->jobs = pb_xreallocarray(s->jobs, s->cap_jobs, sizeof *s->jobs);
 	}
 	j = &s->jobs[s->n_jobs++];
+	memset(j, 0, sizeof *j);
 	j->kind = kind;
 	j->key = pb_xstrdup(key);
 	j->lang = lang;
 	j->hash = hash;
 	j->subscriber = subscriber;
-	j->tries_429 = 0;
-	pb_prompt_render(tmpl, vars, &sys, &user);
+	return j;
+}
+
+static void summary_list(struct pb_summarizer *s, const struct job *j, struct pb_buf *list,
+			 size_t *count);
+
+/* Makes j's request body (again) from what its prompt is made of. */
+static void
+job_render(struct pb_summarizer *s, struct job *j)
+{
+	char *sys = NULL, *user = NULL;
+
+	if (strcmp(j->kind, "analysis") == 0) {
+		struct pb_analysis_vars av;
+
+		pb_analysis_vars_init(&av, j->paper, j->lang, j->key, j->ft, j->excerpt_tokens);
+		pb_prompt_render(s->tmpl_analysis, av.v, &sys, &user);
+		pb_analysis_vars_free(&av);
+	} else {
+		struct pb_buf list = { 0 };
+		size_t n = 0;
+		char count[24];
+
+		summary_list(s, j, &list, &n);
+		snprintf(count, sizeof count, "%zu", n);
+		{
+			const char *vars[] = {
+				"language", pb_language_name(j->lang), "date", j->date ? j->date : "",
+				"count", count, "papers", pb_buf_str(&list), NULL,
+			};
+
+			pb_prompt_render(s->tmpl_summary, vars, &sys, &user);
+		}
+		pb_buf_free(&list);
+	}
+	free(j->body);
 	j->body = pb_llm_request(s->cfg->summary.model, s->cfg->summary.temperature,
 				 s->cfg->summary.max_tokens, sys, user);
 	free(sys);
 	free(user);
+}
+
+/* The model said j's request does not fit its context: j is made shorter, an analysis's
+ * excerpt a quarter as long and then none at all (its answer is then cached as one from the
+ * abstract), a summary's list of papers a quarter as long. Returns 0, or -1 when it is as
+ * short as it gets. */
+static int
+job_shorten(struct pb_summarizer *s, struct job *j)
+{
+	size_t was = j->body ? strlen(j->body) : 0;
+
+	do {    /* until the request is shorter: a short list may fit the smaller room too */
+		if (strcmp(j->kind, "analysis") == 0) {
+			if (!j->ft)
+				return -1;
+			if (j->excerpt_tokens >= 400) {
+				j->excerpt_tokens /= 4;
+			} else {
+				j->ft = NULL;
+				j->hash = s->hash_analysis;
+			}
+		} else {
+			if (j->list_max < 1024)
+				return -1;
+			j->list_max /= 4;
+		}
+		job_render(s, j);
+	} while (strlen(j->body) >= was);
+	return 0;
 }
 
 /* A request in flight. */
@@ -628,6 +701,17 @@ flight_free(CURLM *multi, struct flight *f)
 	free(f);
 }
 
+/* j goes again, before the requests not sent yet. */
+static void
+again(struct pb_summarizer *s, struct job *j)
+{
+	if (s->n_again == s->cap_again) {
+		s->cap_again = s->cap_again ? 2 * s->cap_again : 16;
+		s->again = pb_xreallocarray(s->again, s->cap_again, sizeof *s->again);
+	}
+	s->again[s->n_again++] = j;
+}
+
 /* The answer to a finished request goes to the cache, or the job falls back. Returns 1 when
  * the model answered. */
 static int
@@ -656,17 +740,21 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
 				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
 				if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
-					if (s->n_again == s->cap_again) {
-						s->cap_again = s->cap_again ? 2 * s->cap_again : 16;
-						s->again = pb_xreallocarray(s->again, s->cap_again,
-									    sizeof *s->again);
-					}
-					s->again[s->n_again++] = j;
+					again(s, j);
 					pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",
 						j->kind, pb_q(j->key), pb_q(j->lang), ra);
 					return 0;
 				}
 			}
+		}
+		/* One paper's full text, or a long digest's list, is more than the model takes
+		 * at once: that request goes again shorter. The model is not failing. */
+		if (status != 429 && status >= 400 &&
+		    pb_llm_context_exceeded(f->resp.data, f->resp.len) && job_shorten(s, j) == 0) {
+			again(s, j);
+			pb_info("summary.shorter", "kind=%s paper=%s lang=%s reason=%s", j->kind,
+				pb_q(j->key), pb_q(j->lang), pb_q(why));
+			return 0;
 		}
 		s->fails_in_row++;
 		/* the key, the model name or the URL is wrong: every request would fail alike */
@@ -834,7 +922,7 @@ static void
 prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *lang)
 {
 	struct pb_buf key = { 0 };
-	struct pb_analysis_vars av;
+	struct job *j;
 	const struct pb_fulltext *ft = s->tmpl_uses_ft ? ft_of(s, p) : NULL;
 	char *cached;
 
@@ -849,12 +937,51 @@ prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *
 		free(cached);
 		goto out;
 	}
-	pb_analysis_vars_init(&av, p, lang, key.data, ft, s->cfg->fulltext.excerpt_tokens);
-	queue_job(s, "analysis", key.data, lang, ft ? s->hash_analysis_ft : s->hash_analysis,
-		  NULL, s->tmpl_analysis, av.v);
-	pb_analysis_vars_free(&av);
+	j = job_new(s, "analysis", key.data, lang, ft ? s->hash_analysis_ft : s->hash_analysis,
+		    NULL);
+	j->paper = p;
+	j->ft = ft;
+	/* a config built by hand (tests, tools) may leave the budget unset */
+	j->excerpt_tokens = s->cfg->fulltext.excerpt_tokens > 0 ? s->cfg->fulltext.excerpt_tokens
+								 : 3000;
+	job_render(s, j);
 out:
 	pb_buf_free(&key);
+}
+
+/* The papers of j's digest for its summary prompt: title, id and key findings, as many as
+ * fit j->list_max bytes, the rest counted. No topic names: the answer is shared by every
+ * subscriber with the same papers. *count is the papers in the digest. */
+static void
+summary_list(struct pb_summarizer *s, const struct job *j, struct pb_buf *list, size_t *count)
+{
+	const struct pb_paperset *papers = j->papers;
+	const struct pb_selection *sel = j->sel;
+	struct pb_buf pk = { 0 };
+	size_t n = 0, more = 0;
+
+	for (size_t i = 0; i < sel->n_hits; i++) {
+		const struct findings_memo *m;
+		const struct pb_paper *p;
+
+		if (sel->hits[i].paper >= papers->n)
+			continue;
+		p = &papers->v[sel->hits[i].paper];
+		n++;
+		if (list->len > j->list_max) {  /* the best ones in full fit any model */
+			more++;
+			continue;
+		}
+		m = findings_of(s, papers, sel->hits[i].paper);
+		paper_key(p, &pk);
+		pb_buf_printf(list, "%zu. %s (arXiv:%s)\n", n, p->title ? p->title : "", pk.data);
+		for (size_t k = 0; k < m->n; k++)
+			pb_buf_printf(list, "   - %s\n", m->v[k]);
+	}
+	if (more)
+		pb_buf_printf(list, "(and %zu more papers)\n", more);
+	*count = n;
+	pb_buf_free(&pk);
 }
 
 /* One digest's executive summary, unless cached or asked already. */
@@ -863,9 +990,9 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 		const struct pb_selection *sel, const char *date)
 {
 	const char *lang = sub_language(sel->sub);
-	struct pb_buf key = { 0 }, list = { 0 }, pk = { 0 };
-	char *cached, count[24];
-	size_t n = 0, more = 0;
+	struct pb_buf key = { 0 };
+	struct job *j;
+	char *cached;
 
 	if (sel->n_hits == 0)
 		return;
@@ -879,42 +1006,15 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 		free(cached);
 		goto out;
 	}
-	/* The papers in the prompt: title, id and key findings. No topic names: the answer is
-	 * shared by every subscriber with the same papers. */
-	for (size_t i = 0; i < sel->n_hits; i++) {
-		const struct findings_memo *m;
-		const struct pb_paper *p;
-
-		if (sel->hits[i].paper >= papers->n)
-			continue;
-		p = &papers->v[sel->hits[i].paper];
-		m = findings_of(s, papers, sel->hits[i].paper);
-		paper_key(p, &pk);
-		n++;
-		if (list.len > MAX_SUMMARY_LIST) {  /* the best ones in full fit any model */
-			more++;
-			continue;
-		}
-		pb_buf_printf(&list, "%zu. %s (arXiv:%s)\n", n, p->title ? p->title : "", pk.data);
-		for (size_t k = 0; k < m->n; k++)
-			pb_buf_printf(&list, "   - %s\n", m->v[k]);
-	}
-	if (more)
-		pb_buf_printf(&list, "(and %zu more papers)\n", more);
-	snprintf(count, sizeof count, "%zu", n);
-	{
-		const char *vars[] = {
-			"language", pb_language_name(lang), "date", date ? date : "",
-			"count", count, "papers", pb_buf_str(&list), NULL,
-		};
-
-		queue_job(s, "summary", key.data, lang, s->hash_summary,
-			  sel->sub ? sel->sub->name : NULL, s->tmpl_summary, vars);
-	}
+	j = job_new(s, "summary", key.data, lang, s->hash_summary,
+		    sel->sub ? sel->sub->name : NULL);
+	j->papers = papers;
+	j->sel = sel;
+	j->date = date;
+	j->list_max = MAX_SUMMARY_LIST;
+	job_render(s, j);
 out:
 	pb_buf_free(&key);
-	pb_buf_free(&list);
-	pb_buf_free(&pk);
 }
 
 int

@@ -3,7 +3,8 @@
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
 # and the executive summary, sent several at once once the model answers; 429, 500, a slow
 # model, malformed JSON, empty content, refusals and answers cut off at max_tokens
-# fall back to the built-in text with a summary.fallback log line; a second subscriber with the
+# fall back to the built-in text with a summary.fallback log line; a summary too long for the
+# model's context is asked again shorter; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget (also when the state
 # cannot record the tokens spent) and the deadline stop the requests; the API key never
 # reaches the log; `paperboy run` puts the answers in the digests.
@@ -129,6 +130,20 @@ check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3
 check_fallback filter filter '"refusal: finish_reason content_filter"' 3
 check_fallback truncated truncated '"cut off at max_tokens: finish_reason length"' 3
 ! grep -q 'cut off in the middle' "$T/truncated.out" || fail "truncated: half an answer reached a digest"
+# a digest's list longer than the model's context (vLLM's 400 in its own form): the summary
+# is asked again with a shorter list, and the model is not taken for failing
+conf context context 10 60 0
+run context > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/context.out" \
+    || fail "context: $who not from the model"
+done
+grep -q '^exec: MODEL SUMMARY in English of [1-3] papers' "$T/context.out" || fail "context: shorter list"
+grep -q "event=summary.shorter kind=summary paper=digest:[0-9a-f]*:4 lang=en reason=\"HTTP 400: This model's maximum context length is 4096 tokens" \
+  "$T/context.log" || fail "context: no summary.shorter line quoting the model"
+! grep -q 'event=summary.fallback\|event=summary.stop' "$T/context.log" || fail "context: a fallback"
+n=$(count context); [ "$n" -eq 12 ] || fail "context: $n requests, want 12"
+echo "   context: a list too long for the model asked again shorter: ok"
 # a wrong key: one request, then no more (every request would be refused alike)
 conf badkey badkey 3 60 0
 USE_KEY=sk-wrong-key-000

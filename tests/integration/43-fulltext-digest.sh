@@ -6,6 +6,7 @@
 # the results section that the abstract does not say; the model stand-in (the same server)
 # receives the excerpt under "Excerpts of the full text (HTML):" within fulltext.excerpt_tokens
 # (about 4 bytes a token). The same run without fulltext shows none of it and sends no excerpt.
+# A model whose context the excerpt does not fit is asked again without it.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 name=43-fulltext-digest
@@ -34,14 +35,14 @@ P=$(cat "$T/port")
 BASE="http://127.0.0.1:$P"
 PROMPTS="$(cd "$PB_TESTS/../conf/prompts" && pwd)"
 
-conf() { # STATE_DIR OUT ENABLED
+conf() { # STATE_DIR OUT ENABLED [MODEL]
   cat <<CONF
 state_dir = "$1";
 arxiv = { categories = ["cs.CV"]; };
 file = { dir = "$2"; archive = true; };
 fulltext = { enabled = $3; html_url = "$BASE/html"; pdf_url = "$BASE/pdf"; max_papers = 3;
              timeout = 20; deadline = 240; excerpt_tokens = 100; };
-summary = { enabled = true; base_url = "$BASE/v1"; model = "m"; prompt_dir = "$PROMPTS";
+summary = { enabled = true; base_url = "$BASE/v1"; model = "${4:-m}"; prompt_dir = "$PROMPTS";
             timeout = 20; deadline = 240; };
 subscribers = (
   { name = "amy"; max_papers = 5;
@@ -116,4 +117,16 @@ if "%%" in u or "{fulltext}" in u or "{fulltext}" in [x for x in users if x is n
     die("a note or a placeholder reached the model")
 PY
 grep -q 'carbon stock from images' "$D/digest.md" || fail "the model's analysis is not in the digest"
+
+# a model whose context the excerpt does not fit (llama.cpp's 400): the analysis is asked
+# again with a shorter excerpt, then from the abstract alone, and reaches the digest
+mkdir -p "$T/state2"
+conf "$T/state2" "$T/out2" true small >"$T/pb2.conf"
+timeout 300 "$PAPERBOY" -c "$T/pb2.conf" run --feed "$BIG" >/dev/null 2>"$T/err2" ||
+  fail "run with a small model failed: $(tail -n 5 "$T/err2")"
+grep -q "event=summary.shorter kind=analysis paper=$ID lang=en reason=\"HTTP 400: the request exceeds the available context size" \
+  "$T/err2" || fail "the analysis was not asked again shorter: $(grep 'event=summary' "$T/err2")"
+grep -q "event=summary.fallback" "$T/err2" && fail "a fallback with a small model: $(grep fallback "$T/err2")"
+grep -q 'carbon stock from images' "$T/out2/2024-11-28/amy/digest.md" ||
+  fail "the model's analysis is not in the digest of the small model"
 echo "$name: ok"

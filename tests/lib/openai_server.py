@@ -14,6 +14,8 @@ The behaviour is chosen by the request's model name:
   refusal    200 with message.refusal set and content null
   filter     200 with finish_reason "content_filter"
   truncated  200 with half a sentence and finish_reason "length" (cut off at max_tokens)
+  context    400 in vLLM's own error form ("This model's maximum context length is ...") to a
+             summary that lists every one of its papers; answers as normal to the rest
 
 Control: GET /_count gives {"requests": N, "auth_ok": N, "by_model": {...}, "max_inflight": N}
 (chat requests only; max_inflight is the most requests handled at once); POST /_reset zeroes
@@ -141,6 +143,13 @@ class Handler(BaseHTTPRequestHandler):
         elif model == "truncated":
             self.send(200, json.dumps(answer(model, "MODEL ANALYSIS cut off in the middle of a",
                                              finish="length")))
+        elif model == "context" and is_summary and "more papers)" not in user:
+            self.send(400, json.dumps({
+                "object": "error", "type": "BadRequestError", "param": None, "code": 400,
+                "message": "This model's maximum context length is 4096 tokens. However, you "
+                           "requested 5120 tokens (4096 in the messages, 1024 in the "
+                           "completion). Please reduce the length of the messages or "
+                           "completion."}))
         elif model == "nousage":
             a = answer(model, "MODEL ANSWER without usage.\n\n- **Theme**: testing.")
             del a["usage"]

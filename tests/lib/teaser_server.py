@@ -5,7 +5,9 @@ only, 127.0.0.1).
 Serves DIR/<id>v<n>.html at /html/<id>v<n> (and /html/<id>v<n>/), a generated PNG of
 1200x600 pixels at /html/<id>v<n>/<path>.png, and 404 for everything else (so a PDF is not
 found either). POST /v1/chat/completions answers an OpenAI-style completion ("**Problem**: ...")
-and appends the request body to BODIES as one JSON line. Writes the chosen port to PORT_FILE,
+and appends the request body to BODIES as one JSON line; for the model "small" a request
+carrying a full-text excerpt is answered as llama.cpp's server answers one longer than its
+context (400, exceed_context_size_error). Writes the chosen port to PORT_FILE,
 appends one line per request to LOG ("METHOD PATH STATUS"), and stops by itself after TIMEOUT
 seconds.
 Usage: teaser_server.py DIR PORT_FILE LOG TIMEOUT [BODIES]
@@ -68,8 +70,16 @@ class H(BaseHTTPRequestHandler):
         body = self.rfile.read(min(n, 16 * 1024 * 1024))
         if self.path != "/v1/chat/completions":
             return self.answer(404, b"not found\n", "text/plain")
+        req = json.loads(body)
         with LOCK, open(BODIES, "a") as f:
-            f.write(json.dumps(json.loads(body)) + "\n")
+            f.write(json.dumps(req) + "\n")
+        if req.get("model") == "small" and any(
+                "Excerpts of the full text" in m["content"] for m in req["messages"]):
+            err = {"error": {"code": 400, "message": "the request exceeds the available "
+                             "context size, try increasing it",
+                             "type": "exceed_context_size_error",
+                             "n_prompt_tokens": 5000, "n_ctx": 4096}}
+            return self.answer(400, json.dumps(err).encode(), "application/json")
         ans = {"id": "t", "object": "chat.completion", "model": "m",
                "choices": [{"index": 0, "finish_reason": "stop",
                             "message": {"role": "assistant",

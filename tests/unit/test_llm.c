@@ -87,6 +87,10 @@ static const struct answer_case answers[] = {
 	{ "{\"error\":{\"message\":\"Invalid API key\",\"type\":\"auth\"}}", PB_LLM_API_ERROR, NULL,
 	  "API error: Invalid API key", 0 },
 	{ "{\"error\":\"overloaded\"}", PB_LLM_API_ERROR, NULL, "API error: overloaded", 0 },
+	/* vLLM's own form, its message at the top */
+	{ "{\"object\":\"error\",\"message\":\"This model's maximum context length is 4096 "
+	  "tokens.\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}",
+	  PB_LLM_API_ERROR, NULL, "API error: This model's maximum context length is 4096", 0 },
 	{ "{\"choices\":[{\"message\":{\"content\":\"unterminated", PB_LLM_MALFORMED, NULL,
 	  "not JSON", 0 },
 	{ "<html>502 Bad Gateway</html>", PB_LLM_MALFORMED, NULL, "not JSON", 0 },
@@ -204,11 +208,57 @@ test_prompts(void)
 	T_EQ_STR(pb_language_name(NULL), "English");
 }
 
+/* The errors of a request longer than the model's context, as each server words them; other
+ * errors are not. */
+static void
+test_context_exceeded(void)
+{
+	static const char *const yes[] = {
+		/* OpenAI */
+		"{\"error\":{\"message\":\"This model's maximum context length is 128000 tokens. "
+		"However, your messages resulted in 130512 tokens. Please reduce the length of the "
+		"messages.\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
+		"\"code\":\"context_length_exceeded\"}}",
+		/* vLLM */
+		"{\"object\":\"error\",\"message\":\"This model's maximum context length is 32768 "
+		"tokens. However, you requested 41648 tokens (37552 in the messages, 4096 in the "
+		"completion). Please reduce the length of the messages or completion.\","
+		"\"type\":\"BadRequestError\",\"param\":null,\"code\":400}",
+		/* llama.cpp's server */
+		"{\"error\":{\"code\":400,\"message\":\"the request exceeds the available context "
+		"size, try increasing it\",\"type\":\"exceed_context_size_error\","
+		"\"n_prompt_tokens\":14429,\"n_ctx\":8192}}",
+		"{\"error\":{\"code\":500,\"message\":\"the request exceeds the available context "
+		"size. try increasing the context size or enable context shift\"}}",
+		/* a plain string */
+		"{\"error\":\"Requested tokens (5000) exceed context window of 4096\"}",
+	};
+	static const char *const no[] = {
+		"{\"error\":{\"message\":\"Invalid API key\",\"type\":\"auth\"}}",
+		"{\"error\":{\"message\":\"Rate limit reached for requests\",\"type\":\"requests\"}}",
+		"{\"object\":\"error\",\"message\":\"The model `x` does not exist.\",\"code\":404}",
+		"<html>maximum context length</html>",
+		"",
+	};
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (!pb_llm_context_exceeded(yes[i], strlen(yes[i])))
+			fprintf(stderr, "not taken for a context too long: %s\n", yes[i]);
+		T_CHECK(pb_llm_context_exceeded(yes[i], strlen(yes[i])) == 1);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		if (pb_llm_context_exceeded(no[i], strlen(no[i])))
+			fprintf(stderr, "taken for a context too long: %s\n", no[i]);
+		T_CHECK(pb_llm_context_exceeded(no[i], strlen(no[i])) == 0);
+	}
+}
+
 int
 main(void)
 {
 	test_request();
 	test_answers();
+	test_context_exceeded();
 	test_prompts();
 	return t_done("test_llm");
 }
