@@ -28,6 +28,8 @@ struct tx {
 	size_t width;                /* longest line seen: a shorter line ending a sentence
 				      * ends its paragraph */
 	size_t prev_len;
+	const uint64_t *hyphened;    /* the words written with a hyphen inside a line, hashed */
+	size_t n_hyphened;
 };
 
 static const char *const known[] = {
@@ -289,6 +291,75 @@ caption_start(const char *l, size_t n)
 	return 0;
 }
 
+/* ---- hyphens at line ends ---- */
+
+#define HYPHEN_WORD 48               /* letters of each side looked at */
+#define HYPHEN_MAX 65536             /* hyphened words remembered */
+
+/* The hash of the lowercase "left-right", right being the letters r starts with. */
+static uint64_t
+hyphen_hash(const char *left, size_t ln, const char *r, size_t rn)
+{
+	char w[2 * HYPHEN_WORD + 1];
+	size_t n = 0;
+
+	for (size_t i = ln > HYPHEN_WORD ? ln - HYPHEN_WORD : 0; i < ln; i++)
+		w[n++] = (char)tolower((unsigned char)left[i]);
+	w[n++] = '-';
+	for (size_t i = 0; i < rn && i < HYPHEN_WORD && isalpha((unsigned char)r[i]); i++)
+		w[n++] = (char)tolower((unsigned char)r[i]);
+	return pb_fnv1a64_more(PB_FNV1A64_BASIS, w, n);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The words of text written with a hyphen between two letters inside a line ("pre-trained",
+ * the "the-art" of "state-of-the-art"), hashed and sorted into *out (malloc'd). Returns the
+ * count. */
+static size_t
+hyphened_words(const char *text, size_t len, uint64_t **out)
+{
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 1; i + 1 < len && n < HYPHEN_MAX; i++) {
+		size_t a = i;
+
+		if (text[i] != '-' || !isalpha((unsigned char)text[i - 1]) ||
+		    !isalpha((unsigned char)text[i + 1]))
+			continue;
+		while (a > 0 && isalpha((unsigned char)text[a - 1]))
+			a--;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			v = pb_xreallocarray(v, cap, sizeof *v);
+		}
+		v[n++] = hyphen_hash(text + a, i - a, text + i + 1, len - i - 1);
+	}
+	if (n)
+		qsort(v, n, sizeof *v, cmp_u64);
+	*out = v;
+	return n;
+}
+
+/* Does the paper write left-r (r's leading letters) with its hyphen inside a line? */
+static int
+hyphened(const struct tx *x, const char *left, size_t ln, const char *r, size_t rn)
+{
+	uint64_t h;
+
+	if (!x->n_hyphened)
+		return 0;
+	h = hyphen_hash(left, ln, r, rn);
+	return bsearch(&h, x->hyphened, x->n_hyphened, sizeof h, cmp_u64) != NULL;
+}
+
 static void
 line(struct tx *x, const char *l, size_t n)
 {
@@ -355,7 +426,14 @@ line(struct tx *x, const char *l, size_t n)
 		x->width = n;
 	if (x->para.len && x->para.data[x->para.len - 1] == '-' && x->para.len > 1 &&
 	    isalpha((unsigned char)x->para.data[x->para.len - 2]) && islower((unsigned char)l[0])) {
-		pb_buf_truncate(&x->para, x->para.len - 1);   /* "exam-" "ple" */
+		/* "exam-" "ple" is one word; "parameter-" "efficient" keeps its hyphen when the
+		 * paper writes it so inside a line */
+		size_t a = x->para.len - 1;
+
+		while (a > 0 && isalpha((unsigned char)x->para.data[a - 1]))
+			a--;
+		if (!hyphened(x, x->para.data + a, x->para.len - 1 - a, l, n))
+			pb_buf_truncate(&x->para, x->para.len - 1);
 	} else if (x->para.len) {
 		pb_buf_putc(&x->para, ' ');
 	}
@@ -573,11 +651,14 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 {
 	struct tx x;
 	struct edges ed;
+	uint64_t *hy = NULL;
 	size_t i = 0;
 
 	memset(&x, 0, sizeof x);
 	x.b = b;
 	running_lines(text, len, &ed);
+	x.n_hyphened = hyphened_words(text, len, &hy);
+	x.hyphened = hy;
 	while (i < len) {
 		size_t e = i, j, k;
 
@@ -627,4 +708,5 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 	pb_buf_free(&x.para);
 	pb_buf_free(&x.front);
 	edges_free(&ed);
+	free(hy);
 }
