@@ -49,7 +49,8 @@ void pb_summarizer_set_fulltext(struct pb_summarizer *s, const struct pb_fulltex
  * Stops asking (the rest falls back) when summary.deadline seconds have passed since the first
  * request, when the day's tokens (UTC, usage.total_tokens of the answers) reach
  * summary.daily_token_budget, after three failures in a row, and for Retry-After seconds
- * after a 429. Each fallback is one line:
+ * after a 429 (2 s when it has none, unless its body says "insufficient_quota"); the request
+ * answered 429 goes again once that wait ends before the deadline. Each fallback is one line:
  *   level=warn event=summary.fallback kind=analysis paper=2512.04040v1 lang=zh reason="HTTP 500"
  *   level=warn event=summary.fallback kind=summary paper=digest:...:10 subscriber=alice ...
  * with reasons such as "timeout after N s", "HTTP 429, retry after N s", "HTTP 500: <the API's

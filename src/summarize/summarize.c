@@ -24,6 +24,8 @@
 /* A request answered 429 is sent again after the Retry-After the model asks for, when that
  * wait ends before the deadline, this many times at most; then it falls back. */
 #define MAX_429_TRIES 2
+/* A 429 without Retry-After is waited this many seconds before the request goes again. */
+#define NO_RETRY_AFTER_S 2
 #define MAX_PROMPT_FILE (256 * 1024)
 /* Papers listed in the summary prompt, in bytes (~6k tokens): a long digest lists its best
  * papers in full and counts the rest. */
@@ -736,9 +738,16 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		if (status == 429) {
 			long ra = pb_http_parse_retry_after(f->retry_after[0] ? f->retry_after : NULL,
 							    (long)time(NULL));
+
+			/* Without a Retry-After, the backoff the providers advise; not for a
+			 * quota spent (OpenAI's insufficient_quota), which waiting does not
+			 * mend. */
+			if (ra <= 0 && !(f->resp.data && strstr(f->resp.data, "insufficient_quota")))
+				ra = (long)NO_RETRY_AFTER_S << j->tries_429;
+			else if (ra > 0)
+				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
 			if (ra > 0) {
 				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
-				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
 				if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
 					again(s, j);
 					pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",

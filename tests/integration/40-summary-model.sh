@@ -122,6 +122,17 @@ grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after
   "$T/ratelimit_once.log" || fail "ratelimit_once: the 429 was not waited out"
 ! grep -q 'event=summary.fallback' "$T/ratelimit_once.log" || fail "ratelimit_once: a fallback"
 echo "   ratelimit_once: a 2 s Retry-After waited out, $(count ratelimit_once) requests: ok"
+# a 429 without Retry-After: the request goes again after a short backoff
+conf ratelimit_bare_once ratelimit_bare_once 10 60 0
+run ratelimit_bare_once > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/ratelimit_bare_once.out" \
+    || fail "ratelimit_bare_once: $who not from the model"
+done
+grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after_s=2' \
+  "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: the 429 was not waited out"
+! grep -q 'event=summary.fallback' "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: a fallback"
+echo "   ratelimit_bare_once: a 429 without Retry-After tried again after 2 s: ok"
 check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
 grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
 check_fallback malformed malformed '"not JSON"' 3

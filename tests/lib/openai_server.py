@@ -6,6 +6,7 @@ The behaviour is chosen by the request's model name:
   nousage    an answer as normal without its usage (as some local servers send)
   ratelimit  429 with Retry-After: 90 and an OpenAI-style error body
   ratelimit_once  429 with Retry-After: 2 to its first request, then answers as normal
+  ratelimit_bare_once  429 without Retry-After to its first request, then as normal
   error500   500 with an error body
   slow       waits 30 s before answering (longer than any test's timeout)
   delay      waits 1 s, then answers as normal (for requests sent several at once)
@@ -127,6 +128,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send(429, json.dumps({"error": {"message": "Rate limit reached",
                                                  "type": "requests"}}),
                       headers={"Retry-After": "2"})
+        elif model == "ratelimit_bare_once" and COUNT["by_model"][model] == 1:
+            self.send(429, json.dumps({"error": {"message": "Rate limit reached for requests",
+                                                 "type": "requests",
+                                                 "code": "rate_limit_exceeded"}}))
         elif model == "error500":
             self.send(500, json.dumps({"error": {"message": "The server had an error"}}))
         elif model == "slow":
