@@ -329,6 +329,34 @@ policy_status(const char *text)
 	       text[7] == '.';
 }
 
+/* Whether a 5xx says what passes rather than what is for good, so the message is tried again
+ * as after a 4xx: 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as "too many
+ * recipients", a temporary failure, and which servers also give for a full mailbox; and a
+ * reply whose enhanced status code (RFC 3463) is a full mailbox (X.2.2) or too many
+ * recipients (X.5.3), wherever it comes. */
+static int
+passing_refusal(int code, const char *text, int at_rcpt)
+{
+	const char *s = text + 4;
+	int subject = 0, detail = 0, n = 0;
+
+	if (code < 500 || code >= 600)
+		return 0;
+	if (at_rcpt && code == 552)
+		return 1;
+	if (strlen(text) < 9 || (s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	for (s += 2; *s >= '0' && *s <= '9' && n < 4; s++, n++)
+		subject = subject * 10 + (*s - '0');
+	if (n == 0 || *s++ != '.')
+		return 0;
+	for (n = 0; *s >= '0' && *s <= '9' && n < 4; s++, n++)
+		detail = detail * 10 + (*s - '0');
+	if (n == 0 || (*s && *s != ' '))
+		return 0;
+	return (subject == 2 && detail == 2) || (subject == 5 && detail == 3);
+}
+
 /* One reply, matched with the oldest command still waiting for one. */
 static int
 on_reply(void *ctx, int code, const char *text)
@@ -363,6 +391,8 @@ on_reply(void *ctx, int code, const char *text)
 		if (!ok) {
 			int first = !m->failed;
 
+			if (passing_refusal(code, text, e.kind == K_RCPT))
+				code = 452;
 			refuse(m, code, text);
 			/* A permanent refusal of the address itself suppresses that recipient
 			 * alone; not one of us: 530-539 are authentication, and a security or
@@ -407,7 +437,7 @@ on_reply(void *ctx, int code, const char *text)
 			m->res.verdict = PB_V_SENT;
 			m->res.retry_after_s = -1;
 		} else {
-			refuse(m, code, text);
+			refuse(m, passing_refusal(code, text, 0) ? 452 : code, text);
 		}
 		finish(ss, m);
 		break;

@@ -8,7 +8,8 @@
 #  2. STARTTLS is required by default: a peer without it gets nothing (permanent failure).
 #  3. A wrong password is a permanent failure with the server's words.
 #  4. Postfix smtp-sink: 5xx → failed with the server's words (an unknown user suppressed, a
-#     policy refusal such as a blocklisted client not), 4xx → retried, then given up.
+#     policy refusal such as a blocklisted client not), 4xx → retried, then given up; a full
+#     mailbox (552 at RCPT, 5.2.2) is retried as a 4xx and not suppressed.
 #  5. 1,000 subscribers while the peer refuses 10% of transactions with 451 after DATA: every
 #     subscriber ends with exactly one message.
 #  6. The same with PIPELINING offered: 300 subscribers, 10% refused with 451 after DATA, three
@@ -221,6 +222,20 @@ grep -q "sent=0 retried=0 failed=1" d2.out || { cat d2.out d2.err >&2; fail "4: 
 outbox d2.db | grep -q "alice failed 1 554 5.7.1 Service unavailable" \
 	|| { outbox d2.db >&2; fail "4: 5.7.1 words"; }
 ! grep -q "event=deliver.suppressed" d2.err || { grep suppressed d2.err >&2; fail "4: a policy refusal suppressed the address"; }
+# A full mailbox is the recipient's for now, not an address that is gone: 552 at RCPT (RFC 5321
+# 4.5.3.1.10 says to take it as temporary) and a 5xx whose enhanced code is X.2.2 are retried as
+# a 4xx, and the address is not suppressed.
+for full in "552 5.2.2 Mailbox full" "550 5.2.2 The email account that you tried to reach is over quota"; do
+	PF=$(free_port)
+	start_sink "$PF" -f RCPT -B "$full"
+	rm -f d3.db
+	"$DRIVE" --db d3.db --smtp "smtp://127.0.0.1:$PF" --tls none --email alice=alice@example.org \
+		--max-attempts 2 --retry-base 1 --max-wait 20 > d3.out 2> d3.err || fail "drive ($full)"
+	grep -q "sent=0 retried=1 failed=1" d3.out || { cat d3.out d3.err >&2; fail "4: '$full' not retried"; }
+	outbox d3.db | grep -q "alice failed 2 gave up after 2 attempts: ${full%% *}" \
+		|| { outbox d3.db >&2; fail "4: '$full' words"; }
+	! grep -q "event=deliver.suppressed" d3.err || { grep suppressed d3.err >&2; fail "4: a full mailbox suppressed the address"; }
+done
 PT=$(free_port)
 start_sink "$PT" -r RCPT
 "$DRIVE" --db e.db --smtp "smtp://127.0.0.1:$PT" --tls none --email alice=alice@example.org \
