@@ -1,6 +1,6 @@
 /* Plain text: the alternative part of the email, wrapped to PB_TEXT_WIDTH columns counted in
  * terminal cells (CJK and emoji take two), breaking at spaces and between wide characters;
- * a word longer than a line is cut. */
+ * a word longer than a line is cut, except a link, which goes whole on a line of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +148,14 @@ wrap_str(struct pb_buf *b, const char *s, size_t first, size_t rest)
 	wrap(b, s, strlen(s), first, rest);
 }
 
+/* A URL as the renderers write one (pb_render_url_ok: no white space in it). */
+static int
+is_link(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0 ||
+	       strncmp(s, "mailto:", 7) == 0;
+}
+
 /* "Label: value" with the value wrapped under itself. */
 static void
 field(struct pb_buf *b, size_t ind, const char *label, const char *value)
@@ -155,14 +163,21 @@ field(struct pb_buf *b, size_t ind, const char *label, const char *value)
 	size_t ll = strlen(label), lw = pb_text_width(label, ll), vw = pb_text_width(value, strlen(value));
 
 	indent(b, ind);
-	/* a link that does not fit after its label goes whole on the next line */
-	if (!strchr(value, ' ') && ind + lw + vw > W && ind + 2 + vw <= W) {
+	/* a link that does not fit after its label goes whole on the next line; one longer than
+	 * that line too, past the width, as link_field's: cut in two, a reader's mail client
+	 * would make a link of its first half only */
+	if (!strchr(value, ' ') && ind + lw + vw > W && (ind + 2 + vw <= W || is_link(value))) {
 		while (ll && label[ll - 1] == ' ')
 			ll--;
 		pb_buf_append(b, label, ll);
 		pb_buf_putc(b, '\n');
 		indent(b, ind + 2);
-		wrap_str(b, value, ind + 2, ind + 2);
+		if (ind + 2 + vw <= W) {
+			wrap_str(b, value, ind + 2, ind + 2);
+		} else {
+			pb_buf_puts(b, value);
+			pb_buf_putc(b, '\n');
+		}
 		return;
 	}
 	pb_buf_puts(b, label);

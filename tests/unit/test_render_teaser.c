@@ -2,6 +2,8 @@
  * image in Markdown, a link in Slack, Telegram and plain text, an object in JSON) and the
  * code and project links; hostile captions and URLs (javascript:, data:, quotes, controls)
  * never become markup or a live link. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "paperboy/digest.h"
@@ -161,9 +163,82 @@ test_formats(void)
 	}
 }
 
+/* The plain-text part never cuts a link: a code link, a figure and the settings link too long
+ * for a line after their labels go whole on the next line, past the width when they must (a
+ * mail client makes a link of a line's URL only). A title and other text still wrap. */
+static void
+test_text_long_links(void)
+{
+	/* 88 and 79 characters: over the 70 a line holds under "    Code:" */
+	static char code[] = "https://github.com/some-organization-name/a-rather-long-repository-"
+			     "name-for-this-paper";
+	static char proj[] = "https://drive.google.com/drive/folders/18B2YbxtV0Pyj5RSFX-ZzCGtFOyorBHi"
+			     "lXYZ123";
+	char *links[] = { code, proj };
+	struct pb_ft_figure fig = { "Figure 1: x",
+				    "https://arxiv.org/html/2512.04076v1/figures/"
+				    "a_figure_with_a_long_file_name_teaser_v3.png", NULL };
+	const char *unsub = "https://lists.example.org/mailman/options/arxiv-digest-of-the-vision-"
+			    "group/settings";
+	struct pb_fulltext ft = { 0 };
+	struct pb_paper p = { 0 };
+	struct pb_digest_item it = { 0 };
+	struct pb_digest d = { 0 };
+	struct pb_render_opts o = { 0 };
+	struct pb_parts pp;
+	char *s;
+
+	ft.links = links;
+	ft.n_links = 2;
+	ft.figures = &fig;
+	ft.n_figures = 1;
+	p.id = "2512.04076";
+	p.version = 1;
+	p.title = "Radiance Meshes for a Title Long Enough to Wrap Across More Than One Line of "
+		  "the Plain Text";
+	p.abstract = "We mesh radiance.";
+	p.published = "2025-12-03T00:00:00Z";
+	it.paper = &p;
+	it.topic = "3D";
+	it.fulltext = &ft;
+	d.language = "en";
+	d.date = "2025-12-04";
+	d.title = "Digest";
+	d.items = &it;
+	d.n_items = 1;
+	d.n_matched = 1;
+	o.unsubscribe_url = unsub;
+	T_EQ_INT(pb_render(&d, PB_FMT_TEXT, &o, &pp), 0);
+	s = joined(&pp);
+	T_CHECK(has(s, "    Code:\n      " "https://github.com/some-organization-name/a-rather-long-"
+		       "repository-name-for-this-paper\n"));
+	T_CHECK(has(s, "    Code:\n      " "https://drive.google.com/drive/folders/18B2YbxtV0Pyj5RSFX"
+		       "-ZzCGtFOyorBHilXYZ123\n"));
+	T_CHECK(has(s, "    Figure:\n      https://arxiv.org/html/2512.04076v1/figures/"
+		       "a_figure_with_a_long_file_name_teaser_v3.png\n"));
+	T_CHECK(has(s, unsub));
+	/* words still wrap at the width */
+	for (const char *l = s; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+
+		char *line = pb_xstrndup(l, n);
+
+		if (!strstr(line, "http"))
+			T_CHECK(n <= PB_TEXT_WIDTH);
+		free(line);
+		l += n + (e ? 1 : 0);
+	}
+	if (t_failed)
+		fprintf(stderr, "%s\n", s);
+	free(s);
+	pb_parts_free(&pp);
+}
+
 int
 main(void)
 {
 	test_formats();
+	test_text_long_links();
 	return t_done("test_render_teaser");
 }
