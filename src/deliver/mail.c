@@ -382,9 +382,11 @@ qp_plain8(const unsigned char *p)
 }
 
 /* Quoted-printable (RFC 2045) with CRLF hard breaks: any input line ending (CRLF, LF, CR)
- * becomes CRLF, lines are at most 76 characters, trailing white space is encoded, and a '.'
- * opening a line is encoded (so no SMTP layer ever needs to stuff it). Runs of bytes that go
- * out as they are (most of a digest) are copied a run at a time; the rest a byte at a time. */
+ * becomes CRLF, lines are at most 76 characters, trailing white space is encoded, a '.'
+ * opening a line is encoded (so no SMTP layer ever needs to stuff it), and so is the 'F' of a
+ * line opening with "From " (=46rom: a mailbox stored as mbox would write it ">From ", and
+ * the reader would see the '>'; RFC 2049 section 3). Runs of bytes that go out as they are
+ * (most of a digest) are copied a run at a time; the rest a byte at a time. */
 /* The end of the line at p: its first CR or LF, or end. */
 static const unsigned char *
 line_end(const unsigned char *p, const unsigned char *end)
@@ -393,6 +395,13 @@ line_end(const unsigned char *p, const unsigned char *end)
 	const unsigned char *cr = memchr(p, '\r', (size_t)((lf ? lf : end) - p));
 
 	return cr ? cr : lf ? lf : end;
+}
+
+/* Whether the byte at p, which would open an output line, is the 'F' of "From ". */
+static int
+opens_from(const unsigned char *p, const unsigned char *e)
+{
+	return *p == 'F' && e - p >= 5 && memcmp(p, "From ", 5) == 0;
 }
 
 void
@@ -423,7 +432,7 @@ pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
 
 			/* a run of bytes that stay as they are and are not the line's last: copied
 			 * whole up to column 75 (the last column is kept for "=" or a last byte) */
-			if (col < QP_LINE - 1 && !(col == 0 && c == '.')) {
+			if (col < QP_LINE - 1 && !(col == 0 && (c == '.' || opens_from(p, e)))) {
 				const unsigned char *q = p, *lim = p + (QP_LINE - 1 - col);
 
 				if (lim > e - 1)
@@ -456,6 +465,10 @@ pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
 				}
 				if (col == 0 && lit && c == '.') {
 					memcpy(o, "=2E", 3);
+					o += 3;
+					col = 3;
+				} else if (col == 0 && opens_from(p, e)) {
+					memcpy(o, "=46", 3);
 					o += 3;
 					col = 3;
 				} else if (lit) {

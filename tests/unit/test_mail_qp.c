@@ -51,6 +51,9 @@ ref_qp(struct pb_buf *b, const char *s)
 		if (col == 0 && tl == 1 && tok[0] == '.') {
 			memcpy(line, "=2E", 3);
 			col = 3;
+		} else if (col == 0 && strncmp((const char *)p, "From ", 5) == 0) {
+			memcpy(line, "=46", 3);
+			col = 3;
 		} else {
 			memcpy(line + col, tok, tl);
 			col += tl;
@@ -113,7 +116,7 @@ rules_ok(const char *m)
 		}
 		if (c == '\n' || c > 126 || (c < 32 && c != '\t'))
 			return 0;
-		if (col == 0 && c == '.')
+		if (col == 0 && (c == '.' || strncmp(p, "From ", 5) == 0))
 			return 0;
 		if (++col > 76)
 			return 0;
@@ -150,6 +153,9 @@ test_fixed(void)
 	check_case("cr\rlf\ncrlf\r\n\r\nlast\n", "cr\r\nlf\r\ncrlf\r\n\r\nlast\r\n");
 	check_case(".lead\n..two\nmid.dle", "=2Elead\r\n=2E.two\r\nmid.dle\r\n");
 	check_case("ctl\x01\x7f", "ctl=01=7F\r\n");
+	/* "From " opening a line (an mbox would make it ">From "): its F encoded; elsewhere not */
+	check_case("From the papers\nFrom\nFromage\nsaid From here",
+		   "=46rom the papers\r\nFrom\r\nFromage\r\nsaid From here\r\n");
 	/* exactly 76: one line; 77: a soft break at 75 */
 	memset(l76, 'x', 76);
 	l76[76] = '\0';
@@ -175,6 +181,14 @@ test_fixed(void)
 
 		snprintf(in, sizeof in, "%.74s=tail", l80);
 		snprintf(want, sizeof want, "%.74s=\r\n=3Dtail\r\n", l80);
+		check_case(in, want);
+	}
+	/* a soft break before "From " encodes its F */
+	{
+		char in[90];
+
+		snprintf(in, sizeof in, "%.75sFrom x", l80);
+		snprintf(want, sizeof want, "%.75s=\r\n=46rom x\r\n", l80);
 		check_case(in, want);
 	}
 	/* a soft break before a '.' encodes it */
@@ -205,6 +219,7 @@ test_differential(void)
 {
 	static const char pool[] = "abcdefghij     \t\t..==\r\n\n\x01\x80\xc3\xa9\xff"
 				   "KLMNOPQRSTUVWXYZ0123456789";
+	static const char *const words[] = { "From ", "\nFrom ", "\r\nFrom x", "From" };
 	int bad = 0;
 
 	for (int k = 0; k < 4000; k++) {
@@ -225,6 +240,13 @@ test_differential(void)
 						    : pool[next() % (sizeof pool - 1)];
 		}
 		in[n] = '\0';
+		/* now and then "From " where a line or a soft-broken line may open */
+		for (int w = (int)(next() % 4); w > 0 && n > 8; w--) {
+			const char *x = words[next() % 4];
+			size_t at = next() % (n - 7);
+
+			memcpy(in + at, x, strlen(x));
+		}
 		got = qp(in);
 		ref_qp(&r, in);
 		if (strcmp(got, pb_buf_str(&r)) != 0 || !rules_ok(got)) {
