@@ -320,13 +320,26 @@ again:
 	}
 }
 
-/* Whether a reply's first line ("554 5.7.1 ...") carries an enhanced status code of the
- * security or policy class (RFC 3463 X.7.XXX). */
+/* Whether a reply's first line is a refusal of this client rather than of the address: an
+ * enhanced status code of the security or policy class ("554 5.7.1 ...", RFC 3463 X.7.XXX),
+ * or, from a server that writes no enhanced code, a refusal to relay (Exim's default "550
+ * relay not permitted"), which every recipient of a smarthost set up wrong would get alike.
+ * An enhanced code decides when there is one: Postfix's "550 5.1.1 ... User unknown in relay
+ * recipient table" is the address's. */
 static int
 policy_status(const char *text)
 {
-	return strlen(text) > 8 && text[4] == '5' && text[5] == '.' && text[6] == '7' &&
-	       text[7] == '.';
+	size_t n = strlen(text);
+
+	if (n > 8 && text[4] == '5' && text[5] == '.' && text[6] == '7' && text[7] == '.')
+		return 1;
+	if (n > 6 && (text[4] == '4' || text[4] == '5') && text[5] == '.' &&
+	    text[6] >= '0' && text[6] <= '9')
+		return 0;
+	for (const char *p = text + (n > 4 ? 4 : n); *p; p++)
+		if (strncasecmp(p, "relay", 5) == 0)
+			return 1;
+	return 0;
 }
 
 /* Whether a 5xx says what passes rather than what is for good, so the message is tried again

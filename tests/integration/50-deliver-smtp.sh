@@ -222,6 +222,14 @@ grep -q "sent=0 retried=0 failed=1" d2.out || { cat d2.out d2.err >&2; fail "4: 
 outbox d2.db | grep -q "alice failed 1 554 5.7.1 Service unavailable" \
 	|| { outbox d2.db >&2; fail "4: 5.7.1 words"; }
 ! grep -q "event=deliver.suppressed" d2.err || { grep suppressed d2.err >&2; fail "4: a policy refusal suppressed the address"; }
+# Exim's refusal to relay has no enhanced code: the same, for every recipient of a smarthost set
+# up wrong.
+PR=$(free_port)
+start_sink "$PR" -f RCPT -B "550 relay not permitted"
+"$DRIVE" --db d4.db --smtp "smtp://127.0.0.1:$PR" --tls none --email alice=alice@example.org \
+	--max-wait 5 > d4.out 2> d4.err || fail "drive (relay)"
+grep -q "sent=0 retried=0 failed=1" d4.out || { cat d4.out d4.err >&2; fail "4: relay refusal not failed"; }
+! grep -q "event=deliver.suppressed" d4.err || { grep suppressed d4.err >&2; fail "4: a refusal to relay suppressed the address"; }
 # A full mailbox is the recipient's for now, not an address that is gone: 552 at RCPT (RFC 5321
 # 4.5.3.1.10 says to take it as temporary) and a 5xx whose enhanced code is X.2.2 are retried as
 # a 4xx, and the address is not suppressed.
