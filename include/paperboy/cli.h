@@ -75,22 +75,14 @@ struct pb_config *pb_cli_with_stored(struct pb_config *cfg, int keep_inactive,
  * or -1 with the first finding appended to out ("FILE:LINE: KEY: subscriber S, topic T,
  * column C: MESSAGE" with the query and a caret line). */
 int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out);
-/* Checks json, the settings of the stored subscriber name, as `subscriber add` and `edit` do:
- * loaded with the config file at path and the stored rows that cfg (the file's config with
- * them) could load, in place of name's own row; its rules as `check` reads them
- * (pb_cli_stored_error); its addresses used by no other subscriber. Returns 0, or -1 with the
- * reason appended to why ("KEY: MESSAGE", the rules' finding with its column, query and caret
- * line, or "email A is subscriber S's (WHERE)"). */
-int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
-			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
-			   const char *json, struct pb_buf *why);
-
-/* Checks json, the settings of the stored subscriber name, as `subscriber add` and the chat
- * commands do: loaded with path's config and the stored rows (rows, as cfg loaded them with
- * keep_inactive) that load, json in place of name's own; its rules alone
- * (pb_cli_stored_error); its addresses unique across the file and the store. Returns 0, or
- * -1 with the reason appended to why ("KEY: MESSAGE", or the rules' finding with its query
- * and caret lines). */
+/* Checks json, the settings of the stored subscriber name, as `subscriber add` and `edit`, the
+ * web pages and the chat commands do: loaded with the config file at path alone (the checks of
+ * a subscriber are its own; the file's subscribers are there for its name), its rules as
+ * `check` reads them (pb_cli_stored_error), its addresses used by no other subscriber of cfg
+ * (the file's config with the stored ones it could load; name's own left out). rows and n_rows
+ * are not read: kept for the callers. Returns 0, or -1 with the reason appended to why ("KEY:
+ * MESSAGE", the rules' finding with its column, query and caret line, or "email A is
+ * subscriber S's (WHERE)"). */
 int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
 			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
 			   const char *json, struct pb_buf *why);

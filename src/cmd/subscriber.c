@@ -87,13 +87,19 @@ parse(int argc, char **argv, struct opts *o)
 	return o->action ? 0 : -1;
 }
 
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pb_sub_row *)a)->name, ((const struct pb_sub_row *)b)->name);
+}
+
+/* The row named name (c->rows is kept in name order: load), or NULL. */
 static const struct pb_sub_row *
 row_of(const struct ctx *c, const char *name)
 {
-	for (size_t i = 0; i < c->n_rows; i++)
-		if (strcmp(c->rows[i].name, name) == 0)
-			return &c->rows[i];
-	return NULL;
+	struct pb_sub_row key = { .name = (char *)name };
+
+	return c->n_rows ? bsearch(&key, c->rows, c->n_rows, sizeof *c->rows, row_cmp) : NULL;
 }
 
 /* The subscriber's destinations on every channel, and how many of them are suppressed (all
@@ -131,10 +137,10 @@ count_dests(const struct ctx *c, const struct pb_subscriber *s, size_t *n_sup, s
  * "suppressed" (all of them), "unsubscribed" (all, by their readers) or "active (1 of 2
  * suppressed)". Written into buf. */
 static const char *
-state_of(const struct ctx *c, const char *name, char *buf, size_t n)
+state_of(const struct ctx *c, const char *name, const struct pb_subscriber *s, char *buf,
+	 size_t n)
 {
 	const struct pb_sub_row *r = row_of(c, name);
-	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, name);
 	size_t dests, sup, unsub;
 
 	if (r && strcmp(r->state, "active") != 0)
@@ -215,6 +221,10 @@ load(struct ctx *c, const char *action)
 	    (rc = check_store(c->cfg, strcmp(action, "export") != 0)) != 0)
 		return rc;
 	c->cfg = pb_cli_with_stored(c->cfg, 1, &c->rows, &c->n_rows, &c->problems);
+	/* in name order (as the state lists them already), for row_of's look-ups: a list of tens
+	 * of thousands looked each one up through all of them */
+	if (c->n_rows > 1)
+		qsort(c->rows, c->n_rows, sizeof *c->rows, row_cmp);
 	load_suppressed(c);
 	return 0;
 }
@@ -222,6 +232,8 @@ load(struct ctx *c, const char *action)
 static int
 do_list(struct ctx *c)
 {
+	char *listed = pb_xcalloc(c->n_rows + 1, 1);
+
 	printf("%-20s %-7s %-12s %-24s %s\n", "NAME", "SOURCE", "STATE", "CHANNELS", "TOPICS");
 	for (size_t i = 0; i < c->cfg->n_subscribers; i++) {
 		const struct pb_subscriber *s = &c->cfg->subscribers[i];
@@ -229,17 +241,21 @@ do_list(struct ctx *c)
 		struct pb_buf ch = { 0 };
 		char sb[96];
 
+		if (r)
+			listed[r - c->rows] = 1;
+
 		channels(s, &ch);
 		printf("%-20s %-7s %-12s %-24s %zu%s%s\n", s->name, s->stored ? "stored" : "config",
-		       state_of(c, s->name, sb, sizeof sb), ch.data, s->n_topics, r && r->reason ? "  " : "",
+		       state_of(c, s->name, s, sb, sizeof sb), ch.data, s->n_topics, r && r->reason ? "  " : "",
 		       r && r->reason ? r->reason : "");
 		pb_buf_free(&ch);
 	}
-	/* stored rows that could not be loaded */
+	/* stored rows that could not be loaded (the loaded ones marked above) */
 	for (size_t i = 0; i < c->n_rows; i++)
-		if (c->rows[i].settings && !pb_config_subscriber(c->cfg, c->rows[i].name))
+		if (c->rows[i].settings && !listed[i])
 			printf("%-20s %-7s %-12s %-24s %s\n", c->rows[i].name, "stored", "invalid",
 			       "-", "-");
+	free(listed);
 	if (c->problems.len)
 		fprintf(stderr, "%s", c->problems.data);
 	fflush(stdout);
@@ -316,7 +332,7 @@ do_show(struct ctx *c, const char *name)
 						 : "config");
 	if (!s->stored)
 		printf("%-16s%s:%d\n", "defined at", s->file, s->line);
-	printf("%-16s%s\n", "state", state_of(c, name, sb, sizeof sb));
+	printf("%-16s%s\n", "state", state_of(c, name, pb_config_subscriber(c->cfg, name), sb, sizeof sb));
 	if (r && r->reason)
 		printf("%-16s%s\n", "reason", r->reason);
 	printf("%-16s%s\n", "channels", ch.data);

@@ -470,6 +470,62 @@ test_remove_during_run(void)
 	pb_state_close(st);
 }
 
+/* The stored subscribers of a configuration whose file has none (an installation served from
+ * the web alone): loaded, and one whose address another stored one has is left out, naming it.
+ * Nothing taken yet when the first is looked at. */
+static void
+test_stored_only(void)
+{
+	struct pb_buf c = { 0 }, problems = { 0 };
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	struct pb_sub_row r = { 0 };
+	struct pb_state *st;
+	char err[512] = "";
+	FILE *f;
+
+	mkdir(path_of("only"), 0700);
+	pb_buf_printf(&c, "state_dir = \"%s/only\";\n"
+		      "arxiv = { categories = [\"cs.CV\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n", dir);
+	t_state_conf(&c, path_of("only/paperboy.db"));
+	f = fopen(path_of("only.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("only.conf");
+	pb_buf_free(&c);
+	st = t_state_open(path_of("only/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	r.source = "web";
+	r.name = "p1";
+	r.settings = "{\"name\":\"p1\",\"email\":[\"P@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	r.name = "p2";
+	r.settings = "{\"name\":\"p2\",\"email\":[\"p@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	r.name = "p3";
+	r.settings = "{\"name\":\"p3\",\"email\":[\"p3@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	pb_state_close(st);
+	cfg = pb_config_load(path_of("only.conf"), &ce);
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	T_EQ_INT((int)cfg->n_subscribers, 0);
+	cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
+	T_EQ_INT((int)cfg->n_subscribers, 2);
+	T_CHECK(pb_config_subscriber(cfg, "p1") && pb_config_subscriber(cfg, "p3"));
+	T_CHECK(strstr(pb_buf_str(&problems), "stored subscriber p2 is left out: its address "
+		       "p@example.org is already used by stored subscriber p1") != NULL);
+	pb_buf_free(&problems);
+	pb_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -486,6 +542,7 @@ main(void)
 	test_set();
 	test_remove();
 	test_remove_during_run();
+	test_stored_only();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
