@@ -30,10 +30,17 @@ char *pb_llm_request(const char *model, double temperature, int max_tokens, cons
  * pb_llm_answer_free, also after a failure) and, unless PB_LLM_OK, why with a short reason
  * for the log ("refusal: I can't help with that", "not JSON", "no choices"). A leading
  * "<think>...</think>" block some models emit is dropped, and so is all before a "</think>"
- * whose opening tag the server's chat template wrote. */
+ * whose opening tag the server's chat template wrote; the content is then unwrapped as
+ * pb_llm_tidy says. */
 enum pb_llm_status pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why,
 				size_t whylen);
 void pb_llm_answer_free(struct pb_llm_answer *a);   /* accepts NULL */
+/* Unwraps a model's answer in place (pb_llm_parse does it to every answer; the summarizer
+ * to answers cached before): a first line that only announces the answer ("Here is the
+ * summary:", "Sure! Here's ...:") and a code fence around it (```markdown ... ```), which the
+ * digest's light Markdown would show as written. Text that is nothing but such wrapping is
+ * left as it was. Accepts NULL. */
+void pb_llm_tidy(char *text);
 /* 1 when an error body of len bytes says the request does not fit the model's context (the
  * prompt and max_tokens together): OpenAI's code "context_length_exceeded", llama.cpp's type
  * "exceed_context_size_error", vLLM's "This model's maximum context length is ..." (in its

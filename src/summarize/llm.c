@@ -231,11 +231,119 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 		goto out;
 	}
 	a->content = pb_xstrndup(text.data + b, e - b);
+	pb_llm_tidy(a->content);
 	st = PB_LLM_OK;
 out:
 	pb_buf_free(&text);
 	cJSON_Delete(root);
 	return st;
+}
+
+/* The length of the line at s (without its '\n'). */
+static size_t
+line_len(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl ? (size_t)(nl - s) : strlen(s);
+}
+
+/* Whether the line s[0..n) opens or closes a code fence: ``` or ~~~ (three or more) and at
+ * most an info string ("markdown", "md") after it. */
+static int
+fence_line(const char *s, size_t n, int closing)
+{
+	size_t k = 0;
+
+	while (n && blank(s[n - 1]))
+		n--;
+	while (k < n && s[k] == s[0])
+		k++;
+	if (k < 3 || (s[0] != '`' && s[0] != '~'))
+		return 0;
+	if (closing)
+		return k == n;
+	for (; k < n; k++)
+		if (s[k] == '`' || s[k] == ' ')
+			return 0;
+	return 1;
+}
+
+/* Whether the line s[0..n) is a model's words about its answer before the answer: "Here is
+ * the summary:", "Sure! Here's a short analysis of the paper in English:", in English or in
+ * one of the languages readers ask for most; a short line ending with a colon. */
+static int
+preamble_line(const char *s, size_t n)
+{
+	static const char *const opens[] = {
+		"here is", "here's", "here are", "sure", "certainly", "of course", "okay",
+		"below is", "the following is", "voici", "hier ist", "hier sind", "aqu\xC3\xAD",
+		"\xE4\xBB\xA5\xE4\xB8\x8B\xE6\x98\xAF",       /* 以下是 */
+		"\xE4\xBB\xA5\xE4\xB8\x8B\xE3\x81\xAF",       /* 以下は */
+		"\xE5\xA5\xBD\xE7\x9A\x84",                   /* 好的 */
+	};
+
+	while (n && blank(s[n - 1]))
+		n--;
+	if (n == 0 || n > 200 || memchr(s, '\n', n))
+		return 0;
+	if (!(s[n - 1] == ':' ||
+	      (n >= 3 && memcmp(s + n - 3, "\xEF\xBC\x9A", 3) == 0)))    /* ： */
+		return 0;
+	for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++)
+		if (strncasecmp(s, opens[i], strlen(opens[i])) == 0)
+			return 1;
+	return 0;
+}
+
+void
+pb_llm_tidy(char *text)
+{
+	struct pb_buf b = { 0 };
+	const char *p = text, *close = NULL;
+	size_t n;
+
+	if (!text)
+		return;
+	/* "Here is the summary:" above the answer */
+	n = line_len(p);
+	if (p[n] == '\n' && preamble_line(p, n)) {
+		const char *q = p + n + 1;
+
+		while (*q && blank(*q))
+			q++;
+		if (*q)
+			p = q;
+	}
+	/* the answer as a code block: the light Markdown would show its fences as written */
+	n = line_len(p);
+	if (p[n] == '\n' && fence_line(p, n, 0)) {
+		char f = p[0];
+
+		p += n + 1;
+		for (const char *l = p; *l; l += line_len(l) + (l[line_len(l)] ? 1 : 0))
+			if (l[0] == f && fence_line(l, line_len(l), 1))
+				close = l;
+	}
+	if (close) {    /* the closing fence goes; text after it stays */
+		pb_buf_append(&b, p, (size_t)(close - p));
+		close += line_len(close);
+		pb_buf_puts(&b, *close ? close + 1 : close);
+	} else {
+		pb_buf_puts(&b, p);
+	}
+	/* blanks at both ends, as pb_llm_parse leaves them */
+	p = pb_buf_str(&b);
+	while (*p && blank(*p))
+		p++;
+	n = strlen(p);
+	while (n && blank(p[n - 1]))
+		n--;
+	if (n) {        /* nothing but the wrapping: left as it was */
+		memmove(text, p, n);
+		text[n] = '\0';
+	}
+	pb_buf_free(&b);
 }
 
 /* Case-insensitive strstr for ASCII words. */

@@ -921,6 +921,7 @@ analysis_cached(struct pb_summarizer *s, const char *key, const char *lang)
 	if (!a)
 		a = pb_cache_get(s->st, key, s->cfg->summary.model, lang, s->hash_analysis,
 				 "analysis");
+	pb_llm_tidy(a);         /* an answer cached before answers were unwrapped */
 	return a;
 }
 
@@ -1226,6 +1227,7 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		digest_key(papers, sel, &key);
 		out->exec_summary = pb_cache_get(use->st, key.data, use->cfg->summary.model,
 						 out->language, use->hash_summary, "summary");
+		pb_llm_tidy(out->exec_summary);
 		out->exec_from_model = out->exec_summary != NULL;
 		pb_buf_free(&key);
 	}

@@ -66,6 +66,30 @@ static const struct answer_case answers[] = {
 	/* blanks before the block */
 	{ "{\"choices\":[{\"message\":{\"content\":\"\\n\\n<think>hmm</think>\\nAnswer\"}}]}",
 	  PB_LLM_OK, "Answer", NULL, 0 },
+	/* an answer in a code block: the digest's light Markdown would show the fences */
+	{ "{\"choices\":[{\"message\":{\"content\":\"```markdown\\n**Problem**: x.\\n\\n- a\\n```\\n\"}}]}",
+	  PB_LLM_OK, "**Problem**: x.\n\n- a", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"```\\nPlain.\\n```\"}}]}", PB_LLM_OK,
+	  "Plain.", NULL, 0 },
+	/* ... after the model's words about it, and after its thinking */
+	{ "{\"choices\":[{\"message\":{\"content\":\"<think>hmm</think>\\nHere is the summary:"
+	  "\\n\\n```md\\n**Theme**: y.\\n```\"}}]}", PB_LLM_OK, "**Theme**: y.", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"Sure! Here's a short analysis of the paper "
+	  "in English:\\n\\n**Problem**: z.\"}}]}", PB_LLM_OK, "**Problem**: z.", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"\xE4\xBB\xA5\xE4\xB8\x8B\xE6\x98\xAF"
+	  "\xE5\x88\x86\xE6\x9E\x90\xEF\xBC\x9A\\n**\xE9\x97\xAE\xE9\xA2\x98**\"}}]}",
+	  PB_LLM_OK, "**\xE9\x97\xAE\xE9\xA2\x98**", NULL, 0 },
+	/* a colon ending a first line that is the answer's own, a fence inside the answer, and
+	 * an opening fence without its closer */
+	{ "{\"choices\":[{\"message\":{\"content\":\"The paper shows two things:\\n- a\\n- b\"}}]}",
+	  PB_LLM_OK, "The paper shows two things:\n- a\n- b", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"Code:\\n```\\nx = 1\\n```\"}}]}",
+	  PB_LLM_OK, "Code:\n```\nx = 1\n```", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"```markdown\\nOpen only.\"}}]}",
+	  PB_LLM_OK, "Open only.", NULL, 0 },
+	/* nothing but the wrapping stays as it was */
+	{ "{\"choices\":[{\"message\":{\"content\":\"```\\n```\"}}]}", PB_LLM_OK, "```\n```",
+	  NULL, 0 },
 	/* unicode escapes become UTF-8 */
 	{ "{\"choices\":[{\"message\":{\"content\":\"\\u4f60\\u597d\"}}]}", PB_LLM_OK,
 	  "\xE4\xBD\xA0\xE5\xA5\xBD", NULL, 0 },

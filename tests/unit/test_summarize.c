@@ -457,6 +457,9 @@ test_model_cache(void)
 	T_EQ_INT(pb_cache_put(st, "2512.03687v1", "test-model", "en", hash, "analysis", "x", 1), 0);
 	T_EQ_INT(pb_cache_put(st, "2512.03687v1", "test-model", "zh", "0000000000000000",
 			      "analysis", "x", 1), 0);
+	/* an answer in a code block, cached before answers were unwrapped */
+	T_EQ_INT(pb_cache_put(st, "2512.04085v1", "test-model", "zh", hash, "analysis",
+			      "Here is the analysis:\n\n```markdown\n**问题**：辐射网格。\n```", 42), 0);
 
 	s = pb_summarizer_new(&cfg, st, h, err, sizeof err);
 	T_CHECK(s != NULL);
@@ -473,7 +476,7 @@ test_model_cache(void)
 	T_EQ_INT(d.n_items, 3);
 	T_CHECK(d.items[0].analysis == NULL);
 	T_EQ_STR(d.items[1].analysis, "**问题**：机器人的三维场景表示。");
-	T_CHECK(d.items[2].analysis == NULL);
+	T_EQ_STR(d.items[2].analysis, "**问题**：辐射网格。");
 	T_EQ_INT(d.exec_from_model, 0);
 	T_CHECK(strncmp(d.exec_summary, "本期共有 **3 篇论文**", 25) == 0);
 	pb_digest_free(&d);
