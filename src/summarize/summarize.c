@@ -328,10 +328,21 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The full text the run read for p, or NULL. */
+static const struct pb_fulltext *
+ft_of(const struct pb_summarizer *s, const struct pb_paper *p)
+{
+	return s->ft && p->id ? pb_fulltext_find(s->ft, p->id) : NULL;
+}
+
 /* The executive summary's cache key: the sorted set of the digest's paper keys, hashed. Two
- * subscribers with the same papers share it whatever their order or topics. */
+ * subscribers with the same papers share it whatever their order or topics. The key findings
+ * in its prompt are taken from a paper's full text when the run read it: such a paper is
+ * marked ("2512.04040v1+ft"), so a summary written from the abstracts alone is not taken for
+ * one written with the text. with_ft 0 leaves the marks out (the key from the abstracts). */
 static void
-digest_key(const struct pb_paperset *papers, const struct pb_selection *sel, struct pb_buf *out)
+digest_key(const struct pb_summarizer *s, const struct pb_paperset *papers,
+	   const struct pb_selection *sel, int with_ft, struct pb_buf *out)
 {
 	char **keys = pb_xcalloc(sel->n_hits ? sel->n_hits : 1, sizeof *keys);
 	struct pb_buf all = { 0 }, k = { 0 };
@@ -342,6 +353,8 @@ digest_key(const struct pb_paperset *papers, const struct pb_selection *sel, str
 		if (sel->hits[i].paper >= papers->n)
 			continue;
 		paper_key(&papers->v[sel->hits[i].paper], &k);
+		if (with_ft && ft_of(s, &papers->v[sel->hits[i].paper]))
+			pb_buf_puts(&k, "+ft");
 		keys[n++] = pb_xstrdup(k.data);
 	}
 	qsort(keys, n, sizeof *keys, cmp_str);
@@ -901,13 +914,6 @@ run_jobs(struct pb_summarizer *s)
 	s->n_jobs = 0;
 }
 
-/* The full text the run read for p, or NULL. */
-static const struct pb_fulltext *
-ft_of(const struct pb_summarizer *s, const struct pb_paper *p)
-{
-	return s->ft && p->id ? pb_fulltext_find(s->ft, p->id) : NULL;
-}
-
 /* A paper's cached analysis: the one written with its full text first, else the one from its
  * abstract (a run without the text reuses the better answer of an earlier run). */
 static char *
@@ -1006,7 +1012,7 @@ prepare_summary(struct pb_summarizer *s, const struct pb_paperset *papers,
 
 	if (sel->n_hits == 0)
 		return;
-	digest_key(papers, sel, &key);
+	digest_key(s, papers, sel, 1, &key);
 	if (asked_before(s, "summary", key.data, lang))
 		goto out;
 	cached = pb_cache_get(s->st, key.data, s->cfg->summary.model, lang, s->hash_summary,
@@ -1224,9 +1230,19 @@ pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 	if (use->model_on && out->n_items > 0) {
 		struct pb_buf key = { 0 };
 
-		digest_key(papers, sel, &key);
+		struct pb_buf bare = { 0 };
+
+		digest_key(use, papers, sel, 1, &key);
 		out->exec_summary = pb_cache_get(use->st, key.data, use->cfg->summary.model,
 						 out->language, use->hash_summary, "summary");
+		/* none written with the full texts yet: the one from the abstracts meanwhile */
+		if (!out->exec_summary)
+			digest_key(use, papers, sel, 0, &bare);
+		if (!out->exec_summary && strcmp(bare.data, key.data) != 0)
+			out->exec_summary = pb_cache_get(use->st, bare.data,
+							 use->cfg->summary.model, out->language,
+							 use->hash_summary, "summary");
+		pb_buf_free(&bare);
 		pb_llm_tidy(out->exec_summary);
 		out->exec_from_model = out->exec_summary != NULL;
 		pb_buf_free(&key);

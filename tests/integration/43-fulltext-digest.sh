@@ -6,7 +6,8 @@
 # the results section that the abstract does not say; the model stand-in (the same server)
 # receives the excerpt under "Excerpts of the full text (HTML):" within fulltext.excerpt_tokens
 # (about 4 bytes a token). The same run without fulltext shows none of it and sends no excerpt.
-# A model whose context the excerpt does not fit is asked again without it.
+# A model whose context the excerpt does not fit is asked again without it. A reader added
+# later that day on the state of the run without the text has the summary asked again.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 name=43-fulltext-digest
@@ -35,7 +36,7 @@ P=$(cat "$T/port")
 BASE="http://127.0.0.1:$P"
 PROMPTS="$(cd "$PB_TESTS/../conf/prompts" && pwd)"
 
-conf() { # STATE_DIR OUT ENABLED [MODEL]
+conf() { # STATE_DIR OUT ENABLED [MODEL [SUBSCRIBER]]
   cat <<CONF
 state_dir = "$1";
 arxiv = { categories = ["cs.CV"]; };
@@ -45,7 +46,7 @@ fulltext = { enabled = $3; html_url = "$BASE/html"; pdf_url = "$BASE/pdf"; max_p
 summary = { enabled = true; base_url = "$BASE/v1"; model = "${4:-m}"; prompt_dir = "$PROMPTS";
             timeout = 20; deadline = 240; };
 subscribers = (
-  { name = "amy"; max_papers = 5;
+  { name = "${5:-amy}"; max_papers = 5;
     topics = ( { name = "Carbon"; query = "ti:\"implicit diffusion model\""; } ); }
 );
 CONF
@@ -129,4 +130,26 @@ grep -q "event=summary.shorter kind=analysis paper=$ID lang=en reason=\"HTTP 400
 grep -q "event=summary.fallback" "$T/err2" && fail "a fallback with a small model: $(grep fallback "$T/err2")"
 grep -q 'carbon stock from images' "$T/out2/2024-11-28/amy/digest.md" ||
   fail "the model's analysis is not in the digest of the small model"
+# the executive summary asked from the abstracts' findings (the run without the text) is no
+# answer for a digest of the same paper whose findings come from its text: a reader added
+# later that day (run --only), on the state of that run, has it asked again with the text's
+# findings
+conf "$T/state0" "$T/out3" true m ben >"$T/pb3.conf"
+before=$(wc -l <"$T/bodies")
+timeout 300 "$PAPERBOY" -c "$T/pb3.conf" run --only ben --feed "$BIG" >/dev/null 2>"$T/err3" ||
+  fail "run with the text after one without failed: $(tail -n 5 "$T/err3")"
+tail -n +$((before + 1)) "$T/bodies" >"$T/bodies3"
+/usr/bin/python3 - "$T/bodies3" <<'PY' || fail "the summary was not asked again with the text's findings"
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    req = json.loads(line)
+    user = [m["content"] for m in req["messages"] if m["role"] == "user"][0]
+    if "executive summary" in user and "41.69% lower than the regression model" in user:
+        n += 1
+if n != 1:
+    print("43-fulltext-digest: %d summary requests with the text's findings, want 1" % n,
+          file=sys.stderr)
+    sys.exit(1)
+PY
 echo "$name: ok"

@@ -209,6 +209,34 @@ test_cache(void)
 	T_CHECK(d.n_items == 1 && d.items[0].fulltext == NULL && d.items[0].analysis &&
 		strcmp(d.items[0].analysis, "from text") == 0);
 	pb_digest_free(&d);
+
+	/* the executive summary: one written from the abstracts is shown while none written
+	 * with the text's findings is cached, then that one */
+	tmpl = slurp("conf/prompts/summary.txt");
+	pb_prompt_strip_comments(tmpl);
+	pb_prompt_hash(tmpl, h, sizeof h);
+	free(tmpl);
+	pb_prompt_hash("2512.04076v1\n", h_ft, sizeof h_ft);
+	pb_buf_reset(&b);
+	pb_buf_printf(&b, "digest:%s:1", h_ft);
+	T_EQ_INT(pb_cache_put(st, b.data, "m", "en", h, "summary", "from abstracts", 1), 0);
+	pb_summarizer_set_fulltext(s, &fts);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_CHECK(d.exec_from_model && strcmp(d.exec_summary, "from abstracts") == 0);
+	pb_digest_free(&d);
+	pb_prompt_hash("2512.04076v1+ft\n", h_ft, sizeof h_ft);
+	pb_buf_reset(&b);
+	pb_buf_printf(&b, "digest:%s:1", h_ft);
+	T_EQ_INT(pb_cache_put(st, b.data, "m", "en", h, "summary", "from texts", 1), 0);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_CHECK(d.exec_from_model && strcmp(d.exec_summary, "from texts") == 0);
+	pb_digest_free(&d);
+	/* a run without the text: the abstracts' */
+	pb_summarizer_set_fulltext(s, NULL);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_CHECK(d.exec_from_model && strcmp(d.exec_summary, "from abstracts") == 0);
+	pb_digest_free(&d);
+	pb_buf_free(&b);
 	pb_summarizer_free(s);
 out:
 	pb_buf_free(&text);
