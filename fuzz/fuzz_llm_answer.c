@@ -29,8 +29,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a.total_tokens < 0)
 		abort();
 	pb_llm_answer_free(&a);
+	if (pb_llm_unsupported((const char *)data, size) &
+	    ~(unsigned)(PB_LLM_MAX_COMPLETION_TOKENS | PB_LLM_NO_TEMPERATURE))
+		abort();
 
 	tmpl = pb_xstrndup((const char *)data, size);
+	{       /* unwrapping an answer cached as it came never makes it longer */
+		char *t = pb_xstrdup(tmpl);
+		size_t n = strlen(t);
+
+		pb_llm_tidy(t);
+		if (strlen(t) > n)
+			abort();
+		free(t);
+	}
 	pb_prompt_render(tmpl, vars, &sys, &user);
 	free(sys);
 	free(user);

@@ -21,10 +21,23 @@ struct pb_llm_answer {
 	char finish_reason[32]; /* "stop", "length", ... or "" */
 };
 
+/* What a model refuses of a request (pb_llm_unsupported) and the request then leaves out. */
+enum {
+	PB_LLM_MAX_COMPLETION_TOKENS = 1,   /* the limit as max_completion_tokens, not max_tokens */
+	PB_LLM_NO_TEMPERATURE = 2,          /* no temperature: the model's own (1) */
+};
+
 /* The JSON body of POST {base}/chat/completions: model, messages (a system message when
- * system is not NULL or empty, then the user message), temperature, max_tokens. Caller frees. */
+ * system is not NULL or empty, then the user message), temperature, max_tokens, as flags (the
+ * PB_LLM_ values above, or 0) say. Caller frees. */
 char *pb_llm_request(const char *model, double temperature, int max_tokens, const char *system,
-		     const char *user);
+		     const char *user, unsigned flags);
+/* The PB_LLM_ flags a 400's error body of len bytes asks for: OpenAI's reasoning models (o1,
+ * o3, gpt-5) refuse max_tokens ("Unsupported parameter: 'max_tokens' is not supported with
+ * this model. Use 'max_completion_tokens' instead.", param "max_tokens") and any temperature
+ * but their own ("Unsupported value: 'temperature' does not support 0.2 with this model",
+ * param "temperature"). 0 for any other error, or not JSON. */
+unsigned pb_llm_unsupported(const char *body, size_t len);
 
 /* Parses an answer body of len bytes (need not be NUL-terminated). Fills *a (release with
  * pb_llm_answer_free, also after a failure) and, unless PB_LLM_OK, why with a short reason

@@ -18,7 +18,7 @@
 
 char *
 pb_llm_request(const char *model, double temperature, int max_tokens, const char *system,
-	       const char *user)
+	       const char *user, unsigned flags)
 {
 	cJSON *root = cJSON_CreateObject(), *msgs, *m;
 	char *out, *copy;
@@ -35,9 +35,11 @@ pb_llm_request(const char *model, double temperature, int max_tokens, const char
 	cJSON_AddStringToObject(m, "role", "user");
 	cJSON_AddStringToObject(m, "content", user ? user : "");
 	cJSON_AddItemToArray(msgs, m);
-	cJSON_AddNumberToObject(root, "temperature", temperature);
+	if (!(flags & PB_LLM_NO_TEMPERATURE))
+		cJSON_AddNumberToObject(root, "temperature", temperature);
 	if (max_tokens > 0)
-		cJSON_AddNumberToObject(root, "max_tokens", max_tokens);
+		cJSON_AddNumberToObject(root, flags & PB_LLM_MAX_COMPLETION_TOKENS ?
+					"max_completion_tokens" : "max_tokens", max_tokens);
 	out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (!out)       /* cJSON's allocation failed: the same policy as pb_xmalloc */
@@ -388,6 +390,42 @@ pb_llm_context_exceeded(const char *body, size_t len)
 		yes = has_words(m->valuestring, says[i]);
 	cJSON_Delete(root);
 	return yes;
+}
+
+unsigned
+pb_llm_unsupported(const char *body, size_t len)
+{
+	cJSON *root;
+	const cJSON *err, *m, *c, *p;
+	unsigned flags = 0;
+
+	if (!body || !len || !(root = cJSON_ParseWithLength(body, len)))
+		return 0;
+	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (!cJSON_IsObject(err))
+		err = root;
+	m = cJSON_GetObjectItemCaseSensitive(err, "message");
+	c = cJSON_GetObjectItemCaseSensitive(err, "code");
+	p = cJSON_GetObjectItemCaseSensitive(err, "param");
+	if (cJSON_IsString(p) && cJSON_IsString(c) &&
+	    (strcmp(c->valuestring, "unsupported_parameter") == 0 ||
+	     strcmp(c->valuestring, "unsupported_value") == 0)) {
+		if (strcmp(p->valuestring, "max_tokens") == 0)
+			flags |= PB_LLM_MAX_COMPLETION_TOKENS;
+		else if (strcmp(p->valuestring, "temperature") == 0)
+			flags |= PB_LLM_NO_TEMPERATURE;
+	}
+	/* the same in words only, as proxies pass it on */
+	if (cJSON_IsString(m)) {
+		if (has_words(m->valuestring, "'max_tokens' is not supported") ||
+		    has_words(m->valuestring, "use 'max_completion_tokens'"))
+			flags |= PB_LLM_MAX_COMPLETION_TOKENS;
+		if (has_words(m->valuestring, "'temperature' does not support") ||
+		    has_words(m->valuestring, "'temperature' is not supported"))
+			flags |= PB_LLM_NO_TEMPERATURE;
+	}
+	cJSON_Delete(root);
+	return flags;
 }
 
 void

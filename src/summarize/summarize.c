@@ -52,6 +52,7 @@ struct job {
 	const char *subscriber;         /* for the fallback line of a summary; borrowed */
 	char *body;                     /* the chat completion request */
 	int tries_429;                  /* answered 429 so far */
+	unsigned flags;                 /* the PB_LLM_ flags its body was made with */
 	const struct pb_paper *paper;   /* an analysis: the paper, */
 	const struct pb_fulltext *ft;   /* its full text or NULL, */
 	int excerpt_tokens;             /* and the excerpt's size */
@@ -100,6 +101,7 @@ struct pb_summarizer {
 	int stopped;                    /* deadline, budget or repeated failures: no more requests */
 	char stop_reason[96];
 	int fails_in_row;
+	unsigned req_flags;             /* PB_LLM_ flags: what the model refused of a request */
 	char **asked;                   /* "kind|key|lang" asked in this run (answer or not) */
 	size_t n_asked, cap_asked;
 	size_t *asked_tab;              /* their index + 1 by hash (open addressing), 0: empty */
@@ -516,8 +518,9 @@ job_render(struct pb_summarizer *s, struct job *j)
 		pb_buf_free(&list);
 	}
 	free(j->body);
+	j->flags = s->req_flags;
 	j->body = pb_llm_request(s->cfg->summary.model, s->cfg->summary.temperature,
-				 s->cfg->summary.max_tokens, sys, user);
+				 s->cfg->summary.max_tokens, sys, user, j->flags);
 	free(sys);
 	free(user);
 }
@@ -769,6 +772,25 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 				}
 			}
 		}
+		/* A reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and a temperature
+		 * of ours: this request and every later one go without them. */
+		if (status == 400) {
+			unsigned want = pb_llm_unsupported(f->resp.data, f->resp.len);
+
+			if (want & ~j->flags) {
+				unsigned now = s->req_flags | want;
+
+				if (want & ~s->req_flags)
+					pb_info("summary.adapt", "model=%s max_completion_tokens=%d "
+						"temperature=%d reason=%s", pb_q(s->cfg->summary.model),
+						now & PB_LLM_MAX_COMPLETION_TOKENS ? 1 : 0,
+						now & PB_LLM_NO_TEMPERATURE ? 0 : 1, pb_q(why));
+				s->req_flags = now;
+				job_render(s, j);
+				again(s, j);
+				return 0;
+			}
+		}
 		/* One paper's full text, or a long digest's list, is more than the model takes
 		 * at once: that request goes again shorter. The model is not failing. */
 		if (status != 429 && status >= 400 &&
@@ -867,6 +889,8 @@ run_jobs(struct pb_summarizer *s)
 				fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
 				continue;
 			}
+			if (j->flags != s->req_flags)   /* made before the model refused some */
+				job_render(s, j);
 			if (!flight_start(s, multi, j, timeout_s)) {
 				fallback(s, j->kind, j->key, j->lang, j->subscriber,
 					 "cannot start a request");

@@ -4,7 +4,8 @@
 # and the executive summary, sent several at once once the model answers; 429, 500, a slow
 # model, malformed JSON, empty content, refusals and answers cut off at max_tokens
 # fall back to the built-in text with a summary.fallback log line; a summary too long for the
-# model's context is asked again shorter; a second subscriber with the
+# model's context is asked again shorter, one refused for max_tokens or a temperature (a
+# reasoning model) again without them; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget (also when the state
 # cannot record the tokens spent) and the deadline stop the requests; the API key never
 # reaches the log; `paperboy run` puts the answers in the digests.
@@ -133,6 +134,21 @@ grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after
   "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: the 429 was not waited out"
 ! grep -q 'event=summary.fallback' "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: a fallback"
 echo "   ratelimit_bare_once: a 429 without Retry-After tried again after 2 s: ok"
+# a reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and our temperature: the
+# request goes again without them, so do all later ones, and every answer is the model's
+conf reasoning reasoning 10 60 0
+run reasoning > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/reasoning.out" \
+    || fail "reasoning: $who not from the model"
+done
+grep -q "event=summary.adapt model=reasoning max_completion_tokens=1 temperature=1 reason=\"HTTP 400: Unsupported parameter: 'max_tokens'" \
+  "$T/reasoning.log" || fail "reasoning: max_tokens left in"
+grep -q "event=summary.adapt model=reasoning max_completion_tokens=1 temperature=0 reason=\"HTTP 400: Unsupported value: 'temperature'" \
+  "$T/reasoning.log" || fail "reasoning: temperature left in"
+! grep -q 'event=summary.fallback\|event=summary.stop' "$T/reasoning.log" || fail "reasoning: a fallback"
+n=$(count reasoning); [ "$n" -eq 12 ] || fail "reasoning: $n requests, want 12"
+echo "   reasoning: max_tokens and temperature left out once the model refuses them: ok"
 check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
 grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
 check_fallback malformed malformed '"not JSON"' 3

@@ -15,6 +15,9 @@ The behaviour is chosen by the request's model name:
   refusal    200 with message.refusal set and content null
   filter     200 with finish_reason "content_filter"
   truncated  200 with half a sentence and finish_reason "length" (cut off at max_tokens)
+  reasoning  as OpenAI's reasoning models (o1, o3, gpt-5): 400 unsupported_parameter to a
+             request with max_tokens, 400 unsupported_value to one with a temperature other
+             than 1, else as normal
   context    400 in vLLM's own error form ("This model's maximum context length is ...") to a
              summary that lists every one of its papers; answers as normal to the rest
 
@@ -132,6 +135,18 @@ class Handler(BaseHTTPRequestHandler):
             self.send(429, json.dumps({"error": {"message": "Rate limit reached for requests",
                                                  "type": "requests",
                                                  "code": "rate_limit_exceeded"}}))
+        elif model == "reasoning" and "max_tokens" in req:
+            self.send(400, json.dumps({"error": {
+                "message": "Unsupported parameter: 'max_tokens' is not supported with this "
+                           "model. Use 'max_completion_tokens' instead.",
+                "type": "invalid_request_error", "param": "max_tokens",
+                "code": "unsupported_parameter"}}))
+        elif model == "reasoning" and req.get("temperature", 1) != 1:
+            self.send(400, json.dumps({"error": {
+                "message": "Unsupported value: 'temperature' does not support %s with this "
+                           "model. Only the default (1) value is supported." % req["temperature"],
+                "type": "invalid_request_error", "param": "temperature",
+                "code": "unsupported_value"}}))
         elif model == "error500":
             self.send(500, json.dumps({"error": {"message": "The server had an error"}}))
         elif model == "slow":

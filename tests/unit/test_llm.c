@@ -9,7 +9,7 @@
 static void
 test_request(void)
 {
-	char *body = pb_llm_request("gpt-4o-mini", 0.2, 512, "Be brief.", "Say \"hi\"\n\xE4\xBD\xA0\xE5\xA5\xBD");
+	char *body = pb_llm_request("gpt-4o-mini", 0.2, 512, "Be brief.", "Say \"hi\"\n\xE4\xBD\xA0\xE5\xA5\xBD", 0);
 	cJSON *j = cJSON_Parse(body), *m;
 
 	T_CHECK(j != NULL);
@@ -28,8 +28,25 @@ test_request(void)
 	cJSON_Delete(j);
 	free(body);
 
+	/* a reasoning model's request: max_completion_tokens, no temperature */
+	body = pb_llm_request("gpt-5-mini", 0.2, 512, NULL, "u",
+			      PB_LLM_MAX_COMPLETION_TOKENS | PB_LLM_NO_TEMPERATURE);
+	j = cJSON_Parse(body);
+	T_CHECK(cJSON_GetObjectItem(j, "max_tokens") == NULL);
+	T_CHECK(cJSON_GetObjectItem(j, "temperature") == NULL);
+	T_CHECK(cJSON_IsNumber(cJSON_GetObjectItem(j, "max_completion_tokens")) &&
+		cJSON_GetObjectItem(j, "max_completion_tokens")->valueint == 512);
+	cJSON_Delete(j);
+	free(body);
+	body = pb_llm_request("o3", 0.2, 512, NULL, "u", PB_LLM_NO_TEMPERATURE);
+	j = cJSON_Parse(body);
+	T_CHECK(cJSON_GetObjectItem(j, "temperature") == NULL);
+	T_CHECK(cJSON_GetObjectItem(j, "max_tokens") != NULL);
+	cJSON_Delete(j);
+	free(body);
+
 	/* no system message when there is none */
-	body = pb_llm_request("m", 0, 0, NULL, "u");
+	body = pb_llm_request("m", 0, 0, NULL, "u", 0);
 	j = cJSON_Parse(body);
 	T_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "messages")), 1);
 	T_CHECK(cJSON_GetObjectItem(j, "max_tokens") == NULL);
@@ -188,6 +205,44 @@ test_answers(void)
 	}
 }
 
+/* What a reasoning model refuses of a request, and errors that are something else. */
+static void
+test_unsupported(void)
+{
+	static const struct {
+		const char *body;
+		unsigned want;
+	} cases[] = {
+		{ "{\"error\":{\"message\":\"Unsupported parameter: 'max_tokens' is not supported "
+		  "with this model. Use 'max_completion_tokens' instead.\",\"type\":"
+		  "\"invalid_request_error\",\"param\":\"max_tokens\",\"code\":"
+		  "\"unsupported_parameter\"}}", PB_LLM_MAX_COMPLETION_TOKENS },
+		{ "{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support 0.2 "
+		  "with this model. Only the default (1) value is supported.\",\"type\":"
+		  "\"invalid_request_error\",\"param\":\"temperature\",\"code\":"
+		  "\"unsupported_value\"}}", PB_LLM_NO_TEMPERATURE },
+		/* a proxy's form: the words without param and code */
+		{ "{\"error\":{\"message\":\"Unsupported parameter: 'max_tokens' is not supported "
+		  "with this model. Use 'max_completion_tokens' instead.\",\"code\":"
+		  "\"invalid_request_body\"}}", PB_LLM_MAX_COMPLETION_TOKENS },
+		{ "{\"error\":{\"message\":\"This model's maximum context length is 4096 tokens.\","
+		  "\"code\":\"context_length_exceeded\",\"param\":\"messages\"}}", 0 },
+		{ "{\"error\":{\"message\":\"max_tokens is too large: 100000.\",\"param\":"
+		  "\"max_tokens\",\"code\":null}}", 0 },
+		{ "{\"error\":{\"message\":\"Invalid API key\"}}", 0 },
+		{ "<html>400</html>", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned got = pb_llm_unsupported(cases[i].body, strlen(cases[i].body));
+
+		if (got != cases[i].want)
+			fprintf(stderr, "unsupported case %zu: %u, want %u\n", i, got, cases[i].want);
+		T_EQ_INT(got, cases[i].want);
+	}
+	T_EQ_INT(pb_llm_unsupported(NULL, 0), 0);
+}
+
 static void
 test_prompts(void)
 {
@@ -282,6 +337,7 @@ main(void)
 {
 	test_request();
 	test_answers();
+	test_unsupported();
 	test_context_exceeded();
 	test_prompts();
 	return t_done("test_llm");
