@@ -43,8 +43,9 @@ unsigned pb_llm_unsupported(const char *body, size_t len);
  * pb_llm_answer_free, also after a failure) and, unless PB_LLM_OK, why with a short reason
  * for the log ("refusal: I can't help with that", "not JSON", "no choices"). A leading
  * "<think>...</think>" block some models emit is dropped, and so is all before a "</think>"
- * whose opening tag the server's chat template wrote; the content is then unwrapped as
- * pb_llm_tidy says. */
+ * whose opening tag the server's chat template wrote; of gpt-oss's channels left in the
+ * content ("<|channel|>analysis<|message|>...<|channel|>final<|message|>...") only the final
+ * one's message is kept. The content is then unwrapped as pb_llm_tidy says. */
 enum pb_llm_status pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why,
 				size_t whylen);
 void pb_llm_answer_free(struct pb_llm_answer *a);   /* accepts NULL */

@@ -217,11 +217,23 @@ pb_llm_parse(const char *body, size_t len, struct pb_llm_answer *a, char *why, s
 	 * the answer starts inside it: all before its "</think>" is thinking too. */
 	{
 		const char *t = pb_buf_str(&text), *close = strstr(t + b, "</think>");
+		/* gpt-oss's channels, where the server leaves them in the content: the answer
+		 * is the final channel's message, up to its end mark */
+		const char *fin = strstr(t + b, "<|channel|>final<|message|>");
 
-		if (close)
+		if (fin) {
+			const char *stop;
+
+			b = (size_t)(fin - t) + strlen("<|channel|>final<|message|>");
+			if ((stop = strstr(t + b, "<|return|>")) || (stop = strstr(t + b, "<|end|>")))
+				e = (size_t)(stop - t);
+		} else if (close) {
 			b = (size_t)(close - t) + 8;
-		else if (e - b >= 7 && strncmp(t + b, "<think>", 7) == 0)
+		} else if ((e - b >= 7 && strncmp(t + b, "<think>", 7) == 0) ||
+			   strncmp(t + b, "<|channel|>", 11) == 0 ||
+			   strncmp(t + b, "<|start|>", 9) == 0) {
 			b = e;      /* cut off while thinking */
+		}
 	}
 	while (b < e && blank(text.data[b]))
 		b++;

@@ -80,6 +80,15 @@ static const struct answer_case answers[] = {
 	 * thinking models): the answer holds the thinking and its closing tag only */
 	{ "{\"choices\":[{\"message\":{\"content\":\"Okay, the user wants an analysis. Let me "
 	  "think.\\n</think>\\n\\nAnswer\"}}]}", PB_LLM_OK, "Answer", NULL, 0 },
+	/* gpt-oss's channels left in the content (a server without its reasoning parser):
+	 * the final channel's message is the answer, the analysis channel is thinking */
+	{ "{\"choices\":[{\"message\":{\"content\":\"<|channel|>analysis<|message|>The user "
+	  "wants an analysis.<|end|><|start|>assistant<|channel|>final<|message|>**Problem**: x."
+	  "<|return|>\"}}]}", PB_LLM_OK, "**Problem**: x.", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"<|channel|>analysis<|message|>hmm<|end|>"
+	  "<|start|>assistant<|channel|>final<|message|>Answer\"}}]}", PB_LLM_OK, "Answer", NULL, 0 },
+	{ "{\"choices\":[{\"message\":{\"content\":\"<|channel|>analysis<|message|>The user "
+	  "wants\"}}]}", PB_LLM_EMPTY, NULL, "empty", 0 },
 	/* blanks before the block */
 	{ "{\"choices\":[{\"message\":{\"content\":\"\\n\\n<think>hmm</think>\\nAnswer\"}}]}",
 	  PB_LLM_OK, "Answer", NULL, 0 },
