@@ -12,6 +12,7 @@
 #include "paperboy/bot.h"
 #include "paperboy/cli.h"
 #include "paperboy/config.h"
+#include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "paperboy/fetch.h"
 #include "paperboy/log.h"
@@ -36,6 +37,7 @@ struct cmd {
 	const struct pb_subscriber *sub; /* the chat's, or NULL */
 	const struct pb_sub_row *row;    /* its row, or NULL */
 	char name[96];                   /* its name, or the one /add gives it */
+	char dest[128];                  /* dest_of's */
 };
 
 /* The commands as the service writes them: "/add" in Telegram, "/paperboy add" in Slack. */
@@ -136,14 +138,25 @@ load(struct cmd *c)
 	return 0;
 }
 
-/* The destination the delivery knows this chat by: the Telegram chat id; for Slack the
- * subscriber's webhook (the channel's id is no destination of its own). */
+/* The destination the delivery knows this chat by, as its channel names it (a suppression
+ * holds for that name): the Telegram chat id; for Slack "webhook", the subscriber's webhook
+ * (the channel's id is no destination of its own, and the URL is a secret, never stored
+ * outside its key). Written into c->dest. */
 static const char *
-dest_of(const struct cmd *c)
+dest_of(struct cmd *c)
 {
-	if (!telegram(c) && c->sub && c->sub->slack_webhook)
-		return c->sub->slack_webhook;
-	return c->chat->chat;
+	const struct pb_channel *ch = pb_channel_find(c->chat->service);
+	struct pb_chan_ctx cx = { .cfg = c->cfg, .sub = c->sub };
+	struct pb_parts d = { 0 };
+
+	snprintf(c->dest, sizeof c->dest, "%s", telegram(c) ? c->chat->chat : "webhook");
+	if (ch && c->sub) {
+		pb_channel_dests(ch, &cx, &d);
+		if (d.n && strlen(d.v[0]) < sizeof c->dest)
+			snprintf(c->dest, sizeof c->dest, "%s", d.v[0]);
+		pb_parts_free(&d);
+	}
+	return c->dest;
 }
 
 /* 1 when the subscriber has a destination besides this chat. */

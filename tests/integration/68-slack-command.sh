@@ -9,6 +9,9 @@
 #     401 plain text, nothing changes.
 #  3. A signed button press (payload=JSON) is recorded as feedback (subscriber show lists it).
 #  4. The digest's Slack messages carry the buttons only when the signing secret is set.
+#  5. `/paperboy stop` in a channel whose subscriber has an address too suppresses the Slack
+#     destination as delivery names it ("webhook"), never the secret URL, and the address
+#     keeps its digests.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 PY=/usr/bin/python3
@@ -35,6 +38,7 @@ arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:9/rss"; max_retrie
 web = { listen = "127.0.0.1:$PORT"; base_url = "https://digest.example.org"; };
 slack = { signing_secret_env = "PB_SLACK_SECRET"; };
 file = { dir = "$T/out"; };
+email = { smtp_url = "smtp://127.0.0.1:9"; from = "bot@example.org"; tls = "none"; };
 subscribers = ( { name = "lab"; topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
 CONF
 pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
@@ -144,6 +148,19 @@ grep -v signing_secret "$T/pb.conf" >"$T/off.conf"
 "$PAPERBOY" -c "$T/off.conf" preview --subscriber team --format slack --feed "$FEED" >"$T/s-off" 2>&1
 [ -s "$T/s-off" ] && ! grep -q '"actions"' "$T/s-off" ||
   fail "buttons without the secret: $(cat "$T/s-off")"
+
+# 5. /stop with another destination left
+pb subscriber edit team --email team@example.org >"$T/o" 2>&1 || fail "edit team: $(cat "$T/o")"
+c=$(slack /slack/command "$(form 'stop')")
+text | grep -q '^Unsubscribed' || fail "stop: $c $(cat "$T/b")"
+pb subscriber show team >"$T/show" 2>&1
+grep -q '^suppressed *slack webhook since ' "$T/show" ||
+  fail "the Slack destination is not suppressed as delivery names it: $(grep suppressed "$T/show")"
+grep -q "$PB_TEAM_HOOK" "$T/show" && fail "subscriber show prints the webhook URL"
+pb subscriber list | grep -Eq '^team +stored +active \(1 of [0-9]+ suppressed\)' ||
+  fail "stop: $(pb subscriber list)"
+c=$(slack /slack/command "$(form 'start')")
+text | grep -q 'subscriber resume team' || fail "start after stop: $(cat "$T/b")"
 kill -TERM "$SRV"
 wait "$SRV"
 rc=$?
