@@ -33,6 +33,7 @@ struct ctx {
 	size_t n_rows;
 	struct pb_suppress_row *sup;  /* every suppressed destination */
 	size_t n_sup;
+	int sup_unread;               /* the state has them, but they could not be read */
 	struct pb_buf problems;
 };
 
@@ -160,9 +161,11 @@ load_suppressed(struct ctx *c)
 
 	if (pb_cli_state_exists(c->cfg) &&
 	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
-		if (pb_suppress_list(st, NULL, &c->sup, &c->n_sup) < 0)
+		if (pb_suppress_list(st, NULL, &c->sup, &c->n_sup) < 0) {
 			pb_buf_printf(&c->problems, "the suppressed destinations cannot be read: "
 				      "%s\n", pb_state_errmsg(st));
+			c->sup_unread = 1;
+		}
 		pb_state_close(st);
 	}
 }
@@ -639,12 +642,15 @@ do_remove(struct ctx *c, const struct opts *o)
 	return rc;
 }
 
-/* One JSON line: {"name", "source", "state", "reason", "settings"}. */
+/* One JSON line: {"name", "source", "state", "reason", "settings", "suppressed"}, the last
+ * the subscriber's suppressed destinations ({"channel", "dest", "reason"}; a secret
+ * destination is named as delivery names it, "webhook"): a reader who unsubscribed one
+ * address, or an address that bounced, stays so in the state the line is imported into. */
 static void
-export_line(const char *name, const char *source, const char *state, const char *reason,
-	    cJSON *settings)
+export_line(const struct ctx *c, const char *name, const char *source, const char *state,
+	    const char *reason, cJSON *settings)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *sup;
 	char *line;
 
 	cJSON_AddStringToObject(o, "name", name);
@@ -655,6 +661,18 @@ export_line(const char *name, const char *source, const char *state, const char 
 	else
 		cJSON_AddNullToObject(o, "reason");
 	cJSON_AddItemToObject(o, "settings", settings ? settings : cJSON_CreateNull());
+	sup = cJSON_AddArrayToObject(o, "suppressed");
+	for (size_t i = 0; i < c->n_sup; i++) {
+		cJSON *d;
+
+		if (strcmp(c->sup[i].subscriber, name) != 0)
+			continue;
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "channel", c->sup[i].channel);
+		cJSON_AddStringToObject(d, "dest", c->sup[i].dest);
+		cJSON_AddStringToObject(d, "reason", c->sup[i].reason ? c->sup[i].reason : "refused");
+		cJSON_AddItemToArray(sup, d);
+	}
 	line = cJSON_PrintUnformatted(o);
 	printf("%s\n", line);
 	free(line);
@@ -670,12 +688,16 @@ do_export(struct ctx *c, int all)
 {
 	int rc = 0;
 
+	if (c->sup_unread) {
+		fprintf(stderr, "paperboy: subscriber export: %s", c->problems.data);
+		return EX_NOINPUT;
+	}
 	for (size_t i = 0; all && i < c->cfg->n_subscribers; i++) {
 		const struct pb_subscriber *s = &c->cfg->subscribers[i];
 		const struct pb_sub_row *r = row_of(c, s->name);
 
 		if (!s->stored)
-			export_line(s->name, "config", r ? r->state : "active",
+			export_line(c, s->name, "config", r ? r->state : "active",
 				    r ? r->reason : NULL, NULL);
 	}
 	for (size_t i = 0; i < c->n_rows; i++) {
@@ -691,7 +713,8 @@ do_export(struct ctx *c, int all)
 			rc = EX_DATAERR;
 			continue;
 		}
-		export_line(r->name, r->source ? r->source : "stored", r->state, r->reason, set);
+		export_line(c, r->name, r->source ? r->source : "stored", r->state, r->reason,
+			    set);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("paperboy: subscriber export");
@@ -710,7 +733,81 @@ known_state(const char *s)
 struct imp {
 	struct pb_sub_row row;   /* strings owned */
 	int line;
+	/* the line's "suppressed": the subscriber's suppressions become these (channel, dest,
+	 * reason, owned); without the key (an older export) they stay as they are */
+	int has_sup;
+	struct pb_suppress_row *sup;
+	size_t n_sup;
 };
+
+/* Reads the line's "suppressed" list into im; 0, or -1 with the reason on stderr. */
+static int
+import_suppressed(const cJSON *list, int line, struct imp *im)
+{
+	const cJSON *d;
+
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list)) {
+		fprintf(stderr, "paperboy: import: line %d: \"suppressed\" is not a list\n", line);
+		return -1;
+	}
+	im->has_sup = 1;
+	cJSON_ArrayForEach(d, list) {
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(d, "channel");
+		const cJSON *dest = cJSON_GetObjectItemCaseSensitive(d, "dest");
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(d, "reason");
+		struct pb_suppress_row *x;
+
+		if (!cJSON_IsString(ch) || !pb_channel_find(ch->valuestring) ||
+		    !cJSON_IsString(dest) || !*dest->valuestring ||
+		    (why && !cJSON_IsNull(why) && !cJSON_IsString(why))) {
+			fprintf(stderr, "paperboy: import: line %d: \"suppressed\": each is "
+				"{\"channel\", \"dest\", \"reason\"} with a channel paperboy has\n",
+				line);
+			return -1;
+		}
+		im->sup = pb_xreallocarray(im->sup, im->n_sup + 1, sizeof *im->sup);
+		x = &im->sup[im->n_sup++];
+		memset(x, 0, sizeof *x);
+		x->channel = pb_xstrdup(ch->valuestring);
+		x->dest = pb_xstrdup(dest->valuestring);
+		x->reason = cJSON_IsString(why) ? pb_xstrdup(why->valuestring) : NULL;
+	}
+	return 0;
+}
+
+/* Makes the subscriber's suppressions im's: those not on the line lifted, those on it put
+ * (one there already keeps its since). 0 / -1. */
+static int
+import_put_suppressed(struct pb_state *st, const struct imp *im)
+{
+	struct pb_suppress_row *cur = NULL;
+	size_t n_cur = 0;
+	int rc = -1;
+
+	if (!im->has_sup)
+		return 0;
+	if (pb_suppress_list(st, im->row.name, &cur, &n_cur) < 0)
+		return -1;
+	for (size_t i = 0; i < n_cur; i++) {
+		int keep = 0;
+
+		for (size_t k = 0; k < im->n_sup && !keep; k++)
+			keep = strcmp(cur[i].channel, im->sup[k].channel) == 0 &&
+			       strcmp(cur[i].dest, im->sup[k].dest) == 0;
+		if (!keep && pb_suppress_lift(st, im->row.name, cur[i].channel, cur[i].dest) < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < im->n_sup; k++)
+		if (pb_suppress_put(st, im->row.name, im->sup[k].channel, im->sup[k].dest,
+				    im->sup[k].reason) < 0)
+			goto out;
+	rc = 0;
+out:
+	pb_suppress_rows_free(cur, n_cur);
+	return rc;
+}
 
 /* Reads one line into im; 0, or EX_DATAERR with the reason on stderr. */
 static int
@@ -752,6 +849,8 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 	im->row.name = pb_xstrdup(name->valuestring);
 	im->row.state = pb_xstrdup(cJSON_IsString(state) ? state->valuestring : "active");
 	im->row.reason = cJSON_IsString(reason) ? pb_xstrdup(reason->valuestring) : NULL;
+	if (import_suppressed(cJSON_GetObjectItemCaseSensitive(o, "suppressed"), line, im) < 0)
+		goto out;
 	if (!set || cJSON_IsNull(set)) {
 		/* the state of a config subscriber */
 		if (!s || s->stored) {
@@ -891,7 +990,7 @@ do_import(struct ctx *c, const char *file)
 	if (pb_state_begin(st) < 0)
 		goto fail;
 	for (size_t j = 0; j < n; j++)
-		if (pb_sub_put(st, &v[j].row) < 0) {
+		if (pb_sub_put(st, &v[j].row) < 0 || import_put_suppressed(st, &v[j]) < 0) {
 			pb_state_rollback(st);
 			goto fail;
 		}
@@ -906,8 +1005,10 @@ out:
 	pb_state_close(st);
 	pb_config_free(cfg);
 	free(all);
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < n; j++) {
 		pb_sub_row_clear(&v[j].row);
+		pb_suppress_rows_free(v[j].sup, v[j].n_sup);
+	}
 	free(v);
 	free(data);
 	return rc;

@@ -164,7 +164,12 @@ grep '"name":"lab"' "$T/e2" | grep -q '"source":"cli"' || fail "the new lab's so
 "$PAPERBOY" -c "$T/renamed.conf" subscriber remove lab >/dev/null 2>&1 || fail "remove the new lab"
 pb subscriber resume lab >/dev/null 2>&1
 
-# export and import: a round trip
+# export and import: a round trip, amy's address unsubscribed by her (a suppression) included
+/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", ("amy", "email",
+           "amy@example.org", "unsubscribed by the recipient (one-click)", 1790000000))
+db.commit()' "$T/state/paperboy.db" || fail "suppress amy"
 pb subscriber export >"$T/export" 2>"$T/e" || fail "export: $(cat "$T/e")"
 [ "$(wc -l <"$T/export")" = 3 ] || fail "export has $(wc -l <"$T/export") lines, want 3"
 pb subscriber export --all >"$T/export-all"
@@ -172,10 +177,16 @@ grep -q '"name":"lab","source":"config"' "$T/export-all" || fail "export --all l
 for n in yan zed amy; do pb subscriber remove $n >/dev/null 2>&1 || fail "remove $n"; done
 [ "$(n_stored)" = 0 ] || fail "remove left rows"
 pb subscriber import "$T/export" >"$T/o" 2>&1 || fail "import: $(cat "$T/o")"
+pb subscriber show amy >"$T/o" 2>&1
+grep -q '^suppressed *email amy@example.org since .*: unsubscribed by the recipient (one-click)$' \
+  "$T/o" || fail "the import lost amy's unsubscribed address: $(cat "$T/o")"
 pb subscriber export >"$T/export2"
 cmp -s "$T/export" "$T/export2" || fail "the round trip changed the store:
 $(diff "$T/export" "$T/export2")"
 pb subscriber import - <"$T/export-all" >"$T/o" 2>&1 || fail "import from stdin: $(cat "$T/o")"
+echo '{"name":"amy","settings":{"topics":[{"name":"x","query":"ti:x"}]},"suppressed":[{"channel":"pigeon","dest":"x"}]}' |
+  pb subscriber import - >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 65 ] && grep -q 'line 1: "suppressed"' "$T/e" || fail "a suppression of no channel: exit $rc, $(cat "$T/e")"
 
 # one bad line: nothing changes, the error names the line
 {
