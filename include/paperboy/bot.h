@@ -72,6 +72,15 @@ void pb_bot_answer_slack(const struct pb_bot_answer *ans, struct pb_buf *out);
 int pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
 		    const char *paper_id, int verdict, struct pb_bot_answer *ans);
 
+/* A Telegram group became a supergroup, whose chat id is new: the subscriber whose
+ * telegram_chat is old_chat gets new_chat instead (a stored one; one of the file is logged,
+ * bot.migrated, for the administrator to change), a suppression of the old chat moving with
+ * it, committed with chat->once_key's stamp; its commands are then found from the new chat.
+ * chat->chat is old_chat. 0 (also when no subscriber has the chat, or it moved already), -1
+ * when the state could not be written. */
+int pb_bot_migrate(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
+		   const char *new_chat, struct pb_bot_answer *ans);
+
 /* ---- Telegram ---- */
 struct pb_config;
 
@@ -84,6 +93,10 @@ struct pb_tg_update {
 	int as_chat;             /* 1: sent as the group itself, by an anonymous administrator */
 	long thread_id;          /* a forum topic's message_thread_id, 0 = none */
 	char *text;              /* a message's text, or NULL */
+	/* a group that became a supergroup: the service message's old and new chat ids (either
+	 * message of the two, migrate_to_chat_id in the old group or migrate_from_chat_id in
+	 * the new one), "" otherwise */
+	char migrate_old[24], migrate_new[24];
 	char *cb_id;             /* a callback query's id, or NULL for a message */
 	char *cb_data;           /* its data, or NULL */
 };

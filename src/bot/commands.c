@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -38,6 +39,7 @@ struct cmd {
 	const struct pb_sub_row *row;    /* its row, or NULL */
 	char name[96];                   /* its name, or the one /add gives it */
 	char dest[128];                  /* dest_of's */
+	const char *moved_to;            /* pb_bot_migrate's new chat id, or NULL */
 };
 
 /* The commands as the service writes them: "/add" in Telegram, "/paperboy add" in Slack. */
@@ -170,6 +172,25 @@ other_dests(const struct cmd *c)
 	       (telegram(c) ? s->slack_webhook != NULL : s->telegram_chat != NULL);
 }
 
+/* A chat that moved (pb_bot_migrate): its suppression, when it has one, moves with it. */
+static int
+move_suppression(struct cmd *c, const char *name)
+{
+	struct pb_suppress_row *v = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (pb_suppress_list(c->st, name, &v, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (strcmp(v[i].channel, "telegram") == 0 && strcmp(v[i].dest, c->chat->chat) == 0 &&
+		    (pb_suppress_put(c->st, name, "telegram", c->moved_to, v[i].reason) < 0 ||
+		     pb_suppress_lift(c->st, name, "telegram", c->chat->chat) < 0))
+			rc = -1;
+	pb_suppress_rows_free(v, n);
+	return rc;
+}
+
 /* Writes row (and, for /stop, the suppression of this chat) in one transaction with the
  * command's stamp. 0 done, 1 a replay (nothing done), -1 error (said in the answer). */
 static int
@@ -188,6 +209,8 @@ commit(struct cmd *c, const struct pb_sub_row *row, int suppress)
 		return 1;
 	}
 	if (pb_sub_put(c->st, row) < 0)
+		goto rollback;
+	if (c->moved_to && move_suppression(c, row->name) < 0)
 		goto rollback;
 	if (suppress && pb_suppress_put(c->st, row->name, c->chat->service, dest_of(c),
 					"unsubscribed by the recipient (chat command /stop)") < 0)
@@ -716,6 +739,50 @@ pb_bot_command(const char *config_path, struct pb_state *st, const struct pb_bot
 		say(&c, "Done already.");
 	}
 out:
+	pb_config_free(c.cfg);
+	pb_sub_rows_free(c.rows, c.n_rows);
+	return rc;
+}
+
+int
+pb_bot_migrate(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
+	       const char *new_chat, struct pb_bot_answer *ans)
+{
+	struct cmd c = { .path = config_path, .st = st, .chat = chat, .now = (int64_t)time(NULL),
+			 .ans = ans, .moved_to = new_chat };
+	cJSON *obj = NULL;
+	int rc = 0;
+
+	memset(ans, 0, sizeof *ans);
+	if (!new_chat || !*new_chat || strcmp(new_chat, chat->chat) == 0 || seen(&c) != 0)
+		goto out;
+	if (load(&c) < 0 || !c.sub)
+		goto out;   /* no subscriber has the chat, or it has moved already */
+	if (!c.sub->stored || !c.row || !c.row->settings) {
+		pb_warn("bot.migrated", "subscriber=%s chat=%s new_chat=%s error=%s", pb_q(c.name),
+			pb_q(chat->chat), pb_q(new_chat),
+			pb_q("the group became a supergroup; its telegram_chat is in the "
+			     "configuration file: give it the new chat id"));
+		goto out;
+	}
+	obj = cJSON_Parse(c.row->settings);
+	if (!cJSON_IsObject(obj)) {
+		pb_err("bot.migrated", "subscriber=%s error=%s", pb_q(c.name),
+		       pb_q("the stored settings are not JSON"));
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "telegram_chat");
+	cJSON_AddStringToObject(obj, "telegram_chat", new_chat);
+	rc = save_settings(&c, obj);
+	if (rc == 0)
+		pb_info("bot.migrated", "subscriber=%s chat=%s new_chat=%s", pb_q(c.name),
+			pb_q(chat->chat), pb_q(new_chat));
+	else if (rc == 2)
+		pb_err("bot.migrated", "subscriber=%s new_chat=%s error=%s", pb_q(c.name),
+		       pb_q(new_chat), pb_q(pb_buf_str(&ans->text)));
+	rc = rc < 0 ? -1 : 0;
+out:
+	cJSON_Delete(obj);
 	pb_config_free(c.cfg);
 	pb_sub_rows_free(c.rows, c.n_rows);
 	return rc;

@@ -103,6 +103,14 @@ parse_one(const cJSON *o, struct pb_tg_update *u)
 			u->as_chat = strcmp(sender, u->chat) == 0;
 		}
 		u->text = str_dup(get(msg, "text"));
+		/* a group upgraded to a supergroup: two service messages, one in each chat */
+		if (*u->chat && int_of(get(msg, "migrate_to_chat_id"), &v) == 0 && v != 0) {
+			snprintf(u->migrate_old, sizeof u->migrate_old, "%s", u->chat);
+			snprintf(u->migrate_new, sizeof u->migrate_new, "%" PRId64, v);
+		} else if (*u->chat && int_of(get(msg, "migrate_from_chat_id"), &v) == 0 && v != 0) {
+			snprintf(u->migrate_old, sizeof u->migrate_old, "%" PRId64, v);
+			snprintf(u->migrate_new, sizeof u->migrate_new, "%s", u->chat);
+		}
 	} else if (cJSON_IsObject(cb) && cJSON_IsString(get(cb, "id"))) {
 		chat_of(get(cb, "message"), u);
 		if (int_of(get(get(cb, "from"), "id"), &v) == 0)
@@ -469,6 +477,17 @@ pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_upda
 		rc = pb_bot_feedback(b->config_path, st, &chat, id, verdict, &a);
 		if (rc == 0)
 			answer_callback(b, u, a.text.data ? a.text.data : "");
+		pb_bot_answer_free(&a);
+		return rc;
+	}
+	if (*u->migrate_old) {
+		/* no answer: a service message, and the old chat takes none any more */
+		chat.chat = u->migrate_old;
+		snprintf(once, sizeof once, "telegram.update:%" PRId64, u->update_id);
+		chat.once_key = once;
+		rc = pb_bot_migrate(b->config_path, st, &chat, u->migrate_new, &a);
+		if (changed && a.changed)
+			*changed = 1;
 		pb_bot_answer_free(&a);
 		return rc;
 	}

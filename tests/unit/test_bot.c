@@ -383,6 +383,70 @@ test_telegram_webhook(void)
 	*hdr_tg = '\0';
 }
 
+/* A group that becomes a supergroup gets a new chat id, announced by a service message in
+ * each chat: the chat's subscriber follows it (its commands are found from the new chat, its
+ * suppression moves), once, whichever message comes first. */
+static void
+test_telegram_migrate(void)
+{
+	const char *add = "{\"update_id\":970,\"message\":{\"message_id\":1,\"chat\":{\"id\":"
+			  "-555,\"type\":\"group\"},\"from\":{\"id\":1087968824},"
+			  "\"sender_chat\":{\"id\":-555,\"type\":\"group\"},"
+			  "\"text\":\"/add ti:migrate\"}}";
+	const char *to = "{\"update_id\":971,\"message\":{\"message_id\":2,\"chat\":{\"id\":"
+			 "-555,\"type\":\"group\"},\"from\":{\"id\":5},"
+			 "\"migrate_to_chat_id\":-100555}}";
+	const char *from = "{\"update_id\":972,\"message\":{\"message_id\":1,\"chat\":{\"id\":"
+			   "-100555,\"type\":\"supergroup\"},\"from\":{\"id\":5},"
+			   "\"migrate_from_chat_id\":-555}}";
+	struct pb_bot_chat chat = { .service = "telegram", .chat = "-100555", .may_change = 1 };
+	struct pb_bot_answer a;
+	struct pb_tg_update u;
+	struct pb_sub_row row;
+	struct pb_tgbot *b;
+	char err[256];
+	int changed = 0;
+
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	if (!b)
+		return;
+	T_EQ_INT(pb_tg_update_parse(add, strlen(add), &u, err, sizeof err), 0);
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(topics_of("tg--555"), 1);
+	/* the group is stopped from a second address's point of view: its chat suppressed */
+	T_EQ_INT(pb_suppress_put(ctx.st, "tg--555", "telegram", "-555", "unsubscribed (test)"), 0);
+	T_EQ_INT(pb_tg_update_parse(to, strlen(to), &u, err, sizeof err), 0);
+	T_EQ_STR(u.migrate_old, "-555");
+	T_EQ_STR(u.migrate_new, "-100555");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, &changed), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(changed, 1);
+	memset(&row, 0, sizeof row);
+	T_EQ_INT(pb_sub_get(ctx.st, "tg--555", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "\"telegram_chat\":\"-100555\"") != NULL);
+	pb_sub_row_clear(&row);
+	T_EQ_INT(pb_suppress_has(ctx.st, "tg--555", "telegram", "-100555"), 1);
+	T_EQ_INT(pb_suppress_has(ctx.st, "tg--555", "telegram", "-555"), 0);
+	/* the new chat's commands find the subscription */
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/topics", pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "Topics of tg--555") != NULL);
+	T_CHECK(strstr(pb_buf_str(&a.text), "1. topic1: ti:migrate") != NULL);
+	pb_bot_answer_free(&a);
+	/* the new chat's own service message changes nothing more */
+	changed = 0;
+	T_EQ_INT(pb_tg_update_parse(from, strlen(from), &u, err, sizeof err), 0);
+	T_EQ_STR(u.migrate_old, "-555");
+	T_EQ_STR(u.migrate_new, "-100555");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, &changed), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(changed, 0);
+	T_EQ_INT(pb_suppress_has(ctx.st, "tg--555", "telegram", "-100555"), 1);
+	T_EQ_INT(topics_of("tg--555"), 1);
+	pb_tgbot_free(b);
+}
+
 /* A group's anonymous administrator writes as the group itself (sender_chat, from
  * GroupAnonymousBot): an administrator, though getChatMember cannot say so (here it is not
  * even reachable); a member who is not one still changes nothing. */
@@ -550,6 +614,7 @@ main(void)
 	test_telegram_commands();
 	test_telegram_webhook();
 	test_telegram_anonymous_admin();
+	test_telegram_migrate();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
