@@ -103,8 +103,9 @@ row_of(const struct ctx *c, const char *name)
 	return c->n_rows ? bsearch(&key, c->rows, c->n_rows, sizeof *c->rows, row_cmp) : NULL;
 }
 
-/* The subscriber's destinations on every channel, and how many of them are suppressed (all
- * of those by their readers' unsubscribing: *n_unsub). */
+/* The subscriber's destinations on the channels that reach a reader (the file sink, which
+ * describes itself instead and is never suppressed, is none), and how many of them are
+ * suppressed (all of those by their readers' unsubscribing: *n_unsub). */
 static size_t
 count_dests(const struct ctx *c, const struct pb_subscriber *s, size_t *n_sup, size_t *n_unsub)
 {
@@ -114,8 +115,13 @@ count_dests(const struct ctx *c, const struct pb_subscriber *s, size_t *n_sup, s
 	*n_sup = *n_unsub = 0;
 	for (size_t i = 0; i < pb_channel_count(); i++) {
 		const struct pb_channel *ch = pb_channel_at(i);
+		struct pb_buf about = { 0 };
 		struct pb_parts d = { 0 };
+		int own = pb_channel_describe(ch, c->cfg, &about);
 
+		pb_buf_free(&about);
+		if (own)
+			continue;
 		pb_channel_dests(ch, &cx, &d);
 		for (size_t k = 0; k < d.n; k++, n++)
 			for (size_t j = 0; j < c->n_sup; j++) {

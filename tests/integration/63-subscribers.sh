@@ -164,6 +164,24 @@ grep '"name":"lab"' "$T/e2" | grep -q '"source":"cli"' || fail "the new lab's so
 "$PAPERBOY" -c "$T/renamed.conf" subscriber remove lab >/dev/null 2>&1 || fail "remove the new lab"
 pb subscriber resume lab >/dev/null 2>&1
 
+# an active subscriber whose every address is suppressed gets nothing (the file sink's copies
+# are no reader's destination): listed "unsubscribed" (by its reader) or "suppressed" (a bounce)
+pb subscriber add una --email una@example.org --topic 'x=ti:x' >/dev/null 2>&1 || fail "add una"
+pb subscriber add bea --email bea@example.org --email bea2@example.org --topic 'x=ti:x' \
+  >/dev/null 2>&1 || fail "add bea"
+/usr/bin/python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+for n, a, why in (("una", "una@example.org", "unsubscribed by the recipient (one-click)"),
+                  ("bea", "bea@example.org", "550 5.1.1 no such user"),
+                  ("bea", "bea2@example.org", "550 5.1.1 no such user")):
+    db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", (n, "email", a, why, 1790000000))
+db.commit()' "$T/state/paperboy.db" || fail "suppress una, bea"
+pb subscriber list >"$T/o" 2>&1
+grep -Eq '^una +stored +unsubscribed ' "$T/o" && grep -Eq '^bea +stored +suppressed ' "$T/o" ||
+  fail "every address suppressed: $(cat "$T/o")"
+pb subscriber remove una >/dev/null 2>&1 && pb subscriber remove bea >/dev/null 2>&1 ||
+  fail "remove una, bea"
+
 # export and import: a round trip, amy's address unsubscribed by her (a suppression) included
 /usr/bin/python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=10)
