@@ -159,6 +159,31 @@ check(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *
 	return 0;
 }
 
+/* Appends Slack's text as the user typed it: Slack escapes "&", "<" and ">" in what it sends
+ * an app (&amp; &lt; &gt;, its control characters), and nothing else. */
+static void
+slack_unescape(struct pb_buf *out, const char *t)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+	};
+
+	while (*t) {
+		size_t k = 0;
+
+		if (*t == '&')
+			for (; k < sizeof ents / sizeof ents[0]; k++)
+				if (strncmp(t, ents[k].ent, strlen(ents[k].ent)) == 0)
+					break;
+		if (*t == '&' && k < sizeof ents / sizeof ents[0]) {
+			pb_buf_append(out, &ents[k].c, 1);
+			t += strlen(ents[k].ent);
+		} else {
+			pb_buf_append(out, t++, 1);
+		}
+	}
+}
+
 void
 pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		     struct pb_web_resp *resp)
@@ -178,7 +203,8 @@ pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	}
 	chat.chat = ch;
 	/* "/paperboy add x" arrives as text "add x": the shared commands read "/add x" */
-	pb_buf_printf(&text, "/%s", t ? t + strspn(t, " \t/") : "");
+	pb_buf_puts(&text, "/");
+	slack_unescape(&text, t ? t + strspn(t, " \t/") : "");
 	pb_bot_command(ctx->config_path, ctx->st, &chat, text.data, pb_now(), &a);
 	ephemeral(resp, &a);
 	pb_bot_answer_free(&a);

@@ -88,8 +88,14 @@ text >"$T/t" 2>&1
 [ "$(topics)" = 2 ] || fail "a refused query changed the topics"
 c=$(slack /slack/command "$(form 'topics')")
 text | grep -q '^2\. robots: cat:cs.RO ANDNOT ti:survey$' || fail "topics: $(cat "$T/b")"
-c=$(slack /slack/command "$(form 'add x <b> & y')")
-grep -q 'x &lt;b&gt; &amp; y' "$T/b" || fail "the echo is not escaped: $(cat "$T/b")"
+# Slack sends "&", "<" and ">" as &amp; &lt; &gt;: the topic is what the user typed, and the
+# echo is escaped once
+c=$(slack /slack/command "$(form 'add x &lt;b&gt; &amp; y')")
+grep -q 'x &lt;b&gt; &amp; y' "$T/b" && ! grep -q '&amp;[lg]t;' "$T/b" ||
+  fail "the echo is not escaped once: $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'add qa = ti:"Q&amp;A" OR abs:"x&lt;y" OR abs:&amp;quot;')")
+pb subscriber show team | grep -q '^topic *qa = ti:"Q&A" OR abs:"x<y" OR abs:&quot;$' ||
+  fail "Slack's escapes are in the topic: $(cat "$T/b") $(pb subscriber show team | grep qa)"
 c=$(slack /slack/command "$(form 'pause')")
 text | grep -q Paused && pb subscriber list | grep -Eq '^team +stored +paused' ||
   fail "pause: $(cat "$T/b") $(pb subscriber list)"
