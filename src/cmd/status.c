@@ -238,9 +238,10 @@ print_inactive(struct pb_state *st)
 /* The destinations that get nothing until `subscriber resume`: refused, blocked, gone or
  * unsubscribed by their reader, with the reason and since when. */
 static int
-print_suppressed(struct pb_state *st)
+print_suppressed(struct pb_state *st, const struct pb_config *cfg)
 {
 	struct pb_suppress_row *v;
+	struct pb_buf b = { 0 };
 	size_t n;
 
 	if (pb_suppress_list(st, NULL, &v, &n) < 0)
@@ -254,9 +255,12 @@ print_suppressed(struct pb_state *st)
 
 		if (gmtime_r(&t, &tm))
 			strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", &tm);
+		/* a destination is named without its secret ("webhook"); one stored by an older
+		 * version under its URL is masked */
 		printf("  %-20s %-9s %-28s since %s  %s\n", v[i].subscriber, v[i].channel,
-		       v[i].dest, since, v[i].reason ? v[i].reason : "-");
+		       clean(&b, cfg, v[i].dest), since, v[i].reason ? v[i].reason : "-");
 	}
+	pb_buf_free(&b);
 	pb_suppress_rows_free(v, n);
 	return 0;
 }
@@ -304,7 +308,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
 	    print_machines(st, cfg) < 0 ||
-	    print_inactive(st) < 0 || print_suppressed(st) < 0 ||
+	    print_inactive(st) < 0 || print_suppressed(st, cfg) < 0 ||
 	    print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));
 		rc = EX_IOERR;

@@ -365,10 +365,16 @@ do_show(struct ctx *c, const char *name)
 		printf("%-16s%s = %s\n", "topic", s->topics[i].name,
 		       s->topics[i].query ? s->topics[i].query : "(papers like the liked ones)");
 	for (size_t i = 0; i < c->n_sup; i++)
-		if (strcmp(c->sup[i].subscriber, name) == 0)
+		if (strcmp(c->sup[i].subscriber, name) == 0) {
+			struct pb_buf d = { 0 };
+
+			/* one stored by an older version under its webhook's URL is masked */
+			pb_config_mask_secrets(c->cfg, &d, c->sup[i].dest);
 			printf("%-16s%s %s since %s: %s\n", "suppressed", c->sup[i].channel,
-			       c->sup[i].dest, when(c->sup[i].since, sb, sizeof sb),
+			       pb_buf_str(&d), when(c->sup[i].since, sb, sizeof sb),
 			       c->sup[i].reason ? c->sup[i].reason : "-");
+			pb_buf_free(&d);
+		}
 	show_feedback(c, name);
 	pb_buf_free(&ch);
 	fflush(stdout);
@@ -669,9 +675,18 @@ export_line(const struct ctx *c, const char *name, const char *source, const cha
 	cJSON_AddItemToObject(o, "settings", settings ? settings : cJSON_CreateNull());
 	sup = cJSON_AddArrayToObject(o, "suppressed");
 	for (size_t i = 0; i < c->n_sup; i++) {
+		struct pb_buf masked = { 0 };
 		cJSON *d;
+		int secret;
 
 		if (strcmp(c->sup[i].subscriber, name) != 0)
+			continue;
+		/* one an older version stored under a webhook's URL holds a secret and names no
+		 * destination delivery knows: left out */
+		pb_config_mask_secrets(c->cfg, &masked, c->sup[i].dest);
+		secret = strcmp(pb_buf_str(&masked), c->sup[i].dest) != 0;
+		pb_buf_free(&masked);
+		if (secret)
 			continue;
 		d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "channel", c->sup[i].channel);

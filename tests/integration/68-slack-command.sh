@@ -167,6 +167,21 @@ pb subscriber list | grep -Eq '^team +stored +active \(1 of [0-9]+ suppressed\)'
   fail "stop: $(pb subscriber list)"
 c=$(slack /slack/command "$(form 'start')")
 text | grep -q 'subscriber resume team' || fail "start after stop: $(cat "$T/b")"
+# a suppression an older version stored under the URL: masked wherever it is shown
+$PY -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", ("team", "slack", sys.argv[2],
+           "unsubscribed by the recipient (chat command /stop)", 1790000000))
+db.commit()' "$T/state/paperboy.db" "$PB_TEAM_HOOK" || fail "an old suppression"
+pb subscriber show team >"$T/show" 2>&1
+pb status >"$T/status" 2>&1
+grep -q '^suppressed *slack \*\*\* since ' "$T/show" && ! grep -q "$PB_TEAM_HOOK" "$T/show" ||
+  fail "subscriber show, an old suppression: $(grep suppressed "$T/show")"
+grep -Eq '^  team +slack +\*\*\* ' "$T/status" && ! grep -q "$PB_TEAM_HOOK" "$T/status" ||
+  fail "status, an old suppression: $(grep team "$T/status")"
+pb subscriber export >"$T/export" 2>&1
+grep -q '"channel":"slack","dest":"webhook"' "$T/export" && ! grep -q "$PB_TEAM_HOOK" "$T/export" ||
+  fail "export, an old suppression: $(cat "$T/export")"
 kill -TERM "$SRV"
 wait "$SRV"
 rc=$?
