@@ -52,11 +52,19 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PAUSE_DEST] = "UPDATE outbox SET status = 4, last_error = ?3, updated = ?4"
 			     " WHERE status = 0 AND channel = ?1 AND dest = ?2",
 	[S_OUT_PENDING] = "SELECT count(*) FROM outbox WHERE status = 0",
+	/* not a destination still suppressed: delivery would pause it again at once, having
+	 * said it was sent again (`subscriber resume` lifts the suppressions first) */
 	[S_OUT_REQUEUE_ALL] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
-			      " created = ?1, updated = ?1 WHERE status IN (2, 4)",
+			      " created = ?1, updated = ?1 WHERE status IN (2, 4)"
+			      " AND NOT EXISTS (SELECT 1 FROM suppressions AS x WHERE"
+			      " x.subscriber = outbox.subscriber AND x.channel = outbox.channel"
+			      " AND x.dest = outbox.dest)",
 	[S_OUT_REQUEUE_ONE] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
 			      " created = ?1, updated = ?1 WHERE status IN (2, 4)"
-			      " AND subscriber = ?2",
+			      " AND subscriber = ?2"
+			      " AND NOT EXISTS (SELECT 1 FROM suppressions AS x WHERE"
+			      " x.subscriber = outbox.subscriber AND x.channel = outbox.channel"
+			      " AND x.dest = outbox.dest)",
 	/* what was sent stays so; what was not is settled as the expired is: never sent,
 	 * never requeued, pruned with them */
 	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"

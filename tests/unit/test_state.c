@@ -456,6 +456,12 @@ test_outbox(void)
 	T_CHECK(m.created > 1000);
 	pb_outbox_msg_clear(&m);
 	T_EQ_INT(pb_outbox_requeue(st, "nobody"), 0);
+	/* a destination suppressed (its reader unsubscribed, its address refused) keeps its
+	 * messages where they are: delivery would pause them again */
+	T_EQ_INT(pb_suppress_put(st, "bob", "telegram", "42", "the chat blocked the bot"), 0);
+	T_EQ_INT(pb_outbox_requeue(st, "bob"), 0);
+	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
+	T_EQ_INT(pb_suppress_lift(st, "bob", "telegram", "42"), 1);
 	T_EQ_INT(pb_outbox_requeue(st, NULL), 2);   /* bob's failed and paused; expired stays */
 	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
 	T_EQ_INT(pb_outbox_get(st, "2025-12-04/bob/telegram/42/2", &m), 1);
