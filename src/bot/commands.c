@@ -64,12 +64,12 @@ static void
 say(struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
-	char line[2048];
 
+	/* Whole: a query of the file's (no bound there) was cut at 2 KB, inside a character as
+	 * likely as not, and Telegram refuses a message that is not UTF-8 whole. */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	pb_buf_vprintf(&c->ans->text, fmt, ap);
 	va_end(ap);
-	pb_buf_puts(&c->ans->text, line);
 }
 
 static void

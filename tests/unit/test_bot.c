@@ -541,6 +541,58 @@ test_parsers(void)
 	}
 }
 
+/* Whether s is whole UTF-8 (no sequence cut short). */
+static int
+utf8_whole(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
+			(*p & 0xF8) == 0xF0 ? 3 : -1;
+
+		if (n < 0)
+			return 0;
+		p++;
+		for (; n > 0; n--, p++)
+			if ((*p & 0xC0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+/* A topic of the file's with a query longer than a line of the answer (the file has no bound
+ * on queries), in letters of two bytes: /topics lists it whole, not cut inside a letter
+ * (Telegram refuses a message that is not whole UTF-8). */
+static void
+test_long_file_query(void)
+{
+	struct pb_bot_chat chat = { .service = "telegram", .chat = "888", .may_change = 1 };
+	struct pb_bot_answer a;
+	struct pb_buf word = { 0 }, conf = { 0 };
+	FILE *f;
+
+	for (int i = 0; i < 1201; i++)
+		pb_buf_puts(&word, "\xC3\xA9");     /* é: 2,402 bytes */
+	pb_buf_printf(&conf, "state_dir = \"%s/state\";\n"
+		      "arxiv = { categories = [\"cs.CV\"]; };\n"
+		      "telegram = { token_env = \"PB_TEST_TG_TOKEN\"; api_url = \"http://127.0.0.1:9\";"
+		      " commands = true; };\n"
+		      "subscribers = ( { name = \"longq\"; telegram_chat = \"888\"; topics = ( {"
+		      " name = \"t\"; query = \"ti:%s\"; } ); } );\n", dir, word.data);
+	t_state_conf(&conf, path_of("state/paperboy.db"));
+	f = fopen(path_of("long.conf"), "w");
+	if (!f || fwrite(conf.data, 1, conf.len, f) != conf.len || fclose(f) != 0)
+		perror("long.conf");
+	memset(&a, 0, sizeof a);
+	T_EQ_INT(pb_bot_command(path_of("long.conf"), ctx.st, &chat, "/topics", pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), word.data) != NULL);
+	T_EQ_INT(utf8_whole(pb_buf_str(&a.text)), 1);
+	pb_bot_answer_free(&a);
+	pb_buf_free(&word);
+	pb_buf_free(&conf);
+}
+
 int
 main(void)
 {
@@ -615,6 +667,7 @@ main(void)
 	test_telegram_webhook();
 	test_telegram_anonymous_admin();
 	test_telegram_migrate();
+	test_long_file_query();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
