@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cJSON.h>
@@ -391,12 +392,40 @@ struct client {
 	int64_t deadline;            /* monotonic ms */
 	size_t dim;                  /* of the set: the cache's or the first answer's */
 	int requests;
+	size_t batch_max;            /* a batch too large: what the server said it takes, or 0 */
 	char reason[640];            /* why asking stopped; "" while it goes on */
 };
 
+/* Whether an error answer refuses the batch's size rather than the request: 413, or a 4xx
+ * that says "batch size" (text-embeddings-inference: "batch size 64 > maximum allowed batch
+ * size 32", 32 by default; SiliconFlow: "input batch size 100 > maximum allowed batch size
+ * 64"). *max gets the number after "maximum allowed batch size" when the answer gives one,
+ * else 0. */
+static int
+batch_refused(long status, const struct pb_buf *body, size_t *max)
+{
+	const char *b = pb_buf_str(body), *at;
+	int says = 0;
+
+	*max = 0;
+	for (const char *p = b; *p && !says; p++)
+		says = strncasecmp(p, "batch size", 10) == 0;
+	if (status != 413 && !(status >= 400 && status < 500 && says))
+		return 0;
+	if ((at = strstr(b, "maximum allowed batch size"))) {
+		long v = strtol(at + 26, NULL, 10);
+
+		if (v > 0 && v < 100000)
+			*max = (size_t)v;
+	}
+	return 1;
+}
+
 /* Asks the endpoint for one batch, retrying a 429 (after its Retry-After) and a 5xx or
  * network error (after a short pause) while the deadline allows. Fills the batch's vectors
- * and returns 0, or sets c->reason and returns -1: nothing more is to be asked. */
+ * and returns 0; or returns -2 when the server refuses a batch of n (batch_refused; the size
+ * it takes in c->batch_max when it says); or sets c->reason and returns -1: nothing more is
+ * to be asked. */
 static int
 ask(struct client *c, struct item **batch, size_t n)
 {
@@ -453,6 +482,12 @@ ask(struct client *c, struct item **batch, size_t n)
 			wait = resp.retry_after_s >= 0 ? resp.retry_after_s * 1000 : 1000L << attempt;
 			snprintf(c->reason, sizeof c->reason, "HTTP 429, retry after %lld s",
 				 (long long)(wait / 1000));
+		} else if (n > 1 && batch_refused(resp.status, &resp.body, &c->batch_max)) {
+			server_said(&resp.body, why, sizeof why);
+			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status, why);
+			pb_http_response_free(&resp);
+			rc = -2;
+			break;
 		} else if (resp.status >= 400 && resp.status < 500) {
 			/* a bad key, an unknown model, a refused input: every request would fail */
 			server_said(&resp.body, why, sizeof why);
@@ -601,7 +636,7 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 	       const struct pb_profile *profiles, size_t n_profiles, struct pb_embed_set *out)
 {
 	struct item *v = NULL, **todo = NULL;
-	size_t n = 0, cap = 0, u = 0, n_todo = 0, cached = 0, asked = 0, got = 0;
+	size_t n = 0, cap = 0, u = 0, n_todo = 0, cached = 0, asked = 0, got = 0, bs;
 	struct client c;
 	int64_t t0 = pb_mono_ms();
 	int open = 0;
@@ -642,15 +677,28 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].vec)
 			todo[n_todo++] = &v[i];
-	for (size_t i = 0; i < n_todo; i += (size_t)cfg->embeddings.batch) {
-		size_t m = n_todo - i < (size_t)cfg->embeddings.batch ? n_todo - i
-								      : (size_t)cfg->embeddings.batch;
+	/* A server that takes fewer papers at once than embeddings.batch (text-embeddings-
+	 * inference's default is 32) is asked again with what it says it takes, or half, for
+	 * the rest of the run: a refusal of the size is no reason to rank lexically. */
+	bs = (size_t)cfg->embeddings.batch;
+	for (size_t i = 0; i < n_todo;) {
+		size_t m = n_todo - i < bs ? n_todo - i : bs;
+		int r = ask(&c, todo + i, m);
 
-		if (ask(&c, todo + i, m) < 0)
+		if (r == -2) {
+			bs = c.batch_max && c.batch_max < m ? c.batch_max : m / 2;
+			pb_warn("embed.batch", "refused=%zu batch=%zu reason=%s (embeddings.batch is "
+				"%d: set it to what the server takes)", m, bs, pb_q(c.reason),
+				cfg->embeddings.batch);
+			c.reason[0] = '\0';
+			continue;
+		}
+		if (r < 0)
 			break;
 		asked += m;
 		if (st)
 			cache_batch(&c, todo + i, m);
+		i += m;
 	}
 	if (asked < n_todo)
 		pb_warn("embed.fallback", "reason=%s papers=%zu requests=%d", pb_q(c.reason),

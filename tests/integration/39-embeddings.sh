@@ -13,7 +13,9 @@
 # - through `paperboy run --feed` with a reader who ranks by a liked paper: every failure gives
 #   the lexical order on time with one fallback line; the stand-in's vectors fuse into another
 #   order; a paper given the liked paper's vector comes right after it; the vectors stay in
-#   the state for the next run.
+#   the state for the next run;
+# - a server that refuses a batch's size (413, or "batch size" in a 4xx) is asked with what it
+#   says it takes, or half, and every paper still gets its vector.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${PAPERBOY:?}"
 DRIVE="$BUILD/tests/tools/embed_drive"
@@ -109,6 +111,7 @@ r20=$(count requests); n20=$(count inputs)
   || fail "twenty: $r20 requests / $n20 inputs for 20 readers, $r2 / $n2 for 2"
 echo "   1,505 papers: $r2 requests for 2 readers and for 20: ok"
 
+
 # ---- the second run on the same day asks nothing ----
 run twenty "$DAY" > /dev/null
 [ "$(count requests)" -eq "$r20" ] || fail "rerun: asked again although every vector is cached"
@@ -118,6 +121,24 @@ grep -q 'event=embed.fetch papers=1505 cached=1505 asked=0 requests=0 vectors=15
 [ "$(sed -n 2p "$T/twenty.out" | sed 's/.*top=//')" = "$(sed -n 2p "$T/two.out" | sed 's/.*top=//')" ] \
   || fail "rerun: cached vectors order the papers differently"
 echo "   second run: no request, same vectors: ok"
+
+# ---- a server that takes fewer papers at once than embeddings.batch ----
+# text-embeddings-inference takes 32 by default and says so: one refused request of 64, then
+# 48 of 32; a proxy's bare 413: 64 and 32 refused, then 95 of 16. Every paper gets its vector.
+reset
+conf tei tei32 2
+run tei "$DAY" > /dev/null
+grep -q '^embed vectors=1505 dim=64 ' "$T/tei.out" || fail "tei: not every paper has a vector"
+[ "$(count requests)" -eq 49 ] || fail "tei: $(count requests) requests, want 1 refused + 48"
+grep -q 'event=embed.batch refused=64 batch=32 ' "$T/tei.log" || fail "tei: no embed.batch line"
+! grep -q 'event=embed.fallback' "$T/tei.log" || fail "tei: fell back"
+reset
+conf proxy proxy20 2
+run proxy "$DAY" > /dev/null
+grep -q '^embed vectors=1505 dim=64 ' "$T/proxy.out" || fail "proxy: not every paper has a vector"
+[ "$(count requests)" -eq 97 ] || fail "proxy: $(count requests) requests, want 2 refused + 95"
+grep -q 'event=embed.batch refused=32 batch=16 ' "$T/proxy.log" || fail "proxy: no second halving"
+echo "   a server taking 32, or 20 behind a proxy: batches cut to fit, every vector: ok"
 
 # ---- the endpoint's vectors decide: pin the liked paper and an unrelated one together ----
 reset

@@ -16,6 +16,10 @@ The behaviour is chosen by the request's model name:
   wrongdims   200 with vectors of two different lengths
   wrongcount  200 with one vector fewer than the inputs
   zeros       200 with a vector of zeros for the first input
+  tei32       more than 32 inputs: 413 as text-embeddings-inference answers its default
+              --max-client-batch-size ({"message": "batch size N > maximum allowed batch size
+              32", "code": 413, "type": "Validation"} on its OpenAI route); else vectors
+  proxy20     more than 20 inputs: 413 with a reverse proxy's HTML page (no size said)
 Anything else is answered 404 {"error": {"message": "model not found"}}.
 
 Control: GET /_count gives {"requests": N, "inputs": N, "auth_ok": N, "max_batch": N,
@@ -129,6 +133,18 @@ class Handler(BaseHTTPRequestHandler):
         dim = ARGS.dim
         vecs = [vector(t, dim) for t in inputs]
         if model == "ok" or (model == "ratelimit" and nth % 2 == 0):
+            pass
+        elif model == "tei32" and len(inputs) > 32:
+            self.send(413, json.dumps({
+                "message": "batch size %d > maximum allowed batch size 32" % len(inputs),
+                "code": 413, "type": "Validation"}))
+            return
+        elif model == "proxy20" and len(inputs) > 20:
+            self.send(413, "<html><head><title>413 Request Entity Too Large</title></head>"
+                      "<body><center><h1>413 Request Entity Too Large</h1></center></body>"
+                      "</html>")
+            return
+        elif model in ("tei32", "proxy20"):
             pass
         elif model == "ratelimit":
             self.send(429, json.dumps({"error": {"message": "Rate limit reached"}}),
