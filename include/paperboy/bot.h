@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/render.h"
 #include "paperboy/web.h"
 
 struct pb_state;
@@ -60,8 +61,11 @@ int pb_bot_command(const char *config_path, struct pb_state *st, const struct pb
 		   const char *text, int64_t now, struct pb_bot_answer *ans);
 void pb_bot_answer_free(struct pb_bot_answer *ans);      /* accepts NULL */
 
-/* The answer as Telegram HTML (parse_mode "HTML": text escaped, code in <pre>) into out. */
-void pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_buf *out);
+/* The answer as Telegram HTML (parse_mode "HTML": text escaped, code in <pre>), one message
+ * of out each (pb_parts_free): a text longer than a message goes in several, cut at lines'
+ * ends, five at most (the last then ends with "…"); the code after the text, in a message of
+ * its own when it would not fit. At least one message. */
+void pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_parts *out);
 /* The answer as Slack mrkdwn (text escaped, code in ``` fences) into out. */
 void pb_bot_answer_slack(const struct pb_bot_answer *ans, struct pb_buf *out);
 

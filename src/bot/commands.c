@@ -25,6 +25,7 @@
 
 #define PREVIEW_TITLES 10
 #define PB_BOT_TELEGRAM_TEXT 3000   /* bytes of an answer's text in one Telegram message */
+#define PB_BOT_TELEGRAM_PARTS 5     /* messages of one answer at most */
 
 struct cmd {
 	const char *path;
@@ -798,24 +799,53 @@ pb_bot_answer_free(struct pb_bot_answer *ans)
 }
 
 void
-pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_buf *out)
+pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_parts *out)
 {
-	size_t n = ans->text.len;
+	const char *t = ans->text.data ? ans->text.data : "";
+	size_t left = ans->text.len, parts = 0;
+	struct pb_buf m = { 0 };
 
-	/* a message holds 4096 characters: ten long queries are cut, on a character */
-	if (n > PB_BOT_TELEGRAM_TEXT) {
-		n = PB_BOT_TELEGRAM_TEXT;
-		while (n > 0 && ((unsigned char)ans->text.data[n] & 0xc0) == 0x80)
-			n--;
+	/* A message holds 4096 characters: a long answer (ten topics of long queries) goes in
+	 * several, each cut at a line's end where one is in reach, else on a character. */
+	while (left > 0 && parts < PB_BOT_TELEGRAM_PARTS) {
+		size_t n = left;
+
+		if (n > PB_BOT_TELEGRAM_TEXT) {
+			const char *nl = NULL;
+
+			n = PB_BOT_TELEGRAM_TEXT;
+			for (size_t i = n; i > n / 2; i--)
+				if (t[i - 1] == '\n') {
+					nl = t + i;
+					break;
+				}
+			if (nl)
+				n = (size_t)(nl - t);
+			else
+				while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+					n--;
+		}
+		pb_esc_telegram_n(&m, t, n);
+		while (m.len && m.data[m.len - 1] == '\n')
+			m.data[--m.len] = '\0';
+		t += n;
+		left -= n;
+		if (left > 0 && ++parts == PB_BOT_TELEGRAM_PARTS)
+			pb_buf_puts(&m, "\n…");   /* the rest is not sent */
+		else if (left > 0)
+			pb_parts_push(out, pb_buf_detach(&m));
 	}
-	pb_esc_telegram_n(out, ans->text.data ? ans->text.data : "", n);
-	if (n < ans->text.len)
-		pb_buf_puts(out, "\n…");
 	if (ans->code.len) {
-		pb_buf_puts(out, "\n<pre>");
-		pb_esc_telegram_n(out, ans->code.data, ans->code.len);
-		pb_buf_puts(out, "</pre>");
+		/* after the last part when it fits there, else a message of its own */
+		if (m.len + ans->code.len > PB_BOT_TELEGRAM_TEXT && m.len)
+			pb_parts_push(out, pb_buf_detach(&m));
+		pb_buf_puts(&m, m.len ? "\n<pre>" : "<pre>");
+		pb_esc_telegram_n(&m, ans->code.data, ans->code.len);
+		pb_buf_puts(&m, "</pre>");
 	}
+	if (m.len || out->n == 0)
+		pb_parts_push(out, pb_buf_detach(&m));
+	pb_buf_free(&m);
 }
 
 void

@@ -375,22 +375,29 @@ may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 static void
 send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bot_answer *a)
 {
-	cJSON *body = cJSON_CreateObject();
-	struct pb_buf text = { 0 };
+	struct pb_parts msgs = { 0 };
 	char err[512];
 
-	pb_bot_answer_telegram(a, &text);
-	add_chat(body, u->chat);
-	if (u->thread_id)
-		cJSON_AddNumberToObject(body, "message_thread_id", (double)u->thread_id);
-	cJSON_AddStringToObject(body, "text", text.data ? text.data : "");
-	cJSON_AddStringToObject(body, "parse_mode", "HTML");
-	cJSON_AddTrueToObject(body, "disable_web_page_preview");
-	if (call(b, "sendMessage", body, 15, NULL, NULL, err, sizeof err) < 0)
-		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " error=%s", pb_q(u->chat),
-			u->update_id, pb_q(err));
-	cJSON_Delete(body);
-	pb_buf_free(&text);
+	pb_bot_answer_telegram(a, &msgs);
+	for (size_t i = 0; i < msgs.n; i++) {
+		cJSON *body = cJSON_CreateObject();
+		int rc;
+
+		add_chat(body, u->chat);
+		if (u->thread_id)
+			cJSON_AddNumberToObject(body, "message_thread_id", (double)u->thread_id);
+		cJSON_AddStringToObject(body, "text", msgs.v[i]);
+		cJSON_AddStringToObject(body, "parse_mode", "HTML");
+		cJSON_AddTrueToObject(body, "disable_web_page_preview");
+		rc = call(b, "sendMessage", body, 15, NULL, NULL, err, sizeof err);
+		cJSON_Delete(body);
+		if (rc < 0) {
+			pb_warn("telegram.answer", "chat=%s update=%" PRId64 " part=%zu/%zu error=%s",
+				pb_q(u->chat), u->update_id, i + 1, msgs.n, pb_q(err));
+			break;   /* the next part would not make sense without this one */
+		}
+	}
+	pb_parts_free(&msgs);
 }
 
 static void

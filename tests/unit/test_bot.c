@@ -27,6 +27,8 @@
 
 #define SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 
+static int utf8_whole(const char *s);
+
 static char dir[256];
 static struct pb_web_ctx ctx;
 static char hdr_ts[32], hdr_sig[128], hdr_tg[64];
@@ -332,19 +334,52 @@ test_telegram_commands(void)
 	pb_buf_puts(&a.text, "a <b> & c");
 	pb_buf_puts(&a.code, "x<y");
 	{
-		struct pb_buf out = { 0 };
+		struct pb_parts out = { 0 };
+		struct pb_buf all = { 0 };
 
 		pb_bot_answer_telegram(&a, &out);
-		T_EQ_STR(pb_buf_str(&out), "a &lt;b&gt; &amp; c\n<pre>x&lt;y</pre>");
-		pb_buf_free(&out);
-		/* an answer longer than a message is cut on a character */
+		T_EQ_INT((int)out.n, 1);
+		if (out.n == 1)
+			T_EQ_STR(out.v[0], "a &lt;b&gt; &amp; c\n<pre>x&lt;y</pre>");
+		pb_parts_free(&out);
+		/* an answer longer than a message goes in several, each cut on a character */
 		pb_buf_reset(&a.code);
+		pb_buf_reset(&a.text);
 		for (int i = 0; i < 2000; i++)
 			pb_buf_puts(&a.text, "\xc3\xa9");
 		pb_bot_answer_telegram(&a, &out);
-		T_CHECK(out.len < 3100);
-		T_CHECK(strstr(pb_buf_str(&out), "\xc3\xa9\n\xe2\x80\xa6") != NULL);
-		pb_buf_free(&out);
+		T_EQ_INT((int)out.n, 2);
+		for (size_t i = 0; i < out.n; i++) {
+			T_CHECK(strlen(out.v[i]) <= 3000);
+			T_EQ_INT(utf8_whole(out.v[i]), 1);
+			pb_buf_puts(&all, out.v[i]);
+		}
+		T_EQ_INT((int)all.len, 4000);   /* nothing lost */
+		pb_parts_free(&out);
+		pb_buf_free(&all);
+		/* ten topics of long queries: every line sent, each message cut at a line's end */
+		pb_buf_reset(&a.text);
+		pb_buf_puts(&a.text, "10 topics:");
+		for (int i = 1; i <= 10; i++) {
+			pb_buf_printf(&a.text, "\n%d. t%d: ", i, i);
+			for (int k = 0; k < 990; k++)
+				pb_buf_putc(&a.text, "abc "[k % 4]);
+		}
+		pb_bot_answer_telegram(&a, &out);
+		T_CHECK(out.n >= 4 && out.n <= 5);
+		for (size_t i = 0; i < out.n; i++)
+			T_CHECK(strlen(out.v[i]) <= 3000 && out.v[i][0] != '\n');
+		T_CHECK(out.n > 0 && strstr(out.v[out.n - 1], "\n10. t10: ") != NULL);
+		T_CHECK(out.n > 1 && strncmp(out.v[1], "3. t3: ", 7) == 0);
+		pb_parts_free(&out);
+		/* more than five messages' worth: five, the last saying there is more */
+		pb_buf_reset(&a.text);
+		for (int i = 0; i < 20000; i++)
+			pb_buf_puts(&a.text, "x\n");
+		pb_bot_answer_telegram(&a, &out);
+		T_EQ_INT((int)out.n, 5);
+		T_CHECK(out.n == 5 && strstr(out.v[4], "\n\xe2\x80\xa6") != NULL);
+		pb_parts_free(&out);
 	}
 	pb_bot_answer_free(&a);
 }
