@@ -320,8 +320,7 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 }
 
 int
-pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
-		       const struct pb_sub_row *rows, size_t n_rows, const char *name,
+pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const char *name,
 		       const char *json, struct pb_buf *why)
 {
 	/* The file with json alone, not with every stored subscriber as well: that load was
@@ -335,8 +334,6 @@ pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
 	const struct pb_subscriber *me;
 	int rc = -1;
 
-	(void)rows;
-	(void)n_rows;
 	if (!(one = pb_config_load_stored(path, v, 1, &ce))) {
 		pb_buf_printf(why, "%s: %s", sub_key(ce.key), ce.message);
 		goto out;

@@ -79,12 +79,10 @@ int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *ou
  * web pages and the chat commands do: loaded with the config file at path alone (the checks of
  * a subscriber are its own; the file's subscribers are there for its name), its rules as
  * `check` reads them (pb_cli_stored_error), its addresses used by no other subscriber of cfg
- * (the file's config with the stored ones it could load; name's own left out). rows and n_rows
- * are not read: kept for the callers. Returns 0, or -1 with the reason appended to why ("KEY:
- * MESSAGE", the rules' finding with its column, query and caret line, or "email A is
- * subscriber S's (WHERE)"). */
-int pb_cli_stored_validate(const char *path, const struct pb_config *cfg,
-			   const struct pb_sub_row *rows, size_t n_rows, const char *name,
+ * (the file's config with the stored ones it could load; name's own left out). Returns 0,
+ * or -1 with the reason appended to why ("KEY: MESSAGE", the rules' finding with its column,
+ * query and caret line, or "email A is subscriber S's (WHERE)"). */
+int pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const char *name,
 			   const char *json, struct pb_buf *why);
 
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules

@@ -394,7 +394,7 @@ save_settings(struct cmd *c, cJSON *obj)
 	struct pb_sub_row r = { 0 };
 	int rc = 2;
 
-	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, c->name, json,
+	if (pb_cli_stored_validate(c->path, c->cfg, c->name, json,
 				   &why) < 0) {
 		say_refusal(c, why.data);
 		goto out;

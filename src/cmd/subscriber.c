@@ -467,7 +467,7 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 	struct pb_buf why = { 0 };
 	int rc = 0;
 
-	if (pb_cli_stored_validate(c->path, c->cfg, c->rows, c->n_rows, name, json, &why) < 0) {
+	if (pb_cli_stored_validate(c->path, c->cfg, name, json, &why) < 0) {
 		fprintf(stderr, "paperboy: %ssubscriber %s: %s\n", where, name, why.data);
 		rc = EX_CONFIG;
 	}

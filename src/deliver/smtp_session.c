@@ -16,6 +16,7 @@
  * Each session has its own curl multi handle while it connects, so libcurl never closes or
  * reuses a session connection on behalf of another transfer. Reading replies and dot-stuffing
  * a message are in smtp_reply.c. */
+#define _GNU_SOURCE 1   /* strcasestr */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,10 +337,7 @@ policy_status(const char *text)
 	if (n > 6 && (text[4] == '4' || text[4] == '5') && text[5] == '.' &&
 	    text[6] >= '0' && text[6] <= '9')
 		return 0;
-	for (const char *p = text + (n > 4 ? 4 : n); *p; p++)
-		if (strncasecmp(p, "relay", 5) == 0)
-			return 1;
-	return 0;
+	return strcasestr(text + (n > 4 ? 4 : n), "relay") != NULL;
 }
 
 /* Whether a 5xx says what passes rather than what is for good, so the message is tried again

@@ -2,6 +2,7 @@
  * paper version and model, cached in the state and shared by every subscriber, so a run asks
  * O(papers / batch) requests whatever the number of readers. The endpoint is optional and
  * outside: any failure leaves papers without a vector and the ranking lexical. */
+#define _GNU_SOURCE 1   /* strcasestr */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -405,12 +406,9 @@ static int
 batch_refused(long status, const struct pb_buf *body, size_t *max)
 {
 	const char *b = pb_buf_str(body), *at;
-	int says = 0;
 
 	*max = 0;
-	for (const char *p = b; *p && !says; p++)
-		says = strncasecmp(p, "batch size", 10) == 0;
-	if (status != 413 && !(status >= 400 && status < 500 && says))
+	if (status != 413 && !(status >= 400 && status < 500 && strcasestr(b, "batch size")))
 		return 0;
 	if ((at = strstr(b, "maximum allowed batch size"))) {
 		long v = strtol(at + 26, NULL, 10);
@@ -687,9 +685,9 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 
 		if (r == -2) {
 			bs = c.batch_max && c.batch_max < m ? c.batch_max : m / 2;
-			pb_warn("embed.batch", "refused=%zu batch=%zu reason=%s (embeddings.batch is "
-				"%d: set it to what the server takes)", m, bs, pb_q(c.reason),
-				cfg->embeddings.batch);
+			pb_warn("embed.batch", "refused=%zu batch=%zu configured=%d reason=%s note=%s",
+				m, bs, cfg->embeddings.batch, pb_q(c.reason),
+				pb_q("set embeddings.batch to what the server takes"));
 			c.reason[0] = '\0';
 			continue;
 		}

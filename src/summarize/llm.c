@@ -1,5 +1,6 @@
 /* Chat completions as data: building requests and reading answers with cJSON, prompt
  * templates. Answers come from outside: every field is checked for type before use. */
+#define _GNU_SOURCE 1   /* strcasestr */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,18 +361,6 @@ pb_llm_tidy(char *text)
 	pb_buf_free(&b);
 }
 
-/* Case-insensitive strstr for ASCII words. */
-static int
-has_words(const char *s, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (; *s; s++)
-		if (strncasecmp(s, w, n) == 0)
-			return 1;
-	return 0;
-}
-
 int
 pb_llm_context_exceeded(const char *body, size_t len)
 {
@@ -399,7 +388,7 @@ pb_llm_context_exceeded(const char *body, size_t len)
 	    (cJSON_IsString(t) && strcmp(t->valuestring, "exceed_context_size_error") == 0))
 		yes = 1;
 	for (size_t i = 0; !yes && cJSON_IsString(m) && i < sizeof says / sizeof says[0]; i++)
-		yes = has_words(m->valuestring, says[i]);
+		yes = strcasestr(m->valuestring, says[i]) != NULL;
 	cJSON_Delete(root);
 	return yes;
 }
@@ -429,11 +418,11 @@ pb_llm_unsupported(const char *body, size_t len)
 	}
 	/* the same in words only, as proxies pass it on */
 	if (cJSON_IsString(m)) {
-		if (has_words(m->valuestring, "'max_tokens' is not supported") ||
-		    has_words(m->valuestring, "use 'max_completion_tokens'"))
+		if (strcasestr(m->valuestring, "'max_tokens' is not supported") ||
+		    strcasestr(m->valuestring, "use 'max_completion_tokens'"))
 			flags |= PB_LLM_MAX_COMPLETION_TOKENS;
-		if (has_words(m->valuestring, "'temperature' does not support") ||
-		    has_words(m->valuestring, "'temperature' is not supported"))
+		if (strcasestr(m->valuestring, "'temperature' does not support") ||
+		    strcasestr(m->valuestring, "'temperature' is not supported"))
 			flags |= PB_LLM_NO_TEMPERATURE;
 	}
 	cJSON_Delete(root);

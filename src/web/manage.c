@@ -341,7 +341,7 @@ edited(struct mg *m, char **json, struct pb_buf *why)
 		rc = -2;
 		goto out;
 	}
-	if (pb_cli_stored_validate(m->ctx->config_path, all, rows, n_rows, m->sub->name, *json,
+	if (pb_cli_stored_validate(m->ctx->config_path, all, m->sub->name, *json,
 				   why) < 0)
 		goto out;
 	rc = 0;

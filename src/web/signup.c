@@ -616,7 +616,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	 * stored subscriber signing up again is checked as an edit of its own settings; one of
 	 * the file keeps the administrator's (the form's are not used). */
 	if ((!again || orow.settings) &&
-	    pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0 &&
+	    pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why) < 0 &&
 	    !(strncmp(why.data, "email ", 6) == 0)) {
 		resp->status = 400;
 		form_page(ctx, resp, f, why.data);
@@ -810,7 +810,7 @@ confirm_refused(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *wh
 static void
 confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_signup_row *su,
 	      const struct pb_sub_row *old, const char *key, int64_t now,
-	      const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n_rows)
+	      const struct pb_config *cfg)
 {
 	struct pb_sub_row r = *old;
 	struct pb_buf why = { 0 };
@@ -824,8 +824,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
 		cJSON_AddStringToObject(obj, "name", old->name);
 		json = cJSON_PrintUnformatted(obj);
-		if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, old->name, json,
-					   &why) < 0) {
+		if (pb_cli_stored_validate(ctx->config_path, cfg, old->name, json, &why) < 0) {
 			confirm_refused(ctx, resp, why.data);
 			goto out;
 		}
@@ -905,7 +904,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		goto fail;
 	}
 	if (r && strcmp(s->name, su.name) == 0) {
-		confirm_again(ctx, resp, &su, &old, key.data, now, cfg, rows, n_rows);
+		confirm_again(ctx, resp, &su, &old, key.data, now, cfg);
 		goto out;
 	}
 	/* The name it was given may have been taken since, and the settings must still pass. */
@@ -923,7 +922,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
 	cJSON_AddStringToObject(obj, "name", name);
 	json = cJSON_PrintUnformatted(obj);
-	if (pb_cli_stored_validate(ctx->config_path, cfg, rows, n_rows, name, json, &why) < 0) {
+	if (pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why) < 0) {
 		int used = strncmp(why.data, "email ", 6) == 0;
 
 		if (used) {
