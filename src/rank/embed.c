@@ -392,6 +392,8 @@ struct client {
 	char *url, *auth;
 	int64_t deadline;            /* monotonic ms */
 	size_t dim;                  /* of the set: the cache's or the first answer's */
+	int answered;                /* the server gave vectors in this run */
+	size_t stale;                /* the cache's length, when the server answers another */
 	int requests;
 	size_t batch_max;            /* a batch too large: what the server said it takes, or 0 */
 	char reason[640];            /* why asking stopped; "" while it goes on */
@@ -456,9 +458,9 @@ ask(struct client *c, struct item **batch, size_t n)
 			if (pb_embed_parse(resp.body.data, resp.body.len, n, vecs, &dim, why,
 					   sizeof why) < 0)
 				snprintf(c->reason, sizeof c->reason, "%s", why);
-			else if (c->dim && dim != c->dim)
+			else if (c->answered && dim != c->dim)
 				snprintf(c->reason, sizeof c->reason, "%zu dimensions where the "
-					 "cache has %zu", dim, c->dim);
+					 "earlier answers have %zu", dim, c->dim);
 			else
 				rc = 0;
 			if (rc < 0)
@@ -468,7 +470,13 @@ ask(struct client *c, struct item **batch, size_t n)
 				}
 			pb_http_response_free(&resp);
 			if (rc == 0) {
+				/* The server's first answer decides the length: a cache of
+				 * another one holds an earlier model's vectors (a model
+				 * changed behind the same name), never comparable with its. */
+				if (c->dim && dim != c->dim)
+					c->stale = c->dim;
 				c->dim = dim;
+				c->answered = 1;
 				for (size_t i = 0; i < n; i++) {
 					batch[i]->vec = vecs[i];
 					batch[i]->dim = dim;
@@ -697,6 +705,24 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 		if (st)
 			cache_batch(&c, todo + i, m);
 		i += m;
+		if (c.stale) {
+			/* the cached vectors of the old length are asked again, and replaced */
+			size_t redo = 0;
+
+			for (size_t j = 0; j < n; j++)
+				if (v[j].vec && v[j].dim != c.dim) {
+					free(v[j].vec);
+					v[j].vec = NULL;
+					v[j].dim = 0;
+					todo[n_todo++] = &v[j];
+					redo++;
+				}
+			cached -= redo;
+			pb_warn("embed.dimension", "model=%s dim=%zu cached_dim=%zu asked_again=%zu "
+				"note=%s", pb_q(cfg->embeddings.model), c.dim, c.stale, redo,
+				pb_q("the model answers vectors of another length than the cached ones"));
+			c.stale = 0;
+		}
 	}
 	if (asked < n_todo)
 		pb_warn("embed.fallback", "reason=%s papers=%zu requests=%d", pb_q(c.reason),

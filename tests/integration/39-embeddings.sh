@@ -284,4 +284,23 @@ for d in 2024-11-28 2024-11-29; do
 done
 nolog_key state
 echo "   paperboy run: the next run with the same papers asks nothing: ok"
+# the model behind the same name changed to vectors of another length: the cached ones are
+# asked again and replaced, not a fallback every day while they are kept
+/usr/bin/python3 -c 'import sys,urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_dim", data=b"{\"dim\": 96}"))' "$BASE"
+# one paper of the day in a new version: the only one the model is asked about at first
+sed 's/28 Nov 2024/30 Nov 2024/; s/2411\.17746v1/2411.17746v2/g' "$DAY" > "$T/third.xml"
+PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/state.conf" run --feed "$T/third.xml" > "$T/state.out" 2> "$T/state.log" \
+  || fail "state: third paperboy run exited non-zero"
+! grep -q 'event=embed.fallback' "$T/state.log" || fail "state: a model of another length fell back"
+grep -q 'event=embed.dimension model=ok dim=96 cached_dim=64 asked_again=226 ' "$T/state.log" \
+  || fail "state: the cached vectors of the old length not asked again"
+grep -q 'event=embed.fetch papers=227 cached=0 asked=227 requests=5 vectors=227 dim=96 ' "$T/state.log" \
+  || fail "state: not every vector of the new length"
+sed 's/30 Nov 2024/01 Dec 2024/' "$T/third.xml" > "$T/fourth.xml"
+PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/state.conf" run --feed "$T/fourth.xml" > "$T/state.out" 2> "$T/state.log" \
+  || fail "state: fourth paperboy run exited non-zero"
+grep -q 'event=embed.fetch papers=227 cached=227 asked=0 requests=0 vectors=227 dim=96 ' "$T/state.log" \
+  || fail "state: the new vectors not kept"
+echo "   a model of another length behind the same name: the cached vectors asked again: ok"
 echo "embeddings: ok"

@@ -24,7 +24,8 @@ Anything else is answered 404 {"error": {"message": "model not found"}}.
 
 Control: GET /_count gives {"requests": N, "inputs": N, "auth_ok": N, "max_batch": N,
 "by_model": {...}} (embedding requests only); POST /_reset zeroes the counters; POST /_pin
-with {"contains": "...", "vector": [...]} pins a vector (DIM numbers).
+with {"contains": "...", "vector": [...]} pins a vector (DIM numbers); POST /_dim with {"dim": N}
+answers vectors of N numbers from then on (a model changed behind the same name) and drops the pins.
 
 Usage: embed_server.py PORT_FILE [--key KEY] [--dim DIM] [--timeout SECONDS]. It binds port 0
 and writes the chosen port to PORT_FILE; requests must carry "Authorization: Bearer KEY" when
@@ -95,6 +96,12 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 COUNT.update({"requests": 0, "inputs": 0, "auth_ok": 0, "max_batch": 0,
                               "by_model": {}})
+            self.send(200, "{}")
+            return
+        if self.path == "/_dim":
+            with LOCK:
+                ARGS.dim = int(json.loads(raw)["dim"])
+                PINS.clear()  # pinned vectors have the old length
             self.send(200, "{}")
             return
         if self.path == "/_pin":
