@@ -343,8 +343,20 @@ is_word_cp(int32_t cp)
 	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-/* Tokenises already TeX-decoded text. ASCII takes a fast path; other characters go through
- * utf8proc one at a time (so no allocation and invalid bytes just separate words). */
+/* The "++" or "#" at p that belongs to the word w[0..n) before it, as in C++, Notepad++, C#,
+ * F#, Q#: its length, else 0. "++" follows a word ending in a letter (and is not "+++"); "#"
+ * follows a single letter and ends the word (a list's "item#3" stays two words). */
+static utf8proc_ssize_t
+symbol_suffix(const char *w, size_t n, const uint8_t *p, const uint8_t *end)
+{
+	if (!is_alpha((unsigned char)w[n - 1]))
+		return 0;
+	if (p[0] == '+')
+		return p + 1 < end && p[1] == '+' && (p + 2 == end || p[2] != '+') ? 2 : 0;
+	return n == 1 && (p + 1 == end || !(is_alpha(p[1]) || (p[1] >= '0' && p[1] <= '9') ||
+					     p[1] == '#')) ? 1 : 0;
+}
+
 /* Tokenises already TeX-decoded text. ASCII takes a fast path writing straight into the
  * reserved buffer (an ASCII byte folds to at most one byte); other characters go through
  * utf8proc one at a time (so no allocation, and invalid bytes just separate words). */
@@ -376,6 +388,22 @@ tokenise(struct pb_words *t, const char *s, size_t len)
 					out[at++] = (char)(c + 32);
 				} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
 					out[at++] = (char)c;
+				} else if (c == '.' && at == start && p + 1 < end &&
+					   is_alpha(p[1]) && (p == (const uint8_t *)s ||
+					   (p[-1] && strchr(" \t\n\r([{\"'/", p[-1])))) {
+					out[at++] = '.';        /* .NET */
+				} else if (at > start && (c == '+' || c == '#') &&
+					   (n = symbol_suffix(out + start, at - start, p,
+							      end)) > 0) {
+					/* C++, C#, F#: the name of a language, not the letter. */
+					memcpy(out + at, p, (size_t)n);
+					at += (size_t)n;
+					p += n - 1;
+					t->text.len = at;
+					token_end(t, start);
+					pb_buf_reserve(&t->text, (size_t)(end - p) + 1);
+					out = t->text.data;
+					at = start = t->text.len;
 				} else if (at > start) {
 					t->text.len = at;
 					token_end(t, start);

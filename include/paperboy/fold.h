@@ -10,7 +10,11 @@
  * A token is a maximal run of letters and digits (Unicode categories L* and N*) after folding;
  * everything else (spaces, hyphens, punctuation, braces, backslashes, math) separates tokens,
  * and the names of TeX's styling commands (\emph, \textbf, \it, \mathcal, ...) are no tokens:
- * "a \emph{new} method" gives "a new method".
+ * "a \emph{new} method" gives "a new method". A language's name keeps its symbol, so that a
+ * rule for it is not a rule for a letter: "++" after a word ending in a letter ("C++",
+ * "Notepad++"; not "+++"), "#" after a single letter ("C#", "F#", "Q#") and a dot before a word
+ * that starts after a space or an opening bracket (".NET") stay in the token: "c++", "c#",
+ * ".net". A dot inside a word ("ASP.NET") still separates.
  * The TeX accent table here is folding's one hand-made table; the Greek letters' names are the
  * display converter's (latex.h), everything else comes from utf8proc. Nothing here fails:
  * invalid UTF-8 bytes act as separators. */

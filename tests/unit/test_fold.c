@@ -107,6 +107,13 @@ static const struct {
 	{ "\xf0\x9d\x9b\xbc", "alpha" },            /* mathematical italic alpha */
 	{ "\\alphabet \\Betamax", "alphabet betamax" }, /* not the letters */
 	{ "\\emphasis \\itx", "emphasis itx" },
+	/* a language's name keeps its symbol, in the paper and in a rule alike */
+	{ "C++ and C# on .NET", "c++ and c# on .net" },
+	{ "C/C++17, Notepad++", "c c++ 17 notepad++" },
+	{ "C\\# and F\\#", "c# and f#" },
+	{ "(.NET)", ".net" },
+	{ "ASP.NET end.Next", "asp net end next" },  /* a dot inside a word separates */
+	{ "x+++ a+b item#3 ab# #c", "x a b item 3 ab c" },
 	{ "R\\&D", "r d" },
 	{ "don't", "don t" },
 	{ "soft\xc2\xadhyphen", "softhyphen" },   /* U+00AD is ignorable */

@@ -260,6 +260,25 @@ static const struct {
 	{ "ti:\xce\xb1* AND ti:synuclein", "$\\alpha$-synuclein aggregation in neurons", 1 },
 };
 
+/* A language's name is a word with its symbol: ti:C++ is not the letter c. */
+static const struct {
+	const char *q, *title;
+	int want;
+} symbol_cases[] = {
+	{ "ti:C++", "Fuzzing C++ Compilers", 1 },
+	{ "ti:C++", "Profiling C/C++17 Code", 1 },
+	{ "ti:c++", "Fuzzing C++ Compilers", 1 },
+	{ "ti:C++", "Type C and Type D Vertices", 0 },
+	{ "ti:c", "Fuzzing C++ Compilers", 0 },
+	{ "ti:c", "Type C and Type D Vertices", 1 },
+	{ "ti:C#", "Verifying C\\# Programs", 1 },
+	{ "ti:C#", "Type C Vertices", 0 },
+	{ "ti:\"F# scripts\"", "Typed F# Scripts", 1 },
+	{ "ti:.NET", "Porting .NET Services", 1 },
+	{ "ti:.NET", "A Residual Net for Denoising", 0 },
+	{ "ti:net", "Porting .NET Services", 0 },
+};
+
 int
 main(void)
 {
@@ -387,6 +406,23 @@ main(void)
 			fprintf(stderr, "greek case %zu: %s on \"%s\"\n", i, greek_cases[i].q,
 				greek_cases[i].title);
 		T_EQ_INT(got, greek_cases[i].want);
+		pb_rule_free(r);
+		pb_doc_free(&d);
+	}
+	for (size_t i = 0; i < sizeof symbol_cases / sizeof symbol_cases[0]; i++) {
+		const struct fpaper sp = {
+			symbol_cases[i].title, "", "", { "A. Author", NULL }, { "cs.PL", NULL },
+		};
+		struct pb_rule *r = pb_rule_parse(symbol_cases[i].q, &e);
+		int got;
+
+		mkpaper(&p, au, cats, &sp);
+		pb_doc_init(&d, &p);
+		got = r ? pb_rule_eval(r, &d) : -1;
+		if (got != symbol_cases[i].want)
+			fprintf(stderr, "symbol case %zu: %s on \"%s\"\n", i, symbol_cases[i].q,
+				symbol_cases[i].title);
+		T_EQ_INT(got, symbol_cases[i].want);
 		pb_rule_free(r);
 		pb_doc_free(&d);
 	}
