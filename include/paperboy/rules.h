@@ -26,7 +26,8 @@
  * Author names, as arXiv's own search reads them. au:Plenio_M and au:Del_Maestro_A are
  * surname_initials: the surname's words, then one-or-two-letter parts that are initials of the
  * given names (au:del_maestro is a surname alone). A quoted au: phrase or a followed author
- * with a comma ("Plenio, M", "Del Maestro, Adrian") is the same: the words before the comma the
+ * with a comma ("Plenio, M", "Del Maestro, Adrian"), and an unquoted au: term with one
+ * (au:Plenio,M, au:del_maestro,a; two commas are an error), is the same: the words before the comma the
  * surname, those after it given names or initials, where a word of two to four capitals only
  * is initials written together ("Plenio, MB" is "Plenio, M B"; not after a surname in
  * capitals, "SMITH, JOHN"). A quoted au: phrase of two words or more

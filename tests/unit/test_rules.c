@@ -41,6 +41,8 @@ static const struct {
 	{ "au:R\\'emy", "au:remy" },
 	{ "ti:\"Schr\\\"odinger equation\"", "ti:\"schrodinger equation\"" },
 	{ "au:del_maestro", "au:del_maestro" },   /* arXiv's surname form: see test_authors */
+	{ "au:Zisserman,A", "au:zisserman_a" },   /* "Surname,Initials" as au:"Zisserman, A" */
+	{ "au:del_maestro,a", "au:del_maestro_a" },
 	{ "ti:gauss*", "ti:gauss*" },
 	{ "ti:\"neural radian*\"", "ti:\"neural radian*\"" },
 	{ "ti:\"neural radian\"*", "ti:\"neural radian*\"" },
@@ -120,6 +122,9 @@ static const struct {
 	{ "ti:*", 4, "'*' needs a word before it" },
 	{ "ga*ss", 3, "'*' is only allowed at the end of a term" },
 	{ "ti:---", 1, "'ti:---' has no letters or digits to match" },
+	{ "x OR au:Smith,J,Jones,K", 6, "'au:Smith,J,Jones,K' is more than one name: write each "
+	  "author as au:Surname_Initials and join them with OR or AND" },
+	{ "au:,A", 1, "'au:,A' is not a name in arXiv's Surname,Initials form" },
 	{ "cat:", 1, "'cat:' needs a term after it" },
 	{ "é AND", 3, "'AND' needs a term after it" },        /* columns count characters */
 	{ "ti:\"ab\"* x*y", 11, "'*' is only allowed at the end of a term" },

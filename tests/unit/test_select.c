@@ -353,6 +353,15 @@ static const struct {
 	{ "follow:Plenio, Martin", "M.B. Plenio", 1 },
 	{ "follow:Del Maestro, A", "Adrian Del Maestro", 1 },
 	{ "follow:Del Maestro, A", "Benjamin Del Maestro", 0 },
+	/* the same without quotes or space, as arXiv's author lists are copied */
+	{ "au:Zisserman,A", "Andrew Zisserman", 1 },
+	{ "au:Zisserman,A", "A. Zisserman", 1 },
+	{ "au:Zisserman,A", "Zisserman, Andrew", 1 },
+	{ "au:Zisserman,A", "Brian Zisserman", 0 },
+	{ "au:Plenio,MB", "Martin B. Plenio", 1 },
+	{ "au:Plenio,MB", "Martin C. Plenio", 0 },
+	{ "au:del_maestro,a", "Adrian Del Maestro", 1 },
+	{ "au:Del_Maestro,A", "A. Del Maestro", 1 },
 	/* initials written together after the comma, as arXiv lists them: one per letter */
 	{ "au:\"Plenio, MB\"", "Martin B. Plenio", 1 },
 	{ "au:\"Plenio, MB\"", "M. B. Plenio", 1 },
