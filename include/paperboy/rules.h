@@ -8,6 +8,9 @@
  *             parentheses. Two terms side by side mean AND. A leading '-' (video -survey)
  *             is an error that says to write ANDNOT: read as a word it would ask for the
  *             term meant to be left out. '-' before a digit stays in the word.
+ *   glued     a field inside a word (ti:video,abs:nerf) and a query copied from an API URL
+ *             ('+' for a space, %22 %28 %29) are errors that say how to write them: read as
+ *             words they would be one phrase of every word, which no paper has.
  *   quotes    '"', or the typographic ones a phone or a word processor types instead
  *             (U+201C to U+201F), open and close a phrase.
  *

@@ -202,6 +202,58 @@ minus_check(struct parser *ps, size_t s, size_t e)
 	return fail(ps, s, "'-' does not leave papers out: write ANDNOT %s%s", what, NULL);
 }
 
+/* The length of the field name and ':' at q[i] (ti:, ABS:), else 0. */
+static size_t
+field_at(const struct parser *ps, size_t i, size_t e)
+{
+	size_t j = i;
+
+	while (j < e && isalpha((unsigned char)ps->q[j]))
+		j++;
+	if (j == i || j >= e || ps->q[j] != ':' || field_lookup(ps->q + i, j - i) < 0)
+		return 0;
+	return j + 1 - i;
+}
+
+/* An unquoted word [s, e) that holds more than one term: a query copied from an API URL,
+ * where '+' is a space and %22 %28 %29 are quotes and parentheses
+ * (au:del_maestro+AND+ti:checkerboard), or a second field after a comma or the like
+ * (ti:video,abs:nerf). Read as words it would be one phrase of all of them, which no paper
+ * has; which operator was meant is not known, so it is an error that says how to write it. */
+static int
+glued_check(struct parser *ps, size_t s, size_t e)
+{
+	static const char *const ops[] = { "AND+", "OR+", "ANDNOT+" };
+	char what[100];
+
+	for (size_t i = s + 1; i < e; i++) {
+		const char *p = ps->q + i;
+		size_t f;
+
+		if (*p == '%' && i + 2 < e && p[1] == '2' && strchr("0289", p[2]))
+			return fail(ps, i, "'%%%.2s' is URL encoding: write a space, '\"', '(' or "
+				    "')' for %%20, %%22, %%28, %%29%s", p + 1, NULL);
+		if (*p == '+') {
+			int url = field_at(ps, i + 1, e) > 0;
+
+			for (size_t k = 0; !url && k < sizeof ops / sizeof ops[0]; k++)
+				url = e - i - 1 >= strlen(ops[k]) &&
+				      memcmp(p + 1, ops[k], strlen(ops[k])) == 0;
+			if (url)
+				return fail(ps, i, "'+' is a space in an API URL: write spaces "
+					    "between terms and operators%s%s", NULL, NULL);
+		}
+		if (isalnum((unsigned char)p[-1]) || (unsigned char)p[-1] >= 0x80 ||
+		    p[-1] == '\\' || !(f = field_at(ps, i, e)))
+			continue;
+		snprintf(what, sizeof what, "%.*s AND %.*s", (int)(i - 1 - s < 40 ? i - 1 - s : 40),
+			 ps->q + s, (int)(e - i < 40 ? e - i : 40), p);
+		return fail(ps, i, "a field inside a term: write the terms apart, joined by AND or "
+			    "OR, as %s%s", what, NULL);
+	}
+	return 0;
+}
+
 /* Reads the next token into ps->tok. */
 static int
 lex(struct parser *ps)
@@ -281,6 +333,8 @@ lex(struct parser *ps)
 				    what, NULL);
 		}
 	}
+	if (glued_check(ps, t->off, e) < 0)
+		return -1;
 	t->val = ps->q + s;
 	t->vlen = e - s;
 	return star_check(ps, t);

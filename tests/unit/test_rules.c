@@ -90,6 +90,10 @@ static const struct {
 	/* '-' inside or before a digit stays a word's */
 	{ "ti:self-supervised", "ti:\"self supervised\"" },
 	{ "abs:-1", "abs:1" },
+	/* '+', ':' and ',' inside a word that name no field are separators as before */
+	{ "ti:a+b", "ti:\"a b\"" },
+	{ "abs:ratio:2", "abs:\"ratio 2\"" },
+	{ "video,nerf", "all:\"video nerf\"" },
 };
 
 static const struct {
@@ -125,6 +129,17 @@ static const struct {
 	{ "x OR au:Smith,J,Jones,K", 6, "'au:Smith,J,Jones,K' is more than one name: write each "
 	  "author as au:Surname_Initials and join them with OR or AND" },
 	{ "au:,A", 1, "'au:,A' is not a name in arXiv's Surname,Initials form" },
+	/* several terms glued into one word are not one phrase of all their words */
+	{ "ti:video,abs:nerf", 10, "a field inside a term: write the terms apart, joined by AND "
+	  "or OR, as ti:video AND abs:nerf" },
+	{ "x OR ti:C++;au:smith", 13, "a field inside a term: write the terms apart, joined by "
+	  "AND or OR, as ti:C++ AND au:smith" },
+	{ "au:del_maestro+AND+ti:checkerboard", 15,
+	  "'+' is a space in an API URL: write spaces between terms and operators" },
+	{ "ti:gauss+cat:cs.CV", 9,
+	  "'+' is a space in an API URL: write spaces between terms and operators" },
+	{ "ti:%22quantum criticality%22", 4,
+	  "'%22' is URL encoding: write a space, '\"', '(' or ')' for %20, %22, %28, %29" },
 	{ "cat:", 1, "'cat:' needs a term after it" },
 	{ "é AND", 3, "'AND' needs a term after it" },        /* columns count characters */
 	{ "ti:\"ab\"* x*y", 11, "'*' is only allowed at the end of a term" },
