@@ -16,7 +16,7 @@ struct pb_hit {
 };
 
 /* Scores: when a topic's query matches, each of its positive terms (not under NOT nor right
- * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co 0.5 (an all:
+ * of ANDNOT) that hits the paper adds its field's weight, ti 3, au 2, abs 1, co and jr 0.5 (an all:
  * term counts its best field), whether or not its own branch of an OR decided the match; a
  * followed author adds 10. A cat: term is a filter: it decides membership and adds nothing,
  * so `(ti:diffusion OR abs:diffusion) AND cat:cs.CV` scores as `ti:diffusion OR
@@ -48,6 +48,7 @@ struct pb_hit {
 #define PB_SCORE_AU     2.0
 #define PB_SCORE_ABS    1.0
 #define PB_SCORE_CO     0.5
+#define PB_SCORE_JR     0.5      /* as co: (the all: scoring relies on it) */
 #define PB_SCORE_CAT    0.0      /* cat: terms filter and never score */
 #define PB_SCORE_FOLLOW 10.0
 

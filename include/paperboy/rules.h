@@ -2,7 +2,9 @@
  *
  * Syntax
  *   term      word | "a phrase" | word* | "a phr*"     (a bare term searches all:)
- *   field     ti: abs: au: co: cat: all:  before a term or a parenthesised group:
+ *   field     ti: abs: au: co: jr: cat: all:  before a term or a parenthesised group
+ *             (jr: the journal reference, when the feed gives one; arXiv's rn: is an error,
+ *             as neither its feed nor its API gives report numbers):
  *             ti:nerf  au:"Seungryong Kim"  cat:cs.CV  cat:cs.*  ti:(video OR motion)
  *   operators AND, OR, ANDNOT, NOT (upper case, as arXiv writes them; "and" is a word),
  *             parentheses. Two terms side by side mean AND. A leading '-' (video -survey)
@@ -22,7 +24,7 @@
  * a Greek letter the word TeX names it by ("α", "$\alpha$" and "alpha" alike), whole words
  * only ("new" does not hit "renew"; "new*" does). A phrase hits consecutive words of one field
  * (hyphens and spaces alike: "3D-aware" = "3D aware"); au: phrases stay inside one author's
- * name. all: searches ti, abs, au and co. cat: compares the whole category,
+ * name. all: searches ti, abs, au, co and jr. cat: compares the whole category,
  * ignoring case: cat:cs.CV is exact, cat:cs.* is a prefix, and an archive without a dot
  * (cat:astro-ph, cat:cs) also takes its subject classes (astro-ph.GA, cs.CV).
  *
@@ -55,10 +57,11 @@ enum pb_field {
 	PB_FIELD_ABS,
 	PB_FIELD_AU,
 	PB_FIELD_CO,
+	PB_FIELD_JR,                /* the journal reference (arxiv:journal_ref) */
 	PB_FIELD_CAT,
 	PB_FIELD_ALL,
 };
-#define PB_N_TEXT_FIELDS 4          /* ti, abs, au, co: the fields made of words */
+#define PB_N_TEXT_FIELDS 5          /* ti, abs, au, co, jr: the fields made of words */
 
 enum pb_rule_kind {
 	PB_RULE_TERM = 0,
@@ -158,7 +161,7 @@ int pb_term_hits(const struct pb_term *t, const struct pb_doc *d);
 /* 1 when the rule holds for d. */
 int pb_rule_eval(const struct pb_rule *r, const struct pb_doc *d);
 
-/* Returns "ti", "abs", "au", "co", "cat" or "all". */
+/* Returns "ti", "abs", "au", "co", "jr", "cat" or "all". */
 const char *pb_field_name(enum pb_field f);
 
 #endif

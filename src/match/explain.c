@@ -44,7 +44,7 @@ weight_doc(const struct pb_term *t, const struct pb_doc *d)
 	} order[] = {
 		{ PB_FIELD_TI, PB_SCORE_TI }, { PB_FIELD_AU, PB_SCORE_AU },
 		{ PB_FIELD_ABS, PB_SCORE_ABS }, { PB_FIELD_CO, PB_SCORE_CO },
-		{ PB_FIELD_CAT, PB_SCORE_CAT },
+		{ PB_FIELD_JR, PB_SCORE_JR }, { PB_FIELD_CAT, PB_SCORE_CAT },
 	};
 
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)

@@ -542,7 +542,7 @@ term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres 
 	     uint64_t **pool, uint32_t **lists)
 {
 	static const double weight[] = { PB_SCORE_TI, PB_SCORE_ABS, PB_SCORE_AU, PB_SCORE_CO,
-					 PB_SCORE_CAT, 0 };
+					 PB_SCORE_JR, PB_SCORE_CAT, 0 };
 	size_t W = ix->W, n_all = 0;
 	uint64_t *b, *extra, *tmp;
 	uint32_t *l;
@@ -575,6 +575,10 @@ term_results(const struct pb_matcher *m, const struct mx_index *ix, struct tres 
 			mx_term_field_bits(ix, t, PB_FIELD_CO, tmp);
 			for (size_t w = 0; w < W; w++)
 				r->u[w] = r->ti[w] | r->au[w] | r->abs[w] | tmp[w];
+			/* co and jr weigh the same: score_block's last case is either */
+			mx_term_field_bits(ix, t, PB_FIELD_JR, tmp);
+			for (size_t w = 0; w < W; w++)
+				r->u[w] |= tmp[w];
 		}
 		for (size_t w = 0; w < W && n <= SPARSE_MAX; w++)
 			n += (size_t)__builtin_popcountll(r->u[w]);

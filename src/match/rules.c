@@ -15,7 +15,7 @@
 #define MAX_TERMS 256
 #define MAX_PHRASE 32
 
-static const char *const field_names[] = { "ti", "abs", "au", "co", "cat", "all" };
+static const char *const field_names[] = { "ti", "abs", "au", "co", "jr", "cat", "all" };
 
 const char *
 pb_field_name(enum pb_field f)
@@ -308,8 +308,14 @@ lex(struct parser *ps)
 
 			snprintf(name, sizeof name, "%.*s", (int)(colon - s < 24 ? colon - s : 24),
 				 ps->q + s);
-			return fail(ps, s, "unknown field '%s' (fields: ti, abs, au, co, cat, all)%s",
-				    name, NULL);
+			if (colon - s == 2 && strncasecmp(ps->q + s, "rn", 2) == 0)
+				return fail(ps, s, "rn: (report number) is not in arXiv's feed nor "
+					    "its API's answers: no paper would match%s%s", NULL, NULL);
+			if (colon - s == 2 && strncasecmp(ps->q + s, "id", 2) == 0)
+				return fail(ps, s, "id: is not a topic: like = [\"ID\"] names a "
+					    "paper%s%s", NULL, NULL);
+			return fail(ps, s, "unknown field '%s' (fields: ti, abs, au, co, jr, cat, "
+				    "all)%s", name, NULL);
 		}
 		t->field = f;
 		if (colon + 1 == e) {
@@ -921,6 +927,8 @@ pb_doc_init(struct pb_doc *d, const struct pb_paper *p)
 	}
 	if (p->comment)
 		pb_words_add(&d->f[PB_FIELD_CO], p->comment, strlen(p->comment));
+	if (p->journal_ref)
+		pb_words_add(&d->f[PB_FIELD_JR], p->journal_ref, strlen(p->journal_ref));
 	d->cats = pb_xcalloc(p->n_categories + 1, sizeof *d->cats);
 	for (size_t i = 0; i < p->n_categories; i++) {
 		if (!p->categories[i])

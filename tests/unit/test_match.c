@@ -14,23 +14,25 @@ struct fp {
 	const char *authors[3];
 	const char *cats[3];
 	enum pb_announce ann;
+	const char *jref;
 };
 
 static const struct fp hand[] = {
 	{ "2411.00001", "Gaussian Splatting for Dynamic Scenes", "We build on NeRF.", NULL,
-	  { "Alice Smith", "Bob Jones", NULL }, { "cs.CV", NULL }, PB_ANN_NEW },
+	  { "Alice Smith", "Bob Jones", NULL }, { "cs.CV", NULL }, PB_ANN_NEW, NULL },
 	{ "2411.00002", "A Survey of Gaussian Splatting", "Everything about splats.", NULL,
-	  { "Carol White", NULL }, { "cs.CV", "cs.GR", NULL }, PB_ANN_NEW },
+	  { "Carol White", NULL }, { "cs.CV", "cs.GR", NULL }, PB_ANN_NEW, NULL },
 	{ "2411.00003", "Video Diffusion Models", "Temporal NeRF for video.", "CVPR 2025",
-	  { "Dan Brown", NULL }, { "cs.LG", "cs.CV", NULL }, PB_ANN_CROSS },
+	  { "Dan Brown", NULL }, { "cs.LG", "cs.CV", NULL }, PB_ANN_CROSS, NULL },
 	{ "2411.00004", "Gaussian Splatting Revisited", "A second look.", NULL,
-	  { "Eve Black", NULL }, { "cs.CV", NULL }, PB_ANN_REPLACE },
+	  { "Eve Black", NULL }, { "cs.CV", NULL }, PB_ANN_REPLACE, NULL },
 	{ "2411.00005", "An Unrelated Topic", "Nothing to see.", NULL,
-	  { "Andrew Zisserman", "R\\'emy Dupont", NULL }, { "cs.CV", NULL }, PB_ANN_NEW },
+	  { "Andrew Zisserman", "R\\'emy Dupont", NULL }, { "cs.CV", NULL }, PB_ANN_NEW,
+	  "Phys. Rev. Lett. 131, 020401 (2023)" },
 	{ "2411.00000", "Gaussian splatting, again", "More splats.", NULL,
-	  { "Frank Green", NULL }, { "cs.CV", NULL }, PB_ANN_NEW },
+	  { "Frank Green", NULL }, { "cs.CV", NULL }, PB_ANN_NEW, NULL },
 	{ "2411.00006", "Renewable Video Streams", "A new codec.", NULL,
-	  { "Gina Gray", NULL }, { "eess.IV", NULL }, PB_ANN_REPLACE_CROSS },
+	  { "Gina Gray", NULL }, { "eess.IV", NULL }, PB_ANN_REPLACE_CROSS, NULL },
 };
 
 static void
@@ -44,6 +46,7 @@ add_paper(struct pb_paperset *ps, const struct fp *f)
 	p.title = pb_xstrdup(f->title);
 	p.abstract = pb_xstrdup(f->abstract);
 	p.comment = pb_xstrdup(f->comment);
+	p.journal_ref = f->jref ? pb_xstrdup(f->jref) : NULL;
 	p.authors = pb_xcalloc(3, sizeof *p.authors);
 	for (size_t i = 0; i < 3 && f->authors[i]; i++)
 		p.authors[p.n_authors++].name = pb_xstrdup(f->authors[i]);
@@ -218,6 +221,16 @@ static const struct {
 	    { { "A", "ti:video OR ti:gaussian", I, I, { NULL }, { NULL } } } },
 	  "2411.00002@0:3 2411.00001@0:3 2411.00000@0:3 2411.00003@0:3 2411.00006@0:3 "
 	  "2411.00004@0:3 /6" },
+	/* jr: is the journal reference, and all: searches it too (weighing as co:) */
+	{ { "jr", 10, true, false, { NULL },
+	    { { "A", "jr:\"Phys. Rev. Lett.\"", I, I, { NULL }, { NULL } } } },
+	  "2411.00005@0:0.5 /1" },
+	{ { "jr-all", 10, true, false, { NULL },
+	    { { "A", "lett OR ti:video", I, I, { NULL }, { NULL } } } },
+	  "2411.00003@0:3 2411.00005@0:0.5 /2" },
+	{ { "jr-not-ti", 10, true, false, { NULL },
+	    { { "A", "ti:lett OR jr:cvpr", I, I, { NULL }, { NULL } } } },
+	  "/0" },
 	/* a cat: term in an AND adds nothing: the same score as the topic without it */
 	{ { "cat-and", 10, true, false, { NULL },
 	    { { "A", "(ti:video OR abs:nerf) AND cat:cs.CV", I, I, { NULL }, { NULL } } } },
@@ -362,7 +375,7 @@ test_errors(void)
 		{ { "bob", 10, true, false, { NULL },
 		    { { "V", "ti:video", I, I, { "ti:ok", "xx:survey" }, { NULL } } } },
 		  "subscriber bob, topic V, exclude 2, column 1: unknown field 'xx' "
-		  "(fields: ti, abs, au, co, cat, all)\nxx:survey\n^" },
+		  "(fields: ti, abs, au, co, jr, cat, all)\nxx:survey\n^" },
 		{ { "carol", 10, true, false, { NULL },
 		    { { "V", "ti:video", I, I, { NULL }, { "--" } } } },
 		  "subscriber carol, topic V: followed author '--' has no letters or digits" },

@@ -30,6 +30,8 @@ static const struct {
 	{ "abs:nerf", "abs:nerf" },
 	{ "au:Zisserman", "au:zisserman" },
 	{ "co:CVPR", "co:cvpr" },
+	{ "jr:\"Phys. Rev. Lett.\"", "jr:\"phys rev lett\"" },
+	{ "JR:Nature", "jr:nature" },
 	{ "all:nerf", "all:nerf" },
 	{ "cat:cs.CV", "cat:cs.cv" },
 	{ "cat:cs.*", "cat:cs.*" },
@@ -111,8 +113,8 @@ static const struct {
 	{ "ti:\"\"", 4, "empty phrase" },
 	{ "ti:\"  \" OR a", 4, "empty phrase" },
 	{ "\"open", 1, "unterminated phrase (no closing '\"')" },
-	{ "xx:foo", 1, "unknown field 'xx' (fields: ti, abs, au, co, cat, all)" },
-	{ "a OR title:foo", 6, "unknown field 'title' (fields: ti, abs, au, co, cat, all)" },
+	{ "xx:foo", 1, "unknown field 'xx' (fields: ti, abs, au, co, jr, cat, all)" },
+	{ "a OR title:foo", 6, "unknown field 'title' (fields: ti, abs, au, co, jr, cat, all)" },
 	{ "a AND", 3, "'AND' needs a term after it" },
 	{ "a OR", 3, "'OR' needs a term after it" },
 	{ "a ANDNOT", 3, "'ANDNOT' needs a term after it" },
@@ -126,6 +128,9 @@ static const struct {
 	{ "ti:*", 4, "'*' needs a word before it" },
 	{ "ga*ss", 3, "'*' is only allowed at the end of a term" },
 	{ "ti:---", 1, "'ti:---' has no letters or digits to match" },
+	{ "a OR rn:CERN-TH-2023-001", 6, "rn: (report number) is not in arXiv's feed nor its "
+	  "API's answers: no paper would match" },
+	{ "id:2411.00001", 1, "id: is not a topic: like = [\"ID\"] names a paper" },
 	{ "x OR au:Smith,J,Jones,K", 6, "'au:Smith,J,Jones,K' is more than one name: write each "
 	  "author as au:Surname_Initials and join them with OR or AND" },
 	{ "au:,A", 1, "'au:,A' is not a name in arXiv's Surname,Initials form" },
@@ -336,7 +341,7 @@ main(void)
 	pb_buf_reset(&b);
 	T_CHECK(pb_rule_parse("é\tx:1", &e) == NULL);
 	pb_rule_error_format("é\tx:1", &e, &b);
-	T_EQ_STR(pb_buf_str(&b), "column 3: unknown field 'x' (fields: ti, abs, au, co, cat, all)\n"
+	T_EQ_STR(pb_buf_str(&b), "column 3: unknown field 'x' (fields: ti, abs, au, co, jr, cat, all)\n"
 				 "é\tx:1\n \t^");
 	pb_buf_free(&b);
 
