@@ -233,6 +233,7 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 	struct pb_config_error ce;
 	struct pb_config *all = NULL;
 	struct taken taken = { 0 };
+	bool *drop;
 
 	if (read_rows(cfg, &rows, &n_rows) < 0)
 		pb_buf_printf(problems, "the stored subscribers cannot be read (see the log): "
@@ -274,13 +275,16 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 		for (size_t a = 0; a < s->n_emails; a++)
 			taken_add(&taken, 'e', s->emails[a], i);
 	}
+	/* Those left out are marked, then dropped together, and the names indexed once: one at
+	 * a time, each drop moved every subscriber after it. */
+	drop = pb_xcalloc(cfg->n_subscribers + 1, sizeof *drop);
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
 		struct pb_buf why = { 0 };
 
 		if (cfg->subscribers[i].stored && collides(cfg, i, &taken, &why)) {
 			pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
 				      cfg->subscribers[i].name, why.data);
-			pb_config_drop_subscriber(cfg, i--);
+			drop[i] = true;
 		}
 		pb_buf_free(&why);
 	}
@@ -289,26 +293,34 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
 		struct pb_buf why = { 0 };
 
-		if (!cfg->subscribers[i].stored || pb_cli_stored_error(cfg, i, &why) == 0) {
+		if (drop[i] || !cfg->subscribers[i].stored || pb_cli_stored_error(cfg, i, &why) == 0) {
 			pb_buf_free(&why);
 			continue;
 		}
 		pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
 			      cfg->subscribers[i].name, why.data);
 		pb_buf_free(&why);
-		pb_config_drop_subscriber(cfg, i--);
+		drop[i] = true;
 	}
+	/* Names are unique but for a stored one taking a file one's, left out above, so the
+	 * first of a name is the one a row is about. */
+	pb_config_index_subscribers(cfg);
 	for (size_t r = 0; r < n_rows && !keep_inactive; r++) {
-		if (strcmp(rows[r].state, "active") == 0)
+		const struct pb_subscriber *s;
+		size_t i;
+
+		if (strcmp(rows[r].state, "active") == 0 ||
+		    !(s = pb_config_subscriber(cfg, rows[r].name)))
 			continue;
-		for (size_t i = 0; i < cfg->n_subscribers; i++)
-			if (strcmp(cfg->subscribers[i].name, rows[r].name) == 0) {
-				pb_debug("subscriber.inactive", "subscriber=%s state=%s",
-					 pb_q(rows[r].name), rows[r].state);
-				pb_config_drop_subscriber(cfg, i);
-				break;
-			}
+		i = (size_t)(s - cfg->subscribers);
+		if (!drop[i]) {
+			pb_debug("subscriber.inactive", "subscriber=%s state=%s",
+				 pb_q(rows[r].name), rows[r].state);
+			drop[i] = true;
+		}
 	}
+	pb_config_drop_marked(cfg, drop);
+	free(drop);
 	free(good);
 	if (rows_out) {
 		*rows_out = rows;

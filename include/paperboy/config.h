@@ -249,6 +249,8 @@ struct pb_config {
 	 * default, a topic name or query written alike), each kept once and freed with the
 	 * config. A string of the config is the config's: never free or replace one. */
 	struct pb_cfg_strings *strings;
+	/* Private to the config module: the subscribers by name, for pb_config_subscriber. */
+	struct pb_cfg_names *names;
 };
 
 struct pb_config_error {
@@ -283,8 +285,12 @@ struct cJSON;
  * subscriber key, for name and topics, or for a value of the wrong type. */
 int pb_config_stored_set(struct cJSON *obj, const char *key, const char *value, char *msg,
 			 size_t n);
-/* Removes subscriber i from cfg (freeing it); the later ones move down. */
+/* Removes subscriber i from cfg (freeing it); the later ones move down. Drops the index of
+ * names: call pb_config_index_subscribers once done. */
 void pb_config_drop_subscriber(struct pb_config *cfg, size_t i);
+/* Removes every subscriber i of cfg with drop[i] (freeing them) in one pass, the others
+ * kept in order, and indexes the names again. */
+void pb_config_drop_marked(struct pb_config *cfg, const bool *drop);
 
 /* The checks of the rules `check` runs on a loaded config (a reload must pass them too): every
  * topic query, exclusion and followed author of every subscriber is parsed and each error is
@@ -303,8 +309,13 @@ size_t pb_config_check_rules(const struct pb_config *cfg, const char *prefix, st
  * PREFIX/etc). Returns a borrowed/static string. */
 const char *pb_config_default_path(const char *explicit_path);
 
-/* Returns the subscriber named name, or NULL. */
+/* Returns the subscriber named name (the first of it), or NULL. A hash look-up in the index
+ * the loader builds; a config whose list changed since (pb_config_drop_subscriber) or a copy
+ * holding part of the list is scanned, correct but linear until indexed again. */
 const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
+/* (Re)builds cfg's index of its subscribers by name: after changing cfg->subscribers (the
+ * loader calls it; pb_config_drop_subscriber drops it). */
+void pb_config_index_subscribers(struct pb_config *cfg);
 
 /* Formats "file:line: key: message" (the first error) into buf. */
 void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t n);

@@ -80,6 +80,7 @@ pb_config_free(struct pb_config *cfg)
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
 		pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
 	free(cfg->subscribers);
+	pb_cfg_names_free(cfg->names);
 	pb_cfg_strings_free(cfg->strings);
 	free(cfg);
 }
@@ -354,6 +355,7 @@ pb_config_load_stored(const char *path, const char *const *stored, size_t n_stor
 		goto out;
 	if (pb_cfg_resolve_secrets(&L) < 0)
 		goto out;
+	pb_config_index_subscribers(cfg);
 	ok = true;
 out:
 	pb_cfg_load_cleanup(&L);
@@ -381,17 +383,6 @@ pb_config_default_path(const char *explicit_path)
 	    access("/etc/paperboy.conf", F_OK) == 0)
 		return "/etc/paperboy.conf";
 	return PB_SYSCONFDIR "/paperboy/paperboy.conf";
-}
-
-const struct pb_subscriber *
-pb_config_subscriber(const struct pb_config *cfg, const char *name)
-{
-	if (!cfg || !name)
-		return NULL;
-	for (size_t i = 0; i < cfg->n_subscribers; i++)
-		if (cfg->subscribers[i].name && strcmp(cfg->subscribers[i].name, name) == 0)
-			return &cfg->subscribers[i];
-	return NULL;
 }
 
 void

@@ -168,6 +168,8 @@ char *pb_cfg_intern(struct pb_config *cfg, const char *s);
 /* Whether p is such a copy (and must not be freed on its own). */
 bool pb_cfg_shared(const struct pb_config *cfg, const char *p);
 void pb_cfg_strings_free(struct pb_cfg_strings *t);   /* accepts NULL */
+/* Frees a config's index of its subscribers by name (names.c); accepts NULL. */
+void pb_cfg_names_free(struct pb_cfg_names *t);
 /* Appends each JSON object of settings to root's subscriber list as a group (stored.c).
  * Returns 0, or -1 with msg naming the object (1-based) when one is not a JSON object of
  * keys libconfig can hold. */

@@ -209,4 +209,22 @@ pb_config_drop_subscriber(struct pb_config *cfg, size_t i)
 	memmove(&cfg->subscribers[i], &cfg->subscribers[i + 1],
 		(cfg->n_subscribers - i - 1) * sizeof cfg->subscribers[0]);
 	cfg->n_subscribers--;
+	/* the indexes past i moved: until pb_config_index_subscribers, names are scanned for */
+	pb_cfg_names_free(cfg->names);
+	cfg->names = NULL;
+}
+
+void
+pb_config_drop_marked(struct pb_config *cfg, const bool *drop)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < cfg->n_subscribers; i++) {
+		if (drop[i])
+			pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
+		else if (k++ != i)
+			cfg->subscribers[k - 1] = cfg->subscribers[i];
+	}
+	cfg->n_subscribers = k;
+	pb_config_index_subscribers(cfg);
 }
