@@ -475,8 +475,13 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 	return rc;
 }
 
-/* Writes r; fresh: in place of any row of its name (one left by a subscriber of the file
- * that is gone, whose state and start are not the new one's), in one transaction. */
+/* Writes r; fresh: a new subscriber of a name no subscriber has, in one transaction with
+ * the removal of what the state kept under the name of a former one (a subscriber of the
+ * file taken out of it, which `subscriber remove` never saw): its row (its state and start
+ * are not the new one's), its verdicts, its ledger and its suppressions. Kept, the new
+ * subscriber would learn from the former's verdicts, be kept from the papers the former was
+ * sent, and be sent nothing at a destination suppressed for the former (a Slack webhook is
+ * suppressed as "webhook", whatever its URL). */
 static int
 write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 {
@@ -486,6 +491,8 @@ write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 	if (rc)
 		return rc;
 	if (fresh ? pb_state_begin(st) < 0 || pb_sub_delete(st, r->name) < 0 ||
+		    pb_feedback_clear(st, r->name) < 0 || pb_ledger_clear(st, r->name) < 0 ||
+		    pb_suppress_clear(st, r->name) < 0 ||
 		    pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0
 		  : pb_sub_put(st, r) < 0) {
 		if (pb_state_in_transaction(st))
@@ -541,7 +548,7 @@ do_add_edit(struct ctx *c, const struct opts *o, int add)
 	nr.state = !add && r ? r->state : "active";
 	nr.reason = !add && r ? r->reason : NULL;
 	nr.source = !add && r ? r->source : "cli";
-	if ((rc = write_row(c, &nr, add && r)) == 0)
+	if ((rc = write_row(c, &nr, add)) == 0)
 		printf("subscriber %s %s\n", o->name, add ? "added" : "changed");
 out:
 	free(json);

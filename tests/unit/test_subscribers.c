@@ -528,6 +528,112 @@ test_stored_only(void)
 }
 
 
+/* `paperboy subscriber ARGS...` on conf, its output to /dev/null. Its exit status. */
+static int
+subscriber_cmd(const char *conf, char **args)
+{
+	char *argv[16] = { "subscriber" };
+	int argc = 1, saved, fd, rc;
+
+	while (args[argc - 1] && argc < 15) {
+		argv[argc] = args[argc - 1];
+		argc++;
+	}
+	argv[argc] = NULL;
+	fflush(stdout);
+	saved = dup(1);
+	fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 1);
+	close(fd);
+	rc = pb_cmd_subscriber(argc, argv, conf);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc;
+}
+
+/* A name a subscriber of the file had, freed when the administrator took it out of the file,
+ * given by `subscriber add` to a new (stored) subscriber: the new one starts without what the
+ * state kept of the former (its verdicts, the papers it was sent, its suppressed
+ * destinations; its paused row), as after `subscriber remove`. Another's rows stay. */
+static void
+test_add_freed_name(void)
+{
+	struct pb_buf c = { 0 };
+	struct pb_feedback_row *fb = NULL;
+	struct pb_sub_row r = { 0 };
+	struct pb_state *st;
+	char err[512] = "";
+	size_t n = 0;
+	FILE *f;
+	char *add_old[] = { "add", "old", "--email", "new@example.org", "--topic", "t=abs:y",
+			    "--set", "slack_webhook_env=PB_TEST_FREED_HOOK", NULL };
+	char *add_paused[] = { "add", "paused", "--email", "p2@example.org", "--topic",
+			       "t=abs:y", NULL };
+
+	mkdir(path_of("freed"), 0700);
+	pb_buf_printf(&c, "state_dir = \"%s/freed\";\n"
+		      "arxiv = { categories = [\"cs.CL\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n"
+		      "subscribers = ( { name = \"lab\"; email = \"lab@example.org\";"
+		      " topics = ( { name = \"t\"; query = \"abs:x\"; } ); } );\n", dir);
+	t_state_conf(&c, path_of("freed/paperboy.db"));
+	f = fopen(path_of("freed.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("freed.conf");
+	pb_buf_free(&c);
+	setenv("PB_TEST_FREED_HOOK", "http://127.0.0.1:9/hook", 1);
+	st = t_state_open(path_of("freed/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	/* what two former subscribers of the file left: "old" (never paused: no row) and
+	 * "paused" (a row with its state) */
+	T_EQ_INT(pb_feedback_put(st, "old", "2401.00001", -1, "web"), 0);
+	T_EQ_INT(pb_ledger_add(st, "old", "2401.00002", 1, "2026-03-02"), 0);
+	T_EQ_INT(pb_suppress_put(st, "old", "slack", "webhook", "HTTP 404: no_service"), 0);
+	T_EQ_INT(pb_suppress_put(st, "old", "email", "new@example.org", "550 no such user"), 0);
+	r.name = "paused";
+	r.state = "paused";
+	r.reason = "on leave";
+	r.source = "config";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_ledger_add(st, "paused", "2401.00003", 1, "2026-03-02"), 0);
+	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
+	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
+	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org", "550 no such user"), 0);
+	pb_state_close(st);
+
+	T_EQ_INT(subscriber_cmd(path_of("freed.conf"), add_old), 0);
+	T_EQ_INT(subscriber_cmd(path_of("freed.conf"), add_paused), 0);
+	st = t_state_open(path_of("freed/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_INT(pb_sub_get(st, "old", &r), 1);
+	T_EQ_STR(r.state, "active");
+	pb_sub_row_clear(&r);
+	T_EQ_INT(pb_sub_get(st, "paused", &r), 1);
+	T_EQ_STR(r.state, "active");
+	pb_sub_row_clear(&r);
+	/* the new "old" is sent to its webhook and its address, and every paper */
+	T_EQ_INT(pb_suppress_has(st, "old", "slack", "webhook"), 0);
+	T_EQ_INT(pb_suppress_has(st, "old", "email", "new@example.org"), 0);
+	T_EQ_INT(pb_ledger_has(st, "old", "2401.00002", NULL), 0);
+	T_EQ_INT(pb_ledger_has(st, "paused", "2401.00003", NULL), 0);
+	T_EQ_INT(pb_feedback_list(st, "old", &fb, &n), 0);
+	T_EQ_INT(n, 0);
+	pb_feedback_rows_free(fb, n);
+	/* lab's are its own */
+	T_EQ_INT(pb_feedback_list(st, "lab", &fb, &n), 0);
+	T_EQ_INT(n, 1);
+	pb_feedback_rows_free(fb, n);
+	T_EQ_INT(pb_ledger_has(st, "lab", "2401.00002", NULL), 1);
+	T_EQ_INT(pb_suppress_has(st, "lab", "email", "lab@example.org"), 1);
+	pb_state_close(st);
+}
+
 static double
 secs(void)
 {
@@ -618,6 +724,7 @@ main(void)
 	test_remove_during_run();
 	test_stored_only();
 	test_lookup();
+	test_add_freed_name();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
