@@ -3,6 +3,7 @@
  * the rules through check's (pb_cli_stored_error) before a row is written. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -909,6 +910,99 @@ out:
 	return rc;
 }
 
+static int
+imp_cmp(const void *x, const void *y)
+{
+	const struct imp *a = *(const struct imp *const *)x, *b = *(const struct imp *const *)y;
+	int c = strcmp(a->row.name, b->row.name);
+
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* The line of name in v (sorted by imp_cmp), or NULL. */
+static const struct imp *
+imp_find(struct imp *const *v, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v[mid]->row.name, name);
+
+		if (c == 0)
+			return v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Every address of a config's subscribers, with the subscriber it is of, sorted as strcasecmp
+ * compares them (then by subscriber): an import of thousands looks each of its addresses up
+ * here instead of comparing it with every address. */
+struct addr {
+	const char *email;
+	size_t sub;
+};
+
+static int
+addr_cmp(const void *x, const void *y)
+{
+	const struct addr *a = x, *b = y;
+	int c = strcasecmp(a->email, b->email);
+
+	return c ? c : (a->sub > b->sub) - (a->sub < b->sub);
+}
+
+static struct addr *
+addr_index(const struct pb_config *cfg, size_t *n)
+{
+	struct addr *v;
+	size_t k = 0;
+
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		k += cfg->subscribers[i].n_emails;
+	v = pb_xcalloc(k + 1, sizeof *v);
+	k = 0;
+	for (size_t i = 0; i < cfg->n_subscribers; i++)
+		for (size_t a = 0; a < cfg->subscribers[i].n_emails; a++)
+			v[k++] = (struct addr){ cfg->subscribers[i].emails[a], i };
+	qsort(v, k, sizeof *v, addr_cmp);
+	*n = k;
+	return v;
+}
+
+/* The first subscriber of cfg other than me (in the config's order) with one of me's
+ * addresses, *a set to the index of that address in me; NULL when there is none. */
+static const struct pb_subscriber *
+addr_other(const struct addr *v, size_t n, const struct pb_config *cfg,
+	   const struct pb_subscriber *me, size_t *a)
+{
+	size_t self = (size_t)(me - cfg->subscribers), best = SIZE_MAX;
+
+	for (size_t e = 0; e < me->n_emails; e++) {
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {   /* the first entry not below the address */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcasecmp(v[mid].email, me->emails[e]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && strcasecmp(v[lo].email, me->emails[e]) == 0; lo++)
+			if (v[lo].sub != self && v[lo].sub < best) {
+				best = v[lo].sub;
+				*a = e;
+				break;
+			}
+	}
+	return best == SIZE_MAX ? NULL : &cfg->subscribers[best];
+}
+
 /* All or nothing: every line is read and checked (alone, then all together with the stored
  * subscribers they do not replace) before one transaction writes them. */
 static int
@@ -921,6 +1015,10 @@ do_import(struct ctx *c, const char *file)
 	struct pb_config *cfg = NULL;
 	struct pb_config_error ce;
 	struct pb_state *st = NULL;
+	struct imp **by_name = NULL;
+	struct addr *addrs = NULL;
+	const struct pb_subscriber *o;
+	size_t n_addrs = 0, a;
 	int rc = EX_DATAERR, line = 0;
 
 	if (pb_read_file(file, &data, &len, err, sizeof err) < 0) {
@@ -942,12 +1040,32 @@ do_import(struct ctx *c, const char *file)
 		memset(&v[n], 0, sizeof v[n]);
 		if (import_line(c, p, line, &v[n++]) != 0)
 			goto out;
-		for (size_t j = 0; j + 1 < n; j++)
-			if (strcmp(v[j].row.name, v[n - 1].row.name) == 0) {
-				fprintf(stderr, "paperboy: import: line %d: subscriber %s is on line "
-					"%d too\n", line, v[n - 1].row.name, v[j].line);
-				goto out;
+	}
+	/* the lines by name: a name twice, and the rows they replace, found by bisection */
+	by_name = pb_xcalloc(n + 1, sizeof *by_name);
+	for (size_t j = 0; j < n; j++)
+		by_name[j] = &v[j];
+	qsort(by_name, n, sizeof *by_name, imp_cmp);
+	{
+		const struct imp *again = NULL, *first = NULL;
+
+		for (size_t j = 1; j < n; j++)
+			if (strcmp(by_name[j]->row.name, by_name[j - 1]->row.name) == 0 &&
+			    by_name[j - 1]->line < by_name[j]->line &&
+			    (!again || by_name[j]->line < again->line)) {
+				size_t g = j - 1;
+
+				while (g > 0 && strcmp(by_name[g - 1]->row.name,
+						       by_name[j]->row.name) == 0)
+					g--;
+				again = by_name[j];
+				first = by_name[g];
 			}
+		if (again) {
+			fprintf(stderr, "paperboy: import: line %d: subscriber %s is on line %d "
+				"too\n", again->line, again->row.name, first->line);
+			goto out;
+		}
 	}
 	/* all together: stored ones kept, then the imported ones */
 	for (size_t i = 0; i < c->cfg->n_subscribers; i++)
@@ -956,8 +1074,7 @@ do_import(struct ctx *c, const char *file)
 	for (size_t i = 0; i < c->n_rows; i++) {
 		int replaced = 0;
 
-		for (size_t j = 0; j < n; j++)
-			replaced |= strcmp(v[j].row.name, c->rows[i].name) == 0;
+		replaced = imp_find(by_name, n, c->rows[i].name) != NULL;
 		if (c->rows[i].settings && !replaced && pb_config_subscriber(c->cfg, c->rows[i].name))
 			all[nv++] = c->rows[i].settings;
 	}
@@ -997,19 +1114,15 @@ do_import(struct ctx *c, const char *file)
 				goto out;
 			}
 			pb_buf_free(&why);
-			for (size_t i = 0; i < cfg->n_subscribers; i++)
-				for (size_t a = 0; &cfg->subscribers[i] != me && a < me->n_emails; a++)
-					for (size_t b = 0; b < cfg->subscribers[i].n_emails; b++)
-						if (strcasecmp(me->emails[a],
-							       cfg->subscribers[i].emails[b]) == 0) {
-							fprintf(stderr, "paperboy: import: line %d: "
-								"subscriber %s: email %s is subscriber "
-								"%s's\n", v[j].line, me->name,
-								me->emails[a],
-								cfg->subscribers[i].name);
-							rc = EX_CONFIG;
-							goto out;
-						}
+			if (!addrs)
+				addrs = addr_index(cfg, &n_addrs);
+			if ((o = addr_other(addrs, n_addrs, cfg, me, &a)) != NULL) {
+				fprintf(stderr, "paperboy: import: line %d: subscriber %s: email %s "
+					"is subscriber %s's\n", v[j].line, me->name, me->emails[a],
+					o->name);
+				rc = EX_CONFIG;
+				goto out;
+			}
 		}
 	}
 	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
@@ -1033,6 +1146,8 @@ out:
 	pb_state_close(st);
 	pb_config_free(cfg);
 	free(all);
+	free(by_name);
+	free(addrs);
 	for (size_t j = 0; j < n; j++) {
 		pb_sub_row_clear(&v[j].row);
 		pb_suppress_rows_free(v[j].sup, v[j].n_sup);
