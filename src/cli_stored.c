@@ -348,6 +348,9 @@ pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const char
 
 	if (!(one = pb_config_load_stored(path, v, 1, &ce))) {
 		pb_buf_printf(why, "%s: %s", sub_key(ce.key), ce.message);
+		/* the settings' own error is at line 0 under their key; any other, the file's */
+		if (ce.line > 0 || strncmp(ce.key, "subscribers.[", 13) != 0)
+			rc = -2;
 		goto out;
 	}
 	/* the new one is the last */

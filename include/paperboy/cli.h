@@ -81,7 +81,8 @@ int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *ou
  * `check` reads them (pb_cli_stored_error), its addresses used by no other subscriber of cfg
  * (the file's config with the stored ones it could load; name's own left out). Returns 0,
  * or -1 with the reason appended to why ("KEY: MESSAGE", the rules' finding with its column,
- * query and caret line, or "email A is subscriber S's (WHERE)"). */
+ * query and caret line, or "email A is subscriber S's (WHERE)"); -2 (why filled) when the
+ * file itself does not load (in the middle of an edit): nothing said of json. */
 int pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const char *name,
 			   const char *json, struct pb_buf *why);
 

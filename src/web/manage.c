@@ -318,14 +318,11 @@ unsubscribe(struct mg *m)
 }
 
 /* The settings of the form applied to the stored ones into *json (malloc'd); 0, -1 with
- * why, or -2 when the configuration cannot be read to check them. */
+ * why, or -2 when the configuration file does not load to check them. */
 static int
 edited(struct mg *m, char **json, struct pb_buf *why)
 {
 	cJSON *obj = cJSON_Parse(m->row && m->row->settings ? m->row->settings : "");
-	struct pb_config *all = NULL;
-	struct pb_sub_row *rows = NULL;
-	size_t n_rows = 0;
 	int rc = -1;
 
 	*json = NULL;
@@ -336,22 +333,16 @@ edited(struct mg *m, char **json, struct pb_buf *why)
 	if (pb_pages_settings(obj, &m->req->form, why) < 0)
 		goto out;
 	*json = cJSON_PrintUnformatted(obj);
-	/* checked against the file and every stored subscriber as they are now */
-	if (pb_pages_load(m->ctx, &all, &rows, &n_rows) < 0) {
-		rc = -2;
+	/* checked against the subscribers this worker holds (read again by the server when the
+	 * file or the stored ones changed), not a load of them all of its own */
+	if ((rc = pb_cli_stored_validate(m->ctx->config_path, m->cfg, m->sub->name, *json,
+					 why)) < 0)
 		goto out;
-	}
-	if (pb_cli_stored_validate(m->ctx->config_path, all, m->sub->name, *json,
-				   why) < 0)
-		goto out;
-	rc = 0;
 out:
 	if (rc < 0) {
 		free(*json);
 		*json = NULL;
 	}
-	pb_sub_rows_free(rows, n_rows);
-	pb_config_free(all);
 	cJSON_Delete(obj);
 	return rc;
 }

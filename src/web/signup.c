@@ -371,10 +371,25 @@ neutral(struct pb_web_resp *resp)
 		      "No digest is sent to the address before it is confirmed.");
 }
 
-/* "ann.lee+x@example.org" -> "ann.lee-x", unique among the subscribers and rows. */
-static void
-derive_name(const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n_rows,
-	    const char *addr, char out[72])
+/* Whether name is a subscriber of cfg or has a row in st (a stored subscriber left out of cfg
+ * keeps its name): 1, 0, or -1 when the state cannot be read. */
+static int
+name_taken(const struct pb_config *cfg, struct pb_state *st, const char *name)
+{
+	struct pb_sub_row row = { 0 };
+	int found;
+
+	if (pb_config_subscriber(cfg, name))
+		return 1;
+	found = pb_sub_get(st, name, &row);
+	pb_sub_row_clear(&row);
+	return found;
+}
+
+/* "ann.lee+x@example.org" -> "ann.lee-x", a name not taken (name_taken). 0, or -1 when the
+ * state cannot be read. */
+static int
+derive_name(const struct pb_config *cfg, struct pb_state *st, const char *addr, char out[72])
 {
 	char base[48];
 	size_t n = 0;
@@ -393,18 +408,16 @@ derive_name(const struct pb_config *cfg, const struct pb_sub_row *rows, size_t n
 	if (!base[0])
 		snprintf(base, sizeof base, "reader");
 	for (int k = 1; k < 100000; k++) {
-		int taken = 0;
+		int taken;
 
 		if (k == 1)
 			snprintf(out, 72, "%s", base);
 		else
 			snprintf(out, 72, "%s-%d", base, k);
-		taken = pb_config_subscriber(cfg, out) != NULL;
-		for (size_t i = 0; !taken && i < n_rows; i++)
-			taken = strcmp(rows[i].name, out) == 0;
-		if (!taken)
-			return;
+		if ((taken = name_taken(cfg, st, out)) <= 0)
+			return taken;
 	}
+	return 0;
 }
 
 /* The subscriber whose address is addr, or NULL. */
@@ -554,14 +567,24 @@ subscribed_mail(const struct pb_config *cfg, const char *to, const char *link, c
 			   len);
 }
 
+/* The configuration file does not load (an edit half done): nothing is decided. */
+static void
+unreadable(struct pb_web_resp *resp)
+{
+	pb_page_plain(resp, 500, "Not available", "The service cannot read its configuration; "
+		      "try again later.");
+}
+
 static void
 do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
 {
 	const struct pb_form *f = &req->form;
 	const char *email = pb_form_get(f, "email");
-	struct pb_config *cfg = NULL;
-	struct pb_sub_row *rows = NULL;
-	size_t n_rows = 0, mlen = 0;
+	/* The subscribers this worker holds, read again by the server when the file or the
+	 * stored ones changed: loading them all again for each sign-up took most of a second
+	 * at 20,000. */
+	const struct pb_config *cfg = ctx->cfg;
+	size_t mlen = 0;
 	struct pb_buf why = { 0 }, link = { 0 }, ipkey = { 0 };
 	struct pb_signup_row su = { 0 };
 	cJSON *obj = cJSON_CreateObject();
@@ -569,7 +592,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	unsigned char rnd[16];
 	char *json = NULL, *mail = NULL;
 	int64_t now = pb_now();
-	int taken, ip, once, again, sent;
+	int taken, ip, once, again, sent, v;
 	const struct pb_subscriber *owner = NULL;
 	struct pb_sub_row orow = { 0 };
 
@@ -591,17 +614,12 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		goto out;
 	}
 	snprintf(addr, sizeof addr, "%s", email);
-	if (pb_pages_load(ctx, &cfg, &rows, &n_rows) < 0) {
-		pb_page_plain(resp, 500, "Not available", "The service cannot read its "
-			      "configuration; try again later.");
-		goto out;
-	}
 	if ((again = unsubscribed_owner(ctx, cfg, addr, &owner, &orow)) < 0)
 		goto fail;
 	if (again)
 		snprintf(name, sizeof name, "%s", owner->name);
-	else
-		derive_name(cfg, rows, n_rows, addr, name);
+	else if (derive_name(cfg, ctx->st, addr, name) < 0)
+		goto fail;
 	cJSON_AddStringToObject(obj, "name", name);
 	cJSON_AddItemToObject(obj, "email", cJSON_CreateStringArray(
 		(const char *const[]){ addr }, 1));
@@ -616,8 +634,11 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	 * stored subscriber signing up again is checked as an edit of its own settings; one of
 	 * the file keeps the administrator's (the form's are not used). */
 	if ((!again || orow.settings) &&
-	    pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why) < 0 &&
-	    !(strncmp(why.data, "email ", 6) == 0)) {
+	    (v = pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why)) == -2) {
+		unreadable(resp);
+		goto out;
+	}
+	if (why.len && strncmp(why.data, "email ", 6) != 0) {
 		resp->status = 400;
 		form_page(ctx, resp, f, why.data);
 		goto out;
@@ -724,8 +745,6 @@ out:
 	pb_buf_free(&ipkey);
 	pb_buf_free(&link);
 	pb_buf_free(&why);
-	pb_sub_rows_free(rows, n_rows);
-	pb_config_free(cfg);
 }
 
 void
@@ -816,6 +835,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	struct pb_buf why = { 0 };
 	cJSON *obj = NULL;
 	char *json = NULL;
+	int v;
 
 	if (old->settings) {
 		obj = cJSON_Parse(su->settings);
@@ -824,7 +844,13 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
 		cJSON_AddStringToObject(obj, "name", old->name);
 		json = cJSON_PrintUnformatted(obj);
-		if (pb_cli_stored_validate(ctx->config_path, cfg, old->name, json, &why) < 0) {
+		if ((v = pb_cli_stored_validate(ctx->config_path, cfg, old->name, json,
+						&why)) == -2) {
+			pb_state_rollback(ctx->st);   /* the sign-up stays for the next try */
+			unreadable(resp);
+			goto out;
+		}
+		if (v < 0) {
 			confirm_refused(ctx, resp, why.data);
 			goto out;
 		}
@@ -854,20 +880,19 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 {
 	struct pb_token t;
 	struct pb_signup_row su = { 0 };
-	struct pb_config *cfg = NULL;
-	struct pb_sub_row *rows = NULL, row = { 0 }, old = { 0 };
+	const struct pb_config *cfg = ctx->cfg;   /* until pb_pages_reload, as do_signup's */
+	struct pb_sub_row row = { 0 }, old = { 0 };
 	struct pb_buf why = { 0 }, key = { 0 };
 	const struct pb_subscriber *s;
 	cJSON *obj = NULL;
 	char *json = NULL, name[72];
 	int64_t now = pb_now();
-	size_t n_rows = 0;
 	int r;
 
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/c/"), pb_link_purpose(PB_LINK_CONFIRM),
 			 &t, resp) < 0)
 		return;
-	if (pb_pages_load(ctx, &cfg, &rows, &n_rows) < 0 || pb_state_begin(ctx->st) < 0)
+	if (pb_state_begin(ctx->st) < 0)
 		goto fail;
 	pb_buf_printf(&key, "confirmed:%s", t.subject);
 	if ((r = pb_signup_take(ctx->st, t.subject, &su)) < 0) {
@@ -909,11 +934,12 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	}
 	/* The name it was given may have been taken since, and the settings must still pass. */
 	snprintf(name, sizeof name, "%s", su.name);
-	if (pb_config_subscriber(cfg, name))
-		derive_name(cfg, rows, n_rows, su.address, name);
-	for (size_t i = 0; i < n_rows; i++)
-		if (strcmp(rows[i].name, name) == 0)
-			derive_name(cfg, rows, n_rows, su.address, name);
+	if ((r = name_taken(cfg, ctx->st, name)) > 0)
+		r = derive_name(cfg, ctx->st, su.address, name);
+	if (r < 0) {
+		pb_state_rollback(ctx->st);
+		goto fail;
+	}
 	obj = cJSON_Parse(su.settings);
 	if (!cJSON_IsObject(obj)) {
 		pb_state_rollback(ctx->st);
@@ -922,7 +948,12 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "name");
 	cJSON_AddStringToObject(obj, "name", name);
 	json = cJSON_PrintUnformatted(obj);
-	if (pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why) < 0) {
+	if ((r = pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why)) == -2) {
+		pb_state_rollback(ctx->st);   /* the sign-up stays for the next try */
+		unreadable(resp);
+		goto out;
+	}
+	if (r < 0) {
 		int used = strncmp(why.data, "email ", 6) == 0;
 
 		if (used) {
@@ -958,6 +989,4 @@ out:
 	pb_buf_free(&key);
 	pb_sub_row_clear(&old);
 	pb_signup_row_clear(&su);
-	pb_sub_rows_free(rows, n_rows);
-	pb_config_free(cfg);
 }
