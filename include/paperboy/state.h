@@ -60,6 +60,10 @@ int pb_state_reconnect(struct pb_state *st, long max_wait_ms);
 void pb_state_set_patience(struct pb_state *st, long max_wait_ms);
 /* The same, returning the patience it replaces (to be set back). */
 long pb_state_swap_patience(struct pb_state *st, long max_wait_ms);
+/* SQLite: how long a statement waits for the lock another connection holds (a run writing)
+ * before it fails with "database is locked" (pb_state_busy); 10 s unless set, 0 restores
+ * that. Nothing on PostgreSQL. */
+void pb_state_set_busy_wait(struct pb_state *st, long max_wait_ms);
 /* Whether a transaction is open: after a failed statement inside one, 0 means SQLite rolled
  * the whole transaction back (disk full, I/O error, RAISE(ROLLBACK)), not only the statement. */
 int pb_state_in_transaction(struct pb_state *st);
@@ -320,6 +324,12 @@ const char *pb_state_errmsg(struct pb_state *st);
  * deadlock or serialization failure, with another machine writing the same rows): read it
  * before anything else runs on st. */
 int pb_state_transient(struct pb_state *st);
+/* Whether the last failure logged on st was the state being busy or out of reach, not wrong:
+ * SQLite's write lock held by another process beyond the busy timeout ("database is locked"),
+ * PostgreSQL's server gone beyond the patience, or a deadlock or serialization failure. The
+ * same request may well succeed when made again shortly. Cleared by a pb_state_begin that
+ * succeeds. */
+int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
 #define PB_STATE_SCHEMA 12
 int pb_state_schema_version(struct pb_state *st);

@@ -40,7 +40,7 @@ sq_busy(void *arg, int count)
 
 	if (count == 0)
 		db->sq_wait_from = now;
-	if (now - db->sq_wait_from >= BUSY_MS)
+	if (now - db->sq_wait_from >= (db->busy_ms > 0 ? db->busy_ms : BUSY_MS))
 		return 0;   /* SQLITE_BUSY */
 	usleep(now - db->sq_wait_from < 20 ? 100 : 2000);
 	return 1;
@@ -509,9 +509,26 @@ pb_db_transient(struct pb_db *db)
 }
 
 int
+pb_db_busy(struct pb_db *db)
+{
+	int code;
+
+	if (db->backend == PB_DB_POSTGRESQL)
+		return pb_db_lost(db) || pb_db_transient(db);
+	code = sqlite3_extended_errcode(db->sq) & 0xff;
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+int
 pb_db_lost(struct pb_db *db)
 {
 	return db->backend == PB_DB_POSTGRESQL && (!db->conn || PQstatus(db->conn) != CONNECTION_OK);
+}
+
+void
+pb_db_set_busy_wait(struct pb_db *db, long ms)
+{
+	db->busy_ms = ms > 0 ? ms : 0;
 }
 
 void

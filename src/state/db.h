@@ -92,6 +92,10 @@ int pb_db_failed(struct pb_db *db);
 /* Whether that failure was PostgreSQL's deadlock or serialization failure: the work, undone,
  * may be tried again. */
 int pb_db_transient(struct pb_db *db);
+/* Whether that failure was the database being busy or out of reach: SQLite's lock held by
+ * another connection beyond the busy timeout (or a table locked), PostgreSQL's connection
+ * lost or a transient failure. */
+int pb_db_busy(struct pb_db *db);
 
 /* PostgreSQL only (0 on SQLite). A statement that finds the connection lost waits for it
  * (pb_db_set_patience, default 60 s, 0: not at all) with a growing pause, replays the open
@@ -101,6 +105,8 @@ int pb_db_transient(struct pb_db *db);
  * wait and replay, on demand; 0 or -1 (pb_db_errmsg). */
 int pb_db_lost(struct pb_db *db);
 void pb_db_set_patience(struct pb_db *db, long ms);
+/* SQLite only: how long a statement waits for another connection's lock (0: 10 s). */
+void pb_db_set_busy_wait(struct pb_db *db, long ms);
 long pb_db_patience(const struct pb_db *db);
 int pb_db_recover(struct pb_db *db, long max_ms);
 

@@ -33,6 +33,7 @@ struct pb_db {
 	int failed;
 	int transient;   /* the last failure was a deadlock or serialization failure */
 	int64_t sq_wait_from;   /* SQLite: when the statement now waiting for a lock began to */
+	long busy_ms;           /* SQLite: how long it waits for one (0: BUSY_MS) */
 	char err[512];
 	char sq_err[512];       /* SQLite's last error with its system cause (sq_errmsg) */
 };

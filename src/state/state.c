@@ -195,6 +195,12 @@ pb_state_errmsg(struct pb_state *st)
 }
 
 int
+pb_state_busy(struct pb_state *st)
+{
+	return st && st->busy;
+}
+
+int
 pb_state_schema_version(struct pb_state *st)
 {
 	return st ? st->version : -1;
@@ -215,6 +221,7 @@ pb_st_error(struct pb_state *st, const char *op)
 {
 	snprintf(st->last_error, sizeof st->last_error, "%s", pb_db_errmsg(st->db));
 	st->own_error = 0;
+	st->busy = pb_db_busy(st->db);
 	pb_err("state.error", "op=%s error=%s", op, pb_q(st->last_error));
 }
 
@@ -223,6 +230,7 @@ pb_st_fail(struct pb_state *st, const char *op, const char *why)
 {
 	snprintf(st->last_error, sizeof st->last_error, "%s", why);
 	st->own_error = 1;
+	st->busy = 0;
 	pb_err("state.error", "op=%s error=%s", op, pb_q(why));
 }
 
@@ -490,6 +498,12 @@ pb_state_set_patience(struct pb_state *st, long max_wait_ms)
 	pb_db_set_patience(st->db, max_wait_ms);
 }
 
+void
+pb_state_set_busy_wait(struct pb_state *st, long max_wait_ms)
+{
+	pb_db_set_busy_wait(st->db, max_wait_ms);
+}
+
 long
 pb_state_swap_patience(struct pb_state *st, long max_wait_ms)
 {
@@ -540,6 +554,7 @@ pb_state_begin(struct pb_state *st)
 	/* A new transaction: an error from before it is not what a failure in it is about. */
 	st->last_error[0] = '\0';
 	st->own_error = 0;
+	st->busy = 0;
 	return 0;
 }
 

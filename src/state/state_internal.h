@@ -108,6 +108,7 @@ struct pb_state {
 				 * driver's */
 	int own_error;          /* last_error is paperboy's, not SQLite's (whose code says nothing
 				 * about it) */
+	int busy;               /* last_error was the database busy or out of reach */
 	char machine[128];      /* this machine's name in a shared state ("" = the only one) */
 	int64_t beat_ms;        /* monotonic time of the last heartbeat through this handle */
 };

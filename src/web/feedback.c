@@ -104,8 +104,8 @@ pb_web_feedback_post(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	if (pb_feedback_put(ctx->st, t.subject, id, verdict, "web") < 0) {
 		pb_err("web.feedback_failed", "subscriber=%s paper=%s error=%s", pb_q(t.subject),
 		       pb_q(id), pb_q(pb_state_errmsg(ctx->st)));
-		pb_page_plain(resp, 500, "Something went wrong",
-			      "Your verdict could not be recorded; try again later.");
+		pb_web_state_failed(ctx, resp, "Something went wrong",
+				    "Your verdict could not be recorded; try again later.");
 		return;
 	}
 	pb_info("web.feedback", "subscriber=%s paper=%s verdict=%+d", pb_q(t.subject), pb_q(id),

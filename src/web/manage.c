@@ -185,6 +185,54 @@ dest_match(const struct mg *m, const struct pb_channel *ch, const char *dest, vo
 	return strcmp(pb_channel_name(ch), f->channel) == 0 && strcmp(dest, f->dest) == 0;
 }
 
+/* The settings' form with its Save and Preview buttons, filled with the given values. */
+static void
+settings_form(struct mg *m, const char *topics, const char *language, int max_papers)
+{
+	struct pb_web_resp *resp = m->resp;
+
+	pb_buf_puts(&resp->body, "<form method=\"post\" id=\"settings\">\n");
+	pb_csrf_field(m->ctx, resp, "manage", m->sub->name);
+	pb_pages_fields(resp, topics, language, max_papers);
+	pb_buf_puts(&resp->body, "<button type=\"submit\" name=\"action\" value=\"save\" "
+		    "id=\"save\">Save</button>\n<button type=\"submit\" name=\"action\" "
+		    "value=\"preview\" id=\"preview\">Preview</button>\n</form>\n");
+}
+
+/* Whether the request is a stored subscriber's Save or Preview: its edit is on the form. */
+static int
+edit_sent(const struct mg *m)
+{
+	const char *action = pb_form_get(&m->req->form, "action");
+
+	return m->sub->stored && strcmp(m->req->method, "POST") == 0 && action &&
+	       (strcmp(action, "save") == 0 || strcmp(action, "preview") == 0);
+}
+
+/* The answer of a request the state was too busy or too far to serve (pb_web_busy: 503 with
+ * Retry-After): a Save or a Preview gets its settings back as they were sent, with fresh
+ * csrf fields, so the reader's edit is not lost; nothing of the subscriber's stored state is
+ * shown (it could not be read, nor whether the link is still its). Any other request, or
+ * when the state is not busy but failing, gets the plain page (500). */
+static void
+state_failed(struct mg *m, const char *title, const char *text)
+{
+	const struct pb_form *f = &m->req->form;
+	const char *fm = pb_form_get(f, "max_papers");
+
+	if (!edit_sent(m) || !pb_web_busy(m->ctx, m->resp)) {
+		pb_web_state_failed(m->ctx, m->resp, title, text);
+		return;
+	}
+	pb_buf_reset(&m->resp->body);
+	pb_page_begin(m->resp, "Your arXiv digest");
+	pb_pages_error(m->resp, "the service is busy just now, and nothing was saved: press the "
+		       "button again in a few seconds", NULL);
+	settings_form(m, pb_form_get(f, "topics") ? pb_form_get(f, "topics") : "",
+		      pb_form_get(f, "language"), fm ? atoi(fm) : m->sub->max_papers);
+	pb_page_end(m->resp);
+}
+
 /* The whole page; notice (a sentence) and error (pb_pages_error) may be NULL; topics,
  * language and max papers as the form showed them (NULL: the subscriber's). The preview
  * section of cfg's subscriber index preview_i follows when preview_cfg is given. */
@@ -224,13 +272,8 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 	else
 		pb_pages_topics_text(s, &topics);
 	if (s->stored) {
-		pb_buf_puts(&resp->body, "<form method=\"post\" id=\"settings\">\n");
-		pb_csrf_field(m->ctx, resp, "manage", s->name);
-		pb_pages_fields(resp, topics.data ? topics.data : "", fl ? fl : s->language,
-				fm ? atoi(fm) : s->max_papers);
-		pb_buf_puts(&resp->body, "<button type=\"submit\" name=\"action\" value=\"save\" "
-			    "id=\"save\">Save</button>\n<button type=\"submit\" name=\"action\" "
-			    "value=\"preview\" id=\"preview\">Preview</button>\n</form>\n");
+		settings_form(m, topics.data ? topics.data : "", fl ? fl : s->language,
+			      fm ? atoi(fm) : s->max_papers);
 	} else {
 		pb_buf_puts(&resp->body, "<p>Your topics (the administrator sets them):</p>"
 			    "<pre class=\"query\">");
@@ -467,9 +510,7 @@ post(struct mg *m)
 	goto out;
 fail:
 	pb_warn("web.manage", "status=error error=%s", pb_q(pb_state_errmsg(m->ctx->st)));
-	pb_buf_reset(&m->resp->body);
-	pb_page_plain(m->resp, 500, "Not saved", "The change could not be recorded; try again "
-		      "later.");
+	state_failed(m, "Not saved", "The change could not be recorded; try again later.");
 	goto out;
 unreadable:
 	pb_page_plain(m->resp, 500, "Not available", "The service cannot read its configuration; "
@@ -484,15 +525,22 @@ void
 pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp)
 {
 	struct mg m;
+	int r;
 
 	memset(&m, 0, sizeof m);
 	m.ctx = ctx;
 	m.req = req;
 	m.resp = resp;
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/m/"), pb_link_purpose(PB_LINK_MANAGE),
-			 &m.tok, resp) < 0 || pb_web_token_current(ctx, PB_LINK_MANAGE, &m.tok, resp) < 0)
+			 &m.tok, resp) < 0)
 		return;
 	m.cfg = ctx->cfg;
+	if ((r = pb_web_token_current(ctx, PB_LINK_MANAGE, &m.tok, resp)) < 0) {
+		if (r == -2 && (m.sub = pb_config_subscriber(m.cfg, m.tok.subject)))
+			state_failed(&m, "Not available", "The service cannot read its state; "
+				     "try again later.");
+		return;
+	}
 	if (!(m.sub = pb_config_subscriber(m.cfg, m.tok.subject))) {
 		pb_page_plain(resp, 404, "Not found", "This subscription does not exist any "
 			      "more.");
@@ -500,8 +548,8 @@ pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 	}
 	if (read_row(&m) < 0) {
 		pb_warn("web.manage", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
-		pb_page_plain(resp, 500, "Not available", "The service cannot read its state; try "
-			      "again later.");
+		state_failed(&m, "Not available", "The service cannot read its state; try again "
+			     "later.");
 		return;
 	}
 	if (strcmp(req->method, "POST") == 0)

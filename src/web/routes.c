@@ -168,9 +168,9 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 	memset(&row, 0, sizeof row);
 	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
 		pb_warn("web.token", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
-		pb_page_plain(resp, 500, "Not available", "The service cannot read its state; try "
-			      "again later.");
-		return -1;
+		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
+				    "state; try again later.");
+		return -2;
 	}
 	/* a config subscriber's row (no settings) is made by its first change of state; a link
 	 * sent to an address the subscriber has now went to the same mailbox (a state moved by
@@ -186,6 +186,33 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 	pb_info("web.token_refused", "purpose=%s reason=earlier_subscriber",
 		pb_link_purpose(kind));
 	return -1;
+}
+
+int
+pb_web_busy(struct pb_web_ctx *ctx, struct pb_web_resp *resp)
+{
+	if (!pb_state_busy(ctx->st))
+		return 0;
+	resp->status = 503;
+	pb_buf_reset(&resp->headers);
+	pb_buf_printf(&resp->headers, "Retry-After: %d\r\n", PB_WEB_RETRY_S);
+	pb_info("web.busy", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
+	return 1;
+}
+
+void
+pb_web_state_failed(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *title,
+		    const char *text)
+{
+	pb_buf_reset(&resp->body);
+	if (!pb_web_busy(ctx, resp)) {
+		pb_page_plain(resp, 500, title, text);
+		return;
+	}
+	pb_page_begin(resp, "Busy just now");
+	pb_buf_puts(&resp->body, "<p>The service is busy just now, and nothing was changed. "
+		    "Please try again in a few seconds.</p>\n");
+	pb_page_end(resp);
 }
 
 void

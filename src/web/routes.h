@@ -35,10 +35,23 @@ int pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose,
  * not have, was made for an earlier subscriber of the same name (removed, and the name given
  * again: a web sign-up names a subscriber after its address), and opens nothing of the new
  * one's; one whose subscriber is gone opens nothing either. 0; or -1 with a plain page in resp
- * (410, or 500 when the state cannot be read). */
+ * (410); or -2 with pb_web_state_failed's page when the state cannot be read. */
 #define PB_LINK_SKEW_S 3600   /* clocks of the machines that make links and add subscribers */
 int pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 			 struct pb_web_resp *resp);
+/* A state busy or out of reach (pb_state_busy: SQLite's lock held by a run beyond the busy
+ * timeout, PostgreSQL's server away) is answered 503 with Retry-After, so a reader and a proxy
+ * know to try again shortly rather than that something is broken. */
+#define PB_WEB_RETRY_S 10
+/* When the state's last failure was its being busy: resp's status 503, its headers a
+ * Retry-After, and 1 (the caller writes the page: a form comes back as it was sent). 0 and
+ * resp untouched otherwise. */
+int pb_web_busy(struct pb_web_ctx *ctx, struct pb_web_resp *resp);
+/* The plain page of a request the state failed: pb_web_busy's 503, saying that nothing
+ * changed and to try again in a few seconds, when it was busy; else 500 with title and
+ * text. */
+void pb_web_state_failed(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *title,
+			 const char *text);
 /* Fills resp with a plain 400 page: the form was not sent as expected (why, escaped). */
 void pb_web_bad_form(struct pb_web_resp *resp, const char *why);
 

@@ -735,8 +735,13 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	goto out;
 fail:
 	pb_warn("web.signup", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
-	pb_page_plain(resp, 500, "Not available", "The sign-up could not be recorded; try "
-		      "again later.");
+	/* busy (a run writing): 503 with Retry-After and the form as it was filled in */
+	if (pb_web_busy(ctx, resp))
+		form_page(ctx, resp, f, "the service is busy just now, and nothing was sent: "
+			  "press Sign up again in a few seconds");
+	else
+		pb_page_plain(resp, 500, "Not available", "The sign-up could not be recorded; "
+			      "try again later.");
 out:
 	free(mail);
 	free(json);
@@ -808,8 +813,8 @@ static void
 confirm_failed(struct pb_web_ctx *ctx, struct pb_web_resp *resp)
 {
 	pb_warn("web.confirm", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
-	pb_page_plain(resp, 500, "Not available", "The confirmation could not be recorded; "
-		      "try the link again later.");
+	pb_web_state_failed(ctx, resp, "Not available", "The confirmation could not be "
+			    "recorded; try the link again later.");
 }
 
 static void

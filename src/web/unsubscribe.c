@@ -181,8 +181,8 @@ pb_web_unsub_get(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb
 	if (read_token(ctx, req, &t, &channel, &dest, resp) < 0)
 		return;
 	if ((has = pb_suppress_has(ctx->st, t.subject, channel, dest)) < 0) {
-		pb_page_plain(resp, 500, "Something went wrong",
-			      "The subscription cannot be read right now; try again later.");
+		pb_web_state_failed(ctx, resp, "Something went wrong",
+				    "The subscription cannot be read right now; try again later.");
 		return;
 	}
 	if (has) {
@@ -225,8 +225,8 @@ pb_web_unsub_post(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct p
 	}
 	how = one_click ? "one-click" : "web page";
 	if ((rc = pb_web_unsubscribe(ctx, t.subject, channel, dest, how)) < 0) {
-		pb_page_plain(resp, 500, "Something went wrong",
-			      "The request could not be recorded; nothing changed. Try again later.");
+		pb_web_state_failed(ctx, resp, "Something went wrong", "The request could not "
+				    "be recorded; nothing changed. Try again later.");
 		return;
 	}
 	done_page(resp, rc == 0, t.subject, channel, dest);
