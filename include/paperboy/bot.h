@@ -166,7 +166,9 @@ int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t ch
 
 /* Web handlers (rows of src/web/routes.c). Slack's: 401 plain text unless the signature checks
  * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
- * {"response_type":"ephemeral","text":...}. Telegram's webhook: 401 unless the
+ * {"response_type":"ephemeral","text":...}; the command's URL answers Slack's certificate
+ * check (ssl_check=1, POSTed or in a GET's query, signed or not) 200 and does nothing else,
+ * any other GET 405. Telegram's webhook: 401 unless the
  * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
  * when it or telegram.commands is not set), then the update handled as a polled one,
  * answered 200 "{}" (503 when its change could not be committed: Telegram sends it again). */

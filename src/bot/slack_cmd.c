@@ -184,6 +184,19 @@ slack_unescape(struct pb_buf *out, const char *t)
 	}
 }
 
+/* Whether the request is Slack's check of the command URL's certificate: ssl_check=1 in a
+ * POST's form (with the app's verification token, unsigned) or, as Slack once sent it, in a
+ * GET's query. Slack asks for 200 and nothing else. */
+static int
+ssl_check(const struct pb_web_req *req)
+{
+	const char *v = pb_form_get(&req->form, "ssl_check");
+
+	if (!v)
+		v = pb_form_get(&req->query, "ssl_check");
+	return v && strcmp(v, "1") == 0;
+}
+
 void
 pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		     struct pb_web_resp *resp)
@@ -193,6 +206,17 @@ pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	struct pb_buf text = { 0 };
 	const char *t, *ch;
 
+	/* answered before the signature: it changes nothing, and is not always signed */
+	if (ctx->cfg->slack.signing_secret && ssl_check(req)) {
+		pb_info("slack.ssl_check", "remote=%s", pb_q(req->remote));
+		plain(resp, 200, "");
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		plain(resp, 405, "This address takes Slack's POST requests.");
+		pb_buf_puts(&resp->headers, "Allow: POST\r\n");
+		return;
+	}
 	if (check(ctx, req, resp) < 0)
 		return;
 	t = pb_form_get(&req->form, "text");

@@ -29,6 +29,7 @@ static const struct pb_web_route routes[] = {
 
 	/* the bots: "/slack/", "/telegram/" */
 	{ "POST", "/slack/command", pb_bot_slack_command },
+	{ "GET", "/slack/command", pb_bot_slack_command },   /* Slack's ssl_check alone */
 	{ "POST", "/slack/actions", pb_bot_slack_actions },
 	{ "POST", "/telegram/webhook", pb_bot_telegram_webhook },
 };

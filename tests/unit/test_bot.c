@@ -226,6 +226,46 @@ test_slack_command(void)
 		T_EQ_STR(row.state, "paused");
 		pb_sub_row_clear(&row);
 	}
+
+	/* Slack's check of the URL's certificate: ssl_check=1 with the app's token, POSTed
+	 * unsigned (or, as Slack once did, a GET's query), to be answered 200; nothing runs */
+	{
+		const char *chk = "ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO";
+		struct pb_web_req req;
+		char msg[128];
+
+		*hdr_sig = *hdr_ts = '\0';
+		post("/slack/command", chk, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(pb_buf_str(&r.body), "ephemeral") == NULL);
+		resp_free(&r);
+		sign(SECRET, chk);
+		post("/slack/command", chk, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		*hdr_sig = *hdr_ts = '\0';
+		post("/slack/command", "ssl_check=0&text=pause&channel_id=C1", &r);
+		T_EQ_INT(r.status, 401);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 2);
+		memset(&req, 0, sizeof req);
+		memset(&r, 0, sizeof r);
+		req.method = "GET";
+		req.path = "/slack/command";
+		req.remote = "127.0.0.1";
+		req.body = "";
+		req.header = headers;
+		T_EQ_INT(pb_form_parse("ssl_check=1", 11, &req.query, msg, sizeof msg), 0);
+		pb_web_dispatch(&ctx, &req, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		pb_form_free(&req.query);
+		memset(&r, 0, sizeof r);
+		pb_web_dispatch(&ctx, &req, &r);
+		T_EQ_INT(r.status, 405);
+		T_CHECK(strstr(pb_buf_str(&r.headers), "Allow: POST") != NULL);
+		resp_free(&r);
+	}
 }
 
 static void
