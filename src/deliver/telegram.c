@@ -75,13 +75,21 @@ contains(const char *hay, const char *needle)
 	return 0;
 }
 
-/* Answers that mean the chat will not take messages until a person acts. */
+/* Answers that mean the chat will not take messages until a person acts. "chat not found"
+ * (400) is a chat the bot no longer knows: a group or channel deleted, or a bot removed from
+ * one, as Telegram says to a user who deleted the chat; it stays so until a person adds the
+ * bot again, and a new chat id is a new destination. "not enough rights to send text
+ * messages" (400, a group that restricted the bot) is final, with Telegram's words, and not
+ * paused: Telegram answered it for a day (October 2023) to bots that had every right, and a
+ * pause would have stopped every such chat until `subscriber resume`; the next day's digest
+ * is tried once, as any final refusal's is. */
 static int
 is_pause(long code, const char *desc)
 {
 	static const char *const words[] = {
 		"bot was blocked by the user", "user is deactivated", "bot was kicked",
 		"bot is not a member", "chat_write_forbidden", "have no rights to send",
+		"chat not found",
 	};
 
 	if (code == 403)
@@ -150,7 +158,7 @@ pb_telegram_classify_answer(long status, const char *body, size_t len, struct pb
 	else if (is_pause(ec, d))
 		r->verdict = PB_V_PAUSED;
 	else
-		r->verdict = PB_V_PERMANENT;   /* 400 chat not found, bad markup, ... */
+		r->verdict = PB_V_PERMANENT;   /* bad markup, not enough rights, ... */
 out:
 	cJSON_Delete(root);
 }

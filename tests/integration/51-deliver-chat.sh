@@ -2,7 +2,8 @@
 # Slack and Telegram delivery against a local stand-in (tests/lib/chat_server.py) on 127.0.0.1:
 # classification of every documented answer, retries that honour Retry-After / retry_after,
 # pacing (1/s per webhook and per chat, 20/min per group), parts in order, a group migrated to a
-# supergroup followed (chat_id rewritten), a blocked bot pausing its chat, no secret in the log,
+# supergroup followed (chat_id rewritten), a blocked bot and a chat not found pausing their chat
+# (its later part sent nowhere), no secret in the log,
 # a second run sending nothing, a held part suppressed while it waits releasing the parts
 # after it, and a stopped run resumed without a duplicate.
 set -eu
@@ -39,10 +40,10 @@ set -- --db chat.db --slack-base "http://127.0.0.1:$P" --telegram-api "http://12
 	--slack ok=/hooks/ok/a:3 --slack inv=/hooks/invalid/b --slack forb=/hooks/forbidden/c \
 	--slack nosvc=/hooks/noservice/d --slack arch=/hooks/archived/e \
 	--slack rl=/hooks/ratelimit/f:2 --slack flaky=/hooks/flaky/g \
-	--telegram tok=777:3 --telegram nf=404001 --telegram blk=403001:2 \
+	--telegram tok=777:3 --telegram nf=404001:2 --telegram blk=403001:2 \
 	--telegram trl=429001 --telegram grp=-555001:2 --telegram tfl=500001
 "$DRIVE" "$@" > run1.out 2> run1.err || { cat run1.err >&2; fail "drive"; }
-grep -q "enqueued=20 .*sent=13 retried=5 failed=5 expired=0 paused=2 pending=0" run1.out \
+grep -q "enqueued=21 .*sent=13 retried=5 failed=4 expired=0 paused=4 pending=0" run1.out \
 	|| { cat run1.out run1.err >&2; fail "stats"; }
 grep -q "$TOKEN" run1.err && fail "the bot token reached the log"
 grep -q "/hooks/" run1.err && fail "a webhook URL reached the log"
@@ -79,7 +80,7 @@ assert [r["status"] for r in g] == [500, 200] and gaps(g)[0] >= 0.7, g
 t = tg("777")
 assert [r["status"] for r in t] == [200] * 3 and [part(r) for r in t] == [1, 2, 3], t
 check_paced([r["t"] for r in t], 1.0, "telegram chat pacing")
-assert len(tg("404001")) == 1
+assert len(tg("404001")) == 1, "a chat not found gets nothing more"
 assert len(tg("403001")) == 1, "a blocked chat gets nothing more"
 r = tg("429001")
 assert [x["status"] for x in r] == [429, 200] and gaps(r)[0] >= 2.0, ("retry_after", r, gaps(r))
@@ -96,13 +97,13 @@ db = sqlite3.connect(sys.argv[2])
 rows = {(s, p): (st, d, err) for s, p, st, d, err in db.execute(
     "SELECT subscriber, part, status, dest, last_error FROM outbox")}
 want_failed = {"inv": "HTTP 400: invalid_payload", "forb": "HTTP 403: action_prohibited",
-               "nosvc": "HTTP 404: no_service", "arch": "HTTP 410: channel_is_archived",
-               "nf": "400 Bad Request: chat not found"}
+               "nosvc": "HTTP 404: no_service", "arch": "HTTP 410: channel_is_archived"}
 for sub, words in want_failed.items():
     assert rows[(sub, 1)][0] == 2 and rows[(sub, 1)][2] == words, (sub, rows[(sub, 1)])
 for p in (1, 2):
     assert rows[("blk", p)][0] == 4, rows[("blk", p)]
     assert rows[("blk", p)][2] == "403 Forbidden: bot was blocked by the user", rows[("blk", p)]
+    assert rows[("nf", p)][0] == 4, rows[("nf", p)]
     assert rows[("grp", p)][:2] == (1, "-100555001"), rows[("grp", p)]
 for sub in ("ok", "rl", "flaky", "tok", "trl", "tfl"):
     assert all(v[0] == 1 for k, v in rows.items() if k[0] == sub), sub

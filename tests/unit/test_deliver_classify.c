@@ -67,9 +67,21 @@ test_telegram(void)
 
 	r = tg(200, "{\"ok\":true,\"result\":{\"message_id\":5}}");
 	T_EQ_INT(r.verdict, PB_V_SENT);
+	/* a chat the bot no longer knows (deleted, the bot removed) is paused, as a blocked one */
 	r = tg(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: chat not found\"}");
-	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.verdict, PB_V_PAUSED);
 	T_EQ_STR(r.reason, "400 Bad Request: chat not found");
+	r = tg(403, "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot was kicked from the group chat\"}");
+	T_EQ_INT(r.verdict, PB_V_PAUSED);
+	r = tg(403, "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot is not a member of the channel chat\"}");
+	T_EQ_INT(r.verdict, PB_V_PAUSED);
+	/* a group that restricted the bot: final with Telegram's words, neither retried nor paused */
+	r = tg(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: not enough rights to send text messages to the chat\"}");
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
+	T_EQ_STR(r.reason, "400 Bad Request: not enough rights to send text messages to the chat");
+	r = tg(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: message thread not found\"}");
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	r = tg(403, "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot was blocked by the user\"}");
 	T_EQ_INT(r.verdict, PB_V_PAUSED);
 	T_EQ_STR(r.reason, "403 Forbidden: bot was blocked by the user");
