@@ -3,8 +3,10 @@
  * bold, links, inline code; no italics, lists or rules), at most 4,096 bytes of UTF-8 each.
  * The answer is JSON {"errcode":0,"errmsg":"ok"}: 45009 (API frequency limit) and 45033
  * (concurrency limit) and -1 (system busy) are worth another try, after
- * delivery.wecom_limit_wait_s for the frequency limit; 93000 (invalid webhook URL), 40058
- * (content too long), 40008 (bad message type) and every other code are final. A robot takes
+ * delivery.wecom_limit_wait_s for the frequency limit; 93000 (invalid webhook URL: the robot
+ * was removed from its group, or its key is wrong) is final and suppresses the webhook, as
+ * Slack's 404 does; 40058 (content too long), 40008 (bad message type) and every other code
+ * are final for the message alone. A robot takes
  * 20 messages a minute: one per delivery.wecom_interval_ms (3 s) per webhook. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +111,9 @@ pb_wecom_classify_answer(long status, const char *body, size_t len, const char *
 		r->verdict = PB_V_TRANSIENT;
 	} else {
 		r->verdict = PB_V_PERMANENT;
+		/* the webhook itself is gone: it costs no more requests (`subscriber resume`
+		 * after a new one is set) */
+		r->suppress = ec == 93000;
 	}
 }
 

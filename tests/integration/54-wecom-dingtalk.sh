@@ -5,7 +5,8 @@
 # paper text neither markup nor a mention; the frequency limits (45009, HTTP 429 with
 # Retry-After, DingTalk's 130101 and its throttle) waited out and everything delivered once;
 # pacing per robot; DingTalk's signature checked the way DingTalk computes it (a wrong secret:
-# 310000, final); 93000 and 300001 final at once, shown by status, put back by retry;
+# 310000, final, shown by status, put back by retry); 93000 and 300001 (the robot gone) final at
+# once and the robot suppressed, which retry leaves alone;
 # preview's bodies; check's summary and its errors (file:line:key); a second run sends nothing.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -203,14 +204,22 @@ echo "   run took ${took} s"
 pb status >"$T/status" 2>&1 || true
 grep -q "errcode 93000: invalid webhook url" "$T/status" || { cat "$T/status" >&2; fail "status: 93000"; }
 grep -q "errcode 310000: sign not match" "$T/status" || { cat "$T/status" >&2; fail "status: 310000"; }
-pb retry --subscriber dn >"$T/retry" 2>&1 || { cat "$T/retry" >&2; fail "retry"; }
-[ "$(sqlite3 "$T/state/paperboy.db" "select status from outbox where subscriber = 'dn';")" = 0 ] ||
-  fail "retry did not put dn's message back"
+# the robots that are gone are suppressed; one refusing a signature is not
+sup=$(sqlite3 "$T/state/paperboy.db" "select subscriber || ' ' || channel || ' ' || reason from suppressions order by 1;")
+printf '%s\n' "$sup" | grep -q "^dn dingtalk errcode 300001: token is not exist$" || { echo "$sup" >&2; fail "300001 not suppressed"; }
+printf '%s\n' "$sup" | grep -q "^wbad wecom errcode 93000: invalid webhook url" || { echo "$sup" >&2; fail "93000 not suppressed"; }
+[ "$(printf '%s\n' "$sup" | wc -l)" = 2 ] || { echo "$sup" >&2; fail "suppressed more than the two robots gone"; }
+pb retry --subscriber dw >"$T/retry" 2>&1 || { cat "$T/retry" >&2; fail "retry"; }
+[ "$(sqlite3 "$T/state/paperboy.db" "select status from outbox where subscriber = 'dw';")" = 0 ] ||
+  fail "retry did not put dw's message back"
+pb retry --subscriber dn >"$T/retry" 2>&1 || { cat "$T/retry" >&2; fail "retry dn"; }
+[ "$(sqlite3 "$T/state/paperboy.db" "select status from outbox where subscriber = 'dn';")" = 2 ] ||
+  fail "retry put back a message of a suppressed robot"
 
 # a second run enqueues nothing new and sends only what retry put back (refused again)
 n1=$(wc -l <"$T/arrivals.jsonl")
 pb run --feed "$T/feed.xml" --wait 10 >"$T/run2.out" 2>"$T/run2.err" || true
 n2=$(wc -l <"$T/arrivals.jsonl")
-[ $((n2 - n1)) = 1 ] || fail "the second run made $((n2 - n1)) requests, want 1 (dn's)"
-tail -n 1 "$T/arrivals.jsonl" | grep -q '"robot": "nosuch-1"' || fail "the second run sent something else"
+[ $((n2 - n1)) = 1 ] || fail "the second run made $((n2 - n1)) requests, want 1 (dw's)"
+tail -n 1 "$T/arrivals.jsonl" | grep -q '"robot": "signed-w"' || fail "the second run sent something else"
 exit 0

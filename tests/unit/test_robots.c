@@ -138,12 +138,18 @@ test_wecom_answers(void)
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, 60);
 	T_EQ_STR(r.reason, "errcode 45009: api freq out of limit");
+	/* the webhook is gone: final, and no more requests to it */
 	r = wecom(200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: [1]\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
 	T_EQ_STR(r.reason, "errcode 93000: invalid webhook url, hint: [1]");
 	r = wecom(200, "{\"errcode\":40058,\"errmsg\":\"markdown.content exceed max length 4096\"}",
 		  NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
+	r = wecom(200, "{\"errcode\":40008,\"errmsg\":\"invalid message type\"}", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = wecom(200, "{\"errcode\":-1,\"errmsg\":\"system busy\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, -1);
@@ -182,13 +188,33 @@ test_dingtalk_answers(void)
 	T_EQ_STR(r.reason, "errcode 130101: send too fast, exceed 20 times per minute");
 	r = ding(200, "{\"errcode\":410100,\"errmsg\":\"too fast\"}");
 	T_EQ_INT(r.retry_after_s, 600);
+	/* the robot's settings refuse the message: final, the webhook kept */
 	r = ding(200, "{\"errcode\":310000,\"errmsg\":\"sign not match, more: [x]\"}");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	T_EQ_STR(r.reason, "errcode 310000: sign not match, more: [x]");
+	r = ding(200, "{\"errcode\":310000,\"errmsg\":\"keywords not in content, more: [x]\"}");
+	T_EQ_INT(r.suppress, 0);
+	r = ding(200, "{\"errcode\":400105,\"errmsg\":\"unsupported msgtype\"}");
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
+	/* the robot is gone: final, and no more requests to it */
 	r = ding(200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
 	r = ding(200, "{\"errcode\":400102,\"errmsg\":\"robot stopped\"}");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const gone[] = {
+			"{\"errcode\":400101,\"errmsg\":\"access_token not exist\"}",
+			"{\"errcode\":400106,\"errmsg\":\"robot not exist\"}",
+			"{\"errcode\":400013,\"errmsg\":\"group disbanded\"}",
+		};
+		r = ding(200, gone[i]);
+		T_EQ_INT(r.verdict, PB_V_PERMANENT);
+		T_EQ_INT(r.suppress, 1);
+	}
 	r = ding(200, "{\"errcode\":-1,\"errmsg\":\"system busy\"}");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, -1);
