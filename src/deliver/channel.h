@@ -149,8 +149,8 @@ void pb_chan_dest(struct pb_parts *out, const char *s);
  * front matter, without the table of contents, the in-page anchors and the "---" rules, blank
  * lines collapsed, no trailing newline. */
 void pb_chat_md(const char *md, struct pb_buf *out);
-/* Appends s with every ~ outside a link's target escaped (\~), for GFM chats that strike text
- * out between ~~ (Discord, ntfy). */
+/* Appends s with every ~ outside a link's target and a code span escaped (\~), for GFM chats
+ * that strike text out between ~~ (Discord, ntfy). */
 void pb_chat_md_tildes(const char *s, struct pb_buf *out);
 
 /* Pure classifiers, shared with the fuzz targets and unit tests. body need not be

@@ -127,14 +127,27 @@ pb_chat_md(const char *md, struct pb_buf *out)
 
 /* GFM (Discord, ntfy's web app) strikes text out between ~~ and opens a code fence at ~~~;
  * CommonMark does neither, so the Markdown renderer leaves ~ as it is. Every ~ outside a link's
- * target becomes \~. A link's target is what follows the renderer's own, unescaped "](": in
- * outside text a ] is escaped. */
+ * target and outside a code span becomes \~. A link's target is what follows the renderer's
+ * own, unescaped "](": in outside text a ] is escaped. A code span is the renderer's own too
+ * (outside text has its backticks escaped), closed on its line: inside it a backslash is shown
+ * as it is, and nothing is struck out. */
 void
 pb_chat_md_tildes(const char *s, struct pb_buf *out)
 {
 	int in_url = 0;
 
 	for (size_t i = 0; s[i]; i++) {
+		if (!in_url && s[i] == '`' && !escaped(s, i)) {
+			size_t e = i + 1;
+
+			while (s[e] && s[e] != '`' && s[e] != '\n')
+				e++;
+			if (s[e] == '`') {
+				pb_buf_append(out, s + i, e + 1 - i);
+				i = e;
+				continue;
+			}
+		}
 		if (in_url && (s[i] == ')' || s[i] == '\n'))
 			in_url = 0;
 		else if (!in_url && s[i] == ']' && s[i + 1] == '(' && !escaped(s, i))

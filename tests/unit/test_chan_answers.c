@@ -80,6 +80,14 @@ test_tildes(void)
 	pb_buf_reset(&b);
 	pb_chat_md_tildes("~~~\ncode", &b);
 	T_EQ_STR(pb_buf_str(&b), "\\~\\~\\~\ncode");
+	pb_buf_reset(&b);
+	/* a code span shows a backslash as it is: its ~ stays bare, the text's around it not */
+	pb_chat_md_tildes("set `~/.cache` or `a~~b~~` ~~x~~", &b);
+	T_EQ_STR(pb_buf_str(&b), "set `~/.cache` or `a~~b~~` \\~\\~x\\~\\~");
+	pb_buf_reset(&b);
+	/* an escaped backtick opens none, nor one left open at the line's end */
+	pb_chat_md_tildes("\\` ~a ` ~b\n~c`", &b);
+	T_EQ_STR(pb_buf_str(&b), "\\` \\~a ` \\~b\n\\~c`");
 	pb_buf_free(&b);
 }
 
