@@ -128,6 +128,36 @@ pb_esc_md(struct pb_buf *b, const char *s)
 	pb_esc_md_n(b, s, s ? strlen(s) : 0);
 }
 
+void
+pb_esc_md_line(struct pb_buf *b, const char *s)
+{
+	size_t n, i = 0, d = 0;
+
+	if (!s)
+		return;
+	while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+		i++;
+	s += i;
+	n = strlen(s);
+	while (d < n && d < 10 && s[d] >= '0' && s[d] <= '9')
+		d++;
+	/* a list marker is followed by a blank or ends the line */
+	if (d == 0 && n > 0 && (s[0] == '-' || s[0] == '+') &&
+	    (n == 1 || s[1] == ' ' || s[1] == '\t' || s[1] == '\n' || s[1] == '\r')) {
+		pb_buf_putc(b, '\\');
+		pb_buf_putc(b, s[0]);
+		s++, n--;
+	} else if (d > 0 && d <= 9 && d < n && (s[d] == '.' || s[d] == ')') &&
+		   (d + 1 == n || s[d + 1] == ' ' || s[d + 1] == '\t' || s[d + 1] == '\n' ||
+		    s[d + 1] == '\r')) {
+		pb_buf_append(b, s, d);
+		pb_buf_putc(b, '\\');
+		pb_buf_putc(b, s[d]);
+		s += d + 1, n -= d + 1;
+	}
+	pb_esc_md_n(b, s, n);
+}
+
 /* Percent-encodes the bytes in set plus controls, space and non-ASCII-safe bytes stay. */
 static void
 url_enc(struct pb_buf *b, const char *s, const char *set)

@@ -20,6 +20,13 @@ void pb_esc_html_attr(struct pb_buf *b, const char *s);
  * nothing becomes markup, a link, raw HTML or a hidden character; newlines become spaces. */
 void pb_esc_md(struct pb_buf *b, const char *s);
 void pb_esc_md_n(struct pb_buf *b, const char *s, size_t n);
+/* Markdown text that starts a line: a paragraph (an abstract) or a list item's text (a
+ * finding). As pb_esc_md, without leading blanks (four would make a code block), and what
+ * would open a list item there is escaped too: a - or + before a blank or the end ("\- "),
+ * and the . or ) after one to nine digits ("1\. ", "2\) "), which CommonMark and GFM (Discord,
+ * ntfy, DingTalk, a git host showing the file) read as the start of a list. */
+void pb_esc_md_line(struct pb_buf *b, const char *s);
+
 /* A URL inside a Markdown link's parentheses: space ( ) < > and controls percent-encoded. */
 void pb_esc_md_url(struct pb_buf *b, const char *s);
 

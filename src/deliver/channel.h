@@ -267,6 +267,8 @@ char *pb_telegram_set_chat(const char *body, size_t len, const char *chat);
 /* ---- chat robots' Markdown (robot_md.c) ---- */
 #define PB_RMD_ITALIC 1u   /* the dialect has *italic* (and so _ may emphasise) */
 #define PB_RMD_BREAKS 2u   /* a line break is written "  \n" (two spaces first) */
+#define PB_RMD_LISTS 4u    /* the dialect has lists: an escaped list marker (a line's "\- ",
+			    * "1\. ", "2\) ") is written full-width too */
 /* Appends the Markdown digest body md (pb_md_body) rewritten for a chat robot's dialect:
  * every character escaped with a backslash (outside text) as its full-width form, so that no
  * parser reads it as markup; headings, bold, inline code and http(s) links kept; HTML

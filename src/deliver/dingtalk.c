@@ -114,7 +114,8 @@ dingtalk_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id
 		snprintf(err, errlen, "dingtalk: no Markdown rendered");
 		goto out;
 	}
-	pb_robot_md(&md, pb_md_body(c->out[PB_FMT_MD].v[0]), PB_RMD_ITALIC | PB_RMD_BREAKS);
+	pb_robot_md(&md, pb_md_body(c->out[PB_FMT_MD].v[0]),
+		    PB_RMD_ITALIC | PB_RMD_BREAKS | PB_RMD_LISTS);
 	split_fit(pb_buf_str(&md), md.len, &pieces);
 	for (size_t i = 0; i < pieces.n; i++) {
 		char *b;

@@ -25,6 +25,11 @@ wide(char c, unsigned flags)
 	case '#': return "\xef\xbc\x83";    /* U+FF03 */
 	case '&': return "\xef\xbc\x86";    /* U+FF06 */
 	case '_': return flags & PB_RMD_ITALIC ? "\xef\xbc\xbf" : NULL;   /* U+FF3F */
+	/* escaped only where a line would open a list item with them (pb_esc_md_line) */
+	case '.': return flags & PB_RMD_LISTS ? "\xef\xbc\x8e" : NULL;    /* U+FF0E */
+	case ')': return flags & PB_RMD_LISTS ? "\xef\xbc\x89" : NULL;    /* U+FF09 */
+	case '-': return flags & PB_RMD_LISTS ? "\xef\xbc\x8d" : NULL;    /* U+FF0D */
+	case '+': return flags & PB_RMD_LISTS ? "\xef\xbc\x8b" : NULL;    /* U+FF0B */
 	default: return NULL;
 	}
 }

@@ -207,7 +207,7 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 
 	(void)arg;
 	label(c, b, PB_W_ABSTRACT, "\n\n");
-	pb_esc_md(b, x->abstract);
+	pb_esc_md_line(b, x->abstract);
 	pb_buf_puts(b, "\n\n");
 	if (x->analysis) {
 		label(c, b, PB_W_ANALYSIS, "\n\n");
@@ -217,7 +217,7 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 		label(c, b, PB_W_FINDINGS_TITLE, "\n\n");
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "- ");
-			pb_esc_md(b, x->findings[k]);
+			pb_esc_md_line(b, x->findings[k]);
 			pb_buf_putc(b, '\n');
 		}
 		pb_buf_putc(b, '\n');

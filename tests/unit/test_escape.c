@@ -158,6 +158,15 @@ main(void)
 	CHECK(pb_esc_md, "A [bracketed] *title* with_under `code` <b> #1 a|b \\",
 	      "A \\[bracketed\\] \\*title\\* with\\_under \\`code\\` \\<b\\> \\#1 a\\|b \\\\");
 	CHECK(pb_esc_md, "two\nlines", "two lines");
+	/* text that starts a line opens no list item, and is still escaped as inline text */
+	CHECK(pb_esc_md_line, "1. First *point*", "1\\. First \\*point\\*");
+	CHECK(pb_esc_md_line, "\n\t12) x", "12\\) x");
+	CHECK(pb_esc_md_line, "-", "\\-");
+	CHECK(pb_esc_md_line, "7.", "7\\.");
+	CHECK(pb_esc_md_line, "+\tx", "\\+ x");
+	CHECK(pb_esc_md_line, "1.5x, -5 dB, +3, 2)x", "1.5x, -5 dB, +3, 2)x");
+	CHECK(pb_esc_md_line, "    # code?", "\\# code?");
+	CHECK(pb_esc_md_line, "", "");
 	/* a character reference would bring back what the cleaner removed */
 	CHECK(pb_esc_md, "&#x202E; &lt; R&D & x", "\\&\\#x202E; \\&lt; R\\&D & x");
 	CHECK(pb_esc_telegram, "a\x02" "b\x1b[0m\tc", "ab[0m\tc");

@@ -209,5 +209,33 @@ main(void)
 		pb_parts_free(&pp);
 	}
 	d.exec_summary = NULL;
+
+	/* An abstract or a finding that opens as a list item would do ("1. ", "2) ", "- ") is
+	 * the paragraph it is, not a list; a number that is no marker ("1.5") is left alone. */
+	{
+		static const char *const abs[][2] = {
+			{ "1. We show a result.", "**Abstract:**\n\n1\\. We show a result.\n" },
+			{ "2) A second claim.", "**Abstract:**\n\n2\\) A second claim.\n" },
+			{ "  - bullet", "**Abstract:**\n\n\\- bullet\n" },
+			{ "+ plus", "**Abstract:**\n\n\\+ plus\n" },
+			{ "1.5 times faster.", "**Abstract:**\n\n1.5 times faster.\n" },
+			{ "-5 dB noise.", "**Abstract:**\n\n-5 dB noise.\n" },
+			{ "1234567890. Big.", "**Abstract:**\n\n1234567890. Big.\n" },
+		};
+		char *fl[2] = { "3. Third", "- Dashed" };
+
+		it.findings = fl;
+		for (size_t k = 0; k < sizeof abs / sizeof abs[0]; k++) {
+			struct pb_parts pp;
+
+			p.abstract = (char *)abs[k][0];
+			T_EQ_INT(pb_render(&d, PB_FMT_MD, NULL, &pp), 0);
+			T_CHECK(pp.n == 1 && has(pp.v[0], abs[k][1]));
+			T_CHECK(pp.n == 1 && has(pp.v[0], "\n- 3\\. Third\n- \\- Dashed\n"));
+			if (pp.n != 1 || !has(pp.v[0], abs[k][1]))
+				fprintf(stderr, "abstract \"%s\":\n%s\n", abs[k][0], pp.n ? pp.v[0] : "");
+			pb_parts_free(&pp);
+		}
+	}
 	return t_done("test_render_hostile");
 }

@@ -104,6 +104,14 @@ test_robot_md(void)
 	pb_buf_reset(&w);
 	pb_robot_md(&w, "<b>", 0);
 	T_EQ_STR(pb_buf_str(&w), "\xef\xbc\x9c" "b>");
+	/* a paragraph that would open a list item: none in DingTalk, which has lists; WeCom,
+	 * which has none, shows the character */
+	pb_buf_reset(&w);
+	pb_robot_md(&w, "1\\. One\n\n2\\) Two\n\n- \\- Three\n\n1.5 x", PB_RMD_LISTS);
+	T_EQ_STR(pb_buf_str(&w), "1\xef\xbc\x8e One\n\n2\xef\xbc\x89 Two\n\n- \xef\xbc\x8d Three\n\n1.5 x");
+	pb_buf_reset(&w);
+	pb_robot_md(&w, "1\\. One\n\n- \\+ Two", 0);
+	T_EQ_STR(pb_buf_str(&w), "1. One\n\n- + Two");
 	pb_buf_free(&w);
 	pb_buf_free(&d);
 	free(md);
