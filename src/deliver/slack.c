@@ -1,7 +1,8 @@
 /* The Slack channel: an incoming webhook POST of the Block Kit payload from the outbox.
  * Slack answers 200 "ok"; 400 invalid_payload, 403, 404 no_service and 410 channel_is_archived
- * are final, the last two suppressing the webhook; 429 carries Retry-After; 5xx is worth another try. At most one message per second
- * per webhook. */
+ * are final, 404, 410 and 403 invalid_token (the app uninstalled, the webhook revoked) or
+ * team_disabled suppressing the webhook; 429 carries Retry-After; 5xx is worth another try.
+ * At most one message per second per webhook. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +59,16 @@ pb_slack_classify_answer(long status, const char *body, size_t len, const char *
 		 * destination is suppressed and costs no more requests. */
 		r->verdict = PB_V_PERMANENT;
 		r->suppress = 1;
+	} else if (status == 403 && (strcmp(words, "invalid_token") == 0 ||
+				     strcmp(words, "team_disabled") == 0)) {
+		/* the webhook was revoked (its app uninstalled) or its workspace closed: gone
+		 * as a 404's is */
+		r->verdict = PB_V_PERMANENT;
+		r->suppress = 1;
 	} else {
-		/* 400 invalid_payload, 403, and any other
-		 * answer (a redirect to a login page, say) will not change on its own. */
+		/* 400 invalid_payload, 403 action_prohibited (an administrator's restriction),
+		 * and any other answer (a redirect to a login page, say) will not change on its
+		 * own. */
 		r->verdict = PB_V_PERMANENT;
 	}
 }

@@ -38,6 +38,16 @@ test_slack(void)
 	r = slack(403, "action_prohibited", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 0);
+	/* a revoked webhook (the app uninstalled) or a closed workspace is gone */
+	r = slack(403, "invalid_token", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	T_EQ_STR(r.reason, "HTTP 403: invalid_token");
+	r = slack(403, "team_disabled", NULL);
+	T_EQ_INT(r.suppress, 1);
+	r = slack(403, "posting_to_general_channel_denied", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = slack(404, "no_service", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 1);
