@@ -641,6 +641,8 @@ resolve(const char *listen, struct sockaddr_storage *ss, char *err, size_t errle
 	return 0;
 }
 
+#define WEB_PATIENCE_MS 8000
+
 /* Opens w's state handle and gives it the configuration: loaded by the first worker, held
  * by the others. 0, or -1 with err (where: the state's place, for the message). */
 static int
@@ -656,6 +658,10 @@ worker_open(struct pb_web_server *s, struct worker *w, const struct pb_config *c
 	file_changed(w);   /* the file as it is read below */
 	if (!(w->ctx.st = pb_cli_state_open(cfg, PB_STATE_CREATE, &temporary, err, errlen)))
 		return -1;
+	/* A PostgreSQL server gone away is waited for WEB_PATIENCE_MS, not a run's minute: the
+	 * reader, Slack (3 s) and a reverse proxy (often 60 s) get a 503 with Retry-After
+	 * instead of a request that hangs; a server's restart of a few seconds still passes. */
+	pb_state_set_patience(w->ctx.st, WEB_PATIENCE_MS);
 	if (pb_state_data_version(w->ctx.st, &w->data_version) < 0 ||
 	    pb_sub_local_changes(w->ctx.st, &w->own_changes) < 0 ||
 	    pb_sub_stamp(w->ctx.st, &w->stamp) < 0) {

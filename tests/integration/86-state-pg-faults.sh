@@ -3,15 +3,20 @@
 # database but never the password, nothing written. Lost mid-run: the server is stopped while
 # the run delivers (a slow SMTP peer, one session) and started again: delivery waits, connects
 # again, and finishes; every subscriber gets exactly one digest, every message is marked sent.
+# Lost under the web endpoint: a reader's one-click unsubscribe is answered 503 with
+# Retry-After within seconds (not after a run's minute of waiting), and goes through once the
+# server is back.
 set -u
-: "${PAPERBOY:?}" "${PB_FIXTURES:?}"
+: "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 LIB=$(cd "$(dirname "$0")/../lib" && pwd)
 T=$(mktemp -d /tmp/pb-86.XXXXXX)
 PB_PG_DIR=""
 SMTP=""
 RUN=""
+SRV=""
 cleanup() {
 	[ -n "$RUN" ] && kill "$RUN" 2>/dev/null
+	[ -n "$SRV" ] && { kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null; }
 	[ -n "$SMTP" ] && { kill "$SMTP" 2>/dev/null; wait "$SMTP" 2>/dev/null; }
 	sh "$LIB/pg.sh" stop "$PB_PG_DIR"
 	rm -rf "$T"
@@ -115,3 +120,32 @@ if bad or missing:
     sys.exit(1)
 PY
 echo "   $N digests, each once; $sent_while_down accepted before the server came back"
+
+# 3. Lost under the web endpoint.
+PORT=$(/usr/bin/python3 "$LIB/free_port.py")
+BASE="http://127.0.0.1:$PORT"
+conf "$T/web.conf" "state = { backend = \"postgresql\"; conninfo = \"$PB_PG_CONNINFO\"; };
+web = { listen = \"127.0.0.1:$PORT\"; base_url = \"$BASE\"; };"
+"$PAPERBOY" -c "$T/web.conf" serve >"$T/serve.log" 2>&1 &
+SRV=$!
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "nothing listens on $PORT: $(tail -n 5 "$T/serve.log")"
+	sleep 0.1
+done
+URL=$("$BUILD/tests/tools/web_token" "$T/state/web.secret" "$BASE" unsub s1 s1@example.org) ||
+	fail "web_token failed"
+sh "$LIB/pg.sh" halt "$PB_PG_DIR" || fail "cannot stop PostgreSQL"
+t0=$(date +%s)
+c=$(curl -s -m 90 -X POST -D "$T/h" -o "$T/b" -w '%{http_code}' -d List-Unsubscribe=One-Click "$URL")
+secs=$(( $(date +%s) - t0 ))
+sh "$LIB/pg.sh" resume "$PB_PG_DIR" || fail "cannot start PostgreSQL again"
+[ "$c" = 503 ] || fail "one-click unsubscribe with the server away: $c, want 503: $(cat "$T/b")"
+grep -qi '^Retry-After: ' "$T/h" || fail "the 503 has no Retry-After: $(cat "$T/h")"
+[ "$secs" -le 25 ] || fail "the 503 took $secs s: the reader waited as long as a run would"
+c=$(curl -s -m 90 -X POST -D "$T/h" -o "$T/b" -w '%{http_code}' -d List-Unsubscribe=One-Click "$URL")
+[ "$c" = 200 ] || fail "one-click unsubscribe with the server back: $c: $(cat "$T/b")"
+[ "$(q "SELECT count(*) FROM suppressions WHERE subscriber = 's1'")" = 1 ] ||
+	fail "the unsubscribe is not in the state"
+echo "   the web endpoint with the server away: 503 with Retry-After in $secs s; through once back"
