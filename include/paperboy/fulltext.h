@@ -50,6 +50,9 @@ struct pb_ft_figure {
 struct pb_fulltext {
 	char *paper_key;             /* "2411.17790v2" */
 	char *source;                /* "html" or "pdf" */
+	int reader;                  /* the version of the source's reader that made it
+				      * (pb_fulltext_reader); 0 for a text cached before versions
+				      * were kept */
 	struct pb_ft_section *sections;
 	size_t n_sections;
 	struct pb_ft_figure *figures;   /* in order: figures[0] is the teaser */
@@ -84,6 +87,11 @@ int pb_fulltext_from_pdf(const char *pdf, size_t len, int max_pages, struct pb_f
  * page on every one of its pages. */
 int pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t deadline,
 			       struct pb_fulltext *out, char *why, size_t whylen);
+
+/* The version of the reader of source ("html", "pdf") in this build, raised whenever what it
+ * extracts changes; 0 for another source. A cached text made by another version is extracted
+ * again (the network allowing), so a mended reader reaches the texts already cached. */
+int pb_fulltext_reader(const char *source);
 
 /* The cache's form: one JSON object. to_json returns a malloc'd string; from_json returns 0,
  * or -1 for text that is not such an object (out cleared). */

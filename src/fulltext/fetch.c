@@ -224,7 +224,9 @@ out:
 }
 
 /* From the cache: 1 with ft filled, 0 when the network should be asked, 2 when a failure
- * remembered says not to. */
+ * remembered says not to, 3 when the text there was made by another version of its reader
+ * (to be read again from the network; without one, preview, it is still better than none
+ * and 1 is returned). */
 static int
 from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
 {
@@ -237,10 +239,17 @@ from_cache(struct run *r, const char *key, struct pb_fulltext *ft)
 	if (got <= 0)
 		return 0;
 	if (strcmp(row.status, "ok") == 0) {
-		if (row.body && pb_fulltext_from_json(row.body, row.bytes, ft) == 0)
-			rc = 1;
-		else
+		if (!row.body || pb_fulltext_from_json(row.body, row.bytes, ft) != 0) {
 			pb_warn("fulltext.cache_bad", "paper=%s", key);
+		} else if (ft->reader != pb_fulltext_reader(ft->source) && r->h) {
+			pb_info("fulltext.stale", "paper=%s source=%s reader=%d now=%d", key,
+				pb_q(ft->source ? ft->source : ""), ft->reader,
+				pb_fulltext_reader(ft->source));
+			pb_fulltext_clear(ft);
+			rc = 3;
+		} else {
+			rc = 1;
+		}
 	} else if (strcmp(row.status, "failed") != 0 ||
 		   (int64_t)time(NULL) - row.fetched < RETRY_FAILED_S) {
 		pb_debug("fulltext.cache_status", "paper=%s status=%s why=%s", key, row.status,
@@ -293,6 +302,9 @@ shared_claim(struct run *r, const char *key, struct pb_fulltext *ft)
 			pb_debug("fulltext.shared", "paper=%s from=state", key);
 			return got;
 		}
+		/* what another machine stored is of an earlier reader: read it again here */
+		if (got == 3 && c != PB_FETCH_CLAIM_WAIT)
+			return CLAIM_FETCH;
 		if (c != PB_FETCH_CLAIM_WAIT || now + 2 > r->deadline) {
 			pb_info("fulltext.shared_none", "paper=%s why=%s", key,
 				c == PB_FETCH_CLAIM_WAIT ? "another machine is still fetching it"

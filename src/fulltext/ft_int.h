@@ -11,6 +11,14 @@
 #include "paperboy/fulltext.h"
 #include "pdf_module.h"
 
+/* The readers' versions (pb_fulltext_reader): raise one whenever what that reader extracts
+ * changes (a fault mended, a part read differently), and every text it cached before is read
+ * again from arXiv the next time its paper is selected, not kept for fulltext.cache_days.
+ * html 1: the first. pdf 2: running heads and feet left out, a compound's hyphen at a line's
+ * end kept. */
+#define FT_READER_HTML 1
+#define FT_READER_PDF 2
+
 /* Bounds on what one paper's full text may hold, whatever its source. */
 #define FT_MAX_TEXT (2u * 1024u * 1024u)  /* bytes of section text in all */
 #define FT_MAX_SECTIONS 96

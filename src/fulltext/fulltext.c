@@ -39,6 +39,16 @@ pb_ft_kind_parse(const char *s)
 	return PB_FT_OTHER;
 }
 
+int
+pb_fulltext_reader(const char *source)
+{
+	if (source && strcmp(source, "html") == 0)
+		return FT_READER_HTML;
+	if (source && strcmp(source, "pdf") == 0)
+		return FT_READER_PDF;
+	return 0;
+}
+
 void
 pb_fulltext_clear(struct pb_fulltext *ft)
 {

@@ -616,6 +616,7 @@ pb_fulltext_from_html(const char *html, size_t len, const char *base,
 		goto out;
 	}
 	out->source = pb_xstrdup("html");
+	out->reader = FT_READER_HTML;
 	if (b.text_dropped)
 		pb_debug("fulltext.html_cut", "kept=%zu dropped=%zu", kept, b.text_dropped);
 	rc = 0;

@@ -33,6 +33,8 @@ pb_fulltext_to_json(const struct pb_fulltext *ft)
 	cJSON_AddNumberToObject(o, "v", FT_JSON_VERSION);
 	add_str(o, "paper_key", ft->paper_key);
 	add_str(o, "source", ft->source);
+	if (ft->reader > 0)
+		cJSON_AddNumberToObject(o, "reader", ft->reader);
 	a = cJSON_AddArrayToObject(o, "sections");
 	for (size_t i = 0; i < ft->n_sections; i++) {
 		cJSON *e = cJSON_CreateObject();
@@ -115,6 +117,9 @@ pb_fulltext_from_json(const char *json, size_t len, struct pb_fulltext *out)
 		goto out;
 	out->paper_key = get_str(o, "paper_key");
 	out->source = get_str(o, "source");
+	e = cJSON_GetObjectItemCaseSensitive(o, "reader");
+	if (cJSON_IsNumber(e) && e->valuedouble >= 1 && e->valuedouble <= 1e6)
+		out->reader = e->valueint;
 	a = cJSON_GetObjectItemCaseSensitive(o, "sections");
 	if (a && !cJSON_IsArray(a))
 		goto out;

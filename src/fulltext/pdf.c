@@ -401,6 +401,7 @@ pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t d
 		goto out;
 	}
 	out->source = pb_xstrdup("pdf");
+	out->reader = FT_READER_PDF;
 	if (res->pages < res->n_pages)
 		pb_debug("fulltext.pdf_pages", "read=%d of=%d", res->pages, res->n_pages);
 	rc = 0;

@@ -104,6 +104,45 @@ grep -q 'event=fulltext.done papers=3 cached=3 fetched=0 failed=0' "$T/base.log"
 [ -s "$T/base.sink/2024-11-29/bo/digest.md" ] || fail "no digest for bo"
 echo "   second run from the cache (no request): ok"
 
+# ---- a text cached by an earlier reader is read again: P1's from before readers had
+# versions, P2's (a PDF) from the PDF reader before this one; P3's is current. Then, on a
+# state shared by machines, P3's text of an earlier reader stored by another machine (its
+# claim done) is read again too, not left out ----
+db="$T/base.state/paperboy.db"
+pdfv=$(sqlite3 "$db" "select json_extract(body, '$.reader') from fulltext where paper_key = '$P2'")
+[ "$pdfv" -ge 1 ] 2>/dev/null || fail "the cached PDF text has no reader version ($pdfv)"
+sqlite3 "$db" "update fulltext set body = json_remove(body, '$.reader') where paper_key = '$P1';
+  update fulltext set body = json_set(body, '$.reader', $pdfv - 1) where paper_key = '$P2'" ||
+  fail "cannot age the cache"
+h1=$(requests "/html/$P1") p2=$(requests "/pdf/$P2") h3=$(requests "/html/$P3")
+sed 's/28 Nov 2024/2 Dec 2024/' "$FEED" > "$T/later.xml"
+conf base cy 60
+run base "$T/later.xml"
+grep -q "event=fulltext.stale paper=$P1 source=html reader=0" "$T/base.log" || fail "$P1: no stale line"
+grep -q "event=fulltext.stale paper=$P2 source=pdf reader=$((pdfv - 1)) now=$pdfv" "$T/base.log" ||
+  fail "$P2: no stale line"
+grep -q 'event=fulltext.done papers=3 cached=1 fetched=2 failed=0' "$T/base.log" ||
+  fail "the texts of earlier readers were not read again"
+[ "$(requests "/html/$P1")" = $((h1 + 1)) ] && [ "$(requests "/pdf/$P2")" = $((p2 + 1)) ] &&
+  [ "$(requests "/html/$P3")" = "$h3" ] || fail "requests after the readers changed"
+v=$(sqlite3 "$db" "select json_extract(body, '$.reader') from fulltext where paper_key = '$P1'")
+[ "$v" -ge 1 ] 2>/dev/null || fail "$P1: the text read again has no reader version ($v)"
+[ "$(sqlite3 "$db" "select json_extract(body, '$.reader') from fulltext where paper_key = '$P2'")" = "$pdfv" ] ||
+  fail "$P2: the text read again is not the current reader's"
+sqlite3 "$db" "update fulltext set body = json_remove(body, '$.reader') where paper_key = '$P3';
+  insert or replace into fetch_claims(key, owner, lease_until, status, updated)
+  values ('fulltext:$P3', 'other', 0, 'done', strftime('%s', 'now'))" || fail "cannot age P3"
+h3=$(requests "/html/$P3")
+sed 's/28 Nov 2024/3 Dec 2024/' "$FEED" > "$T/later2.xml"
+conf base dee 60
+echo 'state = { machine = "one"; };' >> "$T/base.conf"
+run base "$T/later2.xml"
+grep -q "event=fulltext.stale paper=$P3 source=html reader=0" "$T/base.log" || fail "$P3: no stale line"
+grep -q 'event=fulltext.done papers=3 cached=2 fetched=1 failed=0 skipped=0' "$T/base.log" ||
+  fail "another machine's text of an earlier reader was not read again"
+[ "$(requests "/html/$P3")" = $((h3 + 1)) ] || fail "$P3: not asked again"
+echo "   a text of an earlier reader is read again: ok"
+
 # ---- a failure is remembered: a 500 is not retried by the next run ----
 printf '/html/%s 500\n/pdf/%s 500\n' "$P1" "$P1" > "$T/rules"
 conf fail amy 60

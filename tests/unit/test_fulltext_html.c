@@ -151,6 +151,10 @@ test_real_page(void)
 	T_EQ_INT(pb_fulltext_from_json(json, strlen(json), &back), 0);
 	T_EQ_STR(back.paper_key, "2501.11120v1");
 	T_EQ_STR(back.source, "html");
+	/* made by this build's HTML reader, and said so in the cache */
+	T_CHECK(ft.reader >= 1);
+	T_EQ_INT(ft.reader, pb_fulltext_reader("html"));
+	T_EQ_INT(back.reader, ft.reader);
 	T_EQ_INT(back.n_sections, ft.n_sections);
 	T_EQ_INT(back.n_figures, ft.n_figures);
 	T_EQ_INT(back.n_tables, ft.n_tables);
@@ -168,6 +172,12 @@ test_real_page(void)
 	T_CHECK(pb_fulltext_from_json("{\"v\":1,\"sections\":7}", 20, &back) == -1);
 	T_CHECK(pb_fulltext_from_json("{\"v\":9}", 7, &back) == -1);
 	T_CHECK(pb_fulltext_from_json("{\"v\":1", 6, &back) == -1);
+	/* a text cached before readers had versions: read, and of none */
+	T_EQ_INT(pb_fulltext_from_json("{\"v\":1,\"source\":\"pdf\"}", 22, &back), 0);
+	T_EQ_INT(back.reader, 0);
+	T_CHECK(back.reader != pb_fulltext_reader(back.source));
+	pb_fulltext_clear(&back);
+	T_EQ_INT(pb_fulltext_reader("feed"), 0);
 
 	/* The excerpt: the parts that matter in order, within its budget, at sentence ends. */
 	{

@@ -87,6 +87,8 @@ test_real_pdf(void)
 
 	T_EQ_INT(pb_fulltext_from_pdf(pdf, len, 50, &ft, why, sizeof why), 0);
 	T_EQ_STR(ft.source, "pdf");
+	T_EQ_INT(ft.reader, pb_fulltext_reader("pdf"));
+	T_CHECK(ft.reader >= 2);   /* raised with the running heads and the kept hyphens */
 	T_EQ_INT(ft.n_sections, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < ft.n_sections && i < sizeof want / sizeof want[0]; i++) {
 		T_EQ_STR(pb_ft_kind_name(ft.sections[i].kind), pb_ft_kind_name(want[i].kind));
