@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	} else if ((data[0] & 3) == 2) {
-		struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0 };
+		struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0, { 0 } };
 		struct ft_pdf_said said;
 		struct ftb b;
 
@@ -76,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		ftb_finish(&b);
 		pb_buf_free(&pl.text);
+		pb_buf_free(&pl.notes);
 		check(&ft);
 	} else if ((data[0] & 7) == 4) {
 		int rc = ft_html_answer((const char *)data + 1, size - 1, &ft, why, sizeof why);

@@ -15,9 +15,9 @@
  * changes (a fault mended, a part read differently), and every text it cached before is read
  * again from arXiv the next time its paper is selected, not kept for fulltext.cache_days.
  * html 1: the first. pdf 2: running heads and feet left out, a compound's hyphen at a line's
- * end kept. */
+ * end kept; 3: the first page's footnotes left out of its text. */
 #define FT_READER_HTML 1
-#define FT_READER_PDF 2
+#define FT_READER_PDF 3
 
 /* Bounds on what one paper's full text may hold, whatever its source. */
 #define FT_MAX_TEXT (2u * 1024u * 1024u)  /* bytes of section text in all */
@@ -85,6 +85,9 @@ void ft_cut(struct pb_buf *b, size_t max);
  * out. Bounded like everything else. */
 void ft_text_sections(struct ftb *b, const char *text, size_t len);
 
+/* The code links written in text that is not the paper's sentences (a PDF's footnotes). */
+void ft_text_links(struct ftb *b, const char *text, size_t len);
+
 /* A document read in a child process (child.c): body(arg, fd) runs there and writes records
  * to fd with ft_child_record; this process gathers them in said until the child ends, the
  * deadline (unix seconds, or 0) comes, FT_CHILD_SECONDS pass, or said passes max bytes, and
@@ -134,6 +137,7 @@ struct page_and_links {
 	int to_read;                 /* of them, to be read */
 	int pages;                   /* read so far */
 	size_t link_bytes;
+	struct pb_buf notes;         /* the first page's footnote lines, each ended by '\n' */
 };
 struct ft_pdf_said {
 	struct page_and_links *pl;

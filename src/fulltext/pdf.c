@@ -123,17 +123,19 @@ take_page(struct page_and_links *pl, const char *t, size_t n)
  *   'O'  the document is open: its pages and those to be read (two 4-byte numbers)
  *   'P'  one page's text
  *   'L'  one link annotation's URI
+ *   'N'  one line of the first page's footnotes, left out of its text
  *   'R'  the end: the module's answer, poppler's message count (4-byte numbers), then its
  *        first message and its reason for a broken PDF, each ended by a zero byte
  * Text beyond PDF_MAX_TEXT, links beyond PDF_MAX_LINKS bytes and anything after 'R' are not
  * sent. */
 #define PDF_MAX_LINKS (1024u * 1024u)
-#define PDF_MAX_SAID (PDF_MAX_TEXT + PDF_MAX_LINKS + 64u * 1024u)
+#define PDF_MAX_NOTES (64u * 1024u)
+#define PDF_MAX_SAID (PDF_MAX_TEXT + PDF_MAX_LINKS + PDF_MAX_NOTES + 64u * 1024u)
 
 /* The child's side. */
 struct child {
 	int fd;
-	size_t text, links;
+	size_t text, links, notes;
 	int broken;                  /* the parent is gone: stop */
 };
 
@@ -178,6 +180,17 @@ child_link(void *arg, const char *uri)
 	child_record(ch, 'L', uri, n, NULL, 0);
 }
 
+static void
+child_note(void *arg, const char *t, size_t n)
+{
+	struct child *ch = arg;
+
+	if (n == 0 || n > PDF_MAX_NOTES || ch->notes + n > PDF_MAX_NOTES)
+		return;
+	ch->notes += n;
+	child_record(ch, 'N', t, n, NULL, 0);
+}
+
 struct pdf_job {
 	const char *pdf;
 	size_t len;
@@ -188,8 +201,8 @@ static void
 child_main(void *arg, int fd)
 {
 	const struct pdf_job *job = arg;
-	struct child ch = { fd, 0, 0, 0 };
-	struct pb_pdf_sink sink = { &ch, child_opened, child_page, child_link };
+	struct child ch = { fd, 0, 0, 0, 0 };
+	struct pb_pdf_sink sink = { &ch, child_opened, child_page, child_link, child_note };
 	struct pb_pdf_result res;
 	unsigned char n[16];
 	int r;
@@ -256,6 +269,13 @@ ft_pdf_records(const char *buf, size_t len, struct ft_pdf_said *out)
 			free(u);
 			break;
 		}
+		case 'N':
+			if (pl->n_pages < 0 || n == 0 || pl->notes.len + n + 1 > PDF_MAX_NOTES + 64 ||
+			    memchr(d, '\0', n))
+				return -1;
+			pb_buf_append(&pl->notes, (const char *)d, n);
+			pb_buf_putc(&pl->notes, '\n');
+			break;
 		case 'R': {
 			const unsigned char *z1, *z2;
 			struct pb_pdf_result *r = &out->res;
@@ -340,7 +360,7 @@ int
 pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t deadline,
 			   struct pb_fulltext *out, char *why, size_t whylen)
 {
-	struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0 };
+	struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0, { 0 } };
 	struct ft_pdf_said said;
 	struct pb_pdf_result *res = &said.res;
 	struct ftb b;
@@ -396,6 +416,8 @@ pb_fulltext_from_pdf_until(const char *pdf, size_t len, int max_pages, int64_t d
 		goto out;
 	}
 	ft_text_sections(&b, pl.text.data, pl.text.len);
+	if (pl.notes.len)
+		ft_text_links(&b, pl.notes.data, pl.notes.len);
 	if (ftb_finish(&b) == 0) {
 		snprintf(why, whylen, "no text");
 		goto out;
@@ -414,5 +436,6 @@ out:
 		pb_fulltext_clear(out);
 	}
 	pb_buf_free(&pl.text);
+	pb_buf_free(&pl.notes);
 	return rc;
 }

@@ -12,7 +12,7 @@
 
 /* Raised whenever a structure or the entry's meaning changes: a module of another version is
  * refused with a clear message rather than called. */
-#define PB_PDF_MODULE_ABI 2
+#define PB_PDF_MODULE_ABI 3
 #define PB_PDF_MODULE_FILE "paperboy-pdf.so"
 #define PB_PDF_MODULE_ENTRY "pb_pdf_module_read"
 
@@ -24,6 +24,8 @@ struct pb_pdf_sink {
 	int (*page)(void *arg, const char *text, size_t len);
 	/* One link annotation's URI on the page just given. */
 	void (*link)(void *arg, const char *uri);
+	/* One line of the first page's footnotes, left out of its text (given before it). */
+	void (*note)(void *arg, const char *text, size_t len);
 };
 
 enum {

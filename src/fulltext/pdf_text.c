@@ -710,3 +710,20 @@ ft_text_sections(struct ftb *b, const char *text, size_t len)
 	edges_free(&ed);
 	free(hy);
 }
+
+void
+ft_text_links(struct ftb *b, const char *text, size_t len)
+{
+	struct tx x;
+
+	memset(&x, 0, sizeof x);
+	x.b = b;
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+
+		while (e < len && text[e] != '\n' && e - i < LINE_MAX_BYTES)
+			e++;
+		links_in(&x, text + i, e - i);
+		i = e < len && text[e] == '\n' ? e + 1 : e;
+	}
+}

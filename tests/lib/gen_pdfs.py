@@ -9,6 +9,9 @@ pages-500.pdf  500 pages of text
 broken-xref.pdf paper.pdf with its cross-reference table and startxref smashed
 encrypted.pdf  needs a user password
 truncated.pdf  the first half of paper.pdf
+footnotes.pdf  two pages: the first ends mid-sentence above its footnotes (8 pt under 10 pt
+               text: equal contribution, a corresponding author, a code link, a venue's
+               notice) and its page number
 bomb.pdf       one page whose content stream (570 KB) inflates to 200 MB of text operators:
                poppler takes seconds over it
 big.pdf        (--big) a valid PDF of about 50 MB (an incompressible image stream)
@@ -66,6 +69,59 @@ def image_pdf(path):
     c.drawImage(ImageReader(buf), 72, 300, 400, 300)
     c.showPage()
     c.save()
+
+
+def footnotes_pdf(path):
+    """Footnotes at the foot of the first page, set smaller than its text."""
+    c = canvas.Canvas(path, pagesize=letter)
+    y = 740
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, y, "Footnotes in the Way")
+    y -= 20
+    c.setFont("Helvetica", 10)
+    c.drawString(72, y, "Ann Author*, Bo Builder*, Cy Coder\u2020")
+    y -= 24
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(72, y, "1 Introduction")
+    y -= 14
+    c.setFont("Helvetica", 10)
+    for line in FOOT_BODY:
+        c.drawString(72, y, line)
+        y -= 12
+    c.setFont("Helvetica", 8)
+    for i, note in enumerate(FOOT_NOTES):
+        c.drawString(72, 96 - 10 * i, note)
+    c.setFont("Helvetica", 10)
+    c.drawString(300, 40, "1")
+    c.showPage()
+    c.setFont("Helvetica", 10)
+    y = 740
+    for line in FOOT_NEXT:
+        c.drawString(72, y, line)
+        y -= 12
+    c.drawString(300, 40, "2")
+    c.showPage()
+    c.save()
+
+
+FOOT_BODY = [
+    "Papers put their footnotes at the foot of the first page, below the text and in a",
+    "smaller type. A reader of the page's text meets them where they stand, which is in",
+    "the middle of a sentence when the text goes on to the next page.",
+] * 4 + [
+    "This sentence begins on the first page and goes on",
+]
+FOOT_NOTES = [
+    "*Equal contribution.",
+    "\u2020Corresponding author: cy@example.edu",
+    "Code: https://github.com/example-org/foot-notes",
+    "Proceedings of the Example Conference on Footnotes, Nowhere, 2025. Copyright 2025.",
+]
+FOOT_NEXT = [
+    "past the page break to its end.",
+    "2 Method",
+    "The footnotes are told apart by their size and their place on the page.",
+]
 
 
 def big_pdf(path, size=50 * 1024 * 1024):
@@ -126,6 +182,7 @@ def main():
     open(os.path.join(out, "broken-xref.pdf"), "wb").write(broken)
     open(os.path.join(out, "truncated.pdf"), "wb").write(data[: len(data) // 2])
     bomb_pdf(os.path.join(out, "bomb.pdf"))
+    footnotes_pdf(os.path.join(out, "footnotes.pdf"))
     if "--big" in sys.argv:
         big_pdf(os.path.join(out, "big.pdf"))
 

@@ -118,7 +118,7 @@ test_loud(void)
 static void
 test_records(void)
 {
-	struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0 };
+	struct page_and_links pl = { { 0 }, NULL, -1, 0, 0, 0, { 0 } };
 	struct ft_pdf_said said;
 	static const char good[] = "O\x08\0\0\0\x02\0\0\0\x01\0\0\0P\x03\0\0\0abcR\x12\0\0\0"
 				   "\0\0\0\0\x02\0\0\0\x01\0\0\0\0\0\0\0\0\0";
@@ -133,6 +133,28 @@ test_records(void)
 	T_EQ_INT(pl.n_pages, 2);
 	T_EQ_STR(pl.text.data, "abc\f");
 	pb_buf_free(&pl.text);
+
+	/* a footnote line of the first page: kept apart from the text; none before the
+	 * document is open, none with a zero byte in it */
+	memset(&pl, 0, sizeof pl);
+	pl.n_pages = -1;
+	memset(&said, 0, sizeof said);
+	said.pl = &pl;
+	T_EQ_INT(ft_pdf_records("O\x08\0\0\0\x01\0\0\0\x01\0\0\0N\x02\0\0\0*1P\x01\0\0\0x", 26,
+				&said), 0);
+	T_EQ_STR(pl.notes.data, "*1\n");
+	T_EQ_STR(pl.text.data, "x\f");
+	pb_buf_free(&pl.text);
+	pb_buf_free(&pl.notes);
+	memset(&pl, 0, sizeof pl);
+	pl.n_pages = -1;
+	memset(&said, 0, sizeof said);
+	said.pl = &pl;
+	T_EQ_INT(ft_pdf_records("N\x01\0\0\0x", 6, &said), -1);
+	pl.n_pages = 1;
+	pl.to_read = 1;
+	T_EQ_INT(ft_pdf_records("N\x01\0\0\0\0", 6, &said), -1);
+	pb_buf_free(&pl.notes);
 
 	/* cut short: the whole records before the cut count */
 	memset(&pl, 0, sizeof pl);

@@ -88,7 +88,7 @@ test_real_pdf(void)
 	T_EQ_INT(pb_fulltext_from_pdf(pdf, len, 50, &ft, why, sizeof why), 0);
 	T_EQ_STR(ft.source, "pdf");
 	T_EQ_INT(ft.reader, pb_fulltext_reader("pdf"));
-	T_CHECK(ft.reader >= 2);   /* raised with the running heads and the kept hyphens */
+	T_CHECK(ft.reader >= 3);   /* raised with the first page's footnotes left out */
 	T_EQ_INT(ft.n_sections, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < ft.n_sections && i < sizeof want / sizeof want[0]; i++) {
 		T_EQ_STR(pb_ft_kind_name(ft.sections[i].kind), pb_ft_kind_name(want[i].kind));
@@ -109,6 +109,16 @@ test_real_pdf(void)
 	s = section(&ft, "Introduction");
 	T_CHECK(s && strstr(s->text, "The task of paraphrase generation aims at rephrasing a "
 			    "given text while retaining its meaning.") != NULL);
+	/* The first page's footnotes (an internship, the correspondence, AAAI's copyright at
+	 * the foot of the left column) are not read into the sentence that goes on in the
+	 * right column. */
+	T_CHECK(s && strstr(s->text, "as pre-trained models continuously become larger than "
+			    "before.") != NULL);
+	for (size_t i = 0; i < ft.n_sections; i++) {
+		T_CHECK(!strstr(ft.sections[i].text, "internship with Bloomberg"));
+		T_CHECK(!strstr(ft.sections[i].text, "Correspondence to"));
+		T_CHECK(!strstr(ft.sections[i].text, "Advancement of Artificial"));
+	}
 	/* The references are not text, the arXiv stamp is not a line of it. */
 	for (size_t i = 0; i < ft.n_sections; i++) {
 		T_CHECK(!strstr(ft.sections[i].text, "arXiv:2202.00535v1"));
@@ -184,6 +194,28 @@ test_generated(void)
 	T_EQ_INT(ft.n_tables, 1);
 	T_EQ_INT(ft.n_links, 1);
 	T_CHECK(ft.n_links == 1 && strcmp(ft.links[0], "https://github.com/example-org/paper-parser")
+					   == 0);
+	pb_fulltext_clear(&ft);
+	free(d);
+
+	/* Footnotes at the foot of the first page, in a smaller type: out of the sentence
+	 * that goes on over the page, their code link still found. */
+	snprintf(path, sizeof path, "%s/footnotes.pdf", dir);
+	d = slurp_path(path, &len);
+	T_EQ_INT(pb_fulltext_from_pdf(d, len, 50, &ft, why, sizeof why), 0);
+	T_EQ_INT(ft.n_sections, 2);
+	if (ft.n_sections == 2) {
+		T_EQ_INT(ft.sections[0].kind, PB_FT_INTRODUCTION);
+		T_CHECK(strstr(ft.sections[0].text, "to the next page. This sentence begins on "
+			       "the first page and goes on past the page break to its end.") != NULL);
+		T_CHECK(!strstr(ft.sections[0].text, "contribution"));
+		T_CHECK(!strstr(ft.sections[0].text, "cy@example.edu"));
+		T_CHECK(!strstr(ft.sections[0].text, "Proceedings"));
+		T_EQ_STR(ft.sections[1].text, "The footnotes are told apart by their size and their "
+			 "place on the page.");
+	}
+	T_EQ_INT(ft.n_links, 1);
+	T_CHECK(ft.n_links == 1 && strcmp(ft.links[0], "https://github.com/example-org/foot-notes")
 					   == 0);
 	pb_fulltext_clear(&ft);
 	free(d);
