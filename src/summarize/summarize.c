@@ -1,6 +1,7 @@
 /* The summarize stage: one subscriber's selection becomes a digest with a title, key findings
  * per paper, an executive summary and (when a model is configured) a per-paper analysis. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,13 @@
 /* A 429 without Retry-After is waited this many seconds before the request goes again. */
 #define NO_RETRY_AFTER_S 2
 #define MAX_PROMPT_FILE (256 * 1024)
+/* The smallest excerpt the model refused as too long for its context, kept in the state's meta
+ * ("tokens<TAB>unix time<TAB>base_url<TAB>model") for a week: later runs start below it rather
+ * than be refused again for every paper; after the week the full excerpt is tried again (a
+ * server given a larger context). */
+#define EXCERPT_KEY "summary.excerpt_refused"
+#define EXCERPT_KEEP_S (7 * 86400)
+#define EXCERPT_NONE_BELOW 400   /* a budget under this is shortened to no excerpt at all */
 /* Papers listed in the summary prompt, in bytes (~6k tokens): a long digest lists its best
  * papers in full and counts the rest. */
 #define MAX_SUMMARY_LIST (24 * 1024)
@@ -102,6 +110,8 @@ struct pb_summarizer {
 	char stop_reason[96];
 	int fails_in_row;
 	unsigned req_flags;             /* PB_LLM_ flags: what the model refused of a request */
+	int excerpt_refused;            /* the smallest excerpt budget refused as too long, or
+					 * INT_MAX: analyses start below it */
 	char **asked;                   /* "kind|key|lang" asked in this run (answer or not) */
 	size_t n_asked, cap_asked;
 	size_t *asked_tab;              /* their index + 1 by hash (open addressing), 0: empty */
@@ -154,6 +164,65 @@ out:
 	return rc;
 }
 
+/* What an earlier run learnt of the model's room for an excerpt (EXCERPT_KEY), when it is of
+ * this model at this address and not older than EXCERPT_KEEP_S. */
+static void
+excerpt_load(struct pb_summarizer *s)
+{
+	char *v = NULL, *p, *e;
+	long tokens;
+	long long at;
+
+	s->excerpt_refused = INT_MAX;
+	if (pb_meta_get(s->st, EXCERPT_KEY, &v) != 1)
+		return;
+	tokens = strtol(v, &p, 10);
+	if (*p != '\t')
+		goto out;
+	at = strtoll(p + 1, &e, 10);
+	if (*e != '\t' || tokens < 0 || tokens > INT_MAX ||
+	    (long long)time(NULL) - at > EXCERPT_KEEP_S)
+		goto out;
+	p = e + 1;
+	e = strchr(p, '\t');
+	if (!e || (size_t)(e - p) != strlen(s->cfg->summary.base_url) ||
+	    strncmp(p, s->cfg->summary.base_url, (size_t)(e - p)) != 0 ||
+	    strcmp(e + 1, s->cfg->summary.model) != 0)
+		goto out;
+	s->excerpt_refused = (int)tokens;
+	pb_info("summary.excerpt_room", "model=%s refused_tokens=%d (excerpts start below it)",
+		pb_q(s->cfg->summary.model), s->excerpt_refused);
+out:
+	free(v);
+}
+
+/* The model refused an excerpt of budget tokens as too long: analyses after it, in this run
+ * and in the week's runs after it, start below that. */
+static void
+excerpt_learn(struct pb_summarizer *s, int tokens)
+{
+	struct pb_buf v = { 0 };
+
+	if (tokens >= s->excerpt_refused)
+		return;
+	s->excerpt_refused = tokens;
+	pb_buf_printf(&v, "%d\t%lld\t%s\t%s", tokens, (long long)time(NULL),
+		      s->cfg->summary.base_url, s->cfg->summary.model);
+	if (pb_meta_put(s->st, EXCERPT_KEY, v.data) < 0)
+		pb_warn("summary.excerpt_room", "error=%s", pb_q(pb_state_errmsg(s->st)));
+	pb_buf_free(&v);
+}
+
+/* The excerpt budget an analysis starts with: the configured one, made shorter as job_shorten
+ * would until it is under what the model refused; 0 for none. */
+static int
+excerpt_budget(const struct pb_summarizer *s, int tokens)
+{
+	while (tokens > 0 && tokens >= s->excerpt_refused)
+		tokens = tokens >= EXCERPT_NONE_BELOW ? tokens / 4 : 0;
+	return tokens;
+}
+
 /* Prepares the model side: prompts, their hashes, the endpoint and the request settings. The
  * requests do not go through the client given to pb_summarizer_new (it keeps arXiv's spacing,
  * which a model endpoint does not need): run_jobs sends them, several at once, each with the
@@ -189,6 +258,7 @@ model_setup(struct pb_summarizer *s, char *err, size_t errlen)
 		s->auth = pb_buf_detach(&b);
 	}
 
+	excerpt_load(s);
 	s->user_agent = pb_xstrdup(cfg->user_agent && *cfg->user_agent ? cfg->user_agent
 								     : "paperboy");
 	s->ca_file = cfg->ca_file ? pb_xstrdup(cfg->ca_file) : NULL;
@@ -215,6 +285,7 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 	s->cfg = cfg;
 	s->st = st;
 	s->h = h;
+	s->excerpt_refused = INT_MAX;
 	if (cfg && cfg->summary.enabled && h && cfg->summary.base_url && cfg->summary.model) {
 		if (!st) {
 			/* answers live in the cache; without one there is nowhere to keep them */
@@ -538,7 +609,8 @@ job_shorten(struct pb_summarizer *s, struct job *j)
 		if (strcmp(j->kind, "analysis") == 0) {
 			if (!j->ft)
 				return -1;
-			if (j->excerpt_tokens >= 400) {
+			excerpt_learn(s, j->excerpt_tokens);
+			if (j->excerpt_tokens >= EXCERPT_NONE_BELOW) {
 				j->excerpt_tokens /= 4;
 			} else {
 				j->ft = NULL;
@@ -889,8 +961,17 @@ run_jobs(struct pb_summarizer *s)
 				fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
 				continue;
 			}
-			if (j->flags != s->req_flags)   /* made before the model refused some */
+			if (j->ft && j->excerpt_tokens >= s->excerpt_refused) {
+				/* made before the model refused a shorter excerpt */
+				j->excerpt_tokens = excerpt_budget(s, j->excerpt_tokens);
+				if (!j->excerpt_tokens) {
+					j->ft = NULL;
+					j->hash = s->hash_analysis;
+				}
 				job_render(s, j);
+			} else if (j->flags != s->req_flags) {   /* made before the model refused some */
+				job_render(s, j);
+			}
 			if (!flight_start(s, multi, j, timeout_s)) {
 				fallback(s, j->kind, j->key, j->lang, j->subscriber,
 					 "cannot start a request");
@@ -966,6 +1047,11 @@ prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *
 	const struct pb_fulltext *ft = s->tmpl_uses_ft ? ft_of(s, p) : NULL;
 	char *cached;
 
+	int budget = excerpt_budget(s, s->cfg->fulltext.excerpt_tokens > 0
+					   ? s->cfg->fulltext.excerpt_tokens : 3000);
+
+	if (budget == 0)
+		ft = NULL;   /* the model has no room for any excerpt: asked from the abstract */
 	paper_key(p, &key);
 	if (asked_before(s, "analysis", key.data, lang))
 		goto out;
@@ -982,8 +1068,7 @@ prepare_analysis(struct pb_summarizer *s, const struct pb_paper *p, const char *
 	j->paper = p;
 	j->ft = ft;
 	/* a config built by hand (tests, tools) may leave the budget unset */
-	j->excerpt_tokens = s->cfg->fulltext.excerpt_tokens > 0 ? s->cfg->fulltext.excerpt_tokens
-								 : 3000;
+	j->excerpt_tokens = budget;
 	job_render(s, j);
 out:
 	pb_buf_free(&key);

@@ -6,7 +6,8 @@
 # the results section that the abstract does not say; the model stand-in (the same server)
 # receives the excerpt under "Excerpts of the full text (HTML):" within fulltext.excerpt_tokens
 # (about 4 bytes a token). The same run without fulltext shows none of it and sends no excerpt.
-# A model whose context the excerpt does not fit is asked again without it. A reader added
+# A model whose context the excerpt does not fit is asked again without it, and a later run
+# sends it no excerpt. A reader added
 # later that day on the state of the run without the text has the summary asked again.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -130,6 +131,40 @@ grep -q "event=summary.shorter kind=analysis paper=$ID lang=en reason=\"HTTP 400
 grep -q "event=summary.fallback" "$T/err2" && fail "a fallback with a small model: $(grep fallback "$T/err2")"
 grep -q 'carbon stock from images' "$T/out2/2024-11-28/amy/digest.md" ||
   fail "the model's analysis is not in the digest of the small model"
+# that model has no room for any excerpt: a later run (a reader added that day) remembers it,
+# sends none and takes the paper's analysis from the abstract cached by the run before
+conf "$T/state2" "$T/out4" true small ben >"$T/pb4.conf"
+before=$(wc -l <"$T/bodies")
+timeout 300 "$PAPERBOY" -c "$T/pb4.conf" run --only ben --feed "$BIG" >/dev/null 2>"$T/err4" ||
+  fail "a second run with a small model failed: $(tail -n 5 "$T/err4")"
+n=$(tail -n +$((before + 1)) "$T/bodies" | grep -c 'Excerpts of the full text' || true)
+[ "$n" = 0 ] || fail "the small model was sent the excerpt again $n times: $(grep 'event=summary' "$T/err4")"
+grep -q 'event=summary.excerpt_room model="\{0,1\}small"\{0,1\} refused_tokens=100 ' "$T/err4" ||
+  fail "no summary.excerpt_room line: $(grep 'event=summary' "$T/err4")"
+grep -q "event=summary.shorter" "$T/err4" && fail "asked again shorter: $(grep shorter "$T/err4")"
+grep -q 'carbon stock from images' "$T/out4/2024-11-28/ben/digest.md" ||
+  fail "the model's analysis is not in ben's digest of the small model"
+# in one run, the first refusal holds for the papers after it: of three papers with a full
+# text, one request carries an excerpt (one request at a time, so that none is in flight
+# when the refusal comes)
+mkdir -p "$T/state5"
+conf "$T/state5" "$T/out5" true small >"$T/pb5.conf"
+sed -i -e 's/ti:\\"implicit diffusion model\\"/ti:diffusion/' \
+  -e 's/timeout = 20; deadline = 240; };/timeout = 20; deadline = 240; concurrency = 1; };/' "$T/pb5.conf"
+grep -q 'query = "ti:diffusion"' "$T/pb5.conf" && grep -q 'concurrency = 1' "$T/pb5.conf" ||
+  fail "pb5.conf: $(cat "$T/pb5.conf")"
+"$PAPERBOY" -c "$T/pb5.conf" run --dry-run --feed "$BIG" >"$T/dry5" 2>/dev/null || fail "dry run"
+ids=$(sed -n 's/^ *[0-9.]*  *\([0-9.]*\) *v\([0-9]*\) .*/\1v\2/p' "$T/dry5")
+[ "$(echo "$ids" | wc -w)" -ge 3 ] || fail "the dry run lists too few papers: $(cat "$T/dry5")"
+for i in $ids; do cp "$T/pages/$ID.html" "$T/pages/$i.html"; done
+before=$(wc -l <"$T/bodies")
+timeout 300 "$PAPERBOY" -c "$T/pb5.conf" run --feed "$BIG" >/dev/null 2>"$T/err5" ||
+  fail "a run of three papers with a small model failed: $(tail -n 5 "$T/err5")"
+[ "$(grep -c 'event=fulltext.got' "$T/err5")" = 3 ] || fail "not three full texts: $(grep fulltext "$T/err5")"
+n=$(tail -n +$((before + 1)) "$T/bodies" | grep -c 'Excerpts of the full text' || true)
+[ "$n" = 1 ] || fail "$n requests carried an excerpt to the small model, want 1: $(grep 'event=summary' "$T/err5")"
+grep -q 'event=summary.fallback' "$T/err5" && fail "a fallback: $(grep fallback "$T/err5")"
+
 # the executive summary asked from the abstracts' findings (the run without the text) is no
 # answer for a digest of the same paper whose findings come from its text: a reader added
 # later that day (run --only), on the state of that run, has it asked again with the text's
