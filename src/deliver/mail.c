@@ -66,10 +66,18 @@ split_mailbox(const char *s, struct pb_buf *name, struct pb_buf *addr)
 		raw = pb_xstrndup(s, (size_t)(lt - s));
 		pb_esc_header_clean(name, raw);
 		free(raw);
-		/* Drop surrounding quotes of a quoted display name. */
+		/* A quoted display name ("Ann \"Nan\" Lee") is its text: the surrounding quotes
+		 * dropped and each quoted-pair (RFC 5322 3.2.4) read as the character it
+		 * escapes, so put_from's own quoting does not show the backslashes. */
 		if (name->len >= 2 && name->data[0] == '"' && name->data[name->len - 1] == '"') {
-			memmove(name->data, name->data + 1, name->len - 2);
-			pb_buf_truncate(name, name->len - 2);
+			size_t o = 0;
+
+			for (size_t i = 1; i + 1 < name->len; i++) {
+				if (name->data[i] == '\\' && i + 2 < name->len)
+					i++;
+				name->data[o++] = name->data[i];
+			}
+			pb_buf_truncate(name, o);
 		}
 		raw = pb_xstrndup(lt + 1, (size_t)(gt - lt - 1));
 		clean_addr(addr, raw);

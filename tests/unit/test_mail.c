@@ -427,6 +427,39 @@ test_long_lines_and_invalid_utf8(void)
 	free(m);
 }
 
+/* A display name written as a quoted-string with quoted-pairs in it is shown as its text: the
+ * From header quotes it once, never the backslashes of the config's own escaping. */
+static void
+test_quoted_display_name(void)
+{
+	struct pb_config *cfg = cfg_new();
+	size_t len;
+	char *m, *v, *d;
+	int bad = 0;
+
+	free(cfg->email.from);
+	cfg->email.from = pb_xstrdup("\"Ann \\\"Nan\\\" Lee, Lab \\\\ CV\" <digest@lab.example.org>");
+	m = pb_mail_build(cfg, "alice@example.org", "s", "t\n", NULL, "q1", 0, &len);
+	v = header(m, "From");
+	T_EQ_STR(v, "\"Ann \\\"Nan\\\" Lee, Lab \\\\ CV\" <digest@lab.example.org>");
+	free(v);
+	free(m);
+	/* the same name with a letter outside ASCII goes as encoded words */
+	free(cfg->email.from);
+	cfg->email.from = pb_xstrdup("\"Zo\xc3\xab \\\"Z\\\" Lee\" <digest@lab.example.org>");
+	m = pb_mail_build(cfg, "alice@example.org", "s", "t\n", NULL, "q2", 0, &len);
+	v = header(m, "From");
+	T_CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0);
+	*strrchr(v, ' ') = '\0';
+	d = decode_words(v, &bad);
+	T_EQ_STR(d, "Zo\xc3\xab \"Z\" Lee");
+	T_EQ_INT(bad, 0);
+	free(d);
+	free(v);
+	free(m);
+	cfg_free(cfg);
+}
+
 int
 main(void)
 {
@@ -434,5 +467,6 @@ main(void)
 	test_injection_stripped();
 	test_stable_id_and_plain_subject();
 	test_long_lines_and_invalid_utf8();
+	test_quoted_display_name();
 	return t_done("test_mail");
 }
