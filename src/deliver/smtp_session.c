@@ -743,11 +743,23 @@ pb_smtp_pool_new(const struct pb_config *cfg, int max_sessions, pb_smtp_done_fn 
 		pb_buf_printf(&p->url, "smtps://%s", url + 7);
 	else
 		pb_buf_puts(&p->url, url);
-	/* libcurl takes the EHLO name from the URL's path. */
+	/* libcurl takes the EHLO name from the URL's path, URL-decoded: email.helo is that
+	 * path, in place of any the URL has ("smtp://host:587/" ends in an empty one, which
+	 * libcurl answers with the machine's own name), escaped but for unreserved bytes. */
 	if (cfg->email.helo && *cfg->email.helo) {
-		const char *after = strstr(pb_buf_str(&p->url), "://");
-		if (after && !strchr(after + 3, '/'))
-			pb_buf_printf(&p->url, "/%s", cfg->email.helo);
+		const char *u = pb_buf_str(&p->url), *after = strstr(u, "://");
+
+		if (after) {
+			pb_buf_truncate(&p->url, (size_t)(after + 3 - u) + strcspn(after + 3, "/?#"));
+			pb_buf_putc(&p->url, '/');
+			for (const unsigned char *h = (const unsigned char *)cfg->email.helo; *h; h++) {
+				if ((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+				    (*h >= '0' && *h <= '9') || strchr("-._~", *h))
+					pb_buf_putc(&p->url, (char)*h);
+				else
+					pb_buf_printf(&p->url, "%%%02X", *h);
+			}
+		}
 	}
 	envelope_addr(&p->from, cfg->email.from);
 	return p;

@@ -5,7 +5,8 @@ Listens on 127.0.0.1 (port 0: the chosen port is written to --port-file), option
 STARTTLS (--cert/--key) and AUTH PLAIN/LOGIN (--auth USER:PASS), and saves every accepted
 message to --save-dir as NNNNNN.eml. Every transaction (accepted or refused) is appended to
 --save-dir/index.jsonl: recipient, sender, TLS, login, SMTP status, Message-ID, the client's
-address and port (peer) and the connection's number (conn: a port may be given again).
+address and port (peer), the connection's number (conn: a port may be given again) and the
+name it gave in EHLO (helo).
 
 Failure injection: --fail-rate P refuses that share of transactions at the end of DATA with
 451 (after the whole message was sent, the hardest case for a client); --fail-first ADDR
@@ -133,6 +134,7 @@ class Handler:
             "peer": "%s:%s" % tuple(session.peer[:2]) if session.peer else None,
             "conn": session.pb_conn,
             "mail_options": envelope.mail_options,
+            "helo": getattr(session, "host_name", None),
         }) + "\n")
 
     async def handle_DATA(self, server, session, envelope):
