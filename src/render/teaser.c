@@ -41,6 +41,10 @@ pb_render_url_ok(const char *u)
 		    c == '\\' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^')
 			return 0;
 	}
+	/* No user information (RFC 3986 3.2.1): "https://x.github.io:a@evil.example/" goes to
+	 * evil.example, while its label, cut to MAX_LABEL, shows only the part before the '@'. */
+	if (memchr(u + host, '@', strcspn(u + host, "/?#")))
+		return 0;
 	return 1;
 }
 

@@ -47,6 +47,9 @@ test_formats(void)
 		"HTTPS://upper.example/", "https://radiance-meshes.github.io/",
 		"https://github.com/org/radiance-meshes\x1b[2J",
 		"https://github.com/org/" LONG300,
+		/* user information before the host: the label would name the part before '@' */
+		"https://radiance-meshes-project-page-of-the-paper.github.io:x@phish.example/",
+		"https://github.com@phish.example/org/radiance-meshes",
 	};
 	struct pb_ft_figure badfig = { "Figure 1: x", "javascript:alert(1)//x.png", "alt" };
 	struct pb_fulltext ft = { 0 }, bad = { 0 };
@@ -91,6 +94,7 @@ test_formats(void)
 		T_CHECK(!has(s, "https://x.org/a b") && !has(s, "upper.example"));
 		T_CHECK(!has(s, "\x1b"));
 		T_CHECK(!has(s, "dddddddddd"));    /* too long a link */
+		T_CHECK(!has(s, "phish.example") && !has(s, "of-the-paper"));
 		if (f == PB_FMT_MD)     /* shown, escaped, as the text it is */
 			T_CHECK(!has(s, "<script") || has(s, "\\<script"));
 		else
