@@ -1010,6 +1010,50 @@ main(void)
 		T_EQ_INT(pb_sub_delete(ctx.st, "zed"), 1);
 	}
 
+	/* A name freed from the file (a subscriber of the file taken out of it, whose verdicts,
+	 * ledger and suppressions the state kept) derived for a new reader's sign-up: the
+	 * confirmation starts the new reader without them, as `subscriber add` does; another
+	 * subscriber's stay. */
+	{
+		struct pb_feedback_row *fb = NULL;
+		size_t nfb = 0;
+		char cp[1024];
+
+		T_EQ_INT(pb_feedback_put(ctx.st, "fern", "2401.00001", -1, "web"), 0);
+		T_EQ_INT(pb_ledger_add(ctx.st, "fern", "2401.00002", 1, "2026-03-02"), 0);
+		T_EQ_INT(pb_suppress_put(ctx.st, "fern", "email", "fern@example.net",
+					 "550 no such user"), 0);
+		T_EQ_INT(pb_ledger_add(ctx.st, "carol", "2401.00002", 1, "2026-03-02"), 0);
+		call(&ctx, pb_web_signup, "GET", "/signup", "10.0.0.78", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		signup_body(&body, ok_csrf, "fern@example.net", "Flow = ti:flow");
+		mb.fail = 0;
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.78", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_STR(mb.to, "fern@example.net");
+		resp_free(&r);
+		link_of(mb.last.data, "/c/", cp, sizeof cp);
+		call(&ctx, pb_web_confirm, "GET", cp, "10.0.0.78", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		pb_buf_reset(&body);
+		pb_buf_puts(&body, "csrf=");
+		urlenc(&body, ok_csrf);
+		call(&ctx, pb_web_confirm, "POST", cp, "10.0.0.78", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "fern", &row), 1);
+		T_CHECK(row.settings && strstr(row.settings, "fern@example.net"));
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_suppress_has(ctx.st, "fern", "email", "fern@example.net"), 0);
+		T_EQ_INT(pb_ledger_has(ctx.st, "fern", "2401.00002", NULL), 0);
+		T_EQ_INT(pb_feedback_list(ctx.st, "fern", &fb, &nfb), 0);
+		T_EQ_INT(nfb, 0);
+		pb_feedback_rows_free(fb, nfb);
+		T_EQ_INT(pb_ledger_has(ctx.st, "carol", "2401.00002", NULL), 1);
+	}
+
 	/* A run holding SQLite's write lock beyond the busy timeout ("database is locked"): the
 	 * pages answer 503 with Retry-After, saying to try again shortly, nothing changed; a
 	 * sign-up and a save give the form back as it was filled in, with a fresh csrf field that
