@@ -479,10 +479,12 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 /* Writes r; fresh: a new subscriber of a name no subscriber has, in one transaction with
  * the removal of what the state kept under the name of a former one (a subscriber of the
  * file taken out of it, which `subscriber remove` never saw): its row (its state and start
- * are not the new one's), its verdicts, its ledger and its suppressions. Kept, the new
- * subscriber would learn from the former's verdicts, be kept from the papers the former was
- * sent, and be sent nothing at a destination suppressed for the former (a Slack webhook is
- * suppressed as "webhook", whatever its URL). */
+ * are not the new one's), its verdicts, its ledger and its suppressions, and its messages
+ * not sent settled. Kept, the new subscriber would learn from the former's verdicts, be kept
+ * from the papers the former was sent, and be sent nothing at a destination suppressed for
+ * the former (a Slack webhook is suppressed as "webhook", whatever its URL); the former's
+ * pending digest for a webhook would go to the new one's webhook, found by the name, and its
+ * failed ones with the new one's `resume` or a `retry`. */
 static int
 write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 {
@@ -492,6 +494,7 @@ write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 	if (rc)
 		return rc;
 	if (fresh ? pb_state_begin(st) < 0 || pb_sub_delete(st, r->name) < 0 ||
+		    pb_outbox_settle_subscriber(st, r->name, "the subscriber was removed") < 0 ||
 		    pb_feedback_clear(st, r->name) < 0 || pb_ledger_clear(st, r->name) < 0 ||
 		    pb_suppress_clear(st, r->name) < 0 ||
 		    pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0

@@ -977,10 +977,12 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	row.source = (char *)"web";
 	/* A name no subscriber has may be one a subscriber of the file had before it was taken
 	 * out of the file: what the state kept under it (verdicts, the ledger of papers sent,
-	 * suppressed destinations) is that one's, and goes with this write, as `subscriber
-	 * add` clears it. Kept, the new reader would be kept from the papers the former was
-	 * sent, and sent nothing at a destination suppressed for the former. */
-	if (pb_feedback_clear(ctx->st, name) < 0 || pb_ledger_clear(ctx->st, name) < 0 ||
+	 * suppressed destinations, messages not sent) is that one's, and goes with this write,
+	 * as `subscriber add` clears it. Kept, the new reader would be kept from the papers the
+	 * former was sent, sent nothing at a destination suppressed for the former, and the
+	 * former's failed messages requeued with the new one's. */
+	if (pb_outbox_settle_subscriber(ctx->st, name, "the subscriber was removed") < 0 ||
+	    pb_feedback_clear(ctx->st, name) < 0 || pb_ledger_clear(ctx->st, name) < 0 ||
 	    pb_suppress_clear(ctx->st, name) < 0 ||
 	    pb_sub_put(ctx->st, &row) < 0 || pb_stamp_claim(ctx->st, key.data, now, -1) < 0 ||
 	    pb_state_commit(ctx->st) < 0) {

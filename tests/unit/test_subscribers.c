@@ -559,6 +559,7 @@ subscriber_cmd(const char *conf, char **args)
 static void
 test_add_freed_name(void)
 {
+	struct pb_outbox_msg m;
 	struct pb_buf c = { 0 };
 	struct pb_feedback_row *fb = NULL;
 	struct pb_sub_row r = { 0 };
@@ -603,6 +604,10 @@ test_add_freed_name(void)
 	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
 	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
 	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org", "550 no such user"), 0);
+	/* the former ones' messages not sent (a retry due, one failed), and lab's */
+	put_msg(st, "old", "2026-03-02", PB_OUT_PENDING);
+	put_msg(st, "paused", "2026-03-02", PB_OUT_FAILED);
+	put_msg(st, "lab", "2026-03-02", PB_OUT_PENDING);
 	pb_state_close(st);
 
 	T_EQ_INT(subscriber_cmd(path_of("freed.conf"), add_old), 0);
@@ -631,6 +636,18 @@ test_add_freed_name(void)
 	pb_feedback_rows_free(fb, n);
 	T_EQ_INT(pb_ledger_has(st, "lab", "2401.00002", NULL), 1);
 	T_EQ_INT(pb_suppress_has(st, "lab", "email", "lab@example.org"), 1);
+	/* the former ones' unsent messages are settled, as a removal settles them: neither sent
+	 * to the new one's destinations (a webhook is named "webhook" whatever its URL) nor
+	 * requeued by its `resume`; lab's waits */
+	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
+	T_EQ_INT(pb_outbox_get(st, "2026-03-02/old/email/old@example.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);
+	T_EQ_STR(m.last_error, "the subscriber was removed");
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_outbox_get(st, "2026-03-02/paused/email/paused@example.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);
+	pb_outbox_msg_clear(&m);
+	T_EQ_STR(due_subs(st), "lab");
 	pb_state_close(st);
 }
 

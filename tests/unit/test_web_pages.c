@@ -1016,6 +1016,7 @@ main(void)
 	 * subscriber's stay. */
 	{
 		struct pb_feedback_row *fb = NULL;
+		struct pb_outbox_msg om;
 		size_t nfb = 0;
 		char cp[1024];
 
@@ -1024,6 +1025,17 @@ main(void)
 		T_EQ_INT(pb_suppress_put(ctx.st, "fern", "email", "fern@example.net",
 					 "550 no such user"), 0);
 		T_EQ_INT(pb_ledger_add(ctx.st, "carol", "2401.00002", 1, "2026-03-02"), 0);
+		/* the former's digest that failed for now, due again later */
+		memset(&om, 0, sizeof om);
+		om.msg_id = (char *)"2026-03-02/fern/email/fern@example.net/1";
+		om.subscriber = (char *)"fern";
+		om.channel = (char *)"email";
+		om.dest = (char *)"fern@example.net";
+		om.digest_date = (char *)"2026-03-02";
+		om.part = om.n_parts = 1;
+		om.payload = (char *)"Subject: digest\r\n\r\nthe former's papers\r\n";
+		om.status = PB_OUT_FAILED;
+		T_EQ_INT(pb_outbox_put(ctx.st, &om), 1);
 		call(&ctx, pb_web_signup, "GET", "/signup", "10.0.0.78", NULL, &r);
 		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 		resp_free(&r);
@@ -1052,6 +1064,11 @@ main(void)
 		T_EQ_INT(nfb, 0);
 		pb_feedback_rows_free(fb, nfb);
 		T_EQ_INT(pb_ledger_has(ctx.st, "carol", "2401.00002", NULL), 1);
+		/* settled: the new reader's `resume` or a `retry` does not send it */
+		T_EQ_INT(pb_outbox_get(ctx.st, "2026-03-02/fern/email/fern@example.net/1", &om),
+			 1);
+		T_EQ_INT(om.status, PB_OUT_EXPIRED);
+		pb_outbox_msg_clear(&om);
 	}
 
 	/* A run holding SQLite's write lock beyond the busy timeout ("database is locked"): the
