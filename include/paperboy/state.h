@@ -239,6 +239,10 @@ int pb_outbox_requeue(struct pb_state *st, const char *subscriber);
  * last_error why (a subscriber removed): never sent, never requeued. Attempts unchanged.
  * Returns the number settled or -1. */
 int pb_outbox_settle_subscriber(struct pb_state *st, const char *subscriber, const char *why);
+/* Every pending message of subscriber becomes paused with last_error why (a subscriber
+ * paused): not sent until pb_outbox_requeue (`subscriber resume`). Returns the number paused
+ * or -1. */
+int pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const char *why);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 

@@ -560,13 +560,17 @@ out:
 	return rc;
 }
 
+/* Paused: the row's state and the subscriber's pending messages (a digest waiting for a
+ * retry, or not yet delivered) paused with it, in one transaction: a paused subscriber is
+ * sent nothing, and `resume` puts them back. */
 static int
 do_state(struct ctx *c, const struct opts *o, const char *state)
 {
 	const struct pb_sub_row *r = row_of(c, o->name);
 	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, o->name);
 	struct pb_sub_row nr = { 0 };
-	int rc;
+	struct pb_state *st;
+	int held = 0, rc;
 
 	if (!s && !(r && r->settings)) {
 		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
@@ -578,8 +582,21 @@ do_state(struct ctx *c, const struct opts *o, const char *state)
 	nr.reason = (char *)(strcmp(state, "active") == 0 ? NULL : o->reason ? o->reason
 			     : "by the administrator");
 	nr.source = r ? r->source : "config";
-	if ((rc = write_row(c, &nr, 0)) == 0)
-		printf("subscriber %s %s\n", o->name, state);
+	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
+		return rc;
+	if (pb_state_begin(st) < 0 || pb_sub_put(st, &nr) < 0 ||
+	    (held = pb_outbox_pause_subscriber(st, o->name, "the subscriber is paused")) < 0 ||
+	    pb_state_commit(st) < 0) {
+		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		pb_state_rollback(st);
+		rc = EX_IOERR;
+	} else {
+		printf("subscriber %s %s", o->name, state);
+		if (held)
+			printf(" (%d pending message%s paused)", held, held == 1 ? "" : "s");
+		printf("\n");
+	}
+	pb_state_close(st);
 	return rc;
 }
 

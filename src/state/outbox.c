@@ -391,6 +391,21 @@ pb_outbox_settle_subscriber(struct pb_state *st, const char *subscriber, const c
 	return pb_db_changes(st->db);
 }
 
+int
+pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const char *why)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_PAUSE_SUB);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, why);
+	pb_db_bind_int64(s, 3, pb_now());
+	if (pb_st_run(st, s, "outbox_pause_subscriber") < 0)
+		return -1;
+	return pb_db_changes(st->db);
+}
+
 void
 pb_outbox_msg_clear(struct pb_outbox_msg *m)
 {

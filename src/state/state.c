@@ -67,6 +67,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " AND x.dest = outbox.dest)",
 	/* what was sent stays so; what was not is settled as the expired is: never sent,
 	 * never requeued, pruned with them */
+	/* a subscriber paused: what waits for it waits with it, for `subscriber resume` */
+	[S_OUT_PAUSE_SUB] = "UPDATE outbox SET status = 4, last_error = ?2, updated = ?3"
+			    " WHERE status = 0 AND subscriber = ?1",
 	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"
 			     " WHERE status IN (0, 2, 4) AND subscriber = ?1",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"

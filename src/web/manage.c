@@ -455,14 +455,30 @@ post(struct mg *m)
 			page(m, "Saved. The next digest uses these settings.", NULL,
 			     &m->req->form, NULL, 0);
 	} else if (strcmp(action, "pause") == 0 && strcmp(state, "active") == 0) {
-		if (put_state(m, "paused", "paused by the recipient (manage page)") < 0)
+		/* what waits for the reader (a digest due for a retry) waits with it: nothing
+		 * is sent until they resume */
+		if (pb_state_begin(m->ctx->st) < 0)
 			goto fail;
+		if (put_state(m, "paused", "paused by the recipient (manage page)") < 0 ||
+		    pb_outbox_pause_subscriber(m->ctx->st, m->sub->name,
+					       "the subscriber is paused") < 0 ||
+		    pb_state_commit(m->ctx->st) < 0) {
+			pb_state_rollback(m->ctx->st);
+			goto fail;
+		}
 		pb_info("web.manage", "action=pause subscriber=%s", pb_q(m->sub->name));
 		refresh(m, 0);
 		page(m, "Paused: nothing is sent until you resume.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "resume") == 0 && strcmp(state, "paused") == 0) {
-		if (put_state(m, "active", NULL) < 0)
+		/* what the pause held goes again, as `subscriber resume` sends it */
+		if (pb_state_begin(m->ctx->st) < 0)
 			goto fail;
+		if (put_state(m, "active", NULL) < 0 ||
+		    pb_outbox_requeue(m->ctx->st, m->sub->name) < 0 ||
+		    pb_state_commit(m->ctx->st) < 0) {
+			pb_state_rollback(m->ctx->st);
+			goto fail;
+		}
 		pb_info("web.manage", "action=resume subscriber=%s", pb_q(m->sub->name));
 		refresh(m, 0);
 		page(m, "Resumed: the next digest comes as before.", NULL, NULL, NULL, 0);

@@ -651,6 +651,38 @@ test_add_freed_name(void)
 	pb_state_close(st);
 }
 
+/* `subscriber pause` of a subscriber with a digest pending (due for a retry, or not yet
+ * delivered): it waits, paused, and is not sent while the subscriber is; `resume` sends it.
+ * Runs on test_add_freed_name's state, where lab's message is pending. */
+static void
+test_pause_pending(void)
+{
+	struct pb_outbox_msg m;
+	struct pb_state *st;
+	char err[512] = "";
+	char *pause[] = { "pause", "lab", NULL }, *resume[] = { "resume", "lab", NULL };
+
+	T_EQ_INT(subscriber_cmd(path_of("freed.conf"), pause), 0);
+	st = t_state_open(path_of("freed/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_STR(due_subs(st), "");
+	T_EQ_INT(pb_outbox_get(st, "2026-03-02/lab/email/lab@example.org/1", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_PAUSED);
+	T_EQ_STR(m.last_error, "the subscriber is paused");
+	pb_outbox_msg_clear(&m);
+	pb_state_close(st);
+	/* resume lifts lab's suppressed address too; the message goes again */
+	T_EQ_INT(subscriber_cmd(path_of("freed.conf"), resume), 0);
+	st = t_state_open(path_of("freed/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	T_EQ_STR(due_subs(st), "lab");
+	pb_state_close(st);
+}
+
 static double
 secs(void)
 {
@@ -874,6 +906,7 @@ main(void)
 	test_stored_only();
 	test_lookup();
 	test_add_freed_name();
+	test_pause_pending();
 	test_import_scale();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)

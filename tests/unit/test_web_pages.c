@@ -674,18 +674,43 @@ main(void)
 	T_CHECK(row.settings && strstr(row.settings, "ti:polytope"));   /* preview saves nothing */
 	pb_sub_row_clear(&row);
 
-	/* pause, resume, unsubscribe */
-	manage_post(&ctx, mpath, "action=pause", ok_csrf, &r);
-	T_EQ_INT(r.status, 200);
-	resp_free(&r);
-	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
-	T_EQ_STR(row.state, "paused");
-	pb_sub_row_clear(&row);
-	manage_post(&ctx, mpath, "action=resume", ok_csrf, &r);
-	resp_free(&r);
-	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
-	T_EQ_STR(row.state, "active");
-	pb_sub_row_clear(&row);
+	/* pause, resume, unsubscribe; a digest pending at the pause (due for a retry) is not
+	 * sent while paused ("Paused: nothing is sent until you resume"), and goes at the
+	 * resume */
+	{
+		struct pb_outbox_msg om;
+
+		memset(&om, 0, sizeof om);
+		om.msg_id = (char *)"2026-03-02/dave/email/dave@example.org/1";
+		om.subscriber = (char *)"dave";
+		om.channel = (char *)"email";
+		om.dest = (char *)"dave@example.org";
+		om.digest_date = (char *)"2026-03-02";
+		om.part = om.n_parts = 1;
+		om.payload = (char *)"Subject: digest\r\n\r\npapers\r\n";
+		T_EQ_INT(pb_outbox_put(ctx.st, &om), 1);
+		manage_post(&ctx, mpath, "action=pause", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+		T_EQ_STR(row.state, "paused");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_outbox_get(ctx.st, "2026-03-02/dave/email/dave@example.org/1", &om), 1);
+		T_EQ_INT(om.status, PB_OUT_PAUSED);
+		pb_outbox_msg_clear(&om);
+		manage_post(&ctx, mpath, "action=resume", ok_csrf, &r);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_outbox_get(ctx.st, "2026-03-02/dave/email/dave@example.org/1", &om), 1);
+		T_EQ_INT(om.status, PB_OUT_PENDING);
+		pb_outbox_msg_clear(&om);
+		/* sent, for the rest of this test */
+		T_EQ_INT(pb_outbox_get(ctx.st, "2026-03-02/dave/email/dave@example.org/1", &om), 1);
+		T_EQ_INT(pb_outbox_mark_sent(ctx.st, om.rowid, pb_now()), 0);
+		pb_outbox_msg_clear(&om);
+	}
 	manage_post(&ctx, mpath, "action=unsubscribe", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	resp_free(&r);
