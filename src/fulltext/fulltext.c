@@ -288,6 +288,10 @@ ft_code_link(const char *url)
 		return 0;
 	if (strncasecmp(h, "www.", 4) == 0)
 		h += 4;
+	/* user information before the host (RFC 3986 3.2.1): "https://x.github.io:a@b.example/"
+	 * goes to b.example */
+	if (memchr(h, '@', strcspn(h, "/?#")))
+		return 0;
 	end = h + strcspn(h, "/?#:");
 	hl = (size_t)(end - h);
 	path = *end == '/' ? end + 1 : "";

@@ -359,6 +359,9 @@ test_text(void)
 	ftb_link(&b, "https://github.com/owner/r\xc3\xa9po");
 	ftb_link(&b, "https://example.org/owner/repo");
 	ftb_link(&b, "https://someone.github.io/project/");
+	/* a user name before the host: the link goes to the host after the '@' */
+	ftb_link(&b, "https://long-project-name.github.io:x@phish.example/");
+	ftb_link(&b, "https://github.com@phish.example/owner/repo");
 	ftb_finish(&b);
 	T_EQ_INT(ft.n_links, 2);
 	if (ft.n_links == 2) {
