@@ -605,34 +605,23 @@ make_term(struct parser *ps, int field_default)
 				src->len);
 	}
 	pb_words_reset(&ps->words);
-	/* au:Zisserman,A (arXiv's "Surname, Initials" without the space) is a name as
-	 * au:"Zisserman, A" is, not the phrase "zisserman a". */
-	if (field == PB_FIELD_AU && !t->quoted && !t->prefix && memchr(t->val, ',', t->vlen)) {
+	/* au:Plenio_M and au:Zisserman,A (arXiv's "Surname, Initials" without the space) are
+	 * names as au:"Zisserman, A" is, not the phrases "plenio m" and "zisserman a". */
+	if (field == PB_FIELD_AU && !t->quoted && !t->prefix &&
+	    (memchr(t->val, ',', t->vlen) || memchr(t->val, '_', t->vlen))) {
 		const char *c = memchr(t->val, ',', t->vlen);
 		struct pb_rule *r;
 
-		if (memchr(c + 1, ',', t->vlen - (size_t)(c + 1 - t->val))) {
+		if (c && memchr(c + 1, ',', t->vlen - (size_t)(c + 1 - t->val))) {
 			fail(ps, t->off, "'%s' is more than one name: write each author as "
 			     "au:Surname_Initials and join them with OR or AND%s", src->data, NULL);
 			return NULL;
 		}
-		k = comma_name(t->val, t->vlen, &ps->words);
+		k = c ? comma_name(t->val, t->vlen, &ps->words)
+		      : surname_initials(t->val, t->vlen, &ps->words);
 		if (k == 0 || ps->words.n > MAX_PHRASE) {
-			fail(ps, t->off, "'%s' is not a name in arXiv's Surname,Initials form%s",
-			     src->data, NULL);
-			return NULL;
-		}
-		r = term_new(PB_FIELD_AU, 0, col, &ps->words, NULL, 0, src->data, src->len);
-		r->term->name = PB_NAME_SURNAME_INITIALS;
-		r->term->n_surname = k;
-		return r;
-	}
-	if (field == PB_FIELD_AU && !t->quoted && !t->prefix && memchr(t->val, '_', t->vlen)) {
-		struct pb_rule *r;
-
-		k = surname_initials(t->val, t->vlen, &ps->words);
-		if (k == 0 || ps->words.n > MAX_PHRASE) {
-			fail(ps, t->off, "'%s' is not a name in arXiv's Surname_Initials form%s",
+			fail(ps, t->off, c ? "'%s' is not a name in arXiv's Surname,Initials form%s"
+					   : "'%s' is not a name in arXiv's Surname_Initials form%s",
 			     src->data, NULL);
 			return NULL;
 		}
