@@ -547,8 +547,7 @@ pb_parser_finish(struct pb_parser *c, struct pb_paperset *out, struct pb_parse_r
 		st = PB_PARSE_ARXIV_ERROR;
 		goto out;
 	}
-	if (c->kind == PB_FEED_RSS2 && c->feed_title &&
-	    strncmp(c->feed_title, "Feed error for query", 20) == 0) {
+	if (pb_parse_error_feed(c)) {
 		put_message(res, "", NULL, c->feed_desc ? c->feed_desc : c->feed_title);
 		st = PB_PARSE_ARXIV_ERROR;
 		goto out;

@@ -97,6 +97,9 @@ void pb_parse_sax_init(xmlSAXHandler *sax);
 void pb_parse_set_bad(struct pb_parser *c, const char *what, const char *detail, long line);
 
 /* record.c */
+/* Whether the document is rss.arxiv.org's error feed, RSS 2.0 or Atom: no items, the title
+ * "Feed error for query: URL" and arXiv's message as the description (Atom: subtitle). */
+int pb_parse_error_feed(const struct pb_parser *c);
 void pb_item_reset(struct pb_item *it);
 void pb_item_add_category(struct pb_item *it, char *cat);   /* takes cat */
 void pb_item_finish(struct pb_parser *c);                   /* at the item's end tag */

@@ -9,6 +9,15 @@
 #include "paperboy/log.h"
 #include "parse_int.h"
 
+int
+pb_parse_error_feed(const struct pb_parser *c)
+{
+	/* An Atom feed is API_ATOM until its id names rss.arxiv.org, which a mirror's does not. */
+	return (c->kind == PB_FEED_RSS2 || c->kind == PB_FEED_ATOM ||
+		c->kind == PB_FEED_API_ATOM) && c->feed_title &&
+	       strncmp(c->feed_title, "Feed error for query", 20) == 0;
+}
+
 void
 pb_item_reset(struct pb_item *it)
 {
@@ -275,9 +284,7 @@ skip_item(struct pb_parser *c, const char *why)
 static void
 hand_on(struct pb_parser *c, struct pb_paper *p)
 {
-	if (c->sink_stopped || c->arxiv_error ||
-	    (c->kind == PB_FEED_RSS2 && c->feed_title &&
-	     strncmp(c->feed_title, "Feed error for query", 20) == 0))
+	if (c->sink_stopped || c->arxiv_error || pb_parse_error_feed(c))
 		return;
 	c->n_sunk++;
 	if (c->sink(c->sink_ud, p) != 0) {

@@ -194,6 +194,8 @@ start_outside(struct pb_parser *c, const xmlChar *local, const xmlChar *uri, int
 				c->item_depth = d;
 			else if (name_is(local, "title"))
 				start_field(c, F_FEED_TITLE);
+			else if (name_is(local, "subtitle"))
+				start_field(c, F_FEED_DESC); /* an error feed's message */
 			else if (name_is(local, "id"))
 				start_field(c, F_FEED_ID);
 		} else if (uri_is(uri, NS_OS)) {

@@ -182,6 +182,15 @@ test_file(void)
 	T_CHECK(strstr(r.message, "Bad archive 'astroph'") != NULL);
 	pb_paperset_free(&s);
 
+	/* The same error from rss.arxiv.org/atom (tests/fixtures/feed): arXiv's words, not "no
+	 * announcement", which would settle the day with nothing in it. */
+	pb_paperset_init(&s);
+	T_EQ_INT(pb_fetch_file("tests/fixtures/feed/atom-error-bad-archive.xml", &s, &r),
+		 PB_FETCH_ARXIV_ERROR);
+	T_CHECK(strstr(r.message, "Bad archive 'astroph'. Valid archive names are: ") != NULL);
+	T_EQ_INT(s.n, 0);
+	pb_paperset_free(&s);
+
 	pb_paperset_init(&s);
 	T_EQ_INT(pb_fetch_file("/nonexistent/feed.xml", &s, &r), PB_FETCH_UNAVAILABLE);
 	T_EQ_INT(r.http_status, 0);

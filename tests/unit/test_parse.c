@@ -632,6 +632,32 @@ test_synthetic_formats(void)
 		pb_paperset_free(&s);
 	}
 
+	/* rss.arxiv.org's Atom error feed from a mirror, whose id does not name rss.arxiv.org:
+	 * still arXiv's error, its message the subtitle; an empty Atom day stays empty. */
+	{
+		static const char atom_err[] =
+			"<?xml version='1.0' encoding='UTF-8'?>\n<feed "
+			"xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en-us\">"
+			"<id>http://127.0.0.1:8080/atom/cs.XX</id>"
+			"<title>Feed error for query: http://127.0.0.1:8080/atom/cs.XX</title>"
+			"<updated>2024-11-28T17:29:24+00:00</updated>"
+			"<subtitle>Bad subject class 'XX'.</subtitle></feed>";
+		static const char atom_empty[] =
+			"<?xml version='1.0' encoding='UTF-8'?>\n<feed "
+			"xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en-us\">"
+			"<id>http://rss.arxiv.org/atom/cs.CV</id>"
+			"<title>cs.CV updates on arXiv.org</title>"
+			"<updated>2024-11-30T05:00:00+00:00</updated>"
+			"<subtitle>cs.CV updates on the arXiv.org e-print archive.</subtitle></feed>";
+
+		pb_paperset_init(&s);
+		T_EQ_INT(parse_str(atom_err, sizeof atom_err - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
+		T_EQ_STR(res.message, "Bad subject class 'XX'.");
+		T_EQ_INT(parse_str(atom_empty, sizeof atom_empty - 1, &s, &res), PB_PARSE_EMPTY);
+		T_EQ_INT(s.n, 0);
+		pb_paperset_free(&s);
+	}
+
 	/* An error entry with an unexpected id: the title still says Error. */
 	pb_paperset_init(&s);
 	T_EQ_INT(parse_str(api_err2, sizeof api_err2 - 1, &s, &res), PB_PARSE_ARXIV_ERROR);
