@@ -111,6 +111,38 @@ not_markup(const char *data, size_t len)
 	return i < len && data[i] != '<';
 }
 
+/* A compressed body: a saved feed kept as .gz, or an answer compressed by a server or mirror
+ * that did not say so (no Content-Encoding for the HTTP client to undo). Returns its format
+ * and, in *undo, the tool that decompresses it; NULL for anything else. */
+static const char *
+compressed(const char *data, size_t len, const char **undo)
+{
+	static const struct {
+		const char *magic;
+		size_t n;
+		const char *name, *tool;
+	} z[] = {
+		{ "\x1F\x8B", 2, "gzip", "gunzip" },
+		{ "BZh", 3, "bzip2", "bunzip2" },
+		{ "\xFD" "7zXZ\0", 6, "xz", "unxz" },
+		{ "\x28\xB5\x2F\xFD", 4, "zstd", "unzstd" },
+		{ "PK\x03\x04", 4, "zip", "unzip" },
+	};
+
+	for (size_t i = 0; i < sizeof z / sizeof z[0]; i++)
+		if (len >= z[i].n && memcmp(data, z[i].magic, z[i].n) == 0) {
+			*undo = z[i].tool;
+			return z[i].name;
+		}
+	return NULL;
+}
+
+static int
+from_url(const char *source)
+{
+	return source && (strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0);
+}
+
 /* libxml2 reports some encoding failures through its global generic handler, which prints
  * to stderr; the parser's own error callback already says what went wrong. */
 static void
@@ -442,6 +474,7 @@ static int
 start(struct pb_parser *c, int last)
 {
 	xmlSAXHandler sax;
+	const char *z, *undo;
 
 	c->started = 1;
 	if (c->head.len == 0) {
@@ -452,14 +485,25 @@ start(struct pb_parser *c, int last)
 		pb_parse_set_bad(c, "an HTML page, not a feed", NULL, 0);
 		return -1;
 	}
+	if ((z = compressed(c->head.data, c->head.len, &undo))) {
+		char m[200];
+
+		if (from_url(c->source))
+			snprintf(m, sizeof m, "%s-compressed data, not a feed (the server compressed "
+				 "it without a Content-Encoding that says so)", z);
+		else
+			snprintf(m, sizeof m, "%s-compressed data, not a feed: decompress it first "
+				 "(%s)", z, undo);
+		pb_parse_set_bad(c, m, NULL, 0);
+		return -1;
+	}
 	if (not_markup(c->head.data, c->head.len)) {
 		/* A rate limiter's "Rate exceeded.": say what the server said, not libxml2's
 		 * "Document is empty". */
 		struct pb_buf m = { 0 };
 
-		pb_buf_puts(&m, c->source && (strncmp(c->source, "http://", 7) == 0 ||
-					      strncmp(c->source, "https://", 8) == 0) ?
-				"not XML; the server said " : "not XML; it begins ");
+		pb_buf_puts(&m, from_url(c->source) ? "not XML; the server said " :
+			    "not XML; it begins ");
 		pb_http_quote_reply(&m, c->head.data, c->head.len, 160);
 		pb_parse_set_bad(c, m.data, NULL, 0);
 		pb_buf_free(&m);

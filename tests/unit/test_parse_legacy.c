@@ -159,6 +159,49 @@ test_not_xml(void)
 	pb_buf_free(&b);
 }
 
+/* A compressed body (a saved feed kept as .gz, an answer compressed without a Content-Encoding
+ * the HTTP client could undo) is named as such, not quoted as binary "not XML". The bytes are
+ * `gzip -n9` of a small RSS channel. */
+static void
+test_compressed(void)
+{
+	static const unsigned char gz[] = {
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xb3, 0x29,
+		0x2a, 0x2e, 0x56, 0x28, 0x4b, 0x2d, 0x2a, 0xce, 0xcc, 0xcf, 0xb3, 0x55,
+		0x32, 0xd2, 0x33, 0x50, 0xb2, 0xb3, 0x49, 0xce, 0x48, 0xcc, 0xcb, 0x4b,
+		0xcd, 0xb1, 0xb3, 0x29, 0xc9, 0x2c, 0xc9, 0x49, 0xb5, 0x4b, 0x2e, 0xd6,
+		0x73, 0x0e, 0x53, 0x28, 0x2d, 0x48, 0x49, 0x2c, 0x49, 0x2d, 0x56, 0xc8,
+		0xcf, 0x53, 0x48, 0x2c, 0x8a, 0xc8, 0x2c, 0xd3, 0xcb, 0x2f, 0x4a, 0xb7,
+		0xd1, 0x87, 0xa8, 0xb0, 0xd1, 0x87, 0x6b, 0xd1, 0x07, 0x9a, 0x67, 0xc7,
+		0x05, 0x00, 0xf1, 0x80, 0x2b, 0xd8, 0x56, 0x00, 0x00, 0x00,
+	};
+	static const char xz[] = "\xFD" "7zXZ\0\0\x04\xE6\xD6\xB4\x46";
+	struct pb_paperset s;
+	struct pb_parse_result res;
+	struct pb_parser *p;
+
+	pb_paperset_init(&s);
+	T_EQ_INT(pb_parse_feed((const char *)gz, sizeof gz, "https://rss.arxiv.org/rss/cs.CV", &s,
+			       &res), PB_PARSE_BAD);
+	T_EQ_STR(res.message, "https://rss.arxiv.org/rss/cs.CV: gzip-compressed data, not a feed "
+		 "(the server compressed it without a Content-Encoding that says so)");
+	T_EQ_INT(pb_parse_feed((const char *)gz, sizeof gz, "feed.xml.gz", &s, &res), PB_PARSE_BAD);
+	T_EQ_STR(res.message, "feed.xml.gz: gzip-compressed data, not a feed: decompress it first "
+		 "(gunzip)");
+	T_EQ_INT(pb_parse_feed(xz, sizeof xz - 1, "feed.xml.xz", &s, &res), PB_PARSE_BAD);
+	T_EQ_STR(res.message, "feed.xml.xz: xz-compressed data, not a feed: decompress it first "
+		 "(unxz)");
+	/* In pieces of a byte, as a transfer may hand it over. */
+	p = pb_parser_new("feed.xml.gz");
+	for (size_t i = 0; i < sizeof gz; i++)
+		pb_parser_feed(p, (const char *)gz + i, 1);
+	T_EQ_INT(pb_parser_finish(p, &s, &res), PB_PARSE_BAD);
+	T_CHECK(strstr(res.message, "gzip-compressed data") != NULL);
+	pb_parser_free(p);
+	T_EQ_INT(s.n, 0);
+	pb_paperset_free(&s);
+}
+
 int
 main(void)
 {
@@ -166,5 +209,6 @@ main(void)
 	test_char_refs();
 	test_cross_lists();
 	test_not_xml();
+	test_compressed();
 	return t_done("test_parse_legacy");
 }
