@@ -233,6 +233,15 @@ pb_category_known(const char *code, int nocase)
 	return 0;
 }
 
+const char *
+pb_category_spelling(const char *code)
+{
+	for (size_t i = 0; code && i < sizeof cats / sizeof cats[0]; i++)
+		if (strcasecmp(cats[i].code, code) == 0)
+			return cats[i].code;
+	return NULL;
+}
+
 /* The table's entries in the order of their codes, sorted once for the process: a digest's
  * title names every configured category (twenty archives for a broad instance), for every
  * subscriber. */

@@ -13,4 +13,8 @@ const char *pb_category_at(size_t i);
  * with nocase, ignoring ASCII case (cat: rules compare categories so). */
 int pb_category_known(const char *code, int nocase);
 
+/* The table's spelling of code when code matches one ignoring ASCII case ("cs.lg" ->
+ * "cs.LG"), as arXiv's feeds and query API read a category; NULL when none does. Static. */
+const char *pb_category_spelling(const char *code);
+
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/categories.h"
 #include "paperboy/escape.h"
 #include "paperboy/cli.h"
 #include "paperboy/fetch.h"
@@ -307,8 +308,13 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 			const char *v = argv[++i];
 
 			if (a[2] == 'c') {
+				/* arXiv reads "cs.lg" as cs.LG (its feeds and its query API
+				 * alike); so does the selection of a saved feed and the date
+				 * query's new/cross, which compare codes as written. */
+				const char *sp = pb_category_spelling(v);
+
 				cats = pb_xreallocarray(cats, n_cats + 1, sizeof *cats);
-				cats[n_cats++] = (char *)v;
+				cats[n_cats++] = (char *)(sp ? sp : v);
 			} else if (a[2] == 'd') {
 				date = v;
 			} else {

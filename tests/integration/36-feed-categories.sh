@@ -51,6 +51,12 @@ grep -q '^paperboy: 1277 papers of the feed list none of cs.CV (arxiv.categories
 "$PAPERBOY" -c "$root/conf/paperboy.conf.example" fetch --feed "$feed" --category cs.RO >/dev/null 2>"$tmp/err" ||
   fail "fetch --category cs.RO"
 grep -q '^papers=227 ' "$tmp/err" && fail "--category did not override the config"
+# --category in another case is arXiv's category, as rss.arxiv.org/rss/cs.cv and the query
+# API's cat:cs.cv read it: the same 227 papers, the same announce types.
+"$PAPERBOY" -c "$root/conf/paperboy.conf.example" fetch --feed "$feed" --category cs.cv >/dev/null 2>"$tmp/err" ||
+  fail "fetch --category cs.cv: $(cat "$tmp/err")"
+grep -q '^papers=227 new=116 cross=34 replace=59 replace-cross=18' "$tmp/err" ||
+  fail "fetch --category cs.cv is not cs.CV: $(cat "$tmp/err")"
 
 # 2. match with the example's subscribers: nothing without cs.CV.
 "$PAPERBOY" -c "$root/conf/paperboy.conf.example" match --feed "$feed" >"$tmp/match" 2>"$tmp/err" ||
