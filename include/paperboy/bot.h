@@ -26,6 +26,7 @@ struct pb_state;
 
 #define PB_BOT_QUERY_MAX 1000    /* bytes of one topic's query */
 #define PB_BOT_TOPICS_MAX 10     /* topics one chat may hold */
+#define PB_BOT_NAME_MAX 100      /* bytes of a topic's name given with /add NAME = QUERY */
 #define PB_BOT_TEXT_MAX 4096     /* a command's text; longer is refused */
 
 struct pb_bot_chat {

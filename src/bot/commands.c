@@ -341,28 +341,34 @@ do_start(struct cmd *c)
 	return 0;
 }
 
-/* "NAME = QUERY" when the text before the first '=' is a name, else QUERY alone. */
-static void
+/* "NAME = QUERY" when the text before the first '=' is a name, else QUERY alone. A name is
+ * what the sign-up form and the configuration take (any letters, blanks inside), so the text
+ * before the '=' is one unless it holds a query's own characters (a field's ':', a phrase's
+ * '"', a group's parentheses): then the '=' is the query's. 0, or -1 when the name is longer
+ * than nlen - 1 bytes. */
+static int
 split_topic(const char *arg, char *name, size_t nlen, const char **query)
 {
-	const char *eq = strchr(arg, '=');
-	size_t n = 0;
+	const char *eq = strchr(arg, '='), *end;
+	size_t n;
 
 	*name = '\0';
 	*query = arg;
 	if (!eq)
-		return;
-	while (arg[n] && (isalnum((unsigned char)arg[n]) || arg[n] == '_' || arg[n] == '-'))
-		n++;
-	if (n == 0 || n >= nlen)
-		return;
-	for (const char *p = arg + n; p < eq; p++)
-		if (*p != ' ' && *p != '\t')
-			return;
+		return 0;
+	for (end = eq; end > arg && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		;
+	n = (size_t)(end - arg);
+	if (n == 0 || memchr(arg, ':', n) || memchr(arg, '"', n) || memchr(arg, '(', n) ||
+	    memchr(arg, ')', n) || memchr(arg, '\n', n))
+		return 0;
+	if (n >= nlen)
+		return -1;
 	memcpy(name, arg, n);
 	name[n] = '\0';
 	for (*query = eq + 1; **query == ' ' || **query == '\t'; (*query)++)
 		;
+	return 0;
 }
 
 /* The rules' finding "subscriber S, topic T, column C: MESSAGE\nQUERY\n   ^" as text and a
@@ -414,7 +420,7 @@ out:
 static int
 do_add(struct cmd *c, const char *arg)
 {
-	char tname[40];
+	char tname[PB_BOT_NAME_MAX + 1];
 	const char *query;
 	cJSON *obj = NULL, *topics, *t;
 	int rc = 0;
@@ -432,7 +438,10 @@ do_add(struct cmd *c, const char *arg)
 		say(c, "Give a query: /add ti:\"gaussian splatting\" (or /add NAME = QUERY)");
 		return 0;
 	}
-	split_topic(arg, tname, sizeof tname, &query);
+	if (split_topic(arg, tname, sizeof tname, &query) < 0) {
+		say(c, "A topic's name is %d bytes at most.", PB_BOT_NAME_MAX);
+		return 0;
+	}
 	if (strlen(query) > PB_BOT_QUERY_MAX) {
 		say(c, "That query is %zu bytes long; %d at most.", strlen(query),
 		    PB_BOT_QUERY_MAX);

@@ -668,6 +668,43 @@ test_long_file_query(void)
 	pb_buf_free(&conf);
 }
 
+/* /add NAME = QUERY takes the names the sign-up form and the configuration take: letters of
+ * any script, blanks inside; a name too long is said to be, not read as part of the query. */
+static void
+test_topic_names(void)
+{
+	struct pb_bot_chat chat = { .service = "telegram", .chat = "5151", .may_change = 1 };
+	struct pb_bot_answer a;
+	char q[160];
+	struct pb_sub_row row;
+
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat,
+				"/add \xd1\x80\xd0\xbe\xd0\xb1\xd0\xbe\xd1\x82\xd1\x8b = cat:cs.RO",
+				pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text),
+		       "Topic \xd1\x80\xd0\xbe\xd0\xb1\xd0\xbe\xd1\x82\xd1\x8b added: cat:cs.RO") != NULL);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat,
+				"/add gaussian splatting = ti:gaussian", pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "Topic gaussian splatting added: ti:gaussian") != NULL);
+	pb_bot_answer_free(&a);
+	/* the '=' inside a query's phrase or after a field is the query's */
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add ti:x = y", pb_now(), &a),
+		 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "refused") != NULL);
+	pb_bot_answer_free(&a);
+	snprintf(q, sizeof q, "/add %0*d = cat:cs.CV", PB_BOT_NAME_MAX + 1, 0);
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, q, pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "100 bytes at most") != NULL);
+	pb_bot_answer_free(&a);
+	memset(&row, 0, sizeof row);
+	T_EQ_INT(pb_sub_get(ctx.st, "tg-5151", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "\"name\":\"gaussian splatting\","
+						 "\"query\":\"ti:gaussian\"") != NULL);
+	pb_sub_row_clear(&row);
+	T_EQ_INT(topics_of("tg-5151"), 2);
+}
+
 int
 main(void)
 {
@@ -743,6 +780,7 @@ main(void)
 	test_telegram_anonymous_admin();
 	test_telegram_migrate();
 	test_long_file_query();
+	test_topic_names();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
