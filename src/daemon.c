@@ -222,6 +222,10 @@ bot_step(struct daemon *d, int64_t until)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (changed)
 		hup_flag = 1;
+	/* another machine of the state polls: this one sleeps a poll's time, then looks at the
+	 * claim again (to take the poll over once that machine is gone) */
+	if (n == PB_TGBOT_OTHER)
+		return sleep_until(d, pb_now() + t, 0) == 1;
 	if (n < 0 && !stop_flag) {
 		pb_warn("telegram.poll", "error=%s", pb_q(err));
 		/* a failing API is asked again after a pause, not in a loop */

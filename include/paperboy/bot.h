@@ -144,9 +144,15 @@ int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_
 		    int *changed);
 /* One getUpdates long poll (at most timeout_s seconds, 100 updates) from the offset kept in
  * st's meta "telegram.offset"; each update handled, then the offset moved past it. On a stop
- * the updates not handled yet are left before the offset, for the next poll. Returns the
- * number of updates handled, or -1 with err filled (the caller waits before the next poll;
+ * the updates not handled yet are left before the offset, for the next poll. Telegram takes
+ * one poll at a time, so of the machines sharing st one polls, under a claim (key
+ * "telegram:getUpdates", state.lease_s and telegram.poll_timeout; st is set to the config's
+ * state.machine) renewed at each poll and taken over by
+ * another when it runs out. Returns the number of updates handled; PB_TGBOT_OTHER, nothing
+ * asked, while another machine holds the claim (the caller sleeps as it would without the
+ * bot, and asks again later); or -1 with err filled (the caller waits before the next poll;
  * a poll ended by the stop is -1 too). */
+#define PB_TGBOT_OTHER (-2)
 int pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
 		  char *err, size_t errlen);
 

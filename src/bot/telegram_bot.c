@@ -21,6 +21,7 @@
 #include "paperboy/state.h"
 
 #define OFFSET_KEY "telegram.offset"
+#define POLL_CLAIM "telegram:getUpdates"   /* the claim of the long poll among machines */
 #define MAX_UPDATES 100
 
 struct pb_tgbot {
@@ -36,6 +37,9 @@ struct pb_tgbot {
 	 * still what it was then (mem_stored); another process moving it wins. */
 	long long mem_offset, mem_stored;
 	int mem_set;
+	char *machine;           /* state.machine: the claim's owner */
+	int lease_s;             /* of the poll's claim: state.lease_s and telegram.poll_timeout */
+	int waiting;             /* another machine polls (logged once) */
 };
 
 /* ---- parsing ---- */
@@ -265,6 +269,9 @@ pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 	b->base = pb_xstrdup(base.data);
 	pb_buf_free(&base);
 	b->config_path = pb_xstrdup(config_path);
+	b->machine = pb_xstrdup(cfg->state_machine ? cfg->state_machine : "");
+	b->lease_s = (cfg->state_lease_s > 0 ? cfg->state_lease_s : 60) +
+		     (cfg->telegram.poll_timeout_s > 0 ? cfg->telegram.poll_timeout_s : 25);
 	return b;
 }
 
@@ -277,6 +284,7 @@ pb_tgbot_free(struct pb_tgbot *b)
 	pb_http_free(b->http);
 	free(b->base);
 	free(b->config_path);
+	free(b->machine);
 	free(b);
 }
 
@@ -532,6 +540,28 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	int rc = -1, handled = 0;
 
 	memset(&resp, 0, sizeof resp);
+	/* Telegram serves one getUpdates at a time: machines sharing the state that each polled
+	 * ended each other's poll (409 "terminated by other getUpdates request") every few
+	 * seconds, and an update read by two of them was answered twice. One machine polls
+	 * under a claim it renews at each poll; another takes it over once its lease runs out
+	 * (that machine stopped, died, or is busy with a long run). */
+	pb_state_set_machine(st, b->machine);
+	switch (pb_fetch_claim_take(st, POLL_CLAIM, (int64_t)time(NULL), b->lease_s, 0, -1)) {
+	case PB_FETCH_CLAIM_MINE:
+		if (b->waiting)
+			pb_info("telegram.poll", "note=%s", pb_q("this machine polls Telegram now"));
+		b->waiting = 0;
+		break;
+	case -1:
+		snprintf(err, errlen, "cannot claim the poll: %s", pb_state_errmsg(st));
+		return -1;
+	default:
+		if (!b->waiting)
+			pb_info("telegram.poll", "note=%s",
+				pb_q("another machine of the state polls Telegram"));
+		b->waiting = 1;
+		return PB_TGBOT_OTHER;
+	}
 	if (pb_meta_get(st, OFFSET_KEY, &off) < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", OFFSET_KEY, pb_state_errmsg(st));
 		return -1;

@@ -93,7 +93,8 @@ pb_machines_list(struct pb_state *st, int64_t now, struct pb_machine_row **out, 
 		" (SELECT count(*) FROM outbox o WHERE o.status = 0 AND o.claimed_by = m.name"
 		"   AND o.lease_until >= ?1),"
 		" (SELECT count(*) FROM fetch_claims f WHERE f.owner = m.name"
-		"   AND f.status = 'fetching' AND f.lease_until >= ?1)"
+		"   AND f.status = 'fetching' AND f.lease_until >= ?1"
+		"   AND f.key <> 'telegram:getUpdates')"   /* the bot's long poll: no fetch */
 		" FROM machines m ORDER BY m.name";
 	pb_db_stmt *s = pb_st_prepare(st, sql, "machines_list");
 	struct pb_machine_row *v = NULL;

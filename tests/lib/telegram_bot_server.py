@@ -11,7 +11,9 @@ Methods (the token in /bot<TOKEN>/ must equal --token, else 401 as Telegram answ
                   updates added meanwhile. An offset more than 10 past the last update is
                   "in the future" to the Bot API's queue, which then answers from its head:
                   so does this one (all of the script's updates), as Telegram does once its
-                  ids started again at random after a week without updates
+                  ids started again at random after a week without updates. As Telegram,
+                  one poll at a time: a getUpdates arriving while another waits ends that
+                  one with 409 "Conflict: terminated by other getUpdates request"
   getChatMember   {"status": members["chat:user"]}, "member" when not listed
   sendMessage     recorded; ok with a message; --send-delay S (or the script's "send_delay")
                   holds each answer S seconds
@@ -29,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = None
 lock = threading.Lock()
+polls = [0]   # getUpdates requests so far: a waiting poll ends when another comes
 
 
 def script():
@@ -80,7 +83,16 @@ class Handler(BaseHTTPRequestHandler):
             offset = int(q.get("offset", 0))
             limit = int(q.get("limit", 100))
             deadline = time.time() + min(float(q.get("timeout", 0)), 50)
+            with lock:
+                polls[0] += 1
+                mine = polls[0]
             while True:
+                if polls[0] != mine:
+                    record("conflict", q)
+                    return self.answer(409, {"ok": False, "error_code": 409, "description":
+                                             "Conflict: terminated by other getUpdates "
+                                             "request; make sure that only one bot instance "
+                                             "is running"})
                 all_ups = script().get("updates", [])
                 last = max([x["update_id"] for x in all_ups], default=0)
                 ups = [x for x in all_ups if x["update_id"] >= offset or offset > last + 11]

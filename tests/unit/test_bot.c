@@ -705,6 +705,43 @@ test_topic_names(void)
 	T_EQ_INT(topics_of("tg-5151"), 2);
 }
 
+/* Telegram serves one getUpdates at a time: of the machines sharing a state one polls. While
+ * another machine holds the poll's claim this one asks nothing (here Telegram, 127.0.0.1:9,
+ * would refuse the connection); once that claim's lease has run out it takes the poll over,
+ * and the other then waits. */
+static void
+test_poll_one_machine(void)
+{
+	struct pb_tgbot *b;
+	char err[256] = "";
+	int64_t now = (int64_t)time(NULL);
+	int changed = 0;
+
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	if (!b)
+		return;
+	pb_state_set_machine(ctx.st, "other");
+	T_EQ_INT(pb_fetch_claim_take(ctx.st, "telegram:getUpdates", now, 60, 0, -1),
+		 PB_FETCH_CLAIM_MINE);
+	pb_state_set_machine(ctx.st, "");
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 1, &changed, err, sizeof err), PB_TGBOT_OTHER);
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 1, &changed, err, sizeof err), PB_TGBOT_OTHER);
+	/* the other machine stopped: its lease runs out, and this one polls */
+	pb_state_set_machine(ctx.st, "other");
+	T_EQ_INT(pb_fetch_claim_take(ctx.st, "telegram:getUpdates", now - 600, 60, 0, -1),
+		 PB_FETCH_CLAIM_MINE);
+	pb_state_set_machine(ctx.st, "");
+	err[0] = '\0';
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 1, &changed, err, sizeof err), -1);
+	T_CHECK(strncmp(err, "getUpdates: ", 12) == 0);
+	pb_state_set_machine(ctx.st, "other");
+	T_EQ_INT(pb_fetch_claim_take(ctx.st, "telegram:getUpdates", now, 60, 0, -1),
+		 PB_FETCH_CLAIM_WAIT);
+	pb_state_set_machine(ctx.st, "");
+	pb_tgbot_free(b);
+}
+
 int
 main(void)
 {
@@ -781,6 +818,7 @@ main(void)
 	test_telegram_migrate();
 	test_long_file_query();
 	test_topic_names();
+	test_poll_one_machine();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
