@@ -234,6 +234,28 @@ bot_step(struct daemon *d, int64_t until)
 	return stop_flag != 0;
 }
 
+/* Waits until until as sleep_until does (1 when asked to stop), answering the chat commands
+ * meanwhile when the bot is on: a stale feed is waited for an hour or more (from the release
+ * to the feed's turn at midnight ET, then the backoff), and commands were not read until the
+ * wait ended. */
+static int
+wait_until(struct daemon *d, int64_t until)
+{
+	while (d->bot) {
+		if (stop_flag)
+			return 1;
+		if (hup_flag)
+			reload(d);
+		if (!d->bot)
+			break;
+		if (pb_now() >= until)
+			return 0;
+		if (bot_step(d, until) == 1)
+			return 1;
+	}
+	return sleep_until(d, until, 0);
+}
+
 static const char *
 status_name(enum pb_run_status s)
 {
@@ -339,7 +361,7 @@ run_latest(struct daemon *d, const char *expect)
 			next = deadline;
 		pb_info("daemon.poll_again", "expected=%s reason=%s in_s=%lld", expect,
 			s == PB_RUN_STALE ? "stale" : "unavailable", (long long)(next - now));
-		if (sleep_until(d, next, 0))
+		if (wait_until(d, next))
 			return;
 		backoff = backoff * 2 > 900 ? 900 : backoff * 2;
 	}
