@@ -369,18 +369,37 @@ id_len(const char *s)
 	return d == 7 ? i : 0;
 }
 
+/* Skips the first of prefixes s begins with (any case); 1 when one did. */
+static int
+skip_prefix(const char **s, const char *const *prefixes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_prefix_ci(*s, prefixes[i])) {
+			*s += strlen(prefixes[i]);
+			return 1;
+		}
+	return 0;
+}
+
 char *
 pb_arxiv_id_split(const char *s, int *version)
 {
-	static const char *const prefixes[] = {
-		"oai:arXiv.org:", "arXiv:", "https://", "http://",
-	};
+	static const char *const schemes[] = { "https://", "http://" };
 	static const char *const hosts[] = {
 		"www.arxiv.org/", "export.arxiv.org/", "arxiv.org/",
 	};
-	size_t i, n;
+	static const char *const paths[] = { "abs/", "pdf/", "html/" };
+	/* arXiv's DataCite DOI (10.48550/arXiv.ID, printed on every abstract page; DOIs
+	 * ignore case, and DataCite lists them in capitals), bare or as a link */
+	static const char *const doi_links[] = {
+		"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/",
+		"doi:",
+	};
+	static const char *const doi_arxiv[] = { "10.48550/arXiv." };
+	size_t n;
 	long v = 0;
 	const char *t;
+	int url = 0;
 
 	if (version)
 		*version = 0;
@@ -388,25 +407,31 @@ pb_arxiv_id_split(const char *s, int *version)
 		return NULL;
 	while (isspace((unsigned char)*s))
 		s++;
-	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		if (!has_prefix_ci(s, prefixes[i]))
-			continue;
-		s += strlen(prefixes[i]);
-		if (i >= 2) {
-			size_t h;
-			for (h = 0; h < sizeof hosts / sizeof hosts[0]; h++)
-				if (has_prefix_ci(s, hosts[h])) {
-					s += strlen(hosts[h]);
+	if (has_prefix_ci(s, "oai:arXiv.org:")) {
+		s += strlen("oai:arXiv.org:");
+	} else if (has_prefix_ci(s, "arXiv:")) {
+		s += strlen("arXiv:");
+	} else if (skip_prefix(&s, doi_links, sizeof doi_links / sizeof doi_links[0]) ||
+		   has_prefix_ci(s, "10.")) {
+		if (!skip_prefix(&s, doi_arxiv, 1))
+			return NULL;
+	} else {
+		/* a link: abs, pdf or html, with or without its scheme */
+		int scheme = skip_prefix(&s, schemes, sizeof schemes / sizeof schemes[0]);
+
+		url = skip_prefix(&s, hosts, sizeof hosts / sizeof hosts[0]);
+		if (scheme && !url)
+			return NULL;
+		if (url) {
+			size_t i;
+
+			for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
+				if (strncmp(s, paths[i], strlen(paths[i])) == 0)
 					break;
-				}
-			if (h == sizeof hosts / sizeof hosts[0])
+			if (i == sizeof paths / sizeof paths[0])
 				return NULL;
-			if (strncmp(s, "abs/", 4) == 0 || strncmp(s, "pdf/", 4) == 0)
-				s += 4;
-			else
-				return NULL;
+			s += strlen(paths[i]);
 		}
-		break;
 	}
 	n = id_len(s);
 	if (!n)
@@ -421,9 +446,19 @@ pb_arxiv_id_split(const char *s, int *version)
 			t++;
 		}
 	}
+	if (strncmp(t, ".pdf", 4) == 0)
+		t += 4;
+	if (url) {
+		/* what a browser's address bar adds after the id: a closing slash, a query
+		 * (?context=cs) or a section (#S3) */
+		if (*t == '/')
+			t++;
+		if (*t == '?' || *t == '#')
+			t += strcspn(t, " \t\r\n");
+	}
 	while (isspace((unsigned char)*t))
 		t++;
-	if (*t && !(t[0] == '.' && strcmp(t, ".pdf") == 0))
+	if (*t)
 		return NULL;
 	if (version)
 		*version = (int)v;

@@ -80,8 +80,10 @@ const char *pb_announce_name(enum pb_announce a);
 enum pb_announce pb_announce_parse(const char *s);
 
 /* Splits "2411.12345v3" / "astro-ph/0601001v1" / "arXiv:2411.12345" /
- * "http://arxiv.org/abs/2411.12345v2" / "oai:arXiv.org:2411.12345v1" into an id (caller frees)
- * and a version (0 if none). Returns NULL when s is not an arXiv id. */
+ * "http://arxiv.org/abs/2411.12345v2" (abs, pdf or html, the scheme optional, a closing slash,
+ * query or fragment ignored) / "oai:arXiv.org:2411.12345v1" / arXiv's DOI
+ * "10.48550/arXiv.2411.12345" (bare, "doi:" or a doi.org link) into an id (caller frees) and a
+ * version (0 if none). Returns NULL when s is not an arXiv id. */
 char *pb_arxiv_id_split(const char *s, int *version);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "paperboy/buf.h"
@@ -76,6 +77,25 @@ fail(struct ctx *c, const char *key, config_setting_t *s, const char *fmt, const
 	return pb_cfg_fail(c->L, s, kp, fmt, c->who, esc);
 }
 
+/* A DOI, bare ("10.1103/...") or as a link: a journal's, when it is not an arXiv id. */
+static int
+is_doi(const char *s)
+{
+	static const char *const pre[] = {
+		"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/",
+		"doi:",
+	};
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+		if (strncasecmp(s, pre[i], strlen(pre[i])) == 0) {
+			s += strlen(pre[i]);
+			break;
+		}
+	return strncmp(s, "10.", 3) == 0 && strchr(s, '/') != NULL;
+}
+
 static int
 check_ids(struct ctx *c, char *const *like, size_t n)
 {
@@ -86,7 +106,11 @@ check_ids(struct ctx *c, char *const *like, size_t n)
 		int version;
 		char *id = pb_arxiv_id_split(like[k], &version);
 
-		if (!id)
+		if (!id && is_doi(like[k]))
+			rc = fail(c, "like", elem(list, k), "%s: \"%s\" is a DOI other than "
+				  "arXiv's (10.48550/arXiv.ID): give the paper's arXiv id "
+				  ID_EXAMPLES, like[k]);
+		else if (!id)
 			rc = fail(c, "like", elem(list, k), "%s: \"%s\" is not an arXiv id "
 				  ID_EXAMPLES, like[k]);
 		free(id);

@@ -41,7 +41,8 @@ static const char good[] =
 	"    rank = \"filter\";\n"
 	"    topics = ( { name = \"vision\"; query = \"cat:cs.CV\"; like = [\"2411.17008\"]; },\n"
 	"               { name = \"more\"; rank = \"similar\"; max_papers = 3; } ); },\n"
-	"  { name = \"bob\"; like = [\"2411.17700\"]; },\n"
+	"  { name = \"bob\"; like = [\"2411.17700\", \"https://arxiv.org/html/2411.17746v2\",\n"
+	"                          \"https://doi.org/10.48550/arXiv.2411.17790\"]; },\n"
 	"  { name = \"cy\"; topics = ( { name = \"t\"; like_authors = [\"A. Author\"]; } ); }\n"
 	");\n";
 
@@ -51,7 +52,7 @@ static const char bad[] =
 	"subscribers = (\n"
 	"  { name = \"ann\";\n"
 	"    like = [\"2411.17790\",\n"
-	"            \"2411.1779x\"];\n"
+	"            \"2411.1779x\", \"https://doi.org/10.1103/PhysRevLett.116.061102\"];\n"
 	"    rank = \"smart\";\n"
 	"    topics = ( { name = \"vision\"; query = \"cat:cs.CV\";\n"
 	"                 like = [\"hep-th/99\"]; },\n"
@@ -82,6 +83,7 @@ test_good(void)
 	T_CHECK(cfg->subscribers[0].topics[1].query == NULL);
 	T_EQ_STR(cfg->subscribers[0].topics[1].rank, "similar");
 	/* bob likes and has no topics: one topic "liked", no query, settings inherited */
+	T_EQ_INT(cfg->subscribers[1].n_like, 3);
 	T_EQ_INT(cfg->subscribers[1].n_topics, 1);
 	if (cfg->subscribers[1].n_topics == 1) {
 		T_EQ_STR(cfg->subscribers[1].topics[0].name, "liked");
@@ -117,7 +119,7 @@ test_bad(void)
 	pb_config_free(cfg);
 	snprintf(all, sizeof all, "%s:%d: %s: %s\n%s", err.file, err.line, err.key, err.message,
 		 err.more);
-	T_EQ_INT(err.n_errors, 7);
+	T_EQ_INT(err.n_errors, 8);
 #define HAS(s) \
 	do { \
 		p = strstr(all, s); \
@@ -128,6 +130,9 @@ test_bad(void)
 	HAS("bad.conf:7: subscribers.[0].rank: subscriber ann: \"smart\" is not a rank mode");
 	HAS("bad.conf:6: subscribers.[0].like: subscriber ann: \"2411.1779x\" is not an arXiv id "
 	    "(2411.17790, 2310.08528v2, hep-th/9901001)");
+	HAS("bad.conf:6: subscribers.[0].like: subscriber ann: "
+	    "\"https://doi.org/10.1103/PhysRevLett.116.061102\" is a DOI other than arXiv's "
+	    "(10.48550/arXiv.ID): give the paper's arXiv id");
 	HAS("bad.conf:9: subscribers.[0].topics.[0].like: subscriber ann, topic vision: "
 	    "\"hep-th/99\" is not an arXiv id");
 	HAS("bad.conf:10: subscribers.[0].topics.[1].rank: subscriber ann, topic norank: "

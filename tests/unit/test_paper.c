@@ -35,6 +35,20 @@ test_id_split(void)
 		{ "oai:arXiv.org:2411.17700v1", "2411.17700", 1 },
 		{ "oai:arXiv.org:hep-th/9901001", "hep-th/9901001", 0 },
 		{ "  2411.12345v3  ", "2411.12345", 3 },
+		{ "2411.12345v2.pdf", "2411.12345", 2 },
+		/* the links a reader copies: the HTML view, without the scheme, with what the
+		 * address bar adds, and arXiv's own DOI in its forms */
+		{ "https://arxiv.org/html/2411.17746v2", "2411.17746", 2 },
+		{ "https://arxiv.org/html/2411.17746v2/#S3", "2411.17746", 2 },
+		{ "arxiv.org/abs/2411.17746", "2411.17746", 0 },
+		{ "www.arxiv.org/pdf/2411.17746v1", "2411.17746", 1 },
+		{ "https://arxiv.org/abs/2411.17746/", "2411.17746", 0 },
+		{ "https://arxiv.org/abs/2411.17746?context=cs", "2411.17746", 0 },
+		{ "https://arxiv.org/pdf/2411.17746v2.pdf", "2411.17746", 2 },
+		{ "10.48550/arXiv.2411.17746", "2411.17746", 0 },
+		{ "10.48550/ARXIV.2411.17746", "2411.17746", 0 },
+		{ "https://doi.org/10.48550/arXiv.2411.17746", "2411.17746", 0 },
+		{ "doi:10.48550/arXiv.hep-th/9901001", "hep-th/9901001", 0 },
 	};
 	static const char *const bad[] = {
 		"", "abc", "2411.123", "2411.1234567", "24111.12345", "2411.12345x",
@@ -42,6 +56,10 @@ test_id_split(void)
 		"astro-ph/060100", "Astro-ph/0601001", "astro-ph0601001", "arXiv:",
 		"https://arxiv.org/api/errors#incorrect_id_format_for_abc",
 		"2411.12345v99999999999",
+		"10.1103/PhysRevLett.123.456", "https://doi.org/10.1103/PhysRevD.1.1",
+		"10.48550/arXiv.", "arxiv.org/list/cs.CV", "arxiv.org/abs/2411.12345x",
+		"example.org/abs/2411.12345", "https://arxiv.org/abs/2411.12345?a b",
+		"2411.12345?context=cs", "2411.12345/", "arXiv:2411.12345#S3",
 	};
 	size_t i;
 
