@@ -81,6 +81,43 @@ date_time(const char *s)
 	return pb_date_parse(d, &days) == 0 ? (int64_t)days * 86400 : 0;
 }
 
+/* Unix seconds of the last day of the month an arXiv id was given in ("1706.03762": June 2017,
+ * "hep-th/9901001": January 1999), or 0. The id is given on the first version's submission,
+ * so the paper is from that month at the latest. */
+static int64_t
+id_time(const char *id)
+{
+	const char *s = strchr(id, '/');
+	char d[PB_DATE_LEN];
+	int yy, mm;
+	long days;
+
+	s = s ? s + 1 : id;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	yy = (s[0] - '0') * 10 + (s[1] - '0');
+	mm = (s[2] - '0') * 10 + (s[3] - '0');
+	if (mm < 1 || mm > 12)
+		return 0;
+	/* old-style ids ran from 1991 to March 2007; new-style ones begin at 0704 */
+	yy += s == id || yy < 91 ? 2000 : 1900;
+	/* the first of the next month, less a day */
+	snprintf(d, sizeof d, "%04d-%02d-01", mm == 12 ? yy + 1 : yy, mm == 12 ? 1 : mm + 1);
+	return pb_date_parse(d, &days) == 0 ? (int64_t)(days - 1) * 86400 : 0;
+}
+
+/* The date of a liked paper: the day it was announced or looked up, but never after the month
+ * of its id: a paper looked up on arXiv (or announced again as a revision) is as old as its
+ * first version, not as the day the state learned of it. */
+static int64_t
+paper_time(const char *id, int64_t seen)
+{
+	int64_t t = id ? id_time(id) : 0;
+
+	return t && (!seen || t < seen) ? t : seen;
+}
+
 struct loader {
 	const struct pb_config *cfg;
 	struct pb_state *st;
@@ -168,12 +205,12 @@ find_text(struct loader *L, const char *id, int64_t *when, const char **why)
 	*when = 0;
 	*why = NULL;
 	if ((at = pb_paperset_find(&L->p->texts, id)) >= 0) {
-		*when = date_time(L->p->texts.v[at].published);
+		*when = paper_time(id, date_time(L->p->texts.v[at].published));
 		return 1;
 	}
 	if ((at = from_state(L, id, why)) >= 0) {
 		paper_copy(&p, &L->known.v[at]);
-		*when = date_time(p.published);
+		*when = paper_time(id, date_time(p.published));
 		pb_paperset_add(&L->p->texts, &p);
 		pb_paper_free(&p);
 		return 1;
@@ -182,7 +219,7 @@ find_text(struct loader *L, const char *id, int64_t *when, const char **why)
 		return 2;
 	if (L->day && (at = pb_paperset_find(L->day, id)) >= 0) {
 		paper_copy(&p, &L->day->v[at]);
-		*when = L->day_time ? L->day_time : date_time(p.published);
+		*when = paper_time(id, L->day_time ? L->day_time : date_time(p.published));
 		pb_paperset_add(&L->p->texts, &p);
 		pb_paper_free(&p);
 		return 1;
@@ -381,7 +418,8 @@ load_one(struct loader *L)
 
 		L->p->likes[i].paper = at >= 0 ? &L->p->texts.v[at] : NULL;
 		if (!L->p->likes[i].when && at >= 0)
-			L->p->likes[i].when = date_time(L->p->texts.v[at].published);
+			L->p->likes[i].when = paper_time(L->p->likes[i].id,
+							 date_time(L->p->texts.v[at].published));
 	}
 	return 0;
 }

@@ -98,14 +98,16 @@ main(void)
 			     "2401.00917", "2411.17790v3" };
 	char *topic_like[] = { "2411.20001", "2502.1" };
 	char *ann_authors[] = { "Adrian Del Maestro" };
+	char *cy_like[] = { "1706.03762", "hep-th/9901001", "2411.17790" };
 	struct pb_topic topics[1] = { {
 		.name = "splats", .query = "abs:splatting",
 		.like = topic_like, .n_like = 2, .line = 9,
 	} };
-	struct pb_subscriber subs[2] = {
+	struct pb_subscriber subs[3] = {
 		{ .name = "ann", .like = ann_like, .n_like = 6, .like_authors = ann_authors,
 		  .n_like_authors = 1, .topics = topics, .n_topics = 1 },
 		{ .name = "bob" },
+		{ .name = "cy", .like = cy_like, .n_like = 3 },
 	};
 	struct pb_config cfg;
 
@@ -117,7 +119,7 @@ main(void)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.subscribers = subs;
-	cfg.n_subscribers = 2;
+	cfg.n_subscribers = 3;
 	cfg.rank.corpus_days = 120;
 
 	snprintf(path, sizeof path, "%s/likes.db", dir);
@@ -137,6 +139,13 @@ main(void)
 	pb_paper_free(&p);
 	make_paper(&p, "1201.4869", "A Luttinger liquid core inside helium-4 filled nanopores");
 	T_EQ_INT(pb_corpus_put(st, &p, "2024-11-01"), 0);
+	pb_paper_free(&p);
+	/* cy's old papers, looked up on arXiv on 2024-11-28 (the lookup dates them so) */
+	make_paper(&p, "1706.03762", "Attention is all you need");
+	T_EQ_INT(pb_corpus_put(st, &p, "2024-11-28"), 0);
+	pb_paper_free(&p);
+	make_paper(&p, "hep-th/9901001", "An old paper");
+	T_EQ_INT(pb_corpus_put(st, &p, "2024-11-28"), 0);
 	pb_paper_free(&p);
 	T_EQ_INT(pb_corpus_mark(st, "0808.05394", "missing"), 0);
 	T_EQ_INT(pb_corpus_mark(st, "2401.00917", "withdrawn"), 0);
@@ -182,6 +191,9 @@ main(void)
 	T_CHECK(l && l->verdict == 1 && l->paper && l->via);
 	if (l && l->via)
 		T_EQ_STR(l->via, "Adrian Del Maestro");
+	/* a paper of 2012 found on 2024-11-01 is of January 2012, for its decay */
+	if (l)
+		T_EQ_INT(l->when, 1327968000);        /* 2012-01-31 */
 	T_EQ_INT(prof[0].n, 5);
 	T_EQ_INT(prof[0].texts.n, 5);
 
@@ -200,6 +212,20 @@ main(void)
 			lines += *c == '\n';
 		T_EQ_INT(lines, 4);
 	}
+
+	/* cy: papers looked up lately are as old as their ids say, not as the lookup; one
+	 * announced is of its announcement. */
+	l = find_like(&prof[2], "1706.03762", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->paper);
+	if (l)
+		T_EQ_INT(l->when, 1498780800);        /* 2017-06-30 */
+	l = find_like(&prof[2], "hep-th/9901001", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->paper);
+	if (l)
+		T_EQ_INT(l->when, 917740800);         /* 1999-01-31 */
+	l = find_like(&prof[2], "2411.17790", PB_LIKE_ALL_TOPICS);
+	if (l)
+		T_EQ_INT(l->when, 1732752000);        /* 2024-11-28 */
 
 	/* bob: no likes, one verdict. */
 	T_EQ_INT(prof[1].n, 1);
