@@ -69,6 +69,11 @@ struct pb_selection {
 
 struct pb_matcher;
 
+/* The order of equal scores above: < 0 when paper a comes before paper b, > 0 after, 0 for
+ * the same id. For a ranking stage that cuts its candidates itself, so it keeps the papers
+ * the selection would. */
+int pb_match_tie_cmp(const struct pb_paper *a, const struct pb_paper *b);
+
 /* Compiles every subscriber's topics once (and their exclusions and followed authors; equal
  * terms are shared across subscribers). Returns NULL on a rule error with err filled as
  * "subscriber S, topic T, column C: message\n<query>\n<caret line>" ("..., topic T, exclude N,

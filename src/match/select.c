@@ -70,9 +70,8 @@ id_key(const char *id, int *style)
 	return key;
 }
 
-/* < 0 when paper a comes before paper b at equal score. */
-static int
-tie_cmp(const struct pb_paper *a, const struct pb_paper *b)
+int
+pb_match_tie_cmp(const struct pb_paper *a, const struct pb_paper *b)
 {
 	int ca = ann_class(a), cb = ann_class(b), sa, sb;
 	unsigned long long ka, kb;
@@ -127,7 +126,7 @@ mx_scratch_init(struct mx_scratch *sc, const struct pb_paperset *ps)
 					tmp[k++] = order[a++];
 				else if (a >= mid)
 					tmp[k++] = order[b++];
-				else if (tie_cmp(&ps->v[order[a]], &ps->v[order[b]]) <= 0)
+				else if (pb_match_tie_cmp(&ps->v[order[a]], &ps->v[order[b]]) <= 0)
 					tmp[k++] = order[a++];
 				else
 					tmp[k++] = order[b++];

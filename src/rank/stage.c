@@ -285,21 +285,14 @@ fuse(struct pb_ranker *r, uint32_t k, const struct pb_hit *c, size_t n, const ui
 
 /* ---- the stage ---- */
 
-static int
-cmp_hit_id(const struct pb_paperset *ps, const struct pb_hit *a, const struct pb_hit *b)
-{
-	const char *x = ps->v[a->paper].id, *y = ps->v[b->paper].id;
-
-	return strcmp(x ? x : "", y ? y : "");
-}
-
-/* 1 when candidate a ranks before b: score, then id. */
+/* 1 when candidate a ranks before b: score, then the selection's order of equal scores
+ * (match.h), so the cap keeps the papers the digest would put first. */
 static int
 before(const struct pb_paperset *ps, const struct pb_hit *a, const struct pb_hit *b)
 {
 	if (a->score != b->score)
 		return a->score > b->score;
-	return cmp_hit_id(ps, a, b) < 0;
+	return pb_match_tie_cmp(&ps->v[a->paper], &ps->v[b->paper]) < 0;
 }
 
 /* Keeps in keep[] only the best cap of the candidates listed in idx[0..n) (the others are

@@ -910,6 +910,76 @@ test_dislike_without_terms(void)
 	pb_config_free(cfg);
 }
 
+/* A "similar" topic at its cap keeps, of papers with equal scores, the one every digest puts
+ * first (match.h: new before cross-list before revision, then the newer id): two papers of
+ * the same text, and, with embeddings, two papers whose lexical and embedding ranks are
+ * swapped (equal fused scores). */
+static void
+test_similar_ties(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 1; like = [\"2401.00001\"]; } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	char *keys[] = { "2401.00001v1", "2310.00007v1", "2411.00009v1", "2411.00003v1" };
+	float one[2] = { 1, 0 }, near[2] = { 0.8f, 0.6f }, other[2] = { 0, 1 };
+	float *vecs[] = { one, near, one, other };
+	struct pb_embed_set e = { keys, vecs, 4, 2, 0 };
+	char err[512];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	/* the same text twice, the older id first in the feed */
+	pb_paperset_init(&day);
+	add_paper(&day, "2310.00007", SPLAT_T, SPLAT_A);
+	add_paper(&day, "2411.00009", SPLAT_T, SPLAT_A);
+	add_paper(&day, "2411.00003", LLM_T, LLM_A);
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, SPLAT_T, SPLAT_A);
+	link_texts(&pr[0]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	T_CHECK(pb_ranker_similarity(r, 0, 0, 0) == pb_ranker_similarity(r, 0, 0, 1));
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_EQ_INT(sel[0].n_hits, 1);
+	if (sel[0].n_hits)
+		T_EQ_STR(day.v[sel[0].hits[0].paper].id, "2411.00009");
+	pb_selections_free(sel, 1);
+	pb_ranker_free(r);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+
+	/* two new papers: lexically the older id first, by embedding the newer: a tie */
+	pr = pb_xcalloc(2, sizeof *pr);
+	pb_paperset_init(&day);
+	add_paper(&day, "2310.00007", SPLAT_T, SPLAT_A);
+	add_paper(&day, "2411.00009", "Gaussian splatting for large outdoor scenes",
+		  "A Gaussian splatting method renders large outdoor scenes in real time.");
+	add_paper(&day, "2411.00003", LLM_T, LLM_A);
+	label(&pr[0], "2401.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, SPLAT_T, SPLAT_A);
+	link_texts(&pr[0]);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	T_CHECK(pb_ranker_similarity(r, 0, 0, 0) > pb_ranker_similarity(r, 0, 0, 1));
+	pb_ranker_set_embeddings(r, &e);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_EQ_INT(sel[0].n_hits, 1);
+	if (sel[0].n_hits)
+		T_EQ_STR(day.v[sel[0].hits[0].paper].id, "2411.00009");
+	pb_selections_free(sel, 1);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 static void
 test_config_checks(void)
 {
@@ -947,6 +1017,7 @@ main(void)
 	test_empty_and_shared();
 	test_dislike_without_terms();
 	test_config_checks();
+	test_similar_ties();
 	if (t_failed) {
 		fprintf(stderr, "test_rank: %d of %d checks FAILED\n", t_failed, t_checked);
 		return 1;
