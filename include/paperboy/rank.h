@@ -74,8 +74,8 @@ int pb_likes_record_day(const struct pb_config *cfg, struct pb_state *st,
 
 /* ---- likes: looking up on arXiv what the state lacks (network) ---- */
 
-/* Looks up, once, the liked ids of every subscriber the corpus does not know (id_list, in
- * batches) and the papers of every liked author not yet looked up (au: queries with arXiv's
+/* Looks up, once, the liked ids of every subscriber the corpus does not know, then the papers
+ * of their verdicts it does not know (pruned with the corpus) (id_list, in batches) and the papers of every liked author not yet looked up (au: queries with arXiv's
  * name forms), at most rank.lookup_max requests' worth, through h (arXiv's shared gate). What
  * is found goes to the corpus and author_papers; an id arXiv does not know is marked missing
  * and named in a warning log line. Machines sharing st make the day's lookups once: one

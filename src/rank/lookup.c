@@ -74,6 +74,28 @@ add_ids(struct wanted *w, char *const *like, size_t n, const char *who)
 	}
 }
 
+/* The papers of a subscriber's verdicts: their texts are pruned with the corpus like any
+ * other, and a "more like this" of five months ago is a label as much as a `like`. */
+static int
+add_verdicts(struct wanted *w, struct pb_state *st, const char *who)
+{
+	struct pb_feedback_row *rows;
+	size_t n;
+
+	if (pb_feedback_list(st, who, &rows, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int version;
+		char *id = rows[i].verdict ? pb_arxiv_id_split(rows[i].paper_id, &version) : NULL;
+
+		if (id)
+			wanted_add(w, id, who);
+		free(id);
+	}
+	pb_feedback_rows_free(rows, n);
+	return 0;
+}
+
 static void
 add_names(struct wanted *w, char *const *names, size_t n, const char *who)
 {
@@ -519,7 +541,7 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	struct wanted ids = { 0 }, authors = { 0 };
 	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
 	char date[16], key[32];
-	int rc = 0, claimed = 0, lease = pb_claim_lease_s(cfg);
+	int rc = 0, claimed = 0, lease = pb_claim_lease_s(cfg), window;
 
 	if (!st || !h)
 		return 0;
@@ -534,6 +556,19 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 				  sub->topics[t].n_like_authors, sub->name);
 		}
 	}
+	/* the verdicts' papers after every `like`, which lookup_max serves first; read in one
+	 * read window, as the profiles read them */
+	window = pb_state_read_window(st, 1);
+	for (size_t s = 0; s < cfg->n_subscribers && rc == 0; s++)
+		if (add_verdicts(&ids, st, cfg->subscribers[s].name) < 0) {
+			pb_warn("rank.lookup", "subscriber=%s error=%s",
+				pb_q(cfg->subscribers[s].name), pb_q(pb_state_errmsg(st)));
+			rc = -1;
+		}
+	if (window == 1)
+		pb_state_read_window(st, 0);
+	if (rc < 0)
+		goto out;
 	if (!ids.n && !authors.n)
 		goto out;
 	today(date);

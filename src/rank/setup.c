@@ -14,19 +14,18 @@ struct pb_rank_run {
 	struct pb_embed_set emb;
 };
 
-/* 1 when some subscriber or topic names likes (likes_only) or has no query (ranking alone
- * then decides what such a topic gets, even nothing). */
+/* 1 when some subscriber or topic has no query (ranking alone then decides what such a topic
+ * gets, even nothing). */
 static int
-config_wants(const struct pb_config *cfg, int likes_only)
+config_wants(const struct pb_config *cfg)
 {
 	for (size_t s = 0; s < cfg->n_subscribers; s++) {
 		const struct pb_subscriber *sub = &cfg->subscribers[s];
 
-		if (likes_only ? sub->n_like || sub->n_like_authors : sub->n_topics == 0)
+		if (sub->n_topics == 0)
 			return 1;
 		for (size_t t = 0; t < sub->n_topics; t++)
-			if (likes_only ? sub->topics[t].n_like || sub->topics[t].n_like_authors
-				       : !sub->topics[t].query)
+			if (!sub->topics[t].query)
 				return 1;
 	}
 	return 0;
@@ -86,7 +85,8 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		pb_warn("rank.corpus", "date=%s reason=%s", date, pb_q("cannot record the day"));
 	if (!day || !m)
 		return NULL;
-	if (h && st && config_wants(cfg, 1))
+	/* every run: a reader's verdicts count without any `like` in the config */
+	if (h && st)
 		pb_likes_lookup(cfg, st, h);   /* logs its own failures; the state's texts count */
 	rr = pb_xcalloc(1, sizeof *rr);
 	/* Every subscriber's verdicts and liked papers are read in one read window: SQLite took
@@ -121,7 +121,7 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 					 pb_q(cfg->subscribers[s].name), pb_q(l->id),
 					 pb_q("not in the state's corpus nor the day (offline)"));
 		}
-	any = config_wants(cfg, 0);
+	any = config_wants(cfg);
 	for (size_t s = 0; s < rr->n_profiles && !any; s++)
 		any = rr->profiles[s].n > 0;
 	if (!any)

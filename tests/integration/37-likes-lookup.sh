@@ -6,12 +6,15 @@
 # once; id_list batches of arxiv.idlist_batch; the au: query in arXiv's name forms, once per
 # author; the spacing between requests; an unknown id and a withdrawn one each named in a
 # warning and marked (not asked again), the other likes still counted; rank.lookup_max defers
-# the rest to the next run; a server that is down costs a log line, not the profiles.
+# the rest to the next run; a server that is down costs a log line, not the profiles; the papers
+# of verdicts the state lacks are looked up too, by a run whose config likes nothing as well.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 BUILD=${BUILD:-$(dirname "$PAPERBOY")}
 TOOL="$BUILD/tests/tools/likes_lookup"
+FB="$BUILD/tests/tools/feedback_put"
 [ -x "$TOOL" ] || { echo "FAIL: $TOOL not built (make tools)" >&2; exit 1; }
+[ -x "$FB" ] || { echo "FAIL: $FB not built (make tools)" >&2; exit 1; }
 T=$(mktemp -d /tmp/pb-likes-lookup.XXXXXX) || exit 1
 SRV=
 cleanup() {
@@ -124,6 +127,46 @@ n=$(nreq)
 cmp -s "$T/1.out" "$T/2.out" || fail "second run's profiles differ"
 grep -q '^subscriber ann: liked paper 0808.05394: unknown to arXiv$' "$T/2.err" ||
   fail "the unknown id is still named on the second run"
+
+# 2b. Verdicts on papers the state does not have (pruned with the corpus, or never recorded):
+# their papers are looked up like a `like`, and count with their texts; asked once.
+"$FB" "$T/state-a/paperboy.db" bob 2411.15689v1 + bob 2411.15691 - >/dev/null 2>"$T/fbe" ||
+  fail "feedback_put: $(cat "$T/fbe")"
+rm -f "$T/requests.log"
+"$TOOL" "$T/a.conf" >"$T/2b.out" 2>"$T/2b.err" || fail "lookup 2b: exit $?"
+check "the two verdicts' papers asked, nothing else" \
+  "sorted(ids) == ['2411.15689', '2411.15691'] and not au"
+grep -q '^bob 2411.15689 verdict=+1 topic=\* text=1 via=-$' "$T/2b.out" ||
+  fail "bob's \"more like this\" without its text: $(grep 2411.1568 "$T/2b.out")"
+grep -q '^bob 2411.15691 verdict=-1 topic=\* text=1 via=-$' "$T/2b.out" ||
+  fail "bob's \"not for me\" without its text: $(grep 2411.15691 "$T/2b.out")"
+"$TOOL" "$T/a.conf" >/dev/null 2>&1
+check "asked once" "len(ids) == 2"
+
+# 2c. A run whose readers only gave verdicts (no `like` in the config) looks their papers up too
+# (2401.00917: not in the feed, so not recorded by the run). A run from a saved feed uses the
+# network when embeddings are on: here at the server, which has no /v1/embeddings (a fallback).
+cat >"$T/v.conf" <<CONF
+state_dir = "$T/state-v";
+user_agent = "paperboy-test/1.0 (+mailto:test@example.org)";
+arxiv = {
+  categories = ["cs", "stat"];
+  rss_url = "http://127.0.0.1:$PORT/rss";
+  api_url = "http://127.0.0.1:$PORT/api/query";
+  request_interval_ms = 400;
+  max_retries = 0;
+};
+file = { enabled = true; dir = "$T/out-v"; };
+embeddings = { base_url = "http://127.0.0.1:$PORT/v1"; model = "m"; timeout = 5; deadline = 10; };
+subscribers = ( { name = "vee"; topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
+CONF
+mkdir -p "$T/state-v"
+"$FB" "$T/state-v/paperboy.db" vee 2401.00917 + >/dev/null 2>"$T/fbe" ||
+  fail "feedback_put (vee): $(cat "$T/fbe")"
+rm -f "$T/requests.log"
+"$PAPERBOY" -c "$T/v.conf" run --feed "$PB_FIXTURES/rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml" \
+  >"$T/2c.out" 2>"$T/2c.err" || fail "run with verdicts only: exit $? $(tail -3 "$T/2c.err")"
+check "a run looks up the paper of a verdict when no one likes by config" "ids == ['2401.00917']"
 
 # 3. lookup_max = 3: three ids this run (two requests), the other two ids and the authors next.
 rm -f "$T/requests.log"
