@@ -345,8 +345,8 @@ pb_cli_open_state_if_any(const struct pb_config *cfg)
 
 /* Puts a rule error in the config's FILE:LINE: KEY: form. The matcher names the subscriber
  * and topic ("subscriber S, topic T, column C: ..."); find that topic to point at its line. */
-static void
-rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *msg)
+void
+pb_cli_rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *msg)
 {
 	struct pb_buf pre = { 0 };
 
@@ -408,7 +408,7 @@ pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, size_t 
 	/* ... and compiles, as it will at run time. */
 	m = pb_matcher_new(cfg, msg, sizeof msg);
 	if (!m) {
-		rule_error(&out, cfg, msg);
+		pb_cli_rule_error(&out, cfg, msg);
 		goto out;
 	}
 	pb_matcher_free(m);

@@ -97,6 +97,10 @@ int pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const 
  * says only "N error(s) in the rules". n_warn (may be NULL) gets the number of warnings. */
 int pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, size_t *n_warn,
 			 char *err, size_t errlen);
+/* Appends to out the matcher's rule error msg (pb_matcher_new's or pb_matcher_broken's format)
+ * as "FILE:LINE: KEY: MESSAGE", at the line of the subscriber's topic it names; "CONFIG:
+ * MESSAGE" when it names none. */
+void pb_cli_rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *msg);
 
 /* Loads the papers rq asks for (pb_papers_load: a saved feed or arXiv, selected for the
  * categories) and says on stderr what went wrong, or a warning that came with the papers. res

@@ -55,6 +55,17 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 	}
 }
 
+/* A subscriber left out, as a run leaves it out: its rule error at its file and line. */
+static void
+say_broken(const struct pb_config *cfg, const char *msg)
+{
+	struct pb_buf b = { 0 };
+
+	pb_cli_rule_error(&b, cfg, msg);
+	fprintf(stderr, "paperboy: %s\n", pb_buf_str(&b));
+	pb_buf_free(&b);
+}
+
 int
 pb_cmd_match(int argc, char **argv, const char *config_path)
 {
@@ -68,7 +79,9 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	struct pb_paperset ps;
 	struct pb_buf out = { 0 };
 	char err[4096];
+	const struct pb_subscriber *sub = NULL;
 	int rc = EX_SOFTWARE, found = 0;
+	size_t n_broken = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--feed") == 0 && i + 1 < argc) {
@@ -88,13 +101,15 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 	if (!(cfg = pb_cli_load_config(config_path)))
 		return EX_CONFIG;
 	pb_paperset_init(&ps);
-	if (only && !pb_config_subscriber(cfg, only)) {
+	if (only && !(sub = pb_config_subscriber(cfg, only))) {
 		fprintf(stderr, "paperboy: match: no subscriber named %s\n", only);
 		rc = EX_USAGE;
 		goto out;
 	}
-	if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
-		fprintf(stderr, "paperboy: %s\n", err);
+	/* As a run: a subscriber whose rules do not compile is left out, the others matched. */
+	m = pb_matcher_new_each(cfg);
+	if (sub && pb_matcher_broken(m, (size_t)(sub - cfg->subscribers))) {
+		say_broken(cfg, pb_matcher_broken(m, (size_t)(sub - cfg->subscribers)));
 		rc = EX_CONFIG;
 		goto out;
 	}
@@ -115,12 +130,24 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 			continue;
 		if (found++)
 			pb_buf_putc(&out, '\n');
+		if (pb_matcher_broken(m, s)) {
+			say_broken(cfg, pb_matcher_broken(m, s));
+			pb_buf_printf(&out, "%s: left out, its rules do not compile\n",
+				      cfg->subscribers[s].name);
+			n_broken++;
+			continue;
+		}
 		print_selection(m, s, &sel[s], &ps, &out);
 	}
 	rc = 0;
 	if (fwrite(out.data ? out.data : "", 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
 		fprintf(stderr, "paperboy: match: write error: %s\n", strerror(errno));
 		rc = EX_IOERR;
+	} else if (n_broken) {
+		fprintf(stderr, "paperboy: match: %zu subscriber%s left out, as a run leaves %s out: "
+			"fix the rules (`paperboy check` lists every error)\n", n_broken,
+			n_broken == 1 ? "" : "s", n_broken == 1 ? "it" : "them");
+		rc = EX_CONFIG;
 	}
 out:
 	pb_buf_free(&out);

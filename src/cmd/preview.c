@@ -171,8 +171,14 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		goto out;
 	}
 	s = (size_t)(sub - cfg->subscribers);
-	if (!(m = pb_matcher_new(cfg, err, sizeof err))) {
-		fprintf(stderr, "paperboy: %s\n", err);
+	/* Another subscriber's broken rule does not cost this one its digest, as in a run. */
+	m = pb_matcher_new_each(cfg);
+	if (pb_matcher_broken(m, s)) {
+		struct pb_buf why = { 0 };
+
+		pb_cli_rule_error(&why, cfg, pb_matcher_broken(m, s));
+		fprintf(stderr, "paperboy: preview: %s\n", pb_buf_str(&why));
+		pb_buf_free(&why);
 		rc = EX_CONFIG;
 		goto out;
 	}

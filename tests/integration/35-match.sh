@@ -1,6 +1,7 @@
 #!/bin/sh
 # paperboy match: who gets what from a saved feed, and why; --subscriber; rule errors name the
-# subscriber, topic and column with a caret (exit 78); a bad feed exits 65; usage errors 64;
+# file and line, subscriber, topic and column with a caret, the others matched as a run matches
+# them (exit 78); a bad feed exits 65; usage errors 64;
 # without --feed, today's feed from a local stand-in for rss.arxiv.org (tests/lib/arxiv_server.py).
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -63,16 +64,30 @@ rc=$?
 [ $rc -eq 64 ] || fail "unknown subscriber: exit $rc, want 64"
 grep -q 'no subscriber named carol' "$tmp/err" || fail "unknown subscriber message"
 
-# 3. A rule error: subscriber, topic, column, the query and a caret under the spot.
+# 3. A rule error: the file and line, subscriber, topic, column, the query and a caret under
+# the spot; that subscriber is left out, as a run leaves it out, and the others are matched.
 sed 's/ti:video ANDNOT ti:survey/ti:video AND (ti:survey OR/' "$tmp/ok.conf" >"$tmp/bad.conf"
 "$PAPERBOY" -c "$tmp/bad.conf" match --feed "$feed" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 78 ] || fail "rule error: exit $rc, want 78"
-grep -q "^paperboy: subscriber lab, topic Video, column 25: 'OR' needs a term after it$" "$tmp/err" ||
+grep -q "^paperboy: $tmp/bad.conf:7: subscribers.\[0\].topics.\[1\].query: subscriber lab, topic Video, column 25: 'OR' needs a term after it$" "$tmp/err" ||
 	fail "rule error message: $(cat "$tmp/err")"
 grep -q '^ti:video AND (ti:survey OR$' "$tmp/err" || fail "rule error: query line"
 grep -q '^                        \^$' "$tmp/err" || fail "rule error: caret line: $(cat "$tmp/err")"
-[ -s "$tmp/out" ] && fail "rule error: output printed"
+grep -q '^paperboy: match: 1 subscriber left out' "$tmp/err" || fail "rule error: no count: $(cat "$tmp/err")"
+grep -q '^lab: left out, its rules do not compile$' "$tmp/out" || fail "rule error: lab not named: $(cat "$tmp/out")"
+grep -q '^bob: 16 of 16 matching papers (max 1000)$' "$tmp/out" ||
+	fail "rule error of lab: bob not matched: $(cat "$tmp/out")"
+"$PAPERBOY" -c "$tmp/bad.conf" match --feed "$feed" --subscriber bob >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "lab's rule error: match --subscriber bob exits $rc, want 0: $(cat "$tmp/err")"
+grep -q '^bob: 16 of 16 matching papers (max 1000)$' "$tmp/out" || fail "--subscriber bob: $(cat "$tmp/out")"
+"$PAPERBOY" -c "$tmp/bad.conf" match --feed "$feed" --subscriber lab >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 78 ] || fail "match --subscriber lab with its rule error exits $rc, want 78"
+grep -q "^paperboy: $tmp/bad.conf:7: .*subscriber lab, topic Video, column 25" "$tmp/err" ||
+	fail "--subscriber lab: rule error message: $(cat "$tmp/err")"
+[ -s "$tmp/out" ] && fail "--subscriber lab with its rule error: output printed"
 
 # 4. A feed that is not a feed, an arXiv error feed, a missing file, an empty feed.
 printf '<html><body>Service Unavailable</body></html>' >"$tmp/bad.xml"

@@ -86,6 +86,22 @@ if [ -w /dev/full ]; then
   "$PAPERBOY" -c "$tmp/pb.conf" preview --subscriber alice --feed "$feed" > /dev/full 2>/dev/null
   [ $? = 74 ] || fail "a failed write is not 74"
 fi
+# another subscriber's rule that does not compile costs alice nothing, as in a run; the
+# broken one's preview names its file and line
+sed 's|^);$|  , { name = "bob"; topics = ( { name = "x"; query = "abs:(nerf"; } ); }\n);|' \
+  "$tmp/pb.conf" > "$tmp/broken.conf"
+"$PAPERBOY" -c "$tmp/broken.conf" preview --subscriber alice --format md --feed "$feed" \
+  > "$tmp/broken.md" 2> "$tmp/broken.err" ||
+  fail "bob's rule error: preview of alice exited $?: $(cat "$tmp/broken.err")"
+cmp -s "$tmp/broken.md" "$tmp/out.md" || fail "bob's rule error: alice's digest differs"
+"$PAPERBOY" -c "$tmp/broken.conf" preview --subscriber bob --feed "$feed" > "$tmp/bob.md" \
+  2> "$tmp/bob.err"
+rc=$?
+[ $rc = 78 ] || fail "preview of bob, whose rule does not compile: exit $rc, want 78"
+grep -q "^paperboy: preview: $tmp/broken.conf:11: subscribers.\[1\].topics.\[0\].query: subscriber bob, topic x, column 5: unclosed '('" \
+  "$tmp/bob.err" || fail "preview of bob: $(cat "$tmp/bob.err")"
+[ -s "$tmp/bob.md" ] && fail "preview of bob printed a digest"
+
 # an empty announcement still renders a digest that says so
 "$PAPERBOY" -c "$tmp/pb.conf" preview --subscriber alice --format text \
   --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" --date 2024-11-30 > "$tmp/empty.txt" ||
