@@ -457,23 +457,6 @@ record_ledger(struct cycle *c, const struct pend *p)
 	return rc;
 }
 
-/* The short note for subscribers who asked to hear about days without an announcement. */
-static void
-no_announcement_note(struct pb_digest *d, const char *date)
-{
-	struct pb_buf b = { 0 };
-
-	if (d->language && strncmp(d->language, "zh", 2) == 0)
-		pb_buf_printf(&b, "arXiv 在 %s 没有发布新论文（周末、假日或暂停发布）。今天没有新的摘要。",
-			      date);
-	else
-		pb_buf_printf(&b, "arXiv made no announcement for %s (a weekend, a holiday or a pause "
-				  "in announcements), so there is nothing new today.", date);
-	free(d->exec_summary);
-	d->exec_summary = pb_buf_detach(&b);
-	d->exec_from_model = 0;
-}
-
 static void
 print_dry(const struct pb_digest *d, const struct pb_selection *sel)
 {
@@ -936,7 +919,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			continue;
 		}
 		if (c->papers.n == 0)
-			no_announcement_note(&d, c->rep->date);
+			pb_digest_no_announcement(&d, c->rep->date);
 		if (c->o->dry_run) {
 			c->rep->digests++;
 			print_dry(&d, &sel[i]);

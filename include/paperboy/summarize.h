@@ -75,6 +75,10 @@ int pb_summarizer_prepare(struct pb_summarizer *s, const struct pb_paperset *pap
 int pb_digest_build(struct pb_summarizer *s, const struct pb_paperset *papers,
 		    const struct pb_selection *sel, const char *date, struct pb_digest *out);
 
+/* Replaces d's executive summary with the short note a subscriber with notify_empty gets on a
+ * day without announcement (date: that day), in the digest's language. */
+void pb_digest_no_announcement(struct pb_digest *d, const char *date);
+
 /* The built-in executive summary of a digest whose items (with findings) are filled: how many
  * papers matched which topics, the themes that recur across titles and findings, and the three
  * papers to read first with a one-line reason each. Light Markdown; caller frees. Used when no

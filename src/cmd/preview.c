@@ -206,6 +206,15 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		fprintf(stderr, "paperboy: preview: cannot build the digest\n");
 		goto out;
 	}
+	/* What a run does with it: the note of a day without announcement for a subscriber who
+	 * asked for it; nothing at all for one without a paper (shown all the same, said). */
+	if (ps.n == 0 && sub->notify_empty)
+		pb_digest_no_announcement(&d, d.date ? d.date : "");
+	else if (sel[s].n_hits == 0)
+		fprintf(stderr, "paperboy: preview: a run sends %s nothing for %s: %s\n", sub->name,
+			d.date ? d.date : "this announcement", ps.n == 0 ?
+			"there is no announcement and notify_empty is off" :
+			"no paper of the announcement matched its topics");
 	memset(&ro, 0, sizeof ro);
 	cx.cfg = cfg;
 	cx.sub = sub;

@@ -1404,3 +1404,20 @@ pb_digest_free(struct pb_digest *d)
 	free(d->exec_summary);
 	memset(d, 0, sizeof *d);
 }
+
+/* The short note for subscribers who asked to hear about days without an announcement. */
+void
+pb_digest_no_announcement(struct pb_digest *d, const char *date)
+{
+	struct pb_buf b = { 0 };
+
+	if (d->language && strncmp(d->language, "zh", 2) == 0)
+		pb_buf_printf(&b, "arXiv 在 %s 没有发布新论文（周末、假日或暂停发布）。今天没有新的摘要。",
+			      date);
+	else
+		pb_buf_printf(&b, "arXiv made no announcement for %s (a weekend, a holiday or a pause "
+				  "in announcements), so there is nothing new today.", date);
+	free(d->exec_summary);
+	d->exec_summary = pb_buf_detach(&b);
+	d->exec_from_model = 0;
+}

@@ -102,9 +102,28 @@ grep -q "^paperboy: preview: $tmp/broken.conf:11: subscribers.\[1\].topics.\[0\]
   "$tmp/bob.err" || fail "preview of bob: $(cat "$tmp/bob.err")"
 [ -s "$tmp/bob.md" ] && fail "preview of bob printed a digest"
 
-# an empty announcement still renders a digest that says so
+# an empty announcement still renders a digest that says so ...
 "$PAPERBOY" -c "$tmp/pb.conf" preview --subscriber alice --format text \
-  --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" --date 2024-11-30 > "$tmp/empty.txt" ||
-  fail "empty feed exited $?"
+  --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" --date 2024-11-30 > "$tmp/empty.txt" \
+  2> "$tmp/empty.err" || fail "empty feed exited $?"
 grep -q 'No new papers matched' "$tmp/empty.txt" || fail "empty digest text"
+# ... and says on stderr that a run sends alice nothing for it, as for a day without a match
+grep -q '^paperboy: preview: a run sends alice nothing for 2024-11-30: there is no announcement and notify_empty is off$' \
+  "$tmp/empty.err" || fail "empty feed: nothing said of what a run sends: $(cat "$tmp/empty.err")"
+sed 's|ti:\\"gaussian splatting\\" OR abs:nerf OR ti:3D|ti:zzzyzzyx|; s|ti:video ANDNOT ti:survey|ti:zzzyzzyx|' \
+  "$tmp/pb.conf" > "$tmp/none.conf"
+"$PAPERBOY" -c "$tmp/none.conf" preview --subscriber alice --feed "$feed" 2> "$tmp/none.err" \
+  > /dev/null || fail "no match: exited $?"
+grep -q '^paperboy: preview: a run sends alice nothing for 2024-11-28: no paper of the announcement matched its topics$' \
+  "$tmp/none.err" || fail "no match: nothing said of what a run sends: $(cat "$tmp/none.err")"
+grep -q 'sends alice nothing' "$tmp/err.md" && fail "a digest with papers said to be sent nothing"
+# with notify_empty, the note a run sends on a day without announcement, not a "no match" digest
+sed 's|max_papers = 8;|max_papers = 8; notify_empty = true;|' "$tmp/pb.conf" > "$tmp/notify.conf"
+"$PAPERBOY" -c "$tmp/notify.conf" preview --subscriber alice --format text \
+  --feed "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" --date 2024-11-30 > "$tmp/notify.txt" \
+  2> "$tmp/notify.err" || fail "notify_empty: exited $?"
+grep -q '^arXiv made no announcement for 2024-11-30' "$tmp/notify.txt" ||
+  fail "notify_empty: not the note a run sends: $(cat "$tmp/notify.txt")"
+grep -q 'No new papers matched' "$tmp/notify.txt" && fail "notify_empty: the no-match text"
+[ -s "$tmp/notify.err" ] && fail "notify_empty: said on stderr: $(cat "$tmp/notify.err")"
 exit 0
