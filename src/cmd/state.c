@@ -2,9 +2,11 @@
  * the PostgreSQL state the configuration names, in one transaction, and prints the rows of
  * every table in both. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "paperboy/buf.h"
@@ -20,13 +22,48 @@ usage(void)
 	return EX_USAGE;
 }
 
+/* Takes the lock of the state directory dir; 0, else the exit code after saying why. */
+static int
+lock_dir(const char *dir, struct pb_lock **lock)
+{
+	char err[768];
+
+	if ((*lock = pb_lock_acquire(dir, err, sizeof err)))
+		return 0;
+	fprintf(stderr, "paperboy: %s\n", err);
+	/* 75 only when another paperboy holds it; a lock file that cannot be written is 73, as
+	 * for run and the daemon */
+	return errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
+}
+
+/* The directory of the state file path when it is not state_dir (by device and inode), else
+ * NULL (also when there is no such file: opening it says so); caller frees. */
+static char *
+other_dir(const char *path, const char *state_dir)
+{
+	char *copy, *dir;
+	struct stat a, b;
+
+	if (stat(path, &a) < 0 || !(copy = strdup(path)))
+		return NULL;
+	dir = dirname(copy);
+	if (stat(dir, &a) == 0 && stat(state_dir, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		free(copy);
+		return NULL;
+	}
+	memmove(copy, dir, strlen(dir) + 1);
+	return copy;
+}
+
 static int
 migrate(const struct pb_config *cfg, const char *from_path, int replace)
 {
 	struct pb_state *from = NULL, *to = NULL;
 	struct pb_state_table_count *c = NULL;
-	struct pb_lock *lock = NULL;
+	struct pb_lock *lock = NULL, *from_lock = NULL;
 	struct pb_buf path = { 0 };
+	char *from_dir = NULL;
 	size_t n = 0;
 	long total = 0;
 	char err[768], where[320];
@@ -42,14 +79,14 @@ migrate(const struct pb_config *cfg, const char *from_path, int replace)
 		pb_buf_puts(&path, from_path);
 	else
 		pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	/* Nothing may change the SQLite state while it is copied (a run, the daemon). */
-	if (!(lock = pb_lock_acquire(cfg->state_dir, err, sizeof err))) {
-		/* 75 only when another paperboy holds it; a lock file that cannot be written is
-		 * 73, as for run and the daemon */
-		rc = errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
-		fprintf(stderr, "paperboy: %s\n", err);
+	/* Nothing may change the SQLite state while it is copied (a run, the daemon): the lock
+	 * of the configured state directory, and of the one --from's file is in, which its own
+	 * daemon holds. */
+	if ((rc = lock_dir(cfg->state_dir, &lock)) != 0)
 		goto out;
-	}
+	if (from_path && (from_dir = other_dir(from_path, cfg->state_dir)) &&
+	    (rc = lock_dir(from_dir, &from_lock)) != 0)
+		goto out;
 	/* Read-write: an older schema is brought up to date first, as a run would. */
 	if (!(from = pb_state_open_mode(path.data, PB_STATE_WRITE, err, sizeof err))) {
 		fprintf(stderr, "paperboy: state migrate: %s\n", err);
@@ -82,7 +119,9 @@ out:
 	free(c);
 	pb_state_close(to);
 	pb_state_close(from);
+	pb_lock_release(from_lock);
 	pb_lock_release(lock);
+	free(from_dir);
 	pb_buf_free(&path);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = EX_IOERR;

@@ -2,7 +2,8 @@
 # paperboy state migrate --to postgresql: a SQLite state from a real run (digests sent, a
 # stored subscriber, the ledger, the corpus) copied into a fresh PostgreSQL database with every
 # table's rows counted in both; a second copy refused unless --replace; then run, subscriber
-# and status work on PostgreSQL, new rows numbered past the copied ones.
+# and status work on PostgreSQL, new rows numbered past the copied ones; a state that another
+# paperboy holds, named by --from or not, is refused.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 LIB=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -37,6 +38,25 @@ sq subscriber add zed --topic 'seg=ti:segmentation' --max-papers 2 >/dev/null 2>
 sq run --feed "$BIG" >"$T/run1" 2>"$T/log1" || fail "run on SQLite: $(cat "$T/log1")"
 n_sq=$(sqlite3 "$T/state/paperboy.db" "SELECT count(*) FROM outbox")
 [ "$n_sq" -gt 0 ] || fail "the SQLite run enqueued nothing"
+
+# A --from FILE in a state directory that another paperboy holds (its daemon, a run): refused
+# (75, the lock named), nothing copied; as is the configured state directory's.
+sed 's|^state_dir = .*|state_dir = "'"$T"'/pgstate";|' "$T/pg.conf" >"$T/pg-elsewhere.conf"
+mkdir "$T/pgstate"
+/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)' "$T/state/paperboy.lock" &
+HOLDER=$!
+i=0
+until [ "$(flock -n "$T/state/paperboy.lock" echo free 2>/dev/null)" != free ] || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+"$PAPERBOY" -c "$T/pg-elsewhere.conf" state migrate --to postgresql --from "$T/state/paperboy.db" \
+	>"$T/m0" 2>"$T/e0"; rc=$?
+[ $rc = 75 ] && grep -q "another paperboy.* holds $T/state/paperboy.lock" "$T/e0" ||
+	{ kill "$HOLDER"; fail "--from a state in use: exit $rc, $(cat "$T/e0" "$T/m0")"; }
+pg state migrate --to postgresql >"$T/m0" 2>"$T/e0"; rc=$?
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+[ $rc = 75 ] || fail "a state in use: exit $rc, $(cat "$T/e0")"
 
 # The copy prints every table with both counts, all equal.
 pg state migrate --to postgresql >"$T/m1" 2>"$T/e1" || fail "migrate: $(cat "$T/e1")"
