@@ -151,7 +151,9 @@ pb_cmd_state(int argc, char **argv, const char *config_path)
 		fprintf(stderr, "paperboy: state migrate: --to postgresql is the one target\n");
 		return EX_USAGE;
 	}
-	if (!(cfg = pb_cli_load_config(config_path)))
+	/* The file alone: the stored subscribers are read from the target, which the copy is
+	 * about to fill (an empty one would only be warned about). */
+	if (!(cfg = pb_cli_load_config_file(config_path)))
 		return EX_CONFIG;
 	rc = migrate(cfg, from, replace);
 	pb_config_free(cfg);

@@ -61,6 +61,9 @@ kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
 # The copy prints every table with both counts, all equal.
 pg state migrate --to postgresql >"$T/m1" 2>"$T/e1" || fail "migrate: $(cat "$T/e1")"
 grep -q 'every count verified' "$T/m1" || fail "no verification line: $(cat "$T/m1")"
+# An empty target is what migrate fills: no warning that it lacks the schema, nor advice to
+# run there first (a run's rows would make the copy refused).
+grep -q 'subscriber.load\|paperboy run' "$T/e1" && fail "migrate warns of the empty target: $(cat "$T/e1")"
 for t in $(sqlite3 "$T/state/paperboy.db" \
 	"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"); do
 	if [ "$t" = meta ]; then w="WHERE key <> 'schema_version'"; else w=""; fi
