@@ -277,10 +277,16 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc && count_arg(argv[i + 1], &n_runs) == 0) {
-			i++;
-		} else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc &&
-			   count_arg(argv[i + 1], &n_errors) == 0) {
+		int runs = strcmp(argv[i], "--runs") == 0;
+
+		if ((runs || strcmp(argv[i], "--errors") == 0) && i + 1 < argc &&
+		    count_arg(argv[i + 1], runs ? &n_runs : &n_errors) < 0) {
+			/* say which value, not the usage line alone */
+			fprintf(stderr, "paperboy: status: %s %s: give a count from 0 to 10000\n",
+				argv[i], argv[i + 1]);
+			return EX_USAGE;
+		}
+		if ((runs || strcmp(argv[i], "--errors") == 0) && i + 1 < argc) {
 			i++;
 		} else {
 			pb_cli_usage(stderr, "status");

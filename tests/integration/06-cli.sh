@@ -100,6 +100,16 @@ done
   2>"$T/leap.err"; rc=$?
 [ $rc != 64 ] || fail "run --date 2024-02-29 is a usage error: $(cat "$T/leap.err")"
 
+# a count that is not one is named, with what status takes
+for v in x -1 10001; do
+  "$PAPERBOY" -c "$T/pb.conf" status --runs "$v" >/dev/null 2>"$T/st.err"; rc=$?
+  [ $rc = 64 ] && grep -q -- "--runs $v: give a count from 0 to 10000" "$T/st.err" ||
+    fail "status --runs $v: exit $rc, $(cat "$T/st.err")"
+done
+"$PAPERBOY" -c "$T/pb.conf" status --errors 1e3 >/dev/null 2>"$T/st.err"; rc=$?
+[ $rc = 64 ] && grep -q -- "--errors 1e3: give a count" "$T/st.err" ||
+  fail "status --errors 1e3: exit $rc, $(cat "$T/st.err")"
+
 # every option of every usage line is accepted (exit not 64); daemon's would start a daemon
 # and are covered by 60-daemon.sh
 pbx() {
