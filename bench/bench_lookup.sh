@@ -30,5 +30,9 @@ for r in 1 2 3; do
   done
 done
 for k in $kinds; do
-  echo "median $k: Slack pacing of $N messages, $(median <"$T/res.$k") s"
+  b=$BIN
+  [ "$k" = ref ] && b=$LOOKUP_BENCH_REF
+  echo "median $k: Slack pacing of $N messages, $(median <"$T/res.$k") s   \$ $b paperboy.conf"
 done
+[ -n "${LOOKUP_BENCH_REF:-}" ] ||
+  echo "(no reference: LOOKUP_BENCH_REF=OTHER-BUILD/bench/lookup_bench alternates with another build)"
