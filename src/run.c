@@ -669,6 +669,7 @@ read_open(struct cycle *c)
 
 static int follow_ended(const struct cycle *c);
 static double follow_idle_ms(const struct cycle *c);
+static void follow_start(struct cycle *c);
 
 /* While delivery runs beside the build, the build's commits leave the write-ahead log's
  * checkpoints to delivery's (pb_state_checkpoints). A checkpoint copies the log's pages into
@@ -851,6 +852,12 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 				  (int64_t)time(NULL) + cfg->fulltext.deadline_s, &ft);
 	else if (cfg->fulltext.enabled)
 		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
+	/* Delivery's thread starts once the documents are read: each is read in a child made
+	 * with fork (fulltext/child.c), which inherits every lock as it was, and a lock another
+	 * thread held at that moment would never be released in the child (AddressSanitizer's
+	 * allocator in Debian 12's libasan is not made safe across fork, as glibc's is). */
+	follow_start(c);
+	ckpt_leave(c, 1);
 	pb_summarizer_set_fulltext(sum, &ft);
 	alive(c);
 	c->rcache = pb_render_cache_new();
@@ -1309,8 +1316,6 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 			rep->status = PB_RUN_NO_ANNOUNCEMENT;
 			pb_info("run.no_announcement", "date=%s", rep->date);
 		}
-		follow_start(&c);
-		ckpt_leave(&c, 1);
 		brc = build_all(&c, h, err, errlen);
 		ckpt_leave(&c, 0);
 		follow_over(&c, brc < 0 ? PB_BUILD_FAILED : PB_BUILD_DONE);

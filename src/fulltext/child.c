@@ -10,7 +10,10 @@
  * child writes records (a type byte, a 4-byte little-endian length, the bytes) with
  * write(2) only, logs nothing and ends with _exit: it shares this process's locks, buffers
  * and open files as they were at the fork (glibc's allocator is made safe across fork; a log
- * line's lock or stderr's might be held by another thread). */
+ * line's lock or stderr's might be held by another thread). A run reads its documents before
+ * its delivery thread starts (run.c: build_all), so no other thread of paperboy's holds a lock
+ * at the fork: AddressSanitizer's allocator in Debian 12's libasan is not made safe across
+ * fork, and a child forked while delivery allocated could wait for its lock for ever. */
 #define _GNU_SOURCE 1   /* pipe2(2) */
 #include <errno.h>
 #include <fcntl.h>
