@@ -549,8 +549,10 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 	if (k->min <= k->max && (n < k->min || n > k->max))
 		return pb_cfg_fail(L, s, keypath, "%d elements; %.0f to %.0f are allowed", n,
 				   k->min, k->max);
+	/* counted as stored: a bad element ends the list there, and what the later checks read
+	 * (they run even after an error, to report every mistake) is only what was stored */
 	*list = pb_xcalloc(n ? (size_t)n : 1, sizeof **list);
-	*count = (size_t)n;
+	*count = 0;
 	for (int i = 0; i < n; i++) {
 		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v;
@@ -564,6 +566,7 @@ store_list(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void
 		if (run_check(L, k, e, keypath, v) < 0)
 			return -1;
 		(*list)[i] = shareable(k) ? pb_cfg_intern(L->cfg, v) : pb_xstrdup(v);
+		*count = (size_t)i + 1;
 	}
 	return 0;
 }

@@ -146,6 +146,39 @@ test_bad(void)
 	T_CHECK(strstr(all, "2411.17790\" is not") == NULL);    /* the good id is fine */
 }
 
+/* A list with an element that is not a string: the error names it, and the checks made
+ * after it (every mistake is reported) read only what was stored, never an empty place. */
+static void
+test_bad_element(void)
+{
+	static const char text[] =
+		"arxiv = { categories = [\"cs\"]; };\n"
+		"file = { enabled = true; };\n"
+		"subscribers = (\n"
+		"  { name = \"ann\"; like = ( \"2411.17790\", { x = 1; }, \"2411.17700\" ); },\n"
+		"  { name = \"bo\"; like_authors = ( 3 ); like = [\"x\"]; }\n"
+		");\n";
+	const char *stored[] = { "{\"name\": \"sam\", \"like\": [{\"name\": \"nlp\"}]}" };
+	struct pb_config_error err;
+	struct pb_config *cfg = pb_config_load(write_conf("elem.conf", text), &err);
+	char all[6000];
+
+	T_CHECK(cfg == NULL);
+	snprintf(all, sizeof all, "%s:%d: %s: %s\n%s", err.file, err.line, err.key, err.message,
+		 err.more);
+	T_CHECK(strstr(all, "elem.conf:4: subscribers.[0].like: element 2: expected a string, "
+			    "got a group") != NULL);
+	T_CHECK(strstr(all, "subscribers.[1].like_authors: element 1: expected a string") != NULL);
+	T_CHECK(strstr(all, "subscriber bo: \"x\" is not an arXiv id") != NULL);
+	pb_config_free(cfg);
+	cfg = pb_config_load_stored(write_conf("elem-stored.conf", "arxiv = { categories = "
+					       "[\"cs\"]; };\nfile = { enabled = true; };\n"),
+				    stored, 1, &err);
+	T_CHECK(cfg == NULL);
+	T_CHECK(strstr(err.message, "expected a string") != NULL);
+	pb_config_free(cfg);
+}
+
 static void
 test_stored(void)
 {
@@ -211,6 +244,7 @@ main(void)
 	}
 	test_good();
 	test_bad();
+	test_bad_element();
 	test_stored();
 	test_archives();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
