@@ -251,6 +251,9 @@ struct pb_config {
 	struct pb_cfg_strings *strings;
 	/* Private to the config module: the subscribers by name, for pb_config_subscriber. */
 	struct pb_cfg_names *names;
+	/* Private to the config module: the memory this config shares with others
+	 * (pb_config_replace_subscriber), freed with the last of them; NULL when it owns all. */
+	struct pb_cfg_share *share;
 };
 
 struct pb_config_error {
@@ -291,6 +294,17 @@ void pb_config_drop_subscriber(struct pb_config *cfg, size_t i);
 /* Removes every subscriber i of cfg with drop[i] (freeing them) in one pass, the others
  * kept in order, and indexes the names again. */
 void pb_config_drop_marked(struct pb_config *cfg, const bool *drop);
+
+/* A config equal to base but for its subscriber i, which is replaced by the last subscriber
+ * of one (consumed: loaded by pb_config_load_stored with that subscriber's settings), at the
+ * same place, the names indexed. Nothing else is copied: the new config shares base's memory
+ * and one's, so a process that holds tens of thousands of subscribers takes one's edit
+ * without loading them all again. base stays as it was, for whoever reads it meanwhile;
+ * base, the new config and any made from either are each freed by pb_config_free, in any
+ * order, and what they share goes with the last of them. NULL (one freed) when i is past
+ * base's subscribers, one has none, or no lock can be made for the group. */
+struct pb_config *pb_config_replace_subscriber(struct pb_config *base, size_t i,
+					       struct pb_config *one);
 
 /* The checks of the rules `check` runs on a loaded config (a reload must pass them too): every
  * topic query, exclusion and followed author of every subscriber is parsed and each error is

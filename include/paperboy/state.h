@@ -407,14 +407,18 @@ void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
  * pb_state_data_version: SQLite's data_version, which changes when another connection
  * commits (not this one's own commits). pb_sub_stamp: a hash of every stored subscriber's
  * name and settings (not its state; not the rows of the file's subscribers), changed when one
- * is added, removed or edited. pb_sub_local_changes: how many such changes this handle made
- * itself since its first call (which starts the count, in temporary triggers of this
- * connection). On PostgreSQL the data version is a counter that every change to a stored
- * subscriber's settings bumps, by any machine, this handle's own included, and the local
- * count stays 0. 0 / -1. */
+ * is added, removed or edited (a sum of a part for each row, pb_sub_stamp_row).
+ * pb_sub_local_changes: how many such changes this handle made itself since its first call
+ * (which starts the count, in temporary triggers of this connection). On PostgreSQL the
+ * data version is a counter that every change to a stored subscriber's settings bumps, by
+ * any machine, this handle's own included, and the local count stays 0. 0 / -1. */
 int pb_state_data_version(struct pb_state *st, int64_t *out);
 int pb_sub_stamp(struct pb_state *st, uint64_t *out);
 int pb_sub_local_changes(struct pb_state *st, int64_t *out);
+/* What a stored subscriber's row (settings NULL: none) adds to pb_sub_stamp, a sum of one
+ * such part per row: after a change of the settings of name from old to new, the stamp is
+ * the one before - pb_sub_stamp_row(name, old) + pb_sub_stamp_row(name, new). */
+uint64_t pb_sub_stamp_row(const char *name, const char *settings);
 
 /* ---- the readers' side ---- */
 

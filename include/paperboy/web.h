@@ -134,6 +134,11 @@ struct pb_web_ctx {
 	/* Installs cfg (taken) as this context's configuration after a change, when the
 	 * configuration is shared with other contexts (the server's); NULL: ctx owns cfg. */
 	void (*cfg_set)(struct pb_web_ctx *ctx, struct pb_config *cfg);
+	/* The same when cfg is ctx's with one stored subscriber replaced
+	 * (pb_config_replace_subscriber), its settings changed from old to json in the state;
+	 * NULL: ctx owns cfg. */
+	void (*cfg_edit)(struct pb_web_ctx *ctx, struct pb_config *cfg, const char *name,
+			 const char *old, const char *json);
 };
 typedef void (*pb_web_handler)(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			       struct pb_web_resp *resp);

@@ -75,6 +75,10 @@ pb_config_free(struct pb_config *cfg)
 {
 	if (!cfg)
 		return;
+	if (cfg->share) {
+		pb_cfg_share_release(cfg);
+		return;
+	}
 	free(cfg->path);
 	free_keys(cfg, KS_ROOT, cfg);
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)

@@ -170,6 +170,9 @@ bool pb_cfg_shared(const struct pb_config *cfg, const char *p);
 void pb_cfg_strings_free(struct pb_cfg_strings *t);   /* accepts NULL */
 /* Frees a config's index of its subscribers by name (names.c); accepts NULL. */
 void pb_cfg_names_free(struct pb_cfg_names *t);
+/* pb_config_free of a config whose share is set (share.c): the copy's own memory now, the
+ * group's with its last config. */
+void pb_cfg_share_release(struct pb_config *cfg);
 /* Appends each JSON object of settings to root's subscriber list as a group (stored.c).
  * Returns 0, or -1 with msg naming the object (1-based) when one is not a JSON object of
  * keys libconfig can hold. */

@@ -1,4 +1,7 @@
 /* Change detection for the subscribers a long-running reader keeps loaded. */
+#include <stdint.h>
+#include <string.h>
+
 #include "paperboy/hash.h"
 #include "paperboy/state.h"
 #include "state_internal.h"
@@ -23,32 +26,40 @@ out:
 	return rc;
 }
 
+/* One row's part of the stamp. FNV-1a over the name and the settings, each ended by a NUL
+ * (so "ab","c" and "a","bc" differ), mixed so that the sum of many spreads over 64 bits. */
+uint64_t
+pb_sub_stamp_row(const char *name, const char *settings)
+{
+	uint64_t h;
+
+	if (!name || !settings)
+		return 0;
+	h = pb_fnv1a64_more(PB_FNV1A64_BASIS, name, strlen(name) + 1);
+	h = pb_fnv1a64_more(h, settings, strlen(settings) + 1);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h;
+}
+
+/* The sum of the rows' parts, in any order: a process that changed one row knows the stamp
+ * after it from the one before (pb_sub_stamp_row), without reading the table. */
 int
 pb_sub_stamp(struct pb_state *st, uint64_t *out)
 {
 	pb_db_stmt *s = NULL;
-	uint64_t h = PB_FNV1A64_BASIS;
+	uint64_t h = 0;
 	int rc = -1, step;
 
 	*out = 0;
 	if (!(s = pb_db_prepare(st->db, "SELECT name, settings FROM subscribers"
-				" WHERE settings IS NOT NULL ORDER BY name", 0))) {
+				" WHERE settings IS NOT NULL", 0))) {
 		pb_st_error(st, "subscriber stamp");
 		goto out;
 	}
-	while ((step = pb_db_step(s)) == PB_DB_ROW) {
-		for (int c = 0; c < 2; c++) {
-			const void *p = pb_db_col_blob(s, c);
-			int n = pb_db_col_bytes(s, c);
-
-			/* A NULL and an empty value differ; the byte after each field separates
-			 * "ab","c" from "a","bc". */
-			h = pb_fnv1a64_more(h, pb_db_col_type(s, c) == PB_DB_NULL ? "\1" : "\2", 1);
-			if (p && n > 0)
-				h = pb_fnv1a64_more(h, p, (size_t)n);
-			h = pb_fnv1a64_more(h, "", 1);
-		}
-	}
+	while ((step = pb_db_step(s)) == PB_DB_ROW)
+		h += pb_sub_stamp_row(pb_db_col_text(s, 0), pb_db_col_text(s, 1));
 	if (step != PB_DB_DONE) {
 		pb_st_error(st, "subscriber stamp");
 		goto out;

@@ -52,13 +52,15 @@ read_row(struct mg *m)
 }
 
 /* After a change, so the page shows what is stored: the row read again, and after new
- * settings (settings) the configuration too. 0, or -1 when the subscriber is no longer in
- * the configuration (m->sub is then NULL). */
+ * settings (json, given) the subscriber in the configuration too, alone: every worker takes
+ * the new settings without a read of every stored subscriber. 0, or -1 when the subscriber
+ * is no longer in the configuration (m->sub is then NULL). */
 static int
-refresh(struct mg *m, int settings)
+refresh(struct mg *m, const char *json)
 {
-	if (settings) {
-		pb_pages_reload(m->ctx);   /* may free the configuration m->sub was in */
+	if (json) {
+		/* may free the configuration m->sub was in; the row is read again below */
+		pb_pages_replace(m->ctx, m->tok.subject, m->row ? m->row->settings : NULL, json);
 		m->cfg = m->ctx->cfg;
 		if (!(m->sub = pb_config_subscriber(m->cfg, m->tok.subject)))
 			return -1;
@@ -448,7 +450,7 @@ post(struct mg *m)
 		if (pb_sub_put(m->ctx->st, &r) < 0)
 			goto fail;
 		pb_info("web.manage", "action=save subscriber=%s", pb_q(m->sub->name));
-		if (refresh(m, 1) < 0)
+		if (refresh(m, json) < 0)
 			pb_page_plain(m->resp, 200, "Saved", "Saved. The next digest uses these "
 				      "settings.");
 		else
@@ -467,7 +469,7 @@ post(struct mg *m)
 			goto fail;
 		}
 		pb_info("web.manage", "action=pause subscriber=%s", pb_q(m->sub->name));
-		refresh(m, 0);
+		refresh(m, NULL);
 		page(m, "Paused: nothing is sent until you resume.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "resume") == 0 && strcmp(state, "paused") == 0) {
 		/* what the pause held goes again, as `subscriber resume` sends it */
@@ -480,7 +482,7 @@ post(struct mg *m)
 			goto fail;
 		}
 		pb_info("web.manage", "action=resume subscriber=%s", pb_q(m->sub->name));
-		refresh(m, 0);
+		refresh(m, NULL);
 		page(m, "Resumed: the next digest comes as before.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "stop") == 0 || strcmp(action, "restart") == 0) {
 		struct dest_find f = { pb_form_get(&m->req->form, "channel"),
@@ -500,7 +502,7 @@ post(struct mg *m)
 			goto fail;
 		pb_info("web.manage", "action=%s subscriber=%s channel=%s", action,
 			pb_q(m->sub->name), pb_q(f.channel));
-		refresh(m, 0);
+		refresh(m, NULL);
 		page(m, stop ? "Stopped: nothing more is sent there."
 			     : "Restarted: the next digest goes there again.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "resubscribe") == 0 && strcmp(state, "unsubscribed") == 0) {
@@ -511,13 +513,13 @@ post(struct mg *m)
 			goto fail;
 		}
 		pb_info("web.manage", "action=resubscribe subscriber=%s", pb_q(m->sub->name));
-		refresh(m, 0);
+		refresh(m, NULL);
 		page(m, "Subscribed again: the next digest comes as before.", NULL, NULL, NULL, 0);
 	} else if (strcmp(action, "unsubscribe") == 0) {
 		if (unsubscribe(m) < 0)
 			goto fail;
 		pb_info("web.manage", "action=unsubscribe subscriber=%s", pb_q(m->sub->name));
-		refresh(m, 0);
+		refresh(m, NULL);
 		pb_page_plain(m->resp, 200, "Unsubscribed",
 			      "You are unsubscribed: nothing more is sent to you, by mail or chat.");
 	} else {

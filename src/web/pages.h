@@ -33,6 +33,11 @@ int pb_pages_load(struct pb_web_ctx *ctx, struct pb_config **cfg, struct pb_sub_
 		  size_t *n_rows);
 /* Replaces ctx->cfg by a fresh load (inactive subscribers kept) after a change. */
 void pb_pages_reload(struct pb_web_ctx *ctx);
+/* After stored subscriber name's settings changed from old to json (committed): ctx->cfg
+ * with that subscriber alone loaded again from json, the others kept, none read from the
+ * state; a fresh load (pb_pages_reload) when that one does not load alone. */
+void pb_pages_replace(struct pb_web_ctx *ctx, const char *name, const char *old,
+		      const char *json);
 /* Sets obj's "topics", "language" and "max_papers" from the form's topics ("NAME = QUERY" a
  * line), language and max_papers fields; a topic of obj keeps its other keys under its name,
  * and one without a query (likes alone, not in the form) stays. 0, or -1 with why (said for

@@ -427,6 +427,22 @@ cfg_set(struct pb_web_ctx *ctx, struct pb_config *cfg)
 	cfg_publish(w, cfg, have, have ? stamp : 0);
 }
 
+/* pb_web_ctx's cfg_edit: a handler replaced one stored subscriber's settings in what w held.
+ * The stamp of the new configuration follows from the held one's without reading the
+ * table; when another process or worker changed the table meanwhile it is not the table's,
+ * and the next look at the state loads the whole again. */
+static void
+cfg_edit(struct pb_web_ctx *ctx, struct pb_config *cfg, const char *name, const char *old,
+	 const char *json)
+{
+	struct worker *w = (struct worker *)(void *)ctx;
+	int have = w->held && w->held->have_stamp;
+	uint64_t stamp = have ? w->held->stamp : 0;
+
+	stamp = stamp - pb_sub_stamp_row(name, old) + pb_sub_stamp_row(name, json);
+	cfg_publish(w, cfg, have, have ? stamp : 0);
+}
+
 /* Loads the subscribers again when they changed since the last look: the configuration file
  * (its size and times), or the stored ones. The whole table is hashed only after another
  * process committed, or after a POST here that changed a stored subscriber's settings (an
@@ -446,11 +462,13 @@ refresh(struct worker *w)
 			pthread_mutex_unlock(&w->s->reload);
 			return;
 		}
+		/* the stamp before the load: a change between them is then loaded again at the
+		 * next look, not taken for loaded (a Save adds to the stamp, cfg_edit) */
+		have = pb_sub_stamp(w->ctx.st, &stamp) == 0;
 		if (!(cfg = load_config(w->ctx.config_path))) {
 			pthread_mutex_unlock(&w->s->reload);
 			return;   /* keep the one loaded; load_config said why */
 		}
-		have = pb_sub_stamp(w->ctx.st, &stamp) == 0;
 		cfg_publish(w, cfg, have, have ? stamp : 0);
 		pthread_mutex_unlock(&w->s->reload);
 		pb_info("web.reload", "subscribers=%zu why=file", cfg->n_subscribers);
@@ -655,6 +673,7 @@ worker_open(struct pb_web_server *s, struct worker *w, const struct pb_config *c
 	w->s = s;
 	w->ctx.config_path = s->config_path;
 	w->ctx.cfg_set = cfg_set;
+	w->ctx.cfg_edit = cfg_edit;
 	file_changed(w);   /* the file as it is read below */
 	if (!(w->ctx.st = pb_cli_state_open(cfg, PB_STATE_CREATE, &temporary, err, errlen)))
 		return -1;

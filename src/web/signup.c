@@ -103,6 +103,38 @@ pb_pages_reload(struct pb_web_ctx *ctx)
 	ctx->cfg = c;
 }
 
+void
+pb_pages_replace(struct pb_web_ctx *ctx, const char *name, const char *old, const char *json)
+{
+	const struct pb_subscriber *s = pb_config_subscriber(ctx->cfg, name);
+	struct pb_config_error ce;
+	struct pb_config *one = NULL, *c = NULL;
+
+	/* The subscriber alone, with the file it is checked with; it comes last (the file's
+	 * first), and what loads it alone is what a full load takes of it: its settings passed
+	 * pb_cli_stored_validate against the others before they were written. */
+	memset(&ce, 0, sizeof ce);
+	if (s && s->stored && json && ctx->config_path &&
+	    (one = pb_config_load_stored(ctx->config_path, &json, 1, &ce)) &&
+	    one->n_subscribers &&
+	    strcmp(one->subscribers[one->n_subscribers - 1].name, name) == 0) {
+		c = pb_config_replace_subscriber(ctx->cfg, (size_t)(s - ctx->cfg->subscribers),
+						 one);
+		one = NULL;
+	}
+	pb_config_free(one);
+	if (!c) {
+		pb_pages_reload(ctx);
+		return;
+	}
+	if (ctx->cfg_edit) {
+		ctx->cfg_edit(ctx, c, name, old, json);
+		return;
+	}
+	pb_config_free(ctx->cfg);
+	ctx->cfg = c;
+}
+
 static char *
 trim(char *s)
 {
