@@ -211,28 +211,47 @@ edit_sent(const struct mg *m)
 	       (strcmp(action, "save") == 0 || strcmp(action, "preview") == 0);
 }
 
-/* The answer of a request the state was too busy or too far to serve (pb_web_busy: 503 with
- * Retry-After): a Save or a Preview gets its settings back as they were sent, with fresh
- * csrf fields, so the reader's edit is not lost; nothing of the subscriber's stored state is
- * shown (it could not be read, nor whether the link is still its). Any other request, or
- * when the state is not busy but failing, gets the plain page (500). */
+/* The answer of a request the state failed, on the manage page's frame: busy or too far
+ * (pb_web_busy: 503 with Retry-After), to press again in a few seconds; failing otherwise
+ * (a file it cannot read, a table gone; or, error given, the configuration file: 500), to
+ * try again later, the administrator told by the log line (error, or the state's). Either
+ * says that nothing changed; a Save or a Preview gets its settings back as they were sent
+ * (escaped, with fresh csrf fields), so the reader's edit is not lost. Nothing of the
+ * subscriber's stored state is shown (it could not be read, nor whether the link is still
+ * its). */
 static void
-state_failed(struct mg *m, const char *title, const char *text)
+state_failed(struct mg *m, const char *why, const char *error)
 {
 	const struct pb_form *f = &m->req->form;
 	const char *fm = pb_form_get(f, "max_papers");
+	const char *action = pb_form_get(f, "action");
+	int busy = !error && pb_web_busy(m->ctx, m->resp);
+	struct pb_buf msg = { 0 };
 
-	if (!edit_sent(m) || !pb_web_busy(m->ctx, m->resp)) {
-		pb_web_state_failed(m->ctx, m->resp, title, text);
-		return;
+	pb_warn("web.manage", "status=error subscriber=%s action=%s busy=%d error=%s",
+		pb_q(m->sub->name), pb_q(action ? action : m->req->method), busy,
+		pb_q(error ? error : pb_state_errmsg(m->ctx->st)));
+	if (!busy) {
+		pb_buf_reset(&m->resp->headers);
+		m->resp->status = 500;
 	}
+	pb_buf_printf(&msg, "%s, and nothing was %s: ", busy ? "The service is busy just now"
+		      : why, edit_sent(m) ? "saved" : "changed");
+	pb_buf_puts(&msg, busy ? "press the button again in a few seconds."
+		    : "please try again later.");
 	pb_buf_reset(&m->resp->body);
 	pb_page_begin(m->resp, "Your arXiv digest");
-	pb_pages_error(m->resp, "the service is busy just now, and nothing was saved: press the "
-		       "button again in a few seconds", NULL);
-	settings_form(m, pb_form_get(f, "topics") ? pb_form_get(f, "topics") : "",
-		      pb_form_get(f, "language"), fm ? atoi(fm) : m->sub->max_papers);
+	if (edit_sent(m)) {
+		pb_pages_error(m->resp, msg.data, NULL);
+		settings_form(m, pb_form_get(f, "topics") ? pb_form_get(f, "topics") : "",
+			      pb_form_get(f, "language"), fm ? atoi(fm) : m->sub->max_papers);
+	} else {
+		pb_buf_puts(&m->resp->body, "<p class=\"error\" role=\"alert\" id=\"error\">");
+		pb_page_esc(m->resp, msg.data);
+		pb_buf_puts(&m->resp->body, "</p>\n");
+	}
 	pb_page_end(m->resp);
+	pb_buf_free(&msg);
 }
 
 /* The whole page; notice (a sentence) and error (pb_pages_error) may be NULL; topics,
@@ -527,12 +546,10 @@ post(struct mg *m)
 	}
 	goto out;
 fail:
-	pb_warn("web.manage", "status=error error=%s", pb_q(pb_state_errmsg(m->ctx->st)));
-	state_failed(m, "Not saved", "The change could not be recorded; try again later.");
+	state_failed(m, "The change could not be recorded", NULL);
 	goto out;
 unreadable:
-	pb_page_plain(m->resp, 500, "Not available", "The service cannot read its configuration; "
-		      "try again later.");
+	state_failed(m, "The service cannot read its configuration just now", why.data);
 out:
 	pb_config_free(one);
 	free(json);
@@ -555,8 +572,7 @@ pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 	m.cfg = ctx->cfg;
 	if ((r = pb_web_token_current(ctx, PB_LINK_MANAGE, &m.tok, resp)) < 0) {
 		if (r == -2 && (m.sub = pb_config_subscriber(m.cfg, m.tok.subject)))
-			state_failed(&m, "Not available", "The service cannot read its state; "
-				     "try again later.");
+			state_failed(&m, "The service cannot read its state just now", NULL);
 		return;
 	}
 	if (!(m.sub = pb_config_subscriber(m.cfg, m.tok.subject))) {
@@ -565,9 +581,7 @@ pb_web_manage(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 		return;
 	}
 	if (read_row(&m) < 0) {
-		pb_warn("web.manage", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
-		state_failed(&m, "Not available", "The service cannot read its state; try again "
-			     "later.");
+		state_failed(&m, "The service cannot read its state just now", NULL);
 		return;
 	}
 	if (strcmp(req->method, "POST") == 0)

@@ -1210,6 +1210,53 @@ main(void)
 			strcmp(row.state, "active") == 0);
 		pb_sub_row_clear(&row);
 
+		/* A state failing otherwise than busy (here its table of subscribers gone): the
+		 * link's check fails; the reader gets the manage page's frame, 500, saying that
+		 * nothing was saved, the Save's settings back as sent (escaped), and one log line
+		 * names the subscriber and the error */
+		call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.88", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		T_EQ_INT(t_state_raw_exec(db, "ALTER TABLE subscribers RENAME TO subscribers_gone"),
+			 0);
+		reads_begin();
+		manage_post(&ctx, link.data, "action=save&topics=%3Cb%3EWaves%3C%2Fb%3E%3Dti%3A"
+			    "waves&language=en&max_papers=7", ok_csrf, &r);
+		fflush(stderr);
+		{
+			char *text = NULL, err2[256];
+			size_t len = 0;
+
+			T_EQ_INT(pb_read_file(log_path, &text, &len, err2, sizeof err2), 0);
+			T_CHECK(text && strstr(text, "event=web.manage status=error subscriber=once "
+					       "action=save busy=0 error="));
+			free(text);
+		}
+		reads_end();
+		T_EQ_INT(r.status, 500);
+		T_CHECK(strstr(pb_buf_str(&r.headers), "Retry-After") == NULL);
+		T_CHECK(strstr(pb_buf_str(&r.headers), "Content-Security-Policy") != NULL);
+		T_CHECK(strstr(r.body.data, "<h1>Your arXiv digest</h1>") != NULL);
+		T_CHECK(strstr(r.body.data, "cannot read its state just now, and nothing was "
+			       "saved") != NULL);
+		T_CHECK(strstr(r.body.data, ">&lt;b&gt;Waves&lt;/b&gt;=ti:waves</textarea>") != NULL);
+		T_CHECK(strstr(r.body.data, "<b>Waves") == NULL);
+		T_CHECK(strstr(r.body.data, "value=\"7\"") != NULL);
+		T_CHECK(fresh_csrf(&ctx, r.body.data));
+		resp_free(&r);
+		call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.88", NULL, &r);
+		T_EQ_INT(r.status, 500);
+		T_CHECK(strstr(r.body.data, "<h1>Your arXiv digest</h1>") != NULL);
+		T_CHECK(strstr(r.body.data, "cannot read its state just now, and nothing was "
+			       "changed") != NULL);
+		resp_free(&r);
+		T_EQ_INT(t_state_raw_exec(db, "ALTER TABLE subscribers_gone RENAME TO subscribers"),
+			 0);
+		T_EQ_INT(pb_sub_get(ctx.st, "once", &row), 1);
+		T_CHECK(row.settings && strstr(row.settings, "ti:waves") &&
+			!strstr(row.settings, "Waves</b>"));
+		pb_sub_row_clear(&row);
+
 		call(&ctx, pb_web_unsub_post, "POST", ulink.data, "10.0.0.88",
 		     "List-Unsubscribe=One-Click", &r);
 		T_EQ_INT(r.status, 200);
