@@ -302,7 +302,8 @@ void pb_config_drop_marked(struct pb_config *cfg, const bool *drop);
  * without loading them all again. base stays as it was, for whoever reads it meanwhile;
  * base, the new config and any made from either are each freed by pb_config_free, in any
  * order, and what they share goes with the last of them. NULL (one freed) when i is past
- * base's subscribers, one has none, or no lock can be made for the group. */
+ * base's subscribers, one has none, or base's group holds 64 edits already (load the
+ * whole again). */
 struct pb_config *pb_config_replace_subscriber(struct pb_config *base, size_t i,
 					       struct pb_config *one);
 

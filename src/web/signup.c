@@ -118,6 +118,14 @@ pb_pages_replace(struct pb_web_ctx *ctx, const char *name, const char *old, cons
 	    (one = pb_config_load_stored(ctx->config_path, &json, 1, &ce)) &&
 	    one->n_subscribers &&
 	    strcmp(one->subscribers[one->n_subscribers - 1].name, name) == 0) {
+		/* the file's subscribers loaded with it are not kept: only the edited one is
+		 * taken from this config, which lives as long as the workers' */
+		bool *drop = pb_xcalloc(one->n_subscribers, sizeof *drop);
+
+		for (size_t k = 0; k + 1 < one->n_subscribers; k++)
+			drop[k] = true;
+		pb_config_drop_marked(one, drop);
+		free(drop);
 		c = pb_config_replace_subscriber(ctx->cfg, (size_t)(s - ctx->cfg->subscribers),
 						 one);
 		one = NULL;

@@ -1071,6 +1071,17 @@ main(void)
 			T_CHECK(o && o->max_papers == 6 && o->n_topics == 2 &&
 				strcmp(o->language, "de") == 0);
 			T_EQ_INT(ctx.cfg->n_subscribers, n);
+			/* each save keeps a config of its own until a full load: past 64 in a row,
+			 * a save loads the whole again, which starts anew */
+			T_EQ_INT(pb_sub_get(ctx.st, "once", &after), 1);
+			reads_begin();
+			for (int k = 0; k < 100; k++)
+				pb_pages_replace(&ctx, "once", after.settings, after.settings);
+			T_EQ_INT(reads_end(), 1);
+			o = pb_config_subscriber(ctx.cfg, "once");
+			T_CHECK(o && o->max_papers == 6 && o->n_topics == 2);
+			T_EQ_INT(ctx.cfg->n_subscribers, n);
+			pb_sub_row_clear(&after);
 		}
 		T_EQ_INT(pb_sub_delete(ctx.st, "zed"), 1);
 	}
