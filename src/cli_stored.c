@@ -303,8 +303,15 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 		drop[i] = true;
 	}
 	/* Names are unique but for a stored one taking a file one's, left out above, so the
-	 * first of a name is the one a row is about. */
+	 * first of a name is the one a row is about. A run tells a stored one from another
+	 * given its name later by its row's generation. */
 	pb_config_index_subscribers(cfg);
+	for (size_t r = 0; r < n_rows; r++) {
+		const struct pb_subscriber *s = pb_config_subscriber(cfg, rows[r].name);
+
+		if (rows[r].settings && s && s->stored)
+			cfg->subscribers[s - cfg->subscribers].generation = rows[r].generation;
+	}
 	for (size_t r = 0; r < n_rows && !keep_inactive; r++) {
 		const struct pb_subscriber *s;
 		size_t i;

@@ -93,6 +93,8 @@ struct cycle {
 	 * the transaction that writes them is short. */
 	struct pend {
 		const struct pb_subscriber *sub;
+		int64_t id_gen;       /* ids told from a former subscriber's of the name
+				       * (pb_channel_msg_id), or 0 */
 		struct pend_msg {
 			const char *channel;
 			char *dest;
@@ -261,25 +263,26 @@ mono_ms(void)
 }
 
 static int
-put(struct cycle *c, const char *sub, const char *channel, const char *dest, int part,
-    int n_parts, const char *payload, size_t len, const struct pb_body_prep *prep)
+put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 {
 	struct pb_outbox_msg m;
 	struct pb_buf id = { 0 };
 	int r;
 
-	pb_channel_msg_id(&id, c->rep->date, sub, channel, dest, part);
+	pb_channel_msg_id(&id, c->rep->date, p->sub->name, pm->channel, pm->dest, pm->part,
+			  p->id_gen);
 	memset(&m, 0, sizeof m);
 	m.msg_id = id.data;
-	m.subscriber = (char *)sub;
-	m.channel = (char *)channel;
-	m.dest = (char *)dest;
+	m.subscriber = p->sub->name;
+	m.generation = p->sub->generation;
+	m.channel = (char *)pm->channel;
+	m.dest = pm->dest;
 	m.digest_date = c->rep->date;
-	m.part = part;
-	m.n_parts = n_parts;
-	m.payload = (char *)payload;
-	m.payload_len = len;
-	m.prep = prep;
+	m.part = pm->part;
+	m.n_parts = pm->n_parts;
+	m.payload = pm->payload;
+	m.payload_len = pm->len;
+	m.prep = pm->prep;
 	m.status = PB_OUT_PENDING;
 	m.next_attempt = (int64_t)c->now;
 	m.created = (int64_t)c->now;
@@ -402,7 +405,8 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 				continue;
 			}
 
-			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1);
+			pb_channel_msg_id(&id, c->rep->date, sub->name, name, dests.v[k], 1,
+					  p->id_gen);
 			t0 = mono_ms();
 			c->hints.n = 0;
 			r = pb_channel_build(ch, &cx, dests.v[k], id.data, &payloads, err,
@@ -560,7 +564,7 @@ static int
 pend_write(struct cycle *c, const struct pend *p)
 {
 	const struct pb_subscriber *sub = p->sub;
-	char why[256] = "";
+	char why[256] = "", gone[160];
 	int r, transient, tries = 0;
 
 	c->txn_messages = 0;
@@ -580,8 +584,11 @@ again:
 	c->txn_state_failed = 0;
 	r = 0;
 	/* A stored subscriber removed since the run loaded it (`subscriber remove` settles what
-	 * is enqueued when it runs, not what comes after): nothing for it. */
-	if (sub->stored && (r = pb_sub_stored_still(c->st, sub->name)) == 0) {
+	 * is enqueued when it runs, not what comes after), whose name another took since (the
+	 * settings the run loaded are not the new one's), or paused (`subscriber pause` pauses
+	 * what is enqueued when it runs): nothing for it. */
+	if (sub->stored && (r = pb_sub_stored_still(c->st, sub->name, sub->generation, gone,
+						    sizeof gone)) == 0) {
 		if (pb_state_release(c->st) < 0) {
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 			goto fail_all;
@@ -589,14 +596,13 @@ again:
 		if (c->batch_n == 0)
 			pb_state_rollback(c->st);   /* nothing else in it */
 		pb_info("digest.dropped", "subscriber=%s date=%s reason=%s", pb_q(sub->name),
-			c->rep->date, pb_q("the subscriber was removed"));
+			c->rep->date, pb_q(gone));
 		return 0;
 	}
 	if (r == 1)
 		r = 0;
 	for (size_t i = 0; r == 0 && i < p->n_m; i++)
-		r = put(c, sub->name, p->m[i].channel, p->m[i].dest, p->m[i].part,
-			p->m[i].n_parts, p->m[i].payload, p->m[i].len, p->m[i].prep);
+		r = put(c, p, &p->m[i]);
 	/* A digest that put no message (every destination suppressed) was received by nobody:
 	 * its papers stay unrecorded, so they can come once the subscriber is resumed. */
 	if (r == 0 && c->txn_messages > 0)
@@ -721,17 +727,18 @@ pend_flush(struct cycle *c)
 
 /* Renders one subscriber's digest into the pending ones; they are written together when the
  * batch's count is waiting (BATCH_FIRST, growing to BATCH_MAX), their payloads reach its share
- * of BATCH_BYTES, or BATCH_MS has passed since the first. Returns 0, or -1 (noted with
- * digest_lost). */
+ * of BATCH_BYTES, or BATCH_MS has passed since the first. id_gen: as struct pend's. Returns 0,
+ * or -1 (noted with digest_lost). */
 static int
 enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_digest *d,
-	    size_t matched)
+	    size_t matched, int64_t id_gen)
 {
 	struct pend *p = &c->pend[c->n_pend];
 	int r;
 
 	memset(p, 0, sizeof *p);
 	p->sub = sub;
+	p->id_gen = id_gen;
 	p->matched = matched;
 	r = render_digest(c, sub, d, p);
 	if (r < 0) {
@@ -803,7 +810,7 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 	struct pb_summarizer *sum = NULL;
 	struct pb_rank_run *rr = NULL;
 	struct pb_fulltext_set ft = { 0 };
-	int rc = -1, shown = 0, r, win;
+	int rc = -1, shown = 0, r, win, built;
 	size_t start, window;
 	double t0 = (double)pb_mono_ms(), t1, cpu0 = 0;
 	int64_t last_progress = 0;
@@ -908,10 +915,14 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
 			continue;
 		/* Built already, by this machine before a restart or by another one sharing the
-		 * state: the outbox would ignore it anyway. */
+		 * state: the outbox would ignore it anyway. Only this subscriber's counts: a
+		 * former one of the name (removed, and another added the same day) had its own,
+		 * whose ids this one's then leave alone. */
+		built = 0;
 		if (!c->o->dry_run)
 			read_open(c);
-		if (!c->o->dry_run && pb_outbox_has_digest(c->st, c->rep->date, sub->name) == 1) {
+		if (!c->o->dry_run && (built = pb_outbox_has_digest(c->st, c->rep->date, sub->name,
+								     sub->generation)) == 1) {
 			pb_info("digest.exists", "subscriber=%s date=%s", pb_q(sub->name),
 				c->rep->date);
 			continue;
@@ -931,7 +942,8 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			c->rep->digests++;
 			print_dry(&d, &sel[i]);
 		} else {
-			enqueue_one(c, sub, &d, sel[i].n_matched);
+			enqueue_one(c, sub, &d, sel[i].n_matched,
+				    built == 2 ? sub->generation : 0);
 		}
 		pb_digest_free(&d);
 	}

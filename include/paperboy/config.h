@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "paperboy/buf.h"
 
@@ -76,6 +77,8 @@ struct pb_subscriber {
 	int line;
 	int *exclude_lines;          /* line of each exclude (n_exclude), or NULL; 0 = unknown */
 	bool stored;                 /* kept in the state (pb_config_load_stored), not the file */
+	int64_t generation;          /* a stored one's row's (pb_sub_row, set by
+				      * pb_cli_with_stored); 0 for the file's */
 };
 
 struct pb_config {

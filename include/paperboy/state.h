@@ -171,8 +171,11 @@ size_t pb_body_prep_len(const struct pb_body_prep *b);
 
 struct pb_outbox_msg {
 	int64_t rowid;
-	char *msg_id;       /* deterministic: "<date>/<subscriber>/<channel>/<dest>/<part>" */
+	char *msg_id;       /* deterministic: "<date>/<subscriber>/<channel>/<dest>/<part>", and
+			     * "/g<generation>" after it when the outbox held another subscriber's
+			     * digest of that name and date (pb_channel_msg_id) */
 	char *subscriber;
+	int64_t generation; /* pb_outbox_put only: the subscriber's (pb_sub_row), 0 for a file's */
 	char *channel;      /* "email", "slack", "telegram", "file" */
 	char *dest;         /* address, chat id, "webhook" (never the secret URL), file dir */
 	char *digest_date;  /* YYYY-MM-DD */
@@ -240,7 +243,9 @@ int pb_outbox_requeue(struct pb_state *st, const char *subscriber);
  * Returns the number settled or -1. */
 int pb_outbox_settle_subscriber(struct pb_state *st, const char *subscriber, const char *why);
 /* Every pending message of subscriber becomes paused with last_error why (a subscriber
- * paused): not sent until pb_outbox_requeue (`subscriber resume`). Returns the number paused
+ * paused): not sent until pb_outbox_requeue (`subscriber resume`). Under the outbox's lock, as
+ * pb_sub_stored_still: in the transaction that pauses the subscriber's row, a run enqueueing
+ * for it either sees the pause or has its messages paused here. Returns the number paused
  * or -1. */
 int pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const char *why);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
@@ -335,7 +340,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 12
+#define PB_STATE_SCHEMA 13
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -386,21 +391,29 @@ struct pb_sub_row {
 	char *reason;            /* why the state changed, or NULL */
 	char *source;            /* "config", "cli", ... */
 	int64_t created, updated;   /* unix seconds */
+	int64_t generation;      /* which stored subscriber of the name: settings put where
+				  * there were none (no row, a file subscriber's) take one no
+				  * earlier row of the name had; 0 before schema 13 */
 };
 /* Every row, by name. *out owned by the caller (pb_sub_rows_free). 0 / -1. */
 int pb_sub_list(struct pb_state *st, struct pb_sub_row **out, size_t *n);
 /* The row named name into *out (pb_sub_row_clear). Returns 1 found, 0 absent, -1 error. */
 int pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out);
-/* Inserts or replaces the row of r->name (created kept when it exists; updated = now). 0 / -1.
- * A state other than the four above is refused by the table. */
+/* Inserts or replaces the row of r->name (created and generation kept when it exists;
+ * updated = now; r->generation is not read). 0 / -1. A state other than the four above is
+ * refused by the table. */
 int pb_sub_put(struct pb_state *st, const struct pb_sub_row *r);
 /* Deletes the row named name. Returns 1 deleted, 0 absent, -1 error. Under the outbox's lock
  * (on PostgreSQL; SQLite's write lock does it there), as pb_sub_stored_still: a run that
  * loaded the subscriber before its removal enqueues nothing for it after. */
 int pb_sub_delete(struct pb_state *st, const char *name);
-/* Inside a transaction that is about to enqueue for stored subscriber name: 1 when its row is
- * still there, 0 when it was removed (since the caller loaded it), -1 error. */
-int pb_sub_stored_still(struct pb_state *st, const char *name);
+/* Inside a transaction that is about to enqueue for stored subscriber name of generation
+ * (its row's when the caller loaded it): 1 when that row is still there and active; 0 when
+ * it was removed, or removed and another subscriber added under the name, or is no longer
+ * active (paused, unsubscribed), with why filled; -1 error. A pause (which pauses what is
+ * pending in the same transaction, pb_outbox_pause_subscriber) is then seen as a removal is. */
+int pb_sub_stored_still(struct pb_state *st, const char *name, int64_t generation, char *why,
+			size_t whylen);
 void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
 void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
 /* Cheap change detection for a process that keeps the subscribers loaded (the web endpoint).
@@ -679,7 +692,10 @@ int pb_outbox_claim(struct pb_state *st, int64_t now, int lease_s, size_t max,
 long pb_outbox_renew(struct pb_state *st, int64_t now, int lease_s);
 /* Gives back every claim of this machine on pending messages. Returns the number or -1. */
 long pb_outbox_release(struct pb_state *st);
-/* 1 when the outbox already holds a message of subscriber's digest of date, 0 not, -1. */
-int pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber);
+/* Whether the outbox already holds subscriber's digest of date: 1 a message of it of
+ * generation (pb_outbox_msg), 2 messages of other generations only (a former subscriber of
+ * the name: a digest of this one is still to be built, under ids of its own), 0 none, -1. */
+int pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber,
+			 int64_t generation);
 
 #endif

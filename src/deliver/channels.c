@@ -181,8 +181,10 @@ pb_channels_links(const struct pb_chan_ctx *c, struct pb_render_opts *ro, struct
 
 void
 pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
-		  const char *dest, int part)
+		  const char *dest, int part, int64_t generation)
 {
 	pb_buf_reset(b);
 	pb_buf_printf(b, "%s/%s/%s/%s/%d", date, sub, channel, dest, part);
+	if (generation > 0)
+		pb_buf_printf(b, "/g%lld", (long long)generation);
 }

@@ -498,13 +498,24 @@ out:
 }
 
 int
-pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber)
+pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber,
+		     int64_t generation)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HAS_DIGEST);
+	int rc, r = 0;
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, date);
-	return pb_st_exists(st, s, "outbox_has_digest");
+	pb_db_bind_int64(s, 3, generation);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
+		r = pb_db_col_int64(s, 0) == 1 ? 1 : 2;
+	} else if (rc != PB_DB_DONE) {
+		pb_st_error(st, "outbox_has_digest");
+		r = -1;
+	}
+	pb_db_reset(s);
+	return r;
 }

@@ -71,6 +71,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_db_bind_int64(s, 10, m->next_attempt);
 	pb_db_bind_int64(s, 11, m->created ? m->created : now);
 	pb_st_bind_text(s, 12, m->last_error);
+	pb_db_bind_int64(s, 13, m->generation);
 	/* A row back: inserted, with its id; none: the message existed. */
 	rc = pb_db_step(s);
 	if (rc == PB_DB_ROW)
@@ -396,7 +397,9 @@ pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const ch
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_OUT_PAUSE_SUB);
 
-	if (!s)
+	/* After the lock, this sees every message of a run that enqueued before it; a run
+	 * after it waits for this transaction, then sees the pause (pb_sub_stored_still). */
+	if (!s || pb_body_lock(st) < 0)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, why);

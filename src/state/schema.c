@@ -173,6 +173,20 @@ const char *const pb_st_migrations[] = {
 	 * again by every migration): the outcome of a COMMIT whose reply was lost, asked of a
 	 * server that restarted meanwhile (db_pg.c). */
 	"",
+
+	/* 12 -> 13: which subscriber of a name a stored row, and a message, is of. A subscriber
+	 * removed and another added under its name the same day were one to the outbox (ids and
+	 * the "built already" check are by date and name): the new one was sent nothing, and a
+	 * run that had loaded the former enqueued its digest for the new one. Settings stored
+	 * where there were none take a generation past the last their name had (kept in
+	 * sub_generations, as a removal deletes the rows); rows and messages from before are of
+	 * generation 0, as the file's subscribers always are. */
+	"ALTER TABLE subscribers ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE sub_generations(name TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;"
+	/* a run's "built already?" (pb_outbox_has_digest) answered from the index alone */
+	"DROP INDEX outbox_digest;"
+	"CREATE INDEX outbox_digest ON outbox(digest_date, subscriber, generation);",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

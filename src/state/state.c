@@ -22,12 +22,13 @@
 	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
 	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
 
-#define SUB_COLS "name, settings, state, reason, source, created, updated"
+#define SUB_COLS "name, settings, state, reason, source, created, updated, generation"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
-		      " n_parts, status, attempts, next_attempt, created, last_error, updated)"
-		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)"
+		      " n_parts, status, attempts, next_attempt, created, last_error, updated,"
+		      " generation)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13)"
 		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
 	[S_OUT_DUE] = "SELECT " OUT_COLS " FROM outbox o"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
@@ -126,11 +127,21 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
 	[S_SUB_LIST] = "SELECT " SUB_COLS " FROM subscribers ORDER BY name",
 	[S_SUB_GET] = "SELECT " SUB_COLS " FROM subscribers WHERE name = ?1",
+	/* settings about to be put where there were none (no row, or a file subscriber's):
+	 * a new stored subscriber, its name's next generation (pb_sub_put) */
+	[S_SUB_GEN_NEXT] = "INSERT INTO sub_generations(name, last) SELECT ?1, 1"
+			   " WHERE ?2 <> 0 AND NOT EXISTS (SELECT 1 FROM"
+			   " subscribers WHERE name = ?1 AND settings IS NOT NULL)"
+			   " ON CONFLICT(name) DO UPDATE SET last = sub_generations.last + 1",
 	[S_SUB_PUT] = "INSERT INTO subscribers(name, settings, state, reason, source, created,"
-		      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(name) DO UPDATE"
+		      " updated, generation) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6,"
+		      " COALESCE((SELECT last FROM sub_generations WHERE name = ?1), 0))"
+		      " ON CONFLICT(name) DO UPDATE"
 		      " SET settings = excluded.settings, state = excluded.state,"
 		      " reason = excluded.reason, source = excluded.source,"
-		      " updated = excluded.updated",
+		      " updated = excluded.updated, generation = CASE WHEN subscribers.settings"
+		      " IS NULL AND excluded.settings IS NOT NULL THEN excluded.generation"
+		      " ELSE subscribers.generation END",
 	[S_SUB_DEL] = "DELETE FROM subscribers WHERE name = ?1",
 	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
@@ -143,7 +154,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, channel, dest) DO UPDATE"
 		      " SET reason = excluded.reason",
-	[S_OUT_HAS_DIGEST] = "SELECT 1 FROM outbox WHERE digest_date = ?2 AND subscriber = ?1 LIMIT 1",
+	/* 1 a message of this generation, 2 of another's only (the index holds all three) */
+	[S_OUT_HAS_DIGEST] = "SELECT CASE WHEN generation = ?3 THEN 1 ELSE 2 END AS k FROM outbox"
+			     " WHERE digest_date = ?2 AND subscriber = ?1 ORDER BY k LIMIT 1",
 	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
 	[S_CORPUS_PUT] = "INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
 			 " categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"

@@ -59,6 +59,7 @@ enum stmt_id {
 	S_CORPUS_PUT,
 	S_SUB_LIST,
 	S_SUB_GET,
+	S_SUB_GEN_NEXT,
 	S_SUB_PUT,
 	S_SUB_DEL,
 	S_FB_PUT,

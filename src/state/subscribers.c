@@ -1,4 +1,5 @@
 /* The subscribers table: rows in and out; what the settings mean is the config module's. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ read_row(pb_db_stmt *s, struct pb_sub_row *r)
 	r->source = pb_st_col_dup(s, 4);
 	r->created = pb_db_col_int64(s, 5);
 	r->updated = pb_db_col_int64(s, 6);
+	r->generation = pb_db_col_int64(s, 7);
 }
 
 int
@@ -67,12 +69,23 @@ pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out)
 	return rc == PB_DB_ROW ? 1 : rc == PB_DB_DONE ? 0 : -1;
 }
 
+/* Settings put where there were none (no row, or the row of a subscriber of the file) are a
+ * new stored subscriber: they take the name's next generation, counted apart from the rows (a
+ * removal deletes them), so each subscriber of a name is told from those before it, by a run
+ * that loaded one (pb_sub_stored_still) and by the outbox (pb_outbox_has_digest). The count
+ * is taken first; a stored subscriber's row there already (or added meanwhile by another)
+ * keeps its own. */
 int
 pb_sub_put(struct pb_state *st, const struct pb_sub_row *r)
 {
-	pb_db_stmt *s = pb_st_stmt(st, S_SUB_PUT);
+	pb_db_stmt *g = pb_st_stmt(st, S_SUB_GEN_NEXT);
+	pb_db_stmt *s;
 
-	if (!s)
+	if (!g)
+		return -1;
+	pb_st_bind_text(g, 1, r->name);
+	pb_db_bind_int(g, 2, r->settings != NULL);
+	if (pb_st_run(st, g, "subscriber generation") < 0 || !(s = pb_st_stmt(st, S_SUB_PUT)))
 		return -1;
 	pb_st_bind_text(s, 1, r->name);
 	pb_st_bind_text(s, 2, r->settings);
@@ -96,20 +109,30 @@ pb_sub_delete(struct pb_state *st, const char *name)
 	return pb_db_changes(st->db) > 0;
 }
 
-/* The lock first: taken, a removal committed before it is seen (each statement of
+/* The lock first: taken, a removal or a pause committed before it is seen (each statement of
  * PostgreSQL's reads what was committed when it began) and one not begun yet waits for this
- * transaction, whose messages its own then settles. */
+ * transaction, whose messages its own then settles or pauses. */
 int
-pb_sub_stored_still(struct pb_state *st, const char *name)
+pb_sub_stored_still(struct pb_state *st, const char *name, int64_t generation, char *why,
+		    size_t whylen)
 {
 	struct pb_sub_row r;
-	int rc;
+	int rc, still = 0;
 
 	if (pb_body_lock(st) < 0 || (rc = pb_sub_get(st, name, &r)) < 0)
 		return -1;
-	rc = rc == 1 && r.settings != NULL;
+	if (rc == 0 || r.settings == NULL)
+		snprintf(why, whylen, "the subscriber was removed");
+	else if (r.generation != generation)
+		snprintf(why, whylen, "the subscriber was removed and another added under its "
+			 "name (generation %lld, loaded %lld)", (long long)r.generation,
+			 (long long)generation);
+	else if (strcmp(r.state, "active") != 0)
+		snprintf(why, whylen, "the subscriber is %s", r.state);
+	else
+		still = 1;
 	pb_sub_row_clear(&r);
-	return rc;
+	return still;
 }
 
 void

@@ -130,6 +130,24 @@ done
 pb retry --subscriber nobody >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 64 ] && grep -q 'no subscriber named nobody' "$T/e" || fail "retry of an unknown name: exit $rc, $(cat "$T/e")"
 
+# removed, and another subscriber added under the name the same day: `run --only` builds the
+# new one's digest (not "digest.exists" for the former's), from its own topics
+pb subscriber add kit --topic 'depth=ti:depth' >/dev/null 2>&1 || fail "add kit"
+pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit" || fail "run --only kit: $(tail -3 "$T/run-kit")"
+grep -q 'event=digest.enqueued subscriber=kit ' "$T/run-kit" && grep -qi 'depth' "$D/kit/digest.md" ||
+  fail "kit got no digest: $(tail -3 "$T/run-kit")"
+pb subscriber remove kit >/dev/null 2>&1 || fail "remove kit"
+pb subscriber add kit --topic 'seg=ti:segmentation' >/dev/null 2>&1 || fail "add kit again"
+pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit" || fail "run --only kit again: $(tail -3 "$T/run-kit")"
+grep -q 'event=digest.enqueued subscriber=kit ' "$T/run-kit" ||
+  fail "the new kit got no digest: $(grep 'subscriber=kit' "$T/run-kit")"
+grep -qi 'segmentation' "$D/kit/digest.md" && ! grep -qi 'depth' "$D/kit/digest.md" ||
+  fail "the new kit's digest is not of its topics: $(grep -i '^#' "$D/kit/digest.md" | head -5)"
+pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit"
+grep -q 'event=digest.exists subscriber=kit ' "$T/run-kit" ||
+  fail "the new kit's digest was built twice: $(grep 'subscriber=kit' "$T/run-kit")"
+pb subscriber remove kit >/dev/null 2>&1 || fail "remove kit again"
+
 # resume: the next run (another day) delivers to yan and lab again
 pb subscriber resume yan >/dev/null 2>&1 && pb subscriber resume lab >/dev/null 2>&1 ||
   fail "resume"
@@ -261,14 +279,19 @@ done
 [ "$(n_stored)" = $((base + N)) ] || fail "the import did not complete after the kills"
 
 # a state of the previous schema, as after an upgrade before the first run (here the last
-# migration made to run again): add does not replace a stored subscriber it could not see,
-# and an export does not pass an empty list off as the store
+# migration, 13's generations, undone): add does not replace a stored subscriber it could not
+# see, and an export does not pass an empty list off as the store
 sed "s#$T/state#$T/old#" "$T/pb.conf" >"$T/old.conf"
 po() { "$PAPERBOY" -c "$T/old.conf" "$@"; }
 { po subscriber add ann --email ann@example.org --topic 'x=ti:x' &&
   po subscriber pause ann --reason holiday; } >"$T/o" 2>&1 || fail "add and pause ann: $(cat "$T/o")"
 v=$(sqlite3 "$T/old/paperboy.db" "SELECT value FROM meta WHERE key = 'schema_version'")
-sqlite3 "$T/old/paperboy.db" "UPDATE meta SET value = '$((v - 1))' WHERE key = 'schema_version'"
+[ "$v" = 13 ] || fail "schema $v: undo its last migration here"
+sqlite3 "$T/old/paperboy.db" "DROP INDEX outbox_digest;
+  CREATE INDEX outbox_digest ON outbox(digest_date, subscriber);
+  ALTER TABLE outbox DROP COLUMN generation; ALTER TABLE subscribers DROP COLUMN generation;
+  DROP TABLE sub_generations;
+  UPDATE meta SET value = '$((v - 1))' WHERE key = 'schema_version'"
 po subscriber export >"$T/o" 2>"$T/e"; rc=$?
 [ $rc = 66 ] && grep -q "schema version $((v - 1))" "$T/e" ||
   fail "export of a store it cannot read: exit $rc, $(cat "$T/o" "$T/e")"

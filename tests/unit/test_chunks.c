@@ -636,6 +636,10 @@ test_migrate_v6(void)
 			  "ALTER TABLE outbox DROP COLUMN claimed_by;"
 			  "ALTER TABLE outbox DROP COLUMN lease_until;"
 			  "ALTER TABLE runs DROP COLUMN machine;"
+			  /* and what version 13 added (its index went with version 8's) */
+			  "ALTER TABLE outbox DROP COLUMN generation;"
+			  "ALTER TABLE subscribers DROP COLUMN generation;"
+			  "DROP TABLE sub_generations;"
 			  /* and version 9's ledger */
 			  "DROP TABLE ledger;"
 			  "CREATE TABLE ledger(subscriber TEXT NOT NULL, paper_id TEXT NOT NULL,"

@@ -629,12 +629,12 @@ test_read_window(void)
 	T_EQ_INT(pb_state_commit(st), 0);
 	/* after a window, writing begins as it did */
 	T_EQ_INT(pb_state_read_window(st, 1), sq);
-	T_EQ_INT(pb_outbox_has_digest(st, "2025-12-04", "a"), 1);
+	T_EQ_INT(pb_outbox_has_digest(st, "2025-12-04", "a", 0), 1);
 	T_EQ_INT(pb_state_read_window(st, 0), 0);
 	T_EQ_INT(pb_state_begin(st), 0);
 	T_EQ_INT(put(st, "2025-12-04", "b", "email", "b@x", 1, 1, 0), 1);
 	T_EQ_INT(pb_state_commit(st), 0);
-	T_EQ_INT(pb_outbox_has_digest(other, "2025-12-04", "b"), 1);
+	T_EQ_INT(pb_outbox_has_digest(other, "2025-12-04", "b", 0), 1);
 out:
 	pb_state_close(other);
 	pb_state_close(st);

@@ -168,9 +168,9 @@ test_outbox_claim(void)
 	put(a, "ann", "ann@x.org", 2, 2);
 	put(a, "bob", "bob@x.org", 1, 1);
 	put(a, "cat", "cat@x.org", 1, 1);
-	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-04", "ann"), 1);
-	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-05", "ann"), 0);
-	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-04", "an"), 0);
+	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-04", "ann", 0), 1);
+	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-05", "ann", 0), 0);
+	T_EQ_INT(pb_outbox_has_digest(b, "2026-12-04", "an", 0), 0);
 
 	/* alpha takes the first message only: ann's part 1. */
 	T_EQ_INT(pb_outbox_claim(a, 1000, 60, 1, &v, &n), 0);

@@ -1,7 +1,8 @@
 /* Stored subscribers: the state's table (rows in and out, the allowed states, the migration
- * from schema 3), and the config's loading of JSON settings through the same key table as the
- * file (types, checks, required root keys, duplicate names), --set's typing, and what
- * `subscriber remove` leaves of a subscriber (nothing more is sent to it). */
+ * from schema 3, generations), and the config's loading of JSON settings through the same key
+ * table as the file (types, checks, required root keys, duplicate names), --set's typing, what
+ * `subscriber remove` leaves of a subscriber (nothing more is sent to it), and a run's view of
+ * a subscriber removed, replaced or paused while it builds. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ test_store(void)
 	struct pb_state *st = t_state_open(path_of("a.db"), err, sizeof err);
 	struct pb_sub_row r = { 0 }, got, *v = NULL;
 	size_t n = 0;
+	int64_t g1;
 
 	T_CHECK(st != NULL);
 	if (!st)
@@ -86,9 +88,36 @@ test_store(void)
 		T_CHECK(v[1].reason == NULL);
 	}
 	pb_sub_rows_free(v, n);
+	/* generations: a put keeps the row's; settings where there were none (another ann
+	 * after a removal, a stored bob on the file's bob's row) are a subscriber after all
+	 * before it of the name */
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 1);
+	g1 = got.generation;
+	T_CHECK(g1 > 0);
+	pb_sub_row_clear(&got);
+	r.name = "ann";
+	r.settings = "{\"name\":\"ann\",\"language\":\"de\"}";
+	r.source = "cli";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 1);
+	T_EQ_INT(got.generation, g1);
+	pb_sub_row_clear(&got);
 	T_EQ_INT(pb_sub_delete(st, "ann"), 1);
 	T_EQ_INT(pb_sub_delete(st, "ann"), 0);
 	T_EQ_INT(pb_sub_get(st, "ann", &got), 0);
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_sub_get(st, "ann", &got), 1);
+	T_CHECK(got.generation > g1);
+	pb_sub_row_clear(&got);
+	T_EQ_INT(pb_sub_get(st, "bob", &got), 1);
+	g1 = got.generation;
+	pb_sub_row_clear(&got);
+	r.name = "bob";
+	r.settings = "{\"name\":\"bob\"}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	T_EQ_INT(pb_sub_get(st, "bob", &got), 1);
+	T_CHECK(got.generation > g1);
+	pb_sub_row_clear(&got);
 	pb_state_close(st);
 }
 
@@ -465,8 +494,8 @@ test_remove_during_run(void)
 	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
 	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
 	T_EQ_INT(rep.digests, 1);
-	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "lab"), 1);
-	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "late"), 0);
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "lab", 0), 1);
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "late", 0), 0);
 	pb_config_free(cfg);
 	pb_state_close(st);
 }
@@ -680,6 +709,138 @@ test_pause_pending(void)
 	if (!st)
 		return;
 	T_EQ_STR(due_subs(st), "lab");
+	pb_state_close(st);
+}
+
+/* The pending messages due by tomorrow as "subscriber:dest" (and " (g)" after one whose id
+ * tells its subscriber from a former one of its name), space-separated, in delivery order. */
+static const char *
+due_dests(struct pb_state *st)
+{
+	static char out[512];
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0, k = 0;
+
+	out[0] = '\0';
+	T_EQ_INT(pb_outbox_due(st, pb_now() + 86400, 100, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)snprintf(out + k, k < sizeof out ? sizeof out - k : 0, "%s%s:%s%s",
+				      i ? " " : "", v[i].subscriber, v[i].dest,
+				      strstr(v[i].msg_id, "/1/g") ? " (g)" : "");
+	pb_outbox_msgs_free(v, n);
+	return out;
+}
+
+/* The configuration as a run loads it: the file's subscribers and the stored active ones. */
+static struct pb_config *
+load_run_cfg(const char *conf)
+{
+	struct pb_config_error ce;
+	struct pb_buf problems = { 0 };
+	struct pb_config *cfg = pb_config_load(conf, &ce);
+
+	T_CHECK(cfg != NULL);
+	if (!cfg) {
+		fprintf(stderr, "%s: %s\n", conf, ce.message);
+		return NULL;
+	}
+	cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
+	T_EQ_STR(pb_buf_str(&problems), "");
+	pb_buf_free(&problems);
+	return cfg;
+}
+
+/* A stored subscriber removed and another added under its name the same day is another
+ * subscriber to a run: a run that loaded the former enqueues nothing for the new one (the
+ * former's settings are not its), nor for a subscriber paused since it loaded them; the new
+ * one's digest of the day is built though the former's is in the outbox (`run --only`), under
+ * ids of its own, and once. */
+static void
+test_same_name_again(void)
+{
+	struct pb_buf c = { 0 };
+	struct pb_config *old = NULL, *cfg = NULL;
+	struct pb_run_opts o = { 0 };
+	struct pb_run_report rep;
+	struct pb_outbox_msg m;
+	struct pb_state *st;
+	char err[512] = "", id[128];
+	FILE *f;
+	char *add1[] = { "add", "ann", "--email", "a1@example.org", "--topic", "t=ti:outlier", NULL };
+	char *add2[] = { "add", "ann", "--email", "a2@example.org", "--topic", "t=ti:outlier", NULL };
+	char *add3[] = { "add", "ann", "--email", "a3@example.org", "--topic", "t=ti:outlier", NULL };
+	char *add_bea[] = { "add", "bea", "--email", "bea@example.org", "--topic", "t=ti:outlier",
+			    NULL };
+	char *rm[] = { "remove", "ann", NULL }, *pause[] = { "pause", "bea", NULL };
+
+	mkdir(path_of("again"), 0700);
+	pb_buf_printf(&c, "state_dir = \"%s/again\";\n"
+		      "arxiv = { categories = [\"cs.LG\", \"stat.ML\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n"
+		      "file = { enabled = false; };\n"
+		      "subscribers = ( { name = \"lab\"; email = \"lab@example.org\";"
+		      " topics = ( { name = \"t\"; query = \"ti:outlier\"; } ); } );\n", dir);
+	t_state_conf(&c, path_of("again/paperboy.db"));
+	f = fopen(path_of("again.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("again.conf");
+	pb_buf_free(&c);
+	st = t_state_open(path_of("again/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
+
+	/* A run loads ann and bea; before it enqueues, ann is removed and another ann added,
+	 * and bea is paused. */
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), add1), 0);
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), add_bea), 0);
+	old = load_run_cfg(path_of("again.conf"));
+	if (!old)
+		goto out;
+	T_EQ_INT((int)old->n_subscribers, 3);
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), rm), 0);
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), add2), 0);
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), pause), 0);
+	T_EQ_INT(pb_run_cycle(old, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "lab:lab@example.org");
+	snprintf(id, sizeof id, "%s/ann/email/a1@example.org/1", rep.date);
+	T_EQ_INT(pb_outbox_get(st, id, &m), 0);
+
+	/* The new ann's digest of the day: nothing of it is in the outbox yet */
+	cfg = load_run_cfg(path_of("again.conf"));
+	if (!cfg)
+		goto out;
+	o.only = "ann";
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "ann:a2@example.org lab:lab@example.org");
+	snprintf(id, sizeof id, "%s/ann/email/a2@example.org/1", rep.date);
+	T_EQ_INT(pb_outbox_get(st, id, &m), 1);   /* the ids of the common case */
+	pb_outbox_msg_clear(&m);
+	pb_config_free(cfg);
+
+	/* Removed, and a third ann added the same day: the second's digest is in the outbox
+	 * (expired by the removal), and the third is sent its own, once. */
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), rm), 0);
+	T_EQ_INT(subscriber_cmd(path_of("again.conf"), add3), 0);
+	cfg = load_run_cfg(path_of("again.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "ann:a3@example.org (g) lab:lab@example.org");
+	T_EQ_INT(pb_outbox_get(st, id, &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 0);
+	T_EQ_STR(due_dests(st), "ann:a3@example.org (g) lab:lab@example.org");
+out:
+	pb_config_free(cfg);
+	pb_config_free(old);
 	pb_state_close(st);
 }
 
@@ -907,6 +1068,7 @@ main(void)
 	test_lookup();
 	test_add_freed_name();
 	test_pause_pending();
+	test_same_name_again();
 	test_import_scale();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
