@@ -441,8 +441,8 @@ deliver_due(struct daemon *d)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ds.sent || ds.failed || ds.expired || ds.paused || ds.retried)
 		pb_info("daemon.deliver", "sent=%ld retried=%ld failed=%ld expired=%ld paused=%ld "
-			"pending=%ld", ds.sent, ds.retried, ds.failed, ds.expired, ds.paused,
-			ds.pending);
+			"pending=%ld held=%ld", ds.sent, ds.retried, ds.failed, ds.expired, ds.paused,
+			ds.pending, ds.held);
 }
 
 static int

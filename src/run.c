@@ -1127,6 +1127,7 @@ deliver(struct cycle *c, char *err, size_t errlen)
 		c->rep->sent = c->fol_stats.sent;
 		c->rep->failed = c->fol_stats.failed + c->fol_stats.expired;
 		c->rep->pending = c->fol_stats.pending;
+		c->rep->held = c->fol_stats.held;
 		c->rep->ms_deliver = (double)pb_mono_ms() - c->deliver_t0;
 		return rc;
 	}
@@ -1144,6 +1145,7 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	c->rep->sent = ds.sent;
 	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
+	c->rep->held = ds.held;
 	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
 	return rc;
 }
@@ -1382,9 +1384,9 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	}
 	pb_info("run.done",
 		"date=%s papers=%ld digests=%ld messages=%ld sent=%ld failed=%ld pending=%ld "
-		"fetch_ms=%.0f match_ms=%.0f build_ms=%.0f render_ms=%.0f deliver_ms=%.0f",
+		"held=%ld fetch_ms=%.0f match_ms=%.0f build_ms=%.0f render_ms=%.0f deliver_ms=%.0f",
 		rep->date, rep->papers, rep->digests, rep->messages, rep->sent, rep->failed,
-		rep->pending, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_render,
+		rep->pending, rep->held, rep->ms_fetch, rep->ms_match, rep->ms_build, rep->ms_render,
 		rep->ms_deliver);
 out:
 	if (c.fol) {

@@ -248,6 +248,11 @@ struct pb_config {
 
 	struct pb_subscriber *subscribers;
 	size_t n_subscribers;
+	/* The names of the subscribers this load left out though they exist (pb_cli_with_stored:
+	 * a state not active, a stored one whose rules or addresses do not pass): delivery does
+	 * not take them for subscribers an administrator removed. */
+	char **left_out;
+	size_t n_left_out;
 	/* Private to the config module: the strings several subscribers share (their file, a
 	 * default, a topic name or query written alike), each kept once and freed with the
 	 * config. A string of the config is the config's: never free or replace one. */
@@ -295,7 +300,7 @@ int pb_config_stored_set(struct cJSON *obj, const char *key, const char *value, 
  * names: call pb_config_index_subscribers once done. */
 void pb_config_drop_subscriber(struct pb_config *cfg, size_t i);
 /* Removes every subscriber i of cfg with drop[i] (freeing them) in one pass, the others
- * kept in order, and indexes the names again. */
+ * kept in order, and indexes the names again. Their names are kept in cfg->left_out. */
 void pb_config_drop_marked(struct pb_config *cfg, const bool *drop);
 
 /* A config equal to base but for its subscriber i, which is replaced by the last subscriber
@@ -331,6 +336,10 @@ const char *pb_config_default_path(const char *explicit_path);
  * the loader builds; a config whose list changed since (pb_config_drop_subscriber) or a copy
  * holding part of the list is scanned, correct but linear until indexed again. */
 const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
+/* 1 when name is a subscriber the load left out (cfg->left_out), else 0. */
+int pb_config_left_out(const struct pb_config *cfg, const char *name);
+/* Adds name (copied) to cfg->left_out. */
+void pb_config_add_left_out(struct pb_config *cfg, const char *name);
 /* (Re)builds cfg's index of its subscribers by name: after changing cfg->subscribers (the
  * loader calls it; pb_config_drop_subscriber drops it). */
 void pb_config_index_subscribers(struct pb_config *cfg);

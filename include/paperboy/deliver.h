@@ -43,6 +43,8 @@ struct pb_deliver_opts {
 
 struct pb_deliver_stats {
 	long sent, retried, failed, expired, paused, pending;
+	long held;                      /* of pending: held for subscribers not in the
+					 * configuration (pb_outbox_hold), at the end */
 	long state_errors;              /* results that could not be recorded in the state */
 };
 
@@ -62,6 +64,11 @@ struct pb_deliver_stats {
  *   (Telegram 403 "bot was blocked by the user", "user is deactivated": every pending message
  *   of that chat); a migrated group is followed (pb_outbox_redirect). A message past
  *   created + lifetime, or whose next try would be, is expired; after max_attempts, failed.
+ * - held: a message of a subscriber in no subscriber of cfg, not left out of its load
+ *   (cfg->left_out) and not stored in the state (an administrator deleted its block) is not
+ *   sent; it stays pending (pb_outbox_hold), looked at again every 15 minutes or so until its
+ *   lifetime ends (expired then), and goes as soon as its subscriber is back. One line per
+ *   such subscriber and run: event=deliver.held subscriber messages=N reason.
  * - order: one message in flight per destination, parts in order; a part waiting for a retry
  *   holds the later parts (and later digests) of its destination back in the state too.
  * - one log line per delivery: event=deliver.attempt subscriber channel dest part=N/M status

@@ -37,6 +37,8 @@ struct pb_run_report {
 	char date[16];                  /* the announcement date processed */
 	long papers, digests, messages; /* fetched, built, enqueued */
 	long sent, failed, pending;     /* delivery results */
+	long held;                      /* of pending: held, their subscriber not in the
+					 * configuration */
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
 	double ms_fetch, ms_match;      /* wall time per stage */
 	double ms_build;                /* summarize + render + enqueue */

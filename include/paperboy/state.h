@@ -248,6 +248,21 @@ int pb_outbox_settle_subscriber(struct pb_state *st, const char *subscriber, con
  * for it either sees the pause or has its messages paused here. Returns the number paused
  * or -1. */
 int pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const char *why);
+/* A subscriber taken out of the configuration (its block deleted from the file, and not
+ * stored either) may be gone for a while only (a rule being mended, an edit half made):
+ * delivery holds its pending messages instead of sending them. A held message stays pending,
+ * its attempts unchanged, with last_error PB_OUTBOX_HELD and next_attempt when (delivery
+ * passes no later than the end of its lifetime, so it expires as any other). Returns 0 / -1. */
+#define PB_OUTBOX_HELD "held: the subscriber is not in the configuration"
+int pb_outbox_hold(struct pb_state *st, int64_t rowid, int64_t when, int64_t now);
+/* The subscribers with messages held (PB_OUTBOX_HELD) and not yet due at now, each once, by
+ * name. *names (each string and the array) owned by the caller. 0 / -1. */
+int pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size_t *n);
+/* The held messages of subscriber (back in the configuration) due at now. Returns the number
+ * or -1. */
+int pb_outbox_unhold(struct pb_state *st, const char *subscriber, int64_t now);
+/* The number of pending messages held (PB_OUTBOX_HELD), or -1 on error. */
+long pb_outbox_held(struct pb_state *st);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 

@@ -123,10 +123,15 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	case PB_RUN_OK:
 	case PB_RUN_ALREADY_DONE:
 		rc = 0;
-		if (!o.dry_run)
+		if (!o.dry_run) {
 			printf("%s: %ld papers, %ld digests, %ld messages enqueued; sent %ld, failed %ld, "
-			       "pending %ld\n", rep.date, rep.papers, rep.digests, rep.messages, rep.sent,
+			       "pending %ld", rep.date, rep.papers, rep.digests, rep.messages, rep.sent,
 			       rep.failed, rep.pending);
+			/* said apart: they wait for a subscriber an administrator took out */
+			if (rep.held > 0)
+				printf(" (%ld held: subscriber not in the configuration)", rep.held);
+			printf("\n");
+		}
 		break;
 	case PB_RUN_NO_ANNOUNCEMENT:
 		printf("%s: no announcement\n", rep.date);

@@ -106,7 +106,7 @@ static int
 print_outbox(struct pb_state *st)
 {
 	struct pb_outbox_count *c = NULL;
-	long tot[N_STATUS] = { 0 };
+	long tot[N_STATUS] = { 0 }, held;
 	size_t n = 0;
 
 	if (pb_outbox_counts(st, &c, &n) < 0)
@@ -136,6 +136,12 @@ print_outbox(struct pb_state *st)
 		printf("  %8ld", tot[s]);
 	printf("\n");
 	free(c);
+	/* Of the pending: those waiting for a subscriber an administrator took out of the file. */
+	if ((held = pb_outbox_held(st)) < 0)
+		return -1;
+	if (held > 0)
+		printf("  of the pending, %ld held: subscriber not in the configuration (sent if it "
+		       "comes back, else expired with the delivery lifetime)\n", held);
 	return 0;
 }
 

@@ -84,6 +84,9 @@ pb_config_free(struct pb_config *cfg)
 	for (size_t i = 0; i < cfg->n_subscribers && cfg->subscribers; i++)
 		pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
 	free(cfg->subscribers);
+	for (size_t i = 0; i < cfg->n_left_out; i++)
+		free(cfg->left_out[i]);
+	free(cfg->left_out);
 	pb_cfg_names_free(cfg->names);
 	pb_cfg_strings_free(cfg->strings);
 	free(cfg);

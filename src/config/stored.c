@@ -220,11 +220,34 @@ pb_config_drop_marked(struct pb_config *cfg, const bool *drop)
 	size_t k = 0;
 
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
-		if (drop[i])
+		if (drop[i]) {
+			pb_config_add_left_out(cfg, cfg->subscribers[i].name);
 			pb_cfg_free_subscriber(cfg, &cfg->subscribers[i]);
-		else if (k++ != i)
+			continue;
+		}
+		if (k++ != i)
 			cfg->subscribers[k - 1] = cfg->subscribers[i];
 	}
 	cfg->n_subscribers = k;
 	pb_config_index_subscribers(cfg);
+}
+
+void
+pb_config_add_left_out(struct pb_config *cfg, const char *name)
+{
+	if (!name)
+		return;
+	cfg->left_out = pb_xreallocarray(cfg->left_out, cfg->n_left_out + 1,
+					 sizeof *cfg->left_out);
+	cfg->left_out[cfg->n_left_out++] = pb_xstrdup(name);
+}
+
+/* A scan: only asked of a name delivery finds in no subscriber, once a run. */
+int
+pb_config_left_out(const struct pb_config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && name && i < cfg->n_left_out; i++)
+		if (strcmp(cfg->left_out[i], name) == 0)
+			return 1;
+	return 0;
 }

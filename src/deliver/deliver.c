@@ -39,6 +39,8 @@ struct slot {
 	int broken;          /* destination: a result could not be recorded; left alone for
 			      * the rest of this run, so nothing goes twice on the strength
 			      * of a record that is not there */
+	int known;           /* subscriber (run.subs): 1 sent to, 2 not in the configuration */
+	long held_msgs;      /* subscriber: its messages held in this run */
 };
 
 struct table {
@@ -140,6 +142,7 @@ struct run {
 	struct pb_xfer **xf;           /* in flight */
 	size_t n_xf, max_xf;
 	struct table tab;
+	struct table subs;             /* subscribers found in no subscriber of cfg (sub_known) */
 	uint64_t rng;
 	int fatal;
 	long state_errors;             /* results that could not be recorded */
@@ -324,6 +327,96 @@ count_pending(struct run *r)
 	long n = pb_outbox_pending(r->st);
 
 	return n < 0 ? 0 : n;
+}
+
+/* How long a held message waits before it is looked at again: a subscriber back in the
+ * configuration is noticed at once by the next run (release_back), by the daemon within this;
+ * each look logs the subscriber again. */
+#define HOLD_S 900
+
+/* Whether m's subscriber is one delivery sends to: a subscriber of cfg; one the load left out
+ * for a while (a state not active, a stored one whose rules do not pass: cfg->left_out), whose
+ * messages keep their own handling; or one stored in the state since cfg was loaded (a sign-up
+ * on the web endpoint or on another machine sharing the state). 0 for a subscriber an
+ * administrator took out of the file. The state is asked once a run for each such name. */
+static int
+sub_known(struct run *r, const char *name)
+{
+	struct pb_sub_row row;
+	struct slot *s;
+	int rc;
+
+	if (!name || pb_config_subscriber(r->cfg, name) || pb_config_left_out(r->cfg, name))
+		return 1;
+	s = table_get(&r->subs, name);
+	if (!s->known) {
+		memset(&row, 0, sizeof row);
+		rc = pb_sub_get(r->st, name, &row);
+		/* A state that cannot say: sent as before, not held on a guess. A row without
+		 * settings is the file's subscriber's (a pause, a resume): its block is gone. */
+		s->known = rc < 0 || (rc == 1 && row.settings) ? 1 : 2;
+		if (rc < 0)
+			pb_warn("deliver.subscriber_lookup", "subscriber=%s error=%s", pb_q(name),
+				pb_q(pb_state_errmsg(r->st)));
+		pb_sub_row_clear(&row);
+	}
+	return s->known == 1;
+}
+
+/* Holds m, whose subscriber is not in the configuration: neither sent nor settled, it waits,
+ * pending, for the subscriber to come back (release_back) or for the end of its lifetime,
+ * when it expires as any message does. Its destination's later parts are held with it. */
+static void
+hold(struct run *r, const struct pb_outbox_msg *m, time_t now)
+{
+	int64_t when = (int64_t)now + HOLD_S;
+
+	if (when > m->created + r->lifetime_s)
+		when = m->created + r->lifetime_s;
+	if (pb_outbox_hold(r->st, m->rowid, when, (int64_t)now) != 0) {
+		state_failed(r, m, "holding a message");
+		return;
+	}
+	release_hold(r, m);
+	table_get(&r->subs, m->subscriber)->held_msgs++;
+}
+
+/* The held messages of subscribers back in the configuration (the block restored, a stored
+ * one that loads again) are due at once. */
+static void
+release_back(struct run *r)
+{
+	int64_t now = (int64_t)time(NULL);
+	char **v = NULL;
+	size_t n = 0;
+
+	if (pb_outbox_held_subscribers(r->st, now, &v, &n) < 0) {
+		pb_warn("deliver.held_failed", "error=%s", pb_q(pb_state_errmsg(r->st)));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k = sub_known(r, v[i]) ? pb_outbox_unhold(r->st, v[i], now) : 0;
+
+		if (k < 0)
+			pb_warn("deliver.held_failed", "subscriber=%s error=%s", pb_q(v[i]),
+				pb_q(pb_state_errmsg(r->st)));
+		else if (k > 0)
+			pb_info("deliver.released", "subscriber=%s messages=%d reason=%s",
+				pb_q(v[i]), k, pb_q("back in the configuration"));
+		free(v[i]);
+	}
+	free(v);
+}
+
+/* One line per subscriber whose messages were held in this run. */
+static void
+log_held(struct run *r)
+{
+	for (size_t i = 0; i < r->subs.cap; i++)
+		if (r->subs.v[i].key && r->subs.v[i].held_msgs > 0)
+			pb_warn("deliver.held", "subscriber=%s messages=%ld reason=%s",
+				pb_q(r->subs.v[i].key), r->subs.v[i].held_msgs,
+				pb_q("not in the configuration"));
 }
 
 /* Exponential backoff with jitter: base * 2^(attempt-1), capped at six hours, scaled by a
@@ -1129,6 +1222,12 @@ dispatch(struct run *r, int64_t *wake)
 			log_delivery(m, "expired", 0, "older than the delivery lifetime");
 			pb_outbox_msg_clear(m);
 			continue;
+		} else if (!sub_known(r, m->subscriber)) {
+			/* An administrator took the reader out: nothing goes, nothing is lost
+			 * yet (a block may be back after an edit). */
+			hold(r, m, now);
+			pb_outbox_msg_clear(m);
+			continue;
 		} else if (m->attempts >= r->max_attempts) {
 			res.verdict = PB_V_PERMANENT;
 			snprintf(res.reason, sizeof res.reason, "no attempts left");
@@ -1310,6 +1409,7 @@ pb_deliver_run(struct pb_state *st, const struct pb_config *cfg,
 	if (o && o->left_alone)
 		for (size_t i = 0; i < o->left_alone->n; i++)
 			table_get(&r.tab, o->left_alone->v[i])->broken = 1;
+	release_back(&r);
 	/* Secrets never reach a log line, even inside a curl message. */
 	pb_config_log_secrets(cfg);
 	/* A mark is on disk before the message counts as sent (marks.h). */
@@ -1484,7 +1584,11 @@ out:
 	if (!pb_state_in_transaction(st) && pb_outbox_release(st) < 0)
 		pb_warn("deliver.release_failed", "error=%s", pb_q(pb_state_errmsg(st)));
 	beat(&r, 1);
+	log_held(&r);
 	stats->pending = count_pending(&r);
+	stats->held = pb_outbox_held(st);
+	if (stats->held < 0)
+		stats->held = 0;
 	stats->state_errors = r.state_errors;
 	if (o && o->left_alone && r.state_errors) {
 		for (size_t i = 0; i < r.tab.cap; i++) {
@@ -1503,6 +1607,7 @@ out:
 	free(r.xf);
 	free(r.wfd);
 	table_free(&r.tab);
+	table_free(&r.subs);
 	free(r.stg_m);
 	free(r.stg_t0);
 	return rc;

@@ -409,6 +409,85 @@ pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, const ch
 	return pb_db_changes(st->db);
 }
 
+int
+pb_outbox_hold(struct pb_state *st, int64_t rowid, int64_t when, int64_t now)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HOLD);
+
+	if (!s)
+		return -1;
+	pb_db_bind_int64(s, 1, rowid);
+	pb_db_bind_int64(s, 2, when);
+	pb_st_bind_text(s, 3, PB_OUTBOX_HELD);
+	pb_db_bind_int64(s, 4, now);
+	return pb_st_run(st, s, "outbox_hold");
+}
+
+int
+pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size_t *n)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HELD_SUBS);
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_db_bind_int64(s, 1, now);
+	pb_st_bind_text(s, 2, PB_OUTBOX_HELD);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		v[k++] = pb_st_col_dup(s, 0);
+	}
+	pb_db_reset(s);
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "outbox_held_subscribers");
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return -1;
+	}
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+int
+pb_outbox_unhold(struct pb_state *st, const char *subscriber, int64_t now)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_UNHOLD);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_db_bind_int64(s, 2, now);
+	pb_st_bind_text(s, 3, PB_OUTBOX_HELD);
+	if (pb_st_run(st, s, "outbox_unhold") < 0)
+		return -1;
+	return pb_db_changes(st->db);
+}
+
+long
+pb_outbox_held(struct pb_state *st)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HELD);
+	long n = -1;
+	int rc;
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, PB_OUTBOX_HELD);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		n = (long)pb_db_col_int64(s, 0);
+	else
+		pb_st_error(st, "outbox_held");
+	pb_db_reset(s);
+	return n;
+}
+
 void
 pb_outbox_msg_clear(struct pb_outbox_msg *m)
 {

@@ -71,6 +71,17 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* a subscriber paused: what waits for it waits with it, for `subscriber resume` */
 	[S_OUT_PAUSE_SUB] = "UPDATE outbox SET status = 4, last_error = ?2, updated = ?3"
 			    " WHERE status = 0 AND subscriber = ?1",
+	/* a subscriber out of the configuration: what waits for it waits, pending, as a retry
+	 * does (attempts unchanged), and is found again by its last_error when it comes back */
+	[S_OUT_HOLD] = "UPDATE outbox SET next_attempt = ?2, last_error = ?3, updated = ?4"
+		       " WHERE rowid = ?1 AND status = 0",
+	[S_OUT_HELD_SUBS] = "SELECT DISTINCT subscriber FROM outbox"
+			    " WHERE status = 0 AND next_attempt > ?1 AND last_error = ?2"
+			    " ORDER BY subscriber",
+	[S_OUT_UNHOLD] = "UPDATE outbox SET next_attempt = ?2, updated = ?2"
+			 " WHERE status = 0 AND subscriber = ?1 AND next_attempt > ?2"
+			 " AND last_error = ?3",
+	[S_OUT_HELD] = "SELECT count(*) FROM outbox WHERE status = 0 AND last_error = ?1",
 	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"
 			     " WHERE status IN (0, 2, 4) AND subscriber = ?1",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"

@@ -13,7 +13,7 @@ fail() { echo "84-state-pg-suite: $*" >&2; exit 1; }
 SUITE="test_state test_subscribers test_corpus test_embed test_likes test_rank
   test_summarize test_prompt_ft test_fulltext_fetch test_web_token test_state_pg
   test_state_multi test_web_pages test_web_server test_bot test_config_secrets test_ledger
-  test_marks"
+  test_marks test_deliver_hold"
 for t in $SUITE; do
 	[ -x "$BUILD/tests/$t" ] || fail "$BUILD/tests/$t is not built (make unit)"
 done

@@ -233,7 +233,8 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	/* Subscribers for the channels that need them (webhooks live in the config). */
+	/* The config's subscribers: delivery holds a message of a subscriber it does not name
+	 * (--deliver-only too), and webhooks live there. */
 	for (size_t i = 0; i < n_specs; i++) {
 		struct pb_subscriber *sub = find_sub(&cfg, specs[i].sub);
 		if (strcmp(specs[i].channel, "slack") == 0) {
@@ -243,6 +244,7 @@ main(int argc, char **argv)
 			sub->slack_webhook = pb_buf_detach(&u);
 		}
 	}
+	pb_config_index_subscribers(&cfg);   /* looked up per message */
 
 	st = pb_state_open(db, err, sizeof err);
 	if (!st) {
