@@ -96,15 +96,18 @@ struct daemon {
 static void
 bot_setup(struct daemon *d)
 {
+	struct pb_tgbot *old = d->bot;
 	char err[256];
 
-	pb_tgbot_free(d->bot);
 	d->bot = NULL;
 	/* with a webhook, Telegram posts the updates to the web endpoint (and refuses getUpdates) */
-	if (!d->cfg->telegram.commands || d->cfg->telegram.webhook_secret)
-		return;
-	if (!(d->bot = pb_tgbot_new(d->cfg, d->o->config_path, &stop_flag, err, sizeof err)))
+	if (d->cfg->telegram.commands && !d->cfg->telegram.webhook_secret &&
+	    !(d->bot = pb_tgbot_new(d->cfg, d->o->config_path, &stop_flag, err, sizeof err)))
 		pb_err("telegram.bot", "error=%s", pb_q(err));
+	/* a command's change reloads the config: its answer, held back by Telegram's flood
+	 * control, is still to be sent */
+	pb_tgbot_carry(d->bot, old);
+	pb_tgbot_free(old);
 }
 
 static void
@@ -199,6 +202,16 @@ sleep_until(struct daemon *d, int64_t until, int back_on_reload)
 	}
 }
 
+/* When the pause after a poll ends: max_s from now, or as the bot says (a webhook's
+ * backoff, a held answer due), and never after until. */
+static int64_t
+pause_end(struct daemon *d, int max_s, int64_t until)
+{
+	int64_t end = pb_now() + pb_tgbot_pause_s(d->bot, max_s);
+
+	return end < until ? end : until;
+}
+
 /* Instead of sleeping until until: one getUpdates long poll (signals unblocked, so SIGTERM
  * ends it within a second). A change made by a command reloads the config, which takes the
  * stored subscribers again. Returns 1 when asked to stop. */
@@ -223,13 +236,17 @@ bot_step(struct daemon *d, int64_t until)
 	if (changed)
 		hup_flag = 1;
 	/* another machine of the state polls: this one sleeps a poll's time, then looks at the
-	 * claim again (to take the poll over once that machine is gone) */
+	 * claim again (to take the poll over once that machine is gone); a held answer due
+	 * sooner ends any of these pauses, and the scheduled run too */
 	if (n == PB_TGBOT_OTHER)
-		return sleep_until(d, pb_now() + t, 0) == 1;
+		return sleep_until(d, pause_end(d, t, until), 0) == 1;
+	/* a webhook is set: the bot said so, and asks again after a growing pause */
+	if (n == PB_TGBOT_WEBHOOK)
+		return sleep_until(d, pause_end(d, 5, until), 0) == 1;
 	if (n < 0 && !stop_flag) {
 		pb_warn("telegram.poll", "error=%s", pb_q(err));
 		/* a failing API is asked again after a pause, not in a loop */
-		return sleep_until(d, pb_now() + 5, 0) == 1;
+		return sleep_until(d, pause_end(d, 5, until), 0) == 1;
 	}
 	return stop_flag != 0;
 }

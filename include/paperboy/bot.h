@@ -131,7 +131,8 @@ int pb_tg_feedback_parse(const char *data, char *id, size_t n, int *verdict);
  * subscription. The handle copies what it needs from cfg. stop (may be NULL): when it points
  * at non-zero, a getUpdates long poll in flight ends within a second and pb_tgbot_poll takes
  * up no further update; the update being handled is still answered. NULL with err filled
- * when telegram.token is not set or no HTTP client can be made. */
+ * when telegram.token is not set or no HTTP client can be made. pb_tgbot_free logs the held
+ * answers it drops unsent. */
 struct pb_tgbot;
 struct pb_tgbot *pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 			      const volatile sig_atomic_t *stop, char *err, size_t errlen);
@@ -139,7 +140,11 @@ void pb_tgbot_free(struct pb_tgbot *b);                  /* accepts NULL */
 /* Handles one update: the command's or button's change committed (with a stamp of the
  * update id, so a replay changes nothing twice), then the answer sent. *changed (may be
  * NULL) is set to 1 when a subscriber changed. 0, or -1 when the state could not be written
- * (then the update is to be read again). A failed answer is logged, not an error. */
+ * (then the update is to be read again). A failed answer is logged, not an error. An answer
+ * Telegram's flood control refuses (429) is held in b and sent again once its retry_after has
+ * passed, by pb_tgbot_poll or pb_tgbot_flush (from the part refused on, a chat's answers in
+ * order, so none twice); given up, and logged with the chat and the command, after 3 refusals
+ * or when retry_after is over 60 s. A permanent refusal (400, 403) is not sent again. */
 int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
 		    int *changed);
 /* One getUpdates long poll (at most timeout_s seconds, 100 updates) from the offset kept in
@@ -148,13 +153,30 @@ int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_
  * one poll at a time, so of the machines sharing st one polls, under a claim (key
  * "telegram:getUpdates", state.lease_s and telegram.poll_timeout; st is set to the config's
  * state.machine) renewed at each poll and taken over by
- * another when it runs out. Returns the number of updates handled; PB_TGBOT_OTHER, nothing
+ * another when it runs out. The held answers that are due are sent first (by the machine
+ * holding them, polling or not), and the long poll ends when the next one is due.
+ * Returns the number of updates handled; PB_TGBOT_OTHER, nothing
  * asked, while another machine holds the claim (the caller sleeps as it would without the
- * bot, and asks again later); or -1 with err filled (the caller waits before the next poll;
- * a poll ended by the stop is -1 too). */
+ * bot, and asks again later); PB_TGBOT_WEBHOOK, err filled, when Telegram refuses getUpdates
+ * because a webhook is set for the bot (409), logged once with what to do (and once when
+ * polling works again): nothing is asked then until a pause has passed, growing from 5 s to
+ * 5 min; or -1 with err filled (a poll ended by the stop is -1 too). After any but a count
+ * the caller waits pb_tgbot_pause_s before the next poll. */
 #define PB_TGBOT_OTHER (-2)
+#define PB_TGBOT_WEBHOOK (-3)
 int pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
 		  char *err, size_t errlen);
+/* Seconds to wait before the next pb_tgbot_poll: max_s, or while getUpdates is refused for a
+ * webhook what is left of that pause; shorter when a held answer is due sooner. */
+int pb_tgbot_pause_s(const struct pb_tgbot *b, int max_s);
+/* Sends the held answers, waiting for them up to wait_s seconds in all (the webhook's handler,
+ * whose handle lives for one update: PB_TG_WEBHOOK_WAIT_S); those not due by then are given
+ * up, logged. */
+#define PB_TG_WEBHOOK_WAIT_S 10
+void pb_tgbot_flush(struct pb_tgbot *b, int wait_s);
+/* Moves what from holds to to (a handle made again with a reloaded config): the held answers,
+ * and, for the same bot, the webhook's pause and the offset not stored. Either may be NULL. */
+void pb_tgbot_carry(struct pb_tgbot *to, struct pb_tgbot *from);
 
 
 /* ---- Slack ---- */

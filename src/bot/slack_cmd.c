@@ -290,6 +290,9 @@ pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		/* not committed: Telegram sends the update again */
 		plain(resp, 503, "Try again later.");
 	} else {
+		/* an answer refused by Telegram's flood control (429) is sent again here, the
+		 * handle living for this update only; a short wait holds only this worker */
+		pb_tgbot_flush(b, PB_TG_WEBHOOK_WAIT_S);
 		resp->status = 200;
 		resp->type = "application/json";
 		pb_buf_reset(&resp->body);

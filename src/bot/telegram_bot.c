@@ -15,6 +15,7 @@
 
 #include "paperboy/bot.h"
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/config.h"
 #include "paperboy/http.h"
 #include "paperboy/log.h"
@@ -23,6 +24,29 @@
 #define OFFSET_KEY "telegram.offset"
 #define POLL_CLAIM "telegram:getUpdates"   /* the claim of the long poll among machines */
 #define MAX_UPDATES 100
+/* An answer Telegram refused with 429 is sent again after its retry_after, at most this many
+ * times, and not when retry_after is longer than this: a command answered minutes later is
+ * answered to a reader who has moved on. */
+#define ANSWER_TRIES 3
+#define ANSWER_WAIT_MAX_S 60
+#define HELD_MAX 200             /* answers held back at once */
+/* getUpdates refused while a webhook is set (409): asked again after pauses growing from the
+ * first to the last, not at every poll */
+#define HOOK_WAIT_MIN_S 5
+#define HOOK_WAIT_MAX_S 300
+
+/* An answer held back by Telegram's flood control (429), sent from its part next on when
+ * due. The answers of a chat go in order: one behind another of the same chat waits for it. */
+struct held {
+	char chat[24];
+	long thread_id;
+	int64_t update_id;
+	char command[PB_BOT_WORD_MAX + 1];   /* "/add", for the log; "" for plain text */
+	struct pb_parts msgs;
+	size_t next;             /* the first part not sent */
+	int tries;               /* 429s so far */
+	int64_t due_ms;          /* monotonic; 0 = as soon as the chat's earlier answers are sent */
+};
 
 struct pb_tgbot {
 	char *config_path;
@@ -40,6 +64,12 @@ struct pb_tgbot {
 	char *machine;           /* state.machine: the claim's owner */
 	int lease_s;             /* of the poll's claim: state.lease_s and telegram.poll_timeout */
 	int waiting;             /* another machine polls (logged once) */
+	struct held *held;       /* answers to send again, in the order of their updates */
+	size_t n_held;
+	/* getUpdates refused while a webhook is set (409): the pause now in force (0 = none) and
+	 * the time (monotonic) it ends; warned once, and once again when polling works */
+	int hook_wait_s;
+	int64_t hook_until_ms;
 };
 
 /* ---- parsing ---- */
@@ -275,11 +305,16 @@ pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 	return b;
 }
 
+static void give_up(struct pb_tgbot *b, size_t i, const char *err, const char *why);
+
 void
 pb_tgbot_free(struct pb_tgbot *b)
 {
 	if (!b)
 		return;
+	while (b->n_held)
+		give_up(b, 0, "", "the bot stops before Telegram's retry_after has passed");
+	free(b->held);
 	pb_http_free(b->poll);
 	pb_http_free(b->http);
 	free(b->base);
@@ -289,10 +324,11 @@ pb_tgbot_free(struct pb_tgbot *b)
 }
 
 /* POSTs body (JSON) to method; 0 when the answer says ok (its "result" into *result when
- * wanted, the caller cJSON_Deletes *root), -1 with err filled. */
+ * wanted, the caller cJSON_Deletes *root), -1 with err filled. retry_after (may be NULL) is
+ * set to the seconds a 429 asks to wait (its parameters.retry_after, at least 1), else -1. */
 static int
 call(struct pb_tgbot *b, const char *method, cJSON *body, long timeout_s, cJSON **root,
-     const cJSON **result, char *err, size_t errlen)
+     const cJSON **result, long *retry_after, char *err, size_t errlen)
 {
 	struct pb_http_response resp;
 	struct pb_buf url = { 0 };
@@ -302,6 +338,8 @@ call(struct pb_tgbot *b, const char *method, cJSON *body, long timeout_s, cJSON 
 	int rc = -1;
 
 	memset(&resp, 0, sizeof resp);
+	if (retry_after)
+		*retry_after = -1;
 	pb_buf_printf(&url, "%s%s", b->base, method);
 	if (pb_http_post(b->http, url.data, NULL, text, strlen(text), NULL, 0, timeout_s, &resp,
 			 herr, sizeof herr) < 0 && resp.status == 0) {
@@ -312,6 +350,15 @@ call(struct pb_tgbot *b, const char *method, cJSON *body, long timeout_s, cJSON 
 	if (!cJSON_IsTrue(get(r, "ok"))) {
 		const cJSON *d = get(r, "description");
 		struct pb_buf q = { 0 };
+		int64_t code = 0, ra = 0;
+
+		/* flood control: {"error_code":429,"parameters":{"retry_after":N}} */
+		if (retry_after && (resp.status == 429 ||
+				    (int_of(get(r, "error_code"), &code) == 0 && code == 429))) {
+			if (int_of(get(get(r, "parameters"), "retry_after"), &ra) < 0 || ra < 1)
+				ra = 1;
+			*retry_after = ra > 86400 ? 86400 : (long)ra;
+		}
 
 		if (cJSON_IsString(d))
 			pb_http_quote_reply(&q, d->valuestring, strlen(d->valuestring), 200);
@@ -368,7 +415,7 @@ may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 	body = cJSON_CreateObject();
 	add_chat(body, u->chat);
 	cJSON_AddNumberToObject(body, "user_id", (double)u->from_id);
-	if (call(b, "getChatMember", body, 10, &root, &res, err, sizeof err) < 0) {
+	if (call(b, "getChatMember", body, 10, &root, &res, NULL, err, sizeof err) < 0) {
 		pb_warn("telegram.member", "chat=%s error=%s", pb_q(u->chat), pb_q(err));
 	} else {
 		status = get(res, "status");
@@ -380,32 +427,161 @@ may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 	return ok;
 }
 
-static void
-send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bot_answer *a)
+/* Whether an answer held before held[i] goes to the same chat (held[i] then waits for it). */
+static int
+behind(const struct pb_tgbot *b, size_t i)
 {
-	struct pb_parts msgs = { 0 };
-	char err[512];
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(b->held[k].chat, b->held[i].chat) == 0)
+			return 1;
+	return 0;
+}
 
-	pb_bot_answer_telegram(a, &msgs);
-	for (size_t i = 0; i < msgs.n; i++) {
+static void
+held_drop(struct pb_tgbot *b, size_t i)
+{
+	pb_parts_free(&b->held[i].msgs);
+	memmove(&b->held[i], &b->held[i + 1], (b->n_held - i - 1) * sizeof *b->held);
+	b->n_held--;
+}
+
+/* Logs held[i] as not sent (the chat and the command, for the administrator to tell the
+ * reader) and drops it. */
+static void
+give_up(struct pb_tgbot *b, size_t i, const char *err, const char *why)
+{
+	const struct held *h = &b->held[i];
+
+	pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu error=%s "
+		"note=%s", pb_q(h->chat), h->update_id, pb_q(*h->command ? h->command : "(text)"),
+		h->next + 1, h->msgs.n, pb_q(err), pb_q(why));
+	held_drop(b, i);
+}
+
+/* Sends held[i] from its next part on. 0 when every part went (or an error other than 429
+ * ended it: logged, dropped), 1 when Telegram asked to wait again (held[i] stays, due after
+ * retry_after) or held[i] was given up after a 429 (dropped); in either case held[i] is no
+ * longer the one at i only when it was dropped. */
+static int
+send_held(struct pb_tgbot *b, size_t i)
+{
+	struct held *h = &b->held[i];
+	char err[512], why[160];
+	long ra;
+
+	for (; h->next < h->msgs.n; h->next++) {
 		cJSON *body = cJSON_CreateObject();
 		int rc;
 
-		add_chat(body, u->chat);
-		if (u->thread_id)
-			cJSON_AddNumberToObject(body, "message_thread_id", (double)u->thread_id);
-		cJSON_AddStringToObject(body, "text", msgs.v[i]);
+		add_chat(body, h->chat);
+		if (h->thread_id)
+			cJSON_AddNumberToObject(body, "message_thread_id", (double)h->thread_id);
+		cJSON_AddStringToObject(body, "text", h->msgs.v[h->next]);
 		cJSON_AddStringToObject(body, "parse_mode", "HTML");
 		cJSON_AddTrueToObject(body, "disable_web_page_preview");
-		rc = call(b, "sendMessage", body, 15, NULL, NULL, err, sizeof err);
+		rc = call(b, "sendMessage", body, 15, NULL, NULL, &ra, err, sizeof err);
 		cJSON_Delete(body);
-		if (rc < 0) {
-			pb_warn("telegram.answer", "chat=%s update=%" PRId64 " part=%zu/%zu error=%s",
-				pb_q(u->chat), u->update_id, i + 1, msgs.n, pb_q(err));
-			break;   /* the next part would not make sense without this one */
+		if (rc == 0)
+			continue;
+		if (ra < 0) {
+			/* refused for good (400 bad markup, 403 blocked) or unreached: not retried;
+			 * the next part would not make sense without this one */
+			give_up(b, i, err, "not sent again");
+			return 0;
 		}
+		if (ra > ANSWER_WAIT_MAX_S) {
+			snprintf(why, sizeof why, "given up: Telegram's retry_after (%ld s) is longer "
+				 "than %d s", ra, ANSWER_WAIT_MAX_S);
+			give_up(b, i, err, why);
+			return 1;
+		}
+		if (++h->tries > ANSWER_TRIES) {
+			snprintf(why, sizeof why, "given up after %d refusals (429)", h->tries);
+			give_up(b, i, err, why);
+			return 1;
+		}
+		h->due_ms = pb_mono_ms() + ra * 1000;
+		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
+			"retry_after=%ld note=%s", pb_q(h->chat), h->update_id,
+			pb_q(*h->command ? h->command : "(text)"), h->next + 1, h->msgs.n, ra,
+			pb_q("Telegram's flood control: sent again then"));
+		return 1;
 	}
-	pb_parts_free(&msgs);
+	if (h->tries)
+		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s refused=%d "
+			"note=%s", pb_q(h->chat), h->update_id,
+			pb_q(*h->command ? h->command : "(text)"), h->tries,
+			pb_q("sent once Telegram's flood control let it"));
+	held_drop(b, i);
+	return 0;
+}
+
+/* Sends the held answers that are due, each chat's in order. */
+static void
+send_due(struct pb_tgbot *b)
+{
+	size_t i = 0;
+
+	while (i < b->n_held) {
+		size_t n = b->n_held;
+
+		if (behind(b, i) || b->held[i].due_ms > pb_mono_ms()) {
+			i++;
+			continue;
+		}
+		send_held(b, i);
+		/* held[i] stays only when it waits again; else the one after it is at i now */
+		if (b->n_held == n)
+			i++;
+	}
+}
+
+/* Milliseconds until the first held answer that is not behind another is due (0: now), or
+ * -1 when none is held. */
+static int64_t
+due_in_ms(const struct pb_tgbot *b)
+{
+	int64_t now = pb_mono_ms(), best = -1;
+
+	for (size_t i = 0; i < b->n_held; i++) {
+		int64_t w = b->held[i].due_ms - now;
+
+		if (behind(b, i))
+			continue;
+		if (w < 0)
+			w = 0;
+		if (best < 0 || w < best)
+			best = w;
+	}
+	return best;
+}
+
+/* The answer to u, sent now, or held when Telegram asks to wait (429), or behind an answer of
+ * the chat held already: it is sent by a later poll (pb_tgbot_poll, pb_tgbot_flush), once. */
+static void
+send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bot_answer *a)
+{
+	struct held *h;
+	char word[PB_BOT_WORD_MAX];
+	const char *arg;
+
+	if (b->n_held >= HELD_MAX) {
+		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " note=%s", pb_q(u->chat),
+			u->update_id, pb_q("not sent: too many answers wait for Telegram's "
+					   "flood control"));
+		return;
+	}
+	b->held = pb_xreallocarray(b->held, b->n_held + 1, sizeof *b->held);
+	h = &b->held[b->n_held++];
+	memset(h, 0, sizeof *h);
+	snprintf(h->chat, sizeof h->chat, "%s", u->chat);
+	h->thread_id = u->thread_id;
+	h->update_id = u->update_id;
+	if (u->text && pb_bot_parse_command(u->text, word, &arg) == 0 && *word)
+		snprintf(h->command, sizeof h->command, "/%s", word);
+	pb_bot_answer_telegram(a, &h->msgs);
+	if (!behind(b, b->n_held - 1))
+		send_held(b, b->n_held - 1);
 }
 
 static void
@@ -416,7 +592,7 @@ answer_callback(struct pb_tgbot *b, const struct pb_tg_update *u, const char *te
 
 	cJSON_AddStringToObject(body, "callback_query_id", u->cb_id);
 	cJSON_AddStringToObject(body, "text", text);
-	if (call(b, "answerCallbackQuery", body, 15, NULL, NULL, err, sizeof err) < 0)
+	if (call(b, "answerCallbackQuery", body, 15, NULL, NULL, NULL, err, sizeof err) < 0)
 		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " error=%s", pb_q(u->chat),
 			u->update_id, pb_q(err));
 	cJSON_Delete(body);
@@ -433,7 +609,7 @@ own_name(struct pb_tgbot *b)
 	if (*b->username)
 		return b->username;
 	body = cJSON_CreateObject();
-	if (call(b, "getMe", body, 10, &root, &res, err, sizeof err) < 0) {
+	if (call(b, "getMe", body, 10, &root, &res, NULL, err, sizeof err) < 0) {
 		pb_warn("telegram.getme", "error=%s", pb_q(err));
 	} else if (cJSON_IsString(name = get(res, "username")) && *name->valuestring &&
 		   strlen(name->valuestring) < sizeof b->username) {
@@ -527,6 +703,101 @@ pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_upda
 	return rc;
 }
 
+/* Whether a 409 to getUpdates is Telegram's "can't use getUpdates method while webhook is
+ * active" (not "terminated by other getUpdates request", another poller). */
+static int
+webhook_set(const struct pb_http_response *resp)
+{
+	cJSON *r = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "", resp->body.len);
+	const cJSON *d = get(r, "description");
+	int yes = cJSON_IsString(d) && strstr(d->valuestring, "webhook") != NULL;
+
+	cJSON_Delete(r);
+	return yes;
+}
+
+/* getUpdates refused while a webhook is set: the next pause, twice the last (up to
+ * HOOK_WAIT_MAX_S); said once, with what to do, until a poll works again. */
+static int
+hook_refused(struct pb_tgbot *b, const char *err)
+{
+	if (!b->hook_wait_s)
+		pb_warn("telegram.poll", "error=%s note=%s", pb_q(err),
+			pb_q("a webhook is set for this bot, and Telegram refuses getUpdates while "
+			     "it is: delete it (the Bot API's deleteWebhook, "
+			     "https://api.telegram.org/bot<token>/deleteWebhook) or take the "
+			     "updates by it instead (telegram.webhook_secret_env and the web "
+			     "endpoint); asked again after pauses growing to 5 min"));
+	else
+		pb_debug("telegram.poll", "error=%s wait=%d", pb_q(err), b->hook_wait_s);
+	b->hook_wait_s = !b->hook_wait_s ? HOOK_WAIT_MIN_S
+			 : b->hook_wait_s * 2 > HOOK_WAIT_MAX_S ? HOOK_WAIT_MAX_S
+			 : b->hook_wait_s * 2;
+	b->hook_until_ms = pb_mono_ms() + (int64_t)b->hook_wait_s * 1000;
+	return PB_TGBOT_WEBHOOK;
+}
+
+int
+pb_tgbot_pause_s(const struct pb_tgbot *b, int max_s)
+{
+	int64_t p = max_s, due = due_in_ms(b), now = pb_mono_ms();
+
+	if (b->hook_wait_s && b->hook_until_ms > now)
+		p = (b->hook_until_ms - now + 999) / 1000;
+	if (due >= 0 && (due + 999) / 1000 < p)
+		p = (due + 999) / 1000;
+	return p < 0 ? 0 : (int)p;
+}
+
+void
+pb_tgbot_flush(struct pb_tgbot *b, int wait_s)
+{
+	int64_t end = pb_mono_ms() + (int64_t)wait_s * 1000;
+
+	for (;;) {
+		int64_t due;
+		struct timespec ts;
+
+		send_due(b);
+		if ((due = due_in_ms(b)) < 0)
+			return;
+		if (pb_mono_ms() + due > end)
+			break;
+		ts.tv_sec = (time_t)(due / 1000);
+		ts.tv_nsec = (long)(due % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	while (b->n_held) {
+		char why[96];
+
+		snprintf(why, sizeof why, "given up: not due within the %d s it may wait", wait_s);
+		give_up(b, 0, "", why);
+	}
+}
+
+void
+pb_tgbot_carry(struct pb_tgbot *to, struct pb_tgbot *from)
+{
+	if (!to || !from)
+		return;
+	if (from->n_held) {
+		to->held = pb_xreallocarray(to->held, to->n_held + from->n_held, sizeof *to->held);
+		memcpy(to->held + to->n_held, from->held, from->n_held * sizeof *from->held);
+		to->n_held += from->n_held;
+		from->n_held = 0;
+	}
+	/* the same bot: what Telegram said of it holds */
+	if (strcmp(to->base, from->base) == 0) {
+		to->hook_wait_s = from->hook_wait_s;
+		to->hook_until_ms = from->hook_until_ms;
+		to->mem_offset = from->mem_offset;
+		to->mem_stored = from->mem_stored;
+		to->mem_set = from->mem_set;
+		to->waiting = from->waiting;
+		memcpy(to->username, from->username, sizeof to->username);
+	}
+}
+
 int
 pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *changed,
 	      char *err, size_t errlen)
@@ -540,6 +811,8 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 	int rc = -1, handled = 0;
 
 	memset(&resp, 0, sizeof resp);
+	/* answers held back by Telegram's flood control go first, whoever polls */
+	send_due(b);
 	/* Telegram serves one getUpdates at a time: machines sharing the state that each polled
 	 * ended each other's poll (409 "terminated by other getUpdates request") every few
 	 * seconds, and an update read by two of them was answered twice. One machine polls
@@ -562,6 +835,11 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 		b->waiting = 1;
 		return PB_TGBOT_OTHER;
 	}
+	if (b->hook_wait_s && pb_mono_ms() < b->hook_until_ms) {
+		snprintf(err, errlen, "getUpdates: refused while a webhook is set (asked again in "
+			 "%d s at most)", b->hook_wait_s);
+		return PB_TGBOT_WEBHOOK;
+	}
 	if (pb_meta_get(st, OFFSET_KEY, &off) < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", OFFSET_KEY, pb_state_errmsg(st));
 		return -1;
@@ -574,6 +852,9 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 		offset = b->mem_offset;
 	else
 		b->mem_set = 0;
+	/* the long poll ends when a held answer is due */
+	if (due_in_ms(b) >= 0 && timeout_s > (due_in_ms(b) + 999) / 1000)
+		timeout_s = (int)((due_in_ms(b) + 999) / 1000);
 	if (timeout_s < 0)
 		timeout_s = 0;
 	pb_buf_printf(&url, "%sgetUpdates?timeout=%d&limit=%d", b->base, timeout_s, MAX_UPDATES);
@@ -584,8 +865,15 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 		snprintf(err, errlen, "getUpdates: %s", herr);
 		goto out;
 	}
-	if (pb_tg_updates_parse(resp.body.data, resp.body.len, &v, &n, err, errlen) < 0)
+	if (pb_tg_updates_parse(resp.body.data, resp.body.len, &v, &n, err, errlen) < 0) {
+		if (resp.status == 409 && webhook_set(&resp))
+			rc = hook_refused(b, err);
 		goto out;
+	}
+	if (b->hook_wait_s)
+		pb_info("telegram.poll", "note=%s", pb_q("getUpdates works again: the webhook "
+							 "is gone, and the bot polls"));
+	b->hook_wait_s = 0;
 	/* Telegram answers only updates it was not told were read: one below the offset is of
 	 * a new sequence (after a week without updates the Bot API starts its ids again at
 	 * random), and the offset follows it. The update's stamp keeps a replay from changing

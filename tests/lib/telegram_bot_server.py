@@ -13,10 +13,17 @@ Methods (the token in /bot<TOKEN>/ must equal --token, else 401 as Telegram answ
                   so does this one (all of the script's updates), as Telegram does once its
                   ids started again at random after a week without updates. As Telegram,
                   one poll at a time: a getUpdates arriving while another waits ends that
-                  one with 409 "Conflict: terminated by other getUpdates request"
+                  one with 409 "Conflict: terminated by other getUpdates request". While the
+                  script's "webhook" is true: 409 "Conflict: can't use getUpdates method while
+                  webhook is active; ...", as Telegram answers with a webhook set (recorded as
+                  "getUpdates-409" too)
   getChatMember   {"status": members["chat:user"]}, "member" when not listed
   sendMessage     recorded; ok with a message; --send-delay S (or the script's "send_delay")
-                  holds each answer S seconds
+                  holds each answer S seconds. The script's "flood": {"<chat id>": [N, S]}
+                  refuses the chat's first N with Telegram's flood control (429, retry_after
+                  S; recorded as "sendMessage-429"); "blocked": ["<chat id>", ...] refuses
+                  every one to those chats with 403 "Forbidden: bot was blocked by the user"
+                  (recorded as "sendMessage-403")
   getMe           the bot: username from the script's "username" ("paperboy_bot" when absent)
   answerCallbackQuery  recorded; ok
 Every request is appended to --log as one JSON line: {"method", "body" (the parsed JSON body
@@ -32,6 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 args = None
 lock = threading.Lock()
 polls = [0]   # getUpdates requests so far: a waiting poll ends when another comes
+refused = {}  # chat id -> sendMessage refused so far with 429
 
 
 def script():
@@ -78,7 +86,29 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self.answer(400, {"ok": False, "error_code": 400,
                                          "description": "Bad Request: can't parse JSON"})
+        sc = script()
+        chat = str(q.get("chat_id", ""))
+        if method == "sendMessage" and chat in sc.get("flood", {}):
+            n, wait = sc["flood"][chat]
+            with lock:
+                k = refused.get(chat, 0)
+                refused[chat] = k + 1
+            if k < n:
+                record("sendMessage-429", q)
+                return self.answer(429, {"ok": False, "error_code": 429, "description":
+                                         "Too Many Requests: retry after %d" % wait,
+                                         "parameters": {"retry_after": wait}})
+        if method == "sendMessage" and chat in sc.get("blocked", []):
+            record("sendMessage-403", q)
+            return self.answer(403, {"ok": False, "error_code": 403, "description":
+                                     "Forbidden: bot was blocked by the user"})
         record(method, q)
+        if method == "getUpdates" and sc.get("webhook"):
+            record("getUpdates-409", q)
+            return self.answer(409, {"ok": False, "error_code": 409, "description":
+                                     "Conflict: can't use getUpdates method while webhook "
+                                     "is active; use deleteWebhook to delete the webhook "
+                                     "first"})
         if method == "getUpdates":
             offset = int(q.get("offset", 0))
             limit = int(q.get("limit", 100))

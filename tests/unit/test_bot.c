@@ -3,13 +3,22 @@
  * buttons through the web dispatch (a linked channel adds a topic, a bad query is answered with
  * its column and caret, an unlinked channel is told how to link it, an unsigned request gets
  * 401), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
- * non-administrator changes nothing), and the parsers of getUpdates answers and button data. */
+ * non-administrator changes nothing), Telegram's refusals against a small forked stand-in of
+ * the Bot API (an answer refused with 429 sent again once after retry_after, by the daemon's
+ * poll or within the webhook's request; 403 and a retry_after past the cap not sent again;
+ * getUpdates refused while a webhook is set not asked again before its pause), and the
+ * parsers of getUpdates answers and button data. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <openssl/hmac.h>
 
@@ -742,6 +751,228 @@ test_poll_one_machine(void)
 	pb_tgbot_free(b);
 }
 
+/* ---- a stand-in of the Bot API, forked: each request answered with the next of its
+ * method's answers ("METHOD STATUS BODY"; ok once they are used up), one per connection,
+ * and its method appended to a log, one line each ---- */
+static pid_t api_pid;
+static char api_url[64], api_log[300];
+
+static void
+api_serve(int fd, const char *const *script, size_t n)
+{
+	size_t used[16] = { 0 };
+
+	for (;;) {
+		char req[8192], method[64] = "", out[1024];
+		const char *body = "{\"ok\":true,\"result\":{\"message_id\":1}}", *m, *cl;
+		size_t len = 0, want = 0;
+		int c = accept(fd, NULL, NULL), status = 200;
+		ssize_t r;
+		FILE *log;
+
+		if (c < 0)
+			continue;
+		/* the headers, then Content-Length bytes of body */
+		while (len < sizeof req - 1 && (r = read(c, req + len, sizeof req - 1 - len)) > 0) {
+			char *end;
+
+			len += (size_t)r;
+			req[len] = '\0';
+			if (!(end = strstr(req, "\r\n\r\n")))
+				continue;
+			cl = strstr(req, "Content-Length:");
+			want = (size_t)(end + 4 - req) + (cl && cl < end ? strtoul(cl + 15, NULL, 10) : 0);
+			if (len >= want)
+				break;
+		}
+		req[len] = '\0';
+		if ((m = strchr(req, ' ')) && (m = strchr(m + 1, '/')) && (m = strchr(m + 1, '/')))
+			sscanf(m + 1, "%63[A-Za-z]", method);
+		for (size_t i = 0; i < n && i < 16; i++) {
+			size_t l = strcspn(script[i], " ");
+
+			if (strlen(method) != l || strncmp(script[i], method, l) != 0)
+				continue;
+			if (used[i])
+				continue;
+			used[i] = 1;
+			status = atoi(script[i] + l + 1);
+			body = strchr(script[i] + l + 1, ' ') + 1;
+			break;
+		}
+		if ((log = fopen(api_log, "a"))) {
+			fprintf(log, "%s\n", method);
+			fclose(log);
+		}
+		snprintf(out, sizeof out, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+			 strlen(body), body);
+		if (write(c, out, strlen(out)) < 0)
+			_exit(1);
+		close(c);
+	}
+}
+
+/* Starts the stand-in with script, and points the config's bot at it. */
+static void
+api_start(const char *const *script, size_t n)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+		getsockname(fd, (struct sockaddr *)&sa, &sl) == 0 && listen(fd, 8) == 0);
+	snprintf(api_log, sizeof api_log, "%s/api.log", dir);
+	unlink(api_log);
+	if ((api_pid = fork()) == 0) {
+		api_serve(fd, script, n);
+		_exit(0);
+	}
+	close(fd);
+	snprintf(api_url, sizeof api_url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	ctx.cfg->telegram.api_url = api_url;
+}
+
+static void
+api_stop(void)
+{
+	kill(api_pid, SIGKILL);
+	waitpid(api_pid, NULL, 0);
+	ctx.cfg->telegram.api_url = NULL;
+}
+
+/* The requests of method the stand-in had. */
+static int
+api_count(const char *method)
+{
+	FILE *f = fopen(api_log, "r");
+	char line[80];
+	int n = 0;
+
+	while (f && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		n += strcmp(line, method) == 0;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void
+tg_update(struct pb_tg_update *u, int64_t id, const char *chat, const char *text)
+{
+	memset(u, 0, sizeof *u);
+	u->update_id = id;
+	snprintf(u->chat, sizeof u->chat, "%s", chat);
+	snprintf(u->chat_type, sizeof u->chat_type, "private");
+	u->text = pb_xstrdup(text);
+}
+
+#define TOO_MANY(n) "sendMessage 429 {\"ok\":false,\"error_code\":429,\"description\":" \
+	"\"Too Many Requests: retry after " #n "\",\"parameters\":{\"retry_after\":" #n "}}"
+
+/* An answer refused with 429 is held, not lost: sent again once retry_after has passed, once
+ * (the next poll's wait is cut to it); one refused for good (403), or asked to wait longer
+ * than the cap, is not sent again. */
+static void
+test_flood(void)
+{
+	static const char *const once[] = { TOO_MANY(1) };
+	static const char *const blocked[] = {
+		"sendMessage 403 {\"ok\":false,\"error_code\":403,\"description\":"
+		"\"Forbidden: bot was blocked by the user\"}" };
+	static const char *const long_wait[] = { TOO_MANY(600) };
+	static const char *const hook[] = {
+		"getUpdates 409 {\"ok\":false,\"error_code\":409,\"description\":\"Conflict: "
+		"can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+		"the webhook first\"}" };
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[512];
+	int64_t t0;
+	int changed = 0;
+
+	api_start(once, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	tg_update(&u, 3001, "3101", "/topics");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	T_CHECK(pb_tgbot_pause_s(b, 25) <= 1);
+	/* a second answer to the chat waits behind the first, in order */
+	tg_update(&u, 3002, "3101", "/help");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	t0 = pb_mono_ms();
+	pb_tgbot_flush(b, 5);
+	T_CHECK(pb_mono_ms() - t0 >= 900);
+	T_EQ_INT(api_count("sendMessage"), 3);
+	T_EQ_INT(pb_tgbot_pause_s(b, 25), 25);   /* nothing held */
+	pb_tgbot_free(b);
+	api_stop();
+
+	api_start(blocked, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	tg_update(&u, 3003, "3102", "/topics");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(pb_tgbot_pause_s(b, 25), 25);
+	pb_tgbot_flush(b, 2);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	pb_tgbot_free(b);
+	api_stop();
+
+	api_start(long_wait, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	tg_update(&u, 3004, "3103", "/topics");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_EQ_INT(pb_tgbot_pause_s(b, 25), 25);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	pb_tgbot_free(b);
+	api_stop();
+
+	/* getUpdates refused while a webhook is set: said, and not asked again at once */
+	api_start(hook, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	pb_state_set_machine(ctx.st, "other");
+	pb_fetch_claim_take(ctx.st, "telegram:getUpdates", (int64_t)time(NULL) - 600, 60, 0, -1);
+	pb_state_set_machine(ctx.st, "");
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 1, &changed, err, sizeof err), PB_TGBOT_WEBHOOK);
+	T_CHECK(strstr(err, "webhook is active") != NULL);
+	T_EQ_INT(pb_tgbot_pause_s(b, 1), 5);
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 1, &changed, err, sizeof err), PB_TGBOT_WEBHOOK);
+	T_EQ_INT(api_count("getUpdates"), 1);
+	pb_tgbot_free(b);
+	api_stop();
+}
+
+/* The webhook's handle lives for one update: an answer refused with 429 is sent again within
+ * the request. */
+static void
+test_flood_webhook(void)
+{
+	static const char *const once[] = { TOO_MANY(1) };
+	const char *u = "{\"update_id\":3010,\"message\":{\"message_id\":1,\"chat\":{\"id\":"
+			"3110,\"type\":\"private\"},\"from\":{\"id\":3110},\"text\":\"/topics\"}}";
+	struct pb_web_resp r;
+
+	api_start(once, 1);
+	snprintf(hdr_tg, sizeof hdr_tg, "tg-hook-secret-1");
+	post("/telegram/webhook", u, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	*hdr_tg = '\0';
+	T_EQ_INT(api_count("sendMessage"), 2);
+	api_stop();
+}
+
 int
 main(void)
 {
@@ -819,6 +1050,8 @@ main(void)
 	test_long_file_query();
 	test_topic_names();
 	test_poll_one_machine();
+	test_flood();
+	test_flood_webhook();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
