@@ -205,7 +205,7 @@ int pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m);
  * dates first). *out owned by caller. */
 int pb_outbox_due(struct pb_state *st, int64_t now, size_t max, struct pb_outbox_msg **out,
 		  size_t *n);
-/* Earliest next_attempt among pending messages, or -1 when none. */
+/* Earliest next_attempt among pending messages not held (PB_OUTBOX_HELD), or -1 when none. */
 int64_t pb_outbox_next_due(struct pb_state *st);
 int pb_outbox_mark_sent(struct pb_state *st, int64_t rowid, int64_t now);
 /* Sent: status sent, attempts+1, sent time now. */

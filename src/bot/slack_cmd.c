@@ -2,6 +2,7 @@
  * digests' buttons (POST /slack/actions, a form whose "payload" is JSON), each request's
  * signature checked first; and Telegram's webhook (POST /telegram/webhook). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,8 +292,14 @@ pb_bot_telegram_webhook(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		plain(resp, 503, "Try again later.");
 	} else {
 		/* an answer refused by Telegram's flood control (429) is sent again here, the
-		 * handle living for this update only; a short wait holds only this worker */
-		pb_tgbot_flush(b, PB_TG_WEBHOOK_WAIT_S);
+		 * handle living for this update only; a short wait holds only this worker, and
+		 * one worker at a time (Telegram posts up to 40 updates at once when it floods:
+		 * the others' answers are given up at once, not the sign-up and manage pages) */
+		static atomic_int waiting;
+		int alone = atomic_fetch_add(&waiting, 1) == 0;
+
+		pb_tgbot_flush(b, alone ? PB_TG_WEBHOOK_WAIT_S : 0);
+		atomic_fetch_sub(&waiting, 1);
 		resp->status = 200;
 		resp->type = "application/json";
 		pb_buf_reset(&resp->body);

@@ -770,7 +770,11 @@ pb_tgbot_flush(struct pb_tgbot *b, int wait_s)
 	while (b->n_held) {
 		char why[96];
 
-		snprintf(why, sizeof why, "given up: not due within the %d s it may wait", wait_s);
+		if (wait_s > 0)
+			snprintf(why, sizeof why, "given up: not due within the %d s it may wait",
+				 wait_s);
+		else
+			snprintf(why, sizeof why, "given up: another answer is waiting already");
 		give_up(b, 0, "", why);
 	}
 }

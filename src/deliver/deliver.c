@@ -346,9 +346,12 @@ sub_known(struct run *r, const char *name)
 	struct slot *s;
 	int rc;
 
-	if (!name || pb_config_subscriber(r->cfg, name) || pb_config_left_out(r->cfg, name))
+	if (!name || pb_config_subscriber(r->cfg, name))
 		return 1;
+	/* the names left out are a list: each looked for once a run */
 	s = table_get(&r->subs, name);
+	if (!s->known && pb_config_left_out(r->cfg, name))
+		s->known = 1;
 	if (!s->known) {
 		memset(&row, 0, sizeof row);
 		rc = pb_sub_get(r->st, name, &row);

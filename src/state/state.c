@@ -35,7 +35,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " AND (CAST(?3 AS TEXT) IS NULL OR o.claimed_by = ?3)"
 		      " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid"
 		      " LIMIT ?2",
-	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0",
+	/* held messages (deliver.c) are not waited for: a run with a long --wait, or the
+	 * daemon, would wake every quarter of an hour to hold them again */
+	[S_OUT_NEXT] = "SELECT MIN(next_attempt) FROM outbox WHERE status = 0"
+		       " AND (last_error IS NULL OR last_error <> '" PB_OUTBOX_HELD "')",
 	[S_OUT_SENT] = "UPDATE outbox SET status = 1, sent_at = ?2, updated = ?2,"
 		       " attempts = attempts + 1 WHERE rowid = ?1",
 	[S_OUT_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
@@ -78,7 +81,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_HELD_SUBS] = "SELECT DISTINCT subscriber FROM outbox"
 			    " WHERE status = 0 AND next_attempt > ?1 AND last_error = ?2"
 			    " ORDER BY subscriber",
-	[S_OUT_UNHOLD] = "UPDATE outbox SET next_attempt = ?2, updated = ?2"
+	[S_OUT_UNHOLD] = "UPDATE outbox SET next_attempt = ?2, updated = ?2, last_error = NULL"
 			 " WHERE status = 0 AND subscriber = ?1 AND next_attempt > ?2"
 			 " AND last_error = ?3",
 	[S_OUT_HELD] = "SELECT count(*) FROM outbox WHERE status = 0 AND last_error = ?1",

@@ -23,6 +23,7 @@
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
+#include "pages.h"
 #include "page.h"
 #include "routes.h"
 
@@ -375,18 +376,25 @@ cfg_hold_locked(struct pb_web_server *s, struct worker *w, struct shared_cfg *sc
 }
 
 /* Makes cfg (taken) the current configuration, held by w; the one it replaces goes with its
- * last holder. */
-static void
-cfg_publish(struct worker *w, struct pb_config *cfg, int have_stamp, uint64_t stamp)
+ * last holder. With only_over, only when that is still the current one: 0 when published,
+ * -1 (cfg not taken) when another worker published meanwhile. */
+static int
+cfg_publish_over(struct worker *w, struct pb_config *cfg, int have_stamp, uint64_t stamp,
+		 const struct shared_cfg *only_over)
 {
 	struct pb_web_server *s = w->s;
-	struct shared_cfg *sc = pb_xcalloc(1, sizeof *sc), *old;
+	struct shared_cfg *sc, *old;
 
+	pthread_mutex_lock(&s->mu);
+	if (only_over && s->cur != only_over) {
+		pthread_mutex_unlock(&s->mu);
+		return -1;
+	}
+	sc = pb_xcalloc(1, sizeof *sc);
 	sc->cfg = cfg;
 	sc->have_stamp = have_stamp;
 	sc->stamp = stamp;
 	sc->file = w->file;
-	pthread_mutex_lock(&s->mu);
 	old = s->cur;
 	s->cur = sc;
 	if (old && old->refs == 0) {
@@ -395,6 +403,13 @@ cfg_publish(struct worker *w, struct pb_config *cfg, int have_stamp, uint64_t st
 	}
 	cfg_hold_locked(s, w, sc);
 	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static void
+cfg_publish(struct worker *w, struct pb_config *cfg, int have_stamp, uint64_t stamp)
+{
+	cfg_publish_over(w, cfg, have_stamp, stamp, NULL);
 }
 
 /* Takes the current configuration when it is already the one for the change w sees: read
@@ -440,7 +455,12 @@ cfg_edit(struct pb_web_ctx *ctx, struct pb_config *cfg, const char *name, const 
 	uint64_t stamp = have ? w->held->stamp : 0;
 
 	stamp = stamp - pb_sub_stamp_row(name, old) + pb_sub_stamp_row(name, json);
-	cfg_publish(w, cfg, have, have ? stamp : 0);
+	/* Made from what w held: when another worker published meanwhile (the file changed, a
+	 * full load), the edit of the older one would put it back, file and all. */
+	if (cfg_publish_over(w, cfg, have, have ? stamp : 0, w->held) < 0) {
+		pb_config_free(cfg);
+		pb_pages_reload(ctx);
+	}
 }
 
 /* Loads the subscribers again when they changed since the last look: the configuration file

@@ -197,6 +197,8 @@ main(void)
 	T_EQ_INT(m.next_attempt, old + LIFETIME_S);
 	pb_outbox_msg_clear(&m);
 	T_EQ_INT(pb_outbox_held(st), 3);
+	/* nothing to wait for: a run's --wait and the daemon do not wake for the held */
+	T_EQ_INT(pb_outbox_next_due(st), -1);
 
 	/* again at once: nothing due, nothing sent, still held */
 	memset(&ds, 0, sizeof ds);
@@ -234,6 +236,10 @@ main(void)
 	T_EQ_INT(m.status, PB_OUT_SENT);
 	pb_outbox_msg_clear(&m);
 	T_EQ_INT(pb_outbox_held(st), 1);
+	/* made due, a message is no longer counted held, and is waited for */
+	T_EQ_INT(pb_outbox_unhold(st, "bo", (int64_t)time(NULL)), 1);
+	T_EQ_INT(pb_outbox_held(st), 0);
+	T_CHECK(pb_outbox_next_due(st) > 0);
 
 	pb_config_free(cfg);
 	pb_state_close(st);
