@@ -756,6 +756,7 @@ test_poll_one_machine(void)
  * and its method appended to a log, one line each ---- */
 static pid_t api_pid;
 static char api_url[64], api_log[300];
+static char *api_url_before;   /* the configuration's telegram.api_url while the stand-in runs */
 
 static void
 api_serve(int fd, const char *const *script, size_t n)
@@ -834,6 +835,8 @@ api_start(const char *const *script, size_t n)
 	}
 	close(fd);
 	snprintf(api_url, sizeof api_url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	/* the configuration's own, put back by api_stop (the config frees it) */
+	api_url_before = ctx.cfg->telegram.api_url;
 	ctx.cfg->telegram.api_url = api_url;
 }
 
@@ -842,7 +845,7 @@ api_stop(void)
 {
 	kill(api_pid, SIGKILL);
 	waitpid(api_pid, NULL, 0);
-	ctx.cfg->telegram.api_url = NULL;
+	ctx.cfg->telegram.api_url = api_url_before;
 }
 
 /* The requests of method the stand-in had. */
