@@ -10,6 +10,7 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/hash.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
@@ -234,10 +235,14 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 	struct pb_config *all = NULL;
 	struct taken taken = { 0 };
 	bool *drop;
+	int64_t read_at = pb_now();
+	int read_ok = 1;
 
-	if (read_rows(cfg, &rows, &n_rows) < 0)
+	if (read_rows(cfg, &rows, &n_rows) < 0) {
 		pb_buf_printf(problems, "the stored subscribers cannot be read (see the log): "
 			      "the file's subscribers alone are used\n");
+		read_ok = 0;
+	}
 	good = pb_xcalloc(n_rows + 1, sizeof *good);
 	for (size_t i = 0; i < n_rows; i++)
 		if (rows[i].settings)
@@ -265,6 +270,7 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 		pb_config_free(cfg);
 		cfg = all;
 	}
+	cfg->rows_read = read_ok ? read_at : 0;
 	/* the file's subscribers first (they come first), then each stored one in turn */
 	for (size_t i = 0; i < cfg->n_subscribers; i++) {
 		const struct pb_subscriber *s = &cfg->subscribers[i];

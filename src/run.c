@@ -104,6 +104,7 @@ struct cycle {
 			struct pb_body_prep *prep;    /* its body, worked out as it was rendered */
 		} *m;
 		size_t n_m, cap_m;
+		size_t n_former;      /* its destinations left out: a former subscriber's */
 		const char **ids;     /* the digest's papers (into papers), for the ledger */
 		int *versions;
 		size_t n_items, matched;
@@ -122,6 +123,15 @@ struct cycle {
 	int match_window;           /* the match's read window is open (build_all) */
 	int fol_rc;
 	char fol_err[512];
+	/* The file's subscribers paused (unsubscribed, ...) since the configuration was loaded
+	 * (pb_sub_file_inactive), read once in the open transaction (inactive_read) */
+	struct pb_sub_row *inactive;
+	size_t n_inactive;
+	int inactive_read;
+	/* The subscriber being built: a former one's destinations of the day (built == 2,
+	 * pb_outbox_former_dests), left out of its digest */
+	struct pb_outbox_msg *former;
+	size_t n_former;
 };
 
 
@@ -338,6 +348,18 @@ pend_clear(struct pend *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* 1 when a former subscriber of the name has the day's digest at channel's dest (c->former),
+ * else 0. */
+static int
+former_has(const struct cycle *c, const char *channel, const char *dest)
+{
+	for (size_t i = 0; i < c->n_former; i++)
+		if (strcmp(c->former[i].channel, channel) == 0 &&
+		    strcmp(c->former[i].dest, dest) == 0)
+			return 1;
+	return 0;
+}
+
 /* Renders the digest once in every format the subscriber's channels need (the display
  * conversion done once for all), then each channel's payloads for each destination, in the
  * table's order, into p (written by pend_write). 0, -1 (rendering failed) or -2 (the state
@@ -391,8 +413,19 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 			struct pb_parts payloads = { 0 };
 			struct pb_buf id = { 0 };
 			char err[256];
-			int sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
+			int sup;
 
+			if (!pb_channel_local(ch) && former_has(c, name, dests.v[k])) {
+				/* the mailbox or chat has the day's digest of the name already (the
+				 * file sink's file of it is the new one's to replace) */
+				pb_info("digest.dest_exists", "subscriber=%s date=%s channel=%s dest=%s "
+					"reason=%s", pb_q(sub->name), c->rep->date, name,
+					pb_q(dests.v[k]), pb_q("a former subscriber of the name has the "
+							       "day's digest there"));
+				p->n_former++;
+				continue;
+			}
+			sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
 			if (sup < 0) {
 				state_failed = 1;
 				r = -1;
@@ -553,6 +586,36 @@ batch_commit(struct cycle *c)
 	c->batch_n = 0;
 }
 
+/* How long before the configuration's load (cfg->rows_read) a change to a file subscriber's
+ * row is still read as the batch is written: a pause whose transaction began before the load
+ * and committed after it, clocks of machines sharing a state a little apart. More only reads
+ * more rows, of subscribers the load left out already. */
+#define INACTIVE_SLACK_S 600
+
+/* Whether the file's subscriber name is still active for the open transaction: 1; 0 when it
+ * was paused (unsubscribed, ...) since the run loaded the configuration, with why filled; -1.
+ * The rows changed since are read once a transaction (pb_sub_file_inactive), not once a
+ * subscriber: few, looked through for each. */
+static int
+file_still(struct cycle *c, const char *name, char *why, size_t whylen)
+{
+	if (!c->inactive_read) {
+		pb_sub_rows_free(c->inactive, c->n_inactive);
+		c->inactive = NULL;
+		c->n_inactive = 0;
+		if (pb_sub_file_inactive(c->st, c->cfg->rows_read - INACTIVE_SLACK_S,
+					 &c->inactive, &c->n_inactive) < 0)
+			return -1;
+		c->inactive_read = 1;
+	}
+	for (size_t i = 0; i < c->n_inactive; i++)
+		if (strcmp(c->inactive[i].name, name) == 0) {
+			snprintf(why, whylen, "the subscriber is %s", c->inactive[i].state);
+			return 0;
+		}
+	return 1;
+}
+
 /* Puts one subscriber's messages and the ledger rows for its papers in the outbox: all of
  * them or none. They go in the open batch's transaction (begun when none is open) under a
  * savepoint, so a digest that fails is undone alone; the batch commits at the end of
@@ -570,6 +633,7 @@ pend_write(struct cycle *c, const struct pend *p)
 	c->txn_messages = 0;
 	c->txn_state_failed = 0;
 	if (c->batch_n == 0) {
+		c->inactive_read = 0;
 		if (pb_state_begin(c->st) < 0) {
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 			goto fail;
@@ -586,9 +650,11 @@ again:
 	/* A stored subscriber removed since the run loaded it (`subscriber remove` settles what
 	 * is enqueued when it runs, not what comes after), whose name another took since (the
 	 * settings the run loaded are not the new one's), or paused (`subscriber pause` pauses
-	 * what is enqueued when it runs): nothing for it. */
-	if (sub->stored && (r = pb_sub_stored_still(c->st, sub->name, sub->generation, gone,
-						    sizeof gone)) == 0) {
+	 * what is enqueued when it runs), or one of the file's paused since: nothing for it. */
+	r = sub->stored ? pb_sub_stored_still(c->st, sub->name, sub->generation, gone,
+					      sizeof gone)
+			: file_still(c, sub->name, gone, sizeof gone);
+	if (r == 0) {
 		if (pb_state_release(c->st) < 0) {
 			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 			goto fail_all;
@@ -615,6 +681,7 @@ again:
 		/* The reason is read before the rollback. */
 		snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
 		transient = pb_state_transient(c->st);
+		c->inactive_read = 0;   /* read again, under the lock taken again */
 		if (pb_state_rollback_to(c->st) < 0)
 			goto fail_all;
 		/* Another machine writing the same rows (a deadlock the database broke): the
@@ -751,6 +818,14 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 		       c->rep->date, pb_q(why));
 		digest_lost(c, sub->name, why, r == -2 ? EX_IOERR : EX_SOFTWARE);
 		return -1;
+	}
+	if (p->n_m == 0 && p->n_former > 0) {
+		/* every destination has the day's digest of the name: one, not a second */
+		pb_info("digest.exists", "subscriber=%s date=%s reason=%s", pb_q(sub->name),
+			c->rep->date, pb_q("a former subscriber of the name has the day's digest at "
+					   "each destination"));
+		pend_clear(p);
+		return 0;
 	}
 	pend_papers(p, d);
 	for (size_t i = 0; i < p->n_m; i++)
@@ -919,12 +994,29 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 		 * former one of the name (removed, and another added the same day) had its own,
 		 * whose ids this one's then leave alone. */
 		built = 0;
+		pb_outbox_msgs_free(c->former, c->n_former);
+		c->former = NULL;
+		c->n_former = 0;
 		if (!c->o->dry_run)
 			read_open(c);
 		if (!c->o->dry_run && (built = pb_outbox_has_digest(c->st, c->rep->date, sub->name,
 								     sub->generation)) == 1) {
 			pb_info("digest.exists", "subscriber=%s date=%s", pb_q(sub->name),
 				c->rep->date);
+			continue;
+		}
+		/* A former subscriber's digest of the name and date is in the outbox: the new
+		 * one (the same reader moved from the file into the state, or removed and added
+		 * again) is not sent it again where the former had it. */
+		if (built == 2 && pb_outbox_former_dests(c->st, c->rep->date, sub->name,
+							 sub->generation, &c->former,
+							 &c->n_former) < 0) {
+			char why[256];
+
+			snprintf(why, sizeof why, "state: %s", pb_state_errmsg(c->st));
+			pb_err("enqueue.failed", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+			       c->rep->date, pb_q(why));
+			digest_lost(c, sub->name, why, EX_IOERR);
 			continue;
 		}
 		memset(&d, 0, sizeof d);
@@ -968,6 +1060,12 @@ out:
 			pb_blocks_free(&c->blocks[f]);
 		pb_body_hints_free(&c->hints);
 	}
+	pb_outbox_msgs_free(c->former, c->n_former);
+	c->former = NULL;
+	c->n_former = 0;
+	pb_sub_rows_free(c->inactive, c->n_inactive);
+	c->inactive = NULL;
+	c->n_inactive = 0;
 	pb_summarizer_free(sum);
 	pb_fulltext_set_free(&ft);
 	pb_selections_free(sel, cfg->n_subscribers);

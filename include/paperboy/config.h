@@ -253,6 +253,10 @@ struct pb_config {
 	 * not take them for subscribers an administrator removed. */
 	char **left_out;
 	size_t n_left_out;
+	/* When (pb_now) the load read the state's subscriber rows (pb_cli_with_stored), 0 when
+	 * it did not or could not: a run asks the state, as it enqueues, for the file's
+	 * subscribers paused (or unsubscribed) since, whose rows this load did not see. */
+	int64_t rows_read;
 	/* Private to the config module: the strings several subscribers share (their file, a
 	 * default, a topic name or query written alike), each kept once and freed with the
 	 * config. A string of the config is the config's: never free or replace one. */

@@ -179,6 +179,10 @@ const struct pb_channel *pb_channel_find(const char *name);   /* NULL when unkno
 const char *pb_channel_name(const struct pb_channel *ch);
 const char *pb_channel_title(const struct pb_channel *ch);
 unsigned pb_channel_formats(const struct pb_channel *ch);
+/* 1 for a channel that writes its messages itself (the file sink): a destination of it is a
+ * file of the subscriber's digest of the day, which a message to it again replaces; no reader
+ * is sent it twice. 0 for the others. */
+int pb_channel_local(const struct pb_channel *ch);
 /* Appends to out what a channel that counts no destinations says of itself for `check` (the
  * file sink: its directory, or "off"). Returns 1, or 0 when it has nothing to say. */
 int pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg,

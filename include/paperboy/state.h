@@ -429,6 +429,14 @@ int pb_sub_delete(struct pb_state *st, const char *name);
  * pending in the same transaction, pb_outbox_pause_subscriber) is then seen as a removal is. */
 int pb_sub_stored_still(struct pb_state *st, const char *name, int64_t generation, char *why,
 			size_t whylen);
+/* Inside a transaction that is about to enqueue for the file's subscribers: the rows of those
+ * (settings NULL) not active now (paused, unsubscribed, suppressed) that were changed at
+ * since or after, into *out (pb_sub_rows_free): a run that loaded its configuration at since
+ * drops them, as pb_sub_stored_still's 0 does a stored one. One query for a batch of them, not
+ * one each. Under the outbox's lock, as pb_sub_stored_still: a pause committed before is
+ * read, and one after pauses what the transaction enqueued. 0 / -1. */
+int pb_sub_file_inactive(struct pb_state *st, int64_t since, struct pb_sub_row **out,
+			 size_t *n);
 void pb_sub_row_clear(struct pb_sub_row *r);             /* accepts NULL */
 void pb_sub_rows_free(struct pb_sub_row *v, size_t n);
 /* Cheap change detection for a process that keeps the subscribers loaded (the web endpoint).
@@ -712,5 +720,12 @@ long pb_outbox_release(struct pb_state *st);
  * the name: a digest of this one is still to be built, under ids of its own), 0 none, -1. */
 int pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscriber,
 			 int64_t generation);
+/* When pb_outbox_has_digest said 2: the destinations (channel and dest filled, the rest
+ * not) to which a former subscriber of the name has its digest of date sent, or still to go
+ * (pending, paused), by channel and dest. A new subscriber given the name (a reader moved
+ * from the file into the state, or removed and added again) whose address is one of them
+ * already has that day's digest there. *out owned by the caller (pb_outbox_msgs_free). 0 / -1. */
+int pb_outbox_former_dests(struct pb_state *st, const char *date, const char *subscriber,
+			   int64_t generation, struct pb_outbox_msg **out, size_t *n);
 
 #endif

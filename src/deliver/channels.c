@@ -67,6 +67,12 @@ pb_channel_formats(const struct pb_channel *ch)
 }
 
 int
+pb_channel_local(const struct pb_channel *ch)
+{
+	return ch->write != NULL || ch->stage != NULL;
+}
+
+int
 pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg, struct pb_buf *out)
 {
 	if (!ch->describe)

@@ -519,3 +519,38 @@ pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subscrib
 	pb_db_reset(s);
 	return r;
 }
+
+int
+pb_outbox_former_dests(struct pb_state *st, const char *date, const char *subscriber,
+		       int64_t generation, struct pb_outbox_msg **out, size_t *n)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_FORMER_DESTS);
+	struct pb_outbox_msg *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, date);
+	pb_db_bind_int64(s, 3, generation);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		memset(&v[k], 0, sizeof v[k]);
+		v[k].channel = pb_st_col_dup(s, 0);
+		v[k].dest = pb_st_col_dup(s, 1);
+		k++;
+	}
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "outbox_former_dests");
+		pb_db_reset(s);
+		pb_outbox_msgs_free(v, k);
+		return -1;
+	}
+	pb_db_reset(s);
+	*out = v;
+	*n = k;
+	return 0;
+}

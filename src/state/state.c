@@ -157,6 +157,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " IS NULL AND excluded.settings IS NOT NULL THEN excluded.generation"
 		      " ELSE subscribers.generation END",
 	[S_SUB_DEL] = "DELETE FROM subscribers WHERE name = ?1",
+	[S_SUB_FILE_INACTIVE] = "SELECT " SUB_COLS " FROM subscribers WHERE settings IS NULL"
+				" AND state <> 'active' AND updated >= ?1",
 	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
 		     " SET verdict = excluded.verdict, source = excluded.source,"
@@ -171,6 +173,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* 1 a message of this generation, 2 of another's only (the index holds all three) */
 	[S_OUT_HAS_DIGEST] = "SELECT CASE WHEN generation = ?3 THEN 1 ELSE 2 END AS k FROM outbox"
 			     " WHERE digest_date = ?2 AND subscriber = ?1 ORDER BY k LIMIT 1",
+	/* a former subscriber's destinations of the day that have, or will have, its digest:
+	 * sent, pending (held too) or paused, not failed or expired (settled by a removal) */
+	[S_OUT_FORMER_DESTS] = "SELECT DISTINCT channel, dest FROM outbox WHERE digest_date = ?2"
+			       " AND subscriber = ?1 AND generation <> ?3 AND status IN (0, 1, 4)"
+			       " ORDER BY channel, dest",
 	/* A row only marked missing (or withdrawn) takes the text when it comes after all. */
 	[S_CORPUS_PUT] = "INSERT INTO corpus(id, version, date, status, title, abstract, authors,"
 			 " categories, announce, added) VALUES(?1, ?2, ?3, 'ok', ?4, ?5, ?6, ?7, ?8, ?9)"

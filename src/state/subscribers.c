@@ -135,6 +135,37 @@ pb_sub_stored_still(struct pb_state *st, const char *name, int64_t generation, c
 	return still;
 }
 
+int
+pb_sub_file_inactive(struct pb_state *st, int64_t since, struct pb_sub_row **out, size_t *n)
+{
+	pb_db_stmt *s;
+	struct pb_sub_row *v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/* the lock first, as pb_sub_stored_still */
+	if (pb_body_lock(st) < 0 || !(s = pb_st_stmt(st, S_SUB_FILE_INACTIVE)))
+		return -1;
+	pb_db_bind_int64(s, 1, since);
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		memset(&v[k], 0, sizeof v[k]);
+		read_row(s, &v[k++]);
+	}
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, "subscribers not active");
+		pb_db_reset(s);
+		pb_sub_rows_free(v, k);
+		return -1;
+	}
+	pb_db_reset(s);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 void
 pb_sub_row_clear(struct pb_sub_row *r)
 {

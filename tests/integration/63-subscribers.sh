@@ -148,6 +148,32 @@ grep -q 'event=digest.exists subscriber=kit ' "$T/run-kit" ||
   fail "the new kit's digest was built twice: $(grep 'subscriber=kit' "$T/run-kit")"
 pb subscriber remove kit >/dev/null 2>&1 || fail "remove kit again"
 
+# removed and added again at the same address (to start afresh) on a day the former was
+# mailed its digest: mailed nothing again there, only at an address of the new one's; the
+# file sink's digest is the new one's
+DB="$T/state/paperboy.db"
+pb subscriber add kim --email kim@example.org --topic 'depth=ti:depth' >/dev/null 2>&1 ||
+  fail "add kim"
+pb run --only kim --feed "$FEED" --wait 0 >/dev/null 2>"$T/run-kim"
+grep -q 'event=digest.enqueued subscriber=kim ' "$T/run-kim" ||
+  fail "kim got no digest: $(tail -3 "$T/run-kim")"
+# as if the server had taken it (the SMTP port here takes nothing)
+sqlite3 "$DB" "UPDATE outbox SET status = 1 WHERE subscriber = 'kim' AND channel = 'email'"
+pb subscriber remove kim >/dev/null 2>&1 || fail "remove kim"
+pb subscriber add kim --email kim@example.org --email kim.new@example.org \
+  --topic 'seg=ti:segmentation' >/dev/null 2>&1 || fail "add kim again"
+pb run --only kim --feed "$FEED" --wait 0 >/dev/null 2>"$T/run-kim"
+grep -q 'event=digest.dest_exists subscriber=kim date=2024-11-28 channel=email dest=kim@example.org ' \
+  "$T/run-kim" || fail "kim's address is not said to have the digest: $(grep 'subscriber=kim' "$T/run-kim")"
+v=$(sqlite3 "$DB" "SELECT dest FROM outbox WHERE subscriber = 'kim' AND channel = 'email'
+  AND generation > 0 AND msg_id LIKE '%/g%' ORDER BY dest")
+w=$(sqlite3 "$DB" "SELECT COUNT(*) FROM outbox WHERE subscriber = 'kim' AND channel = 'email'")
+[ "$v" = kim.new@example.org ] && [ "$w" = 2 ] ||
+  fail "the new kim's mail is not to its new address alone: $v ($w messages of kim's)"
+grep -qi 'segmentation' "$D/kim/digest.md" ||
+  fail "the file sink's digest is not the new kim's: $(grep -i '^#' "$D/kim/digest.md" | head -3)"
+pb subscriber remove kim >/dev/null 2>&1 || fail "remove kim again"
+
 # resume: the next run (another day) delivers to yan and lab again
 pb subscriber resume yan >/dev/null 2>&1 && pb subscriber resume lab >/dev/null 2>&1 ||
   fail "resume"

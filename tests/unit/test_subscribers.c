@@ -844,6 +844,181 @@ out:
 	pb_state_close(st);
 }
 
+/* Writes conf (a name in dir) for the state in sub/ (a name in dir) with the file's
+ * subscribers subs (the elements of its list), each a topic "t" = ti:outlier. */
+static void
+write_run_conf(const char *conf, const char *sub, const char *subs)
+{
+	struct pb_buf c = { 0 }, db = { 0 };
+	FILE *f;
+
+	mkdir(path_of(sub), 0700);
+	pb_buf_printf(&db, "%s/paperboy.db", path_of(sub));
+	pb_buf_printf(&c, "state_dir = \"%s\";\n"
+		      "arxiv = { categories = [\"cs.LG\", \"stat.ML\"]; };\n"
+		      "email = { smtp_url = \"smtp://127.0.0.1:9\"; from = \"b@example.org\";"
+		      " tls = \"none\"; };\n"
+		      "file = { enabled = false; };\n"
+		      "subscribers = ( %s );\n", path_of(sub), subs);
+	t_state_conf(&c, db.data);
+	f = fopen(path_of(conf), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror(conf);
+	pb_buf_free(&db);
+	pb_buf_free(&c);
+}
+
+#define T_SUB(name, email) "{ name = \"" name "\"; email = \"" email "\";" \
+	" topics = ( { name = \"t\"; query = \"ti:outlier\"; } ); }"
+
+/* A subscriber of the file paused (`subscriber pause`) while a run builds, after the run
+ * loaded the configuration, is enqueued nothing by it, as a stored one is not: the check is
+ * one query for the batch, not one a subscriber. Resumed, it is built again. */
+static void
+test_file_pause_mid_run(void)
+{
+	struct pb_config *old = NULL, *cfg = NULL;
+	struct pb_run_opts o = { 0 };
+	struct pb_run_report rep;
+	struct pb_state *st;
+	char err[512] = "";
+	char *pause[] = { "pause", "zed", NULL }, *resume[] = { "resume", "zed", NULL };
+
+	write_run_conf("fpause.conf", "fpause", T_SUB("lab", "lab@example.org") ", "
+		       T_SUB("zed", "zed@example.org"));
+	st = t_state_open(path_of("fpause/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
+	old = load_run_cfg(path_of("fpause.conf"));
+	if (!old)
+		goto out;
+	T_EQ_INT((int)old->n_subscribers, 2);
+	T_CHECK(old->rows_read > 0);
+	T_EQ_INT(subscriber_cmd(path_of("fpause.conf"), pause), 0);
+	T_EQ_INT(pb_run_cycle(old, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "lab:lab@example.org");
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "zed", 0), 0);
+
+	/* resumed: its digest of the day is built */
+	T_EQ_INT(subscriber_cmd(path_of("fpause.conf"), resume), 0);
+	cfg = load_run_cfg(path_of("fpause.conf"));
+	if (!cfg)
+		goto out;
+	o.only = "zed";
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "lab:lab@example.org zed:zed@example.org");
+out:
+	pb_config_free(cfg);
+	pb_config_free(old);
+	pb_state_close(st);
+}
+
+/* Marks every pending message of subscriber sent, as delivery would. */
+static void
+mark_sent(struct pb_state *st, const char *subscriber)
+{
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+
+	T_EQ_INT(pb_outbox_due(st, pb_now() + 86400, 100, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].subscriber, subscriber) == 0)
+			T_EQ_INT(pb_outbox_mark_sent(st, v[i].rowid, pb_now()), 0);
+	pb_outbox_msgs_free(v, n);
+}
+
+/* A reader given a new subscriber of the name on a day the former's digest was built (moved
+ * from the file into the state; removed and added again to start afresh) is not sent the
+ * day's digest a second time at an address that has it: only at an address of its own, and
+ * a digest that would go only where the former's went is not built. An address whose message
+ * a removal settled unsent gets it. */
+static void
+test_same_address_again(void)
+{
+	struct pb_config *cfg = NULL;
+	struct pb_run_opts o = { 0 };
+	struct pb_run_report rep;
+	struct pb_state *st;
+	char err[512] = "";
+	char *move[] = { "add", "ann", "--email", "same@example.org", "--email", "new@example.org",
+			 "--topic", "t=ti:outlier", NULL };
+	char *again[] = { "add", "ann", "--email", "same@example.org", "--topic", "t=ti:outlier",
+			  NULL };
+	char *add_bob[] = { "add", "bob", "--email", "bob@example.org", "--topic", "t=ti:outlier",
+			    NULL };
+	char *rm[] = { "remove", "ann", NULL }, *rm_bob[] = { "remove", "bob", NULL };
+
+	write_run_conf("same.conf", "same", T_SUB("lab", "lab@example.org") ", "
+		       T_SUB("ann", "same@example.org"));
+	st = t_state_open(path_of("same/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
+	cfg = load_run_cfg(path_of("same.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 2);
+	T_EQ_STR(due_dests(st), "ann:same@example.org lab:lab@example.org");
+	mark_sent(st, "ann");
+	pb_config_free(cfg);
+
+	/* ann moved from the file into the state, with another address beside hers */
+	write_run_conf("same.conf", "same", T_SUB("lab", "lab@example.org"));
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), move), 0);
+	cfg = load_run_cfg(path_of("same.conf"));
+	if (!cfg)
+		goto out;
+	o.only = "ann";
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "ann:new@example.org (g) lab:lab@example.org");
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 0);
+	mark_sent(st, "ann");
+	pb_config_free(cfg);
+
+	/* removed and added again at her one address, which has the day's digest: none */
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), rm), 0);
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), again), 0);
+	cfg = load_run_cfg(path_of("same.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 0);
+	T_EQ_STR(due_dests(st), "lab:lab@example.org");
+	T_EQ_INT(pb_outbox_has_digest(st, rep.date, "ann",
+				      pb_config_subscriber(cfg, "ann")->generation), 2);
+	pb_config_free(cfg);
+
+	/* bob's digest, never sent, settled by his removal: bob added again is sent one */
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), add_bob), 0);
+	cfg = load_run_cfg(path_of("same.conf"));
+	if (!cfg)
+		goto out;
+	o.only = "bob";
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "bob:bob@example.org lab:lab@example.org");
+	pb_config_free(cfg);
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), rm_bob), 0);
+	T_EQ_INT(subscriber_cmd(path_of("same.conf"), add_bob), 0);
+	cfg = load_run_cfg(path_of("same.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "bob:bob@example.org (g) lab:lab@example.org");
+out:
+	pb_config_free(cfg);
+	pb_state_close(st);
+}
+
 static double
 secs(void)
 {
@@ -1069,6 +1244,8 @@ main(void)
 	test_add_freed_name();
 	test_pause_pending();
 	test_same_name_again();
+	test_file_pause_mid_run();
+	test_same_address_again();
 	test_import_scale();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
