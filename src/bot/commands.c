@@ -192,10 +192,15 @@ move_suppression(struct cmd *c, const char *name)
 	return rc;
 }
 
-/* Writes row (and, for /stop, the suppression of this chat) in one transaction with the
- * command's stamp. 0 done, 1 a replay (nothing done), -1 error (said in the answer). */
+/* What a change of state does besides the row: /stop suppresses this chat; a pause pauses
+ * the subscriber's pending messages (a digest due for a retry, or not yet delivered) and a
+ * resume puts them back, as `subscriber pause` and the manage page do. */
+enum also { ALSO_NOTHING, ALSO_SUPPRESS, ALSO_PAUSE, ALSO_REQUEUE };
+
+/* Writes row (and what also says) in one transaction with the command's stamp. 0 done, 1 a
+ * replay (nothing done), -1 error (said in the answer). */
 static int
-commit(struct cmd *c, const struct pb_sub_row *row, int suppress)
+commit(struct cmd *c, const struct pb_sub_row *row, enum also also)
 {
 	int claimed = 1;
 
@@ -213,8 +218,14 @@ commit(struct cmd *c, const struct pb_sub_row *row, int suppress)
 		goto rollback;
 	if (c->moved_to && move_suppression(c, row->name) < 0)
 		goto rollback;
-	if (suppress && pb_suppress_put(c->st, row->name, c->chat->service, dest_of(c),
-					"unsubscribed by the recipient (chat command /stop)") < 0)
+	if (also == ALSO_SUPPRESS &&
+	    pb_suppress_put(c->st, row->name, c->chat->service, dest_of(c),
+			    "unsubscribed by the recipient (chat command /stop)") < 0)
+		goto rollback;
+	if (also == ALSO_PAUSE &&
+	    pb_outbox_pause_subscriber(c->st, row->name, "the subscriber is paused") < 0)
+		goto rollback;
+	if (also == ALSO_REQUEUE && pb_outbox_requeue(c->st, row->name) < 0)
 		goto rollback;
 	if (pb_state_commit(c->st) < 0)
 		goto fail;
@@ -259,7 +270,7 @@ fail:
 }
 
 static int
-put_state(struct cmd *c, const char *state, const char *reason, int suppress)
+put_state(struct cmd *c, const char *state, const char *reason, enum also also)
 {
 	struct pb_sub_row r = { 0 };
 
@@ -268,7 +279,7 @@ put_state(struct cmd *c, const char *state, const char *reason, int suppress)
 	r.state = (char *)state;
 	r.reason = (char *)reason;
 	r.source = c->row ? c->row->source : (char *)"config";
-	return commit(c, &r, suppress);
+	return commit(c, &r, also);
 }
 
 static int
@@ -334,7 +345,9 @@ do_start(struct cmd *c)
 	}
 	if (suppressed && pb_suppress_clear(c->st, c->name) < 0)
 		return -1;
-	if (put_state(c, "active", NULL, 0) < 0)
+	/* from a pause, what it held goes again, as with /resume */
+	if (put_state(c, "active", NULL, strcmp(state_of(c), "paused") == 0 ? ALSO_REQUEUE
+		      : ALSO_NOTHING) < 0)
 		return -1;
 	say(c, "Subscribed again (as %s). ", c->name);
 	count_line(c);
@@ -410,7 +423,7 @@ save_settings(struct cmd *c, cJSON *obj)
 	r.state = (char *)state_of(c);
 	r.reason = c->row ? c->row->reason : NULL;
 	r.source = c->row ? c->row->source : (char *)c->chat->service;
-	rc = commit(c, &r, 0);
+	rc = commit(c, &r, ALSO_NOTHING);
 out:
 	pb_buf_free(&why);
 	free(json);
@@ -567,7 +580,7 @@ do_pause(struct cmd *c, int pause)
 		return 0;
 	}
 	if (put_state(c, pause ? "paused" : "active", pause ? "paused by a chat command" : NULL,
-		      0) < 0)
+		      pause ? ALSO_PAUSE : ALSO_REQUEUE) < 0)
 		return -1;
 	say(c, pause ? "Paused: no digests until /resume." : "Resumed: digests start again.");
 	return 0;
@@ -586,7 +599,8 @@ do_stop(struct cmd *c)
 	 * that leaves it none. */
 	if (put_state(c, other_dests(c) ? state_of(c) : "unsubscribed",
 		      other_dests(c) ? (c->row ? c->row->reason : NULL)
-				     : "unsubscribed by the recipient (chat command /stop)", 1) < 0)
+				     : "unsubscribed by the recipient (chat command /stop)",
+		      ALSO_SUPPRESS) < 0)
 		return -1;
 	say(c, "Unsubscribed: this chat gets no more digests. /start subscribes again.");
 	return 0;

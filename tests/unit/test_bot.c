@@ -172,6 +172,44 @@ topics_of(const char *name)
 	return n;
 }
 
+/* A pending message of subscriber sub (its digest of date, for its webhook), and the status
+ * of one by id. */
+static void
+put_pending(const char *sub, const char *date)
+{
+	struct pb_outbox_msg m;
+	struct pb_buf id = { 0 };
+
+	memset(&m, 0, sizeof m);
+	pb_buf_printf(&id, "%s/%s/slack/webhook/1", date, sub);
+	m.msg_id = id.data;
+	m.subscriber = (char *)sub;
+	m.channel = (char *)"slack";
+	m.dest = (char *)"webhook";
+	m.digest_date = (char *)date;
+	m.part = m.n_parts = 1;
+	m.payload = (char *)"{\"text\": \"digest\"}";
+	m.created = pb_now();
+	T_EQ_INT(pb_outbox_put(ctx.st, &m), 1);
+	pb_buf_free(&id);
+}
+
+static int
+status_of(const char *sub, const char *date)
+{
+	struct pb_outbox_msg m;
+	struct pb_buf id = { 0 };
+	int status = -1;
+
+	pb_buf_printf(&id, "%s/%s/slack/webhook/1", date, sub);
+	memset(&m, 0, sizeof m);
+	if (pb_outbox_get(ctx.st, id.data, &m) == 1)
+		status = m.status;
+	pb_outbox_msg_clear(&m);
+	pb_buf_free(&id);
+	return status;
+}
+
 static void
 test_slack_command(void)
 {
@@ -221,11 +259,15 @@ test_slack_command(void)
 	resp_free(&r);
 	T_EQ_INT(topics_of("team"), 2);
 
-	/* /paperboy topics, pause */
+	/* /paperboy pause: the row and the digest waiting to be sent, as `subscriber pause`
+	 * and the manage page pause them; resume puts both back */
 	{
 		const char *b = "command=%2Fpaperboy&text=pause&channel_id=C1&user_id=U1";
+		const char *res = "command=%2Fpaperboy&text=resume&channel_id=C1&user_id=U1";
 		struct pb_sub_row row;
 
+		put_pending("team", "2026-03-02");
+		put_pending("lab", "2026-03-02");
 		sign(SECRET, b);
 		post("/slack/command", b, &r);
 		T_CHECK(strstr(pb_buf_str(&r.body), "Paused") != NULL);
@@ -234,6 +276,21 @@ test_slack_command(void)
 		T_EQ_INT(pb_sub_get(ctx.st, "team", &row), 1);
 		T_EQ_STR(row.state, "paused");
 		pb_sub_row_clear(&row);
+		T_EQ_INT(status_of("team", "2026-03-02"), PB_OUT_PAUSED);
+		T_EQ_INT(status_of("lab", "2026-03-02"), PB_OUT_PENDING);
+		sign(SECRET, res);
+		post("/slack/command", res, &r);
+		T_CHECK(strstr(pb_buf_str(&r.body), "Resumed") != NULL);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "team", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(status_of("team", "2026-03-02"), PB_OUT_PENDING);
+		/* paused again, as the rest of the test has it */
+		sign(SECRET, b);
+		post("/slack/command", b, &r);
+		resp_free(&r);
+		T_EQ_INT(status_of("team", "2026-03-02"), PB_OUT_PAUSED);
 	}
 
 	/* Slack's check of the URL's certificate: ssl_check=1 with the app's token, POSTed
@@ -358,6 +415,38 @@ test_telegram_commands(void)
 		pb_bot_answer_free(&a);
 	}
 	T_EQ_INT(topics_of("tg-777"), PB_BOT_TOPICS_MAX);
+	/* /pause pauses the chat's pending digest with the row, /start (as /resume) puts it
+	 * back */
+	{
+		struct pb_sub_row row;
+
+		put_pending("tg-777", "2026-03-03");
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/pause", pb_now(), &a),
+			 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "Paused") != NULL);
+		pb_bot_answer_free(&a);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "paused");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(status_of("tg-777", "2026-03-03"), PB_OUT_PAUSED);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/start", pb_now(), &a),
+			 0);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(status_of("tg-777", "2026-03-03"), PB_OUT_PENDING);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/pause", pb_now(), &a),
+			 0);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(status_of("tg-777", "2026-03-03"), PB_OUT_PAUSED);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/resume", pb_now(), &a),
+			 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "Resumed") != NULL);
+		pb_bot_answer_free(&a);
+		T_EQ_INT(status_of("tg-777", "2026-03-03"), PB_OUT_PENDING);
+		T_EQ_INT(pb_sub_get(ctx.st, "tg-777", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+	}
 	/* /stop suppresses the chat and unsubscribes; /start undoes both */
 	{
 		struct pb_sub_row row;
