@@ -355,7 +355,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 13
+#define PB_STATE_SCHEMA 14
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -418,10 +418,15 @@ int pb_sub_get(struct pb_state *st, const char *name, struct pb_sub_row *out);
  * updated = now; r->generation is not read). 0 / -1. A state other than the four above is
  * refused by the table. */
 int pb_sub_put(struct pb_state *st, const struct pb_sub_row *r);
-/* Deletes the row named name. Returns 1 deleted, 0 absent, -1 error. Under the outbox's lock
- * (on PostgreSQL; SQLite's write lock does it there), as pb_sub_stored_still: a run that
- * loaded the subscriber before its removal enqueues nothing for it after. */
+/* Deletes the row named name, and records when (pb_sub_removed) if there was one. Returns 1
+ * deleted, 0 absent, -1 error. Under the outbox's lock (on PostgreSQL; SQLite's write lock
+ * does it there), as pb_sub_stored_still: a run that loaded the subscriber before its removal
+ * enqueues nothing for it after. */
 int pb_sub_delete(struct pb_state *st, const char *name);
+/* When a row of name was last deleted (unix seconds) into *at; 0 when never since schema 14.
+ * Whatever was made for the name up to then (a link in a mail) was made for a subscriber
+ * that is gone, whoever has the name now. 0 / -1. */
+int pb_sub_removed(struct pb_state *st, const char *name, int64_t *at);
 /* Inside a transaction that is about to enqueue for stored subscriber name of generation
  * (its row's when the caller loaded it): 1 when that row is still there and active; 0 when
  * it was removed, or removed and another subscriber added under the name, or is no longer

@@ -187,6 +187,13 @@ const char *const pb_st_migrations[] = {
 	/* a run's "built already?" (pb_outbox_has_digest) answered from the index alone */
 	"DROP INDEX outbox_digest;"
 	"CREATE INDEX outbox_digest ON outbox(digest_date, subscriber, generation);",
+
+	/* 13 -> 14: when a name's stored subscriber was last removed. Links name a subscriber by
+	 * name: one mailed to a removed subscriber opened the page of the next one given the
+	 * name (a web sign-up names a reader after the address), to change its topics or
+	 * unsubscribe it. The web endpoint refuses a link made up to the removal. Removals
+	 * from before are not known (0). */
+	"ALTER TABLE sub_generations ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

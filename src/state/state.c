@@ -159,6 +159,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUB_DEL] = "DELETE FROM subscribers WHERE name = ?1",
 	[S_SUB_FILE_INACTIVE] = "SELECT " SUB_COLS " FROM subscribers WHERE settings IS NULL"
 				" AND state <> 'active' AND updated >= ?1",
+	/* a name without a generation yet (its row from before schema 13) starts at 0, so the
+	 * next stored subscriber of it takes 1, as without this row */
+	[S_SUB_REMOVED_SET] = "INSERT INTO sub_generations(name, last, removed) VALUES(?1, 0, ?2)"
+			      " ON CONFLICT(name) DO UPDATE SET removed = excluded.removed",
+	[S_SUB_REMOVED_GET] = "SELECT removed FROM sub_generations WHERE name = ?1",
 	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
 		     " SET verdict = excluded.verdict, source = excluded.source,"

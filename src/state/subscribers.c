@@ -96,17 +96,48 @@ pb_sub_put(struct pb_state *st, const struct pb_sub_row *r)
 	return pb_st_run(st, s, "subscriber put");
 }
 
+/* The removal's time is kept beside the name's generations (which a removal keeps for the
+ * same reason): links name a subscriber by name, and the web endpoint refuses one made up to
+ * then (pb_web_token_current), for a reader who is gone, whoever is given the name later. */
 int
 pb_sub_delete(struct pb_state *st, const char *name)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_SUB_DEL);
+	int deleted;
 
 	if (!s || pb_body_lock(st) < 0)
 		return -1;
 	pb_st_bind_text(s, 1, name);
 	if (pb_st_run(st, s, "subscriber delete") < 0)
 		return -1;
-	return pb_db_changes(st->db) > 0;
+	if (!(deleted = pb_db_changes(st->db) > 0))
+		return 0;
+	if (!(s = pb_st_stmt(st, S_SUB_REMOVED_SET)))
+		return -1;
+	pb_st_bind_text(s, 1, name);
+	pb_db_bind_int64(s, 2, pb_now());
+	if (pb_st_run(st, s, "subscriber removal") < 0)
+		return -1;
+	return deleted;
+}
+
+int
+pb_sub_removed(struct pb_state *st, const char *name, int64_t *at)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_REMOVED_GET);
+	int rc;
+
+	*at = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, name);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		*at = pb_db_col_int64(s, 0);
+	else if (rc != PB_DB_DONE)
+		pb_st_error(st, "subscriber removal");
+	pb_db_reset(s);
+	return rc == PB_DB_ROW || rc == PB_DB_DONE ? 0 : -1;
 }
 
 /* The lock first: taken, a removal or a pause committed before it is seen (each statement of

@@ -151,6 +151,36 @@ has_address(const struct pb_config *cfg, const char *name, const char *detail)
 }
 
 int
+pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
+		     const char *name, struct pb_web_resp *resp)
+{
+	int64_t removed;
+
+	if (pb_sub_removed(ctx->st, name, &removed) < 0) {
+		pb_warn("web.token", "subscriber=%s error=%s", pb_q(name),
+			pb_q(pb_state_errmsg(ctx->st)));
+		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
+				    "state; try again later.");
+		return -2;
+	}
+	/* A link carries its time in whole seconds: one of the second of the removal may have
+	 * been made before it, and is refused as one made earlier. */
+	if (pb_link_issued(kind, t) > removed)
+		return 0;
+	if (kind == PB_LINK_CONFIRM)
+		pb_page_plain(resp, 410, "This link is for an earlier subscription",
+			      "This confirmation link was sent before the subscription under "
+			      "this name was removed. Sign up again to get a new one.");
+	else
+		pb_page_plain(resp, 410, "This link is for an earlier subscription",
+			      "This link was sent to a subscriber since removed. The latest "
+			      "digest you received carries a link of its own.");
+	pb_info("web.token_refused", "purpose=%s reason=removed subscriber=%s removed=%lld",
+		pb_link_purpose(kind), pb_q(name), (long long)removed);
+	return -1;
+}
+
+int
 pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 		     struct pb_web_resp *resp)
 {
@@ -166,6 +196,8 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 			pb_link_purpose(kind));
 		return -1;
 	}
+	if ((found = pb_web_token_removed(ctx, kind, t, t->subject, resp)) < 0)
+		return found;
 	memset(&row, 0, sizeof row);
 	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
 		pb_warn("web.token", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
@@ -173,9 +205,10 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 				    "state; try again later.");
 		return -2;
 	}
-	/* a config subscriber's row (no settings) is made by its first change of state; a link
-	 * sent to an address the subscriber has now went to the same mailbox (a state moved by
-	 * export and import starts its subscribers again) */
+	/* For a removal the state did not record (before schema 14): a config subscriber's row
+	 * (no settings) is made by its first change of state; a link sent to an address the
+	 * subscriber has now went to the same mailbox (a state moved by export and import starts
+	 * its subscribers again) */
 	stale = found && row.settings && pb_link_issued(kind, t) + PB_LINK_SKEW_S < row.created &&
 		!has_address(ctx->cfg, t->subject, t->detail);
 	pb_sub_row_clear(&row);

@@ -30,12 +30,21 @@ const char *pb_web_path_rest(const struct pb_web_req *req, const char *prefix);
  * expired), never echoing the token, and returns -1. */
 int pb_web_token(struct pb_web_ctx *ctx, const char *text, const char *purpose,
 		 struct pb_token *t, struct pb_web_resp *resp);
-/* Whether a genuine token of kind is for the subscriber its subject names now: one made more
- * than PB_LINK_SKEW_S before that name's stored subscriber was added, for an address it does
- * not have, was made for an earlier subscriber of the same name (removed, and the name given
- * again: a web sign-up names a subscriber after its address), and opens nothing of the new
- * one's; one whose subscriber is gone opens nothing either. 0; or -1 with a plain page in resp
- * (410); or -2 with pb_web_state_failed's page when the state cannot be read. */
+/* Whether a genuine token of kind was made after the last removal of a stored subscriber
+ * named name (pb_sub_removed; made in the second of the removal counts as before): one made
+ * before was for the subscriber removed, whoever has the name now, and opens nothing. 0; or
+ * -1 with a plain page in resp (410) and a log line; or -2 with pb_web_state_failed's page
+ * when the state cannot be read. */
+int pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
+			 const char *name, struct pb_web_resp *resp);
+/* Whether a genuine token of kind is for the subscriber its subject names now: one made up to
+ * the name's last removal (pb_web_token_removed), or, for a removal before schema 14 recorded
+ * none, one made more than PB_LINK_SKEW_S before that name's stored subscriber was added, for
+ * an address it does not have, was made for an earlier subscriber of the same name (removed,
+ * and the name given again: a web sign-up names a subscriber after its address), and opens
+ * nothing of the new one's; one whose subscriber is gone opens nothing either. 0; or -1 with
+ * a plain page in resp (410); or -2 with pb_web_state_failed's page when the state cannot be
+ * read. */
 #define PB_LINK_SKEW_S 3600   /* clocks of the machines that make links and add subscribers */
 int pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 			 struct pb_web_resp *resp);

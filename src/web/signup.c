@@ -944,6 +944,14 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		pb_state_rollback(ctx->st);
 		goto fail;
 	}
+	if (r == 1 && strcasecmp(su.address, t.detail) == 0 &&
+	    pb_web_token_removed(ctx, PB_LINK_CONFIRM, &t, su.name, resp) < 0) {
+		/* made before the subscriber of its name was removed: the operator's removal is
+		 * not undone by a confirmation asked for earlier; the sign-up stays until it
+		 * expires */
+		pb_state_rollback(ctx->st);
+		goto out;
+	}
 	if (r == 0 || strcasecmp(su.address, t.detail) != 0) {
 		/* Taken already: a second click says so; an unknown sign-up gets a plain page. */
 		r = pb_stamp_claim(ctx->st, key.data, now, -1);

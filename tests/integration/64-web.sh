@@ -220,7 +220,10 @@ c=$(code POST "$LATER" -d List-Unsubscribe=One-Click)
   fail "later, who keeps later2@example.org, changed state: $(sql "SELECT * FROM subscribers")"
 grep -q 'event=web.reload subscribers=4 why=file' "$T/serve.log" || fail "no reload of the file in the log"
 # a name given again: the links made for the earlier subscriber of that name (two days before
-# it was removed) open nothing of the new one's; the new one's own links do
+# it was removed, and in the minute before) open nothing of the new one's, nor does one to an
+# address the new one has; the new one's own links, made after, do
+RECENT=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@example.org $(( $(date +%s) - 60 )))
+OLDF=$("$TOKEN" "$KEY" "$BASE" feedback newbie "2401.00001 +" $(( $(date +%s) - 60 )))
 OLD=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@example.org $(( $(date +%s) - 2 * 86400 )))
 OLDU=$("$TOKEN" "$KEY" "$BASE" unsub newbie newbie@example.org $(( $(date +%s) - 2 * 86400 )))
 "$PAPERBOY" -c "$T/pb.conf" subscriber remove newbie >/dev/null 2>"$T/rm.err" ||
@@ -232,16 +235,29 @@ c=$(code GET "$OLD")
   fail "an earlier subscriber's manage link: $c $(cat "$T/b")"
 c=$(code POST "$OLDU" -d List-Unsubscribe=One-Click)
 [ "$c" = 410 ] || fail "an earlier subscriber's unsubscribe link: $c $(cat "$T/b")"
+c=$(code GET "$RECENT")
+[ "$c" = 410 ] && grep -q "earlier subscription" "$T/b" && ! grep -q quantum "$T/b" ||
+  fail "an earlier subscriber's manage link of a minute before its removal: $c $(cat "$T/b")"
+c=$(code POST "$OLDF")
+[ "$c" = 410 ] || fail "an earlier subscriber's feedback link: $c $(cat "$T/b")"
+SAME=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org $(( $(date +%s) - 60 )))
+c=$(code GET "$SAME")
+[ "$c" = 410 ] && ! grep -q quantum "$T/b" ||
+  fail "a link made before the removal, to the new subscriber's address: $c"
 [ "$(sql "SELECT state FROM subscribers WHERE name = 'newbie'")" = active ] ||
   fail "the new newbie changed: $(sql "SELECT * FROM subscribers WHERE name = 'newbie'")"
+[ "$(sql "SELECT count(*) FROM feedback WHERE subscriber = 'newbie'")" = 0 ] ||
+  fail "a verdict recorded for the new newbie: $(sql "SELECT * FROM feedback")"
+grep -q 'event=web.token_refused purpose=manage reason=removed subscriber=newbie' "$T/serve.log" ||
+  fail "no log line of a link refused after a removal"
+sleep 1   # a link made in the second of the removal is refused: the new one's come after
 NEWM=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org)
 c=$(code GET "$NEWM")
 [ "$c" = 200 ] && grep -q quantum "$T/b" || fail "the new subscriber's own manage link: $c"
-# a link made before, to an address the new subscriber has: the same mailbox (as after a
-# state moved by export and import), accepted
-SAME=$("$TOKEN" "$KEY" "$BASE" manage newbie newbie@other.example.org $(( $(date +%s) - 2 * 86400 )))
-c=$(code GET "$SAME")
-[ "$c" = 200 ] && grep -q quantum "$T/b" || fail "an earlier link to the same address: $c"
+# a subscriber of the file, no removal: its links of before its start still work
+EARLY=$("$TOKEN" "$KEY" "$BASE" manage later later2@example.org $(( $(date +%s) - 2 * 86400 )))
+c=$(code GET "$EARLY")
+[ "$c" = 200 ] || fail "a file subscriber's earlier link: $c"
 # the rate limit: 60 a minute from one client
 got=""
 for i in $(seq 1 70); do

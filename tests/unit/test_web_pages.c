@@ -1147,6 +1147,140 @@ main(void)
 		pb_outbox_msg_clear(&om);
 	}
 
+	/* A stored subscriber removed and another added under its name, at the same address
+	 * and within the hour the rule of the subscriber's start allows: every link made for
+	 * the former up to the removal, to its second, is refused as an expired one is (410)
+	 * and changes nothing of the new one's; the new one's, made after, work. A sign-up's
+	 * confirmation sent before the subscriber of its name was removed is refused too. */
+	{
+		const char *kai0 = "{\"name\":\"kai\",\"email\":[\"kai@example.net\"],"
+				   "\"topics\":[{\"name\":\"old\",\"query\":\"ti:former\"}]}";
+		const char *kai1 = "{\"name\":\"kai\",\"email\":[\"kai@example.net\"],"
+				   "\"topics\":[{\"name\":\"new\",\"query\":\"ti:fresh\"}]}";
+		struct pb_sub_row nr = { .name = (char *)"kai", .state = (char *)"active",
+					 .source = (char *)"cli" };
+		struct pb_buf m0 = { 0 }, m1 = { 0 }, m2 = { 0 }, u0 = { 0 }, f0 = { 0 };
+		struct pb_feedback_row *fb = NULL;
+		size_t nfb = 0;
+		int64_t t0 = pb_now(), removed = -1;
+		char cp[1024];
+
+		nr.settings = (char *)kai0;
+		T_EQ_INT(pb_sub_put(ctx.st, &nr), 0);
+		pb_pages_reload(&ctx);
+		T_EQ_INT(pb_link_make(&m0, "", &ctx.secret, PB_LINK_MANAGE, "kai", "kai@example.net",
+				      t0 - 10), 0);
+		T_EQ_INT(pb_link_make(&u0, "", &ctx.secret, PB_LINK_UNSUB, "kai", "kai@example.net",
+				      t0 - 10), 0);
+		T_EQ_INT(pb_link_make(&f0, "", &ctx.secret, PB_LINK_FEEDBACK, "kai", "2401.00007 +",
+				      t0 - 10), 0);
+		call(&ctx, pb_web_manage, "GET", m0.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "ti:former") != NULL);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_removed(ctx.st, "kai", &removed), 0);
+		T_EQ_INT(removed, 0);
+		T_EQ_INT(pb_sub_delete(ctx.st, "kai"), 1);
+		T_EQ_INT(pb_sub_removed(ctx.st, "kai", &removed), 0);
+		T_CHECK(removed >= t0 && removed <= pb_now());
+		nr.settings = (char *)kai1;
+		T_EQ_INT(pb_sub_put(ctx.st, &nr), 0);
+		pb_pages_reload(&ctx);
+		/* made in the second of the removal: maybe before it */
+		T_EQ_INT(pb_link_make(&m1, "", &ctx.secret, PB_LINK_MANAGE, "kai", "kai@example.net",
+				      removed), 0);
+		T_EQ_INT(pb_link_make(&m2, "", &ctx.secret, PB_LINK_MANAGE, "kai", "kai@example.net",
+				      removed + 1), 0);
+		call(&ctx, pb_web_manage, "GET", m0.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		T_CHECK(strstr(r.body.data, "earlier subscription") != NULL);
+		T_CHECK(strstr(r.body.data, "ti:fresh") == NULL);
+		resp_free(&r);
+		call(&ctx, pb_web_manage, "GET", m1.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		T_CHECK(strstr(r.body.data, "ti:fresh") == NULL);
+		resp_free(&r);
+		manage_post(&ctx, m0.data, "action=pause", ok_csrf, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_unsub_post, "POST", u0.data, "10.0.0.90",
+		     "List-Unsubscribe=One-Click", &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_unsub_get, "GET", u0.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_feedback_get, "GET", f0.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_feedback_post, "POST", f0.data, "10.0.0.90", "csrf=x", &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		T_EQ_INT(pb_feedback_list(ctx.st, "kai", &fb, &nfb), 0);
+		T_EQ_INT(nfb, 0);
+		pb_feedback_rows_free(fb, nfb);
+		T_EQ_INT(pb_suppress_has(ctx.st, "kai", "email", "kai@example.net"), 0);
+		T_EQ_INT(pb_sub_get(ctx.st, "kai", &row), 1);
+		T_EQ_STR(row.state, "active");
+		T_CHECK(row.settings && strstr(row.settings, "ti:fresh"));
+		pb_sub_row_clear(&row);
+		call(&ctx, pb_web_manage, "GET", m2.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "ti:fresh") != NULL);
+		resp_free(&r);
+		/* an unsubscription keeps the row: no removal, the links of before still open
+		 * the page (to subscribe again) */
+		pb_buf_reset(&u0);
+		T_EQ_INT(pb_link_make(&u0, "", &ctx.secret, PB_LINK_UNSUB, "kai", "kai@example.net",
+				      removed + 1), 0);
+		call(&ctx, pb_web_unsub_post, "POST", u0.data, "10.0.0.90",
+		     "List-Unsubscribe=One-Click", &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_removed(ctx.st, "kai", &t0), 0);
+		T_EQ_INT(t0, removed);
+		call(&ctx, pb_web_manage, "GET", m2.data, "10.0.0.90", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "Subscribe again") != NULL);
+		resp_free(&r);
+
+		/* the confirmation: lee signs up; a subscriber of the name lee is added and
+		 * removed before the click */
+		call(&ctx, pb_web_signup, "GET", "/signup", "10.0.0.91", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		signup_body(&body, ok_csrf, "lee@example.net", "Flow = ti:flow");
+		mb.fail = 0;
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.91", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_STR(mb.to, "lee@example.net");
+		resp_free(&r);
+		link_of(mb.last.data, "/c/", cp, sizeof cp);
+		call(&ctx, pb_web_confirm, "GET", cp, "10.0.0.91", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		nr.name = (char *)"lee";
+		nr.settings = (char *)"{\"name\":\"lee\",\"email\":[\"lee@example.org\"],"
+				      "\"topics\":[{\"name\":\"t\",\"query\":\"ti:t\"}]}";
+		T_EQ_INT(pb_sub_put(ctx.st, &nr), 0);
+		T_EQ_INT(pb_sub_delete(ctx.st, "lee"), 1);
+		pb_buf_reset(&body);
+		pb_buf_puts(&body, "csrf=");
+		urlenc(&body, ok_csrf);
+		call(&ctx, pb_web_confirm, "POST", cp, "10.0.0.91", body.data, &r);
+		T_EQ_INT(r.status, 410);
+		T_CHECK(strstr(r.body.data, "Sign up again") != NULL);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "lee", &row), 0);
+		pb_sub_row_clear(&row);
+		pb_buf_free(&m0);
+		pb_buf_free(&m1);
+		pb_buf_free(&m2);
+		pb_buf_free(&u0);
+		pb_buf_free(&f0);
+	}
+
 	/* A run holding SQLite's write lock beyond the busy timeout ("database is locked"): the
 	 * pages answer 503 with Retry-After, saying to try again shortly, nothing changed; a
 	 * sign-up and a save give the form back as it was filled in, with a fresh csrf field that
