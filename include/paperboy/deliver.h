@@ -104,6 +104,9 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 void pb_mail_qp(struct pb_buf *b, const char *s);
 /* pb_mail_qp of the len bytes at s (a NUL among them is a byte like any other). */
 void pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len);
+/* The length pb_mail_qp_n would append for the len bytes at s: what a message's part holds
+ * of them, and what a mail reader's size limit counts. */
+size_t pb_mail_qp_len(const char *s, size_t len);
 
 /* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)

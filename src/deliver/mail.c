@@ -17,6 +17,7 @@
 
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */
 #define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
+#define QP_LEN_STEP 65536  /* bytes pb_mail_qp_len encodes at a time */
 
 /* Keeps only the characters an addr-spec may hold in a header: printable ASCII without
  * spaces, quotes, angle brackets, commas, semicolons or parentheses. */
@@ -506,6 +507,38 @@ pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
 		b->len = (size_t)(o - b->data);
 		b->data[b->len] = '\0';
 	}
+}
+
+size_t
+pb_mail_qp_len(const char *s, size_t len)
+{
+	struct pb_buf t = { 0 };
+	size_t n = 0, at = 0;
+
+	/* Lines are encoded alone, so whole lines at a time count as the whole at once, in a
+	 * buffer that stays small. */
+	while (at < len) {
+		size_t cut = len - at;
+
+		if (cut > QP_LEN_STEP) {
+			const char *p = s + at + QP_LEN_STEP, *nl;
+
+			/* up to the step's last line end, else to the first one after it */
+			while (p > s + at && p[-1] != '\n')
+				p--;
+			if (p == s + at) {
+				nl = memchr(s + at + QP_LEN_STEP, '\n', len - at - QP_LEN_STEP);
+				p = nl ? nl + 1 : s + len;
+			}
+			cut = (size_t)(p - (s + at));
+		}
+		pb_buf_reset(&t);
+		pb_mail_qp_n(&t, s + at, cut);
+		n += t.len;
+		at += cut;
+	}
+	pb_buf_free(&t);
+	return n;
 }
 
 /* The memo of a block (render.h) for email: the block's whole lines quoted-printable, and

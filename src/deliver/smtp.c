@@ -56,6 +56,7 @@ struct pb_mail_tpl {
 	size_t lu, lm;          /* the links' lengths it was made for */
 	char *pu, *pm;          /* the stand-ins */
 	struct pb_parts text, html;
+	size_t html_qp;         /* html's encoded length (pb_mail_qp_len) */
 	/* where the run's cached blocks are in text and html (the links spliced in keep every
 	 * offset: they are as long as the stand-ins) */
 	struct pb_blocks blocks[PB_FMT_COUNT];
@@ -156,10 +157,19 @@ from_template(const struct pb_chan_ctx *c, const struct pb_render_opts *ro0, con
 			pb_mail_tpl_free(t);
 			return -1;
 		}
+		t->html_qp = pb_mail_qp_len(t->html.v[0], strlen(t->html.v[0]));
 		*c->mail_tpl = t;
 	}
-	*text = splice(t->text.v[0], t->pu, u, t->pm, m);
 	*html = splice(t->html.v[0], t->pu, u, t->pm, m);
+	/* The HTML cap counts the encoded part (html.c), where a link's '=', or a '.' that a
+	 * soft break puts first on a line, takes three bytes, not one: links whose encoding is
+	 * not as long as the stand-ins' might have been cut elsewhere, so they render whole. */
+	if (pb_mail_qp_len(*html, strlen(*html)) != t->html_qp) {
+		free(*html);
+		*html = NULL;
+		return -1;
+	}
+	*text = splice(t->text.v[0], t->pu, u, t->pm, m);
 	return 0;
 }
 

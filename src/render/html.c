@@ -2,13 +2,15 @@
  * most 640 px wide and as narrow as the screen, where long words and URLs break instead of
  * widening the page; a <style> block adds a dark scheme and phone margins for the clients that
  * keep it. Every text is escaped, a visible settings/unsubscribe line, and a size cap so Gmail
- * does not clip the message: past html_max_bytes the top papers stay in full and the rest
- * become a compact list of links. */
+ * does not clip the message: past html_max_bytes of the email's HTML part (quoted-printable,
+ * as the receiver stores it) the top papers stay in full and the rest become a compact list
+ * of links. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "render_int.h"
 
@@ -47,10 +49,6 @@ struct html {
 	struct pb_buf *compact;  /* per paper, one list item */
 	struct pb_buf *toc;      /* per paper, its line in the contents */
 };
-
-/* What the contents section adds around its lines, and the compact list around its items. */
-#define TOC_FRAME 400
-#define COMPACT_FRAME 600
 
 static void
 esc_n(struct pb_buf *b, const char *s, size_t n)
@@ -426,6 +424,26 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared, si
 	pb_buf_puts(b, "</div>\n");
 }
 
+/* The contents' frame around its lines: open, then close (and the papers' heading). */
+static void
+toc_open(struct pb_rctx *c, struct pb_buf *b)
+{
+	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
+		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
+		       "font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
+	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
+}
+
+static void
+toc_close(struct pb_rctx *c, struct pb_buf *b)
+{
+	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
+		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
+	pb_buf_puts(b, "</h2>\n</div>\n");
+}
+
 /* The contents: the papers shown in full (the compact list links the rest itself). */
 static void
 toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
@@ -434,20 +452,13 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 
 	if (full == 0)
 		return;
-	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
-		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">");
-	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
-	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
+	toc_open(c, b);
 	for (size_t i = 0; i < full; i++)
 	{
 		pb_render_marks_move(c, &h->toc[i], b->len);
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
 	}
-	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
-		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
-	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
-	pb_buf_puts(b, "</h2>\n</div>\n");
+	toc_close(c, b);
 }
 
 static void
@@ -500,23 +511,21 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 		       "</body>\n</html>\n");
 }
 
+/* The compact list's frame around its items: open, then close with the count of papers
+ * left out even of the list (more; 0: none). */
 static void
-compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t more)
+compact_open(struct pb_rctx *c, struct pb_buf *b)
 {
-	struct html *h = c->priv;
-
-	if (from >= c->d->n_items)
-		return;
 	pb_buf_puts(b, SEC "padding:16px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 "
 		       "0 10px 0;font-size:18px;color:#111111;\">");
 	pb_esc_html(b, PB_WORD(c, PB_W_MORE_PAPERS));
 	pb_buf_puts(b, "</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n");
-	for (size_t i = from; i < to; i++)
-	{
-		pb_render_marks_move(c, &h->compact[i], b->len);
-		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
-	}
+}
+
+static void
+compact_close(struct pb_rctx *c, struct pb_buf *b, size_t more)
+{
 	pb_buf_puts(b, "</ul>\n");
 	if (more) {
 		char n[24];
@@ -528,6 +537,22 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 		pb_buf_puts(b, "</p>\n");
 	}
 	pb_buf_puts(b, "</div>\n");
+}
+
+static void
+compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t more)
+{
+	struct html *h = c->priv;
+
+	if (from >= c->d->n_items)
+		return;
+	compact_open(c, b);
+	for (size_t i = from; i < to; i++)
+	{
+		pb_render_marks_move(c, &h->compact[i], b->len);
+		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
+	}
+	compact_close(c, b, more);
 }
 
 static void
@@ -549,40 +574,62 @@ html_free(struct pb_rctx *c)
 	c->priv = NULL;
 }
 
-/* Chooses how many papers fit in full: the first k in full (each with its contents line),
- * the rest as compact links, the compact list itself cut when even that is too long. */
+/* What b would be in the email's HTML part: its quoted-printable encoding (mail.c), what the
+ * receiver stores and what Gmail's 102 KB counts. Every '=' of an attribute is three bytes
+ * there, and every line gains a CR and its soft breaks: 5-6% over the HTML, three times it for
+ * a text in CJK. Each piece measured is whole lines, so their sizes add up to the document's. */
+static size_t
+encoded(const struct pb_buf *b)
+{
+	return b->len ? pb_mail_qp_len(b->data, b->len) : 0;
+}
+
+/* Chooses how many papers fit in full, counted as encoded: the first k in full (each with
+ * its contents line), the rest as compact links, the compact list itself cut when even that
+ * is too long. */
 static int
 html_end(struct pb_rctx *c)
 {
 	struct html *h = c->priv;
 	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, used, to, shared = 0, at, sum = SIZE_MAX;
+	size_t n = c->d->n_items, i, k, fixed, frames, used, to, shared = 0, at, sum = SIZE_MAX;
+	size_t *full_len = pb_xcalloc(n ? n : 1, sizeof *full_len);
+	size_t *compact_len = pb_xcalloc(n ? n : 1, sizeof *compact_len);
 	struct pb_buf tail = { 0 }, probe = { 0 };
 	struct pb_buf *b = &c->doc;
-	int budget = -1;
+	int budget;
 
 	foot(c, &tail);
+	/* the frames of the contents and of the compact list, its note counting every paper */
+	toc_open(c, &probe);
+	toc_close(c, &probe);
+	compact_open(c, &probe);
+	compact_close(c, &probe, n ? n : 1);
+	frames = encoded(&probe) + encoded(&tail);
+	pb_buf_reset(&probe);
 	head(c, &probe, -1, &shared, &sum);
-	fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
-	if (fixed > max / 2) {
-		/* an executive summary too long for the cap is cut */
-		budget = (int)(max / 4);
+	fixed = encoded(&probe) + frames;
+	/* an executive summary too long for the cap is cut, shorter until it leaves half */
+	for (budget = (int)(max / 4); fixed > max / 2 && budget > 0; budget /= 2) {
 		pb_buf_reset(&probe);
 		head(c, &probe, budget, &shared, &sum);
-		fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
+		fixed = encoded(&probe) + frames;
 	}
 	used = fixed;
-	for (i = 0; i < n; i++)
-		used += h->compact[i].len;
+	for (i = 0; i < n; i++) {
+		full_len[i] = encoded(&h->full[i]) + encoded(&h->toc[i]);
+		compact_len[i] = encoded(&h->compact[i]);
+		used += compact_len[i];
+	}
 	for (k = 0; k < n; k++) {
-		size_t more = h->full[k].len + h->toc[k].len;
-
-		if (used - h->compact[k].len + more > max)
+		if (used - compact_len[k] + full_len[k] > max)
 			break;
-		used = used - h->compact[k].len + more;
+		used = used - compact_len[k] + full_len[k];
 	}
 	for (to = n; to > k && used > max; to--)
-		used -= h->compact[to - 1].len;
+		used -= compact_len[to - 1];
+	free(compact_len);
+	free(full_len);
 	/* the head as measured; its shared start a block of the run */
 	at = b->len;
 	pb_buf_append(b, probe.data, probe.len);
