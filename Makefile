@@ -1,5 +1,6 @@
 # paperboy — plain make. Honours CFLAGS, LDFLAGS, PREFIX, DESTDIR.
-PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd libdeflate
+PKGS     = libcurl libxml-2.0 libcjson libconfig sqlite3 libpq libutf8proc libcrypto libmicrohttpd libdeflate \
+           libidn2
 # The PDF module (paperboy-pdf.so, src/fulltext/pdf_module.h): poppler is loaded only when a PDF
 # is read, not at every start.
 PDF_PKGS = poppler-glib
@@ -21,11 +22,11 @@ WERROR  ?=
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
             -Iinclude -I$(BUILD) $(shell pkg-config --cflags $(PKGS) $(PDF_PKGS))
-# libcurl, libpq, libmicrohttpd and liblinear are not linked into paperboy: src/lazy/ loads each when first
-# used, by the soname read from it here (pb_sonames.h), so that a start does not pay for the
-# forty libraries they bring in.
-LAZY_PKGS = libcurl libpq libmicrohttpd
-LAZY_LIBS = CURL:curl PQ:pq MHD:microhttpd LINEAR:linear
+# libcurl, libpq, libmicrohttpd, liblinear and libidn2 are not linked into paperboy: src/lazy/ loads
+# each when first used, by the soname read from it here (pb_sonames.h), so that a start does not
+# pay for the forty libraries they bring in.
+LAZY_PKGS = libcurl libpq libmicrohttpd libidn2
+LAZY_LIBS = CURL:curl PQ:pq MHD:microhttpd LINEAR:linear IDN2:idn2
 LIBS     = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))) -lm
 
 LIB_SRC  = $(sort $(wildcard src/*.c src/*/*.c))

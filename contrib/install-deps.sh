@@ -8,7 +8,7 @@
 set -eu
 RUN="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcjson-dev libconfig-dev
 libsqlite3-dev libpq-dev libutf8proc-dev libssl-dev libmicrohttpd-dev liblinear-dev
-libpoppler-glib-dev libdeflate-dev ca-certificates"
+libpoppler-glib-dev libdeflate-dev libidn2-dev ca-certificates"
 # clang: make fuzz; Postfix (smtp-sink) and aiosmtpd: the SMTP peers; xmllint, sqlite3, time:
 # tests and benchmarks; feedparser: reading back the archive's Atom feed; systemd and man-db:
 # systemd-analyze verify of the installed units; chromium and nodejs: the browser test of the

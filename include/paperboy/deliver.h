@@ -108,6 +108,24 @@ void pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len);
  * of them, and what a mail reader's size limit counts. */
 size_t pb_mail_qp_len(const char *s, size_t len);
 
+/* Internationalised addresses for an SMTP server that does not offer SMTPUTF8 (RFC 6531):
+ * a domain can go in ASCII, its A-labels ("ann@xn--bcher-kva.example" for
+ * "ann@bücher.example", IDNA2008 with UTS #46 non-transitional mapping; libidn2, loaded at
+ * its first use); a local part cannot. */
+/* Appends the len bytes at d, a domain, in A-labels (an ASCII one as it is). Returns 0, or -1
+ * with err (may be NULL) filled with IDNA's words when the domain has no such form. */
+int pb_mail_domain_ascii(struct pb_buf *out, const char *d, size_t len, char *err,
+			 size_t errlen);
+/* Appends addr (len bytes, "local@domain") with its domain in A-labels. Returns 0; -1 when
+ * its local part is not ASCII, -2 when IDNA refuses its domain; err says which. */
+int pb_mail_addr_ascii(struct pb_buf *out, const char *addr, size_t len, char *err,
+		       size_t errlen);
+/* Appends msg (as pb_mail_build makes it) with every address of its header block in that
+ * form; the body, quoted-printable, is ASCII already. Returns 0, or -1 with err filled (and
+ * nothing appended) when a header would still not be ASCII: a local part that is not. */
+int pb_mail_headers_ascii(struct pb_buf *out, const char *msg, size_t len, char *err,
+			  size_t errlen);
+
 /* Sends msg (a whole message, as pb_mail_build makes it) to the one address to through the
  * configured SMTP server now, on a session of its own, waiting at most timeout_s (<= 0: 30)
  * for the server's verdict. Not through the outbox and never retried: for a sign-up's

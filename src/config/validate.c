@@ -229,12 +229,33 @@ is_address(const char *v, size_t len)
 	return is_address_ex(v, len, false);
 }
 
+/* An internationalised domain must have A-labels (IDNA): an SMTP server without SMTPUTF8
+ * gets the address with them. Its check loads libidn2, which nothing else at startup
+ * needs, so an ASCII domain is not looked at. */
+static int
+domain_idna(const char *v, const char *a, size_t len, char *msg, size_t n)
+{
+	const char *at = memchr(a, '@', len);
+	struct pb_buf out = { 0 };
+	char why[200];
+	int rc;
+
+	if (!at)
+		return 0;
+	rc = pb_mail_domain_ascii(&out, at + 1, len - (size_t)(at + 1 - a), why, sizeof why);
+	pb_buf_free(&out);
+	if (rc < 0)
+		return snprintf(msg, n, "\"%.200s\": its domain is not a name IDNA can write in "
+				"ASCII (%s)", v, why), -1;
+	return 0;
+}
+
 int
 pb_check_email(const char *v, char *msg, size_t n)
 {
 	if (!is_address_ex(v, strlen(v), true))
 		return bad(msg, n, "\"%.200s\" is not an email address (user@example.org)", v);
-	return 0;
+	return domain_idna(v, v, strlen(v), msg, n);
 }
 
 int
@@ -244,11 +265,12 @@ pb_check_mailbox(const char *v, char *msg, size_t n)
 
 	if (has_ctl(v))
 		return bad(msg, n, "control characters are not allowed%s", "");
-	if (!lt && is_address(v, strlen(v)))
-		return 0;
+	/* the address may be internationalised as a recipient's may */
+	if (!lt && is_address_ex(v, strlen(v), true))
+		return domain_idna(v, v, strlen(v), msg, n);
 	if (lt && gt && gt > lt && gt[1] == '\0' && !strchr(lt + 1, '<') &&
-	    is_address(lt + 1, (size_t)(gt - lt - 1)))
-		return 0;
+	    is_address_ex(lt + 1, (size_t)(gt - lt - 1), true))
+		return domain_idna(v, lt + 1, (size_t)(gt - lt - 1), msg, n);
 	return bad(msg, n, "\"%.200s\" is not a mailbox (\"Name <user@example.org>\" or "
 		   "\"user@example.org\")", v);
 }

@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <idn2.h>
+
 #include "paperboy/buf.h"
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
@@ -18,6 +20,15 @@
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */
 #define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
 #define QP_LEN_STEP 65536  /* bytes pb_mail_qp_len encodes at a time */
+
+static int
+has_8bit(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
 
 /* Keeps only the characters an addr-spec may hold in a header: printable ASCII without
  * spaces, quotes, angle brackets, commas, semicolons or parentheses. */
@@ -147,19 +158,24 @@ put_from(struct pb_buf *b, const char *from, const char *addr_fallback)
 static void
 from_domain(struct pb_buf *d, const char *from)
 {
-	struct pb_buf name = { 0 }, addr = { 0 };
-	const char *at;
+	struct pb_buf name = { 0 }, addr = { 0 }, idn = { 0 };
+	const char *at, *p;
 
 	split_mailbox(from, &name, &addr);
 	at = strrchr(pb_buf_str(&addr), '@');
-	if (at)
-		for (at++; *at; at++)
-			if ((*at >= 'a' && *at <= 'z') || (*at >= 'A' && *at <= 'Z') ||
-			    (*at >= '0' && *at <= '9') || *at == '.' || *at == '-')
-				pb_buf_putc(d, *at);
+	p = at ? at + 1 : NULL;
+	/* an internationalised domain in its A-labels (the filter below would drop its
+	 * letters that are not ASCII, and name another domain) */
+	if (p && has_8bit(p, strlen(p)) && pb_mail_domain_ascii(&idn, p, strlen(p), NULL, 0) == 0)
+		p = pb_buf_str(&idn);
+	for (; p && *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')
+			pb_buf_putc(d, *p);
 	/* no DNS name is longer than 253 octets */
 	if (d->len == 0 || d->len > 253 || d->data[0] == '.' || d->data[d->len - 1] == '.')
 		pb_buf_reset(d), pb_buf_puts(d, "paperboy.invalid");
+	pb_buf_free(&idn);
 	pb_buf_free(&name);
 	pb_buf_free(&addr);
 }
@@ -350,6 +366,101 @@ pb_mail_list_id(struct pb_buf *out, const char *subscriber, const char *base_url
 		pb_buf_puts(out, "invalid");
 	}
 	pb_buf_putc(out, '>');
+}
+
+int
+pb_mail_domain_ascii(struct pb_buf *out, const char *d, size_t len, char *err, size_t errlen)
+{
+	char *in, *a = NULL;
+	int rc;
+
+	if (!has_8bit(d, len)) {
+		pb_buf_append(out, d, len);
+		return 0;
+	}
+	/* UTS #46 non-transitional, as browsers and mail servers look names up: "ß" stays
+	 * itself, capitals are mapped to small letters */
+	in = pb_xstrndup(d, len);
+	rc = idn2_to_ascii_8z(in, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	free(in);
+	if (rc != IDN2_OK || !a) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", idn2_strerror(rc));
+		return -1;
+	}
+	pb_buf_puts(out, a);
+	idn2_free(a);
+	return 0;
+}
+
+int
+pb_mail_addr_ascii(struct pb_buf *out, const char *addr, size_t len, char *err, size_t errlen)
+{
+	const char *at = NULL;
+	char why[200];
+
+	for (size_t i = 0; i < len; i++)
+		if (addr[i] == '@')
+			at = addr + i;
+	if (!at || has_8bit(addr, (size_t)(at - addr))) {
+		snprintf(err, errlen, "its local part (before the @) is not ASCII, which only "
+			 "SMTPUTF8 carries");
+		return -1;
+	}
+	pb_buf_append(out, addr, (size_t)(at + 1 - addr));
+	if (pb_mail_domain_ascii(out, at + 1, len - (size_t)(at + 1 - addr), why,
+				 sizeof why) < 0) {
+		snprintf(err, errlen, "IDNA cannot write its domain in ASCII (%s)", why);
+		return -2;
+	}
+	return 0;
+}
+
+int
+pb_mail_headers_ascii(struct pb_buf *out, const char *msg, size_t len, char *err,
+		      size_t errlen)
+{
+	const char *end = msg + len, *p, *h;
+	size_t start = out->len, hlen;
+	char why[200];
+
+	for (h = msg; h + 4 <= end && memcmp(h, "\r\n\r\n", 4) != 0; h++)
+		;
+	hlen = (size_t)(h - msg);
+	pb_buf_reserve(out, len + 256);
+	/* Only addresses carry 8-bit bytes there (From, To: every other text is encoded words
+	 * or ASCII), and an address is never folded inside: its domain runs from the '@' to
+	 * the '>' or the line's end. */
+	for (p = msg; p < msg + hlen;) {
+		const char *d = p + 1;
+		size_t n;
+
+		if (*p != '@') {
+			pb_buf_putc(out, *p++);
+			continue;
+		}
+		n = strcspn(d, ">\r\n \t,;");
+		if (n > (size_t)(msg + hlen - d))
+			n = (size_t)(msg + hlen - d);
+		pb_buf_putc(out, '@');
+		if (has_8bit(d, n) && pb_mail_domain_ascii(out, d, n, why, sizeof why) < 0) {
+			snprintf(err, errlen, "IDNA cannot write the domain %.*s of its headers in "
+				 "ASCII (%s)", (int)(n > 200 ? 200 : n), d, why);
+			pb_buf_truncate(out, start);
+			return -1;
+		}
+		if (!has_8bit(d, n))
+			pb_buf_append(out, d, n);
+		p = d + n;
+	}
+	if (has_8bit(out->data + start, out->len - start)) {
+		snprintf(err, errlen, "its headers hold an address whose local part is not "
+			 "ASCII, which only SMTPUTF8 carries");
+		pb_buf_truncate(out, start);
+		return -1;
+	}
+	pb_buf_append(out, h, (size_t)(end - h));
+	return 0;
 }
 
 /* What put_qp does with a byte: QP_LIT written as it is, QP_WS (space, tab) written as it

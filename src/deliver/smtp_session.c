@@ -73,6 +73,12 @@ struct smsg {
 	int data_ok;        /* 354 arrived: the message itself was written */
 	int failed;         /* the first refusal is in res */
 	struct pb_result res;
+	/* What goes: the pool's sender, x's recipient and payload, or their ASCII forms
+	 * (a_*) for a server without SMTPUTF8 */
+	const struct pb_buf *from, *rcpt;
+	const char *send;
+	size_t send_len;
+	struct pb_buf a_from, a_rcpt, a_msg;
 };
 
 struct expect {
@@ -149,6 +155,15 @@ non_ascii(const struct pb_buf *b)
 	return 0;
 }
 
+static void
+smsg_free(struct smsg *m)
+{
+	pb_buf_free(&m->a_from);
+	pb_buf_free(&m->a_rcpt);
+	pb_buf_free(&m->a_msg);
+	free(m);
+}
+
 /* ---- sessions ---- */
 
 static void sess_kick(struct sess *ss);
@@ -170,7 +185,7 @@ finish(struct sess *ss, struct smsg *m)
 	if (ss->nm == 0)
 		ss->idle_since_ms = pb_mono_ms();
 	ss->pool->done(ss->pool->ctx, m->x, &m->res);
-	free(m);
+	smsg_free(m);
 }
 
 static void
@@ -240,7 +255,6 @@ write_out(struct sess *ss)
 static int
 send_mail(struct sess *ss, struct smsg *m)
 {
-	struct pb_smtp_pool *p = ss->pool;
 	char head[64];
 
 	if (ss->need_rset) {
@@ -251,12 +265,12 @@ send_mail(struct sess *ss, struct smsg *m)
 			return 0;
 	}
 	emit(ss, "MAIL FROM:", 10);
-	emit(ss, p->from.data, p->from.len);
+	emit(ss, m->from->data, m->from->len);
 	if (ss->size_ext) {
-		snprintf(head, sizeof head, " SIZE=%zu", m->x->send_len);
+		snprintf(head, sizeof head, " SIZE=%zu", m->send_len);
 		emit(ss, head, strlen(head));
 	}
-	if (non_ascii(&p->from) || non_ascii(&m->x->body))
+	if (non_ascii(m->from) || non_ascii(m->rcpt))
 		emit(ss, " SMTPUTF8", 9);
 	emit(ss, "\r\n", 2);
 	expect(ss, K_MAIL, m);
@@ -268,7 +282,7 @@ static void
 send_rcpt(struct sess *ss, struct smsg *m)
 {
 	emit(ss, "RCPT TO:", 8);
-	emit(ss, m->x->body.data, m->x->body.len);
+	emit(ss, m->rcpt->data, m->rcpt->len);
 	emit(ss, "\r\n", 2);
 	expect(ss, K_RCPT, m);
 }
@@ -278,6 +292,69 @@ send_data(struct sess *ss, struct smsg *m)
 {
 	emit(ss, "DATA\r\n", 6);
 	expect(ss, K_DATA, m);
+}
+
+/* Writes one envelope address, "<addr>" in a, as ascii for a server without SMTPUTF8.
+ * Returns 0, -1 for a local part that is not ASCII, -2 for a domain IDNA refuses (why
+ * filled). */
+static int
+envelope_ascii(const struct pb_buf *a, struct pb_buf *ascii, char *why, size_t whylen)
+{
+	int rc;
+
+	pb_buf_putc(ascii, '<');
+	rc = pb_mail_addr_ascii(ascii, a->data + 1, a->len - 2, why, whylen);
+	pb_buf_putc(ascii, '>');
+	return rc;
+}
+
+/* m's sender, recipient and message with their domains in A-labels, for a server without
+ * SMTPUTF8 (RFC 6531): an internationalised domain has an ASCII form, a local part has
+ * none. Returns 0, or -1 with m refused: for good, naming the subscriber and the address,
+ * as the server will not change its mind. */
+static int
+ascii_forms(struct smsg *m)
+{
+	const struct pb_outbox_msg *o = m->x->msg;
+	const char *sub = o->subscriber && *o->subscriber ? o->subscriber : "-";
+	char why[300], text[sizeof m->res.reason];
+	int rc;
+
+	if (non_ascii(m->from)) {
+		pb_buf_reset(&m->a_from);
+		if (envelope_ascii(m->from, &m->a_from, why, sizeof why) < 0) {
+			snprintf(text, sizeof text, "subscriber %s: sender (email.from) %s: the SMTP "
+				 "server does not offer SMTPUTF8, and %s", sub, pb_buf_str(m->from),
+				 why);
+			refuse(m, 550, text);
+			return -1;
+		}
+		m->from = &m->a_from;
+	}
+	if (non_ascii(m->rcpt)) {
+		pb_buf_reset(&m->a_rcpt);
+		rc = envelope_ascii(m->rcpt, &m->a_rcpt, why, sizeof why);
+		if (rc < 0) {
+			snprintf(text, sizeof text, "subscriber %s: address %s: the SMTP server does "
+				 "not offer SMTPUTF8, and %s", sub, pb_buf_str(m->rcpt), why);
+			refuse(m, 550, text);
+			m->res.addr_refused = 1;
+			return -1;
+		}
+		m->rcpt = &m->a_rcpt;
+	}
+	pb_buf_reset(&m->a_msg);
+	if (pb_mail_headers_ascii(&m->a_msg, m->send, m->send_len, why, sizeof why) < 0) {
+		snprintf(text, sizeof text, "subscriber %s: address %s: the SMTP server does not "
+			 "offer SMTPUTF8, and %s", sub, pb_buf_str(&m->x->body), why);
+		refuse(m, 550, text);
+		return -1;
+	}
+	m->send = m->a_msg.data;
+	m->send_len = m->a_msg.len;
+	pb_debug("smtp.ascii", "subscriber=%s dest=%s rcpt=%s", pb_q(sub), pb_q(o->dest),
+		 pb_q(pb_buf_str(m->rcpt)));
+	return 0;
 }
 
 /* Begins the next message when the session may: with pipelining once every message it
@@ -302,14 +379,7 @@ again:
 	}
 	if (!m)
 		return;
-	if (!ss->smtputf8 && (non_ascii(&ss->pool->from) || non_ascii(&m->x->body))) {
-		/* An internationalised address needs SMTPUTF8 (RFC 6531); without it the
-		 * address cannot be written, and this server will not change its mind. */
-		char why[300];
-		snprintf(why, sizeof why, "the SMTP server does not offer SMTPUTF8, which %s needs",
-			 non_ascii(&m->x->body) ? m->x->body.data : ss->pool->from.data);
-		refuse(m, 550, why);
-		m->res.addr_refused = non_ascii(&m->x->body);
+	if (!ss->smtputf8 && (non_ascii(m->from) || non_ascii(m->rcpt)) && ascii_forms(m) < 0) {
 		finish(ss, m);
 		goto again;
 	}
@@ -432,9 +502,9 @@ on_reply(void *ctx, int code, const char *text)
 		} else if (code == 354) {
 			m->data_ok = 1;
 			if (ss->stuck) {
-				pb_smtp_stuff(&ss->later, m->x->send, m->x->send_len);
+				pb_smtp_stuff(&ss->later, m->send, m->send_len);
 			} else {
-				pb_smtp_stuff(&ss->out, m->x->send, m->x->send_len);
+				pb_smtp_stuff(&ss->out, m->send, m->send_len);
 			}
 			expect(ss, K_DOT, m);
 		} else {
@@ -516,7 +586,7 @@ sess_kill(struct sess *ss, const char *why)
 			memmove(&ss->m[0], &ss->m[1], (size_t)(ss->nm - 1) * sizeof ss->m[0]);
 			ss->nm--;
 			requeue(ss->pool, m->x);
-			free(m);
+			smsg_free(m);
 			continue;
 		}
 		if (!m->failed) {
@@ -851,6 +921,10 @@ take(struct pb_smtp_pool *p, struct pb_xfer *x)
 	m = pb_xcalloc(1, sizeof *m);
 	m->x = x;
 	m->res.retry_after_s = -1;
+	m->from = &p->from;
+	m->rcpt = &x->body;
+	m->send = x->send;
+	m->send_len = x->send_len;
 	ss->m[ss->nm++] = m;
 	if (ss->state == S_READY) {
 		sess_kick(ss);
@@ -1041,7 +1115,7 @@ pb_smtp_pool_cut(struct pb_smtp_pool *p, const char *why)
 				memmove(&ss->m[j], &ss->m[j + 1],
 					(size_t)(ss->nm - j - 1) * sizeof ss->m[0]);
 				ss->nm--;
-				free(m);
+				smsg_free(m);
 				continue;
 			}
 			j++;
@@ -1064,7 +1138,7 @@ pb_smtp_pool_free(struct pb_smtp_pool *p)
 	for (int i = 0; i < p->ns; i++) {
 		struct sess *ss = p->s[i];
 		for (int j = 0; j < ss->nm; j++)
-			free(ss->m[j]);
+			smsg_free(ss->m[j]);
 		ss->nm = 0;
 		sess_free(ss);
 	}

@@ -1,12 +1,13 @@
 /* Libraries loaded when first used, not at every start (lazy.c).
  *
- * paperboy links libcurl, libpq, libmicrohttpd and liblinear, and between them they bring in
- * some forty further shared libraries (GnuTLS, Kerberos, LDAP, ICU's C++ runtime, BLAS...).
+ * paperboy links libcurl, libpq, libmicrohttpd, liblinear and libidn2, and between them they
+ * bring in some forty further shared libraries (GnuTLS, Kerberos, LDAP, ICU's C++ runtime,
+ * BLAS...).
  * The dynamic linker maps and relocates every one of them before main(), and GnuTLS and
  * p11-kit run their constructors: 4-5 ms on each start, more than `paperboy fetch --json` over
  * a day's saved feed spends reading it. Most commands need none of these libraries: a run from
  * a saved feed needs no libcurl, a SQLite state no libpq, anything but `serve` and `daemon`
- * no libmicrohttpd, anything but learned ranking no liblinear.
+ * no libmicrohttpd, anything but learned ranking no liblinear, an ASCII address no libidn2.
  *
  * So each library's functions that paperboy calls are defined in src/lazy/ under their own
  * names, with their own prototypes from the library's header (the compiler checks every one).

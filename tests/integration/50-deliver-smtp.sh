@@ -19,8 +19,10 @@
 #  7. Pipelining over STARTTLS while the peer drops 5% of connections right after a message's
 #     end, unanswered and unkept: every subscriber ends with exactly one message.
 #  8. An internationalised address (RFC 6531): sent with SMTPUTF8 to a peer offering it, the
-#     UTF-8 address in the envelope and in To:; a peer without SMTPUTF8 (smtp-sink) fails it for
-#     good with that reason and still takes the ASCII one.
+#     UTF-8 address in the envelope and in To:; a peer without SMTPUTF8 (smtp-sink) fails one
+#     whose local part is not ASCII for good, naming the subscriber and the address, and still
+#     takes the ASCII one. Without SMTPUTF8 (aiosmtpd), an internationalised domain of the
+#     sender and of a recipient goes in its A-labels (xn--), in the envelope and the headers.
 #  9. Without PIPELINING every command waits for the previous reply, RSET after a refusal
 #     included: a peer that enforces this (as Exim does) sees no violation, refusals at RCPT and
 #     451s after DATA on one session cost the next message nothing.
@@ -339,26 +341,28 @@ EOF
 # ---- 8. internationalised addresses ----
 U="j\303\266rg@m\303\274ller.example"
 UA=$(printf "$U")
+UB=$(printf "ann@b\303\274cher.example")
 $PY "$LIB/smtpd.py" --port-file p8 --save-dir m8 --cert srv.pem --key srv.key \
 	--auth digest:s3cret --pipelining --smtputf8 --timeout 900 &
 pids="$pids $!"
 wait_file p8
 P8=$(cat p8)
 "$DRIVE" --db u.db --smtp "smtp://127.0.0.1:$P8" --ca ca.pem --user digest --pass s3cret \
-	--email "jorg=$UA" --email plain=plain@example.org --max-wait 5 \
+	--email "jorg=$UA" --email "ann=$UB" --email plain=plain@example.org --max-wait 5 \
 	> u.out 2> u.err || { tail u.err >&2; fail "drive (SMTPUTF8)"; }
-grep -q "sent=2 retried=0 failed=0" u.out || { cat u.out u.err >&2; fail "8: not sent"; }
-$PY - m8 "$UA" <<'EOF' || fail "8: what the peer received"
+grep -q "sent=3 retried=0 failed=0" u.out || { cat u.out u.err >&2; fail "8: not sent"; }
+$PY - m8 "$UA" "$UB" <<'EOF' || fail "8: what the peer received"
 import json, os, sys
-d, addr = sys.argv[1], sys.argv[2]
+d, addrs = sys.argv[1], sys.argv[2:]
 idx = [json.loads(l) for l in open(os.path.join(d, "index.jsonl"))]
 got = {r["rcpt"][0]: r for r in idx if r["status"] == 250}
-assert set(got) == {addr, "plain@example.org"}, got.keys()
-assert "SMTPUTF8" in got[addr]["mail_options"], got[addr]["mail_options"]
+assert set(got) == set(addrs) | {"plain@example.org"}, got.keys()
+for addr in addrs:
+    assert "SMTPUTF8" in got[addr]["mail_options"], got[addr]["mail_options"]
+    raw = open(os.path.join(d, got[addr]["file"]), "rb").read()
+    assert b"\r\nTo: " + addr.encode() + b"\r\n" in raw
 assert "SMTPUTF8" not in got["plain@example.org"]["mail_options"]
-raw = open(os.path.join(d, got[addr]["file"]), "rb").read()
-assert b"\r\nTo: " + addr.encode() + b"\r\n" in raw
-print("   8 ok: SMTPUTF8 used for the internationalised address only")
+print("   8 ok: SMTPUTF8 used for the internationalised addresses only, as they are")
 EOF
 PU=$(free_port)
 start_sink "$PU"
@@ -366,8 +370,39 @@ start_sink "$PU"
 	--email plain=plain@example.org --max-wait 5 > v.out 2> v.err || fail "drive (no SMTPUTF8)"
 grep -q "sent=1 retried=0 failed=1" v.out || { cat v.out v.err >&2; fail "8b: want 1 sent, 1 failed"; }
 outbox v.db > v.rows
-grep -q "^jorg failed 1 the SMTP server does not offer SMTPUTF8" v.rows || { cat v.rows >&2; fail "8b: reason"; }
-echo "   8b ok: no SMTPUTF8 at the peer: the internationalised address fails for good, saying why"
+grep -q "^jorg failed 1 subscriber jorg: address <$UA>: the SMTP server does not offer SMTPUTF8, and its local part (before the @) is not ASCII" v.rows ||
+	{ cat v.rows >&2; fail "8b: reason"; }
+echo "   8b ok: no SMTPUTF8 at the peer: a local part not in ASCII fails for good, saying why"
+$PY "$LIB/smtpd.py" --port-file p8c --save-dir m8c --pipelining --timeout 900 &
+pids="$pids $!"
+wait_file p8c
+P8C=$(cat p8c)
+"$DRIVE" --db x.db --smtp "smtp://127.0.0.1:$P8C" --tls none \
+	--from "$(printf 'B\303\274cherei <news@B\303\274cher.example>')" --email "ann=$UB" \
+	--email "jorg=$UA" --email plain=plain@example.org --max-wait 5 > x.out 2> x.err ||
+	{ tail x.err >&2; fail "drive (A-labels)"; }
+grep -q "sent=2 retried=0 failed=1" x.out || { cat x.out x.err >&2; fail "8c: want 2 sent, 1 failed"; }
+outbox x.db > x.rows
+grep -q "^jorg failed 1 subscriber jorg: address <$UA>: the SMTP server does not offer SMTPUTF8" x.rows ||
+	{ cat x.rows >&2; fail "8c: reason"; }
+$PY - m8c <<'EOF' || fail "8c: what the peer received"
+import email, email.policy, json, os, sys
+d = sys.argv[1]
+idx = [json.loads(l) for l in open(os.path.join(d, "index.jsonl"))]
+got = {r["rcpt"][0]: r for r in idx if r["status"] == 250}
+assert set(got) == {"ann@xn--bcher-kva.example", "plain@example.org"}, got.keys()
+for rcpt, r in got.items():
+    assert r["from"] == "news@xn--bcher-kva.example", r["from"]
+    assert "SMTPUTF8" not in r["mail_options"], r["mail_options"]
+    raw = open(os.path.join(d, r["file"]), "rb").read()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(head) < 0x80, head
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    assert m["To"] == rcpt, m["To"]
+    assert m["From"].addresses[0].addr_spec == "news@xn--bcher-kva.example", m["From"]
+    assert m["Message-ID"].endswith("@xn--bcher-kva.example>"), m["Message-ID"]
+print("   8c ok: no SMTPUTF8: the domains go in A-labels, envelope and headers alike")
+EOF
 # ---- 9. no PIPELINING: lock-step, RSET on its own ----
 $PY "$LIB/smtpd.py" --port-file p9 --save-dir m9 --strict-sync --fail-rate 0.2 --seed 9 \
 	--reject s00003@test.example --reject s00011@test.example --timeout 900 &

@@ -1,13 +1,14 @@
 #!/bin/sh
-# libcurl, libpq, libmicrohttpd and liblinear are loaded when first used (src/lazy/), not at
-# every start:
+# libcurl, libpq, libmicrohttpd, liblinear and libidn2 are loaded when first used (src/lazy/),
+# not at every start:
 #  1. paperboy's ELF needs none of them (ldd);
 #  2. with each of them unloadable (a file that is no library under its soname, first on
 #     LD_LIBRARY_PATH), what does not use it still works: --version, `fetch --json` of a saved
 #     feed, `check` of a config;
 #  3. what does use it stops with exit 69 and a line naming the library and what needed it:
-#     fetching over HTTP (libcurl), a state on PostgreSQL (libpq), `serve` (libmicrohttpd);
-#     and the fetch that stopped writes nothing.
+#     fetching over HTTP (libcurl), a state on PostgreSQL (libpq), `serve` (libmicrohttpd),
+#     `check` of an internationalised email domain (libidn2); and the fetch that stopped writes
+#     nothing.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 T=$(mktemp -d)
@@ -18,13 +19,13 @@ FEED="$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml"
 
 # 1
 ldd "$PAPERBOY" >"$T/ldd" 2>&1 || fail "ldd failed: $(cat "$T/ldd")"
-for l in libcurl libpq libmicrohttpd liblinear; do
+for l in libcurl libpq libmicrohttpd liblinear libidn2; do
   grep -q "$l" "$T/ldd" && fail "paperboy is linked to $l: $(grep "$l" "$T/ldd")"
 done
 
 # 2
 mkdir "$T/broken"
-for s in libcurl.so.4 libpq.so.5 libmicrohttpd.so.12 liblinear.so.4; do
+for s in libcurl.so.4 libpq.so.5 libmicrohttpd.so.12 liblinear.so.4 libidn2.so.0; do
   echo "not a library" >"$T/broken/$s"
 done
 run() {   # run NAME ARGS...: paperboy with the broken libraries first; exit code in $rc
@@ -64,6 +65,10 @@ sed 's|^state_dir = .*|&\nstate = { backend = "postgresql"; conninfo = "host=127
   "$T/pb.conf" >"$T/pg.conf"
 run pg -c "$T/pg.conf" status
 want pg libpq.so.5
+
+sed "s|ann@example.org|$(printf 'ann@b\303\274cher.example')|" "$T/pb.conf" >"$T/idn.conf"
+run idn -c "$T/idn.conf" check
+want idn libidn2.so.0
 
 PORT=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
 printf 'web = { listen = "127.0.0.1:%s"; base_url = "http://127.0.0.1:%s"; };\n' "$PORT" "$PORT" >>"$T/pb.conf"

@@ -127,6 +127,17 @@ static const struct tcase cases[] = {
 	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
 	  " email = [\"j\xc3\xb6rg@m\xc3\xbcller.example\", \"\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example\"]; "
 	  TOPIC " } );\n", { { 0 } }, NULL, 0, NULL, NULL },
+	{ "domain IDNA refuses", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
+	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
+	  " email = [\"ann@b\xc3\xbc" "cher.example\", \"bo@\xe2\x98\x83.example\"]; " TOPIC " } );\n",
+	  { { 0 } }, "main.conf", 4, "subscribers.[0].email",
+	  "\"bo@\xe2\x98\x83.example\": its domain is not a name IDNA can write in ASCII (" },
+	{ "internationalised sender", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
+	  "tls = \"none\";\n from = \"B\xc3\xbc\x63herei <news@b\xc3\xbc\x63her.example>\"; };\n",
+	  { { 0 } }, NULL, 0, NULL, NULL },
+	{ "sender domain IDNA refuses", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
+	  "tls = \"none\";\n from = \"News <news@\xe2\x98\x83.example>\"; };\n",
+	  { { 0 } }, "main.conf", 3, "email.from", "its domain is not a name IDNA can write" },
 	{ "address not UTF-8", HEAD "email = { smtp_url = \"smtp://127.0.0.1:25\"; "
 	  "from = \"d@example.org\"; tls = \"none\"; };\nsubscribers = ( { name = \"a\";\n"
 	  " email = [\"j\xf6rg@example.org\"]; " TOPIC " } );\n", { { 0 } },

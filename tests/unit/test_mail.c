@@ -460,6 +460,65 @@ test_quoted_display_name(void)
 	cfg_free(cfg);
 }
 
+/* For a server without SMTPUTF8: an internationalised domain in A-labels, in an address and
+ * in a message's headers; a local part that is not ASCII refused, saying so. */
+static void
+test_ascii_forms(void)
+{
+	struct pb_config *cfg = cfg_new();
+	struct pb_buf b = { 0 };
+	char err[256] = "";
+	size_t len;
+	char *m, *v;
+
+	T_EQ_INT(pb_mail_addr_ascii(&b, "ann@B\xc3\xbc" "cher.example", 19, err, sizeof err), 0);
+	T_EQ_STR(pb_buf_str(&b), "ann@xn--bcher-kva.example");
+	pb_buf_reset(&b);
+	T_EQ_INT(pb_mail_addr_ascii(&b, "ann@example.org", 15, err, sizeof err), 0);
+	T_EQ_STR(pb_buf_str(&b), "ann@example.org");
+	pb_buf_reset(&b);
+	T_EQ_INT(pb_mail_addr_ascii(&b, "j\xc3\xb6rg@example.org", 16, err, sizeof err), -1);
+	T_CHECK(strstr(err, "local part") != NULL);
+	pb_buf_reset(&b);
+	T_EQ_INT(pb_mail_addr_ascii(&b, "bo@\xe2\x98\x83.example", 14, err, sizeof err), -2);
+	T_CHECK(strstr(err, "IDNA") != NULL);
+	pb_buf_reset(&b);
+
+	free(cfg->email.from);
+	cfg->email.from = pb_xstrdup("B\xc3\xbc" "cherei <news@b\xc3\xbc" "cher.example>");
+	m = pb_mail_build(cfg, "ann@b\xc3\xbc" "cher.example", "s", "t\n", "<p>h</p>\n", "q1", 0,
+			  &len);
+	/* Message-ID names the sender's domain in A-labels whatever the server */
+	v = header(m, "Message-ID");
+	T_EQ_STR(v, "<q1@xn--bcher-kva.example>");
+	free(v);
+	T_EQ_INT(pb_mail_headers_ascii(&b, m, len, err, sizeof err), 0);
+	v = header(b.data, "To");
+	T_EQ_STR(v, "ann@xn--bcher-kva.example");
+	free(v);
+	v = header(b.data, "From");
+	T_CHECK(v && strstr(v, " <news@xn--bcher-kva.example>") != NULL);
+	free(v);
+	for (size_t i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] >= 0x80) {
+			T_CHECK(!"a byte past ASCII");
+			break;
+		}
+	/* only the headers changed: the body is as it was */
+	T_CHECK(strcmp(strstr(b.data, "\r\n\r\n"), strstr(m, "\r\n\r\n")) == 0);
+	free(m);
+	pb_buf_reset(&b);
+
+	m = pb_mail_build(cfg, "j\xc3\xb6rg@b\xc3\xbc" "cher.example", "s", "t\n", NULL, "q2", 0,
+			  &len);
+	T_EQ_INT(pb_mail_headers_ascii(&b, m, len, err, sizeof err), -1);
+	T_CHECK(strstr(err, "local part") != NULL);
+	T_EQ_INT((long)b.len, 0);
+	free(m);
+	pb_buf_free(&b);
+	cfg_free(cfg);
+}
+
 int
 main(void)
 {
@@ -468,5 +527,6 @@ main(void)
 	test_stable_id_and_plain_subject();
 	test_long_lines_and_invalid_utf8();
 	test_quoted_display_name();
+	test_ascii_forms();
 	return t_done("test_mail");
 }
