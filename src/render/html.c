@@ -584,36 +584,64 @@ encoded(const struct pb_buf *b)
 	return b->len ? pb_mail_qp_len(b->data, b->len) : 0;
 }
 
-/* Chooses how many papers fit in full, counted as encoded: the first k in full (each with
- * its contents line), the rest as compact links, the compact list itself cut when even that
- * is too long. */
+/* At least encoded(b), in one scan that writes nothing. */
+static size_t
+bound(const struct pb_buf *b)
+{
+	return pb_mail_qp_bound(b->data, b->len);
+}
+
+/* At least encoded(b), from its length alone. */
+static size_t
+most(const struct pb_buf *b)
+{
+	return pb_mail_qp_most(b->len);
+}
+
+/* Whether every paper goes in full for what measure (at least encoded) says of the pieces:
+ * the choice below then makes it as well, since each size it adds is at most its measure.
+ * Most digests are far under the cap, where their lengths alone or a scan tell, and their
+ * encodings are never made. head is the head without a cut summary. */
 static int
-html_end(struct pb_rctx *c)
+all_fit(struct pb_rctx *c, const struct pb_buf *head, const struct pb_buf *frames,
+	const struct pb_buf *tail, size_t max, size_t (*measure)(const struct pb_buf *))
 {
 	struct html *h = c->priv;
-	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, frames, used, to, shared = 0, at, sum = SIZE_MAX;
+	size_t used = measure(head) + measure(frames) + measure(tail);
+
+	/* an executive summary that would be cut, as below */
+	if (used > max / 2)
+		return 0;
+	/* each paper as it weighs most, in full or compact, as the choice meets them */
+	for (size_t i = 0; i < c->d->n_items && used <= max; i++) {
+		size_t full = measure(&h->full[i]) + measure(&h->toc[i]);
+		size_t compact = measure(&h->compact[i]);
+
+		used += full > compact ? full : compact;
+	}
+	return used <= max;
+}
+
+/* Chooses how many papers fit in full, counted as encoded: the first *k in full (each with
+ * its contents line), the rest as compact links up to *to, the compact list itself cut when
+ * even that is too long. probe holds the head, made again with its executive summary cut when
+ * that leaves less than half the cap (shared, sum as head sets them); rest is what the frames
+ * and the footer encode to. */
+static void
+fit_encoded(struct pb_rctx *c, struct pb_buf *probe, size_t rest, size_t max, size_t *shared,
+	    size_t *sum, size_t *k, size_t *to)
+{
+	struct html *h = c->priv;
+	size_t n = c->d->n_items, i, used;
 	size_t *full_len = pb_xcalloc(n ? n : 1, sizeof *full_len);
 	size_t *compact_len = pb_xcalloc(n ? n : 1, sizeof *compact_len);
-	struct pb_buf tail = { 0 }, probe = { 0 };
-	struct pb_buf *b = &c->doc;
-	int budget;
+	size_t fixed = encoded(probe) + rest;
 
-	foot(c, &tail);
-	/* the frames of the contents and of the compact list, its note counting every paper */
-	toc_open(c, &probe);
-	toc_close(c, &probe);
-	compact_open(c, &probe);
-	compact_close(c, &probe, n ? n : 1);
-	frames = encoded(&probe) + encoded(&tail);
-	pb_buf_reset(&probe);
-	head(c, &probe, -1, &shared, &sum);
-	fixed = encoded(&probe) + frames;
 	/* an executive summary too long for the cap is cut, shorter until it leaves half */
-	for (budget = (int)(max / 4); fixed > max / 2 && budget > 0; budget /= 2) {
-		pb_buf_reset(&probe);
-		head(c, &probe, budget, &shared, &sum);
-		fixed = encoded(&probe) + frames;
+	for (int budget = (int)(max / 4); fixed > max / 2 && budget > 0; budget /= 2) {
+		pb_buf_reset(probe);
+		head(c, probe, budget, shared, sum);
+		fixed = encoded(probe) + rest;
 	}
 	used = fixed;
 	for (i = 0; i < n; i++) {
@@ -621,15 +649,42 @@ html_end(struct pb_rctx *c)
 		compact_len[i] = encoded(&h->compact[i]);
 		used += compact_len[i];
 	}
-	for (k = 0; k < n; k++) {
-		if (used - compact_len[k] + full_len[k] > max)
+	for (i = 0; i < n; i++) {
+		if (used - compact_len[i] + full_len[i] > max)
 			break;
-		used = used - compact_len[k] + full_len[k];
+		used = used - compact_len[i] + full_len[i];
 	}
-	for (to = n; to > k && used > max; to--)
-		used -= compact_len[to - 1];
+	*k = i;
+	for (i = n; i > *k && used > max; i--)
+		used -= compact_len[i - 1];
+	*to = i;
 	free(compact_len);
 	free(full_len);
+}
+
+/* The document: the head, the contents and the papers that fit in full, the compact list of
+ * the rest, the footer. */
+static int
+html_end(struct pb_rctx *c)
+{
+	struct html *h = c->priv;
+	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
+	size_t n = c->d->n_items, i, k = n, to = n, shared = 0, at, sum = SIZE_MAX;
+	struct pb_buf tail = { 0 }, frames = { 0 }, probe = { 0 };
+	struct pb_buf *b = &c->doc;
+
+	foot(c, &tail);
+	/* the frames of the contents and of the compact list, its note counting every paper */
+	toc_open(c, &frames);
+	toc_close(c, &frames);
+	compact_open(c, &frames);
+	compact_close(c, &frames, n ? n : 1);
+	head(c, &probe, -1, &shared, &sum);
+	if (!all_fit(c, &probe, &frames, &tail, max, most) &&
+	    !all_fit(c, &probe, &frames, &tail, max, bound))
+		fit_encoded(c, &probe, encoded(&frames) + encoded(&tail), max, &shared, &sum, &k,
+			    &to);
+	pb_buf_free(&frames);
 	/* the head as measured; its shared start a block of the run */
 	at = b->len;
 	pb_buf_append(b, probe.data, probe.len);

@@ -634,6 +634,22 @@ test_big(void)
 	fixture_free(&f);
 }
 
+/* The size cap's quick measure of an English digest (pb_mail_qp_bound): never under the
+ * encoded part, and close enough over it (within 15%) that a digest well under the cap is
+ * known to fit without encoding it. */
+static void
+check_bound(const char *html)
+{
+	size_t exact = pb_mail_qp_len(html, strlen(html));
+	size_t bound = pb_mail_qp_bound(html, strlen(html));
+
+	if (getenv("PB_SHOW"))
+		fprintf(stderr, "html %zu bytes, encoded %zu, bound %zu\n", strlen(html), exact,
+			bound);
+	T_CHECK(bound >= exact);
+	T_CHECK(bound - exact <= exact * 15 / 100);
+}
+
 /* The HTML part of the email as the receiver stores it: quoted-printable, "=3D" for the '='
  * of every attribute, CRLF line ends and soft breaks. */
 static size_t
@@ -698,6 +714,7 @@ test_cap_encoded(void)
 		fprintf(stderr, "html %zu bytes, encoded %zu\n", strlen(p.v[0]), part);
 	T_CHECK(part <= 100 * 1024);
 	T_EQ_INT((long)part, (long)pb_mail_qp_len(p.v[0], strlen(p.v[0])));
+	check_bound(p.v[0]);
 	/* a cap it crossed: the papers it leaves out of the full list are named below it */
 	for (q = p.v[0]; (q = strstr(q, "<a name=\"")); q++)
 		n_full++;
@@ -1041,8 +1058,10 @@ test_fixture(void)
 	for (int fmt = 0; fmt < PB_FMT_COUNT; fmt++) {
 		T_EQ_INT(pb_render(&d, (enum pb_format)fmt, &o, &p), 0);
 		golden(gold[fmt], &p, fmt >= PB_FMT_SLACK);
-		if (fmt == PB_FMT_HTML)
+		if (fmt == PB_FMT_HTML) {
 			check_html(p.v[0]);
+			check_bound(p.v[0]);
+		}
 		if (fmt == PB_FMT_TEXT)
 			check_text(p.v[0]);
 		if (fmt == PB_FMT_SLACK)
