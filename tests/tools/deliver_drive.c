@@ -20,6 +20,7 @@
 #include "paperboy/deliver.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
+#include "../../src/config/internal.h"   /* pb_cfg_names_free: the config is made here */
 #include "../../src/deliver/channel.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -340,6 +341,7 @@ out:
 		free(cfg.subscribers[i].slack_webhook);
 	}
 	free(cfg.subscribers);
+	pb_cfg_names_free(cfg.names);
 	for (size_t i = 0; i < n_specs; i++) {
 		free(specs[i].sub);
 		free(specs[i].channel);
