@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,9 +354,13 @@ pend_clear(struct pend *p)
 static int
 former_has(const struct cycle *c, const char *channel, const char *dest)
 {
+	/* a mailbox is one whatever the case its address is written in */
+	int email = strcmp(channel, "email") == 0;
+
 	for (size_t i = 0; i < c->n_former; i++)
 		if (strcmp(c->former[i].channel, channel) == 0 &&
-		    strcmp(c->former[i].dest, dest) == 0)
+		    (email ? strcasecmp(c->former[i].dest, dest) : strcmp(c->former[i].dest, dest))
+		    == 0)
 			return 1;
 	return 0;
 }

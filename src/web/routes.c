@@ -163,9 +163,10 @@ pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 				    "state; try again later.");
 		return -2;
 	}
-	/* A link carries its time in whole seconds: one of the second of the removal may have
-	 * been made before it, and is refused as one made earlier. */
-	if (pb_link_issued(kind, t) > removed)
+	/* A link carries its time in whole seconds. One of the second of the removal is taken
+	 * for the new subscriber's: a script's `subscriber remove`, `subscriber add` and `run`
+	 * may share a second, while the former's links were made by its own runs, earlier. */
+	if (pb_link_issued(kind, t) >= removed)
 		return 0;
 	if (kind == PB_LINK_CONFIRM)
 		pb_page_plain(resp, 410, "This link is for an earlier subscription",

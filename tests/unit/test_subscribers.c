@@ -946,7 +946,7 @@ test_same_address_again(void)
 	char err[512] = "";
 	char *move[] = { "add", "ann", "--email", "same@example.org", "--email", "new@example.org",
 			 "--topic", "t=ti:outlier", NULL };
-	char *again[] = { "add", "ann", "--email", "same@example.org", "--topic", "t=ti:outlier",
+	char *again[] = { "add", "ann", "--email", "Same@Example.org", "--topic", "t=ti:outlier",
 			  NULL };
 	char *add_bob[] = { "add", "bob", "--email", "bob@example.org", "--topic", "t=ti:outlier",
 			    NULL };
@@ -983,7 +983,8 @@ test_same_address_again(void)
 	mark_sent(st, "ann");
 	pb_config_free(cfg);
 
-	/* removed and added again at her one address, which has the day's digest: none */
+	/* removed and added again at her one address (its case changed: one mailbox), which has
+	 * the day's digest: none */
 	T_EQ_INT(subscriber_cmd(path_of("same.conf"), rm), 0);
 	T_EQ_INT(subscriber_cmd(path_of("same.conf"), again), 0);
 	cfg = load_run_cfg(path_of("same.conf"));
