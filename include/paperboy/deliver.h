@@ -104,6 +104,20 @@ char *pb_mail_build(const struct pb_config *cfg, const char *to, const char *sub
 void pb_mail_qp(struct pb_buf *b, const char *s);
 /* pb_mail_qp of the len bytes at s (a NUL among them is a byte like any other). */
 void pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len);
+/* The length pb_mail_qp_n would append for the len bytes at s: what a message's part holds
+ * of them, and what a mail reader's size limit counts. */
+size_t pb_mail_qp_len(const char *s, size_t len);
+/* At least pb_mail_qp_len of the same bytes, found in one scan that writes nothing: exact
+ * for lines that need no soft break, over by about 3% of a longer one (room for soft breaks
+ * and the '.' they may put first on a line). A cap met by the bound is met by the encoding. */
+size_t pb_mail_qp_bound(const char *s, size_t len);
+/* As pb_mail_qp_bound, for a piece of a text that may start and end inside a line: the sum
+ * of the pieces' is at least the whole text's pb_mail_qp_len, so a piece's can be kept with
+ * it (a paper's cached block) and added up instead of the whole being scanned. */
+size_t pb_mail_qp_piece_bound(const char *s, size_t len);
+/* The most pb_mail_qp_len can be for any len bytes (3.2 times them), found without reading
+ * them: a text of a third of a cap meets it whatever it holds. */
+size_t pb_mail_qp_most(size_t len);
 
 /* Internationalised addresses for an SMTP server that does not offer SMTPUTF8 (RFC 6531):
  * a domain can go in ASCII, its A-labels ("ann@xn--bcher-kva.example" for

@@ -19,6 +19,7 @@
 
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */
 #define QP_LINE 76       /* RFC 2045 quoted-printable line limit */
+#define QP_LEN_STEP 65536  /* bytes pb_mail_qp_len encodes at a time */
 
 static int
 has_8bit(const char *s, size_t len)
@@ -617,6 +618,131 @@ pb_mail_qp_n(struct pb_buf *b, const char *s, size_t len)
 		b->len = (size_t)(o - b->data);
 		b->data[b->len] = '\0';
 	}
+}
+
+size_t
+pb_mail_qp_len(const char *s, size_t len)
+{
+	struct pb_buf t = { 0 };
+	size_t n = 0, at = 0;
+
+	/* Lines are encoded alone, so whole lines at a time count as the whole at once, in a
+	 * buffer that stays small. */
+	while (at < len) {
+		size_t cut = len - at;
+
+		if (cut > QP_LEN_STEP) {
+			const char *p = s + at + QP_LEN_STEP, *nl;
+
+			/* up to the step's last line end, else to the first one after it */
+			while (p > s + at && p[-1] != '\n')
+				p--;
+			if (p == s + at) {
+				nl = memchr(s + at + QP_LEN_STEP, '\n', len - at - QP_LEN_STEP);
+				p = nl ? nl + 1 : s + len;
+			}
+			cut = (size_t)(p - (s + at));
+		}
+		pb_buf_reset(&t);
+		pb_mail_qp_n(&t, s + at, cut);
+		n += t.len;
+		at += cut;
+	}
+	pb_buf_free(&t);
+	return n;
+}
+
+/* Soft breaks in a line that would be w bytes without them: none when it fits in 76. Else each
+ * comes at column 73 or later (a token that would cross 75 moves on) and a token follows the
+ * last: at most (w - 1) / 73 of them. Each is "=\r\n", and may make the byte after it a
+ * line's first, a '.' or the F of "From " then written =XX: two bytes more, but only after a
+ * break at column 75 (a one-byte token moved on), which the 73 leaves room for. */
+#define QP_BREAKS(w) ((w) > QP_LINE ? ((w) - 1) / (QP_LINE - 3) : 0)
+
+size_t
+pb_mail_qp_bound(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n = 0;
+
+	while (p < end) {
+		const unsigned char *e = line_end(p, end), *q = p;
+		size_t w = (size_t)(e - p);
+
+		/* every byte once, and twice more those written =XX wherever they are */
+		while (q < e) {
+			if (e - q >= 8 && qp_plain8(q))
+				q += 8;
+			else
+				w += qp_class[*q++] >= QP_ENC ? 2 : 0;
+		}
+		/* a space or tab ending the line, a '.' or the F of "From " opening it */
+		if (e > p && qp_class[e[-1]] == QP_WS)
+			w += 2;
+		if (e > p && (*p == '.' || opens_from(p, e)))
+			w += 2;
+		n += w + QP_BREAKS(w) * 5;
+		/* its end as the encoder writes it: one CRLF for CRLF, LF or CR, or after the last
+		 * line */
+		p = e;
+		if (p < end) {
+			if (p[0] == '\r' && p + 1 < end && p[1] == '\n')
+				p++;
+			p++;
+			n += 2;
+		} else if (w > 0) {
+			n += 2;
+		}
+	}
+	return n;
+}
+
+size_t
+pb_mail_qp_piece_bound(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n = 0;
+
+	/* pb_mail_qp_bound's count, made so that the bounds of the pieces of a text add up to
+	 * at least the text's: a piece may start or end inside a line. Its first byte and the
+	 * first of each line may open an output line ('.' or the F of "From ", whose rest may be
+	 * in the next piece), its last may end one (a space or tab), and a line's soft breaks are
+	 * counted per piece of it, ceil(w / 73) of them, which add up to at least the whole
+	 * line's (w - 1) / 73. */
+	while (p < end) {
+		const unsigned char *e = line_end(p, end), *q = p;
+		size_t w = (size_t)(e - p);
+
+		while (q < e) {
+			if (e - q >= 8 && qp_plain8(q))
+				q += 8;
+			else
+				w += qp_class[*q++] >= QP_ENC ? 2 : 0;
+		}
+		if (e > p && qp_class[e[-1]] == QP_WS)
+			w += 2;
+		if (e > p && (*p == '.' || *p == 'F'))
+			w += 2;
+		n += w + (w + QP_LINE - 4) / (QP_LINE - 3) * 5;
+		p = e;
+		if (p < end) {
+			if (p[0] == '\r' && p + 1 < end && p[1] == '\n')
+				p++;
+			p++;
+			n += 2;
+		} else if (w > 0) {
+			n += 2;
+		}
+	}
+	return n;
+}
+
+size_t
+pb_mail_qp_most(size_t len)
+{
+	/* every byte three at most (a line end's one or two bytes become two), each line's soft
+	 * breaks five bytes per 73 of it (QP_BREAKS), and a CRLF after the last line */
+	return 3 * len + 15 * len / (QP_LINE - 3) + 2;
 }
 
 /* The memo of a block (render.h) for email: the block's whole lines quoted-printable, and

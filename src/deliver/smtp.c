@@ -104,18 +104,39 @@ stand_in(const char *nonce, char fill, size_t n)
 	return p;
 }
 
-/* Copies s with every pu replaced by u and pm by m (same lengths). */
+/* Copies s with every pu replaced by u and pm by m (same lengths). With same_qp, sets it to
+ * whether the copy encodes (pb_mail_qp_len) as long as s: lines are encoded alone, so only
+ * the lines holding a link are measured, each once its every link is in. */
 static char *
-splice(const char *s, const char *pu, const char *u, const char *pm, const char *m)
+splice(const char *s, const char *pu, const char *u, const char *pm, const char *m,
+       int *same_qp)
 {
 	char *o = pb_xstrdup(s);
-	size_t lu = strlen(pu), lm = strlen(pm);
+	size_t lu = strlen(pu), lm = strlen(pm), from = 0, to = 0, qs = 0, qo = 0;
 
 	for (char *p = strstr(o, "https://pb"); p; p = strstr(p + 1, "https://pb")) {
+		const char *nl;
+
 		if (strncmp(p, pu, lu) == 0)
 			memcpy(p, u, lu);
 		else if (strncmp(p, pm, lm) == 0)
 			memcpy(p, m, lm);
+		else
+			continue;
+		if (!same_qp || (size_t)(p - o) < to)
+			continue;
+		/* a link past the line before it: that line is whole */
+		qs += pb_mail_qp_len(s + from, to - from);
+		qo += pb_mail_qp_len(o + from, to - from);
+		for (from = (size_t)(p - o); from > 0 && o[from - 1] != '\n'; from--)
+			;
+		nl = strchr(p, '\n');
+		to = nl ? (size_t)(nl + 1 - o) : (size_t)(p - o) + strlen(p);
+	}
+	if (same_qp) {
+		qs += pb_mail_qp_len(s + from, to - from);
+		qo += pb_mail_qp_len(o + from, to - from);
+		*same_qp = qs == qo;
 	}
 	return o;
 }
@@ -129,6 +150,7 @@ from_template(const struct pb_chan_ctx *c, const struct pb_render_opts *ro0, con
 {
 	struct pb_mail_tpl *t = c->mail_tpl ? *c->mail_tpl : NULL;
 	size_t lu = strlen(u), lm = strlen(m);
+	int same_qp;
 
 	if (!c->mail_tpl || !link_plain(u) || !link_plain(m))
 		return -1;
@@ -158,8 +180,16 @@ from_template(const struct pb_chan_ctx *c, const struct pb_render_opts *ro0, con
 		}
 		*c->mail_tpl = t;
 	}
-	*text = splice(t->text.v[0], t->pu, u, t->pm, m);
-	*html = splice(t->html.v[0], t->pu, u, t->pm, m);
+	*html = splice(t->html.v[0], t->pu, u, t->pm, m, &same_qp);
+	/* The HTML cap counts the encoded part (html.c), where a link's '=', or a '.' that a
+	 * soft break puts first on a line, takes three bytes, not one: links whose encoding is
+	 * not as long as the stand-ins' might have been cut elsewhere, so they render whole. */
+	if (!same_qp) {
+		free(*html);
+		*html = NULL;
+		return -1;
+	}
+	*text = splice(t->text.v[0], t->pu, u, t->pm, m, NULL);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paperboy/deliver.h"
 #include "paperboy/fulltext.h"
 #include "paperboy/hash.h"
 #include "render_int.h"
@@ -42,6 +43,8 @@ struct pb_rcache_entry {
 	unsigned have;                  /* bit s: seg[s] is built */
 	struct pb_buf seg[PB_SEG_COUNT];
 	struct pb_block_memo memo[PB_SEG_COUNT];
+	size_t qpb[PB_SEG_COUNT];       /* seg[s]'s pb_mail_qp_piece_bound, when bit s of */
+	unsigned qpb_have;              /* this is set (pb_render_seg_b) */
 	/* Made for a bare item (no analysis, findings nor full text: all.md's lines past the
 	 * digest's papers, hundreds a digest): the record it was made from, its fields as they
 	 * were, and the date and language, so the next bare item of that paper is checked
@@ -411,6 +414,26 @@ pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_se
 	if (c->o->blocks && e->seg[seg].len)
 		mark(c, out, out->len - e->seg[seg].len, e->seg[seg].len, e->seg[seg].data,
 		     &e->memo[seg]);
+}
+
+void
+pb_render_seg_b(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
+		struct pb_buf *out, size_t *bound)
+{
+	struct pb_rcache_entry *e = c->disp[i].entry;
+	size_t at = out->len;
+
+	pb_render_seg(c, i, seg, arg, fn, out);
+	if (e && seg < PB_SEG_COUNT && (e->have & 1u << seg)) {
+		if (!(e->qpb_have & 1u << seg)) {
+			e->qpb[seg] = pb_mail_qp_piece_bound(e->seg[seg].data ? e->seg[seg].data : "",
+							     e->seg[seg].len);
+			e->qpb_have |= 1u << seg;
+		}
+		*bound += e->qpb[seg];
+	} else {
+		*bound += pb_mail_qp_piece_bound(out->data + at, out->len - at);
+	}
 }
 
 void

@@ -2,13 +2,15 @@
  * most 640 px wide and as narrow as the screen, where long words and URLs break instead of
  * widening the page; a <style> block adds a dark scheme and phone margins for the clients that
  * keep it. Every text is escaped, a visible settings/unsubscribe line, and a size cap so Gmail
- * does not clip the message: past html_max_bytes the top papers stay in full and the rest
- * become a compact list of links. */
+ * does not clip the message: past html_max_bytes of the email's HTML part (quoted-printable,
+ * as the receiver stores it) the top papers stay in full and the rest become a compact list
+ * of links. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "render_int.h"
 
@@ -46,11 +48,10 @@ struct html {
 	struct pb_buf *full;     /* per paper, in full */
 	struct pb_buf *compact;  /* per paper, one list item */
 	struct pb_buf *toc;      /* per paper, its line in the contents */
+	/* per paper, at least the encoding of full and toc, and of compact: the sums of their
+	 * pieces' pb_mail_qp_piece_bound, each cached segment's measured once a run */
+	size_t *full_b, *compact_b;
 };
-
-/* What the contents section adds around its lines, and the compact list around its items. */
-#define TOC_FRAME 400
-#define COMPACT_FRAME 600
 
 static void
 esc_n(struct pb_buf *b, const char *s, size_t n)
@@ -146,6 +147,8 @@ html_begin(struct pb_rctx *c)
 	h->full = pb_xcalloc(n, sizeof *h->full);
 	h->compact = pb_xcalloc(n, sizeof *h->compact);
 	h->toc = pb_xcalloc(n, sizeof *h->toc);
+	h->full_b = pb_xcalloc(n, sizeof *h->full_b);
+	h->compact_b = pb_xcalloc(n, sizeof *h->compact_b);
 	c->priv = h;
 	return 0;
 }
@@ -308,10 +311,14 @@ html_paper(struct pb_rctx *c, size_t i)
 	const struct pb_disp *x = &c->disp[i];
 	const char *topic = c->d->items[i].topic;
 	struct pb_buf *b = &h->full[i];
+	size_t *fb = &h->full_b[i], at;
 
-	pb_render_seg(c, i, PB_SEG_HTML_TOP, 0, seg_top, b);
+	pb_render_seg_b(c, i, PB_SEG_HTML_TOP, 0, seg_top, b, fb);
+	at = b->len;
 	pb_buf_printf(b, "%zu. ", i + 1);
-	pb_render_seg(c, i, PB_SEG_HTML_HEAD, 0, seg_head, b);
+	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
+	pb_render_seg_b(c, i, PB_SEG_HTML_HEAD, 0, seg_head, b, fb);
+	at = b->len;
 	if (topic && *topic) {
 		pb_buf_puts(b, " &middot; ");
 		pb_esc_html(b, PB_WORD(c, PB_W_TOPIC_LC));
@@ -325,11 +332,15 @@ html_paper(struct pb_rctx *c, size_t i)
 		pb_buf_puts(b, "</strong> ");
 		pb_esc_html(b, x->why);
 	}
-	pb_render_seg(c, i, PB_SEG_HTML_BODY, 0, seg_body, b);
+	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
+	pb_render_seg_b(c, i, PB_SEG_HTML_BODY, 0, seg_body, b, fb);
+	at = b->len;
 	feedback(c, b, c->d->items[i].paper->id);
 	pb_buf_puts(b, "</div>\n");
-	pb_render_seg(c, i, PB_SEG_HTML_TOC, 0, seg_toc, &h->toc[i]);
-	pb_render_seg(c, i, PB_SEG_HTML_COMPACT, 0, seg_compact, &h->compact[i]);
+	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
+	pb_render_seg_b(c, i, PB_SEG_HTML_TOC, 0, seg_toc, &h->toc[i], fb);
+	pb_render_seg_b(c, i, PB_SEG_HTML_COMPACT, 0, seg_compact, &h->compact[i],
+			&h->compact_b[i]);
 	return 0;
 }
 
@@ -426,6 +437,26 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared, si
 	pb_buf_puts(b, "</div>\n");
 }
 
+/* The contents' frame around its lines: open, then close (and the papers' heading). */
+static void
+toc_open(struct pb_rctx *c, struct pb_buf *b)
+{
+	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
+		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
+		       "font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
+	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
+}
+
+static void
+toc_close(struct pb_rctx *c, struct pb_buf *b)
+{
+	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
+		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
+	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
+	pb_buf_puts(b, "</h2>\n</div>\n");
+}
+
 /* The contents: the papers shown in full (the compact list links the rest itself). */
 static void
 toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
@@ -434,20 +465,13 @@ toc(struct pb_rctx *c, struct pb_buf *b, size_t full)
 
 	if (full == 0)
 		return;
-	pb_buf_puts(b, SEC "padding:8px 28px 16px 28px;" FONT "font-size:14px;"
-		       "line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 0 10px 0;"
-		       "font-size:18px;color:#111111;\">");
-	pb_esc_html(b, PB_WORD(c, PB_W_CONTENTS));
-	pb_buf_puts(b, "</h2>\n<ol style=\"margin:0;padding-left:22px;\">\n");
+	toc_open(c, b);
 	for (size_t i = 0; i < full; i++)
 	{
 		pb_render_marks_move(c, &h->toc[i], b->len);
 		pb_buf_append(b, h->toc[i].data, h->toc[i].len);
 	}
-	pb_buf_puts(b, "</ol>\n</div>\n" SEC "padding:8px 28px 0 28px;" FONT "\">\n"
-		       "<h2 style=\"margin:0;font-size:18px;color:#111111;\">");
-	pb_esc_html(b, PB_WORD(c, PB_W_PAPERS));
-	pb_buf_puts(b, "</h2>\n</div>\n");
+	toc_close(c, b);
 }
 
 static void
@@ -500,23 +524,21 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 		       "</body>\n</html>\n");
 }
 
+/* The compact list's frame around its items: open, then close with the count of papers
+ * left out even of the list (more; 0: none). */
 static void
-compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t more)
+compact_open(struct pb_rctx *c, struct pb_buf *b)
 {
-	struct html *h = c->priv;
-
-	if (from >= c->d->n_items)
-		return;
 	pb_buf_puts(b, SEC "padding:16px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<h2 style=\"margin:0 "
 		       "0 10px 0;font-size:18px;color:#111111;\">");
 	pb_esc_html(b, PB_WORD(c, PB_W_MORE_PAPERS));
 	pb_buf_puts(b, "</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n");
-	for (size_t i = from; i < to; i++)
-	{
-		pb_render_marks_move(c, &h->compact[i], b->len);
-		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
-	}
+}
+
+static void
+compact_close(struct pb_rctx *c, struct pb_buf *b, size_t more)
+{
 	pb_buf_puts(b, "</ul>\n");
 	if (more) {
 		char n[24];
@@ -528,6 +550,22 @@ compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t
 		pb_buf_puts(b, "</p>\n");
 	}
 	pb_buf_puts(b, "</div>\n");
+}
+
+static void
+compact_list(struct pb_rctx *c, struct pb_buf *b, size_t from, size_t to, size_t more)
+{
+	struct html *h = c->priv;
+
+	if (from >= c->d->n_items)
+		return;
+	compact_open(c, b);
+	for (size_t i = from; i < to; i++)
+	{
+		pb_render_marks_move(c, &h->compact[i], b->len);
+		pb_buf_append(b, h->compact[i].data, h->compact[i].len);
+	}
+	compact_close(c, b, more);
 }
 
 static void
@@ -545,44 +583,135 @@ html_free(struct pb_rctx *c)
 	free(h->full);
 	free(h->compact);
 	free(h->toc);
+	free(h->full_b);
+	free(h->compact_b);
 	free(h);
 	c->priv = NULL;
 }
 
-/* Chooses how many papers fit in full: the first k in full (each with its contents line),
- * the rest as compact links, the compact list itself cut when even that is too long. */
+/* What b would be in the email's HTML part: its quoted-printable encoding (mail.c), what the
+ * receiver stores and what Gmail's 102 KB counts. Every '=' of an attribute is three bytes
+ * there, and every line gains a CR and its soft breaks: 5-6% over the HTML, three times it for
+ * a text in CJK. Each piece measured is whole lines, so their sizes add up to the document's. */
+static size_t
+encoded(const struct pb_buf *b)
+{
+	return b->len ? pb_mail_qp_len(b->data, b->len) : 0;
+}
+
+/* At least encoded(b), from its length alone. */
+static size_t
+most(const struct pb_buf *b)
+{
+	return pb_mail_qp_most(b->len);
+}
+
+/* Whether every paper goes in full for what measure (at least encoded) says of the pieces:
+ * the choice below then makes it as well, since each size it adds is at most its measure.
+ * Most digests are far under the cap, where their lengths alone or a scan tell, and their
+ * encodings are never made. head is the head without a cut summary. */
+static int
+all_fit(struct pb_rctx *c, const struct pb_buf *head, const struct pb_buf *frames,
+	const struct pb_buf *tail, size_t max, size_t (*measure)(const struct pb_buf *))
+{
+	struct html *h = c->priv;
+	size_t used = measure(head) + measure(frames) + measure(tail);
+
+	/* an executive summary that would be cut, as below */
+	if (used > max / 2)
+		return 0;
+	/* each paper as it weighs most, in full or compact, as the choice meets them */
+	for (size_t i = 0; i < c->d->n_items && used <= max; i++) {
+		size_t full = measure(&h->full[i]) + measure(&h->toc[i]);
+		size_t compact = measure(&h->compact[i]);
+
+		used += full > compact ? full : compact;
+	}
+	return used <= max;
+}
+
+/* all_fit with each paper's kept bounds (struct html's full_b, compact_b) and the head,
+ * frames and footer, which are this digest's, scanned. */
+static int
+all_fit_kept(struct pb_rctx *c, const struct pb_buf *head, const struct pb_buf *frames,
+	     const struct pb_buf *tail, size_t max)
+{
+	struct html *h = c->priv;
+	size_t used = 0;
+	const struct pb_buf *own[] = { head, frames, tail };
+
+	for (size_t k = 0; k < 3; k++)
+		used += pb_mail_qp_piece_bound(own[k]->data ? own[k]->data : "", own[k]->len);
+	if (used > max / 2)
+		return 0;
+	for (size_t i = 0; i < c->d->n_items && used <= max; i++)
+		used += h->full_b[i] > h->compact_b[i] ? h->full_b[i] : h->compact_b[i];
+	return used <= max;
+}
+
+/* Chooses how many papers fit in full, counted as encoded: the first *k in full (each with
+ * its contents line), the rest as compact links up to *to, the compact list itself cut when
+ * even that is too long. probe holds the head, made again with its executive summary cut when
+ * that leaves less than half the cap (shared, sum as head sets them); rest is what the frames
+ * and the footer encode to. */
+static void
+fit_encoded(struct pb_rctx *c, struct pb_buf *probe, size_t rest, size_t max, size_t *shared,
+	    size_t *sum, size_t *k, size_t *to)
+{
+	struct html *h = c->priv;
+	size_t n = c->d->n_items, i, used;
+	size_t *full_len = pb_xcalloc(n ? n : 1, sizeof *full_len);
+	size_t *compact_len = pb_xcalloc(n ? n : 1, sizeof *compact_len);
+	size_t fixed = encoded(probe) + rest;
+
+	/* an executive summary too long for the cap is cut, shorter until it leaves half */
+	for (int budget = (int)(max / 4); fixed > max / 2 && budget > 0; budget /= 2) {
+		pb_buf_reset(probe);
+		head(c, probe, budget, shared, sum);
+		fixed = encoded(probe) + rest;
+	}
+	used = fixed;
+	for (i = 0; i < n; i++) {
+		full_len[i] = encoded(&h->full[i]) + encoded(&h->toc[i]);
+		compact_len[i] = encoded(&h->compact[i]);
+		used += compact_len[i];
+	}
+	for (i = 0; i < n; i++) {
+		if (used - compact_len[i] + full_len[i] > max)
+			break;
+		used = used - compact_len[i] + full_len[i];
+	}
+	*k = i;
+	for (i = n; i > *k && used > max; i--)
+		used -= compact_len[i - 1];
+	*to = i;
+	free(compact_len);
+	free(full_len);
+}
+
+/* The document: the head, the contents and the papers that fit in full, the compact list of
+ * the rest, the footer. */
 static int
 html_end(struct pb_rctx *c)
 {
 	struct html *h = c->priv;
 	size_t max = c->o->html_max_bytes ? c->o->html_max_bytes : DEFAULT_MAX;
-	size_t n = c->d->n_items, i, k, fixed, used, to, shared = 0, at, sum = SIZE_MAX;
-	struct pb_buf tail = { 0 }, probe = { 0 };
+	size_t n = c->d->n_items, i, k = n, to = n, shared = 0, at, sum = SIZE_MAX;
+	struct pb_buf tail = { 0 }, frames = { 0 }, probe = { 0 };
 	struct pb_buf *b = &c->doc;
-	int budget = -1;
 
 	foot(c, &tail);
+	/* the frames of the contents and of the compact list, its note counting every paper */
+	toc_open(c, &frames);
+	toc_close(c, &frames);
+	compact_open(c, &frames);
+	compact_close(c, &frames, n ? n : 1);
 	head(c, &probe, -1, &shared, &sum);
-	fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
-	if (fixed > max / 2) {
-		/* an executive summary too long for the cap is cut */
-		budget = (int)(max / 4);
-		pb_buf_reset(&probe);
-		head(c, &probe, budget, &shared, &sum);
-		fixed = probe.len + tail.len + TOC_FRAME + COMPACT_FRAME;
-	}
-	used = fixed;
-	for (i = 0; i < n; i++)
-		used += h->compact[i].len;
-	for (k = 0; k < n; k++) {
-		size_t more = h->full[k].len + h->toc[k].len;
-
-		if (used - h->compact[k].len + more > max)
-			break;
-		used = used - h->compact[k].len + more;
-	}
-	for (to = n; to > k && used > max; to--)
-		used -= h->compact[to - 1].len;
+	if (!all_fit(c, &probe, &frames, &tail, max, most) &&
+	    !all_fit_kept(c, &probe, &frames, &tail, max))
+		fit_encoded(c, &probe, encoded(&frames) + encoded(&tail), max, &shared, &sum, &k,
+			    &to);
+	pb_buf_free(&frames);
 	/* the head as measured; its shared start a block of the run */
 	at = b->len;
 	pb_buf_append(b, probe.data, probe.len);

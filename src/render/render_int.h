@@ -126,6 +126,10 @@ typedef void (*pb_seg_fn)(const struct pb_rctx *c, size_t i, size_t arg, struct 
  * builds them on first use), else fn's output directly. Either way the same bytes. */
 void pb_render_seg(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
 		   struct pb_buf *out);
+/* pb_render_seg, adding to *bound the segment's pb_mail_qp_piece_bound: kept with the
+ * entry's bytes, so a paper met in every digest is measured once a run. */
+void pb_render_seg_b(const struct pb_rctx *c, size_t i, unsigned seg, size_t arg, pb_seg_fn fn,
+		     struct pb_buf *out, size_t *bound);
 /* Makes bytes [off, off + len) of out, which the renderer has just written, a block of the
  * run: text that many digests share whole (a format's head with its style sheet and the
  * digest's title), kept once in the cache by its bytes, so its encoding is made once a run.

@@ -303,11 +303,144 @@ test_pieces(void)
 	pb_buf_free(&b);
 }
 
+/* pb_mail_qp_bound is never below the encoding's length, and is it for lines that need no
+ * soft break; nor is pb_mail_qp_most of the input's length. Fixed edges (lines of 75, 76 and
+ * 77, dots and '=' where a soft break falls, a space ending a line), CJK, long lines, then
+ * random texts of every kind. */
+static size_t
+bound_gap(const char *in, size_t n, int *below)
+{
+	size_t exact = pb_mail_qp_len(in, n), b = pb_mail_qp_bound(in, n);
+
+	if (pb_mail_qp_most(n) < exact && (*below)++ < 3)
+		fprintf(stderr, "most %zu below %zu for %zu bytes\n", pb_mail_qp_most(n), exact, n);
+	/* the piece bounds of any cut of it add up to at least its encoding: whole, then cut
+	 * at one to five places (inside lines, between a CR and its LF, in "From ") */
+	for (int t = 0; t < 4; t++) {
+		size_t cuts[7], m = 0, sum = 0;
+
+		cuts[m++] = 0;
+		for (int k = t == 0 ? 0 : (int)(next() % 5) + 1; k > 0 && n > 0; k--)
+			cuts[m++] = next() % (n + 1);
+		cuts[m++] = n;
+		for (size_t x = 1; x < m; x++)   /* in order */
+			for (size_t y = x; y > 0 && cuts[y] < cuts[y - 1]; y--) {
+				size_t tmp = cuts[y];
+
+				cuts[y] = cuts[y - 1];
+				cuts[y - 1] = tmp;
+			}
+		for (size_t x = 0; x + 1 < m; x++)
+			sum += pb_mail_qp_piece_bound(in + cuts[x], cuts[x + 1] - cuts[x]);
+		if (sum < exact && (*below)++ < 3)
+			fprintf(stderr, "piece bounds %zu below %zu for \"%.60s\" cut %zu times\n",
+				sum, exact, in, m - 2);
+	}
+	if (b < exact) {
+		if ((*below)++ < 3)
+			fprintf(stderr, "bound %zu below %zu for \"%.60s\" (%zu bytes)\n", b, exact,
+				in, n);
+		return 0;
+	}
+	return b - exact;
+}
+
+static void
+test_bound(void)
+{
+	static const char *const fixed[] = {
+		"", "plain", "a=b\n", "trailing space \nand tab\t\r\nend", ".lead\n..two\n",
+		"From the papers\nFrom\n", "cr\rlf\ncrlf\r\n\r\nlast\n", "\r\r\n\n\r",
+		"caf\xc3\xa9 \xe2\x80\x94 \xff", "ctl\x01\x7f\n", " ", ".", "=",
+	};
+	static const char unit[] = "x.= F\xe4";
+	static const char pool[] = "abcdefghij     \t\t..==\r\n\n\x01\x80\xc3\xa9\xff"
+				   "KLMNOPQRSTUVWXYZ0123456789";
+	struct pb_buf b = { 0 };
+	int below = 0;
+	size_t gap = 0;
+
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		gap += bound_gap(fixed[i], strlen(fixed[i]), &below);
+	T_EQ_INT(gap, 0);   /* no line here needs a soft break */
+	/* lines of 70 to 240 bytes ending, or with a '.', '=', space, "From " or a CJK
+	 * character, at every column around a soft break */
+	for (size_t len = 70; len <= 240; len++)
+		for (size_t u = 0; u < sizeof unit - 1; u++)
+			for (size_t at = len > 12 ? len - 12 : 0; at < len; at++) {
+				pb_buf_reset(&b);
+				for (size_t i = 0; i < len; i++)
+					pb_buf_putc(&b, i >= at && (i - at) % 2 == 0 ?
+						    unit[u] : 'a' + (char)(i % 26));
+				if (unit[u] == 'F' && at + 5 <= len)
+					memcpy(b.data + at, "From ", 5);
+				bound_gap(b.data, b.len, &below);
+				pb_buf_putc(&b, '\n');
+				bound_gap(b.data, b.len, &below);
+			}
+	/* the lines with the most soft breaks for their length: one at column 73 before each '='
+	 * ("=3D" and 70 bytes a line), or at 75 before each '.' (made "=2E", and 72 bytes) */
+	for (size_t lead = 60; lead <= 80; lead++)
+		for (size_t k = 1; k < 80; k += 3)
+			for (int dot = 0; dot < 2; dot++) {
+				pb_buf_reset(&b);
+				for (size_t i = 0; i < lead; i++)
+					pb_buf_putc(&b, 'a');
+				for (size_t j = 0; j < k; j++) {
+					pb_buf_putc(&b, dot ? '.' : '=');
+					for (size_t i = 0; i < (dot ? 72u : 70u); i++)
+						pb_buf_putc(&b, 'a');
+				}
+				pb_buf_putc(&b, 'b');
+				bound_gap(b.data, b.len, &below);
+			}
+	/* whole lines of dots, of '=', of spaces, of CJK, of "From " */
+	{
+		static const char *const runs[] = { ".", "=", " ", "\xe4\xb8\xad", "From ",
+						    ". ", "=.", "\t" };
+
+		for (size_t r = 0; r < sizeof runs / sizeof *runs; r++)
+			for (size_t k = 1; k < 200; k += 7) {
+				pb_buf_reset(&b);
+				for (size_t i = 0; i < k; i++)
+					pb_buf_puts(&b, runs[r]);
+				bound_gap(b.data, b.len, &below);
+				pb_buf_puts(&b, "\n.");
+				bound_gap(b.data, b.len, &below);
+			}
+	}
+	/* random texts as above, and with long lines of printable ASCII */
+	for (int k = 0; k < 20000; k++) {
+		size_t n = next() % (k % 10 == 0 ? 4000 : 400);
+		int mode = (int)(next() % 4);
+
+		pb_buf_reset(&b);
+		for (size_t i = 0; i < n; i++) {
+			char ch;
+
+			if (mode == 0)
+				ch = pool[next() % (sizeof pool - 1)];
+			else if (mode == 1)
+				ch = next() % 50 ? (char)('a' + next() % 26) :
+						   pool[next() % (sizeof pool - 1)];
+			else if (mode == 2)
+				ch = (char)(next() % 256);
+			else
+				ch = next() % 97 ? (char)(' ' + next() % 95) : ".=. \n"[next() % 5];
+			pb_buf_putc(&b, ch);
+		}
+		bound_gap(b.data, b.len, &below);
+	}
+	T_EQ_INT(below, 0);
+	pb_buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_fixed();
 	test_differential();
 	test_pieces();
+	test_bound();
 	return t_done("mail_qp");
 }

@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "paperboy/parse.h"
 #include "paperboy/render.h"
@@ -611,7 +612,7 @@ test_big(void)
 
 	T_EQ_INT(pb_render(&f.d, PB_FMT_HTML, &o, &p), 0);
 	T_EQ_INT(p.n, 1);
-	T_CHECK(strlen(p.v[0]) <= 100 * 1024);
+	T_CHECK(pb_mail_qp_len(p.v[0], strlen(p.v[0])) <= 100 * 1024);
 	T_CHECK(strstr(p.v[0], "更多论文") != NULL);   /* the digest is in Chinese */
 	T_CHECK(strstr(p.v[0], "mailto:digest-settings@example.org") != NULL);
 	check_html(p.v[0]);
@@ -619,7 +620,7 @@ test_big(void)
 
 	o.html_max_bytes = 30000;
 	T_EQ_INT(pb_render(&f.d, PB_FMT_HTML, &o, &p), 0);
-	T_CHECK(strlen(p.v[0]) <= 30000);
+	T_CHECK(pb_mail_qp_len(p.v[0], strlen(p.v[0])) <= 30000);
 	check_html(p.v[0]);
 	pb_parts_free(&p);
 
@@ -630,6 +631,133 @@ test_big(void)
 	T_EQ_INT(pb_render(&f.d, PB_FMT_MD, &o, &p), 0);
 	T_CHECK(strstr(p.v[0], "<a id='2512.00059v1'></a>") != NULL);
 	pb_parts_free(&p);
+	fixture_free(&f);
+}
+
+/* The size cap's quick measure of an English digest (pb_mail_qp_bound): never under the
+ * encoded part, and close enough over it (within 15%) that a digest well under the cap is
+ * known to fit without encoding it. */
+static void
+check_bound(const char *html)
+{
+	size_t exact = pb_mail_qp_len(html, strlen(html));
+	size_t bound = pb_mail_qp_bound(html, strlen(html));
+
+	if (getenv("PB_SHOW"))
+		fprintf(stderr, "html %zu bytes, encoded %zu, bound %zu\n", strlen(html), exact,
+			bound);
+	T_CHECK(bound >= exact);
+	T_CHECK(bound - exact <= exact * 15 / 100);
+}
+
+/* The HTML part of the email as the receiver stores it: quoted-printable, "=3D" for the '='
+ * of every attribute, CRLF line ends and soft breaks. */
+static size_t
+html_part_len(const char *html, char **part)
+{
+	static const char open[] = "Content-Type: text/html; charset=UTF-8\r\n"
+				   "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	size_t len = 0;
+	char *m = pb_mail_build(NULL, "ann@example.org", "Digest", "text", html, "2025-12-04/ann",
+				1764806400, &len);
+	const char *b = m ? strstr(m, open) : NULL, *e;
+
+	T_CHECK(b != NULL);
+	if (!b) {
+		free(m);
+		return 0;
+	}
+	b += sizeof open - 1;
+	e = strstr(b, "\r\n--=_pb_");
+	T_CHECK(e != NULL);
+	len = e ? (size_t)(e - b) : 0;
+	*part = m;
+	return len;
+}
+
+/* An English digest whose HTML is under the 100 KiB cap and whose email part is over it (40
+ * papers: 98 KB of HTML, 106 KB encoded): the cap counts the encoded part, so the last
+ * papers go to the compact list, and what is left out is said. */
+static void
+test_cap_encoded(void)
+{
+	struct fixture f;
+	struct pb_render_opts o = { .unsubscribe_url = "https://example.org/unsubscribe?list=cv" };
+	struct pb_buf b = { 0 };
+	struct pb_parts p;
+	char *mail = NULL;
+	size_t n_full = 0, n_compact = 0, part;
+	const char *q, *more;
+
+	memset(&f, 0, sizeof f);
+	for (size_t i = 0; i < 40; i++) {
+		char id[32], title[128];
+
+		snprintf(id, sizeof id, "2512.%05zu", i);
+		snprintf(title, sizeof title, "Paper %zu: a study of x = y + 1 in vision", i);
+		pb_buf_reset(&b);
+		for (size_t k = 0; k < 24; k++)
+			pb_buf_puts(&b, "We propose a model where a = b and train it end to end. ");
+		add_paper(&f, id, 1, title, "Ann Lee;Bo Chen;Cy Diaz", b.data, "cs.CV",
+			  "2025-12-03T00:00:00Z");
+	}
+	make_items(&f, "Vision");
+	f.d.n_matched = 52;
+	f.d.subscriber = "ann";
+	f.d.date = xs("2025-12-04");
+	f.d.title = xs("arXiv Computer Vision Papers - 2025-12-04");
+	T_EQ_INT(pb_render(&f.d, PB_FMT_HTML, &o, &p), 0);
+	T_EQ_INT(p.n, 1);
+	check_html(p.v[0]);
+	part = html_part_len(p.v[0], &mail);
+	if (getenv("PB_SHOW"))
+		fprintf(stderr, "html %zu bytes, encoded %zu\n", strlen(p.v[0]), part);
+	T_CHECK(part <= 100 * 1024);
+	T_EQ_INT((long)part, (long)pb_mail_qp_len(p.v[0], strlen(p.v[0])));
+	check_bound(p.v[0]);
+	/* a cap it crossed: the papers it leaves out of the full list are named below it */
+	for (q = p.v[0]; (q = strstr(q, "<a name=\"")); q++)
+		n_full++;
+	more = strstr(p.v[0], ">More papers</h2>");
+	T_CHECK(n_full < 40);
+	T_CHECK(more != NULL);
+	for (q = more; q && (q = strstr(q, "<li style=\"margin:0 0 6px 0;\">")); q++)
+		n_compact++;
+	T_EQ_INT((long)(n_full + n_compact), 40);
+	if (n_full > 0 && n_full < 40) {
+		char want[96];
+
+		snprintf(want, sizeof want, "Paper %zu: a study", n_full);
+		T_CHECK(more && strstr(more, want) != NULL);
+	}
+	/* and the 12 matches not in the digest at all, at its top */
+	T_CHECK(strstr(p.v[0], "12 more") != NULL);
+	/* the footer is whole: the unsubscribe link made it */
+	T_CHECK(strstr(p.v[0], "https://example.org/unsubscribe?list=cv") != NULL);
+	T_CHECK(strstr(p.v[0], "</html>") != NULL);
+	free(mail);
+	pb_parts_free(&p);
+
+	/* a lower cap: the compact list is cut too, and its note counts what it leaves out */
+	o.html_max_bytes = 12000;
+	T_EQ_INT(pb_render(&f.d, PB_FMT_HTML, &o, &p), 0);
+	check_html(p.v[0]);
+	T_CHECK(pb_mail_qp_len(p.v[0], strlen(p.v[0])) <= 12000);
+	n_full = n_compact = 0;
+	for (q = p.v[0]; (q = strstr(q, "<a name=\"")); q++)
+		n_full++;
+	more = strstr(p.v[0], ">More papers</h2>");
+	for (q = more; q && (q = strstr(q, "<li style=\"margin:0 0 6px 0;\">")); q++)
+		n_compact++;
+	{
+		char want[64];
+
+		snprintf(want, sizeof want, "and %zu more papers on arXiv.", 40 - n_full - n_compact);
+		T_CHECK(n_full + n_compact < 40);
+		T_CHECK(more && strstr(more, want) != NULL);
+	}
+	pb_parts_free(&p);
+	pb_buf_free(&b);
 	fixture_free(&f);
 }
 
@@ -930,8 +1058,10 @@ test_fixture(void)
 	for (int fmt = 0; fmt < PB_FMT_COUNT; fmt++) {
 		T_EQ_INT(pb_render(&d, (enum pb_format)fmt, &o, &p), 0);
 		golden(gold[fmt], &p, fmt >= PB_FMT_SLACK);
-		if (fmt == PB_FMT_HTML)
+		if (fmt == PB_FMT_HTML) {
 			check_html(p.v[0]);
+			check_bound(p.v[0]);
+		}
 		if (fmt == PB_FMT_TEXT)
 			check_text(p.v[0]);
 		if (fmt == PB_FMT_SLACK)
@@ -969,6 +1099,7 @@ main(void)
 	test_small();
 	test_fixture();
 	test_big();
+	test_cap_encoded();
 	test_empty();
 	test_kinsoku();
 	test_split();
