@@ -659,8 +659,14 @@ pb_mail_qp_len(const char *s, size_t len)
  * break at column 75 (a one-byte token moved on), which the 73 leaves room for. */
 #define QP_BREAKS(w) ((w) > QP_LINE ? ((w) - 1) / (QP_LINE - 3) : 0)
 
-size_t
-pb_mail_qp_bound(const char *s, size_t len)
+/* The count of pb_mail_qp_bound, or with piece set of pb_mail_qp_piece_bound: made so that
+ * the bounds of the pieces of a text add up to at least the text's, a piece starting or
+ * ending inside a line. Then its first byte and the first of each line may open an output
+ * line ('.' or the F of "From ", whose rest may be in the next piece), its last may end one
+ * (a space or tab, counted as for any line), and a line's soft breaks are counted per piece
+ * of it, ceil(w / 73) of them, which add up to at least the whole line's (w - 1) / 73. */
+static size_t
+qp_bound(const char *s, size_t len, int piece)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n = 0;
@@ -679,9 +685,9 @@ pb_mail_qp_bound(const char *s, size_t len)
 		/* a space or tab ending the line, a '.' or the F of "From " opening it */
 		if (e > p && qp_class[e[-1]] == QP_WS)
 			w += 2;
-		if (e > p && (*p == '.' || opens_from(p, e)))
+		if (e > p && (*p == '.' || (piece ? *p == 'F' : opens_from(p, e))))
 			w += 2;
-		n += w + QP_BREAKS(w) * 5;
+		n += w + (piece ? (w + QP_LINE - 4) / (QP_LINE - 3) : QP_BREAKS(w)) * 5;
 		/* its end as the encoder writes it: one CRLF for CRLF, LF or CR, or after the last
 		 * line */
 		p = e;
@@ -698,43 +704,15 @@ pb_mail_qp_bound(const char *s, size_t len)
 }
 
 size_t
+pb_mail_qp_bound(const char *s, size_t len)
+{
+	return qp_bound(s, len, 0);
+}
+
+size_t
 pb_mail_qp_piece_bound(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	size_t n = 0;
-
-	/* pb_mail_qp_bound's count, made so that the bounds of the pieces of a text add up to
-	 * at least the text's: a piece may start or end inside a line. Its first byte and the
-	 * first of each line may open an output line ('.' or the F of "From ", whose rest may be
-	 * in the next piece), its last may end one (a space or tab), and a line's soft breaks are
-	 * counted per piece of it, ceil(w / 73) of them, which add up to at least the whole
-	 * line's (w - 1) / 73. */
-	while (p < end) {
-		const unsigned char *e = line_end(p, end), *q = p;
-		size_t w = (size_t)(e - p);
-
-		while (q < e) {
-			if (e - q >= 8 && qp_plain8(q))
-				q += 8;
-			else
-				w += qp_class[*q++] >= QP_ENC ? 2 : 0;
-		}
-		if (e > p && qp_class[e[-1]] == QP_WS)
-			w += 2;
-		if (e > p && (*p == '.' || *p == 'F'))
-			w += 2;
-		n += w + (w + QP_LINE - 4) / (QP_LINE - 3) * 5;
-		p = e;
-		if (p < end) {
-			if (p[0] == '\r' && p + 1 < end && p[1] == '\n')
-				p++;
-			p++;
-			n += 2;
-		} else if (w > 0) {
-			n += 2;
-		}
-	}
-	return n;
+	return qp_bound(s, len, 1);
 }
 
 size_t

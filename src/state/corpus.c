@@ -312,30 +312,16 @@ pb_author_papers_get(struct pb_state *st, const char *author, char ***ids, size_
 {
 	pb_db_stmt *s = pb_st_prepare(st, "SELECT paper_id FROM author_papers WHERE author = ?1 AND"
 				      " paper_id <> '' ORDER BY paper_id", "author papers get");
-	char **v = NULL;
-	size_t k = 0;
-	int step;
+	int rc;
 
 	*ids = NULL;
 	*n = 0;
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, author);
-	while ((step = pb_db_step(s)) == PB_DB_ROW) {
-		v = pb_xreallocarray(v, k + 1, sizeof *v);
-		v[k++] = pb_st_col_dup(s, 0);
-	}
+	rc = pb_st_col_list(st, s, "author papers get", ids, n);
 	pb_db_finalize(s);
-	if (step != PB_DB_DONE) {
-		pb_st_error(st, "author papers get");
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return -1;
-	}
-	*ids = v;
-	*n = k;
-	return 0;
+	return rc;
 }
 
 int

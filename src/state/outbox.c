@@ -427,8 +427,6 @@ int
 pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size_t *n)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HELD_SUBS);
-	char **v = NULL;
-	size_t k = 0;
 	int rc;
 
 	*names = NULL;
@@ -437,21 +435,9 @@ pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size
 		return -1;
 	pb_db_bind_int64(s, 1, now);
 	pb_st_bind_text(s, 2, PB_OUTBOX_HELD);
-	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
-		v = pb_xreallocarray(v, k + 1, sizeof *v);
-		v[k++] = pb_st_col_dup(s, 0);
-	}
+	rc = pb_st_col_list(st, s, "outbox_held_subscribers", names, n);
 	pb_db_reset(s);
-	if (rc != PB_DB_DONE) {
-		pb_st_error(st, "outbox_held_subscribers");
-		for (size_t i = 0; i < k; i++)
-			free(v[i]);
-		free(v);
-		return -1;
-	}
-	*names = v;
-	*n = k;
-	return 0;
+	return rc;
 }
 
 int

@@ -322,6 +322,31 @@ pb_st_col_dup(pb_db_stmt *s, int i)
 	return t ? pb_xstrndup(t, (size_t)pb_db_col_bytes(s, i)) : NULL;
 }
 
+int
+pb_st_col_list(struct pb_state *st, pb_db_stmt *s, const char *op, char ***out, size_t *n)
+{
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = pb_db_step(s)) == PB_DB_ROW) {
+		v = pb_xreallocarray(v, k + 1, sizeof *v);
+		v[k++] = pb_st_col_dup(s, 0);
+	}
+	if (rc != PB_DB_DONE) {
+		pb_st_error(st, op);
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 void
 pb_st_col_copy(pb_db_stmt *s, int i, char *out, size_t n)
 {

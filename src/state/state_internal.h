@@ -150,6 +150,9 @@ void pb_st_error(struct pb_state *st, const char *op);
 void pb_st_bind_text(pb_db_stmt *s, int i, const char *v);
 /* Column i as a malloc'd string, NULL for NULL. */
 char *pb_st_col_dup(pb_db_stmt *s, int i);
+/* Steps s to its end, its rows' first column (text) into *out (*n of them, malloc'd). 0, or -1
+ * with the error noted as op and nothing kept. The caller resets or finalizes s. */
+int pb_st_col_list(struct pb_state *st, pb_db_stmt *s, const char *op, char ***out, size_t *n);
 /* pb_outbox_due, limited to the messages claimed by claimed_by when it is not NULL. */
 int pb_st_outbox_due(struct pb_state *st, int64_t now, size_t max, const char *claimed_by,
 		     struct pb_outbox_msg **out, size_t *n);
