@@ -939,12 +939,15 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 				  (int64_t)time(NULL) + cfg->fulltext.deadline_s, &ft);
 	else if (cfg->fulltext.enabled)
 		pb_fulltext_cached(cfg, c->st, &c->papers, sel, cfg->n_subscribers, &ft);
-	/* Delivery's thread starts once the documents are read: each is read in a child made
-	 * with fork (fulltext/child.c), which inherits every lock as it was, and a lock another
-	 * thread held at that moment would never be released in the child (AddressSanitizer's
-	 * allocator in Debian 12's libasan is not made safe across fork, as glibc's is). */
-	follow_start(c);
-	ckpt_leave(c, 1);
+	/* When documents are read, delivery's thread starts after them: each is read in a child
+	 * made with fork (fulltext/child.c), which inherits every lock as it was, and a lock
+	 * another thread held at that moment would never be released in the child
+	 * (AddressSanitizer's allocator in Debian 12's libasan is not made safe across fork, as
+	 * glibc's is). Otherwise it was started before the match (pb_run_cycle). */
+	if (!c->fol) {
+		follow_start(c);
+		ckpt_leave(c, 1);
+	}
 	pb_summarizer_set_fulltext(sum, &ft);
 	alive(c);
 	c->rcache = pb_render_cache_new();
@@ -1432,6 +1435,12 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 		if (fs == PB_FETCH_NO_ANNOUNCEMENT) {
 			rep->status = PB_RUN_NO_ANNOUNCEMENT;
 			pb_info("run.no_announcement", "date=%s", rep->date);
+		}
+		/* Delivery starts with the build, ready when the first digests are written;
+		 * after the full texts are read when they are (build_all). */
+		if (!(cfg->fulltext.enabled && !o->dry_run)) {
+			follow_start(&c);
+			ckpt_leave(&c, 1);
 		}
 		brc = build_all(&c, h, err, errlen);
 		ckpt_leave(&c, 0);
