@@ -93,6 +93,20 @@ ROWS=$(sqlite3 "$D/history/paperboy.db" "SELECT (SELECT count(*) FROM outbox) ||
 HSIZE=$(du -sk "$D/history" | awk '{print $1}')
 
 SRC_CMD="/usr/sbin/smtp-source -s $SESSIONS -m $N -l $SIZE 127.0.0.1:$SMTP_PORT"
+# A reader added and removed on each state (what `subscriber add`, `subscriber remove` and a
+# web sign-up's confirmation do to the state: a name's former messages, ledger, verdicts and
+# suppressions cleared, holding the write lock). On the fresh state, after a run (A), and on
+# the state with history (B): flat when each clearing reads the name's rows alone.
+ADD_CMD="$PAPERBOY -c $CONF subscriber add newcomer --email newcomer@example.org --topic t=ti:x"
+DEL_CMD="$PAPERBOY -c $CONF subscriber remove newcomer"
+edit_pair() {  # $1: A or B; the state in $D/state
+  t0=$(now)
+  $ADD_CMD >"$D/edit.out" 2>&1 || { cat "$D/edit.out"; fail "subscriber add on $1 failed"; }
+  t1=$(now)
+  $DEL_CMD >"$D/edit.out" 2>&1 || { cat "$D/edit.out"; fail "subscriber remove on $1 failed"; }
+  t2=$(now)
+  echo "E$1 $(echo "$t0 $t1 $t2" | awk '{printf "%.3f %.3f", $2 - $1, $3 - $2}')" >>"$T/runs"
+}
 for r in $(seq 1 $REPS); do
   for v in A B; do
     rm -rf "$D/state"
@@ -108,6 +122,7 @@ for r in $(seq 1 $REPS); do
     prune=$(grep 'event=state.pruned' "$D/log" | tail -1 | tr ' ' '\n' | sed -n 's/^ms=//p')
     rows=$(grep 'event=state.pruned' "$D/log" | tail -1 | tr ' ' '\n' | sed -n 's/^rows=//p')
     echo "$v $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') $(get match_ms) $(get build_ms) $(get deliver_ms) ${prune:-0} ${rows:-0}" >>"$T/runs"
+    edit_pair $v
   done
   t0=$(now)
   # shellcheck disable=SC2086
@@ -131,3 +146,8 @@ printf '  %-10s %10s %10s\n' "build_ms" "$(med A 4)" "$(med B 4)"
 printf '  %-10s %10s %10s\n' "deliver_ms" "$(med A 5)" "$(med B 5)"
 printf '  %-10s %10s %10s   (rows pruned: A %s, B %s)\n' "prune_ms" "$(med A 6)" "$(med B 6)" \
   "$(col A 7 | awk '{print $1}')" "$(col B 7 | awk '{print $1}')"
+echo "a reader added, then removed, after each run (median of $REPS, seconds):"
+echo "  add:    $ADD_CMD"
+echo "  remove: $DEL_CMD"
+printf '  %-10s %10s %10s   (runs A:%s B:%s)\n' "add s" "$(med EA 2)" "$(med EB 2)" "$(col EA 2)" "$(col EB 2)"
+printf '  %-10s %10s %10s   (runs A:%s B:%s)\n' "remove s" "$(med EA 3)" "$(med EB 3)" "$(col EA 3)" "$(col EB 3)"

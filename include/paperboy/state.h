@@ -355,7 +355,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 14
+#define PB_STATE_SCHEMA 15
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

@@ -194,6 +194,18 @@ const char *const pb_st_migrations[] = {
 	 * unsubscribe it. The web endpoint refuses a link made up to the removal. Removals
 	 * from before are not known (0). */
 	"ALTER TABLE sub_generations ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;",
+
+	/* 14 -> 15: statements that read a whole table to find a few rows, at a cost growing
+	 * with the subscribers or the days kept (pb_state's query plans are checked against
+	 * full scans: test_state). The file's subscribers whose row changed since a time
+	 * (pb_sub_file_inactive), asked by a run once a written batch: each asking read every
+	 * row, the stored subscribers' settings with them. A name's ledger rows and its failed
+	 * and expired messages, cleared when a reader is added under a name the state knew
+	 * (`subscriber add`, a web sign-up's confirmation) or removed: each read the whole
+	 * ledger and outbox, 90 days of every subscriber's, holding the state's write lock. */
+	"CREATE INDEX subscribers_file_changed ON subscribers(updated) WHERE settings IS NULL;"
+	"CREATE INDEX ledger_subscriber ON ledger(subscriber);"
+	"CREATE INDEX outbox_failed ON outbox(subscriber) WHERE status IN (2, 4);",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

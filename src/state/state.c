@@ -85,8 +85,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " WHERE status = 0 AND subscriber = ?1 AND next_attempt > ?2"
 			 " AND last_error = ?3",
 	[S_OUT_HELD] = "SELECT count(*) FROM outbox WHERE status = 0 AND last_error = ?1",
+	/* pending by outbox_order, failed and expired by outbox_failed */
 	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"
-			     " WHERE status IN (0, 2, 4) AND subscriber = ?1",
+			     " WHERE subscriber = ?1 AND (status = 0 OR status IN (2, 4))",
 	[S_OUT_COUNTS] = "SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status"
 			 " ORDER BY channel, status",
 	[S_OUT_ERRORS] = "SELECT " OUT_COLS " FROM outbox o WHERE o.last_error IS NOT NULL"
@@ -277,6 +278,12 @@ pb_st_fail(struct pb_state *st, const char *op, const char *why)
 }
 
 /* Returns the prepared statement id, reset and unbound, or NULL (logged). */
+const char *
+pb_st_stmt_sql(enum stmt_id id)
+{
+	return id < S_COUNT ? stmt_sql[id] : NULL;
+}
+
 pb_db_stmt *
 pb_st_stmt(struct pb_state *st, enum stmt_id id)
 {

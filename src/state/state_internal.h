@@ -134,6 +134,8 @@ extern const char pb_st_pg_extras[];
 void pb_st_fail(struct pb_state *st, const char *op, const char *why);
 /* The prepared statement id, reset and unbound (prepared on first use), or NULL (logged). */
 pb_db_stmt *pb_st_stmt(struct pb_state *st, enum stmt_id id);
+/* The SQL of statement id (SQLite's words), or NULL past S_COUNT: for the query plans' test. */
+const char *pb_st_stmt_sql(enum stmt_id id);
 /* Steps a statement that returns no rows and resets it. 0 or -1 (logged with op). */
 int pb_st_run(struct pb_state *st, pb_db_stmt *s, const char *op);
 /* Runs sql, one statement without parameters (a savepoint's), prepared for the call. 0 / -1

@@ -87,6 +87,97 @@ put(struct pb_state *st, const char *date, const char *sub, const char *ch, cons
 	return put_body(st, date, sub, ch, dest, part, n_parts, next, NULL);
 }
 
+/* What each statement's query plan reads. A statement reading a whole table to find a few
+ * rows costs in proportion to every subscriber's rows, or to every day's kept: a run asking
+ * it once a batch, or a sign-up's confirmation once (holding the write lock), grows with the
+ * square of the subscribers or with the days. Only the statements that mean to read a table
+ * whole may: listing the stored subscribers, the outbox's counts (`status`), the runs (a
+ * row a day) and the suppressed destinations (`status`, the daemon). */
+struct plan {
+	sqlite3 *db;
+	struct pb_buf scans;
+};
+
+/* Whether index name is partial (made with WHERE: the pending messages, the failed ones):
+ * reading it whole reads those rows alone. */
+static int
+partial_index(sqlite3 *db, const char *name, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'index'"
+			       " AND name = ?1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, name, (int)len, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		r = strstr((const char *)sqlite3_column_text(s, 0), " WHERE ") != NULL;
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int
+plan_row(void *arg, int n, char **v, char **names)
+{
+	struct plan *pl = arg;
+	const char *d = n >= 4 ? v[3] : NULL, *ix;
+
+	(void)names;
+	/* "SCAN t" reads t whole, "SCAN t USING [COVERING] INDEX i" all of i */
+	if (!d || strncmp(d, "SCAN ", 5) != 0 || strcmp(d, "SCAN CONSTANT ROW") == 0)
+		return 0;
+	if ((ix = strstr(d, " INDEX ")) && partial_index(pl->db, ix + 7, strcspn(ix + 7, " (")))
+		return 0;
+	pb_buf_printf(&pl->scans, "%s%s", pl->scans.len ? "; " : "", d);
+	return 0;
+}
+
+static void
+test_query_plans(void)
+{
+	static const enum stmt_id whole[] = { S_OUT_COUNTS, S_RUN_INTERRUPTED, S_RUN_RECENT,
+					      S_SUB_LIST, S_SUP_LIST };
+	struct pb_state *st = open_db("plans.db");
+	sqlite3 *db = NULL;
+	long checked = 0;
+
+	if (t_state_pg()) {
+		pb_state_close(st);
+		return;   /* SQLite's planner: EXPLAIN QUERY PLAN */
+	}
+	T_CHECK(st != NULL);
+	pb_state_close(st);
+	T_EQ_INT(sqlite3_open(db_path("plans.db"), &db), SQLITE_OK);
+	for (int id = 0; id < S_COUNT; id++) {
+		const char *sql = pb_st_stmt_sql((enum stmt_id)id);
+		struct pb_buf q = { 0 };
+		struct plan pl = { db, { 0 } };
+		char *err = NULL;
+		int allowed = 0;
+
+		if (!sql || !*sql)
+			continue;
+		for (size_t k = 0; k < sizeof whole / sizeof whole[0]; k++)
+			allowed |= whole[k] == (enum stmt_id)id;
+		pb_buf_printf(&q, "EXPLAIN QUERY PLAN %s", sql);
+		if (sqlite3_exec(db, q.data, plan_row, &pl, &err) != SQLITE_OK) {
+			fprintf(stderr, "  statement %d: %s\n", id, err ? err : "?");
+			T_CHECK(0);
+		} else if (!allowed && pl.scans.len) {
+			fprintf(stderr, "  statement %d reads a table whole (%s): %s\n", id,
+				pl.scans.data, sql);
+			T_CHECK(0);
+		} else {
+			checked++;
+		}
+		sqlite3_free(err);
+		pb_buf_free(&q);
+		pb_buf_free(&pl.scans);
+	}
+	T_CHECK(checked > 60);
+	sqlite3_close(db);
+}
+
 static void
 test_schema(void)
 {
@@ -1238,6 +1329,7 @@ main(void)
 		return 1;
 	}
 	test_schema();
+	test_query_plans();
 	test_migrate_v1();
 	test_outbox();
 	test_outbox_dest();
