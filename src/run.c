@@ -95,7 +95,7 @@ struct cycle {
 	struct pend {
 		const struct pb_subscriber *sub;
 		int64_t id_gen;       /* ids told from a former subscriber's of the name
-				       * (pb_channel_msg_id), or 0 */
+				       * (pb_channel_msg_id), or PB_MSG_ID_COMMON */
 		struct pend_msg {
 			const char *channel;
 			char *dest;
@@ -1042,8 +1042,11 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 			c->rep->digests++;
 			print_dry(&d, &sel[i]);
 		} else {
+			/* a file's subscriber is of generation 0, and told so from a
+			 * stored one of the name removed that day, whose settled messages
+			 * hold the common ids */
 			enqueue_one(c, sub, &d, sel[i].n_matched,
-				    built == 2 ? sub->generation : 0);
+				    built == 2 ? sub->generation : PB_MSG_ID_COMMON);
 		}
 		pb_digest_free(&d);
 	}

@@ -236,10 +236,12 @@ void pb_channels_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts 
 void pb_channels_links(const struct pb_chan_ctx *c, struct pb_render_opts *ro,
 		       struct pb_buf *manage);
 /* The outbox id of a message: "<date>/<subscriber>/<channel>/<dest>/<part>", then
- * "/g<generation>" when generation > 0: a stored subscriber's, given when the outbox holds a
- * former subscriber's digest of that name and date (pb_outbox_has_digest), whose ids would
- * otherwise be this one's. Its last segment is no number, as every other id's is: the two
- * never meet, whatever a destination holds. */
+ * "/g<generation>" when generation >= 0 (PB_MSG_ID_COMMON, negative, for none): given when
+ * the outbox holds a former subscriber's digest of that name and date (pb_outbox_has_digest),
+ * whose ids would otherwise be this one's; 0 too, a file's subscriber given the name of a
+ * stored one removed. Its last segment is no number, as every other id's is: the two never
+ * meet, whatever a destination holds. */
+#define PB_MSG_ID_COMMON (-1)
 void pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
 		       const char *dest, int part, int64_t generation);
 

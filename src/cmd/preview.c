@@ -66,7 +66,7 @@ channel_requests(const struct pb_channel *ch, struct pb_chan_ctx *cx,
 	}
 	cx->out = out;
 	pb_channel_msg_id(&id, cx->d->date ? cx->d->date : "", cx->sub->name, pb_channel_name(ch),
-			  dest, 1, 0);
+			  dest, 1, PB_MSG_ID_COMMON);
 	rc = pb_channel_build(ch, cx, dest, id.data, parts, err, errlen);
 out:
 	cx->out = NULL;

@@ -191,6 +191,6 @@ pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const cha
 {
 	pb_buf_reset(b);
 	pb_buf_printf(b, "%s/%s/%s/%s/%d", date, sub, channel, dest, part);
-	if (generation > 0)
+	if (generation >= 0)
 		pb_buf_printf(b, "/g%lld", (long long)generation);
 }

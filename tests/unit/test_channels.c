@@ -170,7 +170,7 @@ test_subscriber(const struct pb_config *cfg)
 	T_EQ_INT(pb_render_formats(&dg, f, &ro, out), 0);
 	cx.out = out;
 
-	pb_channel_msg_id(&id, "2024-11-28", "all", "email", "a@example.org", 1, 0);
+	pb_channel_msg_id(&id, "2024-11-28", "all", "email", "a@example.org", 1, PB_MSG_ID_COMMON);
 	T_EQ_STR(id.data, "2024-11-28/all/email/a@example.org/1");
 	T_EQ_INT(pb_channel_build(pb_channel_find("email"), &cx, "a@example.org", id.data, &pl, err,
 				  sizeof err), 0);

@@ -202,7 +202,7 @@ email_for(struct world *w, const char *addr)
 	struct pb_buf id = { 0 };
 	char err[256] = "", *m = NULL;
 
-	pb_channel_msg_id(&id, "2025-12-03", w->sub.name, "email", addr, 1, 0);
+	pb_channel_msg_id(&id, "2025-12-03", w->sub.name, "email", addr, 1, PB_MSG_ID_COMMON);
 	T_EQ_INT(pb_channel_build(ch, &w->cx, addr, id.data, &p, err, sizeof err), 0);
 	T_EQ_INT(p.n, 1);
 	if (p.n == 1) {

@@ -1020,6 +1020,63 @@ out:
 	pb_state_close(st);
 }
 
+/* A stored subscriber removed with its digest of the day unsent (settled by the removal) and
+ * a subscriber of the file given its name and address the same day: the file's is sent the
+ * day's digest, under ids of its own, not taken for the former's settled one. */
+static void
+test_file_after_stored(void)
+{
+	struct pb_config *cfg = NULL;
+	struct pb_run_opts o = { 0 };
+	struct pb_run_report rep;
+	struct pb_outbox_msg m;
+	struct pb_state *st;
+	char err[512] = "", id[128];
+	char *add[] = { "add", "ann", "--email", "ann@example.org", "--topic", "t=ti:outlier",
+			NULL };
+	char *rm[] = { "remove", "ann", NULL };
+
+	write_run_conf("fas.conf", "fas", T_SUB("lab", "lab@example.org"));
+	st = t_state_open(path_of("fas/paperboy.db"), err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!st)
+		return;
+	o.feed = t_fixture("rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml");
+	T_EQ_INT(subscriber_cmd(path_of("fas.conf"), add), 0);
+	cfg = load_run_cfg(path_of("fas.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 2);
+	T_EQ_STR(due_dests(st), "ann:ann@example.org lab:lab@example.org");
+	pb_config_free(cfg);
+	cfg = NULL;
+
+	/* removed before it went (its message settled), then written into the file */
+	T_EQ_INT(subscriber_cmd(path_of("fas.conf"), rm), 0);
+	write_run_conf("fas.conf", "fas", T_SUB("lab", "lab@example.org") ", "
+		       T_SUB("ann", "ann@example.org"));
+	cfg = load_run_cfg(path_of("fas.conf"));
+	if (!cfg)
+		goto out;
+	T_EQ_INT((int)pb_config_subscriber(cfg, "ann")->generation, 0);
+	o.only = "ann";
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 1);
+	T_EQ_STR(due_dests(st), "ann:ann@example.org (g) lab:lab@example.org");
+	snprintf(id, sizeof id, "%s/ann/email/ann@example.org/1", rep.date);
+	T_EQ_INT(pb_outbox_get(st, id, &m), 1);
+	T_EQ_INT(m.status, PB_OUT_EXPIRED);   /* the former's, as the removal left it */
+	pb_outbox_msg_clear(&m);
+	/* once */
+	T_EQ_INT(pb_run_cycle(cfg, st, &o, &rep, err, sizeof err), PB_RUN_OK);
+	T_EQ_INT(rep.digests, 0);
+	T_EQ_STR(due_dests(st), "ann:ann@example.org (g) lab:lab@example.org");
+out:
+	pb_config_free(cfg);
+	pb_state_close(st);
+}
+
 static double
 secs(void)
 {
@@ -1247,6 +1304,7 @@ main(void)
 	test_same_name_again();
 	test_file_pause_mid_run();
 	test_same_address_again();
+	test_file_after_stored();
 	test_import_scale();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
