@@ -63,13 +63,27 @@ seed=${PB_CRASH_SEED:-$$}
 echo "   seed=$seed kills=$KILLS subscribers=$N"
 k=0
 : > "$T/kills"
+# Every other kill counts its delay from the run's first request to the stand-in, so some land
+# in the delivery however long the build takes (seconds with AddressSanitizer on a busy
+# machine); the others count it from the start and may land in the build.
+arrived() { if [ -f "$T/log.jsonl" ]; then wc -l <"$T/log.jsonl"; else echo 0; fi; }
 while [ $k -lt "$KILLS" ]; do
+	before=$(arrived)
 	"$PAPERBOY" -c "$T/crash.conf" run --feed "$FEED" --wait 5 >>"$T/run.out" 2>>"$T/run.err" &
 	rp=$!
+	from=start
+	if [ $((k % 2)) = 1 ]; then
+		from=delivery
+		i=0
+		while [ "$(arrived)" -le "$before" ] && kill -0 "$rp" 2>/dev/null; do
+			i=$((i + 1)); [ $i -le 600 ] || fail "kill $k: nothing delivered within 60 s"
+			sleep 0.05
+		done
+	fi
 	ms=$(awk -v s="$seed" -v k="$k" 'BEGIN { srand(s + k * 7919); printf "%d", 150 + rand() * 1350 }')
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 	if kill -9 "$rp" 2>/dev/null; then
-		echo "   kill $k at ${ms} ms" >>"$T/kills"
+		echo "   kill $k at ${ms} ms from the $from" >>"$T/kills"
 	fi
 	wait "$rp" 2>/dev/null || true
 	k=$((k + 1))
