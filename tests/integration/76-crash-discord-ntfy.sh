@@ -76,7 +76,7 @@ while [ $k -lt "$KILLS" ]; do
 		from=delivery
 		i=0
 		while [ "$(arrived)" -le "$before" ] && kill -0 "$rp" 2>/dev/null; do
-			i=$((i + 1)); [ $i -le 600 ] || fail "kill $k: nothing delivered within 60 s"
+			i=$((i + 1)); [ $i -le 600 ] || fail "kill $k: nothing delivered within 30 s"
 			sleep 0.05
 		done
 	fi
