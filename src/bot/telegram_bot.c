@@ -784,6 +784,14 @@ pb_tgbot_carry(struct pb_tgbot *to, struct pb_tgbot *from)
 {
 	if (!to || !from)
 		return;
+	/* Another bot (the token changed) cannot answer for this one: its chats never wrote to
+	 * it, and an answer from it would come from a stranger. */
+	if (strcmp(to->base, from->base) != 0) {
+		while (from->n_held)
+			give_up(from, 0, "", "the bot's token changed before Telegram's retry_after "
+				"had passed");
+		return;
+	}
 	if (from->n_held) {
 		to->held = pb_xreallocarray(to->held, to->n_held + from->n_held, sizeof *to->held);
 		memcpy(to->held + to->n_held, from->held, from->n_held * sizeof *from->held);
@@ -791,15 +799,13 @@ pb_tgbot_carry(struct pb_tgbot *to, struct pb_tgbot *from)
 		from->n_held = 0;
 	}
 	/* the same bot: what Telegram said of it holds */
-	if (strcmp(to->base, from->base) == 0) {
-		to->hook_wait_s = from->hook_wait_s;
-		to->hook_until_ms = from->hook_until_ms;
-		to->mem_offset = from->mem_offset;
-		to->mem_stored = from->mem_stored;
-		to->mem_set = from->mem_set;
-		to->waiting = from->waiting;
-		memcpy(to->username, from->username, sizeof to->username);
-	}
+	to->hook_wait_s = from->hook_wait_s;
+	to->hook_until_ms = from->hook_until_ms;
+	to->mem_offset = from->mem_offset;
+	to->mem_stored = from->mem_stored;
+	to->mem_set = from->mem_set;
+	to->waiting = from->waiting;
+	memcpy(to->username, from->username, sizeof to->username);
 }
 
 int

@@ -1030,6 +1030,35 @@ test_flood(void)
 	pb_tgbot_free(b);
 	api_stop();
 
+	/* a reload keeps an answer held for the same bot, and drops it for another bot (the
+	 * token changed): that one's chats never wrote to it */
+	api_start(once, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	tg_update(&u, 3005, "3104", "/topics");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	pb_tg_update_clear(&u);
+	T_CHECK(pb_tgbot_pause_s(b, 25) <= 1);
+	{
+		struct pb_tgbot *same = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+		char *token = ctx.cfg->telegram.token, other[] = "999:another-bot";
+		struct pb_tgbot *next;
+
+		pb_tgbot_carry(same, b);
+		pb_tgbot_free(b);
+		T_CHECK(pb_tgbot_pause_s(same, 25) <= 1);
+		ctx.cfg->telegram.token = other;
+		next = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+		ctx.cfg->telegram.token = token;
+		pb_tgbot_carry(next, same);
+		T_EQ_INT(pb_tgbot_pause_s(same, 25), 25);
+		T_EQ_INT(pb_tgbot_pause_s(next, 25), 25);
+		pb_tgbot_flush(next, 2);
+		pb_tgbot_free(same);
+		pb_tgbot_free(next);
+	}
+	T_EQ_INT(api_count("sendMessage"), 1);
+	api_stop();
+
 	/* getUpdates refused while a webhook is set: said, and not asked again at once */
 	api_start(hook, 1);
 	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
