@@ -199,12 +199,12 @@ const char *const pb_st_migrations[] = {
 	 * with the subscribers or the days kept (pb_state's query plans are checked against
 	 * full scans: test_state). The file's subscribers whose row changed since a time
 	 * (pb_sub_file_inactive), asked by a run once a written batch: each asking read every
-	 * row, the stored subscribers' settings with them. A name's ledger rows and its failed
-	 * and expired messages, cleared when a reader is added under a name the state knew
-	 * (`subscriber add`, a web sign-up's confirmation) or removed: each read the whole
-	 * ledger and outbox, 90 days of every subscriber's, holding the state's write lock. */
+	 * row, the stored subscribers' settings with them. A name's failed and expired
+	 * messages, settled when a reader is added under a name the state knew (`subscriber
+	 * add`, a web sign-up's confirmation) or removed: each read the whole outbox, 90 days of
+	 * every subscriber's, holding the state's write lock (its ledger rows are found by date,
+	 * state.c's LEDGER_DATES). */
 	"CREATE INDEX subscribers_file_changed ON subscribers(updated) WHERE settings IS NULL;"
-	"CREATE INDEX ledger_subscriber ON ledger(subscriber);"
 	"CREATE INDEX outbox_failed ON outbox(subscriber) WHERE status IN (2, 4);",
 };
 

@@ -22,6 +22,12 @@
 	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
 	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
 
+/* The ledger's dates, each found from the last by its key (a seek a date, 90 for the default
+ * retention, instead of reading the rows under them). */
+#define LEDGER_DATES \
+	"WITH RECURSIVE ledger_dates(x) AS (SELECT (SELECT MIN(digest_date) FROM ledger)" \
+	" UNION ALL SELECT (SELECT MIN(digest_date) FROM ledger" \
+	" WHERE digest_date > ledger_dates.x) FROM ledger_dates WHERE x IS NOT NULL) "
 #define SUB_COLS "name, settings, state, reason, source, created, updated, generation"
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -95,9 +101,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_GET] = "SELECT " OUT_COLS " FROM outbox o WHERE o.msg_id = ?1",
 	/* a digest's papers, one row per subscriber and date (ledger.c); a second digest of the
 	 * same date adds its own */
-	[S_LEDGER_GET] = "SELECT papers FROM ledger WHERE subscriber = ?1",
-	[S_LEDGER_GET_EXCEPT] = "SELECT papers FROM ledger WHERE subscriber = ?1"
-				" AND digest_date <> ?2",
+	/* A name's rows, found by its key under each date the ledger holds (LEDGER_DATES), not
+	 * by reading every row: the ledger is keyed by date first, for the run's writes and the
+	 * prune, and an index by name would cost both for what a name's edit asks. */
+	[S_LEDGER_GET] = LEDGER_DATES "SELECT papers FROM ledger WHERE subscriber = ?1"
+			 " AND digest_date IN (SELECT x FROM ledger_dates WHERE x IS NOT NULL)",
+	[S_LEDGER_GET_EXCEPT] = LEDGER_DATES "SELECT papers FROM ledger WHERE subscriber = ?1"
+				" AND digest_date IN (SELECT x FROM ledger_dates WHERE x IS NOT NULL"
+				" AND x <> ?2)",
 	/* the whole ledger, as a run's reader reads it: by date, then subscriber, a page of
 	 * rows at a time after the last one read (ledger.c) */
 	[S_LEDGER_SCAN] = "SELECT digest_date, subscriber, papers FROM ledger"
@@ -111,7 +122,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " DO UPDATE SET papers = ledger.papers || ' ' || excluded.papers",
 	/* every date's row of one subscriber: read through (the ledger is kept by date), once
 	 * per subscriber removed */
-	[S_LEDGER_CLEAR] = "DELETE FROM ledger WHERE subscriber = ?1",
+	[S_LEDGER_CLEAR] = LEDGER_DATES "DELETE FROM ledger WHERE subscriber = ?1"
+			   " AND digest_date IN (SELECT x FROM ledger_dates WHERE x IS NOT NULL)",
 	[S_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', finished = ?1,"
 			      " error = 'the process ended before the run finished'"
 			      " WHERE status = 'running' AND (machine = ?2 OR machine = '')",

@@ -630,7 +630,7 @@ test_migrate_v6(void)
 			  "INSERT INTO outbox_payload SELECT rowid, X'00FF00616263'"
 			  " FROM outbox WHERE msg_id = 'two';"
 			  "DROP TABLE outbox_body; DROP TABLE chunks;"
-			  /* and what version 15 added (the ledger's index goes with it below) */
+			  /* and what version 15 added */
 			  "DROP INDEX subscribers_file_changed; DROP INDEX outbox_failed;"
 			  /* and what version 8 added */
 			  "DROP TABLE machines; DROP TABLE fetch_claims; DROP TABLE pacing;"
