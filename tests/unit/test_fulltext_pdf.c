@@ -262,12 +262,16 @@ test_generated(void)
 	free(d);
 
 	/* A page poppler takes seconds over (a decompression bomb): the deadline stops it
-	 * there, not when the page is done; read whole, it has no text layer. */
+	 * there, not when the page is done; read whole, it has no text layer. The deadline is
+	 * the next second's start: on a busy machine (or with AddressSanitizer) it can come
+	 * before the reader has even counted the pages, which it says so. */
 	snprintf(path, sizeof path, "%s/bomb.pdf", dir);
 	d = slurp_path(path, &len);
 	T_EQ_INT(pb_fulltext_from_pdf_until(d, len, 50, (int64_t)time(NULL) + 1, &ft, why,
 					    sizeof why), -3);
-	T_EQ_STR(why, "the full-text deadline came while reading it (0 of 1 pages read)");
+	if (strcmp(why, "the full-text deadline came while reading it (before its first "
+			"page)") != 0)
+		T_EQ_STR(why, "the full-text deadline came while reading it (0 of 1 pages read)");
 	T_EQ_INT(ft.n_sections, 0);
 	free(d);
 
