@@ -9,6 +9,7 @@
 
 #include "paperboy/config.h"
 #include "paperboy/log.h"
+#include "../../src/config/internal.h"
 #include "pb_paths.h"
 #include "t.h"
 
@@ -489,24 +490,66 @@ test_api(void)
 	pb_config_free(NULL);
 }
 
-/* Every key in the table is documented in the example and in paperboy.conf(5). */
+/* Whether key (a leaf such as "page_size", or "slack_webhook_env") is among the keys a line of
+ * paperboy.conf(5) introduces: the line after a ".TP", as ".BR page_size \" (integer ...)\"" or
+ * ".BR include_cross \", \" include_replace ...". */
+static int
+man_item(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, "\n.TP\n")) != NULL; p++) {
+		const char *h = p + 5, *end = strchr(h, '\n');
+
+		if (!end)
+			break;
+		for (const char *w = h; (w = strstr(w, key)) != NULL && w < end; w += kl)
+			if ((w[-1] == ' ' || w[-1] == '"') &&
+			    (w[kl] == ' ' || w[kl] == '"' || w[kl] == '\n'))
+				return 1;
+	}
+	return 0;
+}
+
+/* Every key in the table is documented in the example and in paperboy.conf(5), where each has
+ * an item of its own (a heading after ".TP": without it, man runs the key into the paragraph
+ * before). The documents hold no control character, which groff prints as it is. */
 static void
 test_documented(void)
 {
-	static const char *docs[] = { "conf/paperboy.conf.example", "man/paperboy.conf.5" };
+	static const char *docs[] = { "conf/paperboy.conf.example", "man/paperboy.conf.5",
+				      "man/paperboy.1", "README.md" };
 	char key[128];
 
-	for (size_t d = 0; d < 2; d++) {
+	for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
 		FILE *f = fopen(docs[d], "r");
 		char *text = calloc(1, 1 << 20);
 		size_t n = f ? fread(text, 1, (1 << 20) - 1, f) : 0;
+		int man5 = strcmp(docs[d], "man/paperboy.conf.5") == 0;
 
 		T_CHECK(n > 0);
-		for (size_t i = 0; pb_config_key(i, key, sizeof key) == 0; i++) {
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)text[i] < 0x20 && text[i] != '\n' && text[i] != '\t') {
+				fprintf(stderr, "%s: byte %zu is the control character 0x%02x\n",
+					docs[d], i, (unsigned)text[i]);
+				T_CHECK(0);
+				break;
+			}
+		for (size_t i = 0; d < 2 && pb_config_key(i, key, sizeof key) == 0; i++) {
 			const char *leaf = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+			const struct pb_ckey *k = &pb_ckeys[i];
+			char env[160];
 
 			if (!strstr(text, leaf)) {
 				fprintf(stderr, "%s does not mention %s\n", docs[d], key);
+				T_CHECK(0);
+			}
+			if (!man5 || k->type == KT_GROUP || k->type == KT_SUBSCRIBERS)
+				continue;
+			snprintf(env, sizeof env, "%s_env", leaf);
+			/* a secret is headed KEY_env, or is told of in KEY's item (state.conninfo) */
+			if (!man_item(text, leaf) && !(k->type == KT_SECRET && man_item(text, env))) {
+				fprintf(stderr, "%s has no item (.TP) for %s\n", docs[d], key);
 				T_CHECK(0);
 			}
 		}
