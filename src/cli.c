@@ -73,6 +73,15 @@ pb_cli_usage(FILE *f, const char *name)
 }
 
 int
+pb_cli_bad_arg(const char *name, const char *arg)
+{
+	fprintf(stderr, "paperboy: %s: %s %s\n", name, arg[0] == '-' ?
+		"unknown option or missing value:" : "unexpected argument:", arg);
+	pb_cli_usage(stderr, name);
+	return EX_USAGE;
+}
+
+int
 pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt)
 {
 	size_t l = strlen(opt);

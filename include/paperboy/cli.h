@@ -41,6 +41,11 @@ const struct pb_command *pb_cli_command(const char *name);
 /* Prints "usage: paperboy [-c FILE] [-v] NAME ARGS" for the command named name to f. */
 void pb_cli_usage(FILE *f, const char *name);
 
+/* Says on stderr what is wrong with arg, an argument command name does not take ("unknown
+ * option or missing value: --feed", "unexpected argument: x"), then the command's usage;
+ * returns EX_USAGE for the command to return. */
+int pb_cli_bad_arg(const char *name, const char *arg);
+
 /* Whether option opt of command cmd takes a value, as cmd's usage line says ("--feed FILE"
  * does, "--json" does not). */
 int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);

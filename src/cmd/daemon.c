@@ -19,8 +19,7 @@ pb_cmd_daemon(int argc, char **argv, const char *config_path)
 		} else if (strcmp(argv[i], "--once") == 0) {
 			o.once = 1;
 		} else {
-			pb_cli_usage(stderr, "daemon");
-			return EX_USAGE;
+			return pb_cli_bad_arg("daemon", argv[i]);
 		}
 	}
 	return pb_daemon_run(&o);

@@ -324,10 +324,7 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 			usage(stdout);
 			goto out;
 		} else {
-			fprintf(stderr, "paperboy: fetch: %s %s\n",
-				a[0] == '-' ? "unknown option or missing value:" : "unexpected argument:", a);
-			usage(stderr);
-			rc = EX_USAGE;
+			rc = pb_cli_bad_arg("fetch", a);
 			goto out;
 		}
 	}

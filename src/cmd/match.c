@@ -92,10 +92,7 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 			usage(stdout);
 			return EX_OK;
 		} else {
-			fprintf(stderr, "paperboy: match: %s %s\n", argv[i][0] == '-' ?
-				"unknown option or missing value:" : "unexpected argument:", argv[i]);
-			usage(stderr);
-			return EX_USAGE;
+			return pb_cli_bad_arg("match", argv[i]);
 		}
 	}
 	if (!(cfg = pb_cli_load_config(config_path)))

@@ -154,11 +154,11 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 			if (pb_cli_date_arg("preview", date) < 0)
 				return EX_USAGE;
 		} else {
-			usage();
-			return EX_USAGE;
+			return pb_cli_bad_arg("preview", argv[i]);
 		}
 	}
 	if (!name) {
+		fprintf(stderr, "paperboy: preview: give the subscriber: --subscriber NAME\n");
 		usage();
 		return EX_USAGE;
 	}

@@ -31,8 +31,7 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		if (strcmp(argv[i], "--subscriber") == 0 && i + 1 < argc) {
 			sub = argv[++i];
 		} else {
-			pb_cli_usage(stderr, "retry");
-			return EX_USAGE;
+			return pb_cli_bad_arg("retry", argv[i]);
 		}
 	}
 	cfg = pb_cli_load_config_all(config_path);

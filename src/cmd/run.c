@@ -24,13 +24,6 @@ on_stop(int sig)
 	stop_flag = 1;
 }
 
-static int
-usage(void)
-{
-	pb_cli_usage(stderr, "run");
-	return EX_USAGE;
-}
-
 /* --wait: whole seconds, 0 to a day. */
 static int
 wait_arg(const char *s, int *out)
@@ -82,7 +75,7 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 		} else if (strcmp(argv[i], "--dry-run") == 0) {
 			o.dry_run = 1;
 		} else {
-			return usage();
+			return pb_cli_bad_arg("run", argv[i]);
 		}
 	}
 	cfg = pb_cli_load_config(config_path);

@@ -22,11 +22,8 @@ pb_cmd_serve(int argc, char **argv, const char *config_path)
 	char err[1024];
 	int rc = EX_SOFTWARE, sig = 0;
 
-	(void)argv;
-	if (argc > 1) {
-		pb_cli_usage(stderr, "serve");
-		return EX_USAGE;
-	}
+	if (argc > 1)
+		return pb_cli_bad_arg("serve", argv[1]);
 	if (!(cfg = pb_cli_load_config_file(config_path)))
 		return EX_CONFIG;
 	if (!cfg->web.enabled) {

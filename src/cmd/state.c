@@ -145,7 +145,7 @@ pb_cmd_state(int argc, char **argv, const char *config_path)
 		else if (strcmp(argv[i], "--replace") == 0)
 			replace = 1;
 		else
-			return usage();
+			return pb_cli_bad_arg("state", argv[i]);
 	}
 	if (!to || strcmp(to, "postgresql") != 0) {
 		fprintf(stderr, "paperboy: state migrate: --to postgresql is the one target\n");

@@ -295,8 +295,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 		if ((runs || strcmp(argv[i], "--errors") == 0) && i + 1 < argc) {
 			i++;
 		} else {
-			pb_cli_usage(stderr, "status");
-			return EX_USAGE;
+			return pb_cli_bad_arg("status", argv[i]);
 		}
 	}
 	cfg = pb_cli_load_config(config_path);

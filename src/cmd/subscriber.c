@@ -54,9 +54,12 @@ push(const char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = s;
 }
 
+/* Fills o from the arguments; on a mistake says which argument and returns EX_USAGE. */
 static int
 parse(int argc, char **argv, struct opts *o)
 {
+	static const char *const actions[] = { "list", "show", "add", "edit", "pause", "resume",
+					       "remove", "export", "import" };
 	int pos = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -78,15 +81,22 @@ parse(int argc, char **argv, struct opts *o)
 		else if (strcmp(a, "--reason") == 0 && more)
 			o->reason = argv[++i];
 		else if (a[0] == '-' && a[1])
-			return -1;
+			return pb_cli_bad_arg("subscriber", a);
 		else if (pos == 0 && ++pos)
 			o->action = a;
 		else if (pos == 1 && ++pos)
 			o->name = a;
 		else
-			return -1;
+			return pb_cli_bad_arg("subscriber", a);
 	}
-	return o->action ? 0 : -1;
+	if (!o->action)
+		return usage("give an action: list, show, add, edit, pause, resume, remove, export "
+			     "or import");
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		if (strcmp(o->action, actions[i]) == 0)
+			return 0;
+	fprintf(stderr, "paperboy: subscriber: unknown action %s\n", o->action);
+	return usage(NULL);
 }
 
 static int
@@ -1184,10 +1194,8 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 	struct ctx c = { .path = config_path };
 	int rc, needs_name, edits;
 
-	if (parse(argc, argv, &o) < 0) {
-		rc = usage(NULL);
+	if ((rc = parse(argc, argv, &o)) != 0)
 		goto done;
-	}
 	needs_name = strcmp(o.action, "list") && strcmp(o.action, "export") &&
 		     strcmp(o.action, "import");
 	edits = o.n_emails || o.n_topics || o.n_sets || o.language || o.max_papers;
@@ -1197,6 +1205,15 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 	}
 	if (edits && strcmp(o.action, "add") && strcmp(o.action, "edit")) {
 		rc = usage("settings are given to add and edit only");
+		goto done;
+	}
+	/* an option the action would ignore: the administrator meant something else */
+	if (o.reason && strcmp(o.action, "pause")) {
+		rc = usage("--reason is given to pause only");
+		goto done;
+	}
+	if (o.all && strcmp(o.action, "export")) {
+		rc = usage("--all is given to export only");
 		goto done;
 	}
 	if ((rc = load(&c, o.action)) != 0)
@@ -1219,8 +1236,6 @@ pb_cmd_subscriber(int argc, char **argv, const char *config_path)
 		rc = o.name ? usage("export takes no NAME") : do_export(&c, o.all);
 	else if (strcmp(o.action, "import") == 0)
 		rc = do_import(&c, o.name ? o.name : "-");
-	else
-		rc = usage("unknown action");
 done:
 	pb_config_free(c.cfg);
 	pb_sub_rows_free(c.rows, c.n_rows);

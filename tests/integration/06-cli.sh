@@ -3,8 +3,8 @@
 # `paperboy COMMAND --help` prints that command's usage and exits 0, the global options (-c, -v,
 # --help) work after the command too without eating a command option's value, every usage line
 # is the same in --help, paperboy(1)'s SYNOPSIS and README's Commands, every option of a usage
-# line is described in paperboy(1) and accepted by its command, and --date refuses a day that
-# does not exist.
+# line is described in paperboy(1) and accepted by its command, --date refuses a day that
+# does not exist, and a mistake on the command line is named (not the usage line alone).
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 ROOT=$(cd "$PB_TESTS/.." && pwd)
@@ -126,6 +126,33 @@ pbx -c "$T/pb.conf" preview --subscriber lab --format html --feed "$FEED"
 pbx -c "$T/pb.conf" preview --subscriber lab --date 2024-11-28
 pbx -c "$T/pb.conf" status --runs 1 --errors 1
 pbx -c "$T/pb.conf" retry --subscriber lab
+
+# a mistake on the command line is named, not answered with the usage line alone: an option
+# the command does not take or given without its value, an argument too many, a subscriber
+# action that does not exist, an option the action would ignore
+pbe() {  # pbe WANT ARGS...: exit 64 and WANT on stderr, with the usage
+  want=$1; shift
+  "$PAPERBOY" -c "$T/pb.conf" "$@" >"$T/e.out" 2>"$T/e.err"; rc=$?
+  [ $rc = 64 ] && grep -qF -- "$want" "$T/e.err" && grep -q '^usage: paperboy' "$T/e.err" ||
+    fail "paperboy $*: exit $rc, want 64 and \"$want\": $(cat "$T/e.err")"
+}
+for c in run daemon fetch match preview status retry; do
+  pbe "paperboy: $c: unknown option or missing value: --bogus" $c --bogus
+done
+pbe "paperboy: state: unknown option or missing value: --bogus" state migrate --to postgresql --bogus
+pbe "paperboy: subscriber: unknown option or missing value: --emial" subscriber add x --emial x@example.org
+pbe "paperboy: run: unknown option or missing value: --only" run --dry-run --only
+pbe "paperboy: retry: unknown option or missing value: --subscriber" retry --subscriber
+pbe "paperboy: subscriber: unknown option or missing value: --email" subscriber add x --email
+pbe "paperboy: retry: unexpected argument: lab" retry lab
+pbe "paperboy: serve: unexpected argument: now" serve now
+pbe "paperboy: subscriber: unexpected argument: b" subscriber show a b
+pbe "paperboy: preview: give the subscriber: --subscriber NAME" preview --format md
+pbe "paperboy: subscriber: unknown action frob" subscriber frob lab
+pbe "paperboy: subscriber: unknown action frob" subscriber frob
+pbe "paperboy: subscriber: give an action" subscriber
+pbe "paperboy: subscriber: --all is given to export only" subscriber list --all
+pbe "paperboy: subscriber: --reason is given to pause only" subscriber remove lab --reason gone
 
 [ $fails = 0 ] || exit 1
 echo "06-cli: ok"
