@@ -13,6 +13,7 @@
 #include "paperboy/categories.h"
 #include "paperboy/escape.h"
 #include "paperboy/cli.h"
+#include "paperboy/config.h"
 #include "paperboy/fetch.h"
 #include "paperboy/papers.h"
 #include "paperboy/log.h"
@@ -312,7 +313,15 @@ pb_cmd_fetch(int argc, char **argv, const char *config_path)
 				 * alike); so does the selection of a saved feed and the date
 				 * query's new/cross, which compare codes as written. */
 				const char *sp = pb_category_spelling(v);
+				char why[256];
 
+				/* one arXiv does not have would fetch nothing, or an error feed */
+				if (!sp && pb_config_check_category(v, why, sizeof why) < 0) {
+					fprintf(stderr, "paperboy: fetch: --category %s: %s\n", v,
+						why);
+					rc = EX_USAGE;
+					goto out;
+				}
 				cats = pb_xreallocarray(cats, n_cats + 1, sizeof *cats);
 				cats[n_cats++] = (char *)(sp ? sp : v);
 			} else if (a[2] == 'd') {

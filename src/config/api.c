@@ -13,6 +13,12 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 
+int
+pb_config_check_category(const char *v, char *msg, size_t n)
+{
+	return pb_check_category(v, msg, n);
+}
+
 static void
 free_str(const struct pb_config *cfg, char *p)
 {

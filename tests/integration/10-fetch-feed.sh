@@ -188,6 +188,15 @@ run usage2 --feed "$BIG" --date 2024-11-28
 expect_rc usage2 64
 run usage3 --category
 expect_rc usage3 64
+# a category arXiv does not have is refused, as arxiv.categories refuses it, rather than
+# fetching nothing (from a saved feed) or arXiv's error feed
+run usage4 --feed "$BIG" --category cs.CV --category cs.VC
+expect_rc usage4 64
+grep -q '^paperboy: fetch: --category cs.VC: "cs.VC" is not an arXiv category; did you mean' \
+  "$T/usage4.err" || fail "usage4: $(cat "$T/usage4.err")"
+[ -s "$T/usage4.out" ] && fail "usage4: papers printed for a category that does not exist"
+run usage5 --feed "$BIG" --category "cs.CV cs.RO"
+expect_rc usage5 64
 
 [ "$fails" -eq 0 ] || { echo "10-fetch-feed: $fails failure(s)" >&2; exit 1; }
 echo "10-fetch-feed: all checks passed"
