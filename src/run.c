@@ -103,6 +103,8 @@ struct cycle {
 			char *payload;
 			size_t len;
 			struct pb_body_prep *prep;    /* its body, worked out as it was rendered */
+			int lift;     /* part 1 of a webhook whose suppression was about another
+				       * URL: lifted as it is put (pb_suppress_lift_other) */
 		} *m;
 		size_t n_m, cap_m;
 		size_t n_former;      /* its destinations left out: a former subscriber's */
@@ -299,6 +301,13 @@ put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 	m.created = (int64_t)c->now;
 	r = pb_outbox_put(c->st, &m);
 	pb_buf_free(&id);
+	if (r >= 0 && pm->lift) {
+		char fp[PB_DEST_FP_LEN];
+
+		pb_channel_dest_fp(pb_channel_find(pm->channel), p->sub, fp);
+		if (pb_suppress_lift_other(c->st, p->sub->name, pm->channel, pm->dest, fp) < 0)
+			r = -1;
+	}
 	if (r > 0)
 		c->txn_messages++;
 	else if (r < 0)
@@ -309,10 +318,11 @@ put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 /* Keeps a destination's payloads (taken from parts) in the pending digest p, each with its
  * body worked out now, while its bytes are fresh in the processor's cache (pb_body_prepare:
  * by the batch's write they are not); hints (when there is one payload) the pieces of it
- * whose hashes are known. */
+ * whose hashes are known; lift: the destination's suppression, about another URL, is lifted
+ * with its first part. */
 static void
 pend_add(struct cycle *c, struct pend *p, const char *channel, const char *dest,
-	 struct pb_parts *parts, const struct pb_body_hints *hints)
+	 struct pb_parts *parts, const struct pb_body_hints *hints, int lift)
 {
 	for (size_t i = 0; i < parts->n; i++) {
 		struct pend_msg *m;
@@ -326,6 +336,7 @@ pend_add(struct cycle *c, struct pend *p, const char *channel, const char *dest,
 		m->dest = pb_xstrdup(dest);
 		m->part = (int)i + 1;
 		m->n_parts = (int)parts->n;
+		m->lift = lift && i == 0;
 		m->payload = parts->v[i];
 		m->len = strlen(parts->v[i]);
 		m->prep = pb_body_prepare(c->st, m->payload, m->len,
@@ -417,7 +428,7 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 		for (size_t k = 0; r == 0 && k < dests.n; k++) {
 			struct pb_parts payloads = { 0 };
 			struct pb_buf id = { 0 };
-			char err[256];
+			char err[256], fp[PB_DEST_FP_LEN];
 			int sup;
 
 			if (!pb_channel_local(ch) && former_has(c, name, dests.v[k])) {
@@ -430,13 +441,20 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 				p->n_former++;
 				continue;
 			}
-			sup = pb_suppress_has(c->st, sub->name, name, dests.v[k]);
+			pb_channel_dest_fp(ch, sub, fp);
+			sup = pb_suppress_check(c->st, sub->name, name, dests.v[k], fp);
 			if (sup < 0) {
 				state_failed = 1;
 				r = -1;
 				break;
 			}
-			if (sup > 0) {
+			if (sup == PB_SUP_OTHER_URL) {
+				/* a team's new webhook where its revoked one was: the suppression
+				 * was the former's, and goes as the digest is put */
+				pb_info("run.unsuppressed", "subscriber=%s channel=%s dest=%s "
+					"reason=%s", pb_q(sub->name), name, pb_q(dests.v[k]),
+					pb_q("the webhook changed since it was suppressed"));
+			} else if (sup > 0) {
 				/* refused, blocked or unsubscribed: no message, no request */
 				pb_info("run.suppressed", "subscriber=%s channel=%s dest=%s",
 					pb_q(sub->name), name, pb_q(dests.v[k]));
@@ -455,7 +473,8 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 				       pb_q(sub->name), name, pb_q(dests.v[k]), pb_q(err));
 				r = -1;
 			} else {
-				pend_add(c, p, name, dests.v[k], &payloads, &c->hints);
+				pend_add(c, p, name, dests.v[k], &payloads, &c->hints,
+					 sup == PB_SUP_OTHER_URL);
 			}
 			pb_parts_free(&payloads);
 			pb_buf_free(&id);

@@ -222,6 +222,15 @@ int pb_channel_describe(const struct pb_channel *ch, const struct pb_config *cfg
 /* Appends the subscriber's destinations on ch to out (none: the channel is not used). */
 void pb_channel_dests(const struct pb_channel *ch, const struct pb_chan_ctx *c,
 		      struct pb_parts *out);
+/* The fingerprint of the URL the subscriber's destination on ch stands for when its name
+ * hides it ("webhook": Slack, Discord, Feishu, WeCom, DingTalk, the JSON webhook): the first
+ * 16 hex digits of the URL's SHA-256, into out, which tells a new URL from the one a
+ * suppression was about without keeping the secret (pb_suppress_put). Returns 1; 0 with out
+ * "" for a channel whose destinations name themselves (an address, a chat id), a subscriber
+ * without a URL there, or sub NULL. */
+#define PB_DEST_FP_LEN 17
+int pb_channel_dest_fp(const struct pb_channel *ch, const struct pb_subscriber *sub,
+		       char out[PB_DEST_FP_LEN]);
 /* Builds the payloads for one destination (one outbox message each, in order); msg_id is the
  * outbox id of the first part. Returns 0, or -1 with err filled and out empty. */
 int pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,

@@ -484,12 +484,26 @@ int pb_feedback_clear(struct pb_state *st, const char *subscriber);
 
 /* Suppressed destinations: (subscriber, channel, dest) receives nothing (and costs no request)
  * until `subscriber resume` clears it. reason says why ("550 5.1.1 no such user", "the
- * recipient unsubscribed", "403 bot was blocked"). Put again keeps the first since. 0 / -1. */
+ * recipient unsubscribed", "403 bot was blocked"). fp, for a destination whose name hides a
+ * secret (a webhook's "webhook"), is the fingerprint of the URL refused
+ * (pb_channel_dest_fp): the suppression is that URL's, not a new one's (pb_suppress_check).
+ * NULL holds whatever the URL (an address, a chat id, a reader's unsubscribe). Put again keeps
+ * the first since and takes fp. 0 / -1. */
 int pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel,
-		    const char *dest, const char *reason);
-/* 1 suppressed, 0 not, -1 error. */
+		    const char *dest, const char *reason, const char *fp);
+/* 1 suppressed (for any URL), 0 not, -1 error. */
 int pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel,
 		    const char *dest);
+/* Whether the destination, today the URL whose fingerprint is fp (NULL: one that names
+ * itself), is suppressed: 1 suppressed, 0 not, 2 suppressed for another URL than fp's (the
+ * webhook changed since it was refused; pb_suppress_lift_other lifts it), -1 error. */
+#define PB_SUP_OTHER_URL 2
+int pb_suppress_check(struct pb_state *st, const char *subscriber, const char *channel,
+		      const char *dest, const char *fp);
+/* Lifts the suppression of the destination when it is about another URL than fp's (its
+ * fingerprint set, and not fp). Returns 1 lifted, 0 there was none, -1. */
+int pb_suppress_lift_other(struct pb_state *st, const char *subscriber, const char *channel,
+			   const char *dest, const char *fp);
 /* Lifts every suppression of subscriber. Returns the number lifted or -1. */
 int pb_suppress_clear(struct pb_state *st, const char *subscriber);
 /* Lifts the suppression of one destination. Returns 1 lifted, 0 there was none, -1. */
@@ -497,6 +511,7 @@ int pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *ch
 		     const char *dest);
 struct pb_suppress_row {
 	char *subscriber, *channel, *dest, *reason;
+	char *fingerprint;   /* NULL: whatever the URL (pb_suppress_put's fp) */
 	int64_t since;
 };
 /* The suppressions of subscriber (NULL: all), by subscriber, channel, dest. 0 / -1. */

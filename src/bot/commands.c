@@ -185,7 +185,7 @@ move_suppression(struct cmd *c, const char *name)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (strcmp(v[i].channel, "telegram") == 0 && strcmp(v[i].dest, c->chat->chat) == 0 &&
-		    (pb_suppress_put(c->st, name, "telegram", c->moved_to, v[i].reason) < 0 ||
+		    (pb_suppress_put(c->st, name, "telegram", c->moved_to, v[i].reason, NULL) < 0 ||
 		     pb_suppress_lift(c->st, name, "telegram", c->chat->chat) < 0))
 			rc = -1;
 	pb_suppress_rows_free(v, n);
@@ -220,7 +220,7 @@ commit(struct cmd *c, const struct pb_sub_row *row, enum also also)
 		goto rollback;
 	if (also == ALSO_SUPPRESS &&
 	    pb_suppress_put(c->st, row->name, c->chat->service, dest_of(c),
-			    "unsubscribed by the recipient (chat command /stop)") < 0)
+			    "unsubscribed by the recipient (chat command /stop)", NULL) < 0)
 		goto rollback;
 	if (also == ALSO_PAUSE &&
 	    pb_outbox_pause_subscriber(c->st, row->name, "the subscriber is paused") < 0)

@@ -694,8 +694,9 @@ do_remove(struct ctx *c, const struct opts *o)
 
 /* One JSON line: {"name", "source", "state", "reason", "settings", "suppressed"}, the last
  * the subscriber's suppressed destinations ({"channel", "dest", "reason"}; a secret
- * destination is named as delivery names it, "webhook"): a reader who unsubscribed one
- * address, or an address that bounced, stays so in the state the line is imported into. */
+ * destination is named as delivery names it, "webhook", with the "fingerprint" of the URL
+ * refused when it is known): a reader who unsubscribed one address, or an address that
+ * bounced, stays so in the state the line is imported into. */
 static void
 export_line(const struct ctx *c, const char *name, const char *source, const char *state,
 	    const char *reason, cJSON *settings)
@@ -730,6 +731,8 @@ export_line(const struct ctx *c, const char *name, const char *source, const cha
 		cJSON_AddStringToObject(d, "channel", c->sup[i].channel);
 		cJSON_AddStringToObject(d, "dest", c->sup[i].dest);
 		cJSON_AddStringToObject(d, "reason", c->sup[i].reason ? c->sup[i].reason : "refused");
+		if (c->sup[i].fingerprint)
+			cJSON_AddStringToObject(d, "fingerprint", c->sup[i].fingerprint);
 		cJSON_AddItemToArray(sup, d);
 	}
 	line = cJSON_PrintUnformatted(o);
@@ -816,14 +819,18 @@ import_suppressed(const cJSON *list, int line, struct imp *im)
 		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(d, "channel");
 		const cJSON *dest = cJSON_GetObjectItemCaseSensitive(d, "dest");
 		const cJSON *why = cJSON_GetObjectItemCaseSensitive(d, "reason");
+		const cJSON *fp = cJSON_GetObjectItemCaseSensitive(d, "fingerprint");
 		struct pb_suppress_row *x;
 
 		if (!cJSON_IsString(ch) || !pb_channel_find(ch->valuestring) ||
 		    !cJSON_IsString(dest) || !*dest->valuestring ||
-		    (why && !cJSON_IsNull(why) && !cJSON_IsString(why))) {
+		    (why && !cJSON_IsNull(why) && !cJSON_IsString(why)) ||
+		    (fp && !cJSON_IsNull(fp) &&
+		     (!cJSON_IsString(fp) || strlen(fp->valuestring) != PB_DEST_FP_LEN - 1 ||
+		      strspn(fp->valuestring, "0123456789abcdef") != PB_DEST_FP_LEN - 1))) {
 			fprintf(stderr, "paperboy: import: line %d: \"suppressed\": each is "
-				"{\"channel\", \"dest\", \"reason\"} with a channel paperboy has\n",
-				line);
+				"{\"channel\", \"dest\", \"reason\"} with a channel paperboy has "
+				"(and a \"fingerprint\" of 16 hex digits, if any)\n", line);
 			return -1;
 		}
 		im->sup = pb_xreallocarray(im->sup, im->n_sup + 1, sizeof *im->sup);
@@ -832,6 +839,7 @@ import_suppressed(const cJSON *list, int line, struct imp *im)
 		x->channel = pb_xstrdup(ch->valuestring);
 		x->dest = pb_xstrdup(dest->valuestring);
 		x->reason = cJSON_IsString(why) ? pb_xstrdup(why->valuestring) : NULL;
+		x->fingerprint = cJSON_IsString(fp) ? pb_xstrdup(fp->valuestring) : NULL;
 	}
 	return 0;
 }
@@ -860,7 +868,7 @@ import_put_suppressed(struct pb_state *st, const struct imp *im)
 	}
 	for (size_t k = 0; k < im->n_sup; k++)
 		if (pb_suppress_put(st, im->row.name, im->sup[k].channel, im->sup[k].dest,
-				    im->sup[k].reason) < 0)
+				    im->sup[k].reason, im->sup[k].fingerprint) < 0)
 			goto out;
 	rc = 0;
 out:

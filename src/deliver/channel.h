@@ -89,6 +89,10 @@ struct pb_channel {
 	 * none when the subscriber does not use the channel. c->formats is set for the file
 	 * sink, which keeps every format the others use. */
 	void (*dests)(const struct pb_chan_ctx *c, struct pb_parts *out);
+	/* For a channel whose destination is a secret named "webhook": the subscriber's URL it
+	 * stands for (NULL or "" when none), which a suppression remembers by its fingerprint
+	 * (pb_channel_dest_fp). NULL for a channel whose destinations name themselves. */
+	const char *(*secret)(const struct pb_subscriber *sub);
 	/* For `check`, a channel that counts no destinations describes itself. Optional. */
 	void (*describe)(const struct pb_config *cfg, struct pb_buf *out);
 	/* Sets what the renderers need from this channel (chat id, unsubscribe links). Optional. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "channel.h"
 #include "paperboy/web.h"
 
@@ -115,6 +117,29 @@ pb_channel_dests(const struct pb_channel *ch, const struct pb_chan_ctx *c, struc
 {
 	if (ch->dests)
 		ch->dests(c, out);
+}
+
+int
+pb_channel_dest_fp(const struct pb_channel *ch, const struct pb_subscriber *sub,
+		   char out[PB_DEST_FP_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *url = ch && sub && ch->secret ? ch->secret(sub) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	out[0] = '\0';
+	/* (libcrypto's own SHA-256 does not fail: without it the suppression is the
+	 * destination's whatever the URL, as before fingerprints) */
+	if (!url || !*url || !EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL) ||
+	    n < (PB_DEST_FP_LEN - 1) / 2)
+		return 0;
+	for (int i = 0; i < (PB_DEST_FP_LEN - 1) / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[PB_DEST_FP_LEN - 1] = '\0';
+	return 1;
 }
 
 int

@@ -292,18 +292,57 @@ defer_later_parts(struct run *r, const struct pb_outbox_msg *m, int64_t when)
 		fatal(r, "defer");
 }
 
+/* The fingerprint of the URL m's destination stands for when it is a secret ("webhook"),
+ * as the subscriber has it now; "" for one that names itself. */
+static const char *
+dest_fp(struct run *r, const struct pb_outbox_msg *m, char fp[PB_DEST_FP_LEN])
+{
+	pb_channel_dest_fp(channel_find(m->channel), pb_config_subscriber(r->cfg, m->subscriber),
+			   fp);
+	return fp;
+}
+
 /* The subscriber's destination of m gets nothing more (the next runs enqueue nothing for it,
- * and what is pending for it is paused when its turn comes) until `subscriber resume`. Keyed
- * by subscriber too: a Slack dest ("webhook") is every subscriber's. */
+ * and what is pending for it is paused when its turn comes) until `subscriber resume`, or, for
+ * a webhook, until the subscriber's URL is another. Keyed by subscriber too: a Slack dest
+ * ("webhook") is every subscriber's. */
 static void
 suppress_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 {
-	if (pb_suppress_put(r->st, m->subscriber, m->channel, m->dest, why) < 0) {
+	char fp[PB_DEST_FP_LEN];
+
+	dest_fp(r, m, fp);
+	if (pb_suppress_put(r->st, m->subscriber, m->channel, m->dest, why, fp) < 0) {
 		fatal(r, "suppress");
 		return;
 	}
 	pb_warn("deliver.suppressed", "subscriber=%s channel=%s dest=%s reason=%s",
 		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), pb_q(why));
+}
+
+/* 1 when m's destination is suppressed, else 0 (a state that cannot say: 0, as before). A
+ * webhook's suppression about another URL than the subscriber's now (a team's new webhook
+ * written where its revoked one was) is lifted, and m goes. */
+static int
+suppressed(struct run *r, const struct pb_outbox_msg *m)
+{
+	char fp[PB_DEST_FP_LEN];
+	int rc = pb_suppress_check(r->st, m->subscriber, m->channel, m->dest, dest_fp(r, m, fp));
+
+	if (rc != PB_SUP_OTHER_URL)
+		return rc == 1;
+	rc = pb_suppress_lift_other(r->st, m->subscriber, m->channel, m->dest, fp);
+	if (rc < 0) {
+		/* not lifted now: the next message's check, or the next run, lifts it */
+		pb_warn("deliver.state_failed", "subscriber=%s channel=%s dest=%s error=%s",
+			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest),
+			pb_q(pb_state_errmsg(r->st)));
+	} else if (rc > 0) {
+		pb_info("deliver.unsuppressed", "subscriber=%s channel=%s dest=%s reason=%s",
+			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest),
+			pb_q("the webhook changed since it was suppressed"));
+	}
+	return 0;
 }
 
 /* Every other pending message to a paused destination is paused with it, and the destination
@@ -1200,7 +1239,7 @@ dispatch(struct run *r, int64_t *wake)
 			pb_outbox_msg_clear(m);
 			continue;
 		}
-		if (pb_suppress_has(r->st, m->subscriber, m->channel, m->dest) == 1) {
+		if (suppressed(r, m) == 1) {
 			/* Suppressed after it was enqueued (unsubscribed, refused): it waits,
 			 * paused, for `subscriber resume`, and costs no request. */
 			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED,

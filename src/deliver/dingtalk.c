@@ -240,11 +240,19 @@ dingtalk_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct
 	return 1;
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+dingtalk_secret(const struct pb_subscriber *sub)
+{
+	return sub->dingtalk_webhook;
+}
+
 const struct pb_channel pb_channel_dingtalk = {
 	.name = "dingtalk",
 	.title = "DingTalk robots",
 	.formats = 1u << PB_FMT_MD,
 	.dests = dingtalk_dests,
+	.secret = dingtalk_secret,
 	.build = dingtalk_build,
 	.prepare = dingtalk_prepare,
 	.classify = dingtalk_classify,

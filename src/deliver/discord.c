@@ -249,11 +249,19 @@ discord_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
 		pb_chan_dest(out, "webhook");
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+discord_secret(const struct pb_subscriber *sub)
+{
+	return sub->discord_webhook;
+}
+
 const struct pb_channel pb_channel_discord = {
 	.name = "discord",
 	.title = "Discord webhooks",
 	.formats = 1u << PB_FMT_MD,
 	.dests = discord_dests,
+	.secret = discord_secret,
 	.build = discord_build,
 	.prepare = discord_prepare,
 	.classify = discord_classify,

@@ -534,11 +534,19 @@ feishu_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
 		pb_chan_dest(out, "webhook");
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+feishu_secret(const struct pb_subscriber *sub)
+{
+	return sub->feishu_webhook;
+}
+
 const struct pb_channel pb_channel_feishu = {
 	.name = "feishu",
 	.title = "Feishu/Lark bots",
 	.formats = 1u << PB_FMT_MD,
 	.dests = feishu_dests,
+	.secret = feishu_secret,
 	.build = feishu_build,
 	.prepare = feishu_prepare,
 	.classify = feishu_classify,

@@ -116,11 +116,19 @@ slack_render_opts(const struct pb_chan_ctx *c, struct pb_render_opts *ro)
 	ro->slack_buttons = c->cfg->slack.signing_secret != NULL;
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+slack_secret(const struct pb_subscriber *sub)
+{
+	return sub->slack_webhook;
+}
+
 const struct pb_channel pb_channel_slack = {
 	.name = "slack",
 	.title = "Slack webhooks",
 	.formats = 1u << PB_FMT_SLACK,
 	.dests = slack_dests,
+	.secret = slack_secret,
 	.render_opts = slack_render_opts,
 	.prepare = slack_prepare,
 	.classify = slack_classify,

@@ -143,11 +143,19 @@ webhook_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
 		pb_chan_dest(out, "webhook");
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+webhook_secret(const struct pb_subscriber *sub)
+{
+	return sub->webhook_url;
+}
+
 const struct pb_channel pb_channel_webhook = {
 	.name = "webhook",
 	.title = "JSON webhooks",
 	.formats = 1u << PB_FMT_JSON,
 	.dests = webhook_dests,
+	.secret = webhook_secret,
 	.prepare = webhook_prepare,
 	.classify = webhook_classify,
 	.pace = webhook_pace,

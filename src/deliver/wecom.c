@@ -146,11 +146,19 @@ wecom_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	return 1;
 }
 
+/* What "webhook" stands for, for the fingerprint of a suppression (pb_channel_dest_fp). */
+static const char *
+wecom_secret(const struct pb_subscriber *sub)
+{
+	return sub->wecom_webhook;
+}
+
 const struct pb_channel pb_channel_wecom = {
 	.name = "wecom",
 	.title = "WeCom group robots",
 	.formats = 1u << PB_FMT_MD,
 	.dests = wecom_dests,
+	.secret = wecom_secret,
 	.build = wecom_build,
 	.prepare = wecom_prepare,
 	.classify = wecom_classify,

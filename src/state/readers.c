@@ -77,7 +77,7 @@ pb_feedback_rows_free(struct pb_feedback_row *v, size_t n)
 
 int
 pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel,
-		const char *dest, const char *reason)
+		const char *dest, const char *reason, const char *fp)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_SUP_PUT);
 
@@ -88,6 +88,7 @@ pb_suppress_put(struct pb_state *st, const char *subscriber, const char *channel
 	pb_st_bind_text(s, 3, dest);
 	pb_st_bind_text(s, 4, reason && *reason ? reason : "refused");
 	pb_db_bind_int64(s, 5, pb_now());
+	pb_st_bind_text(s, 6, fp && *fp ? fp : NULL);
 	return pb_st_run(st, s, "suppress put");
 }
 
@@ -95,14 +96,36 @@ int
 pb_suppress_has(struct pb_state *st, const char *subscriber, const char *channel,
 		const char *dest)
 {
+	int rc = pb_suppress_check(st, subscriber, channel, dest, NULL);
+
+	return rc < 0 ? -1 : rc > 0;
+}
+
+int
+pb_suppress_check(struct pb_state *st, const char *subscriber, const char *channel,
+		  const char *dest, const char *fp)
+{
 	pb_db_stmt *s = pb_st_stmt(st, S_SUP_HAS);
+	const char *had;
+	int rc;
 
 	if (!s)
 		return -1;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, channel);
 	pb_st_bind_text(s, 3, dest);
-	return pb_st_exists(st, s, "suppress has");
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW) {
+		had = pb_db_col_text(s, 0);
+		rc = !had || !fp || !*fp || strcmp(had, fp) == 0 ? 1 : PB_SUP_OTHER_URL;
+		pb_db_reset(s);
+		return rc;
+	}
+	pb_db_reset(s);
+	if (rc == PB_DB_DONE)
+		return 0;
+	pb_st_error(st, "suppress check");
+	return -1;
 }
 
 int
@@ -148,6 +171,25 @@ pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channe
 }
 
 int
+pb_suppress_lift_other(struct pb_state *st, const char *subscriber, const char *channel,
+		       const char *dest, const char *fp)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_SUP_LIFT_OTHER);
+
+	if (!s)
+		return -1;
+	if (!fp || !*fp)
+		return 0;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, channel);
+	pb_st_bind_text(s, 3, dest);
+	pb_st_bind_text(s, 4, fp);
+	if (pb_st_run(st, s, "suppress lift other") < 0)
+		return -1;
+	return pb_db_changes(st->db) > 0;
+}
+
+int
 pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress_row **out,
 		 size_t *n)
 {
@@ -168,6 +210,7 @@ pb_suppress_list(struct pb_state *st, const char *subscriber, struct pb_suppress
 		v[k].dest = pb_st_col_dup(s, 2);
 		v[k].reason = pb_st_col_dup(s, 3);
 		v[k].since = pb_db_col_int64(s, 4);
+		v[k].fingerprint = pb_st_col_dup(s, 5);
 		k++;
 	}
 	pb_db_reset(s);
@@ -189,6 +232,7 @@ pb_suppress_rows_free(struct pb_suppress_row *v, size_t n)
 		free(v[i].channel);
 		free(v[i].dest);
 		free(v[i].reason);
+		free(v[i].fingerprint);
 	}
 	free(v);
 }

@@ -205,7 +205,14 @@ const char *const pb_st_migrations[] = {
 	 * every subscriber's, holding the state's write lock (its ledger rows are found by date,
 	 * state.c's LEDGER_DATES). */
 	"CREATE INDEX subscribers_file_changed ON subscribers(updated) WHERE settings IS NULL;"
-	"CREATE INDEX outbox_failed ON outbox(subscriber) WHERE status IN (2, 4);",
+	"CREATE INDEX outbox_failed ON outbox(subscriber) WHERE status IN (2, 4);"
+	/* Which URL a webhook's suppression is about. A webhook is a secret, and the outbox
+	 * names it "webhook" whatever its URL: a team's new webhook, written where its revoked
+	 * one was, stayed suppressed until `subscriber resume`. The fingerprint (deliver.h's
+	 * pb_channel_dest_fp) tells them apart without keeping the secret; NULL for a
+	 * destination that names itself, an unsubscribe, and a suppression from before, which
+	 * hold whatever the URL. */
+	"ALTER TABLE suppressions ADD COLUMN fingerprint TEXT;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -185,9 +185,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"
 		      " WHERE subscriber = ?1 ORDER BY created DESC, paper_id",
 	[S_FB_CLEAR] = "DELETE FROM feedback WHERE subscriber = ?1",
-	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
-		      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, channel, dest) DO UPDATE"
-		      " SET reason = excluded.reason",
+	/* a refusal again takes the URL it was about; an unsubscribe holds whatever the URL */
+	[S_SUP_PUT] = "INSERT INTO suppressions(subscriber, channel, dest, reason, since,"
+		      " fingerprint) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+		      " ON CONFLICT(subscriber, channel, dest) DO UPDATE"
+		      " SET reason = excluded.reason, fingerprint = excluded.fingerprint",
 	/* 1 a message of this generation, 2 of another's only (the index holds all three) */
 	[S_OUT_HAS_DIGEST] = "SELECT CASE WHEN generation = ?3 THEN 1 ELSE 2 END AS k FROM outbox"
 			     " WHERE digest_date = ?2 AND subscriber = ?1 ORDER BY k LIMIT 1",
@@ -205,12 +207,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " categories = excluded.categories, announce = excluded.announce,"
 			 " added = excluded.added"
 			 " WHERE excluded.version > corpus.version OR corpus.status <> 'ok'",
-	[S_SUP_HAS] = "SELECT 1 FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
+	[S_SUP_HAS] = "SELECT fingerprint FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		      " AND dest = ?3",
 	[S_SUP_CLEAR] = "DELETE FROM suppressions WHERE subscriber = ?1",
 	[S_SUP_LIFT] = "DELETE FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 		       " AND dest = ?3",
-	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since FROM suppressions"
+	/* not one put again since for the URL of now (another run's refusal of it) */
+	[S_SUP_LIFT_OTHER] = "DELETE FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
+			     " AND dest = ?3 AND fingerprint IS NOT NULL AND fingerprint <> ?4",
+	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since, fingerprint"
+		       " FROM suppressions"
 		       " WHERE CAST(?1 AS TEXT) IS NULL OR subscriber = ?1"
 		       " ORDER BY subscriber, channel, dest",
 	[S_SIGNUP_PUT] = "INSERT INTO signups(id, address, name, settings, created)"

@@ -87,7 +87,7 @@ pb_web_unsubscribe(struct pb_web_ctx *ctx, const char *name, const char *channel
 		pb_state_rollback(ctx->st);
 		goto out;
 	}
-	if (pb_suppress_put(ctx->st, name, channel, dest, reason.data) < 0)
+	if (pb_suppress_put(ctx->st, name, channel, dest, reason.data, NULL) < 0)
 		goto fail;
 	/* A subscriber this process cannot find (its configuration read before the subscriber
 	 * came) is not taken for one with nothing left: the address alone stops. */

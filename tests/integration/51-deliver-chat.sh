@@ -156,7 +156,8 @@ until grep -q 'status=retry' held.err 2>/dev/null; do
 done
 $PY -c 'import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)",
+db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
+           " VALUES (?, ?, ?, ?, ?)",
            ("held", "telegram", "429777", "unsubscribed by the recipient (test)", int(time.time())))
 db.commit()' held.db || fail "held: suppress"
 i=0
@@ -169,6 +170,39 @@ wait $dp || { cat held.out held.err >&2; fail "held: drive"; }
 grep -q "sent=0 retried=1 failed=0 expired=0 paused=2 pending=0" held.out ||
 	{ cat held.out held.err >&2; fail "held: stats"; }
 [ "$(grep -c '"chat": "429777"' arrivals.jsonl)" = 1 ] || fail "held: sent after the suppression"
+
+# A webhook's suppression is the URL's it was refused at (its fingerprint): a message pending
+# for a subscriber's URL of now goes when the suppression was about another (lifted, and said
+# so without the URL), and is paused without a request when it was about this one or is from
+# before fingerprints.
+set -- --db sup.db --slack-base "http://127.0.0.1:$P" --max-wait 10 \
+	--slack moved=/hooks/ok/moved --slack same=/hooks/ok/same --slack old=/hooks/ok/old
+"$DRIVE" "$@" --enqueue-only > sup0.out 2> sup0.err || { cat sup0.err >&2; fail "sup: enqueue"; }
+$PY - sup.db "http://127.0.0.1:$P" <<'EOF' || fail "sup: suppress"
+import hashlib, sqlite3, sys, time
+fp = lambda u: hashlib.sha256(u.encode()).hexdigest()[:16]
+db = sqlite3.connect(sys.argv[1], timeout=10)
+for n, f in (("moved", fp(sys.argv[2] + "/hooks/gone/moved")),
+             ("same", fp(sys.argv[2] + "/hooks/ok/same")), ("old", None)):
+    db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since, fingerprint)"
+               " VALUES (?, 'slack', 'webhook', 'HTTP 404: no_service', ?, ?)",
+               (n, int(time.time()), f))
+db.commit()
+EOF
+"$DRIVE" "$@" --deliver-only > sup.out 2> sup.err || { cat sup.err >&2; fail "sup: deliver"; }
+grep -q "sent=1 retried=0 failed=0 expired=0 paused=2 pending=0" sup.out ||
+	{ cat sup.out sup.err >&2; fail "sup: stats"; }
+grep -q "event=deliver.unsuppressed .*subscriber=moved channel=slack .*webhook changed" sup.err ||
+	{ cat sup.err >&2; fail "sup: the lift not said"; }
+grep -q "/hooks/" sup.err && fail "sup: a webhook URL reached the log"
+[ "$(grep -c '"hook": "/hooks/ok/moved"' arrivals.jsonl)" = 1 ] || fail "sup: moved not sent"
+grep -Eq '"hook": "/hooks/ok/(same|old)"' arrivals.jsonl && fail "sup: a suppressed URL asked"
+$PY - sup.db <<'EOF' || fail "sup: the suppressions left"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+left = sorted(r[0] for r in db.execute("SELECT subscriber FROM suppressions"))
+assert left == ["old", "same"], left
+EOF
 
 # Stopped mid-way (SIGTERM): in-flight work finishes, nothing more is taken; the next run
 # delivers the rest, each part exactly once and in order.

@@ -222,6 +222,20 @@ pb run --only dunk --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run404.out" 
 grep -q "event=run.suppressed .*subscriber=dunk" "$T/run404.err" ||
 	{ tail -n 20 "$T/run404.err" >&2; fail "404: the next run did not skip the webhook"; }
 [ "$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")" = "$n404" ] || fail "404: asked again"
+# The suppression is that URL's: the team's new webhook, in the configuration where the gone
+# one was, is sent the next digest (the suppression lifted, and said so without the URL).
+DW_UNK="$H/108/ok" pb run --only dunk --feed "$FEED" --date 2024-11-30 --wait 10 \
+	> "$T/runnew.out" 2> "$T/runnew.err" ||
+	{ tail -n 20 "$T/runnew.err" >&2; fail "new webhook: run"; }
+grep -q "event=run.unsuppressed .*subscriber=dunk channel=discord .*webhook changed" \
+	"$T/runnew.err" || { tail -n 20 "$T/runnew.err" >&2; fail "new webhook: not said"; }
+grep -q "$H" "$T/runnew.err" && fail "new webhook: its URL reached the log"
+grep -q '"hook": "108/ok".*"status": 200' "$T/log.jsonl" ||
+	{ tail -n 20 "$T/runnew.err" >&2; fail "new webhook: nothing sent to it"; }
+[ "$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")" = "$n404" ] ||
+	fail "new webhook: the gone one asked"
+[ "$(sqlite3 "$T/state/paperboy.db" "select count(*) from suppressions
+	where subscriber = 'dunk'")" = 0 ] || fail "new webhook: still suppressed"
 
 # status shows the final failures with the services' words; retry puts them back
 pb status --errors 10 > "$T/status.out" 2>&1 || true

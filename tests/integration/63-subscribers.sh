@@ -218,7 +218,8 @@ db = sqlite3.connect(sys.argv[1], timeout=10)
 for n, a, why in (("una", "una@example.org", "unsubscribed by the recipient (one-click)"),
                   ("bea", "bea@example.org", "550 5.1.1 no such user"),
                   ("bea", "bea2@example.org", "550 5.1.1 no such user")):
-    db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", (n, "email", a, why, 1790000000))
+    db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
+               " VALUES (?, ?, ?, ?, ?)", (n, "email", a, why, 1790000000))
 db.commit()' "$T/state/paperboy.db" || fail "suppress una, bea"
 pb subscriber list >"$T/o" 2>&1
 grep -Eq '^una +stored +unsubscribed ' "$T/o" && grep -Eq '^bea +stored +suppressed ' "$T/o" ||
@@ -229,10 +230,15 @@ pb subscriber remove una >/dev/null 2>&1 && pb subscriber remove bea >/dev/null 
 # export and import: a round trip, amy's address unsubscribed by her (a suppression) included
 /usr/bin/python3 -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", ("amy", "email",
+db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
+           " VALUES (?, ?, ?, ?, ?)", ("amy", "email",
            "amy@example.org", "unsubscribed by the recipient (one-click)", 1790000000))
+db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?, ?)", ("amy", "slack", "webhook",
+           "HTTP 404: no_service", 1790000000, "0123456789abcdef"))
 db.commit()' "$T/state/paperboy.db" || fail "suppress amy"
 pb subscriber export >"$T/export" 2>"$T/e" || fail "export: $(cat "$T/e")"
+grep -q '"dest":"webhook","reason":"HTTP 404: no_service","fingerprint":"0123456789abcdef"' \
+  "$T/export" || fail "the export lacks the webhook's fingerprint: $(cat "$T/export")"
 [ "$(wc -l <"$T/export")" = 3 ] || fail "export has $(wc -l <"$T/export") lines, want 3"
 pb subscriber export --all >"$T/export-all"
 grep -q '"name":"lab","source":"config"' "$T/export-all" || fail "export --all lacks lab"
@@ -249,6 +255,10 @@ pb subscriber import - <"$T/export-all" >"$T/o" 2>&1 || fail "import from stdin:
 echo '{"name":"amy","settings":{"topics":[{"name":"x","query":"ti:x"}]},"suppressed":[{"channel":"pigeon","dest":"x"}]}' |
   pb subscriber import - >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 65 ] && grep -q 'line 1: "suppressed"' "$T/e" || fail "a suppression of no channel: exit $rc, $(cat "$T/e")"
+echo '{"name":"amy","settings":{"topics":[{"name":"x","query":"ti:x"}]},"suppressed":[{"channel":"slack","dest":"webhook","fingerprint":"https://hooks.slack.com/x"}]}' |
+  pb subscriber import - >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 65 ] && grep -q 'line 1: "suppressed".*16 hex digits' "$T/e" ||
+  fail "a fingerprint that is not one: exit $rc, $(cat "$T/e")"
 
 # one bad line: nothing changes, the error names the line
 {
@@ -305,8 +315,8 @@ done
 [ "$(n_stored)" = $((base + N)) ] || fail "the import did not complete after the kills"
 
 # a state of the previous schema, as after an upgrade before the first run (here the last
-# migration, 15's index, undone): add does not replace a stored subscriber it could not see,
-# and an export does not pass an empty list off as the store
+# migration, 15's indexes and column, undone): add does not replace a stored subscriber it
+# could not see, and an export does not pass an empty list off as the store
 sed "s#$T/state#$T/old#" "$T/pb.conf" >"$T/old.conf"
 po() { "$PAPERBOY" -c "$T/old.conf" "$@"; }
 { po subscriber add ann --email ann@example.org --topic 'x=ti:x' &&
@@ -314,6 +324,7 @@ po() { "$PAPERBOY" -c "$T/old.conf" "$@"; }
 v=$(sqlite3 "$T/old/paperboy.db" "SELECT value FROM meta WHERE key = 'schema_version'")
 [ "$v" = 15 ] || fail "schema $v: undo its last migration here"
 sqlite3 "$T/old/paperboy.db" "DROP INDEX subscribers_file_changed; DROP INDEX outbox_failed;
+  ALTER TABLE suppressions DROP COLUMN fingerprint;
   UPDATE meta SET value = '$((v - 1))' WHERE key = 'schema_version'"
 po subscriber export >"$T/o" 2>"$T/e"; rc=$?
 [ $rc = 66 ] && grep -q "schema version $((v - 1))" "$T/e" ||

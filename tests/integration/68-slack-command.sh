@@ -170,7 +170,8 @@ text | grep -q 'subscriber resume team' || fail "start after stop: $(cat "$T/b")
 # a suppression an older version stored under the URL: masked wherever it is shown
 $PY -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("INSERT INTO suppressions VALUES (?, ?, ?, ?, ?)", ("team", "slack", sys.argv[2],
+db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since)"
+           " VALUES (?, ?, ?, ?, ?)", ("team", "slack", sys.argv[2],
            "unsubscribed by the recipient (chat command /stop)", 1790000000))
 db.commit()' "$T/state/paperboy.db" "$PB_TEAM_HOOK" || fail "an old suppression"
 pb subscriber show team >"$T/show" 2>&1

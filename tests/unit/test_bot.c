@@ -589,7 +589,8 @@ test_telegram_migrate(void)
 	pb_tg_update_clear(&u);
 	T_EQ_INT(topics_of("tg--555"), 1);
 	/* the group is stopped from a second address's point of view: its chat suppressed */
-	T_EQ_INT(pb_suppress_put(ctx.st, "tg--555", "telegram", "-555", "unsubscribed (test)"), 0);
+	T_EQ_INT(pb_suppress_put(ctx.st, "tg--555", "telegram", "-555",
+				 "unsubscribed (test)", NULL), 0);
 	T_EQ_INT(pb_tg_update_parse(to, strlen(to), &u, err, sizeof err), 0);
 	T_EQ_STR(u.migrate_old, "-555");
 	T_EQ_STR(u.migrate_new, "-100555");

@@ -96,7 +96,7 @@ test_subscriber(const struct pb_config *cfg)
 	struct pb_digest_item item;
 	struct pb_digest dg;
 	struct pb_buf id = { 0 };
-	char err[256];
+	char err[256], fp[PB_DEST_FP_LEN];
 	unsigned f;
 
 	T_CHECK(all && mail);
@@ -135,6 +135,15 @@ test_subscriber(const struct pb_config *cfg)
 	pb_channel_dests(pb_channel_find("telegram"), &cx, &d);
 	T_EQ_INT(d.n, 0);
 	cx.sub = all;
+	/* the fingerprint a webhook's suppression keeps of its URL (SHA-256's first 16 hex
+	 * digits), none for a destination that names itself or a subscriber without a URL */
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("slack"), all, fp), 1);
+	T_EQ_STR(fp, "a94bb7e849462697");
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("slack"), mail, fp), 0);
+	T_EQ_STR(fp, "");
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("email"), all, fp), 0);
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("telegram"), all, fp), 0);
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("slack"), NULL, fp), 0);
 	pb_channel_dests(pb_channel_find("file"), &cx, &d);
 	T_CHECK(has(&d, "digest.md") && has(&d, "digest.html") && has(&d, "digest.txt") &&
 		has(&d, "digest-slack.json") && has(&d, "digest-telegram.json"));

@@ -632,6 +632,7 @@ test_migrate_v6(void)
 			  "DROP TABLE outbox_body; DROP TABLE chunks;"
 			  /* and what version 15 added */
 			  "DROP INDEX subscribers_file_changed; DROP INDEX outbox_failed;"
+			  "ALTER TABLE suppressions DROP COLUMN fingerprint;"
 			  /* and what version 8 added */
 			  "DROP TABLE machines; DROP TABLE fetch_claims; DROP TABLE pacing;"
 			  "DROP INDEX outbox_claims; DROP INDEX outbox_digest;"

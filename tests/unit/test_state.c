@@ -557,7 +557,7 @@ test_outbox(void)
 	T_EQ_INT(pb_outbox_requeue(st, "nobody"), 0);
 	/* a destination suppressed (its reader unsubscribed, its address refused) keeps its
 	 * messages where they are: delivery would pause them again */
-	T_EQ_INT(pb_suppress_put(st, "bob", "telegram", "42", "the chat blocked the bot"), 0);
+	T_EQ_INT(pb_suppress_put(st, "bob", "telegram", "42", "the chat blocked the bot", NULL), 0);
 	T_EQ_INT(pb_outbox_requeue(st, "bob"), 0);
 	T_EQ_INT(pb_outbox_requeue(st, NULL), 0);
 	T_EQ_INT(pb_suppress_lift(st, "bob", "telegram", "42"), 1);
@@ -714,7 +714,7 @@ test_read_window(void)
 	T_EQ_INT(pb_state_read_window(st, 1), sq);
 	T_EQ_INT(pb_state_in_transaction(st), sq);
 	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), 0);   /* the snapshot is taken */
-	T_EQ_INT(pb_suppress_put(other, "a", "email", "a@x", "unsubscribed"), 0);
+	T_EQ_INT(pb_suppress_put(other, "a", "email", "a@x", "unsubscribed", NULL), 0);
 	T_EQ_INT(pb_suppress_has(st, "a", "email", "a@x"), !sq);   /* not yet */
 	T_EQ_INT(pb_suppress_has(other, "a", "email", "a@x"), 1);
 	T_EQ_INT(pb_state_read_window(st, 0), 0);

@@ -402,8 +402,9 @@ test_remove(void)
 	T_EQ_INT(pb_ledger_add(st, "gone", "2401.00002", 1, "2026-03-02"), 0);
 	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
 	T_EQ_INT(pb_suppress_put(st, "gone", "email", "gone@example.org",
-				 "the recipient unsubscribed"), 0);
-	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org", "550 no such user"), 0);
+				 "the recipient unsubscribed", NULL), 0);
+	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org",
+				 "550 no such user", NULL), 0);
 	pb_state_close(st);
 
 	T_EQ_INT(remove_cmd(conf, "gone"), 0);
@@ -622,8 +623,9 @@ test_add_freed_name(void)
 	 * "paused" (a row with its state) */
 	T_EQ_INT(pb_feedback_put(st, "old", "2401.00001", -1, "web"), 0);
 	T_EQ_INT(pb_ledger_add(st, "old", "2401.00002", 1, "2026-03-02"), 0);
-	T_EQ_INT(pb_suppress_put(st, "old", "slack", "webhook", "HTTP 404: no_service"), 0);
-	T_EQ_INT(pb_suppress_put(st, "old", "email", "new@example.org", "550 no such user"), 0);
+	T_EQ_INT(pb_suppress_put(st, "old", "slack", "webhook", "HTTP 404: no_service", NULL), 0);
+	T_EQ_INT(pb_suppress_put(st, "old", "email", "new@example.org",
+				 "550 no such user", NULL), 0);
 	r.name = "paused";
 	r.state = "paused";
 	r.reason = "on leave";
@@ -632,7 +634,8 @@ test_add_freed_name(void)
 	T_EQ_INT(pb_ledger_add(st, "paused", "2401.00003", 1, "2026-03-02"), 0);
 	T_EQ_INT(pb_feedback_put(st, "lab", "2401.00001", 1, "web"), 0);
 	T_EQ_INT(pb_ledger_add(st, "lab", "2401.00002", 1, "2026-03-02"), 0);
-	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org", "550 no such user"), 0);
+	T_EQ_INT(pb_suppress_put(st, "lab", "email", "lab@example.org",
+				 "550 no such user", NULL), 0);
 	/* the former ones' messages not sent (a retry due, one failed), and lab's */
 	put_msg(st, "old", "2026-03-02", PB_OUT_PENDING);
 	put_msg(st, "paused", "2026-03-02", PB_OUT_FAILED);

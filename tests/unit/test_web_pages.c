@@ -1099,7 +1099,7 @@ main(void)
 		T_EQ_INT(pb_feedback_put(ctx.st, "fern", "2401.00001", -1, "web"), 0);
 		T_EQ_INT(pb_ledger_add(ctx.st, "fern", "2401.00002", 1, "2026-03-02"), 0);
 		T_EQ_INT(pb_suppress_put(ctx.st, "fern", "email", "fern@example.net",
-					 "550 no such user"), 0);
+					 "550 no such user", NULL), 0);
 		T_EQ_INT(pb_ledger_add(ctx.st, "carol", "2401.00002", 1, "2026-03-02"), 0);
 		/* the former's digest that failed for now, due again later */
 		memset(&om, 0, sizeof om);

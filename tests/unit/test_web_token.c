@@ -166,9 +166,11 @@ test_state(void)
 	pb_feedback_rows_free(fb, n);
 
 	T_EQ_INT(pb_suppress_has(st, "ann", "email", "ann@x.org"), 0);
-	T_EQ_INT(pb_suppress_put(st, "ann", "email", "ann@x.org", "550 5.1.1 no such user"), 0);
-	T_EQ_INT(pb_suppress_put(st, "ann", "telegram", "42", "403 bot was blocked"), 0);
-	T_EQ_INT(pb_suppress_put(st, "bob", "email", "bob@x.org", "the recipient unsubscribed"), 0);
+	T_EQ_INT(pb_suppress_put(st, "ann", "email", "ann@x.org",
+				 "550 5.1.1 no such user", NULL), 0);
+	T_EQ_INT(pb_suppress_put(st, "ann", "telegram", "42", "403 bot was blocked", NULL), 0);
+	T_EQ_INT(pb_suppress_put(st, "bob", "email", "bob@x.org",
+				 "the recipient unsubscribed", NULL), 0);
 	T_EQ_INT(pb_suppress_has(st, "ann", "email", "ann@x.org"), 1);
 	T_EQ_INT(pb_suppress_has(st, "bob", "email", "ann@x.org"), 0);
 	T_EQ_INT(pb_suppress_list(st, NULL, &sr, &n), 0);
@@ -180,6 +182,32 @@ test_state(void)
 	pb_suppress_rows_free(sr, n);
 	T_EQ_INT(pb_suppress_clear(st, "ann"), 2);
 	T_EQ_INT(pb_suppress_has(st, "ann", "telegram", "42"), 0);
+
+	/* a webhook's suppression is the URL's it was refused at (its fingerprint), not a new
+	 * one's: told apart, and lifted only for another */
+	T_EQ_INT(pb_suppress_put(st, "team", "slack", "webhook", "HTTP 404: no_service",
+				 "0123456789abcdef"), 0);
+	T_EQ_INT(pb_suppress_check(st, "team", "slack", "webhook", "0123456789abcdef"), 1);
+	T_EQ_INT(pb_suppress_check(st, "team", "slack", "webhook", NULL), 1);
+	T_EQ_INT(pb_suppress_check(st, "team", "slack", "webhook", "fedcba9876543210"),
+		 PB_SUP_OTHER_URL);
+	T_EQ_INT(pb_suppress_check(st, "team", "discord", "webhook", "fedcba9876543210"), 0);
+	T_EQ_INT(pb_suppress_has(st, "team", "slack", "webhook"), 1);
+	T_EQ_INT(pb_suppress_list(st, "team", &sr, &n), 0);
+	T_EQ_STR(n ? sr[0].fingerprint : NULL, "0123456789abcdef");
+	pb_suppress_rows_free(sr, n);
+	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "0123456789abcdef"), 0);
+	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", NULL), 0);
+	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210"), 1);
+	T_EQ_INT(pb_suppress_has(st, "team", "slack", "webhook"), 0);
+	/* one without (from before fingerprints, a reader's unsubscribe, put over a refusal)
+	 * holds whatever the URL */
+	T_EQ_INT(pb_suppress_put(st, "team", "slack", "webhook", "HTTP 404: no_service",
+				 "0123456789abcdef"), 0);
+	T_EQ_INT(pb_suppress_put(st, "team", "slack", "webhook", "unsubscribed", NULL), 0);
+	T_EQ_INT(pb_suppress_check(st, "team", "slack", "webhook", "fedcba9876543210"), 1);
+	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210"), 0);
+	T_EQ_INT(pb_suppress_clear(st, "team"), 1);
 
 	su.id = "abc123";
 	su.address = "cy@example.org";
