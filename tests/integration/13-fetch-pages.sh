@@ -120,12 +120,12 @@ run baddate wk --date 2025-02-30
 expect_rc baddate 64
 [ -s "$T/wk.log" ] && fail "baddate: a request was made"
 
-# A feed that does not exist (404): unavailable, 69, not retried. One that keeps failing
-# (503): temporary, 75, after max_retries.
-start codes --fail '/rss/cs.XX|404|9' --fail '/rss/cs.YY|503|9'
-run gone codes --category cs.XX
+# A feed that is not there (404; an arXiv category, as `fetch` asks only for those): unavailable,
+# 69, not retried. One that keeps failing (503): temporary, 75, after max_retries.
+start codes --fail '/rss/cs.GL|404|9' --fail '/rss/cs.OH|503|9'
+run gone codes --category cs.GL
 expect_rc gone 69
-run busy codes --category cs.YY
+run busy codes --category cs.OH
 expect_rc busy 75
 n404=$(grep -c '"status": 404' "$T/codes.log")
 n503=$(grep -c '"status": 503' "$T/codes.log")
