@@ -33,6 +33,7 @@ enum pb_ktype {
 #define KF_DEST      0x08  /* a subscriber key naming a destination of a channel: a subscriber
 			    * needs one of them (or the file sink) */
 #define KF_URL       0x10  /* a secret whose value is an http(s) URL (a webhook) */
+#define KF_LANGTAG   0x20  /* a language tag: kept as pb_language_case writes it */
 
 struct pb_load;
 
@@ -97,6 +98,10 @@ struct pb_load {
 	char *src_text;
 	size_t *src_lines;       /* offset of each line's start */
 	size_t n_src_lines;
+	/* While a file's subscriber block (or one of its topics) is walked and it has a name:
+	 * "subscriber S" or "subscriber S, topic T", said before each of its errors, as the
+	 * later checks say it. Empty otherwise. */
+	char who[320];
 };
 
 /* Releases the loader's working state (not the config). */
@@ -154,6 +159,9 @@ int pb_check_tls(const char *v, char *msg, size_t n);
 int pb_check_name(const char *v, char *msg, size_t n);
 int pb_check_line(const char *v, char *msg, size_t n);
 int pb_check_language(const char *v, char *msg, size_t n);
+/* Writes a language tag in place in the case tags are compared in ("EN" -> "en", "de-at" ->
+ * "de-AT", "ZH-HANS" -> "zh-Hans"), which BCP 47 does not tell apart. */
+void pb_language_case(char *tag);
 int pb_check_category(const char *v, char *msg, size_t n);
 int pb_check_chat(const char *v, char *msg, size_t n);
 int pb_check_readable(const char *v, char *msg, size_t n);

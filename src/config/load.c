@@ -120,7 +120,13 @@ vfail(struct pb_load *L, const char *file, int lineno, const char *key, const ch
 	snprintf(e.file, sizeof e.file, "%s", file);
 	e.line = lineno;
 	snprintf(e.key, sizeof e.key, "%s", key ? key : "");
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	if (L->who[0]) {
+		int w = snprintf(raw, sizeof raw, "%s: ", L->who);
+
+		vsnprintf(raw + w, sizeof raw - (size_t)w, fmt, ap);
+	} else {
+		vsnprintf(raw, sizeof raw, fmt, ap);
+	}
 	/* Values are quoted in messages: a CR or LF in one must not forge a line of output. */
 	pb_cfg_escape(e.message, sizeof e.message, raw);
 	err->n_errors = ++L->n_err;
@@ -594,6 +600,29 @@ rule_lines(const config_setting_t *g, int *query_line, int **exclude_lines, size
 			(int)config_setting_source_line(config_setting_get_elem(x, (unsigned)i));
 }
 
+/* Sets L->who for the walk of group g, a subscriber's (scope KS_SUB) or one of its topics'
+ * (up: the subscriber's who): "subscriber S" or "subscriber S, topic T" when the block has a
+ * name (a subscriber's a valid one: a bad one is said by its own error); else up. A stored
+ * subscriber (no line) is named by what loads it ("stored subscriber S ..."): not here. */
+static void
+name_block(struct pb_load *L, const config_setting_t *g, enum pb_kscope scope, const char *up)
+{
+	config_setting_t *nm = config_setting_get_member(g, "name");
+	const char *v = nm && config_setting_type(nm) == CONFIG_TYPE_STRING
+			? config_setting_get_string(nm) : NULL;
+	char msg[200];
+
+	snprintf(L->who, sizeof L->who, "%s", up);
+	if (!v || !*v || config_setting_source_line(g) == 0)
+		return;
+	if (scope == KS_SUB) {
+		if (pb_check_name(v, msg, sizeof msg) == 0)
+			snprintf(L->who, sizeof L->who, "subscriber %s", v);
+	} else if (up[0]) {
+		snprintf(L->who, sizeof L->who, "%.200s, topic %.100s", up, v);
+	}
+}
+
 /* Walks a list of groups (subscribers, topics) into a freshly allocated array. */
 static int
 store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *base,
@@ -603,8 +632,10 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 	size_t size = inner == KS_SUB ? sizeof(struct pb_subscriber) : sizeof(struct pb_topic);
 	void **arr = (void **)AT(base, k->off);
 	size_t *count = (size_t *)AT(base, k->off_n);
-	int t = config_setting_type(s), n, bad = 0;
+	int t = config_setting_type(s), n, bad = 0, rc;
+	char who[sizeof L->who];
 
+	memcpy(who, L->who, sizeof who);
 	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0))
 		return pb_cfg_fail(L, s, keypath, "expected a list ( { ... }, ... ), got %s",
 				   type_name(s));
@@ -636,7 +667,10 @@ store_groups(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, vo
 		}
 		pb_buf_putc(&kp, '.');
 		/* A bad subscriber or topic is recorded; the next one is still checked. */
-		if (pb_cfg_walk(L, e, inner, elem, kp.data) < 0)
+		name_block(L, e, inner, who);
+		rc = pb_cfg_walk(L, e, inner, elem, kp.data);
+		memcpy(L->who, who, sizeof who);
+		if (rc < 0)
 			bad = -1;
 		else if (inner == KS_SUB)
 			rule_lines(e, NULL, &((struct pb_subscriber *)elem)->exclude_lines,
@@ -693,6 +727,7 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 		return pb_cfg_fail(L, s, keypath, "expected a group { ... }, got %s", type_name(s));
 	case KT_STR: {
 		const char *v;
+		char tag[40];   /* a language tag: 35 at most */
 
 		if (t != CONFIG_TYPE_STRING)
 			return pb_cfg_fail(L, s, keypath, "expected a string, got %s", type_name(s));
@@ -704,6 +739,14 @@ store(struct pb_load *L, const struct pb_ckey *k, config_setting_t *s, void *bas
 			 * it is left out (the key counts as seen, so nothing else gives it) */
 			apply_default(L, k, base);
 			return 0;
+		}
+		if (k->flags & KF_LANGTAG) {
+			/* checked as written (the message quotes it), kept as compared */
+			if (run_check(L, k, s, keypath, v) < 0)
+				return -1;
+			snprintf(tag, sizeof tag, "%s", v);
+			pb_language_case(tag);
+			v = tag;
 		}
 		v = *(char **)AT(base, k->off) = (k->flags & KF_CONFDIR)
 			? pb_cfg_path_join(L->confdir, v)

@@ -135,7 +135,7 @@ int
 pb_config_stored_set(struct cJSON *j, const char *key, const char *value, char *msg, size_t n)
 {
 	cJSON *item = NULL;
-	char base[96];
+	char base[96], tag[40];
 	const struct pb_ckey *k = NULL;
 	size_t kl = strlen(key);
 
@@ -192,6 +192,14 @@ pb_config_stored_set(struct cJSON *j, const char *key, const char *value, char *
 		return 0;
 	}
 	default:
+		if ((k->flags & KF_LANGTAG) && strlen(value) < sizeof tag &&
+		    pb_check_language(value, msg, n) == 0) {
+			/* the row holds what the loader makes of it ("EN" is "en"); a bad one
+			 * is refused by the load, quoted as written */
+			snprintf(tag, sizeof tag, "%s", value);
+			pb_language_case(tag);
+			value = tag;
+		}
 		item = cJSON_CreateString(value);
 		break;
 	}

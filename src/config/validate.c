@@ -326,7 +326,9 @@ pb_check_language(const char *v, char *msg, size_t n)
 {
 	size_t i = 0, part;
 
-	while (islower((unsigned char)v[i]))
+	/* in any case, as BCP 47 reads tags ("EN", "de-at"); pb_language_case writes them as
+	 * the code compares them */
+	while (isalpha((unsigned char)v[i]))
 		i++;
 	if (i < 2 || i > 3)
 		goto fail;
@@ -340,6 +342,27 @@ pb_check_language(const char *v, char *msg, size_t n)
 		return 0;
 fail:
 	return bad(msg, n, "\"%.40s\" is not a language tag (\"en\", \"zh\", \"pt-BR\")", v);
+}
+
+void
+pb_language_case(char *tag)
+{
+	/* RFC 5646 2.1.1: the language in lower case, a script (four letters) in title case, a
+	 * region (two letters) in upper case, the rest in lower case; the tags the code compares
+	 * with ("zh-Hans", "pt-BR") are written so */
+	for (size_t i = 0, part = 0; tag[i]; part++) {
+		size_t len = strcspn(tag + i, "-"), letters = 0;
+
+		for (size_t j = 0; j < len; j++)
+			letters += isalpha((unsigned char)tag[i + j]) != 0;
+		for (size_t j = 0; j < len; j++) {
+			unsigned char c = (unsigned char)tag[i + j];
+
+			tag[i + j] = (char)(part && letters == len && (len == 2 || (len == 4 && !j))
+					    ? toupper(c) : tolower(c));
+		}
+		i += len + (tag[i + len] == '-');
+	}
 }
 
 const char *

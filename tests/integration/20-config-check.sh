@@ -73,7 +73,7 @@ subscribers = (
   @include "conf.d/bob.conf"
 );
 EOC
-expect_error inc "$tmp/conf.d/bob.conf:2: subscribers.[1].max_papers: 0 is out of range (1 to 1000)"
+expect_error inc "$tmp/conf.d/bob.conf:2: subscribers.[1].max_papers: subscriber bob: 0 is out of range (1 to 1000)"
 sed -i 's/max_papers = 0/max_papers = 3/' "$tmp/conf.d/bob.conf"
 "$PAPERBOY" -c "$tmp/inc.conf" check >"$tmp/out" 2>"$tmp/err" || fail "inc: $(cat "$tmp/err")"
 grep -q '^subscribers: 2$' "$tmp/out" || fail "inc: want 2 subscribers"

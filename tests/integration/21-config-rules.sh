@@ -51,8 +51,8 @@ EOC
 check many
 [ $rc -eq 78 ] || fail "many: exit $rc, want 78"
 has many "$tmp/many.conf:1: arxiv.category: unknown key; did you mean \"arxiv.categories\"?"
-has many "$tmp/many.conf:3: subscribers.[0].max_papers: 0 is out of range (1 to 1000)"
-has many "$tmp/many.conf:5: subscribers.[1].langauge: unknown key; did you mean \"language\"?"
+has many "$tmp/many.conf:3: subscribers.[0].max_papers: subscriber a: 0 is out of range (1 to 1000)"
+has many "$tmp/many.conf:5: subscribers.[1].langauge: subscriber b: unknown key; did you mean \"language\"?"
 has many "$tmp/many.conf: arxiv.categories: missing (required)"
 has many "paperboy: 4 errors in the config"
 [ -s "$tmp/out" ] && fail "many: summary printed on error"

@@ -257,7 +257,7 @@ NTFY_TOKEN=tk_wrong "$PAPERBOY" -c "$T/tok.conf" run --only nauth --feed "$FEED"
 # check: a bad topic, a webhook that is not a URL
 sed 's/ok_alice/no spaces allowed/' "$T/pb.conf" > "$T/bad1.conf"
 "$PAPERBOY" -c "$T/bad1.conf" check > "$T/bad1.out" 2>&1 && fail "check accepted a bad topic"
-grep -q "bad1.conf:[0-9]*: subscribers.\[7\].ntfy_topic: not an ntfy topic name" "$T/bad1.out" ||
+grep -q "bad1.conf:[0-9]*: subscribers.\[7\].ntfy_topic: subscriber nok: not an ntfy topic name" "$T/bad1.out" ||
 	{ cat "$T/bad1.out" >&2; fail "check: bad topic message"; }
 DW_OK="not a url" "$PAPERBOY" -c "$T/pb.conf" check > "$T/bad2.out" 2>&1 &&
 	fail "check accepted a webhook that is not a URL"

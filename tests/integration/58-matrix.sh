@@ -227,6 +227,6 @@ grep -q "nogroup.conf:4: subscribers.\[0\].matrix_room: matrix_room given but ma
 grep -q "matrix.token is not set (as _env or _file)" "$T/ng.out" || fail "check: no token"
 sed 's/"!abc:example.org"/"#papers:example.org"/' "$T/nogroup.conf" >"$T/alias.conf"
 "$PAPERBOY" -c "$T/alias.conf" check >"$T/alias.out" 2>&1 && fail "check passed an alias"
-grep -q "alias.conf:4: subscribers.\[0\].matrix_room: \"#papers:example.org\" is a room alias" "$T/alias.out" \
+grep -q "alias.conf:4: subscribers.\[0\].matrix_room: subscriber a: \"#papers:example.org\" is a room alias" "$T/alias.out" \
 	|| { cat "$T/alias.out" >&2; fail "check: alias"; }
 exit 0

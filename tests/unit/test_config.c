@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "paperboy/config.h"
 #include "paperboy/log.h"
 #include "../../src/config/internal.h"
@@ -45,13 +47,27 @@ static const struct tcase cases[] = {
 	  "main.conf", 2, "frobnicate", "unknown key" },
 	{ "misspelt subscriber key", HEAD "subscribers = (\n { name = \"a\";\n   max_paper = 3;\n   "
 	  TOPIC " } );\n", { { 0 } },
-	  "main.conf", 4, "subscribers.[0].max_paper", "did you mean \"max_papers\"?" },
+	  "main.conf", 4, "subscribers.[0].max_paper",
+	  "subscriber a: unknown key; did you mean \"max_papers\"?" },
 	{ "misspelt topic key", HEAD "subscribers = ( { name = \"a\";\n topics = ( { name = \"t\";\n"
 	  " querry = \"x\"; } ); } );\n", { { 0 } },
-	  "main.conf", 4, "subscribers.[0].topics.[0].querry", "did you mean \"query\"?" },
+	  "main.conf", 4, "subscribers.[0].topics.[0].querry",
+	  "subscriber a, topic t: unknown key; did you mean \"query\"?" },
 	{ "wrong type", HEAD "subscribers = ( { name = \"a\";\n max_papers = \"10\"; " TOPIC
 	  " } );\n", { { 0 } },
-	  "main.conf", 3, "subscribers.[0].max_papers", "expected an integer, got a string" },
+	  "main.conf", 3, "subscribers.[0].max_papers",
+	  "subscriber a: expected an integer, got a string" },
+	{ "a subscriber named after its key", HEAD "subscribers = (\n { max_papers = \"10\";\n"
+	  " name = \"ann\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 3, "subscribers.[0].max_papers",
+	  "subscriber ann: expected an integer, got a string" },
+	{ "a topic without a name: its subscriber's", HEAD "subscribers = ( { name = \"a\";\n"
+	  " topics = ( { query = \"x\"; frob = 1; } ); } );\n", { { 0 } },
+	  "main.conf", 3, "subscribers.[0].topics.[0].frob", "subscriber a: unknown key" },
+	{ "a bad language, named and quoted as written", HEAD "subscribers = ( { name = \"a\";\n"
+	  " language = \"EN_us\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 3, "subscribers.[0].language",
+	  "subscriber a: \"EN_us\" is not a language tag" },
 	{ "wrong type for a group", HEAD "email = \"smtp://x\";\n", { { 0 } },
 	  "main.conf", 2, "email", "expected a group" },
 	{ "bool expected", HEAD "file = { enabled = 1; };\n", { { 0 } },
@@ -559,6 +575,76 @@ test_documented(void)
 	}
 }
 
+/* A subscriber's key errors name it when its name is one; a bad name is not repeated (its own
+ * error says it), and a stored subscriber's are named by what loads it. */
+static void
+test_named(void)
+{
+	char dir[64];
+	struct pb_config_error err;
+	struct pb_config *cfg;
+	const char *stored[] = { "{\"name\": \"sam\", \"max_papers\": \"x\", \"topics\": "
+				 "[{\"name\": \"t\", \"query\": \"ti:x\"}]}" };
+
+	cfg = load_text(HEAD "subscribers = ( { name = \"bad name\"; max_papers = \"x\"; "
+			TOPIC " } );\n", NULL, dir, &err);
+	T_CHECK(cfg == NULL);
+	T_CHECK(strstr(err.more, "subscribers.[0].max_papers: expected an integer") != NULL);
+	T_CHECK(strstr(err.message, "subscriber bad name:") == NULL &&
+		strstr(err.more, "subscriber bad name:") == NULL);
+	rm_tree(dir);
+	cfg = load_text(HEAD "file = { enabled = true; };\n", NULL, dir, &err);
+	T_CHECK(cfg != NULL);
+	pb_config_free(cfg);
+	{
+		char path[128];
+
+		snprintf(path, sizeof path, "%s/main.conf", dir);
+		cfg = pb_config_load_stored(path, stored, 1, &err);
+	}
+	T_CHECK(cfg == NULL);
+	T_CHECK(strstr(err.message, "expected an integer") != NULL);
+	T_CHECK(strstr(err.message, "subscriber sam") == NULL);
+	rm_tree(dir);
+}
+
+/* Language tags are read whatever their case (BCP 47) and kept as the code compares them. */
+static void
+test_language_case(void)
+{
+	static const struct {
+		const char *written, *kept;
+	} tags[] = {
+		{ "EN", "en" }, { "de-at", "de-AT" }, { "DE-at", "de-AT" }, { "ZH-HANS", "zh-Hans" },
+		{ "pt-br", "pt-BR" }, { "zh-cn", "zh-CN" }, { "sr-latn-rs", "sr-Latn-RS" },
+		{ "es-419", "es-419" }, { "de-CH-1996", "de-CH-1996" }, { "xx", "xx" },
+	};
+	char conf[512], dir[64], msg[200];
+	struct pb_config_error err;
+	struct pb_config *cfg;
+
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		cJSON *obj = cJSON_CreateObject();
+		const cJSON *lang;
+
+		snprintf(conf, sizeof conf, HEAD "file = { enabled = true; };\nsubscribers = ( "
+			 "{ name = \"a\"; language = \"%s\"; " TOPIC " } );\n", tags[i].written);
+		cfg = load_text(conf, NULL, dir, &err);
+		T_CHECK(cfg != NULL);
+		if (cfg)
+			T_EQ_STR(cfg->subscribers[0].language, tags[i].kept);
+		pb_config_free(cfg);
+		rm_tree(dir);
+		/* subscriber add --language, --set language=, the web form: the row holds it so */
+		T_EQ_INT(pb_config_stored_set(obj, "language", tags[i].written, msg, sizeof msg), 0);
+		lang = cJSON_GetObjectItemCaseSensitive(obj, "language");
+		T_CHECK(cJSON_IsString(lang));
+		if (cJSON_IsString(lang))
+			T_EQ_STR(lang->valuestring, tags[i].kept);
+		cJSON_Delete(obj);
+	}
+}
+
 int
 main(void)
 {
@@ -571,5 +657,7 @@ main(void)
 	test_secrets();
 	test_api();
 	test_documented();
+	test_named();
+	test_language_case();
 	return t_done("test_config");
 }

@@ -166,9 +166,10 @@ test_bad_element(void)
 	T_CHECK(cfg == NULL);
 	snprintf(all, sizeof all, "%s:%d: %s: %s\n%s", err.file, err.line, err.key, err.message,
 		 err.more);
-	T_CHECK(strstr(all, "elem.conf:4: subscribers.[0].like: element 2: expected a string, "
-			    "got a group") != NULL);
-	T_CHECK(strstr(all, "subscribers.[1].like_authors: element 1: expected a string") != NULL);
+	T_CHECK(strstr(all, "elem.conf:4: subscribers.[0].like: subscriber ann: element 2: "
+			    "expected a string, got a group") != NULL);
+	T_CHECK(strstr(all, "subscribers.[1].like_authors: subscriber bo: element 1: expected a "
+			    "string") != NULL);
 	T_CHECK(strstr(all, "subscriber bo: \"x\" is not an arXiv id") != NULL);
 	pb_config_free(cfg);
 	cfg = pb_config_load_stored(write_conf("elem-stored.conf", "arxiv = { categories = "

@@ -138,9 +138,11 @@ test_all_errors(void)
 	T_EQ_INT(err.n_errors, 6);
 	T_EQ_STR(err.key, "arxiv.categories");
 	T_CHECK(strstr(err.more, ":1: arxiv.page_sze: unknown key") != NULL);
-	T_CHECK(strstr(err.more, ":3: subscribers.[0].max_papers: 0 is out of range") != NULL);
-	T_CHECK(strstr(err.more, ":3: subscribers.[0].email: \"bad at x\"") != NULL);
-	T_CHECK(strstr(err.more, ":5: subscribers.[1].langauge: unknown key") != NULL);
+	/* each named by its subscriber as well as its index */
+	T_CHECK(strstr(err.more, ":3: subscribers.[0].max_papers: subscriber a: 0 is out of "
+			    "range") != NULL);
+	T_CHECK(strstr(err.more, ":3: subscribers.[0].email: subscriber a: \"bad at x\"") != NULL);
+	T_CHECK(strstr(err.more, ":5: subscribers.[1].langauge: subscriber b: unknown key") != NULL);
 	T_CHECK(strstr(err.more, ":6: subscribers.[1].topics.[1].query: missing (required)") != NULL);
 	done(cfg);
 
