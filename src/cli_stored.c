@@ -24,6 +24,29 @@ sub_key(const char *key)
 	return key;
 }
 
+void
+pb_cli_drop_name(struct pb_buf *why, size_t from, const char *name)
+{
+	char *p = why->data ? why->data + from : NULL, *colon;
+	size_t n = strlen(name), line;
+
+	if (!p)
+		return;
+	line = strcspn(p, "\n");
+	/* at the start, or after the key ("like: subscriber S: ...") */
+	for (int k = 0; k < 2; k++) {
+		if (strncmp(p, "subscriber ", 11) == 0 && strncmp(p + 11, name, n) == 0 &&
+		    (p[11 + n] == ':' || p[11 + n] == ',') && p[12 + n] == ' ') {
+			memmove(p, p + 13 + n, why->len - (size_t)(p + 13 + n - why->data) + 1);
+			why->len -= 13 + n;
+			return;
+		}
+		if (!(colon = strstr(p, ": ")) || (size_t)(colon - (why->data + from)) >= line)
+			return;
+		p = colon + 2;
+	}
+}
+
 static int
 read_rows(const struct pb_config *cfg, struct pb_sub_row **rows, size_t *n)
 {
@@ -253,6 +276,7 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 		for (size_t i = 0; i < n_rows; i++) {
 			const char *one = rows[i].settings;
 			struct pb_config *c;
+			struct pb_buf why = { 0 };
 
 			if (!one)
 				continue;
@@ -261,8 +285,11 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 				pb_config_free(c);
 				continue;
 			}
-			pb_buf_printf(problems, "stored subscriber %s is left out: %s: %s\n",
-				      rows[i].name, sub_key(ce.key), ce.message);
+			pb_buf_printf(&why, "%s: %s", sub_key(ce.key), ce.message);
+			pb_cli_drop_name(&why, 0, rows[i].name);
+			pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
+				      rows[i].name, why.data);
+			pb_buf_free(&why);
 		}
 		all = n_good ? pb_config_load_stored(cfg->path, good, n_good, &ce) : NULL;
 	}
@@ -303,6 +330,7 @@ pb_cli_with_stored(struct pb_config *cfg, int keep_inactive, struct pb_sub_row *
 			pb_buf_free(&why);
 			continue;
 		}
+		pb_cli_drop_name(&why, 0, cfg->subscribers[i].name);
 		pb_buf_printf(problems, "stored subscriber %s is left out: %s\n",
 			      cfg->subscribers[i].name, why.data);
 		pb_buf_free(&why);

@@ -80,6 +80,10 @@ struct pb_config *pb_cli_with_stored(struct pb_config *cfg, int keep_inactive,
  * or -1 with the first finding appended to out ("FILE:LINE: KEY: subscriber S, topic T,
  * column C: MESSAGE" with the query and a caret line). */
 int pb_cli_stored_error(const struct pb_config *cfg, size_t i, struct pb_buf *out);
+/* Takes out of why, from offset from, the naming of subscriber name that a check's message
+ * starts with ("subscriber NAME, topic T, ..." or "KEY: subscriber NAME: ..."), for a caller
+ * that names the subscriber itself: said once. */
+void pb_cli_drop_name(struct pb_buf *why, size_t from, const char *name);
 /* Checks json, the settings of the stored subscriber name, as `subscriber add` and `edit`, the
  * web pages and the chat commands do: loaded with the config file at path alone (the checks of
  * a subscriber are its own; the file's subscribers are there for its name), its rules as

@@ -479,6 +479,7 @@ validate(struct ctx *c, const char *where, const char *name, const char *json)
 	int rc = 0;
 
 	if (pb_cli_stored_validate(c->path, c->cfg, name, json, &why) < 0) {
+		pb_cli_drop_name(&why, 0, name);
 		fprintf(stderr, "paperboy: %ssubscriber %s: %s\n", where, name, why.data);
 		rc = EX_CONFIG;
 	}
@@ -883,6 +884,7 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 	/* the whole line: text after the object (two objects on a line, a cut copy) is refused
 	 * rather than dropped */
 	cJSON *o = cJSON_ParseWithOpts(text, NULL, 1), *name, *state, *reason, *source, *set;
+	cJSON *inner;
 	const struct pb_subscriber *s;
 	int rc = EX_DATAERR;
 
@@ -933,9 +935,27 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 		fprintf(stderr, "paperboy: import: line %d: \"settings\" is not an object\n", line);
 		goto out;
 	}
+	inner = cJSON_GetObjectItemCaseSensitive(set, "name");
+	if (inner && !(cJSON_IsString(inner) && strcmp(inner->valuestring,
+							name->valuestring) == 0)) {
+		/* which of the two was meant is not for the import to guess */
+		if (cJSON_IsString(inner))
+			fprintf(stderr, "paperboy: import: line %d: \"name\" is \"%s\" but the "
+				"settings' \"name\" is \"%s\": give the same name in both, or "
+				"leave it out of the settings\n", line, name->valuestring,
+				inner->valuestring);
+		else
+			fprintf(stderr, "paperboy: import: line %d: the settings' \"name\" is not "
+				"a string: give \"%s\" there too, or leave it out\n", line,
+				name->valuestring);
+		goto out;
+	}
 	if (s && !s->stored) {
-		fprintf(stderr, "paperboy: import: line %d: subscriber %s is declared in %s:%d\n",
-			line, name->valuestring, s->file, s->line);
+		/* as `add` says it: the name is the file's */
+		fprintf(stderr, "paperboy: import: line %d: subscriber %s is declared in %s:%d: "
+			"a line for it carries no settings (its state alone), or give it another "
+			"name\n", line, name->valuestring, s->file, s->line);
+		rc = EX_CONFIG;
 		goto out;
 	}
 	set_name(set, name->valuestring);
@@ -1076,9 +1096,10 @@ do_import(struct ctx *c, const char *file)
 			continue;
 		v = pb_xreallocarray(v, n + 1, sizeof *v);
 		memset(&v[n], 0, sizeof v[n]);
-		if (import_line(c, p, line, &v[n++]) != 0)
+		if ((rc = import_line(c, p, line, &v[n++])) != 0)
 			goto out;
 	}
+	rc = EX_DATAERR;
 	/* the lines by name: a name twice, and the rows they replace, found by bisection */
 	by_name = pb_xcalloc(n + 1, sizeof *by_name);
 	for (size_t j = 0; j < n; j++)
@@ -1145,6 +1166,7 @@ do_import(struct ctx *c, const char *file)
 				continue;
 			me = &cfg->subscribers[k++];
 			if (pb_cli_stored_error(cfg, (size_t)(me - cfg->subscribers), &why) < 0) {
+				pb_cli_drop_name(&why, 0, me->name);
 				fprintf(stderr, "paperboy: import: line %d: subscriber %s: %s\n",
 					v[j].line, me->name, why.data);
 				pb_buf_free(&why);

@@ -45,6 +45,15 @@ pb subscriber add bob --email AMY@example.org --topic 'x=ti:x' >/dev/null 2>"$T/
 pb subscriber add bob --topic 'x=ti:(depth AND' >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 78 ] && grep -q "topic x, column [0-9]*: " "$T/e" && grep -q '^ *\^' "$T/e" ||
   fail "a bad rule: exit $rc, $(cat "$T/e")"
+# the subscriber is named once, whichever check refused it
+grep -q "^paperboy: subscriber bob: topic x, column [0-9]*: " "$T/e" ||
+  fail "a bad rule, bob named once: $(cat "$T/e")"
+pb subscriber add bob --topic 'x=ti:x' --set like=2411.1779x >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 78 ] && grep -q '^paperboy: subscriber bob: like: "2411.1779x" is not an arXiv id' "$T/e" ||
+  fail "a bad liked paper, bob named once: exit $rc, $(cat "$T/e")"
+pb subscriber add bob --topic 'x=ti:x' --set follow_authors='((' >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 78 ] && grep -q "^paperboy: subscriber bob: followed author '((' has no letters" "$T/e" ||
+  fail "a bad followed author, bob named once: exit $rc, $(cat "$T/e")"
 pb subscriber add bob --email not-an-address --topic 'x=ti:x' >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 78 ] && grep -q 'email: "not-an-address" is not an email address' "$T/e" ||
   fail "a bad address: exit $rc, $(cat "$T/e")"
@@ -84,6 +93,14 @@ grep -q '^slack_webhook *\*\*\*$' "$T/show" && ! grep -q sekrit "$T/show" ||
   fail "export without HOOK_SECRET set: $(cat "$T/o" "$T/e")"
 pb subscriber remove hook >/dev/null 2>&1 || fail "remove hook"
 unset HOOK_SECRET
+
+# a language tag in any case (BCP 47 does not tell them apart), kept as the code compares it
+pb subscriber add lang --topic 'x=ti:x' --language DE-at >"$T/o" 2>&1 ||
+  fail "add with the language DE-at: $(cat "$T/o")"
+pb subscriber show lang | grep -q '^language *de-AT$' &&
+  pb subscriber export | grep -q '"name":"lang".*"language":"de-AT"' ||
+  fail "DE-at not kept as de-AT: $(pb subscriber show lang; pb subscriber export)"
+pb subscriber remove lang >/dev/null 2>&1 || fail "remove lang"
 
 # edit: topics replaced, the rest kept; a refused edit changes nothing; the file's subscriber
 # is edited in the file
@@ -288,6 +305,20 @@ pb subscriber import "$T/dup.jsonl" >/dev/null 2>"$T/e"; rc=$?
 [ $rc != 0 ] && grep -q "line 2: subscriber d is on line 1 too" "$T/e" ||
   fail "a name twice: exit $rc, $(cat "$T/e")"
 cmp -s "$T/before" "$(pb subscriber export --all >"$T/after2"; echo "$T/after2")" ||
+  fail "a refused import changed the store"
+# a name of the file's: refused as `add` refuses it (78); a line whose two names differ: refused
+# as a broken line (65), naming both, rather than imported under one of them
+echo '{"name":"lab","settings":{"topics":[{"name":"t","query":"ti:a"}]}}' >"$T/lab.jsonl"
+pb subscriber import "$T/lab.jsonl" >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 78 ] && grep -q "line 1: subscriber lab is declared in $T/pb.conf:6" "$T/e" ||
+  fail "import of the file's subscriber lab: exit $rc, $(cat "$T/e")"
+printf '%s\n%s\n' '{"name":"new1","settings":{"topics":[{"name":"t","query":"ti:a"}]}}' \
+  '{"name":"new4","settings":{"name":"new5","topics":[{"name":"t","query":"ti:a"}]}}' \
+  >"$T/names.jsonl"
+pb subscriber import "$T/names.jsonl" >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 65 ] && grep -q "line 2: \"name\" is \"new4\" but the settings' \"name\" is \"new5\"" "$T/e" ||
+  fail "import of a line with two names: exit $rc, $(cat "$T/e")"
+cmp -s "$T/before" "$(pb subscriber export --all >"$T/after3"; echo "$T/after3")" ||
   fail "a refused import changed the store"
 
 # SIGKILL during a large import, at times spread over its length (reading and checking the
