@@ -123,6 +123,8 @@ vfail(struct pb_load *L, const char *file, int lineno, const char *key, const ch
 	if (L->who[0]) {
 		int w = snprintf(raw, sizeof raw, "%s: ", L->who);
 
+		if (w < 0 || (size_t)w >= sizeof raw)
+			w = 0;   /* (who is shorter than a message: never) */
 		vsnprintf(raw + w, sizeof raw - (size_t)w, fmt, ap);
 	} else {
 		vsnprintf(raw, sizeof raw, fmt, ap);
