@@ -877,6 +877,16 @@ out:
 	return rc;
 }
 
+/* Whether s holds a control character (a byte below 0x20, or DEL). */
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Reads one line into im; 0, or EX_DATAERR with the reason on stderr. */
 static int
 import_line(struct ctx *c, const char *text, int line, struct imp *im)
@@ -900,6 +910,12 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 	set = cJSON_GetObjectItemCaseSensitive(o, "settings");
 	if (!cJSON_IsString(name) || !*name->valuestring) {
 		fprintf(stderr, "paperboy: import: line %d: no \"name\"\n", line);
+		goto out;
+	}
+	/* the name is said in the messages below: no control character reaches the terminal */
+	if (has_control(name->valuestring)) {
+		fprintf(stderr, "paperboy: import: line %d: \"name\" holds a control character\n",
+			line);
 		goto out;
 	}
 	if (state && !cJSON_IsNull(state) && !(cJSON_IsString(state) &&
@@ -939,15 +955,15 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 	if (inner && !(cJSON_IsString(inner) && strcmp(inner->valuestring,
 							name->valuestring) == 0)) {
 		/* which of the two was meant is not for the import to guess */
-		if (cJSON_IsString(inner))
+		if (cJSON_IsString(inner) && !has_control(inner->valuestring))
 			fprintf(stderr, "paperboy: import: line %d: \"name\" is \"%s\" but the "
 				"settings' \"name\" is \"%s\": give the same name in both, or "
 				"leave it out of the settings\n", line, name->valuestring,
 				inner->valuestring);
 		else
 			fprintf(stderr, "paperboy: import: line %d: the settings' \"name\" is not "
-				"a string: give \"%s\" there too, or leave it out\n", line,
-				name->valuestring);
+				"\"%s\": give \"%s\" there too, or leave it out\n", line,
+				name->valuestring, name->valuestring);
 		goto out;
 	}
 	if (s && !s->stored) {

@@ -320,6 +320,14 @@ pb subscriber import "$T/names.jsonl" >/dev/null 2>"$T/e"; rc=$?
   fail "import of a line with two names: exit $rc, $(cat "$T/e")"
 cmp -s "$T/before" "$(pb subscriber export --all >"$T/after3"; echo "$T/after3")" ||
   fail "a refused import changed the store"
+# a name with a control character (an escape sequence for the terminal) is refused, never
+# printed as it is
+printf '%s\n' '{"name":"ev\u001b[2Jil","settings":{"topics":[{"name":"t","query":"ti:a"}]}}' \
+  >"$T/ctl.jsonl"
+pb subscriber import "$T/ctl.jsonl" >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 65 ] && grep -q 'line 1: "name" holds a control character' "$T/e" &&
+  ! grep -q "$(printf '\033')" "$T/e" ||
+  fail "import of a name with an escape: exit $rc, $(od -c "$T/e" | head -3)"
 
 # SIGKILL during a large import, at times spread over its length (reading and checking the
 # lines, then one transaction): the store holds all of it or none of it
