@@ -682,6 +682,16 @@ root_given(struct pb_load *L, config_setting_t *root, const char *path)
 	return secret_given(config_setting_lookup(root, grp), dot + 1);
 }
 
+/* Names subscriber s before the next errors (the loader's who, as its walk does), when it is
+ * the file's: a stored one is named by what loads it. NULL: names nobody again. */
+static void
+naming(struct pb_load *L, const struct pb_subscriber *s)
+{
+	L->who[0] = '\0';
+	if (s && !s->stored && s->name && *s->name)
+		snprintf(L->who, sizeof L->who, "subscriber %s", s->name);
+}
+
 static int
 check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 {
@@ -733,22 +743,28 @@ check_subscriber(struct pb_load *L, config_setting_t *root, size_t i)
 			if (!*need || root_given(L, root, need))
 				continue;
 			snprintf(kp, sizeof kp, "subscribers.[%zu].%s", i, key->path);
+			naming(L, s);
 			rc = pb_cfg_fail(L, sub_setting(root, i, key->path), kp,
 					 "%s given but %s is not set%s", key->path, need,
 					 root_is_secret(need) ? " (as _env or _file)" : "");
+			naming(L, NULL);
 		}
 	}
 	/* With the server set but email turned off, the addresses would get nothing and the run
 	 * would say nothing of it (without a server, the loop above has said so already). */
 	if (s->n_emails && !c->email.enabled && root_set(L, "email.smtp_url")) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].email", i);
+		naming(L, s);
 		rc = pb_cfg_fail(L, sub_setting(root, i, "email"), kp,
 				 "email given but email.enabled is false");
+		naming(L, NULL);
 	}
 	if (s->telegram_thread && !s->telegram_chat) {
 		snprintf(kp, sizeof kp, "subscribers.[%zu].telegram_thread", i);
+		naming(L, s);
 		rc = pb_cfg_fail(L, sub_setting(root, i, "telegram_thread"), kp,
 				   "telegram_thread without telegram_chat");
+		naming(L, NULL);
 	}
 	return rc;
 }

@@ -222,7 +222,7 @@ subscribers = ( { name = "a";
   topics = ( { name = "t"; query = "ti:x"; } ); } );
 EOF
 "$PAPERBOY" -c "$T/nogroup.conf" check >"$T/ng.out" 2>&1 && fail "check passed without matrix.homeserver"
-grep -q "nogroup.conf:4: subscribers.\[0\].matrix_room: matrix_room given but matrix.homeserver is not set" "$T/ng.out" \
+grep -q "nogroup.conf:4: subscribers.\[0\].matrix_room: subscriber a: matrix_room given but matrix.homeserver is not set" "$T/ng.out" \
 	|| { cat "$T/ng.out" >&2; fail "check: no homeserver"; }
 grep -q "matrix.token is not set (as _env or _file)" "$T/ng.out" || fail "check: no token"
 sed 's/"!abc:example.org"/"#papers:example.org"/' "$T/nogroup.conf" >"$T/alias.conf"

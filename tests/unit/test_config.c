@@ -129,7 +129,13 @@ static const struct tcase cases[] = {
 	{ "an address with email turned off", HEAD "email = { enabled = false;\n"
 	  " smtp_url = \"smtp://127.0.0.1:2525\"; from = \"d@example.org\"; };\n"
 	  "subscribers = ( { name = \"a\";\n email = \"a@example.org\"; " TOPIC " } );\n",
-	  { { 0 } }, "main.conf", 5, "subscribers.[0].email", "email.enabled is false" },
+	  { { 0 } }, "main.conf", 5, "subscribers.[0].email",
+	  "subscriber a: email given but email.enabled is false" },
+	{ "a thread without its chat, its subscriber named",
+	  HEAD "subscribers = ( { name = \"ann\";\n"
+	  " telegram_thread = 7; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 3, "subscribers.[0].telegram_thread",
+	  "subscriber ann: telegram_thread without telegram_chat" },
 	{ "no topics", HEAD "subscribers = ( { name = \"a\";\n topics = (); } );\n", { { 0 } },
 	  "main.conf", 3, "subscribers.[0].topics", "at least one is required" },
 	{ "topics missing", HEAD "subscribers = (\n { name = \"a\"; } );\n", { { 0 } },
