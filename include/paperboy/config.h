@@ -354,6 +354,9 @@ void pb_config_error_format(const struct pb_config_error *err, char *buf, size_t
 /* Checks v as arxiv.categories takes a category (a whole archive such as "cs" too): 0, else -1
  * with why in msg, the closest known category suggested ("did you mean \"cs.CV\"?"). */
 int pb_config_check_category(const char *v, char *msg, size_t n);
+/* Checks v as a one-line value of the configuration: 0, else -1 (a control character) with why
+ * in msg. */
+int pb_config_check_line(const char *v, char *msg, size_t n);
 
 /* Writes the i-th key the loader knows into buf as a dotted path ("arxiv.page_size",
  * "subscribers.topics.query"; a secret by its base name, "email.password", written in the file

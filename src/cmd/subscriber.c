@@ -877,16 +877,6 @@ out:
 	return rc;
 }
 
-/* Whether s holds a control character (a byte below 0x20, or DEL). */
-static int
-has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* Reads one line into im; 0, or EX_DATAERR with the reason on stderr. */
 static int
 import_line(struct ctx *c, const char *text, int line, struct imp *im)
@@ -913,7 +903,7 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 		goto out;
 	}
 	/* the name is said in the messages below: no control character reaches the terminal */
-	if (has_control(name->valuestring)) {
+	if (pb_config_check_line(name->valuestring, NULL, 0) < 0) {
 		fprintf(stderr, "paperboy: import: line %d: \"name\" holds a control character\n",
 			line);
 		goto out;
@@ -955,7 +945,7 @@ import_line(struct ctx *c, const char *text, int line, struct imp *im)
 	if (inner && !(cJSON_IsString(inner) && strcmp(inner->valuestring,
 							name->valuestring) == 0)) {
 		/* which of the two was meant is not for the import to guess */
-		if (cJSON_IsString(inner) && !has_control(inner->valuestring))
+		if (cJSON_IsString(inner) && pb_config_check_line(inner->valuestring, NULL, 0) == 0)
 			fprintf(stderr, "paperboy: import: line %d: \"name\" is \"%s\" but the "
 				"settings' \"name\" is \"%s\": give the same name in both, or "
 				"leave it out of the settings\n", line, name->valuestring,

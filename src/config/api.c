@@ -19,6 +19,12 @@ pb_config_check_category(const char *v, char *msg, size_t n)
 	return pb_check_category(v, msg, n);
 }
 
+int
+pb_config_check_line(const char *v, char *msg, size_t n)
+{
+	return pb_check_line(v, msg, n);
+}
+
 static void
 free_str(const struct pb_config *cfg, char *p)
 {
