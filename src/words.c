@@ -2,23 +2,26 @@
  * templates they are written in. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 #include "paperboy/words.h"
 
 /* A column: the language it is for, and the other tags that read it ("zh-CN" is "zh").
- * Traditional Chinese (zh-TW, zh-Hant) has no column yet: it reads English rather than
- * Simplified characters it did not ask for. */
+ * Traditional Chinese is written as in Taiwan (連結, 設定, 取消訂閱); Hong Kong and Macau read
+ * it too rather than Simplified characters they did not ask for. */
 struct lang {
 	const char *tag;
 	const char *const *aliases;
 };
 
 static const char *const zh_aliases[] = { "zh-CN", "zh-Hans", "zh-SG", NULL };
+static const char *const zh_hant_aliases[] = { "zh-TW", "zh-HK", "zh-MO", NULL };
 
 static const struct lang langs[] = {
 	{ "en", NULL },
 	{ "zh", zh_aliases },
+	{ "zh-Hant", zh_hant_aliases },
 };
 
 #define N_LANGS (sizeof langs / sizeof langs[0])
@@ -27,67 +30,93 @@ static const struct lang langs[] = {
  * reads English. Values of placeholders are escaped by the caller for its format; the words
  * themselves hold no markup character of any format (no & < > * _ [ ] ` #). */
 static const char *const words[PB_W_COUNT][N_LANGS] = {
-	[PB_W_SUMMARY] = { "Executive Summary", "执行摘要" },
-	[PB_W_CONTENTS] = { "Table of Contents", "目录" },
-	[PB_W_PAPERS] = { "Papers", "论文" },
-	[PB_W_MORE_PAPERS] = { "More papers", "更多论文" },
-	[PB_W_AUTHORS] = { "Authors", "作者" },
-	[PB_W_CATEGORIES] = { "Categories", "分类" },
-	[PB_W_TOPIC] = { "Topic", "主题" },
-	[PB_W_TOPIC_LC] = { "topic", "主题" },
-	[PB_W_ABSTRACT] = { "Abstract", "摘要" },
-	[PB_W_ANALYSIS] = { "Analysis", "分析" },
-	[PB_W_FINDINGS] = { "Key findings", "要点" },
-	[PB_W_FINDINGS_TITLE] = { "Key Findings", "要点" },
-	[PB_W_LINKS] = { "Links", "链接" },
-	[PB_W_PUBLISHED] = { "Published", "发表" },
-	[PB_W_REVISED] = { "Revised", "修订" },
-	[PB_W_FIRST_SUBMITTED] = { "first submitted {date}", "首次提交于 {date}" },
-	[PB_W_ET_AL] = { " et al. ({n} authors)", " 等（共 {n} 位作者）" },
-	[PB_W_WHY] = { "Why", "推荐理由" },
-	[PB_W_N_PAPERS_1] = { "{n} paper", "{n} 篇论文" },
-	[PB_W_N_PAPERS] = { "{n} papers", "{n} 篇论文" },
-	[PB_W_N_OF_M] = { "{n} of {m} matching papers", "{m} 篇匹配论文中的 {n} 篇" },
-	[PB_W_FOR] = { "{what} for {name}", "{what}，订阅者：{name}" },
-	[PB_W_ANNOUNCED] = { "{what}, announced {date}", "{what}，发布于 {date}" },
+	[PB_W_SUMMARY] = { "Executive Summary", "执行摘要", "執行摘要" },
+	[PB_W_CONTENTS] = { "Table of Contents", "目录", "目錄" },
+	[PB_W_PAPERS] = { "Papers", "论文", "論文" },
+	[PB_W_MORE_PAPERS] = { "More papers", "更多论文", "更多論文" },
+	[PB_W_AUTHORS] = { "Authors", "作者", "作者" },
+	[PB_W_CATEGORIES] = { "Categories", "分类", "分類" },
+	[PB_W_TOPIC] = { "Topic", "主题", "主題" },
+	[PB_W_TOPIC_LC] = { "topic", "主题", "主題" },
+	[PB_W_ABSTRACT] = { "Abstract", "摘要", "摘要" },
+	[PB_W_ANALYSIS] = { "Analysis", "分析", "分析" },
+	[PB_W_FINDINGS] = { "Key findings", "要点", "重點" },
+	[PB_W_FINDINGS_TITLE] = { "Key Findings", "要点", "重點" },
+	[PB_W_LINKS] = { "Links", "链接", "連結" },
+	[PB_W_PUBLISHED] = { "Published", "发表", "發表" },
+	[PB_W_REVISED] = { "Revised", "修订", "修訂" },
+	[PB_W_FIRST_SUBMITTED] = { "first submitted {date}", "首次提交于 {date}",
+				   "首次提交於 {date}" },
+	[PB_W_ET_AL] = { " et al. ({n} authors)", " 等（共 {n} 位作者）", " 等（共 {n} 位作者）" },
+	[PB_W_WHY] = { "Why", "推荐理由", "推薦理由" },
+	[PB_W_N_PAPERS_1] = { "{n} paper", "{n} 篇论文", "{n} 篇論文" },
+	[PB_W_N_PAPERS] = { "{n} papers", "{n} 篇论文", "{n} 篇論文" },
+	[PB_W_N_OF_M] = { "{n} of {m} matching papers", "{m} 篇匹配论文中的 {n} 篇",
+			  "{m} 篇符合的論文中的 {n} 篇" },
+	[PB_W_FOR] = { "{what} for {name}", "{what}，订阅者：{name}", "{what}，訂閱者：{name}" },
+	[PB_W_ANNOUNCED] = { "{what}, announced {date}", "{what}，发布于 {date}",
+			     "{what}，發布於 {date}" },
 	[PB_W_NOT_SHOWN_1] = { "{n} more paper matched and is not shown",
-			       "另有 {n} 篇匹配的论文未显示" },
+			       "另有 {n} 篇匹配的论文未显示", "另有 {n} 篇符合的論文未顯示" },
 	[PB_W_NOT_SHOWN] = { "{n} more papers matched and are not shown",
-			     "另有 {n} 篇匹配的论文未显示" },
-	[PB_W_TOPIC_COUNT] = { "{topic} {n}", "{topic} {n} 篇" },
+			     "另有 {n} 篇匹配的论文未显示", "另有 {n} 篇符合的論文未顯示" },
+	[PB_W_TOPIC_COUNT] = { "{topic} {n}", "{topic} {n} 篇", "{topic} {n} 篇" },
 	[PB_W_NO_PAPERS] = { "No new papers matched your topics in this announcement.",
-			     "本次发布中没有与您的主题匹配的新论文。" },
-	[PB_W_ALL_OF_THEM] = { "All of them:", "全部列表见" },
-	[PB_W_MORE_ON_ARXIV] = { "and {n} more papers on arXiv.", "以及 arXiv 上的另外 {n} 篇论文。" },
-	[PB_W_ALL_HEADING] = { "{title}: all matching papers", "{title}：全部匹配论文" },
+			     "本次发布中没有与您的主题匹配的新论文。",
+			     "本次發布中沒有符合您主題的新論文。" },
+	[PB_W_ALL_OF_THEM] = { "All of them:", "全部列表见", "完整列表見" },
+	[PB_W_MORE_ON_ARXIV] = { "and {n} more papers on arXiv.", "以及 arXiv 上的另外 {n} 篇论文。",
+				 "以及 arXiv 上的另外 {n} 篇論文。" },
+	[PB_W_ALL_HEADING] = { "{title}: all matching papers", "{title}：全部匹配论文",
+			       "{title}：全部符合的論文" },
 	[PB_W_ALL_COUNT] = { "{papers} matched; the digest shows the first {shown}.",
-			     "共匹配 {papers}，摘要显示前 {shown} 篇。" },
+			     "共匹配 {papers}，摘要显示前 {shown} 篇。",
+			     "共有 {papers}符合，摘要顯示前 {shown} 篇。" },
 	[PB_W_ALL_COUNT_FOR] = { "{papers} matched for {name}; the digest shows the first {shown}.",
-				 "为 {name} 匹配到 {papers}，摘要显示前 {shown} 篇。" },
-	[PB_W_UNSUB_LEAD] = { "To change your settings or unsubscribe: ", "更改设置或退订：" },
-	[PB_W_SETTINGS] = { "Settings and unsubscribe: ", "设置与退订：" },
-	[PB_W_CHANGE_SETTINGS] = { "Change settings or unsubscribe", "更改设置或退订" },
+				 "为 {name} 匹配到 {papers}，摘要显示前 {shown} 篇。",
+				 "為 {name} 找到符合的 {papers}，摘要顯示前 {shown} 篇。" },
+	[PB_W_UNSUB_LEAD] = { "To change your settings or unsubscribe: ", "更改设置或退订：",
+			      "變更設定或取消訂閱：" },
+	[PB_W_SETTINGS] = { "Settings and unsubscribe: ", "设置与退订：", "設定與取消訂閱：" },
+	[PB_W_CHANGE_SETTINGS] = { "Change settings or unsubscribe", "更改设置或退订",
+				   "變更設定或取消訂閱" },
 	[PB_W_REPLY_TO_CHANGE] = { "To change settings or unsubscribe, reply to this message.",
-				   "如需更改设置或退订，请回复此邮件。" },
+				   "如需更改设置或退订，请回复此邮件。",
+				   "如需變更設定或取消訂閱，請回覆此郵件。" },
 	[PB_W_RECEIVE] = { "You receive this digest of new arXiv papers. ",
-			   "这是发给您的 arXiv 新论文摘要。" },
+			   "这是发给您的 arXiv 新论文摘要。", "這是發給您的 arXiv 新論文摘要。" },
 	[PB_W_RECEIVE_AS] = { "You receive this digest of new arXiv papers as {name}. ",
-			      "这是发给 {name} 的 arXiv 新论文摘要。" },
-	[PB_W_COLON] = { ":", "：" },
-	[PB_W_LEAD] = { ": ", "：" },
-	[PB_W_CLAUSE_SEP] = { ", ", "，" },
-	[PB_W_LIST_SEP] = { ", ", "、" },
-	[PB_W_LIST_AND] = { " and ", " 和 " },
-	[PB_W_STOP] = { ".", "。" },
-	[PB_W_TITLE] = { "arXiv {categories} Papers", "arXiv {categories} 论文" },
-	[PB_W_TITLE_ANY] = { "arXiv Papers", "arXiv 论文" },
-	[PB_W_TITLE_DATE] = { "{title} - {date}", "{title} - {date}" },
+			      "这是发给 {name} 的 arXiv 新论文摘要。",
+			      "這是發給 {name} 的 arXiv 新論文摘要。" },
+	[PB_W_MORE_LIKE] = { "More like this", "更多类似", "更多類似" },
+	[PB_W_NOT_FOR_ME] = { "Not for me", "不感兴趣", "不感興趣" },
+	[PB_W_MANAGE] = { "Manage your subscription", "管理订阅", "管理訂閱" },
+	[PB_W_UNSUBSCRIBE] = { "Unsubscribe", "退订", "取消訂閱" },
+	[PB_W_COLON] = { ":", "：", "：" },
+	[PB_W_LEAD] = { ": ", "：", "：" },
+	[PB_W_CLAUSE_SEP] = { ", ", "，", "，" },
+	[PB_W_LIST_SEP] = { ", ", "、", "、" },
+	[PB_W_LIST_AND] = { " and ", " 和 ", " 和 " },
+	[PB_W_STOP] = { ".", "。", "。" },
+	[PB_W_TITLE] = { "arXiv {categories} Papers", "arXiv {categories} 论文",
+			 "arXiv {categories} 論文" },
+	[PB_W_TITLE_ANY] = { "arXiv Papers", "arXiv 论文", "arXiv 論文" },
+	[PB_W_TITLE_DATE] = { "{title} - {date}", "{title} - {date}", "{title} - {date}" },
 	[PB_W_SUBJECT] = { "arXiv {categories}: {papers} on {topics} ({date})",
-			   "arXiv {categories} 每日论文 {date}：{count} 篇（{topics}）" },
+			   "arXiv {categories} 每日论文 {date}：{count} 篇（{topics}）",
+			   "arXiv {categories} 每日論文 {date}：{count} 篇（{topics}）" },
 	[PB_W_SUBJECT_NO_TOPICS] = { "arXiv {categories}: {papers} ({date})",
-				     "arXiv {categories} 每日论文 {date}：{count} 篇" },
+				     "arXiv {categories} 每日论文 {date}：{count} 篇",
+				     "arXiv {categories} 每日論文 {date}：{count} 篇" },
 	[PB_W_SUBJECT_EMPTY] = { "arXiv {categories}: no new papers ({date})",
-				 "arXiv {categories} 每日论文 {date}：无新论文" },
+				 "arXiv {categories} 每日论文 {date}：无新论文",
+				 "arXiv {categories} 每日論文 {date}：無新論文" },
+	[PB_W_NO_ANNOUNCEMENT] = { "arXiv made no announcement for {date} (a weekend, a holiday or "
+				   "a pause in announcements), so there is nothing new today.",
+				   "arXiv 在 {date} 没有发布新论文（周末、假日或暂停发布）。"
+				   "今天没有新的摘要。",
+				   "arXiv 在 {date} 沒有發布新論文（週末、假日或暫停發布）。"
+				   "今天沒有新的摘要。" },
 };
 
 static size_t
@@ -96,10 +125,11 @@ column(const char *lang)
 	if (!lang || !*lang)
 		return 0;
 	for (size_t c = 0; c < N_LANGS; c++) {
-		if (strcmp(langs[c].tag, lang) == 0)
+		/* in any case, as BCP 47 reads tags: "zh-tw" is "zh-TW" */
+		if (strcasecmp(langs[c].tag, lang) == 0)
 			return c;
 		for (size_t a = 0; langs[c].aliases && langs[c].aliases[a]; a++)
-			if (strcmp(langs[c].aliases[a], lang) == 0)
+			if (strcasecmp(langs[c].aliases[a], lang) == 0)
 				return c;
 	}
 	return 0;
@@ -114,6 +144,12 @@ pb_word(const char *lang, enum pb_word w)
 		return "";
 	s = words[w][column(lang)];
 	return s ? s : words[w][0] ? words[w][0] : "";
+}
+
+const char *
+pb_words_column(const char *lang)
+{
+	return langs[column(lang)].tag;
 }
 
 void

@@ -1,7 +1,8 @@
-/* The fixed words paperboy writes (headings, labels, counts, the footer, the digest's title and
- * the default email subjects) in each language it knows, and the small {name} templates they
- * and the subscriber's `subject` are written in. One table in src/words.c, one column per
- * language: adding a language is adding a column. A language without a column gets English. */
+/* The fixed words paperboy writes (headings, labels, counts, the footer and the reader's links,
+ * the digest's title, the default email subjects, the note of a day without announcement) in
+ * each language it knows, and the small {name} templates they and the subscriber's `subject`
+ * are written in. One table in src/words.c, one column per language: adding a language is
+ * adding a column. A language without a column gets English. */
 #ifndef PAPERBOY_WORDS_H
 #define PAPERBOY_WORDS_H
 
@@ -54,6 +55,11 @@ enum pb_word {
 	PB_W_REPLY_TO_CHANGE,   /* when there is no link */
 	PB_W_RECEIVE,           /* the HTML footer's first sentence */
 	PB_W_RECEIVE_AS,        /* the same naming the subscriber {name} */
+	/* the links of the web endpoint */
+	PB_W_MORE_LIKE,         /* feedback: "More like this" */
+	PB_W_NOT_FOR_ME,        /* feedback: "Not for me" */
+	PB_W_MANAGE,            /* the manage page */
+	PB_W_UNSUBSCRIBE,       /* the one-click unsubscribe */
 	/* punctuation of the language */
 	PB_W_COLON,             /* after a bold label: ":" */
 	PB_W_LEAD,              /* after a label, before its value or a list: ": " */
@@ -69,12 +75,19 @@ enum pb_word {
 	PB_W_SUBJECT,           /* the default template, see summarize.h */
 	PB_W_SUBJECT_NO_TOPICS, /* the default when no paper came with a topic */
 	PB_W_SUBJECT_EMPTY,     /* the default for a digest without papers */
+	/* the note of a day without an announcement */
+	PB_W_NO_ANNOUNCEMENT,   /* {date} */
 	PB_W_COUNT
 };
 
-/* The word w in lang ("en", "zh", "zh-CN", ...; NULL is English), or its English form when
- * lang has no column. Never NULL; a static string. */
+/* The word w in lang ("en", "zh", "zh-CN", "zh-TW", ...; NULL is English, case does not
+ * matter), or its English form when lang has no column. Never NULL; a static string. */
 const char *pb_word(const char *lang, enum pb_word w);
+
+/* The tag of the column lang reads: "en" (also for a language without a column), "zh"
+ * (Simplified Chinese: zh-CN, zh-Hans, zh-SG) or "zh-Hant" (Traditional Chinese: zh-TW,
+ * zh-HK, zh-MO). For text written outside the table in the same language. A static string. */
+const char *pb_words_column(const char *lang);
 
 /* Appends tmpl with each {name} replaced by its value from vars, a NULL-terminated list of
  * name, value pairs (a NULL value is ""), "{{" and "}}" as single braces. A {name} not in vars

@@ -172,10 +172,10 @@ feedback(struct pb_rctx *c, struct pb_buf *b, const char *id)
 		pb_buf_puts(b, "<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:12px;"
 			       "color:" MUTED ";\">");
 		a_href(b, more.data, "color:" MUTED ";");
-		pb_esc_html(b, pb_render_link_word(c, PB_LW_MORE));
+		pb_esc_html(b, PB_WORD(c, PB_W_MORE_LIKE));
 		pb_buf_puts(b, "</a> &middot; ");
 		a_href(b, less.data, "color:" MUTED ";");
-		pb_esc_html(b, pb_render_link_word(c, PB_LW_LESS));
+		pb_esc_html(b, PB_WORD(c, PB_W_NOT_FOR_ME));
 		pb_buf_puts(b, "</a></p>\n");
 	}
 	pb_buf_free(&more);
@@ -496,12 +496,12 @@ foot(struct pb_rctx *c, struct pb_buf *b)
 	if (c->o->manage_url && *c->o->manage_url) {
 		/* the reader's own pages: manage, and this recipient's unsubscribe */
 		a_href(b, c->o->manage_url, "color:#555555;");
-		pb_esc_html(b, pb_render_link_word(c, PB_LW_MANAGE));
+		pb_esc_html(b, PB_WORD(c, PB_W_MANAGE));
 		pb_buf_puts(b, "</a>");
 		if (u && is_url) {
 			pb_buf_puts(b, " &middot; ");
 			a_href(b, u, "color:#555555;");
-			pb_esc_html(b, pb_render_link_word(c, PB_LW_UNSUB));
+			pb_esc_html(b, PB_WORD(c, PB_W_UNSUBSCRIBE));
 			pb_buf_puts(b, "</a>");
 		}
 		pb_esc_html(b, PB_WORD(c, PB_W_STOP));

@@ -268,7 +268,7 @@ md_end(struct pb_rctx *c)
 	const char *u = pb_render_unsub(c, &is_url, &is_mailto);
 
 	if (c->o->manage_url && *c->o->manage_url) {
-		pb_buf_printf(&c->doc, "[%s](", pb_render_link_word(c, PB_LW_MANAGE));
+		pb_buf_printf(&c->doc, "[%s](", PB_WORD(c, PB_W_MANAGE));
 		pb_esc_md_url(&c->doc, c->o->manage_url);
 		pb_buf_puts(&c->doc, ")\n");
 	} else if (u) {

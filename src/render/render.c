@@ -260,21 +260,6 @@ pb_render_feedback_url(const struct pb_render_opts *o, const char *paper_id, int
 	return rc;
 }
 
-/* The reader's words for the links of the web endpoint, English and Simplified Chinese. */
-const char *
-pb_render_link_word(const struct pb_rctx *c, enum pb_link_word w)
-{
-	static const char *const words[][2] = {
-		[PB_LW_MORE] = { "More like this", "更多类似" },
-		[PB_LW_LESS] = { "Not for me", "不感兴趣" },
-		[PB_LW_MANAGE] = { "Manage your subscription", "管理订阅" },
-		[PB_LW_UNSUB] = { "Unsubscribe", "退订" },
-	};
-	int zh = c->d->language && strncmp(c->d->language, "zh", 2) == 0;
-
-	return words[w][zh];
-}
-
 /* Display forms are computed once per digest and shared by every format rendered from it. */
 static void
 prepare(struct pb_rctx *c, const struct pb_digest *d, const struct pb_render_opts *o)

@@ -224,10 +224,6 @@ void pb_md_front_matter(struct pb_buf *b, const char *title, const char *date);
  * text; NULL when none is known. *is_url says whether it is a link. */
 const char *pb_render_unsub(const struct pb_rctx *c, int *is_url, int *is_mailto);
 
-/* The words of the web endpoint's links (feedback, manage, unsubscribe) in c's language. */
-enum pb_link_word { PB_LW_MORE, PB_LW_LESS, PB_LW_MANAGE, PB_LW_UNSUB };
-const char *pb_render_link_word(const struct pb_rctx *c, enum pb_link_word w);
-
 /* Light Markdown, as the summarizer and the model write it. */
 enum pb_lm_kind {
 	PB_LM_PARA,             /* lines of a paragraph, '\n'-separated */

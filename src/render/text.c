@@ -423,8 +423,8 @@ text_paper(struct pb_rctx *c, size_t i)
 
 		if (pb_render_feedback_url(c->o, id, 1, &more) == 0 &&
 		    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
-			link_field(b, 4, pb_render_link_word(c, PB_LW_MORE), more.data);
-			link_field(b, 4, pb_render_link_word(c, PB_LW_LESS), less.data);
+			link_field(b, 4, PB_WORD(c, PB_W_MORE_LIKE), more.data);
+			link_field(b, 4, PB_WORD(c, PB_W_NOT_FOR_ME), less.data);
 		}
 		pb_buf_free(&more);
 		pb_buf_free(&less);
@@ -442,9 +442,9 @@ text_end(struct pb_rctx *c)
 
 	rule(b, '-', W);
 	if (c->o->manage_url && *c->o->manage_url) {
-		link_field(b, 0, pb_render_link_word(c, PB_LW_MANAGE), c->o->manage_url);
+		link_field(b, 0, PB_WORD(c, PB_W_MANAGE), c->o->manage_url);
 		if (u && is_url)
-			link_field(b, 0, pb_render_link_word(c, PB_LW_UNSUB), u);
+			link_field(b, 0, PB_WORD(c, PB_W_UNSUBSCRIBE), u);
 	} else if (u)
 		field(b, 0, PB_WORD(c, PB_W_SETTINGS), u);
 	else

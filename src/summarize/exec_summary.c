@@ -563,14 +563,9 @@ struct topic_count {
 	size_t n;
 };
 
-/* Chinese (Simplified) readers get the built-in text in Chinese; everyone else in English.
- * Titles, topics and findings stay as written. */
-static int
-is_zh(const char *lang)
-{
-	return lang && (strcmp(lang, "zh") == 0 || strcmp(lang, "zh-CN") == 0 ||
-			strcmp(lang, "zh-Hans") == 0 || strcmp(lang, "zh-SG") == 0);
-}
+/* Chinese readers get the built-in text in Chinese, in the script of the words.h column their
+ * tag reads (pb_summary_zh: "zh-TW" Traditional, "zh-CN" Simplified); everyone else in
+ * English. Titles, topics and findings stay as written. */
 
 static void
 head_en(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
@@ -591,18 +586,24 @@ head_en(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *t
 }
 
 static void
-head_zh(struct pb_buf *b, const struct pb_digest *d, const struct topic_count *tc, size_t ntc)
+head_zh(struct pb_buf *b, const struct pb_digest *d, int zh, const struct topic_count *tc,
+	size_t ntc)
 {
+	int t = zh == PB_ZH_HANT;
+
 	if (ntc == 1) {
-		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题 **%s** 匹配", d->n_items,
+		pb_buf_printf(b, t ? "本期共有 **%zu 篇論文**符合您的主題 **%s**"
+				   : "本期共有 **%zu 篇论文**与您的主题 **%s** 匹配", d->n_items,
 			      tc[0].name);
 	} else {
-		pb_buf_printf(b, "本期共有 **%zu 篇论文**与您的主题匹配：", d->n_items);
+		pb_buf_printf(b, t ? "本期共有 **%zu 篇論文**符合您的主題："
+				   : "本期共有 **%zu 篇论文**与您的主题匹配：", d->n_items);
 		for (size_t k = 0; k < ntc; k++)
 			pb_buf_printf(b, "%s**%s**（%zu 篇）", k ? "、" : "", tc[k].name, tc[k].n);
 	}
 	if (d->n_matched > d->n_items)
-		pb_buf_printf(b, "；共匹配 %zu 篇，下面列出最相关的 %zu 篇", d->n_matched,
+		pb_buf_printf(b, t ? "；共符合 %zu 篇，下面列出最相關的 %zu 篇"
+				   : "；共匹配 %zu 篇，下面列出最相关的 %zu 篇", d->n_matched,
 			      d->n_items);
 	pb_buf_puts(b, "。\n\n");
 }
@@ -619,11 +620,12 @@ pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *t
 	struct pb_buf b = { 0 };
 	struct topic_count *tc = NULL;
 	size_t ntc = 0, read_first;
-	int zh = d && is_zh(d->language);
+	int zh = d ? pb_summary_zh(d->language) : PB_ZH_NONE;
 
 	if (!d || d->n_items == 0) {
-		pb_buf_puts(&b, zh ? "本期公告中没有与您的主题匹配的新论文。"
-				   : "No new papers matched your topics in this announcement.");
+		pb_buf_puts(&b, zh == PB_ZH_HANT ? "本期公告中沒有符合您主題的新論文。"
+				: zh ? "本期公告中没有与您的主题匹配的新论文。"
+				: "No new papers matched your topics in this announcement.");
 		return pb_buf_detach(&b);
 	}
 	/* Papers per topic, most first; ties in the order topics first appear in the ranking. */
@@ -648,7 +650,7 @@ pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *t
 		tc[j] = t;
 	}
 	if (zh)
-		head_zh(&b, d, tc, ntc);
+		head_zh(&b, d, zh, tc, ntc);
 	else
 		head_en(&b, d, tc, ntc);
 
@@ -656,14 +658,16 @@ pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *t
 		struct pb_buf th = { 0 };
 
 		if (themes(&th, d, zh, terms) > 0)
-			pb_buf_printf(&b, zh ? "**反复出现的主题：**%s。\n\n"
-					     : "**Recurring themes:** %s.\n\n", th.data);
+			pb_buf_printf(&b, zh == PB_ZH_HANT ? "**反覆出現的主題：**%s。\n\n"
+					  : zh ? "**反复出现的主题：**%s。\n\n"
+					  : "**Recurring themes:** %s.\n\n", th.data);
 		pb_buf_free(&th);
 	}
 
 	read_first = d->n_items < READ_FIRST ? d->n_items : READ_FIRST;
 	if (zh)
-		pb_buf_puts(&b, "**建议优先阅读：**\n\n");
+		pb_buf_puts(&b, zh == PB_ZH_HANT ? "**建議優先閱讀：**\n\n"
+						 : "**建议优先阅读：**\n\n");
 	else
 		pb_buf_puts(&b, read_first == 1 ? "**Read first:**\n\n" : "**Read these first:**\n\n");
 	for (size_t i = 0; i < read_first; i++) {

@@ -557,7 +557,9 @@ pb_language_name(const char *code)
 	static const char *const names[][2] = {
 		{ "en", "English" }, { "zh", "Chinese (Simplified)" },
 		{ "zh-CN", "Chinese (Simplified)" }, { "zh-Hans", "Chinese (Simplified)" },
-		{ "zh-TW", "Chinese (Traditional)" }, { "zh-Hant", "Chinese (Traditional)" },
+		{ "zh-SG", "Chinese (Simplified)" }, { "zh-TW", "Chinese (Traditional)" },
+		{ "zh-Hant", "Chinese (Traditional)" }, { "zh-HK", "Chinese (Traditional)" },
+		{ "zh-MO", "Chinese (Traditional)" },
 		{ "ja", "Japanese" }, { "ko", "Korean" }, { "de", "German" }, { "fr", "French" },
 		{ "es", "Spanish" }, { "it", "Italian" }, { "pt", "Portuguese" },
 		{ "pt-BR", "Brazilian Portuguese" }, { "ru", "Russian" }, { "uk", "Ukrainian" },

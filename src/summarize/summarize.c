@@ -16,6 +16,7 @@
 #include "paperboy/log.h"
 #include "paperboy/fulltext.h"
 #include "paperboy/summarize.h"
+#include "paperboy/words.h"
 #include "summarize_int.h"
 
 #define MAX_FINDINGS 4
@@ -1405,18 +1406,24 @@ pb_digest_free(struct pb_digest *d)
 	memset(d, 0, sizeof *d);
 }
 
+int
+pb_summary_zh(const char *lang)
+{
+	const char *col = pb_words_column(lang);
+
+	if (strcmp(col, "zh-Hant") == 0)
+		return PB_ZH_HANT;
+	return strcmp(col, "zh") == 0 ? PB_ZH_HANS : PB_ZH_NONE;
+}
+
 /* The short note for subscribers who asked to hear about days without an announcement. */
 void
 pb_digest_no_announcement(struct pb_digest *d, const char *date)
 {
 	struct pb_buf b = { 0 };
+	const char *vars[] = { "date", date, NULL };
 
-	if (d->language && strncmp(d->language, "zh", 2) == 0)
-		pb_buf_printf(&b, "arXiv 在 %s 没有发布新论文（周末、假日或暂停发布）。今天没有新的摘要。",
-			      date);
-	else
-		pb_buf_printf(&b, "arXiv made no announcement for %s (a weekend, a holiday or a pause "
-				  "in announcements), so there is nothing new today.", date);
+	pb_template_put(&b, pb_word(d->language, PB_W_NO_ANNOUNCEMENT), vars);
 	free(d->exec_summary);
 	d->exec_summary = pb_buf_detach(&b);
 	d->exec_from_model = 0;

@@ -20,6 +20,12 @@ void pb_terms_free(struct pb_terms *t);
  * (terms or terms[i] may be NULL: then computed on the spot). Caller frees. */
 char *pb_exec_summary_terms(const struct pb_digest *d, const struct pb_terms *const *terms);
 
+/* The Chinese lang reads, by the words.h column of its tag: none (English), Simplified ("zh",
+ * "zh-CN") or Traditional ("zh-TW", "zh-Hant"). For exec_summary.c, which cannot include
+ * words.h beside fold.h: each names a function pb_word. */
+enum { PB_ZH_NONE, PB_ZH_HANS, PB_ZH_HANT };
+int pb_summary_zh(const char *lang);
+
 /* Fills d->title and d->subject (subject.c) once d's language, date and items are set: the
  * categories are cfg->arxiv.categories, else the items' primary ones; the template is sub's
  * `subject`, else cfg's, else the language's default. cfg and sub may be NULL. */

@@ -333,7 +333,10 @@ void
 pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
 		int max_papers)
 {
-	static const char *const langs[][2] = { { "en", "English" }, { "zh", "中文 (Chinese)" } };
+	static const char *const langs[][2] = {
+		{ "en", "English" }, { "zh", "简体中文 (Simplified Chinese)" },
+		{ "zh-TW", "繁體中文 (Traditional Chinese)" },
+	};
 	int listed = 0;
 
 	pb_buf_puts(&resp->body,

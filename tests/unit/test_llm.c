@@ -290,6 +290,12 @@ test_prompts(void)
 	T_EQ_STR(h1, "cbf29ce484222325");   /* the FNV-1a offset basis: hash of nothing */
 
 	T_EQ_STR(pb_language_name("zh"), "Chinese (Simplified)");
+	T_EQ_STR(pb_language_name("zh-SG"), "Chinese (Simplified)");
+	/* the tags whose digest reads Traditional characters ask the model for them too */
+	T_EQ_STR(pb_language_name("zh-TW"), "Chinese (Traditional)");
+	T_EQ_STR(pb_language_name("zh-Hant"), "Chinese (Traditional)");
+	T_EQ_STR(pb_language_name("zh-HK"), "Chinese (Traditional)");
+	T_EQ_STR(pb_language_name("zh-MO"), "Chinese (Traditional)");
 	T_EQ_STR(pb_language_name("en"), "English");
 	T_EQ_STR(pb_language_name("de"), "German");
 	T_EQ_STR(pb_language_name("tlh"), "tlh");

@@ -9,6 +9,7 @@
 #include "paperboy/config.h"
 #include "paperboy/render.h"
 #include "paperboy/summarize.h"
+#include "paperboy/web.h"
 #include "paperboy/words.h"
 #include "t.h"
 
@@ -543,20 +544,144 @@ test_formats(void)
 	}
 }
 
-/* Every word has an English and a Chinese form; the aliases and the fallback. */
+/* Characters of Simplified Chinese whose Traditional form differs: each is in a word of the
+ * "zh" column, and none may reach a reader of Traditional Chinese. */
+static const char *const simplified_only[] = {
+	"与", "为", "于", "优", "关", "兴", "发", "复", "录", "执", "无", "显", "暂", "没",
+	"点", "现", "类", "给", "荐", "见", "订", "议", "论", "设", "请", "读", "这", "邮",
+	"链", "阅", "题", NULL,
+};
+
+static void
+no_simplified(const char *doc, const char *what)
+{
+	for (size_t k = 0; simplified_only[k]; k++) {
+		if (strstr(doc, simplified_only[k])) {
+			fprintf(stderr, "%s has the Simplified \"%s\"\n", what, simplified_only[k]);
+			T_CHECK(0);
+		}
+	}
+}
+
+/* A reader of Traditional Chinese (zh-TW, zh-Hant, zh-HK, zh-MO, in any case) gets every word
+ * in Traditional characters in every format, the built-in executive summary too, and the
+ * document says its language. */
+static void
+test_formats_hant(void)
+{
+	static const char *const topics[] = { "3D", "Video", "3D" };
+	static const char *const hant[PB_FMT_COUNT][3] = {
+		[PB_FMT_MD] = { "## 執行摘要", "## 目錄", "## 論文" },
+		[PB_FMT_HTML] = { ">執行摘要</h2>", ">目錄</h2>", ">論文</h2>" },
+		[PB_FMT_TEXT] = { "執行摘要\n--------\n", "目錄\n----\n", "論文\n----\n" },
+		[PB_FMT_SLACK] = { "*執行摘要*", "*論文*", "訂閱者：alice" },
+		[PB_FMT_TELEGRAM] = { "<b>執行摘要</b>", "<b>論文</b>", "訂閱者：alice" },
+	};
+	static const char *const tags[] = { "zh-TW", "zh-Hant", "zh-HK", "zh-MO", "zh-tw" };
+	static const struct pb_secret key;
+	/* the footer's settings line; then the reader's links of the web endpoint */
+	const struct pb_render_opts opts[2] = {
+		{ .telegram_chat = "42", .unsubscribe_url = "https://example.org/settings" },
+		{ .telegram_chat = "42", .unsubscribe_url = "https://example.org/u/x",
+		  .manage_url = "https://example.org/m/x", .link_key = &key,
+		  .link_base = "https://example.org", .link_subject = "alice",
+		  .link_now = 1764806400 },
+	};
+	struct fix f;
+
+	for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+		fix_init(&f, 3, topics, tags[t]);
+		f.d.n_matched = 7;      /* 4 not shown */
+		f.d.title = pb_xstrdup("T");
+		f.d.exec_summary = pb_exec_summary_builtin(&f.d);
+		T_CHECK(strncmp(f.d.exec_summary, "本期共有 **3 篇論文**符合您的主題：**3D**（2 篇）、"
+				"**Video**（1 篇）；共符合 7 篇，下面列出最相關的 3 篇。",
+				strlen("本期共有 **3 篇論文**符合您的主題：**3D**（2 篇）、**Video**（1 篇）"
+				       "；共符合 7 篇，下面列出最相關的 3 篇。")) == 0);
+		T_CHECK(strstr(f.d.exec_summary, "**建議優先閱讀：**") != NULL);
+		no_simplified(f.d.exec_summary, tags[t]);
+		for (int o = 0; o < 2; o++) {
+			for (int fmt = 0; fmt < PB_FMT_COUNT; fmt++) {
+				struct pb_parts p;
+				struct pb_buf all = { 0 };
+				const char *name = pb_format_name((enum pb_format)fmt);
+
+				if (fmt == PB_FMT_JSON)
+					continue;
+				T_EQ_INT(pb_render(&f.d, (enum pb_format)fmt, &opts[o], &p), 0);
+				for (size_t i = 0; i < p.n; i++)
+					pb_buf_puts(&all, p.v[i]);
+				for (int k = 0; k < 3; k++)
+					has(pb_buf_str(&all), hant[fmt][k], name, 1);
+				has(pb_buf_str(&all), "7 篇符合的論文中的 3 篇", name, fmt != PB_FMT_MD);
+				has(pb_buf_str(&all), "另有 4 篇符合的論文未顯示", name, 1);
+				if (o == 0)
+					has(pb_buf_str(&all), fmt == PB_FMT_MD ? "變更設定或取消訂閱：" :
+					    fmt == PB_FMT_HTML ? "變更設定或取消訂閱</a>。" :
+					    "設定與取消訂閱：", name, 1);
+				if (o == 1 && (fmt == PB_FMT_HTML || fmt == PB_FMT_TEXT)) {
+					has(pb_buf_str(&all), "更多類似", name, 1);
+					has(pb_buf_str(&all), "不感興趣", name, 1);
+					has(pb_buf_str(&all), "取消訂閱", name, 1);
+				}
+				if (o == 1 && fmt != PB_FMT_SLACK && fmt != PB_FMT_TELEGRAM)
+					has(pb_buf_str(&all), "管理訂閱", name, 1);
+				if (fmt == PB_FMT_HTML) {
+					char lang[32];
+
+					snprintf(lang, sizeof lang, "<html lang=\"%s\">", tags[t]);
+					has(pb_buf_str(&all), lang, name, 1);
+				}
+				has(pb_buf_str(&all), "Executive Summary", name, 0);
+				has(pb_buf_str(&all), "Papers", name, 0);
+				no_simplified(pb_buf_str(&all), name);
+				pb_buf_free(&all);
+				pb_parts_free(&p);
+			}
+		}
+		free(f.d.exec_summary);
+		fix_free(&f);
+	}
+}
+
+/* Every word has an English, a Simplified and a Traditional Chinese form; the aliases, in any
+ * case, and the fallback. */
 static void
 test_table(void)
 {
+	static const char *const hans[] = { "zh-CN", "zh-Hans", "zh-SG", "ZH-cn", NULL };
+	static const char *const hant[] = { "zh-TW", "zh-HK", "zh-MO", "zh-tw", "ZH-HANT", NULL };
+
 	for (int w = 0; w < PB_W_COUNT; w++) {
+		const char *z = pb_word("zh-Hant", (enum pb_word)w);
+
 		T_CHECK(*pb_word("en", (enum pb_word)w) != '\0');
 		T_CHECK(*pb_word("zh", (enum pb_word)w) != '\0');
 		T_CHECK(valid_utf8(pb_word("zh", (enum pb_word)w)));
+		T_CHECK(*z != '\0' && valid_utf8(z));
+		/* written, not left to read English */
+		T_CHECK(z != pb_word("en", (enum pb_word)w) || w == PB_W_TITLE_DATE);
+		no_simplified(z, "the zh-Hant column");
+		for (size_t a = 0; hans[a]; a++)
+			T_EQ_STR(pb_word(hans[a], (enum pb_word)w), pb_word("zh", (enum pb_word)w));
+		for (size_t a = 0; hant[a]; a++)
+			T_EQ_STR(pb_word(hant[a], (enum pb_word)w), z);
 	}
 	T_EQ_STR(pb_word(NULL, PB_W_PAPERS), "Papers");
+	T_EQ_STR(pb_word("en", PB_W_LINKS), "Links");
 	T_EQ_STR(pb_word("zh-Hans", PB_W_PAPERS), "论文");
-	T_EQ_STR(pb_word("zh-TW", PB_W_PAPERS), "Papers");
+	T_EQ_STR(pb_word("zh", PB_W_LINKS), "链接");
+	T_EQ_STR(pb_word("zh-TW", PB_W_PAPERS), "論文");
+	T_EQ_STR(pb_word("zh-TW", PB_W_LINKS), "連結");
+	T_EQ_STR(pb_word("zh-HK", PB_W_CATEGORIES), "分類");
+	T_EQ_STR(pb_word("zh-Hant", PB_W_PUBLISHED), "發表");
+	T_EQ_STR(pb_word("zh-MO", PB_W_N_PAPERS), "{n} 篇論文");
 	T_EQ_STR(pb_word("fr", PB_W_SUMMARY), "Executive Summary");
 	T_EQ_STR(pb_word("zh", PB_W_COUNT), "");
+	T_EQ_STR(pb_words_column("zh-tw"), "zh-Hant");
+	T_EQ_STR(pb_words_column("zh-CN"), "zh");
+	T_EQ_STR(pb_words_column("de"), "en");
+	T_EQ_STR(pb_words_column(NULL), "en");
 }
 
 int
@@ -571,6 +696,7 @@ main(void)
 	test_title();
 	test_build();
 	test_formats();
+	test_formats_hant();
 	test_table();
 	return t_done("test_subject");
 }

@@ -280,6 +280,19 @@ done:
 	T_CHECK(strstr(d.exec_summary, "**建议优先阅读：**\n\n- **\002Active Visual Perception: "
 				       "Opportunities and Challenges\003**（VLM，得分 10）：\002This paper") != NULL);
 	pb_digest_free(&d);
+	/* A reader of Traditional Chinese gets it in Traditional characters, none Simplified. */
+	sub.language = "zh-TW";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.language, "zh-TW");
+	T_CHECK(strstr(d.exec_summary, "本期共有 **10 篇論文**符合您的主題：**3D**（4 篇）、"
+				       "**VLM**（3 篇）、**Video**（3 篇）；共符合 14 篇，下面列出最相關的 "
+				       "10 篇。") == d.exec_summary);
+	T_CHECK(strstr(d.exec_summary, "**反覆出現的主題：**") != NULL);
+	T_CHECK(strstr(d.exec_summary, "**建議優先閱讀：**\n\n- **\002Active Visual Perception: "
+				       "Opportunities and Challenges\003**（VLM，得分 10）：\002This paper") != NULL);
+	T_CHECK(strstr(d.exec_summary, "论") == NULL && strstr(d.exec_summary, "题") == NULL &&
+		strstr(d.exec_summary, "与") == NULL && strstr(d.exec_summary, "阅") == NULL);
+	pb_digest_free(&d);
 	sub.language = NULL;     /* unset: English */
 	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
 	T_EQ_STR(d.language, "en");
@@ -295,6 +308,12 @@ done:
 	T_CHECK(strstr(d.exec_summary, "**2 papers** matched your topic **VLM**.") != NULL);
 	T_CHECK(strstr(d.exec_summary, "in all") == NULL);
 	pb_digest_free(&d);
+	sub.language = "zh-TW";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, NULL, &d), 0);
+	T_CHECK(strncmp(d.exec_summary, "本期共有 **2 篇論文**符合您的主題 **VLM**。\n\n",
+			strlen("本期共有 **2 篇論文**符合您的主題 **VLM**。\n\n")) == 0);
+	pb_digest_free(&d);
+	sub.language = NULL;
 
 	/* Nothing matched. */
 	sel.n_hits = 0;
@@ -303,6 +322,37 @@ done:
 	T_EQ_INT(d.n_items, 0);
 	T_CHECK(d.exec_summary && strstr(d.exec_summary, "No new papers") != NULL);
 	pb_digest_free(&d);
+	sub.language = "zh";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.exec_summary, "本期公告中没有与您的主题匹配的新论文。");
+	pb_digest_free(&d);
+	sub.language = "zh-HK";
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_EQ_STR(d.exec_summary, "本期公告中沒有符合您主題的新論文。");
+	pb_digest_free(&d);
+	sub.language = NULL;
+
+	/* The note of a day without an announcement, in the reader's language. */
+	{
+		static const char *const langs[][2] = {
+			{ "en", "arXiv made no announcement for 2025-12-25 (a weekend, a holiday or "
+				"a pause in announcements), so there is nothing new today." },
+			{ "zh", "arXiv 在 2025-12-25 没有发布新论文（周末、假日或暂停发布）。"
+				"今天没有新的摘要。" },
+			{ "zh-TW", "arXiv 在 2025-12-25 沒有發布新論文（週末、假日或暫停發布）。"
+				   "今天沒有新的摘要。" },
+			{ "zh-Hant", "arXiv 在 2025-12-25 沒有發布新論文（週末、假日或暫停發布）。"
+				     "今天沒有新的摘要。" },
+		};
+
+		for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+			struct pb_digest n = { .language = langs[i][0] };
+
+			pb_digest_no_announcement(&n, "2025-12-25");
+			T_EQ_STR(n.exec_summary, langs[i][1]);
+			pb_digest_free(&n);
+		}
+	}
 
 	/* A hit pointing outside the paperset is skipped, not followed. */
 	hits[0].paper = 99;

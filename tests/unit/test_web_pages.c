@@ -895,6 +895,10 @@ main(void)
 		T_EQ_INT(r.status, 200);
 		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 		T_EQ_STR(browser_select(r.body.data, "language", lang, sizeof lang), "pt-BR");
+		/* both scripts of Chinese are offered */
+		T_CHECK(strstr(r.body.data, "<option value=\"zh\">简体中文 (Simplified Chinese)"
+				"</option><option value=\"zh-TW\">繁體中文 (Traditional Chinese)"
+				"</option>") != NULL);
 		T_CHECK(browser_number_ok(r.body.data, "max_papers"));
 		T_CHECK(strstr(r.body.data, "value=\"800\"") != NULL);
 		resp_free(&r);
