@@ -119,18 +119,41 @@ static const char *const words[PB_W_COUNT][N_LANGS] = {
 				   "今天沒有新的摘要。" },
 };
 
+/* The column of the tag's first n bytes, or -1. */
+static int
+column_of(const char *lang, size_t n)
+{
+	for (size_t c = 0; c < N_LANGS; c++) {
+		/* in any case, as BCP 47 reads tags: "zh-tw" is "zh-TW" */
+		if (strlen(langs[c].tag) == n && strncasecmp(langs[c].tag, lang, n) == 0)
+			return (int)c;
+		for (size_t a = 0; langs[c].aliases && langs[c].aliases[a]; a++)
+			if (strlen(langs[c].aliases[a]) == n &&
+			    strncasecmp(langs[c].aliases[a], lang, n) == 0)
+				return (int)c;
+	}
+	return -1;
+}
+
+/* The tag's column, found as RFC 4647's lookup finds one: the whole tag, then the tag with its
+ * last subtag taken off, and so on ("zh-Hant-TW" reads "zh-Hant", "zh-Hans-CN" "zh-Hans"). */
 static size_t
 column(const char *lang)
 {
+	size_t n;
+
 	if (!lang || !*lang)
 		return 0;
-	for (size_t c = 0; c < N_LANGS; c++) {
-		/* in any case, as BCP 47 reads tags: "zh-tw" is "zh-TW" */
-		if (strcasecmp(langs[c].tag, lang) == 0)
-			return c;
-		for (size_t a = 0; langs[c].aliases && langs[c].aliases[a]; a++)
-			if (strcasecmp(langs[c].aliases[a], lang) == 0)
-				return c;
+	n = strlen(lang);
+	while (n > 0) {
+		int c = column_of(lang, n);
+
+		if (c >= 0)
+			return (size_t)c;
+		while (n > 0 && lang[n - 1] != '-')
+			n--;
+		if (n > 0)
+			n--;   /* the '-' */
 	}
 	return 0;
 }

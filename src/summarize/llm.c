@@ -571,10 +571,19 @@ pb_language_name(const char *code)
 		{ "ro", "Romanian" },
 	};
 
+	size_t n;
+
 	if (!code || !*code)
 		return "English";
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(names[i][0], code) == 0)
-			return names[i][1];
+	/* the whole tag, then without its last subtag, and so on ("zh-Hant-TW" is zh-Hant) */
+	for (n = strlen(code); n > 0;) {
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i][0]) == n && strncasecmp(names[i][0], code, n) == 0)
+				return names[i][1];
+		while (n > 0 && code[n - 1] != '-')
+			n--;
+		if (n > 0)
+			n--;
+	}
 	return code;
 }

@@ -299,6 +299,11 @@ test_prompts(void)
 	T_EQ_STR(pb_language_name("en"), "English");
 	T_EQ_STR(pb_language_name("de"), "German");
 	T_EQ_STR(pb_language_name("tlh"), "tlh");
+	T_EQ_STR(pb_language_name("zh-Hant-HK"), "Chinese (Traditional)");
+	T_EQ_STR(pb_language_name("zh-Hans-CN"), "Chinese (Simplified)");
+	T_EQ_STR(pb_language_name("de-AT"), "German");
+	T_EQ_STR(pb_language_name("pt-BR"), "Brazilian Portuguese");
+	T_EQ_STR(pb_language_name("tlh-x-q"), "tlh-x-q");
 	T_EQ_STR(pb_language_name(NULL), "English");
 }
 

@@ -681,6 +681,15 @@ test_table(void)
 	T_EQ_STR(pb_words_column("zh-tw"), "zh-Hant");
 	T_EQ_STR(pb_words_column("zh-CN"), "zh");
 	T_EQ_STR(pb_words_column("de"), "en");
+	/* a longer tag reads the column of its first subtags (RFC 4647's lookup) */
+	T_EQ_STR(pb_words_column("zh-Hans-CN"), "zh");
+	T_EQ_STR(pb_words_column("zh-Hant-TW"), "zh-Hant");
+	T_EQ_STR(pb_words_column("zh-TW-x-lab"), "zh-Hant");
+	T_EQ_STR(pb_words_column("zh-Latn"), "zh");
+	T_EQ_STR(pb_words_column("en-GB"), "en");
+	T_EQ_STR(pb_words_column("zh-"), "zh");
+	T_EQ_STR(pb_words_column("-"), "en");
+	T_EQ_STR(pb_words_column("zhx"), "en");
 	T_EQ_STR(pb_words_column(NULL), "en");
 }
 
