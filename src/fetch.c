@@ -244,6 +244,8 @@ merge_meta(struct pb_paper *dst, struct pb_paper *src)
 	}
 	if (src->n_authors && any_affils(src)) {
 		if (dst->n_authors == src->n_authors) {
+			if (src->n_authors_all > dst->n_authors_all)
+				dst->n_authors_all = src->n_authors_all;
 			for (size_t i = 0; i < dst->n_authors; i++) {
 				struct pb_author *d = &dst->authors[i], *s = &src->authors[i];
 
@@ -258,12 +260,14 @@ merge_meta(struct pb_paper *dst, struct pb_paper *src)
 			free_authors(dst->authors, dst->n_authors);
 			dst->authors = src->authors;
 			dst->n_authors = src->n_authors;
+			dst->n_authors_all = src->n_authors_all;
 			src->authors = NULL;
 			src->n_authors = 0;
 		}
 	} else if (!dst->n_authors && src->n_authors) {
 		dst->authors = src->authors;
 		dst->n_authors = src->n_authors;
+		dst->n_authors_all = src->n_authors_all;
 		src->authors = NULL;
 		src->n_authors = 0;
 	}

@@ -220,9 +220,13 @@ merge(struct pb_paper *e, struct pb_paper *p)
 	if (e->n_authors == 0 && p->n_authors) {
 		e->authors = p->authors;
 		e->n_authors = p->n_authors;
+		e->n_authors_all = p->n_authors_all;
 		p->authors = NULL;
 		p->n_authors = 0;
 	} else if (e->n_authors == p->n_authors) {
+		/* Both kept the first authors of a longer list: the count is either's. */
+		if (p->n_authors_all > e->n_authors_all)
+			e->n_authors_all = p->n_authors_all;
 		/* Same author list from another source (RSS vs API): fill missing affiliations. */
 		for (i = 0; i < e->n_authors; i++) {
 			struct pb_author *a = &e->authors[i], *b = &p->authors[i];
@@ -283,6 +287,12 @@ pb_paperset_add(struct pb_paperset *s, struct pb_paper *p)
 		ix->v = s->v;
 	}
 	return s->n - 1;
+}
+
+size_t
+pb_paper_n_authors(const struct pb_paper *p)
+{
+	return p->n_authors_all > p->n_authors ? p->n_authors_all : p->n_authors;
 }
 
 int
@@ -568,15 +578,21 @@ json_str(struct pb_buf *b, const char *s)
 }
 
 static void
-json_int(struct pb_buf *b, int v)
+json_uint(struct pb_buf *b, unsigned long long v)
 {
-	char d[16];
+	char d[24];
 	size_t i = sizeof d;
 
 	do
 		d[--i] = (char)('0' + v % 10);
 	while ((v /= 10) > 0);
 	put_n(b, d + i, sizeof d - i);
+}
+
+static void
+json_int(struct pb_buf *b, int v)
+{
+	json_uint(b, v > 0 ? (unsigned long long)v : 0);
 }
 
 /* An abs or pdf link: base, the id and its version (an id has only the characters of
@@ -631,7 +647,10 @@ pb_paper_json_append(struct pb_buf *b, const struct pb_paper *p)
 		}
 		put_c(b, ']');
 	}
-	JSON_MEMBER(b, "],\"abstract\":", p->abstract);
+	/* More than authors lists when the feed's list was cut (a large collaboration's). */
+	PUT_LIT(b, "],\"n_authors\":");
+	json_uint(b, pb_paper_n_authors(p));
+	JSON_MEMBER(b, ",\"abstract\":", p->abstract);
 	PUT_LIT(b, ",\"categories\":[");
 	for (i = 0; i < p->n_categories; i++) {
 		if (i)

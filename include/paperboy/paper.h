@@ -26,6 +26,8 @@ struct pb_paper {
 	char *title;
 	struct pb_author *authors;
 	size_t n_authors;
+	size_t n_authors_all;   /* how many authors arXiv listed when the record keeps only the
+				 * first of them (the parser keeps 5,000); 0 when it keeps all */
 	char *abstract;
 	char **categories;      /* primary first */
 	size_t n_categories;
@@ -63,11 +65,14 @@ long pb_paperset_find(const struct pb_paperset *s, const char *id);
  * existing primary first, and the higher version wins. Returns the index. */
 size_t pb_paperset_add(struct pb_paperset *s, struct pb_paper *p);
 
+/* The paper's author count: n_authors_all when the record keeps only some, else n_authors. */
+size_t pb_paper_n_authors(const struct pb_paper *p);
+
 /* Returns 1 when p lists category cat (exact, e.g. "cs.CV"), else 0. */
 int pb_paper_has_category(const struct pb_paper *p, const char *cat);
 /* One line of JSON (no newline) with id, version, title, authors (names), affiliations,
- * abstract, categories (primary first), announce_type, published, updated, comment,
- * journal_ref, doi, abs_url, pdf_url. Caller frees. */
+ * n_authors (pb_paper_n_authors), abstract, categories (primary first), announce_type,
+ * published, updated, comment, journal_ref, doi, abs_url, pdf_url. Caller frees. */
 char *pb_paper_to_json(const struct pb_paper *p);
 /* The same line appended to b (no newline): written directly, byte for byte what a cJSON
  * object with those members prints unformatted, without building one. */

@@ -10,7 +10,9 @@
 #include "paperboy/paper.h"
 #include "paperboy/parse.h"
 
-/* Per-record limits: beyond them a record is not a paper but garbage or an attack. */
+/* Per-record limits: beyond them a record is not a paper but garbage or an attack. Authors
+ * are the exception: a large collaboration's paper keeps its first PB_MAX_AUTHORS (and the
+ * creator field's first PB_MAX_CREATOR bytes) and counts the rest. */
 #define PB_MAX_TITLE 4096
 #define PB_MAX_ABSTRACT 65536
 #define PB_MAX_AUTHORS 5000
@@ -30,6 +32,13 @@ enum pb_field {
 	F_COUNT
 };
 
+/* The names of a creator list past its cap, counted by their separators (pb_count_creators). */
+struct pb_name_count {
+	size_t names;
+	int depth;              /* parentheses open */
+	int and_at;             /* how much of " and " the text so far ends with, 0..4 */
+};
+
 struct pb_item {
 	struct pb_paper p;      /* filled as fields end */
 	char *desc;             /* description/summary/abstract, normalised, "arXiv:... Abstract: "
@@ -41,6 +50,8 @@ struct pb_item {
 	int error_entry;        /* the API's error entry (id .../api/errors#...) */
 	int oai_version;        /* highest <version version='vN'> seen (arXivRaw) */
 	int deleted;            /* OAI header status="deleted" */
+	size_t n_listed;        /* authors the record lists, kept or not: <author> elements or
+				 * the names of the creator field */
 	const char *too_long;   /* the first field over its limit, or NULL */
 	size_t repaired;        /* characters replaced by U+FFFD inside the record */
 };
@@ -56,6 +67,9 @@ struct pb_parser {
 	enum pb_field field;
 	int field_depth;
 	int overflow;           /* current field exceeded its cap */
+	int cut;                /* the creator field ran past its cap: the text holds the names
+				 * that fit, the rest are only counted in rest */
+	struct pb_name_count rest;
 	int pending_ws;         /* the field's text so far ends in a whitespace run */
 	struct pb_buf text;
 	struct pb_item it;
@@ -121,10 +135,17 @@ char *pb_norm_ws_len(const char *s, size_t n, size_t *out_len);
  * or RFC 822 ("Thu, 28 Nov 2024 00:00:00 -0500", "... GMT") into "YYYY-MM-DDTHH:MM:SSZ" (UTC).
  * local_day (optional) receives the date as written. NULL when s is neither. Caller frees. */
 char *pb_date_utc(const char *s, char local_day[11]);
-/* Splits "First Last (Affil, Affil), Second Author" into p->authors (appended). "et al."
- * segments are dropped; with and_sep, " and " also separates. Returns -1 when more than
- * max_authors would result. */
-int pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep);
+/* Splits "First Last (Affil, Affil), Second Author" into p->authors (appended) until it holds
+ * max_authors. "et al." segments are dropped; with and_sep, " and " also separates. Returns
+ * how many names s holds, kept or not. */
+size_t pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep);
+/* A creator list that ran past max bytes is cut before its last separator (a comma outside
+ * parentheses; with and_sep " and " too) at or before s[max]: returns where, or 0 when there
+ * is none. */
+size_t pb_creators_cut(const char *s, size_t n, size_t max, int and_sep);
+/* The rest of a cut creator list, a piece at a time from where it was cut: each separator is
+ * one more name. */
+void pb_count_creators(struct pb_name_count *nc, const char *s, size_t n, int and_sep);
 void pb_author_free(struct pb_author *a);
 
 #endif

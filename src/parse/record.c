@@ -360,6 +360,13 @@ pb_item_finish(struct pb_parser *c)
 		else
 			pb_author_free(&p->authors[i]);
 	}
+	/* A large collaboration's paper: the first authors kept, the rest counted, so the
+	 * digest can still say how many there are. */
+	if (it->n_listed > p->n_authors) {
+		p->n_authors_all = k + (it->n_listed - p->n_authors);
+		pb_warn("parse.authors", "source=%s item=%zu id=%s authors=%zu kept=%zu",
+			pb_q(c->source), c->n_items, pb_q(p->id), p->n_authors_all, k);
+	}
 	p->n_authors = k;
 	primary_first(p, it->primary);
 

@@ -123,6 +123,8 @@ start_field(struct pb_parser *c, enum pb_field f)
 	c->field = f;
 	c->field_depth = c->depth;
 	c->overflow = 0;
+	c->cut = 0;
+	memset(&c->rest, 0, sizeof c->rest);
 	c->pending_ws = 0;
 	pb_buf_reset(&c->text);
 }
@@ -134,11 +136,9 @@ start_author(struct pb_parser *c)
 	struct pb_paper *p = &it->p;
 
 	c->author_depth = c->depth;
-	if (p->n_authors >= PB_MAX_AUTHORS) {
-		if (!it->too_long)
-			it->too_long = "authors";
+	/* Past the cap an author is counted, not kept (open_author then gives none). */
+	if (it->n_listed++ >= PB_MAX_AUTHORS)
 		return;
-	}
 	p->authors = pb_xreallocarray(p->authors, p->n_authors + 1, sizeof *p->authors);
 	memset(&p->authors[p->n_authors++], 0, sizeof *p->authors);
 }
@@ -442,10 +442,26 @@ on_text(void *ud, const xmlChar *s, int len)
 
 	if (c->field == F_NONE || c->overflow || len <= 0)
 		return;
-	/* Normalised as it arrives; past the cap the value is dropped, which bounds memory
-	 * whatever the input. */
+	if (c->cut) {
+		pb_count_creators(&c->rest, (const char *)s, (size_t)len, c->kind == PB_FEED_OAI);
+		return;
+	}
+	/* Normalised as it arrives; past the cap the value is dropped (a creator list's names
+	 * past it are only counted), which bounds memory whatever the input. */
 	pb_norm_append(&c->text, (const char *)s, (size_t)len, &c->pending_ws);
 	if (c->text.len > fields[c->field].cap) {
+		size_t at;
+
+		/* A large collaboration's creator list keeps the names that fit. */
+		if (c->field == F_CREATOR &&
+		    (at = pb_creators_cut(c->text.data, c->text.len, fields[F_CREATOR].cap,
+					  c->kind == PB_FEED_OAI)) > 0) {
+			c->cut = 1;
+			pb_count_creators(&c->rest, c->text.data + at, c->text.len - at,
+					  c->kind == PB_FEED_OAI);
+			pb_buf_truncate(&c->text, at);
+			return;
+		}
 		c->overflow = 1;
 		pb_buf_free(&c->text);
 	}
@@ -528,7 +544,7 @@ open_author(struct pb_parser *c)
 {
 	struct pb_item *it = &c->it;
 
-	if (!c->author_depth || !it->p.n_authors || it->too_long)
+	if (!c->author_depth || !it->p.n_authors || it->too_long || it->n_listed > PB_MAX_AUTHORS)
 		return NULL;
 	return &it->p.authors[it->p.n_authors - 1];
 }
@@ -547,8 +563,8 @@ creators(struct pb_parser *c, char *v)
 		for (t = cr; t && (t = strstr(t, ": ")); t++)
 			*t = ',';
 	}
-	if (pb_split_creators(cr ? cr : v, &it->p, PB_MAX_AUTHORS, c->kind == PB_FEED_OAI) < 0)
-		it->too_long = "authors";
+	it->n_listed = pb_split_creators(cr ? cr : v, &it->p, PB_MAX_AUTHORS,
+					 c->kind == PB_FEED_OAI) + c->rest.names;
 	free(cr);
 }
 

@@ -420,12 +420,12 @@ one_author(struct pb_author *a, const char *s, size_t n, struct pb_buf *name)
 	return 1;
 }
 
-int
+size_t
 pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and_sep)
 {
 	struct pb_buf name;
-	size_t i, start = 0, skip, most = 1, cap;
-	int depth = 0, rc = 0;
+	size_t i, start = 0, skip, most = 1, cap, names = 0;
+	int depth = 0;
 	const char *t;
 
 	if (!s)
@@ -435,8 +435,8 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 		most++;
 	for (t = s; and_sep && (t = strstr(t, " and ")); t++)
 		most++;
-	if (most > max_authors + 1)
-		most = max_authors + 1;
+	if (most > max_authors)
+		most = max_authors;
 	cap = p->n_authors + most;
 	p->authors = pb_xreallocarray(p->authors, cap, sizeof *p->authors);
 	pb_buf_init(&name);
@@ -457,17 +457,18 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 		if ((c == ',' && depth == 0) || c == '\0') {
 			struct pb_author a;
 			if (one_author(&a, s + start, i - start, &name)) {
+				names++;
+				/* Past the cap a name is counted, not kept. */
 				if (p->n_authors >= max_authors) {
 					pb_author_free(&a);
-					rc = -1;
-					break;
+				} else {
+					if (p->n_authors >= cap) {
+						cap = p->n_authors + 1;
+						p->authors = pb_xreallocarray(p->authors, cap,
+									      sizeof *p->authors);
+					}
+					p->authors[p->n_authors++] = a;
 				}
-				if (p->n_authors >= cap) {
-					cap = p->n_authors + 1;
-					p->authors = pb_xreallocarray(p->authors, cap,
-								      sizeof *p->authors);
-				}
-				p->authors[p->n_authors++] = a;
 			}
 			start = i + skip;
 			i += skip - 1;
@@ -476,7 +477,55 @@ pb_split_creators(const char *s, struct pb_paper *p, size_t max_authors, int and
 			break;
 	}
 	pb_buf_free(&name);
-	return rc;
+	return names;
+}
+
+size_t
+pb_creators_cut(const char *s, size_t n, size_t max, int and_sep)
+{
+	size_t i, cut = 0;
+	int depth = 0;
+
+	for (i = 0; i < n && i <= max; i++) {
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && (s[i] == ',' ||
+					(and_sep && n - i >= 5 && memcmp(s + i, " and ", 5) == 0)))
+			cut = i;
+	}
+	return cut;
+}
+
+void
+pb_count_creators(struct pb_name_count *nc, const char *s, size_t n, int and_sep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '(')
+			nc->depth++;
+		else if (c == ')' && nc->depth > 0)
+			nc->depth--;
+		else if (c == ',' && nc->depth == 0)
+			nc->names++;
+		if (!and_sep)
+			continue;
+		/* " and " as a separator, whitespace runs standing for its spaces: and_at is how
+		 * much of it the text so far ends with. */
+		if (is_ws(c)) {
+			if (nc->and_at == 4 && nc->depth == 0)
+				nc->names++;
+			nc->and_at = 1;
+		} else if (nc->and_at > 0 && nc->and_at < 4 && c == "_and"[nc->and_at]) {
+			nc->and_at++;
+		} else {
+			nc->and_at = 0;
+		}
+	}
 }
 
 void

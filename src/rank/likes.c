@@ -58,6 +58,7 @@ paper_copy(struct pb_paper *dst, const struct pb_paper *p)
 		for (size_t i = 0; i < p->n_authors; i++)
 			dst->authors[i].name = dup_or_null(p->authors[i].name);
 		dst->n_authors = p->n_authors;
+		dst->n_authors_all = p->n_authors_all;
 	}
 	if (p->n_categories) {
 		dst->categories = pb_xcalloc(p->n_categories, sizeof *dst->categories);

@@ -213,6 +213,7 @@ make_key(struct ksink *k, const struct pb_digest_item *it, const char *date, con
 	key_ptr(k, p->abstract);
 	key_ptr(k, p->authors);
 	key_num(k, p->n_authors);
+	key_num(k, p->n_authors_all);
 	key_ptr(k, p->categories);
 	key_num(k, p->n_categories);
 	key_ptr(k, p->published);
@@ -266,7 +267,8 @@ bare_is(const struct pb_rcache_entry *e, const struct pb_paper *p, const char *d
 
 	return e->bare && e->src == p && p->id == s->id && p->version == s->version &&
 	       p->title == s->title && p->abstract == s->abstract && p->authors == s->authors &&
-	       p->n_authors == s->n_authors && p->categories == s->categories &&
+	       p->n_authors == s->n_authors && p->n_authors_all == s->n_authors_all &&
+	       p->categories == s->categories &&
 	       p->n_categories == s->n_categories && p->announce == s->announce &&
 	       p->published == s->published && p->updated == s->updated &&
 	       same_str(e->date, date) && same_str(e->lang, lang);

@@ -104,6 +104,8 @@ pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const ch
 {
 	const struct pb_paper *p = it->paper;
 	struct pb_buf b = { 0 };
+	char n[24];
+	const char *vars[] = { "n", n, NULL };
 	size_t i;
 
 	x->title = pb_disp_display(p->title ? p->title : "(untitled)", PB_LATEX_TEXT);
@@ -120,14 +122,15 @@ pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const ch
 			x->authors_short = pb_xstrdup(pb_buf_str(&b));
 		}
 	}
+	snprintf(n, sizeof n, "%zu", pb_paper_n_authors(p));
+	/* A record that kept only the first authors of a longer list says how many there are,
+	 * in the full list too. */
+	if (pb_paper_n_authors(p) > p->n_authors)
+		pb_template_put(&b, pb_word(lang, PB_W_ET_AL), vars);
 	x->authors = pb_buf_detach(&b);
 	if (!x->authors_short) {
 		x->authors_short = pb_xstrdup(x->authors);
 	} else {
-		char n[24];
-		const char *vars[] = { "n", n, NULL };
-
-		snprintf(n, sizeof n, "%zu", p->n_authors);
 		pb_buf_puts(&b, x->authors_short);
 		free(x->authors_short);
 		pb_template_put(&b, pb_word(lang, PB_W_ET_AL), vars);

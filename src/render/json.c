@@ -117,6 +117,8 @@ json_paper(struct pb_rctx *c, size_t i)
 		cJSON_AddItemToArray(a, cJSON_CreateString(s));
 		free(s);
 	}
+	/* More than the names listed when the feed's list was cut (a large collaboration's). */
+	cJSON_AddNumberToObject(o, "n_authors", (double)pb_paper_n_authors(p));
 	cJSON_AddStringToObject(o, "abstract", x->abstract);
 	a = cJSON_AddArrayToObject(o, "categories");
 	for (size_t k = 0; k < p->n_categories; k++) {

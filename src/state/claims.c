@@ -51,6 +51,8 @@ paper_json(const struct pb_paper *p)
 		cJSON_AddItemToArray(au, a);
 	}
 	cJSON_AddItemToObject(o, "authors", au);
+	if (p->n_authors_all)
+		cJSON_AddNumberToObject(o, "authors_all", (double)p->n_authors_all);
 	add_str(o, "abstract", p->abstract);
 	cJSON_AddItemToObject(o, "categories", str_array(p->categories, p->n_categories));
 	cJSON_AddNumberToObject(o, "announce", (double)p->announce);
@@ -146,6 +148,9 @@ paper_read(const cJSON *o, struct pb_paper *p)
 			     &x->n_affils) < 0)
 			return -1;
 	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "authors_all");
+	if (cJSON_IsNumber(v) && v->valuedouble > (double)p->n_authors && v->valuedouble < 1e9)
+		p->n_authors_all = (size_t)v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(o, "announce");
 	p->announce = cJSON_IsNumber(v) && v->valueint >= PB_ANN_UNKNOWN &&
 		      v->valueint <= PB_ANN_REPLACE_CROSS ? (enum pb_announce)v->valueint

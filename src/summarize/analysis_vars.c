@@ -17,8 +17,8 @@ pb_analysis_vars_init(struct pb_analysis_vars *a, const struct pb_paper *p, cons
 	for (size_t i = 0; i < p->n_authors && i < 30; i++)
 		pb_buf_printf(&a->authors, "%s%s", i ? ", " : "",
 			      p->authors[i].name ? p->authors[i].name : "");
-	if (p->n_authors > 30)
-		pb_buf_printf(&a->authors, " and %zu more", p->n_authors - 30);
+	if (pb_paper_n_authors(p) > 30)
+		pb_buf_printf(&a->authors, " and %zu more", pb_paper_n_authors(p) - 30);
 	for (size_t i = 0; i < p->n_categories; i++)
 		pb_buf_printf(&a->cats, "%s%s", i ? ", " : "",
 			      p->categories[i] ? p->categories[i] : "");

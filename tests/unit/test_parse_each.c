@@ -39,6 +39,7 @@ cjson_line(const struct pb_paper *p)
 			cJSON_AddItemToArray(one, str_or_null(p->authors[i].affils[j]));
 		cJSON_AddItemToArray(af, one);
 	}
+	cJSON_AddNumberToObject(o, "n_authors", (double)pb_paper_n_authors(p));
 	cJSON_AddItemToObject(o, "abstract", str_or_null(p->abstract));
 	a = cJSON_AddArrayToObject(o, "categories");
 	for (size_t i = 0; i < p->n_categories; i++)
@@ -140,6 +141,8 @@ test_json_bytes(void)
 	p.announce = PB_ANN_REPLACE_CROSS;
 	p.published = "2024-11-28T00:00:00Z";
 	p.version = 0;
+	check_json(&p);
+	p.n_authors_all = 6120;                 /* a list cut after its first names */
 	check_json(&p);
 }
 

@@ -71,6 +71,7 @@ test_fetch_claim(void)
 	make_paper(&p, "2412.00001", 2);
 	pb_paperset_add(&ps, &p);
 	make_paper(&p, "2412.00002", 1);
+	p.n_authors_all = 6120;         /* a large collaboration's: the first authors kept */
 	pb_paperset_add(&ps, &p);
 	ps.announce_date = strdup("2026-12-04");
 
