@@ -303,10 +303,20 @@ put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 	pb_buf_free(&id);
 	if (r >= 0 && pm->lift) {
 		char fp[PB_DEST_FP_LEN];
+		long released = 0;
+		int lifted;
 
+		/* the digests the revoked webhook lost (paused, refused) go to the new one, before
+		 * this one (by date) */
 		pb_channel_dest_fp(pb_channel_find(pm->channel), p->sub, fp);
-		if (pb_suppress_lift_other(c->st, p->sub->name, pm->channel, pm->dest, fp) < 0)
+		lifted = pb_suppress_lift_other(c->st, p->sub->name, pm->channel, pm->dest, fp,
+						&released);
+		if (lifted < 0)
 			r = -1;
+		else if (lifted > 0)
+			pb_info("run.unsuppressed", "subscriber=%s channel=%s dest=%s released=%ld "
+				"reason=%s", pb_q(p->sub->name), pm->channel, pb_q(pm->dest),
+				released, pb_q("the webhook changed since it was suppressed"));
 	}
 	if (r > 0)
 		c->txn_messages++;
@@ -448,13 +458,9 @@ render_digest(struct cycle *c, const struct pb_subscriber *sub, const struct pb_
 				r = -1;
 				break;
 			}
-			if (sup == PB_SUP_OTHER_URL) {
-				/* a team's new webhook where its revoked one was: the suppression
-				 * was the former's, and goes as the digest is put */
-				pb_info("run.unsuppressed", "subscriber=%s channel=%s dest=%s "
-					"reason=%s", pb_q(sub->name), name, pb_q(dests.v[k]),
-					pb_q("the webhook changed since it was suppressed"));
-			} else if (sup > 0) {
+			/* PB_SUP_OTHER_URL, a team's new webhook where its revoked one was: the
+			 * suppression was the former's, and goes as the digest is put (put) */
+			if (sup > 0 && sup != PB_SUP_OTHER_URL) {
 				/* refused, blocked or unsubscribed: no message, no request */
 				pb_info("run.suppressed", "subscriber=%s channel=%s dest=%s",
 					pb_q(sub->name), name, pb_q(dests.v[k]));

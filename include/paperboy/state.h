@@ -254,6 +254,10 @@ int pb_outbox_pause_subscriber(struct pb_state *st, const char *subscriber, cons
  * its attempts unchanged, with last_error PB_OUTBOX_HELD and next_attempt when (delivery
  * passes no later than the end of its lifetime, so it expires as any other). Returns 0 / -1. */
 #define PB_OUTBOX_HELD "held: the subscriber is not in the configuration"
+/* The last_error of a message delivery paused, without a request, because its destination
+ * is suppressed; a webhook's suppression lifted for a new URL puts them back
+ * (pb_suppress_lift_other). */
+#define PB_OUTBOX_SUPPRESSED "the destination is suppressed"
 int pb_outbox_hold(struct pb_state *st, int64_t rowid, int64_t when, int64_t now);
 /* The subscribers with messages held (PB_OUTBOX_HELD) and not yet due at now, each once, by
  * name. *names (each string and the array) owned by the caller. 0 / -1. */
@@ -500,10 +504,20 @@ int pb_suppress_has(struct pb_state *st, const char *subscriber, const char *cha
 #define PB_SUP_OTHER_URL 2
 int pb_suppress_check(struct pb_state *st, const char *subscriber, const char *channel,
 		      const char *dest, const char *fp);
+/* The rule pb_suppress_check applies, for a caller holding the row (`status`): 1 when a
+ * suppression that kept fingerprint had (NULL: whatever the URL) is about another URL than
+ * fp's (NULL or "": a destination that names itself), else 0. */
+int pb_suppress_other_url(const char *had, const char *fp);
 /* Lifts the suppression of the destination when it is about another URL than fp's (its
- * fingerprint set, and not fp). Returns 1 lifted, 0 there was none, -1. */
+ * fingerprint set, and not fp), and puts back to pending what it held of the subscriber's
+ * there, as pb_outbox_requeue does (due at once, a fresh delivery lifetime): the messages
+ * delivery paused for it (PB_OUTBOX_SUPPRESSED) and those refused with its reason (the
+ * first part of a digest, failed, whose later parts were paused), so the new URL is sent
+ * the digests the old one lost, parts in order. Expired messages stay expired, and a
+ * subscriber's pause holds. One savepoint: the messages and the suppression go together.
+ * *released (may be NULL) is the number put back. Returns 1 lifted, 0 there was none, -1. */
 int pb_suppress_lift_other(struct pb_state *st, const char *subscriber, const char *channel,
-			   const char *dest, const char *fp);
+			   const char *dest, const char *fp, long *released);
 /* Lifts every suppression of subscriber. Returns the number lifted or -1. */
 int pb_suppress_clear(struct pb_state *st, const char *subscriber);
 /* Lifts the suppression of one destination. Returns 1 lifted, 0 there was none, -1. */

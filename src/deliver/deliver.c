@@ -322,27 +322,33 @@ suppress_dest(struct run *r, const struct pb_outbox_msg *m, const char *why)
 
 /* 1 when m's destination is suppressed, else 0 (a state that cannot say: 0, as before). A
  * webhook's suppression about another URL than the subscriber's now (a team's new webhook
- * written where its revoked one was) is lifted, and m goes. */
+ * written where its revoked one was) is lifted, and m goes; when the lift put back messages
+ * the suppression held (pb_suppress_lift_other), 2: they come before m, so m and the rest of
+ * its destination in the batch are left for the next batch, which loads them in order. */
 static int
 suppressed(struct run *r, const struct pb_outbox_msg *m)
 {
 	char fp[PB_DEST_FP_LEN];
+	long released = 0;
 	int rc = pb_suppress_check(r->st, m->subscriber, m->channel, m->dest, dest_fp(r, m, fp));
 
 	if (rc != PB_SUP_OTHER_URL)
 		return rc == 1;
-	rc = pb_suppress_lift_other(r->st, m->subscriber, m->channel, m->dest, fp);
+	rc = pb_suppress_lift_other(r->st, m->subscriber, m->channel, m->dest, fp, &released);
 	if (rc < 0) {
 		/* not lifted now: the next message's check, or the next run, lifts it */
 		pb_warn("deliver.state_failed", "subscriber=%s channel=%s dest=%s error=%s",
 			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest),
 			pb_q(pb_state_errmsg(r->st)));
 	} else if (rc > 0) {
-		pb_info("deliver.unsuppressed", "subscriber=%s channel=%s dest=%s reason=%s",
-			pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest),
-			pb_q("the webhook changed since it was suppressed"));
+		pb_info("deliver.unsuppressed", "subscriber=%s channel=%s dest=%s released=%ld "
+			"reason=%s", pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest),
+			released, pb_q("the webhook changed since it was suppressed"));
 	}
-	return 0;
+	if (rc <= 0 || released == 0)
+		return 0;
+	r->reload = 1;
+	return 2;
 }
 
 /* Every other pending message to a paused destination is paused with it, and the destination
@@ -1199,6 +1205,7 @@ dispatch(struct run *r, int64_t *wake)
 		const struct pb_channel *ch;
 		struct pb_result res;
 		struct slot *d;
+		int sup;
 
 		if (!m->rowid)
 			continue;
@@ -1239,16 +1246,32 @@ dispatch(struct run *r, int64_t *wake)
 			pb_outbox_msg_clear(m);
 			continue;
 		}
-		if (suppressed(r, m) == 1) {
+		sup = suppressed(r, m);
+		if (sup == 1) {
 			/* Suppressed after it was enqueued (unsubscribed, refused): it waits,
 			 * paused, for `subscriber resume`, and costs no request. */
 			if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_PAUSED,
-						  "the destination is suppressed") != 0)
+						  PB_OUTBOX_SUPPRESSED) != 0)
 				state_failed(r, m, "pausing a suppressed destination");
 			else
 				r->stats->paused++;
 			release_hold(r, m);
-			log_delivery(m, "paused", 0, "the destination is suppressed");
+			log_delivery(m, "paused", 0, PB_OUTBOX_SUPPRESSED);
+			pb_outbox_msg_clear(m);
+			continue;
+		}
+		if (sup == 2) {
+			/* What the revoked webhook lost was put back, to go to the new one before
+			 * m: this destination's messages wait, pending, for the next batch
+			 * (r->reload), which loads them all in order. */
+			for (size_t j = i + 1; j < r->n_batch; j++) {
+				struct pb_outbox_msg *b = &r->batch[j];
+
+				if (b->rowid && strcmp(b->subscriber, m->subscriber) == 0 &&
+				    strcmp(b->channel, m->channel) == 0 &&
+				    strcmp(b->dest, m->dest) == 0)
+					pb_outbox_msg_clear(b);
+			}
 			pb_outbox_msg_clear(m);
 			continue;
 		}

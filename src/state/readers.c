@@ -117,7 +117,7 @@ pb_suppress_check(struct pb_state *st, const char *subscriber, const char *chann
 	rc = pb_db_step(s);
 	if (rc == PB_DB_ROW) {
 		had = pb_db_col_text(s, 0);
-		rc = !had || !fp || !*fp || strcmp(had, fp) == 0 ? 1 : PB_SUP_OTHER_URL;
+		rc = pb_suppress_other_url(had, fp) ? PB_SUP_OTHER_URL : 1;
 		pb_db_reset(s);
 		return rc;
 	}
@@ -171,22 +171,68 @@ pb_suppress_lift(struct pb_state *st, const char *subscriber, const char *channe
 }
 
 int
-pb_suppress_lift_other(struct pb_state *st, const char *subscriber, const char *channel,
-		       const char *dest, const char *fp)
+pb_suppress_other_url(const char *had, const char *fp)
 {
-	pb_db_stmt *s = pb_st_stmt(st, S_SUP_LIFT_OTHER);
+	return had && fp && *fp && strcmp(had, fp) != 0;
+}
 
-	if (!s)
-		return -1;
+/* Runs a savepoint statement (no rows). */
+static int
+sp(struct pb_state *st, enum stmt_id id)
+{
+	pb_db_stmt *s = pb_st_stmt(st, id);
+
+	return s ? pb_st_run(st, s, "suppress lift other") : -1;
+}
+
+int
+pb_suppress_lift_other(struct pb_state *st, const char *subscriber, const char *channel,
+		       const char *dest, const char *fp, long *released)
+{
+	pb_db_stmt *s;
+	int alone = !pb_db_in_transaction(st->db), lifted;
+	long n;
+
+	if (released)
+		*released = 0;
 	if (!fp || !*fp)
 		return 0;
+	/* Alone, the savepoint is the transaction: the messages go back with the lift or not
+	 * at all (a message put back under a suppression left would be paused again). */
+	if (sp(st, S_SAVEPOINT) < 0)
+		return -1;
+	/* first what the suppression held, while the row says which reason was its */
+	s = pb_st_stmt(st, S_OUT_RELEASE_SUP);
+	if (!s)
+		goto fail;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, channel);
+	pb_st_bind_text(s, 3, dest);
+	pb_st_bind_text(s, 4, fp);
+	pb_st_bind_text(s, 5, PB_OUTBOX_SUPPRESSED);
+	pb_db_bind_int64(s, 6, pb_now());
+	if (pb_st_run(st, s, "suppress lift other: the messages it held") < 0)
+		goto fail;
+	n = pb_db_changes(st->db);
+	s = pb_st_stmt(st, S_SUP_LIFT_OTHER);
+	if (!s)
+		goto fail;
 	pb_st_bind_text(s, 1, subscriber);
 	pb_st_bind_text(s, 2, channel);
 	pb_st_bind_text(s, 3, dest);
 	pb_st_bind_text(s, 4, fp);
 	if (pb_st_run(st, s, "suppress lift other") < 0)
-		return -1;
-	return pb_db_changes(st->db) > 0;
+		goto fail;
+	lifted = pb_db_changes(st->db) > 0;
+	if (sp(st, S_RELEASE) < 0 || (alone && pb_db_in_transaction(st->db)))
+		goto fail;   /* (alone, a release that did not commit is a failure) */
+	if (released)
+		*released = n;
+	return lifted;
+fail:
+	sp(st, S_ROLLBACK_TO);
+	sp(st, S_RELEASE);
+	return -1;
 }
 
 int

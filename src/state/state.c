@@ -215,6 +215,17 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* not one put again since for the URL of now (another run's refusal of it) */
 	[S_SUP_LIFT_OTHER] = "DELETE FROM suppressions WHERE subscriber = ?1 AND channel = ?2"
 			     " AND dest = ?3 AND fingerprint IS NOT NULL AND fingerprint <> ?4",
+	/* before it, what that suppression held of the subscriber's there, back as a retry
+	 * puts it: the messages paused for it (?5), and the refused ones (its reason), of
+	 * which the paused are the later parts; by outbox_failed */
+	[S_OUT_RELEASE_SUP] = "UPDATE outbox SET status = 0, attempts = 0, next_attempt = 0,"
+			      " created = ?6, updated = ?6 WHERE status IN (2, 4)"
+			      " AND subscriber = ?1 AND channel = ?2 AND dest = ?3"
+			      " AND EXISTS (SELECT 1 FROM suppressions AS x WHERE"
+			      " x.subscriber = ?1 AND x.channel = ?2 AND x.dest = ?3"
+			      " AND x.fingerprint IS NOT NULL AND x.fingerprint <> ?4"
+			      " AND outbox.last_error = CASE WHEN outbox.status = 4"
+			      " THEN CAST(?5 AS TEXT) ELSE x.reason END)",
 	[S_SUP_LIST] = "SELECT subscriber, channel, dest, reason, since, fingerprint"
 		       " FROM suppressions"
 		       " WHERE CAST(?1 AS TEXT) IS NULL OR subscriber = ?1"

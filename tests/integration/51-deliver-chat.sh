@@ -5,7 +5,8 @@
 # supergroup followed (chat_id rewritten), a blocked bot and a chat not found pausing their chat
 # (its later part sent nowhere), no secret in the log,
 # a second run sending nothing, a held part suppressed while it waits releasing the parts
-# after it, and a stopped run resumed without a duplicate.
+# after it, a webhook's suppression about another URL lifted with what it held sent first,
+# and a stopped run resumed without a duplicate.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -174,14 +175,30 @@ grep -q "sent=0 retried=1 failed=0 expired=0 paused=2 pending=0" held.out ||
 # A webhook's suppression is the URL's it was refused at (its fingerprint): a message pending
 # for a subscriber's URL of now goes when the suppression was about another (lifted, and said
 # so without the URL), and is paused without a request when it was about this one or is from
-# before fingerprints.
+# before fingerprints. What the lifted one held goes first, to the new URL: the digest the old
+# one lost (part 1 refused, part 2 paused); not an expired one, nor one paused with its
+# subscriber, nor what a suppression still held holds.
 set -- --db sup.db --slack-base "http://127.0.0.1:$P" --max-wait 10 \
 	--slack moved=/hooks/ok/moved --slack same=/hooks/ok/same --slack old=/hooks/ok/old
+for d in 2025-12-01:2 2025-11-30:1 2025-11-29:1; do
+	"$DRIVE" --db sup.db --date "${d%:*}" --slack "moved=/hooks/ok/moved:${d#*:}" \
+		--enqueue-only > sup0.out 2> sup0.err || { cat sup0.err >&2; fail "sup: enqueue $d"; }
+done
+"$DRIVE" --db sup.db --date 2025-12-01 --slack same=/hooks/ok/same --enqueue-only \
+	> sup0.out 2> sup0.err || { cat sup0.err >&2; fail "sup: enqueue same"; }
 "$DRIVE" "$@" --enqueue-only > sup0.out 2> sup0.err || { cat sup0.err >&2; fail "sup: enqueue"; }
 $PY - sup.db "http://127.0.0.1:$P" <<'EOF' || fail "sup: suppress"
 import hashlib, sqlite3, sys, time
 fp = lambda u: hashlib.sha256(u.encode()).hexdigest()[:16]
 db = sqlite3.connect(sys.argv[1], timeout=10)
+for sub, date, part, st, why in (
+        ("moved", "2025-12-01", 1, 2, "HTTP 404: no_service"),
+        ("moved", "2025-12-01", 2, 4, "the destination is suppressed"),
+        ("moved", "2025-11-30", 1, 3, "older than the delivery lifetime"),
+        ("moved", "2025-11-29", 1, 4, "the subscriber is paused"),
+        ("same", "2025-12-01", 1, 4, "the destination is suppressed")):
+    db.execute("UPDATE outbox SET status = ?, last_error = ?, attempts = ? WHERE subscriber = ?"
+               " AND digest_date = ? AND part = ?", (st, why, int(st == 2), sub, date, part))
 for n, f in (("moved", fp(sys.argv[2] + "/hooks/gone/moved")),
              ("same", fp(sys.argv[2] + "/hooks/ok/same")), ("old", None)):
     db.execute("INSERT INTO suppressions(subscriber, channel, dest, reason, since, fingerprint)"
@@ -190,18 +207,28 @@ for n, f in (("moved", fp(sys.argv[2] + "/hooks/gone/moved")),
 db.commit()
 EOF
 "$DRIVE" "$@" --deliver-only > sup.out 2> sup.err || { cat sup.err >&2; fail "sup: deliver"; }
-grep -q "sent=1 retried=0 failed=0 expired=0 paused=2 pending=0" sup.out ||
+grep -q "sent=3 retried=0 failed=0 expired=0 paused=2 pending=0" sup.out ||
 	{ cat sup.out sup.err >&2; fail "sup: stats"; }
-grep -q "event=deliver.unsuppressed .*subscriber=moved channel=slack .*webhook changed" sup.err ||
-	{ cat sup.err >&2; fail "sup: the lift not said"; }
+grep -q "event=deliver.unsuppressed .*subscriber=moved channel=slack .*released=2 .*webhook changed" \
+	sup.err || { cat sup.err >&2; fail "sup: the lift not said"; }
 grep -q "/hooks/" sup.err && fail "sup: a webhook URL reached the log"
-[ "$(grep -c '"hook": "/hooks/ok/moved"' arrivals.jsonl)" = 1 ] || fail "sup: moved not sent"
 grep -Eq '"hook": "/hooks/ok/(same|old)"' arrivals.jsonl && fail "sup: a suppressed URL asked"
-$PY - sup.db <<'EOF' || fail "sup: the suppressions left"
-import sqlite3, sys
+$PY - sup.db arrivals.jsonl <<'EOF' || { cat sup.err >&2; fail "sup: moved"; }
+import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 left = sorted(r[0] for r in db.execute("SELECT subscriber FROM suppressions"))
 assert left == ["old", "same"], left
+# the lost digest, then the day's, each part once, in order
+got = [r["body"]["text"] for r in map(json.loads, open(sys.argv[2]))
+       if r["kind"] == "slack" and r["hook"] == "/hooks/ok/moved"]
+assert got == ["digest for moved, part 1/2", "digest for moved, part 2/2",
+               "digest for moved, part 1/1"], got
+st = {(s, d, p): x for s, d, p, x in
+      db.execute("SELECT subscriber, digest_date, part, status FROM outbox")}
+want = {("moved", "2025-12-04", 1): 1, ("moved", "2025-12-01", 1): 1,
+        ("moved", "2025-12-01", 2): 1, ("moved", "2025-11-30", 1): 3,
+        ("moved", "2025-11-29", 1): 4, ("same", "2025-12-01", 1): 4}
+assert all(st[k] == v for k, v in want.items()), st
 EOF
 
 # Stopped mid-way (SIGTERM): in-flight work finishes, nothing more is taken; the next run

@@ -6,7 +6,8 @@
 # readable, pinging nobody; sent to Discord's API v10 (an unversioned webhook URL reaches v6,
 # where a 429 counts milliseconds); 429 waited out for at least Discord's retry_after / ntfy's
 # Retry-After; 400/401/403/404 final with the services' words, shown by `status`, put back by
-# `retry`, a webhook gone (404) suppressed; 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
+# `retry`, a webhook gone (404) suppressed (its new URL sent the lost digest, `status` calling
+# the suppression outdated until then); 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
 # `preview --format discord|ntfy` one JSON body per line; `check` on good and bad keys.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -222,13 +223,46 @@ pb run --only dunk --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run404.out" 
 grep -q "event=run.suppressed .*subscriber=dunk" "$T/run404.err" ||
 	{ tail -n 20 "$T/run404.err" >&2; fail "404: the next run did not skip the webhook"; }
 [ "$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")" = "$n404" ] || fail "404: asked again"
+# status lists the suppression as it is while the configuration has the gone URL, and as
+# outdated, to be lifted by the next run, once the new one is written there (no URL shown)
+pb status > "$T/st404.out" 2>&1 || { cat "$T/st404.out" >&2; fail "status 404"; }
+grep -Eq '^  dunk +discord +webhook +since .*10015 Unknown Webhook$' "$T/st404.out" ||
+	{ cat "$T/st404.out" >&2; fail "status 404: the suppression not listed as it is"; }
+DW_UNK="$H/108/ok" pb status > "$T/stnew.out" 2>&1 || { cat "$T/stnew.out" >&2; fail "status new"; }
+grep -Eq '^  dunk +discord +webhook +since .*10015 Unknown Webhook \(outdated: webhook changed since; lifted at the next run\)$' \
+	"$T/stnew.out" || { cat "$T/stnew.out" >&2; fail "status new: the suppression not outdated"; }
+[ "$(grep -c 'outdated' "$T/stnew.out")" = 1 ] || { cat "$T/stnew.out" >&2; fail "status new: outdated others"; }
+grep -q "$H" "$T/st404.out" "$T/stnew.out" && fail "status shows a webhook URL"
+n28=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where subscriber = 'dunk'
+	and digest_date = '2024-11-28' and status in (2, 4)")
+[ "$n28" -ge 1 ] || fail "404: the lost digest is not in the outbox ($n28)"
 # The suppression is that URL's: the team's new webhook, in the configuration where the gone
-# one was, is sent the next digest (the suppression lifted, and said so without the URL).
-DW_UNK="$H/108/ok" pb run --only dunk --feed "$FEED" --date 2024-11-30 --wait 10 \
+# one was, is sent the next digest (the suppression lifted, and said so without the URL), and
+# first the digest the gone one lost (its part refused, the later ones paused), each part once.
+DW_UNK="$H/108/ok" pb run --only dunk --feed "$FEED" --date 2024-11-30 --wait 30 \
 	> "$T/runnew.out" 2> "$T/runnew.err" ||
 	{ tail -n 20 "$T/runnew.err" >&2; fail "new webhook: run"; }
-grep -q "event=run.unsuppressed .*subscriber=dunk channel=discord .*webhook changed" \
+grep -q "event=run.unsuppressed .*subscriber=dunk channel=discord .*released=$n28 .*webhook changed" \
 	"$T/runnew.err" || { tail -n 20 "$T/runnew.err" >&2; fail "new webhook: not said"; }
+$PY - "$T/log.jsonl" "$T/state/paperboy.db" <<'EOF' || { tail -n 20 "$T/runnew.err" >&2; fail "new webhook: the lost digest"; }
+import json, sqlite3, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+db = sqlite3.connect(sys.argv[2])
+rows = db.execute("SELECT digest_date, part, status FROM outbox WHERE subscriber = 'dunk'"
+                  " ORDER BY digest_date, part").fetchall()
+assert rows and all(st == 1 for _, _, st in rows), ("dunk's digests not all sent", rows)
+assert sorted({d for d, _, _ in rows}) == ["2024-11-28", "2024-11-30"], rows
+new = [r for r in log if r["kind"] == "discord" and r["hook"] == "108/ok"]
+assert all(r["status"] == 200 for r in new) and len(new) == len(rows), (len(new), rows)
+# in order: the lost digest's parts, then the new day's, none twice
+bodies = [r["body"]["content"] for r in new]
+assert len(set(bodies)) == len(bodies), "a part sent twice"
+n28 = len([1 for d, _, _ in rows if d == "2024-11-28"])
+assert "2024-11-28" in bodies[0] and "2024-11-30" in bodies[n28], bodies
+assert not any("2024-11-30" in b for b in bodies[:n28]), bodies
+print("   new webhook: %d part(s) of the lost digest, then %d of the new day's" %
+      (n28, len(rows) - n28))
+EOF
 grep -q "$H" "$T/runnew.err" && fail "new webhook: its URL reached the log"
 grep -q '"hook": "108/ok".*"status": 200' "$T/log.jsonl" ||
 	{ tail -n 20 "$T/runnew.err" >&2; fail "new webhook: nothing sent to it"; }

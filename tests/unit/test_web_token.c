@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
 #include "t.h"
@@ -132,6 +133,55 @@ test_form(void)
 	T_EQ_INT((int)f.n, 0);
 }
 
+/* Puts one message of (sub, channel, "webhook") for date and part, settled as status with why
+ * and one attempt when it was tried, created two days ago. */
+static void
+put_msg(struct pb_state *st, const char *sub, const char *channel, const char *date, int part,
+	enum pb_outbox_status status, const char *why)
+{
+	struct pb_outbox_msg m;
+	char id[128];
+
+	snprintf(id, sizeof id, "%s/%s/%s/webhook/%d", date, sub, channel, part);
+	memset(&m, 0, sizeof m);
+	m.msg_id = id;
+	m.subscriber = (char *)sub;
+	m.channel = (char *)channel;
+	m.dest = "webhook";
+	m.digest_date = (char *)date;
+	m.part = part;
+	m.n_parts = 3;
+	m.payload = "{\"text\":\"a digest\"}";
+	m.status = status;
+	m.attempts = status == PB_OUT_PAUSED ? 0 : 1;
+	m.next_attempt = 1;
+	m.created = pb_now() - 2 * 86400;
+	m.last_error = (char *)why;
+	T_EQ_INT(pb_outbox_put(st, &m), 1);
+}
+
+/* The status of the message of (sub, channel) for date and part, and into *created its
+ * creation (-1: not there). */
+static int
+msg_status(struct pb_state *st, const char *sub, const char *channel, const char *date,
+	   int part, int64_t *created)
+{
+	struct pb_outbox_msg m;
+	char id[128];
+	int rc;
+
+	snprintf(id, sizeof id, "%s/%s/%s/webhook/%d", date, sub, channel, part);
+	if (pb_outbox_get(st, id, &m) != 1)
+		return -1;
+	rc = (int)m.status;
+	if (created)
+		*created = m.created;
+	if (m.status == PB_OUT_PENDING)
+		T_EQ_INT(m.attempts, 0);
+	pb_outbox_msg_clear(&m);
+	return rc;
+}
+
 static void
 test_state(void)
 {
@@ -196,17 +246,76 @@ test_state(void)
 	T_EQ_INT(pb_suppress_list(st, "team", &sr, &n), 0);
 	T_EQ_STR(n ? sr[0].fingerprint : NULL, "0123456789abcdef");
 	pb_suppress_rows_free(sr, n);
-	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "0123456789abcdef"), 0);
-	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", NULL), 0);
-	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210"), 1);
-	T_EQ_INT(pb_suppress_has(st, "team", "slack", "webhook"), 0);
+	/* What it held: the digest refused (part 1, failed with its reason) and its later parts
+	 * (paused for it), the team's messages of that channel; beside them what it did not
+	 * hold (expired, sent, paused with the subscriber, failed for another reason, another
+	 * subscriber's or channel's) */
+	put_msg(st, "team", "slack", "2026-03-02", 1, PB_OUT_FAILED, "HTTP 404: no_service");
+	put_msg(st, "team", "slack", "2026-03-02", 2, PB_OUT_PAUSED, PB_OUTBOX_SUPPRESSED);
+	put_msg(st, "team", "slack", "2026-03-02", 3, PB_OUT_PAUSED, PB_OUTBOX_SUPPRESSED);
+	put_msg(st, "team", "slack", "2026-03-01", 1, PB_OUT_EXPIRED,
+		"older than the delivery lifetime");
+	put_msg(st, "team", "slack", "2026-02-28", 1, PB_OUT_SENT, NULL);
+	put_msg(st, "team", "slack", "2026-02-27", 1, PB_OUT_PAUSED, "the subscriber is paused");
+	put_msg(st, "team", "slack", "2026-02-26", 1, PB_OUT_FAILED, "HTTP 400: invalid_payload");
+	put_msg(st, "crew", "slack", "2026-03-02", 1, PB_OUT_PAUSED, PB_OUTBOX_SUPPRESSED);
+	put_msg(st, "team", "discord", "2026-03-02", 1, PB_OUT_PAUSED, PB_OUTBOX_SUPPRESSED);
+	{
+		long released = -1;
+		int64_t created = 0, now = pb_now();
+
+		/* the same URL, or one that names itself: nothing lifted, nothing put back */
+		T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "0123456789abcdef",
+						&released), 0);
+		T_EQ_INT(released, 0);
+		T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", NULL, &released), 0);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-03-02", 2, NULL), PB_OUT_PAUSED);
+		/* inside a transaction undone, the lift and the messages are undone together */
+		T_EQ_INT(pb_state_begin(st), 0);
+		T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210",
+						&released), 1);
+		T_EQ_INT(released, 3);
+		pb_state_rollback(st);
+		T_EQ_INT(pb_suppress_has(st, "team", "slack", "webhook"), 1);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-03-02", 1, NULL), PB_OUT_FAILED);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-03-02", 2, NULL), PB_OUT_PAUSED);
+		/* another URL: lifted, and the digest it held goes to the new one, whole, with a
+		 * fresh delivery lifetime, as `retry` puts it back */
+		released = -1;
+		T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210",
+						&released), 1);
+		T_EQ_INT(released, 3);
+		for (int part = 1; part <= 3; part++) {
+			T_EQ_INT(msg_status(st, "team", "slack", "2026-03-02", part, &created),
+				 PB_OUT_PENDING);
+			T_CHECK(created >= now);
+		}
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-03-01", 1, NULL), PB_OUT_EXPIRED);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-02-28", 1, NULL), PB_OUT_SENT);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-02-27", 1, NULL), PB_OUT_PAUSED);
+		T_EQ_INT(msg_status(st, "team", "slack", "2026-02-26", 1, NULL), PB_OUT_FAILED);
+		T_EQ_INT(msg_status(st, "crew", "slack", "2026-03-02", 1, NULL), PB_OUT_PAUSED);
+		T_EQ_INT(msg_status(st, "team", "discord", "2026-03-02", 1, NULL), PB_OUT_PAUSED);
+		T_EQ_INT(pb_suppress_has(st, "team", "slack", "webhook"), 0);
+		/* lifted once: a second lift has nothing to put back */
+		T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210",
+						&released), 0);
+		T_EQ_INT(released, 0);
+	}
+	/* the rule status applies to a row it holds */
+	T_EQ_INT(pb_suppress_other_url("0123456789abcdef", "fedcba9876543210"), 1);
+	T_EQ_INT(pb_suppress_other_url("0123456789abcdef", "0123456789abcdef"), 0);
+	T_EQ_INT(pb_suppress_other_url(NULL, "fedcba9876543210"), 0);
+	T_EQ_INT(pb_suppress_other_url("0123456789abcdef", ""), 0);
+	T_EQ_INT(pb_suppress_other_url("0123456789abcdef", NULL), 0);
 	/* one without (from before fingerprints, a reader's unsubscribe, put over a refusal)
 	 * holds whatever the URL */
 	T_EQ_INT(pb_suppress_put(st, "team", "slack", "webhook", "HTTP 404: no_service",
 				 "0123456789abcdef"), 0);
 	T_EQ_INT(pb_suppress_put(st, "team", "slack", "webhook", "unsubscribed", NULL), 0);
 	T_EQ_INT(pb_suppress_check(st, "team", "slack", "webhook", "fedcba9876543210"), 1);
-	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210"), 0);
+	T_EQ_INT(pb_suppress_lift_other(st, "team", "slack", "webhook", "fedcba9876543210",
+					NULL), 0);
 	T_EQ_INT(pb_suppress_clear(st, "team"), 1);
 
 	su.id = "abc123";
