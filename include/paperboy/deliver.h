@@ -231,6 +231,12 @@ void pb_channel_dests(const struct pb_channel *ch, const struct pb_chan_ctx *c,
 #define PB_DEST_FP_LEN 17
 int pb_channel_dest_fp(const struct pb_channel *ch, const struct pb_subscriber *sub,
 		       char out[PB_DEST_FP_LEN]);
+/* Whether s, a webhook's suppression, is about another URL than its subscriber's in cfg (the
+ * team's new webhook written since): the next run or delivery lifts it, and until then it
+ * holds nothing. 0 when the subscriber is not in cfg to say, or the suppression names no URL
+ * (a reader's unsubscribe, one from before fingerprints). */
+struct pb_suppress_row;
+int pb_suppress_outdated(const struct pb_config *cfg, const struct pb_suppress_row *s);
 /* Builds the payloads for one destination (one outbox message each, in order); msg_id is the
  * outbox id of the first part. Returns 0, or -1 with err filled and out empty. */
 int pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,

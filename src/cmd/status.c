@@ -242,21 +242,6 @@ print_inactive(struct pb_state *st)
 	return 0;
 }
 
-/* Whether s, a webhook's suppression, is about another URL than its subscriber's in cfg (the
- * team's new webhook written since): the next run lifts it. 0 when the subscriber is not
- * there to say (taken out, paused). */
-static int
-outdated(const struct pb_config *cfg, const struct pb_suppress_row *s)
-{
-	char fp[PB_DEST_FP_LEN];
-
-	if (!s->fingerprint)
-		return 0;
-	pb_channel_dest_fp(pb_channel_find(s->channel), pb_config_subscriber(cfg, s->subscriber),
-			   fp);
-	return pb_suppress_other_url(s->fingerprint, fp);
-}
-
 /* The destinations that get nothing until `subscriber resume`: refused, blocked, gone or
  * unsubscribed by their reader, with the reason and since when; a webhook's whose URL has
  * changed since is said to be outdated. */
@@ -282,7 +267,7 @@ print_suppressed(struct pb_state *st, const struct pb_config *cfg)
 		 * version under its URL is masked */
 		printf("  %-20s %-9s %-28s since %s  %s%s\n", v[i].subscriber, v[i].channel,
 		       clean(&b, cfg, v[i].dest), since, v[i].reason ? v[i].reason : "-",
-		       outdated(cfg, &v[i])
+		       pb_suppress_outdated(cfg, &v[i])
 		       ? " (outdated: webhook changed since; lifted at the next run)" : "");
 	}
 	pb_buf_free(&b);

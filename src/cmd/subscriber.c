@@ -141,6 +141,10 @@ count_dests(const struct ctx *c, const struct pb_subscriber *s, size_t *n_sup, s
 				if (strcmp(x->subscriber, s->name) || strcmp(x->channel,
 				    pb_channel_name(ch)) || strcmp(x->dest, d.v[k]))
 					continue;
+				/* about the team's former webhook: lifted by the next run,
+				 * it holds nothing back from the new one */
+				if (pb_suppress_outdated(c->cfg, x))
+					break;
 				(*n_sup)++;
 				if (x->reason && strncmp(x->reason, "unsubscribed", 12) == 0)
 					(*n_unsub)++;
@@ -381,9 +385,11 @@ do_show(struct ctx *c, const char *name)
 
 			/* one stored by an older version under its webhook's URL is masked */
 			pb_config_mask_secrets(c->cfg, &d, c->sup[i].dest);
-			printf("%-16s%s %s since %s: %s\n", "suppressed", c->sup[i].channel,
+			printf("%-16s%s %s since %s: %s%s\n", "suppressed", c->sup[i].channel,
 			       pb_buf_str(&d), when(c->sup[i].since, sb, sizeof sb),
-			       c->sup[i].reason ? c->sup[i].reason : "-");
+			       c->sup[i].reason ? c->sup[i].reason : "-",
+			       pb_suppress_outdated(c->cfg, &c->sup[i])
+			       ? " (outdated: webhook changed since; lifted at the next run)" : "");
 			pb_buf_free(&d);
 		}
 	show_feedback(c, name);

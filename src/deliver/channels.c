@@ -143,6 +143,18 @@ pb_channel_dest_fp(const struct pb_channel *ch, const struct pb_subscriber *sub,
 }
 
 int
+pb_suppress_outdated(const struct pb_config *cfg, const struct pb_suppress_row *s)
+{
+	const struct pb_subscriber *sub;
+	char fp[PB_DEST_FP_LEN];
+
+	if (!s->fingerprint || !cfg || !(sub = pb_config_subscriber(cfg, s->subscriber)))
+		return 0;
+	pb_channel_dest_fp(pb_channel_find(s->channel), sub, fp);
+	return pb_suppress_other_url(s->fingerprint, fp);
+}
+
+int
 pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,
 		 const char *msg_id, struct pb_parts *out, char *err, size_t errlen)
 {

@@ -233,6 +233,19 @@ grep -Eq '^  dunk +discord +webhook +since .*10015 Unknown Webhook \(outdated: w
 	"$T/stnew.out" || { cat "$T/stnew.out" >&2; fail "status new: the suppression not outdated"; }
 [ "$(grep -c 'outdated' "$T/stnew.out")" = 1 ] || { cat "$T/stnew.out" >&2; fail "status new: outdated others"; }
 grep -q "$H" "$T/st404.out" "$T/stnew.out" && fail "status shows a webhook URL"
+# subscriber list and show say the same: suppressed, then active with the outdated one noted
+pb subscriber list > "$T/sl404.out" 2>&1 || { cat "$T/sl404.out" >&2; fail "subscriber list 404"; }
+grep -Eq '^dunk +.*suppressed' "$T/sl404.out" || { cat "$T/sl404.out" >&2; fail "list 404: not suppressed"; }
+DW_UNK="$H/108/ok" pb subscriber list > "$T/slnew.out" 2>&1 || { cat "$T/slnew.out" >&2; fail "subscriber list new"; }
+grep -E '^dunk ' "$T/slnew.out" | grep -q suppressed && { cat "$T/slnew.out" >&2; fail "list new: still suppressed"; }
+grep -Eq '^dunk +.*active' "$T/slnew.out" || { cat "$T/slnew.out" >&2; fail "list new: not active"; }
+pb subscriber show dunk > "$T/ss404.out" 2>&1 || { cat "$T/ss404.out" >&2; fail "subscriber show 404"; }
+grep -Eq '^suppressed +discord webhook since .*10015 Unknown Webhook$' "$T/ss404.out" ||
+	{ cat "$T/ss404.out" >&2; fail "show 404: the suppression not shown as it is"; }
+DW_UNK="$H/108/ok" pb subscriber show dunk > "$T/ssnew.out" 2>&1 || { cat "$T/ssnew.out" >&2; fail "subscriber show new"; }
+grep -Eq '^suppressed +discord webhook since .*10015 Unknown Webhook \(outdated: webhook changed since; lifted at the next run\)$' \
+	"$T/ssnew.out" || { cat "$T/ssnew.out" >&2; fail "show new: the suppression not outdated"; }
+grep -q "$H" "$T/sl404.out" "$T/slnew.out" "$T/ss404.out" "$T/ssnew.out" && fail "subscriber list/show shows a webhook URL"
 n28=$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where subscriber = 'dunk'
 	and digest_date = '2024-11-28' and status in (2, 4)")
 [ "$n28" -ge 1 ] || fail "404: the lost digest is not in the outbox ($n28)"
