@@ -233,6 +233,19 @@ pb_category_known(const char *code, int nocase)
 	return 0;
 }
 
+int
+pb_category_has_classes(const char *code)
+{
+	size_t n = code ? strlen(code) : 0;
+
+	if (!n || strchr(code, '.'))
+		return 0;
+	for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
+		if (strncmp(cats[i].code, code, n) == 0 && cats[i].code[n] == '.')
+			return 1;
+	return 0;
+}
+
 const char *
 pb_category_spelling(const char *code)
 {

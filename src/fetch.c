@@ -11,8 +11,10 @@
 
 #include "paperboy/buf.h"
 #include "paperboy/calendar.h"
+#include "paperboy/categories.h"
 #include "paperboy/cli.h"
 #include "paperboy/log.h"
+#include "paperboy/papers.h"
 
 #ifndef PAPERBOY_VERSION
 #define PAPERBOY_VERSION "0.1.0"
@@ -499,17 +501,18 @@ pb_fetch_date_window(const char *date, const char *const *holidays, size_t n_hol
 	return date_window(&cal, date, start, end);
 }
 
-/* Whether cat is one of cats, or in an archive named there ("cs" holds "cs.CV"). */
-static int
-in_categories(const char *cat, const char *const *cats, size_t n)
+void
+pb_fetch_date_query(struct pb_buf *q, const char *const *categories, size_t n_categories,
+		    const char *start, const char *end)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(cats[i]);
-
-		if (strcmp(cat, cats[i]) == 0 || (strncmp(cat, cats[i], l) == 0 && cat[l] == '.'))
-			return 1;
-	}
-	return 0;
+	if (n_categories > 1)
+		pb_buf_putc(q, '(');
+	for (size_t i = 0; i < n_categories; i++)
+		pb_buf_printf(q, "%scat:%s%s", i ? " OR " : "", categories[i],
+			      pb_category_has_classes(categories[i]) ? ".*" : "");
+	if (n_categories > 1)
+		pb_buf_putc(q, ')');
+	pb_buf_printf(q, " AND submittedDate:[%s TO %s]", start, end);
 }
 
 enum pb_fetch_status
@@ -547,13 +550,7 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 			   "no announcement is listed on %s (weekend or holiday)", date);
 		return res->status;
 	}
-	if (n_categories > 1)
-		pb_buf_putc(&q, '(');
-	for (size_t i = 0; i < n_categories; i++)
-		pb_buf_printf(&q, "%scat:%s", i ? " OR " : "", categories[i]);
-	if (n_categories > 1)
-		pb_buf_putc(&q, ')');
-	pb_buf_printf(&q, " AND submittedDate:[%s TO %s]", ws, we);
+	pb_fetch_date_query(&q, categories, n_categories, ws, we);
 	pb_info("fetch.date", "date=%s window=%s-%s query=%s", date, ws, we, pb_q(q.data));
 
 	for (int pages = 0; pages < MAX_PAGES; pages++) {
@@ -638,7 +635,7 @@ pb_fetch_date(struct pb_http *h, const struct pb_config *cfg, const char *date,
 
 			if (p->announce != PB_ANN_UNKNOWN || !p->n_categories)
 				continue;
-			p->announce = in_categories(p->categories[0], categories, n_categories)
+			p->announce = pb_category_in(p->categories[0], categories, n_categories)
 				? PB_ANN_NEW : PB_ANN_CROSS;
 		}
 	}

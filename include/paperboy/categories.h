@@ -17,4 +17,9 @@ int pb_category_known(const char *code, int nocase);
  * "cs.LG"), as arXiv's feeds and query API read a category; NULL when none does. Static. */
 const char *pb_category_spelling(const char *code);
 
+/* 1 when code is an archive with subject classes of its own ("cs", "astro-ph", "physics":
+ * the table holds a "code." class), 0 for one without ("hep-th", "quant-ph") or a class.
+ * arXiv's query API finds the former's papers by "cat:cs.*", the latter's by "cat:hep-th". */
+int pb_category_has_classes(const char *code);
+
 #endif

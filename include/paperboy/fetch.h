@@ -80,6 +80,12 @@ enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cf
 				   size_t n_categories, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 
+/* The search_query of pb_fetch_date, into q: the categories (an archive with subject classes
+ * as "cat:cs.*", which is how the API finds its classes' papers: "cat:cs" finds none) OR'ed,
+ * and the submittedDate window from start to end. */
+void pb_fetch_date_query(struct pb_buf *q, const char *const *categories, size_t n_categories,
+			 const char *start, const char *end);
+
 /* The submittedDate window (UTC "YYYYMMDDHHMM", both ends inclusive) of the announcement listed
  * under date (YYYY-MM-DD, the date of the RSS feed: arXiv mails it at 20:00 ET the evening
  * before), with holidays as the calendar's (NULL and 0 = none): from the cutoff that opens it

@@ -1,5 +1,6 @@
 /* Fetching's pure parts: the submittedDate window of an announcement date (14:00 ET cutoffs,
  * weekends, DST, holidays), and reading saved responses. */
+#include "paperboy/categories.h"
 #include "paperboy/fetch.h"
 #include "paperboy/log.h"
 #include "t.h"
@@ -198,6 +199,41 @@ test_file(void)
 	pb_paperset_free(&s);
 }
 
+/* The date query: an archive with subject classes is asked as "cat:cs.*" (the API's
+ * "cat:cs" finds nothing, no paper being filed under the bare archive), one without as
+ * itself, a class as itself. */
+static void
+query(const char *const *cats, size_t n, const char *want)
+{
+	struct pb_buf q = { 0 };
+
+	pb_fetch_date_query(&q, cats, n, "202512021900", "202512031859");
+	T_EQ_STR(pb_buf_str(&q), want);
+	pb_buf_free(&q);
+}
+
+static void
+test_date_query(void)
+{
+	static const char *const one[] = { "cs.CV" };
+	static const char *const two[] = { "cs.SE", "cs.AI" };
+	static const char *const arch[] = { "cs", "hep-th", "astro-ph", "math.AG", "physics",
+					    "quant-ph", "stat" };
+
+	query(one, 1, "cat:cs.CV AND submittedDate:[202512021900 TO 202512031859]");
+	query(two, 2, "(cat:cs.SE OR cat:cs.AI) AND submittedDate:[202512021900 TO 202512031859]");
+	query(arch, 7, "(cat:cs.* OR cat:hep-th OR cat:astro-ph.* OR cat:math.AG OR "
+		       "cat:physics.* OR cat:quant-ph OR cat:stat.*) AND "
+		       "submittedDate:[202512021900 TO 202512031859]");
+	T_CHECK(pb_category_has_classes("cond-mat"));
+	T_CHECK(pb_category_has_classes("q-bio"));
+	T_CHECK(!pb_category_has_classes("gr-qc"));
+	T_CHECK(!pb_category_has_classes("cs.CV"));
+	T_CHECK(!pb_category_has_classes("c"));
+	T_CHECK(!pb_category_has_classes(""));
+	T_CHECK(!pb_category_has_classes(NULL));
+}
+
 int
 main(void)
 {
@@ -205,5 +241,6 @@ main(void)
 	test_window();
 	test_window_dst();
 	test_file();
+	test_date_query();
 	return t_done("test_fetch");
 }
