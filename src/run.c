@@ -280,16 +280,21 @@ put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 {
 	struct pb_outbox_msg m;
 	struct pb_buf id = { 0 };
+	char fp[PB_DEST_FP_LEN];
 	int r;
 
 	pb_channel_msg_id(&id, c->rep->date, p->sub->name, pm->channel, pm->dest, pm->part,
 			  p->id_gen);
+	/* a "webhook" is sent to whatever URL the name has when it goes: the message keeps
+	 * which one it was made for, so that a held one goes to no other (deliver.c) */
+	pb_channel_dest_fp(pb_channel_find(pm->channel), p->sub, fp);
 	memset(&m, 0, sizeof m);
 	m.msg_id = id.data;
 	m.subscriber = p->sub->name;
 	m.generation = p->sub->generation;
 	m.channel = (char *)pm->channel;
 	m.dest = pm->dest;
+	m.fingerprint = fp;
 	m.digest_date = c->rep->date;
 	m.part = pm->part;
 	m.n_parts = pm->n_parts;
@@ -302,13 +307,11 @@ put(struct cycle *c, const struct pend *p, const struct pend_msg *pm)
 	r = pb_outbox_put(c->st, &m);
 	pb_buf_free(&id);
 	if (r >= 0 && pm->lift) {
-		char fp[PB_DEST_FP_LEN];
 		long released = 0;
 		int lifted;
 
 		/* the digests the revoked webhook lost (paused, refused) go to the new one, before
 		 * this one (by date) */
-		pb_channel_dest_fp(pb_channel_find(pm->channel), p->sub, fp);
 		lifted = pb_suppress_lift_other(c->st, p->sub->name, pm->channel, pm->dest, fp,
 						&released);
 		if (lifted < 0)

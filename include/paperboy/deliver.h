@@ -67,8 +67,11 @@ struct pb_deliver_stats {
  * - held: a message of a subscriber in no subscriber of cfg, not left out of its load
  *   (cfg->left_out) and not stored in the state (an administrator deleted its block) is not
  *   sent; it stays pending (pb_outbox_hold), looked at again every 15 minutes or so until its
- *   lifetime ends (expired then), and goes as soon as its subscriber is back. One line per
- *   such subscriber and run: event=deliver.held subscriber messages=N reason.
+ *   lifetime ends (expired then), and goes as soon as its subscriber is back, when its
+ *   destination is still the subscriber's (pb_channel_dest_still); else it is expired
+ *   (PB_OUTBOX_HELD_DROPPED) with a line event=deliver.held_dropped subscriber channel dest
+ *   part reason. One line per such subscriber and run: event=deliver.held subscriber
+ *   messages=N reason.
  * - order: one message in flight per destination, parts in order; a part waiting for a retry
  *   holds the later parts (and later digests) of its destination back in the state too.
  * - one log line per delivery: event=deliver.attempt subscriber channel dest part=N/M status
@@ -237,6 +240,16 @@ int pb_channel_dest_fp(const struct pb_channel *ch, const struct pb_subscriber *
  * (a reader's unsubscribe, one from before fingerprints). */
 struct pb_suppress_row;
 int pb_suppress_outdated(const struct pb_config *cfg, const struct pb_suppress_row *s);
+/* Whether dest, a destination on ch of a message made for a subscriber of sub's name (fp: the
+ * fingerprint of the URL a "webhook" stood for then, pb_outbox_msg.fingerprint), is still
+ * sub's: one of sub's destinations on ch (an address compared as addresses are, the domain
+ * in any case; a chat or room as stored) and, for a webhook, the same URL. A message from
+ * before the outbox kept fingerprints (fp NULL or "") is not taken for a webhook's. Returns
+ * 1; 0 with why filled (for the log: never the URL). A local channel's (the file sink's
+ * files of the name) are always 1. */
+int pb_channel_dest_still(const struct pb_channel *ch, const struct pb_config *cfg,
+			  const struct pb_subscriber *sub, const char *dest, const char *fp,
+			  char *why, size_t whylen);
 /* Builds the payloads for one destination (one outbox message each, in order); msg_id is the
  * outbox id of the first part. Returns 0, or -1 with err filled and out empty. */
 int pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,

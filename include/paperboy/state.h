@@ -178,6 +178,9 @@ struct pb_outbox_msg {
 	int64_t generation; /* pb_outbox_put only: the subscriber's (pb_sub_row), 0 for a file's */
 	char *channel;      /* "email", "slack", "telegram", "file" */
 	char *dest;         /* address, chat id, "webhook" (never the secret URL), file dir */
+	char *fingerprint;  /* dest "webhook": its URL's when the message was made
+			     * (pb_channel_dest_fp); NULL for a dest that names itself, and for
+			     * a message from before the outbox kept it */
 	char *digest_date;  /* YYYY-MM-DD */
 	int part;           /* 1.. */
 	int n_parts;
@@ -262,11 +265,21 @@ int pb_outbox_hold(struct pb_state *st, int64_t rowid, int64_t when, int64_t now
 /* The subscribers with messages held (PB_OUTBOX_HELD) and not yet due at now, each once, by
  * name. *names (each string and the array) owned by the caller. 0 / -1. */
 int pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size_t *n);
+/* The messages of subscriber held (PB_OUTBOX_HELD) and not yet due at now, without their
+ * payloads, in delivery order. *out owned by the caller (pb_outbox_msgs_free). 0 / -1. */
+int pb_outbox_held_of(struct pb_state *st, const char *subscriber, int64_t now,
+		      struct pb_outbox_msg **out, size_t *n);
 /* The held messages of subscriber (back in the configuration) due at now. Returns the number
  * or -1. */
 int pb_outbox_unhold(struct pb_state *st, const char *subscriber, int64_t now);
 /* The number of pending messages held (PB_OUTBOX_HELD), or -1 on error. */
 long pb_outbox_held(struct pb_state *st);
+/* The last_error of a held message settled (expired, never sent) when its subscriber's name
+ * came back with another destination than the message's: an address or chat no longer the
+ * subscriber's, a webhook's URL another (the name given to another reader). */
+#define PB_OUTBOX_HELD_DROPPED "not sent: held, and its destination is no longer the subscriber's"
+/* The number of messages settled so (PB_OUTBOX_HELD_DROPPED), or -1 on error. */
+long pb_outbox_held_dropped(struct pb_state *st);
 void pb_outbox_msgs_free(struct pb_outbox_msg *v, size_t n);
 const char *pb_outbox_status_name(enum pb_outbox_status s);
 
@@ -359,7 +372,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 15
+#define PB_STATE_SCHEMA 16
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,

@@ -107,7 +107,7 @@ static int
 print_outbox(struct pb_state *st)
 {
 	struct pb_outbox_count *c = NULL;
-	long tot[N_STATUS] = { 0 }, held;
+	long tot[N_STATUS] = { 0 }, held, dropped;
 	size_t n = 0;
 
 	if (pb_outbox_counts(st, &c, &n) < 0)
@@ -143,6 +143,13 @@ print_outbox(struct pb_state *st)
 	if (held > 0)
 		printf("  of the pending, %ld held: subscriber not in the configuration (sent if it "
 		       "comes back, else expired with the delivery lifetime)\n", held);
+	/* Of the expired: those held whose subscriber's name came back with other destinations
+	 * (another reader given the name). */
+	if ((dropped = pb_outbox_held_dropped(st)) < 0)
+		return -1;
+	if (dropped > 0)
+		printf("  of the expired, %ld held and not sent: the subscriber came back without "
+		       "their destination\n", dropped);
 	return 0;
 }
 

@@ -93,6 +93,9 @@ struct pb_channel {
 	 * stands for (NULL or "" when none), which a suppression remembers by its fingerprint
 	 * (pb_channel_dest_fp). NULL for a channel whose destinations name themselves. */
 	const char *(*secret)(const struct pb_subscriber *sub);
+	/* Whether destinations a and b, as the outbox names them, are one (an address's domain
+	 * is in any case). NULL: byte for byte. */
+	int (*same_dest)(const char *a, const char *b);
 	/* For `check`, a channel that counts no destinations describes itself. Optional. */
 	void (*describe)(const struct pb_config *cfg, struct pb_buf *out);
 	/* Sets what the renderers need from this channel (chat id, unsubscribe links). Optional. */

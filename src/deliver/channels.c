@@ -155,6 +155,45 @@ pb_suppress_outdated(const struct pb_config *cfg, const struct pb_suppress_row *
 }
 
 int
+pb_channel_dest_still(const struct pb_channel *ch, const struct pb_config *cfg,
+		      const struct pb_subscriber *sub, const char *dest, const char *fp,
+		      char *why, size_t whylen)
+{
+	struct pb_chan_ctx cx;
+	struct pb_parts d = { 0 };
+	char now[PB_DEST_FP_LEN];
+	int found = 0;
+
+	snprintf(why, whylen, "-");
+	if (pb_channel_local(ch))
+		return 1;
+	memset(&cx, 0, sizeof cx);
+	cx.cfg = cfg;
+	cx.sub = sub;
+	pb_channel_dests(ch, &cx, &d);
+	for (size_t i = 0; !found && i < d.n; i++)
+		found = ch->same_dest ? ch->same_dest(d.v[i], dest) : strcmp(d.v[i], dest) == 0;
+	pb_parts_free(&d);
+	if (!found) {
+		snprintf(why, whylen, "the destination is no longer the subscriber's");
+		return 0;
+	}
+	if (!ch->secret)
+		return 1;
+	if (!fp || !*fp) {
+		snprintf(why, whylen, "the message does not say which webhook it was made for");
+		return 0;
+	}
+	pb_channel_dest_fp(ch, sub, now);
+	if (strcmp(now, fp) != 0) {
+		snprintf(why, whylen, "the subscriber's webhook is another than the message was "
+			 "made for");
+		return 0;
+	}
+	return 1;
+}
+
+int
 pb_channel_build(const struct pb_channel *ch, const struct pb_chan_ctx *c, const char *dest,
 		 const char *msg_id, struct pb_parts *out, char *err, size_t errlen)
 {

@@ -429,8 +429,57 @@ hold(struct run *r, const struct pb_outbox_msg *m, time_t now)
 	table_get(&r->subs, m->subscriber)->held_msgs++;
 }
 
+/* Whether m, held while its subscriber was out of the configuration, is to go to sub, the
+ * subscriber of its name now: the name may have come back as another reader (another address,
+ * another team's webhook; the file's subscribers are all of generation 0). 1: it may go. 0:
+ * it is settled, never sent (expired, PB_OUTBOX_HELD_DROPPED), and logged; -1: the state
+ * could not record that (it stays held). */
+static int
+held_still_theirs(struct run *r, const struct pb_outbox_msg *m, const struct pb_subscriber *sub)
+{
+	const struct pb_channel *ch = channel_find(m->channel);
+	char why[128];
+
+	/* an unknown channel fails as it does for anyone */
+	if (!ch || pb_channel_dest_still(ch, r->cfg, sub, m->dest, m->fingerprint, why,
+					 sizeof why))
+		return 1;
+	if (pb_outbox_mark_status(r->st, m->rowid, PB_OUT_EXPIRED, PB_OUTBOX_HELD_DROPPED) != 0)
+		return -1;
+	r->stats->expired++;
+	pb_warn("deliver.held_dropped", "subscriber=%s channel=%s dest=%s part=%d/%d reason=%s",
+		pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts,
+		pb_q(why));
+	return 0;
+}
+
+/* Settles the held messages of name (back in the configuration as sub) whose destination is
+ * no longer its (held_still_theirs). Returns how many, or -1. */
+static int
+drop_not_theirs(struct run *r, const char *name, const struct pb_subscriber *sub, int64_t now)
+{
+	struct pb_outbox_msg *v = NULL;
+	size_t n = 0;
+	int dropped = 0, rc = 0;
+
+	if (pb_outbox_held_of(r->st, name, now, &v, &n) < 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int k = held_still_theirs(r, &v[i], sub);
+
+		if (k < 0)
+			rc = -1;
+		else if (k == 0)
+			dropped++;
+	}
+	pb_outbox_msgs_free(v, n);
+	return rc < 0 ? -1 : dropped;
+}
+
 /* The held messages of subscribers back in the configuration (the block restored, a stored
- * one that loads again) are due at once. */
+ * one that loads again) are due at once, those to a destination still theirs. A subscriber
+ * known but not loaded (left out for a while, stored since the configuration was loaded) has
+ * no destinations to compare: its held messages wait. */
 static void
 release_back(struct run *r)
 {
@@ -443,9 +492,12 @@ release_back(struct run *r)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int k = sub_known(r, v[i]) ? pb_outbox_unhold(r->st, v[i], now) : 0;
+		const struct pb_subscriber *sub = pb_config_subscriber(r->cfg, v[i]);
+		int k = sub ? drop_not_theirs(r, v[i], sub, now) : -2;
 
-		if (k < 0)
+		if (k >= 0)
+			k = pb_outbox_unhold(r->st, v[i], now);
+		if (k == -1)
 			pb_warn("deliver.held_failed", "subscriber=%s error=%s", pb_q(v[i]),
 				pb_q(pb_state_errmsg(r->st)));
 		else if (k > 0)
@@ -454,6 +506,22 @@ release_back(struct run *r)
 		free(v[i]);
 	}
 	free(v);
+}
+
+/* m, held, comes due with its subscriber known (in a later pass than release_back's, or
+ * after a pause of the daemon's): as release_back would have done with it. 1: it goes; 0:
+ * settled as not its subscriber's any more, or held again (its subscriber not loaded, so
+ * its destinations unknown); -1: the state failed. */
+static int
+held_due(struct run *r, const struct pb_outbox_msg *m, time_t now)
+{
+	const struct pb_subscriber *sub = pb_config_subscriber(r->cfg, m->subscriber);
+
+	if (!sub) {
+		hold(r, m, now);
+		return 0;
+	}
+	return held_still_theirs(r, m, sub);
 }
 
 /* One line per subscriber whose messages were held in this run. */
@@ -1291,6 +1359,15 @@ dispatch(struct run *r, int64_t *wake)
 			/* An administrator took the reader out: nothing goes, nothing is lost
 			 * yet (a block may be back after an edit). */
 			hold(r, m, now);
+			pb_outbox_msg_clear(m);
+			continue;
+		} else if (m->last_error && strcmp(m->last_error, PB_OUTBOX_HELD) == 0 &&
+			   (sup = held_due(r, m, now)) != 1) {
+			/* Held, due on its own (release_back did not see it): settled, or held
+			 * again, or not recorded. */
+			if (sup < 0)
+				state_failed(r, m, "settling a held message");
+			release_hold(r, m);
 			pb_outbox_msg_clear(m);
 			continue;
 		} else if (m->attempts >= r->max_attempts) {

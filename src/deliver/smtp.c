@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -38,6 +39,19 @@ email_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
 {
 	for (size_t i = 0; c->cfg->email.enabled && i < c->sub->n_emails; i++)
 		pb_chan_dest(out, c->sub->emails[i]);
+}
+
+/* An address's local part is the mailbox's to read (byte for byte); its domain is a name
+ * of the DNS, in any case (RFC 5321 2.4). */
+static int
+email_same_dest(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+
+	if (!da || !db)
+		return strcmp(a, b) == 0;
+	return da - a == db - b && strncmp(a, b, (size_t)(da - a)) == 0 &&
+	       strcasecmp(da, db) == 0;
 }
 
 static void
@@ -298,6 +312,7 @@ const struct pb_channel pb_channel_email = {
 	.title = "email",
 	.formats = 1u << PB_FMT_TEXT | 1u << PB_FMT_HTML,
 	.dests = email_dests,
+	.same_dest = email_same_dest,
 	.render_opts = email_render_opts,
 	.build = email_build,
 	.check = pb_smtp_check,

@@ -72,6 +72,7 @@ pb_outbox_put(struct pb_state *st, const struct pb_outbox_msg *m)
 	pb_db_bind_int64(s, 11, m->created ? m->created : now);
 	pb_st_bind_text(s, 12, m->last_error);
 	pb_db_bind_int64(s, 13, m->generation);
+	pb_st_bind_text(s, 14, m->fingerprint && *m->fingerprint ? m->fingerprint : NULL);
 	/* A row back: inserted, with its id; none: the message existed. */
 	rc = pb_db_step(s);
 	if (rc == PB_DB_ROW)
@@ -123,6 +124,7 @@ read_msg(pb_db_stmt *s, struct pb_outbox_msg *m)
 	m->next_attempt = pb_db_col_int64(s, 10);
 	m->created = pb_db_col_int64(s, 11);
 	m->last_error = pb_st_col_dup(s, 12);
+	m->fingerprint = pb_st_col_dup(s, 13);
 }
 
 /* Reads the payloads of v[0..*n). A message whose body does not come back exactly is marked
@@ -441,6 +443,22 @@ pb_outbox_held_subscribers(struct pb_state *st, int64_t now, char ***names, size
 }
 
 int
+pb_outbox_held_of(struct pb_state *st, const char *subscriber, int64_t now,
+		  struct pb_outbox_msg **out, size_t *n)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HELD_OF);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_db_bind_int64(s, 2, now);
+	pb_st_bind_text(s, 3, PB_OUTBOX_HELD);
+	return read_msgs(st, s, out, n, "outbox_held_of", 0);
+}
+
+int
 pb_outbox_unhold(struct pb_state *st, const char *subscriber, int64_t now)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_OUT_UNHOLD);
@@ -474,6 +492,25 @@ pb_outbox_held(struct pb_state *st)
 	return n;
 }
 
+long
+pb_outbox_held_dropped(struct pb_state *st)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_OUT_HELD_DROPPED);
+	long n = -1;
+	int rc;
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, PB_OUTBOX_HELD_DROPPED);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		n = (long)pb_db_col_int64(s, 0);
+	else
+		pb_st_error(st, "outbox_held_dropped");
+	pb_db_reset(s);
+	return n;
+}
+
 void
 pb_outbox_msg_clear(struct pb_outbox_msg *m)
 {
@@ -486,6 +523,7 @@ pb_outbox_msg_clear(struct pb_outbox_msg *m)
 	free(m->digest_date);
 	free(m->payload);
 	free(m->last_error);
+	free(m->fingerprint);
 	memset(m, 0, sizeof *m);
 }
 

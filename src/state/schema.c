@@ -213,6 +213,15 @@ const char *const pb_st_migrations[] = {
 	 * destination that names itself, an unsubscribe, and a suppression from before, which
 	 * hold whatever the URL. */
 	"ALTER TABLE suppressions ADD COLUMN fingerprint TEXT;",
+
+	/* 15 -> 16: which URL a message to a webhook was made for. A subscriber taken out of
+	 * the file has its pending messages held until its name comes back; the name may come
+	 * back as another reader, and a held message to "webhook" went to whatever URL the name
+	 * had then: another team was sent the removed one's digest. The fingerprint (as the
+	 * suppressions') tells delivery whether the URL is still the one the message was made
+	 * for; NULL for a destination that names itself (an address, a chat) and for a message
+	 * from before, which is not released to a webhook it cannot tell. */
+	"ALTER TABLE outbox ADD COLUMN fingerprint TEXT;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -20,7 +20,7 @@
 
 #define OUT_COLS \
 	"o.rowid, o.msg_id, o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.n_parts, " \
-	"o.status, o.attempts, o.next_attempt, o.created, o.last_error"
+	"o.status, o.attempts, o.next_attempt, o.created, o.last_error, o.fingerprint"
 
 /* The ledger's dates, each found from the last by its key (a seek a date, 90 for the default
  * retention, instead of reading the rows under them). */
@@ -33,8 +33,8 @@
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OUT_PUT] = "INSERT INTO outbox(msg_id, subscriber, channel, dest, digest_date, part,"
 		      " n_parts, status, attempts, next_attempt, created, last_error, updated,"
-		      " generation)"
-		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13)"
+		      " generation, fingerprint)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?13, ?14)"
 		      " ON CONFLICT(msg_id) DO NOTHING RETURNING rowid",
 	[S_OUT_DUE] = "SELECT " OUT_COLS " FROM outbox o"
 		      " WHERE o.status = 0 AND o.next_attempt <= ?1"
@@ -91,6 +91,13 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " WHERE status = 0 AND subscriber = ?1 AND next_attempt > ?2"
 			 " AND last_error = ?3",
 	[S_OUT_HELD] = "SELECT count(*) FROM outbox WHERE status = 0 AND last_error = ?1",
+	/* a subscriber's held, by outbox_order, looked at before they go (deliver.c) */
+	[S_OUT_HELD_OF] = "SELECT " OUT_COLS " FROM outbox o"
+			  " WHERE o.status = 0 AND o.subscriber = ?1 AND o.next_attempt > ?2"
+			  " AND o.last_error = ?3"
+			  " ORDER BY o.subscriber, o.channel, o.dest, o.digest_date, o.part, o.rowid",
+	/* by outbox_errors, the messages with an error (`status`) */
+	[S_OUT_HELD_DROPPED] = "SELECT count(*) FROM outbox WHERE last_error = ?1 AND status = 3",
 	/* pending by outbox_order, failed and expired by outbox_failed */
 	[S_OUT_SETTLE_SUB] = "UPDATE outbox SET status = 3, last_error = ?2, updated = ?3"
 			     " WHERE subscriber = ?1 AND (status = 0 OR status IN (2, 4))",

@@ -213,6 +213,18 @@ print("   delivered: %d discord, %d ntfy requests checked" %
       (len([r for r in log if r["kind"] == "discord"]), len(alln)))
 EOF
 
+# A message to a webhook keeps which URL it was made for (the fingerprint the 404's
+# suppression keeps too: the same URL), never the URL; a topic names itself.
+[ "$(sqlite3 "$T/state/paperboy.db" "select count(distinct o.fingerprint) from outbox o
+	join suppressions s on s.subscriber = o.subscriber and s.fingerprint = o.fingerprint
+	where o.subscriber = 'dunk' and length(o.fingerprint) = 16")" = 1 ] ||
+	fail "the webhook's messages do not keep its URL's fingerprint"
+[ "$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where channel = 'discord'
+	and (fingerprint is null or fingerprint like '%/%')")" = 0 ] ||
+	fail "a Discord message without its URL's fingerprint"
+[ "$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where channel = 'ntfy'
+	and fingerprint is not null")" = 0 ] || fail "an ntfy message with a fingerprint"
+
 # A webhook Discord says is gone (404) is suppressed, and only that one: the next run makes no
 # request to it.
 [ "$(sqlite3 "$T/state/paperboy.db" "select subscriber, channel, dest, reason from suppressions")" = \
