@@ -132,7 +132,8 @@ int pb_tg_feedback_parse(const char *data, char *id, size_t n, int *verdict);
  * at non-zero, a getUpdates long poll in flight ends within a second and pb_tgbot_poll takes
  * up no further update; the update being handled is still answered. NULL with err filled
  * when telegram.token is not set or no HTTP client can be made. pb_tgbot_free logs the held
- * answers it drops unsent. */
+ * answers it drops unsent, and leaves those kept in the state (pb_tgbot_poll) for the next
+ * start. */
 struct pb_tgbot;
 struct pb_tgbot *pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 			      const volatile sig_atomic_t *stop, char *err, size_t errlen);
@@ -144,7 +145,9 @@ void pb_tgbot_free(struct pb_tgbot *b);                  /* accepts NULL */
  * Telegram's flood control refuses (429) is held in b and sent again once its retry_after has
  * passed, by pb_tgbot_poll or pb_tgbot_flush (from the part refused on, a chat's answers in
  * order, so none twice); given up, and logged with the chat and the command, after 3 refusals
- * or when retry_after is over 60 s. A permanent refusal (400, 403) is not sent again. */
+ * or when retry_after is over 60 s. A permanent refusal (400, 403) is not sent again. A
+ * button's answer (answerCallbackQuery) is held the same way, in no chat's order; Telegram's
+ * "query is too old" ends it, logged at info. */
 int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_update *u,
 		    int *changed);
 /* One getUpdates long poll (at most timeout_s seconds, 100 updates) from the offset kept in
@@ -154,7 +157,12 @@ int pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_
  * "telegram:getUpdates", state.lease_s and telegram.poll_timeout; st is set to the config's
  * state.machine) renewed at each poll and taken over by
  * another when it runs out. The held answers that are due are sent first (by the machine
- * holding them, polling or not), and the long poll ends when the next one is due.
+ * holding them, polling or not), and the long poll ends when the next one is due. From the
+ * first poll on, b keeps its held answers in st (borrowed until pb_tgbot_free: tg_held,
+ * state.h), each part's request marked begun before it is made; on taking the poll (its first,
+ * or after another machine's) it takes up the answers kept there by a process that stopped:
+ * this bot's, first held within the hour, whose request had not begun (the others given up,
+ * logged, so none is sent twice nor by another bot).
  * Returns the number of updates handled; PB_TGBOT_OTHER, nothing
  * asked, while another machine holds the claim (the caller sleeps as it would without the
  * bot, and asks again later); PB_TGBOT_WEBHOOK, err filled, when Telegram refuses getUpdates

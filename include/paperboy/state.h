@@ -372,7 +372,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 16
+#define PB_STATE_SCHEMA 17
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -774,5 +774,39 @@ int pb_outbox_has_digest(struct pb_state *st, const char *date, const char *subs
  * already has that day's digest there. *out owned by the caller (pb_outbox_msgs_free). 0 / -1. */
 int pb_outbox_former_dests(struct pb_state *st, const char *date, const char *subscriber,
 			   int64_t generation, struct pb_outbox_msg **out, size_t *n);
+
+/* ---- Telegram answers held back by the Bot API's flood control (tg_held.c) ----
+ * An answer Telegram refused with 429, kept from then until it is sent or given up, so a
+ * restart does not lose it (bot.h). The bot is named by a fingerprint, never its token; the
+ * parts are the answer's messages as the bot wrote them (a JSON list). Statements are
+ * prepared per call: the table holds a few rows, and only while Telegram floods. */
+struct pb_tg_held_row {
+	int64_t id;
+	char bot[24];            /* the bot's fingerprint */
+	char chat[24];
+	long thread_id;          /* a forum topic's, or 0 */
+	int64_t update_id;
+	char command[40];        /* "/add", or "" */
+	char *callback;          /* a button's callback query id (malloc'd), NULL for messages */
+	char *parts;             /* malloc'd */
+	int next_part;           /* the first part not sent */
+	int tries;               /* 429s so far */
+	int64_t due, held_at;    /* unix seconds: when it is to be sent again, when first held */
+	int sending;             /* a part's request begun, not known to have ended */
+};
+/* Stores r (its id not used). The new row's id, or -1. */
+int64_t pb_tg_held_put(struct pb_state *st, const struct pb_tg_held_row *r);
+/* Every row, in the order held. *out owned by the caller (pb_tg_held_rows_free). 0 / -1. */
+int pb_tg_held_list(struct pb_state *st, struct pb_tg_held_row **out, size_t *n);
+void pb_tg_held_rows_free(struct pb_tg_held_row *v, size_t n);
+/* Marks row id's part next_part as being sent, when the row is at that part and no request
+ * of it is marked already: 1 marked (the caller may send it), 0 not (sent or given up by
+ * another process, or gone), -1 error. */
+int pb_tg_held_begin(struct pb_state *st, int64_t id, int next_part);
+/* A request of row id ended: its next part, 429s and due time, the mark cleared. 1, 0 when
+ * the row is gone, -1 error. */
+int pb_tg_held_end(struct pb_state *st, int64_t id, int next_part, int tries, int64_t due);
+/* Deletes row id (sent, or given up). 0 / -1. */
+int pb_tg_held_del(struct pb_state *st, int64_t id);
 
 #endif

@@ -222,6 +222,18 @@ const char *const pb_st_migrations[] = {
 	 * for; NULL for a destination that names itself (an address, a chat) and for a message
 	 * from before, which is not released to a webhook it cannot tell. */
 	"ALTER TABLE outbox ADD COLUMN fingerprint TEXT;",
+
+	/* 16 -> 17: the Telegram answers held back by the Bot API's flood control (429), kept
+	 * for the bot's next start (tg_held.c): held in memory only, a restart lost them, and a
+	 * reader whose command was done never heard so. bot is a fingerprint of the bot (its
+	 * token is a secret), parts the answer's messages (a JSON list), sending a part's
+	 * request begun and not known to have ended: never sent again, so never twice. */
+	"CREATE TABLE tg_held("
+	"  id INTEGER PRIMARY KEY, bot TEXT NOT NULL, chat TEXT NOT NULL,"
+	"  thread_id INTEGER NOT NULL, update_id INTEGER NOT NULL, command TEXT NOT NULL,"
+	"  callback TEXT, parts TEXT NOT NULL, next_part INTEGER NOT NULL,"
+	"  tries INTEGER NOT NULL, due INTEGER NOT NULL, held_at INTEGER NOT NULL,"
+	"  sending INTEGER NOT NULL DEFAULT 0);",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -5,7 +5,9 @@
  * 401), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
  * non-administrator changes nothing), Telegram's refusals against a small forked stand-in of
  * the Bot API (an answer refused with 429 sent again once after retry_after, by the daemon's
- * poll or within the webhook's request; 403 and a retry_after past the cap not sent again;
+ * poll or within the webhook's request, a button's toast too, kept in the state across a
+ * restart and sent by the next start once, never when its request had begun or for another
+ * bot; 403, a button's query too old and a retry_after past the cap not sent again;
  * getUpdates refused while a webhook is set not asked again before its pause), and the
  * parsers of getUpdates answers and button data. */
 #include <signal.h>
@@ -1075,6 +1077,115 @@ test_flood(void)
 	api_stop();
 }
 
+/* A button's answer refused with 429 is sent again once retry_after has passed, as a
+ * message is (the reader's client shows the button pressed until then); one Telegram calls
+ * too old is final, not sent again. */
+static void
+test_flood_button(void)
+{
+	static const char *const once[] = {
+		"answerCallbackQuery 429 {\"ok\":false,\"error_code\":429,\"description\":"
+		"\"Too Many Requests: retry after 1\",\"parameters\":{\"retry_after\":1}}" };
+	static const char *const old[] = {
+		"answerCallbackQuery 400 {\"ok\":false,\"error_code\":400,\"description\":"
+		"\"Bad Request: query is too old and response timeout expired or query ID is "
+		"invalid\"}" };
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[512];
+
+	api_start(once, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	tg_update(&u, 3006, "3105", "");
+	u.cb_id = pb_xstrdup("4382bfdwdsb323b2d9");
+	u.cb_data = pb_xstrdup("not-ours");
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	T_EQ_INT(api_count("answerCallbackQuery"), 1);
+	T_CHECK(pb_tgbot_pause_s(b, 25) <= 1);
+	pb_tgbot_flush(b, 5);
+	T_EQ_INT(api_count("answerCallbackQuery"), 2);
+	T_EQ_INT(pb_tgbot_pause_s(b, 25), 25);
+	pb_tgbot_free(b);
+	api_stop();
+
+	api_start(old, 1);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+	T_EQ_INT(pb_tgbot_pause_s(b, 25), 25);
+	pb_tgbot_flush(b, 2);
+	T_EQ_INT(api_count("answerCallbackQuery"), 1);
+	pb_tgbot_free(b);
+	api_stop();
+	pb_tg_update_clear(&u);
+}
+
+/* The daemon's held answers are kept in the state: a bot stopped (SIGTERM, a crash, a reload
+ * that restarts) before retry_after has passed leaves them to the next start, which sends
+ * them once. A kept answer whose request had begun (the process stopped before it knew the
+ * outcome) is not sent again, nor one kept for another bot. */
+static void
+test_flood_kept(void)
+{
+	static const char *const flood[] = {
+		"getUpdates 200 {\"ok\":true,\"result\":[{\"update_id\":3020,\"message\":"
+		"{\"message_id\":1,\"chat\":{\"id\":3120,\"type\":\"private\"},\"from\":"
+		"{\"id\":3120},\"text\":\"/topics\"}}]}",
+		TOO_MANY(1) };
+	struct pb_tg_held_row *v = NULL, r;
+	struct pb_tgbot *b;
+	char err[512];
+	int changed = 0;
+	size_t n = 0;
+
+	pb_state_set_machine(ctx.st, "");
+	api_start(flood, 2);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err), 1);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	pb_tgbot_free(b);   /* stopped before retry_after has passed */
+	T_EQ_INT(pb_tg_held_list(ctx.st, &v, &n), 0);
+	T_EQ_INT((int)n, 1);
+	if (n != 1) {
+		pb_tg_held_rows_free(v, n);
+		api_stop();
+		return;
+	}
+	T_EQ_STR(v[0].chat, "3120");
+	T_EQ_STR(v[0].command, "/topics");
+	T_EQ_INT(v[0].tries, 1);
+	T_EQ_INT(v[0].sending, 0);
+	T_CHECK(strlen(v[0].bot) == 16 && !strstr(v[0].bot, "1:x"));
+	/* one whose request had begun (its outcome lost with the process), one of another bot */
+	r = v[0];
+	snprintf(r.chat, sizeof r.chat, "3121");
+	r.id = pb_tg_held_put(ctx.st, &r);
+	T_CHECK(r.id > 0);
+	T_EQ_INT(pb_tg_held_begin(ctx.st, r.id, 0), 1);
+	T_EQ_INT(pb_tg_held_begin(ctx.st, r.id, 0), 0);   /* marked once */
+	snprintf(r.chat, sizeof r.chat, "3122");
+	snprintf(r.bot, sizeof r.bot, "0123456789abcdef");
+	T_CHECK(pb_tg_held_put(ctx.st, &r) > 0);
+	pb_tg_held_rows_free(v, n);
+
+	/* the next start: the first sent once retry_after has passed, the others given up */
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err);
+	T_CHECK(pb_tgbot_pause_s(b, 25) <= 1);
+	pb_tgbot_flush(b, 5);
+	T_EQ_INT(api_count("sendMessage"), 2);
+	pb_tgbot_free(b);
+	T_EQ_INT(pb_tg_held_list(ctx.st, &v, &n), 0);
+	T_EQ_INT((int)n, 0);
+	pb_tg_held_rows_free(v, n);
+	/* and a start after that sends nothing */
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err);
+	pb_tgbot_flush(b, 2);
+	T_EQ_INT(api_count("sendMessage"), 2);
+	pb_tgbot_free(b);
+	api_stop();
+}
+
 /* The webhook's handle lives for one update: an answer refused with 429 is sent again within
  * the request. */
 static void
@@ -1173,6 +1284,8 @@ main(void)
 	test_topic_names();
 	test_poll_one_machine();
 	test_flood();
+	test_flood_button();
+	test_flood_kept();
 	test_flood_webhook();
 	test_parsers();
 
