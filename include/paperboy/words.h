@@ -60,6 +60,8 @@ enum pb_word {
 	PB_W_NOT_FOR_ME,        /* feedback: "Not for me" */
 	PB_W_MANAGE,            /* the manage page */
 	PB_W_UNSUBSCRIBE,       /* the one-click unsubscribe */
+	PB_W_BUTTON_MORE,       /* a chat's button under paper {n}: "{n}. more like this" */
+	PB_W_BUTTON_LESS,       /* the same: "{n}. not for me" */
 	/* punctuation of the language */
 	PB_W_COLON,             /* after a bold label: ":" */
 	PB_W_LEAD,              /* after a label, before its value or a list: ": " */

@@ -103,13 +103,13 @@ add_divider(cJSON *group)
 	cJSON_AddItemToArray(group, s);
 }
 
-/* An actions block: "More like this" (action_id "fb+") and "Not for me" ("fb-"), the value
- * the paper's id; POST /slack/actions answers them (bot.h). */
+/* An actions block: "More like this" (action_id "fb+") and "Not for me" ("fb-") in the
+ * reader's language, the value the paper's id; POST /slack/actions answers them (bot.h). */
 static void
-add_buttons(cJSON *group, const char *id)
+add_buttons(struct pb_rctx *c, cJSON *group, const char *id)
 {
-	static const struct { const char *text, *action; } btn[] = {
-		{ "More like this", "fb+" }, { "Not for me", "fb-" },
+	const struct { const char *text, *action; } btn[] = {
+		{ PB_WORD(c, PB_W_MORE_LIKE), "fb+" }, { PB_WORD(c, PB_W_NOT_FOR_ME), "fb-" },
 	};
 	cJSON *s = cJSON_CreateObject(), *el = cJSON_CreateArray();
 
@@ -294,7 +294,7 @@ slack_paper(struct pb_rctx *c, size_t i)
 	}
 	add_context(g, pb_buf_str(&b));
 	if (c->o->slack_buttons && c->d->items[i].paper->id)
-		add_buttons(g, c->d->items[i].paper->id);
+		add_buttons(c, g, c->d->items[i].paper->id);
 	add_divider(g);
 	place(k, g);
 	pb_buf_free(&b);

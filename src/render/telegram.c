@@ -242,14 +242,16 @@ tg_free(struct tg *t)
 }
 
 /* reply_markup: one row per paper of marks (" N id" each), "👍 N. more like this" and
- * "👎 N. not for me", callback data "f+id" / "f-id" (bot.h; an id too long for Telegram's 64
- * bytes gets no row). */
+ * "👎 N. not for me" in the reader's language, callback data "f+id" / "f-id" (bot.h; an id
+ * too long for Telegram's 64 bytes gets no row). */
 static void
-add_buttons(cJSON *m, const char *marks)
+add_buttons(struct pb_rctx *c, cJSON *m, const char *marks)
 {
 	cJSON *kb = cJSON_CreateArray(), *rm = cJSON_CreateObject();
 	const char *p = marks;
-	char id[80], data[80], text[64];
+	char id[80], data[80], n[24];
+	const char *vars[] = { "n", n, NULL };
+	struct pb_buf text = { 0 };
 	size_t no;
 	int used;
 
@@ -264,9 +266,12 @@ add_buttons(cJSON *m, const char *marks)
 				cJSON_Delete(btn);
 				continue;
 			}
-			snprintf(text, sizeof text, v > 0 ? "\U0001F44D %zu. more like this"
-						   : "\U0001F44E %zu. not for me", no);
-			cJSON_AddStringToObject(btn, "text", text);
+			snprintf(n, sizeof n, "%zu", no);
+			pb_buf_reset(&text);
+			pb_buf_puts(&text, v > 0 ? "\U0001F44D " : "\U0001F44E ");
+			pb_template_put(&text, PB_WORD(c, v > 0 ? PB_W_BUTTON_MORE : PB_W_BUTTON_LESS),
+					vars);
+			cJSON_AddStringToObject(btn, "text", pb_buf_str(&text));
 			cJSON_AddStringToObject(btn, "callback_data", data);
 			cJSON_AddItemToArray(row, btn);
 		}
@@ -275,6 +280,7 @@ add_buttons(cJSON *m, const char *marks)
 		else
 			cJSON_Delete(row);
 	}
+	pb_buf_free(&text);
 	cJSON_AddItemToObject(rm, "inline_keyboard", kb);
 	cJSON_AddItemToObject(m, "reply_markup", rm);
 }
@@ -315,7 +321,7 @@ tg_end(struct pb_rctx *c)
 		cJSON_AddItemToObject(m, "link_preview_options", lp);
 		cJSON_AddTrueToObject(m, "disable_web_page_preview");
 		if (i < t->marks.n && *t->marks.v[i])
-			add_buttons(m, t->marks.v[i]);
+			add_buttons(c, m, t->marks.v[i]);
 		if (pb_parts_push_json(c->out, m) < 0) {
 			rc = -1;
 			break;

@@ -494,7 +494,8 @@ test_formats(void)
 		[PB_FMT_TELEGRAM] = { "<b>Executive Summary</b>", "<b>Papers</b>", " for alice" },
 	};
 	struct pb_render_opts o = { .telegram_chat = "42",
-				    .unsubscribe_url = "https://example.org/settings" };
+				    .unsubscribe_url = "https://example.org/settings",
+				    .telegram_buttons = 1, .slack_buttons = 1 };
 	struct fix f;
 
 	for (int lang = 0; lang < 2; lang++) {
@@ -536,6 +537,12 @@ test_formats(void)
 				has(pb_buf_str(&all), lang ? "    作者：" : "    Authors: ", name, 1);
 			if (fmt == PB_FMT_HTML && !lang)
 				has(pb_buf_str(&all), "Change settings or unsubscribe</a>.", name, 1);
+			/* the chats' buttons under each paper */
+			if (fmt == PB_FMT_TELEGRAM)
+				has(pb_buf_str(&all), lang ? "\U0001F44D 2. 更多类似" :
+				    "\U0001F44D 2. more like this", name, 1);
+			if (fmt == PB_FMT_SLACK)
+				has(pb_buf_str(&all), lang ? "\"不感兴趣\"" : "\"Not for me\"", name, 1);
 			pb_buf_free(&all);
 			pb_parts_free(&p);
 		}
@@ -585,7 +592,7 @@ test_formats_hant(void)
 		{ .telegram_chat = "42", .unsubscribe_url = "https://example.org/u/x",
 		  .manage_url = "https://example.org/m/x", .link_key = &key,
 		  .link_base = "https://example.org", .link_subject = "alice",
-		  .link_now = 1764806400 },
+		  .link_now = 1764806400, .telegram_buttons = 1, .slack_buttons = 1 },
 	};
 	struct fix f;
 
@@ -626,6 +633,17 @@ test_formats_hant(void)
 				}
 				if (o == 1 && fmt != PB_FMT_SLACK && fmt != PB_FMT_TELEGRAM)
 					has(pb_buf_str(&all), "管理訂閱", name, 1);
+				/* the chats' buttons under each paper */
+				if (o == 1 && fmt == PB_FMT_SLACK) {
+					has(pb_buf_str(&all), "\"更多類似\"", name, 1);
+					has(pb_buf_str(&all), "\"不感興趣\"", name, 1);
+				}
+				if (o == 1 && fmt == PB_FMT_TELEGRAM) {
+					has(pb_buf_str(&all), "\U0001F44D 1. 更多類似", name, 1);
+					has(pb_buf_str(&all), "\U0001F44E 3. 不感興趣", name, 1);
+				}
+				has(pb_buf_str(&all), "ore like this", name, 0);
+				has(pb_buf_str(&all), "ot for me", name, 0);
 				if (fmt == PB_FMT_HTML) {
 					char lang[32];
 
