@@ -505,12 +505,18 @@ void
 pb_fetch_date_query(struct pb_buf *q, const char *const *categories, size_t n_categories,
 		    const char *start, const char *end)
 {
-	if (n_categories > 1)
+	int many = n_categories > 1 || (n_categories == 1 &&
+					 pb_category_has_classes(categories[0]));
+
+	if (many)
 		pb_buf_putc(q, '(');
-	for (size_t i = 0; i < n_categories; i++)
-		pb_buf_printf(q, "%scat:%s%s", i ? " OR " : "", categories[i],
-			      pb_category_has_classes(categories[i]) ? ".*" : "");
-	if (n_categories > 1)
+	for (size_t i = 0; i < n_categories; i++) {
+		pb_buf_printf(q, "%scat:%s", i ? " OR " : "", categories[i]);
+		/* the bare archive too: papers from before its classes (astro-ph until 2009) */
+		if (pb_category_has_classes(categories[i]))
+			pb_buf_printf(q, " OR cat:%s.*", categories[i]);
+	}
+	if (many)
 		pb_buf_putc(q, ')');
 	pb_buf_printf(q, " AND submittedDate:[%s TO %s]", start, end);
 }

@@ -80,9 +80,10 @@ enum pb_fetch_status pb_fetch_date(struct pb_http *h, const struct pb_config *cf
 				   size_t n_categories, struct pb_paperset *out,
 				   struct pb_fetch_result *res);
 
-/* The search_query of pb_fetch_date, into q: the categories (an archive with subject classes
- * as "cat:cs.*", which is how the API finds its classes' papers: "cat:cs" finds none) OR'ed,
- * and the submittedDate window from start to end. */
+/* The search_query of pb_fetch_date, into q: the categories OR'ed (an archive with subject
+ * classes as "cat:cs OR cat:cs.*": the API files a paper under its classes, and "cat:cs"
+ * finds only those from before the archive had any), and the submittedDate window from start
+ * to end. */
 void pb_fetch_date_query(struct pb_buf *q, const char *const *categories, size_t n_categories,
 			 const char *start, const char *end);
 
