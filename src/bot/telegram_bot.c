@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "paperboy/bot.h"
 #include "paperboy/buf.h"
@@ -21,6 +20,7 @@
 #include "paperboy/http.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
+#include "telegram_int.h"
 
 #define OFFSET_KEY "telegram.offset"
 #define POLL_CLAIM "telegram:getUpdates"   /* the claim of the long poll among machines */
@@ -30,64 +30,10 @@
  * answered to a reader who has moved on. */
 #define ANSWER_TRIES 3
 #define ANSWER_WAIT_MAX_S 60
-#define HELD_MAX 200             /* answers held back at once */
-/* A held answer kept in the state is sent by the next start unless it was first held longer
- * ago than this: a daemon down for hours would answer readers long gone. */
-#define HELD_AGE_MAX_S 3600
 /* getUpdates refused while a webhook is set (409): asked again after pauses growing from the
  * first to the last, not at every poll */
 #define HOOK_WAIT_MIN_S 5
 #define HOOK_WAIT_MAX_S 300
-
-/* An answer held back by Telegram's flood control (429), sent from its part next on when
- * due. The answers of a chat go in order: one behind another of the same chat waits for it.
- * A button's answer (answerCallbackQuery, its one part the toast) waits for none: the
- * reader's client shows it pressed until it comes. */
-struct held {
-	char chat[24];
-	long thread_id;
-	int64_t update_id;
-	char command[PB_BOT_WORD_MAX + 1];   /* "/add", for the log; "" for plain text */
-	char callback[96];       /* a button's callback query id; "" for messages */
-	struct pb_parts msgs;
-	size_t next;             /* the first part not sent */
-	int tries;               /* 429s so far */
-	int64_t due_ms;          /* monotonic; 0 = as soon as the chat's earlier answers are sent */
-	int64_t held_at;         /* unix seconds */
-	int64_t row;             /* its row in the state (tg_held), 0 = none */
-};
-
-struct pb_tgbot {
-	char *config_path;
-	char *base;              /* api_url "/bot" token: never logged */
-	/* The long poll ends at a stop; an update's calls (getChatMember, sendMessage, ...) do
-	 * not: its change is committed by then, and an answer given up is never sent. */
-	struct pb_http *poll;    /* getUpdates, with the caller's stop */
-	struct pb_http *http;    /* the rest, without it */
-	char username[64];       /* the bot's own (getMe), "" until known */
-	/* An offset that could not be stored (a full disk): held here, so the updates answered
-	 * are not asked for (and answered) again at every poll. Used while the stored one is
-	 * still what it was then (mem_stored); another process moving it wins. */
-	long long mem_offset, mem_stored;
-	int mem_set;
-	char *machine;           /* state.machine: the claim's owner */
-	int lease_s;             /* of the poll's claim: state.lease_s and telegram.poll_timeout */
-	int waiting;             /* another machine polls (logged once) */
-	struct held *held;       /* answers to send again, in the order of their updates */
-	size_t n_held;
-	/* The state the held answers are kept in, so that a restart sends them: the poll's
-	 * (borrowed, set by pb_tgbot_poll). NULL for a handle that does not poll (the webhook's
-	 * sends or gives up its answers within its request). */
-	struct pb_state *keep;
-	int loaded;              /* the answers kept there taken up since this machine polls */
-	/* The bot, named without its token (the first 16 hex digits of the SHA-256 of base):
-	 * an answer kept for another bot is not sent by this one. */
-	char fp[17];
-	/* getUpdates refused while a webhook is set (409): the pause now in force (0 = none) and
-	 * the time (monotonic) it ends; warned once, and once again when polling works */
-	int hook_wait_s;
-	int64_t hook_until_ms;
-};
 
 /* ---- parsing ---- */
 
@@ -314,19 +260,7 @@ pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 	pb_buf_append(&base, api, al && api[al - 1] == '/' ? al - 1 : al);
 	pb_buf_printf(&base, "/bot%s/", cfg->telegram.token);
 	b->base = pb_xstrdup(base.data);
-	{
-		static const char hex[] = "0123456789abcdef";
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int n = 0;
-
-		/* (libcrypto's SHA-256 does not fail; without it the bot's kept answers are
-		 * of no bot, and given up at the next start) */
-		if (EVP_Digest(base.data, base.len, md, &n, EVP_sha256(), NULL) && n >= 8)
-			for (int i = 0; i < 8; i++) {
-				b->fp[2 * i] = hex[md[i] >> 4];
-				b->fp[2 * i + 1] = hex[md[i] & 15];
-			}
-	}
+	pb_tgb_fingerprint(base.data, base.len, b->fp);
 	pb_buf_free(&base);
 	b->config_path = pb_xstrdup(config_path);
 	b->machine = pb_xstrdup(cfg->state_machine ? cfg->state_machine : "");
@@ -336,8 +270,6 @@ pb_tgbot_new(const struct pb_config *cfg, const char *config_path,
 }
 
 static void give_up(struct pb_tgbot *b, size_t i, const char *err, const char *why);
-static void keep_new(struct pb_tgbot *b, struct held *h);
-static void held_drop(struct pb_tgbot *b, size_t i);
 
 void
 pb_tgbot_free(struct pb_tgbot *b)
@@ -345,9 +277,9 @@ pb_tgbot_free(struct pb_tgbot *b)
 	if (!b)
 		return;
 	while (b->n_held) {
-		struct held *h = &b->held[0];
+		struct pb_tgb_held *h = &b->held[0];
 
-		keep_new(b, h);
+		pb_tgb_keep_new(b, h);
 		if (!h->row) {
 			give_up(b, 0, "", "the bot stops before Telegram's retry_after has passed");
 			continue;
@@ -357,7 +289,7 @@ pb_tgbot_free(struct pb_tgbot *b)
 			pb_q(*h->command ? h->command : "(text)"), h->next + 1, h->msgs.n,
 			pb_q("the bot stops before Telegram's retry_after has passed: kept in the "
 			     "state, and sent by the next start"));
-		held_drop(b, 0);
+		pb_tgb_held_drop(b, 0);
 	}
 	free(b->held);
 	pb_http_free(b->poll);
@@ -485,148 +417,18 @@ behind(const struct pb_tgbot *b, size_t i)
 	return 0;
 }
 
-static void
-held_drop(struct pb_tgbot *b, size_t i)
+void
+pb_tgb_held_drop(struct pb_tgbot *b, size_t i)
 {
 	pb_parts_free(&b->held[i].msgs);
 	memmove(&b->held[i], &b->held[i + 1], (b->n_held - i - 1) * sizeof *b->held);
 	b->n_held--;
 }
 
-/* ---- held answers kept in the state ----
- * An answer is kept from its first 429 on (or from when it waits behind its chat's), and its
- * row follows it: each part's request is marked begun before it is made, and its outcome
- * written after. A process that stops (SIGTERM, a crash) leaves the rows to the next start,
- * which sends them; one whose request was begun and not known to have ended is given up,
- * logged, not sent again: the part may have gone, and a reader is never answered twice. */
-
-static const char *
-command_of(const struct held *h)
+const char *
+pb_tgb_command_of(const struct pb_tgb_held *h)
 {
 	return *h->callback ? "(button)" : *h->command ? h->command : "(text)";
-}
-
-/* When held h is due, in unix seconds. */
-static int64_t
-due_unix(const struct held *h)
-{
-	int64_t now = (int64_t)time(NULL), w = h->due_ms - pb_mono_ms();
-
-	return w > 0 ? now + (w + 999) / 1000 : now;
-}
-
-/* The parts as kept: a JSON list of strings (malloc'd), or NULL. */
-static char *
-parts_json(const struct pb_parts *p)
-{
-	cJSON *a = cJSON_CreateArray();
-	char *s;
-
-	for (size_t i = 0; i < p->n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(p->v[i]));
-	s = cJSON_PrintUnformatted(a);
-	cJSON_Delete(a);
-	return s;
-}
-
-/* The parts read back into out: 0, or -1 (out empty) when json is not a list of strings. */
-static int
-parts_parse(const char *json, struct pb_parts *out)
-{
-	cJSON *a = json ? cJSON_Parse(json) : NULL;
-	const cJSON *it;
-	int rc = cJSON_IsArray(a) ? 0 : -1;
-
-	memset(out, 0, sizeof *out);
-	cJSON_ArrayForEach(it, a) {
-		if (!cJSON_IsString(it)) {
-			rc = -1;
-			break;
-		}
-		pb_parts_push(out, pb_xstrdup(it->valuestring));
-	}
-	cJSON_Delete(a);
-	if (rc < 0)
-		pb_parts_free(out);
-	return rc;
-}
-
-/* Keeps held h in the state, when the bot keeps its answers there and h is not yet; a
- * failure is logged, and h is held in memory alone, as it would be without the state. */
-static void
-keep_new(struct pb_tgbot *b, struct held *h)
-{
-	struct pb_tg_held_row r;
-	int64_t id;
-
-	if (!b->keep || h->row)
-		return;
-	memset(&r, 0, sizeof r);
-	snprintf(r.bot, sizeof r.bot, "%s", b->fp);
-	snprintf(r.chat, sizeof r.chat, "%s", h->chat);
-	r.thread_id = h->thread_id;
-	r.update_id = h->update_id;
-	snprintf(r.command, sizeof r.command, "%s", h->command);
-	r.callback = *h->callback ? h->callback : NULL;
-	r.parts = parts_json(&h->msgs);
-	r.next_part = (int)h->next;
-	r.tries = h->tries;
-	r.due = due_unix(h);
-	r.held_at = h->held_at;
-	id = r.parts ? pb_tg_held_put(b->keep, &r) : -1;
-	free(r.parts);
-	if (id > 0)
-		h->row = id;
-	else
-		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s error=%s note=%s",
-			pb_q(h->chat), h->update_id, pb_q(command_of(h)),
-			pb_q(pb_state_errmsg(b->keep)),
-			pb_q("not kept in the state: a restart before it is sent loses it"));
-}
-
-/* Marks held[i]'s next part begun in the state, before its request. 1 when it may be sent;
- * 0 when held[i] was dropped: another process of the state sent it or gave it up, or the
- * state cannot be written (the row, unmarked, is then sent by the next start). */
-static int
-begin_part(struct pb_tgbot *b, size_t i)
-{
-	struct held *h = &b->held[i];
-	int rc = pb_tg_held_begin(b->keep, h->row, (int)h->next);
-
-	if (rc == 1)
-		return 1;
-	if (rc == 0)
-		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s note=%s",
-			pb_q(h->chat), h->update_id, pb_q(command_of(h)),
-			pb_q("sent or given up by another process of the state"));
-	else
-		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
-			"error=%s note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)),
-			h->next + 1, h->msgs.n, pb_q(pb_state_errmsg(b->keep)),
-			pb_q("not sent now: the state it is kept in cannot be written (it would "
-			     "not know the part was sent); sent by the next start"));
-	held_drop(b, i);
-	return 0;
-}
-
-/* Writes held h's progress (next, its first part not sent; its 429s and due time) to its
- * row, the mark cleared. When that fails the row stays marked, and is given up by the next
- * start, not sent twice; h goes on in memory alone. */
-static void
-end_part(struct pb_tgbot *b, struct held *h, size_t next)
-{
-	if (pb_tg_held_end(b->keep, h->row, (int)next, h->tries, due_unix(h)) != 1)
-		h->row = 0;
-}
-
-/* Drops held[i] and its row (a row that cannot be deleted is met again by the next start,
- * which does not send a part whose request had begun). */
-static void
-forget(struct pb_tgbot *b, size_t i)
-{
-	if (b->held[i].row && b->keep)
-		pb_tg_held_del(b->keep, b->held[i].row);
-	held_drop(b, i);
 }
 
 /* Logs held[i] as not sent (the chat and the command, for the administrator to tell the
@@ -634,86 +436,12 @@ forget(struct pb_tgbot *b, size_t i)
 static void
 give_up(struct pb_tgbot *b, size_t i, const char *err, const char *why)
 {
-	const struct held *h = &b->held[i];
+	const struct pb_tgb_held *h = &b->held[i];
 
 	pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu error=%s "
-		"note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)),
+		"note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
 		h->next + 1, h->msgs.n, pb_q(err), pb_q(why));
-	forget(b, i);
-}
-
-/* The answers kept in the state, taken up when this machine polls (at its start, or when it
- * takes the poll over from a machine that stopped): those of this bot, not begun, first held
- * within HELD_AGE_MAX_S, after the ones in memory; the others are given up, logged. A
- * failure to read them is logged, and tried again at the next poll. */
-static void
-load_kept(struct pb_tgbot *b)
-{
-	struct pb_tg_held_row *v = NULL;
-	int64_t now = (int64_t)time(NULL);
-	size_t n = 0;
-
-	if (pb_tg_held_list(b->keep, &v, &n) < 0) {
-		pb_warn("telegram.answer", "error=%s note=%s", pb_q(pb_state_errmsg(b->keep)),
-			pb_q("the answers kept in the state cannot be read; asked again at the "
-			     "next poll"));
-		return;
-	}
-	b->loaded = 1;
-	for (size_t k = 0; k < n; k++) {
-		const struct pb_tg_held_row *r = &v[k];
-		struct pb_parts msgs;
-		const char *why = NULL;
-		struct held *h;
-		int mine = 0;
-
-		for (size_t i = 0; i < b->n_held; i++)
-			mine |= b->held[i].row == r->id;
-		if (mine)
-			continue;
-		memset(&msgs, 0, sizeof msgs);
-		if (strcmp(r->bot, b->fp) != 0)
-			why = "kept for another bot (the token changed): this one cannot answer for it";
-		else if (r->sending)
-			why = "its request had begun when the process holding it stopped: it may have "
-			      "been sent, and is not sent again";
-		else if (now - r->held_at > HELD_AGE_MAX_S)
-			why = "given up: held for over an hour";
-		else if (b->n_held >= HELD_MAX)
-			why = "not sent: too many answers wait for Telegram's flood control";
-		else if (parts_parse(r->parts, &msgs) < 0 || r->next_part < 0 ||
-			 (size_t)r->next_part >= msgs.n ||
-			 strlen(r->chat) >= sizeof b->held->chat ||
-			 (r->callback && strlen(r->callback) >= sizeof b->held->callback))
-			why = "its row in the state cannot be read";
-		if (why) {
-			pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%d "
-				"note=%s", pb_q(r->chat), r->update_id,
-				pb_q(r->callback ? "(button)" : *r->command ? r->command : "(text)"),
-				r->next_part + 1, pb_q(why));
-			pb_parts_free(&msgs);
-			pb_tg_held_del(b->keep, r->id);
-			continue;
-		}
-		b->held = pb_xreallocarray(b->held, b->n_held + 1, sizeof *b->held);
-		h = &b->held[b->n_held++];
-		memset(h, 0, sizeof *h);
-		snprintf(h->chat, sizeof h->chat, "%s", r->chat);
-		h->thread_id = r->thread_id;
-		h->update_id = r->update_id;
-		snprintf(h->command, sizeof h->command, "%.*s", PB_BOT_WORD_MAX, r->command);
-		snprintf(h->callback, sizeof h->callback, "%s", r->callback ? r->callback : "");
-		h->msgs = msgs;
-		h->next = (size_t)r->next_part;
-		h->tries = r->tries;
-		h->due_ms = r->due > now ? pb_mono_ms() + (r->due - now) * 1000 : 0;
-		h->held_at = r->held_at;
-		h->row = r->id;
-		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
-			"note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)), h->next + 1,
-			h->msgs.n, pb_q("kept in the state by a process that stopped: sent now"));
-	}
-	pb_tg_held_rows_free(v, n);
+	pb_tgb_forget(b, i);
 }
 
 /* Telegram's "query is too old and response timeout expired or query ID is invalid": a
@@ -731,7 +459,7 @@ query_gone(const char *err)
 static int
 send_held(struct pb_tgbot *b, size_t i)
 {
-	struct held *h = &b->held[i];
+	struct pb_tgb_held *h = &b->held[i];
 	const char *method = *h->callback ? "answerCallbackQuery" : "sendMessage";
 	char err[512], why[160];
 	long ra;
@@ -740,7 +468,7 @@ send_held(struct pb_tgbot *b, size_t i)
 		cJSON *body;
 		int rc;
 
-		if (h->row && !begin_part(b, i))
+		if (h->row && !pb_tgb_begin_part(b, i))
 			return 0;
 		body = cJSON_CreateObject();
 		if (*h->callback) {
@@ -759,17 +487,17 @@ send_held(struct pb_tgbot *b, size_t i)
 		cJSON_Delete(body);
 		if (rc == 0) {
 			if (h->row && h->next + 1 < h->msgs.n)
-				end_part(b, h, h->next + 1);
+				pb_tgb_end_part(b, h, h->next + 1);
 			continue;
 		}
 		if (ra < 0 && *h->callback && query_gone(err)) {
 			/* final, and nothing the administrator can do: the reader's client gave
 			 * up waiting for the toast */
 			pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s error=%s "
-				"note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)),
+				"note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
 				pb_q(err), pb_q("the button's answer came too late for Telegram: "
 						"not sent again"));
-			forget(b, i);
+			pb_tgb_forget(b, i);
 			return 0;
 		}
 		if (ra < 0) {
@@ -791,20 +519,20 @@ send_held(struct pb_tgbot *b, size_t i)
 		}
 		h->due_ms = pb_mono_ms() + ra * 1000;
 		if (h->row)
-			end_part(b, h, h->next);
+			pb_tgb_end_part(b, h, h->next);
 		else
-			keep_new(b, h);
+			pb_tgb_keep_new(b, h);
 		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
-			"retry_after=%ld note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)),
+			"retry_after=%ld note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
 			h->next + 1, h->msgs.n, ra,
 			pb_q("Telegram's flood control: sent again then"));
 		return 1;
 	}
 	if (h->tries)
 		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s refused=%d "
-			"note=%s", pb_q(h->chat), h->update_id, pb_q(command_of(h)), h->tries,
+			"note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)), h->tries,
 			pb_q("sent once Telegram's flood control let it"));
-	forget(b, i);
+	pb_tgb_forget(b, i);
 	return 0;
 }
 
@@ -850,10 +578,10 @@ due_in_ms(const struct pb_tgbot *b)
 
 /* A new held answer to u (its parts still to add), last in b's list; NULL, logged, when too
  * many wait already. */
-static struct held *
+static struct pb_tgb_held *
 held_add(struct pb_tgbot *b, const struct pb_tg_update *u)
 {
-	struct held *h;
+	struct pb_tgb_held *h;
 
 	if (b->n_held >= HELD_MAX) {
 		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " note=%s", pb_q(u->chat),
@@ -876,7 +604,7 @@ held_add(struct pb_tgbot *b, const struct pb_tg_update *u)
 static void
 send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bot_answer *a)
 {
-	struct held *h = held_add(b, u);
+	struct pb_tgb_held *h = held_add(b, u);
 	char word[PB_BOT_WORD_MAX];
 	const char *arg;
 
@@ -886,7 +614,7 @@ send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bo
 		snprintf(h->command, sizeof h->command, "/%s", word);
 	pb_bot_answer_telegram(a, &h->msgs);
 	if (behind(b, b->n_held - 1))
-		keep_new(b, h);   /* held already, as the one it waits for is */
+		pb_tgb_keep_new(b, h);   /* held already, as the one it waits for is */
 	else
 		send_held(b, b->n_held - 1);
 }
@@ -896,7 +624,7 @@ send_answer(struct pb_tgbot *b, const struct pb_tg_update *u, const struct pb_bo
 static void
 answer_callback(struct pb_tgbot *b, const struct pb_tg_update *u, const char *text)
 {
-	struct held *h;
+	struct pb_tgb_held *h;
 
 	if (strlen(u->cb_id) >= sizeof h->callback) {
 		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " note=%s", pb_q(u->chat),
@@ -1152,7 +880,7 @@ pb_tgbot_poll(struct pb_tgbot *b, struct pb_state *st, int timeout_s, int *chang
 		/* the answers a process that stopped kept (this machine's, or one whose poll
 		 * it takes over) */
 		if (!b->loaded) {
-			load_kept(b);
+			pb_tgb_load_kept(b);
 			send_due(b);
 		}
 		break;
