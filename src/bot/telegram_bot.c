@@ -454,8 +454,9 @@ query_gone(const char *err)
 
 /* Sends held[i] from its next part on. 0 when every part went (or an error other than 429
  * ended it: logged, dropped), 1 when Telegram asked to wait again (held[i] stays, due after
- * retry_after) or held[i] was given up after a 429 (dropped); in either case held[i] is no
- * longer at i when it was dropped. */
+ * retry_after), the state it is kept in cannot mark its part now (stays, due a few seconds
+ * later) or held[i] was given up after a 429 (dropped); in either case held[i] is no longer
+ * at i when it was dropped. */
 static int
 send_held(struct pb_tgbot *b, size_t i)
 {
@@ -468,8 +469,8 @@ send_held(struct pb_tgbot *b, size_t i)
 		cJSON *body;
 		int rc;
 
-		if (h->row && !pb_tgb_begin_part(b, i))
-			return 0;
+		if (h->row && (rc = pb_tgb_begin_part(b, i)) != 1)
+			return rc < 0;   /* dropped, or waits for the state */
 		body = cJSON_CreateObject();
 		if (*h->callback) {
 			cJSON_AddStringToObject(body, "callback_query_id", h->callback);

@@ -28,6 +28,7 @@ struct pb_tgb_held {
 	int64_t due_ms;          /* monotonic; 0 = as soon as the chat's earlier answers are sent */
 	int64_t held_at;         /* unix seconds */
 	int64_t row;             /* its row in the state (tg_held), 0 = none */
+	int stuck;               /* the state refused its part's mark (warned once) */
 };
 
 struct pb_tgbot {
@@ -84,7 +85,8 @@ void pb_tgb_fingerprint(const char *base, size_t len, char fp[17]);
 void pb_tgb_keep_new(struct pb_tgbot *b, struct pb_tgb_held *h);
 /* Marks held[i]'s next part begun in the state, before its request. 1 when it may be sent;
  * 0 when held[i] was dropped: another process of the state sent it or gave it up, or the
- * state cannot be written (the row, unmarked, is then sent by the next start). */
+ * state could not be written for the hour it may be held (logged); -1 when the state cannot
+ * be written now: held[i] stays, due again a few seconds later. */
 int pb_tgb_begin_part(struct pb_tgbot *b, size_t i);
 /* Writes held h's progress (next, its first part not sent; its 429s and due time) to its
  * row, the mark cleared. When that fails the row stays marked, and is given up by the next

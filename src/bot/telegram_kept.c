@@ -18,6 +18,8 @@
 /* A held answer kept in the state is sent by the next start unless it was first held longer
  * ago than this: a daemon down for hours would answer readers long gone. */
 #define HELD_AGE_MAX_S 3600
+/* A part whose mark the state refused (busy, lost) is tried again after this */
+#define STATE_WAIT_S 5
 
 void
 pb_tgb_fingerprint(const char *base, size_t len, char fp[17])
@@ -118,20 +120,41 @@ pb_tgb_begin_part(struct pb_tgbot *b, size_t i)
 	struct pb_tgb_held *h = &b->held[i];
 	int rc = pb_tg_held_begin(b->keep, h->row, (int)h->next);
 
-	if (rc == 1)
+	if (rc == 1) {
+		if (h->stuck)
+			pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s note=%s",
+				pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
+				pb_q("the state is written again: sent now"));
+		h->stuck = 0;
 		return 1;
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s note=%s",
 			pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
 			pb_q("sent or given up by another process of the state"));
-	else
+		pb_tgb_held_drop(b, i);
+		return 0;
+	}
+	/* A busy or lost state (a writer holding it, PostgreSQL restarting) is not the answer's
+	 * end: dropped here, it waited for a restart that may come days later, and its hour had
+	 * passed by then. It waits here, its chat's later answers behind it, within that hour. */
+	if ((int64_t)time(NULL) - h->held_at > HELD_AGE_MAX_S) {
+		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
+			"error=%s note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
+			h->next + 1, h->msgs.n, pb_q(pb_state_errmsg(b->keep)),
+			pb_q("given up: the state it is kept in could not be written for an hour"));
+		pb_tgb_forget(b, i);
+		return 0;
+	}
+	if (!h->stuck)
 		pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
 			"error=%s note=%s", pb_q(h->chat), h->update_id, pb_q(pb_tgb_command_of(h)),
 			h->next + 1, h->msgs.n, pb_q(pb_state_errmsg(b->keep)),
 			pb_q("not sent now: the state it is kept in cannot be written (it would "
-			     "not know the part was sent); sent by the next start"));
-	pb_tgb_held_drop(b, i);
-	return 0;
+			     "not know the part was sent); tried again every few seconds"));
+	h->stuck = 1;
+	h->due_ms = pb_mono_ms() + STATE_WAIT_S * 1000;
+	return -1;
 }
 
 void

@@ -1186,6 +1186,52 @@ test_flood_kept(void)
 	api_stop();
 }
 
+/* A kept answer whose part the state cannot mark begun (busy, or lost: it would not know the
+ * part was sent) waits for the state, and is sent once it is written again; it was dropped,
+ * left to a restart that may come after its hour. */
+static void
+test_flood_kept_stuck(void)
+{
+	static const char *const flood[] = {
+		"getUpdates 200 {\"ok\":true,\"result\":[{\"update_id\":3030,\"message\":"
+		"{\"message_id\":1,\"chat\":{\"id\":3130,\"type\":\"private\"},\"from\":"
+		"{\"id\":3130},\"text\":\"/topics\"}}]}",
+		TOO_MANY(1) };
+	const char *db = path_of("state/paperboy.db");
+	struct pb_tg_held_row *v = NULL;
+	struct pb_tgbot *b;
+	struct timespec ts = { 1, 200000000L };
+	char err[512];
+	int changed = 0;
+	size_t n = 0;
+
+	pb_state_set_machine(ctx.st, "");
+	api_start(flood, 2);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_EQ_INT(pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err), 1);
+	T_EQ_INT(api_count("sendMessage"), 1);
+	/* the state refuses every change of the kept answers from now on */
+	T_EQ_INT(t_state_raw_exec(db, t_state_pg()
+		? "CREATE FUNCTION tg_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+		  " RAISE EXCEPTION 'disk full'; END $$; CREATE TRIGGER tg_fail BEFORE UPDATE"
+		  " ON tg_held FOR EACH ROW EXECUTE FUNCTION tg_fail()"
+		: "CREATE TRIGGER tg_fail BEFORE UPDATE ON tg_held BEGIN"
+		  " SELECT RAISE(ABORT, 'disk full'); END"), 0);
+	nanosleep(&ts, NULL);   /* past retry_after */
+	pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err);
+	T_EQ_INT(api_count("sendMessage"), 1);   /* not sent unmarked */
+	T_CHECK(pb_tgbot_pause_s(b, 25) <= 5);  /* still held */
+	T_EQ_INT(t_state_raw_exec(db, t_state_pg() ? "DROP TRIGGER tg_fail ON tg_held;"
+					  " DROP FUNCTION tg_fail()" : "DROP TRIGGER tg_fail"), 0);
+	pb_tgbot_flush(b, 8);
+	T_EQ_INT(api_count("sendMessage"), 2);   /* sent once the state is written again */
+	pb_tgbot_free(b);
+	T_EQ_INT(pb_tg_held_list(ctx.st, &v, &n), 0);
+	T_EQ_INT((int)n, 0);
+	pb_tg_held_rows_free(v, n);
+	api_stop();
+}
+
 /* The webhook's handle lives for one update: an answer refused with 429 is sent again within
  * the request. */
 static void
@@ -1286,6 +1332,7 @@ main(void)
 	test_flood();
 	test_flood_button();
 	test_flood_kept();
+	test_flood_kept_stuck();
 	test_flood_webhook();
 	test_parsers();
 
