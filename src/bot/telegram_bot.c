@@ -25,11 +25,9 @@
 #define OFFSET_KEY "telegram.offset"
 #define POLL_CLAIM "telegram:getUpdates"   /* the claim of the long poll among machines */
 #define MAX_UPDATES 100
-/* An answer Telegram refused with 429 is sent again after its retry_after, at most this many
- * times, and not when retry_after is longer than this: a command answered minutes later is
- * answered to a reader who has moved on. */
+/* An answer Telegram refused with 429 is sent again after its retry_after at most this many
+ * times (and not when retry_after is over ANSWER_WAIT_MAX_S, telegram_int.h). */
 #define ANSWER_TRIES 3
-#define ANSWER_WAIT_MAX_S 60
 /* getUpdates refused while a webhook is set (409): asked again after pauses growing from the
  * first to the last, not at every poll */
 #define HOOK_WAIT_MIN_S 5

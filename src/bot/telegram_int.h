@@ -11,6 +11,10 @@
 #include "paperboy/state.h"
 
 #define HELD_MAX 200             /* answers held back at once */
+/* An answer is not held when Telegram's retry_after is longer than this, nor does one kept
+ * in the state wait longer: a command answered minutes later is answered to a reader who
+ * has moved on. */
+#define ANSWER_WAIT_MAX_S 60
 
 /* An answer held back by Telegram's flood control (429), sent from its part next on when
  * due. The answers of a chat go in order: one behind another of the same chat waits for it.

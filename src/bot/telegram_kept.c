@@ -232,7 +232,10 @@ pb_tgb_load_kept(struct pb_tgbot *b)
 		h->msgs = msgs;
 		h->next = (size_t)r->next_part;
 		h->tries = r->tries;
-		h->due_ms = r->due > now ? pb_mono_ms() + (r->due - now) * 1000 : 0;
+		/* (a clock set back while the daemon was stopped moves the due time on; the
+		 * retry_after it stands for was at most ANSWER_WAIT_MAX_S) */
+		h->due_ms = r->due <= now ? 0 : pb_mono_ms() +
+			    (r->due - now > ANSWER_WAIT_MAX_S ? ANSWER_WAIT_MAX_S : r->due - now) * 1000;
 		h->held_at = r->held_at;
 		h->row = r->id;
 		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "

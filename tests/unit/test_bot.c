@@ -1183,6 +1183,20 @@ test_flood_kept(void)
 	pb_tgbot_flush(b, 2);
 	T_EQ_INT(api_count("sendMessage"), 2);
 	pb_tgbot_free(b);
+	/* a kept answer due far later (the clock set back while the daemon was stopped) waits
+	 * no longer than a retry_after may */
+	api_stop();
+	api_start(flood, 2);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err);
+	pb_tgbot_free(b);
+	T_EQ_INT(t_state_raw_exec(path_of("state/paperboy.db"),
+				  "UPDATE tg_held SET due = due + 7200"), 0);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	pb_tgbot_poll(b, ctx.st, 0, &changed, err, sizeof err);
+	T_CHECK(pb_tgbot_pause_s(b, 9000) <= 60);
+	pb_tgbot_free(b);
+	T_EQ_INT(t_state_raw_exec(path_of("state/paperboy.db"), "DELETE FROM tg_held"), 0);
 	api_stop();
 }
 
