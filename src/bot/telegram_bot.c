@@ -284,7 +284,7 @@ pb_tgbot_free(struct pb_tgbot *b)
 		}
 		pb_info("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%zu/%zu "
 			"note=%s", pb_q(h->chat), h->update_id,
-			pb_q(*h->command ? h->command : "(text)"), h->next + 1, h->msgs.n,
+			pb_q(pb_tgb_command_of(h)), h->next + 1, h->msgs.n,
 			pb_q("the bot stops before Telegram's retry_after has passed: kept in the "
 			     "state, and sent by the next start"));
 		pb_tgb_held_drop(b, 0);
