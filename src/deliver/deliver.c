@@ -1314,6 +1314,19 @@ dispatch(struct run *r, int64_t *wake)
 			pb_outbox_msg_clear(m);
 			continue;
 		}
+		if (ch && m->last_error && strcmp(m->last_error, PB_OUTBOX_HELD) == 0 &&
+		    m->created + r->lifetime_s > now && (sup = held_due(r, m, now)) != 1) {
+			/* Held, due on its own (release_back did not see it): settled, or held
+			 * again, or not recorded. Before the suppressions are asked: one of the
+			 * former reader's would pause it, and a lift would put back what it held,
+			 * for a destination that may no longer be the subscriber's. (One past
+			 * its lifetime expires below, as any message.) */
+			if (sup < 0)
+				state_failed(r, m, "settling a held message");
+			release_hold(r, m);
+			pb_outbox_msg_clear(m);
+			continue;
+		}
 		sup = suppressed(r, m);
 		if (sup == 1) {
 			/* Suppressed after it was enqueued (unsubscribed, refused): it waits,
@@ -1359,15 +1372,6 @@ dispatch(struct run *r, int64_t *wake)
 			/* An administrator took the reader out: nothing goes, nothing is lost
 			 * yet (a block may be back after an edit). */
 			hold(r, m, now);
-			pb_outbox_msg_clear(m);
-			continue;
-		} else if (m->last_error && strcmp(m->last_error, PB_OUTBOX_HELD) == 0 &&
-			   (sup = held_due(r, m, now)) != 1) {
-			/* Held, due on its own (release_back did not see it): settled, or held
-			 * again, or not recorded. */
-			if (sup < 0)
-				state_failed(r, m, "settling a held message");
-			release_hold(r, m);
 			pb_outbox_msg_clear(m);
 			continue;
 		} else if (m->attempts >= r->max_attempts) {

@@ -294,6 +294,92 @@ test_dest_back(struct pb_state *st)
 	pb_config_free(cfg);
 }
 
+/* Held messages due on their own, whose destination a suppression of the former reader's
+ * names (an address that unsubscribed, a webhook that was revoked): the name back with
+ * another address or URL, they are settled as not its, and are not paused for the
+ * suppression (to go later with a resume) nor a cause for lifting it (which would put back
+ * the former's lost digest for the new URL). */
+static void
+test_held_suppressed(struct pb_state *st)
+{
+	static const char before[] =
+		"eu\0email = [\"eu@example.org\"];\0"
+		"wu\0slack_webhook_env = \"PB_T_HOLD_A\";\0";
+	static const char back[] =
+		"eu\0email = [\"eu2@example.org\"];\0"
+		"wu\0slack_webhook_env = \"PB_T_HOLD_B\";\0";
+	struct pb_deliver_stats ds;
+	struct pb_outbox_msg m;
+	struct pb_config *cfg;
+	char fp[PB_DEST_FP_LEN];
+	int64_t now;
+
+	setenv("PB_T_HOLD_A", "http://127.0.0.1:1/hooks/a", 1);
+	setenv("PB_T_HOLD_B", "http://127.0.0.1:1/hooks/b", 1);
+	write_conf_keyed(NULL, before);
+	cfg = pb_cli_load_config(path_of("pb.conf"));
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	T_EQ_INT(pb_channel_dest_fp(pb_channel_find("slack"), pb_config_subscriber(cfg, "wu"), fp),
+		 1);
+	pb_config_free(cfg);
+	put_to(st, "eu", "email", "eu@example.org", NULL);
+	put_to(st, "wu", "slack", "webhook", fp);
+	/* the blocks deleted: held, then due on their own */
+	write_conf(NULL);
+	cfg = pb_cli_load_config(path_of("pb.conf"));
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	memset(&ds, 0, sizeof ds);
+	T_EQ_INT(deliver(st, cfg, &ds), 0);
+	pb_config_free(cfg);
+	now = (int64_t)time(NULL);
+	T_EQ_INT(get_to(st, "eu", "email", "eu@example.org", &m), 1);
+	T_EQ_STR(m.last_error, PB_OUTBOX_HELD);
+	T_EQ_INT(pb_outbox_hold(st, m.rowid, now, now), 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(get_to(st, "wu", "slack", "webhook", &m), 1);
+	T_EQ_STR(m.last_error, PB_OUTBOX_HELD);
+	T_EQ_INT(pb_outbox_hold(st, m.rowid, now, now), 0);
+	pb_outbox_msg_clear(&m);
+	/* the former readers' suppressions: eu unsubscribed, wu's webhook refused a digest
+	 * whose later part waits, paused, for it */
+	T_EQ_INT(pb_suppress_put(st, "eu", "email", "eu@example.org", "unsubscribed", NULL), 0);
+	T_EQ_INT(pb_suppress_put(st, "wu", "slack", "webhook", "HTTP 404: no_service", fp), 0);
+	memset(&m, 0, sizeof m);
+	m.msg_id = (char *)"2026-03-01/wu/slack/webhook/2";
+	m.subscriber = (char *)"wu";
+	m.channel = (char *)"slack";
+	m.dest = (char *)"webhook";
+	m.fingerprint = fp;
+	m.digest_date = (char *)"2026-03-01";
+	m.part = m.n_parts = 2;
+	m.payload = (char *)"{\"text\": \"digest\"}";
+	m.status = PB_OUT_PAUSED;
+	m.last_error = (char *)PB_OUTBOX_SUPPRESSED;
+	m.created = now;
+	T_EQ_INT(pb_outbox_put(st, &m), 1);
+
+	/* the names back, as other readers */
+	write_conf_keyed(NULL, back);
+	cfg = pb_cli_load_config(path_of("pb.conf"));
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	memset(&ds, 0, sizeof ds);
+	T_EQ_INT(deliver(st, cfg, &ds), 0);
+	check_dropped(st, "eu", "email", "eu@example.org");
+	check_dropped(st, "wu", "slack", "webhook");
+	T_EQ_INT(pb_outbox_get(st, "2026-03-01/wu/slack/webhook/2", &m), 1);
+	T_EQ_INT(m.status, PB_OUT_PAUSED);
+	T_EQ_INT(m.attempts, 0);
+	pb_outbox_msg_clear(&m);
+	T_EQ_INT(ds.sent + ds.retried + ds.failed, 0);
+	pb_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -427,6 +513,7 @@ main(void)
 	pb_outbox_msg_clear(&m);
 
 	test_dest_back(st);
+	test_held_suppressed(st);
 
 	pb_state_close(st);
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
