@@ -424,9 +424,15 @@ pb_tgb_held_drop(struct pb_tgbot *b, size_t i)
 }
 
 const char *
+pb_tgb_command_name(const char *callback, const char *command)
+{
+	return callback && *callback ? "(button)" : command && *command ? command : "(text)";
+}
+
+const char *
 pb_tgb_command_of(const struct pb_tgb_held *h)
 {
-	return *h->callback ? "(button)" : *h->command ? h->command : "(text)";
+	return pb_tgb_command_name(h->callback, h->command);
 }
 
 /* Logs held[i] as not sent (the chat and the command, for the administrator to tell the

@@ -73,6 +73,8 @@ struct pb_tgbot {
 void pb_tgb_held_drop(struct pb_tgbot *b, size_t i);
 /* The command h answers, for the log: "/add", "(button)" or "(text)". */
 const char *pb_tgb_command_of(const struct pb_tgb_held *h);
+/* The same of an answer's callback (a button's; NULL or "" for none) and command. */
+const char *pb_tgb_command_name(const char *callback, const char *command);
 
 /* ---- telegram_kept.c: the held answers kept in the state ----
  * An answer is kept from its first 429 on (or from when it waits behind its chat's), and its

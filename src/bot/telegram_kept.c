@@ -215,7 +215,7 @@ pb_tgb_load_kept(struct pb_tgbot *b)
 		if (why) {
 			pb_warn("telegram.answer", "chat=%s update=%" PRId64 " command=%s part=%d "
 				"note=%s", pb_q(r->chat), r->update_id,
-				pb_q(r->callback ? "(button)" : *r->command ? r->command : "(text)"),
+				pb_q(pb_tgb_command_name(r->callback, r->command)),
 				r->next_part + 1, pb_q(why));
 			pb_parts_free(&msgs);
 			pb_tg_held_del(b->keep, r->id);
