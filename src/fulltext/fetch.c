@@ -20,7 +20,8 @@ enum got {
 	GOT_TEXT,        /* ft filled */
 	GOT_NONE,        /* nothing to be had for this version: remembered */
 	GOT_FAILED,      /* might work later: remembered as "failed" */
-	GOT_BACKOFF,     /* arXiv asks to slow down (429, 503) or the network is gone: stop */
+	GOT_BACKOFF,     /* arXiv asks to slow down (429, 503), denies access (403) or the
+			  * network is gone: stop */
 };
 
 struct run {
@@ -98,11 +99,30 @@ time_left(const struct run *r)
 	return left > 0 ? (long)left : 0;
 }
 
+/* arXiv answers a paper's HTML and PDF with 404 when it has none, never with 403 (its
+ * dissemination pages: withdrawn, no HTML, no source are all 404): a 403 is arXiv denying
+ * this client access, and its robots page takes requests that go on after one for an attack.
+ * So a 403 ends the run's requests as a 429 does, the PDF after the HTML included. */
+static int
+denied(const struct pb_http_response *resp)
+{
+	return resp->status == 403;
+}
+
 static int
 slow_down(const struct pb_http_response *resp)
 {
-	return resp->status == 429 || resp->status == 503 || resp->not_resolved ||
+	return resp->status == 429 || resp->status == 503 || denied(resp) || resp->not_resolved ||
 	       (resp->status == 0 && !resp->too_large);
+}
+
+/* why for a request that failed: what the client said, and for a 403 what it means. */
+static void
+failed_why(char *why, size_t whylen, const char *what, const struct pb_http_response *resp,
+	   const char *err)
+{
+	snprintf(why, whylen, "%s: %s%s", what, err,
+		 denied(resp) ? " (arXiv denies this client access)" : "");
 }
 
 /* GETs url within the limits. Returns 0 with resp filled, or -1 (resp->status says). */
@@ -138,7 +158,7 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 			snprintf(why, whylen, "no HTML and no PDF (HTTP %ld)", resp.status);
 			g = GOT_NONE;
 		} else {
-			snprintf(why, whylen, "PDF: %s", err);
+			failed_why(why, whylen, "PDF", &resp, err);
 			g = slow_down(&resp) ? GOT_BACKOFF : GOT_FAILED;
 		}
 		goto out;
@@ -172,7 +192,7 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.html_url, key);
 	if (get(r, url.data, &resp, err, sizeof err) < 0) {
 		if (slow_down(&resp) && !resp.too_large) {
-			snprintf(why, whylen, "HTML: %s", err);
+			failed_why(why, whylen, "HTML", &resp, err);
 			g = GOT_BACKOFF;
 			goto out;
 		}

@@ -2,7 +2,7 @@
 # Full text that cannot be had, or is hostile, against the local stand-in
 # (tests/lib/fulltext_server.py) and PDFs made now by reportlab (tests/lib/gen_pdfs.py):
 # hostile HTML (deep nesting, a huge attribute, thousands of scripts), a 50 MB PDF past the
-# byte cap, a PDF without a text layer, an encrypted PDF, 429 and 500 answers. Each run ends
+# byte cap, a PDF without a text layer, an encrypted PDF, 429, 403 and 500 answers. Each run ends
 # in bounded time with one clear log line per paper, no crash, and the digest sent.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -108,6 +108,19 @@ grep -q "level=warn event=fulltext.backoff paper=$P2 why=\"HTML: .*429" "$T/lock
 grep -q "\"/html/$P3\"" "$T/req.log" && fail "asked for $P3 after a 429"
 grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=2 skipped=1' "$T/locked.log" || fail "429: done line"
 echo "   encrypted PDF, 429 stops the run's fetching: ok"
+
+# ---- arXiv answers 403 (it denies this client access): nothing more is asked, not even the
+# PDF, since its robots page takes requests after a 403 for an attack ----
+printf '/html/ 403\n/pdf/ 403\n' > "$T/rules"
+: > "$T/req.log"
+run denied 30
+n=$(grep -c '"path"' "$T/req.log")
+[ "$n" -eq 1 ] || fail "403: $n requests after it, want the one refused ($(cut -c1-80 "$T/req.log" | tr '\n' ' '))"
+grep -q "level=warn event=fulltext.backoff paper=$P1 why=\"HTML: .*HTTP 403 (arXiv denies this client access)\"" \
+  "$T/denied.log" || fail "403: no backoff line"
+grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=1 skipped=2' "$T/denied.log" ||
+  fail "403: done line"
+echo "   403 stops the run's fetching, the PDF not asked: ok"
 
 # ---- no PDF module (paperboy-pdf.so): said, retried later, the digest still goes out ----
 cat > "$T/rules" <<EOF
