@@ -632,11 +632,14 @@ make_prof(struct pb_ranker *r, const struct pb_profile *p, const uint32_t *lab, 
 			continue;
 		if (l->verdict == 0)
 			continue;
-		/* a paper labelled twice counts once: the later label wins */
+		/* a paper labelled twice counts once: the later label wins, but a paper the
+		 * reader named stays named, not one of a liked author's (stage.c, labelled) */
 		for (size_t j = 0; j < n; j++)
 			if (m[j].lab == lab[i]) {
-				m[j].w = (float)(l->verdict * decay(r, l->when));
-				m[j].like = l;
+				if (!l->via || m[j].like->via) {
+					m[j].w = (float)(l->verdict * decay(r, l->when));
+					m[j].like = l;
+				}
 				dup = 1;
 			}
 		if (dup)

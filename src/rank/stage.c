@@ -108,7 +108,9 @@ pb_ranker_similarity(struct pb_ranker *r, size_t s, size_t t, size_t i)
 }
 
 /* Day paper i's label in profile k: -1 the reader does not want it, +1 the reader likes it
- * (it is one of the papers the profile is made of), 0 neither. */
+ * (a `like` or a "more like this": one of the papers the profile is made of), 0 neither. A
+ * liked author's paper is 0: the author's lookup finds the day's new papers too, and the
+ * reader, who never saw this one, wants it offered. */
 static int
 labelled(struct pb_ranker *r, uint32_t k, size_t i)
 {
@@ -125,7 +127,8 @@ labelled(struct pb_ranker *r, uint32_t k, size_t i)
 			const struct rk_member *m = &r->profs[k].m[j];
 
 			if (r->labday[m->lab] != RK_NONE)
-				r->dmark[r->labday[m->lab]] = (signed char)(m->w < 0 ? -1 : 1);
+				r->dmark[r->labday[m->lab]] =
+					(signed char)(m->w < 0 ? -1 : m->like->via ? 0 : 1);
 		}
 		r->mark_prof = k;
 	}
@@ -488,13 +491,16 @@ pb_ranker_stage(struct pb_ranker *r)
 void
 pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_buf *out)
 {
-	uint32_t k = rk_prof_of(r, s, t);
+	uint32_t k = rk_prof_of(r, s, t), self;
 	const struct rk_prof *pr;
 	double *cos, best = 0;
 	size_t b = (size_t)-1, b2 = (size_t)-1;
 
 	if (k == RK_NONE || !r->day || i >= r->day->n)
 		return;
+	/* a liked paper of the day (a revision of one, a liked author's new paper) is not
+	 * similar to itself: the reason is one of the other likes, or none */
+	self = r->daylab[i];
 	pr = &r->profs[k];
 	cos = pb_xcalloc(pr->n_m + 1, sizeof *cos);
 	/* the paper scattered once, each liked paper's terms looked up in it */
@@ -505,7 +511,7 @@ pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_b
 	for (size_t j = 0; j < pr->n_m; j++) {
 		struct rk_vec v = r->lvec[pr->m[j].lab];
 
-		if (pr->m[j].w <= 0)
+		if (pr->m[j].w <= 0 || pr->m[j].lab == self)
 			continue;
 		for (uint32_t q = 0; q < v.n; q++)
 			cos[j] += (double)r->xdense[r->lpool.t[v.off + q]] * r->lpool.w[v.off + q];

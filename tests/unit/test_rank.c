@@ -607,6 +607,58 @@ test_liked_not_back(void)
 	pb_config_free(cfg);
 }
 
+/* A liked author's lookup finds the day's new papers too: such a paper is a find of a
+ * "similar" topic, not a liked paper held back, and its reason is the author's other papers,
+ * never itself; a paper the reader named as well stays held back. */
+static void
+test_author_paper_of_day(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 5; like = [\"2411.00001\"];\n"
+		"   like_authors = [\"Adrian Del Maestro\"]; } );\n");
+	struct pb_paperset day;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m;
+	struct pb_ranker *r;
+	struct pb_buf b = { 0 };
+	char err[512];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	label(&pr[0], "2411.00001", 1, NOW, PB_LIKE_ALL_TOPICS, NULL, day.v[0].title,
+	      day.v[0].abstract);
+	label(&pr[0], "2301.00007", 1, NOW - 30 * DAY, PB_LIKE_ALL_TOPICS, "Adrian Del Maestro",
+	      QUANT_T, QUANT_A);
+	label(&pr[0], "2411.00005", 1, NOW, PB_LIKE_ALL_TOPICS, "Adrian Del Maestro",
+	      day.v[4].title, day.v[4].abstract);
+	/* named, and one of the author's too (a topic's like, after settling) */
+	label(&pr[0], "2411.00001", 1, NOW, 0, "Adrian Del Maestro", NULL, NULL);
+	link_texts(&pr[0]);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_prepare(r, &day, pr);
+	pb_matcher_set_ranker(m, pb_ranker_stage(r));
+	T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+	T_CHECK(find_hit(&sel[0], 4) != (size_t)-1);     /* the author's new paper */
+	T_EQ_INT(find_hit(&sel[0], 0), (size_t)-1);      /* the named like: held back */
+	pb_ranker_explain(r, 0, 0, 4, &b);
+	T_CHECK(strncmp(pb_buf_str(&b), "similar to 2301.00007 (0.", 25) == 0);
+	T_CHECK(strstr(pb_buf_str(&b), "2411.00005") == NULL);
+	pb_buf_reset(&b);
+	pb_ranker_explain(r, 0, 0, 0, &b);               /* as a filter topic would show it */
+	T_CHECK(strstr(pb_buf_str(&b), "2411.00001") == NULL);
+	pb_buf_free(&b);
+	pb_selections_free(sel, 1);
+	pb_ranker_free(r);
+	pb_matcher_free(m);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* Embeddings fused by reciprocal rank: a paper lexically unlike the liked one but with its
  * very vector comes first; without vectors the lexical order stands. */
 static void
@@ -1010,6 +1062,7 @@ main(void)
 	test_no_topics();
 	test_dislikes_only();
 	test_liked_not_back();
+	test_author_paper_of_day();
 	test_fusion();
 	test_fusion_dislike();
 	test_corpus();
