@@ -12,6 +12,7 @@
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
+#include "paperboy/summarize.h"
 
 /* Each args string is what paperboy(1)'s SYNOPSIS and README's Commands show for the command;
  * tests/integration/06-cli.sh checks that the three agree. */
@@ -425,6 +426,11 @@ pb_cli_verify_config(const struct pb_config *cfg, struct pb_buf *report, size_t 
 	if (pb_next_wakeup(cfg->timezone, cfg->schedule, cfg->n_schedule, pb_now(), msg,
 			   sizeof msg) < 0) {
 		pb_buf_printf(&out, "%s: schedule: %s", cfg->path, msg);
+		goto out;
+	}
+	/* The model's prompts can be read: a run without them goes out without the model. */
+	if (pb_summary_prompts_check(cfg, msg, sizeof msg) < 0) {
+		pb_buf_printf(&out, "%s: summary.prompt_dir: %s", cfg->path, msg);
 		goto out;
 	}
 	rc = 0;

@@ -97,7 +97,8 @@ int pb_cli_stored_validate(const char *path, const struct pb_config *cfg, const 
 
 /* Runs every check `paperboy check` makes beyond pb_config_load: each subscriber's rules
  * parse (pb_config_check_rules: every error and the warnings) and compile as they will at run
- * time, and the schedule can be computed in the timezone. check, the daemon's start and its
+ * time, the schedule can be computed in the timezone, and the model's prompt files can be
+ * read when the model is on (pb_summary_prompts_check). check, the daemon's start and its
  * reload (SIGHUP) use it.
  * report NULL: returns 0, or -1 with err filled as "FILE:LINE: KEY: MESSAGE" (the rules'
  * findings, a parse error followed by its query and a caret line).

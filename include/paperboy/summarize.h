@@ -15,7 +15,8 @@
 struct pb_summarizer;
 
 /* cfg is borrowed. st and h may be NULL (then no cache / no model: extractive only).
- * Returns NULL with err filled only on a configuration problem (e.g. unreadable prompt).
+ * Does not fail (err is left empty): a prompt file that cannot be read is logged
+ * (summary.model_off, level error) and the digests are built without the model.
  * The model is used when cfg->summary.enabled, h and st are all given. h only says the
  * network may be used: the model is asked through a client of the summarizer's own, with
  * summary.timeout per request, no retries and no arXiv spacing. The prompts are
@@ -30,6 +31,11 @@ struct pb_summarizer;
 struct pb_summarizer *pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st,
 					struct pb_http *h, char *err, size_t errlen);
 void pb_summarizer_free(struct pb_summarizer *s);   /* accepts NULL */
+
+/* Whether the model's prompt files ({prompt_dir}/analysis.txt and summary.txt) can be read,
+ * when the model is enabled: 0, or -1 with err naming the file and what is wrong. What
+ * `check`, the daemon's start and a reload verify, where a run only logs it. */
+int pb_summary_prompts_check(const struct pb_config *cfg, char *err, size_t errlen);
 
 struct pb_fulltext_set;
 /* The full texts of the papers (fulltext.h; borrowed, must outlive s's use; NULL = none): the

@@ -276,7 +276,7 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 		  char *err, size_t errlen)
 {
 	struct pb_summarizer *s = pb_xcalloc(1, sizeof *s);
-	char dummy[8];
+	char dummy[8], why[512];
 
 	if (!err || !errlen) {
 		err = dummy;
@@ -291,12 +291,34 @@ pb_summarizer_new(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 		if (!st) {
 			/* answers live in the cache; without one there is nowhere to keep them */
 			pb_info("summary.model_off", "reason=%s", pb_q("no state database"));
-		} else if (model_setup(s, err, errlen) < 0) {
-			pb_summarizer_free(s);
-			return NULL;
+		} else if (model_setup(s, why, sizeof why) < 0) {
+			/* A prompt file gone since the config was checked (a package upgrade, a
+			 * prompt_dir `check` was not run on) costs the model, not the digests: they
+			 * go out with the built-in summary, as after any other model failure. */
+			pb_err("summary.model_off", "reason=%s", pb_q(why));
 		}
 	}
 	return s;
+}
+
+int
+pb_summary_prompts_check(const struct pb_config *cfg, char *err, size_t errlen)
+{
+	const char *dir;
+	char *t = NULL;
+	int rc = 0;
+
+	if (!cfg || !cfg->summary.enabled)
+		return 0;
+	dir = cfg->summary.prompt_dir ? cfg->summary.prompt_dir : "conf/prompts";
+	if (read_prompt(dir, "analysis.txt", &t, err, errlen) < 0)
+		return -1;
+	free(t);
+	t = NULL;
+	if (read_prompt(dir, "summary.txt", &t, err, errlen) < 0)
+		rc = -1;
+	free(t);
+	return rc;
 }
 
 static void

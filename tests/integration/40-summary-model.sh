@@ -279,6 +279,28 @@ EOF
   nolog_key e2e
   echo "   paperboy run: model summary and analyses in the digests, 8 requests for 3 subscribers: ok"
 
+  # A prompt file that cannot be read: check (and the daemon's start, a reload) names it; a
+  # run goes on without the model and every digest goes out with the built-in summary.
+  CUR=noprompt
+  mkdir -p "$T/noprompt.state" "$T/noprompt.prompts"
+  cp "$PROMPTS/analysis.txt" "$T/noprompt.prompts/"
+  sed -e "s|e2e.state|noprompt.state|; s|e2e.files|noprompt.files|; s|model = \"e2e\"|model = \"noprompt\"|" \
+      -e "s|prompt_dir = \"$PROMPTS\"|prompt_dir = \"$T/noprompt.prompts\"|" "$T/e2e.conf" > "$T/noprompt.conf"
+  rc=0; PB_TEST_KEY="$KEY" "$PAPERBOY" -c "$T/noprompt.conf" check > "$T/noprompt.out" 2> "$T/noprompt.log" || rc=$?
+  [ "$rc" -eq 78 ] || fail "noprompt: check exited $rc, want 78"
+  grep -q "noprompt.conf: summary.prompt_dir: summary prompt $T/noprompt.prompts/summary.txt: No such file" \
+    "$T/noprompt.log" || fail "noprompt: check does not name the missing prompt"
+  PB_TEST_KEY="$KEY" "$PAPERBOY" -c "$T/noprompt.conf" run --feed "$PB_FIXTURES/rss2-all-archives-2024-11-28-1504items.xml" \
+    > "$T/noprompt.out" 2> "$T/noprompt.log" || fail "noprompt: paperboy run failed"
+  for who in alice carl bob; do
+    [ -s "$T/noprompt.files/2024-11-28/$who/digest.md" ] || fail "noprompt: no digest for $who"
+  done
+  ! grep -q 'MODEL' "$T/noprompt.files/2024-11-28/alice/digest.md" || fail "noprompt: a model's text"
+  grep -q "level=error event=summary.model_off reason=\"summary prompt $T/noprompt.prompts/summary.txt" \
+    "$T/noprompt.log" || fail "noprompt: no summary.model_off line"
+  n=$(count noprompt); [ "$n" -eq 0 ] || fail "noprompt: $n requests, want none"
+  echo "   an unreadable prompt: check says which, a run delivers without the model: ok"
+
   # Hundreds of papers in one run: each is asked about once, however many digests hold it
   # (the run's record of what it asked grows as it goes).
   CUR=many

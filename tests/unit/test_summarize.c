@@ -449,7 +449,7 @@ slurp(const char *path)
 	return pb_buf_detach(&b);
 }
 
-/* With a model configured: a missing prompt is a configuration error; answers come from the
+/* With a model configured: a missing prompt costs the model, not the digest; answers come from the
  * cache shared by all subscribers; an unreachable model falls back to the built-in text. */
 static void
 test_model_cache(void)
@@ -489,9 +489,21 @@ test_model_cache(void)
 	cfg.summary.deadline_s = 30;
 	cfg.summary.analysis = true;
 
-	s = pb_summarizer_new(&cfg, st, h, err, sizeof err);
-	T_CHECK(s == NULL);
+	for (size_t i = 0; i < 3; i++) {
+		hits[i].paper = i;
+		hits[i].score = 3.0 - (double)i;
+		hits[i].topic = 0;
+	}
+	/* check names the file; a run goes on without the model, and its digests with them */
+	T_EQ_INT(pb_summary_prompts_check(&cfg, err, sizeof err), -1);
 	T_CHECK(strstr(err, "no/such/dir/analysis.txt") != NULL);
+	s = pb_summarizer_new(&cfg, st, h, err, sizeof err);
+	T_CHECK(s != NULL && err[0] == 0);
+	T_EQ_INT(pb_summarizer_prepare(s, &set, &sel, 1), 0);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_CHECK(!d.exec_from_model && d.exec_summary && *d.exec_summary);
+	pb_digest_free(&d);
+	pb_summarizer_free(s);
 
 	cfg.summary.prompt_dir = "conf/prompts";
 	tmpl = slurp("conf/prompts/analysis.txt");
@@ -515,11 +527,6 @@ test_model_cache(void)
 	T_CHECK(s != NULL);
 	if (!s)
 		goto out;
-	for (size_t i = 0; i < 3; i++) {
-		hits[i].paper = i;
-		hits[i].score = 3.0 - (double)i;
-		hits[i].topic = 0;
-	}
 	/* the model is unreachable: everything not cached falls back, quickly */
 	T_EQ_INT(pb_summarizer_prepare(s, &set, &sel, 1), 0);
 	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
