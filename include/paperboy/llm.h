@@ -62,6 +62,14 @@ void pb_llm_tidy(char *text);
  * too), and the like in the message. 0 otherwise: another error, or not JSON. */
 int pb_llm_context_exceeded(const char *body, size_t len);
 const char *pb_llm_status_name(enum pb_llm_status s);
+/* 0 when text is plainly not in the language lang (a BCP 47 tag: "zh-TW", "ru") asked for:
+ * fewer than a fifth of its letters in the language's script (Han, kana, Hangul and Thai
+ * characters weigh three letters each), fewer than half for a language in Latin letters
+ * (an answer in any language keeps the paper's terms in them), as a model's English answer
+ * to a Chinese reader or a Chinese answer to an English one. 1 otherwise: also for a short
+ * text (under 20 letters' weight), and for a language whose script is not known here.
+ * Languages written in the same script (English and German) are not told apart. */
+int pb_llm_language_ok(const char *text, const char *lang);
 
 /* A prompt file: everything before a line that is exactly "---" is the system message, the rest
  * the user message (no such line: all of it is the user message). {name} placeholders are

@@ -361,6 +361,107 @@ pb_llm_tidy(char *text)
 	pb_buf_free(&b);
 }
 
+/* The scripts an answer's letters are counted in. */
+enum script { SC_OTHER, SC_LATIN, SC_HAN, SC_KANA, SC_HANGUL, SC_CYRILLIC, SC_GREEK, SC_ARABIC,
+	      SC_HEBREW, SC_DEVANAGARI, SC_BENGALI, SC_THAI };
+
+static enum script
+script_of(uint32_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7))
+		return SC_LATIN;
+	if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F))
+		return SC_HAN;
+	if (c >= 0x3040 && c <= 0x30FF)
+		return SC_KANA;
+	if ((c >= 0xAC00 && c <= 0xD7AF) || (c >= 0x1100 && c <= 0x11FF) ||
+	    (c >= 0x3130 && c <= 0x318F))
+		return SC_HANGUL;
+	if (c >= 0x400 && c <= 0x4FF)
+		return SC_CYRILLIC;
+	if (c >= 0x370 && c <= 0x3FF)
+		return SC_GREEK;
+	if ((c >= 0x600 && c <= 0x6FF) || (c >= 0x750 && c <= 0x77F))
+		return SC_ARABIC;
+	if (c >= 0x590 && c <= 0x5FF)
+		return SC_HEBREW;
+	if (c >= 0x900 && c <= 0x97F)
+		return SC_DEVANAGARI;
+	if (c >= 0x980 && c <= 0x9FF)
+		return SC_BENGALI;
+	if (c >= 0xE00 && c <= 0xE7F)
+		return SC_THAI;
+	return SC_OTHER;
+}
+
+/* The scripts a language is written in, as a bit set of 1 << enum script (0: not known). */
+static unsigned
+scripts_of(const char *lang)
+{
+	static const struct { const char *code; unsigned set; } v[] = {
+		{ "zh", 1u << SC_HAN }, { "ja", 1u << SC_HAN | 1u << SC_KANA },
+		{ "ko", 1u << SC_HANGUL | 1u << SC_HAN }, { "ru", 1u << SC_CYRILLIC },
+		{ "uk", 1u << SC_CYRILLIC }, { "el", 1u << SC_GREEK }, { "ar", 1u << SC_ARABIC },
+		{ "fa", 1u << SC_ARABIC }, { "he", 1u << SC_HEBREW }, { "hi", 1u << SC_DEVANAGARI },
+		{ "bn", 1u << SC_BENGALI }, { "th", 1u << SC_THAI },
+		{ "en", 1u << SC_LATIN }, { "de", 1u << SC_LATIN }, { "fr", 1u << SC_LATIN },
+		{ "es", 1u << SC_LATIN }, { "it", 1u << SC_LATIN }, { "pt", 1u << SC_LATIN },
+		{ "pl", 1u << SC_LATIN }, { "nl", 1u << SC_LATIN }, { "sv", 1u << SC_LATIN },
+		{ "da", 1u << SC_LATIN }, { "no", 1u << SC_LATIN }, { "fi", 1u << SC_LATIN },
+		{ "cs", 1u << SC_LATIN }, { "tr", 1u << SC_LATIN }, { "vi", 1u << SC_LATIN },
+		{ "id", 1u << SC_LATIN }, { "ms", 1u << SC_LATIN }, { "hu", 1u << SC_LATIN },
+		{ "ro", 1u << SC_LATIN },
+	};
+	size_t n = lang ? strcspn(lang, "-_") : 0;
+
+	if (!lang || !*lang)
+		return 1u << SC_LATIN;      /* English, the default */
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (strlen(v[i].code) == n && strncasecmp(v[i].code, lang, n) == 0)
+			return v[i].set;
+	return 0;
+}
+
+int
+pb_llm_language_ok(const char *text, const char *lang)
+{
+	unsigned want = scripts_of(lang);
+	long in = 0, all = 0;
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (!text || !want)
+		return 1;
+	while (*p) {
+		uint32_t c = *p;
+		int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		enum script sc;
+		long w;
+
+		if (n > 1) {
+			c &= 0x3F >> (n - 1);
+			for (int k = 1; k < n && p[k]; k++)
+				c = c << 6 | (p[k] & 0x3F);
+		}
+		for (int k = 0; k < n && *p; k++)
+			p++;
+		if ((sc = script_of(c)) == SC_OTHER)
+			continue;
+		/* a Han, kana, Hangul or Thai character says about as much as a word's letters */
+		w = sc == SC_HAN || sc == SC_KANA || sc == SC_HANGUL || sc == SC_THAI ? 3 : 1;
+		all += w;
+		if (want & 1u << sc)
+			in += w;
+	}
+	/* Technical terms and model names stay in Latin letters in any language: a reader of
+	 * another script is answered in the wrong language only when under a fifth of the
+	 * letters are in its script, a reader of a Latin one when under half are. */
+	if (all < 20)
+		return 1;
+	return want == 1u << SC_LATIN ? in * 2 >= all : in * 5 >= all;
+}
+
 int
 pb_llm_context_exceeded(const char *body, size_t len)
 {

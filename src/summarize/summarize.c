@@ -922,6 +922,12 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 					pb_q(pb_state_errmsg(s->st)));
 			}
 		}
+		/* A model that answers a Chinese reader in English (small models often do) is
+		 * not cached: the reader would get it for every run after. */
+		if (st == PB_LLM_OK && !pb_llm_language_ok(ans.content, j->lang)) {
+			snprintf(why, sizeof why, "the answer is not in %s", pb_language_name(j->lang));
+			st = PB_LLM_MALFORMED;
+		}
 		if (st == PB_LLM_OK) {
 			answer = ans.content;
 			ans.content = NULL;

@@ -2,8 +2,8 @@
 # The optional model behind the summary, against a local OpenAI-compatible server
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
 # and the executive summary, sent several at once once the model answers; 429, 500, a slow
-# model, malformed JSON, empty content, refusals and answers cut off at max_tokens
-# fall back to the built-in text with a summary.fallback log line; a summary too long for the
+# model, malformed JSON, empty content, refusals, answers cut off at max_tokens and answers
+# in another language than the reader's fall back to the built-in text with a summary.fallback log line; a summary too long for the
 # model's context is asked again shorter, one refused for max_tokens or a temperature (a
 # reasoning model) again without them; a second subscriber with the
 # same papers costs no request, nor does a second run; the token budget (also when the state
@@ -183,6 +183,21 @@ n=$(count badkey); [ "$n" -eq 1 ] || fail "badkey: $n requests, want 1"
 grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/badkey.out" || fail "badkey: carol not built in"
 ! grep -qF "sk-wrong-key-000" "$T/badkey.log" || fail "badkey: the key reached the log"
 echo "   wrong API key: one request, then built-in: ok"
+# an answer in English to a Chinese reader (small models often do): carol gets the built-in
+# text, nothing of it is cached (the next run asks again), alice's English answers are kept
+conf wronglang wronglang 3 60 0
+run wronglang > /dev/null
+grep -q '^subscriber=alice lang=en items=4 exec_from_model=1 analyses=4' "$T/wronglang.out" || fail "wronglang: alice"
+grep -q '^subscriber=carol lang=zh items=4 exec_from_model=0 analyses=0' "$T/wronglang.out" \
+  || fail "wronglang: carol shown an English answer"
+grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=carol lang=zh reason="the answer is not in Chinese (Simplified)"' \
+  "$T/wronglang.log" || fail "wronglang: no fallback line naming the language"
+n=$(count wronglang); [ "$n" -eq 10 ] || fail "wronglang: $n requests, want 10"
+# the next run asks the Chinese ones again, three wrong answers in a row then no more
+run wronglang > /dev/null
+grep -q 'event=summary.prepare requests=3 answers=0 cached=5 fallbacks=5' "$T/wronglang.log" \
+  || fail "wronglang: the second run does not ask the Chinese ones again"
+echo "   wronglang: an English answer to a Chinese reader is not shown nor cached: ok"
 conf slow slow 2 60 0
 secs=$(run slow)
 grep -q 'reason="timeout after 2 s"' "$T/slow.log" || fail "slow: no timeout reason"

@@ -18,6 +18,7 @@ The behaviour is chosen by the request's model name:
   reasoning  as OpenAI's reasoning models (o1, o3, gpt-5): 400 unsupported_parameter to a
              request with max_tokens, 400 unsupported_value to one with a temperature other
              than 1, else as normal
+  wronglang  answers in English, also to a prompt that asks for Chinese
   context    400 in vLLM's own error form ("This model's maximum context length is ...") to a
              summary that lists every one of its papers; answers as normal to the rest
 
@@ -51,6 +52,14 @@ def answer(model, content, finish="stop", refusal=None):
         "choices": [{"index": 0, "message": msg, "finish_reason": finish}],
         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
     }
+
+
+def said(model, lang):
+    """A sentence in the language asked for; "wronglang" answers in English whatever it is
+    asked, as small models often do."""
+    if lang == "Chinese" and model != "wronglang":
+        return " 这是测试用的中文。"
+    return ""
 
 
 def field(text, name):
@@ -176,12 +185,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, json.dumps(a))
         elif is_summary:
             self.send(200, json.dumps(answer(
-                model, "MODEL SUMMARY in %s of %s papers.\n\n- **Theme**: testing." %
-                (lang, field(user, "Papers") or user.count("(arXiv:")))))
+                model, "MODEL SUMMARY in %s of %s papers.%s\n\n- **Theme**: testing." %
+                (lang, field(user, "Papers") or user.count("(arXiv:"), said(model, lang)))))
         else:
             self.send(200, json.dumps(answer(
-                model, "MODEL ANALYSIS in %s of %s.\n\n- **Problem**: testing." %
-                (lang, field(user, "arXiv")))))
+                model, "MODEL ANALYSIS in %s of %s.%s\n\n- **Problem**: testing." %
+                (lang, field(user, "arXiv"), said(model, lang)))))
 
 
 def main():

@@ -352,6 +352,44 @@ test_context_exceeded(void)
 	}
 }
 
+/* An answer plainly in another script than the reader's language is told apart; one in the
+ * right language full of English terms, numbers and formulas is not. */
+static void
+test_language(void)
+{
+	static const char en[] = "**Problem**: 3D scene representation for robots. The method "
+				 "fits Gaussian splats to RGB-D frames and reaches 31.4 dB PSNR.";
+	static const char zh[] = "**问题**：机器人的三维场景表示。本文提出 GS-SLAM，用 Gaussian "
+				 "Splatting 拟合 RGB-D 帧，在 Replica 上达到 31.4 dB PSNR，优于 "
+				 "NICE-SLAM 和 Co-SLAM。";
+	static const char ja[] = "**課題**：ロボットのための三次元シーン表現。提案手法は "
+				 "Gaussian Splatting を用いて RGB-D フレームを統合する。";
+	static const char ru[] = "**Проблема**: представление трёхмерных сцен для роботов. Метод "
+				 "использует Gaussian splatting и достигает 31.4 dB PSNR.";
+	static const struct { const char *text, *lang; int ok; } v[] = {
+		{ en, "en", 1 }, { en, NULL, 1 }, { en, "de", 1 }, { en, "pt-BR", 1 },
+		{ en, "zh", 0 }, { en, "zh-TW", 0 }, { en, "zh-Hant-TW", 0 }, { en, "ja", 0 },
+		{ en, "ko", 0 }, { en, "ru", 0 },
+		{ zh, "zh", 1 }, { zh, "zh-CN", 1 }, { zh, "en", 0 }, { zh, "fr", 0 },
+		{ zh, "ja", 1 },        /* kanji alone are not told from Chinese: kept */
+		{ ja, "ja", 1 }, { ja, "en", 0 },
+		{ ru, "ru", 1 }, { ru, "uk", 1 }, { ru, "en", 0 }, { ru, "zh", 0 },
+		/* too short to judge, or a language whose script is not known here */
+		{ "OK, GS-SLAM.", "zh", 1 }, { en, "sw", 1 }, { zh, "x-klingon", 1 },
+		/* formulas and symbols are nobody's letters */
+		{ "$\\alpha + \\beta = 0.5$ → ∑ ≤ 3 ± 0.1 %% 2024-12-04 [1] (2) {3} — …", "zh", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		int got = pb_llm_language_ok(v[i].text, v[i].lang);
+
+		if (got != v[i].ok)
+			fprintf(stderr, "language %s: %d, want %d: %s\n", v[i].lang ? v[i].lang : "(none)",
+				got, v[i].ok, v[i].text);
+		T_EQ_INT(got, v[i].ok);
+	}
+}
+
 int
 main(void)
 {
@@ -359,6 +397,7 @@ main(void)
 	test_answers();
 	test_unsupported();
 	test_context_exceeded();
+	test_language();
 	test_prompts();
 	return t_done("test_llm");
 }
