@@ -2,9 +2,10 @@
  *
  * A chat maps to a stored subscriber: for Telegram the subscriber (of the file or the store)
  * whose telegram_chat is the chat's id, else the stored one named "tg-<chat id>" that /add
- * creates; for Slack the subscriber whose slack_channel is the channel's id (an administrator
- * links a channel with `paperboy subscriber add NAME --set slack_webhook_env=VAR --set
- * slack_channel=C0123`, since a Slack destination is a secret webhook URL).
+ * creates ("tg-<chat id>-2", ... when that name is another subscriber's); for Slack the
+ * subscriber whose slack_channel is the channel's id (an administrator links a channel with
+ * `paperboy subscriber add NAME --set slack_webhook_env=VAR --set slack_channel=C0123`, since
+ * a Slack destination is a secret webhook URL).
  *
  * Commands (Telegram writes "/add x", Slack "/paperboy add x"; both reach pb_bot_command as
  * "/add x"): /start, /add [NAME =] QUERY, /topics, /remove N, /pause, /resume, /preview,

@@ -104,7 +104,32 @@ state_of(const struct cmd *c)
 	return c->row ? c->row->state : "active";
 }
 
-/* Finds the chat's subscriber (bot.h says how). */
+/* Whether name may be the chat's own subscriber: no subscriber that loaded has it (the chat's
+ * would have been found by its telegram_chat), and a stored row of that name, one whose
+ * settings do not load, is this chat's (its telegram_chat). */
+static int
+name_free(const struct cmd *c, const char *name)
+{
+	const struct pb_sub_row *r = row_of(c, name);
+	cJSON *o;
+	const cJSON *tc;
+	int mine;
+
+	if (pb_config_subscriber(c->cfg, name))
+		return 0;
+	if (!r)
+		return 1;
+	o = r->settings ? cJSON_Parse(r->settings) : NULL;
+	tc = cJSON_GetObjectItemCaseSensitive(o, "telegram_chat");
+	mine = cJSON_IsString(tc) && strcmp(tc->valuestring, c->chat->chat) == 0;
+	cJSON_Delete(o);
+	return mine;
+}
+
+/* Finds the chat's subscriber (bot.h says how). A Telegram chat without one is named
+ * "tg-<chat id>", or "tg-<chat id>-2", ... when that name is another's: a reader signed up on
+ * the web as tg-<id>@example.org, a subscriber an administrator gave another chat. The chat's
+ * /add would have written its topics and its chat into that subscriber. */
 static void
 find(struct cmd *c)
 {
@@ -115,10 +140,15 @@ find(struct cmd *c)
 		if (dest && strcmp(dest, c->chat->chat) == 0)
 			c->sub = s;
 	}
-	if (c->sub)
+	if (c->sub) {
 		snprintf(c->name, sizeof c->name, "%s", c->sub->name);
-	else if (telegram(c))
+	} else if (telegram(c)) {
 		snprintf(c->name, sizeof c->name, "tg-%s", c->chat->chat);
+		for (int k = 2; !name_free(c, c->name) && k < 1000; k++)
+			snprintf(c->name, sizeof c->name, "tg-%s-%d", c->chat->chat, k);
+		if (!name_free(c, c->name))
+			*c->name = '\0';   /* do_add says so */
+	}
 	c->row = *c->name ? row_of(c, c->name) : NULL;
 }
 
@@ -447,6 +477,11 @@ do_add(struct cmd *c, const char *arg)
 	}
 	if (!c->sub && !telegram(c))
 		return need_sub(c), 0;
+	if (!c->sub && !*c->name) {
+		say(c, "This chat cannot be given a subscription of its own; ask the "
+		       "administrator.");
+		return 0;
+	}
 	if (!*arg) {
 		say(c, "Give a query: /add ti:\"gaussian splatting\" (or /add NAME = QUERY)");
 		return 0;

@@ -806,6 +806,56 @@ test_topic_names(void)
 	T_EQ_INT(topics_of("tg-5151"), 2);
 }
 
+/* A chat without a subscriber is named tg-<chat id> only when that name is no one else's: a
+ * reader of the web's sign-up (address tg-4242@example.org, a Slack webhook here) and a
+ * subscriber an administrator gave another chat keep their topics and their chats, and the
+ * chat's /add makes a subscriber of its own, which its next command finds. */
+static void
+test_name_taken(void)
+{
+	const char *rows[][2] = {
+		{ "tg-4242", "{\"name\": \"tg-4242\", \"slack_webhook_env\": \"PB_TEST_HOOK\", "
+			     "\"topics\": [{\"name\": \"t\", \"query\": \"cat:cs.CL\"}]}" },
+		{ "tg-4343", "{\"name\": \"tg-4343\", \"telegram_chat\": \"9999\", "
+			     "\"topics\": [{\"name\": \"t\", \"query\": \"cat:cs.CL\"}]}" },
+	};
+	struct pb_bot_chat chat = { .service = "telegram", .may_change = 1 };
+	struct pb_bot_answer a;
+	struct pb_sub_row row;
+
+	for (size_t i = 0; i < 2; i++) {
+		char q[96], mine[32];
+
+		memset(&row, 0, sizeof row);
+		row.name = (char *)rows[i][0];
+		row.settings = (char *)rows[i][1];
+		row.state = (char *)"active";
+		row.source = (char *)"web";
+		T_EQ_INT(pb_sub_put(ctx.st, &row), 0);
+		chat.chat = rows[i][0] + 3;
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add ti:mine", pb_now(),
+					&a), 0);
+		T_CHECK(strstr(pb_buf_str(&a.text), "Topic topic1 added") != NULL);
+		pb_bot_answer_free(&a);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, rows[i][0], &row), 1);
+		T_EQ_STR(row.settings, rows[i][1]);
+		pb_sub_row_clear(&row);
+		snprintf(mine, sizeof mine, "%s-2", rows[i][0]);
+		T_EQ_INT(topics_of(mine), 1);
+		memset(&row, 0, sizeof row);
+		T_EQ_INT(pb_sub_get(ctx.st, mine, &row), 1);
+		snprintf(q, sizeof q, "\"telegram_chat\":\"%s\"", chat.chat);
+		T_CHECK(row.settings && strstr(row.settings, q) != NULL);
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/topics", pb_now(), &a),
+			 0);
+		snprintf(q, sizeof q, "Topics of %s (active):\n1. topic1: ti:mine", mine);
+		T_EQ_STR(pb_buf_str(&a.text), q);
+		pb_bot_answer_free(&a);
+	}
+}
+
 /* Telegram serves one getUpdates at a time: of the machines sharing a state one polls. While
  * another machine holds the poll's claim this one asks nothing (here Telegram, 127.0.0.1:9,
  * would refuse the connection); once that claim's lease has run out it takes the poll over,
@@ -1342,6 +1392,7 @@ main(void)
 	test_telegram_migrate();
 	test_long_file_query();
 	test_topic_names();
+	test_name_taken();
 	test_poll_one_machine();
 	test_flood();
 	test_flood_button();
