@@ -204,7 +204,9 @@ int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t ch
 
 /* Web handlers (rows of src/web/routes.c). Slack's: 401 plain text unless the signature checks
  * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
- * {"response_type":"ephemeral","text":...}; the command's URL answers Slack's certificate
+ * {"response_type":"ephemeral","text":...}, a command's change committed with a stamp of its
+ * trigger_id (else its signature), so a request seen again changes nothing twice; the
+ * command's URL answers Slack's certificate
  * check (ssl_check=1, POSTed or in a GET's query, signed or not) 200 and does nothing else,
  * any other GET 405. Telegram's webhook: 401 unless the
  * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404

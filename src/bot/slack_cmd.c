@@ -198,6 +198,24 @@ ssl_check(const struct pb_web_req *req)
 	return v && strcmp(v, "1") == 0;
 }
 
+/* The stamp a command's change is committed with (pb_bot_chat's once_key), so that a request
+ * seen again changes nothing twice: a signature holds for its timestamp's five minutes, and
+ * within them a request caught on its way (a proxy's log) checks again as Slack's. Keyed by
+ * the command's trigger_id, Slack's id of the one invocation (the same in a request Slack
+ * would send again with a new timestamp), else by the signature. */
+static void
+once_key(const struct pb_web_req *req, char *out, size_t n)
+{
+	const char *t = pb_form_get(&req->form, "trigger_id");
+
+	if (t && *t && strlen(t) <= 100 &&
+	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		    strlen(t))
+		snprintf(out, n, "slack.trigger:%s", t);
+	else
+		snprintf(out, n, "slack.request:%s", req->header(req, "X-Slack-Signature"));
+}
+
 void
 pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		     struct pb_web_resp *resp)
@@ -206,6 +224,7 @@ pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	struct pb_bot_answer a;
 	struct pb_buf text = { 0 };
 	const char *t, *ch;
+	char once[128];
 
 	/* answered before the signature: it changes nothing, and is not always signed */
 	if (ctx->cfg->slack.signing_secret && ssl_check(req)) {
@@ -227,6 +246,8 @@ pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		return;
 	}
 	chat.chat = ch;
+	once_key(req, once, sizeof once);
+	chat.once_key = once;
 	/* "/paperboy add x" arrives as text "add x": the shared commands read "/add x" */
 	pb_buf_puts(&text, "/");
 	slack_unescape(&text, t ? t + strspn(t, " \t/") : "");

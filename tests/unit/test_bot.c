@@ -114,21 +114,27 @@ headers(const struct pb_web_req *r, const char *name)
 	return NULL;
 }
 
-/* Signs body as Slack does, now. */
+/* Signs body as Slack does, at ts (sign: now). */
 static void
-sign(const char *secret, const char *body)
+sign_at(const char *secret, const char *body, long long ts)
 {
 	struct pb_buf b = { 0 };
 	unsigned char mac[32];
 	unsigned int len = 0;
 
-	snprintf(hdr_ts, sizeof hdr_ts, "%lld", (long long)pb_now());
+	snprintf(hdr_ts, sizeof hdr_ts, "%lld", ts);
 	pb_buf_printf(&b, "v0:%s:%s", hdr_ts, body);
 	HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)b.data, b.len, mac, &len);
 	memcpy(hdr_sig, "v0=", 4);
 	for (unsigned int i = 0; i < len; i++)
 		snprintf(hdr_sig + 3 + 2 * i, 3, "%02x", mac[i]);
 	pb_buf_free(&b);
+}
+
+static void
+sign(const char *secret, const char *body)
+{
+	sign_at(secret, body, (long long)pb_now());
 }
 
 static void
@@ -229,6 +235,50 @@ test_slack_command(void)
 	T_CHECK(strstr(pb_buf_str(&r.body), "Topic depth added") != NULL);
 	T_EQ_INT(topics_of("team"), 2);
 	resp_free(&r);
+	/* the same request again, within its timestamp's window: answered, nothing added */
+	post("/slack/command", add, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Done already") != NULL);
+	T_EQ_INT(topics_of("team"), 2);
+	resp_free(&r);
+	/* one invocation (its trigger_id) signed again at another instant: the same; another
+	 * invocation of the same text is a command of its own */
+	{
+		const char *once = "command=%2Fpaperboy&text=remove+2&channel_id=C1&user_id=U1"
+				   "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c4";
+		const char *again = "command=%2Fpaperboy&text=remove+2&channel_id=C1&user_id=U1"
+				    "&trigger_id=398738663016.47445629121.803a0bc887a14d10d2c5";
+
+		const char *add2 = "command=%2Fpaperboy&text=add+depth2+%3D+ti%3Adepth2"
+				   "&channel_id=C1&user_id=U1";
+		const char *back = "command=%2Fpaperboy&text=add+depth+%3D+ti%3Adepth"
+				   "&channel_id=C1&user_id=U1&trigger_id=398738663017.1.a";
+
+		sign(SECRET, add2);
+		post("/slack/command", add2, &r);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 3);
+		sign(SECRET, once);
+		post("/slack/command", once, &r);
+		T_CHECK(strstr(pb_buf_str(&r.body), "Topic 2 (depth) removed") != NULL);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 2);
+		sign_at(SECRET, once, (long long)pb_now() - 60);
+		post("/slack/command", once, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(pb_buf_str(&r.body), "Done already") != NULL);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 2);
+		sign(SECRET, again);
+		post("/slack/command", again, &r);
+		T_CHECK(strstr(pb_buf_str(&r.body), "removed") != NULL);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 1);
+		sign(SECRET, back);
+		post("/slack/command", back, &r);
+		resp_free(&r);
+		T_EQ_INT(topics_of("team"), 2);
+	}
 
 	sign(SECRET, bad);
 	post("/slack/command", bad, &r);
@@ -288,7 +338,9 @@ test_slack_command(void)
 		T_EQ_STR(row.state, "active");
 		pb_sub_row_clear(&row);
 		T_EQ_INT(status_of("team", "2026-03-02"), PB_OUT_PENDING);
-		/* paused again, as the rest of the test has it */
+		/* paused again, as the rest of the test has it (another invocation: the same
+		 * request would be a replay) */
+		b = "command=%2Fpaperboy&text=pause&channel_id=C1&user_id=U1&trigger_id=2.2.b";
 		sign(SECRET, b);
 		post("/slack/command", b, &r);
 		resp_free(&r);
