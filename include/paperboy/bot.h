@@ -33,7 +33,9 @@ struct pb_state;
 struct pb_bot_chat {
 	const char *service;     /* "telegram" or "slack" */
 	const char *chat;        /* the Telegram chat id, or the Slack channel id */
-	int may_change;          /* 0: a group member who is not an administrator (read only) */
+	int may_change;          /* 0: a group member who is not an administrator (read only);
+				  * -1: the service did not say whether they are one (read
+				  * only, told to try again) */
 	const char *once_key;    /* when set, a stamp committed with the change: a command
 				  * seen again (a replayed update) changes nothing twice */
 };

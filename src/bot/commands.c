@@ -330,9 +330,13 @@ need_sub(struct cmd *c)
 static int
 need_admin(struct cmd *c)
 {
-	if (c->chat->may_change)
+	if (c->chat->may_change > 0)
 		return 0;
-	say(c, "Sorry, only the group's administrators can change its subscription.");
+	if (c->chat->may_change < 0)
+		say(c, "Sorry, Telegram did not say whether you are one of the group's "
+		       "administrators, who alone change its subscription; try again later.");
+	else
+		say(c, "Sorry, only the group's administrators can change its subscription.");
 	return -1;
 }
 

@@ -373,8 +373,9 @@ add_chat(cJSON *o, const char *chat)
 }
 
 /* 1 when the sender may change the chat's subscription: anyone in a private chat, the
- * creator and administrators of a group (an anonymous one writes as the group); 0 otherwise
- * (or when Telegram does not say). */
+ * creator and administrators of a group (an anonymous one writes as the group); 0 otherwise;
+ * -1 when Telegram does not say (getChatMember refused, 429, or unreached: the reader is told
+ * to try again, not that they are no administrator). */
 static int
 may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 {
@@ -391,7 +392,9 @@ may_change(struct pb_tgbot *b, const struct pb_tg_update *u)
 	add_chat(body, u->chat);
 	cJSON_AddNumberToObject(body, "user_id", (double)u->from_id);
 	if (call(b, "getChatMember", body, 10, &root, &res, NULL, err, sizeof err) < 0) {
-		pb_warn("telegram.member", "chat=%s error=%s", pb_q(u->chat), pb_q(err));
+		pb_warn("telegram.member", "chat=%s update=%" PRId64 " user=%" PRId64 " error=%s",
+			pb_q(u->chat), u->update_id, u->from_id, pb_q(err));
+		ok = -1;
 	} else {
 		status = get(res, "status");
 		ok = cJSON_IsString(status) && (strcmp(status->valuestring, "creator") == 0 ||

@@ -949,7 +949,7 @@ test_poll_one_machine(void)
  * method's answers ("METHOD STATUS BODY"; ok once they are used up), one per connection,
  * and its method appended to a log, one line each ---- */
 static pid_t api_pid;
-static char api_url[64], api_log[300];
+static char api_url[64], api_log[300], api_bodies[300];
 static char *api_url_before;   /* the configuration's telegram.api_url while the stand-in runs */
 
 static void
@@ -999,6 +999,12 @@ api_serve(int fd, const char *const *script, size_t n)
 			fprintf(log, "%s\n", method);
 			fclose(log);
 		}
+		/* the messages' bodies, for what a reader was told */
+		if (strcmp(method, "sendMessage") == 0 && strstr(req, "\r\n\r\n") &&
+		    (log = fopen(api_bodies, "a"))) {
+			fprintf(log, "%s\n", strstr(req, "\r\n\r\n") + 4);
+			fclose(log);
+		}
 		snprintf(out, sizeof out, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
 			 strlen(body), body);
@@ -1023,6 +1029,8 @@ api_start(const char *const *script, size_t n)
 		getsockname(fd, (struct sockaddr *)&sa, &sl) == 0 && listen(fd, 8) == 0);
 	snprintf(api_log, sizeof api_log, "%s/api.log", dir);
 	unlink(api_log);
+	snprintf(api_bodies, sizeof api_bodies, "%s/api.bodies", dir);
+	unlink(api_bodies);
 	if ((api_pid = fork()) == 0) {
 		api_serve(fd, script, n);
 		_exit(0);
@@ -1368,6 +1376,47 @@ test_flood_webhook(void)
 	api_stop();
 }
 
+/* In a group, an administrator is asked of Telegram (getChatMember): when Telegram does not
+ * answer (429 here), the reader is told to try again, not that they are no administrator;
+ * nothing changes. */
+static void
+test_member_unknown(void)
+{
+	static const char *const busy[] = {
+		"getChatMember 429 {\"ok\":false,\"error_code\":429,\"description\":"
+		"\"Too Many Requests: retry after 5\",\"parameters\":{\"retry_after\":5}}",
+		"getChatMember 200 {\"ok\":true,\"result\":{\"status\":\"member\"}}" };
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[512], text[2048] = "";
+	size_t n;
+	FILE *f;
+
+	api_start(busy, 2);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	for (int i = 0; b && i < 2; i++) {
+		tg_update(&u, 3900 + i, "-4200", "/add ti:x");
+		snprintf(u.chat_type, sizeof u.chat_type, "group");
+		u.from_id = 77;
+		T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+		pb_tg_update_clear(&u);
+	}
+	pb_tgbot_free(b);
+	api_stop();
+	T_EQ_INT(api_count("getChatMember"), 2);
+	T_EQ_INT(topics_of("tg--4200"), -1);
+	f = fopen(api_bodies, "r");
+	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	/* the first asked when Telegram would not say, the second a member who is not one */
+	T_CHECK(strstr(text, "Telegram did not say whether you are one of the group's") != NULL);
+	T_CHECK(strstr(text, "only the group's administrators") != NULL);
+	T_CHECK(strstr(text, "Telegram did not say") < strstr(text, "only the group's"));
+}
+
 int
 main(void)
 {
@@ -1407,7 +1456,8 @@ main(void)
 	fclose(f);
 	pb_mkdirs(path_of("state"));
 	memset(&ctx, 0, sizeof ctx);
-	ctx.config_path = path_of("pb.conf");
+	/* a copy: path_of's buffers are used again four calls later */
+	ctx.config_path = pb_xstrdup(path_of("pb.conf"));
 	ctx.st = t_state_open(path_of("state/paperboy.db"), err, sizeof err);
 	T_CHECK(ctx.st != NULL);
 	if (!ctx.st)
@@ -1451,10 +1501,12 @@ main(void)
 	test_flood_kept();
 	test_flood_kept_stuck();
 	test_flood_webhook();
+	test_member_unknown();
 	test_parsers();
 
 	pb_config_free(ctx.cfg);
 	pb_state_close(ctx.st);
+	free((char *)ctx.config_path);
 	{
 		char cmd[300];
 
