@@ -485,6 +485,10 @@ uint64_t pb_sub_stamp_row(const char *name, const char *settings);
  * paper wins. 0 / -1. */
 int pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
 		    int verdict, const char *source);
+/* The verdict subscriber has on paper_id now into *verdict (+1 or -1). 1 found, 0 none (then
+ * *verdict is 0), -1 error. */
+int pb_feedback_get(struct pb_state *st, const char *subscriber, const char *paper_id,
+		    int *verdict);
 struct pb_feedback_row {
 	char *paper_id;
 	int verdict;             /* +1 or -1 */

@@ -1,5 +1,6 @@
 /* The fixed words paperboy writes (headings, labels, counts, the footer and the reader's links,
- * the digest's title, the default email subjects, the note of a day without announcement) in
+ * the digest's title, the default email subjects, the note of a day without announcement, the
+ * page a feedback link opens) in
  * each language it knows, and the small {name} templates they and the subscriber's `subject`
  * are written in. One table in src/words.c, one column per language: adding a language is
  * adding a column. A language without a column gets English. */
@@ -62,6 +63,18 @@ enum pb_word {
 	PB_W_UNSUBSCRIBE,       /* the one-click unsubscribe */
 	PB_W_BUTTON_MORE,       /* a chat's button under paper {n}: "{n}. more like this" */
 	PB_W_BUTTON_LESS,       /* the same: "{n}. not for me" */
+	/* the page of a feedback link; {paper} is the paper's id, {verdict} PB_W_MORE_LIKE or
+	 * PB_W_NOT_FOR_ME */
+	PB_W_FB_TITLE,          /* "Feedback": the page that asks */
+	PB_W_FB_ASK,            /* "Mark {paper} as {verdict}?" */
+	PB_W_FB_MARK,           /* its button */
+	PB_W_FB_THANKS,         /* "Thank you": the page of a verdict recorded */
+	PB_W_FB_MARKED,         /* "{paper} is marked {verdict}." */
+	PB_W_FB_INSTEAD,        /* after it, the link's other verdict: "Mark it {verdict} instead?" */
+	PB_W_FB_UNDO,           /* the button that takes a verdict back */
+	PB_W_FB_UNDONE_TITLE,   /* the page of a verdict taken back */
+	PB_W_FB_UNDONE,         /* its text: {paper} */
+	PB_W_FB_NOTE,           /* what verdicts do */
 	/* punctuation of the language */
 	PB_W_COLON,             /* after a bold label: ":" */
 	PB_W_LEAD,              /* after a label, before its value or a list: ": " */

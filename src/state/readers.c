@@ -33,6 +33,29 @@ pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_i
 }
 
 int
+pb_feedback_get(struct pb_state *st, const char *subscriber, const char *paper_id, int *verdict)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_FB_GET);
+	int rc;
+
+	*verdict = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, paper_id);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		*verdict = pb_db_col_int(s, 0) > 0 ? 1 : -1;
+	pb_db_reset(s);
+	if (rc == PB_DB_ROW)
+		return 1;
+	if (rc == PB_DB_DONE)
+		return 0;
+	pb_st_error(st, "feedback get");
+	return -1;
+}
+
+int
 pb_feedback_list(struct pb_state *st, const char *subscriber, struct pb_feedback_row **out,
 		 size_t *n)
 {

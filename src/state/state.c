@@ -189,6 +189,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		     " SET verdict = excluded.verdict, source = excluded.source,"
 		     " created = excluded.created",
 	[S_FB_DEL] = "DELETE FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
+	[S_FB_GET] = "SELECT verdict FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"
 		      " WHERE subscriber = ?1 ORDER BY created DESC, paper_id",
 	[S_FB_CLEAR] = "DELETE FROM feedback WHERE subscriber = ?1",

@@ -74,6 +74,7 @@ enum stmt_id {
 	S_SUB_REMOVED_GET,
 	S_FB_PUT,
 	S_FB_DEL,
+	S_FB_GET,
 	S_FB_LIST,
 	S_FB_CLEAR,
 	S_SUP_PUT,

@@ -5,6 +5,7 @@
 
 #include "paperboy/clock.h"
 #include "paperboy/escape.h"
+#include "paperboy/words.h"
 #include "page.h"
 
 #define CSRF_PURPOSE "csrf"
@@ -50,13 +51,24 @@ security_headers(struct pb_web_resp *resp)
 void
 pb_page_begin(struct pb_web_resp *resp, const char *title)
 {
+	pb_page_begin_lang(resp, title, NULL);
+}
+
+void
+pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang)
+{
+	const char *col = pb_words_column(lang);
+
 	if (resp->status == 0)
 		resp->status = 200;
 	resp->type = "text/html; charset=utf-8";
 	security_headers(resp);
 	pb_buf_reset(&resp->body);
+	pb_buf_puts(&resp->body, "<!DOCTYPE html>\n<html lang=\"");
+	/* the column "zh" is Simplified Chinese, whatever tag chose it */
+	pb_buf_puts(&resp->body, strcmp(col, "zh") == 0 ? "zh-Hans" : col);
 	pb_buf_puts(&resp->body,
-		    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
 	pb_esc_html(&resp->body, title);

@@ -10,6 +10,9 @@
  * headers every page carries (Content-Security-Policy without scripts from elsewhere,
  * X-Frame-Options DENY, Referrer-Policy no-referrer, Cache-Control no-store). */
 void pb_page_begin(struct pb_web_resp *resp, const char *title);
+/* The same in the language of words.h's column lang reads ("zh-TW" is marked zh-Hant), for a
+ * page written in the reader's language. */
+void pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang);
 void pb_page_end(struct pb_web_resp *resp);
 /* Appends s escaped for HTML text and attribute values (NULL as ""). */
 void pb_page_esc(struct pb_web_resp *resp, const char *s);

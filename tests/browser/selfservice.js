@@ -3,15 +3,19 @@
 // through puppeteer-core; no browser is downloaded), as a reader on a phone would: signs up on
 // the form, reads the confirmation mail the local SMTP peer saved, opens its link and presses
 // its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
-// the titles of the cached announcement, saves, and unsubscribes. Every screen is checked at
-// 375 px wide for sideways scrolling, and screenshots are kept.
+// the titles of the cached announcement, saves, and unsubscribes; then opens a feedback link,
+// records its verdict, takes it back and records the other. Every screen is checked at 375 px
+// wide for sideways scrolling, and screenshots are kept.
 //
 //   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
 //
 // Environment: PB_CHROMIUM (default /usr/bin/chromium), PB_BROWSER_PIDFILE, PB_EXPECT_TITLES
-// (titles the preview must show, separated by '|'), PB_ABSENT_TITLE (a title it must not show).
+// (titles the preview must show, separated by '|'), PB_ABSENT_TITLE (a title it must not show),
+// PB_FEEDBACK_LINK (a "not for me" link), PB_FEEDBACK_PAPER (its paper's id) and
+// PB_FEEDBACK_STATE (a shell script printing the recorded verdict on it, or "none").
 // Exit 0 all good, 1 a check failed, 3 chromium cannot start (the caller skips), 2 otherwise.
 'use strict';
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -201,6 +205,44 @@ async function confirmLink() {
   await press(page, '#unsubscribe');
   check((await text(page)).includes('Unsubscribed'), 'unsubscribing is confirmed');
   await screen(page, '8-unsubscribed');
+  // 4. a feedback link of the digest (PB_FEEDBACK_LINK, its verdict "not for me"): asks,
+  // records, takes back, and the other verdict from the page that says it was taken back; the
+  // state read after each press (PB_FEEDBACK_STATE prints the verdict, or "none")
+  const fbLink = process.env.PB_FEEDBACK_LINK;
+  const fbState = process.env.PB_FEEDBACK_STATE;
+  if (fbLink && fbState) {
+    const verdict = () => execFileSync('/bin/sh', [fbState], { encoding: 'utf8' }).trim();
+    const paper = process.env.PB_FEEDBACK_PAPER || '';
+    res = await page.goto(fbLink, { waitUntil: 'load' });
+    t = await text(page);
+    check(res.status() === 200 && t.includes(`Mark ${paper} as \u201cNot for me\u201d?`) &&
+      await page.$('#mark') !== null && await page.$('#undo') === null,
+      'the feedback link asks, with a button, and offers nothing to take back');
+    check(verdict() === 'none', 'opening the feedback link records nothing');
+    await screen(page, '9-feedback-ask');
+    await press(page, '#mark');
+    t = await text(page);
+    check(t.includes(`${paper} is marked \u201cNot for me\u201d.`) &&
+      await page.$('#undo') !== null, 'the verdict is confirmed, with "Take it back"');
+    check(verdict() === '-1', 'the verdict is recorded');
+    await screen(page, '10-feedback-marked');
+    await press(page, '#undo');
+    t = await text(page);
+    check(t.includes(`Your verdict on ${paper} is taken back`) && await page.$('#undo') === null,
+      'taking back is confirmed');
+    check(await page.$('#more') !== null && await page.$('#less') !== null,
+      'the page offers the two verdicts again');
+    check(verdict() === 'none', 'the verdict taken back is gone from the state');
+    await screen(page, '11-feedback-taken-back');
+    await press(page, '#more');
+    t = await text(page);
+    check(t.includes(`${paper} is marked \u201cMore like this\u201d.`),
+      'the other verdict, pressed on that page, is confirmed');
+    check(verdict() === '1', 'the other verdict is recorded');
+    await screen(page, '12-feedback-other');
+    await press(page, '#undo');
+    check(verdict() === 'none', 'taken back again');
+  }
   check(blocked.length === 0, 'no Content-Security-Policy refusals' +
     (blocked.length ? ': ' + blocked[0] : ''));
 

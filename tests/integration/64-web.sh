@@ -11,7 +11,7 @@
 #  5. Forged, expired, cross-purpose and malformed links get 403/410/400 plain pages that never
 #     echo the token; a 100 KB body 413; an unknown path 404; PUT 405; HEAD as GET; every answer
 #     has a Content-Length and none redirects; the feedback link's page, its POST without the
-#     csrf refused, with it recorded; a subscriber added by `paperboy subscriber add` while
+#     csrf refused, with it recorded, and taken back by the page's button; a subscriber added by `paperboy subscriber add` while
 #     serve runs is known at the next request, and so is one added to the configuration file
 #     (one of its two addresses unsubscribed, the subscriber stays active); links made for an
 #     earlier subscriber of a name given again refused (410); the per-client rate limit answers 429 with
@@ -191,6 +191,19 @@ c=$(code POST "$FB" -d "csrf=$CSRF")
 [ "$c" = 200 ] || fail "feedback POST: $c $(cat "$T/b")"
 [ "$(sql 'SELECT subscriber, paper_id, verdict, source FROM feedback')" = "stay|2411.00001|1|web" ] ||
   fail "feedback not recorded: $(sql 'SELECT * FROM feedback')"
+# the page of a recorded verdict offers to take it back (opening it takes nothing); its
+# button does, logged as verdict=0
+c=$(code GET "$FB")
+[ "$c" = 200 ] && grep -q 'value="undo"' "$T/b" && grep -q 'Take it back' "$T/b" ||
+  fail "the page of a recorded verdict: $c $(cat "$T/b")"
+[ "$(sql 'SELECT count(*) FROM feedback')" = 1 ] || fail "a GET took the verdict back"
+c=$(code POST "$FB" -d "csrf=$CSRF" -d action=undo)
+[ "$c" = 200 ] && grep -q 'is taken back' "$T/b" && grep -q 'Not for me' "$T/b" ||
+  fail "taking the verdict back: $c $(cat "$T/b")"
+[ "$(sql 'SELECT count(*) FROM feedback')" = 0 ] ||
+  fail "the verdict taken back is still there: $(sql 'SELECT * FROM feedback')"
+grep -q 'event=web.feedback subscriber=stay paper=2411.00001 verdict=0' "$T/serve.log" ||
+  fail "no log line of the verdict taken back: $(grep web.feedback "$T/serve.log")"
 # a subscriber added beside the running server is known to it at the next request
 "$PAPERBOY" -c "$T/pb.conf" subscriber add newbie --email newbie@example.org \
   --topic 'v=cat:cs.CV' >/dev/null 2>"$T/add.err" || fail "subscriber add: $(cat "$T/add.err")"

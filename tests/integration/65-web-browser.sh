@@ -5,7 +5,9 @@
 # (tests/browser/selfservice.js), signs up on the form, opens the link of the confirmation mail
 # the peer received and presses its button (opening it alone changes nothing), opens the manage
 # page, sees a rule error with its column, edits the topics, presses Preview and sees the titles
-# of the fixture announcement, saves and unsubscribes; every screen at 375 px without sideways
+# of the fixture announcement, saves and unsubscribes; then opens a feedback link of carol's,
+# presses its button, "Take it back" (the verdict gone from the state, logged verdict=0), and
+# the other verdict on the page that says so; every screen at 375 px without sideways
 # scrolling. The state is then read with `paperboy subscriber
 # list`/`show`. Over the wire, a confirmation the peer refuses for good (550 at RCPT, or an
 # address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,
@@ -34,7 +36,8 @@ fail() { echo "$name: FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && tail -n 20 "$tmp
 skip() { echo "$name: SKIP: $*" >&2; exit 0; }
 
 browser_dir="$PB_TESTS/browser"
-art="${BUILD:-$(cd "$PB_TESTS/.." && pwd)/build}/browser-artefacts/selfservice"
+build_dir="${BUILD:-$(cd "$PB_TESTS/.." && pwd)/build}"
+art="$build_dir/browser-artefacts/selfservice"
 chromium="${PB_CHROMIUM:-/usr/bin/chromium}"
 PY=/usr/bin/python3
 
@@ -101,8 +104,21 @@ until curl -s -o /dev/null "$base/"; do
   sleep 0.1
 done
 
+# A feedback link of carol's digest, "not for me" on a paper, as a run writes it; the browser
+# reads the verdict after each press.
+fb_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" feedback carol \
+  "2411.00001v1 -") || fail "web_token failed"
+cat >"$tmp/verdict.sh" <<SH
+$PY -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+r = c.execute("SELECT verdict FROM feedback WHERE subscriber = ? AND paper_id = ?",
+              ("carol", "2411.00001")).fetchone()
+print(r[0] if r else "none")' "$tmp/state/paperboy.db"
+SH
+
 rm -rf "$art"; mkdir -p "$art"
 PB_CHROMIUM="$chromium" PB_BROWSER_PIDFILE="$pidfile" \
+PB_FEEDBACK_LINK="$fb_link" PB_FEEDBACK_PAPER=2411.00001 PB_FEEDBACK_STATE="$tmp/verdict.sh" \
 PB_EXPECT_TITLES="The Drift Contract|Signal2Symbol" \
 PB_ABSENT_TITLE="Outlier Detection for Multi-Network Data" \
   timeout -k 5 120 node "$browser_dir/selfservice.js" "$base" "$tmp/mail" "$art" \
@@ -247,6 +263,14 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
 grep -q 'Sanitizer' "$tmp/serve.err" && fail "the sanitizer reported: $(grep -m1 Sanitizer "$tmp/serve.err")"
 
+# The feedback link's presses in the log: recorded, taken back (verdict=0), the other, taken
+# back again; no verdict left.
+[ "$(grep -c 'event=web.feedback subscriber=carol paper=2411.00001 verdict=0' "$tmp/serve.err")" = 2 ] ||
+  fail "the verdicts taken back are not in the log: $(grep web.feedback "$tmp/serve.err")"
+grep -q 'event=web.feedback subscriber=carol paper=2411.00001 verdict=-1' "$tmp/serve.err" ||
+  fail "the verdict recorded is not in the log"
+[ "$(sh "$tmp/verdict.sh")" = none ] || fail "carol's verdict was not taken back"
+
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 8 ] || fail "expected 8 screenshots in $art, found $n"
+[ "$n" -eq 12 ] || fail "expected 12 screenshots in $art, found $n"
 echo "$name: ok ($n screenshots in $art)"

@@ -4,7 +4,7 @@
  * destination is left, a stored subscriber's settings kept), refused links (forged, expired,
  * cross-purpose, malformed: the right status, the token never echoed), feedback (recorded only
  * by a POST with a valid CSRF field, the last verdict wins, none for a subscriber that is
- * gone), escaping, the page frame's headers, and the per-client rate limit. */
+ * gone; taken back by the page's button, in the reader's language), escaping, the page frame's headers, and the per-client rate limit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,7 +351,7 @@ test_feedback(void)
 	call("GET", p_more, NULL, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(body(&r), "2401.01234") != NULL);
-	T_CHECK(strstr(body(&r), "more like this") != NULL);
+	T_CHECK(strstr(body(&r), "More like this") != NULL);
 	csrf_of(&r, csrf, sizeof csrf);
 	resp_free(&r);
 	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
@@ -401,7 +401,7 @@ test_feedback(void)
 	/* the other verdict wins */
 	call("POST", p_less, form, &r);
 	T_EQ_INT(r.status, 200);
-	T_CHECK(strstr(body(&r), "not for me") != NULL);
+	T_CHECK(strstr(body(&r), "Not for me") != NULL);
 	resp_free(&r);
 	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
 	T_EQ_INT(n, 1);
@@ -434,6 +434,223 @@ test_feedback(void)
 	T_EQ_INT(pb_feedback_list(ctx.st, "gone", &fb, &n), 0);
 	T_EQ_INT(n, 0);
 	pb_feedback_rows_free(fb, n);
+}
+
+/* The verdict who has on paper now (0 none), or 9 when the state cannot tell. */
+static int
+verdict_of(const char *who, const char *paper)
+{
+	int v;
+
+	return pb_feedback_get(ctx.st, who, paper, &v) < 0 ? 9 : v;
+}
+
+/* The value of the formaction attribute of the button with id in a page, "" when none. */
+static void
+formaction_of(const struct pb_web_resp *r, const char *id, char *out, size_t n)
+{
+	char key[64];
+	const char *p, *end;
+
+	out[0] = '\0';
+	snprintf(key, sizeof key, "id=\"%s\"", id);
+	if (!(p = strstr(body(r), key)) || !(end = strchr(p, '>')))
+		return;
+	p = strstr(p, "formaction=\"");
+	if (p && p < end) {
+		p += strlen("formaction=\"");
+		snprintf(out, n, "%.*s", (int)strcspn(p, "\""), p);
+	}
+}
+
+/* A verdict taken back: the page of a recorded verdict offers it (a GET changes nothing), the
+ * page's POST with action=undo deletes it, the page then offers the two verdicts again (the
+ * other through a link of the same reader, paper and expiry), a replay is harmless; a token of
+ * another reader or paper, an expired or forged one, a bad CSRF field take nothing back; the
+ * words in the reader's language. */
+static void
+test_feedback_undo(void)
+{
+	struct pb_web_resp r;
+	struct pb_token t;
+	char p_more[1024], p_less[1024], p[1024], csrf[1024], form[1200], tok[PB_TOKEN_MAX];
+	char other[PB_TOKEN_MAX];
+
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.05555v1 +", pb_now(), p_more, sizeof p_more);
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.05555v1 -", pb_now(), p_less, sizeof p_less);
+	/* no verdict yet: the page asks, no taking back */
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<html lang=\"en\">") != NULL);
+	T_CHECK(strstr(body(&r), "Mark <strong>2401.05555</strong> as \xe2\x80\x9cMore like "
+			"this\xe2\x80\x9d?") != NULL);
+	T_CHECK(strstr(body(&r), "id=\"mark\"") != NULL);
+	T_CHECK(strstr(body(&r), "Take it back") == NULL);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	snprintf(form, sizeof form, "csrf=%s", csrf);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<strong>2401.05555</strong> is marked \xe2\x80\x9cMore like "
+			"this\xe2\x80\x9d.") != NULL);
+	T_CHECK(strstr(body(&r), "name=\"action\" value=\"undo\"") != NULL);
+	T_CHECK(strstr(body(&r), ">Take it back</button>") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 1);
+
+	/* the page of a recorded verdict: says it, offers to take it back; the link of the other
+	 * verdict offers that one too; opening them changes nothing */
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "is marked \xe2\x80\x9cMore like this") != NULL);
+	T_CHECK(strstr(body(&r), "id=\"undo\"") != NULL);
+	T_CHECK(strstr(body(&r), "id=\"mark\"") == NULL);
+	resp_free(&r);
+	call("GET", p_less, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "is marked \xe2\x80\x9cMore like this\xe2\x80\x9d. Mark it "
+			"\xe2\x80\x9cNot for me\xe2\x80\x9d instead?") != NULL);
+	T_CHECK(strstr(body(&r), "id=\"undo\"") != NULL);
+	T_CHECK(strstr(body(&r), "id=\"mark\"") != NULL);
+	resp_free(&r);
+	call("HEAD", p_more, NULL, &r);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 1);
+
+	/* refused, nothing taken back: no csrf, a forged one, one of another reader, an expired
+	 * one; an action the page has not */
+	call("POST", p_more, "action=undo", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	call("POST", p_more, "action=undo&csrf=abc.def", &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:lab", NULL, pb_now() + 60, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "action=undo&csrf=%s", tok);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:amy", NULL, pb_now() - 1, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "action=undo&csrf=%s", tok);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	snprintf(form, sizeof form, "action=forget&csrf=%s", csrf);
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 400);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 1);
+	/* tokens that are not this link: expired, forged, another reader's (with its own csrf),
+	 * another paper's; amy's verdict stays */
+	snprintf(form, sizeof form, "action=undo&csrf=%s", csrf);
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.05555 +", pb_now() - 400LL * 86400, p, sizeof p);
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 410);
+	T_CHECK(strstr(body(&r), "This link has expired") != NULL);
+	resp_free(&r);
+	snprintf(p, sizeof p, "%s", p_more);
+	p[strlen(p) - 3] = p[strlen(p) - 3] == 'A' ? 'B' : 'A';
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	link_path(PB_LINK_FEEDBACK, "lab", "2401.05555 +", pb_now(), p, sizeof p);
+	call("POST", p, form, &r);   /* amy's csrf on lab's link */
+	T_EQ_INT(r.status, 403);
+	resp_free(&r);
+	T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "feedback:lab", NULL, pb_now() + 60, tok,
+			       sizeof tok), 0);
+	snprintf(form, sizeof form, "action=undo&csrf=%s", tok);
+	call("POST", p, form, &r);   /* lab's own: lab had no verdict, amy's is not lab's */
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	snprintf(form, sizeof form, "action=undo&csrf=%s", csrf);
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.06666 +", pb_now(), p, sizeof p);
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 1);
+
+	/* taken back: the page says so and offers both verdicts, the other through a link of
+	 * the same reader, paper and expiry */
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<h1>Taken back</h1>") != NULL);
+	T_CHECK(strstr(body(&r), "Your verdict on <strong>2401.05555</strong> is taken back") !=
+		NULL);
+	T_CHECK(strstr(body(&r), "Take it back") == NULL);
+	T_CHECK(strstr(body(&r), ">More like this</button>") != NULL);
+	T_CHECK(strstr(body(&r), ">Not for me</button>") != NULL);
+	formaction_of(&r, "more", other, sizeof other);
+	T_EQ_STR(other, "");
+	formaction_of(&r, "less", other, sizeof other);
+	T_EQ_INT(pb_token_check(&ctx.secret, other, "feedback", pb_now(), &t), PB_TOKEN_OK);
+	T_EQ_STR(t.subject, "amy");
+	T_EQ_STR(t.detail, "2401.05555v1 -");
+	T_EQ_STR(other, strrchr(p_less, '/') + 1);   /* the digest's own link */
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 0);
+	/* replayed: harmless, says the same */
+	call("POST", p_more, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "is taken back") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 0);
+	/* the page asks again; the other button's link records the other verdict */
+	call("GET", p_more, NULL, &r);
+	T_CHECK(strstr(body(&r), "Mark <strong>2401.05555</strong> as") != NULL);
+	resp_free(&r);
+	snprintf(p, sizeof p, "/f/%s", other);
+	snprintf(form, sizeof form, "action=mark&csrf=%s", csrf);
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "is marked \xe2\x80\x9cNot for me") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), -1);
+	snprintf(form, sizeof form, "action=undo&csrf=%s", csrf);
+	call("POST", p_more, form, &r);   /* the link of the other verdict takes it back too */
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("amy", "2401.05555"), 0);
+
+	/* in the reader's language: Traditional, Simplified */
+	link_path(PB_LINK_FEEDBACK, "wen", "2401.05555 +", pb_now(), p, sizeof p);
+	call("GET", p, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<html lang=\"zh-Hant\">") != NULL);
+	T_CHECK(strstr(body(&r), "將 <strong>2401.05555</strong> 標記為「更多類似」？") != NULL);
+	T_CHECK(strstr(body(&r), ">確定標記</button>") != NULL);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	snprintf(form, sizeof form, "csrf=%s&action=mark", csrf);
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<h1>謝謝</h1>") != NULL);
+	T_CHECK(strstr(body(&r), ">撤銷</button>") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("wen", "2401.05555"), 1);
+	snprintf(form, sizeof form, "csrf=%s&action=undo", csrf);
+	call("POST", p, form, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(body(&r), "<h1>已撤銷</h1>") != NULL);
+	T_CHECK(strstr(body(&r), "您對 <strong>2401.05555</strong> 的評價已撤銷") != NULL);
+	T_CHECK(strstr(body(&r), ">更多類似</button>") != NULL);
+	T_CHECK(strstr(body(&r), ">不感興趣</button>") != NULL);
+	T_CHECK(strstr(body(&r), "Take it back") == NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("wen", "2401.05555"), 0);
+	link_path(PB_LINK_FEEDBACK, "hua", "2401.05555 -", pb_now(), p, sizeof p);
+	call("GET", p, NULL, &r);
+	T_CHECK(strstr(body(&r), "<html lang=\"zh-Hans\">") != NULL);
+	T_CHECK(strstr(body(&r), "将 <strong>2401.05555</strong> 标记为“不感兴趣”？") != NULL);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	snprintf(form, sizeof form, "csrf=%s", csrf);
+	call("POST", p, form, &r);
+	T_CHECK(strstr(body(&r), ">撤销</button>") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("hua", "2401.05555"), -1);
 }
 
 static void
@@ -484,6 +701,10 @@ main(void)
 		"subscribers = ( { name = \"lab\"; email = [\"ann@example.org\", \"bob@example.org\"];"
 		" topics = ( { name = \"t\"; query = \"cat:cs.RO\"; } ); },\n"
 		"  { name = \"amy\"; email = [\"amy@example.org\"];"
+		" topics = ( { name = \"t\"; query = \"cat:cs.CV\"; } ); },\n"
+		"  { name = \"wen\"; email = [\"wen@example.org\"]; language = \"zh-TW\";"
+		" topics = ( { name = \"t\"; query = \"cat:cs.CV\"; } ); },\n"
+		"  { name = \"hua\"; email = [\"hua@example.org\"]; language = \"zh-CN\";"
 		" topics = ( { name = \"t\"; query = \"cat:cs.CV\"; } ); } );\n", dir);
 	{
 		struct pb_buf sc = { 0 };
@@ -528,6 +749,7 @@ main(void)
 	test_unsubscribe();
 	test_refused();
 	test_feedback();
+	test_feedback_undo();
 	test_ratelimit();
 
 	pb_config_free(ctx.cfg);

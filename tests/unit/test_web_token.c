@@ -210,10 +210,28 @@ test_state(void)
 			T_EQ_STR(fb[i].source, "slack");
 		}
 	pb_feedback_rows_free(fb, n);
+	{
+		int v = 7;
+
+		T_EQ_INT(pb_feedback_get(st, "ann", "2411.00001", &v), 1);
+		T_EQ_INT(v, 1);
+		T_EQ_INT(pb_feedback_get(st, "bob", "2411.17790", &v), 1);
+		T_EQ_INT(v, -1);
+		T_EQ_INT(pb_feedback_get(st, "bob", "2411.00001", &v), 0);
+		T_EQ_INT(v, 0);
+	}
 	T_EQ_INT(pb_feedback_put(st, "ann", "2411.00001", 0, "web"), 0);
 	T_EQ_INT(pb_feedback_list(st, "ann", &fb, &n), 0);
 	T_EQ_INT((int)n, 1);
 	pb_feedback_rows_free(fb, n);
+	{
+		int v = 7;
+
+		T_EQ_INT(pb_feedback_get(st, "ann", "2411.00001", &v), 0);
+		T_EQ_INT(v, 0);
+		T_EQ_INT(pb_feedback_get(st, "ann", "2411.17790", &v), 1);   /* the other stays */
+		T_EQ_INT(v, 1);
+	}
 
 	T_EQ_INT(pb_suppress_has(st, "ann", "email", "ann@x.org"), 0);
 	T_EQ_INT(pb_suppress_put(st, "ann", "email", "ann@x.org",
