@@ -14,9 +14,10 @@
 /* The readers' versions (pb_fulltext_reader): raise one whenever what that reader extracts
  * changes (a fault mended, a part read differently), and every text it cached before is read
  * again from arXiv the next time its paper is selected, not kept for fulltext.cache_days.
- * html 1: the first. pdf 2: running heads and feet left out, a compound's hyphen at a line's
- * end kept; 3: the first page's footnotes left out of its text. */
-#define FT_READER_HTML 1
+ * html 1: the first; 2: HTML5's named references decoded (Mari&cacute;). pdf 2: running
+ * heads and feet left out, a compound's hyphen at a line's end kept; 3: the first page's
+ * footnotes left out of its text. */
+#define FT_READER_HTML 2
 #define FT_READER_PDF 3
 
 /* Bounds on what one paper's full text may hold, whatever its source. */

@@ -13,6 +13,7 @@
 
 #include "ft_int.h"
 #include "paperboy/escape.h"
+#include "paperboy/html_refs.h"
 #include "paperboy/log.h"
 
 #define HTML_MAX_INPUT (64u * 1024u * 1024u)
@@ -523,6 +524,9 @@ pb_fulltext_from_html(const char *html, size_t len, const char *base,
 	htmlParserCtxtPtr ctxt = NULL;
 	htmlDocPtr doc = NULL;
 	xmlNode *root, *top, *bh;
+	struct pb_buf refs = { 0 };   /* the page with HTML5's references made numeric */
+	const char *page = html;
+	size_t page_len = len;
 	struct ftb b;
 	struct hx x;
 	int rc = -1, latexml;
@@ -555,9 +559,17 @@ pb_fulltext_from_html(const char *html, size_t len, const char *base,
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	doc = htmlCtxtReadMemory(ctxt, html, (int)len, base, "UTF-8",
+	/* libxml2 knows HTML 4's named references only: an HTML5 one, as the authors of a paper
+	 * submitted as HTML write ("Mari&cacute;"), is handed to it as the numeric reference it
+	 * decodes. At most three times the page, well within an int. */
+	if (pb_html_refs_rewrite(html, len, &refs)) {
+		page = refs.data;
+		page_len = refs.len;
+	}
+	doc = htmlCtxtReadMemory(ctxt, page, (int)page_len, base, "UTF-8",
 				 HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 					 HTML_PARSE_NOBLANKS | HTML_PARSE_COMPACT);
+	pb_buf_free(&refs);
 	if (ctxt->errNo == XML_ERR_NO_MEMORY) {
 		/* libxml2 gives back the tree it had: the page's start, not the paper */
 		snprintf(why, whylen, "too large to read: its tree outgrew the memory (%zu bytes "

@@ -178,6 +178,11 @@ test_real_page(void)
 	T_CHECK(back.reader != pb_fulltext_reader(back.source));
 	pb_fulltext_clear(&back);
 	T_EQ_INT(pb_fulltext_reader("feed"), 0);
+	/* a text cached by the HTML reader before it knew HTML5's names is read again */
+	T_EQ_INT(pb_fulltext_from_json("{\"v\":1,\"source\":\"html\",\"reader\":1}", 34, &back),
+		 0);
+	T_CHECK(back.reader == 1 && back.reader != pb_fulltext_reader("html"));
+	pb_fulltext_clear(&back);
 
 	/* The excerpt: the parts that matter in order, within its budget, at sentence ends. */
 	{
@@ -306,6 +311,13 @@ test_native_page(void)
 	T_CHECK(strstr(s, "Towards Automatic Transformations of Coq Proof Scripts") != NULL);
 	/* Entities decoded: "Zolt&#x00e1;n Kov&#x00e1;cs". */
 	T_CHECK(strstr(s, "Zolt\xc3\xa1" "n Kov\xc3\xa1" "cs") != NULL);
+	/* HTML5's names, which libxml2 does not know: "Filip Mari&cacute;", "Predrag
+	 * Jani&#269;i&cacute;", "&Ccaron;esk&eacute; Bud&ecaron;jovice"; no name is left. */
+	T_CHECK(strstr(s, "Filip Mari\xc4\x87, University of Belgrade") != NULL);
+	T_CHECK(strstr(s, "Predrag Jani\xc4\x8di\xc4\x87 (University of Belgrade") != NULL);
+	T_CHECK(strstr(s, "South Bohemia, \xc4\x8c" "esk\xc3\xa9 Bud\xc4\x9bjovice, Czechia") !=
+		NULL);
+	T_CHECK(!strstr(s, "&cacute;") && !strstr(s, "caron;"));
 	T_CHECK(!strstr(s, "MathJax") && !strstr(s, "changeText") && !strstr(s, "text-indent"));
 	T_EQ_INT(ft.n_figures, 0);
 	T_EQ_INT(ft.n_affiliations, 0);
@@ -446,6 +458,45 @@ test_roles(void)
 	pb_fulltext_clear(&ft);
 }
 
+/* HTML5's named references (libxml2 knows HTML 4's) decode wherever the page's text is
+ * taken from: a heading, an affiliation, a paragraph, a figure's alt text and caption; an
+ * escaped ampersand and script stay as they were. */
+static void
+test_html5_names(void)
+{
+	static const char page[] =
+		"<html><body><article class=\"ltx_document\"><div class=\"ltx_authors\">"
+		"<span class=\"ltx_creator ltx_role_author\"><span class=\"ltx_personname\">"
+		"F. Mari&cacute;</span><span class=\"ltx_author_notes\"><span class=\"ltx_contact "
+		"ltx_role_affiliation\">&Ccaron;esk&eacute; Bud&ecaron;jovice</span></span></span>"
+		"</div><section class=\"ltx_section\"><h2 class=\"ltx_title\">1 Results for "
+		"Bud&ecaron;jovice</h2><p>Mari&cacute;&apos;s bound: a &NotEqualTilde; b, "
+		"&copy 2024, &amp;cacute; and &cacute stay.</p><script>x = '&cacute;'</script>"
+		"<figure class=\"ltx_figure\"><img src=\"f.png\" alt=\"&Scaron;ibenik&rsquo;s "
+		"map\"><figcaption>Figure 1: &Zcaron;ilina.</figcaption></figure></section>"
+		"</article></body></html>";
+	struct pb_fulltext ft;
+	char why[256];
+
+	T_EQ_INT(pb_fulltext_from_html(page, sizeof page - 1, "https://arxiv.org/html/2402.00001v1",
+				       &ft, why, sizeof why), 0);
+	T_EQ_INT(ft.n_affiliations, 1);
+	T_CHECK(ft.n_affiliations == 1 &&
+		strcmp(ft.affiliations[0], "\xc4\x8c" "esk\xc3\xa9 Bud\xc4\x9bjovice") == 0);
+	T_EQ_INT(ft.n_sections, 1);
+	if (ft.n_sections == 1) {
+		T_EQ_STR(ft.sections[0].title, "1 Results for Bud\xc4\x9bjovice");
+		T_EQ_STR(ft.sections[0].text, "Mari\xc4\x87's bound: a \xe2\x89\x82\xcc\xb8 b, "
+			 "\xc2\xa9 2024, &cacute; and &cacute stay.");
+	}
+	T_EQ_INT(ft.n_figures, 1);
+	if (ft.n_figures == 1) {
+		T_EQ_STR(ft.figures[0].alt, "\xc5\xa0ibenik\xe2\x80\x99s map");
+		T_EQ_STR(ft.figures[0].caption, "Figure 1: \xc5\xbdilina.");
+	}
+	pb_fulltext_clear(&ft);
+}
+
 static void
 test_kinds(void)
 {
@@ -482,6 +533,7 @@ main(void)
 	test_not_papers();
 	test_hostile();
 	test_roles();
+	test_html5_names();
 	test_kinds();
 	test_find();
 	return t_done("test_fulltext_html");
