@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLparser.h>
 #include <utf8proc.h>
 
+#include "paperboy/html_refs.h"
 #include "paperboy/log.h"
 #include "parse_int.h"
 
@@ -160,17 +160,18 @@ rss1_title(struct pb_item *it, const char *feed_title)
 }
 
 /* The character reference at s (which starts with '&'): numeric (&#233; &#xe9;) or one of
- * HTML 4's named entities, as libxml2's HTML parser knows them. Appends its character to b
- * and returns the reference's length, or 0 when s starts none (the '&' is then text). A
- * number that is no character (NUL, a surrogate, beyond U+10FFFF) or a control character
- * becomes U+FFFD, as HTML's own rules have it. */
+ * HTML5's named ones with its ';' (&eacute; &cacute; &NotEqualTilde;, html_refs.h). Appends
+ * its characters to b and returns the reference's length, or 0 when s starts none (the '&'
+ * is then text). A number that is no character (NUL, a surrogate, beyond U+10FFFF) or a
+ * control character becomes U+FFFD, as HTML's own rules have it. */
 static size_t
 html_char_ref(struct pb_buf *b, const char *s)
 {
 	utf8proc_uint8_t enc[4];
 	utf8proc_ssize_t n;
 	const char *p = s + 1;
-	long cp;
+	unsigned cp[2] = { 0, 0 };
+	int m = 1;
 
 	if (*p == '#') {
 		int hex = p[1] == 'x' || p[1] == 'X';
@@ -185,31 +186,20 @@ html_char_ref(struct pb_buf *b, const char *s)
 						    tolower((unsigned char)*p) - 'a' + 10);
 		if (p == d || *p != ';')
 			return 0;
-		cp = (long)v;
+		cp[0] = (unsigned)v;
 		if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ||
 		    (v < 0x20 && v != '\t' && v != '\n' && v != '\r') || (v >= 0x7F && v < 0xA0))
-			cp = 0xFFFD;
+			cp[0] = 0xFFFD;
 	} else {
-		char name[32];
-		const htmlEntityDesc *e;
-		size_t len;
-
-		while (isalnum((unsigned char)*p) && p - s < (long)sizeof name)
+		while (isalnum((unsigned char)*p))
 			p++;
-		len = (size_t)(p - (s + 1));
-		if (*p != ';' || len == 0 || len >= sizeof name)
-			return 0;
-		memcpy(name, s + 1, len);
-		name[len] = '\0';
-		if ((e = htmlEntityLookup((const xmlChar *)name)))
-			cp = (long)e->value;
-		else if (strcmp(name, "apos") == 0)     /* XML's, not HTML 4's */
-			cp = '\'';
-		else
+		if (*p != ';' || !(m = pb_html_entity(s + 1, (size_t)(p + 1 - (s + 1)), cp)))
 			return 0;
 	}
-	n = utf8proc_encode_char((utf8proc_int32_t)cp, enc);
-	pb_buf_append(b, enc, (size_t)n);
+	for (int i = 0; i < m; i++) {
+		n = utf8proc_encode_char((utf8proc_int32_t)cp[i], enc);
+		pb_buf_append(b, enc, (size_t)n);
+	}
 	return (size_t)(p + 1 - s);
 }
 
