@@ -62,6 +62,34 @@ void pb_llm_tidy(char *text);
  * too), and the like in the message. 0 otherwise: another error, or not JSON. */
 int pb_llm_context_exceeded(const char *body, size_t len);
 const char *pb_llm_status_name(enum pb_llm_status s);
+/* 1 when an error body of len bytes says the account's credit is spent: OpenAI's 429 with
+ * code (or type) "insufficient_quota", "You exceeded your current quota, please check your
+ * plan and billing details". Waiting does not mend it, unlike the 429 of a rate limit. 0
+ * otherwise, or not JSON. */
+int pb_llm_quota_exhausted(const char *body, size_t len);
+
+/* The headers of a model's answer that say when to ask again, as sent ("" when absent). */
+struct pb_llm_wait {
+	char retry_after[64];           /* Retry-After: seconds or an HTTP date */
+	char retry_after_ms[32];        /* retry-after-ms (Azure OpenAI): milliseconds */
+	char reset_requests[32];        /* x-ratelimit-reset-requests (OpenAI): "1s", "20ms" */
+	char reset_tokens[32];          /* x-ratelimit-reset-tokens: "6m0s" */
+	char remaining_requests[32];    /* x-ratelimit-remaining-requests: "0" when spent */
+	char remaining_tokens[32];      /* x-ratelimit-remaining-tokens */
+};
+/* Keeps line (one header line as libcurl's header callback hands it) in *w when it is one of
+ * the headers above; a status line ("HTTP/...") empties *w, so only the last answer's count
+ * after redirects or a 100 Continue. */
+void pb_llm_wait_header(struct pb_llm_wait *w, const char *line, size_t len);
+/* The wait in milliseconds *w asks for: retry-after-ms, else Retry-After (now: the time of
+ * day for a date), else, when limits is not 0 (a 429: OpenAI sends them with every answer,
+ * they say when to ask again only of a limit reached), the x-ratelimit-reset-* of the limits
+ * said to be spent (remaining "0"), or the longer of the two when neither says so. -1 when
+ * none is there or readable. */
+long pb_llm_wait_ms(const struct pb_llm_wait *w, long now, int limits);
+/* A duration as OpenAI's x-ratelimit-reset-* write it ("1s", "6m0s", "20ms", "1h2m3.5s", also
+ * "us" and "ns"), in milliseconds rounded up. -1 when it is not one. */
+long pb_llm_duration_ms(const char *v);
 /* 0 when text is plainly not in the language lang (a BCP 47 tag: "zh-TW", "ru") asked for:
  * fewer than a fifth of its letters in the language's script (Han, kana, Hangul and Thai
  * characters weigh three letters each), fewer than half for a language in Latin letters

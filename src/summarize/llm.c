@@ -12,6 +12,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/fold.h"
 #include "paperboy/hash.h"
+#include "paperboy/http.h"
 #include "paperboy/llm.h"
 
 /* A longer answer is no summary of one paper or one digest. */
@@ -528,6 +529,160 @@ pb_llm_unsupported(const char *body, size_t len)
 	}
 	cJSON_Delete(root);
 	return flags;
+}
+
+int
+pb_llm_quota_exhausted(const char *body, size_t len)
+{
+	cJSON *root;
+	const cJSON *err, *c, *t;
+	int yes;
+
+	if (!body || !len || !(root = cJSON_ParseWithLength(body, len)))
+		return 0;
+	err = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (!cJSON_IsObject(err))
+		err = root;
+	c = cJSON_GetObjectItemCaseSensitive(err, "code");
+	t = cJSON_GetObjectItemCaseSensitive(err, "type");
+	yes = (cJSON_IsString(c) && strcmp(c->valuestring, "insufficient_quota") == 0) ||
+	      (cJSON_IsString(t) && strcmp(t->valuestring, "insufficient_quota") == 0);
+	cJSON_Delete(root);
+	return yes;
+}
+
+void
+pb_llm_wait_header(struct pb_llm_wait *w, const char *line, size_t len)
+{
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		memset(w, 0, sizeof *w);
+		return;
+	}
+	/* a value too long for its field is left out: no such header says anything useful */
+	if (pb_http_header_value(line, len, "Retry-After", w->retry_after, sizeof w->retry_after) ||
+	    pb_http_header_value(line, len, "retry-after-ms", w->retry_after_ms,
+				 sizeof w->retry_after_ms) ||
+	    pb_http_header_value(line, len, "x-ratelimit-reset-requests", w->reset_requests,
+				 sizeof w->reset_requests) ||
+	    pb_http_header_value(line, len, "x-ratelimit-reset-tokens", w->reset_tokens,
+				 sizeof w->reset_tokens) ||
+	    pb_http_header_value(line, len, "x-ratelimit-remaining-requests",
+				 w->remaining_requests, sizeof w->remaining_requests))
+		return;
+	pb_http_header_value(line, len, "x-ratelimit-remaining-tokens", w->remaining_tokens,
+			     sizeof w->remaining_tokens);
+}
+
+/* A wait this long is "not in this run" whatever its exact size (a day and some). */
+#define WAIT_MS_MAX 100000000L
+
+/* A decimal number of digits and at most one '.' at *p, at least one digit: its value, *p past
+ * it. -1 when there is none. */
+static double
+decimal(const char **p)
+{
+	const char *s = *p;
+	double v = 0, scale = 0;
+	int digits = 0;
+
+	for (; (*s >= '0' && *s <= '9') || (*s == '.' && !scale); s++) {
+		if (*s == '.') {
+			scale = 1;
+			continue;
+		}
+		if (scale)
+			scale /= 10;
+		v = scale ? v + (*s - '0') * scale : v * 10 + (*s - '0');
+		digits++;
+		if (v > 1e12)
+			v = 1e12;       /* saturates: the caller caps it anyway */
+	}
+	if (!digits)
+		return -1;
+	*p = s;
+	return v;
+}
+
+static long
+ms_of(double ms)
+{
+	long v;
+
+	if (!(ms >= 0))
+		return -1;
+	if (ms >= WAIT_MS_MAX)
+		return WAIT_MS_MAX;
+	v = (long)ms;
+	return v < ms ? v + 1 : v;
+}
+
+long
+pb_llm_duration_ms(const char *v)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		/* "ms" before "m": the longest unit that matches */
+		{ "ms", 1 }, { "us", 1e-3 }, { "\xC2\xB5s", 1e-3 }, { "ns", 1e-6 },
+		{ "h", 3600e3 }, { "m", 60e3 }, { "s", 1e3 },
+	};
+	const char *p = v;
+	double total = 0;
+
+	if (!v)
+		return -1;
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return -1;
+	while (*p && *p != ' ') {
+		double n = decimal(&p);
+		size_t i;
+
+		if (n < 0)
+			return -1;
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (strncmp(p, units[i].unit, strlen(units[i].unit)) == 0)
+				break;
+		if (i == sizeof units / sizeof units[0])
+			return -1;      /* a bare number or another unit: not a duration */
+		p += strlen(units[i].unit);
+		total += n * units[i].ms;
+	}
+	while (*p == ' ')
+		p++;
+	return *p ? -1 : ms_of(total);
+}
+
+long
+pb_llm_wait_ms(const struct pb_llm_wait *w, long now, int limits)
+{
+	long ra, req, tok;
+	int req_spent, tok_spent;
+
+	if (w->retry_after_ms[0]) {
+		const char *p = w->retry_after_ms;
+		double ms = decimal(&p);
+
+		if (ms >= 0 && !*p)
+			return ms_of(ms);
+	}
+	if ((ra = pb_http_parse_retry_after(w->retry_after[0] ? w->retry_after : NULL, now)) >= 0)
+		return ra >= WAIT_MS_MAX / 1000 ? WAIT_MS_MAX : ra * 1000;
+	if (!limits)
+		return -1;
+	/* OpenAI's own: when each of its limits (requests and tokens a minute) fills again. The
+	 * one spent is the one to wait for; the requests' limit is often back in a second while
+	 * the tokens' is minutes away. */
+	req = pb_llm_duration_ms(w->reset_requests);
+	tok = pb_llm_duration_ms(w->reset_tokens);
+	req_spent = strcmp(w->remaining_requests, "0") == 0;
+	tok_spent = strcmp(w->remaining_tokens, "0") == 0;
+	if (req_spent != tok_spent) {
+		long which = req_spent ? req : tok;
+
+		if (which >= 0)
+			return which;
+	}
+	return req > tok ? req : tok;
 }
 
 void

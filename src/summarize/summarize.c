@@ -28,6 +28,10 @@
 #define MAX_429_TRIES 2
 /* A 429 without Retry-After is waited this many seconds before the request goes again. */
 #define NO_RETRY_AFTER_S 2
+/* A server error (500, 502, 503, 504) or a connection reset is often a passing one (a proxy
+ * restarting, a worker that died): the request goes again once after this many seconds, or
+ * the Retry-After the answer gives. */
+#define SERVER_ERROR_WAIT_S 1
 #define MAX_PROMPT_FILE (256 * 1024)
 /* The smallest excerpt the model refused as too long for its context, kept in the state's meta
  * ("tokens<TAB>unix time<TAB>base_url<TAB>model") for a week: later runs start below it rather
@@ -61,6 +65,7 @@ struct job {
 	const char *subscriber;         /* for the fallback line of a summary; borrowed */
 	char *body;                     /* the chat completion request */
 	int tries_429;                  /* answered 429 so far */
+	int tried_again;                /* sent again after a server error or a reset */
 	unsigned flags;                 /* the PB_LLM_ flags its body was made with */
 	const struct pb_paper *paper;   /* an analysis: the paper, */
 	const struct pb_fulltext *ft;   /* its full text or NULL, */
@@ -106,7 +111,7 @@ struct pb_summarizer {
 	char hash_analysis_ft[17];      /* analysis.txt given a full text */
 	int tmpl_uses_ft;               /* analysis.txt has {fulltext} */
 	int64_t started_ms;             /* first request of the run; 0 before */
-	int64_t quiet_until_ms;         /* after a 429 with Retry-After */
+	int64_t quiet_until_ms;         /* after a 429, or a server error sent again */
 	int stopped;                    /* deadline, budget or repeated failures: no more requests */
 	char stop_reason[96];
 	int fails_in_row;
@@ -655,7 +660,7 @@ struct flight {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct pb_buf resp;
-	char retry_after[64];
+	struct pb_llm_wait wait;        /* Retry-After and the like */
 	char errbuf[CURL_ERROR_SIZE];
 	long timeout_s;
 };
@@ -680,18 +685,23 @@ flight_header(char *p, size_t size, size_t n, void *userp)
 	struct flight *f = userp;
 	size_t len = size * n;
 
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
-		f->retry_after[0] = '\0';
-	pb_http_header_value(p, len, "Retry-After", f->retry_after, sizeof f->retry_after);
+	pb_llm_wait_header(&f->wait, p, len);
 	return len;
 }
 
-/* Whether the model's Retry-After ends at least a second before the run's deadline. */
+/* Whether a wait until until_ms (pb_mono_ms) ends at least a second before the run's
+ * deadline. */
+static int
+ends_in_time(const struct pb_summarizer *s, int64_t until_ms)
+{
+	return until_ms + 1000 <= s->started_ms + (int64_t)s->cfg->summary.deadline_s * 1000;
+}
+
+/* Whether the model's Retry-After ends in time. */
 static int
 quiet_fits(const struct pb_summarizer *s)
 {
-	return s->quiet_until_ms + 1000 <=
-	       s->started_ms + (int64_t)s->cfg->summary.deadline_s * 1000;
+	return ends_in_time(s, s->quiet_until_ms);
 }
 
 /* Whether the next request may go now. 0: yes. 1: not now, but requests in flight may
@@ -825,6 +835,31 @@ again(struct pb_summarizer *s, struct job *j)
 	s->again[s->n_again++] = j;
 }
 
+/* A server error or a connection reset: j goes again once, after the wait the answer asks for
+ * (wait_ms, or SERVER_ERROR_WAIT_S when it asks none) when that ends before the deadline, and
+ * only while the model has not failed the request before: a server that is down costs one
+ * request more, not one more a paper. Returns 1 when j goes again. */
+static int
+send_again(struct pb_summarizer *s, struct job *j, long wait_ms, const char *why)
+{
+	int64_t until;
+
+	if (j->tried_again || s->fails_in_row > 0)
+		return 0;
+	if (wait_ms <= 0)
+		wait_ms = SERVER_ERROR_WAIT_S * 1000L;
+	until = pb_mono_ms() + wait_ms;
+	if (!ends_in_time(s, until))
+		return 0;
+	j->tried_again = 1;
+	if (until > s->quiet_until_ms)
+		s->quiet_until_ms = until;
+	again(s, j);
+	pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld reason=%s", j->kind,
+		pb_q(j->key), pb_q(j->lang), (wait_ms + 999) / 1000, pb_q(why));
+	return 1;
+}
+
 /* The answer to a finished request goes to the cache, or the job falls back. Returns 1 when
  * the model answered. */
 static int
@@ -843,30 +878,40 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		else
 			snprintf(why, sizeof why, "no answer: %.200s",
 				 f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+		/* the connection reset or closed before any answer; not a refused connection
+		 * (nothing listens) nor a timeout (that would cost the timeout again) */
+		if ((rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING) &&
+		    send_again(s, j, -1, why))
+			return 0;
 		s->fails_in_row++;
 	} else if (status < 200 || status >= 300) {
-		http_reason(status, f->resp.data ? f->resp.data : "", f->resp.len, why, sizeof why);
-		if (status == 429) {
-			long ra = pb_http_parse_retry_after(f->retry_after[0] ? f->retry_after : NULL,
-							    (long)time(NULL));
+		/* Retry-After, Azure's retry-after-ms, or for a 429 OpenAI's x-ratelimit-reset-* */
+		long wait_ms = pb_llm_wait_ms(&f->wait, (long)time(NULL), status == 429);
 
-			/* Without a Retry-After, the backoff the providers advise; not for a
-			 * quota spent (OpenAI's insufficient_quota), which waiting does not
-			 * mend. */
-			if (ra <= 0 && !(f->resp.data && strstr(f->resp.data, "insufficient_quota")))
-				ra = (long)NO_RETRY_AFTER_S << j->tries_429;
-			else if (ra > 0)
-				snprintf(why, sizeof why, "HTTP 429, retry after %ld s", ra);
-			if (ra > 0) {
-				s->quiet_until_ms = pb_mono_ms() + (int64_t)ra * 1000;
-				if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
-					again(s, j);
-					pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",
-						j->kind, pb_q(j->key), pb_q(j->lang), ra);
-					return 0;
-				}
+		http_reason(status, f->resp.data ? f->resp.data : "", f->resp.len, why, sizeof why);
+		if (status == 429 && pb_llm_quota_exhausted(f->resp.data, f->resp.len)) {
+			/* OpenAI's insufficient_quota: the account's credit is spent. Every request
+			 * would be refused alike, and no wait mends it. */
+			stop_asking(s, "quota exhausted: check the plan and billing of the API "
+				    "account");
+		} else if (status == 429) {
+			/* Without a wait asked for, the backoff the providers advise. */
+			if (wait_ms <= 0)
+				wait_ms = ((long)NO_RETRY_AFTER_S << j->tries_429) * 1000;
+			else
+				snprintf(why, sizeof why, "HTTP 429, retry after %ld s",
+					 (wait_ms + 999) / 1000);
+			s->quiet_until_ms = pb_mono_ms() + wait_ms;
+			if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
+				again(s, j);
+				pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",
+					j->kind, pb_q(j->key), pb_q(j->lang), (wait_ms + 999) / 1000);
+				return 0;
 			}
 		}
+		if ((status == 500 || status == 502 || status == 503 || status == 504) &&
+		    send_again(s, j, wait_ms, why))
+			return 0;
 		/* A reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and a temperature
 		 * of ours: this request and every later one go without them. */
 		if (status == 400) {

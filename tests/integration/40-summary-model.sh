@@ -1,7 +1,9 @@
 #!/bin/sh
 # The optional model behind the summary, against a local OpenAI-compatible server
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
-# and the executive summary, sent several at once once the model answers; 429, 500, a slow
+# and the executive summary, sent several at once once the model answers; a 429 is waited out
+# as Retry-After, retry-after-ms or x-ratelimit-reset-* ask, one saying the quota is spent ends
+# the requests at once; a 502 or a reset connection is tried once more; 429, 500, a slow
 # model, malformed JSON, empty content, refusals, answers cut off at max_tokens and answers
 # in another language than the reader's fall back to the built-in text with a summary.fallback log line; a summary too long for the
 # model's context is asked again shorter, one refused for max_tokens or a temperature (a
@@ -134,6 +136,42 @@ grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after
   "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: the 429 was not waited out"
 ! grep -q 'event=summary.fallback' "$T/ratelimit_bare_once.log" || fail "ratelimit_bare_once: a fallback"
 echo "   ratelimit_bare_once: a 429 without Retry-After tried again after 2 s: ok"
+# the waits other providers ask for: Azure OpenAI's retry-after-ms (2500 ms), OpenAI's
+# x-ratelimit-reset-requests of the limit spent (2.5s; not the tokens' 6m0s): both waited
+# out as asked, not the 2 s backoff
+conf ratelimit_hints ratelimit_hints 10 60 0
+run ratelimit_hints > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/ratelimit_hints.out" \
+    || fail "ratelimit_hints: $who not from the model"
+done
+n=$(grep -c 'event=summary.retry kind=[a-z]* paper=[^ ]* lang=[a-z]* after_s=3$' "$T/ratelimit_hints.log")
+[ "$n" -eq 2 ] || fail "ratelimit_hints: $n waits of 3 s, want 2 (retry-after-ms, x-ratelimit-reset-requests)"
+! grep -q 'event=summary.fallback' "$T/ratelimit_hints.log" || fail "ratelimit_hints: a fallback"
+echo "   ratelimit_hints: retry-after-ms and x-ratelimit-reset-requests waited out: ok"
+# an account without credit (OpenAI's 429 insufficient_quota): waiting does not mend it, one
+# request and no more, and the log says why once
+check_fallback quota quota '"HTTP 429: You exceeded your current quota, please check your plan and billing details."' 1
+n=$(grep -c 'event=summary.stop reason="quota exhausted: check the plan and billing of the API account"' "$T/quota.log")
+[ "$n" -eq 1 ] || fail "quota: $n stop lines naming the quota, want 1"
+grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=carol lang=zh reason="quota exhausted' "$T/quota.log" \
+  || fail "quota: later requests do not fall back for the quota"
+! grep -q 'event=summary.retry' "$T/quota.log" || fail "quota: waited for a quota spent"
+# a proxy's 502 (Retry-After 2) and a connection reset mid-answer, each once: both requests
+# go again after a short wait, and every answer is the model's
+conf flaky flaky 10 60 0
+run flaky > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/flaky.out" \
+    || fail "flaky: $who not from the model"
+done
+grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after_s=2 reason="HTTP 502"' \
+  "$T/flaky.log" || fail "flaky: the 502 not tried again after its Retry-After"
+grep -q 'event=summary.retry kind=[a-z]* paper=[^ ]* lang=[a-z]* after_s=1 reason="no answer: .*reset' \
+  "$T/flaky.log" || fail "flaky: the reset not tried again"
+! grep -q 'event=summary.fallback\|event=summary.stop' "$T/flaky.log" || fail "flaky: a fallback"
+n=$(count flaky); [ "$n" -eq 12 ] || fail "flaky: $n requests, want 12"
+echo "   flaky: a 502 and a reset each tried again once: ok"
 # a reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and our temperature: the
 # request goes again without them, so do all later ones, and every answer is the model's
 conf reasoning reasoning 10 60 0
@@ -149,8 +187,10 @@ grep -q "event=summary.adapt model=reasoning max_completion_tokens=1 temperature
 ! grep -q 'event=summary.fallback\|event=summary.stop' "$T/reasoning.log" || fail "reasoning: a fallback"
 n=$(count reasoning); [ "$n" -eq 12 ] || fail "reasoning: $n requests, want 12"
 echo "   reasoning: max_tokens and temperature left out once the model refuses them: ok"
-check_fallback error500 error500 '"HTTP 500: The server had an error"' 3
+# a server that keeps failing: the first request goes again once, then three failures stop
+check_fallback error500 error500 '"HTTP 500: The server had an error"' 4
 grep -q 'event=summary.stop reason="model failed repeatedly"' "$T/error500.log" || fail "error500: no stop after repeated failures"
+[ "$(grep -c 'event=summary.retry' "$T/error500.log")" -eq 1 ] || fail "error500: not one retry"
 check_fallback malformed malformed '"not JSON"' 3
 check_fallback empty empty '"empty content"' 3
 check_fallback refusal refusal "\"refusal: I can't help with that.\"" 3

@@ -7,7 +7,13 @@ The behaviour is chosen by the request's model name:
   ratelimit  429 with Retry-After: 90 and an OpenAI-style error body
   ratelimit_once  429 with Retry-After: 2 to its first request, then answers as normal
   ratelimit_bare_once  429 without Retry-After to its first request, then as normal
+  ratelimit_hints  429 to its 1st request with retry-after-ms: 2500 (Azure OpenAI) and to its
+             3rd with OpenAI's x-ratelimit-* headers (requests spent, reset in 2.5s; tokens
+             not, reset in 6m0s), no Retry-After; answers as normal to the rest
+  quota      429 insufficient_quota, as OpenAI answers an account without credit
   error500   500 with an error body
+  flaky      502 from a proxy (Retry-After: 2) to its 1st request, a connection reset in the
+             middle of the answer to its 3rd; answers as normal to the rest
   slow       waits 30 s before answering (longer than any test's timeout)
   delay      waits 1 s, then answers as normal (for requests sent several at once)
   malformed  200 with a body that is not JSON
@@ -28,7 +34,10 @@ the counters. Usage: openai_server.py PORT_FILE [KEY]. It binds
 port 0 and writes the chosen port to PORT_FILE; requests must carry "Authorization: Bearer KEY"
 when KEY is given (else 401).
 """
+import io
 import json
+import socket
+import struct
 import sys
 import threading
 import time
@@ -140,6 +149,43 @@ class Handler(BaseHTTPRequestHandler):
             self.send(429, json.dumps({"error": {"message": "Rate limit reached",
                                                  "type": "requests"}}),
                       headers={"Retry-After": "2"})
+        elif model == "ratelimit_hints" and COUNT["by_model"][model] == 1:
+            self.send(429, json.dumps({"error": {"message": "Requests to the ChatCompletions_Create "
+                                                 "Operation have exceeded call rate limit",
+                                                 "code": "429"}}),
+                      headers={"retry-after-ms": "2500"})
+        elif model == "ratelimit_hints" and COUNT["by_model"][model] == 3:
+            self.send(429, json.dumps({"error": {"message": "Rate limit reached for requests",
+                                                 "type": "requests",
+                                                 "code": "rate_limit_exceeded"}}),
+                      headers={"x-ratelimit-limit-requests": "60",
+                               "x-ratelimit-remaining-requests": "0",
+                               "x-ratelimit-reset-requests": "2.5s",
+                               "x-ratelimit-limit-tokens": "150000",
+                               "x-ratelimit-remaining-tokens": "149000",
+                               "x-ratelimit-reset-tokens": "6m0s"})
+        elif model == "quota":
+            self.send(429, json.dumps({"error": {
+                "message": "You exceeded your current quota, please check your plan and billing "
+                           "details.", "type": "insufficient_quota", "param": None,
+                "code": "insufficient_quota"}}))
+        elif model == "flaky" and COUNT["by_model"][model] == 1:
+            self.send(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                      ctype="text/html", headers={"Retry-After": "2"})
+        elif model == "flaky" and COUNT["by_model"][model] == 3:
+            # a part of the answer, then a reset (SO_LINGER 0: RST, not FIN)
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 400\r\n\r\n{\"choices\": [")
+                self.wfile.flush()
+                time.sleep(0.2)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+            except OSError:
+                pass
+            self.close_connection = True
+            self.wfile = io.BytesIO()   # nothing more goes to the closed socket
         elif model == "ratelimit_bare_once" and COUNT["by_model"][model] == 1:
             self.send(429, json.dumps({"error": {"message": "Rate limit reached for requests",
                                                  "type": "requests",

@@ -390,6 +390,77 @@ test_language(void)
 	}
 }
 
+/* What a model's error answer says of when to ask again: the quota spent (never), Azure's
+ * retry-after-ms, OpenAI's x-ratelimit-reset-* durations of the limit reached. */
+static void
+test_waits(void)
+{
+	static const struct { const char *v; long ms; } durations[] = {
+		{ "1s", 1000 }, { "6m0s", 360000 }, { "20ms", 20 }, { "8.64s", 8640 },
+		{ "1h2m3.5s", 3723500 }, { "0s", 0 }, { "1.5ms", 2 }, { "300us", 1 },
+		{ "2\xC2\xB5s", 1 }, { "17ns", 1 }, { " 2s ", 2000 },
+		{ "", -1 }, { "12", -1 }, { "1x", -1 }, { "s", -1 }, { "-1s", -1 }, { "1s 2s", -1 },
+		{ "1..5s", -1 }, { "99999999h", 100000000 },
+	};
+	static const char *const headers[] = {
+		"HTTP/1.1 429 Too Many Requests\r\n", "retry-after-ms: 2500\r\n",
+		"X-RateLimit-Reset-Requests: 2.5s\r\n", "x-ratelimit-reset-tokens: 6m0s\r\n",
+		"x-ratelimit-remaining-requests: 0\r\n", "x-ratelimit-remaining-tokens: 149000\r\n",
+		"Retry-After: 7\r\n", "x-request-id: req_1\r\n",
+	};
+	struct pb_llm_wait w;
+	const char *quota = "{\"error\":{\"message\":\"You exceeded your current quota, please check "
+			    "your plan and billing details.\",\"type\":\"insufficient_quota\","
+			    "\"param\":null,\"code\":\"insufficient_quota\"}}";
+	const char *limit = "{\"error\":{\"message\":\"Rate limit reached for requests; "
+			    "insufficient_quota is another error\",\"type\":\"requests\","
+			    "\"code\":\"rate_limit_exceeded\"}}";
+
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		long got = pb_llm_duration_ms(durations[i].v);
+
+		if (got != durations[i].ms)
+			fprintf(stderr, "duration \"%s\": %ld, want %ld\n", durations[i].v, got,
+				durations[i].ms);
+		T_EQ_INT(got, durations[i].ms);
+	}
+	T_EQ_INT(pb_llm_duration_ms(NULL), -1);
+
+	T_EQ_INT(pb_llm_quota_exhausted(quota, strlen(quota)), 1);
+	T_EQ_INT(pb_llm_quota_exhausted(limit, strlen(limit)), 0);
+	T_EQ_INT(pb_llm_quota_exhausted("{\"code\":\"insufficient_quota\"}", 29), 1);
+	T_EQ_INT(pb_llm_quota_exhausted("insufficient_quota", 18), 0);
+	T_EQ_INT(pb_llm_quota_exhausted(NULL, 0), 0);
+
+	memset(&w, 0, sizeof w);
+	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
+		pb_llm_wait_header(&w, headers[i], strlen(headers[i]));
+	T_EQ_STR(w.retry_after_ms, "2500");
+	T_EQ_STR(w.reset_requests, "2.5s");
+	T_EQ_STR(w.remaining_tokens, "149000");
+	/* retry-after-ms first, then Retry-After, then the limits (for a 429 only) */
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 2500);
+	w.retry_after_ms[0] = '\0';
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 7000);
+	w.retry_after[0] = '\0';
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 2500);       /* the requests' limit is spent */
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 0), -1);         /* a 5xx: the limits say nothing */
+	snprintf(w.remaining_requests, sizeof w.remaining_requests, "12");
+	snprintf(w.remaining_tokens, sizeof w.remaining_tokens, "0");
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 360000);     /* the tokens' */
+	w.remaining_tokens[0] = '\0';
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 360000);     /* not said which: the longer */
+	snprintf(w.retry_after_ms, sizeof w.retry_after_ms, "12.5");
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 13);
+	snprintf(w.retry_after_ms, sizeof w.retry_after_ms, "soon");   /* not read */
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), 360000);
+	/* a new status line (after a 100 Continue) forgets the headers before it */
+	pb_llm_wait_header(&w, "HTTP/1.1 500 Internal Server Error\r\n", 36);
+	T_EQ_INT(pb_llm_wait_ms(&w, 0, 1), -1);
+	pb_llm_wait_header(&w, "Retry-After: Wed, 21 Oct 2015 07:28:10 GMT\r\n", 44);
+	T_EQ_INT(pb_llm_wait_ms(&w, 1445412480L, 0), 10000);
+}
+
 int
 main(void)
 {
@@ -398,6 +469,7 @@ main(void)
 	test_unsupported();
 	test_context_exceeded();
 	test_language();
+	test_waits();
 	test_prompts();
 	return t_done("test_llm");
 }
