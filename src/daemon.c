@@ -349,8 +349,9 @@ run_latest(struct daemon *d, const char *expect)
 		/* Only what may pass by itself is polled again. A 4xx from arXiv (69) will not
 		 * change within the deadline: the cycle is recorded as failed and the next
 		 * scheduled time tries again. */
-		int transient = s == PB_RUN_STALE ||
-				(s == PB_RUN_FAILED && rep.sysexit == EX_TEMPFAIL);
+		int transient = !rep.arxiv_denied &&
+				(s == PB_RUN_STALE ||
+				 (s == PB_RUN_FAILED && rep.sysexit == EX_TEMPFAIL));
 		int64_t now = pb_now(), next;
 
 		if (s == PB_RUN_FAILED && !transient && !d->outcome)
@@ -405,7 +406,7 @@ wake(struct daemon *d)
 {
 	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
 	int64_t now = pb_now(), from;
-	int n, have;
+	int n, have, denied = 0;
 
 	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
 	 * add`, a reader who unsubscribed): each wake-up serves them as they are now. */
@@ -421,7 +422,7 @@ wake(struct daemon *d)
 	n = pb_cal_missed(&d->cal, from, now, d->cfg->catchup_days, dates, 64);
 	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
 		n > 0 ? n : 0);
-	for (int i = 0; i < n && !stop_flag; i++) {
+	for (int i = 0; i < n && !stop_flag && !denied; i++) {
 		struct pb_run_report rep;
 
 		if (strcmp(dates[i], latest) == 0)
@@ -431,9 +432,19 @@ wake(struct daemon *d)
 		pb_info("daemon.catchup", "date=%s", dates[i]);
 		if (cycle(d, dates[i], NULL, &rep, err, sizeof err) == PB_RUN_FAILED && !d->outcome)
 			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
+		denied = rep.arxiv_denied;
 	}
-	if (!stop_flag)
+	if (denied) {
+		/* Each cycle has a client of its own: the next one would ask arXiv again at once,
+		 * which its robots page takes for an attack after a 403. */
+		pb_warn("daemon.arxiv_denied", "latest=%s note=%s", latest,
+			pb_q("arXiv denied this client access (403): the dates not caught up "
+			     "and the latest announcement wait for the next scheduled time"));
+		if (!d->outcome)
+			d->outcome = EX_UNAVAILABLE;
+	} else if (!stop_flag) {
 		run_latest(d, latest);
+	}
 	if (!stop_flag && now - d->last_prune >= 86400 && d->cfg->retention_days > 0) {
 		if (pb_state_prune(d->st, d->cfg->retention_days) >= 0)
 			d->last_prune = now;

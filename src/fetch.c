@@ -47,6 +47,19 @@ pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts)
 	}
 }
 
+int
+pb_fetch_note_denied(struct pb_http *h, long status, const char *url)
+{
+	if (status != 403)
+		return 0;
+	if (!pb_http_denied(h))
+		pb_err("arxiv.denied", "url=%s error=%s note=%s", pb_q(url),
+		       pb_q(PB_FETCH_DENIED_WHY),
+		       pb_q("no more requests to arXiv this run; the next run asks again"));
+	pb_http_mark_denied(h);
+	return 1;
+}
+
 static void
 set_result(struct pb_fetch_result *res, enum pb_fetch_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -95,9 +108,21 @@ get_parse(struct pb_http *h, const char *url, struct pb_paperset *into,
 	int rc;
 
 	memset(pr, 0, sizeof *pr);
+	if (pb_http_denied(h)) {
+		/* A 403 earlier in the run: asking again is what arXiv takes for an attack. */
+		res->http_status = 403;
+		set_result(res, PB_FETCH_UNAVAILABLE, "%s: not asked: arXiv denied this client "
+			   "access (403) earlier in this run", url);
+		return res->status;
+	}
 	rc = pb_http_get(h, url, &resp, err, sizeof err);
 	res->n_requests += (size_t)resp.attempts;
 	res->http_status = resp.status;
+	if (rc != 0 && pb_fetch_note_denied(h, resp.status, url)) {
+		set_result(res, PB_FETCH_UNAVAILABLE, "%s (%s)", err, PB_FETCH_DENIED_WHY);
+		pb_http_response_free(&resp);
+		return res->status;
+	}
 	if (rc != 0) {
 		struct pb_paperset junk;
 

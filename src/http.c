@@ -43,6 +43,7 @@ struct pb_http {
 	pb_http_tick_fn tick;       /* pb_http_set_tick's, or NULL */
 	void *tick_ud;
 	int abandoned;              /* the tick asked the request in progress to end */
+	int denied;                 /* pb_http_mark_denied: a caller's mark, read by callers */
 };
 
 /* What the header callback collects for the response in progress. */
@@ -212,6 +213,19 @@ int
 pb_http_stopping(const struct pb_http *h)
 {
 	return h->o.stop && *h->o.stop;
+}
+
+void
+pb_http_mark_denied(struct pb_http *h)
+{
+	if (h)
+		h->denied = 1;
+}
+
+int
+pb_http_denied(const struct pb_http *h)
+{
+	return h && h->denied;
 }
 
 void

@@ -1538,6 +1538,7 @@ out:
 	}
 	memset(&c.secret, 0, sizeof c.secret);
 	pb_buf_free(&c.broken);
+	rep->arxiv_denied = pb_http_denied(h);
 	pb_http_free(h);
 	pb_paperset_free(&c.papers);
 	pb_buf_free(&c.lost_names);

@@ -33,6 +33,18 @@ struct pb_fetch_result {
 	"application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, " \
 	"application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 
+/* A 403 from arXiv: it answers a missing paper, listing or id with 404 (or its error feed), a
+ * 403 only when it denies the client, and its robots page takes requests that go on after one
+ * for an attack. */
+#define PB_FETCH_DENIED_WHY \
+	"arXiv denies this client access (403): check user_agent and request rate"
+
+/* After a request to arXiv through h answered with status (url for the log): on a 403, logs
+ * it (arxiv.denied, once for h) and marks h (pb_http_mark_denied) so that the run's later
+ * requests to arXiv are not made, and returns 1; otherwise returns 0. Every request to arXiv
+ * (feed, API, full text) asks pb_http_denied(h) first and is not made when it is set. */
+int pb_fetch_note_denied(struct pb_http *h, long status, const char *url);
+
 /* Fills an http options struct from the config (user agent, CA file, the Accept header,
  * spacing, retries, cache dir under state_dir/http-cache). Strings are borrowed from cfg. */
 void pb_fetch_http_opts(const struct pb_config *cfg, struct pb_http_opts *opts);

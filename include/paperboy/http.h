@@ -66,6 +66,13 @@ void pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud);
  * its wait as the requests would; else 0. */
 int pb_http_stopping(const struct pb_http *h);
 
+/* A mark that the service denied this client (arXiv's 403: pb_fetch_note_denied), kept for
+ * the client's life so that its callers make no more requests to that service. The client
+ * itself never looks at it: a model's endpoint asked through the same client is not
+ * concerned. pb_http_denied returns 1 once marked, else 0 (also for NULL). */
+void pb_http_mark_denied(struct pb_http *h);
+int pb_http_denied(const struct pb_http *h);
+
 /* GET url. Retries network errors (but a host or proxy name that does not resolve), 5xx (but
  * 501, 505) and 429, waiting the larger of the
  * jittered exponential backoff and Retry-After; a Retry-After beyond backoff_max_ms (or an

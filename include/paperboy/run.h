@@ -40,6 +40,8 @@ struct pb_run_report {
 	long held;                      /* of pending: held, their subscriber not in the
 					 * configuration */
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
+	int arxiv_denied;               /* arXiv answered 403 (PB_FETCH_DENIED_WHY): nothing more
+					 * is to be asked of it before the next scheduled time */
 	double ms_fetch, ms_match;      /* wall time per stage */
 	double ms_build;                /* summarize + render + enqueue */
 	double ms_render;               /* of ms_build: summarizing, rendering and building the

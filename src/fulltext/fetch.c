@@ -8,6 +8,7 @@
 
 #include "ft_int.h"
 #include "paperboy/clock.h"
+#include "paperboy/fetch.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 
@@ -130,14 +131,18 @@ static int
 get(struct run *r, const char *url, struct pb_http_response *resp, char *err, size_t errlen)
 {
 	long t = time_left(r);
+	int rc;
 
 	if (t < 2) {
 		memset(resp, 0, sizeof *resp);
 		snprintf(err, errlen, "the run's full-text deadline came");
 		return -1;
 	}
-	return pb_http_get_capped(r->h, url, (size_t)r->cfg->fulltext.max_bytes, t, 0, resp, err,
-				  errlen);
+	rc = pb_http_get_capped(r->h, url, (size_t)r->cfg->fulltext.max_bytes, t, 0, resp, err,
+				errlen);
+	if (rc < 0)
+		pb_fetch_note_denied(r->h, resp->status, url);
+	return rc;
 }
 
 static enum got
@@ -361,6 +366,14 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			pb_warn("fulltext.prune_failed", "error=%s", pb_q(pb_state_errmsg(st)));
 	}
 	n = candidates(papers, sel, n_sel, (size_t)cfg->fulltext.max_papers, &idx);
+	if (n && pb_http_denied(h)) {
+		/* arXiv denied this client earlier in the run (the feed, the lookups): what the
+		 * cache has is used, nothing is asked. */
+		pb_info("fulltext.skipped", "papers=%zu note=%s", n,
+			pb_q("arXiv denied this client access (403) earlier in this run: only "
+			     "the cached full text is used"));
+		stopped = 1;
+	}
 	for (i = 0; i < n; i++) {
 		const struct pb_paper *p = &papers->v[idx[i]];
 		struct pb_fulltext ft;

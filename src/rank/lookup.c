@@ -571,6 +571,13 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		goto out;
 	if (!ids.n && !authors.n)
 		goto out;
+	if (pb_http_denied(h)) {
+		/* The feed's fetch was refused (logged as arxiv.denied): asking again is what
+		 * arXiv takes for an attack. The next run looks them up. */
+		pb_info("rank.lookup", "note=%s", pb_q("arXiv denied this client access (403) "
+			"earlier in this run; the lookups wait for the next run"));
+		goto out;
+	}
 	today(date);
 	snprintf(key, sizeof key, "lookup:%s", date);
 	for (;;) {

@@ -8,14 +8,18 @@
 #  3. a rate limiter's plain-text answer is quoted ("Rate exceeded."), with HTTP 200 and 503;
 #     run keeps the "arXiv error:" prefix of arXiv's own error;
 #  4. SIGTERM ends `run` and `daemon --once` within seconds while they wait out a long
-#     Retry-After, and while a transfer hangs.
+#     Retry-After, and while a transfer hangs;
+#  5. a 403 (arXiv denies the client; its robots page takes requests that go on after one for
+#     an attack) is said once and followed by no request to arXiv in the run: not the
+#     metadata's next batch, the likes' lookups or the full text, nor the daemon's next
+#     catch-up date or the latest announcement.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${BUILD:=build}"
 T=$(mktemp -d)
-SRV= SLOW= P=
+SRV= SLOW= DENY= P=
 cleanup() {
-  for p in $P $SRV $SLOW; do kill "$p" 2>/dev/null; done
-  for p in $P $SRV $SLOW; do wait "$p" 2>/dev/null; done
+  for p in $P $SRV $SLOW $DENY; do kill "$p" 2>/dev/null; done
+  for p in $P $SRV $SLOW $DENY; do wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -177,6 +181,52 @@ sigterm runslow - "$PAPERBOY" -c "$T/slow.conf" run
 sigterm onceslow - env PAPERBOY_NOW=2026-09-24T12:00:00Z \
   "$PAPERBOY" -c "$T/slow.conf" daemon --foreground --once
 [ "$rc" -eq 0 ] || fail "onceslow: exit $rc, want 0"
+
+# 5. 403. The stand-in denies the RSS of cs.SY, the API and the full text; the RSS of cs.LG
+#    is served, so a run gets its announcement and is refused after it.
+start_server deny --fail '/rss/cs.SY|403|1000' --fail '/api/query|403|1000' \
+  --fail '/html/|403|1000' --fail '/pdf/|403|1000'
+DENY=$pid
+DPORT=$(cat "$T/deny.port")
+DENIED='arXiv denies this client access (403): check user_agent and request rate'
+# nreq PATH-PREFIX: the requests the deny stand-in has logged for it.
+nreq() { grep -c "\"path\": \"$1" "$T/deny.log"; }
+conf "$T/deny.conf" "127.0.0.1:$DPORT" cs.SY
+timed denyfetch "$PAPERBOY" -c "$T/deny.conf" fetch
+[ "$rc" -eq 69 ] || fail "denyfetch: exit $rc, want 69"
+has denyfetch "$DENIED"
+[ "$(nreq /rss/)" -eq 1 ] || fail "denyfetch: $(nreq /rss/) requests, want 1"
+# run: the RSS comes, the metadata's first batch is refused; the second batch, the lookup of
+# alice's liked paper and the full text are not asked, and the digest still goes out.
+: >"$T/deny.log"
+conf "$T/denyrun.conf" "127.0.0.1:$DPORT" cs.LG
+sed -i -e 's/fill_metadata = true;/fill_metadata = true; idlist_batch = 2;/' \
+  -e 's|^file = |fulltext = { enabled = true; html_url = "http://127.0.0.1:'"$DPORT"'/html"; pdf_url = "http://127.0.0.1:'"$DPORT"'/pdf"; max_papers = 3; };\nfile = |' \
+  -e 's/name = "alice"; topics/name = "alice"; like = ["2409.00001"]; topics/' "$T/denyrun.conf"
+timed denyrun "$PAPERBOY" -c "$T/denyrun.conf" run
+[ "$rc" -eq 0 ] || { fail "denyrun: exit $rc, want 0 (the announcement came)"; tail -n 5 "$T/denyrun.err" >&2; }
+[ "$(nreq /rss/)" -eq 1 ] || fail "denyrun: $(nreq /rss/) RSS requests, want 1"
+n=$(grep -c '"status": 403' "$T/deny.log")
+[ "$n" -eq 1 ] || fail "denyrun: $n requests refused, want 1 and none after it ($(grep -o '"path": "[^"]*", "query": "[^"]\{0,20\}' "$T/deny.log" | tr '\n' ' '))"
+[ "$(grep -c 'event=arxiv.denied' "$T/denyrun.err")" -eq 1 ] || fail "denyrun: not one arxiv.denied line"
+has denyrun "$DENIED"
+[ -n "$(find "$T/out" -type f 2>/dev/null | head -n 1)" ] || fail "denyrun: no digest in $T/out"
+# The daemon: two dates to catch up (through the API) and the latest (the RSS of cs.SY); the
+# first refusal ends the wake-up, which the next scheduled time repeats.
+: >"$T/deny.log"
+conf "$T/denyd.conf" "127.0.0.1:$DPORT" cs.SY
+"$PAPERBOY" -c "$T/denyd.conf" run \
+  --feed "$PB_FIXTURES/rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml" \
+  >/dev/null 2>"$T/denyseed.err" || { fail "denyd: the first run failed"; tail -n 3 "$T/denyseed.err" >&2; }
+timed denyd env PAPERBOY_NOW=2026-09-29T12:00:00Z "$PAPERBOY" -c "$T/denyd.conf" daemon \
+  --foreground --once
+[ "$rc" -eq 69 ] || fail "denyd: exit $rc, want 69"
+n=$(grep -c '"path"' "$T/deny.log")
+[ "$n" -eq 1 ] || fail "denyd: $n requests, want the one refused ($(grep -o '"path": "[^"]*"' "$T/deny.log" | tr '\n' ' '))"
+grep -q 'event=daemon.catchup date=2026-09-28' "$T/denyd.err" &&
+  fail "denyd: caught up 2026-09-28 after arXiv refused 2026-09-25"
+has denyd 'event=daemon.arxiv_denied'
+echo "   403: said once, nothing asked after it (fetch, run, daemon catch-up)"
 
 [ "$fails" -eq 0 ] || { echo "14-fetch-faults: $fails failure(s)" >&2; exit 1; }
 echo "14-fetch-faults: all checks passed"
