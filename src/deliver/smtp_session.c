@@ -410,6 +410,27 @@ policy_status(const char *text)
 	return strcasestr(text + (n > 4 ? 4 : n), "relay") != NULL;
 }
 
+/* Whether a refusal at RCPT is of the sender rather than of the recipient: Postfix (whose
+ * restrictions wait for RCPT by default, smtpd_delay_reject), sendmail's check_rcpt and Exim's
+ * default configuration ("require verify = sender", asked of a client that logged in too) all
+ * check the envelope sender when a recipient is given, and refuse every recipient alike when
+ * email.from does not resolve or the relay does not know it. An enhanced status code of a bad
+ * sender's address (RFC 3463 X.1.7, X.1.8), a reply that says so (Postfix's "Sender address
+ * rejected", sendmail's "Domain of sender address", Exim's "Sender verify failed"), or one
+ * that names the sender (Exim's first line, "Verification failed for <from>"). */
+static int
+sender_status(const char *text, const struct pb_buf *from)
+{
+	size_t n = strlen(text);
+
+	if (n >= 9 && (text[4] == '4' || text[4] == '5') && text[5] == '.' && text[6] == '1' &&
+	    text[7] == '.' && (text[8] == '7' || text[8] == '8') && (n == 9 || text[9] == ' '))
+		return 1;
+	if (n > 4 && strcasestr(text + 4, "sender"))
+		return 1;
+	return from->len > 2 && strcasestr(text, pb_buf_str(from)) != NULL;
+}
+
 /* Whether a 5xx says what passes rather than what is for good, so the message is tried again
  * as after a 4xx: 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as "too many
  * recipients", a temporary failure, and which servers also give for a full mailbox; and a
@@ -476,11 +497,12 @@ on_reply(void *ctx, int code, const char *text)
 				code = 452;
 			refuse(m, code, text);
 			/* A permanent refusal of the address itself suppresses that recipient
-			 * alone; not one of us: 530-539 are authentication, and a security or
+			 * alone; not one of us: 530-539 are authentication, a security or
 			 * policy status (RFC 3463 5.7.x: a blocklisted client, relaying
-			 * denied) is mended on our side. */
+			 * denied) and a refusal of the sender are mended on our side. */
 			if (first && e.kind == K_RCPT && code >= 500 && code < 600 &&
-			    !(code >= 530 && code < 540) && !policy_status(text))
+			    !(code >= 530 && code < 540) && !policy_status(text) &&
+			    !sender_status(text, m->from))
 				m->res.suppress = m->res.addr_refused = 1;
 			ss->need_rset = 1;
 		}

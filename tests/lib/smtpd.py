@@ -28,6 +28,9 @@ whole message and answers only S seconds later, as a busy server does (a content
 recipient's or sender's domain, or a greylisting lookup, does.
 --silent-mail-after N accepts N messages on a connection, then never answers its next MAIL.
 --rcpt-log FILE appends every RCPT TO (address, status) as a JSON line.
+--sender-unverified refuses every RCPT as Exim's default configuration does when the sender
+cannot be verified ("require verify = sender", checked at RCPT even for a client that logged
+in): the first time on a connection with the lines naming the sender, then with the last alone.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -96,6 +99,13 @@ class Handler:
             return "554 5.5.0 SMTP synchronization error"
         if self.args.slow_rcpt > 0:
             await asyncio.sleep(self.args.slow_rcpt)
+        if self.args.sender_unverified:
+            self.rcpt_log(address, 550)
+            if getattr(session, "pb_sender_told", False):
+                return "550 Sender verify failed"
+            session.pb_sender_told = True
+            return ("550-Verification failed for <%s>\r\n550-Unrouteable address\r\n"
+                    "550 Sender verify failed" % envelope.mail_from)
         if address in self.args.reject:
             self.rcpt_log(address, 550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -193,6 +203,7 @@ def main():
     ap.add_argument("--slow-after-data", type=float, default=0.0)
     ap.add_argument("--slow-rcpt", type=float, default=0.0)
     ap.add_argument("--silent-mail-after", type=int, default=0)
+    ap.add_argument("--sender-unverified", action="store_true")
     ap.add_argument("--rcpt-log", help="append every RCPT TO and its answer to this file")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
