@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/calendar.h"
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
@@ -148,13 +149,19 @@ fail(struct pb_run_report *rep, int code, char *err, size_t errlen, const char *
 	return PB_RUN_FAILED;
 }
 
+/* The date of a feed that names none (an empty Atom feed, a mirror that drops the channel's
+ * pubDate): the day in New York, whose feed rss.arxiv.org serves from midnight Eastern. The
+ * UTC date is already the next one from 20:00 or 19:00 ET, when the feed is still that day's:
+ * a dateless feed asked then (a morning in Asia) was taken for the announcement released at
+ * 20:00, whose own feed then counted as already done. UTC without the zone. */
 static void
-today_utc(char out[16])
+feed_day(char out[16])
 {
-	time_t t = time(NULL);
+	time_t t = (time_t)pb_now();
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
+	if (pb_tz_breakdown(PB_ARXIV_TZ, (int64_t)t, &tm) < 0)
+		gmtime_r(&t, &tm);
 	strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
@@ -196,7 +203,7 @@ get_papers(struct cycle *c, struct pb_http *h, struct pb_fetch_result *fr)
 	else if (c->papers.announce_date)
 		snprintf(c->rep->date, sizeof c->rep->date, "%s", c->papers.announce_date);
 	else
-		today_utc(c->rep->date);
+		feed_day(c->rep->date);
 	return fs;
 }
 

@@ -7,7 +7,10 @@
 #     stand-in for arXiv: a feed that is still the day before's when it fires is not taken
 #     for done (exit 75, which systemd starts again), the fresh one is then taken;
 #  3. after a machine was off over several announcements, the next start catches up on each
-#     missed day once, oldest first, through the API's date query.
+#     missed day once, oldest first, through the API's date query;
+#  4. a feed that names no date (an empty Atom feed, a mirror without the channel's pubDate),
+#     asked late in the evening in New York, is the feed of that New York day, not of the next
+#     UTC day: stale, asked again at midnight Eastern, and the announcement then taken.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 UNITS="$PB_TESTS/../contrib/systemd"
@@ -120,5 +123,27 @@ b=$(grep -n "event=daemon.catchup date=2026-09-28" "$T/back.log" | cut -d: -f1)
 [ "$rc" -eq 75 ] || die "back after a pause, the feed still 2026-09-24: exit $rc, want 75"
 fire back2 2026-09-29T04:40:00Z
 grep -q "event=daemon.catchup" "$T/back2.log" && die "days caught up twice"
+
+# 4. Wednesday 23:59:50 EDT (03:59:50 UTC Thursday), a new state: the feed names no date.
+grep -v '<pubDate>\|<lastBuildDate>' "$PB_FIXTURES/rss2-empty-feed-test-archive.xml" >"$T/fx/feed.xml"
+grep -q 'pubDate' "$T/fx/feed.xml" && die "could not make a feed without a date"
+sed -e "s|$T/state\"|$T/state2\"|" -e "s|$T/out\"|$T/out2\"|" "$T/paperboy.conf" >"$T/eve.conf"
+PAPERBOY_CONFIG="$T/eve.conf" PAPERBOY_NOW=2026-09-24T03:59:50Z "$PAPERBOY" $cmd \
+  >"$T/eve.out" 2>"$T/eve.log" </dev/null &
+E=$!
+i=0
+until grep -q "event=daemon.poll_again expected=2026-09-24 reason=stale" "$T/eve.log" 2>/dev/null; do
+  i=$((i + 1))
+  kill -0 "$E" 2>/dev/null && [ $i -le 300 ] || {
+    wait "$E"; die "a dateless feed at 23:59:50 EDT was not taken for Wednesday's (stale)"; }
+  sleep 0.1
+done
+cp "$T/fx/fresh.xml" "$T/fx/feed.xml"
+wait "$E"
+rc=$?
+[ "$rc" -eq 0 ] || die "dateless feed, then the fresh one: exit $rc"
+grep -q "event=daemon.cycle date=2026-09-24 status=ok" "$T/eve.log" ||
+  die "dateless feed: the announcement of midnight was not taken"
+grep -q "status=no-announcement" "$T/eve.log" && die "dateless feed: recorded as a day without announcement"
 echo "75-run-timer: all checks passed"
 exit 0
