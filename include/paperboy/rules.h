@@ -10,6 +10,10 @@
  *             parentheses. Two terms side by side mean AND. A leading '-' (video -survey)
  *             is an error that says to write ANDNOT: read as a word it would ask for the
  *             term meant to be left out. '-' before a digit stays in the word.
+ *   wildcard  only a trailing '*'. arXiv's one-character '?' at a word of an unquoted term
+ *             (colo?r, robot?, cat:cs.?I) is an error that says to write a prefix or OR:
+ *             read as punctuation it would ask for other words. In a phrase, as arXiv takes
+ *             it literally, '?' is the text's question mark.
  *   glued     a field inside a word (ti:video,abs:nerf) and a query copied from an API URL
  *             ('+' for a space, %22 %28 %29) are errors that say how to write them: read as
  *             words they would be one phrase of every word, which no paper has.

@@ -254,6 +254,42 @@ glued_check(struct parser *ps, size_t s, size_t e)
 	return 0;
 }
 
+static int
+word_byte(char c)
+{
+	return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+/* A '?' at a word of the unquoted term [s, e), written from off (colo?r, robot?, cat:cs.?I) is arXiv's
+ * one-character wildcard. Folded as punctuation it would split the word (colo r) or vanish
+ * (robot), a rule that silently asks for something else, so it is an error that says what to
+ * write. In a phrase arXiv takes the text literally, so a pasted title's question mark stays
+ * punctuation there. */
+static int
+qmark_check(struct parser *ps, size_t off, size_t s, size_t e)
+{
+	for (size_t i = s, j; i < e; i = j + 1) {
+		char sug[64];
+
+		if (ps->q[i] != '?') {
+			j = i;
+			continue;
+		}
+		for (j = i; j + 1 < e && ps->q[j + 1] == '?'; j++)
+			;
+		if (!((i > s && word_byte(ps->q[i - 1])) || (j + 1 < e && word_byte(ps->q[j + 1]))))
+			continue;
+		if (i > s)
+			snprintf(sug, sizeof sug, "%.*s%s*", (int)(i - off < 40 ? i - off : 40),
+				 ps->q + off, i - off > 40 ? "..." : "");
+		else
+			snprintf(sug, sizeof sug, "a prefix with '*'");
+		return fail(ps, i, "'?' (arXiv's one-character wildcard) is not supported: write "
+			    "%s, or the spellings joined by OR%s", sug, NULL);
+	}
+	return 0;
+}
+
 /* Reads the next token into ps->tok. */
 static int
 lex(struct parser *ps)
@@ -339,7 +375,7 @@ lex(struct parser *ps)
 				    what, NULL);
 		}
 	}
-	if (glued_check(ps, t->off, e) < 0)
+	if (glued_check(ps, t->off, e) < 0 || qmark_check(ps, t->off, s, e) < 0)
 		return -1;
 	t->val = ps->q + s;
 	t->vlen = e - s;

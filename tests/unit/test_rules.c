@@ -96,6 +96,8 @@ static const struct {
 	{ "ti:a+b", "ti:\"a b\"" },
 	{ "abs:ratio:2", "abs:\"ratio 2\"" },
 	{ "video,nerf", "all:\"video nerf\"" },
+	/* a question mark in a phrase is the pasted title's, as arXiv takes a phrase literally */
+	{ "ti:\"Is attention all you need?\"", "ti:\"is attention all you need\"" },
 };
 
 static const struct {
@@ -156,6 +158,18 @@ static const struct {
 	{ "video -\"a b\"", 7, "'-' does not leave papers out: write ANDNOT \"...\"" },
 	{ "video -(a OR b)", 7, "'-' does not leave papers out: write ANDNOT (...)" },
 	{ "video -\u00e9quation", 7, "'-' does not leave papers out: write ANDNOT \u00e9quation" },
+	/* arXiv's one-character wildcard: folded as punctuation it would ask for another word */
+	{ "ti:colo?r", 8, "'?' (arXiv's one-character wildcard) is not supported: write ti:colo*, "
+	  "or the spellings joined by OR" },
+	{ "x OR ti:robot?", 14, "'?' (arXiv's one-character wildcard) is not supported: write "
+	  "ti:robot*, or the spellings joined by OR" },
+	{ "cat:cs.?I", 8, "'?' (arXiv's one-character wildcard) is not supported: write cat:cs.*, "
+	  "or the spellings joined by OR" },
+	{ "au:??tskever", 4, "'?' (arXiv's one-character wildcard) is not supported: write a "
+	  "prefix with '*', or the spellings joined by OR" },
+	{ "ti:video ?", 10, "'?' has no letters or digits to match" },
+	{ "mod\u00e8le?", 7, "'?' (arXiv's one-character wildcard) is not supported: write "
+	  "mod\u00e8le*, or the spellings joined by OR" },
 };
 
 struct fpaper {
