@@ -7,7 +7,8 @@
  *             as neither its feed nor its API gives report numbers):
  *             ti:nerf  au:"Seungryong Kim"  cat:cs.CV  cat:cs.*  ti:(video OR motion)
  *   operators AND, OR, ANDNOT, NOT (upper case, as arXiv writes them; "and" is a word),
- *             parentheses. Two terms side by side mean AND. A leading '-' (video -survey)
+ *             parentheses. Two terms side by side mean AND (arXiv's search reads OR
+ *             there, so check warns: pb_rule.side_by_side). A leading '-' (video -survey)
  *             is an error that says to write ANDNOT: read as a word it would ask for the
  *             term meant to be left out. '-' before a digit stays in the word.
  *   wildcard  only a trailing '*'. arXiv's one-character '?' at a word of an unquoted term
@@ -112,6 +113,8 @@ struct pb_rule {
 	struct pb_rule *a, *b;      /* operands; b is NULL for NOT; both NULL for a term */
 	struct pb_term *term;       /* PB_RULE_TERM only */
 	int col;                    /* column of the operator or term */
+	int side_by_side;           /* an AND written as two terms side by side (no operator):
+				     * its col is the second term's */
 };
 
 struct pb_rule_error {

@@ -816,6 +816,8 @@ parse_and(struct parser *ps, int fd)
 		if (!(b = parse_unary(ps, fd)))
 			goto bad;
 		a = rule_new(rk, a, b, col_of(ps, off));
+		/* "a NOT b" is a AND NOT b in arXiv's search as well. */
+		a->side_by_side = k == T_TERM || k == T_LP || k == T_FIELDGROUP;
 	}
 bad:
 	pb_rule_free(a);

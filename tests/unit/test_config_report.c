@@ -224,6 +224,19 @@ static const struct {
 	{ "a warning at the query's line",
 	  "{ name = \"a\"; topics = ( { name = \"t\";\n\n    query = \"ti:x OR cat:quantph\"; } ); }",
 	  0, 1, "warning: PATH:5: subscribers.[0].topics.[0].query: subscriber a, topic t, column 9:" },
+	/* arXiv's search takes either of two terms side by side; here both must hit */
+	{ "terms side by side",
+	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"ti:(video motion) OR x\"; } ); }",
+	  0, 1, "warning: PATH:3: subscribers.[0].topics.[0].query: subscriber a, topic t, column 11: "
+	  "ti:video ti:motion: terms side by side must all hit (AND), where arXiv's search takes any "
+	  "of them (OR); write AND or OR between them, or quote a phrase\n" },
+	{ "terms side by side in an exclusion, the first pair named",
+	  "{ name = \"a\"; exclude = \"x OR ti:survey (review y) z\"; topics = ( { name = \"t\"; "
+	  "query = \"x\"; } ); }", 0, 1,
+	  "subscriber a, exclude 1, column 16: ti:survey review: terms side by side" },
+	{ "NOT side by side is ANDNOT in arXiv's search too; a phrase and operators are clear",
+	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"ti:video NOT ti:survey OR "
+	  "ti:\\\"video motion\\\" OR (a AND b) OR c ANDNOT d\"; } ); }", 0, 0, NULL },
 	{ "excluding the fetched category is not a reach problem for an exclusion",
 	  "{ name = \"a\"; exclude = \"cat:cs.RO\"; topics = ( { name = \"t\"; query = \"x\"; } ); }",
 	  0, 0, NULL },
