@@ -6,8 +6,10 @@
  * Each request body stays within Feishu's 20 KB. With a secret, the body carries "timestamp"
  * and "sign" = base64(HMAC-SHA256(key = timestamp "\n" secret, message = "")), computed when the
  * message is sent (Feishu refuses a signature older than an hour; a retry is signed anew).
- * Answers are {"code":0,...} or {"code":N,"msg":"..."}; a bot may post 100 messages a minute
- * and 5 a second: one message per delivery.feishu_interval_ms (650) per webhook. */
+ * Answers are {"code":0,...} or {"code":N,"msg":"..."}, an error mostly with HTTP 200;
+ * 19001 "incoming webhook access token invalid" (the bot removed from its group) suppresses
+ * the webhook. A bot may post 100 messages a minute and 5 a second: one message per
+ * delivery.feishu_interval_ms (650) per webhook. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +495,11 @@ pb_feishu_classify_answer(long status, const char *body, size_t len, const char 
 		/* 19001 param invalid, 19021 sign match fail, 19022 ip not allowed, 19024 key
 		 * words not found, 19002/19007 no such bot, ...: wrong until someone acts */
 		r->verdict = PB_V_PERMANENT;
+		/* 19001 "incoming webhook access token invalid" (with HTTP 200) is what a bot
+		 * removed from its group, or a webhook that never was, answers: the webhook is
+		 * gone, as a WeCom 93000's or a Slack 404's, and is suppressed, costing no more
+		 * requests until `subscriber resume` or a new webhook. */
+		r->suppress = ec == 19001 && has_word(words, "token");
 	}
 out:
 	cJSON_Delete(root);

@@ -5,7 +5,8 @@
 # no link off arXiv), signed bodies verified as Feishu verifies them (a retry signed anew; a
 # wrong secret: 19021, failed at once), the gateway's 429 with x-ogw-ratelimit-reset honoured,
 # 11232 put off a minute, keyword/IP/parameter errors failed at once with Feishu's words and not
-# retried, `status` and `retry`, pacing per bot, `preview --format feishu`, and `check`.
+# retried, a bot removed from its group (19001, token invalid) suppressed and asked no more,
+# `status` and `retry`, pacing per bot, `preview --format feishu`, and `check`.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 PY=/usr/bin/python3
@@ -208,11 +209,21 @@ EOF
 "$PAPERBOY" -c pb.conf status --errors 20 > status.out 2> status.err || true
 grep -q "19024 Key Words Not Found" status.out || { cat status.out >&2; fail "status: words"; }
 grep -q "19021 sign match fail" status.out || fail "status: sign"
+# the bot removed from its group is suppressed; the keyword, IP and signature refusals are not
+sup=$(sqlite3 state/paperboy.db "select subscriber || ' ' || channel || ' ' || reason from suppressions order by 1;")
+printf '%s\n' "$sup" | grep -q "^bad feishu 19001 param invalid: incoming webhook access token invalid$" ||
+	{ echo "$sup" >&2; fail "19001 (token invalid) not suppressed"; }
+[ "$(printf '%s\n' "$sup" | wc -l)" = 1 ] || { echo "$sup" >&2; fail "suppressed more than the bot gone"; }
+n_bad=$(grep -c '"hook": "bad1"' arrivals.jsonl)
+"$PAPERBOY" -c pb.conf retry --subscriber bad > retry.out 2> retry.err || fail "retry bad: exit $?"
+[ "$(sqlite3 state/paperboy.db "select distinct status from outbox where subscriber = 'bad';")" = 2 ] ||
+	fail "retry put back a message of a suppressed bot"
 n_kw=$(grep -c '"hook": "kw1"' arrivals.jsonl)
 "$PAPERBOY" -c pb.conf retry --subscriber kw > retry.out 2> retry.err || fail "retry: exit $?"
 rc=0
 "$PAPERBOY" -c pb.conf run --feed feed.xml --wait 5 > run2.out 2> run2.err || rc=$?
 [ "$(grep -c '"hook": "kw1"' arrivals.jsonl)" -gt "$n_kw" ] || fail "retry: kw not tried again"
+[ "$(grep -c '"hook": "bad1"' arrivals.jsonl)" = "$n_bad" ] || fail "a suppressed bot asked again"
 # the second run sends nothing to the bots that took their digest
 $PY - arrivals.jsonl <<'EOF' || fail "second run: a message sent twice"
 import json, sys, collections

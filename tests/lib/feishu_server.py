@@ -16,7 +16,8 @@ Feishu: POST /open-apis/bot/v2/hook/<token>, answered as Feishu documents its cu
       busy...   the first request: {"code":11232,"msg":"frequency limited ..."}
       kw...     {"code":19024,"msg":"Key Words Not Found"}
       ip...     {"code":19022,"msg":"Ip Not Allowed"}
-      bad...    400 {"code":19001,"msg":"param invalid: incoming webhook access token invalid"}
+      bad...    {"code":19001,"data":{},"msg":"param invalid: incoming webhook access token
+                invalid"} (with HTTP 200, as for a bot removed from its group)
       flaky...  the first request: 502 with an HTML page, then ok
   A post is checked as Feishu reads it: msg_type "post", a title, paragraphs of "text" and
   "a" elements only (no "at", no "md", no un_escape), links to http(s) only.
@@ -173,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
         elif token.startswith("ip"):
             code, msg = 19022, "Ip Not Allowed"
         elif token.startswith("bad"):
-            status, code, msg = 400, 19001, "param invalid: incoming webhook access token invalid"
+            code, msg = 19001, "param invalid: incoming webhook access token invalid"
         elif token.startswith("flaky") and first_time(token):
             self.record(kind="feishu", hook=token, size=len(raw), body=body, status=502,
                         code=None, signed=signed, problems=[])

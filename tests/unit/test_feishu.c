@@ -50,15 +50,29 @@ test_classify(void)
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_STR(r.reason, "19021 sign match fail or timestamp is not within one hour from "
 			   "current time");
+	T_EQ_INT(r.suppress, 0);
 	r = fs(200, "{\"code\":19024,\"msg\":\"Key Words Not Found\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_STR(r.reason, "19024 Key Words Not Found");
+	T_EQ_INT(r.suppress, 0);
 	r = fs(200, "{\"code\":19022,\"msg\":\"Ip Not Allowed\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = fs(400, "{\"code\":19001,\"msg\":\"param invalid: incoming webhook access token "
 		    "invalid\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_STR(r.reason, "19001 param invalid: incoming webhook access token invalid");
+	T_EQ_INT(r.suppress, 1);
+	/* as Feishu answers it, with HTTP 200: the bot removed from its group, the webhook
+	 * gone; suppressed, as a WeCom 93000 or a Slack 404 is */
+	r = fs(200, "{\"code\":19001,\"data\":{},\"msg\":\"param invalid: incoming webhook "
+		    "access token invalid\"}", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	/* the message's own faults, the bot's settings: the webhook is not suppressed */
+	r = fs(200, "{\"code\":19001,\"msg\":\"param invalid: msg_type\"}", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = fs(400, "{\"code\":9499,\"msg\":\"Bad Request\",\"data\":{}}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	/* frequency limits: the gateway's hint, else a minute */
