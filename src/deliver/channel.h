@@ -294,8 +294,9 @@ void pb_sign_urlencode(struct pb_buf *out, const char *s);
 /* Feishu's signature of timestamp ts with secret: base64 of HMAC-SHA256 keyed with
  * "<ts>\n<secret>" over an empty message, into out (n >= 45). Returns 0, or -1. */
 int pb_feishu_sign(const char *secret, long long ts, char *out, size_t n);
-/* The "post" bodies of a Markdown digest (with its front matter): its title, then its body
- * split so that each body, signed, stays within PB_FEISHU_MAX_BODY; appended to out.
+/* The "post" bodies of a Markdown digest (with its front matter): its title, then its body as
+ * a chat shows it (pb_chat_md: no table of contents) split so that each body, signed, stays
+ * within PB_FEISHU_MAX_BODY; appended to out.
  * Returns 0, or -1 with err filled. */
 int pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen);
 

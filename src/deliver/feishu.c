@@ -283,14 +283,19 @@ post_json(const char *title, const char *s, size_t n)
 int
 pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen)
 {
-	const char *body = pb_md_body(md), *t, *rest;
-	struct pb_buf title = { 0 }, tt = { 0 };
+	const char *body, *t, *rest;
+	struct pb_buf chat = { 0 }, title = { 0 }, tt = { 0 };
 	size_t limit = FIRST_LIMIT;
 	int rc = -1;
 
+	/* The digest as a chat shows it: no table of contents (its titles link to anchors a
+	 * post does not have, and would come twice), no rules, no anchors. */
+	pb_chat_md(md, &chat);
+	body = pb_buf_str(&chat);
 	/* The post's title is the digest's: the heading the Markdown opens with. */
-	if (!body || strncmp(body, "# ", 2) != 0) {
+	if (strncmp(body, "# ", 2) != 0) {
 		snprintf(err, errlen, "feishu: the Markdown digest has no title");
+		pb_buf_free(&chat);
 		return -1;
 	}
 	t = body + 2;
@@ -333,6 +338,7 @@ pb_feishu_posts(const char *md, struct pb_parts *out, char *err, size_t errlen)
 	}
 	pb_buf_free(&title);
 	pb_buf_free(&tt);
+	pb_buf_free(&chat);
 	return rc;
 }
 

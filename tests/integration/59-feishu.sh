@@ -1,11 +1,11 @@
 #!/bin/sh
 # Feishu/Lark custom bots against a local stand-in (tests/lib/feishu_server.py) answering as
 # Feishu documents them: real digests from the fixture feed via `run --feed`, every body within
-# 20 KB, parts in order with every paper, a hostile title kept as text (no mention, no markup,
-# no link off arXiv), signed bodies verified as Feishu verifies them (a retry signed anew; a
-# wrong secret: 19021, failed at once), the gateway's 429 with x-ogw-ratelimit-reset honoured,
-# 11232 put off a minute, keyword/IP/parameter errors failed at once with Feishu's words and not
-# retried, a bot removed from its group (19001, token invalid) suppressed and asked no more,
+# 20 KB, parts in order with every paper and no contents list, a hostile title kept as text
+# (no mention, no markup, no link off arXiv), signed bodies verified as Feishu verifies them (a
+# retry signed anew; a wrong secret: 19021, failed at once), the gateway's 429 with
+# x-ogw-ratelimit-reset honoured, 11232 put off a minute, keyword/IP/parameter errors failed at
+# once with Feishu's words and not retried, a bot removed from its group (19001, token invalid) suppressed and asked no more,
 # `status` and `retry`, pacing per bot, `preview --format feishu`, and `check`.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
@@ -138,6 +138,8 @@ assert [title(r) for r in b] == ["%s (%d/%d)" % (base, i, n) for i in range(1, n
     [title(r) for r in b]
 check_paced([r["t"] for r in b], 0.65, "650 ms between messages to one bot")
 alltext = "\n".join(texts(r) for r in b)
+# the chat Markdown: no contents list whose titles lead nowhere in a post, no rules
+assert "Table of Contents" not in alltext and "———" not in alltext, "a contents list or a rule"
 papers = json.load(open(sys.argv[3]))["papers"]
 assert len(papers) == 25, len(papers)
 at = alltext.index("Papers")
