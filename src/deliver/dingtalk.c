@@ -11,7 +11,10 @@
  * others are final for the message; 300001 and 400101 (no such token), 400102 (robot
  * stopped), 400106 (no such robot) and 400013 (group disbanded) are final and suppress the
  * webhook: the robot is gone, and asking it every day changes nothing.
- * A robot takes 20 messages a minute: one per delivery.dingtalk_interval_ms (3 s) per webhook. */
+ * A robot takes 20 messages a minute: one per delivery.dingtalk_interval_ms (3 s) per webhook.
+ * A digest in several messages opens each after the first with its title in bold, "(i/n)"
+ * included: a robot whose security setting is a keyword looks for it in the text, and a
+ * reader scrolling the group sees which digest a part continues. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,9 @@
 
 #define DINGTALK_MAX_BODY 20000
 #define DINGTALK_TITLE_MAX 120   /* bytes of the title the chat list shows */
+/* Room kept in each body for the title, twice (the title field, and the bold line opening a
+ * later part), and for their escapes in JSON and the "(i/n)" */
+#define DINGTALK_TITLE_ROOM (DINGTALK_TITLE_MAX * 4 + 96)
 
 static void
 dingtalk_dests(const struct pb_chan_ctx *c, struct pb_parts *out)
@@ -81,7 +87,7 @@ body_of(const char *title, const char *text)
 static void
 split_fit(const char *text, size_t n, struct pb_parts *out)
 {
-	size_t limit = DINGTALK_MAX_BODY - DINGTALK_TITLE_MAX * 2 - 64;
+	size_t limit = DINGTALK_MAX_BODY - DINGTALK_TITLE_ROOM;
 
 	for (int round = 0;; round++) {
 		int fits = 1;
@@ -90,7 +96,7 @@ split_fit(const char *text, size_t n, struct pb_parts *out)
 		for (size_t i = 0; fits && i < out->n; i++) {
 			char *b = body_of("", out->v[i]);
 
-			fits = b && strlen(b) + DINGTALK_TITLE_MAX * 2 + 64 <= DINGTALK_MAX_BODY;
+			fits = b && strlen(b) + DINGTALK_TITLE_ROOM <= DINGTALK_MAX_BODY;
 			free(b);
 		}
 		if (fits || round == 8 || limit <= 1024)
@@ -104,7 +110,7 @@ static int
 dingtalk_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id,
 	       struct pb_parts *out, char *err, size_t errlen)
 {
-	struct pb_buf md = { 0 }, title = { 0 };
+	struct pb_buf md = { 0 }, title = { 0 }, text = { 0 };
 	struct pb_parts pieces = { 0 };
 	int rc = -1;
 
@@ -122,7 +128,11 @@ dingtalk_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id
 
 		pb_buf_reset(&title);
 		title_of(&title, pb_buf_str(&md), i, pieces.n);
-		b = body_of(pb_buf_str(&title), pieces.v[i]);
+		pb_buf_reset(&text);
+		if (i > 0)
+			pb_buf_printf(&text, "**%s**  \n\n", pb_buf_str(&title));
+		pb_buf_puts(&text, pieces.v[i]);
+		b = body_of(pb_buf_str(&title), pb_buf_str(&text));
 		if (!b) {
 			snprintf(err, errlen, "dingtalk: out of memory");
 			goto out;
@@ -137,6 +147,7 @@ dingtalk_build(const struct pb_chan_ctx *c, const char *dest, const char *msg_id
 out:
 	pb_parts_free(&pieces);
 	pb_buf_free(&title);
+	pb_buf_free(&text);
 	pb_buf_free(&md);
 	return rc;
 }

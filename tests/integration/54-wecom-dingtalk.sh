@@ -40,7 +40,8 @@ EOF
 
 $PY "$PB_TESTS/lib/cn_robots_server.py" --port-file "$T/port" --log "$T/arrivals.jsonl" \
   --timeout 120 --window 3 --per-window 3 --throttle 2 --retry-after 2 \
-  --dingtalk-secret "signed-dt=$SECRET" --dingtalk-secret "signed-w=$SECRET" 2>"$T/server.err" &
+  --dingtalk-secret "signed-dt=$SECRET" --dingtalk-secret "signed-w=$SECRET" \
+  --dingtalk-keyword "signed-dt=Machine Learning" 2>"$T/server.err" &
 pids="$pids $!"
 i=0
 while [ ! -s "$T/port" ]; do

@@ -11,7 +11,8 @@ DingTalk: POST /robot/send?access_token=T[&timestamp=MS&sign=S]
   {"msgtype":"markdown","markdown":{"title":..,"text":..}}; a body over 20,000 bytes refused;
   a robot given a secret (--dingtalk-secret T=SECRET) checks the signature as DingTalk does:
   S = urlencode(base64(HMAC-SHA256(SECRET, MS + "\\n" + SECRET))), MS within an hour of now,
-  else 310000; token "nosuch-*": 300001 "token is not exist"; more than --per-window in
+  else 310000; a robot given a keyword (--dingtalk-keyword T=WORD) takes only a text that
+  has WORD, else 310000 "keywords not in content"; token "nosuch-*": 300001 "token is not exist"; more than --per-window in
   --window seconds: 130101 "send too fast", and the robot stays throttled --throttle seconds.
 
 Every request is logged as a JSON line (--log): t, kind, robot, status, errcode, bytes (content
@@ -142,6 +143,9 @@ class H(http.server.BaseHTTPRequestHandler):
                 not isinstance(body["markdown"].get("text"), str):
             return 200, 40035, "missing parameter: markdown title or text", ()
         rec["bytes"] = len(body["markdown"]["text"].encode("utf-8"))
+        word = A.keywords.get(token)
+        if word is not None and word not in body["markdown"]["text"]:
+            return 200, 310000, "keywords not in content", ()
         if THROTTLED.get(token, 0) > now:
             return 200, 130101, "send too fast, exceed 20 times per minute", ()
         if over_limit(token, now):
@@ -163,8 +167,11 @@ def main():
     ap.add_argument("--retry-after", type=int, default=2)
     ap.add_argument("--dingtalk-secret", action="append", default=[],
                     help="TOKEN=SECRET: the robot signs")
+    ap.add_argument("--dingtalk-keyword", action="append", default=[],
+                    help="TOKEN=WORD: the robot takes only a text that has WORD")
     A = ap.parse_args()
     A.secrets = dict(s.split("=", 1) for s in A.dingtalk_secret)
+    A.keywords = dict(s.split("=", 1) for s in A.dingtalk_keyword)
     open(A.log, "a").close()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     srv.daemon_threads = True
