@@ -1,4 +1,6 @@
 /* The route table and the dispatch. Each part of the endpoint adds its rows here. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -266,6 +268,32 @@ pb_web_form_expired(struct pb_web_resp *resp, const char *todo)
 	pb_buf_free(&t);
 }
 
+/* An IPv6 address as the /64 it is in ("2001:db8:7:1::/64"), an IPv4 one mapped into IPv6
+ * ("::ffff:192.0.2.7") as that IPv4 address; anything else as it is. One customer of an ISP
+ * or a hosting company gets a /64 at least and takes any address in it at will: counted
+ * address by address, each new one would be a new client, and the limits would hold nobody
+ * who has IPv6. */
+static void
+client_net(char *addr, size_t n)
+{
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN + 8], *zone;
+
+	snprintf(text, sizeof text, "%s", addr);
+	if ((zone = strchr(text, '%')))      /* "fe80::1%eth0": the zone names no host */
+		*zone = '\0';
+	if (!strchr(text, ':') || inet_pton(AF_INET6, text, a) != 1)
+		return;
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)a)) {
+		inet_ntop(AF_INET, a + 12, text, sizeof text);
+		snprintf(addr, n, "%s", text);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, text, sizeof text);
+	snprintf(addr, n, "%s/64", text);
+}
+
 void
 pb_web_client(const char *peer, const char *xff, char *out, size_t n)
 {
@@ -273,13 +301,14 @@ pb_web_client(const char *peer, const char *xff, char *out, size_t n)
 	size_t len;
 
 	snprintf(out, n, "%s", peer);
-	if (!xff || (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0 &&
-		     strncmp(peer, "::ffff:127.", 11) != 0))
-		return;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	last += strspn(last, " \t");
-	len = strcspn(last, " \t");
-	if (len && len < n)
-		snprintf(out, n, "%.*s", (int)len, last);
+	if (xff && (strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0 ||
+		    strncmp(peer, "::ffff:127.", 11) == 0)) {
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		last += strspn(last, " \t");
+		len = strcspn(last, " \t");
+		if (len && len < n)
+			snprintf(out, n, "%.*s", (int)len, last);
+	}
+	client_net(out, n);
 }

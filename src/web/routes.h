@@ -121,7 +121,9 @@ int pb_ratelimit_hit(struct pb_ratelimit *rl, const char *key, int64_t now_ms, i
 void pb_web_form_expired(struct pb_web_resp *resp, const char *todo);
 /* The client a limit counts: peer, or, when peer is this machine (the reverse proxy), the
  * address the proxy put last in xff (X-Forwarded-For; NULL when absent). Behind a proxy every
- * peer is the proxy, and a limit would otherwise hold for all readers at once. */
+ * peer is the proxy, and a limit would otherwise hold for all readers at once. An IPv6
+ * address counts as its /64 ("2001:db8:7:1::/64": what one customer is given, every address
+ * of it at will), an IPv4 address mapped into IPv6 as the IPv4 address. */
 void pb_web_client(const char *peer, const char *xff, char *out, size_t n);
 
 #endif

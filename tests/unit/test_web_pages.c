@@ -550,6 +550,23 @@ main(void)
 		resp_free(&r);
 	}
 	T_EQ_INT(mb.n, 13);   /* five from that reader, then none */
+	/* a reader with IPv6 has a /64 of addresses at least, every one at will: five sign-ups
+	 * an hour from it, whichever address each comes from, directly or through the proxy */
+	for (int i = 0; i < 6; i++) {
+		char a[64], peer[64];
+
+		snprintf(a, sizeof a, "six%d@example.org", i);
+		snprintf(peer, sizeof peer, "2001:db8:7:1:%x::%x", i * 4099, i + 1);
+		xff = i % 2 ? peer : NULL;
+		signup_body(&body, ok_csrf, a, "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", i % 2 ? "::1" : peer, body.data, &r);
+		resp_free(&r);
+	}
+	T_EQ_INT(mb.n, 18);
+	signup_body(&body, ok_csrf, "seven@example.org", "x = ti:x");
+	call(&ctx, pb_web_signup, "POST", "/signup", "2001:db8:7:2::1", body.data, &r);
+	T_EQ_INT(mb.n, 19);   /* the next /64 is another client */
+	resp_free(&r);
 	xff = NULL;
 
 	/* confirm: a GET (a mail scanner's, a link preview's) or a HEAD only asks, with a

@@ -677,6 +677,50 @@ test_ratelimit(void)
 	pb_ratelimit_free(off);
 }
 
+/* The client a limit counts: the peer, or behind this machine's proxy the last address of
+ * X-Forwarded-For; an IPv6 address by its /64, whose every address its holder takes at
+ * will; an IPv4 address in IPv6's clothes as itself. */
+static void
+test_client(void)
+{
+	struct pb_ratelimit *rl = pb_ratelimit_new(3, 64);
+	char c[128], d[128];
+	int retry, allowed = 0;
+
+	pb_web_client("192.0.2.7", NULL, c, sizeof c);
+	T_EQ_STR(c, "192.0.2.7");
+	pb_web_client("192.0.2.7", "203.0.113.1", c, sizeof c);
+	T_EQ_STR(c, "192.0.2.7");            /* not from this machine: the header is anyone's */
+	pb_web_client("127.0.0.1", "198.51.100.1, 203.0.113.1", c, sizeof c);
+	T_EQ_STR(c, "203.0.113.1");
+	pb_web_client("2001:db8:7:1:a:b:c:d", NULL, c, sizeof c);
+	pb_web_client("2001:db8:7:1::1", NULL, d, sizeof d);
+	T_EQ_STR(c, "2001:db8:7:1::/64");
+	T_EQ_STR(d, c);
+	pb_web_client("::1", "2001:DB8:7:1:ffff::9", d, sizeof d);
+	T_EQ_STR(d, c);
+	pb_web_client("2001:db8:7:2::1", NULL, d, sizeof d);
+	T_EQ_STR(d, "2001:db8:7:2::/64");
+	pb_web_client("::ffff:192.0.2.7", NULL, c, sizeof c);
+	T_EQ_STR(c, "192.0.2.7");
+	pb_web_client("::ffff:127.0.0.1", "::ffff:198.51.100.3", c, sizeof c);
+	T_EQ_STR(c, "198.51.100.3");
+	pb_web_client("fe80::1:2:3:4%eth0", NULL, c, sizeof c);
+	T_EQ_STR(c, "fe80::/64");
+	pb_web_client("unknown", NULL, c, sizeof c);
+	T_EQ_STR(c, "unknown");
+	/* a hundred addresses of one /64 are one client to the per-minute limit */
+	for (int i = 0; i < 100; i++) {
+		char peer[64];
+
+		snprintf(peer, sizeof peer, "2001:db8:7:1::%x", i + 1);
+		pb_web_client(peer, NULL, c, sizeof c);
+		allowed += pb_ratelimit_hit(rl, c, 1000, &retry);
+	}
+	T_EQ_INT(allowed, 3);
+	pb_ratelimit_free(rl);
+}
+
 int
 main(void)
 {
@@ -751,6 +795,7 @@ main(void)
 	test_feedback();
 	test_feedback_undo();
 	test_ratelimit();
+	test_client();
 
 	pb_config_free(ctx.cfg);
 	pb_state_close(ctx.st);
