@@ -474,6 +474,16 @@ by_address(const struct pb_config *cfg, const char *addr)
 	return NULL;
 }
 
+/* s's own spelling of addr (strcasecmp), or addr. */
+static const char *
+subscribed_address(const struct pb_subscriber *s, const char *addr)
+{
+	for (size_t j = 0; j < s->n_emails; j++)
+		if (strcasecmp(s->emails[j], addr) == 0)
+			return s->emails[j];
+	return addr;
+}
+
 /* The subscriber that has address addr and unsubscribed (state "unsubscribed": the reader's
  * own doing, by a link or the manage page), with its row in *row (pb_sub_row_clear): 1. 0
  * when there is none, -1 when the state cannot be read. A reader who unsubscribed and signs
@@ -632,6 +642,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	struct pb_signup_row su = { 0 };
 	cJSON *obj = cJSON_CreateObject();
 	char name[72], addr[PB_PAGES_MAX_ADDRESS + 1], id[33], key[300], err[512];
+	const char *to = addr;   /* where the mail goes */
 	unsigned char rnd[16];
 	char *json = NULL, *mail = NULL;
 	int64_t now = pb_now();
@@ -687,11 +698,15 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		goto out;
 	}
 	taken = taken || why.len;
-	lower(addr);
+	/* The address is kept and written to as the reader typed it: a mailbox's local part
+	 * may be case-sensitive (RFC 5321, 2.4), and "Ann.Lee@" lowered could be another's or
+	 * none. It is one mailbox for everything else (one subscriber an address, compared as
+	 * strcasecmp does), and so for the limit of one mail an hour. */
+	snprintf(key, sizeof key, "confirm-mail:%s", addr);
+	lower(key);
 	if (pb_state_begin(ctx->st) < 0)
 		goto fail;
 	ip = claim_ip(ctx->st, req, now, &ipkey);
-	snprintf(key, sizeof key, "confirm-mail:%s", addr);
 	once = ip > 0 ? pb_stamp_claim(ctx->st, key, now, HOUR) : 0;
 	if (ip < 0 || once < 0) {
 		pb_state_rollback(ctx->st);
@@ -716,9 +731,12 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		 * answer's time does not tell the two apart). */
 		const struct pb_subscriber *s = by_address(cfg, addr);
 
+		/* to the address as the subscriber has it, where its digests go */
+		if (s)
+			to = subscribed_address(s, addr);
 		if ((s && pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "",
-				       &ctx->secret, PB_LINK_MANAGE, s->name, addr, now) < 0) ||
-		    !(mail = subscribed_mail(cfg, addr, s ? link.data : NULL, id, now, &mlen))) {
+				       &ctx->secret, PB_LINK_MANAGE, s->name, to, now) < 0) ||
+		    !(mail = subscribed_mail(cfg, to, s ? link.data : NULL, id, now, &mlen))) {
 			pb_state_rollback(ctx->st);
 			goto fail;
 		}
@@ -741,7 +759,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	 * that went out always finds its sign-up. A mail that did not go gives both back. */
 	if (pb_state_commit(ctx->st) < 0)
 		goto fail;
-	if ((sent = send_mail(cfg, addr, mail, mlen, err, sizeof err)) < 0) {
+	if ((sent = send_mail(cfg, to, mail, mlen, err, sizeof err)) < 0) {
 		struct pb_signup_row gone = { 0 };
 
 		pb_warn("web.signup", "status=%s error=%s", sent == -2 ? "refused" : "unsent",

@@ -122,7 +122,7 @@ PB_FEEDBACK_LINK="$fb_link" PB_FEEDBACK_PAPER=2411.00001 PB_FEEDBACK_STATE="$tmp
 PB_EXPECT_TITLES="The Drift Contract|Signal2Symbol" \
 PB_ABSENT_TITLE="Outlier Detection for Multi-Network Data" \
   timeout -k 5 120 node "$browser_dir/selfservice.js" "$base" "$tmp/mail" "$art" \
-  "dora.reader@example.org" >"$tmp/out" 2>&1
+  "Dora.Reader@example.org" >"$tmp/out" 2>&1
 rc=$?
 cat "$tmp/out"
 case $rc in
@@ -131,10 +131,13 @@ case $rc in
 *) fail "the browser checks failed (exit $rc); screenshots in $art" ;;
 esac
 
-# One mail went, to the reader, and only the confirmation.
+# One mail went, to the reader, and only the confirmation: to the address as typed (a local
+# part may be case-sensitive), not lowered.
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
 [ "$n" -eq 1 ] || fail "expected 1 mail (the confirmation), the SMTP peer got $n"
-grep -q 'dora.reader@example.org' "$tmp/mail"/*.eml || fail "the mail is not to the reader"
+grep -q '^To: Dora.Reader@example.org' "$tmp/mail"/*.eml || fail "the mail is not to the reader"
+grep -q '"rcpt": "Dora.Reader@example.org", "status": 250' "$tmp/rcpt.jsonl" ||
+  fail "the confirmation was not sent to the address as typed: $(cat "$tmp/rcpt.jsonl")"
 
 # The state as the administrator sees it.
 pb subscriber list >"$tmp/list" 2>"$tmp/list.err" || fail "subscriber list exited $?"
@@ -222,10 +225,10 @@ grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the to
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
 [ "$n" -eq 2 ] || fail "after the refused, corrected and hostile sign-ups the SMTP peer holds $n mails, not 2"
 
-# The reader who unsubscribed signs up again with the same address, an hour after the first
-# confirmation (its stamp moved back an hour): a confirmation goes, and its link makes that
-# subscriber active again with the new topics and its address no longer suppressed, not a
-# second subscriber.
+# The reader who unsubscribed signs up again with the same address (in lower case now), an
+# hour after the first confirmation (its stamp moved back an hour): a confirmation goes, and its
+# link makes that subscriber active again with the new topics and its address no longer
+# suppressed, not a second subscriber.
 $PY -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("UPDATE stamps SET at = at - 3600 WHERE key LIKE ?", ("confirm-mail:%",))

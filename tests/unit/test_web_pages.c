@@ -569,6 +569,41 @@ main(void)
 	resp_free(&r);
 	xff = NULL;
 
+	/* An address's local part may be case-sensitive (RFC 5321): the confirmation goes to the
+	 * address as typed, which the link confirms and the subscriber gets; it is one mailbox
+	 * for the limit of a mail an hour. */
+	{
+		char cp[1024];
+
+		signup_body(&body, ok_csrf, "Ann.Lee@Example.org", "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.61", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_INT(mb.n, 20);
+		T_EQ_STR(mb.to, "Ann.Lee@Example.org");
+		T_CHECK(strstr(mb.last.data, "To: Ann.Lee@Example.org") != NULL);
+		link_of(mb.last.data, "/c/", cp, sizeof cp);
+		resp_free(&r);
+		signup_body(&body, ok_csrf, "ann.lee@example.ORG", "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.62", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_INT(mb.n, 20);
+		resp_free(&r);
+		call(&ctx, pb_web_confirm, "GET", cp, "10.0.0.61", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "<strong>Ann.Lee@Example.org</strong>") != NULL);
+		pb_buf_reset(&body);
+		pb_buf_puts(&body, "csrf=");
+		urlenc(&body, csrf_of(r.body.data));
+		resp_free(&r);
+		call(&ctx, pb_web_confirm, "POST", cp, "10.0.0.61", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "Subscribed") != NULL);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "ann.lee", &row), 1);
+		T_CHECK(row.settings && strstr(row.settings, "\"Ann.Lee@Example.org\""));
+		pb_sub_row_clear(&row);
+	}
+
 	/* confirm: a GET (a mail scanner's, a link preview's) or a HEAD only asks, with a
 	 * button; nothing is subscribed before its POST, which carries the page's csrf */
 	call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
