@@ -887,15 +887,17 @@ confirm_refused(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *wh
 		      "Please sign up again.");
 }
 
-/* Confirms the sign-up su of a subscriber who unsubscribed (old, its row) inside the open
- * transaction, and answers: its addresses' suppressions lifted and the subscriber active
- * again, as the manage page's "Subscribe again" does, with the form's settings when it is a
- * stored one (checked as an edit of its own) and its own (the administrator's) when it is
- * the file's. Ends the transaction. */
+/* Confirms the sign-up su of a subscriber who unsubscribed (sub, old its row) inside the
+ * open transaction, and answers: the subscriber active again, with the form's settings when
+ * it is a stored one (checked as an edit of its own) and its own (the administrator's) when
+ * it is the file's, and the confirmed address no longer stopped. Its other addresses and
+ * chats stay as they are: the confirmation speaks for one mailbox, and a team's member who
+ * unsubscribed is not written to again because another signed up (the manage page restarts
+ * each). Ends the transaction. */
 static void
 confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_signup_row *su,
-	      const struct pb_sub_row *old, const char *key, int64_t now,
-	      const struct pb_config *cfg)
+	      const struct pb_subscriber *sub, const struct pb_sub_row *old, const char *key,
+	      int64_t now, const struct pb_config *cfg)
 {
 	struct pb_sub_row r = *old;
 	struct pb_buf why = { 0 };
@@ -924,7 +926,10 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	}
 	r.state = (char *)"active";
 	r.reason = NULL;
-	if (pb_suppress_clear(ctx->st, old->name) < 0 || pb_sub_put(ctx->st, &r) < 0 ||
+	/* as the subscriber has it, which its suppression names */
+	if (pb_suppress_lift(ctx->st, old->name, "email",
+			     subscribed_address(sub, su->address)) < 0 ||
+	    pb_sub_put(ctx->st, &r) < 0 ||
 	    pb_stamp_claim(ctx->st, key, now, -1) < 0 || pb_state_commit(ctx->st) < 0)
 		goto fail;
 	pb_info("web.confirm", "status=subscribed subscriber=%s again=1", pb_q(old->name));
@@ -1003,7 +1008,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		goto fail;
 	}
 	if (r && strcmp(s->name, su.name) == 0) {
-		confirm_again(ctx, resp, &su, &old, key.data, now, cfg);
+		confirm_again(ctx, resp, &su, s, &old, key.data, now, cfg);
 		goto out;
 	}
 	/* The name it was given may have been taken since, and the settings must still pass. */

@@ -343,6 +343,9 @@ main(void)
 		"  { name = \"ned\"; ntfy_topic = \"ned-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
 		"  { name = \"mia\"; email = [\"mia@example.org\"]; ntfy_topic = \"mia-papers\";\n"
+		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
+		"  { name = \"lab\"; email = [\"ann@lab.example\", \"Bob@lab.example\"];\n"
+		"  ntfy_topic = \"lab-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
 	{
 		struct pb_buf sc = { 0 };
@@ -602,6 +605,53 @@ main(void)
 		T_EQ_INT(pb_sub_get(ctx.st, "ann.lee", &row), 1);
 		T_CHECK(row.settings && strstr(row.settings, "\"Ann.Lee@Example.org\""));
 		pb_sub_row_clear(&row);
+	}
+
+	/* A team of the file whose members each unsubscribed: one signing up again gets the
+	 * digest again at the address confirmed; the others who unsubscribed, and the chat, get
+	 * nothing until they ask */
+	{
+		const char *dests[][2] = { { "ann@lab.example", "ann@lab.example" },
+					   { "Bob@lab.example", "Bob@lab.example" },
+					   { "ntfy:lab-papers", NULL } };
+		char cp[1024];
+
+		for (size_t i = 0; i < 3; i++) {
+			pb_buf_reset(&link);
+			T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_UNSUB, "lab",
+					      dests[i][0], pb_now()), 0);
+			call(&ctx, pb_web_unsub_post, "POST", link.data, "10.0.0.63",
+			     "List-Unsubscribe=One-Click", &r);
+			T_EQ_INT(r.status, 200);
+			resp_free(&r);
+		}
+		pb_buf_reset(&link);
+		T_EQ_INT(pb_sub_get(ctx.st, "lab", &row), 1);
+		T_EQ_STR(row.state, "unsubscribed");
+		pb_sub_row_clear(&row);
+		signup_body(&body, ok_csrf, "bob@lab.example", "x = ti:x");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.63", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_EQ_INT(mb.n, 21);
+		T_EQ_STR(mb.to, "bob@lab.example");
+		link_of(mb.last.data, "/c/", cp, sizeof cp);
+		T_CHECK(strstr(mb.last.data, "belongs to a subscription") == NULL);
+		resp_free(&r);
+		call(&ctx, pb_web_confirm, "GET", cp, "10.0.0.63", NULL, &r);
+		pb_buf_reset(&body);
+		pb_buf_puts(&body, "csrf=");
+		urlenc(&body, csrf_of(r.body.data));
+		resp_free(&r);
+		call(&ctx, pb_web_confirm, "POST", cp, "10.0.0.63", body.data, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "Subscribed again") != NULL);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_get(ctx.st, "lab", &row), 1);
+		T_EQ_STR(row.state, "active");
+		pb_sub_row_clear(&row);
+		T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "Bob@lab.example"), 0);
+		T_EQ_INT(pb_suppress_has(ctx.st, "lab", "email", "ann@lab.example"), 1);
+		T_EQ_INT(pb_suppress_has(ctx.st, "lab", "ntfy", "lab-papers"), 1);
 	}
 
 	/* confirm: a GET (a mail scanner's, a link preview's) or a HEAD only asks, with a
