@@ -433,6 +433,52 @@ test_exec_memo(void)
 	free_papers(&set);
 }
 
+/* A word a theme never is: a verb of any paper ("containing") is no theme, however often it
+ * recurs, while a subject that recurs as often is one. */
+static void
+test_theme_words(void)
+{
+	struct pb_paperset set;
+	struct pb_topic topics[1] = { { .name = "graphs" } };
+	struct pb_subscriber sub = { .name = "alice", .language = "en", .max_papers = 10,
+				     .topics = topics, .n_topics = 1 };
+	struct pb_config cfg = { 0 };
+	struct pb_hit hits[3];
+	struct pb_selection sel = { .sub = &sub, .hits = hits, .n_hits = 3, .n_matched = 3 };
+	struct pb_summarizer *s;
+	struct pb_digest d;
+	const char *titles[3] = { "Hypergraphs containing long cycles",
+				  "Tournaments containing hypergraphs",
+				  "Matroids containing hypergraphs of bounded rank" };
+	char err[256] = "";
+
+	if (load_papers(&set) < 3) {
+		T_CHECK(0);
+		return;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		free(set.v[i].title);
+		set.v[i].title = pb_xstrdup(titles[i]);
+		hits[i] = (struct pb_hit){ .paper = i, .score = 3.0 - (double)i, .topic = 0 };
+	}
+	s = pb_summarizer_new(&cfg, NULL, NULL, err, sizeof err);
+	T_EQ_INT(pb_digest_build(s, &set, &sel, "2025-12-04", &d), 0);
+	T_CHECK(d.exec_summary != NULL);
+	if (d.exec_summary) {
+		const char *t = strstr(d.exec_summary, "**Recurring themes:** ");
+		char line[256] = "";
+
+		T_CHECK(t != NULL);
+		if (t)
+			snprintf(line, sizeof line, "%.*s", (int)strcspn(t, "\n"), t);
+		T_CHECK(strstr(line, "hypergraph (3") != NULL);
+		T_CHECK(strstr(line, "containing") == NULL);
+	}
+	pb_digest_free(&d);
+	pb_summarizer_free(s);
+	free_papers(&set);
+}
+
 static char *
 slurp(const char *path)
 {
@@ -554,6 +600,7 @@ main(void)
 	test_titles();
 	test_digest();
 	test_exec_memo();
+	test_theme_words();
 	test_model_cache();
 	return t_done("test_summarize");
 }
