@@ -30,6 +30,7 @@
 #include "paperboy/config.h"
 #include "paperboy/daemon.h"
 #include "paperboy/deliver.h"
+#include "paperboy/fetch.h"
 #include "paperboy/lock.h"
 #include "paperboy/log.h"
 #include "paperboy/run.h"
@@ -353,12 +354,22 @@ run_latest(struct daemon *d, const char *expect)
 				(s == PB_RUN_STALE ||
 				 (s == PB_RUN_FAILED && rep.sysexit == EX_TEMPFAIL));
 		int64_t now = pb_now(), next;
+		/* arXiv's Retry-After, too long for the HTTP client to wait: nothing is asked
+		 * before it ends (the state holds every machine's fetch till then), and the
+		 * schedule's deadline stands. */
+		int64_t asked = rep.retry_after_s > PB_FETCH_RETRY_MAX_S ? PB_FETCH_RETRY_MAX_S
+									 : rep.retry_after_s;
 
 		if (s == PB_RUN_FAILED && !transient && !d->outcome)
 			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 		if (!transient || stop_flag)
 			return;
-		if (now >= deadline) {
+		if (now >= deadline || (asked > 0 && now + asked > deadline)) {
+			if (asked > 0 && now < deadline)
+				pb_info("daemon.retry_after", "expected=%s wait_s=%lld note=%s", expect,
+					(long long)asked,
+					pb_q("arXiv asked to wait past the deadline: the next scheduled "
+					     "time asks again"));
 			d->outcome = EX_TEMPFAIL;
 			if (s == PB_RUN_STALE) {
 				pb_err("daemon.stale_feed", "expected=%s feed=%s waited_min=%d "
@@ -375,6 +386,18 @@ run_latest(struct daemon *d, const char *expect)
 		 * the longest backoff (each cycle also delivers what came due meanwhile). */
 		if (next < ready)
 			next = ready < now + 900 ? ready : now + 900;
+		if (asked > 0) {
+			char at[32], note[160];
+
+			if (next < now + asked)
+				next = now + asked;
+			pb_format_instant(next, at, sizeof at);
+			snprintf(note, sizeof note, "arXiv asked to wait %ld s%s; next request at %s",
+				 rep.retry_after_s, rep.retry_after_s > asked ? " (6 h are waited)" : "",
+				 at);
+			pb_warn("daemon.retry_after", "expected=%s wait_s=%lld note=%s", expect,
+				(long long)asked, pb_q(note));
+		}
 		if (next > deadline)
 			next = deadline;
 		pb_info("daemon.poll_again", "expected=%s reason=%s in_s=%lld", expect,
@@ -407,6 +430,7 @@ wake(struct daemon *d)
 	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
 	int64_t now = pb_now(), from;
 	int n, have, denied = 0;
+	long asked = 0;
 
 	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
 	 * add`, a reader who unsubscribed): each wake-up serves them as they are now. */
@@ -422,7 +446,7 @@ wake(struct daemon *d)
 	n = pb_cal_missed(&d->cal, from, now, d->cfg->catchup_days, dates, 64);
 	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
 		n > 0 ? n : 0);
-	for (int i = 0; i < n && !stop_flag && !denied; i++) {
+	for (int i = 0; i < n && !stop_flag && !denied && !asked; i++) {
 		struct pb_run_report rep;
 
 		if (strcmp(dates[i], latest) == 0)
@@ -433,6 +457,7 @@ wake(struct daemon *d)
 		if (cycle(d, dates[i], NULL, &rep, err, sizeof err) == PB_RUN_FAILED && !d->outcome)
 			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;
 		denied = rep.arxiv_denied;
+		asked = rep.retry_after_s;
 	}
 	if (denied) {
 		/* Each cycle has a client of its own: the next one would ask arXiv again at once,
@@ -442,6 +467,18 @@ wake(struct daemon *d)
 			     "and the latest announcement wait for the next scheduled time"));
 		if (!d->outcome)
 			d->outcome = EX_UNAVAILABLE;
+	} else if (asked > 0) {
+		char note[200];
+
+		/* The latest announcement done first would leave the dates before it behind
+		 * (catching up starts after the last date done). The state holds every
+		 * machine's fetch till the wait ends, so the next scheduled time asks no sooner. */
+		snprintf(note, sizeof note, "arXiv asked to wait %ld s: the dates not caught up and "
+			 "the latest announcement wait for the next scheduled time", asked);
+		pb_warn("daemon.retry_after", "latest=%s wait_s=%ld note=%s", latest, asked,
+			pb_q(note));
+		if (!d->outcome)
+			d->outcome = EX_TEMPFAIL;
 	} else if (!stop_flag) {
 		run_latest(d, latest);
 	}

@@ -136,6 +136,12 @@ get_parse(struct pb_http *h, const char *url, struct pb_paperset *into,
 		} else if (resp.not_resolved) {
 			set_result(res, PB_FETCH_UNAVAILABLE, "%s; to read a saved feed instead, "
 				   "use --feed FILE", err);
+		} else if (resp.retry_asked_s > 0) {
+			/* Asking again sooner is what arXiv's guidance takes for abuse: the caller
+			 * (the daemon, the other machines) waits this long. */
+			res->retry_after_s = resp.retry_asked_s;
+			set_result(res, PB_FETCH_UNAVAILABLE, "%s (arXiv asked to retry after %ld s)",
+				   err, resp.retry_asked_s);
 		} else {
 			set_result(res, PB_FETCH_UNAVAILABLE, "%s", err);
 		}

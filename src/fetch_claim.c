@@ -16,6 +16,9 @@
 #define LATEST_REUSE_S 1800
 /* Renewals at most this often: the lease's third, so two may fail before it runs out. */
 #define RENEW_MAX_MS 5000
+/* The pacing key (pb_pace_hold) of the wait arXiv asked for with a Retry-After: it holds
+ * every machine's requests, whatever announcement or date they are for. */
+#define ARXIV_WAIT_KEY "arxiv|retry-after"
 
 int
 pb_claim_lease_s(const struct pb_config *cfg)
@@ -163,6 +166,50 @@ load_stored(struct pb_state *st, const char *key, struct pb_paperset *out,
 	return res->status;
 }
 
+/* How long the wait arXiv asked for (ARXIV_WAIT_KEY) has still to run, in seconds; 0 when
+ * none, or when the state cannot tell (logged: better to ask than to stop fetching). */
+static int64_t
+arxiv_wait_left(struct pb_state *st)
+{
+	const char *keys[] = { ARXIV_WAIT_KEY };
+	const long none[] = { 0 };
+	int64_t now = pb_wall_ms(), until;
+	/* A slot of no length: takes nothing from anyone, and says until when it is held. */
+	int r = pb_pace_take(st, keys, none, 1, now, &until);
+
+	if (r < 0) {
+		pb_warn("fetch.retry_after_read", "error=%s", pb_q(pb_state_errmsg(st)));
+		return 0;
+	}
+	return r == 0 && until > now ? (until - now + 999) / 1000 : 0;
+}
+
+/* Holds every machine's requests to arXiv for the s seconds its Retry-After asked (at most
+ * PB_FETCH_RETRY_MAX_S). */
+static void
+arxiv_wait_hold(struct pb_state *st, long s)
+{
+	if (s > PB_FETCH_RETRY_MAX_S)
+		s = PB_FETCH_RETRY_MAX_S;
+	if (pb_pace_hold(st, ARXIV_WAIT_KEY, pb_wall_ms() + (int64_t)s * 1000) < 0)
+		pb_warn("fetch.retry_after_hold", "seconds=%ld error=%s", s,
+			pb_q(pb_state_errmsg(st)));
+}
+
+/* The outcome of a fetch not made because arXiv's wait has left seconds to run. */
+static void
+arxiv_not_asked(struct pb_fetch_result *res, int64_t left)
+{
+	char at[32];
+
+	pb_format_instant(pb_now() + left, at, sizeof at);
+	memset(res, 0, sizeof *res);
+	res->status = PB_FETCH_UNAVAILABLE;
+	res->retry_after_s = (long)left;
+	snprintf(res->message, sizeof res->message, "not asked: arXiv asked to retry after %lld s "
+		 "(at %s), on this machine or another sharing the state", (long long)left, at);
+}
+
 enum pb_fetch_status
 pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_state *st,
 		      struct pb_papers_req *rq, const char *expect_date,
@@ -215,12 +262,22 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 			goto out;
 		}
 		if (c == PB_FETCH_CLAIM_MINE) {
-			struct pb_claim_hold *k = pb_claim_hold_new(h, st, key, lease,
-								    "fetch.claim", "fetch");
-			enum pb_fetch_status fs = pb_papers_load(h, cfg, rq, out, res);
-			int ok, stale, lost = pb_claim_hold_lost(k);
+			struct pb_claim_hold *k;
+			enum pb_fetch_status fs;
+			int ok, stale, lost;
+			int64_t left = arxiv_wait_left(st);
 
+			if (left > 0) {
+				arxiv_not_asked(res, left);
+				fs = res->status;
+				goto finish;
+			}
+			k = pb_claim_hold_new(h, st, key, lease, "fetch.claim", "fetch");
+			fs = pb_papers_load(h, cfg, rq, out, res);
+			lost = pb_claim_hold_lost(k);
 			pb_claim_hold_free(k);
+			if (res->retry_after_s > 0 && !(stop && *stop))
+				arxiv_wait_hold(st, res->retry_after_s);
 			if (lost && !(stop && *stop)) {
 				/* Another machine fetches (or has fetched) it: its outcome is the
 				 * one, not what this fetch got before it was given up. */
@@ -229,6 +286,7 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 				memset(res, 0, sizeof *res);
 				continue;
 			}
+finish:
 			ok = fs == PB_FETCH_OK || fs == PB_FETCH_NO_ANNOUNCEMENT;
 			stale = ok && !rq->date && expect_date && out->announce_date &&
 				strcmp(out->announce_date, expect_date) < 0;
@@ -245,6 +303,10 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 		}
 		if (c == PB_FETCH_CLAIM_DONE || c == PB_FETCH_CLAIM_FAILED) {
 			enum pb_fetch_status fs = load_stored(st, key, out, res);
+
+			/* The other machine's fetch was told to wait: so is this one's caller. */
+			if (c == PB_FETCH_CLAIM_FAILED)
+				res->retry_after_s = (long)arxiv_wait_left(st);
 
 			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_ms=%d",
 				pb_q(key), (int)fs, out->n, waited * 200);

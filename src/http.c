@@ -901,6 +901,9 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 			if (rc != 0 && retry)
 				pb_warn("http.giveup", "url=%s attempts=%d error=%s", pb_q(logurl.data),
 					attempt, pb_q(err));
+			if (rc != 0 && retry && cc == CURLE_OK && (st == 429 || st == 503) &&
+			    wait_s > 0)
+				resp->retry_asked_s = wait_s;
 			break;
 		}
 		extra = backoff_ms(h, attempt);
@@ -916,6 +919,8 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 					 url, st, wait_s);
 				pb_warn("http.giveup", "url=%s status=%ld retry_after=%ld cap=%lld",
 					pb_q(logurl.data), st, wait_s, (long long)cap);
+				if (st == 429 || st == 503)
+					resp->retry_asked_s = wait_s;
 				break;
 			}
 			if (wait_s * 1000 > extra)

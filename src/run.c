@@ -1438,6 +1438,7 @@ pb_run_cycle(const struct pb_config *cfg, struct pb_state *st, const struct pb_r
 	fs = get_papers(&c, h, &fr);
 	rep->ms_fetch = (double)pb_mono_ms() - t0;
 	rep->papers = (long)c.papers.n;
+	rep->retry_after_s = fr.retry_after_s;
 	if (fs != PB_FETCH_OK && fs != PB_FETCH_NO_ANNOUNCEMENT) {
 		fail(rep, pb_papers_exit_code(&fr, o->feed != NULL), err, errlen,
 		     fs == PB_FETCH_ARXIV_ERROR ? "arXiv error: %s" : "%s",

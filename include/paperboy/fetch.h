@@ -26,6 +26,10 @@ struct pb_fetch_result {
 	long http_status;            /* last HTTP status seen, 0 = none (network error, file) */
 	size_t n_skipped;            /* records the parser rejected with a warning */
 	size_t n_repaired;           /* records kept with bad bytes replaced (each warned) */
+	long retry_after_s;          /* arXiv answered 429 or 503 with a Retry-After that was not
+				      * waited out (pb_http_response.retry_asked_s): the seconds
+				      * it asked for, counted from the end of the fetch; 0 = none.
+				      * The message then says "arXiv asked to retry after N s". */
 };
 
 /* The Accept header of every request to arXiv: the feed types first. */
@@ -44,6 +48,10 @@ struct pb_fetch_result {
  * requests to arXiv are not made, and returns 1; otherwise returns 0. Every request to arXiv
  * (feed, API, full text) asks pb_http_denied(h) first and is not made when it is set. */
 int pb_fetch_note_denied(struct pb_http *h, long status, const char *url);
+
+/* The longest wait asked by arXiv's Retry-After that is honoured (seconds): a longer one (a
+ * misconfigured limiter, a date far ahead) is waited this long, so that a day is not lost. */
+#define PB_FETCH_RETRY_MAX_S (6 * 3600L)
 
 /* Fills an http options struct from the config (user agent, CA file, the Accept header,
  * spacing, retries, cache dir under state_dir/http-cache). Strings are borrowed from cfg. */

@@ -39,6 +39,9 @@ struct pb_http_response {
 	int attempts;                /* how many requests were made */
 	char content_type[128];
 	long retry_after_s;          /* last Retry-After seen, -1 if none */
+	long retry_asked_s;          /* the request failed on a 429 or 503 whose Retry-After was
+				      * not waited out (beyond the cap, or no retry left): its
+				      * seconds, for the caller's schedule; else 0 */
 	int too_large;               /* 1 when the answer was cut off at the byte cap */
 	int not_resolved;            /* 1 when the host or proxy name did not resolve (not
 				      * retried: reported at once) */
@@ -76,7 +79,7 @@ int pb_http_denied(const struct pb_http *h);
 /* GET url. Retries network errors (but a host or proxy name that does not resolve), 5xx (but
  * 501, 505) and 429, waiting the larger of the
  * jittered exponential backoff and Retry-After; a Retry-After beyond backoff_max_ms (or an
- * hour) is not waited for: the request fails at once saying so. Waits the host's spacing
+ * hour) is not waited for: the request fails at once saying so (resp->retry_asked_s). Waits the host's spacing
  * before each request (measured from the end of the previous one, also across processes when
  * cache_dir is set). 4xx other than 429 are final. Returns 0 when a response with status < 400 arrived (resp
  * filled; a 304 is turned into the cached 200 body), -1 otherwise with err filled (resp->status

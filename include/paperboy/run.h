@@ -42,6 +42,9 @@ struct pb_run_report {
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
 	int arxiv_denied;               /* arXiv answered 403 (PB_FETCH_DENIED_WHY): nothing more
 					 * is to be asked of it before the next scheduled time */
+	long retry_after_s;             /* the fetch's retry_after_s: arXiv asked not to be asked
+					 * again for this many seconds (429 or 503 with a
+					 * Retry-After not waited out), 0 = no such request */
 	double ms_fetch, ms_match;      /* wall time per stage */
 	double ms_build;                /* summarize + render + enqueue */
 	double ms_render;               /* of ms_build: summarizing, rendering and building the

@@ -12,14 +12,18 @@
 #  5. a 403 (arXiv denies the client; its robots page takes requests that go on after one for
 #     an attack) is said once and followed by no request to arXiv in the run: not the
 #     metadata's next batch, the likes' lookups or the full text, nor the daemon's next
-#     catch-up date or the latest announcement.
+#     catch-up date or the latest announcement;
+#  6. a 429 whose Retry-After (600 s) is longer than the client waits (120 s): the error says
+#     what arXiv asked, and nothing is asked of arXiv before it ends: not by the same machine's
+#     next run, not by another machine on the state (another date), not by the daemon's next
+#     poll; a wait past the daemon's deadline ends its polling at once.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${BUILD:=build}"
 T=$(mktemp -d)
-SRV= SLOW= DENY= P=
+SRV= SLOW= DENY= RA= P=
 cleanup() {
-  for p in $P $SRV $SLOW $DENY; do kill "$p" 2>/dev/null; done
-  for p in $P $SRV $SLOW $DENY; do wait "$p" 2>/dev/null; done
+  for p in $P $SRV $SLOW $DENY $RA; do kill "$p" 2>/dev/null; done
+  for p in $P $SRV $SLOW $DENY $RA; do wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -227,6 +231,65 @@ grep -q 'event=daemon.catchup date=2026-09-28' "$T/denyd.err" &&
   fail "denyd: caught up 2026-09-28 after arXiv refused 2026-09-25"
 has denyd 'event=daemon.arxiv_denied'
 echo "   403: said once, nothing asked after it (fetch, run, daemon catch-up)"
+
+# 6. Retry-After beyond the client's cap. The stand-in answers the RSS of cs.CV with 429 and
+#    Retry-After: 600, and serves the API.
+start_server ra --fail '/rss/cs.CV|429|1000|600'
+RA=$pid
+RPORT=$(cat "$T/ra.port")
+rareq() { grep -c "\"path\": \"$1" "$T/ra.log"; }
+ASKED='arXiv asked to retry after'
+conf "$T/ra.conf" "127.0.0.1:$RPORT" cs.CV
+timed rafetch "$PAPERBOY" -c "$T/ra.conf" fetch
+[ "$rc" -eq 75 ] || fail "rafetch: exit $rc, want 75"
+has rafetch "$ASKED 600 s"
+echo 'state = { machine = "alpha"; };' >>"$T/ra.conf"
+timed rarun "$PAPERBOY" -c "$T/ra.conf" run
+[ "$rc" -eq 75 ] || fail "rarun: exit $rc, want 75"
+has rarun "$ASKED 600 s"
+[ "$(rareq /rss/)" -eq 2 ] || fail "rarun: $(rareq /rss/) requests, want 2 (fetch, run)"
+# The same machine's next run, and another machine on the same state for another date (the
+# API, which the stand-in serves): not asked.
+timed rarun2 "$PAPERBOY" -c "$T/ra.conf" run
+[ "$rc" -eq 75 ] || fail "rarun2: exit $rc, want 75"
+has rarun2 "not asked: $ASKED"
+sed -e "s|state-ra\";|state-rab\";|" -e 's/machine = "alpha"/machine = "beta"/' "$T/ra.conf" >"$T/rab.conf"
+mkdir -p "$T/state-rab"
+ln -s "$T/state-ra/paperboy.db" "$T/state-rab/paperboy.db"
+timed rabeta "$PAPERBOY" -c "$T/rab.conf" run --date 2026-09-23
+[ "$rc" -eq 75 ] || fail "rabeta: exit $rc, want 75"
+has rabeta "not asked: $ASKED"
+[ "$(rareq /)" -eq 2 ] || fail "rabeta: $(rareq /) requests in all, want 2 ($(grep -o '"path": "[^"]*"' "$T/ra.log" | tr '\n' ' '))"
+# The daemon (a state of its own): its next poll comes when the wait ends, not after its
+# backoff (60 s here).
+conf "$T/rad.conf" "127.0.0.1:$RPORT" cs.CV
+: >"$T/ra.log"
+: >"$T/rad.err"
+env PAPERBOY_NOW=2026-09-24T12:00:00Z "$PAPERBOY" -c "$T/rad.conf" daemon --foreground \
+  --once >"$T/rad.out" 2>"$T/rad.err" &
+P=$!
+i=0
+until grep -q 'event=daemon.poll_again' "$T/rad.err"; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && { fail "rad: no poll_again within 10 s"; break; }
+  sleep 0.1
+done
+has rad "arXiv asked to wait 600 s; next request at 2026-09-24T12:10:0"
+grep -q 'event=daemon.poll_again expected=2026-09-24 reason=unavailable in_s=\(599\|600\)' \
+  "$T/rad.err" || fail "rad: the next poll is not in 600 s: $(grep -o 'event=daemon.poll_again.*' "$T/rad.err")"
+[ "$(rareq /)" -eq 1 ] || fail "rad: $(rareq /) requests, want 1"
+kill -TERM "$P"; wait "$P"; P=
+# A wait past the deadline (stale_deadline_min = 5): the polling ends at once, nothing asked.
+sed 's/fill_metadata = true;/fill_metadata = true; stale_deadline_min = 5;/' "$T/rad.conf" >"$T/rae.conf"
+sed -i "s|state-rad\";|state-rae\";|" "$T/rae.conf"
+: >"$T/ra.log"
+timed rae env PAPERBOY_NOW=2026-09-24T12:00:00Z "$PAPERBOY" -c "$T/rae.conf" daemon \
+  --foreground --once
+[ "$rc" -eq 75 ] || fail "rae: exit $rc, want 75"
+[ "$ms" -lt 10000 ] || fail "rae: took $ms ms, want the polling given up at once"
+has rae 'event=daemon.gave_up'
+[ "$(rareq /)" -eq 1 ] || fail "rae: $(rareq /) requests, want 1"
+echo "   Retry-After 600 s: said, and honoured by the next run, another machine and the daemon"
 
 [ "$fails" -eq 0 ] || { echo "14-fetch-faults: $fails failure(s)" >&2; exit 1; }
 echo "14-fetch-faults: all checks passed"
