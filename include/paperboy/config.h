@@ -216,6 +216,9 @@ struct pb_config {
 		char *secret_file;       /* the token key; default state_dir/web.secret (0600) */
 		int rate_limit;          /* requests a minute per client address; 0 = none;
 					  * default 120 */
+		char **trusted_proxies;  /* addresses and networks whose X-Forwarded-For is
+					  * believed; none: loopback alone */
+		size_t n_trusted_proxies;
 	} web;
 
 	struct {

@@ -372,7 +372,7 @@ int pb_state_transient(struct pb_state *st);
  * succeeds. */
 int pb_state_busy(struct pb_state *st);
 /* The schema version of the open database (PB_STATE_SCHEMA after a successful open). */
-#define PB_STATE_SCHEMA 17
+#define PB_STATE_SCHEMA 18
 int pb_state_schema_version(struct pb_state *st);
 
 /* Records that paper id at version was seen in the feed of announce_date. Returns 1 when new,
@@ -444,6 +444,13 @@ int pb_sub_delete(struct pb_state *st, const char *name);
  * Whatever was made for the name up to then (a link in a mail) was made for a subscriber
  * that is gone, whoever has the name now. 0 / -1. */
 int pb_sub_removed(struct pb_state *st, const char *name, int64_t *at);
+/* Records that name's manage links made before at (unix seconds) are refused from now on
+ * (a reader's "Sign out other links"); an earlier at than the one recorded does not move it
+ * back. Any name, a file subscriber's too. 0 / -1. */
+int pb_sub_links_revoke(struct pb_state *st, const char *name, int64_t at);
+/* The instant before which name's manage links are refused into *at; 0 when none was
+ * revoked. 0 / -1. */
+int pb_sub_links_since(struct pb_state *st, const char *name, int64_t *at);
 /* Inside a transaction that is about to enqueue for stored subscriber name of generation
  * (its row's when the caller loaded it): 1 when that row is still there and active; 0 when
  * it was removed, or removed and another subscriber added under the name, or is no longer

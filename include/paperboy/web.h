@@ -85,6 +85,19 @@ int64_t pb_link_issued(enum pb_link kind, const struct pb_token *t);
 int pb_link_make(struct pb_buf *out, const char *base_url, const struct pb_secret *k,
 		 enum pb_link kind, const char *subject, const char *detail, int64_t now);
 
+/* ---- addresses and networks (web.trusted_proxies) ---- */
+struct pb_cidr {
+	int family;              /* AF_INET or AF_INET6 */
+	int bits;                /* the prefix's length: 0 to 32, or 0 to 128 */
+	unsigned char addr[16];  /* network order, the bits past the prefix zero */
+};
+/* Parses an address ("192.0.2.7", "2001:db8::1") or a network ("10.0.0.0/8",
+ * "fd00::/8") into *out; an IPv4-mapped IPv6 one ("::ffff:10.0.0.0/104") as its IPv4 one.
+ * 0, or -1 when text is neither. */
+int pb_cidr_parse(const char *text, struct pb_cidr *out);
+/* Whether the address addr (as pb_cidr_parse gives one, 32 or 128 bits) is in network c. */
+int pb_cidr_has(const struct pb_cidr *c, const struct pb_cidr *addr);
+
 /* ---- form bodies and query strings (application/x-www-form-urlencoded) ---- */
 #define PB_FORM_MAX_FIELDS 64
 struct pb_form_field {
@@ -131,6 +144,10 @@ struct pb_web_ctx {
 	struct pb_state *st;
 	struct pb_secret secret;
 	const char *config_path; /* to reload the subscribers after a change */
+	/* The peers whose X-Forwarded-For is believed (web.trusted_proxies, read at the
+	 * server's start); NULL: loopback alone. */
+	const struct pb_cidr *trusted;
+	size_t n_trusted;
 	/* Installs cfg (taken) as this context's configuration after a change, when the
 	 * configuration is shared with other contexts (the server's); NULL: ctx owns cfg. */
 	void (*cfg_set)(struct pb_web_ctx *ctx, struct pb_config *cfg);

@@ -147,6 +147,7 @@ int pb_check_url(const char *v, char *msg, size_t n);
 int pb_check_http_url(const char *v, char *msg, size_t n);
 /* "HOST:PORT" for a listening socket: an IPv4 address, a bracketed IPv6 one or a name. */
 int pb_check_listen(const char *v, char *msg, size_t n);
+int pb_check_proxy(const char *v, char *msg, size_t n);
 /* The web endpoint's public http(s) URL: no query, fragment or trailing '/'. */
 int pb_check_base_url(const char *v, char *msg, size_t n);
 int pb_check_unsubscribe_url(const char *v, char *msg, size_t n);

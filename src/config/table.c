@@ -254,6 +254,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "web.base_url", KT_STR, R(web.base_url), 0, NULL, 0, NB, pb_check_base_url, NULL, 0, NULL },
 	{ KS_ROOT, "web.secret_file", KT_STR, R(web.secret_file), 0, NULL, 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "web.rate_limit", KT_INT, R(web.rate_limit), 0, NULL, 120, 0, 1000000, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "web.trusted_proxies", KT_LIST, R(web.trusted_proxies), R(web.n_trusted_proxies), NULL, 0, NB, pb_check_proxy, NULL, KF_NONEMPTY, NULL },
 
 	{ KS_ROOT, "telegram", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "telegram.api_url", KT_STR, R(telegram.api_url), 0, "https://api.telegram.org", 0, NB, pb_check_http_url, NULL, 0, NULL },

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paperboy/web.h"
 #include "internal.h"
 #include "pb_paths.h"
 #include "paperboy/buf.h"
@@ -142,6 +143,17 @@ pb_check_listen(const char *v, char *msg, size_t n)
 	for (const char *c = v; c < colon; c++)
 		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '/')
 			return bad(msg, n, "\"%.200s\": the host has a space, '/' or a control character", v);
+	return 0;
+}
+
+int
+pb_check_proxy(const char *v, char *msg, size_t n)
+{
+	struct pb_cidr c;
+
+	if (pb_cidr_parse(v, &c) < 0)
+		return bad(msg, n, "\"%.100s\" is not an IP address or network (\"192.0.2.7\", "
+			   "\"172.16.0.0/12\", \"fd00::/8\")", v);
 	return 0;
 }
 

@@ -234,6 +234,14 @@ const char *const pb_st_migrations[] = {
 	"  callback TEXT, parts TEXT NOT NULL, next_part INTEGER NOT NULL,"
 	"  tries INTEGER NOT NULL, due INTEGER NOT NULL, held_at INTEGER NOT NULL,"
 	"  sending INTEGER NOT NULL DEFAULT 0);",
+
+	/* 17 -> 18: since when a name's manage links are taken. A manage link lives 400 days
+	 * and is in every digest: one forwarded or leaked let whoever held it change the
+	 * topics, pause, unsubscribe and read the address, and nothing took it back. The
+	 * reader's "Sign out other links" (and a sign-up confirmed again) sets the instant
+	 * before which a manage link of the name is refused; 0 (every link from before) is
+	 * none. Unsubscribe and feedback links are not affected. */
+	"ALTER TABLE sub_generations ADD COLUMN links_since INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* What a migration does beyond its SQL (after it, in the same transaction): indexed like

@@ -184,6 +184,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUB_REMOVED_SET] = "INSERT INTO sub_generations(name, last, removed) VALUES(?1, 0, ?2)"
 			      " ON CONFLICT(name) DO UPDATE SET removed = excluded.removed",
 	[S_SUB_REMOVED_GET] = "SELECT removed FROM sub_generations WHERE name = ?1",
+	[S_SUB_LINKS_SET] = "INSERT INTO sub_generations(name, last, links_since) VALUES(?1, 0, ?2)"
+			    " ON CONFLICT(name) DO UPDATE SET links_since ="
+			    " CASE WHEN excluded.links_since > sub_generations.links_since"
+			    " THEN excluded.links_since ELSE sub_generations.links_since END",
+	[S_SUB_LINKS_GET] = "SELECT links_since FROM sub_generations WHERE name = ?1",
 	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
 		     " SET verdict = excluded.verdict, source = excluded.source,"

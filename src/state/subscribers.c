@@ -140,6 +140,37 @@ pb_sub_removed(struct pb_state *st, const char *name, int64_t *at)
 	return rc == PB_DB_ROW || rc == PB_DB_DONE ? 0 : -1;
 }
 
+int
+pb_sub_links_revoke(struct pb_state *st, const char *name, int64_t at)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_LINKS_SET);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, name);
+	pb_db_bind_int64(s, 2, at);
+	return pb_st_run(st, s, "manage links revoke");
+}
+
+int
+pb_sub_links_since(struct pb_state *st, const char *name, int64_t *at)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_SUB_LINKS_GET);
+	int rc;
+
+	*at = 0;
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, name);
+	rc = pb_db_step(s);
+	if (rc == PB_DB_ROW)
+		*at = pb_db_col_int64(s, 0);
+	else if (rc != PB_DB_DONE)
+		pb_st_error(st, "manage links");
+	pb_db_reset(s);
+	return rc == PB_DB_ROW || rc == PB_DB_DONE ? 0 : -1;
+}
+
 /* The lock first: taken, a removal or a pause committed before it is seen (each statement of
  * PostgreSQL's reads what was committed when it began) and one not begun yet waits for this
  * transaction, whose messages its own then settles or pauses. */

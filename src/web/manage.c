@@ -1,8 +1,8 @@
 /* The manage page, reached by the signed /m/ link every digest carries: a stored subscriber
  * edits its topics, language and cap (checked as `subscriber edit` checks them) and previews
  * them on the latest announcement; every subscriber pauses, resumes and unsubscribes (a config
- * subscriber's settings are the administrator's). Every change is committed before the page
- * answers. */
+ * subscriber's settings are the administrator's), and signs out every earlier link to the
+ * page, a new one mailed. Every change is committed before the page answers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "paperboy/clock.h"
 #include "paperboy/cli.h"
 #include "paperboy/deliver.h"
+#include "paperboy/escape.h"
 #include "paperboy/state.h"
 #include "paperboy/log.h"
 
@@ -311,6 +312,11 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 	else
 		button(m, "resubscribe", "Subscribe again");
 	dest_section(m);
+	pb_buf_puts(&resp->body, "<h2>Links to this page</h2>\n<p>Every digest carries a link "
+		    "to this page. If one was forwarded or seen by someone else, sign out every "
+		    "earlier link: none of them opens this page any more, and a new link is "
+		    "mailed to you. Unsubscribe links keep working.</p>\n");
+	button(m, "signout", "Sign out other links");
 	if (preview_cfg)
 		pb_pages_preview(resp, preview_cfg, m->ctx->st, preview_i);
 	pb_page_end(resp);
@@ -379,6 +385,106 @@ unsubscribe(struct mg *m)
 	if (done)
 		return 0;
 	return put_state(m, "unsubscribed", "unsubscribed by the recipient (manage page)");
+}
+
+/* Mails a manage link made at `at` to to, one of the subscriber's addresses. 0 sent, -1 not
+ * (logged). */
+static int
+mail_link(struct mg *m, const char *to, int64_t at)
+{
+	const struct pb_config *cfg = m->cfg;
+	struct pb_buf link = { 0 }, text = { 0 }, html = { 0 }, mid = { 0 };
+	char digest[33], err[256] = "";
+	char *msg = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (pb_link_make(&link, cfg->web.base_url ? cfg->web.base_url : "", &m->ctx->secret,
+			 PB_LINK_MANAGE, m->sub->name, to, at) < 0) {
+		snprintf(err, sizeof err, "the address does not fit in a link");
+		goto out;
+	}
+	pb_token_digest(link.data, digest);
+	pb_buf_printf(&mid, "manage.%s", digest);
+	pb_buf_printf(&text, "The links to your arXiv digest's page were signed out, as asked "
+		      "on that page: the ones in earlier digests, and any forwarded, no longer "
+		      "open it.\n\nYour new link, to change your topics, pause or stop the "
+		      "digest:\n%s\n\nIf you did not ask for this, someone who had one of your "
+		      "earlier links did; it no longer works. The unsubscribe links of earlier "
+		      "digests still do.\n", link.data);
+	pb_buf_puts(&html, "<!doctype html><html><body><p>The links to your arXiv digest's page "
+		    "were signed out, as asked on that page: the ones in earlier digests, and any "
+		    "forwarded, no longer open it.</p><p><a href=\"");
+	pb_esc_html_attr(&html, link.data);
+	pb_buf_puts(&html, "\">Your new link: see or change your subscription</a></p><p>If you "
+		    "did not ask for this, someone who had one of your earlier links did; it no "
+		    "longer works. The unsubscribe links of earlier digests still do.</p>"
+		    "</body></html>\n");
+	if (!(msg = pb_mail_build(cfg, to, "Your new arXiv digest link", text.data, html.data,
+				  mid.data, (time_t)at, &len))) {
+		snprintf(err, sizeof err, "the mail could not be built");
+		goto out;
+	}
+	if (pb_pages_send(cfg, to, msg, len, err, sizeof err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		pb_warn("web.manage", "action=signout status=unsent subscriber=%s error=%s",
+			pb_q(m->sub->name), pb_q(err));
+	free(msg);
+	pb_buf_free(&link);
+	pb_buf_free(&text);
+	pb_buf_free(&html);
+	pb_buf_free(&mid);
+	return rc;
+}
+
+/* "Sign out other links": every manage link of the subscriber made up to now refused, and a
+ * new one mailed to each of its addresses. Never shown here: whoever pressed may be the one
+ * holding a leaked link. Links carry whole seconds: the refusal covers this second, and the
+ * new links are made in the next, so a link made now (this page's own) is refused too; and
+ * a press again within that second covers the links the last one mailed. A subscriber
+ * without an address (a chat's) finds its new link in the next digest. 0, or -1 when the
+ * refusal could not be recorded. */
+static int
+sign_out(struct mg *m)
+{
+	int64_t at = pb_now() + 1, since;
+	size_t sent = 0, unsent = 0;
+	struct pb_buf t = { 0 };
+
+	if (pb_state_begin(m->ctx->st) < 0)
+		return -1;
+	if (pb_sub_links_since(m->ctx->st, m->sub->name, &since) < 0 ||
+	    pb_sub_links_revoke(m->ctx->st, m->sub->name, at = at > since ? at : since + 1) < 0 ||
+	    pb_state_commit(m->ctx->st) < 0) {
+		pb_state_rollback(m->ctx->st);
+		return -1;
+	}
+	for (size_t i = 0; m->cfg->email.enabled && i < m->sub->n_emails; i++)
+		if (mail_link(m, m->sub->emails[i], at) == 0)
+			sent++;
+		else
+			unsent++;
+	pb_info("web.manage", "action=signout subscriber=%s mailed=%zu unsent=%zu",
+		pb_q(m->sub->name), sent, unsent);
+	pb_buf_puts(&t, "Done: every earlier link to this page, this one included, no longer "
+		    "opens it. ");
+	if (sent && !unsent)
+		pb_buf_printf(&t, "A new link was mailed to %s; use it from now on. ",
+			      sent > 1 ? "each address of this subscription"
+				       : "this subscription's address");
+	else if (unsent)
+		pb_buf_printf(&t, "The mail with a new link could not be sent to %s just now: "
+			      "the next digest carries one, or sign up again with your address "
+			      "to have one mailed. ", sent ? "every address" : "the address");
+	else
+		pb_buf_puts(&t, "The next digest carries a new link. ");
+	pb_buf_puts(&t, "The unsubscribe links of earlier digests keep working.");
+	pb_page_plain(m->resp, 200, "Other links signed out", t.data);
+	pb_buf_free(&t);
+	return 0;
 }
 
 /* The settings of the form applied to the stored ones into *json (malloc'd); 0, -1 with
@@ -534,6 +640,9 @@ post(struct mg *m)
 		pb_info("web.manage", "action=resubscribe subscriber=%s", pb_q(m->sub->name));
 		refresh(m, NULL);
 		page(m, "Subscribed again: the next digest comes as before.", NULL, NULL, NULL, 0);
+	} else if (strcmp(action, "signout") == 0) {
+		if (sign_out(m) < 0)
+			goto fail;
 	} else if (strcmp(action, "unsubscribe") == 0) {
 		if (unsubscribe(m) < 0)
 			goto fail;

@@ -10,12 +10,16 @@
 #include "paperboy/state.h"
 #include "paperboy/web.h"
 
-/* How the confirmation mail leaves: by default pb_mail_send_now through the configured SMTP
+/* How the pages' mails (a confirmation, a manage link) leave: by default pb_mail_send_now through the configured SMTP
  * server. Tests put a function of theirs here (NULL restores the default). As
  * pb_mail_send_now: 0 sent, -2 refused for good, -1 not sent now; err filled on failure. */
 typedef int (*pb_pages_mailer)(void *arg, const struct pb_config *cfg, const char *to,
 			       const char *msg, size_t len, char *err, size_t errlen);
 void pb_pages_set_mailer(pb_pages_mailer fn, void *arg);
+/* Sends msg (pb_mail_build's) to the one address to, the mailer's way: 0, -2 refused for
+ * good, -1 not sent now, err filled on failure. */
+int pb_pages_send(const struct pb_config *cfg, const char *to, const char *msg, size_t len,
+		  char *err, size_t errlen);
 
 /* ---- shared by the pages (signup.c) ---- */
 #define PB_PAGES_MAX_TOPICS 10

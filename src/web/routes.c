@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -183,6 +184,39 @@ pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 	return -1;
 }
 
+/* Whether a manage link was made before its subscriber's "Sign out other links" (or a sign-up
+ * confirmed again): refused then, with the way to a new one. Only manage links: an unsubscribe
+ * link in an old digest must keep working (RFC 8058), and a verdict changes nothing a leaked
+ * link's holder could use. 0, -1 refused (a page in resp), -2 the state failed. */
+static int
+manage_revoked(struct pb_web_ctx *ctx, const struct pb_token *t, struct pb_web_resp *resp)
+{
+	struct pb_buf text = { 0 };
+	int64_t since;
+
+	if (pb_sub_links_since(ctx->st, t->subject, &since) < 0) {
+		pb_warn("web.token", "subscriber=%s error=%s", pb_q(t->subject),
+			pb_q(pb_state_errmsg(ctx->st)));
+		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
+				    "state; try again later.");
+		return -2;
+	}
+	if (pb_link_issued(PB_LINK_MANAGE, t) >= since)
+		return 0;
+	pb_buf_puts(&text, "This link was replaced by a newer one: the subscription's earlier "
+		    "links were signed out, so this one no longer opens its page. The newest "
+		    "digest you received carries a link that works. ");
+	if (ctx->cfg->email.enabled && ctx->cfg->web.base_url)
+		pb_buf_printf(&text, "To have one mailed to you now, sign up again with your "
+			      "address at %s/signup: a fresh link comes by mail.",
+			      ctx->cfg->web.base_url);
+	pb_page_plain(resp, 410, "This link was replaced", text.data);
+	pb_buf_free(&text);
+	pb_info("web.token_refused", "purpose=%s reason=signed_out subscriber=%s since=%lld",
+		pb_link_purpose(PB_LINK_MANAGE), pb_q(t->subject), (long long)since);
+	return -1;
+}
+
 int
 pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 		     struct pb_web_resp *resp)
@@ -200,6 +234,8 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 		return -1;
 	}
 	if ((found = pb_web_token_removed(ctx, kind, t, t->subject, resp)) < 0)
+		return found;
+	if (kind == PB_LINK_MANAGE && (found = manage_revoked(ctx, t, resp)) != 0)
 		return found;
 	memset(&row, 0, sizeof row);
 	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
@@ -294,21 +330,137 @@ client_net(char *addr, size_t n)
 	snprintf(addr, n, "%s/64", text);
 }
 
-void
-pb_web_client(const char *peer, const char *xff, char *out, size_t n)
+/* One address of text[0..len) ("192.0.2.7", "2001:db8::1", "fe80::1%eth0", and as some
+ * proxies write them, "192.0.2.7:5123" and "[2001:db8::1]:443") into *a. 0 / -1. */
+static int
+addr_parse(const char *text, size_t len, struct pb_cidr *a)
 {
-	const char *last;
-	size_t len;
+	char t[INET6_ADDRSTRLEN + 16];
+	char *p = t, *e;
+
+	if (len == 0 || len >= sizeof t)
+		return -1;
+	memcpy(t, text, len);
+	t[len] = '\0';
+	if (*p == '[') {
+		if (!(e = strchr(++p, ']')) || (e[1] && e[1] != ':'))
+			return -1;
+		*e = '\0';
+	} else if ((e = strchr(p, ':')) && !strchr(e + 1, ':')) {
+		*e = '\0';   /* IPv4 with a port: one colon alone */
+	}
+	if ((e = strchr(p, '%')))
+		*e = '\0';
+	if (strchr(p, '/'))
+		return -1;
+	return pb_cidr_parse(p, a);
+}
+
+int
+pb_cidr_parse(const char *text, struct pb_cidr *out)
+{
+	char t[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	int bits = -1;
+
+	memset(out, 0, sizeof *out);
+	if (alen == 0 || alen >= sizeof t)
+		return -1;
+	memcpy(t, text, alen);
+	t[alen] = '\0';
+	if (slash) {
+		const char *d = slash + 1;
+
+		if (!*d || strspn(d, "0123456789") != strlen(d) || strlen(d) > 3)
+			return -1;
+		bits = atoi(d);
+	}
+	if (inet_pton(AF_INET, t, out->addr) == 1) {
+		out->family = AF_INET;
+		out->bits = 32;
+	} else if (inet_pton(AF_INET6, t, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->bits = 128;
+	} else {
+		return -1;
+	}
+	if (bits > out->bits)
+		return -1;
+	if (bits >= 0)
+		out->bits = bits;
+	if (out->family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)out->addr) &&
+	    out->bits >= 96) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, 12);
+		out->family = AF_INET;
+		out->bits -= 96;
+	}
+	/* the host bits of "10.1.2.3/8" dropped: the network is meant */
+	for (int b = out->bits; b < (out->family == AF_INET ? 32 : 128); b++)
+		out->addr[b / 8] &= (unsigned char)~(0x80u >> (b % 8));
+	return 0;
+}
+
+int
+pb_cidr_has(const struct pb_cidr *c, const struct pb_cidr *a)
+{
+	int full = c->bits / 8, rest = c->bits % 8;
+
+	if (c->family != a->family)
+		return 0;
+	if (memcmp(c->addr, a->addr, (size_t)full) != 0)
+		return 0;
+	return rest == 0 ||
+	       ((c->addr[full] ^ a->addr[full]) & (unsigned char)(0xff00u >> rest)) == 0;
+}
+
+static int
+is_trusted(const struct pb_cidr *trusted, size_t n_trusted, const struct pb_cidr *a)
+{
+	static const struct pb_cidr loopback[] = {
+		{ AF_INET, 8, { 127 } },
+		{ AF_INET6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+	};
+
+	if (!trusted || !n_trusted) {
+		trusted = loopback;
+		n_trusted = sizeof loopback / sizeof loopback[0];
+	}
+	for (size_t i = 0; i < n_trusted; i++)
+		if (pb_cidr_has(&trusted[i], a))
+			return 1;
+	return 0;
+}
+
+void
+pb_web_client(const struct pb_cidr *trusted, size_t n_trusted, const char *peer,
+	      const char *xff, char *out, size_t n)
+{
+	struct pb_cidr a;
+	size_t end;
 
 	snprintf(out, n, "%s", peer);
-	if (xff && (strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0 ||
-		    strncmp(peer, "::ffff:127.", 11) == 0)) {
-		last = strrchr(xff, ',');
-		last = last ? last + 1 : xff;
-		last += strspn(last, " \t");
-		len = strcspn(last, " \t");
-		if (len && len < n)
-			snprintf(out, n, "%.*s", (int)len, last);
+	if (!xff || addr_parse(peer, strlen(peer), &a) < 0 || !is_trusted(trusted, n_trusted, &a))
+		goto net;
+	/* right to left: each trusted proxy added the peer it was sent by */
+	for (end = strlen(xff);;) {
+		size_t start = end, b, e;
+
+		while (start > 0 && xff[start - 1] != ',')
+			start--;
+		b = start + strspn(xff + start, " \t");
+		e = end;
+		while (e > b && (xff[e - 1] == ' ' || xff[e - 1] == '\t'))
+			e--;
+		if (addr_parse(xff + b, e - b, &a) < 0)
+			break;
+		inet_ntop(a.family, a.addr, out, (socklen_t)n);
+		if (!is_trusted(trusted, n_trusted, &a) || start == 0)
+			break;
+		end = start - 1;
 	}
+net:
 	client_net(out, n);
 }

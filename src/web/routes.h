@@ -42,7 +42,9 @@ int pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct
  * none, one made more than PB_LINK_SKEW_S before that name's stored subscriber was added, for
  * an address it does not have, was made for an earlier subscriber of the same name (removed,
  * and the name given again: a web sign-up names a subscriber after its address), and opens
- * nothing of the new one's; one whose subscriber is gone opens nothing either. 0; or -1 with
+ * nothing of the new one's; one whose subscriber is gone opens nothing either. A manage link
+ * made before its subscriber's links were signed out (pb_sub_links_since) opens nothing
+ * either, its page saying how to get a new one. 0; or -1 with
  * a plain page in resp (410); or -2 with pb_web_state_failed's page when the state cannot be
  * read. */
 #define PB_LINK_SKEW_S 3600   /* clocks of the machines that make links and add subscribers */
@@ -119,11 +121,16 @@ int pb_ratelimit_hit(struct pb_ratelimit *rl, const char *key, int64_t now_ms, i
 /* The plain 403 page of a POST whose CSRF field does not check; todo says what to do
  * ("Open the link again and press the button."). */
 void pb_web_form_expired(struct pb_web_resp *resp, const char *todo);
-/* The client a limit counts: peer, or, when peer is this machine (the reverse proxy), the
- * address the proxy put last in xff (X-Forwarded-For; NULL when absent). Behind a proxy every
- * peer is the proxy, and a limit would otherwise hold for all readers at once. An IPv6
- * address counts as its /64 ("2001:db8:7:1::/64": what one customer is given, every address
- * of it at will), an IPv4 address mapped into IPv6 as the IPv4 address. */
-void pb_web_client(const char *peer, const char *xff, char *out, size_t n);
+/* The client a limit counts: peer, or, when peer is a trusted proxy (one of trusted, n of
+ * them; none: loopback alone, 127.0.0.0/8 and ::1), the right-most address of xff
+ * (X-Forwarded-For; NULL when absent) that is not a trusted proxy, each proxy having added
+ * its own peer at the right; all of them trusted, the left-most. An entry that is not an
+ * address ends the walk at the one after it (written by a trusted proxy, so it holds no
+ * client's forgery). Behind a proxy every peer is the proxy, and a limit would otherwise
+ * hold for all readers at once; a header a client wrote itself is never believed. An IPv6
+ * address counts as its /64 ("2001:db8:7:1::/64": what one customer is given, every
+ * address of it at will), an IPv4 address mapped into IPv6 as the IPv4 address. */
+void pb_web_client(const struct pb_cidr *trusted, size_t n_trusted, const char *peer,
+		   const char *xff, char *out, size_t n);
 
 #endif

@@ -69,6 +69,8 @@ struct pb_web_server {
 	struct shared_cfg *cur;  /* the configuration last loaded */
 	struct worker w[WORKERS];
 	struct pb_ratelimit *rl;
+	struct pb_cidr *trusted; /* web.trusted_proxies, read at the start */
+	size_t n_trusted;
 	unsigned port;
 };
 
@@ -156,10 +158,11 @@ client_address(struct MHD_Connection *mc, char *out, size_t n)
 
 /* The key the rate limit counts (pb_web_client). */
 static void
-client_key(struct MHD_Connection *mc, const char *peer, char *out, size_t n)
+client_key(const struct pb_web_server *s, struct MHD_Connection *mc, const char *peer,
+	   char *out, size_t n)
 {
-	pb_web_client(peer, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"),
-		      out, n);
+	pb_web_client(s->trusted, s->n_trusted, peer,
+		      MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"), out, n);
 }
 
 static void
@@ -575,7 +578,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 					  "This server takes GET and POST requests only.",
 					  "Allow: GET, HEAD, POST\r\n");
 		client_address(mc, peer, sizeof peer);
-		client_key(mc, peer, key, sizeof key);
+		client_key(s, mc, peer, key, sizeof key);
 		/* One-click unsubscribes (RFC 8058) come from a mailbox provider's few addresses,
 		 * in bursts after a mailing, and one answered 429 may never be sent again; each
 		 * carries a signed token, checked before anything is written. Not counted. */
@@ -766,9 +769,16 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	}
 	if (pb_secret_load(cfg->web.secret_file, &key, err, errlen) < 0)
 		goto fail;
+	/* checked by the configuration's load (pb_check_proxy): each parses */
+	s->trusted = pb_xcalloc(cfg->web.n_trusted_proxies + 1, sizeof *s->trusted);
+	for (size_t i = 0; i < cfg->web.n_trusted_proxies; i++)
+		if (pb_cidr_parse(cfg->web.trusted_proxies[i], &s->trusted[s->n_trusted]) == 0)
+			s->n_trusted++;
 	pb_cli_state_where(cfg, where, sizeof where);
 	for (size_t i = 0; i < WORKERS; i++) {
 		s->w[i].ctx.secret = key;
+		s->w[i].ctx.trusted = s->trusted;
+		s->w[i].ctx.n_trusted = s->n_trusted;
 		if (worker_open(s, &s->w[i], cfg, where, err, errlen) < 0)
 			goto fail;
 	}
@@ -833,6 +843,7 @@ pb_web_stop(struct pb_web_server *s)
 	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->reload);
 	pthread_mutex_destroy(&s->mu);
+	free(s->trusted);
 	free(s->config_path);
 	free(s);
 }

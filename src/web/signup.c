@@ -45,9 +45,9 @@ pb_pages_set_mailer(pb_pages_mailer fn, void *arg)
 	mailer_arg = arg;
 }
 
-static int
-send_mail(const struct pb_config *cfg, const char *to, const char *msg, size_t len, char *err,
-	  size_t errlen)
+int
+pb_pages_send(const struct pb_config *cfg, const char *to, const char *msg, size_t len,
+	      char *err, size_t errlen)
 {
 	if (mailer)
 		return mailer(mailer_arg, cfg, to, msg, len, err, errlen);
@@ -521,21 +521,23 @@ address_ok(const char *a)
 
 /* The client as the server's rate limit counts it (pb_web_client). */
 static void
-client_of(const struct pb_web_req *req, char *out, size_t n)
+client_of(const struct pb_web_ctx *ctx, const struct pb_web_req *req, char *out, size_t n)
 {
-	pb_web_client(req->remote && *req->remote ? req->remote : "-",
+	pb_web_client(ctx->trusted, ctx->n_trusted,
+		      req->remote && *req->remote ? req->remote : "-",
 		      req->header ? req->header(req, "X-Forwarded-For") : NULL, out, n);
 }
 
 /* Claims one of the client's slots for the hour, its key left in key. 1 claimed, 0 none
  * left, -1 error. */
 static int
-claim_ip(struct pb_state *st, const struct pb_web_req *req, int64_t now, struct pb_buf *key)
+claim_ip(const struct pb_web_ctx *ctx, struct pb_state *st, const struct pb_web_req *req,
+	 int64_t now, struct pb_buf *key)
 {
 	char client[128];
 	int r = 0;
 
-	client_of(req, client, sizeof client);
+	client_of(ctx, req, client, sizeof client);
 	for (int k = 0; k < IP_SLOTS && r == 0; k++) {
 		pb_buf_reset(key);
 		pb_buf_printf(key, "signup-ip:%s:%d", client, k);
@@ -706,7 +708,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	lower(key);
 	if (pb_state_begin(ctx->st) < 0)
 		goto fail;
-	ip = claim_ip(ctx->st, req, now, &ipkey);
+	ip = claim_ip(ctx, ctx->st, req, now, &ipkey);
 	once = ip > 0 ? pb_stamp_claim(ctx->st, key, now, HOUR) : 0;
 	if (ip < 0 || once < 0) {
 		pb_state_rollback(ctx->st);
@@ -759,7 +761,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	 * that went out always finds its sign-up. A mail that did not go gives both back. */
 	if (pb_state_commit(ctx->st) < 0)
 		goto fail;
-	if ((sent = send_mail(cfg, to, mail, mlen, err, sizeof err)) < 0) {
+	if ((sent = pb_pages_send(cfg, to, mail, mlen, err, sizeof err)) < 0) {
 		struct pb_signup_row gone = { 0 };
 
 		pb_warn("web.signup", "status=%s error=%s", sent == -2 ? "refused" : "unsent",
@@ -828,9 +830,11 @@ pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 
 /* ---- the confirmation link ---- */
 
+/* The page of a confirmed address, with name's manage link (made at `at`) when name is
+ * given. */
 static void
 subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *title,
-		const char *text, const char *name, const char *addr)
+		const char *text, const char *name, const char *addr, int64_t at)
 {
 	struct pb_buf link = { 0 };
 
@@ -839,8 +843,7 @@ subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *ti
 	pb_page_esc(resp, text);
 	pb_buf_puts(&resp->body, "</p>\n");
 	if (name && pb_link_make(&link, ctx->cfg->web.base_url ? ctx->cfg->web.base_url : "",
-				 &ctx->secret, PB_LINK_MANAGE, name, addr,
-				 pb_now()) == 0) {
+				 &ctx->secret, PB_LINK_MANAGE, name, addr, at) == 0) {
 		pb_buf_puts(&resp->body, "<p><a id=\"manage\" href=\"");
 		pb_page_esc(resp, link.data);
 		pb_buf_puts(&resp->body, "\">Your topics, pause and unsubscribe</a> (every digest "
@@ -926,16 +929,21 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	}
 	r.state = (char *)"active";
 	r.reason = NULL;
-	/* as the subscriber has it, which its suppression names */
+	/* The reader proved the mailbox again: the manage links from before (any forwarded,
+	 * leaked) are signed out, as the manage page's button does, and this page's is made
+	 * after (links carry whole seconds). The suppression lifted is of the address as the
+	 * subscriber has it, which the suppression names. */
 	if (pb_suppress_lift(ctx->st, old->name, "email",
 			     subscribed_address(sub, su->address)) < 0 ||
+	    pb_sub_links_revoke(ctx->st, old->name, now + 1) < 0 ||
 	    pb_sub_put(ctx->st, &r) < 0 ||
 	    pb_stamp_claim(ctx->st, key, now, -1) < 0 || pb_state_commit(ctx->st) < 0)
 		goto fail;
 	pb_info("web.confirm", "status=subscribed subscriber=%s again=1", pb_q(old->name));
 	pb_pages_reload(ctx);
 	subscribed_page(ctx, resp, "Subscribed again", "Confirmed: the digest comes to this "
-			"address again from the next announcement on.", old->name, su->address);
+			"address again from the next announcement on.", old->name, su->address,
+			now + 1);
 	goto out;
 fail:
 	pb_state_rollback(ctx->st);
@@ -989,7 +997,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 		}
 		s = by_address(cfg, t.detail);
 		subscribed_page(ctx, resp, "Already confirmed", "This address is confirmed "
-				"already.", s ? s->name : NULL, t.detail);
+				"already.", s ? s->name : NULL, t.detail, pb_now());
 		goto out;
 	}
 	if (strcmp(req->method, "POST") != 0) {
@@ -1039,7 +1047,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 			pb_state_commit(ctx->st);   /* the sign-up is used up either way */
 			pb_info("web.confirm", "status=refused reason=%s", pb_q(why.data));
 			subscribed_page(ctx, resp, "Already confirmed", "This address is "
-					"subscribed already.", NULL, NULL);
+					"subscribed already.", NULL, NULL, 0);
 		} else {
 			confirm_refused(ctx, resp, why.data);
 		}
@@ -1066,7 +1074,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	pb_info("web.confirm", "status=subscribed subscriber=%s", pb_q(name));
 	pb_pages_reload(ctx);
 	subscribed_page(ctx, resp, "Subscribed", "Confirmed: the digest comes to this address "
-			"from the next announcement on.", name, su.address);
+			"from the next announcement on.", name, su.address, pb_now());
 	goto out;
 fail:
 	confirm_failed(ctx, resp);

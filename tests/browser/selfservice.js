@@ -3,7 +3,8 @@
 // through puppeteer-core; no browser is downloaded), as a reader on a phone would: signs up on
 // the form, reads the confirmation mail the local SMTP peer saved, opens its link and presses
 // its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
-// the titles of the cached announcement, saves, and unsubscribes; then opens a feedback link,
+// the titles of the cached announcement, saves, signs out other links (the old link refused,
+// the mailed one opening the page), and unsubscribes; then opens a feedback link,
 // records its verdict, takes it back and records the other. Every screen is checked at 375 px
 // wide for sideways scrolling, and screenshots are kept.
 //
@@ -91,21 +92,30 @@ async function setField(page, selector, value) {
   await page.$eval(selector, (el, v) => { el.value = v; }, value);
 }
 
-// The confirmation mail: the newest saved message to the address, soft line breaks joined.
-async function confirmLink() {
+function mailFiles() {
+  return fs.existsSync(mailDir)
+    ? fs.readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort() : [];
+}
+
+// A link of kind ('c' confirm, 'm' manage) in the newest saved message to the address not
+// among seen, soft line breaks joined.
+async function mailedLink(kind, seen) {
+  const re = new RegExp('https?://[^\\s"<>=]+/' + kind + '/[A-Za-z0-9_.-]+');
   for (let i = 0; i < 100; i++) {
-    const files = fs.existsSync(mailDir)
-      ? fs.readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort() : [];
-    for (const f of files.reverse()) {
+    for (const f of mailFiles().reverse()) {
+      if (seen && seen.has(f)) continue;
       const raw = fs.readFileSync(path.join(mailDir, f), 'latin1');
       if (!raw.includes(address)) continue;
-      const body = raw.replace(/=\r?\n/g, '');
-      const m = body.match(/https?:\/\/[^\s"<>=]+\/c\/[A-Za-z0-9_.-]+/);
+      const m = raw.replace(/=\r?\n/g, '').match(re);
       if (m) return m[0];
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return null;
+}
+
+async function confirmLink() {
+  return mailedLink('c', null);
 }
 
 (async () => {
@@ -202,6 +212,29 @@ async function confirmLink() {
   check((await page.$eval('#topics', (el) => el.value)).includes('ti:signal2symbol'),
     'the saved topics are shown');
   await screen(page, '7-saved');
+
+  // "Sign out other links": the link pressed with (a leaked one, say) opens nothing any more,
+  // a new one comes by mail only, and it opens the page
+  const oldManage = page.url();
+  const seen = new Set(mailFiles());
+  await press(page, '#signout');
+  t = await text(page);
+  check(t.includes('no longer opens it') && t.includes('mailed'),
+    'signing out other links is confirmed');
+  check(!(await page.content()).includes('/m/'), 'the new link is not shown on the page');
+  await screen(page, '7b-signed-out');
+  const fresh = await mailedLink('m', seen);
+  check(fresh !== null && fresh.startsWith(base + '/m/'), 'a new manage link is mailed');
+  if (!fresh) quit(1, 'no new manage link');
+  res = await page.goto(oldManage, { waitUntil: 'load' });
+  t = await text(page);
+  check(res.status() === 410 && t.includes('This link was replaced') && t.includes('/signup'),
+    'the old manage link is refused, saying how to get a new one');
+  await screen(page, '7c-old-link');
+  res = await page.goto(fresh, { waitUntil: 'load' });
+  check(res.status() === 200 &&
+    (await page.$eval('#topics', (el) => el.value)).includes('ti:signal2symbol'),
+    'the mailed link opens the manage page');
   await press(page, '#unsubscribe');
   check((await text(page)).includes('Unsubscribed'), 'unsubscribing is confirmed');
   await screen(page, '8-unsubscribed');

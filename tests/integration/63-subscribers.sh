@@ -354,19 +354,20 @@ done
 [ "$(n_stored)" = $((base + N)) ] || fail "the import did not complete after the kills"
 
 # a state of an earlier schema, as after an upgrade before the first run (here the last
-# migrations, 17's table and 16's column, undone): add does not replace a stored subscriber it
-# could not see, and an export does not pass an empty list off as the store
+# migrations, 18's and 16's columns and 17's table, undone): add does not replace a stored
+# subscriber it could not see, and an export does not pass an empty list off as the store
 sed "s#$T/state#$T/old#" "$T/pb.conf" >"$T/old.conf"
 po() { "$PAPERBOY" -c "$T/old.conf" "$@"; }
 { po subscriber add ann --email ann@example.org --topic 'x=ti:x' &&
   po subscriber pause ann --reason holiday; } >"$T/o" 2>&1 || fail "add and pause ann: $(cat "$T/o")"
 v=$(sqlite3 "$T/old/paperboy.db" "SELECT value FROM meta WHERE key = 'schema_version'")
-[ "$v" = 17 ] || fail "schema $v: undo its last migrations here"
-sqlite3 "$T/old/paperboy.db" "DROP TABLE tg_held;
+[ "$v" = 18 ] || fail "schema $v: undo its last migrations here"
+sqlite3 "$T/old/paperboy.db" "ALTER TABLE sub_generations DROP COLUMN links_since;
+  DROP TABLE tg_held;
   ALTER TABLE outbox DROP COLUMN fingerprint;
-  UPDATE meta SET value = '$((v - 2))' WHERE key = 'schema_version'"
+  UPDATE meta SET value = '$((v - 3))' WHERE key = 'schema_version'"
 po subscriber export >"$T/o" 2>"$T/e"; rc=$?
-[ $rc = 66 ] && grep -q "schema version $((v - 2))" "$T/e" ||
+[ $rc = 66 ] && grep -q "schema version $((v - 3))" "$T/e" ||
   fail "export of a store it cannot read: exit $rc, $(cat "$T/o" "$T/e")"
 po subscriber add ann --email other@example.org --topic 'y=ti:y' >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 78 ] && grep -q "taken by a stored subscriber" "$T/e" ||

@@ -131,11 +131,12 @@ case $rc in
 *) fail "the browser checks failed (exit $rc); screenshots in $art" ;;
 esac
 
-# One mail went, to the reader, and only the confirmation: to the address as typed (a local
-# part may be case-sensitive), not lowered.
+# Two mails went, to the reader alone: the confirmation and the new manage link of "Sign out
+# other links", to the address as typed (a local part may be case-sensitive), not lowered.
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
-[ "$n" -eq 1 ] || fail "expected 1 mail (the confirmation), the SMTP peer got $n"
-grep -q '^To: Dora.Reader@example.org' "$tmp/mail"/*.eml || fail "the mail is not to the reader"
+[ "$n" -eq 2 ] || fail "expected 2 mails (the confirmation, the new link), the SMTP peer got $n"
+[ "$(grep -l '^To: Dora.Reader@example.org' "$tmp/mail"/*.eml | wc -l)" -eq 2 ] ||
+  fail "a mail is not to the reader"
 grep -q '"rcpt": "Dora.Reader@example.org", "status": 250' "$tmp/rcpt.jsonl" ||
   fail "the confirmation was not sent to the address as typed: $(cat "$tmp/rcpt.jsonl")"
 
@@ -223,7 +224,7 @@ grep -q '<script>alert(1)' "$tmp/hostile.html" && fail "the address came back as
 grep -q '<img src=x' "$tmp/hostile.html" && fail "a topic came back as markup"
 grep -q '&lt;img src=x onerror=alert(1)&gt;' "$tmp/hostile.html" || fail "the topic is not echoed escaped"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
-[ "$n" -eq 2 ] || fail "after the refused, corrected and hostile sign-ups the SMTP peer holds $n mails, not 2"
+[ "$n" -eq 3 ] || fail "after the refused, corrected and hostile sign-ups the SMTP peer holds $n mails, not 3"
 
 # The reader who unsubscribed signs up again with the same address (in lower case now), an
 # hour after the first confirmation (its stamp moved back an hour): a confirmation goes, and its
@@ -237,7 +238,7 @@ st=$(signup dora.reader@example.org 'Again = ti:drift' "$tmp/resign.html")
 [ "$st" = 200 ] && grep -q 'Check your mailbox' "$tmp/resign.html" ||
   fail "signing up again answered $st: $(cat "$tmp/resign.html")"
 n=$(ls "$tmp/mail"/*.eml 2>/dev/null | wc -l)
-[ "$n" -eq 3 ] || fail "signing up again: the SMTP peer holds $n mails, not 3"
+[ "$n" -eq 4 ] || fail "signing up again: the SMTP peer holds $n mails, not 4"
 link2=$(sed -e ':a' -e '/=\r*$/{N;s/=\r*\n//;ba' -e '}' "$(ls "$tmp/mail"/*.eml | tail -n 1)" |
   grep -o "$base/c/[A-Za-z0-9_.-]*" | head -n 1)
 [ -n "$link2" ] && [ "$link2" != "$link" ] || fail "no new /c/ link in the second mail"
@@ -275,5 +276,5 @@ grep -q 'event=web.feedback subscriber=carol paper=2411.00001 verdict=-1' "$tmp/
 [ "$(sh "$tmp/verdict.sh")" = none ] || fail "carol's verdict was not taken back"
 
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 12 ] || fail "expected 12 screenshots in $art, found $n"
+[ "$n" -eq 14 ] || fail "expected 14 screenshots in $art, found $n"
 echo "$name: ok ($n screenshots in $art)"

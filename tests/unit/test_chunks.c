@@ -630,7 +630,8 @@ test_migrate_v6(void)
 			  "INSERT INTO outbox_payload SELECT rowid, X'00FF00616263'"
 			  " FROM outbox WHERE msg_id = 'two';"
 			  "DROP TABLE outbox_body; DROP TABLE chunks;"
-			  /* and what version 17 added */
+			  /* and what version 17 added (18's column goes with
+			   * version 13's table, below) */
 			  "DROP TABLE tg_held;"
 			  /* and what version 16 added */
 			  "ALTER TABLE outbox DROP COLUMN fingerprint;"

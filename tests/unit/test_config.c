@@ -97,6 +97,13 @@ static const struct tcase cases[] = {
 	  "main.conf", 3, "summary.prompt_dir", "is not a directory" },
 	{ "bad schedule", HEAD "schedule = [\"08:30\",\n  \"8:3\"];\n", { { 0 } },
 	  "main.conf", 3, "schedule", "\"8:3\" is not a time of day" },
+	{ "a trusted proxy that is no address", HEAD "web = { trusted_proxies = [\"172.17.0.0/16\",\n"
+	  " \"10.0.0.0/33\"]; };\n", { { 0 } },
+	  "main.conf", 3, "web.trusted_proxies", "\"10.0.0.0/33\" is not an IP address or network" },
+	{ "trusted proxies empty", HEAD "web = { trusted_proxies = []; };\n", { { 0 } },
+	  "main.conf", 2, "web.trusted_proxies", "may not be empty" },
+	{ "trusted proxies, IPv4 and IPv6", HEAD "web = { trusted_proxies = [\"172.17.0.0/16\","
+	  " \"10.1.2.3\", \"fd00::/8\", \"::1\"]; };\n", { { 0 } }, NULL, 0, NULL, NULL },
 	{ "bad schedule hour", HEAD "schedule = \"24:00\";\n", { { 0 } },
 	  "main.conf", 2, "schedule", "is not a time of day" },
 	{ "bad time zone", HEAD "timezone = \"Mars/Olympus\";\n", { { 0 } },

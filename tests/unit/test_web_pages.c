@@ -616,6 +616,11 @@ main(void)
 					   { "ntfy:lab-papers", NULL } };
 		char cp[1024];
 
+		struct pb_buf oldm = { 0 };
+
+		/* a manage link of an earlier digest, signed out by the confirmation below */
+		T_EQ_INT(pb_link_make(&oldm, "", &ctx.secret, PB_LINK_MANAGE, "lab",
+				      "Bob@lab.example", pb_now() - 60), 0);
 		for (size_t i = 0; i < 3; i++) {
 			pb_buf_reset(&link);
 			T_EQ_INT(pb_link_make(&link, "", &ctx.secret, PB_LINK_UNSUB, "lab",
@@ -645,7 +650,23 @@ main(void)
 		call(&ctx, pb_web_confirm, "POST", cp, "10.0.0.63", body.data, &r);
 		T_EQ_INT(r.status, 200);
 		T_CHECK(strstr(r.body.data, "Subscribed again") != NULL);
-		resp_free(&r);
+		{
+			char mp[1024];
+
+			/* the confirming reader proved the mailbox: the manage links from before
+			 * are signed out, and the page's own (made after) opens */
+			link_of(r.body.data, "/m/", mp, sizeof mp);
+			resp_free(&r);
+			T_CHECK(mp[0] != '\0');
+			call(&ctx, pb_web_manage, "GET", mp, "10.0.0.63", NULL, &r);
+			T_EQ_INT(r.status, 200);
+			resp_free(&r);
+			call(&ctx, pb_web_manage, "GET", oldm.data, "10.0.0.63", NULL, &r);
+			T_EQ_INT(r.status, 410);
+			T_CHECK(strstr(r.body.data, "This link was replaced") != NULL);
+			resp_free(&r);
+			pb_buf_free(&oldm);
+		}
 		T_EQ_INT(pb_sub_get(ctx.st, "lab", &row), 1);
 		T_EQ_STR(row.state, "active");
 		pb_sub_row_clear(&row);
@@ -1515,6 +1536,121 @@ main(void)
 		T_EQ_INT(r.status, 200);
 		resp_free(&r);
 		pb_buf_free(&ulink);
+	}
+
+	/* "Sign out other links": every manage link made up to the press is refused (the one
+	 * pressed with, one made in the same second), a new one is mailed to the subscriber's
+	 * address and never shown on the page; unsubscribe links of old digests keep working */
+	{
+		struct pb_buf oldm = { 0 }, nowm = { 0 }, oldu = { 0 };
+		char fresh[1024];
+		int64_t since;
+		int n0 = mb.n;
+
+		T_EQ_INT(pb_link_make(&oldm, "", &ctx.secret, PB_LINK_MANAGE, "mia",
+				      "mia@example.org", pb_now() - 60), 0);
+		T_EQ_INT(pb_link_make(&oldu, "", &ctx.secret, PB_LINK_UNSUB, "mia",
+				      "mia@example.org", pb_now() - 60), 0);
+		call(&ctx, pb_web_manage, "GET", oldm.data, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "id=\"signout\"") != NULL);
+		T_CHECK(strstr(r.body.data, "name=\"action\" value=\"signout\"") != NULL);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		/* without the form's csrf: nothing signed out */
+		call(&ctx, pb_web_manage, "POST", oldm.data, "10.0.0.95", "action=signout", &r);
+		T_EQ_INT(r.status, 403);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_links_since(ctx.st, "mia", &since), 0);
+		T_EQ_INT(since, 0);
+		manage_post(&ctx, oldm.data, "action=signout", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "no longer opens it") != NULL);
+		T_CHECK(strstr(r.body.data, "mailed") != NULL);
+		T_CHECK(strstr(r.body.data, "/m/") == NULL);
+		resp_free(&r);
+		T_EQ_INT(mb.n, n0 + 1);
+		T_EQ_STR(mb.to, "mia@example.org");
+		link_of(mb.last.data, "/m/", fresh, sizeof fresh);
+		T_CHECK(fresh[0] != '\0');
+		T_EQ_INT(pb_link_make(&nowm, "", &ctx.secret, PB_LINK_MANAGE, "mia",
+				      "mia@example.org", pb_now()), 0);
+		call(&ctx, pb_web_manage, "GET", oldm.data, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		T_CHECK(strstr(r.body.data, "This link was replaced") != NULL);
+		T_CHECK(strstr(r.body.data, "https://digest.example.org/signup") != NULL);
+		resp_free(&r);
+		manage_post(&ctx, oldm.data, "action=pause", ok_csrf, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_manage, "GET", nowm.data, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		call(&ctx, pb_web_manage, "GET", fresh, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "mia@example.org") != NULL);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		/* the mail does not go: the links are signed out all the same, and the page says
+		 * where the next one comes from */
+		mb.fail = 1;
+		manage_post(&ctx, fresh, "action=signout", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "could not be sent") != NULL);
+		resp_free(&r);
+		mb.fail = 0;
+		call(&ctx, pb_web_manage, "GET", fresh, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 410);
+		resp_free(&r);
+		/* the old digest's unsubscribe link still asks, and its one-click still works */
+		call(&ctx, pb_web_unsub_get, "GET", oldu.data, "10.0.0.95", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		call(&ctx, pb_web_unsub_post, "POST", oldu.data, "10.0.0.95",
+		     "List-Unsubscribe=One-Click", &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_suppress_has(ctx.st, "mia", "email", "mia@example.org"), 1);
+
+		/* a team: each address is mailed its own link; a chat's subscriber none (lab's
+		 * link as a digest after its confirmation above made it) */
+		pb_buf_reset(&oldm);
+		T_EQ_INT(pb_link_make(&oldm, "", &ctx.secret, PB_LINK_MANAGE, "lab", "",
+				      pb_now() + 2), 0);
+		call(&ctx, pb_web_manage, "GET", oldm.data, "10.0.0.95", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		n0 = mb.n;
+		manage_post(&ctx, oldm.data, "action=signout", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "each address") != NULL);
+		resp_free(&r);
+		T_EQ_INT(mb.n, n0 + 2);
+		pb_buf_reset(&oldm);
+		T_EQ_INT(pb_link_make(&oldm, "", &ctx.secret, PB_LINK_MANAGE, "ned",
+				      "ntfy:ned-papers", pb_now() - 60), 0);
+		call(&ctx, pb_web_manage, "GET", oldm.data, "10.0.0.95", NULL, &r);
+		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
+		resp_free(&r);
+		n0 = mb.n;
+		manage_post(&ctx, oldm.data, "action=signout", ok_csrf, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "next digest carries a new link") != NULL);
+		resp_free(&r);
+		T_EQ_INT(mb.n, n0);
+		/* a refusal recorded is never moved back by an earlier one */
+		T_EQ_INT(pb_sub_links_since(ctx.st, "ned", &since), 0);
+		T_CHECK(since > 0);
+		T_EQ_INT(pb_sub_links_revoke(ctx.st, "ned", 5), 0);
+		{
+			int64_t again;
+
+			T_EQ_INT(pb_sub_links_since(ctx.st, "ned", &again), 0);
+			T_EQ_INT(again, since);
+		}
+		pb_buf_free(&oldm);
+		pb_buf_free(&nowm);
+		pb_buf_free(&oldu);
 	}
 
 	pb_buf_free(&body);

@@ -5,6 +5,7 @@
  * cross-purpose, malformed: the right status, the token never echoed), feedback (recorded only
  * by a POST with a valid CSRF field, the last verdict wins, none for a subscriber that is
  * gone; taken back by the page's button, in the reader's language), escaping, the page frame's headers, and the per-client rate limit. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,38 +688,93 @@ test_client(void)
 	char c[128], d[128];
 	int retry, allowed = 0;
 
-	pb_web_client("192.0.2.7", NULL, c, sizeof c);
+	pb_web_client(NULL, 0, "192.0.2.7", NULL, c, sizeof c);
 	T_EQ_STR(c, "192.0.2.7");
-	pb_web_client("192.0.2.7", "203.0.113.1", c, sizeof c);
+	pb_web_client(NULL, 0, "192.0.2.7", "203.0.113.1", c, sizeof c);
 	T_EQ_STR(c, "192.0.2.7");            /* not from this machine: the header is anyone's */
-	pb_web_client("127.0.0.1", "198.51.100.1, 203.0.113.1", c, sizeof c);
+	pb_web_client(NULL, 0, "127.0.0.1", "198.51.100.1, 203.0.113.1", c, sizeof c);
 	T_EQ_STR(c, "203.0.113.1");
-	pb_web_client("2001:db8:7:1:a:b:c:d", NULL, c, sizeof c);
-	pb_web_client("2001:db8:7:1::1", NULL, d, sizeof d);
+	pb_web_client(NULL, 0, "2001:db8:7:1:a:b:c:d", NULL, c, sizeof c);
+	pb_web_client(NULL, 0, "2001:db8:7:1::1", NULL, d, sizeof d);
 	T_EQ_STR(c, "2001:db8:7:1::/64");
 	T_EQ_STR(d, c);
-	pb_web_client("::1", "2001:DB8:7:1:ffff::9", d, sizeof d);
+	pb_web_client(NULL, 0, "::1", "2001:DB8:7:1:ffff::9", d, sizeof d);
 	T_EQ_STR(d, c);
-	pb_web_client("2001:db8:7:2::1", NULL, d, sizeof d);
+	pb_web_client(NULL, 0, "2001:db8:7:2::1", NULL, d, sizeof d);
 	T_EQ_STR(d, "2001:db8:7:2::/64");
-	pb_web_client("::ffff:192.0.2.7", NULL, c, sizeof c);
+	pb_web_client(NULL, 0, "::ffff:192.0.2.7", NULL, c, sizeof c);
 	T_EQ_STR(c, "192.0.2.7");
-	pb_web_client("::ffff:127.0.0.1", "::ffff:198.51.100.3", c, sizeof c);
+	pb_web_client(NULL, 0, "::ffff:127.0.0.1", "::ffff:198.51.100.3", c, sizeof c);
 	T_EQ_STR(c, "198.51.100.3");
-	pb_web_client("fe80::1:2:3:4%eth0", NULL, c, sizeof c);
+	pb_web_client(NULL, 0, "fe80::1:2:3:4%eth0", NULL, c, sizeof c);
 	T_EQ_STR(c, "fe80::/64");
-	pb_web_client("unknown", NULL, c, sizeof c);
+	pb_web_client(NULL, 0, "unknown", NULL, c, sizeof c);
 	T_EQ_STR(c, "unknown");
 	/* a hundred addresses of one /64 are one client to the per-minute limit */
 	for (int i = 0; i < 100; i++) {
 		char peer[64];
 
 		snprintf(peer, sizeof peer, "2001:db8:7:1::%x", i + 1);
-		pb_web_client(peer, NULL, c, sizeof c);
+		pb_web_client(NULL, 0, peer, NULL, c, sizeof c);
 		allowed += pb_ratelimit_hit(rl, c, 1000, &retry);
 	}
 	T_EQ_INT(allowed, 3);
 	pb_ratelimit_free(rl);
+
+	/* web.trusted_proxies: a proxy on a docker bridge or another machine. The right-most
+	 * address no trusted proxy has is the client; what the client wrote itself, to the
+	 * left, is never believed */
+	{
+		const char *nets[] = { "172.17.0.0/16", "2001:db8:ff::/48" };
+		struct pb_cidr t[2], x;
+
+		for (size_t i = 0; i < 2; i++)
+			T_EQ_INT(pb_cidr_parse(nets[i], &t[i]), 0);
+		pb_web_client(t, 2, "172.17.0.2", "198.51.100.1, 203.0.113.9", c, sizeof c);
+		T_EQ_STR(c, "203.0.113.9");
+		pb_web_client(t, 2, "172.17.0.2", "1.2.3.4, 203.0.113.9, 172.17.0.5", c, sizeof c);
+		T_EQ_STR(c, "203.0.113.9");
+		pb_web_client(t, 2, "172.17.0.2", "203.0.113.9:5123", c, sizeof c);
+		T_EQ_STR(c, "203.0.113.9");
+		pb_web_client(t, 2, "2001:db8:ff::1", "[2001:db8:5:6::7]:443", c, sizeof c);
+		T_EQ_STR(c, "2001:db8:5:6::/64");
+		pb_web_client(t, 2, "::ffff:172.17.0.2", "203.0.113.9", c, sizeof c);
+		T_EQ_STR(c, "203.0.113.9");
+		/* every hop trusted: the left-most; a hop that is no address: the one after it */
+		pb_web_client(t, 2, "172.17.0.2", "172.17.0.9", c, sizeof c);
+		T_EQ_STR(c, "172.17.0.9");
+		pb_web_client(t, 2, "172.17.0.2", "203.0.113.9, nonsense, 172.17.0.9", c, sizeof c);
+		T_EQ_STR(c, "172.17.0.9");
+		pb_web_client(t, 2, "172.17.0.2", " , ", c, sizeof c);
+		T_EQ_STR(c, "172.17.0.2");
+		/* not a trusted peer, and loopback not listed: the header is anyone's */
+		pb_web_client(t, 2, "172.18.0.2", "203.0.113.9", c, sizeof c);
+		T_EQ_STR(c, "172.18.0.2");
+		pb_web_client(t, 2, "127.0.0.1", "203.0.113.9", c, sizeof c);
+		T_EQ_STR(c, "127.0.0.1");
+		/* without the key, loopback alone, as before */
+		pb_web_client(NULL, 0, "172.17.0.2", "203.0.113.9", c, sizeof c);
+		T_EQ_STR(c, "172.17.0.2");
+		pb_web_client(NULL, 0, "127.0.0.1", "203.0.113.9, 127.0.0.1", c, sizeof c);
+		T_EQ_STR(c, "203.0.113.9");
+
+		T_EQ_INT(pb_cidr_parse("::ffff:10.0.0.0/104", &x), 0);
+		T_EQ_INT(x.family, AF_INET);
+		T_EQ_INT(x.bits, 8);
+		T_EQ_INT(pb_cidr_parse("10.1.2.3/8", &x), 0);
+		T_EQ_INT(x.addr[1], 0);
+		T_EQ_INT(pb_cidr_parse("0.0.0.0/0", &x), 0);
+		T_EQ_INT(pb_cidr_parse("fd00::/8", &x), 0);
+		T_EQ_INT(x.family, AF_INET6);
+		{
+			const char *bad[] = { "10.0.0.0/33", "10.0.0.0/", "/8", "example.org",
+					      "::/129", "10.0.0.0/8x", "10.0.0.0/-1", "",
+					      "[::1]", "10.0.0.1:80" };
+
+			for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+				T_EQ_INT(pb_cidr_parse(bad[i], &x), -1);
+		}
+	}
 }
 
 int
