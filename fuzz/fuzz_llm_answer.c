@@ -1,6 +1,8 @@
 /* The model answer parser on arbitrary bytes: no crash, no leak; an accepted answer is
  * non-empty, trimmed, valid text, and a rejected one says why. Also renders a prompt
- * template from the same bytes. */
+ * template from the same bytes, and reads them as the answer's header lines that say when to
+ * ask again (each line a header; a wait is -1 or within a day of an hour's hints) and as an
+ * error body that may say the quota is spent. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,5 +49,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(sys);
 	free(user);
 	free(tmpl);
+
+	{
+		struct pb_llm_wait w;
+		const char *p = (const char *)data, *end = p + size;
+		long ms;
+
+		memset(&w, 0, sizeof w);
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+
+			pb_llm_wait_header(&w, p, n);
+			p += n;
+		}
+		if (memchr(w.retry_after, '\0', sizeof w.retry_after) == NULL ||
+		    memchr(w.reset_tokens, '\0', sizeof w.reset_tokens) == NULL)
+			abort();
+		for (int limits = 0; limits < 2; limits++)
+			if ((ms = pb_llm_wait_ms(&w, 1700000000L, limits)) < -1)
+				abort();
+		ms = pb_llm_duration_ms(w.reset_requests);
+		if (ms < -1)
+			abort();
+		(void)pb_llm_quota_exhausted((const char *)data, size);
+	}
 	return 0;
 }
