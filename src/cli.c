@@ -82,6 +82,18 @@ pb_cli_bad_arg(const char *name, const char *arg)
 	return EX_USAGE;
 }
 
+const char *
+pb_cli_did_you_mean(const struct pb_config *cfg, const char *name, char *buf, size_t n)
+{
+	char near[80];
+
+	if (pb_config_closest_subscriber(cfg, name, near, sizeof near))
+		snprintf(buf, n, "; did you mean \"%s\"?", near);
+	else if (n)
+		buf[0] = '\0';
+	return buf;
+}
+
 int
 pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt)
 {

@@ -46,6 +46,12 @@ void pb_cli_usage(FILE *f, const char *name);
  * returns EX_USAGE for the command to return. */
 int pb_cli_bad_arg(const char *name, const char *arg);
 
+/* The tail of a "no subscriber named NAME" message: "; did you mean \"lab\"?" when cfg has
+ * a subscriber named nearly so (pb_config_closest_subscriber), else "". Written into buf,
+ * which is returned. */
+const char *pb_cli_did_you_mean(const struct pb_config *cfg, const char *name, char *buf,
+				size_t n);
+
 /* Whether option opt of command cmd takes a value, as cmd's usage line says ("--feed FILE"
  * does, "--json" does not). */
 int pb_cli_option_takes_value(const struct pb_command *cmd, const char *opt);

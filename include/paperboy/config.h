@@ -343,6 +343,11 @@ const char *pb_config_default_path(const char *explicit_path);
  * the loader builds; a config whose list changed since (pb_config_drop_subscriber) or a copy
  * holding part of the list is scanned, correct but linear until indexed again. */
 const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, const char *name);
+/* The name of cfg's subscribers nearest to name (a case slip first, else a few edits: a third
+ * of the name) written into buf; NULL when none is near, or when name is one. For the
+ * "did you mean" of a command given a mistyped name. */
+const char *pb_config_closest_subscriber(const struct pb_config *cfg, const char *name,
+					 char *buf, size_t n);
 /* 1 when name is a subscriber the load left out (cfg->left_out), else 0. */
 int pb_config_left_out(const struct pb_config *cfg, const char *name);
 /* Adds name (copied) to cfg->left_out. */

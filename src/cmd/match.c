@@ -99,7 +99,10 @@ pb_cmd_match(int argc, char **argv, const char *config_path)
 		return EX_CONFIG;
 	pb_paperset_init(&ps);
 	if (only && !(sub = pb_config_subscriber(cfg, only))) {
-		fprintf(stderr, "paperboy: match: no subscriber named %s\n", only);
+		char near[96];
+
+		fprintf(stderr, "paperboy: match: no subscriber named %s%s\n", only,
+			pb_cli_did_you_mean(cfg, only, near, sizeof near));
 		rc = EX_USAGE;
 		goto out;
 	}

@@ -166,7 +166,10 @@ pb_cmd_preview(int argc, char **argv, const char *config_path)
 		return EX_CONFIG;
 	pb_paperset_init(&ps);
 	if (!(sub = pb_config_subscriber(cfg, name))) {
-		fprintf(stderr, "paperboy: preview: no subscriber named %s\n", name);
+		char near[96];
+
+		fprintf(stderr, "paperboy: preview: no subscriber named %s%s\n", name,
+			pb_cli_did_you_mean(cfg, name, near, sizeof near));
 		rc = EX_USAGE;
 		goto out;
 	}

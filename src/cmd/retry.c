@@ -13,7 +13,10 @@
 static int
 unknown(const struct pb_config *cfg, const char *sub)
 {
-	fprintf(stderr, "paperboy: no subscriber named %s in %s\n", sub, cfg->path);
+	char near[96];
+
+	fprintf(stderr, "paperboy: no subscriber named %s in %s%s\n", sub, cfg->path,
+		pb_cli_did_you_mean(cfg, sub, near, sizeof near));
 	return EX_USAGE;
 }
 

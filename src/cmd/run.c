@@ -82,7 +82,10 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	if (!cfg)
 		return EX_CONFIG;
 	if (o.only && !pb_config_subscriber(cfg, o.only)) {
-		fprintf(stderr, "paperboy: no subscriber named %s in %s\n", o.only, cfg->path);
+		char near[96];
+
+		fprintf(stderr, "paperboy: no subscriber named %s in %s%s\n", o.only, cfg->path,
+			pb_cli_did_you_mean(cfg, o.only, near, sizeof near));
 		rc = EX_USAGE;
 		goto out;
 	}

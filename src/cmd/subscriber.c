@@ -344,8 +344,9 @@ do_show(struct ctx *c, const char *name)
 	};
 
 	if (!s) {
-		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s\n", name,
-			r && r->settings ? " can be loaded (see `paperboy check`)" : "");
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s%s\n", name,
+			r && r->settings ? " can be loaded (see `paperboy check`)" : "",
+			r ? "" : pb_cli_did_you_mean(c->cfg, name, sb, sizeof sb));
 		if (c->problems.len)
 			fprintf(stderr, "%s", c->problems.data);
 		return r ? EX_CONFIG : EX_USAGE;
@@ -546,7 +547,10 @@ do_add_edit(struct ctx *c, const struct opts *o, int add)
 		return EX_CONFIG;
 	}
 	if (!add && !(r && r->settings)) {
-		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s\n", o->name);
+		char near[96];
+
+		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s%s\n", o->name,
+			pb_cli_did_you_mean(c->cfg, o->name, near, sizeof near));
 		return EX_USAGE;
 	}
 	obj = add ? cJSON_CreateObject() : cJSON_Parse(r->settings);
@@ -590,7 +594,10 @@ do_state(struct ctx *c, const struct opts *o, const char *state)
 	int held = 0, rc;
 
 	if (!s && !(r && r->settings)) {
-		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
+		char near[96];
+
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s\n", o->name,
+			pb_cli_did_you_mean(c->cfg, o->name, near, sizeof near));
 		return EX_USAGE;
 	}
 	nr.name = (char *)o->name;
@@ -629,7 +636,10 @@ do_resume(struct ctx *c, const struct opts *o)
 	int lifted = 0, requeued = 0, rc = 0;
 
 	if (!s && !(r && r->settings)) {
-		fprintf(stderr, "paperboy: subscriber: no subscriber named %s\n", o->name);
+		char near[96];
+
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s\n", o->name,
+			pb_cli_did_you_mean(c->cfg, o->name, near, sizeof near));
 		return EX_USAGE;
 	}
 	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)
@@ -676,7 +686,10 @@ do_remove(struct ctx *c, const struct opts *o)
 		return EX_CONFIG;
 	}
 	if (!(r && r->settings)) {
-		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s\n", o->name);
+		char near[96];
+
+		fprintf(stderr, "paperboy: subscriber: no stored subscriber named %s%s\n", o->name,
+			pb_cli_did_you_mean(c->cfg, o->name, near, sizeof near));
 		return EX_USAGE;
 	}
 	if ((rc = pb_cli_open_state_rc(c->cfg, PB_STATE_CREATE, &st)) != 0)

@@ -3,8 +3,10 @@
  * the square of the subscribers. An open-addressing table of indexes into cfg->subscribers,
  * built once the list is final (loaded, the stored ones merged in). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "paperboy/buf.h"
@@ -80,4 +82,34 @@ pb_config_subscriber(const struct pb_config *cfg, const char *name)
 		if (strcmp(cfg->subscribers[t->slot[h] - 1].name, name) == 0)
 			return &cfg->subscribers[t->slot[h] - 1];
 	return NULL;
+}
+
+const char *
+pb_config_closest_subscriber(const struct pb_config *cfg, const char *name, char *buf, size_t n)
+{
+	size_t best = (size_t)-1, len, cap;
+
+	if (!cfg || !name || !*name || pb_config_subscriber(cfg, name))
+		return NULL;
+	len = strlen(name);
+	cap = (len + 2) / 3 < 2 ? 2 : (len + 2) / 3;
+	for (size_t i = 0; i < cfg->n_subscribers && best; i++) {
+		const char *s = cfg->subscribers[i].name;
+		size_t d, ls;
+
+		if (!s)
+			continue;
+		ls = strlen(s);
+		/* the distance is at least the lengths' difference: tens of thousands of names
+		 * are mostly passed over without computing it */
+		if ((ls > len ? ls - len : len - ls) > cap)
+			continue;
+		/* a case slip ("Lab") is nearer than any other spelling */
+		d = strcasecmp(name, s) == 0 ? 0 : pb_cfg_distance(name, s, cap) + 1;
+		if (d <= cap + 1 && d < best) {
+			best = d;
+			snprintf(buf, n, "%s", s);
+		}
+	}
+	return best == (size_t)-1 ? NULL : buf;
 }

@@ -76,8 +76,21 @@ grep -Eq '^amy +stored +active +email +1$' "$T/list" || fail "list amy: $(cat "$
 pb subscriber show yan >"$T/show" 2>&1 || fail "show: $(cat "$T/show")"
 grep -q '^include_cross *false$' "$T/show" && grep -q '^topic *seg = ti:segmentation$' "$T/show" ||
   fail "show yan: $(cat "$T/show")"
-pb subscriber show nobody >/dev/null 2>&1; rc=$?
-[ $rc = 64 ] || fail "show of an unknown name: exit $rc, want 64"
+pb subscriber show nobody >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 64 ] && ! grep -q 'did you mean' "$T/e" || fail "show of an unknown name: exit $rc, $(cat "$T/e")"
+# a mistyped name is answered with the nearest subscriber's, of the file or stored, by every
+# command that takes one
+for c in "subscriber show zde" "subscriber pause LAB" "subscriber resume yna" \
+         "subscriber edit amyy" "subscriber remove ze" "retry --subscriber lba"; do
+  want=$(case $c in *zde|*ze) echo zed;; *LAB|*lba) echo lab;; *yna) echo yan;; *) echo amy;; esac)
+  pb $c >/dev/null 2>"$T/e"; rc=$?
+  [ $rc = 64 ] && grep -q "; did you mean \"$want\"?\$" "$T/e" ||
+    fail "$c: exit $rc, $(cat "$T/e")"
+done
+for c in "preview --subscriber Zed" "match --subscriber lbb" "run --only amu"; do
+  pb $c --feed "$FEED" >/dev/null 2>"$T/e"; rc=$?
+  [ $rc = 64 ] && grep -q '; did you mean "[a-z]*"?$' "$T/e" || fail "$c: exit $rc, $(cat "$T/e")"
+done
 
 # a secret is given by its _env name and shown masked
 HOOK_SECRET=https://hooks.example.org/services/T000/B000/sekrit

@@ -368,6 +368,27 @@ test_example(void)
 	pb_config_free(cfg);
 }
 
+/* A mistyped name is answered with the nearest subscriber's: a slip of case, a swap or a
+ * letter too many; a name far from every one, or one that is a subscriber, gets none. */
+static void
+test_closest_subscriber(void)
+{
+	struct pb_config_error err;
+	struct pb_config *cfg = pb_config_load("conf/paperboy.conf.example", &err);
+	char near[80];
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	T_EQ_STR(pb_config_closest_subscriber(cfg, "alcie", near, sizeof near), "alice");
+	T_EQ_STR(pb_config_closest_subscriber(cfg, "LAB", near, sizeof near), "lab");
+	T_EQ_STR(pb_config_closest_subscriber(cfg, "labs", near, sizeof near), "lab");
+	T_CHECK(pb_config_closest_subscriber(cfg, "lab", near, sizeof near) == NULL);
+	T_CHECK(pb_config_closest_subscriber(cfg, "nobody", near, sizeof near) == NULL);
+	T_CHECK(pb_config_closest_subscriber(cfg, "", near, sizeof near) == NULL);
+	pb_config_free(cfg);
+}
+
 static void
 test_defaults(void)
 {
@@ -666,6 +687,7 @@ main(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i]);
 	test_example();
+	test_closest_subscriber();
 	test_defaults();
 	test_secrets();
 	test_api();
