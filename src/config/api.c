@@ -139,6 +139,28 @@ describe_include(const char *file, int line, char *out, size_t n)
 	fclose(f);
 }
 
+/* libconfig (1.5, Debian 12's) puts the include directory before every @include path, one
+ * starting with '/' too: "/etc/paperboy/a.conf" is looked for as "DIR//etc/paperboy/a.conf",
+ * though the file is there. Says so, and how to write the path so that it is found. abs is
+ * the path as written, up to its closing quote. */
+static void
+absolute_include(struct pb_buf *b, const char *confdir, const char *abs)
+{
+	char *dir = realpath(confdir, NULL);
+	size_t n = strcspn(abs, "\"");
+
+	pb_buf_printf(b, ": an @include path is taken relative to the directory of the main "
+		      "config file (%s), one starting with / too", dir ? dir : confdir);
+	if (dir) {
+		pb_buf_puts(b, "; write \"");
+		for (const char *p = dir; *p; p++)
+			if (*p == '/' && p[1] && p[1] != '/')
+				pb_buf_puts(b, "../");
+		pb_buf_printf(b, "%.*s\"", (int)(n - 1), abs + 1);
+	}
+	free(dir);
+}
+
 /* Appends line `no` of text (1-based), trimmed and cut, in backquotes. */
 static void
 quote_line(struct pb_buf *b, const char *text, int no)
@@ -265,8 +287,11 @@ parse_error(struct pb_load *L, config_t *lc)
 	L->err->key[0] = '\0';
 	if (text && strstr(text, "include file"))
 		describe_include(file, L->err->line, inc, sizeof inc);
-	pb_buf_printf(&msg, "%s%s%s", text ? text : "cannot be parsed", inc, inc[0] ?
-		      " (paths are relative to the directory of the main config file)" : "");
+	pb_buf_printf(&msg, "%s%s", text ? text : "cannot be parsed", inc);
+	if (strncmp(inc, " \"/", 3) == 0)
+		absolute_include(&msg, L->confdir, inc + 2);
+	else if (inc[0])
+		pb_buf_puts(&msg, " (paths are relative to the directory of the main config file)");
 	if (text && strcmp(text, "syntax error") == 0 && L->err->line > 0)
 		syntax_hint(file, L->err->line, &msg);
 	pb_cfg_escape(L->err->message, sizeof L->err->message, pb_buf_str(&msg));

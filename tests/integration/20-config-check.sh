@@ -81,6 +81,15 @@ grep -q '^subscribers: 2$' "$tmp/out" || fail "inc: want 2 subscribers"
 printf 'arxiv = { categories = ["cs.CV"]; };\nsubscribers = (\n@include "conf.d/none.conf"\n);\n' \
 	>"$tmp/noinc.conf"
 expect_error noinc "$tmp/noinc.conf:3: cannot open include file \"conf.d/none.conf\""
+# libconfig puts the config's directory before an absolute @include path too: the file is
+# there, and the error says how to write its path so that it is found (which then loads)
+printf 'arxiv = { categories = ["cs.CV"]; };\nsubscribers = (\n@include "%s/conf.d/bob.conf"\n);\n' \
+	"$tmp" >"$tmp/absinc.conf"
+expect_error absinc "$tmp/absinc.conf:3: cannot open include file \"$tmp/conf.d/bob.conf\": an @include path is taken relative to the directory of the main config file ($(cd "$tmp" && pwd -P)), one starting with / too; write \"../"
+rel=$(sed -n 's/.*; write "\(.*\)"$/\1/p' "$tmp/err")
+sed "s|@include \".*\"|@include \"$rel\"|" "$tmp/absinc.conf" >"$tmp/relinc.conf"
+"$PAPERBOY" -c "$tmp/relinc.conf" check >"$tmp/out" 2>"$tmp/err" && grep -q '^subscribers: 1$' "$tmp/out" ||
+	fail "the path the error suggests ($rel) does not load: $(cat "$tmp/err")"
 
 # 3. Topic rules are compiled: a bad query names its line, key, column and shows a caret.
 cat >"$tmp/rule.conf" <<'EOC'
