@@ -121,10 +121,12 @@ pb_sub_delete(struct pb_state *st, const char *name)
 	return deleted;
 }
 
-int
-pb_sub_removed(struct pb_state *st, const char *name, int64_t *at)
+/* The time statement which (of one name, one row at most) reads for name into *at: 0 when no
+ * row. 0, or -1 (what names the read in the error). */
+static int
+time_of(struct pb_state *st, enum stmt_id which, const char *name, int64_t *at, const char *what)
 {
-	pb_db_stmt *s = pb_st_stmt(st, S_SUB_REMOVED_GET);
+	pb_db_stmt *s = pb_st_stmt(st, which);
 	int rc;
 
 	*at = 0;
@@ -135,9 +137,15 @@ pb_sub_removed(struct pb_state *st, const char *name, int64_t *at)
 	if (rc == PB_DB_ROW)
 		*at = pb_db_col_int64(s, 0);
 	else if (rc != PB_DB_DONE)
-		pb_st_error(st, "subscriber removal");
+		pb_st_error(st, what);
 	pb_db_reset(s);
 	return rc == PB_DB_ROW || rc == PB_DB_DONE ? 0 : -1;
+}
+
+int
+pb_sub_removed(struct pb_state *st, const char *name, int64_t *at)
+{
+	return time_of(st, S_SUB_REMOVED_GET, name, at, "subscriber removal");
 }
 
 int
@@ -155,20 +163,7 @@ pb_sub_links_revoke(struct pb_state *st, const char *name, int64_t at)
 int
 pb_sub_links_since(struct pb_state *st, const char *name, int64_t *at)
 {
-	pb_db_stmt *s = pb_st_stmt(st, S_SUB_LINKS_GET);
-	int rc;
-
-	*at = 0;
-	if (!s)
-		return -1;
-	pb_st_bind_text(s, 1, name);
-	rc = pb_db_step(s);
-	if (rc == PB_DB_ROW)
-		*at = pb_db_col_int64(s, 0);
-	else if (rc != PB_DB_DONE)
-		pb_st_error(st, "manage links");
-	pb_db_reset(s);
-	return rc == PB_DB_ROW || rc == PB_DB_DONE ? 0 : -1;
+	return time_of(st, S_SUB_LINKS_GET, name, at, "manage links");
 }
 
 /* The lock first: taken, a removal or a pause committed before it is seen (each statement of
