@@ -536,6 +536,50 @@ setup_signals(struct daemon *d)
 	return 0;
 }
 
+/* Opens the state. A PostgreSQL state out of reach at the start (the server still starting
+ * at boot or restarting, the network not up yet) is waited for, with pauses growing from 5 s
+ * to 5 minutes, as one lost later is: exiting 75 would stop the daemon for good under its
+ * systemd unit, which does not restart on 75 (another paperboy holding the state
+ * directory). SIGHUP meanwhile reads the configuration again (a corrected conninfo).
+ * --once exits 75 at once, for its timer to try again. Returns 0 (also when asked to stop
+ * while waiting, d->st then NULL) or the exit code, having said why. */
+static int
+open_state(struct daemon *d)
+{
+	char err[768];
+	int temporary, pause_s = 5, waited = 0;
+
+	while (!(d->st = pb_cli_state_open(d->cfg, PB_STATE_CREATE, &temporary, err,
+					   sizeof err))) {
+		int64_t until;
+
+		if (!temporary || d->o->once) {
+			fprintf(stderr, "paperboy: %s%s\n", err, temporary ? " (a temporary failure: "
+				"try again later)" : "");
+			return temporary ? EX_TEMPFAIL : EX_CANTCREAT;
+		}
+		pb_warn("daemon.state_unreachable", "error=%s retry_in_s=%d", pb_q(err), pause_s);
+		waited = 1;
+		for (until = pb_now() + pause_s; !stop_flag && pb_now() < until;) {
+			struct timespec ts = { .tv_sec = (time_t)(until - pb_now()), .tv_nsec = 0 };
+
+			if (pselect(0, NULL, NULL, NULL, &ts, &d->run_mask) < 0 && errno != EINTR)
+				break;
+			if (hup_flag) {
+				hup_flag = 0;
+				load_again(d, 0);
+				break;   /* a new conninfo is tried at once */
+			}
+		}
+		if (stop_flag)
+			return 0;
+		pause_s = pause_s * 2 > 300 ? 300 : pause_s * 2;
+	}
+	if (waited)
+		pb_info("daemon.state_reached", "state=%s", pb_state_backend(d->st));
+	return 0;
+}
+
 int
 pb_daemon_use_syslog(const struct pb_daemon_opts *o)
 {
@@ -588,9 +632,10 @@ pb_daemon_run(const struct pb_daemon_opts *o)
 		fprintf(stderr, "paperboy: %s\n", err);
 		goto out;
 	}
-	if ((rc = pb_cli_open_state_rc(d.cfg, PB_STATE_CREATE, &d.st)) != 0)
-		goto out;
+	/* Logging as configured first: waiting for the state is logged. */
 	apply_log_level(&d);
+	if ((rc = open_state(&d)) != 0 || stop_flag)
+		goto out;
 	{
 		char ic[256];
 

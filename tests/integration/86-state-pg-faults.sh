@@ -5,7 +5,7 @@
 # again, and finishes; every subscriber gets exactly one digest, every message is marked sent.
 # Lost under the web endpoint: a reader's one-click unsubscribe is answered 503 with
 # Retry-After within seconds (not after a run's minute of waiting), and goes through once the
-# server is back.
+# server is back. Unreachable when the daemon starts: it waits, and starts once the server is.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${BUILD:?}"
 LIB=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -149,3 +149,34 @@ c=$(curl -s -m 90 -X POST -D "$T/h" -o "$T/b" -w '%{http_code}' -d List-Unsubscr
 [ "$(q "SELECT count(*) FROM suppressions WHERE subscriber = 's1'")" = 1 ] ||
 	fail "the unsubscribe is not in the state"
 echo "   the web endpoint with the server away: 503 with Retry-After in $secs s; through once back"
+
+# 4. Unreachable when the daemon starts (a boot where PostgreSQL comes up later): the daemon
+# waits for it, and starts once it is back; it does not exit 75, on which its systemd unit
+# never restarts it.
+sh "$LIB/pg.sh" halt "$PB_PG_DIR" || fail "cannot stop PostgreSQL"
+"$PAPERBOY" -c "$T/pg.conf" daemon --foreground >"$T/daemon.out" 2>"$T/daemon.err" &
+RUN=$!
+i=0
+until grep -q 'event=daemon.state_unreachable' "$T/daemon.err"; do
+	i=$((i + 1))
+	kill -0 $RUN 2>/dev/null || { wait $RUN; fail "the daemon exited $? with the server away: $(cat "$T/daemon.err")"; }
+	[ $i -gt 100 ] && fail "the daemon says nothing of the server away: $(cat "$T/daemon.err")"
+	sleep 0.1
+done
+grep 'event=daemon.state_unreachable' "$T/daemon.err" | grep -q 'dbname=paperboy' ||
+	fail "the wait does not name the database: $(cat "$T/daemon.err")"
+sh "$LIB/pg.sh" resume "$PB_PG_DIR" || fail "cannot start PostgreSQL again"
+i=0
+until grep -q 'event=daemon.start ' "$T/daemon.err"; do
+	i=$((i + 1))
+	kill -0 $RUN 2>/dev/null || { wait $RUN; fail "the daemon exited $? before starting: $(cat "$T/daemon.err")"; }
+	[ $i -gt 300 ] && fail "the daemon did not start once the server was back: $(cat "$T/daemon.err")"
+	sleep 0.1
+done
+grep -q 'event=daemon.state_reached' "$T/daemon.err" || fail "the daemon did not log the state reached"
+kill -TERM $RUN
+wait $RUN
+rc=$?
+RUN=""
+[ $rc = 0 ] || fail "the daemon stopped with exit $rc: $(tail -n 3 "$T/daemon.err")"
+echo "   the daemon started with the server away: waited, started once it was back"
