@@ -302,7 +302,7 @@ pb_cli_state_open(const struct pb_config *cfg, enum pb_state_mode mode, int *tem
 		return NULL;
 	}
 	pb_buf_printf(&path, "%s/paperboy.db", cfg->state_dir);
-	st = pb_state_open_mode(path.data, mode, err, errlen);
+	st = pb_state_open_sqlite(path.data, mode, temporary, err, errlen);
 	pb_buf_free(&path);
 	return st;
 }

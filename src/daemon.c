@@ -540,7 +540,8 @@ setup_signals(struct daemon *d)
  * at boot or restarting, the network not up yet) is waited for, with pauses growing from 5 s
  * to 5 minutes, as one lost later is: exiting 75 would stop the daemon for good under its
  * systemd unit, which does not restart on 75 (another paperboy holding the state
- * directory). SIGHUP meanwhile reads the configuration again (a corrected conninfo).
+ * directory). So is a SQLite state another process holds busy past the busy timeout.
+ * SIGHUP meanwhile reads the configuration again (a corrected conninfo).
  * --once exits 75 at once, for its timer to try again. Returns 0 (also when asked to stop
  * while waiting, d->st then NULL) or the exit code, having said why. */
 static int

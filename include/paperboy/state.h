@@ -25,7 +25,12 @@ enum pb_state_mode {
 			    * read-only file system. A schema other than PB_STATE_SCHEMA is an
 			    * error, since the statements expect it */
 };
-/* Opens path in mode. Returns NULL with err filled (err names path). */
+/* Opens path in mode. Returns NULL with err filled (err names path). *busy (may be NULL) is
+ * set to 1 when another process held SQLite's write lock past the busy timeout (10 s): a
+ * failure a later try may not have (exit 75, EX_TEMPFAIL). */
+struct pb_state *pb_state_open_sqlite(const char *path, enum pb_state_mode mode, int *busy,
+				      char *err, size_t errlen);
+/* pb_state_open_sqlite without *busy. */
 struct pb_state *pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err,
 				    size_t errlen);
 /* Opens the state in a PostgreSQL database (conninfo: libpq's "host=... dbname=..."), creating

@@ -521,8 +521,18 @@ check_version(struct pb_state *st, const char *where, char *err, size_t errlen)
 struct pb_state *
 pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t errlen)
 {
+	return pb_state_open_sqlite(path, mode, NULL, err, errlen);
+}
+
+struct pb_state *
+pb_state_open_sqlite(const char *path, enum pb_state_mode mode, int *busy, char *err,
+		     size_t errlen)
+{
 	struct pb_state *st = pb_xcalloc(1, sizeof *st);
 	char msg[384];
+
+	if (busy)
+		*busy = 0;
 
 	st->db = pb_db_open_sqlite(path, mode == PB_STATE_READ ? PB_DB_SQ_READ :
 				   mode == PB_STATE_WRITE ? PB_DB_SQ_WRITE : PB_DB_SQ_CREATE,
@@ -537,7 +547,18 @@ pb_state_open_mode(const char *path, enum pb_state_mode mode, char *err, size_t 
 	if (pb_db_backend(st->db) == PB_DB_SQLITE && pb_st_sqlite_space(st, path, err, errlen) < 0)
 		goto fail;
 	if (migrate(st, msg, sizeof msg) < 0) {
-		snprintf(err, errlen, "%s: %s", path, msg);
+		/* Every open to write takes the write lock once (migrate's BEGIN IMMEDIATE): one
+		 * held past the busy timeout is another process writing, not a file that cannot
+		 * be written, and the bare "database is locked" says neither what nor what to do. */
+		if (pb_db_busy(st->db)) {
+			snprintf(err, errlen, "%s is busy: another process (a run, the daemon, an "
+				 "import) has held its write lock for over 10 s; nothing was changed "
+				 "(%s)", path, msg);
+			if (busy)
+				*busy = 1;
+		} else {
+			snprintf(err, errlen, "%s: %s", path, msg);
+		}
 		goto fail;
 	}
 	return st;

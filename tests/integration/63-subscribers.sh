@@ -389,5 +389,25 @@ po subscriber export >"$T/o" 2>&1
 grep -q '"name":"ann".*"state":"paused","reason":"holiday".*ann@example.org' "$T/o" ||
   fail "the stored ann was replaced: $(cat "$T/o")"
 
+# A state another process keeps writing past the busy timeout (10 s): add and retry say that
+# it is busy and to try again (75), not 73 as for a state that cannot be written; nothing is
+# stored, and the same add goes through once the writer is done.
+sqlite3 "$T/state/paperboy.db" "BEGIN IMMEDIATE; DELETE FROM meta WHERE 0;" ".shell sleep 12" \
+  "COMMIT;" >/dev/null 2>&1 &
+holder=$!
+sleep 0.5
+pb retry >/dev/null 2>"$T/e2" &
+retry=$!
+pb subscriber add busy1 --topic 'x=ti:x' >/dev/null 2>"$T/e"; rc=$?
+[ $rc = 75 ] && grep -q "paperboy.db is busy: another process .* try again later" "$T/e" ||
+  fail "add to a busy state: exit $rc, want 75: $(cat "$T/e")"
+wait $retry; rc=$?
+[ $rc = 75 ] && grep -q "paperboy.db is busy" "$T/e2" ||
+  fail "retry on a busy state: exit $rc, want 75: $(cat "$T/e2")"
+wait $holder
+pb subscriber export | grep -q '"name":"busy1"' && fail "the add to a busy state was stored"
+pb subscriber add busy1 --topic 'x=ti:x' >/dev/null 2>"$T/e" ||
+  fail "add once the state is free: $(cat "$T/e")"
+
 [ $fails = 0 ] || exit 1
 echo "63-subscribers: ok"
