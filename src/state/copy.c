@@ -214,9 +214,20 @@ pb_state_copy(struct pb_state *from, struct pb_state *to, int replace,
 			 pb_state_schema_version(from), pb_state_schema_version(to));
 		return -1;
 	}
+	/* The source is read as one state: under its write lock for the whole copy, which a
+	 * writer without the directory's lock (the web endpoint's sign-ups, feedback) waits
+	 * for or is refused (busy), rather than writing a row into a table copied already,
+	 * which the copy would leave behind. */
+	if (pb_db_backend(from->db) == PB_DB_SQLITE &&
+	    pb_db_exec(from->db, "BEGIN IMMEDIATE", NULL, 0) < 0) {
+		snprintf(err, errlen, "%s", pb_db_busy(from->db) ?
+			 "the source is busy: another process has held its write lock for over "
+			 "10 s (the web endpoint?)" : pb_db_errmsg(from->db));
+		return -1;
+	}
 	if (tables(from->db, &src, &n_src) < 0) {
 		snprintf(err, errlen, "listing the tables: %s", pb_db_errmsg(from->db));
-		return -1;
+		goto out;
 	}
 	v = pb_xcalloc(n_src + 1, sizeof *v);
 	if (pb_state_begin(to) < 0) {
@@ -274,6 +285,8 @@ pb_state_copy(struct pb_state *from, struct pb_state *to, int replace,
 fail:
 	pb_state_rollback(to);
 out:
+	if (pb_db_backend(from->db) == PB_DB_SQLITE && pb_db_in_transaction(from->db))
+		pb_db_exec(from->db, "ROLLBACK", NULL, 0);    /* it only read */
 	free_names(src, n_src);
 	*out = v;
 	return rc;
