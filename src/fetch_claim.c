@@ -166,16 +166,18 @@ load_stored(struct pb_state *st, const char *key, struct pb_paperset *out,
 	return res->status;
 }
 
-/* How long the wait arXiv asked for (ARXIV_WAIT_KEY) has still to run, in seconds; 0 when
- * none, or when the state cannot tell (logged: better to ask than to stop fetching). */
-static int64_t
-arxiv_wait_left(struct pb_state *st)
+int64_t
+pb_arxiv_wait_left(struct pb_state *st)
 {
 	const char *keys[] = { ARXIV_WAIT_KEY };
 	const long none[] = { 0 };
 	int64_t now = pb_wall_ms(), until;
+	int r;
+
+	if (!st)
+		return 0;
 	/* A slot of no length: takes nothing from anyone, and says until when it is held. */
-	int r = pb_pace_take(st, keys, none, 1, now, &until);
+	r = pb_pace_take(st, keys, none, 1, now, &until);
 
 	if (r < 0) {
 		pb_warn("fetch.retry_after_read", "error=%s", pb_q(pb_state_errmsg(st)));
@@ -184,11 +186,11 @@ arxiv_wait_left(struct pb_state *st)
 	return r == 0 && until > now ? (until - now + 999) / 1000 : 0;
 }
 
-/* Holds every machine's requests to arXiv for the s seconds its Retry-After asked (at most
- * PB_FETCH_RETRY_MAX_S). */
-static void
-arxiv_wait_hold(struct pb_state *st, long s)
+void
+pb_arxiv_wait_hold(struct pb_state *st, long s)
 {
+	if (!st || s <= 0)
+		return;
 	if (s > PB_FETCH_RETRY_MAX_S)
 		s = PB_FETCH_RETRY_MAX_S;
 	if (pb_pace_hold(st, ARXIV_WAIT_KEY, pb_wall_ms() + (int64_t)s * 1000) < 0)
@@ -196,18 +198,27 @@ arxiv_wait_hold(struct pb_state *st, long s)
 			pb_q(pb_state_errmsg(st)));
 }
 
-/* The outcome of a fetch not made because arXiv's wait has left seconds to run. */
-static void
-arxiv_not_asked(struct pb_fetch_result *res, int64_t left)
+void
+pb_arxiv_wait_say(int64_t left, char *out, size_t len)
 {
 	char at[32];
 
 	pb_format_instant(pb_now() + left, at, sizeof at);
+	snprintf(out, len, "arXiv asked to retry after %lld s (at %s), on this machine or another "
+		 "sharing the state", (long long)left, at);
+}
+
+/* The outcome of a fetch not made because arXiv's wait has left seconds to run. */
+static void
+arxiv_not_asked(struct pb_fetch_result *res, int64_t left)
+{
+	char why[160];
+
+	pb_arxiv_wait_say(left, why, sizeof why);
 	memset(res, 0, sizeof *res);
 	res->status = PB_FETCH_UNAVAILABLE;
 	res->retry_after_s = (long)left;
-	snprintf(res->message, sizeof res->message, "not asked: arXiv asked to retry after %lld s "
-		 "(at %s), on this machine or another sharing the state", (long long)left, at);
+	snprintf(res->message, sizeof res->message, "not asked: %s", why);
 }
 
 enum pb_fetch_status
@@ -265,7 +276,7 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 			struct pb_claim_hold *k;
 			enum pb_fetch_status fs;
 			int ok, stale, lost;
-			int64_t left = arxiv_wait_left(st);
+			int64_t left = pb_arxiv_wait_left(st);
 
 			if (left > 0) {
 				arxiv_not_asked(res, left);
@@ -277,7 +288,7 @@ pb_papers_load_shared(struct pb_http *h, const struct pb_config *cfg, struct pb_
 			lost = pb_claim_hold_lost(k);
 			pb_claim_hold_free(k);
 			if (res->retry_after_s > 0 && !(stop && *stop))
-				arxiv_wait_hold(st, res->retry_after_s);
+				pb_arxiv_wait_hold(st, res->retry_after_s);
 			if (lost && !(stop && *stop)) {
 				/* Another machine fetches (or has fetched) it: its outcome is the
 				 * one, not what this fetch got before it was given up. */
@@ -306,7 +317,7 @@ finish:
 
 			/* The other machine's fetch was told to wait: so is this one's caller. */
 			if (c == PB_FETCH_CLAIM_FAILED)
-				res->retry_after_s = (long)arxiv_wait_left(st);
+				res->retry_after_s = (long)pb_arxiv_wait_left(st);
 
 			pb_info("fetch.shared", "key=%s status=%d papers=%zu waited_ms=%d",
 				pb_q(key), (int)fs, out->n, waited * 200);

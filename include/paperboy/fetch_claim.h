@@ -29,6 +29,21 @@ enum pb_fetch_status pb_papers_load_shared(struct pb_http *h, const struct pb_co
 					   const char *expect_date, volatile sig_atomic_t *stop,
 					   struct pb_paperset *out, struct pb_fetch_result *res);
 
+/* ---- the wait arXiv asked for, kept for every machine sharing the state ---- */
+
+/* How long the wait arXiv asked for with a Retry-After (429 or 503, not waited out by the HTTP
+ * client: pb_fetch_result.retry_after_s, pb_http_response.retry_asked_s) has still to run, in
+ * seconds, whoever asked and for what (the feed, the likes' lookups, the full text); 0 when
+ * none, st NULL, or the state cannot tell (logged: better to ask than to stop for good). Every
+ * request to arXiv is asked this first and not made while it is above 0. */
+int64_t pb_arxiv_wait_left(struct pb_state *st);
+/* Holds every request to arXiv, on every machine sharing st, for the s seconds a Retry-After
+ * asked (at most PB_FETCH_RETRY_MAX_S); a failure is logged. st NULL or s <= 0: nothing. */
+void pb_arxiv_wait_hold(struct pb_state *st, long s);
+/* "arXiv asked to retry after N s (at INSTANT), on this machine or another sharing the
+ * state" into out, for a request not made with left seconds of the wait to run. */
+void pb_arxiv_wait_say(int64_t left, char *out, size_t len);
+
 /* ---- a claim held while its machine works, and the wait for another's ---- */
 
 /* A machine renews a claim it holds for at most this long (seconds): work that outlasts it (a

@@ -9,6 +9,7 @@
 #include "ft_int.h"
 #include "paperboy/clock.h"
 #include "paperboy/fetch.h"
+#include "paperboy/fetch_claim.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 
@@ -122,8 +123,12 @@ static void
 failed_why(char *why, size_t whylen, const char *what, const struct pb_http_response *resp,
 	   const char *err)
 {
-	snprintf(why, whylen, "%s: %s%s", what, err,
-		 denied(resp) ? " (arXiv denies this client access)" : "");
+	if (resp->retry_asked_s > 0)
+		snprintf(why, whylen, "%s: %s (arXiv asked to retry after %ld s)", what, err,
+			 resp->retry_asked_s);
+	else
+		snprintf(why, whylen, "%s: %s%s", what, err,
+			 denied(resp) ? " (arXiv denies this client access)" : "");
 }
 
 /* GETs url within the limits. Returns 0 with resp filled, or -1 (resp->status says). */
@@ -142,6 +147,10 @@ get(struct run *r, const char *url, struct pb_http_response *resp, char *err, si
 				errlen);
 	if (rc < 0)
 		pb_fetch_note_denied(r->h, resp->status, url);
+	/* A 429 or 503 whose Retry-After the client did not wait out: every request to arXiv
+	 * (the feed, the lookups, the other machines') is held till then, as the feed's own. */
+	if (rc < 0 && resp->retry_asked_s > 0)
+		pb_arxiv_wait_hold(r->st, resp->retry_asked_s);
 	return rc;
 }
 
@@ -373,6 +382,21 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			pb_q("arXiv denied this client access (403) earlier in this run: only "
 			     "the cached full text is used"));
 		stopped = 1;
+	}
+	if (n && h && !stopped) {
+		int64_t left = pb_arxiv_wait_left(st);
+
+		if (left > 0) {
+			char why[160], note[256];
+
+			/* A Retry-After answered to the feed, the lookups or the full text, here
+			 * or on another machine: asking sooner is what arXiv takes for abuse. */
+			pb_arxiv_wait_say(left, why, sizeof why);
+			snprintf(note, sizeof note, "%s: only the cached full text is used", why);
+			pb_info("fulltext.skipped", "papers=%zu wait_s=%lld note=%s", n,
+				(long long)left, pb_q(note));
+			stopped = 1;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		const struct pb_paper *p = &papers->v[idx[i]];

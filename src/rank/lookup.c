@@ -340,11 +340,18 @@ store_batch(struct pb_state *st, const struct wanted *w, size_t at, size_t n,
 }
 
 /* What a failed lookup means for the run: another machine took the claim over (the transfer
- * was stopped for that, and its outcome is awaited) or the ranking goes on without it. */
+ * was stopped for that, and its outcome is awaited) or the ranking goes on without it. arXiv
+ * asking to retry later than the HTTP client waits holds every request to it (the feed, the
+ * full text, the other machines') till then: asking sooner is what its guidance takes for
+ * abuse. */
 static void
-lookup_failed(const struct pb_claim_hold *k, const char *what, const char *value,
-	      const char *error)
+lookup_failed(struct pb_state *st, const struct pb_claim_hold *k, const char *what,
+	      const char *value, const struct pb_fetch_result *res)
 {
+	const char *error = res->message;
+
+	if (res->retry_after_s > 0)
+		pb_arxiv_wait_hold(st, res->retry_after_s);
 	if (pb_claim_hold_lost(k))
 		pb_info("rank.lookup", "%s=%s error=%s note=%s", what, value, pb_q(error),
 			pb_q("another machine took the lookups over; its outcome is awaited"));
@@ -391,7 +398,7 @@ lookup_ids(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			char nids[24];
 
 			snprintf(nids, sizeof nids, "%zu", n);
-			lookup_failed(k, "ids", nids, res.message);
+			lookup_failed(st, k, "ids", nids, &res);
 			pb_paperset_free(&got);
 			rc = -1;
 			break;
@@ -426,7 +433,7 @@ lookup_author(const struct pb_config *cfg, struct pb_state *st, struct pb_http *
 		goto out;
 	}
 	if (pb_fetch_search(h, cfg, q.data, AUTHOR_MAX_RESULTS, &got, &res) != PB_FETCH_OK) {
-		lookup_failed(k, "author", pb_q(name), res.message);
+		lookup_failed(st, k, "author", pb_q(name), &res);
 		goto out;
 	}
 	ids = pb_xcalloc(got.n + 1, sizeof *ids);
@@ -542,6 +549,7 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 	size_t budget = cfg->rank.lookup_max > 0 ? (size_t)cfg->rank.lookup_max : 0;
 	char date[16], key[32];
 	int rc = 0, claimed = 0, lease = pb_claim_lease_s(cfg), window;
+	int64_t left;
 
 	if (!st || !h)
 		return 0;
@@ -576,6 +584,16 @@ pb_likes_lookup(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		 * arXiv takes for an attack. The next run looks them up. */
 		pb_info("rank.lookup", "note=%s", pb_q("arXiv denied this client access (403) "
 			"earlier in this run; the lookups wait for the next run"));
+		goto out;
+	}
+	if ((left = pb_arxiv_wait_left(st)) > 0) {
+		char why[160], note[256];
+
+		/* A Retry-After answered to the feed, the full text or the lookups, here or on
+		 * another machine: the profiles are made from what the state has. */
+		pb_arxiv_wait_say(left, why, sizeof why);
+		snprintf(note, sizeof note, "%s; the lookups wait for a later run", why);
+		pb_info("rank.lookup", "wait_s=%lld note=%s", (long long)left, pb_q(note));
 		goto out;
 	}
 	today(date);

@@ -7,7 +7,8 @@
 # author; the spacing between requests; an unknown id and a withdrawn one each named in a
 # warning and marked (not asked again), the other likes still counted; rank.lookup_max defers
 # the rest to the next run; a server that is down costs a log line, not the profiles; the papers
-# of verdicts the state lacks are looked up too, by a run whose config likes nothing as well.
+# of verdicts the state lacks are looked up too, by a run whose config likes nothing as well; a
+# Retry-After past the HTTP client's cap holds the state's later lookups till it ends.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 BUILD=${BUILD:-$(dirname "$PAPERBOY")}
@@ -195,6 +196,32 @@ conf d state-d 500
 rm -f "$T/requests.log"
 "$TOOL" "$T/d.conf" >"$T/6.out" 2>"$T/6.err" || { fail "lookup after the outage: exit $?"; cat "$T/6.err" >&2; }
 check "everything asked after the outage" "len(ids) == 5 and len(au) == 2"
+
+# 5. arXiv answers 429 asking to retry after 600 s (past the HTTP client's two minutes): the
+# first request is the only one, the wait is held in the state, and the next run on that state
+# asks nothing till it ends (as after the feed's own 429): said once, the profiles still made.
+start_server --retry-after 600
+conf r state-r 500
+rm -f "$T/requests.log"
+"$TOOL" "$T/r.conf" >"$T/7.out" 2>"$T/7.err"
+rc=$?
+[ $rc -eq 1 ] || fail "lookup on a 429: exit $rc, want 1"
+[ "$(nreq)" -eq 1 ] || fail "429 with Retry-After 600: $(nreq) requests, want 1"
+grep -q 'event=rank.lookup .*error=".*(arXiv asked to retry after 600 s)"' "$T/7.err" ||
+  fail "the lookup's failure does not say arXiv's wait: $(grep rank.lookup "$T/7.err")"
+held=$(sqlite3 "$T/state-r/paperboy.db" \
+  "select (next_ms - strftime('%s','now') * 1000) / 1000 from pacing where key = 'arxiv|retry-after'" 2>&1)
+[ -n "$held" ] && [ "$held" -gt 590 ] && [ "$held" -le 600 ] ||
+  fail "the wait is not held in the state ($held)"
+start_server
+conf r state-r 500
+"$TOOL" "$T/r.conf" >"$T/8.out" 2>"$T/8.err" || fail "lookup while arXiv's wait runs: exit $?"
+[ "$(nreq)" -eq 1 ] || fail "asked while arXiv's wait runs: $(tail -n +2 "$T/requests.log")"
+[ "$(grep -c 'event=rank.lookup ' "$T/8.err")" -eq 1 ] &&
+  grep -q 'event=rank.lookup wait_s=[0-9]* note="arXiv asked to retry after [0-9]* s (at [^)]*), on this machine or another sharing the state; the lookups wait for a later run"' "$T/8.err" ||
+  fail "the wait is not said once: $(grep rank.lookup "$T/8.err")"
+grep -q '^ann 2411.17700 verdict=+1 topic=\* text=0 via=-$' "$T/8.out" ||
+  fail "the like not kept as it is (looked up, or dropped) while arXiv's wait runs: $(cat "$T/8.out")"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "likes lookup: ok"

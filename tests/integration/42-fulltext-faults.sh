@@ -2,8 +2,9 @@
 # Full text that cannot be had, or is hostile, against the local stand-in
 # (tests/lib/fulltext_server.py) and PDFs made now by reportlab (tests/lib/gen_pdfs.py):
 # hostile HTML (deep nesting, a huge attribute, thousands of scripts), a 50 MB PDF past the
-# byte cap, a PDF without a text layer, an encrypted PDF, 429, 403 and 500 answers. Each run ends
-# in bounded time with one clear log line per paper, no crash, and the digest sent.
+# byte cap, a PDF without a text layer, an encrypted PDF, 429, 403 and 500 answers, a Retry-After
+# that holds the next run. Each run ends in bounded time with one clear log line per paper, no
+# crash, and the digest sent.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 FT="$PB_TESTS/fixtures/fulltext"
@@ -121,6 +122,30 @@ grep -q "level=warn event=fulltext.backoff paper=$P1 why=\"HTML: .*HTTP 403 (arX
 grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=1 skipped=2' "$T/denied.log" ||
   fail "403: done line"
 echo "   403 stops the run's fetching, the PDF not asked: ok"
+
+# ---- arXiv answers 429 asking to retry after 600 s: held in the state for every request to
+# arXiv, so the next run on that state asks nothing (said once), the cached text still used ----
+printf '/html/ 429 600\n' > "$T/rules"
+: > "$T/req.log"
+run wait 30
+grep -q "level=warn event=fulltext.backoff paper=$P1 why=\"HTML: .*(arXiv asked to retry after 600 s)" \
+  "$T/wait.log" || fail "Retry-After 600: the backoff line does not say arXiv's wait"
+held=$(sqlite3 "$T/wait.state/paperboy.db" \
+  "select (next_ms - strftime('%s','now') * 1000) / 1000 from pacing where key = 'arxiv|retry-after'")
+[ -n "$held" ] && [ "$held" -gt 590 ] && [ "$held" -le 600 ] || fail "the wait is not held in the state ($held)"
+: > "$T/rules"
+: > "$T/req.log"
+CUR=again
+# the date is done: --only runs amy's digest again, on the same state
+"$PAPERBOY" -c "$T/wait.conf" run --only amy --feed "$FEED" > "$T/again.out" 2> "$T/again.log" ||
+  fail "the run while arXiv's wait runs exited $?"
+n=$(grep -c '"path"' "$T/req.log")
+[ "$n" -eq 0 ] || fail "asked $n times while arXiv's wait runs"
+[ "$(grep -c 'event=fulltext.skipped' "$T/again.log")" -eq 1 ] &&
+  grep -q 'event=fulltext.skipped papers=3 wait_s=[0-9]* note="arXiv asked to retry after [0-9]* s (at [^)]*), on this machine or another sharing the state: only the cached full text is used"' \
+  "$T/again.log" || fail "the wait is not said once: $(grep fulltext "$T/again.log")"
+grep -q 'event=run.done ' "$T/again.log" || fail "the run did not go on while arXiv's wait runs"
+echo "   429 with Retry-After 600 holds the next run's requests: ok"
 
 # ---- no PDF module (paperboy-pdf.so): said, retried later, the digest still goes out ----
 cat > "$T/rules" <<EOF

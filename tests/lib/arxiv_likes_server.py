@@ -8,7 +8,8 @@ Binds 127.0.0.1 on an ephemeral port, writes it to --port-file, stops by itself 
                          arXiv's withdrawal comment; other ids are dropped, as arXiv does
   ?search_query=au:...   the real answer api2016-query-au-del_maestro-10.xml (in --fixtures)
                          when the query names Del_Maestro, else an empty feed
---down answers 503 to every request. Each request is appended to --log as one JSON line:
+--down answers 503 to every request; --retry-after N answers 429 with Retry-After N to every
+request. Each request is appended to --log as one JSON line:
 monotonic time t, path, query (decoded), status.
 """
 import argparse
@@ -85,6 +86,7 @@ def main():
     ap.add_argument('--rss', default='rss2-all-archives-2024-11-28-1504items.xml')
     ap.add_argument('--withdrawn', action='append', default=[])
     ap.add_argument('--down', action='store_true')
+    ap.add_argument('--retry-after', type=int)
     ap.add_argument('--timeout', type=float, default=120)
     a = ap.parse_args()
     items = load_items(os.path.join(a.fixtures, a.rss))
@@ -99,7 +101,7 @@ def main():
         def log_message(self, fmt, *args):
             pass
 
-        def answer(self, status, body):
+        def answer(self, status, body, extra=None):
             u = urllib.parse.urlsplit(self.path)
             with lock, open(a.log, 'a') as log:
                 log.write(json.dumps({'t': time.monotonic(), 'path': u.path,
@@ -108,6 +110,8 @@ def main():
             self.send_response(status)
             self.send_header('Content-Type', 'application/atom+xml; charset=utf-8')
             self.send_header('Content-Length', str(len(body)))
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(body)
 
@@ -116,6 +120,9 @@ def main():
             q = urllib.parse.parse_qs(u.query)
             if a.down:
                 return self.answer(503, b'down')
+            if a.retry_after is not None:
+                return self.answer(429, b'Rate exceeded.',
+                                   {'Retry-After': str(a.retry_after)})
             if u.path != '/api/query':
                 return self.answer(404, b'not here')
             if 'id_list' in q:

@@ -9,7 +9,8 @@ the --html file, GET /pdf/<key> the --pdf file (any key), unless a line of the -
 (read again on every request, so a test can change it) says otherwise:
 
   <path-prefix> 404            arXiv's "No HTML for" page with HTTP 404
-  <path-prefix> <status>       that status, an HTML error page (429 and 503 with Retry-After: 1)
+  <path-prefix> <status> [RA]  that status, an HTML error page (429 and 503 with Retry-After:
+                               RA, 1 when not given)
   <path-prefix> file <FILE>    that file instead (content type from its name)
   <path-prefix> stall <S>      the normal answer after S seconds
   <path-prefix> big <N>        N bytes of a PDF-looking body, sent in 64 KB pieces
@@ -120,7 +121,8 @@ class H(BaseHTTPRequestHandler):
                 key = self.path.split("/")[2].encode()
                 self.send(404, NO_HTML % key, "text/html; charset=utf-8")
             else:
-                extra = {"Retry-After": "1"} if status in (429, 503) else None
+                ra = r[2] if len(r) > 2 else "1"
+                extra = {"Retry-After": ra} if status in (429, 503) else None
                 self.send(status, b"<html><body><h1>Error %d</h1></body></html>" % status,
                           "text/html", extra)
             return
