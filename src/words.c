@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <utf8proc.h>
 
+#include "paperboy/rule_note.h"
 #include "paperboy/words.h"
 
 /* A column: the language it is for, and the other tags that read it ("zh-CN" is "zh").
@@ -135,6 +136,16 @@ static const char *const words[PB_W_COUNT][N_LANGS] = {
 				   "今天没有新的摘要。",
 				   "arXiv 在 {date} 沒有發布新論文（週末、假日或暫停發布）。"
 				   "今天沒有新的摘要。" },
+	[PB_W_SIDE_BY_SIDE] = { "Topic {topic}: terms side by side must all match (AND): {pair}. "
+				"arXiv's search takes any of them (OR). The topic is kept as "
+				"written; for any of them write {either}, for a phrase put it in "
+				"double quotes.",
+				"主题 {topic}：并列的词须全部匹配（AND）：{pair}。arXiv 的搜索只需"
+				"匹配其中之一（OR）。主题已按原样保存；若只需其一，请写 {either}；"
+				"若是短语，请加上双引号。",
+				"主題 {topic}：並列的詞須全部符合（AND）：{pair}。arXiv 的搜尋只需"
+				"符合其中之一（OR）。主題已照原樣儲存；若只需其一，請寫 {either}；"
+				"若是片語，請加上雙引號。" },
 };
 
 /* The column of the tag's first n bytes, or -1. */
@@ -296,4 +307,17 @@ pb_template_check(const char *tmpl, const char *const *names, char *msg, size_t 
 out:
 	pb_buf_free(&known);
 	return rc;
+}
+
+int
+pb_rule_side_by_side_note(const char *topic, const char *query, const char *lang,
+			  struct pb_buf *out)
+{
+	char pair[160], either[170];
+	const char *vars[] = { "topic", topic, "pair", pair, "either", either, NULL };
+
+	if (!pb_rule_query_side_by_side(query, pair, sizeof pair, either, sizeof either))
+		return 0;
+	pb_template_put(out, pb_word(lang, PB_W_SIDE_BY_SIDE), vars);
+	return 1;
 }

@@ -117,6 +117,14 @@ struct pb_rule {
 				     * its col is the second term's */
 };
 
+/* The first AND in r written as two terms side by side ("ti:video ti:motion": both must hit
+ * here, where arXiv's search reads OR), or NULL. When found, pair gets the two terms as
+ * written ("ti:video ti:motion") and either the rule for any of them ("ti:video OR
+ * ti:motion"), each cut to fit; either may be NULL. The node is r's (its col is the second
+ * term's). */
+const struct pb_rule *pb_rule_side_by_side(const struct pb_rule *r, char *pair, size_t plen,
+					   char *either, size_t elen);
+
 struct pb_rule_error {
 	int col;                    /* 1-based, in characters */
 	char msg[256];

@@ -92,6 +92,9 @@ enum pb_word {
 	PB_W_SUBJECT_EMPTY,     /* the default for a digest without papers */
 	/* the note of a day without an announcement */
 	PB_W_NO_ANNOUNCEMENT,   /* {date} */
+	/* a reader's topic (web page, bot answer) with terms side by side: {topic}, {pair} the
+	 * two terms, {either} them joined by OR (pb_rule_side_by_side) */
+	PB_W_SIDE_BY_SIDE,
 	PB_W_COUNT
 };
 

@@ -21,6 +21,7 @@
 #include "paperboy/paper.h"
 #include "paperboy/papers.h"
 #include "paperboy/rank.h"
+#include "paperboy/rule_note.h"
 #include "paperboy/state.h"
 
 #define PREVIEW_TITLES 10
@@ -545,6 +546,17 @@ do_add(struct cmd *c, const char *arg)
 	}
 	say(c, "Topic %s added: %s\nThis chat has %d topic%s.", tname, query,
 	    cJSON_GetArraySize(topics), cJSON_GetArraySize(topics) == 1 ? "" : "s");
+	{
+		/* A rule copied from arXiv's search ("ti:video ti:motion") reads AND here and
+		 * OR there: said now, not found out from a thin digest. */
+		const cJSON *lang = cJSON_GetObjectItemCaseSensitive(obj, "language");
+		struct pb_buf note = { 0 };
+
+		if (pb_rule_side_by_side_note(tname, query, cJSON_IsString(lang) ?
+					      lang->valuestring : NULL, &note))
+			say(c, "\n%s", note.data);
+		pb_buf_free(&note);
+	}
 	if (strcmp(state_of(c), "active") != 0)
 		say(c, "\nThe subscription is %s: /resume restarts it.", state_of(c));
 out:

@@ -385,43 +385,17 @@ check_terms(struct report *R, const struct where *w, const struct pb_rule *r,
 	return 0;
 }
 
-/* The term written last in r (edge 1) or first (edge 0). */
-static const struct pb_term *
-edge_term(const struct pb_rule *r, int last)
-{
-	while (r->kind != PB_RULE_TERM)
-		r = last && r->b ? r->b : r->a;
-	return r->term;
-}
-
-/* The first AND written as two terms side by side, or NULL. */
-static const struct pb_rule *
-first_side_by_side(const struct pb_rule *r)
-{
-	const struct pb_rule *x, *y;
-
-	if (r->kind == PB_RULE_TERM)
-		return NULL;
-	x = first_side_by_side(r->a);
-	y = r->b ? first_side_by_side(r->b) : NULL;
-	if (r->side_by_side && (!x || r->col < x->col) && (!y || r->col < y->col))
-		return r;
-	return x && (!y || x->col < y->col) ? x : y;
-}
-
 /* Two terms side by side are both required here, as they were from the start; arXiv's search
  * (Lucene's default operator) takes either, so a rule copied from it (cat:cs.CV cat:cs.LG,
  * ti:(video motion)) silently asks for much less. Said once a rule, at the second term. */
 static void
 check_side_by_side(struct report *R, const struct where *w, const struct pb_rule *r)
 {
-	const struct pb_rule *s = first_side_by_side(r);
 	char pair[160];
+	const struct pb_rule *s = pb_rule_side_by_side(r, pair, sizeof pair, NULL, 0);
 
 	if (!s)
 		return;
-	snprintf(pair, sizeof pair, "%.70s %.70s", edge_term(s->a, 1)->src,
-		 edge_term(s->b, 0)->src);
 	warn_at(R, w, s->col, "%s: terms side by side must all hit (AND), where arXiv's search "
 		"takes any of them (OR); write AND or OR between them, or quote a phrase%s",
 		pair, NULL);

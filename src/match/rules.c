@@ -9,6 +9,7 @@
 
 #include <utf8proc.h>
 
+#include "paperboy/rule_note.h"
 #include "paperboy/rules.h"
 
 #define MAX_DEPTH 64
@@ -441,6 +442,60 @@ term_new(enum pb_field field, int prefix, int col, const struct pb_words *w, con
 	n->r.term = &n->t;
 	n->r.col = col;
 	return &n->r;
+}
+
+/* The term written last in r (last 1) or first (last 0). */
+static const struct pb_term *
+edge_term(const struct pb_rule *r, int last)
+{
+	while (r->kind != PB_RULE_TERM)
+		r = last && r->b ? r->b : r->a;
+	return r->term;
+}
+
+/* The first AND written as two terms side by side, or NULL. */
+static const struct pb_rule *
+first_side_by_side(const struct pb_rule *r)
+{
+	const struct pb_rule *x, *y;
+
+	if (r->kind == PB_RULE_TERM)
+		return NULL;
+	x = first_side_by_side(r->a);
+	y = r->b ? first_side_by_side(r->b) : NULL;
+	if (r->side_by_side && (!x || r->col < x->col) && (!y || r->col < y->col))
+		return r;
+	return x && (!y || x->col < y->col) ? x : y;
+}
+
+const struct pb_rule *
+pb_rule_side_by_side(const struct pb_rule *r, char *pair, size_t plen, char *either,
+		     size_t elen)
+{
+	const struct pb_rule *s = first_side_by_side(r);
+	const char *x, *y;
+
+	if (!s)
+		return NULL;
+	x = edge_term(s->a, 1)->src;
+	y = edge_term(s->b, 0)->src;
+	if (pair && plen)
+		snprintf(pair, plen, "%.70s %.70s", x, y);
+	if (either && elen)
+		snprintf(either, elen, "%.70s OR %.70s", x, y);
+	return s;
+}
+
+int
+pb_rule_query_side_by_side(const char *query, char *pair, size_t plen, char *either,
+			   size_t elen)
+{
+	struct pb_rule_error e;
+	struct pb_rule *r = query ? pb_rule_parse(query, &e) : NULL;
+	int found = r && pb_rule_side_by_side(r, pair, plen, either, elen);
+
+	pb_rule_free(r);
+	return found;
 }
 
 void

@@ -289,6 +289,8 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 	pb_buf_puts(&resp->body, ".</p>\n");
 	if (error)
 		pb_pages_error(resp, error, ft);
+	else if (ft)   /* saved or previewed as sent: what a rule copied from arXiv means here */
+		pb_pages_rule_notes(resp, ft, fl && *fl ? fl : s->language);
 	if (ft)
 		pb_buf_puts(&topics, ft);
 	else

@@ -31,7 +31,7 @@ static const char page_css[] =
 	"button{font:inherit;padding:.55rem 1.1rem;margin:.75rem .5rem 0 0;border:0;"
 	"border-radius:4px;background:#1f5fbf;color:#fff;cursor:pointer}"
 	"button.secondary{background:#666}"
-	".error{color:#a40000}.note{color:#555;font-size:.9rem}"
+	".error{color:#a40000}.note{color:#555;font-size:.9rem}.warning{color:#7a4d00}"
 	"pre,code{font-family:ui-monospace,monospace;font-size:.9rem;white-space:pre-wrap;"
 	"overflow-wrap:anywhere}";
 

@@ -54,6 +54,10 @@ void pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topic
 /* The topics, language and max papers fields, filled with the given values (escaped). */
 void pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
 		     int max_papers);
+/* For each "NAME = QUERY" line of topics_text whose query has terms side by side (both must
+ * hit here, where arXiv's search takes any), a warning paragraph in lang's words
+ * (pb_rule_side_by_side_note), escaped. Nothing for the others. */
+void pb_pages_rule_notes(struct pb_web_resp *resp, const char *topics_text, const char *lang);
 /* "NAME = QUERY" lines of s's topics into out. */
 void pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out);
 

@@ -22,6 +22,7 @@
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "paperboy/log.h"
+#include "paperboy/rule_note.h"
 #include "paperboy/rules.h"
 
 #include "page.h"
@@ -322,6 +323,29 @@ pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_tex
 }
 
 void
+pb_pages_rule_notes(struct pb_web_resp *resp, const char *topics_text, const char *lang)
+{
+	char *copy = pb_xstrdup(topics_text ? topics_text : "");
+	struct pb_buf note = { 0 };
+
+	for (char *p = copy, *nl, *eq; p; p = nl) {
+		if ((nl = strchr(p, '\n')))
+			*nl++ = '\0';
+		if (!(eq = strchr(p, '=')))
+			continue;
+		*eq = '\0';
+		pb_buf_reset(&note);
+		if (!pb_rule_side_by_side_note(trim(p), trim(eq + 1), lang, &note))
+			continue;
+		pb_buf_puts(&resp->body, "<p class=\"warning\" role=\"status\">");
+		pb_page_esc(resp, note.data);
+		pb_buf_puts(&resp->body, "</p>\n");
+	}
+	pb_buf_free(&note);
+	free(copy);
+}
+
+void
 pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out)
 {
 	for (size_t i = 0; i < s->n_topics; i++)
@@ -405,13 +429,22 @@ form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form
 	pb_page_end(resp);
 }
 
+/* The page of a sign-up taken, whatever became of it (the address is not told apart), with
+ * the notes on the topics as the form sent them: a rule copied from arXiv's search reads
+ * otherwise here, and the reader learns it before the first digest. */
 static void
-neutral(struct pb_web_resp *resp)
+neutral(struct pb_web_resp *resp, const struct pb_form *f)
 {
-	pb_page_plain(resp, 200, "Check your mailbox",
-		      "A mail is on its way to this address: a link to confirm the subscription, "
-		      "to open within two days, or a note that it is subscribed already. "
-		      "No digest is sent to the address before it is confirmed.");
+	const char *lang = pb_form_get(f, "language");
+
+	pb_buf_reset(&resp->headers);
+	resp->status = 200;
+	pb_page_begin(resp, "Check your mailbox");
+	pb_buf_puts(&resp->body, "<p>A mail is on its way to this address: a link to confirm the "
+		    "subscription, to open within two days, or a note that it is subscribed "
+		    "already. No digest is sent to the address before it is confirmed.</p>\n");
+	pb_pages_rule_notes(resp, pb_form_get(f, "topics"), lang && *lang ? lang : NULL);
+	pb_page_end(resp);
 }
 
 /* Whether name is a subscriber of cfg or has a row in st (a stored subscriber left out of cfg
@@ -718,7 +751,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		if (pb_state_commit(ctx->st) < 0)
 			goto fail;
 		pb_info("web.signup", "status=held reason=%s", !ip ? "ip-limit" : "address-limit");
-		neutral(resp);
+		neutral(resp, f);
 		goto out;
 	}
 	if (RAND_bytes(rnd, sizeof rnd) != 1) {
@@ -794,7 +827,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	else
 		pb_info("web.signup", "status=sent subscriber=%s%s", pb_q(name),
 			again ? " again=1" : "");
-	neutral(resp);
+	neutral(resp, f);
 	goto out;
 fail:
 	pb_warn("web.signup", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));

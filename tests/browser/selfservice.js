@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Drives the readers' pages of a running `paperboy serve` in the system chromium (headless,
 // through puppeteer-core; no browser is downloaded), as a reader on a phone would: signs up on
-// the form, reads the confirmation mail the local SMTP peer saved, opens its link and presses
+// the form (told that terms side by side read AND), reads the confirmation mail the local
+// SMTP peer saved, opens its link and presses
 // its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
 // the titles of the cached announcement, saves, signs out other links (the old link refused,
 // the mailed one opening the page), and unsubscribes; then opens a feedback link,
@@ -148,11 +149,15 @@ async function confirmLink() {
   check((await text(page)).includes('au:Del_Maestro'), 'the form shows query examples');
   await screen(page, '1-signup');
   await page.type('#email', address);
-  await setField(page, '#topics', 'Learning = ti:learning');
+  // terms side by side, as copied from arXiv's search (which reads OR): taken, and said
+  await setField(page, '#topics', 'Learning = ti:learning ti:deep');
   await page.select('#language', 'en');
   await setField(page, '#max_papers', '5');
   await press(page, 'button[type=submit]');
   check((await text(page)).includes('Check your mailbox'), 'the sign-up is answered');
+  check((await text(page)).includes('Topic Learning: terms side by side must all match (AND): ' +
+    'ti:learning ti:deep.') && (await text(page)).includes('write ti:learning OR ti:deep'),
+    'the answer says the terms side by side must all match, and how to write OR');
   await screen(page, '2-sent');
 
   // 2. the link in the mail the SMTP peer received

@@ -858,6 +858,53 @@ test_topic_names(void)
 	T_EQ_INT(topics_of("tg-5151"), 2);
 }
 
+/* /add of a rule copied from arXiv's search, terms side by side ("ti:video ti:motion": AND
+ * here, OR there): the topic is added as written, and the answer says what it means and how
+ * to write OR, in the chat's language (English, Traditional Chinese). */
+static void
+test_add_side_by_side(void)
+{
+	struct pb_bot_chat chat = { .service = "telegram", .chat = "6161", .may_change = 1 };
+	struct pb_bot_answer a;
+	struct pb_sub_row row;
+	const char *t;
+
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add ti:video ti:motion",
+				pb_now(), &a), 0);
+	t = pb_buf_str(&a.text);
+	T_CHECK(strstr(t, "Topic topic1 added: ti:video ti:motion") != NULL);
+	T_CHECK(strstr(t, "Topic topic1: terms side by side must all match (AND): ti:video "
+			  "ti:motion. arXiv's search takes any of them (OR).") != NULL);
+	T_CHECK(strstr(t, "write ti:video OR ti:motion, for a phrase put it in double quotes") !=
+		NULL);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(topics_of("tg-6161"), 1);
+	/* an operator or a phrase: nothing to say */
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat,
+				"/add ti:video OR ti:\"optical flow\"", pb_now(), &a), 0);
+	T_CHECK(strstr(pb_buf_str(&a.text), "added") != NULL);
+	T_CHECK(strstr(pb_buf_str(&a.text), "side by side") == NULL);
+	T_CHECK(strstr(pb_buf_str(&a.text), "AND") == NULL);
+	pb_bot_answer_free(&a);
+	/* a chat that reads Traditional Chinese */
+	memset(&row, 0, sizeof row);
+	row.name = (char *)"tg-6262";
+	row.settings = (char *)"{\"name\": \"tg-6262\", \"telegram_chat\": \"6262\", "
+			       "\"language\": \"zh-TW\", \"topics\": []}";
+	row.state = (char *)"active";
+	row.source = (char *)"bot";
+	T_EQ_INT(pb_sub_put(ctx.st, &row), 0);
+	chat.chat = "6262";
+	T_EQ_INT(pb_bot_command(path_of("pb.conf"), ctx.st, &chat, "/add 動作 = cat:cs.CV cat:cs.LG",
+				pb_now(), &a), 0);
+	t = pb_buf_str(&a.text);
+	T_CHECK(strstr(t, "Topic 動作 added") != NULL);
+	T_CHECK(strstr(t, "主題 動作：並列的詞須全部符合（AND）：cat:cs.CV cat:cs.LG。") != NULL);
+	T_CHECK(strstr(t, "請寫 cat:cs.CV OR cat:cs.LG") != NULL);
+	pb_bot_answer_free(&a);
+	T_EQ_INT(topics_of("tg-6262"), 1);
+}
+
 /* A chat without a subscriber is named tg-<chat id> only when that name is no one else's: a
  * reader of the web's sign-up (address tg-4242@example.org, a Slack webhook here) and a
  * subscriber an administrator gave another chat keep their topics and their chats, and the
@@ -1494,6 +1541,7 @@ main(void)
 	test_telegram_migrate();
 	test_long_file_query();
 	test_topic_names();
+	test_add_side_by_side();
 	test_name_taken();
 	test_poll_one_machine();
 	test_flood();

@@ -470,11 +470,19 @@ main(void)
 		resp_free(&r);
 	}
 	mb.fail = 0;
-	signup_body(&body, ok_csrf, "somebody@example.org", "Drift = ti:drift");
+	/* a rule copied from arXiv's search, terms side by side: taken, and the page says that
+	 * both must hit here (arXiv reads either) and how to write OR */
+	signup_body(&body, ok_csrf, "somebody@example.org", "Drift = ti:drift ti:contract");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.7", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_EQ_INT(mb.n, 1);
 	T_EQ_STR(mb.to, "somebody@example.org");
+	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
+	T_CHECK(strstr(r.body.data, "<p class=\"warning\" role=\"status\">Topic Drift: terms "
+				    "side by side must all match (AND): ti:drift ti:contract. "
+				    "arXiv") != NULL);
+	T_CHECK(strstr(r.body.data, "write ti:drift OR ti:contract, for a phrase put it in double "
+				    "quotes") != NULL);
 	resp_free(&r);
 	mb.n = 0;
 	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
@@ -483,6 +491,7 @@ main(void)
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
+	T_CHECK(strstr(r.body.data, "side by side") == NULL);
 	T_EQ_INT(mb.n, 1);
 	T_EQ_STR(mb.to, "dave@example.org");
 	link_of(mb.last.data, "/c/", cpath, sizeof cpath);
@@ -774,6 +783,26 @@ main(void)
 	T_CHECK(row.settings && strstr(row.settings, "ti:polytope") &&
 		!strstr(row.settings, "ti:outlier") && strstr(row.settings, "\"language\":\"zh\""));
 	pb_sub_row_clear(&row);
+	/* terms side by side: saved as written, said in the reader's language */
+	manage_post(&ctx, mpath, "action=save&language=zh&max_papers=4&topics=Polytopes%3D"
+		    "ti%3Arandom+ti%3Apolytope", ok_csrf, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "Saved") != NULL);
+	T_CHECK(strstr(r.body.data, "<p class=\"warning\" role=\"status\">主题 Polytopes：并列的"
+				    "词须全部匹配（AND）：ti:random ti:polytope。") != NULL);
+	T_CHECK(strstr(r.body.data, "请写 ti:random OR ti:polytope") != NULL);
+	resp_free(&r);
+	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
+	T_CHECK(row.settings && strstr(row.settings, "\"query\":\"ti:random ti:polytope\""));
+	pb_sub_row_clear(&row);
+	manage_post(&ctx, mpath, "action=preview&language=en&topics=Polytopes%3D"
+		    "ti%3Arandom+ti%3Apolytope", ok_csrf, &r);
+	T_CHECK(strstr(r.body.data, "Topic Polytopes: terms side by side must all match") != NULL);
+	resp_free(&r);
+	manage_post(&ctx, mpath, "action=save&language=zh&max_papers=4&topics=Polytopes%3D"
+		    "ti%3Apolytope", ok_csrf, &r);
+	T_CHECK(strstr(r.body.data, "class=\"warning\"") == NULL);
+	resp_free(&r);
 	manage_post(&ctx, mpath, "action=save&topics=Bad%3Dti%3A%28x+OR", ok_csrf, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "column") != NULL);
