@@ -939,6 +939,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	struct pb_buf why = { 0 };
 	cJSON *obj = NULL;
 	char *json = NULL;
+	int64_t at = now + 1, since = 0;
 	int v;
 
 	if (old->settings) {
@@ -964,11 +965,13 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	r.reason = NULL;
 	/* The reader proved the mailbox again: the manage links from before (any forwarded,
 	 * leaked) are signed out, as the manage page's button does, and this page's is made
-	 * after (links carry whole seconds). The suppression lifted is of the address as the
+	 * after (links carry whole seconds; after a sign-out dated later still, as the
+	 * button's, pressed in this second, may be). The suppression lifted is of the address as the
 	 * subscriber has it, which the suppression names. */
 	if (pb_suppress_lift(ctx->st, old->name, "email",
 			     subscribed_address(sub, su->address)) < 0 ||
-	    pb_sub_links_revoke(ctx->st, old->name, now + 1) < 0 ||
+	    pb_sub_links_since(ctx->st, old->name, &since) < 0 ||
+	    pb_sub_links_revoke(ctx->st, old->name, at = at > since ? at : since + 1) < 0 ||
 	    pb_sub_put(ctx->st, &r) < 0 ||
 	    pb_stamp_claim(ctx->st, key, now, -1) < 0 || pb_state_commit(ctx->st) < 0)
 		goto fail;
@@ -976,7 +979,7 @@ confirm_again(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_
 	pb_pages_reload(ctx);
 	subscribed_page(ctx, resp, "Subscribed again", "Confirmed: the digest comes to this "
 			"address again from the next announcement on.", old->name, su->address,
-			now + 1);
+			at);
 	goto out;
 fail:
 	pb_state_rollback(ctx->st);
