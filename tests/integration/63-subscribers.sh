@@ -392,10 +392,16 @@ grep -q '"name":"ann".*"state":"paused","reason":"holiday".*ann@example.org' "$T
 # A state another process keeps writing past the busy timeout (10 s): add and retry say that
 # it is busy and to try again (75), not 73 as for a state that cannot be written; nothing is
 # stored, and the same add goes through once the writer is done.
-sqlite3 "$T/state/paperboy.db" "BEGIN IMMEDIATE; DELETE FROM meta WHERE 0;" ".shell sleep 12" \
-  "COMMIT;" >/dev/null 2>&1 &
+# The holder says when it has the lock (a busy machine may take a while to start it), and
+# keeps it past the two 10 s waits begun after that.
+sqlite3 "$T/state/paperboy.db" "BEGIN IMMEDIATE; DELETE FROM meta WHERE 0;" \
+  ".shell touch '$T/held'" ".shell sleep 14" "COMMIT;" >/dev/null 2>&1 &
 holder=$!
-sleep 0.5
+i=0
+while [ ! -e "$T/held" ]; do
+  i=$((i + 1)); [ $i -le 200 ] || { fail "the lock holder did not start"; break; }
+  sleep 0.1
+done
 pb retry >/dev/null 2>"$T/e2" &
 retry=$!
 pb subscriber add busy1 --topic 'x=ti:x' >/dev/null 2>"$T/e"; rc=$?
