@@ -352,7 +352,8 @@ while [ $i -lt $N ]; do
 done >"$T/bulk.jsonl"
 base=$(n_stored)
 for delay in 0.02 0.05 0.08 0.11 0.14 0.17 0.2 0.23 0.26 0.3 0.35 0.4 0.5 0.7 1 2 4; do
-  pb subscriber import "$T/bulk.jsonl" >/dev/null 2>&1 &
+  # paperboy itself, not a subshell running the function: the kill reaches the import
+  "$PAPERBOY" -c "$T/pb.conf" subscriber import "$T/bulk.jsonl" >/dev/null 2>&1 &
   pid=$!
   sleep $delay
   kill -9 $pid 2>/dev/null
@@ -392,9 +393,11 @@ grep -q '"name":"ann".*"state":"paused","reason":"holiday".*ann@example.org' "$T
 # A state another process keeps writing past the busy timeout (10 s): add and retry say that
 # it is busy and to try again (75), not 73 as for a state that cannot be written; nothing is
 # stored, and the same add goes through once the writer is done.
-# The holder says when it has the lock (a busy machine may take a while to start it), and
-# keeps it past the two 10 s waits begun after that.
-sqlite3 "$T/state/paperboy.db" "BEGIN IMMEDIATE; DELETE FROM meta WHERE 0;" \
+# The holder says when it has the lock (a busy machine may take a while to start it; a
+# command of the steps before may still be closing the state, and the shell, which waits for
+# no lock by itself, would stop at its first statement), and keeps it past the two 10 s waits
+# begun after that.
+sqlite3 -cmd ".timeout 20000" "$T/state/paperboy.db" "BEGIN IMMEDIATE; DELETE FROM meta WHERE 0;" \
   ".shell touch '$T/held'" ".shell sleep 14" "COMMIT;" >/dev/null 2>&1 &
 holder=$!
 i=0
