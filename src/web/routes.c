@@ -153,19 +153,25 @@ has_address(const struct pb_config *cfg, const char *name, const char *detail)
 	return 0;
 }
 
+/* A link's subscriber could not be looked up in the state: logged, the reader's page says to
+ * try again. -2, as the checks below return for it. */
+static int
+token_state_failed(struct pb_web_ctx *ctx, const char *name, struct pb_web_resp *resp)
+{
+	pb_warn("web.token", "subscriber=%s error=%s", pb_q(name), pb_q(pb_state_errmsg(ctx->st)));
+	pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its state; try "
+			    "again later.");
+	return -2;
+}
+
 int
 pb_web_token_removed(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_token *t,
 		     const char *name, struct pb_web_resp *resp)
 {
 	int64_t removed;
 
-	if (pb_sub_removed(ctx->st, name, &removed) < 0) {
-		pb_warn("web.token", "subscriber=%s error=%s", pb_q(name),
-			pb_q(pb_state_errmsg(ctx->st)));
-		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
-				    "state; try again later.");
-		return -2;
-	}
+	if (pb_sub_removed(ctx->st, name, &removed) < 0)
+		return token_state_failed(ctx, name, resp);
 	/* A link carries its time in whole seconds. One of the second of the removal is taken
 	 * for the new subscriber's: a script's `subscriber remove`, `subscriber add` and `run`
 	 * may share a second, while the former's links were made by its own runs, earlier. */
@@ -194,13 +200,8 @@ manage_revoked(struct pb_web_ctx *ctx, const struct pb_token *t, struct pb_web_r
 	struct pb_buf text = { 0 };
 	int64_t since;
 
-	if (pb_sub_links_since(ctx->st, t->subject, &since) < 0) {
-		pb_warn("web.token", "subscriber=%s error=%s", pb_q(t->subject),
-			pb_q(pb_state_errmsg(ctx->st)));
-		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
-				    "state; try again later.");
-		return -2;
-	}
+	if (pb_sub_links_since(ctx->st, t->subject, &since) < 0)
+		return token_state_failed(ctx, t->subject, resp);
 	if (pb_link_issued(PB_LINK_MANAGE, t) >= since)
 		return 0;
 	pb_buf_puts(&text, "This link was replaced by a newer one: the subscription's earlier "
@@ -238,12 +239,8 @@ pb_web_token_current(struct pb_web_ctx *ctx, enum pb_link kind, const struct pb_
 	if (kind == PB_LINK_MANAGE && (found = manage_revoked(ctx, t, resp)) != 0)
 		return found;
 	memset(&row, 0, sizeof row);
-	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0) {
-		pb_warn("web.token", "error=%s", pb_q(pb_state_errmsg(ctx->st)));
-		pb_web_state_failed(ctx, resp, "Not available", "The service cannot read its "
-				    "state; try again later.");
-		return -2;
-	}
+	if ((found = pb_sub_get(ctx->st, t->subject, &row)) < 0)
+		return token_state_failed(ctx, t->subject, resp);
 	/* For a removal the state did not record (before schema 14): a config subscriber's row
 	 * (no settings) is made by its first change of state; a link sent to an address the
 	 * subscriber has now went to the same mailbox (a state moved by export and import starts
