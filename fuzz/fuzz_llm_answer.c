@@ -1,8 +1,8 @@
 /* The model answer parser on arbitrary bytes: no crash, no leak; an accepted answer is
  * non-empty, trimmed, valid text, and a rejected one says why. Also renders a prompt
  * template from the same bytes, and reads them as the answer's header lines that say when to
- * ask again (each line a header; a wait is -1 or within a day of an hour's hints) and as an
- * error body that may say the quota is spent. */
+ * ask again and whether to (each line a header; a wait is -1 or within a day of an hour's
+ * hints; x-should-retry yes or no) and as an error body that may say the quota is spent. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +64,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p += n;
 		}
 		if (memchr(w.retry_after, '\0', sizeof w.retry_after) == NULL ||
-		    memchr(w.reset_tokens, '\0', sizeof w.reset_tokens) == NULL)
+		    memchr(w.reset_tokens, '\0', sizeof w.reset_tokens) == NULL ||
+		    memchr(w.should_retry, '\0', sizeof w.should_retry) == NULL)
 			abort();
+		/* x-should-retry may turn any status either way, and only to 0 or 1 */
+		for (long st = 400; st < 600; st += 3) {
+			int again = pb_llm_try_again(st, &w);
+
+			if (again != 0 && again != 1)
+				abort();
+		}
 		for (int limits = 0; limits < 2; limits++)
 			if ((ms = pb_llm_wait_ms(&w, 1700000000L, limits)) < -1)
 				abort();

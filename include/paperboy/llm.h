@@ -62,13 +62,18 @@ void pb_llm_tidy(char *text);
  * too), and the like in the message. 0 otherwise: another error, or not JSON. */
 int pb_llm_context_exceeded(const char *body, size_t len);
 const char *pb_llm_status_name(enum pb_llm_status s);
-/* 1 when an error body of len bytes says the account's credit is spent: OpenAI's 429 with
- * code (or type) "insufficient_quota", "You exceeded your current quota, please check your
- * plan and billing details". Waiting does not mend it, unlike the 429 of a rate limit. 0
- * otherwise, or not JSON. */
+/* 1 when an error body of len bytes says the account's credit is spent, by its code (or
+ * type): OpenAI's "insufficient_quota" (a 429, "You exceeded your current quota, please check
+ * your plan and billing details"), the codes it now gives that type ("credit_balance_exhausted",
+ * "organization_spend_limit_exceeded", "project_spend_limit_exceeded",
+ * "organization_usage_limit_exceeded") and its older "billing_hard_limit_reached" (a 400 or a
+ * 429). Waiting does not mend it, unlike the 429 of a rate limit. 0 otherwise, or not JSON.
+ * A 402 Payment Required (OpenRouter, DeepSeek's "Insufficient Balance") says the same by its
+ * status alone: the caller tells that. */
 int pb_llm_quota_exhausted(const char *body, size_t len);
 
-/* The headers of a model's answer that say when to ask again, as sent ("" when absent). */
+/* The headers of a model's answer that say whether and when to ask again, as sent ("" when
+ * absent). */
 struct pb_llm_wait {
 	char retry_after[64];           /* Retry-After: seconds or an HTTP date */
 	char retry_after_ms[32];        /* retry-after-ms (Azure OpenAI): milliseconds */
@@ -76,6 +81,7 @@ struct pb_llm_wait {
 	char reset_tokens[32];          /* x-ratelimit-reset-tokens: "6m0s" */
 	char remaining_requests[32];    /* x-ratelimit-remaining-requests: "0" when spent */
 	char remaining_tokens[32];      /* x-ratelimit-remaining-tokens */
+	char should_retry[8];           /* x-should-retry (OpenAI): "true" or "false" */
 };
 /* Keeps line (one header line as libcurl's header callback hands it) in *w when it is one of
  * the headers above; a status line ("HTTP/...") empties *w, so only the last answer's count
@@ -87,6 +93,11 @@ void pb_llm_wait_header(struct pb_llm_wait *w, const char *line, size_t len);
  * said to be spent (remaining "0"), or the longer of the two when neither says so. -1 when
  * none is there or readable. */
 long pb_llm_wait_ms(const struct pb_llm_wait *w, long now, int limits);
+/* 1 when a request answered status (not 2xx) is worth sending again, as OpenAI's own clients
+ * judge: the answer's x-should-retry says so ("true"; "false" says not, whatever the status),
+ * else the status is a passing one: 408 (the server's timeout), 409 (a lock's), 429 (a rate
+ * limit), 500, 502, 503 or 504. 0 otherwise. How long to wait first is pb_llm_wait_ms's. */
+int pb_llm_try_again(long status, const struct pb_llm_wait *w);
 /* A duration as OpenAI's x-ratelimit-reset-* write it ("1s", "6m0s", "20ms", "1h2m3.5s", also
  * "us" and "ns"), in milliseconds rounded up. -1 when it is not one. */
 long pb_llm_duration_ms(const char *v);

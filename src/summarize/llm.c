@@ -534,6 +534,12 @@ pb_llm_unsupported(const char *body, size_t len)
 int
 pb_llm_quota_exhausted(const char *body, size_t len)
 {
+	/* OpenAI's: the one type and the codes it gives it, and the hard limit of old */
+	static const char *const spent[] = {
+		"insufficient_quota", "credit_balance_exhausted",
+		"organization_spend_limit_exceeded", "project_spend_limit_exceeded",
+		"organization_usage_limit_exceeded", "billing_hard_limit_reached",
+	};
 	cJSON *root;
 	const cJSON *err, *c, *t;
 	int yes;
@@ -545,10 +551,24 @@ pb_llm_quota_exhausted(const char *body, size_t len)
 		err = root;
 	c = cJSON_GetObjectItemCaseSensitive(err, "code");
 	t = cJSON_GetObjectItemCaseSensitive(err, "type");
-	yes = (cJSON_IsString(c) && strcmp(c->valuestring, "insufficient_quota") == 0) ||
-	      (cJSON_IsString(t) && strcmp(t->valuestring, "insufficient_quota") == 0);
+	yes = 0;
+	for (size_t i = 0; !yes && i < sizeof spent / sizeof spent[0]; i++)
+		yes = (cJSON_IsString(c) && strcmp(c->valuestring, spent[i]) == 0) ||
+		      (cJSON_IsString(t) && strcmp(t->valuestring, spent[i]) == 0);
 	cJSON_Delete(root);
 	return yes;
+}
+
+int
+pb_llm_try_again(long status, const struct pb_llm_wait *w)
+{
+	/* the server's word outranks the status (OpenAI's clients obey it either way) */
+	if (w && strcasecmp(w->should_retry, "true") == 0)
+		return 1;
+	if (w && strcasecmp(w->should_retry, "false") == 0)
+		return 0;
+	return status == 408 || status == 409 || status == 429 || status == 500 ||
+	       status == 502 || status == 503 || status == 504;
 }
 
 void
@@ -567,7 +587,9 @@ pb_llm_wait_header(struct pb_llm_wait *w, const char *line, size_t len)
 	    pb_http_header_value(line, len, "x-ratelimit-reset-tokens", w->reset_tokens,
 				 sizeof w->reset_tokens) ||
 	    pb_http_header_value(line, len, "x-ratelimit-remaining-requests",
-				 w->remaining_requests, sizeof w->remaining_requests))
+				 w->remaining_requests, sizeof w->remaining_requests) ||
+	    pb_http_header_value(line, len, "x-should-retry", w->should_retry,
+				 sizeof w->should_retry))
 		return;
 	pb_http_header_value(line, len, "x-ratelimit-remaining-tokens", w->remaining_tokens,
 			     sizeof w->remaining_tokens);

@@ -28,9 +28,9 @@
 #define MAX_429_TRIES 2
 /* A 429 without Retry-After is waited this many seconds before the request goes again. */
 #define NO_RETRY_AFTER_S 2
-/* A server error (500, 502, 503, 504) or a connection reset is often a passing one (a proxy
- * restarting, a worker that died): the request goes again once after this many seconds, or
- * the Retry-After the answer gives. */
+/* A server error (500, 502, 503, 504), the server's own timeout (408), a lock's (409) or a
+ * connection reset is often a passing one (a proxy restarting, a worker that died): the
+ * request goes again once after this many seconds, or the Retry-After the answer gives. */
 #define SERVER_ERROR_WAIT_S 1
 #define MAX_PROMPT_FILE (256 * 1024)
 /* The smallest excerpt the model refused as too long for its context, kept in the state's meta
@@ -835,10 +835,11 @@ again(struct pb_summarizer *s, struct job *j)
 	s->again[s->n_again++] = j;
 }
 
-/* A server error or a connection reset: j goes again once, after the wait the answer asks for
- * (wait_ms, or SERVER_ERROR_WAIT_S when it asks none) when that ends before the deadline, and
- * only while the model has not failed the request before: a server that is down costs one
- * request more, not one more a paper. Returns 1 when j goes again. */
+/* A passing failure (a server error, a 408, a 409, a reset connection): j goes again once,
+ * after the wait the answer asks for (wait_ms, or SERVER_ERROR_WAIT_S when it asks none) when
+ * that ends before the deadline, and only while the model has not failed the request before: a
+ * server that is down costs one request more, not one more a paper. Returns 1 when j goes
+ * again. */
 static int
 send_again(struct pb_summarizer *s, struct job *j, long wait_ms, const char *why)
 {
@@ -889,12 +890,17 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		long wait_ms = pb_llm_wait_ms(&f->wait, (long)time(NULL), status == 429);
 
 		http_reason(status, f->resp.data ? f->resp.data : "", f->resp.len, why, sizeof why);
-		if (status == 429 && pb_llm_quota_exhausted(f->resp.data, f->resp.len)) {
-			/* OpenAI's insufficient_quota: the account's credit is spent. Every request
-			 * would be refused alike, and no wait mends it. */
+		if (status == 402 || (status >= 400 && status < 500 &&
+				      pb_llm_quota_exhausted(f->resp.data, f->resp.len))) {
+			/* The account's credit is spent: OpenAI's insufficient_quota and billing
+			 * codes (a 429, or a 400), or a 402 Payment Required (OpenRouter, DeepSeek).
+			 * Every request would be refused alike, and no wait mends it. */
 			stop_asking(s, "quota exhausted: check the plan and billing of the API "
 				    "account");
-		} else if (status == 429) {
+			s->fails_in_row++;
+			goto failed;
+		}
+		if (status == 429) {
 			/* Without a wait asked for, the backoff the providers advise. */
 			if (wait_ms <= 0)
 				wait_ms = ((long)NO_RETRY_AFTER_S << j->tries_429) * 1000;
@@ -902,16 +908,14 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 				snprintf(why, sizeof why, "HTTP 429, retry after %ld s",
 					 (wait_ms + 999) / 1000);
 			s->quiet_until_ms = pb_mono_ms() + wait_ms;
-			if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s)) {
+			if (++j->tries_429 < MAX_429_TRIES && quiet_fits(s) &&
+			    pb_llm_try_again(status, &f->wait)) {
 				again(s, j);
 				pb_info("summary.retry", "kind=%s paper=%s lang=%s after_s=%ld",
 					j->kind, pb_q(j->key), pb_q(j->lang), (wait_ms + 999) / 1000);
 				return 0;
 			}
 		}
-		if ((status == 500 || status == 502 || status == 503 || status == 504) &&
-		    send_again(s, j, wait_ms, why))
-			return 0;
 		/* A reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and a temperature
 		 * of ours: this request and every later one go without them. */
 		if (status == 400) {
@@ -940,6 +944,11 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 				pb_q(j->key), pb_q(j->lang), pb_q(why));
 			return 0;
 		}
+		/* A passing failure (a 408, 409 or server error, or any the answer's
+		 * x-should-retry says is one): once more, as for a reset connection. */
+		if (status != 429 && pb_llm_try_again(status, &f->wait) &&
+		    send_again(s, j, wait_ms, why))
+			return 0;
 		s->fails_in_row++;
 		/* the key, the model name or the URL is wrong: every request would fail alike */
 		if (status == 401 || status == 403)
@@ -983,6 +992,7 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		}
 		pb_llm_answer_free(&ans);
 	}
+failed:
 	if (!answer) {
 		if (s->fails_in_row >= MAX_FAILS_IN_ROW)
 			stop_asking(s, "model failed repeatedly");

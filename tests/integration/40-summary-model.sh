@@ -2,8 +2,9 @@
 # The optional model behind the summary, against a local OpenAI-compatible server
 # (tests/lib/openai_server.py, modes chosen by model name): normal answers become the Analysis
 # and the executive summary, sent several at once once the model answers; a 429 is waited out
-# as Retry-After, retry-after-ms or x-ratelimit-reset-* ask, one saying the quota is spent ends
-# the requests at once; a 502 or a reset connection is tried once more; 429, 500, a slow
+# as Retry-After, retry-after-ms or x-ratelimit-reset-* ask, one saying the quota is spent (or a
+# 402, or OpenAI's billing_hard_limit_reached) ends the requests at once; a 502, a 408, a 409
+# or a reset connection is tried once more, as x-should-retry says otherwise; 429, 500, a slow
 # model, malformed JSON, empty content, refusals, answers cut off at max_tokens and answers
 # in another language than the reader's fall back to the built-in text with a summary.fallback log line; a summary too long for the
 # model's context is asked again shorter, one refused for max_tokens or a temperature (a
@@ -157,6 +158,18 @@ n=$(grep -c 'event=summary.stop reason="quota exhausted: check the plan and bill
 grep -q 'kind=summary paper=digest:[0-9a-f]*:4 subscriber=carol lang=zh reason="quota exhausted' "$T/quota.log" \
   || fail "quota: later requests do not fall back for the quota"
 ! grep -q 'event=summary.retry' "$T/quota.log" || fail "quota: waited for a quota spent"
+# the same said otherwise: DeepSeek's 402 "Insufficient Balance" (OpenRouter's 402 too), OpenAI's
+# 400 billing_hard_limit_reached
+for m in payment hardlimit; do
+  case $m in
+  payment) r='"HTTP 402: Insufficient Balance"' ;;
+  hardlimit) r='"HTTP 400: Billing hard limit has been reached"' ;;
+  esac
+  check_fallback "$m" "$m" "$r" 1
+  n=$(grep -c 'event=summary.stop reason="quota exhausted: check the plan and billing of the API account"' "$T/$m.log")
+  [ "$n" -eq 1 ] || fail "$m: $n stop lines naming the quota, want 1"
+  ! grep -q 'event=summary.retry' "$T/$m.log" || fail "$m: asked again with no credit"
+done
 # a proxy's 502 (Retry-After 2) and a connection reset mid-answer, each once: both requests
 # go again after a short wait, and every answer is the model's
 conf flaky flaky 10 60 0
@@ -172,6 +185,34 @@ grep -q 'event=summary.retry kind=[a-z]* paper=[^ ]* lang=[a-z]* after_s=1 reaso
 ! grep -q 'event=summary.fallback\|event=summary.stop' "$T/flaky.log" || fail "flaky: a fallback"
 n=$(count flaky); [ "$n" -eq 12 ] || fail "flaky: $n requests, want 12"
 echo "   flaky: a 502 and a reset each tried again once: ok"
+# the server's own timeout (408) and a lock's (409), each once: tried again as a 502 is
+conf busy_once busy_once 10 60 0
+run busy_once > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/busy_once.out" \
+    || fail "busy_once: $who not from the model"
+done
+grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after_s=1 reason="HTTP 408: Request timed out"' \
+  "$T/busy_once.log" || fail "busy_once: the 408 not tried again"
+grep -q 'event=summary.retry kind=[a-z]* paper=[^ ]* lang=[a-z]* after_s=1 reason="HTTP 409: Conflict"' \
+  "$T/busy_once.log" || fail "busy_once: the 409 not tried again"
+! grep -q 'event=summary.fallback\|event=summary.stop' "$T/busy_once.log" || fail "busy_once: a fallback"
+n=$(count busy_once); [ "$n" -eq 12 ] || fail "busy_once: $n requests, want 12"
+echo "   busy_once: a 408 and a 409 each tried again once: ok"
+# x-should-retry, the server's word on trying again: "false" to a 503 is not tried again,
+# "true" to a 400 is
+check_fallback noretry noretry '"HTTP 503: The engine is overloaded"' 3
+! grep -q 'event=summary.retry' "$T/noretry.log" || fail "noretry: tried again against x-should-retry: false"
+conf retry_once retry_once 10 60 0
+run retry_once > /dev/null
+for who in "alice lang=en" "bob lang=en" "carol lang=zh"; do
+  grep -q "^subscriber=$who items=4 exec_from_model=1 analyses=4" "$T/retry_once.out" \
+    || fail "retry_once: $who not from the model"
+done
+grep -q 'event=summary.retry kind=summary paper=digest:[0-9a-f]*:4 lang=en after_s=1 reason="HTTP 400: Upstream said no"' \
+  "$T/retry_once.log" || fail "retry_once: x-should-retry: true not tried again"
+! grep -q 'event=summary.fallback\|event=summary.stop' "$T/retry_once.log" || fail "retry_once: a fallback"
+echo "   x-should-retry: false not tried again, true tried again once: ok"
 # a reasoning model (OpenAI's o1, o3, gpt-5) refuses max_tokens and our temperature: the
 # request goes again without them, so do all later ones, and every answer is the model's
 conf reasoning reasoning 10 60 0

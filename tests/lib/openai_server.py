@@ -11,6 +11,12 @@ The behaviour is chosen by the request's model name:
              3rd with OpenAI's x-ratelimit-* headers (requests spent, reset in 2.5s; tokens
              not, reset in 6m0s), no Retry-After; answers as normal to the rest
   quota      429 insufficient_quota, as OpenAI answers an account without credit
+  payment    402 Payment Required, as DeepSeek answers an account without balance
+  hardlimit  400 billing_hard_limit_reached, as OpenAI answers an account at its hard limit
+  busy_once  408 (the server's timeout) to its 1st request, 409 (a lock's) to its 3rd;
+             answers as normal to the rest
+  noretry    503 with x-should-retry: false (the server says trying again will not help)
+  retry_once 400 with x-should-retry: true to its 1st request, then answers as normal
   error500   500 with an error body
   flaky      502 from a proxy (Retry-After: 2) to its 1st request, a connection reset in the
              middle of the answer to its 3rd; answers as normal to the rest
@@ -169,6 +175,24 @@ class Handler(BaseHTTPRequestHandler):
                 "message": "You exceeded your current quota, please check your plan and billing "
                            "details.", "type": "insufficient_quota", "param": None,
                 "code": "insufficient_quota"}}))
+        elif model == "payment":
+            self.send(402, json.dumps({"error": {
+                "message": "Insufficient Balance", "type": "unknown_error", "param": None,
+                "code": "invalid_request_error"}}))
+        elif model == "hardlimit":
+            self.send(400, json.dumps({"error": {
+                "message": "Billing hard limit has been reached", "type": "invalid_request_error",
+                "param": None, "code": "billing_hard_limit_reached"}}))
+        elif model == "busy_once" and COUNT["by_model"][model] == 1:
+            self.send(408, json.dumps({"error": {"message": "Request timed out", "code": 408}}))
+        elif model == "busy_once" and COUNT["by_model"][model] == 3:
+            self.send(409, json.dumps({"error": {"message": "Conflict", "type": "server_error"}}))
+        elif model == "noretry":
+            self.send(503, json.dumps({"error": {"message": "The engine is overloaded"}}),
+                      headers={"x-should-retry": "false"})
+        elif model == "retry_once" and COUNT["by_model"][model] == 1:
+            self.send(400, json.dumps({"error": {"message": "Upstream said no"}}),
+                      headers={"x-should-retry": "true"})
         elif model == "flaky" and COUNT["by_model"][model] == 1:
             self.send(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
                       ctype="text/html", headers={"Retry-After": "2"})

@@ -431,6 +431,33 @@ test_waits(void)
 	T_EQ_INT(pb_llm_quota_exhausted("{\"code\":\"insufficient_quota\"}", 29), 1);
 	T_EQ_INT(pb_llm_quota_exhausted("insufficient_quota", 18), 0);
 	T_EQ_INT(pb_llm_quota_exhausted(NULL, 0), 0);
+	{       /* OpenAI's billing codes, under the type insufficient_quota or another */
+		static const char *const spent[] = {
+			"{\"error\":{\"message\":\"Billing hard limit has been reached\","
+			"\"type\":\"invalid_request_error\",\"param\":null,"
+			"\"code\":\"billing_hard_limit_reached\"}}",
+			"{\"error\":{\"message\":\"x\",\"type\":\"insufficient_quota\","
+			"\"code\":\"credit_balance_exhausted\"}}",
+			"{\"error\":{\"message\":\"x\",\"code\":\"credit_balance_exhausted\"}}",
+			"{\"error\":{\"code\":\"organization_spend_limit_exceeded\"}}",
+			"{\"error\":{\"code\":\"project_spend_limit_exceeded\"}}",
+			"{\"error\":{\"code\":\"organization_usage_limit_exceeded\"}}",
+		};
+		/* DeepSeek's 402 and OpenRouter's: the status says it, not the body */
+		const char *deepseek = "{\"error\":{\"message\":\"Insufficient Balance\","
+				       "\"type\":\"unknown_error\",\"param\":null,"
+				       "\"code\":\"invalid_request_error\"}}";
+		const char *openrouter = "{\"error\":{\"code\":402,\"message\":\"Insufficient "
+					 "credits\"}}";
+
+		for (size_t i = 0; i < sizeof spent / sizeof spent[0]; i++) {
+			if (!pb_llm_quota_exhausted(spent[i], strlen(spent[i])))
+				fprintf(stderr, "not a quota spent: %s\n", spent[i]);
+			T_EQ_INT(pb_llm_quota_exhausted(spent[i], strlen(spent[i])), 1);
+		}
+		T_EQ_INT(pb_llm_quota_exhausted(deepseek, strlen(deepseek)), 0);
+		T_EQ_INT(pb_llm_quota_exhausted(openrouter, strlen(openrouter)), 0);
+	}
 
 	memset(&w, 0, sizeof w);
 	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
@@ -461,6 +488,43 @@ test_waits(void)
 	T_EQ_INT(pb_llm_wait_ms(&w, 1445412480L, 0), 10000);
 }
 
+/* Which failed requests go again: the passing statuses OpenAI's clients retry, unless the
+ * answer's x-should-retry says otherwise, either way. */
+static void
+test_try_again(void)
+{
+	static const struct { long status; int yes; } st[] = {
+		{ 408, 1 }, { 409, 1 }, { 429, 1 }, { 500, 1 }, { 502, 1 }, { 503, 1 }, { 504, 1 },
+		{ 400, 0 }, { 401, 0 }, { 402, 0 }, { 403, 0 }, { 404, 0 }, { 422, 0 }, { 501, 0 },
+		{ 0, 0 },
+	};
+	struct pb_llm_wait w;
+
+	memset(&w, 0, sizeof w);
+	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+		if (pb_llm_try_again(st[i].status, &w) != st[i].yes)
+			fprintf(stderr, "try again after %ld: want %d\n", st[i].status, st[i].yes);
+		T_EQ_INT(pb_llm_try_again(st[i].status, &w), st[i].yes);
+	}
+	T_EQ_INT(pb_llm_try_again(503, NULL), 1);
+	pb_llm_wait_header(&w, "HTTP/1.1 503 Service Unavailable\r\n", 34);
+	pb_llm_wait_header(&w, "X-Should-Retry: false\r\n", 23);
+	T_EQ_STR(w.should_retry, "false");
+	T_EQ_INT(pb_llm_try_again(503, &w), 0);
+	T_EQ_INT(pb_llm_try_again(429, &w), 0);
+	pb_llm_wait_header(&w, "HTTP/1.1 400 Bad Request\r\n", 26);
+	T_EQ_STR(w.should_retry, "");
+	pb_llm_wait_header(&w, "x-should-retry:  true \r\n", 24);
+	T_EQ_INT(pb_llm_try_again(400, &w), 1);
+	/* anything else says nothing: the status decides */
+	pb_llm_wait_header(&w, "HTTP/1.1 400 Bad Request\r\n", 26);
+	pb_llm_wait_header(&w, "x-should-retry: maybe\r\n", 23);
+	T_EQ_INT(pb_llm_try_again(400, &w), 0);
+	T_EQ_INT(pb_llm_try_again(408, &w), 1);
+	pb_llm_wait_header(&w, "x-should-retry: much too long a value\r\n", 39);
+	T_EQ_INT(pb_llm_try_again(409, &w), 1);
+}
+
 int
 main(void)
 {
@@ -470,6 +534,7 @@ main(void)
 	test_context_exceeded();
 	test_language();
 	test_waits();
+	test_try_again();
 	test_prompts();
 	return t_done("test_llm");
 }
