@@ -14,7 +14,13 @@
 #include "paperboy/state.h"
 
 #define PDF_MAX_PAGES 60
-#define RETRY_FAILED_S (24 * 3600)      /* a "failed" paper is tried again after a day */
+/* A "failed" paper is tried again by the next day's run: a day less the hours a daily run
+ * may start earlier, or reach the paper sooner (the papers before it cached), than the run
+ * that failed; a full day would skip it a second day as often as not. */
+#define RETRY_FAILED_S (20 * 3600)
+/* A failure another machine met on a paper stands for the machines waiting for it this long
+ * (they skip the paper); then what the cache remembers decides, as on one machine. */
+#define CLAIM_RETRY_S 60
 #define CACHE_MIN_BYTES (64ll * 1024 * 1024)
 #define CACHE_BYTES_PER_PAPER (4ll * 1024 * 1024)
 
@@ -22,8 +28,11 @@ enum got {
 	GOT_TEXT,        /* ft filled */
 	GOT_NONE,        /* nothing to be had for this version: remembered */
 	GOT_FAILED,      /* might work later: remembered as "failed" */
-	GOT_BACKOFF,     /* arXiv asks to slow down (429, 503), denies access (403) or the
-			  * network is gone: stop */
+	GOT_BACKOFF,     /* the network failed (a timeout, a connection refused or reset):
+			  * remembered as "failed", stop */
+	GOT_HELD,        /* not the paper's doing: arXiv asks to slow down (429, 503) or
+			  * denies this client (403), arXiv's name does not resolve, the run's
+			  * deadline or stop came: nothing remembered (the next run asks), stop */
 };
 
 struct run {
@@ -118,6 +127,20 @@ slow_down(const struct pb_http_response *resp)
 	       (resp->status == 0 && !resp->too_large);
 }
 
+/* What a request that slow_down stops says of the paper: nothing when arXiv paced or denied
+ * the client, its name did not resolve, the run was stopped or its deadline cut the request
+ * short (a failure remembered would keep the paper from the next run, when arXiv answers
+ * again: its digest would go out with the abstract alone); a timeout of its own or a broken
+ * connection is remembered as a failure, as a 5xx. */
+static enum got
+stop_kind(const struct run *r, const struct pb_http_response *resp)
+{
+	if (resp->status == 429 || resp->status == 503 || denied(resp) || resp->not_resolved ||
+	    pb_http_stopping(r->h) || (int64_t)time(NULL) + 2 > r->deadline)
+		return GOT_HELD;
+	return GOT_BACKOFF;
+}
+
 /* why for a request that failed: what the client said, and for a 403 what it means. */
 static void
 failed_why(char *why, size_t whylen, const char *what, const struct pb_http_response *resp,
@@ -131,7 +154,8 @@ failed_why(char *why, size_t whylen, const char *what, const struct pb_http_resp
 			 denied(resp) ? " (arXiv denies this client access)" : "");
 }
 
-/* GETs url within the limits. Returns 0 with resp filled, or -1 (resp->status says). */
+/* GETs url within the limits. Returns 0 with resp filled, -1 (resp->status says), or -2 when
+ * the run's deadline came before the request (resp zeroed). */
 static int
 get(struct run *r, const char *url, struct pb_http_response *resp, char *err, size_t errlen)
 {
@@ -141,7 +165,7 @@ get(struct run *r, const char *url, struct pb_http_response *resp, char *err, si
 	if (t < 2) {
 		memset(resp, 0, sizeof *resp);
 		snprintf(err, errlen, "the run's full-text deadline came");
-		return -1;
+		return -2;
 	}
 	rc = pb_http_get_capped(r->h, url, (size_t)r->cfg->fulltext.max_bytes, t, 0, resp, err,
 				errlen);
@@ -164,8 +188,11 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 	int rc;
 
 	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.pdf_url, key);
-	if (get(r, url.data, &resp, err, sizeof err) < 0) {
-		if (resp.too_large) {
+	if ((rc = get(r, url.data, &resp, err, sizeof err)) < 0) {
+		if (rc == -2) {
+			snprintf(why, whylen, "PDF: %s", err);
+			g = GOT_HELD;
+		} else if (resp.too_large) {
 			snprintf(why, whylen, "PDF larger than %ld bytes", r->cfg->fulltext.max_bytes);
 			g = GOT_NONE;
 		} else if (resp.status == 404 || resp.status == 410) {
@@ -173,7 +200,7 @@ from_pdf(struct run *r, const char *key, struct pb_fulltext *ft, char *why, size
 			g = GOT_NONE;
 		} else {
 			failed_why(why, whylen, "PDF", &resp, err);
-			g = slow_down(&resp) ? GOT_BACKOFF : GOT_FAILED;
+			g = slow_down(&resp) ? stop_kind(r, &resp) : GOT_FAILED;
 		}
 		goto out;
 	}
@@ -204,10 +231,15 @@ from_network(struct run *r, const char *key, struct pb_fulltext *ft, char *why, 
 	int rc;
 
 	pb_buf_printf(&url, "%s/%s", r->cfg->fulltext.html_url, key);
-	if (get(r, url.data, &resp, err, sizeof err) < 0) {
+	if ((rc = get(r, url.data, &resp, err, sizeof err)) < 0) {
+		if (rc == -2) {
+			snprintf(why, whylen, "HTML: %s", err);
+			g = GOT_HELD;
+			goto out;
+		}
 		if (slow_down(&resp) && !resp.too_large) {
 			failed_why(why, whylen, "HTML", &resp, err);
-			g = GOT_BACKOFF;
+			g = stop_kind(r, &resp);
 			goto out;
 		}
 		if (resp.status >= 500) {
@@ -321,7 +353,7 @@ shared_claim(struct run *r, const char *key, struct pb_fulltext *ft)
 	snprintf(ck, sizeof ck, "fulltext:%s", key);
 	for (;;) {
 		int64_t now = (int64_t)time(NULL);
-		int c = pb_fetch_claim_take(r->st, ck, now, lease, RETRY_FAILED_S, -1);
+		int c = pb_fetch_claim_take(r->st, ck, now, lease, CLAIM_RETRY_S, -1);
 		int got;
 
 		if (c < 0) {
@@ -484,6 +516,12 @@ collect(const struct pb_config *cfg, struct pb_state *st, struct pb_http *h,
 			remember(&r, key.data, "", "failed", why);
 			pb_warn("fulltext.backoff", "paper=%s why=%s (no more full text this run)",
 				key.data, pb_q(why));
+			r.failed++;
+			stopped = 1;
+			break;
+		case GOT_HELD:
+			pb_warn("fulltext.backoff", "paper=%s why=%s (no more full text this run; "
+				"the paper is asked again at the next)", key.data, pb_q(why));
 			r.failed++;
 			stopped = 1;
 			break;

@@ -4,7 +4,9 @@
 # hostile HTML (deep nesting, a huge attribute, thousands of scripts), a 50 MB PDF past the
 # byte cap, a PDF without a text layer, an encrypted PDF, 429, 403 and 500 answers, a Retry-After
 # that holds the next run. Each run ends in bounded time with one clear log line per paper, no
-# crash, and the digest sent.
+# crash, and the digest sent. A paper that met arXiv's 429 or 403 is not remembered as failed
+# (the next run, or another machine's an hour later, reads it); one that failed is read again
+# by the next day's run, whenever in the run its turn comes.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 FT="$PB_TESTS/fixtures/fulltext"
@@ -73,6 +75,17 @@ run() { # NAME MAX_SECONDS: a run that must end well within MAX_SECONDS, digest 
   grep -q 'event=run.done .* sent=3 failed=0' "$T/$1.log" || fail "$1: digest not sent"
 }
 
+again() { # NAME CONF: amy's digest again on CONF's state (the date is done), rules as they are
+  CUR=$1
+  : > "$T/req.log"
+  "$PAPERBOY" -c "$2" run --only amy --feed "$FEED" > "$T/$1.out" 2> "$T/$1.log" ||
+    fail "$1: exited $?"
+  grep -q 'event=run.done ' "$T/$1.log" || fail "$1: the run did not end"
+}
+row() { # NAME KEY: the status of KEY's full text in NAME's state, empty for none
+  sqlite3 "$T/$1.state/paperboy.db" "select status from fulltext where paper_key = '$2'"
+}
+
 conf probe
 "$PAPERBOY" -c "$T/probe.conf" run --dry-run --feed "$FEED" > "$T/dry" 2>/dev/null || fail "dry run"
 set -- $(sed -n 's/^ *[0-9.]*  *\([0-9.]*\) *v\([0-9]*\) .*/\1v\2/p' "$T/dry")
@@ -108,7 +121,18 @@ grep -q "event=fulltext.none paper=$P1 why=\"PDF: encrypted" "$T/locked.log" || 
 grep -q "level=warn event=fulltext.backoff paper=$P2 why=\"HTML: .*429" "$T/locked.log" || fail "429: no backoff line"
 grep -q "\"/html/$P3\"" "$T/req.log" && fail "asked for $P3 after a 429"
 grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=2 skipped=1' "$T/locked.log" || fail "429: done line"
-echo "   encrypted PDF, 429 stops the run's fetching: ok"
+st=$(row locked "$P2")
+[ -z "$st" ] || fail "429: $P2 is remembered as '$st': the next run would not ask for it"
+[ "$(row locked "$P1")" = unusable ] || fail "the encrypted PDF is not remembered"
+# arXiv answers again (its Retry-After, 1 s, over): the next run reads the paper that met the
+# 429, not the encrypted one
+: > "$T/rules"
+sleep 2
+again locked2 "$T/locked.conf"
+grep -q "event=fulltext.got paper=$P2 source=html " "$T/locked2.log" ||
+  fail "the paper that met a 429 is not read by the next run: $(grep "paper=$P2" "$T/locked2.log")"
+grep -q "\"/pdf/$P1\"" "$T/req.log" && fail "the encrypted PDF was asked for again"
+echo "   encrypted PDF, 429 stops the run's fetching, the next run reads the paper: ok"
 
 # ---- arXiv answers 403 (it denies this client access): nothing more is asked, not even the
 # PDF, since its robots page takes requests after a 403 for an attack ----
@@ -121,7 +145,21 @@ grep -q "level=warn event=fulltext.backoff paper=$P1 why=\"HTML: .*HTTP 403 (arX
   "$T/denied.log" || fail "403: no backoff line"
 grep -q 'event=fulltext.done papers=3 cached=0 fetched=0 failed=1 skipped=2' "$T/denied.log" ||
   fail "403: done line"
-echo "   403 stops the run's fetching, the PDF not asked: ok"
+st=$(row denied "$P1")
+[ -z "$st" ] || fail "403: $P1 is remembered as '$st': the next run would not ask for it"
+# Machine beta shares the state with the one whose request met the 403, an hour ago (its
+# claim of the paper ended failed, the cache holds nothing): beta's run reads the paper.
+ck="fulltext:$P1"
+[ "$(sqlite3 "$T/denied.state/paperboy.db" "select status from fetch_claims where key = '$ck'")" \
+  = failed ] || fail "403: the claim of $P1 did not end failed"
+sqlite3 "$T/denied.state/paperboy.db" "update fetch_claims set owner = 'alpha',
+  updated = strftime('%s', 'now') - 3600 where key = '$ck'" || fail "the claim is not alpha's"
+sed 's/^state_dir = .*/&\nstate = { machine = "beta"; };/' "$T/denied.conf" > "$T/beta.conf"
+: > "$T/rules"
+again denied2 "$T/beta.conf"
+grep -q "event=fulltext.got paper=$P1 source=html " "$T/denied2.log" ||
+  fail "the paper that met a 403 on another machine is not read: $(grep "=$P1" "$T/denied2.log")"
+echo "   403 stops the run's fetching, the PDF not asked, the paper read later: ok"
 
 # ---- arXiv answers 429 asking to retry after 600 s: held in the state for every request to
 # arXiv, so the next run on that state asks nothing (said once), the cached text still used ----
@@ -145,6 +183,8 @@ n=$(grep -c '"path"' "$T/req.log")
   grep -q 'event=fulltext.skipped papers=3 wait_s=[0-9]* note="arXiv asked to retry after [0-9]* s (at [^)]*), on this machine or another sharing the state: only the cached full text is used"' \
   "$T/again.log" || fail "the wait is not said once: $(grep fulltext "$T/again.log")"
 grep -q 'event=run.done ' "$T/again.log" || fail "the run did not go on while arXiv's wait runs"
+st=$(row wait "$P1")
+[ -z "$st" ] || fail "Retry-After 600: $P1 is remembered as '$st'"
 echo "   429 with Retry-After 600 holds the next run's requests: ok"
 
 # ---- no PDF module (paperboy-pdf.so): said, retried later, the digest still goes out ----
@@ -159,7 +199,19 @@ grep -q "level=warn event=fulltext.failed paper=$P1 why=\"PDF: cannot read PDFs:
   "$T/nomodule.log" || fail "no PDF module: no clear line: $(grep "paper=$P1" "$T/nomodule.log")"
 st=$(sqlite3 "$T/nomodule.state/paperboy.db" "select status from fulltext where paper_key = '$P1'")
 [ "$st" = failed ] || fail "no PDF module: the paper is remembered as '$st', want failed (read again later)"
-echo "   no PDF module: said, the paper kept for later: ok"
+# Two hours later it is not asked; the next day's run reads it, though it comes to the paper
+# sooner than the run that failed did (less than 24 hours after).
+: > "$T/rules"
+sqlite3 "$T/nomodule.state/paperboy.db" "update fulltext set fetched = strftime('%s', 'now') - 7200
+  where paper_key = '$P1'"
+again soon "$T/nomodule.conf"
+grep -q "\"/html/$P1\"" "$T/req.log" && fail "a failure two hours old was asked again"
+sqlite3 "$T/nomodule.state/paperboy.db" "update fulltext set fetched = strftime('%s', 'now') -
+  (23 * 3600 + 50 * 60) where paper_key = '$P1'"
+again nextday "$T/nomodule.conf"
+grep -q "event=fulltext.got paper=$P1 source=html " "$T/nextday.log" ||
+  fail "the next day's run does not read the paper that failed: $(grep "=$P1" "$T/nextday.log")"
+echo "   no PDF module: said, the paper kept for later, read by the next day's run: ok"
 
 # ---- 500 everywhere ----
 printf '/html/ 500\n/pdf/ 500\n' > "$T/rules"
