@@ -27,6 +27,8 @@ struct sent {
 	size_t len;
 	int num;      /* has a digit */
 	int keep;
+	int tight;    /* ended by a mark of stop_mark with no space after it (Chinese, Japanese):
+		       * the next one follows without one */
 };
 
 /* Words after which a period does not end a sentence. */
@@ -49,55 +51,146 @@ abbrev(const char *text, size_t dot)
 	return 0;
 }
 
-/* Splits text into sentences (appended to *v). */
+/* A digit, ASCII or full-width, starting text[0..len) / ending text[0..end). */
+static int
+digit_starts(const char *t, size_t len)
+{
+	return (len >= 1 && isdigit((unsigned char)t[0])) ||
+	       (len >= 3 && memcmp(t, "\xef\xbc", 2) == 0 && (unsigned char)t[2] >= 0x90 &&
+		(unsigned char)t[2] <= 0x99);
+}
+
+static int
+digit_ends(const char *t, size_t end)
+{
+	return (end >= 1 && isdigit((unsigned char)t[end - 1])) ||
+	       (end >= 3 && digit_starts(t + end - 3, 3));
+}
+
+/* Marks that end a sentence whatever follows, in scripts written without a space between
+ * sentences or without capitals to look for: the ideographic full stop and the full-width
+ * ! ? and . (Chinese, Japanese), the half-width one, the Devanagari danda and double danda,
+ * the Arabic question mark and the Urdu full stop. Returns the mark's bytes at text[i], or
+ * 0. A full-width . between digits ("3．5") ends nothing. */
+static size_t
+stop_mark(const char *text, size_t i, size_t len)
+{
+	static const char *const marks[] = {
+		"\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f", "\xef\xbc\x8e",
+		"\xef\xbd\xa1", "\xe0\xa5\xa4", "\xe0\xa5\xa5", "\xd8\x9f", "\xdb\x94",
+	};
+
+	if ((unsigned char)text[i] < 0xC0)
+		return 0;
+	for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+		size_t m = strlen(marks[k]);
+
+		if (i + m > len || memcmp(text + i, marks[k], m) != 0)
+			continue;
+		if (k == 3 && digit_ends(text, i) && digit_starts(text + i + m, len - i - m))
+			return 0;
+		return m;
+	}
+	return 0;
+}
+
+/* Past the closing marks that stay with the sentence they end, from text[j]: ) ] " ', the
+ * right quotes and the CJK closing brackets and quotes. */
+static size_t
+skip_closers(const char *text, size_t j, size_t len)
+{
+	static const char *const closers[] = {
+		"\xe2\x80\x9d", "\xe2\x80\x99", "\xe3\x80\x8d", "\xe3\x80\x8f",
+		"\xe3\x80\x91", "\xe3\x80\x95", "\xe3\x80\x8b", "\xe3\x80\x89",
+		"\xef\xbc\x89", "\xef\xbc\x82",
+	};
+
+	while (j < len) {
+		size_t k;
+
+		if (text[j] == ')' || text[j] == ']' || text[j] == '"' || text[j] == '\'') {
+			j++;
+			continue;
+		}
+		for (k = 0; k < sizeof closers / sizeof closers[0]; k++)
+			if (j + 3 <= len && memcmp(text + j, closers[k], 3) == 0)
+				break;
+		if (k == sizeof closers / sizeof closers[0])
+			break;
+		j += 3;
+	}
+	return j;
+}
+
+static void
+add_sentence(const char *s, size_t l, int tight, struct sent **v, size_t *n, size_t *cap)
+{
+	while (l && isspace((unsigned char)*s))
+		s++, l--;
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	if (!l)
+		return;
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*v = pb_xreallocarray(*v, *cap, sizeof **v);
+	}
+	(*v)[*n].s = s;
+	(*v)[*n].len = l;
+	(*v)[*n].num = 0;
+	(*v)[*n].keep = 0;
+	(*v)[*n].tight = tight;
+	for (size_t k = 0; k < l; k++)
+		if (isdigit((unsigned char)s[k]))
+			(*v)[*n].num = 1;
+	(*n)++;
+}
+
+/* Splits text into sentences (appended to *v): at a blank line; at . ? ! (and the closing
+ * marks after it) followed by a space and what can start a sentence, not after an
+ * abbreviation or an initial; at a mark of stop_mark whatever follows. Every cut is after a
+ * whole character. */
 static void
 sentences(const char *text, struct sent **v, size_t *n, size_t *cap)
 {
 	size_t i = 0, start = 0, len = strlen(text);
 
-	while (i <= len) {
-		int end = 0;
-		size_t stop = i;
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+		size_t m, j;
 
-		if (i == len) {
-			end = 1;
-		} else if (text[i] == '\n' && i + 1 < len && text[i + 1] == '\n') {
-			end = 1;
-		} else if ((text[i] == '.' || text[i] == '?' || text[i] == '!') && i + 2 < len &&
-			   text[i + 1] == ' ') {
-			unsigned char nx = (unsigned char)text[i + 2];
-
-			if ((isupper(nx) || isdigit(nx) || nx >= 0x80 || nx == '(' || nx == '"') &&
-			    !(text[i] == '.' && abbrev(text, i)))
-				end = 1;
-			stop = i + 1;
+		if (c == '\n' && i + 1 < len && text[i + 1] == '\n') {
+			add_sentence(text + start, i - start, 0, v, n, cap);
+			start = i = i + 2;
+			continue;
 		}
-		if (end) {
-			const char *s = text + start;
-			size_t l = (i == len || text[i] == '\n' ? i : stop) - start;
+		if ((m = stop_mark(text, i, len)) > 0) {
+			/* "。」" and "！？" stay with the sentence they end */
+			j = i + m;
+			while ((m = stop_mark(text, j, len)) > 0)
+				j += m;
+			j = skip_closers(text, j, len);
+			add_sentence(text + start, j - start,
+				     j < len && !isspace((unsigned char)text[j]), v, n, cap);
+			start = i = j;
+			continue;
+		}
+		if (c == '.' || c == '?' || c == '!') {
+			j = skip_closers(text, i + 1, len);
+			if (j + 1 < len && text[j] == ' ') {
+				unsigned char nx = (unsigned char)text[j + 1];
 
-			while (l && isspace((unsigned char)*s))
-				s++, l--;
-			while (l && isspace((unsigned char)s[l - 1]))
-				l--;
-			if (l) {
-				if (*n == *cap) {
-					*cap = *cap ? 2 * *cap : 64;
-					*v = pb_xreallocarray(*v, *cap, sizeof **v);
+				if ((isupper(nx) || isdigit(nx) || nx >= 0x80 || nx == '(' ||
+				     nx == '"') && !(c == '.' && j == i + 1 && abbrev(text, i))) {
+					add_sentence(text + start, j - start, 0, v, n, cap);
+					start = i = j + 1;
+					continue;
 				}
-				(*v)[*n].s = s;
-				(*v)[*n].len = l;
-				(*v)[*n].num = 0;
-				(*v)[*n].keep = 0;
-				for (size_t k = 0; k < l; k++)
-					if (isdigit((unsigned char)s[k]))
-						(*v)[*n].num = 1;
-				(*n)++;
 			}
-			start = i + 1;
 		}
 		i++;
 	}
+	add_sentence(text + start, len - start, 0, v, n, cap);
 }
 
 /* Writes one part (heading, then the sentences chosen) into out within cap bytes; numbers
@@ -134,12 +227,18 @@ part(struct pb_buf *out, const char *heading, const char *text, size_t cap, int 
 		size_t room = cap - used;
 
 		if (room > 16) {
+			size_t whole;
+
 			pb_buf_append(&c, v[0].s, v[0].len);
 			ft_cut(&c, room - 4);
+			whole = c.len;
 			while (c.len && c.data[c.len - 1] != ' ')
 				c.len--;
 			while (c.len && c.data[c.len - 1] == ' ')
 				c.len--;
+			/* Chinese and Japanese: no space between words; cut between characters */
+			if (!c.len)
+				c.len = whole;
 			if (c.len) {
 				pb_buf_append(out, c.data, c.len);
 				pb_buf_puts(out, "\xe2\x80\xa6");
@@ -148,15 +247,18 @@ part(struct pb_buf *out, const char *heading, const char *text, size_t cap, int 
 			pb_buf_free(&c);
 		}
 	} else {
-		int first = 1;
+		int first = 1, tight = 0;
 
+		/* A space between sentences, none where the text had none (after 。: its room is
+		 * counted all the same). */
 		for (size_t i = 0; i < n; i++) {
 			if (!v[i].keep)
 				continue;
-			if (!first)
+			if (!first && !tight)
 				pb_buf_putc(out, ' ');
 			pb_buf_append(out, v[i].s, v[i].len);
 			first = 0;
+			tight = v[i].tight;
 		}
 	}
 	free(v);

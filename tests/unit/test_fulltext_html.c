@@ -522,6 +522,96 @@ test_find(void)
 	T_CHECK(pb_fulltext_find(NULL, "x") == NULL);
 }
 
+/* The excerpt of a paper in Chinese or Japanese: sentences end at 。！？ with no space after,
+ * so a section longer than its share keeps its first sentences, not nothing; a closing
+ * bracket stays with its sentence, a sentence too long for the share is cut between
+ * characters, and the excerpt is UTF-8 throughout. */
+static char *
+excerpt_of(enum pb_ft_kind kind, const char *text, int tokens)
+{
+	struct pb_ft_section sec = { kind, NULL, (char *)text };
+	struct pb_fulltext ft;
+
+	memset(&ft, 0, sizeof ft);
+	ft.sections = &sec;
+	ft.n_sections = 1;
+	return pb_fulltext_excerpt(&ft, tokens);
+}
+
+static void
+test_excerpt_scripts(void)
+{
+	/* 57 bytes a sentence, 40 of them: far more than 100 tokens (400 bytes) */
+	static const char zh[] = "我们提出了一种新的深度估计方法，在三个数据集上取得最好结果。";
+	struct pb_buf b = { 0 };
+	char *e;
+
+	for (int i = 0; i < 40; i++)
+		pb_buf_puts(&b, zh);
+	e = excerpt_of(PB_FT_METHOD, b.data, 100);
+	T_CHECK(e != NULL);
+	if (e) {
+		T_CHECK(strncmp(e, "## Method\n", 10) == 0);
+		T_CHECK(strlen(e) <= 400);
+		T_CHECK(pb_utf8_valid(e, strlen(e)));
+		/* whole sentences, one after the other as written */
+		T_CHECK(strstr(e, "\n我们提出了一种新的深度估计方法，在三个数据集上取得最好结果。"
+				  "我们提出了") != NULL);
+		T_CHECK(strlen(e) > 10 && strcmp(e + strlen(e) - 3, "。") == 0);
+		T_CHECK(strstr(e, "\xe2\x80\xa6") == NULL);
+	}
+	free(e);
+	pb_buf_free(&b);
+
+	/* Japanese: 「...。」 keeps its bracket; ！ and ？ end a sentence too; the one with
+	 * numbers is chosen first, the first one then no longer fits. */
+	e = excerpt_of(PB_FT_RESULTS,
+		       "本手法は既存の手法よりも大幅に優れており、すべての設定で安定している。"
+		       "著者らは「これは重要な結果である。」と述べた！"
+		       "精度は91.5%に達した？", 30);
+	T_EQ_STR(e, "## Results\n著者らは「これは重要な結果である。」と述べた！"
+		    "精度は91.5%に達した？");
+	free(e);
+
+	/* One sentence longer than the budget: cut between characters, with an ellipsis. */
+	pb_buf_init(&b);
+	for (int i = 0; i < 60; i++)
+		pb_buf_puts(&b, "深度估计");
+	pb_buf_puts(&b, "。");
+	e = excerpt_of(PB_FT_METHOD, b.data, 50);
+	T_CHECK(e != NULL);
+	if (e) {
+		T_CHECK(strlen(e) <= 200 && strlen(e) > 150);
+		T_CHECK(pb_utf8_valid(e, strlen(e)));
+		T_CHECK(starts(e, "## Method\n深度估计深度估计"));
+		T_CHECK(strcmp(e + strlen(e) - 3, "\xe2\x80\xa6") == 0);
+	}
+	free(e);
+	pb_buf_free(&b);
+
+	/* A full-width period between digits is a decimal point, not a sentence's end. */
+	e = excerpt_of(PB_FT_RESULTS, "误差降低了3．5个百分点，明显优于基线方法的结果和其他所有方法。",
+		       20);
+	T_CHECK(starts(e, "## Results\n误差降低了3．5个"));
+	T_CHECK(e && pb_utf8_valid(e, strlen(e)));
+	free(e);
+
+	/* The Devanagari danda ends a sentence. */
+	e = excerpt_of(PB_FT_RESULTS, "परिणाम बहुत अच्छे हैं और सभी प्रयोगों में स्थिर रहे। "
+			"दूसरा वाक्य यहाँ है जो काफी लंबा है और बजट में नहीं आता।", 70);
+	T_EQ_STR(e, "## Results\nपरिणाम बहुत अच्छे हैं और सभी प्रयोगों में स्थिर रहे।");
+	free(e);
+	e = excerpt_of(PB_FT_RESULTS, "परिणाम अच्छे रहे।  दूसरा वाक्य।", 100);
+	T_EQ_STR(e, "## Results\nपरिणाम अच्छे रहे। दूसरा वाक्य।");
+	free(e);
+
+	/* English: a sentence that ends inside its quotes ends there. */
+	e = excerpt_of(PB_FT_RESULTS, "The baseline method we compare with is called \"Fast.\" "
+			"Accuracy rose to 91.5% on the held-out test set.", 16);
+	T_EQ_STR(e, "## Results\nAccuracy rose to 91.5% on the held-out test set.");
+	free(e);
+}
+
 int
 main(void)
 {
@@ -536,5 +626,6 @@ main(void)
 	test_html5_names();
 	test_kinds();
 	test_find();
+	test_excerpt_scripts();
 	return t_done("test_fulltext_html");
 }
