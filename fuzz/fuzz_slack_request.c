@@ -1,7 +1,8 @@
 /* A Slack request from arbitrary bytes: the signature check (the first bytes as timestamp and
  * signature headers, the rest as the raw body), the form decoding, the interaction payload's
- * parser and the commands' parser. Never crashes; a request signed with another secret or out
- * of the window is never accepted. */
+ * parser, the commands' parser and the reading of the Web API's users.info and
+ * conversations.info answers (the body as either). Never crashes; a request signed with
+ * another secret or out of the window is never accepted. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,11 +14,12 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char ts[16], sig[80], why[128], msg[128], channel[80], id[64], word[PB_BOT_WORD_MAX];
+	char ts[16], sig[80], why[128], msg[128], word[PB_BOT_WORD_MAX], mwhy[300];
 	const char *body, *arg;
+	struct pb_slack_action act;
 	struct pb_form f;
 	size_t bl;
-	int verdict;
+	int may;
 
 	if (size < sizeof ts + sizeof sig)
 		return 0;
@@ -30,13 +32,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* nothing an input can hold matches an HMAC under a key it does not know, in time */
 	if (pb_slack_verify("fuzz-secret", ts, sig, body, bl, 1700000000, why, sizeof why) == 0)
 		abort();
+	/* the body as a users.info and a conversations.info answer: a yes only from one */
+	may = pb_slack_member_may_change(body, bl, body, bl, "U1", mwhy, sizeof mwhy);
+	if (may < -1 || may > 1 || (may < 0 && !*mwhy))
+		abort();
+	if (pb_slack_member_may_change(NULL, 0, NULL, 0, "U1", mwhy, sizeof mwhy) != -1)
+		abort();
 	if (pb_form_parse(body, bl, &f, msg, sizeof msg) == 0) {
 		const char *p = pb_form_get(&f, "payload");
 		const char *t = pb_form_get(&f, "text");
 
-		if (p && pb_slack_action_parse(p, strlen(p), channel, sizeof channel, id,
-					       sizeof id, &verdict) == 0 &&
-		    (!*channel || !*id || (verdict != 1 && verdict != -1)))
+		if (p && pb_slack_action_parse(p, strlen(p), &act) == 0 &&
+		    (!*act.channel || !*act.id || (act.verdict != 1 && act.verdict != -1) ||
+		     act.at < 0 || strlen(act.press) >= sizeof act.press))
 			abort();
 		if (t && pb_bot_parse_command(t, word, &arg) == 0 &&
 		    (strlen(word) >= PB_BOT_WORD_MAX || !arg))

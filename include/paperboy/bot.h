@@ -33,11 +33,14 @@ struct pb_state;
 struct pb_bot_chat {
 	const char *service;     /* "telegram" or "slack" */
 	const char *chat;        /* the Telegram chat id, or the Slack channel id */
-	int may_change;          /* 0: a group member who is not an administrator (read only);
-				  * -1: the service did not say whether they are one (read
-				  * only, told to try again) */
+	int may_change;          /* 0: a group member who is not an administrator, a Slack
+				  * member who is neither the channel's creator nor a
+				  * workspace admin or owner (read only); -1: the service did
+				  * not say whether they are one (read only, told to try
+				  * again) */
 	const char *once_key;    /* when set, a stamp committed with the change: a command
-				  * seen again (a replayed update) changes nothing twice */
+				  * seen again (a replayed update, a button's press) changes
+				  * nothing twice */
 };
 
 /* What the bot answers, markup-free: each bot escapes it for its service. */
@@ -74,11 +77,14 @@ void pb_bot_answer_telegram(const struct pb_bot_answer *ans, struct pb_parts *ou
 void pb_bot_answer_slack(const struct pb_bot_answer *ans, struct pb_buf *out);
 
 /* A reader's button under a paper: verdict +1 "more like this", -1 "not for me" on paper_id
- * (an arXiv id, its version dropped) for the chat's subscriber, committed with
- * pb_feedback_put(..., chat->service). Fills *ans with a short confirmation (or why not) and
- * returns 0; -1 when the state could not be written. */
+ * (an arXiv id, its version dropped) for the chat's subscriber, pressed at the instant
+ * pressed (unix seconds; 0 or later than now: now), committed with pb_feedback_put_at(...,
+ * chat->service) and chat->once_key's stamp (the press's id): a press delivered again
+ * changes nothing (ans->replay), nor does one older than the paper's recorded verdict. Fills
+ * *ans with a short confirmation (or why not) and returns 0; -1 when the state could not be
+ * written. */
 int pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
-		    const char *paper_id, int verdict, struct pb_bot_answer *ans);
+		    const char *paper_id, int verdict, int64_t pressed, struct pb_bot_answer *ans);
 
 /* A Telegram group became a supergroup, whose chat id is new: the subscriber whose
  * telegram_chat is old_chat gets new_chat instead (a stored one; one of the file is logged,
@@ -198,16 +204,37 @@ void pb_tgbot_carry(struct pb_tgbot *to, struct pb_tgbot *from);
  * timestamp", "bad signature", ...; never the secret). */
 int pb_slack_verify(const char *secret, const char *ts, const char *sig, const char *body,
 		    size_t len, int64_t now, char *why, size_t whylen);
-/* The verdict and paper of a Slack button's interaction payload (JSON, the "payload" field of
- * /slack/actions): the first action with action_id "fb+" or "fb-", its value the paper id;
- * the channel id from "channel" or "container". 0, or -1 when it is not one of paperboy's. */
-int pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen, char *id,
-			  size_t idlen, int *verdict);
+/* A Slack button's press, from its interaction payload. */
+struct pb_slack_action {
+	char channel[80];        /* from "channel" or "container" */
+	char id[64];             /* the paper: the action's value */
+	int verdict;             /* action_id "fb+" +1, "fb-" -1 */
+	char press[128];         /* the press's own key: "trigger:<trigger_id>", else
+				  * "action:<action_ts>"; "" when the payload has neither */
+	int64_t at;              /* the press's instant (action_ts, seconds), 0 unknown */
+};
+/* Reads a Slack button's interaction payload (JSON, the "payload" field of /slack/actions):
+ * the first action with action_id "fb+" or "fb-", its value the paper id. 0, or -1 when it is
+ * not one of paperboy's. */
+int pb_slack_action_parse(const char *json, size_t len, struct pb_slack_action *out);
+
+/* Whether Slack's user may change a channel's subscription, from the Web API's answers (JSON,
+ * NULL when not asked or unreached): users.info's user (scope users:read) a workspace admin
+ * or owner of the app's workspace (not deleted, not from another organisation), or
+ * conversations.info's channel (channels:read, groups:read for a private one, im:read for a
+ * direct message) created by user, or the app's direct message with user. 1 either says yes;
+ * -1 neither does and one is missing or an error (why: the method and Slack's error, with
+ * the scope it needs when it says so); else 0. */
+int pb_slack_member_may_change(const char *user_info, size_t ulen, const char *conv_info,
+			       size_t clen, const char *user, char *why, size_t whylen);
 
 /* Web handlers (rows of src/web/routes.c). Slack's: 401 plain text unless the signature checks
  * (404 when slack.signing_secret is not set), then an ephemeral JSON answer
  * {"response_type":"ephemeral","text":...}, a command's change committed with a stamp of its
- * trigger_id (else its signature), so a request seen again changes nothing twice; the
+ * trigger_id (else its signature), so a request seen again changes nothing twice, and made
+ * only for the channel's creator or a workspace admin or owner (pb_slack_member_may_change,
+ * asked with slack.bot_token; without one, for any member); a button's press likewise once (its
+ * trigger_id, else its signature); the
  * command's URL answers Slack's certificate
  * check (ssl_check=1, POSTed or in a GET's query, signed or not) 200 and does nothing else,
  * any other GET 405. Telegram's webhook: 401 unless the

@@ -193,6 +193,10 @@ struct pb_config {
 	struct {
 		char *signing_secret;    /* resolved secret: Slack's signing secret; NULL = no
 					  * slash command nor buttons */
+		char *bot_token;         /* resolved secret: the app's bot token (xoxb-), with
+					  * which the slash command asks who may change a
+					  * channel's subscription; NULL = no one may from Slack */
+		char *api_url;           /* Slack's Web API; default "https://slack.com/api" */
 	} slack;
 
 	struct {

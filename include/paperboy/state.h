@@ -497,6 +497,12 @@ uint64_t pb_sub_stamp_row(const char *name, const char *settings);
  * paper wins. 0 / -1. */
 int pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
 		    int verdict, const char *source);
+/* The verdict a reader gave at the instant at (unix seconds; a chat's button press), +1 or -1,
+ * recorded as pb_feedback_put does unless the paper's verdict was given later than at: a
+ * press delivered late, or again, does not undo a newer one. 1 recorded, 0 a newer verdict
+ * kept, -1 error. */
+int pb_feedback_put_at(struct pb_state *st, const char *subscriber, const char *paper_id,
+		       int verdict, const char *source, int64_t at);
 /* The verdict subscriber has on paper_id now into *verdict (+1 or -1). 1 found, 0 none (then
  * *verdict is 0), -1 error. */
 int pb_feedback_get(struct pb_state *st, const char *subscriber, const char *paper_id,

@@ -12,6 +12,7 @@
 
 #include "paperboy/bot.h"
 #include "paperboy/cli.h"
+#include "paperboy/clock.h"
 #include "paperboy/config.h"
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
@@ -333,11 +334,18 @@ need_admin(struct cmd *c)
 {
 	if (c->chat->may_change > 0)
 		return 0;
-	if (c->chat->may_change < 0)
+	if (c->chat->may_change < 0 && telegram(c))
 		say(c, "Sorry, Telegram did not say whether you are one of the group's "
 		       "administrators, who alone change its subscription; try again later.");
-	else
+	else if (c->chat->may_change < 0)
+		say(c, "Sorry, Slack did not say whether you are the channel's creator or one of "
+		       "the workspace's admins, who alone change its subscription; try again "
+		       "later.");
+	else if (telegram(c))
 		say(c, "Sorry, only the group's administrators can change its subscription.");
+	else
+		say(c, "Sorry, only the channel's creator and the workspace's admins and owners "
+		       "can change its subscription.");
 	return -1;
 }
 
@@ -935,12 +943,13 @@ pb_bot_answer_slack(const struct pb_bot_answer *ans, struct pb_buf *out)
 
 int
 pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bot_chat *chat,
-		const char *paper_id, int verdict, struct pb_bot_answer *ans)
+		const char *paper_id, int verdict, int64_t pressed, struct pb_bot_answer *ans)
 {
-	struct cmd c = { .path = config_path, .st = st, .chat = chat, .ans = ans };
+	struct cmd c = { .path = config_path, .st = st, .chat = chat, .ans = ans,
+			 .now = pb_now() };
 	char id[48];
 	size_t n;
-	int rc = 0;
+	int rc = 0, claimed = 1, put = 0, kept = 0;
 
 	memset(ans, 0, sizeof *ans);
 	/* "2411.17790v2" -> "2411.17790": only a trailing vN is a version */
@@ -965,16 +974,44 @@ pb_bot_feedback(const char *config_path, struct pb_state *st, const struct pb_bo
 		say(&c, "This chat has no subscription.");
 		goto out;
 	}
-	if (pb_feedback_put(st, c.name, id, verdict, chat->service) < 0) {
-		pb_err("bot.feedback", "subscriber=%s error=%s", pb_q(c.name),
-		       pb_q(pb_state_errmsg(st)));
-		say(&c, "Sorry, that could not be saved; try again later.");
-		rc = -1;
+	if (pressed <= 0 || pressed > c.now)
+		pressed = c.now;
+	/* the press's stamp and its verdict in one transaction: a press delivered again is
+	 * found by its stamp, one delivered late by a newer verdict's time */
+	if (pb_state_begin(st) < 0)
+		goto fail;
+	if (chat->once_key && (claimed = pb_stamp_claim(st, chat->once_key, c.now, -1)) < 0)
+		goto rollback;
+	if (claimed && (put = pb_feedback_put_at(st, c.name, id, verdict, chat->service,
+						 pressed)) < 0)
+		goto rollback;
+	if (claimed && put == 0 && pb_feedback_get(st, c.name, id, &kept) < 0)
+		goto rollback;
+	if (pb_state_commit(st) < 0)
+		goto fail;
+	if (!claimed) {
+		ans->replay = 1;
+		say(&c, "Done already.");
+		goto out;
+	}
+	if (!put) {
+		pb_info("bot.feedback", "service=%s subscriber=%s paper=%s verdict=%+d kept=%+d",
+			chat->service, pb_q(c.name), pb_q(id), verdict, kept);
+		say(&c, kept > 0 ? "A later press is kept: more like this."
+			: "A later press is kept: not for you.");
 		goto out;
 	}
 	pb_info("bot.feedback", "service=%s subscriber=%s paper=%s verdict=%+d", chat->service,
 		pb_q(c.name), pb_q(id), verdict);
 	say(&c, verdict > 0 ? "Noted: more like this." : "Noted: not for you.");
+	goto out;
+rollback:
+	pb_state_rollback(st);
+fail:
+	pb_err("bot.feedback", "subscriber=%s paper=%s error=%s", pb_q(c.name), pb_q(id),
+	       pb_q(pb_state_errmsg(st)));
+	say(&c, "Sorry, that could not be saved; try again later.");
+	rc = -1;
 out:
 	pb_config_free(c.cfg);
 	pb_sub_rows_free(c.rows, c.n_rows);

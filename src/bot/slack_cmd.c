@@ -15,6 +15,7 @@
 #include "paperboy/bot.h"
 #include "paperboy/clock.h"
 #include "paperboy/config.h"
+#include "paperboy/http.h"
 #include "paperboy/log.h"
 
 int
@@ -68,15 +69,24 @@ out:
 	return rc;
 }
 
+/* Whether t is one of Slack's ids (trigger_id, action_ts, user and channel ids): at most
+ * 100 bytes of letters, digits, '.', '_' and '-'. */
+static int
+slack_id(const char *t)
+{
+	return t && *t && strlen(t) <= 100 &&
+	       strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		       strlen(t);
+}
+
 int
-pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen, char *id,
-		      size_t idlen, int *verdict)
+pb_slack_action_parse(const char *json, size_t len, struct pb_slack_action *out)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	const cJSON *ch, *acts, *a;
+	const cJSON *ch, *acts, *a, *trig;
 	int rc = -1;
 
-	*channel = *id = '\0';
+	memset(out, 0, sizeof *out);
 	if (!cJSON_IsObject(root))
 		goto out;
 	ch = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "channel"),
@@ -84,28 +94,206 @@ pb_slack_action_parse(const char *json, size_t len, char *channel, size_t chlen,
 	if (!cJSON_IsString(ch))
 		ch = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(root, "container"), "channel_id");
-	if (!cJSON_IsString(ch) || !*ch->valuestring || strlen(ch->valuestring) >= chlen)
+	if (!cJSON_IsString(ch) || !*ch->valuestring ||
+	    strlen(ch->valuestring) >= sizeof out->channel)
 		goto out;
-	snprintf(channel, chlen, "%s", ch->valuestring);
+	snprintf(out->channel, sizeof out->channel, "%s", ch->valuestring);
 	acts = cJSON_GetObjectItemCaseSensitive(root, "actions");
 	if (!cJSON_IsArray(acts))
 		goto out;
 	cJSON_ArrayForEach(a, acts) {
 		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "action_id");
 		const cJSON *val = cJSON_GetObjectItemCaseSensitive(a, "value");
+		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(a, "action_ts");
 
 		if (!cJSON_IsString(aid) || !cJSON_IsString(val) || !*val->valuestring ||
-		    strlen(val->valuestring) >= idlen)
+		    strlen(val->valuestring) >= sizeof out->id)
 			continue;
 		if (strcmp(aid->valuestring, "fb+") && strcmp(aid->valuestring, "fb-"))
 			continue;
-		*verdict = aid->valuestring[2] == '+' ? 1 : -1;
-		snprintf(id, idlen, "%s", val->valuestring);
+		out->verdict = aid->valuestring[2] == '+' ? 1 : -1;
+		snprintf(out->id, sizeof out->id, "%s", val->valuestring);
+		/* "1548426417.840180": the press, as Slack's clock had it */
+		if (cJSON_IsString(ts) && slack_id(ts->valuestring)) {
+			long long t = strtoll(ts->valuestring, NULL, 10);
+
+			out->at = t > 0 && t < 100000000000LL ? (int64_t)t : 0;
+			snprintf(out->press, sizeof out->press, "action:%s", ts->valuestring);
+		}
 		rc = 0;
 		break;
 	}
+	/* the trigger_id names the one press, sent again or not */
+	trig = cJSON_GetObjectItemCaseSensitive(root, "trigger_id");
+	if (rc == 0 && cJSON_IsString(trig) && slack_id(trig->valuestring))
+		snprintf(out->press, sizeof out->press, "trigger:%s", trig->valuestring);
 out:
 	cJSON_Delete(root);
+	return rc;
+}
+
+/* Slack's answer to one Web API method: 1 yes, 0 no, -1 not said (why filled). */
+static int
+api_error(const cJSON *r, const char *method, char *why, size_t whylen)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "error");
+	const cJSON *need = cJSON_GetObjectItemCaseSensitive(r, "needed");
+	struct pb_buf q = { 0 };
+
+	if (cJSON_IsString(e))
+		pb_http_quote_reply(&q, e->valuestring, strlen(e->valuestring), 80);
+	if (cJSON_IsString(need) && cJSON_IsString(e))
+		pb_buf_printf(&q, " (the bot token needs the scope %s)", need->valuestring);
+	snprintf(why, whylen, "%s: %s", method, q.data ? q.data : "no answer");
+	pb_buf_free(&q);
+	return -1;
+}
+
+static int
+user_says(const char *json, size_t len, char *why, size_t whylen)
+{
+	cJSON *r = json ? cJSON_ParseWithLength(json, len) : NULL;
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(r, "user");
+	int rc;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) || !cJSON_IsObject(u))
+		rc = api_error(r, "users.info", why, whylen);
+	else
+		/* an admin of another organisation in a shared channel is none of this one */
+		rc = (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "is_admin")) ||
+		      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "is_owner"))) &&
+		     !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "deleted")) &&
+		     !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "is_stranger"));
+	cJSON_Delete(r);
+	return rc;
+}
+
+static int
+channel_says(const char *json, size_t len, const char *user, char *why, size_t whylen)
+{
+	cJSON *r = json ? cJSON_ParseWithLength(json, len) : NULL;
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(r, "channel");
+	const cJSON *creator = cJSON_GetObjectItemCaseSensitive(c, "creator");
+	const cJSON *im_user = cJSON_GetObjectItemCaseSensitive(c, "user");
+	int rc;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok")) || !cJSON_IsObject(c))
+		rc = api_error(r, "conversations.info", why, whylen);
+	else
+		rc = (cJSON_IsString(creator) && strcmp(creator->valuestring, user) == 0) ||
+		     (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "is_im")) &&
+		      cJSON_IsString(im_user) && strcmp(im_user->valuestring, user) == 0);
+	cJSON_Delete(r);
+	return rc;
+}
+
+int
+pb_slack_member_may_change(const char *user_info, size_t ulen, const char *conv_info,
+			   size_t clen, const char *user, char *why, size_t whylen)
+{
+	char w1[256] = "", w2[256] = "";
+	int a, b;
+
+	*why = '\0';
+	if (!user || !*user)
+		return 0;
+	a = user_says(user_info, ulen, w1, sizeof w1);
+	b = channel_says(conv_info, clen, user, w2, sizeof w2);
+	if (a == 1 || b == 1)
+		return 1;
+	if (a < 0 || b < 0) {
+		snprintf(why, whylen, "%s%s%s", w1, *w1 && *w2 ? "; " : "", w2);
+		return -1;
+	}
+	return 0;
+}
+
+/* Asks Slack's Web API method (a form's body) with the bot token; the answer's body, or NULL
+ * (why filled) when none came. */
+static char *
+slack_ask(struct pb_http *h, const struct pb_config *cfg, const char *method, const char *form,
+	  char *why, size_t whylen)
+{
+	struct pb_http_response resp;
+	struct pb_buf url = { 0 }, auth = { 0 };
+	const char *api = cfg->slack.api_url && *cfg->slack.api_url ? cfg->slack.api_url
+								    : "https://slack.com/api";
+	size_t al = strlen(api);
+	const char *hdrs[2];
+	char herr[256];
+	char *body = NULL;
+
+	memset(&resp, 0, sizeof resp);
+	pb_buf_append(&url, api, al && api[al - 1] == '/' ? al - 1 : al);
+	pb_buf_printf(&url, "/%s", method);
+	pb_buf_printf(&auth, "Authorization: Bearer %s", cfg->slack.bot_token);
+	hdrs[0] = auth.data;
+	hdrs[1] = NULL;
+	/* within Slack's three seconds for the whole command */
+	if (pb_http_post(h, url.data, "application/x-www-form-urlencoded", form, strlen(form),
+			 hdrs, 0, 1, &resp, herr, sizeof herr) < 0 && resp.status == 0)
+		snprintf(why, whylen, "%s: %s", method, herr);
+	else
+		body = pb_xstrdup(resp.body.data ? resp.body.data : "");
+	pb_http_response_free(&resp);
+	OPENSSL_cleanse(auth.data, auth.len);
+	pb_buf_free(&auth);
+	pb_buf_free(&url);
+	return body;
+}
+
+/* Whether the command's user may change the channel's subscription (bot.h's may_change):
+ * asked of Slack with the bot token, users.info first (a workspace admin or owner), then
+ * conversations.info (the channel's creator). */
+static int
+may_change(const struct pb_config *cfg, const char *channel, const char *user)
+{
+	struct pb_http_opts o;
+	struct pb_http *h;
+	struct pb_buf form = { 0 };
+	char why[600] = "", w1[300] = "", w2[300] = "";
+	char *ui = NULL, *ci = NULL;
+	int rc;
+
+	/* without a bot token, Slack's own usage: any member of the channel manages what the
+	 * channel receives (the administrator restricts it by giving one) */
+	if (!cfg->slack.bot_token || !*cfg->slack.bot_token)
+		return 1;
+	if (!slack_id(user) || !slack_id(channel))
+		return 0;
+	memset(&o, 0, sizeof o);
+	o.user_agent = cfg->user_agent;
+	o.ca_file = cfg->ca_file;
+	o.timeout_s = 1;
+	o.connect_timeout_s = 1;
+	o.max_retries = 0;
+	if (!(h = pb_http_new(&o))) {
+		pb_warn("slack.member", "channel=%s user=%s error=%s", pb_q(channel), pb_q(user),
+			pb_q("cannot make an HTTP client"));
+		return -1;
+	}
+	pb_buf_printf(&form, "user=%s", user);
+	ui = slack_ask(h, cfg, "users.info", form.data, w1, sizeof w1);
+	if (pb_slack_member_may_change(ui, ui ? strlen(ui) : 0, NULL, 0, user, why,
+				       sizeof why) != 1) {
+		pb_buf_reset(&form);
+		pb_buf_printf(&form, "channel=%s", channel);
+		ci = slack_ask(h, cfg, "conversations.info", form.data, w2, sizeof w2);
+	}
+	rc = pb_slack_member_may_change(ui, ui ? strlen(ui) : 0, ci, ci ? strlen(ci) : 0, user,
+					why, sizeof why);
+	if (rc < 0)
+		/* a missing scope is the administrator's to add: said in the log */
+		pb_warn("slack.member", "channel=%s user=%s error=%s%s%s%s%s", pb_q(channel),
+			pb_q(user), pb_q(why), *w1 ? " users_info=" : "", *w1 ? pb_q(w1) : "",
+			*w2 ? " conversations_info=" : "", *w2 ? pb_q(w2) : "");
+	else
+		pb_debug("slack.member", "channel=%s user=%s may_change=%d", pb_q(channel),
+			 pb_q(user), rc);
+	free(ci);
+	free(ui);
+	pb_buf_free(&form);
+	pb_http_free(h);
 	return rc;
 }
 
@@ -208,9 +396,7 @@ once_key(const struct pb_web_req *req, char *out, size_t n)
 {
 	const char *t = pb_form_get(&req->form, "trigger_id");
 
-	if (t && *t && strlen(t) <= 100 &&
-	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-		    strlen(t))
+	if (slack_id(t))
 		snprintf(out, n, "slack.trigger:%s", t);
 	else
 		snprintf(out, n, "slack.request:%s", req->header(req, "X-Slack-Signature"));
@@ -220,11 +406,11 @@ void
 pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		     struct pb_web_resp *resp)
 {
-	struct pb_bot_chat chat = { .service = "slack", .may_change = 1 };
+	struct pb_bot_chat chat = { .service = "slack", .may_change = 0 };
 	struct pb_bot_answer a;
 	struct pb_buf text = { 0 };
-	const char *t, *ch;
-	char once[128];
+	const char *t, *ch, *arg;
+	char once[128], word[PB_BOT_WORD_MAX];
 
 	/* answered before the signature: it changes nothing, and is not always signed */
 	if (ctx->cfg->slack.signing_secret && ssl_check(req)) {
@@ -251,6 +437,12 @@ pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 	/* "/paperboy add x" arrives as text "add x": the shared commands read "/add x" */
 	pb_buf_puts(&text, "/");
 	slack_unescape(&text, t ? t + strspn(t, " \t/") : "");
+	/* Slack is asked only for a command that may change something, within its three
+	 * seconds: a channel's member reads, its creator and the workspace's admins change */
+	if (pb_bot_parse_command(text.data, word, &arg) == 0 && pb_bot_known(word) &&
+	    strcmp(word, "topics") != 0 && strcmp(word, "preview") != 0 &&
+	    strcmp(word, "help") != 0)
+		chat.may_change = may_change(ctx->cfg, ch, pb_form_get(&req->form, "user_id"));
 	pb_bot_command(ctx->config_path, ctx->st, &chat, text.data, pb_now(), &a);
 	ephemeral(resp, &a);
 	pb_bot_answer_free(&a);
@@ -263,20 +455,27 @@ pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 {
 	struct pb_bot_chat chat = { .service = "slack", .may_change = 1 };
 	struct pb_bot_answer a;
+	struct pb_slack_action act;
 	const char *payload;
-	char channel[80], id[64];
-	int verdict;
+	char once[160];
 
 	if (check(ctx, req, resp) < 0)
 		return;
 	payload = pb_form_get(&req->form, "payload");
-	if (!payload || pb_slack_action_parse(payload, strlen(payload), channel, sizeof channel,
-					      id, sizeof id, &verdict) < 0) {
+	if (!payload || pb_slack_action_parse(payload, strlen(payload), &act) < 0) {
 		plain(resp, 400, "Not a paperboy button.");
 		return;
 	}
-	chat.chat = channel;
-	pb_bot_feedback(ctx->config_path, ctx->st, &chat, id, verdict, &a);
+	chat.chat = act.channel;
+	/* a press seen again (its trigger_id; else the request's signature, good for its
+	 * timestamp's five minutes) records nothing twice */
+	if (*act.press)
+		snprintf(once, sizeof once, "slack.press:%s", act.press);
+	else
+		snprintf(once, sizeof once, "slack.request:%s",
+			 req->header(req, "X-Slack-Signature"));
+	chat.once_key = once;
+	pb_bot_feedback(ctx->config_path, ctx->st, &chat, act.id, act.verdict, act.at, &a);
 	ephemeral(resp, &a);
 	pb_bot_answer_free(&a);
 }

@@ -712,8 +712,12 @@ pb_tgbot_handle(struct pb_tgbot *b, struct pb_state *st, const struct pb_tg_upda
 			answer_callback(b, u, "That button is not one of paperboy's.");
 			return 0;
 		}
-		/* a verdict given twice is the same verdict: a replay is harmless */
-		rc = pb_bot_feedback(b->config_path, st, &chat, id, verdict, &a);
+		/* the query's id names the one press: delivered again (the update read again
+		 * after a crash, a webhook's retry), it records nothing, and cannot undo a
+		 * later press on the other button */
+		snprintf(once, sizeof once, "telegram.press:%.40s", u->cb_id);
+		chat.once_key = once;
+		rc = pb_bot_feedback(b->config_path, st, &chat, id, verdict, 0, &a);
 		if (rc == 0)
 			answer_callback(b, u, a.text.data ? a.text.data : "");
 		pb_bot_answer_free(&a);

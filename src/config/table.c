@@ -265,6 +265,8 @@ const struct pb_ckey pb_ckeys[] = {
 
 	{ KS_ROOT, "slack", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "slack.signing_secret", KT_SECRET, R(slack.signing_secret), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "slack.bot_token", KT_SECRET, R(slack.bot_token), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "slack.api_url", KT_STR, R(slack.api_url), 0, "https://slack.com/api", 0, NB, pb_check_http_url, NULL, 0, NULL },
 
 	{ KS_ROOT, "matrix", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "matrix.homeserver", KT_STR, R(matrix.homeserver), 0, NULL, 0, NB, pb_check_http_url, NULL, 0, NULL },

@@ -33,6 +33,24 @@ pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_i
 }
 
 int
+pb_feedback_put_at(struct pb_state *st, const char *subscriber, const char *paper_id,
+		   int verdict, const char *source, int64_t at)
+{
+	pb_db_stmt *s = pb_st_stmt(st, S_FB_PUT_AT);
+
+	if (!s)
+		return -1;
+	pb_st_bind_text(s, 1, subscriber);
+	pb_st_bind_text(s, 2, paper_id);
+	pb_db_bind_int(s, 3, verdict > 0 ? 1 : -1);
+	pb_st_bind_text(s, 4, source ? source : "web");
+	pb_db_bind_int64(s, 5, at);
+	if (pb_st_run(st, s, "feedback put") < 0)
+		return -1;
+	return pb_db_changes(st->db) > 0;
+}
+
+int
 pb_feedback_get(struct pb_state *st, const char *subscriber, const char *paper_id, int *verdict)
 {
 	pb_db_stmt *s = pb_st_stmt(st, S_FB_GET);

@@ -193,6 +193,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
 		     " SET verdict = excluded.verdict, source = excluded.source,"
 		     " created = excluded.created",
+	[S_FB_PUT_AT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
+			" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
+			" SET verdict = excluded.verdict, source = excluded.source,"
+			" created = excluded.created WHERE feedback.created <= excluded.created",
 	[S_FB_DEL] = "DELETE FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_GET] = "SELECT verdict FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"

@@ -75,6 +75,7 @@ enum stmt_id {
 	S_SUB_LINKS_SET,
 	S_SUB_LINKS_GET,
 	S_FB_PUT,
+	S_FB_PUT_AT,
 	S_FB_DEL,
 	S_FB_GET,
 	S_FB_LIST,

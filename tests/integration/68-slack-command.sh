@@ -12,13 +12,18 @@
 #  5. `/paperboy stop` in a channel whose subscriber has an address too suppresses the Slack
 #     destination as delivery names it ("webhook"), never the secret URL, and the address
 #     keeps its digests.
+#  6. (after 1) Only the channel's creator and the workspace's admins change its subscription,
+#     as the Slack stand-in's Web API says when asked with the bot token; a member lists the
+#     topics.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 PY=/usr/bin/python3
 T=$(mktemp -d /tmp/pb-slack.XXXXXX)
 SRV=""
+API=""
 cleanup() {
   [ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+  [ -n "$API" ] && kill "$API" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$T"
 }
@@ -30,13 +35,24 @@ die() { echo "68-slack-command: FAIL: $*" >&2; exit 1; }
 FEED=$PB_FIXTURES/rss2-cs.LG+cs.AI+cs.CL+stat.ML-2026-09-24-4items-excerpt.xml
 
 PORT=$(/usr/bin/python3 "$PB_TESTS/lib/free_port.py")
+$PY "$PB_TESTS/lib/chat_server.py" --port-file "$T/api.port" --log "$T/api.log" --timeout 300 &
+API=$!
+i=0
+until [ -s "$T/api.port" ]; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && die "the Slack stand-in did not start"
+  sleep 0.1
+done
+APIPORT=$(cat "$T/api.port")
+export PB_SLACK_BOT=xoxb-test-token
 export PB_SLACK_SECRET=8f742231b10e8888abcd99yyyzzz85a5
 export PB_TEAM_HOOK=https://hooks.slack.example/services/T0/B0/secret
 cat >"$T/pb.conf" <<CONF
 state_dir = "$T/state";
 arxiv = { categories = ["cs.LG"]; rss_url = "http://127.0.0.1:9/rss"; max_retries = 0; };
 web = { listen = "127.0.0.1:$PORT"; base_url = "https://digest.example.org"; };
-slack = { signing_secret_env = "PB_SLACK_SECRET"; };
+slack = { signing_secret_env = "PB_SLACK_SECRET"; bot_token_env = "PB_SLACK_BOT";
+          api_url = "http://127.0.0.1:$APIPORT/api"; };
 file = { dir = "$T/out"; };
 email = { smtp_url = "smtp://127.0.0.1:9"; from = "bot@example.org"; tls = "none"; };
 subscribers = ( { name = "lab"; topics = ( { name = "ml"; query = "cat:cs.LG"; } ); } );
@@ -63,10 +79,11 @@ slack() {
     -H "X-Slack-Signature: v0=$sig" -H 'Content-Type: application/x-www-form-urlencoded' \
     --data-binary "$2" "http://127.0.0.1:$PORT$1"
 }
-form() {   # form TEXT [CHANNEL]: a slash command's body
+form() {   # form TEXT [CHANNEL [USER]]: a slash command's body (by the channel's creator)
   $PY -c 'import sys, urllib.parse as u; print(u.urlencode({"token": "x", "team_id": "T0",
-    "channel_id": sys.argv[2], "user_id": "U1", "command": "/paperboy", "text": sys.argv[1],
-    "response_url": "https://hooks.slack.example/commands/1"}), end="")' "$1" "${2:-C0TEAM}"
+    "channel_id": sys.argv[2], "user_id": sys.argv[3], "command": "/paperboy",
+    "text": sys.argv[1], "response_url": "https://hooks.slack.example/commands/1"}), end="")' \
+    "$1" "${2:-C0TEAM}" "${3:-UOWNER}"
 }
 text() {
   $PY -c 'import json, sys
@@ -103,6 +120,25 @@ c=$(slack /slack/command "$(form 'frobnicate')")
 text | grep -q '^/paperboy remove N - ' || fail "the help: $(cat "$T/b")"
 c=$(slack /slack/command "$(form 'add ti:x' C0OTHER)")
 text | grep -q 'slack_channel=C0OTHER' || fail "an unlinked channel: $(cat "$T/b")"
+
+# 6. who changes the channel's subscription
+n=$(topics)
+c=$(slack /slack/command "$(form 'add ti:member' C0TEAM U2)")
+text | grep -q "only the channel's creator and the workspace's admins" ||
+  fail "a member's add: $c $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'add ti:stranger' C0TEAM UEXT1)")
+text | grep -q "only the channel's creator" || fail "another organisation's admin: $(cat "$T/b")"
+[ "$(topics)" = "$n" ] || fail "a member changed the topics"
+c=$(slack /slack/command "$(form 'topics' C0TEAM U2)")
+text >"$T/t" 2>&1
+grep -q '^2\. robots: ' "$T/t" || fail "a member's topics: $(cat "$T/b")"
+c=$(slack /slack/command "$(form 'add admin = ti:admin' C0TEAM UADM1)")
+text | grep -q 'Topic admin added' || fail "a workspace admin's add: $(cat "$T/b")"
+grep -q '"method": "users.info", "body": {"user": "U2"}' "$T/api.log" &&
+  grep -q '"method": "conversations.info", "body": {"channel": "C0TEAM"}' "$T/api.log" ||
+  fail "Slack's Web API was not asked: $(cat "$T/api.log")"
+c=$(slack /slack/command "$(form "remove $(topics)" C0TEAM UOWNER)")
+text | grep -q "Topic $((n + 1)) (admin) removed" || fail "the creator's remove: $(cat "$T/b")"
 
 # 2. refused requests
 n=$(topics)

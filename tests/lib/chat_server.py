@@ -21,6 +21,10 @@ chat_id:
   -555...    400 group chat was upgraded to a supergroup chat, migrate_to_chat_id -100<same>
   500...     first request per chat 500, then ok
   anything else: ok with a result message
+Slack's Web API: POST /api/users.info and /api/conversations.info (a form, the bearer token
+must equal --slack-token, else {"ok":false,"error":"invalid_auth"}): a user whose id starts
+with UADM is a workspace admin, one starting UEXT an admin of another organisation
+(is_stranger); every channel's creator is UOWNER.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -29,6 +33,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
@@ -75,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.split("/")
         if self.path.startswith("/hooks/"):
             self.slack(parts[2] if len(parts) > 2 else "", raw)
+        elif len(parts) == 3 and parts[1] == "api":
+            self.slack_api(parts[2], raw)
         elif len(parts) == 3 and parts[1].startswith("bot") and parts[2] == "sendMessage":
             self.telegram(parts[1][3:], raw)
         else:
@@ -105,6 +112,21 @@ class Handler(BaseHTTPRequestHandler):
             status, text = 400, "invalid_payload"
         self.record(kind="slack", hook=self.path, body=body, status=status)
         self.answer(status, text, "text/plain", hdrs)
+
+    def slack_api(self, method, raw):
+        form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace")))
+        if self.headers.get("Authorization") != "Bearer " + args.slack_token:
+            ans = {"ok": False, "error": "invalid_auth"}
+        elif method == "users.info":
+            u = form.get("user", "")
+            ans = {"ok": True, "user": {"id": u, "is_admin": u.startswith(("UADM", "UEXT")),
+                                        "is_owner": False, "is_stranger": u.startswith("UEXT")}}
+        elif method == "conversations.info":
+            ans = {"ok": True, "channel": {"id": form.get("channel"), "creator": "UOWNER"}}
+        else:
+            ans = {"ok": False, "error": "unknown_method"}
+        self.record(kind="slack_api", method=method, body=form, status=200)
+        self.answer(200, json.dumps(ans))
 
     def telegram(self, token, raw):
         if token != args.token:
@@ -152,6 +174,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--token", default="123456:TEST-token")
+    ap.add_argument("--slack-token", default="xoxb-test-token")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--quiet-log", action="store_true", help="do not log bodies (benchmarks)")
     args = ap.parse_args()

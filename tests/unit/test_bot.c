@@ -2,7 +2,9 @@
  * a wrong one, a stale and a future timestamp, missing headers), the slash command and the
  * buttons through the web dispatch (a linked channel adds a topic, a bad query is answered with
  * its column and caret, an unlinked channel is told how to link it, an unsigned request gets
- * 401), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
+ * 401; only the channel's creator and workspace admins change it, as the stand-in's Web API
+ * says, any member without a bot token; a button's press replayed or older than the verdict
+ * recorded, Slack's or Telegram's, does not undo a later one), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
  * non-administrator changes nothing), Telegram's refusals against a small forked stand-in of
  * the Bot API (an answer refused with 429 sent again once after retry_after, by the daemon's
  * poll or within the webhook's request, a button's toast too, kept in the state across a
@@ -10,6 +12,7 @@
  * bot; 403, a button's query too old and a retry_after past the cap not sent again;
  * getUpdates refused while a webhook is set not asked again before its pause), and the
  * parsers of getUpdates answers and button data. */
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,13 @@
 #define SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 
 static int utf8_whole(const char *s);
+static void api_start(const char *const *script, size_t n);
+static void api_stop(void);
+static int api_count(const char *method);
+
+/* Slack's Web API as the stand-in answers it for every request: the user a workspace admin */
+#define SLACK_ADMIN "+users.info 200 {\"ok\":true,\"user\":{\"id\":\"U1\"," \
+	"\"is_admin\":true,\"is_owner\":false}}"
 
 static char dir[256];
 static struct pb_web_ctx ctx;
@@ -226,6 +236,9 @@ test_slack_command(void)
 	const char *bad = "command=%2Fpaperboy&text=add+ti%3A%28depth+AND&channel_id=C1&user_id=U1";
 	const char *other = "command=%2Fpaperboy&text=add+ti%3Ax&channel_id=C9&user_id=U1";
 
+	static const char *const admin[] = { SLACK_ADMIN };
+
+	api_start(admin, 1);
 	T_EQ_INT(topics_of("team"), 1);
 	sign(SECRET, add);
 	post("/slack/command", add, &r);
@@ -386,6 +399,7 @@ test_slack_command(void)
 		T_CHECK(strstr(pb_buf_str(&r.headers), "Allow: POST") != NULL);
 		resp_free(&r);
 	}
+	api_stop();
 }
 
 static void
@@ -414,6 +428,229 @@ test_slack_actions(void)
 	post("/slack/actions", b, &r);
 	T_EQ_INT(r.status, 401);
 	resp_free(&r);
+}
+
+/* Who changes a linked channel's subscription: its creator and the workspace's admins and
+ * owners, as Slack's Web API says with the bot token; any member reads it. Without a bot
+ * token no one changes it from Slack; when Slack does not say (a scope missing), no one
+ * either, told to try again. */
+static int
+team_state_is(const char *want)
+{
+	struct pb_sub_row row;
+	int yes;
+
+	memset(&row, 0, sizeof row);
+	yes = pb_sub_get(ctx.st, "team", &row) == 1 && strcmp(row.state, want) == 0;
+	pb_sub_row_clear(&row);
+	return yes;
+}
+
+static void
+slack_cmd(const char *text, const char *user, const char *trigger, struct pb_web_resp *r)
+{
+	struct pb_buf b = { 0 };
+
+	pb_buf_printf(&b, "command=%%2Fpaperboy&text=%s&channel_id=C1&user_id=%s&trigger_id=%s",
+		      text, user, trigger);
+	sign(SECRET, b.data);
+	post("/slack/command", b.data, r);
+	pb_buf_free(&b);
+}
+
+static void
+test_slack_member(void)
+{
+	static const char *const member[] = {
+		"+users.info 200 {\"ok\":true,\"user\":{\"id\":\"U2\",\"is_admin\":false,"
+		"\"is_owner\":false}}",
+		"+conversations.info 200 {\"ok\":true,\"channel\":{\"id\":\"C1\","
+		"\"creator\":\"U9\"}}" };
+	static const char *const stranger[] = {
+		"+users.info 200 {\"ok\":true,\"user\":{\"id\":\"U5\",\"is_admin\":true,"
+		"\"is_owner\":true,\"is_stranger\":true}}",
+		"+conversations.info 200 {\"ok\":true,\"channel\":{\"id\":\"C1\","
+		"\"creator\":\"U9\"}}" };
+	static const char *const scopes[] = {
+		"+users.info 200 {\"ok\":false,\"error\":\"missing_scope\","
+		"\"needed\":\"users:read\",\"provided\":\"commands\"}",
+		"+conversations.info 200 {\"ok\":false,\"error\":\"missing_scope\","
+		"\"needed\":\"channels:read\",\"provided\":\"commands\"}" };
+	static const char *const admin[] = { SLACK_ADMIN };
+	struct pb_web_resp r;
+	char *token = ctx.cfg->slack.bot_token;
+	const char *start = team_state_is("paused") ? "resume" : "pause";
+	const char *other = strcmp(start, "pause") == 0 ? "resume" : "pause";
+	const char *after = strcmp(start, "pause") == 0 ? "paused" : "active";
+	const char *before = strcmp(start, "pause") == 0 ? "active" : "paused";
+
+	/* a member who neither created the channel nor is an admin: reads, changes nothing */
+	api_start(member, 2);
+	slack_cmd(start, "U2", "m.1", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel's creator and the workspace's "
+				   "admins and owners") != NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(before));
+	slack_cmd("add+ti%3Amember", "U2", "m.2", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel's creator") != NULL);
+	resp_free(&r);
+	slack_cmd("stop", "U2", "m.3", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel's creator") != NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(before));
+	T_EQ_INT(api_count("users.info"), 3);
+	T_EQ_INT(api_count("conversations.info"), 3);
+	/* reading asks Slack nothing */
+	slack_cmd("topics", "U2", "m.4", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Topics of team") != NULL);
+	resp_free(&r);
+	T_EQ_INT(api_count("users.info"), 3);
+	/* the channel's creator changes it */
+	slack_cmd(start, "U9", "m.5", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel") == NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(after));
+	api_stop();
+
+	/* an admin of another organisation, in a channel shared with it: none of this one's */
+	api_start(stranger, 2);
+	slack_cmd(other, "U5", "s.1", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel's creator") != NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(after));
+	api_stop();
+
+	/* Slack does not say (the token lacks its scopes): nothing changes, try again */
+	api_start(scopes, 2);
+	slack_cmd(other, "U9", "k.1", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Slack did not say whether you are the channel's "
+				   "creator") != NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(after));
+	api_stop();
+
+	/* a workspace admin: users.info says so, conversations.info is not asked */
+	api_start(admin, 1);
+	slack_cmd(other, "U1", "a.1", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel") == NULL);
+	resp_free(&r);
+	T_CHECK(team_state_is(before));
+	T_EQ_INT(api_count("users.info"), 1);
+	T_EQ_INT(api_count("conversations.info"), 0);
+	/* no bot token: any member changes the subscription (Slack's own usage), and Slack is
+	 * not asked */
+	ctx.cfg->slack.bot_token = NULL;
+	slack_cmd(start, "U1", "n.1", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "only the channel") == NULL);
+	resp_free(&r);
+	T_CHECK(!team_state_is(before));
+	slack_cmd("topics", "U1", "n.2", &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Topics of team") != NULL);
+	resp_free(&r);
+	T_EQ_INT(api_count("users.info"), 1);
+	ctx.cfg->slack.bot_token = token;
+	api_stop();
+}
+
+/* A button's press delivered again (the same trigger_id, signed again; Telegram's callback
+ * query read again) records nothing: it does not undo a later press on the other button; nor
+ * does a press older (action_ts) than the verdict recorded. */
+static void
+slack_press(const char *action, const char *paper, const char *trigger, const char *ts,
+	    struct pb_web_resp *r)
+{
+	struct pb_buf json = { 0 }, form = { 0 };
+
+	pb_buf_printf(&json, "{\"type\":\"block_actions\",\"trigger_id\":\"%s\","
+		      "\"channel\":{\"id\":\"C1\"},\"actions\":[{\"action_id\":\"%s\","
+		      "\"value\":\"%s\",\"action_ts\":\"%s\"}]}", trigger, action, paper, ts);
+	pb_buf_puts(&form, "payload=");
+	for (size_t i = 0; i < json.len; i++) {
+		unsigned char ch = (unsigned char)json.data[i];
+
+		if (isalnum(ch) || ch == '.' || ch == '-' || ch == '_')
+			pb_buf_append(&form, json.data + i, 1);
+		else
+			pb_buf_printf(&form, "%%%02X", ch);
+	}
+	sign(SECRET, form.data);
+	post("/slack/actions", form.data, r);
+	pb_buf_free(&form);
+	pb_buf_free(&json);
+}
+
+static int
+verdict_of(const char *sub, const char *paper)
+{
+	int v = 0;
+
+	T_CHECK(pb_feedback_get(ctx.st, sub, paper, &v) >= 0);
+	return v;
+}
+
+static void
+test_button_replay(void)
+{
+	struct pb_web_resp r;
+	char now[32], earlier[32];
+	struct pb_tg_update u;
+	struct pb_tgbot *b;
+	char err[512];
+
+	snprintf(now, sizeof now, "%lld.000200", (long long)pb_now());
+	snprintf(earlier, sizeof earlier, "%lld.000100", (long long)pb_now() - 30);
+	slack_press("fb+", "2501.00001v1", "11.1.a", now, &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Noted: more like this") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00001"), 1);
+	slack_press("fb-", "2501.00001v1", "11.2.b", now, &r);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00001"), -1);
+	/* the first press, delivered again: the second stays */
+	slack_press("fb+", "2501.00001v1", "11.1.a", now, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Done already") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00001"), -1);
+	/* a press of its own, but made before the verdict recorded: it is kept */
+	slack_press("fb+", "2501.00001v1", "11.3.c", earlier, &r);
+	T_CHECK(strstr(pb_buf_str(&r.body), "A later press is kept: not for you") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00001"), -1);
+
+	/* Telegram: the same callback query read again after a later opposite press */
+	{
+		struct pb_sub_row row;
+
+		memset(&row, 0, sizeof row);
+		row.name = "tg--4300";
+		row.settings = "{\"name\": \"tg--4300\", \"telegram_chat\": \"-4300\", "
+			       "\"topics\": [{\"name\": \"t\", \"query\": \"cat:cs.CL\"}]}";
+		row.state = "active";
+		row.source = "telegram";
+		T_EQ_INT(pb_sub_put(ctx.st, &row), 0);
+	}
+	api_start(NULL, 0);
+	b = pb_tgbot_new(ctx.cfg, ctx.config_path, NULL, err, sizeof err);
+	T_CHECK(b != NULL);
+	for (int i = 0; b && i < 3; i++) {
+		static const char *const data[] = { "f+2501.00002", "f-2501.00002",
+						    "f+2501.00002" };
+		static const char *const ids[] = { "7001", "7002", "7001" };
+
+		memset(&u, 0, sizeof u);
+		u.update_id = 8100 + (i == 2 ? 0 : i);
+		snprintf(u.chat, sizeof u.chat, "-4300");
+		snprintf(u.chat_type, sizeof u.chat_type, "group");
+		u.from_id = 5;
+		u.cb_id = pb_xstrdup(ids[i]);
+		u.cb_data = pb_xstrdup(data[i]);
+		T_EQ_INT(pb_tgbot_handle(b, ctx.st, &u, NULL), 0);
+		pb_tg_update_clear(&u);
+		T_EQ_INT(verdict_of("tg--4300", "2501.00002"), i == 0 ? 1 : -1);
+	}
+	pb_tgbot_free(b);
+	api_stop();
 }
 
 static void
@@ -998,6 +1235,7 @@ test_poll_one_machine(void)
 static pid_t api_pid;
 static char api_url[64], api_log[300], api_bodies[300];
 static char *api_url_before;   /* the configuration's telegram.api_url while the stand-in runs */
+static char slack_api[80], *slack_api_before;   /* the same for slack.api_url */
 
 static void
 api_serve(int fd, const char *const *script, size_t n)
@@ -1029,18 +1267,26 @@ api_serve(int fd, const char *const *script, size_t n)
 		}
 		req[len] = '\0';
 		if ((m = strchr(req, ' ')) && (m = strchr(m + 1, '/')) && (m = strchr(m + 1, '/')))
-			sscanf(m + 1, "%63[A-Za-z]", method);
+			sscanf(m + 1, "%63[A-Za-z.]", method);
 		for (size_t i = 0; i < n && i < 16; i++) {
-			size_t l = strcspn(script[i], " ");
+			/* "+METHOD ...": the answer to every request of METHOD */
+			const char *e = script[i] + (script[i][0] == '+');
+			size_t l = strcspn(e, " ");
 
-			if (strlen(method) != l || strncmp(script[i], method, l) != 0)
+			if (strlen(method) != l || strncmp(e, method, l) != 0)
 				continue;
 			if (used[i])
 				continue;
-			used[i] = 1;
-			status = atoi(script[i] + l + 1);
-			body = strchr(script[i] + l + 1, ' ') + 1;
+			used[i] = e == script[i];
+			status = atoi(e + l + 1);
+			body = strchr(e + l + 1, ' ') + 1;
 			break;
+		}
+		/* Slack's Web API (users.info): only with the bot token, as a bearer */
+		if (strchr(method, '.') &&
+		    !strstr(req, "\r\nAuthorization: Bearer xoxb-test-token\r\n")) {
+			status = 200;
+			body = "{\"ok\":false,\"error\":\"not_authed\"}";
 		}
 		if ((log = fopen(api_log, "a"))) {
 			fprintf(log, "%s\n", method);
@@ -1087,6 +1333,9 @@ api_start(const char *const *script, size_t n)
 	/* the configuration's own, put back by api_stop (the config frees it) */
 	api_url_before = ctx.cfg->telegram.api_url;
 	ctx.cfg->telegram.api_url = api_url;
+	slack_api_before = ctx.cfg->slack.api_url;
+	snprintf(slack_api, sizeof slack_api, "%s/api", api_url);
+	ctx.cfg->slack.api_url = slack_api;
 }
 
 static void
@@ -1095,6 +1344,7 @@ api_stop(void)
 	kill(api_pid, SIGKILL);
 	waitpid(api_pid, NULL, 0);
 	ctx.cfg->telegram.api_url = api_url_before;
+	ctx.cfg->slack.api_url = slack_api_before;
 }
 
 /* The requests of method the stand-in had. */
@@ -1481,6 +1731,7 @@ main(void)
 	}
 	setenv("PB_TEST_TG_TOKEN", "1:x", 1);
 	setenv("PB_TEST_SLACK_SECRET", SECRET, 1);
+	setenv("PB_TEST_SLACK_BOT", "xoxb-test-token", 1);
 	setenv("PB_TEST_TG_HOOK", "tg-hook-secret-1", 1);
 	setenv("PB_TEST_HOOK", "https://hooks.slack.example/services/T/B/x", 1);
 	f = fopen(path_of("pb.conf"), "w");
@@ -1488,7 +1739,8 @@ main(void)
 		"arxiv = { categories = [\"cs.CV\"]; };\n"
 		"telegram = { token_env = \"PB_TEST_TG_TOKEN\"; api_url = \"http://127.0.0.1:9\";"
 		" webhook_secret_env = \"PB_TEST_TG_HOOK\"; commands = true; };\n"
-		"slack = { signing_secret_env = \"PB_TEST_SLACK_SECRET\"; };\n"
+		"slack = { signing_secret_env = \"PB_TEST_SLACK_SECRET\";"
+		" bot_token_env = \"PB_TEST_SLACK_BOT\"; api_url = \"http://127.0.0.1:9/api\"; };\n"
 		"web = { listen = \"127.0.0.1:8425\"; base_url = \"https://d.example.org\"; };\n"
 		"subscribers = ( { name = \"lab\"; topics = ( { name = \"t\"; query = \"cat:cs.RO\"; }"
 		" ); } );\n", dir);
@@ -1535,6 +1787,8 @@ main(void)
 	test_verify();
 	test_slack_command();
 	test_slack_actions();
+	test_slack_member();
+	test_button_replay();
 	test_telegram_commands();
 	test_telegram_webhook();
 	test_telegram_anonymous_admin();
