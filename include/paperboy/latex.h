@@ -27,7 +27,8 @@ enum pb_latex_flags {
 };
 
 /* Appends the display form of s[0..n) to out. Unknown macros degrade to their argument, or
- * vanish when they have none. Output is valid UTF-8 when the input is. */
+ * to their name without the backslash when they have none (an author's \Aut or \eps stands
+ * for something); \cite{keys} shows "[keys]". Output is valid UTF-8 when the input is. */
 void pb_latex_append(struct pb_buf *out, const char *s, size_t n, int flags);
 
 /* The display form of s (NULL gives NULL) with PB_LATEX_TEXT; caller frees. */

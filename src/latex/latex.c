@@ -494,15 +494,19 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 		m = find_macro(name, &greek, letter);
 	}
 	if (!m) {
-		/* unknown: show the argument, or nothing */
-		j = skip_opt(s, n, j, &os, &on);
-		if (skip_ws(s, n, j) < n && s[skip_ws(s, n, j)] == '{') {
+		/* unknown: show the argument; without one, the name. An author's own macro
+		 * (\Aut, \eps, \E) stands for something, and metadata keeps the macro, not
+		 * its definition: dropped, "x\in\E^n" would read "x∈ⁿ". */
+		size_t k = skip_ws(s, n, skip_opt(s, n, j, &os, &on));
+
+		if (k < n && s[k] == '{' && !(k + 1 < n && s[k + 1] == '}')) {
+			j = k;
 			get_arg(s, n, &j, &as, &an);
 			conv_arg(x, out, s + as, an, math, depth);
-		} else if (!math && ends_space(out)) {
-			j = skip_ws(s, n, j);
+			return j;
 		}
-		return j;
+		pb_buf_append(out, s + i, j - i);
+		return skip_empty_group(s, n, j);
 	}
 	switch (m->kind) {
 	case K_SYM:
@@ -665,6 +669,27 @@ control_word(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i
 		get_arg(s, n, &j, &as, &an);
 		script(x, out, s + as, an, m->kind == K_SUP, depth);
 		break;
+	case K_CITE:
+		/* the keys are all the metadata has of the reference: shown as one, so that
+		 * "given in \cite{CK2005}" does not read as a word of the sentence */
+		j = skip_opt(s, n, j, &os, &on);
+		get_arg(s, n, &j, &as, &an);
+		if (an == 0)
+			break;
+		pb_buf_putc(out, '[');
+		pb_buf_append(out, s + as, an);
+		if (on) {
+			pb_buf_puts(out, ", ");
+			conv_arg(x, out, s + os, on, 0, depth);
+		}
+		pb_buf_putc(out, ']');
+		break;
+	case K_INFIX:
+		/* its group was not split (conv): text, or the inside of \left..\right */
+		trim_spaces(out);
+		pb_buf_puts(out, m->out);
+		j = skip_ws(s, n, j);
+		break;
 	}
 	return j;
 }
@@ -794,7 +819,7 @@ closing_ddollar(const char *s, size_t n, size_t i)
  * text outside math, bit 3 in TeX text anywhere. */
 static const unsigned char special_cls[256] = {
 	['\\'] = 1, ['{'] = 1, ['}'] = 1, ['$'] = 1, ['^'] = 2, ['_'] = 2, ['\''] = 2 | 8,
-	['&'] = 2, ['~'] = 4, ['-'] = 4, ['`'] = 4,
+	['&'] = 2, ['~'] = 8, ['-'] = 4, ['`'] = 4,
 };
 
 /* The mask of special_cls bits that apply in a mode. */
@@ -825,6 +850,76 @@ tilde_approx(const char *s, size_t n, size_t i)
 						(s[i - 2] >= '0' && s[i - 2] <= '9')));
 }
 
+/* The first \over, \choose or \atop of math s[0..n) outside its groups ({..}, \left..\right,
+ * \begin..\end): its index, with the name's length in *len; n when there is none. */
+static size_t
+find_infix(const char *s, size_t n, size_t *len)
+{
+	static const char *const names[] = { "over", "choose", "atop" };
+	int d = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i + 1;
+
+		if (s[i] == '{') {
+			d++;
+			continue;
+		}
+		if (s[i] == '}') {
+			d -= d > 0;
+			continue;
+		}
+		if (s[i] != '\\')
+			continue;
+		while (k < n && is_alpha(s[k]))
+			k++;
+		if (k == i + 1) {
+			i++;            /* \{, \\ ... */
+			continue;
+		}
+		if ((k - i - 1 == 4 && memcmp(s + i + 1, "left", 4) == 0) ||
+		    (k - i - 1 == 5 && memcmp(s + i + 1, "begin", 5) == 0))
+			d++;
+		else if ((k - i - 1 == 5 && memcmp(s + i + 1, "right", 5) == 0) ||
+			 (k - i - 1 == 3 && memcmp(s + i + 1, "end", 3) == 0))
+			d -= d > 0;
+		else if (d == 0)
+			for (size_t w = 0; w < sizeof names / sizeof names[0]; w++)
+				if (strlen(names[w]) == k - i - 1 &&
+				    memcmp(s + i + 1, names[w], k - i - 1) == 0) {
+					*len = k - i - 1;
+					return i;
+				}
+		i = k - 1;
+	}
+	return n;
+}
+
+/* Math s[0..n) with \over, \choose or \atop at i (name of len bytes): TeX's generalized
+ * fraction of everything before it over everything after it. */
+static void
+infix(struct lx *x, struct pb_buf *out, const char *s, size_t n, size_t i, size_t len,
+      int depth)
+{
+	size_t a = skip_ws(s, n, 0), an = i, b = skip_ws(s, n, i + 1 + len);
+	struct pb_buf *t;
+
+	while (an > a && is_space(s[an - 1]))
+		an--;
+	if (len == 4 && s[i + 1] == 'o') {
+		frac(x, out, s + a, an - a, s + b, n - b, 1, depth);
+		return;
+	}
+	t = arg_to_tmp(x, s + a, an - a, 1, depth);
+	if (len == 6)
+		pb_buf_putc(out, '(');
+	pb_buf_append(out, t->data, t->len);
+	pb_buf_puts(out, len == 6 ? " choose " : "; ");
+	conv(x, out, s + b, n - b, 1, depth + 1);
+	if (len == 6)
+		pb_buf_putc(out, ')');
+}
+
 static void
 conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int depth)
 {
@@ -842,6 +937,10 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 			if (k < n)
 				k++;
 		}
+		return;
+	}
+	if (math && (k = find_infix(s, n, &an)) < n) {
+		infix(x, out, s, n, k, an, depth);
 		return;
 	}
 	while (i < n) {
@@ -925,7 +1024,8 @@ conv(struct lx *x, struct pb_buf *out, const char *s, size_t n, int math, int de
 			}
 			break;
 		case '~':
-			pb_buf_puts(out, tilde_approx(s, n, i) ? "∼" : "\u00a0");
+			/* in math a tie only ("3~(\rm mod~4)"): "approximately" is \sim there */
+			pb_buf_puts(out, !math && tilde_approx(s, n, i) ? "∼" : "\u00a0");
 			i++;
 			break;
 		case '&':

@@ -24,6 +24,9 @@ enum pb_latex_kind {
 	K_ACCENT,       /* one argument, combining mark in out */
 	K_SUP,          /* \textsuperscript */
 	K_SUB,          /* \textsubscript */
+	K_CITE,         /* \cite[note]{keys}: "[keys, note]", a reference, not a word */
+	K_INFIX,        /* \over, \choose, \atop: what stands before them in their group over
+			 * what follows; out when met where that group is not known */
 };
 
 struct pb_latex_macro {

@@ -65,10 +65,33 @@ main(void)
 	TEXT("$\\left( x \\right)$", "( x )");
 	TEXT("$$E=mc^2$$", "E=mc²");
 	TEXT("\\(a^2\\) and \\[b_1\\]", "a² and b₁");
-	/* unknown macros degrade to their argument, or vanish */
+	/* unknown macros degrade to their argument, or to their name: an author's own macro
+	 * stands for something (arXiv metadata, 2014: "t\\in \\Real, x\\in\\Real^n" read
+	 * "t∈ , x∈^n") */
 	TEXT("see \\unknown{this} now", "see this now");
-	TEXT("a \\foo b", "a b");
-	TEXT("\\cite[p.~3]{key}", "key");
+	TEXT("a \\foo b", "a foo b");
+	TEXT("$t\\in \\Real, x\\in\\Real^n$", "t∈ Real, x∈Realⁿ");
+	TEXT("$\\Aut(T^p)$ and $\\PGL_2(\\mathbb{Q}_p)$", "Aut(Tᵖ) and PGL₂(ℚₚ)");
+	TEXT("the \\DuMPOnline{} tool", "the DuMPOnline tool");
+	/* and the ones authors define alike everywhere are what they mean */
+	TEXT("$1/q\\in\\Z\\setminus\\{-1;1\\}$ for $s\\in\\N^*$ over $\\Q$, $\\RR^{p+2}$",
+	     "1/q∈ℤ∖{-1;1} for s∈ℕ* over ℚ, ℝᵖ⁺²");
+	TEXT("(\\eg, a \\ie b)", "(e.g., a i.e. b)");
+	/* TeX's own: \\Bbb, \\cal, \\Bbbk, \\not, and \\over, \\choose, \\atop over their group */
+	TEXT("$n\\in \\Bbb{N} \\cup \\{\\aleph_{0}\\}$ and ${\\cal N}$", "n∈ ℕ ∪ {ℵ₀} and 𝒩");
+	TEXT("$\\operatorname{Der}(\\Bbbk[x_1,\\cdots,x_n])$", "Der(𝕜[x₁,⋯,xₙ])");
+	TEXT("$p^\\ell\\,{\\not\\equiv}\\,3$, $a \\not= b$, $x\\not\\in A$", "p^ℓ\u2009≢\u20093, a ≠ b, x∉ A");
+	TEXT("$\\vec{Q}_{0}=({1\\over 2}, {1\\over 2}, {1\\over 4})$", "Q⃗₀=(½, ½, ¼)");
+	TEXT("$2 - (\\sum_{i=1}^q {h_i \\choose 2})/{k \\choose 2}$",
+	     "2 - (∑ᵢ₌₁^q (hᵢ choose 2))/(k choose 2)");
+	TEXT("$\\mathcal{F}\\subseteq \\left[V\\atop k\\right]_q$", "ℱ⊆ [V; k]_q");
+	TEXT("$a \\over b \\over c$ $\\frac{a \\over b}{c}$ $\\over$ text \\over here",
+	     "a/(b/c) (a/b)/c / text/here");
+	/* ~ in math is a tie, never "approximately" (\\sim is) */
+	TEXT("$T^{*}\\simeq~200~\\textrm{K}$ and $0.8(2)~$s", "T*≃\u00a0200\u00a0K and 0.8(2)\u00a0s");
+	/* a citation shows its keys as a reference, not as a word */
+	TEXT("given in \\cite{CK2005} and \\citealt{a,b} respectively", "given in [CK2005] and [a,b] respectively");
+	TEXT("\\cite[\\S3.5]{Kig01} \\cite{}", "[Kig01, §3.5] ");
 	TEXT("\\href{http://x.org}{the site} \\url{http://a_b.org/~c}", "the site http://a_b.org/~c");
 	TEXT("{\\bf bold} and {\\em it}", "bold and it");
 	TEXT("\\LaTeX{} system", "LaTeX system");
