@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "ft_int.h"
+#include "paperboy/sentence.h"
 
 /* The parts in the order the excerpt gives them, with their share of the budget. */
 static const struct {
@@ -27,8 +28,8 @@ struct sent {
 	size_t len;
 	int num;      /* has a digit */
 	int keep;
-	int tight;    /* ended by a mark of stop_mark with no space after it (Chinese, Japanese):
-		       * the next one follows without one */
+	int tight;    /* ended by a mark of pb_sentence_stop with no space after it (Chinese,
+		       * Japanese): the next one follows without one */
 };
 
 /* Words after which a period does not end a sentence. */
@@ -49,77 +50,6 @@ abbrev(const char *text, size_t dot)
 		if (strlen(words[i]) == dot - b && strncmp(text + b, words[i], dot - b) == 0)
 			return 1;
 	return 0;
-}
-
-/* A digit, ASCII or full-width, starting text[0..len) / ending text[0..end). */
-static int
-digit_starts(const char *t, size_t len)
-{
-	return (len >= 1 && isdigit((unsigned char)t[0])) ||
-	       (len >= 3 && memcmp(t, "\xef\xbc", 2) == 0 && (unsigned char)t[2] >= 0x90 &&
-		(unsigned char)t[2] <= 0x99);
-}
-
-static int
-digit_ends(const char *t, size_t end)
-{
-	return (end >= 1 && isdigit((unsigned char)t[end - 1])) ||
-	       (end >= 3 && digit_starts(t + end - 3, 3));
-}
-
-/* Marks that end a sentence whatever follows, in scripts written without a space between
- * sentences or without capitals to look for: the ideographic full stop and the full-width
- * ! ? and . (Chinese, Japanese), the half-width one, the Devanagari danda and double danda,
- * the Arabic question mark and the Urdu full stop. Returns the mark's bytes at text[i], or
- * 0. A full-width . between digits ("3．5") ends nothing. */
-static size_t
-stop_mark(const char *text, size_t i, size_t len)
-{
-	static const char *const marks[] = {
-		"\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f", "\xef\xbc\x8e",
-		"\xef\xbd\xa1", "\xe0\xa5\xa4", "\xe0\xa5\xa5", "\xd8\x9f", "\xdb\x94",
-	};
-
-	if ((unsigned char)text[i] < 0xC0)
-		return 0;
-	for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
-		size_t m = strlen(marks[k]);
-
-		if (i + m > len || memcmp(text + i, marks[k], m) != 0)
-			continue;
-		if (k == 3 && digit_ends(text, i) && digit_starts(text + i + m, len - i - m))
-			return 0;
-		return m;
-	}
-	return 0;
-}
-
-/* Past the closing marks that stay with the sentence they end, from text[j]: ) ] " ', the
- * right quotes and the CJK closing brackets and quotes. */
-static size_t
-skip_closers(const char *text, size_t j, size_t len)
-{
-	static const char *const closers[] = {
-		"\xe2\x80\x9d", "\xe2\x80\x99", "\xe3\x80\x8d", "\xe3\x80\x8f",
-		"\xe3\x80\x91", "\xe3\x80\x95", "\xe3\x80\x8b", "\xe3\x80\x89",
-		"\xef\xbc\x89", "\xef\xbc\x82",
-	};
-
-	while (j < len) {
-		size_t k;
-
-		if (text[j] == ')' || text[j] == ']' || text[j] == '"' || text[j] == '\'') {
-			j++;
-			continue;
-		}
-		for (k = 0; k < sizeof closers / sizeof closers[0]; k++)
-			if (j + 3 <= len && memcmp(text + j, closers[k], 3) == 0)
-				break;
-		if (k == sizeof closers / sizeof closers[0])
-			break;
-		j += 3;
-	}
-	return j;
 }
 
 static void
@@ -148,7 +78,7 @@ add_sentence(const char *s, size_t l, int tight, struct sent **v, size_t *n, siz
 
 /* Splits text into sentences (appended to *v): at a blank line; at . ? ! (and the closing
  * marks after it) followed by a space and what can start a sentence, not after an
- * abbreviation or an initial; at a mark of stop_mark whatever follows. Every cut is after a
+ * abbreviation or an initial; at a mark of pb_sentence_stop whatever follows. Every cut is after a
  * whole character. */
 static void
 sentences(const char *text, struct sent **v, size_t *n, size_t *cap)
@@ -164,19 +94,19 @@ sentences(const char *text, struct sent **v, size_t *n, size_t *cap)
 			start = i = i + 2;
 			continue;
 		}
-		if ((m = stop_mark(text, i, len)) > 0) {
+		if ((m = pb_sentence_stop(text, i, len)) > 0) {
 			/* "。」" and "！？" stay with the sentence they end */
 			j = i + m;
-			while ((m = stop_mark(text, j, len)) > 0)
+			while ((m = pb_sentence_stop(text, j, len)) > 0)
 				j += m;
-			j = skip_closers(text, j, len);
+			j = pb_sentence_closers(text, j, len);
 			add_sentence(text + start, j - start,
 				     j < len && !isspace((unsigned char)text[j]), v, n, cap);
 			start = i = j;
 			continue;
 		}
 		if (c == '.' || c == '?' || c == '!') {
-			j = skip_closers(text, i + 1, len);
+			j = pb_sentence_closers(text, i + 1, len);
 			if (j + 1 < len && text[j] == ' ') {
 				unsigned char nx = (unsigned char)text[j + 1];
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/sentence.h"
 #include "paperboy/summarize.h"
 #include "summarize_int.h"
 
@@ -148,21 +149,17 @@ emit(char ***v, size_t *n, size_t *cap, const char *s, size_t a, size_t b)
 	(*v)[(*n)++] = pb_xstrndup(s + a, b - a);
 }
 
-/* Closing marks that stay with the sentence they end: ) ] " ' and the UTF-8 right quotes. */
+/* Closing marks that stay with the sentence they end: ) ] } " ', the right quotes and the CJK
+ * closing brackets and quotes. */
 static size_t
 skip_closers(const char *s, size_t len, size_t j)
 {
 	for (;;) {
-		if (j < len && (s[j] == ')' || s[j] == ']' || s[j] == '"' || s[j] == '\'' ||
-				s[j] == '}')) {
+		j = pb_sentence_closers(s, j, len);
+		if (j < len && s[j] == '}')
 			j++;
-		} else if (j + 2 < len && (unsigned char)s[j] == 0xE2 &&
-			   (unsigned char)s[j + 1] == 0x80 &&
-			   ((unsigned char)s[j + 2] == 0x9D || (unsigned char)s[j + 2] == 0x99)) {
-			j += 3;
-		} else {
+		else
 			return j;
-		}
 	}
 }
 
@@ -201,6 +198,18 @@ pb_split_sentences(const char *text, char ***out)
 				continue;
 			}
 			i++;
+			continue;
+		}
+		/* 。！？ and the danda end a sentence with no space after them (Chinese,
+		 * Japanese, Hindi) */
+		if (c >= 0xC0 && pb_sentence_stop(s, i, len) > 0) {
+			size_t j = i, m;
+
+			while ((m = pb_sentence_stop(s, j, len)) > 0)
+				j += m;
+			j = skip_closers(s, len, j);
+			emit(&v, &n, &cap, s, start, j);
+			start = i = j;
 			continue;
 		}
 		if (c == '.' || c == '!' || c == '?') {

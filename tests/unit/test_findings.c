@@ -59,6 +59,13 @@ static const struct split_case split_cases[] = {
 	{ "Limited information.In markets, traders act.", { "Limited information.", "In markets, traders act." } },
 	{ "See github.com/abc.Def and arxiv.org now. Use e.g.Torch here.",
 	  { "See github.com/abc.Def and arxiv.org now.", "Use e.g.Torch here." } },
+	/* Chinese and Japanese sentences end at 。！？ with no space after; a closing quote stays */
+	{ "我们提出一种新方法。实验表明它更快！它有效吗？是的。",
+	  { "我们提出一种新方法。", "实验表明它更快！", "它有效吗？", "是的。" } },
+	{ "「速い。」と述べた。次に進む。", { "「速い。」", "と述べた。", "次に進む。" } },
+	{ "精度提高了3．5个百分点。代码已公开。", { "精度提高了3．5个百分点。", "代码已公开。" } },
+	{ "Ein Satz. 中文句子。English again.", { "Ein Satz.", "中文句子。", "English again." } },
+	{ "यह एक वाक्य है। यह दूसरा है।", { "यह एक वाक्य है।", "यह दूसरा है।" } },
 	{ "", { NULL } },
 	{ "   ", { NULL } },
 };
