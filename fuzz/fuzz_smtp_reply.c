@@ -1,6 +1,7 @@
 /* SMTP replies from arbitrary bytes, split at arbitrary points: the reader never crashes,
- * hands over only codes 100-599 and single printable lines, and splitting the same bytes
- * differently gives the same replies. Dot-stuffing of the same bytes keeps the message and
+ * hands over only codes 100-599 and single printable lines (a multi-line reply's joined) that
+ * the RCPT classifier reads without harm, and splitting the same bytes differently gives the
+ * same replies. Dot-stuffing of the same bytes keeps the message and
  * leaves no line that opens with a lone '.' except the final one. */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,11 @@ on_reply(void *ctx, int code, const char *text)
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			abort();
+	if (strlen(text) >= 512)
+		abort();
+	c2[0] = (unsigned char)pb_smtp_refuses_address(code, text, "digest@example.org");
+	if (c2[0] > 1 || (code < 500 && c2[0]))
+		abort();
 	a->hash = pb_fnv1a64_more(a->hash, text, strlen(text));
 	c2[0] = (unsigned char)(code >> 8);
 	c2[1] = (unsigned char)code;

@@ -216,13 +216,15 @@ void pb_smtp_classify(CURLcode rc, long code, const char *reply, const char *cur
 void pb_classify_curl(CURLcode rc, const char *curl_err, struct pb_result *r);
 
 /* ---- the SMTP wire format (smtp_reply.c) ---- */
-/* Reads SMTP replies: complete replies (multi-line ones joined) go to the callback with their
- * code and first line. */
+/* Reads SMTP replies: complete replies go to the callback with their code and text, the first
+ * line as written ("550 5.1.1 ...", a multi-line reply's "550-" written "550 ") then the words
+ * of the later lines, each after a space; one printable line of at most 511 bytes. */
 struct pb_smtp_reader {
 	char line[1024];
 	size_t len;
 	int in_reply, code;
-	char text[512];
+	char text[512];     /* the reply's lines joined, printable, cut to fit */
+	char esc[12];       /* its first line's enhanced status code, "" for none */
 };
 typedef int (*pb_smtp_reply_fn)(void *ctx, int code, const char *text);
 void pb_smtp_reader_init(struct pb_smtp_reader *rd);
@@ -230,6 +232,11 @@ void pb_smtp_reader_init(struct pb_smtp_reader *rd);
  * non-zero. */
 int pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_fn cb,
 		 void *ctx);
+/* Whether a 5xx refusal at RCPT (code, the reader's text) is of the recipient's address
+ * itself, which is then suppressed: 1, or 0 when it is of our dealings with the server (an
+ * authentication, a policy, the sender from, a command or parameter the server did not take)
+ * or of the message. */
+int pb_smtp_refuses_address(int code, const char *text, const char *from);
 /* Appends the message s with lines opening with '.' stuffed, then CRLF . CRLF. */
 void pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len);
 

@@ -95,7 +95,8 @@ struct sess {
 	struct { curl_socket_t fd; int what; } cfd[CONN_FDS];  /* S_CONNECTING */
 	int64_t timer_ms;                    /* S_CONNECTING: curl's timer, -1 = none */
 	int pipelining, size_ext, smtputf8;  /* from the last EHLO reply */
-	char refusal[512];                   /* S_CONNECTING: the last 4xx/5xx line */
+	char refusal[512];                   /* S_CONNECTING: the last 4xx/5xx reply */
+	struct pb_smtp_reader crd;           /* S_CONNECTING: the replies libcurl reads */
 	char errbuf[CURL_ERROR_SIZE];
 	struct smsg *m[SESS_MSGS];           /* in order: the oldest first */
 	int nm;
@@ -391,46 +392,6 @@ again:
 	}
 }
 
-/* Whether a reply's first line is a refusal of this client rather than of the address: an
- * enhanced status code of the security or policy class ("554 5.7.1 ...", RFC 3463 X.7.XXX),
- * or, from a server that writes no enhanced code, a refusal to relay (Exim's default "550
- * relay not permitted"), which every recipient of a smarthost set up wrong would get alike.
- * An enhanced code decides when there is one: Postfix's "550 5.1.1 ... User unknown in relay
- * recipient table" is the address's. */
-static int
-policy_status(const char *text)
-{
-	size_t n = strlen(text);
-
-	if (n > 8 && text[4] == '5' && text[5] == '.' && text[6] == '7' && text[7] == '.')
-		return 1;
-	if (n > 6 && (text[4] == '4' || text[4] == '5') && text[5] == '.' &&
-	    text[6] >= '0' && text[6] <= '9')
-		return 0;
-	return strcasestr(text + (n > 4 ? 4 : n), "relay") != NULL;
-}
-
-/* Whether a refusal at RCPT is of the sender rather than of the recipient: Postfix (whose
- * restrictions wait for RCPT by default, smtpd_delay_reject), sendmail's check_rcpt and Exim's
- * default configuration ("require verify = sender", asked of a client that logged in too) all
- * check the envelope sender when a recipient is given, and refuse every recipient alike when
- * email.from does not resolve or the relay does not know it. An enhanced status code of a bad
- * sender's address (RFC 3463 X.1.7, X.1.8), a reply that says so (Postfix's "Sender address
- * rejected", sendmail's "Domain of sender address", Exim's "Sender verify failed"), or one
- * that names the sender (Exim's first line, "Verification failed for <from>"). */
-static int
-sender_status(const char *text, const struct pb_buf *from)
-{
-	size_t n = strlen(text);
-
-	if (n >= 9 && (text[4] == '4' || text[4] == '5') && text[5] == '.' && text[6] == '1' &&
-	    text[7] == '.' && (text[8] == '7' || text[8] == '8') && (n == 9 || text[9] == ' '))
-		return 1;
-	if (n > 4 && strcasestr(text + 4, "sender"))
-		return 1;
-	return from->len > 2 && strcasestr(text, pb_buf_str(from)) != NULL;
-}
-
 /* Whether a 5xx says what passes rather than what is for good, so the message is tried again
  * as after a 4xx: 552 at RCPT, which RFC 5321 (4.5.3.1.10) says to take as "too many
  * recipients", a temporary failure, and which servers also give for a full mailbox; and a
@@ -497,12 +458,10 @@ on_reply(void *ctx, int code, const char *text)
 				code = 452;
 			refuse(m, code, text);
 			/* A permanent refusal of the address itself suppresses that recipient
-			 * alone; not one of us: 530-539 are authentication, a security or
-			 * policy status (RFC 3463 5.7.x: a blocklisted client, relaying
-			 * denied) and a refusal of the sender are mended on our side. */
-			if (first && e.kind == K_RCPT && code >= 500 && code < 600 &&
-			    !(code >= 530 && code < 540) && !policy_status(text) &&
-			    !sender_status(text, m->from))
+			 * alone; one of us (an authentication, a policy, the sender, a
+			 * command the server did not take) is mended on our side. */
+			if (first && e.kind == K_RCPT &&
+			    pb_smtp_refuses_address(code, text, pb_buf_str(m->from)))
 				m->res.suppress = m->res.addr_refused = 1;
 			ss->need_rset = 1;
 		}
@@ -624,7 +583,18 @@ sess_kill(struct sess *ss, const char *why)
 
 /* Header callback while connecting: the replies libcurl reads. Keeps the capabilities of the
  * last EHLO reply (a 220 starts over: the greeting, and STARTTLS's go-ahead, after which the
- * server is asked again) and the words of the last refusal. */
+ * server is asked again) and the words of the last refusal, every line of it (Gmail's "535-5.7.8
+ * Username and Password not accepted." goes on with where to read why). */
+static int
+conn_reply(void *ctx, int code, const char *text)
+{
+	struct sess *ss = ctx;
+
+	if (code >= 400)
+		snprintf(ss->refusal, sizeof ss->refusal, "%s", text);
+	return 0;
+}
+
 static size_t
 conn_header(char *p, size_t size, size_t n, void *userp)
 {
@@ -648,9 +618,9 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 		if (kl == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
 			ss->smtputf8 = 1;
 	}
-	if (len > 3 && (p[0] == '4' || p[0] == '5') && p[1] >= '0' && p[1] <= '9' &&
-	    p[2] >= '0' && p[2] <= '9')
-		pb_reason_copy(ss->refusal, sizeof ss->refusal, p, len);
+	/* a line that is no reply (libcurl's own) starts the reading over */
+	if (pb_smtp_read(&ss->crd, p, len, conn_reply, ss) != 0)
+		pb_smtp_reader_init(&ss->crd);
 	return len;
 }
 
@@ -706,6 +676,7 @@ sess_open(struct pb_smtp_pool *p)
 	ss->timer_ms = -1;
 	ss->last_io_ms = ss->idle_since_ms = pb_mono_ms();
 	pb_smtp_reader_init(&ss->rd);
+	pb_smtp_reader_init(&ss->crd);
 	ss->multi = curl_multi_init();
 	ss->easy = curl_easy_init();
 	if (!ss->multi || !ss->easy) {

@@ -77,8 +77,8 @@ done
 	--max-host 1 --max-total 1 --max-wait 10 > exim.out 2> exim.err \
 	|| { tail exim.err >&2; fail "drive (exim)"; }
 check exim 3
-grep -q 'error="550-Verification failed for <digest@lab.test.example>' exim.err \
-	|| { cat exim.err >&2; fail "exim: the first refusal's words"; }
+grep -q 'error="550 Verification failed for <digest@lab.test.example> Unrouteable address Sender verify failed' exim.err \
+	|| { cat exim.err >&2; fail "exim: the first refusal's words, every line"; }
 grep -q 'error="550 Sender verify failed' exim.err \
 	|| { cat exim.err >&2; fail "exim: a later refusal's words"; }
 echo "   3 ok: Exim's sender verification at RCPT suppresses no address"

@@ -27,6 +27,8 @@ whole message and answers only S seconds later, as a busy server does (a content
 --slow-rcpt S answers every RCPT only S seconds later, as a server doing a callout to the
 recipient's or sender's domain, or a greylisting lookup, does.
 --silent-mail-after N accepts N messages on a connection, then never answers its next MAIL.
+--rcpt-reply ADDR=REPLY answers the RCPT of ADDR with REPLY as given, a "\\n" in it starting
+another line (a multi-line reply: give each line its code): any server's refusal, word for word.
 --rcpt-log FILE appends every RCPT TO (address, status) as a JSON line.
 --sender-unverified refuses every RCPT as Exim's default configuration does when the sender
 cannot be verified ("require verify = sender", checked at RCPT even for a client that logged
@@ -55,6 +57,10 @@ class Handler:
         self.seq = 0
         self.conns = 0   # connections recorded so far: each its own number
         self.failed_first = set()
+        self.rcpt_reply = {}
+        for r in args.rcpt_reply:
+            addr, _, reply = r.partition("=")
+            self.rcpt_reply[addr] = reply.replace("\\n", "\r\n")
         self.rng = random.Random(args.seed)
         self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
 
@@ -106,6 +112,10 @@ class Handler:
             session.pb_sender_told = True
             return ("550-Verification failed for <%s>\r\n550-Unrouteable address\r\n"
                     "550 Sender verify failed" % envelope.mail_from)
+        if address in self.rcpt_reply:
+            reply = self.rcpt_reply[address]
+            self.rcpt_log(address, int(reply[:3]))
+            return reply
         if address in self.args.reject:
             self.rcpt_log(address, 550)
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -193,6 +203,7 @@ def main():
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--defer", action="append", default=[])
     ap.add_argument("--deny", action="append", default=[])
+    ap.add_argument("--rcpt-reply", action="append", default=[])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pipelining", action="store_true")
     ap.add_argument("--max-per-conn", type=int, default=0)

@@ -58,13 +58,56 @@ test_replies(void)
 		T_EQ_INT(g.code[2], 354);
 		T_EQ_STR(g.text[1], "250 2.1.5 Ok");
 	}
-	/* A multi-line reply is one reply, with its first line. */
+	/* A multi-line reply is one reply, with every line's words. */
 	for (size_t step = 1; step <= 7; step += 3) {
 		struct got g = { 0 };
 		T_EQ_INT(feed(&g, ehlo, step), 0);
 		T_EQ_INT(g.n, 1);
 		T_EQ_INT(g.code[0], 250);
-		T_EQ_STR(g.text[0], "250-mail.example.org");
+		T_EQ_STR(g.text[0], "250 mail.example.org PIPELINING SIZE 10240000 8BITMIME");
+	}
+	/* Gmail's refusal of an address that does not exist: the whole text, the code and the
+	 * enhanced code said once, the explanation's address kept. */
+	for (size_t step = 1; step <= 40; step += 13) {
+		struct got g = { 0 };
+		T_EQ_INT(feed(&g, "550-5.1.1 The email account that you tried to reach does not "
+			 "exist. Please try\r\n550-5.1.1 double-checking the recipient's email "
+			 "address for typos or\r\n550-5.1.1 unnecessary spaces. Learn more at\r\n"
+			 "550 5.1.1  https://support.google.com/mail/?p=NoSuchUser a1-2 - gsmtp\r\n",
+			 step), 0);
+		T_EQ_INT(g.n, 1);
+		T_EQ_INT(g.code[0], 550);
+		T_EQ_STR(g.text[0], "550 5.1.1 The email account that you tried to reach does not "
+			 "exist. Please try double-checking the recipient's email address for "
+			 "typos or unnecessary spaces. Learn more at "
+			 "https://support.google.com/mail/?p=NoSuchUser a1-2 - gsmtp");
+	}
+	/* Another enhanced code on a later line stays; control characters become spaces; an
+	 * empty continuation adds nothing. */
+	{
+		struct got g = { 0 };
+		T_EQ_INT(feed(&g, "550-5.1.1 no such\x1b[2J user\r\n550-\r\n"
+			 "550 5.7.1 see\tthere\r\n", 64), 0);
+		T_EQ_STR(g.text[0], "550 5.1.1 no such [2J user 5.7.1 see there");
+	}
+	/* A long reply keeps what fits, one printable line, never half a character. */
+	{
+		static const char line[] = "550-5.2.1 \xc3\xa9t\xc3\xa9 d\xc3\xa9sactiv\xc3\xa9\r\n";
+		char big[8000];
+		size_t o = 0;
+		struct got g = { 0 };
+
+		while (o + 40 < sizeof big) {
+			memcpy(big + o, line, sizeof line - 1);
+			o += sizeof line - 1;
+		}
+		memcpy(big + o, "550 5.2.1 end\r\n", 16);
+		big[o + 16] = '\0';
+		T_EQ_INT(feed(&g, big, 97), 0);
+		T_EQ_INT(g.n, 1);
+		T_CHECK(strncmp(g.text[0], "550 5.2.1 \xc3\xa9t\xc3\xa9 d", 16) == 0);
+		T_CHECK(strlen(g.text[0]) > 480 && strlen(g.text[0]) < 512);
+		T_CHECK(((unsigned char)g.text[0][strlen(g.text[0]) - 1] & 0xC0) != 0xC0);
 	}
 	/* Bare LF line ends, a bare code, a refusal's words kept as one printable line. */
 	{
@@ -114,6 +157,61 @@ test_replies(void)
 		T_EQ_INT(g.n, 1);
 		T_EQ_INT(g.code[0], 452);
 		T_CHECK(strncmp(g.text[0], "452 4.3.1 xxx", 13) == 0);
+	}
+}
+
+/* Which refusals at RCPT are of the reader's address (suppressed) and which of our dealings
+ * with the server or of the message (failed, nothing suppressed). */
+static void
+test_refuses_address(void)
+{
+	static const struct {
+		int code;
+		const char *text;
+		int want;
+	} c[] = {
+		{ 550, "550 5.1.1 <a@b>: Recipient address rejected: User unknown", 1 },
+		{ 550, "550 5.1.1 <a@b>: Recipient address rejected: User unknown in relay "
+		       "recipient table", 1 },
+		{ 550, "550 5.2.1 The email account that you tried to reach is disabled.", 1 },
+		{ 553, "553 5.1.3 <a@@b>... Invalid route address", 1 },
+		{ 556, "556 5.1.10 Recipient address has null MX", 1 },
+		{ 550, "550 Requested action not taken: mailbox unavailable", 1 },
+		{ 551, "551 User not local; please try <a@c>", 1 },
+		/* the protocol: a command or parameter of ours the server did not take */
+		{ 555, "555 5.5.4 Unsupported option: SMTPUTF8", 0 },
+		{ 501, "501 5.5.2 Syntax error in parameters or arguments", 0 },
+		{ 503, "503 5.5.1 Error: need MAIL command", 0 },
+		{ 500, "500 5.5.1 Command unrecognized", 0 },
+		{ 550, "550 5.5.0 Requested action not taken", 0 },
+		{ 555, "555 MAIL FROM/RCPT TO parameters not recognized", 0 },
+		{ 501, "501 Syntax error", 0 },
+		{ 504, "504 Command parameter not implemented", 0 },
+		/* the message, the mail system, the network */
+		{ 552, "552 5.2.3 Message length exceeds administrative limit", 0 },
+		{ 554, "554 5.6.0 Message content rejected", 0 },
+		{ 554, "554 5.3.4 Message too big for system", 0 },
+		{ 550, "550 5.4.6 Routing loop detected", 0 },
+		/* policy, authentication, the sender */
+		{ 554, "554 5.7.1 <a@b>: Relay access denied", 0 },
+		{ 530, "530 5.7.0 Authentication required", 0 },
+		{ 530, "530 Authentication required", 0 },
+		{ 550, "550 relay not permitted", 0 },
+		{ 550, "550 5.1.0 <d@x>: Sender address rejected: User unknown", 0 },
+		{ 553, "553 5.1.8 <a@b>... Domain of sender address d@x does not exist", 0 },
+		{ 550, "550 Verification failed for <d@x> Unrouteable address Sender verify failed",
+		  0 },
+		{ 550, "550 Verification failed for <d@x>", 0 },
+		/* not permanent */
+		{ 450, "450 4.1.1 <a@b>: Recipient address rejected: try later", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		int got = pb_smtp_refuses_address(c[i].code, c[i].text, "d@x");
+
+		if (got != c[i].want)
+			fprintf(stderr, "refuses_address(\"%s\")\n", c[i].text);
+		T_EQ_INT(got, c[i].want);
 	}
 }
 
@@ -178,6 +276,7 @@ int
 main(void)
 {
 	test_replies();
+	test_refuses_address();
 	test_stuff();
 	return t_done("test_smtp_session");
 }
