@@ -10,6 +10,7 @@
 #include "paperboy/calendar.h"
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
+#include "paperboy/escape.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
 #include "paperboy/summarize.h"
@@ -82,16 +83,48 @@ pb_cli_bad_arg(const char *name, const char *arg)
 	return EX_USAGE;
 }
 
+/* "; did you mean \"NEAR\"?" into buf, NEAR written as the terminal may show it: a stored
+ * subscriber's name may come from a web form or a chat. */
+static const char *
+say_near(const char *near, char *buf, size_t n)
+{
+	struct pb_buf e = { 0 };
+
+	if (near) {
+		pb_esc_term(&e, near);
+		snprintf(buf, n, "; did you mean \"%s\"?", pb_buf_str(&e));
+	} else if (n) {
+		buf[0] = '\0';
+	}
+	pb_buf_free(&e);
+	return buf;
+}
+
 const char *
 pb_cli_did_you_mean(const struct pb_config *cfg, const char *name, char *buf, size_t n)
 {
 	char near[80];
 
-	if (pb_config_closest_subscriber(cfg, name, near, sizeof near))
-		snprintf(buf, n, "; did you mean \"%s\"?", near);
-	else if (n)
-		buf[0] = '\0';
-	return buf;
+	return say_near(pb_config_closest_subscriber(cfg, name, near, sizeof near), buf, n);
+}
+
+const char *
+pb_cli_did_you_mean_word(const char *word, const char *const *words, size_t count, char *buf,
+			 size_t n)
+{
+	char near[80];
+
+	return say_near(pb_closest_word(word, words, count, near, sizeof near), buf, n);
+}
+
+const char *
+pb_cli_did_you_mean_command(const char *name, char *buf, size_t n)
+{
+	const char *names[sizeof commands / sizeof commands[0]];
+
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		names[i] = commands[i].name;
+	return pb_cli_did_you_mean_word(name, names, sizeof names / sizeof names[0], buf, n);
 }
 
 int

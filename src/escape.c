@@ -332,6 +332,40 @@ pb_text_clean_dup(const char *s, int flags)
 	return pb_buf_detach(&b);
 }
 
+void
+pb_esc_term(struct pb_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i = 0, from = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		utf8proc_int32_t cp = c;
+		utf8proc_ssize_t r = 1;
+
+		if (c >= 0x80)
+			r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+					     (utf8proc_ssize_t)(n - i), &cp);
+		if (r > 0 && cp != '\t' && cp != '\n' && !pb_char_unsafe(cp)) {
+			i += (size_t)r;
+			continue;
+		}
+		pb_buf_append(b, s + from, i - from);
+		if (r <= 0 || cp < 0x80) {
+			r = 1;
+			if (c == '\t' || c == '\n' || c == '\r')
+				pb_buf_printf(b, "\\%c", c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+			else
+				pb_buf_printf(b, "\\x%02X", c);
+		} else {
+			pb_buf_printf(b, "\\u%04X", (unsigned)cp);
+		}
+		i += (size_t)r;
+		from = i;
+	}
+	if (s)
+		pb_buf_append(b, s + from, n - from);
+}
+
 /* ---- mail headers (RFC 5322, RFC 2047) ---- */
 
 #define LINE_SOFT 78     /* RFC 5322 recommended header line length */

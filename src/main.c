@@ -106,7 +106,10 @@ main(int argc, char **argv)
 		return help ? stdout_done() : EX_USAGE;
 	}
 	if (!(cmd = pb_cli_command(argv[i]))) {
-		fprintf(stderr, "paperboy: unknown command %s\n", argv[i]);
+		char near[128];
+
+		fprintf(stderr, "paperboy: unknown command %s%s\n", argv[i],
+			pb_cli_did_you_mean_command(argv[i], near, sizeof near));
 		usage(stderr);
 		return EX_USAGE;
 	}

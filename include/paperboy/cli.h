@@ -51,6 +51,11 @@ int pb_cli_bad_arg(const char *name, const char *arg);
  * which is returned. */
 const char *pb_cli_did_you_mean(const struct pb_config *cfg, const char *name, char *buf,
 				size_t n);
+/* The same tail for a mistyped word among count words (pb_closest_word: a subcommand's
+ * actions), and for a mistyped command among paperboy's. */
+const char *pb_cli_did_you_mean_word(const char *word, const char *const *words, size_t count,
+				     char *buf, size_t n);
+const char *pb_cli_did_you_mean_command(const char *name, char *buf, size_t n);
 
 /* Whether option opt of command cmd takes a value, as cmd's usage line says ("--feed FILE"
  * does, "--json" does not). */

@@ -352,6 +352,10 @@ const struct pb_subscriber *pb_config_subscriber(const struct pb_config *cfg, co
  * "did you mean" of a command given a mistyped name. */
 const char *pb_config_closest_subscriber(const struct pb_config *cfg, const char *name,
 					 char *buf, size_t n);
+/* The same nearness among count words (a command's, an action's): the nearest to word
+ * written into buf, NULL when none is near or when word is one of them. */
+const char *pb_closest_word(const char *word, const char *const *words, size_t count,
+			    char *buf, size_t n);
 /* 1 when name is a subscriber the load left out (cfg->left_out), else 0. */
 int pb_config_left_out(const struct pb_config *cfg, const char *name);
 /* Adds name (copied) to cfg->left_out. */

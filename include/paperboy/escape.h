@@ -67,6 +67,14 @@ void pb_text_clean(struct pb_buf *b, const char *s, size_t n, int flags);
 /* pb_text_clean of the string s (NULL as ""), malloc'd; caller frees. */
 char *pb_text_clean_dup(const char *s, int flags);
 
+/* Outside text (NULL as "") for the operator's terminal, one line, nothing of it lost: what
+ * pb_char_unsafe calls unsafe, tab and newline are written escaped, an ASCII control as \t,
+ * \n, \r or \x1B, a Unicode one as \u202E (as pb_http_quote_reply), an invalid UTF-8 byte
+ * as \xFF; the
+ * rest as it is. A subscriber's name, addresses, rules and reasons, shown by `subscriber` and
+ * `status`, can come from a web form, a chat or an import. */
+void pb_esc_term(struct pb_buf *b, const char *s);
+
 /* Mail headers (RFC 5322, RFC 2047), as the email channel writes them. */
 /* A whole unstructured header field "name: value\r\n": value cleaned by pb_esc_header_clean,
  * then written as-is and folded before spaces near 78 characters when it is plain ASCII

@@ -14,28 +14,37 @@
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
 #include "paperboy/deliver.h"
+#include "paperboy/escape.h"
 #include "paperboy/lock.h"
 #include "paperboy/state.h"
 
 #define N_STATUS 5
 
-/* Copies s into b with every configured secret replaced by *** and control characters by
- * spaces: server messages sometimes echo a URL or a token. */
+/* Copies s into b with every configured secret replaced by *** (server messages sometimes
+ * echo a URL or a token) and what could drive the terminal written escaped (pb_esc_term);
+ * cut at 300 bytes but for a reason (whole = 1), which was cut when stored. */
 static const char *
-clean(struct pb_buf *b, const struct pb_config *cfg, const char *s)
+clean_whole(struct pb_buf *b, const struct pb_config *cfg, const char *s, int whole)
 {
+	struct pb_buf m = { 0 };
+
 	pb_buf_reset(b);
 	if (!s)
 		return "";
-	pb_config_mask_secrets(cfg, b, s);
-	for (size_t i = 0; i < b->len; i++)
-		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
-			b->data[i] = ' ';
-	if (b->len > 300) {
+	pb_config_mask_secrets(cfg, &m, s);
+	pb_esc_term(b, pb_buf_str(&m));
+	pb_buf_free(&m);
+	if (!whole && b->len > 300) {
 		pb_buf_truncate(b, 297);
 		pb_buf_puts(b, "...");
 	}
 	return pb_buf_str(b);
+}
+
+static const char *
+clean(struct pb_buf *b, const struct pb_config *cfg, const char *s)
+{
+	return clean_whole(b, cfg, s, 0);
 }
 
 static void
@@ -166,7 +175,8 @@ print_errors(struct pb_state *st, const struct pb_config *cfg, size_t max)
 	if (n == 0)
 		printf("  none\n");
 	for (size_t i = 0; i < n; i++) {
-		printf("  %s  %s  %s", v[i].digest_date, v[i].subscriber, v[i].channel);
+		printf("  %s  %s  %s", v[i].digest_date, clean(&b, cfg, v[i].subscriber),
+		       v[i].channel);
 		printf(" %s", clean(&b, cfg, v[i].dest));
 		printf("  part %d/%d  %s after %d attempt%s: ", v[i].part, v[i].n_parts,
 		       pb_outbox_status_name(v[i].status), v[i].attempts,
@@ -230,9 +240,10 @@ count_arg(const char *s, size_t *out)
 /* The subscribers (stored or of the file) who receive nothing: paused, unsubscribed,
  * suppressed, with the reason. */
 static int
-print_inactive(struct pb_state *st)
+print_inactive(struct pb_state *st, const struct pb_config *cfg)
 {
 	struct pb_sub_row *v;
+	struct pb_buf a = { 0 }, b = { 0 };
 	size_t n, shown = 0;
 
 	if (pb_sub_list(st, &v, &n) < 0)
@@ -242,9 +253,12 @@ print_inactive(struct pb_state *st)
 			continue;
 		if (!shown++)
 			printf("\nsubscribers receiving nothing:\n");
-		printf("  %-20s %-12s %-7s %s\n", v[i].name, v[i].state,
-		       v[i].settings ? "stored" : "config", v[i].reason ? v[i].reason : "-");
+		printf("  %-20s %-12s %-7s %s\n", clean(&a, cfg, v[i].name), v[i].state,
+		       v[i].settings ? "stored" : "config",
+		       v[i].reason ? clean_whole(&b, cfg, v[i].reason, 1) : "-");
 	}
+	pb_buf_free(&b);
+	pb_buf_free(&a);
 	pb_sub_rows_free(v, n);
 	return 0;
 }
@@ -256,7 +270,7 @@ static int
 print_suppressed(struct pb_state *st, const struct pb_config *cfg)
 {
 	struct pb_suppress_row *v;
-	struct pb_buf b = { 0 };
+	struct pb_buf a = { 0 }, b = { 0 }, c = { 0 };
 	size_t n;
 
 	if (pb_suppress_list(st, NULL, &v, &n) < 0)
@@ -272,12 +286,15 @@ print_suppressed(struct pb_state *st, const struct pb_config *cfg)
 			strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", &tm);
 		/* a destination is named without its secret ("webhook"); one stored by an older
 		 * version under its URL is masked */
-		printf("  %-20s %-9s %-28s since %s  %s%s\n", v[i].subscriber, v[i].channel,
-		       clean(&b, cfg, v[i].dest), since, v[i].reason ? v[i].reason : "-",
+		printf("  %-20s %-9s %-28s since %s  %s%s\n", clean(&a, cfg, v[i].subscriber),
+		       v[i].channel, clean(&b, cfg, v[i].dest), since,
+		       v[i].reason ? clean_whole(&c, cfg, v[i].reason, 1) : "-",
 		       pb_suppress_outdated(cfg, &v[i])
 		       ? " (outdated: webhook changed since; lifted at the next run)" : "");
 	}
+	pb_buf_free(&c);
 	pb_buf_free(&b);
+	pb_buf_free(&a);
 	pb_suppress_rows_free(v, n);
 	return 0;
 }
@@ -330,7 +347,7 @@ pb_cmd_status(int argc, char **argv, const char *config_path)
 	print_schedule(cfg, st);
 	if (print_runs(st, cfg, n_runs) < 0 || print_outbox(st) < 0 ||
 	    print_machines(st, cfg) < 0 ||
-	    print_inactive(st) < 0 || print_suppressed(st, cfg) < 0 ||
+	    print_inactive(st, cfg) < 0 || print_suppressed(st, cfg) < 0 ||
 	    print_errors(st, cfg, n_errors) < 0) {
 		fprintf(stderr, "paperboy: reading the state failed: %s\n", pb_state_errmsg(st));
 		rc = EX_IOERR;

@@ -18,6 +18,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/deliver.h"
+#include "paperboy/escape.h"
 
 struct opts {
 	const char *action, *name, *file, *reason;
@@ -95,7 +96,14 @@ parse(int argc, char **argv, struct opts *o)
 	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
 		if (strcmp(o->action, actions[i]) == 0)
 			return 0;
-	fprintf(stderr, "paperboy: subscriber: unknown action %s\n", o->action);
+	{
+		char near[128];
+
+		fprintf(stderr, "paperboy: subscriber: unknown action %s%s\n", o->action,
+			pb_cli_did_you_mean_word(o->action, actions,
+						 sizeof actions / sizeof actions[0], near,
+						 sizeof near));
+	}
 	return usage(NULL);
 }
 
@@ -253,6 +261,16 @@ load(struct ctx *c, const char *action)
 	return 0;
 }
 
+/* s as the terminal may show it (pb_esc_term), in b: names, addresses, rules and reasons may
+ * come from a web form, a chat or an import. */
+static const char *
+esc(struct pb_buf *b, const char *s)
+{
+	pb_buf_reset(b);
+	pb_esc_term(b, s);
+	return pb_buf_str(b);
+}
+
 static int
 do_list(struct ctx *c)
 {
@@ -262,23 +280,31 @@ do_list(struct ctx *c)
 	for (size_t i = 0; i < c->cfg->n_subscribers; i++) {
 		const struct pb_subscriber *s = &c->cfg->subscribers[i];
 		const struct pb_sub_row *r = row_of(c, s->name);
-		struct pb_buf ch = { 0 };
+		struct pb_buf ch = { 0 }, n = { 0 }, st = { 0 }, why = { 0 };
 		char sb[96];
 
 		if (r)
 			listed[r - c->rows] = 1;
 
 		channels(s, &ch);
-		printf("%-20s %-7s %-12s %-24s %zu%s%s\n", s->name, s->stored ? "stored" : "config",
-		       state_of(c, s->name, s, sb, sizeof sb), ch.data, s->n_topics, r && r->reason ? "  " : "",
-		       r && r->reason ? r->reason : "");
+		printf("%-20s %-7s %-12s %-24s %zu%s%s\n", esc(&n, s->name),
+		       s->stored ? "stored" : "config", esc(&st, state_of(c, s->name, s, sb, sizeof sb)),
+		       ch.data, s->n_topics, r && r->reason ? "  " : "",
+		       r && r->reason ? esc(&why, r->reason) : "");
+		pb_buf_free(&why);
+		pb_buf_free(&st);
+		pb_buf_free(&n);
 		pb_buf_free(&ch);
 	}
 	/* stored rows that could not be loaded (the loaded ones marked above) */
 	for (size_t i = 0; i < c->n_rows; i++)
-		if (c->rows[i].settings && !listed[i])
-			printf("%-20s %-7s %-12s %-24s %s\n", c->rows[i].name, "stored", "invalid",
-			       "-", "-");
+		if (c->rows[i].settings && !listed[i]) {
+			struct pb_buf n = { 0 };
+
+			printf("%-20s %-7s %-12s %-24s %s\n", esc(&n, c->rows[i].name), "stored",
+			       "invalid", "-", "-");
+			pb_buf_free(&n);
+		}
 	free(listed);
 	if (c->problems.len)
 		fprintf(stderr, "%s", c->problems.data);
@@ -289,12 +315,15 @@ do_list(struct ctx *c)
 static void
 list_line(const char *key, char **v, size_t n)
 {
+	struct pb_buf b = { 0 };
+
 	if (!n)
 		return;
 	printf("%-16s", key);
 	for (size_t i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", v[i]);
+		printf("%s%s", i ? ", " : "", esc(&b, v[i]));
 	printf("\n");
+	pb_buf_free(&b);
 }
 
 static const char *
@@ -318,10 +347,14 @@ show_feedback(struct ctx *c, const char *name)
 
 	if (pb_cli_state_exists(c->cfg) &&
 	    (st = pb_cli_open_state_mode(c->cfg, PB_STATE_READ))) {
+		struct pb_buf a = { 0 }, b = { 0 };
+
 		if (pb_feedback_list(st, name, &v, &n) == 0)
 			for (size_t i = 0; i < n; i++)
-				printf("%-16s%s %+d %s\n", "feedback", v[i].paper_id, v[i].verdict,
-				       v[i].source ? v[i].source : "-");
+				printf("%-16s%s %+d %s\n", "feedback", esc(&a, v[i].paper_id),
+				       v[i].verdict, v[i].source ? esc(&b, v[i].source) : "-");
+		pb_buf_free(&b);
+		pb_buf_free(&a);
 		pb_feedback_rows_free(v, n);
 		pb_state_close(st);
 	}
@@ -332,7 +365,7 @@ do_show(struct ctx *c, const char *name)
 {
 	const struct pb_subscriber *s = pb_config_subscriber(c->cfg, name);
 	const struct pb_sub_row *r = row_of(c, name);
-	struct pb_buf ch = { 0 };
+	struct pb_buf ch = { 0 }, e = { 0 }, e2 = { 0 };
 	char sb[96];
 	const struct { const char *key; const char *v; } secret[] = {
 		{ "slack_webhook", s ? s->slack_webhook : NULL },
@@ -344,42 +377,45 @@ do_show(struct ctx *c, const char *name)
 	};
 
 	if (!s) {
-		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s%s\n", name,
+		fprintf(stderr, "paperboy: subscriber: no subscriber named %s%s%s\n", esc(&e, name),
 			r && r->settings ? " can be loaded (see `paperboy check`)" : "",
 			r ? "" : pb_cli_did_you_mean(c->cfg, name, sb, sizeof sb));
+		pb_buf_free(&e);
 		if (c->problems.len)
 			fprintf(stderr, "%s", c->problems.data);
 		return r ? EX_CONFIG : EX_USAGE;
 	}
 	channels(s, &ch);
-	printf("%-16s%s\n", "name", s->name);
-	printf("%-16s%s\n", "source", s->stored ? (r && r->source ? r->source : "stored")
+	printf("%-16s%s\n", "name", esc(&e, s->name));
+	printf("%-16s%s\n", "source", s->stored ? (r && r->source ? esc(&e, r->source) : "stored")
 						 : "config");
 	if (!s->stored)
-		printf("%-16s%s:%d\n", "defined at", s->file, s->line);
-	printf("%-16s%s\n", "state", state_of(c, name, pb_config_subscriber(c->cfg, name), sb, sizeof sb));
+		printf("%-16s%s:%d\n", "defined at", esc(&e, s->file), s->line);
+	printf("%-16s%s\n", "state",
+	       esc(&e, state_of(c, name, pb_config_subscriber(c->cfg, name), sb, sizeof sb)));
 	if (r && r->reason)
-		printf("%-16s%s\n", "reason", r->reason);
+		printf("%-16s%s\n", "reason", esc(&e, r->reason));
 	printf("%-16s%s\n", "channels", ch.data);
 	list_line("email", s->emails, s->n_emails);
 	for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
 		if (secret[i].v)
 			printf("%-16s***\n", secret[i].key);
 	if (s->telegram_chat)
-		printf("%-16s%s\n", "telegram_chat", s->telegram_chat);
+		printf("%-16s%s\n", "telegram_chat", esc(&e, s->telegram_chat));
 	if (s->matrix_room)
-		printf("%-16s%s\n", "matrix_room", s->matrix_room);
+		printf("%-16s%s\n", "matrix_room", esc(&e, s->matrix_room));
 	if (s->ntfy_topic)
-		printf("%-16s%s\n", "ntfy_topic", s->ntfy_topic);
-	printf("%-16s%s\n", "language", s->language);
+		printf("%-16s%s\n", "ntfy_topic", esc(&e, s->ntfy_topic));
+	printf("%-16s%s\n", "language", esc(&e, s->language));
 	printf("%-16s%d\n", "max_papers", s->max_papers);
 	printf("%-16s%s\n", "include_cross", s->include_cross ? "true" : "false");
 	printf("%-16s%s\n", "include_replace", s->include_replace ? "true" : "false");
 	list_line("follow_authors", s->follow_authors, s->n_follow_authors);
 	list_line("exclude", s->exclude, s->n_exclude);
 	for (size_t i = 0; i < s->n_topics; i++)
-		printf("%-16s%s = %s\n", "topic", s->topics[i].name,
-		       s->topics[i].query ? s->topics[i].query : "(papers like the liked ones)");
+		printf("%-16s%s = %s\n", "topic", esc(&e, s->topics[i].name),
+		       s->topics[i].query ? esc(&e2, s->topics[i].query)
+					  : "(papers like the liked ones)");
 	for (size_t i = 0; i < c->n_sup; i++)
 		if (strcmp(c->sup[i].subscriber, name) == 0) {
 			struct pb_buf d = { 0 };
@@ -387,13 +423,15 @@ do_show(struct ctx *c, const char *name)
 			/* one stored by an older version under its webhook's URL is masked */
 			pb_config_mask_secrets(c->cfg, &d, c->sup[i].dest);
 			printf("%-16s%s %s since %s: %s%s\n", "suppressed", c->sup[i].channel,
-			       pb_buf_str(&d), when(c->sup[i].since, sb, sizeof sb),
-			       c->sup[i].reason ? c->sup[i].reason : "-",
+			       esc(&e, pb_buf_str(&d)), when(c->sup[i].since, sb, sizeof sb),
+			       c->sup[i].reason ? esc(&e2, c->sup[i].reason) : "-",
 			       pb_suppress_outdated(c->cfg, &c->sup[i])
 			       ? " (outdated: webhook changed since; lifted at the next run)" : "");
 			pb_buf_free(&d);
 		}
 	show_feedback(c, name);
+	pb_buf_free(&e2);
+	pb_buf_free(&e);
 	pb_buf_free(&ch);
 	fflush(stdout);
 	return ferror(stdout) ? EX_IOERR : 0;

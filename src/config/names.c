@@ -84,6 +84,35 @@ pb_config_subscriber(const struct pb_config *cfg, const char *name)
 	return NULL;
 }
 
+/* Weighs candidate s against name (len long, at most cap edits): a case slip ("Lab") is
+ * nearer than any other spelling. Keeps the nearest so far in *best and buf. */
+static void
+closest_try(const char *name, size_t len, size_t cap, const char *s, size_t *best, char *buf,
+	    size_t n)
+{
+	size_t d, ls;
+
+	if (!s)
+		return;
+	ls = strlen(s);
+	/* the distance is at least the lengths' difference: tens of thousands of names are
+	 * mostly passed over without computing it */
+	if ((ls > len ? ls - len : len - ls) > cap)
+		return;
+	d = strcasecmp(name, s) == 0 ? 0 : pb_cfg_distance(name, s, cap) + 1;
+	if (d <= cap + 1 && d < *best) {
+		*best = d;
+		snprintf(buf, n, "%s", s);
+	}
+}
+
+/* At most a third of the name's edits, and 2 for a short one. */
+static size_t
+closest_cap(size_t len)
+{
+	return (len + 2) / 3 < 2 ? 2 : (len + 2) / 3;
+}
+
 const char *
 pb_config_closest_subscriber(const struct pb_config *cfg, const char *name, char *buf, size_t n)
 {
@@ -92,24 +121,25 @@ pb_config_closest_subscriber(const struct pb_config *cfg, const char *name, char
 	if (!cfg || !name || !*name || pb_config_subscriber(cfg, name))
 		return NULL;
 	len = strlen(name);
-	cap = (len + 2) / 3 < 2 ? 2 : (len + 2) / 3;
-	for (size_t i = 0; i < cfg->n_subscribers && best; i++) {
-		const char *s = cfg->subscribers[i].name;
-		size_t d, ls;
+	cap = closest_cap(len);
+	for (size_t i = 0; i < cfg->n_subscribers && best; i++)
+		closest_try(name, len, cap, cfg->subscribers[i].name, &best, buf, n);
+	return best == (size_t)-1 ? NULL : buf;
+}
 
-		if (!s)
-			continue;
-		ls = strlen(s);
-		/* the distance is at least the lengths' difference: tens of thousands of names
-		 * are mostly passed over without computing it */
-		if ((ls > len ? ls - len : len - ls) > cap)
-			continue;
-		/* a case slip ("Lab") is nearer than any other spelling */
-		d = strcasecmp(name, s) == 0 ? 0 : pb_cfg_distance(name, s, cap) + 1;
-		if (d <= cap + 1 && d < best) {
-			best = d;
-			snprintf(buf, n, "%s", s);
-		}
+const char *
+pb_closest_word(const char *word, const char *const *words, size_t count, char *buf, size_t n)
+{
+	size_t best = (size_t)-1, len, cap;
+
+	if (!word || !*word)
+		return NULL;
+	len = strlen(word);
+	cap = closest_cap(len);
+	for (size_t i = 0; i < count && best; i++) {
+		if (words[i] && strcmp(words[i], word) == 0)
+			return NULL;
+		closest_try(word, len, cap, words[i], &best, buf, n);
 	}
 	return best == (size_t)-1 ? NULL : buf;
 }

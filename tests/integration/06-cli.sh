@@ -4,7 +4,8 @@
 # --help) work after the command too without eating a command option's value, every usage line
 # is the same in --help, paperboy(1)'s SYNOPSIS and README's Commands, every option of a usage
 # line is described in paperboy(1) and accepted by its command, --date refuses a day that
-# does not exist, and a mistake on the command line is named (not the usage line alone).
+# does not exist, and a mistake on the command line is named (not the usage line alone), a
+# mistyped command or subscriber action with the nearest one.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 ROOT=$(cd "$PB_TESTS/.." && pwd)
@@ -150,6 +151,11 @@ pbe "paperboy: subscriber: unexpected argument: b" subscriber show a b
 pbe "paperboy: preview: give the subscriber: --subscriber NAME" preview --format md
 pbe "paperboy: subscriber: unknown action frob" subscriber frob lab
 pbe "paperboy: subscriber: unknown action frob" subscriber frob
+# a mistyped command or action is answered with the nearest one, as a mistyped name is
+pbe 'paperboy: unknown command stauts; did you mean "status"?' stauts
+pbe 'paperboy: unknown command Run; did you mean "run"?' Run --dry-run
+pbe 'paperboy: subscriber: unknown action lsit; did you mean "list"?' subscriber lsit
+pbe 'paperboy: subscriber: unknown action pasue; did you mean "pause"?' subscriber pasue lab
 pbe "paperboy: subscriber: give an action" subscriber
 pbe "paperboy: subscriber: --all is given to export only" subscriber list --all
 pbe "paperboy: subscriber: --reason is given to pause only" subscriber remove lab --reason gone

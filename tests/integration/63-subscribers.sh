@@ -129,7 +129,11 @@ pb subscriber edit lab --max-papers 4 >/dev/null 2>"$T/e"; rc=$?
   fail "edit of a file subscriber: exit $rc, $(cat "$T/e")"
 
 # pause a stored subscriber and the file's; the run delivers to zed only
-pb subscriber pause yan >/dev/null 2>&1 || fail "pause yan"
+# yan's reason holds terminal escapes (a reason may come from an import, a chat, the web):
+# list, show and status print them escaped, never as they are
+ESC=$(printf '\033')
+pb subscriber pause yan --reason "$(printf 'away\033[2J\033]0;owned\007\tnow\342\200\256')" \
+  >/dev/null 2>&1 || fail "pause yan"
 pb subscriber pause lab --reason "on leave" >/dev/null 2>&1 || fail "pause lab"
 pb subscriber remove lab >/dev/null 2>"$T/e"; rc=$?
 [ $rc = 78 ] && grep -q "remove it from the file" "$T/e" || fail "remove lab: exit $rc, $(cat "$T/e")"
@@ -140,6 +144,11 @@ pb subscriber pause amy >/dev/null 2>&1 || fail "pause amy"   # its address need
 pb status >"$T/status" 2>&1 || fail "status: $(cat "$T/status")"
 grep -Eq '^  lab +paused +config +on leave$' "$T/status" && grep -Eq '^  yan +paused +stored ' "$T/status" ||
   fail "status does not show the paused subscribers: $(cat "$T/status")"
+pb subscriber show yan >"$T/show" 2>&1
+for f in list status show; do
+  grep -qF 'away\x1B[2J\x1B]0;owned\x07\tnow\u202E' "$T/$f" && ! grep -q "$ESC" "$T/$f" ||
+    fail "$f does not escape the pause reason's controls: $(od -c "$T/$f" | grep -m3 033)"
+done
 pb check >"$T/check" 2>&1 || fail "check with stored subscribers: $(cat "$T/check")"
 pb run --feed "$FEED" >/dev/null 2>"$T/run1"; rc=$?
 [ $rc = 0 ] || fail "run: exit $rc, $(tail -3 "$T/run1")"

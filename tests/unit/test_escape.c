@@ -59,6 +59,16 @@ test_unsafe(void)
 	T_EQ_STR(pb_buf_str(&b), "cs.LG A B C");
 	pb_buf_reset(&b);
 
+	/* for the operator's terminal: every control written escaped, nothing lost */
+	pb_esc_term(&b, "away\x1b[2J\x1b]0;owned\x07\tnow\r\n\xE2\x80\xAE" "x\xC2\x9B" "1m\xFF "
+		    "R\\'emy \xC3\xA9 \xE4\xB8\xAD");
+	T_EQ_STR(pb_buf_str(&b), "away\\x1B[2J\\x1B]0;owned\\x07\\tnow\\r\\n\\u202Ex\\u009B1m\\xFF "
+		 "R\\'emy \xC3\xA9 \xE4\xB8\xAD");
+	pb_buf_reset(&b);
+	pb_esc_term(&b, NULL);
+	T_EQ_STR(pb_buf_str(&b), "");
+	pb_buf_reset(&b);
+
 	/* a server's reply: U+202E and U+2028 were let through (all of U+00A0 and up was) */
 	{
 		const char *in = "Rate \xE2\x80\xAE" "dedeecxe\xE2\x80\xA8" "fake: ok \xC3\xA9";
