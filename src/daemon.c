@@ -366,7 +366,8 @@ run_latest(struct daemon *d, const char *expect)
 			return;
 		if (now >= deadline || (asked > 0 && now + asked > deadline)) {
 			if (asked > 0 && now < deadline)
-				pb_info("daemon.retry_after", "expected=%s wait_s=%lld note=%s", expect,
+				pb_info("daemon.retry_after_past_deadline",
+					"expected=%s wait_s=%lld note=%s", expect,
 					(long long)asked,
 					pb_q("arXiv asked to wait past the deadline: the next scheduled "
 					     "time asks again"));
@@ -475,8 +476,8 @@ wake(struct daemon *d)
 		 * machine's fetch till the wait ends, so the next scheduled time asks no sooner. */
 		snprintf(note, sizeof note, "arXiv asked to wait %ld s: the dates not caught up and "
 			 "the latest announcement wait for the next scheduled time", asked);
-		pb_warn("daemon.retry_after", "latest=%s wait_s=%ld note=%s", latest, asked,
-			pb_q(note));
+		pb_warn("daemon.retry_after_catch_up", "latest=%s wait_s=%ld note=%s", latest,
+			asked, pb_q(note));
 		if (!d->outcome)
 			d->outcome = EX_TEMPFAIL;
 	} else if (!stop_flag) {

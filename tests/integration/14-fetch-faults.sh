@@ -275,6 +275,7 @@ until grep -q 'event=daemon.poll_again' "$T/rad.err"; do
   sleep 0.1
 done
 has rad "arXiv asked to wait 600 s; next request at 2026-09-24T12:10:0"
+has rad 'event=daemon.retry_after expected=2026-09-24 wait_s=600 '
 grep -q 'event=daemon.poll_again expected=2026-09-24 reason=unavailable in_s=\(599\|600\)' \
   "$T/rad.err" || fail "rad: the next poll is not in 600 s: $(grep -o 'event=daemon.poll_again.*' "$T/rad.err")"
 [ "$(rareq /)" -eq 1 ] || fail "rad: $(rareq /) requests, want 1"
@@ -288,6 +289,9 @@ timed rae env PAPERBOY_NOW=2026-09-24T12:00:00Z "$PAPERBOY" -c "$T/rae.conf" dae
 [ "$rc" -eq 75 ] || fail "rae: exit $rc, want 75"
 [ "$ms" -lt 10000 ] || fail "rae: took $ms ms, want the polling given up at once"
 has rae 'event=daemon.gave_up'
+# logged under its own event: the wait is not waited, unlike daemon.retry_after's
+has rae 'event=daemon.retry_after_past_deadline expected=2026-09-24 wait_s=600 '
+! grep -q 'event=daemon.retry_after ' "$T/rae.err" || fail "rae: logged as a wait waited"
 [ "$(rareq /)" -eq 1 ] || fail "rae: $(rareq /) requests, want 1"
 echo "   Retry-After 600 s: said, and honoured by the next run, another machine and the daemon"
 
