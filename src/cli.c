@@ -353,6 +353,27 @@ pb_cli_open_state_rc(const struct pb_config *cfg, enum pb_state_mode mode, struc
 	return temporary ? EX_TEMPFAIL : EX_CANTCREAT;
 }
 
+int
+pb_cli_write_failed(const struct pb_config *cfg, struct pb_state *st, const char *what)
+{
+	/* the words of an open that finds the state busy (pb_state_open_sqlite), and the same
+	 * code: a write that waited out the busy timeout was undone whole */
+	if (pb_state_busy(st)) {
+		if (on_pg(cfg))
+			fprintf(stderr, "paperboy: %s: the state is busy or out of reach; nothing was "
+				"changed (%s) (a temporary failure: try again later)\n", what,
+				pb_state_errmsg(st));
+		else
+			fprintf(stderr, "paperboy: %s: %s/paperboy.db is busy: another process (a "
+				"run, the daemon, an import) has held its write lock for over 10 s; "
+				"nothing was changed (%s) (a temporary failure: try again later)\n",
+				what, cfg->state_dir, pb_state_errmsg(st));
+		return EX_TEMPFAIL;
+	}
+	fprintf(stderr, "paperboy: %s: %s\n", what, pb_state_errmsg(st));
+	return EX_IOERR;
+}
+
 struct pb_state *
 pb_cli_open_state_mode(const struct pb_config *cfg, enum pb_state_mode mode)
 {

@@ -139,6 +139,12 @@ int pb_cli_papers_outcome(const struct pb_papers_req *rq, const struct pb_fetch_
  * set. */
 int pb_cli_open_state_rc(const struct pb_config *cfg, enum pb_state_mode mode,
 			 struct pb_state **out);
+/* After a write to cfg's state st failed and was undone whole (one statement, or a
+ * transaction rolled back): says why on stderr as "paperboy: WHAT: ..." and returns the exit
+ * code. A state busy past the busy timeout (pb_state_busy) is said to be so, nothing changed,
+ * with EX_TEMPFAIL, as pb_cli_open_state_rc says it at the open; anything else EX_IOERR with
+ * the state's words. Read before anything else runs on st. */
+int pb_cli_write_failed(const struct pb_config *cfg, struct pb_state *st, const char *what);
 /* The same without a word: NULL with err filled and *temporary set as pb_state_open_pg. */
 struct pb_state *pb_cli_state_open(const struct pb_config *cfg, enum pb_state_mode mode,
 				   int *temporary, char *err, size_t errlen);

@@ -54,8 +54,8 @@ pb_cmd_retry(int argc, char **argv, const char *config_path)
 		goto out;
 	n = pb_outbox_requeue(st, sub);
 	if (n < 0) {
-		fprintf(stderr, "paperboy: requeueing failed: %s\n", pb_state_errmsg(st));
-		rc = EX_IOERR;
+		/* one statement: nothing was requeued */
+		rc = pb_cli_write_failed(cfg, st, "requeueing failed");
 		goto out;
 	}
 	/* A subscriber no longer configured may still have messages to send again. */

@@ -555,10 +555,12 @@ write_row(struct ctx *c, const struct pb_sub_row *r, int fresh)
 		    pb_suppress_clear(st, r->name) < 0 ||
 		    pb_sub_put(st, r) < 0 || pb_state_commit(st) < 0
 		  : pb_sub_put(st, r) < 0) {
+		char what[300];
+
+		snprintf(what, sizeof what, "subscriber %s", r->name);
+		rc = pb_cli_write_failed(c->cfg, st, what);
 		if (pb_state_in_transaction(st))
 			pb_state_rollback(st);
-		fprintf(stderr, "paperboy: subscriber %s: %s\n", r->name, pb_state_errmsg(st));
-		rc = EX_IOERR;
 	}
 	pb_state_close(st);
 	return rc;
@@ -649,9 +651,11 @@ do_state(struct ctx *c, const struct opts *o, const char *state)
 	if (pb_state_begin(st) < 0 || pb_sub_put(st, &nr) < 0 ||
 	    (held = pb_outbox_pause_subscriber(st, o->name, "the subscriber is paused")) < 0 ||
 	    pb_state_commit(st) < 0) {
-		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		char what[300];
+
+		snprintf(what, sizeof what, "subscriber %s", o->name);
+		rc = pb_cli_write_failed(c->cfg, st, what);
 		pb_state_rollback(st);
-		rc = EX_IOERR;
 	} else {
 		printf("subscriber %s %s", o->name, state);
 		if (held)
@@ -689,9 +693,11 @@ do_resume(struct ctx *c, const struct opts *o)
 	if (pb_state_begin(st) < 0 || (r && pb_sub_put(st, &nr) < 0) ||
 	    (lifted = pb_suppress_clear(st, o->name)) < 0 ||
 	    (requeued = pb_outbox_requeue(st, o->name)) < 0 || pb_state_commit(st) < 0) {
-		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		char what[300];
+
+		snprintf(what, sizeof what, "subscriber %s", o->name);
+		rc = pb_cli_write_failed(c->cfg, st, what);
 		pb_state_rollback(st);
-		rc = EX_IOERR;
 	} else {
 		printf("subscriber %s active", o->name);
 		if (lifted || requeued)
@@ -737,9 +743,11 @@ do_remove(struct ctx *c, const struct opts *o)
 						   "the subscriber was removed")) < 0 ||
 	    pb_feedback_clear(st, o->name) < 0 || pb_ledger_clear(st, o->name) < 0 ||
 	    pb_suppress_clear(st, o->name) < 0 || pb_state_commit(st) < 0) {
-		fprintf(stderr, "paperboy: subscriber %s: %s\n", o->name, pb_state_errmsg(st));
+		char what[300];
+
+		snprintf(what, sizeof what, "subscriber %s", o->name);
+		rc = pb_cli_write_failed(c->cfg, st, what);
 		pb_state_rollback(st);
-		rc = EX_IOERR;
 	} else {
 		printf("subscriber %s removed", o->name);
 		if (settled)
@@ -1264,7 +1272,7 @@ do_import(struct ctx *c, const char *file)
 	rc = 0;
 	goto out;
 fail:
-	fprintf(stderr, "paperboy: import: nothing imported: %s\n", pb_state_errmsg(st));
+	rc = pb_cli_write_failed(c->cfg, st, "import: nothing imported");
 out:
 	pb_state_close(st);
 	pb_config_free(cfg);

@@ -1284,6 +1284,79 @@ test_import_scale(void)
 	}
 }
 
+/* A write that finds the SQLite state busy after it was opened (another process took the
+ * write lock since, and held it past the busy timeout) is said to be busy, nothing changed,
+ * exit 75, in the words of an open that finds it so; not SQLite's bare words and 74. */
+static void
+test_write_busy(void)
+{
+	struct pb_buf c = { 0 };
+	struct pb_config_error ce;
+	struct pb_config *cfg;
+	struct pb_sub_row r = { 0 };
+	struct pb_state *st;
+	sqlite3 *h = NULL;
+	char err[512] = "", said[1024] = "";
+	int fd, saved, rc;
+	FILE *f;
+
+	mkdir(path_of("busy"), 0700);
+	pb_buf_printf(&c, "state_dir = \"%s/busy\";\n"
+		      "arxiv = { categories = [\"cs.LG\"]; };\n"
+		      "subscribers = ( { name = \"lab\"; topics = ( { name = \"t\"; "
+		      "query = \"ti:x\"; } ); } );\n", dir);
+	f = fopen(path_of("busy.conf"), "w");
+	if (!f || fwrite(c.data, 1, c.len, f) != c.len || fclose(f) != 0)
+		perror("busy.conf");
+	pb_buf_free(&c);
+	cfg = pb_config_load(path_of("busy.conf"), &ce);
+	T_CHECK(cfg != NULL);
+	st = pb_state_open_mode(path_of("busy/paperboy.db"), PB_STATE_CREATE, err, sizeof err);
+	T_CHECK(st != NULL);
+	if (!cfg || !st) {
+		pb_state_close(st);
+		pb_config_free(cfg);
+		return;
+	}
+	T_EQ_INT(sqlite3_open(path_of("busy/paperboy.db"), &h), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	pb_state_set_busy_wait(st, 200);
+	r.name = "late";
+	r.settings = "{\"name\":\"late\",\"topics\":[{\"name\":\"t\",\"query\":\"ti:x\"}]}";
+	r.state = "active";
+	r.source = "cli";
+	T_EQ_INT(pb_sub_put(st, &r), -1);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path_of("busy.err"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	rc = pb_cli_write_failed(cfg, st, "subscriber late");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(path_of("busy.err"), "r");
+	if (f) {
+		size_t n = fread(said, 1, sizeof said - 1, f);
+
+		said[n] = '\0';
+		fclose(f);
+	}
+	T_EQ_INT(rc, 75);
+	T_CHECK(strstr(said, "paperboy: subscriber late: ") != NULL);
+	T_CHECK(strstr(said, "busy/paperboy.db is busy: another process") != NULL);
+	T_CHECK(strstr(said, "nothing was changed") != NULL);
+	T_CHECK(strstr(said, "try again later") != NULL);
+	if (!strstr(said, "is busy"))
+		fprintf(stderr, "said: %s", said);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	/* the lock let go, the same write goes through */
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	pb_state_close(st);
+	pb_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -1309,6 +1382,7 @@ main(void)
 	test_same_address_again();
 	test_file_after_stored();
 	test_import_scale();
+	test_write_busy();
 	pb_buf_printf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
