@@ -143,6 +143,12 @@ pb_smtp_refuses_address(int code, const char *text, const char *from)
 		return !sender_status(text, subject, detail, from);
 	if (subject == 2)
 		return detail != 3;
+	/* Microsoft 365 refuses an address it does not have (Directory-Based Edge Blocking)
+	 * with "550 5.4.1 Recipient address rejected: Access denied": the address's, X.4
+	 * notwithstanding, or a reader who left would fail every day. */
+	if (subject == 4 && detail == 1 && code == 550 &&
+	    strcasestr(text + 4, "Recipient address rejected"))
+		return 1;
 	if (subject > 2)
 		return 0;
 	/* Without one, the basic code (RFC 5321 4.2.1): x0z is syntax ("500", "501", "502",

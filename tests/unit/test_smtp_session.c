@@ -192,6 +192,11 @@ test_refuses_address(void)
 		{ 554, "554 5.6.0 Message content rejected", 0 },
 		{ 554, "554 5.3.4 Message too big for system", 0 },
 		{ 550, "550 5.4.6 Routing loop detected", 0 },
+		{ 451, "451 4.4.1 Recipient address rejected: try again", 0 },
+		{ 550, "550 5.4.1 Host unreachable", 0 },
+		/* Microsoft 365's answer for an address it does not have */
+		{ 550, "550 5.4.1 Recipient address rejected: Access denied. "
+		       "[AM4PEPF00025F99.eurprd.prod.outlook.com]", 1 },
 		/* policy, authentication, the sender */
 		{ 554, "554 5.7.1 <a@b>: Relay access denied", 0 },
 		{ 530, "530 5.7.0 Authentication required", 0 },
