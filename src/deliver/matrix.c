@@ -13,10 +13,14 @@
  *
  * Events stay far below the 65,536-byte event limit: at most MX_HTML_MAX bytes of HTML each,
  * the plain body cut from the same piece. Answers: 200 {"event_id"} sent; 429 or
- * M_LIMIT_EXCEEDED after retry_after_ms (or Retry-After); 403 (not in the room, banned, no
- * power to post, terms not accepted) pauses the room until a person acts, as a blocked
- * Telegram bot does; 401 M_UNKNOWN_TOKEN / M_MISSING_TOKEN, 400 M_BAD_JSON / M_NOT_JSON /
- * M_UNKNOWN, 404 M_NOT_FOUND / M_UNRECOGNIZED, 413 M_TOO_LARGE are final; 5xx is retried.
+ * M_LIMIT_EXCEEDED after retry_after_ms (or Retry-After), in every room: the limit is the
+ * account's (Synapse's rc_message counts the events a user sends, whatever the room: 10 at
+ * once, then one per 5 s by default), so an event to another room meanwhile would be one more
+ * 429 and one more of its attempts spent, and a room far down the line would give up; 403
+ * (not in the room, banned, no power to post, terms not accepted) pauses the room until a
+ * person acts, as a blocked Telegram bot does; 401 M_UNKNOWN_TOKEN / M_MISSING_TOKEN, 400
+ * M_BAD_JSON / M_NOT_JSON / M_UNKNOWN, 404 M_NOT_FOUND / M_UNRECOGNIZED, 413 M_TOO_LARGE are
+ * final; 5xx is retried.
  * Pacing: one event per delivery.matrix_room_interval_ms per room, and one per
  * delivery.matrix_interval_ms on the homeserver. */
 #include <stdio.h>
@@ -37,6 +41,7 @@
 /* What an event's content may take here: HTML and body (each at most MX_HTML_MAX as JSON),
  * with room to spare below the 65,536 bytes of a whole event. */
 #define MX_CONTENT_MAX 40960
+#define MX_ALL "mx:*"   /* the pacing key of every event to the homeserver */
 
 /* ---- the transaction id ---- */
 
@@ -409,6 +414,9 @@ pb_matrix_classify_answer(long status, const char *body, size_t len, const char 
 		else if (retry_after)
 			r->retry_after_s = cap_day((double)pb_http_parse_retry_after(retry_after,
 									    (long)time(NULL)));
+		/* The account's limit: every room waits, not only this one. */
+		if (r->retry_after_s >= 0)
+			snprintf(r->hold, sizeof r->hold, "%s", MX_ALL);
 		goto out;
 	}
 	if (status == 408 || status >= 500 || status == 0)
@@ -442,7 +450,7 @@ mx_pace(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_pa
 	snprintf(p[0].key, sizeof p[0].key, "mx:%016llx",
 		 (unsigned long long)pb_fnv1a64_str(m->dest));
 	p[0].interval_ms = cfg->delivery.matrix_room_interval_ms;
-	snprintf(p[1].key, sizeof p[1].key, "mx:*");
+	snprintf(p[1].key, sizeof p[1].key, "%s", MX_ALL);
 	p[1].interval_ms = cfg->delivery.matrix_interval_ms;
 	return 2;
 }

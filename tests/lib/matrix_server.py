@@ -19,13 +19,17 @@ Rooms behave by the start of their opaque part (after "!"):
   anything else: stored
 --limit-every N: besides, every Nth request (of those that would store) is answered 429
 M_LIMIT_EXCEEDED with retry_after_ms --limit-ms and a Retry-After header (a schedule).
+--account-limit BURST:PER_S: the limit Synapse keeps on sending messages (rc_message, by
+default 10 at once then 0.2 a second), a bucket per account, whatever the room: a request that
+would store takes one from its access token's bucket, and when there is none it is answered 429
+M_LIMIT_EXCEEDED with retry_after_ms the time until the next one.
 --delay-ms D: each answer waits D ms after the event is stored (so a client can die with the
 event stored and its answer unread).
 
 Every request is one JSON line in --log: t (arrival, time.time()), room, txn, status, errcode,
 event_id, repeat (the txnId was seen before with this token and path), stored (a new event),
-html_bad (tags or attributes outside what Matrix clients accept), len (request bytes), and the
-content. Stops after --timeout seconds at the latest.
+html_bad (tags or attributes outside what Matrix clients accept), len (request bytes),
+retry_after_ms (a 429 of --account-limit) and the content. Stops after --timeout seconds at the latest.
 """
 import argparse
 import json
@@ -48,6 +52,7 @@ lock = threading.Lock()
 txns = {}          # (token, path) -> event_id
 seen_rooms = {}
 counter = [0, 0]   # requests that would store, events stored
+buckets = {}       # access token -> [level, time] (--account-limit)
 args = None
 log = None
 
@@ -69,6 +74,20 @@ class Checker(HTMLParser):
     def handle_endtag(self, tag):
         if tag not in TAGS:
             self.bad.append("/" + tag)
+
+
+def account_wait_ms(token):
+    """0 when the account may send now (a unit taken), else the milliseconds until it may."""
+    burst, per_s = args.account_limit
+    now = time.time()
+    with lock:
+        level, t = buckets.get(token, (float(burst), now))
+        level = min(float(burst), level + (now - t) * per_s)
+        if level >= 1:
+            buckets[token] = (level - 1, now)
+            return 0
+        buckets[token] = (level, now)
+        return int((1 - level) / per_s * 1000) + 1
 
 
 def first_time(key):
@@ -164,6 +183,11 @@ class Handler(BaseHTTPRequestHandler):
             rec.update(status=502, errcode=None)
             self.record(**rec)
             return self.answer(502, None)
+        wait = account_wait_ms(token) if args.account_limit else 0
+        if wait:
+            rec["retry_after_ms"] = wait
+            return self.error(rec, 429, "M_LIMIT_EXCEEDED", "Too Many Requests",
+                              extra={"retry_after_ms": wait})
         with lock:
             counter[0] += 1
             scheduled = args.limit_every and counter[0] % args.limit_every == 0
@@ -200,6 +224,8 @@ def main():
     ap.add_argument("--limit-ms", type=int, default=2000)
     ap.add_argument("--limit-every", type=int, default=0)
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--account-limit", default=None,
+                    type=lambda v: (int(v.split(":")[0]), float(v.split(":")[1])))
     ap.add_argument("--timeout", type=float, default=300)
     args = ap.parse_args()
     log = open(args.log, "a")

@@ -51,12 +51,35 @@ test_classify(void)
 	T_EQ_INT(r.retry_after_s, 7);
 	r = mx(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\"}", NULL);
 	T_EQ_INT(r.retry_after_s, -1);
+	/* no wait said: nothing to hold the other rooms for */
+	T_EQ_STR(r.hold, "");
 	r = mx(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":1e12}", NULL);
 	T_EQ_INT(r.retry_after_s, 86400);
 	/* M_LIMIT_EXCEEDED under another status is still a rate limit. */
 	r = mx(400, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":500}", NULL);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, 1);
+	T_EQ_STR(r.hold, "mx:*");
+	/* The limit is the account's (Synapse's rc_message, whatever the room): a 429 holds
+	 * every event to the homeserver (their common pacing key), not only its room's. */
+	r = mx(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":4800}", NULL);
+	T_EQ_STR(r.hold, "mx:*");
+	T_EQ_INT(r.retry_after_s, 5);
+	r = mx(429, "<html>Too Many Requests</html>", "12");
+	T_EQ_STR(r.hold, "mx:*");
+	T_EQ_INT(r.retry_after_s, 12);
+	{
+		struct pb_pace p[2];
+		struct pb_outbox_msg m = { .subscriber = "a", .channel = "matrix",
+					   .dest = "!ok:example.org" };
+		struct pb_config cfg = { 0 };
+
+		T_EQ_INT(pb_channel_matrix.pace(&m, &cfg, p, 2), 2);
+		T_EQ_STR(p[1].key, r.hold);
+	}
+	/* Other answers hold nothing beyond their room. */
+	r = mx(502, "<html>Bad Gateway</html>", "30");
+	T_EQ_STR(r.hold, "");
 
 	r = mx(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\","
 		    "\"soft_logout\":false}", NULL);
