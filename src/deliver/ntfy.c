@@ -32,13 +32,22 @@ base_url(const struct pb_config *cfg)
 	return cfg->ntfy.base_url && *cfg->ntfy.base_url ? cfg->ntfy.base_url : NTFY_DEFAULT_URL;
 }
 
-/* The first arXiv link of s ("](https://arxiv.org/abs/2411.12345v1)"), malloc'd, or NULL. */
+/* The first arXiv link of s ("](https://arxiv.org/abs/2411.12345v1)"), malloc'd, or NULL.
+ * Only the renderer's own "](" opens a link's target: paper text has its ] escaped ("\]("),
+ * and a title holding "](https://arxiv.org/abs/..." would send the tap where it says. */
 static char *
 first_arxiv_link(const char *s)
 {
-	const char *p = s ? strstr(s, "](https://arxiv.org/abs/") : NULL;
-	const char *e;
+	const char *p, *e;
 
+	for (p = s; p && (p = strstr(p, "](https://arxiv.org/abs/")) != NULL; p++) {
+		const char *b = p;
+
+		while (b > s && b[-1] == '\\')
+			b--;
+		if ((p - b) % 2 == 0)
+			break;
+	}
 	if (!p)
 		return NULL;
 	p += 2;

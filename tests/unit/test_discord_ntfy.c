@@ -328,6 +328,38 @@ test_ntfy_build(void)
 	pb_parts_free(&p);
 	pb_parts_free(&out[PB_FMT_MD]);
 
+	/* The tap goes to the first paper's page, whatever its title says: a ] in paper text is
+	 * escaped (\]), so "](https://arxiv.org/abs/..." there is no link of the digest's. A
+	 * title ending in a backslash (\\ before the renderer's own "](") is still a link. */
+	{
+		static const struct { const char *title, *click; } cases[] = {
+			{ "X\\](https://arxiv.org/abs/0000.00000) Y",
+			  "https://arxiv.org/abs/2411.00001v1" },
+			{ "\\\\\\](https://arxiv.org/abs/0000.00000) Y",
+			  "https://arxiv.org/abs/2411.00001v1" },
+			{ "A \\\\", "https://arxiv.org/abs/2411.00001v1" },
+		};
+
+		for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+			struct pb_buf doc = { 0 };
+			cJSON *o;
+
+			pb_buf_printf(&doc, "---\ntitle: \"T\"\n---\n\n# Hostile\n\n## Papers\n\n"
+				      "## [%s](https://arxiv.org/abs/2411.00001v1)\n\nText.\n",
+				      cases[k].title);
+			setup(&cfg, &sub, &d, out, &c, pb_buf_detach(&doc));
+			T_EQ_INT(pb_channel_ntfy.build(&c, "papers_ann", "id", &p, err, sizeof err),
+				 0);
+			T_EQ_INT(p.n, 1);
+			o = cJSON_Parse(p.n ? p.v[0] : "{}");
+			T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "click")),
+				 cases[k].click);
+			cJSON_Delete(o);
+			pb_parts_free(&p);
+			pb_parts_free(&out[PB_FMT_MD]);
+		}
+	}
+
 	/* ntfy reads a JSON body of at most twice its message limit (8,192 bytes) and answers a
 	 * longer one 413 "JSON body too large": a message of 4,096 bytes that JSON writes
 	 * longer (quotes, backslashes) is cut smaller, and no text is lost. */
