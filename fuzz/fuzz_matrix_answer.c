@@ -1,6 +1,6 @@
 /* Matrix answer classification from arbitrary bytes: never crashes, always gives a known
  * verdict (never a redirect), reasons are single printable lines, a retry hint is -1 or a
- * delay of at most a day. The first two bytes choose the HTTP status; the rest is the body
+ * delay of at most a day, and a hold is the homeserver's pacing key, with a wait only. The first two bytes choose the HTTP status; the rest is the body
  * (and its first bytes a Retry-After value). The same bytes also go through the conversion of
  * Telegram HTML into an event's bodies, which must not read past its input. */
 #include <stddef.h>
@@ -41,6 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((unsigned char)*c < 0x20 || *c == 0x7F)
 			abort();
 	if (r.verdict == PB_V_SENT && (status < 200 || status >= 300))
+		abort();
+	if (r.hold[0] && (strcmp(r.hold, "mx:*") != 0 || r.verdict != PB_V_TRANSIENT ||
+			  r.retry_after_s < 0))
 		abort();
 	pb_matrix_from_telegram(body, size, &h, &p);
 	pb_buf_free(&h);
