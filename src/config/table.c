@@ -117,7 +117,7 @@ check_matrix_msgtype(const char *v, char *msg, size_t n)
 	return snprintf(msg, n, "\"%.40s\" is not m.notice or m.text", v), -1;
 }
 
-/* ntfy's rule for a topic name. */
+/* state.conninfo is needed with the PostgreSQL backend. */
 static bool
 need_conninfo(const struct pb_config *cfg, const void *base)
 {
@@ -141,6 +141,7 @@ check_conninfo(const char *v, char *msg, size_t n)
 	return pb_state_conninfo_check(v, 0, msg, n);
 }
 
+/* ntfy's rule for a topic name. */
 static int
 check_ntfy_topic(const char *v, char *msg, size_t n)
 {
