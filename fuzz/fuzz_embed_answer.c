@@ -1,6 +1,8 @@
 /* An /embeddings answer from arbitrary bytes: never crashes; either every one of the n
  * vectors is there, of one length within bounds, finite and of unit length, or none is and
- * the reason is one printable line. The first byte chooses n (1..16); the rest is the body. */
+ * the reason is one printable line. The first byte chooses n (1..16); the rest is the body.
+ * The same body as an error answer (a status of 400 to 415 from the first byte) is a
+ * refusal of a known kind, with a batch size only for a batch too large. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,13 +15,20 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	float *vecs[16];
-	size_t n, dim = 12345;
+	size_t n, dim = 12345, max = 12345;
 	char why[256];
+	enum pb_embed_refusal r;
 	int rc;
 
 	if (size < 1)
 		return 0;
 	n = (size_t)(data[0] % 16) + 1;
+	r = pb_embed_refusal(400 + data[0] % 16, (const char *)data + 1, size - 1, &max);
+	if (r != PB_EMBED_NOT_REFUSED && r != PB_EMBED_BATCH_TOO_LARGE &&
+	    r != PB_EMBED_INPUT_TOO_LONG)
+		abort();
+	if (max >= 100000 || (max && r != PB_EMBED_BATCH_TOO_LARGE))
+		abort();
 	memset(why, 'x', sizeof why);
 	rc = pb_embed_parse((const char *)data + 1, size - 1, n, vecs, &dim, why, sizeof why);
 	if (rc == 0) {

@@ -42,6 +42,8 @@ struct pb_http {
 	int cache_ok;               /* -1 unusable (warned once), 0 not yet created, 1 ready */
 	pb_http_tick_fn tick;       /* pb_http_set_tick's, or NULL */
 	void *tick_ud;
+	pb_http_header_fn header_fn; /* pb_http_set_header_fn's, or NULL */
+	void *header_ud;
 	int abandoned;              /* the tick asked the request in progress to end */
 	int denied;                 /* pb_http_mark_denied: a caller's mark, read by callers */
 };
@@ -52,6 +54,8 @@ struct hdrs {
 	char last_modified[64];
 	char retry_after[64];
 	char content_type[128];
+	pb_http_header_fn fn;        /* the caller's reader of every line, or NULL */
+	void *ud;
 };
 
 struct sink {
@@ -203,6 +207,13 @@ pb_http_set_tick(struct pb_http *h, pb_http_tick_fn fn, void *ud)
 }
 
 void
+pb_http_set_header_fn(struct pb_http *h, pb_http_header_fn fn, void *ud)
+{
+	h->header_fn = fn;
+	h->header_ud = ud;
+}
+
+void
 pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud)
 {
 	*fn = h->tick;
@@ -295,9 +306,16 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	struct hdrs *hd = arg;
 	size_t len = size * nmemb;
 
+	if (hd->fn)
+		hd->fn(hd->ud, data, len);
 	/* A new status line starts a new response (after a redirect or 100 Continue). */
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		pb_http_header_fn fn = hd->fn;
+		void *ud = hd->ud;
+
 		memset(hd, 0, sizeof *hd);
+		hd->fn = fn;
+		hd->ud = ud;
 		return len;
 	}
 	if (!pb_http_header_value(data, len, "ETag", hd->etag, sizeof hd->etag) &&
@@ -779,6 +797,8 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		extra = 0;
 		pb_buf_reset(&resp->body);
 		memset(&hd, 0, sizeof hd);
+		hd.fn = h->header_fn;
+		hd.ud = h->header_ud;
 		sink.body = &resp->body;
 		sink.max = rq->max_body ? rq->max_body : MAX_BODY;
 		sink.too_big = 0;

@@ -65,6 +65,12 @@ typedef int (*pb_http_tick_fn)(void *ud);
  * a caller can put back the one it replaced. */
 void pb_http_set_tick(struct pb_http *h, pb_http_tick_fn fn, void *ud);
 void pb_http_get_tick(const struct pb_http *h, pb_http_tick_fn *fn, void **ud);
+/* A caller's reader of the answers' header lines (a model's x-ratelimit-* and x-should-retry,
+ * pb_llm_wait_header), for the requests of h that follow (fn NULL: none): called with each
+ * line as libcurl hands it (CRLF included, not NUL-terminated), the status line of every
+ * answer too (a redirect's, a 100 Continue's), so that it can tell the last answer's. */
+typedef void (*pb_http_header_fn)(void *ud, const char *line, size_t len);
+void pb_http_set_header_fn(struct pb_http *h, pb_http_header_fn fn, void *ud);
 /* 1 when h's stop (pb_http_opts.stop) is set, so that a caller waiting between requests ends
  * its wait as the requests would; else 0. */
 int pb_http_stopping(const struct pb_http *h);

@@ -189,6 +189,22 @@ const float *pb_embed_find(const struct pb_embed_set *e, const char *key);
 int pb_embed_parse(const char *body, size_t len, size_t n, float **vecs, size_t *dim,
 		   char *why, size_t whylen);
 
+/* What an error answer of status (4xx) with body of len bytes refuses, so that the request can
+ * go again smaller rather than every paper go without a vector. */
+enum pb_embed_refusal {
+	PB_EMBED_NOT_REFUSED = 0,    /* another error, or not a 4xx */
+	/* Too much at once: too many inputs (text-embeddings-inference's "batch size 64 >
+	 * maximum allowed batch size 32"; *max gets that 32 when max is not NULL, else 0), too
+	 * many tokens summed over them (OpenAI's code max_tokens_per_request, "max 300000 tokens
+	 * per request"; Mistral's "Too many tokens in batch"), or a bare 413 (a proxy's). */
+	PB_EMBED_BATCH_TOO_LARGE,
+	/* One input beyond the model's window, which refuses the whole batch: OpenAI's "maximum
+	 * context length is 8192 tokens" (a 400), text-embeddings-inference's "`inputs` must have
+	 * less than 512 tokens" (a 413), and the other ways pb_llm_context_exceeded knows. */
+	PB_EMBED_INPUT_TOO_LONG,
+};
+enum pb_embed_refusal pb_embed_refusal(long status, const char *body, size_t len, size_t *max);
+
 /* Reciprocal rank fusion: score of an item at 0-based ranks ra (lexical) and rb (embedding;
  * SIZE_MAX = absent) with constant k (60 in the literature): 1/(k+ra+1) + 1/(k+rb+1). */
 double pb_rrf(size_t ra, size_t rb, double k);

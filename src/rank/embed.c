@@ -18,16 +18,21 @@
 #include "paperboy/buf.h"
 #include "paperboy/clock.h"
 #include "paperboy/http.h"
+#include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/rank.h"
 #include "paperboy/state.h"
 
-/* Title and abstract are cut here (a UTF-8 boundary): about 1,500 tokens, within every
- * embedding model's window, and no abstract comes near it. */
+/* Title and abstract are cut here (a UTF-8 boundary): about 1,500 tokens, within OpenAI's
+ * window (8192) and most others', and no abstract comes near it. A model with a smaller
+ * window (a BERT's 512 tokens behind text-embeddings-inference) that refuses an input as too
+ * long has every input cut by half again for the run, down to MIN_TEXT. */
 #define MAX_TEXT 6000
+#define MIN_TEXT 300
 /* No embedding model has more dimensions; an answer with more is garbage. */
 #define MAX_DIM 16384
-/* Attempts per batch: a 429 that names a wait within the deadline, or a 5xx / network error. */
+/* Attempts per batch: a 429 that names a wait within the deadline, or a passing failure (a
+ * 5xx, 408, 409, a network error). */
 #define MAX_ATTEMPTS 4
 
 /* ---- parsing an answer ---- */
@@ -290,9 +295,9 @@ add_item(struct item **v, size_t *n, size_t *cap, const struct pb_paper *p)
 	(*n)++;
 }
 
-/* The text asked for: title and abstract, blanks collapsed, cut at MAX_TEXT bytes. */
+/* The text asked for: title and abstract, blanks collapsed, cut at max bytes. */
 static void
-input_text(const struct pb_paper *p, struct pb_buf *b)
+input_text(const struct pb_paper *p, size_t max, struct pb_buf *b)
 {
 	const char *parts[2] = { p->title, p->abstract };
 	size_t start = b->len;
@@ -318,8 +323,8 @@ input_text(const struct pb_paper *p, struct pb_buf *b)
 			}
 		}
 	}
-	if (b->len - start > MAX_TEXT) {
-		size_t cut = start + MAX_TEXT;
+	if (b->len - start > max) {
+		size_t cut = start + max;
 
 		while (cut > start && ((unsigned char)b->data[cut] & 0xC0) == 0x80)
 			cut--;
@@ -330,7 +335,7 @@ input_text(const struct pb_paper *p, struct pb_buf *b)
 }
 
 static char *
-request_body(const char *model, struct item *const *batch, size_t n)
+request_body(const char *model, struct item *const *batch, size_t n, size_t max_text)
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
 	struct pb_buf t = { 0 };
@@ -340,7 +345,7 @@ request_body(const char *model, struct item *const *batch, size_t n)
 	arr = cJSON_AddArrayToObject(root, "input");
 	for (size_t i = 0; i < n; i++) {
 		pb_buf_reset(&t);
-		input_text(batch[i]->p, &t);
+		input_text(batch[i]->p, max_text, &t);
 		cJSON_AddItemToArray(arr, cJSON_CreateString(pb_buf_str(&t)));
 	}
 	pb_buf_free(&t);
@@ -366,8 +371,9 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* What the server said with an error status, for the log: its JSON error message, else its
- * first line, quoted; "" when it said nothing. */
+/* What the server said with an error status, for the log: its JSON error message (OpenAI's
+ * error.message, or a message of the top level), else its first line, quoted; "" when it
+ * said nothing. */
 static void
 server_said(const struct pb_buf *body, char *out, size_t n)
 {
@@ -375,6 +381,9 @@ server_said(const struct pb_buf *body, char *out, size_t n)
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
 	struct pb_buf q = { 0 };
+
+	if (!e)         /* text-embeddings-inference's {"message": ..., "type": "Validation"} */
+		m = cJSON_GetObjectItemCaseSensitive(root, "message");
 
 	if (cJSON_IsString(m))
 		pb_http_quote_reply(&q, m->valuestring, strlen(m->valuestring), 120);
@@ -396,41 +405,77 @@ struct client {
 	size_t stale;                /* the cache's length, when the server answers another */
 	int requests;
 	size_t batch_max;            /* a batch too large: what the server said it takes, or 0 */
+	size_t max_text;             /* bytes of each input: MAX_TEXT, less once refused */
+	struct pb_llm_wait wait;     /* the last answer's headers that say when to ask again */
 	char reason[640];            /* why asking stopped; "" while it goes on */
 };
 
-/* Whether an error answer refuses the batch's size rather than the request: 413, or a 4xx
- * that says "batch size" (text-embeddings-inference: "batch size 64 > maximum allowed batch
- * size 32", 32 by default; SiliconFlow: "input batch size 100 > maximum allowed batch size
- * 64"). *max gets the number after "maximum allowed batch size" when the answer gives one,
- * else 0. */
+/* Whether s says an input is beyond the model's window: the chat servers' ways of saying it
+ * (pb_llm_context_exceeded: OpenAI's "This model's maximum context length is 8192 tokens"),
+ * text-embeddings-inference's "`inputs` must have less than 512 tokens", OpenAI's newer
+ * "maximum input length is 8192 tokens", Ollama's "the input length exceeds the context
+ * length". */
 static int
-batch_refused(long status, const struct pb_buf *body, size_t *max)
+input_too_long(const char *s, size_t len)
 {
-	const char *b = pb_buf_str(body), *at;
-
-	*max = 0;
-	if (status != 413 && !(status >= 400 && status < 500 && strcasestr(b, "batch size")))
-		return 0;
-	if ((at = strstr(b, "maximum allowed batch size"))) {
-		long v = strtol(at + 26, NULL, 10);
-
-		if (v > 0 && v < 100000)
-			*max = (size_t)v;
-	}
-	return 1;
+	return pb_llm_context_exceeded(s, len) ||
+	       (strcasestr(s, "must have less than") && strcasestr(s, "token")) ||
+	       strcasestr(s, "maximum input length") ||
+	       strcasestr(s, "exceeds the context length");
 }
 
-/* Asks the endpoint for one batch, retrying a 429 (after its Retry-After) and a 5xx or
- * network error (after a short pause) while the deadline allows. Fills the batch's vectors
- * and returns 0; or returns -2 when the server refuses a batch of n (batch_refused; the size
- * it takes in c->batch_max when it says); or sets c->reason and returns -1: nothing more is
- * to be asked. */
+enum pb_embed_refusal
+pb_embed_refusal(long status, const char *body, size_t len, size_t *max)
+{
+	struct pb_buf b = { 0 };
+	const char *s, *at;
+	enum pb_embed_refusal r = PB_EMBED_NOT_REFUSED;
+
+	if (max)
+		*max = 0;
+	if (status < 400 || status >= 500)
+		return r;
+	pb_buf_append(&b, body ? body : "", body ? len : 0);
+	s = pb_buf_str(&b);
+	/* the request's sum before any one input: Mistral's "too many tokens in batch" would
+	 * read as an input too long */
+	if (strcasestr(s, "batch size") || strcasestr(s, "max_tokens_per_request") ||
+	    strcasestr(s, "tokens per request") || strcasestr(s, "tokens in batch")) {
+		r = PB_EMBED_BATCH_TOO_LARGE;
+		if (max && (at = strcasestr(s, "maximum allowed batch size"))) {
+			long v = strtol(at + 26, NULL, 10);
+
+			if (v > 0 && v < 100000)
+				*max = (size_t)v;
+		}
+	} else if (input_too_long(s, b.len)) {
+		r = PB_EMBED_INPUT_TOO_LONG;
+	} else if (status == 413) {
+		r = PB_EMBED_BATCH_TOO_LARGE;   /* a proxy's bare refusal of the body's size */
+	}
+	pb_buf_free(&b);
+	return r;
+}
+
+static void
+on_header(void *ud, const char *line, size_t len)
+{
+	pb_llm_wait_header(ud, line, len);
+}
+
+/* Asks the endpoint for one batch, retrying a 429 and a passing failure (a 5xx, 408, 409 or
+ * network error; pb_llm_try_again, so the answer's x-should-retry decides first) after the
+ * wait the answer asks for (pb_llm_wait_ms: retry-after-ms, Retry-After, a 429's
+ * x-ratelimit-reset-*) or a short pause, while the deadline allows. Fills the batch's vectors
+ * and returns 0; or returns -2 when the server refuses a batch of n as too large (the size it
+ * takes in c->batch_max when it says), -3 when it refuses an input as too long for the
+ * model (c->max_text can still be cut); or sets c->reason and returns -1: nothing more is to
+ * be asked. */
 static int
 ask(struct client *c, struct item **batch, size_t n)
 {
 	const char *headers[2] = { c->auth, NULL };
-	char *body = request_body(c->cfg->embeddings.model, batch, n);
+	char *body = request_body(c->cfg->embeddings.model, batch, n, c->max_text);
 	float **vecs = pb_xcalloc(n, sizeof *vecs);
 	int rc = -1;
 
@@ -438,8 +483,9 @@ ask(struct client *c, struct item **batch, size_t n)
 		struct pb_http_response resp;
 		char err[512], why[256];
 		int64_t left = c->deadline - pb_mono_ms(), t0, waited, wait = -1;
-		long timeout = c->cfg->embeddings.timeout_s;
+		long timeout = c->cfg->embeddings.timeout_s, status;
 		size_t dim = 0;
+		enum pb_embed_refusal refused;
 		int hr;
 
 		if (left <= 0) {
@@ -451,9 +497,11 @@ ask(struct client *c, struct item **batch, size_t n)
 			timeout = (long)((left + 999) / 1000);
 		t0 = pb_mono_ms();
 		c->requests++;
+		memset(&c->wait, 0, sizeof c->wait);
 		hr = pb_http_post(c->h, c->url, NULL, body, strlen(body), c->auth ? headers : NULL,
 				  0, timeout, &resp, err, sizeof err);
 		waited = pb_mono_ms() - t0;
+		status = resp.status;
 		if (hr == 0) {
 			if (pb_embed_parse(resp.body.data, resp.body.len, n, vecs, &dim, why,
 					   sizeof why) < 0)
@@ -484,36 +532,48 @@ ask(struct client *c, struct item **batch, size_t n)
 			}
 			break;
 		}
-		if (resp.status == 429) {
-			wait = resp.retry_after_s >= 0 ? resp.retry_after_s * 1000 : 1000L << attempt;
-			snprintf(c->reason, sizeof c->reason, "HTTP 429, retry after %lld s",
-				 (long long)(wait / 1000));
-		} else if (n > 1 && batch_refused(resp.status, &resp.body, &c->batch_max)) {
+		if (status) {
 			server_said(&resp.body, why, sizeof why);
-			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status, why);
-			pb_http_response_free(&resp);
+			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", status, why);
+		}
+		refused = pb_embed_refusal(status, resp.body.data, resp.body.len, &c->batch_max);
+		if (status == 402 || (status >= 400 && status < 500 &&
+				      pb_llm_quota_exhausted(resp.body.data, resp.body.len))) {
+			/* The account's credit is spent (a 402; OpenAI's insufficient_quota and
+			 * billing codes, a 429 or a 400): every batch would be refused alike, and
+			 * no wait mends it. */
+			snprintf(c->reason, sizeof c->reason, "quota exhausted: check the plan and "
+				 "billing of the API account (HTTP %ld%s)", status, why);
+		} else if (refused == PB_EMBED_BATCH_TOO_LARGE && n > 1) {
 			rc = -2;
-			break;
-		} else if (resp.status >= 400 && resp.status < 500) {
-			/* a bad key, an unknown model, a refused input: every request would fail */
-			server_said(&resp.body, why, sizeof why);
-			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status, why);
-		} else {
-			if (resp.status == 0 && waited >= timeout * 1000 - 50)
+		} else if (refused == PB_EMBED_INPUT_TOO_LONG && c->max_text / 2 >= MIN_TEXT) {
+			rc = -3;
+		} else if (status == 429) {
+			wait = pb_llm_wait_ms(&c->wait, (long)time(NULL), 1);
+			if (wait < 0)
+				wait = 1000L << attempt;
+			snprintf(c->reason, sizeof c->reason, "HTTP 429, retry after %lld s",
+				 (long long)((wait + 999) / 1000));
+			if (!pb_llm_try_again(status, &c->wait))
+				wait = -1;      /* x-should-retry: false */
+		} else if (status && pb_llm_try_again(status, &c->wait)) {
+			/* a 5xx, 408, 409, or any the server says is worth again */
+			wait = pb_llm_wait_ms(&c->wait, (long)time(NULL), 0);
+			if (wait < 0)
+				wait = 1000L << (attempt - 1);
+		} else if (status == 0) {
+			if (waited >= timeout * 1000 - 50)
 				snprintf(c->reason, sizeof c->reason, "timeout after %ld s", timeout);
-			else if (resp.status) {
-				server_said(&resp.body, why, sizeof why);
-				snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", resp.status,
-					 why);
-			} else {
+			else
 				snprintf(c->reason, sizeof c->reason, "%s", err);
-			}
 			/* a slow endpoint is not asked again: each try would cost the timeout */
-			if (resp.status || waited < timeout * 1000 - 50)
+			if (waited < timeout * 1000 - 50)
 				wait = 1000L << (attempt - 1);
 		}
+		/* else a bad key, an unknown model, a refused request: every one would fail */
 		pb_http_response_free(&resp);
-		if (wait < 0 || attempt >= MAX_ATTEMPTS || pb_mono_ms() + wait >= c->deadline)
+		if (rc != -1 || wait < 0 || attempt >= MAX_ATTEMPTS ||
+		    pb_mono_ms() + wait >= c->deadline)
 			break;
 		pb_info("embed.retry", "reason=%s wait_ms=%lld attempt=%d", pb_q(c->reason),
 			(long long)wait, attempt);
@@ -544,6 +604,8 @@ client_open(struct client *c, const struct pb_config *cfg, struct pb_state *st)
 	o.max_retries = 0;
 	if (!(c->h = pb_http_new(&o)))
 		return -1;
+	pb_http_set_header_fn(c->h, on_header, &c->wait);
+	c->max_text = MAX_TEXT;
 	while (n > 0 && cfg->embeddings.base_url[n - 1] == '/')
 		n--;
 	pb_buf_append(&b, cfg->embeddings.base_url, n);
@@ -696,6 +758,17 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 			pb_warn("embed.batch", "refused=%zu batch=%zu configured=%d reason=%s note=%s",
 				m, bs, cfg->embeddings.batch, pb_q(c.reason),
 				pb_q("set embeddings.batch to what the server takes"));
+			c.reason[0] = '\0';
+			continue;
+		}
+		if (r == -3) {
+			/* One input is beyond the model's window and the whole batch is refused
+			 * for it: every input is cut shorter for the rest of the run, rather than
+			 * no paper getting a vector. */
+			c.max_text /= 2;
+			pb_warn("embed.cut", "max_bytes=%zu reason=%s note=%s", c.max_text,
+				pb_q(c.reason), pb_q("each paper's title and abstract is cut to fit "
+						     "the model's input window"));
 			c.reason[0] = '\0';
 			continue;
 		}

@@ -15,7 +15,12 @@
 #   order; a paper given the liked paper's vector comes right after it; the vectors stay in
 #   the state for the next run;
 # - a server that refuses a batch's size (413, or "batch size" in a 4xx) is asked with what it
-#   says it takes, or half, and every paper still gets its vector.
+#   says it takes, or half, and every paper still gets its vector; so is one that refuses the
+#   tokens of a request (OpenAI's max_tokens_per_request);
+# - a model whose window is smaller than an abstract (text-embeddings-inference's 413 "must have
+#   less than 512 tokens") has every input cut by half till it fits, and every paper its vector;
+# - a 503 with retry-after-ms and a 408 go again after the wait asked for; a spent account
+#   (402, 429 insufficient_quota) and a 503 with x-should-retry: false end the asking at once.
 set -u
 : "${BUILD:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}" "${PAPERBOY:?}"
 DRIVE="$BUILD/tests/tools/embed_drive"
@@ -140,6 +145,46 @@ grep -q '^embed vectors=1505 dim=64 ' "$T/proxy.out" || fail "proxy: not every p
 grep -q 'event=embed.batch refused=32 batch=16 ' "$T/proxy.log" || fail "proxy: no second halving"
 echo "   a server taking 32, or 20 behind a proxy: batches cut to fit, every vector: ok"
 
+# ---- more tokens a request than the server takes; an input beyond the model's window ----
+# OpenAI refuses a request of more than 300,000 tokens (a 400 that ended every run's vectors):
+# the stand-in 40,000 bytes; the 100 papers are 130,856 bytes, 64 of them more than 40,000.
+reset
+conf tokens tokens40k 2
+run tokens "$SMALL" > /dev/null
+grep -q '^embed vectors=100 ' "$T/tokens.out" || fail "tokens: not every paper has a vector"
+grep -q 'event=embed.batch refused=64 batch=32 configured=64 reason="HTTP 400: \\"Requested ' "$T/tokens.log" \
+  || fail "tokens: a request of too many tokens not asked again smaller"
+! grep -q 'event=embed.fallback' "$T/tokens.log" || fail "tokens: fell back"
+# a 512-token model: 10 of the 100 papers are longer than 1,800 bytes; their batch is refused
+# at 6,000 and 3,000 bytes an input, then answered at 1,500 (2 refused + 2 answered)
+reset
+conf long long1800 2
+run long "$SMALL" > /dev/null
+grep -q '^embed vectors=100 ' "$T/long.out" || fail "long: not every paper has a vector"
+[ "$(count requests)" -eq 4 ] || fail "long: $(count requests) requests, want 2 refused + 2"
+[ "$(grep -c 'event=embed.cut ' "$T/long.log")" -eq 2 ] || fail "long: not two embed.cut lines"
+grep -q 'event=embed.cut max_bytes=1500 reason="HTTP 413: \\"Input validation error' "$T/long.log" \
+  || fail "long: no embed.cut line down to 1500 bytes"
+! grep -q 'event=embed.batch' "$T/long.log" || fail "long: an input too long taken for a batch too large"
+! grep -q 'event=embed.fallback' "$T/long.log" || fail "long: fell back"
+echo "   too many tokens a request, an input beyond a 512-token window: cut to fit, every vector: ok"
+
+# ---- a passing failure goes again after the wait the answer asks for ----
+reset
+conf busy busy 2
+secs=$(run busy "$SMALL")
+grep -q '^embed vectors=100 ' "$T/busy.out" || fail "busy: vectors missing after the 503s"
+grep -q 'event=embed.retry reason="HTTP 503: \\"The engine is currently overloaded\\"" wait_ms=1500 attempt=1' \
+  "$T/busy.log" || fail "busy: retry-after-ms not honoured"
+! grep -q 'event=embed.fallback' "$T/busy.log" || fail "busy: fell back"
+[ "$(count requests)" -eq 4 ] || fail "busy: $(count requests) requests, want 4"
+reset
+conf t408 timeout408 2
+run t408 "$SMALL" > /dev/null
+grep -q '^embed vectors=100 ' "$T/t408.out" || fail "t408: a 408 not asked again"
+! grep -q 'event=embed.fallback' "$T/t408.log" || fail "t408: fell back"
+echo "   503 with retry-after-ms: 1500, 408: asked again, every vector: ok"
+
 # ---- the endpoint's vectors decide: pin the liked paper and an unrelated one together ----
 reset
 pin "Study Paper on Test Case generation for GUI Based Testing"
@@ -190,6 +235,9 @@ check_fallback garbage garbage '"not JSON"' 1 5
 check_fallback wrongdims wrongdims '"lengths differ"' 1 5
 check_fallback wrongcount wrongcount '"63 vectors for 64 inputs"' 1 5
 check_fallback zeros zeros '"a vector of zeros"' 1 5
+check_fallback payment payment '"quota exhausted: check the plan and billing of the API account (HTTP 402: \"Insufficient credits.' 1 5
+check_fallback quota quota '"quota exhausted: check the plan and billing of the API account (HTTP 429: \"You exceeded' 1 5
+check_fallback noretry noretry '"HTTP 503: \"Service unavailable\""' 1 5
 check_fallback unknown nosuchmodel '"HTTP 404: \"model not found\""' 1 5
 USE_KEY=sk-wrong-key-000
 check_fallback badkey ok '"HTTP 401: \"Incorrect API key provided\""' 1 5

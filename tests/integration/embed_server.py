@@ -20,6 +20,17 @@ The behaviour is chosen by the request's model name:
               --max-client-batch-size ({"message": "batch size N > maximum allowed batch size
               32", "code": 413, "type": "Validation"} on its OpenAI route); else vectors
   proxy20     more than 20 inputs: 413 with a reverse proxy's HTML page (no size said)
+  tokens40k   inputs of more than 40,000 bytes together: 400 as OpenAI refuses more than
+              300,000 tokens a request ({"error": {"message": "Requested N tokens, max 300000
+              tokens per request", "type": "max_tokens_per_request", ...}}); else vectors
+  long1800    an input longer than 1,800 bytes: 413 as text-embeddings-inference refuses an
+              input beyond a 512-token model ("Input validation error: `inputs` must have less
+              than 512 tokens. Given: N"); else vectors
+  payment     402 as OpenRouter answers an account without credit
+  quota       429 insufficient_quota as OpenAI answers a spent account (no Retry-After)
+  busy        503 with retry-after-ms: 1500 on every odd request, vectors on the others
+  timeout408  408 on every odd request (the server's own timeout), vectors on the others
+  noretry     503 with x-should-retry: false
 Anything else is answered 404 {"error": {"message": "model not found"}}.
 
 Control: GET /_count gives {"requests": N, "inputs": N, "auth_ok": N, "max_batch": N,
@@ -153,6 +164,44 @@ class Handler(BaseHTTPRequestHandler):
             return
         elif model in ("tei32", "proxy20"):
             pass
+        elif model == "tokens40k" and sum(len(t.encode()) for t in inputs) > 40000:
+            total = sum(len(t.encode()) for t in inputs)
+            self.send(400, json.dumps({"error": {
+                "message": "Requested %d tokens, max 300000 tokens per request" % total,
+                "type": "max_tokens_per_request", "param": None,
+                "code": "max_tokens_per_request"}}))
+            return
+        elif model == "long1800" and max(len(t.encode()) for t in inputs) > 1800:
+            self.send(413, json.dumps({
+                "message": "Input validation error: `inputs` must have less than 512 tokens. "
+                           "Given: %d" % (max(len(t.encode()) for t in inputs) // 3),
+                "code": 413, "type": "Validation"}))
+            return
+        elif model in ("tokens40k", "long1800") or (model in ("busy", "timeout408") and
+                                                     nth % 2 == 0):
+            pass
+        elif model == "payment":
+            self.send(402, json.dumps({"error": {
+                "code": 402, "message": "Insufficient credits. Add more using "
+                                        "https://openrouter.ai/settings/credits"}}))
+            return
+        elif model == "quota":
+            self.send(429, json.dumps({"error": {
+                "message": "You exceeded your current quota, please check your plan and "
+                           "billing details.", "type": "insufficient_quota", "param": None,
+                "code": "insufficient_quota"}}))
+            return
+        elif model == "busy":
+            self.send(503, json.dumps({"error": {"message": "The engine is currently overloaded"}}),
+                      headers={"retry-after-ms": "1500"})
+            return
+        elif model == "timeout408":
+            self.send(408, json.dumps({"error": {"message": "Your request timed out"}}))
+            return
+        elif model == "noretry":
+            self.send(503, json.dumps({"error": {"message": "Service unavailable"}}),
+                      headers={"x-should-retry": "false"})
+            return
         elif model == "ratelimit":
             self.send(429, json.dumps({"error": {"message": "Rate limit reached"}}),
                       headers={"Retry-After": "1"})

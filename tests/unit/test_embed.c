@@ -1,7 +1,8 @@
 /* Embeddings: the parser of an /embeddings answer takes exactly n finite, equally long,
  * non-zero vectors and normalises them, and refuses everything else with a reason; the cache
  * in the state gives back what was put, per model, and prunes by age; a set finds its keys
- * (sorted or built by hand); reciprocal rank fusion; the config's switch; and a fetch that
+ * (sorted or built by hand); an error answer's refusal of a batch too large or an input too
+ * long is told apart; reciprocal rank fusion; the config's switch; and a fetch that
  * finds every vector cached asks nothing, while one whose endpoint is down gives no vectors
  * and no error. */
 #include <math.h>
@@ -167,6 +168,67 @@ test_parse_bad(void)
 		T_EQ_INT(pb_embed_parse(NULL, 0, 1, v, &dim, why, sizeof why), -1);
 		T_EQ_STR(why, "emp");
 	}
+}
+
+/* Each server's way of refusing too much at once, or one input too long for the model. */
+static void
+test_refusal(void)
+{
+	static const struct {
+		long status;
+		const char *body;
+		enum pb_embed_refusal want;
+		size_t max;
+	} cases[] = {
+		/* text-embeddings-inference's --max-client-batch-size, with the size it takes */
+		{ 413, "{\"message\": \"batch size 64 > maximum allowed batch size 32\", "
+		  "\"code\": 413, \"type\": \"Validation\"}", PB_EMBED_BATCH_TOO_LARGE, 32 },
+		{ 422, "{\"error\": {\"message\": \"input batch size 100 > maximum allowed batch "
+		  "size 64\"}}", PB_EMBED_BATCH_TOO_LARGE, 64 },
+		/* OpenAI's 300,000 tokens a request, Mistral's tokens in a batch */
+		{ 400, "{\"error\": {\"message\": \"Requested 453357 tokens, max 300000 tokens per "
+		  "request\", \"type\": \"max_tokens_per_request\", \"param\": null, \"code\": "
+		  "\"max_tokens_per_request\"}}", PB_EMBED_BATCH_TOO_LARGE, 0 },
+		{ 400, "{\"object\":\"error\",\"message\":\"Too many tokens in batch. Max is 16384 "
+		  "got 17555\",\"type\":\"invalid_request_error\"}", PB_EMBED_BATCH_TOO_LARGE, 0 },
+		/* a proxy's page */
+		{ 413, "<html><title>413 Request Entity Too Large</title></html>",
+		  PB_EMBED_BATCH_TOO_LARGE, 0 },
+		/* one input beyond the window: TEI's 413 is not a batch's size */
+		{ 413, "{\"message\": \"Input validation error: `inputs` must have less than 512 "
+		  "tokens. Given: 1038\", \"code\": 413, \"type\": \"Validation\"}",
+		  PB_EMBED_INPUT_TOO_LONG, 0 },
+		{ 400, "{\"error\": {\"message\": \"This model's maximum context length is 8192 "
+		  "tokens, however you requested 9000 tokens (9000 in your prompt; 0 for the "
+		  "completion). Please reduce your prompt; or completion length.\", \"type\": "
+		  "\"invalid_request_error\", \"param\": null, \"code\": null}}",
+		  PB_EMBED_INPUT_TOO_LONG, 0 },
+		{ 400, "{\"error\": {\"message\": \"Invalid 'input[22]': maximum input length is "
+		  "8192 tokens.\"}}", PB_EMBED_INPUT_TOO_LONG, 0 },
+		{ 400, "{\"error\":\"the input length exceeds the context length\"}",
+		  PB_EMBED_INPUT_TOO_LONG, 0 },
+		/* anything else is no refusal of a size */
+		{ 400, "{\"error\": {\"message\": \"model not found\"}}", PB_EMBED_NOT_REFUSED, 0 },
+		{ 401, "{\"error\": {\"message\": \"Incorrect API key provided\"}}",
+		  PB_EMBED_NOT_REFUSED, 0 },
+		{ 429, "{\"error\": {\"message\": \"Rate limit reached for requests\"}}",
+		  PB_EMBED_NOT_REFUSED, 0 },
+		{ 500, "{\"error\": {\"message\": \"batch size too large\"}}", PB_EMBED_NOT_REFUSED, 0 },
+		{ 400, "", PB_EMBED_NOT_REFUSED, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t max = 99;
+		enum pb_embed_refusal r = pb_embed_refusal(cases[i].status, cases[i].body,
+							    strlen(cases[i].body), &max);
+
+		if (r != cases[i].want || max != cases[i].max)
+			fprintf(stderr, "refusal case %zu: %d max %zu\n", i, (int)r, max);
+		T_EQ_INT(r, cases[i].want);
+		T_EQ_INT(max, cases[i].max);
+	}
+	/* no body at all, no max wanted */
+	T_EQ_INT(pb_embed_refusal(413, NULL, 0, NULL), PB_EMBED_BATCH_TOO_LARGE);
 }
 
 static void
@@ -486,6 +548,7 @@ main(void)
 	}
 	test_parse_good();
 	test_parse_bad();
+	test_refusal();
 	test_rrf();
 	test_find();
 	test_cache(dir);
