@@ -1,8 +1,9 @@
 /* A Slack request from arbitrary bytes: the signature check (the first bytes as timestamp and
  * signature headers, the rest as the raw body), the form decoding, the interaction payload's
- * parser, the commands' parser and the reading of the Web API's users.info and
- * conversations.info answers (the body as either). Never crashes; a request signed with
- * another secret or out of the window is never accepted. */
+ * parser and the check of its response_url, the commands' parser and the reading of the Web
+ * API's users.info and conversations.info answers (the body as either). Never crashes; a
+ * request signed with another secret or out of the window is never accepted; a response_url
+ * accepted is on hooks.slack.com or the stand-in's host, with no blank or control byte. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,9 +43,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *p = pb_form_get(&f, "payload");
 		const char *t = pb_form_get(&f, "text");
 
-		if (p && pb_slack_action_parse(p, strlen(p), &act) == 0 &&
-		    (!*act.channel || !*act.id || (act.verdict != 1 && act.verdict != -1) ||
-		     act.at < 0 || strlen(act.press) >= sizeof act.press))
+		if (p && pb_slack_action_parse(p, strlen(p), &act) == 0) {
+			const char *u = act.response_url;
+
+			if (!*act.channel || !*act.id || (act.verdict != 1 && act.verdict != -1) ||
+			    act.at < 0 || strlen(act.press) >= sizeof act.press ||
+			    strlen(u) >= sizeof act.response_url)
+				abort();
+			if (pb_slack_response_url_ok(u, "http://127.0.0.1:9/api") &&
+			    ((strncmp(u, "https://hooks.slack.com/", 24) != 0 &&
+			      strncmp(u, "http://127.0.0.1:9/", 19) != 0) ||
+			     strcspn(u, " \t\r\n\"<>\\") != strlen(u)))
+				abort();
+		}
+		/* the body itself as a response_url */
+		if (p && pb_slack_response_url_ok(p, NULL) &&
+		    strncmp(p, "https://hooks.slack.com/", 24) != 0)
 			abort();
 		if (t && pb_bot_parse_command(t, word, &arg) == 0 &&
 		    (strlen(word) >= PB_BOT_WORD_MAX || !arg))

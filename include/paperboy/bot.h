@@ -212,11 +212,17 @@ struct pb_slack_action {
 	char press[128];         /* the press's own key: "trigger:<trigger_id>", else
 				  * "action:<action_ts>"; "" when the payload has neither */
 	int64_t at;              /* the press's instant (action_ts, seconds), 0 unknown */
+	char response_url[512];  /* where the answer goes (the payload's response_url, as
+				  * sent; not checked), "" none or longer than this */
 };
 /* Reads a Slack button's interaction payload (JSON, the "payload" field of /slack/actions):
  * the first action with action_id "fb+" or "fb-", its value the paper id. 0, or -1 when it is
  * not one of paperboy's. */
 int pb_slack_action_parse(const char *json, size_t len, struct pb_slack_action *out);
+/* Whether url may be asked with a press's answer: https on Slack's hooks.slack.com, or on the
+ * scheme and host of api_url (slack.api_url, a stand-in; NULL none), then a path of URL
+ * characters. Anything else in a payload is never asked. 1 yes, 0 no. */
+int pb_slack_response_url_ok(const char *url, const char *api_url);
 
 /* Whether Slack's user may change a channel's subscription, from the Web API's answers (JSON,
  * NULL when not asked or unreached): users.info's user (scope users:read) a workspace admin
@@ -234,10 +240,11 @@ int pb_slack_member_may_change(const char *user_info, size_t ulen, const char *c
  * trigger_id (else its signature), so a request seen again changes nothing twice, and made
  * only for the channel's creator or a workspace admin or owner (pb_slack_member_may_change,
  * asked with slack.bot_token; without one, for any member); a button's press likewise once (its
- * trigger_id, else its signature); the
- * command's URL answers Slack's certificate
- * check (ssl_check=1, POSTed or in a GET's query, signed or not) 200 and does nothing else,
- * any other GET 405. Telegram's webhook: 401 unless the
+ * trigger_id, else its signature), answered with an empty 200 (Slack's acknowledgment) and,
+ * once that is sent, the ephemeral answer ("replace_original":false) POSTed to the payload's
+ * response_url when pb_slack_response_url_ok, else in the 200 as a command's; the command's
+ * URL answers Slack's certificate check (ssl_check=1, POSTed or in a GET's query, signed or
+ * not) 200 and does nothing else, any other GET 405. Telegram's webhook: 401 unless the
  * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
  * when it or telegram.commands is not set), then the update handled as a polled one,
  * answered 200 "{}" (503 when its change could not be committed: Telegram sends it again). */

@@ -135,6 +135,13 @@ struct pb_web_resp {
 	const char *type;        /* "text/html; charset=utf-8" unless set */
 	struct pb_buf body;
 	struct pb_buf headers;   /* extra headers, each "Name: value\r\n" */
+	/* Work for once the answer has gone out (a Slack button's message to its response_url),
+	 * so that the client is not kept waiting for it: called once with after_arg, which it
+	 * frees (by the server when the connection's request ends, sent or not; by a caller of
+	 * pb_web_dispatch after it); NULL: none. It runs on no context: what it needs, it
+	 * holds in after_arg. */
+	void (*after)(void *arg);
+	void *after_arg;
 };
 /* What every handler is given: the loaded configuration (with the stored subscribers), the
  * open state, and the key. One handler runs at a time per context; handlers of other

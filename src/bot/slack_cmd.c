@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -83,7 +84,7 @@ int
 pb_slack_action_parse(const char *json, size_t len, struct pb_slack_action *out)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
-	const cJSON *ch, *acts, *a, *trig;
+	const cJSON *ch, *acts, *a, *trig, *url;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
@@ -127,9 +128,48 @@ pb_slack_action_parse(const char *json, size_t len, struct pb_slack_action *out)
 	trig = cJSON_GetObjectItemCaseSensitive(root, "trigger_id");
 	if (rc == 0 && cJSON_IsString(trig) && slack_id(trig->valuestring))
 		snprintf(out->press, sizeof out->press, "trigger:%s", trig->valuestring);
+	url = cJSON_GetObjectItemCaseSensitive(root, "response_url");
+	if (rc == 0 && cJSON_IsString(url) && strlen(url->valuestring) < sizeof out->response_url)
+		snprintf(out->response_url, sizeof out->response_url, "%s", url->valuestring);
 out:
 	cJSON_Delete(root);
 	return rc;
+}
+
+/* The length of url's scheme and host ("https://hooks.slack.com"), 0 when it has none of
+ * http's or https's. */
+static size_t
+origin_len(const char *url)
+{
+	size_t n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		n = 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		n = 7;
+	else
+		return 0;
+	if (!url[n] || strchr("/?#", url[n]))
+		return 0;
+	return n + strcspn(url + n, "/?#");
+}
+
+int
+pb_slack_response_url_ok(const char *url, const char *api_url)
+{
+	static const char slack[] = "https://hooks.slack.com/";
+	size_t o = api_url ? origin_len(api_url) : 0;
+
+	if (!url)
+		return 0;
+	if (strncmp(url, slack, sizeof slack - 1) == 0)
+		o = sizeof slack - 2;
+	else if (!o || strncmp(url, api_url, o) != 0 || url[o] != '/')
+		return 0;
+	/* Slack's are /actions/T.../digits/letters: no blank, control byte or quote that a
+	 * client would read otherwise */
+	return strspn(url + o, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			       "-._~/%?=&+") == strlen(url + o);
 }
 
 /* Slack's answer to one Web API method: 1 yes, 0 no, -1 not said (why filled). */
@@ -307,8 +347,10 @@ plain(struct pb_web_resp *resp, int status, const char *text)
 	pb_buf_puts(&resp->body, "\n");
 }
 
-static void
-ephemeral(struct pb_web_resp *resp, const struct pb_bot_answer *a)
+/* The answer as Slack's ephemeral message (JSON, the caller frees it with cJSON_free); for a
+ * response_url, one that leaves the digest's message as it is. */
+static char *
+ephemeral_json(const struct pb_bot_answer *a, int for_url)
 {
 	cJSON *o = cJSON_CreateObject();
 	struct pb_buf text = { 0 };
@@ -317,14 +359,116 @@ ephemeral(struct pb_web_resp *resp, const struct pb_bot_answer *a)
 	pb_bot_answer_slack(a, &text);
 	cJSON_AddStringToObject(o, "response_type", "ephemeral");
 	cJSON_AddStringToObject(o, "text", text.data ? text.data : "");
+	if (for_url)
+		cJSON_AddFalseToObject(o, "replace_original");
 	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	pb_buf_free(&text);
+	return s;
+}
+
+static void
+ephemeral(struct pb_web_resp *resp, const struct pb_bot_answer *a)
+{
+	char *s = ephemeral_json(a, 0);
+
 	resp->status = 200;
 	resp->type = "application/json";
 	pb_buf_reset(&resp->body);
 	pb_buf_puts(&resp->body, s);
 	cJSON_free(s);
-	cJSON_Delete(o);
-	pb_buf_free(&text);
+}
+
+/* A press's answer on its way to the payload's response_url, once Slack has its
+ * acknowledgment: what the request needs, copied (the context may load another
+ * configuration meanwhile). */
+struct reply {
+	char *url, *json, *user_agent, *ca_file;
+	char origin[128];        /* url's scheme and host: what the log shows of it */
+	char channel[80];
+};
+
+static void
+reply_free(struct reply *r)
+{
+	if (!r)
+		return;
+	/* the URL answers for the reader for half an hour */
+	if (r->url)
+		OPENSSL_cleanse(r->url, strlen(r->url));
+	free(r->url);
+	cJSON_free(r->json);
+	free(r->user_agent);
+	free(r->ca_file);
+	free(r);
+}
+
+/* Keeps the start of Slack's answer to a post, for the log. */
+static size_t
+reply_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct pb_buf *b = arg;
+	size_t n = size * nmemb;
+
+	if (b->len < 512)
+		pb_buf_append(b, data, n < 512 - b->len ? n : 512 - b->len);
+	return n;
+}
+
+/* Posts the answer (pb_web_resp.after): once, within two seconds, never redirected. libcurl
+ * directly, not pb_http, whose log lines show the URL: its path is the reader's secret, and a
+ * failure is logged with its host alone. */
+static void
+reply_send(void *arg)
+{
+	struct reply *r = arg;
+	struct pb_http_opts o;
+	struct curl_slist *hdrs = NULL;
+	struct pb_buf ans = { 0 }, q = { 0 };
+	char err[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	CURL *e = NULL;
+	CURLcode cc = CURLE_FAILED_INIT;
+
+	memset(&o, 0, sizeof o);
+	o.user_agent = r->user_agent ? r->user_agent : "paperboy";
+	o.ca_file = r->ca_file;
+	o.timeout_s = 2;
+	o.connect_timeout_s = 1;
+	if (pb_http_global_init() == 0 && (e = curl_easy_init())) {
+		pb_http_setup_easy(e, &o);
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(e, CURLOPT_URL, r->url);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->json);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->json));
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, reply_body);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &ans);
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+		if ((cc = curl_easy_perform(e)) == CURLE_OK)
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	}
+	if (status >= 200 && status < 300) {
+		pb_debug("slack.response_url", "channel=%s host=%s status=%ld", pb_q(r->channel),
+			 pb_q(r->origin), status);
+	} else {
+		/* Slack says why in its body ("expired_url", "used_url") */
+		if (status && ans.len)
+			pb_http_quote_reply(&q, ans.data, ans.len, 80);
+		else if (status)
+			pb_buf_puts(&q, pb_q("an empty answer"));
+		else
+			pb_buf_puts(&q, pb_q(*err ? err : curl_easy_strerror(cc)));
+		pb_warn("slack.response_url", "channel=%s host=%s status=%ld error=%s",
+			pb_q(r->channel), pb_q(r->origin), status, q.data);
+	}
+	pb_buf_free(&q);
+	pb_buf_free(&ans);
+	curl_slist_free_all(hdrs);
+	if (e)
+		curl_easy_cleanup(e);
+	reply_free(r);
 }
 
 /* 0 when the request is Slack's, else resp filled (404 not configured, 401 refused). */
@@ -476,7 +620,36 @@ pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			 req->header(req, "X-Slack-Signature"));
 	chat.once_key = once;
 	pb_bot_feedback(ctx->config_path, ctx->st, &chat, act.id, act.verdict, act.at, &a);
-	ephemeral(resp, &a);
+	/* Slack reads a press's HTTP answer as its acknowledgment only: what the reader is told
+	 * goes to the payload's response_url, after the 200 has gone (Slack waits three
+	 * seconds for that, and the post may take two) */
+	if (*act.response_url &&
+	    pb_slack_response_url_ok(act.response_url, ctx->cfg->slack.api_url)) {
+		struct reply *r = pb_xcalloc(1, sizeof *r);
+
+		r->url = pb_xstrdup(act.response_url);
+		r->json = ephemeral_json(&a, 1);
+		r->user_agent = pb_xstrdup(ctx->cfg->user_agent);
+		r->ca_file = pb_xstrdup(ctx->cfg->ca_file);
+		snprintf(r->origin, sizeof r->origin, "%.*s", (int)origin_len(r->url), r->url);
+		snprintf(r->channel, sizeof r->channel, "%s", act.channel);
+		resp->status = 200;
+		resp->type = "text/plain; charset=utf-8";
+		pb_buf_reset(&resp->body);
+		resp->after = reply_send;
+		resp->after_arg = r;
+	} else {
+		char host[128];
+
+		/* without a response_url, or with another host's (never asked), the answer
+		 * stays in the acknowledgment, as it was */
+		snprintf(host, sizeof host, "%.*s", (int)origin_len(act.response_url),
+			 act.response_url);
+		if (*act.response_url)
+			pb_warn("slack.response_url", "channel=%s host=%s error=%s",
+				pb_q(act.channel), pb_q(host), pb_q("not Slack's host, not asked"));
+		ephemeral(resp, &a);
+	}
 	pb_bot_answer_free(&a);
 }
 

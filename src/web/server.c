@@ -80,6 +80,8 @@ struct conn {
 	struct pb_buf body;
 	int started;
 	int64_t start_ms;
+	void (*after)(void *arg);   /* the handler's pb_web_resp.after, run when it ends */
+	void *after_arg;
 };
 
 static void *
@@ -104,6 +106,9 @@ request_done(void *cls, struct MHD_Connection *mc, void **con_cls,
 	(void)toe;
 	if (!c)
 		return;
+	/* the answer is out (or the client gone): the handler's work that waited for it */
+	if (c->after)
+		c->after(c->after_arg);
 	free(c->uri);
 	pb_buf_free(&c->body);
 	free(c);
@@ -641,6 +646,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		worker_give(s, w);
 	}
 	ret = send_resp(mc, c, method, &resp);
+	c->after = resp.after;
+	c->after_arg = resp.after_arg;
 	pb_buf_free(&resp.body);
 	pb_buf_free(&resp.headers);
 	pb_form_free(&req.query);

@@ -7,7 +7,9 @@
 #     `/paperboy topics`, `pause`; an unlinked channel is told how to link it.
 #  2. Another secret, stale and future timestamps, no headers, a body changed after signing:
 #     401 plain text, nothing changes.
-#  3. A signed button press (payload=JSON) is recorded as feedback (subscriber show lists it).
+#  3. A signed button press (payload=JSON) is recorded as feedback (subscriber show lists it),
+#     acknowledged with an empty 200, and answered at its response_url (the stand-in's host,
+#     as slack.api_url names it); another host's response_url is not asked.
 #  4. The digest's Slack messages carry the buttons only when the signing secret is set.
 #  5. `/paperboy stop` in a channel whose subscriber has an address too suppresses the Slack
 #     destination as delivery names it ("webhook"), never the secret URL, and the address
@@ -159,13 +161,41 @@ c=$(curl -s -m 10 -o "$T/b" -w '%{http_code}' -H "X-Slack-Request-Timestamp: $ts
 [ "$(topics)" = "$n" ] || fail "a refused request changed the topics"
 
 # 3. a button
-P=$($PY -c 'import json, urllib.parse as u; print(u.urlencode({"payload": json.dumps({
+press() {   # press ACTION PAPER RESPONSE_URL: a button's payload
+  $PY -c 'import json, sys, urllib.parse as u; print(u.urlencode({"payload": json.dumps({
   "type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "C0TEAM"},
-  "actions": [{"action_id": "fb+", "value": "2609.26811v1", "type": "button"}]})}), end="")')
+  "response_url": sys.argv[3],
+  "actions": [{"action_id": sys.argv[1], "value": sys.argv[2], "type": "button"}]})}), end="")' \
+    "$@"
+}
+P=$(press fb+ 2609.26811v1 "http://127.0.0.1:$APIPORT/actions/T0/1/pressSecret")
 c=$(slack /slack/actions "$P")
-[ "$c" = 200 ] || fail "a button: $c $(cat "$T/b")"
+[ "$c" = 200 ] && [ ! -s "$T/b" ] || fail "a button's acknowledgment: $c $(cat "$T/b")"
 pb subscriber show team | grep -q '^feedback *2609.26811 +1 slack$' ||
   fail "the button's feedback: $(pb subscriber show team)"
+# the answer reaches the reader through the payload's response_url, once the 200 is out
+i=0
+until grep -q '"kind": "response_url"' "$T/api.log"; do
+  i=$((i + 1))
+  [ $i -gt 30 ] && break
+  sleep 0.1
+done
+$PY -c 'import json, sys
+got = [json.loads(l) for l in open(sys.argv[1]) if "\"response_url\"" in l]
+assert len(got) == 1, got
+assert got[0]["path"] == "/actions/T0/1/pressSecret", got
+assert got[0]["body"] == {"response_type": "ephemeral", "text": "Noted: more like this.",
+                          "replace_original": False}, got' "$T/api.log" ||
+  fail "the button's answer at its response_url: $(grep response_url "$T/api.log")"
+# another host's response_url is not asked: the answer stays in the acknowledgment
+P2=$(press fb- 2609.26812v1 "http://localhost:$APIPORT/actions/T0/2/otherSecret")
+c=$(slack /slack/actions "$P2")
+[ "$c" = 200 ] && text | grep -q '^Noted: not for you\.$' ||
+  fail "a button with another host's response_url: $c $(cat "$T/b")"
+sleep 0.3
+grep -q otherSecret "$T/api.log" && fail "another host's response_url was asked"
+grep -q 'event=slack.response_url .*host=http://localhost:' "$T/serve.log" ||
+  fail "the refused response_url is not logged: $(grep slack "$T/serve.log")"
 [ "$(slack /slack/actions "$P" wrong)" = 401 ] || fail "a forged button: not 401"
 
 # 4. the digest's buttons
@@ -225,5 +255,7 @@ rc=$?
 SRV=""
 [ $rc = 0 ] || fail "serve exited $rc after SIGTERM: $(tail -n 20 "$T/serve.log")"
 grep -q "$PB_SLACK_SECRET" "$T/serve.log" && fail "the secret is in the log"
+grep "pressSecret\|otherSecret" "$T/serve.log" >"$T/leak" &&
+  fail "a response_url's path is in the log: $(cat "$T/leak")"
 [ $fails -eq 0 ] || exit 1
 echo "68-slack-command: ok"

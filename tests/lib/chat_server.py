@@ -21,6 +21,7 @@ chat_id:
   -555...    400 group chat was upgraded to a supergroup chat, migrate_to_chat_id -100<same>
   500...     first request per chat 500, then ok
   anything else: ok with a result message
+Slack's response_url: POST /actions/<anything> (a JSON message), 200 {"ok": true}.
 Slack's Web API: POST /api/users.info and /api/conversations.info (a form, the bearer token
 must equal --slack-token, else {"ok":false,"error":"invalid_auth"}): a user whose id starts
 with UADM is a workspace admin, one starting UEXT an admin of another organisation
@@ -80,6 +81,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.split("/")
         if self.path.startswith("/hooks/"):
             self.slack(parts[2] if len(parts) > 2 else "", raw)
+        elif self.path.startswith("/actions/"):
+            self.response_url(raw)
         elif len(parts) == 3 and parts[1] == "api":
             self.slack_api(parts[2], raw)
         elif len(parts) == 3 and parts[1].startswith("bot") and parts[2] == "sendMessage":
@@ -112,6 +115,16 @@ class Handler(BaseHTTPRequestHandler):
             status, text = 400, "invalid_payload"
         self.record(kind="slack", hook=self.path, body=body, status=status)
         self.answer(status, text, "text/plain", hdrs)
+
+    def response_url(self, raw):
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self.record(kind="response_url", path=self.path, body=None, status=400)
+            self.answer(400, "invalid_payload", "text/plain")
+            return
+        self.record(kind="response_url", path=self.path, body=body, status=200)
+        self.answer(200, json.dumps({"ok": True}))
 
     def slack_api(self, method, raw):
         form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace")))

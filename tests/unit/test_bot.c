@@ -4,8 +4,10 @@
  * its column and caret, an unlinked channel is told how to link it, an unsigned request gets
  * 401; only the channel's creator and workspace admins change it, as the stand-in's Web API
  * says, any member without a bot token; a button's press replayed or older than the verdict
- * recorded, Slack's or Telegram's, does not undo a later one), the shared commands for a Telegram chat (a replayed update changes nothing twice, a
- * non-administrator changes nothing), Telegram's refusals against a small forked stand-in of
+ * recorded, Slack's or Telegram's, does not undo a later one; a Slack press answered at its
+ * response_url, on Slack's host or the stand-in's only), the shared commands for a Telegram
+ * chat (a replayed update changes nothing twice, a non-administrator changes nothing),
+ * Telegram's refusals against a small forked stand-in of
  * the Bot API (an answer refused with 429 sent again once after retry_after, by the daemon's
  * poll or within the webhook's request, a button's toast too, kept in the state across a
  * restart and sent by the next start once, never when its request had begun or for another
@@ -164,6 +166,10 @@ post(const char *path, const char *body, struct pb_web_resp *resp)
 	if (strncmp(path, "/telegram/", 10) != 0)
 		T_EQ_INT(pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg), 0);
 	pb_web_dispatch(&ctx, &req, resp);
+	/* as the server does once the answer is out */
+	if (resp->after)
+		resp->after(resp->after_arg);
+	resp->after = NULL;
 	pb_form_free(&req.form);
 }
 
@@ -556,14 +562,17 @@ test_slack_member(void)
  * query read again) records nothing: it does not undo a later press on the other button; nor
  * does a press older (action_ts) than the verdict recorded. */
 static void
-slack_press(const char *action, const char *paper, const char *trigger, const char *ts,
-	    struct pb_web_resp *r)
+slack_press_to(const char *action, const char *paper, const char *trigger, const char *ts,
+	       const char *response_url, struct pb_web_resp *r)
 {
 	struct pb_buf json = { 0 }, form = { 0 };
 
 	pb_buf_printf(&json, "{\"type\":\"block_actions\",\"trigger_id\":\"%s\","
 		      "\"channel\":{\"id\":\"C1\"},\"actions\":[{\"action_id\":\"%s\","
-		      "\"value\":\"%s\",\"action_ts\":\"%s\"}]}", trigger, action, paper, ts);
+		      "\"value\":\"%s\",\"action_ts\":\"%s\"}]", trigger, action, paper, ts);
+	if (response_url)
+		pb_buf_printf(&json, ",\"response_url\":\"%s\"", response_url);
+	pb_buf_puts(&json, "}");
 	pb_buf_puts(&form, "payload=");
 	for (size_t i = 0; i < json.len; i++) {
 		unsigned char ch = (unsigned char)json.data[i];
@@ -577,6 +586,13 @@ slack_press(const char *action, const char *paper, const char *trigger, const ch
 	post("/slack/actions", form.data, r);
 	pb_buf_free(&form);
 	pb_buf_free(&json);
+}
+
+static void
+slack_press(const char *action, const char *paper, const char *trigger, const char *ts,
+	    struct pb_web_resp *r)
+{
+	slack_press_to(action, paper, trigger, ts, NULL, r);
 }
 
 static int
@@ -1268,6 +1284,9 @@ api_serve(int fd, const char *const *script, size_t n)
 		req[len] = '\0';
 		if ((m = strchr(req, ' ')) && (m = strchr(m + 1, '/')) && (m = strchr(m + 1, '/')))
 			sscanf(m + 1, "%63[A-Za-z.]", method);
+		/* a press's response_url, /actions/T.../.../... as Slack's */
+		if (strncmp(req, "POST /actions/", 14) == 0)
+			snprintf(method, sizeof method, "actions");
 		for (size_t i = 0; i < n && i < 16; i++) {
 			/* "+METHOD ...": the answer to every request of METHOD */
 			const char *e = script[i] + (script[i][0] == '+');
@@ -1293,7 +1312,8 @@ api_serve(int fd, const char *const *script, size_t n)
 			fclose(log);
 		}
 		/* the messages' bodies, for what a reader was told */
-		if (strcmp(method, "sendMessage") == 0 && strstr(req, "\r\n\r\n") &&
+		if ((strcmp(method, "sendMessage") == 0 || strcmp(method, "actions") == 0) &&
+		    strstr(req, "\r\n\r\n") &&
 		    (log = fopen(api_bodies, "a"))) {
 			fprintf(log, "%s\n", strstr(req, "\r\n\r\n") + 4);
 			fclose(log);
@@ -1714,6 +1734,115 @@ test_member_unknown(void)
 	T_CHECK(strstr(text, "Telegram did not say") < strstr(text, "only the group's"));
 }
 
+/* The text of what the stand-in was sent (its bodies' file). */
+static void
+api_sent(char *out, size_t n)
+{
+	FILE *f = fopen(api_bodies, "r");
+	size_t got = f ? fread(out, 1, n - 1, f) : 0;
+
+	out[got] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* A press's answer goes to the payload's response_url (Slack takes the HTTP answer to a
+ * block_actions payload as its acknowledgment, and shows the reader nothing of it): an
+ * ephemeral message that leaves the digest as it is. Only Slack's hooks.slack.com, or the
+ * host of slack.api_url (the stand-in), is asked; with another, or none, the answer stays in
+ * the acknowledgment. */
+static void
+test_slack_response_url(void)
+{
+	static const char *const good[] = {
+		"https://hooks.slack.com/actions/T0ABC/1234567890/AbCdEf123",
+		"https://hooks.slack.com/commands/T0/1/x",
+	};
+	static const char *const bad[] = {
+		"http://hooks.slack.com/actions/T0/1/x",
+		"https://hooks.slack.com.example.org/actions/T0/1/x",
+		"https://hooks.slack.com@example.org/actions/T0/1/x",
+		"https://hooks.slack.com:8443/actions/T0/1/x",
+		"https://hooks.slack.com",
+		"https://example.org/actions/T0/1/x",
+		"https://hooks.slack.com/actions/T0/1/x y",
+		"https://hooks.slack.com/actions/T0/1/x\r\nHost: a",
+		"https://hooks.slack.com/actions/\"x",
+		"file:///etc/passwd",
+		"",
+	};
+	struct pb_slack_action act;
+	struct pb_web_resp r;
+	char url[160], other[160], sent[4096], now[32];
+	const char *p = "{\"channel\":{\"id\":\"C1\"},\"response_url\":\"https://hooks.slack.com/"
+			"actions/T0/1/x\",\"actions\":[{\"action_id\":\"fb+\",\"value\":\"1\"}]}";
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		T_EQ_INT(pb_slack_response_url_ok(good[i], NULL), 1);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		T_EQ_INT(pb_slack_response_url_ok(bad[i], "http://127.0.0.1:9/api"), 0);
+	T_EQ_INT(pb_slack_response_url_ok(NULL, NULL), 0);
+	/* the stand-in's: slack.api_url's scheme and host, its port too */
+	T_EQ_INT(pb_slack_response_url_ok("http://127.0.0.1:9/actions/T0/1/x",
+					  "http://127.0.0.1:9/api"), 1);
+	T_EQ_INT(pb_slack_response_url_ok("http://127.0.0.1:9/x", "http://127.0.0.1:9"), 1);
+	T_EQ_INT(pb_slack_response_url_ok("http://127.0.0.1:99/x", "http://127.0.0.1:9/api"), 0);
+	T_EQ_INT(pb_slack_response_url_ok("http://127.0.0.1:9.example.org/x",
+					  "http://127.0.0.1:9/api"), 0);
+	T_EQ_INT(pb_slack_response_url_ok("https://127.0.0.1:9/x", "http://127.0.0.1:9/api"), 0);
+	T_EQ_INT(pb_slack_response_url_ok("http://127.0.0.1:9/x", "127.0.0.1:9/api"), 0);
+	T_EQ_INT(pb_slack_action_parse(p, strlen(p), &act), 0);
+	T_EQ_STR(act.response_url, "https://hooks.slack.com/actions/T0/1/x");
+
+	api_start(NULL, 0);
+	snprintf(now, sizeof now, "%lld.000300", (long long)pb_now());
+	snprintf(url, sizeof url, "%s/actions/T0/111/secretpart", api_url);
+	slack_press_to("fb+", "2501.00009v1", "12.1.a", now, url, &r);
+	/* the acknowledgment: 200, nothing in it */
+	T_EQ_INT(r.status, 200);
+	T_EQ_INT((int)r.body.len, 0);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00009"), 1);
+	T_EQ_INT(api_count("actions"), 1);
+	api_sent(sent, sizeof sent);
+	T_CHECK(strstr(sent, "\"text\":\"Noted: more like this.\"") != NULL);
+	T_CHECK(strstr(sent, "\"response_type\":\"ephemeral\"") != NULL);
+	T_CHECK(strstr(sent, "\"replace_original\":false") != NULL);
+	/* sent again: "Done already." reaches the reader the same way */
+	slack_press_to("fb+", "2501.00009v1", "12.1.a", now, url, &r);
+	T_EQ_INT((int)r.body.len, 0);
+	resp_free(&r);
+	T_EQ_INT(api_count("actions"), 2);
+	api_sent(sent, sizeof sent);
+	T_CHECK(strstr(sent, "Done already.") != NULL);
+	/* another host (the same stand-in, named otherwise) is never asked: the answer stays in
+	 * the acknowledgment */
+	snprintf(other, sizeof other, "http://localhost:%s/actions/T0/222/x",
+		 strrchr(api_url, ':') + 1);
+	slack_press_to("fb-", "2501.00009v1", "12.2.b", now, other, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(pb_buf_str(&r.body), "\"response_type\":\"ephemeral\"") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.body), "Noted: not for you.") != NULL);
+	resp_free(&r);
+	T_EQ_INT(verdict_of("team", "2501.00009"), -1);
+	api_stop();
+	T_EQ_INT(api_count("actions"), 2);
+	/* Slack refuses the URL (used five times, or past its 30 minutes): the press is
+	 * recorded all the same, the refusal logged */
+	{
+		static const char *const expired[] = { "+actions 404 expired_url" };
+
+		api_start(expired, 1);
+		snprintf(url, sizeof url, "%s/actions/T0/333/secretpart", api_url);
+		slack_press_to("fb+", "2501.00009v1", "12.3.c", now, url, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		api_stop();
+		T_EQ_INT(api_count("actions"), 1);
+		T_EQ_INT(verdict_of("team", "2501.00009"), 1);
+	}
+}
+
 int
 main(void)
 {
@@ -1789,6 +1918,7 @@ main(void)
 	test_slack_actions();
 	test_slack_member();
 	test_button_replay();
+	test_slack_response_url();
 	test_telegram_commands();
 	test_telegram_webhook();
 	test_telegram_anonymous_admin();
