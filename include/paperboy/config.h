@@ -229,6 +229,8 @@ struct pb_config {
 		bool enabled;            /* default true */
 		char *dir;               /* default "out" (relative to state_dir when relative? no: cwd) */
 		bool archive;            /* a web archive and Atom feed per subscriber; default false */
+		char *mode;              /* octal mode of the files written and folders made,
+					  * whatever the umask; default NULL: the umask decides */
 	} file;
 
 	struct {

@@ -156,6 +156,8 @@ int pb_check_email(const char *v, char *msg, size_t n);
 int pb_check_mailbox(const char *v, char *msg, size_t n);
 int pb_check_mailto(const char *v, char *msg, size_t n);
 int pb_check_log_level(const char *v, char *msg, size_t n);
+/* An octal file mode ("0644"): permission bits only, the owner's read and write among them. */
+int pb_check_file_mode(const char *v, char *msg, size_t n);
 int pb_check_tls(const char *v, char *msg, size_t n);
 int pb_check_name(const char *v, char *msg, size_t n);
 int pb_check_line(const char *v, char *msg, size_t n);

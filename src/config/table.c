@@ -282,6 +282,7 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "file.enabled", KT_BOOL, R(file.enabled), 0, NULL, 1, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "file.dir", KT_STR, R(file.dir), 0, "out", 0, NB, pb_check_line, NULL, KF_NONEMPTY, NULL },
 	{ KS_ROOT, "file.archive", KT_BOOL, R(file.archive), 0, NULL, 0, NB, NULL, NULL, 0, NULL },
+	{ KS_ROOT, "file.mode", KT_STR, R(file.mode), 0, NULL, 0, NB, pb_check_file_mode, NULL, KF_NONEMPTY, NULL },
 
 	{ KS_ROOT, "delivery", KT_GROUP, 0, 0, NULL, 0, NB, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "delivery.max_total", KT_INT, R(delivery.max_total), 0, NULL, 16, 1, 1024, NULL, NULL, 0, NULL },

@@ -310,6 +310,21 @@ pb_check_log_level(const char *v, char *msg, size_t n)
 }
 
 int
+pb_check_file_mode(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+	long m;
+
+	/* The sink replaces its files and writes into its folders: the owner keeps read and
+	 * write; set-id and sticky bits have no business on a digest. */
+	if (len < 3 || len > 4 || strspn(v, "01234567") != len || (len == 4 && v[0] != '0') ||
+	    ((m = strtol(v, NULL, 8)) & 0600) != 0600)
+		return bad(msg, n, "\"%.40s\" is not a file mode (octal, such as \"0644\" or "
+			   "\"0640\", the owner's read and write among it)", v);
+	return 0;
+}
+
+int
 pb_check_tls(const char *v, char *msg, size_t n)
 {
 	if (strcmp(v, "starttls") && strcmp(v, "implicit") && strcmp(v, "none"))

@@ -287,7 +287,8 @@ out:
 }
 
 int
-pb_archive_update(const char *base, const char *sub, const char *date, struct pb_result *r)
+pb_archive_update(const char *base, const char *sub, const char *date, int mode,
+		  struct pb_result *r)
 {
 	struct pb_buf dir = { 0 }, path = { 0 }, html = { 0 }, out = { 0 };
 	struct pb_buf *bodies = NULL;
@@ -303,7 +304,7 @@ pb_archive_update(const char *base, const char *sub, const char *date, struct pb
 	n_feed = n < PB_ARCHIVE_FEED_MAX ? n : PB_ARCHIVE_FEED_MAX;
 	bodies = pb_xcalloc(n_feed ? n_feed : 1, sizeof *bodies);
 	pb_buf_printf(&dir, "%s/%s", base, sub);
-	if (mkdir(pb_buf_str(&dir), 0755) != 0 && errno != EEXIST) {
+	if (pb_file_mkdir(pb_buf_str(&dir), mode) != 0) {
 		pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 		goto out;
 	}
@@ -330,13 +331,14 @@ pb_archive_update(const char *base, const char *sub, const char *date, struct pb
 		 * on its own. */
 		pb_buf_reset(&path);
 		pb_buf_printf(&path, "%s/%s.html", pb_buf_str(&dir), v[i].date);
-		if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), html.data, html.len, r) < 0)
+		if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), html.data, html.len, mode,
+				r) < 0)
 			goto out;
 	}
 	write_index(&out, sub, v, n);
 	pb_buf_reset(&path);
 	pb_buf_printf(&path, "%s/index.html", pb_buf_str(&dir));
-	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), out.data, out.len, r) < 0)
+	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), out.data, out.len, mode, r) < 0)
 		goto out;
 	pb_buf_reset(&path);
 	pb_buf_printf(&path, "%s/feed.atom", pb_buf_str(&dir));
@@ -346,7 +348,7 @@ pb_archive_update(const char *base, const char *sub, const char *date, struct pb
 		goto out;
 	}
 	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), xmlBufferContent(xb),
-			(size_t)xmlBufferLength(xb), r) < 0)
+			(size_t)xmlBufferLength(xb), mode, r) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -16,10 +16,17 @@
 /* Records a failed local write in r: transient, "what path: strerror(e)". */
 void pb_file_fail(struct pb_result *r, const char *what, const char *path, int e);
 
+/* file.mode as a number, or -1 when the umask decides. */
+int pb_file_mode(const struct pb_config *cfg);
+
+/* Makes the folder path with mode (pb_file_mode; a folder gets search where it gets read).
+ * Returns 0 when made or there already (left as it is), or -1 with errno. */
+int pb_file_mkdir(const char *path, int mode);
+
 /* Writes len bytes to path atomically (a temporary file beside it, fsync, rename, fsync of
- * dir, the directory path is in, which must exist). Returns 0, or -1 with r filled by
- * pb_file_fail; r is not touched on success. */
-int pb_file_put(const char *dir, const char *path, const void *data, size_t len,
+ * dir, the directory path is in, which must exist), with mode when not -1, whatever the
+ * umask. Returns 0, or -1 with r filled by pb_file_fail; r is not touched on success. */
+int pb_file_put(const char *dir, const char *path, const void *data, size_t len, int mode,
 		struct pb_result *r);
 
 /* Removes from dir the temporary files (NAME.tmpPID) of a writer of this machine that is gone:
@@ -33,8 +40,9 @@ void pb_file_sweep(const char *dir);
  * every base/DATE/sub/digest.html and writes base/sub/index.html (the newest
  * PB_ARCHIVE_INDEX_MAX, newest first), base/sub/DATE.html (a copy of each digest.html: the
  * one of date rewritten, the others written when missing) and base/sub/feed.atom (an Atom
- * feed of the newest PB_ARCHIVE_FEED_MAX). date is the digest just written. Returns 0, or -1
- * with r filled as a transient failure. */
-int pb_archive_update(const char *base, const char *sub, const char *date, struct pb_result *r);
+ * feed of the newest PB_ARCHIVE_FEED_MAX). date is the digest just written; mode is the files'
+ * and the folder's (pb_file_mode). Returns 0, or -1 with r filled as a transient failure. */
+int pb_archive_update(const char *base, const char *sub, const char *date, int mode,
+		      struct pb_result *r);
 
 #endif

@@ -62,17 +62,51 @@ name_file(struct pb_buf *b, const struct pb_outbox_msg *m, const char *ext)
 	pb_buf_printf(b, ".%s", ext);
 }
 
-/* mkdir -p for the directory b holds; returns 0 or -1 with errno. Usually only the last
- * folder is missing (a subscriber's on a day): one mkdir, not one for each folder of the path
- * (a lookup of the whole path each); else each from the top. */
+int
+pb_file_mode(const struct pb_config *cfg)
+{
+	return cfg->file.mode && *cfg->file.mode ? (int)strtol(cfg->file.mode, NULL, 8) : -1;
+}
+
+/* A folder just made gets file.mode, with search where it gives read ("0644": 0755), whatever
+ * the umask. A set-group-ID bit the folder took from its parent (a shared folder's group) is
+ * kept; where that is refused (systemd's RestrictSUIDSGID), the mode is set without it. */
 static int
-mkdirs(struct pb_buf *b)
+made_mode(const char *path, int mode)
+{
+	struct stat st;
+	mode_t want;
+
+	if (mode < 0)
+		return 0;
+	if (stat(path, &st) != 0)
+		return -1;
+	want = (mode_t)mode | (((mode_t)mode & 0444) >> 2) | (st.st_mode & S_ISGID);
+	if ((st.st_mode & 07777) == want || chmod(path, want) == 0)
+		return 0;
+	return errno == EPERM && (want & S_ISGID) ? chmod(path, want & ~(mode_t)S_ISGID) : -1;
+}
+
+int
+pb_file_mkdir(const char *path, int mode)
+{
+	if (mkdir(path, 0755) == 0)
+		return made_mode(path, mode);
+	return errno == EEXIST ? 0 : -1;
+}
+
+/* mkdir -p for the directory b holds, each folder made with mode (pb_file_mode); returns 0 or
+ * -1 with errno. Usually only the last folder is missing (a subscriber's on a day): one mkdir,
+ * not one for each folder of the path (a lookup of the whole path each); else each from the
+ * top. */
+static int
+mkdirs(struct pb_buf *b, int mode)
 {
 	char *p = b->data;
 
 	if (!p || !*p)
 		return 0;
-	if (mkdir(p, 0755) == 0 || errno == EEXIST)
+	if (pb_file_mkdir(p, mode) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
@@ -81,7 +115,7 @@ mkdirs(struct pb_buf *b)
 			continue;
 		char save = p[i];
 		p[i] = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		if (pb_file_mkdir(p, mode) != 0) {
 			p[i] = save;
 			return -1;
 		}
@@ -100,14 +134,15 @@ pb_file_fail(struct pb_result *r, const char *what, const char *path, int e)
 	snprintf(r->reason, sizeof r->reason, "%s %s: %s", what, path, strerror(e));
 }
 
-/* Writes len bytes of data to the new file tmp, synced to disk when sync. With keep, a file
+/* Writes len bytes of data to the new file tmp, with mode when not -1 (set before the first byte,
+ * whatever the umask), synced to disk when sync. With keep, a file
  * whose descriptor is below keep_below is left open in *keep, its write-back started (a
  * group's files go to the disk while the next ones are written, and the group's syncfs has
  * less left to wait for). 0, or -1 with r filled (the file removed), -2 when its folder is
  * missing. */
 static int
-write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep, long keep_below,
-	  struct pb_result *r)
+write_tmp(const char *tmp, const void *data, size_t len, int mode, int sync, int *keep,
+	  long keep_below, struct pb_result *r)
 {
 	const char *p = data;
 	size_t off = 0;
@@ -118,6 +153,12 @@ write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep, lo
 
 		pb_file_fail(r, "open", tmp, e);
 		return e == ENOENT ? -2 : -1;
+	}
+	if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) {
+		pb_file_fail(r, "chmod", tmp, errno);
+		close(fd);
+		unlink(tmp);
+		return -1;
 	}
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
@@ -152,14 +193,14 @@ write_tmp(const char *tmp, const void *data, size_t len, int sync, int *keep, lo
 }
 
 int
-pb_file_put(const char *dir, const char *path, const void *data, size_t len,
+pb_file_put(const char *dir, const char *path, const void *data, size_t len, int mode,
 	    struct pb_result *r)
 {
 	struct pb_buf tmp = { 0 };
 	int dfd = -1, rc = -1;
 
 	pb_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	if (write_tmp(pb_buf_str(&tmp), data, len, 1, NULL, 0, r) < 0)
+	if (write_tmp(pb_buf_str(&tmp), data, len, mode, 1, NULL, 0, r) < 0)
 		goto out;
 	if (rename(pb_buf_str(&tmp), path) != 0) {
 		pb_file_fail(r, "rename", path, errno);
@@ -194,7 +235,7 @@ file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, int mk, s
 	put_component(date, m->digest_date);
 	put_component(sub, m->subscriber);
 	pb_buf_printf(dir, "%s/%s/%s", base, pb_buf_str(date), pb_buf_str(sub));
-	if (mk && mkdirs(dir) != 0) {
+	if (mk && mkdirs(dir, pb_file_mode(cfg)) != 0) {
 		pb_file_fail(r, "mkdir", pb_buf_str(dir), errno);
 		return -1;
 	}
@@ -226,12 +267,14 @@ file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 	r->retry_after_s = -1;
 	if (file_place(m, cfg, 1, &dir, &path, &sub, &date, r) < 0)
 		goto out;
-	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len, r) < 0)
+	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len,
+			pb_file_mode(cfg), r) < 0)
 		goto out;
 	/* The archive is rebuilt from the disk after each HTML digest, so it survives restarts
 	 * and a retried message rebuilds it again. */
 	if (file_archives(m, cfg) &&
-	    pb_archive_update(file_base(cfg), pb_buf_str(&sub), pb_buf_str(&date), r) < 0)
+	    pb_archive_update(file_base(cfg), pb_buf_str(&sub), pb_buf_str(&date),
+			      pb_file_mode(cfg), r) < 0)
 		goto out;
 	r->verdict = PB_V_SENT;
 out:
@@ -265,6 +308,7 @@ struct pb_stage_group {
 	int fd;                 /* the sink's folder, opened before the group's first write */
 	char *swept;            /* the last folder swept of temporary files left (pb_file_sweep) */
 	long keep_below;        /* files opened below this descriptor stay open until syncfs */
+	int mode;               /* file.mode, or -1 (pb_file_mode) */
 	char *base;
 	size_t n, cap;
 	struct staged_file {
@@ -340,7 +384,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 	if (file_place(m, cfg, 0, &dir, &path, &sub, &date, r) < 0)
 		goto out;
 	if (!g) {
-		if (mkdirs(&dir) != 0) {
+		if (mkdirs(&dir, pb_file_mode(cfg)) != 0) {
 			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 			goto out;
 		}
@@ -350,6 +394,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 				rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 2 > INT_MAX ? INT_MAX :
 				(long)(rl.rlim_cur / 2);
 		g->base = pb_xstrdup(file_base(cfg));
+		g->mode = pb_file_mode(cfg);
 		g->fd = open(g->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (g->fd < 0) {
 			pb_file_fail(r, "open", g->base, errno);
@@ -359,20 +404,20 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		*gp = g;
 	}
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
-	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, &fd, g->keep_below,
-			   r)) < 0) {
+	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, g->mode, 0, &fd,
+			   g->keep_below, r)) < 0) {
 		/* a folder not made yet (the subscriber's first file of the day): made, and
 		 * the file written again */
 		if (w != -2)
 			goto out;
-		if (mkdirs(&dir) != 0) {
+		if (mkdirs(&dir, pb_file_mode(cfg)) != 0) {
 			pb_file_fail(r, "mkdir", pb_buf_str(&dir), errno);
 			goto out;
 		}
 		free(g->swept);
 		g->swept = pb_xstrdup(pb_buf_str(&dir));
-		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, 0, &fd, g->keep_below,
-			      r) < 0)
+		if (write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, g->mode, 0, &fd,
+			      g->keep_below, r) < 0)
 			goto out;
 	} else if (!g->swept || strcmp(g->swept, pb_buf_str(&dir)) != 0) {
 		/* A folder made before: this day's run for this subscriber was here already,
@@ -458,7 +503,7 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 	 * and a retried message rebuilds it again. */
 	for (size_t i = 0; i < n; i++)
 		if (res[i].verdict == PB_V_SENT && g->v[i].archive &&
-		    pb_archive_update(g->base, g->v[i].sub, g->v[i].date, &res[i]) < 0)
+		    pb_archive_update(g->base, g->v[i].sub, g->v[i].date, g->mode, &res[i]) < 0)
 			res[i].verdict = PB_V_TRANSIENT;
 out:
 	/* staged and not asked for: never shown */

@@ -3,7 +3,9 @@
 # dir/<name>/ holds index.html, a page per digest and feed.atom; the feed parses with libxml2
 # and with Python's feedparser (one entry per digest, newest first, links to the pages), and
 # the pages pass xmllint --html without a complaint. A temporary file a killed writer left in
-# the archive's folder goes at the next rebuild.
+# the archive's folder goes at the next rebuild. With file.mode, a run under the service's
+# umask (0077) leaves every file and folder it made readable by a web server; a mode that
+# is not one is refused at the config's line.
 set -eu
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 T=$(mktemp -d /tmp/pb-archive.XXXXXX)
@@ -119,4 +121,30 @@ grep -q 'href="2024-11-27.html"' "$T/out/bo/index.html" || fail "the fourth run 
 [ ! -e "$T/out/bo/index.html.tmp$dead" ] || fail "the killed writer's temporary file is left in bo's archive"
 grep -q "event=file.swept path=$T/out/bo/index.html.tmp$dead" "$T/err5" || fail "the removal is not logged"
 [ -f "$T/out/bo/feed.atom.tmp$$" ] || fail "the temporary file of a running writer was removed"
+
+# A lab publishing the archive runs paperboy as a service with UMask=0077: file.mode makes
+# what the sink writes readable by the web server all the same, the day's files and the
+# archive's, and a digest written again keeps it.
+sed -e "s|dir = \"$T/out\"; archive = true;|dir = \"$T/pub\"; archive = true; mode = \"0644\";|" \
+  -e "s|$T/state|$T/state2|" "$T/pb.conf" >"$T/pub.conf"
+grep -q 'mode = "0644"' "$T/pub.conf" || fail "the published config was not made"
+(umask 077 && "$PAPERBOY" -c "$T/pub.conf" run --feed "$BIG" >/dev/null 2>"$T/err6") ||
+  fail "run with file.mode failed: $(tail -3 "$T/err6")"
+[ -s "$T/pub/amy/index.html" ] && [ -s "$T/pub/2024-11-28/amy/digest.md" ] ||
+  fail "the run with file.mode wrote no archive: $(ls -R "$T/pub" | head)"
+bad=$(find "$T/pub" -mindepth 1 \( -type f ! -perm 0644 \) -o \( -type d ! -perm 0755 \) | head -3)
+[ -z "$bad" ] || fail "file.mode 0644 under umask 077 left: $(ls -ld $bad)"
+cp "$T/pub/amy/index.html" "$T/index.before"
+(umask 077 && "$PAPERBOY" -c "$T/pub.conf" run --feed "$T/next.xml" >/dev/null 2>"$T/err7") ||
+  fail "next-day run with file.mode failed: $(tail -3 "$T/err7")"
+cmp -s "$T/index.before" "$T/pub/amy/index.html" && fail "the next day did not rewrite amy's index"
+bad=$(find "$T/pub" -mindepth 1 \( -type f ! -perm 0644 \) -o \( -type d ! -perm 0755 \) | head -3)
+[ -z "$bad" ] || fail "the next day's run with file.mode 0644 left: $(ls -ld $bad)"
+for m in 644x 0444 1644 07644; do
+  sed "s|mode = \"0644\"|mode = \"$m\"|" "$T/pub.conf" >"$T/bad.conf"
+  rc=0; "$PAPERBOY" -c "$T/bad.conf" check >"$T/badout" 2>&1 || rc=$?
+  [ $rc -eq 78 ] || fail "file.mode \"$m\": exit $rc, want 78"
+  grep -q "bad.conf:[0-9]*: file.mode: \"$m\" is not a file mode" "$T/badout" ||
+    fail "file.mode \"$m\": $(cat "$T/badout")"
+done
 exit 0

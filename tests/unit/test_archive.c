@@ -116,7 +116,7 @@ test_archive(void)
 	digest("2025-02-30", "amy", "no", "<p>no</p>", 0);
 	digest("2024-11-27", "bo", "bo's", "<p>bo</p>", 0);
 	memset(&r, 0, sizeof r);
-	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-29", &r), 0);
+	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-29", -1, &r), 0);
 
 	snprintf(path, sizeof path, "%s/amy/index.html", base);
 	s = read_all(path);
@@ -184,11 +184,11 @@ test_archive(void)
 	/* an older page is left alone; the page of the digest just written is rewritten */
 	snprintf(path, sizeof path, "%s/amy/2024-11-28.html", base);
 	put_file(path, "old");
-	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-29", &r), 0);
+	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-29", -1, &r), 0);
 	s = read_all(path);
 	T_EQ_STR(s, "old");
 	free(s);
-	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-28", &r), 0);
+	T_EQ_INT(pb_archive_update(base, "amy", "2024-11-28", -1, &r), 0);
 	s = read_all(path);
 	T_CHECK(s && strstr(s, "<p>hello") != NULL);
 	free(s);
@@ -211,7 +211,7 @@ test_bounds(void)
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
 		digest(date, "many", date, "<p>x</p>", 0);
 	}
-	T_EQ_INT(pb_archive_update(base, "many", date, &r), 0);
+	T_EQ_INT(pb_archive_update(base, "many", date, -1, &r), 0);
 	snprintf(path, sizeof path, "%s/many/index.html", base);
 	s = read_all(path);
 	T_EQ_INT(count(s, "<li>"), PB_ARCHIVE_INDEX_MAX);
@@ -227,7 +227,7 @@ test_bounds(void)
 	big[PB_ARCHIVE_CONTENT_MAX + 99] = '\0';
 	digest("2024-11-28", "big", "Big", big, 0);
 	free(big);
-	T_EQ_INT(pb_archive_update(base, "big", "2024-11-28", &r), 0);
+	T_EQ_INT(pb_archive_update(base, "big", "2024-11-28", -1, &r), 0);
 	snprintf(path, sizeof path, "%s/big/feed.atom", base);
 	s = read_all(path);
 	T_CHECK(s && strstr(s, "<summary>") != NULL && !strstr(s, "<content"));
@@ -246,7 +246,7 @@ test_date_name(void)
 	digest("2024-12-03", "2024-12-03", "Second", "<p>2</p>", 0);
 	digest("2024-12-03", "eve", "Eve's", "<p>e</p>", 0);
 	memset(&r, 0, sizeof r);
-	T_EQ_INT(pb_archive_update(base, "2024-12-03", "2024-12-03", &r), 0);
+	T_EQ_INT(pb_archive_update(base, "2024-12-03", "2024-12-03", -1, &r), 0);
 	snprintf(path, sizeof path, "%s/2024-12-03/index.html", base);
 	s = read_all(path);
 	T_EQ_INT(count(s, "<li>"), 2);
@@ -276,13 +276,49 @@ test_failure(void)
 	snprintf(path, sizeof path, "%s/carl", base);
 	put_file(path, "in the way");
 	memset(&r, 0, sizeof r);
-	T_EQ_INT(pb_archive_update(base, "carl", "2024-11-28", &r), -1);
+	T_EQ_INT(pb_archive_update(base, "carl", "2024-11-28", -1, &r), -1);
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_CHECK(strstr(r.reason, "/carl/2024-11-28.html") != NULL);
 	T_CHECK(strstr(r.reason, strerror(ENOTDIR)) != NULL);
 	memset(&r, 0, sizeof r);
-	T_EQ_INT(pb_archive_update("/nonexistent/pb-archive", "carl", "2024-11-28", &r), -1);
+	T_EQ_INT(pb_archive_update("/nonexistent/pb-archive", "carl", "2024-11-28", -1, &r), -1);
 	T_CHECK(strncmp(r.reason, "opendir ", 8) == 0);
+}
+
+/* file.mode: the archive's folder and files have it whatever the umask (a service's 0077
+ * would keep them from the web server that publishes them); without it the umask decides. */
+static void
+test_mode(void)
+{
+	static const char *const files[] = { "", "/index.html", "/feed.atom", "/2024-11-28.html" };
+	struct pb_result r;
+	struct stat st;
+	char path[512];
+	mode_t old = umask(077);
+
+	digest("2024-11-28", "dee", "Dee", "<p>d</p>", 0);
+	memset(&r, 0, sizeof r);
+	T_EQ_INT(pb_archive_update(base, "dee", "2024-11-28", 0644, &r), 0);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/dee%s", base, files[i]);
+		T_CHECK(stat(path, &st) == 0);
+		T_EQ_INT((int)(st.st_mode & 07777), i == 0 ? 0755 : 0644);
+	}
+	/* the page written again keeps the mode; an existing folder is left as it is */
+	snprintf(path, sizeof path, "%s/dee", base);
+	T_CHECK(chmod(path, 0750) == 0);
+	T_EQ_INT(pb_archive_update(base, "dee", "2024-11-28", 0640, &r), 0);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0750);
+	snprintf(path, sizeof path, "%s/dee/2024-11-28.html", base);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	/* the umask's, as before, without a mode */
+	digest("2024-11-28", "eli", "Eli", "<p>e</p>", 0);
+	T_EQ_INT(pb_archive_update(base, "eli", "2024-11-28", -1, &r), 0);
+	snprintf(path, sizeof path, "%s/eli", base);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700);
+	snprintf(path, sizeof path, "%s/eli/index.html", base);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	umask(old);
 }
 
 int
@@ -299,6 +335,7 @@ main(void)
 	test_bounds();
 	test_date_name();
 	test_failure();
+	test_mode();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_archive: could not remove %s\n", base);
