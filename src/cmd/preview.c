@@ -1,7 +1,8 @@
 /* paperboy preview: what one subscriber would get, in one format, written to stdout and sent
  * nowhere. md, html and text print the document; a channel's name prints the bodies of the
- * requests that channel would send (the MIME message for email), one per line. Uses no state:
- * no cache, no model, no ledger. */
+ * requests that channel would send (the MIME message for email), one per line. Writes no
+ * outbox, no ledger and no file; the full text fetched from arXiv is kept in the state's cache
+ * as a run keeps it (preview_fulltext). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
