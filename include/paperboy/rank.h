@@ -43,6 +43,10 @@ struct pb_like {
 	size_t topic;                /* topic index, or PB_LIKE_ALL_TOPICS */
 	char *via;                   /* NULL for a `like` entry or a verdict; the author's name as
 				      * written for one found through like_authors */
+	size_t home;                 /* a verdict's topic, + 1: the one topic whose query its
+				      * paper matches, where the reader must have seen it; 0 for a
+				      * like, and for a verdict of no one topic (it counts in every
+				      * topic, as the verdicts never said their topic) */
 	const struct pb_paper *paper;   /* its text (in the profile's texts), NULL when unknown */
 };
 
@@ -58,7 +62,7 @@ void pb_profile_clear(struct pb_profile *p);    /* frees members; accepts NULL *
 
 /* Builds cfg->n_subscribers profiles (same order) from each subscriber's and topic's `like`,
  * the papers of its `like_authors` known in the state (author_papers), and its verdicts
- * (feedback); texts come from the corpus, else from day (the papers being ranked; may be
+ * (feedback; each with its home topic when exactly one topic's query matches its paper); texts come from the corpus, else from day (the papers being ranked; may be
  * NULL). A liked id that is malformed, unknown to arXiv or withdrawn is left out with one
  * warning line in warn (may be NULL): "subscriber S[, topic T]: liked paper ID: why". st may
  * be NULL (then only day's texts count). *out owned by the caller (pb_profiles_free). 0 / -1. */

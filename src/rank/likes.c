@@ -9,6 +9,7 @@
 #include "paperboy/clock.h"
 #include "paperboy/log.h"
 #include "paperboy/rank.h"
+#include "paperboy/rules.h"
 #include "rank_int.h"
 
 void
@@ -132,6 +133,10 @@ struct loader {
 	 * papers): the corpus's records (published = its date), and the ids it marks (comment
 	 * = why), and those it does not have. */
 	struct pb_paperset known, marked, absent;
+	/* The subscriber's topics' queries, parsed when a verdict needs them: NULL until then,
+	 * or for a subscriber whose verdicts have no home (home_ok 0). */
+	struct pb_rule **rules;
+	int home_ok;
 };
 
 static void
@@ -290,11 +295,60 @@ add_authors(struct loader *L, char *const *authors, size_t n, size_t topic)
 	return 0;
 }
 
+/* The topic a verdict on p was given in, + 1, or 0 when that cannot be told. A verdict
+ * carries no topic, but the reader pressed it under the topic that matched the paper: when
+ * exactly one of the subscriber's topics' queries matches, that is the one. A subscriber
+ * with a topic without query (a similar one takes any paper) or with a query that does not
+ * parse gives its verdicts no home: they count in every topic, as before. */
+static size_t
+home_of(struct loader *L, const struct pb_paper *p)
+{
+	const struct pb_subscriber *s = L->sub;
+	struct pb_doc d;
+	size_t home = 0, hits = 0;
+
+	if (s->n_topics < 2)
+		return 0;
+	if (!L->rules) {
+		L->rules = pb_xcalloc(s->n_topics, sizeof *L->rules);
+		L->home_ok = 1;
+		for (size_t t = 0; t < s->n_topics && L->home_ok; t++) {
+			struct pb_rule_error err;
+
+			if (!s->topics[t].query ||
+			    !(L->rules[t] = pb_rule_parse(s->topics[t].query, &err)))
+				L->home_ok = 0;
+		}
+	}
+	if (!L->home_ok)
+		return 0;
+	pb_doc_init(&d, p);
+	for (size_t t = 0; t < s->n_topics && hits < 2; t++)
+		if (pb_rule_eval(L->rules[t], &d)) {
+			home = t + 1;
+			hits++;
+		}
+	pb_doc_free(&d);
+	return hits == 1 ? home : 0;
+}
+
+static void
+rules_free(struct loader *L)
+{
+	for (size_t t = 0; L->rules && t < L->sub->n_topics; t++)
+		pb_rule_free(L->rules[t]);
+	free(L->rules);
+	L->rules = NULL;
+	L->home_ok = 0;
+}
+
 static int
 add_verdicts(struct loader *L)
 {
 	struct pb_feedback_row *rows;
 	size_t n;
+	long at;
+	int rc;
 
 	if (!L->st)
 		return 0;
@@ -308,9 +362,12 @@ add_verdicts(struct loader *L)
 
 		if (!id || !rows[i].verdict)
 			goto next;
-		if (find_text(L, id, &when, &why) != 2)
+		rc = find_text(L, id, &when, &why);
+		if (rc != 2)
 			push(L, id, rows[i].verdict > 0 ? +1 : -1, rows[i].created,
 			     PB_LIKE_ALL_TOPICS, NULL);
+		if (rc == 1 && (at = pb_paperset_find(&L->p->texts, id)) >= 0)
+			L->p->likes[L->p->n - 1].home = home_of(L, &L->p->texts.v[at]);
 next:
 		free(id);
 	}
@@ -401,11 +458,14 @@ static int
 load_one(struct loader *L)
 {
 	const struct pb_subscriber *s = L->sub;
+	int rc;
 
 	add_likes(L, s->like, s->n_like, PB_LIKE_ALL_TOPICS);
 	for (size_t t = 0; t < s->n_topics; t++)
 		add_likes(L, s->topics[t].like, s->topics[t].n_like, t);
-	if (add_verdicts(L) < 0)
+	rc = add_verdicts(L);
+	rules_free(L);
+	if (rc < 0)
 		return -1;
 	if (add_authors(L, s->like_authors, s->n_like_authors, PB_LIKE_ALL_TOPICS) < 0)
 		return -1;

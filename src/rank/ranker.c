@@ -411,6 +411,7 @@ members_key(const struct rk_member *m, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		h = pb_fnv1a64_more(h, &m[i].lab, sizeof m[i].lab);
 		h = pb_fnv1a64_more(h, &m[i].w, sizeof m[i].w);
+		h = pb_fnv1a64_more(h, &m[i].bare, sizeof m[i].bare);
 		if (m[i].like->via)
 			h = pb_fnv1a64_more(h, m[i].like->via, strlen(m[i].like->via));
 	}
@@ -425,7 +426,7 @@ members_equal(const struct rk_prof *p, const struct rk_member *m, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *a = p->m[i].like->via, *b = m[i].like->via;
 
-		if (p->m[i].lab != m[i].lab || p->m[i].w != m[i].w)
+		if (p->m[i].lab != m[i].lab || p->m[i].w != m[i].w || p->m[i].bare != m[i].bare)
 			return 0;
 		if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
 			return 0;
@@ -622,23 +623,32 @@ make_prof(struct pb_ranker *r, const struct pb_profile *p, const uint32_t *lab, 
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pb_like *l = &p->likes[i];
+		/* a verdict given in another topic weighs nothing here: the paper is still one
+		 * the reader does not want (or has seen), but "more like this" under one topic
+		 * does not reorder another */
+		int away = t != PB_LIKE_ALL_TOPICS && l->home && l->home - 1 != t;
+		unsigned char bare;
 		int dup = 0;
 
 		/* a text without a term that weighs adds nothing to the profile, but a paper of
 		 * the day labelled so is still one the reader likes or does not want */
-		if (lab[i] == RK_NONE || (r->lvec[lab[i]].n == 0 && r->labday[lab[i]] == RK_NONE))
+		if (lab[i] == RK_NONE ||
+		    ((r->lvec[lab[i]].n == 0 || away) && r->labday[lab[i]] == RK_NONE))
 			continue;
 		if (l->topic != PB_LIKE_ALL_TOPICS && l->topic != t)
 			continue;
 		if (l->verdict == 0)
 			continue;
+		bare = r->lvec[lab[i]].n == 0 || away;
 		/* a paper labelled twice counts once: the later label wins, but a paper the
-		 * reader named stays named, not one of a liked author's (stage.c, labelled) */
+		 * reader named stays named, not one of a liked author's (stage.c, labelled),
+		 * and a label of this topic is not undone by a verdict given in another */
 		for (size_t j = 0; j < n; j++)
 			if (m[j].lab == lab[i]) {
-				if (!l->via || m[j].like->via) {
-					m[j].w = (float)(l->verdict * decay(r, l->when));
+				if ((!l->via || m[j].like->via) && (!away || m[j].bare)) {
+					m[j].w = (float)((l->verdict > 0 ? 1 : -1) * decay(r, l->when));
 					m[j].like = l;
+					m[j].bare = bare;
 				}
 				dup = 1;
 			}
@@ -647,7 +657,7 @@ make_prof(struct pb_ranker *r, const struct pb_profile *p, const uint32_t *lab, 
 		m[n].lab = lab[i];
 		m[n].w = (float)((l->verdict > 0 ? 1 : -1) * decay(r, l->when));
 		m[n].like = l;
-		m[n].bare = r->lvec[lab[i]].n == 0;
+		m[n].bare = bare;
 		n++;
 	}
 	return intern_prof(r, m, n);
@@ -722,8 +732,11 @@ build_profiles(struct pb_ranker *r, const struct pb_profile *profiles, struct td
 		for (size_t t = 0; t < sub->n_topics; t++) {
 			int own = 0;
 
+			/* a topic's own likes, or a verdict with a home, make the topic's
+			 * profile differ from the subscriber's */
 			for (size_t i = 0; i < p->n && !own; i++)
-				own = p->likes[i].topic == t && labs[s][i] != RK_NONE;
+				own = (p->likes[i].topic == t || p->likes[i].home) &&
+				      labs[s][i] != RK_NONE;
 			rs->topic[t] = own ? make_prof(r, p, labs[s], t) : rs->all;
 		}
 		resolve_modes(r, s);

@@ -511,7 +511,7 @@ pb_ranker_explain(struct pb_ranker *r, size_t s, size_t t, size_t i, struct pb_b
 	for (size_t j = 0; j < pr->n_m; j++) {
 		struct rk_vec v = r->lvec[pr->m[j].lab];
 
-		if (pr->m[j].w <= 0 || pr->m[j].lab == self)
+		if (pr->m[j].w <= 0 || pr->m[j].bare || pr->m[j].lab == self)
 			continue;
 		for (uint32_t q = 0; q < v.n; q++)
 			cos[j] += (double)r->xdense[r->lpool.t[v.off + q]] * r->lpool.w[v.off + q];

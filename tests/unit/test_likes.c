@@ -103,11 +103,22 @@ main(void)
 		.name = "splats", .query = "abs:splatting",
 		.like = topic_like, .n_like = 2, .line = 9,
 	} };
-	struct pb_subscriber subs[3] = {
+	struct pb_topic dee_topics[3] = {
+		{ .name = "splats", .query = "ti:splatting", .line = 20 },
+		{ .name = "helium", .query = "ti:helium", .line = 21 },
+		{ .name = "scenes", .query = "ti:scenes OR ti:attention", .line = 22 },
+	};
+	struct pb_topic eve_topics[2] = {
+		{ .name = "splats", .query = "ti:splatting", .line = 30 },
+		{ .name = "liked", .line = 31 },
+	};
+	struct pb_subscriber subs[5] = {
 		{ .name = "ann", .like = ann_like, .n_like = 6, .like_authors = ann_authors,
 		  .n_like_authors = 1, .topics = topics, .n_topics = 1 },
 		{ .name = "bob" },
 		{ .name = "cy", .like = cy_like, .n_like = 3 },
+		{ .name = "dee", .topics = dee_topics, .n_topics = 3 },
+		{ .name = "eve", .topics = eve_topics, .n_topics = 2 },
 	};
 	struct pb_config cfg;
 
@@ -119,7 +130,7 @@ main(void)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.subscribers = subs;
-	cfg.n_subscribers = 3;
+	cfg.n_subscribers = 5;
 	cfg.rank.corpus_days = 120;
 
 	snprintf(path, sizeof path, "%s/likes.db", dir);
@@ -155,6 +166,15 @@ main(void)
 	T_EQ_INT(pb_feedback_put(st, "ann", "2310.08528v1", -1, "web"), 0);
 	T_EQ_INT(pb_feedback_put(st, "ann", "2411.30000", +1, "web"), 0);
 	T_EQ_INT(pb_feedback_put(st, "bob", "2411.17790", -1, "web"), 0);
+	/* dee's verdicts: each paper's topic is the one topic whose query it matches ("4D
+	 * Gaussian splatting"; helium), none when two match (splatting "for scenes") or none
+	 * does (a paper only the day knows, whose text is "Another paper of the day");
+	 * eve's similar topic could have shown any paper: no topic. */
+	T_EQ_INT(pb_feedback_put(st, "dee", "2310.08528", +1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "dee", "1201.4869", -1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "dee", "2411.17790", +1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "dee", "2411.30000", +1, "web"), 0);
+	T_EQ_INT(pb_feedback_put(st, "eve", "2310.08528", +1, "web"), 0);
 
 	pb_paperset_init(&day);
 	make_paper(&p, "2411.20001", "Splatting on the day");
@@ -231,6 +251,20 @@ main(void)
 	T_EQ_INT(prof[1].n, 1);
 	if (prof[1].n)
 		T_CHECK(prof[1].likes[0].verdict == -1 && prof[1].likes[0].paper);
+
+	/* dee: a verdict's topic, where it tells; eve: none. */
+	l = find_like(&prof[3], "2310.08528", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == 1 && l->home == 1);
+	l = find_like(&prof[3], "1201.4869", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->verdict == -1 && l->home == 2);
+	l = find_like(&prof[3], "2411.17790", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->home == 0);
+	l = find_like(&prof[3], "2411.30000", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->paper && l->home == 0);
+	l = find_like(&prof[4], "2310.08528", PB_LIKE_ALL_TOPICS);
+	T_CHECK(l && l->home == 0);
+	for (size_t i = 0; i < prof[0].n; i++)      /* ann: one topic, no verdict has one */
+		T_EQ_INT(prof[0].likes[i].home, 0);
 
 	/* Without a state: only the day's texts, no verdicts, no authors. */
 	pb_profiles_free(prof, cfg.n_subscribers);

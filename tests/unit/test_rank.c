@@ -871,6 +871,107 @@ test_explain(void)
 	pb_config_free(cfg);
 }
 
+#define AVATAR_T "Gaussian splatting of dynamic avatars"
+#define AVATAR_A "Dynamic scenes of avatars rendered by Gaussian splatting in real time."
+
+/* A reader with two topics, each with its own like: a "more like this" given in topic A
+ * (its home) reorders A and leaves B's scores and reasons alone; a "not for me" given in A
+ * still keeps its paper out of B; a verdict of no one topic counts in both, as ever. */
+static void
+test_verdict_home(void)
+{
+	struct pb_config *cfg = load_config(
+		"subscribers = ( { name = \"a\"; max_papers = 10;\n"
+		"   topics = ( { name = \"A\"; query = \"abs:splatting\"; like = [\"2401.00001\"]; },\n"
+		"              { name = \"B\"; query = \"abs:helium OR abs:scenes\";\n"
+		"                like = [\"2401.00002\"]; } ); } );\n");
+	struct pb_paperset day, more;
+	struct pb_profile *pr = pb_xcalloc(2, sizeof *pr);
+	struct pb_selection *sel = NULL;
+	struct pb_matcher *m = NULL;
+	struct pb_ranker *r;
+	struct pb_buf b = { 0 };
+	double base_a[5], base_b[5], sa, sb;
+	char err[512];
+	int moved_a = 0, same_b = 1, moved_b = 0;
+
+	T_CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	make_day(&day);
+	/* the verdict's paper counts in the frequencies of every run alike */
+	pb_paperset_init(&more);
+	add_paper(&more, "2410.00009", AVATAR_T, AVATAR_A);
+	label(&pr[0], "2401.00001", 1, NOW - 300 * DAY, 0, NULL, SPLAT_T, SPLAT_A);
+	label(&pr[0], "2401.00002", 1, NOW - 300 * DAY, 1, NULL, QUANT_T, QUANT_A);
+	link_texts(&pr[0]);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_add_doc(r, &more.v[0]);
+	pb_ranker_prepare(r, &day, pr);
+	for (size_t i = 0; i < day.n; i++) {
+		base_a[i] = pb_ranker_similarity(r, 0, 0, i);
+		base_b[i] = pb_ranker_similarity(r, 0, 1, i);
+	}
+	pb_ranker_free(r);
+
+	/* "more like this" on an avatar splatting paper, given in A two days ago */
+	label(&pr[0], "2410.00009", 1, NOW - 2 * DAY, PB_LIKE_ALL_TOPICS, NULL, AVATAR_T,
+	      AVATAR_A);
+	pr[0].likes[2].home = 1;
+	link_texts(&pr[0]);
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_add_doc(r, &more.v[0]);
+	pb_ranker_prepare(r, &day, pr);
+	for (size_t i = 0; i < day.n; i++) {
+		sa = pb_ranker_similarity(r, 0, 0, i);
+		sb = pb_ranker_similarity(r, 0, 1, i);
+		moved_a |= fabs(sa - base_a[i]) > 1e-6;
+		same_b &= fabs(sb - base_b[i]) < 1e-6;
+	}
+	T_CHECK(moved_a);
+	T_CHECK(same_b);
+	/* B's reason for the dynamic scenes paper is not A's verdict */
+	pb_ranker_explain(r, 0, 1, 3, &b);
+	T_CHECK(strstr(pb_buf_str(&b), "2410.00009") == NULL);
+	pb_buf_free(&b);
+	pb_ranker_free(r);
+
+	/* "not for me" on the dynamic scenes paper of the day, given in A: B, whose query
+	 * takes it too, does not offer it */
+	label(&pr[0], "2411.00004", -1, NOW - DAY, PB_LIKE_ALL_TOPICS, NULL, NULL, NULL);
+	pr[0].likes[3].home = 1;
+	pr[0].likes[3].paper = &day.v[3];
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_add_doc(r, &more.v[0]);
+	pb_ranker_prepare(r, &day, pr);
+	m = pb_matcher_new(cfg, err, sizeof err);
+	T_CHECK(m != NULL);
+	if (m) {
+		pb_matcher_set_ranker(m, pb_ranker_stage(r));
+		T_EQ_INT(pb_match_all(m, &day, &sel, err, sizeof err), 0);
+		T_CHECK(sel && sel[0].n_hits > 0);
+		T_EQ_INT(sel ? (long)find_hit(&sel[0], 3) : 0, -1);
+		pb_selections_free(sel, cfg->n_subscribers);
+		pb_matcher_free(m);
+	}
+	pb_ranker_free(r);
+
+	/* the same verdicts of no one topic (a state's from before, or a paper both queries
+	 * match): B is reordered by them as ever */
+	pr[0].likes[2].home = pr[0].likes[3].home = 0;
+	r = pb_ranker_new(cfg, NOW);
+	pb_ranker_add_doc(r, &more.v[0]);
+	pb_ranker_prepare(r, &day, pr);
+	for (size_t i = 0; i < day.n; i++)
+		moved_b |= fabs(pb_ranker_similarity(r, 0, 1, i) - base_b[i]) > 1e-6;
+	T_CHECK(moved_b);
+	pb_ranker_free(r);
+	pb_profiles_free(pr, 1);
+	pb_paperset_free(&more);
+	pb_paperset_free(&day);
+	pb_config_free(cfg);
+}
+
 /* A reader without labels: the stage leaves every candidate and score as the rules made
  * them, and equal profiles of two readers are one. */
 static void
@@ -1071,6 +1172,7 @@ main(void)
 	test_dislike_without_terms();
 	test_config_checks();
 	test_similar_ties();
+	test_verdict_home();
 	if (t_failed) {
 		fprintf(stderr, "test_rank: %d of %d checks FAILED\n", t_failed, t_checked);
 		return 1;
