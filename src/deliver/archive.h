@@ -29,6 +29,11 @@ int pb_file_mkdir(const char *path, int mode);
 int pb_file_put(const char *dir, const char *path, const void *data, size_t len, int mode,
 		struct pb_result *r);
 
+/* Whether s is a name the file sink writes in a subscriber's folder: a format's file
+ * (pb_format_file), all.md, or one of them numbered as a part ("digest-telegram-02.json").
+ * Only those go when a day built again leaves fewer files (file.c, "a day built again"). */
+int pb_file_sink_name(const char *s);
+
 /* Removes from dir the temporary files (NAME.tmpPID) of a writer of this machine that is gone:
  * a process killed between writing a file and renaming it leaves one, full size, beside the
  * file its rerun writes again. One whose process still runs (a second run writing meanwhile)

@@ -1,7 +1,9 @@
 /* The file sink: writes each message to <file.dir>/<digest_date>/<subscriber>/ under its
  * destination's name (digest.md, digest.html, all.md, a chat message's .json), atomically (a temporary file, synced, renamed,
  * the rename synced; in groups when the delivery loop writes them), so a reader never sees
- * half a message and a re-run rewrites the same file instead of adding one. With file.archive,
+ * half a message and a re-run rewrites the same file instead of adding one. A day built again
+ * for a new subscriber of the name leaves none of the former's files in the folder (see "a
+ * day built again"). With file.archive,
  * each digest.html written also rebuilds the subscriber's web archive and Atom feed
  * (archive.c). */
 #define _GNU_SOURCE 1   /* syncfs(2) */
@@ -221,6 +223,138 @@ out:
 	return rc;
 }
 
+/* ---- a day built again ----
+ *
+ * A day's digest of a name is built once, unless the subscriber is removed and another given
+ * the name the same day (or one of the file moved into the state): that one's digest is
+ * built under message ids ending in "/gN" (pb_channel_msg_id), and its files go to the same
+ * folder, where they must be all there is of the sink's (paperboy(1): "the file sink's files
+ * of the day are the new subscriber's"). Its files may be fewer than the former's: no all.md,
+ * one digest-telegram.json where there were digest-telegram-01..03.json, no digest.txt. So
+ * the folder records which build its files are (BUILD_RECORD: "gN", none for the first
+ * build, the daily case); the first write of another build there, once its own files are
+ * renamed into place, removes the names the sink writes that it did not write, then records
+ * itself. A later write of the same build (the next group, a retry) finds its record and
+ * removes nothing. Killed between the two, the record is still the former's: the build's
+ * files are not counted written yet, and are written again, and the stale ones removed, by
+ * the rerun. Only the sink's names go (pb_file_sink_name); an operator's other files in the
+ * folder stay. */
+#define FULL_LIST "all.md"
+#define BUILD_RECORD ".paperboy-build"
+
+/* The build m belongs to: "gN" from its id's end, or "" for the first build of the day. */
+static void
+build_tag(const struct pb_outbox_msg *m, char out[32])
+{
+	const char *s = m->msg_id ? strrchr(m->msg_id, '/') : NULL;
+	size_t n = s ? strlen(s + 1) : 0;
+
+	out[0] = '\0';
+	if (!s || s[1] != 'g' || n < 2 || n > 30 || strspn(s + 2, "0123456789") != n - 1)
+		return;
+	memcpy(out, s + 1, n + 1);
+}
+
+int
+pb_file_sink_name(const char *s)
+{
+	for (int f = 0; f <= PB_FMT_COUNT; f++) {
+		const char *name = f < PB_FMT_COUNT ? pb_format_file((enum pb_format)f) : FULL_LIST;
+		const char *dot = name ? strrchr(name, '.') : NULL;
+		size_t stem = dot ? (size_t)(dot - name) : 0, k;
+
+		if (!dot)
+			continue;
+		if (strcmp(s, name) == 0)
+			return 1;
+		/* a part of a longer message: "-NN" before the extension (name_file) */
+		if (strncmp(s, name, stem) != 0 || s[stem] != '-')
+			continue;
+		k = strspn(s + stem + 1, "0123456789");
+		if (k >= 2 && strcmp(s + stem + 1 + k, dot) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The folder dir's files are made the build tag's: when its record names another build (or
+ * none, tag being one), every file of a name the sink writes, other than the keep[] the
+ * build has just put there, is removed (each logged), then the record is written (durably:
+ * a later write of the build must find it) or, for the first build, removed. 0, or -1 with r
+ * filled. */
+static int
+day_claim(const char *dir, const char *tag, const char *const *keep, size_t n_keep, int mode,
+	  struct pb_result *r)
+{
+	struct pb_buf rec = { 0 }, had = { 0 }, path = { 0 };
+	struct dirent *e;
+	DIR *d = NULL;
+	int rc = -1, fd;
+
+	pb_buf_printf(&rec, "%s/%s", dir, BUILD_RECORD);
+	fd = open(pb_buf_str(&rec), O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char line[40];
+		ssize_t k = read(fd, line, sizeof line - 1);
+
+		close(fd);
+		if (k > 0) {
+			pb_buf_append(&had, line, (size_t)k);
+			while (had.len && had.data[had.len - 1] == '\n')
+				pb_buf_truncate(&had, had.len - 1);
+		}
+	} else if (errno != ENOENT) {
+		pb_file_fail(r, "open", pb_buf_str(&rec), errno);
+		goto out;
+	}
+	if (strcmp(pb_buf_str(&had), tag) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (!(d = opendir(dir))) {
+		pb_file_fail(r, "opendir", dir, errno);
+		goto out;
+	}
+	while ((e = readdir(d))) {
+		size_t i;
+
+		if (!pb_file_sink_name(e->d_name))
+			continue;
+		for (i = 0; i < n_keep && strcmp(keep[i], e->d_name) != 0; i++)
+			;
+		if (i < n_keep)
+			continue;
+		pb_buf_reset(&path);
+		pb_buf_printf(&path, "%s/%s", dir, e->d_name);
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+			/* (gone meanwhile; a folder of the name is not the sink's) */
+			if (errno == ENOENT || errno == EISDIR)
+				continue;
+			pb_file_fail(r, "unlink", pb_buf_str(&path), errno);
+			goto out;
+		}
+		pb_info("file.stale", "path=%s build=%s was=%s", pb_q(pb_buf_str(&path)),
+			*tag ? tag : "first", had.len ? pb_q(pb_buf_str(&had)) : "first");
+	}
+	if (*tag) {
+		pb_buf_reset(&had);
+		pb_buf_printf(&had, "%s\n", tag);
+		if (pb_file_put(dir, pb_buf_str(&rec), had.data, had.len, mode, r) < 0)
+			goto out;
+	} else if (unlink(pb_buf_str(&rec)) != 0 && errno != ENOENT) {
+		pb_file_fail(r, "unlink", pb_buf_str(&rec), errno);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (d)
+		closedir(d);
+	pb_buf_free(&path);
+	pb_buf_free(&had);
+	pb_buf_free(&rec);
+	return rc;
+}
+
 /* Where m goes: dir (made when missing, when mk) and path; sub and date are the path
  * components. The payload to write is m->payload whole. 0, or -1 with r filled. */
 static int
@@ -262,6 +396,8 @@ static void
 file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_result *r)
 {
 	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 };
+	const char *name;
+	char tag[32];
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_s = -1;
@@ -269,6 +405,10 @@ file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 		goto out;
 	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len,
 			pb_file_mode(cfg), r) < 0)
+		goto out;
+	build_tag(m, tag);
+	name = strrchr(pb_buf_str(&path), '/') + 1;
+	if (day_claim(pb_buf_str(&dir), tag, &name, 1, pb_file_mode(cfg), r) < 0)
 		goto out;
 	/* The archive is rebuilt from the disk after each HTML digest, so it survives restarts
 	 * and a retried message rebuilds it again. */
@@ -314,6 +454,7 @@ struct pb_stage_group {
 	struct staged_file {
 		char *tmp, *path;
 		char *sub, *date;       /* for the archive, when it is rebuilt after */
+		char tag[32];           /* its build (build_tag) */
 		int archive;
 		int fd;                 /* the temporary file, open until its data is on disk */
 	} *v;
@@ -436,6 +577,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		.sub = pb_buf_detach(&sub), .date = pb_buf_detach(&date),
 		.archive = file_archives(m, cfg), .fd = fd,
 	};
+	build_tag(m, g->v[g->n].tag);
 	g->n++;
 	rc = 0;
 out:
@@ -445,6 +587,47 @@ out:
 	pb_buf_free(&path);
 	pb_buf_free(&dir);
 	return rc;
+}
+
+/* After the renames: day_claim for each folder the group wrote into, keeping the files the
+ * group put there for the same build. A failure fails that folder's messages (written again,
+ * the claim then made again). */
+static void
+claim_folders(struct pb_stage_group *g, struct pb_result *res, size_t n)
+{
+	const char **keep = pb_xcalloc(n ? n : 1, sizeof *keep);
+	unsigned char *done = pb_xcalloc(n ? n : 1, 1);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(g->v[i].path, '/');
+		size_t dl = slash ? (size_t)(slash - g->v[i].path) : 0, n_keep = 0;
+		struct pb_result fail;
+		char *dir;
+
+		if (done[i] || res[i].verdict != PB_V_SENT || !slash)
+			continue;
+		/* (a subscriber's files are next to each other in a group: few to look through) */
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && res[j].verdict == PB_V_SENT &&
+			    strncmp(g->v[j].path, g->v[i].path, dl + 1) == 0 &&
+			    !strchr(g->v[j].path + dl + 1, '/') &&
+			    strcmp(g->v[j].tag, g->v[i].tag) == 0) {
+				keep[n_keep++] = g->v[j].path + dl + 1;
+				done[j] = 2;
+			}
+		dir = pb_xstrndup(g->v[i].path, dl);
+		memset(&fail, 0, sizeof fail);
+		if (day_claim(dir, g->v[i].tag, keep, n_keep, g->mode, &fail) < 0)
+			for (size_t j = i; j < n; j++)
+				if (done[j] == 2)
+					res[j] = fail;
+		for (size_t j = i; j < n; j++)
+			if (done[j] == 2)
+				done[j] = 1;
+		free(dir);
+	}
+	free(done);
+	free(keep);
 }
 
 static void
@@ -490,6 +673,8 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 			pb_file_fail(&res[i], "rename", g->v[i].path, errno);
 			unlink(g->v[i].tmp);
 		}
+	/* each folder written is its build's, the stale files gone, before any counts */
+	claim_folders(g, res, n);
 	/* the names on disk before any counts as written; when that fails, each is written
 	 * again (the same bytes, under the same name) */
 	if (syncfs(g->fd) != 0) {
@@ -513,9 +698,8 @@ out:
 }
 
 /* The file sink keeps the digest in every format the subscriber's channels use, and always in
- * Markdown and HTML (a new user's first results, readable in a browser); all.md holds every
- * match when the cap left some out. */
-#define FULL_LIST "all.md"
+ * Markdown and HTML (a new user's first results, readable in a browser); all.md (FULL_LIST)
+ * holds every match when the cap left some out. */
 
 static void
 file_dests(const struct pb_chan_ctx *c, struct pb_parts *out)

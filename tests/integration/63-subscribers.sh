@@ -171,10 +171,14 @@ pb retry --subscriber nobody >/dev/null 2>"$T/e"; rc=$?
 
 # removed, and another subscriber added under the name the same day: `run --only` builds the
 # new one's digest (not "digest.exists" for the former's), from its own topics
-pb subscriber add kit --topic 'depth=ti:depth' >/dev/null 2>&1 || fail "add kit"
+# (the former's cap leaves papers out: it has an all.md; the new one's does not, and the
+# former's goes from the folder, the lab's own file in it staying)
+pb subscriber add kit --topic 'depth=ti:depth' --max-papers 1 >/dev/null 2>&1 || fail "add kit"
 pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit" || fail "run --only kit: $(tail -3 "$T/run-kit")"
 grep -q 'event=digest.enqueued subscriber=kit ' "$T/run-kit" && grep -qi 'depth' "$D/kit/digest.md" ||
   fail "kit got no digest: $(tail -3 "$T/run-kit")"
+[ -s "$D/kit/all.md" ] || fail "kit's capped digest has no all.md: $(ls "$D/kit")"
+echo "the lab's note" >"$D/kit/README"
 pb subscriber remove kit >/dev/null 2>&1 || fail "remove kit"
 pb subscriber add kit --topic 'seg=ti:segmentation' >/dev/null 2>&1 || fail "add kit again"
 pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit" || fail "run --only kit again: $(tail -3 "$T/run-kit")"
@@ -182,6 +186,9 @@ grep -q 'event=digest.enqueued subscriber=kit ' "$T/run-kit" ||
   fail "the new kit got no digest: $(grep 'subscriber=kit' "$T/run-kit")"
 grep -qi 'segmentation' "$D/kit/digest.md" && ! grep -qi 'depth' "$D/kit/digest.md" ||
   fail "the new kit's digest is not of its topics: $(grep -i '^#' "$D/kit/digest.md" | head -5)"
+[ "$(ls "$D/kit" | tr '\n' ' ')" = "README digest.html digest.md " ] ||
+  fail "the new kit's folder holds other files than its own and the lab's: $(ls -A "$D/kit" | tr '\n' ' ')"
+grep -q "event=file.stale path=$D/kit/all.md " "$T/run-kit" || fail "the former kit's all.md going is not logged"
 pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit"
 grep -q 'event=digest.exists subscriber=kit ' "$T/run-kit" ||
   fail "the new kit's digest was built twice: $(grep 'subscriber=kit' "$T/run-kit")"
