@@ -204,6 +204,19 @@ pb_words_column(const char *lang)
 	return langs[column(lang)].tag;
 }
 
+const char *
+pb_words_lang(const char *lang)
+{
+	const char *col = pb_words_column(lang);
+	size_t n = strcspn(col, "-");
+
+	/* the same language when the primary subtags agree: "zh-TW" reads "zh-Hant" */
+	if (!lang || !*lang || strlen(lang) < n || strncasecmp(lang, col, n) != 0 ||
+	    (lang[n] != '\0' && lang[n] != '-'))
+		return col;
+	return lang;
+}
+
 void
 pb_template_put(struct pb_buf *b, const char *tmpl, const char *const *vars)
 {

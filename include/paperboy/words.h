@@ -107,6 +107,12 @@ const char *pb_word(const char *lang, enum pb_word w);
  * zh-HK, zh-MO). For text written outside the table in the same language. A static string. */
 const char *pb_words_column(const char *lang);
 
+/* The language of what the words write for lang, as a document's lang attribute says it: lang
+ * itself when its column is its language ("zh-TW", "en-GB"), the column's tag when lang has
+ * none and reads English ("de", "pt-BR" give "en"); "en" for NULL or "". A static string, or
+ * lang. */
+const char *pb_words_lang(const char *lang);
+
 /* Appends tmpl with each {name} replaced by its value from vars, a NULL-terminated list of
  * name, value pairs (a NULL value is ""), "{{" and "}}" as single braces. A {name} not in vars
  * is written as it stands. */

@@ -12,6 +12,7 @@
 
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
+#include "paperboy/words.h"
 #include "render_int.h"
 
 #define DEFAULT_MAX (100 * 1024)
@@ -52,6 +53,30 @@ struct html {
 	 * pieces' pb_mail_qp_piece_bound, each cached segment's measured once a run */
 	size_t *full_b, *compact_b;
 };
+
+/* The reader's language tag when a model writes in it and the words do not (a language
+ * without a column in words.c: the document is English, its analyses German), or NULL: what
+ * the model wrote then says its own lang, so a screen reader speaks each part in its voice. */
+static const char *
+model_lang(const struct pb_rctx *c)
+{
+	const char *l = c->d->language && *c->d->language ? c->d->language : "en";
+
+	return strcmp(pb_words_lang(l), l) != 0 ? l : NULL;
+}
+
+/* Appends ' lang="TAG"' for the model's text, or nothing (model_lang). */
+static void
+model_lang_attr(const struct pb_rctx *c, struct pb_buf *b)
+{
+	const char *l = model_lang(c);
+
+	if (l) {
+		pb_buf_puts(b, " lang=\"");
+		pb_esc_html_attr(b, l);
+		pb_buf_putc(b, '"');
+	}
+}
 
 static void
 esc_n(struct pb_buf *b, const char *s, size_t n)
@@ -231,7 +256,9 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	if (x->analysis) {
 		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">");
 		pb_esc_html(b, PB_WORD(c, PB_W_ANALYSIS));
-		pb_buf_puts(b, "</p>\n<div class=\"pb-box\" style=\"margin:0 0 10px 0;padding:8px 12px;"
+		pb_buf_puts(b, "</p>\n<div class=\"pb-box\"");
+		model_lang_attr(c, b);
+		pb_buf_puts(b, " style=\"margin:0 0 10px 0;padding:8px 12px;"
 			       "background-color:#f7f7f9;border-left:3px solid #d0d7de;\">\n");
 		lm_html(b, x->analysis);
 		pb_buf_puts(b, "</div>\n");
@@ -348,6 +375,14 @@ html_paper(struct pb_rctx *c, size_t i)
 static void
 sum_html(const struct pb_rctx *c, struct pb_buf *out)
 {
+	if (c->d->exec_from_model && model_lang(c)) {
+		pb_buf_puts(out, "<div");
+		model_lang_attr(c, out);
+		pb_buf_puts(out, ">\n");
+		lm_html(out, c->summary);
+		pb_buf_puts(out, "</div>\n");
+		return;
+	}
 	lm_html(out, c->summary);
 }
 
@@ -360,8 +395,9 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared, si
 	const struct pb_digest *d = c->d;
 	size_t at = b->len;
 
+	/* the words' language: English for a reader's language without a column */
 	pb_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"");
-	pb_esc_html_attr(b, d->language ? d->language : "en");
+	pb_esc_html_attr(b, pb_words_lang(d->language));
 	pb_buf_puts(b, "\">\n<head>\n<meta http-equiv=\"Content-Type\" "
 		       "content=\"text/html; charset=utf-8\">\n<meta name=\"viewport\" "
 		       "content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" "
@@ -429,7 +465,10 @@ head(struct pb_rctx *c, struct pb_buf *b, int summary_budget, size_t *shared, si
 			n = t.len;
 		while (n > 0 && ((unsigned char)t.data[n] & 0xc0) == 0x80)
 			n--;
-		pb_buf_puts(b, "<p style=\"margin:0 0 10px 0;\">");
+		pb_buf_puts(b, "<p");
+		if (d->exec_from_model)
+			model_lang_attr(c, b);
+		pb_buf_puts(b, " style=\"margin:0 0 10px 0;\">");
 		pb_esc_html_n(b, t.data, n);
 		pb_buf_puts(b, " &hellip;</p>\n");
 		pb_buf_free(&t);

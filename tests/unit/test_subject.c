@@ -711,6 +711,81 @@ test_table(void)
 	T_EQ_STR(pb_words_column(NULL), "en");
 }
 
+/* The email's lang says the language its words are in: the reader's tag when the table has its
+ * column, English for one without (the words fall back to English), and then the model's
+ * summary and analyses, written in the reader's language, say theirs. */
+static void
+test_html_lang(void)
+{
+	static const struct {
+		const char *lang, *doc, *model;     /* model: the lang of the model's parts, or NULL */
+	} cases[] = {
+		{ "de", "en", "de" },
+		{ "pt-BR", "en", "pt-BR" },
+		{ "en", "en", NULL },
+		{ "en-GB", "en-GB", NULL },
+		{ "zh", "zh", NULL },
+		{ "zh-TW", "zh-TW", NULL },
+		{ "zh-Hant-TW", "zh-Hant-TW", NULL },
+	};
+	static const struct pb_render_opts opts = { .unsubscribe_url = "https://example.org/s" };
+	struct fix f;
+
+	T_EQ_STR(pb_words_lang("de"), "en");
+	T_EQ_STR(pb_words_lang("zh-tw"), "zh-tw");
+	T_EQ_STR(pb_words_lang("zhx"), "en");
+	T_EQ_STR(pb_words_lang("en-US"), "en-US");
+	T_EQ_STR(pb_words_lang(""), "en");
+	T_EQ_STR(pb_words_lang(NULL), "en");
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		for (int model = 0; model < 2; model++) {
+			struct pb_parts p;
+			char want[64];
+			const char *h;
+
+			fix_init(&f, 2, NULL, cases[k].lang);
+			f.d.title = pb_xstrdup("T");
+			if (model) {
+				f.d.exec_summary = pb_xstrdup("Zwei Arbeiten heute.");
+				f.d.exec_from_model = 1;
+				f.d.items[0].analysis = pb_xstrdup("Eine Analyse.");
+			} else {
+				f.d.exec_summary = pb_exec_summary_builtin(&f.d);
+			}
+			T_EQ_INT(pb_render(&f.d, PB_FMT_HTML, &opts, &p), 0);
+			T_EQ_INT((int)p.n, 1);
+			h = p.n ? p.v[0] : "";
+			snprintf(want, sizeof want, "<html lang=\"%s\">", cases[k].doc);
+			if (!strstr(h, want))
+				fprintf(stderr, "language %s: no %s\n", cases[k].lang, want);
+			T_CHECK(strstr(h, want) != NULL);
+			snprintf(want, sizeof want, " lang=\"%s\"", cases[k].model ? cases[k].model
+				 : "");
+			if (model && cases[k].model) {
+				/* the summary's block and the analysis' box, and nothing else */
+				const char *s = strstr(h, "<div lang=");
+				const char *a = strstr(h, "<div class=\"pb-box\" lang=");
+
+				if (!s || !a)
+					fprintf(stderr, "language %s: the model's parts have no%s\n",
+						cases[k].lang, want);
+				T_CHECK(s && strncmp(s + 4, want, strlen(want)) == 0 &&
+					strstr(s, "Zwei Arbeiten heute.") != NULL);
+				T_CHECK(a && strncmp(a + 19, want, strlen(want)) == 0 &&
+					strstr(a, "Eine Analyse.") != NULL);
+			}
+			/* the built-in summary is in the words' language; so is everything for
+			 * a reader whose language has a column */
+			if (!model || !cases[k].model)
+				T_CHECK(strstr(strstr(h, "<head>"), " lang=\"") == NULL);
+			pb_parts_free(&p);
+			free(f.d.exec_summary);
+			free(f.d.items[0].analysis);
+			fix_free(&f);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -725,5 +800,6 @@ main(void)
 	test_formats();
 	test_formats_hant();
 	test_table();
+	test_html_lang();
 	return t_done("test_subject");
 }
