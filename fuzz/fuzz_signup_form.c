@@ -13,9 +13,9 @@
 #include "../src/web/pages.h"
 
 static const char *const tags[] = {
-	"<div class=\"error\" role=\"alert\">", "</div>", "<p>", "</p>", "<strong>", "</strong>",
-	"<pre>", "<pre class=\"query\">", "</pre>", "<b>", "</b>", "<code>", "</code>", "<mark>",
-	"</mark>",
+	"<div class=\"error\" role=\"alert\" id=\"" PB_PAGES_ERROR_ID "\">", "</div>", "<p>", "</p>",
+	"<strong>", "</strong>", "<pre>", "<pre class=\"query\">", "</pre>", "<b>", "</b>", "<code>",
+	"</code>", "<mark>", "</mark>",
 };
 
 static void

@@ -190,13 +190,14 @@ dest_match(const struct mg *m, const struct pb_channel *ch, const char *dest, vo
 
 /* The settings' form with its Save and Preview buttons, filled with the given values. */
 static void
-settings_form(struct mg *m, const char *topics, const char *language, int max_papers)
+settings_form(struct mg *m, const char *topics, const char *language, int max_papers,
+	      const char *invalid)
 {
 	struct pb_web_resp *resp = m->resp;
 
 	pb_buf_puts(&resp->body, "<form method=\"post\" id=\"settings\">\n");
 	pb_csrf_field(m->ctx, resp, "manage", m->sub->name);
-	pb_pages_fields(resp, topics, language, max_papers);
+	pb_pages_fields(resp, topics, language, max_papers, invalid);
 	pb_buf_puts(&resp->body, "<button type=\"submit\" name=\"action\" value=\"save\" "
 		    "id=\"save\">Save</button>\n<button type=\"submit\" name=\"action\" "
 		    "value=\"preview\" id=\"preview\">Preview</button>\n</form>\n");
@@ -245,7 +246,7 @@ state_failed(struct mg *m, const char *why, const char *error)
 	if (edit_sent(m)) {
 		pb_pages_error(m->resp, msg.data, NULL);
 		settings_form(m, pb_form_get(f, "topics") ? pb_form_get(f, "topics") : "",
-			      pb_form_get(f, "language"), fm ? atoi(fm) : m->sub->max_papers);
+			      pb_form_get(f, "language"), fm ? atoi(fm) : m->sub->max_papers, NULL);
 	} else {
 		pb_buf_puts(&m->resp->body, "<p class=\"error\" role=\"alert\" id=\"error\">");
 		pb_page_esc(m->resp, msg.data);
@@ -297,7 +298,7 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 		pb_pages_topics_text(s, &topics);
 	if (s->stored) {
 		settings_form(m, topics.data ? topics.data : "", fl ? fl : s->language,
-			      fm ? atoi(fm) : s->max_papers);
+			      fm ? atoi(fm) : s->max_papers, pb_pages_error_field(error));
 	} else {
 		pb_buf_puts(&resp->body, "<p>Your topics (the administrator sets them):</p>"
 			    "<pre class=\"query\">");

@@ -26,7 +26,7 @@ static const char page_css[] =
 	"p,li{overflow-wrap:anywhere}"
 	"label{display:block;margin:.75rem 0 .25rem;font-weight:600}"
 	"input,select,textarea{font:inherit;width:100%;box-sizing:border-box;padding:.45rem;"
-	"border:1px solid #bbb;border-radius:4px}"
+	"border:1px solid #8a8a8a;border-radius:4px}"
 	"input[type=checkbox],input[type=radio]{width:auto}"
 	"button{font:inherit;padding:.55rem 1.1rem;margin:.75rem .5rem 0 0;border:0;"
 	"border-radius:4px;background:#1f5fbf;color:#fff;cursor:pointer}"
@@ -77,6 +77,16 @@ pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang
 	pb_buf_puts(&resp->body, "</style>\n</head>\n<body>\n<main>\n<h1>");
 	pb_esc_html(&resp->body, title);
 	pb_buf_puts(&resp->body, "</h1>\n");
+}
+
+void
+pb_page_lang_attr(struct pb_web_resp *resp, const char *lang)
+{
+	if (strcmp(pb_words_column(lang), "en") == 0)
+		return;
+	pb_buf_puts(&resp->body, " lang=\"");
+	pb_esc_html_attr(&resp->body, pb_words_lang(lang));
+	pb_buf_putc(&resp->body, '"');
 }
 
 void

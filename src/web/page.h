@@ -14,6 +14,9 @@ void pb_page_begin(struct pb_web_resp *resp, const char *title);
  * page written in the reader's language. */
 void pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang);
 void pb_page_end(struct pb_web_resp *resp);
+/* Appends ' lang="TAG"' for text in the words of lang (words.h) on a page begun in English:
+ * the tag pb_words_lang gives, or nothing when those words are English. */
+void pb_page_lang_attr(struct pb_web_resp *resp, const char *lang);
 /* Appends s escaped for HTML text and attribute values (NULL as ""). */
 void pb_page_esc(struct pb_web_resp *resp, const char *s);
 /* A whole short page: status, title and one paragraph of text, all escaped. For refusals

@@ -47,13 +47,24 @@ void pb_pages_replace(struct pb_web_ctx *ctx, const char *name, const char *old,
  * and one without a query (likes alone, not in the form) stays. 0, or -1 with why (said for
  * the reader). */
 int pb_pages_settings(cJSON *obj, const struct pb_form *f, struct pb_buf *why);
-/* Appends the error box: the reason (escaped, in <pre>: the rules' findings carry their
- * caret line) and, for each query of topics_text that does not parse, the query echoed
- * escaped with the character at the error's column marked. */
+/* Appends the error box (id PB_PAGES_ERROR_ID, announced as an alert): the reason (escaped, in
+ * <pre>: the rules' findings carry their caret line) and, for each query of topics_text that
+ * does not parse, the query echoed escaped with the character at the error's column marked. */
 void pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_text);
-/* The topics, language and max papers fields, filled with the given values (escaped). */
+#define PB_PAGES_ERROR_ID "form-error"
+/* The form field a reason of pb_pages_settings, pb_cli_stored_validate or the sign-up is
+ * about, by the name it starts with ("email", "topics", "language", "max_papers"; a rule's
+ * "subscriber NAME, topic T, column C" is the topics'), or NULL (none: a busy service, an
+ * expired form). A static string. */
+const char *pb_pages_error_field(const char *why);
+/* Appends the attributes that tie the field named field to the error box when it is the one
+ * invalid names (aria-invalid, aria-describedby): a screen reader on the field says it is
+ * wrong and why. Nothing otherwise. */
+void pb_pages_invalid_attrs(struct pb_web_resp *resp, const char *field, const char *invalid);
+/* The topics, language and max papers fields, filled with the given values (escaped); the
+ * one invalid names (pb_pages_error_field; NULL: none) tied to the error box. */
 void pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
-		     int max_papers);
+		     int max_papers, const char *invalid);
 /* For each "NAME = QUERY" line of topics_text whose query has terms side by side (both must
  * hit here, where arXiv's search takes any), a warning paragraph in lang's words
  * (pb_rule_side_by_side_note), escaped. Nothing for the others. */

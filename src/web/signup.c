@@ -273,8 +273,8 @@ pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_tex
 {
 	char *copy = pb_xstrdup(topics_text ? topics_text : "");
 
-	pb_buf_puts(&resp->body, "<div class=\"error\" role=\"alert\"><p><strong>Not saved:"
-		    "</strong></p><pre>");
+	pb_buf_puts(&resp->body, "<div class=\"error\" role=\"alert\" id=\"" PB_PAGES_ERROR_ID
+		    "\"><p><strong>Not saved:</strong></p><pre>");
 	pb_page_esc(resp, why);
 	pb_buf_puts(&resp->body, "</pre>");
 	for (char *p = copy, *nl; p; p = nl) {
@@ -322,6 +322,35 @@ pb_pages_error(struct pb_web_resp *resp, const char *why, const char *topics_tex
 	free(copy);
 }
 
+const char *
+pb_pages_error_field(const char *why)
+{
+	static const char *const fields[] = { "email", "topics", "language", "max_papers" };
+	const char *p;
+
+	if (!why)
+		return NULL;
+	/* the checks shared with the file name the subscriber first */
+	if (strncmp(why, "subscriber ", 11) == 0 && (p = strstr(why, ", ")))
+		why = p + 2;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		size_t n = strlen(fields[i]);
+
+		if (strncmp(why, fields[i], n) == 0 && why[n] && strchr(":, ", why[n]))
+			return fields[i];
+	}
+	/* "topic T, column C: ...", "give at least one topic", "at most 10 topics" */
+	return strstr(why, "topic") ? "topics" : NULL;
+}
+
+void
+pb_pages_invalid_attrs(struct pb_web_resp *resp, const char *field, const char *invalid)
+{
+	if (invalid && strcmp(field, invalid) == 0)
+		pb_buf_puts(&resp->body, " aria-invalid=\"true\" aria-describedby=\""
+			    PB_PAGES_ERROR_ID "\"");
+}
+
 void
 pb_pages_rule_notes(struct pb_web_resp *resp, const char *topics_text, const char *lang)
 {
@@ -337,7 +366,10 @@ pb_pages_rule_notes(struct pb_web_resp *resp, const char *topics_text, const cha
 		pb_buf_reset(&note);
 		if (!pb_rule_side_by_side_note(trim(p), trim(eq + 1), lang, &note))
 			continue;
-		pb_buf_puts(&resp->body, "<p class=\"warning\" role=\"status\">");
+		pb_buf_puts(&resp->body, "<p class=\"warning\" role=\"status\"");
+		/* the note is in the reader's words, on a page in English */
+		pb_page_lang_attr(resp, lang);
+		pb_buf_putc(&resp->body, '>');
 		pb_page_esc(resp, note.data);
 		pb_buf_puts(&resp->body, "</p>\n");
 	}
@@ -355,7 +387,7 @@ pb_pages_topics_text(const struct pb_subscriber *s, struct pb_buf *out)
 
 void
 pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *language,
-		int max_papers)
+		int max_papers, const char *invalid)
 {
 	static const char *const langs[][2] = {
 		{ "en", "English" }, { "zh", "简体中文 (Simplified Chinese)" },
@@ -366,7 +398,9 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 	pb_buf_puts(&resp->body,
 		    "<label for=\"topics\">Topics, one a line: NAME = QUERY</label>\n"
 		    "<textarea id=\"topics\" name=\"topics\" rows=\"5\" maxlength=\"11000\" "
-		    "spellcheck=\"false\" required>");
+		    "spellcheck=\"false\" required");
+	pb_pages_invalid_attrs(resp, "topics", invalid);
+	pb_buf_putc(&resp->body, '>');
 	pb_page_esc(resp, topics);
 	pb_buf_puts(&resp->body,
 		    "</textarea>\n<p class=\"hint\">In arXiv's search syntax, for example:</p>\n"
@@ -374,7 +408,9 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 		    "</code></li><li><code>Del Maestro = au:Del_Maestro</code></li>"
 		    "<li><code>Diffusion = ti:diffusion ANDNOT cat:cs.CL</code></li></ul>\n"
 		    "<label for=\"language\">Language</label>\n"
-		    "<select id=\"language\" name=\"language\">");
+		    "<select id=\"language\" name=\"language\"");
+	pb_pages_invalid_attrs(resp, "language", invalid);
+	pb_buf_putc(&resp->body, '>');
 	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
 		int sel = language && strcmp(language, langs[i][0]) == 0;
 
@@ -395,8 +431,10 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 	pb_buf_printf(&resp->body,
 		      "</select>\n<label for=\"max_papers\">At most this many papers a day</label>\n"
 		      "<input id=\"max_papers\" name=\"max_papers\" type=\"number\" min=\"1\" "
-		      "max=\"%d\" value=\"%d\">\n", PB_PAGES_MAX_PAPERS,
+		      "max=\"%d\" value=\"%d\"", PB_PAGES_MAX_PAPERS,
 		      max_papers > 0 ? max_papers : 10);
+	pb_pages_invalid_attrs(resp, "max_papers", invalid);
+	pb_buf_puts(&resp->body, ">\n");
 }
 
 /* ---- the sign-up ---- */
@@ -420,11 +458,14 @@ form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form
 	pb_csrf_field(ctx, resp, "signup", "signup");
 	pb_buf_puts(&resp->body, "<label for=\"email\">Email address</label>\n"
 		    "<input id=\"email\" name=\"email\" type=\"email\" ");
-	pb_buf_printf(&resp->body, "maxlength=\"%d\" autocomplete=\"email\" required value=\"",
+	pb_buf_printf(&resp->body, "maxlength=\"%d\" autocomplete=\"email\" required",
 		      PB_PAGES_MAX_ADDRESS);
+	pb_pages_invalid_attrs(resp, "email", pb_pages_error_field(why));
+	pb_buf_puts(&resp->body, " value=\"");
 	pb_page_esc(resp, email);
 	pb_buf_puts(&resp->body, "\">\n");
-	pb_pages_fields(resp, topics ? topics : "", lang ? lang : "en", max ? atoi(max) : 10);
+	pb_pages_fields(resp, topics ? topics : "", lang ? lang : "en", max ? atoi(max) : 10,
+			pb_pages_error_field(why));
 	pb_buf_puts(&resp->body, "<button type=\"submit\">Sign up</button>\n</form>\n");
 	pb_page_end(resp);
 }

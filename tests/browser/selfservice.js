@@ -6,7 +6,7 @@
 // its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
 // the titles of the cached announcement, saves, signs out other links (the old link refused,
 // the mailed one opening the page), and unsubscribes; then opens a feedback link,
-// records its verdict, takes it back and records the other. Every screen is checked at 375 px
+// records its verdict, takes it back and records the other. Every screen is checked at 320 px
 // wide for sideways scrolling, and screenshots are kept.
 //
 //   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
@@ -23,7 +23,8 @@ const os = require('os');
 const path = require('path');
 const puppeteer = require('puppeteer-core');
 
-const WIDTH = 375;
+// WCAG's reflow width: a 1280 px screen at 400 % zoom, and the narrowest phones
+const WIDTH = 320;
 const STEP_MS = 15000;
 
 const [base, mailDir, outDir, address] = process.argv.slice(2);
@@ -70,10 +71,46 @@ function check(cond, what) {
   }
 }
 
-// The page's width as the reader's screen sees it, and a screenshot.
+// Runs in the page: texts with a contrast under 4.5 against the page, and form fields whose
+// border is under 3 (WCAG 1.4.3 and 1.4.11: a field must be seen to be one).
+function contrasts() {
+  const parse = (s) => (s.match(/rgba?\(([^)]*)\)/) || [null, '0,0,0,0'])[1].split(/[ ,/]+/)
+    .filter(Boolean).map(Number);
+  const lum = (c) => {
+    const f = (x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const bg = (el) => {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0.5) return c;
+    }
+    return [255, 255, 255];
+  };
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const poor = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const st = getComputedStyle(el);
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.data.trim());
+    const back = parse(st.backgroundColor);
+    const behind = back.length < 4 || back[3] > 0.5 ? back : bg(el);
+    if (own && ratio(parse(st.color), behind) < 4.5)
+      poor.push(`${el.tagName} text ${st.color} ${ratio(parse(st.color), behind).toFixed(2)}`);
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) && el.type !== 'hidden' &&
+        ratio(parse(st.borderTopColor), bg(el)) < 3)
+      poor.push(`${el.tagName}#${el.id} border ${st.borderTopColor} ` +
+        ratio(parse(st.borderTopColor), bg(el)).toFixed(2));
+  }
+  return poor;
+}
+
+// The page's width as the reader's screen sees it, its contrasts, and a screenshot.
 async function screen(page, name) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   check(w <= WIDTH, `${name}: no sideways scrolling at ${WIDTH} px (scrollWidth ${w})`);
+  const poor = await page.evaluate(contrasts);
+  check(poor.length === 0, `${name}: texts and fields readable` +
+    (poor.length ? ': ' + poor.slice(0, 3).join(' | ') : ''));
   await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
 }
 
@@ -188,6 +225,17 @@ async function confirmLink() {
   const errHtml = await page.$eval('.error', (e) => e.innerHTML);
   check(!errHtml.includes('<b>bold') && errHtml.includes('&lt;b&gt;bold'),
     'the query is echoed escaped, never as markup');
+  // as a screen reader meets it: the topics field says it is wrong, and why
+  {
+    const ax = await page.accessibility.snapshot({
+      root: await page.$('#topics'), interestingOnly: false });
+    check(ax && ax.invalid === 'true' && /column \d+/.test(ax.description || ''),
+      'the topics field is marked invalid and described by the error ' +
+      JSON.stringify(ax && { invalid: ax.invalid, description: ax.description }));
+    const others = await page.$$eval('#language, #max_papers',
+      (els) => els.filter((e) => e.getAttribute('aria-invalid')).length);
+    check(others === 0, 'the other fields are not marked invalid');
+  }
   await screen(page, '5-rule-error');
 
   // the preview of edited topics: the real match on the cached announcement

@@ -7,7 +7,7 @@
 # page, sees a rule error with its column, edits the topics, presses Preview and sees the titles
 # of the fixture announcement, saves and unsubscribes; then opens a feedback link of carol's,
 # presses its button, "Take it back" (the verdict gone from the state, logged verdict=0), and
-# the other verdict on the page that says so; every screen at 375 px without sideways
+# the other verdict on the page that says so; every screen at 320 px without sideways
 # scrolling. The state is then read with `paperboy subscriber
 # list`/`show`. Over the wire, a confirmation the peer refuses for good (550 at RCPT, or an
 # address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,

@@ -328,6 +328,18 @@ main(void)
 	size_t n_rows = 0;
 	FILE *f;
 
+	/* the field each reason of the forms is about (tied to it with aria-invalid) */
+	T_EQ_STR(pb_pages_error_field("email: give one address (at most 200 characters)"), "email");
+	T_EQ_STR(pb_pages_error_field("topics, line 2: write NAME = QUERY"), "topics");
+	T_EQ_STR(pb_pages_error_field("subscriber dave, topic Bad, column 5: unclosed '('"),
+		 "topics");
+	T_EQ_STR(pb_pages_error_field("give at least one topic"), "topics");
+	T_EQ_STR(pb_pages_error_field("language: \"<x\" is not a language tag"), "language");
+	T_EQ_STR(pb_pages_error_field("max_papers: 99999 is out of range (1 to 1000)"),
+		 "max_papers");
+	T_CHECK(pb_pages_error_field("the service is busy just now, and nothing was sent") == NULL);
+	T_CHECK(pb_pages_error_field("emailed") == NULL);
+	T_CHECK(pb_pages_error_field(NULL) == NULL);
 	snprintf(dir, sizeof dir, "/tmp/pb-web-pages.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
@@ -440,6 +452,8 @@ main(void)
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "at most 10 topics") != NULL);
+	T_CHECK(strstr(r.body.data, "required aria-invalid=\"true\" aria-describedby=\"form-error\">"
+				    "a=ti:a") != NULL);
 	resp_free(&r);
 
 	/* a mail that cannot go: the page says so, and no stamp is used */
@@ -466,6 +480,11 @@ main(void)
 		T_CHECK(strstr(r.body.data, "try again later") == NULL);
 		T_CHECK(strstr(r.body.data, "User unknown") == NULL);
 		T_CHECK(strstr(r.body.data, "value=\"nobody@example.org\"") != NULL);
+		/* the address is the field in error, and the only one */
+		T_CHECK(strstr(r.body.data, "required aria-invalid=\"true\" aria-describedby=\""
+					    "form-error\" value=\"nobody@example.org\"") != NULL);
+		T_CHECK(strstr(r.body.data, "<textarea id=\"topics\" name=\"topics\" rows=\"5\" "
+					    "maxlength=\"11000\" spellcheck=\"false\" required>") != NULL);
 		T_CHECK(strstr(r.body.data, "name=\"csrf\"") != NULL);
 		resp_free(&r);
 	}
@@ -790,7 +809,9 @@ main(void)
 		    "ti%3Arandom+ti%3Apolytope", ok_csrf, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Saved") != NULL);
-	T_CHECK(strstr(r.body.data, "<p class=\"warning\" role=\"status\">主题 Polytopes：并列的"
+	/* on a page in English: the note says its language, a screen reader reads it so */
+	T_CHECK(strstr(r.body.data, "<p class=\"warning\" role=\"status\" lang=\"zh\">主题 "
+				    "Polytopes：并列的"
 				    "词须全部匹配（AND）：ti:random ti:polytope。") != NULL);
 	T_CHECK(strstr(r.body.data, "请写 ti:random OR ti:polytope") != NULL);
 	resp_free(&r);
@@ -808,6 +829,11 @@ main(void)
 	manage_post(&ctx, mpath, "action=save&topics=Bad%3Dti%3A%28x+OR", ok_csrf, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "column") != NULL);
+	/* the error is the topics field's: said on it, and the box it points at is there */
+	T_CHECK(strstr(r.body.data, "<textarea id=\"topics\" name=\"topics\" rows=\"5\" "
+				    "maxlength=\"11000\" spellcheck=\"false\" required "
+				    "aria-invalid=\"true\" aria-describedby=\"form-error\">") != NULL);
+	T_CHECK(strstr(r.body.data, "role=\"alert\" id=\"form-error\"") != NULL);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
 	T_CHECK(row.settings && strstr(row.settings, "ti:polytope"));
