@@ -115,6 +115,14 @@ struct pb_summarizer {
 	int stopped;                    /* deadline, budget or repeated failures: no more requests */
 	char stop_reason[96];
 	int fails_in_row;
+	/* Answers in another language than asked, in a row, per language asked (a small model
+	 * answering English to a Chinese prompt): after MAX_FAILS_IN_ROW that language's
+	 * requests stop, the others' go on. Not the model's failures: they count apart. */
+	struct {
+		const char *lang;       /* borrowed from the config */
+		int in_row;
+	} wrong[8];
+	size_t n_wrong;
 	unsigned req_flags;             /* PB_LLM_ flags: what the model refused of a request */
 	int excerpt_refused;            /* the smallest excerpt budget refused as too long, or
 					 * INT_MAX: analyses start below it */
@@ -532,6 +540,36 @@ stop_asking(struct pb_summarizer *s, const char *why)
 	snprintf(s->stop_reason, sizeof s->stop_reason, "%s", why);
 	pb_warn("summary.stop", "reason=%s requests=%ld elapsed_ms=%lld", pb_q(why),
 		s->n_requests, (long long)(s->started_ms ? pb_mono_ms() - s->started_ms : 0));
+}
+
+/* The wrong-language count of lang (an entry made on first use; NULL past the table's size,
+ * where the language is never stopped). */
+static int *
+wrong_count(struct pb_summarizer *s, const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_wrong; i++)
+		if (strcmp(s->wrong[i].lang, lang) == 0)
+			return &s->wrong[i].in_row;
+	if (s->n_wrong == sizeof s->wrong / sizeof s->wrong[0])
+		return NULL;
+	s->wrong[s->n_wrong].lang = lang;
+	s->wrong[s->n_wrong].in_row = 0;
+	return &s->wrong[s->n_wrong++].in_row;
+}
+
+/* Whether lang's requests stopped: the model answered them in another language too often. */
+static int
+lang_stopped(struct pb_summarizer *s, const char *lang, char *why, size_t whylen)
+{
+	int *n = wrong_count(s, lang);
+
+	if (!n || *n < MAX_FAILS_IN_ROW)
+		return 0;
+	snprintf(why, whylen, "the model answers in another language than %s",
+		 pb_language_name(lang));
+	return 1;
 }
 
 static void
@@ -979,13 +1017,26 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		/* A model that answers a Chinese reader in English (small models often do) is
 		 * not cached: the reader would get it for every run after. */
 		if (st == PB_LLM_OK && !pb_llm_language_ok(ans.content, j->lang)) {
+			int *n = wrong_count(s, j->lang);
+
 			snprintf(why, sizeof why, "the answer is not in %s", pb_language_name(j->lang));
-			st = PB_LLM_MALFORMED;
+			/* the model works, in another language: that language's requests stop
+			 * after a few, the other readers' go on */
+			s->fails_in_row = 0;
+			if (n && ++*n == MAX_FAILS_IN_ROW)
+				pb_warn("summary.stop_language", "lang=%s reason=%s", pb_q(j->lang),
+					pb_q("the model answered in another language repeatedly"));
+			pb_llm_answer_free(&ans);
+			goto failed;
 		}
 		if (st == PB_LLM_OK) {
+			int *n = wrong_count(s, j->lang);
+
 			answer = ans.content;
 			ans.content = NULL;
 			s->fails_in_row = 0;
+			if (n)
+				*n = 0;
 			s->n_answers++;
 		} else {
 			s->fails_in_row++;
@@ -1041,7 +1092,7 @@ run_jobs(struct pb_summarizer *s)
 				memmove(s->again, s->again + 1, --s->n_again * sizeof *s->again);
 			else
 				next++;
-			if (may < 0) {
+			if (may < 0 || lang_stopped(s, j->lang, why, sizeof why)) {
 				fallback(s, j->kind, j->key, j->lang, j->subscriber, why);
 				continue;
 			}
