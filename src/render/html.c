@@ -36,7 +36,7 @@ static const char style_sheet[] =
 	".pb-bg,.pb-outer{background-color:#0f1114!important;}\n"
 	".pb-card{background-color:#1b1e23!important;border-color:#33383f!important;"
 	"color:#e4e6ea!important;}\n"
-	".pb-card p,.pb-card li,.pb-card h1,.pb-card h2,.pb-card div,.pb-card span,"
+	".pb-card p,.pb-card li,.pb-card h1,.pb-card h2,.pb-card h3,.pb-card div,.pb-card span,"
 	".pb-card strong,.pb-card em,.pb-card code{color:#e4e6ea!important;}\n"
 	".pb-card .pb-muted,.pb-card .pb-muted strong{color:#aab1ba!important;}\n"
 	".pb-card a{color:#8ab4f8!important;}\n"
@@ -186,9 +186,27 @@ a_href(struct pb_buf *b, const char *url, const char *style)
 	pb_buf_printf(b, "\" style=\"%s\">", style);
 }
 
+/* A feedback link: its words, and for a screen reader moving from link to link the paper's
+ * title after them ("More like this: Radiance Meshes ..."), the visible words first. Gmail,
+ * Outlook and Apple Mail keep aria-label; where it is dropped the words alone remain. */
+static void
+feedback_link(struct pb_rctx *c, struct pb_buf *b, const char *url, enum pb_word w,
+	      const char *title)
+{
+	pb_buf_puts(b, "<a href=\"");
+	pb_esc_html_attr(b, url);
+	pb_buf_puts(b, "\" aria-label=\"");
+	pb_esc_html_attr(b, PB_WORD(c, w));
+	pb_esc_html_attr(b, PB_WORD(c, PB_W_LEAD));
+	pb_esc_html_attr(b, title);
+	pb_buf_puts(b, "\" style=\"color:" MUTED ";\">");
+	pb_esc_html(b, PB_WORD(c, w));
+	pb_buf_puts(b, "</a>");
+}
+
 /* "More like this · Not for me" under a paper, when the reader's links are on. */
 static void
-feedback(struct pb_rctx *c, struct pb_buf *b, const char *id)
+feedback(struct pb_rctx *c, struct pb_buf *b, const char *id, const char *title)
 {
 	struct pb_buf more = { 0 }, less = { 0 };
 
@@ -196,18 +214,18 @@ feedback(struct pb_rctx *c, struct pb_buf *b, const char *id)
 	    pb_render_feedback_url(c->o, id, -1, &less) == 0) {
 		pb_buf_puts(b, "<p class=\"pb-muted\" style=\"margin:6px 0 0 0;font-size:12px;"
 			       "color:" MUTED ";\">");
-		a_href(b, more.data, "color:" MUTED ";");
-		pb_esc_html(b, PB_WORD(c, PB_W_MORE_LIKE));
-		pb_buf_puts(b, "</a> &middot; ");
-		a_href(b, less.data, "color:" MUTED ";");
-		pb_esc_html(b, PB_WORD(c, PB_W_NOT_FOR_ME));
-		pb_buf_puts(b, "</a></p>\n");
+		feedback_link(c, b, more.data, PB_W_MORE_LIKE, title);
+		pb_buf_puts(b, " &middot; ");
+		feedback_link(c, b, less.data, PB_W_NOT_FOR_ME, title);
+		pb_buf_puts(b, "</p>\n");
 	}
 	pb_buf_free(&more);
 	pb_buf_free(&less);
 }
 
-/* The paper's block up to its anchor. */
+/* The paper's block up to its anchor. Its title is a heading under "Papers" (h2), so a screen
+ * reader goes from paper to paper; it looks as the bold paragraph it was, its style inline and
+ * its colour said as the h2s say theirs, so no client's own look for a heading shows. */
 static void
 seg_top(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 {
@@ -215,8 +233,8 @@ seg_top(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	pb_buf_puts(b, SEC "padding:18px 28px;border-top:1px solid #eeeeee;" FONT
 		       "font-size:14px;line-height:21px;color:#222222;\">\n<a name=\"");
 	pb_esc_html_attr(b, c->disp[i].vid);
-	pb_buf_puts(b, "\"></a>\n<p style=\"margin:0 0 6px 0;font-size:17px;line-height:23px;"
-		       "font-weight:bold;\">");
+	pb_buf_puts(b, "\"></a>\n<h3 style=\"margin:0 0 6px 0;font-size:17px;line-height:23px;"
+		       "font-weight:bold;color:#222222;\">");
 }
 
 /* The title link, the authors, the date and the categories. */
@@ -228,7 +246,7 @@ seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	(void)arg;
 	a_href(b, x->abs_url, "color:#1a0dab;text-decoration:none;");
 	pb_esc_html(b, x->title);
-	pb_buf_puts(b, "</a></p>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
+	pb_buf_puts(b, "</a></h3>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
 	pb_esc_html(b, x->authors);
 	pb_buf_puts(b, "</p>\n<p class=\"pb-muted\" style=\"margin:0 0 10px 0;font-size:12px;"
 		       "color:" MUTED ";\">");
@@ -362,7 +380,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
 	pb_render_seg_b(c, i, PB_SEG_HTML_BODY, 0, seg_body, b, fb);
 	at = b->len;
-	feedback(c, b, c->d->items[i].paper->id);
+	feedback(c, b, c->d->items[i].paper->id, x->title);
 	pb_buf_puts(b, "</div>\n");
 	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
 	pb_render_seg_b(c, i, PB_SEG_HTML_TOC, 0, seg_toc, &h->toc[i], fb);

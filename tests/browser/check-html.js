@@ -3,7 +3,10 @@
 // downloaded) at a phone width and a desktop width, in the light and the dark scheme, and checks
 // the layout: no horizontal overflow and no element past the right edge, the card at most 640 px
 // wide, a dark page in the dark scheme, and every text readable (WCAG contrast >= 4.5 against
-// the background it is drawn on). Saves one PNG per file, width and scheme.
+// the background it is drawn on). Saves one PNG per file, width and scheme. Once per file, its
+// accessibility tree as a screen reader gets it: the headings start at level 1 and skip none,
+// each paper shown in full is a level-3 heading under "Papers" (its title the link in it), and
+// each "More like this" / "Not for me" link is named with its paper's title.
 //
 //   node check-html.js OUTDIR FILE.html...
 //
@@ -112,6 +115,53 @@ function measure(MIN) {
   return res;
 }
 
+// The accessibility tree's headings and feedback links, in document order, and the papers shown
+// in full (their anchors), from chromium's own tree.
+async function outline(page) {
+  // the whole tree: puppeteer's "interesting" nodes leave out a heading that holds a link
+  const tree = await page.accessibility.snapshot({ interestingOnly: false });
+  const headings = [];
+  const links = [];
+  const walk = (n) => {
+    if (!n) return;
+    if (n.role === 'heading') headings.push({ level: n.level, name: n.name || '' });
+    if (n.role === 'link') links.push({ name: n.name || '', after: headings.length });
+    for (const c of n.children || []) walk(c);
+  };
+  walk(tree);
+  const papers = await page.$$eval('a[name]', (as) => as.length);
+  const feedback = await page.$$eval('a[href*="/f/"]', (as) => as.map((a) => a.textContent.trim()));
+  return { headings, links, papers, feedback };
+}
+
+function checkOutline(o) {
+  const bad = [];
+  const levels = o.headings.map((h) => h.level);
+  if (levels[0] !== 1) bad.push('the first heading is not level 1: ' + levels.join(' '));
+  for (let i = 1; i < levels.length; i++)
+    if (levels[i] > levels[i - 1] + 1)
+      bad.push(`heading level ${levels[i - 1]} then ${levels[i]} ("${o.headings[i].name.slice(0, 40)}")`);
+  const h3 = o.headings.filter((h) => h.level === 3);
+  if (h3.length !== o.papers)
+    bad.push(`${o.papers} papers in full but ${h3.length} level-3 headings`);
+  const papersAt = o.headings.findIndex((h) => h.level === 2 && h.name === 'Papers');
+  if (o.papers && (papersAt < 0 || o.headings.findIndex((h) => h.level === 3) < papersAt))
+    bad.push('the papers\' headings are not under "Papers"');
+  for (const h of h3)
+    if (!/^\d+\. \S/.test(h.name)) bad.push(`a paper's heading without its number and title: "${h.name.slice(0, 60)}"`);
+  // each feedback link: its visible words first, then its paper's title (the heading above it)
+  const fb = o.links.filter((l) => /^(More like this|Not for me)\b/.test(l.name));
+  if (fb.length !== o.feedback.length)
+    bad.push(`${o.feedback.length} feedback links, ${fb.length} of them named as such`);
+  for (const l of fb) {
+    const h = o.headings[l.after - 1];
+    const title = h ? h.name.replace(/^\d+\. /, '') : '';
+    if (!title || !l.name.endsWith(': ' + title))
+      bad.push(`a feedback link named "${l.name.slice(0, 60)}", not after its paper "${title.slice(0, 40)}"`);
+  }
+  return bad.slice(0, 5);
+}
+
 function withTimeout(p, what) {
   let t;
   return Promise.race([
@@ -151,6 +201,16 @@ async function main() {
   for (const file of files) {
     const name = path.basename(file).replace(/\.html?$/, '');
     const url = 'file://' + path.resolve(file);
+    {
+      await page.setViewport({ width: WIDTHS[0], height: 1200 });
+      await withTimeout(page.goto(url, { waitUntil: 'load' }), name + ': load');
+      const o = await withTimeout(outline(page), name + ': accessibility tree');
+      const bad = checkOutline(o);
+      console.log(`${bad.length ? 'FAIL' : 'ok  '} ${name}: headings ` +
+                  o.headings.map((h) => h.level).join('') + `, ${o.papers} papers in full, ` +
+                  `${o.feedback.length} feedback links`);
+      for (const b of bad) failures.push(name + ': ' + b);
+    }
     for (const width of WIDTHS) {
       for (const scheme of SCHEMES) {
         const tag = `${name} at ${width} px, ${scheme}`;

@@ -1,0 +1,204 @@
+/* The HTML email as a screen reader walks it: its headings in order (the title h1; the
+ * summary, the contents, "Papers" and the compact list h2; each paper's title an h3 under
+ * "Papers", its number and its title), no level skipped; and each paper's "More like this" /
+ * "Not for me" named with the paper's title after its visible words (the title escaped, in the
+ * reader's language's punctuation). */
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+
+#include "paperboy/buf.h"
+#include "paperboy/digest.h"
+#include "paperboy/render.h"
+#include "paperboy/web.h"
+#include "t.h"
+
+#define TITLE_0 "Radiance meshes for volumetric reconstruction"
+#define TITLE_1 "Quotes \"here\" & <b>markup</b> in a title"
+#define TITLE_2 "A third paper"
+
+static const char *const titles[] = { TITLE_0, TITLE_1, TITLE_2 };
+static struct pb_secret key;
+
+static void
+fill(struct pb_digest *d, struct pb_digest_item it[3], struct pb_paper p[3], char **cats,
+     struct pb_author *au, const char *language)
+{
+	static const char *const ids[] = { "2512.00100", "2512.00101", "2512.00102" };
+
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < 3; i++) {
+		memset(&p[i], 0, sizeof p[i]);
+		p[i].id = (char *)ids[i];
+		p[i].version = 1;
+		p[i].title = (char *)titles[i];
+		p[i].abstract = "We triangulate the scene.";
+		p[i].authors = au;
+		p[i].n_authors = 1;
+		p[i].categories = cats;
+		p[i].n_categories = 1;
+		p[i].published = "2025-12-03T00:00:00Z";
+		memset(&it[i], 0, sizeof it[i]);
+		it[i].paper = &p[i];
+		it[i].topic = "3D";
+		it[i].score = (double)(3 - i);
+	}
+	d->items = it;
+	d->n_items = 3;
+	d->n_matched = 3;
+	d->date = "2025-12-03";
+	d->title = "arXiv cs.CV Papers";
+	d->subscriber = "ana.lab";
+	d->language = language;
+}
+
+struct walk {
+	struct pb_buf outline;  /* "1 2 2 2 3 3 3": each heading's level, in order */
+	char *h3[8];            /* the h3s' texts */
+	size_t n_h3;
+	char *label[8];         /* the feedback links' aria-label and text */
+	char *text[8];
+	size_t n_fb;
+	size_t n_full;          /* the papers shown in full: their anchors */
+};
+
+static void
+walk(xmlNode *n, struct walk *w)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		const char *name = (const char *)n->name;
+
+		if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2]) {
+			pb_buf_printf(&w->outline, "%s%c", w->outline.len ? " " : "", name[1]);
+			if (name[1] == '3' && w->n_h3 < 8)
+				w->h3[w->n_h3++] = (char *)xmlNodeGetContent(n);
+		}
+		if (strcmp(name, "a") == 0) {
+			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+
+			if (xmlHasProp(n, (const xmlChar *)"name"))
+				w->n_full++;
+
+			if (href && strstr((char *)href, "/f/") && w->n_fb < 8) {
+				w->label[w->n_fb] = (char *)xmlGetProp(n, (const xmlChar *)"aria-label");
+				w->text[w->n_fb++] = (char *)xmlNodeGetContent(n);
+			}
+			xmlFree(href);
+		}
+		walk(n->children, w);
+	}
+}
+
+static void
+walk_free(struct walk *w)
+{
+	for (size_t i = 0; i < w->n_h3; i++)
+		xmlFree(w->h3[i]);
+	for (size_t i = 0; i < w->n_fb; i++) {
+		xmlFree(w->label[i]);
+		xmlFree(w->text[i]);
+	}
+	pb_buf_free(&w->outline);
+}
+
+/* Renders the digest in HTML with the reader's links on and walks it. */
+static void
+render(const struct pb_digest *d, size_t max_bytes, struct walk *w)
+{
+	struct pb_render_opts o = { .telegram_chat = "",
+				    .unsubscribe_url = "https://example.org/settings",
+				    .link_key = &key, .link_base = "https://digest.example.org",
+				    .link_subject = "ana.lab", .link_now = 1764720000,
+				    .html_max_bytes = max_bytes };
+	struct pb_parts p;
+	htmlDocPtr doc;
+
+	memset(w, 0, sizeof *w);
+	T_EQ_INT(pb_render(d, PB_FMT_HTML, &o, &p), 0);
+	T_EQ_INT(p.n, 1);
+	if (p.n != 1)
+		return;
+	doc = htmlReadMemory(p.v[0], (int)strlen(p.v[0]), "digest.html", "UTF-8",
+			     HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	T_CHECK(doc != NULL);
+	if (doc)
+		walk(xmlDocGetRootElement(doc), w);
+	xmlFreeDoc(doc);
+	pb_parts_free(&p);
+}
+
+static void
+test_outline(const char *language, const char *more, const char *less, const char *lead)
+{
+	struct pb_digest d;
+	struct pb_digest_item it[3];
+	struct pb_paper p[3];
+	struct pb_author au = { .name = "Ada Lovelace" };
+	char *cats[] = { "cs.CV" };
+	struct walk w;
+
+	fill(&d, it, p, cats, &au, language);
+	d.exec_summary = "Three papers.";
+	render(&d, 0, &w);
+	/* h1 the title; h2 the summary, the contents, "Papers"; an h3 per paper */
+	T_EQ_INT(w.n_full, 3);
+	T_EQ_STR(pb_buf_str(&w.outline), "1 2 2 2 3 3 3");
+	T_EQ_INT(w.n_h3, 3);
+	for (size_t i = 0; i < w.n_h3 && i < 3; i++) {
+		char want[200];
+
+		snprintf(want, sizeof want, "%zu. %s", i + 1, titles[i]);
+		T_EQ_STR(w.h3[i], want);
+	}
+	/* two links a paper, each named by its words and the paper's title, in that order */
+	T_EQ_INT(w.n_fb, 6);
+	for (size_t i = 0; i < w.n_fb && i < 6; i++) {
+		char want[300];
+
+		snprintf(want, sizeof want, "%s%s%s", i % 2 ? less : more, lead, titles[i / 2]);
+		T_EQ_STR(w.label[i], want);
+		T_EQ_STR(w.text[i], i % 2 ? less : more);
+	}
+	walk_free(&w);
+}
+
+/* Past the size cap: the papers shown in full keep their h3s under "Papers", the rest are
+ * items of "More papers" (h2), never a heading of their own. */
+static void
+test_outline_capped(void)
+{
+	struct pb_digest d;
+	struct pb_digest_item it[3];
+	struct pb_paper p[3];
+	struct pb_author au = { .name = "Ada Lovelace" };
+	char *cats[] = { "cs.CV" };
+	struct walk w;
+	size_t max;
+
+	fill(&d, it, p, cats, &au, "en");
+	/* the smallest cap that leaves room for one paper in full */
+	for (max = 2000;; max += 100) {
+		render(&d, max, &w);
+		if (w.n_full > 0 || max >= 40000)
+			break;
+		walk_free(&w);
+	}
+	T_EQ_INT(w.n_full, 1);
+	T_EQ_INT(w.n_h3, 1);
+	T_EQ_STR(pb_buf_str(&w.outline), "1 2 2 2 3 2");
+	walk_free(&w);
+}
+
+int
+main(void)
+{
+	for (size_t i = 0; i < sizeof key.key; i++)
+		key.key[i] = (unsigned char)(i * 7 + 3);
+	test_outline("en", "More like this", "Not for me", ": ");
+	test_outline("zh", "更多类似", "不感兴趣", "：");
+	test_outline_capped();
+	return t_done("test_render_outline");
+}
