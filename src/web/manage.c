@@ -133,6 +133,7 @@ dest_item(const struct mg *m, const struct pb_channel *ch, const char *dest, voi
 {
 	const struct dest_list *l = arg;
 	const struct pb_suppress_row *sr = suppressed(l->sv, l->ns, pb_channel_name(ch), dest);
+	const char *label = sr ? "Send here again" : "Stop sending here";
 	struct pb_web_resp *resp = m->resp;
 
 	pb_buf_puts(&resp->body, "<li>");
@@ -153,9 +154,14 @@ dest_item(const struct mg *m, const struct pb_channel *ch, const char *dest, voi
 	pb_page_esc(resp, pb_channel_name(ch));
 	pb_buf_puts(&resp->body, "\"><input type=\"hidden\" name=\"dest\" value=\"");
 	pb_page_esc(resp, dest);
-	pb_buf_printf(&resp->body, "\"><button type=\"submit\" name=\"action\" value=\"%s\">%s"
-		      "</button></form></li>\n", sr ? "restart" : "stop",
-		      sr ? "Send here again" : "Stop sending here");
+	/* every destination's button reads the same: a screen reader listing the buttons hears
+	 * which each one is for, after the words it shows (WCAG 2.5.3) */
+	pb_buf_printf(&resp->body, "\"><button type=\"submit\" name=\"action\" value=\"%s\" "
+		      "aria-label=\"%s (", sr ? "restart" : "stop", label);
+	pb_esc_html_attr(&resp->body, pb_channel_title(ch));
+	pb_buf_puts(&resp->body, ": ");
+	pb_esc_html_attr(&resp->body, dest);
+	pb_buf_printf(&resp->body, ")\">%s</button></form></li>\n", label);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "paperboy/cli.h"
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
+#include "paperboy/llm.h"
 #include "paperboy/log.h"
 #include "paperboy/rule_note.h"
 #include "paperboy/rules.h"
@@ -420,13 +421,22 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 	}
 	/* A language the list does not name ("pt-BR" for the model's analyses, "zh-CN", set
 	 * with `subscriber edit`) is offered as it is and selected: without it the browser
-	 * sends the first option, and a save that only changed the topics made it English. */
+	 * sends the first option, and a save that only changed the topics made it English.
+	 * Named for the reader, its tag beside ("German (de)"), and said to come from elsewhere;
+	 * a tag without a known name as it is. */
 	if (language && *language && !listed) {
+		const char *name = pb_language_name(language);
+
 		pb_buf_puts(&resp->body, "<option value=\"");
 		pb_esc_html_attr(&resp->body, language);
 		pb_buf_puts(&resp->body, "\" selected>");
-		pb_page_esc(resp, language);
-		pb_buf_puts(&resp->body, "</option>");
+		pb_page_esc(resp, name);
+		if (strcmp(name, language) != 0) {
+			pb_buf_puts(&resp->body, " (");
+			pb_page_esc(resp, language);
+			pb_buf_putc(&resp->body, ')');
+		}
+		pb_buf_puts(&resp->body, ", set outside this form</option>");
 	}
 	pb_buf_printf(&resp->body,
 		      "</select>\n<label for=\"max_papers\">At most this many papers a day</label>\n"

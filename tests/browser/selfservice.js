@@ -6,15 +6,18 @@
 // its button, opens the manage page, sees a rule error with its column, edits the topics, presses Preview and reads
 // the titles of the cached announcement, saves, signs out other links (the old link refused,
 // the mailed one opening the page), and unsubscribes; then opens a feedback link,
-// records its verdict, takes it back and records the other. Every screen is checked at 320 px
-// wide for sideways scrolling, and screenshots are kept.
+// records its verdict, takes it back and records the other; and opens the manage page of a
+// subscriber the administrator added, as a screen reader meets it. Every screen is checked at
+// 320 px wide for sideways scrolling, and screenshots are kept.
 //
 //   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
 //
 // Environment: PB_CHROMIUM (default /usr/bin/chromium), PB_BROWSER_PIDFILE, PB_EXPECT_TITLES
 // (titles the preview must show, separated by '|'), PB_ABSENT_TITLE (a title it must not show),
 // PB_FEEDBACK_LINK (a "not for me" link), PB_FEEDBACK_PAPER (its paper's id) and
-// PB_FEEDBACK_STATE (a shell script printing the recorded verdict on it, or "none").
+// PB_FEEDBACK_STATE (a shell script printing the recorded verdict on it, or "none"),
+// PB_ADMIN_LINK (the manage link of a subscriber added by the administrator), its
+// PB_ADMIN_ADDRESSES (separated by '|') and PB_ADMIN_LANGUAGE (its language as the list names it).
 // Exit 0 all good, 1 a check failed, 3 chromium cannot start (the caller skips), 2 otherwise.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -328,6 +331,31 @@ async function confirmLink() {
     await screen(page, '12-feedback-other');
     await press(page, '#undo');
     check(verdict() === 'none', 'taken back again');
+  }
+  // 5. a manage page as a screen reader meets it (PB_ADMIN_LINK: a stored subscriber the
+  // administrator added with two addresses and a language the form does not list): each
+  // destination's button named with its address, the language by its name, not a bare tag
+  const adminLink = process.env.PB_ADMIN_LINK;
+  if (adminLink) {
+    const addrs = (process.env.PB_ADMIN_ADDRESSES || '').split('|').filter(Boolean);
+    res = await page.goto(adminLink, { waitUntil: 'load' });
+    check(res.status() === 200, 'the administrator\'s subscriber\'s manage page opens');
+    const ax = await page.accessibility.snapshot({ interestingOnly: false });
+    const buttons = [];
+    const options = [];
+    const walk = (n) => {
+      if (!n) return;
+      if (n.role === 'button' && /^Stop sending here/.test(n.name || '')) buttons.push(n.name);
+      if (n.role === 'combobox' && n.name === 'Language') options.push(n.value || '');
+      for (const c of n.children || []) walk(c);
+    };
+    walk(ax);
+    check(buttons.length === addrs.length && new Set(buttons).size === buttons.length &&
+      addrs.every((a) => buttons.some((b) => b === `Stop sending here (email: ${a})`)),
+      'each "Stop sending here" is named with its address: ' + JSON.stringify(buttons));
+    check(options.length === 1 && options[0] === process.env.PB_ADMIN_LANGUAGE,
+      'the language set outside the form reads ' + JSON.stringify(options));
+    await screen(page, '13-admin-manage');
   }
   check(blocked.length === 0, 'no Content-Security-Policy refusals' +
     (blocked.length ? ': ' + blocked[0] : ''));

@@ -13,7 +13,9 @@
 # address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,
 # one it refuses for now (451), or for a policy of its own (554 5.7.1 relaying denied), answers
 # 503; the reader then signs up again and is active
-# again, the same subscriber.
+# again, the same subscriber. A subscriber the administrator added (`subscriber add`, two
+# addresses, language "de") has a manage page whose "Stop sending here" buttons are each named
+# with their address and whose language list reads "German (de), set outside this form".
 # Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
 set -u
@@ -94,6 +96,11 @@ pb() { timeout 30 "$PAPERBOY" -c "$tmp/pb.conf" "$@"; }
 pb fetch >"$tmp/fetch.out" 2>"$tmp/fetch.err" || fail "fetch exited $?: $(tail -n 3 "$tmp/fetch.err")"
 ls "$tmp/state/http-cache" 2>/dev/null | grep -q . || fail "fetch left nothing in the HTTP cache"
 
+# A subscriber the administrator added, with a language the form does not list.
+pb subscriber add wilma --email wilma@example.org --email 'w.b&co@example.org' \
+  --topic 'Drift=ti:drift' --language de >"$tmp/add.out" 2>&1 ||
+  fail "subscriber add exited $?: $(tail -n 3 "$tmp/add.out")"
+
 timeout 200 "$PAPERBOY" -c "$tmp/pb.conf" serve 2>"$tmp/serve.err" &
 serve_pid=$!
 pids="$pids $serve_pid"
@@ -108,6 +115,8 @@ done
 # reads the verdict after each press.
 fb_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" feedback carol \
   "2411.00001v1 -") || fail "web_token failed"
+admin_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" manage wilma \
+  wilma@example.org) || fail "web_token failed"
 cat >"$tmp/verdict.sh" <<SH
 $PY -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -119,6 +128,8 @@ SH
 rm -rf "$art"; mkdir -p "$art"
 PB_CHROMIUM="$chromium" PB_BROWSER_PIDFILE="$pidfile" \
 PB_FEEDBACK_LINK="$fb_link" PB_FEEDBACK_PAPER=2411.00001 PB_FEEDBACK_STATE="$tmp/verdict.sh" \
+PB_ADMIN_LINK="$admin_link" PB_ADMIN_ADDRESSES='wilma@example.org|w.b&co@example.org' \
+PB_ADMIN_LANGUAGE='German (de), set outside this form' \
 PB_EXPECT_TITLES="The Drift Contract|Signal2Symbol" \
 PB_ABSENT_TITLE="Outlier Detection for Multi-Network Data" \
   timeout -k 5 120 node "$browser_dir/selfservice.js" "$base" "$tmp/mail" "$art" \
@@ -276,5 +287,5 @@ grep -q 'event=web.feedback subscriber=carol paper=2411.00001 verdict=-1' "$tmp/
 [ "$(sh "$tmp/verdict.sh")" = none ] || fail "carol's verdict was not taken back"
 
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 14 ] || fail "expected 14 screenshots in $art, found $n"
+[ "$n" -eq 15 ] || fail "expected 15 screenshots in $art, found $n"
 echo "$name: ok ($n screenshots in $art)"

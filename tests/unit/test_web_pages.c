@@ -356,6 +356,8 @@ main(void)
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
 		"  { name = \"mia\"; email = [\"mia@example.org\"]; ntfy_topic = \"mia-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
+		"  { name = \"rnd\"; email = [\"r&d@example.org\"];\n"
+		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); },\n"
 		"  { name = \"lab\"; email = [\"ann@lab.example\", \"Bob@lab.example\"];\n"
 		"  ntfy_topic = \"lab-papers\";\n"
 		"  topics = ( { name = \"drift\"; query = \"ti:drift\"; } ); } );\n", dir);
@@ -1002,6 +1004,36 @@ main(void)
 	T_EQ_STR(row.state, "active");
 	pb_sub_row_clear(&row);
 	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "ntfy", "mia-papers"), 0);
+	/* each destination's button named for it, after the words it shows */
+	call(&ctx, pb_web_manage, "GET", link.data, "10.0.0.1", NULL, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "value=\"stop\" aria-label=\"Stop sending here (email: "
+			"mia@example.org)\">Stop sending here</button>") != NULL);
+	T_CHECK(strstr(r.body.data, "value=\"stop\" aria-label=\"Stop sending here (ntfy topics: "
+			"mia-papers)\">Stop sending here</button>") != NULL);
+	resp_free(&r);
+	manage_post(&ctx, link.data, "action=stop&channel=ntfy&dest=mia-papers", ok_csrf, &r);
+	T_EQ_INT(r.status, 200);
+	T_CHECK(strstr(r.body.data, "value=\"restart\" aria-label=\"Send here again (ntfy topics: "
+			"mia-papers)\">Send here again</button>") != NULL);
+	resp_free(&r);
+	manage_post(&ctx, link.data, "action=restart&channel=ntfy&dest=mia-papers", ok_csrf, &r);
+	resp_free(&r);
+	T_EQ_INT(pb_suppress_has(ctx.st, "mia", "ntfy", "mia-papers"), 0);
+	/* an address with a character of markup: escaped in the name too */
+	{
+		struct pb_buf rl = { 0 };
+
+		T_EQ_INT(pb_link_make(&rl, "", &ctx.secret, PB_LINK_MANAGE, "rnd",
+				      "r&d@example.org", pb_now()), 0);
+		call(&ctx, pb_web_manage, "GET", rl.data, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "aria-label=\"Stop sending here (email: "
+				"r&amp;d@example.org)\"") != NULL);
+		T_CHECK(strstr(r.body.data, "r&d@") == NULL);
+		resp_free(&r);
+		pb_buf_free(&rl);
+	}
 
 	/* the file in the middle of an edit (it does not load; the server keeps the last good
 	 * configuration): the manage page opens and its buttons work from that one; a save,
@@ -1075,6 +1107,9 @@ main(void)
 		T_EQ_INT(r.status, 200);
 		snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 		T_EQ_STR(browser_select(r.body.data, "language", lang, sizeof lang), "pt-BR");
+		/* named for the reader, not its bare tag, and said to come from elsewhere */
+		T_CHECK(strstr(r.body.data, "<option value=\"pt-BR\" selected>Brazilian Portuguese "
+				"(pt-BR), set outside this form</option>") != NULL);
 		/* both scripts of Chinese are offered */
 		T_CHECK(strstr(r.body.data, "<option value=\"zh\">简体中文 (Simplified Chinese)"
 				"</option><option value=\"zh-TW\">繁體中文 (Traditional Chinese)"
@@ -1118,8 +1153,8 @@ main(void)
 			    ok_csrf, &r);
 		T_EQ_INT(r.status, 400);
 		T_CHECK(strstr(r.body.data, "\"><b>") == NULL);
-		T_CHECK(strstr(r.body.data, "<option value=\"x&quot;&gt;&lt;b&gt;\" selected>") !=
-			NULL);
+		T_CHECK(strstr(r.body.data, "<option value=\"x&quot;&gt;&lt;b&gt;\" selected>"
+				"x&quot;&gt;&lt;b&gt;, set outside this form</option>") != NULL);
 		resp_free(&r);
 	}
 
@@ -1234,6 +1269,8 @@ main(void)
 			T_EQ_INT(reads_end(), 0);
 			T_EQ_INT(r.status, 200);
 			T_CHECK(strstr(r.body.data, "Waves=ti:waves") != NULL);
+			T_CHECK(strstr(r.body.data, "<option value=\"de\" selected>German (de), set "
+					"outside this form</option>") != NULL);
 			resp_free(&r);
 			T_EQ_INT(pb_sub_stamp(ctx.st, &s1), 0);
 			T_EQ_INT(pb_sub_get(ctx.st, "once", &after), 1);
