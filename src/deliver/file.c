@@ -255,6 +255,13 @@ build_tag(const struct pb_outbox_msg *m, char out[32])
 	memcpy(out, s + 1, n + 1);
 }
 
+/* The generation a build tag names: N of "gN", 0 for "" (the first build). */
+static unsigned long long
+tag_number(const char *tag)
+{
+	return *tag == 'g' ? strtoull(tag + 1, NULL, 10) : 0;
+}
+
 int
 pb_file_sink_name(const char *s)
 {
@@ -307,7 +314,10 @@ day_claim(const char *dir, const char *tag, const char *const *keep, size_t n_ke
 		pb_file_fail(r, "open", pb_buf_str(&rec), errno);
 		goto out;
 	}
-	if (strcmp(pb_buf_str(&had), tag) == 0) {
+	/* the same build; or an earlier one's late write (a former subscriber's message held and
+	 * sent after the name's next generation wrote its day: generations only grow), which
+	 * takes nothing of the later build's away */
+	if (strcmp(pb_buf_str(&had), tag) == 0 || tag_number(tag) < tag_number(pb_buf_str(&had))) {
 		rc = 0;
 		goto out;
 	}

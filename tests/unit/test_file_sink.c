@@ -281,6 +281,35 @@ test_write(void)
 	T_CHECK(starts("cy", "digest.html", "{\"new\""));
 }
 
+/* A former build's message held and written after the name's next generation wrote its day
+ * (a removed subscriber's retry) takes none of the later build's files away, nor its record. */
+static void
+test_late_former(void)
+{
+	static const struct msg now[] = {
+		{ "digest.html", 1, 1 },
+		{ "digest.md", 1, 1 },
+	};
+	static const struct msg late[] = { { "digest.txt", 1, 1 } };
+	char *l;
+
+	T_EQ_INT(build("dy", "g3", now, 2, 0, "{\"new\":1}\n"), 0);
+	T_EQ_INT(build("dy", "", late, 1, 0, "{\"former\":1}\n"), 0);
+	l = listing("dy");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	free(l);
+	T_EQ_INT(build("dy", "g2", late, 1, 1, "{\"former\":2}\n"), 0);
+	l = listing("dy");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	free(l);
+	T_CHECK(starts("dy", "digest.md", "{\"new\""));
+	/* the later build's next write still finds its record: nothing goes */
+	T_EQ_INT(build("dy", "g3", now, 1, 0, "{\"new\":2}\n"), 0);
+	l = listing("dy");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	free(l);
+}
+
 int
 main(void)
 {
@@ -297,6 +326,7 @@ main(void)
 	test_one_group();
 	test_two_groups();
 	test_write();
+	test_late_former();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_file_sink: could not remove %s\n", base);
