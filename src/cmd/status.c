@@ -35,7 +35,19 @@ clean_whole(struct pb_buf *b, const struct pb_config *cfg, const char *s, int wh
 	pb_esc_term(b, pb_buf_str(&m));
 	pb_buf_free(&m);
 	if (!whole && b->len > 300) {
-		pb_buf_truncate(b, 297);
+		size_t k = 297;
+
+		/* between characters, and before an escape the cut would leave half of */
+		while (k > 0 && ((unsigned char)b->data[k] & 0xC0) == 0x80)
+			k--;
+		for (size_t j = k > 5 ? k - 5 : 0; j < k; j++)
+			if (b->data[j] == '\\' && j + 1 < k &&
+			    ((b->data[j + 1] == 'x' && k - j < 4) ||
+			     (b->data[j + 1] == 'u' && k - j < 6))) {
+				k = j;
+				break;
+			}
+		pb_buf_truncate(b, k);
 		pb_buf_puts(b, "...");
 	}
 	return pb_buf_str(b);

@@ -205,6 +205,13 @@ echo "   run took ${took} s"
 pb status >"$T/status" 2>&1 || true
 grep -q "errcode 93000: invalid webhook url" "$T/status" || { cat "$T/status" >&2; fail "status: 93000"; }
 grep -q "errcode 310000: sign not match" "$T/status" || { cat "$T/status" >&2; fail "status: 310000"; }
+# a reason longer than status shows is cut between characters, never inside one
+long=$(/usr/bin/python3 -c 'print("a" * 296 + "\u00e9" + "b" * 200)')
+sqlite3 "$T/state/paperboy.db" "update outbox set last_error = '$long' where subscriber = 'wbad' and part = 1;"
+pb status >"$T/status2" 2>&1 || true
+grep -q "a\{296\}\.\.\." "$T/status2" || { cat "$T/status2" >&2; fail "status: the long reason not cut before its character"; }
+/usr/bin/python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/status2" ||
+  fail "status: a cut left half a character"
 # the robots that are gone are suppressed; one refusing a signature is not
 sup=$(sqlite3 "$T/state/paperboy.db" "select subscriber || ' ' || channel || ' ' || reason from suppressions order by 1;")
 printf '%s\n' "$sup" | grep -q "^dn dingtalk errcode 300001: token is not exist$" || { echo "$sup" >&2; fail "300001 not suppressed"; }
