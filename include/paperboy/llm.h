@@ -69,8 +69,13 @@ const char *pb_llm_status_name(enum pb_llm_status s);
  * "organization_usage_limit_exceeded") and its older "billing_hard_limit_reached" (a 400 or a
  * 429). Waiting does not mend it, unlike the 429 of a rate limit. 0 otherwise, or not JSON.
  * A 402 Payment Required (OpenRouter, DeepSeek's "Insufficient Balance") says the same by its
- * status alone: the caller tells that. */
+ * status alone: pb_llm_account_spent tells both. */
 int pb_llm_quota_exhausted(const char *body, size_t len);
+
+/* Whether an answer of status with body says the account's credit is spent: a 402, or a 4xx
+ * whose body pb_llm_quota_exhausted reads so. The model's and the embeddings' clients alike
+ * stop asking on it. */
+int pb_llm_account_spent(long status, const char *body, size_t len);
 
 /* The headers of a model's answer that say whether and when to ask again, as sent ("" when
  * absent). */

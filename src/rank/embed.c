@@ -537,8 +537,7 @@ ask(struct client *c, struct item **batch, size_t n)
 			snprintf(c->reason, sizeof c->reason, "HTTP %ld%s", status, why);
 		}
 		refused = pb_embed_refusal(status, resp.body.data, resp.body.len, &c->batch_max);
-		if (status == 402 || (status >= 400 && status < 500 &&
-				      pb_llm_quota_exhausted(resp.body.data, resp.body.len))) {
+		if (pb_llm_account_spent(status, resp.body.data, resp.body.len)) {
 			/* The account's credit is spent (a 402; OpenAI's insufficient_quota and
 			 * billing codes, a 429 or a 400): every batch would be refused alike, and
 			 * no wait mends it. */

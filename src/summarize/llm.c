@@ -560,6 +560,13 @@ pb_llm_quota_exhausted(const char *body, size_t len)
 }
 
 int
+pb_llm_account_spent(long status, const char *body, size_t len)
+{
+	return status == 402 ||
+	       (status >= 400 && status < 500 && pb_llm_quota_exhausted(body, len));
+}
+
+int
 pb_llm_try_again(long status, const struct pb_llm_wait *w)
 {
 	/* the server's word outranks the status (OpenAI's clients obey it either way) */

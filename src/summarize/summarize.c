@@ -928,8 +928,7 @@ flight_done(struct pb_summarizer *s, struct flight *f, CURLcode rc)
 		long wait_ms = pb_llm_wait_ms(&f->wait, (long)time(NULL), status == 429);
 
 		http_reason(status, f->resp.data ? f->resp.data : "", f->resp.len, why, sizeof why);
-		if (status == 402 || (status >= 400 && status < 500 &&
-				      pb_llm_quota_exhausted(f->resp.data, f->resp.len))) {
+		if (pb_llm_account_spent(status, f->resp.data, f->resp.len)) {
 			/* The account's credit is spent: OpenAI's insufficient_quota and billing
 			 * codes (a 429, or a 400), or a 402 Payment Required (OpenRouter, DeepSeek).
 			 * Every request would be refused alike, and no wait mends it. */

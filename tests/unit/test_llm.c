@@ -431,6 +431,11 @@ test_waits(void)
 	T_EQ_INT(pb_llm_quota_exhausted("{\"code\":\"insufficient_quota\"}", 29), 1);
 	T_EQ_INT(pb_llm_quota_exhausted("insufficient_quota", 18), 0);
 	T_EQ_INT(pb_llm_quota_exhausted(NULL, 0), 0);
+	/* the status as well: a 402 alone, a billing code only in a 4xx */
+	T_EQ_INT(pb_llm_account_spent(402, NULL, 0), 1);
+	T_EQ_INT(pb_llm_account_spent(429, quota, strlen(quota)), 1);
+	T_EQ_INT(pb_llm_account_spent(429, limit, strlen(limit)), 0);
+	T_EQ_INT(pb_llm_account_spent(500, quota, strlen(quota)), 0);
 	{       /* OpenAI's billing codes, under the type insufficient_quota or another */
 		static const char *const spent[] = {
 			"{\"error\":{\"message\":\"Billing hard limit has been reached\","
