@@ -36,7 +36,8 @@ static const char style_sheet[] =
 	".pb-bg,.pb-outer{background-color:#0f1114!important;}\n"
 	".pb-card{background-color:#1b1e23!important;border-color:#33383f!important;"
 	"color:#e4e6ea!important;}\n"
-	".pb-card p,.pb-card li,.pb-card h1,.pb-card h2,.pb-card h3,.pb-card div,.pb-card span,"
+	".pb-card p,.pb-card li,.pb-card h1,.pb-card h2,.pb-card h3,.pb-card h4,.pb-card div,"
+	".pb-card span,"
 	".pb-card strong,.pb-card em,.pb-card code{color:#e4e6ea!important;}\n"
 	".pb-card .pb-muted,.pb-card .pb-muted strong{color:#aab1ba!important;}\n"
 	".pb-card a{color:#8ab4f8!important;}\n"
@@ -261,6 +262,13 @@ seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	pb_esc_html(b, x->categories);
 }
 
+/* "Analysis" and "Key findings": headings under the paper's title (h4), so a screen reader
+ * lists them with the paper and goes from one to the next; styled as the bold paragraphs they
+ * look like, the size, line and colour of the card's text said inline so no client's own look
+ * for a heading shows. */
+#define LABEL "style=\"margin:0 0 6px 0;font-size:14px;line-height:21px;font-weight:bold;" \
+	"color:#222222;\""
+
 /* The abstract, analysis, findings, figure and the paper's links. */
 static void
 seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
@@ -272,9 +280,9 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	pb_esc_html(b, x->abstract);
 	pb_buf_puts(b, "</p>\n");
 	if (x->analysis) {
-		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">");
+		pb_buf_puts(b, "<h4 " LABEL ">");
 		pb_esc_html(b, PB_WORD(c, PB_W_ANALYSIS));
-		pb_buf_puts(b, "</p>\n<div class=\"pb-box\"");
+		pb_buf_puts(b, "</h4>\n<div class=\"pb-box\"");
 		model_lang_attr(c, b);
 		pb_buf_puts(b, " style=\"margin:0 0 10px 0;padding:8px 12px;"
 			       "background-color:#f7f7f9;border-left:3px solid #d0d7de;\">\n");
@@ -282,9 +290,9 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 		pb_buf_puts(b, "</div>\n");
 	}
 	if (x->n_findings) {
-		pb_buf_puts(b, "<p style=\"margin:0 0 6px 0;font-weight:bold;\">");
+		pb_buf_puts(b, "<h4 " LABEL ">");
 		pb_esc_html(b, PB_WORD(c, PB_W_FINDINGS));
-		pb_buf_puts(b, "</p>\n<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
+		pb_buf_puts(b, "</h4>\n<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\">");
 			pb_esc_html(b, x->findings[k]);

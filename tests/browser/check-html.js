@@ -5,8 +5,9 @@
 // wide, a dark page in the dark scheme, and every text readable (WCAG contrast >= 4.5 against
 // the background it is drawn on). Saves one PNG per file, width and scheme. Once per file, its
 // accessibility tree as a screen reader gets it: the headings start at level 1 and skip none,
-// each paper shown in full is a level-3 heading under "Papers" (its title the link in it), and
-// each "More like this" / "Not for me" link is named with its paper's title.
+// each paper shown in full is a level-3 heading under "Papers" (its title the link in it), its
+// "Analysis" and "Key findings" level-4 headings under it, and each "More like this" / "Not for
+// me" link is named with its paper's title.
 //
 //   node check-html.js OUTDIR FILE.html...
 //
@@ -149,12 +150,21 @@ function checkOutline(o) {
     bad.push('the papers\' headings are not under "Papers"');
   for (const h of h3)
     if (!/^\d+\. \S/.test(h.name)) bad.push(`a paper's heading without its number and title: "${h.name.slice(0, 60)}"`);
+  // under a paper's title, only its "Analysis" and "Key findings" (in the reader's words)
+  for (let i = 0; i < o.headings.length; i++)
+    if (o.headings[i].level === 4 &&
+        (!/^(Analysis|Key findings|分析|要点|重點)$/.test(o.headings[i].name) ||
+         !levels.slice(0, i).includes(3)))
+      bad.push(`a level-4 heading "${o.headings[i].name.slice(0, 40)}" not a paper's part`);
   // each feedback link: its visible words first, then its paper's title (the heading above it)
   const fb = o.links.filter((l) => /^(More like this|Not for me)\b/.test(l.name));
   if (fb.length !== o.feedback.length)
     bad.push(`${o.feedback.length} feedback links, ${fb.length} of them named as such`);
   for (const l of fb) {
-    const h = o.headings[l.after - 1];
+    // the paper's title: the last level-3 heading above the link (its parts' h4s between)
+    let k = l.after - 1;
+    while (k >= 0 && o.headings[k].level !== 3) k--;
+    const h = k >= 0 ? o.headings[k] : null;
     const title = h ? h.name.replace(/^\d+\. /, '') : '';
     if (!title || !l.name.endsWith(': ' + title))
       bad.push(`a feedback link named "${l.name.slice(0, 60)}", not after its paper "${title.slice(0, 40)}"`);

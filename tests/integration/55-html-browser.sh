@@ -6,7 +6,8 @@
 # at 375 and 1000 px, in the light and the dark scheme: no
 # horizontal overflow, the card at most 640 px, dark in the dark scheme, readable contrast;
 # and in chromium's accessibility tree no heading level skipped, each paper shown in full a
-# heading under "Papers", each feedback link named with its paper's title
+# heading under "Papers" with its "Analysis" and "Key findings" under it, each feedback link
+# named with its paper's title
 # (tests/browser/check-html.js). The screenshots are kept in $BUILD/browser-artefacts/. Skipped,
 # with the reason, only when chromium cannot start. puppeteer-core comes from
 # tests/browser/package-lock.json (npm ci, no browser download).

@@ -1,6 +1,7 @@
 /* The HTML email as a screen reader walks it: its headings in order (the title h1; the
  * summary, the contents, "Papers" and the compact list h2; each paper's title an h3 under
- * "Papers", its number and its title), no level skipped; and each paper's "More like this" /
+ * "Papers", its number and its title, its "Analysis" and "Key findings" h4s under it), no
+ * level skipped; and each paper's "More like this" /
  * "Not for me" named with the paper's title after its visible words (the title escaped, in the
  * reader's language's punctuation). */
 #include <stdio.h>
@@ -57,6 +58,8 @@ struct walk {
 	struct pb_buf outline;  /* "1 2 2 2 3 3 3": each heading's level, in order */
 	char *h3[8];            /* the h3s' texts */
 	size_t n_h3;
+	char *h4[8];            /* the h4s' texts */
+	size_t n_h4;
 	char *label[8];         /* the feedback links' aria-label and text */
 	char *text[8];
 	size_t n_fb;
@@ -75,6 +78,8 @@ walk(xmlNode *n, struct walk *w)
 			pb_buf_printf(&w->outline, "%s%c", w->outline.len ? " " : "", name[1]);
 			if (name[1] == '3' && w->n_h3 < 8)
 				w->h3[w->n_h3++] = (char *)xmlNodeGetContent(n);
+			if (name[1] == '4' && w->n_h4 < 8)
+				w->h4[w->n_h4++] = (char *)xmlNodeGetContent(n);
 		}
 		if (strcmp(name, "a") == 0) {
 			xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
@@ -97,6 +102,8 @@ walk_free(struct walk *w)
 {
 	for (size_t i = 0; i < w->n_h3; i++)
 		xmlFree(w->h3[i]);
+	for (size_t i = 0; i < w->n_h4; i++)
+		xmlFree(w->h4[i]);
 	for (size_t i = 0; i < w->n_fb; i++) {
 		xmlFree(w->label[i]);
 		xmlFree(w->text[i]);
@@ -165,6 +172,37 @@ test_outline(const char *language, const char *more, const char *less, const cha
 	walk_free(&w);
 }
 
+/* A paper's "Analysis" and "Key findings" are headings under its title (h4), in the reader's
+ * words; a paper without them has none. */
+static void
+test_labels(const char *language, const char *analysis, const char *findings)
+{
+	struct pb_digest d;
+	struct pb_digest_item it[3];
+	struct pb_paper p[3];
+	struct pb_author au = { .name = "Ada Lovelace" };
+	char *cats[] = { "cs.CV" };
+	char *found[] = { "We triangulate the scene." };
+	struct walk w;
+
+	fill(&d, it, p, cats, &au, language);
+	d.exec_summary = "Three papers.";
+	it[0].analysis = "The mesh is **exact**.";
+	it[0].findings = found;
+	it[0].n_findings = 1;
+	it[2].findings = found;
+	it[2].n_findings = 1;
+	render(&d, 0, &w);
+	T_EQ_STR(pb_buf_str(&w.outline), "1 2 2 2 3 4 4 3 3 4");
+	T_EQ_INT(w.n_h4, 3);
+	if (w.n_h4 == 3) {
+		T_EQ_STR(w.h4[0], analysis);
+		T_EQ_STR(w.h4[1], findings);
+		T_EQ_STR(w.h4[2], findings);
+	}
+	walk_free(&w);
+}
+
 /* Past the size cap: the papers shown in full keep their h3s under "Papers", the rest are
  * items of "More papers" (h2), never a heading of their own. */
 static void
@@ -200,5 +238,7 @@ main(void)
 	test_outline("en", "More like this", "Not for me", ": ");
 	test_outline("zh", "更多类似", "不感兴趣", "：");
 	test_outline_capped();
+	test_labels("en", "Analysis", "Key findings");
+	test_labels("zh", "分析", "要点");
 	return t_done("test_render_outline");
 }
