@@ -1,5 +1,6 @@
 /* The fixed words in every language paperboy writes, one column per language, and the {name}
  * templates they are written in. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -215,6 +216,73 @@ pb_words_lang(const char *lang)
 	    (lang[n] != '\0' && lang[n] != '-'))
 		return col;
 	return lang;
+}
+
+/* Words an English sentence can hardly do without, and no other language arXiv meets writes
+ * as words of its own (not "a", "in", "on", "is", "die": Spanish, German, French, Dutch). */
+static const char *const english_words[] = {
+	"the", "of", "and", "with", "we", "our", "this", "that", "these", "for", "from", "which",
+	"are", "its", "their", "by", "than", "can", "has", "have", "be", "such", "into",
+};
+
+int
+pb_text_english(const char *text)
+{
+	size_t latin = 0, greek = 0, other = 0, words = 0, hits = 0;
+	const char *p = text ? text : "";
+	size_t len = strlen(p);
+
+	for (size_t i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
+						      (utf8proc_ssize_t)(len - i), &cp);
+
+		if (r <= 0) {
+			i++;
+			continue;
+		}
+		if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) {
+			size_t k = i, n;
+
+			/* an ASCII word: counted, and looked up when short */
+			while (k < len && isalpha((unsigned char)p[k]))
+				k++;
+			n = k - i;
+			latin += n;
+			words++;
+			if (n <= 5 && (k >= len || ((unsigned char)p[k] < 0x80 && !isalnum(
+			    (unsigned char)p[k]))) && (i == 0 || !isalnum((unsigned char)p[i - 1]))) {
+				for (size_t w = 0; w < sizeof english_words / sizeof *english_words;
+				     w++)
+					if (strlen(english_words[w]) == n &&
+					    strncasecmp(english_words[w], p + i, n) == 0) {
+						hits++;
+						break;
+					}
+			}
+			i = k;
+			continue;
+		}
+		i += (size_t)r;
+		if (cp < 0x80)
+			continue;
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+			break;
+		default:
+			continue;
+		}
+		if (cp < 0x250 || (cp >= 0x1e00 && cp < 0x1f00))
+			latin++;        /* Latin-1, Latin Extended, é in "café" */
+		else if ((cp >= 0x370 && cp < 0x400) || (cp >= 0x1d400 && cp < 0x1d800))
+			greek++;        /* α, β, and mathematical alphanumerics */
+		else
+			other++;
+	}
+	if (!latin || !hits || hits * 20 < words)
+		return 0;
+	return greek * 10 <= latin && other * 100 <= latin;
 }
 
 void

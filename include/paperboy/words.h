@@ -113,6 +113,13 @@ const char *pb_words_column(const char *lang);
  * lang. */
 const char *pb_words_lang(const char *lang);
 
+/* Whether text (UTF-8) reads as English: its letters Latin (a few Greek ones, as mathematics
+ * writes them, and a stray other one allowed) and its words English by the words a sentence
+ * of English cannot do without ("the", "of", "and", "with", "we", ...), at least one in twenty
+ * of them and at least one. A paper's title and abstract, to mark them lang="en" in a digest
+ * whose own words are another language's: arXiv's are English almost always, not always. */
+int pb_text_english(const char *text);
+
 /* Appends tmpl with each {name} replaced by its value from vars, a NULL-terminated list of
  * name, value pairs (a NULL value is ""), "{{" and "}}" as single braces. A {name} not in vars
  * is written as it stands. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "paperboy/digest.h"
 #include "paperboy/escape.h"
@@ -137,6 +138,13 @@ pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const ch
 		x->authors_short = pb_buf_detach(&b);
 	}
 	x->abstract = pb_disp_display(p->abstract ? p->abstract : "", PB_LATEX_TEXT);
+	if (strncasecmp(pb_words_lang(lang), "en", 2) != 0) {
+		pb_buf_puts(&b, x->title);
+		pb_buf_putc(&b, '\n');
+		pb_buf_puts(&b, x->abstract);
+		x->en = pb_text_english(pb_buf_str(&b));
+		pb_buf_reset(&b);
+	}
 	x->analysis = it->analysis && *it->analysis ?
 		      pb_disp_display(it->analysis, PB_LATEX_PROSE) : NULL;
 	x->n_findings = it->n_findings;

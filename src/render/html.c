@@ -187,6 +187,29 @@ a_href(struct pb_buf *b, const char *url, const char *style)
 	pb_buf_printf(b, "\" style=\"%s\">", style);
 }
 
+/* A paper's own text in a digest whose words are another language's: said to be English when
+ * it reads so (pb_disp.en), so a screen reader speaks it with an English voice, not the
+ * digest's. */
+static void
+en_attr(const struct pb_disp *x, struct pb_buf *b)
+{
+	if (x->en)
+		pb_buf_puts(b, " lang=\"en\"");
+}
+
+/* The paper's title as a link, in the paper's language when it is known to be English. */
+static void
+title_link(const struct pb_disp *x, const char *url, const char *style, struct pb_buf *b)
+{
+	pb_buf_puts(b, "<a href=\"");
+	pb_esc_html_attr(b, url);
+	pb_buf_putc(b, '"');
+	en_attr(x, b);
+	pb_buf_printf(b, " style=\"%s\">", style);
+	pb_esc_html(b, x->title);
+	pb_buf_puts(b, "</a>");
+}
+
 /* A feedback link: its words, and for a screen reader moving from link to link the paper's
  * title after them ("More like this: Radiance Meshes ..."), the visible words first. Gmail,
  * Outlook and Apple Mail keep aria-label; where it is dropped the words alone remain. */
@@ -245,9 +268,8 @@ seg_head(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	const struct pb_disp *x = &c->disp[i];
 
 	(void)arg;
-	a_href(b, x->abs_url, "color:#1a0dab;text-decoration:none;");
-	pb_esc_html(b, x->title);
-	pb_buf_puts(b, "</a></h3>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
+	title_link(x, x->abs_url, "color:#1a0dab;text-decoration:none;", b);
+	pb_buf_puts(b, "</h3>\n<p style=\"margin:0 0 4px 0;font-size:13px;color:#444444;\">");
 	pb_esc_html(b, x->authors);
 	pb_buf_puts(b, "</p>\n<p class=\"pb-muted\" style=\"margin:0 0 10px 0;font-size:12px;"
 		       "color:" MUTED ";\">");
@@ -276,7 +298,9 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	const struct pb_disp *x = &c->disp[i];
 
 	(void)arg;
-	pb_buf_puts(b, "</p>\n<p style=\"margin:0 0 10px 0;\">");
+	pb_buf_puts(b, "</p>\n<p");
+	en_attr(x, b);
+	pb_buf_puts(b, " style=\"margin:0 0 10px 0;\">");
 	pb_esc_html(b, x->abstract);
 	pb_buf_puts(b, "</p>\n");
 	if (x->analysis) {
@@ -292,7 +316,9 @@ seg_body(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	if (x->n_findings) {
 		pb_buf_puts(b, "<h4 " LABEL ">");
 		pb_esc_html(b, PB_WORD(c, PB_W_FINDINGS));
-		pb_buf_puts(b, "</h4>\n<ul style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
+		pb_buf_puts(b, "</h4>\n<ul");
+		en_attr(x, b);
+		pb_buf_puts(b, " style=\"margin:0 0 10px 0;padding-left:22px;\">\n");
 		for (size_t k = 0; k < x->n_findings; k++) {
 			pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\">");
 			pb_esc_html(b, x->findings[k]);
@@ -335,7 +361,9 @@ seg_toc(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 	(void)arg;
 	pb_buf_puts(b, "<li style=\"margin:0 0 4px 0;\"><a href=\"#");
 	pb_esc_html_attr(b, x->vid);
-	pb_buf_puts(b, "\" style=\"color:#1a0dab;text-decoration:none;\">");
+	pb_buf_putc(b, '"');
+	en_attr(x, b);
+	pb_buf_puts(b, " style=\"color:#1a0dab;text-decoration:none;\">");
 	pb_esc_html(b, x->title);
 	pb_buf_puts(b, "</a></li>\n");
 }
@@ -348,9 +376,8 @@ seg_compact(const struct pb_rctx *c, size_t i, size_t arg, struct pb_buf *b)
 
 	(void)arg;
 	pb_buf_printf(b, "<li style=\"margin:0 0 6px 0;\">");
-	a_href(b, x->abs_url, "color:#1a0dab;");
-	pb_esc_html(b, x->title);
-	pb_buf_puts(b, "</a> <span class=\"pb-muted\" style=\"color:" MUTED ";font-size:12px;\">");
+	title_link(x, x->abs_url, "color:#1a0dab;", b);
+	pb_buf_puts(b, " <span class=\"pb-muted\" style=\"color:" MUTED ";font-size:12px;\">");
 	pb_esc_html(b, x->authors_short);
 	pb_buf_puts(b, "</span></li>\n");
 }

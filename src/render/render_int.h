@@ -28,6 +28,8 @@ struct pb_disp {
 	int revised;            /* a new version of an older paper */
 	char *label_buf;        /* storage of a revision's date_label */
 	char *why;              /* the ranker's reason on one line, or NULL */
+	int en;                 /* the title and abstract read as English (pb_text_english) in a
+				 * digest whose words are another language's: marked lang="en" */
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
 	char *abs_url;
 	char *pdf_url;

@@ -13,6 +13,7 @@
 #include "paperboy/digest.h"
 #include "paperboy/render.h"
 #include "paperboy/web.h"
+#include "paperboy/words.h"
 #include "t.h"
 
 #define TITLE_0 "Radiance meshes for volumetric reconstruction"
@@ -203,6 +204,78 @@ test_labels(const char *language, const char *analysis, const char *findings)
 	walk_free(&w);
 }
 
+/* Whether a text reads as English: arXiv's titles and abstracts as they come. */
+static void
+test_english(void)
+{
+	T_EQ_INT(pb_text_english("Radiance meshes for volumetric reconstruction\nWe triangulate "
+				 "the scene with a Delaunay tetrahedralization."), 1);
+	/* mathematics' Greek letters and a café are English still */
+	T_EQ_INT(pb_text_english("The α-helix of the protein, with β = 0.5 at the café."), 1);
+	T_EQ_INT(pb_text_english("Sur les espaces de Banach\nNous montrons que toute suite "
+				 "bornée admet une sous-suite convergente."), 0);
+	T_EQ_INT(pb_text_english("Über die Stabilität der Lösungen\nWir zeigen, dass die "
+				 "Lösungen stabil sind."), 0);
+	T_EQ_INT(pb_text_english("Об устойчивости решений\nМы показываем, что решения "
+				 "устойчивы for the."), 0);
+	T_EQ_INT(pb_text_english("面向三维重建的辐射网格\n我们提出了一种 the 方法。"), 0);
+	T_EQ_INT(pb_text_english("Gaussian Splatting SLAM"), 0);     /* no word to tell */
+	T_EQ_INT(pb_text_english(""), 0);
+	T_EQ_INT(pb_text_english(NULL), 0);
+	/* "the" inside a word is no word: "theory", "other", "bathe" */
+	T_EQ_INT(pb_text_english("theory other bathe"), 0);
+}
+
+/* Counts needle in hay. */
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* In a Chinese digest a paper's own English (its title in the heading, the contents and the
+ * compact list, its abstract and findings) says lang="en"; a French paper's does not, nor does
+ * anything in an English digest. */
+static void
+test_lang(void)
+{
+	struct pb_digest d;
+	struct pb_digest_item it[3];
+	struct pb_paper p[3];
+	struct pb_author au = { .name = "Ada Lovelace" };
+	char *cats[] = { "cs.CV" };
+	char *found[] = { "We triangulate the scene." };
+	struct pb_render_opts o = { .telegram_chat = "" };
+	struct pb_parts out;
+
+	for (int zh = 0; zh < 2; zh++) {
+		fill(&d, it, p, cats, &au, zh ? "zh" : "en");
+		p[0].abstract = "We triangulate the scene with a mesh of the radiance field.";
+		it[0].findings = found;
+		it[0].n_findings = 1;
+		p[1].title = "Sur les espaces de Banach";
+		p[1].abstract = "Nous montrons que toute suite bornée admet une sous-suite.";
+		p[2].abstract = "The third paper of the day.";
+		T_EQ_INT(pb_render(&d, PB_FMT_HTML, &o, &out), 0);
+		if (out.n != 1)
+			continue;
+		/* papers 0 and 2: the heading's link, the contents' link, the abstract; paper 0's
+		 * findings */
+		T_EQ_INT(count(out.v[0], " lang=\"en\""), (size_t)(zh ? 7 : 1));   /* an English one: <html lang="en"> */
+		T_CHECK(!zh || strstr(out.v[0], "<a href=\"https://arxiv.org/abs/2512.00100v1\" "
+				      "lang=\"en\""));
+		T_CHECK(!zh || strstr(out.v[0], "<p lang=\"en\" style=\"margin:0 0 10px 0;\">We "
+				      "triangulate"));
+		T_CHECK(!zh || strstr(out.v[0], "<ul lang=\"en\""));
+		T_CHECK(!strstr(out.v[0], "lang=\"en\" style=\"margin:0 0 10px 0;\">Nous"));
+		pb_parts_free(&out);
+	}
+}
+
 /* Past the size cap: the papers shown in full keep their h3s under "Papers", the rest are
  * items of "More papers" (h2), never a heading of their own. */
 static void
@@ -240,5 +313,7 @@ main(void)
 	test_outline_capped();
 	test_labels("en", "Analysis", "Key findings");
 	test_labels("zh", "分析", "要点");
+	test_english();
+	test_lang();
 	return t_done("test_render_outline");
 }
