@@ -771,10 +771,32 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	json = cJSON_PrintUnformatted(obj);
 	taken = !again && by_address(cfg, addr) != NULL;
 	/* An address in use fails the check only on "email ..."; that must read as success. A
-	 * stored subscriber signing up again is checked as an edit of its own settings; one of
-	 * the file keeps the administrator's (the form's are not used). */
-	if ((!again || orow.settings) &&
-	    (v = pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why)) == -2) {
+	 * stored subscriber signing up again is checked as an edit of its own settings. One of
+	 * the file keeps the administrator's (the form's are not used), but the form is checked
+	 * all the same, as a new reader's under a name of its own: a rule the form gets wrong
+	 * is refused as it is for any other address, so the answer does not tell that this
+	 * address is a subscriber's of the file. */
+	if (again && !orow.settings) {
+		char probe[72];
+		char *pjson;
+
+		if (derive_name(cfg, ctx->st, addr, probe) < 0)
+			goto fail;
+		cJSON_ReplaceItemInObject(obj, "name", cJSON_CreateString(probe));
+		pjson = cJSON_PrintUnformatted(obj);
+		cJSON_ReplaceItemInObject(obj, "name", cJSON_CreateString(name));
+		if (!pjson)
+			goto fail;
+		v = pb_cli_stored_validate(ctx->config_path, cfg, probe, pjson, &why);
+		cJSON_free(pjson);
+		if (v == -2) {
+			unreadable(resp);
+			goto out;
+		}
+		/* the address is the subscriber's own: no sign of an address in use */
+		if (why.len && strncmp(why.data, "email ", 6) == 0)
+			pb_buf_reset(&why);
+	} else if ((v = pb_cli_stored_validate(ctx->config_path, cfg, name, json, &why)) == -2) {
 		unreadable(resp);
 		goto out;
 	}

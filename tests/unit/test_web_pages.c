@@ -664,6 +664,27 @@ main(void)
 		T_EQ_INT(pb_sub_get(ctx.st, "lab", &row), 1);
 		T_EQ_STR(row.state, "unsubscribed");
 		pb_sub_row_clear(&row);
+		/* a rule the form gets wrong is refused for this address as for any other, with
+		 * the same words, so the answer does not tell that it is a subscriber's of the
+		 * file (whose own rules, not the form's, it would get back) */
+		{
+			size_t sent = mb.n;
+			char *other;
+
+			signup_body(&body, ok_csrf, "nobody-else@lab.example", "x = ti:(x OR");
+			call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.64", body.data, &r);
+			T_EQ_INT(r.status, 400);
+			other = pb_xstrdup(r.body.data);
+			resp_free(&r);
+			signup_body(&body, ok_csrf, "bob@lab.example", "x = ti:(x OR");
+			call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.64", body.data, &r);
+			T_EQ_INT(r.status, 400);
+			T_CHECK(strstr(r.body.data, "column") != NULL);
+			T_CHECK(strstr(other, "column") != NULL);
+			T_EQ_INT(mb.n, sent);
+			free(other);
+			resp_free(&r);
+		}
 		signup_body(&body, ok_csrf, "bob@lab.example", "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.63", body.data, &r);
 		T_EQ_INT(r.status, 200);
