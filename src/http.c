@@ -31,6 +31,7 @@
 struct host_slot {
 	char *host;                 /* "host:port" */
 	int64_t last_ms;            /* monotonic time the last request to it ended; 0 = never */
+	long interval_ms;           /* its spacing (pb_http_set_interval); -1: min_interval_ms */
 };
 
 struct pb_http {
@@ -593,7 +594,27 @@ host_slot(struct pb_http *h, const char *host)
 	h->hosts = pb_xreallocarray(h->hosts, h->n_hosts + 1, sizeof *h->hosts);
 	h->hosts[h->n_hosts].host = pb_xstrdup(host);
 	h->hosts[h->n_hosts].last_ms = 0;
+	h->hosts[h->n_hosts].interval_ms = -1;
 	return &h->hosts[h->n_hosts++];
+}
+
+/* The spacing of requests to hs's host. */
+static long
+interval_of(const struct pb_http *h, const struct host_slot *hs)
+{
+	return hs->interval_ms >= 0 ? hs->interval_ms : h->o.min_interval_ms;
+}
+
+void
+pb_http_set_interval(struct pb_http *h, const char *url, long ms)
+{
+	char host[300];
+
+	if (!h || !url)
+		return;
+	url_host(url, host, sizeof host);
+	if (*host)
+		host_slot(h, host)->interval_ms = ms < 0 ? 0 : ms;
 }
 
 /* The spacing also holds across processes (a run right after another): the end of the last
@@ -608,16 +629,16 @@ stamp_name(const char *host, char *out, size_t n)
 }
 
 static int64_t
-stamp_read(struct pb_http *h, const char *host)
+stamp_read(struct pb_http *h, const struct host_slot *hs)
 {
 	char name[32], buf[32];
 	struct pb_buf path = { 0 };
 	FILE *f;
 	long long v = 0;
 
-	if (!h->o.cache_dir || !h->o.min_interval_ms)
+	if (!h->o.cache_dir || !interval_of(h, hs))
 		return 0;
-	stamp_name(host, name, sizeof name);
+	stamp_name(hs->host, name, sizeof name);
 	cache_path(h, name, &path);
 	f = fopen(path.data, "r");
 	if (f) {
@@ -630,16 +651,16 @@ stamp_read(struct pb_http *h, const char *host)
 }
 
 static void
-stamp_write(struct pb_http *h, const char *host)
+stamp_write(struct pb_http *h, const struct host_slot *hs)
 {
 	char name[32];
 	struct pb_buf path = { 0 }, tmp = { 0 };
 	FILE *f;
 	int ok;
 
-	if (!h->o.cache_dir || !h->o.min_interval_ms || ensure_cache_dir(h))
+	if (!h->o.cache_dir || !interval_of(h, hs) || ensure_cache_dir(h))
 		return;
-	stamp_name(host, name, sizeof name);
+	stamp_name(hs->host, name, sizeof name);
 	cache_path(h, name, &path);
 	pb_buf_printf(&tmp, "%s.tmp.%ld", path.data, (long)getpid());
 	f = fopen(tmp.data, "w");
@@ -664,17 +685,18 @@ static int
 wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 {
 	int64_t now = pb_mono_ms(), until = now + (extra_ms > 0 ? extra_ms : 0);
+	long ival = interval_of(h, hs);
 
-	if (h->o.min_interval_ms > 0) {
+	if (ival > 0) {
 		if (hs->last_ms == 0) {
-			int64_t last_real = stamp_read(h, hs->host), since;
+			int64_t last_real = stamp_read(h, hs), since;
 
-			since = last_real ? pb_wall_ms() - last_real : h->o.min_interval_ms;
-			if (since >= 0 && since < h->o.min_interval_ms)
+			since = last_real ? pb_wall_ms() - last_real : ival;
+			if (since >= 0 && since < ival)
 				hs->last_ms = now - since;
 		}
-		if (hs->last_ms && hs->last_ms + h->o.min_interval_ms + GATE_SPARE_MS > until)
-			until = hs->last_ms + h->o.min_interval_ms + GATE_SPARE_MS;
+		if (hs->last_ms && hs->last_ms + ival + GATE_SPARE_MS > until)
+			until = hs->last_ms + ival + GATE_SPARE_MS;
 	}
 	if (until > now) {
 		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
@@ -863,7 +885,7 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 
 		cc = curl_easy_perform(h->easy);
 		hs->last_ms = pb_mono_ms();
-		stamp_write(h, host);
+		stamp_write(h, hs);
 		curl_slist_free_all(hl);
 		resp->attempts = attempt;
 		if (cc == CURLE_OK)

@@ -162,6 +162,9 @@ struct pb_config {
 		char *html_url;          /* default "https://arxiv.org/html" */
 		char *pdf_url;           /* default "https://arxiv.org/pdf" */
 		int max_papers;          /* papers fetched per run; default 20 */
+		int request_interval_ms; /* between two requests to the host; default 15000
+					  * for arxiv.org's (its robots.txt's Crawl-delay),
+					  * arxiv.request_interval_ms for another's */
 		long max_bytes;          /* per document; default 20 MB */
 		int timeout_s;           /* per request; default 60 */
 		int deadline_s;          /* total time per run; default 600 */

@@ -55,6 +55,9 @@ struct pb_http;  /* opaque client */
 int pb_http_global_init(void);
 struct pb_http *pb_http_new(const struct pb_http_opts *opts);
 void pb_http_free(struct pb_http *h);        /* accepts NULL */
+/* Requests to url's host are spaced by ms instead of the options' min_interval_ms (arxiv.org's
+ * robots.txt asks 15 s of a robot reading papers; arXiv's API 3 s). */
+void pb_http_set_interval(struct pb_http *h, const char *url, long ms);
 
 /* A caller's work while a request of h is in progress (e.g. renewing a claim): called from
  * the requesting thread at least once a second while the request waits (spacing, backoff) or

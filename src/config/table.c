@@ -232,6 +232,8 @@ const struct pb_ckey pb_ckeys[] = {
 	{ KS_ROOT, "fulltext.html_url", KT_STR, R(fulltext.html_url), 0, "https://arxiv.org/html", 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "fulltext.pdf_url", KT_STR, R(fulltext.pdf_url), 0, "https://arxiv.org/pdf", 0, NB, pb_check_http_url, NULL, 0, NULL },
 	{ KS_ROOT, "fulltext.max_papers", KT_INT, R(fulltext.max_papers), 0, NULL, 20, 0, 10000, NULL, NULL, 0, NULL },
+	/* -1: unset, made 15000 or arxiv.request_interval_ms by the URLs' host (validate.c) */
+	{ KS_ROOT, "fulltext.request_interval_ms", KT_INT, R(fulltext.request_interval_ms), 0, NULL, -1, 0, 600000, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "fulltext.max_bytes", KT_LONG, R(fulltext.max_bytes), 0, NULL, 20971520, 4096, 1073741824, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "fulltext.timeout", KT_INT, R(fulltext.timeout_s), 0, NULL, 60, 1, 3600, NULL, NULL, 0, NULL },
 	{ KS_ROOT, "fulltext.deadline", KT_INT, R(fulltext.deadline_s), 0, NULL, 600, 1, 86400, NULL, NULL, 0, NULL },

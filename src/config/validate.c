@@ -557,6 +557,25 @@ loopback_url(const char *u)
 	       strncmp(h, "[::1]", 5) == 0;
 }
 
+/* Whether u's host is arxiv.org or one of its mirrors, *.arxiv.org, whose robots.txt asks
+ * every robot for 15 s between requests (Crawl-delay: 15). */
+static bool
+arxiv_org_url(const char *u)
+{
+	const char *h = u ? strstr(u, "://") : NULL;
+	size_t n;
+
+	if (!h)
+		return false;
+	h += 3;
+	h += strcspn(h, "@/") < strcspn(h, "/") ? strcspn(h, "@") + 1 : 0;
+	n = strcspn(h, ":/?#");
+	while (n && h[n - 1] == '.')
+		n--;
+	return (n == 9 && strncasecmp(h, "arxiv.org", 9) == 0) ||
+	       (n > 10 && strncasecmp(h + n - 10, ".arxiv.org", 10) == 0);
+}
+
 static int
 check_email_summary(struct pb_load *L, config_setting_t *root)
 {
@@ -849,7 +868,8 @@ check_duplicate_names(struct pb_load *L, config_setting_t *root)
 static int
 check_fulltext(struct pb_load *L, config_setting_t *root)
 {
-	const struct pb_config *c = L->cfg;
+	struct pb_config *c = L->cfg;
+	bool arxiv_host;
 	const char *const keys[2] = { "fulltext.html_url", "fulltext.pdf_url" };
 	const char *const vals[2] = { c->fulltext.html_url, c->fulltext.pdf_url };
 
@@ -864,6 +884,17 @@ check_fulltext(struct pb_load *L, config_setting_t *root)
 					   "\"/<id>v<n>\" to: no trailing '/', query or fragment",
 					   vals[i]);
 	}
+	/* arXiv's robots.txt asks for 15 s between requests to arxiv.org, where the papers'
+	 * HTML and PDF are (its API and feeds, elsewhere, ask for 3 s) */
+	arxiv_host = arxiv_org_url(c->fulltext.html_url) || arxiv_org_url(c->fulltext.pdf_url);
+	if (c->fulltext.request_interval_ms < 0)
+		c->fulltext.request_interval_ms = arxiv_host ? 15000 : c->arxiv.request_interval_ms;
+	if (arxiv_host && c->fulltext.request_interval_ms < 15000)
+		return pb_cfg_fail(L, member(root, "fulltext.request_interval_ms"),
+				   "fulltext.request_interval_ms",
+				   "%d is below 15000: arxiv.org's robots.txt asks every robot for "
+				   "15 s between requests (Crawl-delay: 15)",
+				   c->fulltext.request_interval_ms);
 	if (!c->fulltext.enabled)
 		return 0;
 	if (c->arxiv.request_interval_ms < 3000 &&

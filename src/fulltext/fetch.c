@@ -552,6 +552,9 @@ pb_fulltext_fetch(const struct pb_config *cfg, struct pb_state *st, struct pb_ht
 		  const struct pb_paperset *papers, const struct pb_selection *sel, size_t n_sel,
 		  int64_t deadline, struct pb_fulltext_set *out)
 {
+	/* the papers' host has a spacing of its own: arxiv.org's robots.txt asks 15 s */
+	pb_http_set_interval(h, cfg->fulltext.html_url, cfg->fulltext.request_interval_ms);
+	pb_http_set_interval(h, cfg->fulltext.pdf_url, cfg->fulltext.request_interval_ms);
 	return collect(cfg, st, h, papers, sel, n_sel, deadline, out);
 }
 

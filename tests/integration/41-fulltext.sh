@@ -159,6 +159,22 @@ run fail "$T/next.xml"
 grep -q 'event=fulltext.done papers=3 cached=2 fetched=0 failed=0 skipped=1' "$T/fail.log" || fail "fail: second done line"
 echo "   failure remembered, not retried: ok"
 
+# ---- the papers' host has a spacing of its own (arxiv.org's robots.txt asks 15 s; arXiv's API
+# 3 s): requests to the stand-in 1.2 s apart, the feed's 50 ms notwithstanding ----
+: > "$T/rules"
+before=$(wc -l < "$T/req.log")
+conf space amy 60
+sed -i 's|max_papers = 3; timeout|max_papers = 3; request_interval_ms = 1200; timeout|' "$T/space.conf"
+run space
+grep -q 'event=fulltext.done papers=3 cached=0 fetched=3 failed=0' "$T/space.log" || fail "space: done line"
+gap=$(tail -n +"$((before + 1))" "$T/req.log" | /usr/bin/python3 -c '
+import json, sys
+t = [json.loads(l)["t"] for l in sys.stdin if l.strip()]
+print("%d %d" % (len(t), min(b - a for a, b in zip(t, t[1:])) * 1000 if len(t) > 1 else 0))')
+set -- $gap
+[ "$1" = 3 ] && [ "$2" -ge 1150 ] || fail "requests to the papers' host: $1, closest $2 ms apart (want 3, >= 1200 ms)"
+echo "   the papers' host spaced by fulltext.request_interval_ms ($2 ms): ok"
+
 # ---- a slow server: the digest goes out within the full-text deadline ----
 echo "/html/ stall 4" > "$T/rules"
 conf slow amy 3

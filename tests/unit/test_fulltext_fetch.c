@@ -56,6 +56,35 @@ test_config(void)
 	c = load("pdf_url = \"ftp://arxiv.org/pdf\";", &err);
 	T_CHECK(c == NULL);
 	pb_config_free(c);
+
+	/* arxiv.org's robots.txt asks 15 s between requests (Crawl-delay: 15): the spacing of the
+	 * papers' host, 15000 unless set, and never less for arxiv.org or a mirror of it */
+	c = load("enabled = true;", &err);
+	T_EQ_INT(c ? c->fulltext.request_interval_ms : -2, 15000);
+	T_EQ_INT(c ? c->arxiv.request_interval_ms : -2, 3000);
+	pb_config_free(c);
+	c = load("enabled = true; request_interval_ms = 20000;", &err);
+	T_EQ_INT(c ? c->fulltext.request_interval_ms : -2, 20000);
+	pb_config_free(c);
+	c = load("enabled = true; request_interval_ms = 3000;", &err);
+	T_CHECK(c == NULL);
+	T_EQ_STR(err.key, "fulltext.request_interval_ms");
+	T_CHECK(strstr(err.message, "Crawl-delay: 15") != NULL);
+	T_EQ_INT(err.line, 3);
+	pb_config_free(c);
+	c = load("request_interval_ms = 3000; pdf_url = \"https://export.arXiv.org./pdf\";", &err);
+	T_CHECK(c == NULL);
+	pb_config_free(c);
+	/* a host of another's (a mirror of the operator's own, a stand-in): arXiv's API's 3 s,
+	 * or what is set */
+	c = load("enabled = true; html_url = \"https://papers.example.org/html\"; "
+		 "pdf_url = \"https://papers.example.org/pdf\";", &err);
+	T_EQ_INT(c ? c->fulltext.request_interval_ms : -2, 3000);
+	pb_config_free(c);
+	c = load("enabled = true; html_url = \"https://notarxiv.org/html\"; "
+		 "pdf_url = \"https://arxiv.org.example.net/pdf\"; request_interval_ms = 0;", &err);
+	T_EQ_INT(c ? c->fulltext.request_interval_ms : -2, 0);
+	pb_config_free(c);
 }
 
 static void
