@@ -242,12 +242,14 @@ int pb_slack_member_may_change(const char *user_info, size_t ulen, const char *c
  * asked with slack.bot_token; without one, for any member); a button's press likewise once (its
  * trigger_id, else its signature), answered with an empty 200 (Slack's acknowledgment) and,
  * once that is sent, the ephemeral answer ("replace_original":false) POSTed to the payload's
- * response_url when pb_slack_response_url_ok, else in the 200 as a command's; the command's
- * URL answers Slack's certificate check (ssl_check=1, POSTed or in a GET's query, signed or
- * not) 200 and does nothing else, any other GET 405. Telegram's webhook: 401 unless the
- * X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret (constant time; 404
- * when it or telegram.commands is not set), then the update handled as a polled one,
- * answered 200 "{}" (503 when its change could not be committed: Telegram sends it again). */
+ * response_url when pb_slack_response_url_ok (pb_web_resp.after: made again after a 5xx, a
+ * 429 or no answer, five posts at most within 30 minutes), else in the 200 as a command's;
+ * the command's URL answers Slack's certificate check (ssl_check=1, POSTed or in a GET's
+ * query, signed or not) 200 and does nothing else, any other GET 405. Telegram's webhook:
+ * 401 unless the X-Telegram-Bot-Api-Secret-Token header equals telegram.webhook_secret
+ * (constant time; 404 when it or telegram.commands is not set), then the update handled as a
+ * polled one, answered 200 "{}" (503 when its change could not be committed: Telegram sends
+ * it again). */
 void pb_bot_slack_command(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 			  struct pb_web_resp *resp);
 void pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,

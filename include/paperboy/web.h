@@ -130,17 +130,27 @@ struct pb_web_req {
 	const char *(*header)(const struct pb_web_req *r, const char *name);
 	void *impl;              /* the server's */
 };
+/* How a response's later work (pb_web_resp.after) is run. The work returns 0 when it is done
+ * (it has freed its arg), or a number of milliseconds (> 0) after which it is to be run again
+ * with the same arg (a retry). With dropped set it is not to be done: it frees its arg, says
+ * in the log what is lost and why, and returns 0. */
+struct pb_web_after {
+	const char *dropped;     /* NULL: do the work; else why not ("the queue is full", "the
+				  * server stopped") */
+	int64_t within_ms;       /* > 0: the server stops and waits this long at most for this
+				  * run; 0: no limit but the work's own */
+};
 struct pb_web_resp {
 	int status;              /* 200 unless set */
 	const char *type;        /* "text/html; charset=utf-8" unless set */
 	struct pb_buf body;
 	struct pb_buf headers;   /* extra headers, each "Name: value\r\n" */
 	/* Work for once the answer has gone out (a Slack button's message to its response_url),
-	 * so that the client is not kept waiting for it: called once with after_arg, which it
-	 * frees (by the server when the connection's request ends, sent or not; by a caller of
-	 * pb_web_dispatch after it); NULL: none. It runs on no context: what it needs, it
-	 * holds in after_arg. */
-	void (*after)(void *arg);
+	 * so that neither the client nor another request waits for it: the server queues it
+	 * when the connection's request ends (sent or not) and runs it on a thread of its own
+	 * (struct pb_web_after); a caller of pb_web_dispatch runs it itself. NULL: none. It
+	 * runs on no context: what it needs, it holds in after_arg. */
+	int64_t (*after)(void *arg, const struct pb_web_after *how);
 	void *after_arg;
 };
 /* What every handler is given: the loaded configuration (with the stored subscribers), the
@@ -175,9 +185,11 @@ typedef void (*pb_web_handler)(struct pb_web_ctx *ctx, const struct pb_web_req *
  * file or the stored subscribers change. Limits: a body larger than PB_WEB_BODY_MAX is
  * refused (413) without being read; a connection limit and timeout; a per-client request
  * rate (web.rate_limit a minute, 429 with Retry-After beyond it); only GET, HEAD and POST
- * (405). Every answer has a Content-Length; no answer redirects. One log line per request:
- * web.request method= path= status= ms= (the path cut after its first part: a token is never
- * logged). */
+ * (405). Every answer has a Content-Length; no answer redirects. A handler's work for after
+ * its answer (pb_web_resp.after) runs on one thread more, from a queue of 64 at most: a full
+ * queue drops the work at once (which says so), and at the stop what is left gets two seconds,
+ * then is dropped. One log line per request: web.request method= path= status= ms= (the path
+ * cut after its first part: a token is never logged). */
 struct pb_web_server;
 /* Starts the endpoint of cfg->web (cfg is read, not kept): opens the state under
  * cfg->state_dir, loads (creating it when absent) web.secret_file, loads config_path with the
@@ -187,8 +199,9 @@ struct pb_web_server;
  * the state cannot be read, or the address cannot be bound. */
 struct pb_web_server *pb_web_start(const struct pb_config *cfg, const char *config_path,
 				   char *err, size_t errlen);
-/* Stops listening, lets the requests being handled finish, joins the threads, and frees
- * everything (NULL accepted). */
+/* Stops listening, lets the requests being handled finish, gives the work after their answers
+ * two seconds more (then drops it), joins the threads, and frees everything (NULL
+ * accepted). */
 void pb_web_stop(struct pb_web_server *s);
 /* The port listened on (useful with port 0 in tests), 0 when unknown. */
 unsigned pb_web_port(const struct pb_web_server *s);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -379,6 +381,15 @@ ephemeral(struct pb_web_resp *resp, const struct pb_bot_answer *a)
 	cJSON_free(s);
 }
 
+/* A response_url takes five messages within 30 minutes of the press ("Handling user
+ * interaction in your Slack apps"): a post Slack did not take (5xx, 429, no answer) is made
+ * again within them, after 1, 2, 4, 8 s or Slack's Retry-After; a minute of the 30 is kept
+ * for the press's way here. */
+#define REPLY_TRIES 5
+#define REPLY_WINDOW_MS (29 * 60 * 1000L)
+#define REPLY_TIMEOUT_MS 2000L
+#define REPLY_BACKOFF_MS 1000L
+
 /* A press's answer on its way to the payload's response_url, once Slack has its
  * acknowledgment: what the request needs, copied (the context may load another
  * configuration meanwhile). */
@@ -386,6 +397,8 @@ struct reply {
 	char *url, *json, *user_agent, *ca_file;
 	char origin[128];        /* url's scheme and host: what the log shows of it */
 	char channel[80];
+	int tries;               /* posts made */
+	int64_t until_ms;        /* pb_mono_ms past which the URL is no longer asked */
 };
 
 static void
@@ -415,28 +428,56 @@ reply_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Posts the answer (pb_web_resp.after): once, within two seconds, never redirected. libcurl
- * directly, not pb_http, whose log lines show the URL: its path is the reader's secret, and a
- * failure is logged with its host alone. */
-static void
-reply_send(void *arg)
+/* Keeps Slack's Retry-After (a 429's), for the wait before the next post. */
+static size_t
+reply_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	char *ra = arg;
+	size_t n = size * nmemb;
+
+	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
+		snprintf(ra, 32, "%.*s", (int)(n - 12 < 31 ? n - 12 : 31), data + 12);
+	return n;
+}
+
+/* Posts the answer (pb_web_resp.after, on the web server's thread for such work): within two
+ * seconds, never redirected; made again as REPLY_TRIES says, never after a 4xx other than 429
+ * (Slack's "expired_url", "used_url" stay so). libcurl directly, not pb_http, whose log lines
+ * show the URL: its path is the reader's secret, and a failure is logged with its host
+ * alone. A post that timed out may have reached Slack: the reader may then read the answer
+ * twice, rather than never. */
+static int64_t
+reply_send(void *arg, const struct pb_web_after *how)
 {
 	struct reply *r = arg;
 	struct pb_http_opts o;
 	struct curl_slist *hdrs = NULL;
 	struct pb_buf ans = { 0 }, q = { 0 };
-	char err[CURL_ERROR_SIZE] = "";
-	long status = 0;
+	char err[CURL_ERROR_SIZE] = "", ra[32] = "";
+	long status = 0, timeout_ms = REPLY_TIMEOUT_MS, wait_ms = 0, asked;
 	CURL *e = NULL;
 	CURLcode cc = CURLE_FAILED_INIT;
 
+	if (how->dropped) {
+		snprintf(err, sizeof err, "not sent: %s", how->dropped);
+		pb_warn("slack.response_url", "channel=%s host=%s error=%s tries=%d",
+			pb_q(r->channel), pb_q(r->origin), pb_q(err), r->tries);
+		reply_free(r);
+		return 0;
+	}
+	/* the server stopping gives the post what it has left */
+	if (how->within_ms > 0 && how->within_ms < timeout_ms)
+		timeout_ms = (long)how->within_ms;
 	memset(&o, 0, sizeof o);
 	o.user_agent = r->user_agent ? r->user_agent : "paperboy";
 	o.ca_file = r->ca_file;
 	o.timeout_s = 2;
 	o.connect_timeout_s = 1;
+	r->tries++;
 	if (pb_http_global_init() == 0 && (e = curl_easy_init())) {
 		pb_http_setup_easy(e, &o);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 1000 ? timeout_ms : 1000L);
 		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
@@ -446,12 +487,14 @@ reply_send(void *arg)
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, reply_body);
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &ans);
 		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, reply_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, ra);
 		if ((cc = curl_easy_perform(e)) == CURLE_OK)
 			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	}
 	if (status >= 200 && status < 300) {
-		pb_debug("slack.response_url", "channel=%s host=%s status=%ld", pb_q(r->channel),
-			 pb_q(r->origin), status);
+		pb_debug("slack.response_url", "channel=%s host=%s status=%ld tries=%d",
+			 pb_q(r->channel), pb_q(r->origin), status, r->tries);
 	} else {
 		/* Slack says why in its body ("expired_url", "used_url") */
 		if (status && ans.len)
@@ -460,15 +503,32 @@ reply_send(void *arg)
 			pb_buf_puts(&q, pb_q("an empty answer"));
 		else
 			pb_buf_puts(&q, pb_q(*err ? err : curl_easy_strerror(cc)));
-		pb_warn("slack.response_url", "channel=%s host=%s status=%ld error=%s",
-			pb_q(r->channel), pb_q(r->origin), status, q.data);
+		if (status == 0 || status == 429 || status >= 500) {
+			asked = *ra ? pb_http_parse_retry_after(ra, (long)time(NULL)) : -1;
+			/* a wait past the URL's half hour (or a Retry-After of hours) ends it */
+			wait_ms = asked > 3600 ? REPLY_WINDOW_MS + 1
+				: asked > 0    ? asked * 1000
+					       : REPLY_BACKOFF_MS << (r->tries - 1);
+			if (r->tries >= REPLY_TRIES || pb_mono_ms() + wait_ms > r->until_ms)
+				wait_ms = 0;
+		}
+		if (wait_ms)
+			pb_info("slack.response_url", "channel=%s host=%s status=%ld error=%s "
+				"tries=%d again_in_ms=%ld", pb_q(r->channel), pb_q(r->origin), status,
+				q.data, r->tries, wait_ms);
+		else
+			pb_warn("slack.response_url", "channel=%s host=%s status=%ld error=%s "
+				"tries=%d", pb_q(r->channel), pb_q(r->origin), status, q.data,
+				r->tries);
 	}
 	pb_buf_free(&q);
 	pb_buf_free(&ans);
 	curl_slist_free_all(hdrs);
 	if (e)
 		curl_easy_cleanup(e);
-	reply_free(r);
+	if (!wait_ms)
+		reply_free(r);
+	return wait_ms;
 }
 
 /* 0 when the request is Slack's, else resp filled (404 not configured, 401 refused). */
@@ -633,6 +693,7 @@ pb_bot_slack_actions(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		r->ca_file = pb_xstrdup(ctx->cfg->ca_file);
 		snprintf(r->origin, sizeof r->origin, "%.*s", (int)origin_len(r->url), r->url);
 		snprintf(r->channel, sizeof r->channel, "%s", act.channel);
+		r->until_ms = pb_mono_ms() + REPLY_WINDOW_MS;
 		resp->status = 200;
 		resp->type = "text/plain; charset=utf-8";
 		pb_buf_reset(&resp->body);

@@ -23,6 +23,7 @@
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
+#include "after.h"
 #include "pages.h"
 #include "page.h"
 #include "routes.h"
@@ -31,6 +32,8 @@
 #define CONN_TIMEOUT_S 30
 #define RATE_SLOTS 4096
 #define WORKERS 4                /* requests handled at once: threads, and state handles */
+#define AFTER_MAX 64             /* pieces of work after an answer held at once */
+#define AFTER_GRACE_MS 2000      /* what they are given more at the stop */
 
 /* A configuration the workers share: loaded once for all of them (at 100,000 subscribers it
  * takes about 400 MB and 2.6 s) and once again a change, by the first worker that sees the
@@ -72,6 +75,7 @@ struct pb_web_server {
 	struct pb_cidr *trusted; /* web.trusted_proxies, read at the start */
 	size_t n_trusted;
 	unsigned port;
+	struct pb_web_queue *after; /* the handlers' work for after their answers */
 };
 
 /* One request on a connection. */
@@ -80,7 +84,7 @@ struct conn {
 	struct pb_buf body;
 	int started;
 	int64_t start_ms;
-	void (*after)(void *arg);   /* the handler's pb_web_resp.after, run when it ends */
+	pb_web_after_fn after;   /* the handler's pb_web_resp.after, queued when it ends */
 	void *after_arg;
 };
 
@@ -99,16 +103,17 @@ static void
 request_done(void *cls, struct MHD_Connection *mc, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
+	struct pb_web_server *s = cls;
 	struct conn *c = *con_cls;
 
-	(void)cls;
 	(void)mc;
 	(void)toe;
 	if (!c)
 		return;
-	/* the answer is out (or the client gone): the handler's work that waited for it */
+	/* the answer is out (or the client gone): the handler's work that waited for it, on
+	 * the queue's thread, since this one serves other connections meanwhile */
 	if (c->after)
-		c->after(c->after_arg);
+		pb_web_queue_add(s->after, c->after, c->after_arg);
 	free(c->uri);
 	pb_buf_free(&c->body);
 	free(c);
@@ -790,6 +795,8 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 			goto fail;
 	}
 	s->rl = pb_ratelimit_new(cfg->web.rate_limit, RATE_SLOTS);
+	if (!(s->after = pb_web_queue_new(AFTER_MAX, err, errlen)))
+		goto fail;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -834,6 +841,8 @@ pb_web_stop(struct pb_web_server *s)
 		MHD_stop_daemon(s->mhd);
 		pb_info("web.stop", "port=%u", s->port);
 	}
+	/* after the connections, whose ends queue work */
+	pb_web_queue_free(s->after, AFTER_GRACE_MS);
 	pb_ratelimit_free(s->rl);
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < WORKERS; i++) {

@@ -9,7 +9,8 @@
 #     401 plain text, nothing changes.
 #  3. A signed button press (payload=JSON) is recorded as feedback (subscriber show lists it),
 #     acknowledged with an empty 200, and answered at its response_url (the stand-in's host,
-#     as slack.api_url names it); another host's response_url is not asked.
+#     as slack.api_url names it); another host's response_url is not asked. Slack's 503 and
+#     429 (Retry-After waited) are asked again, a 404 (expired_url) is not.
 #  4. The digest's Slack messages carry the buttons only when the signing secret is set.
 #  5. `/paperboy stop` in a channel whose subscriber has an address too suppresses the Slack
 #     destination as delivery names it ("webhook"), never the secret URL, and the address
@@ -17,6 +18,8 @@
 #  6. (after 1) Only the channel's creator and the workspace's admins change its subscription,
 #     as the Slack stand-in's Web API says when asked with the bot token; a member lists the
 #     topics.
+#  7. (last) Presses whose response_url hangs hold no page: the sign-up page is answered
+#     within 0.5 s meanwhile; at SIGTERM the posts left are given up within seconds, logged.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}"
 PY=/usr/bin/python3
@@ -197,6 +200,32 @@ grep -q otherSecret "$T/api.log" && fail "another host's response_url was asked"
 grep -q 'event=slack.response_url .*host=http://localhost:' "$T/serve.log" ||
   fail "the refused response_url is not logged: $(grep slack "$T/serve.log")"
 [ "$(slack /slack/actions "$P" wrong)" = 401 ] || fail "a forged button: not 401"
+# Slack's 503, and its 429 with Retry-After: 1, are asked again (after the second asked); a
+# 404 (expired_url, used_url) is not
+P=$(press fb+ 2609.26813v1 "http://127.0.0.1:$APIPORT/actions/flaky/1/flakySecret")
+[ "$(slack /slack/actions "$P")" = 200 ] || fail "a press, Slack's 503: $(cat "$T/b")"
+P=$(press fb+ 2609.26814v1 "http://127.0.0.1:$APIPORT/actions/ratelimit/1/limitSecret")
+[ "$(slack /slack/actions "$P")" = 200 ] || fail "a press, Slack's 429: $(cat "$T/b")"
+P=$(press fb+ 2609.26815v1 "http://127.0.0.1:$APIPORT/actions/expired/1/expiredSecret")
+[ "$(slack /slack/actions "$P")" = 200 ] || fail "a press, Slack's 404: $(cat "$T/b")"
+sleep 3.5
+$PY -c 'import json, sys
+got = {}
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["kind"] == "response_url":
+        got.setdefault(d["path"].split("/")[2], []).append(d)
+st = lambda k: [d["status"] for d in got.get(k, [])]
+assert st("flaky") == [503, 200], ("flaky", st("flaky"))
+assert st("ratelimit") == [429, 200], ("ratelimit", st("ratelimit"))
+r = got["ratelimit"]
+assert r[1]["t"] - r[0]["t"] >= 0.95, ("Retry-After not waited", r[1]["t"] - r[0]["t"])
+assert st("expired") == [404], ("expired", st("expired"))
+assert all(d["body"]["text"].startswith("Noted: more like this.") for k in got
+           for d in got[k]), got' "$T/api.log" ||
+  fail "Slack's refusals of a response_url: $(grep response_url "$T/api.log")"
+grep -q 'event=slack.response_url .*status=404 error="expired_url"' "$T/serve.log" ||
+  fail "the 404 is not logged: $(grep slack.response_url "$T/serve.log")"
 
 # 4. the digest's buttons
 pb subscriber resume team >/dev/null 2>&1
@@ -249,13 +278,44 @@ grep -Eq '^  team +slack +\*\*\* ' "$T/status" && ! grep -q "$PB_TEAM_HOOK" "$T/
 pb subscriber export >"$T/export" 2>&1
 grep -q '"channel":"slack","dest":"webhook"' "$T/export" && ! grep -q "$PB_TEAM_HOOK" "$T/export" ||
   fail "export, an old suppression: $(cat "$T/export")"
+
+# 7. A response_url that does not answer holds no page: presses whose answers hang are each
+# acknowledged at once, and a sign-up page asked meanwhile is answered as quickly as ever; at
+# SIGTERM the posts left are given up within seconds, and said
+n=0
+pids=""
+t0=$(date +%s.%N)
+while [ $n -lt 8 ]; do
+  n=$((n + 1))
+  P=$(press fb+ "2609.2690${n}v1" "http://127.0.0.1:$APIPORT/actions/hang/$n/hangSecret")
+  slack /slack/actions "$P" >/dev/null &
+  pids="$pids $!"
+done
+i=0
+until grep -q '"status": 0' "$T/api.log"; do
+  i=$((i + 1))
+  [ $i -gt 30 ] && break
+  sleep 0.1
+done
+sleep 0.2
+c=$(curl -s -m 10 -o "$T/b" -w '%{http_code} %{time_total}' "http://127.0.0.1:$PORT/signup")
+$PY -c 'import sys; c, t = sys.argv[1].split(); sys.exit(c != "200" or float(t) > 0.5)' "$c" ||
+  fail "the sign-up page while response_urls hang: $c (want 200 within 0.5 s)"
+wait $pids
+$PY -c 'import sys, time; sys.exit(time.time() - float(sys.argv[1]) > 2)' "$t0" ||
+  fail "8 presses whose response_url hangs took over 2 s to be acknowledged"
+t0=$(date +%s)
 kill -TERM "$SRV"
 wait "$SRV"
 rc=$?
 SRV=""
+[ $(($(date +%s) - t0)) -le 6 ] || fail "serve took $(($(date +%s) - t0)) s to stop"
+grep -q 'event=slack.response_url .*error="not sent: ' "$T/serve.log" ||
+  fail "the posts given up at the stop are not logged: $(grep slack.response_url "$T/serve.log")"
 [ $rc = 0 ] || fail "serve exited $rc after SIGTERM: $(tail -n 20 "$T/serve.log")"
 grep -q "$PB_SLACK_SECRET" "$T/serve.log" && fail "the secret is in the log"
-grep "pressSecret\|otherSecret" "$T/serve.log" >"$T/leak" &&
+grep "pressSecret\|otherSecret\|flakySecret\|limitSecret\|expiredSecret\|hangSecret" \
+  "$T/serve.log" >"$T/leak" &&
   fail "a response_url's path is in the log: $(cat "$T/leak")"
 [ $fails -eq 0 ] || exit 1
 echo "68-slack-command: ok"

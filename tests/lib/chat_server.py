@@ -21,7 +21,12 @@ chat_id:
   -555...    400 group chat was upgraded to a supergroup chat, migrate_to_chat_id -100<same>
   500...     first request per chat 500, then ok
   anything else: ok with a result message
-Slack's response_url: POST /actions/<anything> (a JSON message), 200 {"ok": true}.
+Slack's response_url: POST /actions/<behaviour>/<anything> (a JSON message):
+  flaky      first request per path 503, then 200 {"ok": true}
+  ratelimit  first request per path 429 with Retry-After: 1, then 200
+  expired    404 "expired_url"
+  hang       the request is read (and logged with status 0), answered 200 after 30 s
+  anything else: 200 {"ok": true}
 Slack's Web API: POST /api/users.info and /api/conversations.info (a form, the bearer token
 must equal --slack-token, else {"ok":false,"error":"invalid_auth"}): a user whose id starts
 with UADM is a workspace admin, one starting UEXT an admin of another organisation
@@ -82,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/hooks/"):
             self.slack(parts[2] if len(parts) > 2 else "", raw)
         elif self.path.startswith("/actions/"):
-            self.response_url(raw)
+            self.response_url(parts[2] if len(parts) > 2 else "", raw)
         elif len(parts) == 3 and parts[1] == "api":
             self.slack_api(parts[2], raw)
         elif len(parts) == 3 and parts[1].startswith("bot") and parts[2] == "sendMessage":
@@ -116,15 +121,30 @@ class Handler(BaseHTTPRequestHandler):
         self.record(kind="slack", hook=self.path, body=body, status=status)
         self.answer(status, text, "text/plain", hdrs)
 
-    def response_url(self, raw):
+    def response_url(self, how, raw):
+        status, text, ctype, hdrs = 200, json.dumps({"ok": True}), "application/json", []
         try:
             body = json.loads(raw)
         except ValueError:
             self.record(kind="response_url", path=self.path, body=None, status=400)
             self.answer(400, "invalid_payload", "text/plain")
             return
-        self.record(kind="response_url", path=self.path, body=body, status=200)
-        self.answer(200, json.dumps({"ok": True}))
+        if how == "hang":
+            self.record(kind="response_url", path=self.path, body=body, status=0)
+            time.sleep(30)
+            try:
+                self.answer(status, text)
+            except OSError:
+                pass   # the client gave up
+            return
+        if how == "flaky" and first_time(self.path):
+            status, text, ctype = 503, "service_unavailable", "text/plain"
+        elif how == "ratelimit" and first_time(self.path):
+            status, text, ctype, hdrs = 429, "rate_limited", "text/plain", [("Retry-After", "1")]
+        elif how == "expired":
+            status, text, ctype = 404, "expired_url", "text/plain"
+        self.record(kind="response_url", path=self.path, body=body, status=status)
+        self.answer(status, text, ctype, hdrs)
 
     def slack_api(self, method, raw):
         form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace")))

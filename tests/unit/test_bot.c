@@ -5,12 +5,13 @@
  * 401; only the channel's creator and workspace admins change it, as the stand-in's Web API
  * says, any member without a bot token; a button's press replayed or older than the verdict
  * recorded, Slack's or Telegram's, does not undo a later one; a Slack press answered at its
- * response_url, on Slack's host or the stand-in's only), the shared commands for a Telegram
- * chat (a replayed update changes nothing twice, a non-administrator changes nothing),
- * Telegram's refusals against a small forked stand-in of
- * the Bot API (an answer refused with 429 sent again once after retry_after, by the daemon's
- * poll or within the webhook's request, a button's toast too, kept in the state across a
- * restart and sent by the next start once, never when its request had begun or for another
+ * response_url, on Slack's host or the stand-in's only, posted again after a 5xx or a 429 as
+ * its Retry-After says, five times at most, never after another 4xx), the shared commands
+ * for a Telegram chat (a replayed update changes nothing twice, a non-administrator changes
+ * nothing), Telegram's refusals against a small forked stand-in of the Bot API (an answer
+ * refused with 429 sent again once after retry_after, by the daemon's poll or within the
+ * webhook's request, a button's toast too, kept in the state across a restart and sent by
+ * the next start once, never when its request had begun or for another
  * bot; 403, a button's query too old and a retry_after past the cap not sent again;
  * getUpdates refused while a webhook is set not asked again before its pause), and the
  * parsers of getUpdates answers and button data. */
@@ -54,6 +55,9 @@ static int api_count(const char *method);
 
 static char dir[256];
 static struct pb_web_ctx ctx;
+/* the waits a response's later work asked for before it was run again, in order */
+static int64_t after_waits[8];
+static size_t n_after_waits;
 static char hdr_ts[32], hdr_sig[128], hdr_tg[64];
 
 static const char *
@@ -166,9 +170,20 @@ post(const char *path, const char *body, struct pb_web_resp *resp)
 	if (strncmp(path, "/telegram/", 10) != 0)
 		T_EQ_INT(pb_form_parse(body, strlen(body), &req.form, msg, sizeof msg), 0);
 	pb_web_dispatch(&ctx, &req, resp);
-	/* as the server does once the answer is out */
-	if (resp->after)
-		resp->after(resp->after_arg);
+	/* as the server does once the answer is out: run again, at once here, as often as it
+	 * asks, the waits it asked for noted */
+	n_after_waits = 0;
+	while (resp->after) {
+		struct pb_web_after how = { NULL, 0 };
+		int64_t again = resp->after(resp->after_arg, &how);
+
+		if (again <= 0)
+			break;
+		if (n_after_waits < sizeof after_waits / sizeof after_waits[0])
+			after_waits[n_after_waits++] = again;
+		else
+			T_CHECK(!"a response's work asked to run again more than 8 times");
+	}
 	resp->after = NULL;
 	pb_form_free(&req.form);
 }
@@ -1259,8 +1274,8 @@ api_serve(int fd, const char *const *script, size_t n)
 	size_t used[16] = { 0 };
 
 	for (;;) {
-		char req[8192], method[64] = "", out[1024];
-		const char *body = "{\"ok\":true,\"result\":{\"message_id\":1}}", *m, *cl;
+		char req[8192], method[64] = "", out[1024], extra[64] = "";
+		const char *body = "{\"ok\":true,\"result\":{\"message_id\":1}}", *m, *cl, *bar;
 		size_t len = 0, want = 0;
 		int c = accept(fd, NULL, NULL), status = 200;
 		ssize_t r;
@@ -1318,8 +1333,13 @@ api_serve(int fd, const char *const *script, size_t n)
 			fprintf(log, "%s\n", strstr(req, "\r\n\r\n") + 4);
 			fclose(log);
 		}
+		/* "Retry-After: 3|BODY": the header, then the body */
+		if (strncmp(body, "Retry-After: ", 13) == 0 && (bar = strchr(body, '|'))) {
+			snprintf(extra, sizeof extra, "%.*s\r\n", (int)(bar - body), body);
+			body = bar + 1;
+		}
 		snprintf(out, sizeof out, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+			 "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s", status, extra,
 			 strlen(body), body);
 		if (write(c, out, strlen(out)) < 0)
 			_exit(1);
@@ -1839,7 +1859,87 @@ test_slack_response_url(void)
 		resp_free(&r);
 		api_stop();
 		T_EQ_INT(api_count("actions"), 1);
+		T_EQ_INT((int)n_after_waits, 0);
 		T_EQ_INT(verdict_of("team", "2501.00009"), 1);
+	}
+	/* Slack's 503 and 429 are asked again (after 1 s; after its Retry-After), its other 4xx
+	 * never; five posts at most, the waits doubling */
+	{
+		static const struct {
+			const char *script[2];
+			int posts;
+			int64_t waits[4];
+		} cases[] = {
+			{ { "actions 503 service_unavailable" }, 2, { 1000 } },
+			{ { "actions 429 Retry-After: 3|rate_limited" }, 2, { 3000 } },
+			{ { "actions 503 x", "actions 429 rate_limited" }, 3, { 1000, 2000 } },
+			{ { "+actions 410 used_url" }, 1, { 0 } },
+			{ { "+actions 400 invalid_payload" }, 1, { 0 } },
+			{ { "+actions 500 internal_error" }, 5, { 1000, 2000, 4000, 8000 } },
+			/* a wait past the URL's 30 minutes is not waited */
+			{ { "actions 429 Retry-After: 7200|rate_limited" }, 1, { 0 } },
+		};
+
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			char trig[32];
+			size_t nw = 0;
+
+			while (nw < 4 && cases[i].waits[nw])
+				nw++;
+			api_start(cases[i].script, cases[i].script[1] ? 2 : 1);
+			snprintf(url, sizeof url, "%s/actions/T0/44%zu/secretpart", api_url, i);
+			snprintf(trig, sizeof trig, "12.4%zu.d", i);
+			slack_press_to("fb-", "2501.00010v1", trig, now, url, &r);
+			T_EQ_INT(r.status, 200);
+			resp_free(&r);
+			api_stop();
+			T_EQ_INT(api_count("actions"), cases[i].posts);
+			T_EQ_INT((int)n_after_waits, (int)nw);
+			for (size_t k = 0; k < nw && k < n_after_waits; k++)
+				T_EQ_INT((int)after_waits[k], (int)cases[i].waits[k]);
+		}
+	}
+	/* dropped (the queue full, the server stopping): freed, nothing posted */
+	{
+		struct pb_web_resp d;
+		struct pb_web_req req;
+		const struct pb_web_after how = { "the server stopped", 0 };
+
+		api_start(NULL, 0);
+		snprintf(url, sizeof url, "%s/actions/T0/555/secretpart", api_url);
+		/* the press made by hand, its later work not run by post() */
+		memset(&req, 0, sizeof req);
+		memset(&d, 0, sizeof d);
+		{
+			struct pb_buf json = { 0 }, form = { 0 };
+			char msg[128];
+
+			pb_buf_printf(&json, "{\"type\":\"block_actions\",\"trigger_id\":\"12.5.e\","
+				      "\"channel\":{\"id\":\"C1\"},\"response_url\":\"%s\","
+				      "\"actions\":[{\"action_id\":\"fb+\",\"value\":"
+				      "\"2501.00011v1\"}]}", url);
+			pb_buf_puts(&form, "payload=");
+			for (size_t i = 0; i < json.len; i++)
+				pb_buf_printf(&form, "%%%02X", (unsigned char)json.data[i]);
+			sign(SECRET, form.data);
+			req.method = "POST";
+			req.path = "/slack/actions";
+			req.remote = "127.0.0.1";
+			req.body = form.data;
+			req.body_len = form.len;
+			req.header = headers;
+			T_EQ_INT(pb_form_parse(form.data, form.len, &req.form, msg, sizeof msg), 0);
+			pb_web_dispatch(&ctx, &req, &d);
+			T_CHECK(d.after != NULL);
+			if (d.after)
+				T_EQ_INT((int)d.after(d.after_arg, &how), 0);
+			pb_form_free(&req.form);
+			pb_buf_free(&form);
+			pb_buf_free(&json);
+		}
+		resp_free(&d);
+		api_stop();
+		T_EQ_INT(api_count("actions"), 0);
 	}
 }
 

@@ -4,8 +4,12 @@
  * destination is left, a stored subscriber's settings kept), refused links (forged, expired,
  * cross-purpose, malformed: the right status, the token never echoed), feedback (recorded only
  * by a POST with a valid CSRF field, the last verdict wins, none for a subscriber that is
- * gone; taken back by the page's button, in the reader's language), escaping, the page frame's headers, and the per-client rate limit. */
+ * gone; taken back by the page's button, in the reader's language), escaping, the page
+ * frame's headers, the per-client rate limit, and the queue of the work after an answer
+ * (bounded, never waiting; run again as asked; at the stop, what is due past the grace
+ * dropped). */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "paperboy/log.h"
 #include "paperboy/state.h"
 #include "paperboy/web.h"
+#include "../../src/web/after.h"
 #include "../../src/web/page.h"
 #include "../../src/web/routes.h"
 #include "t.h"
@@ -777,6 +782,94 @@ test_client(void)
 	}
 }
 
+/* ---- the work after an answer: each piece notes its name (and "!" and why, dropped) ---- */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static char seen[256];
+
+static void
+note(const char *name, const struct pb_web_after *how)
+{
+	size_t n;
+
+	pthread_mutex_lock(&seen_mu);
+	n = strlen(seen);
+	snprintf(seen + n, sizeof seen - n, "%s%s%s;", name, how->dropped ? "!" : "",
+		 how->dropped ? how->dropped : "");
+	pthread_mutex_unlock(&seen_mu);
+}
+
+static int64_t
+slow_piece(void *arg, const struct pb_web_after *how)
+{
+	if (!how->dropped)
+		usleep(200 * 1000);
+	note(arg, how);
+	return 0;
+}
+
+static int64_t
+quick_piece(void *arg, const struct pb_web_after *how)
+{
+	note(arg, how);
+	return 0;
+}
+
+/* asks to run again after 50 ms once, then is done */
+static int64_t
+again_piece(void *arg, const struct pb_web_after *how)
+{
+	int *runs = arg;
+
+	note("R", how);
+	return !how->dropped && ++*runs == 1 ? 50 : 0;
+}
+
+/* asks to run again after 10 s: past any stop's grace */
+static int64_t
+late_piece(void *arg, const struct pb_web_after *how)
+{
+	note(arg, how);
+	return how->dropped ? 0 : 10000;
+}
+
+static void
+test_after_queue(void)
+{
+	struct pb_web_queue *q;
+	char err[128];
+	int runs = 0;
+	int64_t t0;
+
+	T_CHECK((q = pb_web_queue_new(2, err, sizeof err)) != NULL);
+	if (!q)
+		return;
+	/* A runs (and is held) 200 ms, B waits: C finds the queue full, at once */
+	t0 = pb_mono_ms();
+	T_EQ_INT(pb_web_queue_add(q, slow_piece, "A"), 0);
+	T_EQ_INT(pb_web_queue_add(q, quick_piece, "B"), 0);
+	T_EQ_INT(pb_web_queue_add(q, quick_piece, "C"), -1);
+	T_CHECK(pb_mono_ms() - t0 < 100);
+	usleep(400 * 1000);
+	pthread_mutex_lock(&seen_mu);
+	T_EQ_STR(seen, "C!the queue is full;A;B;");
+	*seen = '\0';
+	pthread_mutex_unlock(&seen_mu);
+	/* run again when it asks */
+	T_EQ_INT(pb_web_queue_add(q, again_piece, &runs), 0);
+	usleep(300 * 1000);
+	T_EQ_INT(runs, 2);
+	/* at the stop, a piece due only past the grace is dropped, without waiting for it */
+	T_EQ_INT(pb_web_queue_add(q, late_piece, "L"), 0);
+	usleep(100 * 1000);
+	t0 = pb_mono_ms();
+	pb_web_queue_free(q, 300);
+	T_CHECK(pb_mono_ms() - t0 < 1000);
+	pthread_mutex_lock(&seen_mu);
+	T_EQ_STR(seen, "R;R;L;L!the server stopped;");
+	pthread_mutex_unlock(&seen_mu);
+	pb_web_queue_free(NULL, 0);
+}
+
 int
 main(void)
 {
@@ -852,6 +945,7 @@ main(void)
 	test_feedback_undo();
 	test_ratelimit();
 	test_client();
+	test_after_queue();
 
 	pb_config_free(ctx.cfg);
 	pb_state_close(ctx.st);
