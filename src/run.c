@@ -882,6 +882,29 @@ enqueue_one(struct cycle *c, const struct pb_subscriber *sub, const struct pb_di
 	return 0;
 }
 
+/* sub's digest of the day is not built (nothing matched). When a former subscriber of the
+ * name has the day's (removed, and sub given the name the same day), the file sink's folder of
+ * the day is made sub's all the same, none of the former's files left in it
+ * (pb_file_day_vacate): the new reader would find a stranger's digest under their name. */
+static void
+no_digest(struct cycle *c, const struct pb_subscriber *sub)
+{
+	char err[512];
+	int k;
+
+	if (!c->st || !c->cfg->file.enabled || c->o->dry_run)
+		return;
+	read_open(c);
+	k = pb_outbox_has_digest(c->st, c->rep->date, sub->name, sub->generation);
+	if (k < 0)
+		pb_warn("file.vacate_failed", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+			c->rep->date, pb_q(pb_state_errmsg(c->st)));
+	else if (k == 2 && pb_file_day_vacate(c->cfg, c->rep->date, sub->name, sub->generation,
+					      err, sizeof err) < 0)
+		pb_warn("file.vacate_failed", "subscriber=%s date=%s error=%s", pb_q(sub->name),
+			c->rep->date, pb_q(err));
+}
+
 /* Where in the subscriber list this machine starts building: at 0 alone; with other machines
  * alive on the state (a heartbeat within the lease), at its share of the list (its place
  * among them by name), so machines building the same day split the work, each skipping what
@@ -1030,8 +1053,10 @@ build_all(struct cycle *c, struct pb_http *h, char *err, size_t errlen)
 				pb_buf_puts(&c->broken, pb_matcher_broken(m, i));
 			continue;
 		}
-		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0))
+		if (sel[i].n_hits == 0 && !(sub->notify_empty && c->papers.n == 0)) {
+			no_digest(c, sub);
 			continue;
+		}
 		/* Built already, by this machine before a restart or by another one sharing the
 		 * state: the outbox would ignore it anyway. Only this subscriber's counts: a
 		 * former one of the name (removed, and another added the same day) had its own,

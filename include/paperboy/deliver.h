@@ -273,4 +273,13 @@ void pb_channels_links(const struct pb_chan_ctx *c, struct pb_render_opts *ro,
 void pb_channel_msg_id(struct pb_buf *b, const char *date, const char *sub, const char *channel,
 		       const char *dest, int part, int64_t generation);
 
+/* The file sink's folder of name's day made the subscriber of generation's, whose digest of
+ * date is not built (nothing matched) while a former subscriber of the name has one (the
+ * outbox holds its messages: pb_outbox_has_digest says 2): every file of the sink's names
+ * there is removed (each logged, event=file.stale), the folder made when missing, and its
+ * record names the build, so a former's message written later is settled unwritten
+ * (event=file.former). Nothing when the sink is off. 0, or -1 with err filled. */
+int pb_file_day_vacate(const struct pb_config *cfg, const char *date, const char *name,
+		       int64_t generation, char *err, size_t errlen);
+
 #endif

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paperboy/clock.h"
+#include "paperboy/deliver.h"
 #include "paperboy/log.h"
 #include "archive.h"
 
@@ -238,7 +240,17 @@ out:
  * removes nothing. Killed between the two, the record is still the former's: the build's
  * files are not counted written yet, and are written again, and the stale ones removed, by
  * the rerun. Only the sink's names go (pb_file_sink_name); an operator's other files in the
- * folder stay. */
+ * folder stay.
+ *
+ * Builds of a name's day follow each other: the first (no tag) before any other, then each in
+ * the order it was made, which the record keeps beside the tag (the created time of the
+ * message that claimed the folder). Generation numbers alone do not say it: a subscriber of
+ * the file is of generation 0 whatever came before it. A message of an earlier build than
+ * the record's (a former subscriber's held message released after the name's next subscriber
+ * wrote its day, a retry after a full disk) is settled unwritten (former_build): it would
+ * put a stranger's digest under the new reader's name. A new subscriber of the name whose
+ * digest is not built (nothing matched) claims the folder all the same, keeping nothing
+ * (pb_file_day_vacate). */
 #define FULL_LIST "all.md"
 #define BUILD_RECORD ".paperboy-build"
 
@@ -260,6 +272,78 @@ static unsigned long long
 tag_number(const char *tag)
 {
 	return *tag == 'g' ? strtoull(tag + 1, NULL, 10) : 0;
+}
+
+/* The folder's record (BUILD_RECORD): its build tag into tag ("" when none) and the time its
+ * build claimed the folder into *when (0 when the record is without one, from before it
+ * kept it). 0, or -1 with r filled. */
+static int
+read_record(const char *dir, struct pb_buf *tag, int64_t *when, struct pb_result *r)
+{
+	struct pb_buf rec = { 0 };
+	char line[64], *sp;
+	ssize_t k = 0;
+	int fd, rc = -1;
+
+	pb_buf_reset(tag);
+	*when = 0;
+	pb_buf_printf(&rec, "%s/%s", dir, BUILD_RECORD);
+	fd = open(pb_buf_str(&rec), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT) {
+			pb_file_fail(r, "open", pb_buf_str(&rec), errno);
+			goto out;
+		}
+	} else {
+		k = read(fd, line, sizeof line - 1);
+		close(fd);
+	}
+	line[k > 0 ? k : 0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if ((sp = strchr(line, ' '))) {
+		*sp = '\0';
+		*when = strtoll(sp + 1, NULL, 10);
+	}
+	pb_buf_puts(tag, line);
+	rc = 0;
+out:
+	pb_buf_free(&rec);
+	return rc;
+}
+
+/* Whether a message of build tag, made at created, comes from an earlier build of the day
+ * than the record's (had, made at had_when): the first build (no tag) is before any other;
+ * else the earlier made, or, made in the same second or with a record that keeps no time,
+ * the lower generation. */
+static int
+former_build(const char *tag, int64_t created, const char *had, int64_t had_when)
+{
+	if (strcmp(tag, had) == 0 || !*had)
+		return 0;
+	if (!*tag)
+		return 1;
+	if (created > 0 && had_when > 0 && created != had_when)
+		return created < had_when;
+	return tag_number(tag) < tag_number(had);
+}
+
+/* A message of an earlier build than the folder's record (had, made at when): settled
+ * unwritten, r saying why, logged with the subscriber, the date and the file. 1 when so, 0
+ * when it is to be written. */
+static int
+settle_former(const struct pb_outbox_msg *m, const char *tag, const char *had, int64_t when,
+	      const char *path, struct pb_result *r)
+{
+	if (!former_build(tag, m->created, had, when))
+		return 0;
+	r->verdict = PB_V_PERMANENT;
+	snprintf(r->reason, sizeof r->reason, "not written: %s is a later subscriber's of the "
+		 "name (build %s)", path, had);
+	pb_warn("file.former", "subscriber=%s date=%s path=%s build=%s later=%s reason=%s",
+		pb_q(m->subscriber), pb_q(m->digest_date), pb_q(path), *tag ? tag : "first",
+		pb_q(had), pb_q("a former subscriber's message; the folder of the day is the "
+				"name's new subscriber's"));
+	return 1;
 }
 
 int
@@ -284,40 +368,27 @@ pb_file_sink_name(const char *s)
 	return 0;
 }
 
-/* The folder dir's files are made the build tag's: when its record names another build (or
- * none, tag being one), every file of a name the sink writes, other than the keep[] the
- * build has just put there, is removed (each logged), then the record is written (durably:
- * a later write of the build must find it) or, for the first build, removed. 0, or -1 with r
- * filled. */
+/* The folder dir's files are made the build tag's (made at created): when its record names
+ * another build (or none, tag being one), every file of a name the sink writes, other than
+ * the keep[] the build has just put there, is removed (each logged), then the record is
+ * written (durably: a later write of the build must find it) or, for the first build,
+ * removed. An earlier build than the record's claims nothing. 0, or -1 with r filled. */
 static int
-day_claim(const char *dir, const char *tag, const char *const *keep, size_t n_keep, int mode,
-	  struct pb_result *r)
+day_claim(const char *dir, const char *tag, int64_t created, const char *const *keep,
+	  size_t n_keep, int mode, struct pb_result *r)
 {
 	struct pb_buf rec = { 0 }, had = { 0 }, path = { 0 };
 	struct dirent *e;
 	DIR *d = NULL;
-	int rc = -1, fd;
+	int64_t when;
+	int rc = -1;
 
-	pb_buf_printf(&rec, "%s/%s", dir, BUILD_RECORD);
-	fd = open(pb_buf_str(&rec), O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		char line[40];
-		ssize_t k = read(fd, line, sizeof line - 1);
-
-		close(fd);
-		if (k > 0) {
-			pb_buf_append(&had, line, (size_t)k);
-			while (had.len && had.data[had.len - 1] == '\n')
-				pb_buf_truncate(&had, had.len - 1);
-		}
-	} else if (errno != ENOENT) {
-		pb_file_fail(r, "open", pb_buf_str(&rec), errno);
+	if (read_record(dir, &had, &when, r) < 0)
 		goto out;
-	}
-	/* the same build; or an earlier one's late write (a former subscriber's message held and
-	 * sent after the name's next generation wrote its day: generations only grow), which
-	 * takes nothing of the later build's away */
-	if (strcmp(pb_buf_str(&had), tag) == 0 || tag_number(tag) < tag_number(pb_buf_str(&had))) {
+	/* the same build; or an earlier one's write (see former_build), which takes nothing
+	 * of the later build's away */
+	if (strcmp(pb_buf_str(&had), tag) == 0 ||
+	    former_build(tag, created, pb_buf_str(&had), when)) {
 		rc = 0;
 		goto out;
 	}
@@ -346,9 +417,10 @@ day_claim(const char *dir, const char *tag, const char *const *keep, size_t n_ke
 		pb_info("file.stale", "path=%s build=%s was=%s", pb_q(pb_buf_str(&path)),
 			*tag ? tag : "first", had.len ? pb_q(pb_buf_str(&had)) : "first");
 	}
+	pb_buf_printf(&rec, "%s/%s", dir, BUILD_RECORD);
 	if (*tag) {
 		pb_buf_reset(&had);
-		pb_buf_printf(&had, "%s\n", tag);
+		pb_buf_printf(&had, "%s %lld\n", tag, (long long)created);
 		if (pb_file_put(dir, pb_buf_str(&rec), had.data, had.len, mode, r) < 0)
 			goto out;
 	} else if (unlink(pb_buf_str(&rec)) != 0 && errno != ENOENT) {
@@ -388,6 +460,43 @@ file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, int mk, s
 	return 0;
 }
 
+int
+pb_file_day_vacate(const struct pb_config *cfg, const char *date, const char *name,
+		   int64_t generation, char *err, size_t errlen)
+{
+	struct pb_outbox_msg m;
+	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, day = { 0 }, id = { 0 };
+	struct pb_result r;
+	char tag[32];
+	int rc = -1;
+
+	if (!cfg->file.enabled)
+		return 0;
+	memset(&m, 0, sizeof m);
+	memset(&r, 0, sizeof r);
+	pb_buf_printf(&id, "%s/%s/file/-/1/g%lld", date, name, (long long)generation);
+	m.msg_id = id.data;
+	m.subscriber = (char *)name;
+	m.digest_date = (char *)date;
+	m.channel = (char *)"file";
+	/* made, when missing: a former subscriber's message held still finds it claimed */
+	if (file_place(&m, cfg, 1, &dir, &path, &sub, &day, &r) < 0)
+		goto out;
+	build_tag(&m, tag);
+	if (day_claim(pb_buf_str(&dir), tag, pb_now(), NULL, 0, pb_file_mode(cfg), &r) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "%s", r.reason);
+	pb_buf_free(&id);
+	pb_buf_free(&day);
+	pb_buf_free(&sub);
+	pb_buf_free(&path);
+	pb_buf_free(&dir);
+	return rc;
+}
+
 static const char *
 file_base(const struct pb_config *cfg)
 {
@@ -405,20 +514,24 @@ file_archives(const struct pb_outbox_msg *m, const struct pb_config *cfg)
 static void
 file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb_result *r)
 {
-	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 };
+	struct pb_buf dir = { 0 }, path = { 0 }, sub = { 0 }, date = { 0 }, had = { 0 };
 	const char *name;
+	int64_t when;
 	char tag[32];
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_s = -1;
 	if (file_place(m, cfg, 1, &dir, &path, &sub, &date, r) < 0)
 		goto out;
+	build_tag(m, tag);
+	if (read_record(pb_buf_str(&dir), &had, &when, r) < 0 ||
+	    settle_former(m, tag, pb_buf_str(&had), when, pb_buf_str(&path), r))
+		goto out;
 	if (pb_file_put(pb_buf_str(&dir), pb_buf_str(&path), m->payload, m->payload_len,
 			pb_file_mode(cfg), r) < 0)
 		goto out;
-	build_tag(m, tag);
 	name = strrchr(pb_buf_str(&path), '/') + 1;
-	if (day_claim(pb_buf_str(&dir), tag, &name, 1, pb_file_mode(cfg), r) < 0)
+	if (day_claim(pb_buf_str(&dir), tag, m->created, &name, 1, pb_file_mode(cfg), r) < 0)
 		goto out;
 	/* The archive is rebuilt from the disk after each HTML digest, so it survives restarts
 	 * and a retried message rebuilds it again. */
@@ -428,6 +541,7 @@ file_write(const struct pb_outbox_msg *m, const struct pb_config *cfg, struct pb
 		goto out;
 	r->verdict = PB_V_SENT;
 out:
+	pb_buf_free(&had);
 	pb_buf_free(&date);
 	pb_buf_free(&sub);
 	pb_buf_free(&path);
@@ -457,6 +571,9 @@ out:
 struct pb_stage_group {
 	int fd;                 /* the sink's folder, opened before the group's first write */
 	char *swept;            /* the last folder swept of temporary files left (pb_file_sweep) */
+	char *recorded;         /* the last folder whose record was read (settle_former), */
+	struct pb_buf rec_tag;  /* its build, */
+	int64_t rec_when;       /* and when that claimed it */
 	long keep_below;        /* files opened below this descriptor stay open until syncfs */
 	int mode;               /* file.mode, or -1 (pb_file_mode) */
 	char *base;
@@ -465,6 +582,7 @@ struct pb_stage_group {
 		char *tmp, *path;
 		char *sub, *date;       /* for the archive, when it is rebuilt after */
 		char tag[32];           /* its build (build_tag) */
+		int64_t created;        /* when its build made it (the outbox's) */
 		int archive;
 		int fd;                 /* the temporary file, open until its data is on disk */
 	} *v;
@@ -484,6 +602,8 @@ group_free(struct pb_stage_group *g)
 		free(g->v[i].date);
 	}
 	free(g->swept);
+	free(g->recorded);
+	pb_buf_free(&g->rec_tag);
 	if (g->fd >= 0)
 		close(g->fd);
 	free(g->base);
@@ -519,6 +639,33 @@ pb_file_sweep(const char *dir)
 			pb_info("file.swept", "path=%s/%s", pb_q(dir), pb_q(e->d_name));
 	}
 	closedir(d);
+}
+
+/* For a message staged in a folder made before (w >= 0 in file_stage): 1 when it is to be
+ * written; 0 when it is of an earlier build than the folder's record (settle_former) or
+ * the record could not be read, its temporary file removed, r filled. The group writes no
+ * record before its finish: each folder's is read once. */
+static int
+stage_still(struct pb_stage_group *g, const struct pb_outbox_msg *m, const struct pb_buf *dir,
+	    const struct pb_buf *path, const struct pb_buf *tmp, struct pb_result *r)
+{
+	char tag[32];
+
+	if (!g->recorded || strcmp(g->recorded, pb_buf_str(dir)) != 0) {
+		free(g->recorded);
+		g->recorded = NULL;
+		if (read_record(pb_buf_str(dir), &g->rec_tag, &g->rec_when, r) < 0) {
+			unlink(pb_buf_str(tmp));
+			return 0;
+		}
+		g->recorded = pb_xstrdup(pb_buf_str(dir));
+	}
+	build_tag(m, tag);
+	if (settle_former(m, tag, pb_buf_str(&g->rec_tag), g->rec_when, pb_buf_str(path), r)) {
+		unlink(pb_buf_str(tmp));
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -578,6 +725,11 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		free(g->swept);
 		g->swept = pb_xstrdup(pb_buf_str(&dir));
 	}
+	if (w >= 0 && !stage_still(g, m, &dir, &path, &tmp, r)) {
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 64;
 		g->v = pb_xreallocarray(g->v, g->cap, sizeof *g->v);
@@ -588,6 +740,7 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		.archive = file_archives(m, cfg), .fd = fd,
 	};
 	build_tag(m, g->v[g->n].tag);
+	g->v[g->n].created = m->created;
 	g->n++;
 	rc = 0;
 out:
@@ -627,7 +780,8 @@ claim_folders(struct pb_stage_group *g, struct pb_result *res, size_t n)
 			}
 		dir = pb_xstrndup(g->v[i].path, dl);
 		memset(&fail, 0, sizeof fail);
-		if (day_claim(dir, g->v[i].tag, keep, n_keep, g->mode, &fail) < 0)
+		if (day_claim(dir, g->v[i].tag, g->v[i].created, keep, n_keep, g->mode,
+			      &fail) < 0)
 			for (size_t j = i; j < n; j++)
 				if (done[j] == 2)
 					res[j] = fail;

@@ -193,6 +193,17 @@ pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit"
 grep -q 'event=digest.exists subscriber=kit ' "$T/run-kit" ||
   fail "the new kit's digest was built twice: $(grep 'subscriber=kit' "$T/run-kit")"
 pb subscriber remove kit >/dev/null 2>&1 || fail "remove kit again"
+# and a third kit that nothing matches: no digest, and none of the former's files stays under
+# its name (the lab's note does)
+pb subscriber add kit --topic 'none=ti:qzxwvnothing' >/dev/null 2>&1 || fail "add a third kit"
+pb run --only kit --feed "$FEED" >/dev/null 2>"$T/run-kit" || fail "run --only the third kit: $(tail -3 "$T/run-kit")"
+! grep -q 'event=digest.enqueued subscriber=kit ' "$T/run-kit" ||
+  fail "the third kit got a digest: $(grep 'subscriber=kit' "$T/run-kit")"
+[ "$(ls "$D/kit" | tr '\n' ' ')" = "README " ] ||
+  fail "the third kit's folder holds a former kit's files: $(ls -A "$D/kit" | tr '\n' ' ')"
+grep -q "event=file.stale path=$D/kit/digest.md " "$T/run-kit" ||
+  fail "the former kit's digest.md going is not logged: $(grep 'kit' "$T/run-kit" | tail -3)"
+pb subscriber remove kit >/dev/null 2>&1 || fail "remove the third kit"
 
 # removed and added again at the same address (to start afresh) on a day the former was
 # mailed its digest: mailed nothing again there, only at an address of the new one's; the

@@ -3,7 +3,10 @@
  * are written, in one group, in two, or one at a time, the folder holds exactly them (and
  * an operator's own files and folders): not the former's all.md, its higher-numbered parts,
  * its formats the new one has not; a later write of the same build (a retry) removes nothing;
- * a day built once keeps no record. */
+ * a day built once keeps no record. A former build's message written late (held, retried) is
+ * settled unwritten; builds follow each other as made, a file's subscriber (generation 0)
+ * after a stored one too; a new subscriber of the name with no digest leaves none of the
+ * former's files (pb_file_day_vacate). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 static char base[64];
 static struct pb_config cfg;
+static int64_t made;    /* the messages' created time (the outbox's) */
 
 struct msg {
 	const char *dest;
@@ -38,6 +42,7 @@ fill(struct pb_outbox_msg *m, struct pb_buf *id, const char *sub, const char *ge
 	m->digest_date = (char *)"2024-11-28";
 	m->part = x->part;
 	m->n_parts = x->n_parts;
+	m->created = made;
 	m->payload = (char *)text;
 	m->payload_len = strlen(text);
 }
@@ -58,7 +63,7 @@ build(const char *sub, const char *gen, const struct msg *v, size_t n, size_t pe
 		fill(&m[i], &ids[i], sub, gen, &v[i], text);
 	for (size_t i = 0; i < n;) {
 		struct pb_stage_group *g = NULL;
-		size_t k = 0;
+		size_t k = 0, n_at = 0;
 
 		if (!per_group) {
 			ch->write(&m[i], &cfg, &res[0]);
@@ -66,11 +71,14 @@ build(const char *sub, const char *gen, const struct msg *v, size_t n, size_t pe
 			i++;
 			continue;
 		}
+		/* as the delivery loop's group_write: finish's results are the staged ones' */
 		for (; k < per_group && i + k < n; k++)
-			if (ch->stage(&g, &m[i + k], &cfg, &res[k]) != 0)
+			if (ch->stage(&g, &m[i + k], &cfg, &res[0]) == 0)
+				n_at++;
+			else
 				bad++;
-		ch->finish(g, res, k);
-		for (size_t j = 0; j < k; j++)
+		ch->finish(g, res, n_at);
+		for (size_t j = 0; j < n_at; j++)
 			bad += res[j].verdict != PB_V_SENT;
 		i += k;
 	}
@@ -282,7 +290,9 @@ test_write(void)
 }
 
 /* A former build's message held and written after the name's next generation wrote its day
- * (a removed subscriber's retry) takes none of the later build's files away, nor its record. */
+ * (a removed subscriber's retry, its held message released) writes nothing there: not over
+ * the new reader's file of its name, not beside it; and takes none of the later build's files
+ * away, nor its record. */
 static void
 test_late_former(void)
 {
@@ -291,23 +301,111 @@ test_late_former(void)
 		{ "digest.md", 1, 1 },
 	};
 	static const struct msg late[] = { { "digest.txt", 1, 1 } };
+	static const struct msg late_md[] = { { "digest.md", 1, 1 } };
 	char *l;
 
+	made = 2000;
 	T_EQ_INT(build("dy", "g3", now, 2, 0, "{\"new\":1}\n"), 0);
-	T_EQ_INT(build("dy", "", late, 1, 0, "{\"former\":1}\n"), 0);
+	made = 1000;
+	T_EQ_INT(build("dy", "", late, 1, 0, "{\"former\":1}\n"), 1);
+	T_EQ_INT(build("dy", "", late_md, 1, 0, "{\"former\":1}\n"), 1);
 	l = listing("dy");
-	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md");
 	free(l);
-	T_EQ_INT(build("dy", "g2", late, 1, 1, "{\"former\":2}\n"), 0);
+	T_CHECK(starts("dy", "digest.md", "{\"new\""));
+	made = 1500;
+	T_EQ_INT(build("dy", "g2", late_md, 1, 1, "{\"former\":2}\n"), 1);
+	T_EQ_INT(build("dy", "g2", late, 1, 0, "{\"former\":2}\n"), 1);
 	l = listing("dy");
-	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md");
 	free(l);
+	T_CHECK(starts("dy", "digest.md", "{\"new\""));
+	/* made in the same second, or a record from before it kept a time: the generations */
+	made = 2000;
+	T_EQ_INT(build("dy", "g2", late_md, 1, 0, "{\"former\":3}\n"), 1);
 	T_CHECK(starts("dy", "digest.md", "{\"new\""));
 	/* the later build's next write still finds its record: nothing goes */
 	T_EQ_INT(build("dy", "g3", now, 1, 0, "{\"new\":2}\n"), 0);
 	l = listing("dy");
-	T_EQ_STR(l, ".paperboy-build digest.html digest.md digest.txt");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md");
 	free(l);
+	T_CHECK(starts("dy", ".paperboy-build", "g3 2000"));
+	made = 0;
+}
+
+/* A subscriber of the file (generation 0, "/g0") given the name after a stored one of a later
+ * generation built the day again: its build is the later, whatever the numbers say; the
+ * stored one's files it has not go, and the stored one's late message is settled. */
+static void
+test_file_after_stored(void)
+{
+	static const struct msg stored[] = {
+		{ "all.md", 1, 1 },
+		{ "digest.html", 1, 1 },
+		{ "digest.md", 1, 1 },
+	};
+	static const struct msg file[] = {
+		{ "digest.html", 1, 1 },
+		{ "digest.md", 1, 1 },
+	};
+	char *l;
+
+	made = 1000;
+	T_EQ_INT(build("ed", "", file, 2, 128, "{\"first\":1}\n"), 0);
+	made = 2000;
+	T_EQ_INT(build("ed", "g6", stored, 3, 128, "{\"stored\":1}\n"), 0);
+	made = 3000;
+	T_EQ_INT(build("ed", "g0", file, 2, 128, "{\"file\":1}\n"), 0);
+	l = listing("ed");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md");
+	free(l);
+	T_CHECK(starts("ed", "digest.md", "{\"file\""));
+	T_CHECK(starts("ed", ".paperboy-build", "g0 3000"));
+	made = 2000;
+	T_EQ_INT(build("ed", "g6", stored, 3, 128, "{\"stored\":2}\n"), 3);
+	l = listing("ed");
+	T_EQ_STR(l, ".paperboy-build digest.html digest.md");
+	free(l);
+	T_CHECK(starts("ed", "digest.md", "{\"file\""));
+	made = 0;
+}
+
+/* A new subscriber of the name whose digest is not built (nothing matched): the former's files
+ * of the day go, an operator's stay, and the former's message written later is settled; with
+ * no folder yet (the former's messages all held), the folder is made claimed. */
+static void
+test_vacate(void)
+{
+	static const struct msg late[] = { { "digest.md", 1, 1 } };
+	char *l, err[256] = "";
+
+	former_day("fy", 128);
+	T_EQ_INT(pb_file_day_vacate(&cfg, "2024-11-28", "fy", 5, err, sizeof err), 0);
+	T_EQ_STR(err, "");
+	l = listing("fy");
+	T_EQ_STR(l, ".paperboy-build digest-old.md notes.txt");
+	free(l);
+	T_CHECK(starts("fy", ".paperboy-build", "g5 "));
+	made = 1000;
+	T_EQ_INT(build("fy", "", late, 1, 128, "{\"former\":1}\n"), 1);
+	T_EQ_INT(build("fy", "", late, 1, 0, "{\"former\":1}\n"), 1);
+	l = listing("fy");
+	T_EQ_STR(l, ".paperboy-build digest-old.md notes.txt");
+	free(l);
+	/* the former's messages not written yet: held */
+	T_EQ_INT(pb_file_day_vacate(&cfg, "2024-11-28", "gy", 0, err, sizeof err), 0);
+	T_EQ_INT(build("gy", "", late, 1, 0, "{\"former\":1}\n"), 1);
+	l = listing("gy");
+	T_EQ_STR(l, ".paperboy-build");
+	free(l);
+	/* the sink off: nothing made */
+	cfg.file.enabled = false;
+	T_EQ_INT(pb_file_day_vacate(&cfg, "2024-11-28", "hy", 0, err, sizeof err), 0);
+	cfg.file.enabled = true;
+	l = listing("hy");
+	T_EQ_STR(l, "(none)");
+	free(l);
+	made = 0;
 }
 
 int
@@ -327,6 +425,8 @@ main(void)
 	test_two_groups();
 	test_write();
 	test_late_former();
+	test_file_after_stored();
+	test_vacate();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_file_sink: could not remove %s\n", base);
