@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -824,18 +825,24 @@ static int
 by_name(const void *a, const void *b)
 {
 	const struct named *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c = strcasecmp(x->name, y->name);
 
+	if (!c)
+		c = strcmp(x->name, y->name);
 	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 /* Duplicate subscriber names, in O(n log n): thousands of subscribers are expected. The
- * earliest repeat is reported, naming where the first of its name is. */
+ * earliest repeat is reported, naming where the first of its name is. With the file sink on,
+ * names that differ only in case are duplicates too: the sink writes each subscriber's files
+ * to a folder of its name, and on a file system that ignores case (an SMB or exFAT mount,
+ * macOS) "Kit" and "kit" would be one folder, each reader's digest the other's. */
 static int
 check_duplicate_names(struct pb_load *L, config_setting_t *root)
 {
 	struct pb_config *c = L->cfg;
-	size_t n = c->n_subscribers, bad = (size_t)-1, first = 0, g = 0;
+	size_t n = c->n_subscribers, bad = (size_t)-1, first = 0, g = 0, e = 0;
+	int folded = 0;
 	struct named *v;
 	char kp[128];
 
@@ -846,17 +853,38 @@ check_duplicate_names(struct pb_load *L, config_setting_t *root)
 		v[i] = (struct named){ c->subscribers[i].name, i };
 	qsort(v, n, sizeof *v, by_name);
 	for (size_t k = 1; k < n; k++) {
-		if (strcmp(v[k].name, v[g].name) != 0)
-			g = k;
-		else if (v[k].i < bad) {
-			bad = v[k].i;
-			first = v[g].i;
+		/* g: the first of its name in any case; e: the first of its name as written */
+		if (strcasecmp(v[k].name, v[g].name) != 0)
+			g = e = k;
+		else if (strcmp(v[k].name, v[e].name) != 0)
+			e = k;
+		if (k != e) {
+			if (v[k].i < bad) {
+				bad = v[k].i;
+				first = v[e].i;
+				folded = 0;
+			}
+		} else if (k != g && c->file.enabled) {
+			size_t hi = v[k].i > v[g].i ? v[k].i : v[g].i;
+
+			if (hi < bad) {
+				bad = hi;
+				first = v[k].i < v[g].i ? v[k].i : v[g].i;
+				folded = 1;
+			}
 		}
 	}
 	free(v);
 	if (bad == (size_t)-1)
 		return 0;
 	snprintf(kp, sizeof kp, "subscribers.[%zu].name", bad);
+	if (folded)
+		return pb_cfg_fail(L, sub_setting(root, bad, "name"), kp,
+				   "subscriber name \"%s\" differs from \"%s\" (at %s:%d) only in "
+				   "case: the file sink would write both to one folder where the file "
+				   "system ignores case (SMB, exFAT, macOS); give one another name",
+				   c->subscribers[bad].name, c->subscribers[first].name,
+				   c->subscribers[first].file, c->subscribers[first].line);
 	return pb_cfg_fail(L, sub_setting(root, bad, "name"), kp,
 			   "duplicate subscriber name \"%s\" (first at %s:%d)",
 			   c->subscribers[bad].name, c->subscribers[first].file,

@@ -131,6 +131,18 @@ static const struct tcase cases[] = {
 	  " { name = \"a\"; " TOPIC " },\n { name = \"b\"; " TOPIC " },\n { name = \"a\"; " TOPIC
 	  " },\n { name = \"b\"; " TOPIC " } );\n", { { 0 } },
 	  "main.conf", 5, "subscribers.[2].name", "duplicate subscriber name \"b\" (first at " },
+	{ "names that differ only in case, with the file sink", HEAD "subscribers = (\n"
+	  " { name = \"kit\"; " TOPIC " },\n { name = \"b\"; " TOPIC " },\n"
+	  " { name = \"Kit\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 5, "subscribers.[2].name",
+	  "subscriber name \"Kit\" differs from \"kit\" (at " },
+	{ "a duplicate before a name in another case", HEAD "subscribers = (\n"
+	  " { name = \"kit\"; " TOPIC " },\n { name = \"kit\"; " TOPIC " },\n"
+	  " { name = \"Kit\"; " TOPIC " } );\n", { { 0 } },
+	  "main.conf", 4, "subscribers.[1].name", "duplicate subscriber name \"kit\" (first at " },
+	{ "names that differ only in case, the file sink off", HEAD "file = { enabled = false; };\n"
+	  "subscribers = (\n { name = \"kit\"; " TOPIC " },\n { name = \"Kit\"; " TOPIC
+	  " } );\n", { { 0 } }, "main.conf", 4, "subscribers.[0]", "has no channel" },
 	{ "duplicate topic", HEAD "subscribers = ( { name = \"a\"; topics = (\n"
 	  " { name = \"t\"; query = \"x\"; },\n { name = \"t\"; query = \"y\"; } ); } );\n",
 	  { { 0 } }, "main.conf", 4, "subscribers.[0].topics.[1].name", "duplicate topic name" },
