@@ -1,9 +1,10 @@
 /* libFuzzer target: outside text through every renderer. The input (NUL-separated) gives a
  * title, an author, an abstract, a finding, a model summary and an analysis; the digest is
  * rendered once with the built-in summary (which quotes title and finding as data spans) and
- * once with the model's, in Chinese (where the paper's text may be marked English). No format
- * may carry a bidi override or C1 control, a link anywhere but arXiv, or raw HTML from the
- * input; Telegram HTML must stay well-formed. */
+ * once with the model's, in English or Chinese (where the paper's text and the summary's
+ * quotes may be marked English) by the input's length. No format may carry a bidi override
+ * or C1 control, a link anywhere but arXiv, or raw HTML from the input; Telegram HTML must
+ * stay well-formed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int model = 0; model < 2; model++) {
 		struct pb_parts out[PB_FMT_COUNT];
 
-		/* the model's pass in Chinese: a paper's text told English or not (words.c) */
-		d.language = model ? "zh" : "en";
+		/* in English, or in Chinese by the input's length (both passes): a paper's text,
+		 * and the built-in summary's quotes, told English or not (words.c) */
+		d.language = size % 2 ? "zh" : "en";
 		if (model) {
 			d.exec_summary = summary;
 			d.exec_from_model = 1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
@@ -100,12 +101,18 @@ link_html(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 
 static const struct pb_lm_style html_style = {
 	esc_n, "<strong>", "</strong>", "<em>", "</em>", "<code>", "</code>", link_html,
-	NULL,
+	NULL, NULL, NULL,
+};
+/* The same in a digest whose words are not English: a paper's title or finding quoted in the
+ * built-in summary says lang="en" when it reads so (as the paper's own block does). */
+static const struct pb_lm_style html_style_en = {
+	esc_n, "<strong>", "</strong>", "<em>", "</em>", "<code>", "</code>", link_html,
+	NULL, "<span lang=\"en\">", "</span>",
 };
 
-/* Light Markdown as HTML blocks. */
+/* Light Markdown as HTML blocks, in st. */
 static void
-lm_html(struct pb_buf *b, const char *s)
+lm_html_st(struct pb_buf *b, const char *s, const struct pb_lm_style *st)
 {
 	struct pb_lm_block *v;
 	size_t n = pb_lm_parse(s, &v), i, k;
@@ -123,7 +130,7 @@ lm_html(struct pb_buf *b, const char *s)
 		case PB_LM_HEADING:
 			pb_buf_puts(b, "<p style=\"margin:14px 0 6px 0;font-size:15px;"
 				       "font-weight:bold;color:#1a1a1a;\">");
-			pb_lm_inline(b, x->text, x->len, &html_style);
+			pb_lm_inline(b, x->text, x->len, st);
 			pb_buf_puts(b, "</p>\n");
 			break;
 		case PB_LM_HR:
@@ -152,7 +159,7 @@ lines:
 					pb_buf_puts(b, "<br>");
 				while (l && (x->text[k] == ' ' || x->text[k] == '\t'))
 					k++, l--;
-				pb_lm_inline(b, x->text + k, l, &html_style);
+				pb_lm_inline(b, x->text + k, l, st);
 				k += l + (e ? 1 : 0);
 			}
 			pb_buf_puts(b, x->kind == PB_LM_PARA ? "</p>\n" : "</li>\n");
@@ -162,6 +169,13 @@ lines:
 	if (list)
 		pb_buf_puts(b, list == 1 ? "</ul>\n" : "</ol>\n");
 	free(v);
+}
+
+/* Light Markdown as HTML blocks. */
+static void
+lm_html(struct pb_buf *b, const char *s)
+{
+	lm_html_st(b, s, &html_style);
 }
 
 static int
@@ -436,7 +450,8 @@ sum_html(const struct pb_rctx *c, struct pb_buf *out)
 		pb_buf_puts(out, "</div>\n");
 		return;
 	}
-	lm_html(out, c->summary);
+	lm_html_st(out, c->summary, strncasecmp(pb_words_lang(c->d->language), "en", 2) != 0 ?
+		   &html_style_en : &html_style);
 }
 
 /* The document's head, its title and its summary into b; *shared gets the length of its

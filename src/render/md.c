@@ -36,7 +36,7 @@ link_md(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 }
 
 static const struct pb_lm_style md_style = {
-	esc_n, "**", "**", "*", "*", "`", "`", link_md, code_n,
+	esc_n, "**", "**", "*", "*", "`", "`", link_md, code_n, NULL, NULL,
 };
 
 /* Light Markdown (the executive summary, an analysis) written out again: the markup the

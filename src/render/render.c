@@ -732,8 +732,16 @@ inline_(struct pb_buf *b, const char *s, size_t n, const struct pb_lm_style *st,
 				pb_buf_append(b, s + from, i - from);
 				pb_buf_append(b, s + i + 1, e - i - 1);
 			} else {
+				char *t = st->en_on ? pb_xstrndup(s + i + 1, e - i - 1) : NULL;
+				int en = t && pb_text_english(t);
+
+				free(t);
 				st->esc(b, s + from, i - from);
+				if (en)
+					pb_buf_puts(b, st->en_on);
 				st->esc(b, s + i + 1, e - i - 1);
+				if (en)
+					pb_buf_puts(b, st->en_off);
 			}
 			i = from = k;
 		} else if (s[i] == '*' && i + 1 < n && s[i + 1] == '*' &&

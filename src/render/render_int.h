@@ -257,6 +257,9 @@ struct pb_lm_style {
 	void (*link)(struct pb_buf *b, const char *text, size_t tn, const char *url, size_t un);
 	/* escapes the text of `code`; NULL means esc */
 	void (*code_esc)(struct pb_buf *b, const char *s, size_t n);
+	/* around a data span that reads as English (pb_text_english), in a document whose
+	 * words are another language's; NULL: none */
+	const char *en_on, *en_off;
 };
 
 /* Appends s[0..n) with **bold**, *italic* (or _italic_), `code` and [text](url) rendered by

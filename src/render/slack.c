@@ -39,7 +39,7 @@ link_slack(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 
 static const struct pb_lm_style slack_style = {
 	esc_n, "*", "*", "_", "_", "`", "`", link_slack,
-	NULL,
+	NULL, NULL, NULL,
 };
 
 /* Light Markdown as mrkdwn. */

@@ -48,7 +48,7 @@ link_tg(struct pb_buf *b, const char *t, size_t tn, const char *u, size_t un)
 
 static const struct pb_lm_style tg_style = {
 	esc_n, "<b>", "</b>", "<i>", "</i>", "<code>", "</code>", link_tg,
-	NULL,
+	NULL, NULL, NULL,
 };
 
 static void

@@ -260,12 +260,20 @@ test_lang(void)
 		p[1].title = "Sur les espaces de Banach";
 		p[1].abstract = "Nous montrons que toute suite bornée admet une sous-suite.";
 		p[2].abstract = "The third paper of the day.";
+		/* the built-in summary quotes titles and findings as data spans */
+		d.exec_summary = "- \x02Radiance meshes for the scene\x03: \x02We triangulate "
+				 "the scene.\x03\n- \x02Sur les espaces de Banach\x03";
 		T_EQ_INT(pb_render(&d, PB_FMT_HTML, &o, &out), 0);
 		if (out.n != 1)
 			continue;
 		/* papers 0 and 2: the heading's link, the contents' link, the abstract; paper 0's
 		 * findings */
-		T_EQ_INT(count(out.v[0], " lang=\"en\""), (size_t)(zh ? 7 : 1));   /* an English one: <html lang="en"> */
+		/* and the summary's two English spans; an English digest: <html lang="en"> alone */
+		T_EQ_INT(count(out.v[0], " lang=\"en\""), (size_t)(zh ? 9 : 1));
+		T_CHECK(!zh || strstr(out.v[0], "<li style=\"margin:0 0 4px 0px;\"><span lang=\"en\">"
+				      "Radiance meshes for the scene</span>: <span lang=\"en\">We "
+				      "triangulate the scene.</span></li>"));
+		T_CHECK(strstr(out.v[0], ">Sur les espaces de Banach</li>") != NULL);
 		T_CHECK(!zh || strstr(out.v[0], "<a href=\"https://arxiv.org/abs/2512.00100v1\" "
 				      "lang=\"en\""));
 		T_CHECK(!zh || strstr(out.v[0], "<p lang=\"en\" style=\"margin:0 0 10px 0;\">We "
