@@ -227,6 +227,12 @@ pb_http_stopping(const struct pb_http *h)
 	return h->o.stop && *h->o.stop;
 }
 
+const volatile sig_atomic_t *
+pb_http_stop_flag(const struct pb_http *h)
+{
+	return h ? h->o.stop : NULL;
+}
+
 void
 pb_http_mark_denied(struct pb_http *h)
 {

@@ -77,6 +77,9 @@ void pb_http_set_header_fn(struct pb_http *h, pb_http_header_fn fn, void *ud);
 /* 1 when h's stop (pb_http_opts.stop) is set, so that a caller waiting between requests ends
  * its wait as the requests would; else 0. */
 int pb_http_stopping(const struct pb_http *h);
+/* h's stop (pb_http_opts.stop), so that a client made for the same run (another endpoint's,
+ * with its own options) stops with it; NULL when h is NULL or has none. */
+const volatile sig_atomic_t *pb_http_stop_flag(const struct pb_http *h);
 
 /* A mark that the service denied this client (arXiv's 403: pb_fetch_note_denied), kept for
  * the client's life so that its callers make no more requests to that service. The client

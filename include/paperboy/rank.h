@@ -178,11 +178,13 @@ struct pb_embed_set {
  * (NULL profiles: day only): from the cache, and the rest asked of the endpoint in batches of
  * embeddings.batch, within embeddings.deadline. A failure, timeout or malformed answer leaves
  * the papers without a vector (logged once: event=embed.fallback reason=...); the ranking
- * then stays lexical for them. Returns the number of papers with a vector, -1 only when out
- * could not be made. Release with pb_embed_set_free. */
+ * then stays lexical for them. So does the run's stop (stop non-zero; NULL: none), which ends
+ * a request in flight and a wait between tries at once. Returns the number of papers with a
+ * vector, -1 only when out could not be made. Release with pb_embed_set_free. */
 long pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st,
-		    const struct pb_paperset *day, const struct pb_profile *profiles,
-		    size_t n_profiles, struct pb_embed_set *out);
+		    const volatile sig_atomic_t *stop, const struct pb_paperset *day,
+		    const struct pb_profile *profiles, size_t n_profiles,
+		    struct pb_embed_set *out);
 void pb_embed_set_free(struct pb_embed_set *e);    /* accepts NULL */
 /* The vector of key, or NULL. */
 const float *pb_embed_find(const struct pb_embed_set *e, const char *key);

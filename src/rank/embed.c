@@ -3,7 +3,6 @@
  * O(papers / batch) requests whatever the number of readers. The endpoint is optional and
  * outside: any failure leaves papers without a vector and the ranking lexical. */
 #define _GNU_SOURCE 1   /* strcasestr */
-#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -29,6 +28,13 @@
  * long has every input cut by half again for the run, down to MIN_TEXT. */
 #define MAX_TEXT 6000
 #define MIN_TEXT 300
+/* The length a model took once it refused a longer one, kept in the state's meta under CUT_KEY
+ * ("bytes<TAB>unix time<TAB>endpoint URL<TAB>model") for a week: the runs after it start
+ * there rather than be refused again (two to four requests) before every day's vectors. A
+ * model or URL changed starts at MAX_TEXT; after the week so does the same one (a server given
+ * a larger window). */
+#define CUT_KEY "embeddings.cut"
+#define CUT_KEEP_S (7 * 86400)
 /* No embedding model has more dimensions; an answer with more is garbage. */
 #define MAX_DIM 16384
 /* Attempts per batch: a 429 that names a wait within the deadline, or a passing failure (a
@@ -358,17 +364,26 @@ request_body(const char *model, struct item *const *batch, size_t n, size_t max_
 	return copy;
 }
 
-static void
-sleep_ms(int64_t ms)
+/* Sleeps ms in slices, so that the run's stop request (SIGTERM: systemctl stop, the daemon's
+ * stop) ends a wait the server asked for (Retry-After: minutes) within a fraction of a second.
+ * Returns -1 when stopped. */
+static int
+pause_ms(struct pb_http *h, int64_t ms)
 {
-	struct timespec ts;
+	int64_t end = pb_mono_ms() + ms, left;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	while ((left = end - pb_mono_ms()) > 0) {
+		struct timespec ts;
+
+		if (pb_http_stopping(h))
+			return -1;
+		if (left > 200)
+			left = 200;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	return pb_http_stopping(h) ? -1 : 0;
 }
 
 /* What the server said with an error status, for the log: its JSON error message (OpenAI's
@@ -406,6 +421,7 @@ struct client {
 	int requests;
 	size_t batch_max;            /* a batch too large: what the server said it takes, or 0 */
 	size_t max_text;             /* bytes of each input: MAX_TEXT, less once refused */
+	size_t cut_kept;             /* the length kept in CUT_KEY for this model, or MAX_TEXT */
 	struct pb_llm_wait wait;     /* the last answer's headers that say when to ask again */
 	char reason[640];            /* why asking stopped; "" while it goes on */
 };
@@ -488,6 +504,11 @@ ask(struct client *c, struct item **batch, size_t n)
 		enum pb_embed_refusal refused;
 		int hr;
 
+		if (pb_http_stopping(c->h)) {
+			/* the run's stop: no new request, the papers left go without vectors */
+			snprintf(c->reason, sizeof c->reason, "stopped");
+			break;
+		}
 		if (left <= 0) {
 			snprintf(c->reason, sizeof c->reason, "deadline of %d s reached",
 				 c->cfg->embeddings.deadline_s);
@@ -565,8 +586,9 @@ ask(struct client *c, struct item **batch, size_t n)
 				snprintf(c->reason, sizeof c->reason, "timeout after %ld s", timeout);
 			else
 				snprintf(c->reason, sizeof c->reason, "%s", err);
-			/* a slow endpoint is not asked again: each try would cost the timeout */
-			if (waited < timeout * 1000 - 50)
+			/* a slow endpoint is not asked again: each try would cost the timeout;
+			 * nor one the run's stop cut off (err says "stopped") */
+			if (waited < timeout * 1000 - 50 && !pb_http_stopping(c->h))
 				wait = 1000L << (attempt - 1);
 		}
 		/* else a bad key, an unknown model, a refused request: every one would fail */
@@ -576,7 +598,14 @@ ask(struct client *c, struct item **batch, size_t n)
 			break;
 		pb_info("embed.retry", "reason=%s wait_ms=%lld attempt=%d", pb_q(c->reason),
 			(long long)wait, attempt);
-		sleep_ms(wait);
+		if (pause_ms(c->h, wait) < 0) {
+			char asked[sizeof c->reason];
+
+			snprintf(asked, sizeof asked, "%s", c->reason);
+			snprintf(c->reason, sizeof c->reason, "wait of %lld s cut short by a stop "
+				 "request (%.500s)", (long long)((wait + 999) / 1000), asked);
+			break;
+		}
 		c->reason[0] = '\0';
 	}
 	free(vecs);
@@ -585,7 +614,8 @@ ask(struct client *c, struct item **batch, size_t n)
 }
 
 static int
-client_open(struct client *c, const struct pb_config *cfg, struct pb_state *st)
+client_open(struct client *c, const struct pb_config *cfg, struct pb_state *st,
+	    const volatile sig_atomic_t *stop)
 {
 	struct pb_http_opts o;
 	struct pb_buf b = { 0 };
@@ -601,10 +631,11 @@ client_open(struct client *c, const struct pb_config *cfg, struct pb_state *st)
 	o.connect_timeout_s = cfg->embeddings.timeout_s < 15 ? cfg->embeddings.timeout_s : 15;
 	o.max_redirects = 2;
 	o.max_retries = 0;
+	o.stop = stop;          /* the run's: a transfer in flight and a wait end with it */
 	if (!(c->h = pb_http_new(&o)))
 		return -1;
 	pb_http_set_header_fn(c->h, on_header, &c->wait);
-	c->max_text = MAX_TEXT;
+	c->max_text = c->cut_kept = MAX_TEXT;
 	while (n > 0 && cfg->embeddings.base_url[n - 1] == '/')
 		n--;
 	pb_buf_append(&b, cfg->embeddings.base_url, n);
@@ -643,6 +674,53 @@ cache_batch(struct client *c, struct item **batch, size_t n)
 		pb_warn("embed.cache", "error=%s", pb_q("vectors not stored"));
 	free(keys);
 	free(vecs);
+}
+
+/* Starts c at the length an earlier run learnt this model takes (CUT_KEY), when it is of this
+ * model at this URL and not older than CUT_KEEP_S. */
+static void
+cut_load(struct client *c)
+{
+	char *v = NULL, *p, *e;
+	long bytes;
+	long long at;
+
+	if (pb_meta_get(c->st, CUT_KEY, &v) != 1)
+		return;
+	bytes = strtol(v, &p, 10);
+	if (*p != '\t' || bytes < MIN_TEXT || bytes >= MAX_TEXT)
+		goto out;
+	at = strtoll(p + 1, &e, 10);
+	if (*e != '\t' || (long long)time(NULL) - at > CUT_KEEP_S)
+		goto out;
+	p = e + 1;
+	e = strchr(p, '\t');
+	if (!e || (size_t)(e - p) != strlen(c->url) || strncmp(p, c->url, (size_t)(e - p)) != 0 ||
+	    strcmp(e + 1, c->cfg->embeddings.model) != 0)
+		goto out;
+	c->max_text = c->cut_kept = (size_t)bytes;
+	pb_info("embed.cut_start", "model=%s max_bytes=%zu note=%s", pb_q(c->cfg->embeddings.model),
+		c->max_text, pb_q("the model refused longer inputs in an earlier run; "
+				  "the full length is tried again a week after"));
+out:
+	free(v);
+}
+
+/* A batch was answered at c->max_text, shorter than what CUT_KEY says: the runs of the week
+ * after start there. A state that refuses costs tomorrow's refused requests again. */
+static void
+cut_learn(struct client *c)
+{
+	struct pb_buf v = { 0 };
+
+	if (c->max_text >= c->cut_kept)
+		return;
+	c->cut_kept = c->max_text;
+	pb_buf_printf(&v, "%zu\t%lld\t%s\t%s", c->max_text, (long long)time(NULL), c->url,
+		      c->cfg->embeddings.model);
+	if (pb_meta_put(c->st, CUT_KEY, pb_buf_str(&v)) < 0)
+		pb_warn("embed.cut_start", "error=%s", pb_q(pb_state_errmsg(c->st)));
+	pb_buf_free(&v);
 }
 
 /* Reads the cached vectors into v; those of another length than the first are left out
@@ -699,7 +777,8 @@ prune(const struct pb_config *cfg, struct pb_state *st)
 }
 
 long
-pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb_paperset *day,
+pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st,
+	       const volatile sig_atomic_t *stop, const struct pb_paperset *day,
 	       const struct pb_profile *profiles, size_t n_profiles, struct pb_embed_set *out)
 {
 	struct item *v = NULL, **todo = NULL;
@@ -731,7 +810,7 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 	if (n == 0)
 		goto done;
 
-	if (client_open(&c, cfg, st) < 0) {
+	if (client_open(&c, cfg, st, stop) < 0) {
 		pb_warn("embed.fallback", "reason=%s papers=%zu", pb_q("no HTTP client"), n);
 		goto done;
 	}
@@ -744,6 +823,8 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].vec)
 			todo[n_todo++] = &v[i];
+	if (st && n_todo)
+		cut_load(&c);
 	/* A server that takes fewer papers at once than embeddings.batch (text-embeddings-
 	 * inference's default is 32) is asked again with what it says it takes, or half, for
 	 * the rest of the run: a refusal of the size is no reason to rank lexically. */
@@ -763,7 +844,8 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 		if (r == -3) {
 			/* One input is beyond the model's window and the whole batch is refused
 			 * for it: every input is cut shorter for the rest of the run, rather than
-			 * no paper getting a vector. */
+			 * no paper getting a vector; once a length is answered, for the week's
+			 * runs after it too (cut_learn). */
 			c.max_text /= 2;
 			pb_warn("embed.cut", "max_bytes=%zu reason=%s note=%s", c.max_text,
 				pb_q(c.reason), pb_q("each paper's title and abstract is cut to fit "
@@ -774,8 +856,10 @@ pb_embed_fetch(const struct pb_config *cfg, struct pb_state *st, const struct pb
 		if (r < 0)
 			break;
 		asked += m;
-		if (st)
+		if (st) {
 			cache_batch(&c, todo + i, m);
+			cut_learn(&c);
+		}
 		i += m;
 		if (c.stale) {
 			/* the cached vectors of the old length are asked again, and replaced */

@@ -134,7 +134,8 @@ pb_rank_run_new(const struct pb_config *cfg, struct pb_state *st, struct pb_http
 		goto none;
 	}
 	if (cfg->embeddings.enabled && h) {
-		long got = pb_embed_fetch(cfg, st, day, rr->profiles, rr->n_profiles, &rr->emb);
+		long got = pb_embed_fetch(cfg, st, pb_http_stop_flag(h), day, rr->profiles,
+					  rr->n_profiles, &rr->emb);
 
 		if (got > 0)
 			pb_ranker_set_embeddings(rr->r, &rr->emb);

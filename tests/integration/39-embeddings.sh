@@ -13,12 +13,15 @@
 # - through `paperboy run --feed` with a reader who ranks by a liked paper: every failure gives
 #   the lexical order on time with one fallback line; the stand-in's vectors fuse into another
 #   order; a paper given the liked paper's vector comes right after it; the vectors stay in
-#   the state for the next run;
+#   the state for the next run; SIGTERM during a Retry-After of 300 s ends the run within 2 s,
+#   the wait cut short and said so, the papers ranked lexically;
 # - a server that refuses a batch's size (413, or "batch size" in a 4xx) is asked with what it
 #   says it takes, or half, and every paper still gets its vector; so is one that refuses the
 #   tokens of a request (OpenAI's max_tokens_per_request);
 # - a model whose window is smaller than an abstract (text-embeddings-inference's 413 "must have
 #   less than 512 tokens") has every input cut by half till it fits, and every paper its vector;
+#   the next run starts at the length it took, with no refused request; another model, the
+#   same at another URL, or the same a week later starts at the full length again;
 # - a 503 with retry-after-ms and a 408 go again after the wait asked for; a spent account
 #   (402, 429 insufficient_quota) and a 503 with x-should-retry: false end the asking at once.
 set -u
@@ -168,6 +171,42 @@ grep -q 'event=embed.cut max_bytes=1500 reason="HTTP 413: \\"Input validation er
 ! grep -q 'event=embed.batch' "$T/long.log" || fail "long: an input too long taken for a batch too large"
 ! grep -q 'event=embed.fallback' "$T/long.log" || fail "long: fell back"
 echo "   too many tokens a request, an input beyond a 512-token window: cut to fit, every vector: ok"
+# the next run (the 1,504 papers of the day, none cached) starts at the 1,500 bytes the state
+# keeps for this model at this URL: no request refused, no cut again
+reset
+run long "$DAY" > /dev/null
+grep -q '^embed vectors=1505 ' "$T/long.out" || fail "long, next run: not every paper has a vector"
+grep -q 'level=info event=embed.cut_start model=long1800 max_bytes=1500 ' "$T/long.log" \
+  || fail "long, next run: did not start at the kept 1500 bytes"
+! grep -q 'event=embed.cut ' "$T/long.log" || fail "long, next run: refused and cut again"
+[ "$(count requests)" -eq 24 ] || fail "long, next run: $(count requests) requests, want 24 (none refused)"
+# relong NAME MODEL FEED [BASE]: NAME.conf on long's state starts at the full length, refused
+# and cut twice as the first run was
+relong() {
+  reset
+  conf "$1" "$2" 2 10 60 64 "${4:-$BASE}"
+  sed "s#$T/$1.state#$T/long.state#" "$T/$1.conf" > "$T/$1.conf.tmp" && mv "$T/$1.conf.tmp" "$T/$1.conf"
+  run "$1" "$3" > /dev/null
+  ! grep -q 'event=embed.cut_start' "$T/$1.log" || fail "$1: started at another model's or URL's length"
+  [ "$(grep -c 'event=embed.cut ' "$T/$1.log")" -eq 2 ] || fail "$1: not refused and cut twice"
+}
+# another model; then that model at another URL (localhost)
+relong longb long1800-b "$SMALL"
+relong longurl long1800-b "$DAY" "http://localhost:$PORT"
+grep -q '^embed vectors=1505 ' "$T/longurl.out" || fail "longurl: not every paper has a vector"
+# a length kept for more than a week is tried again at the full length (a server given a
+# larger window): the day's papers in new versions, the kept length made 8 days old
+sed 's/\(:[0-9]\{4\}\.[0-9]\{4,5\}v\)\([0-9]\)/\11\2/g' "$DAY" > "$T/day-v1x.xml"
+/usr/bin/python3 -c 'import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+(v,) = db.execute("SELECT value FROM meta WHERE key = '"'"'embeddings.cut'"'"'").fetchone()
+f = v.split("\t")
+assert f[0] == "1500" and f[2].startswith("http://localhost:") and f[3] == "long1800-b", v
+f[1] = str(int(time.time()) - 8 * 86400)
+db.execute("UPDATE meta SET value = ? WHERE key = '"'"'embeddings.cut'"'"'", ("\t".join(f),))
+db.commit()' "$T/long.state/paperboy.db" || fail "longweek: the kept length is not as written"
+relong longweek long1800-b "$T/day-v1x.xml" "http://localhost:$PORT"
+echo "   the next run starts at the length the model took; another model or URL, a week after: full: ok"
 
 # ---- a passing failure goes again after the wait the answer asks for ----
 reset
@@ -315,6 +354,41 @@ PINNED=$(prun pinrun | cut -d' ' -f1-10)
 [ "$(echo "$PINNED" | cut -d' ' -f1-2)" = "2411.17746 $P" ] \
   || fail "pinrun: $P, whose vector is the liked paper's, is not next to it: $PINNED"
 echo "   paperboy run: fused order differs; a paper's vector lifts it from lexical rank >= 15 to 2nd: ok"
+# SIGTERM (systemctl stop, the daemon's stop) while the endpoint's Retry-After of 300 s is
+# waited for (the deadline is 600 s): the wait ends at once and says so, the papers go without
+# vectors, and the run ends as a stopped run does (exit 0), not 300 s later
+reset
+rconf stopwait ratewait 10
+sed -i 's/timeout = 2; deadline = 4;/timeout = 2; deadline = 600;/' "$T/stopwait.conf"
+grep -q 'deadline = 600;' "$T/stopwait.conf" || fail "stopwait: no deadline of 600 s"
+CUR=stopwait
+PB_TEST_EMBED_KEY="$KEY" "$PAPERBOY" -c "$T/stopwait.conf" run --feed "$DAY" > "$T/stopwait.out" 2> "$T/stopwait.log" &
+P=$!
+i=0
+until grep -q 'event=embed.retry reason="HTTP 429, retry after 300 s" wait_ms=300000' "$T/stopwait.log"; do
+  i=$((i + 1))
+  [ $i -gt 200 ] && { kill -KILL $P; fail "stopwait: no wait of 300 s within 20 s"; }
+  sleep 0.1
+done
+sleep 0.5
+s=$(date +%s%N)
+kill -TERM $P
+i=0
+while kill -0 $P 2>/dev/null; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && { kill -KILL $P; fail "stopwait: still running 10 s after SIGTERM"; }
+  sleep 0.1
+done
+rc=0
+wait $P || rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+[ "$rc" -eq 0 ] || fail "stopwait: exit $rc after SIGTERM, want 0"
+[ "$ms" -lt 2000 ] || fail "stopwait: ended $ms ms after SIGTERM, want < 2 s"
+grep -q 'level=warn event=embed.fallback reason="wait of 300 s cut short by a stop request (HTTP 429, retry after 300 s)" papers=227 requests=1' \
+  "$T/stopwait.log" || fail "stopwait: no fallback line saying the wait was cut short"
+grep -q 'event=run.done date=2024-11-28 ' "$T/stopwait.log" || fail "stopwait: no run.done line"
+[ "$(count requests)" -eq 1 ] || fail "stopwait: $(count requests) requests, want 1"
+echo "   paperboy run: SIGTERM during a Retry-After of 300 s: ended in $ms ms, no vectors: ok"
 # a real run keeps the vectors in the state: a later run with the same papers asks nothing
 reset
 rconf state ok 10

@@ -11,6 +11,7 @@ The behaviour is chosen by the request's model name:
   error500    500 with an OpenAI-style error body
   ratelimit   429 with Retry-After: 1 on every odd request, vectors on the others
   ratelong    429 with Retry-After: 3600 (longer than any deadline)
+  ratewait    429 with Retry-After: 300 (within a deadline of 600: waited for)
   slow        waits 30 s before answering (longer than any test's timeout)
   garbage     200 with a body that is not JSON
   wrongdims   200 with vectors of two different lengths
@@ -25,7 +26,8 @@ The behaviour is chosen by the request's model name:
               tokens per request", "type": "max_tokens_per_request", ...}}); else vectors
   long1800    an input longer than 1,800 bytes: 413 as text-embeddings-inference refuses an
               input beyond a 512-token model ("Input validation error: `inputs` must have less
-              than 512 tokens. Given: N"); else vectors
+              than 512 tokens. Given: N"); else vectors (so does any name it begins, as
+              long1800-b: another model of the same window)
   payment     402 as OpenRouter answers an account without credit
   quota       429 insufficient_quota as OpenAI answers a spent account (no Retry-After)
   busy        503 with retry-after-ms: 1500 on every odd request, vectors on the others
@@ -171,14 +173,14 @@ class Handler(BaseHTTPRequestHandler):
                 "type": "max_tokens_per_request", "param": None,
                 "code": "max_tokens_per_request"}}))
             return
-        elif model == "long1800" and max(len(t.encode()) for t in inputs) > 1800:
+        elif model.startswith("long1800") and max(len(t.encode()) for t in inputs) > 1800:
             self.send(413, json.dumps({
                 "message": "Input validation error: `inputs` must have less than 512 tokens. "
                            "Given: %d" % (max(len(t.encode()) for t in inputs) // 3),
                 "code": 413, "type": "Validation"}))
             return
-        elif model in ("tokens40k", "long1800") or (model in ("busy", "timeout408") and
-                                                     nth % 2 == 0):
+        elif model == "tokens40k" or model.startswith("long1800") or (
+                model in ("busy", "timeout408") and nth % 2 == 0):
             pass
         elif model == "payment":
             self.send(402, json.dumps({"error": {
@@ -209,6 +211,10 @@ class Handler(BaseHTTPRequestHandler):
         elif model == "ratelong":
             self.send(429, json.dumps({"error": {"message": "Rate limit reached"}}),
                       headers={"Retry-After": "3600"})
+            return
+        elif model == "ratewait":
+            self.send(429, json.dumps({"error": {"message": "Rate limit reached"}}),
+                      headers={"Retry-After": "300"})
             return
         elif model == "error500":
             self.send(500, json.dumps({"error": {"message": "The server had an error"}}))

@@ -195,7 +195,7 @@ main(int argc, char **argv)
 		}
 	}
 	t0 = now_ms();
-	got = pb_embed_fetch(cfg, st, &day, prof, cfg->n_subscribers, &e);
+	got = pb_embed_fetch(cfg, st, NULL, &day, prof, cfg->n_subscribers, &e);
 	printf("embed vectors=%ld dim=%zu ms=%lld\n", got, e.dim, now_ms() - t0);
 	for (size_t s = 0; s < cfg->n_subscribers; s++) {
 		size_t wv = 0;

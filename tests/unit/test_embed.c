@@ -471,7 +471,7 @@ test_fetch_cached(const char *dir)
 	prof[1].texts = liked;
 
 	T_EQ_INT(pb_embed_cache_put(st, "m", keys, vecs, 3, 2, pb_now()), 0);
-	n = pb_embed_fetch(cfg, st, &day, prof, 2, &set);
+	n = pb_embed_fetch(cfg, st, NULL, &day, prof, 2, &set);
 	T_EQ_INT(n, 3);
 	T_EQ_INT(set.n, 3);
 	T_EQ_INT(set.dim, 2);
@@ -485,7 +485,7 @@ test_fetch_cached(const char *dir)
 
 	/* a vector of the old version does not serve the new one */
 	day.v[0].version = 2;
-	n = pb_embed_fetch(cfg, st, &day, NULL, 0, &set);
+	n = pb_embed_fetch(cfg, st, NULL, &day, NULL, 0, &set);
 	T_EQ_INT(n, 1);
 	T_CHECK(pb_embed_find(&set, "2411.00001v2") == NULL);
 	T_CHECK(pb_embed_find(&set, "2411.00002v2") != NULL);
@@ -499,24 +499,24 @@ test_fetch_cached(const char *dir)
 
 		T_EQ_INT(pb_embed_cache_put(st, "m", k2, v2, 1, 2, pb_now() - 200 * 86400LL), 0);
 		pb_meta_put(st, "embeddings.pruned", "2000-01-01");
-		T_EQ_INT(pb_embed_fetch(cfg, st, &day, NULL, 0, &set), 0);
+		T_EQ_INT(pb_embed_fetch(cfg, st, NULL, &day, NULL, 0, &set), 0);
 		pb_embed_set_free(&set);
 		T_EQ_INT(pb_embed_cache_get(st, "m", k2, 1, got, dims), 0);
 		T_EQ_INT(pb_embed_cache_put(st, "m", k2, v2, 1, 2, pb_now() - 200 * 86400LL), 0);
-		T_EQ_INT(pb_embed_fetch(cfg, st, &day, NULL, 0, &set), 1);
+		T_EQ_INT(pb_embed_fetch(cfg, st, NULL, &day, NULL, 0, &set), 1);
 		T_CHECK(pb_embed_find(&set, "2411.00002v2") != NULL);
 		pb_embed_set_free(&set);
 	}
 
 	/* switched off: nothing at all */
 	cfg->embeddings.enabled = false;
-	T_EQ_INT(pb_embed_fetch(cfg, st, &day, prof, 2, &set), 0);
+	T_EQ_INT(pb_embed_fetch(cfg, st, NULL, &day, prof, 2, &set), 0);
 	T_EQ_INT(set.n, 0);
 	pb_embed_set_free(&set);
 
 	/* no state: nothing cached, the endpoint down, no vectors and no failure */
 	cfg->embeddings.enabled = true;
-	T_EQ_INT(pb_embed_fetch(cfg, NULL, &day, NULL, 0, &set), 0);
+	T_EQ_INT(pb_embed_fetch(cfg, NULL, NULL, &day, NULL, 0, &set), 0);
 	pb_embed_set_free(&set);
 	(void)e;
 
