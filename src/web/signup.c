@@ -959,6 +959,20 @@ subscribed_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const char *ti
 	pb_buf_free(&link);
 }
 
+/* Whether a manage link of subscriber name made at `at` opens its page, as
+ * pb_web_token_current sees it: made in or after the second of the name's last removal, and
+ * not before its links were signed out. 1, 0, or -1 when the state cannot be read. */
+static int
+manage_opens(struct pb_web_ctx *ctx, const char *name, int64_t at)
+{
+	int64_t since, removed;
+
+	if (pb_sub_links_since(ctx->st, name, &since) < 0 ||
+	    pb_sub_removed(ctx->st, name, &removed) < 0)
+		return -1;
+	return at >= since && at >= removed;
+}
+
 /* The page a confirmation link opens: the address and a button. Link scanners and previews
  * fetch every link in a mail, so only the button's POST confirms: a GET that did would
  * subscribe an address whose owner never asked, the one thing double opt-in is for. */
@@ -1074,7 +1088,7 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 	const struct pb_subscriber *s;
 	cJSON *obj = NULL;
 	char *json = NULL, name[72];
-	int64_t now = pb_now();
+	int64_t now = pb_now(), issued;
 	int r;
 
 	if (pb_web_token(ctx, pb_web_path_rest(req, "/c/"), pb_link_purpose(PB_LINK_CONFIRM),
@@ -1104,9 +1118,23 @@ pb_web_confirm(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_w
 				      "(it may have expired). Sign up again to get a new link.");
 			goto out;
 		}
+		/* The link offered opens what a manage link mailed with the confirmation would
+		 * open, no more: made when the confirmation was, and none once the subscriber's
+		 * links were signed out since (a sign-up confirmed again does that too) or its
+		 * name removed. Whoever holds an old confirmation link, forwarded or leaked, is
+		 * not handed a fresh way past "Sign out other links". */
+		issued = pb_link_issued(PB_LINK_CONFIRM, &t);
 		s = by_address(cfg, t.detail);
-		subscribed_page(ctx, resp, "Already confirmed", "This address is confirmed "
-				"already.", s ? s->name : NULL, t.detail, pb_now());
+		if (s && (r = manage_opens(ctx, s->name, issued)) <= 0) {
+			if (r < 0)
+				pb_warn("web.confirm", "subscriber=%s error=%s", pb_q(s->name),
+					pb_q(pb_state_errmsg(ctx->st)));
+			s = NULL;
+		}
+		subscribed_page(ctx, resp, "Already confirmed", s ? "This address is confirmed "
+				"already." : "This address is confirmed already. The link to your "
+				"subscription's page comes with every digest.", s ? s->name : NULL,
+				t.detail, issued);
 		goto out;
 	}
 	if (strcmp(req->method, "POST") != 0) {

@@ -1106,6 +1106,35 @@ main(void)
 		free(saved);
 	}
 
+	/* a confirmation link opened again once confirmed: its page's manage link opens what one
+	 * mailed with the confirmation would, no more; after "Sign out other links" it offers
+	 * none (a forwarded or leaked confirmation is no fresh way in) */
+	{
+		char m2[1024];
+
+		call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
+		link_of(r.body.data, "/m/", m2, sizeof m2);
+		resp_free(&r);
+		T_CHECK(m2[0] != '\0');
+		call(&ctx, pb_web_manage, "GET", m2, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		resp_free(&r);
+		T_EQ_INT(pb_sub_links_revoke(ctx.st, "dave", pb_now() + 1), 0);
+		call(&ctx, pb_web_confirm, "GET", cpath, "10.0.0.1", NULL, &r);
+		T_EQ_INT(r.status, 200);
+		T_CHECK(strstr(r.body.data, "Already confirmed") != NULL);
+		T_CHECK(strstr(r.body.data, "/m/") == NULL);
+		link_of(r.body.data, "/m/", m2, sizeof m2);
+		resp_free(&r);
+		if (m2[0]) {
+			call(&ctx, pb_web_manage, "GET", m2, "10.0.0.1", NULL, &r);
+			T_EQ_INT(r.status, 410);
+			resp_free(&r);
+		}
+	}
+
 	/* a stored subscriber with a language the form does not list (the model's analyses in
 	 * Portuguese) and a cap over 500, both within the configuration's bounds: the page offers
 	 * them as they are, and a save of the topics alone keeps them */
