@@ -132,5 +132,11 @@ void pb_web_form_expired(struct pb_web_resp *resp, const char *todo);
  * address of it at will), an IPv4 address mapped into IPv6 as the IPv4 address. */
 void pb_web_client(const struct pb_cidr *trusted, size_t n_trusted, const char *peer,
 		   const char *xff, char *out, size_t n);
+/* The peer of a connection: 1 when it is a trusted proxy (as pb_web_client says), else 0 with
+ * key its client as the limits count them (a family byte, then an IPv4 address or an IPv6
+ * /64's first 8 bytes, zero-filled); -1 for an address of another family. */
+struct sockaddr;
+int pb_web_peer(const struct pb_cidr *trusted, size_t n_trusted, const struct sockaddr *sa,
+		unsigned char key[17]);
 
 #endif

@@ -4,6 +4,7 @@
  * threads here) and the configuration that handle last loaded. This file adapts a connection
  * to a struct pb_web_req, applies the limits (methods, body size, the per-client rate), and
  * hands the request to pb_web_dispatch; the pages themselves know nothing of libmicrohttpd. */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -34,6 +35,12 @@
 #define WORKERS 4                /* requests handled at once: threads, and state handles */
 #define AFTER_MAX 64             /* pieces of work after an answer held at once */
 #define AFTER_GRACE_MS 2000      /* what they are given more at the stop */
+/* Connections open at once from one client that is not a trusted proxy (an IPv4 address, an
+ * IPv6 /64): a browser opens six, and a client holding connections open with a byte now and
+ * then (each byte renews CONN_TIMEOUT_S) takes no more than this of CONN_LIMIT. A proxy's
+ * connections are every reader's, and are not counted. */
+#define PEER_LIMIT 32
+#define PEER_SLOTS (CONN_LIMIT + 1)
 
 /* A configuration the workers share: loaded once for all of them (at 100,000 subscribers it
  * takes about 400 MB and 2.6 s) and once again a change, by the first worker that sees the
@@ -76,6 +83,13 @@ struct pb_web_server {
 	size_t n_trusted;
 	unsigned port;
 	struct pb_web_queue *after; /* the handlers' work for after their answers */
+	/* the connections open from each client (PEER_LIMIT), under mu; a slot whose n is 0 is
+	 * free */
+	struct peer {
+		unsigned char key[17];
+		unsigned n;
+		int warned;      /* its refusal is logged once until it is under the limit */
+	} peers[PEER_SLOTS];
 };
 
 /* One request on a connection. */
@@ -87,6 +101,87 @@ struct conn {
 	pb_web_after_fn after;   /* the handler's pb_web_resp.after, queued when it ends */
 	void *after_arg;
 };
+
+/* The slot of key (under mu): its own, else a free one (n 0), else NULL. */
+static struct peer *
+peer_slot(struct pb_web_server *s, const unsigned char key[17])
+{
+	struct peer *free_slot = NULL;
+
+	for (size_t i = 0; i < PEER_SLOTS; i++) {
+		if (s->peers[i].n && memcmp(s->peers[i].key, key, 17) == 0)
+			return &s->peers[i];
+		if (!s->peers[i].n && !free_slot)
+			free_slot = &s->peers[i];
+	}
+	if (free_slot) {
+		memcpy(free_slot->key, key, 17);
+		free_slot->warned = 0;
+	}
+	return free_slot;
+}
+
+/* libmicrohttpd's accept policy: a client with PEER_LIMIT connections open gets no more. */
+static enum MHD_Result
+accept_ok(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct pb_web_server *s = cls;
+	unsigned char key[17];
+	struct peer *p;
+	int ok = 1, warn = 0;
+
+	(void)len;
+	if (pb_web_peer(s->trusted, s->n_trusted, sa, key) != 0)
+		return MHD_YES;
+	pthread_mutex_lock(&s->mu);
+	if ((p = peer_slot(s, key)) && p->n >= PEER_LIMIT) {
+		ok = 0;
+		warn = !p->warned;
+		p->warned = 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (warn) {
+		char who[INET6_ADDRSTRLEN + 8] = "unknown";
+
+		if (key[0] == 4)
+			inet_ntop(AF_INET, key + 1, who, sizeof who);
+		else if (inet_ntop(AF_INET6, key + 1, who, sizeof who))
+			strcat(who, "/64");
+		pb_warn("web.client_limit", "client=%s connections=%d note=%s", pb_q(who),
+			PEER_LIMIT, pb_q("more are refused until some close"));
+	}
+	return ok ? MHD_YES : MHD_NO;
+}
+
+/* Counts a client's connections as they open and close (a proxy's are not counted). */
+static void
+conn_note(void *cls, struct MHD_Connection *mc, void **sock_ctx,
+	  enum MHD_ConnectionNotificationCode code)
+{
+	struct pb_web_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	unsigned char key[17];
+	struct peer *p;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (!ci || pb_web_peer(s->trusted, s->n_trusted, ci->client_addr, key) != 0)
+			return;
+		pthread_mutex_lock(&s->mu);
+		if ((p = peer_slot(s, key))) {
+			p->n++;
+			*sock_ctx = p;
+		}
+		pthread_mutex_unlock(&s->mu);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *sock_ctx) {
+		pthread_mutex_lock(&s->mu);
+		p = *sock_ctx;
+		if (p->n && --p->n < PEER_LIMIT)
+			p->warned = 0;
+		pthread_mutex_unlock(&s->mu);
+		*sock_ctx = NULL;
+	}
+}
 
 static void *
 uri_seen(void *cls, const char *uri, struct MHD_Connection *mc)
@@ -797,11 +892,12 @@ pb_web_start(const struct pb_config *cfg, const char *config_path, char *err, si
 	s->rl = pb_ratelimit_new(cfg->web.rate_limit, RATE_SLOTS);
 	if (!(s->after = pb_web_queue_new(AFTER_MAX, err, errlen)))
 		goto fail;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	s->mhd = MHD_start_daemon(flags, 0, accept_ok, s, on_request, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, (void *)s,
 				  MHD_OPTION_NOTIFY_COMPLETED, request_done, (void *)s,
+				  MHD_OPTION_NOTIFY_CONNECTION, conn_note, (void *)s,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)WORKERS,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,

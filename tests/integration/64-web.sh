@@ -318,5 +318,64 @@ SRV=""
 $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1).close()" 2>/dev/null &&
   fail "the endpoint still listens after the daemon stopped"
 
+# 8. one client holding connections open (a byte now and then renews each one's timeout) takes
+# 32 of them, no more: the 33rd is closed at once and a request from elsewhere still answers;
+# when some close, it is let in again. A trusted proxy's connections (loopback by default) are
+# every reader's and are not counted.
+held() {   # held PORT N: opens N connections that send half a request, prints how many are
+  # still open after the server had a moment, then whether one more is answered
+  $PY - "$1" "$2" <<'PYEOF'
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port), 2)
+    s.sendall(b"GET /no/such/page HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+time.sleep(0.5)
+open_ = 0
+for s in socks:
+    s.settimeout(0.05)
+    try:
+        open_ += s.recv(1) != b""
+    except socket.timeout:
+        open_ += 1
+    except OSError:
+        pass
+def one():
+    try:
+        c = socket.create_connection(("127.0.0.1", port), 2)
+        c.settimeout(3)
+        c.sendall(b"GET /no/such/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return c.recv(12).decode(errors="replace")[9:12] or "closed"
+    except OSError as e:
+        return "refused"
+more = one()
+for s in socks[:5]:
+    s.close()
+time.sleep(0.5)
+print(open_, more, one())
+PYEOF
+}
+P2=$(free_port)
+sed -e "s|$T/state|$T/state2|" -e "s|127.0.0.1:$PORT|127.0.0.1:$P2|g" \
+  -e 's|rate_limit = 60;|rate_limit = 10000; trusted_proxies = ["10.9.0.0/16"];|' "$T/pb.conf" >"$T/far.conf"
+"$PAPERBOY" -c "$T/far.conf" serve >"$T/far.log" 2>&1 &
+SRV=$!
+wait_listen "$P2"
+set -- $(held "$P2" 33)
+[ "$1" = 32 ] && [ "$2" = closed ] && [ "$3" = 404 ] ||
+  fail "33 held connections from one client: $1 open, one more $2, after 5 closed $3 (want 32 closed 404)"
+grep -q 'event=web.client_limit client=127.0.0.1 connections=32' "$T/far.log" ||
+  fail "no web.client_limit line: $(tail -n 3 "$T/far.log")"
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+sed -e 's|trusted_proxies = \["10.9.0.0/16"\];||' "$T/far.conf" >"$T/near.conf"
+"$PAPERBOY" -c "$T/near.conf" serve >"$T/near.log" 2>&1 &
+SRV=$!
+wait_listen "$P2"
+set -- $(held "$P2" 40)
+[ "$1" = 40 ] && [ "$2" = 404 ] || fail "40 connections from a trusted proxy: $1 open, one more $2"
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+
 [ $fails = 0 ] || exit 1
 echo "64-web: ok"
