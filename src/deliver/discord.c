@@ -4,9 +4,11 @@
  * "@everyone" or "<@123>" pings nobody, and the digest's many arXiv links do not each unfold a
  * preview. Discord answers 200 with the message; 429 with {"retry_after": seconds (a float),
  * "global": bool} and a Retry-After header; 400 {"code": 50035, "message": "Invalid Form Body",
- * "errors": {...}}, 401, 403 and 404 {"code": 10015, "message": "Unknown Webhook"} are final,
- * the last suppressing the webhook (Discord asks that a webhook answering 404 is not used
- * again); 5xx is worth another try.
+ * "errors": {...}}, 401, 403 and 404 {"code": 10015, "message": "Unknown Webhook"} are final;
+ * the 404 and a 401 {"code": 50027, "message": "Invalid Webhook Token"} suppress the webhook:
+ * Discord asks that a webhook answering 404 is not used again and that requests stop once a
+ * token is invalid (each 401, 403 and 429 counts toward the 10,000 invalid requests in 10
+ * minutes that get the address banned, for every webhook); 5xx is worth another try.
  * A webhook takes about 5 requests per 2 s and a channel 30 messages a minute: one message per
  * delivery.discord_interval_ms (2 s) per webhook, and at most 50 requests a second in all,
  * Discord's global limit for a client without a bot token.
@@ -139,6 +141,15 @@ first_error(const cJSON *e, int depth, struct pb_buf *path, struct pb_buf *out)
 	return 0;
 }
 
+/* Whether Discord's answer is {"code": 50027, "message": "Invalid Webhook Token"}. */
+static int
+invalid_webhook_token(const cJSON *root)
+{
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
+
+	return cJSON_IsNumber(code) && code->valuedouble == 50027;
+}
+
 void
 pb_discord_classify_answer(long status, const char *body, size_t len, const char *retry_after,
 			   const char *scope, struct pb_result *r)
@@ -199,8 +210,12 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 		 * else that will not change by itself. */
 		r->verdict = PB_V_PERMANENT;
 		/* 404: the webhook (or its thread) was deleted; Discord asks that it is not used
-		 * again. The destination is suppressed and costs no more requests. */
-		r->suppress = status == 404;
+		 * again. 401 50027: the token in the URL is not the webhook's (the URL mistyped,
+		 * or its webhook made anew); Discord asks that requests stop once a token is
+		 * invalid. Either way the URL cannot work again: the destination is suppressed and
+		 * costs no more requests. A bare 401 (code 0, or a proxy's) says nothing of the
+		 * webhook and is only final. */
+		r->suppress = status == 404 || (status == 401 && invalid_webhook_token(root));
 	}
 out:
 	pb_buf_free(&detail);

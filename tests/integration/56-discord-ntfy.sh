@@ -53,7 +53,7 @@ P=$(cat "$T/port")
 H="http://127.0.0.1:$P/api/webhooks"
 export DW_OK="$H/101/ok" DW_RL="$H/102/ratelimit" DW_GL="$H/103/global" \
 	DW_UNK="$H/104/unknown" DW_401="$H/105/unauth" DW_403="$H/106/forbidden" \
-	DW_FLAKY="$H/107/flaky?thread_id=42" NTFY_TOKEN=tk_right
+	DW_FLAKY="$H/107/flaky?thread_id=42" DW_TOK="$H/109/badtoken" NTFY_TOKEN=tk_right
 
 Q='ti:\"gaussian splatting\" OR abs:nerf OR ti:3D'
 sub() {  # sub NAME KEY VALUE MAX_PAPERS
@@ -79,6 +79,7 @@ sub() {  # sub NAME KEY VALUE MAX_PAPERS
 	sub nres ntfy_topic reserved_cy 1
 	sub nauth ntfy_topic auth_dee 1
 	sub nflaky ntfy_topic flaky_ed 1
+	sub dtok discord_webhook_env DW_TOK 1
 	echo '  { name = "both"; discord_webhook_env = "DW_OK"; ntfy_topic = "ok_both"; max_papers = 1;'
 	echo "    topics = ( { name = \"3D\"; query = \"$Q\"; } ); }"
 	echo ');'
@@ -86,7 +87,7 @@ sub() {  # sub NAME KEY VALUE MAX_PAPERS
 pb() { "$PAPERBOY" -c "$T/pb.conf" "$@"; }
 
 pb check > "$T/check.out" 2>&1 || { cat "$T/check.out" >&2; fail "check"; }
-grep -q "discord 8, ntfy 6" "$T/check.out" || { cat "$T/check.out" >&2; fail "check counts"; }
+grep -q "discord 9, ntfy 6" "$T/check.out" || { cat "$T/check.out" >&2; fail "check counts"; }
 
 # preview: one JSON request body per line
 for f in discord ntfy; do
@@ -180,6 +181,12 @@ for hook in ("105/unauth", "106/forbidden"):
 assert len(arr("discord", "hook", "104/unknown")) == 1, arr("discord", "hook", "104/unknown")
 for part, n, st, err in rows[("dunk", "discord")]:
     assert part == 1 or (st == 4 and err == "the destination is suppressed"), (part, st, err)
+# so is one whose token Discord refuses (401 50027): Discord asks that requests stop, each 401
+# counting toward its ban of the address
+rs = sorted(rows[("dtok", "discord")])
+assert rs[0][1] > 1 and rs[0][2] == 2 and rs[0][3] == "HTTP 401: 50027 Invalid Webhook Token", rs
+assert all(st == 4 and err == "the destination is suppressed" for _, _, st, err in rs[1:]), rs
+assert len(arr("discord", "hook", "109/badtoken")) == 1, arr("discord", "hook", "109/badtoken")
 
 # ntfy
 nok = [r for r in arr("ntfy", "topic", "ok_alice") if r["status"] == 200]
@@ -225,10 +232,11 @@ EOF
 [ "$(sqlite3 "$T/state/paperboy.db" "select count(*) from outbox where channel = 'ntfy'
 	and fingerprint is not null")" = 0 ] || fail "an ntfy message with a fingerprint"
 
-# A webhook Discord says is gone (404) is suppressed, and only that one: the next run makes no
-# request to it.
-[ "$(sqlite3 "$T/state/paperboy.db" "select subscriber, channel, dest, reason from suppressions")" = \
-	"dunk|discord|webhook|HTTP 404: 10015 Unknown Webhook" ] ||
+# A webhook Discord says is gone (404), or whose token it refuses (401 50027), is suppressed,
+# and only those (not a bare 401, nor a 403): the next run makes no request to it.
+[ "$(sqlite3 "$T/state/paperboy.db" "select subscriber, channel, dest, reason from suppressions
+	order by subscriber")" = "dtok|discord|webhook|HTTP 401: 50027 Invalid Webhook Token
+dunk|discord|webhook|HTTP 404: 10015 Unknown Webhook" ] ||
 	{ sqlite3 "$T/state/paperboy.db" "select * from suppressions" >&2; fail "404: not suppressed"; }
 n404=$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")
 pb run --only dunk --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run404.out" 2> "$T/run404.err" || true

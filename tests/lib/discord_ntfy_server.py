@@ -16,6 +16,8 @@ The behaviour is the webhook token:
   ok          200 with the message object
   unknown     404 {"message": "Unknown Webhook", "code": 10015}
   unauth      401 {"message": "401: Unauthorized", "code": 0}
+  badtoken    401 {"message": "Invalid Webhook Token", "code": 50027} (the webhook's id with
+              a token that is not its own)
   forbidden   403 {"message": "Missing Access", "code": 50001}
   ratelimit   first request per webhook 429 {"retry_after": 2.5, "global": false} with
               Retry-After: 3, then as ok
@@ -192,6 +194,10 @@ class Handler(BaseHTTPRequestHandler):
             rec.update(status=401)
             self.record(**rec)
             return self.answer(401, {"message": "401: Unauthorized", "code": 0})
+        if how == "badtoken":
+            rec.update(status=401)
+            self.record(**rec)
+            return self.answer(401, {"message": "Invalid Webhook Token", "code": 50027})
         if how == "forbidden":
             rec.update(status=403)
             self.record(**rec)

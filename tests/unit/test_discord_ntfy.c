@@ -49,6 +49,18 @@ test_discord_answers(void)
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 0);
 	T_EQ_STR(r.reason, "HTTP 401: 0 401: Unauthorized");
+	/* A token Discord says is not the webhook's: the URL cannot work again, and Discord
+	 * asks that requests stop once a token is invalid (401s count toward its ban). */
+	r = discord(401, "{\"message\": \"Invalid Webhook Token\", \"code\": 50027}", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	T_EQ_STR(r.reason, "HTTP 401: 50027 Invalid Webhook Token");
+	/* the code on another status, or a proxy's 401, suppresses nothing */
+	r = discord(400, "{\"message\": \"Invalid Webhook Token\", \"code\": 50027}", NULL);
+	T_EQ_INT(r.suppress, 0);
+	r = discord(401, "<html>401 Authorization Required</html>", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = discord(403, "{\"message\": \"Missing Access\", \"code\": 50001}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 0);
