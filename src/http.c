@@ -93,8 +93,8 @@ stop_word(const struct pb_http *h)
 
 /* Sleeps ms in slices, so that a stop request ends a long backoff within a fraction of a
  * second. Returns -1 when stopped. */
-static int
-sleep_ms(struct pb_http *h, int64_t ms)
+int
+pb_http_sleep(struct pb_http *h, int64_t ms)
 {
 	int64_t end = pb_mono_ms() + ms, left;
 
@@ -706,7 +706,7 @@ wait_turn(struct pb_http *h, struct host_slot *hs, int64_t extra_ms)
 	}
 	if (until > now) {
 		pb_debug("http.wait", "host=%s ms=%lld", pb_q(hs->host), (long long)(until - now));
-		return sleep_ms(h, until - now);
+		return pb_http_sleep(h, until - now);
 	}
 	return stopped(h) ? -1 : 0;
 }

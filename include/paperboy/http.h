@@ -80,6 +80,10 @@ int pb_http_stopping(const struct pb_http *h);
 /* h's stop (pb_http_opts.stop), so that a client made for the same run (another endpoint's,
  * with its own options) stops with it; NULL when h is NULL or has none. */
 const volatile sig_atomic_t *pb_http_stop_flag(const struct pb_http *h);
+/* Sleeps ms in slices of at most 200 ms, ending early when h's stop flag is set (or its tick
+ * abandons the work): a wait a server asked for ends within a fraction of a second of a
+ * SIGTERM. 0, or -1 when stopped. */
+int pb_http_sleep(struct pb_http *h, int64_t ms);
 
 /* A mark that the service denied this client (arXiv's 403: pb_fetch_note_denied), kept for
  * the client's life so that its callers make no more requests to that service. The client

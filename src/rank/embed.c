@@ -364,27 +364,6 @@ request_body(const char *model, struct item *const *batch, size_t n, size_t max_
 	return copy;
 }
 
-/* Sleeps ms in slices, so that the run's stop request (SIGTERM: systemctl stop, the daemon's
- * stop) ends a wait the server asked for (Retry-After: minutes) within a fraction of a second.
- * Returns -1 when stopped. */
-static int
-pause_ms(struct pb_http *h, int64_t ms)
-{
-	int64_t end = pb_mono_ms() + ms, left;
-
-	while ((left = end - pb_mono_ms()) > 0) {
-		struct timespec ts;
-
-		if (pb_http_stopping(h))
-			return -1;
-		if (left > 200)
-			left = 200;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
-	}
-	return pb_http_stopping(h) ? -1 : 0;
-}
 
 /* What the server said with an error status, for the log: its JSON error message (OpenAI's
  * error.message, or a message of the top level), else its first line, quoted; "" when it
@@ -598,7 +577,8 @@ ask(struct client *c, struct item **batch, size_t n)
 			break;
 		pb_info("embed.retry", "reason=%s wait_ms=%lld attempt=%d", pb_q(c->reason),
 			(long long)wait, attempt);
-		if (pause_ms(c->h, wait) < 0) {
+		/* slept in slices: the run's stop (SIGTERM) ends a wait the server asked for */
+		if (pb_http_sleep(c->h, wait) < 0) {
 			char asked[sizeof c->reason];
 
 			snprintf(asked, sizeof asked, "%s", c->reason);
