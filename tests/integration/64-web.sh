@@ -364,8 +364,9 @@ sed -e "s|$T/state|$T/state2|" -e "s|127.0.0.1:$PORT|127.0.0.1:$P2|g" \
 SRV=$!
 wait_listen "$P2"
 set -- $(held "$P2" 33)
-[ "$1" = 32 ] && [ "$2" = closed ] && [ "$3" = 404 ] ||
-  fail "33 held connections from one client: $1 open, one more $2, after 5 closed $3 (want 32 closed 404)"
+# the 33rd is closed at accept: the client reads the end, or a reset as it writes
+[ "$1" = 32 ] && { [ "$2" = closed ] || [ "$2" = refused ]; } && [ "$3" = 404 ] ||
+  fail "33 held connections from one client: $1 open, one more $2, after 5 closed $3 (want 32, closed or refused, 404)"
 grep -q 'event=web.client_limit client=127.0.0.1 connections=32' "$T/far.log" ||
   fail "no web.client_limit line: $(tail -n 3 "$T/far.log")"
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
