@@ -77,6 +77,18 @@ int pb_llm_quota_exhausted(const char *body, size_t len);
  * stop asking on it. */
 int pb_llm_account_spent(long status, const char *body, size_t len);
 
+/* A size an endpoint's model takes or refuses (the summarizer's excerpt in tokens, the
+ * embeddings' input in bytes), learnt by a run and kept in the state's meta under key for
+ * the runs after it: "value<TAB>unix time<TAB>url<TAB>model". pb_llm_kept_get: 1 with *value
+ * when the kept one is of this model at this url and at most keep_s old; 0 otherwise, the
+ * state unreadable included (the run then learns it again). pb_llm_kept_put: 0, or -1 when
+ * the state refuses (logged by the caller). */
+struct pb_state;
+int pb_llm_kept_get(struct pb_state *st, const char *key, const char *url, const char *model,
+		    long keep_s, long *value);
+int pb_llm_kept_put(struct pb_state *st, const char *key, const char *url, const char *model,
+		    long value);
+
 /* The headers of a model's answer that say whether and when to ask again, as sent ("" when
  * absent). */
 struct pb_llm_wait {

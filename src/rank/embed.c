@@ -661,29 +661,15 @@ cache_batch(struct client *c, struct item **batch, size_t n)
 static void
 cut_load(struct client *c)
 {
-	char *v = NULL, *p, *e;
 	long bytes;
-	long long at;
 
-	if (pb_meta_get(c->st, CUT_KEY, &v) != 1)
+	if (!pb_llm_kept_get(c->st, CUT_KEY, c->url, c->cfg->embeddings.model, CUT_KEEP_S,
+			     &bytes) || bytes < MIN_TEXT || bytes >= MAX_TEXT)
 		return;
-	bytes = strtol(v, &p, 10);
-	if (*p != '\t' || bytes < MIN_TEXT || bytes >= MAX_TEXT)
-		goto out;
-	at = strtoll(p + 1, &e, 10);
-	if (*e != '\t' || (long long)time(NULL) - at > CUT_KEEP_S)
-		goto out;
-	p = e + 1;
-	e = strchr(p, '\t');
-	if (!e || (size_t)(e - p) != strlen(c->url) || strncmp(p, c->url, (size_t)(e - p)) != 0 ||
-	    strcmp(e + 1, c->cfg->embeddings.model) != 0)
-		goto out;
 	c->max_text = c->cut_kept = (size_t)bytes;
 	pb_info("embed.cut_start", "model=%s max_bytes=%zu note=%s", pb_q(c->cfg->embeddings.model),
 		c->max_text, pb_q("the model refused longer inputs in an earlier run; "
 				  "the full length is tried again a week after"));
-out:
-	free(v);
 }
 
 /* A batch was answered at c->max_text, shorter than what CUT_KEY says: the runs of the week
@@ -691,16 +677,12 @@ out:
 static void
 cut_learn(struct client *c)
 {
-	struct pb_buf v = { 0 };
-
 	if (c->max_text >= c->cut_kept)
 		return;
 	c->cut_kept = c->max_text;
-	pb_buf_printf(&v, "%zu\t%lld\t%s\t%s", c->max_text, (long long)time(NULL), c->url,
-		      c->cfg->embeddings.model);
-	if (pb_meta_put(c->st, CUT_KEY, pb_buf_str(&v)) < 0)
+	if (pb_llm_kept_put(c->st, CUT_KEY, c->url, c->cfg->embeddings.model,
+			    (long)c->max_text) < 0)
 		pb_warn("embed.cut_start", "error=%s", pb_q(pb_state_errmsg(c->st)));
-	pb_buf_free(&v);
 }
 
 /* Reads the cached vectors into v; those of another length than the first are left out

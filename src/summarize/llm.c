@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <cJSON.h>
 
@@ -14,6 +15,7 @@
 #include "paperboy/hash.h"
 #include "paperboy/http.h"
 #include "paperboy/llm.h"
+#include "paperboy/state.h"
 
 /* A longer answer is no summary of one paper or one digest. */
 #define MAX_CONTENT (256 * 1024)
@@ -871,4 +873,46 @@ pb_language_name(const char *code)
 			n--;
 	}
 	return code;
+}
+
+int
+pb_llm_kept_get(struct pb_state *st, const char *key, const char *url, const char *model,
+		long keep_s, long *value)
+{
+	char *v = NULL, *p, *e;
+	long n;
+	long long at;
+	int rc = 0;
+
+	if (pb_meta_get(st, key, &v) != 1)
+		return 0;
+	n = strtol(v, &p, 10);
+	if (*p != '\t')
+		goto out;
+	at = strtoll(p + 1, &e, 10);
+	if (*e != '\t' || (long long)time(NULL) - at > keep_s)
+		goto out;
+	p = e + 1;
+	e = strchr(p, '\t');
+	if (!e || (size_t)(e - p) != strlen(url) || strncmp(p, url, (size_t)(e - p)) != 0 ||
+	    strcmp(e + 1, model) != 0)
+		goto out;
+	*value = n;
+	rc = 1;
+out:
+	free(v);
+	return rc;
+}
+
+int
+pb_llm_kept_put(struct pb_state *st, const char *key, const char *url, const char *model,
+		long value)
+{
+	struct pb_buf v = { 0 };
+	int rc;
+
+	pb_buf_printf(&v, "%ld\t%lld\t%s\t%s", value, (long long)time(NULL), url, model);
+	rc = pb_meta_put(st, key, pb_buf_str(&v));
+	pb_buf_free(&v);
+	return rc;
 }

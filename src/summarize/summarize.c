@@ -183,31 +183,15 @@ out:
 static void
 excerpt_load(struct pb_summarizer *s)
 {
-	char *v = NULL, *p, *e;
 	long tokens;
-	long long at;
 
 	s->excerpt_refused = INT_MAX;
-	if (pb_meta_get(s->st, EXCERPT_KEY, &v) != 1)
+	if (!pb_llm_kept_get(s->st, EXCERPT_KEY, s->cfg->summary.base_url, s->cfg->summary.model,
+			     EXCERPT_KEEP_S, &tokens) || tokens < 0 || tokens > INT_MAX)
 		return;
-	tokens = strtol(v, &p, 10);
-	if (*p != '\t')
-		goto out;
-	at = strtoll(p + 1, &e, 10);
-	if (*e != '\t' || tokens < 0 || tokens > INT_MAX ||
-	    (long long)time(NULL) - at > EXCERPT_KEEP_S)
-		goto out;
-	p = e + 1;
-	e = strchr(p, '\t');
-	if (!e || (size_t)(e - p) != strlen(s->cfg->summary.base_url) ||
-	    strncmp(p, s->cfg->summary.base_url, (size_t)(e - p)) != 0 ||
-	    strcmp(e + 1, s->cfg->summary.model) != 0)
-		goto out;
 	s->excerpt_refused = (int)tokens;
 	pb_info("summary.excerpt_room", "model=%s refused_tokens=%d (excerpts start below it)",
 		pb_q(s->cfg->summary.model), s->excerpt_refused);
-out:
-	free(v);
 }
 
 /* The model refused an excerpt of budget tokens as too long: analyses after it, in this run
@@ -215,16 +199,12 @@ out:
 static void
 excerpt_learn(struct pb_summarizer *s, int tokens)
 {
-	struct pb_buf v = { 0 };
-
 	if (tokens >= s->excerpt_refused)
 		return;
 	s->excerpt_refused = tokens;
-	pb_buf_printf(&v, "%d\t%lld\t%s\t%s", tokens, (long long)time(NULL),
-		      s->cfg->summary.base_url, s->cfg->summary.model);
-	if (pb_meta_put(s->st, EXCERPT_KEY, v.data) < 0)
+	if (pb_llm_kept_put(s->st, EXCERPT_KEY, s->cfg->summary.base_url, s->cfg->summary.model,
+			    tokens) < 0)
 		pb_warn("summary.excerpt_room", "error=%s", pb_q(pb_state_errmsg(s->st)));
-	pb_buf_free(&v);
 }
 
 /* The excerpt budget an analysis starts with: the configured one, made shorter as job_shorten
