@@ -432,39 +432,17 @@ is_trusted(const struct pb_cidr *trusted, size_t n_trusted, const struct pb_cidr
 }
 
 int
-pb_web_peer(const struct pb_cidr *trusted, size_t n_trusted, const struct sockaddr *sa,
-	    unsigned char key[17])
+pb_web_peer(const struct pb_cidr *trusted, size_t n_trusted, const char *peer, char *key,
+	    size_t n)
 {
 	struct pb_cidr a;
 
-	memset(&a, 0, sizeof a);
-	memset(key, 0, 17);
-	if (!sa)
+	snprintf(key, n, "%s", peer);
+	if (addr_parse(peer, strlen(peer), &a) < 0)
 		return -1;
-	if (sa->sa_family == AF_INET) {
-		a.family = AF_INET;
-		a.bits = 32;
-		memcpy(a.addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *x = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-
-		a.family = AF_INET6;
-		a.bits = 128;
-		memcpy(a.addr, x, 16);
-		if (IN6_IS_ADDR_V4MAPPED(x)) {   /* a dual-stack listener's IPv4 client */
-			memmove(a.addr, a.addr + 12, 4);
-			memset(a.addr + 4, 0, 12);
-			a.family = AF_INET;
-			a.bits = 32;
-		}
-	} else {
-		return -1;
-	}
 	if (is_trusted(trusted, n_trusted, &a))
 		return 1;
-	/* as the rate limit counts clients: an IPv4 address, an IPv6 /64 */
-	key[0] = a.family == AF_INET ? 4 : 6;
-	memcpy(key + 1, a.addr, a.family == AF_INET ? 4 : 8);
+	client_net(key, n);
 	return 0;
 }
 

@@ -132,11 +132,10 @@ void pb_web_form_expired(struct pb_web_resp *resp, const char *todo);
  * address of it at will), an IPv4 address mapped into IPv6 as the IPv4 address. */
 void pb_web_client(const struct pb_cidr *trusted, size_t n_trusted, const char *peer,
 		   const char *xff, char *out, size_t n);
-/* The peer of a connection: 1 when it is a trusted proxy (as pb_web_client says), else 0 with
- * key its client as the limits count them (a family byte, then an IPv4 address or an IPv6
- * /64's first 8 bytes, zero-filled); -1 for an address of another family. */
-struct sockaddr;
-int pb_web_peer(const struct pb_cidr *trusted, size_t n_trusted, const struct sockaddr *sa,
-		unsigned char key[17]);
+/* The peer of a connection (its address as text): 1 when it is a trusted proxy (as
+ * pb_web_client tells one), else 0 with key the client as the limits count it
+ * ("192.0.2.7", "2001:db8:7:1::/64"); -1 when peer is not an address. */
+int pb_web_peer(const struct pb_cidr *trusted, size_t n_trusted, const char *peer, char *key,
+		size_t n);
 
 #endif

@@ -41,6 +41,7 @@
  * connections are every reader's, and are not counted. */
 #define PEER_LIMIT 32
 #define PEER_SLOTS (CONN_LIMIT + 1)
+#define PEER_KEY (INET6_ADDRSTRLEN + 8)
 
 /* A configuration the workers share: loaded once for all of them (at 100,000 subscribers it
  * takes about 400 MB and 2.6 s) and once again a change, by the first worker that sees the
@@ -86,7 +87,7 @@ struct pb_web_server {
 	/* the connections open from each client (PEER_LIMIT), under mu; a slot whose n is 0 is
 	 * free */
 	struct peer {
-		unsigned char key[17];
+		char key[PEER_KEY];      /* pb_web_peer's */
 		unsigned n;
 		int warned;      /* its refusal is logged once until it is under the limit */
 	} peers[PEER_SLOTS];
@@ -102,20 +103,43 @@ struct conn {
 	void *after_arg;
 };
 
+/* A peer's address as text ("192.0.2.7", "2001:db8::1"), or "unknown". */
+static void
+sockaddr_text(const struct sockaddr *sa, char *out, size_t n)
+{
+	socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+
+	snprintf(out, n, "unknown");
+	if (sa && getnameinfo(sa, len, out, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(out, n, "unknown");
+}
+
+/* The client as the connection limit counts it (pb_web_peer) into key: 0, or 1 for a trusted
+ * proxy or an address that is none (not counted). */
+static int
+peer_key(const struct pb_web_server *s, const struct sockaddr *sa, char *key, size_t n)
+{
+	char peer[INET6_ADDRSTRLEN + 16];
+
+	sockaddr_text(sa, peer, sizeof peer);
+	return pb_web_peer(s->trusted, s->n_trusted, peer, key, n) != 0;
+}
+
 /* The slot of key (under mu): its own, else a free one (n 0), else NULL. */
 static struct peer *
-peer_slot(struct pb_web_server *s, const unsigned char key[17])
+peer_slot(struct pb_web_server *s, const char *key)
 {
 	struct peer *free_slot = NULL;
 
 	for (size_t i = 0; i < PEER_SLOTS; i++) {
-		if (s->peers[i].n && memcmp(s->peers[i].key, key, 17) == 0)
+		if (s->peers[i].n && strcmp(s->peers[i].key, key) == 0)
 			return &s->peers[i];
 		if (!s->peers[i].n && !free_slot)
 			free_slot = &s->peers[i];
 	}
 	if (free_slot) {
-		memcpy(free_slot->key, key, 17);
+		snprintf(free_slot->key, sizeof free_slot->key, "%s", key);
 		free_slot->warned = 0;
 	}
 	return free_slot;
@@ -126,12 +150,12 @@ static enum MHD_Result
 accept_ok(void *cls, const struct sockaddr *sa, socklen_t len)
 {
 	struct pb_web_server *s = cls;
-	unsigned char key[17];
+	char key[PEER_KEY];
 	struct peer *p;
 	int ok = 1, warn = 0;
 
 	(void)len;
-	if (pb_web_peer(s->trusted, s->n_trusted, sa, key) != 0)
+	if (peer_key(s, sa, key, sizeof key))
 		return MHD_YES;
 	pthread_mutex_lock(&s->mu);
 	if ((p = peer_slot(s, key)) && p->n >= PEER_LIMIT) {
@@ -140,16 +164,9 @@ accept_ok(void *cls, const struct sockaddr *sa, socklen_t len)
 		p->warned = 1;
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (warn) {
-		char who[INET6_ADDRSTRLEN + 8] = "unknown";
-
-		if (key[0] == 4)
-			inet_ntop(AF_INET, key + 1, who, sizeof who);
-		else if (inet_ntop(AF_INET6, key + 1, who, sizeof who))
-			strcat(who, "/64");
-		pb_warn("web.client_limit", "client=%s connections=%d note=%s", pb_q(who),
+	if (warn)
+		pb_warn("web.client_limit", "client=%s connections=%d note=%s", pb_q(key),
 			PEER_LIMIT, pb_q("more are refused until some close"));
-	}
 	return ok ? MHD_YES : MHD_NO;
 }
 
@@ -160,12 +177,12 @@ conn_note(void *cls, struct MHD_Connection *mc, void **sock_ctx,
 {
 	struct pb_web_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
-	unsigned char key[17];
+	char key[PEER_KEY];
 	struct peer *p;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (!ci || pb_web_peer(s->trusted, s->n_trusted, ci->client_addr, key) != 0)
+		if (!ci || peer_key(s, ci->client_addr, key, sizeof key))
 			return;
 		pthread_mutex_lock(&s->mu);
 		if ((p = peer_slot(s, key))) {
@@ -252,13 +269,8 @@ client_address(struct MHD_Connection *mc, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							: sizeof(struct sockaddr_in);
 
-	snprintf(out, n, "unknown");
-	if (sa && getnameinfo(sa, len, out, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(out, n, "unknown");
+	sockaddr_text(ci ? ci->client_addr : NULL, out, n);
 }
 
 /* The key the rate limit counts (pb_web_client). */

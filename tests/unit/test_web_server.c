@@ -686,6 +686,30 @@ test_ratelimit(void)
 /* The client a limit counts: the peer, or behind this machine's proxy the last address of
  * X-Forwarded-For; an IPv6 address by its /64, whose every address its holder takes at
  * will; an IPv4 address in IPv6's clothes as itself. */
+/* A connection's peer as the connection limit counts it: a trusted proxy is not counted; a
+ * client is its IPv4 address or its IPv6 /64, as the rate limit counts it. */
+static void
+test_peer(void)
+{
+	struct pb_cidr far;
+	char k[64];
+
+	T_EQ_INT(pb_web_peer(NULL, 0, "127.0.0.1", k, sizeof k), 1);
+	T_EQ_INT(pb_web_peer(NULL, 0, "::1", k, sizeof k), 1);
+	T_EQ_INT(pb_web_peer(NULL, 0, "192.0.2.7", k, sizeof k), 0);
+	T_EQ_STR(k, "192.0.2.7");
+	T_EQ_INT(pb_web_peer(NULL, 0, "::ffff:192.0.2.7", k, sizeof k), 0);
+	T_EQ_STR(k, "192.0.2.7");
+	T_EQ_INT(pb_web_peer(NULL, 0, "2001:db8:7:1::5", k, sizeof k), 0);
+	T_EQ_STR(k, "2001:db8:7:1::/64");
+	T_EQ_INT(pb_web_peer(NULL, 0, "unknown", k, sizeof k), -1);
+	/* trusted proxies listed: loopback is a client like any other */
+	T_EQ_INT(pb_cidr_parse("10.9.0.0/16", &far), 0);
+	T_EQ_INT(pb_web_peer(&far, 1, "127.0.0.1", k, sizeof k), 0);
+	T_EQ_STR(k, "127.0.0.1");
+	T_EQ_INT(pb_web_peer(&far, 1, "10.9.3.4", k, sizeof k), 1);
+}
+
 static void
 test_client(void)
 {
@@ -945,6 +969,7 @@ main(void)
 	test_feedback_undo();
 	test_ratelimit();
 	test_client();
+	test_peer();
 	test_after_queue();
 
 	pb_config_free(ctx.cfg);
