@@ -545,17 +545,33 @@ secret_given(config_setting_t *g, const char *name)
 	return config_setting_lookup(g, k) != NULL;
 }
 
+/* The host of URL u (after "scheme://" and any "user@"), its length in *n (to the port, path,
+ * query or fragment, trailing dots dropped); NULL when u has no scheme. */
+static const char *
+url_host(const char *u, size_t *n)
+{
+	const char *h = u ? strstr(u, "://") : NULL;
+
+	if (!h)
+		return NULL;
+	h += 3;
+	h += strcspn(h, "@/") < strcspn(h, "/") ? strcspn(h, "@") + 1 : 0;
+	*n = strcspn(h, *h == '[' ? "]/?#" : ":/?#");
+	if (h[*n] == ']')
+		(*n)++;         /* "[::1]", the brackets kept */
+	while (*n && h[*n - 1] == '.')
+		(*n)--;
+	return h;
+}
+
 static bool
 loopback_url(const char *u)
 {
-	const char *h = strstr(u, "://");
+	size_t n;
+	const char *h = url_host(u, &n);
 
-	if (!h)
-		return false;
-	h += 3;
-	h += strcspn(h, "@/") < strcspn(h, "/") ? strcspn(h, "@") + 1 : 0;
-	return strncmp(h, "127.", 4) == 0 || strncasecmp(h, "localhost", 9) == 0 ||
-	       strncmp(h, "[::1]", 5) == 0;
+	return h && (strncmp(h, "127.", 4) == 0 || strncasecmp(h, "localhost", 9) == 0 ||
+		     strncmp(h, "[::1]", 5) == 0);
 }
 
 /* Whether u's host is arxiv.org or one of its mirrors, *.arxiv.org, whose robots.txt asks
@@ -563,18 +579,11 @@ loopback_url(const char *u)
 static bool
 arxiv_org_url(const char *u)
 {
-	const char *h = u ? strstr(u, "://") : NULL;
 	size_t n;
+	const char *h = url_host(u, &n);
 
-	if (!h)
-		return false;
-	h += 3;
-	h += strcspn(h, "@/") < strcspn(h, "/") ? strcspn(h, "@") + 1 : 0;
-	n = strcspn(h, ":/?#");
-	while (n && h[n - 1] == '.')
-		n--;
-	return (n == 9 && strncasecmp(h, "arxiv.org", 9) == 0) ||
-	       (n > 10 && strncasecmp(h + n - 10, ".arxiv.org", 10) == 0);
+	return h && ((n == 9 && strncasecmp(h, "arxiv.org", 9) == 0) ||
+		     (n > 10 && strncasecmp(h + n - 10, ".arxiv.org", 10) == 0));
 }
 
 static int
