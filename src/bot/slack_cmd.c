@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -432,11 +431,9 @@ reply_body(char *data, size_t size, size_t nmemb, void *arg)
 static size_t
 reply_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	char *ra = arg;
 	size_t n = size * nmemb;
 
-	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
-		snprintf(ra, 32, "%.*s", (int)(n - 12 < 31 ? n - 12 : 31), data + 12);
+	pb_http_header_value(data, n, "Retry-After", arg, 32);
 	return n;
 }
 
