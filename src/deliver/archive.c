@@ -19,6 +19,7 @@
 #include "archive.h"
 #include "paperboy/calendar.h"
 #include "paperboy/escape.h"
+#include "paperboy/log.h"
 
 /* A digest.html larger than this is not read (a digest of 1000 papers is a few MiB). */
 #define DIGEST_MAX (64L * 1024 * 1024)
@@ -294,11 +295,14 @@ pb_archive_update(const char *base, const char *sub, const char *date, int mode,
 	struct pb_buf *bodies = NULL;
 	struct entry *v = NULL;
 	xmlBufferPtr xb = NULL;
-	size_t n = 0, n_feed = 0;
-	int rc = -1;
+	size_t n = 0, n_feed = 0, i;
+	int rc = -1, had_day;
 
 	if (scan(base, sub, &v, &n, r) < 0)
 		goto out;
+	for (i = 0; i < n && strcmp(v[i].date, date) != 0; i++)
+		;
+	had_day = i < n;
 	if (n > PB_ARCHIVE_INDEX_MAX)
 		n = PB_ARCHIVE_INDEX_MAX;
 	n_feed = n < PB_ARCHIVE_FEED_MAX ? n : PB_ARCHIVE_FEED_MAX;
@@ -311,7 +315,19 @@ pb_archive_update(const char *base, const char *sub, const char *date, int mode,
 	/* A writer killed before its rename left its page, index or feed half way: the folder
 	 * is what a web server publishes, so that goes before the archive is written again. */
 	pb_file_sweep(pb_buf_str(&dir));
-	for (size_t i = 0; i < n; i++) {
+	/* The day has no digest any more (its folder claimed by a new subscriber of the name
+	 * who got none): its page goes with it, and the index and the feed no longer list it. */
+	if (!had_day) {
+		pb_buf_printf(&path, "%s/%s.html", pb_buf_str(&dir), date);
+		if (unlink(pb_buf_str(&path)) == 0)
+			pb_info("file.stale", "path=%s reason=%s", pb_q(pb_buf_str(&path)),
+				pb_q("the day has no digest of the name any more"));
+		else if (errno != ENOENT) {
+			pb_file_fail(r, "unlink", pb_buf_str(&path), errno);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
 		struct stat st;
 		int copy;
 

@@ -45,7 +45,8 @@ void pb_file_sweep(const char *dir);
  * every base/DATE/sub/digest.html and writes base/sub/index.html (the newest
  * PB_ARCHIVE_INDEX_MAX, newest first), base/sub/DATE.html (a copy of each digest.html: the
  * one of date rewritten, the others written when missing) and base/sub/feed.atom (an Atom
- * feed of the newest PB_ARCHIVE_FEED_MAX). date is the digest just written; mode is the files'
+ * feed of the newest PB_ARCHIVE_FEED_MAX). date is the digest just written, or the day whose
+ * digest was just removed (its page goes); mode is the files'
  * and the folder's (pb_file_mode). Returns 0, or -1 with r filled as a transient failure. */
 int pb_archive_update(const char *base, const char *sub, const char *date, int mode,
 		      struct pb_result *r);

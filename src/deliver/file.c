@@ -437,13 +437,19 @@ out:
 	return rc;
 }
 
+static const char *
+file_base(const struct pb_config *cfg)
+{
+	return cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
+}
+
 /* Where m goes: dir (made when missing, when mk) and path; sub and date are the path
  * components. The payload to write is m->payload whole. 0, or -1 with r filled. */
 static int
 file_place(const struct pb_outbox_msg *m, const struct pb_config *cfg, int mk, struct pb_buf *dir,
 	   struct pb_buf *path, struct pb_buf *sub, struct pb_buf *date, struct pb_result *r)
 {
-	const char *base = cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
+	const char *base = file_base(cfg);
 	const char *p = m->payload ? m->payload : "";
 
 	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
@@ -485,6 +491,11 @@ pb_file_day_vacate(const struct pb_config *cfg, const char *date, const char *na
 	build_tag(&m, tag);
 	if (day_claim(pb_buf_str(&dir), tag, pb_now(), NULL, 0, pb_file_mode(cfg), &r) < 0)
 		goto out;
+	/* the archive's page of the day was the former's digest */
+	if (cfg->file.archive &&
+	    pb_archive_update(file_base(cfg), pb_buf_str(&sub), pb_buf_str(&day),
+			      pb_file_mode(cfg), &r) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0)
@@ -495,12 +506,6 @@ out:
 	pb_buf_free(&path);
 	pb_buf_free(&dir);
 	return rc;
-}
-
-static const char *
-file_base(const struct pb_config *cfg)
-{
-	return cfg->file.dir && *cfg->file.dir ? cfg->file.dir : "out";
 }
 
 /* Whether writing m rebuilds the subscriber's web archive after. */

@@ -6,7 +6,7 @@
  * a day built once keeps no record. A former build's message written late (held, retried) is
  * settled unwritten; builds follow each other as made, a file's subscriber (generation 0)
  * after a stored one too; a new subscriber of the name with no digest leaves none of the
- * former's files (pb_file_day_vacate). */
+ * former's files (pb_file_day_vacate), nor, with the archive on, its page. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,6 +408,41 @@ test_vacate(void)
 	made = 0;
 }
 
+/* With the web archive on, the cleared day's page goes too, and the index no longer lists it. */
+static void
+test_vacate_archive(void)
+{
+	struct pb_buf path = { 0 }, index = { 0 };
+	char err[256] = "";
+	struct stat st;
+	FILE *f;
+
+	cfg.file.archive = true;
+	former_day("iy", 128);
+	pb_buf_printf(&path, "%s/iy/2024-11-28.html", base);
+	T_CHECK(stat(pb_buf_str(&path), &st) == 0);
+	T_EQ_INT(pb_file_day_vacate(&cfg, "2024-11-28", "iy", 5, err, sizeof err), 0);
+	T_EQ_STR(err, "");
+	T_CHECK(stat(pb_buf_str(&path), &st) != 0);
+	pb_buf_reset(&path);
+	pb_buf_printf(&path, "%s/iy/index.html", base);
+	f = fopen(pb_buf_str(&path), "r");
+	T_CHECK(f != NULL);
+	if (f) {
+		char chunk[4096];
+		size_t k;
+
+		while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+			pb_buf_append(&index, chunk, k);
+		fclose(f);
+	}
+	T_CHECK(index.len > 0);
+	T_CHECK(!strstr(pb_buf_str(&index), "2024-11-28"));
+	cfg.file.archive = false;
+	pb_buf_free(&index);
+	pb_buf_free(&path);
+}
+
 int
 main(void)
 {
@@ -427,6 +462,7 @@ main(void)
 	test_late_former();
 	test_file_after_stored();
 	test_vacate();
+	test_vacate_archive();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_file_sink: could not remove %s\n", base);
