@@ -327,6 +327,21 @@ former_build(const char *tag, int64_t created, const char *had, int64_t had_when
 	return tag_number(tag) < tag_number(had);
 }
 
+/* r and the log say that subscriber's file path of date, of build tag, is not written: the
+ * folder is the later build had's. */
+static void
+former_note(const char *subscriber, const char *date, const char *path, const char *tag,
+	    const char *had, struct pb_result *r)
+{
+	r->verdict = PB_V_PERMANENT;
+	snprintf(r->reason, sizeof r->reason, "not written: %s is a later subscriber's of the "
+		 "name (build %s)", path, had);
+	pb_warn("file.former", "subscriber=%s date=%s path=%s build=%s later=%s reason=%s",
+		pb_q(subscriber), pb_q(date), pb_q(path), *tag ? tag : "first", pb_q(had),
+		pb_q("a former subscriber's message; the folder of the day is the name's new "
+		     "subscriber's"));
+}
+
 /* A message of an earlier build than the folder's record (had, made at when): settled
  * unwritten, r saying why, logged with the subscriber, the date and the file. 1 when so, 0
  * when it is to be written. */
@@ -336,13 +351,7 @@ settle_former(const struct pb_outbox_msg *m, const char *tag, const char *had, i
 {
 	if (!former_build(tag, m->created, had, when))
 		return 0;
-	r->verdict = PB_V_PERMANENT;
-	snprintf(r->reason, sizeof r->reason, "not written: %s is a later subscriber's of the "
-		 "name (build %s)", path, had);
-	pb_warn("file.former", "subscriber=%s date=%s path=%s build=%s later=%s reason=%s",
-		pb_q(m->subscriber), pb_q(m->digest_date), pb_q(path), *tag ? tag : "first",
-		pb_q(had), pb_q("a former subscriber's message; the folder of the day is the "
-				"name's new subscriber's"));
+	former_note(m->subscriber, m->digest_date, path, tag, had, r);
 	return 1;
 }
 
@@ -590,6 +599,8 @@ struct pb_stage_group {
 		int64_t created;        /* when its build made it (the outbox's) */
 		int archive;
 		int fd;                 /* the temporary file, open until its data is on disk */
+		int superseded;         /* a later build's file of the folder came after it: */
+		char later[32];         /* that build (build_tag) */
 	} *v;
 };
 
@@ -673,6 +684,40 @@ stage_still(struct pb_stage_group *g, const struct pb_outbox_msg *m, const struc
 	return 1;
 }
 
+/* Another build's files of the folder dir staged in the group before m (a former subscriber's
+ * message written late beside the new one's of the name): m, of an earlier build than one of
+ * them, is settled unwritten (1, r filled); of a later build, it supersedes them: each is
+ * taken out of the group now, its temporary file removed (m's may have its name), and is
+ * settled unwritten at the finish. 0 when m is to be staged. */
+static int
+stage_builds(struct pb_stage_group *g, const struct pb_outbox_msg *m, const struct pb_buf *dir,
+	     const struct pb_buf *path, struct pb_result *r)
+{
+	size_t dl = dir->len;
+	char tag[32];
+
+	build_tag(m, tag);
+	for (size_t i = 0; i < g->n; i++) {
+		struct staged_file *f = &g->v[i];
+
+		if (f->superseded || strcmp(f->tag, tag) == 0 ||
+		    strncmp(f->path, pb_buf_str(dir), dl) != 0 || f->path[dl] != '/' ||
+		    strchr(f->path + dl + 1, '/'))
+			continue;
+		if (former_build(tag, m->created, f->tag, f->created)) {
+			settle_former(m, tag, f->tag, f->created, pb_buf_str(path), r);
+			return 1;
+		}
+		f->superseded = 1;
+		memcpy(f->later, tag, sizeof f->later);
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = -1;
+		unlink(f->tmp);
+	}
+	return 0;
+}
+
 static int
 file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 	   const struct pb_config *cfg, struct pb_result *r)
@@ -706,6 +751,8 @@ file_stage(struct pb_stage_group **gp, const struct pb_outbox_msg *m,
 		}
 		*gp = g;
 	}
+	if (stage_builds(g, m, &dir, &path, r))
+		goto out;
 	pb_buf_printf(&tmp, "%s.tmp%ld", pb_buf_str(&path), (long)getpid());
 	if ((w = write_tmp(pb_buf_str(&tmp), m->payload, m->payload_len, g->mode, 0, &fd,
 			   g->keep_below, r)) < 0) {
@@ -811,14 +858,21 @@ file_finish(struct pb_stage_group *g, struct pb_result *res, size_t n)
 	if (n == 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
+		const struct staged_file *f = &g->v[i];
+
 		memset(&res[i], 0, sizeof res[i]);
 		res[i].retry_after_s = -1;
 		res[i].verdict = PB_V_SENT;
+		if (!f->superseded)
+			continue;
+		former_note(f->sub, f->date, f->path, f->tag, f->later, &res[i]);
 	}
 	/* the data on disk before any name points at it */
 	if (syncfs(g->fd) != 0) {
 		e = errno;
 		for (size_t i = 0; i < n; i++) {
+			if (g->v[i].superseded)
+				continue;
 			pb_file_fail(&res[i], "syncfs", g->base, e);
 			unlink(g->v[i].tmp);
 		}

@@ -6,7 +6,8 @@
  * a day built once keeps no record. A former build's message written late (held, retried) is
  * settled unwritten; builds follow each other as made, a file's subscriber (generation 0)
  * after a stored one too; a new subscriber of the name with no digest leaves none of the
- * former's files (pb_file_day_vacate), nor, with the archive on, its page. */
+ * former's files (pb_file_day_vacate), nor, with the archive on, its page; a former's message
+ * and the new build's of the same file in one write group leave the new one's. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,6 +444,52 @@ test_vacate_archive(void)
 	pb_buf_free(&path);
 }
 
+/* A former's message and the new build's of the same file in one write group, in either
+ * order: the file is the new build's, the former's settled unwritten, the new one's written. */
+static void
+test_group_both(void)
+{
+	static const struct msg md = { "digest.md", 1, 1 };
+	const struct pb_channel *ch = &pb_channel_file;
+	const char *subs[2] = { "jy", "ky" };
+
+	for (int order = 0; order < 2; order++) {
+		struct pb_buf ids[2] = { { 0 } };
+		struct pb_outbox_msg m[2];
+		struct pb_result res[2];
+		struct pb_stage_group *g = NULL;
+		int newer = order == 0 ? 0 : 1, n_at = 0;
+		char *l;
+
+		made = 2000;
+		fill(&m[newer], &ids[newer], subs[order], "g5", &md, "{\"new\":1}\n");
+		made = 1000;
+		fill(&m[1 - newer], &ids[1 - newer], subs[order], "", &md, "{\"former\":1}\n");
+		for (int i = 0; i < 2; i++) {
+			memset(&res[0], 0, sizeof res[0]);
+			if (ch->stage(&g, &m[i], &cfg, &res[0]) == 0)
+				n_at++;
+			else
+				T_CHECK(i != newer);   /* the former's: settled at once */
+		}
+		ch->finish(g, res, (size_t)n_at);
+		if (n_at == 2) {
+			T_EQ_INT(res[newer].verdict, PB_V_SENT);
+			T_EQ_INT(res[1 - newer].verdict, PB_V_PERMANENT);
+		} else {
+			T_EQ_INT(n_at, 1);
+			T_EQ_INT(res[0].verdict, PB_V_SENT);
+		}
+		T_CHECK(starts(subs[order], "digest.md", "{\"new\""));
+		l = listing(subs[order]);
+		T_EQ_STR(l, ".paperboy-build digest.md");
+		free(l);
+		pb_buf_free(&ids[0]);
+		pb_buf_free(&ids[1]);
+	}
+	made = 0;
+}
+
 int
 main(void)
 {
@@ -463,6 +510,7 @@ main(void)
 	test_file_after_stored();
 	test_vacate();
 	test_vacate_archive();
+	test_group_both();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_file_sink: could not remove %s\n", base);
