@@ -494,13 +494,16 @@ uint64_t pb_sub_stamp_row(const char *name, const char *settings);
 
 /* A reader's verdict on a paper: +1 "more like this", -1 "not for me", 0 takes it back.
  * source says where it came from ("web", "telegram", "slack", "cli"). The last verdict on a
- * paper wins. 0 / -1. */
+ * paper wins; the verdict it has already, given again (a feedback link opened again), leaves
+ * the row as it was, its time (the verdict's age for the ranking) and source included: only
+ * a changed verdict is a newer one. 0 / -1. */
 int pb_feedback_put(struct pb_state *st, const char *subscriber, const char *paper_id,
 		    int verdict, const char *source);
 /* The verdict a reader gave at the instant at (unix seconds; a chat's button press), +1 or -1,
  * recorded as pb_feedback_put does unless the paper's verdict was given later than at: a
- * press delivered late, or again, does not undo a newer one. 1 recorded, 0 a newer verdict
- * kept, -1 error. */
+ * press delivered late, or again, does not undo a newer one; the same verdict pressed again
+ * later keeps its first time and source (and counts as recorded). 1 recorded, 0 a newer
+ * verdict kept, -1 error. */
 int pb_feedback_put_at(struct pb_state *st, const char *subscriber, const char *paper_id,
 		       int verdict, const char *source, int64_t at);
 /* The verdict subscriber has on paper_id now into *verdict (+1 or -1). 1 found, 0 none (then

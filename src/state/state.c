@@ -189,14 +189,21 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " CASE WHEN excluded.links_since > sub_generations.links_since"
 			    " THEN excluded.links_since ELSE sub_generations.links_since END",
 	[S_SUB_LINKS_GET] = "SELECT links_since FROM sub_generations WHERE name = ?1",
+	/* A verdict given again (a feedback link opened days later, a button pressed twice)
+	 * keeps its row as it was: its time is its age in the ranking, and the same verdict
+	 * again is no newer one. A changed verdict is new, from its own time. */
 	[S_FB_PUT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 		     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
 		     " SET verdict = excluded.verdict, source = excluded.source,"
-		     " created = excluded.created",
+		     " created = excluded.created WHERE feedback.verdict <> excluded.verdict",
 	[S_FB_PUT_AT] = "INSERT INTO feedback(subscriber, paper_id, verdict, source, created)"
 			" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(subscriber, paper_id) DO UPDATE"
-			" SET verdict = excluded.verdict, source = excluded.source,"
-			" created = excluded.created WHERE feedback.created <= excluded.created",
+			" SET verdict = excluded.verdict,"
+			" source = CASE WHEN feedback.verdict = excluded.verdict"
+			" THEN feedback.source ELSE excluded.source END,"
+			" created = CASE WHEN feedback.verdict = excluded.verdict"
+			" THEN feedback.created ELSE excluded.created END"
+			" WHERE feedback.created <= excluded.created",
 	[S_FB_DEL] = "DELETE FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_GET] = "SELECT verdict FROM feedback WHERE subscriber = ?1 AND paper_id = ?2",
 	[S_FB_LIST] = "SELECT paper_id, verdict, source, created FROM feedback"

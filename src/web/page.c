@@ -11,11 +11,14 @@
 #define CSRF_PURPOSE "csrf"
 #define CSRF_SECONDS (2 * 3600)
 
-/* No script from elsewhere and none inline (a page that needs one serves it from this
- * origin); styles only inline (the frame's own); forms post only here; never framed. */
+/* No page runs a script, so none runs at all: not inline, not from this origin (an answer
+ * of its own taken for one), not from elsewhere; nothing loads, and inline styles alone
+ * apply (the frame's sheet, and the preview's digest in its sandboxed srcdoc frame, which
+ * inherits this policy); forms post only here; never framed. script-src 'none' is what
+ * default-src gives already, said for whoever reads the header. */
 #define PAGE_CSP \
-	"default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " \
-	"style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	"default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; " \
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 static const char page_css[] =
 	"body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
@@ -34,6 +37,18 @@ static const char page_css[] =
 	".error{color:#a40000}.note{color:#555;font-size:.9rem}.warning{color:#7a4d00}"
 	"pre,code{font-family:ui-monospace,monospace;font-size:.9rem;white-space:pre-wrap;"
 	"overflow-wrap:anywhere}";
+
+void
+pb_page_answer_headers(struct pb_web_resp *resp)
+{
+	const char *h = pb_buf_str(&resp->headers);
+
+	/* a page's own (security_headers) are there already */
+	if (!strstr(h, "X-Content-Type-Options:"))
+		pb_buf_puts(&resp->headers, "X-Content-Type-Options: nosniff\r\n");
+	if (!strstr(pb_buf_str(&resp->headers), "Cache-Control:"))
+		pb_buf_puts(&resp->headers, "Cache-Control: no-store\r\n");
+}
 
 static void
 security_headers(struct pb_web_resp *resp)

@@ -14,6 +14,11 @@ void pb_page_begin(struct pb_web_resp *resp, const char *title);
  * page written in the reader's language. */
 void pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang);
 void pb_page_end(struct pb_web_resp *resp);
+/* Adds to resp's headers those every answer carries, a page or not (a bot's text or JSON):
+ * X-Content-Type-Options: nosniff and Cache-Control: no-store, each unless it is there
+ * already. An answer names a subscriber, a chat or a paper's verdict: no cache keeps it, and
+ * no browser reads it as something other than its Content-Type says. */
+void pb_page_answer_headers(struct pb_web_resp *resp);
 /* Appends ' lang="TAG"' for text in the words of lang (words.h) on a page begun in English:
  * the tag pb_words_lang gives, or nothing when those words are English. */
 void pb_page_lang_attr(struct pb_web_resp *resp, const char *lang);

@@ -74,6 +74,7 @@ pb_web_dispatch(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_
 				pb_page_plain(resp, 500, "Something went wrong",
 					      "The server could not answer this request.");
 			}
+			pb_page_answer_headers(resp);
 			pb_buf_free(&allow);
 			return;
 		}

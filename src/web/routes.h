@@ -20,7 +20,8 @@ struct pb_web_route {
 const struct pb_web_route *pb_web_routes(size_t *n);
 /* Answers req into resp (which the caller initialised zeroed and frees): the route's handler;
  * 404 plain page for a path no row takes, 405 (with Allow) for a method the path's rows do not
- * take; a handler's redirect (3xx) is replaced by a 500 page. */
+ * take; a handler's redirect (3xx) is replaced by a 500 page. Every answer leaves with the
+ * headers pb_page_answer_headers adds (a bot's text and JSON too). */
 void pb_web_dispatch(struct pb_web_ctx *ctx, const struct pb_web_req *req,
 		     struct pb_web_resp *resp);
 /* The path without the route's prefix: the token of "/u/TOKEN". */

@@ -449,10 +449,27 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 
 /* ---- the sign-up ---- */
 
+/* The client as the server's rate limit counts it (pb_web_client). */
 static void
-form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form *f,
-	  const char *why)
+client_of(const struct pb_web_ctx *ctx, const struct pb_web_req *req, char *out, size_t n)
 {
+	pb_web_client(ctx->trusted, ctx->n_trusted,
+		      req->remote && *req->remote ? req->remote : "-",
+		      req->header ? req->header(req, "X-Forwarded-For") : NULL, out, n);
+}
+
+/* The form, filled with f's fields (NULL: empty), why (NULL: none) in its error box. Its CSRF
+ * field is made for the client that asked (client_of): the form has no subscriber to be made
+ * for, and one field for everyone would be as good as none, any site fetching it once and
+ * having its visitors' browsers post sign-ups with it (from their addresses, past the limit
+ * of sign-ups a client has). A form sent from another network than it was opened on comes
+ * back as filled in, with a field for that one. */
+static void
+form_page(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_resp *resp,
+	  const struct pb_form *f, const char *why)
+{
+	char client[128];
+
 	const char *email = f ? pb_form_get(f, "email") : NULL;
 	const char *topics = f ? pb_form_get(f, "topics") : NULL;
 	const char *lang = f ? pb_form_get(f, "language") : NULL;
@@ -465,7 +482,8 @@ form_page(struct pb_web_ctx *ctx, struct pb_web_resp *resp, const struct pb_form
 	if (why)
 		pb_pages_error(resp, why, topics);
 	pb_buf_puts(&resp->body, "<form method=\"post\" action=\"/signup\">\n");
-	pb_csrf_field(ctx, resp, "signup", "signup");
+	client_of(ctx, req, client, sizeof client);
+	pb_csrf_field(ctx, resp, "signup", client);
 	pb_buf_puts(&resp->body, "<label for=\"email\">Email address</label>\n"
 		    "<input id=\"email\" name=\"email\" type=\"email\" ");
 	pb_buf_printf(&resp->body, "maxlength=\"%d\" autocomplete=\"email\" required",
@@ -603,15 +621,6 @@ address_ok(const char *a)
 	return 1;
 }
 
-/* The client as the server's rate limit counts it (pb_web_client). */
-static void
-client_of(const struct pb_web_ctx *ctx, const struct pb_web_req *req, char *out, size_t n)
-{
-	pb_web_client(ctx->trusted, ctx->n_trusted,
-		      req->remote && *req->remote ? req->remote : "-",
-		      req->header ? req->header(req, "X-Forwarded-For") : NULL, out, n);
-}
-
 /* Claims one of the client's slots for the hour, its key left in key. 1 claimed, 0 none
  * left, -1 error. */
 static int
@@ -727,7 +736,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	struct pb_buf why = { 0 }, link = { 0 }, ipkey = { 0 };
 	struct pb_signup_row su = { 0 };
 	cJSON *obj = cJSON_CreateObject();
-	char name[72], addr[PB_PAGES_MAX_ADDRESS + 1], id[33], key[300], err[512];
+	char name[72], addr[PB_PAGES_MAX_ADDRESS + 1], id[33], key[300], err[512], client[128];
 	const char *to = addr;   /* where the mail goes */
 	unsigned char rnd[16];
 	char *json = NULL, *mail = NULL;
@@ -736,12 +745,15 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	const struct pb_subscriber *owner = NULL;
 	struct pb_sub_row orow = { 0 };
 
-	if (!pb_csrf_ok(ctx, req, "signup", "signup")) {
+	client_of(ctx, req, client, sizeof client);
+	if (!pb_csrf_ok(ctx, req, "signup", client)) {
 		/* The form comes back as it was filled in, with a fresh csrf field: a reader
-		 * who took more than its two hours keeps what they wrote. Nothing is sent. */
+		 * who took more than its two hours, or whose network changed meanwhile, keeps
+		 * what they wrote. Nothing is sent. */
 		resp->status = 403;
-		form_page(ctx, resp, f, "This form was open too long, or it did not come from "
-			  "this site: nothing was sent. Check it and press Sign up again.");
+		form_page(ctx, req, resp, f, "This form was open too long, was sent from another "
+			  "network than it was opened on, or did not come from this site: nothing "
+			  "was sent. Check it and press Sign up again.");
 		goto out;
 	}
 	if (!email || !address_ok(email)) {
@@ -750,7 +762,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		resp->status = 400;
 		snprintf(why_addr, sizeof why_addr, "email: give one address (at most %d "
 			 "characters)", PB_PAGES_MAX_ADDRESS);
-		form_page(ctx, resp, f, why_addr);
+		form_page(ctx, req, resp, f, why_addr);
 		goto out;
 	}
 	snprintf(addr, sizeof addr, "%s", email);
@@ -765,7 +777,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 		(const char *const[]){ addr }, 1));
 	if (pb_pages_settings(obj, f, &why) < 0) {
 		resp->status = 400;
-		form_page(ctx, resp, f, why.data);
+		form_page(ctx, req, resp, f, why.data);
 		goto out;
 	}
 	json = cJSON_PrintUnformatted(obj);
@@ -802,7 +814,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	}
 	if (why.len && strncmp(why.data, "email ", 6) != 0) {
 		resp->status = 400;
-		form_page(ctx, resp, f, why.data);
+		form_page(ctx, req, resp, f, why.data);
 		goto out;
 	}
 	taken = taken || why.len;
@@ -887,7 +899,7 @@ do_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 			 * address, on the form as they filled it in. The server's words stay in
 			 * the log. */
 			resp->status = 422;
-			form_page(ctx, resp, f, "email: the mail server refused this address for "
+			form_page(ctx, req, resp, f, "email: the mail server refused this address for "
 				  "good, so no confirmation can reach it; please check the address");
 		} else {
 			pb_page_plain(resp, 503, "Not sent", "The mail could not be sent just now. "
@@ -906,7 +918,7 @@ fail:
 	pb_warn("web.signup", "status=error error=%s", pb_q(pb_state_errmsg(ctx->st)));
 	/* busy (a run writing): 503 with Retry-After and the form as it was filled in */
 	if (pb_web_busy(ctx, resp))
-		form_page(ctx, resp, f, "the service is busy just now, and nothing was sent: "
+		form_page(ctx, req, resp, f, "the service is busy just now, and nothing was sent: "
 			  "press Sign up again in a few seconds");
 	else
 		pb_page_plain(resp, 500, "Not available", "The sign-up could not be recorded; "
@@ -931,7 +943,7 @@ pb_web_signup(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_we
 	if (strcmp(req->method, "POST") == 0)
 		do_signup(ctx, req, resp);
 	else
-		form_page(ctx, resp, NULL, NULL);
+		form_page(ctx, req, resp, NULL, NULL);
 }
 
 /* ---- the confirmation link ---- */

@@ -220,6 +220,20 @@ old_csrf(const struct pb_web_ctx *ctx, const char *form, const char *subject)
 	return tok;
 }
 
+/* The csrf field of the sign-up form as the client remote (behind xff, when set) gets it:
+ * made for that client. */
+static const char *
+signup_csrf(struct pb_web_ctx *ctx, const char *remote)
+{
+	static char v[1024];
+	struct pb_web_resp r;
+
+	call(ctx, pb_web_signup, "GET", "/signup", remote, NULL, &r);
+	snprintf(v, sizeof v, "%s", csrf_of(r.body.data));
+	resp_free(&r);
+	return v;
+}
+
 /* Whether page carries a csrf field that checks now. */
 static int
 fresh_csrf(const struct pb_web_ctx *ctx, const char *page)
@@ -399,7 +413,7 @@ main(void)
 
 	/* a form open longer than its csrf's two hours: it comes back as filled in, with a
 	 * fresh csrf, and nothing is sent */
-	signup_body(&body, old_csrf(&ctx, "signup", "signup"), "dave@example.org",
+	signup_body(&body, old_csrf(&ctx, "signup", "10.0.0.1"), "dave@example.org",
 		    "Drift = ti:drift\nOutliers = ti:\"outlier <detection>\"");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 403);
@@ -411,8 +425,52 @@ main(void)
 	T_CHECK(fresh_csrf(&ctx, r.body.data));
 	resp_free(&r);
 
+	/* The form's csrf field is the client's that opened it, as the limits count clients:
+	 * another site that fetched the form has its visitors' browsers post nothing with its
+	 * field, nor does a form opened elsewhere go through a proxy as another reader. The form
+	 * comes back filled in, with a field that goes from where it was sent; nothing is
+	 * sent. */
+	{
+		char other[1024];
+		struct pb_token t;
+
+		snprintf(other, sizeof other, "%s", signup_csrf(&ctx, "10.0.0.200"));
+		T_EQ_INT(pb_token_check(&ctx.secret, other, "csrf", pb_now(), &t), PB_TOKEN_OK);
+		T_EQ_STR(t.subject, "signup:10.0.0.200");
+		signup_body(&body, other, "dave@example.org", "Drift = ti:drift");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+		T_EQ_INT(r.status, 403);
+		T_EQ_INT(mb.tries, 0);
+		T_CHECK(strstr(r.body.data, "another network") != NULL);
+		T_CHECK(strstr(r.body.data, "value=\"dave@example.org\"") != NULL);
+		T_EQ_INT(pb_token_check(&ctx.secret, csrf_of(r.body.data), "csrf", pb_now(), &t),
+			 PB_TOKEN_OK);
+		T_EQ_STR(t.subject, "signup:10.0.0.1");
+		resp_free(&r);
+		/* through the proxy: the reader behind it, not the proxy, is the client */
+		xff = "192.0.2.70";
+		snprintf(other, sizeof other, "%s", signup_csrf(&ctx, "127.0.0.1"));
+		T_EQ_INT(pb_token_check(&ctx.secret, other, "csrf", pb_now(), &t), PB_TOKEN_OK);
+		T_EQ_STR(t.subject, "signup:192.0.2.70");
+		xff = "192.0.2.71";
+		signup_body(&body, other, "dave@example.org", "Drift = ti:drift");
+		call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
+		T_EQ_INT(r.status, 403);
+		T_EQ_INT(mb.tries, 0);
+		resp_free(&r);
+		xff = NULL;
+		/* the one made for everyone before */
+		T_EQ_INT(pb_token_make(&ctx.secret, "csrf", "signup:signup", NULL, pb_now() + 600,
+				       other, sizeof other), 0);
+		signup_body(&body, other, "dave@example.org", "Drift = ti:drift");
+		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
+		T_EQ_INT(r.status, 403);
+		T_EQ_INT(mb.tries, 0);
+		resp_free(&r);
+	}
+
 	/* a rule error: its column, the query echoed escaped with the place marked */
-	signup_body(&body, ok_csrf, "dave@example.org",
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.1"), "dave@example.org",
 		    "<script>alert(1)</script> = ti:(diffusion OR <b>");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 400);
@@ -426,7 +484,8 @@ main(void)
 	resp_free(&r);
 
 	/* a hostile address is refused and echoed escaped */
-	signup_body(&body, ok_csrf, "<script>alert(1)</script>@x.org", "a = ti:x");
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.1"),
+		    "<script>alert(1)</script>@x.org", "a = ti:x");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "<script>alert(1)</script>") == NULL);
@@ -439,7 +498,7 @@ main(void)
 		char a[300];
 
 		snprintf(a, sizeof a, "a@%060d.%060d.%060d.%050d.org", 0, 0, 0, 0);
-		signup_body(&body, ok_csrf, a, "a = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "10.0.0.1"), a, "a = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 		T_EQ_INT(r.status, 400);
 		T_CHECK(strstr(r.body.data, "at most 200") != NULL);
@@ -448,7 +507,7 @@ main(void)
 	}
 
 	/* eleven topics are too many */
-	signup_body(&body, ok_csrf, "dave@example.org",
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.1"), "dave@example.org",
 		    "a=ti:a\nb=ti:b\nc=ti:c\nd=ti:d\ne=ti:e\nf=ti:f\ng=ti:g\nh=ti:h\ni=ti:i\n"
 		    "j=ti:j\nk=ti:k");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
@@ -460,7 +519,8 @@ main(void)
 
 	/* a mail that cannot go: the page says so, and no stamp is used */
 	mb.fail = 1;
-	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.1"),
+		    "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 503);
 	T_CHECK(strstr(r.body.data, "try again later") != NULL);
@@ -473,7 +533,8 @@ main(void)
 	for (int i = 0; i < 5; i++) {
 		int tries = mb.tries;
 
-		signup_body(&body, ok_csrf, "nobody@example.org", "Drift = ti:drift");
+		signup_body(&body, signup_csrf(&ctx, "10.0.0.7"),
+			    "nobody@example.org", "Drift = ti:drift");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.7", body.data, &r);
 		T_EQ_INT(r.status, 422);
 		T_EQ_INT(mb.tries, tries + 1);
@@ -493,7 +554,8 @@ main(void)
 	mb.fail = 0;
 	/* a rule copied from arXiv's search, terms side by side: taken, and the page says that
 	 * both must hit here (arXiv reads either) and how to write OR */
-	signup_body(&body, ok_csrf, "somebody@example.org", "Drift = ti:drift ti:contract");
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.7"),
+		    "somebody@example.org", "Drift = ti:drift ti:contract");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.7", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_EQ_INT(mb.n, 1);
@@ -506,7 +568,8 @@ main(void)
 				    "quotes") != NULL);
 	resp_free(&r);
 	mb.n = 0;
-	signup_body(&body, ok_csrf, "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.1"),
+		    "dave@example.org", "Drift = ti:drift\nOutliers = ti:outlier");
 
 	/* the happy path: one mail with the /c/ link */
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
@@ -521,6 +584,8 @@ main(void)
 	resp_free(&r);
 
 	/* the same address again within the hour: the same answer, no mail */
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.2"), "dave@example.org",
+		    "Drift = ti:drift\nOutliers = ti:outlier");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.2", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "Check your mailbox") != NULL);
@@ -529,7 +594,7 @@ main(void)
 
 	/* an address in use: the same answer, and a mail to it that says so, with its manage
 	 * link; no sign-up. A mail that cannot go is answered as a new address's is. */
-	signup_body(&body, ok_csrf, "Carol@Example.org", "x = ti:x");
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.3"), "Carol@Example.org", "x = ti:x");
 	mb.fail = 1;
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.3", body.data, &r);
 	T_EQ_INT(r.status, 503);
@@ -550,6 +615,7 @@ main(void)
 	T_CHECK(strstr(r.body.data, "carol") != NULL);
 	resp_free(&r);
 	/* again within the hour: no second mail */
+	signup_body(&body, signup_csrf(&ctx, "10.0.0.4"), "Carol@Example.org", "x = ti:x");
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.4", body.data, &r);
 	T_EQ_INT(r.status, 200);
 	T_EQ_INT(mb.n, 2);
@@ -560,7 +626,7 @@ main(void)
 		char a[64];
 
 		snprintf(a, sizeof a, "reader%d@example.org", i);
-		signup_body(&body, ok_csrf, a, "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "10.9.9.9"), a, "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.9.9.9", body.data, &r);
 		T_EQ_INT(r.status, 200);
 		T_EQ_INT(mb.n, 3 + (i < 5 ? i : 4));
@@ -569,7 +635,7 @@ main(void)
 
 	/* behind the proxy: readers are told apart by X-Forwarded-For, not the proxy's address */
 	xff = "192.0.2.7, 198.51.100.20";
-	signup_body(&body, ok_csrf, "proxied@example.org", "x = ti:x");
+	signup_body(&body, signup_csrf(&ctx, "127.0.0.1"), "proxied@example.org", "x = ti:x");
 	call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
 	T_EQ_INT(mb.n, 8);
 	resp_free(&r);
@@ -578,7 +644,7 @@ main(void)
 		char a[64];
 
 		snprintf(a, sizeof a, "proxied%d@example.org", i);
-		signup_body(&body, ok_csrf, a, "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "127.0.0.1"), a, "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "127.0.0.1", body.data, &r);
 		resp_free(&r);
 	}
@@ -591,12 +657,12 @@ main(void)
 		snprintf(a, sizeof a, "six%d@example.org", i);
 		snprintf(peer, sizeof peer, "2001:db8:7:1:%x::%x", i * 4099, i + 1);
 		xff = i % 2 ? peer : NULL;
-		signup_body(&body, ok_csrf, a, "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, i % 2 ? "::1" : peer), a, "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", i % 2 ? "::1" : peer, body.data, &r);
 		resp_free(&r);
 	}
 	T_EQ_INT(mb.n, 18);
-	signup_body(&body, ok_csrf, "seven@example.org", "x = ti:x");
+	signup_body(&body, signup_csrf(&ctx, "2001:db8:7:2::1"), "seven@example.org", "x = ti:x");
 	call(&ctx, pb_web_signup, "POST", "/signup", "2001:db8:7:2::1", body.data, &r);
 	T_EQ_INT(mb.n, 19);   /* the next /64 is another client */
 	resp_free(&r);
@@ -608,7 +674,8 @@ main(void)
 	{
 		char cp[1024];
 
-		signup_body(&body, ok_csrf, "Ann.Lee@Example.org", "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "10.0.0.61"),
+			    "Ann.Lee@Example.org", "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.61", body.data, &r);
 		T_EQ_INT(r.status, 200);
 		T_EQ_INT(mb.n, 20);
@@ -616,7 +683,8 @@ main(void)
 		T_CHECK(strstr(mb.last.data, "To: Ann.Lee@Example.org") != NULL);
 		link_of(mb.last.data, "/c/", cp, sizeof cp);
 		resp_free(&r);
-		signup_body(&body, ok_csrf, "ann.lee@example.ORG", "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "10.0.0.62"),
+			    "ann.lee@example.ORG", "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.62", body.data, &r);
 		T_EQ_INT(r.status, 200);
 		T_EQ_INT(mb.n, 20);
@@ -671,12 +739,14 @@ main(void)
 			size_t sent = mb.n;
 			char *other;
 
-			signup_body(&body, ok_csrf, "nobody-else@lab.example", "x = ti:(x OR");
+			signup_body(&body, signup_csrf(&ctx, "10.0.0.64"),
+				    "nobody-else@lab.example", "x = ti:(x OR");
 			call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.64", body.data, &r);
 			T_EQ_INT(r.status, 400);
 			other = pb_xstrdup(r.body.data);
 			resp_free(&r);
-			signup_body(&body, ok_csrf, "bob@lab.example", "x = ti:(x OR");
+			signup_body(&body, signup_csrf(&ctx, "10.0.0.64"),
+				    "bob@lab.example", "x = ti:(x OR");
 			call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.64", body.data, &r);
 			T_EQ_INT(r.status, 400);
 			T_CHECK(strstr(r.body.data, "column") != NULL);
@@ -685,7 +755,7 @@ main(void)
 			free(other);
 			resp_free(&r);
 		}
-		signup_body(&body, ok_csrf, "bob@lab.example", "x = ti:x");
+		signup_body(&body, signup_csrf(&ctx, "10.0.0.63"), "bob@lab.example", "x = ti:x");
 		call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.63", body.data, &r);
 		T_EQ_INT(r.status, 200);
 		T_EQ_INT(mb.n, 21);

@@ -169,6 +169,13 @@ test_frame(void)
 	T_CHECK(strstr(body(&r), "<h1>A &lt;title&gt;</h1>") != NULL);
 	T_CHECK(strstr(body(&r), "Text &amp; &quot;quotes&quot; &lt;b&gt;") != NULL);
 	T_CHECK(strstr(pb_buf_str(&r.headers), "Content-Security-Policy: default-src 'none'") != NULL);
+	/* no page runs a script: none from this origin either, and nothing is fetched */
+	T_CHECK(strstr(pb_buf_str(&r.headers), "; script-src 'none';") != NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "'self'; connect-src") == NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "script-src 'self'") == NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "connect-src") == NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "img-src") == NULL);
+	T_CHECK(strstr(pb_buf_str(&r.headers), "X-Content-Type-Options: nosniff\r\n") != NULL);
 	T_CHECK(strstr(pb_buf_str(&r.headers), "X-Frame-Options: DENY\r\n") != NULL);
 	T_CHECK(strstr(pb_buf_str(&r.headers), "Referrer-Policy: no-referrer\r\n") != NULL);
 	T_CHECK(strstr(pb_buf_str(&r.headers), "Cache-Control: no-store\r\n") != NULL);
@@ -440,6 +447,105 @@ test_feedback(void)
 	T_EQ_INT(pb_feedback_list(ctx.st, "gone", &fb, &n), 0);
 	T_EQ_INT(n, 0);
 	pb_feedback_rows_free(fb, n);
+}
+
+/* Whether headers hold name's line once, exactly as line. */
+static int
+header_once(const struct pb_web_resp *r, const char *name, const char *line)
+{
+	const char *h = pb_buf_str(&r->headers);
+	const char *at = strstr(h, name);
+
+	return at && strncmp(at, line, strlen(line)) == 0 && !strstr(at + 1, name);
+}
+
+/* Every answer, not only a page: the bots' text and JSON (Slack's slash command and buttons,
+ * Telegram's webhook, refused or not configured), a 404, a 405 carry nosniff and no-store,
+ * once. */
+static void
+test_answer_headers(void)
+{
+	static const char *const ask[][3] = {
+		{ "POST", "/slack/command", "text=help&channel_id=C1" },
+		{ "GET", "/slack/command", NULL },
+		{ "POST", "/slack/actions", "payload=%7B%7D" },
+		{ "POST", "/telegram/webhook", "" },
+		{ "GET", "/no-such-page", NULL },
+		{ "DELETE", "/u/x", NULL },
+		{ "GET", "/", NULL },
+	};
+	struct pb_web_resp r;
+
+	for (size_t i = 0; i < sizeof ask / sizeof ask[0]; i++) {
+		call(ask[i][0], ask[i][1], ask[i][2], &r);
+		T_CHECK(r.status >= 200);
+		if (!header_once(&r, "X-Content-Type-Options:", "X-Content-Type-Options: nosniff\r\n") ||
+		    !header_once(&r, "Cache-Control:", "Cache-Control: no-store\r\n")) {
+			fprintf(stderr, "%s %s (%d, %s): headers %s\n", ask[i][0], ask[i][1],
+				r.status, r.type ? r.type : "html", pb_buf_str(&r.headers));
+			T_CHECK(0);
+		}
+		resp_free(&r);
+	}
+}
+
+/* The age of a verdict is its time: a feedback link opened again, days later, with the verdict
+ * the paper has, leaves it as old as it was (and so does the same press in a chat); the other
+ * verdict is new, from its own time. */
+static void
+test_feedback_replay(void)
+{
+	const int64_t now = pb_now(), old = now - 10 * 86400;
+	struct pb_web_resp r;
+	struct pb_feedback_row *fb = NULL;
+	size_t n = 0;
+	char p_more[1024], p_less[1024], csrf[1024], form[1200];
+
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.05555 +", old, p_more, sizeof p_more);
+	link_path(PB_LINK_FEEDBACK, "amy", "2401.05555 -", old, p_less, sizeof p_less);
+	/* "more like this" given ten days ago, from a chat */
+	T_EQ_INT(pb_feedback_put_at(ctx.st, "amy", "2401.05555", 1, "slack", old), 1);
+	call("GET", p_more, NULL, &r);
+	T_EQ_INT(r.status, 200);
+	csrf_of(&r, csrf, sizeof csrf);
+	resp_free(&r);
+	snprintf(form, sizeof form, "csrf=%s", csrf);
+	call("POST", p_more, form, &r);    /* the digest's link, pressed again today */
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_put_at(ctx.st, "amy", "2401.05555", 1, "telegram", old + 86400), 1);
+	T_EQ_INT(pb_feedback_put(ctx.st, "amy", "2401.05555", 1, "cli"), 0);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fb[i].paper_id, "2401.05555") == 0) {
+			T_EQ_INT(fb[i].verdict, 1);
+			T_EQ_INT(fb[i].created, old);
+			T_EQ_STR(fb[i].source, "slack");
+		}
+	pb_feedback_rows_free(fb, n);
+	/* changed: the new verdict counts from now */
+	call("POST", p_less, form, &r);
+	T_EQ_INT(r.status, 200);
+	resp_free(&r);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fb[i].paper_id, "2401.05555") == 0) {
+			T_EQ_INT(fb[i].verdict, -1);
+			T_CHECK(fb[i].created >= now && fb[i].created <= pb_now());
+			T_EQ_STR(fb[i].source, "web");
+		}
+	pb_feedback_rows_free(fb, n);
+	/* a chat's press of the first verdict, later than the change: new again */
+	T_EQ_INT(pb_feedback_put_at(ctx.st, "amy", "2401.05555", 1, "telegram", pb_now() + 1), 1);
+	T_EQ_INT(pb_feedback_list(ctx.st, "amy", &fb, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fb[i].paper_id, "2401.05555") == 0) {
+			T_EQ_INT(fb[i].verdict, 1);
+			T_CHECK(fb[i].created > now);
+			T_EQ_STR(fb[i].source, "telegram");
+		}
+	pb_feedback_rows_free(fb, n);
+	T_EQ_INT(pb_feedback_put(ctx.st, "amy", "2401.05555", 0, "web"), 0);
 }
 
 /* The verdict who has on paper now (0 none), or 9 when the state cannot tell. */
@@ -967,6 +1073,8 @@ main(void)
 	test_refused();
 	test_feedback();
 	test_feedback_undo();
+	test_feedback_replay();
+	test_answer_headers();
 	test_ratelimit();
 	test_client();
 	test_peer();
