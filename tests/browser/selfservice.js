@@ -8,7 +8,9 @@
 // the mailed one opening the page), and unsubscribes; then opens a feedback link,
 // records its verdict, takes it back and records the other; and opens the manage page of a
 // subscriber the administrator added, as a screen reader meets it. Every screen is checked at
-// 320 px wide for sideways scrolling, and screenshots are kept.
+// 320 px wide for sideways scrolling, and screenshots are kept. None of it meets a refusal of
+// the pages' Content-Security-Policy, and a script put into a page (inline, or from this
+// origin) is refused by it and does not run.
 //
 //   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
 //
@@ -359,6 +361,37 @@ async function confirmLink() {
   }
   check(blocked.length === 0, 'no Content-Security-Policy refusals' +
     (blocked.length ? ': ' + blocked[0] : ''));
+
+  // 6. a script let into a page (as a flaw in its escaping would let one in) does not run:
+  // the policy refuses it, inline and from this origin alike (on a page of its own, so that
+  // these refusals are not the pages' own, counted above)
+  {
+    const p2 = await browser.newPage();
+    p2.setDefaultTimeout(STEP_MS);
+    res = await p2.goto(base + '/', { waitUntil: 'load' });
+    check(res.status() === 200, 'the sign-up form opens for the injection');
+    const got = await p2.evaluate(() => new Promise((resolve) => {
+      const seen = [];
+      document.addEventListener('securitypolicyviolation',
+        (e) => seen.push(e.effectiveDirective + ' ' + e.blockedURI));
+      const inline = document.createElement('script');
+      inline.textContent = 'window.injectedRan = 1;';
+      document.body.appendChild(inline);
+      const own = document.createElement('script');
+      own.src = '/?injected';
+      own.onload = () => { window.injectedLoaded = 1; };
+      document.body.appendChild(own);
+      setTimeout(() => resolve({
+        seen, ran: window.injectedRan === 1 || window.injectedLoaded === 1,
+      }), 700);
+    }));
+    check(!got.ran, 'an injected script does not run');
+    check(got.seen.some((v) => /^script-src/.test(v) && / inline$/.test(v)),
+      'the policy refuses an inline script: ' + JSON.stringify(got.seen));
+    check(got.seen.some((v) => /^script-src/.test(v) && v.includes('/?injected')),
+      'the policy refuses a script from this origin: ' + JSON.stringify(got.seen));
+    await p2.close();
+  }
 
   await browser.close();
   browser = null;

@@ -8,7 +8,8 @@
 # of the fixture announcement, saves and unsubscribes; then opens a feedback link of carol's,
 # presses its button, "Take it back" (the verdict gone from the state, logged verdict=0), and
 # the other verdict on the page that says so; every screen at 320 px without sideways
-# scrolling. The state is then read with `paperboy subscriber
+# scrolling, none refused anything by the pages' Content-Security-Policy, which refuses a
+# script put into a page, inline or from this origin (none runs). The state is then read with `paperboy subscriber
 # list`/`show`. Over the wire, a confirmation the peer refuses for good (550 at RCPT, or an
 # address it cannot take without SMTPUTF8) gives the form back with 422 and keeps no sign-up,
 # one it refuses for now (451), or for a policy of its own (554 5.7.1 relaying denied), answers
