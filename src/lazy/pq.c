@@ -29,6 +29,19 @@
 				       const char *const *values, const int *lengths, \
 				       const int *formats, int result_format), \
 	  (c, name, n, values, lengths, formats, result_format)) \
+	X(int, PQsendQuery, (PGconn *c, const char *q), (c, q)) \
+	X(int, PQsendQueryParams, (PGconn *c, const char *q, int n, const Oid *types, \
+				   const char *const *values, const int *lengths, \
+				   const int *formats, int result_format), \
+	  (c, q, n, types, values, lengths, formats, result_format)) \
+	X(int, PQsendQueryPrepared, (PGconn *c, const char *name, int n, \
+				     const char *const *values, const int *lengths, \
+				     const int *formats, int result_format), \
+	  (c, name, n, values, lengths, formats, result_format)) \
+	X(int, PQisBusy, (PGconn *c), (c)) \
+	X(int, PQconsumeInput, (PGconn *c), (c)) \
+	X(int, PQsocket, (const PGconn *c), (c)) \
+	X(PGresult *, PQgetResult, (PGconn *c), (c)) \
 	XV(PQclear, (PGresult *r), (r)) \
 	X(PGresult *, PQmakeEmptyPGresult, (PGconn *c, ExecStatusType status), (c, status)) \
 	X(ExecStatusType, PQresultStatus, (const PGresult *r), (r)) \

@@ -9,6 +9,8 @@
  * does after an I/O error), and the COMMIT that follows fails instead of committing nothing
  * quietly. */
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <utf8proc.h>
 
 #include "paperboy/buf.h"
+#include "paperboy/clock.h"
 #include "paperboy/fold.h"
 #include "paperboy/log.h"
 #include "paperboy/state.h"
@@ -145,18 +148,25 @@ session_setup(struct pb_db *db)
 	return ok ? 0 : -1;
 }
 
-struct pb_db *
-pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
+/* A connection with paperboy's defaults. Earlier entries are defaults the conninfo (expanded
+ * from dbname) overrides. A host that falls silent (network cut, frozen machine) is otherwise
+ * waited on until TCP gives up, up to a quarter of an hour: keepalives notice an idle
+ * connection's dead peer within a minute, tcp_user_timeout a statement sent and never
+ * acknowledged. A live server's kernel answers both however long its statement runs. */
+static PGconn *
+connect_pg(const char *conninfo)
 {
-	/* Earlier entries are defaults the conninfo (expanded from dbname) overrides. A host
-	 * that falls silent (network cut, frozen machine) is otherwise waited on until TCP gives
-	 * up, up to a quarter of an hour: keepalives notice an idle connection's dead peer within
-	 * a minute, tcp_user_timeout a statement sent and never acknowledged. A live server's
-	 * kernel answers both however long its statement runs. */
 	const char *const keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
 				     "keepalives_interval", "keepalives_count",
 				     "tcp_user_timeout", "application_name", "dbname", NULL };
 	const char *vals[] = { "10", "1", "30", "10", "3", "60000", "paperboy", conninfo, NULL };
+
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+struct pb_db *
+pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
+{
 	struct pb_db *db = pb_xcalloc(1, sizeof *db);
 	char where[256];
 
@@ -164,7 +174,7 @@ pb_dbpg_open(const char *conninfo, char *err, size_t errlen)
 	db->conninfo = pb_xstrdup(conninfo ? conninfo : "");
 	pb_db_pg_describe(db->conninfo, where, sizeof where);
 	db->patience_ms = 60000;
-	db->conn = PQconnectdbParams(keys, vals, 1);
+	db->conn = connect_pg(db->conninfo);
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
 		set_err(db, NULL, db->conn ? PQerrorMessage(db->conn) : "out of memory");
 		snprintf(err, errlen, "PostgreSQL at %s: %s", where, db->err);
@@ -449,16 +459,110 @@ res_ok(const PGresult *r)
 	return es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY;
 }
 
-/* One execution: a prepared statement by name, one with parameters, or a plain script. */
+/* A statement still running after WAIT_LOG_MS is logged, and again every WAIT_AGAIN_MS. */
+#define WAIT_LOG_MS 10000
+#define WAIT_AGAIN_MS 60000
+
+/* Logs a statement that has run ms so far: the server process running it and those that
+ * hold the locks it waits for (asked on a connection of its own, the statement's being busy),
+ * each with its application_name, client address, state and how long its transaction has
+ * been open, so that the session holding it up (a psql session left in a transaction, another
+ * machine's paperboy) can be found and ended. */
+static void
+log_waiting(struct pb_db *db, const char *sql, int64_t ms)
+{
+	int pid = PQbackendPID(db->conn);
+	PGconn *side = connect_pg(db->conninfo);
+	char where[256], what[64], pidtext[16], by[512] = "";
+	const char *const v[1] = { pidtext };
+	size_t k = 0;
+
+	pb_db_pg_describe(db->conninfo, where, sizeof where);
+	/* The statement's first words, on one line. */
+	for (const char *p = sql; *p && k + 1 < sizeof what; p++) {
+		char c = isspace((unsigned char)*p) ? ' ' : *p;
+
+		if (c != ' ' || (k && what[k - 1] != ' '))
+			what[k++] = c;
+	}
+	what[k] = '\0';
+	snprintf(pidtext, sizeof pidtext, "%d", pid);
+	if (side && PQstatus(side) == CONNECTION_OK) {
+		PGresult *r = PQexecParams(side, "SELECT string_agg(format('pid %s (%s, %s, %s, "
+					   "transaction open %s s)', a.pid, coalesce(nullif("
+					   "a.application_name, ''), '-'), coalesce(host(a.client_addr), "
+					   "'local'), coalesce(a.state, '?'), coalesce(round(extract(epoch "
+					   "FROM now() - a.xact_start))::text, '?')), '; ' ORDER BY a.pid) "
+					   "FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1::"
+					   "int))", 1, NULL, v, NULL, NULL, 0);
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			snprintf(by, sizeof by, "%s", PQgetisnull(r, 0, 0) ? "none (no lock "
+				 "waited for)" : PQgetvalue(r, 0, 0));
+		else
+			snprintf(by, sizeof by, "not known (%s)", PQerrorMessage(side));
+		PQclear(r);
+	} else {
+		snprintf(by, sizeof by, "not known (%s)", side ? PQerrorMessage(side) :
+			 "out of memory");
+	}
+	PQfinish(side);
+	pb_warn("state.waiting", "where=%s pid=%d statement=%s waited_s=%lld blocked_by=%s",
+		pb_q(where), pid, pb_q(what), (long long)(ms / 1000), pb_q(by));
+}
+
+/* One execution: a prepared statement by name, one with parameters, or a plain script; its
+ * result as PQexec's would be. A statement that waits long (for a lock another session
+ * holds, most often) is logged while it waits (log_waiting): waited on in silence, it would
+ * hold a run or the daemon with nothing said of why. */
 static PGresult *
 exec_once(struct pb_db *db, const char *sql, const char *name, int n, char *const *vals,
 	  const int *lens, const int *fmts)
 {
+	PGresult *last = NULL, *r;
+	int64_t t0 = pb_mono_ms(), next = WAIT_LOG_MS;
+	int sent;
+
 	if (name)
-		return PQexecPrepared(db->conn, name, n, (const char *const *)vals, lens, fmts, 0);
-	if (n == 0)
-		return PQexec(db->conn, sql);
-	return PQexecParams(db->conn, sql, n, NULL, (const char *const *)vals, lens, fmts, 0);
+		sent = PQsendQueryPrepared(db->conn, name, n, (const char *const *)vals, lens, fmts,
+					   0);
+	else if (n == 0)
+		sent = PQsendQuery(db->conn, sql);
+	else
+		sent = PQsendQueryParams(db->conn, sql, n, NULL, (const char *const *)vals, lens,
+					 fmts, 0);
+	if (!sent)   /* the connection's error in a result, as PQexec gives it */
+		return PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+	while (PQisBusy(db->conn)) {
+		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+		int k = poll(&p, 1, 1000);
+
+		if (k < 0 && errno != EINTR)
+			break;
+		if (k > 0 && !PQconsumeInput(db->conn)) {
+			/* Lost: its error as PQexec gives it (PQgetResult would wait on the socket
+			 * gone and add "invalid socket"). */
+			if (PQstatus(db->conn) == CONNECTION_BAD)
+				return PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+			break;
+		}
+		if (pb_mono_ms() - t0 >= next) {
+			log_waiting(db, sql, pb_mono_ms() - t0);
+			next += WAIT_AGAIN_MS;
+		}
+	}
+	/* As PQexec: the last result, an error kept over what follows it. */
+	while ((r = PQgetResult(db->conn))) {
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(last);
+			last = r;
+		}
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			break;
+	}
+	return last ? last : PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
 }
 
 /* Whether r is the server's "transaction ID ... is in the future" (pg_xact_status and
