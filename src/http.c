@@ -946,7 +946,10 @@ request(struct pb_http *h, const char *url, const struct req *rq, struct pb_http
 		}
 
 		if (rc == 0 || !retry || attempt > retries) {
-			if (rc != 0 && retry)
+			/* A caller that asked for no retries (max_retries 0: the embeddings, the
+			 * bots, the full text) waits and asks again itself, or says what it gave
+			 * up: an answer worth another try is no give-up of the client's. */
+			if (rc != 0 && retry && retries > 0)
 				pb_warn("http.giveup", "url=%s attempts=%d error=%s", pb_q(logurl.data),
 					attempt, pb_q(err));
 			if (rc != 0 && retry && cc == CURLE_OK && (st == 429 || st == 503) &&

@@ -115,7 +115,9 @@ int pb_http_get_capped(struct pb_http *h, const char *url, size_t max_bytes, lon
 
 /* POST a body (JSON when content_type is NULL) with extra headers (NULL-terminated list, may be
  * NULL). Retries like pb_http_get except that non-idempotent callers may pass max_retries = 0
- * to override (-1 = client default). timeout_s > 0 overrides the client timeout. */
+ * to override (-1 = client default). timeout_s > 0 overrides the client timeout. With
+ * max_retries 0 (here or pb_http_get_capped's) a 429 or 5xx is the caller's to wait out or to
+ * report: the client logs no http.giveup for it. */
 int pb_http_post(struct pb_http *h, const char *url, const char *content_type,
 		 const char *body, size_t len, const char *const *headers, int max_retries,
 		 long timeout_s, struct pb_http_response *resp, char *err, size_t errlen);

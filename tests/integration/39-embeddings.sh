@@ -6,7 +6,8 @@
 #   20, every one with the Bearer key, which never reaches the log;
 # - a second run over the same state asks nothing (the vectors are cached per paper version);
 # - the vectors are the endpoint's: a pinned vector decides which paper is nearest;
-# - a 429 whose Retry-After fits in the deadline is waited for; every failure (429 beyond the
+# - a 429 whose Retry-After fits in the deadline is waited for, with no warning (the HTTP
+#   client's give-up is for a client that retries itself); every failure (429 beyond the
 #   deadline, 500, a slow endpoint, garbage, mixed lengths, a wrong count, a zero vector, a
 #   wrong key, an unknown model, a closed port, the deadline) ends on time with no vectors
 #   and one event=embed.fallback warning, and the driver still succeeds;
@@ -243,6 +244,9 @@ grep -q '^embed vectors=100 ' "$T/ratelimit.out" || fail "ratelimit: vectors mis
 grep -q 'event=embed.retry reason="HTTP 429, retry after 1 s" wait_ms=1000' "$T/ratelimit.log" \
   || fail "ratelimit: Retry-After not honoured"
 ! grep -q 'event=embed.fallback' "$T/ratelimit.log" || fail "ratelimit: fell back although it could wait"
+# a wait the endpoint asked for and that was waited out is no failure: no warning says so
+! grep -q 'event=http.giveup' "$T/ratelimit.log" || fail "ratelimit: a 429 waited out logged as a give-up"
+! grep -q 'level=warn' "$T/ratelimit.log" || fail "ratelimit: a warning though every vector came"
 [ "$secs" -ge 2 ] && [ "$secs" -le 15 ] || fail "ratelimit: took $secs s (two batches, 1 s each)"
 echo "   429 with Retry-After: 1: waited ($secs s), every vector: ok"
 
