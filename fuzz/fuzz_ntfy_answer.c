@@ -1,5 +1,6 @@
 /* ntfy answer classification from arbitrary bytes: never crashes, always gives a known
- * verdict, a reason that is one printable line, and a retry hint of -1 or 0..86400 seconds.
+ * verdict, a reason that is one printable line, a retry hint of -1 or 0..86400 seconds, and a
+ * suppression only of a final 403.
  * The first two bytes choose the HTTP status; the rest is the body, and its first bytes are
  * also the Retry-After header's value. */
 #include <stddef.h>
@@ -35,6 +36,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.retry_after_s < -1 || r.retry_after_s > 86400)
 		abort();
 	if (r.verdict == PB_V_SENT && !(status >= 200 && status < 300))
+		abort();
+	/* only a topic the server's access control refuses us (403 40301) is suppressed */
+	if (r.suppress && !(r.verdict == PB_V_PERMANENT && status == 403))
 		abort();
 	return 0;
 }

@@ -8,7 +8,11 @@
  * in any script needs no header encoding. With ntfy.token, "Authorization: Bearer".
  * ntfy answers 200 with the message as JSON; errors are {"code": 42901, "http": 429,
  * "error": "limit reached: too many requests", "link": ...}: 429 (and 5xx) are retried,
- * Retry-After honoured when given; 400, 401, 403, 404 and 413 are final. ntfy.sh lets a visitor
+ * Retry-After honoured when given; 400, 401, 403, 404 and 413 are final, and ntfy's 403 40301
+ * "forbidden" suppresses the topic: ntfy answers it when the server's access control denies
+ * this publisher (anonymous, or ntfy.token's user) writing to the topic (a topic reserved by
+ * another account on ntfy.sh, a server with auth-default-access deny-all), which no retry and
+ * no later day changes. ntfy.sh lets a visitor
  * fire 60 requests, then one every 5 s: one message per delivery.ntfy_interval_ms (5 s) per
  * server, which never runs the bucket dry (a server of one's own may allow more). */
 #include <stdio.h>
@@ -197,9 +201,16 @@ pb_ntfy_classify_answer(long status, const char *body, size_t len, const char *r
 			    ? pb_http_parse_retry_after(retry_after, (long)time(NULL)) : -1;
 		r->retry_after_s = n < 0 ? -1 : n > 86400 ? 86400 : n;
 	} else {
-		/* 400 invalid request, 401/403 (the topic is reserved, or the token is wrong),
-		 * 404, 413 too large: none of them changes by itself. */
+		/* 400 invalid request, 401 (the token is wrong), 403 (the topic is not ours to
+		 * write), 404, 413 too large: none of them changes by itself. */
 		r->verdict = PB_V_PERMANENT;
+		/* 403 40301: the server's access control refuses this publisher the topic
+		 * (reserved by another account, or anonymous writing denied): every later
+		 * message would be refused alike, until someone grants access or sets
+		 * ntfy.token. The topic is suppressed and costs no more requests. A 401 is about
+		 * the token, the same for every topic, and a 403 without ntfy's code (a proxy's
+		 * page) says nothing of the topic: both are only final. */
+		r->suppress = status == 403 && cJSON_IsNumber(code) && code->valuedouble == 40301;
 	}
 out:
 	cJSON_Delete(root);

@@ -6,7 +6,8 @@
 # readable, pinging nobody; sent to Discord's API v10 (an unversioned webhook URL reaches v6,
 # where a 429 counts milliseconds); 429 waited out for at least Discord's retry_after / ntfy's
 # Retry-After; 400/401/403/404 final with the services' words, shown by `status`, put back by
-# `retry`, a webhook gone (404) suppressed (its new URL sent the lost digest, `status` calling
+# `retry`, an ntfy topic the server refuses us (403 40301) suppressed, a webhook gone (404)
+# suppressed (its new URL sent the lost digest, `status` calling
 # the suppression outdated until then); 5xx retried; one message per 2 s per webhook and ntfy's visitor bucket never run dry;
 # `preview --format discord|ntfy` one JSON body per line; `check` on good and bad keys.
 set -eu
@@ -76,7 +77,7 @@ sub() {  # sub NAME KEY VALUE MAX_PAPERS
 	sub dflaky discord_webhook_env DW_FLAKY 1
 	sub nok ntfy_topic ok_alice 4
 	sub nlim ntfy_topic limited_bo 1
-	sub nres ntfy_topic reserved_cy 1
+	sub nres ntfy_topic reserved_cy 4
 	sub nauth ntfy_topic auth_dee 1
 	sub nflaky ntfy_topic flaky_ed 1
 	sub dtok discord_webhook_env DW_TOK 1
@@ -210,8 +211,11 @@ assert [r["status"] for r in lim][:2] == [429, 200] and gaps(lim)[0] >= 1.95, li
 fl = arr("ntfy", "topic", "flaky_ed")
 assert [r["status"] for r in fl][:2] == [500, 200], fl
 assert [r["status"] for r in arr("ntfy", "topic", "auth_dee")] == [200], "token sent"
-rs = rows[("nres", "ntfy")]
-assert rs[0][2] == 2 and rs[0][3] == "HTTP 403: 40301 forbidden", rs
+# a topic ntfy's access control refuses us (403 40301: reserved by another account, or no
+# anonymous writing) is asked once: the parts after the first wait, paused, for a person
+rs = sorted(rows[("nres", "ntfy")])
+assert rs[0][1] > 1 and rs[0][2] == 2 and rs[0][3] == "HTTP 403: 40301 forbidden", rs
+assert all(st == 4 and err == "the destination is suppressed" for _, _, st, err in rs[1:]), rs
 assert len(arr("ntfy", "topic", "reserved_cy")) == 1
 for key in (("drl", "discord"), ("dgl", "discord"), ("dflaky", "discord"), ("nlim", "ntfy"),
             ("nflaky", "ntfy"), ("nauth", "ntfy"), ("both", "ntfy"), ("both", "discord")):
@@ -233,11 +237,20 @@ EOF
 	and fingerprint is not null")" = 0 ] || fail "an ntfy message with a fingerprint"
 
 # A webhook Discord says is gone (404), or whose token it refuses (401 50027), is suppressed,
-# and only those (not a bare 401, nor a 403): the next run makes no request to it.
+# and only those (not a bare 401, nor a 403); so is an ntfy topic the server refuses us (403
+# 40301), not one refused for a wrong token (401): the next run makes no request to it.
 [ "$(sqlite3 "$T/state/paperboy.db" "select subscriber, channel, dest, reason from suppressions
 	order by subscriber")" = "dtok|discord|webhook|HTTP 401: 50027 Invalid Webhook Token
-dunk|discord|webhook|HTTP 404: 10015 Unknown Webhook" ] ||
+dunk|discord|webhook|HTTP 404: 10015 Unknown Webhook
+nres|ntfy|reserved_cy|HTTP 403: 40301 forbidden" ] ||
 	{ sqlite3 "$T/state/paperboy.db" "select * from suppressions" >&2; fail "404: not suppressed"; }
+grep -q 'level=warn event=deliver.suppressed subscriber=nres channel=ntfy dest=reserved_cy reason="HTTP 403: 40301 forbidden"' \
+	"$T/run1.err" || { grep suppressed "$T/run1.err" >&2; fail "403: the topic's suppression not logged"; }
+nres=$(grep -c '"topic": "reserved_cy"' "$T/log.jsonl")
+pb run --only nres --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run403.out" 2> "$T/run403.err" || true
+grep -q "event=run.suppressed .*subscriber=nres" "$T/run403.err" ||
+	{ tail -n 20 "$T/run403.err" >&2; fail "403: the next run did not skip the topic"; }
+[ "$(grep -c '"topic": "reserved_cy"' "$T/log.jsonl")" = "$nres" ] || fail "403: asked again"
 n404=$(grep -c '"hook": "104/unknown"' "$T/log.jsonl")
 pb run --only dunk --feed "$FEED" --date 2024-11-29 --wait 10 > "$T/run404.out" 2> "$T/run404.err" || true
 grep -q "event=run.suppressed .*subscriber=dunk" "$T/run404.err" ||

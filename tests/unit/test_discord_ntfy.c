@@ -150,8 +150,21 @@ test_ntfy_answers(void)
 	r = ntfy(401, "{\"code\":40101,\"http\":401,\"error\":\"unauthorized\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_STR(r.reason, "HTTP 401: 40101 unauthorized");
-	r = ntfy(403, "{\"code\":40301,\"http\":403,\"error\":\"forbidden\"}", NULL);
+	/* the token is wrong: every topic's, nothing of this one */
+	T_EQ_INT(r.suppress, 0);
+	/* The server's access control refuses us the topic (reserved by another account,
+	 * anonymous writing denied): the topic is suppressed, no later message asks again. */
+	r = ntfy(403, "{\"code\":40301,\"http\":403,\"error\":\"forbidden\","
+		      "\"link\":\"https://ntfy.sh/docs/publish/#authentication\"}", NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	T_EQ_STR(r.reason, "HTTP 403: 40301 forbidden");
+	/* a proxy's 403 page, or another code, says nothing of the topic */
+	r = ntfy(403, "<html>403 Forbidden</html>", NULL);
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
+	r = ntfy(400, "{\"code\":40301,\"http\":400,\"error\":\"forbidden\"}", NULL);
+	T_EQ_INT(r.suppress, 0);
 	r = ntfy(400, "{\"code\":40009,\"http\":400,\"error\":\"invalid request: topic invalid\"}",
 		 NULL);
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
