@@ -1,6 +1,6 @@
 /* discord answer classification from arbitrary bytes: never crashes, always gives a known
- * verdict, a reason that is one printable line, a retry hint of -1 or 0..86400 seconds, and a
- * suppression only of a final 401 or 404.
+ * verdict, a reason that is one printable line, a retry hint of -1 or 0..86400 seconds, a
+ * suppression only of a final 401 or 404, and a hold of every webhook only on a 429.
  * The first two bytes choose the HTTP status; the rest is the body, and its first bytes are
  * also the Retry-After header's value. */
 #include <stddef.h>
@@ -39,6 +39,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* only a webhook gone (404) or its token refused (401) is suppressed */
 	if (r.suppress && !(r.verdict == PB_V_PERMANENT && (status == 401 || status == 404)))
+		abort();
+	/* the answer gives no scope (the fuzzer's), so every 429 is the address's: it holds
+	 * every webhook, under their common pacing key; no other answer holds anything */
+	if (strcmp(r.hold, status == 429 ? "discord:*" : "") != 0)
 		abort();
 	return 0;
 }

@@ -42,10 +42,11 @@ struct pb_result {
 				    * suppress says, or one this server cannot take without
 				    * SMTPUTF8), not the server's dealings with us (an
 				    * authentication, a policy, the sender refused) */
-	char hold[96];             /* TRANSIENT with retry_after_s: a pacing key of the
-				    * channel's (its pace) under which every message waits as
-				    * long, the limit being wider than the destination (Discord's
-				    * global 429); "" = this destination alone */
+	char hold[96];             /* TRANSIENT: a pacing key of the channel's (its pace)
+				    * under which every message waits as long as this one
+				    * (retry_after_s, else its backoff), the limit being wider
+				    * than the destination (Discord's global 429, Cloudflare's ban
+				    * of the address); "" = this destination alone */
 };
 
 /* Caps what is kept of a server's answer: answers are short JSON or "ok". */
@@ -195,7 +196,8 @@ void pb_dingtalk_classify_answer(long status, const char *body, size_t len, long
 int pb_dingtalk_sign_url(struct pb_buf *url, const char *webhook, const char *secret,
 			 int64_t ms);
 /* Discord: the HTTP status, the JSON answer, the Retry-After and X-RateLimit-Scope header
- * values (x->rate_scope; either may be NULL). A global 429 holds every Discord message
+ * values (x->rate_scope; either may be NULL). A global 429, or one that is not the API's (no
+ * scope, or not its JSON: Cloudflare's ban of the address), holds every Discord message
  * (r->hold). */
 void pb_discord_classify_answer(long status, const char *body, size_t len,
 				const char *retry_after, const char *scope, struct pb_result *r);

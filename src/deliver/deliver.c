@@ -577,12 +577,12 @@ sent_done(void *ctx, const struct pb_outbox_msg *m, int64_t ms, int ok)
 }
 
 /* A limit wider than m's destination (res->hold, a pacing key of m's channel): every message
- * under that key waits as long as the server asked, here and on every machine sharing the
- * state. */
+ * under that key waits as long as m does (delay: what the server asked, or m's backoff), here
+ * and on every machine sharing the state. */
 static void
-hold_pace(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res)
+hold_pace(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res,
+	  int64_t delay)
 {
-	int64_t delay = res->retry_after_s < 1 ? 1 : res->retry_after_s;
 	struct slot *s = table_get(&r->tab, res->hold);
 	int64_t until = pb_mono_ms() + delay * 1000;
 
@@ -665,10 +665,12 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 	case PB_V_TRANSIENT: {
 		int attempt = m->attempts + 1;
 
-		if (res->hold[0] && res->retry_after_s >= 0)
-			hold_pace(r, m, res);
 		int64_t delay = res->retry_after_s >= 0 ? res->retry_after_s
 							: backoff_s(r, attempt);
+		/* A limit without a wait named (Cloudflare's ban of the address) holds the
+		 * others as long as this message's backoff: one request per wait finds its end. */
+		if (res->hold[0])
+			hold_pace(r, m, res, delay < 1 ? 1 : delay);
 		/* Rounded up to the next whole second, so the wait is never shorter than asked. */
 		int64_t when = (pb_wall_ms() + (delay < 1 ? 1 : delay) * 1000 + 999) / 1000;
 		if (attempt >= r->max_attempts) {

@@ -19,8 +19,15 @@
  * for retry_after, whichever webhook it goes to; then every Discord message of the run waits
  * that long (the pacing key of all of them), not only the one that met it, since each request
  * sent meanwhile is another 429, and too many of those get the address banned for a while
- * (Cloudflare's, at 10,000 refused requests in 10 minutes). Any other 429 ("user": the webhook's
- * own bucket, "shared": the channel's) delays that webhook alone. */
+ * (Cloudflare's, at 10,000 refused requests in 10 minutes). Discord's own 429 always names its
+ * scope (X-RateLimit-Scope "is returned only on HTTP 429 responses"): one that names none, or
+ * whose answer is not Discord's JSON, comes from Cloudflare in front of the API, which bans the
+ * address for a while, every webhook alike ({"code": 0, "message": "You are being blocked from
+ * accessing our API temporarily ..."} without rate-limit headers, or an "error code: 1015"
+ * page); it holds every Discord message of the run too, for its Retry-After or, when it names
+ * none, the backoff of the message that met it (each one sent meanwhile counts as refused). Any
+ * other 429 ("user": the webhook's own bucket, "shared": the channel's) delays that webhook
+ * alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +165,8 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 	struct pb_buf words = { 0 }, path = { 0 }, detail = { 0 };
 	const cJSON *code, *msg, *ra, *global;
 	int is_global = scope && strcasecmp(scope, "global") == 0;
+	/* a 429 that is not the API's (no scope, or not its JSON): the address's ban */
+	int is_ban = status == 429 && !is_global && (!scope || !*scope || !cJSON_IsObject(root));
 	long hdr = retry_after && *retry_after
 			   ? pb_http_parse_retry_after(retry_after, (long)time(NULL)) : -1;
 
@@ -179,6 +188,8 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 			is_global = 1;
 		if (is_global)
 			pb_buf_puts(&words, " (global rate limit)");
+		else if (is_ban)
+			pb_buf_puts(&words, " (a ban of the address)");
 		if (first_error(cJSON_GetObjectItemCaseSensitive(root, "errors"), 0, &path, &detail))
 			pb_buf_printf(&words, " (%s)", pb_buf_str(&detail));
 		/* The JSON value is exact (a float); the header is rounded up to whole seconds. */
@@ -195,10 +206,13 @@ pb_discord_classify_answer(long status, const char *body, size_t len, const char
 		pb_buf_puts(&words, w);
 		if (is_global)
 			pb_buf_puts(&words, " (global rate limit)");
+		else if (is_ban)
+			pb_buf_puts(&words, " (a ban of the address)");
 	}
 	if (status == 429 && hdr > r->retry_after_s)
 		r->retry_after_s = hdr > 86400 ? 86400 : hdr;
-	if (status == 429 && is_global && r->retry_after_s >= 0)
+	/* held with or without a wait named (the loop holds for the message's backoff then) */
+	if (status == 429 && (is_global || is_ban))
 		snprintf(r->hold, sizeof r->hold, "%s", DISCORD_ALL);
 	snprintf(r->reason, sizeof r->reason, "HTTP %ld%s%s", status, words.len ? ": " : "",
 		 pb_buf_str(&words));

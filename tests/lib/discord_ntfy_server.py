@@ -26,6 +26,11 @@ The behaviour is the webhook token:
 A global 429 is Discord's global limit, which holds every request of the client: until its
 retry_after has passed, a request to any webhook is answered the same 429 (with what is left
 of the wait), logged with problem "global" and "since" (when the limit was answered).
+  banned      first request per webhook: Cloudflare's ban of the address, a 429 {"code": 0,
+              "message": "You are being blocked from accessing our API temporarily ..."}
+              with no rate-limit headers and no Retry-After (discord-api-docs issue 5810);
+              for --ban seconds every request to any webhook is answered the same, logged
+              with problem "banned" and "since"
   flaky       first request per webhook 502, then as ok
 
 ntfy: POST / with a JSON message (ntfy's "publish as JSON"). Checked as ntfy checks it: a
@@ -55,6 +60,11 @@ lock = threading.Lock()
 seen = {}
 buckets = {}        # Discord: webhook -> arrival times in the last 2 s
 global_limit = [0.0, 0.0]  # Discord: the global 429 last answered, and when it ends
+ban = [0.0, 0.0]           # Discord: Cloudflare's ban of the address, since and until
+BANNED = {"code": 0, "message": "You are being blocked from accessing our API temporarily due "
+          "to exceeding our rate limits frequently. Please read our docs at "
+          "https://discord.com/developers/docs/topics/rate-limits to prevent this moving "
+          "forward."}
 ntfy_bucket = None  # [tokens, last refill]
 args = None
 log = None
@@ -151,6 +161,12 @@ class Handler(BaseHTTPRequestHandler):
 
         now = time.time()
         with lock:
+            bsince, buntil = ban
+        if now < buntil:
+            rec.update(status=429, problem="banned", since=bsince)
+            self.record(**rec)
+            return self.answer(429, BANNED)
+        with lock:
             since, until = global_limit
         if now < until:
             ra = round(until - now, 3)
@@ -213,6 +229,12 @@ class Handler(BaseHTTPRequestHandler):
                 global_limit[:] = [time.time(), time.time() + 1.2]
             return limited(1.2, 2, True, [("X-RateLimit-Global", "true"),
                                           ("X-RateLimit-Scope", "global")])
+        if how == "banned" and first_time(hook):
+            rec.update(status=429)
+            self.record(**rec)
+            with lock:
+                ban[:] = [time.time(), time.time() + args.ban]
+            return self.answer(429, BANNED)
         if how == "flaky" and first_time(hook):
             rec.update(status=502)
             self.record(**rec)
@@ -288,6 +310,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--ban", type=float, default=0.5)
     ap.add_argument("--ntfy-token", default="tk_test")
     ap.add_argument("--ntfy-burst", type=int, default=60)
     ap.add_argument("--ntfy-replenish", type=float, default=5.0)

@@ -74,9 +74,14 @@ test_discord_answers(void)
 			 "{\"embeds\": {\"0\": {\"description\": {\"_errors\": [{\"code\": \"X\", "
 			 "\"message\": \"Too long.\"}]}}}}}", NULL);
 	T_EQ_STR(r.reason, "HTTP 400: 50035 Invalid Form Body (embeds.0.description: Too long.)");
-	/* 429: the JSON's float, rounded up; the header when it says longer; a day at most. */
-	r = discord(429, "{\"message\": \"You are being rate limited.\", \"retry_after\": 64.57, "
-			 "\"global\": false}", "65");
+	/* 429: the JSON's float, rounded up; the header when it says longer; a day at most.
+	 * (Discord's example of a webhook's own limit, with its X-RateLimit-Scope: user.) */
+	{
+		static const char a[] = "{\"message\": \"You are being rate limited.\", "
+					"\"retry_after\": 64.57, \"global\": false}";
+
+		pb_discord_classify_answer(429, a, sizeof a - 1, "65", "user", &r);
+	}
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, 65);
 	T_EQ_STR(r.reason, "HTTP 429: You are being rate limited.");
@@ -95,8 +100,10 @@ test_discord_answers(void)
 		T_EQ_INT(pb_channel_discord.pace(&m, &cfg, p, 2), 2);
 		T_EQ_STR(p[1].key, r.hold);
 	}
-	r = discord(429, "{\"retry_after\": 2.5, \"global\": false}", "3");
+	pb_discord_classify_answer(429, "{\"retry_after\": 2.5, \"global\": false}", 38, "3",
+				   "user", &r);
 	T_EQ_STR(r.hold, "");
+	T_EQ_STR(r.reason, "HTTP 429: (no message)");
 	pb_discord_classify_answer(429, "{\"retry_after\": 2.5}", 20, "3", "shared", &r);
 	T_EQ_STR(r.hold, "");
 	pb_discord_classify_answer(429, "{\"retry_after\": 2.5}", 20, "3", "user", &r);
@@ -109,8 +116,32 @@ test_discord_answers(void)
 	pb_discord_classify_answer(429, "<html>error code: 1015</html>", 29, "20", "global", &r);
 	T_EQ_STR(r.hold, "discord:*");
 	T_EQ_STR(r.reason, "HTTP 429: <html>error code: 1015</html> (global rate limit)");
-	/* no wait said: nothing to hold for */
+	/* no wait said: held all the same (for the backoff of the message that met it) */
 	pb_discord_classify_answer(429, "{\"global\": true}", 16, NULL, NULL, &r);
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_INT(r.retry_after_s, -1);
+	/* Discord's own 429 always names its scope: one without, or not Discord's JSON, is
+	 * Cloudflare's ban of the address, which refuses every webhook alike and grows with
+	 * each request sent meanwhile: every Discord message waits, whether it names a wait or
+	 * not (discord-api-docs issue 5810: a JSON answer without rate-limit headers). */
+	r = discord(429, "{\"code\": 0, \"message\": \"You are being blocked from accessing our "
+			 "API temporarily due to exceeding our rate limits frequently.\"}", NULL);
+	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
+	T_EQ_INT(r.retry_after_s, -1);
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_STR(r.reason, "HTTP 429: 0 You are being blocked from accessing our API temporarily "
+			   "due to exceeding our rate limits frequently. (a ban of the address)");
+	r = discord(429, "{\"retry_after\": 2.5, \"global\": false}", "3");
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_INT(r.retry_after_s, 3);
+	pb_discord_classify_answer(429, "error code: 1015", 16, "3600", "", &r);
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_INT(r.retry_after_s, 3600);
+	/* a scope on a page that is not Discord's JSON: a proxy's, or Cloudflare's */
+	pb_discord_classify_answer(429, "<html>error code: 1015</html>", 29, NULL, "user", &r);
+	T_EQ_STR(r.hold, "discord:*");
+	/* a hint of a ban on an answer that is not 429 holds nothing */
+	r = discord(403, "error code: 1015", NULL);
 	T_EQ_STR(r.hold, "");
 	r = discord(429, "{\"retry_after\": 1.5}", "3");
 	T_EQ_INT(r.retry_after_s, 3);
@@ -119,7 +150,8 @@ test_discord_answers(void)
 	r = discord(429, "<html>error code: 1015</html>", "20");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	T_EQ_INT(r.retry_after_s, 20);
-	T_EQ_STR(r.reason, "HTTP 429: <html>error code: 1015</html>");
+	T_EQ_STR(r.hold, "discord:*");
+	T_EQ_STR(r.reason, "HTTP 429: <html>error code: 1015</html> (a ban of the address)");
 	/* A hint on an answer that is not 429 is not a rate limit. */
 	r = discord(404, "{\"message\": \"Unknown Webhook\", \"code\": 10015, \"retry_after\": 5}",
 		    "5");
