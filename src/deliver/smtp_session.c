@@ -129,6 +129,11 @@ struct pb_smtp_pool {
 	struct sess **fdmap;                 /* which session each waitfd of pb_smtp_pool_fds
 					      * belongs to */
 	int nfdmap;
+	int refused;                         /* the server refuses every session (opening_failed):
+					      * each message gets refusal at once, no connection */
+	struct pb_result refusal;
+	int open_failed;                     /* an opening failed while others were under way: no
+					      * other opens until one of those is ready */
 };
 
 /* The bare address inside "Name <addr>" (or addr itself), with nothing SMTP-unsafe. */
@@ -747,6 +752,51 @@ sess_free(struct sess *ss)
 	free(ss);
 }
 
+/* A session could not open, with res. What one session heard before its first transaction
+ * another would hear too, so the pool does not ask again once per message, as many failed
+ * logins as readers (Gmail answers a burst of them with "454 4.7.0 Too many login attempts"
+ * and locks the account a while): a refusal for good (the login refused, a 5xx in place of
+ * the greeting as RFC 5321 3.1 allows 554, a certificate that does not verify), or a failure
+ * of the last session opening while none is open (the server down, or its "421 4.7.0 Try
+ * again later, closing connection"), is the answer to every message of this run, given at
+ * once without a connection; the next run asks again, and a session that opens meanwhile
+ * lifts a failure that passes. A failure while other sessions are open is a limit on their
+ * number ("421 Too many concurrent SMTP connections"): the pool keeps to those. While others
+ * are opening, none more opens until one of them is ready. Either way the session's messages
+ * are handed back without a failed attempt: returns 1 then. */
+static int
+opening_failed(struct sess *ss, const struct pb_result *res)
+{
+	struct pb_smtp_pool *p = ss->pool;
+	int ready = 0, opening = 0;
+
+	for (int i = 0; i < p->ns; i++) {
+		if (p->s[i] == ss)
+			continue;
+		ready += p->s[i]->state == S_READY;
+		opening += p->s[i]->state == S_CONNECTING;
+	}
+	if (res->verdict == PB_V_TRANSIENT && (ready > 0 || opening > 0) && !p->cut) {
+		if (ready > 0 && p->max > ready) {
+			p->max = ready;
+			pb_warn("smtp.session", "state=limited sessions=%d error=%s", ready,
+				pb_q(res->reason));
+		}
+		if (ready == 0)
+			p->open_failed = 1;
+		return 1;
+	}
+	if (!p->refused && (res->verdict == PB_V_PERMANENT || ready == 0)) {
+		p->refused = 1;
+		p->refusal = *res;
+		pb_log(res->verdict == PB_V_PERMANENT ? PB_LOG_ERROR : PB_LOG_WARN, "smtp.session",
+		       "state=refused verdict=%s error=%s (no other session this run: every message "
+		       "gets this answer)", res->verdict == PB_V_PERMANENT ? "permanent" : "transient",
+		       pb_q(res->reason));
+	}
+	return 0;
+}
+
 /* The connect transfer ended: the session is ready, or every message queued on it fails the
  * way the connection did. */
 static void
@@ -754,6 +804,7 @@ conn_check(struct sess *ss)
 {
 	CURLMsg *cm;
 	int left;
+	struct pb_result res;
 
 	while ((cm = curl_multi_info_read(ss->multi, &left))) {
 		CURLcode rc = cm->data.result;
@@ -767,6 +818,9 @@ conn_check(struct sess *ss)
 		    fd != CURL_SOCKET_BAD) {
 			ss->state = S_READY;
 			ss->fd = fd;
+			ss->pool->open_failed = 0;
+			if (ss->pool->refused && ss->pool->refusal.verdict == PB_V_TRANSIENT)
+				ss->pool->refused = 0;
 			ss->last_io_ms = pb_mono_ms();
 			pb_info("smtp.session", "state=ready pipelining=%d size=%d smtputf8=%d",
 				ss->pipelining, ss->size_ext, ss->smtputf8);
@@ -776,10 +830,26 @@ conn_check(struct sess *ss)
 		}
 		ss->state = S_DEAD;
 		curl_easy_getinfo(ss->easy, CURLINFO_RESPONSE_CODE, &code);
+		pb_smtp_classify(rc == CURLE_OK ? CURLE_COULDNT_CONNECT : rc, code, ss->refusal,
+				 ss->errbuf, &res);
+		if (rc == CURLE_LOGIN_DENIED) {
+			char why[sizeof res.reason + 100];
+
+			snprintf(why, sizeof why, "the SMTP server refused the login (email.username, "
+				 "email.password_env or password_file): %s", res.reason);
+			pb_reason_copy(res.reason, sizeof res.reason, why, strlen(why));
+		}
+		if (opening_failed(ss, &res)) {
+			for (int i = 0; i < ss->nm; i++) {
+				requeue(ss->pool, ss->m[i]->x);
+				smsg_free(ss->m[i]);
+			}
+			ss->nm = 0;
+			return;
+		}
 		while (ss->nm > 0) {
 			struct smsg *m = ss->m[0];
-			pb_smtp_classify(rc == CURLE_OK ? CURLE_COULDNT_CONNECT : rc, code,
-					 ss->refusal, ss->errbuf, &m->res);
+			m->res = res;
 			m->failed = 1;
 			finish(ss, m);
 		}
@@ -856,10 +926,17 @@ capacity(const struct sess *ss)
 	return (ss->state == S_READY && ss->pipelining ? SESS_MSGS : 1) - ss->nm;
 }
 
+/* Whether another session may open. */
+static int
+may_open(const struct pb_smtp_pool *p)
+{
+	return p->ns < p->max && !p->open_failed;
+}
+
 static int
 has_capacity(const struct pb_smtp_pool *p)
 {
-	if (p->ns < p->max)
+	if (may_open(p))
 		return 1;
 	for (int i = 0; i < p->ns; i++)
 		if (capacity(p->s[i]) > 0)
@@ -871,7 +948,7 @@ int
 pb_smtp_pool_room(const struct pb_smtp_pool *p)
 {
 	/* Messages handed back by a dead session go first. */
-	return p->nrq == 0 && has_capacity(p);
+	return p->nrq == 0 && (p->refused || has_capacity(p));
 }
 
 /* The session that takes the next message: an idle ready one, a pipelining one with room, a
@@ -893,7 +970,7 @@ pick(struct pb_smtp_pool *p)
 			best_rank = rank;
 		}
 	}
-	if (best_rank > 1 && p->ns < p->max) {
+	if (best_rank > 1 && may_open(p)) {
 		struct sess *ss = sess_open(p);
 		if (ss) {
 			p->s[p->ns++] = ss;
@@ -906,9 +983,16 @@ pick(struct pb_smtp_pool *p)
 static int
 take(struct pb_smtp_pool *p, struct pb_xfer *x)
 {
-	struct sess *ss = pick(p);
+	struct sess *ss;
 	struct smsg *m;
 
+	if (p->refused) {
+		struct pb_result res = p->refusal;
+
+		p->done(p->ctx, x, &res);
+		return 0;
+	}
+	ss = pick(p);
 	if (!ss)
 		return 1;
 	m = pb_xcalloc(1, sizeof *m);

@@ -202,7 +202,8 @@ echo "   2 ok: no STARTTLS, nothing sent"
 "$DRIVE" --db c.db --smtp "smtp://127.0.0.1:$P1" --ca ca.pem --user digest --pass wrong \
 	--email alice=alice@example.org --max-wait 5 > c.out 2> c.err || fail "drive (bad password)"
 grep -q "sent=0 retried=0 failed=1" c.out || { cat c.out c.err >&2; fail "3: want failed"; }
-outbox c.db | grep -q "alice failed 1 535 " || { outbox c.db >&2; fail "3: want the server's 535"; }
+outbox c.db | grep -q "alice failed 1 the SMTP server refused the login (email.username.*): 535 " ||
+	{ outbox c.db >&2; fail "3: want the server's 535, naming the settings"; }
 echo "   3 ok: wrong password is a permanent failure with the server's words"
 
 # ---- 4. smtp-sink: 5xx fails with the server's words; 4xx is retried ----

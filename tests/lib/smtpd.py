@@ -33,6 +33,11 @@ another line (a multi-line reply: give each line its code): any server's refusal
 --sender-unverified refuses every RCPT as Exim's default configuration does when the sender
 cannot be verified ("require verify = sender", checked at RCPT even for a client that logged
 in): the first time on a connection with the lines naming the sender, then with the last alone.
+--greeting REPLY answers every connection with REPLY in place of the 220 greeting: a 421 is
+followed by the connection's close, anything else (RFC 5321 3.1's 554) by 503 to every command
+but QUIT. --max-conns N greets a connection beyond N open at once with "421 4.7.0 Too many
+concurrent SMTP connections" and closes it. Every connection is appended to --save-dir/conns.jsonl
+with its greeting's code.
 Stops after --timeout seconds at the latest.
 """
 import argparse
@@ -51,6 +56,37 @@ import warnings
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
+class PeerSMTP(SMTP):
+    """aiosmtpd's session, its greeting the handler's to choose (--greeting, --max-conns)."""
+
+    async def _handle_client(self):
+        handler = self.event_handler
+        greeting = handler.greeting()
+        handler.open_conns += 1
+        handler.conn_log(greeting)
+        try:
+            if not greeting:
+                await super()._handle_client()
+                return
+            await self.push(greeting)
+            if greeting.startswith("421"):
+                self.transport.close()
+                return
+            while self.transport is not None:
+                try:
+                    line = await self._reader.readuntil()
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break
+                if line.strip().upper() == b"QUIT":
+                    await self.push("221 Bye")
+                    break
+                await self.push("503 5.5.1 No service here")
+            if self.transport is not None:
+                self.transport.close()
+        finally:
+            handler.open_conns -= 1
+
+
 class Handler:
     def __init__(self, args):
         self.args = args
@@ -63,6 +99,21 @@ class Handler:
             self.rcpt_reply[addr] = reply.replace("\\n", "\r\n")
         self.rng = random.Random(args.seed)
         self.index = open(os.path.join(args.save_dir, "index.jsonl"), "a", buffering=1)
+        self.conns_file = open(os.path.join(args.save_dir, "conns.jsonl"), "a", buffering=1)
+        self.open_conns = 0
+
+    def greeting(self):
+        """The reply that opens a new connection, None for aiosmtpd's 220."""
+        if self.args.greeting:
+            return self.args.greeting
+        if self.args.max_conns and self.open_conns >= self.args.max_conns:
+            return ("421 4.7.0 Too many concurrent SMTP connections from this IP address; "
+                    "please try again later.")
+        return None
+
+    def conn_log(self, greeting):
+        self.conns_file.write(json.dumps({"greeting": int(greeting[:3]) if greeting else 220,
+                                          "open": self.open_conns}) + "\n")
 
     def out_of_sync(self, server, session, command):
         """Whether the client sent more before this command's reply (no PIPELINING)."""
@@ -216,6 +267,8 @@ def main():
     ap.add_argument("--silent-mail-after", type=int, default=0)
     ap.add_argument("--sender-unverified", action="store_true")
     ap.add_argument("--rcpt-log", help="append every RCPT TO and its answer to this file")
+    ap.add_argument("--greeting", help="this reply in place of the 220 greeting")
+    ap.add_argument("--max-conns", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
@@ -246,7 +299,7 @@ def main():
         if user is not None:
             kw.update(authenticator=authenticator, auth_required=True,
                       auth_require_tls=tls is not None and not args.implicit)
-        return SMTP(handler, **kw)
+        return PeerSMTP(handler, **kw)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
