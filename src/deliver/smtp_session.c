@@ -95,6 +95,7 @@ struct sess {
 	struct { curl_socket_t fd; int what; } cfd[CONN_FDS];  /* S_CONNECTING */
 	int64_t timer_ms;                    /* S_CONNECTING: curl's timer, -1 = none */
 	int pipelining, size_ext, smtputf8;  /* from the last EHLO reply */
+	size_t size_max;                     /* its SIZE's limit (RFC 1870), 0 for none */
 	char refusal[512];                   /* S_CONNECTING: the last 4xx/5xx reply */
 	struct pb_smtp_reader crd;           /* S_CONNECTING: the replies libcurl reads */
 	char errbuf[CURL_ERROR_SIZE];
@@ -389,6 +390,20 @@ again:
 		finish(ss, m);
 		goto again;
 	}
+	if (ss->size_max > 0 && m->send_len > ss->size_max) {
+		/* RFC 1870 5: a message over the server's declared limit is not sent; the
+		 * server would refuse it (552 5.3.4) at MAIL, or only once it has it all. */
+		const struct pb_outbox_msg *o = m->x->msg;
+		char text[sizeof m->res.reason];
+
+		snprintf(text, sizeof text, "subscriber %s: the message (%zu bytes) is larger than "
+			 "the SMTP server takes (SIZE %zu in its EHLO reply), so it was not sent",
+			 o->subscriber && *o->subscriber ? o->subscriber : "-", m->send_len,
+			 ss->size_max);
+		refuse(m, 552, text);
+		finish(ss, m);
+		goto again;
+	}
 	if (!send_mail(ss, m))
 		return;
 	if (ss->pipelining) {
@@ -609,6 +624,7 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 	if (len >= 3 && strncmp(p, "220", 3) == 0) {
 		ss->pipelining = 0;
 		ss->size_ext = 0;
+		ss->size_max = 0;
 		ss->smtputf8 = 0;
 	}
 	if (len > 4 && strncmp(p, "250", 3) == 0 && (p[3] == '-' || p[3] == ' ')) {
@@ -618,8 +634,14 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 			kl--;
 		if (kl == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
 			ss->pipelining = 1;
-		if (kl >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (kl == 4 || kw[4] == ' '))
+		if (kl >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (kl == 4 || kw[4] == ' ')) {
 			ss->size_ext = 1;
+			/* "SIZE 35882577" (Gmail), "SIZE 10240000" (Postfix's default); none, or
+			 * 0, is no limit. A number past any message's size is none either. */
+			for (size_t i = 5; i < kl && kw[i] >= '0' && kw[i] <= '9' &&
+			     ss->size_max < (size_t)1 << 40; i++)
+				ss->size_max = ss->size_max * 10 + (size_t)(kw[i] - '0');
+		}
 		if (kl == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
 			ss->smtputf8 = 1;
 	}

@@ -36,7 +36,8 @@ in): the first time on a connection with the lines naming the sender, then with 
 --greeting REPLY answers every connection with REPLY in place of the 220 greeting: a 421 is
 followed by the connection's close, anything else (RFC 5321 3.1's 554) by 503 to every command
 but QUIT. --max-conns N greets a connection beyond N open at once with "421 4.7.0 Too many
-concurrent SMTP connections" and closes it. Every connection is appended to --save-dir/conns.jsonl
+concurrent SMTP connections" and closes it. --size-limit N offers SIZE N (RFC 1870) and refuses a larger message, 64 MB by default.
+Every connection is appended to --save-dir/conns.jsonl
 with its greeting's code.
 Stops after --timeout seconds at the latest.
 """
@@ -269,6 +270,7 @@ def main():
     ap.add_argument("--rcpt-log", help="append every RCPT TO and its answer to this file")
     ap.add_argument("--greeting", help="this reply in place of the 220 greeting")
     ap.add_argument("--max-conns", type=int, default=0)
+    ap.add_argument("--size-limit", type=int, default=64 << 20)
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated login_data on every AUTH.
@@ -292,7 +294,7 @@ def main():
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def factory():
-        kw = dict(hostname="localhost", decode_data=False, data_size_limit=64 << 20,
+        kw = dict(hostname="localhost", decode_data=False, data_size_limit=args.size_limit,
                   enable_SMTPUTF8=args.smtputf8)
         if tls and not args.implicit:
             kw.update(tls_context=tls, require_starttls=True)
