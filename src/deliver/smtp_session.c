@@ -578,6 +578,9 @@ requeue(struct pb_smtp_pool *p, struct pb_xfer *x)
 static void
 sess_kill(struct sess *ss, const char *why)
 {
+	/* everything written: a message past its 354 went whole, its end too */
+	int whole = ss->out_off >= ss->out.len && ss->later.len == 0;
+
 	if (ss->state == S_DEAD)
 		return;
 	ss->state = S_DEAD;
@@ -594,7 +597,15 @@ sess_kill(struct sess *ss, const char *why)
 			m->failed = 1;
 			m->res.verdict = PB_V_TRANSIENT;
 			m->res.retry_after_s = -1;
-			pb_reason_copy(m->res.reason, sizeof m->res.reason, why, strlen(why));
+			/* RFC 5321 6.1: the server may have taken it before its reply was lost.
+			 * It goes again (a copy too many rather than none), with the same
+			 * Message-ID; the reason tells a reader's "twice" from a fault. */
+			if (m->data_ok && whole)
+				snprintf(m->res.reason, sizeof m->res.reason, "%.300s (after the "
+					 "message's end, before its reply: it may have arrived)", why);
+			else
+				pb_reason_copy(m->res.reason, sizeof m->res.reason, why,
+					       strlen(why));
 		}
 		finish(ss, m);
 	}

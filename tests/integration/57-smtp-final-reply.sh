@@ -6,6 +6,9 @@
 # a minute last a second (2 s for the 354, 10 s for the end) so the test takes seconds: a peer
 # that takes 3 s to answer the end gets the message once, counted as sent at the first
 # attempt; nothing is retried.
+# A connection lost after the message's end, before its reply (RFC 5321 6.1: the server may
+# have taken it), fails the attempt saying the message may have arrived, and the next attempt
+# sends it with the same Message-ID.
 set -eu
 : "${BUILD:?BUILD must name the build directory}"
 DRIVE="$BUILD/tests/tools/deliver_drive"
@@ -48,3 +51,24 @@ ok = [r for r in idx if r["status"] == 250]
 assert len(ok) == 1 and ok[0]["rcpt"] == ["alice@example.org"], idx
 EOF
 echo "   ok: a final reply later than any other reply may be is waited for; one message, no retry"
+
+$PY "$LIB/smtpd.py" --port-file p2 --save-dir m2 --drop-rate 1 --timeout 60 2>smtpd2.err &
+pids="$pids $!"
+i=0
+while [ ! -s p2 ]; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { cat smtpd2.err >&2; fail "the second peer did not start"; }
+	sleep 0.1
+done
+"$DRIVE" --db b.db --smtp "smtp://127.0.0.1:$(cat p2)" --tls none \
+	--email alice=alice@example.org --retry-base 1 --max-attempts 2 --max-wait 30 \
+	> b.out 2> b.err || { tail b.err >&2; fail "drive (dropped)"; }
+grep -q "sent=0 retried=1 failed=1" b.out || { cat b.out >&2; fail "want retried=1 failed=1"; }
+[ "$(grep -c "status=retry.*before its reply: it may have arrived" b.err)" -eq 1 ] ||
+	{ grep deliver.attempt b.err >&2; fail "the reason says the message may have arrived"; }
+$PY - m2 <<'EOF' || fail "what the peer received"
+import json, os, sys
+idx = [json.loads(l) for l in open(os.path.join(sys.argv[1], "index.jsonl"))]
+assert len(idx) == 2 and idx[0]["message_id"] and idx[0]["message_id"] == idx[1]["message_id"], idx
+EOF
+echo "   ok: a message whose reply was lost may have arrived, says so, and goes again as itself"
