@@ -1,7 +1,8 @@
 /* SMTP replies from arbitrary bytes, split at arbitrary points: the reader never crashes,
  * hands over only codes 100-599 and single printable lines (a multi-line reply's joined) that
  * the RCPT classifier reads without harm, and splitting the same bytes differently gives the
- * same replies. Dot-stuffing of the same bytes keeps the message and
+ * same replies. The bytes read as an EHLO line offer one capability at most, and a SIZE limit
+only with SIZE. Dot-stuffing of the same bytes keeps the message and
  * leaves no line that opens with a lone '.' except the final one. */
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r1 != r2 || whole.n != pieces.n || whole.hash != pieces.hash)
 		abort();
 
+	{
+		/* an EHLO line: one capability at most, a SIZE limit only with SIZE */
+		size_t max = 1;
+		int ext = pb_smtp_ehlo_line((const char *)data, size, &max);
+
+		if ((ext & (ext - 1)) != 0 || ext > PB_SMTP_EXT_SMTPUTF8 ||
+		    (max != 0 && ext != PB_SMTP_EXT_SIZE) || max > (size_t)1 << 40)
+			abort();
+	}
 	pb_smtp_stuff(&b, (const char *)data, size);
 	if (b.len < size + 3 || memcmp(b.data + b.len - 3, ".\r\n", 3) != 0)
 		abort();

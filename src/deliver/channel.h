@@ -239,6 +239,12 @@ int pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_rep
  * authentication, a policy, the sender from, a command or parameter the server did not take)
  * or of the message. */
 int pb_smtp_refuses_address(int code, const char *text, const char *from);
+/* What one line of an EHLO reply offers ("250-SIZE 10240000", with or without its line end,
+ * as libcurl hands it over): PB_SMTP_EXT_* bits, 0 for none or a line that is no 250; with
+ * SIZE, *size_max is its limit (RFC 1870 4), 0 when it names none, names 0, or names more
+ * than 2^40 bytes. */
+enum { PB_SMTP_EXT_PIPELINING = 1, PB_SMTP_EXT_SIZE = 2, PB_SMTP_EXT_SMTPUTF8 = 4 };
+int pb_smtp_ehlo_line(const char *p, size_t len, size_t *size_max);
 /* Appends the message s with lines opening with '.' stuffed, then CRLF . CRLF. */
 void pb_smtp_stuff(struct pb_buf *out, const char *s, size_t len);
 

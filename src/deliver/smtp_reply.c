@@ -4,6 +4,7 @@
  * with '.' doubled, the closing CRLF . CRLF). */
 #define _GNU_SOURCE 1   /* strcasestr */
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -193,6 +194,37 @@ pb_smtp_read(struct pb_smtp_reader *rd, const char *p, size_t n, pb_smtp_reply_f
 		}
 	}
 	return 0;
+}
+
+int
+pb_smtp_ehlo_line(const char *p, size_t len, size_t *size_max)
+{
+	const char *kw;
+	size_t kl, max = 0, i;
+
+	*size_max = 0;
+	if (len <= 4 || strncmp(p, "250", 3) != 0 || (p[3] != '-' && p[3] != ' '))
+		return 0;
+	kw = p + 4;
+	kl = len - 4;
+	while (kl > 0 && (kw[kl - 1] == '\r' || kw[kl - 1] == '\n' || kw[kl - 1] == ' '))
+		kl--;
+	if (kl == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
+		return PB_SMTP_EXT_PIPELINING;
+	if (kl == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
+		return PB_SMTP_EXT_SMTPUTF8;
+	if (kl < 4 || strncasecmp(kw, "SIZE", 4) != 0 || (kl > 4 && kw[4] != ' '))
+		return 0;
+	/* "SIZE 35882577" (Gmail), "SIZE 10240000" (Postfix's default), "SIZE" alone */
+	for (i = 5; i < kl && kw[i] >= '0' && kw[i] <= '9'; i++) {
+		max = max * 10 + (size_t)(kw[i] - '0');
+		if (max > (size_t)1 << 40) {
+			max = 0;   /* past any message: no limit to keep to */
+			break;
+		}
+	}
+	*size_max = max;
+	return PB_SMTP_EXT_SIZE;
 }
 
 /* Appends the message with every line that opens with '.' stuffed, ending in CRLF . CRLF. */

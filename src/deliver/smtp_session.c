@@ -638,22 +638,17 @@ conn_header(char *p, size_t size, size_t n, void *userp)
 		ss->size_max = 0;
 		ss->smtputf8 = 0;
 	}
-	if (len > 4 && strncmp(p, "250", 3) == 0 && (p[3] == '-' || p[3] == ' ')) {
-		const char *kw = p + 4;
-		size_t kl = len - 4;
-		while (kl > 0 && (kw[kl - 1] == '\r' || kw[kl - 1] == '\n' || kw[kl - 1] == ' '))
-			kl--;
-		if (kl == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
+	{
+		size_t max = 0;
+		int ext = pb_smtp_ehlo_line(p, len, &max);
+
+		if (ext & PB_SMTP_EXT_PIPELINING)
 			ss->pipelining = 1;
-		if (kl >= 4 && strncasecmp(kw, "SIZE", 4) == 0 && (kl == 4 || kw[4] == ' ')) {
+		if (ext & PB_SMTP_EXT_SIZE) {
 			ss->size_ext = 1;
-			/* "SIZE 35882577" (Gmail), "SIZE 10240000" (Postfix's default); none, or
-			 * 0, is no limit. A number past any message's size is none either. */
-			for (size_t i = 5; i < kl && kw[i] >= '0' && kw[i] <= '9' &&
-			     ss->size_max < (size_t)1 << 40; i++)
-				ss->size_max = ss->size_max * 10 + (size_t)(kw[i] - '0');
+			ss->size_max = max;
 		}
-		if (kl == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
+		if (ext & PB_SMTP_EXT_SMTPUTF8)
 			ss->smtputf8 = 1;
 	}
 	/* a line that is no reply (libcurl's own) starts the reading over */

@@ -277,9 +277,45 @@ test_stuff(void)
 	}
 }
 
+/* The EHLO reply's lines, as libcurl hands them over one by one. */
+static void
+test_ehlo(void)
+{
+	static const struct {
+		const char *line;
+		int ext;
+		size_t max;
+	} cases[] = {
+		{ "250-PIPELINING\r\n", PB_SMTP_EXT_PIPELINING, 0 },
+		{ "250-pipelining", PB_SMTP_EXT_PIPELINING, 0 },
+		{ "250 SMTPUTF8\r\n", PB_SMTP_EXT_SMTPUTF8, 0 },
+		{ "250-SIZE 10240000\r\n", PB_SMTP_EXT_SIZE, 10240000 },   /* Postfix */
+		{ "250-SIZE 35882577\r\n", PB_SMTP_EXT_SIZE, 35882577 },   /* Gmail */
+		{ "250-SIZE\r\n", PB_SMTP_EXT_SIZE, 0 },                   /* no limit named */
+		{ "250 SIZE 0\r\n", PB_SMTP_EXT_SIZE, 0 },                 /* no limit (RFC 1870) */
+		{ "250-SIZE 99999999999999999999999\r\n", PB_SMTP_EXT_SIZE, 0 },
+		{ "250-SIZE  \r\n", PB_SMTP_EXT_SIZE, 0 },
+		{ "250-SIZEX 100\r\n", 0, 0 },
+		{ "250-8BITMIME\r\n", 0, 0 },
+		{ "220-SIZE 100\r\n", 0, 0 },
+		{ "250SIZE 100", 0, 0 },
+		{ "250 ", 0, 0 },
+		{ "25", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t max = 7;
+		int ext = pb_smtp_ehlo_line(cases[i].line, strlen(cases[i].line), &max);
+
+		T_EQ_INT(ext, cases[i].ext);
+		T_CHECK(max == cases[i].max);
+	}
+}
+
 int
 main(void)
 {
+	test_ehlo();
 	test_replies();
 	test_refuses_address();
 	test_stuff();
