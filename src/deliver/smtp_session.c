@@ -783,17 +783,18 @@ sess_free(struct sess *ss)
 /* A session could not open, with res. What one session heard before its first transaction
  * another would hear too, so the pool does not ask again once per message, as many failed
  * logins as readers (Gmail answers a burst of them with "454 4.7.0 Too many login attempts"
- * and locks the account a while): a refusal for good (the login refused, a 5xx in place of
- * the greeting as RFC 5321 3.1 allows 554, a certificate that does not verify), or a failure
- * of the last session opening while none is open (the server down, or its "421 4.7.0 Try
- * again later, closing connection"), is the answer to every message of this run, given at
- * once without a connection; the next run asks again, and a session that opens meanwhile
- * lifts a failure that passes. A failure while other sessions are open is a limit on their
+ * and locks the account a while): a refusal for good (for_good: the login refused, a 5xx in
+ * place of the greeting as RFC 5321 3.1 allows 554, a certificate that does not verify; res
+ * says it as temporary, see conn_check), or a failure of the last session opening while none
+ * is open (the server down, or its "421 4.7.0 Try again later, closing connection"), is the
+ * answer to every message while this pool lasts (the delivery loop's pass: a message's next
+ * attempt after its wait meets a new one), given at once without a connection; a session
+ * that opens meanwhile lifts it. A failure while other sessions are open is a limit on their
  * number ("421 Too many concurrent SMTP connections"): the pool keeps to those. While others
  * are opening, none more opens until one of them is ready. Either way the session's messages
  * are handed back without a failed attempt: returns 1 then. */
 static int
-opening_failed(struct sess *ss, const struct pb_result *res)
+opening_failed(struct sess *ss, const struct pb_result *res, int for_good)
 {
 	struct pb_smtp_pool *p = ss->pool;
 	int ready = 0, opening = 0;
@@ -804,7 +805,7 @@ opening_failed(struct sess *ss, const struct pb_result *res)
 		ready += p->s[i]->state == S_READY;
 		opening += p->s[i]->state == S_CONNECTING;
 	}
-	if (res->verdict == PB_V_TRANSIENT && (ready > 0 || opening > 0) && !p->cut) {
+	if (!for_good && (ready > 0 || opening > 0) && !p->cut) {
 		if (ready > 0 && p->max > ready) {
 			p->max = ready;
 			pb_warn("smtp.session", "state=limited sessions=%d error=%s", ready,
@@ -814,13 +815,12 @@ opening_failed(struct sess *ss, const struct pb_result *res)
 			p->open_failed = 1;
 		return 1;
 	}
-	if (!p->refused && (res->verdict == PB_V_PERMANENT || ready == 0)) {
+	if (!p->refused && (for_good || ready == 0)) {
 		p->refused = 1;
 		p->refusal = *res;
-		pb_log(res->verdict == PB_V_PERMANENT ? PB_LOG_ERROR : PB_LOG_WARN, "smtp.session",
+		pb_log(for_good ? PB_LOG_ERROR : PB_LOG_WARN, "smtp.session",
 		       "state=refused verdict=%s error=%s (no other session this run: every message "
-		       "gets this answer)", res->verdict == PB_V_PERMANENT ? "permanent" : "transient",
-		       pb_q(res->reason));
+		       "gets this answer)", for_good ? "deferred" : "transient", pb_q(res->reason));
 	}
 	return 0;
 }
@@ -831,7 +831,7 @@ static void
 conn_check(struct sess *ss)
 {
 	CURLMsg *cm;
-	int left;
+	int left, for_good;
 	struct pb_result res;
 
 	while ((cm = curl_multi_info_read(ss->multi, &left))) {
@@ -867,7 +867,17 @@ conn_check(struct sess *ss)
 				 "email.password_env or password_file): %s", res.reason);
 			pb_reason_copy(res.reason, sizeof res.reason, why, strlen(why));
 		}
-		if (opening_failed(ss, &res)) {
+		/* What an opening hears is about the session, not about a message (no recipient
+		 * has been named yet): a refusal for good there (the login, a 5xx greeting, a
+		 * certificate, STARTTLS refused) is a setting to mend or a block to lift, after
+		 * which every digest should still go. The messages wait and are tried again as
+		 * for any temporary failure, within delivery.max_attempts and lifetime_hours, as
+		 * Postfix defers its mail on a refused login (smtp_sasl_auth_soft_bounce) or a 5xx
+		 * greeting (smtp_skip_5xx_greeting); the refusal is logged as an error. */
+		for_good = res.verdict == PB_V_PERMANENT;
+		if (for_good)
+			res.verdict = PB_V_TRANSIENT;
+		if (opening_failed(ss, &res, for_good)) {
 			for (int i = 0; i < ss->nm; i++) {
 				requeue(ss->pool, ss->m[i]->x);
 				smsg_free(ss->m[i]);
