@@ -3,7 +3,9 @@
 # `paperboy COMMAND --help` prints that command's usage and exits 0, the global options (-c, -v,
 # --help) work after the command too without eating a command option's value, every usage line
 # is the same in --help, paperboy(1)'s SYNOPSIS and README's Commands, every option of a usage
-# line is described in paperboy(1) and accepted by its command, --date refuses a day that
+# line is described in paperboy(1) and accepted by its command, the commands of --help are
+# paperboy(1)'s, its global options have an item in OPTIONS and are named in README, every exit
+# code the sources return is in EXIT STATUS and README, --date refuses a day that
 # does not exist, and a mistake on the command line is named (not the usage line alone), a
 # mistyped command or subscriber action with the nearest one.
 set -u
@@ -58,6 +60,38 @@ diff -u "$T/help-lines" "$T/man-lines" >"$T/d1" || fail "paperboy(1) SYNOPSIS an
 $(cat "$T/d1")"
 diff -u "$T/help-lines" "$T/readme-lines" >"$T/d2" || fail "README's Commands and --help differ:
 $(cat "$T/d2")"
+# the commands --help lists are the ones tested here and paperboy(1)'s COMMANDS sections
+words() { tr ' ' '\n' | grep . | sort | tr '\n' ' '; }
+sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p' "$T/help" | words >"$T/help-cmds"
+[ "$(cat "$T/help-cmds")" = "$(echo $COMMANDS | words)" ] ||
+  fail "--help lists $(cat "$T/help-cmds"), not $COMMANDS"
+sed -n 's/^\.SS //p' "$ROOT/man/paperboy.1" | words >"$T/man-cmds"
+[ "$(cat "$T/man-cmds")" = "$(cat "$T/help-cmds")" ] ||
+  fail "paperboy(1)'s COMMANDS are $(cat "$T/man-cmds"), --help's $(cat "$T/help-cmds")"
+# the global options --help names have an item in paperboy(1)'s OPTIONS and are in README's
+# Commands
+sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$ROOT/man/paperboy.1" | sed 's/\\-/-/g' >"$T/man-options"
+sed -n '/^## Commands/,/^## Configuration/p' "$ROOT/README.md" >"$T/readme-commands"
+sed -n '/^options/,/^$/p; /^usage:/,/^$/p' "$T/help" >"$T/help-options"
+for o in $(grep -oE -- '(^|[ [,])--?[a-z][a-z-]*' "$T/help-options" | grep -oE -- '--?[a-z-]+' |
+           sort -u); do
+  grep -A1 '^\.TP' "$T/man-options" | grep -q -- "$o\b" ||
+    fail "paperboy(1) OPTIONS has no item for $o"
+  grep -q -- "\`[^\`]*$o\b[^\`]*\`" "$T/readme-commands" || fail "README's Commands do not name $o"
+done
+# every exit code the sources return (a sysexits.h name) has an item in paperboy(1)'s EXIT
+# STATUS and is in README's list of them
+sed -n '/^\.SH EXIT STATUS/,/^\.SH SIGNALS/p' "$ROOT/man/paperboy.1" >"$T/man-exit"
+for x in $(grep -rhoE '\bEX_[A-Z]+\b' "$ROOT/src" | sort -u); do
+  n=$(sed -n "s/^#define $x[[:space:]]*\([0-9]*\).*/\1/p" /usr/include/sysexits.h)
+  [ -n "$n" ] || { fail "$x is not in sysexits.h"; continue; }
+  grep -A1 '^\.TP' "$T/man-exit" | grep -q "^\.B $n\$" ||
+    fail "paperboy(1) EXIT STATUS has no item for $n ($x)"
+  [ "$n" = 0 ] || awk '/sysexits/ { p = 1 } p && /^$/ { exit } p' "$T/readme-commands" |
+    grep -qE "(^|[ /])$n([ /]|\$)" ||
+    fail "README's exit codes do not give $n ($x)"
+done
+
 # every option of a usage line is described in the command's section of paperboy(1)
 /usr/bin/python3 "$PB_TESTS/lib/synopsis.py" options "$ROOT/man/paperboy.1" >"$T/man-opts"
 while read -r c args; do
