@@ -10,7 +10,11 @@
 // subscriber the administrator added, as a screen reader meets it. Every screen is checked at
 // 320 px wide for sideways scrolling, and screenshots are kept. None of it meets a refusal of
 // the pages' Content-Security-Policy, and a script put into a page (inline, or from this
-// origin) is refused by it and does not run.
+// origin) is refused by it and does not run. Every page is also checked with axe-core
+// (axe-audit.js) at 375 and 1000 px in the light and the dark scheme, and those with controls
+// are gone through with Tab; the sign-up (sent with a topic that does not parse, by Enter, then
+// by Space), the confirmation, a verdict and the unsubscribe link's button are pressed from
+// the keyboard.
 //
 //   node selfservice.js BASE_URL MAIL_DIR OUT_DIR ADDRESS
 //
@@ -19,7 +23,8 @@
 // PB_FEEDBACK_LINK (a "not for me" link), PB_FEEDBACK_PAPER (its paper's id) and
 // PB_FEEDBACK_STATE (a shell script printing the recorded verdict on it, or "none"),
 // PB_ADMIN_LINK (the manage link of a subscriber added by the administrator), its
-// PB_ADMIN_ADDRESSES (separated by '|') and PB_ADMIN_LANGUAGE (its language as the list names it).
+// PB_ADMIN_ADDRESSES (separated by '|') and PB_ADMIN_LANGUAGE (its language as the list names it),
+// PB_UNSUB_LINK (a mail's unsubscribe link).
 // Exit 0 all good, 1 a check failed, 3 chromium cannot start (the caller skips), 2 otherwise.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -27,6 +32,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const puppeteer = require('puppeteer-core');
+const { audit, AXE_VERSION } = require('./axe-audit');
 
 // WCAG's reflow width: a 1280 px screen at 400 % zoom, and the narrowest phones
 const WIDTH = 320;
@@ -109,14 +115,84 @@ function contrasts() {
   return poor;
 }
 
-// The page's width as the reader's screen sees it, its contrasts, and a screenshot.
+// The page's width as the reader's screen sees it, its contrasts, what axe-core finds against
+// WCAG 2.1 AA (a serious or critical finding fails, a lesser one is reported), and a
+// screenshot.
 async function screen(page, name) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   check(w <= WIDTH, `${name}: no sideways scrolling at ${WIDTH} px (scrollWidth ${w})`);
   const poor = await page.evaluate(contrasts);
   check(poor.length === 0, `${name}: texts and fields readable` +
     (poor.length ? ': ' + poor.slice(0, 3).join(' | ') : ''));
+  const found = await audit(page);
+  check(found.blocking.length === 0, `${name}: axe-core ${AXE_VERSION} finds nothing serious ` +
+    'at 375 and 1000 px, light and dark' +
+    (found.blocking.length ? ':\n    ' + found.blocking.join('\n    ') : ''));
+  for (const o of found.other) console.log(`note: ${name}: axe: ${o}`);
   await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
+}
+
+// Runs in the page: the element that has the focus, as the keyboard checks name it, and whether
+// a focus indicator is drawn around it (WCAG 2.4.7).
+function focused() {
+  const e = document.activeElement;
+  if (!e || e === document.body) return { key: null, ring: false };
+  const st = getComputedStyle(e);
+  const key = e.id || e.getAttribute('aria-label') ||
+    `${e.tagName.toLowerCase()}:${(e.textContent || e.value || '').trim().slice(0, 30)}`;
+  return { key, ring: (st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0) ||
+    st.boxShadow !== 'none' };
+}
+
+// Puts the keyboard's place at the top of the page, as a click on its margin does: Tab goes to
+// its first control next.
+async function fromTop(page) {
+  await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); });
+  await page.mouse.click(1, 1);
+}
+
+// Tab from the top of the page: every control takes the focus in the order it stands in, each
+// with its focus drawn, and one Tab more leaves the last (WCAG 2.1.1, 2.4.3, 2.4.7).
+async function tabOrder(page, name) {
+  const want = await page.evaluate(() => Array.from(document.querySelectorAll(
+    'a[href], button, input, select, textarea, iframe, [tabindex]'))
+    .filter((e) => !e.disabled && e.tabIndex >= 0 && e.type !== 'hidden' &&
+      e.getClientRects().length > 0)
+    .map((e) => e.id || e.getAttribute('aria-label') ||
+      `${e.tagName.toLowerCase()}:${(e.textContent || e.value || '').trim().slice(0, 30)}`));
+  await fromTop(page);
+  const got = [];
+  const unseen = [];
+  for (let i = 0; i < want.length; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(focused);
+    got.push(f.key);
+    if (!f.ring) unseen.push(f.key);
+  }
+  check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want),
+    `${name}: Tab reaches every control in order: ${JSON.stringify(got)}` +
+    (JSON.stringify(got) === JSON.stringify(want) ? '' : ', not ' + JSON.stringify(want)));
+  check(unseen.length === 0, `${name}: each control shows it has the focus` +
+    (unseen.length ? ': not ' + JSON.stringify(unseen) : ''));
+}
+
+// Tabs (from the top) to the control selector names and presses key on it (Enter or Space, as
+// someone without a mouse does), waiting for the page it submits to.
+async function pressKey(page, selector, key) {
+  await fromTop(page);
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement &&
+      document.activeElement.matches(sel), selector)) {
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load', timeout: STEP_MS }),
+        page.keyboard.press(key),
+      ]);
+      return true;
+    }
+  }
+  check(false, `Tab reaches ${selector}`);
+  return false;
 }
 
 async function text(page) {
@@ -187,9 +263,35 @@ async function confirmLink() {
 
   // 1. the sign-up form
   let res = await page.goto(base + '/', { waitUntil: 'load' });
+  let t;
   check(res.status() === 200, 'the sign-up form answers 200');
   check((await text(page)).includes('au:Del_Maestro'), 'the form shows query examples');
   await screen(page, '1-signup');
+  await tabOrder(page, '1-signup');
+  // the form by keyboard alone, with a topic that does not parse: it comes back with the error
+  // announced and tied to its field, the fields as typed; nothing is sent
+  await fromTop(page);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('keys@example.org');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Broken = ti:(drift');
+  await pressKey(page, 'button[type=submit]', 'Enter');
+  t = await text(page);
+  check(/column \d+/.test(t) && await page.$('.error[role=alert]') !== null &&
+    (await page.$eval('#email', (el) => el.value)) === 'keys@example.org',
+    'the form sent with Enter comes back with the rule error announced, the address kept');
+  {
+    const ax = await page.accessibility.snapshot({
+      root: await page.$('#topics'), interestingOnly: false });
+    check(ax && ax.invalid === 'true' && /column \d+/.test(ax.description || ''),
+      'the sign-up\'s topics field is marked invalid and described by the error');
+  }
+  await screen(page, '1b-signup-error');
+  await tabOrder(page, '1b-signup-error');
+  await pressKey(page, 'button[type=submit]', ' ');
+  check((await text(page)).includes('Not saved') && mailFiles().length === 0,
+    'the form sent with Space comes back the same, nothing mailed');
+  await page.goto(base + '/', { waitUntil: 'load' });
   await page.type('#email', address);
   // terms side by side, as copied from arXiv's search (which reads OR): taken, and said
   await setField(page, '#topics', 'Learning = ti:learning ti:deep');
@@ -210,7 +312,9 @@ async function confirmLink() {
   res = await page.goto(link, { waitUntil: 'load' });
   check(res.status() === 200 && (await text(page)).includes(address) &&
     await page.$('#confirm') !== null, 'the link asks, with a button, to confirm the address');
-  await press(page, '#confirm');
+  await screen(page, '2b-confirm-ask');
+  await tabOrder(page, '2b-confirm-ask');
+  await pressKey(page, '#confirm', 'Enter');
   check((await text(page)).includes('Subscribed'), 'the button confirms the subscription');
   await screen(page, '3-confirmed');
 
@@ -220,11 +324,12 @@ async function confirmLink() {
   check((await page.$eval('#topics', (el) => el.value)).includes('ti:learning'),
     'the manage page shows the topics signed up with');
   await screen(page, '4-manage');
+  await tabOrder(page, '4-manage');
 
   // a broken rule: its column, the query echoed with the place marked
   await setField(page, '#topics', 'Broken = ti:(drift OR <b>bold</b>');
   await press(page, '#preview');
-  let t = await text(page);
+  t = await text(page);
   check(/column \d+/.test(t), 'a rule error names its column');
   check(await page.$('.error mark') !== null, 'the error marks the place in the query');
   const errHtml = await page.$eval('.error', (e) => e.innerHTML);
@@ -311,7 +416,8 @@ async function confirmLink() {
       'the feedback link asks, with a button, and offers nothing to take back');
     check(verdict() === 'none', 'opening the feedback link records nothing');
     await screen(page, '9-feedback-ask');
-    await press(page, '#mark');
+    await tabOrder(page, '9-feedback-ask');
+    await pressKey(page, '#mark', ' ');
     t = await text(page);
     check(t.includes(`${paper} is marked \u201cNot for me\u201d.`) &&
       await page.$('#undo') !== null, 'the verdict is confirmed, with "Take it back"');
@@ -358,7 +464,29 @@ async function confirmLink() {
     check(options.length === 1 && options[0] === process.env.PB_ADMIN_LANGUAGE,
       'the language set outside the form reads ' + JSON.stringify(options));
     await screen(page, '13-admin-manage');
+    await tabOrder(page, '13-admin-manage');
   }
+  // 5b. a mail's unsubscribe link (PB_UNSUB_LINK) opened in the browser: the page that asks,
+  // its button pressed with Space, the page that says it is done
+  const unsubLink = process.env.PB_UNSUB_LINK;
+  if (unsubLink) {
+    res = await page.goto(unsubLink, { waitUntil: 'load' });
+    check(res.status() === 200 && (await text(page)).includes('Stop sending the digest'),
+      'the unsubscribe link asks, with a button');
+    await screen(page, '14-unsubscribe-ask');
+    await tabOrder(page, '14-unsubscribe-ask');
+    await pressKey(page, 'button[type=submit]', ' ');
+    check((await text(page)).includes('Unsubscribed'), 'the unsubscribe button, pressed with ' +
+      'Space, is confirmed');
+    await screen(page, '15-unsubscribe-done');
+  }
+  // 5c. the refusals' pages: an address with no page, a link cut short
+  res = await page.goto(base + '/nothing-here', { waitUntil: 'load' });
+  check(res.status() === 404, 'an address with no page answers 404');
+  await screen(page, '16-not-found');
+  res = await page.goto(base + '/m/cut-short', { waitUntil: 'load' });
+  check(res.status() >= 400 && res.status() < 500, 'a link cut short is refused');
+  await screen(page, '17-broken-link');
   check(blocked.length === 0, 'no Content-Security-Policy refusals' +
     (blocked.length ? ': ' + blocked[0] : ''));
 

@@ -16,7 +16,13 @@
 # 503; the reader then signs up again and is active
 # again, the same subscriber. A subscriber the administrator added (`subscriber add`, two
 # addresses, language "de") has a manage page whose "Stop sending here" buttons are each named
-# with their address and whose language list reads "German (de), set outside this form".
+# with their address and whose language list reads "German (de), set outside this form"; its
+# mail's unsubscribe link for the second address is opened and its button pressed with Space.
+# Every page opened, the refusals' too (an address with no page, a link cut short), is checked
+# with axe-core (tests/browser/package.json) at 375 and 1000 px, light and dark, against WCAG
+# 2.1 AA: a serious or critical finding fails, a lesser one is printed as a note; the forms are
+# gone through by the keyboard alone (Tab reaches every control in order, its focus drawn;
+# Enter and Space press the buttons), the sign-up once with a topic that does not parse.
 # Screenshots go to $BUILD/browser-artefacts/selfservice. Skipped, with the
 # reason, only when chromium cannot start.
 set -u
@@ -46,7 +52,8 @@ PY=/usr/bin/python3
 
 [ -x "$chromium" ] || skip "no chromium at $chromium (contrib/install-deps.sh --test installs it)"
 command -v node >/dev/null 2>&1 || fail "node is missing (Debian package nodejs)"
-if [ ! -f "$browser_dir/node_modules/puppeteer-core/package.json" ]; then
+if [ ! -f "$browser_dir/node_modules/puppeteer-core/package.json" ] ||
+   [ ! -f "$browser_dir/node_modules/axe-core/axe.min.js" ]; then
   command -v npm >/dev/null 2>&1 || fail "npm is missing (Debian package npm)"
   PUPPETEER_SKIP_DOWNLOAD=1 timeout 120 npm ci --prefix "$browser_dir" --prefer-offline --no-audit --no-fund \
     --loglevel=error >"$tmp/npm.log" 2>&1 ||
@@ -118,6 +125,8 @@ fb_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" fee
   "2411.00001v1 -") || fail "web_token failed"
 admin_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" manage wilma \
   wilma@example.org) || fail "web_token failed"
+unsub_link=$("$build_dir/tests/tools/web_token" "$tmp/state/web.secret" "$base" unsub wilma \
+  'w.b&co@example.org') || fail "web_token failed"
 cat >"$tmp/verdict.sh" <<SH
 $PY -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -130,7 +139,7 @@ rm -rf "$art"; mkdir -p "$art"
 PB_CHROMIUM="$chromium" PB_BROWSER_PIDFILE="$pidfile" \
 PB_FEEDBACK_LINK="$fb_link" PB_FEEDBACK_PAPER=2411.00001 PB_FEEDBACK_STATE="$tmp/verdict.sh" \
 PB_ADMIN_LINK="$admin_link" PB_ADMIN_ADDRESSES='wilma@example.org|w.b&co@example.org' \
-PB_ADMIN_LANGUAGE='German (de), set outside this form' \
+PB_ADMIN_LANGUAGE='German (de), set outside this form' PB_UNSUB_LINK="$unsub_link" \
 PB_EXPECT_TITLES="The Drift Contract|Signal2Symbol" \
 PB_ABSENT_TITLE="Outlier Detection for Multi-Network Data" \
   timeout -k 5 120 node "$browser_dir/selfservice.js" "$base" "$tmp/mail" "$art" \
@@ -288,5 +297,5 @@ grep -q 'event=web.feedback subscriber=carol paper=2411.00001 verdict=-1' "$tmp/
 [ "$(sh "$tmp/verdict.sh")" = none ] || fail "carol's verdict was not taken back"
 
 n=$(ls "$art"/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 15 ] || fail "expected 15 screenshots in $art, found $n"
+[ "$n" -eq 21 ] || fail "expected 21 screenshots in $art, found $n"
 echo "$name: ok ($n screenshots in $art)"
