@@ -248,7 +248,7 @@ state_failed(struct mg *m, const char *why, const char *error)
 	pb_buf_puts(&msg, busy ? "press the button again in a few seconds."
 		    : "please try again later.");
 	pb_buf_reset(&m->resp->body);
-	pb_page_begin(m->resp, "Your arXiv digest");
+	pb_page_begin_failed(m->resp, "Your arXiv digest");
 	if (edit_sent(m)) {
 		pb_pages_error(m->resp, msg.data, NULL);
 		settings_form(m, pb_form_get(f, "topics") ? pb_form_get(f, "topics") : "",
@@ -277,7 +277,10 @@ page(struct mg *m, const char *notice, const char *error, const struct pb_form *
 	const char *fl = f ? pb_form_get(f, "language") : NULL;
 	const char *fm = f ? pb_form_get(f, "max_papers") : NULL;
 
-	pb_page_begin(resp, "Your arXiv digest");
+	if (error)
+		pb_page_begin_failed(resp, "Your arXiv digest");
+	else
+		pb_page_begin(resp, "Your arXiv digest");
 	if (notice) {
 		pb_buf_puts(&resp->body, "<p class=\"notice\" role=\"status\" id=\"notice\">");
 		pb_page_esc(resp, notice);

@@ -63,14 +63,11 @@ security_headers(struct pb_web_resp *resp)
 		    "Cache-Control: no-store\r\n");
 }
 
-void
-pb_page_begin(struct pb_web_resp *resp, const char *title)
-{
-	pb_page_begin_lang(resp, title, NULL);
-}
-
-void
-pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang)
+/* failed: the <title> starts with "Error: ", the first words a screen reader says of a page
+ * that comes back with what was wrong in a form; the role=alert box, there from the start,
+ * is not announced by every reader, and the title alone did not tell it from the empty form. */
+static void
+begin(struct pb_web_resp *resp, const char *title, const char *lang, int failed)
 {
 	const char *col = pb_words_column(lang);
 
@@ -86,12 +83,32 @@ pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang
 		    "\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
+	if (failed)
+		pb_buf_puts(&resp->body, "Error: ");
 	pb_esc_html(&resp->body, title);
 	pb_buf_puts(&resp->body, " – paperboy</title>\n<style>");
 	pb_buf_puts(&resp->body, page_css);
 	pb_buf_puts(&resp->body, "</style>\n</head>\n<body>\n<main>\n<h1>");
 	pb_esc_html(&resp->body, title);
 	pb_buf_puts(&resp->body, "</h1>\n");
+}
+
+void
+pb_page_begin(struct pb_web_resp *resp, const char *title)
+{
+	begin(resp, title, NULL, 0);
+}
+
+void
+pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang)
+{
+	begin(resp, title, lang, 0);
+}
+
+void
+pb_page_begin_failed(struct pb_web_resp *resp, const char *title)
+{
+	begin(resp, title, NULL, 1);
 }
 
 void

@@ -13,6 +13,9 @@ void pb_page_begin(struct pb_web_resp *resp, const char *title);
 /* The same in the language of words.h's column lang reads ("zh-TW" is marked zh-Hant), for a
  * page written in the reader's language. */
 void pb_page_begin_lang(struct pb_web_resp *resp, const char *title, const char *lang);
+/* The same for a form sent back with what was wrong in it: the <title> starts with "Error: "
+ * (the <h1> is title alone). */
+void pb_page_begin_failed(struct pb_web_resp *resp, const char *title);
 void pb_page_end(struct pb_web_resp *resp);
 /* Adds to resp's headers those every answer carries, a page or not (a bot's text or JSON):
  * X-Content-Type-Options: nosniff and Cache-Control: no-store, each unless it is there

@@ -475,7 +475,10 @@ form_page(struct pb_web_ctx *ctx, const struct pb_web_req *req, struct pb_web_re
 	const char *lang = f ? pb_form_get(f, "language") : NULL;
 	const char *max = f ? pb_form_get(f, "max_papers") : NULL;
 
-	pb_page_begin(resp, "Sign up for the arXiv digest");
+	if (why)
+		pb_page_begin_failed(resp, "Sign up for the arXiv digest");
+	else
+		pb_page_begin(resp, "Sign up for the arXiv digest");
 	pb_buf_puts(&resp->body, "<p>Papers from arXiv's daily announcement that match your "
 		    "topics, by email. You will get one mail to confirm the address first; "
 		    "nothing else is sent until you open its link.</p>\n");

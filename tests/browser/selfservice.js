@@ -266,6 +266,8 @@ async function confirmLink() {
   let t;
   check(res.status() === 200, 'the sign-up form answers 200');
   check((await text(page)).includes('au:Del_Maestro'), 'the form shows query examples');
+  check((await page.title()) === 'Sign up for the arXiv digest – paperboy',
+    'the form\'s title says what it is: ' + JSON.stringify(await page.title()));
   await screen(page, '1-signup');
   await tabOrder(page, '1-signup');
   // the form by keyboard alone, with a topic that does not parse: it comes back with the error
@@ -286,6 +288,8 @@ async function confirmLink() {
     check(ax && ax.invalid === 'true' && /column \d+/.test(ax.description || ''),
       'the sign-up\'s topics field is marked invalid and described by the error');
   }
+  check((await page.title()) === 'Error: Sign up for the arXiv digest – paperboy',
+    'the title of the form sent back says Error first: ' + JSON.stringify(await page.title()));
   await screen(page, '1b-signup-error');
   await tabOrder(page, '1b-signup-error');
   await pressKey(page, 'button[type=submit]', ' ');
@@ -346,6 +350,8 @@ async function confirmLink() {
       (els) => els.filter((e) => e.getAttribute('aria-invalid')).length);
     check(others === 0, 'the other fields are not marked invalid');
   }
+  check((await page.title()).startsWith('Error: '),
+    'the manage page sent back with an error says so in its title');
   await screen(page, '5-rule-error');
 
   // the preview of edited topics: the real match on the cached announcement

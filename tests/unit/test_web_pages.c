@@ -400,6 +400,7 @@ main(void)
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "name=\"topics\"") != NULL);
 	T_CHECK(strstr(r.body.data, "au:Del_Maestro") != NULL);
+	T_CHECK(strstr(r.body.data, "<title>Sign up for the arXiv digest – paperboy</title>") != NULL);
 	snprintf(ok_csrf, sizeof ok_csrf, "%s", csrf_of(r.body.data));
 	T_CHECK(ok_csrf[0] != '\0');
 	resp_free(&r);
@@ -475,6 +476,11 @@ main(void)
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "column") != NULL);
+	/* the title, what a screen reader says first, says the form came back with an error;
+	 * the heading is the form's */
+	T_CHECK(strstr(r.body.data, "<title>Error: Sign up for the arXiv digest – paperboy"
+			"</title>") != NULL);
+	T_CHECK(strstr(r.body.data, "<h1>Sign up for the arXiv digest</h1>") != NULL);
 	T_CHECK(strstr(r.body.data, "<mark>") != NULL);
 	T_CHECK(strstr(r.body.data, "<script>alert(1)</script>") == NULL);
 	T_CHECK(strstr(r.body.data, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
@@ -613,6 +619,7 @@ main(void)
 	call(&ctx, pb_web_manage, "GET", mpath, "10.0.0.3", NULL, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(r.body.data, "carol") != NULL);
+	T_CHECK(strstr(r.body.data, "<title>Your arXiv digest – paperboy</title>") != NULL);
 	resp_free(&r);
 	/* again within the hour: no second mail */
 	signup_body(&body, signup_csrf(&ctx, "10.0.0.4"), "Carol@Example.org", "x = ti:x");
@@ -922,6 +929,7 @@ main(void)
 	manage_post(&ctx, mpath, "action=save&topics=Bad%3Dti%3A%28x+OR", ok_csrf, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "column") != NULL);
+	T_CHECK(strstr(r.body.data, "<title>Error: Your arXiv digest – paperboy</title>") != NULL);
 	/* the error is the topics field's: said on it, and the box it points at is there */
 	T_CHECK(strstr(r.body.data, "<textarea id=\"topics\" name=\"topics\" rows=\"5\" "
 				    "maxlength=\"11000\" spellcheck=\"false\" required "
