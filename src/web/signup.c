@@ -400,14 +400,21 @@ pb_pages_fields(struct pb_web_resp *resp, const char *topics, const char *langua
 		    "<label for=\"topics\">Topics, one a line: NAME = QUERY</label>\n"
 		    "<textarea id=\"topics\" name=\"topics\" rows=\"5\" maxlength=\"11000\" "
 		    "spellcheck=\"false\" required");
-	pb_pages_invalid_attrs(resp, "topics", invalid);
+	/* the examples below it are the field's description, read with it (and after the
+	 * error, when there is one) */
+	if (invalid && strcmp(invalid, "topics") == 0)
+		pb_buf_puts(&resp->body, " aria-invalid=\"true\" aria-describedby=\""
+			    PB_PAGES_ERROR_ID " topics-hint\"");
+	else
+		pb_buf_puts(&resp->body, " aria-describedby=\"topics-hint\"");
 	pb_buf_putc(&resp->body, '>');
 	pb_page_esc(resp, topics);
 	pb_buf_puts(&resp->body,
-		    "</textarea>\n<p class=\"hint\">In arXiv's search syntax, for example:</p>\n"
+		    "</textarea>\n<div id=\"topics-hint\"><p class=\"hint\">In arXiv's search "
+		    "syntax, for example:</p>\n"
 		    "<ul class=\"hint\"><li><code>3D = cat:cs.CV AND abs:\"gaussian splatting\""
 		    "</code></li><li><code>Del Maestro = au:Del_Maestro</code></li>"
-		    "<li><code>Diffusion = ti:diffusion ANDNOT cat:cs.CL</code></li></ul>\n"
+		    "<li><code>Diffusion = ti:diffusion ANDNOT cat:cs.CL</code></li></ul></div>\n"
 		    "<label for=\"language\">Language</label>\n"
 		    "<select id=\"language\" name=\"language\"");
 	pb_pages_invalid_attrs(resp, "language", invalid);

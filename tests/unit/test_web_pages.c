@@ -519,8 +519,10 @@ main(void)
 	call(&ctx, pb_web_signup, "POST", "/signup", "10.0.0.1", body.data, &r);
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(r.body.data, "at most 10 topics") != NULL);
-	T_CHECK(strstr(r.body.data, "required aria-invalid=\"true\" aria-describedby=\"form-error\">"
-				    "a=ti:a") != NULL);
+	T_CHECK(strstr(r.body.data, "required aria-invalid=\"true\" aria-describedby=\"form-error "
+				    "topics-hint\">a=ti:a") != NULL);
+	T_CHECK(strstr(r.body.data, "<div id=\"topics-hint\"><p class=\"hint\">In arXiv's search "
+				    "syntax") != NULL);
 	resp_free(&r);
 
 	/* a mail that cannot go: the page says so, and no stamp is used */
@@ -553,7 +555,8 @@ main(void)
 		T_CHECK(strstr(r.body.data, "required aria-invalid=\"true\" aria-describedby=\""
 					    "form-error\" value=\"nobody@example.org\"") != NULL);
 		T_CHECK(strstr(r.body.data, "<textarea id=\"topics\" name=\"topics\" rows=\"5\" "
-					    "maxlength=\"11000\" spellcheck=\"false\" required>") != NULL);
+					    "maxlength=\"11000\" spellcheck=\"false\" required "
+					    "aria-describedby=\"topics-hint\">") != NULL);
 		T_CHECK(strstr(r.body.data, "name=\"csrf\"") != NULL);
 		resp_free(&r);
 	}
@@ -933,7 +936,8 @@ main(void)
 	/* the error is the topics field's: said on it, and the box it points at is there */
 	T_CHECK(strstr(r.body.data, "<textarea id=\"topics\" name=\"topics\" rows=\"5\" "
 				    "maxlength=\"11000\" spellcheck=\"false\" required "
-				    "aria-invalid=\"true\" aria-describedby=\"form-error\">") != NULL);
+				    "aria-invalid=\"true\" aria-describedby=\"form-error topics-hint\">")
+		!= NULL);
 	T_CHECK(strstr(r.body.data, "role=\"alert\" id=\"form-error\"") != NULL);
 	resp_free(&r);
 	T_EQ_INT(pb_sub_get(ctx.st, "dave", &row), 1);
