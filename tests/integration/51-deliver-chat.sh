@@ -7,23 +7,7 @@
 # a second run sending nothing, a held part suppressed while it waits releasing the parts
 # after it, a webhook's suppression about another URL lifted with what it held sent first,
 # and a stopped run resumed without a duplicate.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
 TOKEN='123456:TEST-token-secret'
 $PY "$LIB/chat_server.py" --port-file port --log arrivals.jsonl --token "$TOKEN" --timeout 900 &

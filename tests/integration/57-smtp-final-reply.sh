@@ -9,23 +9,7 @@
 # A connection lost after the message's end, before its reply (RFC 5321 6.1: the server may
 # have taken it), fails the attempt saying the message may have arrived, and the next attempt
 # sends it with the same Message-ID.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
 $PY "$LIB/smtpd.py" --port-file p --save-dir m --slow-after-data 3 --timeout 60 \
 	2>smtpd.err &

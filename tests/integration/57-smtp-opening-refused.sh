@@ -6,38 +6,8 @@
 # (Gmail locks an account after a burst of them), and every message gets the server's answer,
 # the login's naming the settings to mend. A 421 at the greeting while other sessions are open
 # is a limit on their number: those carry the messages, nothing fails or waits for a retry.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
-# peer NAME ARGS...: starts smtpd.py saving into NAME, its port in NAME.port
-peer() {
-	n=$1
-	shift
-	$PY "$LIB/smtpd.py" --port-file "$n.port" --save-dir "$n" --timeout 60 "$@" \
-		2>"$n.err" &
-	pids="$pids $!"
-	i=0
-	while [ ! -s "$n.port" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { cat "$n.err" >&2; fail "the peer $n did not start"; }
-		sleep 0.1
-	done
-}
 # drive NAME ARGS...: 8 readers over at most 2 sessions to NAME's peer, one attempt each
 drive() {
 	n=$1

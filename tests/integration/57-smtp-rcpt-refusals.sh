@@ -8,23 +8,7 @@
 #  2. Refusals of the protocol (RFC 3463 X.5.X), "555 5.5.4 Unsupported option" and "501 5.5.2
 #     Syntax error in parameters": a command of ours the server did not take, not the
 #     address's fault. Each message fails with the server's words; nothing is suppressed.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
 GMAIL='550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the recipient'"'"'s email address for typos or\n550-5.1.1 unnecessary spaces. Learn more at\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser a1si2 - gsmtp'
 mkdir m

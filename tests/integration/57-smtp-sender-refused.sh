@@ -12,23 +12,7 @@
 #     address ... does not exist" (X.1.8, "bad sender's system address", RFC 3463);
 #  3. aiosmtpd answering as Exim, without enhanced codes: "550-Verification failed for
 #     <sender>" first on a connection, then "550 Sender verify failed" alone.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
 SINK_USER=""
 [ "$(id -u)" = 0 ] && SINK_USER="-u nobody"

@@ -5,23 +5,7 @@
 # drive makes a minute last a second: a peer that answers RCPT after 3 s (past 2 minutes,
 # within 5) gets the message at the first attempt; one that answers after 8 s (past 5 minutes)
 # is given up on, the message failed with the wait named.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
-cd "$T"
+. "$(dirname "$0")/../lib/drive.sh"
 
 # peer NAME SECONDS [smtpd options]: a peer answering RCPT after SECONDS, its port in NAME.p
 peer() {
