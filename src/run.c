@@ -1297,6 +1297,7 @@ deliver(struct cycle *c, char *err, size_t errlen)
 		c->rep->failed = c->fol_stats.failed + c->fol_stats.expired;
 		c->rep->pending = c->fol_stats.pending;
 		c->rep->held = c->fol_stats.held;
+		c->rep->deferred = c->fol_stats.deferred;
 		c->rep->ms_deliver = (double)pb_mono_ms() - c->deliver_t0;
 		return rc;
 	}
@@ -1315,6 +1316,7 @@ deliver(struct cycle *c, char *err, size_t errlen)
 	c->rep->failed = ds.failed + ds.expired;
 	c->rep->pending = ds.pending;
 	c->rep->held = ds.held;
+	c->rep->deferred = ds.deferred;
 	c->rep->ms_deliver = (double)pb_mono_ms() - t0;
 	return rc;
 }

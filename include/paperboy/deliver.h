@@ -43,6 +43,8 @@ struct pb_deliver_opts {
 
 struct pb_deliver_stats {
 	long sent, retried, failed, expired, paused, pending;
+	long deferred;                  /* of retried: deferred by a refusal for good of the
+					 * session, not of the message (pb_result's deferred) */
 	long held;                      /* of pending: held for subscribers not in the
 					 * configuration (pb_outbox_hold), at the end */
 	long state_errors;              /* results that could not be recorded in the state */

@@ -39,6 +39,8 @@ struct pb_run_report {
 	long sent, failed, pending;     /* delivery results */
 	long held;                      /* of pending: held, their subscriber not in the
 					 * configuration */
+	long deferred;                  /* results that deferred a message for a refusal for
+					 * good of the session (an SMTP login, a blocklist) */
 	int sysexit;                    /* the sysexits.h code `paperboy run` should return */
 	int arxiv_denied;               /* arXiv answered 403 (PB_FETCH_DENIED_WHY): nothing more
 					 * is to be asked of it before the next scheduled time */

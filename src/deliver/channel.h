@@ -35,6 +35,9 @@ struct pb_result {
 	long retry_after_s;        /* TRANSIENT: the delay the server asked for, -1 = none */
 	char reason[512];          /* server's words, or curl's; never a secret */
 	char new_dest[64];         /* REDIRECT */
+	int deferred;              /* TRANSIENT: a refusal for good of what the message goes
+				    * through, not of the message (an SMTP session's login, a
+				    * blocklist): it waits for the installation to be mended */
 	int suppress;              /* PERMANENT: the destination itself is refused for good (an
 				    * address refused at RCPT, a webhook gone): it is
 				    * suppressed until `subscriber resume` */

@@ -695,6 +695,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 					 m->digest_date ? m->digest_date : "");
 			}
 			r->stats->retried++;
+			r->stats->deferred += res->deferred != 0;
 			snprintf(why, sizeof why, "%s; retry in %llds", res->reason,
 				 (long long)(delay < 1 ? 1 : delay));
 			log_delivery(m, "retry", ms, why);

@@ -875,8 +875,10 @@ conn_check(struct sess *ss)
 		 * Postfix defers its mail on a refused login (smtp_sasl_auth_soft_bounce) or a 5xx
 		 * greeting (smtp_skip_5xx_greeting); the refusal is logged as an error. */
 		for_good = res.verdict == PB_V_PERMANENT;
-		if (for_good)
+		if (for_good) {
 			res.verdict = PB_V_TRANSIENT;
+			res.deferred = 1;
+		}
 		if (opening_failed(ss, &res, for_good)) {
 			for (int i = 0; i < ss->nm; i++) {
 				requeue(ss->pool, ss->m[i]->x);
