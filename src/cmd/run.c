@@ -147,9 +147,6 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	 * (logged) costs space, not this run's result. */
 	if (st && cfg->retention_days > 0)
 		pb_state_prune(st, cfg->retention_days);
-	/* Messages that failed or expired for good (a day's digest that will not arrive unless
-	 * someone acts) make an otherwise good run exit 69, as sendmail does for a permanent
-	 * failure. */
 	/* Messages a server's refusal of the session itself (a wrong SMTP password, a sending
 	 * host on a blocklist) left waiting: they go once it is mended, without `retry`, but a
 	 * run that sent none of them is no success either. */
@@ -160,6 +157,9 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 			rep.pending == 1 ? "s" : "", rep.pending == 1 ? "it goes" : "they go");
 		rc = EX_UNAVAILABLE;
 	}
+	/* Messages that failed or expired for good (a day's digest that will not arrive unless
+	 * someone acts) make an otherwise good run exit 69, as sendmail does for a permanent
+	 * failure. */
 	if (rc == 0 && rep.failed > 0) {
 		fprintf(stderr, "paperboy: %ld message%s could not be delivered (failed or expired "
 			"for good); `paperboy status` shows why, `paperboy retry` sends %s again\n",

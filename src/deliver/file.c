@@ -705,7 +705,7 @@ stage_builds(struct pb_stage_group *g, const struct pb_outbox_msg *m, const stru
 		    strchr(f->path + dl + 1, '/'))
 			continue;
 		if (former_build(tag, m->created, f->tag, f->created)) {
-			settle_former(m, tag, f->tag, f->created, pb_buf_str(path), r);
+			former_note(m->subscriber, m->digest_date, pb_buf_str(path), tag, f->tag, r);
 			return 1;
 		}
 		f->superseded = 1;

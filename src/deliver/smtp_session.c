@@ -819,8 +819,8 @@ opening_failed(struct sess *ss, const struct pb_result *res, int for_good)
 		p->refused = 1;
 		p->refusal = *res;
 		pb_log(for_good ? PB_LOG_ERROR : PB_LOG_WARN, "smtp.session",
-		       "state=refused verdict=%s error=%s (no other session this run: every message "
-		       "gets this answer)", for_good ? "deferred" : "transient", pb_q(res->reason));
+		       "state=refused verdict=%s error=%s (no other session this pass of delivery: "
+		       "every message gets this answer)", for_good ? "deferred" : "transient", pb_q(res->reason));
 	}
 	return 0;
 }

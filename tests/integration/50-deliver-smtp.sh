@@ -26,22 +26,7 @@
 #  9. Without PIPELINING every command waits for the previous reply, RSET after a refusal
 #     included: a peer that enforces this (as Exim does) sees no violation, refusals at RCPT and
 #     451s after DATA on one session cost the next message nothing.
-set -eu
-: "${BUILD:?BUILD must name the build directory}"
-DRIVE="$BUILD/tests/tools/deliver_drive"
-PY=/usr/bin/python3
-LIB="$(cd "$(dirname "$0")/../lib" && pwd)"
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$DRIVE" ] || fail "missing $DRIVE"
+. "$(dirname "$0")/../lib/drive.sh"
 
 wait_file() {
 	i=0
@@ -91,7 +76,6 @@ EOF
 }
 
 # ---- the throw-away CA and server certificate ----
-cd "$T"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
 	-subj "/CN=paperboy test CA" >/dev/null 2>&1 || fail "openssl: CA"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 \
