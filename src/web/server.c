@@ -42,6 +42,7 @@
 #define PEER_LIMIT 32
 #define PEER_SLOTS (CONN_LIMIT + 1)
 #define PEER_KEY (INET6_ADDRSTRLEN + 8)
+#define PENDING_MS 2000
 
 /* A configuration the workers share: loaded once for all of them (at 100,000 subscribers it
  * takes about 400 MB and 2.6 s) and once again a change, by the first worker that sees the
@@ -89,6 +90,12 @@ struct pb_web_server {
 	struct peer {
 		char key[PEER_KEY];      /* pb_web_peer's */
 		unsigned n;
+		/* Let in by the accept policy, not yet started: each worker thread accepts on its
+		 * own, so a count taken only at the start lets two in at the limit's last place. One
+		 * that never starts (libmicrohttpd refused it after the policy) is let go after
+		 * PENDING_MS. */
+		unsigned pending;
+		int64_t pending_ms;
 		int warned;      /* its refusal is logged once until it is under the limit */
 	} peers[PEER_SLOTS];
 };
@@ -126,20 +133,25 @@ peer_key(const struct pb_web_server *s, const struct sockaddr *sa, char *key, si
 	return pb_web_peer(s->trusted, s->n_trusted, peer, key, n) != 0;
 }
 
-/* The slot of key (under mu): its own, else a free one (n 0), else NULL. */
+/* The slot of key (under mu): its own, else a free one (none open, none let in within
+ * PENDING_MS), else NULL. */
 static struct peer *
 peer_slot(struct pb_web_server *s, const char *key)
 {
 	struct peer *free_slot = NULL;
 
 	for (size_t i = 0; i < PEER_SLOTS; i++) {
-		if (s->peers[i].n && strcmp(s->peers[i].key, key) == 0)
+		int used = s->peers[i].n || (s->peers[i].pending &&
+					     pb_mono_ms() - s->peers[i].pending_ms <= PENDING_MS);
+
+		if (used && strcmp(s->peers[i].key, key) == 0)
 			return &s->peers[i];
-		if (!s->peers[i].n && !free_slot)
+		if (!used && !free_slot)
 			free_slot = &s->peers[i];
 	}
 	if (free_slot) {
 		snprintf(free_slot->key, sizeof free_slot->key, "%s", key);
+		free_slot->pending = 0;
 		free_slot->warned = 0;
 	}
 	return free_slot;
@@ -153,15 +165,24 @@ accept_ok(void *cls, const struct sockaddr *sa, socklen_t len)
 	char key[PEER_KEY];
 	struct peer *p;
 	int ok = 1, warn = 0;
+	int64_t now;
 
 	(void)len;
 	if (peer_key(s, sa, key, sizeof key))
 		return MHD_YES;
+	now = pb_mono_ms();
 	pthread_mutex_lock(&s->mu);
-	if ((p = peer_slot(s, key)) && p->n >= PEER_LIMIT) {
-		ok = 0;
-		warn = !p->warned;
-		p->warned = 1;
+	if ((p = peer_slot(s, key))) {
+		if (p->pending && now - p->pending_ms > PENDING_MS)
+			p->pending = 0;
+		if (p->n + p->pending >= PEER_LIMIT) {
+			ok = 0;
+			warn = !p->warned;
+			p->warned = 1;
+		} else {
+			p->pending++;
+			p->pending_ms = now;
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (warn)
@@ -186,6 +207,8 @@ conn_note(void *cls, struct MHD_Connection *mc, void **sock_ctx,
 			return;
 		pthread_mutex_lock(&s->mu);
 		if ((p = peer_slot(s, key))) {
+			if (p->pending)
+				p->pending--;
 			p->n++;
 			*sock_ctx = p;
 		}
