@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paperboy/log.h"
 #include "rank_int.h"
 
 static void
@@ -26,6 +27,7 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 	uint32_t *feat = NULL;          /* feature number - 1 -> term */
 	size_t n_nodes = 0, nf = 0, l = 0;
 	double norm = 0, sign = 1;
+	const char *why;
 	int rc = -1;
 
 	if (!r->fmap)
@@ -81,9 +83,19 @@ rk_model_blend(struct pb_ranker *r, const struct rk_prof *pr, double scale)
 	par.solver_type = L2R_L2LOSS_SVC;
 	par.C = 1.0;
 	par.eps = 0.01;
+#if LIBLINEAR_VERSION >= 240
+	/* liblinear 2.40 added the field, and refuses 0 (its bias not regularised) unless the
+	 * problem has a bias term of 1; these rows have none (prob.bias -1), as before 2.40 */
+	par.regularize_bias = 1;
+#endif
 	set_print_string_function(quiet);
-	if (nf == 0 || check_parameter(&prob, &par))
+	if (nf == 0)
 		goto out;
+	if ((why = check_parameter(&prob, &par))) {
+		pb_warn("rank.model", "note=%s reason=%s",
+			pb_q("the learned model is left out; the likes alone rank"), pb_q(why));
+		goto out;
+	}
 	if (!(mod = train(&prob, &par)))
 		goto out;
 	/* the decision value is positive for the first label liblinear saw */
