@@ -8,7 +8,9 @@
  * "errmsg":"ok"}: 130101 and 410100 (sent too fast: the robot is throttled for ten minutes)
  * wait delivery.dingtalk_limit_wait_s, -1 (busy) and 5xx try again; 310000 (keyword, signature,
  * timestamp or IP refused: the robot's settings or the secret), 400105 (message type) and the
- * others are final for the message; 300001 and 400101 (no such token), 400102 (robot
+ * others are final for the message; 300005 and 300001 "token is not exist" (the robot removed
+ * from its group, or its webhook reset: 300005 today, 300001 from older robots, which also
+ * answered 300001 to a message without a title), 400101 (no such token), 400102 (robot
  * stopped), 400106 (no such robot) and 400013 (group disbanded) are final and suppress the
  * webhook: the robot is gone, and asking it every day changes nothing.
  * A robot takes 20 messages a minute: one per delivery.dingtalk_interval_ms (3 s) per webhook.
@@ -216,8 +218,8 @@ pb_dingtalk_classify_answer(long status, const char *body, size_t len, long limi
 		r->verdict = PB_V_TRANSIENT;
 	} else {
 		r->verdict = PB_V_PERMANENT;
-		r->suppress = ec == 300001 || ec == 400101 || ec == 400102 || ec == 400106 ||
-			      ec == 400013;
+		r->suppress = ((ec == 300005 || ec == 300001) && strstr(r->reason, "token")) ||
+			      ec == 400101 || ec == 400102 || ec == 400106 || ec == 400013;
 	}
 }
 

@@ -210,6 +210,15 @@ test_dingtalk_answers(void)
 	r = ding(200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 1);
+	/* as DingTalk answers today for a robot kicked from its group or a webhook reset */
+	r = ding(200, "{\"errcode\":300005,\"errmsg\":\"token is not exist\"}");
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 1);
+	T_EQ_STR(r.reason, "errcode 300005: token is not exist");
+	/* 300001 about the message itself leaves the webhook alone */
+	r = ding(200, "{\"errmsg\":\"message param title is null \",\"errcode\":300001}");
+	T_EQ_INT(r.verdict, PB_V_PERMANENT);
+	T_EQ_INT(r.suppress, 0);
 	r = ding(200, "{\"errcode\":400102,\"errmsg\":\"robot stopped\"}");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	T_EQ_INT(r.suppress, 1);
