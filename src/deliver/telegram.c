@@ -1,7 +1,10 @@
 /* The Telegram channel: Bot API sendMessage with the JSON body from the outbox, chat_id set to
  * the outbox destination (which follows a group's migration to a supergroup). Answers are
  * {"ok":true,...} or {"ok":false,"error_code":N,"description":"...","parameters":{...}}.
- * Limits: one message per second per chat, 20 per minute per group, 30 per second in all. */
+ * Limits: one message per second per chat, 20 per minute per group, 30 per second in all.
+ * 401 Unauthorized is the bot token refused (revoked, or mistyped in telegram.token): no
+ * fault of a chat or a message. The messages wait for it to be mended, as after an SMTP
+ * session's refused login, tried again as after any temporary failure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +154,16 @@ pb_telegram_classify_answer(long status, const char *body, size_t len, struct pb
 		r->verdict = PB_V_TRANSIENT;
 		if (cJSON_IsNumber(ra) && ra->valuedouble >= 0)
 			r->retry_after_s = ra->valuedouble > 86400 ? 86400 : (long)ra->valuedouble;
+		goto out;
+	}
+	if (ec == 401) {
+		char why[sizeof r->reason];
+
+		snprintf(why, sizeof why, "the Bot API refused the bot token (telegram.token): %s",
+			 r->reason);
+		pb_reason_copy(r->reason, sizeof r->reason, why, strlen(why));
+		r->verdict = PB_V_TRANSIENT;
+		r->deferred = 1;
 		goto out;
 	}
 	if (ec >= 500 || ec == 0)

@@ -109,6 +109,11 @@ test_telegram(void)
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
 	r = tg(500, "{\"ok\":false,\"error_code\":500,\"description\":\"Internal Server Error\"}");
 	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
+	/* the bot token refused: no chat's fault; the messages wait for it to be mended */
+	r = tg(401, "{\"ok\":false,\"error_code\":401,\"description\":\"Unauthorized\"}");
+	T_EQ_INT(r.verdict, PB_V_TRANSIENT);
+	T_EQ_INT(r.deferred, 1);
+	T_EQ_STR(r.reason, "the Bot API refused the bot token (telegram.token): 401 Unauthorized");
 	r = tg(404, "");
 	T_EQ_INT(r.verdict, PB_V_PERMANENT);
 	r = tg(200, "[1,2]");
