@@ -148,12 +148,12 @@ pb_cmd_run(int argc, char **argv, const char *config_path)
 	if (st && cfg->retention_days > 0)
 		pb_state_prune(st, cfg->retention_days);
 	/* Messages a server's refusal of the session itself (a wrong SMTP password, a sending
-	 * host on a blocklist) left waiting: they go once it is mended, without `retry`, but a
-	 * run that sent none of them is no success either. */
+	 * host on a blocklist, a bot token refused) left waiting: they go once it is mended,
+	 * without `retry`, but a run that sent none of them is no success either. */
 	if (rc == 0 && rep.failed == 0 && rep.deferred > 0 && rep.pending > 0) {
 		fprintf(stderr, "paperboy: %ld message%s wait%s: the server refused the session itself "
-			"(the error above; `paperboy status` shows it); %s once that is mended, at the "
-			"next run\n", rep.pending, rep.pending == 1 ? "" : "s",
+			"(a login or a token, logged above; `paperboy status` shows it); %s once "
+			"that is mended, at the next run\n", rep.pending, rep.pending == 1 ? "" : "s",
 			rep.pending == 1 ? "s" : "", rep.pending == 1 ? "it goes" : "they go");
 		rc = EX_UNAVAILABLE;
 	}

@@ -552,17 +552,25 @@ backoff_s(struct run *r, int attempt)
 }
 
 /* One line per delivery; a message that will not arrive (failed, expired, paused), or that
- * arrived and may arrive again (unrecorded), is a warning: someone has to act or know. */
+ * arrived and may arrive again (unrecorded), is a warning: someone has to act or know. So is
+ * a retry deferred by a refusal of paperboy itself (a bot token refused): it waits for someone
+ * to mend it (log_deferred). */
 static void
-log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, const char *error)
+log_at(int warn, const struct pb_outbox_msg *m, const char *status, int64_t ms,
+       const char *error)
 {
-	int lost = strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
-		   strcmp(status, "paused") == 0 || strcmp(status, "unrecorded") == 0;
-
-	pb_log(lost ? PB_LOG_WARN : PB_LOG_INFO, "deliver.attempt",
+	pb_log(warn ? PB_LOG_WARN : PB_LOG_INFO, "deliver.attempt",
 	       "subscriber=%s channel=%s dest=%s part=%d/%d status=%s attempt=%d ms=%lld error=%s",
 	       pb_q(m->subscriber), pb_q(m->channel), pb_q(m->dest), m->part, m->n_parts, status,
 	       m->attempts + 1, (long long)ms, pb_q(error && *error ? error : "-"));
+}
+
+static void
+log_delivery(const struct pb_outbox_msg *m, const char *status, int64_t ms, const char *error)
+{
+	log_at(strcmp(status, "failed") == 0 || strcmp(status, "expired") == 0 ||
+	       strcmp(status, "paused") == 0 || strcmp(status, "unrecorded") == 0,
+	       m, status, ms, error);
 }
 
 /* A message marked sent counts as sent once its mark is committed (marks.h). */
@@ -698,7 +706,7 @@ record(struct run *r, const struct pb_outbox_msg *m, const struct pb_result *res
 			r->stats->deferred += res->deferred != 0;
 			snprintf(why, sizeof why, "%s; retry in %llds", res->reason,
 				 (long long)(delay < 1 ? 1 : delay));
-			log_delivery(m, "retry", ms, why);
+			log_at(res->deferred != 0, m, "retry", ms, why);
 		}
 		break;
 	}
