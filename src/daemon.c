@@ -9,7 +9,9 @@
  * catchup_days), oldest first, through the API's date query; then the latest one through RSS,
  * with the date the calendar expects, so a feed that still shows the previous announcement is
  * PB_RUN_STALE and is polled again with backoff until arxiv.stale_deadline_min, then reported
- * as an error. Between scheduled times the loop wakes for outbox retries. */
+ * as an error; past midnight ET after its date, when the feed has turned to the next day's,
+ * the latest is asked for by date as the missed ones are. Between scheduled times the loop
+ * wakes for outbox retries. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -424,13 +426,29 @@ holidays_warn(struct daemon *d, int64_t now)
 		     "releases; add them to `holidays` (https://info.arxiv.org/help/availability.html)"));
 }
 
+/* 1 while rss.arxiv.org can still serve the announcement named date: until midnight ET at
+ * the end of that date, when its feeds are rebuilt ("updated daily at midnight", arXiv's RSS
+ * help) for the next day, with no item and that day's date when it has no announcement (a
+ * Saturday, the day after a holiday). */
+static int
+rss_serves(const char *date, int64_t now)
+{
+	char next[PB_DATE_LEN];
+	long day;
+
+	if (pb_date_parse(date, &day) < 0)
+		return 1;
+	pb_date_format(day + 1, next);
+	return now < pb_cal_feed_time(next);
+}
+
 /* The work of one wake-up. */
 static void
 wake(struct daemon *d)
 {
 	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
 	int64_t now = pb_now(), from;
-	int n, have, denied = 0;
+	int n, have, by_rss, denied = 0;
 	long asked = 0;
 
 	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
@@ -445,12 +463,19 @@ wake(struct daemon *d)
 	/* Without any history there is nothing to catch up on: start with today's. */
 	from = have > 0 ? pb_cal_release_time(last) : now;
 	n = pb_cal_missed(&d->cal, from, now, d->cfg->catchup_days, dates, 64);
+	by_rss = rss_serves(latest, now);
 	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
 		n > 0 ? n : 0);
+	/* Past its day the latest is asked for by date too: the feed has turned to the next
+	 * day's, without announcement, which would be taken for it. */
+	if (n < 0)
+		n = 0;
+	if (!by_rss && (n == 0 || strcmp(dates[n - 1], latest) != 0) && n < 64)
+		memcpy(dates[n++], latest, PB_DATE_LEN);
 	for (int i = 0; i < n && !stop_flag && !denied && !asked; i++) {
 		struct pb_run_report rep;
 
-		if (strcmp(dates[i], latest) == 0)
+		if (by_rss && strcmp(dates[i], latest) == 0)
 			continue;
 		if (pb_run_done(d->st, dates[i]) > 0)
 			continue;
@@ -480,7 +505,7 @@ wake(struct daemon *d)
 			asked, pb_q(note));
 		if (!d->outcome)
 			d->outcome = EX_TEMPFAIL;
-	} else if (!stop_flag) {
+	} else if (!stop_flag && by_rss) {
 		run_latest(d, latest);
 	}
 	if (!stop_flag && now - d->last_prune >= 86400 && d->cfg->retention_days > 0) {

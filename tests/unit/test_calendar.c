@@ -657,6 +657,66 @@ test_unknown_year(void)
 	T_EQ_INT(pb_cal_last_year(&c2), 0);
 }
 
+/* New York's changes of 2026 (spring forward Sunday 8 March, fall back Sunday 1 November) give
+ * the same instants whatever the machine's own zone: Berlin changes on other days (29 March,
+ * 25 October), Shanghai never. */
+static void
+test_dst_2026_any_machine_zone(void)
+{
+	static const char *const machine[] = { "Europe/Berlin", "Asia/Shanghai", "America/New_York",
+					       "UTC" };
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	for (size_t z = 0; z < sizeof machine / sizeof machine[0]; z++) {
+		int64_t s = -1, e = -1;
+
+		setenv("TZ", machine[z], 1);
+		tzset();
+		/* Thursday 5 March 20:00 EST; Sunday 8 March 20:00 EDT, the evening of the change. */
+		T_EQ_STR(iso(pb_cal_release_time("2026-03-06")), "2026-03-06T01:00:00Z");
+		T_EQ_STR(iso(pb_cal_release_time("2026-03-09")), "2026-03-09T00:00:00Z");
+		T_EQ_STR(iso(pb_cal_feed_time("2026-03-09")), "2026-03-09T04:00:00Z");
+		T_EQ_STR(latest("2026-03-08T23:59:59Z"), "2026-03-06");
+		T_EQ_STR(latest("2026-03-09T00:00:00Z"), "2026-03-09");
+		/* Friday's cutoff at 14:00 EST, Monday's at 14:00 EDT. */
+		T_EQ_INT(pb_cal_submission_window(&cal, "2026-03-10", &s, &e), 0);
+		T_EQ_STR(iso(s), "2026-03-06T19:00:00Z");
+		T_EQ_STR(iso(e), "2026-03-09T18:00:00Z");
+		/* Thursday 29 October 20:00 EDT; Sunday 1 November 20:00 EST. */
+		T_EQ_STR(iso(pb_cal_release_time("2026-10-30")), "2026-10-30T00:00:00Z");
+		T_EQ_STR(iso(pb_cal_release_time("2026-11-02")), "2026-11-02T01:00:00Z");
+		T_EQ_STR(iso(pb_cal_feed_time("2026-11-02")), "2026-11-02T05:00:00Z");
+		T_EQ_STR(latest("2026-11-02T00:30:00Z"), "2026-10-30");
+		T_EQ_STR(latest("2026-11-02T01:00:00Z"), "2026-11-02");
+		T_EQ_INT(pb_cal_submission_window(&cal, "2026-11-03", &s, &e), 0);
+		T_EQ_STR(iso(s), "2026-10-30T18:00:00Z");
+		T_EQ_STR(iso(e), "2026-11-02T19:00:00Z");
+		/* A schedule in New York: 02:30 is skipped on 8 March, 01:30 repeats on 1 November
+		 * (once); the release time itself runs at the release, in EST and EDT alike. */
+		T_EQ_STR(wake("America/New_York", "02:30", "2026-03-07T12:00:00Z"),
+			 "2026-03-08T07:00:00Z");
+		T_EQ_STR(wake("America/New_York", "01:30", "2026-10-31T12:00:00Z"),
+			 "2026-11-01T05:30:00Z");
+		T_EQ_STR(wake("America/New_York", "01:30", "2026-11-01T05:30:00Z"),
+			 "2026-11-02T06:30:00Z");
+		T_EQ_STR(wake("America/New_York", "20:00", "2026-03-08T12:00:00Z"),
+			 "2026-03-09T00:00:00Z");
+		T_EQ_STR(wake("America/New_York", "20:00", "2026-11-01T12:00:00Z"),
+			 "2026-11-02T01:00:00Z");
+		/* The default schedule, 02:00 UTC, after every release of the two weeks. */
+		T_EQ_STR(wake("UTC", "02:00", "2026-03-09T00:00:00Z"), "2026-03-09T02:00:00Z");
+		T_EQ_STR(wake("UTC", "02:00", "2026-11-02T01:00:00Z"), "2026-11-02T02:00:00Z");
+		/* The machine's zone is left as it was. */
+		T_EQ_STR(getenv("TZ"), machine[z]);
+	}
+	if (old) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
@@ -674,5 +734,6 @@ main(void)
 	test_zones_threads();
 	test_example_schedule();
 	test_unknown_year();
+	test_dst_2026_any_machine_zone();
 	return t_done("test_calendar");
 }
