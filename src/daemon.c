@@ -5,11 +5,11 @@
  * arrives between the check and the sleep still ends the sleep. During a cycle they are
  * unblocked, so the stop flag reaches pb_run_cycle (and delivery) at once.
  *
- * At each scheduled time: first the announcements missed since the last completed run (within
- * catchup_days), oldest first, through the API's date query; then the latest one through RSS,
- * with the date the calendar expects, so a feed that still shows the previous announcement is
- * PB_RUN_STALE and is polled again with backoff until arxiv.stale_deadline_min, then reported
- * as an error; past midnight ET after its date, when the feed has turned to the next day's,
+ * At each scheduled time: first the announcements not completed since the first completed run
+ * (within catchup_days), oldest first, through the API's date query; then the latest one
+ * through RSS, with the date the calendar expects, so a feed that still shows the previous
+ * announcement is PB_RUN_STALE and is polled again with backoff until
+ * arxiv.stale_deadline_min, then reported as an error; past midnight ET after its date, when the feed has turned to the next day's,
  * the latest is asked for by date as the missed ones are. Between scheduled times the loop
  * wakes for outbox retries. */
 #include <errno.h>
@@ -446,9 +446,9 @@ rss_serves(const char *date, int64_t now)
 static void
 wake(struct daemon *d)
 {
-	char latest[PB_DATE_LEN], last[16], dates[64][PB_DATE_LEN], err[1024];
+	char latest[PB_DATE_LEN], last[16], first[16], dates[64][PB_DATE_LEN], err[1024];
 	int64_t now = pb_now(), from;
-	int n, have, by_rss, denied = 0;
+	int n, m = 0, have, by_rss, denied = 0;
 	long asked = 0;
 
 	/* The subscribers kept in the state change without a SIGHUP (sign-ups, `subscriber
@@ -460,24 +460,31 @@ wake(struct daemon *d)
 		return;
 	}
 	have = pb_run_last_done(d->st, last);
-	/* Without any history there is nothing to catch up on: start with today's. */
-	from = have > 0 ? pb_cal_release_time(last) : now;
+	/* Without any history there is nothing to catch up on: start with today's. With one,
+	 * every date since it began that is not done (a catch-up that failed, a feed that
+	 * stayed stale) is missed, not only those after the last one done: the latest done
+	 * first must not leave an older one behind for good. */
+	from = have > 0 && pb_run_first_done(d->st, first) > 0 ? pb_cal_release_time(first)
+							       : now;
 	n = pb_cal_missed(&d->cal, from, now, d->cfg->catchup_days, dates, 64);
 	by_rss = rss_serves(latest, now);
-	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
-		n > 0 ? n : 0);
 	/* Past its day the latest is asked for by date too: the feed has turned to the next
 	 * day's, without announcement, which would be taken for it. */
 	if (n < 0)
 		n = 0;
 	if (!by_rss && (n == 0 || strcmp(dates[n - 1], latest) != 0) && n < 64)
 		memcpy(dates[n++], latest, PB_DATE_LEN);
+	/* What is done is not missed. */
+	for (int i = 0; i < n; i++)
+		if (pb_run_done(d->st, dates[i]) <= 0)
+			memmove(dates[m++], dates[i], PB_DATE_LEN);
+	n = m;
+	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
+		n);
 	for (int i = 0; i < n && !stop_flag && !denied && !asked; i++) {
 		struct pb_run_report rep;
 
 		if (by_rss && strcmp(dates[i], latest) == 0)
-			continue;
-		if (pb_run_done(d->st, dates[i]) > 0)
 			continue;
 		pb_info("daemon.catchup", "date=%s", dates[i]);
 		if (cycle(d, dates[i], NULL, &rep, err, sizeof err) == PB_RUN_FAILED && !d->outcome)

@@ -387,6 +387,8 @@ int pb_paper_seen(struct pb_state *st, const char *id, int version, const char *
 /* The latest digest date with a completed run (status "done", kind other than "only") into
  * out (16 bytes). Returns 1 found, 0 none, -1 error. */
 int pb_run_last_done(struct pb_state *st, char out[16]);
+/* The earliest such date, likewise: where the history of completed runs begins. */
+int pb_run_first_done(struct pb_state *st, char out[16]);
 
 struct pb_run_row {
 	int64_t id;

@@ -144,6 +144,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		       " AND kind <> 'only' LIMIT 1",
 	[S_RUN_LAST_DONE] = "SELECT MAX(digest_date) FROM runs WHERE status = 'done'"
 			    " AND kind <> 'only'",
+	[S_RUN_FIRST_DONE] = "SELECT MIN(digest_date) FROM runs WHERE status = 'done'"
+			     " AND kind <> 'only'",
 	[S_RUN_RECENT] = "SELECT id, digest_date, kind, status, started, finished, n_papers,"
 			 " n_digests, n_messages, error FROM runs ORDER BY id DESC LIMIT ?1",
 	[S_CACHE_GET] = "SELECT answer FROM summary_cache WHERE paper_key = ?1 AND model = ?2"
@@ -994,10 +996,11 @@ pb_run_done(struct pb_state *st, const char *digest_date)
 	return pb_st_exists(st, s, "run_done");
 }
 
-int
-pb_run_last_done(struct pb_state *st, char out[16])
+/* The one date statement which (MAX or MIN of the completed runs' dates) answers. */
+static int
+run_done_bound(struct pb_state *st, int which, char out[16])
 {
-	pb_db_stmt *s = pb_st_stmt(st, S_RUN_LAST_DONE);
+	pb_db_stmt *s = pb_st_stmt(st, which);
 	int rc, found = 0;
 
 	out[0] = '\0';
@@ -1010,10 +1013,22 @@ pb_run_last_done(struct pb_state *st, char out[16])
 	}
 	pb_db_reset(s);
 	if (rc != PB_DB_ROW && rc != PB_DB_DONE) {
-		pb_st_error(st, "run_last_done");
+		pb_st_error(st, which == S_RUN_LAST_DONE ? "run_last_done" : "run_first_done");
 		return -1;
 	}
 	return found;
+}
+
+int
+pb_run_last_done(struct pb_state *st, char out[16])
+{
+	return run_done_bound(st, S_RUN_LAST_DONE, out);
+}
+
+int
+pb_run_first_done(struct pb_state *st, char out[16])
+{
+	return run_done_bound(st, S_RUN_FIRST_DONE, out);
 }
 
 int

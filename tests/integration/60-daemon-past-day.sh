@@ -10,13 +10,15 @@
 #     Thanksgiving evening without release) not, woken on Friday 2026-11-27 whose feed is
 #     empty: 2026-11-26 is fetched by date;
 #  3. woken again that day, with everything done: nothing is fetched twice, nothing is asked
-#     of the feed for a day it has turned away from.
+#     of the feed for a day it has turned away from;
+#  4. a catch-up that failed (the API answered 503) while later dates were done is tried
+#     again at the next wake-up, not left behind for good.
 set -u
 : "${PAPERBOY:?}" "${PB_FIXTURES:?}" "${PB_TESTS:?}"
 T=$(mktemp -d /tmp/pb-pastday.XXXXXX) || exit 1
-SRV=
+SRV= SRV2=
 cleanup() {
-  [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+  for p in $SRV $SRV2; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -39,17 +41,26 @@ empty() {   # empty 'Sat, 26 Sep 2026 00:00:00 -0400' FILE
 }
 cp "$T/fx/thu.xml" "$T/fx/feed.xml"
 
-/usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/port" --log "$T/requests.json" \
-  --fixtures "$T/fx" --rss feed.xml --pool api2026-query-all-testing-100.xml 2>"$T/server.log" &
+serve() {   # serve NAME [ARGS...]: a stand-in on feed NAME.xml; its pid in $!, port in $T/NAME.port
+  name=$1
+  shift
+  /usr/bin/python3 "$PB_TESTS/lib/arxiv_server.py" --port-file "$T/$name.port" \
+    --log "$T/$name.json" --fixtures "$T/fx" --rss "$name.xml" \
+    --pool api2026-query-all-testing-100.xml "$@" 2>"$T/$name-server.log" &
+}
+started() {   # started PID NAME
+  i=0
+  while [ ! -s "$T/$2.port" ]; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && die "arXiv stand-in $2 did not start within 10 s"
+    kill -0 "$1" 2>/dev/null || die "arXiv stand-in $2 exited"
+    sleep 0.1
+  done
+}
+serve feed
 SRV=$!
-i=0
-while [ ! -s "$T/port" ]; do
-  i=$((i + 1))
-  [ $i -gt 100 ] && die "arXiv stand-in did not start within 10 s"
-  kill -0 "$SRV" 2>/dev/null || die "arXiv stand-in exited"
-  sleep 0.1
-done
-PORT=$(cat "$T/port")
+started "$SRV" feed
+PORT=$(cat "$T/feed.port")
 
 conf() {   # conf STATE_DIR
   cat <<CONF
@@ -103,9 +114,38 @@ grep -q "event=daemon.cycle date=2026-11-26 status=ok" "$T/fri.log" ||
 grep -q "date=2026-11-27" "$T/fri.log" && die "after Thanksgiving: the empty day was taken"
 
 # 3. Woken again: all done, nothing fetched.
-n0=$(wc -l <"$T/requests.json")
+n0=$(wc -l <"$T/feed.json")
 PAPERBOY_NOW=2026-11-27T13:00:00Z $PAPERBOY -c "$T/hol.conf" daemon --foreground --once \
   2>"$T/fri2.log" || die "second wake: exit $?"
 grep -q "event=daemon.catchup\|event=daemon.cycle" "$T/fri2.log" && die "second wake: ran again"
-[ "$(wc -l <"$T/requests.json")" -eq "$n0" ] || die "second wake: asked arXiv again"
+[ "$(wc -l <"$T/feed.json")" -eq "$n0" ] || die "second wake: asked arXiv again"
+
+# 4. Thursday 2026-09-24 done; back on Tuesday 2026-09-29, the first date query (2026-09-25)
+#    answered 503, 2026-09-28 and the latest (from the feed) done.
+cp "$T/fx/thu.xml" "$T/fx/flaky.xml"
+serve flaky --fail '/api/query?search_query=|503|1'
+SRV2=$!
+started "$SRV2" flaky
+PORT=$(cat "$T/flaky.port")
+conf re >"$T/re.conf"
+PAPERBOY_NOW=2026-09-24T12:00:00Z $PAPERBOY -c "$T/re.conf" daemon --foreground --once \
+  2>"$T/re-thu.log" || die "flaky Thursday: exit $?"
+sed 's/Thu, 24 Sep 2026/Tue, 29 Sep 2026/g' "$T/fx/thu.xml" >"$T/fx/flaky.xml"
+PAPERBOY_NOW=2026-09-29T12:00:00Z $PAPERBOY -c "$T/re.conf" daemon --foreground --once \
+  2>"$T/re-tue.log"
+grep -q "event=daemon.cycle date=2026-09-25 status=failed" "$T/re-tue.log" ||
+  die "flaky: the first catch-up did not fail"
+grep -q "event=daemon.cycle date=2026-09-28 status=ok" "$T/re-tue.log" ||
+  die "flaky: 2026-09-28 not done"
+grep -q "event=daemon.cycle date=2026-09-29 status=ok" "$T/re-tue.log" ||
+  die "flaky: the latest not done"
+PAPERBOY_NOW=2026-09-29T13:00:00Z $PAPERBOY -c "$T/re.conf" daemon --foreground --once \
+  2>"$T/re-tue2.log" || die "flaky, next wake-up: exit $?"
+grep -q "event=daemon.wake latest=2026-09-29 last_done=2026-09-29 missed=1" "$T/re-tue2.log" ||
+  die "flaky: the failed date is not counted missed"
+grep -q "event=daemon.catchup date=2026-09-25" "$T/re-tue2.log" ||
+  die "flaky: the failed date was not tried again"
+grep -q "event=daemon.cycle date=2026-09-25 status=ok" "$T/re-tue2.log" ||
+  die "flaky: the failed date not done"
+grep -q "event=daemon.catchup date=2026-09-28" "$T/re-tue2.log" && die "flaky: a done date again"
 exit 0

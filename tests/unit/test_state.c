@@ -882,6 +882,7 @@ test_ledger_runs(void)
 	T_EQ_INT(pb_paper_seen(st, "2512.00001", 2, "2025-12-08"), 1);
 
 	T_EQ_INT(pb_run_last_done(st, last), 0);
+	T_EQ_INT(pb_run_first_done(st, last), 0);
 	id1 = pb_run_begin(st, "2025-12-04", "run");
 	T_CHECK(id1 > 0);
 	T_EQ_INT(pb_run_done(st, "2025-12-04"), 0);
@@ -896,6 +897,9 @@ test_ledger_runs(void)
 	T_EQ_INT(pb_run_end(st, id3, "done", 5, 1, 1, NULL), 0);
 	T_EQ_INT(pb_run_done(st, "2025-12-08"), 0);
 	T_EQ_INT(pb_run_last_done(st, last), 1);
+	T_EQ_STR(last, "2025-12-04");
+	/* where the history begins: the failed and the "only" runs are not part of it */
+	T_EQ_INT(pb_run_first_done(st, last), 1);
 	T_EQ_STR(last, "2025-12-04");
 
 	T_EQ_INT(pb_runs_recent(st, 2, &r, &n), 0);
