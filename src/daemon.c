@@ -594,8 +594,12 @@ open_state(struct daemon *d)
 		}
 		pb_warn("daemon.state_unreachable", "error=%s retry_in_s=%d", pb_q(err), pause_s);
 		waited = 1;
-		for (until = pb_now() + pause_s; !stop_flag && pb_now() < until;) {
-			struct timespec ts = { .tv_sec = (time_t)(until - pb_now()), .tv_nsec = 0 };
+		/* on the monotonic clock: a wall clock stepped back meanwhile (NTP at boot) would
+		 * stretch the pause by the step */
+		for (until = pb_mono_ms() + pause_s * 1000LL; !stop_flag && pb_mono_ms() < until;) {
+			int64_t left = until - pb_mono_ms();
+			struct timespec ts = { .tv_sec = (time_t)(left > 0 ? left / 1000 : 0),
+					       .tv_nsec = (long)(left > 0 ? left % 1000 : 0) * 1000000L };
 
 			if (pselect(0, NULL, NULL, NULL, &ts, &d->run_mask) < 0 && errno != EINTR)
 				break;
