@@ -376,7 +376,7 @@ found:
 	e->disp.entry = e;
 	*x = e->disp;
 	e->disp.entry = NULL;
-	pb_disp_why(x, it);
+	pb_disp_reader(x, it);
 	return 0;
 }
 

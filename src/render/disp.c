@@ -173,11 +173,20 @@ pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const ch
 }
 
 void
-pb_disp_why(struct pb_disp *x, const struct pb_digest_item *it)
+pb_disp_reader(struct pb_disp *x, const struct pb_digest_item *it)
 {
 	struct pb_buf b = { 0 };
 
 	x->why = NULL;
+	/* The topic's name is the reader's text (a web form, a chat's /add, an import): one line,
+	 * cleaned as a title is; not converted, it names a rule and is shown as the reader
+	 * wrote it. */
+	x->topic = it->topic && *it->topic ? pb_text_clean_dup(it->topic, PB_CLEAN_ONE_LINE)
+					    : NULL;
+	if (x->topic && !x->topic[strspn(x->topic, " ")]) {
+		free(x->topic);
+		x->topic = NULL;
+	}
 	/* The ranker's reason is outside text (it may quote a liked paper or an author): one
 	 * line, cleaned and converted like the fields it quotes. */
 	if (it->why && *it->why) {
@@ -196,7 +205,7 @@ pb_disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *dat
 	     const char *lang)
 {
 	pb_disp_fill_shared(x, it, date, lang);
-	pb_disp_why(x, it);
+	pb_disp_reader(x, it);
 }
 
 void
@@ -205,7 +214,9 @@ pb_disp_free(struct pb_disp *x)
 	if (x->entry) {
 		/* the rest is the cache's */
 		free(x->why);
+		free(x->topic);
 		x->why = NULL;
+		x->topic = NULL;
 		return;
 	}
 	free(x->title);
@@ -220,6 +231,7 @@ pb_disp_free(struct pb_disp *x)
 	free(x->published);
 	free(x->label_buf);
 	free(x->why);
+	free(x->topic);
 	free(x->vid);
 	free(x->abs_url);
 	free(x->pdf_url);

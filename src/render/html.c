@@ -403,7 +403,7 @@ html_paper(struct pb_rctx *c, size_t i)
 {
 	struct html *h = c->priv;
 	const struct pb_disp *x = &c->disp[i];
-	const char *topic = c->d->items[i].topic;
+	const char *topic = x->topic;
 	struct pb_buf *b = &h->full[i];
 	size_t *fb = &h->full_b[i], at;
 
@@ -413,7 +413,7 @@ html_paper(struct pb_rctx *c, size_t i)
 	*fb += pb_mail_qp_piece_bound(b->data + at, b->len - at);
 	pb_render_seg_b(c, i, PB_SEG_HTML_HEAD, 0, seg_head, b, fb);
 	at = b->len;
-	if (topic && *topic) {
+	if (topic) {
 		pb_buf_puts(b, " &middot; ");
 		pb_esc_html(b, PB_WORD(c, PB_W_TOPIC_LC));
 		pb_esc_html(b, PB_WORD(c, PB_W_LEAD));

@@ -151,6 +151,7 @@ pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
 {
 	const struct pb_digest *d = c->d;
 	size_t more = d->n_matched > d->n_items ? d->n_matched - d->n_items : 0, listed = 0;
+	struct pb_buf name = { 0 };
 	size_t *done;
 	char n[24];
 	const char *vars[] = { "n", n, "topic", NULL, NULL };
@@ -179,9 +180,15 @@ pb_render_more(const struct pb_rctx *c, struct pb_buf *b)
 		done[best] = 1;
 		pb_buf_puts(b, pb_word(d->language, listed++ ? PB_W_LIST_SEP : PB_W_LEAD));
 		snprintf(n, sizeof n, "%zu", bn);
-		vars[3] = d->topics[best].name ? d->topics[best].name : "";
+		/* the reader's text, cleaned as beside each paper (pb_disp_reader) */
+		pb_buf_reset(&name);
+		if (d->topics[best].name)
+			pb_text_clean(&name, d->topics[best].name, strlen(d->topics[best].name),
+				      PB_CLEAN_ONE_LINE);
+		vars[3] = pb_buf_str(&name);
 		pb_template_put(b, pb_word(d->language, PB_W_TOPIC_COUNT), vars);
 	}
+	pb_buf_free(&name);
 	free(done);
 	pb_buf_puts(b, pb_word(d->language, PB_W_STOP));
 }
@@ -411,9 +418,9 @@ all_line(struct pb_rctx *c, size_t rank, const struct pb_digest_item *it, const 
 	pb_buf_puts(b, ". ");
 	pb_render_seg(c, 0, PB_SEG_ALL_LINE, 0, all_seg, b);
 	sep = *x->authors_short ? " · " : " — ";
-	if (it->topic && *it->topic) {
+	if (x->topic) {
 		pb_buf_puts(b, sep);
-		pb_esc_md(b, it->topic);
+		pb_esc_md(b, x->topic);
 		sep = " · ";
 	}
 	if (x->revised) {

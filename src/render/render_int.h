@@ -28,6 +28,7 @@ struct pb_disp {
 	int revised;            /* a new version of an older paper */
 	char *label_buf;        /* storage of a revision's date_label */
 	char *why;              /* the ranker's reason on one line, or NULL */
+	char *topic;            /* the item's topic name on one line, cleaned, or NULL */
 	int en;                 /* the title and abstract read as English (pb_text_english) in a
 				 * digest whose words are another language's: marked lang="en" */
 	char *vid;              /* versioned id: the anchor, "2512.03687v1" */
@@ -43,8 +44,8 @@ struct pb_disp {
 				 * most 300 bytes, each once, at most PB_RENDER_MAX_LINKS */
 	char **link_labels;     /* "github.com/org/repo": the URL without its scheme, cut */
 	size_t n_links;
-	/* the per-run cache's entry every field but why is borrowed from (cache.c), or NULL
-	 * when this display owns its fields */
+	/* the per-run cache's entry every field but why and topic is borrowed from (cache.c),
+	 * or NULL when this display owns its fields */
 	struct pb_rcache_entry *entry;
 };
 
@@ -54,15 +55,16 @@ struct pb_disp {
  * flags (latex.h). Returns a malloc'd string, NULL for s NULL. */
 char *pb_disp_display(const char *s, int flags);
 /* Fills x (zeroed by the caller) from it for a digest of date in language lang: every field
- * but why, which depends on the reader, not on the paper. */
+ * but why and topic, which depend on the reader, not on the paper. */
 void pb_disp_fill_shared(struct pb_disp *x, const struct pb_digest_item *it, const char *date,
 			 const char *lang);
-/* Sets x->why from it (the ranker's reason, one line), NULL when there is nothing to show. */
-void pb_disp_why(struct pb_disp *x, const struct pb_digest_item *it);
-/* pb_disp_fill_shared then pb_disp_why. */
+/* Sets x->why (the ranker's reason) and x->topic (the topic's name, the reader's own text)
+ * from it, each on one line, NULL when there is nothing to show. */
+void pb_disp_reader(struct pb_disp *x, const struct pb_digest_item *it);
+/* pb_disp_fill_shared then pb_disp_reader. */
 void pb_disp_fill(struct pb_disp *x, const struct pb_digest_item *it, const char *date,
 		  const char *lang);
-/* Releases what x owns: everything, or only why when x borrows from the cache. */
+/* Releases what x owns: everything, or only why and topic when x borrows from the cache. */
 void pb_disp_free(struct pb_disp *x);
 
 /* The per-run cache (pb_render_cache, render.h). Each entry is one paper as one digest

@@ -225,7 +225,7 @@ slack_paper(struct pb_rctx *c, size_t i)
 {
 	struct slack *k = c->priv;
 	const struct pb_disp *x = &c->disp[i];
-	const char *topic = c->d->items[i].topic;
+	const char *topic = x->topic;
 	cJSON *g = cJSON_CreateArray();
 	struct pb_buf b = { 0 };
 
@@ -245,7 +245,7 @@ slack_paper(struct pb_rctx *c, size_t i)
 		pb_buf_putc(&b, ' ');
 	}
 	pb_esc_slack(&b, x->published);
-	if (topic && *topic) {
+	if (topic) {
 		pb_buf_puts(&b, " · ");
 		pb_esc_slack(&b, topic);
 	}

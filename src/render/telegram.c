@@ -164,7 +164,7 @@ tg_paper(struct pb_rctx *c, size_t i)
 {
 	struct tg *t = c->priv;
 	const struct pb_disp *x = &c->disp[i];
-	const char *topic = c->d->items[i].topic;
+	const char *topic = x->topic;
 	struct pb_buf b = { 0 };
 
 	if (i == 0)
@@ -182,7 +182,7 @@ tg_paper(struct pb_rctx *c, size_t i)
 		pb_buf_putc(&b, ' ');
 	}
 	pb_esc_telegram(&b, x->published);
-	if (topic && *topic) {
+	if (topic) {
 		pb_buf_puts(&b, " · ");
 		pb_esc_telegram(&b, topic);
 	}

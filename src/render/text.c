@@ -412,8 +412,8 @@ text_paper(struct pb_rctx *c, size_t i)
 		      seg_title, b);
 	pb_buf_putc(b, '\n');
 	pb_render_seg(c, i, PB_SEG_TEXT_HEAD, 0, seg_head, b);
-	if (c->d->items[i].topic && *c->d->items[i].topic)
-		wfield(c, b, PB_WORD(c, PB_W_TOPIC), c->d->items[i].topic);
+	if (x->topic)
+		wfield(c, b, PB_WORD(c, PB_W_TOPIC), x->topic);
 	if (x->why)
 		wfield(c, b, PB_WORD(c, PB_W_WHY), x->why);
 	pb_render_seg(c, i, PB_SEG_TEXT_BODY, 0, seg_body, b);

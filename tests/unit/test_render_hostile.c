@@ -130,6 +130,40 @@ test_clean(void)
 	pb_buf_free(&b);
 }
 
+/* A topic's name is the reader's text (a web form, a chat's /add, an import): shown beside each
+ * paper and in the list of those left out, it is cleaned as a title is, in every format and in
+ * the full list. */
+static void
+test_topic(struct pb_digest *d, struct pb_digest_item *it)
+{
+	struct pb_digest_topic top = { "t" CSI "op" RLO "ic" NEL "x", 3, 1 };
+	const char *was = it->topic;
+	char *all;
+
+	it->topic = top.name;
+	d->topics = &top;
+	d->n_topics = 1;
+	d->n_matched = 3;
+	for (int f = 0; f < PB_FMT_COUNT; f++) {
+		struct pb_parts p;
+
+		T_EQ_INT(pb_render(d, (enum pb_format)f, NULL, &p), 0);
+		for (size_t i = 0; i < p.n; i++) {
+			no_hidden(p.v[i], pb_format_name((enum pb_format)f));
+			T_CHECK(has(p.v[i], "topic x"));
+		}
+		pb_parts_free(&p);
+	}
+	all = pb_render_all_md(d);
+	no_hidden(all, "all");
+	T_CHECK(has(all, "topic x"));
+	free(all);
+	it->topic = was;
+	d->topics = NULL;
+	d->n_topics = 0;
+	d->n_matched = 1;
+}
+
 int
 main(void)
 {
@@ -175,6 +209,7 @@ main(void)
 	T_CHECK(d.exec_summary && has(d.exec_summary, PHISH));
 	render_all(&d, 0);
 	free(d.exec_summary);
+	test_topic(&d, &it);
 
 	/* a model's summary and analysis: light Markdown, links to arXiv only, never HTML */
 	d.exec_summary = "**Top:** [the paper](https://arxiv.org/abs/2512.04076v1), "
