@@ -433,7 +433,8 @@ pb_cli_rule_error(struct pb_buf *out, const struct pb_config *cfg, const char *m
 			const char *key = "query", *after;
 
 			pb_buf_reset(&pre);
-			pb_buf_printf(&pre, "subscriber %s, topic %s", s->name, s->topics[j].name);
+			pb_buf_printf(&pre, "subscriber %s, topic ", s->name);
+			pb_esc_term(&pre, s->topics[j].name);   /* as the matcher says it */
 			if (strncmp(msg, pre.data, pre.len) != 0 ||
 			    (msg[pre.len] != ',' && msg[pre.len] != ':'))
 				continue;

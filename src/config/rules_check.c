@@ -113,14 +113,20 @@ where_line(const struct where *w)
 static void
 put_where(struct report *R, const struct where *w, int warning)
 {
+	char name[512];
+
 	pb_buf_printf(R->out, "%s%s%s:%d: subscribers.[%zu].", R->prefix,
 		      warning ? "warning: " : "",
 		      w->sub->file ? w->sub->file : R->cfg->path, where_line(w), w->si);
 	if (w->topic)
 		pb_buf_printf(R->out, "topics.[%zu].", w->ti);
 	pb_buf_printf(R->out, "%s: subscriber %s", w->key, w->sub->name);
-	if (w->topic)
-		pb_buf_printf(R->out, ", topic %s", w->topic->name);
+	/* a stored subscriber's topic name is the reader's text (a web form, a chat), as are
+	 * the terms quoted below: the report reaches the operator's terminal */
+	if (w->topic) {
+		pb_cfg_escape(name, sizeof name, w->topic->name ? w->topic->name : "");
+		pb_buf_printf(R->out, ", topic %s", name);
+	}
 	if (w->elem)
 		pb_buf_printf(R->out, ", %s %zu", w->key, w->elem);
 }
@@ -129,12 +135,14 @@ static void
 warn_at(struct report *R, const struct where *w, int col, const char *fmt, const char *a,
 	const char *b)
 {
-	char msg[512];
+	char msg[512], ea[512], eb[512];
 
 	put_where(R, w, 1);
 	if (col > 0)
 		pb_buf_printf(R->out, ", column %d", col);
-	snprintf(msg, sizeof msg, fmt, a, b ? b : "");
+	pb_cfg_escape(ea, sizeof ea, a ? a : "");
+	pb_cfg_escape(eb, sizeof eb, b ? b : "");
+	snprintf(msg, sizeof msg, fmt, ea, eb);
 	pb_buf_printf(R->out, ": %s\n", msg);
 	R->n_warnings++;
 }

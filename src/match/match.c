@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "paperboy/escape.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
 #include "paperboy/rules.h"
@@ -208,8 +209,10 @@ rule_error(const struct pb_subscriber *s, const char *topic, const char *what, c
 {
 	struct pb_buf b = { 0 };
 
-	pb_buf_printf(&b, "subscriber %s, topic %s, %s", s->name ? s->name : "?",
-		      topic ? topic : "?", what);
+	pb_buf_printf(&b, "subscriber %s, topic ", s->name ? s->name : "?");
+	/* the reader's text (a web form, a chat): the error reaches a terminal */
+	pb_esc_term(&b, topic ? topic : "?");
+	pb_buf_printf(&b, ", %s", what);
 	pb_rule_error_format(q, e, &b);
 	snprintf(err, errlen, "%s", pb_buf_str(&b));
 	pb_buf_free(&b);
@@ -291,8 +294,14 @@ compile_topic(struct pb_matcher *m, const struct pb_subscriber *s, const struct 
 		ct->follow = pb_xcalloc(tp->n_follow_authors, sizeof *ct->follow);
 	for (size_t i = 0; i < tp->n_follow_authors; i++) {
 		if (!(ct->follow[ct->n_follow] = follow_rule(m, tp->follow_authors[i]))) {
+			struct pb_buf t = { 0 }, a = { 0 };
+
+			pb_esc_term(&t, tp->name);
+			pb_esc_term(&a, tp->follow_authors[i]);
 			snprintf(err, errlen, "subscriber %s, topic %s: followed author '%s' has no "
-				 "letters or digits", s->name, tp->name, tp->follow_authors[i]);
+				 "letters or digits", s->name, pb_buf_str(&t), pb_buf_str(&a));
+			pb_buf_free(&a);
+			pb_buf_free(&t);
 			return -1;
 		}
 		ct->n_follow++;
@@ -323,8 +332,12 @@ compile_sub(struct pb_matcher *m, const struct pb_subscriber *sub, struct csub *
 		cs->follow = pb_xcalloc(sub->n_follow_authors, sizeof *cs->follow);
 	for (size_t i = 0; i < sub->n_follow_authors; i++) {
 		if (!(cs->follow[cs->n_follow] = follow_rule(m, sub->follow_authors[i]))) {
+			struct pb_buf a = { 0 };
+
+			pb_esc_term(&a, sub->follow_authors[i]);
 			snprintf(err, errlen, "subscriber %s: followed author '%s' has no "
-				 "letters or digits", sub->name, sub->follow_authors[i]);
+				 "letters or digits", sub->name, pb_buf_str(&a));
+			pb_buf_free(&a);
 			return -1;
 		}
 		cs->n_follow++;

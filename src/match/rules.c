@@ -9,6 +9,7 @@
 
 #include <utf8proc.h>
 
+#include "paperboy/escape.h"
 #include "paperboy/rule_note.h"
 #include "paperboy/rules.h"
 
@@ -973,22 +974,59 @@ pb_rule_format(const struct pb_rule *r, struct pb_buf *b)
 void
 pb_rule_error_format(const char *query, const struct pb_rule_error *err, struct pb_buf *b)
 {
+	struct pb_buf caret = { 0 };
+	const char *q = query ? query : "";
+	size_t n = strlen(q), i = 0;
 	int col = 1;
 
-	pb_buf_printf(b, "column %d: %s\n", err->col, err->msg);
-	for (const char *p = query ? query : ""; *p; p++)
-		pb_buf_putc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+	pb_buf_printf(b, "column %d: ", err->col);
+	pb_esc_term(b, err->msg);        /* it may quote a term */
 	pb_buf_putc(b, '\n');
-	/* Tabs stay tabs so the caret lines up in a terminal. */
-	for (const char *p = query ? query : ""; *p && col < err->col; p++) {
-		if (((unsigned char)*p & 0xC0) == 0x80)
-			continue;
-		pb_buf_putc(b, *p == '\t' ? '\t' : ' ');
-		col++;
+	/* A stored subscriber's rule is the reader's text (a web form, a chat): what could drive
+	 * the terminal is shown escaped (pb_esc_term), the caret moved past the escape. Tabs stay
+	 * tabs so the caret lines up in a terminal. */
+	while (i < n) {
+		utf8proc_int32_t cp = (unsigned char)q[i];
+		utf8proc_ssize_t r = 1;
+		size_t at = b->len, w;
+
+		if (cp >= 0x80)
+			r = utf8proc_iterate((const utf8proc_uint8_t *)q + i,
+					     (utf8proc_ssize_t)(n - i), &cp);
+		if (r <= 0)
+			r = 1;
+		if (cp == '\n' || cp == '\r') {
+			pb_buf_putc(b, ' ');
+		} else if (cp == '\t') {
+			pb_buf_putc(b, '\t');
+		} else {
+			char one[8];
+
+			memcpy(one, q + i, (size_t)r);
+			one[r] = '\0';
+			pb_esc_term(b, one);
+		}
+		if (col < err->col) {
+			if (b->len - at == (size_t)r && cp >= 0x80)
+				/* as it is: as wide as the terminal shows it */
+				w = utf8proc_charwidth(cp) > 0 ? (size_t)utf8proc_charwidth(cp) : 0;
+			else
+				w = b->len - at;
+			if (cp == '\t')
+				pb_buf_putc(&caret, '\t');
+			else
+				for (size_t k = 0; k < w; k++)
+					pb_buf_putc(&caret, ' ');
+			col++;
+		}
+		i += (size_t)r;
 	}
+	pb_buf_putc(b, '\n');
+	pb_buf_append(b, caret.data ? caret.data : "", caret.len);
 	for (; col < err->col; col++)
 		pb_buf_putc(b, ' ');
 	pb_buf_putc(b, '^');
+	pb_buf_free(&caret);
 }
 
 /* ---- documents and the straightforward evaluator ---- */

@@ -88,6 +88,14 @@ rc=$?
 grep -q "^paperboy: $tmp/bad.conf:7: .*subscriber lab, topic Video, column 25" "$tmp/err" ||
 	fail "--subscriber lab: rule error message: $(cat "$tmp/err")"
 [ -s "$tmp/out" ] && fail "--subscriber lab with its rule error: output printed"
+# A topic's name may be a reader's text (a web form, a chat): one holding a right-to-left
+# override (U+202E) and a C1 CSI (U+009B) is said escaped, still at its file and line.
+sed "s/name = \"Video\"/name = \"Vi$(printf '\342\200\256')de$(printf '\302\233')o\"/" "$tmp/bad.conf" \
+	>"$tmp/bidi.conf"
+"$PAPERBOY" -c "$tmp/bidi.conf" match --feed "$feed" --subscriber lab >/dev/null 2>"$tmp/err"
+grep -q "^paperboy: $tmp/bidi.conf:7: subscribers.\[0\].topics.\[1\].query: subscriber lab, topic Vi\\\\u202Ede\\\\u009Bo, column 25: " "$tmp/err" &&
+	! grep -q "$(printf '\342\200\256\\|\302\233')" "$tmp/err" ||
+	fail "a topic name with controls: $(od -c "$tmp/err" | head -5)"
 
 # 4. A feed that is not a feed, an arXiv error feed, a missing file, an empty feed.
 printf '<html><body>Service Unavailable</body></html>' >"$tmp/bad.xml"

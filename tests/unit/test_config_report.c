@@ -237,6 +237,17 @@ static const struct {
 	{ "NOT side by side is ANDNOT in arXiv's search too; a phrase and operators are clear",
 	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"ti:video NOT ti:survey OR "
 	  "ti:\\\"video motion\\\" OR (a AND b) OR c ANDNOT d\"; } ); }", 0, 0, NULL },
+	/* a stored subscriber's topic name and rule are the reader's text (a web form, a chat):
+	 * a C1 CSI (U+009B) and a right-to-left override (U+202E) are said escaped */
+	{ "a topic name with controls",
+	  "{ name = \"a\"; topics = ( { name = \"R\xE2\x80\xAEo\xC2\x9B\"; query = \"cat:cs.RO\"; } ); }",
+	  0, 1, "subscriber a, topic R\\u202eo\\u009b, column 1: every alternative" },
+	{ "a quoted term with controls",
+	  "{ name = \"a\"; topics = ( { name = \"t\"; query = \"ti:x OR cat:qu\xC2\x9B" "ant\"; } ); }",
+	  0, 1, "topic t, column 9: cat:qu\\u009bant: no arXiv category is named so" },
+	{ "a rule error with controls",
+	  "{ name = \"a\"; topics = ( { name = \"t\xE2\x80\xAE\"; query = \"ti:(x\xC2\x9B\"; } ); }",
+	  1, 0, "subscriber a, topic t\\u202e, column 4: unclosed '('\nti:(x\\u009B\n   ^\n" },
 	{ "excluding the fetched category is not a reach problem for an exclusion",
 	  "{ name = \"a\"; exclude = \"cat:cs.RO\"; topics = ( { name = \"t\"; query = \"x\"; } ); }",
 	  0, 0, NULL },

@@ -382,6 +382,20 @@ test_errors(void)
 		{ { "dan", 10, true, false, { "()" },
 		    { { "V", "ti:video", I, I, { NULL }, { NULL } } } },
 		  "subscriber dan: followed author '()' has no letters or digits" },
+		/* a stored subscriber's topic names and authors are the reader's text: a C1 CSI
+		 * (U+009B), a right-to-left override (U+202E) and ESC are said escaped */
+		{ { "eve", 10, true, false, { NULL },
+		    { { "t\xC2\x9Bx\xE2\x80\xAE", "ti:a AND", I, I, { NULL }, { NULL } } } },
+		  "subscriber eve, topic t\\u009Bx\\u202E, column 6: 'AND' needs a term after it\n"
+		  "ti:a AND\n"
+		  "     ^" },
+		{ { "fay", 10, true, false, { NULL },
+		    { { "V\xE2\x80\xAE", "ti:video", I, I, { NULL }, { "\x1b--" } } } },
+		  "subscriber fay, topic V\\u202E: followed author '\\x1B--' has no letters or "
+		  "digits" },
+		{ { "gil", 10, true, false, { "\xC2\x9B()" },
+		    { { "V", "ti:video", I, I, { NULL }, { NULL } } } },
+		  "subscriber gil: followed author '\\u009B()' has no letters or digits" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -357,6 +357,22 @@ main(void)
 	pb_rule_error_format("é\tx:1", &e, &b);
 	T_EQ_STR(pb_buf_str(&b), "column 3: unknown field 'x' (fields: ti, abs, au, co, jr, cat, all)\n"
 				 "é\tx:1\n \t^");
+	pb_buf_reset(&b);
+	/* A stored subscriber's rule is the reader's text: a C1 CSI (U+009B), an ESC and a
+	 * right-to-left override (U+202E) are shown escaped, in the message's quoted term too,
+	 * and the caret is moved past each escape */
+	T_CHECK(pb_rule_parse("ti:(a\xC2\x9B\x1b b \xE2\x80\xAE AND", &e) == NULL);
+	pb_rule_error_format("ti:(a\xC2\x9B\x1b b \xE2\x80\xAE AND", &e, &b);
+	T_EQ_STR(pb_buf_str(&b), "column 11: 'ti:\\u202E' has no letters or digits to match\n"
+				 "ti:(a\\u009B\\x1B b \\u202E AND\n"
+				 "                  ^");
+	pb_buf_reset(&b);
+	/* wide (CJK) characters take two columns of a terminal, a combining accent none */
+	T_CHECK(pb_rule_parse("ti:(深度 e\xCC\x81 AND", &e) == NULL);
+	pb_rule_error_format("ti:(深度 e\xCC\x81 AND", &e, &b);
+	T_EQ_STR(pb_buf_str(&b), "column 11: 'AND' needs a term after it\n"
+				 "ti:(深度 e\xCC\x81 AND\n"
+				 "           ^");
 	pb_buf_free(&b);
 
 	/* Limits: deep nesting and huge rules are errors, not crashes. */
