@@ -11,6 +11,7 @@
 #include "paperboy/buf.h"
 #include "paperboy/cli.h"
 #include "paperboy/clock.h"
+#include "paperboy/escape.h"
 #include "paperboy/hash.h"
 #include "paperboy/log.h"
 #include "paperboy/match.h"
@@ -237,7 +238,11 @@ collides(const struct pb_config *cfg, size_t i, struct taken *t, struct pb_buf *
 	}
 	for (size_t a = 0; a < s->n_emails; a++)
 		if ((o = taken_find(t, 'e', s->emails[a])) != SIZE_MAX) {
-			pb_buf_printf(why, "its address %s is already used by ", s->emails[a]);
+			/* an address from the web form may hold what UTF-8 mail allows (RFC
+			 * 6531), bidi overrides too: said as the terminal may show it */
+			pb_buf_puts(why, "its address ");
+			pb_esc_term(why, s->emails[a]);
+			pb_buf_puts(why, " is already used by ");
 			origin(why, &cfg->subscribers[o]);
 			return 1;
 		}

@@ -542,6 +542,16 @@ test_stored_only(void)
 	r.settings = "{\"name\":\"p3\",\"email\":[\"p3@example.org\"],"
 		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
 	T_EQ_INT(pb_sub_put(st, &r), 0);
+	/* an address from the web form may hold a right-to-left override (U+202E, which UTF-8
+	 * mail allows): the message about it reaches the terminal escaped */
+	r.name = "p4";
+	r.settings = "{\"name\":\"p4\",\"email\":[\"q\xE2\x80\xAEx@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
+	r.name = "p5";
+	r.settings = "{\"name\":\"p5\",\"email\":[\"Q\xE2\x80\xAEx@example.org\"],"
+		     "\"topics\":[{\"name\":\"t\",\"query\":\"abs:x\"}]}";
+	T_EQ_INT(pb_sub_put(st, &r), 0);
 	pb_state_close(st);
 	cfg = pb_config_load(path_of("only.conf"), &ce);
 	T_CHECK(cfg != NULL);
@@ -549,10 +559,13 @@ test_stored_only(void)
 		return;
 	T_EQ_INT((int)cfg->n_subscribers, 0);
 	cfg = pb_cli_with_stored(cfg, 0, NULL, NULL, &problems);
-	T_EQ_INT((int)cfg->n_subscribers, 2);
+	T_EQ_INT((int)cfg->n_subscribers, 3);
 	T_CHECK(pb_config_subscriber(cfg, "p1") && pb_config_subscriber(cfg, "p3"));
 	T_CHECK(strstr(pb_buf_str(&problems), "stored subscriber p2 is left out: its address "
 		       "p@example.org is already used by stored subscriber p1") != NULL);
+	T_CHECK(strstr(pb_buf_str(&problems), "stored subscriber p5 is left out: its address "
+		       "Q\\u202Ex@example.org is already used by stored subscriber p4") != NULL);
+	T_CHECK(strstr(pb_buf_str(&problems), "\xE2\x80\xAE") == NULL);
 	pb_buf_free(&problems);
 	pb_config_free(cfg);
 }
