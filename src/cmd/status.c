@@ -16,6 +16,7 @@
 #include "paperboy/deliver.h"
 #include "paperboy/escape.h"
 #include "paperboy/lock.h"
+#include "paperboy/render.h"
 #include "paperboy/state.h"
 
 #define N_STATUS 5
@@ -57,6 +58,16 @@ static const char *
 clean(struct pb_buf *b, const struct pb_config *cfg, const char *s)
 {
 	return clean_whole(b, cfg, s, 0);
+}
+
+/* b's text with spaces after it up to width terminal columns: printf's width counts bytes,
+ * and an address may be internationalised (RFC 6531), its CJK characters two columns each. */
+static const char *
+pad(struct pb_buf *b, size_t width)
+{
+	for (size_t w = pb_text_width(pb_buf_str(b), b->len); w < width; w++)
+		pb_buf_putc(b, ' ');
+	return pb_buf_str(b);
 }
 
 static void
@@ -298,8 +309,9 @@ print_suppressed(struct pb_state *st, const struct pb_config *cfg)
 			strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", &tm);
 		/* a destination is named without its secret ("webhook"); one stored by an older
 		 * version under its URL is masked */
-		printf("  %-20s %-9s %-28s since %s  %s%s\n", clean(&a, cfg, v[i].subscriber),
-		       v[i].channel, clean(&b, cfg, v[i].dest), since,
+		clean(&b, cfg, v[i].dest);
+		printf("  %-20s %-9s %s since %s  %s%s\n", clean(&a, cfg, v[i].subscriber),
+		       v[i].channel, pad(&b, 28), since,
 		       v[i].reason ? clean_whole(&c, cfg, v[i].reason, 1) : "-",
 		       pb_suppress_outdated(cfg, &v[i])
 		       ? " (outdated: webhook changed since; lifted at the next run)" : "");
