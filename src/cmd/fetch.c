@@ -16,6 +16,7 @@
 #include "paperboy/config.h"
 #include "paperboy/fetch.h"
 #include "paperboy/papers.h"
+#include "paperboy/render.h"
 #include "paperboy/log.h"
 
 #define TITLE_COLS 70
@@ -26,33 +27,33 @@ usage(FILE *f)
 	pb_cli_usage(f, "fetch");
 }
 
-/* Appends s cut to at most cols code points (UTF-8 aware), "..." when cut. */
+/* Appends s cut to at most cols terminal columns (pb_text_width: a CJK character takes two, a
+ * combining mark none and stays with its letter), "..." when cut. */
 static void
 put_cut(struct pb_buf *b, const char *s, size_t cols)
 {
-	size_t n = 0, i = 0;
+	size_t len, i = 0, w = 0;
 
 	if (!s)
 		return;
-	while (s[i]) {
-		size_t k = 1;
+	len = strlen(s);
+	if (pb_text_width(s, len) <= cols) {
+		pb_buf_append(b, s, len);
+		return;
+	}
+	while (i < len) {
+		size_t k = 1, cw;
 
-		if (n == cols - 3) {
-			size_t rest = 0;
-
-			for (size_t j = i; s[j]; j++)
-				rest += ((unsigned char)s[j] & 0xC0) != 0x80;
-			if (rest > 3) {
-				pb_buf_puts(b, "...");
-				return;
-			}
-		}
 		while (s[i + k] && ((unsigned char)s[i + k] & 0xC0) == 0x80)
 			k++;
+		cw = pb_text_width(s + i, k);
+		if (w + cw > cols - 3)
+			break;
 		pb_buf_append(b, s + i, k);
+		w += cw;
 		i += k;
-		n++;
 	}
+	pb_buf_puts(b, "...");
 }
 
 /* One table line: feed text on a terminal, so no controls, no bidi overrides, one line. */
