@@ -26,6 +26,7 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 		const struct pb_paperset *ps, struct pb_buf *out)
 {
 	const struct pb_subscriber *sub = sel->sub;
+	struct pb_buf why = { 0 };
 
 	pb_buf_printf(out, "%s: %zu of %zu matching papers", sub->name, sel->n_hits,
 		      sel->n_matched);
@@ -39,8 +40,14 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 		/* Feed text on a terminal: no controls, no bidi overrides, one line. */
 		pb_text_clean(out, p->id ? p->id : "?", strlen(p->id ? p->id : "?"),
 			      PB_CLEAN_ONE_LINE);
-		pb_buf_printf(out, " score=%g topic=%s\n      ", sel->hits[i].score,
-			      sub->n_topics ? sub->topics[sel->hits[i].topic].name : "-");
+		pb_buf_printf(out, " score=%g topic=", sel->hits[i].score);
+		/* a stored subscriber's topic name is the reader's text (a web form, a chat) */
+		if (sub->n_topics)
+			pb_text_clean(out, sub->topics[sel->hits[i].topic].name,
+				      strlen(sub->topics[sel->hits[i].topic].name), PB_CLEAN_ONE_LINE);
+		else
+			pb_buf_putc(out, '-');
+		pb_buf_puts(out, "\n      ");
 		pb_text_clean(out, p->title ? p->title : "(no title)",
 			      strlen(p->title ? p->title : "(no title)"), PB_CLEAN_ONE_LINE);
 		pb_buf_putc(out, '\n');
@@ -50,9 +57,13 @@ print_selection(struct pb_matcher *m, size_t s, const struct pb_selection *sel,
 			pb_text_clean(out, sel->why[i], strlen(sel->why[i]), PB_CLEAN_ONE_LINE);
 			pb_buf_puts(out, "; ");
 		}
-		pb_match_explain(m, s, p, out);
+		/* it quotes the topic's name and the rule's terms */
+		pb_buf_reset(&why);
+		pb_match_explain(m, s, p, &why);
+		pb_text_clean(out, pb_buf_str(&why), why.len, PB_CLEAN_ONE_LINE);
 		pb_buf_putc(out, '\n');
 	}
+	pb_buf_free(&why);
 }
 
 /* A subscriber left out, as a run leaves it out: its rule error at its file and line. */

@@ -96,6 +96,13 @@ sed "s/name = \"Video\"/name = \"Vi$(printf '\342\200\256')de$(printf '\302\233'
 grep -q "^paperboy: $tmp/bidi.conf:7: subscribers.\[0\].topics.\[1\].query: subscriber lab, topic Vi\\\\u202Ede\\\\u009Bo, column 25: " "$tmp/err" &&
 	! grep -q "$(printf '\342\200\256\\|\302\233')" "$tmp/err" ||
 	fail "a topic name with controls: $(od -c "$tmp/err" | head -5)"
+# and the matches of such a topic name it cleaned, as the titles beside it are
+sed "s/name = \"Video\"/name = \"Vi$(printf '\342\200\256')de$(printf '\302\233')o\"/" "$tmp/ok.conf" \
+	>"$tmp/bidi-ok.conf"
+"$PAPERBOY" -c "$tmp/bidi-ok.conf" match --feed "$feed" --subscriber lab >"$tmp/out" 2>"$tmp/err" ||
+	fail "match with a topic name with controls: exit $?"
+grep -q " topic=Video$" "$tmp/out" && grep -q "why: .*topic=Video" "$tmp/out" && ! grep -q "$(printf '\342\200\256\\|\302\233')" "$tmp/out" ||
+	fail "match: a topic name with controls: $(grep -m2 topic= "$tmp/out" | od -c | head -4)"
 
 # 4. A feed that is not a feed, an arXiv error feed, a missing file, an empty feed.
 printf '<html><body>Service Unavailable</body></html>' >"$tmp/bad.xml"
