@@ -157,7 +157,8 @@ pb_telegram_classify_answer(long status, const char *body, size_t len, struct pb
 		goto out;
 	}
 	if (ec == 401) {
-		char why[sizeof r->reason];
+		char why[sizeof r->reason + 64];   /* the words and the reason whole: the copy
+						    * below cuts them as every reason is cut */
 
 		snprintf(why, sizeof why, "the Bot API refused the bot token (telegram.token): %s",
 			 r->reason);
