@@ -209,6 +209,7 @@ main(void)
 	T_CHECK(d.exec_summary && has(d.exec_summary, PHISH));
 	render_all(&d, 0);
 	free(d.exec_summary);
+	d.exec_summary = NULL;
 	test_topic(&d, &it);
 
 	/* a model's summary and analysis: light Markdown, links to arXiv only, never HTML */
