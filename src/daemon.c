@@ -9,9 +9,9 @@
  * (within catchup_days), oldest first, through the API's date query; then the latest one
  * through RSS, with the date the calendar expects, so a feed that still shows the previous
  * announcement is PB_RUN_STALE and is polled again with backoff until
- * arxiv.stale_deadline_min, then reported as an error; past midnight ET after its date, when the feed has turned to the next day's,
- * the latest is asked for by date as the missed ones are. Between scheduled times the loop
- * wakes for outbox retries. */
+ * arxiv.stale_deadline_min, then reported as an error. Past midnight ET after its date, when
+ * the feed has turned to the next day's, the latest is asked for by date as the missed ones
+ * are. Between scheduled times the loop wakes for outbox retries. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -474,9 +474,9 @@ wake(struct daemon *d)
 		n = 0;
 	if (!by_rss && (n == 0 || strcmp(dates[n - 1], latest) != 0) && n < 64)
 		memcpy(dates[n++], latest, PB_DATE_LEN);
-	/* What is done is not missed. */
+	/* What is done is not missed, nor is the latest while the feed serves it (run_latest). */
 	for (int i = 0; i < n; i++)
-		if (pb_run_done(d->st, dates[i]) <= 0)
+		if (!(by_rss && strcmp(dates[i], latest) == 0) && pb_run_done(d->st, dates[i]) <= 0)
 			memmove(dates[m++], dates[i], PB_DATE_LEN);
 	n = m;
 	pb_info("daemon.wake", "latest=%s last_done=%s missed=%d", latest, have > 0 ? last : "-",
@@ -484,8 +484,6 @@ wake(struct daemon *d)
 	for (int i = 0; i < n && !stop_flag && !denied && !asked; i++) {
 		struct pb_run_report rep;
 
-		if (by_rss && strcmp(dates[i], latest) == 0)
-			continue;
 		pb_info("daemon.catchup", "date=%s", dates[i]);
 		if (cycle(d, dates[i], NULL, &rep, err, sizeof err) == PB_RUN_FAILED && !d->outcome)
 			d->outcome = rep.sysexit ? rep.sysexit : EX_SOFTWARE;

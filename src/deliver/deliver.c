@@ -553,8 +553,8 @@ backoff_s(struct run *r, int attempt)
 
 /* One line per delivery; a message that will not arrive (failed, expired, paused), or that
  * arrived and may arrive again (unrecorded), is a warning: someone has to act or know. So is
- * a retry deferred by a refusal of paperboy itself (a bot token refused): it waits for someone
- * to mend it (log_deferred). */
+ * a retry deferred by a refusal of paperboy itself (a login, a bot token): it waits for someone
+ * to mend it (record's call, warn set). */
 static void
 log_at(int warn, const struct pb_outbox_msg *m, const char *status, int64_t ms,
        const char *error)

@@ -820,7 +820,8 @@ opening_failed(struct sess *ss, const struct pb_result *res, int for_good)
 		p->refusal = *res;
 		pb_log(for_good ? PB_LOG_ERROR : PB_LOG_WARN, "smtp.session",
 		       "state=refused verdict=%s error=%s (no other session this pass of delivery: "
-		       "every message gets this answer)", for_good ? "deferred" : "transient", pb_q(res->reason));
+		       "every message gets this answer)", for_good ? "deferred" : "transient",
+		       pb_q(res->reason));
 	}
 	return 0;
 }

@@ -136,13 +136,13 @@ peer_key(const struct pb_web_server *s, const struct sockaddr *sa, char *key, si
 /* The slot of key (under mu): its own, else a free one (none open, none let in within
  * PENDING_MS), else NULL. */
 static struct peer *
-peer_slot(struct pb_web_server *s, const char *key)
+peer_slot(struct pb_web_server *s, const char *key, int64_t now)
 {
 	struct peer *free_slot = NULL;
 
 	for (size_t i = 0; i < PEER_SLOTS; i++) {
 		int used = s->peers[i].n || (s->peers[i].pending &&
-					     pb_mono_ms() - s->peers[i].pending_ms <= PENDING_MS);
+					     now - s->peers[i].pending_ms <= PENDING_MS);
 
 		if (used && strcmp(s->peers[i].key, key) == 0)
 			return &s->peers[i];
@@ -172,7 +172,7 @@ accept_ok(void *cls, const struct sockaddr *sa, socklen_t len)
 		return MHD_YES;
 	now = pb_mono_ms();
 	pthread_mutex_lock(&s->mu);
-	if ((p = peer_slot(s, key))) {
+	if ((p = peer_slot(s, key, now))) {
 		if (p->pending && now - p->pending_ms > PENDING_MS)
 			p->pending = 0;
 		if (p->n + p->pending >= PEER_LIMIT) {
@@ -206,7 +206,7 @@ conn_note(void *cls, struct MHD_Connection *mc, void **sock_ctx,
 		if (!ci || peer_key(s, ci->client_addr, key, sizeof key))
 			return;
 		pthread_mutex_lock(&s->mu);
-		if ((p = peer_slot(s, key))) {
+		if ((p = peer_slot(s, key, pb_mono_ms()))) {
 			if (p->pending)
 				p->pending--;
 			p->n++;
